@@ -1,0 +1,1387 @@
+/* aio_timeout.h - asyncio's timeouts and cancellation for stackless C coroutines.
+ *
+ * One C11 header (also valid C++11 and later). In exactly one source file:
+ *
+ *     #define AIO_TIMEOUT_IMPLEMENTATION
+ *     #include "aio_timeout.h"
+ *
+ * everywhere else just #include it. Define AIO_STATIC as well to make every
+ * function static (a single-file program).
+ *
+ * THE FIVE-MINUTE TOUR
+ *
+ * A coroutine is a function over a task. Its locals do not survive an await,
+ * so its state lives in a struct:
+ *
+ *     typedef struct { aio_task task; aio_timeout deadline; int n; } job_t;
+ *
+ *     static aio_status job(aio_task *t) {
+ *         job_t *s = AIO_SELF(t, job_t);         // the struct around the task
+ *         AIO_BEGIN(t);
+ *         AIO_TIMEOUT(t, &s->deadline, AIO_SEC(5)) {   // async with timeout(5):
+ *             for (s->n = 0; s->n < 10; s->n++)
+ *                 AIO_SLEEP(t, AIO_SEC(1));             //     await sleep(1)
+ *         }
+ *         if (aio_timeout_expired(&s->deadline))        // except TimeoutError:
+ *             puts("gave up after 5 s");
+ *         AIO_RETURN(t, s->n);                          // return n
+ *         AIO_FINALLY(t);                               // finally: (may await)
+ *         if (AIO_STATUS(t) == AIO_ECANCELED) puts("cancelled");
+ *         AIO_END(t);
+ *     }
+ *
+ *     int main(void) {
+ *         static aio_timer timers[16];
+ *         static job_t j;
+ *         aio_loop loop;
+ *         aio_loop_init(&loop, timers, 16);
+ *         aio_status rc = aio_run(&loop, &j.task, job);  // asyncio.run(job())
+ *         aio_loop_destroy(&loop);
+ *         return rc == 5 ? 0 : 1;
+ *     }
+ *
+ * The rules, in short (README.md has the full model):
+ *  - Statuses: a value >= 0 is a result, a negative value an error
+ *    (AIO_ECANCELED, AIO_ETIMEDOUT, AIO_EINVAL, ... and your own <= AIO_EUSER).
+ *  - Every await macro is a checkpoint: cancellation and expired deadlines are
+ *    noticed there and nowhere else. AIO_YIELD is the explicit checkpoint.
+ *  - Cancellation unwinds: the task jumps to the end of the innermost open
+ *    timeout block, then outward, then to AIO_FINALLY. Only the block whose
+ *    deadline fired stops the unwinding; execution continues after it.
+ *  - Awaits that produce a value store it, or the awaited work's error, in an
+ *    lvalue: AIO_AWAIT(t, s->rc, &s->child). They never raise the work's own
+ *    error; AIO_RAISE / AIO_CHECK do that when you want it.
+ *  - Never await inside your own switch statement; never `return` directly
+ *    from a coroutine (use AIO_RETURN / AIO_RAISE).
+ */
+#ifndef AIO_TIMEOUT_H
+#define AIO_TIMEOUT_H
+
+/* ------------------------------------------------------------------------ */
+/* Configuration                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* The POSIX clock needs this feature macro under -std=c11; it only takes effect
+ * when this header is the first thing the implementing file includes. */
+#if defined(AIO_TIMEOUT_IMPLEMENTATION) && !defined(_POSIX_C_SOURCE) && \
+    !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* AIO_TIME_32: 32-bit millisecond ticks that wrap (MCUs). Otherwise time is
+ * 64-bit nanoseconds. Or set AIO_TIME_TYPE, AIO_STIME_TYPE (its signed twin)
+ * and AIO_TICKS_PER_SEC yourself. */
+#if defined(AIO_TIME_32) && !defined(AIO_TIME_TYPE)
+#define AIO_TIME_TYPE uint32_t
+#define AIO_STIME_TYPE int32_t
+#ifndef AIO_TICKS_PER_SEC
+#define AIO_TICKS_PER_SEC 1000u
+#endif
+#endif
+#ifndef AIO_TIME_TYPE
+#define AIO_TIME_TYPE uint64_t
+#define AIO_STIME_TYPE int64_t
+#endif
+#ifndef AIO_TICKS_PER_SEC
+#define AIO_TICKS_PER_SEC 1000000000u
+#endif
+
+/* AIO_DEBUG: misuse is reported through the debug hook with a message that
+ * names the mistake (the status is returned either way). */
+
+/* AIO_ASSERT(cond): internal invariants; off unless AIO_DEBUG. */
+#ifndef AIO_ASSERT
+#if defined(AIO_DEBUG)
+#include <assert.h>
+#define AIO_ASSERT(c) assert(c)
+#else
+#define AIO_ASSERT(c) ((void)0)
+#endif
+#endif
+
+/* Critical section around the ready queue, for wake-ups from interrupt
+ * handlers (e.g. __disable_irq() / __enable_irq(), or a mutex). Empty by
+ * default. */
+#ifndef AIO_CRITICAL_ENTER
+#define AIO_CRITICAL_ENTER() ((void)0)
+#define AIO_CRITICAL_EXIT() ((void)0)
+#endif
+
+/* Storage class of the "running loop" pointer; define as _Thread_local to run
+ * one loop per thread. */
+#ifndef AIO_THREAD_LOCAL
+#define AIO_THREAD_LOCAL
+#endif
+
+#ifdef AIO_STATIC
+#define AIO_API static
+#else
+#define AIO_API extern
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Time and status                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef AIO_TIME_TYPE aio_time;   /* ticks; wraps safely when 32-bit */
+typedef AIO_STIME_TYPE aio_stime; /* signed difference of two aio_time */
+
+#define AIO_NEVER ((aio_time) ~(aio_time)0)         /* no deadline */
+#define AIO_TIME_INVALID ((aio_time)(AIO_NEVER - 1)) /* rejected with AIO_EINVAL */
+/* Integer durations in ticks. */
+#define AIO_SEC(s) ((aio_time)(s) * (aio_time)AIO_TICKS_PER_SEC)
+#define AIO_MS(ms) ((aio_time)((uint64_t)(ms) * AIO_TICKS_PER_SEC / 1000u))
+#define AIO_US(us) ((aio_time)((uint64_t)(us) * AIO_TICKS_PER_SEC / 1000000u))
+
+typedef int aio_status; /* >= 0: a result; < 0: an error */
+
+enum {
+    AIO_OK = 0,
+    AIO_ECANCELED = -1,   /* the task or the work was cancelled */
+    AIO_ETIMEDOUT = -2,   /* a deadline expired */
+    AIO_EINVAL = -3,      /* invalid argument or misuse */
+    AIO_ENOSPC = -4,      /* timer storage is full and cannot grow */
+    AIO_EBUSY = -5,       /* still in use (e.g. loop destroyed with live tasks) */
+    AIO_EINPROGRESS = -6, /* the task has not finished yet */
+    AIO_EDEADLK = -7,     /* everything waits and nothing can wake it */
+    AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
+};
+
+/* A short English description of a status ("timed out", "user error", ...). */
+AIO_API const char *aio_strerror(aio_status status);
+
+/* Seconds as a double -> ticks: NaN -> AIO_TIME_INVALID, negative -> 0 (already
+ * due, as asyncio treats it), +inf or too large -> AIO_NEVER. */
+AIO_API aio_time aio_seconds(double seconds);
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct aio_loop aio_loop;
+typedef struct aio_task aio_task;
+typedef struct aio_timeout aio_timeout;
+typedef aio_status (*aio_task_fn)(aio_task *t);
+
+/* The continuation of one coroutine: the task's body has one inside the task;
+ * an inline coroutine (AIO_CALL) has one as a member named `frame` of its
+ * state struct. Treat as opaque. */
+typedef struct aio_frame {
+    uint32_t lc;         /* where to resume */
+    aio_status rc;       /* return value or the error being unwound */
+    aio_status cause;    /* rc when the cleanup section was entered */
+    uint32_t barrier;    /* saved cancellation barrier while in cleanup */
+    uint8_t flags;
+} aio_frame;
+
+/* One armed deadline in the loop's timer heap; storage is the user's. */
+typedef struct aio_timer {
+    aio_time when;
+    uint32_t seq; /* arming order: equal deadlines fire first-armed first */
+    aio_task *task;
+} aio_timer;
+
+/* A task. Zero-initialise it (static storage or = {0}) before its first spawn;
+ * a finished task may be spawned again. Treat the fields as opaque. */
+struct aio_task {
+    aio_task_fn fn;
+    aio_task *next;      /* ready queue, or next in a wait list */
+    aio_task **pprev;    /* back link in a wait list (NULL if in none) */
+    aio_task *joiners;   /* tasks waiting for this one to finish */
+    aio_task *parent;    /* the task that spawned it: it owns it */
+    aio_timeout *scope;  /* innermost open timeout scope */
+    aio_time until;      /* deadline of the current await itself */
+    aio_frame frame;     /* the body's continuation; frame.rc = final status */
+    uint32_t timer;      /* heap index + 1 of the armed timer, 0 if none */
+    uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
+    uint32_t barrier;    /* cancellations delivered up to here are not seen */
+    uint8_t state;
+    uint8_t flags;
+};
+
+/* A timeout scope: `async with asyncio.timeout(...)`. Lives in the task's state
+ * struct; zero-initialise it or let a previous use finish. */
+struct aio_timeout {
+    aio_timeout *parent;
+    aio_task *task;
+    aio_frame *frame;
+    aio_time deadline;   /* absolute; AIO_NEVER = none */
+    uint32_t landing;    /* resume point that unwinds out of the block */
+    uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
+    aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
+    aio_status saved_rc; /* the frame's status at entry, restored when caught */
+    uint8_t state;
+    uint8_t flags;
+};
+
+typedef aio_time (*aio_clock_fn)(void *ctx);
+/* Called when no task is ready: return at or before `deadline` (AIO_NEVER:
+ * nothing is armed), earlier if something external became ready. */
+typedef void (*aio_idle_fn)(void *ctx, aio_loop *loop, aio_time deadline);
+/* Timer storage growth: return storage for `new_count` timers holding the
+ * first `old_count` of `old` (realloc semantics), or NULL to refuse. */
+typedef aio_timer *(*aio_grow_fn)(void *ctx, aio_timer *old, uint32_t old_count,
+                                  uint32_t new_count);
+typedef void (*aio_debug_fn)(aio_status code, const char *message);
+
+struct aio_loop {
+    aio_time now;        /* read once per iteration */
+    aio_timer *heap;
+    uint32_t heap_len, heap_cap;
+    uint32_t seq;        /* timer arming counter */
+    uint32_t epoch;      /* cancellation delivery counter */
+    aio_task *ready_head, *ready_tail;
+    aio_task *current;
+    size_t live;         /* spawned and not finished */
+    aio_clock_fn clock;
+    void *clock_ctx;
+    aio_idle_fn idle;
+    void *idle_ctx;
+    aio_grow_fn grow;
+    void *grow_ctx;
+    uint8_t is_virtual;
+};
+
+/* ------------------------------------------------------------------------ */
+/* The loop                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Initialise a loop with `capacity` timer slots at `timers` (at most one per
+ * parked task). Uses the monotonic clock on POSIX, the virtual clock elsewhere
+ * unless aio_loop_set_clock() is called. Makes it the running loop. */
+AIO_API void aio_loop_init(aio_loop *loop, aio_timer *timers, uint32_t capacity);
+/* Virtual time starting at `start`: when nothing is ready, time jumps to the
+ * next deadline. Deterministic and instant; the clock of the tests. */
+AIO_API void aio_loop_use_virtual_clock(aio_loop *loop, aio_time start);
+/* Simulate CPU work on the virtual clock: time moves on without yielding. */
+AIO_API void aio_virtual_advance(aio_loop *loop, aio_time dt);
+AIO_API void aio_loop_set_clock(aio_loop *loop, aio_clock_fn clock, void *ctx);
+AIO_API void aio_loop_set_idle(aio_loop *loop, aio_idle_fn idle, void *ctx);
+AIO_API void aio_loop_set_grow(aio_loop *loop, aio_grow_fn grow, void *ctx);
+/* A ready-made growth hook over realloc() (hosted builds only). */
+AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
+                                    uint32_t new_count);
+/* AIO_OK, or AIO_EBUSY if tasks are still alive (they are left as they are). */
+AIO_API aio_status aio_loop_destroy(aio_loop *loop);
+
+/* asyncio.run(): spawn `main` with body `fn` and run the loop until it
+ * finishes; returns its status. AIO_EDEADLK if it waits on something that
+ * nothing can wake (only detected when no custom idle hook is set). Other
+ * tasks still alive then stay as they are. */
+AIO_API aio_status aio_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
+/* One iteration for a super-loop, never sleeping: read the clock, wake
+ * expired timers, run the tasks that were ready. Returns how many ran. */
+AIO_API size_t aio_step(aio_loop *loop);
+/* When the loop next has work: now if a task is ready, the earliest timer
+ * otherwise, AIO_NEVER if nothing is armed. For tickless idle. */
+AIO_API aio_time aio_next_deadline(const aio_loop *loop);
+AIO_API aio_time aio_loop_now(const aio_loop *loop);
+AIO_API aio_loop *aio_running_loop(void);
+/* The running loop's time (loop.time()). */
+AIO_API aio_time aio_now(void);
+AIO_API void aio_set_debug_hook(aio_debug_fn hook); /* NULL restores the default */
+
+/* ------------------------------------------------------------------------ */
+/* Tasks                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* create_task(): schedule `fn` on the running loop. The spawning task owns the
+ * new one: its cancellation reaches the child when it awaits it.
+ * AIO_EINVAL if the task is still alive or an argument is NULL. */
+AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn);
+/* task.cancel(): 1 if a request was made (delivered at the task's next
+ * checkpoint), 0 if the task had already finished, AIO_EINVAL if it was never
+ * spawned. */
+AIO_API int aio_cancel(aio_task *t);
+AIO_API aio_task *aio_current(void);
+AIO_API int aio_task_done(const aio_task *t);
+AIO_API int aio_task_cancelled(const aio_task *t); /* ended with AIO_ECANCELED */
+AIO_API int aio_task_failed(const aio_task *t);    /* ended with another error */
+/* The task's result or error once done; AIO_EINPROGRESS before. */
+AIO_API aio_status aio_task_result(const aio_task *t);
+/* 1 while a cancel request waits to be delivered. */
+AIO_API int aio_task_cancel_pending(const aio_task *t);
+
+/* ------------------------------------------------------------------------ */
+/* Timeout scopes and deadlines                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Deadline of an open scope (AIO_NEVER = none). */
+AIO_API aio_time aio_timeout_when(const aio_timeout *sc);
+/* Move the deadline of an open, not yet expired scope (AIO_NEVER disables it).
+ * May be called from another task. AIO_EINVAL otherwise. */
+AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when);
+/* 1 once the scope's deadline was noticed at a checkpoint (it fired). */
+AIO_API int aio_timeout_expired(const aio_timeout *sc);
+/* After the block: AIO_ETIMEDOUT if this scope cut it short, else AIO_OK. */
+AIO_API aio_status aio_timeout_status(const aio_timeout *sc);
+/* The earliest deadline of the open scopes that apply to task `t` (its
+ * current task if NULL): AIO_NEVER if none, the current time if a cancellation
+ * is already due. */
+AIO_API aio_time aio_effective_deadline(aio_task *t);
+/* Ticks left before that deadline: 0 if due, AIO_NEVER if none. */
+AIO_API aio_time aio_time_left(aio_task *t);
+
+/* ------------------------------------------------------------------------ */
+/* Coroutine macros                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* AIO_SELF(t, type): the state struct around task `t` (member named `task`). */
+#define AIO_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define AIO_SELF(t, type) AIO_CONTAINER(t, type, task)
+
+/* AIO_BEGIN(t) opens a task body; AIO_BEGIN(t, s) opens an inline coroutine
+ * whose state `s` has an `aio_frame frame` member. Nothing between AIO_BEGIN
+ * and AIO_END may be a declaration with an initialiser that an await skips. */
+#define AIO_BEGIN(...) AIO__PICK2(__VA_ARGS__, AIO__BEGIN_CALLEE, AIO__BEGIN_TASK, ~)(__VA_ARGS__)
+
+/* The status the coroutine will end with: in AIO_FINALLY, why it is there. */
+#define AIO_STATUS(t) (aio__f->rc)
+
+/* Finish with value v (>= 0) or error v (< 0), unwinding open blocks and
+ * running AIO_FINALLY. Inside AIO_FINALLY it replaces the status. */
+#define AIO_RETURN(t, v)                                                       \
+    do {                                                                       \
+        aio__set_status((t), aio__f, (aio_status)(v));                         \
+        goto aio__unwind;                                                      \
+    } while (0)
+#define AIO_RAISE(t, err) AIO_RETURN(t, err)
+/* Raise `rc` if it is an error. */
+#define AIO_CHECK(t, rc)                                                       \
+    do {                                                                       \
+        aio_status aio__c = (rc);                                              \
+        if (aio__c < 0) AIO_RAISE(t, aio__c);                                  \
+    } while (0)
+
+/* Cleanup: runs when the body ends, returns, fails or is cancelled. It may
+ * await; the cancellation that brought it here is not delivered again, a new
+ * one is. */
+#define AIO_FINALLY(t)                                                         \
+    AIO__FALLTHROUGH;                                                          \
+    case AIO__LC_FINALLY:                                                      \
+        aio__finally_enter((t), aio__f)
+
+#define AIO_END(t)                                                             \
+    aio__f->lc = AIO__LC_END;                                                  \
+    AIO__FALLTHROUGH;                                                          \
+    default:                                                                   \
+        if (aio__f->lc != AIO__LC_END && aio__f->lc != AIO__LC_FINALLY)        \
+            aio__bad_resume((t), aio__f);                                      \
+        }                                                                      \
+        if (0) goto aio__unwind;                                               \
+        return aio__frame_end((t), aio__f)
+
+/* Checkpoint: let every other ready task run, then go on (or unwind). */
+#define AIO_YIELD(t) AIO_SLEEP(t, 0)
+/* Sleep `d` ticks; AIO_SLEEP(t, 0) is a yield. */
+#define AIO_SLEEP(t, d) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (d), 1), aio__sleep_poll((t), aio__f), AIO__LABEL)
+#define AIO_SLEEP_UNTIL(t, when) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (when), 0), aio__sleep_poll((t), aio__f), AIO__LABEL)
+
+/* Wait for task `child` to finish; lv = its result or error (AIO_ECANCELED if
+ * it was cancelled). If the caller is cancelled meanwhile: a child it spawned
+ * is cancelled and waited for, then the caller unwinds; a child it did not
+ * spawn is left running (waiting is not owning). */
+#define AIO_AWAIT(t, lv, child) AIO_WAIT_FOR(t, lv, child, AIO_NEVER)
+/* asyncio.wait_for(child, d): like AIO_AWAIT, but after `d` ticks a child the
+ * caller spawned is cancelled and waited for, and lv = AIO_ETIMEDOUT (or the
+ * value the child returned if it ignored the cancellation, or the error it
+ * raised while cleaning up). A child it did not spawn is left running. */
+#define AIO_WAIT_FOR(t, lv, child, d) AIO__WAIT_FOR(t, lv, child, d, AIO__LABEL)
+
+/* Call inline coroutine `fn(t, st)` (`await fn()`): it runs in this task, with
+ * this task's cancellation and deadlines, and lv = its result or error. */
+#define AIO_CALL(t, lv, fn, st) AIO__CALL(t, lv, fn, st, AIO__LABEL)
+/* asyncio.wait_for(fn(), d) without a hidden task: `sc` is the scope storage. */
+#define AIO_WAIT_FOR_CALL(t, lv, fn, st, sc, d)                                \
+    do {                                                                       \
+        AIO_TIMEOUT(t, sc, d) AIO_CALL(t, lv, fn, st);                         \
+        if (aio_timeout_status(sc) == AIO_ETIMEDOUT) (lv) = AIO_ETIMEDOUT;     \
+    } while (0)
+
+/* `async with timeout(d):` / `timeout_at(when)` as a block:
+ *     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) { ...awaits... }
+ * When the deadline fires, the awaits inside unwind to the end of the block
+ * and execution continues after it with aio_timeout_status() == AIO_ETIMEDOUT.
+ * `break` leaves the block early. The deadline counts from block entry. */
+#define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, 1, AIO__LABEL)
+#define AIO_TIMEOUT_AT(t, sc, when) AIO__SCOPE(t, sc, when, 0, AIO__LABEL)
+
+/* ------------------------------------------------------------------------ */
+/* Internals used by the macros                                               */
+/* ------------------------------------------------------------------------ */
+
+#define AIO__SUSPENDED ((aio_status)(-0x7fffffff - 1)) /* INT_MIN, never a status */
+#define AIO__RAISE ((aio_status)(-0x7fffffff))
+#define AIO__LC_RAISE 0xfffffffdu   /* resume by delivering a cancellation */
+#define AIO__LC_FINALLY 0xfffffffeu
+#define AIO__LC_END 0xffffffffu
+
+#define AIO__PICK2(a, b, name, ...) name
+#if defined(__COUNTER__)
+#define AIO__LABEL (__COUNTER__ + 1u)
+#else /* two awaits on one line would collide: the compiler rejects it */
+#define AIO__LABEL ((uint32_t)__LINE__)
+#endif
+
+#if defined(__cplusplus) && __cplusplus >= 201703L
+#define AIO__FALLTHROUGH [[fallthrough]]
+#elif defined(__GNUC__) && __GNUC__ >= 7 || defined(__clang__)
+#define AIO__FALLTHROUGH __attribute__((fallthrough))
+#else
+#define AIO__FALLTHROUGH ((void)0)
+#endif
+
+#define AIO__BEGIN_TASK(t) AIO__BEGIN_FRAME(t, &(t)->frame)
+#define AIO__BEGIN_CALLEE(t, s) AIO__BEGIN_FRAME(t, &(s)->frame)
+#define AIO__BEGIN_FRAME(t, fr)                                                \
+    aio_frame *const aio__f = (fr);                                            \
+    if (0) {                                                                   \
+    aio__unwind:                                                               \
+        aio__f->lc = aio__unwind_target((t), aio__f);                          \
+    }                                                                          \
+    switch (aio__f->lc) {                                                      \
+    case AIO__LC_RAISE:                                                        \
+        aio__set_status((t), aio__f, AIO_ECANCELED);                           \
+        goto aio__unwind;                                                      \
+    case 0:
+
+/* An await in two steps: `start` on arrival, `poll` on each resumption. They
+ * return AIO__SUSPENDED (parked), AIO__RAISE (the frame's status is set: unwind)
+ * or the awaited value, which `store` (a statement using aio__r) keeps. */
+#define AIO__AWAIT(t, store, start, poll, n) AIO__AWAIT_(t, store, start, poll, n)
+#define AIO__AWAIT_(t, store, start, poll, n)                                  \
+    do {                                                                       \
+        aio_status aio__r;                                                     \
+        aio__f->lc = (n);                                                      \
+        aio__r = (start);                                                      \
+        if (0) {                                                               \
+        case (n):                                                              \
+            aio__r = (poll);                                                   \
+        }                                                                      \
+        if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
+        if (aio__r == AIO__RAISE) goto aio__unwind;                            \
+        store;                                                                 \
+    } while (0)
+
+#define AIO__WAIT_FOR(t, lv, child, d, n)                                      \
+    AIO__AWAIT(t, (lv) = aio__r, aio__join_start((t), aio__f, (child), (d)),   \
+               aio__join_poll((t), aio__f, (child)), n)
+
+#define AIO__CALL(t, lv, fn, st, n) AIO__CALL_(t, lv, fn, st, n)
+#define AIO__CALL_(t, lv, fn, st, n)                                           \
+    do {                                                                       \
+        aio__frame_init(&(st)->frame);                                         \
+        aio__f->lc = (n);                                                      \
+        AIO__FALLTHROUGH;                                                      \
+    case (n): {                                                                \
+        aio_status aio__r = (fn)((t), (st));                                   \
+        if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
+        if (aio__call_unwinds((t), aio__f, aio__r)) goto aio__unwind;          \
+        (lv) = aio__r;                                                         \
+    }                                                                          \
+    } while (0)
+
+#define AIO__SCOPE(t, sc, d, rel, n) AIO__SCOPE_(t, sc, d, rel, n)
+#define AIO__SCOPE_(t, sc, d, rel, n)                                          \
+    if (aio__scope_enter((t), aio__f, (sc), (d), (rel), (n)) != AIO_OK)        \
+        goto aio__unwind;                                                      \
+    else                                                                       \
+        for (; aio__scope_outer((t), (sc));)                                   \
+            for (; aio__scope_inner(sc);)                                      \
+                if (0) {                                                       \
+                case (n):                                                      \
+                    if (aio__scope_land((t), aio__f, (sc))) break;             \
+                    goto aio__unwind;                                          \
+                } else
+
+AIO_API void aio__frame_init(aio_frame *f);
+AIO_API uint32_t aio__unwind_target(aio_task *t, aio_frame *f);
+AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc);
+AIO_API void aio__finally_enter(aio_task *t, aio_frame *f);
+AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f);
+AIO_API void aio__bad_resume(aio_task *t, aio_frame *f);
+AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative);
+AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f);
+AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d);
+AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child);
+AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, aio_status rc);
+AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
+                                    int relative, uint32_t landing);
+AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
+AIO_API int aio__scope_inner(aio_timeout *sc);
+AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AIO_TIMEOUT_H */
+
+/* ======================================================================== */
+/* Implementation                                                             */
+/* ======================================================================== */
+#ifdef AIO_TIMEOUT_IMPLEMENTATION
+#ifndef AIO_TIMEOUT_IMPLEMENTED
+#define AIO_TIMEOUT_IMPLEMENTED
+
+#include <string.h>
+#if !defined(AIO_NO_STDLIB)
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#define AIO__HOSTED 1
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { /* task states */
+    AIO__NEW = 0,   /* never spawned */
+    AIO__READY,     /* in the ready queue */
+    AIO__RUNNING,
+    AIO__PARKED,    /* waiting for a timer, a wait list or both */
+    AIO__DONE
+};
+enum { /* task flags */
+    AIO__T_STARTED = 1,     /* the body has run at least once */
+    AIO__T_CANCEL_REQ = 2,  /* a cancel request waits for delivery */
+    AIO__T_JOIN_CANCEL = 4  /* awaiting a child it cancelled: wait for its cleanup */
+};
+enum { /* frame flags */
+    AIO__F_FINALLY = 1,     /* in the cleanup section */
+    AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
+};
+enum { /* scope states */
+    AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
+};
+enum { /* scope flags */
+    AIO__S_EXPIRED = 1,     /* the deadline was noticed at a checkpoint */
+    AIO__S_SAVED_OVERRIDE = 2
+};
+
+static AIO_THREAD_LOCAL aio_loop *aio__loop;
+
+/* ------------------------------------------------------------------ misc */
+
+#ifdef AIO__HOSTED
+static void aio__default_debug(aio_status code, const char *message) {
+    fprintf(stderr, "aio_timeout: %s (%s)\n", message, aio_strerror(code));
+}
+static aio_debug_fn aio__debug_hook = aio__default_debug;
+#else
+static aio_debug_fn aio__debug_hook = NULL;
+#endif
+
+AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
+#ifdef AIO__HOSTED
+    aio__debug_hook = hook ? hook : aio__default_debug;
+#else
+    aio__debug_hook = hook;
+#endif
+}
+
+/* Report misuse (in debug builds) and return its status. */
+static aio_status aio__misuse(aio_status code, const char *message) {
+#ifdef AIO_DEBUG
+    if (aio__debug_hook) aio__debug_hook(code, message);
+#else
+    (void)message;
+#endif
+    return code;
+}
+
+AIO_API const char *aio_strerror(aio_status s) {
+    switch (s) {
+    case AIO_ECANCELED: return "cancelled";
+    case AIO_ETIMEDOUT: return "timed out";
+    case AIO_EINVAL: return "invalid argument";
+    case AIO_ENOSPC: return "no timer slot left";
+    case AIO_EBUSY: return "busy";
+    case AIO_EINPROGRESS: return "still running";
+    case AIO_EDEADLK: return "waits forever";
+    default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
+    }
+}
+
+AIO_API aio_time aio_seconds(double s) {
+    if (s != s) return AIO_TIME_INVALID;
+    if (s <= 0) return 0;
+    if (s * (double)AIO_TICKS_PER_SEC >= (double)((aio_time)(AIO_NEVER / 2))) return AIO_NEVER;
+    return (aio_time)(s * (double)AIO_TICKS_PER_SEC + 0.5);
+}
+
+/* Wrap-safe order: a is before b. */
+static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
+/* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
+static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
+static aio_time aio__min(aio_time a, aio_time b) {
+    if (a == AIO_NEVER) return b;
+    if (b == AIO_NEVER) return a;
+    return aio__before(b, a) ? b : a;
+}
+static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+
+/* now + relative d, or AIO_TIME_INVALID if d is not a usable timeout: time
+ * comparisons are only meaningful within half the clock's range. */
+static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
+    if (d == AIO_NEVER) return AIO_NEVER;
+    if (d == AIO_TIME_INVALID) return AIO_TIME_INVALID;
+    if (!relative) return d;
+    if (d >= (aio_time)(AIO_NEVER / 2)) return AIO_TIME_INVALID;
+    {
+        aio_time when = (aio_time)(L->now + d);
+        /* never produce a sentinel by accident */
+        if (when == AIO_NEVER || when == AIO_TIME_INVALID) when = (aio_time)(AIO_NEVER - 2);
+        return when;
+    }
+}
+
+/* ----------------------------------------------------------------- clock */
+
+#ifdef AIO__HOSTED
+static aio_time aio__from_timespec(const struct timespec *ts) {
+    return (aio_time)((aio_time)ts->tv_sec * (aio_time)AIO_TICKS_PER_SEC +
+                      (aio_time)((uint64_t)ts->tv_nsec * AIO_TICKS_PER_SEC / 1000000000u));
+}
+static aio_time aio__system_clock(void *ctx) {
+    struct timespec ts;
+    (void)ctx;
+#if defined(CLOCK_MONOTONIC)
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#else /* compile with _POSIX_C_SOURCE for the monotonic clock */
+    timespec_get(&ts, TIME_UTC);
+#endif
+    return aio__from_timespec(&ts);
+}
+static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
+    aio_time now = L->clock(L->clock_ctx);
+    (void)ctx;
+    if (deadline == AIO_NEVER || !aio__before(now, deadline)) return;
+    {
+        uint64_t ticks = (uint64_t)(aio_time)(deadline - now);
+        uint64_t ns = ticks / AIO_TICKS_PER_SEC * 1000000000u +
+                      ticks % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC;
+#if defined(CLOCK_MONOTONIC)
+        struct timespec req;
+        req.tv_sec = (time_t)(ns / 1000000000u);
+        req.tv_nsec = (long)(ns % 1000000000u);
+        nanosleep(&req, NULL);
+#else
+        while (aio__before(L->clock(L->clock_ctx), deadline)) {
+        }
+        (void)ns;
+#endif
+    }
+}
+AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
+                                    uint32_t new_count) {
+    (void)ctx;
+    (void)old_count;
+    return (aio_timer *)realloc(old, (size_t)new_count * sizeof(aio_timer));
+}
+#else
+AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
+                                    uint32_t new_count) {
+    (void)ctx; (void)old; (void)old_count; (void)new_count;
+    return NULL;
+}
+#endif
+
+static aio_time aio__virtual_clock(void *ctx) { return ((aio_loop *)ctx)->now; }
+static void aio__virtual_idle(void *ctx, aio_loop *L, aio_time deadline) {
+    (void)ctx;
+    if (deadline != AIO_NEVER && aio__before(L->now, deadline)) L->now = deadline;
+}
+
+AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
+    memset(L, 0, sizeof *L);
+    L->heap = timers;
+    L->heap_cap = timers ? capacity : 0;
+    L->epoch = 1;
+#ifdef AIO__HOSTED
+    L->clock = aio__system_clock;
+    L->idle = aio__system_idle;
+    L->now = L->clock(NULL);
+#else
+    aio_loop_use_virtual_clock(L, 0);
+#endif
+    aio__loop = L;
+}
+
+AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
+    L->clock = aio__virtual_clock;
+    L->clock_ctx = L;
+    L->idle = aio__virtual_idle;
+    L->idle_ctx = NULL;
+    L->is_virtual = 1;
+    L->now = start;
+}
+
+AIO_API void aio_virtual_advance(aio_loop *L, aio_time dt) {
+    if (!L->is_virtual) {
+        aio__misuse(AIO_EINVAL, "aio_virtual_advance: the loop does not use the virtual clock");
+        return;
+    }
+    L->now = (aio_time)(L->now + dt);
+}
+
+AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
+    if (!clock) {
+        aio__misuse(AIO_EINVAL, "aio_loop_set_clock: clock function is NULL");
+        return;
+    }
+    L->clock = clock;
+    L->clock_ctx = ctx;
+    L->is_virtual = 0;
+    L->now = clock(ctx);
+}
+
+AIO_API void aio_loop_set_idle(aio_loop *L, aio_idle_fn idle, void *ctx) {
+    L->idle = idle;
+    L->idle_ctx = ctx;
+}
+
+AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
+    L->grow = grow;
+    L->grow_ctx = ctx;
+}
+
+AIO_API aio_status aio_loop_destroy(aio_loop *L) {
+    if (L->live)
+        return aio__misuse(AIO_EBUSY, "aio_loop_destroy: tasks are still alive; "
+                                      "await or cancel them before destroying the loop");
+    if (aio__loop == L) aio__loop = NULL;
+    return AIO_OK;
+}
+
+AIO_API aio_time aio_loop_now(const aio_loop *L) { return L->now; }
+AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
+AIO_API aio_time aio_now(void) { return aio__loop ? aio__loop->now : 0; }
+
+/* ------------------------------------------------------------ timer heap */
+
+static int aio__timer_less(const aio_timer *a, const aio_timer *b) {
+    if (a->when != b->when) return aio__before(a->when, b->when);
+    return (int32_t)(a->seq - b->seq) < 0;
+}
+
+static void aio__heap_place(aio_loop *L, uint32_t i, aio_timer e) {
+    L->heap[i] = e;
+    e.task->timer = i + 1;
+}
+
+static void aio__heap_up(aio_loop *L, uint32_t i, aio_timer e) {
+    while (i > 0) {
+        uint32_t parent = (i - 1) / 2;
+        if (!aio__timer_less(&e, &L->heap[parent])) break;
+        aio__heap_place(L, i, L->heap[parent]);
+        i = parent;
+    }
+    aio__heap_place(L, i, e);
+}
+
+static void aio__heap_down(aio_loop *L, uint32_t i, aio_timer e) {
+    uint32_t n = L->heap_len;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && aio__timer_less(&L->heap[c + 1], &L->heap[c])) c++;
+        if (!aio__timer_less(&L->heap[c], &e)) break;
+        aio__heap_place(L, i, L->heap[c]);
+        i = c;
+    }
+    aio__heap_place(L, i, e);
+}
+
+static void aio__disarm(aio_loop *L, aio_task *t) {
+    uint32_t i;
+    aio_timer last;
+    if (!t->timer) return;
+    i = t->timer - 1;
+    t->timer = 0;
+    last = L->heap[--L->heap_len];
+    if (i == L->heap_len) return;
+    if (i > 0 && aio__timer_less(&last, &L->heap[(i - 1) / 2]))
+        aio__heap_up(L, i, last);
+    else
+        aio__heap_down(L, i, last);
+}
+
+/* Arm (or move) t's single timer. AIO_ENOSPC if storage is full. */
+static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when) {
+    aio_timer e;
+    e.when = when;
+    e.seq = L->seq++;
+    e.task = t;
+    if (t->timer) {
+        uint32_t i = t->timer - 1;
+        if (i > 0 && aio__timer_less(&e, &L->heap[(i - 1) / 2]))
+            aio__heap_up(L, i, e);
+        else
+            aio__heap_down(L, i, e);
+        return AIO_OK;
+    }
+    if (L->heap_len == L->heap_cap) {
+        uint32_t cap = L->heap_cap ? L->heap_cap * 2 : 64;
+        aio_timer *grown;
+        if (cap <= L->heap_cap || !L->grow ||
+            !(grown = L->grow(L->grow_ctx, L->heap, L->heap_len, cap)))
+            return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
+                                           "slots or set a growth hook");
+        L->heap = grown;
+        L->heap_cap = cap;
+    }
+    aio__heap_up(L, L->heap_len++, e);
+    return AIO_OK;
+}
+
+/* ----------------------------------------------------- queues and waking */
+
+static void aio__enqueue(aio_loop *L, aio_task *t) {
+    t->state = AIO__READY;
+    t->next = NULL;
+    AIO_CRITICAL_ENTER();
+    if (L->ready_tail)
+        L->ready_tail->next = t;
+    else
+        L->ready_head = t;
+    L->ready_tail = t;
+    AIO_CRITICAL_EXIT();
+}
+
+static aio_task *aio__dequeue(aio_loop *L) {
+    aio_task *t;
+    AIO_CRITICAL_ENTER();
+    t = L->ready_head;
+    if (t) {
+        L->ready_head = t->next;
+        if (!L->ready_head) L->ready_tail = NULL;
+        t->next = NULL;
+    }
+    AIO_CRITICAL_EXIT();
+    return t;
+}
+
+static void aio__list_push(aio_task **head, aio_task *t) {
+    t->next = *head;
+    if (*head) (*head)->pprev = &t->next;
+    *head = t;
+    t->pprev = head;
+}
+
+static void aio__list_unlink(aio_task *t) {
+    if (!t->pprev) return;
+    *t->pprev = t->next;
+    if (t->next) t->next->pprev = t->pprev;
+    t->pprev = NULL;
+    t->next = NULL;
+}
+
+/* A parked task becomes ready: off its wait list, its timer disarmed. */
+static void aio__wake(aio_loop *L, aio_task *t) {
+    if (t->state != AIO__PARKED) return;
+    aio__list_unlink(t);
+    aio__disarm(L, t);
+    aio__enqueue(L, t);
+}
+
+/* Wake every task of a wait list, oldest first (the list is newest first). */
+static void aio__wake_all(aio_loop *L, aio_task **head) {
+    aio_task *rev = NULL, *t = *head;
+    *head = NULL;
+    while (t) {
+        aio_task *next = t->next;
+        t->next = rev;
+        rev = t;
+        t = next;
+    }
+    while (rev) {
+        aio_task *next = rev->next;
+        rev->pprev = NULL;
+        aio__disarm(L, rev);
+        aio__enqueue(L, rev);
+        rev = next;
+    }
+}
+
+/* ----------------------------------------------------------- cancellation */
+
+/* Sentinel "source" meaning: the task itself was cancelled. */
+#define AIO__TASK_SOURCE ((aio_timeout *)(void *)&aio__loop)
+
+static int aio__scope_visible(const aio_task *t, const aio_timeout *sc) {
+    return (sc->flags & AIO__S_EXPIRED) &&
+           (sc->epoch == 0 || aio__epoch_after(sc->epoch, t->barrier));
+}
+static int aio__task_cancel_visible(const aio_task *t) {
+    return (t->flags & AIO__T_CANCEL_REQ) ||
+           (t->cancel_epoch && aio__epoch_after(t->cancel_epoch, t->barrier));
+}
+
+/* Which cancellation applies to t's code right now: NULL, the task's own
+ * cancel (which beats any timeout), or the outermost expired scope. With
+ * `observe`, deadlines reached by now are noticed first (a checkpoint). */
+static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
+    aio_loop *L = aio__loop;
+    aio_timeout *sc, *found = NULL;
+    for (sc = t->scope; sc; sc = sc->parent) {
+        if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, L->now))
+            sc->flags |= AIO__S_EXPIRED;
+        if (aio__scope_visible(t, sc)) found = sc;
+    }
+    return aio__task_cancel_visible(t) ? AIO__TASK_SOURCE : found;
+}
+
+/* A checkpoint: if a cancellation applies, mark every visible source as
+ * delivered in one new epoch and return AIO_ECANCELED. */
+static aio_status aio__checkpoint(aio_task *t) {
+    aio_loop *L = aio__loop;
+    aio_timeout *sc;
+    uint32_t epoch;
+    if (!aio__cancel_source(t, 1)) return AIO_OK;
+    epoch = ++L->epoch;
+    if (!epoch) epoch = ++L->epoch;
+    for (sc = t->scope; sc; sc = sc->parent)
+        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) sc->epoch = epoch;
+    if (t->flags & AIO__T_CANCEL_REQ) {
+        t->flags &= (uint8_t)~AIO__T_CANCEL_REQ;
+        t->cancel_epoch = epoch;
+    }
+    return AIO_ECANCELED;
+}
+
+/* Earliest deadline among the scopes that still apply to t. */
+static aio_time aio__scope_deadline(const aio_task *t) {
+    const aio_timeout *sc;
+    aio_time d = AIO_NEVER;
+    for (sc = t->scope; sc; sc = sc->parent)
+        if (!(sc->flags & AIO__S_EXPIRED) || aio__scope_visible(t, sc)) d = aio__min(d, sc->deadline);
+    return d;
+}
+
+/* Park t until `until`, the scopes' deadline, or a wake-up. */
+static aio_status aio__park(aio_task *t, aio_time until, int with_scopes) {
+    aio_loop *L = aio__loop;
+    aio_time when = with_scopes ? aio__min(until, aio__scope_deadline(t)) : until;
+    if (when != AIO_NEVER) {
+        aio_status rc = aio__arm(L, t, when);
+        if (rc < 0) return rc;
+    }
+    t->state = AIO__PARKED;
+    return AIO__SUSPENDED;
+}
+
+/* Suspend once and deliver the pending cancellation on resumption (asyncio
+ * also suspends before raising). */
+static aio_status aio__yield_then_raise(aio_task *t, aio_frame *f) {
+    f->lc = AIO__LC_RAISE;
+    aio__enqueue(aio__loop, t);
+    return AIO__SUSPENDED;
+}
+
+/* ------------------------------------------------------------------ tasks */
+
+AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
+
+AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
+    aio_loop *L = aio__loop;
+    if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+    if (t->state != AIO__NEW && t->state != AIO__DONE)
+        return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
+                                       "wait for it to finish before spawning it again");
+    memset(t, 0, sizeof *t);
+    t->fn = fn;
+    t->parent = L->current;
+    t->until = AIO_NEVER;
+    L->live++;
+    aio__enqueue(L, t);
+    return AIO_OK;
+}
+
+AIO_API int aio_cancel(aio_task *t) {
+    if (!t || t->state == AIO__NEW)
+        return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
+    if (t->state == AIO__DONE) return 0;
+    t->flags |= AIO__T_CANCEL_REQ;
+    if (t->state == AIO__PARKED) aio__wake(aio__loop, t);
+    return 1;
+}
+
+AIO_API int aio_task_done(const aio_task *t) { return t->state == AIO__DONE; }
+AIO_API int aio_task_cancelled(const aio_task *t) {
+    return t->state == AIO__DONE && t->frame.rc == AIO_ECANCELED;
+}
+AIO_API int aio_task_failed(const aio_task *t) {
+    return t->state == AIO__DONE && t->frame.rc < 0 && t->frame.rc != AIO_ECANCELED;
+}
+AIO_API aio_status aio_task_result(const aio_task *t) {
+    if (t->state == AIO__NEW)
+        return aio__misuse(AIO_EINVAL, "aio_task_result: the task was never spawned");
+    return t->state == AIO__DONE ? t->frame.rc : AIO_EINPROGRESS;
+}
+AIO_API int aio_task_cancel_pending(const aio_task *t) {
+    return t->state != AIO__DONE && (t->flags & AIO__T_CANCEL_REQ) != 0;
+}
+
+static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
+    if (t->scope) {
+        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block: "
+                                "leave coroutines with AIO_RETURN, never `return`");
+        t->scope = NULL;
+    }
+    aio__disarm(L, t);
+    t->frame.rc = rc;
+    t->state = AIO__DONE;
+    L->live--;
+    aio__wake_all(L, &t->joiners);
+}
+
+/* Run one ready task until it suspends or finishes. */
+static void aio__run_task(aio_loop *L, aio_task *t) {
+    aio_status rc;
+    if (!(t->flags & AIO__T_STARTED)) {
+        t->flags |= AIO__T_STARTED;
+        if (t->flags & AIO__T_CANCEL_REQ) { /* cancelled before it ran: the body never runs */
+            t->flags &= (uint8_t)~AIO__T_CANCEL_REQ;
+            aio__finish(L, t, AIO_ECANCELED);
+            return;
+        }
+    }
+    t->state = AIO__RUNNING;
+    L->current = t;
+    rc = t->fn(t);
+    L->current = NULL;
+    if (rc != AIO__SUSPENDED)
+        aio__finish(L, t, rc);
+    else if (t->state == AIO__RUNNING)
+        t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
+}
+
+/* -------------------------------------------------------------------- loop */
+
+static void aio__fire_timers(aio_loop *L) {
+    while (L->heap_len && !aio__before(L->now, L->heap[0].when)) aio__wake(L, L->heap[0].task);
+}
+
+static size_t aio__run_ready(aio_loop *L) {
+    size_t n = 0;
+    aio_task *last = L->ready_tail, *t;
+    /* only the tasks ready at the start: the ones they wake run next iteration */
+    while (last && (t = aio__dequeue(L)) != NULL) {
+        aio__run_task(L, t);
+        n++;
+        if (t == last) break;
+    }
+    return n;
+}
+
+AIO_API size_t aio_step(aio_loop *L) {
+    aio__loop = L;
+    L->now = L->clock(L->clock_ctx);
+    aio__fire_timers(L);
+    return aio__run_ready(L);
+}
+
+AIO_API aio_time aio_next_deadline(const aio_loop *L) {
+    if (L->ready_head) return L->now;
+    return L->heap_len ? L->heap[0].when : AIO_NEVER;
+}
+
+AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
+    aio_status rc;
+    aio__loop = L;
+    L->current = NULL;
+    rc = aio_spawn(main, fn);
+    if (rc < 0) return rc;
+    while (main->state != AIO__DONE) {
+        if (!L->ready_head) {
+            aio_time next = aio_next_deadline(L);
+            if (next == AIO_NEVER && (L->idle == aio__virtual_idle
+#ifdef AIO__HOSTED
+                                      || L->idle == aio__system_idle
+#endif
+                                      ))
+                return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
+                                                "that nothing can wake (no task ready, no timer armed)");
+            if (L->idle) L->idle(L->idle_ctx, L, next);
+        }
+        aio_step(L);
+    }
+    if (L->live)
+        aio__misuse(AIO_OK, "aio_run: the main task finished while other tasks are alive; "
+                            "they stay where they are");
+    return main->frame.rc;
+}
+
+/* ----------------------------------------------------------- coroutines */
+
+AIO_API void aio__frame_init(aio_frame *f) { memset(f, 0, sizeof *f); }
+
+AIO_API uint32_t aio__unwind_target(aio_task *t, aio_frame *f) {
+    if (t->scope && t->scope->frame == f) return t->scope->landing;
+    return (f->flags & AIO__F_FINALLY) ? AIO__LC_END : AIO__LC_FINALLY;
+}
+
+AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
+    (void)t;
+    if (f->flags & AIO__F_FINALLY) {
+        if (f->cause == AIO_ECANCELED && rc >= 0)
+            aio__misuse(AIO_ECANCELED, "a coroutine swallowed its cancellation: its cleanup "
+                                       "section returned a value instead of the error");
+        f->flags |= AIO__F_OVERRIDE;
+    }
+    f->rc = rc;
+}
+
+AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
+    f->flags |= AIO__F_FINALLY;
+    f->cause = f->rc;
+    f->barrier = t->barrier;
+    t->barrier = aio__loop->epoch; /* what was delivered so far stays unseen */
+}
+
+AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
+    if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
+    /* A task whose body completes while it is cancelled ends cancelled: the
+     * request was never lost, and only its cleanup may overrule it. */
+    if (f == &t->frame && f->rc >= 0 && !(f->flags & AIO__F_OVERRIDE) &&
+        aio__task_cancel_visible(t)) {
+        t->flags &= (uint8_t)~AIO__T_CANCEL_REQ;
+        f->rc = AIO_ECANCELED;
+    }
+    f->lc = AIO__LC_END;
+    return f->rc;
+}
+
+AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
+    (void)t;
+    f->rc = aio__misuse(AIO_EINVAL, "coroutine resumed at an unknown point: an await inside "
+                                    "your own switch statement, or a frame not initialised");
+}
+
+/* Set the frame's status to `err` and tell the await macro to unwind. */
+static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
+    aio__set_status(t, f, err);
+    return AIO__RAISE;
+}
+
+AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
+    aio_loop *L = aio__loop;
+    aio_time until = aio__deadline(L, d, relative);
+    aio_status rc;
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "sleep: the duration is NaN, negative "
+                                                        "or beyond half the clock range"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    t->until = until;
+    if (aio__due(until, L->now)) { /* sleep(0): one trip through the ready queue */
+        aio__enqueue(L, t);
+        return AIO__SUSPENDED;
+    }
+    rc = aio__park(t, until, 1);
+    return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
+}
+
+AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
+    aio_status rc;
+    if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
+    if (aio__due(t->until, aio__loop->now)) return AIO_OK;
+    rc = aio__park(t, t->until, 1); /* woken early: a deadline moved */
+    return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
+}
+
+/* Park t on child's joiners; `deaf`: only the child's end (or a new cancel
+ * request) wakes it, no deadline does. */
+static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int deaf) {
+    aio_status rc = aio__park(t, deaf ? AIO_NEVER : t->until, !deaf);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
+    aio__list_push(&child->joiners, t);
+    return rc;
+}
+
+/* Cancel an owned child and wait for its cleanup. */
+static aio_status aio__cancel_child(aio_task *t, aio_frame *f, aio_task *child) {
+    aio_cancel(child);
+    t->flags |= AIO__T_JOIN_CANCEL;
+    return aio__park_on(t, f, child, 1);
+}
+
+static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int arriving) {
+    int owned = child->parent == t;
+    if (child->state == AIO__DONE) {
+        aio_status r = child->frame.rc;
+        if (t->flags & AIO__T_JOIN_CANCEL) {
+            t->flags &= (uint8_t)~AIO__T_JOIN_CANCEL;
+            if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
+            return r == AIO_ECANCELED ? AIO_ETIMEDOUT : r;
+        }
+        return r; /* completion beats a cancellation that arrived with it */
+    }
+    if (t->flags & AIO__T_JOIN_CANCEL) {
+        if (t->flags & AIO__T_CANCEL_REQ) aio_cancel(child); /* a new request reaches it too */
+        return aio__park_on(t, f, child, 1);
+    }
+    if (aio__checkpoint(t) < 0) {
+        if (owned) return aio__cancel_child(t, f, child);
+        return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (aio__due(t->until, aio__loop->now)) {
+        if (owned) return aio__cancel_child(t, f, child);
+        return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
+    }
+    return aio__park_on(t, f, child, 0);
+}
+
+AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d) {
+    aio_time until;
+    if (!child || child->state == AIO__NEW)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "await: the task was never spawned"));
+    if (child == t)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "await: a task cannot await itself"));
+    until = aio__deadline(aio__loop, d, 1);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait_for: the timeout is NaN, negative "
+                                                        "or beyond half the clock range"));
+    t->until = until;
+    t->flags &= (uint8_t)~AIO__T_JOIN_CANCEL;
+    return aio__join_step(t, f, child, 1);
+}
+
+AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child) {
+    return aio__join_step(t, f, child, 0);
+}
+
+AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, aio_status rc) {
+    /* the callee unwound because of a cancellation that applies here too */
+    if (rc != AIO_ECANCELED || !aio__cancel_source(t, 0)) return 0;
+    aio__set_status(t, f, AIO_ECANCELED);
+    return 1;
+}
+
+/* --------------------------------------------------------- timeout scopes */
+
+static int aio__scope_open(const aio_timeout *sc) {
+    return sc->state == AIO__S_ENTERED || sc->state == AIO__S_FIRST || sc->state == AIO__S_BODY;
+}
+
+static void aio__scope_close(aio_task *t, aio_timeout *sc) {
+    AIO_ASSERT(t->scope == sc);
+    t->scope = sc->parent;
+    sc->state = AIO__S_DONE;
+}
+
+AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
+                                    int relative, uint32_t landing) {
+    aio_time deadline;
+    if (!sc) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: the scope pointer is NULL"));
+        return AIO_EINVAL;
+    }
+    if (aio__scope_open(sc)) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: re-entering a scope that is "
+                                                      "still open; use one aio_timeout per block"));
+        return AIO_EINVAL;
+    }
+    deadline = aio__deadline(aio__loop, d, relative);
+    if (deadline == AIO_TIME_INVALID) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: the delay is NaN, negative or "
+                                                      "beyond half the clock range"));
+        return AIO_EINVAL;
+    }
+    sc->parent = t->scope;
+    sc->task = t;
+    sc->frame = f;
+    sc->deadline = deadline;
+    sc->landing = landing;
+    sc->epoch = 0;
+    sc->status = AIO_OK;
+    sc->saved_rc = f->rc;
+    sc->flags = (uint8_t)((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0);
+    sc->state = AIO__S_ENTERED;
+    t->scope = sc;
+    return AIO_OK;
+}
+
+AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc) {
+    if (sc->state == AIO__S_ENTERED) {
+        sc->state = AIO__S_FIRST;
+        return 1;
+    }
+    aio__scope_close(t, sc); /* the body ended, broke out or was cut short */
+    return 0;
+}
+
+AIO_API int aio__scope_inner(aio_timeout *sc) {
+    if (sc->state != AIO__S_FIRST) return 0;
+    sc->state = AIO__S_BODY;
+    return 1;
+}
+
+AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
+    if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 0) == sc) {
+        /* our deadline is what cancelled the block: stop unwinding here */
+        sc->status = AIO_ETIMEDOUT;
+        f->rc = sc->saved_rc;
+        f->flags = (uint8_t)((f->flags & ~AIO__F_OVERRIDE) |
+                             ((sc->flags & AIO__S_SAVED_OVERRIDE) ? AIO__F_OVERRIDE : 0));
+        sc->state = AIO__S_BODY;
+        return 1;
+    }
+    aio__scope_close(t, sc);
+    return 0;
+}
+
+AIO_API aio_time aio_timeout_when(const aio_timeout *sc) {
+    return sc->state == AIO__S_IDLE ? AIO_NEVER : sc->deadline;
+}
+
+AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
+    aio_task *t;
+    if (!sc || !aio__scope_open(sc))
+        return aio__misuse(AIO_EINVAL, "reschedule: the timeout scope is not open");
+    if (sc->flags & AIO__S_EXPIRED)
+        return aio__misuse(AIO_EINVAL, "reschedule: the timeout already expired; an expired "
+                                       "timeout cannot be moved");
+    if (when == AIO_TIME_INVALID)
+        return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
+    sc->deadline = when;
+    t = sc->task;
+    if (t->state == AIO__PARKED && !(t->flags & AIO__T_JOIN_CANCEL)) {
+        aio_time next = aio__min(t->until, aio__scope_deadline(t));
+        if (next == AIO_NEVER)
+            aio__disarm(aio__loop, t);
+        else if (aio__arm(aio__loop, t, next) < 0)
+            aio__wake(aio__loop, t); /* no slot: let it re-park and report */
+    }
+    return AIO_OK;
+}
+
+AIO_API int aio_timeout_expired(const aio_timeout *sc) { return (sc->flags & AIO__S_EXPIRED) != 0; }
+AIO_API aio_status aio_timeout_status(const aio_timeout *sc) { return sc->status; }
+
+AIO_API aio_time aio_effective_deadline(aio_task *t) {
+    if (!t) t = aio_current();
+    if (!t || !aio__loop) return AIO_NEVER;
+    if (aio__cancel_source(t, 0)) return aio__loop->now;
+    return aio__scope_deadline(t);
+}
+
+AIO_API aio_time aio_time_left(aio_task *t) {
+    aio_time d = aio_effective_deadline(t);
+    if (d == AIO_NEVER) return AIO_NEVER;
+    return aio__before(aio__loop->now, d) ? (aio_time)(d - aio__loop->now) : 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AIO_TIMEOUT_IMPLEMENTED */
+#endif /* AIO_TIMEOUT_IMPLEMENTATION */

@@ -1,0 +1,2 @@
+#define AIO_TIMEOUT_IMPLEMENTATION
+#include "test.h"

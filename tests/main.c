@@ -1,0 +1,72 @@
+/* Test runner: every test file registers its table from main(). */
+#include "test.h"
+#include <stdarg.h>
+#include <stdlib.h>
+
+int test_failures;
+char test_last_debug[256];
+aio_status test_last_debug_code;
+aio_time test_start;
+char test_trace[4096];
+
+static void capture_debug(aio_status code, const char *message) {
+    test_last_debug_code = code;
+    snprintf(test_last_debug, sizeof test_last_debug, "%s", message);
+}
+
+void test_loop(aio_loop *loop) {
+    aio_loop_init(loop, NULL, 0);
+    aio_loop_set_grow(loop, aio_grow_realloc, NULL);
+#ifdef AIO_TIME_32
+    test_start = (aio_time)(AIO_NEVER - AIO_SEC(30)); /* 30 s before the wrap */
+#else
+    test_start = AIO_SEC(1000);
+#endif
+    aio_loop_use_virtual_clock(loop, test_start);
+}
+
+void trace(const char *fmt, ...) {
+    size_t len = strlen(test_trace);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(test_trace + len, sizeof test_trace - len, fmt, ap);
+    va_end(ap);
+}
+
+aio_status test_run(aio_loop *loop, aio_task *main_task, aio_task_fn fn) {
+    return aio_run(loop, main_task, fn);
+}
+
+static size_t passed, failed;
+static const char *filter;
+
+void test_register(const test_case *cases, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (filter && !strstr(cases[i].name, filter)) continue;
+        test_failures = 0;
+        test_last_debug[0] = 0;
+        test_last_debug_code = 0;
+        test_trace[0] = 0;
+        cases[i].fn();
+        if (test_failures) {
+            printf("FAIL %s\n", cases[i].name);
+            failed++;
+        } else {
+            passed++;
+        }
+    }
+}
+
+#define TEST_FILES(X) X(core) X(scopes) X(tasks) X(errors) X(stress)
+#define DECLARE(name) void register_##name##_tests(void);
+TEST_FILES(DECLARE)
+
+int main(int argc, char **argv) {
+    filter = argc > 1 ? argv[1] : getenv("TEST_FILTER");
+    aio_set_debug_hook(capture_debug);
+#define RUN(name) register_##name##_tests();
+    TEST_FILES(RUN)
+    printf("%zu passed, %zu failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

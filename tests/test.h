@@ -1,0 +1,64 @@
+/* A small test harness for aio_timeout.h: tests run on the virtual clock. */
+#ifndef AIO_TEST_H
+#define AIO_TEST_H
+#include "../aio_timeout.h"
+#include <stdio.h>
+#include <string.h>
+
+extern int test_failures;           /* failed checks in the current test */
+extern char test_last_debug[256];   /* last debug message, "" if none */
+extern aio_status test_last_debug_code;
+extern aio_time test_start;          /* virtual time at which each test starts */
+extern char test_trace[4096];        /* free-form trace that tests append to */
+
+#define CHECK(cond)                                                                       \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            printf("    %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);           \
+            test_failures++;                                                              \
+        }                                                                                 \
+    } while (0)
+#define CHECK_EQ(a, b)                                                                    \
+    do {                                                                                  \
+        long long aio_t_a = (long long)(a), aio_t_b = (long long)(b);                     \
+        if (aio_t_a != aio_t_b) {                                                         \
+            printf("    %s:%d: CHECK_EQ(%s, %s) failed: %lld != %lld\n", __FILE__, __LINE__, \
+                   #a, #b, aio_t_a, aio_t_b);                                             \
+            test_failures++;                                                              \
+        }                                                                                 \
+    } while (0)
+#define CHECK_STR(a, b)                                                                   \
+    do {                                                                                  \
+        const char *aio_t_a = (a), *aio_t_b = (b);                                        \
+        if (strcmp(aio_t_a, aio_t_b) != 0) {                                              \
+            printf("    %s:%d: CHECK_STR(%s, %s) failed:\n      got:  \"%s\"\n      want: \"%s\"\n", \
+                   __FILE__, __LINE__, #a, #b, aio_t_a, aio_t_b);                         \
+            test_failures++;                                                              \
+        }                                                                                 \
+    } while (0)
+/* In debug builds, the last debug message contains `text`. */
+#ifdef AIO_DEBUG
+#define CHECK_DEBUG(text) CHECK(strstr(test_last_debug, (text)) != NULL)
+#else
+#define CHECK_DEBUG(text) ((void)0)
+#endif
+
+/* Virtual time elapsed since the test started (the start is near the wrap
+ * point in the 32-bit tick build, so every test also crosses it). */
+#define T() ((aio_time)(aio_now() - test_start))
+/* Elapsed time in whole milliseconds, for readable assertions. */
+#define T_MS() ((long long)((uint64_t)T() * 1000u / AIO_TICKS_PER_SEC))
+
+/* A fresh loop on the virtual clock with growable timer storage. */
+void test_loop(aio_loop *loop);
+/* Append printf-style text to test_trace. */
+void trace(const char *fmt, ...);
+/* Run `fn` as the main task; returns its status. */
+aio_status test_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
+
+typedef void (*test_fn)(void);
+typedef struct { const char *name; test_fn fn; } test_case;
+#define TEST_ENTRY(name) { #name, name }
+void test_register(const test_case *cases, size_t n);
+#define TEST_COUNT(arr) (sizeof(arr) / sizeof((arr)[0]))
+#endif
