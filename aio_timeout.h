@@ -117,7 +117,11 @@
 #endif
 
 #ifdef AIO_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO_API static __attribute__((unused))
+#else
 #define AIO_API static
+#endif
 #else
 #define AIO_API extern
 #endif
@@ -225,8 +229,9 @@ typedef aio_time (*aio_clock_fn)(void *ctx);
 /* Called when no task is ready: return at or before `deadline` (AIO_NEVER:
  * nothing is armed), earlier if something external became ready. */
 typedef void (*aio_idle_fn)(void *ctx, aio_loop *loop, aio_time deadline);
-/* Timer storage growth: return storage for `new_count` timers holding the
- * first `old_count` of `old` (realloc semantics), or NULL to refuse. */
+/* Timer storage growth, realloc-like: return storage for `new_count` timers
+ * keeping the first `old_count` of `old` (NULL the first time: the loop copies
+ * from your array itself), or NULL to refuse. new_count 0 releases `old`. */
 typedef aio_timer *(*aio_grow_fn)(void *ctx, aio_timer *old, uint32_t old_count,
                                   uint32_t new_count);
 typedef void (*aio_debug_fn)(aio_status code, const char *message);
@@ -247,6 +252,7 @@ struct aio_loop {
     aio_grow_fn grow;
     void *grow_ctx;
     uint8_t is_virtual;
+    uint8_t heap_owned;  /* heap came from the growth hook */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -684,6 +690,10 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
                                     uint32_t new_count) {
     (void)ctx;
     (void)old_count;
+    if (new_count == 0) {
+        free(old);
+        return NULL;
+    }
     return (aio_timer *)realloc(old, (size_t)new_count * sizeof(aio_timer));
 }
 #else
@@ -757,6 +767,10 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     if (L->live)
         return aio__misuse(AIO_EBUSY, "aio_loop_destroy: tasks are still alive; "
                                       "await or cancel them before destroying the loop");
+    if (L->heap_owned) L->grow(L->grow_ctx, L->heap, L->heap_len, 0);
+    L->heap = NULL;
+    L->heap_cap = L->heap_len = 0;
+    L->heap_owned = 0;
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;
 }
@@ -832,9 +846,13 @@ static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when) {
         uint32_t cap = L->heap_cap ? L->heap_cap * 2 : 64;
         aio_timer *grown;
         if (cap <= L->heap_cap || !L->grow ||
-            !(grown = L->grow(L->grow_ctx, L->heap, L->heap_len, cap)))
+            !(grown = L->grow(L->grow_ctx, L->heap_owned ? L->heap : NULL,
+                              L->heap_owned ? L->heap_len : 0, cap)))
             return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                            "slots or set a growth hook");
+        if (!L->heap_owned && L->heap_len) /* the user's array is never reallocated */
+            memcpy(grown, L->heap, (size_t)L->heap_len * sizeof *grown);
+        L->heap_owned = 1;
         L->heap = grown;
         L->heap_cap = cap;
     }

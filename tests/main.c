@@ -4,14 +4,15 @@
 #include <stdlib.h>
 
 int test_failures;
-char test_last_debug[256];
+char test_last_debug[1024];
 aio_status test_last_debug_code;
 aio_time test_start;
 char test_trace[4096];
 
 static void capture_debug(aio_status code, const char *message) {
+    size_t len = strlen(test_last_debug);
     test_last_debug_code = code;
-    snprintf(test_last_debug, sizeof test_last_debug, "%s", message);
+    snprintf(test_last_debug + len, sizeof test_last_debug - len, "%s\n", message);
 }
 
 void test_loop(aio_loop *loop) {

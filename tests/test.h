@@ -6,8 +6,8 @@
 #include <string.h>
 
 extern int test_failures;           /* failed checks in the current test */
-extern char test_last_debug[256];   /* last debug message, "" if none */
-extern aio_status test_last_debug_code;
+extern char test_last_debug[1024];  /* debug messages of this test, one per line */
+extern aio_status test_last_debug_code; /* code of the last one */
 extern aio_time test_start;          /* virtual time at which each test starts */
 extern char test_trace[4096];        /* free-form trace that tests append to */
 
@@ -36,7 +36,7 @@ extern char test_trace[4096];        /* free-form trace that tests append to */
             test_failures++;                                                              \
         }                                                                                 \
     } while (0)
-/* In debug builds, the last debug message contains `text`. */
+/* In debug builds, a debug message of this test contains `text`. */
 #ifdef AIO_DEBUG
 #define CHECK_DEBUG(text) CHECK(strstr(test_last_debug, (text)) != NULL)
 #else
