@@ -10,6 +10,8 @@ WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
 SRC="tests/main.c tests/impl.c tests/test_core.c tests/test_scopes.c tests/test_tasks.c tests/test_errors.c tests/test_stress.c"
 total_pass=0
 total_fail=0
+configs=0
+per_config=0
 broken=""
 
 run() { # name compiler flags...
@@ -30,6 +32,7 @@ run() { # name compiler flags...
     fi
     [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && { broken="$broken $name"; echo "[$name] exit status $status"; }
     echo "[$name] $p passed, $f failed"
+    configs=$((configs + 1)); per_config=$((p + f))
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 
@@ -45,9 +48,25 @@ run "gcc-c11-ms32-O2" gcc -std=c11 -O2 $WARN -DAIO_DEBUG -DAIO_TIME_32
 run "clang-cxx17-ms32-O0" clang++ -x c++ -std=c++17 -O0 $WARN -DAIO_DEBUG -DAIO_TIME_32
 run "gcc-c11-release-O2" gcc -std=c11 -O2 $WARN -DNDEBUG
 
+# The README's example and the demo must print what they promise.
+check_output() { # name expected-file build-command... (the program is $out/$name)
+    name=$1; expected=$2; shift 2
+    if "$@" -o "$out/$name" 2>"$out/$name.log" && "$out/$name" --virtual >"$out/$name.out" 2>&1 &&
+        cmp -s "$out/$name.out" "$expected"; then
+        echo "[$name] output as expected"; total_pass=$((total_pass + 1))
+    else
+        echo "[$name] FAILED: output differs from $expected"; diff "$expected" "$out/$name.out" | head -20
+        total_fail=$((total_fail + 1))
+    fi
+}
+awk '/^```c$/{f=1;next} /^```$/{if(f)exit} f' README.md >"$out/readme_example.c"
+check_output readme-example tests/readme.expected gcc -std=c11 $WARN -I. "$out/readme_example.c"
+check_output demo tests/demo.expected gcc -std=c11 -O2 $WARN -I. examples/demo.c
+
 if [ -n "$broken" ]; then
     echo "broken configurations:$broken"
     total_fail=$((total_fail + 1))
 fi
+echo "$per_config unit tests in each of $configs configurations, plus 2 output checks"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
