@@ -404,10 +404,14 @@ AIO_API aio_time aio_time_left(aio_task *t);
 /* Call inline coroutine `fn(t, st)` (`await fn()`): it runs in this task, with
  * this task's cancellation and deadlines, and lv = its result or error. */
 #define AIO_CALL(t, lv, fn, st) AIO__CALL(t, lv, fn, st, AIO__LABEL)
-/* asyncio.wait_for(fn(), d) without a hidden task: `sc` is the scope storage. */
+/* asyncio.wait_for(fn(), d) without a hidden task: `sc` is the scope storage.
+ * With no time left (d == 0) the callee never starts, as in asyncio. */
 #define AIO_WAIT_FOR_CALL(t, lv, fn, st, sc, d)                                \
     do {                                                                       \
-        AIO_TIMEOUT(t, sc, d) AIO_CALL(t, lv, fn, st);                         \
+        AIO_TIMEOUT(t, sc, d) {                                                \
+            if (aio_time_left(t) == 0) AIO_YIELD(t);                           \
+            AIO_CALL(t, lv, fn, st);                                           \
+        }                                                                      \
         if (aio_timeout_status(sc) == AIO_ETIMEDOUT) (lv) = AIO_ETIMEDOUT;     \
     } while (0)
 
@@ -904,9 +908,9 @@ static void aio__list_unlink(aio_task *t) {
 
 /* A parked task becomes ready: off its wait list, its timer disarmed. */
 static void aio__wake(aio_loop *L, aio_task *t) {
+    aio__disarm(L, t);
     if (t->state != AIO__PARKED) return;
     aio__list_unlink(t);
-    aio__disarm(L, t);
     aio__enqueue(L, t);
 }
 

@@ -20,7 +20,8 @@ run() { # name compiler flags...
         echo "[$name] BUILD FAILED:"; sed 's/^/    /' "$out/$name.log" | head -30
         broken="$broken $name"; return
     fi
-    "$out/$name" >"$out/$name.out" 2>&1
+    # a broken scheduler shows up as a hang: give each configuration 5 minutes
+    timeout 300 "$out/$name" >"$out/$name.out" 2>&1
     status=$?
     line=$(tail -n 1 "$out/$name.out")
     grep -E '^(FAIL|    )' "$out/$name.out" | head -40

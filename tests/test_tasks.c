@@ -1,3 +1,1537 @@
+/* Task cancellation and waiting for tasks (aio_cancel, AIO_AWAIT, AIO_WAIT_FOR).
+ * Rule numbers refer to /work/shared/reference/asyncio-semantics.md. */
 #include "test.h"
 
-void register_tasks_tests(void) {}
+/* One state struct for every task of these tests: the fields a test does not
+ * use stay zero. Configuration (d, ret, cleanup, ...) is set before spawn. */
+typedef struct {
+    aio_task task;
+    aio_time d;          /* body sleep / wait_for timeout */
+    aio_time cleanup;    /* sleep in AIO_FINALLY (0 = none) */
+    aio_status ret;      /* value returned (or error raised) by the body */
+    int override;        /* AIO_FINALLY sets its own status: fin_value */
+    aio_status fin_value;
+    aio_task *target;    /* task cancelled by the canceller */
+    aio_task *probe;     /* task whose done flag the canceller records */
+    aio_status lv, lv2, lv3, lv4;
+    int r1, r2, r3, r4, r5;
+    long long t1, t2, t3;
+    int body, after, fin, cleanup_done, i;
+    long long fin_at, cleanup_at;
+    aio_status fin_status;
+} tk;
+
+static tk Main, A, B, C, D, S, W, W2, W3, X;
+
+static void reset(void) {
+    memset(&Main, 0, sizeof Main);
+    memset(&A, 0, sizeof A);
+    memset(&B, 0, sizeof B);
+    memset(&C, 0, sizeof C);
+    memset(&D, 0, sizeof D);
+    memset(&S, 0, sizeof S);
+    memset(&W, 0, sizeof W);
+    memset(&W2, 0, sizeof W2);
+    memset(&W3, 0, sizeof W3);
+    memset(&X, 0, sizeof X);
+}
+
+/* ------------------------------------------------------------ task bodies */
+
+/* Sleeps d, returns ret; cleanup: records why and when, sleeps `cleanup`,
+ * optionally overrides the status with fin_value. */
+static aio_status worker(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->body++;
+    AIO_SLEEP(t, s->d);
+    s->after++;
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    if (s->cleanup) {
+        AIO_SLEEP(t, s->cleanup);
+        s->cleanup_done++;
+        s->cleanup_at = T_MS();
+    }
+    if (s->override) AIO_RETURN(t, s->fin_value);
+    AIO_END(t);
+}
+
+/* Returns (or raises) ret without awaiting. */
+static aio_status quick(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->body++;
+    AIO_RETURN(t, s->ret);
+    AIO_END(t);
+}
+
+/* A third party: sleeps d, cancels target, records the result of the cancel
+ * and whether `probe` was already done at that moment. */
+static aio_status canceller(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, s->d);
+    s->r1 = aio_cancel(s->target);
+    if (s->probe) s->r2 = aio_task_done(s->probe);
+    s->t1 = T_MS();
+    trace("X@%lld ", s->t1);
+    AIO_END(t);
+}
+
+/* Awaits A and records when. */
+static aio_status main_await_a(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* ------------------------------------------------- aio_cancel return values */
+
+static aio_status m_cancel_live(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(10);
+    A.ret = 1;
+    aio_spawn(&A.task, worker);
+    AIO_SLEEP(t, AIO_SEC(1));
+    s->r1 = aio_cancel(&A.task);
+    s->r2 = aio_cancel(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    s->r3 = aio_cancel(&A.task);
+    AIO_END(t);
+}
+
+/* R1: cancel() on a live task returns 1, on every call; R2: 0 once it is done. */
+static void test_task_cancel_live_returns_one(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_live), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.r2, 1);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(Main.r3, 0);
+    CHECK_EQ(A.body, 1);
+    CHECK_EQ(A.after, 0);
+    CHECK_EQ(A.fin, 1);
+    CHECK_EQ(A.fin_status, AIO_ECANCELED);
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_cancel_done(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(500);
+    A.ret = 3;
+    aio_spawn(&A.task, worker);
+    AIO_SLEEP(t, AIO_SEC(1));
+    s->r1 = aio_cancel(&A.task);
+    s->r2 = aio_task_cancel_pending(&A.task);
+    s->lv = aio_task_result(&A.task);
+    AIO_AWAIT(t, s->lv2, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R2: cancel() on a finished task returns 0 and changes nothing. */
+static void test_task_cancel_done_returns_zero(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_done), AIO_OK);
+    CHECK_EQ(Main.r1, 0);
+    CHECK_EQ(Main.r2, 0);
+    CHECK_EQ(Main.lv, 3);
+    CHECK_EQ(Main.lv2, 3);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(A.fin_at, 500);
+    CHECK_EQ(A.fin_status, 3);
+    /* from outside the loop too, also for the finished main task */
+    CHECK_EQ(aio_cancel(&A.task), 0);
+    CHECK_EQ(aio_cancel(&Main.task), 0);
+    CHECK_EQ(aio_task_result(&A.task), 3);
+    CHECK(!aio_task_cancelled(&A.task));
+    CHECK(!aio_task_cancelled(&Main.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_cancel_never(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    test_last_debug[0] = 0;
+    s->r1 = aio_cancel(&B.task);
+    s->r2 = strstr(test_last_debug, "never spawned") != NULL;
+    s->r3 = aio_task_cancel_pending(&B.task);
+    AIO_YIELD(t); /* not cancelled itself: goes on */
+    s->after++;
+    B.ret = 4; /* no cancel request was left behind on B */
+    s->r4 = aio_spawn(&B.task, quick);
+    AIO_AWAIT(t, s->lv, &B.task);
+    AIO_END(t);
+}
+
+/* R1/R2 + DESIGN 2: cancel() of a never-spawned task is AIO_EINVAL ("never spawned"). */
+static void test_task_cancel_never_spawned_einval(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_cancel(&A.task), AIO_EINVAL);
+    CHECK_DEBUG("never spawned");
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_cancel(NULL), AIO_EINVAL);
+    CHECK_DEBUG("never spawned");
+    CHECK_EQ(aio_task_cancel_pending(&A.task), 0);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_never), AIO_OK);
+    CHECK_EQ(Main.r1, AIO_EINVAL);
+#ifdef AIO_DEBUG
+    CHECK_EQ(Main.r2, 1);
+#endif
+    CHECK_EQ(Main.r3, 0);
+    CHECK_EQ(Main.after, 1);
+    /* the failed cancel left no trace: B then spawns and runs normally */
+    CHECK_EQ(Main.r4, AIO_OK);
+    CHECK_EQ(Main.lv, 4);
+    CHECK_EQ(B.body, 1);
+    CHECK(!aio_task_cancelled(&B.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_cancel_at_700(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(10);
+    aio_spawn(&A.task, worker);
+    AIO_SLEEP(t, AIO_MS(700));
+    s->r1 = aio_cancel(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R3-R5/DESIGN 2: a cancel of a sleeping task is delivered at its sleep, at the time of the request. */
+static void test_task_cancel_sleeping_delivered_at_exact_time(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_at_700), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(A.fin_at, 700);
+    CHECK_EQ(A.fin_status, AIO_ECANCELED);
+    CHECK_EQ(A.after, 0);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 700);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_cancel_first(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    aio_spawn(&A.task, worker);
+    s->r1 = aio_cancel(&A.task);
+    s->r2 = aio_task_cancel_pending(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R6: cancelled before its first step: the body never runs, nor does its FINALLY. */
+static void test_task_cancel_before_first_run(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_first), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.r2, 1);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 0);
+    CHECK_EQ(A.body, 0);
+    CHECK_EQ(A.fin, 0);
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(aio_task_cancel_pending(&A.task), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R6: same for a task spawned and cancelled from outside before the loop runs. */
+static void test_task_cancel_before_first_run_outside(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    A.d = AIO_SEC(1);
+    CHECK_EQ(aio_spawn(&A.task, worker), AIO_OK);
+    CHECK_EQ(aio_cancel(&A.task), 1);
+    CHECK_EQ(aio_task_cancel_pending(&A.task), 1);
+    CHECK_EQ(test_run(&loop, &Main.task, main_await_a), AIO_OK);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 0);
+    CHECK_EQ(A.body, 0);
+    CHECK_EQ(A.fin, 0);
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_cancel_thrice(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(10);
+    A.cleanup = AIO_MS(500);
+    aio_spawn(&A.task, worker);
+    AIO_SLEEP(t, AIO_SEC(1));
+    s->r1 = aio_cancel(&A.task);
+    s->r2 = aio_cancel(&A.task);
+    s->r3 = aio_cancel(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R9: several cancels before delivery -> one delivery: FINALLY once, its sleep not cut. */
+static void test_task_repeated_cancel_single_delivery(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_thrice), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.r2, 1);
+    CHECK_EQ(Main.r3, 1);
+    CHECK_EQ(A.fin, 1);
+    CHECK_EQ(A.fin_at, 1000);
+    CHECK_EQ(A.cleanup_done, 1);
+    CHECK_EQ(A.cleanup_at, 1500);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1500);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_cancel_in_cleanup(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(10);
+    A.cleanup = AIO_SEC(1);
+    aio_spawn(&A.task, worker);
+    AIO_SLEEP(t, AIO_SEC(1));
+    s->r1 = aio_cancel(&A.task);
+    AIO_SLEEP(t, AIO_MS(200));
+    s->r4 = aio_task_cancel_pending(&A.task); /* the first one was delivered */
+    s->r2 = aio_cancel(&A.task);
+    s->r3 = aio_task_cancel_pending(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R9 + DESIGN 3: a new cancel during cleanup is delivered there: the cleanup sleep ends at 1.2 s. */
+static void test_task_cancel_during_cleanup_cuts_sleep(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_in_cleanup), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.r4, 0);
+    CHECK_EQ(Main.r2, 1);
+    CHECK_EQ(Main.r3, 1);
+    CHECK_EQ(A.fin, 1);
+    CHECK_EQ(A.fin_at, 1000);
+    CHECK_EQ(A.cleanup_done, 0);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1200);
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ------------------------------------------------------------ self-cancel */
+
+static aio_status self_cancel_return(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->body++;
+    s->r1 = aio_cancel(t);
+    s->r2 = aio_task_cancel_pending(t);
+    AIO_RETURN(t, 5);
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+static aio_status m_self_cancel_return(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&A.task, self_cancel_return);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R7: cancel() then return without a checkpoint: the task still ends cancelled. */
+static void test_task_self_cancel_then_return(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_self_cancel_return), AIO_OK);
+    CHECK_EQ(A.body, 1);
+    CHECK_EQ(A.r1, 1);
+    CHECK_EQ(A.r2, 1);
+    CHECK_EQ(A.fin, 1);
+    CHECK_EQ(A.fin_status, 5); /* the coroutine itself returned normally */
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 0);
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(aio_task_cancel_pending(&A.task), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status self_cancel_fall_off(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->r1 = aio_cancel(t);
+    s->after++;
+    AIO_END(t);
+}
+
+/* R7: a main task that cancels itself and falls off its end ends AIO_ECANCELED. */
+static void test_task_self_cancel_fall_off_end(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, self_cancel_fall_off), AIO_ECANCELED);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.after, 1);
+    CHECK(aio_task_cancelled(&Main.task));
+    CHECK(!aio_task_failed(&Main.task));
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status self_cancel_yield(aio_task *t) {
+    AIO_BEGIN(t);
+    trace("A1 ");
+    aio_cancel(t);
+    AIO_YIELD(t);
+    trace("A2 ");
+    AIO_FINALLY(t);
+    trace("Af:%d@%lld ", AIO_STATUS(t), T_MS());
+    AIO_END(t);
+}
+
+static aio_status trace_b(aio_task *t) {
+    AIO_BEGIN(t);
+    trace("B ");
+    AIO_END(t);
+}
+
+static aio_status m_self_cancel_yield(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&A.task, self_cancel_yield);
+    aio_spawn(&B.task, trace_b);
+    AIO_AWAIT(t, s->lv, &A.task);
+    trace("M:%d@%lld", s->lv, T_MS());
+    AIO_AWAIT(t, s->lv2, &B.task);
+    AIO_END(t);
+}
+
+/* R5/R9: self-cancel then AIO_YIELD: it yields once (B runs), then unwinds; "A2" never runs. */
+static void test_task_self_cancel_then_yield_unwinds(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_self_cancel_yield), AIO_OK);
+    CHECK_STR(test_trace, "A1 B Af:-1@0 M:-1@0");
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(Main.lv2, AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_pending(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(10);
+    A.cleanup = AIO_MS(500);
+    aio_spawn(&A.task, worker);
+    s->r1 = aio_task_cancel_pending(&A.task);
+    AIO_SLEEP(t, AIO_SEC(1));
+    aio_cancel(&A.task);
+    s->r2 = aio_task_cancel_pending(&A.task);
+    AIO_SLEEP(t, AIO_MS(100)); /* A got it at 1.0 s and is cleaning up */
+    s->r3 = aio_task_cancel_pending(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    s->r4 = aio_cancel(&A.task);
+    s->r5 = aio_task_cancel_pending(&A.task);
+    AIO_END(t);
+}
+
+/* R9/DESIGN 2: aio_task_cancel_pending is 1 only between the request and its delivery. */
+static void test_task_cancel_pending_flag(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_task_cancel_pending(&B.task), 0); /* never spawned */
+    CHECK_EQ(test_run(&loop, &Main.task, m_pending), AIO_OK);
+    CHECK_EQ(Main.r1, 0);
+    CHECK_EQ(Main.r2, 1);
+    CHECK_EQ(Main.r3, 0);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1500);
+    CHECK_EQ(Main.r4, 0);
+    CHECK_EQ(Main.r5, 0);
+    CHECK_EQ(A.cleanup_at, 1500);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ------------------------------------------------------ cleanup and zombies */
+
+static aio_status seed_worker(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 1000; s->i++) {
+        trace("working@%lld ", T_MS());
+        AIO_SLEEP(t, AIO_MS(200));
+    }
+    AIO_FINALLY(t);
+    trace("cancelled@%lld ", T_MS());
+    AIO_SLEEP(t, AIO_MS(300)); /* close the connection */
+    trace("closed@%lld ", T_MS());
+    AIO_END(t);
+}
+
+static aio_status m_seed(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&A.task, seed_worker);
+    AIO_SLEEP(t, AIO_MS(700));
+    aio_cancel(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    trace("main:%d@%lld", s->lv, T_MS());
+    if (s->lv == AIO_ECANCELED) trace(" confirmed");
+    AIO_END(t);
+}
+
+/* R3/R45 spirit, DESIGN 3 (seed cancel_task.py): 4 "working", cancelled at 0.7, cleanup to 1.0. */
+static void test_task_cleanup_awaits_seed(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_seed), AIO_OK);
+    CHECK_STR(test_trace, "working@0 working@200 working@400 working@600 cancelled@700 "
+                          "closed@1000 main:-1@1000 confirmed");
+    CHECK_EQ(A.i, 3);
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_swallow(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(10);
+    A.override = 1;
+    A.fin_value = 1;
+    aio_spawn(&A.task, worker);
+    AIO_SLEEP(t, AIO_SEC(1));
+    aio_cancel(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_YIELD(t); /* the caller is not cancelled */
+    s->after++;
+    AIO_END(t);
+}
+
+/* R8 + DESIGN 3: AIO_RETURN(t, 1) in the root FINALLY swallows: done with 1, not cancelled. */
+static void test_task_swallow_in_finally(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_swallow), AIO_OK);
+    CHECK_DEBUG("swallowed");
+    CHECK_EQ(A.fin_status, AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 1000);
+    CHECK_EQ(Main.lv, 1);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(Main.after, 1);
+    CHECK(aio_task_done(&A.task));
+    CHECK(!aio_task_cancelled(&A.task));
+    CHECK(!aio_task_failed(&A.task));
+    CHECK_EQ(aio_task_result(&A.task), 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status ticker(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 10; s->i++) {
+        trace("tick%d@%lld ", s->i, T_MS());
+        AIO_SLEEP(t, AIO_MS(500));
+        trace("woke%d ", s->i);
+    }
+    trace("body-end ");
+    AIO_FINALLY(t);
+    trace("fin:%d@%lld ", AIO_STATUS(t), T_MS());
+    AIO_SLEEP(t, AIO_MS(300));
+    trace("cleaned@%lld ", T_MS());
+    AIO_END(t);
+}
+
+static aio_status m_ticker(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&A.task, ticker);
+    AIO_SLEEP(t, AIO_MS(700));
+    aio_cancel(&A.task);
+    AIO_AWAIT(t, s->lv, &A.task);
+    trace("M:%d@%lld ", s->lv, T_MS());
+    AIO_SLEEP(t, AIO_SEC(2)); /* nothing of A's body runs any more */
+    s->r1 = aio_cancel(&A.task);
+    trace("end@%lld", T_MS());
+    AIO_END(t);
+}
+
+/* DESIGN 3 (no zombies): after cancellation and an awaiting cleanup the body never resumes. */
+static void test_task_cancelled_body_never_resumes(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_ticker), AIO_OK);
+    CHECK_STR(test_trace, "tick0@0 woke0 tick1@500 fin:-1@700 cleaned@1000 M:-1@1000 end@3000");
+    CHECK_EQ(Main.r1, 0);
+    CHECK_EQ(A.i, 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ------------------------------------------------ L3: completion vs cancel */
+
+static aio_status m_wf_child_first(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    C.d = AIO_SEC(1);
+    C.ret = 42;
+    aio_spawn(&C.task, worker);
+    AIO_YIELD(t); /* C arms its 1 s timer before our deadline is armed */
+    AIO_WAIT_FOR(t, s->lv, &C.task, AIO_SEC(1));
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* L3 (FIX of R51): child completes at the deadline instant before the caller runs -> result. */
+static void test_task_wait_for_child_done_at_deadline_result(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_wf_child_first), AIO_OK);
+    CHECK_EQ(Main.lv, 42);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(C.after, 1);
+    CHECK_EQ(C.fin_status, 42);
+    CHECK(!aio_task_cancelled(&C.task));
+    CHECK_EQ(aio_task_result(&C.task), 42);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_wf_deadline_first(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    C.d = AIO_SEC(1);
+    C.ret = 42;
+    aio_spawn(&C.task, worker);
+    AIO_WAIT_FOR(t, s->lv, &C.task, AIO_SEC(1)); /* our deadline is armed first */
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R45/L3 contrast: deadline noticed before the child ran at 1.0 s: child cancelled -> ETIMEDOUT. */
+static void test_task_wait_for_deadline_first_cancels_child(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_wf_deadline_first), AIO_OK);
+    CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(C.after, 0);
+    CHECK_EQ(C.fin_at, 1000);
+    CHECK_EQ(C.fin_status, AIO_ECANCELED);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* W: spawns C (configured by the test) and awaits it, then one more checkpoint. */
+static aio_status w_await_child_then_yield(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&C.task, worker);
+    AIO_AWAIT(t, s->lv, &C.task);
+    trace("W:%d@%lld ", s->lv, T_MS());
+    AIO_YIELD(t);
+    trace("W:after-yield ");
+    AIO_FINALLY(t);
+    trace("Wf:%d@%lld", AIO_STATUS(t), T_MS());
+    AIO_END(t);
+}
+
+static aio_status m_race_cancel_first(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    C.d = AIO_SEC(1);
+    C.ret = 42;
+    X.d = AIO_SEC(1);
+    X.target = &W.task;
+    X.probe = &C.task;
+    aio_spawn(&W.task, w_await_child_then_yield);
+    aio_spawn(&X.task, canceller); /* X arms its timer before C does */
+    AIO_AWAIT(t, s->lv, &W.task);
+    s->t1 = T_MS();
+    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_END(t);
+}
+
+/* L3 + bpo-42130 (R50): the cancel (processed first) and C's completion in one iteration: W gets 42, then unwinds at its NEXT checkpoint. */
+static void test_task_await_result_beats_external_cancel(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_race_cancel_first), AIO_OK);
+    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(X.r2, 0); /* C had not finished yet when W was cancelled */
+    CHECK_STR(test_trace, "X@1000 W:42@1000 Wf:-1@1000");
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK(aio_task_cancelled(&W.task));
+    CHECK_EQ(aio_task_result(&C.task), 42);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_race_child_first(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    C.d = AIO_SEC(1);
+    C.ret = 42;
+    X.d = AIO_SEC(1);
+    X.target = &W.task;
+    X.probe = &C.task;
+    aio_spawn(&W.task, w_await_child_then_yield);
+    AIO_YIELD(t); /* W spawns C first: C runs (and arms) before X */
+    aio_spawn(&X.task, canceller);
+    AIO_AWAIT(t, s->lv, &W.task);
+    s->t1 = T_MS();
+    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_END(t);
+}
+
+/* L3 + bpo-42130 (R50): C completes first, then W is cancelled before it runs: W gets 42, next checkpoint raises. */
+static void test_task_await_result_beats_external_cancel_child_first(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_race_child_first), AIO_OK);
+    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(X.r2, 1); /* C was already done when W was cancelled */
+    CHECK_STR(test_trace, "X@1000 W:42@1000 Wf:-1@1000");
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK(aio_task_cancelled(&W.task));
+    CHECK_EQ(aio_task_result(&C.task), 42);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ------------------------------------------------ wait_for on owned children */
+
+/* Spawns C (configured by the test) and wait_for's it with timeout Main.d. */
+static aio_status m_wait_for_c(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&C.task, worker);
+    AIO_WAIT_FOR(t, s->lv, &C.task, s->d);
+    s->t1 = T_MS();
+    AIO_SLEEP(t, AIO_MS(100)); /* the caller itself is not cancelled */
+    s->t2 = T_MS();
+    AIO_RETURN(t, s->lv < 0 ? 0 : s->lv);
+    AIO_END(t);
+}
+
+/* R45: timeout 1 s, child cleanup 0.5 s -> ETIMEDOUT at 1.5 s, after the cleanup. */
+static void test_task_wait_for_owned_timeout_waits_cleanup(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(10);
+    C.cleanup = AIO_MS(500);
+    Main.d = AIO_SEC(1);
+    CHECK_EQ(test_run(&loop, &Main.task, m_wait_for_c), AIO_OK);
+    CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
+    CHECK_EQ(Main.t1, 1500);
+    CHECK_EQ(Main.t2, 1600);
+    CHECK_EQ(C.fin_at, 1000);
+    CHECK_EQ(C.fin_status, AIO_ECANCELED);
+    CHECK_EQ(C.cleanup_at, 1500);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK(!aio_task_cancelled(&Main.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R44: zero timeout on a child that has not started: its body never runs -> ETIMEDOUT at 0. */
+static void test_task_wait_for_zero_not_started(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(1);
+    C.ret = 42;
+    Main.d = 0;
+    CHECK_EQ(test_run(&loop, &Main.task, m_wait_for_c), AIO_OK);
+    CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
+    CHECK_EQ(Main.t1, 0);
+    CHECK_EQ(Main.t2, 100);
+    CHECK_EQ(C.body, 0);
+    CHECK_EQ(C.fin, 0);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_wf_zero_done(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    C.ret = 42;
+    D.ret = AIO_EUSER - 2;
+    aio_spawn(&C.task, quick);
+    aio_spawn(&D.task, quick);
+    AIO_YIELD(t); /* both finish before we resume */
+    s->r1 = aio_task_done(&C.task) && aio_task_done(&D.task);
+    AIO_WAIT_FOR(t, s->lv, &C.task, 0);
+    AIO_WAIT_FOR(t, s->lv2, &D.task, 0);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R44: zero timeout on an already finished child returns its result (or error), no ETIMEDOUT. */
+static void test_task_wait_for_zero_done_child(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_wf_zero_done), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.lv, 42);
+    CHECK_EQ(Main.lv2, AIO_EUSER - 2);
+    CHECK_EQ(Main.t1, 0);
+    CHECK(!aio_task_cancelled(&C.task));
+    CHECK(aio_task_failed(&D.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R46: the child swallows the cancel in cleanup (0.5 s, then returns 7): lv = 7 at 1.5 s. */
+static void test_task_wait_for_child_ignores_cancel(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(10);
+    C.cleanup = AIO_MS(500);
+    C.override = 1;
+    C.fin_value = 7;
+    Main.d = AIO_SEC(1);
+    CHECK_EQ(test_run(&loop, &Main.task, m_wait_for_c), 7);
+    CHECK_DEBUG("swallowed");
+    CHECK_EQ(Main.lv, 7);
+    CHECK_EQ(Main.t1, 1500);
+    CHECK_EQ(Main.t2, 1600);
+    CHECK_EQ(C.fin_status, AIO_ECANCELED);
+    CHECK(!aio_task_cancelled(&C.task));
+    CHECK_EQ(aio_task_result(&C.task), 7);
+    CHECK(!aio_task_cancelled(&Main.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R47 (bpo-40607): the child raises a user error in its cleanup: lv = that error, not ETIMEDOUT. */
+static void test_task_wait_for_child_raises_in_cleanup(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(10);
+    C.override = 1;
+    C.fin_value = AIO_EUSER - 1;
+    Main.d = AIO_SEC(1);
+    CHECK_EQ(test_run(&loop, &Main.task, m_wait_for_c), AIO_OK);
+    CHECK_EQ(Main.lv, AIO_EUSER - 1);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(Main.t2, 1100);
+    CHECK(aio_task_failed(&C.task));
+    CHECK(!aio_task_cancelled(&C.task));
+    CHECK_EQ(aio_task_result(&C.task), AIO_EUSER - 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Waits for C (spawned here) with timeout s->d; records the unwinding. */
+static aio_status w_wait_for_child(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&C.task, worker);
+    AIO_WAIT_FOR(t, s->lv, &C.task, s->d);
+    s->after++;
+    trace("W:after ");
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Main: spawn W, cancel it at Main.d, optionally again Main.cleanup later, await it. */
+static aio_status m_cancel_w(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&W.task, s->target ? w_await_child_then_yield : w_wait_for_child);
+    AIO_SLEEP(t, s->d);
+    s->r1 = aio_cancel(&W.task);
+    if (s->cleanup) {
+        AIO_SLEEP(t, s->cleanup);
+        s->r2 = aio_cancel(&W.task);
+    }
+    AIO_AWAIT(t, s->lv, &W.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R49 (bpo-23219): the caller is cancelled while waiting: child cancelled, its cleanup waited for, caller ECANCELED at 1.5 s. */
+static void test_task_wait_for_caller_cancelled(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(100);
+    C.cleanup = AIO_MS(500);
+    W.d = AIO_SEC(10);
+    W.lv = 99;
+    Main.d = AIO_SEC(1);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_w), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(C.fin_at, 1000);
+    CHECK_EQ(C.fin_status, AIO_ECANCELED);
+    CHECK_EQ(C.cleanup_at, 1500);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK_EQ(W.lv, 99);
+    CHECK_EQ(W.after, 0);
+    CHECK_EQ(W.fin_at, 1500);
+    CHECK_EQ(W.fin_status, AIO_ECANCELED); /* not ETIMEDOUT */
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1500);
+    CHECK_STR(test_trace, "");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R49 + DESIGN 3: a second cancel of the caller during the child's cleanup cuts that cleanup at 1.2 s. */
+static void test_task_wait_for_second_cancel_reaches_child_cleanup(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(100);
+    C.cleanup = AIO_SEC(1);
+    W.d = AIO_SEC(10);
+    Main.d = AIO_SEC(1);
+    Main.cleanup = AIO_MS(200);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_w), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.r2, 1);
+    CHECK_EQ(C.fin_at, 1000);
+    CHECK_EQ(C.cleanup_done, 0);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK_EQ(W.after, 0);
+    CHECK_EQ(W.fin_at, 1200);
+    CHECK_EQ(W.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1200);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R14: cancelling a task in a plain AIO_AWAIT on its own child cancels the child and waits for it. */
+static void test_task_await_owned_caller_cancelled(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(100);
+    C.cleanup = AIO_MS(300);
+    Main.d = AIO_MS(500);
+    Main.target = &C.task; /* selects w_await_child_then_yield */
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_w), AIO_OK);
+    CHECK_EQ(C.fin_at, 500);
+    CHECK_EQ(C.cleanup_at, 800);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK_STR(test_trace, "Wf:-1@800");
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 800);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R49 + L2 (FIX of R15/R52): the child swallows the forwarded cancel (returns 7); the caller still unwinds ECANCELED. */
+static void test_task_wait_for_caller_cancelled_child_swallows(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(100);
+    C.override = 1;
+    C.fin_value = 7;
+    W.d = AIO_SEC(10);
+    W.lv = 99;
+    Main.d = AIO_SEC(1);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_w), AIO_OK);
+    CHECK_DEBUG("swallowed");
+    CHECK_EQ(aio_task_result(&C.task), 7);
+    CHECK_EQ(W.lv, 99);
+    CHECK_EQ(W.after, 0);
+    CHECK_EQ(W.fin_at, 1000);
+    CHECK_EQ(W.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK(aio_task_cancelled(&W.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Main: spawn W (timeout 1 s on C, cleanup 1 s), X cancels W at 1.5 s during C's cleanup. */
+static aio_status m_timeout_then_cancel(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    C.d = AIO_SEC(100);
+    C.cleanup = AIO_SEC(1);
+    W.d = AIO_SEC(1);
+    W.lv = 99;
+    X.d = AIO_MS(1500);
+    X.target = &W.task;
+    aio_spawn(&W.task, w_wait_for_child);
+    aio_spawn(&X.task, canceller);
+    AIO_AWAIT(t, s->lv, &W.task);
+    s->t1 = T_MS();
+    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_END(t);
+}
+
+/* R52 FIX->L1: after wait_for's timeout fired, an external cancel reaches the child's cleanup and the caller ends ECANCELED, not ETIMEDOUT. */
+static void test_task_wait_for_timeout_then_external_cancel(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_timeout_then_cancel), AIO_OK);
+    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(C.fin_at, 1000);
+    CHECK_EQ(C.cleanup_done, 0);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK_EQ(W.lv, 99);
+    CHECK_EQ(W.fin_at, 1500);
+    CHECK_EQ(W.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1500);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* R42/R87: the child finishes at 0.5 s before the 1 s timeout: its result, and the stale deadline fires nothing later. */
+static void test_task_wait_for_child_finishes_first(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_MS(500);
+    C.ret = 42;
+    Main.d = AIO_SEC(1);
+    CHECK_EQ(test_run(&loop, &Main.task, m_wait_for_c), 42);
+    CHECK_EQ(Main.lv, 42);
+    CHECK_EQ(Main.t1, 500);
+    CHECK_EQ(Main.t2, 600);
+    CHECK(!aio_task_cancelled(&C.task));
+    CHECK_EQ(C.fin_status, 42);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status w_arrive_cancelled_owned(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&C.task, worker);
+    AIO_YIELD(t); /* C starts its 10 s sleep */
+    aio_cancel(t);
+    AIO_AWAIT(t, s->lv, &C.task);
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Awaits W (spawned by the test, from outside). */
+static aio_status main_await_w(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_AWAIT(t, s->lv, &W.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R49 at arrival: a cancelled task that awaits its own child cancels it and waits for its cleanup (0.3 s). */
+static void test_task_await_owned_arriving_cancelled(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    C.d = AIO_SEC(10);
+    C.cleanup = AIO_MS(300);
+    W.lv = 99;
+    CHECK_EQ(aio_spawn(&W.task, w_arrive_cancelled_owned), AIO_OK); /* from outside */
+    CHECK_EQ(test_run(&loop, &Main.task, main_await_w), AIO_OK);
+    CHECK_EQ(C.body, 1);
+    CHECK_EQ(C.fin_at, 0);
+    CHECK_EQ(C.cleanup_at, 300);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK_EQ(W.lv, 99);
+    CHECK_EQ(W.after, 0);
+    CHECK_EQ(W.fin_at, 300);
+    CHECK_EQ(W.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 300);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ------------------------------------------- waiting on tasks we do not own */
+
+/* Waits for S with timeout s->d (AIO_NEVER: plain await), then awaits S again. */
+static aio_status w_wait_shared(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_WAIT_FOR(t, s->lv, &S.task, s->d);
+    s->after++;
+    s->t1 = T_MS();
+    s->r1 = aio_task_cancel_pending(&S.task);
+    s->r2 = aio_task_done(&S.task);
+    AIO_AWAIT(t, s->lv2, &S.task);
+    s->t2 = T_MS();
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+static aio_status m_not_owned_timeout(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    S.d = AIO_SEC(2);
+    S.ret = 42;
+    W.d = AIO_SEC(1);
+    aio_spawn(&S.task, worker);
+    aio_spawn(&W.task, w_wait_shared);
+    AIO_AWAIT(t, s->lv, &W.task);
+    AIO_AWAIT(t, s->lv2, &S.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* L4 (FIX of R53): wait_for on a task W did not spawn: ETIMEDOUT at once at 1 s, S keeps running to 42 at 2 s. */
+static void test_task_wait_for_not_owned_timeout(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_not_owned_timeout), AIO_OK);
+    CHECK_EQ(W.lv, AIO_ETIMEDOUT);
+    CHECK_EQ(W.t1, 1000);
+    CHECK_EQ(W.r1, 0); /* no cancel requested for S */
+    CHECK_EQ(W.r2, 0); /* S still running */
+    CHECK_EQ(W.lv2, 42);
+    CHECK_EQ(W.t2, 2000);
+    CHECK_EQ(S.fin, 1);
+    CHECK_EQ(S.fin_status, 42);
+    CHECK_EQ(S.fin_at, 2000);
+    CHECK(!aio_task_cancelled(&S.task));
+    CHECK_EQ(Main.lv2, 42);
+    CHECK_EQ(Main.t1, 2000);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_not_owned_cancel(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    S.d = AIO_SEC(2);
+    S.ret = 42;
+    W.d = AIO_NEVER;
+    W2.d = AIO_NEVER;
+    aio_spawn(&S.task, worker);
+    aio_spawn(&W.task, w_wait_shared);
+    aio_spawn(&W2.task, w_wait_shared);
+    AIO_SLEEP(t, AIO_SEC(1));
+    s->r1 = aio_cancel(&W.task);
+    AIO_AWAIT(t, s->lv, &W.task);
+    s->t1 = T_MS();
+    s->r2 = aio_task_cancel_pending(&S.task);
+    AIO_AWAIT(t, s->lv2, &W2.task);
+    AIO_AWAIT(t, s->lv3, &S.task);
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* L4 (FIX of R3): a waiter cancelled in AIO_AWAIT on a shared task detaches at 1 s; S and the other waiter are unaffected. */
+static void test_task_await_not_owned_caller_cancelled(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_not_owned_cancel), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(W.after, 0);
+    CHECK_EQ(W.fin_at, 1000);
+    CHECK_EQ(W.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(Main.r2, 0);
+    CHECK_EQ(W2.lv, 42);
+    CHECK_EQ(W2.t1, 2000);
+    CHECK_EQ(W2.lv2, 42);
+    CHECK_EQ(Main.lv2, AIO_OK);
+    CHECK_EQ(Main.lv3, 42);
+    CHECK_EQ(Main.t2, 2000);
+    CHECK_EQ(S.after, 1);
+    CHECK(!aio_task_cancelled(&S.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_three_waiters(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    S.d = AIO_SEC(1);
+    S.ret = 42;
+    W.d = AIO_NEVER;
+    W2.d = AIO_SEC(5); /* a wait_for that never times out here */
+    W3.d = AIO_NEVER;
+    X.d = AIO_MS(500);
+    X.target = &W2.task;
+    aio_spawn(&S.task, worker);
+    aio_spawn(&W.task, w_wait_shared);
+    aio_spawn(&W2.task, w_wait_shared);
+    aio_spawn(&W3.task, w_wait_shared);
+    aio_spawn(&X.task, canceller);
+    AIO_AWAIT(t, s->lv, &W.task);
+    AIO_AWAIT(t, s->lv2, &W2.task);
+    AIO_AWAIT(t, s->lv3, &W3.task);
+    AIO_AWAIT(t, s->lv4, &X.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* L4: three waiters on one shared task, a third party cancels one at 0.5 s: the others get 42 at 1 s. */
+static void test_task_shared_waiters_one_cancelled(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_three_waiters), AIO_OK);
+    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(W2.after, 0);
+    CHECK_EQ(W2.fin_at, 500);
+    CHECK_EQ(W2.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.lv2, AIO_ECANCELED);
+    CHECK_EQ(W.lv, 42);
+    CHECK_EQ(W.t1, 1000);
+    CHECK_EQ(W3.lv, 42);
+    CHECK_EQ(W3.t1, 1000);
+    CHECK_EQ(Main.lv, AIO_OK);
+    CHECK_EQ(Main.lv3, AIO_OK);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK(!aio_task_cancelled(&S.task));
+    CHECK_EQ(aio_task_result(&S.task), 42);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status w_arrive_cancelled_shared(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    trace("W1 ");
+    aio_cancel(t);
+    AIO_AWAIT(t, s->lv, &S.task);
+    trace("W2 ");
+    AIO_FINALLY(t);
+    trace("Wf:%d@%lld ", AIO_STATUS(t), T_MS());
+    AIO_END(t);
+}
+
+static aio_status m_arrive_shared(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    S.d = AIO_SEC(1);
+    S.ret = 42;
+    aio_spawn(&S.task, worker);
+    aio_spawn(&W.task, w_arrive_cancelled_shared);
+    aio_spawn(&B.task, trace_b);
+    AIO_AWAIT(t, s->lv, &W.task);
+    AIO_AWAIT(t, s->lv2, &B.task);
+    AIO_AWAIT(t, s->lv3, &S.task);
+    s->t1 = T_MS();
+    trace("M:%d@%lld", s->lv3, s->t1);
+    AIO_END(t);
+}
+
+/* L4 + R5: already cancelled when it awaits a shared task: yields once (B runs), unwinds; S untouched. */
+static void test_task_await_not_owned_arriving_cancelled(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_arrive_shared), AIO_OK);
+    CHECK_STR(test_trace, "W1 B Wf:-1@0 M:42@1000");
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK(!aio_task_cancelled(&S.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_third_party(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    C.d = AIO_SEC(10);
+    X.d = AIO_SEC(1);
+    X.target = &C.task;
+    aio_spawn(&C.task, worker);
+    aio_spawn(&X.task, canceller);
+    AIO_AWAIT(t, s->lv, &C.task);
+    s->t1 = T_MS();
+    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_SLEEP(t, AIO_MS(500)); /* not cancelled: this sleep runs in full */
+    s->t2 = T_MS();
+    AIO_RETURN(t, 5);
+    AIO_END(t);
+}
+
+/* L9 (FIX of R67): a child cancelled by a third party gives lv = AIO_ECANCELED; the caller is NOT cancelled. */
+static void test_task_await_child_cancelled_by_third_party(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_third_party), 5);
+    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(Main.lv2, AIO_OK);
+    CHECK_EQ(Main.t2, 1500);
+    CHECK(aio_task_cancelled(&C.task));
+    CHECK(!aio_task_cancelled(&Main.task));
+    CHECK_EQ(aio_task_result(&Main.task), 5);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ---------------------------------------------------------------- misuse */
+
+static aio_status await_self(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->lv = 99;
+    AIO_AWAIT(t, s->lv, t);
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* DESIGN 9 (misuse -> EINVAL): a task awaiting itself raises AIO_EINVAL with a debug message. */
+static void test_task_await_self_einval(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, await_self), AIO_EINVAL);
+    CHECK_DEBUG("cannot await itself");
+    CHECK_EQ(Main.lv, 99);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin, 1);
+    CHECK_EQ(Main.fin_status, AIO_EINVAL);
+    CHECK(aio_task_failed(&Main.task));
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status await_never(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->lv = 99;
+    AIO_AWAIT(t, s->lv, &B.task);
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* DESIGN 9: awaiting a never-spawned task raises AIO_EINVAL ("never spawned"). */
+static void test_task_await_never_spawned_einval(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, await_never), AIO_EINVAL);
+    CHECK_DEBUG("never spawned");
+    CHECK_EQ(Main.lv, 99);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin, 1);
+    CHECK_EQ(Main.fin_status, AIO_EINVAL);
+    CHECK(aio_task_failed(&Main.task));
+    CHECK(!aio_task_done(&B.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ----------------------------------------------------------- task status */
+
+static aio_status m_flags(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    A.ret = 3;
+    B.ret = AIO_EUSER;
+    C.d = AIO_SEC(10);
+    D.ret = AIO_ETIMEDOUT;
+    aio_spawn(&A.task, quick);
+    aio_spawn(&B.task, quick);
+    aio_spawn(&C.task, worker);
+    aio_spawn(&D.task, quick);
+    /* not finished yet */
+    s->r1 = aio_task_done(&A.task) + aio_task_failed(&B.task) + aio_task_cancelled(&C.task);
+    s->lv = aio_task_result(&A.task);
+    AIO_YIELD(t);
+    aio_cancel(&C.task);
+    s->r2 = aio_task_cancelled(&C.task); /* requested, not yet delivered */
+    AIO_AWAIT(t, s->lv2, &C.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R8: done / failed / cancelled / result for a value, a user error, a cancel and another error. */
+static void test_task_status_flags(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &Main.task, m_flags), AIO_OK);
+    CHECK_EQ(Main.r1, 0);
+    CHECK_EQ(Main.lv, AIO_EINPROGRESS);
+    CHECK_EQ(Main.r2, 0);
+    CHECK_EQ(Main.lv2, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 0);
+    CHECK(aio_task_done(&A.task) && !aio_task_failed(&A.task) && !aio_task_cancelled(&A.task));
+    CHECK_EQ(aio_task_result(&A.task), 3);
+    CHECK(aio_task_done(&B.task) && aio_task_failed(&B.task) && !aio_task_cancelled(&B.task));
+    CHECK_EQ(aio_task_result(&B.task), AIO_EUSER);
+    CHECK(aio_task_done(&C.task) && !aio_task_failed(&C.task) && aio_task_cancelled(&C.task));
+    CHECK_EQ(aio_task_result(&C.task), AIO_ECANCELED);
+    CHECK(aio_task_done(&D.task) && aio_task_failed(&D.task) && !aio_task_cancelled(&D.task));
+    CHECK_EQ(aio_task_result(&D.task), AIO_ETIMEDOUT);
+    CHECK(!aio_task_failed(&Main.task) && !aio_task_cancelled(&Main.task));
+    /* never spawned: not done, no flags, result EINVAL */
+    CHECK(!aio_task_done(&X.task) && !aio_task_failed(&X.task) && !aio_task_cancelled(&X.task));
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_task_result(&X.task), AIO_EINVAL);
+    CHECK_DEBUG("never spawned");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* -------------------------------------------- tasks spawned from outside */
+
+static aio_status m_outside_timeout(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_WAIT_FOR(t, s->lv, &S.task, AIO_SEC(1));
+    s->t1 = T_MS();
+    s->r1 = aio_task_cancel_pending(&S.task);
+    s->r2 = aio_task_done(&S.task);
+    AIO_AWAIT(t, s->lv2, &S.task);
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* L4: a task spawned outside any task (parent NULL) is not owned by its awaiter: wait_for times out, S runs on. */
+static void test_task_outside_spawn_not_owned_timeout(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    S.d = AIO_SEC(2);
+    S.ret = 42;
+    CHECK_EQ(aio_spawn(&S.task, worker), AIO_OK);
+    CHECK_EQ(test_run(&loop, &Main.task, m_outside_timeout), AIO_OK);
+    CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
+    CHECK_EQ(Main.t1, 1000);
+    CHECK_EQ(Main.r1, 0);
+    CHECK_EQ(Main.r2, 0);
+    CHECK_EQ(Main.lv2, 42);
+    CHECK_EQ(Main.t2, 2000);
+    CHECK_EQ(S.after, 1);
+    CHECK(!aio_task_cancelled(&S.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status m_outside_cancel_waiter(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    W.d = AIO_SEC(10);
+    aio_spawn(&W.task, w_wait_shared);
+    AIO_SLEEP(t, AIO_MS(500));
+    s->r1 = aio_cancel(&W.task);
+    AIO_AWAIT(t, s->lv, &W.task);
+    s->t1 = T_MS();
+    AIO_AWAIT(t, s->lv2, &S.task);
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* L4: the task awaiting an outside-spawned task is cancelled: it detaches at 0.5 s, S is not cancelled. */
+static void test_task_outside_spawn_not_cancelled_with_waiter(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    S.d = AIO_SEC(2);
+    S.ret = 42;
+    CHECK_EQ(aio_spawn(&S.task, worker), AIO_OK);
+    CHECK_EQ(test_run(&loop, &Main.task, m_outside_cancel_waiter), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(W.after, 0);
+    CHECK_EQ(W.fin_at, 500);
+    CHECK_EQ(W.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 500);
+    CHECK_EQ(Main.lv2, 42);
+    CHECK_EQ(Main.t2, 2000);
+    CHECK_EQ(S.fin_status, 42);
+    CHECK(!aio_task_cancelled(&S.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_task_cancel_live_returns_one),
+    TEST_ENTRY(test_task_cancel_done_returns_zero),
+    TEST_ENTRY(test_task_cancel_never_spawned_einval),
+    TEST_ENTRY(test_task_cancel_sleeping_delivered_at_exact_time),
+    TEST_ENTRY(test_task_cancel_before_first_run),
+    TEST_ENTRY(test_task_cancel_before_first_run_outside),
+    TEST_ENTRY(test_task_repeated_cancel_single_delivery),
+    TEST_ENTRY(test_task_cancel_during_cleanup_cuts_sleep),
+    TEST_ENTRY(test_task_self_cancel_then_return),
+    TEST_ENTRY(test_task_self_cancel_fall_off_end),
+    TEST_ENTRY(test_task_self_cancel_then_yield_unwinds),
+    TEST_ENTRY(test_task_cancel_pending_flag),
+    TEST_ENTRY(test_task_cleanup_awaits_seed),
+    TEST_ENTRY(test_task_swallow_in_finally),
+    TEST_ENTRY(test_task_cancelled_body_never_resumes),
+    TEST_ENTRY(test_task_wait_for_child_done_at_deadline_result),
+    TEST_ENTRY(test_task_wait_for_deadline_first_cancels_child),
+    TEST_ENTRY(test_task_await_result_beats_external_cancel),
+    TEST_ENTRY(test_task_await_result_beats_external_cancel_child_first),
+    TEST_ENTRY(test_task_wait_for_owned_timeout_waits_cleanup),
+    TEST_ENTRY(test_task_wait_for_zero_not_started),
+    TEST_ENTRY(test_task_wait_for_zero_done_child),
+    TEST_ENTRY(test_task_wait_for_child_ignores_cancel),
+    TEST_ENTRY(test_task_wait_for_child_raises_in_cleanup),
+    TEST_ENTRY(test_task_wait_for_caller_cancelled),
+    TEST_ENTRY(test_task_wait_for_second_cancel_reaches_child_cleanup),
+    TEST_ENTRY(test_task_await_owned_caller_cancelled),
+    TEST_ENTRY(test_task_wait_for_caller_cancelled_child_swallows),
+    TEST_ENTRY(test_task_wait_for_timeout_then_external_cancel),
+    TEST_ENTRY(test_task_wait_for_child_finishes_first),
+    TEST_ENTRY(test_task_await_owned_arriving_cancelled),
+    TEST_ENTRY(test_task_wait_for_not_owned_timeout),
+    TEST_ENTRY(test_task_await_not_owned_caller_cancelled),
+    TEST_ENTRY(test_task_shared_waiters_one_cancelled),
+    TEST_ENTRY(test_task_await_not_owned_arriving_cancelled),
+    TEST_ENTRY(test_task_await_child_cancelled_by_third_party),
+    TEST_ENTRY(test_task_await_self_einval),
+    TEST_ENTRY(test_task_await_never_spawned_einval),
+    TEST_ENTRY(test_task_status_flags),
+    TEST_ENTRY(test_task_outside_spawn_not_owned_timeout),
+    TEST_ENTRY(test_task_outside_spawn_not_cancelled_with_waiter),
+};
+
+void register_tasks_tests(void) { test_register(cases, TEST_COUNT(cases)); }
