@@ -647,8 +647,9 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
     if (d >= (aio_time)(AIO_NEVER / 2)) return AIO_TIME_INVALID;
     {
         aio_time when = (aio_time)(L->now + d);
-        /* never produce a sentinel by accident */
-        if (when == AIO_NEVER || when == AIO_TIME_INVALID) when = (aio_time)(AIO_NEVER - 2);
+        /* With wrapping ticks the two sentinels are real instants: step past
+         * them (a tick or two late, never early). */
+        if (when == AIO_NEVER || when == AIO_TIME_INVALID) when = 0;
         return when;
     }
 }
@@ -1392,7 +1393,10 @@ AIO_API aio_status aio_timeout_status(const aio_timeout *sc) { return sc->status
 AIO_API aio_time aio_effective_deadline(aio_task *t) {
     if (!t) t = aio_current();
     if (!t || !aio__loop) return AIO_NEVER;
-    if (aio__cancel_source(t, 0)) return aio__loop->now;
+    if (aio__cancel_source(t, 0)) { /* already due: any instant not after now */
+        aio_time now = aio__loop->now;
+        return now == AIO_NEVER || now == AIO_TIME_INVALID ? (aio_time)(AIO_NEVER - 2) : now;
+    }
     return aio__scope_deadline(t);
 }
 

@@ -1,3 +1,2090 @@
+/* Core tests: the loop (virtual clock, ready queue, timer heap, super-loop
+ * stepping, custom clock and idle hooks) and the basic task machinery
+ * (spawn, await, results, statuses, respawn). Every expected time and status
+ * below is computed by hand from the loop rules:
+ *   - an iteration reads the clock once, fires the due timers (earliest first,
+ *     equal deadlines in arming order), then runs the tasks that were ready
+ *     when it started, FIFO; tasks made ready meanwhile run next iteration;
+ *   - the virtual clock only moves when nothing is ready (it jumps to the next
+ *     deadline) or through aio_virtual_advance();
+ *   - AIO_SLEEP(t, 0) / AIO_YIELD is one trip through the ready queue. */
 #include "test.h"
 
-void register_core_tests(void) {}
+/* ------------------------------------------------------------------ helpers */
+
+#define ABS_MS(ms) ((aio_time)(test_start + AIO_MS(ms))) /* absolute time, test-relative */
+
+static int debug_has(const char *text) {
+#ifdef AIO_DEBUG
+    return strstr(test_last_debug, text) != NULL;
+#else
+    (void)text;
+    return 1;
+#endif
+}
+
+/* A general worker. Which fields matter depends on the body it runs. */
+typedef struct worker {
+    aio_task task;
+    const char *name;
+    aio_time d1, d2;     /* relative sleeps (0 = skipped) */
+    aio_time until;      /* absolute sleep when use_until */
+    int use_until;
+    int yields;          /* yields before sleeping */
+    int i;
+    aio_status ret;      /* returned (>= 0) or raised (< 0) at the end */
+    aio_status rc;       /* what awaiting `other` gave */
+    aio_task *other;
+    long long at;        /* T_MS() when it woke / finished */
+    aio_status fin;      /* AIO_STATUS(t) in its cleanup */
+    int finals;          /* times the cleanup ran */
+    int ran;             /* the body started */
+    aio_task *cur;       /* aio_current() seen inside */
+} worker;
+
+/* Trace "<name><i> " then yield, `yields` times; then return `ret`. */
+static aio_status w_yielder(aio_task *t) {
+    worker *s = AIO_SELF(t, worker);
+    AIO_BEGIN(t);
+    s->ran = 1;
+    for (s->i = 0; s->i < s->yields; s->i++) {
+        trace("%s%d ", s->name, s->i);
+        AIO_YIELD(t);
+    }
+    AIO_RETURN(t, s->ret);
+    AIO_END(t);
+}
+
+/* Yield `yields` times (silently), sleep (d1 then d2, or until `until`),
+ * trace "<name>@<ms> ", return/raise `ret`. The cleanup traces
+ * "<name>!@<ms> " if it was cancelled. */
+static aio_status w_sleeper(aio_task *t) {
+    worker *s = AIO_SELF(t, worker);
+    AIO_BEGIN(t);
+    s->ran = 1;
+    s->cur = aio_current();
+    for (s->i = 0; s->i < s->yields; s->i++) AIO_YIELD(t);
+    if (s->use_until) {
+        AIO_SLEEP_UNTIL(t, s->until);
+    } else {
+        AIO_SLEEP(t, s->d1);
+        if (s->d2) AIO_SLEEP(t, s->d2);
+    }
+    s->at = T_MS();
+    trace("%s@%lld ", s->name, s->at);
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->finals++;
+    s->fin = AIO_STATUS(t);
+    if (s->fin == AIO_ECANCELED) trace("%s!@%lld ", s->name, T_MS());
+    AIO_END(t);
+}
+
+/* Await `other`, trace "<name>=<rc>@<ms> ", return `ret`; the cleanup traces
+ * "<name>:<status> ". */
+static aio_status w_awaiter(aio_task *t) {
+    worker *s = AIO_SELF(t, worker);
+    AIO_BEGIN(t);
+    s->ran = 1;
+    AIO_AWAIT(t, s->rc, s->other);
+    s->at = T_MS();
+    trace("%s=%d@%lld ", s->name, s->rc, s->at);
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    trace("%s:%d ", s->name, s->fin);
+    AIO_END(t);
+}
+
+/* Trace "<name> " and return `ret` without ever suspending. */
+static aio_status w_now(aio_task *t) {
+    worker *s = AIO_SELF(t, worker);
+    AIO_BEGIN(t);
+    s->ran = 1;
+    s->cur = aio_current();
+    s->at = T_MS();
+    trace("%s ", s->name);
+    AIO_RETURN(t, s->ret);
+    AIO_END(t);
+}
+
+static void w_init(worker *w, const char *name) {
+    memset(w, 0, sizeof *w);
+    w->name = name;
+    w->at = -1;
+    w->fin = 12345;
+}
+
+/* A clock the test controls, with an idle hook that records its deadlines. */
+typedef struct fake_clock {
+    aio_time now;
+    aio_time step;         /* idle: advance by this much (0: jump to the deadline) */
+    aio_time seen[16];
+    int calls;
+} fake_clock;
+
+static aio_time fake_clock_read(void *ctx) { return ((fake_clock *)ctx)->now; }
+
+static void fake_idle(void *ctx, aio_loop *loop, aio_time deadline) {
+    fake_clock *c = (fake_clock *)ctx;
+    (void)loop;
+    if (c->calls < 16) c->seen[c->calls] = deadline;
+    c->calls++;
+    if (c->step)
+        c->now = (aio_time)(c->now + c->step);
+    else if (deadline != AIO_NEVER)
+        c->now = deadline;
+}
+
+/* ============================================================ virtual clock */
+
+typedef struct {
+    aio_task task;
+    long long t1, t2, t3;
+} sleep_main_t;
+
+static aio_status sleep_exact_main(aio_task *t) {
+    sleep_main_t *s = AIO_SELF(t, sleep_main_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(1500));
+    s->t1 = T_MS();
+    AIO_SLEEP(t, AIO_MS(250));
+    s->t2 = T_MS();
+    AIO_SLEEP(t, AIO_SEC(2));
+    s->t3 = T_MS();
+    AIO_RETURN(t, 3);
+    AIO_END(t);
+}
+
+/* Sleeps move the virtual clock by exactly their duration. */
+static void test_core_sleep_exact(void) {
+    static sleep_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, sleep_exact_main), 3);
+    CHECK_EQ(s.t1, 1500);
+    CHECK_EQ(s.t2, 1750);
+    CHECK_EQ(s.t3, 3750);
+    CHECK_EQ(T_MS(), 3750);
+    CHECK(aio_loop_now(&loop) == ABS_MS(3750));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status sleep_until_main(aio_task *t) {
+    sleep_main_t *s = AIO_SELF(t, sleep_main_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP_UNTIL(t, ABS_MS(700));
+    s->t1 = T_MS();
+    AIO_SLEEP_UNTIL(t, ABS_MS(2000));
+    s->t2 = T_MS();
+    AIO_SLEEP_UNTIL(t, (aio_time)(aio_now() + AIO_MS(300)));
+    s->t3 = T_MS();
+    AIO_END(t);
+}
+
+/* AIO_SLEEP_UNTIL wakes exactly at the absolute time given. */
+static void test_core_sleep_until(void) {
+    static sleep_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, sleep_until_main), AIO_OK);
+    CHECK_EQ(s.t1, 700);
+    CHECK_EQ(s.t2, 2000);
+    CHECK_EQ(s.t3, 2300);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker b;
+    aio_status rc;
+    long long end;
+} past_main_t;
+
+static aio_status sleep_until_past_main(aio_task *t) {
+    past_main_t *s = AIO_SELF(t, past_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->b.task, w_yielder);
+    trace("M0 ");
+    AIO_SLEEP_UNTIL(t, test_start);                        /* == now: a yield */
+    trace("M1 ");
+    AIO_SLEEP_UNTIL(t, (aio_time)(test_start - AIO_MS(1))); /* in the past: a yield */
+    trace("M2 ");
+    AIO_AWAIT(t, s->rc, &s->b.task);
+    s->end = T_MS();
+    AIO_END(t);
+}
+
+/* A deadline now or in the past behaves like a yield: one trip through the
+ * ready queue, interleaved FIFO with another yielding task; time stays. */
+static void test_core_sleep_until_past_is_yield(void) {
+    static past_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.b, "B");
+    s.b.yields = 3;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, sleep_until_past_main), AIO_OK);
+    CHECK_STR(test_trace, "M0 B0 M1 B1 M2 B2 ");
+    CHECK_EQ(s.end, 0);
+    CHECK_EQ(s.rc, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker a, b, c;
+    aio_status ra, rb, rc;
+    long long end;
+} trio_main_t;
+
+static aio_status round_robin_main(aio_task *t) {
+    trio_main_t *s = AIO_SELF(t, trio_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_yielder);
+    aio_spawn(&s->b.task, w_yielder);
+    AIO_AWAIT(t, s->ra, &s->a.task);
+    AIO_AWAIT(t, s->rb, &s->b.task);
+    s->end = T_MS();
+    AIO_END(t);
+}
+
+/* Two yielding tasks alternate strictly (round robin), time never moves. */
+static void test_core_yield_round_robin(void) {
+    static trio_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "A");
+    w_init(&s.b, "B");
+    s.a.yields = 3;
+    s.b.yields = 3;
+    s.a.ret = 1;
+    s.b.ret = 2;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, round_robin_main), AIO_OK);
+    CHECK_STR(test_trace, "A0 B0 A1 B1 A2 B2 ");
+    CHECK_EQ(s.ra, 1);
+    CHECK_EQ(s.rb, 2);
+    CHECK_EQ(s.end, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status round_robin_main3(aio_task *t) {
+    trio_main_t *s = AIO_SELF(t, trio_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_yielder);
+    aio_spawn(&s->b.task, w_yielder);
+    aio_spawn(&s->c.task, w_yielder);
+    trace("M0 ");
+    AIO_YIELD(t);
+    trace("M1 ");
+    AIO_YIELD(t);
+    AIO_AWAIT(t, s->ra, &s->a.task);
+    AIO_AWAIT(t, s->rb, &s->b.task);
+    AIO_AWAIT(t, s->rc, &s->c.task);
+    trace("M2 ");
+    s->end = T_MS();
+    AIO_END(t);
+}
+
+/* Three yielders with different lengths plus a yielding main: FIFO order,
+ * finished tasks drop out of the rotation; awaiting a finished task does not
+ * cost a turn.
+ *   it1: M0                 (queue A B C M)
+ *   it2: A0 B0 C0 M1        (queue A B C M)
+ *   it3: A ends, B1, C1, M awaits A (done) and parks on B
+ *   it4: B2, C ends; it5: B ends, wakes M; it6: M2 */
+static void test_core_yield_round_robin_with_main(void) {
+    static trio_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "A");
+    w_init(&s.b, "B");
+    w_init(&s.c, "C");
+    s.a.yields = 1;
+    s.b.yields = 3;
+    s.c.yields = 2;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, round_robin_main3), AIO_OK);
+    CHECK_STR(test_trace, "M0 A0 B0 C0 M1 B1 C1 B2 M2 ");
+    CHECK_EQ(s.end, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status idle_jump_main(aio_task *t) {
+    trio_main_t *s = AIO_SELF(t, trio_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_sleeper);
+    aio_spawn(&s->b.task, w_yielder);
+    AIO_AWAIT(t, s->ra, &s->a.task);
+    AIO_AWAIT(t, s->rb, &s->b.task);
+    s->end = T_MS();
+    AIO_END(t);
+}
+
+/* The virtual clock jumps only when nothing is ready: a 1 ms sleeper wakes
+ * after a busy yielder is done, at exactly 1 ms. */
+static void test_core_clock_jumps_only_when_idle(void) {
+    static trio_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "S");
+    w_init(&s.b, "Y");
+    s.a.d1 = AIO_MS(1);
+    s.b.yields = 5;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, idle_jump_main), AIO_OK);
+    CHECK_STR(test_trace, "Y0 Y1 Y2 Y3 Y4 S@1 ");
+    CHECK_EQ(s.a.at, 1);
+    CHECK_EQ(s.end, 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker b;
+    int b_done_after_spawn;
+} spawner_t;
+
+static aio_status spawner_fn(aio_task *t) {
+    spawner_t *s = AIO_SELF(t, spawner_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->b.task, w_now);
+    trace("A ");
+    s->b_done_after_spawn = aio_task_done(&s->b.task);
+    AIO_END(t);
+}
+
+/* A task spawned during an iteration runs in the next iteration, not in the
+ * one that spawned it (counted with aio_step). */
+static void test_core_spawned_runs_next_iteration(void) {
+    static spawner_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.b, "B");
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&s.task, spawner_fn), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_STR(test_trace, "A ");
+    CHECK_EQ(aio_task_done(&s.task), 1);
+    CHECK_EQ(aio_task_done(&s.b.task), 0);
+    CHECK_EQ(s.b.ran, 0);
+    CHECK(aio_next_deadline(&loop) == aio_loop_now(&loop)); /* B is ready */
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_STR(test_trace, "A B ");
+    CHECK_EQ(aio_task_done(&s.b.task), 1);
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(s.b_done_after_spawn, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A task woken during an iteration (its child finished) runs next
+ * iteration, after every task that was ready when the iteration began. */
+static void test_core_woken_runs_next_iteration(void) {
+    static struct { worker m, c, d; } s;
+    aio_loop loop;
+    w_init(&s.m, "M");
+    w_init(&s.c, "C");
+    w_init(&s.d, "D");
+    s.m.other = &s.c.task;
+    s.c.ret = 5;
+    s.m.ret = 6;
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&s.m.task, w_awaiter), AIO_OK);
+    CHECK_EQ(aio_spawn(&s.c.task, w_now), AIO_OK);
+    CHECK_EQ(aio_spawn(&s.d.task, w_now), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 3); /* M parks on C, C ends (wakes M), D */
+    CHECK_STR(test_trace, "C D ");
+    CHECK_EQ(aio_task_done(&s.m.task), 0);
+    CHECK_EQ(aio_step(&loop), 1); /* M */
+    CHECK_STR(test_trace, "C D M=5@0 M:6 ");
+    CHECK_EQ(aio_task_result(&s.m.task), 6);
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker b;
+    long long t1, t2;
+    int b_ran_before_yield;
+    aio_status rb;
+} advance_main_t;
+
+static aio_status advance_main(aio_task *t) {
+    advance_main_t *s = AIO_SELF(t, advance_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->b.task, w_sleeper); /* b: yields = 0, d1 = 0: a yield */
+    aio_virtual_advance(aio_running_loop(), AIO_MS(300));
+    s->t1 = T_MS();
+    s->b_ran_before_yield = s->b.ran;
+    trace("M@%lld ", s->t1);
+    AIO_YIELD(t);
+    AIO_SLEEP(t, AIO_MS(200));
+    s->t2 = T_MS();
+    AIO_AWAIT(t, s->rb, &s->b.task);
+    AIO_END(t);
+}
+
+/* aio_virtual_advance simulates CPU work: time moves, nobody else runs
+ * until the task reaches an await. */
+static void test_core_virtual_advance_no_yield(void) {
+    static advance_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.b, "B");
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, advance_main), AIO_OK);
+    CHECK_EQ(s.t1, 300);
+    CHECK_EQ(s.b_ran_before_yield, 0);
+    /* B's sleep(0) started at 300 and it traced after its one yield */
+    CHECK_STR(test_trace, "M@300 B@300 ");
+    CHECK_EQ(s.t2, 500);
+    CHECK_EQ(T_MS(), 500);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker a, b, c;
+    aio_status r;
+} late_main_t;
+
+static aio_status late_timer_main(aio_task *t) {
+    late_main_t *s = AIO_SELF(t, late_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_sleeper); /* sleeps 100 ms */
+    AIO_YIELD(t);                     /* a arms its timer */
+    aio_virtual_advance(aio_running_loop(), AIO_MS(250));
+    AIO_YIELD(t);
+    trace("M@%lld ", T_MS());
+    AIO_AWAIT(t, s->r, &s->a.task);
+    AIO_END(t);
+}
+
+/* A timer overtaken by simulated CPU work fires late, at the current time,
+ * and runs after the task that was already ready (FIFO, like asyncio). */
+static void test_core_virtual_advance_late_timer(void) {
+    static late_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "A");
+    s.a.d1 = AIO_MS(100);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, late_timer_main), AIO_OK);
+    CHECK_STR(test_trace, "M@250 A@250 ");
+    CHECK_EQ(s.a.at, 250);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status due_together_main(aio_task *t) {
+    late_main_t *s = AIO_SELF(t, late_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_sleeper); /* 300 */
+    aio_spawn(&s->b.task, w_sleeper); /* 100 */
+    aio_spawn(&s->c.task, w_sleeper); /* 200 */
+    AIO_YIELD(t);                     /* all three armed */
+    aio_virtual_advance(aio_running_loop(), AIO_MS(500));
+    AIO_YIELD(t);
+    trace("M ");
+    AIO_AWAIT(t, s->r, &s->a.task);
+    AIO_AWAIT(t, s->r, &s->b.task);
+    AIO_AWAIT(t, s->r, &s->c.task);
+    AIO_END(t);
+}
+
+/* Timers that are all due in one iteration fire earliest deadline first (not
+ * in arming order), after the already-ready main. */
+static void test_core_due_timers_fire_by_deadline(void) {
+    static late_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "A");
+    w_init(&s.b, "B");
+    w_init(&s.c, "C");
+    s.a.d1 = AIO_MS(300);
+    s.b.d1 = AIO_MS(100);
+    s.c.d1 = AIO_MS(200);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, due_together_main), AIO_OK);
+    CHECK_STR(test_trace, "M B@500 C@500 A@500 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ============================================================ spawn / await */
+
+typedef struct {
+    aio_task task;
+    worker c1, c2, c3;
+    aio_status r1, r2, r3, r4;
+    long long at, at2;
+    aio_status fin, mid_result;
+    int mid_done, after, e1, e2, e3, dbg1, dbg2;
+} await_main_t;
+
+static aio_status await_result_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_sleeper);
+    AIO_AWAIT(t, s->r1, &s->c1.task);
+    s->at = T_MS();
+    AIO_RETURN(t, s->r1 + 1);
+    AIO_END(t);
+}
+
+/* AIO_AWAIT stores the child's result; main's own status comes back from aio_run. */
+static void test_core_await_result(void) {
+    static await_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.c1, "c");
+    s.c1.d1 = AIO_MS(100);
+    s.c1.ret = 42;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, await_result_main), 43);
+    CHECK_EQ(s.r1, 42);
+    CHECK_EQ(s.at, 100);
+    CHECK_EQ(aio_task_result(&s.c1.task), 42);
+    CHECK_EQ(aio_task_result(&s.task), 43);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status await_error_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_sleeper);
+    aio_spawn(&s->c2.task, w_sleeper);
+    AIO_AWAIT(t, s->r1, &s->c1.task);
+    AIO_AWAIT(t, s->r2, &s->c2.task);
+    s->at = T_MS();
+    s->after = 1;
+    AIO_RETURN(t, 7);
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* A child's error comes back as a value: the awaiting task does not unwind. */
+static void test_core_await_error_is_value(void) {
+    static await_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.c1, "c1");
+    w_init(&s.c2, "c2");
+    s.c1.d1 = AIO_MS(50);
+    s.c1.ret = AIO_ETIMEDOUT;
+    s.c2.d1 = AIO_MS(30);
+    s.c2.ret = AIO_EINVAL;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, await_error_main), 7);
+    CHECK_EQ(s.r1, AIO_ETIMEDOUT);
+    CHECK_EQ(s.r2, AIO_EINVAL);
+    CHECK_EQ(s.after, 1);
+    CHECK_EQ(s.at, 50);
+    CHECK_EQ(s.fin, 7);
+    CHECK_EQ(s.c1.fin, AIO_ETIMEDOUT); /* the child's own cleanup saw its error */
+    CHECK_EQ(aio_task_failed(&s.c1.task), 1);
+    CHECK_EQ(aio_task_cancelled(&s.c1.task), 0);
+    CHECK_EQ(aio_task_failed(&s.c2.task), 1);
+    CHECK_EQ(aio_task_failed(&s.task), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status await_user_error_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_sleeper);
+    AIO_AWAIT(t, s->r1, &s->c1.task);
+    s->at = T_MS();
+    AIO_CHECK(t, s->r1); /* re-raise it here */
+    s->after = 1;
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* A user error code (AIO_EUSER-1) travels unchanged through await and
+ * AIO_CHECK up to aio_run's result. */
+static void test_core_await_user_error(void) {
+    static await_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.c1, "c");
+    s.c1.d1 = AIO_MS(20);
+    s.c1.ret = AIO_EUSER - 1;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, await_user_error_main), AIO_EUSER - 1);
+    CHECK_EQ(s.r1, AIO_EUSER - 1);
+    CHECK_EQ(s.at, 20);
+    CHECK_EQ(s.after, 0);
+    CHECK_EQ(s.fin, AIO_EUSER - 1);
+    CHECK_STR(aio_strerror(AIO_EUSER - 1), "user error");
+    CHECK_EQ(aio_task_failed(&s.task), 1);
+    CHECK_EQ(aio_task_cancelled(&s.task), 0);
+    CHECK_EQ(aio_task_result(&s.c1.task), AIO_EUSER - 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status await_done_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_sleeper); /* 50 ms, returns 7 */
+    AIO_SLEEP(t, AIO_MS(100));
+    aio_spawn(&s->c2.task, w_now);     /* ready now: would run if main suspended */
+    trace("m1 ");
+    AIO_AWAIT(t, s->r1, &s->c1.task);
+    trace("m2 ");
+    s->at = T_MS();
+    AIO_AWAIT(t, s->r2, &s->c1.task); /* again: done is sticky */
+    trace("m3 ");
+    AIO_AWAIT(t, s->r3, &s->c2.task);
+    AIO_END(t);
+}
+
+/* Awaiting an already-finished task returns its result at once without
+ * suspending: a task that became ready just before does not get to run. */
+static void test_core_await_finished_no_suspend(void) {
+    static await_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.c1, "c");
+    w_init(&s.c2, "B");
+    s.c1.d1 = AIO_MS(50);
+    s.c1.ret = 7;
+    s.c2.ret = 8;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, await_done_main), AIO_OK);
+    CHECK_STR(test_trace, "c@50 m1 m2 m3 B ");
+    CHECK_EQ(s.r1, 7);
+    CHECK_EQ(s.r2, 7);
+    CHECK_EQ(s.r3, 8);
+    CHECK_EQ(s.at, 100);
+    CHECK_EQ(s.c2.at, 100);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker child, w1, w2, w3;
+    aio_status r;
+} waiters_main_t;
+
+static aio_status many_waiters_main(aio_task *t) {
+    waiters_main_t *s = AIO_SELF(t, waiters_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->child.task, w_sleeper);
+    aio_spawn(&s->w2.task, w_awaiter); /* arrives first */
+    aio_spawn(&s->w3.task, w_awaiter);
+    aio_spawn(&s->w1.task, w_awaiter); /* arrives last */
+    AIO_AWAIT(t, s->r, &s->w1.task);
+    AIO_AWAIT(t, s->r, &s->w2.task);
+    AIO_AWAIT(t, s->r, &s->w3.task);
+    AIO_END(t);
+}
+
+/* Several tasks awaiting one task all get its result, woken in the order
+ * they started waiting. */
+static void test_core_await_many_waiters_fifo(void) {
+    static waiters_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.child, "c");
+    w_init(&s.w1, "W1");
+    w_init(&s.w2, "W2");
+    w_init(&s.w3, "W3");
+    s.child.d1 = AIO_MS(100);
+    s.child.ret = 9;
+    s.w1.other = s.w2.other = s.w3.other = &s.child.task;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, many_waiters_main), AIO_OK);
+    CHECK_STR(test_trace, "c@100 W2=9@100 W2:0 W3=9@100 W3:0 W1=9@100 W1:0 ");
+    CHECK_EQ(s.w1.rc, 9);
+    CHECK_EQ(s.w2.rc, 9);
+    CHECK_EQ(s.w3.rc, 9);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status respawn_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_now); /* returns 1 */
+    AIO_AWAIT(t, s->r1, &s->c1.task);
+    s->c1.ret = 2;
+    s->c1.d1 = AIO_MS(30);
+    s->e1 = aio_spawn(&s->c1.task, w_sleeper); /* same storage, new body */
+    s->mid_result = aio_task_result(&s->c1.task);
+    s->mid_done = aio_task_done(&s->c1.task);
+    AIO_AWAIT(t, s->r2, &s->c1.task);
+    s->at = T_MS();
+    s->c1.ret = AIO_EUSER; /* third life: fails */
+    s->e2 = aio_spawn(&s->c1.task, w_now);
+    AIO_AWAIT(t, s->r3, &s->c1.task);
+    AIO_END(t);
+}
+
+/* A finished task can be spawned again; its result is reset until it ends. */
+static void test_core_respawn_finished(void) {
+    static await_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.c1, "c");
+    s.c1.ret = 1;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, respawn_main), AIO_OK);
+    CHECK_EQ(s.r1, 1);
+    CHECK_EQ(s.e1, AIO_OK);
+    CHECK_EQ(s.mid_result, AIO_EINPROGRESS);
+    CHECK_EQ(s.mid_done, 0);
+    CHECK_EQ(s.r2, 2);
+    CHECK_EQ(s.at, 30);
+    CHECK_EQ(s.e2, AIO_OK);
+    CHECK_EQ(s.r3, AIO_EUSER);
+    CHECK_EQ(aio_task_failed(&s.c1.task), 1);
+    CHECK_STR(test_trace, "c c@30 c ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status spawn_alive_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_sleeper);
+    s->e1 = aio_spawn(&s->c1.task, w_now); /* still alive (ready) */
+    s->dbg1 = debug_has("still alive");
+    AIO_YIELD(t);
+    s->e2 = aio_spawn(&s->c1.task, w_now); /* still alive (parked) */
+    s->dbg2 = debug_has("still alive");
+    AIO_AWAIT(t, s->r1, &s->c1.task);
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* Spawning a task that is still alive is refused with AIO_EINVAL and leaves
+ * the running task undisturbed; NULL arguments are refused too. */
+static void test_core_spawn_invalid(void) {
+    static await_main_t s;
+    static aio_task fresh;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    memset(&fresh, 0, sizeof fresh);
+    w_init(&s.c1, "c");
+    s.c1.d1 = AIO_MS(100);
+    s.c1.ret = 4;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, spawn_alive_main), AIO_OK);
+    CHECK_EQ(s.e1, AIO_EINVAL);
+    CHECK_EQ(s.e2, AIO_EINVAL);
+    CHECK(s.dbg1);
+    CHECK(s.dbg2);
+    CHECK_EQ(s.r1, 4);
+    CHECK_EQ(s.at, 100);
+    CHECK_STR(test_trace, "c@100 ");
+    CHECK_EQ(aio_spawn(NULL, w_now), AIO_EINVAL);
+    CHECK_EQ(aio_spawn(&fresh, NULL), AIO_EINVAL);
+    CHECK_DEBUG("NULL");
+    CHECK_EQ(aio_task_result(&fresh), AIO_EINVAL); /* still never spawned */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status queries_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_sleeper); /* ok: 20 ms -> 3 */
+    aio_spawn(&s->c2.task, w_sleeper); /* cancelled at 10 ms */
+    aio_spawn(&s->c3.task, w_sleeper); /* fails at 5 ms */
+    AIO_SLEEP(t, AIO_MS(10));
+    s->e1 = aio_cancel(&s->c2.task);
+    AIO_AWAIT(t, s->r1, &s->c1.task);
+    AIO_AWAIT(t, s->r2, &s->c2.task);
+    AIO_AWAIT(t, s->r3, &s->c3.task);
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* done / cancelled / failed / result for a task that returned, one that was
+ * cancelled, one that failed, and one never spawned. */
+static void test_core_task_queries(void) {
+    static await_main_t s;
+    static aio_task never;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    memset(&never, 0, sizeof never);
+    w_init(&s.c1, "ok");
+    w_init(&s.c2, "cx");
+    w_init(&s.c3, "bad");
+    s.c1.d1 = AIO_MS(20);
+    s.c1.ret = 3;
+    s.c2.d1 = AIO_SEC(1);
+    s.c2.ret = 1;
+    s.c3.d1 = AIO_MS(5);
+    s.c3.ret = AIO_EUSER - 2;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, queries_main), AIO_OK);
+    CHECK_STR(test_trace, "bad@5 cx!@10 ok@20 ");
+    CHECK_EQ(s.e1, 1);
+    CHECK_EQ(s.r1, 3);
+    CHECK_EQ(s.r2, AIO_ECANCELED);
+    CHECK_EQ(s.r3, AIO_EUSER - 2);
+    CHECK_EQ(s.at, 20);
+
+    CHECK_EQ(aio_task_done(&s.c1.task), 1);
+    CHECK_EQ(aio_task_cancelled(&s.c1.task), 0);
+    CHECK_EQ(aio_task_failed(&s.c1.task), 0);
+    CHECK_EQ(aio_task_result(&s.c1.task), 3);
+
+    CHECK_EQ(aio_task_done(&s.c2.task), 1);
+    CHECK_EQ(aio_task_cancelled(&s.c2.task), 1);
+    CHECK_EQ(aio_task_failed(&s.c2.task), 0);
+    CHECK_EQ(aio_task_result(&s.c2.task), AIO_ECANCELED);
+
+    CHECK_EQ(aio_task_done(&s.c3.task), 1);
+    CHECK_EQ(aio_task_cancelled(&s.c3.task), 0);
+    CHECK_EQ(aio_task_failed(&s.c3.task), 1);
+    CHECK_EQ(aio_task_result(&s.c3.task), AIO_EUSER - 2);
+
+    CHECK_EQ(aio_task_done(&never), 0);
+    CHECK_EQ(aio_task_cancelled(&never), 0);
+    CHECK_EQ(aio_task_failed(&never), 0);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_task_result(&never), AIO_EINVAL);
+    CHECK_DEBUG("never spawned");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status in_progress_main(aio_task *t) {
+    await_main_t *s = AIO_SELF(t, await_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->c1.task, w_sleeper);
+    s->r1 = aio_task_result(&s->c1.task); /* spawned, not started */
+    s->mid_done = aio_task_done(&s->c1.task);
+    AIO_YIELD(t);
+    s->r2 = aio_task_result(&s->c1.task); /* parked in its sleep */
+    s->e1 = aio_task_done(&s->c1.task);
+    s->e2 = aio_task_cancelled(&s->c1.task);
+    s->e3 = aio_task_failed(&s->c1.task);
+    AIO_AWAIT(t, s->r3, &s->c1.task);
+    s->r4 = aio_task_result(&s->c1.task);
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* aio_task_result is AIO_EINPROGRESS until the task is done, and the other
+ * queries are all 0 meanwhile. */
+static void test_core_result_in_progress(void) {
+    static await_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.c1, "c");
+    s.c1.d1 = AIO_MS(100);
+    s.c1.ret = 4;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, in_progress_main), AIO_OK);
+    CHECK_EQ(s.r1, AIO_EINPROGRESS);
+    CHECK_EQ(s.mid_done, 0);
+    CHECK_EQ(s.r2, AIO_EINPROGRESS);
+    CHECK_EQ(s.e1, 0);
+    CHECK_EQ(s.e2, 0);
+    CHECK_EQ(s.e3, 0);
+    CHECK_EQ(s.r3, 4);
+    CHECK_EQ(s.r4, 4);
+    CHECK_EQ(s.at, 100);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_frame frame;
+    aio_task *cur;
+    long long at;
+} inl_t;
+
+static aio_status inline_fn(aio_task *t, inl_t *s) {
+    AIO_BEGIN(t, s);
+    AIO_SLEEP(t, AIO_MS(10));
+    s->cur = aio_current();
+    s->at = T_MS();
+    AIO_RETURN(t, 12);
+    AIO_END(t);
+}
+
+typedef struct {
+    aio_task task;
+    worker child;
+    inl_t g;
+    aio_task *cur1, *cur2;
+    aio_loop *loop_inside;
+    aio_status rc, rg;
+} current_main_t;
+
+static aio_status current_main(aio_task *t) {
+    current_main_t *s = AIO_SELF(t, current_main_t);
+    AIO_BEGIN(t);
+    s->cur1 = aio_current();
+    s->loop_inside = aio_running_loop();
+    aio_spawn(&s->child.task, w_sleeper);
+    AIO_CALL(t, s->rg, inline_fn, &s->g);
+    AIO_AWAIT(t, s->rc, &s->child.task);
+    s->cur2 = aio_current();
+    AIO_END(t);
+}
+
+/* aio_current(): NULL outside tasks, the running task inside (an inline
+ * coroutine runs in its caller's task). */
+static void test_core_current(void) {
+    static current_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.child, "c");
+    s.child.d1 = AIO_MS(5);
+    test_loop(&loop);
+    CHECK(aio_current() == NULL);
+    CHECK_EQ(test_run(&loop, &s.task, current_main), AIO_OK);
+    CHECK(aio_current() == NULL);
+    CHECK(s.cur1 == &s.task);
+    CHECK(s.cur2 == &s.task);
+    CHECK(s.child.cur == &s.child.task);
+    CHECK(s.g.cur == &s.task);
+    CHECK(s.loop_inside == &loop);
+    CHECK_EQ(s.rg, 12);
+    CHECK_EQ(s.g.at, 10);
+    CHECK_EQ(s.child.at, 5);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct chain_t {
+    aio_task task;
+    struct chain_t *next;
+    int depth;
+    aio_status rc;
+    long long at;
+} chain_t;
+
+static aio_status chain_fn(aio_task *t) {
+    chain_t *s = AIO_SELF(t, chain_t);
+    AIO_BEGIN(t);
+    if (s->next) {
+        aio_spawn(&s->next->task, chain_fn);
+        AIO_AWAIT(t, s->rc, &s->next->task);
+    }
+    AIO_SLEEP(t, AIO_MS(10));
+    s->at = T_MS();
+    AIO_RETURN(t, s->rc * 10 + s->depth);
+    AIO_END(t);
+}
+
+/* Results travel up a chain of nested spawns; each level finishes 10 ms
+ * after its child. */
+static void test_core_nested_spawn_chain(void) {
+    static chain_t c[4];
+    aio_loop loop;
+    int i;
+    memset(c, 0, sizeof c);
+    for (i = 0; i < 4; i++) {
+        c[i].depth = i;
+        c[i].next = i < 3 ? &c[i + 1] : NULL;
+    }
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &c[0].task, chain_fn), 3210); /* ((3*10+2)*10+1)*10+0 */
+    CHECK_EQ(aio_task_result(&c[3].task), 3);
+    CHECK_EQ(aio_task_result(&c[2].task), 32);
+    CHECK_EQ(aio_task_result(&c[1].task), 321);
+    CHECK_EQ(c[3].at, 10);
+    CHECK_EQ(c[2].at, 20);
+    CHECK_EQ(c[1].at, 30);
+    CHECK_EQ(c[0].at, 40);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ================================================================ timer heap */
+
+typedef struct {
+    aio_task task;
+    worker w[10];
+    int n;
+    int i;
+    aio_status r;
+    long long at;
+} group_main_t;
+
+static aio_status group_main(aio_task *t) {
+    group_main_t *s = AIO_SELF(t, group_main_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < s->n; s->i++) aio_spawn(&s->w[s->i].task, w_sleeper);
+    for (s->i = 0; s->i < s->n; s->i++) AIO_AWAIT(t, s->r, &s->w[s->i].task);
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* Equal absolute deadlines fire in arming order: arming order here differs
+ * from spawn order because some tasks yield before they sleep. */
+static void test_core_equal_deadlines_arming_order(void) {
+    static group_main_t s;
+    static const char *names[4] = {"A", "B", "C", "D"};
+    static const int yields[4] = {2, 0, 1, 0};
+    aio_loop loop;
+    int i;
+    memset(&s, 0, sizeof s);
+    s.n = 4;
+    for (i = 0; i < 4; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].use_until = 1;
+        s.w[i].until = ABS_MS(100);
+        s.w[i].yields = yields[i];
+    }
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, group_main), AIO_OK);
+    /* armed: B, D (iteration 2), C (3), A (4) */
+    CHECK_STR(test_trace, "B@100 D@100 C@100 A@100 ");
+    CHECK_EQ(s.at, 100);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Relative sleeps armed at different times that end at the same instant wake
+ * in arming order. */
+static void test_core_equal_deadlines_relative(void) {
+    static group_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    s.n = 4;
+    w_init(&s.w[0], "Z"); /* 250 then 50: armed for 300 at t=250 */
+    s.w[0].d1 = AIO_MS(250);
+    s.w[0].d2 = AIO_MS(50);
+    w_init(&s.w[1], "Y"); /* 100 then 200: armed for 300 at t=100 */
+    s.w[1].d1 = AIO_MS(100);
+    s.w[1].d2 = AIO_MS(200);
+    w_init(&s.w[2], "X"); /* 300: armed at t=0 */
+    s.w[2].d1 = AIO_MS(300);
+    w_init(&s.w[3], "W"); /* 300: armed at t=0 after X */
+    s.w[3].d1 = AIO_MS(300);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, group_main), AIO_OK);
+    CHECK_STR(test_trace, "X@300 W@300 Y@300 Z@300 ");
+    CHECK_EQ(s.at, 300);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+#define HEAP_N 1000
+typedef struct {
+    aio_task task;
+    int idx;
+    aio_time d;
+    long long at;
+} heap_item_t;
+static heap_item_t heap_items[HEAP_N];
+static int heap_order[HEAP_N];
+static int heap_count;
+static int heap_perm(int p) { return (p * 7919) % HEAP_N; } /* a permutation: 7919 is prime */
+
+static aio_status heap_sleeper(aio_task *t) {
+    heap_item_t *s = AIO_SELF(t, heap_item_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, s->d);
+    s->at = T_MS();
+    if (heap_count < HEAP_N) heap_order[heap_count] = s->idx;
+    heap_count++;
+    AIO_END(t);
+}
+
+typedef struct {
+    aio_task task;
+    int i;
+    aio_status r;
+    aio_time nd;
+    int bad_rc;
+} heap_main_t;
+
+static aio_status heap_main(aio_task *t) {
+    heap_main_t *s = AIO_SELF(t, heap_main_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < HEAP_N; s->i++) aio_spawn(&heap_items[heap_perm(s->i)].task, heap_sleeper);
+    AIO_YIELD(t); /* every sleeper ran once and armed its timer */
+    s->nd = aio_next_deadline(aio_running_loop());
+    for (s->i = 0; s->i < HEAP_N; s->i++) {
+        AIO_AWAIT(t, s->r, &heap_items[s->i].task);
+        if (s->r != 0) s->bad_rc++;
+    }
+    AIO_END(t);
+}
+
+/* 1000 sleepers with pseudo-random durations (many ties) wake sorted by
+ * deadline, ties in arming (= spawn) order, each at exactly its duration. */
+static void test_core_heap_1000_sorted(void) {
+    static heap_main_t s;
+    static int expected[HEAP_N];
+    aio_loop loop;
+    uint32_t x = 12345u;
+    int i, p, k, d, min_d = 1000, max_d = 0, ok_times = 1, ok_order = 1;
+    memset(&s, 0, sizeof s);
+    memset(heap_items, 0, sizeof heap_items);
+    heap_count = 0;
+    for (i = 0; i < HEAP_N; i++) {
+        x = x * 1103515245u + 12345u;
+        d = 1 + (int)((x >> 16) % 200u);
+        heap_items[i].idx = i;
+        heap_items[i].d = AIO_MS(d);
+        heap_items[i].at = -1;
+        if (d < min_d) min_d = d;
+        if (d > max_d) max_d = d;
+    }
+    /* expected order, computed without a heap: by duration, then spawn position */
+    k = 0;
+    for (d = 1; d <= 200; d++)
+        for (p = 0; p < HEAP_N; p++)
+            if (heap_items[heap_perm(p)].d == AIO_MS(d)) expected[k++] = heap_perm(p);
+    CHECK_EQ(k, HEAP_N);
+
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, heap_main), AIO_OK);
+    CHECK_EQ(heap_count, HEAP_N);
+    CHECK_EQ(s.bad_rc, 0);
+    CHECK(s.nd == ABS_MS(min_d));
+    for (i = 0; i < HEAP_N; i++) {
+        if (heap_items[i].at != (long long)((uint64_t)heap_items[i].d * 1000u / AIO_TICKS_PER_SEC)) {
+            if (ok_times) printf("    item %d woke at %lld\n", i, heap_items[i].at);
+            ok_times = 0;
+        }
+        if (heap_order[i] != expected[i]) {
+            if (ok_order) printf("    wake #%d: item %d, expected %d\n", i, heap_order[i], expected[i]);
+            ok_order = 0;
+        }
+    }
+    CHECK(ok_times);
+    CHECK(ok_order);
+    CHECK_EQ(T_MS(), max_d);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker child;
+    aio_status rc;
+    long long at, at2;
+    aio_time nd;
+} wf_main_t;
+
+static aio_status wait_for_first_main(aio_task *t) {
+    wf_main_t *s = AIO_SELF(t, wf_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->child.task, w_sleeper);
+    AIO_WAIT_FOR(t, s->rc, &s->child.task, AIO_SEC(1));
+    s->at = T_MS();
+    s->nd = aio_next_deadline(aio_running_loop());
+    AIO_SLEEP(t, AIO_MS(10));
+    s->at2 = T_MS();
+    AIO_END(t);
+}
+
+/* wait_for whose child finishes first: the wait's timer is disarmed (the heap
+ * is empty again) and the clock never visits the unused deadline. Driven by
+ * hand to watch aio_next_deadline at each step. */
+static void test_core_wait_for_child_first_disarms(void) {
+    static wf_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.child, "c");
+    s.child.d1 = AIO_MS(100);
+    s.child.ret = 5;
+    test_loop(&loop);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_spawn(&s.task, wait_for_first_main), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1);                   /* main parks with a 1 s timer */
+    CHECK(aio_next_deadline(&loop) == test_start); /* the child is ready */
+    CHECK_EQ(aio_step(&loop), 1);                   /* the child arms 100 ms */
+    CHECK(aio_next_deadline(&loop) == ABS_MS(100));
+    aio_virtual_advance(&loop, AIO_MS(100));
+    CHECK_EQ(aio_step(&loop), 1);                   /* the child ends, wakes main */
+    CHECK(aio_next_deadline(&loop) == ABS_MS(100)); /* main ready: "now" */
+    CHECK_EQ(aio_step(&loop), 1);                   /* main: rc, then sleeps 10 ms */
+    CHECK_EQ(s.rc, 5);
+    CHECK_EQ(s.at, 100);
+    CHECK(s.nd == AIO_NEVER);                       /* the 1 s timer is gone */
+    CHECK(aio_next_deadline(&loop) == ABS_MS(110));
+    aio_virtual_advance(&loop, AIO_MS(10));
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(aio_task_result(&s.task), AIO_OK);
+    CHECK_EQ(s.at2, 110);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status wait_for_first_run_main(aio_task *t) {
+    wf_main_t *s = AIO_SELF(t, wf_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->child.task, w_sleeper);
+    AIO_WAIT_FOR(t, s->rc, &s->child.task, AIO_SEC(1));
+    s->at = T_MS();
+    s->nd = aio_next_deadline(aio_running_loop());
+    AIO_END(t);
+}
+
+/* The same under aio_run: the run ends at 100 ms, not at the 1 s deadline. */
+static void test_core_wait_for_child_first_run(void) {
+    static wf_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.child, "c");
+    s.child.d1 = AIO_MS(100);
+    s.child.ret = 5;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, wait_for_first_run_main), AIO_OK);
+    CHECK_EQ(s.rc, 5);
+    CHECK_EQ(s.at, 100);
+    CHECK(s.nd == AIO_NEVER);
+    CHECK_EQ(T_MS(), 100);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status cancel_middle_main(aio_task *t) {
+    group_main_t *s = AIO_SELF(t, group_main_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < s->n; s->i++) aio_spawn(&s->w[s->i].task, w_sleeper);
+    AIO_SLEEP(t, AIO_MS(50));
+    aio_cancel(&s->w[5].task); /* C (300) */
+    aio_cancel(&s->w[0].task); /* E (500) */
+    for (s->i = 0; s->i < s->n; s->i++) AIO_AWAIT(t, s->r, &s->w[s->i].task);
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* Cancelling sleepers removes their timers from the middle of the heap; the
+ * others still fire at their exact times, in order. */
+static void test_core_cancel_disarms_middle(void) {
+    static group_main_t s;
+    static const char *names[6] = {"E", "B", "F", "A", "D", "C"};
+    static const int ms[6] = {500, 200, 600, 100, 400, 300};
+    aio_loop loop;
+    int i;
+    memset(&s, 0, sizeof s);
+    s.n = 6;
+    for (i = 0; i < 6; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].d1 = AIO_MS(ms[i]);
+    }
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, cancel_middle_main), AIO_OK);
+    CHECK_STR(test_trace, "C!@50 E!@50 A@100 B@200 D@400 F@600 ");
+    CHECK_EQ(aio_task_cancelled(&s.w[5].task), 1);
+    CHECK_EQ(aio_task_cancelled(&s.w[0].task), 1);
+    CHECK_EQ(aio_task_result(&s.w[4].task), 0);
+    CHECK_EQ(s.at, 600);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker a, b, c;
+    aio_status ra, rb, rc, rc2;
+    long long at;
+    int dbg;
+    aio_status dbg_code, c_fin;
+} cap_main_t;
+
+static aio_status cap_main(aio_task *t) {
+    cap_main_t *s = AIO_SELF(t, cap_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_sleeper);
+    aio_spawn(&s->b.task, w_sleeper);
+    aio_spawn(&s->c.task, w_sleeper); /* its park is the third: no slot */
+    AIO_AWAIT(t, s->rc, &s->c.task);  /* a plain await needs no timer slot */
+    s->dbg = debug_has("timer storage is full");
+    s->dbg_code = test_last_debug_code;
+    s->c_fin = s->c.fin; /* before C is spawned again */
+    AIO_AWAIT(t, s->ra, &s->a.task);
+    AIO_AWAIT(t, s->rb, &s->b.task);
+    s->c.d1 = AIO_MS(50); /* slots are free again */
+    aio_spawn(&s->c.task, w_sleeper);
+    AIO_AWAIT(t, s->rc2, &s->c.task);
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* Fixed timer storage without a growth hook: the park that needs a third
+ * slot raises AIO_ENOSPC in that task (its cleanup runs); the others sleep
+ * normally, and freed slots are reused. */
+static void test_core_fixed_capacity_enospc(void) {
+    static cap_main_t s;
+    static aio_timer timers[2];
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "A");
+    w_init(&s.b, "B");
+    w_init(&s.c, "C");
+    s.a.d1 = s.b.d1 = s.c.d1 = AIO_MS(100);
+    s.a.ret = 1;
+    s.b.ret = 2;
+    s.c.ret = 3;
+    test_loop(&loop); /* sets test_start */
+    aio_loop_init(&loop, timers, 2);
+    aio_loop_use_virtual_clock(&loop, test_start);
+    CHECK_EQ(test_run(&loop, &s.task, cap_main), AIO_OK);
+    CHECK_EQ(s.rc, AIO_ENOSPC);
+    CHECK(s.dbg);
+#ifdef AIO_DEBUG
+    CHECK_EQ(s.dbg_code, AIO_ENOSPC);
+#endif
+    CHECK_EQ(s.c_fin, AIO_ENOSPC); /* C's cleanup ran with the error */
+    CHECK_EQ(s.c.fin, 3);          /* its second life ended normally */
+    CHECK_EQ(s.ra, 1);
+    CHECK_EQ(s.rb, 2);
+    CHECK_EQ(s.a.at, 100);
+    CHECK_EQ(s.b.at, 100);
+    CHECK_EQ(s.rc2, 3);
+    CHECK_EQ(s.at, 150);
+    CHECK_STR(test_trace, "A@100 B@100 C@150 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker child;
+    aio_status rc, rc2, fin;
+    int after;
+} nospace_main_t;
+
+static aio_status nospace_main(aio_task *t) {
+    nospace_main_t *s = AIO_SELF(t, nospace_main_t);
+    AIO_BEGIN(t);
+    s->rc = 77;
+    aio_spawn(&s->child.task, w_yielder);
+    AIO_WAIT_FOR(t, s->rc, &s->child.task, AIO_SEC(1)); /* needs a timer: none */
+    s->after = 1;
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    AIO_AWAIT(t, s->rc2, &s->child.task); /* no timer needed */
+    AIO_END(t);
+}
+
+/* With no timer storage at all, a wait_for that must arm a timer raises
+ * AIO_ENOSPC in the caller (the await does not store a value); yields and
+ * plain awaits still work. */
+static void test_core_wait_for_enospc_no_slots(void) {
+    static nospace_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.child, "y");
+    s.child.yields = 2;
+    s.child.ret = 6;
+    test_loop(&loop);
+    aio_loop_init(&loop, NULL, 0); /* no storage, no growth hook */
+    aio_loop_use_virtual_clock(&loop, test_start);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &s.task, nospace_main), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(s.rc, 77);
+    CHECK_EQ(s.after, 0);
+    CHECK_EQ(s.fin, AIO_ENOSPC);
+    CHECK_EQ(s.rc2, 6);
+    CHECK_STR(test_trace, "y0 y1 ");
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ==================================================== super-loop by hand */
+
+/* aio_step runs the tasks ready at its start and reports how many; with the
+ * virtual clock it never moves time by itself. */
+static void test_core_step_counts(void) {
+    static struct { worker a, b, c; } s;
+    aio_loop loop;
+    w_init(&s.a, "A");
+    w_init(&s.b, "B");
+    w_init(&s.c, "C");
+    s.a.d1 = AIO_MS(100);
+    s.b.yields = 1;
+    test_loop(&loop);
+    CHECK_EQ(aio_step(&loop), 0); /* nothing to do */
+    CHECK_EQ(aio_spawn(&s.a.task, w_sleeper), AIO_OK);
+    CHECK_EQ(aio_spawn(&s.b.task, w_yielder), AIO_OK);
+    CHECK_EQ(aio_spawn(&s.c.task, w_now), AIO_OK);
+    CHECK(aio_current() == NULL);
+    CHECK(aio_next_deadline(&loop) == test_start);
+    CHECK_EQ(aio_step(&loop), 3); /* A arms, B yields, C ends */
+    CHECK_STR(test_trace, "B0 C ");
+    CHECK(aio_next_deadline(&loop) == test_start); /* B is ready */
+    CHECK_EQ(aio_step(&loop), 1);                   /* B ends */
+    CHECK(aio_next_deadline(&loop) == ABS_MS(100));
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK(aio_loop_now(&loop) == test_start);
+    aio_virtual_advance(&loop, AIO_MS(99));
+    CHECK_EQ(aio_step(&loop), 0);
+    aio_virtual_advance(&loop, AIO_MS(1));
+    CHECK_EQ(aio_step(&loop), 1); /* A wakes and ends */
+    CHECK_STR(test_trace, "B0 C A@100 ");
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK_EQ(aio_task_done(&s.a.task) + aio_task_done(&s.b.task) + aio_task_done(&s.c.task), 3);
+    CHECK(aio_current() == NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A custom clock (a counter the test moves) drives aio_step: timers fire when
+ * the counter reaches them, late ones at the counter's time; the virtual
+ * advance is refused on a non-virtual clock. */
+static void test_core_step_custom_clock(void) {
+    static struct { worker a, b; } s;
+    static fake_clock clk;
+    aio_loop loop;
+    w_init(&s.a, "A");
+    w_init(&s.b, "B");
+    s.a.d1 = AIO_MS(100);
+    s.b.d1 = AIO_MS(250);
+    memset(&clk, 0, sizeof clk);
+    test_loop(&loop);
+    clk.now = test_start;
+    aio_loop_set_clock(&loop, fake_clock_read, &clk);
+    CHECK(aio_loop_now(&loop) == test_start);
+    test_last_debug[0] = 0;
+    aio_virtual_advance(&loop, AIO_MS(5));
+    CHECK_DEBUG("virtual clock");
+    CHECK(aio_loop_now(&loop) == test_start);
+    CHECK_EQ(aio_spawn(&s.a.task, w_sleeper), AIO_OK);
+    CHECK_EQ(aio_spawn(&s.b.task, w_sleeper), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 2);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(100));
+    clk.now = ABS_MS(99);
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK(aio_loop_now(&loop) == ABS_MS(99));
+    CHECK(aio_next_deadline(&loop) == ABS_MS(100));
+    clk.now = ABS_MS(100);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(s.a.at, 100);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(250));
+    clk.now = ABS_MS(300); /* the loop was not stepped in time: B is late */
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(s.b.at, 300);
+    CHECK_STR(test_trace, "A@100 B@300 ");
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* aio_next_deadline: "now" while something is ready, else the earliest armed
+ * timer (also after removing an inner heap node and the root), else AIO_NEVER.
+ * Heap after arming 300, 100, 200, 400, 250: [100, 250, 200, 400, 300];
+ * 250 is an inner node with two children. */
+static void test_core_next_deadline_values(void) {
+    static group_main_t s;
+    static const char *names[5] = {"S300", "S100", "S200", "S400", "S250"};
+    static const int ms[5] = {300, 100, 200, 400, 250};
+    aio_loop loop;
+    int i;
+    memset(&s, 0, sizeof s);
+    for (i = 0; i < 5; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].d1 = AIO_MS(ms[i]);
+    }
+    test_loop(&loop);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    for (i = 0; i < 5; i++) CHECK_EQ(aio_spawn(&s.w[i].task, w_sleeper), AIO_OK);
+    CHECK(aio_next_deadline(&loop) == test_start);
+    CHECK_EQ(aio_step(&loop), 5);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(100));
+    CHECK_EQ(aio_cancel(&s.w[4].task), 1); /* 250: an inner node */
+    CHECK(aio_next_deadline(&loop) == test_start);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(aio_task_cancelled(&s.w[4].task), 1);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(100));
+    CHECK_EQ(aio_cancel(&s.w[1].task), 1); /* 100: the root */
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(200));
+    aio_virtual_advance(&loop, AIO_MS(200));
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(300));
+    aio_virtual_advance(&loop, AIO_MS(100));
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(400));
+    aio_virtual_advance(&loop, AIO_MS(100));
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_STR(test_trace, "S250!@0 S100!@0 S200@200 S300@300 S400@400 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker child;
+    aio_status rc;
+    long long t1, t2, t3;
+} idle_main_t;
+
+static aio_status idle_main(aio_task *t) {
+    idle_main_t *s = AIO_SELF(t, idle_main_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(100));
+    s->t1 = T_MS();
+    aio_spawn(&s->child.task, w_sleeper); /* 50 ms */
+    AIO_AWAIT(t, s->rc, &s->child.task);
+    s->t2 = T_MS();
+    AIO_YIELD(t); /* something is ready: no idle call */
+    AIO_RETURN(t, s->rc + 1);
+    AIO_END(t);
+}
+
+/* aio_run with a custom clock and idle hook: the hook is asked to sleep until
+ * exactly the next deadlines, and only when nothing is ready. */
+static void test_core_run_custom_idle(void) {
+    static idle_main_t s;
+    static fake_clock clk;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    memset(&clk, 0, sizeof clk);
+    w_init(&s.child, "c");
+    s.child.d1 = AIO_MS(50);
+    s.child.ret = 6;
+    test_loop(&loop);
+    clk.now = test_start;
+    aio_loop_set_clock(&loop, fake_clock_read, &clk);
+    aio_loop_set_idle(&loop, fake_idle, &clk);
+    CHECK_EQ(test_run(&loop, &s.task, idle_main), 7);
+    CHECK_EQ(clk.calls, 2);
+    CHECK(clk.seen[0] == ABS_MS(100));
+    CHECK(clk.seen[1] == ABS_MS(150));
+    CHECK_EQ(s.t1, 100);
+    CHECK_EQ(s.t2, 150);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status early_idle_main(aio_task *t) {
+    idle_main_t *s = AIO_SELF(t, idle_main_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(100));
+    s->t1 = T_MS();
+    AIO_SLEEP(t, AIO_MS(10));
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* An idle hook that returns early (an external wake-up) is simply called
+ * again with the same deadline; the sleeper wakes at the first clock reading
+ * at or after its deadline. */
+static void test_core_idle_returns_early(void) {
+    static idle_main_t s;
+    static fake_clock clk;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    memset(&clk, 0, sizeof clk);
+    test_loop(&loop);
+    clk.now = test_start;
+    clk.step = AIO_MS(30);
+    aio_loop_set_clock(&loop, fake_clock_read, &clk);
+    aio_loop_set_idle(&loop, fake_idle, &clk);
+    CHECK_EQ(test_run(&loop, &s.task, early_idle_main), AIO_OK);
+    /* 30, 60, 90, 120 (>= 100: wakes); then 120 + 10 = 130 -> 150 */
+    CHECK_EQ(clk.calls, 5);
+    CHECK(clk.seen[0] == ABS_MS(100));
+    CHECK(clk.seen[1] == ABS_MS(100));
+    CHECK(clk.seen[2] == ABS_MS(100));
+    CHECK(clk.seen[3] == ABS_MS(100));
+    CHECK(clk.seen[4] == ABS_MS(130));
+    CHECK_EQ(s.t1, 120);
+    CHECK_EQ(s.t2, 150);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ==================================================================== aio_run */
+
+static aio_status ret17_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t);
+    AIO_RETURN(t, 17);
+    AIO_END(t);
+}
+static aio_status raise_user_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(5));
+    AIO_RAISE(t, AIO_EUSER - 3);
+    AIO_END(t);
+}
+static aio_status plain_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t);
+    AIO_END(t);
+}
+static aio_status raise_cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RAISE(t, AIO_ECANCELED);
+    AIO_END(t);
+}
+
+/* aio_run returns the main task's final status, whatever it is; the same
+ * task storage serves several runs. */
+static void test_core_run_returns_status(void) {
+    static aio_task m;
+    aio_loop loop;
+    memset(&m, 0, sizeof m);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &m, ret17_main), 17);
+    CHECK_EQ(aio_task_result(&m), 17);
+    CHECK_EQ(test_run(&loop, &m, raise_user_main), AIO_EUSER - 3);
+    CHECK_EQ(aio_task_failed(&m), 1);
+    CHECK_EQ(T_MS(), 5);
+    CHECK_EQ(test_run(&loop, &m, plain_main), AIO_OK);
+    CHECK_EQ(aio_task_failed(&m), 0);
+    CHECK_EQ(test_run(&loop, &m, raise_cancel_main), AIO_ECANCELED);
+    CHECK_EQ(aio_task_cancelled(&m), 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Consecutive runs on one loop share its clock: time keeps going. */
+static void test_core_run_twice_same_loop(void) {
+    static sleep_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, sleep_until_main), AIO_OK); /* ends at 2300 */
+    CHECK_EQ(T_MS(), 2300);
+    CHECK_EQ(test_run(&loop, &s.task, sleep_exact_main), 3); /* +3750 */
+    CHECK_EQ(s.t1, 3800);
+    CHECK_EQ(s.t3, 6050);
+    CHECK_EQ(T_MS(), 6050);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker a, b;
+    aio_status ra, rb;
+} dead_main_t;
+
+static aio_status deadlock_main(aio_task *t) {
+    dead_main_t *s = AIO_SELF(t, dead_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_awaiter); /* a awaits b */
+    aio_spawn(&s->b.task, w_awaiter); /* b awaits a */
+    AIO_AWAIT(t, s->ra, &s->a.task);
+    AIO_AWAIT(t, s->rb, &s->b.task);
+    AIO_RETURN(t, 1);
+    AIO_END(t);
+}
+
+/* Two tasks awaiting each other wait forever: aio_run reports AIO_EDEADLK
+ * (no task ready, no timer armed) and leaves everything in place; the loop
+ * cannot be destroyed until the cycle is broken by a cancel. */
+static void test_core_run_deadlock(void) {
+    static dead_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "a");
+    w_init(&s.b, "b");
+    s.a.other = &s.b.task;
+    s.b.other = &s.a.task;
+    s.a.ret = 5;
+    s.b.ret = 8;
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &s.task, deadlock_main), AIO_EDEADLK);
+    CHECK_DEBUG("nothing can wake");
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_task_done(&s.task), 0);
+    CHECK_EQ(aio_task_result(&s.task), AIO_EINPROGRESS);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    CHECK_DEBUG("still alive");
+    /* break the cycle by hand: a is detached from b (it does not own it) */
+    CHECK_EQ(aio_cancel(&s.a.task), 1);
+    CHECK_EQ(aio_step(&loop), 1); /* a unwinds; wakes main, then b (arrival order) */
+    CHECK_STR(test_trace, "a:-1 ");
+    CHECK_EQ(aio_step(&loop), 2); /* main parks on b; b gets -1 and returns 8 */
+    CHECK_STR(test_trace, "a:-1 b=-1@0 b:8 ");
+    CHECK_EQ(aio_step(&loop), 1); /* main */
+    CHECK_EQ(aio_task_result(&s.task), 1);
+    CHECK_EQ(s.ra, AIO_ECANCELED);
+    CHECK_EQ(s.rb, 8);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A task awaiting the main task while main awaits it: same deadlock, two
+ * tasks. */
+static aio_status mutual_main(aio_task *t) {
+    dead_main_t *s = AIO_SELF(t, dead_main_t);
+    AIO_BEGIN(t);
+    s->a.other = t;
+    aio_spawn(&s->a.task, w_awaiter);
+    AIO_AWAIT(t, s->ra, &s->a.task);
+    AIO_END(t);
+}
+
+static void test_core_run_deadlock_mutual(void) {
+    static dead_main_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.a, "a");
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, mutual_main), AIO_EDEADLK);
+    CHECK_EQ(s.a.ran, 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    /* cancel main: it owns a, so a is cancelled and awaited first */
+    CHECK_EQ(aio_cancel(&s.task), 1);
+    CHECK_EQ(aio_step(&loop), 1); /* main cancels a, waits for it */
+    CHECK_EQ(aio_step(&loop), 1); /* a unwinds */
+    CHECK_EQ(aio_step(&loop), 1); /* main unwinds */
+    CHECK_EQ(aio_task_cancelled(&s.a.task), 1);
+    CHECK_EQ(aio_task_cancelled(&s.task), 1);
+    CHECK_STR(test_trace, "a:-1 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* aio_loop_destroy refuses (AIO_EBUSY) while a spawned task is alive, even one
+ * that never ran; a task cancelled before its first run never runs its body. */
+static void test_core_destroy_busy(void) {
+    static worker x;
+    aio_loop loop;
+    w_init(&x, "x");
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&x.task, w_now), AIO_OK);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    CHECK_DEBUG("still alive");
+    CHECK(aio_running_loop() == &loop); /* still usable */
+    CHECK_EQ(aio_cancel(&x.task), 1);
+    aio_step(&loop);
+    CHECK_EQ(aio_task_done(&x.task), 1);
+    CHECK_EQ(aio_task_cancelled(&x.task), 1);
+    CHECK_EQ(x.ran, 0);
+    CHECK_STR(test_trace, "");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK(aio_running_loop() == NULL);
+}
+
+typedef struct {
+    aio_task task;
+    worker child;
+    worker main2;
+} leftover_t;
+
+static aio_status leftover_main(aio_task *t) {
+    leftover_t *s = AIO_SELF(t, leftover_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->child.task, w_sleeper);
+    AIO_YIELD(t);
+    AIO_RETURN(t, 2);
+    AIO_END(t);
+}
+
+/* aio_run returns when main ends even if other tasks are alive (they stay
+ * as they are: destroy says EBUSY); a later run can await them. */
+static void test_core_run_leaves_tasks_alive(void) {
+    static leftover_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    w_init(&s.child, "c");
+    w_init(&s.main2, "m2");
+    s.child.d1 = AIO_SEC(1);
+    s.child.ret = 4;
+    s.main2.other = &s.child.task;
+    s.main2.ret = 9;
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &s.task, leftover_main), 2);
+    CHECK_DEBUG("other tasks are alive");
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_task_done(&s.child.task), 0);
+    CHECK(aio_next_deadline(&loop) == ABS_MS(1000));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    CHECK_EQ(test_run(&loop, &s.main2.task, w_awaiter), 9);
+    CHECK_EQ(s.main2.rc, 4);
+    CHECK_EQ(s.main2.at, 1000);
+    CHECK_STR(test_trace, "c@1000 m2=4@1000 m2:9 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    worker child;
+    aio_status rc;
+    aio_time nd;
+    int c1, c2, c3, pending, pending_after;
+    long long at;
+} forever_main_t;
+
+static aio_status forever_main(aio_task *t) {
+    forever_main_t *s = AIO_SELF(t, forever_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->child.task, w_sleeper); /* sleeps AIO_NEVER */
+    AIO_YIELD(t);
+    s->nd = aio_next_deadline(aio_running_loop()); /* no timer for "forever" */
+    AIO_SLEEP(t, AIO_MS(500));
+    s->c1 = aio_cancel(&s->child.task);
+    s->c2 = aio_cancel(&s->child.task); /* again before delivery */
+    s->pending = aio_task_cancel_pending(&s->child.task);
+    AIO_AWAIT(t, s->rc, &s->child.task);
+    s->at = T_MS();
+    s->pending_after = aio_task_cancel_pending(&s->child.task);
+    s->c3 = aio_cancel(&s->child.task); /* finished: 0 */
+    AIO_END(t);
+}
+
+/* AIO_SLEEP(t, AIO_NEVER) arms no timer and only a cancel ends it; aio_cancel
+ * returns 1 per request, delivered once, and 0 once the task is done. */
+static void test_core_sleep_forever_until_cancel(void) {
+    static forever_main_t s;
+    static aio_task never;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    memset(&never, 0, sizeof never);
+    w_init(&s.child, "f");
+    s.child.d1 = AIO_NEVER;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, forever_main), AIO_OK);
+    CHECK(s.nd == AIO_NEVER);
+    CHECK_EQ(s.c1, 1);
+    CHECK_EQ(s.c2, 1);
+    CHECK_EQ(s.pending, 1);
+    CHECK_EQ(s.rc, AIO_ECANCELED);
+    CHECK_EQ(s.at, 500);
+    CHECK_EQ(s.pending_after, 0);
+    CHECK_EQ(s.c3, 0);
+    CHECK_EQ(s.child.finals, 1);
+    CHECK_STR(test_trace, "f!@500 ");
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_cancel(&never), AIO_EINVAL);
+    CHECK_DEBUG("never spawned");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    aio_time d;
+    aio_status fin;
+    long long after;
+} bad_sleep_t;
+
+static aio_status max_sleep_main(aio_task *t) {
+    bad_sleep_t *s = AIO_SELF(t, bad_sleep_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, s->d);
+    s->after = 1;
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+static aio_status bad_until_main(aio_task *t) {
+    bad_sleep_t *s = AIO_SELF(t, bad_sleep_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP_UNTIL(t, AIO_TIME_INVALID);
+    s->after = 1;
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* The longest legal sleep (just under half the clock range) ends exactly on
+ * time; half the range or AIO_TIME_INVALID is refused with AIO_EINVAL raised
+ * in the sleeping task. */
+static void test_core_sleep_limits(void) {
+    static bad_sleep_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    s.d = (aio_time)(AIO_NEVER / 2 - 1);
+    CHECK_EQ(test_run(&loop, &s.task, max_sleep_main), AIO_OK);
+    CHECK_EQ(s.after, 1);
+    CHECK(T() == (aio_time)(AIO_NEVER / 2 - 1));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    s.d = (aio_time)(AIO_NEVER / 2);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &s.task, max_sleep_main), AIO_EINVAL);
+    CHECK_DEBUG("sleep");
+    CHECK_EQ(s.after, 0);
+    CHECK_EQ(s.fin, AIO_EINVAL);
+    CHECK_EQ(T_MS(), 0);
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(test_run(&loop, &s.task, bad_until_main), AIO_EINVAL);
+    CHECK_EQ(s.after, 0);
+    CHECK_EQ(s.fin, AIO_EINVAL);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+typedef struct {
+    aio_task task;
+    aio_task never;
+    aio_status rc, fin;
+    int after;
+} bad_await_t;
+
+static aio_status await_never_main(aio_task *t) {
+    bad_await_t *s = AIO_SELF(t, bad_await_t);
+    AIO_BEGIN(t);
+    s->rc = 12345;
+    AIO_AWAIT(t, s->rc, &s->never);
+    s->after = 1;
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+static aio_status await_self_main(aio_task *t) {
+    bad_await_t *s = AIO_SELF(t, bad_await_t);
+    AIO_BEGIN(t);
+    s->rc = 12345;
+    AIO_AWAIT(t, s->rc, t);
+    s->after = 1;
+    AIO_FINALLY(t);
+    s->fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Awaiting a never-spawned task, or itself, raises AIO_EINVAL in the caller
+ * (nothing is stored) instead of waiting forever. */
+static void test_core_await_invalid(void) {
+    static bad_await_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &s.task, await_never_main), AIO_EINVAL);
+    CHECK_DEBUG("never spawned");
+    CHECK_EQ(s.rc, 12345);
+    CHECK_EQ(s.after, 0);
+    CHECK_EQ(s.fin, AIO_EINVAL);
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(test_run(&loop, &s.task, await_self_main), AIO_EINVAL);
+    CHECK_DEBUG("itself");
+    CHECK_EQ(s.rc, 12345);
+    CHECK_EQ(s.after, 0);
+    CHECK_EQ(s.fin, AIO_EINVAL);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ======================================================== 32-bit wrap-around */
+
+typedef struct {
+    aio_task task;
+    worker w[10];
+    int n, i;
+    aio_status r;
+    long long at, end;
+} wrap_main_t;
+
+static aio_status wrap_main(aio_task *t) {
+    wrap_main_t *s = AIO_SELF(t, wrap_main_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < s->n; s->i++) aio_spawn(&s->w[s->i].task, w_sleeper);
+    AIO_SLEEP(t, AIO_SEC(40)); /* across the wrap point */
+    s->at = T_MS();
+    for (s->i = 0; s->i < s->n; s->i++) AIO_AWAIT(t, s->r, &s->w[s->i].task);
+    s->end = T_MS();
+    AIO_END(t);
+}
+
+/* With -DAIO_TIME_32 the test starts 30 s before the tick counter wraps
+ * (the raw counter wraps at 30.001 s). Timers armed before and after the wrap,
+ * one sleep that crosses it, and an absolute deadline beyond it, all fire in
+ * deadline order at their exact elapsed times. */
+static void test_core_wrap_across(void) {
+    static wrap_main_t s;
+    static const char *names[10] = {"P", "Q", "R", "S", "U", "V", "W", "X", "Y", "Z"};
+    static const int d1[10] = {31000, 29990, 30001, 29000, 45000, 30002, 29997, 30500, 29990, 0};
+    static const int d2[10] = {0, 0, 0, 0, 0, 0, 0, 0, 20, 0};
+    aio_loop loop;
+    int i;
+    memset(&s, 0, sizeof s);
+    s.n = 10;
+    for (i = 0; i < 10; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].d1 = AIO_MS(d1[i]);
+        s.w[i].d2 = AIO_MS(d2[i]);
+    }
+    test_loop(&loop);
+    s.w[9].use_until = 1; /* Z: absolute, ties with X and was armed after it */
+    s.w[9].until = ABS_MS(30500);
+    CHECK_EQ(test_run(&loop, &s.task, wrap_main), AIO_OK);
+    CHECK_STR(test_trace, "S@29000 Q@29990 W@29997 R@30001 V@30002 Y@30010 X@30500 Z@30500 "
+                          "P@31000 U@45000 ");
+    CHECK_EQ(s.at, 40000);
+    CHECK_EQ(s.end, 45000);
+#ifdef AIO_TIME_32
+    CHECK(aio_now() < test_start); /* the raw counter did wrap */
+    CHECK_EQ(aio_now(), 45000 - 30001);
+#endif
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Sleeps ending on every tick around the end of the counter's range,
+ * including the two raw values the library uses as sentinels
+ * (AIO_TIME_INVALID and AIO_NEVER at 29.999 s and 30.000 s in the 32-bit
+ * build): each must end exactly on time, never early. */
+static void test_core_wrap_sentinel_ticks(void) {
+    static group_main_t s;
+    static const char *names[5] = {"a", "b", "c", "d", "e"};
+    static const int ms[5] = {30001, 30000, 29999, 29998, 30002};
+    aio_loop loop;
+    int i;
+    memset(&s, 0, sizeof s);
+    s.n = 5;
+    for (i = 0; i < 5; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].d1 = AIO_MS(ms[i]);
+    }
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, group_main), AIO_OK);
+#ifdef AIO_TIME_32
+    /* 29999 and 30000 ms land on the raw values of AIO_TIME_INVALID and
+     * AIO_NEVER: those deadlines step forward to the next real tick (30001),
+     * a tick or two late and never early; ties keep arming order. */
+    CHECK_STR(test_trace, "d@29998 a@30001 b@30001 c@30001 e@30002 ");
+#else
+    CHECK_STR(test_trace, "d@29998 c@29999 b@30000 a@30001 e@30002 ");
+#endif
+    CHECK_EQ(s.at, 30002);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_core_sleep_exact),
+    TEST_ENTRY(test_core_sleep_until),
+    TEST_ENTRY(test_core_sleep_until_past_is_yield),
+    TEST_ENTRY(test_core_yield_round_robin),
+    TEST_ENTRY(test_core_yield_round_robin_with_main),
+    TEST_ENTRY(test_core_clock_jumps_only_when_idle),
+    TEST_ENTRY(test_core_spawned_runs_next_iteration),
+    TEST_ENTRY(test_core_woken_runs_next_iteration),
+    TEST_ENTRY(test_core_virtual_advance_no_yield),
+    TEST_ENTRY(test_core_virtual_advance_late_timer),
+    TEST_ENTRY(test_core_due_timers_fire_by_deadline),
+    TEST_ENTRY(test_core_await_result),
+    TEST_ENTRY(test_core_await_error_is_value),
+    TEST_ENTRY(test_core_await_user_error),
+    TEST_ENTRY(test_core_await_finished_no_suspend),
+    TEST_ENTRY(test_core_await_many_waiters_fifo),
+    TEST_ENTRY(test_core_respawn_finished),
+    TEST_ENTRY(test_core_spawn_invalid),
+    TEST_ENTRY(test_core_task_queries),
+    TEST_ENTRY(test_core_result_in_progress),
+    TEST_ENTRY(test_core_current),
+    TEST_ENTRY(test_core_nested_spawn_chain),
+    TEST_ENTRY(test_core_equal_deadlines_arming_order),
+    TEST_ENTRY(test_core_equal_deadlines_relative),
+    TEST_ENTRY(test_core_heap_1000_sorted),
+    TEST_ENTRY(test_core_wait_for_child_first_disarms),
+    TEST_ENTRY(test_core_wait_for_child_first_run),
+    TEST_ENTRY(test_core_cancel_disarms_middle),
+    TEST_ENTRY(test_core_fixed_capacity_enospc),
+    TEST_ENTRY(test_core_wait_for_enospc_no_slots),
+    TEST_ENTRY(test_core_step_counts),
+    TEST_ENTRY(test_core_step_custom_clock),
+    TEST_ENTRY(test_core_next_deadline_values),
+    TEST_ENTRY(test_core_run_custom_idle),
+    TEST_ENTRY(test_core_idle_returns_early),
+    TEST_ENTRY(test_core_run_returns_status),
+    TEST_ENTRY(test_core_run_twice_same_loop),
+    TEST_ENTRY(test_core_run_deadlock),
+    TEST_ENTRY(test_core_run_deadlock_mutual),
+    TEST_ENTRY(test_core_destroy_busy),
+    TEST_ENTRY(test_core_run_leaves_tasks_alive),
+    TEST_ENTRY(test_core_sleep_forever_until_cancel),
+    TEST_ENTRY(test_core_sleep_limits),
+    TEST_ENTRY(test_core_await_invalid),
+    TEST_ENTRY(test_core_wrap_across),
+    TEST_ENTRY(test_core_wrap_sentinel_ticks),
+};
+
+void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }
