@@ -155,6 +155,7 @@ enum {
     AIO_EBUSY = -5,       /* still in use (e.g. loop destroyed with live tasks) */
     AIO_EINPROGRESS = -6, /* the task has not finished yet */
     AIO_EDEADLK = -7,     /* everything waits and nothing can wake it */
+    AIO_ECHILDCANCELED = -8, /* gather: a task was cancelled by someone else */
     AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
 };
 
@@ -192,13 +193,19 @@ typedef struct aio_timer {
     aio_task *task;
 } aio_timer;
 
+/* Links of the circular lists (ready queue, wait lists); opaque. A zeroed
+ * list head is a valid empty list. */
+typedef struct aio_link { struct aio_link *next, *prev; } aio_link;
+/* A place in a wait list: the task it wakes. */
+typedef struct aio_waiter { aio_link link; aio_task *task; } aio_waiter;
+
 /* A task. Zero-initialise it (static storage or = {0}) before its first spawn;
  * a finished task may be spawned again. Treat the fields as opaque. */
 struct aio_task {
     aio_task_fn fn;
-    aio_task *next;      /* ready queue, or next in a wait list */
-    aio_task **pprev;    /* back link in a wait list (NULL if in none) */
-    aio_task *joiners;   /* tasks waiting for this one to finish */
+    aio_waiter wait;     /* in the ready queue or in one wait list */
+    aio_link joiners;    /* waiters for this task's end */
+    aio_link member;     /* place among its task group's children */
     aio_task *parent;    /* the task that spawned it: it owns it */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
@@ -206,8 +213,9 @@ struct aio_task {
     uint32_t timer;      /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
+    uint32_t finished;   /* order of finishing, for "the first failure" */
+    uint16_t flags;
     uint8_t state;
-    uint8_t flags;
 };
 
 /* A timeout scope: `async with asyncio.timeout(...)`. Lives in the task's state
@@ -224,6 +232,50 @@ struct aio_timeout {
     uint8_t state;
     uint8_t flags;
 };
+
+/* One task of the collection given to AIO_WAIT / AIO_GATHER: set `task`, the
+ * rest is the library's. Keep the array in the state struct. */
+typedef struct aio_wait_item {
+    aio_task *task;
+    aio_waiter node;
+} aio_wait_item;
+
+/* A task group (structured concurrency, asyncio.TaskGroup). */
+typedef struct aio_group {
+    aio_timeout scope;   /* the block; cancelled when the group aborts */
+    aio_link children;   /* live children */
+    uint32_t live;
+    aio_status status;   /* the first error: a child's failure or the body's */
+    uint8_t flags;
+} aio_group;
+
+/* asyncio.Event. Zero-initialised = clear. aio_event_set is safe to call from
+ * an interrupt handler (with AIO_CRITICAL_ENTER/EXIT defined). */
+typedef struct aio_event {
+    aio_link waiters;
+    struct aio_event *next_signalled;
+    volatile uint8_t set;
+    uint8_t queued;
+} aio_event;
+
+/* asyncio.Semaphore (aio_semaphore_init) and asyncio.Lock (zeroed = unlocked).
+ * Waiters are served first come, first served: a release hands the permit
+ * straight to the oldest waiter. */
+typedef struct aio_semaphore {
+    aio_link waiters;
+    int value;           /* permits available */
+    int bound;           /* BoundedSemaphore: most permits there can be; 0 = no bound */
+} aio_semaphore;
+typedef struct aio_lock {
+    aio_link waiters;
+    int locked;
+} aio_lock;
+
+/* asyncio.Condition over a lock (aio_condition_init). */
+typedef struct aio_condition {
+    aio_link waiters;
+    aio_lock *lock;
+} aio_condition;
 
 typedef aio_time (*aio_clock_fn)(void *ctx);
 /* Called when no task is ready: return at or before `deadline` (AIO_NEVER:
@@ -242,7 +294,9 @@ struct aio_loop {
     uint32_t heap_len, heap_cap;
     uint32_t seq;        /* timer arming counter */
     uint32_t epoch;      /* cancellation delivery counter */
-    aio_task *ready_head, *ready_tail;
+    uint32_t finished;   /* tasks finished so far */
+    aio_link ready;      /* tasks to run, oldest first */
+    struct aio_event *signalled; /* events set since the last iteration */
     aio_task *current;
     size_t live;         /* spawned and not finished */
     aio_clock_fn clock;
@@ -336,6 +390,43 @@ AIO_API aio_time aio_effective_deadline(aio_task *t);
 AIO_API aio_time aio_time_left(aio_task *t);
 
 /* ------------------------------------------------------------------------ */
+/* Waiting on many, groups, events, locks                                     */
+/* ------------------------------------------------------------------------ */
+
+/* AIO_WAIT modes (asyncio.FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED). */
+enum { AIO_FIRST_COMPLETED = 1, AIO_FIRST_EXCEPTION = 2, AIO_ALL_COMPLETED = 3 };
+
+/* tg.create_task(): spawn `t` into an open group. The group owns it: the
+ * first child that fails cancels the group's body and every other child.
+ * AIO_EINVAL if the group is not open or is shutting down. */
+AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn);
+/* After the block: AIO_OK, or the first error (a child's failure, else the
+ * body's own error). Each child's own status stays in its task. */
+AIO_API aio_status aio_group_status(const aio_group *g);
+/* Cancel the group's body and children from anywhere (Trio's
+ * cancel_scope.cancel()); the block then ends without error. 1 if this
+ * cancelled it, 0 if it was already cancelled or not open. */
+AIO_API int aio_group_cancel(aio_group *g);
+
+/* Set the event: every waiter wakes. Safe from an interrupt handler. */
+AIO_API void aio_event_set(aio_event *ev);
+AIO_API void aio_event_clear(aio_event *ev);
+AIO_API int aio_event_is_set(const aio_event *ev);
+
+/* `value` permits; `bound` > 0 makes a BoundedSemaphore (release beyond it is
+ * AIO_EINVAL). */
+AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound);
+AIO_API aio_status aio_semaphore_release(aio_semaphore *sem);
+AIO_API int aio_semaphore_value(const aio_semaphore *sem);
+/* AIO_EINVAL if the lock is not locked. */
+AIO_API aio_status aio_lock_release(aio_lock *lock);
+AIO_API int aio_lock_locked(const aio_lock *lock);
+AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock);
+/* Wake up to n waiters (the lock must be held); returns how many. */
+AIO_API int aio_condition_notify(aio_condition *cond, int n);
+AIO_API int aio_condition_notify_all(aio_condition *cond);
+
+/* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                           */
 /* ------------------------------------------------------------------------ */
 
@@ -399,7 +490,7 @@ AIO_API aio_time aio_time_left(aio_task *t);
  * caller spawned is cancelled and waited for, and lv = AIO_ETIMEDOUT (or the
  * value the child returned if it ignored the cancellation, or the error it
  * raised while cleaning up). A child it did not spawn is left running. */
-#define AIO_WAIT_FOR(t, lv, child, d) AIO__WAIT_FOR(t, lv, child, d, AIO__LABEL)
+#define AIO_WAIT_FOR(t, lv, child, d) AIO__JOIN(t, lv, child, d, 0, AIO__LABEL)
 
 /* Call inline coroutine `fn(t, st)` (`await fn()`): it runs in this task, with
  * this task's cancellation and deadlines, and lv = its result or error. */
@@ -422,6 +513,69 @@ AIO_API aio_time aio_time_left(aio_task *t);
  * `break` leaves the block early. The deadline counts from block entry. */
 #define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, 1, AIO__LABEL)
 #define AIO_TIMEOUT_AT(t, sc, when) AIO__SCOPE(t, sc, when, 0, AIO__LABEL)
+/* A shielded block: cancellations from outside (task cancel, outer deadlines,
+ * groups) are held back until it ends; only its own deadline `d` (AIO_NEVER
+ * for none) applies inside. For cleanup that must not be interrupted. */
+#define AIO_SHIELDED(t, sc, d) AIO__SCOPE(t, sc, d, 3, AIO__LABEL)
+
+/* asyncio.shield(child): await it, but if the caller is cancelled it stops
+ * waiting and leaves the child running (await it again later). */
+#define AIO_SHIELD(t, lv, child) AIO__JOIN(t, lv, child, AIO_NEVER, 1, AIO__LABEL)
+/* wait_for(shield(child), d): on timeout lv = AIO_ETIMEDOUT, child untouched. */
+#define AIO_WAIT_FOR_SHIELD(t, lv, child, d) AIO__JOIN(t, lv, child, d, 1, AIO__LABEL)
+
+/* asyncio.wait(): wait on items[0..n) (set each .task) until `mode` is met or
+ * `d` passes; lv = how many are done. Never cancels them; check each with
+ * aio_task_done(items[i].task). */
+#define AIO_WAIT(t, lv, items, n, mode, d)                                     \
+    AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), (mode), (d)), \
+               aio__many_poll((t), aio__f, (items), (n), (mode)), AIO__LABEL)
+/* asyncio.gather(): wait for all; lv = AIO_OK, or the first failure as soon
+ * as it happens (the others keep running; a task cancelled by someone else is
+ * AIO_ECHILDCANCELED). If the caller is cancelled, the tasks it spawned are
+ * cancelled and waited for, then it unwinds. Results: aio_task_result(). */
+#define AIO_GATHER(t, lv, items, n)                                            \
+    AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), AIO__GATHER, AIO_NEVER), \
+               aio__many_poll((t), aio__f, (items), (n), AIO__GATHER), AIO__LABEL)
+/* gather(..., return_exceptions=True): wait for all; lv = AIO_OK. */
+#define AIO_GATHER_ALL(t, lv, items, n)                                        \
+    AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER, AIO_NEVER), \
+               aio__many_poll((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER), AIO__LABEL)
+
+/* `async with TaskGroup() as g:` as a block. Spawn children with
+ * aio_group_spawn(g, ...). The block's end waits for every child. If a child
+ * fails, the body and the other children are cancelled, and execution
+ * continues after the block with aio_group_status(g) = that error. Children
+ * see the deadlines of the blocks around the group. */
+#define AIO_GROUP(t, g) AIO__GROUP(t, g, AIO__LABEL, AIO__LABEL)
+
+/* Event.wait() with timeout d: lv = AIO_OK once set, AIO_ETIMEDOUT. */
+#define AIO_EVENT_WAIT(t, lv, ev, d)                                           \
+    AIO__AWAIT(t, (lv) = aio__r, aio__event_start((t), aio__f, (ev), (d)),     \
+               aio__event_poll((t), aio__f, (ev)), AIO__LABEL)
+/* Lock.acquire() / Semaphore.acquire() with timeout d: lv = AIO_OK (acquired)
+ * or AIO_ETIMEDOUT. A cancelled waiter leaves no trace. */
+#define AIO_LOCK_ACQUIRE(t, lv, lock, d)                                       \
+    AIO__AWAIT(t, (lv) = aio__r, aio__acquire_start((t), aio__f, &(lock)->waiters, &(lock)->locked, 1, (d)), \
+               aio__acquire_poll((t), aio__f, &(lock)->waiters, &(lock)->locked, 1), AIO__LABEL)
+#define AIO_SEMAPHORE_ACQUIRE(t, lv, sem, d)                                   \
+    AIO__AWAIT(t, (lv) = aio__r, aio__acquire_start((t), aio__f, &(sem)->waiters, &(sem)->value, 0, (d)), \
+               aio__acquire_poll((t), aio__f, &(sem)->waiters, &(sem)->value, 0), AIO__LABEL)
+/* Condition.wait() with timeout d, the lock held: lv = AIO_OK (notified) or
+ * AIO_ETIMEDOUT. The lock is held again whenever this returns or unwinds. */
+#define AIO_COND_WAIT(t, lv, cond, d)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__cond_start((t), aio__f, (cond), (d), 1),  \
+               aio__cond_poll((t), aio__f, (cond)), AIO__LABEL)
+/* Condition.wait_for(pred) with one overall timeout d: lv = AIO_OK once
+ * `pred` holds, AIO_ETIMEDOUT (pred not evaluated again). */
+#define AIO_COND_WAIT_FOR(t, lv, cond, pred, d)                                \
+    do {                                                                       \
+        (t)->until = aio__until_from_now((d));                                 \
+        (lv) = AIO_OK;                                                         \
+        while ((lv) == AIO_OK && !(pred))                                      \
+            AIO__AWAIT(t, (lv) = aio__r, aio__cond_start((t), aio__f, (cond), (t)->until, 0), \
+                       aio__cond_poll((t), aio__f, (cond)), AIO__LABEL);      \
+    } while (0)
 
 /* ------------------------------------------------------------------------ */
 /* Internals used by the macros                                               */
@@ -480,9 +634,28 @@ AIO_API aio_time aio_time_left(aio_task *t);
         store;                                                                 \
     } while (0)
 
-#define AIO__WAIT_FOR(t, lv, child, d, n)                                      \
-    AIO__AWAIT(t, (lv) = aio__r, aio__join_start((t), aio__f, (child), (d)),   \
-               aio__join_poll((t), aio__f, (child)), n)
+#define AIO__JOIN(t, lv, child, d, shield, n)                                  \
+    AIO__AWAIT(t, (lv) = aio__r, aio__join_start((t), aio__f, (child), (d), (shield)), \
+               aio__join_poll((t), aio__f, (child), (shield)), n)
+#define AIO__GATHER 8 /* mode flag: gather rather than wait */
+
+#define AIO__GROUP(t, g, n, nj) AIO__GROUP_(t, g, n, nj)
+#define AIO__GROUP_(t, g, n, nj)                                               \
+    if (aio__group_enter((t), aio__f, (g), (n)) != AIO_OK)                     \
+        goto aio__unwind;                                                      \
+    else                                                                       \
+        for (; aio__group_next(g);)                                            \
+            if (aio__group_joining(g)) {                                       \
+                AIO__AWAIT(t, (void)0, aio__group_join((t), (g)),              \
+                           aio__group_join((t), (g)), nj);                     \
+                if (aio__group_exit((t), aio__f, (g))) goto aio__unwind;       \
+            } else                                                             \
+                for (; aio__scope_inner(&(g)->scope);)                         \
+                    if (0) {                                                   \
+                    case (n):                                                  \
+                        aio__group_land((t), aio__f, (g));                     \
+                        break;                                                 \
+                    } else
 
 #define AIO__CALL(t, lv, fn, st, n) AIO__CALL_(t, lv, fn, st, n)
 #define AIO__CALL_(t, lv, fn, st, n)                                           \
@@ -519,8 +692,29 @@ AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f);
 AIO_API void aio__bad_resume(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative);
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f);
-AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d);
-AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child);
+AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
+                                   int shield);
+AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield);
+AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                   int mode, aio_time d);
+AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                  int mode);
+AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing);
+AIO_API int aio__group_next(aio_group *g);
+AIO_API int aio__group_joining(const aio_group *g);
+AIO_API aio_status aio__group_join(aio_task *t, aio_group *g);
+AIO_API int aio__group_exit(aio_task *t, aio_frame *f, aio_group *g);
+AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g);
+AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, aio_time d);
+AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev);
+AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
+                                      int is_lock, aio_time d);
+AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
+                                     int is_lock);
+AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, aio_time d,
+                                   int relative);
+AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c);
+AIO_API aio_time aio__until_from_now(aio_time d);
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, aio_status rc);
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
                                     int relative, uint32_t landing);
@@ -562,7 +756,13 @@ enum { /* task states */
 enum { /* task flags */
     AIO__T_STARTED = 1,     /* the body has run at least once */
     AIO__T_CANCEL_REQ = 2,  /* a cancel request waits for delivery */
-    AIO__T_JOIN_CANCEL = 4  /* awaiting a child it cancelled: wait for its cleanup */
+    AIO__T_JOIN_CANCEL = 4, /* awaiting children it cancelled: wait for their cleanup */
+    AIO__T_GRANTED = 8,     /* a lock, permit or notification was handed to it */
+    AIO__T_SIGNALLED = 16,  /* woken by the event it waits on */
+    AIO__T_RELOCK = 32,     /* condition wait: taking the lock back */
+    AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
+    AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
+    AIO__T_DEAF = 256       /* parked where no deadline applies */
 };
 enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
@@ -572,8 +772,18 @@ enum { /* scope states */
     AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
 };
 enum { /* scope flags */
-    AIO__S_EXPIRED = 1,     /* the deadline was noticed at a checkpoint */
-    AIO__S_SAVED_OVERRIDE = 2
+    AIO__S_EXPIRED = 1,     /* cancelled: deadline noticed, or group aborted */
+    AIO__S_SAVED_OVERRIDE = 2,
+    AIO__S_SHIELD = 4,      /* outer cancellations do not reach inside */
+    AIO__S_GROUP = 8        /* the scope of an aio_group */
+};
+enum { /* group states, beyond the scope's */
+    AIO__S_JOIN = AIO__S_DONE + 1
+};
+enum { /* group flags */
+    AIO__G_ABORTED = 1,     /* cancelling the rest: no new children */
+    AIO__G_PASS = 2,        /* an error unwinds through the block after the join */
+    AIO__G_JOINING = 4      /* the owner waits for the last child */
 };
 
 static AIO_THREAD_LOCAL aio_loop *aio__loop;
@@ -637,6 +847,27 @@ static aio_time aio__min(aio_time a, aio_time b) {
     return aio__before(b, a) ? b : a;
 }
 static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+
+/* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
+static void aio__list_init(aio_link *l) { l->next = l->prev = l; }
+static int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }
+static int aio__linked(const aio_link *n) { return n->next != NULL; }
+
+static void aio__list_append(aio_link *l, aio_link *n) {
+    if (!l->next) aio__list_init(l);
+    n->prev = l->prev;
+    n->next = l;
+    l->prev->next = n;
+    l->prev = n;
+}
+
+static void aio__list_unlink(aio_link *n) {
+    if (!n->next) return;
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->next = n->prev = NULL;
+}
+
 
 /* now + relative d, or AIO_TIME_INVALID if d is not a usable timeout: time
  * comparisons are only meaningful within half the clock's range. */
@@ -720,6 +951,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     L->heap = timers;
     L->heap_cap = timers ? capacity : 0;
     L->epoch = 1;
+    aio__list_init(&L->ready);
 #ifdef AIO__HOSTED
     L->clock = aio__system_clock;
     L->idle = aio__system_idle;
@@ -867,71 +1099,66 @@ static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when) {
 
 /* ----------------------------------------------------- queues and waking */
 
+#define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
+
 static void aio__enqueue(aio_loop *L, aio_task *t) {
     t->state = AIO__READY;
-    t->next = NULL;
     AIO_CRITICAL_ENTER();
-    if (L->ready_tail)
-        L->ready_tail->next = t;
-    else
-        L->ready_head = t;
-    L->ready_tail = t;
+    aio__list_append(&L->ready, &t->wait.link);
     AIO_CRITICAL_EXIT();
 }
 
 static aio_task *aio__dequeue(aio_loop *L) {
-    aio_task *t;
+    aio_task *t = NULL;
     AIO_CRITICAL_ENTER();
-    t = L->ready_head;
-    if (t) {
-        L->ready_head = t->next;
-        if (!L->ready_head) L->ready_tail = NULL;
-        t->next = NULL;
+    if (!aio__list_empty(&L->ready)) {
+        aio_link *first = L->ready.next;
+        aio__list_unlink(first);
+        t = AIO__TASK_OF(first);
     }
     AIO_CRITICAL_EXIT();
     return t;
 }
 
-static void aio__list_push(aio_task **head, aio_task *t) {
-    t->next = *head;
-    if (*head) (*head)->pprev = &t->next;
-    *head = t;
-    t->pprev = head;
-}
-
-static void aio__list_unlink(aio_task *t) {
-    if (!t->pprev) return;
-    *t->pprev = t->next;
-    if (t->next) t->next->pprev = t->pprev;
-    t->pprev = NULL;
-    t->next = NULL;
-}
-
-/* A parked task becomes ready: off its wait list, its timer disarmed. */
+/* t leaves whatever it waits on and becomes ready (its timer disarmed). */
 static void aio__wake(aio_loop *L, aio_task *t) {
     aio__disarm(L, t);
     if (t->state != AIO__PARKED) return;
-    aio__list_unlink(t);
+    AIO_CRITICAL_ENTER();
+    aio__list_unlink(&t->wait.link);
+    AIO_CRITICAL_EXIT();
     aio__enqueue(L, t);
 }
 
-/* Wake every task of a wait list, oldest first (the list is newest first). */
-static void aio__wake_all(aio_loop *L, aio_task **head) {
-    aio_task *rev = NULL, *t = *head;
-    *head = NULL;
-    while (t) {
-        aio_task *next = t->next;
-        t->next = rev;
-        rev = t;
-        t = next;
+/* Park t in wait list `l` (its own waiter node). */
+static void aio__wait_in(aio_task *t, aio_link *l) {
+    AIO_CRITICAL_ENTER();
+    aio__list_append(l, &t->wait.link);
+    AIO_CRITICAL_EXIT();
+}
+
+/* Wake every waiter of a list, oldest first, setting `flag` on each. */
+static void aio__wake_all(aio_loop *L, aio_link *l, uint16_t flag) {
+    while (!aio__list_empty(l)) {
+        aio_link *n = l->next;
+        aio_task *w = AIO__TASK_OF(n);
+        aio__list_unlink(n);
+        w->flags |= flag;
+        aio__wake(L, w);
     }
-    while (rev) {
-        aio_task *next = rev->next;
-        rev->pprev = NULL;
-        aio__disarm(L, rev);
-        aio__enqueue(L, rev);
-        rev = next;
-    }
+}
+
+/* Hand what `l` waits for to its oldest waiter; 0 if nobody waits. */
+static int aio__wake_first(aio_loop *L, aio_link *l, uint16_t flag) {
+    aio_link *n;
+    aio_task *w;
+    if (aio__list_empty(l)) return 0;
+    n = l->next;
+    w = AIO__TASK_OF(n);
+    aio__list_unlink(n);
+    w->flags |= flag;
+    aio__wake(L, w);
+    return 1;
 }
 
 /* ----------------------------------------------------------- cancellation */
@@ -958,6 +1185,7 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
         if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, L->now))
             sc->flags |= AIO__S_EXPIRED;
         if (aio__scope_visible(t, sc)) found = sc;
+        if (sc->flags & AIO__S_SHIELD) return found; /* nothing from outside gets in */
     }
     return aio__task_cancel_visible(t) ? AIO__TASK_SOURCE : found;
 }
@@ -971,10 +1199,12 @@ static aio_status aio__checkpoint(aio_task *t) {
     if (!aio__cancel_source(t, 1)) return AIO_OK;
     epoch = ++L->epoch;
     if (!epoch) epoch = ++L->epoch;
-    for (sc = t->scope; sc; sc = sc->parent)
+    for (sc = t->scope; sc; sc = sc->parent) {
         if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) sc->epoch = epoch;
+        if (sc->flags & AIO__S_SHIELD) return AIO_ECANCELED; /* the task's request waits */
+    }
     if (t->flags & AIO__T_CANCEL_REQ) {
-        t->flags &= (uint8_t)~AIO__T_CANCEL_REQ;
+        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         t->cancel_epoch = epoch;
     }
     return AIO_ECANCELED;
@@ -984,8 +1214,10 @@ static aio_status aio__checkpoint(aio_task *t) {
 static aio_time aio__scope_deadline(const aio_task *t) {
     const aio_timeout *sc;
     aio_time d = AIO_NEVER;
-    for (sc = t->scope; sc; sc = sc->parent)
+    for (sc = t->scope; sc; sc = sc->parent) {
         if (!(sc->flags & AIO__S_EXPIRED) || aio__scope_visible(t, sc)) d = aio__min(d, sc->deadline);
+        if (sc->flags & AIO__S_SHIELD) break;
+    }
     return d;
 }
 
@@ -997,6 +1229,7 @@ static aio_status aio__park(aio_task *t, aio_time until, int with_scopes) {
         aio_status rc = aio__arm(L, t, when);
         if (rc < 0) return rc;
     }
+    t->flags = (uint16_t)(with_scopes ? t->flags & ~AIO__T_DEAF : t->flags | AIO__T_DEAF);
     t->state = AIO__PARKED;
     return AIO__SUSPENDED;
 }
@@ -1007,6 +1240,12 @@ static aio_status aio__yield_then_raise(aio_task *t, aio_frame *f) {
     f->lc = AIO__LC_RAISE;
     aio__enqueue(aio__loop, t);
     return AIO__SUSPENDED;
+}
+
+/* Set the frame's status to `err` and tell the await macro to unwind. */
+static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
+    aio__set_status(t, f, err);
+    return AIO__RAISE;
 }
 
 /* ------------------------------------------------------------------ tasks */
@@ -1022,6 +1261,8 @@ AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
                                        "wait for it to finish before spawning it again");
     memset(t, 0, sizeof *t);
     t->fn = fn;
+    t->wait.task = t;
+    aio__list_init(&t->joiners);
     t->parent = L->current;
     t->until = AIO_NEVER;
     L->live++;
@@ -1054,17 +1295,37 @@ AIO_API int aio_task_cancel_pending(const aio_task *t) {
     return t->state != AIO__DONE && (t->flags & AIO__T_CANCEL_REQ) != 0;
 }
 
+/* The group a task was spawned into: the root of its scope chain. */
+static aio_group *aio__group_of(const aio_task *t) {
+    aio_timeout *root = t->scope;
+    while (root && root->task == t) root = root->parent;
+    return root && (root->flags & AIO__S_GROUP) ? AIO_CONTAINER(root, aio_group, scope) : NULL;
+}
+
+static void aio__group_abort(aio_group *g);
+
 static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
-    if (t->scope) {
+    aio_group *g = aio__group_of(t);
+    if (t->scope && t->scope->task == t) {
         aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block: "
                                 "leave coroutines with AIO_RETURN, never `return`");
-        t->scope = NULL;
+        while (t->scope && t->scope->task == t) t->scope = t->scope->parent;
     }
     aio__disarm(L, t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
+    t->finished = ++L->finished;
     L->live--;
-    aio__wake_all(L, &t->joiners);
+    aio__wake_all(L, &t->joiners, 0);
+    if (g) {
+        aio__list_unlink(&t->member);
+        g->live--;
+        if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
+            if (g->status == AIO_OK) g->status = rc;
+            aio__group_abort(g);
+        }
+        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(L, g->scope.task);
+    }
 }
 
 /* Run one ready task until it suspends or finishes. */
@@ -1072,8 +1333,8 @@ static void aio__run_task(aio_loop *L, aio_task *t) {
     aio_status rc;
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
-        if (t->flags & AIO__T_CANCEL_REQ) { /* cancelled before it ran: the body never runs */
-            t->flags &= (uint8_t)~AIO__T_CANCEL_REQ;
+        if (aio__cancel_source(t, 1)) { /* cancelled before it ran: the body never runs */
+            t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
             aio__finish(L, t, AIO_ECANCELED);
             return;
         }
@@ -1096,25 +1357,45 @@ static void aio__fire_timers(aio_loop *L) {
 
 static size_t aio__run_ready(aio_loop *L) {
     size_t n = 0;
-    aio_task *last = L->ready_tail, *t;
+    aio_task *last, *t;
+    if (aio__list_empty(&L->ready)) return 0;
     /* only the tasks ready at the start: the ones they wake run next iteration */
-    while (last && (t = aio__dequeue(L)) != NULL) {
+    last = AIO__TASK_OF(L->ready.prev);
+    do {
+        t = aio__dequeue(L);
         aio__run_task(L, t);
         n++;
-        if (t == last) break;
-    }
+    } while (t != last);
     return n;
+}
+
+/* Wake the waiters of the events set since the last iteration. */
+static void aio__drain_events(aio_loop *L) {
+    for (;;) {
+        aio_event *ev;
+        AIO_CRITICAL_ENTER();
+        ev = L->signalled;
+        if (ev) {
+            L->signalled = ev->next_signalled;
+            ev->next_signalled = NULL;
+            ev->queued = 0;
+        }
+        AIO_CRITICAL_EXIT();
+        if (!ev) return;
+        aio__wake_all(L, &ev->waiters, AIO__T_SIGNALLED);
+    }
 }
 
 AIO_API size_t aio_step(aio_loop *L) {
     aio__loop = L;
     L->now = L->clock(L->clock_ctx);
+    aio__drain_events(L);
     aio__fire_timers(L);
     return aio__run_ready(L);
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (L->ready_head) return L->now;
+    if (!aio__list_empty(&L->ready) || L->signalled) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
@@ -1125,7 +1406,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     rc = aio_spawn(main, fn);
     if (rc < 0) return rc;
     while (main->state != AIO__DONE) {
-        if (!L->ready_head) {
+        if (aio__list_empty(&L->ready) && !L->signalled) {
             aio_time next = aio_next_deadline(L);
             if (next == AIO_NEVER && (L->idle == aio__virtual_idle
 #ifdef AIO__HOSTED
@@ -1177,7 +1458,7 @@ AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
      * request was never lost, and only its cleanup may overrule it. */
     if (f == &t->frame && f->rc >= 0 && !(f->flags & AIO__F_OVERRIDE) &&
         aio__task_cancel_visible(t)) {
-        t->flags &= (uint8_t)~AIO__T_CANCEL_REQ;
+        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         f->rc = AIO_ECANCELED;
     }
     f->lc = AIO__LC_END;
@@ -1188,12 +1469,6 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
     (void)t;
     f->rc = aio__misuse(AIO_EINVAL, "coroutine resumed at an unknown point: an await inside "
                                     "your own switch statement, or a frame not initialised");
-}
-
-/* Set the frame's status to `err` and tell the await macro to unwind. */
-static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
-    aio__set_status(t, f, err);
-    return AIO__RAISE;
 }
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
@@ -1221,12 +1496,12 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
 
-/* Park t on child's joiners; `deaf`: only the child's end (or a new cancel
- * request) wakes it, no deadline does. */
+/* Park t on child's end; `deaf`: no deadline wakes it, only the child's end
+ * or a new cancel request (which it passes on). */
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int deaf) {
     aio_status rc = aio__park(t, deaf ? AIO_NEVER : t->until, !deaf);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    aio__list_push(&child->joiners, t);
+    aio__wait_in(t, &child->joiners);
     return rc;
 }
 
@@ -1237,19 +1512,23 @@ static aio_status aio__cancel_child(aio_task *t, aio_frame *f, aio_task *child) 
     return aio__park_on(t, f, child, 1);
 }
 
-static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int arriving) {
-    int owned = child->parent == t;
+static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int shield,
+                                 int arriving) {
+    int owned = !shield && child->parent == t;
     if (child->state == AIO__DONE) {
         aio_status r = child->frame.rc;
         if (t->flags & AIO__T_JOIN_CANCEL) {
-            t->flags &= (uint8_t)~AIO__T_JOIN_CANCEL;
+            t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
             if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
             return r == AIO_ECANCELED ? AIO_ETIMEDOUT : r;
         }
         return r; /* completion beats a cancellation that arrived with it */
     }
     if (t->flags & AIO__T_JOIN_CANCEL) {
-        if (t->flags & AIO__T_CANCEL_REQ) aio_cancel(child); /* a new request reaches it too */
+        if (t->flags & AIO__T_CANCEL_REQ) { /* a new request reaches it too, once */
+            aio__checkpoint(t);
+            aio_cancel(child);
+        }
         return aio__park_on(t, f, child, 1);
     }
     if (aio__checkpoint(t) < 0) {
@@ -1263,7 +1542,8 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
     return aio__park_on(t, f, child, 0);
 }
 
-AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d) {
+AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
+                                   int shield) {
     aio_time until;
     if (!child || child->state == AIO__NEW)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "await: the task was never spawned"));
@@ -1274,12 +1554,12 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait_for: the timeout is NaN, negative "
                                                         "or beyond half the clock range"));
     t->until = until;
-    t->flags &= (uint8_t)~AIO__T_JOIN_CANCEL;
-    return aio__join_step(t, f, child, 1);
+    t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+    return aio__join_step(t, f, child, shield, 1);
 }
 
-AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child) {
-    return aio__join_step(t, f, child, 0);
+AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield) {
+    return aio__join_step(t, f, child, shield, 0);
 }
 
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, aio_status rc) {
@@ -1313,7 +1593,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
                                                       "still open; use one aio_timeout per block"));
         return AIO_EINVAL;
     }
-    deadline = aio__deadline(aio__loop, d, relative);
+    deadline = aio__deadline(aio__loop, d, relative & 1);
     if (deadline == AIO_TIME_INVALID) {
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: the delay is NaN, negative or "
                                                       "beyond half the clock range"));
@@ -1327,7 +1607,8 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->epoch = 0;
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
-    sc->flags = (uint8_t)((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0);
+    sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |
+                          ((relative & 2) ? AIO__S_SHIELD : 0));
     sc->state = AIO__S_ENTERED;
     t->scope = sc;
     return AIO_OK;
@@ -1366,8 +1647,28 @@ AIO_API aio_time aio_timeout_when(const aio_timeout *sc) {
     return sc->state == AIO__S_IDLE ? AIO_NEVER : sc->deadline;
 }
 
+/* A parked task's timer follows its deadlines again; so do the children of the
+ * groups it has open, which see the same scopes. */
+static void aio__rearm_tree(aio_task *t) {
+    aio_timeout *sc;
+    if (t->state == AIO__PARKED && !(t->flags & AIO__T_DEAF)) {
+        aio_time next = aio__min(t->until, aio__scope_deadline(t));
+        if (next == AIO_NEVER)
+            aio__disarm(aio__loop, t);
+        else if (aio__arm(aio__loop, t, next) < 0)
+            aio__wake(aio__loop, t); /* no slot: let it re-park and report */
+    }
+    for (sc = t->scope; sc && sc->task == t; sc = sc->parent) {
+        if (sc->flags & AIO__S_GROUP) {
+            aio_group *g = AIO_CONTAINER(sc, aio_group, scope);
+            aio_link *n;
+            for (n = g->children.next; n != &g->children; n = n->next)
+                aio__rearm_tree(AIO_CONTAINER(n, aio_task, member));
+        }
+    }
+}
+
 AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
-    aio_task *t;
     if (!sc || !aio__scope_open(sc))
         return aio__misuse(AIO_EINVAL, "reschedule: the timeout scope is not open");
     if (sc->flags & AIO__S_EXPIRED)
@@ -1376,14 +1677,7 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (when == AIO_TIME_INVALID)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
     sc->deadline = when;
-    t = sc->task;
-    if (t->state == AIO__PARKED && !(t->flags & AIO__T_JOIN_CANCEL)) {
-        aio_time next = aio__min(t->until, aio__scope_deadline(t));
-        if (next == AIO_NEVER)
-            aio__disarm(aio__loop, t);
-        else if (aio__arm(aio__loop, t, next) < 0)
-            aio__wake(aio__loop, t); /* no slot: let it re-park and report */
-    }
+    aio__rearm_tree(sc->task);
     return AIO_OK;
 }
 
@@ -1404,6 +1698,448 @@ AIO_API aio_time aio_time_left(aio_task *t) {
     aio_time d = aio_effective_deadline(t);
     if (d == AIO_NEVER) return AIO_NEVER;
     return aio__before(aio__loop->now, d) ? (aio_time)(d - aio__loop->now) : 0;
+}
+
+AIO_API aio_time aio__until_from_now(aio_time d) { return aio__deadline(aio__loop, d, 1); }
+
+/* ------------------------------------------------------- waiting on many */
+
+static void aio__items_unlink(aio_wait_item *items, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) aio__list_unlink(&items[i].node.link);
+}
+
+/* Is the wait over? *done = how many finished, *first = the earliest failure
+ * (a child's own cancellation as AIO_ECHILDCANCELED), AIO_OK if none. */
+static int aio__many_met(const aio_wait_item *items, size_t n, int mode, size_t *done,
+                         aio_status *first) {
+    size_t i;
+    uint32_t first_at = 0;
+    int failed = 0; /* a real exception: cancellation does not count */
+    *done = 0;
+    *first = AIO_OK;
+    for (i = 0; i < n; i++) {
+        const aio_task *c = items[i].task;
+        if (c->state != AIO__DONE) continue;
+        ++*done;
+        if (c->frame.rc < 0) {
+            if (c->frame.rc != AIO_ECANCELED) failed = 1;
+            if (!first_at || aio__epoch_after(first_at, c->finished)) {
+                first_at = c->finished;
+                *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
+            }
+        }
+    }
+    switch (mode & 7) {
+    case AIO_FIRST_COMPLETED: return *done > 0;
+    case AIO_FIRST_EXCEPTION: return failed || *done == n;
+    case AIO_ALL_COMPLETED: return *done == n;
+    default: return *done == n || *first != AIO_OK; /* gather: all, or the first failure */
+    }
+}
+
+static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                 int mode, int arriving) {
+    size_t i, done;
+    aio_status first;
+    if (t->flags & AIO__T_JOIN_CANCEL) { /* gather cancelled: its children clean up */
+        int waiting = 0;
+        if (t->flags & AIO__T_CANCEL_REQ) aio__checkpoint(t); /* deliver; they have it already */
+        for (i = 0; i < n; i++) waiting |= items[i].task->state != AIO__DONE;
+        if (waiting) return aio__park(t, AIO_NEVER, 0);
+        t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+        aio__items_unlink(items, n);
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (aio__many_met(items, n, mode, &done, &first)) {
+        aio__items_unlink(items, n);
+        if (mode & AIO__GATHER) return (mode & 7) == AIO_ALL_COMPLETED ? AIO_OK : first;
+        return (aio_status)done;
+    }
+    if (aio__checkpoint(t) < 0) {
+        if (mode & AIO__GATHER) { /* cancel what it owns and wait for it; let the rest go */
+            int waiting = 0;
+            for (i = 0; i < n; i++) {
+                aio_task *c = items[i].task;
+                if (c->state != AIO__DONE && c->parent == t) {
+                    aio_cancel(c);
+                    waiting = 1;
+                } else {
+                    aio__list_unlink(&items[i].node.link);
+                }
+            }
+            if (waiting) {
+                t->flags |= AIO__T_JOIN_CANCEL;
+                return aio__park(t, AIO_NEVER, 0);
+            }
+        }
+        aio__items_unlink(items, n);
+        return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (aio__due(t->until, aio__loop->now)) {
+        aio__items_unlink(items, n);
+        return (aio_status)done;
+    }
+    {
+        aio_status rc = aio__park(t, t->until, 1);
+        if (rc != AIO__SUSPENDED) {
+            aio__items_unlink(items, n);
+            return aio__raise(t, f, rc);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        aio_task *c = items[i].task;
+        if (c->state != AIO__DONE && !aio__linked(&items[i].node.link))
+            aio__list_append(&c->joiners, &items[i].node.link);
+    }
+    return AIO__SUSPENDED;
+}
+
+AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                   int mode, aio_time d) {
+    size_t i;
+    aio_time until;
+    if (n == 0) {
+        if (mode & AIO__GATHER) return AIO_OK; /* gather() of nothing */
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: there are no tasks to wait for"));
+    }
+    if (!items)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait/gather: the item array is NULL"));
+    if (!(mode & AIO__GATHER) && (mode < AIO_FIRST_COMPLETED || mode > AIO_ALL_COMPLETED))
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: the mode is not AIO_FIRST_COMPLETED, "
+                                                        "AIO_FIRST_EXCEPTION or AIO_ALL_COMPLETED"));
+    for (i = 0; i < n; i++) {
+        if (!items[i].task || items[i].task->state == AIO__NEW)
+            return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait/gather: an item's task was never "
+                                                            "spawned"));
+        if (items[i].task == t)
+            return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait/gather: a task cannot wait for itself"));
+        items[i].node.link.next = items[i].node.link.prev = NULL;
+        items[i].node.task = t;
+    }
+    until = aio__deadline(aio__loop, d, 1);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: the timeout is NaN, negative or "
+                                                        "beyond half the clock range"));
+    t->until = until;
+    t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+    return aio__many_step(t, f, items, n, mode, 1);
+}
+
+AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                  int mode) {
+    return aio__many_step(t, f, items, n, mode, 0);
+}
+
+/* ------------------------------------------------------------ task groups */
+
+static int aio__group_open(const aio_group *g) {
+    return aio__scope_open(&g->scope) || g->scope.state == AIO__S_JOIN;
+}
+
+static void aio__group_abort(aio_group *g) {
+    aio_link *n;
+    if (g->flags & AIO__G_ABORTED) return;
+    g->flags |= AIO__G_ABORTED;
+    g->scope.flags |= AIO__S_EXPIRED; /* level-triggered for the body and every child */
+    aio__wake(aio__loop, g->scope.task);
+    for (n = g->children.next; n != &g->children; n = n->next)
+        aio__wake(aio__loop, AIO_CONTAINER(n, aio_task, member));
+}
+
+AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing) {
+    aio_status rc;
+    if (g && g->scope.state == AIO__S_JOIN) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: re-entering a group that is still "
+                                                      "open; use one aio_group per block"));
+        return AIO_EINVAL;
+    }
+    rc = aio__scope_enter(t, f, g ? &g->scope : NULL, AIO_NEVER, 1, landing);
+    if (rc != AIO_OK) return rc;
+    g->scope.flags |= AIO__S_GROUP;
+    aio__list_init(&g->children);
+    g->live = 0;
+    g->status = AIO_OK;
+    g->flags = 0;
+    return AIO_OK;
+}
+
+AIO_API int aio__group_next(aio_group *g) {
+    switch (g->scope.state) {
+    case AIO__S_ENTERED: g->scope.state = AIO__S_FIRST; return 1; /* run the body */
+    case AIO__S_BODY: g->scope.state = AIO__S_JOIN; return 1;     /* then wait for children */
+    default: return 0;
+    }
+}
+
+AIO_API int aio__group_joining(const aio_group *g) { return g->scope.state == AIO__S_JOIN; }
+
+/* The block's end always waits for every child, whatever happens meanwhile;
+ * a cancellation of the owner that arrives now cancels them first. */
+AIO_API aio_status aio__group_join(aio_task *t, aio_group *g) {
+    aio_timeout *src = aio__cancel_source(t, 1);
+    if (src && src != &g->scope) aio__group_abort(g);
+    if (g->live == 0) {
+        g->flags &= (uint8_t)~AIO__G_JOINING;
+        return AIO_OK;
+    }
+    g->flags |= AIO__G_JOINING;
+    return aio__park(t, AIO_NEVER, 0);
+}
+
+/* 1 if the frame must go on unwinding: an error came through the block, or
+ * (the block's end being a checkpoint) a cancellation from outside applies. */
+AIO_API int aio__group_exit(aio_task *t, aio_frame *f, aio_group *g) {
+    aio__scope_close(t, &g->scope);
+    if (g->flags & AIO__G_PASS) return 1;
+    if (aio__checkpoint(t) < 0) {
+        aio__set_status(t, f, AIO_ECANCELED);
+        return 1;
+    }
+    return 0;
+}
+
+AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g) {
+    if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 0) == &g->scope) {
+        /* the group's own cancellation: stop unwinding here */
+        f->rc = g->scope.saved_rc;
+        f->flags = (uint8_t)((f->flags & ~AIO__F_OVERRIDE) |
+                             ((g->scope.flags & AIO__S_SAVED_OVERRIDE) ? AIO__F_OVERRIDE : 0));
+        return;
+    }
+    g->flags |= AIO__G_PASS; /* something else unwinds through: after the join */
+    if (f->rc < 0) {
+        if (f->rc != AIO_ECANCELED && g->status == AIO_OK) g->status = f->rc;
+        aio__group_abort(g);
+    }
+}
+
+AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
+    aio_status rc;
+    if (!g || !aio__group_open(g))
+        return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is not open");
+    if (g->flags & AIO__G_ABORTED)
+        return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is shutting down");
+    rc = aio_spawn(t, fn);
+    if (rc < 0) return rc;
+    t->scope = &g->scope; /* its chain of deadlines continues through the group */
+    aio__list_append(&g->children, &t->member);
+    g->live++;
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_group_status(const aio_group *g) { return g->status; }
+
+AIO_API int aio_group_cancel(aio_group *g) {
+    if (!g || !aio__group_open(g) || (g->flags & AIO__G_ABORTED)) return 0;
+    aio__group_abort(g);
+    return 1;
+}
+
+/* ------------------------------------------------------------------ events */
+
+AIO_API void aio_event_set(aio_event *ev) {
+    aio_loop *L = aio__loop;
+    AIO_CRITICAL_ENTER();
+    ev->set = 1;
+    if (!ev->queued && L) { /* the loop wakes the waiters at its next iteration */
+        ev->queued = 1;
+        ev->next_signalled = L->signalled;
+        L->signalled = ev;
+    }
+    AIO_CRITICAL_EXIT();
+}
+
+AIO_API void aio_event_clear(aio_event *ev) { ev->set = 0; }
+AIO_API int aio_event_is_set(const aio_event *ev) { return ev->set != 0; }
+
+static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev) {
+    aio_status rc = aio__park(t, t->until, 1);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
+    aio__wait_in(t, &ev->waiters);
+    return rc;
+}
+
+AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, aio_time d) {
+    aio_time until = aio__deadline(aio__loop, d, 1);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "event wait: the timeout is NaN, negative "
+                                                        "or beyond half the clock range"));
+    if (ev->set) return AIO_OK;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    t->until = until;
+    t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+    return aio__event_park(t, f, ev);
+}
+
+AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
+    if ((t->flags & AIO__T_SIGNALLED) || ev->set) { /* set beats a deadline met at once */
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        return AIO_OK;
+    }
+    if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
+    if (aio__due(t->until, aio__loop->now)) return AIO_ETIMEDOUT;
+    return aio__event_park(t, f, ev);
+}
+
+/* ------------------------------------------------------ locks, semaphores */
+
+/* Give a permit back: straight to the oldest waiter, else to the pool. */
+static aio_status aio__release(aio_link *waiters, int *count, int is_lock, int bound) {
+    if (is_lock && *count == 0)
+        return aio__misuse(AIO_EINVAL, "aio_lock_release: the lock is not locked");
+    if (aio__wake_first(aio__loop, waiters, AIO__T_GRANTED)) return AIO_OK;
+    if (is_lock) {
+        *count = 0;
+    } else {
+        if (bound > 0 && *count >= bound)
+            return aio__misuse(AIO_EINVAL, "aio_semaphore_release: released more often than acquired");
+        ++*count;
+    }
+    return AIO_OK;
+}
+
+static aio_status aio__acquire_park(aio_task *t, aio_frame *f, aio_link *waiters) {
+    aio_status rc = aio__park(t, t->until, 1);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
+    aio__wait_in(t, waiters);
+    return rc;
+}
+
+AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
+                                      int is_lock, aio_time d) {
+    aio_time until = aio__deadline(aio__loop, d, 1);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "acquire: the timeout is NaN, negative or "
+                                                        "beyond half the clock range"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    if (aio__list_empty(waiters) && (is_lock ? *count == 0 : *count > 0)) {
+        if (is_lock) *count = 1; else --*count;
+        return AIO_OK;
+    }
+    t->until = until;
+    t->flags &= (uint16_t)~AIO__T_GRANTED;
+    return aio__acquire_park(t, f, waiters);
+}
+
+AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
+                                     int is_lock) {
+    if (t->flags & AIO__T_GRANTED) {
+        t->flags &= (uint16_t)~AIO__T_GRANTED;
+        if (aio__checkpoint(t) < 0) { /* cancelled before it could use it: pass it on */
+            aio__release(waiters, count, is_lock, 0);
+            return aio__raise(t, f, AIO_ECANCELED);
+        }
+        return AIO_OK;
+    }
+    if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
+    if (aio__due(t->until, aio__loop->now)) return AIO_ETIMEDOUT;
+    return aio__acquire_park(t, f, waiters);
+}
+
+AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
+    aio__list_init(&sem->waiters);
+    sem->value = value < 0 ? 0 : value;
+    sem->bound = bound;
+}
+AIO_API aio_status aio_semaphore_release(aio_semaphore *sem) {
+    return aio__release(&sem->waiters, &sem->value, 0, sem->bound);
+}
+AIO_API int aio_semaphore_value(const aio_semaphore *sem) { return sem->value; }
+AIO_API aio_status aio_lock_release(aio_lock *lock) {
+    return aio__release(&lock->waiters, &lock->locked, 1, 0);
+}
+AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked != 0; }
+
+/* -------------------------------------------------------------- conditions */
+
+AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock) {
+    aio__list_init(&cond->waiters);
+    cond->lock = lock;
+}
+
+AIO_API int aio_condition_notify(aio_condition *cond, int n) {
+    int woken = 0;
+    if (!cond->lock || !cond->lock->locked)
+        return aio__misuse(AIO_EINVAL, "aio_condition_notify: the condition's lock is not held");
+    while (woken < n && aio__wake_first(aio__loop, &cond->waiters, AIO__T_GRANTED)) woken++;
+    return woken;
+}
+
+AIO_API int aio_condition_notify_all(aio_condition *cond) {
+    return aio_condition_notify(cond, 0x7fffffff);
+}
+
+/* Take the condition's lock back, whatever happens meanwhile, then report
+ * `outcome` (AIO_OK, AIO_ETIMEDOUT or AIO__RAISE). */
+static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, aio_status outcome) {
+    aio_lock *lock = c->lock;
+    if (!(t->flags & AIO__T_RELOCK) && aio__list_empty(&lock->waiters) && !lock->locked) {
+        lock->locked = 1;
+    } else if (!(t->flags & AIO__T_GRANTED)) {
+        if (!(t->flags & AIO__T_RELOCK)) {
+            t->flags |= AIO__T_RELOCK;
+            if (outcome == AIO__RAISE) t->flags |= AIO__T_RELOCK_RAISE;
+            if (outcome == AIO_ETIMEDOUT) t->flags |= AIO__T_RELOCK_TIMEOUT;
+        }
+        aio__park(t, AIO_NEVER, 0);
+        aio__wait_in(t, &lock->waiters);
+        return AIO__SUSPENDED;
+    }
+    if (t->flags & AIO__T_RELOCK) {
+        outcome = (t->flags & AIO__T_RELOCK_RAISE) ? AIO__RAISE
+                  : (t->flags & AIO__T_RELOCK_TIMEOUT) ? AIO_ETIMEDOUT : AIO_OK;
+    }
+    t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
+                            AIO__T_GRANTED);
+    return outcome == AIO__RAISE ? aio__raise(t, f, AIO_ECANCELED) : outcome;
+}
+
+static aio_status aio__cond_park(aio_task *t, aio_frame *f, aio_condition *c) {
+    aio_status rc = aio__park(t, t->until, 1);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* the lock is still held */
+    aio__wait_in(t, &c->waiters);
+    return rc;
+}
+
+AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, aio_time d,
+                                   int relative) {
+    aio_time until;
+    aio_status rc;
+    if (!c->lock || !c->lock->locked)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the condition's lock is "
+                                                        "not held"));
+    until = aio__deadline(aio__loop, d, relative);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the timeout is NaN, "
+                                                        "negative or beyond half the clock range"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* lock still held */
+    t->until = until;
+    t->flags &= (uint16_t)~(AIO__T_GRANTED | AIO__T_RELOCK | AIO__T_RELOCK_RAISE |
+                            AIO__T_RELOCK_TIMEOUT);
+    rc = aio__cond_park(t, f, c);
+    if (rc == AIO__SUSPENDED) aio_lock_release(c->lock);
+    return rc;
+}
+
+AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
+    aio_status outcome;
+    if (t->flags & AIO__T_RELOCK) return aio__cond_relock(t, f, c, AIO_OK);
+    if (t->flags & AIO__T_GRANTED) { /* notified */
+        t->flags &= (uint16_t)~AIO__T_GRANTED;
+        outcome = AIO_OK;
+        if (aio__checkpoint(t) < 0) { /* cancelled first: the next waiter gets the wake-up */
+            aio__wake_first(aio__loop, &c->waiters, AIO__T_GRANTED);
+            outcome = AIO__RAISE;
+        }
+    } else if (aio__checkpoint(t) < 0) {
+        outcome = AIO__RAISE;
+    } else if (aio__due(t->until, aio__loop->now)) {
+        outcome = AIO_ETIMEDOUT;
+    } else {
+        return aio__cond_park(t, f, c);
+    }
+    return aio__cond_relock(t, f, c, outcome);
 }
 
 #ifdef __cplusplus

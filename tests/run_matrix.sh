@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 out=build/tests
 mkdir -p "$out"
 WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
-SRC="tests/main.c tests/impl.c tests/test_core.c tests/test_scopes.c tests/test_tasks.c tests/test_errors.c tests/test_stress.c"
+SRC="tests/main.c tests/impl.c $(ls tests/test_*.c | tr "\n" " ")"
 total_pass=0
 total_fail=0
 configs=0
