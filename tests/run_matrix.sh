@@ -64,10 +64,19 @@ awk '/^```c$/{f=1;next} /^```$/{if(f)exit} f' README.md >"$out/readme_example.c"
 check_output readme-example tests/readme.expected gcc -std=c11 $WARN -I. "$out/readme_example.c"
 check_output demo tests/demo.expected gcc -std=c11 -O2 $WARN -I. examples/demo.c
 
+# More checks (examples, conformance, ...): each script in tests/checks/ runs
+# its checks, prints a line per check and calls `add_counts PASSED FAILED`.
+extra=0
+add_counts() { total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); extra=$((extra + $1 + $2)); }
+for check in tests/checks/*.sh; do
+    [ -f "$check" ] || continue
+    . "$check"
+done
+
 if [ -n "$broken" ]; then
     echo "broken configurations:$broken"
     total_fail=$((total_fail + 1))
 fi
-echo "$per_config unit tests in each of $configs configurations, plus 2 output checks"
+echo "$per_config unit tests in each of $configs configurations, plus $((extra + 2)) other checks"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
