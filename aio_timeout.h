@@ -53,6 +53,10 @@
  *    error; AIO_RAISE / AIO_CHECK do that when you want it.
  *  - Never await inside your own switch statement; never `return` directly
  *    from a coroutine (use AIO_RETURN / AIO_RAISE).
+ *
+ * Also here: AIO_WAIT_FOR (wait_for), AIO_WAIT / AIO_GATHER (wait, gather),
+ * AIO_SHIELD and AIO_SHIELDED (shield), AIO_GROUP (TaskGroup), and events,
+ * locks, semaphores and conditions that wait with timeouts.
  */
 #ifndef AIO_TIMEOUT_H
 #define AIO_TIMEOUT_H
