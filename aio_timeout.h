@@ -1747,9 +1747,14 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     size_t i, done;
     aio_status first;
     if (t->flags & AIO__T_JOIN_CANCEL) { /* gather cancelled: its children clean up */
-        int waiting = 0;
-        if (t->flags & AIO__T_CANCEL_REQ) aio__checkpoint(t); /* deliver; they have it already */
-        for (i = 0; i < n; i++) waiting |= items[i].task->state != AIO__DONE;
+        int waiting = 0, forward = (t->flags & AIO__T_CANCEL_REQ) != 0;
+        if (forward) aio__checkpoint(t); /* a new request reaches them too, once */
+        for (i = 0; i < n; i++) {
+            aio_task *c = items[i].task;
+            if (c->state == AIO__DONE || !aio__linked(&items[i].node.link)) continue;
+            if (forward) aio_cancel(c);
+            waiting = 1;
+        }
         if (waiting) return aio__park(t, AIO_NEVER, 0);
         t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
         aio__items_unlink(items, n);
