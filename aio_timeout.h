@@ -217,7 +217,10 @@ struct aio_task {
     uint32_t timer;      /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
-    uint32_t finished;   /* order of finishing, for "the first failure" */
+    union {
+        uint32_t finished; /* once done: order of finishing, for "the first failure" */
+        uint32_t ticket;   /* while waiting on an event: the set it waits for */
+    } seq;
     uint16_t flags;
     uint8_t state;
 };
@@ -258,6 +261,7 @@ typedef struct aio_group {
 typedef struct aio_event {
     aio_link waiters;
     struct aio_event *next_signalled;
+    volatile uint32_t sets; /* how many times it was set: a waiter wakes for a later one */
     volatile uint8_t set;
     uint8_t queued;
 } aio_event;
@@ -1225,6 +1229,24 @@ static aio_time aio__scope_deadline(const aio_task *t) {
     return d;
 }
 
+/* Apply `visit` to t and, through the groups t has open inside scope `stop`
+ * (all of them if NULL), to every descendant: the tasks whose chain of scopes
+ * passes through t's scopes there. */
+static void aio__visit_tree(aio_task *t, const aio_timeout *stop, void (*visit)(aio_task *)) {
+    aio_timeout *sc;
+    visit(t);
+    for (sc = t->scope; sc && sc->task == t && sc != stop; sc = sc->parent) {
+        if (sc->flags & AIO__S_GROUP) {
+            aio_group *g = AIO_CONTAINER(sc, aio_group, scope);
+            aio_link *n;
+            for (n = g->children.next; n != &g->children; n = n->next)
+                aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, visit);
+        }
+    }
+}
+
+static void aio__wake_now(aio_task *t) { aio__wake(aio__loop, t); }
+
 /* Park t until `until`, the scopes' deadline, or a wake-up. */
 static aio_status aio__park(aio_task *t, aio_time until, int with_scopes) {
     aio_loop *L = aio__loop;
@@ -1318,7 +1340,7 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(L, t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
-    t->finished = ++L->finished;
+    t->seq.finished = ++L->finished;
     L->live--;
     aio__wake_all(L, &t->joiners, 0);
     if (g) {
@@ -1386,7 +1408,16 @@ static void aio__drain_events(aio_loop *L) {
         }
         AIO_CRITICAL_EXIT();
         if (!ev) return;
-        aio__wake_all(L, &ev->waiters, AIO__T_SIGNALLED);
+        { /* wake who waited before the latest set, not who came after it */
+            aio_link *n = ev->waiters.next, *next;
+            for (; n && n != &ev->waiters; n = next) {
+                aio_task *w = AIO__TASK_OF(n);
+                next = n->next;
+                if (w->seq.ticket == ev->sets) continue;
+                w->flags |= AIO__T_SIGNALLED;
+                aio__wake(L, w);
+            }
+        }
     }
 }
 
@@ -1651,24 +1682,14 @@ AIO_API aio_time aio_timeout_when(const aio_timeout *sc) {
     return sc->state == AIO__S_IDLE ? AIO_NEVER : sc->deadline;
 }
 
-/* A parked task's timer follows its deadlines again; so do the children of the
- * groups it has open, which see the same scopes. */
-static void aio__rearm_tree(aio_task *t) {
-    aio_timeout *sc;
+/* A parked task's timer follows its deadlines again. */
+static void aio__rearm(aio_task *t) {
     if (t->state == AIO__PARKED && !(t->flags & AIO__T_DEAF)) {
         aio_time next = aio__min(t->until, aio__scope_deadline(t));
         if (next == AIO_NEVER)
             aio__disarm(aio__loop, t);
         else if (aio__arm(aio__loop, t, next) < 0)
             aio__wake(aio__loop, t); /* no slot: let it re-park and report */
-    }
-    for (sc = t->scope; sc && sc->task == t; sc = sc->parent) {
-        if (sc->flags & AIO__S_GROUP) {
-            aio_group *g = AIO_CONTAINER(sc, aio_group, scope);
-            aio_link *n;
-            for (n = g->children.next; n != &g->children; n = n->next)
-                aio__rearm_tree(AIO_CONTAINER(n, aio_task, member));
-        }
     }
 }
 
@@ -1681,7 +1702,7 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (when == AIO_TIME_INVALID)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
     sc->deadline = when;
-    aio__rearm_tree(sc->task);
+    aio__visit_tree(sc->task, sc, aio__rearm);
     return AIO_OK;
 }
 
@@ -1728,8 +1749,8 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, size_t 
         ++*done;
         if (c->frame.rc < 0) {
             if (c->frame.rc != AIO_ECANCELED) failed = 1;
-            if (!first_at || aio__epoch_after(first_at, c->finished)) {
-                first_at = c->finished;
+            if (!first_at || aio__epoch_after(first_at, c->seq.finished)) {
+                first_at = c->seq.finished;
                 *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
             }
         }
@@ -1772,6 +1793,8 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
                 aio_task *c = items[i].task;
                 if (c->state != AIO__DONE && c->parent == t) {
                     aio_cancel(c);
+                    if (!aio__linked(&items[i].node.link))
+                        aio__list_append(&c->joiners, &items[i].node.link);
                     waiting = 1;
                 } else {
                     aio__list_unlink(&items[i].node.link);
@@ -1786,6 +1809,10 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
     if (aio__due(t->until, aio__loop->now)) {
+        if (arriving) { /* a zero timeout still lets the loop go round once */
+            aio__enqueue(aio__loop, t);
+            return AIO__SUSPENDED;
+        }
         aio__items_unlink(items, n);
         return (aio_status)done;
     }
@@ -1851,9 +1878,9 @@ static void aio__group_abort(aio_group *g) {
     if (g->flags & AIO__G_ABORTED) return;
     g->flags |= AIO__G_ABORTED;
     g->scope.flags |= AIO__S_EXPIRED; /* level-triggered for the body and every child */
-    aio__wake(aio__loop, g->scope.task);
+    aio__visit_tree(g->scope.task, &g->scope, aio__wake_now);
     for (n = g->children.next; n != &g->children; n = n->next)
-        aio__wake(aio__loop, AIO_CONTAINER(n, aio_task, member));
+        aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, aio__wake_now);
 }
 
 AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing) {
@@ -1951,6 +1978,7 @@ AIO_API void aio_event_set(aio_event *ev) {
     aio_loop *L = aio__loop;
     AIO_CRITICAL_ENTER();
     ev->set = 1;
+    ev->sets++;
     if (!ev->queued && L) { /* the loop wakes the waiters at its next iteration */
         ev->queued = 1;
         ev->next_signalled = L->signalled;
@@ -1965,7 +1993,10 @@ AIO_API int aio_event_is_set(const aio_event *ev) { return ev->set != 0; }
 static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev) {
     aio_status rc = aio__park(t, t->until, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    aio__wait_in(t, &ev->waiters);
+    AIO_CRITICAL_ENTER(); /* ticket and place in one step, against an interrupt's set */
+    t->seq.ticket = ev->sets;
+    aio__list_append(&ev->waiters, &t->wait.link);
+    AIO_CRITICAL_EXIT();
     return rc;
 }
 

@@ -1,3 +1,1934 @@
+/* Task groups: AIO_GROUP, aio_group_spawn, aio_group_status, aio_group_cancel.
+ *
+ * Every test runs on the virtual clock and asserts exact times (ms since the
+ * test started) and statuses worked out by hand. Rule numbers refer to
+ * /work/shared/reference/asyncio-semantics.md (R74-R84 TaskGroup, L2
+ * level-triggered scopes, L8 children inherit scopes). Absolute deadlines are
+ * shown as ms since the test started, -1 for AIO_NEVER. */
 #include "test.h"
 
-void register_groups_tests(void) {}
+/* State of the inline coroutine that swallows its cancellation. */
+typedef struct {
+    aio_frame frame;
+} sw_t;
+
+/* One state struct for every task of these tests (the owner and its
+ * children); fields a test does not use stay zero. Configuration is set
+ * before the spawn. */
+typedef struct gk {
+    aio_task task;
+    /* configuration */
+    aio_time d, d2;          /* body sleeps (d2: after spawning `sib`, 0 = none) */
+    aio_status ret;          /* returned (>= 0) or raised (< 0) at the end of the body */
+    aio_time cleanup;        /* sleep in AIO_FINALLY, 0 = none */
+    int shield_cleanup;      /* ... inside AIO_SHIELDED(shield_d) */
+    aio_time shield_d;       /* 0 = AIO_NEVER */
+    int fin_override;        /* AIO_FINALLY ends with fin_value */
+    aio_status fin_value;
+    aio_group *grp;          /* group used by sib / fin_spawn / reenter / grp_cancel */
+    struct gk *sib;          /* spawned into grp after the first sleep */
+    struct gk *fin_spawn;    /* spawned into grp from AIO_FINALLY */
+    aio_task *target;        /* actor: aio_cancel(target) */
+    int grp_cancel;          /* actor: aio_group_cancel(grp) */
+    aio_timeout *resched;    /* actor: reschedule to now + d2 */
+    aio_task *probe;         /* actor: records aio_effective_deadline(probe) */
+    /* records */
+    int body, after, fin, cleanup_done, n, n2, i;
+    long long start_at, after_at, fin_at, cleanup_at, t1, t2, at;
+    aio_status fin_status, lv, rc1, rc2, rc3, rc4;
+    aio_time eff, eff2, left, left2;
+    aio_timeout to, to2, sh;
+    aio_group g, g2;
+    sw_t sw;
+} gk;
+
+static gk Main, A, B, C, D, E, X, Y;
+
+static void reset(void) {
+    memset(&Main, 0, sizeof Main);
+    memset(&A, 0, sizeof A);
+    memset(&B, 0, sizeof B);
+    memset(&C, 0, sizeof C);
+    memset(&D, 0, sizeof D);
+    memset(&E, 0, sizeof E);
+    memset(&X, 0, sizeof X);
+    memset(&Y, 0, sizeof Y);
+}
+
+#define BEGIN_TEST()  \
+    aio_loop loop;    \
+    reset();          \
+    test_loop(&loop)
+#define END_TEST() CHECK_EQ(aio_loop_destroy(&loop), AIO_OK)
+
+/* A duration in ms, -1 for AIO_NEVER. */
+static long long ms_of(aio_time d) {
+    if (d == AIO_NEVER) return -1;
+    return (long long)((uint64_t)d * 1000u / AIO_TICKS_PER_SEC);
+}
+/* An absolute time as ms since the test started, -1 for AIO_NEVER. */
+static long long rel_ms(aio_time when) {
+    if (when == AIO_NEVER) return -1;
+    return ms_of((aio_time)(when - test_start));
+}
+
+/* ------------------------------------------------------------ task bodies */
+
+/* Sleeps d; spawns `sib` into grp (if set) and sleeps d2 (if set); then
+ * returns or raises ret. Cleanup: records why and when, sleeps `cleanup`
+ * (optionally shielded), spawns `fin_spawn` (if set), optionally ends with
+ * fin_value. */
+static aio_status worker(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    s->body++;
+    s->start_at = T_MS();
+    s->eff = aio_effective_deadline(NULL);
+    s->left = aio_time_left(NULL);
+    AIO_SLEEP(t, s->d);
+    if (s->sib) {
+        s->rc1 = aio_group_spawn(s->grp, &s->sib->task, worker);
+        if (s->d2) AIO_SLEEP(t, s->d2);
+    }
+    s->after++;
+    s->after_at = T_MS();
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    if (s->cleanup) {
+        if (s->shield_cleanup) {
+            AIO_SHIELDED(t, &s->sh, s->shield_d ? s->shield_d : AIO_NEVER) {
+                AIO_SLEEP(t, s->cleanup);
+            }
+        } else {
+            AIO_SLEEP(t, s->cleanup);
+        }
+        s->cleanup_done++;
+        s->cleanup_at = T_MS();
+    }
+    if (s->fin_spawn) s->rc2 = aio_group_spawn(s->grp, &s->fin_spawn->task, worker);
+    if (s->fin_override) AIO_RETURN(t, s->fin_value);
+    AIO_END(t);
+}
+
+/* Returns (or raises) ret without awaiting. */
+static aio_status quick(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    s->body++;
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin++;
+    AIO_END(t);
+}
+
+/* A third party: sleeps d, then cancels `target`, cancels group `grp`
+ * (grp_cancel) or reschedules `resched` to now + d2; returns ret. */
+static aio_status actor(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, s->d);
+    s->at = T_MS();
+    if (s->target) s->rc1 = aio_cancel(s->target);
+    if (s->grp_cancel) s->rc1 = aio_group_cancel(s->grp);
+    if (s->resched) s->rc1 = aio_timeout_reschedule(s->resched, (aio_time)(aio_now() + s->d2));
+    if (s->probe) s->eff = aio_effective_deadline(s->probe);
+    AIO_RETURN(t, s->ret);
+    AIO_END(t);
+}
+
+/* Records its effective deadline, then again inside its own timeout d
+ * (no await); returns 1. */
+static aio_status probe(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    s->body++;
+    s->eff = aio_effective_deadline(NULL);
+    s->left = aio_time_left(NULL);
+    AIO_TIMEOUT(t, &s->to, s->d) {
+        s->eff2 = aio_effective_deadline(NULL);
+        s->left2 = aio_time_left(NULL);
+    }
+    AIO_RETURN(t, 1);
+    AIO_END(t);
+}
+
+/* Sleeps d inside a shielded block, then d2 outside it; returns ret. */
+static aio_status shielded_worker(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    s->body++;
+    AIO_SHIELDED(t, &s->sh, AIO_NEVER) {
+        AIO_SLEEP(t, s->d);
+        s->after++;
+        s->after_at = T_MS();
+    }
+    AIO_SLEEP(t, s->d2);
+    s->n++;
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Sleeps d, then tries to open the group `grp` (still open: AIO_EINVAL). */
+static aio_status reenterer(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, s->d);
+    AIO_GROUP(t, s->grp) {
+        s->n++;
+    }
+    s->after++;
+    AIO_RETURN(t, 1);
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* A child that owns a group of its own: spawns `sib` into it and sleeps d. */
+static aio_status sub_group(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &s->g) {
+        s->rc1 = aio_group_spawn(&s->g, &s->sib->task, worker);
+        AIO_SLEEP(t, s->d);
+        s->n++;
+    }
+    s->after++;
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Inline coroutine: sleeps 10 s; its cleanup swallows a cancellation by
+ * returning 9. */
+static aio_status swallow(aio_task *t, sw_t *s) {
+    AIO_BEGIN(t, s);
+    AIO_SLEEP(t, AIO_SEC(10));
+    AIO_RETURN(t, 1);
+    AIO_FINALLY(t);
+    if (AIO_STATUS(t) == AIO_ECANCELED) AIO_RETURN(t, 9);
+    AIO_END(t);
+}
+
+/* --------------------------------------------- the block's end waits (R78) */
+
+static aio_status m_waits_all(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = 1;
+    B.d = AIO_MS(300);
+    B.ret = 2;
+    AIO_GROUP(t, &s->g) {
+        s->rc1 = aio_group_spawn(&s->g, &A.task, worker);
+        s->rc2 = aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_MS(200));
+        s->t1 = T_MS();
+    }
+    s->after++;
+    s->after_at = T_MS();
+    AIO_RETURN(t, 5);
+    AIO_END(t);
+}
+
+/* R78: the body ends at 200 ms, the block's end waits for the last child
+ * (300 ms); every child keeps its own result. */
+static void test_group_end_waits_for_all_children(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_waits_all), 5);
+    CHECK_EQ(Main.rc1, AIO_OK);
+    CHECK_EQ(Main.rc2, AIO_OK);
+    CHECK_EQ(Main.t1, 200);
+    CHECK_EQ(Main.after, 1);
+    CHECK_EQ(Main.after_at, 300);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&A.task), 1);
+    CHECK_EQ(aio_task_result(&B.task), 2);
+    CHECK_EQ(A.after_at, 100);
+    CHECK_EQ(B.after_at, 300);
+    CHECK_EQ(A.fin_status, 1);
+    CHECK_EQ(B.fin_status, 2);
+    END_TEST();
+}
+
+static aio_status m_empty(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &s->g) {
+        s->n++;
+    }
+    s->t1 = T_MS();
+    AIO_GROUP(t, &s->g2) {
+        AIO_SLEEP(t, AIO_MS(100));
+        s->n2++;
+    }
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* R78: a group without children ends when its body ends (at once without an
+ * await), with status AIO_OK. */
+static void test_group_empty_block(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_empty), AIO_OK);
+    CHECK_EQ(Main.n, 1);
+    CHECK_EQ(Main.t1, 0);
+    CHECK_EQ(Main.n2, 1);
+    CHECK_EQ(Main.t2, 100);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_group_status(&Main.g2), AIO_OK);
+    END_TEST();
+}
+
+/* ------------------------------------------------- a child fails (R74) */
+
+static aio_status m_child_fails(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    B.d = AIO_SEC(1);
+    B.ret = 1;
+    B.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+        s->n++;
+    }
+    s->after++;
+    s->after_at = T_MS();
+    AIO_RETURN(t, 3);
+    AIO_END(t);
+}
+
+/* R74: A fails at 100 ms: the body's sleep and B are cancelled at once; B's
+ * cleanup (50 ms) is waited for; execution continues after the block at
+ * 150 ms with the group status = A's error. */
+static void test_group_child_failure_cancels_body_and_siblings(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_child_fails), 3);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after, 1);
+    CHECK_EQ(Main.after_at, 150);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&A.task), AIO_EUSER);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.after, 0);
+    CHECK_EQ(B.fin_at, 100);
+    CHECK_EQ(B.fin_status, AIO_ECANCELED);
+    CHECK_EQ(B.cleanup_done, 1);
+    CHECK_EQ(B.cleanup_at, 150);
+    END_TEST();
+}
+
+static aio_status m_first_error(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    B.d = AIO_SEC(1);
+    B.cleanup = AIO_MS(50);
+    B.fin_override = 1;
+    B.fin_value = AIO_EUSER - 1;
+    C.d = AIO_MS(300);
+    C.ret = AIO_EUSER - 2;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        aio_group_spawn(&s->g, &C.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R74: the status is the first failure (A at 100 ms); B failing later in its
+ * cleanup (150 ms) and C (which would have failed at 300 ms but is cancelled
+ * at 100 ms) do not replace it. Each child keeps its own status. */
+static void test_group_first_error_wins(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_first_error), AIO_OK);
+    CHECK_EQ(Main.after_at, 150);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&A.task), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&B.task), AIO_EUSER - 1);
+    CHECK_EQ(B.cleanup_at, 150);
+    CHECK_EQ(aio_task_result(&C.task), AIO_ECANCELED);
+    CHECK_EQ(C.after, 0);
+    CHECK_EQ(C.fin_at, 100);
+    END_TEST();
+}
+
+static aio_status m_fail_at_end(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER - 3;
+    B.d = AIO_SEC(1);
+    B.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        s->n++;
+    }
+    s->after++;
+    s->after_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(10));
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* R74: the owner already waits at the block's end when A fails at 100 ms: B
+ * is cancelled and its cleanup awaited (150 ms), then execution continues
+ * after the block; the group's cancellation does not leak (next sleep 10 ms). */
+static void test_group_child_failure_while_owner_waits_at_end(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_fail_at_end), AIO_OK);
+    CHECK_EQ(Main.n, 1);
+    CHECK_EQ(Main.after, 1);
+    CHECK_EQ(Main.after_at, 150);
+    CHECK_EQ(Main.t2, 160);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER - 3);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.fin_at, 100);
+    CHECK_EQ(B.cleanup_at, 150);
+    END_TEST();
+}
+
+/* ------------------------------------- cancelled children (R75, R6) */
+
+static aio_status m_cancel_child(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(300);
+    A.ret = 3;
+    B.d = AIO_SEC(1);
+    B.ret = 4;
+    B.cleanup = AIO_MS(20);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_MS(100));
+        s->rc1 = aio_cancel(&B.task);
+        AIO_SLEEP(t, AIO_MS(50));
+        s->t1 = T_MS();
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R75: the body cancels child B at 100 ms: B ends cancelled (cleanup until
+ * 120 ms) but that is no failure: the body goes on (150 ms), A completes
+ * (300 ms), the group status stays AIO_OK. */
+static void test_group_cancelled_child_not_failure(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_child), AIO_OK);
+    CHECK_EQ(Main.rc1, 1);
+    CHECK_EQ(Main.t1, 150);
+    CHECK_EQ(Main.after_at, 300);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.fin_at, 100);
+    CHECK_EQ(B.cleanup_at, 120);
+    CHECK_EQ(aio_task_result(&A.task), 3);
+    CHECK_EQ(A.after_at, 300);
+    END_TEST();
+}
+
+static aio_status m_cancel_unstarted(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = 1;
+    B.d = AIO_MS(100);
+    B.ret = 2;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        s->rc1 = aio_cancel(&B.task);
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R6 + R75: a child cancelled before it ever ran never runs its body (nor
+ * its cleanup); the group is not aborted, A completes at 100 ms. */
+static void test_group_child_cancelled_before_run_not_failure(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_unstarted), AIO_OK);
+    CHECK_EQ(Main.rc1, 1);
+    CHECK_EQ(B.body, 0);
+    CHECK_EQ(B.fin, 0);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&A.task), 1);
+    CHECK_EQ(Main.after_at, 100);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_outsider_cancels_child(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    X.d = AIO_MS(100);
+    X.target = &A.task;
+    aio_spawn(&X.task, actor);
+    A.d = AIO_SEC(1);
+    B.d = AIO_MS(200);
+    B.ret = 2;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_MS(150));
+        s->t1 = T_MS();
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R75: a task outside the group cancels child A at 100 ms: A ends cancelled,
+ * the body (150 ms) and B (200 ms) are not disturbed, status AIO_OK. */
+static void test_group_child_cancelled_by_outsider_not_failure(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_outsider_cancels_child), AIO_OK);
+    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(Main.t1, 150);
+    CHECK_EQ(B.after, 1);
+    CHECK_EQ(aio_task_result(&B.task), 2);
+    CHECK_EQ(Main.after_at, 200);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+/* ------------------------------------------- the body raises or returns */
+
+static aio_status m_body_raises(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    B.d = AIO_SEC(2);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_MS(100));
+        AIO_RAISE(t, AIO_EUSER - 1);
+        s->n++;
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* R74 (body's own error): the body raises at 100 ms: children are cancelled,
+ * their cleanup awaited (150 ms), then the error keeps unwinding to the
+ * owner's cleanup; the group status is that error. */
+static void test_group_body_raises_error(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_body_raises), AIO_EUSER - 1);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin, 1);
+    CHECK_EQ(Main.fin_at, 150);
+    CHECK_EQ(Main.fin_status, AIO_EUSER - 1);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER - 1);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_at, 150);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.fin_at, 100);
+    END_TEST();
+}
+
+static aio_status m_body_returns(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(300);
+    A.ret = 3;
+    B.d = AIO_MS(50);
+    B.ret = 4;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_MS(100));
+        AIO_RETURN(t, 42);
+        s->n++;
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* AIO_RETURN inside the body (100 ms) does not cancel the children: the
+ * block's end waits for A to complete normally (300 ms), then the return
+ * goes on to the owner's cleanup with 42. */
+static void test_group_body_return_waits_children(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_body_returns), 42);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_at, 300);
+    CHECK_EQ(Main.fin_status, 42);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&A.task), 3);
+    CHECK_EQ(A.after, 1);
+    CHECK_EQ(A.after_at, 300);
+    CHECK_EQ(A.fin_status, 3);
+    CHECK_EQ(aio_task_result(&B.task), 4);
+    END_TEST();
+}
+
+/* ----------------------------------- the owner cancelled from outside (R76) */
+
+static aio_status m_owner_cancelled_body(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    X.d = AIO_MS(100);
+    X.target = &Main.task;
+    aio_spawn(&X.task, actor);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    B.d = AIO_SEC(2);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+        s->n++;
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* R76: the owner is cancelled at 100 ms while in the body: the children are
+ * cancelled and waited for (A's cleanup until 150 ms), then the owner
+ * unwinds with AIO_ECANCELED; a cancellation is not a group error. */
+static void test_group_owner_cancelled_in_body(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_owner_cancelled_body), AIO_ECANCELED);
+    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_at, 150);
+    CHECK_EQ(Main.fin_status, AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_at, 150);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.fin_at, 100);
+    END_TEST();
+}
+
+static aio_status m_owner_cancelled_end(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    X.d = AIO_MS(100);
+    X.target = &Main.task;
+    aio_spawn(&X.task, actor);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        s->n++;
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* R76: the owner is cancelled at 100 ms while it already waits at the block's
+ * end: A is cancelled, its cleanup awaited (150 ms), then the owner unwinds. */
+static void test_group_owner_cancelled_at_block_end(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_owner_cancelled_end), AIO_ECANCELED);
+    CHECK_EQ(Main.n, 1);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_at, 150);
+    CHECK_EQ(Main.fin_status, AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_at, 150);
+    END_TEST();
+}
+
+static aio_status m_owner_cancelled_twice(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    X.d = AIO_MS(100);
+    X.target = &Main.task;
+    aio_spawn(&X.task, actor);
+    Y.d = AIO_MS(200);
+    Y.target = &Main.task;
+    aio_spawn(&Y.task, actor);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(300);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* R78: a second cancel of the owner (200 ms) while it waits at the block's
+ * end neither cuts the wait short nor reaches the child again: A's cleanup
+ * (100..400 ms) completes and the owner unwinds at 400 ms. */
+static void test_group_owner_cancelled_twice_still_waits(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_owner_cancelled_twice), AIO_ECANCELED);
+    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(Y.rc1, 1);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_at, 400);
+    CHECK_EQ(Main.fin_status, AIO_ECANCELED);
+    CHECK_EQ(A.fin, 1);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_done, 1);
+    CHECK_EQ(A.cleanup_at, 400);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    END_TEST();
+}
+
+static aio_status m_cancel_races_error(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    X.d = AIO_MS(100);
+    X.target = &Main.task;
+    aio_spawn(&X.task, actor);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    B.d = AIO_SEC(1);
+    B.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+        s->n++;
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* R83/R77: the owner is cancelled from outside in the same iteration (100 ms)
+ * in which child A fails: the group status keeps A's error, the owner still
+ * ends cancelled after B's cleanup (150 ms): the external cancel is not lost. */
+static void test_group_cancel_races_child_error(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_races_error), AIO_ECANCELED);
+    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_at, 150);
+    CHECK_EQ(Main.fin_status, AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&A.task), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.cleanup_at, 150);
+    END_TEST();
+}
+
+static aio_status m_cancel_cleanup_error(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    X.d = AIO_MS(100);
+    X.target = &Main.task;
+    aio_spawn(&X.task, actor);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    A.fin_override = 1;
+    A.fin_value = AIO_EUSER - 2;
+    B.d = AIO_SEC(2);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* R77: the owner is cancelled at 100 ms and child A raises an error while
+ * cleaning up (150 ms): the group status is A's error, and the owner still
+ * ends cancelled (the external cancel stays armed). */
+static void test_group_owner_cancelled_child_cleanup_error(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_cleanup_error), AIO_ECANCELED);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_at, 150);
+    CHECK_EQ(Main.fin_status, AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER - 2);
+    CHECK_EQ(aio_task_result(&A.task), AIO_EUSER - 2);
+    CHECK_EQ(A.fin_status, AIO_ECANCELED);
+    CHECK_EQ(A.cleanup_at, 150);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.fin_at, 100);
+    END_TEST();
+}
+
+/* ------------------------------------ groups inside timeouts (R81, L8) */
+
+static aio_status m_in_timeout(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    B.d = AIO_SEC(2);
+    AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &A.task, worker);
+            aio_group_spawn(&s->g, &B.task, worker);
+            AIO_SLEEP(t, AIO_SEC(10));
+            s->n++;
+        }
+        s->n2++;
+    }
+    s->after++;
+    s->after_at = T_MS();
+    AIO_RETURN(t, 8);
+    AIO_END(t);
+}
+
+/* R81: the enclosing timeout expires at 300 ms: body and children are
+ * cancelled, A's cleanup awaited (350 ms); the timeout block reports
+ * AIO_ETIMEDOUT and execution continues after it; no group error. */
+static void test_group_in_expiring_timeout(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_in_timeout), 8);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.n2, 0);
+    CHECK_EQ(Main.after, 1);
+    CHECK_EQ(Main.after_at, 350);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_timeout_expired(&Main.to), 1);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 300);
+    CHECK_EQ(A.cleanup_at, 350);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.fin_at, 300);
+    END_TEST();
+}
+
+static aio_status m_children_see_deadline(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    B.d = AIO_MS(100);
+    B.ret = 1;
+    AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &A.task, worker);
+            aio_group_spawn(&s->g, &B.task, worker);
+            s->n++;
+        }
+        s->n2++;
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8: the owner has no await left (it waits at the block's end, where no
+ * deadline wakes it); child A notices the enclosing deadline itself at
+ * 300 ms. B completes before it. The timeout reports AIO_ETIMEDOUT (R81). */
+static void test_group_children_see_deadline_themselves(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_children_see_deadline), AIO_OK);
+    CHECK_EQ(Main.n, 1);
+    CHECK_EQ(Main.n2, 0);
+    CHECK_EQ(rel_ms(A.eff), 300);
+    CHECK_EQ(ms_of(A.left), 300);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 300);
+    CHECK_EQ(aio_task_result(&B.task), 1);
+    CHECK_EQ(B.after_at, 100);
+    CHECK_EQ(Main.after_at, 300);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_effective_deadline(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(200);
+    B.d = AIO_SEC(1);
+    C.d = AIO_MS(300);
+    AIO_TIMEOUT(t, &s->to, AIO_MS(500)) {
+        AIO_SLEEP(t, AIO_MS(100));
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &A.task, probe);
+            aio_group_spawn(&s->g, &B.task, probe);
+            s->eff = aio_effective_deadline(&A.task);
+        }
+    }
+    AIO_GROUP(t, &s->g2) {
+        aio_group_spawn(&s->g2, &C.task, probe);
+        s->eff2 = aio_effective_deadline(&C.task);
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8/L11: a child's effective deadline includes the enclosing timeout (500 ms)
+ * from the moment it is spawned; its own nested timeout counts only if
+ * earlier (A: 100 + 200 = 300 ms; B: 1 s is later, stays 500 ms). A group
+ * outside any timeout gives AIO_NEVER. */
+static void test_group_child_effective_deadline(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_effective_deadline), AIO_OK);
+    CHECK_EQ(rel_ms(Main.eff), 500);
+    CHECK_EQ(rel_ms(A.eff), 500);
+    CHECK_EQ(ms_of(A.left), 400);
+    CHECK_EQ(rel_ms(A.eff2), 300);
+    CHECK_EQ(ms_of(A.left2), 200);
+    CHECK_EQ(rel_ms(B.eff), 500);
+    CHECK_EQ(rel_ms(B.eff2), 500);
+    CHECK_EQ(ms_of(B.left2), 400);
+    CHECK_EQ(rel_ms(Main.eff2), -1);
+    CHECK_EQ(rel_ms(C.eff), -1);
+    CHECK_EQ(ms_of(C.left), -1);
+    CHECK_EQ(rel_ms(C.eff2), 400);
+    CHECK_EQ(Main.after_at, 100);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_OK);
+    CHECK_EQ(aio_timeout_expired(&Main.to), 0);
+    CHECK_EQ(aio_task_result(&C.task), 1);
+    END_TEST();
+}
+
+static aio_status m_resched_earlier(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    AIO_TIMEOUT(t, &s->to, AIO_SEC(2)) {
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &A.task, worker);
+            AIO_SLEEP(t, AIO_MS(100));
+            s->rc1 = aio_timeout_reschedule(&s->to, (aio_time)(aio_now() + AIO_MS(200)));
+            s->eff = aio_effective_deadline(&A.task);
+            s->n++;
+        }
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8: moving the enclosing timeout earlier (2 s -> 300 ms, at 100 ms) moves the
+ * parked child's wake-up too: the owner then waits at the block's end (where
+ * no deadline wakes it), so A (sleeping until 1 s) must notice the new
+ * deadline itself: it is cancelled at 300 ms. */
+static void test_group_reschedule_earlier_moves_children(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_resched_earlier), AIO_OK);
+    CHECK_EQ(Main.rc1, AIO_OK);
+    CHECK_EQ(rel_ms(A.eff), 2000);
+    CHECK_EQ(rel_ms(Main.eff), 300);
+    CHECK_EQ(Main.n, 1);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.after, 0);
+    CHECK_EQ(A.fin_at, 300);
+    CHECK_EQ(Main.after_at, 300);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_resched_later(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(1500);
+    A.ret = 15;
+    X.d = AIO_MS(100);
+    X.resched = &s->to;
+    X.d2 = AIO_MS(1900);
+    X.probe = &A.task;
+    AIO_TIMEOUT(t, &s->to, AIO_SEC(1)) {
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &A.task, worker);
+            aio_group_spawn(&s->g, &X.task, actor);
+        }
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8: a sibling moves the enclosing timeout later (1 s -> 2 s, at 100 ms)
+ * while the owner waits at the block's end: A is not woken at 1 s and
+ * completes its 1.5 s sleep; the timeout never fires. */
+static void test_group_reschedule_later_moves_children(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_resched_later), AIO_OK);
+    CHECK_EQ(X.rc1, AIO_OK);
+    CHECK_EQ(X.at, 100);
+    CHECK_EQ(rel_ms(X.eff), 2000);
+    CHECK_EQ(rel_ms(A.eff), 1000);
+    CHECK_EQ(aio_task_result(&A.task), 15);
+    CHECK_EQ(A.after_at, 1500);
+    CHECK_EQ(Main.after_at, 1500);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_OK);
+    CHECK_EQ(aio_timeout_expired(&Main.to), 0);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_fail_in_timeout(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    B.d = AIO_SEC(1);
+    B.cleanup = AIO_MS(50);
+    AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &A.task, worker);
+            aio_group_spawn(&s->g, &B.task, worker);
+            AIO_SLEEP(t, AIO_SEC(10));
+        }
+        s->n2++;
+        s->t1 = T_MS();
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R74/R81: a child fails (100 ms) inside a group inside a 300 ms timeout: the
+ * group reports the error, execution continues inside the timeout block
+ * (150 ms, after B's cleanup), and the timeout never fires. */
+static void test_group_child_failure_in_timeout_is_not_timeout(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_fail_in_timeout), AIO_OK);
+    CHECK_EQ(Main.n2, 1);
+    CHECK_EQ(Main.t1, 150);
+    CHECK_EQ(Main.after_at, 150);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_OK);
+    CHECK_EQ(aio_timeout_expired(&Main.to), 0);
+    CHECK_EQ(B.cleanup_at, 150);
+    END_TEST();
+}
+
+/* --------------------------------------------------- spawn refused (R80) */
+
+static aio_status m_spawn_shutting_down(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    B.d = AIO_SEC(1);
+    B.grp = &s->g;
+    B.fin_spawn = &C;
+    C.d = AIO_MS(10);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->after_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(50));
+    AIO_END(t);
+}
+
+/* R80: after A's failure (100 ms) the group is shutting down: B's cleanup
+ * tries to spawn C into it and gets AIO_EINVAL ("shutting down"); C never
+ * runs. */
+static void test_group_spawn_refused_while_shutting_down(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_spawn_shutting_down), AIO_OK);
+    CHECK_EQ(B.fin, 1);
+    CHECK_EQ(B.rc2, AIO_EINVAL);
+    CHECK_DEBUG("shutting down");
+    CHECK_EQ(C.body, 0);
+    CHECK_EQ(Main.after_at, 100);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    END_TEST();
+}
+
+static aio_status m_spawn_not_open(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    B.d = AIO_MS(100);
+    B.ret = 2;
+    s->rc1 = aio_group_spawn(&s->g, &A.task, worker); /* never entered */
+    AIO_GROUP(t, &s->g) {
+        s->rc2 = aio_group_spawn(&s->g, &B.task, worker);
+    }
+    s->rc3 = aio_group_spawn(&s->g, &C.task, worker); /* after the block */
+    s->rc4 = aio_group_spawn(NULL, &D.task, worker);
+    AIO_SLEEP(t, AIO_MS(100));
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R80: spawning into a group before it was entered, after its block ended,
+ * or into NULL is AIO_EINVAL ("not open"); those tasks never run. */
+static void test_group_spawn_refused_when_not_open(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_spawn_not_open), AIO_OK);
+    CHECK_EQ(Main.rc1, AIO_EINVAL);
+    CHECK_EQ(Main.rc2, AIO_OK);
+    CHECK_EQ(Main.rc3, AIO_EINVAL);
+    CHECK_EQ(Main.rc4, AIO_EINVAL);
+    CHECK_DEBUG("not open");
+    CHECK_EQ(A.body, 0);
+    CHECK_EQ(C.body, 0);
+    CHECK_EQ(D.body, 0);
+    CHECK_EQ(aio_task_result(&B.task), 2);
+    CHECK_EQ(Main.after_at, 200);
+    END_TEST();
+}
+
+/* ---------------------------------------- aio_group_cancel (L8, Trio) */
+
+static aio_status m_cancel_from_body(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        AIO_SLEEP(t, AIO_MS(100));
+        s->rc1 = aio_group_cancel(&s->g);
+        s->rc2 = aio_group_cancel(&s->g);
+        s->eff = aio_effective_deadline(&A.task);
+        s->left = aio_time_left(&A.task);
+        s->eff2 = aio_effective_deadline(NULL);
+        s->rc3 = aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+        s->n++;
+    }
+    s->after_at = T_MS();
+    s->rc4 = aio_group_cancel(&s->g);
+    AIO_SLEEP(t, AIO_MS(50));
+    s->t2 = T_MS();
+    AIO_RETURN(t, 1);
+    AIO_END(t);
+}
+
+/* L8 (Trio's cancel_scope.cancel()): the body cancels its own group at 100 ms
+ * (1, then 0 for the repeat); A's deadline is due at once; a spawn is refused
+ * ("shutting down"); the body's next sleep unwinds to the block, which ends
+ * after A's cleanup (150 ms) with status AIO_OK; nothing leaks afterwards. */
+static void test_group_cancel_from_body(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_from_body), 1);
+    CHECK_EQ(Main.rc1, 1);
+    CHECK_EQ(Main.rc2, 0);
+    CHECK_EQ(rel_ms(Main.eff), 100);
+    CHECK_EQ(ms_of(Main.left), 0);
+    CHECK_EQ(rel_ms(Main.eff2), 100);
+    CHECK_EQ(Main.rc3, AIO_EINVAL);
+    CHECK_DEBUG("shutting down");
+    CHECK_EQ(B.body, 0);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after_at, 150);
+    CHECK_EQ(Main.rc4, 0);
+    CHECK_EQ(Main.t2, 200);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_at, 150);
+    END_TEST();
+}
+
+static aio_status group_canceller(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, s->d);
+    s->at = T_MS();
+    s->rc1 = aio_group_cancel(s->grp);
+    AIO_RETURN(t, 5);
+    AIO_END(t);
+}
+
+static aio_status m_cancel_from_child(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(200);
+    A.grp = &s->g;
+    B.d = AIO_SEC(1);
+    B.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, group_canceller);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+        s->n++;
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8: child A cancels its own group at 200 ms and returns 5 (its own result
+ * is untouched: no await followed); the body and B are cancelled, the block
+ * ends after B's cleanup (250 ms) with status AIO_OK. */
+static void test_group_cancel_from_child(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_from_child), AIO_OK);
+    CHECK_EQ(A.rc1, 1);
+    CHECK_EQ(A.at, 200);
+    CHECK_EQ(aio_task_result(&A.task), 5);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(B.fin_at, 200);
+    CHECK_EQ(B.cleanup_at, 250);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after_at, 250);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_cancel_from_other(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    X.d = AIO_MS(100);
+    X.grp = &s->g;
+    X.grp_cancel = 1;
+    aio_spawn(&X.task, actor);
+    A.d = AIO_SEC(1);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+        s->n++;
+    }
+    s->after_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(100));
+    s->t2 = T_MS();
+    AIO_RETURN(t, 2);
+    AIO_END(t);
+}
+
+/* L8: a task outside the group cancels it at 100 ms: the body and A are
+ * cancelled, the block ends at 100 ms without error and the owner itself is
+ * not cancelled (its next sleep completes at 200 ms). */
+static void test_group_cancel_from_other_task(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_from_other), 2);
+    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after_at, 100);
+    CHECK_EQ(Main.t2, 200);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_cancel_before_run(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    B.d = AIO_MS(100);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        s->rc1 = aio_group_cancel(&s->g);
+        s->n++;
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R6/L8: the group is cancelled before its children ever ran: their bodies
+ * (and cleanups) never run; the block ends at 0 ms with status AIO_OK. */
+static void test_group_cancel_before_children_ran(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_before_run), AIO_OK);
+    CHECK_EQ(Main.rc1, 1);
+    CHECK_EQ(Main.n, 1);
+    CHECK_EQ(A.body, 0);
+    CHECK_EQ(A.fin, 0);
+    CHECK_EQ(B.body, 0);
+    CHECK_EQ(B.fin, 0);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(Main.after_at, 0);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_fail_before_sibling_ran(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.ret = AIO_EUSER - 4;
+    B.d = AIO_MS(100);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, quick);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(1));
+        s->n++;
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R74 + R6: A fails on its first run, before its sibling B ever ran: B is
+ * cancelled without running its body or its cleanup; all at 0 ms. */
+static void test_group_failure_before_sibling_ran(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_fail_before_sibling_ran), AIO_OK);
+    CHECK_EQ(A.body, 1);
+    CHECK_EQ(aio_task_result(&A.task), AIO_EUSER - 4);
+    CHECK_EQ(B.body, 0);
+    CHECK_EQ(B.fin, 0);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after_at, 0);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER - 4);
+    END_TEST();
+}
+
+/* ------------------------------------------------- nested groups (R82) */
+
+static aio_status m_nested_inner_fails(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.ret = 1;
+    B.d = AIO_MS(100);
+    B.ret = AIO_EUSER;
+    C.d = AIO_SEC(1);
+    C.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        AIO_GROUP(t, &s->g2) {
+            aio_group_spawn(&s->g2, &B.task, worker);
+            aio_group_spawn(&s->g2, &C.task, worker);
+            AIO_SLEEP(t, AIO_SEC(10));
+            s->n++;
+        }
+        s->t1 = T_MS();
+        AIO_SLEEP(t, AIO_MS(200));
+        s->t2 = T_MS();
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L1/R82-like: a failure inside the inner group is handled by the inner group
+ * (status EUSER at 150 ms after C's cleanup); the outer body goes on
+ * uncancelled (sleep until 350 ms) and the outer child A completes (1 s). */
+static void test_group_nested_inner_failure_outer_continues(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_nested_inner_fails), AIO_OK);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.t1, 150);
+    CHECK_EQ(Main.t2, 350);
+    CHECK_EQ(Main.after_at, 1000);
+    CHECK_EQ(aio_group_status(&Main.g2), AIO_EUSER);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    CHECK_EQ(aio_task_result(&A.task), 1);
+    CHECK_EQ(A.after_at, 1000);
+    CHECK_EQ(aio_task_result(&C.task), AIO_ECANCELED);
+    CHECK_EQ(C.cleanup_at, 150);
+    END_TEST();
+}
+
+static aio_status m_nested_both_fail(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    B.d = AIO_SEC(1);
+    B.cleanup = AIO_MS(30);
+    C.d = AIO_MS(50);
+    C.ret = AIO_EUSER - 1;
+    D.d = AIO_SEC(1);
+    D.cleanup = AIO_MS(100);
+    D.shield_cleanup = 1;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_GROUP(t, &s->g2) {
+            aio_group_spawn(&s->g2, &C.task, worker);
+            aio_group_spawn(&s->g2, &D.task, worker);
+            AIO_SLEEP(t, AIO_SEC(10));
+            s->n++;
+        }
+        s->n2++;
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->after_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(10));
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* R82 (3.13 behaviour): the inner child C fails at 50 ms, the outer child A at
+ * 100 ms while the inner group still waits for D's shielded cleanup (until
+ * 150 ms). When the inner block ends, the outer group's cancellation is still
+ * pending: nothing after the inner block runs; the outer block ends at 150 ms
+ * (B's cleanup ended at 130 ms). Each group keeps its own error; the owner
+ * is not cancelled afterwards. */
+static void test_group_nested_both_fail(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_nested_both_fail), AIO_OK);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.n2, 0);
+    CHECK_EQ(Main.after_at, 150);
+    CHECK_EQ(Main.t2, 160);
+    CHECK_EQ(aio_group_status(&Main.g2), AIO_EUSER - 1);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(B.fin_at, 100);
+    CHECK_EQ(B.cleanup_at, 130);
+    CHECK_EQ(D.fin_at, 50);
+    CHECK_EQ(D.cleanup_done, 1);
+    CHECK_EQ(D.cleanup_at, 150);
+    CHECK_EQ(aio_task_result(&D.task), AIO_ECANCELED);
+    END_TEST();
+}
+
+static aio_status m_child_owned_group(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    B.d = AIO_MS(100);
+    B.ret = AIO_EUSER;
+    C.d = AIO_SEC(10);
+    C.sib = &D;
+    D.d = AIO_SEC(1);
+    D.cleanup = AIO_MS(30);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &B.task, worker);
+        aio_group_spawn(&s->g, &C.task, sub_group);
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8: a child C owns a group of its own; when the outer group aborts (B fails
+ * at 100 ms) C's body is cancelled, C's group cancels its child D (cleanup
+ * until 130 ms) and C ends cancelled at 130 ms; C's group has no error. */
+static void test_group_abort_reaches_child_owned_group(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_child_owned_group), AIO_OK);
+    CHECK_EQ(C.rc1, AIO_OK);
+    CHECK_EQ(C.n, 0);
+    CHECK_EQ(C.after, 0);
+    CHECK_EQ(C.fin_at, 130);
+    CHECK_EQ(C.fin_status, AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&C.task), AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&C.g), AIO_OK);
+    CHECK_EQ(D.fin_at, 100);
+    CHECK_EQ(D.cleanup_at, 130);
+    CHECK_EQ(aio_task_result(&D.task), AIO_ECANCELED);
+    CHECK_EQ(Main.after_at, 130);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    END_TEST();
+}
+
+/* -------------------------------- children spawning siblings, re-use */
+
+static aio_status m_spawn_siblings(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = 1;
+    A.grp = &s->g;
+    A.sib = &B;
+    B.d = AIO_MS(200);
+    B.ret = 2;
+    B.grp = &s->g;
+    B.sib = &C;
+    C.d = AIO_MS(50);
+    C.ret = 3;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* Children spawn siblings into the group while the owner already waits at
+ * the block's end: A spawns B at 100 ms, B spawns C at 300 ms; the end waits
+ * for all of them (350 ms). */
+static void test_group_children_spawn_siblings(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_spawn_siblings), AIO_OK);
+    CHECK_EQ(A.rc1, AIO_OK);
+    CHECK_EQ(B.rc1, AIO_OK);
+    CHECK_EQ(B.start_at, 100);
+    CHECK_EQ(C.start_at, 300);
+    CHECK_EQ(aio_task_result(&A.task), 1);
+    CHECK_EQ(aio_task_result(&B.task), 2);
+    CHECK_EQ(aio_task_result(&C.task), 3);
+    CHECK_EQ(C.after_at, 350);
+    CHECK_EQ(Main.after_at, 350);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_OK);
+    END_TEST();
+}
+
+static aio_status m_spawned_sibling_fails(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(50);
+    A.grp = &s->g;
+    A.sib = &B;
+    A.d2 = AIO_SEC(1);
+    A.cleanup = AIO_MS(20);
+    B.d = AIO_MS(50);
+    B.ret = AIO_EUSER - 5;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+        s->n++;
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R74: a sibling spawned by child A (at 50 ms) fails at 100 ms: it aborts the
+ * whole group, including A that spawned it (cleanup until 120 ms). */
+static void test_group_sibling_spawned_by_child_fails(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_spawned_sibling_fails), AIO_OK);
+    CHECK_EQ(A.rc1, AIO_OK);
+    CHECK_EQ(aio_task_result(&B.task), AIO_EUSER - 5);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.after, 0);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_at, 120);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after_at, 120);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER - 5);
+    END_TEST();
+}
+
+static aio_status m_reuse(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->rc1 = aio_group_status(&s->g);
+    s->t1 = T_MS();
+    A.d = AIO_MS(200);
+    A.ret = 2;
+    B.d = AIO_MS(100);
+    B.ret = 3;
+    AIO_GROUP(t, &s->g) {
+        s->rc2 = aio_group_spawn(&s->g, &A.task, worker);
+        s->rc3 = aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_MS(50));
+        s->n++;
+    }
+    s->rc4 = aio_group_status(&s->g);
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* One aio_group used for two blocks in a row: the first ends with A's error
+ * (100 ms); the second starts clean (status AIO_OK, spawns accepted, the
+ * finished A spawned again) and ends at 300 ms. */
+static void test_group_reused_sequentially(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_reuse), AIO_OK);
+    CHECK_EQ(Main.rc1, AIO_EUSER);
+    CHECK_EQ(Main.t1, 100);
+    CHECK_EQ(Main.rc2, AIO_OK);
+    CHECK_EQ(Main.rc3, AIO_OK);
+    CHECK_EQ(Main.n, 1);
+    CHECK_EQ(Main.rc4, AIO_OK);
+    CHECK_EQ(Main.t2, 300);
+    CHECK_EQ(A.body, 2);
+    CHECK_EQ(aio_task_result(&A.task), 2);
+    CHECK_EQ(aio_task_result(&B.task), 3);
+    END_TEST();
+}
+
+static aio_status m_reenter_body(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        AIO_YIELD(t);
+        AIO_GROUP(t, &s->g) {
+            s->n++;
+        }
+        s->n2++;
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Re-entering a group from inside its own body raises AIO_EINVAL
+ * ("re-entering"): like any body error, the children are cancelled and
+ * awaited (A's cleanup until 50 ms), then the error unwinds. */
+static void test_group_reenter_open_group_in_body(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_reenter_body), AIO_EINVAL);
+    CHECK_DEBUG("re-entering");
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.n2, 0);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_at, 50);
+    CHECK_EQ(Main.fin_status, AIO_EINVAL);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EINVAL);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 0);
+    CHECK_EQ(A.cleanup_at, 50);
+    END_TEST();
+}
+
+static aio_status m_reenter_child(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(50);
+    B.d = AIO_MS(100);
+    B.grp = &s->g;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, reenterer);
+    }
+    s->after++;
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* A child that tries to open its group (still open: the owner waits at the
+ * block's end) fails with AIO_EINVAL at 100 ms, which aborts the group like
+ * any child failure; the block ends after A's cleanup (150 ms). */
+static void test_group_reenter_open_group_from_child(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_reenter_child), AIO_OK);
+    CHECK_DEBUG("re-entering");
+    CHECK_EQ(B.n, 0);
+    CHECK_EQ(B.after, 0);
+    CHECK_EQ(B.fin_at, 100);
+    CHECK_EQ(aio_task_result(&B.task), AIO_EINVAL);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EINVAL);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_at, 150);
+    CHECK_EQ(Main.after, 1);
+    CHECK_EQ(Main.after_at, 150);
+    END_TEST();
+}
+
+/* ---------------------------------------- level-triggered body (L2, R84) */
+
+static aio_status m_level_triggered(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        for (s->i = 0; s->i < 3; s->i++) {
+            AIO_CALL(t, s->lv, swallow, &s->sw);
+            s->n++;
+            trace("%d@%lld ", s->lv, T_MS());
+        }
+        AIO_YIELD(t);
+        s->n2++;
+    }
+    s->after_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(50));
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* L2/R84: after A's failure (100 ms) every checkpoint of the body raises until
+ * the block ends: an inline callee that swallows the cancellation returns 9,
+ * each of three times, but the next plain await still unwinds; the block
+ * ends at 100 ms and the owner is not cancelled afterwards (150 ms). */
+static void test_group_level_triggered_body(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_level_triggered), AIO_OK);
+    CHECK_DEBUG("swallowed");
+    CHECK_EQ(Main.n, 3);
+    CHECK_STR(test_trace, "9@100 9@100 9@100 ");
+    CHECK_EQ(Main.n2, 0);
+    CHECK_EQ(Main.after_at, 100);
+    CHECK_EQ(Main.t2, 150);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    END_TEST();
+}
+
+/* ------------------------------------------- shields inside children */
+
+static aio_status m_shielded_work(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(300);
+    A.d2 = AIO_SEC(10);
+    A.ret = 1;
+    B.d = AIO_MS(100);
+    B.ret = AIO_EUSER;
+    C.d = AIO_SEC(1);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, shielded_worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        aio_group_spawn(&s->g, &C.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8 (shield as a scope): B fails at 100 ms; C is cancelled at once, but A's
+ * shielded sleep runs to its end (300 ms); A's next unshielded await raises,
+ * and the block ends at 300 ms. */
+static void test_group_shielded_work_in_child(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_shielded_work), AIO_OK);
+    CHECK_EQ(A.after, 1);
+    CHECK_EQ(A.after_at, 300);
+    CHECK_EQ(A.n, 0);
+    CHECK_EQ(A.fin_at, 300);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(aio_timeout_status(&A.sh), AIO_OK);
+    CHECK_EQ(C.fin_at, 100);
+    CHECK_EQ(Main.after_at, 300);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    END_TEST();
+}
+
+static aio_status m_shielded_cleanup(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(400);
+    A.shield_cleanup = 1;
+    B.d = AIO_MS(100);
+    B.ret = AIO_EUSER;
+    C.d = AIO_SEC(1);
+    C.cleanup = AIO_MS(400);
+    E.d = AIO_SEC(1);
+    E.cleanup = AIO_MS(400);
+    E.shield_cleanup = 1;
+    E.shield_d = AIO_MS(150);
+    AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &A.task, worker);
+            aio_group_spawn(&s->g, &B.task, worker);
+            aio_group_spawn(&s->g, &C.task, worker);
+            aio_group_spawn(&s->g, &E.task, worker);
+            AIO_SLEEP(t, AIO_SEC(10));
+        }
+        s->n++;
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L8: B fails at 100 ms; the others' cleanups start then. The enclosing
+ * timeout (300 ms) interrupts C's unshielded cleanup; A's shielded cleanup
+ * runs to its end (500 ms); E's shielded cleanup obeys only its own 150 ms
+ * deadline (250 ms). The block ends at 500 ms: the group keeps B's error and
+ * the timeout, which expired meanwhile, reports AIO_ETIMEDOUT. */
+static void test_group_shielded_cleanup_in_child(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_shielded_cleanup), AIO_OK);
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_done, 1);
+    CHECK_EQ(A.cleanup_at, 500);
+    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
+    CHECK_EQ(C.fin_at, 100);
+    CHECK_EQ(C.cleanup_done, 0);
+    CHECK_EQ(aio_task_result(&C.task), AIO_ECANCELED);
+    CHECK_EQ(E.cleanup_done, 1);
+    CHECK_EQ(E.cleanup_at, 250);
+    CHECK_EQ(aio_timeout_status(&E.sh), AIO_ETIMEDOUT);
+    CHECK_EQ(Main.n, 0);
+    CHECK_EQ(Main.after_at, 500);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_ETIMEDOUT);
+    END_TEST();
+}
+
+static aio_status m_child_swallows(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_SEC(1);
+    A.cleanup = AIO_MS(200);
+    A.fin_override = 1;
+    A.fin_value = 7;
+    B.d = AIO_MS(100);
+    B.ret = AIO_EUSER;
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* R78: a child whose cleanup ignores the cancellation (sleeps 200 ms, then
+ * returns 7) delays the block's end until 300 ms; its value is kept and is
+ * not a failure; the status stays B's error. */
+static void test_group_child_swallowing_cancel_delays_end(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_child_swallows), AIO_OK);
+    CHECK_DEBUG("swallowed");
+    CHECK_EQ(A.fin_at, 100);
+    CHECK_EQ(A.cleanup_at, 300);
+    CHECK_EQ(aio_task_result(&A.task), 7);
+    CHECK_EQ(Main.after_at, 300);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    END_TEST();
+}
+
+/* ------------- a new abort reaches cleanups that are already running (L2) */
+
+static aio_status m_abort_child_cleanup(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    B.d = AIO_SEC(1);
+    B.cleanup = AIO_MS(200);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        aio_group_spawn(&s->g, &B.task, worker);
+        AIO_SLEEP(t, AIO_MS(50));
+        s->rc1 = aio_cancel(&B.task);
+        AIO_SLEEP(t, AIO_SEC(10));
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L2: B is cancelled on its own at 50 ms and cleans up (would sleep until
+ * 250 ms); the group's abort at 100 ms is a new cancellation, delivered in
+ * that cleanup at once: B ends at 100 ms and so does the block. */
+static void test_group_abort_interrupts_child_cleanup(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_abort_child_cleanup), AIO_OK);
+    CHECK_EQ(Main.rc1, 1);
+    CHECK_EQ(B.fin_at, 50);
+    CHECK_EQ(B.cleanup_done, 0);
+    CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
+    CHECK_EQ(Main.after_at, 100);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    END_TEST();
+}
+
+static aio_status m_abort_grandchild_cleanup(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    A.d = AIO_MS(100);
+    A.ret = AIO_EUSER;
+    C.d = AIO_MS(50);
+    C.ret = AIO_EUSER - 1;
+    D.d = AIO_SEC(1);
+    D.cleanup = AIO_MS(200);
+    AIO_GROUP(t, &s->g) {
+        aio_group_spawn(&s->g, &A.task, worker);
+        AIO_GROUP(t, &s->g2) {
+            aio_group_spawn(&s->g2, &C.task, worker);
+            aio_group_spawn(&s->g2, &D.task, worker);
+            AIO_SLEEP(t, AIO_SEC(10));
+        }
+        s->n2++;
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* L2/L8: as above one level down: the inner group aborts at 50 ms (C fails)
+ * and D cleans up (would sleep until 250 ms); the outer group's abort at
+ * 100 ms is a new cancellation for D too (D is inside the outer group's
+ * scope, unshielded): D's cleanup sleep raises at 100 ms and both blocks end
+ * at 100 ms, exactly as for a direct child. */
+static void test_group_outer_abort_interrupts_grandchild_cleanup(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_abort_grandchild_cleanup), AIO_OK);
+    CHECK_EQ(D.fin_at, 50);
+    CHECK_EQ(D.cleanup_done, 0);
+    CHECK_EQ(aio_task_result(&D.task), AIO_ECANCELED);
+    CHECK_EQ(Main.n2, 0);
+    CHECK_EQ(Main.after_at, 100);
+    CHECK_EQ(aio_group_status(&Main.g2), AIO_EUSER - 1);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    END_TEST();
+}
+
+/* ------------------------------------------------------------ registry */
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_group_end_waits_for_all_children),
+    TEST_ENTRY(test_group_empty_block),
+    TEST_ENTRY(test_group_child_failure_cancels_body_and_siblings),
+    TEST_ENTRY(test_group_first_error_wins),
+    TEST_ENTRY(test_group_child_failure_while_owner_waits_at_end),
+    TEST_ENTRY(test_group_cancelled_child_not_failure),
+    TEST_ENTRY(test_group_child_cancelled_before_run_not_failure),
+    TEST_ENTRY(test_group_child_cancelled_by_outsider_not_failure),
+    TEST_ENTRY(test_group_body_raises_error),
+    TEST_ENTRY(test_group_body_return_waits_children),
+    TEST_ENTRY(test_group_owner_cancelled_in_body),
+    TEST_ENTRY(test_group_owner_cancelled_at_block_end),
+    TEST_ENTRY(test_group_owner_cancelled_twice_still_waits),
+    TEST_ENTRY(test_group_cancel_races_child_error),
+    TEST_ENTRY(test_group_owner_cancelled_child_cleanup_error),
+    TEST_ENTRY(test_group_in_expiring_timeout),
+    TEST_ENTRY(test_group_children_see_deadline_themselves),
+    TEST_ENTRY(test_group_child_effective_deadline),
+    TEST_ENTRY(test_group_reschedule_earlier_moves_children),
+    TEST_ENTRY(test_group_reschedule_later_moves_children),
+    TEST_ENTRY(test_group_child_failure_in_timeout_is_not_timeout),
+    TEST_ENTRY(test_group_spawn_refused_while_shutting_down),
+    TEST_ENTRY(test_group_spawn_refused_when_not_open),
+    TEST_ENTRY(test_group_cancel_from_body),
+    TEST_ENTRY(test_group_cancel_from_child),
+    TEST_ENTRY(test_group_cancel_from_other_task),
+    TEST_ENTRY(test_group_cancel_before_children_ran),
+    TEST_ENTRY(test_group_failure_before_sibling_ran),
+    TEST_ENTRY(test_group_nested_inner_failure_outer_continues),
+    TEST_ENTRY(test_group_nested_both_fail),
+    TEST_ENTRY(test_group_abort_reaches_child_owned_group),
+    TEST_ENTRY(test_group_children_spawn_siblings),
+    TEST_ENTRY(test_group_sibling_spawned_by_child_fails),
+    TEST_ENTRY(test_group_reused_sequentially),
+    TEST_ENTRY(test_group_reenter_open_group_in_body),
+    TEST_ENTRY(test_group_reenter_open_group_from_child),
+    TEST_ENTRY(test_group_level_triggered_body),
+    TEST_ENTRY(test_group_shielded_work_in_child),
+    TEST_ENTRY(test_group_shielded_cleanup_in_child),
+    TEST_ENTRY(test_group_child_swallowing_cancel_delays_end),
+    TEST_ENTRY(test_group_abort_interrupts_child_cleanup),
+    TEST_ENTRY(test_group_outer_abort_interrupts_grandchild_cleanup),
+};
+
+void register_groups_tests(void) { test_register(cases, TEST_COUNT(cases)); }
