@@ -257,7 +257,9 @@ typedef struct aio_group {
 } aio_group;
 
 /* asyncio.Event. Zero-initialised = clear. aio_event_set is safe to call from
- * an interrupt handler (with AIO_CRITICAL_ENTER/EXIT defined). */
+ * an interrupt handler (with AIO_CRITICAL_ENTER/EXIT defined): it queues the
+ * event and the loop wakes the waiters at its next iteration, so a set event
+ * must stay in place until then. */
 typedef struct aio_event {
     aio_link waiters;
     struct aio_event *next_signalled;

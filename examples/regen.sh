@@ -1,0 +1,29 @@
+#!/bin/sh
+# Regenerate the expected output of every ported example from its Python original.
+#
+#   sh examples/regen.sh
+#
+# Each NN_name.py runs on virtual time (virtual_asyncio.py) and what it prints becomes
+# expected/NN_name.txt, the output `make test` requires of the C port run with
+# --virtual. Where the C library deliberately behaves differently from asyncio, the
+# difference is written down in expected/NN_name.python-diff (a unified diff from
+# what Python prints to what the C port prints) and applied here with patch(1).
+# The network example (13) has no Python original: its expected output is what
+# build/examples/13_http_client prints against 13_slow_server.py.
+set -eu
+cd "$(dirname "$0")"
+command -v python3 >/dev/null 2>&1 || { echo "regen.sh: needs python3 (3.11 or newer)"; exit 1; }
+for py in [0-9][0-9]_*.py; do
+    name=${py%.py}
+    [ -f "$name.c" ] || continue # 13_slow_server.py is a server, not an original
+    python3 "$py" --virtual >"expected/$name.python.txt"
+    if [ -f "expected/$name.python-diff" ]; then
+        command -v patch >/dev/null 2>&1 || { echo "regen.sh: $name needs patch(1)"; exit 1; }
+        patch -s -o "expected/$name.txt" "expected/$name.python.txt" "expected/$name.python-diff"
+        echo "expected/$name.txt: Python's output with expected/$name.python-diff applied"
+    else
+        cp "expected/$name.python.txt" "expected/$name.txt"
+        echo "expected/$name.txt: Python's output"
+    fi
+    rm -f "expected/$name.python.txt"
+done

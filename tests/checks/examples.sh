@@ -1,0 +1,116 @@
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# The examples (examples/README.md):
+# 1. every examples/NN_name.c is built warning-free with gcc -O2 and clang -O0,
+#    and each ported example runs with --virtual and must print exactly
+#    examples/expected/NN_name.txt (both builds are run);
+# 2. every Python original examples/NN_name.py runs on virtual time (Python 3.11 or
+#    later) and must print the same file, or differ from it exactly as
+#    examples/expected/NN_name.python-diff says (the C library's deliberate
+#    differences from asyncio);
+# 3. the network example runs on the real clock against examples/13_slow_server.py,
+#    started here on a free loopback port, and must print
+#    examples/expected/13_http_client.txt (about 3 s).
+# One line per check; counts via add_counts.
+
+ex_dir="$out/examples"
+rm -rf "$ex_dir"
+mkdir -p "$ex_dir"
+ex_pass=0
+ex_fail=0
+ex_ok() { echo "[examples] $1"; ex_pass=$((ex_pass + 1)); }
+ex_bad() { echo "[examples] FAILED: $1"; ex_fail=$((ex_fail + 1)); }
+
+# 1. build with both compilers (in parallel), run and compare
+ex_compilers="gcc:-O2"
+command -v clang >/dev/null 2>&1 && ex_compilers="$ex_compilers clang:-O0"
+command -v clang >/dev/null 2>&1 || echo "[examples] clang not installed: clang builds skipped"
+for ex_src in examples/[0-9][0-9]_*.c; do
+    ex_name=$(basename "$ex_src" .c)
+    for ex_cc in $ex_compilers; do
+        ex_bin="$ex_dir/$ex_name.${ex_cc%%:*}"
+        ${ex_cc%%:*} -std=c11 ${ex_cc#*:} $WARN -I. "$ex_src" -o "$ex_bin" 2>"$ex_bin.log" &
+        eval "ex_pid_${ex_cc%%:*}=\$!"
+    done
+    for ex_cc in $ex_compilers; do
+        eval "ex_pid=\$ex_pid_${ex_cc%%:*}"
+        ex_bin="$ex_dir/$ex_name.${ex_cc%%:*}"
+        ex_what="$ex_name (${ex_cc%%:*} ${ex_cc#*:})"
+        if ! wait "$ex_pid"; then
+            ex_bad "$ex_what does not build:"; sed 's/^/    /' "$ex_bin.log" | head -20
+            continue
+        fi
+        if [ ! -f "examples/expected/$ex_name.txt" ] || [ "$ex_name" = 13_http_client ]; then
+            ex_ok "$ex_what builds warning-free"
+            continue
+        fi
+        if timeout 60 "$ex_bin" --virtual >"$ex_bin.out" 2>"$ex_bin.err" &&
+            cmp -s "$ex_bin.out" "examples/expected/$ex_name.txt"; then
+            ex_ok "$ex_what prints examples/expected/$ex_name.txt"
+        else
+            ex_bad "$ex_what: output differs from examples/expected/$ex_name.txt"
+            diff "examples/expected/$ex_name.txt" "$ex_bin.out" | head -20
+            sed 's/^/    /' "$ex_bin.err" | head -5
+        fi
+    done
+done
+
+# 2. the Python originals print the same (or differ as documented)
+if command -v python3 >/dev/null 2>&1 &&
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    for ex_py in examples/[0-9][0-9]_*.py; do
+        ex_name=$(basename "$ex_py" .py)
+        [ -f "examples/$ex_name.c" ] || continue # the server of example 13
+        ex_out="$ex_dir/$ex_name.python"
+        if ! timeout 60 python3 "$ex_py" --virtual >"$ex_out.out" 2>"$ex_out.err"; then
+            ex_bad "$ex_py --virtual failed:"; tail -n 5 "$ex_out.err" | sed 's/^/    /'
+            continue
+        fi
+        diff -u --label "python3 $ex_name.py --virtual" --label "$ex_name --virtual" \
+            "$ex_out.out" "examples/expected/$ex_name.txt" >"$ex_out.diff"
+        if [ -f "examples/expected/$ex_name.python-diff" ]; then
+            sed -n '/^--- /,$p' "examples/expected/$ex_name.python-diff" >"$ex_out.documented"
+            ex_claim="differs from the C port exactly as expected/$ex_name.python-diff says"
+        else
+            : >"$ex_out.documented"
+            ex_claim="prints examples/expected/$ex_name.txt"
+        fi
+        if cmp -s "$ex_out.diff" "$ex_out.documented"; then
+            ex_ok "$ex_py (Python original) $ex_claim"
+        else
+            ex_bad "$ex_py (Python original): the difference from expected/$ex_name.txt is not the documented one"
+            head -20 "$ex_out.diff"
+        fi
+    done
+else
+    echo "[examples] python3 3.11 or later not installed: the Python originals are not checked"
+fi
+
+# 3. the network example, on loopback, on the real clock
+if [ ! -x "$ex_dir/13_http_client.gcc" ]; then
+    ex_bad "13_http_client: not built, not run"
+elif ! command -v python3 >/dev/null 2>&1; then
+    echo "[examples] python3 not installed: the network example (13) is not run"
+else
+    python3 examples/13_slow_server.py --lifetime 60 >"$ex_dir/server.port" 2>"$ex_dir/server.err" &
+    ex_server=$!
+    ex_tries=0
+    while [ ! -s "$ex_dir/server.port" ] && [ $ex_tries -lt 50 ]; do
+        sleep 0.1
+        ex_tries=$((ex_tries + 1))
+    done
+    ex_port=$(head -n 1 "$ex_dir/server.port")
+    if [ -z "$ex_port" ]; then
+        ex_bad "13_http_client: the server did not start"; sed 's/^/    /' "$ex_dir/server.err" | head -5
+    elif timeout 30 "$ex_dir/13_http_client.gcc" 127.0.0.1 "$ex_port" >"$ex_dir/13.out" 2>&1 &&
+        cmp -s "$ex_dir/13.out" examples/expected/13_http_client.txt; then
+        ex_ok "13_http_client against 13_slow_server.py on 127.0.0.1 prints examples/expected/13_http_client.txt"
+    else
+        ex_bad "13_http_client: output differs from examples/expected/13_http_client.txt"
+        diff examples/expected/13_http_client.txt "$ex_dir/13.out" | head -20
+    fi
+    kill "$ex_server" 2>/dev/null
+    wait "$ex_server" 2>/dev/null
+fi
+
+add_counts "$ex_pass" "$ex_fail"
