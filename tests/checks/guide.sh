@@ -1,0 +1,220 @@
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# 1. examples/asyncio-to-c.md, the asyncio-to-C guide. Every ```c block is
+#    compiled and run, every ```python block runs, and what they print must be
+#    the ```text block that follows them (a text block belongs to the code blocks
+#    since the previous text block). A C block without its own main() goes
+#    between the two halves of the guide's "```c harness" block; a Python block
+#    runs after its "```python harness" block (a virtual-clock event loop). Each
+#    C block is built four ways: gcc -std=c11 -O1 and clang -std=c11 -O0 with
+#    -DAIO_TIME_32 (both run and compared), g++ and clang++ -std=c++17
+#    (compiled). Python needs 3.11 or later, else those blocks are skipped.
+#    Compiler messages point at the guide's own lines (#line).
+# 2. README.md's port files for microcontroller SDKs: each ```c block after a
+#    "<!-- compile-check: NAME DEFINES... -->" line is compiled against the
+#    stand-in SDK headers in tests/consumers/sdk/NAME with the host compiler,
+#    and for the SDK's target when its compiler is installed: arm-none-eabi-gcc
+#    (Cortex-M4, Cortex-M0+), riscv64-unknown-elf-gcc with picolibc (ESP32-C3).
+# One line per guide section and per port file; counts via add_counts.
+
+g_dir="$out/guide"
+rm -rf "$g_dir"
+mkdir -p "$g_dir"
+g_pass=0
+g_fail=0
+
+# Split the guide into numbered files and a manifest of
+# "kind number expected-output-number first-line section".
+g_split='
+function slug(h) {
+    h = tolower(h); gsub(/[^a-z0-9_.]+/, "-", h); gsub(/^-+|-+$/, "", h)
+    return substr(h, 1, 40)
+}
+function flush(expect,   i) {
+    for (i = 1; i <= np; i++) print pk[i], pn[i], expect, pl[i], ps[i] > (dir "/manifest")
+    np = 0
+}
+BEGIN { n = 0; np = 0; fence = 0; section = "intro" }
+fence == 0 && /^```/ {
+    info = substr($0, 4)
+    if (info == "c harness" || info == "python harness") {
+        fence = 1; kind = "harness"; file = dir "/harness." (info == "c harness" ? "c" : "py")
+        printf "" > file; next
+    }
+    if (info == "c" || info == "python" || info == "text") {
+        n++; fence = 1; kind = info
+        file = sprintf("%s/%02d.%s", dir, n, info == "python" ? "py" : info == "c" ? "c" : "out")
+        printf "" > file; start = NR + 1; next
+    }
+    fence = 2; next
+}
+fence != 0 && /^```$/ {
+    if (fence == 1) {
+        close(file)
+        if (kind == "text") flush(sprintf("%02d", n))
+        else if (kind != "harness") { np++; pk[np] = kind; pn[np] = sprintf("%02d", n); pl[np] = start; ps[np] = section }
+    }
+    fence = 0; next
+}
+fence == 1 { print > file; next }
+fence == 2 { next }
+/^## / { flush("-"); h = $0; sub(/^## */, "", h); section = slug(h) }
+END { flush("-") }
+'
+awk -v dir="$g_dir" "$g_split" examples/asyncio-to-c.md
+sed -n '1,/the example goes here/p' "$g_dir/harness.c" >"$g_dir/prologue.c"
+sed -n '/the example goes here/,$p' "$g_dir/harness.c" | sed 1d >"$g_dir/epilogue.c"
+
+g_py=""
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    g_py=python3
+else
+    echo "[guide] python3 >= 3.11 not found: the Python blocks are skipped"
+fi
+g_cxx_missing=""
+for g_tool in gcc clang g++ clang++; do
+    command -v $g_tool >/dev/null 2>&1 || g_cxx_missing="$g_cxx_missing $g_tool"
+done
+[ -n "$g_cxx_missing" ] && echo "[guide] not installed, their builds are skipped:$g_cxx_missing"
+
+# One C block: build each way, run the C builds, compare with the expected output.
+g_check_c() { # number first-line expected
+    g_src="$g_dir/$1.full.c"
+    if grep -q 'int main(' "$g_dir/$1.c"; then
+        { echo "#line $2 \"examples/asyncio-to-c.md\""; cat "$g_dir/$1.c"; } >"$g_src"
+    else
+        { cat "$g_dir/prologue.c"; echo "#line $2 \"examples/asyncio-to-c.md\""; cat "$g_dir/$1.c";
+          echo "#line 1 \"guide-harness\""; cat "$g_dir/epilogue.c"; } >"$g_src"
+    fi
+    for g_cfg in "gcc -std=c11 -O1" "clang -std=c11 -O0 -DAIO_TIME_32" \
+                 "g++ -x c++ -std=c++17 -fsyntax-only" "clang++ -x c++ -std=c++17 -fsyntax-only"; do
+        g_cc=${g_cfg%% *}
+        command -v "$g_cc" >/dev/null 2>&1 || continue
+        g_bin="$g_dir/$1.$g_cc"
+        case $g_cfg in *syntax-only*) g_o="" ;; *) g_o="-o $g_bin -lm" ;; esac
+        # shellcheck disable=SC2086
+        if ! $g_cfg $WARN -DAIO_DEBUG -I. "$g_src" $g_o >"$g_dir/$1.log" 2>&1; then
+            g_why="$g_cfg: build failed"; sed 's/^/    /' "$g_dir/$1.log" | head -20 >>"$g_dir/why"
+            return 1
+        fi
+        [ -z "$g_o" ] && continue
+        if ! timeout 20 "$g_bin" >"$g_dir/$1.$g_cc.got" 2>&1; then
+            g_why="$g_cfg: the program failed"; sed 's/^/    /' "$g_dir/$1.$g_cc.got" | tail -5 >>"$g_dir/why"
+            return 1
+        fi
+        if [ "$3" != "-" ] && ! cmp -s "$g_dir/$3.out" "$g_dir/$1.$g_cc.got"; then
+            g_why="$g_cfg: output differs from the guide"
+            diff "$g_dir/$3.out" "$g_dir/$1.$g_cc.got" | sed 's/^/    /' | head -20 >>"$g_dir/why"
+            return 1
+        fi
+    done
+    return 0
+}
+
+g_check_py() { # number first-line expected
+    cat "$g_dir/harness.py" "$g_dir/$1.py" >"$g_dir/$1.full.py"
+    if ! timeout 20 "$g_py" -u "$g_dir/$1.full.py" >"$g_dir/$1.py.got" 2>&1; then
+        g_why="Python (line $2): the program failed"; sed 's/^/    /' "$g_dir/$1.py.got" | tail -5 >>"$g_dir/why"
+        return 1
+    fi
+    if [ "$3" != "-" ] && ! cmp -s "$g_dir/$3.out" "$g_dir/$1.py.got"; then
+        g_why="Python (line $2): output differs from the guide"
+        diff "$g_dir/$3.out" "$g_dir/$1.py.got" | sed 's/^/    /' | head -20 >>"$g_dir/why"
+        return 1
+    fi
+    return 0
+}
+
+# Report one section: its C and Python blocks together.
+g_section=""
+g_report() {
+    [ -z "$g_section" ] && return
+    if [ -n "$g_bad" ]; then
+        echo "[guide $g_section] FAILED: $g_bad"
+        cat "$g_dir/why"
+        g_fail=$((g_fail + 1))
+    else
+        g_what="$g_nc C"
+        [ "$g_np" -gt 0 ] && g_what="$g_what, $g_np Python"
+        echo "[guide $g_section] $g_what: output as in the guide"
+        g_pass=$((g_pass + 1))
+    fi
+}
+while read -r g_kind g_num g_exp g_line g_sect; do
+    if [ "$g_sect" != "$g_section" ]; then
+        g_report
+        g_section=$g_sect g_bad="" g_nc=0 g_np=0
+        : >"$g_dir/why"
+    fi
+    g_why=""
+    case $g_kind in
+    c)
+        g_nc=$((g_nc + 1))
+        g_check_c "$g_num" "$g_line" "$g_exp" || g_bad="$g_bad C block at line $g_line ($g_why);"
+        ;;
+    python)
+        [ -z "$g_py" ] && continue
+        g_np=$((g_np + 1))
+        g_check_py "$g_num" "$g_line" "$g_exp" || g_bad="$g_bad $g_why;"
+        ;;
+    esac
+done <"$g_dir/manifest"
+g_report
+
+# --- README.md: the port files for microcontroller SDKs -----------------------------
+g_ports='
+/^<!-- compile-check: / {
+    spec = $0; sub(/^<!-- compile-check: */, "", spec); sub(/ *-->.*$/, "", spec)
+    want = 1; next
+}
+want && /^```c$/ { fence = 1; n++; file = sprintf("%s/port%d.c", dir, n); print spec > (dir "/ports"); printf "" > file; next }
+fence && /^```$/ { fence = 0; want = 0; close(file); next }
+fence { print > file; next }
+'
+awk -v dir="$g_dir" "$g_ports" README.md
+g_arm="" g_rv=""
+command -v arm-none-eabi-gcc >/dev/null 2>&1 && g_arm=arm-none-eabi-gcc
+command -v riscv64-unknown-elf-gcc >/dev/null 2>&1 && g_rv=riscv64-unknown-elf-gcc
+[ -z "$g_arm" ] && echo "[port] arm-none-eabi-gcc not installed: the Cortex-M builds are skipped" \
+    "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+[ -z "$g_rv" ] && echo "[port] riscv64-unknown-elf-gcc not installed: the ESP32-C3 build is skipped" \
+    "(apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)"
+g_n=0
+[ -f "$g_dir/ports" ] || : >"$g_dir/ports"
+while read -r g_name g_defs; do
+    g_n=$((g_n + 1))
+    g_file="$g_dir/port$g_n.c"
+    g_stub="tests/consumers/sdk/$g_name"
+    case $g_name in # the SDK's target: compiler, flags, and how to say it
+    zephyr | stm32cube) g_tc=$g_arm g_tflags="-mcpu=cortex-m4 -mthumb" g_target="Cortex-M4" ;;
+    pico-sdk) g_tc=$g_arm g_tflags="-mcpu=cortex-m0plus -mthumb" g_target="Cortex-M0+" ;;
+    esp-idf) g_tc=$g_rv g_tflags="--specs=picolibc.specs -march=rv32imc -mabi=ilp32" g_target="RV32IMC (ESP32-C3)" ;;
+    *) g_tc="" g_tflags="" g_target="" ;;
+    esac
+    g_built="host gcc"
+    # shellcheck disable=SC2086
+    if [ ! -d "$g_stub" ]; then
+        echo "[port $g_name] FAILED: no stand-in headers in $g_stub"; g_fail=$((g_fail + 1)); continue
+    elif ! gcc -std=c11 $WARN -I. -I"$g_stub" $g_defs -c "$g_file" -o "$g_dir/port$g_n.o" >"$g_dir/port$g_n.log" 2>&1; then
+        echo "[port $g_name] FAILED: host build"; sed 's/^/    /' "$g_dir/port$g_n.log" | head -20
+        g_fail=$((g_fail + 1)); continue
+    fi
+    if [ -n "$g_tc" ]; then
+        # shellcheck disable=SC2086
+        if ! $g_tc -std=c11 $WARN $g_tflags -Os -I. -I"$g_stub" $g_defs -c "$g_file" \
+                -o "$g_dir/port$g_n.target.o" >"$g_dir/port$g_n.target.log" 2>&1; then
+            echo "[port $g_name] FAILED: $g_tc $g_tflags"
+            sed 's/^/    /' "$g_dir/port$g_n.target.log" | head -20
+            g_fail=$((g_fail + 1)); continue
+        fi
+        g_size=$(${g_tc%gcc}size "$g_dir/port$g_n.target.o" | awk 'NR == 2 { print $1 + $2 }')
+        g_built="$g_built, $g_tc for $g_target: $g_size bytes of code and data"
+    elif [ -n "$g_target" ]; then
+        g_built="$g_built ($g_target compiler not installed)"
+    fi
+    echo "[port $g_name] README port file compiles: $g_built"
+    g_pass=$((g_pass + 1))
+done <"$g_dir/ports"
+[ "$g_n" -eq 0 ] && { echo "[port] FAILED: no compile-check port files found in README.md"; g_fail=$((g_fail + 1)); }
+
+add_counts "$g_pass" "$g_fail"

@@ -1,0 +1,3 @@
+/* The one file that compiles the implementation. */
+#define AIO_TIMEOUT_IMPLEMENTATION
+#include "aio_timeout.h"
