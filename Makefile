@@ -5,6 +5,17 @@ CFLAGS  ?= -O2
 TEST_SRC := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
 
 .PHONY: all demo test sanitize valgrind clean
+.PHONY: bench bench-quick bench-programs
+
+# Benchmarks (bench/README.md): each operation's cost beside the floor, libuv
+# and asyncio, pinned to core 0. `make bench` writes bench/results.{json,md,png};
+# `make bench-quick` is the reduced run CI does (build/bench/quick/).
+PYTHON       ?= python3
+BENCH_CC     ?= $(CC)
+BENCH_CFLAGS ?= -std=c11 -O2
+BENCH_INC    ?= -I.
+BENCH_PROGS  := build/bench/aio_bench build/bench/aio_bench_split build/bench/floor \
+                $(if $(wildcard /usr/include/uv.h),build/bench/uv_peer)
 
 all: build/demo
 
@@ -41,5 +52,154 @@ valgrind:
 	AIO_STRESS_TASKS=20000 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all \
 	    -q ./build/test-vg
 
+# Installs libuv1-dev and hyperfine if missing (bench/deps.sh), builds, runs.
+bench bench-quick:
+	@sh bench/deps.sh
+	@$(MAKE) --no-print-directory bench-programs
+	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/run.py $(if $(filter bench-quick,$@),--quick)
+
+bench-programs: $(BENCH_PROGS)
+
+build/bench/aio_bench: bench/aio_bench.c bench/common.h aio_timeout.h
+	@mkdir -p build/bench
+	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) $(BENCH_INC) bench/aio_bench.c -o $@
+
+build/bench/aio_bench_split: bench/aio_bench.c bench/aio_impl.c bench/common.h aio_timeout.h
+	@mkdir -p build/bench
+	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) $(BENCH_INC) -DBENCH_SPLIT bench/aio_bench.c bench/aio_impl.c -o $@
+
+build/bench/floor: bench/floor.c bench/common.h
+	@mkdir -p build/bench
+	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) bench/floor.c -o $@
+
+build/bench/uv_peer: bench/uv_peer.c bench/common.h
+	@mkdir -p build/bench
+	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) bench/uv_peer.c -luv -o $@
+
 clean:
 	rm -rf build
+
+# Installation: the header, a pkg-config file and a CMake package, nothing else.
+# `make install PREFIX=/opt/aio DESTDIR=/tmp/stage`; `make uninstall` with the same
+# variables removes them. `make consumers` builds a small program against each
+# way of getting the header (tests/consumers/run.sh; pkg-config and cmake).
+.PHONY: install uninstall consumers
+AIO_VERSION  := 0.1.0
+PREFIX       ?= /usr/local
+AIO_INCDIR    = $(DESTDIR)$(PREFIX)/include
+AIO_PCDIR     = $(DESTDIR)$(PREFIX)/share/pkgconfig
+AIO_CMAKEDIR  = $(DESTDIR)$(PREFIX)/share/cmake/aio_timeout
+
+# The text of the three generated files, kept only here: `define FILE.in` ...
+# `endef # FILE.in`, used unexpanded. make install fills in the @...@ words below;
+# CMakeLists.txt reads these blocks for cmake --install (keep the endef comments,
+# and no line may end in a backslash).
+define aio_timeout.pc.in
+prefix=@AIO_PREFIX@
+includedir=@AIO_PC_INCLUDEDIR@
+
+Name: aio_timeout
+Description: Python asyncio's timeouts and cancellation for C, in one header
+Version: @AIO_VERSION@
+Cflags: -I${includedir}
+endef # aio_timeout.pc.in
+
+define aio_timeout-config.cmake.in
+# find_package(aio_timeout) -> the INTERFACE target aio_timeout::aio_timeout,
+# which adds the directory of aio_timeout.h to the include path.
+# Relocatable: the header is found relative to this file.
+get_filename_component(_aio_timeout_include
+    "${CMAKE_CURRENT_LIST_DIR}/@AIO_CONFIG_TO_INCLUDEDIR@" ABSOLUTE)
+if(NOT EXISTS "${_aio_timeout_include}/aio_timeout.h")
+    set(aio_timeout_FOUND FALSE)
+    set(aio_timeout_NOT_FOUND_MESSAGE
+        "aio_timeout.h is not in ${_aio_timeout_include} (incomplete installation)")
+    unset(_aio_timeout_include)
+    return()
+endif()
+if(NOT TARGET aio_timeout::aio_timeout)
+    add_library(aio_timeout::aio_timeout INTERFACE IMPORTED)
+    set_target_properties(aio_timeout::aio_timeout PROPERTIES
+        INTERFACE_INCLUDE_DIRECTORIES "${_aio_timeout_include}")
+endif()
+set(aio_timeout_INCLUDE_DIR "${_aio_timeout_include}")
+unset(_aio_timeout_include)
+endef # aio_timeout-config.cmake.in
+
+define aio_timeout-config-version.cmake.in
+# Which requested versions this installation satisfies. Before 1.0 a minor
+# release may change the API, so 0.x.* satisfies only requests for 0.x; from
+# 1.0 on any later release with the same major version does. The package is a
+# header: it fits every architecture.
+set(PACKAGE_VERSION "@AIO_VERSION@")
+set(PACKAGE_VERSION_COMPATIBLE FALSE)
+set(PACKAGE_VERSION_EXACT FALSE)
+string(REGEX MATCH "^([0-9]+)\\.([0-9]+)" _aio_version "${PACKAGE_VERSION}")
+set(_aio_major "${CMAKE_MATCH_1}")
+set(_aio_minor "${CMAKE_MATCH_2}")
+
+if(PACKAGE_FIND_VERSION_RANGE)                 # find_package(aio_timeout 0.1...<1.0)
+    if(NOT PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION_MIN AND
+       ((PACKAGE_FIND_VERSION_RANGE_MAX STREQUAL "INCLUDE" AND
+         NOT PACKAGE_VERSION VERSION_GREATER PACKAGE_FIND_VERSION_MAX) OR
+        (PACKAGE_FIND_VERSION_RANGE_MAX STREQUAL "EXCLUDE" AND
+         PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION_MAX)))
+        set(PACKAGE_VERSION_COMPATIBLE TRUE)
+    endif()
+elseif("${PACKAGE_FIND_VERSION}" STREQUAL "")  # find_package(aio_timeout)
+    set(PACKAGE_VERSION_COMPATIBLE TRUE)
+elseif(NOT PACKAGE_VERSION VERSION_LESS PACKAGE_FIND_VERSION AND
+       _aio_major EQUAL PACKAGE_FIND_VERSION_MAJOR AND
+       (_aio_major GREATER 0 OR _aio_minor EQUAL PACKAGE_FIND_VERSION_MINOR))
+    set(PACKAGE_VERSION_COMPATIBLE TRUE)
+endif()
+if(PACKAGE_VERSION_COMPATIBLE AND PACKAGE_VERSION VERSION_EQUAL PACKAGE_FIND_VERSION)
+    set(PACKAGE_VERSION_EXACT TRUE)
+endif()
+unset(_aio_version)
+unset(_aio_major)
+unset(_aio_minor)
+endef # aio_timeout-config-version.cmake.in
+
+# $(call aio_fill,BLOCK): the block's text as written, @...@ words filled in.
+aio_fill  = $(subst @AIO_PREFIX@,$(PREFIX),$(subst @AIO_PC_INCLUDEDIR@,$${prefix}/include,$(aio_fill1)))
+aio_fill1 = $(subst @AIO_CONFIG_TO_INCLUDEDIR@,../../../include,$(subst @AIO_VERSION@,$(AIO_VERSION),$(value $1)))
+install: export AIO_PC = $(call aio_fill,aio_timeout.pc.in)
+install: export AIO_CONFIG = $(call aio_fill,aio_timeout-config.cmake.in)
+install: export AIO_CONFIG_VERSION = $(call aio_fill,aio_timeout-config-version.cmake.in)
+install:
+	install -d "$(AIO_INCDIR)" "$(AIO_PCDIR)" "$(AIO_CMAKEDIR)"
+	install -m 644 aio_timeout.h "$(AIO_INCDIR)/aio_timeout.h"
+	printf '%s\n' "$$AIO_PC" >"$(AIO_PCDIR)/aio_timeout.pc"
+	printf '%s\n' "$$AIO_CONFIG" >"$(AIO_CMAKEDIR)/aio_timeout-config.cmake"
+	printf '%s\n' "$$AIO_CONFIG_VERSION" >"$(AIO_CMAKEDIR)/aio_timeout-config-version.cmake"
+	chmod 644 "$(AIO_PCDIR)/aio_timeout.pc" "$(AIO_CMAKEDIR)"/aio_timeout-config*.cmake
+
+uninstall:
+	rm -f "$(AIO_INCDIR)/aio_timeout.h" "$(AIO_PCDIR)/aio_timeout.pc" \
+	      "$(AIO_CMAKEDIR)/aio_timeout-config.cmake" "$(AIO_CMAKEDIR)/aio_timeout-config-version.cmake"
+	rmdir "$(AIO_CMAKEDIR)" 2>/dev/null || true
+
+consumers:
+	sh tests/consumers/run.sh
+
+# The examples (examples/README.md): the tutorials' asyncio patterns in C.
+# `make examples` builds them into build/examples/; `sh examples/showcase.sh` runs
+# them on the real clock (`--virtual`: instantly); `make test` checks their output.
+.PHONY: examples
+EXAMPLES := $(patsubst examples/%.c,build/examples/%,$(wildcard examples/[0-9][0-9]_*.c))
+
+examples: $(EXAMPLES)
+
+build/examples/%: examples/%.c examples/example.h aio_timeout.h
+	@mkdir -p build/examples
+	$(CC) -std=c11 $(CFLAGS) $(WARN) -I. $< -o $@
+
+# Firmware (tests/embedded/README.md): `make cross` builds the header, the unit tests,
+# the demo and examples/firmware for Cortex-M0, M3 and M4 at -Os (and RV32 when
+# riscv64-unknown-elf-gcc is installed); `make test-qemu` runs them under qemu-system-arm;
+# `make size` prints the library's flash and RAM. Needs gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi and qemu-system-arm.
+.PHONY: cross test-qemu size
+cross test-qemu size:
+	@$(MAKE) --no-print-directory -f tests/embedded/embedded.mk -j2 $@

@@ -897,7 +897,10 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
 
 /* ----------------------------------------------------------------- clock */
 
-#ifdef AIO__HOSTED
+/* A system clock: POSIX's monotonic one, else C11's timespec_get. Without
+ * either (newlib, picolibc) the loop starts on the virtual clock. */
+#if defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
+#define AIO__SYSTEM_CLOCK 1
 static aio_time aio__from_timespec(const struct timespec *ts) {
     return (aio_time)((aio_time)ts->tv_sec * (aio_time)AIO_TICKS_PER_SEC +
                       (aio_time)((uint64_t)ts->tv_nsec * AIO_TICKS_PER_SEC / 1000000000u));
@@ -932,6 +935,9 @@ static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #endif
     }
 }
+#endif
+
+#ifdef AIO__HOSTED
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
                                     uint32_t new_count) {
     (void)ctx;
@@ -962,7 +968,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     L->heap_cap = timers ? capacity : 0;
     L->epoch = 1;
     aio__list_init(&L->ready);
-#ifdef AIO__HOSTED
+#ifdef AIO__SYSTEM_CLOCK
     L->clock = aio__system_clock;
     L->idle = aio__system_idle;
     L->now = L->clock(NULL);
@@ -1446,7 +1452,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
         if (aio__list_empty(&L->ready) && !L->signalled) {
             aio_time next = aio_next_deadline(L);
             if (next == AIO_NEVER && (L->idle == aio__virtual_idle
-#ifdef AIO__HOSTED
+#ifdef AIO__SYSTEM_CLOCK
                                       || L->idle == aio__system_idle
 #endif
                                       ))
@@ -1992,11 +1998,11 @@ AIO_API void aio_event_set(aio_event *ev) {
 AIO_API void aio_event_clear(aio_event *ev) { ev->set = 0; }
 AIO_API int aio_event_is_set(const aio_event *ev) { return ev->set != 0; }
 
-static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev) {
+static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint32_t ticket) {
     aio_status rc = aio__park(t, t->until, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    AIO_CRITICAL_ENTER(); /* ticket and place in one step, against an interrupt's set */
-    t->seq.ticket = ev->sets;
+    AIO_CRITICAL_ENTER();
+    t->seq.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
     AIO_CRITICAL_EXIT();
     return rc;
@@ -2007,21 +2013,25 @@ AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, ai
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "event wait: the timeout is NaN, negative "
                                                         "or beyond half the clock range"));
-    if (ev->set) return AIO_OK;
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    t->until = until;
-    t->flags &= (uint16_t)~AIO__T_SIGNALLED;
-    return aio__event_park(t, f, ev);
+    {
+        uint32_t ticket = ev->sets; /* before the look at ev->set: a set after it is later */
+        if (ev->set) return AIO_OK;
+        if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+        t->until = until;
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        return aio__event_park(t, f, ev, ticket);
+    }
 }
 
 AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
+    uint32_t ticket = ev->sets;
     if ((t->flags & AIO__T_SIGNALLED) || ev->set) { /* set beats a deadline met at once */
         t->flags &= (uint16_t)~AIO__T_SIGNALLED;
         return AIO_OK;
     }
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__loop->now)) return AIO_ETIMEDOUT;
-    return aio__event_park(t, f, ev);
+    return aio__event_park(t, f, ev, ticket);
 }
 
 /* ------------------------------------------------------ locks, semaphores */

@@ -68,6 +68,6 @@ int main(int argc, char **argv) {
     aio_set_debug_hook(capture_debug);
 #define RUN(name) register_##name##_tests();
     TEST_FILES(RUN)
-    printf("%zu passed, %zu failed\n", passed, failed);
+    printf("%lu passed, %lu failed\n", (unsigned long)passed, (unsigned long)failed);
     return failed ? 1 : 0;
 }

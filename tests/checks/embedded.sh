@@ -1,0 +1,56 @@
+# Embedded checks for `make test` (sourced by tests/run_matrix.sh; see
+# tests/embedded/README.md).
+#  - Always: the interrupt-safety interleaving test (tests/embedded/test_isr.c)
+#    on the host, with gcc and clang, C11 and C++17, 64-bit and 32-bit time.
+#  - With arm-none-eabi-gcc, newlib and qemu-system-arm installed: the
+#    Cortex-M3 unit tests, the interrupt test (real interrupts) and the
+#    firmware example under QEMU (`make test-qemu` runs every core). Without
+#    them: one line saying what was skipped.
+emb_isr() { # name compiler flags...
+    emb_name=$1
+    shift
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "[$emb_name] skipped: $1 is not installed"
+        return
+    fi
+    if ! "$@" tests/embedded/test_isr.c -o "$out/$emb_name" 2>"$out/$emb_name.log"; then
+        echo "[$emb_name] FAILED to build:"; sed 's/^/    /' "$out/$emb_name.log" | head -20
+        add_counts 0 1
+        return
+    fi
+    if "$out/$emb_name" >"$out/$emb_name.out" 2>&1; then
+        echo "[$emb_name] $(head -n 1 "$out/$emb_name.out" | sed 's/^\[isr\] //')"
+        add_counts 1 0
+    else
+        echo "[$emb_name] $(grep FAILED "$out/$emb_name.out" | head -n 3 | sed 's/^\[isr\] //')"
+        add_counts 0 1
+    fi
+}
+emb_isr isr-host-gcc gcc -std=c11 -O2 $WARN
+emb_isr isr-host-gcc-ms32 gcc -std=c11 -O0 $WARN -DAIO_DEBUG -DAIO_TIME_32
+emb_isr isr-host-clang clang -std=c11 -O2 $WARN
+emb_isr isr-host-clang-cxx17 clang++ -x c++ -std=c++17 -O1 $WARN -DAIO_TIME_32
+
+emb_missing=""
+command -v arm-none-eabi-gcc >/dev/null 2>&1 || emb_missing="$emb_missing gcc-arm-none-eabi"
+emb_specs=$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)
+[ -f "$emb_specs" ] || emb_missing="$emb_missing libnewlib-arm-none-eabi"
+command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-system-arm"
+if [ -n "$emb_missing" ]; then
+    echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test and firmware example under QEMU (not installed:$emb_missing)"
+elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
+        build/embedded/m3/isr.elf build/embedded/m3/firmware.elf >"$out/embedded-build.log" 2>&1; then
+    echo "[embedded] FAILED: the Cortex-M3 build:"; tail -n 20 "$out/embedded-build.log" | sed 's/^/    /'
+    add_counts 0 1
+else
+    sh tests/embedded/test_qemu.sh --quick >"$out/embedded-qemu.out" 2>&1
+    grep -v '^test-qemu:' "$out/embedded-qemu.out"
+    emb_line=$(tail -n 1 "$out/embedded-qemu.out")
+    emb_p=$(echo "$emb_line" | sed -n 's/^test-qemu: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    emb_f=$(echo "$emb_line" | sed -n 's/^test-qemu: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    if [ -n "$emb_p" ] && [ -n "$emb_f" ]; then
+        add_counts "$emb_p" "$emb_f"
+    else
+        echo "[embedded] FAILED: the QEMU runs did not finish"; add_counts 0 1
+    fi
+fi

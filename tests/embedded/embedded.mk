@@ -1,0 +1,166 @@
+# Cross builds, QEMU runs and the size table (tests/embedded/README.md).
+# Called by the top Makefile: make cross | test-qemu | size.
+#
+#   cross      the header, the unit tests, the demo, the firmware example and
+#              the interrupt test for Cortex-M0, M3 and M4 at -Os with
+#              arm-none-eabi-gcc (newlib), warning-free; the same for RV32IMAC
+#              with riscv64-unknown-elf-gcc (picolibc) when it is installed
+#   test-qemu  runs them under qemu-system-arm (tests/embedded/test_qemu.sh)
+#   size       the library's .text/.data/.bss and RAM per object (size.sh)
+
+ARM_CC  ?= arm-none-eabi-gcc
+ARM_CXX ?= arm-none-eabi-g++
+RV_CC   ?= riscv64-unknown-elf-gcc
+E       := tests/embedded
+B       := build/embedded
+WARN    := -Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror
+
+CPU_m0 := -mcpu=cortex-m0 -mthumb
+CPU_m3 := -mcpu=cortex-m3 -mthumb
+CPU_m4 := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
+CPU_rv32 := -march=rv32imac -mabi=ilp32
+
+ARM_CFLAGS := -std=c11 -Os $(WARN) -ffunction-sections -fdata-sections
+# newlib with semihosting: console, clock and exit status come from the host
+ARM_LDFLAGS = --specs=rdimon.specs -nostartfiles -Wl,--gc-sections -Wl,--wrap=printf -L$(E) -T$(E)/$(1).ld
+HOSTED := -include $(E)/newlib_c11.h
+GLUE := $(E)/startup.c $(E)/semihost.c $(E)/timespec_get.c
+
+# picolibc with semihosting on RV32 (QEMU's virt memory map, for linking only)
+RV_CFLAGS  := -std=c11 -Os $(WARN) -ffunction-sections -fdata-sections --specs=picolibc.specs
+RV_LDFLAGS := --oslib=semihost --crt0=semihost -Wl,--defsym=__flash=0x80000000 \
+              -Wl,--defsym=__flash_size=0x400000 -Wl,--defsym=__ram=0x80400000 \
+              -Wl,--defsym=__ram_size=0x1000000 -Wl,--defsym=__stack_size=0x4000
+
+TEST_C := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
+TEST_H := tests/test.h aio_timeout.h $(E)/newlib_c11.h
+
+.PHONY: cross cross-arm cross-riscv test-qemu size
+.DELETE_ON_ERROR:
+
+# ------------------------------------------------------------ unit test suites
+# $(call SUITE,name,cpu,flags,ldscript,environment)
+define SUITE
+$(1)_OBJS := $$(patsubst tests/%.c,$(B)/$(1)/%.o,$(TEST_C))
+$(B)/$(1)/%.o: tests/%.c $(TEST_H)
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(2)) $(ARM_CFLAGS) $(3) $(HOSTED) -c $$< -o $$@
+$(B)/$(1)/glue.o: $(E)/semihost.c
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(2)) $(ARM_CFLAGS) -DEMBEDDED_ENV='"$(5)"' -c $$< -o $$@
+$(B)/$(1)/start.o: $(E)/startup.c
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(2)) $(ARM_CFLAGS) -c $$< -o $$@
+$(B)/$(1)/timespec.o: $(E)/timespec_get.c $(E)/newlib_c11.h
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(2)) $(ARM_CFLAGS) -c $$< -o $$@
+$(B)/$(1)/tests.elf: $$($(1)_OBJS) $(B)/$(1)/glue.o $(B)/$(1)/start.o $(B)/$(1)/timespec.o $(E)/$(4).ld $(E)/sections.ld
+	$(ARM_CC) $(CPU_$(2)) $(call ARM_LDFLAGS,$(4)) $$(filter %.o,$$^) -lm -o $$@
+SUITES += $(B)/$(1)/tests.elf
+endef
+
+# The stress test's scale comes from AIO_STRESS_TASKS, as under valgrind.
+STRESS := AIO_STRESS_TASKS=20000
+$(eval $(call SUITE,m3,m3,-DAIO_DEBUG,mps2,$(STRESS)))
+$(eval $(call SUITE,m3-ms32,m3,-DAIO_DEBUG -DAIO_TIME_32,mps2,$(STRESS)))
+$(eval $(call SUITE,m3-release,m3,-DNDEBUG,mps2,$(STRESS)))
+$(eval $(call SUITE,m4,m4,-DAIO_DEBUG,mps2,$(STRESS)))
+$(eval $(call SUITE,m0,m0,-DAIO_DEBUG -DAIO_TIME_32,mps2,$(STRESS)))
+
+# The micro:bit (Cortex-M0, 256 KiB flash, 16 KiB RAM) takes one test file
+# per image: the m0 objects, with the other files' registrations stubbed out.
+# Too big for it: test_core.c (137 KB of static state), test_many.c (its timer
+# storage cannot grow there), test_stress.c (1,000 tasks at the least).
+MICROBIT_SKIP  := core many stress
+ALL_PARTS      := $(patsubst tests/test_%.c,%,$(filter tests/test_%.c,$(TEST_C)))
+MICROBIT_PARTS := $(filter-out $(MICROBIT_SKIP),$(ALL_PARTS))
+define MICROBIT_PART
+$(B)/microbit/stubs-$(1).c: $(TEST_C)
+	@mkdir -p $$(@D)
+	for p in $(filter-out $(1),$(ALL_PARTS)); do echo "void register_$$$${p}_tests(void); void register_$$$${p}_tests(void) {}"; done >$$@
+$(B)/microbit/stubs-$(1).o: $(B)/microbit/stubs-$(1).c
+	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) -c $$< -o $$@
+$(B)/microbit/$(1).elf: $(B)/m0/main.o $(B)/m0/impl.o $(B)/m0/test_$(1).o $(B)/microbit/stubs-$(1).o \
+                        $(B)/microbit/glue.o $(B)/m0/start.o $(B)/m0/timespec.o $(E)/microbit.ld $(E)/sections.ld
+	$(ARM_CC) $(CPU_m0) $(call ARM_LDFLAGS,microbit) $$(filter %.o,$$^) -lm -o $$@
+MICROBIT_ELFS += $(B)/microbit/$(1).elf
+endef
+$(foreach p,$(MICROBIT_PARTS),$(eval $(call MICROBIT_PART,$(p))))
+$(B)/microbit/glue.o: $(E)/semihost.c
+	@mkdir -p $(@D)
+	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) -DEMBEDDED_ENV='"AIO_STRESS_TASKS=50"' -c $< -o $@
+
+# ------------------------------------------------- header, examples, ISR test
+# The header on its own, as the implementation unit: freestanding
+# (AIO_NO_STDLIB) and hosted on newlib, C11 and C++17, 64-bit nanoseconds and
+# 32-bit millisecond ticks, debug and release.
+HEADER_VARIANTS := c11-freestanding c11-freestanding-ms32 c11-freestanding-debug c11-hosted \
+                   cxx17-freestanding-ms32 cxx17-hosted
+HDR_c11-freestanding        := $(ARM_CC) -x c -DAIO_NO_STDLIB
+HDR_c11-freestanding-ms32   := $(ARM_CC) -x c -DAIO_NO_STDLIB -DAIO_TIME_32
+HDR_c11-freestanding-debug  := $(ARM_CC) -x c -DAIO_NO_STDLIB -DAIO_DEBUG
+HDR_c11-hosted              := $(ARM_CC) -x c -DAIO_DEBUG $(HOSTED)
+HDR_cxx17-freestanding-ms32 := $(ARM_CXX) -x c++ -std=c++17 -DAIO_NO_STDLIB -DAIO_TIME_32
+HDR_cxx17-hosted            := $(ARM_CXX) -x c++ -std=c++17 -DAIO_DEBUG $(HOSTED)
+
+define PER_CPU
+$(B)/$(1)/header-%.o: aio_timeout.h $(E)/newlib_c11.h
+	@mkdir -p $$(@D)
+	$$(HDR_$$*) $(CPU_$(1)) $(filter-out -std=c11,$(ARM_CFLAGS)) $$(if $$(findstring c11,$$*),-std=c11) \
+	    -DAIO_TIMEOUT_IMPLEMENTATION -c $$< -o $$@
+$(B)/$(1)/demo.elf: examples/demo.c aio_timeout.h $(GLUE) $(E)/newlib_c11.h $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(HOSTED) -I. examples/demo.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+$(B)/$(1)/firmware.elf: examples/firmware/firmware.c aio_timeout.h $(GLUE) $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/firmware/firmware.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+$(B)/$(1)/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(HOSTED) $(E)/test_isr.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+CROSS_ARM += $(foreach v,$(HEADER_VARIANTS),$(B)/$(1)/header-$(v).o) \
+             $(B)/$(1)/demo.elf $(B)/$(1)/firmware.elf $(B)/$(1)/isr.elf
+endef
+$(foreach c,m0 m3 m4,$(eval $(call PER_CPU,$(c))))
+
+# the interrupt test on the micro:bit's 16 MHz core
+$(B)/microbit/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/microbit.ld
+	@mkdir -p $(@D)
+	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) $(HOSTED) -DCPU_HZ=16000000u $(E)/test_isr.c $(GLUE) \
+	    $(call ARM_LDFLAGS,microbit) -o $@
+
+cross-arm: $(CROSS_ARM) $(SUITES) $(MICROBIT_ELFS) $(B)/microbit/isr.elf
+	@echo "cross: Cortex-M0, M3, M4 at -Os: header ($(words $(HEADER_VARIANTS)) variants each), unit tests, demo, firmware example, interrupt test: built without warnings"
+
+# ------------------------------------------------------------------- RISC-V
+RV_HEADER := $(foreach v,c11-freestanding c11-freestanding-ms32 c11-hosted,$(B)/rv32/header-$(v).o)
+$(B)/rv32/header-%.o: aio_timeout.h $(E)/newlib_c11.h
+	@mkdir -p $(@D)
+	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) -x c -DAIO_TIMEOUT_IMPLEMENTATION \
+	    $(if $(findstring freestanding,$*),-DAIO_NO_STDLIB,-DAIO_DEBUG $(HOSTED)) \
+	    $(if $(findstring ms32,$*),-DAIO_TIME_32) -c $< -o $@
+$(B)/rv32/%.o: tests/%.c $(TEST_H)
+	@mkdir -p $(@D)
+	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) -DAIO_DEBUG $(HOSTED) -c $< -o $@
+$(B)/rv32/timespec.o: $(E)/timespec_get.c $(E)/newlib_c11.h
+	@mkdir -p $(@D)
+	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) -c $< -o $@
+$(B)/rv32/tests.elf: $(patsubst tests/%.c,$(B)/rv32/%.o,$(TEST_C)) $(B)/rv32/timespec.o
+	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) $(RV_LDFLAGS) $^ -lm -o $@
+$(B)/rv32/demo.elf: examples/demo.c aio_timeout.h $(E)/timespec_get.c $(E)/newlib_c11.h
+	@mkdir -p $(@D)
+	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) $(HOSTED) -I. examples/demo.c $(E)/timespec_get.c $(RV_LDFLAGS) -o $@
+
+cross-riscv: $(RV_HEADER) $(B)/rv32/tests.elf $(B)/rv32/demo.elf
+	@echo "cross: RV32IMAC (picolibc) at -Os: header, unit tests, demo: built without warnings"
+
+cross: cross-arm
+	@if command -v $(RV_CC) >/dev/null 2>&1 && [ -f "$$($(RV_CC) -print-file-name=picolibc.specs)" ]; then \
+	    $(MAKE) --no-print-directory -f $(E)/embedded.mk cross-riscv; \
+	else echo "cross: RISC-V skipped ($(RV_CC) with picolibc is not installed)"; fi
+
+# ------------------------------------------------------------- QEMU and size
+test-qemu: cross-arm
+	sh $(E)/test_qemu.sh
+
+size:
+	sh $(E)/size/size.sh

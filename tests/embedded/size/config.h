@@ -1,0 +1,16 @@
+/* The configuration the size table measures: a Cortex-M build with 32-bit
+ * millisecond ticks, no C library inside the library, interrupts masked
+ * around the ready queue (PRIMASK saved and restored), no debug messages. */
+#include <stdint.h>
+static inline uint32_t size_irq_save(void) {
+    uint32_t m;
+    __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(m)::"memory");
+    return m;
+}
+static inline void size_irq_restore(uint32_t m) { __asm__ volatile("msr primask, %0" ::"r"(m) : "memory"); }
+#define AIO_CRITICAL_ENTER() do { uint32_t size_irq_mask = size_irq_save()
+#define AIO_CRITICAL_EXIT() size_irq_restore(size_irq_mask); } while (0)
+#ifndef SIZE_TIME_64
+#define AIO_TIME_32
+#endif
+#define AIO_NO_STDLIB

@@ -1,0 +1,143 @@
+#!/bin/sh
+# Run the cross-built programs under qemu-system-arm (make test-qemu).
+# Semihosting carries their console and exit status back to the host.
+#
+#   unit tests  Cortex-M3 (mps2-an385): 64-bit time, 32-bit ms ticks, release;
+#               Cortex-M4 (mps2-an386); Cortex-M0 code (ARMv6-M, also run on
+#               the M3 board, whose RAM holds the whole suite); the micro:bit
+#               (a real Cortex-M0 with 16 KiB RAM), one test file per image
+#   interrupts  tests/embedded/test_isr.c on every core in emulated time
+#               (-icount: instruction-exact and repeatable), and on the M3 once
+#               more in real time with -singlestep, so interrupts land between
+#               any two instructions at places that change from run to run
+#   firmware    examples/firmware on the M3, M4 and M0 builds: exit status,
+#               and its messages in the expected order
+#
+# --quick: the M3 suite, the M3 interrupt test and the M3 firmware run only
+# (what `make test` adds when the tools are there). Ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+B=build/embedded
+QEMU=${QEMU:-qemu-system-arm}
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+if ! command -v "$QEMU" >/dev/null 2>&1; then
+    echo "test-qemu: $QEMU is not installed (apt-get install qemu-system-arm)"
+    exit 1
+fi
+host_tests=$(cat tests/test_*.c | grep -c 'TEST_ENTRY(')
+passed=0
+failed=0
+
+run_qemu() { # machine elf [qemu options...]
+    machine=$1 elf=$2
+    shift 2
+    timeout 600 "$QEMU" -M "$machine" "$@" -nographic -monitor none -serial none \
+        -semihosting-config enable=on,target=native -kernel "$elf"
+}
+
+counts() { # file: sets p and f from its "N passed, N failed" line
+    line=$(tail -n 1 "$1")
+    p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+}
+
+# The unit tests: one check per configuration, which passes when every test
+# passed and, if `expect` is given, their number matches it.
+suite() { # name machine elf what [expect]
+    name=$1 machine=$2 elf=$3 what=$4 expect=${5:-}
+    if [ ! -f "$elf" ]; then
+        echo "[qemu-$name] FAILED: $elf was not built"; failed=$((failed + 1)); return
+    fi
+    run_qemu "$machine" "$elf" >"$B/$name.out" 2>&1
+    status=$?
+    counts "$B/$name.out"
+    grep -E '^(FAIL|    |stopped)' "$B/$name.out" | head -20
+    if [ -z "$p" ] || [ -z "$f" ]; then
+        echo "[qemu-$name] FAILED: did not finish (exit $status):"; tail -n 5 "$B/$name.out" | sed 's/^/    /'
+        failed=$((failed + 1)); return
+    fi
+    note=""
+    [ -n "$expect" ] && [ $((p + f)) -ne "$expect" ] && note=" (expected $expect tests)"
+    if [ "$f" -eq 0 ] && [ "$status" -eq 0 ] && [ -z "$note" ]; then
+        echo "[qemu-$name] $p passed, $f failed: $what"; passed=$((passed + 1))
+    else
+        echo "[qemu-$name] FAILED: $p passed, $f failed, exit $status$note: $what"; failed=$((failed + 1))
+    fi
+}
+
+isr() { # name machine elf [qemu options...]
+    name=$1 machine=$2 elf=$3
+    shift 3
+    run_qemu "$machine" "$elf" "$@" >"$B/$name.out" 2>&1
+    status=$?
+    counts "$B/$name.out"
+    grep -v '^[0-9]* passed' "$B/$name.out" | sed "s/^\[isr\]/[qemu-$name]/"
+    if [ "$status" -eq 0 ] && [ -n "$p" ] && [ "$f" = 0 ] && [ "$p" -gt 0 ]; then
+        passed=$((passed + 1))
+    else
+        echo "[qemu-$name] FAILED (exit $status)"; failed=$((failed + 1))
+    fi
+}
+
+# The firmware runs on the board's timers in emulated time (-icount): its
+# messages must come in the expected order; their times may move by a tick.
+firmware() { # name machine elf
+    name=$1 machine=$2 elf=$3
+    run_qemu "$machine" "$elf" -icount shift=5 >"$B/$name.out" 2>&1
+    status=$?
+    sed 's/[0-9][0-9]*/#/g' "$B/$name.out" >"$B/$name.shape"
+    sed 's/[0-9][0-9]*/#/g' examples/firmware/expected.txt >"$B/firmware.expected.shape"
+    if [ "$status" -eq 0 ] && cmp -s "$B/$name.shape" "$B/firmware.expected.shape"; then
+        echo "[qemu-$name] firmware example: $(grep 'slept' "$B/$name.out" | sed 's/^firmware: //')"
+        passed=$((passed + 1))
+    else
+        echo "[qemu-$name] FAILED: firmware example (exit $status); output:"
+        sed 's/^/    /' "$B/$name.out" | head -30
+        failed=$((failed + 1))
+    fi
+}
+
+suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
+isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
+firmware firmware-m3 mps2-an385 $B/m3/firmware.elf
+if [ $quick -eq 0 ]; then
+    suite m3-ms32 mps2-an385 $B/m3-ms32/tests.elf "Cortex-M3, 32-bit ms ticks (starting 30 s before the wrap)" "$host_tests"
+    suite m3-release mps2-an385 $B/m3-release/tests.elf "Cortex-M3, release build (no AIO_DEBUG)" "$host_tests"
+    suite m4 mps2-an386 $B/m4/tests.elf "Cortex-M4F (hard float), 64-bit ns time" "$host_tests"
+    suite m0-code-on-m3 mps2-an385 $B/m0/tests.elf "Cortex-M0 code (ARMv6-M), 32-bit ms ticks, on the M3 board" "$host_tests"
+    # micro:bit: the test files that fit its 16 KiB of RAM (embedded.mk
+    # says which do not and why)
+    mb_pass=0 mb_fail=0 mb_files="" mb_out=""
+    for elf in $B/microbit/*.elf; do
+        part=$(basename "$elf" .elf)
+        [ -f "tests/test_$part.c" ] || continue
+        run_qemu microbit "$elf" >"$B/microbit-$part.out" 2>&1
+        status=$?
+        counts "$B/microbit-$part.out"
+        grep -E '^(FAIL|    |stopped)' "$B/microbit-$part.out" | head -10
+        if [ -z "$p" ] || [ -z "$f" ]; then
+            echo "[qemu-microbit] test_$part.c did not finish (exit $status)"; mb_fail=$((mb_fail + 1)); continue
+        fi
+        [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+        mb_pass=$((mb_pass + p)); mb_fail=$((mb_fail + f)); mb_files="$mb_files $part"
+    done
+    for t in tests/test_*.c; do
+        part=$(basename "$t" .c | sed 's/^test_//')
+        case " $mb_files " in *" $part "*) ;; *) mb_out="$mb_out test_$part.c" ;; esac
+    done
+    mb_what="micro:bit (Cortex-M0, 16 KiB RAM), one image per file:$mb_files; not run (RAM):$mb_out"
+    if [ $mb_fail -eq 0 ] && [ $mb_pass -gt 0 ]; then
+        echo "[qemu-microbit] $mb_pass passed, 0 failed: $mb_what"; passed=$((passed + 1))
+    else
+        echo "[qemu-microbit] FAILED: $mb_pass passed, $mb_fail failed: $mb_what"; failed=$((failed + 1))
+    fi
+    isr isr-m3 mps2-an385 $B/m3/isr.elf -icount shift=5
+    isr isr-m4 mps2-an386 $B/m4/isr.elf -icount shift=5
+    isr isr-m0-code-on-m3 mps2-an385 $B/m0/isr.elf -icount shift=5
+    isr isr-microbit microbit $B/microbit/isr.elf -icount shift=5
+    firmware firmware-m4 mps2-an386 $B/m4/firmware.elf
+    firmware firmware-m0-code-on-m3 mps2-an385 $B/m0/firmware.elf
+fi
+echo "test-qemu: $passed passed, $failed failed"
+[ $failed -eq 0 ]
