@@ -1212,6 +1212,7 @@ static aio_status aio__checkpoint(aio_task *t) {
     aio_loop *L = aio__loop;
     aio_timeout *sc;
     uint32_t epoch;
+    if (!t->scope && !t->cancel_epoch && !(t->flags & AIO__T_CANCEL_REQ)) return AIO_OK;
     if (!aio__cancel_source(t, 1)) return AIO_OK;
     epoch = ++L->epoch;
     if (!epoch) epoch = ++L->epoch;
