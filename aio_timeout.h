@@ -220,6 +220,8 @@ struct aio_task {
     union {
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
+        uint32_t began;    /* in AIO_WAIT / AIO_GATHER: tasks finished before it */
+        aio_task *awaited; /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
     } seq;
     uint16_t flags;
     uint8_t state;
@@ -772,7 +774,8 @@ enum { /* task flags */
     AIO__T_RELOCK = 32,     /* condition wait: taking the lock back */
     AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
     AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
-    AIO__T_DEAF = 256       /* parked where no deadline applies */
+    AIO__T_DEAF = 256,      /* parked where no deadline applies */
+    AIO__T_AWAITING = 512   /* parked awaiting the owned child seq.awaited */
 };
 enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
@@ -1206,6 +1209,11 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
     return aio__task_cancel_visible(t) ? AIO__TASK_SOURCE : found;
 }
 
+static uint32_t aio__next_epoch(aio_loop *L) {
+    if (!++L->epoch) ++L->epoch; /* 0 means "not delivered" */
+    return L->epoch;
+}
+
 /* A checkpoint: if a cancellation applies, mark every visible source as
  * delivered in one new epoch and return AIO_ECANCELED. */
 static aio_status aio__checkpoint(aio_task *t) {
@@ -1214,25 +1222,27 @@ static aio_status aio__checkpoint(aio_task *t) {
     uint32_t epoch;
     if (!t->scope && !t->cancel_epoch && !(t->flags & AIO__T_CANCEL_REQ)) return AIO_OK;
     if (!aio__cancel_source(t, 1)) return AIO_OK;
-    epoch = ++L->epoch;
-    if (!epoch) epoch = ++L->epoch;
+    epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) sc->epoch = epoch;
+        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) {
+            if (!epoch) epoch = aio__next_epoch(L);
+            sc->epoch = epoch;
+        }
         if (sc->flags & AIO__S_SHIELD) return AIO_ECANCELED; /* the task's request waits */
     }
     if (t->flags & AIO__T_CANCEL_REQ) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
-        t->cancel_epoch = epoch;
+        t->cancel_epoch = epoch ? epoch : aio__next_epoch(L);
     }
     return AIO_ECANCELED;
 }
 
-/* Earliest deadline among the scopes that still apply to t. */
+/* Earliest deadline among the scopes around t that have not fired yet. */
 static aio_time aio__scope_deadline(const aio_task *t) {
     const aio_timeout *sc;
     aio_time d = AIO_NEVER;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if (!(sc->flags & AIO__S_EXPIRED) || aio__scope_visible(t, sc)) d = aio__min(d, sc->deadline);
+        if (!(sc->flags & AIO__S_EXPIRED)) d = aio__min(d, sc->deadline);
         if (sc->flags & AIO__S_SHIELD) break;
     }
     return d;
@@ -1265,6 +1275,7 @@ static aio_status aio__park(aio_task *t, aio_time until, int with_scopes) {
         if (rc < 0) return rc;
     }
     t->flags = (uint16_t)(with_scopes ? t->flags & ~AIO__T_DEAF : t->flags | AIO__T_DEAF);
+    t->flags &= (uint16_t)~AIO__T_AWAITING;
     t->state = AIO__PARKED;
     return AIO__SUSPENDED;
 }
@@ -1305,12 +1316,26 @@ AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
     return AIO_OK;
 }
 
+static void aio__rearm(aio_task *t);
+
 AIO_API int aio_cancel(aio_task *t) {
     if (!t || t->state == AIO__NEW)
         return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
     if (t->state == AIO__DONE) return 0;
     t->flags |= AIO__T_CANCEL_REQ;
-    if (t->state == AIO__PARKED) aio__wake(aio__loop, t);
+    if (t->state != AIO__PARKED) return 1;
+    if ((t->flags & AIO__T_AWAITING) && aio__cancel_source(t, 0) == AIO__TASK_SOURCE) {
+        /* Awaiting a child it owns: like asyncio, the cancel goes straight on to
+         * the child (before it takes another step), and t waits for its cleanup. */
+        aio_task *child = t->seq.awaited;
+        aio__checkpoint(t);
+        t->flags = (uint16_t)((t->flags & ~AIO__T_AWAITING) | AIO__T_JOIN_CANCEL);
+        t->until = AIO_NEVER; /* its own deadline no longer applies, the scopes' do */
+        aio__rearm(t);
+        aio_cancel(child);
+        return 1;
+    }
+    aio__wake(aio__loop, t);
     return 1;
 }
 
@@ -1540,12 +1565,24 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
 
-/* Park t on child's end; `deaf`: no deadline wakes it, only the child's end
- * or a new cancel request (which it passes on). */
-static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int deaf) {
-    aio_status rc = aio__park(t, deaf ? AIO_NEVER : t->until, !deaf);
+/* 1 if a checkpoint now delivers a cancellation that was not delivered yet. */
+static int aio__new_cancellation(aio_task *t) {
+    uint32_t before = aio__loop->epoch;
+    aio__checkpoint(t);
+    return aio__loop->epoch != before;
+}
+
+/* Park t on child's end; `cleanup`: the child is cleaning up after our cancel,
+ * so the await's own deadline no longer applies (the scopes' still do). */
+static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int cleanup,
+                               int owned) {
+    aio_status rc = aio__park(t, cleanup ? AIO_NEVER : t->until, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     aio__wait_in(t, &child->joiners);
+    if (owned && !cleanup) { /* lets aio_cancel pass a cancel on at once */
+        t->flags |= AIO__T_AWAITING;
+        t->seq.awaited = child;
+    }
     return rc;
 }
 
@@ -1553,7 +1590,7 @@ static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int d
 static aio_status aio__cancel_child(aio_task *t, aio_frame *f, aio_task *child) {
     aio_cancel(child);
     t->flags |= AIO__T_JOIN_CANCEL;
-    return aio__park_on(t, f, child, 1);
+    return aio__park_on(t, f, child, 1, 0);
 }
 
 static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int shield,
@@ -1569,11 +1606,8 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         return r; /* completion beats a cancellation that arrived with it */
     }
     if (t->flags & AIO__T_JOIN_CANCEL) {
-        if (t->flags & AIO__T_CANCEL_REQ) { /* a new request reaches it too, once */
-            aio__checkpoint(t);
-            aio_cancel(child);
-        }
-        return aio__park_on(t, f, child, 1);
+        if (aio__new_cancellation(t)) aio_cancel(child); /* a new request or deadline reaches it too */
+        return aio__park_on(t, f, child, 1, 0);
     }
     if (aio__checkpoint(t) < 0) {
         if (owned) return aio__cancel_child(t, f, child);
@@ -1583,7 +1617,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         if (owned) return aio__cancel_child(t, f, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
     }
-    return aio__park_on(t, f, child, 0);
+    return aio__park_on(t, f, child, 0, owned);
 }
 
 AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
@@ -1745,8 +1779,8 @@ static void aio__items_unlink(aio_wait_item *items, size_t n) {
 
 /* Is the wait over? *done = how many finished, *first = the earliest failure
  * (a child's own cancellation as AIO_ECHILDCANCELED), AIO_OK if none. */
-static int aio__many_met(const aio_wait_item *items, size_t n, int mode, size_t *done,
-                         aio_status *first) {
+static int aio__many_met(const aio_wait_item *items, size_t n, int mode, uint32_t began,
+                         size_t *done, aio_status *first) {
     size_t i;
     uint32_t first_at = 0;
     int failed = 0; /* a real exception: cancellation does not count */
@@ -1754,14 +1788,17 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, size_t 
     *first = AIO_OK;
     for (i = 0; i < n; i++) {
         const aio_task *c = items[i].task;
+        uint32_t at;
         if (c->state != AIO__DONE) continue;
         ++*done;
-        if (c->frame.rc < 0) {
-            if (c->frame.rc != AIO_ECANCELED) failed = 1;
-            if (!first_at || aio__epoch_after(first_at, c->seq.finished)) {
-                first_at = c->seq.finished;
-                *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
-            }
+        if (c->frame.rc >= 0) continue;
+        if (c->frame.rc != AIO_ECANCELED) failed = 1;
+        /* failures from before the wait began rank first, in argument order
+         * (as asyncio sees them); later ones in the order they happened */
+        at = aio__epoch_after(c->seq.finished, began) ? c->seq.finished : began;
+        if (!*first || aio__epoch_after(first_at, at)) {
+            first_at = at;
+            *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
         }
     }
     switch (mode & 7) {
@@ -1777,20 +1814,19 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     size_t i, done;
     aio_status first;
     if (t->flags & AIO__T_JOIN_CANCEL) { /* gather cancelled: its children clean up */
-        int waiting = 0, forward = (t->flags & AIO__T_CANCEL_REQ) != 0;
-        if (forward) aio__checkpoint(t); /* a new request reaches them too, once */
+        int waiting = 0, forward = aio__new_cancellation(t); /* it reaches them too */
         for (i = 0; i < n; i++) {
             aio_task *c = items[i].task;
             if (c->state == AIO__DONE || !aio__linked(&items[i].node.link)) continue;
             if (forward) aio_cancel(c);
             waiting = 1;
         }
-        if (waiting) return aio__park(t, AIO_NEVER, 0);
+        if (waiting) return aio__park(t, AIO_NEVER, 1);
         t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__many_met(items, n, mode, &done, &first)) {
+    if (aio__many_met(items, n, mode, t->seq.began, &done, &first)) {
         aio__items_unlink(items, n);
         if (mode & AIO__GATHER) return (mode & 7) == AIO_ALL_COMPLETED ? AIO_OK : first;
         return (aio_status)done;
@@ -1811,7 +1847,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
             }
             if (waiting) {
                 t->flags |= AIO__T_JOIN_CANCEL;
-                return aio__park(t, AIO_NEVER, 0);
+                return aio__park(t, AIO_NEVER, 1);
             }
         }
         aio__items_unlink(items, n);
@@ -1867,6 +1903,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
     t->until = until;
+    t->seq.began = aio__loop->finished;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
 }
@@ -1936,12 +1973,17 @@ AIO_API aio_status aio__group_join(aio_task *t, aio_group *g) {
  * (the block's end being a checkpoint) a cancellation from outside applies. */
 AIO_API int aio__group_exit(aio_task *t, aio_frame *f, aio_group *g) {
     aio__scope_close(t, &g->scope);
-    if (g->flags & AIO__G_PASS) return 1;
-    if (aio__checkpoint(t) < 0) {
+    if ((g->flags & AIO__G_PASS) && f->rc >= 0 && g->status < 0) {
+        /* a child failed while a return waited for it: the failure wins */
+        f->rc = g->scope.saved_rc;
+        g->flags &= (uint8_t)~AIO__G_PASS;
+    }
+    if ((g->flags & AIO__G_PASS) && f->rc < 0) return 1;
+    if (aio__checkpoint(t) < 0) { /* also replaces a return that waited */
         aio__set_status(t, f, AIO_ECANCELED);
         return 1;
     }
-    return 0;
+    return (g->flags & AIO__G_PASS) != 0; /* a return goes on */
 }
 
 AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g) {

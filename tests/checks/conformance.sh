@@ -1,0 +1,26 @@
+# Conformance against CPython's asyncio (tests/conformance/README.md): every
+# scenario in tests/conformance/scenarios/ runs on CPython's asyncio and on the
+# header, and the traces must agree. Sourced by tests/run_matrix.sh; needs
+# CPython 3.11 or later, skipped (and counted nothing) without one.
+conf_cc=cc
+command -v gcc >/dev/null 2>&1 && conf_cc=gcc
+conf_log="$out/conformance.log"
+CC=$conf_cc sh tests/conformance/run -q >"$conf_log" 2>&1
+conf_status=$?
+if [ "$conf_status" -eq 3 ]; then
+    echo "[conformance] skipped: $(tail -n 1 "$conf_log")"
+else
+    conf_line=$(grep '^conformance: [0-9]* scenarios' "$conf_log" | tail -n 1)
+    conf_pass=$(echo "$conf_line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    conf_fail=$(echo "$conf_line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    grep '^FAIL ' "$conf_log" | sed 's/^/[conformance] /'
+    if [ -z "$conf_pass" ] || [ -z "$conf_fail" ]; then
+        echo "[conformance] did not finish (exit $conf_status):"
+        tail -n 5 "$conf_log" | sed 's/^/    /'
+        add_counts 0 1
+    else
+        echo "[conformance] $(sed -n 's/^conformance: \(.* is CPython [0-9.]*\)$/\1:/p' "$conf_log" | head -n 1)" \
+            "$conf_pass of $((conf_pass + conf_fail)) scenarios agree with it"
+        add_counts "$conf_pass" "$conf_fail"
+    fi
+fi

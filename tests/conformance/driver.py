@@ -1,0 +1,274 @@
+"""Run scenarios on CPython's asyncio and on aio_timeout.h and compare.
+
+Started by tests/conformance/run (which picks the Python); see README.md.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import scenario  # noqa: E402
+import pyrunner  # noqa: E402
+
+WARN = ['-Wall', '-Wextra', '-Wpedantic', '-Wimplicit-fallthrough', '-Werror']
+BATCH = 200
+
+
+def build_interp(args):
+    """Compile the C runner; return its path."""
+    if args.interp:
+        return args.interp
+    out_dir = os.path.join(ROOT, 'build', 'conformance')
+    os.makedirs(out_dir, exist_ok=True)
+    src = os.path.join(HERE, 'interp.c')
+    cmd = [args.cc, '-std=c11', '-O1'] + WARN + ['-DAIO_DEBUG']
+    if args.header:
+        header = os.path.abspath(args.header)
+        cmd += ['-DCONF_HEADER="%s"' % header, '-I' + ROOT]
+        exe = os.path.join(out_dir, 'interp-custom')
+        deps = [src, header]
+    elif args.include:
+        inc = os.path.abspath(args.include)
+        cmd += ['-I' + inc]
+        exe = os.path.join(out_dir, 'interp-custom')
+        deps = [src, os.path.join(inc, 'aio_timeout.h')]
+    else:
+        cmd += ['-I' + ROOT]
+        exe = os.path.join(out_dir, 'interp')
+        deps = [src, os.path.join(ROOT, 'aio_timeout.h')]
+    if (exe.endswith('interp') and os.path.exists(exe) and
+            all(os.path.getmtime(d) <= os.path.getmtime(exe) for d in deps)):
+        return exe
+    cmd += [src, '-o', exe]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stdout.write('C runner did not build:\n%s\n%s' % (' '.join(cmd), r.stderr))
+        sys.exit(2)
+    return exe
+
+
+def run_c(exe, paths, verbose=False):
+    """{path: (lines, error)} from the C runner, in batches."""
+    res = {}
+    for i in range(0, len(paths), BATCH):
+        chunk = paths[i:i + BATCH]
+        try:
+            r = subprocess.run([exe] + (['-v'] if verbose else []) + chunk,
+                               capture_output=True, text=True, timeout=300)
+            stdout, code = r.stdout, r.returncode
+            if verbose and r.stderr:
+                sys.stderr.write(r.stderr)
+        except subprocess.TimeoutExpired as e:
+            stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or '')
+            code = 'timeout'
+        cur = None
+        for ln in stdout.split('\n'):
+            if ln.startswith('@@ ') and cur is None:
+                cur = ln[3:]
+                res[cur] = ([], None)
+            elif ln == '@@ end':
+                cur = None
+            elif ln.startswith('@@ error '):
+                res[cur] = (res[cur][0], ln[9:])
+                cur = None
+            elif cur is not None and ln:
+                res[cur][0].append(ln)
+        if cur is not None:   # the runner died inside this scenario
+            res[cur] = (res[cur][0], 'the C runner stopped (%s)' % code)
+            rest = chunk[chunk.index(cur) + 1:]
+            if rest:
+                res.update(run_c(exe, rest, verbose))
+    return res
+
+
+def run_py(sc):
+    try:
+        return pyrunner.run(sc), None
+    except Exception as e:  # a runner bug: report it as a failure
+        return [], 'the Python runner failed: %r' % e
+
+
+def fmt_diff(who, d):
+    e, a, where = d
+    return '%s, at %s: expected "%s", got "%s"' % (who, where, e, a)
+
+
+def judge(sc, py, c, version):
+    """(ok, message, note)."""
+    strict = sc.meta.get('order') == 'strict'
+    py_lines, py_err = py
+    c_lines, c_err = c
+    if py_err:
+        return False, py_err, ''
+    if c_err:
+        return False, 'C runner: ' + c_err, ''
+    note = ''
+    exp_py, specific = sc.expected_cpython(version)
+    ran_py = py_lines is not None
+    if ran_py and exp_py is not None:
+        d = scenario.compare(exp_py, py_lines, strict)
+        if d:
+            return False, fmt_diff('CPython differs from its expect block', d), ''
+    lib = sc.expect.get('library')
+    if lib is not None:
+        ref, who = lib, 'library differs from expect library'
+        note = 'library rule'
+    elif specific:
+        ref = sc.expect.get('cpython')
+        if ref is None:
+            return False, 'this Python has its own expect block: add the unversioned one', ''
+        who = 'library differs from expect cpython'
+    elif ran_py:
+        ref, who = py_lines, 'library differs from CPython'
+    elif exp_py is not None:
+        ref, who = exp_py, 'library differs from expect cpython'
+    else:
+        return True, '', 'CPython part skipped on this Python'
+    d = scenario.compare(ref, c_lines, strict)
+    if d:
+        return False, fmt_diff(who, d), ''
+    if not ran_py:
+        note = (note + '; ' if note else '') + 'CPython part skipped on this Python'
+    return True, '', note
+
+
+def list_scenarios(args):
+    files = args.files or [os.path.join(HERE, 'scenarios')]
+    out = []
+    for f in files:
+        if os.path.isdir(f):
+            out += sorted(os.path.join(f, n) for n in os.listdir(f) if n.endswith('.scn'))
+        else:
+            out.append(f)
+    return out
+
+
+def cmd_check(args, version, exe):
+    paths = list_scenarios(args)
+    parsed = {}
+    for p in paths:
+        try:
+            parsed[p] = scenario.parse_file(p)
+        except (scenario.ScenarioError, OSError) as e:
+            parsed[p] = e
+    cres = run_c(exe, [p for p in paths if isinstance(parsed[p], scenario.Scenario)], args.verbose)
+    passed = failed = 0
+    failures = []
+    for p in paths:
+        sc = parsed[p]
+        name = os.path.basename(p)[:-4] if p.endswith('.scn') else p
+        if not isinstance(sc, scenario.Scenario):
+            ok, msg, note = False, 'does not parse: %s' % sc, ''
+        else:
+            py = run_py(sc) if sc.python_ok(version) else (None, None)
+            c = cres.get(p, ([], 'no output from the C runner'))
+            if args.expect:
+                print('# %s' % name)
+                print('expect cpython:' if not py[1] else '# CPython: ' + py[1])
+                print('\n'.join('    ' + x for x in (py[0] or [])))
+                print('expect library:' if not c[1] else '# library: ' + c[1])
+                print('\n'.join('    ' + x for x in (c[0] or [])))
+                continue
+            if args.show:
+                print('== %s' % name)
+                print('-- CPython %d.%d:' % version[:2])
+                print('\n'.join('    ' + x for x in (py[0] or [py[1] or '(skipped)'])))
+                print('-- aio_timeout.h:')
+                print('\n'.join('    ' + x for x in (c[0] or [c[1] or ''])))
+            ok, msg, note = judge(sc, py, c, version)
+        if ok:
+            passed += 1
+            if not args.quiet:
+                print('PASS %s%s' % (name, ' (%s)' % note if note else ''))
+        else:
+            failed += 1
+            failures.append(name)
+            print('FAIL %s: %s' % (name, msg))
+    print('conformance: %d scenarios on CPython %d.%d.%d and aio_timeout.h: %d passed, %d failed'
+          % (passed + failed, version[0], version[1], version[2], passed, failed))
+    if failures:
+        print('failed: ' + ' '.join(failures))
+    return failed == 0
+
+
+def cmd_random(args, version, exe):
+    import gen
+    seed = args.seed if args.seed is not None else int(time.time())
+    found_dir = os.path.join(HERE, 'found')
+    tmp = tempfile.mkdtemp(prefix='conformance-')
+    agree = disagree = 0
+    t0 = time.time()
+    try:
+        i = 0
+        while i < args.random:
+            n = min(BATCH, args.random - i)
+            batch = []
+            for j in range(i, i + n):
+                text = gen.scenario(seed, j, version)
+                path = os.path.join(tmp, 'r%d.scn' % j)
+                with open(path, 'w') as f:
+                    f.write(text)
+                batch.append((j, path, text))
+            cres = run_c(exe, [b[1] for b in batch])
+            for j, path, text in batch:
+                sc = scenario.parse(text, path)
+                py = run_py(sc)
+                c = cres.get(path, ([], 'no output from the C runner'))
+                ok, msg, _ = judge(sc, py, c, version)
+                if ok:
+                    agree += 1
+                    continue
+                disagree += 1
+                os.makedirs(found_dir, exist_ok=True)
+                dest = os.path.join(found_dir, 'random-%d-%d.scn' % (seed, j))
+                with open(dest, 'w') as f:
+                    f.write('# found by: tests/conformance/run --random %d --seed %d (scenario %d, '
+                            'CPython %d.%d)\n' % (args.random, seed, j, version[0], version[1]))
+                    f.write('# ' + msg.replace('\n', ' ') + '\n')
+                    f.write(text)
+                print('DISAGREE %s: %s' % (os.path.relpath(dest, ROOT), msg))
+            i += n
+            if args.verbose:
+                print('  %d done' % i)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print('random: seed %d, %d scenarios on CPython %d.%d.%d and aio_timeout.h: '
+          '%d agree, %d disagree (%.0f s)'
+          % (seed, agree + disagree, version[0], version[1], version[2], agree, disagree,
+             time.time() - t0))
+    return disagree == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(prog='tests/conformance/run', description=__doc__)
+    ap.add_argument('files', nargs='*', help='scenario files or folders (default: scenarios/)')
+    ap.add_argument('--header', help='build the C runner against this copy of aio_timeout.h')
+    ap.add_argument('--include', '-I', help='build the C runner with this include folder')
+    ap.add_argument('--cc', default=os.environ.get('CC', 'cc'), help='C compiler (default cc)')
+    ap.add_argument('--interp', help='use this C runner binary instead of building one')
+    ap.add_argument('--show', action='store_true', help='print both traces of every scenario')
+    ap.add_argument('--expect', action='store_true',
+                    help='print both traces as expect blocks to paste into a scenario')
+    ap.add_argument('--quiet', '-q', action='store_true', help='print only failures and the total')
+    ap.add_argument('--verbose', '-v', action='store_true', help="print the header's debug messages")
+    ap.add_argument('--random', type=int, metavar='N', help='run N generated scenarios instead')
+    ap.add_argument('--seed', type=int, help='seed of --random (default: the time)')
+    args = ap.parse_args()
+    version = pyrunner.version()
+    print('conformance: %s is CPython %d.%d.%d'
+          % ((os.environ.get('CONFORMANCE_PYTHON') or 'python',) + version))
+    exe = build_interp(args)
+    ok = cmd_random(args, version, exe) if args.random else cmd_check(args, version, exe)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == '__main__':
+    main()

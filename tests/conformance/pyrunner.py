@@ -1,0 +1,498 @@
+"""Run a scenario on CPython's asyncio, on a virtual-time event loop.
+
+One loop time unit is one millisecond of the scenario: asyncio.sleep(250)
+sleeps 250 ms of virtual time. When no callback is ready the loop's selector
+is asked to wait for the next timer; the virtual selector moves the clock to
+it instead, so time jumps and every run is exact and instant. When nothing is
+ready and no timer is armed the scenario is over ("quiet").
+"""
+import asyncio
+import selectors
+import sys
+import warnings
+
+from scenario import WAIT_MODES
+
+
+class UserError(Exception):
+    """`raise NAME` in a scenario."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
+
+
+class _VirtualSelector(selectors.SelectSelector):
+    def __init__(self):
+        super().__init__()
+        self.loop = None
+
+    def select(self, timeout=None):
+        if timeout is None:          # nothing ready, no timer: the run is over
+            self.loop.quiet = True
+            self.loop.stop()
+        elif timeout > 0:
+            # asyncio caps a wait at one day of loop time: go straight to the
+            # earliest timer instead (the loop dropped cancelled ones from the
+            # head of its heap before computing the timeout)
+            sched = self.loop._scheduled
+            self.loop.vtime = max(self.loop.vtime + timeout, sched[0]._when if sched else 0)
+        return []
+
+
+class VirtualLoop(asyncio.SelectorEventLoop):
+    def __init__(self):
+        sel = _VirtualSelector()
+        super().__init__(sel)
+        sel.loop = self
+        # Times are whole ms: a timer is due when it is within half a ms
+        # (the default 1e-9 vanishes in float rounding past 2**24 ms).
+        self._clock_resolution = 0.5
+        self.vtime = 0.0
+        self.quiet = False
+
+    def time(self):
+        return self.vtime
+
+
+# What a step can raise: a cancellation, `raise NAME`, or a misuse that the
+# library reports as AIO_EINVAL (CPython raises RuntimeError).
+ERRORS = (asyncio.CancelledError, UserError, RuntimeError)
+
+
+def status_of_exc(e):
+    if isinstance(e, RuntimeError):
+        return 'invalid'
+    if isinstance(e, asyncio.CancelledError):
+        return 'cancelled'
+    if isinstance(e, UserError):
+        return 'error:' + e.name
+    if isinstance(e, TimeoutError):
+        return 'timeout'
+    return 'exception:' + type(e).__name__   # not in the language: shows up as a difference
+
+
+def status_of_value(v):
+    if v is None:
+        return '0'
+    if isinstance(v, BaseException):
+        return status_of_exc(v)
+    return str(v)
+
+
+def own_mark():
+    """What own_cancel() needs, taken before an await."""
+    me = asyncio.current_task()
+    return me, me.cancelling(), me._must_cancel
+
+
+def own_cancel(mark):
+    """Was the CancelledError that left an await the current task's own?
+    Yes if cancel() was called on the task during the await (its cancel
+    count went up) or before it, still undelivered (Task._must_cancel).
+    Otherwise it is the awaited work's own cancellation: a value."""
+    me, before, pending = mark
+    return pending or me.cancelling() > before
+
+
+class _Return:
+    """A block left by `return V`."""
+    __slots__ = ('value',)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class Runner:
+    def __init__(self, sc):
+        self.sc = sc
+        self.lines = []
+        self.recording = True
+        self.tasks = {}     # name -> asyncio.Task
+        self.scopes = {}    # timeout name -> asyncio.Timeout
+        self.groups = {}    # group name -> asyncio.TaskGroup
+        self.objs = {}
+
+    # ---------------------------------------------------------------- output
+    def now(self):
+        t = self.loop.time()
+        if t != int(t):
+            raise RuntimeError('virtual time is not a whole number of ms: %r' % t)
+        return int(t)
+
+    def log(self, task, event, *detail):
+        if self.recording:
+            self.lines.append(' '.join((str(self.now()), task, event) + detail))
+
+    # ------------------------------------------------------------------- run
+    def run(self):
+        warnings.simplefilter('ignore')
+        self.loop = loop = VirtualLoop()
+        loop.set_exception_handler(lambda lp, ctx: None)
+        asyncio.set_event_loop(loop)
+        try:
+            for name, (kind, n) in self.sc.objects.items():
+                if kind == 'event':
+                    self.objs[name] = asyncio.Event()
+                elif kind == 'lock':
+                    self.objs[name] = asyncio.Lock()
+                elif kind == 'condition':
+                    self.objs[name] = asyncio.Condition()
+                else:
+                    self.objs[name] = asyncio.Semaphore(n)
+            self.spawn('main', None)
+            loop.run_forever()
+            pending = [n for n in self.sc.tasks if n in self.tasks and not self.tasks[n].done()]
+            self.log('-', 'quiet', *(['pending'] + pending if pending else []))
+            self.recording = False
+            for t in self.tasks.values():     # let them go quietly
+                if not t.done():
+                    t.cancel()
+            loop.quiet = False
+            loop.run_until_complete(asyncio.sleep(0))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+        return self.lines
+
+    def spawn(self, name, group):
+        coro = self.task_body(name)
+        if group is None:
+            task = self.loop.create_task(coro)
+        else:
+            tg = self.groups.get(group)
+            try:
+                if tg is None:
+                    raise RuntimeError('group not entered')
+                task = tg.create_task(coro)
+            except RuntimeError:
+                coro.close()
+                return False
+        self.tasks[name] = task
+        task.add_done_callback(lambda t, n=name: self.log(n, 'end', self.task_status(t)))
+        return True
+
+    @staticmethod
+    def task_status(t):
+        if t.cancelled():
+            return 'cancelled'
+        e = t.exception()
+        return status_of_exc(e) if e is not None else status_of_value(t.result())
+
+    async def task_body(self, name):
+        self.log(name, 'start')
+        r = await self.block(name, self.sc.tasks[name])
+        return r.value if r is not None else 0
+
+    # ---------------------------------------------------------------- blocks
+    async def block(self, tn, blk):
+        """Run a block; None if it ran to its end, a _Return if it returned."""
+        if blk.fin is None:
+            return await self.steps(tn, blk.steps)
+        try:
+            r = await self.steps(tn, blk.steps)
+        except ERRORS as e:
+            self.log(tn, 'finally', status_of_exc(e))
+            r2 = await self.steps(tn, blk.fin.steps)
+            if r2 is not None:        # `return` in a finally clause drops the error
+                return r2
+            raise
+        self.log(tn, 'finally', 'ok' if r is None else 'return')
+        r2 = await self.steps(tn, blk.fin.steps)
+        return r2 if r2 is not None else r
+
+    async def steps(self, tn, steps):
+        for st in steps:
+            r = await getattr(self, 'op_' + st.kind)(tn, st)
+            if r is not None:
+                return r
+        return None
+
+    async def value_of(self, aw):
+        """Await `aw`; its result or its own error is a status. The current
+        task's own cancellation propagates (see own_cancel)."""
+        mark = own_mark()
+        try:
+            return status_of_value(await aw)
+        except asyncio.CancelledError:
+            if own_cancel(mark):
+                raise
+            return 'cancelled'
+        except (UserError, TimeoutError, RuntimeError) as e:
+            return status_of_exc(e)
+
+    async def within(self, aw, ms):
+        """`aw` under a timeout of `ms` (None: no timeout)."""
+        if ms is None:
+            return await aw
+        async with asyncio.timeout(ms):
+            return await aw
+
+    def task_or_none(self, tn, st, event):
+        t = self.tasks.get(st.target)
+        if t is None:
+            self.log(tn, event, st.target, 'invalid')
+        return t
+
+    # ----------------------------------------------------------------- steps
+    async def op_sleep(self, tn, st):
+        await asyncio.sleep(st.num)
+
+    async def op_busy(self, tn, st):
+        self.loop.vtime += st.num
+
+    async def op_log(self, tn, st):
+        self.log(tn, 'log', st.text)
+
+    async def op_spawn(self, tn, st):
+        if not self.spawn(st.target, st.group):
+            self.log(tn, 'spawn', st.target, 'invalid')
+
+    async def op_await(self, tn, st):
+        t = self.task_or_none(tn, st, 'await')
+        if t is not None:
+            self.log(tn, 'await', st.target, await self.value_of(t))
+
+    async def op_wait_for(self, tn, st):
+        t = self.task_or_none(tn, st, 'wait_for')
+        if t is not None:
+            self.log(tn, 'wait_for', st.target, await self.value_of(asyncio.wait_for(t, st.num)))
+
+    async def op_shield(self, tn, st):
+        t = self.task_or_none(tn, st, 'shield')
+        if t is not None:
+            self.log(tn, 'shield', st.target, await self.value_of(asyncio.shield(t)))
+
+    async def op_wait_for_shield(self, tn, st):
+        t = self.task_or_none(tn, st, 'wait_for_shield')
+        if t is not None:
+            self.log(tn, 'wait_for_shield', st.target,
+                     await self.value_of(asyncio.wait_for(asyncio.shield(t), st.num)))
+
+    async def op_cancel(self, tn, st):
+        t = self.task_or_none(tn, st, 'cancel')
+        if t is not None:
+            self.log(tn, 'cancel', st.target, '1' if t.cancel() else '0')
+
+    async def op_timeout(self, tn, st):
+        if st.kind == 'reenter':
+            cm = self.scopes.get(st.target)
+            name = st.target
+            if cm is None:
+                self.log(tn, 'timeout', name, 'raise', 'invalid')
+                raise RuntimeError('never entered')
+        else:
+            if st.kind == 'timeout':
+                cm = asyncio.timeout(st.num)
+            else:
+                cm = asyncio.timeout_at(st.num)
+            name = st.name or '-'
+            if st.name:
+                self.scopes[st.name] = cm
+        try:
+            async with cm:
+                r = await self.block(tn, st.body)
+        except TimeoutError:
+            self.log(tn, 'timeout', name, 'timeout')
+            return None
+        except ERRORS as e:
+            self.log(tn, 'timeout', name, 'raise', status_of_exc(e))
+            raise
+        self.log(tn, 'timeout', name, 'ok' if r is None else 'return')
+        return r
+
+    op_timeout_at = op_reenter = op_timeout
+
+    async def op_block(self, tn, st):
+        return await self.block(tn, st.body)
+
+    async def op_sleep_until(self, tn, st):
+        await asyncio.sleep(st.num - self.loop.time())
+
+    async def op_when(self, tn, st):
+        cm = self.scopes.get(st.target)
+        if cm is None:
+            self.log(tn, 'when', st.target, 'invalid')
+        else:
+            w = cm.when()
+            self.log(tn, 'when', st.target, 'none' if w is None else str(int(w)))
+
+    async def op_reschedule(self, tn, st):
+        cm = self.scopes.get(st.target)
+        if st.mode == 'never':
+            when = None
+        elif st.mode == 'in':
+            when = self.loop.time() + st.num
+        else:
+            when = st.num
+        try:
+            if cm is None:
+                raise RuntimeError('not entered')
+            cm.reschedule(when)
+            self.log(tn, 'reschedule', st.target, 'ok')
+        except RuntimeError:
+            self.log(tn, 'reschedule', st.target, 'invalid')
+
+    async def op_expired(self, tn, st):
+        cm = self.scopes.get(st.target)
+        self.log(tn, 'expired', st.target, '1' if cm is not None and cm.expired() else '0')
+
+    async def op_group(self, tn, st):
+        name = st.name or '-'
+        tg = asyncio.TaskGroup()
+        body_error = None
+        try:
+            async with tg:
+                if st.name:
+                    self.groups[st.name] = tg
+                try:
+                    r = await self.block(tn, st.body)
+                except (UserError, RuntimeError) as e:
+                    body_error = e
+                    raise
+        except BaseExceptionGroup as eg:
+            if body_error is not None:    # the body's own error goes on unwinding
+                self.log(tn, 'group', name, 'raise', status_of_exc(body_error))
+                raise body_error
+            self.log(tn, 'group', name, status_of_exc(eg.exceptions[0]))
+            return None
+        except ERRORS as e:
+            self.log(tn, 'group', name, 'raise', status_of_exc(e))
+            raise
+        self.log(tn, 'group', name, 'ok' if r is None else 'return')
+        return r
+
+    async def op_call(self, tn, st):
+        try:
+            r = await self.block(tn, st.body)
+        except asyncio.CancelledError:
+            self.log(tn, 'call', 'raise', 'cancelled')
+            raise
+        except (UserError, RuntimeError) as e:
+            self.log(tn, 'call', status_of_exc(e))
+            return None
+        self.log(tn, 'call', str(r.value) if r is not None else '0')
+
+    async def op_catch(self, tn, st):
+        try:
+            r = await self.block(tn, st.body)
+        except ERRORS as e:
+            self.log(tn, 'catch', status_of_exc(e))
+            return None
+        self.log(tn, 'catch', 'ok' if r is None else 'return')
+        return r
+
+    async def op_wait_for_call(self, tn, st):
+        async def inline():
+            r = await self.block(tn, st.body)
+            return r.value if r is not None else 0
+        mark = own_mark()
+        try:
+            v = await asyncio.wait_for(inline(), st.num)
+        except asyncio.CancelledError:
+            if own_cancel(mark):
+                self.log(tn, 'wait_for', 'call', 'raise', 'cancelled')
+                raise
+            v = 'cancelled'
+        except (UserError, TimeoutError, RuntimeError) as e:
+            v = status_of_exc(e)
+        self.log(tn, 'wait_for', 'call', str(v))
+
+    def task_list(self, tn, st, event):
+        ts = [self.tasks.get(n) for n in st.tasks]
+        if None in ts:
+            self.log(tn, event, 'invalid')
+            return None
+        return ts
+
+    async def op_wait(self, tn, st):
+        ts = self.task_list(tn, st, 'wait')
+        if ts is None:
+            return
+        mode = {'first_completed': asyncio.FIRST_COMPLETED,
+                'first_exception': asyncio.FIRST_EXCEPTION,
+                'all_completed': asyncio.ALL_COMPLETED}[st.mode]
+        assert st.mode in WAIT_MODES
+        await asyncio.wait(set(ts), timeout=st.num, return_when=mode)
+        done = [n for n, t in zip(st.tasks, ts) if t.done()]
+        pending = [n for n, t in zip(st.tasks, ts) if not t.done()]
+        self.log(tn, 'wait', 'done', *done, 'pending', *pending)
+
+    async def op_gather(self, tn, st):
+        ts = self.task_list(tn, st, st.kind)
+        if ts is None:
+            return
+        mark = own_mark()
+        if st.kind == 'gather_all':
+            res = await asyncio.gather(*ts, return_exceptions=True)
+            self.log(tn, 'gather_all', *[status_of_value(v) for v in res])
+            return
+        try:
+            res = await asyncio.gather(*ts)
+        except asyncio.CancelledError:
+            if own_cancel(mark):
+                raise
+            # a task cancelled by someone else: CPython raises CancelledError
+            # in this task although nobody cancelled it (R67); the library
+            # reports it as its own status (L9)
+            self.log(tn, 'gather', 'fail', 'childcancelled')
+            return
+        except UserError as e:
+            self.log(tn, 'gather', 'fail', status_of_exc(e))
+            return
+        self.log(tn, 'gather', 'ok', *[status_of_value(v) for v in res])
+
+    op_gather_all = op_gather
+
+    async def op_set(self, tn, st):
+        self.objs[st.target].set()
+
+    async def op_clear(self, tn, st):
+        self.objs[st.target].clear()
+
+    async def op_wait_event(self, tn, st):
+        ev = self.objs[st.target]
+        self.log(tn, 'wait_event', st.target,
+                 'ok' if await self.value_of(self.within(ev.wait(), st.num)) == 'True' else
+                 'timeout')
+
+    async def op_acquire(self, tn, st):
+        r = await self.value_of(self.within(self.objs[st.target].acquire(), st.num))
+        self.log(tn, 'acquire', st.target, 'ok' if r == 'True' else r)
+
+    async def op_release(self, tn, st):
+        try:
+            self.objs[st.target].release()
+        except (RuntimeError, ValueError):
+            self.log(tn, 'release', st.target, 'invalid')
+
+    async def op_cond_wait(self, tn, st):
+        r = await self.value_of(self.within(self.objs[st.target].wait(), st.num))
+        self.log(tn, 'cond_wait', st.target, 'ok' if r == 'True' else r)
+
+    async def op_notify(self, tn, st):
+        try:
+            self.objs[st.target].notify(st.num)
+        except RuntimeError:
+            self.log(tn, 'notify', st.target, 'invalid')
+
+    async def op_notify_all(self, tn, st):
+        try:
+            self.objs[st.target].notify_all()
+        except RuntimeError:
+            self.log(tn, 'notify_all', st.target, 'invalid')
+
+    async def op_return(self, tn, st):
+        return _Return(st.num)
+
+    async def op_raise(self, tn, st):
+        raise UserError(st.target)
+
+
+def run(sc):
+    """The trace of scenario `sc` on this Python's asyncio, as a list of lines."""
+    return Runner(sc).run()
+
+
+def version():
+    return sys.version_info[:3]
