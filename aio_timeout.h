@@ -1330,8 +1330,6 @@ AIO_API int aio_cancel(aio_task *t) {
         aio_task *child = t->seq.awaited;
         aio__checkpoint(t);
         t->flags = (uint16_t)((t->flags & ~AIO__T_AWAITING) | AIO__T_JOIN_CANCEL);
-        t->until = AIO_NEVER; /* its own deadline no longer applies, the scopes' do */
-        aio__rearm(t);
         aio_cancel(child);
         return 1;
     }
@@ -1572,11 +1570,10 @@ static int aio__new_cancellation(aio_task *t) {
     return aio__loop->epoch != before;
 }
 
-/* Park t on child's end; `cleanup`: the child is cleaning up after our cancel,
- * so the await's own deadline no longer applies (the scopes' still do). */
+/* Park t on child's end (`cleanup`: the child is cleaning up after our cancel). */
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int cleanup,
                                int owned) {
-    aio_status rc = aio__park(t, cleanup ? AIO_NEVER : t->until, 1);
+    aio_status rc = aio__park(t, t->until, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     aio__wait_in(t, &child->joiners);
     if (owned && !cleanup) { /* lets aio_cancel pass a cancel on at once */
@@ -1606,7 +1603,14 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         return r; /* completion beats a cancellation that arrived with it */
     }
     if (t->flags & AIO__T_JOIN_CANCEL) {
-        if (aio__new_cancellation(t)) aio_cancel(child); /* a new request or deadline reaches it too */
+        /* a new request, a deadline, or the await's own timeout if it had not
+         * fired yet: each reaches the child's cleanup too */
+        int again = aio__new_cancellation(t);
+        if (aio__due(t->until, aio__loop->now)) {
+            t->until = AIO_NEVER;
+            again = 1;
+        }
+        if (again) aio_cancel(child);
         return aio__park_on(t, f, child, 1, 0);
     }
     if (aio__checkpoint(t) < 0) {
@@ -1614,6 +1618,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
     if (aio__due(t->until, aio__loop->now)) {
+        t->until = AIO_NEVER; /* the timeout has fired */
         if (owned) return aio__cancel_child(t, f, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
     }
