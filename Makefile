@@ -203,3 +203,10 @@ build/examples/%: examples/%.c examples/example.h aio_timeout.h
 .PHONY: cross test-qemu size
 cross test-qemu size:
 	@$(MAKE) --no-print-directory -f tests/embedded/embedded.mk -j2 $@
+
+# N random scenarios on CPython's asyncio and on the header (tests/conformance/
+# README.md); each disagreement is saved in tests/conformance/found/.
+# `make conformance-random N=10000 SEED=1`.
+.PHONY: conformance-random
+conformance-random:
+	sh tests/conformance/run --random $(or $(N),1000) --seed $(or $(SEED),1)
