@@ -178,7 +178,9 @@ class Runner:
 
     @staticmethod
     def short(cmd):
-        return " ".join(os.path.relpath(w, ROOT) if w.startswith(ROOT) else w for w in cmd.split())
+        # paths inside the tree relative to it; the interpreter by its name only
+        return " ".join(os.path.relpath(w, ROOT) if w.startswith(ROOT)
+                        else os.path.basename(w) if w == sys.executable else w for w in cmd.split())
 
     def whole_programs(self):
         if not self.hyperfine:
@@ -273,7 +275,7 @@ def machine_info(runner):
     }, {
         "compiler": (sh("%s --version" % cc).splitlines() or [cc])[0],
         "cflags": os.environ.get("BENCH_CFLAGS", "-std=c11 -O2"),
-        "python": "Python %s (%s)" % (platform.python_version(), sys.executable),
+        "python": "Python %s (%s)" % (platform.python_version(), os.path.basename(sys.executable)),
         "libuv": (sh("dpkg-query -W -f='${Version}' libuv1-dev 2>/dev/null") or "not installed"),
         "hyperfine": sh("hyperfine --version") if runner.hyperfine else "not installed",
         "header": header_identity(),

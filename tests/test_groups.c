@@ -2,7 +2,7 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand. Rule numbers refer to
- * /work/shared/reference/asyncio-semantics.md (R74-R84 TaskGroup, L2
+ * the asyncio reference (asyncio-semantics.md) (R74-R84 TaskGroup, L2
  * level-triggered scopes, L8 children inherit scopes). Absolute deadlines are
  * shown as ms since the test started, -1 for AIO_NEVER. */
 #include "test.h"

@@ -4,7 +4,7 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R54-R73 and
- * L3, L4, L8, L9 of /work/shared/reference/asyncio-semantics.md. */
+ * L3, L4, L8, L9 of the asyncio reference (asyncio-semantics.md). */
 #include "test.h"
 
 /* ------------------------------------------------------------------ state */

@@ -2,7 +2,7 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R1-R92 / L1-L11
- * of /work/shared/reference/asyncio-semantics.md. Traces print times as
+ * of the asyncio reference (asyncio-semantics.md). Traces print times as
  * "@ms"; a deadline of -1 means "none" (AIO_NEVER). */
 #include "test.h"
 #include <math.h>

@@ -1,5 +1,5 @@
 /* Task cancellation and waiting for tasks (aio_cancel, AIO_AWAIT, AIO_WAIT_FOR).
- * Rule numbers refer to /work/shared/reference/asyncio-semantics.md. */
+ * Rule numbers refer to the asyncio reference (asyncio-semantics.md). */
 #include "test.h"
 
 /* One state struct for every task of these tests: the fields a test does not
