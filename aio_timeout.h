@@ -1158,17 +1158,6 @@ static void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_EXIT();
 }
 
-/* Wake every waiter of a list, oldest first, setting `flag` on each. */
-static void aio__wake_all(aio_loop *L, aio_link *l, uint16_t flag) {
-    while (!aio__list_empty(l)) {
-        aio_link *n = l->next;
-        aio_task *w = AIO__TASK_OF(n);
-        aio__list_unlink(n);
-        w->flags |= flag;
-        aio__wake(L, w);
-    }
-}
-
 /* Hand what `l` waits for to its oldest waiter; 0 if nobody waits. */
 static int aio__wake_first(aio_loop *L, aio_link *l, uint16_t flag) {
     aio_link *n;
@@ -1180,6 +1169,12 @@ static int aio__wake_first(aio_loop *L, aio_link *l, uint16_t flag) {
     w->flags |= flag;
     aio__wake(L, w);
     return 1;
+}
+
+/* Wake every waiter of a list, oldest first. */
+static void aio__wake_all(aio_loop *L, aio_link *l) {
+    while (aio__wake_first(L, l, 0)) {
+    }
 }
 
 /* ----------------------------------------------------------- cancellation */
@@ -1378,7 +1373,7 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     t->state = AIO__DONE;
     t->seq.finished = ++L->finished;
     L->live--;
-    aio__wake_all(L, &t->joiners, 0);
+    aio__wake_all(L, &t->joiners);
     if (g) {
         aio__list_unlink(&t->member);
         g->live--;
