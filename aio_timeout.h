@@ -1261,7 +1261,12 @@ static void aio__visit_tree(aio_task *t, const aio_timeout *stop, void (*visit)(
     }
 }
 
-static void aio__wake_now(aio_task *t) { aio__wake(aio__loop, t); }
+/* Wake t to notice a cancellation, unless it is taking a condition's lock
+ * back: that wait ignores cancellation and must keep its place in the lock's
+ * queue (the request is delivered at its next checkpoint). */
+static void aio__interrupt(aio_task *t) {
+    if (!(t->flags & AIO__T_RELOCK)) aio__wake(aio__loop, t);
+}
 
 /* Park t until `until`, the scopes' deadline, or a wake-up. */
 static aio_status aio__park(aio_task *t, aio_time until, int with_scopes) {
@@ -1332,7 +1337,7 @@ AIO_API int aio_cancel(aio_task *t) {
         aio_cancel(child);
         return 1;
     }
-    aio__wake(aio__loop, t);
+    aio__interrupt(t);
     return 1;
 }
 
@@ -1939,9 +1944,9 @@ static void aio__group_abort(aio_group *g) {
     if (g->flags & AIO__G_ABORTED) return;
     g->flags |= AIO__G_ABORTED;
     g->scope.flags |= AIO__S_EXPIRED; /* level-triggered for the body and every child */
-    aio__visit_tree(g->scope.task, &g->scope, aio__wake_now);
+    aio__visit_tree(g->scope.task, &g->scope, aio__interrupt);
     for (n = g->children.next; n != &g->children; n = n->next)
-        aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, aio__wake_now);
+        aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, aio__interrupt);
 }
 
 AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing) {
@@ -2184,8 +2189,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond) {
  * `outcome` (AIO_OK, AIO_ETIMEDOUT or AIO__RAISE). */
 static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, aio_status outcome) {
     aio_lock *lock = c->lock;
-    if (!(t->flags & AIO__T_RELOCK) && aio__list_empty(&lock->waiters) && !lock->locked) {
-        lock->locked = 1;
+    if (!(t->flags & AIO__T_GRANTED) && aio__list_empty(&lock->waiters) && !lock->locked) {
+        lock->locked = 1; /* free, and nobody queues before us */
     } else if (!(t->flags & AIO__T_GRANTED)) {
         if (!(t->flags & AIO__T_RELOCK)) {
             t->flags |= AIO__T_RELOCK;

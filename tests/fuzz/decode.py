@@ -5,7 +5,8 @@ import sys
 OPS = ["sleep", "yield", "timeout", "timeout_at", "shielded", "group", "wait_for_call",
        "spawn", "group_spawn", "await", "wait_for", "shield", "wait", "gather",
        "event_wait", "event_set", "event_clear", "cancel", "lock", "unlock",
-       "sem_acquire", "sem_release", "return", "raise", "busy", "reschedule", "group_cancel"]
+       "sem_acquire", "sem_release", "return", "raise", "busy", "reschedule", "group_cancel",
+       "cond_wait", "cond_notify"]
 DRIVER = ["step", "advance", "settle", "isr_event_set", "cancel", "spawn", "group_cancel",
           "reschedule", "next"]
 BLOCKS = {"timeout", "timeout_at", "shielded", "group", "wait_for_call"}

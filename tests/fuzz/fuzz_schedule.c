@@ -30,8 +30,10 @@
 /* ----------------------------------------------------------------- errors */
 
 static const char *fz_phase = "";
+static void fz_dump(void);
 static void fz_fail(const char *fmt, ...) {
     va_list ap;
+    fz_dump();
     fprintf(stderr, "fuzz invariant violated (%s): ", fz_phase);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -56,7 +58,7 @@ enum { /* operations of a task program */
     OP_SPAWN, OP_GSPAWN, OP_AWAIT, OP_WAIT_FOR, OP_SHIELD, OP_WAIT, OP_GATHER,
     OP_EVENT_WAIT, OP_EVENT_SET, OP_EVENT_CLEAR, OP_CANCEL, OP_LOCK, OP_UNLOCK,
     OP_SEM, OP_SEM_POST, OP_RETURN, OP_RAISE, OP_BUSY, OP_RESCHEDULE, OP_GROUP_CANCEL,
-    OP_COUNT
+    OP_COND_WAIT, OP_COND_NOTIFY, OP_COUNT
 };
 enum { /* driver commands */
     DR_STEP, DR_ADVANCE, DR_SETTLE, DR_ISR_SET, DR_CANCEL, DR_SPAWN, DR_GROUP_CANCEL,
@@ -101,7 +103,7 @@ typedef struct slot {
     int external_parent;      /* spawned by the driver: owned by nobody */
     unsigned waits_on;        /* slots it awaits now (for cycle avoidance) */
     int holds_lock, holds_sem;
-    int waiting_res;          /* 1 lock, 2 semaphore while acquiring */
+    int waiting_res;          /* 1 lock, 2 semaphore while acquiring, 3 condition */
     int depth_now;            /* level running the current operation */
     aio_group *group;         /* the group it was spawned into */
     aio_time cleanup_start;
@@ -115,6 +117,7 @@ static struct world {
     aio_event ev[NEV];
     aio_lock lock;
     aio_semaphore sem;
+    aio_condition cond;       /* over `lock` */
     int exact;                /* clock moves only to deadlines: times are exact */
     aio_time t0;
     long steps;
@@ -221,7 +224,7 @@ static void check_world(void) {
     int places[NT] = {0}, items[NT] = {0}, ready_seen[NT] = {0};
     size_t i, live = 0;
     const aio_link *n;
-    int guard = 0, lock_hold = 0, sem_hold = 0;
+    int guard = 0, lock_hold = 0, sem_hold = 0, in_cond = 0;
 
     /* timers: the heap property, and each armed timer belongs to a parked task */
     REQUIRE(L->heap_len <= L->heap_cap, "heap overflow");
@@ -255,6 +258,7 @@ static void check_world(void) {
     for (i = 0; i < NEV; i++) walk_list(&W.ev[i].waiters, "event", places, items, NULL);
     walk_list(&W.lock.waiters, "lock", places, items, NULL);
     walk_list(&W.sem.waiters, "semaphore", places, items, NULL);
+    walk_list(&W.cond.waiters, "condition", places, items, NULL);
     for (i = 0; i < NT; i++)
         if (W.s[i].task.state != AIO__NEW)
             walk_list(&W.s[i].task.joiners, "joiners", places, items, &W.s[i].task);
@@ -286,6 +290,7 @@ static void check_world(void) {
         default:
             fz_fail("task %d is running between steps", (int)i);
         }
+        if (alive(s) && s->waiting_res == 3) in_cond = 1;
         if (s->holds_lock) lock_hold++;
         sem_hold += s->holds_sem;
         if (alive(s) && (t->flags & AIO__T_GRANTED)) {
@@ -296,8 +301,13 @@ static void check_world(void) {
     REQUIRE(L->live == live, "the loop counts %u live tasks, there are %u", (unsigned)L->live,
             (unsigned)live);
     /* permits are neither lost nor made up */
-    REQUIRE(lock_hold <= 1 && W.lock.locked == lock_hold, "lock: locked=%d but %d holders",
-            W.lock.locked, lock_hold);
+    /* (a condition waiter gives the lock up and takes it back inside the library) */
+    if (!in_cond)
+        REQUIRE(lock_hold <= 1 && W.lock.locked == lock_hold, "lock: locked=%d but %d holders",
+                W.lock.locked, lock_hold);
+    /* nobody queues for what is free: a release would never reach them */
+    REQUIRE(W.lock.locked || aio__list_empty(&W.lock.waiters), "tasks queue for a free lock");
+    REQUIRE(W.sem.value == 0 || aio__list_empty(&W.sem.waiters), "tasks queue for a free permit");
     REQUIRE(W.sem.value + sem_hold == SEM_PERMITS, "semaphore: %d free + %d held != %d", W.sem.value,
             sem_hold, SEM_PERMITS);
     /* groups count their live children */
@@ -496,6 +506,22 @@ static int closes_cycle(int self, unsigned mask) {
     return 0;
 }
 
+/* With FUZZ_TRACE set: every task's state, for reading a failure. */
+static void fz_dump(void) {
+    size_t i;
+    if (!getenv("FUZZ_TRACE")) return;
+    fprintf(stderr, "lock locked=%d sem=%d ready=%d heap=%u\n", W.lock.locked, W.sem.value,
+            !aio__list_empty(&W.loop.ready), (unsigned)W.loop.heap_len);
+    for (i = 0; i < NT; i++) {
+        const slot *s = &W.s[i];
+        fprintf(stderr, "task %d: state %d flags %#x parent %d holds lock %d sem %d waiting %d "
+                        "waits_on %#x group %d cancels %d finally %d\n",
+                (int)i, s->task.state, s->task.flags,
+                s->task.parent ? slot_of(s->task.parent)->idx : -1, s->holds_lock, s->holds_sem,
+                s->waiting_res, s->waits_on, s->group != NULL, s->cancels, s->in_finally);
+    }
+}
+
 /* ----------------------------------------------------------- the program */
 
 static int fz_trace; /* FUZZ_TRACE=1 in the environment: print each operation */
@@ -503,12 +529,14 @@ static int fz_trace; /* FUZZ_TRACE=1 in the environment: print each operation */
 static void before_op(slot *s, level *l) {
     if (fz_trace)
         fprintf(stderr, "%6lu us  task %d  level %d  op %d a=%d b=%d\n",
-                (unsigned long)((now() - W.t0) / (AIO_TICKS_PER_SEC / 1000000u)), s->idx, l->depth,
+                (unsigned long)((uint64_t)(aio_time)(now() - W.t0) * 1000000u / AIO_TICKS_PER_SEC),
+                s->idx, l->depth,
                 l->op, l->a, l->b);
     REQUIRE(aio_current() == &s->task && s->task.state == AIO__RUNNING,
             "task %d runs but is not the current task", s->idx);
     REQUIRE(!s->in_finally, "task %d runs its body after entering cleanup", s->idx);
     s->waits_on = 0;
+    if (s->waiting_res == 3) s->holds_lock = 1; /* a condition wait unwinds holding the lock */
     s->waiting_res = 0;
     s->depth_now = l->depth;
     check_scopes(s, l->depth);
@@ -796,6 +824,34 @@ static aio_status interp(aio_task *t, level *l) {
             } else if (W.sem.value == SEM_PERMITS) {
                 REQUIRE(aio_semaphore_release(&W.sem) == AIO_EINVAL, "a bounded semaphore overflowed");
             }
+        } else if (l->op == OP_COND_WAIT) {
+            /* Taking the lock back ignores cancellation (as in asyncio), so a
+             * holder waiting for its own child in a condition wait would never
+             * finish: only tasks nobody owns wait on the condition. */
+            if (!s->holds_lock || !s->external_parent || s->group) continue;
+            l->start = now();
+            l->until = dur(l->b);
+            s->holds_lock = 0;
+            s->waiting_res = 3;
+            AIO_COND_WAIT(t, l->rc, &W.cond, l->until);
+            s->waiting_res = 0;
+            s->holds_lock = 1;
+            check_arrival(s, l);
+            REQUIRE(W.lock.locked, "a condition wait returned without the lock");
+            if (l->rc != AIO_OK)
+                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(after(l->start, l->until)),
+                        "condition wait ended %d early", l->rc);
+        } else if (l->op == OP_COND_NOTIFY) {
+            if (s->holds_lock) {
+                int waiting = 0, woken;
+                const aio_link *n;
+                for (n = W.cond.waiters.next; n != &W.cond.waiters; n = n->next) waiting++;
+                woken = l->a % 3 ? aio_condition_notify(&W.cond, l->a % 3) : aio_condition_notify_all(&W.cond);
+                REQUIRE(woken >= 0 && woken <= waiting && (l->a % 3 == 0 ? woken == waiting : 1),
+                        "notify woke %d of %d", woken, waiting);
+            } else if (!W.lock.locked) {
+                REQUIRE(aio_condition_notify(&W.cond, 1) == AIO_EINVAL, "notify without the lock was accepted");
+            }
         } else if (l->op == OP_RETURN) {
             AIO_RETURN(t, RET_BASE + l->a % 100);
         } else if (l->op == OP_RAISE) {
@@ -838,6 +894,7 @@ static aio_status body(aio_task *t) {
     AIO_FINALLY(t);
     s->in_finally = 1;
     s->finally_status = AIO_STATUS(t);
+    if (s->waiting_res == 3) s->holds_lock = 1; /* a condition wait unwinds holding the lock */
     s->pending_at_finally = (t->flags & AIO__T_CANCEL_REQ) != 0;
     s->waits_on = 0;
     s->waiting_res = 0;
@@ -911,6 +968,7 @@ static void reset(uint8_t flags) {
 #endif
     aio_loop_use_virtual_clock(&W.loop, W.t0);
     aio_semaphore_init(&W.sem, SEM_PERMITS, SEM_PERMITS);
+    aio_condition_init(&W.cond, &W.lock);
     W.exact = flags & 1;
     fz_trace = getenv("FUZZ_TRACE") != NULL;
     for (i = 0; i < NT; i++) W.s[i].idx = (int)i;

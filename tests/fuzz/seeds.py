@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Write the seed corpus of the schedule fuzzer (tests/fuzz/corpus/).
+
+Each seed is a small program in the fuzzer's input format (README.md here)
+that exercises one feature, so fuzzing starts from schedules that already
+reach every primitive. Run it again after changing the format:
+    python3 tests/fuzz/seeds.py
+"""
+import os
+
+OPS = ["sleep", "yield", "timeout", "timeout_at", "shielded", "group", "wait_for_call",
+       "spawn", "group_spawn", "await", "wait_for", "shield", "wait", "gather",
+       "event_wait", "event_set", "event_clear", "cancel", "lock", "unlock",
+       "sem_acquire", "sem_release", "return", "raise", "busy", "reschedule", "group_cancel",
+       "cond_wait", "cond_notify"]
+DRIVER = ["step", "advance", "settle", "isr_event_set", "cancel", "spawn", "group_cancel",
+          "reschedule", "next"]
+NEVER = 31
+
+
+def op(name, a=0, b=0):
+    return bytes([OPS.index(name), a & 0xFF, b & 0xFF])
+
+
+def block(name, arg, *body):
+    """A block op; its body is the operations that follow it (at most 5,
+    counting a nested block's own body)."""
+    inner = b"".join(body)
+    assert len(inner) % 3 == 0 and len(inner) // 3 <= 5
+    return bytes([OPS.index(name), arg & 0xFF, len(inner) // 3]) + inner
+
+
+def task(*ops, cleanup=0):
+    return bytes([cleanup]) + b"".join(ops)
+
+
+def driver(*cmds):
+    return b"".join(bytes([DRIVER.index(c), a & 0xFF]) for c, a in cmds)
+
+
+def program(drv, tasks, exact=True):
+    assert all(0xFF not in t for t in tasks) and 0xFF not in drv
+    return bytes([1 if exact else 0]) + drv + b"".join(b"\xff" + t for t in tasks)
+
+
+SEEDS = {
+    # async with timeout(3ms): await sleep(5ms) -> the block times out
+    "timeout-cuts-sleep": program(b"", [task(block("timeout", 3, op("sleep", 5)), op("sleep", 1))]),
+    # nested blocks, the outer one expiring first; cleanup that sleeps
+    "nested-timeouts": program(b"", [task(block("timeout", 4, block("timeout", 9, op("sleep", 8)),
+                                                 op("sleep", 8)), cleanup=2)]),
+    # wait_for on an owned child that outlives the timeout (child cleans up)
+    "wait-for-owned-child": program(b"", [task(op("spawn", 1), op("wait_for", 1, 2)),
+                                          task(op("sleep", 9), cleanup=3)]),
+    # await a task spawned by someone else; cancel the awaiter from outside
+    "await-shared-then-cancel": program(driver(("spawn", 1), ("step", 0), ("cancel", 0), ("settle", 0)),
+                                        [task(op("await", 1)), task(op("sleep", 6))]),
+    # shield: the caller is cancelled, the child keeps running
+    "shield-child": program(driver(("step", 0), ("step", 0), ("cancel", 0), ("settle", 0)),
+                            [task(op("spawn", 1), op("shield", 1)), task(op("sleep", 4))]),
+    # gather with one child failing, another sleeping
+    "gather-failure": program(b"", [task(op("spawn", 1), op("spawn", 2), op("gather", 0b110, 0)),
+                                    task(op("sleep", 2), op("raise", 1)), task(op("sleep", 7))]),
+    # wait(FIRST_COMPLETED) with a timeout, then gather(return_exceptions)
+    "wait-modes": program(b"", [task(op("spawn", 1), op("spawn", 2), op("wait", 0b110, 5),
+                                     op("gather", 0b110, 128)),
+                                task(op("sleep", 3)), task(op("sleep", 8), op("raise", 0))]),
+    # a task group whose child fails: the body and the other child are cancelled
+    "group-child-fails": program(b"", [task(block("group", 0, op("group_spawn", 1), op("group_spawn", 2),
+                                                   op("sleep", 9)), op("yield")),
+                                       task(op("sleep", 3), op("raise", 2)),
+                                       task(op("sleep", 10), cleanup=1)]),
+    # a group cancelled from outside while its children wait on an event
+    "group-cancelled-from-outside": program(driver(("step", 0), ("step", 0), ("group_cancel", 0), ("settle", 0)),
+                                            [task(block("group", 0, op("group_spawn", 1), op("event_wait", 0, NEVER))),
+                                             task(op("event_wait", 0, NEVER))]),
+    # event set by a simulated interrupt between steps
+    "event-from-interrupt": program(driver(("step", 0), ("isr_event_set", 1), ("settle", 0)),
+                                    [task(op("spawn", 1), op("event_wait", 1, NEVER)), task(op("event_wait", 1, 7))]),
+    # lock contention with a timeout and a cancel
+    "lock-contention": program(driver(("step", 0), ("step", 0), ("cancel", 2), ("settle", 0)),
+                               [task(op("lock"), op("spawn", 1), op("spawn", 2), op("sleep", 4), op("unlock")),
+                                task(op("lock", 0, 2)), task(op("lock", 0, NEVER))]),
+    # semaphore with two permits and three takers
+    "semaphore": program(b"", [task(op("spawn", 1), op("spawn", 2), op("sem_acquire"), op("sleep", 3),
+                                    op("sem_release")),
+                               task(op("sem_acquire"), op("sleep", 2)), task(op("sem_acquire", 0, 6))]),
+    # condition: wait, notify, and a cancel while taking the lock back
+    "condition": program(driver(("step", 0), ("spawn", 1), ("step", 0), ("step", 0), ("cancel", 1), ("settle", 0)),
+                         [task(op("lock"), op("cond_wait", 0, 9), op("unlock")),
+                          task(op("lock"), op("cond_notify", 1), op("yield"), op("unlock"))]),
+    # reschedule a block from another task; return from inside a block
+    "reschedule-and-return": program(driver(("step", 0), ("reschedule", 0 | (2 << 3)), ("settle", 0)),
+                                     [task(block("timeout", 9, op("sleep", 6), op("return", 7))),
+                                      task()]),
+    # a shielded block holds an outer cancel back until it ends
+    "shielded-block": program(driver(("step", 0), ("cancel", 0), ("settle", 0)),
+                              [task(block("shielded", 5, op("sleep", 3), op("yield")), op("sleep", 1), cleanup=1)]),
+    # wait_for around an inline call that times out
+    "wait-for-call": program(b"", [task(block("wait_for_call", 2, op("sleep", 5)), op("sleep", 1))]),
+    # cancel before the first step: the body never runs
+    "cancel-before-start": program(driver(("spawn", 3), ("cancel", 3), ("settle", 0)), [task(), task(), task(),
+                                                                                         task(op("sleep", 1))]),
+    # a task cancels itself and returns without another checkpoint
+    "cancel-self-at-end": program(b"", [task(op("cancel", 0), op("return", 3), cleanup=0)]),
+    # time moved by busy work and by the driver past deadlines (inexact clock)
+    "busy-clock": program(driver(("advance", 7), ("step", 0), ("advance", 3)),
+                          [task(block("timeout", 2, op("busy", 5), op("yield")), op("sleep", 4))], exact=False),
+}
+
+
+def main():
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+    os.makedirs(out, exist_ok=True)
+    for name, data in SEEDS.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    print(f"{len(SEEDS)} seeds written")
+
+
+main()
