@@ -52,6 +52,31 @@ valgrind:
 	AIO_STRESS_TASKS=20000 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all \
 	    -q ./build/test-vg
 
+# cppcheck + clang-tidy on the header, every configuration (tests/lint/README.md).
+.PHONY: lint
+lint:
+	sh tests/lint/run.sh
+
+# tests/stress/stress.c: 1e6 virtual-clock tasks and 1e5 real timers under ASan+UBSan, then fewer under valgrind.
+.PHONY: stress
+stress:
+	@mkdir -p build
+	gcc -std=c11 -O2 -g $(WARN) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer tests/stress/stress.c -o build/stress-asan
+	./build/stress-asan --virtual 1000000
+	./build/stress-asan --real 100000
+	gcc -std=c11 -O2 -g $(WARN) -DAIO_DEBUG tests/stress/stress.c -o build/stress
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all -q ./build/stress --virtual 200000
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all -q ./build/stress --real 20000
+
+# The schedule fuzzer (tests/fuzz/README.md): libFuzzer + ASan + UBSan for
+# FUZZ_SECONDS on the 64-bit and the 32-bit tick builds at once; installs
+# clang's fuzzer runtime if missing. `make test` replays its corpus.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 120
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
 # Installs libuv1-dev and hyperfine if missing (bench/deps.sh), builds, runs.
 bench bench-quick:
 	@sh bench/deps.sh

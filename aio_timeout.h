@@ -145,8 +145,19 @@ typedef AIO_STIME_TYPE aio_stime; /* signed difference of two aio_time */
 #define AIO_TIME_INVALID ((aio_time)(AIO_NEVER - 1)) /* rejected with AIO_EINVAL */
 /* Integer durations in ticks. */
 #define AIO_SEC(s) ((aio_time)(s) * (aio_time)AIO_TICKS_PER_SEC)
+/* Where the tick rate allows, the count is scaled without dividing it, so a
+ * negative count stays beyond half the clock's range and is refused
+ * (AIO_EINVAL) like AIO_SEC(-1), instead of becoming a long timeout. */
+#if AIO_TICKS_PER_SEC % 1000u == 0
+#define AIO_MS(ms) ((aio_time)(ms) * (aio_time)(AIO_TICKS_PER_SEC / 1000u))
+#else
 #define AIO_MS(ms) ((aio_time)((uint64_t)(ms) * AIO_TICKS_PER_SEC / 1000u))
+#endif
+#if AIO_TICKS_PER_SEC % 1000000u == 0
+#define AIO_US(us) ((aio_time)(us) * (aio_time)(AIO_TICKS_PER_SEC / 1000000u))
+#else
 #define AIO_US(us) ((aio_time)((uint64_t)(us) * AIO_TICKS_PER_SEC / 1000000u))
+#endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */
 
@@ -807,7 +818,7 @@ static AIO_THREAD_LOCAL aio_loop *aio__loop;
 
 #ifdef AIO__HOSTED
 static void aio__default_debug(aio_status code, const char *message) {
-    fprintf(stderr, "aio_timeout: %s (%s)\n", message, aio_strerror(code));
+    (void)fprintf(stderr, "aio_timeout: %s (%s)\n", message, aio_strerror(code));
 }
 static aio_debug_fn aio__debug_hook = aio__default_debug;
 #else
@@ -846,10 +857,16 @@ AIO_API const char *aio_strerror(aio_status s) {
 }
 
 AIO_API aio_time aio_seconds(double s) {
+    double ticks = s * (double)AIO_TICKS_PER_SEC;
+    aio_time whole;
     if (s != s) return AIO_TIME_INVALID;
     if (s <= 0) return 0;
-    if (s * (double)AIO_TICKS_PER_SEC >= (double)((aio_time)(AIO_NEVER / 2))) return AIO_NEVER;
-    return (aio_time)(s * (double)AIO_TICKS_PER_SEC + 0.5);
+    if (ticks >= (double)((aio_time)(AIO_NEVER / 2))) return AIO_NEVER;
+    /* Round half up. Adding 0.5 before truncating would round twice (the sum
+     * to a double first): 0.49999999999999994 ticks, or an odd number of
+     * ticks above 2^52, would come out one tick high. */
+    whole = (aio_time)ticks;
+    return ticks - (double)whole >= 0.5 ? (aio_time)(whole + 1u) : whole;
 }
 
 /* Wrap-safe order: a is before b. */
@@ -1196,7 +1213,8 @@ static int aio__task_cancel_visible(const aio_task *t) {
  * `observe`, deadlines reached by now are noticed first (a checkpoint). */
 static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
     aio_loop *L = aio__loop;
-    aio_timeout *sc, *found = NULL;
+    aio_timeout *sc;
+    aio_timeout *found = NULL;
     for (sc = t->scope; sc; sc = sc->parent) {
         if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, L->now))
             sc->flags |= AIO__S_EXPIRED;
@@ -1419,7 +1437,8 @@ static void aio__fire_timers(aio_loop *L) {
 
 static size_t aio__run_ready(aio_loop *L) {
     size_t n = 0;
-    aio_task *last, *t;
+    aio_task *last;
+    aio_task *t;
     if (aio__list_empty(&L->ready)) return 0;
     /* only the tasks ready at the start: the ones they wake run next iteration */
     last = AIO__TASK_OF(L->ready.prev);
@@ -1445,7 +1464,8 @@ static void aio__drain_events(aio_loop *L) {
         AIO_CRITICAL_EXIT();
         if (!ev) return;
         { /* wake who waited before the latest set, not who came after it */
-            aio_link *n = ev->waiters.next, *next;
+            aio_link *n = ev->waiters.next;
+            aio_link *next;
             for (; n && n != &ev->waiters; n = next) {
                 aio_task *w = AIO__TASK_OF(n);
                 next = n->next;
@@ -1831,10 +1851,12 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, uint32_
 
 static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
                                  int mode, int arriving) {
-    size_t i, done;
+    size_t i;
+    size_t done;
     aio_status first;
     if (t->flags & AIO__T_JOIN_CANCEL) { /* gather cancelled: its children clean up */
-        int waiting = 0, forward = aio__new_cancellation(t); /* it reaches them too */
+        int waiting = 0;
+        int forward = aio__new_cancellation(t); /* it reaches them too */
         for (i = 0; i < n; i++) {
             aio_task *c = items[i].task;
             if (c->state == AIO__DONE || !aio__linked(&items[i].node.link)) continue;

@@ -4,12 +4,24 @@
 #include <math.h>
 
 typedef struct {
-    aio_task task, other;
+    aio_task task, other, third;
     aio_timeout to, to2;
-    aio_status rc;
-    int reached;
+    aio_group g;
+    aio_wait_item items[2];
+    aio_status rc, fin;
+    aio_time when;
+    long long at;
+    int reached, mode;
 } err_t;
 static err_t s;
+
+/* In debug builds, the status given with the last debug message (for the
+ * calls that return nothing). */
+#ifdef AIO_DEBUG
+#define CHECK_DEBUG_CODE(code) CHECK_EQ(test_last_debug_code, (code))
+#else
+#define CHECK_DEBUG_CODE(code) ((void)0)
+#endif
 
 static aio_status sleeper(aio_task *t) {
     AIO_BEGIN(t);
@@ -60,10 +72,17 @@ static void test_error_await_never_spawned(void) {
     memset(&s, 0, sizeof s);
     test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, await_unspawned), AIO_EINVAL);
-    CHECK_DEBUG("never spawned");
+    CHECK_DEBUG("await: the task was never spawned");
     CHECK_EQ(s.reached, 0);
+    test_last_debug[0] = 0;
     CHECK_EQ(aio_cancel(&s.other), AIO_EINVAL);
+    CHECK_DEBUG("aio_cancel: the task was never spawned");
+    test_last_debug[0] = 0;
     CHECK_EQ(aio_task_result(&s.other), AIO_EINVAL);
+    CHECK_DEBUG("aio_task_result: the task was never spawned");
+    CHECK_EQ(aio_task_done(&s.other), 0);
+    CHECK_EQ(test_run(&loop, &s.other, sleeper), 0); /* nothing was left half-spawned */
+    CHECK_EQ(T_MS(), 1000);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -112,6 +131,34 @@ static aio_status negative_sleep(aio_task *t) {
     AIO_SLEEP(t, (aio_time)-5); /* a negative relative duration cast to ticks */
     s.reached = 1;
     AIO_END(t);
+}
+
+static aio_status negative_ms_timeout(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s.to, AIO_MS(-5)) { s.reached = 1; } /* e.g. a deadline already past */
+    s.reached = 2;
+    AIO_END(t);
+}
+
+/* AIO_MS and AIO_US of a negative count are refused like AIO_SEC(-5), not
+ * turned into a timeout months long. */
+static void test_error_negative_ms_and_us(void) {
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, negative_ms_timeout), AIO_EINVAL);
+    CHECK_DEBUG("timeout: the delay is NaN, negative");
+    CHECK_EQ(s.reached, 0);
+    CHECK_EQ(T_MS(), 0);
+    CHECK((aio_stime)AIO_MS(-5) < 0);
+    CHECK((aio_stime)AIO_SEC(-5) < 0);
+#ifndef AIO_TIME_32
+    CHECK((aio_stime)AIO_US(-5) < 0);
+    CHECK_EQ(AIO_US(7), 7000);
+    CHECK_EQ(AIO_MS(20000000000), 20000000000000000ull); /* 231 days: no wrap */
+#endif
+    CHECK_EQ(AIO_MS(250), AIO_SEC(1) / 4);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
 static void test_error_negative_relative_sleep(void) {
@@ -225,6 +272,11 @@ static void test_error_seconds_conversion(void) {
     CHECK_EQ(aio_seconds(2), AIO_SEC(2));
     CHECK_EQ(aio_seconds(INFINITY), AIO_NEVER);
     CHECK_EQ(aio_seconds(1e300), AIO_NEVER);
+#ifndef AIO_TIME_32
+    /* exact rounding: an odd tick count above 2^52 is not rounded up twice */
+    CHECK_EQ(aio_seconds(4503599.627370497), 4503599627370497ull);
+    CHECK_EQ(aio_seconds(0.49999999999999994e-9), 0);
+#endif
 }
 
 static void test_error_reschedule_misuse(void) {
@@ -307,6 +359,404 @@ static void test_error_timer_storage_exhausted_without_growth(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* With no running loop (none initialised yet, or the last one destroyed),
+ * aio_spawn refuses and leaves the task as it was; a new loop then runs it. */
+static void test_error_spawn_without_loop(void) {
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK); /* destroying the running loop unsets it */
+    CHECK(aio_running_loop() == NULL);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_spawn(&s.task, sleeper), AIO_EINVAL);
+    CHECK_DEBUG("aio_spawn: no loop; call aio_loop_init first");
+    CHECK_DEBUG_CODE(AIO_EINVAL);
+    CHECK(aio_running_loop() == NULL);
+    CHECK(aio_current() == NULL);
+    CHECK_EQ(aio_now(), 0);
+    CHECK_EQ(aio_task_done(&s.task), 0);
+    CHECK_EQ(aio_task_result(&s.task), AIO_EINVAL); /* still never spawned */
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, sleeper), 0);
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A NULL clock function is refused: the loop keeps the clock it had (here
+ * the virtual one) and runs as before. */
+static void test_error_set_clock_null(void) {
+    aio_loop loop;
+    aio_time before;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    before = aio_loop_now(&loop);
+    test_last_debug[0] = 0;
+    aio_loop_set_clock(&loop, NULL, NULL);
+    CHECK_DEBUG("aio_loop_set_clock: clock function is NULL");
+    CHECK_DEBUG_CODE(AIO_EINVAL);
+    CHECK(aio_loop_now(&loop) == before);
+    CHECK_EQ(test_run(&loop, &s.task, sleeper), 0);
+    CHECK_EQ(T_MS(), 1000); /* still virtual: the second passed at once */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_timeout *no_scope; /* stays NULL */
+
+static aio_status timeout_null_scope(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s.to, AIO_SEC(5)) {
+        s.reached = 1;
+        AIO_TIMEOUT(t, no_scope, AIO_SEC(1)) {
+            s.reached = 2;
+            AIO_SLEEP(t, AIO_SEC(1));
+        }
+        s.reached = 3;
+    }
+    s.reached = 4;
+    AIO_FINALLY(t);
+    s.fin = AIO_STATUS(t);
+    s.at = T_MS();
+    AIO_END(t);
+}
+
+/* AIO_TIMEOUT with a NULL scope pointer raises AIO_EINVAL at the block: the
+ * body never runs, the enclosing block is closed on the way out (and does not
+ * count it as its own timeout), no timer stays armed. */
+static void test_error_timeout_null_scope(void) {
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, timeout_null_scope), AIO_EINVAL);
+    CHECK_DEBUG("timeout: the scope pointer is NULL");
+    CHECK_EQ(s.reached, 1);
+    CHECK_EQ(s.fin, AIO_EINVAL);
+    CHECK_EQ(s.at, 0);
+    CHECK(s.task.scope == NULL);
+    CHECK_EQ(aio_timeout_status(&s.to), AIO_OK);
+    CHECK_EQ(aio_timeout_expired(&s.to), 0);
+    CHECK_EQ(loop.heap_len, 0);
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(test_run(&loop, &s.task, sleeper), 0);
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status reenters_group(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(100)); /* by now the owner waits at the block's end */
+    AIO_GROUP(t, &s.g) { s.reached = 9; }
+    s.reached = 8;
+    AIO_END(t);
+}
+
+static aio_status group_owner(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &s.g) {
+        AIO_CHECK(t, aio_group_spawn(&s.g, &s.other, reenters_group));
+    }
+    s.rc = aio_group_status(&s.g);
+    s.at = T_MS();
+    AIO_GROUP(t, &s.g) { /* closed now: the same group may open again */
+        AIO_CHECK(t, aio_group_spawn(&s.g, &s.third, sleeper));
+    }
+    s.fin = aio_group_status(&s.g);
+    AIO_END(t);
+}
+
+/* A child that opens its own group while the owner waits for the children
+ * at the block's end gets AIO_EINVAL; like any child failure it ends the
+ * group with that error. The group, once closed, opens again normally. */
+static void test_error_reenter_open_group(void) {
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, group_owner), AIO_OK);
+    CHECK_DEBUG("group: re-entering a group that is still open");
+    CHECK_EQ(s.reached, 0);
+    CHECK_EQ(aio_task_result(&s.other), AIO_EINVAL);
+    CHECK_EQ(s.rc, AIO_EINVAL);
+    CHECK_EQ(s.at, 100);
+    CHECK_EQ(aio_task_result(&s.third), 0);
+    CHECK_EQ(s.fin, AIO_OK);
+    CHECK_EQ(T_MS(), 1100);
+    CHECK(s.task.scope == NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_wait_item *no_items; /* stays NULL */
+
+static aio_status gather_misused(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_spawn(&s.other, sleeper));
+    s.items[0].task = &s.third; /* never spawned */
+    s.items[1].task = &s.other;
+    s.rc = 77;
+    if (s.mode == 0)
+        AIO_GATHER(t, s.rc, no_items, 2);
+    else
+        AIO_GATHER(t, s.rc, s.items, 2);
+    s.reached = 1;
+    AIO_FINALLY(t);
+    s.fin = AIO_STATUS(t);
+    s.at = T_MS();
+    AIO_END(t);
+}
+
+/* AIO_GATHER over a NULL array, or over an item whose task was never
+ * spawned, raises AIO_EINVAL in the caller before it waits: nothing is
+ * stored, the spawned task is neither cancelled nor left holding a wait
+ * node, and it finishes normally. */
+static void test_error_gather_null_items_and_unspawned_item(void) {
+    aio_loop loop;
+    int mode;
+    for (mode = 0; mode < 2; mode++) {
+        memset(&s, 0, sizeof s);
+        s.mode = mode;
+        test_loop(&loop);
+        test_last_debug[0] = 0;
+        CHECK_EQ(test_run(&loop, &s.task, gather_misused), AIO_EINVAL);
+        CHECK_DEBUG(mode == 0 ? "wait/gather: the item array is NULL"
+                              : "wait/gather: an item's task was never spawned");
+        CHECK_EQ(s.rc, 77);
+        CHECK_EQ(s.reached, 0);
+        CHECK_EQ(s.fin, AIO_EINVAL);
+        CHECK_EQ(s.at, 0);
+        CHECK(s.items[1].node.link.next == NULL);
+        CHECK_EQ(aio_task_done(&s.other), 0);
+        CHECK_EQ(aio_task_done(&s.third), 0);
+        CHECK_EQ(test_run(&loop, &s.task, await_then_sleep), 0);
+        CHECK_EQ(s.rc, 0); /* the sleeper's own result, at 1 s */
+        CHECK_EQ(T_MS(), 2000);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+enum { BW_EVENT, BW_LOCK, BW_SEMAPHORE, BW_COND, BW_COND_FOR, BW_KINDS };
+
+typedef struct {
+    aio_task task;
+    int what, ready, reached, locked_in_cleanup;
+    aio_time d;
+    aio_status lv, got, fin;
+} bad_wait_t;
+
+static bad_wait_t bw[2 * BW_KINDS];
+static aio_event ev;
+static aio_lock lk;
+static aio_semaphore sem;
+static aio_condition cond;
+
+static aio_status bad_waiter(aio_task *t) {
+    bad_wait_t *w = AIO_SELF(t, bad_wait_t);
+    AIO_BEGIN(t);
+    w->lv = 77;
+    if (w->what == BW_EVENT) {
+        AIO_EVENT_WAIT(t, w->lv, &ev, w->d);
+    } else if (w->what == BW_LOCK) {
+        AIO_LOCK_ACQUIRE(t, w->lv, &lk, w->d);
+    } else if (w->what == BW_SEMAPHORE) {
+        AIO_SEMAPHORE_ACQUIRE(t, w->lv, &sem, w->d);
+    } else {
+        AIO_LOCK_ACQUIRE(t, w->got, &lk, AIO_NEVER); /* free: taken at once */
+        if (w->what == BW_COND)
+            AIO_COND_WAIT(t, w->lv, &cond, w->d);
+        else
+            AIO_COND_WAIT_FOR(t, w->lv, &cond, w->ready, w->d);
+    }
+    w->reached = 1;
+    AIO_FINALLY(t);
+    w->fin = AIO_STATUS(t);
+    w->locked_in_cleanup = aio_lock_locked(&lk);
+    if (w->what >= BW_COND && aio_lock_locked(&lk)) aio_lock_release(&lk);
+    AIO_END(t);
+}
+
+static aio_status valid_waits(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, s.rc, &ev, aio_seconds(-1.0)); /* negative seconds: already due */
+    trace("%d@%lld ", s.rc, T_MS());
+    AIO_EVENT_WAIT(t, s.rc, &ev, AIO_MS(50));
+    trace("%d@%lld ", s.rc, T_MS());
+    AIO_LOCK_ACQUIRE(t, s.rc, &lk, AIO_MS(50));
+    trace("%d@%lld ", s.rc, T_MS());
+    AIO_COND_WAIT(t, s.rc, &cond, AIO_MS(50));
+    trace("%d@%lld L%d ", s.rc, T_MS(), aio_lock_locked(&lk));
+    aio_lock_release(&lk);
+    AIO_SEMAPHORE_ACQUIRE(t, s.rc, &sem, AIO_MS(50));
+    trace("%d@%lld ", s.rc, T_MS());
+    aio_semaphore_release(&sem);
+    AIO_END(t);
+}
+
+/* Event wait, lock and semaphore acquire, condition wait and wait_for with a
+ * NaN timeout (aio_seconds(NAN)) or a negative one given as ticks: each
+ * raises AIO_EINVAL at once, stores nothing, takes no permit, queues no
+ * waiter; a condition wait still holds its lock when it unwinds. The same
+ * objects then work with valid timeouts, and negative seconds through
+ * aio_seconds() are not misuse but an immediate timeout, as in asyncio. */
+static void test_error_sync_waits_bad_timeouts(void) {
+    aio_loop loop;
+    int i;
+    memset(&s, 0, sizeof s);
+    memset(bw, 0, sizeof bw);
+    memset(&ev, 0, sizeof ev);
+    memset(&lk, 0, sizeof lk);
+    aio_semaphore_init(&sem, 1, 1);
+    aio_condition_init(&cond, &lk);
+    test_loop(&loop);
+    for (i = 0; i < 2 * BW_KINDS; i++) {
+        bw[i].what = i / 2;
+        bw[i].d = i % 2 ? (aio_time)-5 : aio_seconds(NAN);
+        CHECK_EQ(aio_spawn(&bw[i].task, bad_waiter), AIO_OK);
+    }
+    CHECK_EQ(aio_step(&loop), 2 * BW_KINDS); /* every one fails in its first step */
+    for (i = 0; i < 2 * BW_KINDS; i++) {
+        CHECK_EQ(aio_task_result(&bw[i].task), AIO_EINVAL);
+        CHECK_EQ(bw[i].lv, bw[i].what == BW_COND_FOR ? AIO_OK : 77); /* wait_for sets it first */
+        CHECK_EQ(bw[i].reached, 0);
+        CHECK_EQ(bw[i].fin, AIO_EINVAL);
+        CHECK_EQ(bw[i].locked_in_cleanup, bw[i].what >= BW_COND);
+    }
+    CHECK_DEBUG("event wait: the timeout is NaN, negative or beyond half the clock range");
+    CHECK_DEBUG("acquire: the timeout is NaN, negative or beyond half the clock range");
+    CHECK_DEBUG("condition wait: the timeout is NaN, negative or beyond half the clock range");
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(loop.heap_len, 0);
+    CHECK_EQ(aio_lock_locked(&lk), 0);
+    CHECK_EQ(aio_semaphore_value(&sem), 1);
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(test_run(&loop, &s.task, valid_waits), AIO_OK);
+    CHECK_STR(test_trace, "-2@0 -2@50 0@50 -2@100 L1 0@100 ");
+    CHECK_EQ(aio_semaphore_value(&sem), 1);
+    CHECK_EQ(aio_lock_locked(&lk), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status waits_in_open_scope(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s.to, AIO_NEVER) {
+        AIO_EVENT_WAIT(t, s.rc, &ev, AIO_NEVER); /* parked with no timer */
+        s.reached = 1;
+    }
+    s.reached = 2;
+    AIO_FINALLY(t);
+    s.fin = AIO_STATUS(t);
+    s.at = T_MS();
+    AIO_END(t);
+}
+
+/* Fixed storage of one timer, held by a sleeper. Moving the deadline of a
+ * scope around a task parked without a timer needs a second one: the
+ * reschedule itself succeeds, and the task that cannot arm its timer is
+ * woken and gets AIO_ENOSPC raised, leaving its block and the event's wait
+ * list. The loop goes on: the sleeper ends on time and frees the slot. */
+static void test_error_reschedule_without_timer_slot(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    memset(&ev, 0, sizeof ev);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&s.other, sleeper), AIO_OK);
+    CHECK_EQ(aio_spawn(&s.task, waits_in_open_scope), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 2);
+    CHECK_EQ(loop.heap_len, 1);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_timeout_reschedule(&s.to, AIO_MS(500)), AIO_OK);
+    CHECK_DEBUG("timer storage is full");
+    CHECK(aio_timeout_when(&s.to) == AIO_MS(500));
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(aio_task_result(&s.task), AIO_ENOSPC);
+    CHECK_EQ(s.fin, AIO_ENOSPC);
+    CHECK_EQ(s.reached, 0);
+    CHECK_EQ(s.at, 0);
+    CHECK(s.task.scope == NULL);
+    CHECK(ev.waiters.next == NULL || ev.waiters.next == &ev.waiters);
+    CHECK_EQ(loop.heap_len, 1);
+    CHECK_EQ(test_run(&loop, &s.task, await_then_sleep), 0);
+    CHECK_EQ(aio_task_result(&s.other), 0);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_EQ(loop.heap_len, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static int grow_calls;
+static uint32_t grow_asked;
+
+static aio_timer *refuse_growth(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
+    (void)ctx;
+    grow_calls++;
+    grow_asked = new_count;
+    CHECK(old == NULL);
+    CHECK_EQ(old_count, 0);
+    return NULL;
+}
+
+/* A growth hook that refuses is the same as full storage: AIO_ENOSPC in the
+ * task that needed the timer. A hook that agrees lets the next run work, and
+ * aio_loop_destroy gives the grown storage back to it. */
+static void test_error_growth_hook_refuses(void) {
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    grow_calls = 0;
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_set_grow(&loop, refuse_growth, NULL);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(test_run(&loop, &s.task, sleeper), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(grow_calls, 1);
+    CHECK_EQ(grow_asked, 64);
+    CHECK_EQ(T_MS(), 0);
+    aio_loop_set_grow(&loop, aio_grow_realloc, NULL);
+    CHECK_EQ(test_run(&loop, &s.task, sleeper), 0);
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+#define DAYS(n) AIO_SEC((n) * 24L * 3600L)
+
+static aio_status long_timeouts(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s.to, DAYS(24)) { /* under 2^31 ms */
+        s.when = (aio_time)(aio_timeout_when(&s.to) - aio_now());
+        s.reached = 1;
+    }
+    AIO_TIMEOUT(t, &s.to2, DAYS(25)) { /* over 2^31 ms */
+        s.reached = 2;
+    }
+    s.reached = 3;
+    AIO_FINALLY(t);
+    s.fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Relative timeouts must stay under half the clock's range: with 32-bit
+ * millisecond ticks a 24-day timeout works and a 25-day one is AIO_EINVAL;
+ * with 64-bit nanoseconds both work. */
+static void test_error_timeout_beyond_half_of_32bit_ticks(void) {
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+#ifdef AIO_TIME_32
+    CHECK_EQ(test_run(&loop, &s.task, long_timeouts), AIO_EINVAL);
+    CHECK_DEBUG("timeout: the delay is NaN, negative or beyond half the clock range");
+    CHECK_EQ(s.reached, 1);
+    CHECK_EQ(s.fin, AIO_EINVAL);
+    CHECK_EQ(aio_timeout_when(&s.to2), AIO_NEVER); /* never entered */
+#else
+    CHECK_EQ(test_run(&loop, &s.task, long_timeouts), AIO_OK);
+    CHECK_EQ(s.reached, 3);
+    CHECK_EQ(s.fin, AIO_OK);
+#endif
+    CHECK(s.when == DAYS(24));
+    CHECK_EQ(T_MS(), 0);
+    CHECK(s.task.scope == NULL);
+    CHECK_EQ(loop.heap_len, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_error_spawn_null),
     TEST_ENTRY(test_error_spawn_live_task),
@@ -314,6 +764,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_reenter_open_scope),
     TEST_ENTRY(test_error_nan_timeout),
     TEST_ENTRY(test_error_negative_relative_sleep),
+    TEST_ENTRY(test_error_negative_ms_and_us),
     TEST_ENTRY(test_error_deadline_beyond_half_range),
     TEST_ENTRY(test_error_wait_for_invalid_timeout),
     TEST_ENTRY(test_error_plain_return_inside_scope),
@@ -325,6 +776,15 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_check_raises_negative_only),
     TEST_ENTRY(test_error_run_live_main),
     TEST_ENTRY(test_error_timer_storage_exhausted_without_growth),
+    TEST_ENTRY(test_error_spawn_without_loop),
+    TEST_ENTRY(test_error_set_clock_null),
+    TEST_ENTRY(test_error_timeout_null_scope),
+    TEST_ENTRY(test_error_reenter_open_group),
+    TEST_ENTRY(test_error_gather_null_items_and_unspawned_item),
+    TEST_ENTRY(test_error_sync_waits_bad_timeouts),
+    TEST_ENTRY(test_error_reschedule_without_timer_slot),
+    TEST_ENTRY(test_error_growth_hook_refuses),
+    TEST_ENTRY(test_error_timeout_beyond_half_of_32bit_ticks),
 };
 
 void register_errors_tests(void) { test_register(cases, TEST_COUNT(cases)); }

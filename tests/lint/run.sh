@@ -1,0 +1,78 @@
+#!/bin/sh
+# Static analysis of aio_timeout.h: cppcheck and clang-tidy over tests/lint/lint.c
+# (the implementation plus every coroutine macro) in each configuration that
+# changes the code. One line per tool and configuration: "ok" or the findings.
+# Exits non-zero on any finding. `make lint` runs it; tests/lint/README.md
+# says which checks are on and why the others are off.
+#
+# CPPCHECK and CLANG_TIDY name the programs (default cppcheck, clang-tidy);
+# when either is missing, cppcheck and clang-tidy are installed with apt-get.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+
+CPPCHECK=${CPPCHECK:-cppcheck}
+CLANG_TIDY=${CLANG_TIDY:-clang-tidy}
+TU=tests/lint/lint.c
+
+if ! command -v "$CPPCHECK" >/dev/null 2>&1 || ! command -v "$CLANG_TIDY" >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
+    echo "lint: installing cppcheck and clang-tidy"
+    { $SUDO apt-get update &&
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y cppcheck clang-tidy; } >/dev/null ||
+        { echo "lint: could not install cppcheck and clang-tidy" >&2; exit 2; }
+fi
+
+failed=0
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+# report NAME FILE: one line, and the findings under it when there are any
+# (FILE holds the tool's output, FILE.rc its exit status).
+report() {
+    if [ "$(cat "$2.rc")" -eq 0 ]; then
+        echo "$1: ok"
+    else
+        echo "$1: FAILED"
+        grep -v ' warnings\{0,1\} generated\.$' "$2" | sed 's/^/    /'
+        failed=1
+    fi
+}
+
+# cppcheck reads the code as C without the system headers (their contents are
+# not ours to check; posix.cfg tells it what clock_gettime and nanosleep do).
+# Without -D it checks each combination of the header's #ifdefs it finds.
+for cfg in "" -DAIO_TIME_32 -DAIO_DEBUG -DAIO_NO_STDLIB; do
+    "$CPPCHECK" --quiet --std=c11 --library=posix --error-exitcode=1 \
+        --enable=warning,style,performance,portability -I. $cfg "$TU" >"$tmp/cppcheck" 2>&1
+    echo $? >"$tmp/cppcheck.rc"
+    report "cppcheck ${cfg:-(every configuration)}" "$tmp/cppcheck"
+done
+
+# clang-tidy compiles the unit once per configuration; the runs go side by
+# side, as each takes seconds (the analyzer follows every path through the
+# coroutines). In C++ the aio__ prefix is a reserved name (it contains two
+# underscores), so the reserved-identifier checks are left to the C runs.
+n=0
+tidy() { # tidy NAME EXTRA-CLANG-TIDY-OPTIONS COMPILER-FLAGS...
+    n=$((n + 1))
+    echo "$1" >"$tmp/tidy$n.name"
+    extra=$2
+    shift 2
+    { "$CLANG_TIDY" --quiet --config-file=tests/lint/clang-tidy.yaml --warnings-as-errors='*' \
+          --header-filter='aio_timeout\.h$' $extra "$TU" -- -I. "$@" >"$tmp/tidy$n" 2>&1
+      echo $? >"$tmp/tidy$n.rc"; } &
+}
+tidy "C11" "" -std=c11
+tidy "C11 -DAIO_TIME_32" "" -std=c11 -DAIO_TIME_32
+tidy "C11 -DAIO_DEBUG" "" -std=c11 -DAIO_DEBUG
+tidy "C11 -DAIO_NO_STDLIB" "" -std=c11 -DAIO_NO_STDLIB
+tidy "C++17 -DAIO_DEBUG" "--checks=-bugprone-reserved-identifier,-cert-dcl37-c,-cert-dcl51-cpp" \
+    -x c++ -std=c++17 -DAIO_DEBUG
+wait
+i=1
+while [ "$i" -le "$n" ]; do
+    report "clang-tidy $(cat "$tmp/tidy$i.name")" "$tmp/tidy$i"
+    i=$((i + 1))
+done
+
+exit $failed
