@@ -1279,11 +1279,12 @@ static void aio__visit_tree(aio_task *t, const aio_timeout *stop, void (*visit)(
     }
 }
 
-/* Wake t to notice a cancellation, unless it is taking a condition's lock
- * back: that wait ignores cancellation and must keep its place in the lock's
- * queue (the request is delivered at its next checkpoint). */
+/* Wake t to take a cancellation, if one applies to it now. A task whose
+ * cancellation is held back (by a shielded block) or ignored (taking a
+ * condition's lock back) stays where it waits and keeps its place in the
+ * queue; the request is delivered at its next checkpoint that can take it. */
 static void aio__interrupt(aio_task *t) {
-    if (!(t->flags & AIO__T_RELOCK)) aio__wake(aio__loop, t);
+    if (!(t->flags & AIO__T_RELOCK) && aio__cancel_source(t, 0)) aio__wake(aio__loop, t);
 }
 
 /* Park t until `until`, the scopes' deadline, or a wake-up. */
@@ -2136,6 +2137,13 @@ static aio_status aio__release(aio_link *waiters, int *count, int is_lock, int b
     return AIO_OK;
 }
 
+/* Take the lock or a permit if it is free and nobody queues for it. */
+static int aio__try_take(const aio_link *waiters, int *count, int is_lock) {
+    if (!aio__list_empty(waiters) || (is_lock ? *count != 0 : *count <= 0)) return 0;
+    if (is_lock) *count = 1; else --*count;
+    return 1;
+}
+
 static aio_status aio__acquire_park(aio_task *t, aio_frame *f, aio_link *waiters) {
     aio_status rc = aio__park(t, t->until, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
@@ -2150,10 +2158,7 @@ AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waite
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "acquire: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    if (aio__list_empty(waiters) && (is_lock ? *count == 0 : *count > 0)) {
-        if (is_lock) *count = 1; else --*count;
-        return AIO_OK;
-    }
+    if (aio__try_take(waiters, count, is_lock)) return AIO_OK;
     t->until = until;
     t->flags &= (uint16_t)~AIO__T_GRANTED;
     return aio__acquire_park(t, f, waiters);
@@ -2171,6 +2176,7 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     }
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__loop->now)) return AIO_ETIMEDOUT;
+    if (aio__try_take(waiters, count, is_lock)) return AIO_OK; /* freed while it was not queued */
     return aio__acquire_park(t, f, waiters);
 }
 
@@ -2211,9 +2217,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond) {
  * `outcome` (AIO_OK, AIO_ETIMEDOUT or AIO__RAISE). */
 static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, aio_status outcome) {
     aio_lock *lock = c->lock;
-    if (!(t->flags & AIO__T_GRANTED) && aio__list_empty(&lock->waiters) && !lock->locked) {
-        lock->locked = 1; /* free, and nobody queues before us */
-    } else if (!(t->flags & AIO__T_GRANTED)) {
+    if (!(t->flags & AIO__T_GRANTED) && !aio__try_take(&lock->waiters, &lock->locked, 1)) {
         if (!(t->flags & AIO__T_RELOCK)) {
             t->flags |= AIO__T_RELOCK;
             if (outcome == AIO__RAISE) t->flags |= AIO__T_RELOCK_RAISE;

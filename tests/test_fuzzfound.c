@@ -79,8 +79,73 @@ static void test_fuzzfound_cancel_while_retaking_condition_lock(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+static struct {
+    aio_task task, holder, waiter;
+    aio_semaphore sem;
+    aio_timeout shield;
+    aio_status acquire_rc, waiter_rc;
+    aio_time acquired_at;
+    int holds;
+} G;
+
+static aio_status permit_holder(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    AIO_SEMAPHORE_ACQUIRE(t, rc, &G.sem, AIO_NEVER);
+    (void)rc;
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_cancel(&G.waiter), 1); /* held back by the waiter's shielded block */
+    CHECK_EQ(aio_semaphore_release(&G.sem), AIO_OK);
+    AIO_END(t);
+}
+
+/* Queues for the permit inside a shielded block, then sleeps (a checkpoint). */
+static aio_status shielded_permit_waiter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SHIELDED(t, &G.shield, AIO_SEC(5)) {
+        AIO_SEMAPHORE_ACQUIRE(t, G.acquire_rc, &G.sem, AIO_NEVER);
+        G.acquired_at = T();
+        G.holds = 1;
+    }
+    AIO_SLEEP(t, AIO_MS(1));
+    AIO_FINALLY(t);
+    if (G.holds) aio_semaphore_release(&G.sem);
+    AIO_END(t);
+}
+
+static aio_status main_shielded_permit(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_spawn(&G.holder, permit_holder));
+    AIO_YIELD(t); /* the holder takes the only permit */
+    AIO_CHECK(t, aio_spawn(&G.waiter, shielded_permit_waiter));
+    AIO_AWAIT(t, G.waiter_rc, &G.waiter);
+    AIO_END(t);
+}
+
+/* Found by the fuzzer: a cancel of a task queued for a permit inside a shielded
+ * block woke it and took it out of the queue, though the shield held the
+ * cancel back; the holder's release in the same step found nobody queued and
+ * put the permit back in the pool; the task then queued again behind a free
+ * permit and waited until its shield's deadline. It must stay queued, get the
+ * permit at 10 ms, and take the cancellation when the block ends. */
+static void test_fuzzfound_cancel_held_back_keeps_place_in_queue(void) {
+    aio_loop loop;
+    memset(&G, 0, sizeof G);
+    aio_semaphore_init(&G.sem, 1, 1);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &G.task, main_shielded_permit), AIO_OK);
+    CHECK_EQ(G.acquire_rc, AIO_OK);
+    CHECK_EQ(G.acquired_at, AIO_MS(10));
+    CHECK_EQ(aio_timeout_status(&G.shield), AIO_OK);
+    CHECK_EQ(G.waiter_rc, AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 10);
+    CHECK_EQ(aio_semaphore_value(&G.sem), 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fuzzfound_cancel_while_retaking_condition_lock),
+    TEST_ENTRY(test_fuzzfound_cancel_held_back_keeps_place_in_queue),
 };
 
 void register_fuzzfound_tests(void) { test_register(cases, TEST_COUNT(cases)); }
