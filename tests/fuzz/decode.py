@@ -50,4 +50,5 @@ def main():
         show_program(c[1:], "    ", 0)
 
 
-main()
+if __name__ == "__main__":
+    main()

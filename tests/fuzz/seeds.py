@@ -7,14 +7,12 @@ reach every primitive. Run it again after changing the format:
     python3 tests/fuzz/seeds.py
 """
 import os
+import sys
 
-OPS = ["sleep", "yield", "timeout", "timeout_at", "shielded", "group", "wait_for_call",
-       "spawn", "group_spawn", "await", "wait_for", "shield", "wait", "gather",
-       "event_wait", "event_set", "event_clear", "cancel", "lock", "unlock",
-       "sem_acquire", "sem_release", "return", "raise", "busy", "reschedule", "group_cancel",
-       "cond_wait", "cond_notify"]
-DRIVER = ["step", "advance", "settle", "isr_event_set", "cancel", "spawn", "group_cancel",
-          "reschedule", "next"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from decode import DRIVER, OPS  # the one list of operations and commands
+
 NEVER = 31
 
 
