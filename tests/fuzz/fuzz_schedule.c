@@ -26,6 +26,7 @@
 #define SEM_PERMITS 2
 #define RET_BASE 1000 /* an interp level returning >= RET_BASE asked the task to return */
 #define MAX_STEPS 20000
+#define MAX_SPAWNS 64 /* incarnations per input */
 
 /* ----------------------------------------------------------------- errors */
 
@@ -424,7 +425,7 @@ static void fz_spawn(int k, int external, aio_group *g) {
     int group_ok = !g || ((g->scope.state == AIO__S_FIRST || g->scope.state == AIO__S_BODY ||
                            g->scope.state == AIO__S_JOIN) && !(g->flags & AIO__G_ABORTED));
     if (!was_alive && awaited_by_someone(k)) return; /* would hand them another incarnation */
-    if (!was_alive && ++W.spawns > 64) return;        /* tasks spawning each other forever */
+    if (!was_alive && ++W.spawns > MAX_SPAWNS) return; /* tasks spawning each other forever */
     want = (was_alive || !group_ok) ? AIO_EINVAL : AIO_OK;
     rc = g ? aio_group_spawn(g, &s->task, body) : aio_spawn(&s->task, body);
     REQUIRE(rc == want, "spawn of task %d returned %d, expected %d", k, rc, want);
@@ -1026,7 +1027,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
      * must finish, with nothing left behind */
     fz_phase = "run out";
     settle();
-    for (round = 0; round < 4; round++) {
+    /* A task with an undelivered cancel may still spawn a fresh one before
+     * its next checkpoint, so go round until nothing is alive: the spawn
+     * budget bounds how many rounds that takes, and a task that cannot be
+     * cancelled stays alive through all of them. */
+    for (round = 0; round < MAX_SPAWNS + 2; round++) {
         int left = 0;
         for (i = 0; i < NT; i++)
             if (alive(&W.s[i])) {
