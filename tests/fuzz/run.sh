@@ -43,13 +43,15 @@ wait $pid64; rc64=$?
 wait $pid32; rc32=$?
 
 report() { # name log rc
-    stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
+    fz_stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
     cov=$(grep -E 'DONE +cov:' "$2" | tail -n 1 | sed 's/.*cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/\1 edges, \2 features, \3 inputs in the corpus/')
-    echo "[$1] $(stat number_of_executed_units "$2") executions ($(stat average_exec_per_sec "$2")/s)," \
-         "${cov:-coverage not reported}; slowest input under $(( $(stat slowest_unit_time_sec "$2") + 1 )) s," \
-         "peak memory $(stat peak_rss_mb "$2") MB"
+    echo "[$1] $(fz_stat number_of_executed_units "$2") executions ($(fz_stat average_exec_per_sec "$2")/s)," \
+         "${cov:-coverage not reported}; slowest input under $(( $(fz_stat slowest_unit_time_sec "$2") + 1 )) s," \
+         "peak memory $(fz_stat peak_rss_mb "$2") MB"
     if [ "$3" -ne 0 ]; then
         echo "[$1] FAILED:"; grep -E 'invariant violated|ERROR|SUMMARY|Test unit written' "$2" | head -n 8 | sed 's/^/    /'
+        crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$2" | tail -n 1)
+        [ -n "$crash" ] && [ -f "$crash" ] && python3 tests/fuzz/decode.py "$crash" | sed 's/^/    /'
     fi
 }
 report fuzz "$out/fuzz.log" $rc64
