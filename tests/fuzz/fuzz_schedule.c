@@ -566,6 +566,16 @@ static int pick_target(const slot *s, uint8_t a) {
     return k == s->idx ? (k + 1) % NT : k;
 }
 
+/* A block's body: the next level of the program, inline. Errors go on
+ * unwinding (like exceptions); a `return` inside goes on returning. */
+#define RUN_BODY(t, l, in)                                                     \
+    do {                                                                       \
+        AIO_CALL(t, (l)->rc, interp, in);                                      \
+        if ((l)->rc < 0) AIO_RAISE(t, (l)->rc);                                \
+        (l)->body_done = 1;                                                    \
+        if ((l)->rc >= RET_BASE) AIO_RETURN(t, (l)->rc);                       \
+    } while (0)
+
 /* One level of a task's program: an inline coroutine, so blocks nest by
  * calling it again for their bodies. */
 static aio_status interp(aio_task *t, level *l) {
@@ -608,10 +618,7 @@ static aio_status interp(aio_task *t, level *l) {
             if (l->op == OP_GROUP) {
                 l->kind = K_GROUP;
                 AIO_GROUP(t, &l->g) {
-                    AIO_CALL(t, l->rc, interp, in);
-                    if (l->rc < 0) AIO_RAISE(t, l->rc);
-                    l->body_done = 1;
-                    if (l->rc >= RET_BASE) AIO_RETURN(t, l->rc);
+                    RUN_BODY(t, l, in);
                 }
                 before_op(s, l);
                 /* after the block: every child finished */
@@ -643,27 +650,18 @@ static aio_status interp(aio_task *t, level *l) {
                     l->until = fin_dur(l->a);
                     l->block_deadline = after(l->start, l->until);
                     AIO_SHIELDED(t, &l->to, l->until) {
-                        AIO_CALL(t, l->rc, interp, in);
-                        if (l->rc < 0) AIO_RAISE(t, l->rc);
-                        l->body_done = 1;
-                        if (l->rc >= RET_BASE) AIO_RETURN(t, l->rc);
+                        RUN_BODY(t, l, in);
                     }
                 } else if (l->op == OP_TIMEOUT) {
                     l->until = dur(l->a);
                     l->block_deadline = after(l->start, l->until);
                     AIO_TIMEOUT(t, &l->to, l->until) {
-                        AIO_CALL(t, l->rc, interp, in);
-                        if (l->rc < 0) AIO_RAISE(t, l->rc);
-                        l->body_done = 1;
-                        if (l->rc >= RET_BASE) AIO_RETURN(t, l->rc);
+                        RUN_BODY(t, l, in);
                     }
                 } else {
                     l->block_deadline = l->a & 1 ? AIO_NEVER : after(now(), fin_dur(l->a));
                     AIO_TIMEOUT_AT(t, &l->to, l->block_deadline) {
-                        AIO_CALL(t, l->rc, interp, in);
-                        if (l->rc < 0) AIO_RAISE(t, l->rc);
-                        l->body_done = 1;
-                        if (l->rc >= RET_BASE) AIO_RETURN(t, l->rc);
+                        RUN_BODY(t, l, in);
                     }
                 }
                 before_op(s, l);
