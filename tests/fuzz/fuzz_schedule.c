@@ -467,7 +467,9 @@ static void fz_reschedule(int k, uint8_t x) {
     aio_status rc, want;
     aio_time when;
     if (!sc) return;
-    when = after(now(), dur(x));
+    /* a shielded block keeps a deadline: one that never ends would hold its
+     * cancellations back forever, which is what it is for */
+    when = after(now(), (sc->flags & AIO__S_SHIELD) ? fin_dur(x) : dur(x));
     want = (sc->flags & AIO__S_EXPIRED) ? AIO_EINVAL : AIO_OK;
     rc = aio_timeout_reschedule(sc, when);
     REQUIRE(rc == want, "reschedule returned %d, expected %d", rc, want);
