@@ -1345,19 +1345,23 @@ AIO_API int aio_cancel(aio_task *t) {
     if (!t || t->state == AIO__NEW)
         return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
     if (t->state == AIO__DONE) return 0;
-    t->flags |= AIO__T_CANCEL_REQ;
-    if (t->state != AIO__PARKED) return 1;
-    if ((t->flags & AIO__T_AWAITING) && aio__cancel_source(t, 0) == AIO__TASK_SOURCE) {
-        /* Awaiting a child it owns: like asyncio, the cancel goes straight on to
-         * the child (before it takes another step), and t waits for its cleanup. */
-        aio_task *child = t->seq.awaited;
+    /* A task awaiting a child it owns passes the cancel straight on to the
+     * child (before it takes another step, as asyncio does) and waits for its
+     * cleanup; down a chain of such awaits in a loop, not by recursion. */
+    for (;;) {
+        aio_task *child;
+        t->flags |= AIO__T_CANCEL_REQ;
+        if (t->state != AIO__PARKED) return 1;
+        if (!(t->flags & AIO__T_AWAITING) || aio__cancel_source(t, 0) != AIO__TASK_SOURCE) {
+            aio__interrupt(t);
+            return 1;
+        }
+        child = t->seq.awaited;
         aio__checkpoint(t);
         t->flags = (uint16_t)((t->flags & ~AIO__T_AWAITING) | AIO__T_JOIN_CANCEL);
-        aio_cancel(child);
-        return 1;
+        if (child->state == AIO__DONE) return 1;
+        t = child;
     }
-    aio__interrupt(t);
-    return 1;
 }
 
 AIO_API int aio_task_done(const aio_task *t) { return t->state == AIO__DONE; }

@@ -80,8 +80,66 @@ static void test_stress_million_tasks_each_under_its_own_timeout(void) {
     free(all);
 }
 
+/* A chain: link i spawns link i+1 and awaits it; the last one waits forever. */
+typedef struct {
+    aio_task task;
+    aio_status rc;
+    aio_time cleaned; /* when its cleanup ran */
+} link_t;
+static link_t *chain;
+static size_t chain_len;
+
+static aio_status chain_link(aio_task *t) {
+    link_t *s = AIO_SELF(t, link_t);
+    AIO_BEGIN(t);
+    if ((size_t)(s - chain) + 1 < chain_len) {
+        AIO_CHECK(t, aio_spawn(&s[1].task, chain_link));
+        AIO_AWAIT(t, s->rc, &s[1].task);
+    } else {
+        AIO_SLEEP(t, AIO_NEVER);
+    }
+    AIO_FINALLY(t);
+    s->cleaned = T();
+    AIO_END(t);
+}
+
+static aio_status cancel_chain_at_1s(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_spawn(&chain[0].task, chain_link));
+    AIO_SLEEP(t, AIO_SEC(1));
+    CHECK_EQ(aio_cancel(&chain[0].task), 1);
+    AIO_AWAIT(t, chain[0].rc, &chain[0].task);
+    AIO_END(t);
+}
+
+/* Cancelling the head of a long chain of tasks, each awaiting the one it
+ * spawned, reaches the tail at once (as asyncio forwards a cancel down awaits)
+ * without using stack in proportion to the chain; every link is cleaned up,
+ * innermost first, at the same instant. */
+static void test_stress_cancel_down_a_chain_of_awaits(void) {
+    static spawner_t main_state;
+    size_t i, wrong = 0;
+    aio_loop loop;
+    chain_len = stress_count() / 4;
+    chain = (link_t *)calloc(chain_len, sizeof *chain);
+    CHECK(chain != NULL);
+    if (!chain) return;
+    memset(&main_state, 0, sizeof main_state);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &main_state.task, cancel_chain_at_1s), 0);
+    CHECK_EQ(T_MS(), 1000);
+    for (i = 0; i < chain_len; i++)
+        if (!aio_task_cancelled(&chain[i].task) || chain[i].cleaned != AIO_SEC(1)) wrong++;
+    CHECK_EQ(wrong, 0);
+    CHECK_EQ(chain[0].rc, AIO_ECANCELED); /* what the main task's await got */
+    CHECK_EQ(loop.heap_len, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(chain);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_stress_million_tasks_each_under_its_own_timeout),
+    TEST_ENTRY(test_stress_cancel_down_a_chain_of_awaits),
 };
 
 void register_stress_tests(void) { test_register(cases, TEST_COUNT(cases)); }
