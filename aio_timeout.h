@@ -1263,18 +1263,40 @@ static aio_time aio__scope_deadline(const aio_task *t) {
     return d;
 }
 
-/* Apply `visit` to t and, through the groups t has open inside scope `stop`
- * (all of them if NULL), to every descendant: the tasks whose chain of scopes
- * passes through t's scopes there. */
-static void aio__visit_tree(aio_task *t, const aio_timeout *stop, void (*visit)(aio_task *)) {
-    aio_timeout *sc;
-    visit(t);
-    for (sc = t->scope; sc && sc->task == t && sc != stop; sc = sc->parent) {
-        if (sc->flags & AIO__S_GROUP) {
-            aio_group *g = AIO_CONTAINER(sc, aio_group, scope);
-            aio_link *n;
-            for (n = g->children.next; n != &g->children; n = n->next)
-                aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, visit);
+static aio_group *aio__group_of(const aio_task *t);
+
+/* Apply `visit` to `root` and, through the groups it has open inside scope
+ * `stop` (all of them if NULL), to every descendant: the tasks whose chain of
+ * scopes passes through root's scopes there. Depth first, in a loop: a child
+ * finds its way back through its group (no stack in proportion to how deeply
+ * groups nest). */
+static void aio__visit_tree(aio_task *root, const aio_timeout *stop, void (*visit)(aio_task *)) {
+    aio_task *t = root;
+    aio_timeout *sc = root->scope;
+    visit(root);
+    for (;;) {
+        aio_group *g;
+        while (sc && sc->task == t && sc != stop && !(sc->flags & AIO__S_GROUP)) sc = sc->parent;
+        if (sc && sc->task == t && sc != stop) { /* a group t has open */
+            g = AIO_CONTAINER(sc, aio_group, scope);
+            if (g->children.next != &g->children) { /* down to its first child */
+                t = AIO_CONTAINER(g->children.next, aio_task, member);
+                visit(t);
+                sc = t->scope;
+            } else {
+                sc = sc->parent;
+            }
+            continue;
+        }
+        if (t == root) return;
+        g = aio__group_of(t); /* t is done with: its next sibling, or back to the owner */
+        if (t->member.next != &g->children) {
+            t = AIO_CONTAINER(t->member.next, aio_task, member);
+            visit(t);
+            sc = t->scope;
+        } else {
+            t = g->scope.task;
+            sc = g->scope.parent;
         }
     }
 }

@@ -137,9 +137,92 @@ static void test_stress_cancel_down_a_chain_of_awaits(void) {
     free(chain);
 }
 
+/* Nested groups: level i opens a group and spawns level i+1 into it; the
+ * deepest sleeps. Everything runs inside the main task's timeout block. */
+typedef struct {
+    aio_task task;
+    aio_group g;
+    aio_time cleaned;
+} nest_t;
+static nest_t *nest;
+static size_t nest_len;
+static aio_timeout nest_block;
+
+static aio_status nest_level(aio_task *t) {
+    nest_t *s = AIO_SELF(t, nest_t);
+    AIO_BEGIN(t);
+    if ((size_t)(s - nest) + 1 < nest_len) {
+        AIO_GROUP(t, &s->g) {
+            AIO_CHECK(t, aio_group_spawn(&s->g, &s[1].task, nest_level));
+        }
+    } else {
+        AIO_SLEEP(t, AIO_SEC(1000));
+    }
+    AIO_FINALLY(t);
+    s->cleaned = T();
+    AIO_END(t);
+}
+
+static aio_status nest_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &nest_block, AIO_SEC(10)) {
+        AIO_GROUP(t, &nest[0].g) {
+            AIO_CHECK(t, aio_group_spawn(&nest[0].g, &nest[1].task, nest_level));
+        }
+    }
+    AIO_END(t);
+}
+
+static aio_status nest_rescheduler(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    /* moves the timer of every task in the nest */
+    CHECK_EQ(aio_timeout_reschedule(&nest_block, aio_now() + AIO_SEC(1)), AIO_OK);
+    AIO_END(t);
+}
+
+static aio_status nest_top(aio_task *t) {
+    static aio_task mover;
+    AIO_BEGIN(t);
+    memset(&mover, 0, sizeof mover);
+    AIO_CHECK(t, aio_spawn(&mover, nest_rescheduler));
+    AIO_CHECK(t, aio_spawn(&nest[0].task, nest_main));
+    AIO_AWAIT(t, nest[0].cleaned, &nest[0].task);
+    AIO_END(t);
+}
+
+/* Task groups nested two thousand deep inside one timeout block: moving the
+ * block's deadline reaches every task in the nest and, when it expires, every
+ * level is cancelled and cleaned up at that instant. (Each checkpoint walks
+ * its task's chain of scopes, so the cost grows with the depth squared: the
+ * nest is a five-hundredth of the stress count.) */
+static void test_stress_deadline_through_deeply_nested_groups(void) {
+    static spawner_t main_state;
+    size_t i, wrong = 0;
+    aio_loop loop;
+    nest_len = stress_count() / 500;
+    nest = (nest_t *)calloc(nest_len, sizeof *nest);
+    CHECK(nest != NULL);
+    if (!nest) return;
+    memset(&main_state, 0, sizeof main_state);
+    memset(&nest_block, 0, sizeof nest_block);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &main_state.task, nest_top), 0);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_EQ(aio_timeout_status(&nest_block), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_task_result(&nest[0].task), 0);
+    for (i = 1; i < nest_len; i++)
+        if (!aio_task_cancelled(&nest[i].task) || nest[i].cleaned != AIO_SEC(2)) wrong++;
+    CHECK_EQ(wrong, 0);
+    CHECK_EQ(loop.heap_len, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(nest);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_stress_million_tasks_each_under_its_own_timeout),
     TEST_ENTRY(test_stress_cancel_down_a_chain_of_awaits),
+    TEST_ENTRY(test_stress_deadline_through_deeply_nested_groups),
 };
 
 void register_stress_tests(void) { test_register(cases, TEST_COUNT(cases)); }
