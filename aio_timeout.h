@@ -215,7 +215,9 @@ typedef struct aio_link { struct aio_link *next, *prev; } aio_link;
 typedef struct aio_waiter { aio_link link; aio_task *task; } aio_waiter;
 
 /* A task. Zero-initialise it (static storage or = {0}) before its first spawn;
- * a finished task may be spawned again. Treat the fields as opaque. */
+ * a finished task may be spawned again, once no task still waits on its last
+ * run (a waiter that has not resumed yet would wait for the new run instead).
+ * Treat the fields as opaque. */
 struct aio_task {
     aio_task_fn fn;
     aio_waiter wait;     /* in the ready queue or in one wait list */
