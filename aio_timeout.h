@@ -226,6 +226,7 @@ struct aio_task {
     aio_task *parent;    /* the task that spawned it: it owns it */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
+    uint32_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
     uint32_t timer;      /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
@@ -233,8 +234,12 @@ struct aio_task {
     union {
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
-        uint32_t began;    /* in AIO_WAIT / AIO_GATHER: tasks finished before it */
         aio_task *awaited; /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
+        struct {           /* in AIO_WAIT / AIO_GATHER */
+            struct aio_wait_item *items;
+            uint32_t n;
+            uint32_t began; /* tasks finished before it began */
+        } many;
     } seq;
     uint16_t flags;
     uint8_t state;
@@ -247,6 +252,7 @@ struct aio_timeout {
     aio_task *task;
     aio_frame *frame;
     aio_time deadline;   /* absolute; AIO_NEVER = none */
+    uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
     uint32_t landing;    /* resume point that unwinds out of the block */
     uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
@@ -266,7 +272,9 @@ typedef struct aio_wait_item {
 typedef struct aio_group {
     aio_timeout scope;   /* the block; cancelled when the group aborts */
     aio_link children;   /* live children */
-    uint32_t live;
+    aio_waiter notice;   /* in the ready queue when a child has failed: the abort */
+    uint32_t live;       /* children alive, or failed and not heard of yet */
+    uint32_t unheard;    /* children that failed since the notice was queued */
     aio_status status;   /* the first error: a child's failure or the body's */
     uint8_t flags;
 } aio_group;
@@ -285,10 +293,12 @@ typedef struct aio_event {
 
 /* asyncio.Semaphore (aio_semaphore_init) and asyncio.Lock (zeroed = unlocked).
  * Waiters are served first come, first served: a release hands the permit
- * straight to the oldest waiter. */
+ * straight to the oldest waiter, and it stays reserved for that waiter until
+ * it runs (a later acquirer queues behind it, as in CPython 3.13). */
 typedef struct aio_semaphore {
     aio_link waiters;
     int value;           /* permits available */
+    int handed;          /* permits handed to waiters that have not run yet */
     int bound;           /* BoundedSemaphore: most permits there can be; 0 = no bound */
 } aio_semaphore;
 typedef struct aio_lock {
@@ -361,8 +371,11 @@ AIO_API aio_status aio_loop_destroy(aio_loop *loop);
  * nothing can wake (only detected when no custom idle hook is set). Other
  * tasks still alive then stay as they are. */
 AIO_API aio_status aio_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
-/* One iteration for a super-loop, never sleeping: read the clock, wake
- * expired timers, run the tasks that were ready. Returns how many ran. */
+/* One iteration for a super-loop, never sleeping: read the clock, run the
+ * tasks that were ready, wake the waiters of events set meanwhile, then let
+ * the deadlines reached by the time read take effect (if nothing was ready,
+ * this comes first, and the tasks they wake run in this iteration). Returns
+ * how many tasks ran. */
 AIO_API size_t aio_step(aio_loop *loop);
 /* When the loop next has work: now if a task is ready, the earliest timer
  * otherwise, AIO_NEVER if nothing is armed. For tickless idle. */
@@ -581,11 +594,11 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 /* Lock.acquire() / Semaphore.acquire() with timeout d: lv = AIO_OK (acquired)
  * or AIO_ETIMEDOUT. A cancelled waiter leaves no trace. */
 #define AIO_LOCK_ACQUIRE(t, lv, lock, d)                                       \
-    AIO__AWAIT(t, (lv) = aio__r, aio__acquire_start((t), aio__f, &(lock)->waiters, &(lock)->locked, 1, (d)), \
-               aio__acquire_poll((t), aio__f, &(lock)->waiters, &(lock)->locked, 1), AIO__LABEL)
+    AIO__AWAIT(t, (lv) = aio__r, aio__acquire_start((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL, (d)), \
+               aio__acquire_poll((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL), AIO__LABEL)
 #define AIO_SEMAPHORE_ACQUIRE(t, lv, sem, d)                                   \
-    AIO__AWAIT(t, (lv) = aio__r, aio__acquire_start((t), aio__f, &(sem)->waiters, &(sem)->value, 0, (d)), \
-               aio__acquire_poll((t), aio__f, &(sem)->waiters, &(sem)->value, 0), AIO__LABEL)
+    AIO__AWAIT(t, (lv) = aio__r, aio__acquire_start((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed, (d)), \
+               aio__acquire_poll((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed), AIO__LABEL)
 /* Condition.wait() with timeout d, the lock held: lv = AIO_OK (notified) or
  * AIO_ETIMEDOUT. The lock is held again whenever this returns or unwinds. */
 #define AIO_COND_WAIT(t, lv, cond, d)                                          \
@@ -595,7 +608,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * `pred` holds, AIO_ETIMEDOUT (pred not evaluated again). */
 #define AIO_COND_WAIT_FOR(t, lv, cond, pred, d)                                \
     do {                                                                       \
-        (t)->until = aio__until_from_now((d));                                 \
+        aio__own_deadline((t), (d));                                           \
         (lv) = AIO_OK;                                                         \
         while ((lv) == AIO_OK && !(pred))                                      \
             AIO__AWAIT(t, (lv) = aio__r, aio__cond_start((t), aio__f, (cond), (t)->until, 0), \
@@ -735,13 +748,13 @@ AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g);
 AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, aio_time d);
 AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev);
 AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
-                                      int is_lock, aio_time d);
+                                      int *handed, aio_time d);
 AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
-                                     int is_lock);
+                                     int *handed);
 AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, aio_time d,
                                    int relative);
 AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c);
-AIO_API aio_time aio__until_from_now(aio_time d);
+AIO_API void aio__own_deadline(aio_task *t, aio_time d);
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, aio_status rc);
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
                                     int relative, uint32_t landing);
@@ -785,12 +798,13 @@ enum { /* task flags */
     AIO__T_CANCEL_REQ = 2,  /* a cancel request waits for delivery */
     AIO__T_JOIN_CANCEL = 4, /* awaiting children it cancelled: wait for their cleanup */
     AIO__T_GRANTED = 8,     /* a lock, permit or notification was handed to it */
-    AIO__T_SIGNALLED = 16,  /* woken by the event it waits on */
+    AIO__T_SIGNALLED = 16,  /* woken because what it waits for happened (event set, task ended) */
     AIO__T_RELOCK = 32,     /* condition wait: taking the lock back */
     AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
     AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
     AIO__T_DEAF = 256,      /* parked where no deadline applies */
-    AIO__T_AWAITING = 512   /* parked awaiting the owned child seq.awaited */
+    AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
+    AIO__T_GATHERING = 1024 /* parked gathering seq.many, some of which it owns */
 };
 enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
@@ -875,11 +889,6 @@ AIO_API aio_time aio_seconds(double s) {
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
-static aio_time aio__min(aio_time a, aio_time b) {
-    if (a == AIO_NEVER) return b;
-    if (b == AIO_NEVER) return a;
-    return aio__before(b, a) ? b : a;
-}
 static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
 /* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
@@ -1105,11 +1114,12 @@ static void aio__disarm(aio_loop *L, aio_task *t) {
         aio__heap_down(L, i, last);
 }
 
-/* Arm (or move) t's single timer. AIO_ENOSPC if storage is full. */
-static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when) {
+/* Arm (or move) t's single timer to `when`, placed by `seq` among equal
+ * deadlines. AIO_ENOSPC if storage is full. */
+static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when, uint32_t seq) {
     aio_timer e;
     e.when = when;
-    e.seq = L->seq++;
+    e.seq = seq;
     e.task = t;
     if (t->timer) {
         uint32_t i = t->timer - 1;
@@ -1141,23 +1151,27 @@ static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when) {
 
 #define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
 
-static void aio__enqueue(aio_loop *L, aio_task *t) {
-    t->state = AIO__READY;
+/* The ready queue holds tasks and, with no task, a group's notice. */
+static void aio__enqueue_link(aio_loop *L, aio_link *n) {
     AIO_CRITICAL_ENTER();
-    aio__list_append(&L->ready, &t->wait.link);
+    aio__list_append(&L->ready, n);
     AIO_CRITICAL_EXIT();
 }
 
-static aio_task *aio__dequeue(aio_loop *L) {
-    aio_task *t = NULL;
+static void aio__enqueue(aio_loop *L, aio_task *t) {
+    t->state = AIO__READY;
+    aio__enqueue_link(L, &t->wait.link);
+}
+
+static aio_link *aio__dequeue(aio_loop *L) {
+    aio_link *first = NULL;
     AIO_CRITICAL_ENTER();
     if (!aio__list_empty(&L->ready)) {
-        aio_link *first = L->ready.next;
+        first = L->ready.next;
         aio__list_unlink(first);
-        t = AIO__TASK_OF(first);
     }
     AIO_CRITICAL_EXIT();
-    return t;
+    return first;
 }
 
 /* t leaves whatever it waits on and becomes ready (its timer disarmed). */
@@ -1177,7 +1191,9 @@ static void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_EXIT();
 }
 
-/* Hand what `l` waits for to its oldest waiter; 0 if nobody waits. */
+/* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
+ * woke it); 0 if nobody waits. A waiter already woken by something else (a
+ * gather's other items) keeps that. */
 static int aio__wake_first(aio_loop *L, aio_link *l, uint16_t flag) {
     aio_link *n;
     aio_task *w;
@@ -1185,14 +1201,16 @@ static int aio__wake_first(aio_loop *L, aio_link *l, uint16_t flag) {
     n = l->next;
     w = AIO__TASK_OF(n);
     aio__list_unlink(n);
-    w->flags |= flag;
-    aio__wake(L, w);
+    if (w->state == AIO__PARKED) {
+        w->flags |= flag;
+        aio__wake(L, w);
+    }
     return 1;
 }
 
 /* Wake every waiter of a list, oldest first. */
-static void aio__wake_all(aio_loop *L, aio_link *l) {
-    while (aio__wake_first(L, l, 0)) {
+static void aio__wake_all(aio_loop *L, aio_link *l, uint16_t flag) {
+    while (aio__wake_first(L, l, flag)) {
     }
 }
 
@@ -1254,14 +1272,29 @@ static aio_status aio__checkpoint(aio_task *t) {
     return AIO_ECANCELED;
 }
 
-/* Earliest deadline among the scopes around t that have not fired yet. */
-static aio_time aio__scope_deadline(const aio_task *t) {
+/* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
+ * by time, then by arming order; AIO_NEVER comes last. */
+static int aio__key_before(aio_time a, uint32_t as, aio_time b, uint32_t bs) {
+    if (a == AIO_NEVER) return 0;
+    if (b == AIO_NEVER) return 1;
+    if (a != b) return aio__before(a, b);
+    return (int32_t)(as - bs) < 0;
+}
+
+/* Earliest deadline among the scopes around t that have not fired yet, and
+ * (if `seq`) its arming order. */
+static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq) {
     const aio_timeout *sc;
     aio_time d = AIO_NEVER;
+    uint32_t s = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if (!(sc->flags & AIO__S_EXPIRED)) d = aio__min(d, sc->deadline);
+        if (!(sc->flags & AIO__S_EXPIRED) && aio__key_before(sc->deadline, sc->seq, d, s)) {
+            d = sc->deadline;
+            s = sc->seq;
+        }
         if (sc->flags & AIO__S_SHIELD) break;
     }
+    if (seq) *seq = s;
     return d;
 }
 
@@ -1303,26 +1336,131 @@ static void aio__visit_tree(aio_task *root, const aio_timeout *stop, void (*visi
     }
 }
 
-/* Wake t to take a cancellation, if one applies to it now. A task whose
- * cancellation is held back (by a shielded block) or ignored (taking a
- * condition's lock back) stays where it waits and keeps its place in the
- * queue; the request is delivered at its next checkpoint that can take it. */
-static void aio__interrupt(aio_task *t) {
-    if (!(t->flags & AIO__T_RELOCK) && aio__cancel_source(t, 0)) aio__wake(aio__loop, t);
-}
-
-/* Park t until `until`, the scopes' deadline, or a wake-up. */
-static aio_status aio__park(aio_task *t, aio_time until, int with_scopes) {
-    aio_loop *L = aio__loop;
-    aio_time when = with_scopes ? aio__min(until, aio__scope_deadline(t)) : until;
+/* Park t until the await's own deadline (t->until, if `own_deadline`), the
+ * deadlines of its scopes (if `with_scopes`) or a wake-up. Its timer stands
+ * for the earliest of them, in their arming order. */
+static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
+    aio_time when = own_deadline ? t->until : AIO_NEVER;
+    uint32_t seq = t->until_seq;
+    if (with_scopes) {
+        uint32_t scope_seq;
+        aio_time d = aio__scope_deadline(t, &scope_seq);
+        if (aio__key_before(d, scope_seq, when, seq)) {
+            when = d;
+            seq = scope_seq;
+        }
+    }
     if (when != AIO_NEVER) {
-        aio_status rc = aio__arm(L, t, when);
+        aio_status rc = aio__arm(aio__loop, t, when, seq);
         if (rc < 0) return rc;
     }
     t->flags = (uint16_t)(with_scopes ? t->flags & ~AIO__T_DEAF : t->flags | AIO__T_DEAF);
-    t->flags &= (uint16_t)~AIO__T_AWAITING;
+    /* what woke it last time, and what it waited on, are history */
+    t->flags &= (uint16_t)~(AIO__T_AWAITING | AIO__T_GATHERING | AIO__T_SIGNALLED | AIO__T_GRANTED);
     t->state = AIO__PARKED;
     return AIO__SUSPENDED;
+}
+
+/* A parked task's timer follows its deadlines again. */
+static void aio__rearm(aio_task *t) {
+    if (t->state == AIO__PARKED && !(t->flags & AIO__T_DEAF)) {
+        uint32_t seq;
+        aio_time d = aio__scope_deadline(t, &seq);
+        if (!aio__key_before(d, seq, t->until, t->until_seq)) {
+            d = t->until;
+            seq = t->until_seq;
+        }
+        if (d == AIO_NEVER)
+            aio__disarm(aio__loop, t);
+        else if (aio__arm(aio__loop, t, d, seq) < 0)
+            aio__wake(aio__loop, t); /* no slot: let it re-park and report */
+    }
+}
+
+/* 1 if a cancellation applies to t that was not delivered yet. */
+static int aio__undelivered(const aio_task *t) {
+    const aio_timeout *sc;
+    for (sc = t->scope; sc; sc = sc->parent) {
+        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) return 1;
+        if (sc->flags & AIO__S_SHIELD) return 0;
+    }
+    return (t->flags & AIO__T_CANCEL_REQ) != 0;
+}
+
+/* 1 if a checkpoint now delivers a cancellation that was not delivered yet. */
+static int aio__new_cancellation(aio_task *t) {
+    uint32_t before = aio__loop->epoch;
+    aio__checkpoint(t);
+    return aio__loop->epoch != before;
+}
+
+/* How a cancellation that may now apply reaches a task: as asyncio's
+ * Task.cancel() does, at once. A parked task wakes to take it; one parked
+ * on children it owns (AIO_AWAIT, AIO_WAIT_FOR, AIO_GATHER of tasks it
+ * spawned) takes it where it is and passes it on to them, and they to
+ * theirs, so a child that has not run yet never starts. A ready task keeps
+ * it for its next step; a shielded block holds it back until it ends.
+ *
+ * aio__cancel_reaches acts on one task and returns the child an await passes
+ * it on to; gathering tasks, which pass it on to several, are queued on
+ * `gatherers` through their wait link (idle while they gather). Loops, not
+ * recursion: chains of awaits can be as long as there are tasks. */
+static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
+    aio_task *child;
+    if (t->state != AIO__PARKED || !aio__cancel_source(t, 0)) return NULL;
+    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
+        /* one taking a condition's lock back goes to the back of the queue */
+        if (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)) aio__wake(aio__loop, t);
+        return NULL;
+    }
+    if (!aio__new_cancellation(t)) return NULL; /* passed on already */
+    t->flags |= AIO__T_JOIN_CANCEL;
+    if (t->flags & AIO__T_GATHERING) {
+        aio__list_append(gatherers, &t->wait.link);
+        return NULL;
+    }
+    child = t->seq.awaited;
+    child->flags |= AIO__T_CANCEL_REQ;
+    return child;
+}
+
+/* A gather passes its cancellation on to the tasks it spawned and stops
+ * waiting for the others. 1 if it still waits for some. */
+static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
+    aio_wait_item *items = t->seq.many.items;
+    uint32_t i;
+    int waiting = 0;
+    for (i = 0; i < t->seq.many.n; i++) {
+        aio_task *c = items[i].task;
+        if (c->state == AIO__DONE) continue;
+        if (c->parent != t) {
+            aio__list_unlink(&items[i].node.link);
+            continue;
+        }
+        if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
+        waiting = 1;
+        c->flags |= AIO__T_CANCEL_REQ;
+        while (c) c = aio__cancel_reaches(c, gatherers);
+    }
+    return waiting;
+}
+
+/* Let a cancellation reach t, and through it what t owns and awaits. */
+static void aio__cancel_spread(aio_task *t, aio_link *gatherers) {
+    for (;;) {
+        aio_task *g;
+        while (t) t = aio__cancel_reaches(t, gatherers);
+        if (aio__list_empty(gatherers)) return;
+        g = AIO__TASK_OF(gatherers->next);
+        aio__list_unlink(&g->wait.link);
+        if (!aio__gather_pass_on(g, gatherers)) aio__wake(aio__loop, g); /* nothing to wait for */
+    }
+}
+
+static void aio__cancel_arrives(aio_task *t) {
+    aio_link gatherers;
+    aio__list_init(&gatherers);
+    aio__cancel_spread(t, &gatherers);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
@@ -1363,29 +1501,13 @@ AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
     return AIO_OK;
 }
 
-static void aio__rearm(aio_task *t);
-
 AIO_API int aio_cancel(aio_task *t) {
     if (!t || t->state == AIO__NEW)
         return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
     if (t->state == AIO__DONE) return 0;
-    /* A task awaiting a child it owns passes the cancel straight on to the
-     * child (before it takes another step, as asyncio does) and waits for its
-     * cleanup; down a chain of such awaits in a loop, not by recursion. */
-    for (;;) {
-        aio_task *child;
-        t->flags |= AIO__T_CANCEL_REQ;
-        if (t->state != AIO__PARKED) return 1;
-        if (!(t->flags & AIO__T_AWAITING) || aio__cancel_source(t, 0) != AIO__TASK_SOURCE) {
-            aio__interrupt(t);
-            return 1;
-        }
-        child = t->seq.awaited;
-        aio__checkpoint(t);
-        t->flags = (uint16_t)((t->flags & ~AIO__T_AWAITING) | AIO__T_JOIN_CANCEL);
-        if (child->state == AIO__DONE) return 1;
-        t = child;
-    }
+    t->flags |= AIO__T_CANCEL_REQ;
+    aio__cancel_arrives(t);
+    return 1;
 }
 
 AIO_API int aio_task_done(const aio_task *t) { return t->state == AIO__DONE; }
@@ -1425,16 +1547,30 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     t->state = AIO__DONE;
     t->seq.finished = ++L->finished;
     L->live--;
-    aio__wake_all(L, &t->joiners);
+    aio__wake_all(L, &t->joiners, AIO__T_SIGNALLED);
     if (g) {
         aio__list_unlink(&t->member);
-        g->live--;
         if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
             if (g->status == AIO_OK) g->status = rc;
-            aio__group_abort(g);
+            /* The group hears of it one turn of the ready queue later (asyncio:
+             * a done callback): siblings woken in this instant take the step
+             * their wake-up earned first. Until then it counts as alive, so
+             * the block cannot end before the group has heard. */
+            g->unheard++;
+            if (!aio__linked(&g->notice.link)) aio__enqueue_link(L, &g->notice.link);
+        } else {
+            g->live--;
+            if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(L, g->scope.task);
         }
-        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(L, g->scope.task);
     }
+}
+
+/* A group's notice comes up in the ready queue: it hears of the failures. */
+static void aio__group_hear(aio_loop *L, aio_group *g) {
+    g->live -= g->unheard;
+    g->unheard = 0;
+    aio__group_abort(g);
+    if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(L, g->scope.task);
 }
 
 /* Run one ready task until it suspends or finishes. */
@@ -1460,22 +1596,58 @@ static void aio__run_task(aio_loop *L, aio_task *t) {
 
 /* -------------------------------------------------------------------- loop */
 
-static void aio__fire_timers(aio_loop *L) {
-    while (L->heap_len && !aio__before(L->now, L->heap[0].when)) aio__wake(L, L->heap[0].task);
+/* The timer of parked task t is due: its deadlines that passed take effect
+ * now, in the order the timers fire. A sleep ends. A wait's own timeout
+ * ends the wait, or, in AIO_WAIT_FOR, cancels the child it owns. A block's
+ * deadline cancels the task there and then (asyncio's timeout calls
+ * cancel() when its timer fires), so what the task awaits and owns is
+ * cancelled before anything else runs, and a completion that comes later
+ * in this instant finds the waiter gone. */
+static void aio__deadline_reached(aio_loop *L, aio_task *t, aio_time now) {
+    aio_timeout *sc;
+    for (sc = t->scope; sc; sc = sc->parent) {
+        if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, now)) sc->flags |= AIO__S_EXPIRED;
+        if (sc->flags & AIO__S_SHIELD) break;
+    }
+    if (aio__due(t->until, now)) {
+        if (!(t->flags & AIO__T_AWAITING)) {
+            aio__wake(L, t);
+            return;
+        }
+        t->until = AIO_NEVER;
+        t->flags |= AIO__T_JOIN_CANCEL;
+        aio_cancel(t->seq.awaited);
+    }
+    aio__cancel_arrives(t);
+    aio__rearm(t); /* still parked: its timer moves to the next deadline */
+}
+
+static void aio__fire_timers(aio_loop *L, aio_time now) {
+    while (L->heap_len && !aio__before(now, L->heap[0].when)) {
+        aio_task *t = L->heap[0].task;
+        aio__disarm(L, t);
+        aio__deadline_reached(L, t, now);
+    }
 }
 
 static size_t aio__run_ready(aio_loop *L) {
     size_t n = 0;
-    aio_task *last;
-    aio_task *t;
+    aio_link *last;
+    aio_link *l;
     if (aio__list_empty(&L->ready)) return 0;
-    /* only the tasks ready at the start: the ones they wake run next iteration */
-    last = AIO__TASK_OF(L->ready.prev);
+    /* only what was ready at the start: what it wakes runs next iteration */
+    last = L->ready.prev;
     do {
-        t = aio__dequeue(L);
-        aio__run_task(L, t);
-        n++;
-    } while (t != last);
+        aio_task *t;
+        l = aio__dequeue(L);
+        t = AIO__TASK_OF(l);
+        if (t) {
+            aio__run_task(L, t);
+            n++;
+        } else {
+            aio__group_hear(L, AIO_CONTAINER(l, aio_group, notice));
+        }
+    } while (l != last);
     return n;
 }
 
@@ -1506,12 +1678,23 @@ static void aio__drain_events(aio_loop *L) {
     }
 }
 
+/* asyncio's turn: the steps queued before it began, then the timers due
+ * when it began (busy work in those steps does not make more of them due).
+ * After an idle wait nothing is queued: that turn is empty, and the steps
+ * its timers queue are the next one, run in this call. */
 AIO_API size_t aio_step(aio_loop *L) {
+    aio_time began;
+    size_t ran;
     aio__loop = L;
-    L->now = L->clock(L->clock_ctx);
+    began = L->now = L->clock(L->clock_ctx);
+    if (aio__list_empty(&L->ready)) {
+        aio__drain_events(L);
+        aio__fire_timers(L, began);
+    }
+    ran = aio__run_ready(L);
     aio__drain_events(L);
-    aio__fire_timers(L);
-    return aio__run_ready(L);
+    aio__fire_timers(L, began);
+    return ran;
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
@@ -1591,6 +1774,13 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
                                     "your own switch statement, or a frame not initialised");
 }
 
+/* The await's own deadline, armed now: among equal deadlines it fires after
+ * those armed before it. */
+static void aio__set_until(aio_task *t, aio_time until) {
+    t->until = until;
+    t->until_seq = aio__loop->seq++;
+}
+
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
     aio_loop *L = aio__loop;
     aio_time until = aio__deadline(L, d, relative);
@@ -1599,12 +1789,13 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "sleep: the duration is NaN, negative "
                                                         "or beyond half the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    t->until = until;
     if (aio__due(until, L->now)) { /* sleep(0): one trip through the ready queue */
+        t->until = until;
         aio__enqueue(L, t);
         return AIO__SUSPENDED;
     }
-    rc = aio__park(t, until, 1);
+    aio__set_until(t, until);
+    rc = aio__park(t, 1, 1);
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
 
@@ -1623,24 +1814,16 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__loop->now)) return AIO_OK;
-    rc = aio__park(t, t->until, 1); /* woken early: a deadline moved */
+    rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
 
-/* 1 if a checkpoint now delivers a cancellation that was not delivered yet. */
-static int aio__new_cancellation(aio_task *t) {
-    uint32_t before = aio__loop->epoch;
-    aio__checkpoint(t);
-    return aio__loop->epoch != before;
-}
-
-/* Park t on child's end (`cleanup`: the child is cleaning up after our cancel). */
-static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int cleanup,
-                               int owned) {
-    aio_status rc = aio__park(t, t->until, 1);
+/* Park t on child's end; `owned`: a cancellation of t is passed on to it. */
+static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int owned) {
+    aio_status rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     aio__wait_in(t, &child->joiners);
-    if (owned && !cleanup) { /* lets aio_cancel pass a cancel on at once */
+    if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->seq.awaited = child;
     }
@@ -1649,44 +1832,36 @@ static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int c
 
 /* Cancel an owned child and wait for its cleanup. */
 static aio_status aio__cancel_child(aio_task *t, aio_frame *f, aio_task *child) {
-    aio_cancel(child);
     t->flags |= AIO__T_JOIN_CANCEL;
-    return aio__park_on(t, f, child, 1, 0);
+    aio_cancel(child);
+    return aio__park_on(t, f, child, 1);
 }
 
 static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int shield,
                                  int arriving) {
     int owned = !shield && child->parent == t;
-    if (child->state == AIO__DONE) {
-        aio_status r = child->frame.rc;
-        if (t->flags & AIO__T_JOIN_CANCEL) {
-            t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
-            if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-            return r == AIO_ECANCELED ? AIO_ETIMEDOUT : r;
-        }
-        return r; /* completion beats a cancellation that arrived with it */
+    int done = child->state == AIO__DONE;
+    if (t->flags & AIO__T_JOIN_CANCEL) { /* it cancelled the child: wait for its end */
+        if (!done) return aio__park_on(t, f, child, 1);
+        t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+        if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
+        return child->frame.rc == AIO_ECANCELED ? AIO_ETIMEDOUT : child->frame.rc;
     }
-    if (t->flags & AIO__T_JOIN_CANCEL) {
-        /* a new request, a deadline, or the await's own timeout if it had not
-         * fired yet: each reaches the child's cleanup too */
-        int again = aio__new_cancellation(t);
-        if (aio__due(t->until, aio__loop->now)) {
-            t->until = AIO_NEVER;
-            again = 1;
-        }
-        if (again) aio_cancel(child);
-        return aio__park_on(t, f, child, 1, 0);
-    }
+    /* the child finished before anything else reached this task: its result
+     * is delivered, a cancellation that came after waits for the next
+     * checkpoint */
+    if (done && (arriving || (t->flags & AIO__T_SIGNALLED))) return child->frame.rc;
     if (aio__checkpoint(t) < 0) {
-        if (owned) return aio__cancel_child(t, f, child);
+        if (owned && !done) return aio__cancel_child(t, f, child);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
     if (aio__due(t->until, aio__loop->now)) {
         t->until = AIO_NEVER; /* the timeout has fired */
-        if (owned) return aio__cancel_child(t, f, child);
+        if (owned && !done) return aio__cancel_child(t, f, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
     }
-    return aio__park_on(t, f, child, 0, owned);
+    if (done) return child->frame.rc;
+    return aio__park_on(t, f, child, owned);
 }
 
 AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
@@ -1700,7 +1875,7 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait_for: the timeout is NaN, negative "
                                                         "or beyond half the clock range"));
-    t->until = until;
+    aio__set_until(t, until);
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__join_step(t, f, child, shield, 1);
 }
@@ -1750,6 +1925,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->task = t;
     sc->frame = f;
     sc->deadline = deadline;
+    sc->seq = aio__loop->seq++;
     sc->landing = landing;
     sc->epoch = 0;
     sc->status = AIO_OK;
@@ -1794,17 +1970,6 @@ AIO_API aio_time aio_timeout_when(const aio_timeout *sc) {
     return sc->state == AIO__S_IDLE ? AIO_NEVER : sc->deadline;
 }
 
-/* A parked task's timer follows its deadlines again. */
-static void aio__rearm(aio_task *t) {
-    if (t->state == AIO__PARKED && !(t->flags & AIO__T_DEAF)) {
-        aio_time next = aio__min(t->until, aio__scope_deadline(t));
-        if (next == AIO_NEVER)
-            aio__disarm(aio__loop, t);
-        else if (aio__arm(aio__loop, t, next) < 0)
-            aio__wake(aio__loop, t); /* no slot: let it re-park and report */
-    }
-}
-
 AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (!sc || !aio__scope_open(sc))
         return aio__misuse(AIO_EINVAL, "reschedule: the timeout scope is not open");
@@ -1814,6 +1979,7 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (when == AIO_TIME_INVALID)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
     sc->deadline = when;
+    sc->seq = aio__loop->seq++;
     aio__visit_tree(sc->task, sc, aio__rearm);
     return AIO_OK;
 }
@@ -1828,7 +1994,7 @@ AIO_API aio_time aio_effective_deadline(aio_task *t) {
         aio_time now = aio__loop->now;
         return now == AIO_NEVER || now == AIO_TIME_INVALID ? (aio_time)(AIO_NEVER - 2) : now;
     }
-    return aio__scope_deadline(t);
+    return aio__scope_deadline(t, NULL);
 }
 
 AIO_API aio_time aio_time_left(aio_task *t) {
@@ -1837,7 +2003,10 @@ AIO_API aio_time aio_time_left(aio_task *t) {
     return aio__before(aio__loop->now, d) ? (aio_time)(d - aio__loop->now) : 0;
 }
 
-AIO_API aio_time aio__until_from_now(aio_time d) { return aio__deadline(aio__loop, d, 1); }
+/* AIO_COND_WAIT_FOR's one deadline for all its waits, armed once. */
+AIO_API void aio__own_deadline(aio_task *t, aio_time d) {
+    aio__set_until(t, aio__deadline(aio__loop, d, 1));
+}
 
 /* ------------------------------------------------------- waiting on many */
 
@@ -1878,48 +2047,77 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, uint32_
     }
 }
 
+/* The wait is over: what AIO_WAIT or AIO_GATHER stores. */
+static aio_status aio__many_result(aio_wait_item *items, size_t n, int mode, size_t done,
+                                   aio_status first) {
+    aio__items_unlink(items, n);
+    if (mode & AIO__GATHER) return (mode & 7) == AIO_ALL_COMPLETED ? AIO_OK : first;
+    return (aio_status)done;
+}
+
+/* Park a wait or gather on the end of every task not finished yet. */
+static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                 int mode) {
+    size_t i;
+    int owns = 0;
+    aio_status rc = aio__park(t, 1, 1);
+    if (rc != AIO__SUSPENDED) {
+        aio__items_unlink(items, n);
+        return aio__raise(t, f, rc);
+    }
+    for (i = 0; i < n; i++) {
+        aio_task *c = items[i].task;
+        if (c->state == AIO__DONE) continue;
+        if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
+        if (c->parent == t) owns = 1;
+    }
+    if ((mode & AIO__GATHER) && owns) { /* a cancellation of t is passed on to them */
+        t->flags |= AIO__T_GATHERING;
+        t->seq.many.items = items;
+        t->seq.many.n = (uint32_t)n;
+    }
+    return AIO__SUSPENDED;
+}
+
+/* A cancelled gather waits for the tasks it owns to finish their cleanup. */
+static aio_status aio__gather_wait_cleanup(aio_task *t) {
+    if (aio__park(t, 0, 1) != AIO__SUSPENDED)
+        aio__park(t, 0, 0); /* no timer slot: wait for them all the same */
+    t->flags |= AIO__T_GATHERING;
+    return AIO__SUSPENDED;
+}
+
 static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
                                  int mode, int arriving) {
     size_t i;
     size_t done;
     aio_status first;
+    int met;
     if (t->flags & AIO__T_JOIN_CANCEL) { /* gather cancelled: its children clean up */
-        int waiting = 0;
-        int forward = aio__new_cancellation(t); /* it reaches them too */
         for (i = 0; i < n; i++) {
-            aio_task *c = items[i].task;
-            if (c->state == AIO__DONE || !aio__linked(&items[i].node.link)) continue;
-            if (forward) aio_cancel(c);
-            waiting = 1;
+            if (items[i].task->state != AIO__DONE && aio__linked(&items[i].node.link))
+                return aio__gather_wait_cleanup(t);
         }
-        if (waiting) return aio__park(t, AIO_NEVER, 1);
         t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__many_met(items, n, mode, t->seq.began, &done, &first)) {
-        aio__items_unlink(items, n);
-        if (mode & AIO__GATHER) return (mode & 7) == AIO_ALL_COMPLETED ? AIO_OK : first;
-        return (aio_status)done;
-    }
+    met = aio__many_met(items, n, mode, t->seq.many.began, &done, &first);
+    /* what it waits for was met before anything else reached this task */
+    if (met && (arriving || (t->flags & AIO__T_SIGNALLED)))
+        return aio__many_result(items, n, mode, done, first);
     if (aio__checkpoint(t) < 0) {
         if (mode & AIO__GATHER) { /* cancel what it owns and wait for it; let the rest go */
-            int waiting = 0;
-            for (i = 0; i < n; i++) {
-                aio_task *c = items[i].task;
-                if (c->state != AIO__DONE && c->parent == t) {
-                    aio_cancel(c);
-                    if (!aio__linked(&items[i].node.link))
-                        aio__list_append(&c->joiners, &items[i].node.link);
-                    waiting = 1;
-                } else {
-                    aio__list_unlink(&items[i].node.link);
-                }
+            aio_link gatherers;
+            aio__list_init(&gatherers);
+            t->seq.many.items = items;
+            t->seq.many.n = (uint32_t)n;
+            t->flags |= AIO__T_JOIN_CANCEL;
+            if (aio__gather_pass_on(t, &gatherers)) {
+                aio__cancel_spread(NULL, &gatherers);
+                return aio__gather_wait_cleanup(t);
             }
-            if (waiting) {
-                t->flags |= AIO__T_JOIN_CANCEL;
-                return aio__park(t, AIO_NEVER, 1);
-            }
+            t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
         }
         aio__items_unlink(items, n);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
@@ -1932,19 +2130,8 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return (aio_status)done;
     }
-    {
-        aio_status rc = aio__park(t, t->until, 1);
-        if (rc != AIO__SUSPENDED) {
-            aio__items_unlink(items, n);
-            return aio__raise(t, f, rc);
-        }
-    }
-    for (i = 0; i < n; i++) {
-        aio_task *c = items[i].task;
-        if (c->state != AIO__DONE && !aio__linked(&items[i].node.link))
-            aio__list_append(&c->joiners, &items[i].node.link);
-    }
-    return AIO__SUSPENDED;
+    if (met) return aio__many_result(items, n, mode, done, first);
+    return aio__many_park(t, f, items, n, mode);
 }
 
 AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
@@ -1973,8 +2160,8 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
-    t->until = until;
-    t->seq.began = aio__loop->finished;
+    aio__set_until(t, until);
+    t->seq.many.began = aio__loop->finished;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
 }
@@ -1995,9 +2182,9 @@ static void aio__group_abort(aio_group *g) {
     if (g->flags & AIO__G_ABORTED) return;
     g->flags |= AIO__G_ABORTED;
     g->scope.flags |= AIO__S_EXPIRED; /* level-triggered for the body and every child */
-    aio__visit_tree(g->scope.task, &g->scope, aio__interrupt);
+    aio__visit_tree(g->scope.task, &g->scope, aio__cancel_arrives);
     for (n = g->children.next; n != &g->children; n = n->next)
-        aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, aio__interrupt);
+        aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, aio__cancel_arrives);
 }
 
 AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing) {
@@ -2011,7 +2198,9 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
     if (rc != AIO_OK) return rc;
     g->scope.flags |= AIO__S_GROUP;
     aio__list_init(&g->children);
-    g->live = 0;
+    g->notice.link.next = g->notice.link.prev = NULL;
+    g->notice.task = NULL; /* no task: the ready queue tells it apart */
+    g->live = g->unheard = 0;
     g->status = AIO_OK;
     g->flags = 0;
     return AIO_OK;
@@ -2037,7 +2226,7 @@ AIO_API aio_status aio__group_join(aio_task *t, aio_group *g) {
         return AIO_OK;
     }
     g->flags |= AIO__G_JOINING;
-    return aio__park(t, AIO_NEVER, 0);
+    return aio__park(t, 0, 0);
 }
 
 /* 1 if the frame must go on unwinding: an error came through the block, or
@@ -2113,7 +2302,7 @@ AIO_API void aio_event_clear(aio_event *ev) { ev->set = 0; }
 AIO_API int aio_event_is_set(const aio_event *ev) { return ev->set != 0; }
 
 static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint32_t ticket) {
-    aio_status rc = aio__park(t, t->until, 1);
+    aio_status rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     AIO_CRITICAL_ENTER();
     t->seq.ticket = ticket;
@@ -2131,94 +2320,125 @@ AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, ai
         uint32_t ticket = ev->sets; /* before the look at ev->set: a set after it is later */
         if (ev->set) return AIO_OK;
         if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-        t->until = until;
-        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        aio__set_until(t, until);
         return aio__event_park(t, f, ev, ticket);
     }
 }
 
 AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
     uint32_t ticket = ev->sets;
-    if ((t->flags & AIO__T_SIGNALLED) || ev->set) { /* set beats a deadline met at once */
+    if (t->flags & AIO__T_SIGNALLED) { /* set before anything else reached it */
         t->flags &= (uint16_t)~AIO__T_SIGNALLED;
         return AIO_OK;
     }
+    /* woken by a cancellation or a deadline first: a set since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__loop->now)) return AIO_ETIMEDOUT;
+    if (ev->set) return AIO_OK; /* set while it was woken for another reason */
     return aio__event_park(t, f, ev, ticket);
 }
 
 /* ------------------------------------------------------ locks, semaphores */
 
-/* Give a permit back: straight to the oldest waiter, else to the pool. */
-static aio_status aio__release(aio_link *waiters, int *count, int is_lock, int bound) {
-    if (is_lock && *count == 0)
-        return aio__misuse(AIO_EINVAL, "aio_lock_release: the lock is not locked");
-    if (aio__wake_first(aio__loop, waiters, AIO__T_GRANTED)) return AIO_OK;
-    if (is_lock) {
-        *count = 0;
-    } else {
-        if (bound > 0 && *count >= bound)
-            return aio__misuse(AIO_EINVAL, "aio_semaphore_release: released more often than acquired");
-        ++*count;
+/* A lock and a semaphore share the code below: `count` is the lock's
+ * `locked` or the semaphore's free permits, and `handed` is NULL for a lock,
+ * else the semaphore's count of permits handed to waiters that have not run
+ * yet (a handed lock just stays locked). */
+
+/* Hand free permits to the waiters at the head of the queue (CPython 3.13
+ * does this whenever an acquire ends). */
+static void aio__hand_out(aio_link *waiters, int *count, int *handed) {
+    while (handed && *count > 0 && aio__wake_first(aio__loop, waiters, AIO__T_GRANTED)) {
+        --*count;
+        ++*handed;
     }
+}
+
+/* Give a permit back: straight to the oldest waiter, else to the pool. */
+static aio_status aio__release(aio_link *waiters, int *count, int *handed, int bound) {
+    if (!handed) {
+        if (*count == 0) return aio__misuse(AIO_EINVAL, "aio_lock_release: the lock is not locked");
+        if (!aio__wake_first(aio__loop, waiters, AIO__T_GRANTED)) *count = 0;
+        return AIO_OK;
+    }
+    if (bound > 0 && *count >= bound)
+        return aio__misuse(AIO_EINVAL, "aio_semaphore_release: released more often than acquired");
+    ++*count;
+    aio__hand_out(waiters, count, handed);
     return AIO_OK;
 }
 
-/* Take the lock or a permit if it is free and nobody queues for it. */
-static int aio__try_take(const aio_link *waiters, int *count, int is_lock) {
-    if (!aio__list_empty(waiters) || (is_lock ? *count != 0 : *count <= 0)) return 0;
-    if (is_lock) *count = 1; else --*count;
+/* Take the lock or a permit if it is free and nobody is ahead: nobody queues
+ * and nothing handed out waits to be used. */
+static int aio__try_take(const aio_link *waiters, int *count, const int *handed) {
+    if (!aio__list_empty(waiters)) return 0;
+    if (!handed) {
+        if (*count != 0) return 0;
+        *count = 1;
+        return 1;
+    }
+    if (*count <= 0 || *handed > 0) return 0;
+    --*count;
     return 1;
 }
 
 static aio_status aio__acquire_park(aio_task *t, aio_frame *f, aio_link *waiters) {
-    aio_status rc = aio__park(t, t->until, 1);
+    aio_status rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     aio__wait_in(t, waiters);
     return rc;
 }
 
 AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
-                                      int is_lock, aio_time d) {
+                                      int *handed, aio_time d) {
     aio_time until = aio__deadline(aio__loop, d, 1);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "acquire: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    if (aio__try_take(waiters, count, is_lock)) return AIO_OK;
-    t->until = until;
-    t->flags &= (uint16_t)~AIO__T_GRANTED;
+    if (aio__try_take(waiters, count, handed)) return AIO_OK;
+    aio__set_until(t, until);
     return aio__acquire_park(t, f, waiters);
 }
 
 AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
-                                     int is_lock) {
+                                     int *handed) {
+    aio_status rc;
     if (t->flags & AIO__T_GRANTED) {
         t->flags &= (uint16_t)~AIO__T_GRANTED;
+        if (handed) --*handed; /* the permit is its own now */
         if (aio__checkpoint(t) < 0) { /* cancelled before it could use it: pass it on */
-            aio__release(waiters, count, is_lock, 0);
+            aio__release(waiters, count, handed, 0);
             return aio__raise(t, f, AIO_ECANCELED);
         }
+        aio__hand_out(waiters, count, handed);
         return AIO_OK;
     }
-    if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__loop->now)) return AIO_ETIMEDOUT;
-    if (aio__try_take(waiters, count, is_lock)) return AIO_OK; /* freed while it was not queued */
-    return aio__acquire_park(t, f, waiters);
+    /* woken by a cancellation or a deadline (it has left the queue) */
+    if (aio__checkpoint(t) < 0) {
+        rc = aio__raise(t, f, AIO_ECANCELED);
+    } else if (aio__due(t->until, aio__loop->now)) {
+        rc = AIO_ETIMEDOUT;
+    } else {
+        if (aio__try_take(waiters, count, handed)) return AIO_OK; /* freed while it was not queued */
+        return aio__acquire_park(t, f, waiters);
+    }
+    aio__hand_out(waiters, count, handed); /* what it would have taken goes to the next */
+    return rc;
 }
 
 AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
     aio__list_init(&sem->waiters);
     sem->value = value < 0 ? 0 : value;
+    sem->handed = 0;
     sem->bound = bound;
 }
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem) {
-    return aio__release(&sem->waiters, &sem->value, 0, sem->bound);
+    return aio__release(&sem->waiters, &sem->value, &sem->handed, sem->bound);
 }
 AIO_API int aio_semaphore_value(const aio_semaphore *sem) { return sem->value; }
 AIO_API aio_status aio_lock_release(aio_lock *lock) {
-    return aio__release(&lock->waiters, &lock->locked, 1, 0);
+    return aio__release(&lock->waiters, &lock->locked, NULL, 0);
 }
 AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked != 0; }
 
@@ -2241,31 +2461,42 @@ AIO_API int aio_condition_notify_all(aio_condition *cond) {
     return aio_condition_notify(cond, 0x7fffffff);
 }
 
-/* Take the condition's lock back, whatever happens meanwhile, then report
- * `outcome` (AIO_OK, AIO_ETIMEDOUT or AIO__RAISE). */
-static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, aio_status outcome) {
+/* A condition wait is a wait for the notification and then a wait to take
+ * the lock back (asyncio's Condition.wait). In the second, a cancellation
+ * or a deadline that arrives sends the task to the back of the lock's queue
+ * (one handed the lock it could not use passes it on), and is reported once
+ * the task holds the lock again: the lock is held whenever the wait ends. */
+static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, int woken) {
     aio_lock *lock = c->lock;
-    if (!(t->flags & AIO__T_GRANTED) && !aio__try_take(&lock->waiters, &lock->locked, 1)) {
-        if (!(t->flags & AIO__T_RELOCK)) {
-            t->flags |= AIO__T_RELOCK;
-            if (outcome == AIO__RAISE) t->flags |= AIO__T_RELOCK_RAISE;
-            if (outcome == AIO_ETIMEDOUT) t->flags |= AIO__T_RELOCK_TIMEOUT;
-        }
-        aio__park(t, AIO_NEVER, 0);
+    uint16_t outcome;
+    if (t->flags & AIO__T_GRANTED) {
+        t->flags &= (uint16_t)~AIO__T_GRANTED;
+        if (!aio__new_cancellation(t)) goto relocked;
+        aio__release(&lock->waiters, &lock->locked, NULL, 0);
+        t->flags |= AIO__T_RELOCK_RAISE;
+    } else if (woken) {
+        if (aio__checkpoint(t) < 0)
+            t->flags |= AIO__T_RELOCK_RAISE;
+        else if (aio__due(t->until, aio__loop->now) && !(t->flags & AIO__T_RELOCK_RAISE))
+            t->flags |= AIO__T_RELOCK_TIMEOUT;
+    }
+    if (aio__due(t->until, aio__loop->now)) t->until = AIO_NEVER; /* it has fired */
+    if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
+        if (aio__park(t, 1, 1) != AIO__SUSPENDED)
+            aio__park(t, 0, 0); /* no timer slot: still take the lock back */
+        t->flags |= AIO__T_RELOCK;
         aio__wait_in(t, &lock->waiters);
         return AIO__SUSPENDED;
     }
-    if (t->flags & AIO__T_RELOCK) {
-        outcome = (t->flags & AIO__T_RELOCK_RAISE) ? AIO__RAISE
-                  : (t->flags & AIO__T_RELOCK_TIMEOUT) ? AIO_ETIMEDOUT : AIO_OK;
-    }
-    t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
-                            AIO__T_GRANTED);
-    return outcome == AIO__RAISE ? aio__raise(t, f, AIO_ECANCELED) : outcome;
+relocked:
+    outcome = t->flags & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT);
+    t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT);
+    if (outcome & AIO__T_RELOCK_RAISE) return aio__raise(t, f, AIO_ECANCELED);
+    return (outcome & AIO__T_RELOCK_TIMEOUT) ? AIO_ETIMEDOUT : AIO_OK;
 }
 
 static aio_status aio__cond_park(aio_task *t, aio_frame *f, aio_condition *c) {
-    aio_status rc = aio__park(t, t->until, 1);
+    aio_status rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* the lock is still held */
     aio__wait_in(t, &c->waiters);
     return rc;
@@ -2283,32 +2514,29 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the timeout is NaN, "
                                                         "negative or beyond half the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* lock still held */
-    t->until = until;
-    t->flags &= (uint16_t)~(AIO__T_GRANTED | AIO__T_RELOCK | AIO__T_RELOCK_RAISE |
-                            AIO__T_RELOCK_TIMEOUT);
+    if (relative) aio__set_until(t, until); /* AIO_COND_WAIT_FOR armed its deadline once */
+    t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT);
     rc = aio__cond_park(t, f, c);
     if (rc == AIO__SUSPENDED) aio_lock_release(c->lock);
     return rc;
 }
 
 AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
-    aio_status outcome;
-    if (t->flags & AIO__T_RELOCK) return aio__cond_relock(t, f, c, AIO_OK);
+    if (t->flags & AIO__T_RELOCK) return aio__cond_relock(t, f, c, 1);
     if (t->flags & AIO__T_GRANTED) { /* notified */
         t->flags &= (uint16_t)~AIO__T_GRANTED;
-        outcome = AIO_OK;
-        if (aio__checkpoint(t) < 0) { /* cancelled first: the next waiter gets the wake-up */
+        if (aio__checkpoint(t) < 0) { /* cancelled before it ran: the next waiter gets it */
             aio__wake_first(aio__loop, &c->waiters, AIO__T_GRANTED);
-            outcome = AIO__RAISE;
+            t->flags |= AIO__T_RELOCK_RAISE;
         }
     } else if (aio__checkpoint(t) < 0) {
-        outcome = AIO__RAISE;
+        t->flags |= AIO__T_RELOCK_RAISE;
     } else if (aio__due(t->until, aio__loop->now)) {
-        outcome = AIO_ETIMEDOUT;
+        t->flags |= AIO__T_RELOCK_TIMEOUT;
     } else {
         return aio__cond_park(t, f, c);
     }
-    return aio__cond_relock(t, f, c, outcome);
+    return aio__cond_relock(t, f, c, 0);
 }
 
 #ifdef __cplusplus

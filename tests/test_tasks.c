@@ -623,18 +623,19 @@ static aio_status m_wf_child_first(aio_task *t) {
     AIO_END(t);
 }
 
-/* L3 (FIX of R51): child completes at the deadline instant before the caller runs -> result. */
-static void test_task_wait_for_child_done_at_deadline_result(void) {
+/* One instant: C's sleep and the caller's deadline both end at 1 s, C's
+ * timer first. A sleep produces no value: the deadline's cancel reaches C
+ * before C runs again, so C ends cancelled and the caller gets ETIMEDOUT. */
+static void test_task_wait_for_child_sleep_ends_at_deadline(void) {
     aio_loop loop;
     reset();
     test_loop(&loop);
     CHECK_EQ(test_run(&loop, &Main.task, m_wf_child_first), AIO_OK);
-    CHECK_EQ(Main.lv, 42);
+    CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
     CHECK_EQ(Main.t1, 1000);
-    CHECK_EQ(C.after, 1);
-    CHECK_EQ(C.fin_status, 42);
-    CHECK(!aio_task_cancelled(&C.task));
-    CHECK_EQ(aio_task_result(&C.task), 42);
+    CHECK_EQ(C.after, 0);
+    CHECK_EQ(C.fin_status, AIO_ECANCELED);
+    CHECK(aio_task_cancelled(&C.task));
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -1510,7 +1511,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_task_cleanup_awaits_seed),
     TEST_ENTRY(test_task_swallow_in_finally),
     TEST_ENTRY(test_task_cancelled_body_never_resumes),
-    TEST_ENTRY(test_task_wait_for_child_done_at_deadline_result),
+    TEST_ENTRY(test_task_wait_for_child_sleep_ends_at_deadline),
     TEST_ENTRY(test_task_wait_for_deadline_first_cancels_child),
     TEST_ENTRY(test_task_external_cancel_reaches_owned_child_first),
     TEST_ENTRY(test_task_await_result_beats_external_cancel_child_first),
