@@ -204,7 +204,8 @@ typedef struct aio_frame {
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
     aio_time when;
-    uint32_t seq; /* arming order: equal deadlines fire first-armed first */
+    uint32_t seq;   /* when the deadline was set: equal deadlines fire in that order */
+    uint32_t armed; /* when this timer was armed: tasks sharing a deadline fire in that order */
     aio_task *task;
 } aio_timer;
 
@@ -1069,7 +1070,8 @@ AIO_API aio_time aio_now(void) { return aio__loop ? aio__loop->now : 0; }
 
 static int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     if (a->when != b->when) return aio__before(a->when, b->when);
-    return (int32_t)(a->seq - b->seq) < 0;
+    if (a->seq != b->seq) return (int32_t)(a->seq - b->seq) < 0;
+    return (int32_t)(a->armed - b->armed) < 0;
 }
 
 static void aio__heap_place(aio_loop *L, uint32_t i, aio_timer e) {
@@ -1120,6 +1122,7 @@ static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when, uint32_t seq
     aio_timer e;
     e.when = when;
     e.seq = seq;
+    e.armed = L->seq++;
     e.task = t;
     if (t->timer) {
         uint32_t i = t->timer - 1;

@@ -76,7 +76,7 @@ static aio_status main_task(aio_task *t) {
         AIO_CHECK(t, aio_spawn(&s->operation.task, operation_with_progress_updates));
         s->monitor.task = &s->operation.task;
         s->monitor.timeout = timeouts[s->run];
-        s->monitor.progress_interval = 1.1;
+        s->monitor.progress_interval = 0.5;
         AIO_CALL(t, s->rc, run_with_timeout_and_progress, &s->monitor);
         if (s->rc == AIO_ETIMEDOUT)
             say("Timed out: Operation timed out after %.1fs", s->monitor.elapsed);

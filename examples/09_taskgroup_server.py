@@ -8,6 +8,10 @@ The Python original of 09_taskgroup_server.c, from the tutorials:
      child still running is cancelled               (seed "timeouts and waiting")
 Adaptations: one main(); title lines; loop time on each line; part 2 creates the task
 variables before the try, so that they exist when the results are read.
+Same-instant lines may come in another order: when the timeout of part 2 fires, Task 2
+and Task 3 are cancelled in one instant, and CPython's TaskGroup cancels its children
+in the order of a set (3.11 prints Task 2 first, 3.12 and 3.13 Task 3); the C port
+cancels them in the order they started waiting.
 Run: python3 09_taskgroup_server.py [--virtual]
 """
 import asyncio

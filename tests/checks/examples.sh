@@ -55,14 +55,29 @@ for ex_src in examples/[0-9][0-9]_*.c; do
     done
 done
 
-# 2. the Python originals print the same (or differ as documented)
-if command -v python3 >/dev/null 2>&1 &&
-    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+# 2. the Python originals print the same (or differ as documented), on the
+# newest CPython there is: the library follows 3.12 and later where 3.11
+# differs (wait_for), and an original that says "Needs CPython 3.12" in its
+# docstring is only checked there.
+ex_python=
+for ex_try in ${PYTHON:-} python3.13 python3.12 python3; do
+    if command -v $ex_try >/dev/null 2>&1 &&
+        $ex_try -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        ex_python=$ex_try; break
+    fi
+done
+if [ -n "$ex_python" ]; then
+    ex_py312=0
+    $ex_python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && ex_py312=1
     for ex_py in examples/[0-9][0-9]_*.py; do
         ex_name=$(basename "$ex_py" .py)
         [ -f "examples/$ex_name.c" ] || continue # the server of example 13
+        if [ $ex_py312 = 0 ] && grep -q "Needs CPython 3.12" "$ex_py"; then
+            echo "[examples] $ex_py needs CPython 3.12 or later ($ex_python is older): not checked"
+            continue
+        fi
         ex_out="$ex_dir/$ex_name.python"
-        if ! timeout 60 python3 "$ex_py" --virtual >"$ex_out.out" 2>"$ex_out.err"; then
+        if ! timeout 60 $ex_python "$ex_py" --virtual >"$ex_out.out" 2>"$ex_out.err"; then
             ex_bad "$ex_py --virtual failed:"; tail -n 5 "$ex_out.err" | sed 's/^/    /'
             continue
         fi
@@ -77,13 +92,18 @@ if command -v python3 >/dev/null 2>&1 &&
         fi
         if cmp -s "$ex_out.diff" "$ex_out.documented"; then
             ex_ok "$ex_py (Python original) $ex_claim"
+        elif [ ! -f "examples/expected/$ex_name.python-diff" ] &&
+            grep -q "Same-instant lines may come in another order" "$ex_py" &&
+            [ "$(sort "$ex_out.out")" = "$(sort "examples/expected/$ex_name.txt")" ] &&
+            [ "$(cut -c1-9 "$ex_out.out")" = "$(cut -c1-9 "examples/expected/$ex_name.txt")" ]; then
+            ex_ok "$ex_py (Python original) prints the lines of examples/expected/$ex_name.txt, some of one instant in another order (its docstring says why)"
         else
             ex_bad "$ex_py (Python original): the difference from expected/$ex_name.txt is not the documented one"
             head -20 "$ex_out.diff"
         fi
     done
 else
-    echo "[examples] python3 3.11 or later not installed: the Python originals are not checked"
+    echo "[examples] no CPython 3.11 or later: the Python originals are not checked"
 fi
 
 # 3. the network example, on loopback, on the real clock

@@ -245,11 +245,20 @@ static void check_world(void) {
             REQUIRE(t->timer <= L->heap_len && L->heap[t->timer - 1].task == t,
                     "task %d points at a timer that is not its own", (int)i);
     }
-    /* the ready queue */
+    /* the ready queue: tasks, and the notices of groups that have yet to hear
+     * of a child's failure */
     for (n = L->ready.next; n != &L->ready; n = n->next) {
         const aio_waiter *w = (const aio_waiter *)(const void *)n;
         slot *s = slot_of(w->task);
-        REQUIRE(++guard <= NT, "ready queue holds a task twice or does not end");
+        REQUIRE(++guard <= NT * (DEPTH + 1), "ready queue holds a node twice or does not end");
+        if (!w->task) {
+            const aio_group *g = AIO_CONTAINER(w, aio_group, notice);
+            REQUIRE(slot_of(g->scope.task) && g->unheard > 0 &&
+                        (g->scope.state == AIO__S_FIRST || g->scope.state == AIO__S_BODY ||
+                         g->scope.state == AIO__S_JOIN),
+                    "ready queue holds the notice of a group that has nothing to hear");
+            continue;
+        }
         REQUIRE(s && n == &s->task.wait.link, "ready queue holds a stray node");
         REQUIRE(s->task.state == AIO__READY, "task %d is queued but its state is %d", s->idx,
                 s->task.state);
@@ -308,7 +317,8 @@ static void check_world(void) {
                 W.lock.locked, lock_hold);
     /* nobody queues for what is free: a release would never reach them */
     REQUIRE(W.lock.locked || aio__list_empty(&W.lock.waiters), "tasks queue for a free lock");
-    REQUIRE(W.sem.value == 0 || aio__list_empty(&W.sem.waiters), "tasks queue for a free permit");
+    REQUIRE(W.sem.value == 0 || aio__list_empty(&W.sem.waiters) || W.sem.handed > 0,
+            "tasks queue for a free permit that nobody was handed first");
     REQUIRE(W.sem.value + sem_hold == SEM_PERMITS, "semaphore: %d free + %d held != %d", W.sem.value,
             sem_hold, SEM_PERMITS);
     /* groups count their live children */
@@ -324,8 +334,10 @@ static void check_world(void) {
                 continue;
             for (j = 0; j < NT; j++)
                 if (W.s[j].group == g && alive(&W.s[j])) kids++;
-            REQUIRE(g->live == kids, "task %d's group counts %u children, %u are alive", (int)i,
-                    (unsigned)g->live, (unsigned)kids);
+            /* a failed child counts until the group has heard of it */
+            REQUIRE(g->live == kids + g->unheard, "task %d's group counts %u children, %u are alive "
+                    "and %u failed unheard", (int)i, (unsigned)g->live, (unsigned)kids,
+                    (unsigned)g->unheard);
         }
     }
 }
