@@ -204,8 +204,7 @@ typedef struct aio_frame {
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
     aio_time when;
-    uint32_t seq;   /* when the deadline was set: equal deadlines fire in that order */
-    uint32_t armed; /* when this timer was armed: tasks sharing a deadline fire in that order */
+    uint32_t seq; /* when the deadline was set: equal deadlines fire in that order */
     aio_task *task;
 } aio_timer;
 
@@ -1070,8 +1069,7 @@ AIO_API aio_time aio_now(void) { return aio__loop ? aio__loop->now : 0; }
 
 static int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     if (a->when != b->when) return aio__before(a->when, b->when);
-    if (a->seq != b->seq) return (int32_t)(a->seq - b->seq) < 0;
-    return (int32_t)(a->armed - b->armed) < 0;
+    return (int32_t)(a->seq - b->seq) < 0;
 }
 
 static void aio__heap_place(aio_loop *L, uint32_t i, aio_timer e) {
@@ -1122,7 +1120,6 @@ static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when, uint32_t seq
     aio_timer e;
     e.when = when;
     e.seq = seq;
-    e.armed = L->seq++;
     e.task = t;
     if (t->timer) {
         uint32_t i = t->timer - 1;
@@ -1285,19 +1282,23 @@ static int aio__key_before(aio_time a, uint32_t as, aio_time b, uint32_t bs) {
 }
 
 /* Earliest deadline among the scopes around t that have not fired yet, and
- * (if `seq`) its arming order. */
+ * (if `seq`) its arming order: the scope's own if t opened it; a deadline a
+ * group child inherits is shared, so it takes the order of this arming (the
+ * children it reaches fire in the order they parked). */
 static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq) {
     const aio_timeout *sc;
+    const aio_timeout *first = NULL;
     aio_time d = AIO_NEVER;
     uint32_t s = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
         if (!(sc->flags & AIO__S_EXPIRED) && aio__key_before(sc->deadline, sc->seq, d, s)) {
             d = sc->deadline;
             s = sc->seq;
+            first = sc;
         }
         if (sc->flags & AIO__S_SHIELD) break;
     }
-    if (seq) *seq = s;
+    if (seq) *seq = first && first->task != t ? aio__loop->seq++ : s;
     return d;
 }
 
@@ -1339,13 +1340,12 @@ static void aio__visit_tree(aio_task *root, const aio_timeout *stop, void (*visi
     }
 }
 
-/* Park t until the await's own deadline (t->until, if `own_deadline`), the
- * deadlines of its scopes (if `with_scopes`) or a wake-up. Its timer stands
- * for the earliest of them, in their arming order. */
-static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
+/* Arm t's timer for the earliest of its await's own deadline (if
+ * `own_deadline`) and its scopes' (if `with_scopes`), in their arming order. */
+static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_scopes) {
     aio_time when = own_deadline ? t->until : AIO_NEVER;
     uint32_t seq = t->until_seq;
-    if (with_scopes) {
+    if (with_scopes && t->scope) {
         uint32_t scope_seq;
         aio_time d = aio__scope_deadline(t, &scope_seq);
         if (aio__key_before(d, scope_seq, when, seq)) {
@@ -1353,13 +1353,20 @@ static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
             seq = scope_seq;
         }
     }
-    if (when != AIO_NEVER) {
-        aio_status rc = aio__arm(aio__loop, t, when, seq);
+    return when == AIO_NEVER ? AIO_OK : aio__arm(aio__loop, t, when, seq);
+}
+
+/* Park t until the await's own deadline (t->until, if `own_deadline`), the
+ * deadlines of its scopes (if `with_scopes`) or a wake-up. */
+static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
+    if ((own_deadline && t->until != AIO_NEVER) || (with_scopes && t->scope)) {
+        aio_status rc = aio__arm_deadlines(t, own_deadline, with_scopes);
         if (rc < 0) return rc;
     }
-    t->flags = (uint16_t)(with_scopes ? t->flags & ~AIO__T_DEAF : t->flags | AIO__T_DEAF);
     /* what woke it last time, and what it waited on, are history */
-    t->flags &= (uint16_t)~(AIO__T_AWAITING | AIO__T_GATHERING | AIO__T_SIGNALLED | AIO__T_GRANTED);
+    t->flags = (uint16_t)((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
+                                        AIO__T_SIGNALLED | AIO__T_GRANTED)) |
+                          (with_scopes ? 0 : AIO__T_DEAF));
     t->state = AIO__PARKED;
     return AIO__SUSPENDED;
 }
@@ -1462,8 +1469,13 @@ static void aio__cancel_spread(aio_task *t, aio_link *gatherers) {
 
 static void aio__cancel_arrives(aio_task *t) {
     aio_link gatherers;
-    aio__list_init(&gatherers);
-    aio__cancel_spread(t, &gatherers);
+    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) { /* it waits for nothing it owns */
+        aio__cancel_reaches(t, NULL);
+        return;
+    }
+    gatherers.next = NULL; /* empty; initialised when a gather is queued */
+    while (t) t = aio__cancel_reaches(t, &gatherers);
+    if (!aio__list_empty(&gatherers)) aio__cancel_spread(NULL, &gatherers);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
@@ -1509,7 +1521,7 @@ AIO_API int aio_cancel(aio_task *t) {
         return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
     if (t->state == AIO__DONE) return 0;
     t->flags |= AIO__T_CANCEL_REQ;
-    aio__cancel_arrives(t);
+    if (t->state == AIO__PARKED) aio__cancel_arrives(t); /* else it takes it at its next step */
     return 1;
 }
 
@@ -1608,6 +1620,11 @@ static void aio__run_task(aio_loop *L, aio_task *t) {
  * in this instant finds the waiter gone. */
 static void aio__deadline_reached(aio_loop *L, aio_task *t, aio_time now) {
     aio_timeout *sc;
+    if (!t->scope && !(t->flags & AIO__T_AWAITING)) { /* a sleep or a wait's own timeout */
+        aio__wake(L, t);
+        return;
+    }
+    aio__disarm(L, t);
     for (sc = t->scope; sc; sc = sc->parent) {
         if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, now)) sc->flags |= AIO__S_EXPIRED;
         if (sc->flags & AIO__S_SHIELD) break;
@@ -1626,11 +1643,7 @@ static void aio__deadline_reached(aio_loop *L, aio_task *t, aio_time now) {
 }
 
 static void aio__fire_timers(aio_loop *L, aio_time now) {
-    while (L->heap_len && !aio__before(now, L->heap[0].when)) {
-        aio_task *t = L->heap[0].task;
-        aio__disarm(L, t);
-        aio__deadline_reached(L, t, now);
-    }
+    while (L->heap_len && !aio__before(now, L->heap[0].when)) aio__deadline_reached(L, L->heap[0].task, now);
 }
 
 static size_t aio__run_ready(aio_loop *L) {
@@ -1691,12 +1704,12 @@ AIO_API size_t aio_step(aio_loop *L) {
     aio__loop = L;
     began = L->now = L->clock(L->clock_ctx);
     if (aio__list_empty(&L->ready)) {
-        aio__drain_events(L);
-        aio__fire_timers(L, began);
+        if (L->signalled) aio__drain_events(L);
+        if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
     }
     ran = aio__run_ready(L);
-    aio__drain_events(L);
-    aio__fire_timers(L, began);
+    if (L->signalled) aio__drain_events(L);
+    if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
     return ran;
 }
 
@@ -1781,7 +1794,7 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
     t->until = until;
-    t->until_seq = aio__loop->seq++;
+    if (until != AIO_NEVER) t->until_seq = aio__loop->seq++;
 }
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
