@@ -1469,11 +1469,11 @@ static void aio__cancel_spread(aio_task *t, aio_link *gatherers) {
 
 static void aio__cancel_arrives(aio_task *t) {
     aio_link gatherers;
+    aio__list_init(&gatherers);
     if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) { /* it waits for nothing it owns */
-        aio__cancel_reaches(t, NULL);
+        aio__cancel_reaches(t, &gatherers);
         return;
     }
-    gatherers.next = NULL; /* empty; initialised when a gather is queued */
     while (t) t = aio__cancel_reaches(t, &gatherers);
     if (!aio__list_empty(&gatherers)) aio__cancel_spread(NULL, &gatherers);
 }
@@ -2105,14 +2105,23 @@ static aio_status aio__gather_wait_cleanup(aio_task *t) {
 
 static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
                                  int mode, int arriving) {
-    size_t i;
     size_t done;
     aio_status first;
     int met;
     if (t->flags & AIO__T_JOIN_CANCEL) { /* gather cancelled: its children clean up */
+        size_t i;
         for (i = 0; i < n; i++) {
-            if (items[i].task->state != AIO__DONE && aio__linked(&items[i].node.link))
+            if (items[i].task->state != AIO__DONE && aio__linked(&items[i].node.link)) {
+                /* one ended and woke it; a cancel that came meanwhile found it
+                 * ready, so it passes that on now */
+                if (aio__new_cancellation(t)) {
+                    aio_link gatherers;
+                    aio__list_init(&gatherers);
+                    aio__gather_pass_on(t, &gatherers);
+                    aio__cancel_spread(NULL, &gatherers);
+                }
                 return aio__gather_wait_cleanup(t);
+            }
         }
         t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
         aio__items_unlink(items, n);

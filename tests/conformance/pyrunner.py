@@ -4,9 +4,14 @@ One loop time unit is one millisecond of the scenario: asyncio.sleep(250)
 sleeps 250 ms of virtual time. When no callback is ready the loop's selector
 is asked to wait for the next timer; the virtual selector moves the clock to
 it instead, so time jumps and every run is exact and instant. When nothing is
-ready and no timer is armed the scenario is over ("quiet").
+ready and no timer is armed the scenario is over ("quiet"). Timers due at
+the same instant fire in the order they were armed.
+
+run_noted() also says where the run met rule L3 (Runner.note_cancel): the
+comparison of generated scenarios needs it.
 """
 import asyncio
+import heapq
 import selectors
 import sys
 import warnings
@@ -40,6 +45,14 @@ class _VirtualSelector(selectors.SelectSelector):
         return []
 
 
+class _Timer(asyncio.TimerHandle):
+    """A timer that sorts by deadline, then by the order of arming."""
+    __slots__ = ('_seq',)
+
+    def __lt__(self, other):
+        return (self._when, self._seq) < (other._when, other._seq)
+
+
 class VirtualLoop(asyncio.SelectorEventLoop):
     def __init__(self):
         sel = _VirtualSelector()
@@ -50,9 +63,25 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         self._clock_resolution = 0.5
         self.vtime = 0.0
         self.quiet = False
+        self.armed = 0
 
     def time(self):
         return self.vtime
+
+    def call_at(self, when, callback, *args, context=None):
+        # asyncio's timer heap compares deadlines only, so timers due at the
+        # same instant fire in an order it does not define (from four of
+        # them on it is not the order of arming). This loop fires them in
+        # the order they were armed, the order the library keeps.
+        if when is None:
+            raise TypeError('when cannot be None')
+        self._check_closed()
+        timer = _Timer(when, callback, args, self, context)
+        self.armed += 1
+        timer._seq = self.armed
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
 
 
 # What a step can raise: a cancellation, `raise NAME`, or a misuse that the
@@ -95,6 +124,32 @@ def own_cancel(mark):
     return pending or me.cancelling() > before
 
 
+# What the comparison of generated scenarios needs to know about a run (see
+# RULE_L3 and Runner.note_cancel).
+RULE_L3 = ('L3: a cancellation reached a task after what it awaited had completed, '
+           'before it resumed (CPython drops the completion, the library delivers it)')
+
+
+class _Task(asyncio.Task):
+    """asyncio.Task that tells the runner of every cancel() before it acts."""
+    runner = None
+
+    def cancel(self, *args, **kwargs):
+        r = self.runner
+        if r is None:
+            return super().cancel(*args, **kwargs)
+        fw = r.note_cancel(self)
+        ok = super().cancel(*args, **kwargs)
+        if fw is not None and not self._must_cancel and not self.done():
+            r.forwarded[self] = fw    # passed on to what it awaits: it will raise
+        return ok
+
+
+def _wake_sleeper(fut):
+    if not fut.done():    # what asyncio.sleep's timer does
+        fut.set_result(None)
+
+
 class _Return:
     """A block left by `return V`."""
     __slots__ = ('value',)
@@ -112,6 +167,10 @@ class Runner:
         self.scopes = {}    # timeout name -> asyncio.Timeout
         self.groups = {}    # group name -> asyncio.TaskGroup
         self.objs = {}
+        self.notes = []     # (time, task, rule): rules the run met (RULE_L3)
+        self.sleeps = set()     # the futures of running sleeps
+        self.waiting = {}       # asyncio.Task -> (step kind, [tasks], mode) it awaits
+        self.forwarded = {}     # asyncio.Task -> the awaited object a cancel was passed to
 
     # ---------------------------------------------------------------- output
     def now(self):
@@ -124,11 +183,70 @@ class Runner:
         if self.recording:
             self.lines.append(' '.join((str(self.now()), task, event) + detail))
 
+    # -------------------------------------------------- completion vs cancel
+    def note_cancel(self, task):
+        """Called by cancel() before it acts; returns what `task` awaits.
+
+        Notes RULE_L3 if what the task awaits has already completed (a
+        result or an error is ready, or for gather, wait and shield the
+        tasks they wait for have ended and asyncio's done callbacks have not
+        yet woken the task) and no earlier cancellation is already on its
+        way to it: CPython then raises CancelledError in the task and drops
+        the completion (R4, R40, R51, R86), the library delivers the
+        completion and leaves the cancellation pending (L3). A sleep has
+        no result to lose."""
+        if task.done() or task._must_cancel:
+            return None
+        fw = task._fut_waiter
+        if fw is None or self.forwarded.get(task) is fw:
+            return fw
+        if fw.done():
+            ready = fw not in self.sleeps
+        else:
+            kind, ts, mode = self.waiting.get(task, (None, (), None))
+            done = [t for t in ts if t.done()]
+            failed = [t for t in done if t.cancelled() or t.exception() is not None]
+            if kind in ('await', 'wait_for', 'shield', 'wait_for_shield'):
+                ready = bool(done)
+            elif kind in ('gather', 'gather_all') or mode == 'all_completed':
+                # a gather's cancel() fails only when every task has ended;
+                # otherwise it reaches them and the completion is not lost
+                ready = len(done) == len(ts)
+            elif mode == 'first_completed':
+                ready = bool(done)
+            elif mode == 'first_exception':
+                ready = len(done) == len(ts) or any(not t.cancelled() for t in failed)
+            else:
+                ready = False
+        if ready and self.recording:
+            self.notes.append((self.now(), self.name_of(task), RULE_L3))
+        return fw
+
+    def name_of(self, task):
+        for n, t in self.tasks.items():
+            if t is task:
+                return n
+        return '?'
+
+    async def awaiting(self, kind, ts, mode, aw):
+        """Await `aw`, noting what the current task waits for (note_cancel)."""
+        me = asyncio.current_task()
+        self.waiting[me] = (kind, ts, mode)
+        try:
+            return await aw
+        finally:
+            self.waiting.pop(me, None)
+            self.forwarded.pop(me, None)
+
     # ------------------------------------------------------------------- run
     def run(self):
         warnings.simplefilter('ignore')
         self.loop = loop = VirtualLoop()
         loop.set_exception_handler(lambda lp, ctx: None)
+
+        class Task(_Task):
+            runner = self
+        loop.set_task_factory(lambda lp, coro, **kw: Task(coro, loop=lp, **kw))
         asyncio.set_event_loop(loop)
         try:
             for name, (kind, n) in self.sc.objects.items():
@@ -208,12 +326,15 @@ class Runner:
                 return r
         return None
 
-    async def value_of(self, aw):
+    async def value_of(self, aw, misuse=()):
         """Await `aw`; its result or its own error is a status. The current
-        task's own cancellation propagates (see own_cancel)."""
+        task's own cancellation propagates (see own_cancel), and so do the
+        `misuse` errors: those raised in the caller, not by the awaited work."""
         mark = own_mark()
         try:
             return status_of_value(await aw)
+        except misuse:
+            raise
         except asyncio.CancelledError:
             if own_cancel(mark):
                 raise
@@ -235,8 +356,22 @@ class Runner:
         return t
 
     # ----------------------------------------------------------------- steps
+    async def sleep(self, ms):
+        """asyncio.sleep(ms), with its future known to note_cancel."""
+        if ms <= 0:
+            await asyncio.sleep(0)
+            return
+        fut = self.loop.create_future()
+        h = self.loop.call_later(ms, _wake_sleeper, fut)
+        self.sleeps.add(fut)
+        try:
+            await fut
+        finally:
+            h.cancel()
+            self.sleeps.discard(fut)
+
     async def op_sleep(self, tn, st):
-        await asyncio.sleep(st.num)
+        await self.sleep(st.num)
 
     async def op_busy(self, tn, st):
         self.loop.vtime += st.num
@@ -251,23 +386,26 @@ class Runner:
     async def op_await(self, tn, st):
         t = self.task_or_none(tn, st, 'await')
         if t is not None:
-            self.log(tn, 'await', st.target, await self.value_of(t))
+            self.log(tn, 'await', st.target,
+                     await self.value_of(self.awaiting('await', [t], None, t)))
 
     async def op_wait_for(self, tn, st):
         t = self.task_or_none(tn, st, 'wait_for')
         if t is not None:
-            self.log(tn, 'wait_for', st.target, await self.value_of(asyncio.wait_for(t, st.num)))
+            self.log(tn, 'wait_for', st.target, await self.value_of(
+                self.awaiting('wait_for', [t], None, asyncio.wait_for(t, st.num))))
 
     async def op_shield(self, tn, st):
         t = self.task_or_none(tn, st, 'shield')
         if t is not None:
-            self.log(tn, 'shield', st.target, await self.value_of(asyncio.shield(t)))
+            self.log(tn, 'shield', st.target, await self.value_of(
+                self.awaiting('shield', [t], None, asyncio.shield(t))))
 
     async def op_wait_for_shield(self, tn, st):
         t = self.task_or_none(tn, st, 'wait_for_shield')
         if t is not None:
-            self.log(tn, 'wait_for_shield', st.target,
-                     await self.value_of(asyncio.wait_for(asyncio.shield(t), st.num)))
+            self.log(tn, 'wait_for_shield', st.target, await self.value_of(self.awaiting(
+                'wait_for_shield', [t], None, asyncio.wait_for(asyncio.shield(t), st.num))))
 
     async def op_cancel(self, tn, st):
         t = self.task_or_none(tn, st, 'cancel')
@@ -307,7 +445,7 @@ class Runner:
         return await self.block(tn, st.body)
 
     async def op_sleep_until(self, tn, st):
-        await asyncio.sleep(st.num - self.loop.time())
+        await self.sleep(st.num - self.loop.time())
 
     async def op_when(self, tn, st):
         cm = self.scopes.get(st.target)
@@ -413,7 +551,8 @@ class Runner:
                 'first_exception': asyncio.FIRST_EXCEPTION,
                 'all_completed': asyncio.ALL_COMPLETED}[st.mode]
         assert st.mode in WAIT_MODES
-        await asyncio.wait(set(ts), timeout=st.num, return_when=mode)
+        await self.awaiting('wait', ts, st.mode,
+                            asyncio.wait(set(ts), timeout=st.num, return_when=mode))
         done = [n for n, t in zip(st.tasks, ts) if t.done()]
         pending = [n for n, t in zip(st.tasks, ts) if not t.done()]
         self.log(tn, 'wait', 'done', *done, 'pending', *pending)
@@ -424,11 +563,12 @@ class Runner:
             return
         mark = own_mark()
         if st.kind == 'gather_all':
-            res = await asyncio.gather(*ts, return_exceptions=True)
+            res = await self.awaiting('gather_all', ts, None,
+                                      asyncio.gather(*ts, return_exceptions=True))
             self.log(tn, 'gather_all', *[status_of_value(v) for v in res])
             return
         try:
-            res = await asyncio.gather(*ts)
+            res = await self.awaiting('gather', ts, None, asyncio.gather(*ts))
         except asyncio.CancelledError:
             if own_cancel(mark):
                 raise
@@ -467,7 +607,10 @@ class Runner:
             self.log(tn, 'release', st.target, 'invalid')
 
     async def op_cond_wait(self, tn, st):
-        r = await self.value_of(self.within(self.objs[st.target].wait(), st.num))
+        # waiting without the lock is the caller's misuse: Condition.wait
+        # raises RuntimeError in the caller, as AIO_COND_WAIT returns AIO_EINVAL
+        r = await self.value_of(self.within(self.objs[st.target].wait(), st.num),
+                                misuse=RuntimeError)
         self.log(tn, 'cond_wait', st.target, 'ok' if r == 'True' else r)
 
     async def op_notify(self, tn, st):
@@ -492,6 +635,13 @@ class Runner:
 def run(sc):
     """The trace of scenario `sc` on this Python's asyncio, as a list of lines."""
     return Runner(sc).run()
+
+
+def run_noted(sc):
+    """(trace, notes): the trace and the rules the run met (see note_cancel)."""
+    r = Runner(sc)
+    lines = r.run()
+    return lines, r.notes
 
 
 def version():
