@@ -231,6 +231,8 @@ struct aio_task {
     uint32_t timer;      /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
+    uint16_t flags;
+    uint8_t state;
     union {
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
@@ -241,8 +243,6 @@ struct aio_task {
             uint32_t began; /* tasks finished before it began */
         } many;
     } seq;
-    uint16_t flags;
-    uint8_t state;
 };
 
 /* A timeout scope: `async with asyncio.timeout(...)`. Lives in the task's state
