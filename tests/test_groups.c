@@ -1,9 +1,10 @@
 /* Task groups: AIO_GROUP, aio_group_spawn, aio_group_status, aio_group_cancel.
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
- * test started) and statuses worked out by hand. Rule numbers refer to
- * the asyncio reference (asyncio-semantics.md) (R74-R84 TaskGroup, L2
- * level-triggered scopes, L8 children inherit scopes). Absolute deadlines are
+ * test started) and statuses worked out by hand. R numbers name CPython's
+ * behaviours as the conformance scenarios' `ref:` lines do (R74-R84
+ * TaskGroup); L2 (level-triggered scopes) and L8 (children inherit scopes)
+ * are the library's rules of README.md, "Differences from asyncio". Absolute deadlines are
  * shown as ms since the test started, -1 for AIO_NEVER. */
 #include "test.h"
 

@@ -2,7 +2,7 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R85-R91, L3 and
- * L10 of the asyncio reference (asyncio-semantics.md) (each test names its
+ * L10 (R: CPython's behaviours, L: the library's rules of README.md) (each test names its
  * rule). Traces: "wN=rc@ms" = the wait of worker N returned rc at ms,
  * "wN!rc@ms" = worker N unwinds with rc, "LN" = aio_lock_locked() there.
  *

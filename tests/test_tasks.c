@@ -1,5 +1,6 @@
 /* Task cancellation and waiting for tasks (aio_cancel, AIO_AWAIT, AIO_WAIT_FOR).
- * Rule numbers refer to the asyncio reference (asyncio-semantics.md). */
+ * R numbers name CPython's behaviours as the conformance scenarios' `ref:` lines
+ * do; L numbers the library's rules (README.md, "Differences from asyncio"). */
 #include "test.h"
 
 /* One state struct for every task of these tests: the fields a test does not
