@@ -1341,7 +1341,8 @@ static void aio__visit_tree(aio_task *root, const aio_timeout *stop, void (*visi
 }
 
 /* Arm t's timer for the earliest of its await's own deadline (if
- * `own_deadline`) and its scopes' (if `with_scopes`), in their arming order. */
+ * `own_deadline`) and its scopes' (if `with_scopes`), in their arming order;
+ * disarm it if there is none. */
 static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_scopes) {
     aio_time when = own_deadline ? t->until : AIO_NEVER;
     uint32_t seq = t->until_seq;
@@ -1353,7 +1354,11 @@ static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_sco
             seq = scope_seq;
         }
     }
-    return when == AIO_NEVER ? AIO_OK : aio__arm(aio__loop, t, when, seq);
+    if (when == AIO_NEVER) {
+        aio__disarm(aio__loop, t);
+        return AIO_OK;
+    }
+    return aio__arm(aio__loop, t, when, seq);
 }
 
 /* Park t until the await's own deadline (t->until, if `own_deadline`), the
@@ -1373,18 +1378,8 @@ static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
 
 /* A parked task's timer follows its deadlines again. */
 static void aio__rearm(aio_task *t) {
-    if (t->state == AIO__PARKED && !(t->flags & AIO__T_DEAF)) {
-        uint32_t seq;
-        aio_time d = aio__scope_deadline(t, &seq);
-        if (!aio__key_before(d, seq, t->until, t->until_seq)) {
-            d = t->until;
-            seq = t->until_seq;
-        }
-        if (d == AIO_NEVER)
-            aio__disarm(aio__loop, t);
-        else if (aio__arm(aio__loop, t, d, seq) < 0)
-            aio__wake(aio__loop, t); /* no slot: let it re-park and report */
-    }
+    if (t->state == AIO__PARKED && !(t->flags & AIO__T_DEAF) && aio__arm_deadlines(t, 1, 1) < 0)
+        aio__wake(aio__loop, t); /* no slot: let it re-park and report */
 }
 
 /* 1 if a cancellation applies to t that was not delivered yet. */
@@ -1700,17 +1695,17 @@ static void aio__drain_events(aio_loop *L) {
  * its timers queue are the next one, run in this call. */
 AIO_API size_t aio_step(aio_loop *L) {
     aio_time began;
-    size_t ran;
+    int empty_turn;
     aio__loop = L;
     began = L->now = L->clock(L->clock_ctx);
-    if (aio__list_empty(&L->ready)) {
+    empty_turn = aio__list_empty(&L->ready);
+    for (;;) {
+        size_t ran = empty_turn ? 0 : aio__run_ready(L);
         if (L->signalled) aio__drain_events(L);
         if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
+        if (!empty_turn) return ran;
+        empty_turn = 0;
     }
-    ran = aio__run_ready(L);
-    if (L->signalled) aio__drain_events(L);
-    if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
-    return ran;
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
