@@ -112,6 +112,8 @@
 #ifndef AIO_CRITICAL_ENTER
 #define AIO_CRITICAL_ENTER() ((void)0)
 #define AIO_CRITICAL_EXIT() ((void)0)
+#else
+#define AIO__SHARED 1 /* events may be set from other threads or handlers */
 #endif
 
 /* Storage class of the "running loop" pointer; define as _Thread_local to run
@@ -224,6 +226,7 @@ struct aio_task {
     aio_link joiners;    /* waiters for this task's end */
     aio_link member;     /* place among its task group's children */
     aio_task *parent;    /* the task that spawned it: it owns it */
+    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
     uint32_t until_seq;  /* its arming order: equal deadlines fire in that order */
@@ -279,13 +282,15 @@ typedef struct aio_group {
     uint8_t flags;
 } aio_group;
 
-/* asyncio.Event. Zero-initialised = clear. aio_event_set is safe to call from
- * an interrupt handler (with AIO_CRITICAL_ENTER/EXIT defined): it queues the
- * event and the loop wakes the waiters at its next iteration, so a set event
- * must stay in place until then. */
+/* asyncio.Event. Zero-initialised = clear. It belongs to the loop of the
+ * tasks that wait on it. aio_event_set is safe to call from an interrupt
+ * handler or another thread (with AIO_CRITICAL_ENTER/EXIT defined): it queues
+ * the event on its waiters' loop, which wakes them at its next iteration, so
+ * a set event must stay in place until then. */
 typedef struct aio_event {
     aio_link waiters;
     struct aio_event *next_signalled;
+    struct aio_loop *loop;  /* the loop of its waiters, while it has any or is queued */
     volatile uint32_t sets; /* how many times it was set: a waiter wakes for a later one */
     volatile uint8_t set;
     uint8_t queued;
@@ -316,6 +321,10 @@ typedef aio_time (*aio_clock_fn)(void *ctx);
 /* Called when no task is ready: return at or before `deadline` (AIO_NEVER:
  * nothing is armed), earlier if something external became ready. */
 typedef void (*aio_idle_fn)(void *ctx, aio_loop *loop, aio_time deadline);
+/* Called by aio_event_set, in the setter's context (another thread, a signal
+ * or interrupt handler), when the event's loop is inside its idle hook in
+ * aio_run: make that hook return (write to a pipe, give a semaphore). */
+typedef void (*aio_wakeup_fn)(void *ctx, aio_loop *loop);
 /* Timer storage growth, realloc-like: return storage for `new_count` timers
  * keeping the first `old_count` of `old` (NULL the first time: the loop copies
  * from your array itself), or NULL to refuse. new_count 0 releases `old`. */
@@ -340,8 +349,14 @@ struct aio_loop {
     void *idle_ctx;
     aio_grow_fn grow;
     void *grow_ctx;
+    aio_grow_fn heap_grow; /* the hook that allocated heap (NULL: the user's array) */
+    void *heap_grow_ctx;
+    aio_wakeup_fn wakeup;
+    void *wakeup_ctx;
+    int wake_pipe[2];    /* the system idle hook's wake-up pipe: fds + 1, 0 = not opened */
+    uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     uint8_t is_virtual;
-    uint8_t heap_owned;  /* heap came from the growth hook */
+    uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -359,11 +374,16 @@ AIO_API void aio_loop_use_virtual_clock(aio_loop *loop, aio_time start);
 AIO_API void aio_virtual_advance(aio_loop *loop, aio_time dt);
 AIO_API void aio_loop_set_clock(aio_loop *loop, aio_clock_fn clock, void *ctx);
 AIO_API void aio_loop_set_idle(aio_loop *loop, aio_idle_fn idle, void *ctx);
+/* The wake-up for a custom idle hook (the system one has its own; a custom
+ * idle hook set without one is woken only by its own means). */
+AIO_API void aio_loop_set_wakeup(aio_loop *loop, aio_wakeup_fn wakeup, void *ctx);
 AIO_API void aio_loop_set_grow(aio_loop *loop, aio_grow_fn grow, void *ctx);
 /* A ready-made growth hook over realloc() (hosted builds only). */
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
                                     uint32_t new_count);
-/* AIO_OK, or AIO_EBUSY if tasks are still alive (they are left as they are). */
+/* AIO_OK, or AIO_EBUSY if tasks are still alive (they are left as they are).
+ * Gives grown timer storage back, forgets the events still queued on it, and
+ * closes the system idle hook's wake-up pipe; aio_loop_init may follow. */
 AIO_API aio_status aio_loop_destroy(aio_loop *loop);
 
 /* asyncio.run(): spawn `main` with body `fn` and run the loop until it
@@ -446,7 +466,8 @@ AIO_API aio_status aio_group_status(const aio_group *g);
  * cancelled it, 0 if it was already cancelled or not open. */
 AIO_API int aio_group_cancel(aio_group *g);
 
-/* Set the event: every waiter wakes. Safe from an interrupt handler. */
+/* Set the event: every waiter wakes, on the waiters' loop. Safe from an
+ * interrupt handler or another thread (with AIO_CRITICAL_ENTER/EXIT). */
 AIO_API void aio_event_set(aio_event *ev);
 AIO_API void aio_event_clear(aio_event *ev);
 AIO_API int aio_event_is_set(const aio_event *ev);
@@ -780,6 +801,12 @@ AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 #include <stdlib.h>
 #include <time.h>
 #define AIO__HOSTED 1
+#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+#define AIO__WAKE_PIPE 1 /* the system idle hook sleeps in poll() on a pipe */
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -804,7 +831,8 @@ enum { /* task flags */
     AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
     AIO__T_DEAF = 256,      /* parked where no deadline applies */
     AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
-    AIO__T_GATHERING = 1024 /* parked gathering seq.many, some of which it owns */
+    AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
+    AIO__T_RELOCK_NOSPC = 2048 /* condition wait: raise AIO_ENOSPC once the lock is back */
 };
 enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
@@ -912,6 +940,24 @@ static void aio__list_unlink(aio_link *n) {
 }
 
 
+/* Inside the critical section: queue ev on loop L for its next iteration;
+ * returns 1 if L sleeps in aio_run's idle hook and has a wake-up to call. */
+static int aio__signal(aio_loop *L, aio_event *ev) {
+    ev->queued = 1;
+    ev->next_signalled = L->signalled;
+    L->signalled = ev;
+    return L->idling && L->wakeup;
+}
+
+/* Inside the critical section: an event nobody waits on and not queued
+ * belongs to no loop (a loop may be destroyed once it has no tasks). */
+static void aio__event_unbind_if_idle(aio_event *ev) {
+    if (ev->loop && aio__list_empty(&ev->waiters) && !ev->queued) {
+        ev->loop->bound_events--;
+        ev->loop = NULL;
+    }
+}
+
 /* now + relative d, or AIO_TIME_INVALID if d is not a usable timeout: time
  * comparisons are only meaningful within half the clock's range. */
 static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
@@ -948,14 +994,75 @@ static aio_time aio__system_clock(void *ctx) {
 #endif
     return aio__from_timespec(&ts);
 }
+#ifdef AIO__WAKE_PIPE
+static void aio__pipe_wakeup(void *ctx, aio_loop *L) {
+    ssize_t n = write(L->wake_pipe[1] - 1, "", 1); /* a full pipe has a wake-up pending */
+    (void)ctx;
+    (void)n;
+}
+/* The pipe that wakes the system idle hook when an event is set from another
+ * thread or a signal handler: opened at the loop's first idle wait. */
+static int aio__wake_pipe_open(aio_loop *L) {
+    int fds[2];
+    if (L->wake_pipe[0] > 0) return 1;
+    if (L->wake_pipe[0] < 0 || pipe(fds) != 0) {
+        L->wake_pipe[0] = -1; /* no pipe: timed sleeps only */
+        return 0;
+    }
+    (void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
+    (void)fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    L->wake_pipe[0] = fds[0] + 1;
+    L->wake_pipe[1] = fds[1] + 1;
+    AIO_CRITICAL_ENTER();
+    L->wakeup = aio__pipe_wakeup;
+    L->wakeup_ctx = NULL;
+    AIO_CRITICAL_EXIT();
+    return 1;
+}
+static void aio__wake_pipe_close(aio_loop *L) {
+    if (L->wake_pipe[0] > 0) {
+        (void)close(L->wake_pipe[0] - 1);
+        (void)close(L->wake_pipe[1] - 1);
+    }
+    L->wake_pipe[0] = L->wake_pipe[1] = 0;
+}
+/* Sleep until `ns` have passed (-1: no limit) or the pipe is written. Below
+ * a millisecond, poll()'s resolution, it sleeps without the pipe. */
+static int aio__wake_pipe_wait(aio_loop *L, int64_t ns) {
+    struct pollfd p;
+    char buf[64];
+    int64_t ms = ns < 0 ? -1 : ns / 1000000;
+    if (ms == 0 || !aio__wake_pipe_open(L)) return 0;
+    p.fd = L->wake_pipe[0] - 1;
+    p.events = POLLIN;
+    p.revents = 0;
+    (void)poll(&p, 1, ms > 0x7fffffff ? 0x7fffffff : (int)ms);
+    while (read(L->wake_pipe[0] - 1, buf, sizeof buf) > 0) {
+    }
+    return 1;
+}
+#else
+static void aio__wake_pipe_close(aio_loop *L) { (void)L; }
+#endif
 static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
     aio_time now = L->clock(L->clock_ctx);
     (void)ctx;
+#ifdef AIO__WAKE_PIPE
+    if (deadline == AIO_NEVER) {
+        (void)aio__wake_pipe_wait(L, -1);
+        return;
+    }
+#endif
     if (deadline == AIO_NEVER || !aio__before(now, deadline)) return;
     {
         uint64_t ticks = (uint64_t)(aio_time)(deadline - now);
         uint64_t ns = ticks / AIO_TICKS_PER_SEC * 1000000000u +
                       ticks % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC;
+#ifdef AIO__WAKE_PIPE
+        if (aio__wake_pipe_wait(L, ns > INT64_MAX ? INT64_MAX : (int64_t)ns)) return;
+#endif
 #if defined(CLOCK_MONOTONIC)
         struct timespec req;
         req.tv_sec = (time_t)(ns / 1000000000u);
@@ -1042,6 +1149,14 @@ AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
 AIO_API void aio_loop_set_idle(aio_loop *L, aio_idle_fn idle, void *ctx) {
     L->idle = idle;
     L->idle_ctx = ctx;
+    aio_loop_set_wakeup(L, NULL, NULL); /* the system hook's pipe does not wake this one */
+}
+
+AIO_API void aio_loop_set_wakeup(aio_loop *L, aio_wakeup_fn wakeup, void *ctx) {
+    AIO_CRITICAL_ENTER();
+    L->wakeup = wakeup;
+    L->wakeup_ctx = ctx;
+    AIO_CRITICAL_EXIT();
 }
 
 AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
@@ -1053,10 +1168,21 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     if (L->live)
         return aio__misuse(AIO_EBUSY, "aio_loop_destroy: tasks are still alive; "
                                       "await or cancel them before destroying the loop");
-    if (L->heap_owned) L->grow(L->grow_ctx, L->heap, L->heap_len, 0);
+    if (L->heap_grow) L->heap_grow(L->heap_grow_ctx, L->heap, L->heap_len, 0);
     L->heap = NULL;
     L->heap_cap = L->heap_len = 0;
-    L->heap_owned = 0;
+    L->heap_grow = NULL;
+    AIO_CRITICAL_ENTER(); /* events set since the last iteration are no longer this loop's */
+    while (L->signalled) {
+        aio_event *ev = L->signalled;
+        L->signalled = ev->next_signalled;
+        ev->next_signalled = NULL;
+        ev->queued = 0;
+        aio__event_unbind_if_idle(ev);
+    }
+    L->wakeup = NULL;
+    AIO_CRITICAL_EXIT();
+    aio__wake_pipe_close(L);
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;
 }
@@ -1066,6 +1192,27 @@ AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
 AIO_API aio_time aio_now(void) { return aio__loop ? aio__loop->now : 0; }
 
 /* ------------------------------------------------------------ timer heap */
+
+/* Twice the storage, from the growth hook. Storage is given back to the hook
+ * that allocated it (the hook may have been changed or removed since), and
+ * the user's array is never reallocated. */
+static int aio__grow_heap(aio_loop *L) {
+    uint32_t cap = L->heap_cap ? L->heap_cap * 2 : 64;
+    int same = L->heap_grow == L->grow && L->heap_grow_ctx == L->grow_ctx;
+    aio_timer *grown;
+    if (cap <= L->heap_cap || !L->grow) return 0;
+    grown = L->grow(L->grow_ctx, same ? L->heap : NULL, same ? L->heap_len : 0, cap);
+    if (!grown) return 0;
+    if (!same) {
+        if (L->heap_len) memcpy(grown, L->heap, (size_t)L->heap_len * sizeof *grown);
+        if (L->heap_grow) L->heap_grow(L->heap_grow_ctx, L->heap, L->heap_len, 0);
+    }
+    L->heap_grow = L->grow;
+    L->heap_grow_ctx = L->grow_ctx;
+    L->heap = grown;
+    L->heap_cap = cap;
+    return 1;
+}
 
 static int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     if (a->when != b->when) return aio__before(a->when, b->when);
@@ -1100,7 +1247,8 @@ static void aio__heap_down(aio_loop *L, uint32_t i, aio_timer e) {
     aio__heap_place(L, i, e);
 }
 
-static void aio__disarm(aio_loop *L, aio_task *t) {
+static void aio__disarm(aio_task *t) {
+    aio_loop *L = t->loop;
     uint32_t i;
     aio_timer last;
     if (!t->timer) return;
@@ -1116,7 +1264,8 @@ static void aio__disarm(aio_loop *L, aio_task *t) {
 
 /* Arm (or move) t's single timer to `when`, placed by `seq` among equal
  * deadlines. AIO_ENOSPC if storage is full. */
-static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when, uint32_t seq) {
+static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
+    aio_loop *L = t->loop;
     aio_timer e;
     e.when = when;
     e.seq = seq;
@@ -1129,20 +1278,9 @@ static aio_status aio__arm(aio_loop *L, aio_task *t, aio_time when, uint32_t seq
             aio__heap_down(L, i, e);
         return AIO_OK;
     }
-    if (L->heap_len == L->heap_cap) {
-        uint32_t cap = L->heap_cap ? L->heap_cap * 2 : 64;
-        aio_timer *grown;
-        if (cap <= L->heap_cap || !L->grow ||
-            !(grown = L->grow(L->grow_ctx, L->heap_owned ? L->heap : NULL,
-                              L->heap_owned ? L->heap_len : 0, cap)))
-            return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
-                                           "slots or set a growth hook");
-        if (!L->heap_owned && L->heap_len) /* the user's array is never reallocated */
-            memcpy(grown, L->heap, (size_t)L->heap_len * sizeof *grown);
-        L->heap_owned = 1;
-        L->heap = grown;
-        L->heap_cap = cap;
-    }
+    if (L->heap_len == L->heap_cap && !aio__grow_heap(L))
+        return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
+                                       "slots or set a growth hook");
     aio__heap_up(L, L->heap_len++, e);
     return AIO_OK;
 }
@@ -1158,9 +1296,9 @@ static void aio__enqueue_link(aio_loop *L, aio_link *n) {
     AIO_CRITICAL_EXIT();
 }
 
-static void aio__enqueue(aio_loop *L, aio_task *t) {
+static void aio__enqueue(aio_task *t) {
     t->state = AIO__READY;
-    aio__enqueue_link(L, &t->wait.link);
+    aio__enqueue_link(t->loop, &t->wait.link);
 }
 
 static aio_link *aio__dequeue(aio_loop *L) {
@@ -1175,13 +1313,13 @@ static aio_link *aio__dequeue(aio_loop *L) {
 }
 
 /* t leaves whatever it waits on and becomes ready (its timer disarmed). */
-static void aio__wake(aio_loop *L, aio_task *t) {
-    aio__disarm(L, t);
+static void aio__wake(aio_task *t) {
+    aio__disarm(t);
     if (t->state != AIO__PARKED) return;
     AIO_CRITICAL_ENTER();
     aio__list_unlink(&t->wait.link);
     AIO_CRITICAL_EXIT();
-    aio__enqueue(L, t);
+    aio__enqueue(t);
 }
 
 /* Park t in wait list `l` (its own waiter node). */
@@ -1194,7 +1332,7 @@ static void aio__wait_in(aio_task *t, aio_link *l) {
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
  * woke it); 0 if nobody waits. A waiter already woken by something else (a
  * gather's other items) keeps that. */
-static int aio__wake_first(aio_loop *L, aio_link *l, uint16_t flag) {
+static int aio__wake_first(aio_link *l, uint16_t flag) {
     aio_link *n;
     aio_task *w;
     if (aio__list_empty(l)) return 0;
@@ -1203,14 +1341,14 @@ static int aio__wake_first(aio_loop *L, aio_link *l, uint16_t flag) {
     aio__list_unlink(n);
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
-        aio__wake(L, w);
+        aio__wake(w);
     }
     return 1;
 }
 
 /* Wake every waiter of a list, oldest first. */
-static void aio__wake_all(aio_loop *L, aio_link *l, uint16_t flag) {
-    while (aio__wake_first(L, l, flag)) {
+static void aio__wake_all(aio_link *l, uint16_t flag) {
+    while (aio__wake_first(l, flag)) {
     }
 }
 
@@ -1232,7 +1370,7 @@ static int aio__task_cancel_visible(const aio_task *t) {
  * cancel (which beats any timeout), or the outermost expired scope. With
  * `observe`, deadlines reached by now are noticed first (a checkpoint). */
 static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
-    aio_loop *L = aio__loop;
+    aio_loop *L = t->loop;
     aio_timeout *sc;
     aio_timeout *found = NULL;
     for (sc = t->scope; sc; sc = sc->parent) {
@@ -1252,7 +1390,7 @@ static uint32_t aio__next_epoch(aio_loop *L) {
 /* A checkpoint: if a cancellation applies, mark every visible source as
  * delivered in one new epoch and return AIO_ECANCELED. */
 static aio_status aio__checkpoint(aio_task *t) {
-    aio_loop *L = aio__loop;
+    aio_loop *L = t->loop;
     aio_timeout *sc;
     uint32_t epoch;
     if (!t->scope && !t->cancel_epoch && !(t->flags & AIO__T_CANCEL_REQ)) return AIO_OK;
@@ -1298,7 +1436,7 @@ static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq) {
         }
         if (sc->flags & AIO__S_SHIELD) break;
     }
-    if (seq) *seq = first && first->task != t ? aio__loop->seq++ : s;
+    if (seq) *seq = first && first->task != t ? t->loop->seq++ : s;
     return d;
 }
 
@@ -1355,10 +1493,10 @@ static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_sco
         }
     }
     if (when == AIO_NEVER) {
-        aio__disarm(aio__loop, t);
+        aio__disarm(t);
         return AIO_OK;
     }
-    return aio__arm(aio__loop, t, when, seq);
+    return aio__arm(t, when, seq);
 }
 
 /* Park t until the await's own deadline (t->until, if `own_deadline`), the
@@ -1379,7 +1517,7 @@ static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
 /* A parked task's timer follows its deadlines again. */
 static void aio__rearm(aio_task *t) {
     if (t->state == AIO__PARKED && !(t->flags & AIO__T_DEAF) && aio__arm_deadlines(t, 1, 1) < 0)
-        aio__wake(aio__loop, t); /* no slot: let it re-park and report */
+        aio__wake(t); /* no slot: let it re-park and report */
 }
 
 /* 1 if a cancellation applies to t that was not delivered yet. */
@@ -1394,9 +1532,9 @@ static int aio__undelivered(const aio_task *t) {
 
 /* 1 if a checkpoint now delivers a cancellation that was not delivered yet. */
 static int aio__new_cancellation(aio_task *t) {
-    uint32_t before = aio__loop->epoch;
+    uint32_t before = t->loop->epoch;
     aio__checkpoint(t);
-    return aio__loop->epoch != before;
+    return t->loop->epoch != before;
 }
 
 /* How a cancellation that may now apply reaches a task: as asyncio's
@@ -1415,7 +1553,7 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
     if (t->state != AIO__PARKED || !aio__cancel_source(t, 0)) return NULL;
     if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
         /* one taking a condition's lock back goes to the back of the queue */
-        if (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)) aio__wake(aio__loop, t);
+        if (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)) aio__wake(t);
         return NULL;
     }
     if (!aio__new_cancellation(t)) return NULL; /* passed on already */
@@ -1458,7 +1596,7 @@ static void aio__cancel_spread(aio_task *t, aio_link *gatherers) {
         if (aio__list_empty(gatherers)) return;
         g = AIO__TASK_OF(gatherers->next);
         aio__list_unlink(&g->wait.link);
-        if (!aio__gather_pass_on(g, gatherers)) aio__wake(aio__loop, g); /* nothing to wait for */
+        if (!aio__gather_pass_on(g, gatherers)) aio__wake(g); /* nothing to wait for */
     }
 }
 
@@ -1477,7 +1615,7 @@ static void aio__cancel_arrives(aio_task *t) {
  * also suspends before raising). */
 static aio_status aio__yield_then_raise(aio_task *t, aio_frame *f) {
     f->lc = AIO__LC_RAISE;
-    aio__enqueue(aio__loop, t);
+    aio__enqueue(t);
     return AIO__SUSPENDED;
 }
 
@@ -1493,8 +1631,9 @@ AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NU
 
 static aio_task aio__fresh_task; /* all zero */
 
-AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
-    aio_loop *L = aio__loop;
+/* Every task belongs to the loop it is spawned on: it is queued, parked,
+ * woken and cancelled there, whichever loop or thread the caller runs. */
+static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
     if (t->state != AIO__NEW && t->state != AIO__DONE)
@@ -1504,11 +1643,16 @@ AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
     t->fn = fn;
     t->wait.task = t;
     aio__list_init(&t->joiners);
-    t->parent = L->current;
+    t->parent = aio__loop == L ? L->current : NULL;
+    t->loop = L;
     t->until = AIO_NEVER;
     L->live++;
-    aio__enqueue(L, t);
+    aio__enqueue(t);
     return AIO_OK;
+}
+
+AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
+    return aio__spawn_on(aio__loop, t, fn);
 }
 
 AIO_API int aio_cancel(aio_task *t) {
@@ -1552,12 +1696,12 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
                                 "leave coroutines with AIO_RETURN, never `return`");
         while (t->scope && t->scope->task == t) t->scope = t->scope->parent;
     }
-    aio__disarm(L, t);
+    aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
     t->seq.finished = ++L->finished;
     L->live--;
-    aio__wake_all(L, &t->joiners, AIO__T_SIGNALLED);
+    aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
     if (g) {
         aio__list_unlink(&t->member);
         if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
@@ -1570,17 +1714,17 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
             if (!aio__linked(&g->notice.link)) aio__enqueue_link(L, &g->notice.link);
         } else {
             g->live--;
-            if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(L, g->scope.task);
+            if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
         }
     }
 }
 
 /* A group's notice comes up in the ready queue: it hears of the failures. */
-static void aio__group_hear(aio_loop *L, aio_group *g) {
+static void aio__group_hear(aio_group *g) {
     g->live -= g->unheard;
     g->unheard = 0;
     aio__group_abort(g);
-    if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(L, g->scope.task);
+    if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
 }
 
 /* Run one ready task until it suspends or finishes. */
@@ -1613,20 +1757,20 @@ static void aio__run_task(aio_loop *L, aio_task *t) {
  * cancel() when its timer fires), so what the task awaits and owns is
  * cancelled before anything else runs, and a completion that comes later
  * in this instant finds the waiter gone. */
-static void aio__deadline_reached(aio_loop *L, aio_task *t, aio_time now) {
+static void aio__deadline_reached(aio_task *t, aio_time now) {
     aio_timeout *sc;
     if (!t->scope && !(t->flags & AIO__T_AWAITING)) { /* a sleep or a wait's own timeout */
-        aio__wake(L, t);
+        aio__wake(t);
         return;
     }
-    aio__disarm(L, t);
+    aio__disarm(t);
     for (sc = t->scope; sc; sc = sc->parent) {
         if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, now)) sc->flags |= AIO__S_EXPIRED;
         if (sc->flags & AIO__S_SHIELD) break;
     }
     if (aio__due(t->until, now)) {
         if (!(t->flags & AIO__T_AWAITING)) {
-            aio__wake(L, t);
+            aio__wake(t);
             return;
         }
         t->until = AIO_NEVER;
@@ -1638,7 +1782,7 @@ static void aio__deadline_reached(aio_loop *L, aio_task *t, aio_time now) {
 }
 
 static void aio__fire_timers(aio_loop *L, aio_time now) {
-    while (L->heap_len && !aio__before(now, L->heap[0].when)) aio__deadline_reached(L, L->heap[0].task, now);
+    while (L->heap_len && !aio__before(now, L->heap[0].when)) aio__deadline_reached(L->heap[0].task, now);
 }
 
 static size_t aio__run_ready(aio_loop *L) {
@@ -1656,7 +1800,7 @@ static size_t aio__run_ready(aio_loop *L) {
             aio__run_task(L, t);
             n++;
         } else {
-            aio__group_hear(L, AIO_CONTAINER(l, aio_group, notice));
+            aio__group_hear(AIO_CONTAINER(l, aio_group, notice));
         }
     } while (l != last);
     return n;
@@ -1678,15 +1822,62 @@ static void aio__drain_events(aio_loop *L) {
         { /* wake who waited before the latest set, not who came after it */
             aio_link *n = ev->waiters.next;
             aio_link *next;
+            uint32_t sets;
+            AIO_CRITICAL_ENTER();
+            sets = ev->sets;
+            AIO_CRITICAL_EXIT();
             for (; n && n != &ev->waiters; n = next) {
                 aio_task *w = AIO__TASK_OF(n);
                 next = n->next;
-                if (w->seq.ticket == ev->sets) continue;
+                if (w->seq.ticket == sets) continue;
                 w->flags |= AIO__T_SIGNALLED;
-                aio__wake(L, w);
+                aio__wake(w);
             }
         }
+        AIO_CRITICAL_ENTER();
+        aio__event_unbind_if_idle(ev);
+        AIO_CRITICAL_EXIT();
     }
+}
+
+static int aio__any_signalled(const aio_loop *L) {
+    int any;
+    AIO_CRITICAL_ENTER();
+    any = L->signalled != NULL;
+    AIO_CRITICAL_EXIT();
+    return any;
+}
+
+/* Enter (1 if nothing was set meanwhile) or leave the idle hook: an event set
+ * from outside while the loop is in it calls the loop's wake-up. */
+static int aio__idling(aio_loop *L, int idling) {
+    int entered;
+    AIO_CRITICAL_ENTER();
+    entered = !idling || !L->signalled;
+    L->idling = (uint8_t)(idling && entered);
+    AIO_CRITICAL_EXIT();
+    return entered;
+}
+
+/* aio_run's hooks cannot end a wait with nothing armed: on the virtual clock
+ * nothing else moves, and the system hook can only be woken by an event set
+ * from outside, which needs one that belongs to this loop and the pipe. */
+static int aio__nothing_can_wake(aio_loop *L) {
+    if (L->idle == aio__virtual_idle) return 1;
+#ifdef AIO__SYSTEM_CLOCK
+    if (L->idle == aio__system_idle) {
+#ifdef AIO__WAKE_PIPE
+        int bound;
+        AIO_CRITICAL_ENTER();
+        bound = L->bound_events != 0;
+        AIO_CRITICAL_EXIT();
+        return !(bound && aio__wake_pipe_open(L));
+#else
+        return 1;
+#endif
+    }
+#endif
+    return 0;
 }
 
 /* asyncio's turn: the steps queued before it began, then the timers due
@@ -1701,7 +1892,7 @@ AIO_API size_t aio_step(aio_loop *L) {
     empty_turn = aio__list_empty(&L->ready);
     for (;;) {
         size_t ran = empty_turn ? 0 : aio__run_ready(L);
-        if (L->signalled) aio__drain_events(L);
+        if (aio__any_signalled(L)) aio__drain_events(L);
         if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
         if (!empty_turn) return ran;
         empty_turn = 0;
@@ -1709,7 +1900,7 @@ AIO_API size_t aio_step(aio_loop *L) {
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (!aio__list_empty(&L->ready) || L->signalled) return L->now;
+    if (!aio__list_empty(&L->ready) || aio__any_signalled(L)) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
@@ -1720,16 +1911,15 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     rc = aio_spawn(main, fn);
     if (rc < 0) return rc;
     while (main->state != AIO__DONE) {
-        if (aio__list_empty(&L->ready) && !L->signalled) {
+        if (aio__list_empty(&L->ready) && !aio__any_signalled(L)) {
             aio_time next = aio_next_deadline(L);
-            if (next == AIO_NEVER && (L->idle == aio__virtual_idle
-#ifdef AIO__SYSTEM_CLOCK
-                                      || L->idle == aio__system_idle
-#endif
-                                      ))
+            if (next == AIO_NEVER && aio__nothing_can_wake(L))
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
                                                 "that nothing can wake (no task ready, no timer armed)");
-            if (L->idle) L->idle(L->idle_ctx, L, next);
+            if (L->idle && aio__idling(L, 1)) {
+                L->idle(L->idle_ctx, L, next);
+                (void)aio__idling(L, 0);
+            }
         }
         aio_step(L);
     }
@@ -1763,7 +1953,7 @@ AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
     f->flags |= AIO__F_FINALLY;
     f->cause = f->rc;
     f->barrier = t->barrier;
-    t->barrier = aio__loop->epoch; /* what was delivered so far stays unseen */
+    t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
 }
 
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
@@ -1789,11 +1979,11 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
     t->until = until;
-    if (until != AIO_NEVER) t->until_seq = aio__loop->seq++;
+    if (until != AIO_NEVER) t->until_seq = t->loop->seq++;
 }
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
-    aio_loop *L = aio__loop;
+    aio_loop *L = t->loop;
     aio_time until = aio__deadline(L, d, relative);
     aio_status rc;
     if (until == AIO_TIME_INVALID)
@@ -1802,7 +1992,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     if (aio__due(until, L->now)) { /* sleep(0): one trip through the ready queue */
         t->until = until;
-        aio__enqueue(L, t);
+        aio__enqueue(t);
         return AIO__SUSPENDED;
     }
     aio__set_until(t, until);
@@ -1813,7 +2003,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
 /* AIO_YIELD: AIO_SLEEP(t, 0) without the deadline arithmetic. */
 AIO_API aio_status aio__yield_start(aio_task *t, aio_frame *f) {
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    aio__enqueue(aio__loop, t);
+    aio__enqueue(t);
     return AIO__SUSPENDED;
 }
 
@@ -1824,7 +2014,7 @@ AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__loop->now)) return AIO_OK;
+    if (aio__due(t->until, t->loop->now)) return AIO_OK;
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
@@ -1866,7 +2056,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         if (owned && !done) return aio__cancel_child(t, f, child);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, aio__loop->now)) {
+    if (aio__due(t->until, t->loop->now)) {
         t->until = AIO_NEVER; /* the timeout has fired */
         if (owned && !done) return aio__cancel_child(t, f, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
@@ -1882,7 +2072,7 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "await: the task was never spawned"));
     if (child == t)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "await: a task cannot await itself"));
-    until = aio__deadline(aio__loop, d, 1);
+    until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait_for: the timeout is NaN, negative "
                                                         "or beyond half the clock range"));
@@ -1926,7 +2116,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
                                                       "still open; use one aio_timeout per block"));
         return AIO_EINVAL;
     }
-    deadline = aio__deadline(aio__loop, d, relative & 1);
+    deadline = aio__deadline(t->loop, d, relative & 1);
     if (deadline == AIO_TIME_INVALID) {
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: the delay is NaN, negative or "
                                                       "beyond half the clock range"));
@@ -1936,7 +2126,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->task = t;
     sc->frame = f;
     sc->deadline = deadline;
-    sc->seq = aio__loop->seq++;
+    sc->seq = t->loop->seq++;
     sc->landing = landing;
     sc->epoch = 0;
     sc->status = AIO_OK;
@@ -1990,7 +2180,7 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (when == AIO_TIME_INVALID)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
     sc->deadline = when;
-    sc->seq = aio__loop->seq++;
+    sc->seq = sc->task->loop->seq++;
     aio__visit_tree(sc->task, sc, aio__rearm);
     return AIO_OK;
 }
@@ -2000,23 +2190,26 @@ AIO_API aio_status aio_timeout_status(const aio_timeout *sc) { return sc->status
 
 AIO_API aio_time aio_effective_deadline(aio_task *t) {
     if (!t) t = aio_current();
-    if (!t || !aio__loop) return AIO_NEVER;
+    if (!t || !t->loop) return AIO_NEVER;
     if (aio__cancel_source(t, 0)) { /* already due: any instant not after now */
-        aio_time now = aio__loop->now;
+        aio_time now = t->loop->now;
         return now == AIO_NEVER || now == AIO_TIME_INVALID ? (aio_time)(AIO_NEVER - 2) : now;
     }
     return aio__scope_deadline(t, NULL);
 }
 
 AIO_API aio_time aio_time_left(aio_task *t) {
-    aio_time d = aio_effective_deadline(t);
+    aio_time d;
+    if (!t) t = aio_current();
+    if (!t || !t->loop) return AIO_NEVER;
+    d = aio_effective_deadline(t);
     if (d == AIO_NEVER) return AIO_NEVER;
-    return aio__before(aio__loop->now, d) ? (aio_time)(d - aio__loop->now) : 0;
+    return aio__before(t->loop->now, d) ? (aio_time)(d - t->loop->now) : 0;
 }
 
 /* AIO_COND_WAIT_FOR's one deadline for all its waits, armed once. */
 AIO_API void aio__own_deadline(aio_task *t, aio_time d) {
-    aio__set_until(t, aio__deadline(aio__loop, d, 1));
+    aio__set_until(t, aio__deadline(t->loop, d, 1));
 }
 
 /* ------------------------------------------------------- waiting on many */
@@ -2142,9 +2335,9 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, aio__loop->now)) {
+    if (aio__due(t->until, t->loop->now)) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
-            aio__enqueue(aio__loop, t);
+            aio__enqueue(t);
             return AIO__SUSPENDED;
         }
         aio__items_unlink(items, n);
@@ -2176,12 +2369,12 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         items[i].node.link.next = items[i].node.link.prev = NULL;
         items[i].node.task = t;
     }
-    until = aio__deadline(aio__loop, d, 1);
+    until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
     aio__set_until(t, until);
-    t->seq.many.began = aio__loop->finished;
+    t->seq.many.began = t->loop->finished;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
 }
@@ -2287,7 +2480,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is not open");
     if (g->flags & AIO__G_ABORTED)
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is shutting down");
-    rc = aio_spawn(t, fn);
+    rc = aio__spawn_on(g->scope.task->loop, t, fn);
     if (rc < 0) return rc;
     t->scope = &g->scope; /* its chain of deadlines continues through the group */
     aio__list_append(&g->children, &t->member);
@@ -2306,55 +2499,95 @@ AIO_API int aio_group_cancel(aio_group *g) {
 /* ------------------------------------------------------------------ events */
 
 AIO_API void aio_event_set(aio_event *ev) {
-    aio_loop *L = aio__loop;
+    aio_loop *L;
+    aio_wakeup_fn wakeup = NULL;
+    void *ctx = NULL;
     AIO_CRITICAL_ENTER();
     ev->set = 1;
-    ev->sets++;
-    if (!ev->queued && L) { /* the loop wakes the waiters at its next iteration */
-        ev->queued = 1;
-        ev->next_signalled = L->signalled;
-        L->signalled = ev;
+    ev->sets = ev->sets + 1u; /* not ++: C++20 deprecates it on a volatile */
+    L = ev->loop;
+    if (L && !ev->queued && aio__signal(L, ev)) {
+        wakeup = L->wakeup;
+        ctx = L->wakeup_ctx;
     }
     AIO_CRITICAL_EXIT();
+    if (wakeup) wakeup(ctx, L);
 }
 
-AIO_API void aio_event_clear(aio_event *ev) { ev->set = 0; }
-AIO_API int aio_event_is_set(const aio_event *ev) { return ev->set != 0; }
+AIO_API void aio_event_clear(aio_event *ev) {
+    AIO_CRITICAL_ENTER();
+    ev->set = 0;
+    AIO_CRITICAL_EXIT();
+}
+AIO_API int aio_event_is_set(const aio_event *ev) {
+    int set;
+    AIO_CRITICAL_ENTER();
+    set = ev->set != 0;
+    AIO_CRITICAL_EXIT();
+    return set;
+}
+
+/* Whether ev is set, and the count of its sets so far (the waiter's ticket). */
+static int aio__event_look(aio_event *ev, uint32_t *ticket) {
+    int set;
+    AIO_CRITICAL_ENTER();
+    *ticket = ev->sets;
+    set = ev->set != 0;
+    AIO_CRITICAL_EXIT();
+    return set;
+}
 
 static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint32_t ticket) {
-    aio_status rc = aio__park(t, 1, 1);
+    aio_loop *L = t->loop;
+    aio_loop *owner;
+    aio_status rc;
+    AIO_CRITICAL_ENTER();
+    owner = ev->loop;
+    AIO_CRITICAL_EXIT();
+    if (owner && owner != L)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "event wait: tasks of another loop wait "
+                                                        "on this event; an event belongs to one loop"));
+    rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     AIO_CRITICAL_ENTER();
     t->seq.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
+    if (!ev->loop) {
+        ev->loop = L;
+        L->bound_events++;
+    }
+    /* set since the ticket was taken, while it belonged to no loop: queue it now */
+    if (ev->sets != ticket && !ev->queued) (void)aio__signal(L, ev);
     AIO_CRITICAL_EXIT();
     return rc;
 }
 
 AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, aio_time d) {
-    aio_time until = aio__deadline(aio__loop, d, 1);
+    aio_time until = aio__deadline(t->loop, d, 1);
+    uint32_t ticket;
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "event wait: the timeout is NaN, negative "
                                                         "or beyond half the clock range"));
-    {
-        uint32_t ticket = ev->sets; /* before the look at ev->set: a set after it is later */
-        if (ev->set) return AIO_OK;
-        if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-        aio__set_until(t, until);
-        return aio__event_park(t, f, ev, ticket);
-    }
+    if (aio__event_look(ev, &ticket)) return AIO_OK;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    aio__set_until(t, until);
+    return aio__event_park(t, f, ev, ticket);
 }
 
 AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
-    uint32_t ticket = ev->sets;
+    uint32_t ticket;
+    int set = aio__event_look(ev, &ticket);
+    AIO_CRITICAL_ENTER();
+    aio__event_unbind_if_idle(ev); /* it has left the wait list */
+    AIO_CRITICAL_EXIT();
     if (t->flags & AIO__T_SIGNALLED) { /* set before anything else reached it */
         t->flags &= (uint16_t)~AIO__T_SIGNALLED;
         return AIO_OK;
     }
     /* woken by a cancellation or a deadline first: a set since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__loop->now)) return AIO_ETIMEDOUT;
-    if (ev->set) return AIO_OK; /* set while it was woken for another reason */
+    if (aio__due(t->until, t->loop->now)) return AIO_ETIMEDOUT;
+    if (set) return AIO_OK; /* set while it was woken for another reason */
     return aio__event_park(t, f, ev, ticket);
 }
 
@@ -2368,7 +2601,7 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
 /* Hand free permits to the waiters at the head of the queue (CPython 3.13
  * does this whenever an acquire ends). */
 static void aio__hand_out(aio_link *waiters, int *count, int *handed) {
-    while (handed && *count > 0 && aio__wake_first(aio__loop, waiters, AIO__T_GRANTED)) {
+    while (handed && *count > 0 && aio__wake_first(waiters, AIO__T_GRANTED)) {
         --*count;
         ++*handed;
     }
@@ -2378,7 +2611,7 @@ static void aio__hand_out(aio_link *waiters, int *count, int *handed) {
 static aio_status aio__release(aio_link *waiters, int *count, int *handed, int bound) {
     if (!handed) {
         if (*count == 0) return aio__misuse(AIO_EINVAL, "aio_lock_release: the lock is not locked");
-        if (!aio__wake_first(aio__loop, waiters, AIO__T_GRANTED)) *count = 0;
+        if (!aio__wake_first(waiters, AIO__T_GRANTED)) *count = 0;
         return AIO_OK;
     }
     if (bound > 0 && *count >= bound)
@@ -2411,7 +2644,7 @@ static aio_status aio__acquire_park(aio_task *t, aio_frame *f, aio_link *waiters
 
 AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
                                       int *handed, aio_time d) {
-    aio_time until = aio__deadline(aio__loop, d, 1);
+    aio_time until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "acquire: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
@@ -2437,7 +2670,7 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     /* woken by a cancellation or a deadline (it has left the queue) */
     if (aio__checkpoint(t) < 0) {
         rc = aio__raise(t, f, AIO_ECANCELED);
-    } else if (aio__due(t->until, aio__loop->now)) {
+    } else if (aio__due(t->until, t->loop->now)) {
         rc = AIO_ETIMEDOUT;
     } else {
         if (aio__try_take(waiters, count, handed)) return AIO_OK; /* freed while it was not queued */
@@ -2473,7 +2706,7 @@ AIO_API int aio_condition_notify(aio_condition *cond, int n) {
     int woken = 0;
     if (!cond->lock || !cond->lock->locked)
         return aio__misuse(AIO_EINVAL, "aio_condition_notify: the condition's lock is not held");
-    while (woken < n && aio__wake_first(aio__loop, &cond->waiters, AIO__T_GRANTED)) woken++;
+    while (woken < n && aio__wake_first(&cond->waiters, AIO__T_GRANTED)) woken++;
     return woken;
 }
 
@@ -2489,6 +2722,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond) {
 static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, int woken) {
     aio_lock *lock = c->lock;
     uint16_t outcome;
+    const uint16_t relock_flags =
+        AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT | AIO__T_RELOCK_NOSPC;
     if (t->flags & AIO__T_GRANTED) {
         t->flags &= (uint16_t)~AIO__T_GRANTED;
         if (!aio__new_cancellation(t)) goto relocked;
@@ -2497,10 +2732,10 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
             t->flags |= AIO__T_RELOCK_RAISE;
-        else if (aio__due(t->until, aio__loop->now) && !(t->flags & AIO__T_RELOCK_RAISE))
+        else if (aio__due(t->until, t->loop->now) && !(t->flags & AIO__T_RELOCK_RAISE))
             t->flags |= AIO__T_RELOCK_TIMEOUT;
     }
-    if (aio__due(t->until, aio__loop->now)) t->until = AIO_NEVER; /* it has fired */
+    if (aio__due(t->until, t->loop->now)) t->until = AIO_NEVER; /* it has fired */
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
         if (aio__park(t, 1, 1) != AIO__SUSPENDED)
             aio__park(t, 0, 0); /* no timer slot: still take the lock back */
@@ -2509,16 +2744,16 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
         return AIO__SUSPENDED;
     }
 relocked:
-    outcome = t->flags & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT);
-    t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT);
+    outcome = t->flags & relock_flags;
+    t->flags &= (uint16_t)~relock_flags;
     if (outcome & AIO__T_RELOCK_RAISE) return aio__raise(t, f, AIO_ECANCELED);
+    if (outcome & AIO__T_RELOCK_NOSPC) return aio__raise(t, f, AIO_ENOSPC);
     return (outcome & AIO__T_RELOCK_TIMEOUT) ? AIO_ETIMEDOUT : AIO_OK;
 }
 
-static aio_status aio__cond_park(aio_task *t, aio_frame *f, aio_condition *c) {
+static aio_status aio__cond_park(aio_task *t, aio_condition *c) {
     aio_status rc = aio__park(t, 1, 1);
-    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* the lock is still held */
-    aio__wait_in(t, &c->waiters);
+    if (rc == AIO__SUSPENDED) aio__wait_in(t, &c->waiters);
     return rc;
 }
 
@@ -2529,15 +2764,17 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
     if (!c->lock || !c->lock->locked)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the condition's lock is "
                                                         "not held"));
-    until = aio__deadline(aio__loop, d, relative);
+    until = aio__deadline(t->loop, d, relative);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the timeout is NaN, "
                                                         "negative or beyond half the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* lock still held */
     if (relative) aio__set_until(t, until); /* AIO_COND_WAIT_FOR armed its deadline once */
-    t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT);
-    rc = aio__cond_park(t, f, c);
-    if (rc == AIO__SUSPENDED) aio_lock_release(c->lock);
+    t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
+                            AIO__T_RELOCK_NOSPC);
+    rc = aio__cond_park(t, c);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* the lock is still held */
+    aio_lock_release(c->lock);
     return rc;
 }
 
@@ -2546,15 +2783,17 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
     if (t->flags & AIO__T_GRANTED) { /* notified */
         t->flags &= (uint16_t)~AIO__T_GRANTED;
         if (aio__checkpoint(t) < 0) { /* cancelled before it ran: the next waiter gets it */
-            aio__wake_first(aio__loop, &c->waiters, AIO__T_GRANTED);
+            aio__wake_first(&c->waiters, AIO__T_GRANTED);
             t->flags |= AIO__T_RELOCK_RAISE;
         }
     } else if (aio__checkpoint(t) < 0) {
         t->flags |= AIO__T_RELOCK_RAISE;
-    } else if (aio__due(t->until, aio__loop->now)) {
+    } else if (aio__due(t->until, t->loop->now)) {
         t->flags |= AIO__T_RELOCK_TIMEOUT;
-    } else {
-        return aio__cond_park(t, f, c);
+    } else if (aio__cond_park(t, c) == AIO__SUSPENDED) {
+        return AIO__SUSPENDED;
+    } else { /* woken by a re-arm that found no timer slot: report it with the lock held */
+        t->flags |= AIO__T_RELOCK_NOSPC;
     }
     return aio__cond_relock(t, f, c, 0);
 }
