@@ -143,22 +143,49 @@ extern "C" {
 typedef AIO_TIME_TYPE aio_time;   /* ticks; wraps safely when 32-bit */
 typedef AIO_STIME_TYPE aio_stime; /* signed difference of two aio_time */
 
-#define AIO_NEVER ((aio_time) ~(aio_time)0)         /* no deadline */
-#define AIO_TIME_INVALID ((aio_time)(AIO_NEVER - 1)) /* rejected with AIO_EINVAL */
-/* Integer durations in ticks. */
-#define AIO_SEC(s) ((aio_time)(s) * (aio_time)AIO_TICKS_PER_SEC)
-/* Where the tick rate allows, the count is scaled without dividing it, so a
- * negative count stays beyond half the clock's range and is refused
- * (AIO_EINVAL) like AIO_SEC(-1), instead of becoming a long timeout. */
-#if AIO_TICKS_PER_SEC % 1000u == 0
-#define AIO_MS(ms) ((aio_time)(ms) * (aio_time)(AIO_TICKS_PER_SEC / 1000u))
+/* Conversions in the macros: casts in C; in C++ a function parameter, so
+ * that user code built with -Wold-style-cast or -Wuseless-cast stays quiet. */
+#ifdef __cplusplus
+constexpr aio_time aio__as_time(aio_time v) { return v; }
+#define AIO__TIME(v) aio__as_time(v)
 #else
-#define AIO_MS(ms) ((aio_time)((uint64_t)(ms) * AIO_TICKS_PER_SEC / 1000u))
+#define AIO__TIME(v) ((aio_time)(v))
+#endif
+
+#define AIO_NEVER AIO__TIME(-1)        /* no deadline */
+#define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
+/* Integer durations in ticks. */
+#define AIO_SEC(s) (AIO__TIME(s) * AIO__TIME(AIO_TICKS_PER_SEC))
+/* A negative count is refused (AIO_EINVAL) like AIO_SEC(-1), never taken as a
+ * long timeout. Where the tick rate allows, the count is scaled without
+ * dividing it (a constant expression; a negative count stays beyond half the
+ * clock's range); at other rates (a 32.768 kHz clock) a function rounds down
+ * and gives AIO_TIME_INVALID for a negative count or one beyond half the range. */
+#if AIO_TICKS_PER_SEC % 1000u == 0
+#define AIO_MS(ms) (AIO__TIME(ms) * AIO__TIME(AIO_TICKS_PER_SEC / 1000u))
+#else
+#define AIO_MS(ms) aio__ticks_of((ms), 1000)
+#define AIO__TICKS_OF 1
 #endif
 #if AIO_TICKS_PER_SEC % 1000000u == 0
-#define AIO_US(us) ((aio_time)(us) * (aio_time)(AIO_TICKS_PER_SEC / 1000000u))
+#define AIO_US(us) (AIO__TIME(us) * AIO__TIME(AIO_TICKS_PER_SEC / 1000000u))
 #else
-#define AIO_US(us) ((aio_time)((uint64_t)(us) * AIO_TICKS_PER_SEC / 1000000u))
+#define AIO_US(us) aio__ticks_of((us), 1000000)
+#define AIO__TICKS_OF 1
+#endif
+
+#ifdef AIO__TICKS_OF
+/* n units of 1/per_sec seconds in ticks, rounded down. */
+static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
+    const int64_t rate = AIO_TICKS_PER_SEC;
+    const aio_time half = AIO_NEVER / 2;
+    int64_t whole = n / per_sec;
+    int64_t part = n % per_sec * rate; /* below per_sec * rate: no overflow */
+    uint64_t ticks;
+    if (n < 0 || whole > INT64_MAX / rate) return AIO_TIME_INVALID;
+    ticks = whole * rate + part / per_sec; /* not negative */
+    return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
+}
 #endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */
@@ -436,6 +463,10 @@ AIO_API aio_time aio_timeout_when(const aio_timeout *sc);
 /* Move the deadline of an open, not yet expired scope (AIO_NEVER disables it).
  * May be called from another task. AIO_EINVAL otherwise. */
 AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when);
+/* The same, `delay` ticks from now (AIO_NEVER disables it): with wrapping
+ * ticks the way to move a deadline to a computed instant that may land on
+ * AIO_NEVER, which aio_timeout_reschedule takes as "no deadline". */
+AIO_API aio_status aio_timeout_reschedule_in(aio_timeout *sc, aio_time delay);
 /* 1 once the scope's deadline was noticed at a checkpoint (it fired). */
 AIO_API int aio_timeout_expired(const aio_timeout *sc);
 /* After the block: AIO_ETIMEDOUT if this scope cut it short, else AIO_OK. */
@@ -490,7 +521,12 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 /* ------------------------------------------------------------------------ */
 
 /* AIO_SELF(t, type): the state struct around task `t` (member named `task`). */
+#ifdef __cplusplus
+#define AIO_CONTAINER(ptr, type, member) \
+    (reinterpret_cast<type *>(reinterpret_cast<char *>(ptr) - offsetof(type, member)))
+#else
 #define AIO_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#endif
 #define AIO_SELF(t, type) AIO_CONTAINER(t, type, task)
 
 /* AIO_BEGIN(t) opens a task body; AIO_BEGIN(t, s) opens an inline coroutine
@@ -505,7 +541,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * running AIO_FINALLY. Inside AIO_FINALLY it replaces the status. */
 #define AIO_RETURN(t, v)                                                       \
     do {                                                                       \
-        aio__set_status((t), aio__f, (aio_status)(v));                         \
+        aio__set_status((t), aio__f, (v));                                     \
         goto aio__unwind;                                                      \
     } while (0)
 #define AIO_RAISE(t, err) AIO_RETURN(t, err)
@@ -640,8 +676,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 /* Internals used by the macros                                               */
 /* ------------------------------------------------------------------------ */
 
-#define AIO__SUSPENDED ((aio_status)(-0x7fffffff - 1)) /* INT_MIN, never a status */
-#define AIO__RAISE ((aio_status)(-0x7fffffff))
+#define AIO__SUSPENDED (-0x7fffffff - 1) /* INT_MIN, never a status */
+#define AIO__RAISE (-0x7fffffff)
 #define AIO__LC_RAISE 0xfffffffdu   /* resume by delivering a cancellation */
 #define AIO__LC_FINALLY 0xfffffffeu
 #define AIO__LC_END 0xffffffffu
@@ -958,20 +994,28 @@ static void aio__event_unbind_if_idle(aio_event *ev) {
     }
 }
 
-/* now + relative d, or AIO_TIME_INVALID if d is not a usable timeout: time
- * comparisons are only meaningful within half the clock's range. */
+/* Ticks narrower than 64 bits wrap within a device's uptime, and the clock
+ * then reaches the two values reserved for AIO_NEVER and AIO_TIME_INVALID. */
+#define AIO__WRAPS (sizeof(aio_time) < 8)
+
+/* An instant as a deadline: the reserved values are stepped past (a tick or
+ * two late, never early). */
+static aio_time aio__instant(aio_time when) {
+    return when == AIO_NEVER || when == AIO_TIME_INVALID ? 0 : when;
+}
+
+/* The deadline of an await or block: now + relative d, or the instant d; or
+ * AIO_TIME_INVALID if d is not a usable timeout (time comparisons are only
+ * meaningful within half the clock's range). With wrapping ticks an absolute
+ * d is always an instant, even one equal to AIO_NEVER: computed deadlines
+ * (next += period) land there. */
 static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
+    if (!relative && AIO__WRAPS) return aio__instant(d);
     if (d == AIO_NEVER) return AIO_NEVER;
     if (d == AIO_TIME_INVALID) return AIO_TIME_INVALID;
     if (!relative) return d;
     if (d >= (aio_time)(AIO_NEVER / 2)) return AIO_TIME_INVALID;
-    {
-        aio_time when = (aio_time)(L->now + d);
-        /* With wrapping ticks the two sentinels are real instants: step past
-         * them (a tick or two late, never early). */
-        if (when == AIO_NEVER || when == AIO_TIME_INVALID) when = 0;
-        return when;
-    }
+    return aio__instant((aio_time)(L->now + d));
 }
 
 /* ----------------------------------------------------------------- clock */
@@ -1043,8 +1087,6 @@ static int aio__wake_pipe_wait(aio_loop *L, int64_t ns) {
     }
     return 1;
 }
-#else
-static void aio__wake_pipe_close(aio_loop *L) { (void)L; }
 #endif
 static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
     aio_time now = L->clock(L->clock_ctx);
@@ -1075,6 +1117,9 @@ static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #endif
     }
 }
+#endif
+#if !defined(AIO__SYSTEM_CLOCK) || !defined(AIO__WAKE_PIPE)
+static void aio__wake_pipe_close(aio_loop *L) { (void)L; }
 #endif
 
 #ifdef AIO__HOSTED
@@ -2177,12 +2222,23 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (sc->flags & AIO__S_EXPIRED)
         return aio__misuse(AIO_EINVAL, "reschedule: the timeout already expired; an expired "
                                        "timeout cannot be moved");
-    if (when == AIO_TIME_INVALID)
+    if (when == AIO_TIME_INVALID && !AIO__WRAPS)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
-    sc->deadline = when;
+    sc->deadline = when == AIO_NEVER ? AIO_NEVER : aio__instant(when);
     sc->seq = sc->task->loop->seq++;
     aio__visit_tree(sc->task, sc, aio__rearm);
     return AIO_OK;
+}
+
+AIO_API aio_status aio_timeout_reschedule_in(aio_timeout *sc, aio_time delay) {
+    aio_time when;
+    if (!sc || !aio__scope_open(sc))
+        return aio__misuse(AIO_EINVAL, "reschedule: the timeout scope is not open");
+    when = aio__deadline(sc->task->loop, delay, 1);
+    if (when == AIO_TIME_INVALID)
+        return aio__misuse(AIO_EINVAL, "reschedule: the delay is NaN, negative or beyond half "
+                                       "the clock range");
+    return aio_timeout_reschedule(sc, when);
 }
 
 AIO_API int aio_timeout_expired(const aio_timeout *sc) { return (sc->flags & AIO__S_EXPIRED) != 0; }
@@ -2764,7 +2820,7 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
     if (!c->lock || !c->lock->locked)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the condition's lock is "
                                                         "not held"));
-    until = aio__deadline(t->loop, d, relative);
+    until = relative ? aio__deadline(t->loop, d, 1) : d; /* else AIO_COND_WAIT_FOR's own */
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the timeout is NaN, "
                                                         "negative or beyond half the clock range"));
