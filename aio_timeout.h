@@ -467,7 +467,8 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when);
  * ticks the way to move a deadline to a computed instant that may land on
  * AIO_NEVER, which aio_timeout_reschedule takes as "no deadline". */
 AIO_API aio_status aio_timeout_reschedule_in(aio_timeout *sc, aio_time delay);
-/* 1 once the scope's deadline was noticed at a checkpoint (it fired). */
+/* 1 once the scope's deadline has fired: when its time came, even inside a
+ * shielded block that holds the cancellation back, or at a checkpoint. */
 AIO_API int aio_timeout_expired(const aio_timeout *sc);
 /* After the block: AIO_ETIMEDOUT if this scope cut it short, else AIO_OK. */
 AIO_API aio_status aio_timeout_status(const aio_timeout *sc);
@@ -761,7 +762,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
     case (n): {                                                                \
         aio_status aio__r = (fn)((t), (st));                                   \
         if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
-        if (aio__call_unwinds((t), aio__f, aio__r)) goto aio__unwind;          \
+        if (aio__call_unwinds((t), aio__f, &(st)->frame, aio__r)) goto aio__unwind; \
         (lv) = aio__r;                                                         \
     }                                                                          \
     } while (0)
@@ -812,7 +813,8 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
                                    int relative);
 AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c);
 AIO_API void aio__own_deadline(aio_task *t, aio_time d);
-AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, aio_status rc);
+AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
+                              aio_status rc);
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
                                     int relative, uint32_t landing);
 AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
@@ -1467,8 +1469,10 @@ static int aio__key_before(aio_time a, uint32_t as, aio_time b, uint32_t bs) {
 /* Earliest deadline among the scopes around t that have not fired yet, and
  * (if `seq`) its arming order: the scope's own if t opened it; a deadline a
  * group child inherits is shared, so it takes the order of this arming (the
- * children it reaches fire in the order they parked). */
-static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq) {
+ * children it reaches fire in the order they parked). The scopes beyond a
+ * shielded block count `through_shields`: their deadlines pass (and the
+ * blocks expire) on time while the shield holds the cancellation back. */
+static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq, int through_shields) {
     const aio_timeout *sc;
     const aio_timeout *first = NULL;
     aio_time d = AIO_NEVER;
@@ -1479,7 +1483,7 @@ static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq) {
             s = sc->seq;
             first = sc;
         }
-        if (sc->flags & AIO__S_SHIELD) break;
+        if ((sc->flags & AIO__S_SHIELD) && !through_shields) break;
     }
     if (seq) *seq = first && first->task != t ? t->loop->seq++ : s;
     return d;
@@ -1531,7 +1535,7 @@ static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_sco
     uint32_t seq = t->until_seq;
     if (with_scopes && t->scope) {
         uint32_t scope_seq;
-        aio_time d = aio__scope_deadline(t, &scope_seq);
+        aio_time d = aio__scope_deadline(t, &scope_seq, 1);
         if (aio__key_before(d, scope_seq, when, seq)) {
             when = d;
             seq = scope_seq;
@@ -1734,12 +1738,28 @@ static aio_group *aio__group_of(const aio_task *t) {
 
 static void aio__group_abort(aio_group *g);
 
+static void aio__scope_close(aio_task *t, aio_timeout *sc);
+
+/* A coroutine left with a plain `return` inside blocks it opened (those of
+ * `frame`, or every one of the task's if NULL): close them, as their ends
+ * would have, and cancel the children of a group among them. */
+static void aio__close_abandoned(aio_task *t, const aio_frame *frame) {
+    while (t->scope && t->scope->task == t && (!frame || t->scope->frame == frame)) {
+        aio_timeout *sc = t->scope;
+        if (sc->flags & AIO__S_GROUP) {
+            aio_group *g = AIO_CONTAINER(sc, aio_group, scope);
+            if (g->live) aio__group_abort(g);
+        }
+        aio__scope_close(t, sc);
+    }
+}
+
 static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     aio_group *g = aio__group_of(t);
     if (t->scope && t->scope->task == t) {
-        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block: "
+        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
                                 "leave coroutines with AIO_RETURN, never `return`");
-        while (t->scope && t->scope->task == t) t->scope = t->scope->parent;
+        aio__close_abandoned(t, NULL);
     }
     aio__disarm(t);
     t->frame.rc = rc;
@@ -1809,10 +1829,8 @@ static void aio__deadline_reached(aio_task *t, aio_time now) {
         return;
     }
     aio__disarm(t);
-    for (sc = t->scope; sc; sc = sc->parent) {
+    for (sc = t->scope; sc; sc = sc->parent) /* shields hold back only the cancellation */
         if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, now)) sc->flags |= AIO__S_EXPIRED;
-        if (sc->flags & AIO__S_SHIELD) break;
-    }
     if (aio__due(t->until, now)) {
         if (!(t->flags & AIO__T_AWAITING)) {
             aio__wake(t);
@@ -2130,7 +2148,13 @@ AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, in
     return aio__join_step(t, f, child, shield, 0);
 }
 
-AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, aio_status rc) {
+AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
+                              aio_status rc) {
+    if (t->scope && t->scope->task == t && t->scope->frame == callee) {
+        aio__misuse(AIO_EINVAL, "an inline coroutine returned inside an open timeout block, "
+                                "which is now closed: leave coroutines with AIO_RETURN, never `return`");
+        aio__close_abandoned(t, callee);
+    }
     /* the callee unwound because of a cancellation that applies here too */
     if (rc != AIO_ECANCELED || !aio__cancel_source(t, 0)) return 0;
     aio__set_status(t, f, AIO_ECANCELED);
@@ -2199,7 +2223,8 @@ AIO_API int aio__scope_inner(aio_timeout *sc) {
 }
 
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
-    if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 0) == sc) {
+    /* observe: an outer deadline passed by now takes the unwinding further */
+    if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 1) == sc) {
         /* our deadline is what cancelled the block: stop unwinding here */
         sc->status = AIO_ETIMEDOUT;
         f->rc = sc->saved_rc;
@@ -2251,7 +2276,7 @@ AIO_API aio_time aio_effective_deadline(aio_task *t) {
         aio_time now = t->loop->now;
         return now == AIO_NEVER || now == AIO_TIME_INVALID ? (aio_time)(AIO_NEVER - 2) : now;
     }
-    return aio__scope_deadline(t, NULL);
+    return aio__scope_deadline(t, NULL, 0);
 }
 
 AIO_API aio_time aio_time_left(aio_task *t) {
