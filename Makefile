@@ -31,7 +31,8 @@ demo: build/demo
 test:
 	sh tests/run_matrix.sh
 
-# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++).
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
+# and events set from other threads under ThreadSanitizer.
 sanitize:
 	@mkdir -p build
 	gcc -std=c11 -O1 -g $(WARN) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -40,9 +41,11 @@ sanitize:
 	    -fno-sanitize-recover=all -fno-omit-frame-pointer $(TEST_SRC) -lm -o build/test-asan-cxx
 	gcc -std=c11 -O1 -g $(WARN) -DAIO_DEBUG -DAIO_TIME_32 -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all $(TEST_SRC) -lm -o build/test-asan-ms32
+	gcc -std=c11 -O1 -g $(WARN) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
 	./build/test-asan
 	./build/test-asan-cxx
 	./build/test-asan-ms32
+	TSAN_OPTIONS=halt_on_error=1 ./build/threads-tsan
 
 # valgrind memcheck (installs nothing: apt-get install valgrind). The stress
 # test runs 20,000 tasks here instead of 1,000,000 to keep it under a minute.

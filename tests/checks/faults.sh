@@ -1,0 +1,48 @@
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# Fault paths that the unit tests cannot reach from one configuration:
+# 1. tests/threads/event_threads.c: events set from a thread with no loop and
+#    from a task of a loop in another thread wake the main loop, asleep in the
+#    system idle hook with nothing armed (make sanitize runs it under
+#    ThreadSanitizer too).
+# 2. tests/checks/cxx_macros.cpp: every public macro in C++ user code is quiet
+#    under -Wold-style-cast and -Wuseless-cast (C++11 to C++20, 32-bit ticks);
+#    the implementation builds as C++20 with -Werror.
+# 3. tests/checks/tick_rates.c: negative AIO_MS/AIO_US counts are refused at
+#    tick rates that are not a multiple of 1000.
+f_pass=0
+f_fail=0
+f_check() { # name command...: one line, counted
+    f_name=$1; shift
+    if f_msg=$("$@" 2>&1); then
+        f_pass=$((f_pass + 1)); echo "[$f_name] ok${f_msg:+: $(echo "$f_msg" | tail -n 1)}"
+    else
+        f_fail=$((f_fail + 1)); echo "[$f_name] FAILED:"; echo "$f_msg" | tail -n 15 | sed 's/^/    /'
+    fi
+}
+f_threads() {
+    gcc -std=c11 -O2 $WARN tests/threads/event_threads.c -o "$out/event_threads" -lpthread &&
+        timeout 60 "$out/event_threads"
+}
+f_check threads f_threads
+f_cxx() { # std extra-flags
+    g++ -std=$1 $2 $WARN -Wold-style-cast -Wuseless-cast -I. -c tests/checks/cxx_macros.cpp -o "$out/cxx_macros.o" &&
+        clang++ -std=$1 $2 $WARN -Wold-style-cast -I. -c tests/checks/cxx_macros.cpp -o "$out/cxx_macros_clang.o" &&
+        printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" &&
+        g++ -std=$1 $2 -Werror -I. -c "$out/cxx_impl.cpp" -o "$out/cxx_impl.o" &&
+        clang++ -std=$1 $2 -Werror -I. -c "$out/cxx_impl.cpp" -o "$out/cxx_impl_clang.o" &&
+        g++ "$out/cxx_macros.o" "$out/cxx_impl.o" -o "$out/cxx_macros" && "$out/cxx_macros"
+}
+for f_std in c++11 c++20; do
+    f_check "c++-macros-$f_std" f_cxx $f_std ""
+    f_check "c++-macros-$f_std-ms32" f_cxx $f_std -DAIO_TIME_32
+done
+f_rate() { # rate extra-flags
+    gcc -std=c11 $WARN -DAIO_TICKS_PER_SEC=$1 $2 tests/checks/tick_rates.c -o "$out/tick_rates" &&
+        "$out/tick_rates"
+}
+for f_rate_hz in 32768u 1024u 100u; do
+    f_check "tick-rate-$f_rate_hz" f_rate $f_rate_hz ""
+    f_check "tick-rate-$f_rate_hz-ms32" f_rate $f_rate_hz -DAIO_TIME_32
+done
+add_counts $f_pass $f_fail

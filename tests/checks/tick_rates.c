@@ -1,0 +1,41 @@
+/* AIO_MS and AIO_US at tick rates that are not a multiple of 1000 or of
+ * 1,000,000 (a 32.768 kHz clock, 1024 Hz, 100 Hz): a negative count is
+ * refused with AIO_EINVAL raised at the await, never taken as a long timeout,
+ * and positive counts round down. Built by tests/checks/faults.sh with
+ * -DAIO_TICKS_PER_SEC=... and with or without -DAIO_TIME_32; exit 0 if right. */
+#define AIO_TIMEOUT_IMPLEMENTATION
+#define AIO_STATIC
+#include "../../aio_timeout.h"
+#include <stdio.h>
+
+typedef struct { aio_task task; aio_status ms, us; int after; } sleeper_t;
+static aio_status sleeper(aio_task *t) {
+    sleeper_t *s = AIO_SELF(t, sleeper_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(-5));
+    s->after = 1;
+    AIO_FINALLY(t);
+    s->ms = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+int main(void) {
+    static sleeper_t s;
+    static aio_timer timers[2];
+    aio_loop loop;
+    aio_status rc;
+    int bad = 0;
+    aio_loop_init(&loop, timers, 2);
+    aio_loop_use_virtual_clock(&loop, 0);
+    rc = aio_run(&loop, &s.task, sleeper);
+    bad += rc != AIO_EINVAL || s.after || aio_loop_now(&loop) != 0;
+    bad += AIO_MS(-5) != AIO_TIME_INVALID || AIO_US(-1) != AIO_TIME_INVALID;
+    bad += AIO_MS(-1000000000000LL) != AIO_TIME_INVALID;
+    bad += AIO_MS(1000) != AIO_SEC(1);
+    bad += AIO_MS(1) != (aio_time)(AIO_TICKS_PER_SEC / 1000u);
+    bad += AIO_US(1500) != (aio_time)((uint64_t)AIO_TICKS_PER_SEC * 1500u / 1000000u);
+    printf("%u ticks/s, %d-bit time: AIO_SLEEP(t, AIO_MS(-5)) -> %d, AIO_MS(1) = %lu, AIO_US(1500) = %lu%s\n",
+           (unsigned)AIO_TICKS_PER_SEC, (int)(8 * sizeof(aio_time)), rc, (unsigned long)AIO_MS(1),
+           (unsigned long)AIO_US(1500), bad ? ": WRONG" : "");
+    return bad != 0;
+}

@@ -1,0 +1,131 @@
+/* Events set from other threads: a worker thread with no loop, and a task of
+ * a second loop running in its own thread, each set an event that a task of
+ * the main thread's loop waits on with no timeout. The main loop sleeps in
+ * the system idle hook with nothing armed; every set must wake it, and each
+ * waiter must run in its own loop's thread. Built and run by `make test`,
+ * and under ThreadSanitizer by `make sanitize`. Exit 0 when all is well. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+
+static pthread_mutex_t aio_mutex = PTHREAD_MUTEX_INITIALIZER;
+#define AIO_CRITICAL_ENTER() pthread_mutex_lock(&aio_mutex)
+#define AIO_CRITICAL_EXIT() pthread_mutex_unlock(&aio_mutex)
+#define AIO_THREAD_LOCAL _Thread_local
+#define AIO_TIMEOUT_IMPLEMENTATION
+#define AIO_STATIC
+#include "../../aio_timeout.h"
+
+#define ROUNDS 200
+
+static aio_event from_worker, from_loop_b;
+static pthread_t main_thread;
+static int acked_worker, acked_b, wrong_thread; /* under aio_mutex */
+
+static void ack(int *counter, int value) {
+    pthread_mutex_lock(&aio_mutex);
+    *counter = value;
+    if (!pthread_equal(pthread_self(), main_thread)) wrong_thread++;
+    pthread_mutex_unlock(&aio_mutex);
+}
+static int read_acked(const int *counter) {
+    int v;
+    pthread_mutex_lock(&aio_mutex);
+    v = *counter;
+    pthread_mutex_unlock(&aio_mutex);
+    return v;
+}
+/* Wait (up to 5 s) until the main loop has handled set number `n`. */
+static int await_ack(const int *counter, int n) {
+    struct timespec pause = {0, 50000};
+    int i;
+    for (i = 0; i < 100000; i++) {
+        if (read_acked(counter) >= n) return 1;
+        nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
+typedef struct { aio_task task; aio_event *ev; int *acked, n; aio_status rc; } waiter_t;
+static aio_status waiter(aio_task *t) {
+    waiter_t *s = AIO_SELF(t, waiter_t);
+    AIO_BEGIN(t);
+    for (s->n = 1; s->n <= ROUNDS; s->n++) {
+        AIO_EVENT_WAIT(t, s->rc, s->ev, AIO_NEVER);
+        if (s->rc != AIO_OK) AIO_RAISE(t, s->rc);
+        aio_event_clear(s->ev);
+        ack(s->acked, s->n);
+    }
+    AIO_END(t);
+}
+typedef struct { aio_task task; waiter_t a, b; aio_status ra, rb; } main_t;
+static aio_status main_fn(aio_task *t) {
+    main_t *s = AIO_SELF(t, main_t);
+    AIO_BEGIN(t);
+    s->a.ev = &from_worker;
+    s->a.acked = &acked_worker;
+    s->b.ev = &from_loop_b;
+    s->b.acked = &acked_b;
+    aio_spawn(&s->a.task, waiter);
+    aio_spawn(&s->b.task, waiter);
+    AIO_AWAIT(t, s->ra, &s->a.task);
+    AIO_AWAIT(t, s->rb, &s->b.task);
+    AIO_RETURN(t, s->ra == AIO_OK && s->rb == AIO_OK ? 0 : AIO_EUSER);
+    AIO_END(t);
+}
+
+static int worker_ok, loop_b_ok;
+
+static void *worker(void *arg) { /* a thread with no loop */
+    int n;
+    (void)arg;
+    worker_ok = 1;
+    for (n = 1; n <= ROUNDS && worker_ok; n++) {
+        aio_event_set(&from_worker);
+        worker_ok = await_ack(&acked_worker, n);
+    }
+    return NULL;
+}
+
+typedef struct { aio_task task; int n; } setter_t;
+static aio_status setter(aio_task *t) { /* a task of loop B, in its own thread */
+    setter_t *s = AIO_SELF(t, setter_t);
+    AIO_BEGIN(t);
+    for (s->n = 1; s->n <= ROUNDS; s->n++) {
+        aio_event_set(&from_loop_b);
+        while (read_acked(&acked_b) < s->n) AIO_SLEEP(t, AIO_US(100));
+    }
+    AIO_END(t);
+}
+static void *run_loop_b(void *arg) {
+    static setter_t s;
+    static aio_timer timers[4];
+    aio_loop loop;
+    (void)arg;
+    aio_loop_init(&loop, timers, 4);
+    loop_b_ok = aio_run(&loop, &s.task, setter) == AIO_OK;
+    loop_b_ok &= aio_loop_destroy(&loop) == AIO_OK;
+    return NULL;
+}
+
+int main(void) {
+    static main_t m;
+    static aio_timer timers[8];
+    aio_loop loop;
+    pthread_t w, b;
+    aio_status rc;
+    main_thread = pthread_self();
+    aio_loop_init(&loop, timers, 8);
+    pthread_create(&w, NULL, worker, NULL);
+    pthread_create(&b, NULL, run_loop_b, NULL);
+    rc = aio_run(&loop, &m.task, main_fn);
+    pthread_join(w, NULL);
+    pthread_join(b, NULL);
+    printf("events set from another thread: main loop %d, %d of %d sets from a thread with no "
+           "loop, %d of %d from a task of another loop, woken in the wrong thread %d times, "
+           "loop B %s\n", rc, read_acked(&acked_worker), ROUNDS, read_acked(&acked_b), ROUNDS,
+           wrong_thread, loop_b_ok ? "ok" : "FAILED");
+    rc = rc == AIO_OK && worker_ok && loop_b_ok && wrong_thread == 0 && aio_loop_destroy(&loop) == AIO_OK;
+    return rc ? 0 : 1;
+}
