@@ -672,8 +672,14 @@ static aio_status interp(aio_task *t, level *l) {
                     AIO_TIMEOUT(t, &l->to, l->until) {
                         RUN_BODY(t, l, in);
                     }
+                } else if (l->a & 1) { /* timeout_at(None): with wrapping ticks every
+                                          absolute value is an instant, so the relative form */
+                    l->block_deadline = AIO_NEVER;
+                    AIO_TIMEOUT(t, &l->to, AIO_NEVER) {
+                        RUN_BODY(t, l, in);
+                    }
                 } else {
-                    l->block_deadline = l->a & 1 ? AIO_NEVER : after(now(), fin_dur(l->a));
+                    l->block_deadline = after(now(), fin_dur(l->a));
                     AIO_TIMEOUT_AT(t, &l->to, l->block_deadline) {
                         RUN_BODY(t, l, in);
                     }
