@@ -523,8 +523,9 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 
 /* AIO_SELF(t, type): the state struct around task `t` (member named `task`). */
 #ifdef __cplusplus
+/* a type in a template argument cannot be parenthesised */
 #define AIO_CONTAINER(ptr, type, member) \
-    (reinterpret_cast<type *>(reinterpret_cast<char *>(ptr) - offsetof(type, member)))
+    (reinterpret_cast<type *>(reinterpret_cast<char *>(ptr) - offsetof(type, member))) /* NOLINT(bugprone-macro-parentheses) */
 #else
 #define AIO_CONTAINER(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 #endif
