@@ -2,16 +2,17 @@
  * board (AN385: Cortex-M3, AN386: Cortex-M4; QEMU models both).
  *
  *   - SysTick is the clock: one interrupt per millisecond while the core
- *     works. aio_timeout.h reads it through aio_loop_set_clock.
+ *     works (tickless.h). aio_timeout.h reads it through aio_loop_set_clock.
  *   - Timer0 (a CMSDK APB timer) interrupts every 280 ms: "new sample
  *     ready". Its handler only calls aio_event_set.
  *   - A reader task waits for each sample with a 250 ms timeout, a heartbeat
  *     task blinks every 500 ms, and the session ends by a 1.9 s deadline
  *     that cancels the reader (which reports in its cleanup).
- *   - Tickless idle: when no task is ready, the idle hook stretches SysTick
- *     to the next deadline (aio_next_deadline) and sleeps with WFI; Timer0
- *     wakes it early. The core sleeps through whole stretches instead of
- *     waking every millisecond, and the example says how long it slept.
+ *   - Tickless idle (tickless.h): when no task is ready, the idle hook
+ *     stretches SysTick's period to the next deadline (aio_next_deadline)
+ *     and sleeps with WFI; Timer0 wakes it early. SysTick never stops, so
+ *     the clock loses no time. The core sleeps through whole stretches
+ *     instead of waking every millisecond; the example says how long.
  *
  * Output goes through semihosting (printf); `make test-qemu` runs it. */
 #include <stdint.h>
@@ -19,17 +20,9 @@
 
 /* ------------------------------------------------------------------ board */
 
-#define CPU_HZ 25000000u               /* MPS2 system clock */
-#define TICK_CYCLES (CPU_HZ / 1000u)   /* SysTick cycles per millisecond */
-#define MAX_SLEEP_MS 600u              /* SysTick's 24-bit reload: 671 ms at 25 MHz */
+#define CPU_HZ 25000000u               /* MPS2 system clock; SysTick counts it */
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
-#define SYST_CSR REG(0xE000E010u)
-#define SYST_RVR REG(0xE000E014u)
-#define SYST_CVR REG(0xE000E018u)
-#define SCB_ICSR REG(0xE000ED04u)
-#define ICSR_PENDSTSET (1u << 26)
-#define ICSR_PENDSTCLR (1u << 25)
 #define NVIC_ISER0 REG(0xE000E100u)
 #define NVIC_ICER0 REG(0xE000E180u)
 #define TIMER0_CTRL REG(0x40000000u)   /* bit 0 enable, bit 3 interrupt enable */
@@ -58,89 +51,20 @@ static void irq_restore(uint32_t m) { __asm__ volatile("msr primask, %0\n\tisb" 
 #define AIO_STATIC
 #include "../../aio_timeout.h"
 
-/* --------------------------------------------------- clock and interrupts */
+/* SysTick clock and tickless idle: SysTick_Handler, tickless_clock,
+ * tickless_idle (read it: how the clock stays exact through sleeps). */
+#include "tickless.h"
 
-static volatile uint32_t ticks;      /* milliseconds since boot */
+/* ---------------------------------------------------------------- Timer0 */
+
 static aio_event sample_ready;
 static volatile uint32_t samples_signalled;
-static uint32_t sleeps, slept_ms, early_wakeups;
-
-static volatile uint32_t short_tick; /* the current tick finishes a millisecond */
-
-void SysTick_Handler(void);
-void SysTick_Handler(void) {
-    ticks++;
-    if (short_tick) { /* back to whole milliseconds from here */
-        short_tick = 0;
-        SYST_RVR = TICK_CYCLES - 1;
-        SYST_CVR = 0;
-    }
-}
 
 void IRQ8_Handler(void); /* Timer0 */
 void IRQ8_Handler(void) {
     TIMER0_INTCLEAR = 1;
     samples_signalled++;
     aio_event_set(&sample_ready);
-}
-
-/* Tick every millisecond; the first tick comes after `first` cycles. */
-static void systick_start(uint32_t first) {
-    SYST_CSR = 0;
-    SYST_RVR = first - 1u;
-    SYST_CVR = 0;
-    short_tick = first != TICK_CYCLES;
-    SYST_CSR = 7; /* processor clock, interrupt, enable */
-}
-
-static aio_time systick_clock(void *ctx) {
-    (void)ctx;
-    return ticks;
-}
-
-/* Tickless idle. With interrupts masked (WFI still wakes on a pending one):
- * look again for work, stretch the current tick to the next deadline, sleep,
- * then count the time slept and go back to 1 ms ticks in the same phase. */
-static void tickless_idle(void *ctx, aio_loop *loop, aio_time deadline) {
-    uint32_t m = irq_save(), ms, left;
-    aio_time next = aio_next_deadline(loop); /* an event set since aio_run looked? */
-    (void)ctx;
-    (void)deadline;
-    if (next == aio_loop_now(loop) || (SCB_ICSR & ICSR_PENDSTSET)) {
-        irq_restore(m); /* work to do, or a tick to count first */
-        return;
-    }
-    ms = next == AIO_NEVER ? MAX_SLEEP_MS : (uint32_t)(next - ticks);
-    if ((int32_t)ms <= 0) {
-        irq_restore(m);
-        return;
-    }
-    if (ms > MAX_SLEEP_MS) ms = MAX_SLEEP_MS;
-    left = SYST_CVR; /* cycles until the current tick ends */
-    if (left == 0 || left > TICK_CYCLES) left = TICK_CYCLES;
-    SYST_CSR = 0;
-    SYST_RVR = left + (ms - 1u) * TICK_CYCLES - 1u;
-    SYST_CVR = 0;
-    SYST_CSR = 7;
-    sleeps++;
-    __asm__ volatile("dsb\n\twfi" ::: "memory");
-    {
-        /* cycles since the last tick before the sleep; the counter reloaded
-         * from the stretched value if it reached the deadline */
-        uint32_t since = SYST_RVR + 1u - SYST_CVR, whole;
-        if (SCB_ICSR & ICSR_PENDSTSET) { /* slept to the deadline */
-            SCB_ICSR = ICSR_PENDSTCLR;
-            since += ms * TICK_CYCLES;
-        } else { /* Timer0 came first */
-            since += TICK_CYCLES - left;
-            early_wakeups++;
-        }
-        whole = since / TICK_CYCLES;
-        ticks += whole;
-        slept_ms += whole;
-        systick_start(TICK_CYCLES - since % TICK_CYCLES); /* keep the phase */
-    }
-    irq_restore(m); /* Timer0's handler, if it woke us, runs here */
 }
 
 /* ------------------------------------------------------------------ tasks */
@@ -219,7 +143,7 @@ int main(void) {
 
     printf("firmware: SysTick clock, tickless idle, Timer0 interrupt every 280 ms\n");
     aio_loop_init(&loop, timers, 4);
-    aio_loop_set_clock(&loop, systick_clock, NULL);
+    aio_loop_set_clock(&loop, tickless_clock, NULL);
     aio_loop_set_idle(&loop, tickless_idle, NULL);
 
     TIMER0_CTRL = 0;
@@ -228,19 +152,21 @@ int main(void) {
     TIMER0_INTCLEAR = 1;
     NVIC_ISER0 = 1u << TIMER0_IRQ;
     TIMER0_CTRL = 1u | 8u;
-    systick_start(TICK_CYCLES); /* time 0 is now */
+    tickless_start(); /* time 0 is now */
     samples = aio_run(&loop, &a.task, app);
 
     TIMER0_CTRL = 0;
     NVIC_ICER0 = 1u << TIMER0_IRQ;
-    elapsed = ticks;
+    elapsed = tickless_clock(NULL);
     printf("firmware: %d samples from %lu interrupts in %lu ms\n", samples,
            (unsigned long)samples_signalled, (unsigned long)elapsed);
-    printf("firmware: the core slept %lu of %lu ms in %lu sleeps (%lu ended early by Timer0);\n"
+    printf("firmware: the core slept %lu of %lu ms and woke %lu times (%lu by Timer0);\n"
            "          a 1 kHz tick would have woken it %lu times\n",
-           (unsigned long)slept_ms, (unsigned long)elapsed, (unsigned long)sleeps,
-           (unsigned long)early_wakeups, (unsigned long)elapsed);
+           (unsigned long)tickless_stats.slept_ms, (unsigned long)elapsed,
+           (unsigned long)tickless_stats.wakeups, (unsigned long)tickless_stats.early,
+           (unsigned long)elapsed);
     /* 6 samples, and asleep at least 95% of the time */
-    return aio_loop_destroy(&loop) == AIO_OK && samples == 6 && slept_ms * 20u >= elapsed * 19u
+    return aio_loop_destroy(&loop) == AIO_OK && samples == 6 &&
+                   tickless_stats.slept_ms * 20u >= elapsed * 19u
                ? 0 : 1;
 }

@@ -12,6 +12,9 @@
 #               any two instructions at places that change from run to run
 #   firmware    examples/firmware on the M3, M4 and M0 builds: exit status,
 #               and its messages in the expected order
+#   tickless    tests/embedded/tickless_sweep.c, the firmware's idle hook
+#               against a reference timer, on the M3 and M0 builds (about 25 s
+#               each) in emulated time only (-icount sleep=off: runs repeat exactly)
 #
 # --quick: the M3 suite, the M3 interrupt test and the M3 firmware run only
 # (what `make test` adds when the tools are there). Ends with "N passed, N failed".
@@ -98,6 +101,23 @@ firmware() { # name machine elf
     fi
 }
 
+# The firmware's tickless idle hook, swept across the tick: the program
+# checks itself (exit status) and prints what it found.
+sweep() { # name machine elf
+    name=$1 machine=$2 elf=$3
+    run_qemu "$machine" "$elf" -icount shift=5,sleep=off >"$B/$name.out" 2>&1
+    status=$?
+    if [ "$status" -eq 0 ] && grep -q '^\[tickless\] ok: ' "$B/$name.out"; then
+        sed -n 's/^\[tickless\] ok: /tickless sweep: /p; s/^\[tickless\] over/    over/p' "$B/$name.out" |
+            sed "1s/^/[qemu-$name] /"
+        passed=$((passed + 1))
+    else
+        echo "[qemu-$name] FAILED: tickless sweep (exit $status); output:"
+        sed 's/^/    /' "$B/$name.out" | head -10
+        failed=$((failed + 1))
+    fi
+}
+
 suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
 isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
 firmware firmware-m3 mps2-an385 $B/m3/firmware.elf
@@ -138,6 +158,8 @@ if [ $quick -eq 0 ]; then
     isr isr-microbit microbit $B/microbit/isr.elf -icount shift=5
     firmware firmware-m4 mps2-an386 $B/m4/firmware.elf
     firmware firmware-m0-code-on-m3 mps2-an385 $B/m0/firmware.elf
+    sweep tickless-m3 mps2-an385 $B/m3/tickless_sweep.elf
+    sweep tickless-m0-code-on-m3 mps2-an385 $B/m0/tickless_sweep.elf
 fi
 echo "test-qemu: $passed passed, $failed failed"
 [ $failed -eq 0 ]
