@@ -14,6 +14,7 @@
 #   FUZZ_KEEP_GOING=1    do not stop at the first failure: keep every failing input
 #                        and list them with the time it took to find each
 #   FUZZ_OUT=dir         where corpora, logs and failing inputs go (build/fuzz)
+#   FUZZ_REPORT_ONLY=1   no fuzzing: report again on what an earlier run in FUZZ_OUT found
 set -u
 cd "$(dirname "$0")/../.."
 SECONDS_64=${FUZZ_SECONDS:-120}
@@ -38,13 +39,16 @@ HDEFS=""
 grep -q 'unheard' "$HEADER_DIR/aio_timeout.h" || HDEFS="-DFUZZ_PRE_NOTICES"
 WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
 FLAGS="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+rc64=0
+rc32=0
+seeds="tests/fuzz/corpus tests/fuzz/regressions"
+[ "${FUZZ_SEEDS:-1}" = 0 ] && seeds=""
+if [ "${FUZZ_REPORT_ONLY:-0}" != 1 ]; then
 clang $FLAGS tests/fuzz/fuzz_schedule.c -o "$out/fuzz" || exit 1
 clang $FLAGS -DAIO_TIME_32 tests/fuzz/fuzz_schedule.c -o "$out/fuzz-ms32" || exit 1
 
 # Both builds at once (two cores); each writes its new inputs to its own
 # corpus under $out and starts from the committed seeds and regressions.
-seeds="tests/fuzz/corpus tests/fuzz/regressions"
-[ "${FUZZ_SEEDS:-1}" = 0 ] && seeds=""
 keep=""
 [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
 run() { # binary seconds corpus log artifact-prefix
@@ -61,11 +65,19 @@ run "$out/fuzz-ms32" "$SECONDS_32" "$out/corpus-ms32" "$out/fuzz-ms32.log" "$out
 pid32=$!
 wait $pid64; rc64=$?
 wait $pid32; rc32=$?
+fi
 
-# What each failing input broke: the fuzzer run on it alone says it (the
-# violated invariant, or the sanitizer's error and where in the header).
-what_broke() { # fuzzer input
-    { "$1" "$2" >/dev/null 2>"$out/what.txt"; } 2>/dev/null
+# What each failing input broke: a replay build (no sanitizer, quick) names the
+# violated invariant; if it names none, the fuzzer itself runs the input and
+# says what the sanitizer saw and where in the header.
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c -o "$out/replay" &&
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_TIME_32 $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c \
+    -o "$out/replay-ms32" || exit 1
+what_broke() { # fuzzer replay input
+    { "$2" "$3" >/dev/null 2>"$out/what.txt"; } 2>/dev/null
+    msg=$(grep -a -m 1 'invariant violated' "$out/what.txt" | sed 's/^.*invariant violated/invariant violated/')
+    if [ -n "$msg" ]; then echo "$msg"; return; fi
+    { "$1" "$3" >/dev/null 2>"$out/what.txt"; } 2>/dev/null
     msg=$(grep -a -m 1 -E 'invariant violated|ERROR: AddressSanitizer|runtime error|ERROR: libFuzzer' \
           "$out/what.txt" | sed 's/^.*invariant violated/invariant violated/; s/^==[0-9]*==//; s/ (pc .*T0)//')
     where=$(grep -a -m 1 -E '^ +#[0-9]+ .* in aio_[a-z_0-9]+ .*aio_timeout.h' "$out/what.txt" |
@@ -74,7 +86,7 @@ what_broke() { # fuzzer input
     echo "$msg$where"
 }
 
-report() { # name log rc found-dir fuzzer
+report() { # name log rc found-dir fuzzer replay
     fz_stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
     cov=$(grep -a -E '(DONE|cov:) ' "$2" | tail -n 1 | sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/\1 edges, \2 features, \3 inputs in the corpus/p')
     execs=$(fz_stat number_of_executed_units "$2")
@@ -93,7 +105,7 @@ report() { # name log rc found-dir fuzzer
         ex=$(grep -a -E '^#[0-9]+: .* time: [0-9]+s' "$2" |
              awk -v t="$at" '{ for (i = 1; i <= NF; i++) if ($i == "time:") { s = $(i + 1) + 0 } }
                              s <= t { e = substr($1, 2) + 0 } END { print e + 0 }')
-        printf '%s\t%s\t%s\t%s\n' "$at" "$ex" "$crash" "$(what_broke "$5" "$crash")" >>"$out/$1.found"
+        printf '%s\t%s\t%s\t%s\n' "$at" "$ex" "$crash" "$(what_broke "$5" "$6" "$crash")" >>"$out/$1.found"
     done
     # the first input of each kind (the same message, numbers aside), oldest first
     if [ "$n" -gt 0 ]; then
@@ -114,8 +126,8 @@ report() { # name log rc found-dir fuzzer
     [ "$n" -eq 0 ]
 }
 ok=0
-report fuzz "$out/fuzz.log" $rc64 "$out/found" "$out/fuzz" || ok=1
-report fuzz-ms32 "$out/fuzz-ms32.log" $rc32 "$out/found-ms32" "$out/fuzz-ms32" || ok=1
+report fuzz "$out/fuzz.log" $rc64 "$out/found" "$out/fuzz" "$out/replay" || ok=1
+report fuzz-ms32 "$out/fuzz-ms32.log" $rc32 "$out/found-ms32" "$out/fuzz-ms32" "$out/replay-ms32" || ok=1
 
 # Which lines of the implementation the corpus reaches (gcov of a replay build).
 cov="$out/cov"
