@@ -34,9 +34,11 @@ if ! clang -fsanitize=fuzzer "$probe" -o "$out/probe" 2>/dev/null; then
     clang -fsanitize=fuzzer "$probe" -o "$out/probe" || { echo "no libFuzzer runtime"; exit 1; }
 fi
 
-# A header from before group notices and handed permits lacks their fields.
+# A header from before group notices and handed permits lacks their fields;
+# one from before the loop remembered which hook allocated its timers has a flag.
 HDEFS=""
 grep -q 'unheard' "$HEADER_DIR/aio_timeout.h" || HDEFS="-DFUZZ_PRE_NOTICES"
+grep -q 'heap_owned' "$HEADER_DIR/aio_timeout.h" && HDEFS="$HDEFS -DFUZZ_HEAP_OWNED"
 WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
 FLAGS="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 rc64=0
