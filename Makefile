@@ -75,6 +75,8 @@ stress:
 # The schedule fuzzer (tests/fuzz/README.md): libFuzzer + ASan + UBSan for
 # FUZZ_SECONDS on the 64-bit and the 32-bit tick builds at once; installs
 # clang's fuzzer runtime if missing. `make test` replays its corpus.
+# FUZZ_HEADER_DIR=dir fuzzes another aio_timeout.h, FUZZ_SEEDS=0 starts from
+# nothing, FUZZ_KEEP_GOING=1 keeps every failure and times how long each took.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 120
 fuzz:

@@ -6,7 +6,7 @@
 fz_replay() { # name flags...
     fz_name=$1
     shift
-    if ! gcc -std=c11 -O1 $WARN -DAIO_DEBUG -DFUZZ_REPLAY "$@" tests/fuzz/fuzz_schedule.c \
+    if ! gcc -std=c11 -O1 $WARN -DAIO_DEBUG -DFUZZ_REPLAY -I. "$@" tests/fuzz/fuzz_schedule.c \
         -o "$out/$fz_name" 2>"$out/$fz_name.log"; then
         echo "[$fz_name] FAILED to build:"; sed 's/^/    /' "$out/$fz_name.log" | head -20
         add_counts 0 1

@@ -4,16 +4,22 @@
  * every loop step, and before every operation a task performs, an invariant
  * checker looks at the whole loop; any violation aborts with a message.
  *
+ * In the fault mode (a flag in the first byte) the timer storage holds 0 to 3
+ * timers, a growth hook refuses the calls the input chooses (or there is none),
+ * loops are destroyed and initialised again mid-run, and two loops may be
+ * stepped in turn, with tasks, events and cancels reaching across.
+ *
  * Built with clang -fsanitize=fuzzer (`make fuzz`), or with FUZZ_REPLAY as a
  * plain program that runs the files or directories it is given (`make test`
- * replays the committed corpus and the regression inputs this way).
+ * replays the committed corpus and the regression inputs this way). The header
+ * under test is the first aio_timeout.h on the include path (-I).
  *
  * Input format (tests/fuzz/README.md has the details): byte 0 holds flags, then
  * chunks separated by 0xFF. Chunk 0 is the driver's script (two bytes per
  * command); chunk 1+i is the program of task slot i (three bytes per operation:
  * opcode, a, b). */
 #define AIO_TIMEOUT_IMPLEMENTATION
-#include "../../aio_timeout.h"
+#include "aio_timeout.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,12 +27,23 @@
 #include <string.h>
 
 #define NT 8         /* task slots */
+#define NL 2         /* loops (the second only in the fault mode) */
 #define DEPTH 4      /* nesting of blocks inside one task */
-#define NEV 2        /* events */
+#define NEV 2        /* events per loop */
 #define SEM_PERMITS 2
 #define RET_BASE 1000 /* an interp level returning >= RET_BASE asked the task to return */
 #define MAX_STEPS 20000
 #define MAX_SPAWNS 64 /* incarnations per input */
+
+/* A header from before group notices and handed permits (f867388 and older)
+ * has neither field: `make fuzz` defines FUZZ_PRE_NOTICES for it. */
+#ifdef FUZZ_PRE_NOTICES
+#define GROUP_UNHEARD(g) 0u
+#define SEM_HANDED(sem) 0
+#else
+#define GROUP_UNHEARD(g) ((g)->unheard)
+#define SEM_HANDED(sem) ((sem)->handed)
+#endif
 
 /* ----------------------------------------------------------------- errors */
 
@@ -47,12 +64,17 @@ static void fz_fail(const char *fmt, ...) {
         if (!(cond)) fz_fail(__VA_ARGS__);                                     \
     } while (0)
 
-static void fz_debug_hook(aio_status code, const char *message) {
-    (void)code;
-    (void)message; /* misuse is expected here: statuses are checked instead */
-}
-
 /* ------------------------------------------------------------------ state */
+
+enum { /* flags in byte 0 */
+    F_EXACT = 1,     /* the clock moves only to deadlines */
+    F_FAULT = 2,     /* small timer storage, growth hook, loop life cycle, driver commands below */
+    F_TWO_LOOPS = 4  /* fault mode: a second loop stepped in turn with the first */
+    /* fault mode: bits 3-4 timer slots (0-3), bits 5-6 the growth hook at each init */
+};
+enum { /* what the growth hook does */
+    HOOK_NONE, HOOK_REFUSE, HOOK_GROW, HOOK_PATTERN /* refuse call n if bit n % 6 of the pattern */
+};
 
 enum { /* operations of a task program */
     OP_SLEEP, OP_YIELD, OP_TIMEOUT, OP_TIMEOUT_AT, OP_SHIELDED, OP_GROUP, OP_WAIT_FOR_CALL,
@@ -61,9 +83,9 @@ enum { /* operations of a task program */
     OP_SEM, OP_SEM_POST, OP_RETURN, OP_RAISE, OP_BUSY, OP_RESCHEDULE, OP_GROUP_CANCEL,
     OP_COND_WAIT, OP_COND_NOTIFY, OP_COUNT
 };
-enum { /* driver commands */
+enum { /* driver commands; the last two only in the fault mode */
     DR_STEP, DR_ADVANCE, DR_SETTLE, DR_ISR_SET, DR_CANCEL, DR_SPAWN, DR_GROUP_CANCEL,
-    DR_RESCHEDULE, DR_NEXT, DR_COUNT
+    DR_RESCHEDULE, DR_NEXT, DR_BASIC_COUNT, DR_GROW = DR_BASIC_COUNT, DR_RELOOP, DR_COUNT
 };
 enum { /* kinds of block a level runs in */
     K_TOP, K_TIMEOUT, K_SHIELDED, K_GROUP, K_CALL
@@ -78,6 +100,7 @@ typedef struct level {
     aio_time start, until;    /* when the current await began; its own deadline */
     int k, blen, body_done, owned, sets_before;
     int cancel_at_arrival, complete_at_arrival;
+    uint32_t sig_epoch, sig_scopes; /* cancellations delivered when the await began */
     aio_timeout to;           /* the block this level opened for the next one */
     aio_group g;
     aio_wait_item items[NT];
@@ -89,6 +112,7 @@ typedef struct slot {
     aio_task task;
     level lv[DEPTH + 1];
     int idx;
+    int lp;                   /* the loop it was spawned on */
     const uint8_t *prog;
     size_t prog_len;
     uint8_t cfg;              /* cleanup behaviour */
@@ -109,21 +133,62 @@ typedef struct slot {
     aio_group *group;         /* the group it was spawned into */
     aio_time cleanup_start;
     aio_status rc;
+    unsigned enospc;          /* AIO_ENOSPC reported while it ran */
+    int enospc_in_finally;    /* ... during its cleanup */
+    aio_event *ev_wait;       /* the event it waits on, and its count of sets then */
+    uint32_t ev_sets_before;
+    int rearm_woke;           /* woken by a reschedule whose deadline had no timer slot */
 } slot;
 
-static struct world {
+typedef struct loopw {
     aio_loop loop;
-    aio_timer timers[NT];     /* one armed timer per task at most: never more */
-    slot s[NT];
+    aio_timer timers[NT];     /* normal mode: one armed timer per task at most, never more */
     aio_event ev[NEV];
     aio_lock lock;
     aio_semaphore sem;
     aio_condition cond;       /* over `lock` */
+    int up;                   /* initialised and not destroyed */
+    int lives;                /* initialisations so far */
+    int hook, pattern;        /* the growth hook: HOOK_*, and its pattern */
+    unsigned calls;           /* growth requests so far */
+    int refused_last;         /* the last request was refused */
+    unsigned queued_at_destroy; /* events whose set was still queued when it was last destroyed */
+} loopw;
+
+static struct world {
+    loopw l[NL];
+    slot s[NT];
+    int nloops;
     int exact;                /* clock moves only to deadlines: times are exact */
+    int fault;
+    uint32_t cap;             /* timer slots at each init */
+    int hook0;                /* the growth hook at each init */
     aio_time t0;
     long steps;
     int spawns;
+    unsigned enospc;          /* AIO_ENOSPC reported so far */
 } W;
+
+static int fz_trace; /* FUZZ_TRACE=1 in the environment: print each operation */
+
+/* State coverage: besides the header's lines, libFuzzer sees which (operation,
+ * event) pairs an input reached, so it keeps inputs that reach a rare moment
+ * (a task woken by a deadline that could not be armed, a loop destroyed with
+ * an event still queued) even when they run no new line, and builds on them. */
+enum {
+    FT_ENOSPC = 0,                                  /* op x what the task waited for */
+    FT_REARM_WOKE = FT_ENOSPC + (OP_COUNT + 2) * 4, /* a reschedule woke a task in op */
+    FT_CANCEL_READY = FT_REARM_WOKE + OP_COUNT * 4, /* a cancel found a task woken (that way?) in op */
+    FT_RELOOP = FT_CANCEL_READY + OP_COUNT * 2,     /* destroy: refused?, events set, one queued? */
+    FT_LATER_LIFE = FT_RELOOP + 2 * 3 * 2,          /* a later life (after a queued one?): event wait, set */
+    FT_COUNT = FT_LATER_LIFE + 8
+};
+#ifdef FUZZ_REPLAY
+static void feature(int i) { (void)i; }
+#else
+__attribute__((used, section("__libfuzzer_extra_counters"))) static uint8_t fz_features[FT_COUNT];
+static void feature(int i) { fz_features[i]++; }
+#endif
 
 static slot *slot_of(const aio_task *t) {
     size_t i;
@@ -131,14 +196,24 @@ static slot *slot_of(const aio_task *t) {
         if (&W.s[i].task == t) return &W.s[i];
     return NULL;
 }
+static int loop_index(const aio_loop *L) {
+    int i;
+    for (i = 0; i < NL; i++)
+        if (&W.l[i].loop == L) return i;
+    return -1;
+}
+static loopw *LW(const slot *s) { return &W.l[s->lp]; }
 
-static aio_time dur(uint8_t x) { /* 0..11 ms, or never */
+/* 0..11 ms, or never: 31, or in the fault mode 24..31 (a block without a
+ * deadline that gets one later needs a timer slot then) */
+static aio_time dur(uint8_t x) {
     unsigned v = x & 31u;
-    return v == 31 ? AIO_NEVER : AIO_MS(v % 12);
+    return v >= (W.fault ? 24u : 31u) ? AIO_NEVER : AIO_MS(v % 12);
 }
 static aio_time fin_dur(uint8_t x) { return AIO_MS((x & 31u) % 12); }
 
-static aio_time now(void) { return aio_loop_now(&W.loop); }
+static aio_time lnow(int li) { return aio_loop_now(&W.l[li].loop); }
+static aio_time snow(const slot *s) { return lnow(s->lp); }
 
 /* The deadline now + d the way the library computes it (wrapping ticks step
  * past the two sentinel values). */
@@ -149,10 +224,102 @@ static aio_time after(aio_time start, aio_time d) {
     if (w == AIO_NEVER || w == AIO_TIME_INVALID) w = 0;
     return w;
 }
-static int reached(aio_time when) { return when != AIO_NEVER && (aio_stime)(now() - when) >= 0; }
+static int reached(const slot *s, aio_time when) {
+    return when != AIO_NEVER && (aio_stime)(snow(s) - when) >= 0;
+}
 
 static int alive(const slot *s) {
     return s->task.state != AIO__NEW && s->task.state != AIO__DONE;
+}
+static int alive_in(int li) {
+    int i, n = 0;
+    for (i = 0; i < NT; i++)
+        if (alive(&W.s[i]) && W.s[i].lp == li) n++;
+    return n;
+}
+
+/* The library reports misuse here. Misuse is expected (statuses are checked
+ * instead), except AIO_ENOSPC: only the fault mode may run out of timer
+ * slots, and only when a loop's storage is really full and could not grow. */
+static void fz_debug_hook(aio_status code, const char *message) {
+    aio_task *t;
+    int i, full = 0;
+    if (code != AIO_ENOSPC) return;
+    REQUIRE(W.fault, "timer storage ran out outside the fault mode: %s", message);
+    for (i = 0; i < W.nloops; i++) {
+        const aio_loop *L = &W.l[i].loop;
+        if (W.l[i].up && L->heap_len == L->heap_cap && (!L->grow || W.l[i].refused_last)) full = 1;
+    }
+    REQUIRE(full, "AIO_ENOSPC while no loop's timer storage is full and refused to grow");
+    W.enospc++;
+    if (fz_trace) fprintf(stderr, "AIO_ENOSPC: %s\n", message);
+    t = aio_current();
+    if (!t || !slot_of(t)) feature(FT_ENOSPC + (OP_COUNT + 1) * 4);
+    if (t && slot_of(t)) {
+        slot *s = slot_of(t);
+        feature(FT_ENOSPC + (s->in_finally ? OP_COUNT : s->lv[s->depth_now].op) * 4 + s->waiting_res);
+        s->enospc++;
+        if (s->in_finally) s->enospc_in_finally = 1;
+    }
+}
+
+/* Whether the loop's timer storage came from the growth hook. Headers before
+ * the hook that allocated was remembered had only a flag; the fuzzer runs on
+ * them to show what it finds there (run.sh defines FUZZ_HEAP_OWNED). */
+#ifdef FUZZ_HEAP_OWNED
+#define GREW_BY_HOOK(L) ((L)->heap_owned)
+#else
+#define GREW_BY_HOOK(L) ((L)->heap_grow == fz_grow)
+#endif
+
+/* The fault mode's growth hook: realloc, or a refusal where the input says. */
+static aio_timer *fz_grow(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
+    loopw *w = (loopw *)ctx;
+    int refuse;
+    if (new_count == 0) { /* the loop gives the storage back */
+        REQUIRE(old && old == w->loop.heap, "the growth hook is asked to free storage it never gave");
+        free(old);
+        return NULL;
+    }
+    REQUIRE(new_count > w->loop.heap_cap && old_count == (old ? w->loop.heap_len : 0) &&
+                (old == NULL) == !GREW_BY_HOOK(&w->loop),
+            "the growth hook is called with %u of %p for %u", (unsigned)old_count, (void *)old,
+            (unsigned)new_count);
+    refuse = w->hook == HOOK_REFUSE ||
+             (w->hook == HOOK_PATTERN && ((w->pattern >> (w->calls % 6)) & 1));
+    w->calls++;
+    w->refused_last = refuse;
+    if (fz_trace)
+        fprintf(stderr, "loop %d: timer storage %u -> %u %s\n", (int)(w - W.l), (unsigned)w->loop.heap_cap,
+                (unsigned)new_count, refuse ? "refused" : "granted");
+    if (refuse) return NULL;
+    return (aio_timer *)realloc(old, (size_t)new_count * sizeof *old);
+}
+
+static void set_hook(loopw *w, int mode, int pattern) {
+    /* removing the hook after it grew the storage is allowed: the loop still
+     * gives the storage back to it */
+    w->hook = mode;
+    w->pattern = pattern;
+    w->calls = 0;
+    w->refused_last = 0;
+    aio_loop_set_grow(&w->loop, mode == HOOK_NONE ? NULL : fz_grow, w);
+}
+
+/* Initialise loop li (again): the same struct, timer storage and objects. */
+static void init_loop(int li) {
+    loopw *w = &W.l[li];
+    aio_time start = w->lives ? aio_loop_now(&w->loop) : W.t0; /* time goes on */
+    aio_loop_init(&w->loop, w->timers, W.fault ? W.cap : NT);
+    aio_loop_use_virtual_clock(&w->loop, start);
+    REQUIRE(aio_running_loop() == &w->loop, "aio_loop_init did not make the loop the running one");
+    if (W.fault) set_hook(w, W.hook0, 0x15);
+    if (!w->lives) {
+        aio_semaphore_init(&w->sem, SEM_PERMITS, SEM_PERMITS);
+        aio_condition_init(&w->cond, &w->lock);
+    }
+    w->up = 1;
+    w->lives++;
 }
 
 /* ------------------------------------------------------ invariant checker */
@@ -169,9 +336,9 @@ static int is_item_node(const slot *s, const aio_link *n, const aio_wait_item **
     return 0;
 }
 
-/* Walk one list; count where each task's own node is, and check item nodes.
- * `owner` is the task whose joiners list this is (NULL otherwise). */
-static void walk_list(const aio_link *head, const char *what, int places[NT], int items[NT],
+/* Walk one list of loop li; count where each task's own node is, and check
+ * item nodes. `owner` is the task whose joiners list this is (NULL otherwise). */
+static void walk_list(int li, const aio_link *head, const char *what, int places[NT], int items[NT],
                       const aio_task *owner) {
     const aio_link *n;
     int guard = 0;
@@ -183,6 +350,7 @@ static void walk_list(const aio_link *head, const char *what, int places[NT], in
         REQUIRE(++guard <= 4 * NT * (DEPTH + 2), "list %s does not end", what);
         REQUIRE(n->next && n->next->prev == n, "list %s is broken", what);
         REQUIRE(s != NULL, "list %s holds a node of no task", what);
+        REQUIRE(s->lp == li, "list %s of loop %d holds task %d of loop %d", what, li, s->idx, s->lp);
         if (n == &s->task.wait.link) {
             places[s->idx]++;
         } else {
@@ -220,19 +388,27 @@ static void check_scopes(const slot *s, int depth) {
     else REQUIRE(sc == NULL, "task %d has a foreign scope in its chain", s->idx);
 }
 
-static void check_world(void) {
-    aio_loop *L = &W.loop;
+static int quiet(int li) {
+    return aio__list_empty(&W.l[li].loop.ready) && !W.l[li].loop.signalled;
+}
+
+/* One loop: its heap, its ready queue, its wait lists and its live count hold
+ * only its own tasks, each in exactly one place. */
+static void check_loop(int li) {
+    loopw *lw = &W.l[li];
+    aio_loop *L = &lw->loop;
     int places[NT] = {0}, items[NT] = {0}, ready_seen[NT] = {0};
     size_t i, live = 0;
     const aio_link *n;
     int guard = 0, lock_hold = 0, sem_hold = 0, in_cond = 0;
 
     /* timers: the heap property, and each armed timer belongs to a parked task */
-    REQUIRE(L->heap_len <= L->heap_cap, "heap overflow");
+    REQUIRE(L->heap_len <= L->heap_cap, "loop %d: heap overflow", li);
     for (i = 0; i < L->heap_len; i++) {
         const aio_timer *e = &L->heap[i];
         slot *s = slot_of(e->task);
-        REQUIRE(s != NULL, "timer %u belongs to no task", (unsigned)i);
+        REQUIRE(s != NULL, "loop %d: timer %u belongs to no task", li, (unsigned)i);
+        REQUIRE(s->lp == li, "loop %d holds a timer of task %d of loop %d", li, s->idx, s->lp);
         REQUIRE(e->task->timer == i + 1, "task %d does not know its timer's place", s->idx);
         REQUIRE(e->task->state == AIO__PARKED, "task %d has a timer armed but is not waiting (state %d)",
                 s->idx, e->task->state);
@@ -241,7 +417,7 @@ static void check_world(void) {
     }
     for (i = 0; i < NT; i++) {
         const aio_task *t = &W.s[i].task;
-        if (t->timer)
+        if (W.s[i].lp == li && t->timer)
             REQUIRE(t->timer <= L->heap_len && L->heap[t->timer - 1].task == t,
                     "task %d points at a timer that is not its own", (int)i);
     }
@@ -251,31 +427,35 @@ static void check_world(void) {
         const aio_waiter *w = (const aio_waiter *)(const void *)n;
         slot *s = slot_of(w->task);
         REQUIRE(++guard <= NT * (DEPTH + 1), "ready queue holds a node twice or does not end");
+#ifndef FUZZ_PRE_NOTICES
         if (!w->task) {
             const aio_group *g = AIO_CONTAINER(w, aio_group, notice);
-            REQUIRE(slot_of(g->scope.task) && g->unheard > 0 &&
+            REQUIRE(slot_of(g->scope.task) && slot_of(g->scope.task)->lp == li && g->unheard > 0 &&
                         (g->scope.state == AIO__S_FIRST || g->scope.state == AIO__S_BODY ||
                          g->scope.state == AIO__S_JOIN),
                     "ready queue holds the notice of a group that has nothing to hear");
             continue;
         }
+#endif
         REQUIRE(s && n == &s->task.wait.link, "ready queue holds a stray node");
+        REQUIRE(s->lp == li, "the ready queue of loop %d holds task %d of loop %d", li, s->idx, s->lp);
         REQUIRE(s->task.state == AIO__READY, "task %d is queued but its state is %d", s->idx,
                 s->task.state);
         ready_seen[s->idx]++;
     }
     /* every wait list */
-    for (i = 0; i < NEV; i++) walk_list(&W.ev[i].waiters, "event", places, items, NULL);
-    walk_list(&W.lock.waiters, "lock", places, items, NULL);
-    walk_list(&W.sem.waiters, "semaphore", places, items, NULL);
-    walk_list(&W.cond.waiters, "condition", places, items, NULL);
+    for (i = 0; i < NEV; i++) walk_list(li, &lw->ev[i].waiters, "event", places, items, NULL);
+    walk_list(li, &lw->lock.waiters, "lock", places, items, NULL);
+    walk_list(li, &lw->sem.waiters, "semaphore", places, items, NULL);
+    walk_list(li, &lw->cond.waiters, "condition", places, items, NULL);
     for (i = 0; i < NT; i++)
-        if (W.s[i].task.state != AIO__NEW)
-            walk_list(&W.s[i].task.joiners, "joiners", places, items, &W.s[i].task);
+        if (W.s[i].lp == li && W.s[i].task.state != AIO__NEW)
+            walk_list(li, &W.s[i].task.joiners, "joiners", places, items, &W.s[i].task);
 
     for (i = 0; i < NT; i++) {
         slot *s = &W.s[i];
         const aio_task *t = &s->task;
+        if (s->lp != li) continue;
         switch (t->state) {
         case AIO__NEW:
             break;
@@ -306,24 +486,28 @@ static void check_world(void) {
         if (alive(s) && (t->flags & AIO__T_GRANTED)) {
             if (s->waiting_res == 1) lock_hold++;
             if (s->waiting_res == 2) sem_hold++;
+            /* handed the lock back while it waits to take it again */
+            if (s->waiting_res == 3 && (t->flags & AIO__T_RELOCK)) lock_hold++;
         }
     }
-    REQUIRE(L->live == live, "the loop counts %u live tasks, there are %u", (unsigned)L->live,
+    REQUIRE(L->live == live, "loop %d counts %u live tasks, there are %u", li, (unsigned)L->live,
             (unsigned)live);
-    /* permits are neither lost nor made up */
-    /* (a condition waiter gives the lock up and takes it back inside the library) */
+    /* permits are neither lost nor made up; a lock has one holder at most */
+    REQUIRE(lock_hold <= 1, "loop %d: %d tasks hold the lock", li, lock_hold);
+    /* (a condition waiter unwinding to a group's end holds the lock unseen) */
     if (!in_cond)
-        REQUIRE(lock_hold <= 1 && W.lock.locked == lock_hold, "lock: locked=%d but %d holders",
-                W.lock.locked, lock_hold);
+        REQUIRE(lw->lock.locked == lock_hold, "lock: locked=%d but %d holders", lw->lock.locked,
+                lock_hold);
     /* nobody queues for what is free: a release would never reach them */
-    REQUIRE(W.lock.locked || aio__list_empty(&W.lock.waiters), "tasks queue for a free lock");
-    REQUIRE(W.sem.value == 0 || aio__list_empty(&W.sem.waiters) || W.sem.handed > 0,
+    REQUIRE(lw->lock.locked || aio__list_empty(&lw->lock.waiters), "tasks queue for a free lock");
+    REQUIRE(lw->sem.value == 0 || aio__list_empty(&lw->sem.waiters) || SEM_HANDED(&lw->sem) > 0,
             "tasks queue for a free permit that nobody was handed first");
-    REQUIRE(W.sem.value + sem_hold == SEM_PERMITS, "semaphore: %d free + %d held != %d", W.sem.value,
-            sem_hold, SEM_PERMITS);
+    REQUIRE(lw->sem.value + sem_hold == SEM_PERMITS, "semaphore: %d free + %d held != %d",
+            lw->sem.value, sem_hold, SEM_PERMITS);
     /* groups count their live children */
     for (i = 0; i < NT; i++) {
         int d;
+        if (W.s[i].lp != li) continue;
         for (d = 0; d < DEPTH; d++) {
             const aio_group *g = &W.s[i].lv[d].g;
             size_t j;
@@ -335,18 +519,65 @@ static void check_world(void) {
             for (j = 0; j < NT; j++)
                 if (W.s[j].group == g && alive(&W.s[j])) kids++;
             /* a failed child counts until the group has heard of it */
-            REQUIRE(g->live == kids + g->unheard, "task %d's group counts %u children, %u are alive "
-                    "and %u failed unheard", (int)i, (unsigned)g->live, (unsigned)kids,
-                    (unsigned)g->unheard);
+            REQUIRE(g->live == kids + GROUP_UNHEARD(g), "task %d's group counts %u children, %u are "
+                    "alive and %u failed unheard", (int)i, (unsigned)g->live, (unsigned)kids,
+                    (unsigned)GROUP_UNHEARD(g));
         }
     }
 }
 
-/* A task that just finished: its result follows from what its body did. */
+/* Once every loop is quiet (nothing ready, no event set since its last
+ * iteration), no task may still wait on an event that was set after it began
+ * waiting: the set was lost and nothing will ever wake it. */
+static void check_wakeups(void) {
+    int li, k;
+    for (li = 0; li < W.nloops; li++)
+        if (W.l[li].up && !quiet(li)) return;
+    for (li = 0; li < W.nloops; li++) {
+        if (!W.l[li].up) continue;
+        for (k = 0; k < NEV; k++) {
+            aio_event *ev = &W.l[li].ev[k];
+            const aio_link *n;
+            for (n = ev->waiters.next; n && n != &ev->waiters; n = n->next) {
+                const aio_task *t = ((const aio_waiter *)(const void *)n)->task;
+                const slot *s = slot_of(t);
+                if (!s || n != &t->wait.link || s->ev_wait != ev) continue;
+                REQUIRE(t->seq.ticket == ev->sets || ev->sets == s->ev_sets_before,
+                        "task %d waits on event %d of loop %d, set %u times since it began "
+                        "waiting, and nothing will wake it (a lost wake-up)",
+                        s->idx, k, li, (unsigned)(ev->sets - s->ev_sets_before));
+            }
+        }
+    }
+}
+
+static void check_world(void) {
+    int li;
+    for (li = 0; li < W.nloops; li++)
+        if (W.l[li].up) check_loop(li);
+    check_wakeups();
+}
+
+/* A task that just finished: its result follows from what its body did, and
+ * nothing it owns is still alive and tied to it. */
 static void check_finished(slot *s) {
     aio_status r = aio_task_result(&s->task);
+    size_t j;
     s->done_seen = 1;
     s->result = r;
+    for (j = 0; j < NT; j++) {
+        const slot *c = &W.s[j];
+        const aio_link *n;
+        if (!alive(c) || c->task.parent != &s->task) continue;
+        REQUIRE(!c->group || c->group->scope.task != &s->task,
+                "task %d ended while its group's child %d is alive", s->idx, c->idx);
+        for (n = c->task.joiners.next; n && n != &c->task.joiners; n = n->next)
+            REQUIRE(((const aio_waiter *)(const void *)n)->task != &s->task,
+                    "task %d ended while its child %d is alive and still holds its wait", s->idx,
+                    c->idx);
+    }
+    if (r == AIO_ENOSPC || s->finally_status == AIO_ENOSPC)
+        REQUIRE(W.enospc > 0, "task %d ended with AIO_ENOSPC, which the library never reported", s->idx);
     if (!s->ran) {
         REQUIRE(r == AIO_ECANCELED, "task %d ended %d without running", s->idx, r);
         REQUIRE(s->cancel_before_start || s->group || !s->external_parent,
@@ -361,6 +592,9 @@ static void check_finished(slot *s) {
     if (s->cleanup_done) {
         REQUIRE(r == s->finally_status || (r == AIO_ECANCELED && s->finally_status >= 0),
                 "task %d ended %d after its cleanup saw %d", s->idx, r, s->finally_status);
+    } else if (r == AIO_ENOSPC) { /* the cleanup's sleep found no timer slot */
+        REQUIRE(s->enospc_in_finally, "task %d's cleanup ended with AIO_ENOSPC nobody reported to it",
+                s->idx);
     } else {
         REQUIRE(r == AIO_ECANCELED, "task %d's cleanup was cut short, yet it ended %d", s->idx, r);
         REQUIRE(s->cancels_in_finally > 0 || s->pending_at_finally || s->group || !s->external_parent,
@@ -387,10 +621,11 @@ static void observe_all(void) {
 
 /* Does a cancellation apply to t's code right now (a checkpoint would raise)?
  * The library's own rule, read without noticing anything. */
-static int cancel_applies(const aio_task *t) {
+static int cancel_applies(const slot *s) {
+    const aio_task *t = &s->task;
     const aio_timeout *sc;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_EXPIRED) ? aio__scope_visible(t, sc) : aio__due(sc->deadline, now()))
+        if ((sc->flags & AIO__S_EXPIRED) ? aio__scope_visible(t, sc) : aio__due(sc->deadline, snow(s)))
             return 1;
         if (sc->flags & AIO__S_SHIELD) return 0;
     }
@@ -405,13 +640,34 @@ static void check_arrival(const slot *s, const level *l) {
             l->op);
 }
 
+/* What the task's own blocks (up to its first group: a group's children share
+ * what lies beyond it) and its own cancel requests have had delivered. An
+ * await that delivers a cancellation unwinds; one that returns a value after
+ * delivering it has lost the cancellation. */
+static void delivered(const aio_task *t, uint32_t *epoch, uint32_t *scopes) {
+    const aio_timeout *sc;
+    *epoch = t->cancel_epoch;
+    *scopes = 0;
+    for (sc = t->scope; sc && sc->task == t && !(sc->flags & AIO__S_GROUP); sc = sc->parent)
+        if (sc->epoch) ++*scopes;
+}
+static void check_not_lost(const slot *s, const level *l) {
+    uint32_t epoch, scopes;
+    if (fz_trace) fprintf(stderr, "          task %d  level %d  op %d returned %d\n", s->idx, l->depth, l->op, l->rc);
+    delivered(&s->task, &epoch, &scopes);
+    REQUIRE(epoch == l->sig_epoch && scopes == l->sig_scopes,
+            "task %d's await (op %d) took a cancellation and then returned %d instead of unwinding",
+            s->idx, l->op, l->rc);
+}
+
 /* ------------------------------------------------------- wrapped actions */
 
 static aio_status body(aio_task *t);
 
-static void model_spawned(slot *s, int external, aio_group *g) {
+static void model_spawned(slot *s, int external, aio_group *g, int li) {
     aio_group *keep = g;
     s->spawned++;
+    s->lp = li;
     s->ran = s->done_seen = s->in_finally = s->cleanup_done = s->ret_set = 0;
     s->result = s->finally_status = 0;
     s->cancels = s->cancels_in_finally = s->cancel_before_start = s->pending_at_finally = 0;
@@ -420,6 +676,10 @@ static void model_spawned(slot *s, int external, aio_group *g) {
     s->holds_lock = s->holds_sem = s->waiting_res = 0;
     s->group = keep;
     s->group_child = keep != NULL;
+    s->enospc = 0;
+    s->enospc_in_finally = 0;
+    s->ev_wait = NULL;
+    s->rearm_woke = 0;
 }
 
 /* Someone awaits slot k: it must not be spawned again under them. */
@@ -430,19 +690,23 @@ static int awaited_by_someone(int k) {
     return 0;
 }
 
+/* Spawn slot k on the running loop (a task's own, or the one the driver
+ * stepped or initialised last). */
 static void fz_spawn(int k, int external, aio_group *g) {
     slot *s = &W.s[k];
     int was_alive = alive(s);
+    int li = loop_index(aio_running_loop());
     aio_status rc, want;
     int group_ok = !g || ((g->scope.state == AIO__S_FIRST || g->scope.state == AIO__S_BODY ||
                            g->scope.state == AIO__S_JOIN) && !(g->flags & AIO__G_ABORTED));
+    if (s->task.state == AIO__DONE && !s->done_seen) check_finished(s); /* ended in this step */
     if (!was_alive && awaited_by_someone(k)) return; /* would hand them another incarnation */
     if (!was_alive && ++W.spawns > MAX_SPAWNS) return; /* tasks spawning each other forever */
-    want = (was_alive || !group_ok) ? AIO_EINVAL : AIO_OK;
+    want = (was_alive || !group_ok || li < 0) ? AIO_EINVAL : AIO_OK;
     rc = g ? aio_group_spawn(g, &s->task, body) : aio_spawn(&s->task, body);
     REQUIRE(rc == want, "spawn of task %d returned %d, expected %d", k, rc, want);
     if (rc == AIO_OK) {
-        model_spawned(s, external, g);
+        model_spawned(s, external, g, li);
         REQUIRE(s->task.state == AIO__READY, "a spawned task is not ready");
     }
 }
@@ -452,6 +716,8 @@ static void fz_cancel(int k) {
     int st = s->task.state;
     int rc = aio_cancel(&s->task);
     int want = st == AIO__NEW ? AIO_EINVAL : st == AIO__DONE ? 0 : 1;
+    if (st == AIO__READY && s->ran && !s->in_finally)
+        feature(FT_CANCEL_READY + s->lv[s->depth_now].op * 2 + s->rearm_woke);
     REQUIRE(rc == want, "aio_cancel of task %d in state %d returned %d", k, st, rc);
     if (rc == 1) {
         s->cancels++;
@@ -474,6 +740,9 @@ static aio_group *innermost_group(int k) {
     return NULL;
 }
 
+/* Move task k's innermost block (it may belong to the other loop); x picks
+ * the new deadline, AIO_NEVER included, and a block without a deadline may
+ * get one while every timer slot is taken. */
 static void fz_reschedule(int k, uint8_t x) {
     aio_timeout *sc = innermost_block(k);
     aio_status rc, want;
@@ -481,11 +750,18 @@ static void fz_reschedule(int k, uint8_t x) {
     if (!sc) return;
     /* a shielded block keeps a deadline: one that never ends would hold its
      * cancellations back forever, which is what it is for */
-    when = after(now(), (sc->flags & AIO__S_SHIELD) ? fin_dur(x) : dur(x));
+    when = after(snow(&W.s[k]), (sc->flags & AIO__S_SHIELD) ? fin_dur(x) : dur(x));
+    int parked[NT], j;
+    for (j = 0; j < NT; j++) parked[j] = W.s[j].task.state == AIO__PARKED;
     want = (sc->flags & AIO__S_EXPIRED) ? AIO_EINVAL : AIO_OK;
     rc = aio_timeout_reschedule(sc, when);
     REQUIRE(rc == want, "reschedule returned %d, expected %d", rc, want);
     if (rc == AIO_OK) REQUIRE(aio_timeout_when(sc) == when, "reschedule did not move the deadline");
+    for (j = 0; j < NT; j++) /* woken: a deadline it now has could not be armed */
+        if (parked[j] && W.s[j].task.state == AIO__READY) {
+            W.s[j].rearm_woke = 1;
+            feature(FT_REARM_WOKE + W.s[j].lv[W.s[j].depth_now].op * 4 + W.s[j].waiting_res);
+        }
 }
 
 static void fz_group_cancel(int k) {
@@ -495,6 +771,30 @@ static void fz_group_cancel(int k) {
     want = !(g->flags & AIO__G_ABORTED) && g->scope.state != AIO__S_DONE;
     rc = aio_group_cancel(g);
     REQUIRE(rc == want, "aio_group_cancel returned %d, expected %d", rc, want);
+}
+
+/* Task s takes the lock (an acquire, or a condition wait giving it back): no
+ * other task may hold it. */
+static void gain_lock(slot *s) {
+    size_t j;
+    for (j = 0; j < NT; j++)
+        REQUIRE(j == (size_t)s->idx || !W.s[j].holds_lock || W.s[j].lp != s->lp,
+                "tasks %d and %d hold the lock at once", (int)j, s->idx);
+    s->holds_lock = 1;
+}
+static void gain_permit(slot *s) {
+    size_t j;
+    int held = 0;
+    for (j = 0; j < NT; j++)
+        if (W.s[j].lp == s->lp) held += W.s[j].holds_sem;
+    REQUIRE(held < SEM_PERMITS, "task %d took a permit while %d of %d are held", s->idx, held,
+            SEM_PERMITS);
+    s->holds_sem++;
+}
+/* A condition wait that ended (returned or unwinding) holds the lock again. */
+static void cond_wait_ended(slot *s) {
+    if (s->waiting_res == 3) gain_lock(s);
+    s->waiting_res = 0;
 }
 
 /* Would task `self` waiting on the tasks in `mask` close a cycle of waits? */
@@ -524,35 +824,40 @@ static int closes_cycle(int self, unsigned mask) {
 /* With FUZZ_TRACE set: every task's state, for reading a failure. */
 static void fz_dump(void) {
     size_t i;
+    int li;
     if (!getenv("FUZZ_TRACE")) return;
-    fprintf(stderr, "lock locked=%d sem=%d ready=%d heap=%u\n", W.lock.locked, W.sem.value,
-            !aio__list_empty(&W.loop.ready), (unsigned)W.loop.heap_len);
+    for (li = 0; li < W.nloops; li++) {
+        const loopw *w = &W.l[li];
+        fprintf(stderr, "loop %d: up %d lock locked=%d sem=%d ready=%d heap=%u/%u signalled=%d\n", li,
+                w->up, w->lock.locked, w->sem.value, !aio__list_empty(&w->loop.ready),
+                (unsigned)w->loop.heap_len, (unsigned)w->loop.heap_cap, w->loop.signalled != NULL);
+    }
     for (i = 0; i < NT; i++) {
         const slot *s = &W.s[i];
-        fprintf(stderr, "task %d: state %d flags %#x parent %d holds lock %d sem %d waiting %d "
+        fprintf(stderr, "task %d: loop %d state %d flags %#x parent %d holds lock %d sem %d waiting %d "
                         "waits_on %#x group %d cancels %d finally %d\n",
-                (int)i, s->task.state, s->task.flags,
-                s->task.parent ? slot_of(s->task.parent)->idx : -1, s->holds_lock, s->holds_sem,
-                s->waiting_res, s->waits_on, s->group != NULL, s->cancels, s->in_finally);
+                (int)i, s->lp, s->task.state, s->task.flags,
+                s->task.parent && slot_of(s->task.parent) ? slot_of(s->task.parent)->idx : -1,
+                s->holds_lock, s->holds_sem, s->waiting_res, s->waits_on, s->group != NULL, s->cancels,
+                s->in_finally);
     }
 }
 
 /* ----------------------------------------------------------- the program */
 
-static int fz_trace; /* FUZZ_TRACE=1 in the environment: print each operation */
-
 static void before_op(slot *s, level *l) {
     if (fz_trace)
         fprintf(stderr, "%6lu us  task %d  level %d  op %d a=%d b=%d\n",
-                (unsigned long)((uint64_t)(aio_time)(now() - W.t0) * 1000000u / AIO_TICKS_PER_SEC),
+                (unsigned long)((uint64_t)(aio_time)(snow(s) - W.t0) * 1000000u / AIO_TICKS_PER_SEC),
                 s->idx, l->depth,
                 l->op, l->a, l->b);
     REQUIRE(aio_current() == &s->task && s->task.state == AIO__RUNNING,
             "task %d runs but is not the current task", s->idx);
     REQUIRE(!s->in_finally, "task %d runs its body after entering cleanup", s->idx);
     s->waits_on = 0;
-    if (s->waiting_res == 3) s->holds_lock = 1; /* a condition wait unwinds holding the lock */
-    s->waiting_res = 0;
+    s->ev_wait = NULL;
+    s->rearm_woke = 0;
+    cond_wait_ended(s); /* a condition wait unwinds holding the lock */
     s->depth_now = l->depth;
     check_scopes(s, l->depth);
 }
@@ -573,6 +878,20 @@ static int many_met_now(const level *l) {
     case AIO_FIRST_EXCEPTION: return failed > 0 || done == l->n;
     default: return done == l->n;
     }
+}
+
+/* An event is set (by a task or the driver's interrupt). */
+static void fz_event_set(int li, aio_event *ev) {
+    if (W.l[li].lives > 1)
+        feature(FT_LATER_LIFE + (int)((W.l[li].queued_at_destroy >> (ev - W.l[li].ev)) & 1) * 4 + 2 +
+                !aio__list_empty(&ev->waiters));
+    aio_event_set(ev);
+}
+
+/* An event of the task's own loop, or in the fault mode with two loops (a's
+ * bit 1) of the other one. */
+static int ev_loop(const slot *s, uint8_t a) {
+    return W.nloops > 1 && ((a >> 1) & 1) ? 1 - s->lp : s->lp;
 }
 
 static int pick_target(const slot *s, uint8_t a) {
@@ -602,18 +921,20 @@ static aio_status interp(aio_task *t, level *l) {
         l->b = l->pc[2];
         l->pc += 3;
         before_op(s, l);
-        l->cancel_at_arrival = cancel_applies(t);
+        l->cancel_at_arrival = cancel_applies(s);
         l->complete_at_arrival = 0;
+        delivered(t, &l->sig_epoch, &l->sig_scopes);
         if (l->op == OP_SLEEP || l->op == OP_YIELD) {
-            l->start = now();
+            l->start = snow(s);
             l->until = l->op == OP_YIELD ? 0 : fin_dur(l->a);
             if (l->op == OP_YIELD) AIO_YIELD(t);
             else AIO_SLEEP(t, l->until);
             check_arrival(s, l);
+            check_not_lost(s, l);
             if (l->op == OP_SLEEP) {
                 aio_time due = after(l->start, l->until);
-                REQUIRE(reached(due), "task %d's sleep ended early", s->idx);
-                if (W.exact) REQUIRE(now() == due, "task %d's sleep ended late", s->idx);
+                REQUIRE(reached(s, due), "task %d's sleep ended early", s->idx);
+                if (W.exact) REQUIRE(snow(s) == due, "task %d's sleep ended late", s->idx);
             }
         } else if (l->op <= OP_WAIT_FOR_CALL) { /* a block around a nested program */
             l->blen = (int)(l->b % 6) * 3;
@@ -627,7 +948,7 @@ static aio_status interp(aio_task *t, level *l) {
             in->depth = l->depth + 1;
             l->pc += l->blen;
             l->body_done = 0;
-            l->start = now();
+            l->start = snow(s);
             l->rc = 0;
             if (l->op == OP_GROUP) {
                 l->kind = K_GROUP;
@@ -652,7 +973,7 @@ static aio_status interp(aio_task *t, level *l) {
                 before_op(s, l);
                 if (aio_timeout_status(&l->to) == AIO_ETIMEDOUT) {
                     REQUIRE(l->rc == AIO_ETIMEDOUT && aio_timeout_expired(&l->to) &&
-                                reached(aio_timeout_when(&l->to)),
+                                reached(s, aio_timeout_when(&l->to)),
                             "wait_for(call) timed out before its deadline");
                 } else {
                     if (l->rc < 0) AIO_RAISE(t, l->rc);
@@ -679,7 +1000,7 @@ static aio_status interp(aio_task *t, level *l) {
                         RUN_BODY(t, l, in);
                     }
                 } else {
-                    l->block_deadline = after(now(), fin_dur(l->a));
+                    l->block_deadline = after(snow(s), fin_dur(l->a));
                     AIO_TIMEOUT_AT(t, &l->to, l->block_deadline) {
                         RUN_BODY(t, l, in);
                     }
@@ -687,7 +1008,7 @@ static aio_status interp(aio_task *t, level *l) {
                 before_op(s, l);
                 if (aio_timeout_status(&l->to) == AIO_ETIMEDOUT) {
                     REQUIRE(aio_timeout_expired(&l->to), "a block timed out without expiring");
-                    REQUIRE(reached(aio_timeout_when(&l->to)), "task %d's block timed out early", s->idx);
+                    REQUIRE(reached(s, aio_timeout_when(&l->to)), "task %d's block timed out early", s->idx);
                     REQUIRE(!l->body_done, "a block that completed reports a timeout");
                 } else {
                     REQUIRE(l->body_done, "task %d left a block it neither finished nor timed out",
@@ -706,9 +1027,10 @@ static aio_status interp(aio_task *t, level *l) {
                 REQUIRE(l->rc == AIO_EINVAL, "awaiting a task never spawned gave %d", l->rc);
                 AIO_RAISE(t, l->rc);
             }
+            if (W.s[l->k].lp != s->lp) continue; /* a task of another loop */
             if (closes_cycle(s->idx, 1u << l->k)) continue;
             s->waits_on = 1u << l->k;
-            l->start = now();
+            l->start = snow(s);
             l->owned = W.s[l->k].task.parent == t && l->op != OP_SHIELD;
             l->complete_at_arrival = W.s[l->k].task.state == AIO__DONE;
             l->until = l->op == OP_AWAIT ? AIO_NEVER : dur(l->b);
@@ -718,6 +1040,7 @@ static aio_status interp(aio_task *t, level *l) {
             else AIO_SHIELD(t, l->rc, &W.s[l->k].task);
             s->waits_on = 0;
             check_arrival(s, l);
+            check_not_lost(s, l);
             {
                 const aio_task *c = &W.s[l->k].task;
                 /* a result is delivered, unless the wait's own deadline detached
@@ -725,18 +1048,18 @@ static aio_status interp(aio_task *t, level *l) {
                  * and its result stays in the task */
                 if (c->state == AIO__DONE && c->frame.rc >= 0 && l->rc != c->frame.rc)
                     REQUIRE(l->rc == AIO_ETIMEDOUT && !l->owned && l->op != OP_AWAIT &&
-                                reached(after(l->start, l->until)) &&
-                                (!W.exact || now() == after(l->start, l->until)),
+                                reached(s, after(l->start, l->until)) &&
+                                (!W.exact || snow(s) == after(l->start, l->until)),
                             "task %d's await dropped result %d (got %d)", s->idx, c->frame.rc, l->rc);
                 if (l->rc != AIO_ETIMEDOUT)
                     REQUIRE(c->state == AIO__DONE && l->rc == c->frame.rc,
                             "task %d's await made up %d", s->idx, l->rc);
                 if (l->rc == AIO_ETIMEDOUT && c->frame.rc != AIO_ETIMEDOUT) {
-                    REQUIRE(l->op != OP_AWAIT && reached(after(l->start, l->until)),
+                    REQUIRE(l->op != OP_AWAIT && reached(s, after(l->start, l->until)),
                             "task %d's wait_for timed out early", s->idx);
                     if (l->owned) REQUIRE(c->state == AIO__DONE, "wait_for left its own task running");
                     if (W.exact && !l->owned)
-                        REQUIRE(now() == after(l->start, l->until), "wait_for timed out late");
+                        REQUIRE(snow(s) == after(l->start, l->until), "wait_for timed out late");
                 }
             }
             if (l->rc < 0 && l->rc != AIO_ECANCELED && (l->b & 64)) AIO_RAISE(t, l->rc); /* AIO_CHECK */
@@ -746,14 +1069,15 @@ static aio_status interp(aio_task *t, level *l) {
                 unsigned mask = 0;
                 l->n = 0;
                 for (j = 0; j < NT; j++)
-                    if (((l->a >> j) & 1) && j != s->idx && W.s[j].task.state != AIO__NEW) {
+                    if (((l->a >> j) & 1) && j != s->idx && W.s[j].task.state != AIO__NEW &&
+                        W.s[j].lp == s->lp) {
                         l->items[l->n++].task = &W.s[j].task;
                         mask |= 1u << j;
                     }
                 if (closes_cycle(s->idx, mask) || (l->n == 0 && l->op == OP_WAIT)) continue;
                 s->waits_on = mask;
             }
-            l->start = now();
+            l->start = snow(s);
             l->until = dur(l->b);
             l->complete_at_arrival = many_met_now(l);
             if (l->op == OP_WAIT) {
@@ -766,6 +1090,7 @@ static aio_status interp(aio_task *t, level *l) {
             }
             s->waits_on = 0;
             check_arrival(s, l);
+            check_not_lost(s, l);
             {
                 size_t j, done = 0, failed = 0;
                 int match = 0;
@@ -782,7 +1107,7 @@ static aio_status interp(aio_task *t, level *l) {
                     if (!(l->k == AIO_FIRST_COMPLETED ? done > 0
                           : l->k == AIO_FIRST_EXCEPTION ? (failed > 0 || done == l->n)
                                                         : done == l->n))
-                        REQUIRE(reached(after(l->start, l->until)), "wait returned before its condition or timeout");
+                        REQUIRE(reached(s, after(l->start, l->until)), "wait returned before its condition or timeout");
                 } else if (l->rc == AIO_OK) {
                     REQUIRE(done == l->n, "gather returned before all were done");
                     if (!(l->b & 128))
@@ -796,92 +1121,100 @@ static aio_status interp(aio_task *t, level *l) {
             }
         } else if (l->op == OP_EVENT_WAIT) {
             l->k = l->a % NEV;
-            l->start = now();
+            l->start = snow(s);
             l->until = dur(l->b);
-            l->sets_before = (int)W.ev[l->k].sets;
-            l->owned = W.ev[l->k].set;
-            l->complete_at_arrival = W.ev[l->k].set;
-            AIO_EVENT_WAIT(t, l->rc, &W.ev[l->k], l->until);
+            l->sets_before = (int)LW(s)->ev[l->k].sets;
+            l->owned = LW(s)->ev[l->k].set;
+            l->complete_at_arrival = LW(s)->ev[l->k].set;
+            if (LW(s)->lives > 1)
+                feature(FT_LATER_LIFE + (int)((LW(s)->queued_at_destroy >> l->k) & 1) * 4 +
+                        (LW(s)->ev[l->k].set != 0));
+            s->ev_wait = &LW(s)->ev[l->k];
+            s->ev_sets_before = LW(s)->ev[l->k].sets;
+            AIO_EVENT_WAIT(t, l->rc, &LW(s)->ev[l->k], l->until);
+            s->ev_wait = NULL;
             check_arrival(s, l);
+            check_not_lost(s, l);
             if (l->rc == AIO_OK)
-                REQUIRE(l->owned || (int)W.ev[l->k].sets != l->sets_before,
+                REQUIRE(l->owned || (int)LW(s)->ev[l->k].sets != l->sets_before,
                         "task %d woke for an event nobody set", s->idx);
             else {
-                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(after(l->start, l->until)),
+                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(s, after(l->start, l->until)),
                         "event wait ended %d early", l->rc);
-                if (W.exact) REQUIRE(now() == after(l->start, l->until), "event wait timed out late");
+                if (W.exact) REQUIRE(snow(s) == after(l->start, l->until), "event wait timed out late");
             }
         } else if (l->op == OP_EVENT_SET) {
-            aio_event_set(&W.ev[l->a % NEV]);
+            fz_event_set(ev_loop(s, l->a), &W.l[ev_loop(s, l->a)].ev[l->a % NEV]);
         } else if (l->op == OP_EVENT_CLEAR) {
-            aio_event_clear(&W.ev[l->a % NEV]);
+            aio_event_clear(&W.l[ev_loop(s, l->a)].ev[l->a % NEV]);
         } else if (l->op == OP_CANCEL) {
             fz_cancel(l->a % NT); /* may be itself */
         } else if (l->op == OP_LOCK || l->op == OP_SEM) {
             if (l->op == OP_LOCK ? s->holds_lock : s->holds_sem >= 1) continue; /* no self-deadlock */
-            l->start = now();
+            l->start = snow(s);
             l->until = dur(l->b);
             s->waiting_res = l->op == OP_LOCK ? 1 : 2;
-            if (l->op == OP_LOCK) AIO_LOCK_ACQUIRE(t, l->rc, &W.lock, l->until);
-            else AIO_SEMAPHORE_ACQUIRE(t, l->rc, &W.sem, l->until);
+            if (l->op == OP_LOCK) AIO_LOCK_ACQUIRE(t, l->rc, &LW(s)->lock, l->until);
+            else AIO_SEMAPHORE_ACQUIRE(t, l->rc, &LW(s)->sem, l->until);
             s->waiting_res = 0;
             check_arrival(s, l);
+            check_not_lost(s, l);
             if (l->rc == AIO_OK) {
-                if (l->op == OP_LOCK) s->holds_lock = 1;
-                else s->holds_sem++;
+                if (l->op == OP_LOCK) gain_lock(s);
+                else gain_permit(s);
             } else {
-                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(after(l->start, l->until)),
+                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(s, after(l->start, l->until)),
                         "acquire ended %d early", l->rc);
-                if (W.exact) REQUIRE(now() == after(l->start, l->until), "acquire timed out late");
+                if (W.exact) REQUIRE(snow(s) == after(l->start, l->until), "acquire timed out late");
             }
         } else if (l->op == OP_UNLOCK) {
             if (s->holds_lock) {
                 s->holds_lock = 0;
-                REQUIRE(aio_lock_release(&W.lock) == AIO_OK, "releasing a held lock failed");
-            } else if (!W.lock.locked) {
-                REQUIRE(aio_lock_release(&W.lock) == AIO_EINVAL, "releasing a free lock was accepted");
+                REQUIRE(aio_lock_release(&LW(s)->lock) == AIO_OK, "releasing a held lock failed");
+            } else if (!LW(s)->lock.locked) {
+                REQUIRE(aio_lock_release(&LW(s)->lock) == AIO_EINVAL, "releasing a free lock was accepted");
             }
         } else if (l->op == OP_SEM_POST) {
             if (s->holds_sem) {
                 s->holds_sem--;
-                REQUIRE(aio_semaphore_release(&W.sem) == AIO_OK, "releasing a held permit failed");
-            } else if (W.sem.value == SEM_PERMITS) {
-                REQUIRE(aio_semaphore_release(&W.sem) == AIO_EINVAL, "a bounded semaphore overflowed");
+                REQUIRE(aio_semaphore_release(&LW(s)->sem) == AIO_OK, "releasing a held permit failed");
+            } else if (LW(s)->sem.value == SEM_PERMITS) {
+                REQUIRE(aio_semaphore_release(&LW(s)->sem) == AIO_EINVAL, "a bounded semaphore overflowed");
             }
         } else if (l->op == OP_COND_WAIT) {
             /* Taking the lock back ignores cancellation (as in asyncio), so a
              * holder waiting for its own child in a condition wait would never
              * finish: only tasks nobody owns wait on the condition. */
             if (!s->holds_lock || !s->external_parent || s->group) continue;
-            l->start = now();
+            l->start = snow(s);
             l->until = dur(l->b);
             s->holds_lock = 0;
             s->waiting_res = 3;
-            AIO_COND_WAIT(t, l->rc, &W.cond, l->until);
-            s->waiting_res = 0;
-            s->holds_lock = 1;
+            AIO_COND_WAIT(t, l->rc, &LW(s)->cond, l->until);
+            cond_wait_ended(s);
             check_arrival(s, l);
-            REQUIRE(W.lock.locked, "a condition wait returned without the lock");
+            check_not_lost(s, l);
+            REQUIRE(LW(s)->lock.locked, "a condition wait returned without the lock");
             if (l->rc != AIO_OK)
-                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(after(l->start, l->until)),
+                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(s, after(l->start, l->until)),
                         "condition wait ended %d early", l->rc);
         } else if (l->op == OP_COND_NOTIFY) {
             if (s->holds_lock) {
                 int waiting = 0, woken;
                 const aio_link *n;
-                for (n = W.cond.waiters.next; n != &W.cond.waiters; n = n->next) waiting++;
-                woken = l->a % 3 ? aio_condition_notify(&W.cond, l->a % 3) : aio_condition_notify_all(&W.cond);
+                for (n = LW(s)->cond.waiters.next; n != &LW(s)->cond.waiters; n = n->next) waiting++;
+                woken = l->a % 3 ? aio_condition_notify(&LW(s)->cond, l->a % 3) : aio_condition_notify_all(&LW(s)->cond);
                 REQUIRE(woken >= 0 && woken <= waiting && (l->a % 3 == 0 ? woken == waiting : 1),
                         "notify woke %d of %d", woken, waiting);
-            } else if (!W.lock.locked) {
-                REQUIRE(aio_condition_notify(&W.cond, 1) == AIO_EINVAL, "notify without the lock was accepted");
+            } else if (!LW(s)->lock.locked) {
+                REQUIRE(aio_condition_notify(&LW(s)->cond, 1) == AIO_EINVAL, "notify without the lock was accepted");
             }
         } else if (l->op == OP_RETURN) {
             AIO_RETURN(t, RET_BASE + l->a % 100);
         } else if (l->op == OP_RAISE) {
             AIO_RAISE(t, AIO_EUSER - (l->a % 4));
         } else if (l->op == OP_BUSY) {
-            if (!W.exact) aio_virtual_advance(&W.loop, fin_dur(l->a));
+            if (!W.exact) aio_virtual_advance(&LW(s)->loop, fin_dur(l->a));
         } else if (l->op == OP_RESCHEDULE) {
             fz_reschedule(l->a % NT, l->b);
         } else if (l->op == OP_GROUP_CANCEL) {
@@ -894,11 +1227,12 @@ static aio_status interp(aio_task *t, level *l) {
 static void release_held(slot *s) {
     while (s->holds_sem) {
         s->holds_sem--;
-        REQUIRE(aio_semaphore_release(&W.sem) == AIO_OK, "releasing a held permit failed");
+        REQUIRE(aio_semaphore_release(&LW(s)->sem) == AIO_OK, "releasing a held permit failed");
     }
     if (s->holds_lock) {
         s->holds_lock = 0;
-        REQUIRE(aio_lock_release(&W.lock) == AIO_OK, "releasing a held lock failed");
+        REQUIRE(aio_lock_release(&LW(s)->lock) == AIO_OK, "task %d released the lock it held and was "
+                "refused: it did not hold it", s->idx);
     }
 }
 
@@ -918,20 +1252,21 @@ static aio_status body(aio_task *t) {
     AIO_FINALLY(t);
     s->in_finally = 1;
     s->finally_status = AIO_STATUS(t);
-    if (s->waiting_res == 3) s->holds_lock = 1; /* a condition wait unwinds holding the lock */
+    s->ev_wait = NULL;
+    s->rearm_woke = 0;
+    cond_wait_ended(s); /* a condition wait unwinds holding the lock */
     s->pending_at_finally = (t->flags & AIO__T_CANCEL_REQ) != 0;
     s->waits_on = 0;
-    s->waiting_res = 0;
     check_scopes(s, 0);
     release_held(s); /* before any cleanup await, so no lock outlives its holder */
     if (s->cfg & 7) {
-        s->cleanup_start = now();
+        s->cleanup_start = snow(s);
         if (s->cfg & 8) AIO_YIELD(t);
         else AIO_SLEEP(t, fin_dur(s->cfg & 7));
         if (!(s->cfg & 8)) {
-            REQUIRE(reached(after(s->cleanup_start, fin_dur(s->cfg & 7))), "cleanup sleep ended early");
+            REQUIRE(reached(s, after(s->cleanup_start, fin_dur(s->cfg & 7))), "cleanup sleep ended early");
             if (W.exact)
-                REQUIRE(now() == after(s->cleanup_start, fin_dur(s->cfg & 7)), "cleanup sleep ended late");
+                REQUIRE(snow(s) == after(s->cleanup_start, fin_dur(s->cfg & 7)), "cleanup sleep ended late");
         }
     }
     s->cleanup_done = 1;
@@ -940,60 +1275,129 @@ static aio_status body(aio_task *t) {
 
 /* ------------------------------------------------------------ the driver */
 
-static int quiet(void) {
-    return aio__list_empty(&W.loop.ready) && !W.loop.signalled;
-}
-
-static void step(void) {
+static void step(int li) {
     REQUIRE(++W.steps <= MAX_STEPS, "the loop never settles (%ld steps)", W.steps);
+    REQUIRE(W.l[li].up, "stepping loop %d, which is not initialised", li);
     fz_phase = "step";
-    aio_step(&W.loop);
+    aio_step(&W.l[li].loop);
     fz_phase = "after step";
     observe_all();
 }
 
-/* Move the clock to the next deadline, never past it while the times are exact. */
-static int advance(aio_time by) {
-    aio_time next = aio_next_deadline(&W.loop), gap;
-    if (W.exact && !quiet()) return 0;
+/* Move loop li's clock to its next deadline, never past it while the times
+ * are exact. */
+static int advance(int li, aio_time by) {
+    aio_loop *L = &W.l[li].loop;
+    aio_time next = aio_next_deadline(L), gap;
+    if (W.exact && !quiet(li)) return 0;
     if (next == AIO_NEVER) {
         if (W.exact) return 0;
     } else {
-        gap = (aio_time)(next - now());
+        gap = (aio_time)(next - aio_loop_now(L));
         if ((aio_stime)gap < 0) gap = 0;
         if (W.exact && by > gap) by = gap;
     }
-    aio_virtual_advance(&W.loop, by);
+    aio_virtual_advance(L, by);
     return 1;
 }
 
 /* Quiet: on to the earliest timer, if one is armed. */
-static int to_next_timer(void) {
+static int to_next_timer(int li) {
+    aio_loop *L = &W.l[li].loop;
     aio_time gap;
-    if (!W.loop.heap_len) return 0;
-    gap = (aio_time)(W.loop.heap[0].when - now());
-    if ((aio_stime)gap > 0) advance(gap);
+    if (!L->heap_len) return 0;
+    gap = (aio_time)(L->heap[0].when - aio_loop_now(L));
+    if ((aio_stime)gap > 0) advance(li, gap);
     return 1;
 }
 
-static void settle(void) { /* run until nothing is ready and no timer is armed */
-    while (!quiet() || to_next_timer()) step();
+static void settle(int li) { /* run until nothing is ready and no timer is armed */
+    while (!quiet(li) || to_next_timer(li)) step(li);
+}
+
+static void settle_all(void) { /* every loop, in turn */
+    int li, busy = 1;
+    while (busy) {
+        busy = 0;
+        for (li = 0; li < W.nloops; li++)
+            if (W.l[li].up && !quiet(li)) {
+                step(li);
+                busy = 1;
+            }
+        for (li = 0; li < W.nloops && !busy; li++)
+            if (W.l[li].up && to_next_timer(li)) {
+                step(li);
+                busy = 1;
+            }
+    }
+}
+
+/* Run loop li until none of its tasks is alive, cancelling those that wait
+ * when it is idle; it stops at the step where the last one ends (what that
+ * step left queued stays queued). */
+static void run_out(int li) {
+    int round = 0;
+    size_t i;
+    while (alive_in(li)) {
+        if (!quiet(li) || to_next_timer(li)) {
+            step(li);
+            continue;
+        }
+        REQUIRE(round++ <= MAX_SPAWNS + 2, "loop %d: tasks stay alive however often they are cancelled", li);
+        for (i = 0; i < NT; i++)
+            if (alive(&W.s[i]) && W.s[i].lp == li) fz_cancel((int)i);
+        observe_all();
+    }
+}
+
+/* Destroy loop li and initialise the same struct again (fault mode): the
+ * destroy must refuse exactly while tasks of it are alive; after it, the same
+ * events, lock and semaphore serve a new program, whose first task is slot
+ * a & 7. With bit 3 of a, the loop is run out first. */
+static void reloop(int li, uint8_t a) {
+    loopw *w = &W.l[li];
+    int live, k;
+    unsigned queued = 0;
+    const aio_event *ev;
+    aio_status rc;
+    if (a & 8) {
+        fz_phase = "run out one loop";
+        run_out(li);
+    }
+    live = alive_in(li);
+    feature(FT_RELOOP + (live > 0) * 6 + (w->ev[0].set + w->ev[1].set) * 2 + (w->loop.signalled != NULL));
+    for (ev = w->loop.signalled, k = 0; ev && k < 2 * NEV; ev = ev->next_signalled, k++)
+        queued |= ev == &w->ev[0] ? 1u : ev == &w->ev[1] ? 2u : 0u;
+    fz_phase = "destroy";
+    rc = aio_loop_destroy(&w->loop);
+    REQUIRE(rc == (live ? AIO_EBUSY : AIO_OK), "aio_loop_destroy of loop %d with %d tasks alive returned %d",
+            li, live, rc);
+    if (rc != AIO_OK) return;
+    w->queued_at_destroy = queued;
+    REQUIRE(aio_running_loop() != &w->loop, "a destroyed loop is still the running one");
+    w->up = 0;
+    REQUIRE(!w->lock.locked && w->sem.value == SEM_PERMITS, "loop %d: a lock or permit outlived its tasks", li);
+    for (k = 0; k < NEV; k++)
+        REQUIRE(aio__list_empty(&w->ev[k].waiters), "loop %d: an event has waiters and no task is alive", li);
+    fz_phase = "init again";
+    init_loop(li);
+    fz_spawn(a & 7, 1, NULL);
 }
 
 static void reset(uint8_t flags) {
     size_t i;
     memset(&W, 0, sizeof W);
     aio_set_debug_hook(fz_debug_hook);
-    aio_loop_init(&W.loop, W.timers, NT);
+    W.exact = flags & F_EXACT;
+    W.fault = (flags & F_FAULT) != 0;
+    W.nloops = W.fault && (flags & F_TWO_LOOPS) ? 2 : 1;
+    W.cap = (flags >> 3) & 3;
+    W.hook0 = (flags >> 5) & 3;
 #ifdef AIO_TIME_32
     W.t0 = (aio_time)(AIO_NEVER - AIO_MS(40)); /* cross the wrap */
 #else
     W.t0 = AIO_SEC(1000);
 #endif
-    aio_loop_use_virtual_clock(&W.loop, W.t0);
-    aio_semaphore_init(&W.sem, SEM_PERMITS, SEM_PERMITS);
-    aio_condition_init(&W.cond, &W.lock);
-    W.exact = flags & 1;
     fz_trace = getenv("FUZZ_TRACE") != NULL;
     for (i = 0; i < NT; i++) W.s[i].idx = (int)i;
 }
@@ -1003,6 +1407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *chunk[NT + 1];
     size_t len[NT + 1], i, c = 0, round;
     const uint8_t *p;
+    int li;
     if (size < 1) return 0;
     reset(data[0]);
     /* split into chunks at 0xFF */
@@ -1025,31 +1430,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         s->prog_len = n ? n - 1 : 0;
     }
     fz_phase = "start";
+    if (W.nloops > 1) { /* the second loop's first task is the last slot, if it has a program */
+        init_loop(1);
+        if (len[NT]) fz_spawn(NT - 1, 1, NULL);
+    }
+    init_loop(0);
     fz_spawn(0, 1, NULL); /* the main task */
     observe_all();
     for (p = chunk[0]; p + 2 <= chunk[0] + len[0]; p += 2) {
-        uint8_t op = (uint8_t)(p[0] % DR_COUNT), a = p[1];
+        int ncmd = W.fault ? DR_COUNT : DR_BASIC_COUNT;
+        uint8_t op = (uint8_t)(p[0] % ncmd), a = p[1];
+        li = W.nloops > 1 ? (p[0] / ncmd) & 1 : 0; /* which loop a command is about */
         fz_phase = "driver";
+        if (fz_trace) fprintf(stderr, "driver: command %d a=%d (loop %d)\n", op, a, li);
         switch (op) {
-        case DR_STEP: step(); break;
-        case DR_ADVANCE: if (advance(fin_dur(a))) step(); break;
-        case DR_SETTLE: settle(); break;
-        case DR_ISR_SET: aio_event_set(&W.ev[a % NEV]); break; /* as an interrupt would */
+        case DR_STEP: step(li); break;
+        case DR_ADVANCE: if (advance(li, fin_dur(a))) step(li); break;
+        case DR_SETTLE: settle(li); break;
+        case DR_ISR_SET: fz_event_set(li, &W.l[li].ev[a % NEV]); break; /* as an interrupt would */
         case DR_CANCEL: fz_cancel(a % NT); break;
         case DR_SPAWN: fz_spawn(a % NT, 1, NULL); break;
         case DR_GROUP_CANCEL: fz_group_cancel(a % NT); break;
         case DR_RESCHEDULE: fz_reschedule(a % NT, (uint8_t)(a >> 3)); break;
-        default:
-            if (quiet()) to_next_timer();
-            step();
+        case DR_GROW: set_hook(&W.l[li], a & 3, a >> 2); break;
+        case DR_RELOOP: reloop(li, a); break;
+        default: /* DR_NEXT: a step (on to the next timer if idle); with two loops, one of each */
+            if (quiet(li)) to_next_timer(li);
+            step(li);
+            if (W.nloops > 1) {
+                if (quiet(1 - li)) to_next_timer(1 - li);
+                step(1 - li);
+            }
             break;
         }
+        fz_phase = "driver";
         observe_all();
     }
     /* the end: let it run out, then cancel whatever still waits; everything
      * must finish, with nothing left behind */
     fz_phase = "run out";
-    settle();
+    settle_all();
     /* A task with an undelivered cancel may still spawn a fresh one before
      * its next checkpoint, so go round until nothing is alive: the spawn
      * budget bounds how many rounds that takes, and a task that cannot be
@@ -1063,14 +1483,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
         if (!left) break;
         fz_phase = "cancel all";
-        settle();
+        settle_all();
     }
     for (i = 0; i < NT; i++)
         REQUIRE(!alive(&W.s[i]), "task %d still waits after being cancelled %d times", (int)i,
                 W.s[i].cancels);
-    REQUIRE(W.loop.heap_len == 0 && W.loop.live == 0, "timers or tasks left behind");
-    REQUIRE(!W.lock.locked && W.sem.value == SEM_PERMITS, "a lock or permit was never given back");
-    REQUIRE(aio_loop_destroy(&W.loop) == AIO_OK, "the loop would not close");
+    for (li = 0; li < W.nloops; li++) {
+        loopw *w = &W.l[li];
+        REQUIRE(w->loop.heap_len == 0 && w->loop.live == 0, "loop %d: timers or tasks left behind", li);
+        REQUIRE(!w->lock.locked && w->sem.value == SEM_PERMITS, "loop %d: a lock or permit was never "
+                "given back", li);
+        REQUIRE(aio_loop_destroy(&w->loop) == AIO_OK, "loop %d would not close", li);
+        w->up = 0;
+    }
     return 0;
 }
 

@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from decode import DRIVER, OPS  # the one list of operations and commands
+from decode import DRIVER, OPS, command_byte, flags_byte  # the one list of operations and commands
 
 NEVER = 31
 
@@ -32,13 +32,29 @@ def task(*ops, cleanup=0):
     return bytes([cleanup]) + b"".join(ops)
 
 
-def driver(*cmds):
-    return b"".join(bytes([DRIVER.index(c), a & 0xFF]) for c, a in cmds)
+def driver(*cmds, fault=False):
+    """Commands (name, a) or, with two loops, (name, a, loop)."""
+    return b"".join(bytes([command_byte(c[0], fault, c[2] if len(c) > 2 else 0), c[1] & 0xFF])
+                    for c in cmds)
 
 
-def program(drv, tasks, exact=True):
+def program(drv, tasks, exact=True, **fault):
+    """An input; keyword arguments (two_loops, slots, hook) select the fault mode."""
     assert all(0xFF not in t for t in tasks) and 0xFF not in drv
-    return bytes([1 if exact else 0]) + drv + b"".join(b"\xff" + t for t in tasks)
+    return bytes([flags_byte(exact=exact, fault=bool(fault), **fault)]) + drv + \
+        b"".join(b"\xff" + t for t in tasks)
+
+
+def fault_driver(*cmds):
+    return driver(*cmds, fault=True)
+
+
+def grow(mode, pattern=0):
+    return ("grow", ["none", "refuses", "grows", "pattern"].index(mode) | pattern << 2)
+
+
+def reloop(new_main, run_out=True):
+    return ("reloop", new_main | (8 if run_out else 0))
 
 
 SEEDS = {
@@ -104,6 +120,36 @@ SEEDS = {
     # time moved by busy work and by the driver past deadlines (inexact clock)
     "busy-clock": program(driver(("advance", 7), ("step", 0), ("advance", 3)),
                           [task(block("timeout", 2, op("busy", 5), op("yield")), op("sleep", 4))], exact=False),
+
+    # The fault mode. No timer slot and no growth hook: the sleep raises
+    # AIO_ENOSPC in its task, whose awaiter gets that as the result.
+    "fault-no-timer-slot": program(b"", [task(op("spawn", 1), op("await", 1), op("sleep", 2)),
+                                         task(op("sleep", 3), cleanup=1)], slots=0, hook="none"),
+    # one slot, a hook that refuses its first call and grows at the second
+    "fault-growth-refused-then-granted": program(
+        fault_driver(grow("pattern", 0b000001), ("step", 0), ("step", 0), ("settle", 0)),
+        [task(op("spawn", 1), op("spawn", 2), op("sleep", 4)), task(op("sleep", 5)), task(op("sleep", 6))],
+        slots=1, hook="none"),
+    # a block without a deadline gets one from the driver while no slot is
+    # free: its task, waiting on an event, wakes and raises AIO_ENOSPC
+    "fault-reschedule-never-while-full": program(
+        fault_driver(("step", 0), ("reschedule", 0 | 3 << 3), ("settle", 0)),
+        [task(block("timeout", NEVER, op("event_wait", 0, NEVER)), op("yield"), cleanup=8 | 1)],
+        slots=0, hook="none"),
+    # the loop refuses to close while a task lives, closes once it has run
+    # out, and serves a second program with the same event
+    "fault-loop-destroyed-and-initialised-again": program(
+        fault_driver(reloop(1, run_out=False), ("step", 0), reloop(1), ("step", 0), ("isr_event_set", 0),
+                     ("settle", 0)),
+        [task(op("sleep", 2), op("event_set", 0)), task(op("event_clear", 0), op("event_wait", 0, NEVER))],
+        slots=2, hook="grows"),
+    # two loops stepped in turn, each with its own tasks and timers
+    "fault-two-loops": program(
+        fault_driver(("next", 0), ("spawn", 5), ("next", 0), ("step", 0, 1), ("settle", 0, 1), ("settle", 0)),
+        [task(op("spawn", 1), block("timeout", 3, op("await", 1)), op("sleep", 1)), task(op("sleep", 5)),
+         task(), task(), task(), task(op("sleep", 2), op("lock"), op("unlock")), task(),
+         task(op("sem_acquire"), op("sleep", 4), op("sem_release"))],
+        two_loops=True, slots=3, hook="refuses"),
 }
 
 
