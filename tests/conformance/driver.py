@@ -294,12 +294,32 @@ def main():
                     "scenarios rule L3 lets differ)")
     ap.add_argument('--random', type=int, metavar='N', help='run N generated scenarios instead')
     ap.add_argument('--seed', type=int, help='seed of --random (default: the time)')
+    ap.add_argument('--exhaustive', type=int, metavar='BOUND',
+                    help='run every program of up to BOUND steps instead (enumerator.py)')
+    ap.add_argument('--depth', type=int, default=2, help='nesting depth of --exhaustive (2)')
+    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
+                    help='worker processes of --exhaustive (default: one per core)')
+    ap.add_argument('--summary', help='where --exhaustive writes its summary')
+    ap.add_argument('--limit', type=int, help='--exhaustive: stop after this many programs')
+    ap.add_argument('--stride', type=int, default=1,
+                    help='--exhaustive: run only every STRIDE-th program (a sample)')
     args = ap.parse_args()
     version = pyrunner.version()
     print('conformance: %s is CPython %d.%d.%d'
           % ((os.environ.get('CONFORMANCE_PYTHON') or 'python',) + version))
     exe = build_interp(args)
-    ok = cmd_random(args, version, exe) if args.random else cmd_check(args, version, exe)
+    if args.exhaustive is not None:
+        import exhaustive
+        summary = args.summary or os.path.join(
+            ROOT, 'build', 'conformance', 'exhaustive-%d-%d-py%d.%d.txt'
+            % (args.exhaustive, args.depth, version[0], version[1]))
+        ok = exhaustive.run(exe, version, args.exhaustive, args.depth, args.jobs, summary,
+                            os.path.join(HERE, 'found'), limit=args.limit,
+                            stride=args.stride)
+    elif args.random:
+        ok = cmd_random(args, version, exe)
+    else:
+        ok = cmd_check(args, version, exe)
     sys.exit(0 if ok else 1)
 
 
