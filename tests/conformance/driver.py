@@ -55,6 +55,22 @@ def build_interp(args):
     return exe
 
 
+def build_extra(args, header, n):
+    """Compile the C runner against another copy of the header; its path."""
+    out_dir = os.path.join(ROOT, 'build', 'conformance')
+    os.makedirs(out_dir, exist_ok=True)
+    exe = os.path.join(out_dir, 'interp-also-%d' % n)
+    cmd = [args.cc, '-std=c11', '-O1'] + WARN + ['-DAIO_DEBUG',
+                                                 '-DCONF_HEADER="%s"' % os.path.abspath(header),
+                                                 '-I' + ROOT, os.path.join(HERE, 'interp.c'),
+                                                 '-o', exe]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stdout.write('C runner did not build:\n%s\n%s' % (' '.join(cmd), r.stderr))
+        sys.exit(2)
+    return exe
+
+
 def run_c(exe, paths, verbose=False):
     """{path: (lines, error)} from the C runner, in batches."""
     res = {}
@@ -300,7 +316,9 @@ def main():
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                     help='worker processes of --exhaustive (default: one per core)')
     ap.add_argument('--summary', help='where --exhaustive writes its summary')
-    ap.add_argument('--limit', type=int, help='--exhaustive: stop after this many programs')
+    ap.add_argument('--also-header', action='append', default=[], metavar='COPY.h',
+                    help='--exhaustive: compare CPython with this copy of the header too, in '
+                    'the same pass (a summary of its own)')
     ap.add_argument('--stride', type=int, default=1,
                     help='--exhaustive: run only every STRIDE-th program (a sample)')
     args = ap.parse_args()
@@ -310,12 +328,16 @@ def main():
     exe = build_interp(args)
     if args.exhaustive is not None:
         import exhaustive
-        summary = args.summary or os.path.join(
-            ROOT, 'build', 'conformance', 'exhaustive-%d-%d-py%d.%d.txt'
+        exes = [exe] + [build_extra(args, h, n + 1) for n, h in enumerate(args.also_header)]
+        base = args.summary or os.path.join(
+            ROOT, 'build', 'conformance', 'exhaustive-%d-%d-py%d.%d'
             % (args.exhaustive, args.depth, version[0], version[1]))
-        ok = exhaustive.run(exe, version, args.exhaustive, args.depth, args.jobs, summary,
-                            os.path.join(HERE, 'found'), limit=args.limit,
-                            stride=args.stride)
+        if base.endswith('.txt'):
+            base = base[:-4]
+        summaries = [base + '.txt'] + ['%s-also-%d.txt' % (base, n + 1)
+                                       for n in range(len(args.also_header))]
+        ok = exhaustive.run(exes, version, args.exhaustive, args.depth, args.jobs, summaries,
+                            os.path.join(HERE, 'found'), stride=args.stride)
     elif args.random:
         ok = cmd_random(args, version, exe)
     else:

@@ -144,15 +144,21 @@ class Enum:
             yield lines, size, k2, ng2
 
     # ---------------------------------------------------------- programs
-    def programs(self, bound):
-        """Every program with `bound` steps or fewer: its text."""
-        body_cache = {}
+    def mains(self, bound):
+        """Every body of main: (lines, size, children, groups)."""
+        return self.bodies(bound)
+
+    def completions(self, main, bound):
+        """Every program whose main has body `main`: its text. The bodies of
+        the other tasks are kept in a cache (those of `bound - 1` steps or
+        fewer)."""
+        cache = self.__dict__.setdefault('_body_cache', {})
 
         def bodies(avail):
-            r = body_cache.get(avail)
+            r = cache.get(avail)
             if r is None:
                 r = list(self.bodies(avail))
-                body_cache[avail] = r
+                cache[avail] = r
             return r
 
         def fill(pending, budget):
@@ -161,15 +167,18 @@ class Enum:
                 yield []
                 return
             for b in bodies(budget - (pending - 1)):
-                lines, size, kids, ng = b
-                for rest in fill(pending - 1 + kids, budget - size):
+                for rest in fill(pending - 1 + b[2], budget - b[1]):
                     yield [b] + rest
 
-        for main in bodies(bound):
-            for rest in fill(main[2], bound - main[1]):
-                text = assemble([main] + rest)
-                if text is not None:
-                    yield text
+        for rest in fill(main[2], bound - main[1]):
+            text = assemble([main] + rest)
+            if text is not None:
+                yield text
+
+    def programs(self, bound):
+        """Every program with `bound` steps or fewer: its text."""
+        for main in self.mains(bound):
+            yield from self.completions(main, bound)
 
 
 _REF = re.compile(r'@([KG])(\d+)')

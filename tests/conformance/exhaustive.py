@@ -57,34 +57,85 @@ def run_c_texts(exe, items):
     return res
 
 
-def run_chunk(job):
-    """Run one chunk; returns (counts, explained, disagreements)."""
-    exe, version, items = job
-    cres = run_c_texts(exe, [(i, t) for i, _, t in items])
-    agree = 0
-    explained = []      # (rule, index, size, text)
-    disagree = []       # (index, size, text, diff, py, c)
-    for i, size, text in items:
-        sc = scenario.parse(text, 'enum-%d' % i)
+class Tally:
+    """What one header's runs came to: counts, and the smallest program of
+    each rule and of each group of disagreements."""
+
+    def __init__(self):
+        self.total = self.agree = 0
+        self.by_rule = {}     # rule -> [count, (size, len, id, text)]
+        self.groups = {}      # key -> [count, (size, len, id, text, diff, py, c)]
+
+    @staticmethod
+    def _keep(d, k, item):
+        ent = d.setdefault(k, [0, None])
+        ent[0] += 1
+        if ent[1] is None or item[:3] < ent[1][:3]:
+            ent[1] = item
+
+    def merge(self, o):
+        self.total += o.total
+        self.agree += o.agree
+        for src, dst in ((o.by_rule, self.by_rule), (o.groups, self.groups)):
+            for k, (n, sm) in src.items():
+                ent = dst.setdefault(k, [0, None])
+                ent[0] += n
+                if ent[1] is None or sm[:3] < ent[1][:3]:
+                    ent[1] = sm
+
+
+def run_chunk(exes, version, items, tallies):
+    """Run [(id, text)] on CPython and on each C runner of `exes`."""
+    cres = [run_c_texts(exe, [(k, t) for k, (_, t) in enumerate(items)]) for exe in exes]
+    for k, (pid, text) in enumerate(items):
+        size = size_of(text)
+        sc = scenario.parse(text, pid)
         try:
             py, notes = pyrunner.run_noted(sc)
             perr = None
         except Exception as e:    # a runner bug: a disagreement to look at
             py, notes, perr = [], [], 'the Python runner failed: %r' % e
-        c, cerr = cres.get(i, ([], 'no output from the C runner'))
-        if perr or cerr:
-            disagree.append((i, size, text, (perr or '', cerr or '', 'runner error'), py, c))
-            continue
-        d = scenario.compare(py, c)
-        if d is None:
-            agree += 1
-            continue
-        rule = rules.explain(py, c, notes, d, version)
-        if rule:
-            explained.append((rule, i, size, text))
-        else:
-            disagree.append((i, size, text, d, py, c))
-    return len(items), agree, explained, disagree
+        for cr, tl in zip(cres, tallies):
+            tl.total += 1
+            c, cerr = cr.get(k, ([], 'no output from the C runner'))
+            if perr or cerr:
+                d = (perr or '', cerr or '', 'runner error')
+                tl._keep(tl.groups, 'runner error', (size, len(text), pid, text, d, py, c))
+                continue
+            d = scenario.compare(py, c)
+            if d is None:
+                tl.agree += 1
+                continue
+            rule = rules.explain(py, c, notes, d, version)
+            if rule:
+                tl._keep(tl.by_rule, rule, (size, len(text), pid, text))
+            else:
+                tl._keep(tl.groups, group_key(d), (size, len(text), pid, text, d, py, c))
+
+
+_EN = {}
+
+
+def run_job(job):
+    """Every program of a batch of main bodies: a Tally per C runner."""
+    exes, version, bound, depth, semaphore, stride, mains = job
+    key = (depth, semaphore)
+    if key not in _EN:
+        _EN[key] = enumerator.Enum(depth, enumerator.Vocab(semaphore=semaphore))
+    en = _EN[key]
+    tallies = [Tally() for _ in exes]
+    items = []
+    for mi, main in mains:
+        for j, text in enumerate(en.completions(main, bound)):
+            if stride > 1 and (mi * 7919 + j) % stride:
+                continue
+            items.append(('%d.%d' % (mi, j), text))
+            if len(items) >= CHUNK:
+                run_chunk(exes, version, items, tallies)
+                items = []
+    if items:
+        run_chunk(exes, version, items, tallies)
+    return tallies
 
 
 def _quiet():
@@ -111,64 +162,45 @@ def size_of(text):
     return sum(1 for ln in text.split('\n') if ln.startswith('    ') and ln.strip() != 'finally:')
 
 
-def run(exe, version, bound, depth, jobs, out_path, found_dir, semaphore=None, limit=None,
+def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
         stride=1, progress=True):
-    E = enumerator
+    """Run the enumeration; `exes` are C runners (the first is the header
+    under test, the others more headers compared in the same pass), and
+    `out_paths` their summaries. True if the first has no disagreement."""
     if semaphore is None:
         semaphore = version >= (3, 13)
-    en = E.Enum(depth, E.Vocab(semaphore=semaphore))
+    en = enumerator.Enum(depth, enumerator.Vocab(semaphore=semaphore))
     t0 = time.time()
-    total = agree = 0
-    by_rule = {}        # rule -> [count, smallest (size, len, index, text)]
-    groups = {}         # key -> [count, smallest (size, len, index, text, diff, py, c)]
+    tallies = [Tally() for _ in exes]
     ctx = multiprocessing.get_context('fork')
     pool = ctx.Pool(jobs, initializer=_quiet)
     pending = []
     last = [t0]
 
     def collect(res):
-        nonlocal total, agree
-        n, ag, expl, dis = res
-        total += n
-        agree += ag
-        for rule, i, size, text in expl:
-            ent = by_rule.setdefault(rule, [0, None])
-            ent[0] += 1
-            key = (size, len(text), i)
-            if ent[1] is None or key < ent[1][:3]:
-                ent[1] = key + (text,)
-        for i, size, text, d, py, c in dis:
-            k = group_key(d)
-            ent = groups.setdefault(k, [0, None])
-            ent[0] += 1
-            key = (size, len(text), i)
-            if ent[1] is None or key < ent[1][:3]:
-                ent[1] = key + (text, d, py, c)
-        if progress and time.time() - last[0] > 30:
+        for tl, r in zip(tallies, res):
+            tl.merge(r)
+        if progress and time.time() - last[0] > 60:
             last[0] = time.time()
             el = time.time() - t0
             print('  %d programs, %.0f s, %.0f/s, %d disagree' %
-                  (total, el, total / el, sum(g[0] for g in groups.values())), flush=True)
+                  (tallies[0].total, el, tallies[0].total / el,
+                   sum(g[0] for g in tallies[0].groups.values())), flush=True)
 
-    def chunks():
+    def batches():
         buf = []
-        n = 0
-        for text in en.programs(bound):
-            n += 1
-            if (n - 1) % stride:
-                continue
-            buf.append((n - 1, size_of(text), text))
+        for mi, main in enumerate(en.mains(bound)):
+            buf.append((mi, main))
             if len(buf) == CHUNK:
                 yield buf
                 buf = []
-            if limit and n >= limit:
-                break
         if buf:
             yield buf
 
     try:
-        for ch in chunks():
-            pending.append(pool.apply_async(run_chunk, ((exe, version, ch),)))
+        for b in batches():
+            pending.append(pool.apply_async(
+                run_job, ((exes, version, bound, depth, semaphore, stride, b),)))
             while len(pending) >= 4 * jobs:
                 collect(pending.pop(0).get())
         while pending:
@@ -176,52 +208,67 @@ def run(exe, version, bound, depth, jobs, out_path, found_dir, semaphore=None, l
     finally:
         pool.terminate()
     wall = time.time() - t0
-    ndis = sum(g[0] for g in groups.values())
-    nexp = sum(r[0] for r in by_rule.values())
+    ok = True
+    for n, (tl, out_path, exe) in enumerate(zip(tallies, out_paths, exes)):
+        summary = report(tl, version, bound, depth, jobs, wall, found_dir, stride,
+                         exe if len(exes) > 1 else None, tag='' if n == 0 else '-h%d' % n)
+        if out_path:
+            os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+            with open(out_path, 'w') as f:
+                f.write(summary)
+        head = summary.split('\n\n', 1)[0]
+        sys.stdout.write(summary if len(summary) < 20000 else head + '\n(see the summary)\n')
+        if out_path:
+            print('summary: %s' % out_path)
+        if n == 0:
+            ok = not tl.groups
+    return ok
+
+
+def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag):
+    ndis = sum(g[0] for g in tl.groups.values())
+    nexp = sum(r[0] for r in tl.by_rule.values())
     lines = []
-    lines.append('exhaustive: bound %d, depth %d, CPython %d.%d.%d, %d programs in %.0f s '
+    if exe:
+        lines.append('exhaustive: the C runner %s' % exe)
+    lines.append('exhaustive: bound %d, depth %d, CPython %d.%d.%d, %d programs%s in %.0f s '
                  '(%.0f programs/s, %d workers)'
-                 % (bound, depth, version[0], version[1], version[2], total, wall,
-                    total / wall if wall else 0, jobs))
+                 % (bound, depth, version[0], version[1], version[2], tl.total,
+                    ' (every %dth)' % stride if stride > 1 else '', wall,
+                    tl.total / wall if wall else 0, jobs))
     lines.append('exhaustive: %d agree, %d differ where a rule lets them, %d disagree'
-                 % (agree, nexp, ndis))
-    if by_rule:
+                 % (tl.agree, nexp, ndis))
+    if tl.by_rule:
         lines.append('')
         lines.append('Rules that explain differences (count, smallest program):')
-        for rule, (n, sm) in sorted(by_rule.items(), key=lambda kv: -kv[1][0]):
+        for rule, (n, sm) in sorted(tl.by_rule.items(), key=lambda kv: -kv[1][0]):
             lines.append('')
-            lines.append('- %s: %d programs; smallest (#%d, %d steps):' % (rule, n, sm[2], sm[0]))
+            lines.append('- %s: %d programs; smallest (program %s, %d steps):'
+                         % (rule, n, sm[2], sm[0]))
             lines.extend('      ' + x for x in sm[3].rstrip('\n').split('\n'))
-    if groups:
+    if tl.groups:
         os.makedirs(found_dir, exist_ok=True)
         lines.append('')
         lines.append('Disagreements, grouped by the first differing line (CPython | library):')
-        for gi, (k, (n, sm)) in enumerate(sorted(groups.items(), key=lambda kv: kv[1][1][:3])):
-            size, _, idx, text, d, py, c = sm
-            name = 'exhaustive-%d-%d.scn' % (bound, idx)
+        for gi, (k, (n, sm)) in enumerate(sorted(tl.groups.items(), key=lambda kv: kv[1][1][:3])):
+            size, _, pid, text, d, py, c = sm
+            name = 'exhaustive-%d-%s%s.scn' % (bound, pid, tag)
             with open(os.path.join(found_dir, name), 'w') as f:
                 f.write('# found by: tests/conformance/run --exhaustive %d --depth %d '
-                        '(program %d, CPython %d.%d)\n' % (bound, depth, idx, version[0],
+                        '(program %s, CPython %d.%d)\n' % (bound, depth, pid, version[0],
                                                            version[1]))
                 f.write('# CPython "%s", library "%s" (%s)\n' % d)
-                f.write('about: program %d of the bounded-exhaustive enumeration\n' % idx)
+                f.write('about: program %s of the bounded-exhaustive enumeration\n' % pid)
                 f.write(text)
             lines.append('')
             lines.append('%d. %s' % (gi + 1, k))
-            lines.append('   %d programs; smallest: program %d, %d steps (found/%s):'
-                         % (n, idx, size, name))
+            lines.append('   %d programs; smallest: program %s, %d steps (found/%s):'
+                         % (n, pid, size, name))
             lines.extend('      ' + x for x in text.rstrip('\n').split('\n'))
-            lines.append('   first difference at %s: CPython "%s", library "%s"' % (d[2], d[0], d[1]))
+            lines.append('   first difference at %s: CPython "%s", library "%s"'
+                         % (d[2], d[0], d[1]))
             lines.append('   CPython:')
             lines.extend('      ' + x for x in py)
             lines.append('   library:')
             lines.extend('      ' + x for x in c)
-    summary = '\n'.join(lines) + '\n'
-    if out_path:
-        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-        with open(out_path, 'w') as f:
-            f.write(summary)
-    sys.stdout.write(summary if groups or by_rule else '\n'.join(lines[:2]) + '\n')
-    if out_path:
-        print('summary: %s' % out_path)
-    return ndis == 0
+    return '\n'.join(lines) + '\n'
