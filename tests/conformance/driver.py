@@ -168,6 +168,7 @@ def lets_differ(notes, sc, py, c):
     instant: the first difference is not earlier than the first such note.
     From there on the library, which delivers the completion, may go
     another way."""
+    notes = [n for n in notes if n[2] == pyrunner.RULE_L3]
     if not notes or py[1] or c[1]:
         return None
     d = scenario.compare(py[0], c[0], sc.meta.get('order') == 'strict')
@@ -316,6 +317,9 @@ def main():
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                     help='worker processes of --exhaustive (default: one per core)')
     ap.add_argument('--summary', help='where --exhaustive writes its summary')
+    ap.add_argument('--reclassify', metavar='FILE.differ.jsonl',
+                    help='write the summary of an earlier --exhaustive run again from the '
+                    'programs it saved that differed, under the rules as they are now')
     ap.add_argument('--also-header', action='append', default=[], metavar='COPY.h',
                     help='--exhaustive: compare CPython with this copy of the header too, in '
                     'the same pass (a summary of its own)')
@@ -326,6 +330,11 @@ def main():
     print('conformance: %s is CPython %d.%d.%d'
           % ((os.environ.get('CONFORMANCE_PYTHON') or 'python',) + version))
     exe = build_interp(args)
+    if args.reclassify:
+        import exhaustive
+        out = args.summary or args.reclassify.replace('.differ.jsonl', '') + '.txt'
+        sys.exit(0 if exhaustive.reclassify(args.reclassify, out, os.path.join(HERE, 'found'))
+                 else 1)
     if args.exhaustive is not None:
         import exhaustive
         exes = [exe] + [build_extra(args, h, n + 1) for n, h in enumerate(args.also_header)]

@@ -7,6 +7,7 @@ C runner in one process (all texts on its stdin) and on CPython's asyncio in
 its own interpreter, compares the traces and sorts every difference: agree,
 explained by a named rule (rules.py), or a disagreement.
 """
+import json
 import multiprocessing
 import os
 import re
@@ -65,6 +66,7 @@ class Tally:
         self.total = self.agree = 0
         self.by_rule = {}     # rule -> [count, (size, len, id, text)]
         self.groups = {}      # key -> [count, (size, len, id, text, diff, py, c)]
+        self.records = []     # (id, text, py, c, notes) of every program that differs
 
     @staticmethod
     def _keep(d, k, item):
@@ -73,7 +75,22 @@ class Tally:
         if ent[1] is None or item[:3] < ent[1][:3]:
             ent[1] = item
 
+    def classify(self, pid, text, py, c, notes, version, strict):
+        """Count one program run on both sides."""
+        size = size_of(text)
+        d = scenario.compare(py, c, strict)
+        if d is None:
+            self.agree += 1
+            return
+        self.records.append((pid, text, py, c, notes))
+        rule = rules.explain(py, c, notes, d, version)
+        if rule:
+            self._keep(self.by_rule, rule, (size, len(text), pid, text))
+        else:
+            self._keep(self.groups, group_key(d), (size, len(text), pid, text, d, py, c))
+
     def merge(self, o):
+        self.records.extend(o.records)
         self.total += o.total
         self.agree += o.agree
         for src, dst in ((o.by_rule, self.by_rule), (o.groups, self.groups)):
@@ -102,15 +119,7 @@ def run_chunk(exes, version, items, tallies):
                 d = (perr or '', cerr or '', 'runner error')
                 tl._keep(tl.groups, 'runner error', (size, len(text), pid, text, d, py, c))
                 continue
-            d = scenario.compare(py, c)
-            if d is None:
-                tl.agree += 1
-                continue
-            rule = rules.explain(py, c, notes, d, version)
-            if rule:
-                tl._keep(tl.by_rule, rule, (size, len(text), pid, text))
-            else:
-                tl._keep(tl.groups, group_key(d), (size, len(text), pid, text, d, py, c))
+            tl.classify(pid, text, py, c, notes, version, sc.meta.get('order') == 'strict')
 
 
 _EN = {}
@@ -177,8 +186,14 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
     pending = []
     last = [t0]
 
+    rec_files = [open(p[:-4] + '.differ.jsonl', 'w') if p else None for p in out_paths]
+
     def collect(res):
-        for tl, r in zip(tallies, res):
+        for tl, r, rf in zip(tallies, res, rec_files):
+            if rf:
+                for rec in r.records:
+                    rf.write(json.dumps(rec) + '\n')
+            r.records = []
             tl.merge(r)
         if progress and time.time() - last[0] > 60:
             last[0] = time.time()
@@ -208,6 +223,12 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
     finally:
         pool.terminate()
     wall = time.time() - t0
+    for tl, rf in zip(tallies, rec_files):
+        if rf:
+            rf.write(json.dumps({'total': tl.total, 'agree': tl.agree, 'wall': wall,
+                                 'jobs': jobs, 'bound': bound, 'depth': depth,
+                                 'stride': stride, 'version': list(version)}) + '\n')
+            rf.close()
     ok = True
     for n, (tl, out_path, exe) in enumerate(zip(tallies, out_paths, exes)):
         summary = report(tl, version, bound, depth, jobs, wall, found_dir, stride,
@@ -272,3 +293,33 @@ def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag):
             lines.append('   library:')
             lines.extend('      ' + x for x in c)
     return '\n'.join(lines) + '\n'
+
+
+def reclassify(path, out_path, found_dir):
+    """The summary of an earlier run from its .differ.jsonl (every program
+    that differed, with both traces), under the rules as they are now."""
+    with open(path) as f:
+        recs = [json.loads(ln) for ln in f]
+    meta = [r for r in recs if isinstance(r, dict)]
+    if not meta:
+        print('%s: the run did not finish (no totals)' % path)
+        return False
+    meta = meta[-1]
+    version = tuple(meta['version'])
+    tl = Tally()
+    for rec in recs:
+        if isinstance(rec, dict):
+            continue
+        pid, text, py, c, notes = rec
+        sc = scenario.parse(text, pid)
+        tl.classify(pid, text, py, c, [tuple(n) for n in notes], version,
+                    sc.meta.get('order') == 'strict')
+    tl.total = meta['total']
+    tl.agree = meta['agree']
+    summary = report(tl, version, meta['bound'], meta['depth'], meta['jobs'], meta['wall'],
+                     found_dir, meta['stride'], None, '')
+    with open(out_path, 'w') as f:
+        f.write(summary)
+    sys.stdout.write(summary.split('\n\n', 1)[0] + '\n')
+    print('summary: %s' % out_path)
+    return not tl.groups

@@ -128,6 +128,9 @@ def own_cancel(mark):
 # RULE_L3 and Runner.note_cancel).
 RULE_L3 = ('L3: a cancellation reached a task after what it awaited had completed, '
            'before it resumed (CPython drops the completion, the library delivers it)')
+# Before 3.12 wait_for runs what it waits for through a future of its own (a
+# hidden task for a coroutine, R43); the library follows 3.12 and later.
+RULE_WAIT_FOR_311 = 'wait_for before CPython 3.12: a future of its own (R43)'
 
 
 class _Task(asyncio.Task):
@@ -389,7 +392,12 @@ class Runner:
             self.log(tn, 'await', st.target,
                      await self.value_of(self.awaiting('await', [t], None, t)))
 
+    def note_wait_for(self, tn):
+        if sys.version_info < (3, 12) and self.recording:
+            self.notes.append((self.now(), tn, RULE_WAIT_FOR_311))
+
     async def op_wait_for(self, tn, st):
+        self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for')
         if t is not None:
             self.log(tn, 'wait_for', st.target, await self.value_of(
@@ -402,6 +410,7 @@ class Runner:
                 self.awaiting('shield', [t], None, asyncio.shield(t))))
 
     async def op_wait_for_shield(self, tn, st):
+        self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for_shield')
         if t is not None:
             self.log(tn, 'wait_for_shield', st.target, await self.value_of(self.awaiting(
@@ -524,6 +533,7 @@ class Runner:
         async def inline():
             r = await self.block(tn, st.body)
             return r.value if r is not None else 0
+        self.note_wait_for(tn)
         mark = own_mark()
         try:
             v = await asyncio.wait_for(inline(), st.num)

@@ -30,8 +30,22 @@ def rule_l3(py, c, notes, diff, version):
     return t is not None and t >= min(n[0] for n in l3)
 
 
+def rule_wait_for_311(py, c, notes, diff, version):
+    """CPython 3.11's wait_for waits through a future of its own (a hidden
+    task for an inline block): a cancel reaches what it waits for only when
+    the waiter runs again, and a completion in the instant of its deadline
+    wins (R43, R50, R51). The library follows 3.12 and later. The traces
+    agree up to the instant a wait_for began."""
+    if version >= (3, 12):
+        return False
+    w = [n[0] for n in notes if n[2].startswith('wait_for before')]
+    t = first_diff_time(diff)
+    return bool(w) and t is not None and t >= min(w)
+
+
 RULES = [
     ('L3 (completion beats a later cancellation)', rule_l3),
+    ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
 ]
 
 
