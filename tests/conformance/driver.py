@@ -317,6 +317,9 @@ def main():
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                     help='worker processes of --exhaustive (default: one per core)')
     ap.add_argument('--summary', help='where --exhaustive writes its summary')
+    ap.add_argument('--max-minutes', type=float,
+                    help='--exhaustive: hand out no more work after this long (a partial run, '
+                    'said so in the summary)')
     ap.add_argument('--reclassify', metavar='FILE.differ.jsonl',
                     help='write the summary of an earlier --exhaustive run again from the '
                     'programs it saved that differed, under the rules as they are now')
@@ -346,7 +349,8 @@ def main():
         summaries = [base + '.txt'] + ['%s-also-%d.txt' % (base, n + 1)
                                        for n in range(len(args.also_header))]
         ok = exhaustive.run(exes, version, args.exhaustive, args.depth, args.jobs, summaries,
-                            os.path.join(HERE, 'found'), stride=args.stride)
+                            os.path.join(HERE, 'found'), stride=args.stride,
+                            stop_after=args.max_minutes * 60 if args.max_minutes else None)
     elif args.random:
         ok = cmd_random(args, version, exe)
     else:

@@ -172,8 +172,9 @@ def size_of(text):
 
 
 def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
-        stride=1, progress=True):
-    """Run the enumeration; `exes` are C runners (the first is the header
+        stride=1, progress=True, stop_after=None):
+    """Run the enumeration (`stop_after` seconds: hand out no more work
+    then, and say the run is partial); `exes` are C runners (the first is the header
     under test, the others more headers compared in the same pass), and
     `out_paths` their summaries. True if the first has no disagreement."""
     if semaphore is None:
@@ -212,8 +213,12 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
         if buf:
             yield buf
 
+    stopped = False
     try:
         for b in batches():
+            if stop_after and time.time() - t0 > stop_after:
+                stopped = True
+                break
             pending.append(pool.apply_async(
                 run_job, ((exes, version, bound, depth, semaphore, stride, b),)))
             while len(pending) >= 4 * jobs:
@@ -227,12 +232,14 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
         if rf:
             rf.write(json.dumps({'total': tl.total, 'agree': tl.agree, 'wall': wall,
                                  'jobs': jobs, 'bound': bound, 'depth': depth,
-                                 'stride': stride, 'version': list(version)}) + '\n')
+                                 'stride': stride, 'version': list(version),
+                                 'stopped': stopped}) + '\n')
             rf.close()
     ok = True
     for n, (tl, out_path, exe) in enumerate(zip(tallies, out_paths, exes)):
         summary = report(tl, version, bound, depth, jobs, wall, found_dir, stride,
-                         exe if len(exes) > 1 else None, tag='' if n == 0 else '-h%d' % n)
+                         exe if len(exes) > 1 else None, tag='' if n == 0 else '-h%d' % n,
+                         stopped=stopped)
         if out_path:
             os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
             with open(out_path, 'w') as f:
@@ -246,7 +253,7 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
     return ok
 
 
-def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag):
+def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag, stopped=False):
     ndis = sum(g[0] for g in tl.groups.values())
     nexp = sum(r[0] for r in tl.by_rule.values())
     lines = []
@@ -257,6 +264,9 @@ def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag):
                  % (bound, depth, version[0], version[1], version[2], tl.total,
                     ' (every %dth)' % stride if stride > 1 else '', wall,
                     tl.total / wall if wall else 0, jobs))
+    if stopped:
+        lines.append('exhaustive: STOPPED by its time limit: these are the first programs '
+                     'only, not the whole bound')
     lines.append('exhaustive: %d agree, %d differ where a rule lets them, %d disagree'
                  % (tl.agree, nexp, ndis))
     if tl.by_rule:
@@ -317,7 +327,7 @@ def reclassify(path, out_path, found_dir):
     tl.total = meta['total']
     tl.agree = meta['agree']
     summary = report(tl, version, meta['bound'], meta['depth'], meta['jobs'], meta['wall'],
-                     found_dir, meta['stride'], None, '')
+                     found_dir, meta['stride'], None, '', stopped=meta.get('stopped'))
     with open(out_path, 'w') as f:
         f.write(summary)
     sys.stdout.write(summary.split('\n\n', 1)[0] + '\n')
