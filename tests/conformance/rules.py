@@ -43,9 +43,53 @@ def rule_wait_for_311(py, c, notes, diff, version):
     return bool(w) and t is not None and t >= min(w)
 
 
+def _words(line):
+    """(time, task, event words) of a trace line."""
+    p = line.split()
+    return (p[0], p[1], p[2:]) if len(p) >= 3 else (None, None, p)
+
+
+def unwinds_by_cancel(words):
+    """Does this event show its task unwinding by a cancellation (its own
+    or a deadline's)?"""
+    if not words:
+        return False
+    ev, rest = words[0], words[1:]
+    if ev in ('end', 'finally'):
+        return rest == ['cancelled']
+    if ev in ('timeout', 'group', 'call', 'wait_for'):
+        return rest[-1:] in (['cancelled'], ['timeout']) and (ev != 'wait_for' or
+                                                               rest[0] == 'call')
+    return False
+
+
+def rule_checkpoint_acquire(py, c, notes, diff, version):
+    """Every await is a checkpoint: where CPython takes a free lock or
+    permit without suspending, and so goes on with a cancellation pending,
+    the library raises that cancellation at the acquire. First difference:
+    CPython's task acquires, the same task in the library unwinds by a
+    cancellation at that point."""
+    e, a = _words(diff[0]), _words(diff[1])
+    return (e[1] is not None and e[1] == a[1] and e[2][:1] == ['acquire'] and
+            e[2][-1:] == ['ok'] and unwinds_by_cancel(a[2]))
+
+
+def rule_checkpoint_group_end(py, c, notes, diff, version):
+    """Every await is a checkpoint: the end of a group whose children have
+    all finished raises a cancellation already due in the library; in
+    CPython it does not suspend. First difference: CPython's task ends the
+    group block, the same task in the library leaves it by a
+    cancellation."""
+    e, a = _words(diff[0]), _words(diff[1])
+    return (e[1] is not None and e[1] == a[1] and e[2][:1] == ['group'] and
+            a[2][:1] == ['group'] and unwinds_by_cancel(a[2]) and not unwinds_by_cancel(e[2]))
+
+
 RULES = [
     ('L3 (completion beats a later cancellation)', rule_l3),
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
+    ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
+    ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
 ]
 
 
