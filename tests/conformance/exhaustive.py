@@ -58,6 +58,19 @@ def run_c_texts(exe, items):
     return res
 
 
+def parse(text, pid):
+    """scenario.parse for the enumerator's texts, which have no comments,
+    tabs or blank lines inside."""
+    sc = scenario.Scenario(pid)
+    lines = []
+    for no, raw in enumerate(text.split('\n'), 1):
+        if raw:
+            st = raw.lstrip(' ')
+            lines.append((no, len(raw) - len(st), st))
+    scenario._Parser(sc, lines).parse()
+    return sc
+
+
 class Tally:
     """What one header's runs came to: counts, and the smallest program of
     each rule and of each group of disagreements."""
@@ -78,7 +91,7 @@ class Tally:
     def classify(self, pid, text, py, c, notes, version, strict):
         """Count one program run on both sides."""
         size = size_of(text)
-        d = scenario.compare(py, c, strict)
+        d = None if py == c else scenario.compare(py, c, strict)
         if d is None:
             self.agree += 1
             return
@@ -106,7 +119,7 @@ def run_chunk(exes, version, items, tallies):
     cres = [run_c_texts(exe, [(k, t) for k, (_, t) in enumerate(items)]) for exe in exes]
     for k, (pid, text) in enumerate(items):
         size = size_of(text)
-        sc = scenario.parse(text, pid)
+        sc = parse(text, pid)
         try:
             py, notes = pyrunner.run_noted(sc)
             perr = None
