@@ -85,9 +85,35 @@ def rule_checkpoint_group_end(py, c, notes, diff, version):
             a[2][:1] == ['group'] and unwinds_by_cancel(a[2]) and not unwinds_by_cancel(e[2]))
 
 
+def rule_group_count_before_313(py, c, notes, diff, version):
+    """Before CPython 3.13 a task group whose child failed leaves its
+    task's cancel count raised (gh-116720, R82, R83): a timeout around it,
+    or a later one, lets the cancellation through instead of reporting its
+    timeout, and an outer cancellation can be lost. The library keeps
+    3.13's behaviour. First difference: in a task whose group reported a
+    child's error at or before that instant in CPython's trace."""
+    if version >= (3, 13):
+        return False
+    e, a = _words(diff[0]), _words(diff[1])
+    task = e[1] if e[1] is not None else a[1]
+    t = first_diff_time(diff)
+    if task is None or t is None:
+        return False
+    for ln in py:
+        w = _words(ln)
+        if _t(ln) is not None and _t(ln) > t:
+            break
+        if w[1] == task and w[2][:1] == ['group'] and w[2][-1:] and \
+                w[2][-1].startswith('error:'):
+            return True
+    return False
+
+
 RULES = [
     ('L3 (completion beats a later cancellation)', rule_l3),
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
+    ('a failed group before 3.13 (gh-116720: the cancel count stays raised)',
+     rule_group_count_before_313),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
 ]
