@@ -109,12 +109,35 @@ def rule_group_count_before_313(py, c, notes, diff, version):
     return False
 
 
+def rule_late_wakeup(py, c, notes, diff, version):
+    """asyncio wakes the waiter of a gather two loop iterations after the
+    last task it waits for ended, and the body of a task group hears of its
+    last child from a done callback (two iterations as well); the library's
+    rule is one turn for what a step causes in others. So what the woken
+    task does next in that instant (and the timers it arms then) can come
+    in another order. First difference: in an instant in which CPython's
+    trace shows a gather or a group block ending, before the differing
+    line."""
+    t = first_diff_time(diff)
+    if t is None:
+        return False
+    end = py.index(diff[0]) if diff[0] in py else len(py)
+    for ln in py[:end]:
+        if _t(ln) == t:
+            w = _words(ln)[2]
+            if w[:1] in (['gather'], ['gather_all']) or (w[:1] == ['group'] and
+                                                          not unwinds_by_cancel(w)):
+                return True
+    return False
+
+
 RULES = [
     ('L3 (completion beats a later cancellation)', rule_l3),
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
     ('a failed group before 3.13 (gh-116720: the cancel count stays raised)',
      rule_group_count_before_313),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
+    ('late wake-up (gather and group end: two loop iterations in asyncio)', rule_late_wakeup),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
 ]
 
