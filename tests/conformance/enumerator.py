@@ -94,21 +94,15 @@ class Enum:
         completed within the bound."""
         if avail < 1:
             return
-        for text, term, _, acq in self.leaves(kids, groups, locked):
-            yield [(0, text)], 1, 1, kids, ng, locked or acq, term
+        # spawns and blocks first: a run stopped early (--max-minutes) has
+        # then covered the programs of several tasks, where most same-instant
+        # orderings are
         if avail >= 2:
             k = '@K%d' % kids
             yield [(0, 'spawn ' + k)], 1, 2, kids + 1, ng, locked, False
             for g in groups:
                 yield [(0, 'spawn %s in @G%d' % (k, g))], 1, 2, kids + 1, ng, locked, False
         if depth < self.depth and avail >= 2:
-            heads = ['timeout %s:' % lim for lim in LIMITS] + \
-                    ['wait_for %s:' % lim for lim in LIMITS]
-            for head in heads:
-                for body, size, cost, k2, ng2, l2 in self.block(avail - 1, depth + 1, kids,
-                                                                groups, ng, locked):
-                    yield [(0, head)] + [(i + 1, t) for i, t in body], size + 1, cost + 1, \
-                        k2, ng2, l2, False
             g = ng
             tag = 'in @G%d' % g
             for body, size, cost, k2, ng2, l2 in self.block(avail - 1, depth + 1, kids,
@@ -117,6 +111,15 @@ class Enum:
                     continue    # a group with no child
                 yield [(0, 'group as @G%d:' % g)] + [(i + 1, t) for i, t in body], size + 1, \
                     cost + 1, k2, ng2, l2, False
+            heads = ['timeout %s:' % lim for lim in LIMITS] + \
+                    ['wait_for %s:' % lim for lim in LIMITS]
+            for head in heads:
+                for body, size, cost, k2, ng2, l2 in self.block(avail - 1, depth + 1, kids,
+                                                                groups, ng, locked):
+                    yield [(0, head)] + [(i + 1, t) for i, t in body], size + 1, cost + 1, \
+                        k2, ng2, l2, False
+        for text, term, _, acq in self.leaves(kids, groups, locked):
+            yield [(0, text)], 1, 1, kids, ng, locked or acq, term
 
     def seq(self, avail, depth, kids, groups, ng, locked):
         """Every sequence of zero or more steps."""
