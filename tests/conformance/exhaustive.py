@@ -121,7 +121,7 @@ def run_chunk(exes, version, items, tallies):
         size = size_of(text)
         sc = parse(text, pid)
         try:
-            py, notes = pyrunner.run_noted(sc)
+            py, notes = pyrunner.run_noted(sc, tidy=False)
             perr = None
         except Exception as e:    # a runner bug: a disagreement to look at
             py, notes, perr = [], [], 'the Python runner failed: %r' % e

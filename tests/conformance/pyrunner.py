@@ -134,11 +134,11 @@ RULE_WAIT_FOR_311 = 'wait_for before CPython 3.12: a future of its own (R43)'
 
 
 class _Task(asyncio.Task):
-    """asyncio.Task that tells the runner of every cancel() before it acts."""
-    runner = None
+    """asyncio.Task that tells the runner of every cancel() before it acts
+    (the runner is its loop's `runner`)."""
 
     def cancel(self, *args, **kwargs):
-        r = self.runner
+        r = getattr(self._loop, 'runner', None)
         if r is None:
             return super().cancel(*args, **kwargs)
         fw = r.note_cancel(self)
@@ -161,8 +161,37 @@ class _Return:
         self.value = value
 
 
+def _no_handler(loop, context):
+    pass
+
+
+_LOOP = []
+
+
+def _reused_loop():
+    """One VirtualLoop for every untidy run of this process, emptied: what
+    the coroutines closed at the end of the last run scheduled goes."""
+    if not _LOOP:
+        _LOOP.append(VirtualLoop())
+    loop = _LOOP[0]
+    loop._ready.clear()
+    loop._scheduled.clear()
+    loop._timer_cancelled_count = 0
+    loop.vtime = 0.0
+    loop.quiet = False
+    loop.armed = 0
+    return loop
+
+
+def _task_factory(loop, coro, **kw):
+    return _Task(coro, loop=loop, **kw)
+
+
 class Runner:
-    def __init__(self, sc):
+    def __init__(self, sc, tidy=True):
+        # tidy: cancel the tasks still waiting at the end and let them
+        # finish (False: leave them to the garbage collector, quicker)
+        self.tidy = tidy
         self.sc = sc
         self.lines = []
         self.recording = True
@@ -244,12 +273,13 @@ class Runner:
     # ------------------------------------------------------------------- run
     def run(self):
         warnings.simplefilter('ignore')
-        self.loop = loop = VirtualLoop()
-        loop.set_exception_handler(lambda lp, ctx: None)
-
-        class Task(_Task):
-            runner = self
-        loop.set_task_factory(lambda lp, coro, **kw: Task(coro, loop=lp, **kw))
+        if self.tidy:
+            self.loop = loop = VirtualLoop()
+        else:
+            self.loop = loop = _reused_loop()
+        loop.set_exception_handler(_no_handler)
+        loop.runner = self
+        loop.set_task_factory(_task_factory)
         asyncio.set_event_loop(loop)
         try:
             for name, (kind, n) in self.sc.objects.items():
@@ -266,6 +296,16 @@ class Runner:
             pending = [n for n in self.sc.tasks if n in self.tasks and not self.tasks[n].done()]
             self.log('-', 'quiet', *(['pending'] + pending if pending else []))
             self.recording = False
+            if not self.tidy:
+                # close what still waits now, not when the collector finds it
+                # during another run
+                for t in self.tasks.values():
+                    if not t.done():
+                        try:
+                            t.get_coro().close()
+                        except BaseException:
+                            pass
+                return self.lines
             for t in self.tasks.values():     # let them go quietly
                 if not t.done():
                     t.cancel()
@@ -273,7 +313,8 @@ class Runner:
             loop.run_until_complete(asyncio.sleep(0))
         finally:
             asyncio.set_event_loop(None)
-            loop.close()
+            if self.tidy:
+                loop.close()
         return self.lines
 
     def spawn(self, name, group):
@@ -647,9 +688,9 @@ def run(sc):
     return Runner(sc).run()
 
 
-def run_noted(sc):
+def run_noted(sc, tidy=True):
     """(trace, notes): the trace and the rules the run met (see note_cancel)."""
-    r = Runner(sc)
+    r = Runner(sc, tidy)
     lines = r.run()
     return lines, r.notes
 
