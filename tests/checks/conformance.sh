@@ -36,7 +36,7 @@ if [ "$conf_status" -ne 3 ]; then
     exh_dis=$(echo "$exh_line" | sed -n 's/.* \([0-9]*\) disagree$/\1/p')
     if [ "$exh_status" -eq 0 ] && [ "$exh_dis" = 0 ]; then
         echo "[conformance] every program of up to 3 steps: $(grep '^exhaustive: bound' "$exh_log" |
-            sed 's/^exhaustive: bound 3, depth 2, //; s/ in .*//'); $exh_line" | sed 's/exhaustive: //'
+            sed 's/^exhaustive: bound 3, depth 3, //; s/ in .*//'); $exh_line" | sed 's/exhaustive: //'
         add_counts 1 0
     else
         echo "[conformance] every program of up to 3 steps: not all agree (exit $exh_status):"

@@ -313,7 +313,8 @@ def main():
     ap.add_argument('--seed', type=int, help='seed of --random (default: the time)')
     ap.add_argument('--exhaustive', type=int, metavar='BOUND',
                     help='run every program of up to BOUND steps instead (enumerator.py)')
-    ap.add_argument('--depth', type=int, default=2, help='nesting depth of --exhaustive (2)')
+    ap.add_argument('--depth', type=int,
+                    help='nesting depth of --exhaustive (default: no limit but the bound)')
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                     help='worker processes of --exhaustive (default: one per core)')
     ap.add_argument('--summary', help='where --exhaustive writes its summary')
@@ -340,6 +341,8 @@ def main():
                  else 1)
     if args.exhaustive is not None:
         import exhaustive
+        if args.depth is None:
+            args.depth = args.exhaustive
         exes = [exe] + [build_extra(args, h, n + 1) for n, h in enumerate(args.also_header)]
         base = args.summary or os.path.join(
             ROOT, 'build', 'conformance', 'exhaustive-%d-%d-py%d.%d'

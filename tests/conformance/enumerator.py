@@ -152,7 +152,7 @@ class Enum:
         return self.bodies(bound)
 
     def completions(self, main, bound):
-        """Every program whose main has body `main`: its text. The bodies of
+        """Every program whose main has body `main`: (text, steps). The bodies of
         the other tasks are kept in a cache (those of `bound - 1` steps or
         fewer)."""
         cache = self.__dict__.setdefault('_body_cache', {})
@@ -176,12 +176,13 @@ class Enum:
         for rest in fill(main[2], bound - main[1]):
             text = assemble([main] + rest)
             if text is not None:
-                yield text
+                yield text, main[1] + sum(b[1] for b in rest)
 
     def programs(self, bound):
         """Every program with `bound` steps or fewer: its text."""
         for main in self.mains(bound):
-            yield from self.completions(main, bound)
+            for text, _ in self.completions(main, bound):
+                yield text
 
 
 _REF = re.compile(r'@([KG])(\d+)')
