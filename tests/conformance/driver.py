@@ -324,6 +324,9 @@ def main():
     ap.add_argument('--reclassify', metavar='FILE.differ.jsonl',
                     help='write the summary of an earlier --exhaustive run again from the '
                     'programs it saved that differed, under the rules as they are now')
+    ap.add_argument('--rerun', action='store_true',
+                    help='with --reclassify: run those programs again first (after a fix of '
+                    'a runner that can only change programs that differed)')
     ap.add_argument('--also-header', action='append', default=[], metavar='COPY.h',
                     help='--exhaustive: compare CPython with this copy of the header too, in '
                     'the same pass (a summary of its own)')
@@ -337,8 +340,8 @@ def main():
     if args.reclassify:
         import exhaustive
         out = args.summary or args.reclassify.replace('.differ.jsonl', '') + '.txt'
-        sys.exit(0 if exhaustive.reclassify(args.reclassify, out, os.path.join(HERE, 'found'))
-                 else 1)
+        sys.exit(0 if exhaustive.reclassify(args.reclassify, out, os.path.join(HERE, 'found'),
+                                            exe if args.rerun else None) else 1)
     if args.exhaustive is not None:
         import exhaustive
         if args.depth is None:

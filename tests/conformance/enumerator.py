@@ -222,7 +222,6 @@ def assemble(bodies):
     if ' s\n' in text:
         if 'acquire s' not in text:
             return None     # permits nobody takes change nothing
-        decls.insert(0, 'order: strict')   # the order of hand-offs is the point
         decls.append('semaphore s 0')
     if decls:
         text = '\n'.join(decls) + '\n' + text

@@ -628,7 +628,9 @@ class Runner:
             # reports it as its own status (L9)
             self.log(tn, 'gather', 'fail', 'childcancelled')
             return
-        except UserError as e:
+        except (UserError, RuntimeError) as e:
+            # a task's error, a misuse of its own (RuntimeError) too, is a
+            # status: the gather's caller goes on, as the library's does
             self.log(tn, 'gather', 'fail', status_of_exc(e))
             return
         self.log(tn, 'gather', 'ok', *[status_of_value(v) for v in res])
