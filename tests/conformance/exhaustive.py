@@ -266,6 +266,17 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
                   (tallies[0].total, el, tallies[0].total / el,
                    sum(g[0] for g in tallies[0].groups.values())), flush=True)
 
+    def drain(pending):
+        """Collect the jobs that are done (in any order: one long job must
+        not keep the other workers idle)."""
+        done = [r for r in pending if r.ready()]
+        if not done:
+            time.sleep(0.02)
+            return
+        for r in done:
+            pending.remove(r)
+            collect(r.get())
+
     def batches():
         buf = []
         for mi, main in enumerate(en.mains(bound)):
@@ -285,9 +296,9 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
             pending.append(pool.apply_async(
                 run_job, ((exes, version, bound, depth, semaphore, stride, b),)))
             while len(pending) >= 4 * jobs:
-                collect(pending.pop(0).get())
+                drain(pending)
         while pending:
-            collect(pending.pop(0).get())
+            drain(pending)
     finally:
         pool.terminate()
     wall = time.time() - t0
