@@ -131,14 +131,24 @@ def rule_late_wakeup(py, c, notes, diff, version):
     return False
 
 
+def rule_l3_instant(py, c, notes, diff, version):
+    """L3 where the first difference is in the very instant of such a
+    cancel (tried before the rules of older versions, which would also
+    hold there)."""
+    t = first_diff_time(diff)
+    return t is not None and any(n[0] == t for n in notes if n[2].startswith('L3'))
+
+
 RULES = [
-    ('L3 (completion beats a later cancellation)', rule_l3),
+    # the narrowest first: the first rule that holds names the difference
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
+    ('L3 (completion beats a later cancellation)', rule_l3_instant),
     ('a failed group before 3.13 (gh-116720: the cancel count stays raised)',
      rule_group_count_before_313),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
-    ('late wake-up (gather and group end: two loop iterations in asyncio)', rule_late_wakeup),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
+    ('L3 (completion beats a later cancellation)', rule_l3),
+    ('late wake-up (gather and group end: two loop iterations in asyncio)', rule_late_wakeup),
 ]
 
 
