@@ -110,14 +110,15 @@ def rule_group_count_before_313(py, c, notes, diff, version):
 
 
 def rule_late_wakeup(py, c, notes, diff, version):
-    """asyncio wakes the waiter of a gather two loop iterations after the
-    last task it waits for ended, and the body of a task group hears of its
+    """asyncio wakes the waiter of a gather, or of a shield, two loop
+    iterations after the task it waits for ended (through a future of its
+    own, set from a done callback), and the body of a task group hears of its
     last child from a done callback (two iterations as well); the library's
     rule is one turn for what a step causes in others. So what the woken
     task does next in that instant (and the timers it arms then) can come
     in another order. First difference: in an instant in which CPython's
-    trace shows a gather or a group block ending, before the differing
-    line."""
+    trace shows a gather, a shield or a group block ending, before the
+    differing line."""
     t = first_diff_time(diff)
     if t is None:
         return False
@@ -125,8 +126,8 @@ def rule_late_wakeup(py, c, notes, diff, version):
     for ln in py[:end]:
         if _t(ln) == t:
             w = _words(ln)[2]
-            if w[:1] in (['gather'], ['gather_all']) or (w[:1] == ['group'] and
-                                                          not unwinds_by_cancel(w)):
+            if w[:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield']) or \
+                    (w[:1] == ['group'] and not unwinds_by_cancel(w)):
                 return True
     return False
 
@@ -139,6 +140,26 @@ def rule_l3_instant(py, c, notes, diff, version):
     return t is not None and any(n[0] == t for n in notes if n[2].startswith('L3'))
 
 
+def rule_l8_children_inherit(py, c, notes, diff, version):
+    """L8: a task spawned into a group inherits the deadlines of the blocks
+    around the group, and a cancellation that reaches the group's task
+    reaches its children at once; in CPython they are cancelled only when
+    the body has unwound into the group's end. First difference: the
+    library's task unwinds by a cancellation where CPython's does not yet,
+    and in CPython's trace another task leaves a group block by a
+    cancellation at that instant or later."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if a[1] is None or t is None or not unwinds_by_cancel(a[2]) or unwinds_by_cancel(e[2]):
+        return False
+    for ln in py:
+        w = _words(ln)
+        if _t(ln) is not None and _t(ln) >= t and w[1] != a[1] and \
+                w[2][:1] == ['group'] and w[2][-2:] == ['raise', 'cancelled']:
+            return True
+    return False
+
+
 RULES = [
     # the narrowest first: the first rule that holds names the difference
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
@@ -148,6 +169,8 @@ RULES = [
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
     ('L3 (completion beats a later cancellation)', rule_l3),
+    ('L8 (group children inherit the deadlines and cancels around the group)',
+     rule_l8_children_inherit),
     ('late wake-up (gather and group end: two loop iterations in asyncio)', rule_late_wakeup),
 ]
 
