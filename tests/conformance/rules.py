@@ -171,7 +171,7 @@ RULES = [
     ('L3 (completion beats a later cancellation)', rule_l3),
     ('L8 (group children inherit the deadlines and cancels around the group)',
      rule_l8_children_inherit),
-    ('late wake-up (gather and group end: two loop iterations in asyncio)', rule_late_wakeup),
+    ('late wake-up (gather, shield, group end: two loop iterations in asyncio)', rule_late_wakeup),
 ]
 
 
