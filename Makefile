@@ -240,3 +240,14 @@ cross test-qemu size:
 .PHONY: conformance-random
 conformance-random:
 	sh tests/conformance/run --random $(or $(N),1000) --seed $(or $(SEED),1)
+
+# Every program of up to BOUND steps (blocks nested at most DEPTH deep, by default
+# no limit but BOUND) on CPython's asyncio and on
+# the header, on every core (tests/conformance/README.md, "Every small program");
+# the summary goes to build/conformance/exhaustive-BOUND-DEPTH-pyX.Y.txt, the
+# smallest program of each group of disagreements to tests/conformance/found/.
+# `make conformance-exhaustive BOUND=6`; HEADER=COPY.h to test another copy.
+.PHONY: conformance-exhaustive
+conformance-exhaustive:
+	sh tests/conformance/run --exhaustive $(or $(BOUND),5) $(if $(DEPTH),--depth $(DEPTH)) \
+	    $(if $(HEADER),--header $(HEADER))

@@ -24,3 +24,23 @@ else
         add_counts "$conf_pass" "$conf_fail"
     fi
 fi
+
+# Every program of up to 3 steps (tests/conformance/README.md, "Every small
+# program"): a few thousand, a few seconds; CI runs the bound 5.
+if [ "$conf_status" -ne 3 ]; then
+    exh_log="$out/conformance-exhaustive.log"
+    CC=$conf_cc sh tests/conformance/run --exhaustive 3 --summary "$out/conformance-exhaustive-3.txt" \
+        >"$exh_log" 2>&1
+    exh_status=$?
+    exh_line=$(grep '^exhaustive: [0-9]* agree' "$exh_log" | tail -n 1)
+    exh_dis=$(echo "$exh_line" | sed -n 's/.* \([0-9]*\) disagree$/\1/p')
+    if [ "$exh_status" -eq 0 ] && [ "$exh_dis" = 0 ]; then
+        echo "[conformance] every program of up to 3 steps: $(grep '^exhaustive: bound' "$exh_log" |
+            sed 's/^exhaustive: bound 3, depth 3, //; s/ in .*//'); $exh_line" | sed 's/exhaustive: //'
+        add_counts 1 0
+    else
+        echo "[conformance] every program of up to 3 steps: not all agree (exit $exh_status):"
+        grep -v '^      ' "$exh_log" | head -n 20 | sed 's/^/    /'
+        add_counts 0 1
+    fi
+fi

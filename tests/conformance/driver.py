@@ -55,6 +55,22 @@ def build_interp(args):
     return exe
 
 
+def build_extra(args, header, n):
+    """Compile the C runner against another copy of the header; its path."""
+    out_dir = os.path.join(ROOT, 'build', 'conformance')
+    os.makedirs(out_dir, exist_ok=True)
+    exe = os.path.join(out_dir, 'interp-also-%d' % n)
+    cmd = [args.cc, '-std=c11', '-O1'] + WARN + ['-DAIO_DEBUG',
+                                                 '-DCONF_HEADER="%s"' % os.path.abspath(header),
+                                                 '-I' + ROOT, os.path.join(HERE, 'interp.c'),
+                                                 '-o', exe]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stdout.write('C runner did not build:\n%s\n%s' % (' '.join(cmd), r.stderr))
+        sys.exit(2)
+    return exe
+
+
 def run_c(exe, paths, verbose=False):
     """{path: (lines, error)} from the C runner, in batches."""
     res = {}
@@ -152,6 +168,7 @@ def lets_differ(notes, sc, py, c):
     instant: the first difference is not earlier than the first such note.
     From there on the library, which delivers the completion, may go
     another way."""
+    notes = [n for n in notes if n[2] == pyrunner.RULE_L3]
     if not notes or py[1] or c[1]:
         return None
     d = scenario.compare(py[0], c[0], sc.meta.get('order') == 'strict')
@@ -294,12 +311,56 @@ def main():
                     "scenarios rule L3 lets differ)")
     ap.add_argument('--random', type=int, metavar='N', help='run N generated scenarios instead')
     ap.add_argument('--seed', type=int, help='seed of --random (default: the time)')
+    ap.add_argument('--exhaustive', type=int, metavar='BOUND',
+                    help='run every program of up to BOUND steps instead (enumerator.py)')
+    ap.add_argument('--depth', type=int,
+                    help='nesting depth of --exhaustive (default: no limit but the bound)')
+    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
+                    help='worker processes of --exhaustive (default: one per core)')
+    ap.add_argument('--summary', help='where --exhaustive writes its summary')
+    ap.add_argument('--max-minutes', type=float,
+                    help='--exhaustive: hand out no more work after this long (a partial run, '
+                    'said so in the summary)')
+    ap.add_argument('--reclassify', metavar='FILE.differ.jsonl',
+                    help='write the summary of an earlier --exhaustive run again from the '
+                    'programs it saved that differed, under the rules as they are now')
+    ap.add_argument('--rerun', action='store_true',
+                    help='with --reclassify: run those programs again first (after a fix of '
+                    'a runner that can only change programs that differed)')
+    ap.add_argument('--also-header', action='append', default=[], metavar='COPY.h',
+                    help='--exhaustive: compare CPython with this copy of the header too, in '
+                    'the same pass (a summary of its own)')
+    ap.add_argument('--stride', type=int, default=1,
+                    help='--exhaustive: run only every STRIDE-th program (a sample)')
     args = ap.parse_args()
     version = pyrunner.version()
     print('conformance: %s is CPython %d.%d.%d'
           % ((os.environ.get('CONFORMANCE_PYTHON') or 'python',) + version))
     exe = build_interp(args)
-    ok = cmd_random(args, version, exe) if args.random else cmd_check(args, version, exe)
+    if args.reclassify:
+        import exhaustive
+        out = args.summary or args.reclassify.replace('.differ.jsonl', '') + '.txt'
+        sys.exit(0 if exhaustive.reclassify(args.reclassify, out, os.path.join(HERE, 'found'),
+                                            exe if args.rerun else None) else 1)
+    if args.exhaustive is not None:
+        import exhaustive
+        if args.depth is None:
+            args.depth = args.exhaustive
+        exes = [exe] + [build_extra(args, h, n + 1) for n, h in enumerate(args.also_header)]
+        base = args.summary or os.path.join(
+            ROOT, 'build', 'conformance', 'exhaustive-%d-%d-py%d.%d'
+            % (args.exhaustive, args.depth, version[0], version[1]))
+        if base.endswith('.txt'):
+            base = base[:-4]
+        summaries = [base + '.txt'] + ['%s-also-%d.txt' % (base, n + 1)
+                                       for n in range(len(args.also_header))]
+        ok = exhaustive.run(exes, version, args.exhaustive, args.depth, args.jobs, summaries,
+                            os.path.join(HERE, 'found'), stride=args.stride,
+                            stop_after=args.max_minutes * 60 if args.max_minutes else None)
+    elif args.random:
+        ok = cmd_random(args, version, exe)
+    else:
+        ok = cmd_check(args, version, exe)
     sys.exit(0 if ok else 1)
 
 

@@ -3,6 +3,7 @@
  * its virtual clock, printing the same trace the Python runner prints.
  *
  *     interp [-v] FILE...
+ *     interp [-v] -        many scenarios on stdin, each after a line "@@ NAME"
  *
  * For each file it prints "@@ FILE", the trace lines, then "@@ end" (or
  * "@@ error MESSAGE" when the file does not parse). -v also prints the
@@ -1135,34 +1136,72 @@ static char *read_file(const char *path) {
     return buf;
 }
 
+static void run_text(const char *name, char *text) {
+    memset(&R.tasks, 0, sizeof R.tasks);
+    memset(&R.objs, 0, sizeof R.objs);
+    memset(&R.scopes, 0, sizeof R.scopes);
+    memset(&R.groups, 0, sizeof R.groups);
+    memset(&R.errors, 0, sizeof R.errors);
+    R.err[0] = 0;
+    R.path = name;
+    L_lines = NULL;
+    L_n = L_i = 0;
+    printf("@@ %s\n", name);
+    if (!text) {
+        printf("@@ error cannot read the file\n");
+    } else if (parse(text) < 0) {
+        printf("@@ error %s\n", R.err);
+    } else {
+        run_scenario();
+        printf("@@ end\n");
+    }
+}
+
+/* `interp -`: many scenarios on stdin, each after a line "@@ NAME". */
+static void run_stdin(void) {
+    size_t n = 0, cap = 1 << 16, got;
+    char *buf = (char *)malloc(cap), *p, *end;
+    if (!buf) exit(2);
+    while ((got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
+        n += got;
+        if (cap - n < 2) {
+            char *grown = (char *)realloc(buf, cap *= 2);
+            if (!grown) exit(2);
+            buf = grown;
+        }
+    }
+    buf[n] = 0;
+    end = buf + n;
+    p = buf;
+    while (p < end && strncmp(p, "@@ ", 3)) p++;   /* the first entry */
+    while (p < end) {
+        char *name = p + 3, *nl = strchr(name, '\n'), *text, *next;
+        if (!nl) break;
+        *nl = 0;
+        text = nl + 1;
+        next = strstr(text, "\n@@ ");
+        next = next ? next + 1 : end;
+        run_text(name, xstrdup(text, (size_t)(next - text)));
+        free_all();
+        p = next;
+    }
+    fflush(stdout);
+    free(buf);
+}
+
 int main(int argc, char **argv) {
     int i;
     aio_set_debug_hook(debug_hook);
     for (i = 1; i < argc; i++) {
-        char *text;
         if (!strcmp(argv[i], "-v")) {
             R.verbose = 1;
             continue;
         }
-        memset(&R.tasks, 0, sizeof R.tasks);
-        memset(&R.objs, 0, sizeof R.objs);
-        memset(&R.scopes, 0, sizeof R.scopes);
-        memset(&R.groups, 0, sizeof R.groups);
-        memset(&R.errors, 0, sizeof R.errors);
-        R.err[0] = 0;
-        R.path = argv[i];
-        L_lines = NULL;
-        L_n = L_i = 0;
-        printf("@@ %s\n", argv[i]);
-        text = read_file(argv[i]);
-        if (!text) {
-            printf("@@ error cannot read the file\n");
-        } else if (parse(text) < 0) {
-            printf("@@ error %s\n", R.err);
-        } else {
-            run_scenario();
-            printf("@@ end\n");
+        if (!strcmp(argv[i], "-")) {
+            run_stdin();
+            continue;
         }
+        run_text(argv[i], read_file(argv[i]));
         fflush(stdout);
         free_all();
     }

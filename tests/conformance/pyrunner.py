@@ -128,14 +128,17 @@ def own_cancel(mark):
 # RULE_L3 and Runner.note_cancel).
 RULE_L3 = ('L3: a cancellation reached a task after what it awaited had completed, '
            'before it resumed (CPython drops the completion, the library delivers it)')
+# Before 3.12 wait_for runs what it waits for through a future of its own (a
+# hidden task for a coroutine, R43); the library follows 3.12 and later.
+RULE_WAIT_FOR_311 = 'wait_for before CPython 3.12: a future of its own (R43)'
 
 
 class _Task(asyncio.Task):
-    """asyncio.Task that tells the runner of every cancel() before it acts."""
-    runner = None
+    """asyncio.Task that tells the runner of every cancel() before it acts
+    (the runner is its loop's `runner`)."""
 
     def cancel(self, *args, **kwargs):
-        r = self.runner
+        r = getattr(self._loop, 'runner', None)
         if r is None:
             return super().cancel(*args, **kwargs)
         fw = r.note_cancel(self)
@@ -158,8 +161,37 @@ class _Return:
         self.value = value
 
 
+def _no_handler(loop, context):
+    pass
+
+
+_LOOP = []
+
+
+def _reused_loop():
+    """One VirtualLoop for every untidy run of this process, emptied: what
+    the coroutines closed at the end of the last run scheduled goes."""
+    if not _LOOP:
+        _LOOP.append(VirtualLoop())
+    loop = _LOOP[0]
+    loop._ready.clear()
+    loop._scheduled.clear()
+    loop._timer_cancelled_count = 0
+    loop.vtime = 0.0
+    loop.quiet = False
+    loop.armed = 0
+    return loop
+
+
+def _task_factory(loop, coro, **kw):
+    return _Task(coro, loop=loop, **kw)
+
+
 class Runner:
-    def __init__(self, sc):
+    def __init__(self, sc, tidy=True):
+        # tidy: cancel the tasks still waiting at the end and let them
+        # finish (False: leave them to the garbage collector, quicker)
+        self.tidy = tidy
         self.sc = sc
         self.lines = []
         self.recording = True
@@ -241,12 +273,13 @@ class Runner:
     # ------------------------------------------------------------------- run
     def run(self):
         warnings.simplefilter('ignore')
-        self.loop = loop = VirtualLoop()
-        loop.set_exception_handler(lambda lp, ctx: None)
-
-        class Task(_Task):
-            runner = self
-        loop.set_task_factory(lambda lp, coro, **kw: Task(coro, loop=lp, **kw))
+        if self.tidy:
+            self.loop = loop = VirtualLoop()
+        else:
+            self.loop = loop = _reused_loop()
+        loop.set_exception_handler(_no_handler)
+        loop.runner = self
+        loop.set_task_factory(_task_factory)
         asyncio.set_event_loop(loop)
         try:
             for name, (kind, n) in self.sc.objects.items():
@@ -263,6 +296,16 @@ class Runner:
             pending = [n for n in self.sc.tasks if n in self.tasks and not self.tasks[n].done()]
             self.log('-', 'quiet', *(['pending'] + pending if pending else []))
             self.recording = False
+            if not self.tidy:
+                # close what still waits now, not when the collector finds it
+                # during another run
+                for t in self.tasks.values():
+                    if not t.done():
+                        try:
+                            t.get_coro().close()
+                        except BaseException:
+                            pass
+                return self.lines
             for t in self.tasks.values():     # let them go quietly
                 if not t.done():
                     t.cancel()
@@ -270,7 +313,8 @@ class Runner:
             loop.run_until_complete(asyncio.sleep(0))
         finally:
             asyncio.set_event_loop(None)
-            loop.close()
+            if self.tidy:
+                loop.close()
         return self.lines
 
     def spawn(self, name, group):
@@ -389,7 +433,12 @@ class Runner:
             self.log(tn, 'await', st.target,
                      await self.value_of(self.awaiting('await', [t], None, t)))
 
+    def note_wait_for(self, tn):
+        if sys.version_info < (3, 12) and self.recording:
+            self.notes.append((self.now(), tn, RULE_WAIT_FOR_311))
+
     async def op_wait_for(self, tn, st):
+        self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for')
         if t is not None:
             self.log(tn, 'wait_for', st.target, await self.value_of(
@@ -402,6 +451,7 @@ class Runner:
                 self.awaiting('shield', [t], None, asyncio.shield(t))))
 
     async def op_wait_for_shield(self, tn, st):
+        self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for_shield')
         if t is not None:
             self.log(tn, 'wait_for_shield', st.target, await self.value_of(self.awaiting(
@@ -524,6 +574,7 @@ class Runner:
         async def inline():
             r = await self.block(tn, st.body)
             return r.value if r is not None else 0
+        self.note_wait_for(tn)
         mark = own_mark()
         try:
             v = await asyncio.wait_for(inline(), st.num)
@@ -577,7 +628,9 @@ class Runner:
             # reports it as its own status (L9)
             self.log(tn, 'gather', 'fail', 'childcancelled')
             return
-        except UserError as e:
+        except (UserError, RuntimeError) as e:
+            # a task's error, a misuse of its own (RuntimeError) too, is a
+            # status: the gather's caller goes on, as the library's does
             self.log(tn, 'gather', 'fail', status_of_exc(e))
             return
         self.log(tn, 'gather', 'ok', *[status_of_value(v) for v in res])
@@ -637,9 +690,9 @@ def run(sc):
     return Runner(sc).run()
 
 
-def run_noted(sc):
+def run_noted(sc, tidy=True):
     """(trace, notes): the trace and the rules the run met (see note_cancel)."""
-    r = Runner(sc)
+    r = Runner(sc, tidy)
     lines = r.run()
     return lines, r.notes
 
