@@ -319,6 +319,7 @@ typedef struct aio_event {
     struct aio_event *next_signalled;
     struct aio_loop *loop;  /* the loop of its waiters, while it has any or is queued */
     volatile uint32_t sets; /* how many times it was set: a waiter wakes for a later one */
+    uint32_t mark;          /* the loop's count of queued tasks when it was set */
     volatile uint8_t set;
     uint8_t queued;
 } aio_event;
@@ -384,6 +385,7 @@ struct aio_loop {
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     uint8_t is_virtual;
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
+    uint32_t enqueued;   /* tasks queued at the tail so far (under the critical section) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -983,6 +985,7 @@ static void aio__list_unlink(aio_link *n) {
  * returns 1 if L sleeps in aio_run's idle hook and has a wake-up to call. */
 static int aio__signal(aio_loop *L, aio_event *ev) {
     ev->queued = 1;
+    ev->mark = L->enqueued;
     ev->next_signalled = L->signalled;
     L->signalled = ev;
     return L->idling && L->wakeup;
@@ -1341,6 +1344,7 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
 static void aio__enqueue_link(aio_loop *L, aio_link *n) {
     AIO_CRITICAL_ENTER();
     aio__list_append(&L->ready, n);
+    L->enqueued++;
     AIO_CRITICAL_EXIT();
 }
 
@@ -1870,37 +1874,63 @@ static size_t aio__run_ready(aio_loop *L) {
     return n;
 }
 
-/* Wake the waiters of the events set since the last iteration. */
+/* A set event wakes its waiters where asyncio's set() would queue them: in
+ * the ready queue after what was queued before the set, before what was
+ * queued after it (the setter's own next step included). The ready queue
+ * then holds only what this iteration queued, at its tail, so the tasks
+ * queued since the set are its last (enqueued - mark) entries. */
+static aio_link *aio__queued_when_set(aio_loop *L, const aio_event *ev) {
+    aio_link *at = &L->ready;
+    uint32_t later = L->enqueued - ev->mark;
+    while (later-- && at->prev != &L->ready) at = at->prev;
+    return at;
+}
+
+/* Wake the waiters of the events set since the last iteration, in the order
+ * of the sets: who waited before an event's latest set, not who came after. */
 static void aio__drain_events(aio_loop *L) {
     for (;;) {
         aio_event *ev;
+        aio_event *oldest = NULL;
         AIO_CRITICAL_ENTER();
-        ev = L->signalled;
-        if (ev) {
-            L->signalled = ev->next_signalled;
-            ev->next_signalled = NULL;
-            ev->queued = 0;
+        ev = L->signalled; /* newest first: reverse it */
+        L->signalled = NULL;
+        while (ev) {
+            aio_event *next = ev->next_signalled;
+            ev->next_signalled = oldest;
+            oldest = ev;
+            ev = next;
         }
         AIO_CRITICAL_EXIT();
-        if (!ev) return;
-        { /* wake who waited before the latest set, not who came after it */
-            aio_link *n = ev->waiters.next;
-            aio_link *next;
+        if (!oldest) return;
+        while ((ev = oldest) != NULL) {
+            aio_link *n;
+            aio_link *at;
             uint32_t sets;
             AIO_CRITICAL_ENTER();
+            oldest = ev->next_signalled;
+            ev->next_signalled = NULL;
+            ev->queued = 0;
             sets = ev->sets;
+            at = aio__queued_when_set(L, ev);
             AIO_CRITICAL_EXIT();
-            for (; n && n != &ev->waiters; n = next) {
+            for (n = ev->waiters.next; n && n != &ev->waiters;) {
                 aio_task *w = AIO__TASK_OF(n);
-                next = n->next;
+                n = n->next;
                 if (w->seq.ticket == sets) continue;
                 w->flags |= AIO__T_SIGNALLED;
-                aio__wake(w);
+                aio__disarm(w);
+                if (w->state != AIO__PARKED) continue;
+                w->state = AIO__READY;
+                AIO_CRITICAL_ENTER();
+                aio__list_unlink(&w->wait.link);
+                aio__list_append(at, &w->wait.link); /* just before `at` */
+                AIO_CRITICAL_EXIT();
             }
+            AIO_CRITICAL_ENTER();
+            aio__event_unbind_if_idle(ev);
+            AIO_CRITICAL_EXIT();
         }
-        AIO_CRITICAL_ENTER();
-        aio__event_unbind_if_idle(ev);
-        AIO_CRITICAL_EXIT();
     }
 }
 
