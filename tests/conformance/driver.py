@@ -85,18 +85,7 @@ def run_c(exe, paths, verbose=False):
         except subprocess.TimeoutExpired as e:
             stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or '')
             code = 'timeout'
-        cur = None
-        for ln in stdout.split('\n'):
-            if ln.startswith('@@ ') and cur is None:
-                cur = ln[3:]
-                res[cur] = ([], None)
-            elif ln == '@@ end':
-                cur = None
-            elif ln.startswith('@@ error '):
-                res[cur] = (res[cur][0], ln[9:])
-                cur = None
-            elif cur is not None and ln:
-                res[cur][0].append(ln)
+        cur = scenario.read_runner_output(stdout, res)
         if cur is not None:   # the runner died inside this scenario
             res[cur] = (res[cur][0], 'the C runner stopped (%s)' % code)
             rest = chunk[chunk.index(cur) + 1:]

@@ -37,18 +37,7 @@ def run_c_texts(exe, items):
         except subprocess.TimeoutExpired as e:
             out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or '')
             code = 'timeout'
-        cur = None
-        for ln in out.split('\n'):
-            if ln.startswith('@@ ') and cur is None:
-                cur = int(ln[3:])
-                res[cur] = ([], None)
-            elif ln == '@@ end':
-                cur = None
-            elif ln.startswith('@@ error '):
-                res[cur] = (res[cur][0], ln[9:])
-                cur = None
-            elif cur is not None and ln:
-                res[cur][0].append(ln)
+        cur = scenario.read_runner_output(out, res, int)
         if cur is None:
             break
         # the runner stopped inside scenario `cur`: go on after it

@@ -463,3 +463,23 @@ def _compare_relaxed(expected, actual):
                 if e != a:
                     return e, a, 'time %s, task %s' % (te, k)
     return None
+
+
+def read_runner_output(out, res, key=str):
+    """Add to `res` {name: (lines, error)} what the C runner printed for each
+    scenario (`@@ NAME`, its trace, `@@ end` or `@@ error TEXT`), with names
+    converted by `key`. Returns the name of the scenario it stopped inside,
+    or None if it finished every one it began."""
+    cur = None
+    for ln in out.split('\n'):
+        if ln.startswith('@@ ') and cur is None:
+            cur = key(ln[3:])
+            res[cur] = ([], None)
+        elif ln == '@@ end':
+            cur = None
+        elif ln.startswith('@@ error '):
+            res[cur] = (res[cur][0], ln[9:])
+            cur = None
+        elif cur is not None and ln:
+            res[cur][0].append(ln)
+    return cur
