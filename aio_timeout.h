@@ -336,7 +336,7 @@ typedef struct aio_semaphore {
 } aio_semaphore;
 typedef struct aio_lock {
     aio_link waiters;
-    int locked;
+    int locked; /* 0 free, 1 held, 2 handed to a waiter that has not run yet */
 } aio_lock;
 
 /* asyncio.Condition over a lock (aio_condition_init). */
@@ -511,7 +511,10 @@ AIO_API int aio_event_is_set(const aio_event *ev);
 AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound);
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem);
 AIO_API int aio_semaphore_value(const aio_semaphore *sem);
-/* AIO_EINVAL if the lock is not locked. */
+/* AIO_EINVAL if the lock is not locked. A release hands the lock to the
+ * oldest waiter; until that waiter runs the lock is nobody's, as in asyncio:
+ * aio_lock_locked() reads 0, later acquirers still queue behind the waiter,
+ * and a second release, a notify or a condition wait is AIO_EINVAL. */
 AIO_API aio_status aio_lock_release(aio_lock *lock);
 AIO_API int aio_lock_locked(const aio_lock *lock);
 AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock);
@@ -2708,7 +2711,13 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
 /* A lock and a semaphore share the code below: `count` is the lock's
  * `locked` or the semaphore's free permits, and `handed` is NULL for a lock,
  * else the semaphore's count of permits handed to waiters that have not run
- * yet (a handed lock just stays locked). */
+ * yet. A lock handed on is nobody's until its new holder runs: asyncio's
+ * lock reads unlocked then, and refuses a release or a condition wait. */
+enum { AIO__LOCK_FREE = 0, AIO__LOCK_HELD = 1, AIO__LOCK_HANDED = 2 };
+
+static void aio__pass_lock(aio_link *waiters, int *locked) {
+    *locked = aio__wake_first(waiters, AIO__T_GRANTED) ? AIO__LOCK_HANDED : AIO__LOCK_FREE;
+}
 
 /* Hand free permits to the waiters at the head of the queue (CPython 3.13
  * does this whenever an acquire ends). */
@@ -2722,8 +2731,12 @@ static void aio__hand_out(aio_link *waiters, int *count, int *handed) {
 /* Give a permit back: straight to the oldest waiter, else to the pool. */
 static aio_status aio__release(aio_link *waiters, int *count, int *handed, int bound) {
     if (!handed) {
-        if (*count == 0) return aio__misuse(AIO_EINVAL, "aio_lock_release: the lock is not locked");
-        if (!aio__wake_first(waiters, AIO__T_GRANTED)) *count = 0;
+        if (*count == AIO__LOCK_HANDED)
+            return aio__misuse(AIO_EINVAL, "aio_lock_release: the lock was already released and "
+                                           "handed to a waiter that has not run yet");
+        if (*count != AIO__LOCK_HELD)
+            return aio__misuse(AIO_EINVAL, "aio_lock_release: the lock is not locked");
+        aio__pass_lock(waiters, count);
         return AIO_OK;
     }
     if (bound > 0 && *count >= bound)
@@ -2738,8 +2751,8 @@ static aio_status aio__release(aio_link *waiters, int *count, int *handed, int b
 static int aio__try_take(const aio_link *waiters, int *count, const int *handed) {
     if (!aio__list_empty(waiters)) return 0;
     if (!handed) {
-        if (*count != 0) return 0;
-        *count = 1;
+        if (*count != AIO__LOCK_FREE) return 0;
+        *count = AIO__LOCK_HELD;
         return 1;
     }
     if (*count <= 0 || *handed > 0) return 0;
@@ -2771,7 +2784,10 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     aio_status rc;
     if (t->flags & AIO__T_GRANTED) {
         t->flags &= (uint16_t)~AIO__T_GRANTED;
-        if (handed) --*handed; /* the permit is its own now */
+        if (handed)
+            --*handed; /* the permit is its own now */
+        else
+            *count = AIO__LOCK_HELD;
         if (aio__checkpoint(t) < 0) { /* cancelled before it could use it: pass it on */
             aio__release(waiters, count, handed, 0);
             return aio__raise(t, f, AIO_ECANCELED);
@@ -2805,7 +2821,7 @@ AIO_API int aio_semaphore_value(const aio_semaphore *sem) { return sem->value; }
 AIO_API aio_status aio_lock_release(aio_lock *lock) {
     return aio__release(&lock->waiters, &lock->locked, NULL, 0);
 }
-AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked != 0; }
+AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked == AIO__LOCK_HELD; }
 
 /* -------------------------------------------------------------- conditions */
 
@@ -2816,7 +2832,7 @@ AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock) {
 
 AIO_API int aio_condition_notify(aio_condition *cond, int n) {
     int woken = 0;
-    if (!cond->lock || !cond->lock->locked)
+    if (!cond->lock || cond->lock->locked != AIO__LOCK_HELD)
         return aio__misuse(AIO_EINVAL, "aio_condition_notify: the condition's lock is not held");
     while (woken < n && aio__wake_first(&cond->waiters, AIO__T_GRANTED)) woken++;
     return woken;
@@ -2838,8 +2854,9 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
         AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT | AIO__T_RELOCK_NOSPC;
     if (t->flags & AIO__T_GRANTED) {
         t->flags &= (uint16_t)~AIO__T_GRANTED;
+        lock->locked = AIO__LOCK_HELD;
         if (!aio__new_cancellation(t)) goto relocked;
-        aio__release(&lock->waiters, &lock->locked, NULL, 0);
+        aio__pass_lock(&lock->waiters, &lock->locked);
         t->flags |= AIO__T_RELOCK_RAISE;
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
@@ -2873,7 +2890,7 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
                                    int relative) {
     aio_time until;
     aio_status rc;
-    if (!c->lock || !c->lock->locked)
+    if (!c->lock || c->lock->locked != AIO__LOCK_HELD)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the condition's lock is "
                                                         "not held"));
     until = relative ? aio__deadline(t->loop, d, 1) : d; /* else AIO_COND_WAIT_FOR's own */

@@ -780,7 +780,7 @@ static aio_status main_lock_fifo(aio_task *t) {
     spawn_w(3, lk_worker, AIO_MS(20), AIO_NEVER, AIO_MS(10));
     AIO_SLEEP(t, AIO_MS(100));
     S.rc2 = aio_lock_release(&S.lock);
-    S.v1 = aio_lock_locked(&S.lock); /* handed to w2: still locked */
+    S.v1 = aio_lock_locked(&S.lock); /* handed to w2: nobody's until w2 runs */
     AIO_LOCK_ACQUIRE(t, S.rc3, &S.lock, AIO_NEVER); /* no barging: queues last */
     trace("h@%lld ", T_MS());
     S.rc4 = aio_lock_release(&S.lock);
@@ -792,13 +792,15 @@ static aio_status main_lock_fifo(aio_task *t) {
 
 /* Lock FIFO: waiters arriving at 10 (w2), 20 (w3), 30 ms (w1) get the lock in
  * that order, each 10 ms after the previous; the holder, releasing at 100 and
- * asking again at once, gets it after them. */
+ * asking again at once, gets it after them. Between the release and w2's
+ * next step the lock reads unlocked (asyncio's locked() is False there) and
+ * still cannot be taken. */
 static void test_sync_lock_fifo_three_waiters(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, main_lock_fifo), AIO_OK);
     CHECK_STR(test_trace, "h@0 w2@100 w3@110 w1@120 h@130 ");
     CHECK_EQ(S.rc2, AIO_OK);
-    CHECK_EQ(S.v1, 1);
+    CHECK_EQ(S.v1, 0);
     CHECK_EQ(S.rc3, AIO_OK);
     CHECK_EQ(S.rc4, AIO_OK);
     CHECK_EQ(S.w[1].rc2, AIO_OK);
@@ -985,6 +987,49 @@ static void test_sync_lock_release_unlocked_einval(void) {
     CHECK_EQ(S.rc3, AIO_EINVAL);
     CHECK_DEBUG("not locked");
     CHECK_EQ(S.v1, 0);
+    END_TEST();
+}
+
+static aio_status main_lock_handed_misuse(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_condition_init(&S.cond, &S.lock);
+    AIO_LOCK_ACQUIRE(t, S.rc, &S.lock, AIO_NEVER);
+    spawn_w(1, lk_worker, 0, AIO_NEVER, AIO_MS(10));
+    AIO_SLEEP(t, AIO_MS(5));
+    S.rc2 = aio_lock_release(&S.lock); /* handed to w1, which has not run */
+    S.v1 = aio_lock_locked(&S.lock);
+    S.rc3 = aio_lock_release(&S.lock);
+    CHECK_DEBUG("handed to a waiter");
+    S.n1 = aio_condition_notify(&S.cond, 1);
+    CHECK_DEBUG("notify: the condition's lock is not held");
+    test_last_debug[0] = 0;
+    AIO_COND_WAIT(t, S.rc4, &S.cond, AIO_NEVER);
+    trace("notreached ");
+    AIO_FINALLY(t);
+    CHECK_DEBUG("condition wait: the condition's lock is not held");
+    trace("m!%d@%lld L%d ", AIO_STATUS(t), T_MS(), aio_lock_locked(&S.lock));
+    AIO_AWAIT(t, S.rc, &S.w[1].task);
+    AIO_END(t);
+}
+
+/* A lock handed to a waiter that has not run yet is nobody's (asyncio's
+ * lock reads unlocked then): a second release, a notify and a condition wait
+ * by the task that gave it away are AIO_EINVAL, with a debug message (the
+ * wait raises it), and change nothing: w1 gets the lock at 5 ms, in the step
+ * after the release, and frees it at 15. */
+static void test_sync_lock_handed_refuses_release_notify_wait(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &S.task, main_lock_handed_misuse), AIO_EINVAL);
+    CHECK_STR(test_trace, "m!-3@5 L0 w1@5 ");
+    CHECK_EQ(S.rc2, AIO_OK);
+    CHECK_EQ(S.v1, 0);
+    CHECK_EQ(S.rc3, AIO_EINVAL);
+    CHECK_EQ(S.n1, AIO_EINVAL);
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(S.w[1].rc, AIO_OK);
+    CHECK_EQ(S.w[1].rc2, AIO_OK);
+    CHECK(!aio_lock_locked(&S.lock));
+    CHECK_EQ(T_MS(), 15);
     END_TEST();
 }
 
@@ -1780,6 +1825,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_sync_lock_cancelled_waiter_no_trace),
     TEST_ENTRY(test_sync_lock_granted_then_cancelled_passes_on),
     TEST_ENTRY(test_sync_lock_release_unlocked_einval),
+    TEST_ENTRY(test_sync_lock_handed_refuses_release_notify_wait),
     TEST_ENTRY(test_sync_lock_pending_cancel_raises_when_free),
     TEST_ENTRY(test_sync_lock_in_expiring_scope),
     TEST_ENTRY(test_sync_semaphore_value_fifo),

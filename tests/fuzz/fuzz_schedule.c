@@ -496,7 +496,7 @@ static void check_loop(int li) {
     REQUIRE(lock_hold <= 1, "loop %d: %d tasks hold the lock", li, lock_hold);
     /* (a condition waiter unwinding to a group's end holds the lock unseen) */
     if (!in_cond)
-        REQUIRE(lw->lock.locked == lock_hold, "lock: locked=%d but %d holders", lw->lock.locked,
+        REQUIRE((lw->lock.locked != 0) == lock_hold, "lock: locked=%d but %d holders", lw->lock.locked,
                 lock_hold);
     /* nobody queues for what is free: a release would never reach them */
     REQUIRE(lw->lock.locked || aio__list_empty(&lw->lock.waiters), "tasks queue for a free lock");
@@ -1171,7 +1171,7 @@ static aio_status interp(aio_task *t, level *l) {
             if (s->holds_lock) {
                 s->holds_lock = 0;
                 REQUIRE(aio_lock_release(&LW(s)->lock) == AIO_OK, "releasing a held lock failed");
-            } else if (!LW(s)->lock.locked) {
+            } else if (!aio_lock_locked(&LW(s)->lock)) {
                 REQUIRE(aio_lock_release(&LW(s)->lock) == AIO_EINVAL, "releasing a free lock was accepted");
             }
         } else if (l->op == OP_SEM_POST) {
@@ -1194,7 +1194,7 @@ static aio_status interp(aio_task *t, level *l) {
             cond_wait_ended(s);
             check_arrival(s, l);
             check_not_lost(s, l);
-            REQUIRE(LW(s)->lock.locked, "a condition wait returned without the lock");
+            REQUIRE(aio_lock_locked(&LW(s)->lock), "a condition wait returned without the lock");
             if (l->rc != AIO_OK)
                 REQUIRE(l->rc == AIO_ETIMEDOUT && reached(s, after(l->start, l->until)),
                         "condition wait ended %d early", l->rc);
@@ -1206,7 +1206,7 @@ static aio_status interp(aio_task *t, level *l) {
                 woken = l->a % 3 ? aio_condition_notify(&LW(s)->cond, l->a % 3) : aio_condition_notify_all(&LW(s)->cond);
                 REQUIRE(woken >= 0 && woken <= waiting && (l->a % 3 == 0 ? woken == waiting : 1),
                         "notify woke %d of %d", woken, waiting);
-            } else if (!LW(s)->lock.locked) {
+            } else if (!aio_lock_locked(&LW(s)->lock)) {
                 REQUIRE(aio_condition_notify(&LW(s)->cond, 1) == AIO_EINVAL, "notify without the lock was accepted");
             }
         } else if (l->op == OP_RETURN) {
