@@ -801,7 +801,11 @@ static void test_scope_reschedule_before_entry_after_exit(void) {
     CHECK_EQ(test_run(&loop, &S.task, resched_states_main), AIO_OK);
     if (sizeof(aio_time) < 8) {
         CHECK_STR(test_trace, "before=-3 when=-1 invalid=0 when=30001 after=-3 when=30001 st=0/0");
-        CHECK_EQ(S.n, 2);
+#ifdef AIO_DEBUG
+        CHECK_EQ(S.n, 2); /* the move to AIO_TIME_INVALID says nothing: it is accepted */
+#else
+        CHECK_EQ(S.n, 3); /* DEBUG_SAYS() holds for every call without messages */
+#endif
     } else {
         CHECK_STR(test_trace, "before=-3 when=-1 invalid=-3 when=1000 after=-3 when=1000 st=0/0");
         CHECK_EQ(S.n, 3);
