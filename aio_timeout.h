@@ -122,6 +122,13 @@
 #define AIO_THREAD_LOCAL
 #endif
 
+/* The loop's turn is inlined where it runs tasks, except where size counts. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define AIO__ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define AIO__ALWAYS_INLINE inline
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))
@@ -578,7 +585,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         return aio__frame_end((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
-#define AIO_YIELD(t) AIO__AWAIT(t, (void)0, aio__yield_start((t), aio__f), aio__yield_poll((t), aio__f), AIO__LABEL)
+#define AIO_YIELD(t) AIO__AWAIT(t, (void)0, aio__yield_begin((t), aio__f), aio__yield_resume((t), aio__f), AIO__LABEL)
 /* Sleep `d` ticks; AIO_SLEEP(t, 0) is a yield. */
 #define AIO_SLEEP(t, d) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (d), 1), aio__sleep_poll((t), aio__f), AIO__LABEL)
 #define AIO_SLEEP_UNTIL(t, when) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (when), 0), aio__sleep_poll((t), aio__f), AIO__LABEL)
@@ -827,6 +834,90 @@ AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 
+
+/* ------------------------------------------------------------------------ */
+/* The awaits' fast paths                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Inline in the task's body, so that the common await costs a test instead
+ * of a call: a task with no open block and no cancellation requested or
+ * delivered has nothing to check, and anything else takes the full path. */
+
+enum { /* task states */
+    AIO__NEW = 0,   /* never spawned */
+    AIO__READY,     /* in the ready queue */
+    AIO__RUNNING,
+    AIO__PARKED,    /* waiting for a timer, a wait list or both */
+    AIO__DONE
+};
+enum { /* task flags */
+    AIO__T_STARTED = 1,     /* the body has run at least once */
+    AIO__T_CANCEL_REQ = 2,  /* a cancel request waits for delivery */
+    AIO__T_JOIN_CANCEL = 4, /* awaiting children it cancelled: wait for their cleanup */
+    AIO__T_GRANTED = 8,     /* a lock, permit or notification was handed to it */
+    AIO__T_SIGNALLED = 16,  /* woken because what it waits for happened (event set, task ended) */
+    AIO__T_RELOCK = 32,     /* condition wait: taking the lock back */
+    AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
+    AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
+    AIO__T_DEAF = 256,      /* parked where no deadline applies */
+    AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
+    AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
+    AIO__T_RELOCK_NOSPC = 2048 /* condition wait: raise AIO_ENOSPC once the lock is back */
+};
+/* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
+static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
+static inline int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }
+static inline int aio__linked(const aio_link *n) { return n->next != NULL; }
+
+/* n goes just before `at` (at the tail if `at` is a list head). */
+static inline void aio__list_insert(aio_link *at, aio_link *n) {
+    n->prev = at->prev;
+    n->next = at;
+    at->prev->next = n;
+    at->prev = n;
+}
+
+static inline void aio__list_append(aio_link *l, aio_link *n) {
+    if (!l->next) aio__list_init(l);
+    aio__list_insert(l, n);
+}
+
+static inline void aio__list_unlink(aio_link *n) {
+    if (!n->next) return;
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->next = n->prev = NULL;
+}
+
+/* The ready queue holds tasks and, with no task, a group's notice. */
+static inline void aio__enqueue_link(aio_loop *L, aio_link *n) {
+    AIO_CRITICAL_ENTER();
+    aio__list_insert(&L->ready, n); /* initialised with the loop */
+    L->enqueued++;
+    AIO_CRITICAL_EXIT();
+}
+
+static inline void aio__enqueue(aio_task *t) {
+    t->state = AIO__READY;
+    aio__enqueue_link(t->loop, &t->wait.link);
+}
+
+/* 1 if no block is open around t and no cancellation concerns it. */
+static inline int aio__plain(const aio_task *t) {
+    return ((uintptr_t)t->scope | (uintptr_t)t->cancel_epoch |
+            (uintptr_t)(t->flags & AIO__T_CANCEL_REQ)) == 0;
+}
+
+static inline aio_status aio__yield_begin(aio_task *t, aio_frame *f) {
+    if (!aio__plain(t)) return aio__yield_start(t, f);
+    aio__enqueue(t);
+    return AIO__SUSPENDED;
+}
+
+static inline aio_status aio__yield_resume(aio_task *t, aio_frame *f) {
+    return aio__plain(t) ? AIO_OK : aio__yield_poll(t, f);
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -857,27 +948,6 @@ AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 extern "C" {
 #endif
 
-enum { /* task states */
-    AIO__NEW = 0,   /* never spawned */
-    AIO__READY,     /* in the ready queue */
-    AIO__RUNNING,
-    AIO__PARKED,    /* waiting for a timer, a wait list or both */
-    AIO__DONE
-};
-enum { /* task flags */
-    AIO__T_STARTED = 1,     /* the body has run at least once */
-    AIO__T_CANCEL_REQ = 2,  /* a cancel request waits for delivery */
-    AIO__T_JOIN_CANCEL = 4, /* awaiting children it cancelled: wait for their cleanup */
-    AIO__T_GRANTED = 8,     /* a lock, permit or notification was handed to it */
-    AIO__T_SIGNALLED = 16,  /* woken because what it waits for happened (event set, task ended) */
-    AIO__T_RELOCK = 32,     /* condition wait: taking the lock back */
-    AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
-    AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
-    AIO__T_DEAF = 256,      /* parked where no deadline applies */
-    AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
-    AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
-    AIO__T_RELOCK_NOSPC = 2048 /* condition wait: raise AIO_ENOSPC once the lock is back */
-};
 enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
     AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
@@ -963,25 +1033,6 @@ static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; 
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
 static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
-/* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
-static void aio__list_init(aio_link *l) { l->next = l->prev = l; }
-static int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }
-static int aio__linked(const aio_link *n) { return n->next != NULL; }
-
-static void aio__list_append(aio_link *l, aio_link *n) {
-    if (!l->next) aio__list_init(l);
-    n->prev = l->prev;
-    n->next = l;
-    l->prev->next = n;
-    l->prev = n;
-}
-
-static void aio__list_unlink(aio_link *n) {
-    if (!n->next) return;
-    n->prev->next = n->next;
-    n->next->prev = n->prev;
-    n->next = n->prev = NULL;
-}
 
 
 /* Inside the critical section: queue ev on loop L for its next iteration;
@@ -1343,23 +1394,14 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
 
 #define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
 
-/* The ready queue holds tasks and, with no task, a group's notice. */
-static void aio__enqueue_link(aio_loop *L, aio_link *n) {
-    AIO_CRITICAL_ENTER();
-    aio__list_append(&L->ready, n);
-    L->enqueued++;
-    AIO_CRITICAL_EXIT();
-}
 
-static void aio__enqueue(aio_task *t) {
-    t->state = AIO__READY;
-    aio__enqueue_link(t->loop, &t->wait.link);
-}
+/* The ready queue is initialised with its loop: no lazy set-up to test. */
+static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
 
 static aio_link *aio__dequeue(aio_loop *L) {
     aio_link *first = NULL;
     AIO_CRITICAL_ENTER();
-    if (!aio__list_empty(&L->ready)) {
+    if (!aio__ready_empty(L)) {
         first = L->ready.next;
         aio__list_unlink(first);
     }
@@ -1801,7 +1843,7 @@ static void aio__group_hear(aio_group *g) {
 }
 
 /* Run one ready task until it suspends or finishes. */
-static void aio__run_task(aio_loop *L, aio_task *t) {
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     aio_status rc;
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
@@ -1856,11 +1898,11 @@ static void aio__fire_timers(aio_loop *L, aio_time now) {
     while (L->heap_len && !aio__before(now, L->heap[0].when)) aio__deadline_reached(L->heap[0].task, now);
 }
 
-static size_t aio__run_ready(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
     size_t n = 0;
     aio_link *last;
     aio_link *l;
-    if (aio__list_empty(&L->ready)) return 0;
+    if (aio__ready_empty(L)) return 0;
     /* only what was ready at the start: what it wakes runs next iteration */
     last = L->ready.prev;
     do {
@@ -1927,7 +1969,7 @@ static void aio__drain_events(aio_loop *L) {
                 w->state = AIO__READY;
                 AIO_CRITICAL_ENTER();
                 aio__list_unlink(&w->wait.link);
-                aio__list_append(at, &w->wait.link); /* just before `at` */
+                aio__list_insert(at, &w->wait.link);
                 AIO_CRITICAL_EXIT();
             }
             AIO_CRITICAL_ENTER();
@@ -1977,27 +2019,34 @@ static int aio__nothing_can_wake(aio_loop *L) {
     return 0;
 }
 
+/* What a turn wakes once its steps have run: the waiters of the events set
+ * meanwhile, then the timers due at `began`. */
+static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
+    if (aio__any_signalled(L)) aio__drain_events(L);
+    if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
+}
+
 /* asyncio's turn: the steps queued before it began, then the timers due
  * when it began (busy work in those steps does not make more of them due).
  * After an idle wait nothing is queued: that turn is empty, and the steps
- * its timers queue are the next one, run in this call. */
-AIO_API size_t aio_step(aio_loop *L) {
+ * its timers queue are the next one, run in this call.
+ * Inlined into aio_run's loop, where a turn of one task costs no call. */
+static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     aio_time began;
-    int empty_turn;
+    size_t ran;
     aio__loop = L;
-    began = L->now = L->clock(L->clock_ctx);
-    empty_turn = aio__list_empty(&L->ready);
-    for (;;) {
-        size_t ran = empty_turn ? 0 : aio__run_ready(L);
-        if (aio__any_signalled(L)) aio__drain_events(L);
-        if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
-        if (!empty_turn) return ran;
-        empty_turn = 0;
-    }
+    if (!L->is_virtual) L->now = L->clock(L->clock_ctx); /* virtual time is L->now itself */
+    began = L->now;
+    if (aio__ready_empty(L)) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
+    ran = aio__run_ready(L);
+    aio__wake_due(L, began);
+    return ran;
 }
 
+AIO_API size_t aio_step(aio_loop *L) { return aio__iterate(L); }
+
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (!aio__list_empty(&L->ready) || aio__any_signalled(L)) return L->now;
+    if (!aio__ready_empty(L) || aio__any_signalled(L)) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
@@ -2008,7 +2057,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     rc = aio_spawn(main, fn);
     if (rc < 0) return rc;
     while (main->state != AIO__DONE) {
-        if (aio__list_empty(&L->ready) && !aio__any_signalled(L)) {
+        if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = aio_next_deadline(L);
             if (next == AIO_NEVER && aio__nothing_can_wake(L))
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
@@ -2018,7 +2067,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 (void)aio__idling(L, 0);
             }
         }
-        aio_step(L);
+        aio__iterate(L);
     }
     if (L->live)
         aio__misuse(AIO_OK, "aio_run: the main task finished while other tasks are alive; "
