@@ -5,7 +5,7 @@ CFLAGS  ?= -O2
 TEST_SRC := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
 
 .PHONY: all demo test sanitize valgrind clean
-.PHONY: bench bench-quick bench-programs
+.PHONY: bench bench-quick bench-programs bench-instr bench-instr-check
 
 # Benchmarks (bench/README.md): each operation's cost beside the floor, libuv
 # and asyncio, pinned to core 0. `make bench` writes bench/results.{json,md,png};
@@ -89,6 +89,14 @@ bench bench-quick:
 	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/run.py $(if $(filter bench-quick,$@),--quick)
 
 bench-programs: $(BENCH_PROGS)
+
+# Instructions per operation under callgrind, ours and the floor (bench/instr.py;
+# installs valgrind if missing). `make bench-instr` writes them into
+# bench/results.{json,md}; `make bench-instr-check` (CI) measures again and fails
+# if one of ours grew more than 10% over bench/results.json.
+bench-instr bench-instr-check: build/bench/aio_bench build/bench/floor
+	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/instr.py \
+	    $(if $(filter bench-instr-check,$@),--check)
 
 build/bench/aio_bench: bench/aio_bench.c bench/common.h aio_timeout.h
 	@mkdir -p build/bench

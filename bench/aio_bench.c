@@ -1,7 +1,7 @@
 /* bench/aio_bench.c - what aio_timeout.h costs per operation, through its
  * public API only, built at -O2 without AIO_DEBUG.
  *
- *     aio_bench resume   [n=] [reps=]          a task yields and is resumed
+ *     aio_bench resume   [n=] [reps=] [tasks=] a task yields and is resumed
  *     aio_bench spawn    [n=] [reps=]          spawn a task that returns at once, join it
  *     aio_bench deadline [pending=] [n=] [reps=]  wait_for / timeout around an await
  *                                              that completes first, K timers pending
@@ -99,6 +99,7 @@ static void bench_resume(void) {
         yielder_t *ys;
         static group_t g;
         if (!clock_wanted(cases[c].virt)) continue;
+        if (bench_arg("tasks", m) != m) continue; /* tasks=1|1000: that case alone */
         ys = (yielder_t *)calloc((size_t)m, sizeof *ys);
         must(ys != NULL, "calloc");
         loop_setup(16, cases[c].virt);

@@ -7,7 +7,7 @@
  *     FIGURE CASE IMPL VALUE UNIT note...
  *
  * e.g. `resume 1-task/virtual ours 3.10 ns/op median of 7 x 10000000`.
- * The first five fields never contain spaces; bench/report.py reads them. */
+ * The first five fields never contain spaces; bench/run.py reads them. */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 

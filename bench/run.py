@@ -516,7 +516,28 @@ def evaluate_targets(runner, rows):
     return targets
 
 
-def markdown(runner, rows, targets, machine, tools, elapsed):
+INSTR_TITLE = "Instructions per operation (callgrind)"
+
+
+def instructions_markdown(instr):
+    """The section of results.md for the "instructions" key that `make bench-instr` writes."""
+    L = ["%s: user-space instructions that `valgrind --tool=callgrind` counts, (I(n2) − I(n1)) ÷ (n2 − n1) "
+         "over two runs of each program; unlike the times above they do not move with the machine's load. "
+         "`make bench-instr` measured them on %s (%s, `%s`; %s); CI fails when one of ours grows more than "
+         "10%%." % (INSTR_TITLE, instr["date"][:10], instr["compiler"], instr["cflags"], instr["header"]),
+         "",
+         "| figure | case | aio_timeout.h | floor | ÷ floor | n1 → n2 |",
+         "|---|---|---:|---:|---:|---:|"]
+    fmt = lambda v: "—" if v is None else "%.1f" % v  # noqa: E731
+    for r in instr["figures"]:
+        sizes = "%s={:,} → {:,}".format(r["n1"], r["n2"]) % r["size"]
+        L.append("| %s | %s | %s | %s | %s | %s |" % (
+            r["figure"], r["case"], fmt(r["ours_instr"]), fmt(r["floor_instr"]),
+            fmt_ratio(r["ours_instr"], r["floor_instr"]), sizes))
+    return L
+
+
+def markdown(runner, rows, targets, machine, tools, elapsed, instructions=None):
     cfg = runner.cfg
     L = []
     L.append("Measured by `make bench%s` on %s. Each figure is the median of the repetitions inside a "
@@ -568,6 +589,9 @@ def markdown(runner, rows, targets, machine, tools, elapsed):
         for w in runner.whole:
             L.append("| %s | `%s` | %.1f ms | %.1f ms |" % (w["group"], w["command"], w["mean_s"] * 1e3,
                                                             (w["stddev_s"] or 0) * 1e3))
+    if instructions:
+        L.append("")
+        L.extend(instructions_markdown(instructions))
     L.append("")
     L.append("Machine: %s, %s cores, %s, %s, kernel %s%s, clocksource %s, %s. Compiler: %s, `%s`, "
              "no AIO_DEBUG. Header: %s. %s. libuv %s. hyperfine %s. Load average before / after: %s / %s. "
@@ -667,10 +691,18 @@ def main():
         "raw": [{"figure": f, "case": c, "impl": i, "unit": runs[0]["unit"], "rounds": [x["value"] for x in runs],
                  "note": runs[0]["note"]} for (f, c, i), runs in sorted(runner.runs.items())],
     }
+    # `make bench-instr` owns the instruction counts: keep them
+    try:
+        with open(os.path.join(out, "results.json")) as f:
+            instructions = json.load(f).get("instructions")
+    except (OSError, ValueError):
+        instructions = None
+    if instructions:
+        doc["instructions"] = instructions
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)
         f.write("\n")
-    md = markdown(runner, rows, targets, machine, tools, elapsed)
+    md = markdown(runner, rows, targets, machine, tools, elapsed, instructions)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(md)
     log("== bench: results")

@@ -89,16 +89,17 @@ def _by_instant_and_task(lines):
 
 
 def acquire_order(py, c):
-    """A semaphore hands its permits on in a defined order: the order in
-    which the tasks' acquires end (across tasks, which the relaxed
-    comparison does not look at) must agree. None, or a difference."""
-    ea = [ln for ln in py if ' acquire s ' in ln]
-    aa = [ln for ln in c if ' acquire s ' in ln]
+    """A lock and a semaphore hand themselves on in a defined order (first
+    come, first served): the order in which the tasks' acquires end, across
+    tasks (which the relaxed comparison does not look at), must agree. None,
+    or a difference."""
+    ea = [ln for ln in py if ' acquire ' in ln]
+    aa = [ln for ln in c if ' acquire ' in ln]
     for i in range(max(len(ea), len(aa))):
         e = ea[i] if i < len(ea) else '(no more acquires)'
         a = aa[i] if i < len(aa) else '(no more acquires)'
         if e != a:
-            return e, a, 'order of the acquires of s, acquire %d' % (i + 1)
+            return e, a, 'order of the acquires, acquire %d' % (i + 1)
     return None
 
 
@@ -130,7 +131,7 @@ class Tally:
         if size is None:
             size = size_of(text)
         d = None if py == c or same_relaxed(py, c) else scenario.compare(py, c)
-        if d is None and 'semaphore' in text:
+        if d is None and ' acquire ' in text:
             d = acquire_order(py, c)
         if d is None:
             self.agree += 1

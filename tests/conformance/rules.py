@@ -116,20 +116,29 @@ def rule_late_wakeup(py, c, notes, diff, version):
     last child from a done callback (two iterations as well); the library's
     rule is one turn for what a step causes in others. So what the woken
     task does next in that instant (and the timers it arms then) can come
-    in another order. First difference: in an instant in which CPython's
-    trace shows a gather, a shield or a group block ending, before the
-    differing line."""
+    in another order, and a cancel that reaches a gather before its done
+    callback has run is passed on to the gathered tasks, which the library
+    (having seen the completion) does not do. First difference: in an
+    instant in which CPython's trace shows a task's gather, shield or group
+    block ending before the differing line, and either a differing line is
+    that task's own, or CPython's is another task ending cancelled there."""
     t = first_diff_time(diff)
     if t is None:
         return False
     end = py.index(diff[0]) if diff[0] in py else len(py)
+    woken = set()
     for ln in py[:end]:
         if _t(ln) == t:
-            w = _words(ln)[2]
-            if w[:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield']) or \
-                    (w[:1] == ['group'] and not unwinds_by_cancel(w)):
-                return True
-    return False
+            w = _words(ln)
+            if w[2][:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield']) or \
+                    (w[2][:1] == ['group'] and not unwinds_by_cancel(w[2])):
+                woken.add(w[1])
+    if not woken:
+        return False
+    e, a = _words(diff[0]), _words(diff[1])
+    if e[1] in woken or a[1] in woken:
+        return True
+    return e[1] is not None and e[2] == ['end', 'cancelled']
 
 
 def rule_l3_instant(py, c, notes, diff, version):
