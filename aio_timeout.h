@@ -744,8 +744,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
     } while (0)
 
 #define AIO__JOIN(t, lv, child, d, shield, n)                                  \
-    AIO__AWAIT(t, (lv) = aio__r, aio__join_start((t), aio__f, (child), (d), (shield)), \
-               aio__join_poll((t), aio__f, (child), (shield)), n)
+    AIO__AWAIT(t, (lv) = aio__r, aio__join_begin((t), aio__f, (child), (d), (shield)), \
+               aio__join_resume((t), aio__f, (child), (shield)), n)
 #define AIO__GATHER 8 /* mode flag: gather rather than wait */
 
 #define AIO__GROUP(t, g, n, nj) AIO__GROUP_(t, g, n, nj)
@@ -908,6 +908,30 @@ static inline int aio__plain(const aio_task *t) {
             (uintptr_t)(t->flags & AIO__T_CANCEL_REQ)) == 0;
 }
 
+/* Park t (with `deaf`: where no deadline applies); what woke it last time,
+ * and what it waited on, are history. Its timer is armed already. */
+static inline void aio__park_now(aio_task *t, uint16_t deaf) {
+    t->flags = (uint16_t)((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
+                                        AIO__T_SIGNALLED | AIO__T_GRANTED)) | deaf);
+    t->state = AIO__PARKED;
+}
+
+/* Park t in wait list `l` (its own waiter node). */
+static inline void aio__wait_in(aio_task *t, aio_link *l) {
+    AIO_CRITICAL_ENTER();
+    aio__list_append(l, &t->wait.link);
+    AIO_CRITICAL_EXIT();
+}
+
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
+static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+    aio__wait_in(t, &child->joiners);
+    if (owned) {
+        t->flags |= AIO__T_AWAITING;
+        t->seq.awaited = child;
+    }
+}
+
 static inline aio_status aio__yield_begin(aio_task *t, aio_frame *f) {
     if (!aio__plain(t)) return aio__yield_start(t, f);
     aio__enqueue(t);
@@ -916,6 +940,28 @@ static inline aio_status aio__yield_begin(aio_task *t, aio_frame *f) {
 
 static inline aio_status aio__yield_resume(aio_task *t, aio_frame *f) {
     return aio__plain(t) ? AIO_OK : aio__yield_poll(t, f);
+}
+
+/* AIO_AWAIT (no deadline) of a live task, with nothing else to check: park
+ * on its end. */
+static inline aio_status aio__join_begin(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
+                                         int shield) {
+    if (d != AIO_NEVER || !aio__plain(t) || !child || child == t || child->state == AIO__NEW ||
+        child->state == AIO__DONE)
+        return aio__join_start(t, f, child, d, shield);
+    t->until = AIO_NEVER;
+    t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+    aio__park_now(t, 0);
+    aio__wait_end(t, child, !shield && child->parent == t);
+    return AIO__SUSPENDED;
+}
+
+/* Woken by the child's end, with nothing else to check: its result. */
+static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *child, int shield) {
+    if (aio__plain(t) && (t->flags & (AIO__T_SIGNALLED | AIO__T_JOIN_CANCEL)) == AIO__T_SIGNALLED &&
+        child->state == AIO__DONE)
+        return child->frame.rc;
+    return aio__join_poll(t, f, child, shield);
 }
 
 #ifdef __cplusplus
@@ -1420,11 +1466,6 @@ static void aio__wake(aio_task *t) {
 }
 
 /* Park t in wait list `l` (its own waiter node). */
-static void aio__wait_in(aio_task *t, aio_link *l) {
-    AIO_CRITICAL_ENTER();
-    aio__list_append(l, &t->wait.link);
-    AIO_CRITICAL_EXIT();
-}
 
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
  * woke it); 0 if nobody waits. A waiter already woken by something else (a
@@ -1605,11 +1646,7 @@ static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
         aio_status rc = aio__arm_deadlines(t, own_deadline, with_scopes);
         if (rc < 0) return rc;
     }
-    /* what woke it last time, and what it waited on, are history */
-    t->flags = (uint16_t)((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
-                                        AIO__T_SIGNALLED | AIO__T_GRANTED)) |
-                          (with_scopes ? 0 : AIO__T_DEAF));
-    t->state = AIO__PARKED;
+    aio__park_now(t, with_scopes ? 0 : AIO__T_DEAF);
     return AIO__SUSPENDED;
 }
 
@@ -1847,7 +1884,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     aio_status rc;
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
-        if (aio__cancel_source(t, 1)) { /* cancelled before it ran: the body never runs */
+        if (!aio__plain(t) && aio__cancel_source(t, 1)) { /* cancelled before it ran: the body never runs */
             t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
             aio__finish(L, t, AIO_ECANCELED);
             return;
@@ -2169,11 +2206,7 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int owned) {
     aio_status rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    aio__wait_in(t, &child->joiners);
-    if (owned) {
-        t->flags |= AIO__T_AWAITING;
-        t->seq.awaited = child;
-    }
+    aio__wait_end(t, child, owned);
     return rc;
 }
 
