@@ -368,7 +368,7 @@ typedef aio_timer *(*aio_grow_fn)(void *ctx, aio_timer *old, uint32_t old_count,
 typedef void (*aio_debug_fn)(aio_status code, const char *message);
 
 struct aio_loop {
-    aio_time now;        /* read once per iteration */
+    aio_time now;        /* read at most once per iteration (aio__now) */
     aio_timer *heap;
     uint32_t heap_len, heap_cap;
     uint32_t seq;        /* timer arming counter */
@@ -391,6 +391,7 @@ struct aio_loop {
     int wake_pipe[2];    /* the system idle hook's wake-up pipe: fds + 1, 0 = not opened */
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     uint8_t is_virtual;
+    uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
     uint32_t enqueued;   /* tasks queued at the tail so far (under the critical section) */
 };
@@ -427,11 +428,13 @@ AIO_API aio_status aio_loop_destroy(aio_loop *loop);
  * nothing can wake (only detected when no custom idle hook is set). Other
  * tasks still alive then stay as they are. */
 AIO_API aio_status aio_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
-/* One iteration for a super-loop, never sleeping: read the clock, run the
- * tasks that were ready, wake the waiters of events set meanwhile, then let
- * the deadlines reached by the time read take effect (if nothing was ready,
- * this comes first, and the tasks they wake run in this iteration). Returns
- * how many tasks ran. */
+/* One iteration for a super-loop, never sleeping: run the tasks that were
+ * ready, wake the waiters of events set meanwhile, then let the deadlines
+ * reached by the iteration's time take effect (if nothing was ready, this
+ * comes first, and the tasks they wake run in this iteration). Returns how
+ * many tasks ran. The iteration's time is read from the clock at its start
+ * when a timer is armed, else the first time something needs it (a deadline,
+ * aio_now()), at most once: aio_now() is never older than the iteration. */
 AIO_API size_t aio_step(aio_loop *loop);
 /* When the loop next has work: now if a task is ready, the earliest timer
  * otherwise, AIO_NEVER if nothing is armed. For tickless idle. */
@@ -1115,13 +1118,25 @@ static aio_time aio__instant(aio_time when) {
  * meaningful within half the clock's range). With wrapping ticks an absolute
  * d is always an instant, even one equal to AIO_NEVER: computed deadlines
  * (next += period) land there. */
+/* The iteration's time. An iteration that starts with no timer armed reads
+ * the clock only if something needs the time: a deadline computed or
+ * compared, aio_now(), the timers to fire at its end. The value read then
+ * stays the iteration's time (as a read at its start would have). */
+static aio_time aio__now(aio_loop *L) {
+    if (L->stale) {
+        L->stale = 0;
+        L->now = L->clock(L->clock_ctx);
+    }
+    return L->now;
+}
+
 static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
     if (!relative && AIO__WRAPS) return aio__instant(d);
     if (d == AIO_NEVER) return AIO_NEVER;
     if (d == AIO_TIME_INVALID) return AIO_TIME_INVALID;
     if (!relative) return d;
     if (d >= (aio_time)(AIO_NEVER / 2)) return AIO_TIME_INVALID;
-    return aio__instant((aio_time)(L->now + d));
+    return aio__instant((aio_time)(aio__now(L) + d));
 }
 
 /* ----------------------------------------------------------------- clock */
@@ -1275,6 +1290,7 @@ AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
     L->idle = aio__virtual_idle;
     L->idle_ctx = NULL;
     L->is_virtual = 1;
+    L->stale = 0;
     L->now = start;
 }
 
@@ -1294,6 +1310,7 @@ AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
     L->clock = clock;
     L->clock_ctx = ctx;
     L->is_virtual = 0;
+    L->stale = 0;
     L->now = clock(ctx);
 }
 
@@ -1338,9 +1355,10 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     return AIO_OK;
 }
 
-AIO_API aio_time aio_loop_now(const aio_loop *L) { return L->now; }
+/* A loop is never a const object: reading its time may read the clock. */
+AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now((aio_loop *)L); }
 AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
-AIO_API aio_time aio_now(void) { return aio__loop ? aio__loop->now : 0; }
+AIO_API aio_time aio_now(void) { return aio__loop ? aio__now(aio__loop) : 0; }
 
 /* ------------------------------------------------------------ timer heap */
 
@@ -1512,7 +1530,7 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
     aio_timeout *sc;
     aio_timeout *found = NULL;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, L->now))
+        if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, aio__now(L)))
             sc->flags |= AIO__S_EXPIRED;
         if (aio__scope_visible(t, sc)) found = sc;
         if (sc->flags & AIO__S_SHIELD) return found; /* nothing from outside gets in */
@@ -2057,10 +2075,14 @@ static int aio__nothing_can_wake(aio_loop *L) {
 }
 
 /* What a turn wakes once its steps have run: the waiters of the events set
- * meanwhile, then the timers due at `began`. */
-static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
+ * meanwhile, then the timers due at `began` (`lazy`: at the turn's time,
+ * whenever it was read). */
+static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began, int lazy) {
     if (aio__any_signalled(L)) aio__drain_events(L);
-    if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
+    if (L->heap_len) {
+        if (lazy) began = aio__now(L);
+        if (!aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
+    }
 }
 
 /* asyncio's turn: the steps queued before it began, then the timers due
@@ -2071,12 +2093,19 @@ static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
 static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     aio_time began;
     size_t ran;
+    int lazy = 0;
     aio__loop = L;
-    if (!L->is_virtual) L->now = L->clock(L->clock_ctx); /* virtual time is L->now itself */
+    if (!L->is_virtual) { /* (virtual time is L->now itself) */
+        L->stale = 1;
+        if (L->heap_len)
+            aio__now(L); /* they may be due: read it now */
+        else
+            lazy = 1;
+    }
     began = L->now;
-    if (aio__ready_empty(L)) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
+    if (aio__ready_empty(L)) aio__wake_due(L, began, lazy); /* an empty turn: what it wakes runs now */
     ran = aio__run_ready(L);
-    aio__wake_due(L, began);
+    aio__wake_due(L, began, lazy);
     return ran;
 }
 
@@ -2173,7 +2202,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "sleep: the duration is NaN, negative "
                                                         "or beyond half the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    if (aio__due(until, L->now)) { /* sleep(0): one trip through the ready queue */
+    if (aio__due(until, aio__now(L))) { /* sleep(0): one trip through the ready queue */
         t->until = until;
         aio__enqueue(t);
         return AIO__SUSPENDED;
@@ -2197,7 +2226,7 @@ AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, t->loop->now)) return AIO_OK;
+    if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
@@ -2235,7 +2264,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         if (owned && !done) return aio__cancel_child(t, f, child);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, t->loop->now)) {
+    if (aio__due(t->until, aio__now(t->loop))) {
         t->until = AIO_NEVER; /* the timeout has fired */
         if (owned && !done) return aio__cancel_child(t, f, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
@@ -2389,7 +2418,7 @@ AIO_API aio_time aio_effective_deadline(aio_task *t) {
     if (!t) t = aio_current();
     if (!t || !t->loop) return AIO_NEVER;
     if (aio__cancel_source(t, 0)) { /* already due: any instant not after now */
-        aio_time now = t->loop->now;
+        aio_time now = aio__now(t->loop);
         return now == AIO_NEVER || now == AIO_TIME_INVALID ? (aio_time)(AIO_NEVER - 2) : now;
     }
     return aio__scope_deadline(t, NULL, 0);
@@ -2401,7 +2430,8 @@ AIO_API aio_time aio_time_left(aio_task *t) {
     if (!t || !t->loop) return AIO_NEVER;
     d = aio_effective_deadline(t);
     if (d == AIO_NEVER) return AIO_NEVER;
-    return aio__before(t->loop->now, d) ? (aio_time)(d - t->loop->now) : 0;
+    aio_time now = aio__now(t->loop);
+    return aio__before(now, d) ? (aio_time)(d - now) : 0;
 }
 
 /* AIO_COND_WAIT_FOR's one deadline for all its waits, armed once. */
@@ -2532,7 +2562,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, t->loop->now)) {
+    if (aio__due(t->until, aio__now(t->loop))) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
             aio__enqueue(t);
             return AIO__SUSPENDED;
@@ -2783,7 +2813,7 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
     }
     /* woken by a cancellation or a deadline first: a set since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, t->loop->now)) return AIO_ETIMEDOUT;
+    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
     if (set) return AIO_OK; /* set while it was woken for another reason */
     return aio__event_park(t, f, ev, ticket);
 }
@@ -2880,7 +2910,7 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     /* woken by a cancellation or a deadline (it has left the queue) */
     if (aio__checkpoint(t) < 0) {
         rc = aio__raise(t, f, AIO_ECANCELED);
-    } else if (aio__due(t->until, t->loop->now)) {
+    } else if (aio__due(t->until, aio__now(t->loop))) {
         rc = AIO_ETIMEDOUT;
     } else {
         if (aio__try_take(waiters, count, handed)) return AIO_OK; /* freed while it was not queued */
@@ -2943,10 +2973,10 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
             t->flags |= AIO__T_RELOCK_RAISE;
-        else if (aio__due(t->until, t->loop->now) && !(t->flags & AIO__T_RELOCK_RAISE))
+        else if (aio__due(t->until, aio__now(t->loop)) && !(t->flags & AIO__T_RELOCK_RAISE))
             t->flags |= AIO__T_RELOCK_TIMEOUT;
     }
-    if (aio__due(t->until, t->loop->now)) t->until = AIO_NEVER; /* it has fired */
+    if (aio__due(t->until, aio__now(t->loop))) t->until = AIO_NEVER; /* it has fired */
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
         if (aio__park(t, 1, 1) != AIO__SUSPENDED)
             aio__park(t, 0, 0); /* no timer slot: still take the lock back */
@@ -2999,7 +3029,7 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
         }
     } else if (aio__checkpoint(t) < 0) {
         t->flags |= AIO__T_RELOCK_RAISE;
-    } else if (aio__due(t->until, t->loop->now)) {
+    } else if (aio__due(t->until, aio__now(t->loop))) {
         t->flags |= AIO__T_RELOCK_TIMEOUT;
     } else if (aio__cond_park(t, c) == AIO__SUSPENDED) {
         return AIO__SUSPENDED;
