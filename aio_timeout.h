@@ -558,7 +558,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * running AIO_FINALLY. Inside AIO_FINALLY it replaces the status. */
 #define AIO_RETURN(t, v)                                                       \
     do {                                                                       \
-        aio__set_status((t), aio__f, (v));                                     \
+        aio__return_with((t), aio__f, (v));                                    \
         goto aio__unwind;                                                      \
     } while (0)
 #define AIO_RAISE(t, err) AIO_RETURN(t, err)
@@ -585,7 +585,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
             aio__bad_resume((t), aio__f);                                      \
         }                                                                      \
         if (0) goto aio__unwind;                                               \
-        return aio__frame_end((t), aio__f)
+        return aio__frame_done((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
 #define AIO_YIELD(t) AIO__AWAIT(t, (void)0, aio__yield_begin((t), aio__f), aio__yield_resume((t), aio__f), AIO__LABEL)
@@ -720,7 +720,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
     aio_frame *const aio__f = (fr);                                            \
     if (0) {                                                                   \
     aio__unwind:                                                               \
-        aio__f->lc = aio__unwind_target((t), aio__f);                          \
+        aio__f->lc = aio__landing((t), aio__f);                                \
     }                                                                          \
     switch (aio__f->lc) {                                                      \
     case AIO__LC_RAISE:                                                        \
@@ -885,11 +885,15 @@ static inline void aio__list_append(aio_link *l, aio_link *n) {
     aio__list_insert(l, n);
 }
 
-static inline void aio__list_unlink(aio_link *n) {
-    if (!n->next) return;
+/* n, which is linked, leaves its list. */
+static inline void aio__list_remove(aio_link *n) {
     n->prev->next = n->next;
     n->next->prev = n->prev;
     n->next = n->prev = NULL;
+}
+
+static inline void aio__list_unlink(aio_link *n) {
+    if (n->next) aio__list_remove(n);
 }
 
 /* The ready queue holds tasks and, with no task, a group's notice. */
@@ -904,6 +908,11 @@ static inline void aio__enqueue(aio_task *t) {
     t->state = AIO__READY;
     aio__enqueue_link(t->loop, &t->wait.link);
 }
+
+enum { /* frame flags */
+    AIO__F_FINALLY = 1,     /* in the cleanup section */
+    AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
+};
 
 /* 1 if no block is open around t and no cancellation concerns it. */
 static inline int aio__plain(const aio_task *t) {
@@ -943,6 +952,27 @@ static inline aio_status aio__yield_begin(aio_task *t, aio_frame *f) {
 
 static inline aio_status aio__yield_resume(aio_task *t, aio_frame *f) {
     return aio__plain(t) ? AIO_OK : aio__yield_poll(t, f);
+}
+
+/* AIO_RETURN outside a cleanup section: only the status to set. */
+static inline void aio__return_with(aio_task *t, aio_frame *f, aio_status rc) {
+    if (f->flags & AIO__F_FINALLY)
+        aio__set_status(t, f, rc);
+    else
+        f->rc = rc;
+}
+
+/* Where an unwinding frame goes: with no block open, to its cleanup section. */
+static inline uint32_t aio__landing(aio_task *t, aio_frame *f) {
+    if (!t->scope && !(f->flags & AIO__F_FINALLY)) return AIO__LC_FINALLY;
+    return aio__unwind_target(t, f);
+}
+
+/* The end of a body that met no cleanup section and no cancellation. */
+static inline aio_status aio__frame_done(aio_task *t, aio_frame *f) {
+    if (f->flags || !aio__plain(t)) return aio__frame_end(t, f);
+    f->lc = AIO__LC_END;
+    return f->rc;
 }
 
 /* AIO_AWAIT (no deadline) of a live task, with nothing else to check: park
@@ -997,10 +1027,6 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 extern "C" {
 #endif
 
-enum { /* frame flags */
-    AIO__F_FINALLY = 1,     /* in the cleanup section */
-    AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
-};
 enum { /* scope states */
     AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
 };
@@ -1416,11 +1442,10 @@ static void aio__heap_down(aio_loop *L, uint32_t i, aio_timer e) {
     aio__heap_place(L, i, e);
 }
 
-static void aio__disarm(aio_task *t) {
+static void aio__remove_timer(aio_task *t) {
     aio_loop *L = t->loop;
     uint32_t i;
     aio_timer last;
-    if (!t->timer) return;
     i = t->timer - 1;
     t->timer = 0;
     last = L->heap[--L->heap_len];
@@ -1429,6 +1454,10 @@ static void aio__disarm(aio_task *t) {
         aio__heap_up(L, i, last);
     else
         aio__heap_down(L, i, last);
+}
+
+static inline void aio__disarm(aio_task *t) {
+    if (t->timer) aio__remove_timer(t);
 }
 
 /* Arm (or move) t's single timer to `when`, placed by `seq` among equal
@@ -1467,7 +1496,7 @@ static aio_link *aio__dequeue(aio_loop *L) {
     AIO_CRITICAL_ENTER();
     if (!aio__ready_empty(L)) {
         first = L->ready.next;
-        aio__list_unlink(first);
+        aio__list_remove(first);
     }
     AIO_CRITICAL_EXIT();
     return first;
