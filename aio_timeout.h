@@ -122,11 +122,18 @@
 #define AIO_THREAD_LOCAL
 #endif
 
-/* The loop's turn is inlined where it runs tasks, except where size counts. */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+/* Speed first, except where size counts (-Os): the loop's turn is inlined
+ * where it runs tasks, and the awaits take their fast paths inline in the
+ * task's body (AIO__FAST(fast, slow) picks one). */
+#if defined(__OPTIMIZE_SIZE__)
+#define AIO__ALWAYS_INLINE inline
+#define AIO__FAST(fast, slow) slow
+#elif defined(__GNUC__) || defined(__clang__)
 #define AIO__ALWAYS_INLINE inline __attribute__((always_inline))
+#define AIO__FAST(fast, slow) fast
 #else
 #define AIO__ALWAYS_INLINE inline
+#define AIO__FAST(fast, slow) fast
 #endif
 
 #ifdef AIO_STATIC
@@ -558,7 +565,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * running AIO_FINALLY. Inside AIO_FINALLY it replaces the status. */
 #define AIO_RETURN(t, v)                                                       \
     do {                                                                       \
-        aio__return_with((t), aio__f, (v));                                    \
+        AIO__FAST(aio__return_with, aio__set_status)((t), aio__f, (v));        \
         goto aio__unwind;                                                      \
     } while (0)
 #define AIO_RAISE(t, err) AIO_RETURN(t, err)
@@ -585,10 +592,12 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
             aio__bad_resume((t), aio__f);                                      \
         }                                                                      \
         if (0) goto aio__unwind;                                               \
-        return aio__frame_done((t), aio__f)
+        return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
-#define AIO_YIELD(t) AIO__AWAIT(t, (void)0, aio__yield_begin((t), aio__f), aio__yield_resume((t), aio__f), AIO__LABEL)
+#define AIO_YIELD(t)                                                           \
+    AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)((t), aio__f), \
+               AIO__FAST(aio__yield_resume, aio__yield_poll)((t), aio__f), AIO__LABEL)
 /* Sleep `d` ticks; AIO_SLEEP(t, 0) is a yield. */
 #define AIO_SLEEP(t, d) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (d), 1), aio__sleep_poll((t), aio__f), AIO__LABEL)
 #define AIO_SLEEP_UNTIL(t, when) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (when), 0), aio__sleep_poll((t), aio__f), AIO__LABEL)
@@ -720,7 +729,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
     aio_frame *const aio__f = (fr);                                            \
     if (0) {                                                                   \
     aio__unwind:                                                               \
-        aio__f->lc = aio__landing((t), aio__f);                                \
+        aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
     }                                                                          \
     switch (aio__f->lc) {                                                      \
     case AIO__LC_RAISE:                                                        \
@@ -747,8 +756,9 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
     } while (0)
 
 #define AIO__JOIN(t, lv, child, d, shield, n)                                  \
-    AIO__AWAIT(t, (lv) = aio__r, aio__join_begin((t), aio__f, (child), (d), (shield)), \
-               aio__join_resume((t), aio__f, (child), (shield)), n)
+    AIO__AWAIT(t, (lv) = aio__r,                                               \
+               AIO__FAST(aio__join_begin, aio__join_start)((t), aio__f, (child), (d), (shield)), \
+               AIO__FAST(aio__join_resume, aio__join_poll)((t), aio__f, (child), (shield)), n)
 #define AIO__GATHER 8 /* mode flag: gather rather than wait */
 
 #define AIO__GROUP(t, g, n, nj) AIO__GROUP_(t, g, n, nj)
@@ -1574,11 +1584,10 @@ static uint32_t aio__next_epoch(aio_loop *L) {
 
 /* A checkpoint: if a cancellation applies, mark every visible source as
  * delivered in one new epoch and return AIO_ECANCELED. */
-static aio_status aio__checkpoint(aio_task *t) {
+static aio_status aio__deliver(aio_task *t) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     uint32_t epoch;
-    if (!t->scope && !t->cancel_epoch && !(t->flags & AIO__T_CANCEL_REQ)) return AIO_OK;
     if (!aio__cancel_source(t, 1)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {
@@ -1593,6 +1602,10 @@ static aio_status aio__checkpoint(aio_task *t) {
         t->cancel_epoch = epoch ? epoch : aio__next_epoch(L);
     }
     return AIO_ECANCELED;
+}
+
+static inline aio_status aio__checkpoint(aio_task *t) {
+    return aio__plain(t) ? AIO_OK : aio__deliver(t);
 }
 
 /* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
