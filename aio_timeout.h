@@ -924,17 +924,23 @@ enum { /* frame flags */
     AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
 };
 
+/* Casts in the inline code, which C++ callers compile too. */
+#ifdef __cplusplus
+#define AIO__U16(x) static_cast<uint16_t>(x)
+#else
+#define AIO__U16(x) ((uint16_t)(x))
+#endif
+
 /* 1 if no block is open around t and no cancellation concerns it. */
 static inline int aio__plain(const aio_task *t) {
-    return ((uintptr_t)t->scope | (uintptr_t)t->cancel_epoch |
-            (uintptr_t)(t->flags & AIO__T_CANCEL_REQ)) == 0;
+    return (t->scope == NULL) & (t->cancel_epoch == 0) & ((t->flags & AIO__T_CANCEL_REQ) == 0);
 }
 
 /* Park t (with `deaf`: where no deadline applies); what woke it last time,
  * and what it waited on, are history. Its timer is armed already. */
 static inline void aio__park_now(aio_task *t, uint16_t deaf) {
-    t->flags = (uint16_t)((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
-                                        AIO__T_SIGNALLED | AIO__T_GRANTED)) | deaf);
+    t->flags = AIO__U16((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
+                                      AIO__T_SIGNALLED | AIO__T_GRANTED)) | deaf);
     t->state = AIO__PARKED;
 }
 
@@ -993,7 +999,7 @@ static inline aio_status aio__join_begin(aio_task *t, aio_frame *f, aio_task *ch
         child->state == AIO__DONE)
         return aio__join_start(t, f, child, d, shield);
     t->until = AIO_NEVER;
-    t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+    t->flags &= AIO__U16(~AIO__T_JOIN_CANCEL);
     aio__park_now(t, 0);
     aio__wait_end(t, child, !shield && child->parent == t);
     return AIO__SUSPENDED;
