@@ -122,6 +122,20 @@
 #define AIO_THREAD_LOCAL
 #endif
 
+/* Speed first, except where size counts (-Os): the loop's turn is inlined
+ * where it runs tasks, and the awaits take their fast paths inline in the
+ * task's body (AIO__FAST(fast, slow) picks one). */
+#if defined(__OPTIMIZE_SIZE__)
+#define AIO__ALWAYS_INLINE inline
+#define AIO__FAST(fast, slow) slow
+#elif defined(__GNUC__) || defined(__clang__)
+#define AIO__ALWAYS_INLINE inline __attribute__((always_inline))
+#define AIO__FAST(fast, slow) fast
+#else
+#define AIO__ALWAYS_INLINE inline
+#define AIO__FAST(fast, slow) fast
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))
@@ -361,7 +375,7 @@ typedef aio_timer *(*aio_grow_fn)(void *ctx, aio_timer *old, uint32_t old_count,
 typedef void (*aio_debug_fn)(aio_status code, const char *message);
 
 struct aio_loop {
-    aio_time now;        /* read once per iteration */
+    aio_time now;        /* read at most once per iteration (aio__now) */
     aio_timer *heap;
     uint32_t heap_len, heap_cap;
     uint32_t seq;        /* timer arming counter */
@@ -384,6 +398,7 @@ struct aio_loop {
     int wake_pipe[2];    /* the system idle hook's wake-up pipe: fds + 1, 0 = not opened */
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     uint8_t is_virtual;
+    uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
     uint32_t enqueued;   /* tasks queued at the tail so far (under the critical section) */
 };
@@ -420,11 +435,13 @@ AIO_API aio_status aio_loop_destroy(aio_loop *loop);
  * nothing can wake (only detected when no custom idle hook is set). Other
  * tasks still alive then stay as they are. */
 AIO_API aio_status aio_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
-/* One iteration for a super-loop, never sleeping: read the clock, run the
- * tasks that were ready, wake the waiters of events set meanwhile, then let
- * the deadlines reached by the time read take effect (if nothing was ready,
- * this comes first, and the tasks they wake run in this iteration). Returns
- * how many tasks ran. */
+/* One iteration for a super-loop, never sleeping: run the tasks that were
+ * ready, wake the waiters of events set meanwhile, then let the deadlines
+ * reached by the iteration's time take effect (if nothing was ready, this
+ * comes first, and the tasks they wake run in this iteration). Returns how
+ * many tasks ran. The iteration's time is read from the clock at its start
+ * when a timer is armed, else the first time something needs it (a deadline,
+ * aio_now()), at most once: aio_now() is never older than the iteration. */
 AIO_API size_t aio_step(aio_loop *loop);
 /* When the loop next has work: now if a task is ready, the earliest timer
  * otherwise, AIO_NEVER if nothing is armed. For tickless idle. */
@@ -548,7 +565,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * running AIO_FINALLY. Inside AIO_FINALLY it replaces the status. */
 #define AIO_RETURN(t, v)                                                       \
     do {                                                                       \
-        aio__set_status((t), aio__f, (v));                                     \
+        AIO__FAST(aio__return_with, aio__set_status)((t), aio__f, (v));        \
         goto aio__unwind;                                                      \
     } while (0)
 #define AIO_RAISE(t, err) AIO_RETURN(t, err)
@@ -575,10 +592,12 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
             aio__bad_resume((t), aio__f);                                      \
         }                                                                      \
         if (0) goto aio__unwind;                                               \
-        return aio__frame_end((t), aio__f)
+        return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
-#define AIO_YIELD(t) AIO__AWAIT(t, (void)0, aio__yield_start((t), aio__f), aio__yield_poll((t), aio__f), AIO__LABEL)
+#define AIO_YIELD(t)                                                           \
+    AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)((t), aio__f), \
+               AIO__FAST(aio__yield_resume, aio__yield_poll)((t), aio__f), AIO__LABEL)
 /* Sleep `d` ticks; AIO_SLEEP(t, 0) is a yield. */
 #define AIO_SLEEP(t, d) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (d), 1), aio__sleep_poll((t), aio__f), AIO__LABEL)
 #define AIO_SLEEP_UNTIL(t, when) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (when), 0), aio__sleep_poll((t), aio__f), AIO__LABEL)
@@ -710,7 +729,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
     aio_frame *const aio__f = (fr);                                            \
     if (0) {                                                                   \
     aio__unwind:                                                               \
-        aio__f->lc = aio__unwind_target((t), aio__f);                          \
+        aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
     }                                                                          \
     switch (aio__f->lc) {                                                      \
     case AIO__LC_RAISE:                                                        \
@@ -737,8 +756,9 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
     } while (0)
 
 #define AIO__JOIN(t, lv, child, d, shield, n)                                  \
-    AIO__AWAIT(t, (lv) = aio__r, aio__join_start((t), aio__f, (child), (d), (shield)), \
-               aio__join_poll((t), aio__f, (child), (shield)), n)
+    AIO__AWAIT(t, (lv) = aio__r,                                               \
+               AIO__FAST(aio__join_begin, aio__join_start)((t), aio__f, (child), (d), (shield)), \
+               AIO__FAST(aio__join_resume, aio__join_poll)((t), aio__f, (child), (shield)), n)
 #define AIO__GATHER 8 /* mode flag: gather rather than wait */
 
 #define AIO__GROUP(t, g, n, nj) AIO__GROUP_(t, g, n, nj)
@@ -827,6 +847,171 @@ AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 
+
+/* ------------------------------------------------------------------------ */
+/* The awaits' fast paths                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Inline in the task's body, so that the common await costs a test instead
+ * of a call: a task with no open block and no cancellation requested or
+ * delivered has nothing to check, and anything else takes the full path. */
+
+enum { /* task states */
+    AIO__NEW = 0,   /* never spawned */
+    AIO__READY,     /* in the ready queue */
+    AIO__RUNNING,
+    AIO__PARKED,    /* waiting for a timer, a wait list or both */
+    AIO__DONE
+};
+enum { /* task flags */
+    AIO__T_STARTED = 1,     /* the body has run at least once */
+    AIO__T_CANCEL_REQ = 2,  /* a cancel request waits for delivery */
+    AIO__T_JOIN_CANCEL = 4, /* awaiting children it cancelled: wait for their cleanup */
+    AIO__T_GRANTED = 8,     /* a lock, permit or notification was handed to it */
+    AIO__T_SIGNALLED = 16,  /* woken because what it waits for happened (event set, task ended) */
+    AIO__T_RELOCK = 32,     /* condition wait: taking the lock back */
+    AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
+    AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
+    AIO__T_DEAF = 256,      /* parked where no deadline applies */
+    AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
+    AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
+    AIO__T_RELOCK_NOSPC = 2048 /* condition wait: raise AIO_ENOSPC once the lock is back */
+};
+/* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
+static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
+static inline int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }
+static inline int aio__linked(const aio_link *n) { return n->next != NULL; }
+
+/* n goes just before `at` (at the tail if `at` is a list head). */
+static inline void aio__list_insert(aio_link *at, aio_link *n) {
+    n->prev = at->prev;
+    n->next = at;
+    at->prev->next = n;
+    at->prev = n;
+}
+
+static inline void aio__list_append(aio_link *l, aio_link *n) {
+    if (!l->next) aio__list_init(l);
+    aio__list_insert(l, n);
+}
+
+static inline void aio__list_unlink(aio_link *n) {
+    if (!n->next) return;
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->next = n->prev = NULL;
+}
+
+/* The ready queue holds tasks and, with no task, a group's notice. */
+static inline void aio__enqueue_link(aio_loop *L, aio_link *n) {
+    AIO_CRITICAL_ENTER();
+    aio__list_insert(&L->ready, n); /* initialised with the loop */
+    L->enqueued++;
+    AIO_CRITICAL_EXIT();
+}
+
+static inline void aio__enqueue(aio_task *t) {
+    t->state = AIO__READY;
+    aio__enqueue_link(t->loop, &t->wait.link);
+}
+
+enum { /* frame flags */
+    AIO__F_FINALLY = 1,     /* in the cleanup section */
+    AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
+};
+
+/* Casts in the inline code, which C++ callers compile too. */
+#ifdef __cplusplus
+#define AIO__U16(x) static_cast<uint16_t>(x)
+#define AIO__BITS(p) reinterpret_cast<uintptr_t>(p)
+#else
+#define AIO__U16(x) ((uint16_t)(x))
+#define AIO__BITS(p) ((uintptr_t)(p))
+#endif
+
+/* 1 if no block is open around t and no cancellation concerns it. */
+static inline int aio__plain(const aio_task *t) {
+    /* one test, not three: the inline paths are where a resume's time goes */
+    return (AIO__BITS(t->scope) | t->cancel_epoch | (t->flags & AIO__T_CANCEL_REQ)) == 0;
+}
+
+/* Park t (with `deaf`: where no deadline applies); what woke it last time,
+ * and what it waited on, are history. Its timer is armed already. */
+static inline void aio__park_now(aio_task *t, uint16_t deaf) {
+    t->flags = AIO__U16((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
+                                      AIO__T_SIGNALLED | AIO__T_GRANTED)) | deaf);
+    t->state = AIO__PARKED;
+}
+
+/* Park t in wait list `l` (its own waiter node). */
+static inline void aio__wait_in(aio_task *t, aio_link *l) {
+    AIO_CRITICAL_ENTER();
+    aio__list_append(l, &t->wait.link);
+    AIO_CRITICAL_EXIT();
+}
+
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
+static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+    aio__wait_in(t, &child->joiners);
+    if (owned) {
+        t->flags |= AIO__T_AWAITING;
+        t->seq.awaited = child;
+    }
+}
+
+static inline aio_status aio__yield_begin(aio_task *t, aio_frame *f) {
+    if (!aio__plain(t)) return aio__yield_start(t, f);
+    aio__enqueue(t);
+    return AIO__SUSPENDED;
+}
+
+static inline aio_status aio__yield_resume(aio_task *t, aio_frame *f) {
+    return aio__plain(t) ? AIO_OK : aio__yield_poll(t, f);
+}
+
+/* AIO_RETURN outside a cleanup section: only the status to set. */
+static inline void aio__return_with(aio_task *t, aio_frame *f, aio_status rc) {
+    if (f->flags & AIO__F_FINALLY)
+        aio__set_status(t, f, rc);
+    else
+        f->rc = rc;
+}
+
+/* Where an unwinding frame goes: with no block open, to its cleanup section. */
+static inline uint32_t aio__landing(aio_task *t, aio_frame *f) {
+    if (!t->scope && !(f->flags & AIO__F_FINALLY)) return AIO__LC_FINALLY;
+    return aio__unwind_target(t, f);
+}
+
+/* The end of a body that met no cleanup section and no cancellation. */
+static inline aio_status aio__frame_done(aio_task *t, aio_frame *f) {
+    if (f->flags || !aio__plain(t)) return aio__frame_end(t, f);
+    f->lc = AIO__LC_END;
+    return f->rc;
+}
+
+/* AIO_AWAIT (no deadline) of a live task, with nothing else to check: park
+ * on its end. */
+static inline aio_status aio__join_begin(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
+                                         int shield) {
+    if (d != AIO_NEVER || !aio__plain(t) || !child || child == t || child->state == AIO__NEW ||
+        child->state == AIO__DONE)
+        return aio__join_start(t, f, child, d, shield);
+    t->until = AIO_NEVER;
+    t->flags &= AIO__U16(~AIO__T_JOIN_CANCEL);
+    aio__park_now(t, 0);
+    aio__wait_end(t, child, !shield && child->parent == t);
+    return AIO__SUSPENDED;
+}
+
+/* Woken by the child's end, with nothing else to check: its result. */
+static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *child, int shield) {
+    if (aio__plain(t) && (t->flags & (AIO__T_SIGNALLED | AIO__T_JOIN_CANCEL)) == AIO__T_SIGNALLED &&
+        child->state == AIO__DONE)
+        return child->frame.rc;
+    return aio__join_poll(t, f, child, shield);
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -857,31 +1042,6 @@ AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 extern "C" {
 #endif
 
-enum { /* task states */
-    AIO__NEW = 0,   /* never spawned */
-    AIO__READY,     /* in the ready queue */
-    AIO__RUNNING,
-    AIO__PARKED,    /* waiting for a timer, a wait list or both */
-    AIO__DONE
-};
-enum { /* task flags */
-    AIO__T_STARTED = 1,     /* the body has run at least once */
-    AIO__T_CANCEL_REQ = 2,  /* a cancel request waits for delivery */
-    AIO__T_JOIN_CANCEL = 4, /* awaiting children it cancelled: wait for their cleanup */
-    AIO__T_GRANTED = 8,     /* a lock, permit or notification was handed to it */
-    AIO__T_SIGNALLED = 16,  /* woken because what it waits for happened (event set, task ended) */
-    AIO__T_RELOCK = 32,     /* condition wait: taking the lock back */
-    AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
-    AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
-    AIO__T_DEAF = 256,      /* parked where no deadline applies */
-    AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
-    AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
-    AIO__T_RELOCK_NOSPC = 2048 /* condition wait: raise AIO_ENOSPC once the lock is back */
-};
-enum { /* frame flags */
-    AIO__F_FINALLY = 1,     /* in the cleanup section */
-    AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
-};
 enum { /* scope states */
     AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
 };
@@ -963,25 +1123,6 @@ static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; 
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
 static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
-/* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
-static void aio__list_init(aio_link *l) { l->next = l->prev = l; }
-static int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }
-static int aio__linked(const aio_link *n) { return n->next != NULL; }
-
-static void aio__list_append(aio_link *l, aio_link *n) {
-    if (!l->next) aio__list_init(l);
-    n->prev = l->prev;
-    n->next = l;
-    l->prev->next = n;
-    l->prev = n;
-}
-
-static void aio__list_unlink(aio_link *n) {
-    if (!n->next) return;
-    n->prev->next = n->next;
-    n->next->prev = n->prev;
-    n->next = n->prev = NULL;
-}
 
 
 /* Inside the critical section: queue ev on loop L for its next iteration;
@@ -1018,13 +1159,25 @@ static aio_time aio__instant(aio_time when) {
  * meaningful within half the clock's range). With wrapping ticks an absolute
  * d is always an instant, even one equal to AIO_NEVER: computed deadlines
  * (next += period) land there. */
+/* The iteration's time. An iteration that starts with no timer armed reads
+ * the clock only if something needs the time: a deadline computed or
+ * compared, aio_now(), the timers to fire at its end. The value read then
+ * stays the iteration's time (as a read at its start would have). */
+static aio_time aio__now(aio_loop *L) {
+    if (L->stale) {
+        L->stale = 0;
+        L->now = L->clock(L->clock_ctx);
+    }
+    return L->now;
+}
+
 static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
     if (!relative && AIO__WRAPS) return aio__instant(d);
     if (d == AIO_NEVER) return AIO_NEVER;
     if (d == AIO_TIME_INVALID) return AIO_TIME_INVALID;
     if (!relative) return d;
     if (d >= (aio_time)(AIO_NEVER / 2)) return AIO_TIME_INVALID;
-    return aio__instant((aio_time)(L->now + d));
+    return aio__instant((aio_time)(aio__now(L) + d));
 }
 
 /* ----------------------------------------------------------------- clock */
@@ -1178,6 +1331,7 @@ AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
     L->idle = aio__virtual_idle;
     L->idle_ctx = NULL;
     L->is_virtual = 1;
+    L->stale = 0;
     L->now = start;
 }
 
@@ -1197,6 +1351,7 @@ AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
     L->clock = clock;
     L->clock_ctx = ctx;
     L->is_virtual = 0;
+    L->stale = 0;
     L->now = clock(ctx);
 }
 
@@ -1241,9 +1396,10 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     return AIO_OK;
 }
 
-AIO_API aio_time aio_loop_now(const aio_loop *L) { return L->now; }
+/* A loop is never a const object: reading its time may read the clock. */
+AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now((aio_loop *)L); }
 AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
-AIO_API aio_time aio_now(void) { return aio__loop ? aio__loop->now : 0; }
+AIO_API aio_time aio_now(void) { return aio__loop ? aio__now(aio__loop) : 0; }
 
 /* ------------------------------------------------------------ timer heap */
 
@@ -1301,11 +1457,10 @@ static void aio__heap_down(aio_loop *L, uint32_t i, aio_timer e) {
     aio__heap_place(L, i, e);
 }
 
-static void aio__disarm(aio_task *t) {
+static void aio__remove_timer(aio_task *t) {
     aio_loop *L = t->loop;
     uint32_t i;
     aio_timer last;
-    if (!t->timer) return;
     i = t->timer - 1;
     t->timer = 0;
     last = L->heap[--L->heap_len];
@@ -1314,6 +1469,10 @@ static void aio__disarm(aio_task *t) {
         aio__heap_up(L, i, last);
     else
         aio__heap_down(L, i, last);
+}
+
+static inline void aio__disarm(aio_task *t) {
+    if (t->timer) aio__remove_timer(t);
 }
 
 /* Arm (or move) t's single timer to `when`, placed by `seq` among equal
@@ -1343,23 +1502,14 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
 
 #define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
 
-/* The ready queue holds tasks and, with no task, a group's notice. */
-static void aio__enqueue_link(aio_loop *L, aio_link *n) {
-    AIO_CRITICAL_ENTER();
-    aio__list_append(&L->ready, n);
-    L->enqueued++;
-    AIO_CRITICAL_EXIT();
-}
 
-static void aio__enqueue(aio_task *t) {
-    t->state = AIO__READY;
-    aio__enqueue_link(t->loop, &t->wait.link);
-}
+/* The ready queue is initialised with its loop: no lazy set-up to test. */
+static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
 
 static aio_link *aio__dequeue(aio_loop *L) {
     aio_link *first = NULL;
     AIO_CRITICAL_ENTER();
-    if (!aio__list_empty(&L->ready)) {
+    if (!aio__ready_empty(L)) {
         first = L->ready.next;
         aio__list_unlink(first);
     }
@@ -1378,11 +1528,6 @@ static void aio__wake(aio_task *t) {
 }
 
 /* Park t in wait list `l` (its own waiter node). */
-static void aio__wait_in(aio_task *t, aio_link *l) {
-    AIO_CRITICAL_ENTER();
-    aio__list_append(l, &t->wait.link);
-    AIO_CRITICAL_EXIT();
-}
 
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
  * woke it); 0 if nobody waits. A waiter already woken by something else (a
@@ -1429,7 +1574,7 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
     aio_timeout *sc;
     aio_timeout *found = NULL;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, L->now))
+        if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, aio__now(L)))
             sc->flags |= AIO__S_EXPIRED;
         if (aio__scope_visible(t, sc)) found = sc;
         if (sc->flags & AIO__S_SHIELD) return found; /* nothing from outside gets in */
@@ -1444,11 +1589,10 @@ static uint32_t aio__next_epoch(aio_loop *L) {
 
 /* A checkpoint: if a cancellation applies, mark every visible source as
  * delivered in one new epoch and return AIO_ECANCELED. */
-static aio_status aio__checkpoint(aio_task *t) {
+static aio_status aio__deliver(aio_task *t) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     uint32_t epoch;
-    if (!t->scope && !t->cancel_epoch && !(t->flags & AIO__T_CANCEL_REQ)) return AIO_OK;
     if (!aio__cancel_source(t, 1)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {
@@ -1463,6 +1607,10 @@ static aio_status aio__checkpoint(aio_task *t) {
         t->cancel_epoch = epoch ? epoch : aio__next_epoch(L);
     }
     return AIO_ECANCELED;
+}
+
+static inline aio_status aio__checkpoint(aio_task *t) {
+    return aio__plain(t) ? AIO_OK : aio__deliver(t);
 }
 
 /* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
@@ -1563,11 +1711,7 @@ static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
         aio_status rc = aio__arm_deadlines(t, own_deadline, with_scopes);
         if (rc < 0) return rc;
     }
-    /* what woke it last time, and what it waited on, are history */
-    t->flags = (uint16_t)((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
-                                        AIO__T_SIGNALLED | AIO__T_GRANTED)) |
-                          (with_scopes ? 0 : AIO__T_DEAF));
-    t->state = AIO__PARKED;
+    aio__park_now(t, with_scopes ? 0 : AIO__T_DEAF);
     return AIO__SUSPENDED;
 }
 
@@ -1801,11 +1945,11 @@ static void aio__group_hear(aio_group *g) {
 }
 
 /* Run one ready task until it suspends or finishes. */
-static void aio__run_task(aio_loop *L, aio_task *t) {
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     aio_status rc;
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
-        if (aio__cancel_source(t, 1)) { /* cancelled before it ran: the body never runs */
+        if (!aio__plain(t) && aio__cancel_source(t, 1)) { /* cancelled before it ran: the body never runs */
             t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
             aio__finish(L, t, AIO_ECANCELED);
             return;
@@ -1856,11 +2000,11 @@ static void aio__fire_timers(aio_loop *L, aio_time now) {
     while (L->heap_len && !aio__before(now, L->heap[0].when)) aio__deadline_reached(L->heap[0].task, now);
 }
 
-static size_t aio__run_ready(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
     size_t n = 0;
     aio_link *last;
     aio_link *l;
-    if (aio__list_empty(&L->ready)) return 0;
+    if (aio__ready_empty(L)) return 0;
     /* only what was ready at the start: what it wakes runs next iteration */
     last = L->ready.prev;
     do {
@@ -1927,7 +2071,7 @@ static void aio__drain_events(aio_loop *L) {
                 w->state = AIO__READY;
                 AIO_CRITICAL_ENTER();
                 aio__list_unlink(&w->wait.link);
-                aio__list_append(at, &w->wait.link); /* just before `at` */
+                aio__list_insert(at, &w->wait.link);
                 AIO_CRITICAL_EXIT();
             }
             AIO_CRITICAL_ENTER();
@@ -1977,27 +2121,45 @@ static int aio__nothing_can_wake(aio_loop *L) {
     return 0;
 }
 
-/* asyncio's turn: the steps queued before it began, then the timers due
- * when it began (busy work in those steps does not make more of them due).
- * After an idle wait nothing is queued: that turn is empty, and the steps
- * its timers queue are the next one, run in this call. */
-AIO_API size_t aio_step(aio_loop *L) {
-    aio_time began;
-    int empty_turn;
-    aio__loop = L;
-    began = L->now = L->clock(L->clock_ctx);
-    empty_turn = aio__list_empty(&L->ready);
-    for (;;) {
-        size_t ran = empty_turn ? 0 : aio__run_ready(L);
-        if (aio__any_signalled(L)) aio__drain_events(L);
-        if (L->heap_len && !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
-        if (!empty_turn) return ran;
-        empty_turn = 0;
+/* What a turn wakes once its steps have run: the waiters of the events set
+ * meanwhile, then the timers due at `began` (`lazy`: at the turn's time,
+ * whenever it was read). */
+static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began, int lazy) {
+    if (aio__any_signalled(L)) aio__drain_events(L);
+    if (L->heap_len) {
+        if (lazy) began = aio__now(L);
+        if (!aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
     }
 }
 
+/* asyncio's turn: the steps queued before it began, then the timers due
+ * when it began (busy work in those steps does not make more of them due).
+ * After an idle wait nothing is queued: that turn is empty, and the steps
+ * its timers queue are the next one, run in this call.
+ * Inlined into aio_run's loop, where a turn of one task costs no call. */
+static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
+    aio_time began;
+    size_t ran;
+    int lazy = 0;
+    aio__loop = L;
+    if (!L->is_virtual) { /* (virtual time is L->now itself) */
+        L->stale = 1;
+        if (L->heap_len)
+            aio__now(L); /* they may be due: read it now */
+        else
+            lazy = 1;
+    }
+    began = L->now;
+    if (aio__ready_empty(L)) aio__wake_due(L, began, lazy); /* an empty turn: what it wakes runs now */
+    ran = aio__run_ready(L);
+    aio__wake_due(L, began, lazy);
+    return ran;
+}
+
+AIO_API size_t aio_step(aio_loop *L) { return aio__iterate(L); }
+
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (!aio__list_empty(&L->ready) || aio__any_signalled(L)) return L->now;
+    if (!aio__ready_empty(L) || aio__any_signalled(L)) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
@@ -2008,7 +2170,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     rc = aio_spawn(main, fn);
     if (rc < 0) return rc;
     while (main->state != AIO__DONE) {
-        if (aio__list_empty(&L->ready) && !aio__any_signalled(L)) {
+        if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = aio_next_deadline(L);
             if (next == AIO_NEVER && aio__nothing_can_wake(L))
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
@@ -2018,7 +2180,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 (void)aio__idling(L, 0);
             }
         }
-        aio_step(L);
+        aio__iterate(L);
     }
     if (L->live)
         aio__misuse(AIO_OK, "aio_run: the main task finished while other tasks are alive; "
@@ -2087,7 +2249,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "sleep: the duration is NaN, negative "
                                                         "or beyond half the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    if (aio__due(until, L->now)) { /* sleep(0): one trip through the ready queue */
+    if (aio__due(until, aio__now(L))) { /* sleep(0): one trip through the ready queue */
         t->until = until;
         aio__enqueue(t);
         return AIO__SUSPENDED;
@@ -2111,7 +2273,7 @@ AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, t->loop->now)) return AIO_OK;
+    if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
@@ -2120,11 +2282,7 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int owned) {
     aio_status rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    aio__wait_in(t, &child->joiners);
-    if (owned) {
-        t->flags |= AIO__T_AWAITING;
-        t->seq.awaited = child;
-    }
+    aio__wait_end(t, child, owned);
     return rc;
 }
 
@@ -2153,7 +2311,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         if (owned && !done) return aio__cancel_child(t, f, child);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, t->loop->now)) {
+    if (aio__due(t->until, aio__now(t->loop))) {
         t->until = AIO_NEVER; /* the timeout has fired */
         if (owned && !done) return aio__cancel_child(t, f, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
@@ -2307,7 +2465,7 @@ AIO_API aio_time aio_effective_deadline(aio_task *t) {
     if (!t) t = aio_current();
     if (!t || !t->loop) return AIO_NEVER;
     if (aio__cancel_source(t, 0)) { /* already due: any instant not after now */
-        aio_time now = t->loop->now;
+        aio_time now = aio__now(t->loop);
         return now == AIO_NEVER || now == AIO_TIME_INVALID ? (aio_time)(AIO_NEVER - 2) : now;
     }
     return aio__scope_deadline(t, NULL, 0);
@@ -2319,7 +2477,8 @@ AIO_API aio_time aio_time_left(aio_task *t) {
     if (!t || !t->loop) return AIO_NEVER;
     d = aio_effective_deadline(t);
     if (d == AIO_NEVER) return AIO_NEVER;
-    return aio__before(t->loop->now, d) ? (aio_time)(d - t->loop->now) : 0;
+    aio_time now = aio__now(t->loop);
+    return aio__before(now, d) ? (aio_time)(d - now) : 0;
 }
 
 /* AIO_COND_WAIT_FOR's one deadline for all its waits, armed once. */
@@ -2450,7 +2609,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, t->loop->now)) {
+    if (aio__due(t->until, aio__now(t->loop))) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
             aio__enqueue(t);
             return AIO__SUSPENDED;
@@ -2701,7 +2860,7 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
     }
     /* woken by a cancellation or a deadline first: a set since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, t->loop->now)) return AIO_ETIMEDOUT;
+    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
     if (set) return AIO_OK; /* set while it was woken for another reason */
     return aio__event_park(t, f, ev, ticket);
 }
@@ -2798,7 +2957,7 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     /* woken by a cancellation or a deadline (it has left the queue) */
     if (aio__checkpoint(t) < 0) {
         rc = aio__raise(t, f, AIO_ECANCELED);
-    } else if (aio__due(t->until, t->loop->now)) {
+    } else if (aio__due(t->until, aio__now(t->loop))) {
         rc = AIO_ETIMEDOUT;
     } else {
         if (aio__try_take(waiters, count, handed)) return AIO_OK; /* freed while it was not queued */
@@ -2861,10 +3020,10 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
             t->flags |= AIO__T_RELOCK_RAISE;
-        else if (aio__due(t->until, t->loop->now) && !(t->flags & AIO__T_RELOCK_RAISE))
+        else if (aio__due(t->until, aio__now(t->loop)) && !(t->flags & AIO__T_RELOCK_RAISE))
             t->flags |= AIO__T_RELOCK_TIMEOUT;
     }
-    if (aio__due(t->until, t->loop->now)) t->until = AIO_NEVER; /* it has fired */
+    if (aio__due(t->until, aio__now(t->loop))) t->until = AIO_NEVER; /* it has fired */
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
         if (aio__park(t, 1, 1) != AIO__SUSPENDED)
             aio__park(t, 0, 0); /* no timer slot: still take the lock back */
@@ -2917,7 +3076,7 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
         }
     } else if (aio__checkpoint(t) < 0) {
         t->flags |= AIO__T_RELOCK_RAISE;
-    } else if (aio__due(t->until, t->loop->now)) {
+    } else if (aio__due(t->until, aio__now(t->loop))) {
         t->flags |= AIO__T_RELOCK_TIMEOUT;
     } else if (aio__cond_park(t, c) == AIO__SUSPENDED) {
         return AIO__SUSPENDED;

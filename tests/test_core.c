@@ -1461,6 +1461,69 @@ static void test_core_step_custom_clock(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A clock that counts its reads and moves on 1 ms at each. */
+typedef struct counting_clock {
+    aio_time now;
+    int reads;
+} counting_clock;
+
+static aio_time counting_clock_read(void *ctx) {
+    counting_clock *c = (counting_clock *)ctx;
+    c->reads++;
+    c->now = (aio_time)(c->now + AIO_MS(1));
+    return c->now;
+}
+
+typedef struct {
+    aio_task task;
+    aio_time t1, t2;
+} lazy_reader;
+
+static aio_status lazy_reader_body(aio_task *t) {
+    lazy_reader *s = AIO_SELF(t, lazy_reader);
+    AIO_BEGIN(t);
+    AIO_YIELD(t);
+    s->t1 = aio_now();
+    s->t2 = aio_now();
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_END(t);
+}
+
+/* An iteration that starts with no timer armed reads the clock only when
+ * something needs the time, once: a yield needs none; aio_now() reads it and
+ * the iteration keeps that time (t1 == t2), from which the sleep's deadline
+ * is computed without another read. With a timer armed, every iteration
+ * reads it at its start. */
+static void test_core_clock_read_when_needed(void) {
+    static lazy_reader s;
+    static counting_clock clk;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    test_loop(&loop);
+    clk.now = test_start;
+    clk.reads = 0;
+    aio_loop_set_clock(&loop, counting_clock_read, &clk);
+    CHECK_EQ(clk.reads, 1);
+    CHECK_EQ(aio_spawn(&s.task, lazy_reader_body), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1); /* runs to the yield */
+    CHECK_EQ(clk.reads, 1);
+    CHECK_EQ(aio_step(&loop), 1); /* aio_now() twice, then the sleep */
+    CHECK_EQ(clk.reads, 2);
+    CHECK(s.t1 == ABS_MS(2));
+    CHECK(s.t2 == ABS_MS(2));
+    CHECK(aio_next_deadline(&loop) == ABS_MS(12));
+    CHECK_EQ(aio_step(&loop), 0); /* a timer is armed: read at the start */
+    CHECK_EQ(clk.reads, 3);
+    CHECK(aio_loop_now(&loop) == ABS_MS(3));
+    clk.now = ABS_MS(11);
+    CHECK_EQ(aio_step(&loop), 1); /* reads 12: an empty turn, the timer wakes the sleeper */
+    CHECK_EQ(clk.reads, 4);
+    CHECK(aio_task_done(&s.task));
+    CHECK_EQ(aio_step(&loop), 0); /* nothing armed, nothing needs the time: no read */
+    CHECK_EQ(clk.reads, 4);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 /* aio_next_deadline: "now" while something is ready, else the earliest armed
  * timer (also after removing an inner heap node and the root), else AIO_NEVER.
  * Heap after arming 300, 100, 200, 400, 250: [100, 250, 200, 400, 300];
@@ -2082,6 +2145,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_wait_for_enospc_no_slots),
     TEST_ENTRY(test_core_step_counts),
     TEST_ENTRY(test_core_step_custom_clock),
+    TEST_ENTRY(test_core_clock_read_when_needed),
     TEST_ENTRY(test_core_next_deadline_values),
     TEST_ENTRY(test_core_run_custom_idle),
     TEST_ENTRY(test_core_idle_returns_early),
