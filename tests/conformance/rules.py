@@ -91,19 +91,28 @@ def rule_group_count_before_313(py, c, notes, diff, version):
     or a later one, lets the cancellation through instead of reporting its
     timeout, and an outer cancellation can be lost. The library keeps
     3.13's behaviour. First difference: in a task whose group reported a
-    child's error at or before that instant in CPython's trace."""
+    child's error at or before that instant in CPython's trace, the same
+    block ends differently in one of those two ways: CPython's timeout
+    (or wait_for) block raises the cancellation where the library's reports
+    its timeout, or CPython's group reports the child's error where the
+    library's raises the outer cancellation."""
     if version >= (3, 13):
         return False
     e, a = _words(diff[0]), _words(diff[1])
-    task = e[1] if e[1] is not None else a[1]
     t = first_diff_time(diff)
-    if task is None or t is None:
+    if e[1] is None or e[1] != a[1] or t is None or e[2][:2] != a[2][:2]:
+        return False
+    timeout_let_through = (e[2][:1] in (['timeout'], ['wait_for']) and
+                           e[2][-2:] == ['raise', 'cancelled'] and a[2][-1:] == ['timeout'])
+    cancel_lost = (e[2][:1] == ['group'] and e[2][-1:] and e[2][-1].startswith('error:') and
+                   a[2][-2:] == ['raise', 'cancelled'])
+    if not (timeout_let_through or cancel_lost):
         return False
     for ln in py:
         w = _words(ln)
         if _t(ln) is not None and _t(ln) > t:
             break
-        if w[1] == task and w[2][:1] == ['group'] and w[2][-1:] and \
+        if w[1] == e[1] and w[2][:1] == ['group'] and w[2][-1:] and \
                 w[2][-1].startswith('error:'):
             return True
     return False
