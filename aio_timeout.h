@@ -847,14 +847,14 @@ AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 
-
 /* ------------------------------------------------------------------------ */
 /* The awaits' fast paths                                                     */
 /* ------------------------------------------------------------------------ */
 
 /* Inline in the task's body, so that the common await costs a test instead
  * of a call: a task with no open block and no cancellation requested or
- * delivered has nothing to check, and anything else takes the full path. */
+ * delivered has nothing to check, and anything else takes the full path.
+ * The task states and flags and the list primitives they use come first. */
 
 enum { /* task states */
     AIO__NEW = 0,   /* never spawned */
@@ -1123,8 +1123,6 @@ static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; 
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
 static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
-
-
 /* Inside the critical section: queue ev on loop L for its next iteration;
  * returns 1 if L sleeps in aio_run's idle hook and has a wake-up to call. */
 static int aio__signal(aio_loop *L, aio_event *ev) {
@@ -1154,11 +1152,6 @@ static aio_time aio__instant(aio_time when) {
     return when == AIO_NEVER || when == AIO_TIME_INVALID ? 0 : when;
 }
 
-/* The deadline of an await or block: now + relative d, or the instant d; or
- * AIO_TIME_INVALID if d is not a usable timeout (time comparisons are only
- * meaningful within half the clock's range). With wrapping ticks an absolute
- * d is always an instant, even one equal to AIO_NEVER: computed deadlines
- * (next += period) land there. */
 /* The iteration's time. An iteration that starts with no timer armed reads
  * the clock only if something needs the time: a deadline computed or
  * compared, aio_now(), the timers to fire at its end. The value read then
@@ -1171,6 +1164,11 @@ static aio_time aio__now(aio_loop *L) {
     return L->now;
 }
 
+/* The deadline of an await or block: now + relative d, or the instant d; or
+ * AIO_TIME_INVALID if d is not a usable timeout (time comparisons are only
+ * meaningful within half the clock's range). With wrapping ticks an absolute
+ * d is always an instant, even one equal to AIO_NEVER: computed deadlines
+ * (next += period) land there. */
 static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
     if (!relative && AIO__WRAPS) return aio__instant(d);
     if (d == AIO_NEVER) return AIO_NEVER;
@@ -1502,7 +1500,6 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
 
 #define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
 
-
 /* The ready queue is initialised with its loop: no lazy set-up to test. */
 static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
 
@@ -1526,8 +1523,6 @@ static void aio__wake(aio_task *t) {
     AIO_CRITICAL_EXIT();
     aio__enqueue(t);
 }
-
-/* Park t in wait list `l` (its own waiter node). */
 
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
  * woke it); 0 if nobody waits. A waiter already woken by something else (a
@@ -1949,7 +1944,8 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     aio_status rc;
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
-        if (!aio__plain(t) && aio__cancel_source(t, 1)) { /* cancelled before it ran: the body never runs */
+        /* cancelled before it ran: the body never runs */
+        if (!aio__plain(t) && aio__cancel_source(t, 1)) {
             t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
             aio__finish(L, t, AIO_ECANCELED);
             return;
@@ -2473,11 +2469,12 @@ AIO_API aio_time aio_effective_deadline(aio_task *t) {
 
 AIO_API aio_time aio_time_left(aio_task *t) {
     aio_time d;
+    aio_time now;
     if (!t) t = aio_current();
     if (!t || !t->loop) return AIO_NEVER;
     d = aio_effective_deadline(t);
     if (d == AIO_NEVER) return AIO_NEVER;
-    aio_time now = aio__now(t->loop);
+    now = aio__now(t->loop);
     return aio__before(now, d) ? (aio_time)(d - now) : 0;
 }
 
