@@ -93,14 +93,9 @@ def acquire_order(py, c):
     come, first served): the order in which the tasks' acquires end, across
     tasks (which the relaxed comparison does not look at), must agree. None,
     or a difference."""
-    ea = [ln for ln in py if ' acquire ' in ln]
-    aa = [ln for ln in c if ' acquire ' in ln]
-    for i in range(max(len(ea), len(aa))):
-        e = ea[i] if i < len(ea) else '(no more acquires)'
-        a = aa[i] if i < len(aa) else '(no more acquires)'
-        if e != a:
-            return e, a, 'order of the acquires, acquire %d' % (i + 1)
-    return None
+    return scenario.first_mismatch([ln for ln in py if ' acquire ' in ln],
+                                   [ln for ln in c if ' acquire ' in ln],
+                                   '(no more acquires)', 'order of the acquires, acquire %d')
 
 
 def same_relaxed(py, c):

@@ -416,11 +416,17 @@ def compare(expected, actual, strict=False):
         return d
     ee = [ln for ln in expected if split_line(ln)[2].split(' ')[0] != 'end']
     aa = [ln for ln in actual if split_line(ln)[2].split(' ')[0] != 'end']
+    return first_mismatch(ee, aa, '(end of trace)', 'line order (order: strict), line %d')
+
+
+def first_mismatch(ee, aa, missing, why):
+    """The first place two sequences of lines differ, as (expected, actual,
+    why % position), a shorter one reading `missing` past its end; or None."""
     for i in range(max(len(ee), len(aa))):
-        e = ee[i] if i < len(ee) else '(end of trace)'
-        a = aa[i] if i < len(aa) else '(end of trace)'
+        e = ee[i] if i < len(ee) else missing
+        a = aa[i] if i < len(aa) else missing
         if e != a:
-            return e, a, 'line order (order: strict), line %d' % (i + 1)
+            return e, a, why % (i + 1)
     return None
 
 
