@@ -786,7 +786,10 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         aio__f->lc = (n);                                                      \
         AIO__FALLTHROUGH;                                                      \
     case (n): {                                                                \
-        aio_status aio__r = (fn)((t), (st));                                   \
+        aio_status aio__r;                                                     \
+        aio__f->flags |= AIO__F_CALLING;                                       \
+        aio__r = (fn)((t), (st));                                              \
+        aio__f->flags &= AIO__U8(~AIO__F_CALLING);                             \
         if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
         if (aio__call_unwinds((t), aio__f, &(st)->frame, aio__r)) goto aio__unwind; \
         (lv) = aio__r;                                                         \
@@ -875,7 +878,8 @@ enum { /* task flags */
     AIO__T_DEAF = 256,      /* parked where no deadline applies */
     AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
     AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
-    AIO__T_RELOCK_NOSPC = 2048 /* condition wait: raise AIO_ENOSPC once the lock is back */
+    AIO__T_RELOCK_NOSPC = 2048, /* condition wait: raise AIO_ENOSPC once the lock is back */
+    AIO__T_WATCHED = 4096   /* a block is open around it or a cancel was delivered to it */
 };
 /* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
 static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
@@ -917,22 +921,25 @@ static inline void aio__enqueue(aio_task *t) {
 
 enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
-    AIO__F_OVERRIDE = 2     /* the cleanup section set the status itself */
+    AIO__F_OVERRIDE = 2,    /* the cleanup section set the status itself */
+    AIO__F_CALLING = 4      /* running an inline coroutine (AIO_CALL) */
 };
 
 /* Casts in the inline code, which C++ callers compile too. */
 #ifdef __cplusplus
+#define AIO__U8(x) static_cast<uint8_t>(x)
 #define AIO__U16(x) static_cast<uint16_t>(x)
 #define AIO__BITS(p) reinterpret_cast<uintptr_t>(p)
 #else
+#define AIO__U8(x) ((uint8_t)(x))
 #define AIO__U16(x) ((uint16_t)(x))
 #define AIO__BITS(p) ((uintptr_t)(p))
 #endif
 
-/* 1 if no block is open around t and no cancellation concerns it. */
+/* 1 if no block is open around t and no cancellation concerns it: one test
+ * of the flags, since the inline paths are where a resume's time goes. */
 static inline int aio__plain(const aio_task *t) {
-    /* one test, not three: the inline paths are where a resume's time goes */
-    return (AIO__BITS(t->scope) | t->cancel_epoch | (t->flags & AIO__T_CANCEL_REQ)) == 0;
+    return (t->flags & (AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == 0;
 }
 
 /* Park t (with `deaf`: where no deadline applies); what woke it last time,
@@ -1506,9 +1513,11 @@ static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->rea
 static aio_link *aio__dequeue(aio_loop *L) {
     aio_link *first = NULL;
     AIO_CRITICAL_ENTER();
-    if (!aio__ready_empty(L)) {
+    if (!aio__ready_empty(L)) { /* a linked node: no test, and `next` alone says unlinked */
         first = L->ready.next;
-        aio__list_unlink(first);
+        L->ready.next = first->next;
+        first->next->prev = &L->ready;
+        first->next = NULL;
     }
     AIO_CRITICAL_EXIT();
     return first;
@@ -1600,6 +1609,7 @@ static aio_status aio__deliver(aio_task *t) {
     if (t->flags & AIO__T_CANCEL_REQ) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         t->cancel_epoch = epoch ? epoch : aio__next_epoch(L);
+        t->flags |= AIO__T_WATCHED;
     }
     return AIO_ECANCELED;
 }
@@ -2118,12 +2128,12 @@ static int aio__nothing_can_wake(aio_loop *L) {
 }
 
 /* What a turn wakes once its steps have run: the waiters of the events set
- * meanwhile, then the timers due at `began` (`lazy`: at the turn's time,
- * whenever it was read). */
-static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began, int lazy) {
+ * meanwhile, then the timers due at the turn's time: `began` on the virtual
+ * clock, on a real one the time read at the start or first needed. */
+static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
     if (aio__any_signalled(L)) aio__drain_events(L);
     if (L->heap_len) {
-        if (lazy) began = aio__now(L);
+        if (!L->is_virtual) began = aio__now(L);
         if (!aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
     }
 }
@@ -2136,19 +2146,15 @@ static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began, int la
 static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     aio_time began;
     size_t ran;
-    int lazy = 0;
     aio__loop = L;
     if (!L->is_virtual) { /* (virtual time is L->now itself) */
         L->stale = 1;
-        if (L->heap_len)
-            aio__now(L); /* they may be due: read it now */
-        else
-            lazy = 1;
+        if (L->heap_len) aio__now(L); /* they may be due: read it now */
     }
     began = L->now;
-    if (aio__ready_empty(L)) aio__wake_due(L, began, lazy); /* an empty turn: what it wakes runs now */
+    if (aio__ready_empty(L)) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
     ran = aio__run_ready(L);
-    aio__wake_due(L, began, lazy);
+    aio__wake_due(L, began);
     return ran;
 }
 
@@ -2225,9 +2231,15 @@ AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
 }
 
 AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
-    (void)t;
-    f->rc = aio__misuse(AIO_EINVAL, "coroutine resumed at an unknown point: an await inside "
-                                    "your own switch statement, or a frame not initialised");
+    /* An inline coroutine opened with AIO_BEGIN(t) runs on its caller's
+     * frame, which is in the middle of the AIO_CALL. */
+    if (f == &t->frame && (f->flags & AIO__F_CALLING))
+        f->rc = aio__misuse(AIO_EINVAL, "an inline coroutine opened with AIO_BEGIN(t): it ran on "
+                                        "the task's own frame; write AIO_BEGIN(t, s), s being the "
+                                        "state struct AIO_CALL passed it");
+    else
+        f->rc = aio__misuse(AIO_EINVAL, "coroutine resumed at an unknown point: an await inside "
+                                        "your own switch statement, or a frame not initialised");
 }
 
 /* The await's own deadline, armed now: among equal deadlines it fires after
@@ -2355,9 +2367,18 @@ static int aio__scope_open(const aio_timeout *sc) {
     return sc->state == AIO__S_ENTERED || sc->state == AIO__S_FIRST || sc->state == AIO__S_BODY;
 }
 
+/* t's innermost open block becomes sc, keeping AIO__T_WATCHED true to it. */
+static void aio__set_scope(aio_task *t, aio_timeout *sc) {
+    t->scope = sc;
+    if (sc || t->cancel_epoch)
+        t->flags |= AIO__T_WATCHED;
+    else
+        t->flags &= (uint16_t)~AIO__T_WATCHED;
+}
+
 static void aio__scope_close(aio_task *t, aio_timeout *sc) {
     AIO_ASSERT(t->scope == sc);
-    t->scope = sc->parent;
+    aio__set_scope(t, sc->parent);
     sc->state = AIO__S_DONE;
 }
 
@@ -2391,7 +2412,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |
                           ((relative & 2) ? AIO__S_SHIELD : 0));
     sc->state = AIO__S_ENTERED;
-    t->scope = sc;
+    aio__set_scope(t, sc);
     return AIO_OK;
 }
 
@@ -2753,7 +2774,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is shutting down");
     rc = aio__spawn_on(g->scope.task->loop, t, fn);
     if (rc < 0) return rc;
-    t->scope = &g->scope; /* its chain of deadlines continues through the group */
+    aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     aio__list_append(&g->children, &t->member);
     g->live++;
     return AIO_OK;

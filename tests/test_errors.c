@@ -250,6 +250,42 @@ static void test_error_await_inside_user_switch_detected(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+typedef struct {
+    aio_frame frame;
+    int entered;
+} wrong_callee_state;
+static wrong_callee_state wrong_callee;
+
+/* An inline coroutine opened with the task form of AIO_BEGIN. */
+static aio_status callee_with_task_begin(aio_task *t, wrong_callee_state *st) {
+    AIO_BEGIN(t); /* wrong: AIO_BEGIN(t, st) */
+    st->entered = 1;
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_END(t);
+}
+
+static aio_status calls_wrong_callee(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_CALL(t, s.rc, callee_with_task_begin, &wrong_callee);
+    s.reached = 5;
+    AIO_END(t);
+}
+
+static void test_error_inline_coroutine_with_task_begin_named(void) {
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    memset(&wrong_callee, 0, sizeof wrong_callee);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &s.task, calls_wrong_callee), AIO_EINVAL);
+    CHECK_DEBUG("inline coroutine opened with AIO_BEGIN(t)");
+    CHECK_DEBUG("AIO_BEGIN(t, s)");
+    CHECK_EQ(wrong_callee.entered, 0); /* refused before its first line */
+    CHECK_EQ(s.rc, AIO_EINVAL);         /* the call's result, as for any failed callee */
+    CHECK_EQ(s.reached, 5);
+    CHECK_EQ(aio_loop_now(&loop), test_start); /* it never slept */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static void test_error_strerror(void) {
     CHECK_STR(aio_strerror(AIO_OK), "success");
     CHECK_STR(aio_strerror(42), "success");
@@ -769,6 +805,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_wait_for_invalid_timeout),
     TEST_ENTRY(test_error_plain_return_inside_scope),
     TEST_ENTRY(test_error_await_inside_user_switch_detected),
+    TEST_ENTRY(test_error_inline_coroutine_with_task_begin_named),
     TEST_ENTRY(test_error_strerror),
     TEST_ENTRY(test_error_seconds_conversion),
     TEST_ENTRY(test_error_reschedule_misuse),
