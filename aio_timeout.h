@@ -262,21 +262,22 @@ typedef struct aio_waiter { aio_link link; aio_task *task; } aio_waiter;
  * run (a waiter that has not resumed yet would wait for the new run instead).
  * Treat the fields as opaque. */
 struct aio_task {
+    /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
     aio_task_fn fn;
     aio_waiter wait;     /* in the ready queue or in one wait list */
+    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
+    uint16_t flags;
+    uint8_t state;
+    aio_frame frame;     /* the body's continuation; frame.rc = final status */
     aio_link joiners;    /* waiters for this task's end */
     aio_link member;     /* place among its task group's children */
     aio_task *parent;    /* the task that spawned it: it owns it */
-    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
     uint32_t until_seq;  /* its arming order: equal deadlines fire in that order */
-    aio_frame frame;     /* the body's continuation; frame.rc = final status */
     uint32_t timer;      /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
-    uint16_t flags;
-    uint8_t state;
     union {
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
