@@ -1,0 +1,156 @@
+/* The unit tests' shared vocabulary: the tasks most tests start (a worker that
+ * sleeps and then returns or fails, a task that returns at once, a third party
+ * that cancels another task) and the few lines every test repeats to set them
+ * up and run them.
+ *
+ * Everything a coroutine below must remember across an await lives in its
+ * state struct (README.md, "The model": locals do not survive an await). A
+ * test sets the configuration fields before the spawn and reads the records
+ * afterwards; the fields it does not use stay zero.
+ *
+ * Each test file defines `static void reset(void)`, which zeroes its tasks;
+ * BEGIN_TEST() calls it. */
+#ifndef AIO_TEST_WORKERS_H
+#define AIO_TEST_WORKERS_H
+#include "test.h"
+#include <stdarg.h>
+
+/* A fresh loop on the virtual clock, with the file's tasks zeroed. A test
+ * ends with CHECK_EQ(aio_loop_destroy(&loop), AIO_OK) or END_TEST(). */
+#define BEGIN_TEST()  \
+    aio_loop loop;    \
+    reset();          \
+    test_loop(&loop)
+#define END_TEST() CHECK_EQ(aio_loop_destroy(&loop), AIO_OK)
+
+/* ------------------------------------------------------------------ times */
+
+/* A duration in whole ms, -1 for AIO_NEVER. */
+static inline long long ms_of(aio_time d) {
+    if (d == AIO_NEVER) return -1;
+    return (long long)((uint64_t)d * 1000u / AIO_TICKS_PER_SEC);
+}
+/* An absolute time as ms since the test started, -1 for AIO_NEVER. */
+static inline long long rel_ms(aio_time when) {
+    if (when == AIO_NEVER) return -1;
+    return ms_of((aio_time)(when - test_start));
+}
+
+/* ---------------------------------------------------------------- workers */
+
+/* A worker's state: configuration, then what it recorded. */
+typedef struct wk {
+    aio_task task;
+    const char *name;     /* traces "name@ms " when the sleep ends (NULL: silent) */
+    aio_time d;           /* the body sleeps this long ... */
+    aio_status ret;       /* ... then returns ret (>= 0) or raises it (< 0) */
+    aio_time cleanup;     /* AIO_FINALLY sleeps this long (0: no sleep) */
+    int override;         /* AIO_FINALLY ends with fin_value instead */
+    aio_status fin_value;
+    int body, after, fin, cleanup_done;   /* how often each part ran */
+    long long end_at, fin_at, cleanup_at; /* ms when the sleep, the cleanup began, its sleep ended */
+    aio_status fin_status;                /* AIO_STATUS(t) as the cleanup began */
+} wk;
+
+/* Sleeps d, returns or raises ret. Its cleanup records why and when it ran,
+ * sleeps `cleanup`, and with `override` ends with fin_value. */
+static inline aio_status worker(aio_task *t) {
+    wk *s = AIO_SELF(t, wk);
+    AIO_BEGIN(t);
+    s->body++;
+    AIO_SLEEP(t, s->d);
+    s->after++;
+    s->end_at = T_MS();
+    if (s->name) trace("%s@%lld ", s->name, s->end_at);
+    AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_at = T_MS();
+    s->fin_status = AIO_STATUS(t);
+    if (s->cleanup) {
+        AIO_SLEEP(t, s->cleanup);
+        s->cleanup_done++;
+        s->cleanup_at = T_MS();
+    }
+    if (s->override) AIO_RETURN(t, s->fin_value);
+    AIO_END(t);
+}
+
+/* Returns or raises ret without awaiting; notes that (and when) its body ran. */
+static inline aio_status quick(aio_task *t) {
+    wk *s = AIO_SELF(t, wk);
+    AIO_BEGIN(t);
+    s->body++;
+    s->end_at = T_MS();
+    AIO_RETURN(t, s->ret);
+    AIO_END(t);
+}
+
+/* Configures w to sleep ms and then end with ret (name: its trace, or NULL). */
+static inline void setw(wk *w, const char *name, int ms, aio_status ret) {
+    w->name = name;
+    w->d = AIO_MS(ms);
+    w->ret = ret;
+}
+
+/* Configures w as setw does and spawns it; returns what aio_spawn returned. */
+static inline aio_status start_worker(wk *w, const char *name, int ms, aio_status ret) {
+    setw(w, name, ms, ret);
+    return aio_spawn(&w->task, worker);
+}
+
+/* Configures w to sleep ms, then end with ret, its cleanup to sleep
+ * cleanup_ms; spawns it. */
+static inline aio_status start_slow_cleanup(wk *w, int ms, aio_status ret, int cleanup_ms) {
+    w->cleanup = AIO_MS(cleanup_ms);
+    return start_worker(w, NULL, ms, ret);
+}
+
+/* ------------------------------------------------------------- cancellers */
+
+/* A third party that sleeps d, then cancels target. */
+typedef struct cx {
+    aio_task task;
+    const char *name;     /* traces "name@ms " when it cancels (NULL: silent) */
+    aio_time d;
+    aio_task *target;
+    aio_task *probe;      /* if set: whether it was done when target was cancelled */
+    int cancelled;        /* what aio_cancel(target) returned */
+    int probe_done;
+    long long at;         /* ms when it cancelled */
+} cx;
+
+static inline aio_status canceller(aio_task *t) {
+    cx *s = AIO_SELF(t, cx);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, s->d);
+    s->cancelled = aio_cancel(s->target);
+    if (s->probe) s->probe_done = aio_task_done(s->probe);
+    s->at = T_MS();
+    if (s->name) trace("%s@%lld ", s->name, s->at);
+    AIO_END(t);
+}
+
+/* Spawns x to cancel target ms from now. */
+static inline aio_status start_canceller(cx *x, aio_task *target, int ms) {
+    x->target = target;
+    x->d = AIO_MS(ms);
+    return aio_spawn(&x->task, canceller);
+}
+
+/* ------------------------------------------------------- waiting on many */
+
+/* Fills it[0..] with the tasks given, up to a NULL; returns how many. */
+static inline size_t wait_items(aio_wait_item *it, aio_task *first, ...) {
+    size_t n = 0;
+    aio_task *task = first;
+    va_list ap;
+    va_start(ap, first);
+    while (task) {
+        it[n++].task = task;
+        task = va_arg(ap, aio_task *);
+    }
+    va_end(ap);
+    return n;
+}
+#endif
