@@ -260,7 +260,7 @@ static void test_many_wait_already_failed_returns_at_once(void) {
     CHECK_EQ(M.lv, 1);
     CHECK_EQ(M.t1, 100);
     CHECK_EQ(M.r1, 0);
-    CHECK_EQ(Q.end_at, 0);
+    CHECK_EQ(Q.start_at, 0);
     CHECK_EQ(M.lv2, 1);
     CHECK_EQ(A.fin_status, 1);
     CHECK_EQ(Y.body, 1);

@@ -41,48 +41,76 @@ static inline long long rel_ms(aio_time when) {
 /* A worker's state: configuration, then what it recorded. */
 typedef struct wk {
     aio_task task;
-    const char *name;     /* traces "name@ms " when the sleep ends (NULL: silent) */
+    const char *name;     /* traces "name@ms " when its body ends (NULL: silent) */
     aio_time d;           /* the body sleeps this long ... */
     aio_status ret;       /* ... then returns ret (>= 0) or raises it (< 0) */
-    aio_time cleanup;     /* AIO_FINALLY sleeps this long (0: no sleep) */
+    aio_group *grp;       /* the group sib and fin_spawn are spawned into */
+    struct wk *sib;       /* spawned into grp after the sleep (NULL: none) ... */
+    aio_time d2;          /* ... then the body sleeps d2 more (0: no sleep) */
+    aio_time cleanup;     /* AIO_FINALLY sleeps this long (0: no sleep) ... */
+    int shield_cleanup;   /* ... inside AIO_SHIELDED(shield_d) */
+    aio_time shield_d;    /* 0: AIO_NEVER */
+    struct wk *fin_spawn; /* spawned into grp at the end of the cleanup (NULL: none) */
     int override;         /* AIO_FINALLY ends with fin_value instead */
     aio_status fin_value;
     int body, after, fin, cleanup_done;   /* how often each part ran */
-    long long end_at, fin_at, cleanup_at; /* ms when the sleep, the cleanup began, its sleep ended */
+    long long start_at, after_at;         /* ms when the body began, when it ended */
+    long long fin_at, cleanup_at;         /* ms when the cleanup began, when its sleep ended */
     aio_status fin_status;                /* AIO_STATUS(t) as the cleanup began */
+    aio_time eff, left;   /* aio_effective_deadline, aio_time_left as the body began */
+    aio_status sib_rc, fin_spawn_rc;      /* what spawning sib, fin_spawn returned */
+    aio_timeout sh;       /* the cleanup's shield */
 } wk;
 
-/* Sleeps d, returns or raises ret. Its cleanup records why and when it ran,
- * sleeps `cleanup`, and with `override` ends with fin_value. */
+/* Sleeps d (and spawns sib, sleeps d2), returns or raises ret. Its cleanup
+ * records why and when it ran, sleeps `cleanup` (shielded or not), spawns
+ * fin_spawn, and with `override` ends with fin_value. */
 static inline aio_status worker(aio_task *t) {
     wk *s = AIO_SELF(t, wk);
     AIO_BEGIN(t);
     s->body++;
+    s->start_at = T_MS();
+    s->eff = aio_effective_deadline(NULL);
+    s->left = aio_time_left(NULL);
     AIO_SLEEP(t, s->d);
+    if (s->sib) {
+        s->sib_rc = aio_group_spawn(s->grp, &s->sib->task, worker);
+        if (s->d2) AIO_SLEEP(t, s->d2);
+    }
     s->after++;
-    s->end_at = T_MS();
-    if (s->name) trace("%s@%lld ", s->name, s->end_at);
+    s->after_at = T_MS();
+    if (s->name) trace("%s@%lld ", s->name, s->after_at);
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
     s->fin++;
     s->fin_at = T_MS();
     s->fin_status = AIO_STATUS(t);
     if (s->cleanup) {
-        AIO_SLEEP(t, s->cleanup);
+        if (s->shield_cleanup) {
+            AIO_SHIELDED(t, &s->sh, s->shield_d ? s->shield_d : AIO_NEVER) {
+                AIO_SLEEP(t, s->cleanup);
+            }
+        } else {
+            AIO_SLEEP(t, s->cleanup);
+        }
         s->cleanup_done++;
         s->cleanup_at = T_MS();
     }
+    if (s->fin_spawn) s->fin_spawn_rc = aio_group_spawn(s->grp, &s->fin_spawn->task, worker);
     if (s->override) AIO_RETURN(t, s->fin_value);
     AIO_END(t);
 }
 
-/* Returns or raises ret without awaiting; notes that (and when) its body ran. */
+/* Returns or raises ret without awaiting; notes that (and when) its body ran
+ * and that its cleanup ran. */
 static inline aio_status quick(aio_task *t) {
     wk *s = AIO_SELF(t, wk);
     AIO_BEGIN(t);
     s->body++;
-    s->end_at = T_MS();
+    s->start_at = T_MS();
     AIO_RETURN(t, s->ret);
+    AIO_FINALLY(t);
+    s->fin++;
     AIO_END(t);
 }
 
@@ -104,6 +132,13 @@ static inline aio_status start_worker(wk *w, const char *name, int ms, aio_statu
 static inline aio_status start_slow_cleanup(wk *w, int ms, aio_status ret, int cleanup_ms) {
     w->cleanup = AIO_MS(cleanup_ms);
     return start_worker(w, NULL, ms, ret);
+}
+
+/* Configures w to sleep ms and then end with ret; spawns it into group g.
+ * Returns what aio_group_spawn returned. */
+static inline aio_status start_in_group(aio_group *g, wk *w, int ms, aio_status ret) {
+    setw(w, NULL, ms, ret);
+    return aio_group_spawn(g, &w->task, worker);
 }
 
 /* ------------------------------------------------------------- cancellers */
