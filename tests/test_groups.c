@@ -24,7 +24,6 @@ typedef struct gk {
     aio_status ret;          /* returned (>= 0) or raised (< 0) at the end of the body */
     aio_group *grp;          /* group used by reenter / grp_cancel */
     wk *sib;                 /* sub_group: spawned into its own group */
-    aio_task *target;        /* actor: aio_cancel(target) */
     int grp_cancel;          /* actor: aio_group_cancel(grp) */
     aio_timeout *resched;    /* actor: reschedule to now + d2 */
     aio_task *probe;         /* actor: records aio_effective_deadline(probe) */
@@ -40,8 +39,9 @@ typedef struct gk {
 
 /* PA, PB, PC run `probe`, GA `group_canceller`, SC `sub_group`, RB
  * `reenterer`, SA `shielded_worker`. */
-static gk Main, X, Y, PA, PB, PC, GA, SC, RB, SA;
+static gk Main, X, PA, PB, PC, GA, SC, RB, SA;
 static wk A, B, C, D, E;
+static cx K, K2;
 
 static void reset(void) {
     memset(&Main, 0, sizeof Main);
@@ -51,7 +51,8 @@ static void reset(void) {
     memset(&D, 0, sizeof D);
     memset(&E, 0, sizeof E);
     memset(&X, 0, sizeof X);
-    memset(&Y, 0, sizeof Y);
+    memset(&K, 0, sizeof K);
+    memset(&K2, 0, sizeof K2);
     memset(&PA, 0, sizeof PA);
     memset(&PB, 0, sizeof PB);
     memset(&PC, 0, sizeof PC);
@@ -63,14 +64,14 @@ static void reset(void) {
 
 /* ------------------------------------------------------------ task bodies */
 
-/* A third party: sleeps d, then cancels `target`, cancels group `grp`
- * (grp_cancel) or reschedules `resched` to now + d2; returns ret. */
+/* A third party: sleeps d, then cancels group `grp` (grp_cancel) or
+ * reschedules `resched` to now + d2; returns ret. (K and K2, the
+ * cancellers of workers.h, cancel tasks.) */
 static aio_status actor(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
     AIO_SLEEP(t, s->d);
     s->at = T_MS();
-    if (s->target) s->rc1 = aio_cancel(s->target);
     if (s->grp_cancel) s->rc1 = aio_group_cancel(s->grp);
     if (s->resched) s->rc1 = aio_timeout_reschedule(s->resched, (aio_time)(aio_now() + s->d2));
     if (s->probe) s->eff = aio_effective_deadline(s->probe);
@@ -108,9 +109,7 @@ static aio_status shielded_worker(aio_task *t) {
     s->n++;
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -125,9 +124,7 @@ static aio_status reenterer(aio_task *t) {
     s->after++;
     AIO_RETURN(t, 1);
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -143,9 +140,7 @@ static aio_status sub_group(aio_task *t) {
     s->after++;
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -397,9 +392,7 @@ static void test_group_child_cancelled_before_run_not_failure(void) {
 static aio_status m_outsider_cancels_child(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &A.task;
-    aio_spawn(&X.task, actor);
+    start_canceller(&K, &A.task, 100);
     AIO_GROUP(t, &s->g) {
         start_in_group(&s->g, &A, 1000, 0);
         start_in_group(&s->g, &B, 200, 2);
@@ -415,7 +408,7 @@ static aio_status m_outsider_cancels_child(aio_task *t) {
 static void test_group_child_cancelled_by_outsider_not_failure(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_outsider_cancels_child), AIO_OK);
-    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
     CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
     CHECK_EQ(A.fin_at, 100);
     CHECK_EQ(Main.t1, 150);
@@ -441,9 +434,7 @@ static aio_status m_body_raises(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -479,9 +470,7 @@ static aio_status m_body_returns(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -509,9 +498,7 @@ static void test_group_body_return_waits_children(void) {
 static aio_status m_owner_cancelled_body(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
+    start_canceller(&K, &Main.task, 100);
     A.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
         start_in_group(&s->g, &A, 1000, 0);
@@ -521,9 +508,7 @@ static aio_status m_owner_cancelled_body(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -533,7 +518,7 @@ static aio_status m_owner_cancelled_body(aio_task *t) {
 static void test_group_owner_cancelled_in_body(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_owner_cancelled_body), AIO_ECANCELED);
-    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
     CHECK_EQ(Main.n, 0);
     CHECK_EQ(Main.after, 0);
     CHECK_EQ(Main.fin_at, 150);
@@ -550,9 +535,7 @@ static void test_group_owner_cancelled_in_body(void) {
 static aio_status m_owner_cancelled_end(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
+    start_canceller(&K, &Main.task, 100);
     A.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
         start_in_group(&s->g, &A, 1000, 0);
@@ -560,9 +543,7 @@ static aio_status m_owner_cancelled_end(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -585,20 +566,15 @@ static void test_group_owner_cancelled_at_block_end(void) {
 static aio_status m_owner_cancelled_twice(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
-    Y.d = AIO_MS(200);
-    Y.target = &Main.task;
-    aio_spawn(&Y.task, actor);
+    start_canceller(&K, &Main.task, 100);
+    start_canceller(&K2, &Main.task, 200);
     A.cleanup = AIO_MS(300);
     AIO_GROUP(t, &s->g) {
         start_in_group(&s->g, &A, 1000, 0);
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -608,8 +584,8 @@ static aio_status m_owner_cancelled_twice(aio_task *t) {
 static void test_group_owner_cancelled_twice_still_waits(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_owner_cancelled_twice), AIO_ECANCELED);
-    CHECK_EQ(X.rc1, 1);
-    CHECK_EQ(Y.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
+    CHECK_EQ(K2.cancelled, 1);
     CHECK_EQ(Main.after, 0);
     CHECK_EQ(Main.fin_at, 400);
     CHECK_EQ(Main.fin_status, AIO_ECANCELED);
@@ -624,9 +600,7 @@ static void test_group_owner_cancelled_twice_still_waits(void) {
 static aio_status m_cancel_races_error(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
+    start_canceller(&K, &Main.task, 100);
     B.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
         start_in_group(&s->g, &A, 100, AIO_EUSER);
@@ -636,8 +610,7 @@ static aio_status m_cancel_races_error(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -647,7 +620,7 @@ static aio_status m_cancel_races_error(aio_task *t) {
 static void test_group_cancel_races_child_error(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_races_error), AIO_ECANCELED);
-    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
     CHECK_EQ(Main.n, 0);
     CHECK_EQ(Main.after, 0);
     CHECK_EQ(Main.fin_at, 150);
@@ -662,9 +635,7 @@ static void test_group_cancel_races_child_error(void) {
 static aio_status m_cancel_cleanup_error(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
+    start_canceller(&K, &Main.task, 100);
     A.cleanup = AIO_MS(50);
     A.override = 1;
     A.fin_value = AIO_EUSER - 2;
@@ -675,8 +646,7 @@ static aio_status m_cancel_cleanup_error(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1440,8 +1410,7 @@ static aio_status m_reenter_body(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 

@@ -466,9 +466,7 @@ static aio_status w_wait_own(aio_task *t) {
     AIO_WAIT(t, s->lv, s->it, 2, AIO_ALL_COMPLETED, AIO_NEVER);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -967,9 +965,7 @@ static aio_status w_gather_own(aio_task *t) {
         AIO_GATHER(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1049,8 +1045,7 @@ static aio_status w_gather_mixed(aio_task *t) {
     AIO_GATHER(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1143,8 +1138,7 @@ static aio_status w_gather_then_sleep(aio_task *t) {
     AIO_SLEEP(t, AIO_SEC(1));
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1194,8 +1188,7 @@ static aio_status w_gather_cancelled_early(aio_task *t) {
     AIO_GATHER_ALL(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1367,8 +1360,7 @@ static aio_status w_shield_own(aio_task *t) {
     AIO_SHIELD(t, s->lv, &A.task);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1757,8 +1749,7 @@ static aio_status w_shielded_body(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(100));
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1897,8 +1888,7 @@ static aio_status w_shielded_short(aio_task *t) {
     }
     s->r2 = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1947,8 +1937,7 @@ static aio_status w_timeout_in_shielded(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(10));
     s->r1 = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -2022,8 +2011,7 @@ static aio_status waiter(aio_task *t) {
     s->t1 = T_MS();
     trace("%s=%d@%lld ", s == &W ? "W" : s == &W2 ? "W2" : "W3", s->lv, s->t1);
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -2110,8 +2098,7 @@ static aio_status w_owner(aio_task *t) {
     AIO_AWAIT(t, s->lv, &A.task);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 

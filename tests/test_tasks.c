@@ -771,9 +771,7 @@ static aio_status w_wait_for_child(aio_task *t) {
     s->after++;
     trace("W:after ");
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -934,8 +932,7 @@ static aio_status w_arrive_cancelled_owned(aio_task *t) {
     AIO_AWAIT(t, s->lv, &C.task);
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -983,9 +980,7 @@ static aio_status w_wait_shared(aio_task *t) {
     AIO_AWAIT(t, s->lv2, &S.task);
     s->t2 = T_MS();
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 

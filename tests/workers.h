@@ -36,6 +36,15 @@ static inline long long rel_ms(aio_time when) {
     return ms_of((aio_time)(when - test_start));
 }
 
+/* In the AIO_FINALLY section of a task whose state has fin, fin_at and
+ * fin_status: counts the cleanup, notes when it began and why. */
+#define NOTE_CLEANUP(t, s)                 \
+    do {                                   \
+        (s)->fin++;                        \
+        (s)->fin_at = T_MS();              \
+        (s)->fin_status = AIO_STATUS(t);   \
+    } while (0)
+
 /* ---------------------------------------------------------------- workers */
 
 /* A worker's state: configuration, then what it recorded. */
@@ -82,9 +91,7 @@ static inline aio_status worker(aio_task *t) {
     if (s->name) trace("%s@%lld ", s->name, s->after_at);
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     if (s->cleanup) {
         if (s->shield_cleanup) {
             AIO_SHIELDED(t, &s->sh, s->shield_d ? s->shield_d : AIO_NEVER) {
