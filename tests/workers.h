@@ -8,8 +8,8 @@
  * test sets the configuration fields before the spawn and reads the records
  * afterwards; the fields it does not use stay zero.
  *
- * Each test file defines `static void reset(void)`, which zeroes its tasks;
- * BEGIN_TEST() calls it. */
+ * A test file whose tasks are file-scope variables defines
+ * `static void reset(void)`, which zeroes them; BEGIN_TEST() calls it. */
 #ifndef AIO_TEST_WORKERS_H
 #define AIO_TEST_WORKERS_H
 #include "test.h"
@@ -22,6 +22,11 @@
     reset();          \
     test_loop(&loop)
 #define END_TEST() CHECK_EQ(aio_loop_destroy(&loop), AIO_OK)
+/* The same for a test that keeps its tasks in one struct of its own. */
+#define BEGIN_TEST_WITH(state)              \
+    aio_loop loop;                          \
+    memset(&(state), 0, sizeof(state));    \
+    test_loop(&loop)
 
 /* ------------------------------------------------------------------ times */
 
