@@ -59,7 +59,7 @@ static aio_status m_wait_first_completed(aio_task *t) {
     start_worker(&A, "A", 300, 1);
     start_worker(&B, "B", 100, 2);
     start_worker(&C, "C", 200, 3);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&A.task);
@@ -95,7 +95,7 @@ static aio_status m_wait_first_completed_cancel(aio_task *t) {
     start_worker(&A, "A", 1000, 1);
     start_worker(&B, "B", 1000, 2);
     start_canceller(&K, &B.task, 150);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&A.task);
@@ -133,7 +133,7 @@ static aio_status m_wait_first_exception(aio_task *t) {
     start_worker(&A, "A", 100, 1);
     start_worker(&B, "B", 200, AIO_EUSER);
     start_worker(&C, "C", 300, 3);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&C.task);
@@ -164,7 +164,7 @@ static aio_status m_wait_first_exception_cancel(aio_task *t) {
     start_worker(&A, "A", 1000, 1);
     start_worker(&B, "B", 200, 2);
     start_canceller(&K, &A.task, 100);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     AIO_AWAIT(t, s->lv2, &K.task);
@@ -191,7 +191,7 @@ static aio_status m_wait_first_exception_after_cancel(aio_task *t) {
     start_worker(&B, "B", 250, AIO_EUSER - 1);
     start_worker(&C, "C", 400, 3);
     start_canceller(&K, &A.task, 100);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&C.task);
@@ -220,7 +220,7 @@ static aio_status m_wait_first_exception_all_ok(aio_task *t) {
     AIO_BEGIN(t);
     start_worker(&A, "A", 100, 1);
     start_worker(&B, "B", 300, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     AIO_END(t);
@@ -245,7 +245,7 @@ static aio_status m_wait_already_failed(aio_task *t) {
     aio_spawn(&Q.task, quick);
     AIO_SLEEP(t, AIO_MS(100));
     aio_spawn(&Y.task, quick);
-    wait_items(s->it, &A.task, &Q.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &Q.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = Y.body;
@@ -277,7 +277,7 @@ static aio_status m_wait_satisfied(aio_task *t) {
     start_worker(&A, "A", 500, 1);
     AIO_YIELD(t); /* Q finishes */
     aio_spawn(&Y.task, quick);
-    wait_items(s->it, &A.task, &Q.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &Q.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->r1 = Y.body;
     s->t1 = T_MS();
@@ -312,7 +312,7 @@ static aio_status m_wait_all_errors(aio_task *t) {
     start_worker(&B, "B", 1000, 2);
     start_worker(&C, "C", 300, 3);
     start_canceller(&K, &B.task, 200);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_ALL_COMPLETED, AIO_NEVER);
     s->t1 = T_MS();
     s->reached = 1;
@@ -342,7 +342,7 @@ static aio_status m_wait_timeout(aio_task *t) {
     start_worker(&A, "A", 100, 1);
     start_worker(&B, "B", 500, 2);
     start_worker(&C, "C", 1000, 3);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_ALL_COMPLETED, AIO_MS(300));
     s->t1 = T_MS();
     s->r1 = aio_task_done(&B.task) + aio_task_done(&C.task);
@@ -375,7 +375,7 @@ static aio_status m_wait_zero(aio_task *t) {
     Q.ret = 5;
     start_worker(&A, "A", 1000, 1);
     aio_spawn(&Q.task, quick);
-    wait_items(s->it, &A.task, &Q.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &Q.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_COMPLETED, 0);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&Q.task);
@@ -435,7 +435,7 @@ static aio_status m_wait_repeat(aio_task *t) {
     start_worker(&A, "A", 300, 1);
     start_worker(&B, "B", 100, 2);
     start_worker(&C, "C", 200, 3);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     s->n = 3;
     while (s->n > 0) {
         AIO_WAIT(t, s->lv, s->it, s->n, AIO_FIRST_COMPLETED, AIO_NEVER);
@@ -462,7 +462,7 @@ static aio_status w_wait_own(aio_task *t) {
     AIO_BEGIN(t);
     start_worker(&A, "A", 500, 1);
     start_worker(&B, "B", 600, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_ALL_COMPLETED, AIO_NEVER);
     s->reached = 1;
     AIO_FINALLY(t);
@@ -513,7 +513,7 @@ static aio_status m_wait_in_timeout(aio_task *t) {
     AIO_BEGIN(t);
     start_worker(&A, "A", 500, 1);
     start_worker(&B, "B", 600, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_TIMEOUT(t, &s->to, AIO_MS(200)) {
         AIO_WAIT(t, s->lv, s->it, 2, AIO_ALL_COMPLETED, AIO_NEVER);
         s->reached = 1;
@@ -706,7 +706,7 @@ static aio_status m_gather_ok(aio_task *t) {
     start_worker(&A, "A", 100, 1);
     start_worker(&B, "B", 300, 2);
     start_worker(&C, "C", 200, 3);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     s->lv = 77;
     AIO_GATHER(t, s->lv, s->it, 3);
     s->t1 = T_MS();
@@ -762,7 +762,7 @@ static aio_status m_gather_fail(aio_task *t) {
     start_worker(&A, "A", 100, AIO_EUSER);
     start_worker(&B, "B", 200, AIO_EUSER - 1);
     start_worker(&C, "C", 300, 3);
-    wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_GATHER(t, s->lv, s->it, 3);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&B.task) + aio_task_done(&C.task);
@@ -801,7 +801,7 @@ static aio_status m_gather_finish_order(aio_task *t) {
     start_worker(&B, "B", 100, AIO_EUSER);
     AIO_SLEEP(t, AIO_MS(300));
     aio_spawn(&Y.task, quick);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     s->r1 = Y.body;
@@ -826,7 +826,7 @@ static aio_status m_gather_same_instant(aio_task *t) {
     AIO_BEGIN(t);
     start_worker(&A, "A", 100, AIO_EUSER - 1);
     start_worker(&B, "B", 100, AIO_EUSER);
-    wait_items(s->it, &B.task, &A.task, NULL);
+    WAIT_ITEMS(s->it, &B.task, &A.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_END(t);
@@ -850,7 +850,7 @@ static aio_status m_gather_third_party(aio_task *t) {
     start_worker(&A, "A", 300, 1);
     start_worker(&B, "B", 1000, 2);
     start_canceller(&K, &B.task, 100);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     s->r1 = aio_task_cancel_pending(t);
@@ -887,7 +887,7 @@ static aio_status m_gather_cancel_unstarted(aio_task *t) {
     start_worker(&A, "A", 300, 1);
     start_worker(&B, "B", 100, 2);
     s->r1 = aio_cancel(&B.task);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_YIELD(t);
@@ -922,7 +922,7 @@ static aio_status m_gather_all(aio_task *t) {
     start_worker(&C, "C", 1000, 3);
     start_worker(&D, "D", 300, 4);
     start_canceller(&K, &C.task, 150);
-    wait_items(s->it, &A.task, &B.task, &C.task, &D.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task, &D.task);
     s->lv = 77;
     AIO_GATHER_ALL(t, s->lv, s->it, 4);
     s->t1 = T_MS();
@@ -958,7 +958,7 @@ static aio_status w_gather_own(aio_task *t) {
     B.cleanup = AIO_MS(300);
     start_worker(&A, "A", 1000, 1);
     start_worker(&B, "B", 1000, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     if (s->mode)
         AIO_GATHER_ALL(t, s->lv, s->it, 2);
     else
@@ -1041,7 +1041,7 @@ static aio_status w_gather_mixed(aio_task *t) {
     AIO_BEGIN(t);
     B.cleanup = AIO_MS(100);
     start_worker(&B, "B", 1000, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
@@ -1132,7 +1132,7 @@ static aio_status w_gather_then_sleep(aio_task *t) {
     AIO_BEGIN(t);
     start_worker(&A, "A", 100, AIO_EUSER);
     start_worker(&B, "B", 500, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_SLEEP(t, AIO_SEC(1));
@@ -1183,7 +1183,7 @@ static aio_status w_gather_cancelled_early(aio_task *t) {
     AIO_BEGIN(t);
     start_worker(&A, "A", 100, 1);
     start_worker(&B, "B", 200, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     aio_cancel(t);
     AIO_GATHER_ALL(t, s->lv, s->it, 2);
     s->reached = 1;
@@ -1228,7 +1228,7 @@ static aio_status m_gather_in_timeout(aio_task *t) {
         B.cleanup = AIO_MS(100);
         start_worker(&A, "A", 1000, 1);
         start_worker(&B, "B", 1000, 2);
-        wait_items(s->it, &A.task, &B.task, NULL);
+        WAIT_ITEMS(s->it, &A.task, &B.task);
         AIO_GATHER(t, s->lv, s->it, 2);
         s->reached = 1;
     }
@@ -1265,7 +1265,7 @@ static aio_status m_gather_zero_timeout(aio_task *t) {
     AIO_TIMEOUT(t, &s->to, 0) {
         start_worker(&A, "A", 100, 1);
         start_worker(&B, "B", 200, 2);
-        wait_items(s->it, &A.task, &B.task, NULL);
+        WAIT_ITEMS(s->it, &A.task, &B.task);
         AIO_GATHER(t, s->lv, s->it, 2);
         s->reached = 1;
     }
@@ -1295,7 +1295,7 @@ static aio_status m_gather_global_ok(aio_task *t) {
         start_worker(&A, "A", 200, 1);
         start_worker(&B, "B", 500, 2);
         start_worker(&C, "C", 800, 3);
-        wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+        WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
         s->lv = 77;
         AIO_GATHER(t, s->lv, s->it, 3);
         s->t1 = T_MS();
@@ -1325,7 +1325,7 @@ static aio_status m_gather_global_late(aio_task *t) {
         start_worker(&A, "A", 200, 1);
         start_worker(&B, "B", 500, 2);
         start_worker(&C, "C", 1500, 3);
-        wait_items(s->it, &A.task, &B.task, &C.task, NULL);
+        WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
         s->lv = 77;
         AIO_GATHER_ALL(t, s->lv, s->it, 3);
         s->reached = 1;
@@ -1526,7 +1526,7 @@ static aio_status g_gatherer(aio_task *t) {
     AIO_BEGIN(t);
     start_worker(&A, "A", 200, 1);
     start_worker(&B, "B", 300, 2);
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     s->lv = 77;
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
@@ -1591,7 +1591,7 @@ static aio_status w_gather_shields(aio_task *t) {
     X2.other = &B.task;
     aio_spawn(&X.task, s_shielder);
     aio_spawn(&X2.task, s_shielder);
-    wait_items(s->it, &X.task, &X2.task, NULL);
+    WAIT_ITEMS(s->it, &X.task, &X2.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
@@ -1609,7 +1609,7 @@ static aio_status m_gather_shields(aio_task *t) {
     aio_cancel(&W.task);
     AIO_AWAIT(t, s->lv, &W.task);
     s->t1 = T_MS();
-    wait_items(s->it, &A.task, &B.task, NULL);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv2, s->it, 2);
     s->t2 = T_MS();
     AIO_END(t);
@@ -2032,7 +2032,7 @@ static aio_status m_shared(aio_task *t) {
     AIO_AWAIT(t, s->lv, &W2.task);
     s->t1 = T_MS();
     s->r2 = aio_task_cancel_pending(&A.task);
-    wait_items(s->it, &W.task, &W3.task, &A.task, NULL);
+    WAIT_ITEMS(s->it, &W.task, &W3.task, &A.task);
     AIO_GATHER(t, s->lv2, s->it, 3);
     s->t2 = T_MS();
     AIO_END(t);
@@ -2067,7 +2067,7 @@ static aio_status m_shared_timeout(aio_task *t) {
     W2.d = AIO_NEVER;
     aio_spawn(&W.task, waiter);
     aio_spawn(&W2.task, waiter);
-    wait_items(s->it, &W.task, &W2.task, NULL);
+    WAIT_ITEMS(s->it, &W.task, &W2.task);
     AIO_GATHER_ALL(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_END(t);
@@ -2113,7 +2113,7 @@ static aio_status m_shared_owner(aio_task *t) {
     aio_spawn(&W2.task, waiter);
     AIO_SLEEP(t, AIO_MS(100));
     aio_cancel(&W3.task);
-    wait_items(s->it, &W.task, &W2.task, &W3.task, NULL);
+    WAIT_ITEMS(s->it, &W.task, &W2.task, &W3.task);
     AIO_GATHER_ALL(t, s->lv, s->it, 3);
     s->t1 = T_MS();
     AIO_END(t);

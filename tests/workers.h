@@ -139,13 +139,6 @@ static inline aio_status start_worker(wk *w, const char *name, int ms, aio_statu
     return aio_spawn(&w->task, worker);
 }
 
-/* Configures w to sleep ms, then end with ret, its cleanup to sleep
- * cleanup_ms; spawns it. */
-static inline aio_status start_slow_cleanup(wk *w, int ms, aio_status ret, int cleanup_ms) {
-    w->cleanup = AIO_MS(cleanup_ms);
-    return start_worker(w, NULL, ms, ret);
-}
-
 /* Configures w to sleep ms and then end with ret; spawns it into group g.
  * Returns what aio_group_spawn returned. */
 static inline aio_status start_in_group(aio_group *g, wk *w, int ms, aio_status ret) {
@@ -187,8 +180,10 @@ static inline aio_status start_canceller(cx *x, aio_task *target, int ms) {
 
 /* ------------------------------------------------------- waiting on many */
 
-/* Fills it[0..] with the tasks given, up to a NULL; returns how many. */
-static inline size_t wait_items(aio_wait_item *it, aio_task *first, ...) {
+/* WAIT_ITEMS(it, &A.task, &B.task, ...): puts the tasks given into it[0],
+ * it[1], ... (the array must be long enough) and returns how many. */
+#define WAIT_ITEMS(it, ...) wait_items_upto_null((it), __VA_ARGS__, (aio_task *)NULL)
+static inline size_t wait_items_upto_null(aio_wait_item *it, aio_task *first, ...) {
     size_t n = 0;
     aio_task *task = first;
     va_list ap;
