@@ -37,9 +37,10 @@ typedef struct gk {
     sw_t sw;
 } gk;
 
-/* PA, PB, PC run `probe`, GA `group_canceller`, SC `sub_group`, RB
- * `reenterer`, SA `shielded_worker`. */
-static gk Main, X, PA, PB, PC, GA, SC, RB, SA;
+/* P1, P2, P3: children that run a body of this file (probe,
+ * group_canceller, sub_group, reenterer, shielded_worker) rather than a
+ * worker. */
+static gk Main, X, P1, P2, P3;
 static wk A, B, C, D, E;
 static cx K, K2;
 
@@ -53,13 +54,9 @@ static void reset(void) {
     memset(&X, 0, sizeof X);
     memset(&K, 0, sizeof K);
     memset(&K2, 0, sizeof K2);
-    memset(&PA, 0, sizeof PA);
-    memset(&PB, 0, sizeof PB);
-    memset(&PC, 0, sizeof PC);
-    memset(&GA, 0, sizeof GA);
-    memset(&SC, 0, sizeof SC);
-    memset(&RB, 0, sizeof RB);
-    memset(&SA, 0, sizeof SA);
+    memset(&P1, 0, sizeof P1);
+    memset(&P2, 0, sizeof P2);
+    memset(&P3, 0, sizeof P3);
 }
 
 /* ------------------------------------------------------------ task bodies */
@@ -748,20 +745,20 @@ static void test_group_children_see_deadline_themselves(void) {
 static aio_status m_effective_deadline(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    PA.d = AIO_MS(200);
-    PB.d = AIO_SEC(1);
-    PC.d = AIO_MS(300);
+    P1.d = AIO_MS(200);
+    P2.d = AIO_SEC(1);
+    P3.d = AIO_MS(300);
     AIO_TIMEOUT(t, &s->to, AIO_MS(500)) {
         AIO_SLEEP(t, AIO_MS(100));
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &PA.task, probe);
-            aio_group_spawn(&s->g, &PB.task, probe);
-            s->eff = aio_effective_deadline(&PA.task);
+            aio_group_spawn(&s->g, &P1.task, probe);
+            aio_group_spawn(&s->g, &P2.task, probe);
+            s->eff = aio_effective_deadline(&P1.task);
         }
     }
     AIO_GROUP(t, &s->g2) {
-        aio_group_spawn(&s->g2, &PC.task, probe);
-        s->eff2 = aio_effective_deadline(&PC.task);
+        aio_group_spawn(&s->g2, &P3.task, probe);
+        s->eff2 = aio_effective_deadline(&P3.task);
     }
     s->after_at = T_MS();
     AIO_END(t);
@@ -769,27 +766,27 @@ static aio_status m_effective_deadline(aio_task *t) {
 
 /* L8/L11: a child's effective deadline includes the enclosing timeout (500 ms)
  * from the moment it is spawned; its own nested timeout counts only if
- * earlier (A: 100 + 200 = 300 ms; B: 1 s is later, stays 500 ms). A group
- * outside any timeout gives AIO_NEVER. */
+ * earlier (P1: 100 + 200 = 300 ms; P2: 1 s is later, stays 500 ms). A group
+ * outside any timeout gives AIO_NEVER (P3). */
 static void test_group_child_effective_deadline(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_effective_deadline), AIO_OK);
     CHECK_EQ(rel_ms(Main.eff), 500);
-    CHECK_EQ(rel_ms(PA.eff), 500);
-    CHECK_EQ(ms_of(PA.left), 400);
-    CHECK_EQ(rel_ms(PA.eff2), 300);
-    CHECK_EQ(ms_of(PA.left2), 200);
-    CHECK_EQ(rel_ms(PB.eff), 500);
-    CHECK_EQ(rel_ms(PB.eff2), 500);
-    CHECK_EQ(ms_of(PB.left2), 400);
+    CHECK_EQ(rel_ms(P1.eff), 500);
+    CHECK_EQ(ms_of(P1.left), 400);
+    CHECK_EQ(rel_ms(P1.eff2), 300);
+    CHECK_EQ(ms_of(P1.left2), 200);
+    CHECK_EQ(rel_ms(P2.eff), 500);
+    CHECK_EQ(rel_ms(P2.eff2), 500);
+    CHECK_EQ(ms_of(P2.left2), 400);
     CHECK_EQ(rel_ms(Main.eff2), -1);
-    CHECK_EQ(rel_ms(PC.eff), -1);
-    CHECK_EQ(ms_of(PC.left), -1);
-    CHECK_EQ(rel_ms(PC.eff2), 400);
+    CHECK_EQ(rel_ms(P3.eff), -1);
+    CHECK_EQ(ms_of(P3.left), -1);
+    CHECK_EQ(rel_ms(P3.eff2), 400);
     CHECK_EQ(Main.after_at, 100);
     CHECK_EQ(aio_timeout_status(&Main.to), AIO_OK);
     CHECK_EQ(aio_timeout_expired(&Main.to), 0);
-    CHECK_EQ(aio_task_result(&PC.task), 1);
+    CHECK_EQ(aio_task_result(&P3.task), 1);
     END_TEST();
 }
 
@@ -1028,11 +1025,11 @@ static aio_status group_canceller(aio_task *t) {
 static aio_status m_cancel_from_child(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    GA.d = AIO_MS(200);
-    GA.grp = &s->g;
+    P1.d = AIO_MS(200);
+    P1.grp = &s->g;
     B.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &GA.task, group_canceller);
+        aio_group_spawn(&s->g, &P1.task, group_canceller);
         start_in_group(&s->g, &B, 1000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
         s->n++;
@@ -1041,15 +1038,15 @@ static aio_status m_cancel_from_child(aio_task *t) {
     AIO_END(t);
 }
 
-/* L8: child A cancels its own group at 200 ms and returns 5 (its own result
+/* L8: child P1 cancels its own group at 200 ms and returns 5 (its own result
  * is untouched: no await followed); the body and B are cancelled, the block
  * ends after B's cleanup (250 ms) with status AIO_OK. */
 static void test_group_cancel_from_child(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_from_child), AIO_OK);
-    CHECK_EQ(GA.rc1, 1);
-    CHECK_EQ(GA.at, 200);
-    CHECK_EQ(aio_task_result(&GA.task), 5);
+    CHECK_EQ(P1.rc1, 1);
+    CHECK_EQ(P1.at, 200);
+    CHECK_EQ(aio_task_result(&P1.task), 5);
     CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
     CHECK_EQ(B.fin_at, 200);
     CHECK_EQ(B.cleanup_at, 250);
@@ -1250,31 +1247,31 @@ static void test_group_nested_both_fail(void) {
 static aio_status m_child_owned_group(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    SC.d = AIO_SEC(10);
-    SC.sib = &D;
+    P1.d = AIO_SEC(10);
+    P1.sib = &D;
     D.d = AIO_SEC(1);
     D.cleanup = AIO_MS(30);
     AIO_GROUP(t, &s->g) {
         start_in_group(&s->g, &B, 100, AIO_EUSER);
-        aio_group_spawn(&s->g, &SC.task, sub_group);
+        aio_group_spawn(&s->g, &P1.task, sub_group);
     }
     s->after_at = T_MS();
     AIO_END(t);
 }
 
-/* L8: a child C owns a group of its own; when the outer group aborts (B fails
- * at 100 ms) C's body is cancelled, C's group cancels its child D (cleanup
- * until 130 ms) and C ends cancelled at 130 ms; C's group has no error. */
+/* L8: a child P1 owns a group of its own; when the outer group aborts (B fails
+ * at 100 ms) P1's body is cancelled, P1's group cancels its child D (cleanup
+ * until 130 ms) and P1 ends cancelled at 130 ms; P1's group has no error. */
 static void test_group_abort_reaches_child_owned_group(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_child_owned_group), AIO_OK);
-    CHECK_EQ(SC.rc1, AIO_OK);
-    CHECK_EQ(SC.n, 0);
-    CHECK_EQ(SC.after, 0);
-    CHECK_EQ(SC.fin_at, 130);
-    CHECK_EQ(SC.fin_status, AIO_ECANCELED);
-    CHECK_EQ(aio_task_result(&SC.task), AIO_ECANCELED);
-    CHECK_EQ(aio_group_status(&SC.g), AIO_OK);
+    CHECK_EQ(P1.rc1, AIO_OK);
+    CHECK_EQ(P1.n, 0);
+    CHECK_EQ(P1.after, 0);
+    CHECK_EQ(P1.fin_at, 130);
+    CHECK_EQ(P1.fin_status, AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&P1.g), AIO_OK);
     CHECK_EQ(D.fin_at, 100);
     CHECK_EQ(D.cleanup_at, 130);
     CHECK_EQ(aio_task_result(&D.task), AIO_ECANCELED);
@@ -1437,28 +1434,28 @@ static aio_status m_reenter_child(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
     A.cleanup = AIO_MS(50);
-    RB.d = AIO_MS(100);
-    RB.grp = &s->g;
+    P1.d = AIO_MS(100);
+    P1.grp = &s->g;
     AIO_GROUP(t, &s->g) {
         start_in_group(&s->g, &A, 1000, 0);
-        aio_group_spawn(&s->g, &RB.task, reenterer);
+        aio_group_spawn(&s->g, &P1.task, reenterer);
     }
     s->after++;
     s->after_at = T_MS();
     AIO_END(t);
 }
 
-/* A child that tries to open its group (still open: the owner waits at the
+/* A child (P1) that tries to open its group (still open: the owner waits at the
  * block's end) fails with AIO_EINVAL at 100 ms, which aborts the group like
  * any child failure; the block ends after A's cleanup (150 ms). */
 static void test_group_reenter_open_group_from_child(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_reenter_child), AIO_OK);
     CHECK_DEBUG("re-entering");
-    CHECK_EQ(RB.n, 0);
-    CHECK_EQ(RB.after, 0);
-    CHECK_EQ(RB.fin_at, 100);
-    CHECK_EQ(aio_task_result(&RB.task), AIO_EINVAL);
+    CHECK_EQ(P1.n, 0);
+    CHECK_EQ(P1.after, 0);
+    CHECK_EQ(P1.fin_at, 100);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_EINVAL);
     CHECK_EQ(aio_group_status(&Main.g), AIO_EINVAL);
     CHECK_EQ(A.fin_at, 100);
     CHECK_EQ(A.cleanup_at, 150);
@@ -1510,11 +1507,11 @@ static void test_group_level_triggered_body(void) {
 static aio_status m_shielded_work(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    SA.d = AIO_MS(300);
-    SA.d2 = AIO_SEC(10);
-    SA.ret = 1;
+    P1.d = AIO_MS(300);
+    P1.d2 = AIO_SEC(10);
+    P1.ret = 1;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &SA.task, shielded_worker);
+        aio_group_spawn(&s->g, &P1.task, shielded_worker);
         start_in_group(&s->g, &B, 100, AIO_EUSER);
         start_in_group(&s->g, &C, 1000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
@@ -1523,18 +1520,18 @@ static aio_status m_shielded_work(aio_task *t) {
     AIO_END(t);
 }
 
-/* L8 (shield as a scope): B fails at 100 ms; C is cancelled at once, but A's
- * shielded sleep runs to its end (300 ms); A's next unshielded await raises,
+/* L8 (shield as a scope): B fails at 100 ms; C is cancelled at once, but P1's
+ * shielded sleep runs to its end (300 ms); P1's next unshielded await raises,
  * and the block ends at 300 ms. */
 static void test_group_shielded_work_in_child(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_shielded_work), AIO_OK);
-    CHECK_EQ(SA.after, 1);
-    CHECK_EQ(SA.after_at, 300);
-    CHECK_EQ(SA.n, 0);
-    CHECK_EQ(SA.fin_at, 300);
-    CHECK_EQ(aio_task_result(&SA.task), AIO_ECANCELED);
-    CHECK_EQ(aio_timeout_status(&SA.sh), AIO_OK);
+    CHECK_EQ(P1.after, 1);
+    CHECK_EQ(P1.after_at, 300);
+    CHECK_EQ(P1.n, 0);
+    CHECK_EQ(P1.fin_at, 300);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_ECANCELED);
+    CHECK_EQ(aio_timeout_status(&P1.sh), AIO_OK);
     CHECK_EQ(C.fin_at, 100);
     CHECK_EQ(Main.after_at, 300);
     CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
