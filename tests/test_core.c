@@ -8,7 +8,7 @@
  *   - the virtual clock only moves when nothing is ready (it jumps to the next
  *     deadline) or through aio_virtual_advance();
  *   - AIO_SLEEP(t, 0) / AIO_YIELD is one trip through the ready queue. */
-#include "test.h"
+#include "workers.h"
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -23,8 +23,9 @@ static int debug_has(const char *text) {
 #endif
 }
 
-/* A general worker. Which fields matter depends on the body it runs. */
-typedef struct worker {
+/* A task that traces its name (the bodies w_*). Which fields matter depends
+ * on the body it runs. */
+typedef struct tracer {
     aio_task task;
     const char *name;
     aio_time d1, d2;     /* relative sleeps (0 = skipped) */
@@ -40,11 +41,11 @@ typedef struct worker {
     int finals;          /* times the cleanup ran */
     int ran;             /* the body started */
     aio_task *cur;       /* aio_current() seen inside */
-} worker;
+} tracer;
 
 /* Trace "<name><i> " then yield, `yields` times; then return `ret`. */
 static aio_status w_yielder(aio_task *t) {
-    worker *s = AIO_SELF(t, worker);
+    tracer *s = AIO_SELF(t, tracer);
     AIO_BEGIN(t);
     s->ran = 1;
     for (s->i = 0; s->i < s->yields; s->i++) {
@@ -59,7 +60,7 @@ static aio_status w_yielder(aio_task *t) {
  * trace "<name>@<ms> ", return/raise `ret`. The cleanup traces
  * "<name>!@<ms> " if it was cancelled. */
 static aio_status w_sleeper(aio_task *t) {
-    worker *s = AIO_SELF(t, worker);
+    tracer *s = AIO_SELF(t, tracer);
     AIO_BEGIN(t);
     s->ran = 1;
     s->cur = aio_current();
@@ -83,7 +84,7 @@ static aio_status w_sleeper(aio_task *t) {
 /* Await `other`, trace "<name>=<rc>@<ms> ", return `ret`; the cleanup traces
  * "<name>:<status> ". */
 static aio_status w_awaiter(aio_task *t) {
-    worker *s = AIO_SELF(t, worker);
+    tracer *s = AIO_SELF(t, tracer);
     AIO_BEGIN(t);
     s->ran = 1;
     AIO_AWAIT(t, s->rc, s->other);
@@ -98,7 +99,7 @@ static aio_status w_awaiter(aio_task *t) {
 
 /* Trace "<name> " and return `ret` without ever suspending. */
 static aio_status w_now(aio_task *t) {
-    worker *s = AIO_SELF(t, worker);
+    tracer *s = AIO_SELF(t, tracer);
     AIO_BEGIN(t);
     s->ran = 1;
     s->cur = aio_current();
@@ -108,7 +109,7 @@ static aio_status w_now(aio_task *t) {
     AIO_END(t);
 }
 
-static void w_init(worker *w, const char *name) {
+static void w_init(tracer *w, const char *name) {
     memset(w, 0, sizeof *w);
     w->name = name;
     w->at = -1;
@@ -159,9 +160,7 @@ static aio_status sleep_exact_main(aio_task *t) {
 /* Sleeps move the virtual clock by exactly their duration. */
 static void test_core_sleep_exact(void) {
     static sleep_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, sleep_exact_main), 3);
     CHECK_EQ(s.t1, 1500);
     CHECK_EQ(s.t2, 1750);
@@ -186,9 +185,7 @@ static aio_status sleep_until_main(aio_task *t) {
 /* AIO_SLEEP_UNTIL wakes exactly at the absolute time given. */
 static void test_core_sleep_until(void) {
     static sleep_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, sleep_until_main), AIO_OK);
     CHECK_EQ(s.t1, 700);
     CHECK_EQ(s.t2, 2000);
@@ -198,7 +195,7 @@ static void test_core_sleep_until(void) {
 
 typedef struct {
     aio_task task;
-    worker b;
+    tracer b;
     aio_status rc;
     long long end;
 } past_main_t;
@@ -221,11 +218,9 @@ static aio_status sleep_until_past_main(aio_task *t) {
  * ready queue, interleaved FIFO with another yielding task; time stays. */
 static void test_core_sleep_until_past_is_yield(void) {
     static past_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.b, "B");
     s.b.yields = 3;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, sleep_until_past_main), AIO_OK);
     CHECK_STR(test_trace, "M0 B0 M1 B1 M2 B2 ");
     CHECK_EQ(s.end, 0);
@@ -235,7 +230,7 @@ static void test_core_sleep_until_past_is_yield(void) {
 
 typedef struct {
     aio_task task;
-    worker a, b, c;
+    tracer a, b, c;
     aio_status ra, rb, rc;
     long long end;
 } trio_main_t;
@@ -254,15 +249,13 @@ static aio_status round_robin_main(aio_task *t) {
 /* Two yielding tasks alternate strictly (round robin), time never moves. */
 static void test_core_yield_round_robin(void) {
     static trio_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.a, "A");
     w_init(&s.b, "B");
     s.a.yields = 3;
     s.b.yields = 3;
     s.a.ret = 1;
     s.b.ret = 2;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, round_robin_main), AIO_OK);
     CHECK_STR(test_trace, "A0 B0 A1 B1 A2 B2 ");
     CHECK_EQ(s.ra, 1);
@@ -298,15 +291,13 @@ static aio_status round_robin_main3(aio_task *t) {
  *   it4: B2, C ends; it5: B ends, wakes M; it6: M2 */
 static void test_core_yield_round_robin_with_main(void) {
     static trio_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.a, "A");
     w_init(&s.b, "B");
     w_init(&s.c, "C");
     s.a.yields = 1;
     s.b.yields = 3;
     s.c.yields = 2;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, round_robin_main3), AIO_OK);
     CHECK_STR(test_trace, "M0 A0 B0 C0 M1 B1 C1 B2 M2 ");
     CHECK_EQ(s.end, 0);
@@ -328,13 +319,11 @@ static aio_status idle_jump_main(aio_task *t) {
  * after a busy yielder is done, at exactly 1 ms. */
 static void test_core_clock_jumps_only_when_idle(void) {
     static trio_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.a, "S");
     w_init(&s.b, "Y");
     s.a.d1 = AIO_MS(1);
     s.b.yields = 5;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, idle_jump_main), AIO_OK);
     CHECK_STR(test_trace, "Y0 Y1 Y2 Y3 Y4 S@1 ");
     CHECK_EQ(s.a.at, 1);
@@ -344,7 +333,7 @@ static void test_core_clock_jumps_only_when_idle(void) {
 
 typedef struct {
     aio_task task;
-    worker b;
+    tracer b;
     int b_done_after_spawn;
 } spawner_t;
 
@@ -361,10 +350,8 @@ static aio_status spawner_fn(aio_task *t) {
  * one that spawned it (counted with aio_step). */
 static void test_core_spawned_runs_next_iteration(void) {
     static spawner_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.b, "B");
-    test_loop(&loop);
     CHECK_EQ(aio_spawn(&s.task, spawner_fn), AIO_OK);
     CHECK_EQ(aio_step(&loop), 1);
     CHECK_STR(test_trace, "A ");
@@ -384,7 +371,7 @@ static void test_core_spawned_runs_next_iteration(void) {
 /* A task woken during an iteration (its child finished) runs next
  * iteration, after every task that was ready when the iteration began. */
 static void test_core_woken_runs_next_iteration(void) {
-    static struct { worker m, c, d; } s;
+    static struct { tracer m, c, d; } s;
     aio_loop loop;
     w_init(&s.m, "M");
     w_init(&s.c, "C");
@@ -408,7 +395,7 @@ static void test_core_woken_runs_next_iteration(void) {
 
 typedef struct {
     aio_task task;
-    worker b;
+    tracer b;
     long long t1, t2;
     int b_ran_before_yield;
     aio_status rb;
@@ -433,10 +420,8 @@ static aio_status advance_main(aio_task *t) {
  * until the task reaches an await. */
 static void test_core_virtual_advance_no_yield(void) {
     static advance_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.b, "B");
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, advance_main), AIO_OK);
     CHECK_EQ(s.t1, 300);
     CHECK_EQ(s.b_ran_before_yield, 0);
@@ -449,7 +434,7 @@ static void test_core_virtual_advance_no_yield(void) {
 
 typedef struct {
     aio_task task;
-    worker a, b, c;
+    tracer a, b, c;
     aio_status r;
 } late_main_t;
 
@@ -469,11 +454,9 @@ static aio_status late_timer_main(aio_task *t) {
  * and runs after the task that was already ready (FIFO, like asyncio). */
 static void test_core_virtual_advance_late_timer(void) {
     static late_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.a, "A");
     s.a.d1 = AIO_MS(100);
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, late_timer_main), AIO_OK);
     CHECK_STR(test_trace, "M@250 A@250 ");
     CHECK_EQ(s.a.at, 250);
@@ -500,15 +483,13 @@ static aio_status due_together_main(aio_task *t) {
  * in arming order), after the already-ready main. */
 static void test_core_due_timers_fire_by_deadline(void) {
     static late_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.a, "A");
     w_init(&s.b, "B");
     w_init(&s.c, "C");
     s.a.d1 = AIO_MS(300);
     s.b.d1 = AIO_MS(100);
     s.c.d1 = AIO_MS(200);
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, due_together_main), AIO_OK);
     CHECK_STR(test_trace, "M B@500 C@500 A@500 ");
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
@@ -518,7 +499,7 @@ static void test_core_due_timers_fire_by_deadline(void) {
 
 typedef struct {
     aio_task task;
-    worker c1, c2, c3;
+    tracer c1, c2, c3;
     aio_status r1, r2, r3, r4;
     long long at, at2;
     aio_status fin, mid_result;
@@ -538,12 +519,10 @@ static aio_status await_result_main(aio_task *t) {
 /* AIO_AWAIT stores the child's result; main's own status comes back from aio_run. */
 static void test_core_await_result(void) {
     static await_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.c1, "c");
     s.c1.d1 = AIO_MS(100);
     s.c1.ret = 42;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, await_result_main), 43);
     CHECK_EQ(s.r1, 42);
     CHECK_EQ(s.at, 100);
@@ -570,15 +549,13 @@ static aio_status await_error_main(aio_task *t) {
 /* A child's error comes back as a value: the awaiting task does not unwind. */
 static void test_core_await_error_is_value(void) {
     static await_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.c1, "c1");
     w_init(&s.c2, "c2");
     s.c1.d1 = AIO_MS(50);
     s.c1.ret = AIO_ETIMEDOUT;
     s.c2.d1 = AIO_MS(30);
     s.c2.ret = AIO_EINVAL;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, await_error_main), 7);
     CHECK_EQ(s.r1, AIO_ETIMEDOUT);
     CHECK_EQ(s.r2, AIO_EINVAL);
@@ -610,12 +587,10 @@ static aio_status await_user_error_main(aio_task *t) {
  * AIO_CHECK up to aio_run's result. */
 static void test_core_await_user_error(void) {
     static await_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.c1, "c");
     s.c1.d1 = AIO_MS(20);
     s.c1.ret = AIO_EUSER - 1;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, await_user_error_main), AIO_EUSER - 1);
     CHECK_EQ(s.r1, AIO_EUSER - 1);
     CHECK_EQ(s.at, 20);
@@ -648,14 +623,12 @@ static aio_status await_done_main(aio_task *t) {
  * suspending: a task that became ready just before does not get to run. */
 static void test_core_await_finished_no_suspend(void) {
     static await_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.c1, "c");
     w_init(&s.c2, "B");
     s.c1.d1 = AIO_MS(50);
     s.c1.ret = 7;
     s.c2.ret = 8;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, await_done_main), AIO_OK);
     CHECK_STR(test_trace, "c@50 m1 m2 m3 B ");
     CHECK_EQ(s.r1, 7);
@@ -668,7 +641,7 @@ static void test_core_await_finished_no_suspend(void) {
 
 typedef struct {
     aio_task task;
-    worker child, w1, w2, w3;
+    tracer child, w1, w2, w3;
     aio_status r;
 } waiters_main_t;
 
@@ -689,8 +662,7 @@ static aio_status many_waiters_main(aio_task *t) {
  * they started waiting. */
 static void test_core_await_many_waiters_fifo(void) {
     static waiters_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.child, "c");
     w_init(&s.w1, "W1");
     w_init(&s.w2, "W2");
@@ -698,7 +670,6 @@ static void test_core_await_many_waiters_fifo(void) {
     s.child.d1 = AIO_MS(100);
     s.child.ret = 9;
     s.w1.other = s.w2.other = s.w3.other = &s.child.task;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, many_waiters_main), AIO_OK);
     CHECK_STR(test_trace, "c@100 W2=9@100 W2:0 W3=9@100 W3:0 W1=9@100 W1:0 ");
     CHECK_EQ(s.w1.rc, 9);
@@ -728,11 +699,9 @@ static aio_status respawn_main(aio_task *t) {
 /* A finished task can be spawned again; its result is reset until it ends. */
 static void test_core_respawn_finished(void) {
     static await_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.c1, "c");
     s.c1.ret = 1;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, respawn_main), AIO_OK);
     CHECK_EQ(s.r1, 1);
     CHECK_EQ(s.e1, AIO_OK);
@@ -874,12 +843,10 @@ static aio_status in_progress_main(aio_task *t) {
  * queries are all 0 meanwhile. */
 static void test_core_result_in_progress(void) {
     static await_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.c1, "c");
     s.c1.d1 = AIO_MS(100);
     s.c1.ret = 4;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, in_progress_main), AIO_OK);
     CHECK_EQ(s.r1, AIO_EINPROGRESS);
     CHECK_EQ(s.mid_done, 0);
@@ -910,7 +877,7 @@ static aio_status inline_fn(aio_task *t, inl_t *s) {
 
 typedef struct {
     aio_task task;
-    worker child;
+    tracer child;
     inl_t g;
     aio_task *cur1, *cur2;
     aio_loop *loop_inside;
@@ -933,11 +900,9 @@ static aio_status current_main(aio_task *t) {
  * coroutine runs in its caller's task). */
 static void test_core_current(void) {
     static current_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.child, "c");
     s.child.d1 = AIO_MS(5);
-    test_loop(&loop);
     CHECK(aio_current() == NULL);
     CHECK_EQ(test_run(&loop, &s.task, current_main), AIO_OK);
     CHECK(aio_current() == NULL);
@@ -1000,7 +965,7 @@ static void test_core_nested_spawn_chain(void) {
 
 typedef struct {
     aio_task task;
-    worker w[10];
+    tracer w[10];
     int n;
     int i;
     aio_status r;
@@ -1158,7 +1123,7 @@ static void test_core_heap_1000_sorted(void) {
 
 typedef struct {
     aio_task task;
-    worker child;
+    tracer child;
     aio_status rc;
     long long at, at2;
     aio_time nd;
@@ -1181,12 +1146,10 @@ static aio_status wait_for_first_main(aio_task *t) {
  * hand to watch aio_next_deadline at each step. */
 static void test_core_wait_for_child_first_disarms(void) {
     static wf_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.child, "c");
     s.child.d1 = AIO_MS(100);
     s.child.ret = 5;
-    test_loop(&loop);
     CHECK(aio_next_deadline(&loop) == AIO_NEVER);
     CHECK_EQ(aio_spawn(&s.task, wait_for_first_main), AIO_OK);
     CHECK_EQ(aio_step(&loop), 1);                   /* main parks with a 1 s timer */
@@ -1222,12 +1185,10 @@ static aio_status wait_for_first_run_main(aio_task *t) {
 /* The same under aio_run: the run ends at 100 ms, not at the 1 s deadline. */
 static void test_core_wait_for_child_first_run(void) {
     static wf_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.child, "c");
     s.child.d1 = AIO_MS(100);
     s.child.ret = 5;
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, wait_for_first_run_main), AIO_OK);
     CHECK_EQ(s.rc, 5);
     CHECK_EQ(s.at, 100);
@@ -1276,7 +1237,7 @@ static void test_core_cancel_disarms_middle(void) {
 
 typedef struct {
     aio_task task;
-    worker a, b, c;
+    tracer a, b, c;
     aio_status ra, rb, rc, rc2;
     long long at;
     int dbg;
@@ -1340,7 +1301,7 @@ static void test_core_fixed_capacity_enospc(void) {
 
 typedef struct {
     aio_task task;
-    worker child;
+    tracer child;
     aio_status rc, rc2, fin;
     int after;
 } nospace_main_t;
@@ -1363,12 +1324,10 @@ static aio_status nospace_main(aio_task *t) {
  * plain awaits still work. */
 static void test_core_wait_for_enospc_no_slots(void) {
     static nospace_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.child, "y");
     s.child.yields = 2;
     s.child.ret = 6;
-    test_loop(&loop);
     aio_loop_init(&loop, NULL, 0); /* no storage, no growth hook */
     aio_loop_use_virtual_clock(&loop, test_start);
     test_last_debug[0] = 0;
@@ -1388,7 +1347,7 @@ static void test_core_wait_for_enospc_no_slots(void) {
 /* aio_step runs the tasks ready at its start and reports how many; with the
  * virtual clock it never moves time by itself. */
 static void test_core_step_counts(void) {
-    static struct { worker a, b, c; } s;
+    static struct { tracer a, b, c; } s;
     aio_loop loop;
     w_init(&s.a, "A");
     w_init(&s.b, "B");
@@ -1425,7 +1384,7 @@ static void test_core_step_counts(void) {
  * the counter reaches them, late ones at the counter's time; the virtual
  * advance is refused on a non-virtual clock. */
 static void test_core_step_custom_clock(void) {
-    static struct { worker a, b; } s;
+    static struct { tracer a, b; } s;
     static fake_clock clk;
     aio_loop loop;
     w_init(&s.a, "A");
@@ -1497,9 +1456,7 @@ static aio_status lazy_reader_body(aio_task *t) {
 static void test_core_clock_read_when_needed(void) {
     static lazy_reader s;
     static counting_clock clk;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     clk.now = test_start;
     clk.reads = 0;
     aio_loop_set_clock(&loop, counting_clock_read, &clk);
@@ -1568,7 +1525,7 @@ static void test_core_next_deadline_values(void) {
 
 typedef struct {
     aio_task task;
-    worker child;
+    tracer child;
     aio_status rc;
     long long t1, t2, t3;
 } idle_main_t;
@@ -1694,9 +1651,7 @@ static void test_core_run_returns_status(void) {
 /* Consecutive runs on one loop share its clock: time keeps going. */
 static void test_core_run_twice_same_loop(void) {
     static sleep_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, sleep_until_main), AIO_OK); /* ends at 2300 */
     CHECK_EQ(T_MS(), 2300);
     CHECK_EQ(test_run(&loop, &s.task, sleep_exact_main), 3); /* +3750 */
@@ -1708,7 +1663,7 @@ static void test_core_run_twice_same_loop(void) {
 
 typedef struct {
     aio_task task;
-    worker a, b;
+    tracer a, b;
     aio_status ra, rb;
 } dead_main_t;
 
@@ -1728,15 +1683,13 @@ static aio_status deadlock_main(aio_task *t) {
  * cannot be destroyed until the cycle is broken by a cancel. */
 static void test_core_run_deadlock(void) {
     static dead_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.a, "a");
     w_init(&s.b, "b");
     s.a.other = &s.b.task;
     s.b.other = &s.a.task;
     s.a.ret = 5;
     s.b.ret = 8;
-    test_loop(&loop);
     test_last_debug[0] = 0;
     CHECK_EQ(test_run(&loop, &s.task, deadlock_main), AIO_EDEADLK);
     CHECK_DEBUG("nothing can wake");
@@ -1772,10 +1725,8 @@ static aio_status mutual_main(aio_task *t) {
 
 static void test_core_run_deadlock_mutual(void) {
     static dead_main_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.a, "a");
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, mutual_main), AIO_EDEADLK);
     CHECK_EQ(s.a.ran, 1);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
@@ -1794,7 +1745,7 @@ static void test_core_run_deadlock_mutual(void) {
 /* aio_loop_destroy refuses (AIO_EBUSY) while a spawned task is alive, even one
  * that never ran; a task cancelled before its first run never runs its body. */
 static void test_core_destroy_busy(void) {
-    static worker x;
+    static tracer x;
     aio_loop loop;
     w_init(&x, "x");
     test_loop(&loop);
@@ -1815,8 +1766,8 @@ static void test_core_destroy_busy(void) {
 
 typedef struct {
     aio_task task;
-    worker child;
-    worker main2;
+    tracer child;
+    tracer main2;
 } leftover_t;
 
 static aio_status leftover_main(aio_task *t) {
@@ -1832,15 +1783,13 @@ static aio_status leftover_main(aio_task *t) {
  * as they are: destroy says EBUSY); a later run can await them. */
 static void test_core_run_leaves_tasks_alive(void) {
     static leftover_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
+    BEGIN_TEST_WITH(s);
     w_init(&s.child, "c");
     w_init(&s.main2, "m2");
     s.child.d1 = AIO_SEC(1);
     s.child.ret = 4;
     s.main2.other = &s.child.task;
     s.main2.ret = 9;
-    test_loop(&loop);
     test_last_debug[0] = 0;
     CHECK_EQ(test_run(&loop, &s.task, leftover_main), 2);
     CHECK_DEBUG("other tasks are alive");
@@ -1857,7 +1806,7 @@ static void test_core_run_leaves_tasks_alive(void) {
 
 typedef struct {
     aio_task task;
-    worker child;
+    tracer child;
     aio_status rc;
     aio_time nd;
     int c1, c2, c3, pending, pending_after;
@@ -1942,9 +1891,7 @@ static aio_status bad_until_main(aio_task *t) {
  * ticks late (the tests start 30 s before the wrap). */
 static void test_core_sleep_limits(void) {
     static bad_sleep_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     s.d = (aio_time)(AIO_NEVER / 2 - 1);
     CHECK_EQ(test_run(&loop, &s.task, max_sleep_main), AIO_OK);
     CHECK_EQ(s.after, 1);
@@ -2008,9 +1955,7 @@ static aio_status await_self_main(aio_task *t) {
  * (nothing is stored) instead of waiting forever. */
 static void test_core_await_invalid(void) {
     static bad_await_t s;
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     test_last_debug[0] = 0;
     CHECK_EQ(test_run(&loop, &s.task, await_never_main), AIO_EINVAL);
     CHECK_DEBUG("never spawned");
@@ -2031,7 +1976,7 @@ static void test_core_await_invalid(void) {
 
 typedef struct {
     aio_task task;
-    worker w[10];
+    tracer w[10];
     int n, i;
     aio_status r;
     long long at, end;

@@ -1,6 +1,6 @@
 /* Misuse and error reporting: every mistake gets a status and, in debug
  * builds, a message that names it. */
-#include "test.h"
+#include "workers.h"
 #include <math.h>
 
 typedef struct {
@@ -40,9 +40,7 @@ static void test_error_spawn_null(void) {
 }
 
 static void test_error_spawn_live_task(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(aio_spawn(&s.task, sleeper), AIO_OK);
     CHECK_EQ(aio_spawn(&s.task, sleeper), AIO_EINVAL);
     CHECK_DEBUG("still alive");
@@ -68,9 +66,7 @@ static aio_status await_unspawned(aio_task *t) {
 }
 
 static void test_error_await_never_spawned(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, await_unspawned), AIO_EINVAL);
     CHECK_DEBUG("await: the task was never spawned");
     CHECK_EQ(s.reached, 0);
@@ -99,9 +95,7 @@ static aio_status reenter(aio_task *t) {
 }
 
 static void test_error_reenter_open_scope(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, reenter), AIO_EINVAL);
     CHECK_DEBUG("re-entering a scope that is still open");
     CHECK_EQ(s.reached, 0);
@@ -117,9 +111,7 @@ static aio_status nan_timeout(aio_task *t) {
 }
 
 static void test_error_nan_timeout(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, nan_timeout), AIO_EINVAL);
     CHECK_DEBUG("NaN");
     CHECK_EQ(s.reached, 0);
@@ -143,9 +135,7 @@ static aio_status negative_ms_timeout(aio_task *t) {
 /* AIO_MS and AIO_US of a negative count are refused like AIO_SEC(-5), not
  * turned into a timeout months long. */
 static void test_error_negative_ms_and_us(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, negative_ms_timeout), AIO_EINVAL);
     CHECK_DEBUG("timeout: the delay is NaN, negative");
     CHECK_EQ(s.reached, 0);
@@ -162,9 +152,7 @@ static void test_error_negative_ms_and_us(void) {
 }
 
 static void test_error_negative_relative_sleep(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, negative_sleep), AIO_EINVAL);
     CHECK_DEBUG("negative");
     CHECK_EQ(s.reached, 0);
@@ -179,9 +167,7 @@ static aio_status far_timeout(aio_task *t) {
 }
 
 static void test_error_deadline_beyond_half_range(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, far_timeout), AIO_EINVAL);
     CHECK_DEBUG("beyond half the clock range");
     CHECK_EQ(s.reached, 0);
@@ -196,9 +182,7 @@ static aio_status bad_wait_for(aio_task *t) {
 }
 
 static void test_error_wait_for_invalid_timeout(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(aio_spawn(&s.other, sleeper), AIO_OK);
     CHECK_EQ(test_run(&loop, &s.task, bad_wait_for), AIO_EINVAL);
     CHECK_DEBUG("wait_for: the timeout is NaN");
@@ -218,9 +202,7 @@ static aio_status leaves_scope_with_return(aio_task *t) {
 }
 
 static void test_error_plain_return_inside_scope(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, leaves_scope_with_return), 3);
     CHECK_DEBUG("leave coroutines with AIO_RETURN");
     CHECK(s.task.scope == NULL);
@@ -241,9 +223,7 @@ static aio_status await_in_user_switch(aio_task *t) {
 }
 
 static void test_error_await_inside_user_switch_detected(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, await_in_user_switch), AIO_EINVAL);
     CHECK_DEBUG("your own switch statement");
     CHECK_EQ(s.reached, 0);
@@ -348,9 +328,7 @@ static aio_status raises_user_error(aio_task *t) {
 }
 
 static void test_error_check_raises_negative_only(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, raises_user_error), AIO_EUSER - 3);
     CHECK_EQ(s.reached, 1);
     CHECK_EQ(s.rc, AIO_EUSER - 3);
@@ -360,9 +338,7 @@ static void test_error_check_raises_negative_only(void) {
 }
 
 static void test_error_run_live_main(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(aio_spawn(&s.task, sleeper), AIO_OK);
     CHECK_EQ(test_run(&loop, &s.task, sleeper), AIO_EINVAL);
     CHECK_DEBUG("still alive");
@@ -398,9 +374,7 @@ static void test_error_timer_storage_exhausted_without_growth(void) {
 /* With no running loop (none initialised yet, or the last one destroyed),
  * aio_spawn refuses and leaves the task as it was; a new loop then runs it. */
 static void test_error_spawn_without_loop(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK); /* destroying the running loop unsets it */
     CHECK(aio_running_loop() == NULL);
     test_last_debug[0] = 0;
@@ -459,9 +433,7 @@ static aio_status timeout_null_scope(aio_task *t) {
  * body never runs, the enclosing block is closed on the way out (and does not
  * count it as its own timeout), no timer stays armed. */
 static void test_error_timeout_null_scope(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, timeout_null_scope), AIO_EINVAL);
     CHECK_DEBUG("timeout: the scope pointer is NULL");
     CHECK_EQ(s.reached, 1);
@@ -503,9 +475,7 @@ static aio_status group_owner(aio_task *t) {
  * at the block's end gets AIO_EINVAL; like any child failure it ends the
  * group with that error. The group, once closed, opens again normally. */
 static void test_error_reenter_open_group(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, group_owner), AIO_OK);
     CHECK_DEBUG("group: re-entering a group that is still open");
     CHECK_EQ(s.reached, 0);
@@ -772,9 +742,7 @@ static aio_status long_timeouts(aio_task *t) {
  * millisecond ticks a 24-day timeout works and a 25-day one is AIO_EINVAL;
  * with 64-bit nanoseconds both work. */
 static void test_error_timeout_beyond_half_of_32bit_ticks(void) {
-    aio_loop loop;
-    memset(&s, 0, sizeof s);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(s);
 #ifdef AIO_TIME_32
     CHECK_EQ(test_run(&loop, &s.task, long_timeouts), AIO_EINVAL);
     CHECK_DEBUG("timeout: the delay is NaN, negative or beyond half the clock range");

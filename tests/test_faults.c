@@ -1,7 +1,7 @@
 /* Fault paths: full timer storage, wrapping ticks, several loops, loop
  * restarts, growth hooks that change, plain returns and shielded blocks.
  * Each test is a rule the loop keeps when things go wrong. */
-#include "test.h"
+#include "workers.h"
 
 typedef struct {
     aio_task task, holder, hog, kids[2];
@@ -467,9 +467,7 @@ static aio_status task_returns_plainly(aio_task *t) {
  * an inline callee the caller gets the value and goes on under no
  * deadline of the callee's. */
 static void test_fault_plain_return_closes_the_block(void) {
-    aio_loop loop;
-    memset(&F, 0, sizeof F);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(F);
     CHECK_EQ(test_run(&loop, &F.task, task_returns_plainly), 7);
     CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
     CHECK_EQ(aio_timeout_reschedule(&F.outer, AIO_SEC(1)), AIO_EINVAL);
@@ -518,9 +516,7 @@ static aio_status nested_blocks(aio_task *t) {
  * time (20 ms), and when the cleanup ends (25 ms) the unwinding goes past
  * the inner block to the outer one, as an aio_cancel at 20 ms would. */
 static void test_fault_outer_deadline_passing_behind_a_shield(void) {
-    aio_loop loop;
-    memset(&F, 0, sizeof F);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(F);
     CHECK_EQ(test_run(&loop, &F.task, nested_blocks), AIO_OK);
     CHECK_EQ(aio_timeout_status(&F.inner), AIO_OK);
     CHECK_EQ(aio_timeout_status(&F.outer), AIO_ETIMEDOUT);
@@ -553,9 +549,7 @@ static aio_status moves_the_deadline(aio_task *t) {
  * the block is expired at once, another task can no longer move it, and the
  * block is cut short with AIO_ETIMEDOUT as soon as the shield ends. */
 static void test_fault_deadline_behind_a_shield_cannot_be_moved(void) {
-    aio_loop loop;
-    memset(&F, 0, sizeof F);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(F);
     CHECK_EQ(aio_spawn(&F.holder, moves_the_deadline), AIO_OK);
     CHECK_EQ(test_run(&loop, &F.task, shielded_inside_outer), AIO_OK);
     CHECK_EQ(F.n, 1);

@@ -1,7 +1,7 @@
 /* Regressions for bugs the schedule fuzzer found (tests/fuzz/). Each test
  * replays the smallest schedule that showed the bug, on the virtual clock;
  * the input that found it is in tests/fuzz/regressions/. */
-#include "test.h"
+#include "workers.h"
 
 typedef struct {
     aio_task task;
@@ -65,9 +65,7 @@ static aio_status main_relock_cancel(aio_task *t) {
  * asyncio's Condition.wait does); the release leaves the lock free, and the
  * task takes it before it queues again, then unwinds holding it. */
 static void test_fuzzfound_cancel_while_retaking_condition_lock(void) {
-    aio_loop loop;
-    memset(&F, 0, sizeof F);
-    test_loop(&loop);
+    BEGIN_TEST_WITH(F);
     CHECK_EQ(test_run(&loop, &F.task, main_relock_cancel), AIO_OK);
     CHECK_EQ(T_MS(), 5);
     CHECK_EQ(F.w.wait_rc, AIO_OK); /* from the acquire: the wait stored nothing */

@@ -6,36 +6,30 @@
  * TaskGroup); L2 (level-triggered scopes) and L8 (children inherit scopes)
  * are the library's rules of README.md, "Differences from asyncio". Absolute deadlines are
  * shown as ms since the test started, -1 for AIO_NEVER. */
-#include "test.h"
+#include "workers.h"
 
 /* State of the inline coroutine that swallows its cancellation. */
 typedef struct {
     aio_frame frame;
 } sw_t;
 
-/* One state struct for every task of these tests (the owner and its
- * children); fields a test does not use stay zero. Configuration is set
- * before the spawn. */
+/* The state of the tasks these tests write themselves (the owner, the
+ * actors, children with bodies of their own); the workers and quick tasks
+ * come from workers.h. Fields a test does not use stay zero. Configuration
+ * is set before the spawn. */
 typedef struct gk {
     aio_task task;
     /* configuration */
-    aio_time d, d2;          /* body sleeps (d2: after spawning `sib`, 0 = none) */
+    aio_time d, d2;          /* body sleeps */
     aio_status ret;          /* returned (>= 0) or raised (< 0) at the end of the body */
-    aio_time cleanup;        /* sleep in AIO_FINALLY, 0 = none */
-    int shield_cleanup;      /* ... inside AIO_SHIELDED(shield_d) */
-    aio_time shield_d;       /* 0 = AIO_NEVER */
-    int fin_override;        /* AIO_FINALLY ends with fin_value */
-    aio_status fin_value;
-    aio_group *grp;          /* group used by sib / fin_spawn / reenter / grp_cancel */
-    struct gk *sib;          /* spawned into grp after the first sleep */
-    struct gk *fin_spawn;    /* spawned into grp from AIO_FINALLY */
-    aio_task *target;        /* actor: aio_cancel(target) */
+    aio_group *grp;          /* group used by reenter / grp_cancel */
+    wk *sib;                 /* sub_group: spawned into its own group */
     int grp_cancel;          /* actor: aio_group_cancel(grp) */
     aio_timeout *resched;    /* actor: reschedule to now + d2 */
     aio_task *probe;         /* actor: records aio_effective_deadline(probe) */
     /* records */
-    int body, after, fin, cleanup_done, n, n2, i;
-    long long start_at, after_at, fin_at, cleanup_at, t1, t2, at;
+    int body, after, fin, n, n2, i;
+    long long after_at, fin_at, t1, t2, at;
     aio_status fin_status, lv, rc1, rc2, rc3, rc4;
     aio_time eff, eff2, left, left2;
     aio_timeout to, to2, sh;
@@ -43,7 +37,12 @@ typedef struct gk {
     sw_t sw;
 } gk;
 
-static gk Main, A, B, C, D, E, X, Y;
+/* P1, P2, P3: children that run a body of this file (probe,
+ * group_canceller, sub_group, reenterer, shielded_worker) rather than a
+ * worker. */
+static gk Main, X, P1, P2, P3;
+static wk A, B, C, D, E;
+static cx K, K2;
 
 static void reset(void) {
     memset(&Main, 0, sizeof Main);
@@ -53,86 +52,23 @@ static void reset(void) {
     memset(&D, 0, sizeof D);
     memset(&E, 0, sizeof E);
     memset(&X, 0, sizeof X);
-    memset(&Y, 0, sizeof Y);
-}
-
-#define BEGIN_TEST()  \
-    aio_loop loop;    \
-    reset();          \
-    test_loop(&loop)
-#define END_TEST() CHECK_EQ(aio_loop_destroy(&loop), AIO_OK)
-
-/* A duration in ms, -1 for AIO_NEVER. */
-static long long ms_of(aio_time d) {
-    if (d == AIO_NEVER) return -1;
-    return (long long)((uint64_t)d * 1000u / AIO_TICKS_PER_SEC);
-}
-/* An absolute time as ms since the test started, -1 for AIO_NEVER. */
-static long long rel_ms(aio_time when) {
-    if (when == AIO_NEVER) return -1;
-    return ms_of((aio_time)(when - test_start));
+    memset(&K, 0, sizeof K);
+    memset(&K2, 0, sizeof K2);
+    memset(&P1, 0, sizeof P1);
+    memset(&P2, 0, sizeof P2);
+    memset(&P3, 0, sizeof P3);
 }
 
 /* ------------------------------------------------------------ task bodies */
 
-/* Sleeps d; spawns `sib` into grp (if set) and sleeps d2 (if set); then
- * returns or raises ret. Cleanup: records why and when, sleeps `cleanup`
- * (optionally shielded), spawns `fin_spawn` (if set), optionally ends with
- * fin_value. */
-static aio_status worker(aio_task *t) {
-    gk *s = AIO_SELF(t, gk);
-    AIO_BEGIN(t);
-    s->body++;
-    s->start_at = T_MS();
-    s->eff = aio_effective_deadline(NULL);
-    s->left = aio_time_left(NULL);
-    AIO_SLEEP(t, s->d);
-    if (s->sib) {
-        s->rc1 = aio_group_spawn(s->grp, &s->sib->task, worker);
-        if (s->d2) AIO_SLEEP(t, s->d2);
-    }
-    s->after++;
-    s->after_at = T_MS();
-    AIO_RETURN(t, s->ret);
-    AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
-    if (s->cleanup) {
-        if (s->shield_cleanup) {
-            AIO_SHIELDED(t, &s->sh, s->shield_d ? s->shield_d : AIO_NEVER) {
-                AIO_SLEEP(t, s->cleanup);
-            }
-        } else {
-            AIO_SLEEP(t, s->cleanup);
-        }
-        s->cleanup_done++;
-        s->cleanup_at = T_MS();
-    }
-    if (s->fin_spawn) s->rc2 = aio_group_spawn(s->grp, &s->fin_spawn->task, worker);
-    if (s->fin_override) AIO_RETURN(t, s->fin_value);
-    AIO_END(t);
-}
-
-/* Returns (or raises) ret without awaiting. */
-static aio_status quick(aio_task *t) {
-    gk *s = AIO_SELF(t, gk);
-    AIO_BEGIN(t);
-    s->body++;
-    AIO_RETURN(t, s->ret);
-    AIO_FINALLY(t);
-    s->fin++;
-    AIO_END(t);
-}
-
-/* A third party: sleeps d, then cancels `target`, cancels group `grp`
- * (grp_cancel) or reschedules `resched` to now + d2; returns ret. */
+/* A third party: sleeps d, then cancels group `grp` (grp_cancel) or
+ * reschedules `resched` to now + d2; returns ret. (K and K2, the
+ * cancellers of workers.h, cancel tasks.) */
 static aio_status actor(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
     AIO_SLEEP(t, s->d);
     s->at = T_MS();
-    if (s->target) s->rc1 = aio_cancel(s->target);
     if (s->grp_cancel) s->rc1 = aio_group_cancel(s->grp);
     if (s->resched) s->rc1 = aio_timeout_reschedule(s->resched, (aio_time)(aio_now() + s->d2));
     if (s->probe) s->eff = aio_effective_deadline(s->probe);
@@ -170,9 +106,7 @@ static aio_status shielded_worker(aio_task *t) {
     s->n++;
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -187,9 +121,7 @@ static aio_status reenterer(aio_task *t) {
     s->after++;
     AIO_RETURN(t, 1);
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -205,9 +137,7 @@ static aio_status sub_group(aio_task *t) {
     s->after++;
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -227,13 +157,9 @@ static aio_status swallow(aio_task *t, sw_t *s) {
 static aio_status m_waits_all(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = 1;
-    B.d = AIO_MS(300);
-    B.ret = 2;
     AIO_GROUP(t, &s->g) {
-        s->rc1 = aio_group_spawn(&s->g, &A.task, worker);
-        s->rc2 = aio_group_spawn(&s->g, &B.task, worker);
+        s->rc1 = start_in_group(&s->g, &A, 100, 1);
+        s->rc2 = start_in_group(&s->g, &B, 300, 2);
         AIO_SLEEP(t, AIO_MS(200));
         s->t1 = T_MS();
     }
@@ -297,14 +223,10 @@ static void test_group_empty_block(void) {
 static aio_status m_child_fails(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    B.d = AIO_SEC(1);
-    B.ret = 1;
     B.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        start_in_group(&s->g, &B, 1000, 1);
         AIO_SLEEP(t, AIO_SEC(10));
         s->n++;
     }
@@ -338,18 +260,13 @@ static void test_group_child_failure_cancels_body_and_siblings(void) {
 static aio_status m_first_error(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    B.d = AIO_SEC(1);
     B.cleanup = AIO_MS(50);
-    B.fin_override = 1;
+    B.override = 1;
     B.fin_value = AIO_EUSER - 1;
-    C.d = AIO_MS(300);
-    C.ret = AIO_EUSER - 2;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
-        aio_group_spawn(&s->g, &C.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        start_in_group(&s->g, &B, 1000, 0);
+        start_in_group(&s->g, &C, 300, AIO_EUSER - 2);
         AIO_SLEEP(t, AIO_SEC(10));
     }
     s->after_at = T_MS();
@@ -376,13 +293,10 @@ static void test_group_first_error_wins(void) {
 static aio_status m_fail_at_end(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER - 3;
-    B.d = AIO_SEC(1);
     B.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER - 3);
+        start_in_group(&s->g, &B, 1000, 0);
         s->n++;
     }
     s->after++;
@@ -414,14 +328,10 @@ static void test_group_child_failure_while_owner_waits_at_end(void) {
 static aio_status m_cancel_child(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(300);
-    A.ret = 3;
-    B.d = AIO_SEC(1);
-    B.ret = 4;
     B.cleanup = AIO_MS(20);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 300, 3);
+        start_in_group(&s->g, &B, 1000, 4);
         AIO_SLEEP(t, AIO_MS(100));
         s->rc1 = aio_cancel(&B.task);
         AIO_SLEEP(t, AIO_MS(50));
@@ -452,13 +362,9 @@ static void test_group_cancelled_child_not_failure(void) {
 static aio_status m_cancel_unstarted(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = 1;
-    B.d = AIO_MS(100);
-    B.ret = 2;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, 1);
+        start_in_group(&s->g, &B, 100, 2);
         s->rc1 = aio_cancel(&B.task);
     }
     s->after_at = T_MS();
@@ -483,15 +389,10 @@ static void test_group_child_cancelled_before_run_not_failure(void) {
 static aio_status m_outsider_cancels_child(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &A.task;
-    aio_spawn(&X.task, actor);
-    A.d = AIO_SEC(1);
-    B.d = AIO_MS(200);
-    B.ret = 2;
+    start_canceller(&K, &A.task, 100);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
+        start_in_group(&s->g, &B, 200, 2);
         AIO_SLEEP(t, AIO_MS(150));
         s->t1 = T_MS();
     }
@@ -504,7 +405,7 @@ static aio_status m_outsider_cancels_child(aio_task *t) {
 static void test_group_child_cancelled_by_outsider_not_failure(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_outsider_cancels_child), AIO_OK);
-    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
     CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
     CHECK_EQ(A.fin_at, 100);
     CHECK_EQ(Main.t1, 150);
@@ -520,21 +421,17 @@ static void test_group_child_cancelled_by_outsider_not_failure(void) {
 static aio_status m_body_raises(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     A.cleanup = AIO_MS(50);
-    B.d = AIO_SEC(2);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
+        start_in_group(&s->g, &B, 2000, 0);
         AIO_SLEEP(t, AIO_MS(100));
         AIO_RAISE(t, AIO_EUSER - 1);
         s->n++;
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -561,22 +458,16 @@ static void test_group_body_raises_error(void) {
 static aio_status m_body_returns(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(300);
-    A.ret = 3;
-    B.d = AIO_MS(50);
-    B.ret = 4;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 300, 3);
+        start_in_group(&s->g, &B, 50, 4);
         AIO_SLEEP(t, AIO_MS(100));
         AIO_RETURN(t, 42);
         s->n++;
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -604,23 +495,17 @@ static void test_group_body_return_waits_children(void) {
 static aio_status m_owner_cancelled_body(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
-    A.d = AIO_SEC(1);
+    start_canceller(&K, &Main.task, 100);
     A.cleanup = AIO_MS(50);
-    B.d = AIO_SEC(2);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
+        start_in_group(&s->g, &B, 2000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
         s->n++;
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -630,7 +515,7 @@ static aio_status m_owner_cancelled_body(aio_task *t) {
 static void test_group_owner_cancelled_in_body(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_owner_cancelled_body), AIO_ECANCELED);
-    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
     CHECK_EQ(Main.n, 0);
     CHECK_EQ(Main.after, 0);
     CHECK_EQ(Main.fin_at, 150);
@@ -647,20 +532,15 @@ static void test_group_owner_cancelled_in_body(void) {
 static aio_status m_owner_cancelled_end(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
-    A.d = AIO_SEC(1);
+    start_canceller(&K, &Main.task, 100);
     A.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
         s->n++;
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -683,21 +563,15 @@ static void test_group_owner_cancelled_at_block_end(void) {
 static aio_status m_owner_cancelled_twice(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
-    Y.d = AIO_MS(200);
-    Y.target = &Main.task;
-    aio_spawn(&Y.task, actor);
-    A.d = AIO_SEC(1);
+    start_canceller(&K, &Main.task, 100);
+    start_canceller(&K2, &Main.task, 200);
     A.cleanup = AIO_MS(300);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -707,8 +581,8 @@ static aio_status m_owner_cancelled_twice(aio_task *t) {
 static void test_group_owner_cancelled_twice_still_waits(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_owner_cancelled_twice), AIO_ECANCELED);
-    CHECK_EQ(X.rc1, 1);
-    CHECK_EQ(Y.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
+    CHECK_EQ(K2.cancelled, 1);
     CHECK_EQ(Main.after, 0);
     CHECK_EQ(Main.fin_at, 400);
     CHECK_EQ(Main.fin_status, AIO_ECANCELED);
@@ -723,23 +597,17 @@ static void test_group_owner_cancelled_twice_still_waits(void) {
 static aio_status m_cancel_races_error(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    B.d = AIO_SEC(1);
+    start_canceller(&K, &Main.task, 100);
     B.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        start_in_group(&s->g, &B, 1000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
         s->n++;
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -749,7 +617,7 @@ static aio_status m_cancel_races_error(aio_task *t) {
 static void test_group_cancel_races_child_error(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_races_error), AIO_ECANCELED);
-    CHECK_EQ(X.rc1, 1);
+    CHECK_EQ(K.cancelled, 1);
     CHECK_EQ(Main.n, 0);
     CHECK_EQ(Main.after, 0);
     CHECK_EQ(Main.fin_at, 150);
@@ -764,23 +632,18 @@ static void test_group_cancel_races_child_error(void) {
 static aio_status m_cancel_cleanup_error(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    X.d = AIO_MS(100);
-    X.target = &Main.task;
-    aio_spawn(&X.task, actor);
-    A.d = AIO_SEC(1);
+    start_canceller(&K, &Main.task, 100);
     A.cleanup = AIO_MS(50);
-    A.fin_override = 1;
+    A.override = 1;
     A.fin_value = AIO_EUSER - 2;
-    B.d = AIO_SEC(2);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
+        start_in_group(&s->g, &B, 2000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -807,13 +670,11 @@ static void test_group_owner_cancelled_child_cleanup_error(void) {
 static aio_status m_in_timeout(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     A.cleanup = AIO_MS(50);
-    B.d = AIO_SEC(2);
     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &A.task, worker);
-            aio_group_spawn(&s->g, &B.task, worker);
+            start_in_group(&s->g, &A, 1000, 0);
+            start_in_group(&s->g, &B, 2000, 0);
             AIO_SLEEP(t, AIO_SEC(10));
             s->n++;
         }
@@ -849,13 +710,10 @@ static void test_group_in_expiring_timeout(void) {
 static aio_status m_children_see_deadline(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
-    B.d = AIO_MS(100);
-    B.ret = 1;
     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &A.task, worker);
-            aio_group_spawn(&s->g, &B.task, worker);
+            start_in_group(&s->g, &A, 1000, 0);
+            start_in_group(&s->g, &B, 100, 1);
             s->n++;
         }
         s->n2++;
@@ -887,20 +745,20 @@ static void test_group_children_see_deadline_themselves(void) {
 static aio_status m_effective_deadline(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(200);
-    B.d = AIO_SEC(1);
-    C.d = AIO_MS(300);
+    P1.d = AIO_MS(200);
+    P2.d = AIO_SEC(1);
+    P3.d = AIO_MS(300);
     AIO_TIMEOUT(t, &s->to, AIO_MS(500)) {
         AIO_SLEEP(t, AIO_MS(100));
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &A.task, probe);
-            aio_group_spawn(&s->g, &B.task, probe);
-            s->eff = aio_effective_deadline(&A.task);
+            aio_group_spawn(&s->g, &P1.task, probe);
+            aio_group_spawn(&s->g, &P2.task, probe);
+            s->eff = aio_effective_deadline(&P1.task);
         }
     }
     AIO_GROUP(t, &s->g2) {
-        aio_group_spawn(&s->g2, &C.task, probe);
-        s->eff2 = aio_effective_deadline(&C.task);
+        aio_group_spawn(&s->g2, &P3.task, probe);
+        s->eff2 = aio_effective_deadline(&P3.task);
     }
     s->after_at = T_MS();
     AIO_END(t);
@@ -908,37 +766,36 @@ static aio_status m_effective_deadline(aio_task *t) {
 
 /* L8/L11: a child's effective deadline includes the enclosing timeout (500 ms)
  * from the moment it is spawned; its own nested timeout counts only if
- * earlier (A: 100 + 200 = 300 ms; B: 1 s is later, stays 500 ms). A group
- * outside any timeout gives AIO_NEVER. */
+ * earlier (P1: 100 + 200 = 300 ms; P2: 1 s is later, stays 500 ms). A group
+ * outside any timeout gives AIO_NEVER (P3). */
 static void test_group_child_effective_deadline(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_effective_deadline), AIO_OK);
     CHECK_EQ(rel_ms(Main.eff), 500);
-    CHECK_EQ(rel_ms(A.eff), 500);
-    CHECK_EQ(ms_of(A.left), 400);
-    CHECK_EQ(rel_ms(A.eff2), 300);
-    CHECK_EQ(ms_of(A.left2), 200);
-    CHECK_EQ(rel_ms(B.eff), 500);
-    CHECK_EQ(rel_ms(B.eff2), 500);
-    CHECK_EQ(ms_of(B.left2), 400);
+    CHECK_EQ(rel_ms(P1.eff), 500);
+    CHECK_EQ(ms_of(P1.left), 400);
+    CHECK_EQ(rel_ms(P1.eff2), 300);
+    CHECK_EQ(ms_of(P1.left2), 200);
+    CHECK_EQ(rel_ms(P2.eff), 500);
+    CHECK_EQ(rel_ms(P2.eff2), 500);
+    CHECK_EQ(ms_of(P2.left2), 400);
     CHECK_EQ(rel_ms(Main.eff2), -1);
-    CHECK_EQ(rel_ms(C.eff), -1);
-    CHECK_EQ(ms_of(C.left), -1);
-    CHECK_EQ(rel_ms(C.eff2), 400);
+    CHECK_EQ(rel_ms(P3.eff), -1);
+    CHECK_EQ(ms_of(P3.left), -1);
+    CHECK_EQ(rel_ms(P3.eff2), 400);
     CHECK_EQ(Main.after_at, 100);
     CHECK_EQ(aio_timeout_status(&Main.to), AIO_OK);
     CHECK_EQ(aio_timeout_expired(&Main.to), 0);
-    CHECK_EQ(aio_task_result(&C.task), 1);
+    CHECK_EQ(aio_task_result(&P3.task), 1);
     END_TEST();
 }
 
 static aio_status m_resched_earlier(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     AIO_TIMEOUT(t, &s->to, AIO_SEC(2)) {
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &A.task, worker);
+            start_in_group(&s->g, &A, 1000, 0);
             AIO_SLEEP(t, AIO_MS(100));
             s->rc1 = aio_timeout_reschedule(&s->to, (aio_time)(aio_now() + AIO_MS(200)));
             s->eff = aio_effective_deadline(&A.task);
@@ -972,15 +829,13 @@ static void test_group_reschedule_earlier_moves_children(void) {
 static aio_status m_resched_later(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(1500);
-    A.ret = 15;
     X.d = AIO_MS(100);
     X.resched = &s->to;
     X.d2 = AIO_MS(1900);
     X.probe = &A.task;
     AIO_TIMEOUT(t, &s->to, AIO_SEC(1)) {
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &A.task, worker);
+            start_in_group(&s->g, &A, 1500, 15);
             aio_group_spawn(&s->g, &X.task, actor);
         }
     }
@@ -1010,14 +865,11 @@ static void test_group_reschedule_later_moves_children(void) {
 static aio_status m_fail_in_timeout(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    B.d = AIO_SEC(1);
     B.cleanup = AIO_MS(50);
     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &A.task, worker);
-            aio_group_spawn(&s->g, &B.task, worker);
+            start_in_group(&s->g, &A, 100, AIO_EUSER);
+            start_in_group(&s->g, &B, 1000, 0);
             AIO_SLEEP(t, AIO_SEC(10));
         }
         s->n2++;
@@ -1048,15 +900,12 @@ static void test_group_child_failure_in_timeout_is_not_timeout(void) {
 static aio_status m_spawn_shutting_down(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    B.d = AIO_SEC(1);
     B.grp = &s->g;
     B.fin_spawn = &C;
     C.d = AIO_MS(10);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        start_in_group(&s->g, &B, 1000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
     }
     s->after_at = T_MS();
@@ -1071,7 +920,7 @@ static void test_group_spawn_refused_while_shutting_down(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_spawn_shutting_down), AIO_OK);
     CHECK_EQ(B.fin, 1);
-    CHECK_EQ(B.rc2, AIO_EINVAL);
+    CHECK_EQ(B.fin_spawn_rc, AIO_EINVAL);
     CHECK_DEBUG("shutting down");
     CHECK_EQ(C.body, 0);
     CHECK_EQ(Main.after_at, 100);
@@ -1082,11 +931,9 @@ static void test_group_spawn_refused_while_shutting_down(void) {
 static aio_status m_spawn_not_open(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    B.d = AIO_MS(100);
-    B.ret = 2;
     s->rc1 = aio_group_spawn(&s->g, &A.task, worker); /* never entered */
     AIO_GROUP(t, &s->g) {
-        s->rc2 = aio_group_spawn(&s->g, &B.task, worker);
+        s->rc2 = start_in_group(&s->g, &B, 100, 2);
     }
     s->rc3 = aio_group_spawn(&s->g, &C.task, worker); /* after the block */
     s->rc4 = aio_group_spawn(NULL, &D.task, worker);
@@ -1118,10 +965,9 @@ static void test_group_spawn_refused_when_not_open(void) {
 static aio_status m_cancel_from_body(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     A.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
         AIO_SLEEP(t, AIO_MS(100));
         s->rc1 = aio_group_cancel(&s->g);
         s->rc2 = aio_group_cancel(&s->g);
@@ -1179,13 +1025,12 @@ static aio_status group_canceller(aio_task *t) {
 static aio_status m_cancel_from_child(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(200);
-    A.grp = &s->g;
-    B.d = AIO_SEC(1);
+    P1.d = AIO_MS(200);
+    P1.grp = &s->g;
     B.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, group_canceller);
-        aio_group_spawn(&s->g, &B.task, worker);
+        aio_group_spawn(&s->g, &P1.task, group_canceller);
+        start_in_group(&s->g, &B, 1000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
         s->n++;
     }
@@ -1193,15 +1038,15 @@ static aio_status m_cancel_from_child(aio_task *t) {
     AIO_END(t);
 }
 
-/* L8: child A cancels its own group at 200 ms and returns 5 (its own result
+/* L8: child P1 cancels its own group at 200 ms and returns 5 (its own result
  * is untouched: no await followed); the body and B are cancelled, the block
  * ends after B's cleanup (250 ms) with status AIO_OK. */
 static void test_group_cancel_from_child(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_from_child), AIO_OK);
-    CHECK_EQ(A.rc1, 1);
-    CHECK_EQ(A.at, 200);
-    CHECK_EQ(aio_task_result(&A.task), 5);
+    CHECK_EQ(P1.rc1, 1);
+    CHECK_EQ(P1.at, 200);
+    CHECK_EQ(aio_task_result(&P1.task), 5);
     CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
     CHECK_EQ(B.fin_at, 200);
     CHECK_EQ(B.cleanup_at, 250);
@@ -1218,9 +1063,8 @@ static aio_status m_cancel_from_other(aio_task *t) {
     X.grp = &s->g;
     X.grp_cancel = 1;
     aio_spawn(&X.task, actor);
-    A.d = AIO_SEC(1);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
         s->n++;
     }
@@ -1250,11 +1094,9 @@ static void test_group_cancel_from_other_task(void) {
 static aio_status m_cancel_before_run(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    B.d = AIO_MS(100);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, 0);
+        start_in_group(&s->g, &B, 100, 0);
         s->rc1 = aio_group_cancel(&s->g);
         s->n++;
     }
@@ -1284,10 +1126,9 @@ static aio_status m_fail_before_sibling_ran(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
     A.ret = AIO_EUSER - 4;
-    B.d = AIO_MS(100);
     AIO_GROUP(t, &s->g) {
         aio_group_spawn(&s->g, &A.task, quick);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &B, 100, 0);
         AIO_SLEEP(t, AIO_SEC(1));
         s->n++;
     }
@@ -1319,17 +1160,12 @@ static void test_group_failure_before_sibling_ran(void) {
 static aio_status m_nested_inner_fails(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
-    A.ret = 1;
-    B.d = AIO_MS(100);
-    B.ret = AIO_EUSER;
-    C.d = AIO_SEC(1);
     C.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 1000, 1);
         AIO_GROUP(t, &s->g2) {
-            aio_group_spawn(&s->g2, &B.task, worker);
-            aio_group_spawn(&s->g2, &C.task, worker);
+            start_in_group(&s->g2, &B, 100, AIO_EUSER);
+            start_in_group(&s->g2, &C, 1000, 0);
             AIO_SLEEP(t, AIO_SEC(10));
             s->n++;
         }
@@ -1363,21 +1199,15 @@ static void test_group_nested_inner_failure_outer_continues(void) {
 static aio_status m_nested_both_fail(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    B.d = AIO_SEC(1);
     B.cleanup = AIO_MS(30);
-    C.d = AIO_MS(50);
-    C.ret = AIO_EUSER - 1;
-    D.d = AIO_SEC(1);
     D.cleanup = AIO_MS(100);
     D.shield_cleanup = 1;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        start_in_group(&s->g, &B, 1000, 0);
         AIO_GROUP(t, &s->g2) {
-            aio_group_spawn(&s->g2, &C.task, worker);
-            aio_group_spawn(&s->g2, &D.task, worker);
+            start_in_group(&s->g2, &C, 50, AIO_EUSER - 1);
+            start_in_group(&s->g2, &D, 1000, 0);
             AIO_SLEEP(t, AIO_SEC(10));
             s->n++;
         }
@@ -1417,33 +1247,31 @@ static void test_group_nested_both_fail(void) {
 static aio_status m_child_owned_group(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    B.d = AIO_MS(100);
-    B.ret = AIO_EUSER;
-    C.d = AIO_SEC(10);
-    C.sib = &D;
+    P1.d = AIO_SEC(10);
+    P1.sib = &D;
     D.d = AIO_SEC(1);
     D.cleanup = AIO_MS(30);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &B.task, worker);
-        aio_group_spawn(&s->g, &C.task, sub_group);
+        start_in_group(&s->g, &B, 100, AIO_EUSER);
+        aio_group_spawn(&s->g, &P1.task, sub_group);
     }
     s->after_at = T_MS();
     AIO_END(t);
 }
 
-/* L8: a child C owns a group of its own; when the outer group aborts (B fails
- * at 100 ms) C's body is cancelled, C's group cancels its child D (cleanup
- * until 130 ms) and C ends cancelled at 130 ms; C's group has no error. */
+/* L8: a child P1 owns a group of its own; when the outer group aborts (B fails
+ * at 100 ms) P1's body is cancelled, P1's group cancels its child D (cleanup
+ * until 130 ms) and P1 ends cancelled at 130 ms; P1's group has no error. */
 static void test_group_abort_reaches_child_owned_group(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_child_owned_group), AIO_OK);
-    CHECK_EQ(C.rc1, AIO_OK);
-    CHECK_EQ(C.n, 0);
-    CHECK_EQ(C.after, 0);
-    CHECK_EQ(C.fin_at, 130);
-    CHECK_EQ(C.fin_status, AIO_ECANCELED);
-    CHECK_EQ(aio_task_result(&C.task), AIO_ECANCELED);
-    CHECK_EQ(aio_group_status(&C.g), AIO_OK);
+    CHECK_EQ(P1.rc1, AIO_OK);
+    CHECK_EQ(P1.n, 0);
+    CHECK_EQ(P1.after, 0);
+    CHECK_EQ(P1.fin_at, 130);
+    CHECK_EQ(P1.fin_status, AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&P1.g), AIO_OK);
     CHECK_EQ(D.fin_at, 100);
     CHECK_EQ(D.cleanup_at, 130);
     CHECK_EQ(aio_task_result(&D.task), AIO_ECANCELED);
@@ -1457,8 +1285,6 @@ static void test_group_abort_reaches_child_owned_group(void) {
 static aio_status m_spawn_siblings(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = 1;
     A.grp = &s->g;
     A.sib = &B;
     B.d = AIO_MS(200);
@@ -1468,7 +1294,7 @@ static aio_status m_spawn_siblings(aio_task *t) {
     C.d = AIO_MS(50);
     C.ret = 3;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 100, 1);
     }
     s->after_at = T_MS();
     AIO_END(t);
@@ -1480,8 +1306,8 @@ static aio_status m_spawn_siblings(aio_task *t) {
 static void test_group_children_spawn_siblings(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_spawn_siblings), AIO_OK);
-    CHECK_EQ(A.rc1, AIO_OK);
-    CHECK_EQ(B.rc1, AIO_OK);
+    CHECK_EQ(A.sib_rc, AIO_OK);
+    CHECK_EQ(B.sib_rc, AIO_OK);
     CHECK_EQ(B.start_at, 100);
     CHECK_EQ(C.start_at, 300);
     CHECK_EQ(aio_task_result(&A.task), 1);
@@ -1496,7 +1322,6 @@ static void test_group_children_spawn_siblings(void) {
 static aio_status m_spawned_sibling_fails(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(50);
     A.grp = &s->g;
     A.sib = &B;
     A.d2 = AIO_SEC(1);
@@ -1504,7 +1329,7 @@ static aio_status m_spawned_sibling_fails(aio_task *t) {
     B.d = AIO_MS(50);
     B.ret = AIO_EUSER - 5;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 50, 0);
         AIO_SLEEP(t, AIO_SEC(10));
         s->n++;
     }
@@ -1517,7 +1342,7 @@ static aio_status m_spawned_sibling_fails(aio_task *t) {
 static void test_group_sibling_spawned_by_child_fails(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_spawned_sibling_fails), AIO_OK);
-    CHECK_EQ(A.rc1, AIO_OK);
+    CHECK_EQ(A.sib_rc, AIO_OK);
     CHECK_EQ(aio_task_result(&B.task), AIO_EUSER - 5);
     CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
     CHECK_EQ(A.after, 0);
@@ -1532,21 +1357,15 @@ static void test_group_sibling_spawned_by_child_fails(void) {
 static aio_status m_reuse(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
         AIO_SLEEP(t, AIO_SEC(10));
     }
     s->rc1 = aio_group_status(&s->g);
     s->t1 = T_MS();
-    A.d = AIO_MS(200);
-    A.ret = 2;
-    B.d = AIO_MS(100);
-    B.ret = 3;
     AIO_GROUP(t, &s->g) {
-        s->rc2 = aio_group_spawn(&s->g, &A.task, worker);
-        s->rc3 = aio_group_spawn(&s->g, &B.task, worker);
+        s->rc2 = start_in_group(&s->g, &A, 200, 2);
+        s->rc3 = start_in_group(&s->g, &B, 100, 3);
         AIO_SLEEP(t, AIO_MS(50));
         s->n++;
     }
@@ -1577,10 +1396,9 @@ static void test_group_reused_sequentially(void) {
 static aio_status m_reenter_body(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     A.cleanup = AIO_MS(50);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
         AIO_YIELD(t);
         AIO_GROUP(t, &s->g) {
             s->n++;
@@ -1589,8 +1407,7 @@ static aio_status m_reenter_body(aio_task *t) {
     }
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1616,30 +1433,29 @@ static void test_group_reenter_open_group_in_body(void) {
 static aio_status m_reenter_child(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     A.cleanup = AIO_MS(50);
-    B.d = AIO_MS(100);
-    B.grp = &s->g;
+    P1.d = AIO_MS(100);
+    P1.grp = &s->g;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, reenterer);
+        start_in_group(&s->g, &A, 1000, 0);
+        aio_group_spawn(&s->g, &P1.task, reenterer);
     }
     s->after++;
     s->after_at = T_MS();
     AIO_END(t);
 }
 
-/* A child that tries to open its group (still open: the owner waits at the
+/* A child (P1) that tries to open its group (still open: the owner waits at the
  * block's end) fails with AIO_EINVAL at 100 ms, which aborts the group like
  * any child failure; the block ends after A's cleanup (150 ms). */
 static void test_group_reenter_open_group_from_child(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_reenter_child), AIO_OK);
     CHECK_DEBUG("re-entering");
-    CHECK_EQ(B.n, 0);
-    CHECK_EQ(B.after, 0);
-    CHECK_EQ(B.fin_at, 100);
-    CHECK_EQ(aio_task_result(&B.task), AIO_EINVAL);
+    CHECK_EQ(P1.n, 0);
+    CHECK_EQ(P1.after, 0);
+    CHECK_EQ(P1.fin_at, 100);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_EINVAL);
     CHECK_EQ(aio_group_status(&Main.g), AIO_EINVAL);
     CHECK_EQ(A.fin_at, 100);
     CHECK_EQ(A.cleanup_at, 150);
@@ -1653,10 +1469,8 @@ static void test_group_reenter_open_group_from_child(void) {
 static aio_status m_level_triggered(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
         for (s->i = 0; s->i < 3; s->i++) {
             AIO_CALL(t, s->lv, swallow, &s->sw);
             s->n++;
@@ -1693,34 +1507,31 @@ static void test_group_level_triggered_body(void) {
 static aio_status m_shielded_work(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(300);
-    A.d2 = AIO_SEC(10);
-    A.ret = 1;
-    B.d = AIO_MS(100);
-    B.ret = AIO_EUSER;
-    C.d = AIO_SEC(1);
+    P1.d = AIO_MS(300);
+    P1.d2 = AIO_SEC(10);
+    P1.ret = 1;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, shielded_worker);
-        aio_group_spawn(&s->g, &B.task, worker);
-        aio_group_spawn(&s->g, &C.task, worker);
+        aio_group_spawn(&s->g, &P1.task, shielded_worker);
+        start_in_group(&s->g, &B, 100, AIO_EUSER);
+        start_in_group(&s->g, &C, 1000, 0);
         AIO_SLEEP(t, AIO_SEC(10));
     }
     s->after_at = T_MS();
     AIO_END(t);
 }
 
-/* L8 (shield as a scope): B fails at 100 ms; C is cancelled at once, but A's
- * shielded sleep runs to its end (300 ms); A's next unshielded await raises,
+/* L8 (shield as a scope): B fails at 100 ms; C is cancelled at once, but P1's
+ * shielded sleep runs to its end (300 ms); P1's next unshielded await raises,
  * and the block ends at 300 ms. */
 static void test_group_shielded_work_in_child(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_shielded_work), AIO_OK);
-    CHECK_EQ(A.after, 1);
-    CHECK_EQ(A.after_at, 300);
-    CHECK_EQ(A.n, 0);
-    CHECK_EQ(A.fin_at, 300);
-    CHECK_EQ(aio_task_result(&A.task), AIO_ECANCELED);
-    CHECK_EQ(aio_timeout_status(&A.sh), AIO_OK);
+    CHECK_EQ(P1.after, 1);
+    CHECK_EQ(P1.after_at, 300);
+    CHECK_EQ(P1.n, 0);
+    CHECK_EQ(P1.fin_at, 300);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_ECANCELED);
+    CHECK_EQ(aio_timeout_status(&P1.sh), AIO_OK);
     CHECK_EQ(C.fin_at, 100);
     CHECK_EQ(Main.after_at, 300);
     CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
@@ -1730,23 +1541,18 @@ static void test_group_shielded_work_in_child(void) {
 static aio_status m_shielded_cleanup(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     A.cleanup = AIO_MS(400);
     A.shield_cleanup = 1;
-    B.d = AIO_MS(100);
-    B.ret = AIO_EUSER;
-    C.d = AIO_SEC(1);
     C.cleanup = AIO_MS(400);
-    E.d = AIO_SEC(1);
     E.cleanup = AIO_MS(400);
     E.shield_cleanup = 1;
     E.shield_d = AIO_MS(150);
     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
         AIO_GROUP(t, &s->g) {
-            aio_group_spawn(&s->g, &A.task, worker);
-            aio_group_spawn(&s->g, &B.task, worker);
-            aio_group_spawn(&s->g, &C.task, worker);
-            aio_group_spawn(&s->g, &E.task, worker);
+            start_in_group(&s->g, &A, 1000, 0);
+            start_in_group(&s->g, &B, 100, AIO_EUSER);
+            start_in_group(&s->g, &C, 1000, 0);
+            start_in_group(&s->g, &E, 1000, 0);
             AIO_SLEEP(t, AIO_SEC(10));
         }
         s->n++;
@@ -1783,15 +1589,12 @@ static void test_group_shielded_cleanup_in_child(void) {
 static aio_status m_child_swallows(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
     A.cleanup = AIO_MS(200);
-    A.fin_override = 1;
+    A.override = 1;
     A.fin_value = 7;
-    B.d = AIO_MS(100);
-    B.ret = AIO_EUSER;
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 1000, 0);
+        start_in_group(&s->g, &B, 100, AIO_EUSER);
         AIO_SLEEP(t, AIO_SEC(10));
     }
     s->after_at = T_MS();
@@ -1818,13 +1621,10 @@ static void test_group_child_swallowing_cancel_delays_end(void) {
 static aio_status m_abort_child_cleanup(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    B.d = AIO_SEC(1);
     B.cleanup = AIO_MS(200);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
-        aio_group_spawn(&s->g, &B.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        start_in_group(&s->g, &B, 1000, 0);
         AIO_SLEEP(t, AIO_MS(50));
         s->rc1 = aio_cancel(&B.task);
         AIO_SLEEP(t, AIO_SEC(10));
@@ -1851,17 +1651,12 @@ static void test_group_abort_interrupts_child_cleanup(void) {
 static aio_status m_abort_grandchild_cleanup(aio_task *t) {
     gk *s = AIO_SELF(t, gk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(100);
-    A.ret = AIO_EUSER;
-    C.d = AIO_MS(50);
-    C.ret = AIO_EUSER - 1;
-    D.d = AIO_SEC(1);
     D.cleanup = AIO_MS(200);
     AIO_GROUP(t, &s->g) {
-        aio_group_spawn(&s->g, &A.task, worker);
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
         AIO_GROUP(t, &s->g2) {
-            aio_group_spawn(&s->g2, &C.task, worker);
-            aio_group_spawn(&s->g2, &D.task, worker);
+            start_in_group(&s->g2, &C, 50, AIO_EUSER - 1);
+            start_in_group(&s->g2, &D, 1000, 0);
             AIO_SLEEP(t, AIO_SEC(10));
         }
         s->n2++;

@@ -6,25 +6,11 @@
  * test started) and statuses worked out by hand from the rules R54-R73 and
  * L3, L4, L8, L9 (R: CPython's behaviours, as in the conformance scenarios'
  * `ref:` lines; L: the library's rules, README.md "Differences from asyncio"). */
-#include "test.h"
+#include "workers.h"
 
 /* ------------------------------------------------------------------ state */
 
-/* A worker task: configuration is set before it is spawned. */
-typedef struct {
-    aio_task task;
-    const char *name;
-    aio_time d;           /* body: sleeps d, then returns ret */
-    aio_status ret;
-    aio_time cleanup;     /* AIO_FINALLY sleeps this long (0 = no sleep) */
-    int override;         /* AIO_FINALLY replaces the status with fin_value */
-    aio_status fin_value;
-    int body, after, fin, cleanup_done;
-    long long end_at, fin_at, cleanup_at;
-    aio_status fin_status;
-} wk;
-
-/* A controlling task (the main task, a waiter, a gatherer, a canceller). */
+/* A controlling task (the main task, a waiter, a gatherer, a shielder). */
 typedef struct {
     aio_task task;
     aio_wait_item it[5];
@@ -32,7 +18,6 @@ typedef struct {
     size_t n;
     int mode;
     aio_time d;
-    aio_task *target;     /* canceller: the task to cancel after d */
     aio_task *other;      /* a shared task this waiter awaits */
     aio_timeout to, sc;
     aio_group g;
@@ -44,6 +29,7 @@ typedef struct {
 } mn;
 
 static wk A, B, C, D, Q, Y;
+static cx K;
 static mn M, W, W2, W3, X, X2, E[8];
 
 static void reset(void) {
@@ -53,6 +39,7 @@ static void reset(void) {
     memset(&D, 0, sizeof D);
     memset(&Q, 0, sizeof Q);
     memset(&Y, 0, sizeof Y);
+    memset(&K, 0, sizeof K);
     memset(&M, 0, sizeof M);
     memset(&W, 0, sizeof W);
     memset(&W2, 0, sizeof W2);
@@ -62,81 +49,6 @@ static void reset(void) {
     memset(E, 0, sizeof E);
 }
 
-#define BEGIN_TEST()  \
-    aio_loop loop;    \
-    reset();          \
-    test_loop(&loop)
-#define END_TEST() CHECK_EQ(aio_loop_destroy(&loop), AIO_OK)
-
-/* Configure a worker: sleeps ms, then returns ret. */
-static void setw(wk *w, const char *name, int ms, aio_status ret) {
-    w->name = name;
-    w->d = AIO_MS(ms);
-    w->ret = ret;
-}
-
-/* An absolute time as ms since the test started, -1 for AIO_NEVER. */
-static long long rel_ms(aio_time when) {
-    if (when == AIO_NEVER) return -1;
-    return (long long)((uint64_t)(aio_time)(when - test_start) * 1000u / AIO_TICKS_PER_SEC);
-}
-static long long ms_of(aio_time d) {
-    if (d == AIO_NEVER) return -1;
-    return (long long)((uint64_t)d * 1000u / AIO_TICKS_PER_SEC);
-}
-
-/* ------------------------------------------------------- shared coroutines */
-
-/* Sleeps d, returns ret; cleanup records why and when, sleeps `cleanup`,
- * optionally overrides the status. */
-static aio_status worker(aio_task *t) {
-    wk *s = AIO_SELF(t, wk);
-    AIO_BEGIN(t);
-    s->body++;
-    AIO_SLEEP(t, s->d);
-    s->after++;
-    s->end_at = T_MS();
-    if (s->name) trace("%s@%lld ", s->name, s->end_at);
-    AIO_RETURN(t, s->ret);
-    AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
-    if (s->cleanup) {
-        AIO_SLEEP(t, s->cleanup);
-        s->cleanup_done++;
-        s->cleanup_at = T_MS();
-    }
-    if (s->override) AIO_RETURN(t, s->fin_value);
-    AIO_END(t);
-}
-
-/* Returns (or raises) ret without awaiting; notes that its body ran. */
-static aio_status quick(aio_task *t) {
-    wk *s = AIO_SELF(t, wk);
-    AIO_BEGIN(t);
-    s->body++;
-    s->end_at = T_MS();
-    AIO_RETURN(t, s->ret);
-    AIO_END(t);
-}
-
-/* A third party: sleeps d, then cancels target. */
-static aio_status canceller(aio_task *t) {
-    mn *s = AIO_SELF(t, mn);
-    AIO_BEGIN(t);
-    AIO_SLEEP(t, s->d);
-    s->r1 = aio_cancel(s->target);
-    s->t1 = T_MS();
-    AIO_END(t);
-}
-
-static void spawn_canceller(mn *x, aio_task *target, int ms) {
-    x->target = target;
-    x->d = AIO_MS(ms);
-    aio_spawn(&x->task, canceller);
-}
-
 /* =================================================================== wait */
 
 /* R57: FIRST_COMPLETED returns as soon as one task is done (lv = 1 at 100 ms);
@@ -144,15 +56,10 @@ static void spawn_canceller(mn *x, aio_task *target, int ms) {
 static aio_status m_wait_first_completed(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 300, 1);
-    setw(&B, "B", 100, 2);
-    setw(&C, "C", 200, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 300, 1);
+    start_worker(&B, "B", 100, 2);
+    start_worker(&C, "C", 200, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&A.task);
@@ -185,28 +92,25 @@ static void test_many_wait_first_completed(void) {
 static aio_status m_wait_first_completed_cancel(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 1000, 1);
-    setw(&B, "B", 1000, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    spawn_canceller(&X, &B.task, 150);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 1000, 1);
+    start_worker(&B, "B", 1000, 2);
+    start_canceller(&K, &B.task, 150);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&A.task);
     s->r2 = aio_task_cancelled(&B.task);
     AIO_WAIT(t, s->lv2, s->it, 2, AIO_ALL_COMPLETED, AIO_NEVER);
     s->t2 = T_MS();
-    AIO_AWAIT(t, s->lv3, &X.task);
+    AIO_AWAIT(t, s->lv3, &K.task);
     AIO_END(t);
 }
 
 static void test_many_wait_first_completed_counts_cancelled(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &M.task, m_wait_first_completed_cancel), AIO_OK);
-    CHECK_EQ(X.r1, 1);
-    CHECK_EQ(X.t1, 150);
+    CHECK_EQ(K.cancelled, 1);
+    CHECK_EQ(K.at, 150);
     CHECK_EQ(M.lv, 1);
     CHECK_EQ(M.t1, 150);
     CHECK_EQ(M.r1, 0);
@@ -226,15 +130,10 @@ static void test_many_wait_first_completed_counts_cancelled(void) {
 static aio_status m_wait_first_exception(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, 1);
-    setw(&B, "B", 200, AIO_EUSER);
-    setw(&C, "C", 300, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 100, 1);
+    start_worker(&B, "B", 200, AIO_EUSER);
+    start_worker(&C, "C", 300, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&C.task);
@@ -262,16 +161,13 @@ static void test_many_wait_first_exception(void) {
 static aio_status m_wait_first_exception_cancel(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 1000, 1);
-    setw(&B, "B", 200, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    spawn_canceller(&X, &A.task, 100);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 1000, 1);
+    start_worker(&B, "B", 200, 2);
+    start_canceller(&K, &A.task, 100);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
-    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_AWAIT(t, s->lv2, &K.task);
     AIO_END(t);
 }
 
@@ -291,22 +187,17 @@ static void test_many_wait_first_exception_cancel_is_not_error(void) {
 static aio_status m_wait_first_exception_after_cancel(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 1000, 1);
-    setw(&B, "B", 250, AIO_EUSER - 1);
-    setw(&C, "C", 400, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    spawn_canceller(&X, &A.task, 100);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 1000, 1);
+    start_worker(&B, "B", 250, AIO_EUSER - 1);
+    start_worker(&C, "C", 400, 3);
+    start_canceller(&K, &A.task, 100);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&C.task);
     AIO_AWAIT(t, s->lv2, &C.task);
     s->t2 = T_MS();
-    AIO_AWAIT(t, s->lv3, &X.task);
+    AIO_AWAIT(t, s->lv3, &K.task);
     AIO_END(t);
 }
 
@@ -327,12 +218,9 @@ static void test_many_wait_first_exception_after_cancel(void) {
 static aio_status m_wait_first_exception_all_ok(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, 1);
-    setw(&B, "B", 300, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 100, 1);
+    start_worker(&B, "B", 300, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     AIO_END(t);
@@ -352,14 +240,12 @@ static void test_many_wait_first_exception_all_succeed(void) {
 static aio_status m_wait_already_failed(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 1000, 1);
     Q.ret = AIO_EUSER;
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 1000, 1);
     aio_spawn(&Q.task, quick);
     AIO_SLEEP(t, AIO_MS(100));
     aio_spawn(&Y.task, quick);
-    s->it[0].task = &A.task;
-    s->it[1].task = &Q.task;
+    WAIT_ITEMS(s->it, &A.task, &Q.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_EXCEPTION, AIO_NEVER);
     s->t1 = T_MS();
     s->r1 = Y.body;
@@ -374,7 +260,7 @@ static void test_many_wait_already_failed_returns_at_once(void) {
     CHECK_EQ(M.lv, 1);
     CHECK_EQ(M.t1, 100);
     CHECK_EQ(M.r1, 0);
-    CHECK_EQ(Q.end_at, 0);
+    CHECK_EQ(Q.start_at, 0);
     CHECK_EQ(M.lv2, 1);
     CHECK_EQ(A.fin_status, 1);
     CHECK_EQ(Y.body, 1);
@@ -387,13 +273,11 @@ static aio_status m_wait_satisfied(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
     Q.ret = 4;
-    setw(&A, "A", 500, 1);
     aio_spawn(&Q.task, quick);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 1);
     AIO_YIELD(t); /* Q finishes */
     aio_spawn(&Y.task, quick);
-    s->it[0].task = &A.task;
-    s->it[1].task = &Q.task;
+    WAIT_ITEMS(s->it, &A.task, &Q.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->r1 = Y.body;
     s->t1 = T_MS();
@@ -424,20 +308,15 @@ static void test_many_wait_satisfied_on_arrival(void) {
 static aio_status m_wait_all_errors(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, AIO_EUSER);
-    setw(&B, "B", 1000, 2);
-    setw(&C, "C", 300, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    spawn_canceller(&X, &B.task, 200);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 100, AIO_EUSER);
+    start_worker(&B, "B", 1000, 2);
+    start_worker(&C, "C", 300, 3);
+    start_canceller(&K, &B.task, 200);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_ALL_COMPLETED, AIO_NEVER);
     s->t1 = T_MS();
     s->reached = 1;
-    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_AWAIT(t, s->lv2, &K.task);
     AIO_RETURN(t, 9);
     AIO_END(t);
 }
@@ -460,15 +339,10 @@ static void test_many_wait_all_completed_keeps_errors(void) {
 static aio_status m_wait_timeout(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, 1);
-    setw(&B, "B", 500, 2);
-    setw(&C, "C", 1000, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 100, 1);
+    start_worker(&B, "B", 500, 2);
+    start_worker(&C, "C", 1000, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_WAIT(t, s->lv, s->it, 3, AIO_ALL_COMPLETED, AIO_MS(300));
     s->t1 = T_MS();
     s->r1 = aio_task_done(&B.task) + aio_task_done(&C.task);
@@ -498,12 +372,10 @@ static void test_many_wait_timeout_returns_count(void) {
 static aio_status m_wait_zero(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 1000, 1);
     Q.ret = 5;
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 1000, 1);
     aio_spawn(&Q.task, quick);
-    s->it[0].task = &A.task;
-    s->it[1].task = &Q.task;
+    WAIT_ITEMS(s->it, &A.task, &Q.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_FIRST_COMPLETED, 0);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&Q.task);
@@ -531,8 +403,7 @@ static void test_many_wait_timeout_zero_one_iteration(void) {
 static aio_status m_wait_zero_pending(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 1000, 1);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 1000, 1);
     s->it[0].task = &A.task;
     AIO_WAIT(t, s->lv, s->it, 1, AIO_ALL_COMPLETED, 0);
     s->t1 = T_MS();
@@ -561,15 +432,10 @@ static void test_many_wait_timeout_zero_nothing_done(void) {
 static aio_status m_wait_repeat(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 300, 1);
-    setw(&B, "B", 100, 2);
-    setw(&C, "C", 200, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 300, 1);
+    start_worker(&B, "B", 100, 2);
+    start_worker(&C, "C", 200, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     s->n = 3;
     while (s->n > 0) {
         AIO_WAIT(t, s->lv, s->it, s->n, AIO_FIRST_COMPLETED, AIO_NEVER);
@@ -594,18 +460,13 @@ static void test_many_wait_repeated_first_completed(void) {
 static aio_status w_wait_own(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 1);
-    setw(&B, "B", 600, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 500, 1);
+    start_worker(&B, "B", 600, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_WAIT(t, s->lv, s->it, 2, AIO_ALL_COMPLETED, AIO_NEVER);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -650,12 +511,9 @@ static void test_many_wait_caller_cancelled_tasks_untouched(void) {
 static aio_status m_wait_in_timeout(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 1);
-    setw(&B, "B", 600, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 500, 1);
+    start_worker(&B, "B", 600, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_TIMEOUT(t, &s->to, AIO_MS(200)) {
         AIO_WAIT(t, s->lv, s->it, 2, AIO_ALL_COMPLETED, AIO_NEVER);
         s->reached = 1;
@@ -740,8 +598,7 @@ static aio_status w_bad_wait(aio_task *t) {
 static aio_status m_wait_bad_args(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, NULL, 100, 1);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 100, 1);
     for (s->r1 = 0; s->r1 < 5; s->r1++) {
         E[s->r1].items = E[s->r1].it;
         E[s->r1].it[0].task = &A.task;
@@ -801,8 +658,7 @@ static aio_status w_bad_task(aio_task *t) {
 static aio_status m_wait_bad_tasks(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, NULL, 100, 1);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 100, 1);
     for (s->r1 = 0; s->r1 < 6; s->r1++) {
         E[s->r1].lv = 77;
         E[s->r1].it[1].task = &A.task;
@@ -847,15 +703,10 @@ static void test_many_wait_gather_bad_tasks(void) {
 static aio_status m_gather_ok(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, 1);
-    setw(&B, "B", 300, 2);
-    setw(&C, "C", 200, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 100, 1);
+    start_worker(&B, "B", 300, 2);
+    start_worker(&C, "C", 200, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     s->lv = 77;
     AIO_GATHER(t, s->lv, s->it, 3);
     s->t1 = T_MS();
@@ -908,15 +759,10 @@ static void test_many_gather_empty(void) {
 static aio_status m_gather_fail(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, AIO_EUSER);
-    setw(&B, "B", 200, AIO_EUSER - 1);
-    setw(&C, "C", 300, 3);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
+    start_worker(&A, "A", 100, AIO_EUSER);
+    start_worker(&B, "B", 200, AIO_EUSER - 1);
+    start_worker(&C, "C", 300, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
     AIO_GATHER(t, s->lv, s->it, 3);
     s->t1 = T_MS();
     s->r1 = aio_task_done(&B.task) + aio_task_done(&C.task);
@@ -951,14 +797,11 @@ static void test_many_gather_first_failure_others_run(void) {
 static aio_status m_gather_finish_order(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 200, AIO_EUSER - 1);
-    setw(&B, "B", 100, AIO_EUSER);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
+    start_worker(&A, "A", 200, AIO_EUSER - 1);
+    start_worker(&B, "B", 100, AIO_EUSER);
     AIO_SLEEP(t, AIO_MS(300));
     aio_spawn(&Y.task, quick);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     s->r1 = Y.body;
@@ -981,12 +824,9 @@ static void test_many_gather_already_failed_in_argument_order(void) {
 static aio_status m_gather_same_instant(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, AIO_EUSER - 1);
-    setw(&B, "B", 100, AIO_EUSER);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &B.task;
-    s->it[1].task = &A.task;
+    start_worker(&A, "A", 100, AIO_EUSER - 1);
+    start_worker(&B, "B", 100, AIO_EUSER);
+    WAIT_ITEMS(s->it, &B.task, &A.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_END(t);
@@ -1007,13 +847,10 @@ static void test_many_gather_same_instant_failures(void) {
 static aio_status m_gather_third_party(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 300, 1);
-    setw(&B, "B", 1000, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    spawn_canceller(&X, &B.task, 100);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 300, 1);
+    start_worker(&B, "B", 1000, 2);
+    start_canceller(&K, &B.task, 100);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     s->r1 = aio_task_cancel_pending(t);
@@ -1022,7 +859,7 @@ static aio_status m_gather_third_party(aio_task *t) {
     s->t2 = T_MS();
     AIO_AWAIT(t, s->lv2, &A.task);
     s->t3 = T_MS();
-    AIO_AWAIT(t, s->lv3, &X.task);
+    AIO_AWAIT(t, s->lv3, &K.task);
     AIO_RETURN(t, 5);
     AIO_END(t);
 }
@@ -1047,13 +884,10 @@ static void test_many_gather_third_party_cancel(void) {
 static aio_status m_gather_cancel_unstarted(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 300, 1);
-    setw(&B, "B", 100, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
+    start_worker(&A, "A", 300, 1);
+    start_worker(&B, "B", 100, 2);
     s->r1 = aio_cancel(&B.task);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_YIELD(t);
@@ -1083,26 +917,19 @@ static void test_many_gather_child_cancelled_before_start(void) {
 static aio_status m_gather_all(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, 1);
-    setw(&B, "B", 200, AIO_EUSER);
-    setw(&C, "C", 1000, 3);
-    setw(&D, "D", 300, 4);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    aio_spawn(&C.task, worker);
-    aio_spawn(&D.task, worker);
-    spawn_canceller(&X, &C.task, 150);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
-    s->it[2].task = &C.task;
-    s->it[3].task = &D.task;
+    start_worker(&A, "A", 100, 1);
+    start_worker(&B, "B", 200, AIO_EUSER);
+    start_worker(&C, "C", 1000, 3);
+    start_worker(&D, "D", 300, 4);
+    start_canceller(&K, &C.task, 150);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task, &D.task);
     s->lv = 77;
     AIO_GATHER_ALL(t, s->lv, s->it, 4);
     s->t1 = T_MS();
     s->r1 = aio_task_cancel_pending(t);
     AIO_YIELD(t);
     s->reached = 1;
-    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_AWAIT(t, s->lv2, &K.task);
     AIO_END(t);
 }
 
@@ -1127,23 +954,18 @@ static void test_many_gather_all_collects_statuses(void) {
 static aio_status w_gather_own(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 1000, 1);
     A.cleanup = AIO_MS(200);
-    setw(&B, "B", 1000, 2);
     B.cleanup = AIO_MS(300);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 1000, 1);
+    start_worker(&B, "B", 1000, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     if (s->mode)
         AIO_GATHER_ALL(t, s->lv, s->it, 2);
     else
         AIO_GATHER(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1217,24 +1039,20 @@ static void test_many_gather_all_cancelled_raises_even_if_swallowed(void) {
 static aio_status w_gather_mixed(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&B, "B", 1000, 2);
     B.cleanup = AIO_MS(100);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&B, "B", 1000, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
 static aio_status m_gather_mixed(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 1);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 1);
     aio_spawn(&W.task, w_gather_mixed);
     AIO_SLEEP(t, AIO_MS(100));
     aio_cancel(&W.task);
@@ -1312,19 +1130,15 @@ static void test_many_gather_cancelled_twice_still_waits(void) {
 static aio_status w_gather_then_sleep(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, AIO_EUSER);
-    setw(&B, "B", 500, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 100, AIO_EUSER);
+    start_worker(&B, "B", 500, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_SLEEP(t, AIO_SEC(1));
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1367,18 +1181,14 @@ static void test_many_gather_finished_then_caller_cancelled(void) {
 static aio_status w_gather_cancelled_early(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, 1);
-    setw(&B, "B", 200, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 100, 1);
+    start_worker(&B, "B", 200, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     aio_cancel(t);
     AIO_GATHER_ALL(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1414,14 +1224,11 @@ static aio_status m_gather_in_timeout(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) {
-        setw(&A, "A", 1000, 1);
         A.cleanup = AIO_MS(50);
-        setw(&B, "B", 1000, 2);
         B.cleanup = AIO_MS(100);
-        aio_spawn(&A.task, worker);
-        aio_spawn(&B.task, worker);
-        s->it[0].task = &A.task;
-        s->it[1].task = &B.task;
+        start_worker(&A, "A", 1000, 1);
+        start_worker(&B, "B", 1000, 2);
+        WAIT_ITEMS(s->it, &A.task, &B.task);
         AIO_GATHER(t, s->lv, s->it, 2);
         s->reached = 1;
     }
@@ -1455,13 +1262,10 @@ static void test_many_gather_in_expiring_timeout(void) {
 static aio_status m_gather_zero_timeout(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 100, 1);
-    setw(&B, "B", 200, 2);
     AIO_TIMEOUT(t, &s->to, 0) {
-        aio_spawn(&A.task, worker);
-        aio_spawn(&B.task, worker);
-        s->it[0].task = &A.task;
-        s->it[1].task = &B.task;
+        start_worker(&A, "A", 100, 1);
+        start_worker(&B, "B", 200, 2);
+        WAIT_ITEMS(s->it, &A.task, &B.task);
         AIO_GATHER(t, s->lv, s->it, 2);
         s->reached = 1;
     }
@@ -1488,15 +1292,10 @@ static aio_status m_gather_global_ok(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
     AIO_TIMEOUT(t, &s->to, AIO_SEC(1)) {
-        setw(&A, "A", 200, 1);
-        setw(&B, "B", 500, 2);
-        setw(&C, "C", 800, 3);
-        aio_spawn(&A.task, worker);
-        aio_spawn(&B.task, worker);
-        aio_spawn(&C.task, worker);
-        s->it[0].task = &A.task;
-        s->it[1].task = &B.task;
-        s->it[2].task = &C.task;
+        start_worker(&A, "A", 200, 1);
+        start_worker(&B, "B", 500, 2);
+        start_worker(&C, "C", 800, 3);
+        WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
         s->lv = 77;
         AIO_GATHER(t, s->lv, s->it, 3);
         s->t1 = T_MS();
@@ -1523,15 +1322,10 @@ static aio_status m_gather_global_late(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
     AIO_TIMEOUT(t, &s->to, AIO_SEC(1)) {
-        setw(&A, "A", 200, 1);
-        setw(&B, "B", 500, 2);
-        setw(&C, "C", 1500, 3);
-        aio_spawn(&A.task, worker);
-        aio_spawn(&B.task, worker);
-        aio_spawn(&C.task, worker);
-        s->it[0].task = &A.task;
-        s->it[1].task = &B.task;
-        s->it[2].task = &C.task;
+        start_worker(&A, "A", 200, 1);
+        start_worker(&B, "B", 500, 2);
+        start_worker(&C, "C", 1500, 3);
+        WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
         s->lv = 77;
         AIO_GATHER_ALL(t, s->lv, s->it, 3);
         s->reached = 1;
@@ -1562,13 +1356,11 @@ static void test_many_gather_global_timeout_expires(void) {
 static aio_status w_shield_own(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 7);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 7);
     AIO_SHIELD(t, s->lv, &A.task);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1609,8 +1401,7 @@ static void test_many_shield_caller_cancelled_child_runs(void) {
 static aio_status m_shield_again(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 7);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 7);
     s->lv = 77;
     AIO_TIMEOUT(t, &s->to, AIO_MS(100)) {
         AIO_SHIELD(t, s->lv, &A.task);
@@ -1644,8 +1435,7 @@ static void test_many_shield_awaited_again(void) {
 static aio_status m_wait_for_shield(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 7);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 7);
     AIO_WAIT_FOR_SHIELD(t, s->lv, &A.task, 0);
     s->t1 = T_MS();
     AIO_WAIT_FOR_SHIELD(t, s->lv2, &A.task, AIO_MS(200));
@@ -1680,8 +1470,7 @@ static aio_status m_shield_done(aio_task *t) {
     AIO_BEGIN(t);
     Q.ret = AIO_EUSER - 2;
     aio_spawn(&Q.task, quick);
-    setw(&A, "A", 50, 3);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 50, 3);
     AIO_SLEEP(t, AIO_MS(100));
     aio_spawn(&Y.task, quick);
     AIO_SHIELD(t, s->lv, &Q.task);
@@ -1709,14 +1498,13 @@ static void test_many_shield_done_task(void) {
 static aio_status m_shield_inner_cancelled(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 7);
-    aio_spawn(&A.task, worker);
-    spawn_canceller(&X, &A.task, 100);
+    start_worker(&A, "A", 500, 7);
+    start_canceller(&K, &A.task, 100);
     AIO_SHIELD(t, s->lv, &A.task);
     s->t1 = T_MS();
     AIO_SLEEP(t, AIO_MS(50));
     s->t2 = T_MS();
-    AIO_AWAIT(t, s->lv2, &X.task);
+    AIO_AWAIT(t, s->lv2, &K.task);
     AIO_END(t);
 }
 
@@ -1736,12 +1524,9 @@ static void test_many_shield_inner_cancelled(void) {
 static aio_status g_gatherer(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 200, 1);
-    setw(&B, "B", 300, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    start_worker(&A, "A", 200, 1);
+    start_worker(&B, "B", 300, 2);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     s->lv = 77;
     AIO_GATHER(t, s->lv, s->it, 2);
     s->t1 = T_MS();
@@ -1806,8 +1591,7 @@ static aio_status w_gather_shields(aio_task *t) {
     X2.other = &B.task;
     aio_spawn(&X.task, s_shielder);
     aio_spawn(&X2.task, s_shielder);
-    s->it[0].task = &X.task;
-    s->it[1].task = &X2.task;
+    WAIT_ITEMS(s->it, &X.task, &X2.task);
     AIO_GATHER(t, s->lv, s->it, 2);
     s->reached = 1;
     AIO_FINALLY(t);
@@ -1818,17 +1602,14 @@ static aio_status w_gather_shields(aio_task *t) {
 static aio_status m_gather_shields(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 200, 1);
-    setw(&B, "B", 300, 2);
-    aio_spawn(&A.task, worker);
-    aio_spawn(&B.task, worker);
+    start_worker(&A, "A", 200, 1);
+    start_worker(&B, "B", 300, 2);
     aio_spawn(&W.task, w_gather_shields);
     AIO_SLEEP(t, AIO_MS(100));
     aio_cancel(&W.task);
     AIO_AWAIT(t, s->lv, &W.task);
     s->t1 = T_MS();
-    s->it[0].task = &A.task;
-    s->it[1].task = &B.task;
+    WAIT_ITEMS(s->it, &A.task, &B.task);
     AIO_GATHER(t, s->lv2, s->it, 2);
     s->t2 = T_MS();
     AIO_END(t);
@@ -1968,8 +1749,7 @@ static aio_status w_shielded_body(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(100));
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -2108,8 +1888,7 @@ static aio_status w_shielded_short(aio_task *t) {
     }
     s->r2 = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -2158,8 +1937,7 @@ static aio_status w_timeout_in_shielded(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(10));
     s->r1 = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -2233,8 +2011,7 @@ static aio_status waiter(aio_task *t) {
     s->t1 = T_MS();
     trace("%s=%d@%lld ", s == &W ? "W" : s == &W2 ? "W2" : "W3", s->lv, s->t1);
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -2244,8 +2021,7 @@ static aio_status waiter(aio_task *t) {
 static aio_status m_shared(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 5);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 5);
     W.other = W2.other = W3.other = &A.task;
     W.d = W2.d = W3.d = AIO_NEVER;
     aio_spawn(&W.task, waiter);
@@ -2256,9 +2032,7 @@ static aio_status m_shared(aio_task *t) {
     AIO_AWAIT(t, s->lv, &W2.task);
     s->t1 = T_MS();
     s->r2 = aio_task_cancel_pending(&A.task);
-    s->it[0].task = &W.task;
-    s->it[1].task = &W3.task;
-    s->it[2].task = &A.task;
+    WAIT_ITEMS(s->it, &W.task, &W3.task, &A.task);
     AIO_GATHER(t, s->lv2, s->it, 3);
     s->t2 = T_MS();
     AIO_END(t);
@@ -2287,15 +2061,13 @@ static void test_many_shared_task_cancel_one_waiter(void) {
 static aio_status m_shared_timeout(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 5);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 5);
     W.other = W2.other = &A.task;
     W.d = AIO_MS(200);
     W2.d = AIO_NEVER;
     aio_spawn(&W.task, waiter);
     aio_spawn(&W2.task, waiter);
-    s->it[0].task = &W.task;
-    s->it[1].task = &W2.task;
+    WAIT_ITEMS(s->it, &W.task, &W2.task);
     AIO_GATHER_ALL(t, s->lv, s->it, 2);
     s->t1 = T_MS();
     AIO_END(t);
@@ -2321,14 +2093,12 @@ static void test_many_shared_task_waiter_timeout(void) {
 static aio_status w_owner(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 500, 5);
     A.cleanup = AIO_MS(100);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 500, 5);
     AIO_AWAIT(t, s->lv, &A.task);
     s->reached = 1;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -2343,9 +2113,7 @@ static aio_status m_shared_owner(aio_task *t) {
     aio_spawn(&W2.task, waiter);
     AIO_SLEEP(t, AIO_MS(100));
     aio_cancel(&W3.task);
-    s->it[0].task = &W.task;
-    s->it[1].task = &W2.task;
-    s->it[2].task = &W3.task;
+    WAIT_ITEMS(s->it, &W.task, &W2.task, &W3.task);
     AIO_GATHER_ALL(t, s->lv, s->it, 3);
     s->t1 = T_MS();
     AIO_END(t);
@@ -2394,8 +2162,7 @@ static aio_status w_wait_shared(aio_task *t) {
 static aio_status m_shared_mixed(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
-    setw(&A, "A", 400, 5);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, "A", 400, 5);
     aio_spawn(&W.task, w_gather_shared);
     aio_spawn(&W2.task, w_wait_shared);
     AIO_SLEEP(t, AIO_MS(100));

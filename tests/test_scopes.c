@@ -5,7 +5,7 @@
  * behaviours, as in the conformance scenarios' `ref:` lines) and L1-L11 (the
  * library's, README.md "Differences from asyncio"). Traces print times as
  * "@ms"; a deadline of -1 means "none" (AIO_NEVER). */
-#include "test.h"
+#include "workers.h"
 #include <math.h>
 
 /* ------------------------------------------------------------------ state */
@@ -33,22 +33,8 @@ typedef struct {
 
 static st_t S;
 
-#define BEGIN_TEST()            \
-    aio_loop loop;              \
-    memset(&S, 0, sizeof S);    \
-    test_loop(&loop)
-#define END_TEST() CHECK_EQ(aio_loop_destroy(&loop), AIO_OK)
+static void reset(void) { memset(&S, 0, sizeof S); }
 
-/* A duration in ms, -1 for AIO_NEVER. */
-static long long ms_of(aio_time d) {
-    if (d == AIO_NEVER) return -1;
-    return (long long)((uint64_t)d * 1000u / AIO_TICKS_PER_SEC);
-}
-/* An absolute time as ms since the test started, -1 for AIO_NEVER. */
-static long long rel_ms(aio_time when) {
-    if (when == AIO_NEVER) return -1;
-    return ms_of((aio_time)(when - test_start));
-}
 /* Status and expired() of a scope, for "%d/%d". */
 #define ST(sc) aio_timeout_status(sc), aio_timeout_expired(sc)
 

@@ -10,7 +10,7 @@
  * the waiters of events set since the previous iteration, fires due timers
  * (equal deadlines in arming order), then runs the tasks that were ready at its
  * start; whatever they wake runs in the next iteration. */
-#include "test.h"
+#include "workers.h"
 
 /* ------------------------------------------------------------------ state */
 
@@ -46,11 +46,7 @@ typedef struct {
 
 static sync_state S;
 
-#define BEGIN_TEST()            \
-    aio_loop loop;              \
-    memset(&S, 0, sizeof S);    \
-    test_loop(&loop)
-#define END_TEST() CHECK_EQ(aio_loop_destroy(&loop), AIO_OK)
+static void reset(void) { memset(&S, 0, sizeof S); }
 
 #define WEV(w) ((w)->ev ? (w)->ev : &S.ev)
 
@@ -130,7 +126,7 @@ static aio_status ev_setter(aio_task *t) {
 }
 
 /* Sleeps pre, cancels worker n. */
-static aio_status canceller(aio_task *t) {
+static aio_status cancel_nth(aio_task *t) {
     wk_t *w = AIO_SELF(t, wk_t);
     AIO_BEGIN(t);
     AIO_SLEEP(t, w->pre);
@@ -1548,7 +1544,7 @@ static aio_status main_cond_cancel_while_relocking(aio_task *t) {
     aio_condition_init(&S.cond, &S.lock);
     spawn_w(1, cd_waiter, 0, AIO_NEVER, 0);
     S.w[2].n = 1;
-    spawn_w(2, canceller, AIO_MS(150), 0, 0);
+    spawn_w(2, cancel_nth, AIO_MS(150), 0, 0);
     AIO_SLEEP(t, AIO_MS(100));
     AIO_LOCK_ACQUIRE(t, S.rc, &S.lock, AIO_NEVER);
     S.n1 = aio_condition_notify(&S.cond, 1);

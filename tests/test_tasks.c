@@ -1,31 +1,30 @@
 /* Task cancellation and waiting for tasks (aio_cancel, AIO_AWAIT, AIO_WAIT_FOR).
  * R numbers name CPython's behaviours as the conformance scenarios' `ref:` lines
  * do; L numbers the library's rules (README.md, "Differences from asyncio"). */
-#include "test.h"
+#include "workers.h"
 
-/* One state struct for every task of these tests: the fields a test does not
- * use stay zero. Configuration (d, ret, cleanup, ...) is set before spawn. */
+/* The state of the tasks these tests write themselves (the main task, waiters,
+ * a task that cancels itself); the workers, the quick tasks and the canceller
+ * come from workers.h. Fields a test does not use stay zero. */
 typedef struct {
     aio_task task;
     aio_time d;          /* body sleep / wait_for timeout */
     aio_time cleanup;    /* sleep in AIO_FINALLY (0 = none) */
-    aio_status ret;      /* value returned (or error raised) by the body */
-    int override;        /* AIO_FINALLY sets its own status: fin_value */
-    aio_status fin_value;
-    aio_task *target;    /* task cancelled by the canceller */
-    aio_task *probe;     /* task whose done flag the canceller records */
+    aio_task *target;    /* a task it cancels */
     aio_status lv, lv2, lv3, lv4;
     int r1, r2, r3, r4, r5;
-    long long t1, t2, t3;
-    int body, after, fin, cleanup_done, i;
-    long long fin_at, cleanup_at;
+    long long t1, t2, t3, fin_at;
+    int body, after, fin, i;
     aio_status fin_status;
 } tk;
 
-static tk Main, A, B, C, D, S, W, W2, W3, X;
+static tk Main, V, W, W2, W3;
+static wk A, B, C, D, S;
+static cx X;
 
 static void reset(void) {
     memset(&Main, 0, sizeof Main);
+    memset(&V, 0, sizeof V);
     memset(&A, 0, sizeof A);
     memset(&B, 0, sizeof B);
     memset(&C, 0, sizeof C);
@@ -35,53 +34,10 @@ static void reset(void) {
     memset(&W2, 0, sizeof W2);
     memset(&W3, 0, sizeof W3);
     memset(&X, 0, sizeof X);
+    X.name = "X";
 }
 
 /* ------------------------------------------------------------ task bodies */
-
-/* Sleeps d, returns ret; cleanup: records why and when, sleeps `cleanup`,
- * optionally overrides the status with fin_value. */
-static aio_status worker(aio_task *t) {
-    tk *s = AIO_SELF(t, tk);
-    AIO_BEGIN(t);
-    s->body++;
-    AIO_SLEEP(t, s->d);
-    s->after++;
-    AIO_RETURN(t, s->ret);
-    AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
-    if (s->cleanup) {
-        AIO_SLEEP(t, s->cleanup);
-        s->cleanup_done++;
-        s->cleanup_at = T_MS();
-    }
-    if (s->override) AIO_RETURN(t, s->fin_value);
-    AIO_END(t);
-}
-
-/* Returns (or raises) ret without awaiting. */
-static aio_status quick(aio_task *t) {
-    tk *s = AIO_SELF(t, tk);
-    AIO_BEGIN(t);
-    s->body++;
-    AIO_RETURN(t, s->ret);
-    AIO_END(t);
-}
-
-/* A third party: sleeps d, cancels target, records the result of the cancel
- * and whether `probe` was already done at that moment. */
-static aio_status canceller(aio_task *t) {
-    tk *s = AIO_SELF(t, tk);
-    AIO_BEGIN(t);
-    AIO_SLEEP(t, s->d);
-    s->r1 = aio_cancel(s->target);
-    if (s->probe) s->r2 = aio_task_done(s->probe);
-    s->t1 = T_MS();
-    trace("X@%lld ", s->t1);
-    AIO_END(t);
-}
 
 /* Awaits A and records when. */
 static aio_status main_await_a(aio_task *t) {
@@ -97,9 +53,7 @@ static aio_status main_await_a(aio_task *t) {
 static aio_status m_cancel_live(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(10);
-    A.ret = 1;
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 10000, 1);
     AIO_SLEEP(t, AIO_SEC(1));
     s->r1 = aio_cancel(&A.task);
     s->r2 = aio_cancel(&A.task);
@@ -111,9 +65,7 @@ static aio_status m_cancel_live(aio_task *t) {
 
 /* R1: cancel() on a live task returns 1, on every call; R2: 0 once it is done. */
 static void test_task_cancel_live_returns_one(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_live), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(Main.r2, 1);
@@ -131,9 +83,7 @@ static void test_task_cancel_live_returns_one(void) {
 static aio_status m_cancel_done(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_MS(500);
-    A.ret = 3;
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 500, 3);
     AIO_SLEEP(t, AIO_SEC(1));
     s->r1 = aio_cancel(&A.task);
     s->r2 = aio_task_cancel_pending(&A.task);
@@ -145,9 +95,7 @@ static aio_status m_cancel_done(aio_task *t) {
 
 /* R2: cancel() on a finished task returns 0 and changes nothing. */
 static void test_task_cancel_done_returns_zero(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_done), AIO_OK);
     CHECK_EQ(Main.r1, 0);
     CHECK_EQ(Main.r2, 0);
@@ -182,9 +130,7 @@ static aio_status m_cancel_never(aio_task *t) {
 
 /* R1/R2 + DESIGN 2: cancel() of a never-spawned task is AIO_EINVAL ("never spawned"). */
 static void test_task_cancel_never_spawned_einval(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     test_last_debug[0] = 0;
     CHECK_EQ(aio_cancel(&A.task), AIO_EINVAL);
     CHECK_DEBUG("never spawned");
@@ -210,8 +156,7 @@ static void test_task_cancel_never_spawned_einval(void) {
 static aio_status m_cancel_at_700(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(10);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 10000, 0);
     AIO_SLEEP(t, AIO_MS(700));
     s->r1 = aio_cancel(&A.task);
     AIO_AWAIT(t, s->lv, &A.task);
@@ -221,9 +166,7 @@ static aio_status m_cancel_at_700(aio_task *t) {
 
 /* R3-R5/DESIGN 2: a cancel of a sleeping task is delivered at its sleep, at the time of the request. */
 static void test_task_cancel_sleeping_delivered_at_exact_time(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_at_700), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(A.fin_at, 700);
@@ -238,8 +181,7 @@ static void test_task_cancel_sleeping_delivered_at_exact_time(void) {
 static aio_status m_cancel_first(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(1);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 1000, 0);
     s->r1 = aio_cancel(&A.task);
     s->r2 = aio_task_cancel_pending(&A.task);
     AIO_AWAIT(t, s->lv, &A.task);
@@ -249,9 +191,7 @@ static aio_status m_cancel_first(aio_task *t) {
 
 /* R6: cancelled before its first step: the body never runs, nor does its FINALLY. */
 static void test_task_cancel_before_first_run(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_first), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(Main.r2, 1);
@@ -266,11 +206,8 @@ static void test_task_cancel_before_first_run(void) {
 
 /* R6: same for a task spawned and cancelled from outside before the loop runs. */
 static void test_task_cancel_before_first_run_outside(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
-    A.d = AIO_SEC(1);
-    CHECK_EQ(aio_spawn(&A.task, worker), AIO_OK);
+    BEGIN_TEST();
+    CHECK_EQ(start_worker(&A, NULL, 1000, 0), AIO_OK);
     CHECK_EQ(aio_cancel(&A.task), 1);
     CHECK_EQ(aio_task_cancel_pending(&A.task), 1);
     CHECK_EQ(test_run(&loop, &Main.task, main_await_a), AIO_OK);
@@ -285,9 +222,8 @@ static void test_task_cancel_before_first_run_outside(void) {
 static aio_status m_cancel_thrice(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(10);
     A.cleanup = AIO_MS(500);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 10000, 0);
     AIO_SLEEP(t, AIO_SEC(1));
     s->r1 = aio_cancel(&A.task);
     s->r2 = aio_cancel(&A.task);
@@ -299,9 +235,7 @@ static aio_status m_cancel_thrice(aio_task *t) {
 
 /* R9: several cancels before delivery -> one delivery: FINALLY once, its sleep not cut. */
 static void test_task_repeated_cancel_single_delivery(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_thrice), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(Main.r2, 1);
@@ -318,9 +252,8 @@ static void test_task_repeated_cancel_single_delivery(void) {
 static aio_status m_cancel_in_cleanup(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(10);
     A.cleanup = AIO_SEC(1);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 10000, 0);
     AIO_SLEEP(t, AIO_SEC(1));
     s->r1 = aio_cancel(&A.task);
     AIO_SLEEP(t, AIO_MS(200));
@@ -334,9 +267,7 @@ static aio_status m_cancel_in_cleanup(aio_task *t) {
 
 /* R9 + DESIGN 3: a new cancel during cleanup is delivered there: the cleanup sleep ends at 1.2 s. */
 static void test_task_cancel_during_cleanup_cuts_sleep(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_in_cleanup), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(Main.r4, 0);
@@ -369,27 +300,25 @@ static aio_status self_cancel_return(aio_task *t) {
 static aio_status m_self_cancel_return(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    aio_spawn(&A.task, self_cancel_return);
-    AIO_AWAIT(t, s->lv, &A.task);
+    aio_spawn(&V.task, self_cancel_return);
+    AIO_AWAIT(t, s->lv, &V.task);
     s->t1 = T_MS();
     AIO_END(t);
 }
 
 /* R7: cancel() then return without a checkpoint: the task still ends cancelled. */
 static void test_task_self_cancel_then_return(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_self_cancel_return), AIO_OK);
-    CHECK_EQ(A.body, 1);
-    CHECK_EQ(A.r1, 1);
-    CHECK_EQ(A.r2, 1);
-    CHECK_EQ(A.fin, 1);
-    CHECK_EQ(A.fin_status, 5); /* the coroutine itself returned normally */
+    CHECK_EQ(V.body, 1);
+    CHECK_EQ(V.r1, 1);
+    CHECK_EQ(V.r2, 1);
+    CHECK_EQ(V.fin, 1);
+    CHECK_EQ(V.fin_status, 5); /* the coroutine itself returned normally */
     CHECK_EQ(Main.lv, AIO_ECANCELED);
     CHECK_EQ(Main.t1, 0);
-    CHECK(aio_task_cancelled(&A.task));
-    CHECK_EQ(aio_task_cancel_pending(&A.task), 0);
+    CHECK(aio_task_cancelled(&V.task));
+    CHECK_EQ(aio_task_cancel_pending(&V.task), 0);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -403,9 +332,7 @@ static aio_status self_cancel_fall_off(aio_task *t) {
 
 /* R7: a main task that cancels itself and falls off its end ends AIO_ECANCELED. */
 static void test_task_self_cancel_fall_off_end(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, self_cancel_fall_off), AIO_ECANCELED);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(Main.after, 1);
@@ -445,9 +372,7 @@ static aio_status m_self_cancel_yield(aio_task *t) {
 
 /* R5/R9: self-cancel then AIO_YIELD: it yields once (B runs), then unwinds; "A2" never runs. */
 static void test_task_self_cancel_then_yield_unwinds(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_self_cancel_yield), AIO_OK);
     CHECK_STR(test_trace, "A1 B Af:-1@0 M:-1@0");
     CHECK(aio_task_cancelled(&A.task));
@@ -458,9 +383,8 @@ static void test_task_self_cancel_then_yield_unwinds(void) {
 static aio_status m_pending(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(10);
     A.cleanup = AIO_MS(500);
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 10000, 0);
     s->r1 = aio_task_cancel_pending(&A.task);
     AIO_SLEEP(t, AIO_SEC(1));
     aio_cancel(&A.task);
@@ -476,9 +400,7 @@ static aio_status m_pending(aio_task *t) {
 
 /* R9/DESIGN 2: aio_task_cancel_pending is 1 only between the request and its delivery. */
 static void test_task_cancel_pending_flag(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(aio_task_cancel_pending(&B.task), 0); /* never spawned */
     CHECK_EQ(test_run(&loop, &Main.task, m_pending), AIO_OK);
     CHECK_EQ(Main.r1, 0);
@@ -511,10 +433,10 @@ static aio_status seed_worker(aio_task *t) {
 static aio_status m_seed(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    aio_spawn(&A.task, seed_worker);
+    aio_spawn(&V.task, seed_worker);
     AIO_SLEEP(t, AIO_MS(700));
-    aio_cancel(&A.task);
-    AIO_AWAIT(t, s->lv, &A.task);
+    aio_cancel(&V.task);
+    AIO_AWAIT(t, s->lv, &V.task);
     trace("main:%d@%lld", s->lv, T_MS());
     if (s->lv == AIO_ECANCELED) trace(" confirmed");
     AIO_END(t);
@@ -522,24 +444,21 @@ static aio_status m_seed(aio_task *t) {
 
 /* R3/R45 spirit, DESIGN 3 (seed cancel_task.py): 4 "working", cancelled at 0.7, cleanup to 1.0. */
 static void test_task_cleanup_awaits_seed(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_seed), AIO_OK);
     CHECK_STR(test_trace, "working@0 working@200 working@400 working@600 cancelled@700 "
                           "closed@1000 main:-1@1000 confirmed");
-    CHECK_EQ(A.i, 3);
-    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(V.i, 3);
+    CHECK(aio_task_cancelled(&V.task));
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
 static aio_status m_swallow(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    A.d = AIO_SEC(10);
     A.override = 1;
     A.fin_value = 1;
-    aio_spawn(&A.task, worker);
+    start_worker(&A, NULL, 10000, 0);
     AIO_SLEEP(t, AIO_SEC(1));
     aio_cancel(&A.task);
     AIO_AWAIT(t, s->lv, &A.task);
@@ -551,9 +470,7 @@ static aio_status m_swallow(aio_task *t) {
 
 /* R8 + DESIGN 3: AIO_RETURN(t, 1) in the root FINALLY swallows: done with 1, not cancelled. */
 static void test_task_swallow_in_finally(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_swallow), AIO_OK);
     CHECK_DEBUG("swallowed");
     CHECK_EQ(A.fin_status, AIO_ECANCELED);
@@ -587,26 +504,24 @@ static aio_status ticker(aio_task *t) {
 static aio_status m_ticker(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    aio_spawn(&A.task, ticker);
+    aio_spawn(&V.task, ticker);
     AIO_SLEEP(t, AIO_MS(700));
-    aio_cancel(&A.task);
-    AIO_AWAIT(t, s->lv, &A.task);
+    aio_cancel(&V.task);
+    AIO_AWAIT(t, s->lv, &V.task);
     trace("M:%d@%lld ", s->lv, T_MS());
     AIO_SLEEP(t, AIO_SEC(2)); /* nothing of A's body runs any more */
-    s->r1 = aio_cancel(&A.task);
+    s->r1 = aio_cancel(&V.task);
     trace("end@%lld", T_MS());
     AIO_END(t);
 }
 
 /* DESIGN 3 (no zombies): after cancellation and an awaiting cleanup the body never resumes. */
 static void test_task_cancelled_body_never_resumes(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_ticker), AIO_OK);
     CHECK_STR(test_trace, "tick0@0 woke0 tick1@500 fin:-1@700 cleaned@1000 M:-1@1000 end@3000");
     CHECK_EQ(Main.r1, 0);
-    CHECK_EQ(A.i, 1);
+    CHECK_EQ(V.i, 1);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -615,9 +530,7 @@ static void test_task_cancelled_body_never_resumes(void) {
 static aio_status m_wf_child_first(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    C.d = AIO_SEC(1);
-    C.ret = 42;
-    aio_spawn(&C.task, worker);
+    start_worker(&C, NULL, 1000, 42);
     AIO_YIELD(t); /* C arms its 1 s timer before our deadline is armed */
     AIO_WAIT_FOR(t, s->lv, &C.task, AIO_SEC(1));
     s->t1 = T_MS();
@@ -628,9 +541,7 @@ static aio_status m_wf_child_first(aio_task *t) {
  * timer first. A sleep produces no value: the deadline's cancel reaches C
  * before C runs again, so C ends cancelled and the caller gets ETIMEDOUT. */
 static void test_task_wait_for_child_sleep_ends_at_deadline(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_wf_child_first), AIO_OK);
     CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
     CHECK_EQ(Main.t1, 1000);
@@ -643,9 +554,7 @@ static void test_task_wait_for_child_sleep_ends_at_deadline(void) {
 static aio_status m_wf_deadline_first(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    C.d = AIO_SEC(1);
-    C.ret = 42;
-    aio_spawn(&C.task, worker);
+    start_worker(&C, NULL, 1000, 42);
     AIO_WAIT_FOR(t, s->lv, &C.task, AIO_SEC(1)); /* our deadline is armed first */
     s->t1 = T_MS();
     AIO_END(t);
@@ -653,9 +562,7 @@ static aio_status m_wf_deadline_first(aio_task *t) {
 
 /* R45/L3 contrast: deadline noticed before the child ran at 1.0 s: child cancelled -> ETIMEDOUT. */
 static void test_task_wait_for_deadline_first_cancels_child(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_wf_deadline_first), AIO_OK);
     CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
     CHECK_EQ(Main.t1, 1000);
@@ -685,11 +592,9 @@ static aio_status m_race_cancel_first(aio_task *t) {
     AIO_BEGIN(t);
     C.d = AIO_SEC(1);
     C.ret = 42;
-    X.d = AIO_SEC(1);
-    X.target = &W.task;
     X.probe = &C.task;
     aio_spawn(&W.task, w_await_child_then_yield);
-    aio_spawn(&X.task, canceller); /* X arms its timer before C does */
+    start_canceller(&X, &W.task, 1000); /* X arms its timer before C does */
     AIO_AWAIT(t, s->lv, &W.task);
     s->t1 = T_MS();
     AIO_AWAIT(t, s->lv2, &X.task);
@@ -702,12 +607,10 @@ static aio_status m_race_cancel_first(aio_task *t) {
  * unwinds once C has. Completion beats cancellation only when it came first
  * (the next test). */
 static void test_task_external_cancel_reaches_owned_child_first(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_race_cancel_first), AIO_OK);
-    CHECK_EQ(X.r1, 1);
-    CHECK_EQ(X.r2, 0); /* C had not finished yet when W was cancelled */
+    CHECK_EQ(X.cancelled, 1);
+    CHECK_EQ(X.probe_done, 0); /* C had not finished yet when W was cancelled */
     CHECK_STR(test_trace, "X@1000 Wf:-1@1000");
     CHECK_EQ(Main.lv, AIO_ECANCELED);
     CHECK_EQ(Main.t1, 1000);
@@ -721,12 +624,10 @@ static aio_status m_race_child_first(aio_task *t) {
     AIO_BEGIN(t);
     C.d = AIO_SEC(1);
     C.ret = 42;
-    X.d = AIO_SEC(1);
-    X.target = &W.task;
     X.probe = &C.task;
     aio_spawn(&W.task, w_await_child_then_yield);
     AIO_YIELD(t); /* W spawns C first: C runs (and arms) before X */
-    aio_spawn(&X.task, canceller);
+    start_canceller(&X, &W.task, 1000);
     AIO_AWAIT(t, s->lv, &W.task);
     s->t1 = T_MS();
     AIO_AWAIT(t, s->lv2, &X.task);
@@ -735,12 +636,10 @@ static aio_status m_race_child_first(aio_task *t) {
 
 /* L3 + bpo-42130 (R50): C completes first, then W is cancelled before it runs: W gets 42, next checkpoint raises. */
 static void test_task_await_result_beats_external_cancel_child_first(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_race_child_first), AIO_OK);
-    CHECK_EQ(X.r1, 1);
-    CHECK_EQ(X.r2, 1); /* C was already done when W was cancelled */
+    CHECK_EQ(X.cancelled, 1);
+    CHECK_EQ(X.probe_done, 1); /* C was already done when W was cancelled */
     CHECK_STR(test_trace, "X@1000 W:42@1000 Wf:-1@1000");
     CHECK_EQ(Main.lv, AIO_ECANCELED);
     CHECK_EQ(Main.t1, 1000);
@@ -766,9 +665,7 @@ static aio_status m_wait_for_c(aio_task *t) {
 
 /* R45: timeout 1 s, child cleanup 0.5 s -> ETIMEDOUT at 1.5 s, after the cleanup. */
 static void test_task_wait_for_owned_timeout_waits_cleanup(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(10);
     C.cleanup = AIO_MS(500);
     Main.d = AIO_SEC(1);
@@ -786,9 +683,7 @@ static void test_task_wait_for_owned_timeout_waits_cleanup(void) {
 
 /* R44: zero timeout on a child that has not started: its body never runs -> ETIMEDOUT at 0. */
 static void test_task_wait_for_zero_not_started(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(1);
     C.ret = 42;
     Main.d = 0;
@@ -819,9 +714,7 @@ static aio_status m_wf_zero_done(aio_task *t) {
 
 /* R44: zero timeout on an already finished child returns its result (or error), no ETIMEDOUT. */
 static void test_task_wait_for_zero_done_child(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_wf_zero_done), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(Main.lv, 42);
@@ -834,9 +727,7 @@ static void test_task_wait_for_zero_done_child(void) {
 
 /* R46: the child swallows the cancel in cleanup (0.5 s, then returns 7): lv = 7 at 1.5 s. */
 static void test_task_wait_for_child_ignores_cancel(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(10);
     C.cleanup = AIO_MS(500);
     C.override = 1;
@@ -856,9 +747,7 @@ static void test_task_wait_for_child_ignores_cancel(void) {
 
 /* R47 (bpo-40607): the child raises a user error in its cleanup: lv = that error, not ETIMEDOUT. */
 static void test_task_wait_for_child_raises_in_cleanup(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(10);
     C.override = 1;
     C.fin_value = AIO_EUSER - 1;
@@ -882,9 +771,7 @@ static aio_status w_wait_for_child(aio_task *t) {
     s->after++;
     trace("W:after ");
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -906,9 +793,7 @@ static aio_status m_cancel_w(aio_task *t) {
 
 /* R49 (bpo-23219): the caller is cancelled while waiting: child cancelled, its cleanup waited for, caller ECANCELED at 1.5 s. */
 static void test_task_wait_for_caller_cancelled(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(100);
     C.cleanup = AIO_MS(500);
     W.d = AIO_SEC(10);
@@ -932,9 +817,7 @@ static void test_task_wait_for_caller_cancelled(void) {
 
 /* R49 + DESIGN 3: a second cancel of the caller during the child's cleanup cuts that cleanup at 1.2 s. */
 static void test_task_wait_for_second_cancel_reaches_child_cleanup(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(100);
     C.cleanup = AIO_SEC(1);
     W.d = AIO_SEC(10);
@@ -956,9 +839,7 @@ static void test_task_wait_for_second_cancel_reaches_child_cleanup(void) {
 
 /* R14: cancelling a task in a plain AIO_AWAIT on its own child cancels the child and waits for it. */
 static void test_task_await_owned_caller_cancelled(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(100);
     C.cleanup = AIO_MS(300);
     Main.d = AIO_MS(500);
@@ -975,9 +856,7 @@ static void test_task_await_owned_caller_cancelled(void) {
 
 /* R49 + L2 (FIX of R15/R52): the child swallows the forwarded cancel (returns 7); the caller still unwinds ECANCELED. */
 static void test_task_wait_for_caller_cancelled_child_swallows(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(100);
     C.override = 1;
     C.fin_value = 7;
@@ -1005,10 +884,8 @@ static aio_status m_timeout_then_cancel(aio_task *t) {
     C.cleanup = AIO_SEC(1);
     W.d = AIO_SEC(1);
     W.lv = 99;
-    X.d = AIO_MS(1500);
-    X.target = &W.task;
     aio_spawn(&W.task, w_wait_for_child);
-    aio_spawn(&X.task, canceller);
+    start_canceller(&X, &W.task, 1500);
     AIO_AWAIT(t, s->lv, &W.task);
     s->t1 = T_MS();
     AIO_AWAIT(t, s->lv2, &X.task);
@@ -1017,11 +894,9 @@ static aio_status m_timeout_then_cancel(aio_task *t) {
 
 /* R52 FIX->L1: after wait_for's timeout fired, an external cancel reaches the child's cleanup and the caller ends ECANCELED, not ETIMEDOUT. */
 static void test_task_wait_for_timeout_then_external_cancel(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_timeout_then_cancel), AIO_OK);
-    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(X.cancelled, 1);
     CHECK_EQ(C.fin_at, 1000);
     CHECK_EQ(C.cleanup_done, 0);
     CHECK(aio_task_cancelled(&C.task));
@@ -1035,9 +910,7 @@ static void test_task_wait_for_timeout_then_external_cancel(void) {
 
 /* R42/R87: the child finishes at 0.5 s before the 1 s timeout: its result, and the stale deadline fires nothing later. */
 static void test_task_wait_for_child_finishes_first(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_MS(500);
     C.ret = 42;
     Main.d = AIO_SEC(1);
@@ -1059,8 +932,7 @@ static aio_status w_arrive_cancelled_owned(aio_task *t) {
     AIO_AWAIT(t, s->lv, &C.task);
     s->after++;
     AIO_FINALLY(t);
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
@@ -1075,9 +947,7 @@ static aio_status main_await_w(aio_task *t) {
 
 /* R49 at arrival: a cancelled task that awaits its own child cancels it and waits for its cleanup (0.3 s). */
 static void test_task_await_owned_arriving_cancelled(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     C.d = AIO_SEC(10);
     C.cleanup = AIO_MS(300);
     W.lv = 99;
@@ -1110,19 +980,15 @@ static aio_status w_wait_shared(aio_task *t) {
     AIO_AWAIT(t, s->lv2, &S.task);
     s->t2 = T_MS();
     AIO_FINALLY(t);
-    s->fin++;
-    s->fin_at = T_MS();
-    s->fin_status = AIO_STATUS(t);
+    NOTE_CLEANUP(t, s);
     AIO_END(t);
 }
 
 static aio_status m_not_owned_timeout(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    S.d = AIO_SEC(2);
-    S.ret = 42;
     W.d = AIO_SEC(1);
-    aio_spawn(&S.task, worker);
+    start_worker(&S, NULL, 2000, 42);
     aio_spawn(&W.task, w_wait_shared);
     AIO_AWAIT(t, s->lv, &W.task);
     AIO_AWAIT(t, s->lv2, &S.task);
@@ -1132,9 +998,7 @@ static aio_status m_not_owned_timeout(aio_task *t) {
 
 /* L4 (FIX of R53): wait_for on a task W did not spawn: ETIMEDOUT at once at 1 s, S keeps running to 42 at 2 s. */
 static void test_task_wait_for_not_owned_timeout(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_not_owned_timeout), AIO_OK);
     CHECK_EQ(W.lv, AIO_ETIMEDOUT);
     CHECK_EQ(W.t1, 1000);
@@ -1154,11 +1018,9 @@ static void test_task_wait_for_not_owned_timeout(void) {
 static aio_status m_not_owned_cancel(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    S.d = AIO_SEC(2);
-    S.ret = 42;
     W.d = AIO_NEVER;
     W2.d = AIO_NEVER;
-    aio_spawn(&S.task, worker);
+    start_worker(&S, NULL, 2000, 42);
     aio_spawn(&W.task, w_wait_shared);
     aio_spawn(&W2.task, w_wait_shared);
     AIO_SLEEP(t, AIO_SEC(1));
@@ -1174,9 +1036,7 @@ static aio_status m_not_owned_cancel(aio_task *t) {
 
 /* L4 (FIX of R3): a waiter cancelled in AIO_AWAIT on a shared task detaches at 1 s; S and the other waiter are unaffected. */
 static void test_task_await_not_owned_caller_cancelled(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_not_owned_cancel), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(W.after, 0);
@@ -1199,18 +1059,14 @@ static void test_task_await_not_owned_caller_cancelled(void) {
 static aio_status m_three_waiters(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    S.d = AIO_SEC(1);
-    S.ret = 42;
     W.d = AIO_NEVER;
     W2.d = AIO_SEC(5); /* a wait_for that never times out here */
     W3.d = AIO_NEVER;
-    X.d = AIO_MS(500);
-    X.target = &W2.task;
-    aio_spawn(&S.task, worker);
+    start_worker(&S, NULL, 1000, 42);
     aio_spawn(&W.task, w_wait_shared);
     aio_spawn(&W2.task, w_wait_shared);
     aio_spawn(&W3.task, w_wait_shared);
-    aio_spawn(&X.task, canceller);
+    start_canceller(&X, &W2.task, 500);
     AIO_AWAIT(t, s->lv, &W.task);
     AIO_AWAIT(t, s->lv2, &W2.task);
     AIO_AWAIT(t, s->lv3, &W3.task);
@@ -1221,11 +1077,9 @@ static aio_status m_three_waiters(aio_task *t) {
 
 /* L4: three waiters on one shared task, a third party cancels one at 0.5 s: the others get 42 at 1 s. */
 static void test_task_shared_waiters_one_cancelled(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_three_waiters), AIO_OK);
-    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(X.cancelled, 1);
     CHECK_EQ(W2.after, 0);
     CHECK_EQ(W2.fin_at, 500);
     CHECK_EQ(W2.fin_status, AIO_ECANCELED);
@@ -1257,9 +1111,7 @@ static aio_status w_arrive_cancelled_shared(aio_task *t) {
 static aio_status m_arrive_shared(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    S.d = AIO_SEC(1);
-    S.ret = 42;
-    aio_spawn(&S.task, worker);
+    start_worker(&S, NULL, 1000, 42);
     aio_spawn(&W.task, w_arrive_cancelled_shared);
     aio_spawn(&B.task, trace_b);
     AIO_AWAIT(t, s->lv, &W.task);
@@ -1272,9 +1124,7 @@ static aio_status m_arrive_shared(aio_task *t) {
 
 /* L4 + R5: already cancelled when it awaits a shared task: yields once (B runs), unwinds; S untouched. */
 static void test_task_await_not_owned_arriving_cancelled(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_arrive_shared), AIO_OK);
     CHECK_STR(test_trace, "W1 B Wf:-1@0 M:42@1000");
     CHECK_EQ(Main.lv, AIO_ECANCELED);
@@ -1285,11 +1135,8 @@ static void test_task_await_not_owned_arriving_cancelled(void) {
 static aio_status m_third_party(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    C.d = AIO_SEC(10);
-    X.d = AIO_SEC(1);
-    X.target = &C.task;
-    aio_spawn(&C.task, worker);
-    aio_spawn(&X.task, canceller);
+    start_worker(&C, NULL, 10000, 0);
+    start_canceller(&X, &C.task, 1000);
     AIO_AWAIT(t, s->lv, &C.task);
     s->t1 = T_MS();
     AIO_AWAIT(t, s->lv2, &X.task);
@@ -1301,11 +1148,9 @@ static aio_status m_third_party(aio_task *t) {
 
 /* L9 (FIX of R67): a child cancelled by a third party gives lv = AIO_ECANCELED; the caller is NOT cancelled. */
 static void test_task_await_child_cancelled_by_third_party(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_third_party), 5);
-    CHECK_EQ(X.r1, 1);
+    CHECK_EQ(X.cancelled, 1);
     CHECK_EQ(Main.lv, AIO_ECANCELED);
     CHECK_EQ(Main.t1, 1000);
     CHECK_EQ(Main.lv2, AIO_OK);
@@ -1332,9 +1177,7 @@ static aio_status await_self(aio_task *t) {
 
 /* DESIGN 9 (misuse -> EINVAL): a task awaiting itself raises AIO_EINVAL with a debug message. */
 static void test_task_await_self_einval(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, await_self), AIO_EINVAL);
     CHECK_DEBUG("cannot await itself");
     CHECK_EQ(Main.lv, 99);
@@ -1360,9 +1203,7 @@ static aio_status await_never(aio_task *t) {
 
 /* DESIGN 9: awaiting a never-spawned task raises AIO_EINVAL ("never spawned"). */
 static void test_task_await_never_spawned_einval(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, await_never), AIO_EINVAL);
     CHECK_DEBUG("never spawned");
     CHECK_EQ(Main.lv, 99);
@@ -1381,11 +1222,10 @@ static aio_status m_flags(aio_task *t) {
     AIO_BEGIN(t);
     A.ret = 3;
     B.ret = AIO_EUSER;
-    C.d = AIO_SEC(10);
     D.ret = AIO_ETIMEDOUT;
     aio_spawn(&A.task, quick);
     aio_spawn(&B.task, quick);
-    aio_spawn(&C.task, worker);
+    start_worker(&C, NULL, 10000, 0);
     aio_spawn(&D.task, quick);
     /* not finished yet */
     s->r1 = aio_task_done(&A.task) + aio_task_failed(&B.task) + aio_task_cancelled(&C.task);
@@ -1400,9 +1240,7 @@ static aio_status m_flags(aio_task *t) {
 
 /* R8: done / failed / cancelled / result for a value, a user error, a cancel and another error. */
 static void test_task_status_flags(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
+    BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_flags), AIO_OK);
     CHECK_EQ(Main.r1, 0);
     CHECK_EQ(Main.lv, AIO_EINPROGRESS);
@@ -1442,12 +1280,8 @@ static aio_status m_outside_timeout(aio_task *t) {
 
 /* L4: a task spawned outside any task (parent NULL) is not owned by its awaiter: wait_for times out, S runs on. */
 static void test_task_outside_spawn_not_owned_timeout(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
-    S.d = AIO_SEC(2);
-    S.ret = 42;
-    CHECK_EQ(aio_spawn(&S.task, worker), AIO_OK);
+    BEGIN_TEST();
+    CHECK_EQ(start_worker(&S, NULL, 2000, 42), AIO_OK);
     CHECK_EQ(test_run(&loop, &Main.task, m_outside_timeout), AIO_OK);
     CHECK_EQ(Main.lv, AIO_ETIMEDOUT);
     CHECK_EQ(Main.t1, 1000);
@@ -1476,12 +1310,8 @@ static aio_status m_outside_cancel_waiter(aio_task *t) {
 
 /* L4: the task awaiting an outside-spawned task is cancelled: it detaches at 0.5 s, S is not cancelled. */
 static void test_task_outside_spawn_not_cancelled_with_waiter(void) {
-    aio_loop loop;
-    reset();
-    test_loop(&loop);
-    S.d = AIO_SEC(2);
-    S.ret = 42;
-    CHECK_EQ(aio_spawn(&S.task, worker), AIO_OK);
+    BEGIN_TEST();
+    CHECK_EQ(start_worker(&S, NULL, 2000, 42), AIO_OK);
     CHECK_EQ(test_run(&loop, &Main.task, m_outside_cancel_waiter), AIO_OK);
     CHECK_EQ(Main.r1, 1);
     CHECK_EQ(W.after, 0);

@@ -33,7 +33,7 @@ RV_LDFLAGS := --oslib=semihost --crt0=semihost -Wl,--defsym=__flash=0x80000000 \
               -Wl,--defsym=__ram_size=0x1000000 -Wl,--defsym=__stack_size=0x4000
 
 TEST_C := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
-TEST_H := tests/test.h aio_timeout.h $(E)/newlib_c11.h
+TEST_H := tests/test.h tests/workers.h aio_timeout.h $(E)/newlib_c11.h
 
 .PHONY: cross cross-arm cross-riscv test-qemu size
 .DELETE_ON_ERROR:
