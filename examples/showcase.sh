@@ -5,25 +5,59 @@
 #   make examples && sh examples/showcase.sh --virtual   # virtual clock: instant
 #
 # The network example (13) always runs on the real clock: this script starts its
-# server (examples/13_slow_server.py, needs python3) on a free loopback port and
-# stops it afterwards.
+# server (examples/13_slow_server.py, needs python3) on a free loopback port, waits
+# until the server has printed that port, and stops the server afterwards.
+# Exits with status 1 if an example failed or the server did not start.
 set -u
 cd "$(dirname "$0")/.."
+status=0
+found=0
 for bin in build/examples/[0-9][0-9]_*; do
+    [ -x "$bin" ] || continue
+    found=1
     name=$(basename "$bin")
     [ "$name" = 13_http_client ] && continue
     echo "################ $name $*"
-    "$bin" "$@" || echo "$name exited with status $?"
+    "$bin" "$@" || { echo "$name exited with status $?"; status=1; }
     echo
 done
-echo "################ 13_http_client (real clock, loopback)"
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "python3 is needed for its server: skipped"
-    exit 0
+if [ $found = 0 ]; then
+    echo "showcase: no example is built: run \`make examples\` first"
+    exit 1
 fi
-python3 examples/13_slow_server.py --lifetime 60 >build/examples/server.port &
+echo "################ 13_http_client (real clock, loopback)"
+if [ ! -x build/examples/13_http_client ]; then
+    echo "showcase: build/examples/13_http_client is not built: run \`make examples\` first"
+    exit 1
+fi
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "showcase: python3 is needed for the server of example 13: skipped"
+    exit $status
+fi
+# A port file left by an earlier run must never be read as this server's port:
+# remove it, start the server, and wait for a complete line (a number) from it.
+port_file=build/examples/server.port
+rm -f "$port_file" build/examples/server.err
+python3 examples/13_slow_server.py --lifetime 60 >"$port_file" 2>build/examples/server.err &
 server=$!
+port=""
 tries=0
-while [ ! -s build/examples/server.port ] && [ $tries -lt 50 ]; do sleep 0.1; tries=$((tries + 1)); done
-build/examples/13_http_client 127.0.0.1 "$(head -n 1 build/examples/server.port)"
+while [ $tries -lt 100 ]; do # 10 s
+    [ -f "$port_file" ] && [ "$(wc -l <"$port_file")" -ge 1 ] && port=$(sed -n '1{/^[0-9][0-9]*$/p;}' "$port_file")
+    [ -n "$port" ] && break
+    kill -0 "$server" 2>/dev/null || break # the server has exited
+    sleep 0.1
+    tries=$((tries + 1))
+done
+if [ -z "$port" ]; then
+    echo "showcase: the server of example 13 (examples/13_slow_server.py) did not print its port within 10 s:"
+    sed 's/^/    /' build/examples/server.err | tail -n 5
+    kill "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+    exit 1
+fi
+build/examples/13_http_client 127.0.0.1 "$port" || { echo "13_http_client exited with status $?"; status=1; }
 kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+rm -f "$port_file"
+exit $status

@@ -16,6 +16,7 @@ broken=""
 
 run() { # name compiler flags...
     name=$1; shift
+    command -v "$1" >/dev/null 2>&1 || { echo "[$name] skipped: $1 is not installed"; return; }
     if ! "$@" -o "$out/$name" $SRC -lm 2>"$out/$name.log"; then
         echo "[$name] BUILD FAILED:"; sed 's/^/    /' "$out/$name.log" | head -30
         broken="$broken $name"; return

@@ -128,7 +128,7 @@ static aio_status m_cancel_never(aio_task *t) {
     AIO_END(t);
 }
 
-/* R1/R2 + DESIGN 2: cancel() of a never-spawned task is AIO_EINVAL ("never spawned"). */
+/* R1/R2 + README "Misuse": cancel() of a never-spawned task is AIO_EINVAL ("never spawned"). */
 static void test_task_cancel_never_spawned_einval(void) {
     BEGIN_TEST();
     test_last_debug[0] = 0;
@@ -164,7 +164,7 @@ static aio_status m_cancel_at_700(aio_task *t) {
     AIO_END(t);
 }
 
-/* R3-R5/DESIGN 2: a cancel of a sleeping task is delivered at its sleep, at the time of the request. */
+/* R3-R5, README "Cancellation unwinds": a cancel of a sleeping task is delivered at its sleep, at the time of the request. */
 static void test_task_cancel_sleeping_delivered_at_exact_time(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_at_700), AIO_OK);
@@ -265,7 +265,7 @@ static aio_status m_cancel_in_cleanup(aio_task *t) {
     AIO_END(t);
 }
 
-/* R9 + DESIGN 3: a new cancel during cleanup is delivered there: the cleanup sleep ends at 1.2 s. */
+/* R9 + README "Cancellation unwinds": a new cancel during cleanup is delivered there: the cleanup sleep ends at 1.2 s. */
 static void test_task_cancel_during_cleanup_cuts_sleep(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_in_cleanup), AIO_OK);
@@ -398,7 +398,7 @@ static aio_status m_pending(aio_task *t) {
     AIO_END(t);
 }
 
-/* R9/DESIGN 2: aio_task_cancel_pending is 1 only between the request and its delivery. */
+/* R9: aio_task_cancel_pending is 1 only between the request and its delivery. */
 static void test_task_cancel_pending_flag(void) {
     BEGIN_TEST();
     CHECK_EQ(aio_task_cancel_pending(&B.task), 0); /* never spawned */
@@ -442,7 +442,7 @@ static aio_status m_seed(aio_task *t) {
     AIO_END(t);
 }
 
-/* R3/R45 spirit, DESIGN 3 (seed cancel_task.py): 4 "working", cancelled at 0.7, cleanup to 1.0. */
+/* R3/R45 spirit, cancellation with cleanup: 4 "working", cancelled at 0.7, cleanup to 1.0. */
 static void test_task_cleanup_awaits_seed(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_seed), AIO_OK);
@@ -468,7 +468,7 @@ static aio_status m_swallow(aio_task *t) {
     AIO_END(t);
 }
 
-/* R8 + DESIGN 3: AIO_RETURN(t, 1) in the root FINALLY swallows: done with 1, not cancelled. */
+/* R8 + README "Cancellation unwinds": AIO_RETURN(t, 1) in the root FINALLY swallows: done with 1, not cancelled. */
 static void test_task_swallow_in_finally(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_swallow), AIO_OK);
@@ -515,7 +515,7 @@ static aio_status m_ticker(aio_task *t) {
     AIO_END(t);
 }
 
-/* DESIGN 3 (no zombies): after cancellation and an awaiting cleanup the body never resumes. */
+/* Level-triggered cancellation (no zombies): after cancellation and an awaiting cleanup the body never resumes. */
 static void test_task_cancelled_body_never_resumes(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_ticker), AIO_OK);
@@ -815,7 +815,7 @@ static void test_task_wait_for_caller_cancelled(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
-/* R49 + DESIGN 3: a second cancel of the caller during the child's cleanup cuts that cleanup at 1.2 s. */
+/* R49 + README "Cancellation unwinds": a second cancel of the caller during the child's cleanup cuts that cleanup at 1.2 s. */
 static void test_task_wait_for_second_cancel_reaches_child_cleanup(void) {
     BEGIN_TEST();
     C.d = AIO_SEC(100);
@@ -1175,7 +1175,7 @@ static aio_status await_self(aio_task *t) {
     AIO_END(t);
 }
 
-/* DESIGN 9 (misuse -> EINVAL): a task awaiting itself raises AIO_EINVAL with a debug message. */
+/* README "Misuse" (-> EINVAL): a task awaiting itself raises AIO_EINVAL with a debug message. */
 static void test_task_await_self_einval(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, await_self), AIO_EINVAL);
@@ -1201,7 +1201,7 @@ static aio_status await_never(aio_task *t) {
     AIO_END(t);
 }
 
-/* DESIGN 9: awaiting a never-spawned task raises AIO_EINVAL ("never spawned"). */
+/* README "Misuse": awaiting a never-spawned task raises AIO_EINVAL ("never spawned"). */
 static void test_task_await_never_spawned_einval(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, await_never), AIO_EINVAL);

@@ -25,15 +25,29 @@ f_threads() {
         timeout 60 "$out/event_threads"
 }
 f_check threads f_threads
-f_cxx() { # std extra-flags
-    g++ -std=$1 $2 $WARN -Wold-style-cast -Wuseless-cast -I. -c tests/checks/cxx_macros.cpp -o "$out/cxx_macros.o" &&
-        clang++ -std=$1 $2 $WARN -Wold-style-cast -I. -c tests/checks/cxx_macros.cpp -o "$out/cxx_macros_clang.o" &&
-        printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" &&
-        g++ -std=$1 $2 -Werror -I. -c "$out/cxx_impl.cpp" -o "$out/cxx_impl.o" &&
-        clang++ -std=$1 $2 -Werror -I. -c "$out/cxx_impl.cpp" -o "$out/cxx_impl_clang.o" &&
-        g++ "$out/cxx_macros.o" "$out/cxx_impl.o" -o "$out/cxx_macros" && "$out/cxx_macros"
+f_cxx() { # std extra-flags: each installed C++ compiler builds both, the first links and runs
+    printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" || return 1
+    for f_cxx_cc in $f_cxx_compilers; do
+        f_cxx_extra="-Wold-style-cast"
+        [ "$f_cxx_cc" = g++ ] && f_cxx_extra="$f_cxx_extra -Wuseless-cast"
+        # shellcheck disable=SC2086
+        $f_cxx_cc -std=$1 $2 $WARN $f_cxx_extra -I. -c tests/checks/cxx_macros.cpp -o "$out/cxx_macros.$f_cxx_cc.o" &&
+            $f_cxx_cc -std=$1 $2 -Werror -I. -c "$out/cxx_impl.cpp" -o "$out/cxx_impl.$f_cxx_cc.o" || return 1
+    done
+    f_cxx_cc=${f_cxx_compilers%% *}
+    $f_cxx_cc "$out/cxx_macros.$f_cxx_cc.o" "$out/cxx_impl.$f_cxx_cc.o" -o "$out/cxx_macros" && "$out/cxx_macros"
 }
+f_cxx_compilers=""
+for f_cxx_cc in g++ clang++; do
+    if command -v $f_cxx_cc >/dev/null 2>&1; then
+        f_cxx_compilers="$f_cxx_compilers $f_cxx_cc"
+    else
+        echo "[c++-macros] $f_cxx_cc not installed: its builds are skipped"
+    fi
+done
+f_cxx_compilers=${f_cxx_compilers# }
 for f_std in c++11 c++20; do
+    [ -n "$f_cxx_compilers" ] || break
     f_check "c++-macros-$f_std" f_cxx $f_std ""
     f_check "c++-macros-$f_std-ms32" f_cxx $f_std -DAIO_TIME_32
 done

@@ -1,6 +1,6 @@
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
-# 1. examples/asyncio-to-c.md, the asyncio-to-C guide. Every ```c block is
+# examples/asyncio-to-c.md, the asyncio-to-C guide. Every ```c block is
 #    compiled and run, every ```python block runs, and what they print must be
 #    the ```text block that follows them (a text block belongs to the code blocks
 #    since the previous text block). A C block without its own main() goes
@@ -10,12 +10,7 @@
 #    -DAIO_TIME_32 (both run and compared), g++ and clang++ -std=c++17
 #    (compiled). Python needs 3.11 or later, else those blocks are skipped.
 #    Compiler messages point at the guide's own lines (#line).
-# 2. README.md's port files for microcontroller SDKs: each ```c block after a
-#    "<!-- compile-check: NAME DEFINES... -->" line is compiled against the
-#    stand-in SDK headers in tests/consumers/sdk/NAME with the host compiler,
-#    and for the SDK's target when its compiler is installed: arm-none-eabi-gcc
-#    (Cortex-M4, Cortex-M0+), riscv64-unknown-elf-gcc with picolibc (ESP32-C3).
-# One line per guide section and per port file; counts via add_counts.
+# One line per guide section; counts via add_counts.
 
 g_dir="$out/guide"
 rm -rf "$g_dir"
@@ -160,61 +155,5 @@ while read -r g_kind g_num g_exp g_line g_sect; do
     esac
 done <"$g_dir/manifest"
 g_report
-
-# --- README.md: the port files for microcontroller SDKs -----------------------------
-g_ports='
-/^<!-- compile-check: / {
-    spec = $0; sub(/^<!-- compile-check: */, "", spec); sub(/ *-->.*$/, "", spec)
-    want = 1; next
-}
-want && /^```c$/ { fence = 1; n++; file = sprintf("%s/port%d.c", dir, n); print spec > (dir "/ports"); printf "" > file; next }
-fence && /^```$/ { fence = 0; want = 0; close(file); next }
-fence { print > file; next }
-'
-awk -v dir="$g_dir" "$g_ports" README.md
-g_arm="" g_rv=""
-command -v arm-none-eabi-gcc >/dev/null 2>&1 && g_arm=arm-none-eabi-gcc
-command -v riscv64-unknown-elf-gcc >/dev/null 2>&1 && g_rv=riscv64-unknown-elf-gcc
-[ -z "$g_arm" ] && echo "[port] arm-none-eabi-gcc not installed: the Cortex-M builds are skipped" \
-    "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
-[ -z "$g_rv" ] && echo "[port] riscv64-unknown-elf-gcc not installed: the ESP32-C3 build is skipped" \
-    "(apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf)"
-g_n=0
-[ -f "$g_dir/ports" ] || : >"$g_dir/ports"
-while read -r g_name g_defs; do
-    g_n=$((g_n + 1))
-    g_file="$g_dir/port$g_n.c"
-    g_stub="tests/consumers/sdk/$g_name"
-    case $g_name in # the SDK's target: compiler, flags, and how to say it
-    zephyr | stm32cube) g_tc=$g_arm g_tflags="-mcpu=cortex-m4 -mthumb" g_target="Cortex-M4" ;;
-    pico-sdk) g_tc=$g_arm g_tflags="-mcpu=cortex-m0plus -mthumb" g_target="Cortex-M0+" ;;
-    esp-idf) g_tc=$g_rv g_tflags="--specs=picolibc.specs -march=rv32imc -mabi=ilp32" g_target="RV32IMC (ESP32-C3)" ;;
-    *) g_tc="" g_tflags="" g_target="" ;;
-    esac
-    g_built="host gcc"
-    # shellcheck disable=SC2086
-    if [ ! -d "$g_stub" ]; then
-        echo "[port $g_name] FAILED: no stand-in headers in $g_stub"; g_fail=$((g_fail + 1)); continue
-    elif ! gcc -std=c11 $WARN -I. -I"$g_stub" $g_defs -c "$g_file" -o "$g_dir/port$g_n.o" >"$g_dir/port$g_n.log" 2>&1; then
-        echo "[port $g_name] FAILED: host build"; sed 's/^/    /' "$g_dir/port$g_n.log" | head -20
-        g_fail=$((g_fail + 1)); continue
-    fi
-    if [ -n "$g_tc" ]; then
-        # shellcheck disable=SC2086
-        if ! $g_tc -std=c11 $WARN $g_tflags -Os -I. -I"$g_stub" $g_defs -c "$g_file" \
-                -o "$g_dir/port$g_n.target.o" >"$g_dir/port$g_n.target.log" 2>&1; then
-            echo "[port $g_name] FAILED: $g_tc $g_tflags"
-            sed 's/^/    /' "$g_dir/port$g_n.target.log" | head -20
-            g_fail=$((g_fail + 1)); continue
-        fi
-        g_size=$(${g_tc%gcc}size "$g_dir/port$g_n.target.o" | awk 'NR == 2 { print $1 + $2 }')
-        g_built="$g_built, $g_tc for $g_target: $g_size bytes of code and data"
-    elif [ -n "$g_target" ]; then
-        g_built="$g_built ($g_target compiler not installed)"
-    fi
-    echo "[port $g_name] README port file compiles: $g_built"
-    g_pass=$((g_pass + 1))
-done <"$g_dir/ports"
-[ "$g_n" -eq 0 ] && { echo "[port] FAILED: no compile-check port files found in README.md"; g_fail=$((g_fail + 1)); }
 
 add_counts "$g_pass" "$g_fail"

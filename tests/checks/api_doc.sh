@@ -1,0 +1,16 @@
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# Every public name of aio_timeout.h is documented in README.md
+# (tests/checks/api_names.py says which names count: the AIO_API functions,
+# the aio_* types, the AIO_* macros, configuration knobs and enum constants,
+# not the AIO__/aio__ internals or the include guards), shown in `code` in the
+# README's text or tables, not only in an example. One check.
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "[api-doc] skipped: python3 is not installed"
+elif api_msg=$(python3 tests/checks/api_names.py aio_timeout.h README.md 2>&1); then
+    echo "[api-doc] $(echo "$api_msg" | tail -n 1)"
+    add_counts 1 0
+else
+    echo "[api-doc] FAILED:"; echo "$api_msg" | head -n 30 | sed 's/^/    /'
+    add_counts 0 1
+fi
