@@ -1108,6 +1108,7 @@ AIO_API const char *aio_strerror(aio_status s) {
     case AIO_EBUSY: return "busy";
     case AIO_EINPROGRESS: return "still running";
     case AIO_EDEADLK: return "waits forever";
+    case AIO_ECHILDCANCELED: return "a child was cancelled";
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
 }
