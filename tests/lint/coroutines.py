@@ -32,8 +32,10 @@ with their back edges, switch, break, continue, goto and labels, return,
 `do ... while (0)`, `for (;;)`) only go where they can. The header's `switch`
 goes to every `case` written in the header; each of those except the start
 (`case 0`) is a resume point, entered by a fresh call in which every local
-not assigned before AIO_BEGIN (the `st *s = AIO_SELF(t, st);` preamble runs on
-every call) has no value. A forward data-flow then follows, for each local,
+has no value, except one that is assigned before AIO_BEGIN and never after
+it: the preamble (`st *s = AIO_SELF(t, st);`) runs on every call. A local
+that the preamble assigns and the body assigns again holds the preamble's
+value after a resume, not the body's, so it counts as having none. A forward data-flow then follows, for each local,
 the resume points after which it has not been assigned on some path, and
 every read it reaches is a finding naming those resume points' lines.
 
@@ -64,6 +66,8 @@ import sys
 
 HEADER = "aio_timeout.h"
 ENTRY = 0  # origin of "no value since this call began", not an await
+ONLY_ENTRY = frozenset([ENTRY])
+START = -1  # the edge from AIO_BEGIN's switch to its first case
 
 CONTROL_KINDS = {"ConditionalOperator", "BinaryConditionalOperator"}
 
@@ -184,6 +188,8 @@ class Function:
         self.dispatch = None  # the node of the header's switch
         self.loops = []  # (break node, continue node or None)
         self.switches = []  # [switch node, user?, cases, has default, stmt]
+        self.in_body = False  # inside the header's switch
+        self.body_assigned = set()  # locals assigned (or address taken) there
 
     # -- graph building ----------------------------------------------------
     def node(self):
@@ -200,6 +206,8 @@ class Function:
 
     def emit(self, cur, ev):
         cur = self.at(cur)
+        if self.in_body and ev[0] in ("W", "A"):
+            self.body_assigned.add(ev[1])
         self.events[cur].append(ev)
         return cur
 
@@ -209,7 +217,7 @@ class Function:
         end = self.stmt(body, entry)
         for node, line, start in self.resume:
             if self.dispatch is not None:
-                self.edge(self.dispatch, node, None if start else line)
+                self.edge(self.dispatch, node, START if start else line)
         return end
 
     def stmt(self, s, cur):
@@ -413,8 +421,10 @@ class Function:
         cond, body = parts[i], parts[i + 1]
         head = self.at(self.expr(cond, cur))
         header = spelled_in_header(s)
+        outer = False
         if header and self.dispatch is None:
             self.dispatch = head
+            self.in_body = outer = True
         out = self.node()
         sw = [head, not header, [], False, s]
         self.switches.append(sw)
@@ -422,6 +432,8 @@ class Function:
         end = self.stmt(body, None)
         self.loops.pop()
         self.switches.pop()
+        if outer:
+            self.in_body = False
         self.edge(end, out)
         for n in sw[2]:
             self.edge(head, n)
@@ -577,9 +589,16 @@ class Function:
             out = self.transfer(a, state[a], False)
             for b, resume in self.succ[a]:
                 s = out
-                if resume is not None:
+                if resume == START:
+                    # the first call: what came round through an unwinding
+                    # (a resume point, then `goto` back to the switch) never
+                    # lands at the start
+                    s = {v: o & ONLY_ENTRY for v, o in out.items() if ENTRY in o}
+                elif resume is not None:
                     again = frozenset([resume])
                     s = {v: again for v in out}
+                    for v in self.body_assigned:
+                        s[v] = again
                 if state[b] is None:
                     merged = dict(s)
                 else:
