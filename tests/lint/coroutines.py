@@ -44,7 +44,8 @@ Rules, besides that one:
 - Assigning any member or element of a local struct or array counts as
   assigning it; reading one reads it.
 - Taking a local's address (`&x`, an array passed to a function) counts as
-  assigning it: a function such as scanf or memset may fill it in. The
+  assigning it: a function such as scanf or memset may fill it in. Passed
+  as a pointer to const (puts(buf), strlen(buf)) it is a read. The
   checker does not follow pointers, so a pointer to a local that is kept in
   the state struct and used after an await is not found. One case is: the
   address of a local that the header's await code itself uses after a resume
@@ -69,7 +70,7 @@ ENTRY = 0  # origin of "no value since this call began", not an await
 ONLY_ENTRY = frozenset([ENTRY])
 START = -1  # the edge from AIO_BEGIN's switch to its first case
 
-CONTROL_KINDS = {"ConditionalOperator", "BinaryConditionalOperator"}
+CONST_POINTER = re.compile(r"^const [^*]*\*$")
 
 
 class Position:
@@ -325,11 +326,7 @@ class Function:
                 user = [sw for sw in self.switches if sw[1]]
                 if user:
                     sw = user[-1]
-                    pos = user_position(sw[4])
-                    self.report(pos, "the await at line %d is inside the switch at line %d: "
-                                "its resume point would be a case of that switch; "
-                                "use if/else around the await" % (expansion_line(s), pos.line),
-                                ("switch", expansion_line(s)))
+                    self.report(user_position(sw[4]), "switch", None, [expansion_line(s)])
             elif self.switches:
                 sw = self.switches[-1]
                 sw[2].append(n)
@@ -485,6 +482,7 @@ class Function:
                 extra.append(idx)
                 e = base
             elif k == "DeclRefExpr":
+                extra.append(e)  # last: the name itself, for its position
                 return self.var_of(e), None
             else:
                 return None, e
@@ -493,13 +491,16 @@ class Function:
     def lvalue(self, e, cur, mode, in_hdr=False):
         extra = []
         var, rest = self.root(e, extra)
+        if rest is not None:
+            for x in extra:
+                cur = self.expr(x, cur, in_hdr)
+            return self.expr(rest, cur, in_hdr)
+        name = extra.pop() if extra else e
         for x in extra:
             cur = self.expr(x, cur, in_hdr)
-        if rest is not None:
-            return self.expr(rest, cur, in_hdr)
         if var is None:
             return cur
-        pos = user_position(e)
+        pos = user_position(name)
         for m in mode:
             if m == "R":
                 cur = self.emit(cur, ("R", var, pos))
@@ -515,6 +516,14 @@ class Function:
         k = e.get("kind")
         if k == "ImplicitCastExpr" and e.get("castKind") == "LValueToRValue":
             return self.lvalue(e["inner"][0], cur, "R", in_hdr)
+        if k == "ImplicitCastExpr" and e.get("castKind") in ("NoOp", "BitCast") and \
+                CONST_POINTER.match(e.get("type", {}).get("qualType", "")):
+            inner = e["inner"][0]
+            if (inner.get("kind") == "ImplicitCastExpr" and
+                    inner.get("castKind") == "ArrayToPointerDecay") or \
+                    (inner.get("kind") == "UnaryOperator" and inner.get("opcode") == "&"):
+                # handed over as a pointer to const: only read through it
+                return self.lvalue(inner["inner"][0], cur, "R", in_hdr)
         if k == "ImplicitCastExpr" and e.get("castKind") == "ArrayToPointerDecay":
             return self.lvalue(e["inner"][0], cur, "A", in_hdr)
         if k == "DeclRefExpr":
@@ -573,9 +582,11 @@ class Function:
         return cur
 
     # -- data-flow ---------------------------------------------------------
-    def report(self, pos, message, what):
+    def report(self, pos, kind, name, lines):
+        """Findings at one place about one local are one: their resume
+        points are merged."""
         if pos is not None:
-            self.findings.add((pos.key(), message, what))
+            self.findings.setdefault((pos.key(), kind, name), set()).update(lines)
 
     def analyse(self):
         n = len(self.events)
@@ -633,20 +644,8 @@ class Function:
             elif kind in ("R", "A"):
                 lines = sorted(o for o in s.get(var, ()) if o != ENTRY)
                 if report and lines and (kind == "R" or ev[3]):
-                    name = self.tracked[var]
-                    where = ("the await at line %d" % lines[0] if len(lines) == 1 else
-                             "the awaits at lines " + ", ".join(str(x) for x in lines))
-                    if kind == "R":
-                        msg = ("%s is read after %s without being assigned again; "
-                               "keep it in the task's state struct" % (name, where))
-                        what = ("read", name, tuple(lines))
-                    else:
-                        msg = ("the await uses the address of the local %s after %s; the "
-                               "library keeps that pointer while the task is suspended, but "
-                               "a local does not survive an await: keep %s in the task's "
-                               "state struct" % (name, where, name))
-                        what = ("address", name, tuple(lines))
-                    self.report(ev[2], msg, what)
+                    self.report(ev[2], "read" if kind == "R" else "address",
+                                self.tracked[var], lines)
                 if kind == "A":
                     s.pop(var, None)
         return s
@@ -697,9 +696,9 @@ def suppressed(findings):
     """Drop the findings on a line that says `lint-coroutines: ok` (a test
     that makes the mistake on purpose)."""
     lines = {}
-    keep = set()
-    for f in findings:
-        path, line = f[0][0], f[0][1]
+    keep = {}
+    for key, val in findings.items():
+        path, line = key[0][0], key[0][1]
         if path not in lines:
             try:
                 with open(path, encoding="utf-8", errors="replace") as src:
@@ -708,8 +707,31 @@ def suppressed(findings):
                 lines[path] = []
         text = lines[path][line - 1] if 0 < line <= len(lines[path]) else ""
         if SUPPRESS not in text:
-            keep.add(f)
+            keep[key] = val
     return keep
+
+
+def message(pos, kind, name, lines):
+    lines = sorted(lines)
+    where = ("the await at line %d" % lines[0] if len(lines) == 1 else
+             "the awaits at lines " + ", ".join(str(x) for x in lines))
+    if kind == "switch":
+        return ("the await at line %d is inside the switch at line %d: its resume point "
+                "would be a case of that switch; use if/else around the await" % (lines[0], pos[1]))
+    if kind == "read":
+        return ("%s is read after %s without being assigned again; "
+                "keep it in the task's state struct" % (name, where))
+    return ("the address of the local %s is used again when resuming at %s: the "
+            "library keeps that pointer while the task is suspended, but a local does "
+            "not survive an await; keep %s in the task's state struct" % (name, where, name))
+
+
+def describe(kind, name, lines):
+    """A finding as an `expect:` comment writes it."""
+    lines = ",".join(str(x) for x in sorted(lines))
+    if kind == "switch":
+        return "switch around %s" % lines
+    return "%s%s after %s" % ("&" if kind == "address" else "", name, lines)
 
 
 def check_file(path, flags, clang):
@@ -722,7 +744,7 @@ def check_file(path, flags, clang):
     fill_locations(tu)
     funcs = []
     find_functions(tu, funcs)
-    findings = set()
+    findings = {}
     for decl, body in funcs:
         fn = Function(decl, findings)
         fn.build(body)
@@ -747,14 +769,6 @@ def expectations(path):
                     continue
                 want.append((n, " ".join(words)))
     return sorted(want)
-
-
-def describe(what):
-    if what[0] == "switch":
-        return "switch around %d" % what[1]
-    lines = ",".join(str(x) for x in what[2])
-    prefix = "&" if what[0] == "address" else ""
-    return "%s%s after %s" % (prefix, what[1], lines)
 
 
 def main(argv):
@@ -789,8 +803,9 @@ def main(argv):
             status = 2
             continue
         if expect:
-            got = sorted((k[1], describe(w)) for k, _, w in found
-                         if os.path.abspath(k[0]) == os.path.abspath(path))
+            got = sorted((pos[1], describe(kind, name, lines))
+                         for (pos, kind, name), lines in found.items()
+                         if os.path.abspath(pos[0]) == os.path.abspath(path))
             want = expectations(path)
             if got == want:
                 print("ok %s (%d finding%s, as expected)" % (path, len(got), "" if len(got) == 1 else "s"))
@@ -804,11 +819,12 @@ def main(argv):
                     if x not in want:
                         print("    extra:   line %d: %s" % x)
             continue
-        for key, msg, _ in sorted(found):
-            if (key, msg) in seen:
+        for (pos, kind, name), lines in sorted(found.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or "")):
+            msg = message(pos, kind, name, lines)
+            if (pos, msg) in seen:  # from a header both files include
                 continue
-            seen.add((key, msg))
-            print("%s:%d:%d: %s" % (key[0], key[1], key[2], msg))
+            seen.add((pos, msg))
+            print("%s:%d:%d: %s" % (pos[0], pos[1], pos[2], msg))
             status = max(status, 1)
     return status
 
