@@ -54,6 +54,10 @@ Rules, besides that one:
   the library keeps that pointer while the task is suspended.
 - A `switch` of the user's whose body contains an await is a finding: the
   await's `case` label would belong to it, not to AIO_BEGIN's switch.
+- A local declared after AIO_BEGIN with an initialiser, in a block that has
+  a resume point after the declaration, is a finding even if it is not read
+  after the await: the resume jumps over the initialisation (the README's
+  rule; C++ compilers reject it, gcc -Wjump-misses-init warns in C).
 - The bodies of C++ lambdas inside a coroutine are not analysed.
 - A finding on a line that contains `lint-coroutines: ok` is not reported:
   for a test that makes the mistake on purpose.
@@ -226,8 +230,17 @@ class Function:
             return cur
         k = s.get("kind")
         if k == "CompoundStmt":
+            inits = []  # locals declared here with an initialiser, so far
             for c in kids(s):
+                if self.in_body and inits:
+                    for line in header_cases(c):
+                        for d in inits:
+                            self.report(user_position(d), "skipped", d.get("name", "?"), [line])
                 cur = self.stmt(c, cur)
+                if self.in_body and c.get("kind") == "DeclStmt":
+                    inits += [d for d in kids(c) if d.get("kind") == "VarDecl" and d.get("init")
+                              and d.get("storageClass") not in ("static", "extern")
+                              and not d.get("tls") and not spelled_in_header(d)]
             return cur
         if k == "DeclStmt":
             for d in kids(s):
@@ -669,6 +682,20 @@ def find_functions(node, out):
             find_functions(c, out)
 
 
+def header_cases(node):
+    """The await lines of the resume points (case labels written in the
+    header) inside a statement."""
+    lines = []
+    stack = [node]
+    while stack:
+        o = stack.pop()
+        if o.get("kind") in ("CaseStmt", "DefaultStmt") and spelled_in_header(o):
+            lines.append(expansion_line(o))
+        if o.get("kind") not in ("LambdaExpr", "BlockExpr"):
+            stack.extend(c for c in o.get("inner", []) if c)
+    return lines
+
+
 def has_header_switch(body):
     stack = [body]
     while stack:
@@ -718,6 +745,12 @@ def message(pos, kind, name, lines):
     if kind == "switch":
         return ("the await at line %d is inside the switch at line %d: its resume point "
                 "would be a case of that switch; use if/else around the await" % (lines[0], pos[1]))
+    if kind == "skipped":
+        at = ("the resume at line %d" % lines[0] if len(lines) == 1 else
+              "the resumes at lines " + ", ".join(str(x) for x in lines))
+        return ("%s is declared with an initialiser that %s jumps over: C leaves %s "
+                "without a value there and C++ rejects it; declare it without one and "
+                "assign it, or keep it in the task's state struct" % (name, at, name))
     if kind == "read":
         return ("%s is read after %s without being assigned again; "
                 "keep it in the task's state struct" % (name, where))
@@ -731,6 +764,8 @@ def describe(kind, name, lines):
     lines = ",".join(str(x) for x in sorted(lines))
     if kind == "switch":
         return "switch around %s" % lines
+    if kind == "skipped":
+        return "init %s skipped by %s" % (name, lines)
     return "%s%s after %s" % ("&" if kind == "address" else "", name, lines)
 
 

@@ -11,7 +11,7 @@ aio_status job(aio_task *t) {
     job_t *s = AIO_SELF(t, job_t);
     AIO_BEGIN(t);
     for (s->i = 0; s->i < 3; s->i++) {
-        int item = next();
+        int item = next(); /* expect: init item skipped by 15 */
         AIO_SLEEP(t, AIO_MS(1));
         printf("%d\n", item); /* expect: item after 15 */
     }

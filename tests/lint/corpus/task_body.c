@@ -22,8 +22,10 @@ aio_status main_body(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
     for (s->round = 0; s->round < 2; s->round++) {
-        aio_status rc = aio_spawn(&s->child, child_body);
-        if (rc < 0) AIO_RAISE(t, rc);
+        {
+            aio_status rc = aio_spawn(&s->child, child_body); /* no await in its block */
+            if (rc < 0) AIO_RAISE(t, rc);
+        }
         AIO_WAIT_FOR(t, s->rc, &s->child, AIO_MS(20 + 40 * s->round));
         {
             int shown = s->rc * 2; /* a local used between two awaits */

@@ -16,7 +16,7 @@ aio_status worker(aio_task *t) {
 aio_status initialised(aio_task *t) {
     AIO_BEGIN(t);
     {
-        int w = compute();
+        int w = compute(); /* expect: init w skipped by 20 */
         AIO_YIELD(t);
         printf("%d\n", w + 1); /* expect: w after 20 */
     }
