@@ -41,6 +41,8 @@ every read it reaches is a finding naming those resume points' lines.
 
 Rules, besides that one:
 - static (and extern, thread-local) locals keep their values: not checked.
+- Parameters are passed again on every call, like the preamble's locals: one
+  the body assigns holds the caller's value after a resume, not the body's.
 - Assigning any member or element of a local struct or array counts as
   assigning it; reading one reads it.
 - Taking a local's address (`&x`, an array passed to a function) counts as
@@ -170,6 +172,8 @@ def strip(e):
 def constant(e):
     """The value of an integer literal condition (through casts), or None."""
     e = strip(e)
+    if e and e.get("kind") == "CXXBoolLiteralExpr":
+        return 1 if e.get("value") else 0
     if e and e.get("kind") == "IntegerLiteral":
         try:
             return int(e["value"])
@@ -195,6 +199,7 @@ class Function:
         self.switches = []  # [switch node, user?, cases, has default, stmt]
         self.in_body = False  # inside the header's switch
         self.body_assigned = set()  # locals assigned (or address taken) there
+        self.params = set()  # parameters: passed again on every call
 
     # -- graph building ----------------------------------------------------
     def node(self):
@@ -217,6 +222,10 @@ class Function:
         return cur
 
     def build(self, body):
+        for p in self.decl.get("inner", []):
+            if p.get("kind") == "ParmVarDecl" and "name" in p:
+                self.tracked[p["id"]] = p["name"]
+                self.params.add(p["id"])
         entry = self.node()
         self.entry = entry
         end = self.stmt(body, entry)
@@ -604,7 +613,7 @@ class Function:
     def analyse(self):
         n = len(self.events)
         state = [None] * n
-        state[self.entry] = {v: frozenset([ENTRY]) for v in self.tracked}
+        state[self.entry] = {v: ONLY_ENTRY for v in self.tracked if v not in self.params}
         work = [self.entry]
         queued = {self.entry}
         while work:

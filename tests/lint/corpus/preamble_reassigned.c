@@ -15,3 +15,16 @@ aio_status counts(aio_task *t) {
     printf("%d of %d\n", n, limit); /* expect: n after 14 */
     AIO_END(t);
 }
+
+typedef struct { aio_frame frame; int n; } sub_t;
+static sub_t spare;
+
+/* A parameter is passed again on every call: the same holds. */
+aio_status steps(aio_task *t, sub_t *s) {
+    AIO_BEGIN(t, s);
+    AIO_SLEEP(t, AIO_MS(1));
+    s = &spare;
+    AIO_SLEEP(t, AIO_MS(1));
+    printf("%d\n", s->n); /* expect: s after 27 */
+    AIO_END(t);
+}
