@@ -35,9 +35,10 @@ goes to every `case` written in the header; each of those except the start
 has no value, except one that is assigned before AIO_BEGIN and never after
 it: the preamble (`st *s = AIO_SELF(t, st);`) runs on every call. A local
 that the preamble assigns and the body assigns again holds the preamble's
-value after a resume, not the body's, so it counts as having none. A forward data-flow then follows, for each local,
-the resume points after which it has not been assigned on some path, and
-every read it reaches is a finding naming those resume points' lines.
+value after a resume, not the body's, so it counts as having none. A
+forward data-flow then follows, for each local, the resume points after
+which it has not been assigned on some path, and every read it reaches is a
+finding naming those resume points' lines.
 
 Rules, besides that one:
 - static (and extern, thread-local) locals keep their values: not checked.
@@ -49,9 +50,9 @@ Rules, besides that one:
   assigning it: a function such as scanf or memset may fill it in. Passed
   as a pointer to const (puts(buf), strlen(buf)) it is a read. The
   checker does not follow pointers, so a pointer to a local that is kept in
-  the state struct and used after an await is not found. One case is: the
-  address of a local that the header's await code itself uses after a resume
-  point (a child task, a wait item array, a timeout scope, a group, or the
+  the state struct and used after an await is not found. One case is found:
+  the address of a local that the header's await code itself uses after a
+  resume point (a child task, a wait item array, a timeout scope, a group, or the
   state of an inline coroutine, declared as locals) is a finding, because
   the library keeps that pointer while the task is suspended.
 - A `switch` of the user's whose body contains an await is a finding: the
@@ -192,7 +193,6 @@ class Function:
         self.events = []  # node -> [event]
         self.succ = []  # node -> [(node, resume line or None)]
         self.labels = {}  # label decl id -> node
-        self.case_nodes = {}  # Case/DefaultStmt id -> node
         self.resume = []  # (node, line, is start) for cases written in the header
         self.dispatch = None  # the node of the header's switch
         self.loops = []  # (break node, continue node or None)
@@ -338,7 +338,6 @@ class Function:
             return self.switch_(s, cur)
         if k in ("CaseStmt", "DefaultStmt"):
             n = self.node()
-            self.case_nodes[s["id"]] = n
             self.edge(cur, n)
             if spelled_in_header(s):
                 start = False
@@ -360,7 +359,7 @@ class Function:
                 self.edge(self.at(cur), self.loops[-1][0])
             return None
         if k == "ContinueStmt":
-            for out, cont in reversed(self.loops):
+            for _, cont in reversed(self.loops):
                 if cont is not None:
                     self.edge(self.at(cur), cont)
                     break
