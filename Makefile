@@ -1,6 +1,18 @@
 # aio_timeout.h - the header is the library; this builds its demo and tests.
 CC      ?= cc
-WARN    := -Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror
+# Warnings that catch part of the locals rule (README, "The model"), in the
+# spelling each compiler knows: $(call aio_uninit,COMPILER,c or c++).
+WARN_BASE     := -Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror
+WARN_GCC_CXX  := -Wuninitialized -Wmaybe-uninitialized
+WARN_GCC_C    := $(WARN_GCC_CXX) -Wjump-misses-init
+WARN_CLANG    := -Wuninitialized -Wsometimes-uninitialized -Wconditional-uninitialized
+aio_family     = $(shell $(1) --version 2>/dev/null | grep -q -i clang && echo clang || \
+                   { $(1) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo gcc; })
+aio_uninit     = $(if $(filter clang,$(call aio_family,$(1))),$(WARN_CLANG),$(if \
+                   $(filter gcc,$(call aio_family,$(1))),$(if $(filter c++,$(2)),$(WARN_GCC_CXX),$(WARN_GCC_C))))
+WARN    := $(WARN_BASE) $(call aio_uninit,$(CC),c)
+WARN_GCC := $(WARN_BASE) $(WARN_GCC_C)
+WARN_GXX := $(WARN_BASE) $(WARN_GCC_CXX)
 CFLAGS  ?= -O2
 TEST_SRC := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
 
@@ -14,6 +26,7 @@ PYTHON       ?= python3
 BENCH_CC     ?= $(CC)
 BENCH_CFLAGS ?= -std=c11 -O2
 BENCH_INC    ?= -I.
+BENCH_WARN    = $(WARN_BASE) $(call aio_uninit,$(BENCH_CC),c)
 BENCH_PROGS  := build/bench/aio_bench build/bench/aio_bench_split build/bench/floor \
                 $(if $(wildcard /usr/include/uv.h),build/bench/uv_peer)
 
@@ -35,13 +48,13 @@ test:
 # and events set from other threads under ThreadSanitizer.
 sanitize:
 	@mkdir -p build
-	gcc -std=c11 -O1 -g $(WARN) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer $(TEST_SRC) -lm -o build/test-asan
-	g++ -x c++ -std=c++17 -O1 -g $(WARN) -DAIO_DEBUG -fsanitize=address,undefined \
+	g++ -x c++ -std=c++17 -O1 -g $(WARN_GXX) -DAIO_DEBUG -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all -fno-omit-frame-pointer $(TEST_SRC) -lm -o build/test-asan-cxx
-	gcc -std=c11 -O1 -g $(WARN) -DAIO_DEBUG -DAIO_TIME_32 -fsanitize=address,undefined \
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_TIME_32 -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all $(TEST_SRC) -lm -o build/test-asan-ms32
-	gcc -std=c11 -O1 -g $(WARN) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
 	./build/test-asan
 	./build/test-asan-cxx
 	./build/test-asan-ms32
@@ -51,7 +64,7 @@ sanitize:
 # test runs 20,000 tasks here instead of 1,000,000 to keep it under a minute.
 valgrind:
 	@mkdir -p build
-	gcc -std=c11 -O1 -g $(WARN) -DAIO_DEBUG $(TEST_SRC) -lm -o build/test-vg
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG $(TEST_SRC) -lm -o build/test-vg
 	AIO_STRESS_TASKS=20000 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all \
 	    -q ./build/test-vg
 
@@ -60,15 +73,24 @@ valgrind:
 lint:
 	sh tests/lint/run.sh
 
+# Locals read after an await, awaits inside your own switch (tests/lint/README.md):
+# `make lint-coroutines FILES="src/*.c" LINT_FLAGS="-Iinclude -DMY_BOARD"`.
+# Without FILES it checks examples/ and tests/. Needs clang and python3.
+.PHONY: lint-coroutines
+LINT_FLAGS ?=
+lint-coroutines:
+	$(PYTHON) tests/lint/coroutines.py -I. $(LINT_FLAGS) \
+	    $(or $(FILES),$(filter-out tests/lint/corpus/%,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
+
 # tests/stress/stress.c: 1e6 virtual-clock tasks and 1e5 real timers under ASan+UBSan, then fewer under valgrind.
 .PHONY: stress
 stress:
 	@mkdir -p build
-	gcc -std=c11 -O2 -g $(WARN) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
+	gcc -std=c11 -O2 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer tests/stress/stress.c -o build/stress-asan
 	./build/stress-asan --virtual 1000000
 	./build/stress-asan --real 100000
-	gcc -std=c11 -O2 -g $(WARN) -DAIO_DEBUG tests/stress/stress.c -o build/stress
+	gcc -std=c11 -O2 -g $(WARN_GCC) -DAIO_DEBUG tests/stress/stress.c -o build/stress
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all -q ./build/stress --virtual 200000
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all -q ./build/stress --real 20000
 
@@ -100,19 +122,19 @@ bench-instr bench-instr-check: build/bench/aio_bench build/bench/floor
 
 build/bench/aio_bench: bench/aio_bench.c bench/common.h aio_timeout.h
 	@mkdir -p build/bench
-	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) $(BENCH_INC) bench/aio_bench.c -o $@
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/aio_bench.c -o $@
 
 build/bench/aio_bench_split: bench/aio_bench.c bench/aio_impl.c bench/common.h aio_timeout.h
 	@mkdir -p build/bench
-	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) $(BENCH_INC) -DBENCH_SPLIT bench/aio_bench.c bench/aio_impl.c -o $@
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) -DBENCH_SPLIT bench/aio_bench.c bench/aio_impl.c -o $@
 
 build/bench/floor: bench/floor.c bench/common.h
 	@mkdir -p build/bench
-	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) bench/floor.c -o $@
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/floor.c -o $@
 
 build/bench/uv_peer: bench/uv_peer.c bench/common.h
 	@mkdir -p build/bench
-	$(BENCH_CC) $(BENCH_CFLAGS) $(WARN) bench/uv_peer.c -luv -o $@
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/uv_peer.c -luv -o $@
 
 clean:
 	rm -rf build

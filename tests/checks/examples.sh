@@ -1,8 +1,8 @@
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The examples (examples/README.md):
-# 1. every examples/NN_name.c is built warning-free with gcc -O2 and clang -O0,
-#    and each ported example runs with --virtual and must print exactly
+# 1. every examples/NN_name.c is built warning-free with gcc -O2 and clang -O0
+#    (uninit_warnings on too), and each ported example runs with --virtual and must print exactly
 #    examples/expected/NN_name.txt (both builds are run);
 # 2. every Python original examples/NN_name.py runs on virtual time (Python 3.11 or
 #    later) and must print the same file, or differ from it exactly as
@@ -29,7 +29,7 @@ for ex_src in examples/[0-9][0-9]_*.c; do
     ex_name=$(basename "$ex_src" .c)
     for ex_cc in $ex_compilers; do
         ex_bin="$ex_dir/$ex_name.${ex_cc%%:*}"
-        ${ex_cc%%:*} -std=c11 ${ex_cc#*:} $WARN -I. "$ex_src" -o "$ex_bin" 2>"$ex_bin.log" &
+        ${ex_cc%%:*} -std=c11 ${ex_cc#*:} $WARN $(uninit_warnings ${ex_cc%%:*}) -I. "$ex_src" -o "$ex_bin" 2>"$ex_bin.log" &
         eval "ex_pid_${ex_cc%%:*}=\$!"
     done
     for ex_cc in $ex_compilers; do

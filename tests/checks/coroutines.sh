@@ -1,0 +1,40 @@
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# The coroutine checker (tests/lint/coroutines.py, tests/lint/README.md):
+# 1. each file of tests/lint/corpus/ gets exactly the findings its `expect:`
+#    comments list, no more, no fewer (one check per file);
+# 2. the project's own sources, examples/ and tests/ without the corpus, and
+#    the README's example (extracted by run_matrix.sh) have none (one check).
+# It needs clang (its parser) and python3; without them it says so and is skipped.
+
+co_pass=0
+co_fail=0
+if ! command -v clang >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+    echo "[coroutines] skipped: the coroutine checker needs clang and python3 (apt-get install clang python3)"
+else
+    python3 tests/lint/coroutines.py --expect -I. tests/lint/corpus/*.c tests/lint/corpus/*.cpp \
+        >"$out/coroutines-corpus.out" 2>&1
+    while IFS= read -r co_line; do
+        case $co_line in
+        "ok "*) co_pass=$((co_pass + 1)); echo "[coroutines] corpus: $co_line" ;;
+        "FAILED "*) co_fail=$((co_fail + 1)); echo "[coroutines] corpus: $co_line" ;;
+        *) echo "    $co_line" ;;
+        esac
+    done <"$out/coroutines-corpus.out"
+    co_files=$(ls tests/lint/corpus/*.c tests/lint/corpus/*.cpp | wc -l)
+    if [ $((co_pass + co_fail)) -ne "$co_files" ]; then
+        echo "[coroutines] FAILED: $co_files corpus files, $((co_pass + co_fail)) checked"
+        co_fail=$((co_fail + 1))
+    fi
+    co_src=$(find examples tests \( -name '*.c' -o -name '*.cpp' \) ! -path 'tests/lint/corpus/*' | sort)
+    [ -f "$out/readme_example.c" ] && co_src="$co_src $out/readme_example.c" # README's example
+    if python3 tests/lint/coroutines.py -I. $co_src >"$out/coroutines-project.out" 2>&1; then
+        echo "[coroutines] examples/, tests/ and the README's example ($(echo $co_src | wc -w) files): nothing found"
+        co_pass=$((co_pass + 1))
+    else
+        echo "[coroutines] FAILED: examples/ and tests/:"
+        sed 's/^/    /' "$out/coroutines-project.out" | head -40
+        co_fail=$((co_fail + 1))
+    fi
+fi
+add_counts "$co_pass" "$co_fail"

@@ -1,0 +1,876 @@
+#!/usr/bin/env python3
+"""Find locals that are read after an await of aio_timeout.h.
+
+A coroutine body (between AIO_BEGIN and AIO_END) returns at every await and
+is called again later; the `switch` that AIO_BEGIN opens jumps to the `case`
+label the await left behind. Automatic variables of the function do not keep
+their values across that return, so a local assigned before an await and read
+after it reads garbage. Compilers barely notice (gcc -O2 sometimes says "may be
+used uninitialized", clang nothing). This program does.
+
+    python3 tests/lint/coroutines.py [compiler flags] FILE...
+
+Flags (-I, -D, -U, -std=..., -x c++) go to clang; a .c file is read as C11, a
+.cpp/.cc/.cxx file as C++17. It prints one line per finding,
+`file:line:col: message`, and exits 1 if there is any (2 if a file does not
+compile). `--expect FILE...` instead checks that each file's findings are
+exactly the ones its `expect:` comments list (tests/lint/corpus/).
+
+How: clang parses the file with the real header and prints its syntax tree as
+JSON (`clang -Xclang -ast-dump=json`). That is the same parser libclang wraps,
+but the JSON keeps what the Python bindings of libclang 14 lose: which operator
+a binary or unary expression is (the bindings only offer the tokens, and
+inside a macro expansion -- where every await's assignments are -- the tokens
+are those of the macro call), and which of a `for`'s init, condition and
+increment are present. It needs nothing but clang, which `make test` already
+uses.
+
+For every function that contains a `switch` written in the header (the one
+AIO_BEGIN opens), it builds a control-flow graph of the body: if/else, loops
+with their back edges, switch, break, continue, goto and labels, return,
+&&, || and ?:. Branches on a constant (the macros' `if (0)`,
+`do ... while (0)`, `for (;;)`) only go where they can. The header's `switch`
+goes to every `case` written in the header; each of those except the start
+(`case 0`) is a resume point, entered by a fresh call in which every local
+has no value, except one that is assigned before AIO_BEGIN and never after
+it: the preamble (`st *s = AIO_SELF(t, st);`) runs on every call. A local
+that the preamble assigns and the body assigns again holds the preamble's
+value after a resume, not the body's, so it counts as having none. A
+forward data-flow then follows, for each local, the resume points after
+which it has not been assigned on some path, and every read it reaches is a
+finding naming those resume points' lines.
+
+Rules, besides that one:
+- static (and extern, thread-local) locals keep their values: not checked.
+- Parameters are passed again on every call, like the preamble's locals: one
+  the body assigns holds the caller's value after a resume, not the body's.
+- Assigning any member or element of a local struct or array counts as
+  assigning it; reading one reads it.
+- Taking a local's address (`&x`, an array passed to a function) counts as
+  assigning it: a function such as scanf or memset may fill it in. Passed
+  as a pointer to const (puts(buf), strlen(buf)) it is a read. The
+  checker does not follow pointers, so a pointer to a local that is kept in
+  the state struct and used after an await is not found. One case is found:
+  the address of a local that the header's await code itself uses after a
+  resume point (a child task, a wait item array, a timeout scope, a group, or the
+  state of an inline coroutine, declared as locals) is a finding, because
+  the library keeps that pointer while the task is suspended.
+- A `switch` of the user's whose body contains an await is a finding: the
+  await's `case` label would belong to it, not to AIO_BEGIN's switch.
+- A local declared after AIO_BEGIN with an initialiser, in a block that has
+  a resume point after the declaration, is a finding even if it is not read
+  after the await: the resume jumps over the initialisation (the README's
+  rule; C++ compilers reject it, gcc -Wjump-misses-init warns in C).
+- The bodies of C++ lambdas inside a coroutine are not analysed.
+- A finding on a line that contains `lint-coroutines: ok` is not reported:
+  for a test that makes the mistake on purpose.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+HEADER = "aio_timeout.h"
+ENTRY = 0  # origin of "no value since this call began", not an await
+ONLY_ENTRY = frozenset([ENTRY])
+START = -1  # the edge from AIO_BEGIN's switch to its first case
+
+CONST_POINTER = re.compile(r"^const [^*]*\*$")
+
+
+class Position:
+    """Where something is, as the user wrote it."""
+
+    def __init__(self, file, line, col):
+        self.file, self.line, self.col = file, line, col
+
+    def key(self):
+        return (self.file, self.line, self.col)
+
+
+def fill_locations(root):
+    """clang's JSON prints a location's file and line only when they change
+    from the previous location printed; write them into every location."""
+    state = ["", 0]
+    stack = [root]
+    while stack:
+        o = stack.pop()
+        if type(o) is dict:
+            if "offset" in o:
+                f = o.get("file")
+                if f is not None:
+                    state[0] = f
+                ln = o.get("line")
+                if ln is not None:
+                    state[1] = ln
+                else:
+                    o["line"] = state[1]
+                o["file"] = state[0]
+            children = [v for v in o.values() if type(v) is dict or type(v) is list]
+            stack.extend(reversed(children))
+        elif type(o) is list:
+            stack.extend(reversed(o))
+
+
+def is_header(loc):
+    return os.path.basename(loc.get("file", "")) == HEADER
+
+
+def begin_of(node):
+    r = node.get("range")
+    if r and "begin" in r:
+        return r["begin"]
+    return node.get("loc")
+
+
+def spelled_in_header(node):
+    b = begin_of(node)
+    if not b:
+        return False
+    if "spellingLoc" in b:
+        return is_header(b["spellingLoc"])
+    return is_header(b)
+
+
+def user_position(node):
+    """The spelling position if the user wrote it (a macro argument too),
+    else where the macro that produced it was called."""
+    b = begin_of(node)
+    if not b:
+        return None
+    if "spellingLoc" in b:
+        sp = b["spellingLoc"]
+        if not is_header(sp) and "<scratch space>" not in sp.get("file", ""):
+            return Position(sp["file"], sp["line"], sp["col"])
+        b = b["expansionLoc"]
+    return Position(b.get("file", ""), b.get("line", 0), b.get("col", 0))
+
+
+def expansion_line(node):
+    b = begin_of(node)
+    if "expansionLoc" in b:
+        b = b["expansionLoc"]
+    return b.get("line", 0)
+
+
+def kids(node):
+    return [c for c in node.get("inner", []) if c]
+
+
+def strip(e):
+    while e and e.get("kind") in ("ParenExpr", "ImplicitCastExpr", "CStyleCastExpr",
+                                  "ConstantExpr", "FullExpr", "ExprWithCleanups") \
+            and e.get("castKind") not in ("LValueToRValue", "ArrayToPointerDecay"):
+        k = kids(e)
+        if not k:
+            break
+        e = k[0]
+    return e
+
+
+def constant(e):
+    """The value of an integer literal condition (through casts), or None."""
+    e = strip(e)
+    if e and e.get("kind") == "CXXBoolLiteralExpr":
+        return 1 if e.get("value") else 0
+    if e and e.get("kind") == "IntegerLiteral":
+        try:
+            return int(e["value"])
+        except ValueError:
+            return None
+    return None
+
+
+class Function:
+    """One coroutine: its graph, then the data-flow over it."""
+
+    def __init__(self, decl, findings):
+        self.decl = decl
+        self.findings = findings
+        self.tracked = {}  # VarDecl id -> name
+        self.events = []  # node -> [event]
+        self.succ = []  # node -> [(node, resume line or None)]
+        self.labels = {}  # label decl id -> node
+        self.resume = []  # (node, line, is start) for cases written in the header
+        self.dispatch = None  # the node of the header's switch
+        self.loops = []  # (break node, continue node or None)
+        self.switches = []  # [switch node, user?, cases, has default, stmt]
+        self.in_body = False  # inside the header's switch
+        self.body_assigned = set()  # locals assigned (or address taken) there
+        self.params = set()  # parameters: passed again on every call
+
+    # -- graph building ----------------------------------------------------
+    def node(self):
+        self.events.append([])
+        self.succ.append([])
+        return len(self.events) - 1
+
+    def edge(self, a, b, resume=None):
+        if a is not None:
+            self.succ[a].append((b, resume))
+
+    def at(self, cur):
+        return self.node() if cur is None else cur
+
+    def emit(self, cur, ev):
+        cur = self.at(cur)
+        if self.in_body and ev[0] in ("W", "A"):
+            self.body_assigned.add(ev[1])
+        self.events[cur].append(ev)
+        return cur
+
+    def build(self, body):
+        for p in self.decl.get("inner", []):
+            if p.get("kind") == "ParmVarDecl" and "name" in p:
+                self.tracked[p["id"]] = p["name"]
+                self.params.add(p["id"])
+        entry = self.node()
+        self.entry = entry
+        end = self.stmt(body, entry)
+        for node, line, start in self.resume:
+            if self.dispatch is not None:
+                self.edge(self.dispatch, node, START if start else line)
+        return end
+
+    def stmt(self, s, cur):
+        if not s:
+            return cur
+        k = s.get("kind")
+        if k == "CompoundStmt":
+            inits = []  # locals declared here with an initialiser, so far
+            for c in kids(s):
+                if self.in_body and inits:
+                    for line in header_cases(c):
+                        for d in inits:
+                            self.report(user_position(d), "skipped", d.get("name", "?"), [line])
+                cur = self.stmt(c, cur)
+                if self.in_body and c.get("kind") == "DeclStmt":
+                    inits += [d for d in kids(c) if d.get("kind") == "VarDecl" and d.get("init")
+                              and d.get("storageClass") not in ("static", "extern")
+                              and not d.get("tls") and not spelled_in_header(d)]
+            return cur
+        if k == "DeclStmt":
+            for d in kids(s):
+                cur = self.decl_(d, cur)
+            return cur
+        if k == "IfStmt":
+            return self.if_(s, cur)
+        if k == "WhileStmt":
+            parts = kids(s)
+            body = parts[-1]
+            cond = parts[-2]
+            pre = parts[:-2]
+            head = self.node()
+            self.edge(cur, head)
+            h = head
+            for p in pre:
+                h = self.stmt(p, h)
+            h = self.expr(cond, h)
+            out = self.node()
+            v = constant(cond)
+            b = self.node()
+            if v != 0:
+                self.edge(h, b)
+            if v is None or v == 0:
+                self.edge(h, out)
+            self.loops.append((out, head))
+            b = self.stmt(body, b)
+            self.loops.pop()
+            self.edge(b, head)
+            return out
+        if k == "DoStmt":
+            body, cond = s["inner"][0], s["inner"][1]
+            top = self.node()
+            self.edge(cur, top)
+            condn = self.node()
+            out = self.node()
+            self.loops.append((out, condn))
+            b = self.stmt(body, top)
+            self.loops.pop()
+            self.edge(b, condn)
+            c = self.expr(cond, condn)
+            v = constant(cond)
+            if v != 0:
+                self.edge(c, top)
+            if v is None or v == 0:
+                self.edge(c, out)
+            return out
+        if k == "ForStmt":
+            init, var, cond, inc, body = s["inner"]
+            cur = self.stmt(init, cur) if init else cur
+            head = self.node()
+            self.edge(cur, head)
+            h = self.stmt(var, head) if var else head
+            v = 1
+            if cond:
+                h = self.expr(cond, h)
+                v = constant(cond)
+            out = self.node()
+            b = self.node()
+            if v != 0:
+                self.edge(h, b)
+            if v is None or v == 0:
+                self.edge(h, out)
+            incn = self.node()
+            self.loops.append((out, incn))
+            b = self.stmt(body, b)
+            self.loops.pop()
+            self.edge(b, incn)
+            i = self.expr(inc, incn) if inc else incn
+            self.edge(i, head)
+            return out
+        if k == "CXXForRangeStmt":
+            parts = kids(s)
+            for p in parts[:-1]:
+                cur = self.stmt(p, cur)
+            head = self.node()
+            self.edge(cur, head)
+            out = self.node()
+            self.edge(head, out)
+            self.loops.append((out, head))
+            b = self.stmt(parts[-1], head)
+            self.loops.pop()
+            self.edge(b, head)
+            return out
+        if k == "SwitchStmt":
+            return self.switch_(s, cur)
+        if k in ("CaseStmt", "DefaultStmt"):
+            n = self.node()
+            self.edge(cur, n)
+            if spelled_in_header(s):
+                start = False
+                if k == "CaseStmt":
+                    start = constant(s["inner"][0]) == 0
+                self.resume.append((n, expansion_line(s), start))
+                user = [sw for sw in self.switches if sw[1]]
+                if user:
+                    sw = user[-1]
+                    self.report(user_position(sw[4]), "switch", None, [expansion_line(s)])
+            elif self.switches:
+                sw = self.switches[-1]
+                sw[2].append(n)
+                if k == "DefaultStmt":
+                    sw[3] = True
+            return self.stmt(s["inner"][-1], n)
+        if k == "BreakStmt":
+            if self.loops:
+                self.edge(self.at(cur), self.loops[-1][0])
+            return None
+        if k == "ContinueStmt":
+            for _, cont in reversed(self.loops):
+                if cont is not None:
+                    self.edge(self.at(cur), cont)
+                    break
+            return None
+        if k == "ReturnStmt":
+            for c in kids(s):
+                cur = self.expr(c, cur)
+            return None
+        if k == "GotoStmt":
+            target = self.label(s["targetLabelDeclId"])
+            self.edge(self.at(cur), target)
+            return None
+        if k == "LabelStmt":
+            n = self.label(s["declId"])
+            self.edge(cur, n)
+            return self.stmt(s["inner"][0] if s.get("inner") else None, n)
+        if k == "IndirectGotoStmt":
+            cur = self.expr(s["inner"][0], cur)
+            for n in list(self.labels.values()):
+                self.edge(cur, n)
+            return None
+        if k == "NullStmt":
+            return cur
+        if k == "AttributedStmt":
+            return self.stmt(s["inner"][-1], cur)
+        if k in ("GCCAsmStmt", "MSAsmStmt"):
+            for c in kids(s):
+                cur = self.expr(c, cur)
+            return cur
+        if k.endswith("Stmt") and not k.endswith("Expr"):
+            for c in kids(s):
+                cur = self.stmt(c, cur)
+            return cur
+        return self.expr(s, cur)
+
+    def label(self, decl_id):
+        if decl_id not in self.labels:
+            self.labels[decl_id] = self.node()
+        return self.labels[decl_id]
+
+    def if_(self, s, cur):
+        parts = s["inner"]
+        i = 0
+        if s.get("hasInit"):
+            cur = self.stmt(parts[i], cur)
+            i += 1
+        if s.get("hasVar"):
+            cur = self.stmt(parts[i], cur)
+            i += 1
+        cond = parts[i]
+        then = parts[i + 1]
+        els = parts[i + 2] if s.get("hasElse") else None
+        cur = self.at(self.expr(cond, cur))
+        v = constant(cond)
+        t0 = self.node()
+        e0 = self.node()
+        if v != 0:
+            self.edge(cur, t0)
+        if v is None or v == 0:
+            self.edge(cur, e0)
+        t1 = self.stmt(then, t0)
+        e1 = self.stmt(els, e0) if els else e0
+        out = self.node()
+        self.edge(t1, out)
+        self.edge(e1, out)
+        return out
+
+    def switch_(self, s, cur):
+        parts = s["inner"]
+        i = 0
+        if s.get("hasInit"):
+            cur = self.stmt(parts[i], cur)
+            i += 1
+        if s.get("hasVar"):
+            cur = self.stmt(parts[i], cur)
+            i += 1
+        cond, body = parts[i], parts[i + 1]
+        head = self.at(self.expr(cond, cur))
+        header = spelled_in_header(s)
+        outer = False
+        if header and self.dispatch is None:
+            self.dispatch = head
+            self.in_body = outer = True
+        out = self.node()
+        sw = [head, not header, [], False, s]
+        self.switches.append(sw)
+        self.loops.append((out, None))
+        end = self.stmt(body, None)
+        self.loops.pop()
+        self.switches.pop()
+        if outer:
+            self.in_body = False
+        self.edge(end, out)
+        for n in sw[2]:
+            self.edge(head, n)
+        if not sw[3] and not (header and self.dispatch == head):
+            self.edge(head, out)
+        return out
+
+    def decl_(self, d, cur):
+        k = d.get("kind")
+        if k != "VarDecl":
+            return cur
+        local = d.get("storageClass") not in ("static", "extern") and not d.get("tls")
+        inits = [c for c in kids(d) if not c.get("kind", "").endswith("Attr")]
+        if not local:
+            return cur
+        self.tracked[d["id"]] = d.get("name", "?")
+        if not d.get("init"):
+            return self.emit(cur, ("D", d["id"]))
+        if inits:
+            cur = self.expr(inits[-1], cur)
+        return self.emit(cur, ("W", d["id"]))
+
+    # -- expressions -------------------------------------------------------
+    def var_of(self, e):
+        if e and e.get("kind") == "DeclRefExpr":
+            ref = e.get("referencedDecl", {})
+            if ref.get("id") in self.tracked:
+                return ref["id"]
+        return None
+
+    def root(self, e, extra):
+        """The local an lvalue expression names (through parentheses, `.`
+        and indexing into a local array), its index expressions in extra."""
+        while e:
+            k = e.get("kind")
+            if k == "ParenExpr" or (k == "ImplicitCastExpr" and e.get("castKind") == "NoOp"):
+                e = e["inner"][0]
+            elif k == "MemberExpr" and not e.get("isArrow"):
+                e = e["inner"][0]
+            elif k == "ArraySubscriptExpr":
+                a, b = e["inner"][0], e["inner"][1]
+                base = None
+                for x, y in ((a, b), (b, a)):
+                    if x.get("kind") == "ImplicitCastExpr" and x.get("castKind") == "ArrayToPointerDecay":
+                        base, idx = x["inner"][0], y
+                        break
+                if base is None:
+                    return None, e
+                extra.append(idx)
+                e = base
+            elif k == "DeclRefExpr":
+                extra.append(e)  # last: the name itself, for its position
+                return self.var_of(e), None
+            else:
+                return None, e
+        return None, None
+
+    def lvalue(self, e, cur, mode, in_hdr=False):
+        extra = []
+        var, rest = self.root(e, extra)
+        if rest is not None:
+            for x in extra:
+                cur = self.expr(x, cur, in_hdr)
+            return self.expr(rest, cur, in_hdr)
+        name = extra.pop() if extra else e
+        for x in extra:
+            cur = self.expr(x, cur, in_hdr)
+        if var is None:
+            return cur
+        pos = user_position(name)
+        for m in mode:
+            if m == "R":
+                cur = self.emit(cur, ("R", var, pos))
+            elif m == "W":
+                cur = self.emit(cur, ("W", var))
+            elif m == "A":
+                cur = self.emit(cur, ("A", var, pos, in_hdr))
+        return cur
+
+    def expr(self, e, cur, in_hdr=False):
+        if not e:
+            return cur
+        k = e.get("kind")
+        if k == "ImplicitCastExpr" and e.get("castKind") == "LValueToRValue":
+            return self.lvalue(e["inner"][0], cur, "R", in_hdr)
+        if k == "ImplicitCastExpr" and e.get("castKind") in ("NoOp", "BitCast") and \
+                CONST_POINTER.match(e.get("type", {}).get("qualType", "")):
+            inner = e["inner"][0]
+            if (inner.get("kind") == "ImplicitCastExpr" and
+                    inner.get("castKind") == "ArrayToPointerDecay") or \
+                    (inner.get("kind") == "UnaryOperator" and inner.get("opcode") == "&"):
+                # handed over as a pointer to const: only read through it
+                return self.lvalue(inner["inner"][0], cur, "R", in_hdr)
+        if k == "ImplicitCastExpr" and e.get("castKind") == "ArrayToPointerDecay":
+            return self.lvalue(e["inner"][0], cur, "A", in_hdr)
+        if k == "DeclRefExpr":
+            return self.lvalue(e, cur, "R", in_hdr)
+        if k == "UnaryOperator":
+            op = e.get("opcode")
+            if op == "&":
+                return self.lvalue(e["inner"][0], cur, "A", in_hdr)
+            if op in ("++", "--"):
+                return self.lvalue(e["inner"][0], cur, "RW", in_hdr)
+            return self.expr(e["inner"][0], cur, in_hdr)
+        if k == "BinaryOperator":
+            op = e.get("opcode")
+            a, b = e["inner"][0], e["inner"][1]
+            if op == "=":
+                cur = self.expr(b, cur, in_hdr)
+                return self.lvalue(a, cur, "W", in_hdr)
+            if op in ("&&", "||"):
+                cur = self.at(self.expr(a, cur, in_hdr))
+                rhs = self.node()
+                out = self.node()
+                self.edge(cur, rhs)
+                self.edge(cur, out)
+                self.edge(self.expr(b, rhs, in_hdr), out)
+                return out
+            cur = self.expr(a, cur, in_hdr)
+            return self.expr(b, cur, in_hdr)
+        if k == "CompoundAssignOperator":
+            a, b = e["inner"][0], e["inner"][1]
+            cur = self.expr(b, cur, in_hdr)
+            return self.lvalue(a, cur, "RW", in_hdr)
+        if k == "ConditionalOperator":
+            c, a, b = e["inner"]
+            cur = self.at(self.expr(c, cur, in_hdr))
+            v = constant(c)
+            na, nb, out = self.node(), self.node(), self.node()
+            if v != 0:
+                self.edge(cur, na)
+            if v is None or v == 0:
+                self.edge(cur, nb)
+            self.edge(self.expr(a, na, in_hdr), out)
+            self.edge(self.expr(b, nb, in_hdr), out)
+            return out
+        if k in ("UnaryExprOrTypeTraitExpr", "LambdaExpr", "BlockExpr", "CXXTypeidExpr",
+                 "CXXNoexceptExpr", "OffsetOfExpr", "PredefinedExpr"):
+            return cur
+        if k == "StmtExpr":
+            return self.stmt(e["inner"][0], cur)
+        if k == "CallExpr" and spelled_in_header(e):
+            in_hdr = True
+        for c in kids(e):
+            if c.get("kind", "").endswith("Stmt") and c.get("kind") != "CompoundStmt":
+                cur = self.stmt(c, cur)
+            else:
+                cur = self.expr(c, cur, in_hdr)
+        return cur
+
+    # -- data-flow ---------------------------------------------------------
+    def report(self, pos, kind, name, lines):
+        """Findings at one place about one local are one: their resume
+        points are merged."""
+        if pos is not None:
+            self.findings.setdefault((pos.key(), kind, name), set()).update(lines)
+
+    def analyse(self):
+        n = len(self.events)
+        state = [None] * n
+        state[self.entry] = {v: ONLY_ENTRY for v in self.tracked if v not in self.params}
+        work = [self.entry]
+        queued = {self.entry}
+        while work:
+            a = work.pop()
+            queued.discard(a)
+            out = self.transfer(a, state[a], False)
+            for b, resume in self.succ[a]:
+                s = out
+                if resume == START:
+                    # the first call: what came round through an unwinding
+                    # (a resume point, then `goto` back to the switch) never
+                    # lands at the start
+                    s = {v: o & ONLY_ENTRY for v, o in out.items() if ENTRY in o}
+                elif resume is not None:
+                    again = frozenset([resume])
+                    s = {v: again for v in out}
+                    for v in self.body_assigned:
+                        s[v] = again
+                if state[b] is None:
+                    merged = dict(s)
+                else:
+                    merged = dict(state[b])
+                    changed = False
+                    for v, o in s.items():
+                        old = merged.get(v)
+                        if old is None:
+                            merged[v] = o
+                            changed = True
+                        elif not o <= old:
+                            merged[v] = old | o
+                            changed = True
+                    if not changed:
+                        continue
+                state[b] = merged
+                if b not in queued:
+                    queued.add(b)
+                    work.append(b)
+        for a in range(n):
+            if state[a] is not None:
+                self.transfer(a, state[a], True)
+
+    def transfer(self, a, s, report):
+        s = dict(s)
+        for ev in self.events[a]:
+            kind, var = ev[0], ev[1]
+            if kind == "W":
+                s.pop(var, None)
+            elif kind == "D":
+                s[var] = frozenset([ENTRY])
+            elif kind in ("R", "A"):
+                lines = sorted(o for o in s.get(var, ()) if o != ENTRY)
+                if report and lines and (kind == "R" or ev[3]):
+                    self.report(ev[2], "read" if kind == "R" else "address",
+                                self.tracked[var], lines)
+                if kind == "A":
+                    s.pop(var, None)
+        return s
+
+
+def find_functions(node, out):
+    k = node.get("kind")
+    if k in ("FunctionDecl", "CXXMethodDecl", "CXXConstructorDecl", "CXXDestructorDecl",
+             "CXXConversionDecl"):
+        body = [c for c in node.get("inner", []) if c.get("kind") == "CompoundStmt"]
+        if body and has_header_switch(body[-1]):
+            out.append((node, body[-1]))
+        return
+    for c in node.get("inner", []):
+        if type(c) is dict and c.get("kind") in ("TranslationUnitDecl", "NamespaceDecl",
+                                                 "LinkageSpecDecl", "CXXRecordDecl",
+                                                 "FunctionDecl", "CXXMethodDecl",
+                                                 "CXXConstructorDecl", "CXXDestructorDecl",
+                                                 "CXXConversionDecl", "ExternCContextDecl",
+                                                 "FunctionTemplateDecl", "ClassTemplateDecl"):
+            find_functions(c, out)
+
+
+def header_cases(node):
+    """The await lines of the resume points (case labels written in the
+    header) inside a statement."""
+    lines = []
+    stack = [node]
+    while stack:
+        o = stack.pop()
+        if o.get("kind") in ("CaseStmt", "DefaultStmt") and spelled_in_header(o):
+            lines.append(expansion_line(o))
+        if o.get("kind") not in ("LambdaExpr", "BlockExpr"):
+            stack.extend(c for c in o.get("inner", []) if c)
+    return lines
+
+
+def has_header_switch(body):
+    stack = [body]
+    while stack:
+        o = stack.pop()
+        if o.get("kind") == "SwitchStmt" and spelled_in_header(o):
+            return True
+        stack.extend(c for c in o.get("inner", []) if c)
+    return False
+
+
+def clang_flags(path, flags):
+    f = list(flags)
+    cxx = path.endswith((".cpp", ".cc", ".cxx", ".C")) or "c++" in f
+    if "-x" not in f and cxx:
+        f = ["-x", "c++"] + f
+    if not any(x.startswith("-std=") for x in f):
+        f.append("-std=c++17" if cxx else "-std=c11")
+    return f
+
+
+SUPPRESS = "lint-coroutines: ok"
+
+
+def suppressed(findings):
+    """Drop the findings on a line that says `lint-coroutines: ok` (a test
+    that makes the mistake on purpose)."""
+    lines = {}
+    keep = {}
+    for key, val in findings.items():
+        path, line = key[0][0], key[0][1]
+        if path not in lines:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as src:
+                    lines[path] = src.read().split("\n")
+            except OSError:
+                lines[path] = []
+        text = lines[path][line - 1] if 0 < line <= len(lines[path]) else ""
+        if SUPPRESS not in text:
+            keep[key] = val
+    return keep
+
+
+def message(pos, kind, name, lines):
+    lines = sorted(lines)
+    where = ("the await at line %d" % lines[0] if len(lines) == 1 else
+             "the awaits at lines " + ", ".join(str(x) for x in lines))
+    if kind == "switch":
+        return ("the await at line %d is inside the switch at line %d: its resume point "
+                "would be a case of that switch; use if/else around the await" % (lines[0], pos[1]))
+    if kind == "skipped":
+        at = ("the resume at line %d" % lines[0] if len(lines) == 1 else
+              "the resumes at lines " + ", ".join(str(x) for x in lines))
+        return ("%s is declared with an initialiser that %s jumps over: C leaves %s "
+                "without a value there and C++ rejects it; declare it without one and "
+                "assign it, or keep it in the task's state struct" % (name, at, name))
+    if kind == "read":
+        return ("%s is read after %s without being assigned again; "
+                "keep it in the task's state struct" % (name, where))
+    return ("the address of the local %s is used again when resuming at %s: the "
+            "library keeps that pointer while the task is suspended, but a local does "
+            "not survive an await; keep %s in the task's state struct" % (name, where, name))
+
+
+def describe(kind, name, lines):
+    """A finding as an `expect:` comment writes it."""
+    lines = ",".join(str(x) for x in sorted(lines))
+    if kind == "switch":
+        return "switch around %s" % lines
+    if kind == "skipped":
+        return "init %s skipped by %s" % (name, lines)
+    return "%s%s after %s" % ("&" if kind == "address" else "", name, lines)
+
+
+def check_file(path, flags, clang):
+    cmd = [clang, "-fsyntax-only", "-Wno-everything"] + clang_flags(path, flags) + \
+          ["-Xclang", "-ast-dump=json", path]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        raise RuntimeError("%s does not compile:\n%s" % (path, p.stderr.decode(errors="replace")))
+    tu = json.loads(p.stdout)
+    fill_locations(tu)
+    funcs = []
+    find_functions(tu, funcs)
+    findings = {}
+    for decl, body in funcs:
+        fn = Function(decl, findings)
+        fn.build(body)
+        fn.analyse()
+    return suppressed(findings)
+
+
+EXPECT = re.compile(r"expect:\s*([^*]*?)\s*(?:\*/|$)")
+
+
+def expectations(path):
+    """`expect: i after 12; switch around 15` on a line: the findings there."""
+    want = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            m = EXPECT.search(line)
+            if not m:
+                continue
+            for item in m.group(1).split(";"):
+                words = item.split()
+                if not words:
+                    continue
+                want.append((n, " ".join(words)))
+    return sorted(want)
+
+
+def main(argv):
+    clang = os.environ.get("CLANG", "clang")
+    flags, files, expect = [], [], False
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--expect":
+            expect = True
+        elif a in ("-h", "--help"):
+            print(__doc__)
+            return 0
+        elif a in ("-I", "-D", "-U", "-x", "-include"):
+            flags += [a, argv[i + 1]]
+            i += 1
+        elif a.startswith("-"):
+            flags.append(a)
+        else:
+            files.append(a)
+        i += 1
+    if not files:
+        print("usage: coroutines.py [-I DIR] [-D NAME] [-std=...] [--expect] FILE...", file=sys.stderr)
+        return 2
+    status = 0
+    seen = set()
+    for path in files:
+        try:
+            found = check_file(path, flags, clang)
+        except (RuntimeError, OSError) as err:
+            print("coroutines.py: %s" % err, file=sys.stderr)
+            status = 2
+            continue
+        if expect:
+            got = sorted((pos[1], describe(kind, name, lines))
+                         for (pos, kind, name), lines in found.items()
+                         if os.path.abspath(pos[0]) == os.path.abspath(path))
+            want = expectations(path)
+            if got == want:
+                print("ok %s (%d finding%s, as expected)" % (path, len(got), "" if len(got) == 1 else "s"))
+            else:
+                status = max(status, 1)
+                print("FAILED %s" % path)
+                for x in want:
+                    if x not in got:
+                        print("    missing: line %d: %s" % x)
+                for x in got:
+                    if x not in want:
+                        print("    extra:   line %d: %s" % x)
+            continue
+        for (pos, kind, name), lines in sorted(found.items(), key=lambda x: (x[0][0], x[0][1], x[0][2] or "")):
+            msg = message(pos, kind, name, lines)
+            if (pos, msg) in seen:  # from a header both files include
+                continue
+            seen.add((pos, msg))
+            print("%s:%d:%d: %s" % (pos[0], pos[1], pos[2], msg))
+            status = max(status, 1)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
