@@ -18,12 +18,12 @@
  *     static aio_status job(aio_task *t) {
  *         job_t *s = AIO_SELF(t, job_t);         // the struct around the task
  *         AIO_BEGIN(t);
- *         AIO_TIMEOUT(t, &s->deadline, AIO_SEC(5)) {   // async with timeout(5):
+ *         AIO_TIMEOUT(t, &s->deadline, AIO_MS(5500)) { // async with timeout(5.5):
  *             for (s->n = 0; s->n < 10; s->n++)
  *                 AIO_SLEEP(t, AIO_SEC(1));             //     await sleep(1)
  *         }
- *         if (aio_timeout_expired(&s->deadline))        // except TimeoutError:
- *             puts("gave up after 5 s");
+ *         if (aio_timeout_status(&s->deadline) == AIO_ETIMEDOUT) // except TimeoutError:
+ *             printf("gave up after %d sleeps\n", s->n);
  *         AIO_RETURN(t, s->n);                          // return n
  *         AIO_FINALLY(t);                               // finally: (may await)
  *         if (AIO_STATUS(t) == AIO_ECANCELED) puts("cancelled");
@@ -34,13 +34,20 @@
  *         static aio_timer timers[16];
  *         static job_t j;
  *         aio_loop loop;
+ *         aio_status rc;
  *         aio_loop_init(&loop, timers, 16);
- *         aio_status rc = aio_run(&loop, &j.task, job);  // asyncio.run(job())
+ *         aio_loop_use_virtual_clock(&loop, 0);         // instant; drop for real time
+ *         rc = aio_run(&loop, &j.task, job);            // asyncio.run(job())
  *         aio_loop_destroy(&loop);
- *         return rc == 5 ? 0 : 1;
+ *         return rc == 5 ? 0 : 1;                       // it gave up after 5 sleeps
  *     }
  *
- * The rules, in short (README.md has the full model):
+ * An inline coroutine (`await helper()` without a task) takes its state as a
+ * second argument, a struct with an `aio_frame frame` member, opens with
+ * AIO_BEGIN(t, s) and is called with AIO_CALL(t, lv, helper, &s->helper).
+ *
+ * The rules, in short (README.md has the model, docs/behaviour.md every rule;
+ * `make lint-coroutines FILES=...` finds locals used across an await):
  *  - Statuses: a value >= 0 is a result, a negative value an error
  *    (AIO_ECANCELED, AIO_ETIMEDOUT, AIO_EINVAL, ... and your own <= AIO_EUSER).
  *  - Every await macro is a checkpoint: cancellation and expired deadlines are

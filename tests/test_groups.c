@@ -4,7 +4,7 @@
  * test started) and statuses worked out by hand. R numbers name CPython's
  * behaviours as the conformance scenarios' `ref:` lines do (R74-R84
  * TaskGroup); L2 (level-triggered scopes) and L8 (children inherit scopes)
- * are the library's rules of README.md, "Differences from asyncio". Absolute deadlines are
+ * are the library's rules of docs/behaviour.md, "Differences from asyncio". Absolute deadlines are
  * shown as ms since the test started, -1 for AIO_NEVER. */
 #include "workers.h"
 

@@ -5,7 +5,7 @@
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R54-R73 and
  * L3, L4, L8, L9 (R: CPython's behaviours, as in the conformance scenarios'
- * `ref:` lines; L: the library's rules, README.md "Differences from asyncio"). */
+ * `ref:` lines; L: the library's rules, docs/behaviour.md "Differences from asyncio"). */
 #include "workers.h"
 
 /* ------------------------------------------------------------------ state */
@@ -1087,7 +1087,7 @@ static void test_many_gather_cancelled_leaves_not_owned_running(void) {
     END_TEST();
 }
 
-/* R66 + cleanup runs (README, "Cancellation unwinds"): a second cancel of the gatherer (150 ms) while
+/* R66 + cleanup runs (docs/behaviour.md, "Cancellation unwinds"): a second cancel of the gatherer (150 ms) while
  * its children clean up (cancelled at 100 ms, cleanup 200 / 300 ms) reaches
  * the children as a new request, which cuts their cleanup short; the gatherer
  * still waits for them and unwinds at 150 ms, after both. */

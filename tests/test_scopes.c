@@ -3,7 +3,7 @@
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R1-R92 (CPython's
  * behaviours, as in the conformance scenarios' `ref:` lines) and L1-L11 (the
- * library's, README.md "Differences from asyncio"). Traces print times as
+ * library's, docs/behaviour.md "Differences from asyncio"). Traces print times as
  * "@ms"; a deadline of -1 means "none" (AIO_NEVER). */
 #include "workers.h"
 #include <math.h>

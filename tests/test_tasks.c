@@ -1,6 +1,6 @@
 /* Task cancellation and waiting for tasks (aio_cancel, AIO_AWAIT, AIO_WAIT_FOR).
  * R numbers name CPython's behaviours as the conformance scenarios' `ref:` lines
- * do; L numbers the library's rules (README.md, "Differences from asyncio"). */
+ * do; L numbers the library's rules (docs/behaviour.md, "Differences from asyncio"). */
 #include "workers.h"
 
 /* The state of the tasks these tests write themselves (the main task, waiters,
@@ -128,7 +128,7 @@ static aio_status m_cancel_never(aio_task *t) {
     AIO_END(t);
 }
 
-/* R1/R2 + README "Misuse": cancel() of a never-spawned task is AIO_EINVAL ("never spawned"). */
+/* R1/R2 + docs/behaviour.md "Misuse": cancel() of a never-spawned task is AIO_EINVAL ("never spawned"). */
 static void test_task_cancel_never_spawned_einval(void) {
     BEGIN_TEST();
     test_last_debug[0] = 0;
@@ -164,7 +164,7 @@ static aio_status m_cancel_at_700(aio_task *t) {
     AIO_END(t);
 }
 
-/* R3-R5, README "Cancellation unwinds": a cancel of a sleeping task is delivered at its sleep, at the time of the request. */
+/* R3-R5, docs/behaviour.md "Cancellation unwinds": a cancel of a sleeping task is delivered at its sleep, at the time of the request. */
 static void test_task_cancel_sleeping_delivered_at_exact_time(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_at_700), AIO_OK);
@@ -265,7 +265,7 @@ static aio_status m_cancel_in_cleanup(aio_task *t) {
     AIO_END(t);
 }
 
-/* R9 + README "Cancellation unwinds": a new cancel during cleanup is delivered there: the cleanup sleep ends at 1.2 s. */
+/* R9 + docs/behaviour.md "Cancellation unwinds": a new cancel during cleanup is delivered there: the cleanup sleep ends at 1.2 s. */
 static void test_task_cancel_during_cleanup_cuts_sleep(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_in_cleanup), AIO_OK);
@@ -468,7 +468,7 @@ static aio_status m_swallow(aio_task *t) {
     AIO_END(t);
 }
 
-/* R8 + README "Cancellation unwinds": AIO_RETURN(t, 1) in the root FINALLY swallows: done with 1, not cancelled. */
+/* R8 + docs/behaviour.md "Cancellation unwinds": AIO_RETURN(t, 1) in the root FINALLY swallows: done with 1, not cancelled. */
 static void test_task_swallow_in_finally(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_swallow), AIO_OK);
@@ -815,7 +815,7 @@ static void test_task_wait_for_caller_cancelled(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
-/* R49 + README "Cancellation unwinds": a second cancel of the caller during the child's cleanup cuts that cleanup at 1.2 s. */
+/* R49 + docs/behaviour.md "Cancellation unwinds": a second cancel of the caller during the child's cleanup cuts that cleanup at 1.2 s. */
 static void test_task_wait_for_second_cancel_reaches_child_cleanup(void) {
     BEGIN_TEST();
     C.d = AIO_SEC(100);
@@ -1175,7 +1175,7 @@ static aio_status await_self(aio_task *t) {
     AIO_END(t);
 }
 
-/* README "Misuse" (-> EINVAL): a task awaiting itself raises AIO_EINVAL with a debug message. */
+/* docs/behaviour.md "Misuse" (-> EINVAL): a task awaiting itself raises AIO_EINVAL with a debug message. */
 static void test_task_await_self_einval(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, await_self), AIO_EINVAL);
@@ -1201,7 +1201,7 @@ static aio_status await_never(aio_task *t) {
     AIO_END(t);
 }
 
-/* README "Misuse": awaiting a never-spawned task raises AIO_EINVAL ("never spawned"). */
+/* docs/behaviour.md "Misuse": awaiting a never-spawned task raises AIO_EINVAL ("never spawned"). */
 static void test_task_await_never_spawned_einval(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, await_never), AIO_EINVAL);

@@ -4,7 +4,9 @@
 # 1. each file of tests/lint/corpus/ gets exactly the findings its `expect:`
 #    comments list, no more, no fewer (one check per file);
 # 2. the project's own sources, examples/ and tests/ without the corpus, and
-#    the README's example (extracted by run_matrix.sh) have none (one check).
+#    the README's example (extracted by run_matrix.sh) have none (one check);
+#    the port files of examples/ports/ are read with their SDK's stand-in
+#    headers (tests/consumers/sdk/NAME) and project-wide defines.
 # It needs clang (its parser) and python3; without them it says so and is skipped.
 
 co_pass=0
@@ -26,9 +28,21 @@ else
         echo "[coroutines] FAILED: $co_files corpus files, $((co_pass + co_fail)) checked"
         co_fail=$((co_fail + 1))
     fi
-    co_src=$(find examples tests \( -name '*.c' -o -name '*.cpp' \) ! -path 'tests/lint/corpus/*' | sort)
+    co_src=$(find examples tests \( -name '*.c' -o -name '*.cpp' \) ! -path 'tests/lint/corpus/*' \
+        ! -path 'examples/ports/*' | sort)
     [ -f "$out/readme_example.c" ] && co_src="$co_src $out/readme_example.c" # README's example
-    if python3 tests/lint/coroutines.py -I. $co_src >"$out/coroutines-project.out" 2>&1; then
+    co_ok=1
+    python3 tests/lint/coroutines.py -I. $co_src >"$out/coroutines-project.out" 2>&1 || co_ok=0
+    for co_port in examples/ports/*.c; do # each with its SDK's stand-in headers and defines
+        [ -f "$co_port" ] || continue
+        co_name=$(basename "$co_port" .c)
+        co_defs=$(sed -n 's/^.*Project-wide defines: *\([^*]*\).*$/\1/p' "$co_port" | head -n 1)
+        co_src="$co_src $co_port"
+        # shellcheck disable=SC2086
+        python3 tests/lint/coroutines.py -I. -Itests/consumers/sdk/"$co_name" $co_defs "$co_port" \
+            >>"$out/coroutines-project.out" 2>&1 || co_ok=0
+    done
+    if [ "$co_ok" = 1 ]; then
         echo "[coroutines] examples/, tests/ and the README's example ($(echo $co_src | wc -w) files): nothing found"
         co_pass=$((co_pass + 1))
     else
