@@ -75,12 +75,13 @@ lint:
 
 # Locals read after an await, awaits inside your own switch (tests/lint/README.md):
 # `make lint-coroutines FILES="src/*.c" LINT_FLAGS="-Iinclude -DMY_BOARD"`.
-# Without FILES it checks examples/ and tests/. Needs clang and python3.
+# Without FILES it checks examples/ and tests/ (not the port files: they need their SDK).
+# Needs clang and python3.
 .PHONY: lint-coroutines
 LINT_FLAGS ?=
 lint-coroutines:
 	$(PYTHON) tests/lint/coroutines.py -I. $(LINT_FLAGS) \
-	    $(or $(FILES),$(filter-out tests/lint/corpus/%,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
+	    $(or $(FILES),$(filter-out tests/lint/corpus/% examples/ports/%,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
 
 # tests/stress/stress.c: 1e6 virtual-clock tasks and 1e5 real timers under ASan+UBSan, then fewer under valgrind.
 .PHONY: stress

@@ -627,6 +627,10 @@ def markdown(runner, rows, targets, machine, tools, elapsed, instructions=None):
     for t in targets:
         L.append("- %s **%s**: %s." % ("✅" if t["met"] else "❌", t["target"] + (" — met" if t["met"] else
                                                                              " — missed"), t["detail"]))
+    if any(not t["met"] for t in targets):
+        L.append("")
+        L.append("Why each missed target is missed, and what would close it: "
+                 "[bench/README.md, \"Where the time goes\"](README.md#where-the-time-goes).")
     if runner.whole:
         L.append("")
         L.append("Whole programs (hyperfine, mean wall time of each process, start-up and setup included; "
