@@ -1,9 +1,9 @@
 """Example 1: wait_for with a slow operation; the timeout cancels it and its cleanup runs.
 
 The Python original of 01_wait_for.c, from the tutorials:
-  1. demonstrate_timeout_cancellation()       (seed "from first principles")
-  2. operation_with_graceful_cancellation()   (seed "timeouts and waiting")
-  3. wait_for on a task, then task.cancelled() (seed "timeouts and waiting")
+  1. demonstrate_timeout_cancellation()       (tutorial "from first principles")
+  2. operation_with_graceful_cancellation()   (tutorial "timeouts and waiting")
+  3. wait_for on a task, then task.cancelled() (tutorial "timeouts and waiting")
 Adapted only so that it runs as one program: the three asyncio.run() calls became
 one main(), each part prints a title line, and every line carries the loop time.
 Run: python3 01_wait_for.py [--virtual]

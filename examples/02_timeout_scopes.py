@@ -1,21 +1,21 @@
 """Example 2: timeout scopes (async with asyncio.timeout).
 
 The Python original of 02_timeout_scopes.c, from the tutorials:
-  1. demo_timeout(): the basic block                       (seed "advanced asyncio")
+  1. demo_timeout(): the basic block                       (tutorial "advanced asyncio")
   2. multi_stage_operation(): per-stage deadlines inside an overall envelope
-     (seed "advanced asyncio"); run with its 10 s envelope, then with 5 s
+     (tutorial "advanced asyncio"); run with its 10 s envelope, then with 5 s
   3. confusing_nested_timeouts() / clear_nested_timeouts(): which one fired?
-     (seed "timeouts and waiting", pitfall 3)
-  4. example_timeout_context(): reschedule                  (seed "timeouts and waiting")
-  5. adaptive_operation(): a deadline that the work can read (seed "advanced asyncio")
-  6. process_with_layered_timeouts()                        (seed "timeouts and waiting")
+     (tutorial "timeouts and waiting", pitfall 3)
+  4. example_timeout_context(): reschedule                  (tutorial "timeouts and waiting")
+  5. adaptive_operation(): a deadline that the work can read (tutorial "advanced asyncio")
+  6. process_with_layered_timeouts()                        (tutorial "timeouts and waiting")
 Adaptations, so that it runs and shows its point:
   - one main() instead of several asyncio.run() calls; title lines; loop time on each line;
-  - multi_stage_operation takes the envelope as a parameter (the seed hard-codes 10 s);
+  - multi_stage_operation takes the envelope as a parameter (the tutorial hard-codes 10 s);
   - the nested-timeout pitfall prints which scope expired (Timeout.expired());
-  - reschedule() takes an absolute time: the seed's reschedule(2) meant "2 s from now",
+  - reschedule() takes an absolute time: the tutorial's reschedule(2) meant "2 s from now",
     so it is written loop.time() + 2;
-  - adaptive_operation read task._must_cancel, which the seed itself says not to do
+  - adaptive_operation read task._must_cancel, which the tutorial itself says not to do
     and suggests tracking the deadline instead: here timeout_at() and when() do that.
 Run: python3 02_timeout_scopes.py [--virtual]
 """

@@ -1,15 +1,15 @@
 """Example 3: explicit cancellation, cleanup that re-raises, and the swallowing anti-pattern.
 
 The Python original of 03_cancellation.c, from the tutorials:
-  1. cancellable_task("worker"), cancelled after 2.5 s    (seed "advanced asyncio")
+  1. cancellable_task("worker"), cancelled after 2.5 s    (tutorial "advanced asyncio")
   2. robust_operation_with_cleanup(): cleanup that awaits, then re-raises, and a
-     finally block                                        (seed "from first principles")
+     finally block                                        (tutorial "from first principles")
   3. bad_loop() / good_loop(): cancellation only happens at an await
-                                                          (seed "from first principles")
+                                                          (tutorial "from first principles")
   4. bad_coroutine() / good_coroutine(): swallowing CancelledError
-                                                          (seed "timeouts mechanism")
+                                                          (tutorial "timeouts mechanism")
 Adaptations: one main(); title lines; loop time on each line; part 2 prints instead of
-logging (the seed logs at INFO level to stderr); part 3's loops are shorter (10,000
+logging (the tutorial logs at INFO level to stderr); part 3's loops are shorter (10,000
 iterations of sum(range(100)) instead of 1,000,000 of sum(range(1000))) and record how
 far they got; part 4 calls each coroutine from a worker task and cancels that task,
 to show what happens after the swallow.

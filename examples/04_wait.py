@@ -1,15 +1,15 @@
 """Example 4: asyncio.wait with FIRST_COMPLETED / FIRST_EXCEPTION / ALL_COMPLETED and a timeout.
 
 The Python original of 04_wait.c, from the tutorials:
-  1. example_wait(): FIRST_COMPLETED with a timeout          (seed "timeouts and waiting")
+  1. example_wait(): FIRST_COMPLETED with a timeout          (tutorial "timeouts and waiting")
   2. demonstrate_asyncio_wait(): FIRST_EXCEPTION, timeout 2.5 s, cancel the pending
-     tasks and wait for them                                  (seed "from first principles")
+     tasks and wait for them                                  (tutorial "from first principles")
   3. fetch_from_fastest_source(): the fastest of three sources, the rest cancelled
-     and waited for                                           (seed "timeouts and waiting")
+     and waited for                                           (tutorial "timeouts and waiting")
   4. ALL_COMPLETED with a timeout, and FIRST_EXCEPTION when a task fails (not in the
-     seeds: the other two modes of the same call)
+     tutorials: the other two modes of the same call)
   5. timeout_context(): a hand-made timeout, racing the work against a timer task
-                                                              (seed "from first principles")
+                                                              (tutorial "from first principles")
 Adaptations: one main(); title lines; loop time on each line; pending tasks are
 cancelled and then awaited everywhere (the C program must not leave tasks behind);
 sets are printed in the order the tasks were created (a set's order is arbitrary);

@@ -1,16 +1,16 @@
 """Example 5: gather with individual timeouts and partial results; one timeout over a gather.
 
 The Python original of 05_gather.c, from the tutorials:
-  1. fetch_all_with_global_timeout(): wait_for(gather(...), 5.0)  (seed "from first principles",
+  1. fetch_all_with_global_timeout(): wait_for(gather(...), 5.0)  (tutorial "from first principles",
      pattern 1), then the same with 2.5 s, which is not enough
   2. fetch_with_individual_timeouts(): each fetch has its own timeout, gather collects
-     results and timeouts alike                                    (pattern 2, same seed)
-  3. async with timeout(5): gather(...)                            (seed "timeouts mechanism",
+     results and timeouts alike                                    (pattern 2, same tutorial)
+  3. async with timeout(5): gather(...)                            (tutorial "timeouts mechanism",
      example 2)
-  4. partial results: count successes and timeouts                 (same seed, example 3)
+  4. partial results: count successes and timeouts                 (same tutorial, example 3)
 Adaptations: one main(); title lines; loop time on each line; the global timeout is a
-parameter and its message prints it (the seed hard-codes "5 seconds"); part 4's
-fetch_data(url), which the seed does not define, takes 0.5 s for "fast-api", 3 s for
+parameter and its message prints it (the tutorial hard-codes "5 seconds"); part 4's
+fetch_data(url), which the tutorial does not define, takes 0.5 s for "fast-api", 3 s for
 "slow-api" and 1.5 s for "normal-api".
 Run: python3 05_gather.py [--virtual]
 """

@@ -1,10 +1,10 @@
 """Example 6: retry with exponential backoff, jitter and a timeout per attempt.
 
 The Python original of 06_retry_backoff.c, from the tutorials: unreliable_operation()
-and retry_with_backoff() (seed "timeouts and waiting", exponential backoff with
+and retry_with_backoff() (tutorial "timeouts and waiting", exponential backoff with
 timeouts). Each attempt gets twice the timeout of the one before; between attempts
 it sleeps half the timeout plus a random jitter.
-Adaptations: one main() that runs it twice: as in the seed (base timeout 1 s, up to
+Adaptations: one main() that runs it twice: as in the tutorial (base timeout 1 s, up to
 5 retries), then with a base timeout of 0.5 s and 2 retries, which all fail; title
 lines; loop time on each line. The randomness comes from a fixed list instead of
 the random module, so that both runs are repeatable and the C port uses the same

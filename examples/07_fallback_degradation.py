@@ -1,12 +1,12 @@
 """Example 7: timeout with fallback; staggered timeouts for graceful degradation; progressive timeouts.
 
-The Python original of 07_fallback_degradation.c, from the tutorials (seed "timeouts
+The Python original of 07_fallback_degradation.c, from the tutorials (tutorial "timeouts
 and waiting"):
   1. operation_with_fallback(): the primary within 2 s, else a fast fallback
   2. get_product_with_graceful_degradation(): full, basic or minimal product data
      within max_wait = 0.5, 1.5 and 3.5 s
   3. the same idea within one budget, each tier given what the cheaper tiers leave it
-     (not in the seeds: their version gives the full fetch the whole budget, so with
+     (not in the tutorials: their version gives the full fetch the whole budget, so with
      these numbers it never reaches the basic or minimal tier)
   4. operation_with_progressive_timeout(): the timeout shrinks as the work goes on
 Adaptations: one main(); title lines; loop time on each line; part 2 measures time with

@@ -1,7 +1,7 @@
 """Example 8: progress monitoring of a long operation through a shield, with an overall timeout.
 
 The Python original of 08_progress_shield.c, from the tutorials: run_with_timeout_and_progress()
-and operation_with_progress_updates() (seed "timeouts and waiting", timeout with progress
+and operation_with_progress_updates() (tutorial "timeouts and waiting", timeout with progress
 updates). The monitor waits on shield(task) for one progress interval at a time:
 wait_for times out, but the shield keeps the task running; the monitor prints how far it
 got and waits again, until the task finishes or the overall timeout has passed, when it

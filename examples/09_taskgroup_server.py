@@ -2,10 +2,10 @@
 
 The Python original of 09_taskgroup_server.c, from the tutorials:
   1. server_main(): a TaskGroup of request handlers, each under its own 5 s timeout
-                                                    (seed "advanced asyncio", safe timeout
+                                                    (tutorial "advanced asyncio", safe timeout
                                                      patterns for servers)
   2. main_with_taskgroup(): one timeout around a whole TaskGroup; when it fires, every
-     child still running is cancelled               (seed "timeouts and waiting")
+     child still running is cancelled               (tutorial "timeouts and waiting")
 Adaptations: one main(); title lines; loop time on each line; part 2 creates the task
 variables before the try, so that they exist when the results are read.
 Same-instant lines may come in another order: when the timeout of part 2 fires, Task 2

@@ -1,13 +1,13 @@
 """Example 10: waiting for an event with a timeout; waiting on a condition for a predicate.
 
-The Python original of 10_event_condition.c, from the tutorials (seed "timeouts and
+The Python original of 10_event_condition.c, from the tutorials (tutorial "timeouts and
 waiting", advanced waiting patterns):
   1. wait_for_event(): wait_for(event.wait(), 5) while another task sets the event after
      3 s; then the same with 2 s, which is not enough
   2. wait_for_condition(): two tasks wait on a Condition until a shared count reaches 2
      and 4, while a third updates it every second and notifies them
   3. the same wait with a timeout: a count of 10 never comes within 2.5 s (not in the
-     seeds: Condition.wait_for under asyncio.timeout; the lock is held again when the
+     tutorials: Condition.wait_for under asyncio.timeout; the lock is held again when the
      timeout is reported)
 Adaptations: one main(); title lines; loop time on each line; the event's timeout is a
 parameter; the task that sets the event is awaited at the end instead of left running;

@@ -1,6 +1,6 @@
 """Example 11: health checks with per-service timeouts; a tiered cache with a timeout per tier.
 
-The Python original of 11_health_cache.c, from the tutorials (seed "timeouts and
+The Python original of 11_health_cache.c, from the tutorials (tutorial "timeouts and
 waiting", real-world scenarios):
   1. ServiceHealthCheck / check_system_health(): four services checked at once, each
      with its own timeout; slow answers count as degraded, timeouts and errors as
@@ -9,7 +9,7 @@ waiting", real-world scenarios):
      with its own timeout; hits are copied to the faster tiers in the background;
      when the database times out, stale data from any tier, else an error
 Adaptations: one main(); title lines; loop time on each line; `import time`, which the
-seed's health check uses but does not import; the response-time "timestamp" of the health
+tutorial's health check uses but does not import; the response-time "timestamp" of the health
 report and the "timestamp" of a database row come from loop.time() (rounded to the
 millisecond) instead of time.time(); "elapsed_ms" is rounded to 0.1 ms (the exact float
 would print with noise digits); the cache tasks still running when main() ends are

@@ -2,13 +2,13 @@
 
 The Python original of 12_resource_cleanup.c, from the tutorials:
   1. use_resource_with_timeout(): the release runs in `finally`, after the timeout
-     (seed "timeouts and waiting"), with 2 s (times out) and 10 s (does not)
+     (tutorial "timeouts and waiting"), with 2 s (times out) and 10 s (does not)
   2. database_operation(): the cancelled query closes its connection, then re-raises
-     (seed "timeouts mechanism", example 1)
+     (tutorial "timeouts mechanism", example 1)
   3. bad_resource_handling() / good_resource_handling(): without try/finally the
-     release is skipped when a timeout cancels the work (seed "timeouts and waiting",
+     release is skipped when a timeout cancels the work (tutorial "timeouts and waiting",
      pitfall 1)
-Adaptations: one main(); title lines; loop time on each line; the seeds leave
+Adaptations: one main(); title lines; loop time on each line; the tutorials leave
 connect_to_database(), acquire_resource(), use_resource() and release_resource()
 undefined: here they print what they do and take 0.5 s, 0.1 s, 2 s and 0.1 s (the
 query takes 10 s); part 3 runs each function under wait_for(..., 1).

@@ -2,7 +2,7 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand. R numbers name CPython's
- * behaviours as the conformance scenarios' `ref:` lines do (R74-R84
+ * behaviours, listed in tests/conformance/RULES.md (R74-R84
  * TaskGroup); L2 (level-triggered scopes) and L8 (children inherit scopes)
  * are the library's rules of docs/behaviour.md, "Differences from asyncio". Absolute deadlines are
  * shown as ms since the test started, -1 for AIO_NEVER. */

@@ -4,8 +4,8 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R54-R73 and
- * L3, L4, L8, L9 (R: CPython's behaviours, as in the conformance scenarios'
- * `ref:` lines; L: the library's rules, docs/behaviour.md "Differences from asyncio"). */
+ * L3, L4, L8, L9 (R: CPython's behaviours, tests/conformance/RULES.md;
+ * L: the library's rules, docs/behaviour.md "Differences from asyncio"). */
 #include "workers.h"
 
 /* ------------------------------------------------------------------ state */

@@ -2,7 +2,7 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R1-R92 (CPython's
- * behaviours, as in the conformance scenarios' `ref:` lines) and L1-L11 (the
+ * behaviours, tests/conformance/RULES.md) and L1-L11 (the
  * library's, docs/behaviour.md "Differences from asyncio"). Traces print times as
  * "@ms"; a deadline of -1 means "none" (AIO_NEVER). */
 #include "workers.h"
@@ -116,7 +116,7 @@ static aio_status basic_main(aio_task *t) {
     AIO_RETURN(t, 7);
     AIO_END(t);
 }
-/* E01/R23/R38: the block is cut short at 1 s, execution continues after it, task not cancelled. */
+/* R23/R38: the block is cut short at 1 s, execution continues after it, task not cancelled. */
 static void test_scope_basic_timeout(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, basic_main), 7);
@@ -343,7 +343,7 @@ static aio_status sleep_at_deadline_main(aio_task *t) {
     trace("b@%lld %d/%d", T_MS(), ST(&S.to2));
     AIO_END(t);
 }
-/* Brief/CPython: a sleep ending exactly at the scope deadline is timed out (the deadline wins). */
+/* CPython: a sleep ending exactly at the scope deadline is timed out (the deadline wins). */
 static void test_scope_sleep_ends_at_deadline(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, sleep_at_deadline_main), AIO_OK);
@@ -592,7 +592,7 @@ static aio_status break_main(aio_task *t) {
     trace("end@%lld", T_MS());
     AIO_END(t);
 }
-/* Brief: `break` leaves the block early and closes the scope; a later await ignores its deadline. */
+/* `break` leaves the block early and closes the scope; a later await ignores its deadline. */
 static void test_scope_break_leaves_early(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, break_main), AIO_OK);
@@ -1095,7 +1095,7 @@ static aio_status call_values_main(aio_task *t) {
     trace("fin=%d", AIO_STATUS(t));
     AIO_END(t);
 }
-/* Brief/R43: AIO_CALL stores the callee's value or error (not raised); AIO_CHECK raises it. */
+/* R43: AIO_CALL stores the callee's value or error (not raised); AIO_CHECK raises it. */
 static void test_scope_call_values(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, call_values_main), AIO_EUSER - 3);
@@ -1374,7 +1374,7 @@ static aio_status return_inside_main(aio_task *t) {
     trace("slept@%lld st=%d/%d %d/%d", T_MS(), ST(&S.to), ST(&S.to2));
     AIO_END(t);
 }
-/* Brief/R34: AIO_RETURN inside nested scopes closes both and runs FINALLY; the value is the result. */
+/* R34: AIO_RETURN inside nested scopes closes both and runs FINALLY; the value is the result. */
 static void test_scope_return_inside_closes(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, return_inside_main), 3);

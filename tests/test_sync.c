@@ -2,9 +2,10 @@
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the
  * test started) and statuses worked out by hand from the rules R85-R91, L3 and
- * L10 (R: CPython's behaviours, L: the library's rules of README.md) (each test names its
- * rule). Traces: "wN=rc@ms" = the wait of worker N returned rc at ms,
- * "wN!rc@ms" = worker N unwinds with rc, "LN" = aio_lock_locked() there.
+ * L10 (R: CPython's behaviours, L: the library's rules; both listed in
+ * tests/conformance/RULES.md) (each test names its rule). Traces: "wN=rc@ms" =
+ * the wait of worker N returned rc at ms, "wN!rc@ms" = worker N unwinds with rc,
+ * "LN" = aio_lock_locked() there.
  *
  * The loop model used for the times: an iteration reads the clock once, wakes
  * the waiters of events set since the previous iteration, fires due timers

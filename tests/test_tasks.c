@@ -1,6 +1,6 @@
 /* Task cancellation and waiting for tasks (aio_cancel, AIO_AWAIT, AIO_WAIT_FOR).
- * R numbers name CPython's behaviours as the conformance scenarios' `ref:` lines
- * do; L numbers the library's rules (docs/behaviour.md, "Differences from asyncio"). */
+ * R numbers name CPython's behaviours (tests/conformance/RULES.md); L numbers the
+ * library's rules (docs/behaviour.md, "Differences from asyncio"). */
 #include "workers.h"
 
 /* The state of the tasks these tests write themselves (the main task, waiters,
