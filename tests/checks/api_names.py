@@ -46,15 +46,19 @@ def public_names(header):
             if not n.startswith(("aio__", "AIO__")) and n not in GUARDS}
 
 
-def documented(readme):
-    words = set()
+def prose_lines(markdown):
+    """The lines of a Markdown text outside its fenced code blocks."""
     fenced = False
-    for line in readme.splitlines():
+    for line in markdown.splitlines():
         if line.startswith("```"):
             fenced = not fenced
-            continue
-        if fenced:
-            continue
+        elif not fenced:
+            yield line
+
+
+def documented(readme):
+    words = set()
+    for line in prose_lines(readme):
         for span in re.findall(r"`([^`]+)`", line):
             words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", span))
     return words

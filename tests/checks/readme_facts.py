@@ -16,6 +16,8 @@ import os
 import re
 import sys
 
+from api_names import prose_lines
+
 MAX_LINES = 349  # "under 350"
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PAGES = ["README.md", "docs", "bench", "tests", "examples"]
@@ -54,11 +56,8 @@ def markdown_files():
 def anchors(text):
     """GitHub's ids of the headings of a Markdown text."""
     ids = set()
-    fenced = False
-    for line in text.splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith("#"):
+    for line in prose_lines(text):
+        if line.startswith("#"):
             title = line.lstrip("#").strip().lower()
             title = re.sub(r"[^\w\- ]", "", title)
             ids.add(title.replace(" ", "-"))

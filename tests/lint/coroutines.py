@@ -400,15 +400,19 @@ class Function:
             self.labels[decl_id] = self.node()
         return self.labels[decl_id]
 
-    def if_(self, s, cur):
+    def head_parts(self, s, cur):
+        """An if's or switch's init statement and condition variable, in order:
+        the flow after them, and the index of the condition among the children."""
         parts = s["inner"]
         i = 0
-        if s.get("hasInit"):
-            cur = self.stmt(parts[i], cur)
-            i += 1
-        if s.get("hasVar"):
-            cur = self.stmt(parts[i], cur)
-            i += 1
+        for flag in ("hasInit", "hasVar"):
+            if s.get(flag):
+                cur = self.stmt(parts[i], cur)
+                i += 1
+        return parts, i, cur
+
+    def if_(self, s, cur):
+        parts, i, cur = self.head_parts(s, cur)
         cond = parts[i]
         then = parts[i + 1]
         els = parts[i + 2] if s.get("hasElse") else None
@@ -428,14 +432,7 @@ class Function:
         return out
 
     def switch_(self, s, cur):
-        parts = s["inner"]
-        i = 0
-        if s.get("hasInit"):
-            cur = self.stmt(parts[i], cur)
-            i += 1
-        if s.get("hasVar"):
-            cur = self.stmt(parts[i], cur)
-            i += 1
+        parts, i, cur = self.head_parts(s, cur)
         cond, body = parts[i], parts[i + 1]
         head = self.at(self.expr(cond, cur))
         header = spelled_in_header(s)
