@@ -20,7 +20,7 @@ awk '/THE FIVE-MINUTE TOUR/{f=1} f && /^ \*     /{sub(/^ \*     /, ""); print} f
     >"$out/tour_body.c"
 { printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n#include <stdio.h>\n'; cat "$out/tour_body.c"; } \
     >"$out/tour.c"
-if cc -std=c11 $WARN -I. "$out/tour.c" -o "$out/tour" 2>"$out/tour.log" &&
+if gcc -std=c11 $WARN $(uninit_warnings gcc) -O2 -I. "$out/tour.c" -o "$out/tour" 2>"$out/tour.log" &&
     tour_msg=$("$out/tour") && [ "$tour_msg" = "gave up after 5 sleeps" ]; then
     echo "[header-tour] the top comment's example compiles, prints \"$tour_msg\" and exits 0"
     add_counts 1 0
