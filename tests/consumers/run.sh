@@ -35,7 +35,7 @@ bad() { # name message [log]
 project() { # name [template-dir]
     mkdir -p "$work/$1"
     [ -n "${2:-}" ] && cp -R "$here/$2/." "$work/$1/"
-    cp "$here/src/main.c" "$here/src/aio_impl.c" "$work/$1/"
+    cp "$here/src/main.c" "$here/src/aio_impl.c" "$here/src/app.cmake" "$work/$1/"
 }
 # Run a built program and compare what it prints.
 runs() { # name program
