@@ -271,10 +271,7 @@ class Function:
             out = self.node()
             v = constant(cond)
             b = self.node()
-            if v != 0:
-                self.edge(h, b)
-            if v is None or v == 0:
-                self.edge(h, out)
+            self.branch(h, v, b, out)
             self.loops.append((out, head))
             b = self.stmt(body, b)
             self.loops.pop()
@@ -292,10 +289,7 @@ class Function:
             self.edge(b, condn)
             c = self.expr(cond, condn)
             v = constant(cond)
-            if v != 0:
-                self.edge(c, top)
-            if v is None or v == 0:
-                self.edge(c, out)
+            self.branch(c, v, top, out)
             return out
         if k == "ForStmt":
             init, var, cond, inc, body = s["inner"]
@@ -309,10 +303,7 @@ class Function:
                 v = constant(cond)
             out = self.node()
             b = self.node()
-            if v != 0:
-                self.edge(h, b)
-            if v is None or v == 0:
-                self.edge(h, out)
+            self.branch(h, v, b, out)
             incn = self.node()
             self.loops.append((out, incn))
             b = self.stmt(body, b)
@@ -395,6 +386,13 @@ class Function:
             return cur
         return self.expr(s, cur)
 
+    def branch(self, at, v, taken, not_taken):
+        """Edges out of a condition at `at` whose value is `v` (None: not constant)."""
+        if v != 0:
+            self.edge(at, taken)
+        if v is None or v == 0:
+            self.edge(at, not_taken)
+
     def label(self, decl_id):
         if decl_id not in self.labels:
             self.labels[decl_id] = self.node()
@@ -420,10 +418,7 @@ class Function:
         v = constant(cond)
         t0 = self.node()
         e0 = self.node()
-        if v != 0:
-            self.edge(cur, t0)
-        if v is None or v == 0:
-            self.edge(cur, e0)
+        self.branch(cur, v, t0, e0)
         t1 = self.stmt(then, t0)
         e1 = self.stmt(els, e0) if els else e0
         out = self.node()
@@ -578,10 +573,7 @@ class Function:
             cur = self.at(self.expr(c, cur, in_hdr))
             v = constant(c)
             na, nb, out = self.node(), self.node(), self.node()
-            if v != 0:
-                self.edge(cur, na)
-            if v is None or v == 0:
-                self.edge(cur, nb)
+            self.branch(cur, v, na, nb)
             self.edge(self.expr(a, na, in_hdr), out)
             self.edge(self.expr(b, nb, in_hdr), out)
             return out
