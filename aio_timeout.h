@@ -2298,9 +2298,12 @@ AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
     /* A task whose body completes while it is cancelled ends cancelled: the
-     * request was never lost, and only its cleanup may overrule it. */
-    if (f == &t->frame && f->rc >= 0 && !(f->flags & AIO__F_OVERRIDE) &&
-        aio__task_cancel_visible(t)) {
+     * request was never lost. Only a cleanup that a delivered cancellation
+     * brought there may overrule it (R8); a request never delivered ends the
+     * task cancelled whatever it returns (R7). */
+    if (f == &t->frame && f->rc >= 0 &&
+        ((t->flags & AIO__T_CANCEL_REQ) ||
+         (!(f->flags & AIO__F_OVERRIDE) && aio__task_cancel_visible(t)))) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         f->rc = AIO_ECANCELED;
     }
