@@ -3227,8 +3227,7 @@ relocked:
     t->flags &= (uint16_t)~relock_flags;
     /* A notification it took and cannot use goes to the next waiter (no
      * wake-up is lost; CPython 3.13 does the same, gh-112202). */
-    if ((outcome & AIO__T_NOTIFIED) &&
-        (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_NOSPC | AIO__T_RELOCK_TIMEOUT)))
+    if ((outcome & AIO__T_NOTIFIED) && (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT)))
         (void)aio__wake_first(&c->waiters, AIO__T_GRANTED);
     if (outcome & AIO__T_RELOCK_RAISE) return aio__raise(t, f, AIO_ECANCELED);
     if (outcome & AIO__T_RELOCK_NOSPC) return aio__raise(t, f, AIO_ENOSPC);
