@@ -2326,7 +2326,7 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
 
 /* The awaits a task has passed since it last suspended (debug builds), and
  * how many are too many: a task that passes this many holds the loop. */
-#define AIO__HOLD_LIMIT 100000u
+#define AIO__HOLD_LIMIT 1000000u
 static AIO_THREAD_LOCAL const aio_task *aio__holder;
 static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then */
 static AIO_THREAD_LOCAL uint32_t aio__held;
@@ -2353,7 +2353,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
                        (const void *)t, (unsigned long)AIO__HOLD_LIMIT);
         aio__misuse(AIO_EBUSY, message);
 #else
-        aio__misuse(AIO_EBUSY, "a task passed 100000 awaits without suspending: an await that "
+        aio__misuse(AIO_EBUSY, "a task passed 1000000 awaits without suspending: an await that "
                                "fails or completes at once, in a loop, keeps every other task "
                                "waiting");
 #endif
