@@ -625,11 +625,13 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * this task's cancellation and deadlines, and lv = its result or error. */
 #define AIO_CALL(t, lv, fn, st) AIO__CALL(t, lv, fn, st, AIO__LABEL)
 /* asyncio.wait_for(fn(), d) without a hidden task: `sc` is the scope storage.
- * With no time left (d == 0) the callee never starts, as in asyncio. */
+ * With no time left (d == 0, or a deadline already passed) the callee never
+ * starts, as in asyncio; a cancellation already due from elsewhere reaches it
+ * at its first await, as `async with timeout(d): await fn()` would. */
 #define AIO_WAIT_FOR_CALL(t, lv, fn, st, sc, d)                                \
     do {                                                                       \
         AIO_TIMEOUT(t, sc, d) {                                                \
-            if (aio_time_left(t) == 0) AIO_YIELD(t);                           \
+            if (aio__scope_due(sc)) AIO_YIELD(t);                              \
             AIO_CALL(t, lv, fn, st);                                           \
         }                                                                      \
         if (aio_timeout_status(sc) == AIO_ETIMEDOUT) (lv) = AIO_ETIMEDOUT;     \
@@ -857,6 +859,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
 AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
+AIO_API int aio__scope_due(const aio_timeout *sc);
 
 /* ------------------------------------------------------------------------ */
 /* The awaits' fast paths                                                     */
@@ -887,7 +890,10 @@ enum { /* task flags */
     AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
     AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
     AIO__T_RELOCK_NOSPC = 2048, /* condition wait: raise AIO_ENOSPC once the lock is back */
-    AIO__T_WATCHED = 4096   /* a block is open around it or a cancel was delivered to it */
+    AIO__T_WATCHED = 4096,  /* a block is open around it or a cancel was delivered to it */
+    AIO__T_NOTIFIED = 8192, /* condition wait: took a notification, now retaking the lock */
+    AIO__T_FIRED = 16384    /* condition wait: its own deadline has fired (kept for
+                               AIO_COND_WAIT_FOR's next wait, not armed again) */
 };
 /* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
 static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
@@ -2455,6 +2461,11 @@ AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
     return 0;
 }
 
+/* 1 if the deadline of sc, just entered, has been reached. */
+AIO_API int aio__scope_due(const aio_timeout *sc) {
+    return aio__due(sc->deadline, aio__now(sc->task->loop));
+}
+
 AIO_API aio_time aio_timeout_when(const aio_timeout *sc) {
     return sc->state == AIO__S_IDLE ? AIO_NEVER : sc->deadline;
 }
@@ -2618,8 +2629,19 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     met = aio__many_met(items, n, mode, t->seq.many.began, &done, &first);
     /* what it waits for was met before anything else reached this task */
-    if (met && (arriving || (t->flags & AIO__T_SIGNALLED)))
+    if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
+        /* asyncio's wait() suspends once even then, and counts what is done
+         * when it resumes (gather, eager since 3.12, returns at once) */
+        if (arriving && !(mode & AIO__GATHER)) {
+            /* a cancellation already pending is delivered at that suspension;
+             * one that comes during it finds the wait met (L3) */
+            if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+            t->flags |= AIO__T_SIGNALLED;
+            aio__enqueue(t);
+            return AIO__SUSPENDED;
+        }
         return aio__many_result(items, n, mode, done, first);
+    }
     if (aio__checkpoint(t) < 0) {
         if (mode & AIO__GATHER) { /* cancel what it owns and wait for it; let the rest go */
             aio_link gatherers;
@@ -2708,6 +2730,14 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
                                                       "open; use one aio_group per block"));
         return AIO_EINVAL;
     }
+    /* A block left by a plain `return` cancelled its children but could not
+     * wait for them: the group is theirs until the last one has ended. */
+    if (g && !aio__scope_open(&g->scope) && g->live != 0) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: entered again while children of its "
+                                                      "last block (left by a plain `return`) are "
+                                                      "still running"));
+        return AIO_EINVAL;
+    }
     rc = aio__scope_enter(t, f, g ? &g->scope : NULL, AIO_NEVER, 1, landing);
     if (rc != AIO_OK) return rc;
     g->scope.flags |= AIO__S_GROUP;
@@ -2784,6 +2814,9 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     rc = aio__spawn_on(g->scope.task->loop, t, fn);
     if (rc < 0) return rc;
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
+    /* ... and it sees that chain as its owner does: a group opened in cleanup
+     * runs its children past the cancellation that brought the owner there */
+    t->barrier = g->scope.task->barrier;
     aio__list_append(&g->children, &t->member);
     g->live++;
     return AIO_OK;
@@ -3036,8 +3069,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond) {
 static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, int woken) {
     aio_lock *lock = c->lock;
     uint16_t outcome;
-    const uint16_t relock_flags =
-        AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT | AIO__T_RELOCK_NOSPC;
+    const uint16_t relock_flags = AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
+                                  AIO__T_RELOCK_NOSPC | AIO__T_NOTIFIED | AIO__T_FIRED;
     if (t->flags & AIO__T_GRANTED) {
         t->flags &= (uint16_t)~AIO__T_GRANTED;
         lock->locked = AIO__LOCK_HELD;
@@ -3047,12 +3080,15 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
             t->flags |= AIO__T_RELOCK_RAISE;
-        else if (aio__due(t->until, aio__now(t->loop)) && !(t->flags & AIO__T_RELOCK_RAISE))
+        else if (aio__due(t->until, aio__now(t->loop)) &&
+                 !(t->flags & (AIO__T_RELOCK_RAISE | AIO__T_FIRED)))
             t->flags |= AIO__T_RELOCK_TIMEOUT;
     }
-    if (aio__due(t->until, aio__now(t->loop))) t->until = AIO_NEVER; /* it has fired */
+    /* A deadline that has fired is not armed again; t->until keeps it, as
+     * AIO_COND_WAIT_FOR's one deadline for the waits that follow. */
+    if (aio__due(t->until, aio__now(t->loop))) t->flags |= AIO__T_FIRED;
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
-        if (aio__park(t, 1, 1) != AIO__SUSPENDED)
+        if (aio__park(t, !(t->flags & AIO__T_FIRED), 1) != AIO__SUSPENDED)
             aio__park(t, 0, 0); /* no timer slot: still take the lock back */
         t->flags |= AIO__T_RELOCK;
         aio__wait_in(t, &lock->waiters);
@@ -3061,6 +3097,11 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
 relocked:
     outcome = t->flags & relock_flags;
     t->flags &= (uint16_t)~relock_flags;
+    /* A notification it took and cannot use goes to the next waiter (no
+     * wake-up is lost; CPython 3.13 does the same, gh-112202). */
+    if ((outcome & AIO__T_NOTIFIED) &&
+        (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_NOSPC | AIO__T_RELOCK_TIMEOUT)))
+        (void)aio__wake_first(&c->waiters, AIO__T_GRANTED);
     if (outcome & AIO__T_RELOCK_RAISE) return aio__raise(t, f, AIO_ECANCELED);
     if (outcome & AIO__T_RELOCK_NOSPC) return aio__raise(t, f, AIO_ENOSPC);
     return (outcome & AIO__T_RELOCK_TIMEOUT) ? AIO_ETIMEDOUT : AIO_OK;
@@ -3086,7 +3127,7 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* lock still held */
     if (relative) aio__set_until(t, until); /* AIO_COND_WAIT_FOR armed its deadline once */
     t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
-                            AIO__T_RELOCK_NOSPC);
+                            AIO__T_RELOCK_NOSPC | AIO__T_NOTIFIED | AIO__T_FIRED);
     rc = aio__cond_park(t, c);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* the lock is still held */
     aio_lock_release(c->lock);
@@ -3100,6 +3141,8 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
         if (aio__checkpoint(t) < 0) { /* cancelled before it ran: the next waiter gets it */
             aio__wake_first(&c->waiters, AIO__T_GRANTED);
             t->flags |= AIO__T_RELOCK_RAISE;
+        } else {
+            t->flags |= AIO__T_NOTIFIED; /* passed on if the relock then fails */
         }
     } else if (aio__checkpoint(t) < 0) {
         t->flags |= AIO__T_RELOCK_RAISE;
