@@ -177,6 +177,14 @@ SEEDS = {
         [task(op("lock"), op("cond_wait_for", 0, 4), op("unlock")),
          task(op("lock"), op("cond_set", 0 | 4), op("unlock"), op("sleep", 6), op("lock"),
               op("cond_set", 1 | 8), op("unlock"))]),
+    # notified just before its deadline, it runs only after it (the notifier
+    # works on the CPU past it): taking the lock back, the predicate still
+    # false, it must time out instead of waiting with no deadline
+    "cond-wait-for-notified-then-deadline-passes": program(
+        driver(("step", 0), ("spawn", 1), ("settle", 0)),
+        [task(op("lock"), op("cond_wait_for", 0, 5), op("unlock")),
+         task(op("sleep", 1), op("lock"), op("sleep", 3), op("cond_set", 0 | 4), op("busy", 3),
+              op("unlock"))], exact=False),
     # cleanup sections that await anything: a group whose children must run
     # although the cancellation being handled is the task's
     "cleanup-opens-group": program(
