@@ -79,6 +79,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,39 +176,33 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
 
 #define AIO_NEVER AIO__TIME(-1)        /* no deadline */
 #define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
-/* Integer durations in ticks. */
-#define AIO_SEC(s) (AIO__TIME(s) * AIO__TIME(AIO_TICKS_PER_SEC))
-/* A negative count is refused (AIO_EINVAL) like AIO_SEC(-1), never taken as a
- * long timeout. Where the tick rate allows, the count is scaled without
- * dividing it (a constant expression; a negative count stays beyond half the
- * clock's range); at other rates (a 32.768 kHz clock) a function rounds down
- * and gives AIO_TIME_INVALID for a negative count or one beyond half the range. */
-#if AIO_TICKS_PER_SEC % 1000u == 0
-#define AIO_MS(ms) (AIO__TIME(ms) * AIO__TIME(AIO_TICKS_PER_SEC / 1000u))
-#else
+/* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
+ * that is negative, or that reaches half the clock's range (24.8 days with
+ * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
+ * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
+ * At a tick rate that does not divide evenly (a 32.768 kHz clock) the count
+ * is rounded down. They are calls of an inline function (no constant
+ * expressions in C); the count is evaluated once. */
+#define AIO_SEC(s) aio__ticks_of((s), 1)
 #define AIO_MS(ms) aio__ticks_of((ms), 1000)
-#define AIO__TICKS_OF 1
-#endif
-#if AIO_TICKS_PER_SEC % 1000000u == 0
-#define AIO_US(us) (AIO__TIME(us) * AIO__TIME(AIO_TICKS_PER_SEC / 1000000u))
-#else
 #define AIO_US(us) aio__ticks_of((us), 1000000)
-#define AIO__TICKS_OF 1
-#endif
 
-#ifdef AIO__TICKS_OF
-/* n units of 1/per_sec seconds in ticks, rounded down. */
+/* n units of 1/per_sec seconds in ticks. */
 static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
     const int64_t rate = AIO_TICKS_PER_SEC;
-    const aio_time half = AIO_NEVER / 2;
-    int64_t whole = n / per_sec;
-    int64_t part = n % per_sec * rate; /* below per_sec * rate: no overflow */
+    const uint64_t half = (uint64_t)(aio_time)(AIO_NEVER / 2u);
     uint64_t ticks;
-    if (n < 0 || whole > INT64_MAX / rate) return AIO_TIME_INVALID;
-    ticks = whole * rate + part / per_sec; /* not negative */
+    if (n < 0) return AIO_TIME_INVALID;
+    if (rate % per_sec == 0) { /* a whole number of ticks per unit: no division of n */
+        const uint64_t per_unit = (uint64_t)(rate / per_sec);
+        if ((uint64_t)n > (half - 1u) / per_unit) return AIO_TIME_INVALID;
+        return AIO__TIME((uint64_t)n * per_unit);
+    }
+    if ((uint64_t)(n / per_sec) > (half - 1u) / (uint64_t)rate) return AIO_TIME_INVALID;
+    ticks = (uint64_t)(n / per_sec) * (uint64_t)rate +
+            (uint64_t)(n % per_sec * rate / per_sec); /* the part is below rate */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
-#endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */
 
@@ -373,7 +368,9 @@ typedef aio_time (*aio_clock_fn)(void *ctx);
 typedef void (*aio_idle_fn)(void *ctx, aio_loop *loop, aio_time deadline);
 /* Called by aio_event_set, in the setter's context (another thread, a signal
  * or interrupt handler), when the event's loop is inside its idle hook in
- * aio_run: make that hook return (write to a pipe, give a semaphore). */
+ * aio_run: make that hook return (write to a pipe, give a semaphore). It runs
+ * inside AIO_CRITICAL_ENTER/EXIT, so that the loop cannot be destroyed under
+ * it: it must not call the library. */
 typedef void (*aio_wakeup_fn)(void *ctx, aio_loop *loop);
 /* Timer storage growth, realloc-like: return storage for `new_count` timers
  * keeping the first `old_count` of `old` (NULL the first time: the loop copies
@@ -532,7 +529,8 @@ AIO_API void aio_event_clear(aio_event *ev);
 AIO_API int aio_event_is_set(const aio_event *ev);
 
 /* `value` permits; `bound` > 0 makes a BoundedSemaphore (release beyond it is
- * AIO_EINVAL). */
+ * AIO_EINVAL). A release that would take the count past INT_MAX is AIO_EINVAL
+ * too. */
 AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound);
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem);
 AIO_API int aio_semaphore_value(const aio_semaphore *sem);
@@ -747,6 +745,18 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         goto aio__unwind;                                                      \
     case 0:
 
+/* Debug builds count the awaits a task passes without suspending, and name
+ * a task that passes very many: an await that fails or completes at once,
+ * in a loop, keeps every other task waiting (asyncio's debug mode warns of a
+ * step that holds the loop too long). */
+#ifdef AIO_DEBUG
+#define AIO__SUSPEND(t) return aio__suspended(t)
+#define AIO__NO_SUSPENSION(t) aio__not_suspended(t)
+#else
+#define AIO__SUSPEND(t) return AIO__SUSPENDED
+#define AIO__NO_SUSPENSION(t) ((void)0)
+#endif
+
 /* An await in two steps: `start` on arrival, `poll` on each resumption. They
  * return AIO__SUSPENDED (parked), AIO__RAISE (the frame's status is set: unwind)
  * or the awaited value, which `store` (a statement using aio__r) keeps. */
@@ -760,7 +770,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         case (n):                                                              \
             aio__r = (poll);                                                   \
         }                                                                      \
-        if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
+        if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
+        AIO__NO_SUSPENSION(t);                                                 \
         if (aio__r == AIO__RAISE) goto aio__unwind;                            \
         store;                                                                 \
     } while (0)
@@ -800,7 +811,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         aio__f->flags |= AIO__F_CALLING;                                       \
         aio__r = (fn)((t), (st));                                              \
         aio__f->flags &= AIO__U8(~AIO__F_CALLING);                             \
-        if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
+        if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
+        AIO__NO_SUSPENSION(t);                                                 \
         if (aio__call_unwinds((t), aio__f, &(st)->frame, aio__r)) goto aio__unwind; \
         (lv) = aio__r;                                                         \
     }                                                                          \
@@ -860,6 +872,8 @@ AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__scope_due(const aio_timeout *sc);
+AIO_API aio_status aio__suspended(aio_task *t);
+AIO_API void aio__not_suspended(aio_task *t);
 
 /* ------------------------------------------------------------------------ */
 /* The awaits' fast paths                                                     */
@@ -1081,7 +1095,12 @@ enum { /* group flags */
     AIO__G_JOINING = 4      /* the owner waits for the last child */
 };
 
+/* The running loop: the one stepping now, else the last one initialised
+ * (aio__last, until it is destroyed). aio__stepping is the loop inside
+ * aio_step or aio_run, NULL between them. */
 static AIO_THREAD_LOCAL aio_loop *aio__loop;
+static AIO_THREAD_LOCAL aio_loop *aio__last;
+static AIO_THREAD_LOCAL aio_loop *aio__stepping;
 
 /* ------------------------------------------------------------------ misc */
 
@@ -1127,16 +1146,18 @@ AIO_API const char *aio_strerror(aio_status s) {
 }
 
 AIO_API aio_time aio_seconds(double s) {
+    const aio_time half = (aio_time)(AIO_NEVER / 2);
     double ticks = s * (double)AIO_TICKS_PER_SEC;
     aio_time whole;
     if (s != s) return AIO_TIME_INVALID;
     if (s <= 0) return 0;
-    if (ticks >= (double)((aio_time)(AIO_NEVER / 2))) return AIO_NEVER;
+    if (ticks >= (double)half) return AIO_NEVER;
     /* Round half up. Adding 0.5 before truncating would round twice (the sum
      * to a double first): 0.49999999999999994 ticks, or an odd number of
      * ticks above 2^52, would come out one tick high. */
     whole = (aio_time)ticks;
-    return ticks - (double)whole >= 0.5 ? (aio_time)(whole + 1u) : whole;
+    if (ticks - (double)whole >= 0.5) whole = (aio_time)(whole + 1u);
+    return whole >= half ? AIO_NEVER : whole; /* rounded up to half the range: too large */
 }
 
 /* Wrap-safe order: a is before b. */
@@ -1342,7 +1363,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 #else
     aio_loop_use_virtual_clock(L, 0);
 #endif
-    aio__loop = L;
+    aio__loop = aio__last = L;
 }
 
 AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
@@ -1412,6 +1433,7 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     L->wakeup = NULL;
     AIO_CRITICAL_EXIT();
     aio__wake_pipe_close(L);
+    if (aio__last == L) aio__last = NULL;
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;
 }
@@ -2173,7 +2195,21 @@ static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     return ran;
 }
 
-AIO_API size_t aio_step(aio_loop *L) { return aio__iterate(L); }
+/* Between iterations the running loop is again the one stepping outside
+ * (a task may step another loop), else the last one initialised. */
+static void aio__step_out(aio_loop *outer) {
+    aio__stepping = outer;
+    aio__loop = outer ? outer : aio__last;
+}
+
+AIO_API size_t aio_step(aio_loop *L) {
+    aio_loop *outer = aio__stepping;
+    size_t ran;
+    aio__stepping = L;
+    ran = aio__iterate(L);
+    aio__step_out(outer);
+    return ran;
+}
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
     if (!aio__ready_empty(L) || aio__any_signalled(L)) return L->now;
@@ -2182,16 +2218,19 @@ AIO_API aio_time aio_next_deadline(const aio_loop *L) {
 
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
-    aio__loop = L;
+    aio_loop *outer = aio__stepping;
     L->current = NULL;
-    rc = aio_spawn(main, fn);
+    rc = aio__spawn_on(L, main, fn);
     if (rc < 0) return rc;
+    aio__stepping = L;
     while (main->state != AIO__DONE) {
         if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = aio_next_deadline(L);
-            if (next == AIO_NEVER && aio__nothing_can_wake(L))
+            if (next == AIO_NEVER && aio__nothing_can_wake(L)) {
+                aio__step_out(outer);
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
                                                 "that nothing can wake (no task ready, no timer armed)");
+            }
             if (L->idle && aio__idling(L, 1)) {
                 L->idle(L->idle_ctx, L, next);
                 (void)aio__idling(L, 0);
@@ -2199,6 +2238,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
         }
         aio__iterate(L);
     }
+    aio__step_out(outer);
     if (L->live)
         aio__misuse(AIO_OK, "aio_run: the main task finished while other tasks are alive; "
                             "they stay where they are");
@@ -2257,6 +2297,42 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
                                         "your own switch statement, or a frame not initialised");
 }
 
+/* The awaits a task has passed since it last suspended (debug builds), and
+ * how many are too many: a task that passes this many holds the loop. */
+#define AIO__HOLD_LIMIT 100000u
+static AIO_THREAD_LOCAL const aio_task *aio__holder;
+static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint32_t aio__held;
+
+AIO_API aio_status aio__suspended(aio_task *t) {
+    (void)t;
+    aio__holder = NULL;
+    return AIO__SUSPENDED;
+}
+
+AIO_API void aio__not_suspended(aio_task *t) {
+    /* another task, or another run of the same one (tasks finished since) */
+    if (t != aio__holder || t->loop->finished != aio__holder_run) {
+        aio__holder = t;
+        aio__holder_run = t->loop->finished;
+        aio__held = 0;
+    }
+    if (++aio__held == AIO__HOLD_LIMIT) {
+#ifdef AIO__HOSTED
+        static char message[200];
+        (void)snprintf(message, sizeof message,
+                       "task %p passed %lu awaits without suspending: an await that fails or "
+                       "completes at once, in a loop, keeps every other task waiting",
+                       (const void *)t, (unsigned long)AIO__HOLD_LIMIT);
+        aio__misuse(AIO_EBUSY, message);
+#else
+        aio__misuse(AIO_EBUSY, "a task passed 100000 awaits without suspending: an await that "
+                               "fails or completes at once, in a loop, keeps every other task "
+                               "waiting");
+#endif
+    }
+}
+
 /* The await's own deadline, armed now: among equal deadlines it fires after
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
@@ -2309,11 +2385,20 @@ static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int o
     return rc;
 }
 
+/* Wait for the end of an owned child that t has cancelled: its cleanup
+ * always ends the wait, so with no timer slot t waits without one (the
+ * deadlines that pass meanwhile are seen when it resumes). */
+static aio_status aio__await_cleanup(aio_task *t, aio_task *child) {
+    if (aio__park(t, 1, 1) != AIO__SUSPENDED) aio__park(t, 0, 0);
+    aio__wait_end(t, child, 1);
+    return AIO__SUSPENDED;
+}
+
 /* Cancel an owned child and wait for its cleanup. */
-static aio_status aio__cancel_child(aio_task *t, aio_frame *f, aio_task *child) {
+static aio_status aio__cancel_child(aio_task *t, aio_task *child) {
     t->flags |= AIO__T_JOIN_CANCEL;
     aio_cancel(child);
-    return aio__park_on(t, f, child, 1);
+    return aio__await_cleanup(t, child);
 }
 
 static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int shield,
@@ -2321,7 +2406,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
     int owned = !shield && child->parent == t;
     int done = child->state == AIO__DONE;
     if (t->flags & AIO__T_JOIN_CANCEL) { /* it cancelled the child: wait for its end */
-        if (!done) return aio__park_on(t, f, child, 1);
+        if (!done) return aio__await_cleanup(t, child);
         t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
         if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
         return child->frame.rc == AIO_ECANCELED ? AIO_ETIMEDOUT : child->frame.rc;
@@ -2331,12 +2416,12 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
      * checkpoint */
     if (done && (arriving || (t->flags & AIO__T_SIGNALLED))) return child->frame.rc;
     if (aio__checkpoint(t) < 0) {
-        if (owned && !done) return aio__cancel_child(t, f, child);
+        if (owned && !done) return aio__cancel_child(t, child);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
     if (aio__due(t->until, aio__now(t->loop))) {
         t->until = AIO_NEVER; /* the timeout has fired */
-        if (owned && !done) return aio__cancel_child(t, f, child);
+        if (owned && !done) return aio__cancel_child(t, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
     }
     if (done) return child->frame.rc;
@@ -2844,8 +2929,10 @@ AIO_API void aio_event_set(aio_event *ev) {
         wakeup = L->wakeup;
         ctx = L->wakeup_ctx;
     }
-    AIO_CRITICAL_EXIT();
+    /* Still inside: a loop destroyed by its own thread meanwhile would be
+     * gone by the time a wake-up called after the section reached it. */
     if (wakeup) wakeup(ctx, L);
+    AIO_CRITICAL_EXIT();
 }
 
 AIO_API void aio_event_clear(aio_event *ev) {
@@ -2960,6 +3047,9 @@ static aio_status aio__release(aio_link *waiters, int *count, int *handed, int b
     }
     if (bound > 0 && *count >= bound)
         return aio__misuse(AIO_EINVAL, "aio_semaphore_release: released more often than acquired");
+    if (*count == INT_MAX)
+        return aio__misuse(AIO_EINVAL, "aio_semaphore_release: the count is at INT_MAX; "
+                                       "one more permit would overflow it");
     ++*count;
     aio__hand_out(waiters, count, handed);
     return AIO_OK;
