@@ -109,6 +109,7 @@ typedef struct level {
     aio_wait_item items[NT];
     size_t n;
     aio_time block_deadline;
+    long steps_at;            /* W.steps when the await began */
     /* OP_CALL: the inline coroutine at the next level, its body and cleanup */
     callst cs;
     const uint8_t *body_end, *cl_end;
@@ -163,6 +164,9 @@ typedef struct slot {
     uint32_t group_gen;       /* the entry of the group it was spawned into */
     int in_cwf;               /* in AIO_COND_WAIT_FOR, with this overall deadline */
     aio_time cwf_deadline;
+    unsigned owned_wait;      /* children of its own an await (await, wait_for, gather) waits for */
+    unsigned enospc_at_wait;  /* s->enospc when that await began */
+    int wfc_expect;           /* AIO_WAIT_FOR_CALL entered with time left: its callee must start */
 } slot;
 
 typedef struct loopw {
@@ -190,7 +194,7 @@ static struct world {
     uint32_t cap;             /* timer slots at each init */
     int hook0;                /* the growth hook at each init */
     aio_time t0;
-    long steps;
+    long steps;               /* loop steps so far */
     int spawns;
     unsigned enospc;          /* AIO_ENOSPC reported so far */
     uint32_t gens;            /* group entries so far */
@@ -832,6 +836,8 @@ static void model_spawned(slot *s, int external, aio_group *g, int li) {
     s->rearm_woke = 0;
     s->cleanup_prog = s->final_set = 0;
     s->in_cwf = 0;
+    s->owned_wait = 0;
+    s->wfc_expect = 0;
     s->group_gen = keep ? AIO_CONTAINER(keep, level, g)->gen : 0;
 }
 
@@ -999,6 +1005,25 @@ static void fz_dump(void) {
 
 /* ----------------------------------------------------------- the program */
 
+/* The task goes on after an await unwound (a block caught it, or a cleanup
+ * section runs): the await that unwound waited for its own children, which
+ * it cancelled and waited for first (unless it raised AIO_ENOSPC before
+ * cancelling them); AIO_WAIT_FOR_CALL with time left started its callee. */
+static void unwound(slot *s) {
+    int k;
+    for (k = 0; k < NT; k++) {
+        const aio_task *c = &W.s[k].task;
+        if (!((s->owned_wait >> k) & 1) || c->state == AIO__DONE) continue;
+        REQUIRE(s->enospc != s->enospc_at_wait && !(c->flags & AIO__T_CANCEL_REQ) && !c->cancel_epoch,
+                "task %d's await unwound while its own child %d %s", s->idx, k,
+                (c->flags & AIO__T_CANCEL_REQ) || c->cancel_epoch ? "it cancelled is still running"
+                                                                   : "is still running");
+    }
+    s->owned_wait = 0;
+    REQUIRE(!s->wfc_expect, "task %d's AIO_WAIT_FOR_CALL ended without starting its callee, though "
+            "its own deadline had not passed", s->idx);
+}
+
 static void before_op(slot *s, level *l) {
     if (fz_trace)
         fprintf(stderr, "%6lu us  task %d  level %d  op %d a=%d b=%d\n",
@@ -1008,6 +1033,7 @@ static void before_op(slot *s, level *l) {
     REQUIRE(aio_current() == &s->task && s->task.state == AIO__RUNNING,
             "task %d runs but is not the current task", s->idx);
     REQUIRE(!s->in_finally || s->cleanup_prog, "task %d runs its body after entering cleanup", s->idx);
+    unwound(s);
     s->waits_on = 0;
     s->in_cwf = 0;
     s->ev_wait = NULL;
@@ -1074,6 +1100,7 @@ static aio_status interp(aio_task *t, level *l) {
     slot *s = AIO_SELF(t, slot);
     level *in = l + 1;
     AIO_BEGIN(t, l);
+    s->wfc_expect = 0; /* a callee started */
     while (l->pc + 3 <= l->end) {
         l->op = (uint8_t)(l->pc[0] % OP_COUNT);
         l->a = l->pc[1];
@@ -1130,6 +1157,7 @@ static aio_status interp(aio_task *t, level *l) {
                 l->kind = K_CALL;
                 l->until = dur(l->a);
                 l->block_deadline = after(l->start, l->until);
+                s->wfc_expect = l->until != 0 && !W.fault;
                 AIO_WAIT_FOR_CALL(t, l->rc, interp, in, &l->to, l->until);
                 before_op(s, l);
                 if (aio_timeout_status(&l->to) == AIO_ETIMEDOUT) {
@@ -1249,11 +1277,14 @@ static aio_status interp(aio_task *t, level *l) {
             l->owned = W.s[l->k].task.parent == t && l->op != OP_SHIELD;
             l->complete_at_arrival = W.s[l->k].task.state == AIO__DONE;
             l->until = l->op == OP_AWAIT ? AIO_NEVER : dur(l->b);
+            s->owned_wait = l->owned ? 1u << l->k : 0;
+            s->enospc_at_wait = s->enospc;
             if (l->op == OP_AWAIT) AIO_AWAIT(t, l->rc, &W.s[l->k].task);
             else if (l->op == OP_WAIT_FOR) AIO_WAIT_FOR(t, l->rc, &W.s[l->k].task, l->until);
             else if (l->b & 32) AIO_WAIT_FOR_SHIELD(t, l->rc, &W.s[l->k].task, l->until);
             else AIO_SHIELD(t, l->rc, &W.s[l->k].task);
             s->waits_on = 0;
+            s->owned_wait = 0;
             check_arrival(s, l);
             check_not_lost(s, l);
             {
@@ -1295,15 +1326,26 @@ static aio_status interp(aio_task *t, level *l) {
             l->start = snow(s);
             l->until = dur(l->b);
             l->complete_at_arrival = many_met_now(l);
+            l->steps_at = W.steps;
+            s->owned_wait = 0;
+            s->enospc_at_wait = s->enospc;
+            if (l->op == OP_GATHER) { /* a cancelled gather cancels and waits for its own */
+                size_t j;
+                for (j = 0; j < l->n; j++)
+                    if (l->items[j].task->parent == t) s->owned_wait |= 1u << slot_of(l->items[j].task)->idx;
+            }
             if (l->op == OP_WAIT) {
                 l->k = 1 + (l->b >> 5) % 3; /* the mode */
                 AIO_WAIT(t, l->rc, l->items, l->n, l->k, l->until);
+                /* asyncio.wait() always suspends, even when its condition holds */
+                REQUIRE(W.steps != l->steps_at, "task %d's AIO_WAIT returned without suspending", s->idx);
             } else if (l->b & 128) {
                 AIO_GATHER_ALL(t, l->rc, l->items, l->n);
             } else {
                 AIO_GATHER(t, l->rc, l->items, l->n);
             }
             s->waits_on = 0;
+            s->owned_wait = 0;
             check_arrival(s, l);
             check_not_lost(s, l);
             {
@@ -1452,6 +1494,7 @@ static aio_status callee(aio_task *t, callst *c) {
     AIO_RETURN(t, l->crc >= RET_BASE && l->crc != BRK ? l->crc - RET_BASE : 0);
     AIO_FINALLY(t);
     cond_wait_ended(s);
+    unwound(s);
     s->in_cwf = 0;
     in->pc = l->body_end;
     in->end = l->cl_end;
@@ -1484,6 +1527,7 @@ static aio_status cleanup_run(aio_task *t, callst *c) {
     AIO_RETURN(t, s->crc);
     AIO_FINALLY(t);
     cond_wait_ended(s);
+    unwound(s);
     s->in_cwf = 0;
     release_held(s);
     AIO_END(t);
@@ -1509,6 +1553,7 @@ static aio_status body(aio_task *t) {
     s->ev_wait = NULL;
     s->rearm_woke = 0;
     cond_wait_ended(s); /* a condition wait unwinds holding the lock */
+    unwound(s);
     s->pending_at_finally = (t->flags & AIO__T_CANCEL_REQ) != 0;
     s->waits_on = 0;
     check_scopes(s, 0);

@@ -185,6 +185,18 @@ SEEDS = {
         [task(op("lock"), op("cond_wait_for", 0, 5), op("unlock")),
          task(op("sleep", 1), op("lock"), op("sleep", 3), op("cond_set", 0 | 4), op("busy", 3),
               op("unlock"))], exact=False),
+    # AIO_WAIT_FOR_CALL entered with a cancel pending: its callee still
+    # starts (and is cancelled at its first await)
+    "wait-for-call-starts-with-cancel-pending": program(
+        b"", [task(op("cancel", 0), block("wait_for_call", 5, op("sleep", 1)), op("sleep", 1))]),
+    # wait_for(child, 0) in a block while the one timer slot is taken: the
+    # owner cancels its child and waits for its cleanup (CPU work between two
+    # yields), with no slot for the block's deadline, before it unwinds
+    "fault-zero-wait-for-waits-for-cleanup-storage-full": program(
+        driver(("spawn", 2), ("step", 0), ("settle", 0)),
+        [task(block("timeout", 5, op("spawn", 1), op("yield"), op("wait_for", 1, 0)), op("yield")),
+         task(op("event_wait", 0, NEVER), finally_=(op("yield"), op("busy", 10), op("yield"))),
+         task(op("sleep", 9))], exact=False, slots=1, hook="none"),
     # cleanup sections that await anything: a group whose children must run
     # although the cancellation being handled is the task's
     "cleanup-opens-group": program(
