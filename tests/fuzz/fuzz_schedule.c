@@ -167,6 +167,12 @@ typedef struct slot {
     unsigned owned_wait;      /* children of its own an await (await, wait_for, gather) waits for */
     unsigned enospc_at_wait;  /* s->enospc when that await began */
     int wfc_expect;           /* AIO_WAIT_FOR_CALL entered with time left: its callee must start */
+    /* condition waits: which one this is, whether a notify woke it, and
+     * which waits stood behind it in the list then (slots, and their serials) */
+    uint32_t cw_serial;
+    int notified;
+    unsigned behind;
+    uint32_t behind_serial[NT];
 } slot;
 
 typedef struct loopw {
@@ -952,9 +958,50 @@ static void gain_permit(slot *s) {
     s->holds_sem++;
 }
 /* A condition wait that ended (returned or unwinding) holds the lock again. */
+/* The condition waits in loop li's list that no notification reached yet. */
+static unsigned listed_waiters(int li) {
+    const aio_link *n;
+    unsigned m = 0;
+    for (n = W.l[li].cond.waiters.next; n && n != &W.l[li].cond.waiters; n = n->next) {
+        const slot *w = slot_of(((const aio_waiter *)(const void *)n)->task);
+        if (w && n == &w->task.wait.link && !(w->task.flags & AIO__T_GRANTED)) m |= 1u << w->idx;
+    }
+    return m;
+}
+/* Notify (n waiters, all if n is 0), noting whom it woke and who stood
+ * behind them. */
+static int fz_notify(slot *s, int n) {
+    unsigned before = listed_waiters(s->lp), after, j, k;
+    int woken = n ? aio_condition_notify(&LW(s)->cond, n) : aio_condition_notify_all(&LW(s)->cond);
+    after = listed_waiters(s->lp);
+    for (j = 0; j < NT; j++) {
+        slot *w = &W.s[j];
+        if (!((before & ~after) >> j & 1) || w->in_cwf) continue;
+        w->notified = 1;
+        w->behind = after;
+        for (k = 0; k < NT; k++) w->behind_serial[k] = W.s[k].cw_serial;
+    }
+    return woken;
+}
+/* A notified condition wait that gives up (times out, or unwinds) passes the
+ * notification on to the next waiter (CPython 3.13): of the waits that stood
+ * behind it, one that still waits unreached is then not the first of them. */
+static void cond_gave_up(slot *s) {
+    unsigned still, k;
+    if (!s->notified || !s->behind) return;
+    still = listed_waiters(s->lp) & s->behind;
+    for (k = 0; k < NT; k++)
+        if (W.s[k].cw_serial != s->behind_serial[k]) still &= ~(1u << k);
+    REQUIRE(still != s->behind || !still, "task %d was notified, then gave up its condition wait, and "
+            "none of the waits behind it was woken: the notification was lost", s->idx);
+}
 static void cond_wait_ended(slot *s) {
-    if (s->waiting_res == 3) gain_lock(s);
+    if (s->waiting_res == 3) {
+        gain_lock(s);
+        if (!s->in_cwf) cond_gave_up(s); /* it unwound */
+    }
     s->waiting_res = 0;
+    s->notified = 0;
 }
 
 /* Would task `self` waiting on the tasks in `mask` close a cycle of waits? */
@@ -1240,6 +1287,7 @@ static aio_status interp(aio_task *t, level *l) {
             l->until = dur(l->b);
             s->cwf_deadline = after(l->start, l->until);
             s->in_cwf = 1;
+            s->cw_serial++;
             s->holds_lock = 0;
             s->waiting_res = 3;
             AIO_COND_WAIT_FOR(t, l->rc, &LW(s)->cond, LW(s)->flag != 0, l->until);
@@ -1257,8 +1305,8 @@ static aio_status interp(aio_task *t, level *l) {
         } else if (l->op == OP_COND_SET) {
             if (!s->holds_lock) continue;
             LW(s)->flag = (l->a & 3) != 0;
-            if (l->a & 4) aio_condition_notify_all(&LW(s)->cond);
-            else if (l->a & 8) aio_condition_notify(&LW(s)->cond, 1);
+            if (l->a & 4) fz_notify(s, 0);
+            else if (l->a & 8) fz_notify(s, 1);
         } else if (l->op == OP_SPAWN) {
             fz_spawn(pick_target(s, l->a), 0, NULL);
         } else if (l->op == OP_GSPAWN) {
@@ -1447,8 +1495,13 @@ static aio_status interp(aio_task *t, level *l) {
             l->until = dur(l->b);
             s->holds_lock = 0;
             s->waiting_res = 3;
+            s->cw_serial++;
+            s->notified = 0;
             AIO_COND_WAIT(t, l->rc, &LW(s)->cond, l->until);
-            cond_wait_ended(s);
+            gain_lock(s);
+            if (l->rc != AIO_OK) cond_gave_up(s);
+            s->waiting_res = 0;
+            s->notified = 0;
             check_arrival(s, l);
             check_not_lost(s, l);
             REQUIRE(aio_lock_locked(&LW(s)->lock), "a condition wait returned without the lock");
@@ -1460,7 +1513,7 @@ static aio_status interp(aio_task *t, level *l) {
                 int waiting = 0, woken;
                 const aio_link *n;
                 for (n = LW(s)->cond.waiters.next; n != &LW(s)->cond.waiters; n = n->next) waiting++;
-                woken = l->a % 3 ? aio_condition_notify(&LW(s)->cond, l->a % 3) : aio_condition_notify_all(&LW(s)->cond);
+                woken = fz_notify(s, l->a % 3);
                 REQUIRE(woken >= 0 && woken <= waiting && (l->a % 3 == 0 ? woken == waiting : 1),
                         "notify woke %d of %d", woken, waiting);
             } else if (!aio_lock_locked(&LW(s)->lock)) {

@@ -185,6 +185,14 @@ SEEDS = {
         [task(op("lock"), op("cond_wait_for", 0, 5), op("unlock")),
          task(op("sleep", 1), op("lock"), op("sleep", 3), op("cond_set", 0 | 4), op("busy", 3),
               op("unlock"))], exact=False),
+    # two condition waiters; the first is notified, then cancelled while it
+    # takes the lock back: the notification goes on to the second
+    "condition-notified-waiter-cancelled-passes-it-on": program(
+        driver(("spawn", 1), ("spawn", 2), ("step", 0), ("step", 0), ("advance", 1), ("step", 0),
+               ("cancel", 0), ("settle", 0)),
+        [task(op("lock"), op("cond_wait", 0, NEVER), op("unlock")),
+         task(op("lock"), op("cond_wait", 0, NEVER), op("unlock")),
+         task(op("sleep", 1), op("lock"), op("cond_notify", 1), op("sleep", 3), op("unlock"))]),
     # AIO_WAIT_FOR_CALL entered with a cancel pending: its callee still
     # starts (and is cancelled at its first await)
     "wait-for-call-starts-with-cancel-pending": program(
