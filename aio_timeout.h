@@ -180,29 +180,49 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
  * that is negative, or that reaches half the clock's range (24.8 days with
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
  * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
- * At a tick rate that does not divide evenly (a 32.768 kHz clock) the count
- * is rounded down. They are calls of an inline function (no constant
- * expressions in C); the count is evaluated once. */
-#define AIO_SEC(s) aio__ticks_of((s), 1)
+ * Where the tick rate allows, they are constant expressions (for static
+ * initialisers); in C they then evaluate the count twice, so pass a plain
+ * value. At other rates (a 32.768 kHz clock) a function rounds down. */
+#define AIO__HALF_RANGE (AIO_NEVER / 2u)
+#ifdef __cplusplus
+constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
+    return n <= (AIO__HALF_RANGE - 1u) / per_unit ? n * per_unit : AIO_TIME_INVALID;
+}
+#define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
+#else
+#define AIO__SCALE(n, per_unit)                                                \
+    ((uint64_t)(n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)            \
+         ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
+#endif
+#define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
+#if AIO_TICKS_PER_SEC % 1000u == 0
+#define AIO_MS(ms) AIO__SCALE(ms, AIO_TICKS_PER_SEC / 1000u)
+#else
 #define AIO_MS(ms) aio__ticks_of((ms), 1000)
+#define AIO__TICKS_OF 1
+#endif
+#if AIO_TICKS_PER_SEC % 1000000u == 0
+#define AIO_US(us) AIO__SCALE(us, AIO_TICKS_PER_SEC / 1000000u)
+#else
 #define AIO_US(us) aio__ticks_of((us), 1000000)
+#define AIO__TICKS_OF 1
+#endif
 
-/* n units of 1/per_sec seconds in ticks. */
+#ifdef AIO__TICKS_OF
+/* n units of 1/per_sec seconds in ticks, rounded down. */
 static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
     const int64_t rate = AIO_TICKS_PER_SEC;
-    const uint64_t half = (uint64_t)(aio_time)(AIO_NEVER / 2u);
+    const uint64_t half = AIO__HALF_RANGE;
+    const int64_t most_whole = (half - 1u) / AIO_TICKS_PER_SEC; /* seconds below half */
+    int64_t whole = n / per_sec;
+    int64_t part = n % per_sec * rate; /* below per_sec * rate: no overflow */
     uint64_t ticks;
-    if (n < 0) return AIO_TIME_INVALID;
-    if (rate % per_sec == 0) { /* a whole number of ticks per unit: no division of n */
-        const uint64_t per_unit = (uint64_t)(rate / per_sec);
-        if ((uint64_t)n > (half - 1u) / per_unit) return AIO_TIME_INVALID;
-        return AIO__TIME((uint64_t)n * per_unit);
-    }
-    if ((uint64_t)(n / per_sec) > (half - 1u) / (uint64_t)rate) return AIO_TIME_INVALID;
-    ticks = (uint64_t)(n / per_sec) * (uint64_t)rate +
-            (uint64_t)(n % per_sec * rate / per_sec); /* the part is below rate */
+    if (n < 0 || whole > most_whole) return AIO_TIME_INVALID;
+    ticks = whole * rate; /* not negative, below half */
+    ticks += part / per_sec;
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
+#endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */
 
@@ -655,7 +675,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 
 /* asyncio.wait(): wait on items[0..n) (set each .task) until `mode` is met or
  * `d` passes; lv = how many are done. Never cancels them; check each with
- * aio_task_done(items[i].task). */
+ * aio_task_done(items[i].task). Like asyncio's, it suspends at least once,
+ * even when `mode` is already met, and counts what is done when it resumes. */
 #define AIO_WAIT(t, lv, items, n, mode, d)                                     \
     AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), (mode), (d)), \
                aio__many_poll((t), aio__f, (items), (n), (mode)), AIO__LABEL)
@@ -695,8 +716,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 #define AIO_COND_WAIT(t, lv, cond, d)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__cond_start((t), aio__f, (cond), (d), 1),  \
                aio__cond_poll((t), aio__f, (cond)), AIO__LABEL)
-/* Condition.wait_for(pred) with one overall timeout d: lv = AIO_OK once
- * `pred` holds, AIO_ETIMEDOUT (pred not evaluated again). */
+/* Condition.wait_for(pred) with one overall timeout d for all its waits:
+ * lv = AIO_OK once `pred` holds, AIO_ETIMEDOUT (pred not evaluated again). */
 #define AIO_COND_WAIT_FOR(t, lv, cond, pred, d)                                \
     do {                                                                       \
         aio__own_deadline((t), (d));                                           \
