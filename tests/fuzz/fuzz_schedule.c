@@ -122,7 +122,10 @@ typedef struct level {
      * accepted cancels, an undelivered request, the scopes beyond the task */
     int cl;
     unsigned cl_mask;
-    int cl_cancels, cl_pending, cl_outer;
+    int cl_cancels, cl_pending;
+    unsigned cl_outer;
+    uint32_t cl_epoch;
+    int explicit_raise;       /* the level raised a status it was handed (checked where it arose) */
 } level;
 
 typedef struct slot {
@@ -616,15 +619,17 @@ static int level_cancelling(const level *l) {
         return (l->to.flags & AIO__S_EXPIRED) != 0;
     return 0;
 }
-/* ... and the scopes beyond the task's own (a group child's parent's) */
-static int outer_cancelling(const slot *s) {
+/* ... and the scopes beyond the task's own (a group child's parent's): a
+ * mask of those cancelling, innermost first */
+static unsigned outer_cancelling(const slot *s) {
     const aio_timeout *sc;
-    for (sc = s->group ? &s->group->scope : NULL; sc; sc = sc->parent) {
-        if (sc->flags & AIO__S_EXPIRED) return 1;
+    unsigned m = 0, bit = 1;
+    for (sc = s->group ? &s->group->scope : NULL; sc && bit; sc = sc->parent, bit <<= 1) {
+        if (sc->flags & AIO__S_EXPIRED) m |= bit;
         if ((sc->flags & AIO__S_GROUP) && (AIO_CONTAINER(sc, aio_group, scope)->flags & AIO__G_ABORTED))
-            return 1;
+            m |= bit;
     }
-    return 0;
+    return m;
 }
 /* A cleanup section begins at level base: what cancelled around it then was
  * delivered before and must stay unseen; only what comes later cancels it. */
@@ -637,6 +642,7 @@ static void cleanup_begin(slot *s, level *base) {
     base->cl_cancels = s->cancels;
     base->cl_pending = (s->task.flags & AIO__T_CANCEL_REQ) != 0;
     base->cl_outer = outer_cancelling(s);
+    base->cl_epoch = s->task.cancel_epoch;
 }
 /* Has something cancelled the cleanup section that level l runs in since it
  * began (or it is no cleanup)? */
@@ -644,7 +650,8 @@ static int cleanup_cancelled(const slot *s, const level *l) {
     int d;
     if (!l->cl) return 1;
     if (s->cancels > l->cl_cancels || l->cl_pending || s->enospc ||
-        (outer_cancelling(s) && !l->cl_outer))
+        (outer_cancelling(s) & ~l->cl_outer) || s->task.cancel_epoch != l->cl_epoch ||
+        (s->task.flags & AIO__T_CANCEL_REQ)) /* also a cancel by the library (a parent's wait) */
         return 1;
     for (d = 0; d < l->depth; d++)
         if (level_cancelling(&s->lv[d]) && !((l->cl_mask >> d) & 1)) return 1;
@@ -658,6 +665,7 @@ static void open_level(const level *l, level *in) {
     in->cl_cancels = l->cl_cancels;
     in->cl_pending = l->cl_pending;
     in->cl_outer = l->cl_outer;
+    in->cl_epoch = l->cl_epoch;
 }
 static int scope_open(const aio_timeout *sc) {
     return sc->state == AIO__S_ENTERED || sc->state == AIO__S_FIRST || sc->state == AIO__S_BODY ||
@@ -1087,6 +1095,7 @@ static void before_op(slot *s, level *l) {
     s->rearm_woke = 0;
     cond_wait_ended(s); /* a condition wait unwinds holding the lock */
     s->depth_now = l->depth;
+    l->explicit_raise = 0;
     check_scopes(s, l->depth);
 }
 
@@ -1133,7 +1142,10 @@ static int pick_target(const slot *s, uint8_t a) {
 #define RUN_BODY(t, l, in)                                                     \
     {                                                                          \
         AIO_CALL(t, (l)->rc, interp, in);                                      \
-        if ((l)->rc < 0) AIO_RAISE(t, (l)->rc);                                \
+        if ((l)->rc < 0) {                                                     \
+            (l)->explicit_raise = 1;                                           \
+            AIO_RAISE(t, (l)->rc);                                             \
+        }                                                                      \
         (l)->body_done = 1;                                                    \
         if ((l)->rc == BRK) break;                                             \
         if ((l)->rc >= RET_BASE) AIO_RETURN(t, (l)->rc);                       \
@@ -1199,7 +1211,10 @@ static aio_status interp(aio_task *t, level *l) {
                                 "a group block ended with a child still running");
                 }
                 /* a failed group continues here with its status; pass it on */
-                if (aio_group_status(&l->g) < 0 && (l->b & 64)) AIO_RAISE(t, aio_group_status(&l->g));
+                if (aio_group_status(&l->g) < 0 && (l->b & 64)) {
+                    l->explicit_raise = 1;
+                    AIO_RAISE(t, aio_group_status(&l->g));
+                }
             } else if (l->op == OP_WAIT_FOR_CALL) {
                 l->kind = K_CALL;
                 l->until = dur(l->a);
@@ -1212,7 +1227,9 @@ static aio_status interp(aio_task *t, level *l) {
                                 reached(s, aio_timeout_when(&l->to)),
                             "wait_for(call) timed out before its deadline");
                 } else {
+                    l->explicit_raise = 1;
                     if (l->rc < 0) AIO_RAISE(t, l->rc);
+                    l->explicit_raise = 0;
                     if (l->rc >= RET_BASE && l->rc != BRK) AIO_RETURN(t, l->rc);
                 }
             } else {
@@ -1276,7 +1293,9 @@ static aio_status interp(aio_task *t, level *l) {
             AIO_CALL(t, l->crc, callee, &l->cs);
             before_op(s, l);
             l->kind = K_TOP;
+            l->explicit_raise = 1;
             if (l->crc < 0 && !(l->b & 64)) AIO_RAISE(t, l->crc); /* else caught */
+            l->explicit_raise = 0;
         } else if (l->op == OP_BREAK) {
             AIO_RETURN(t, BRK); /* the block around this level ends */
         } else if (l->op == OP_COND_WAIT_FOR) {
@@ -1421,7 +1440,9 @@ static aio_status interp(aio_task *t, level *l) {
                 } else {
                     REQUIRE(!(l->b & 128), "gather(return_exceptions) returned %d", l->rc);
                     REQUIRE(match, "gather returned %d, which no task ended with", l->rc);
+                    l->explicit_raise = 1;
                     if (l->b & 64) AIO_RAISE(t, l->rc);
+                    l->explicit_raise = 0;
                 }
             }
         } else if (l->op == OP_EVENT_WAIT) {
@@ -1531,6 +1552,13 @@ static aio_status interp(aio_task *t, level *l) {
             fz_group_cancel(l->a % NT);
         }
     }
+    AIO_FINALLY(t);
+    /* Whatever a cleanup section runs is cancelled only by what came after
+     * it began: a cancellation that arose here (not a status handed up and
+     * raised again) needs a cause. */
+    if (l->cl && AIO_STATUS(t) == AIO_ECANCELED && !l->explicit_raise)
+        REQUIRE(cleanup_cancelled(s, l), "task %d's cleanup section was cancelled at level %d (op %d) "
+                "though nothing cancelled it after it began", s->idx, l->depth, l->op);
     AIO_END(t);
 }
 
