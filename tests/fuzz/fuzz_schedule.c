@@ -611,37 +611,41 @@ static void check_wakeups(void) {
 }
 
 /* Is level l's block cancelling what runs inside it (its deadline noticed,
- * its group aborted)? */
-static int level_cancelling(const level *l) {
+ * its group aborted)? With `delivered`, only if that was delivered already
+ * (a cancellation still undelivered when a cleanup begins may cancel it). */
+static int level_cancelling(const level *l, int delivered) {
     if (l->kind == K_GROUP)
-        return (l->g.flags & AIO__G_ABORTED) || (l->g.scope.flags & AIO__S_EXPIRED);
+        return ((l->g.flags & AIO__G_ABORTED) || (l->g.scope.flags & AIO__S_EXPIRED)) &&
+               (!delivered || l->g.scope.epoch);
     if (l->kind == K_TIMEOUT || l->kind == K_SHIELDED || l->kind == K_CALL)
-        return (l->to.flags & AIO__S_EXPIRED) != 0;
+        return (l->to.flags & AIO__S_EXPIRED) && (!delivered || l->to.epoch);
     return 0;
 }
 /* ... and the scopes beyond the task's own (a group child's parent's): a
  * mask of those cancelling, innermost first */
-static unsigned outer_cancelling(const slot *s) {
+static unsigned outer_cancelling(const slot *s, int delivered) {
     const aio_timeout *sc;
     unsigned m = 0, bit = 1;
     for (sc = s->group ? &s->group->scope : NULL; sc && bit; sc = sc->parent, bit <<= 1) {
+        if (delivered && !sc->epoch) continue;
         if (sc->flags & AIO__S_EXPIRED) m |= bit;
         if ((sc->flags & AIO__S_GROUP) && (AIO_CONTAINER(sc, aio_group, scope)->flags & AIO__G_ABORTED))
             m |= bit;
     }
     return m;
 }
-/* A cleanup section begins at level base: what cancelled around it then was
- * delivered before and must stay unseen; only what comes later cancels it. */
+/* A cleanup section begins at level base: what cancelled around it and was
+ * delivered before must stay unseen; only what is still undelivered, or comes
+ * later, cancels it. */
 static void cleanup_begin(slot *s, level *base) {
     int d;
     base->cl = 1;
     base->cl_mask = 0;
     for (d = 0; d < base->depth; d++)
-        if (level_cancelling(&s->lv[d])) base->cl_mask |= 1u << d;
+        if (level_cancelling(&s->lv[d], 1)) base->cl_mask |= 1u << d;
     base->cl_cancels = s->cancels;
     base->cl_pending = (s->task.flags & AIO__T_CANCEL_REQ) != 0;
-    base->cl_outer = outer_cancelling(s);
+    base->cl_outer = outer_cancelling(s, 1);
     base->cl_epoch = s->task.cancel_epoch;
 }
 /* Has something cancelled the cleanup section that level l runs in since it
@@ -650,11 +654,11 @@ static int cleanup_cancelled(const slot *s, const level *l) {
     int d;
     if (!l->cl) return 1;
     if (s->cancels > l->cl_cancels || l->cl_pending || s->enospc ||
-        (outer_cancelling(s) & ~l->cl_outer) || s->task.cancel_epoch != l->cl_epoch ||
+        (outer_cancelling(s, 0) & ~l->cl_outer) || s->task.cancel_epoch != l->cl_epoch ||
         (s->task.flags & AIO__T_CANCEL_REQ)) /* also a cancel by the library (a parent's wait) */
         return 1;
     for (d = 0; d < l->depth; d++)
-        if (level_cancelling(&s->lv[d]) && !((l->cl_mask >> d) & 1)) return 1;
+        if (level_cancelling(&s->lv[d], 0) && !((l->cl_mask >> d) & 1)) return 1;
     return 0;
 }
 /* The body of the block (or call) at level l runs at level in. */
