@@ -1,6 +1,9 @@
 /* Schedule fuzzer: the input is a random program of tasks, sleeps, timeout
- * blocks, wait_for, wait, gather, shield, groups, events, locks, cancels from
- * tasks and from a simulated interrupt, and moves of the virtual clock. After
+ * blocks, wait_for, wait, gather, shield, groups, events, locks, conditions
+ * (wait, wait_for a predicate), inline coroutines with cleanups of their own,
+ * cleanup sections running any of it, `break` out of blocks, scopes and
+ * groups used again, cancels from tasks and from a simulated interrupt, and
+ * moves of the virtual clock. After
  * every loop step, and before every operation a task performs, an invariant
  * checker looks at the whole loop; any violation aborts with a message.
  *
@@ -16,8 +19,9 @@
  *
  * Input format (tests/fuzz/README.md has the details): byte 0 holds flags, then
  * chunks separated by 0xFF. Chunk 0 is the driver's script (two bytes per
- * command); chunk 1+i is the program of task slot i (three bytes per operation:
- * opcode, a, b). */
+ * command); chunk 1+i is the program of task slot i (a byte choosing its
+ * cleanup, then three bytes per operation: opcode, a, b; the last cfg >> 4
+ * operations are its cleanup section's). */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include "aio_timeout.h"
 
