@@ -173,6 +173,7 @@ typedef struct slot {
     aio_time cwf_deadline;
     unsigned owned_wait;      /* children of its own an await (await, wait_for, gather) waits for */
     unsigned enospc_at_wait;  /* s->enospc when that await began */
+    uint32_t child_cancel_at_wait[NT]; /* ... and each child's cancellations then */
     int wfc_expect;           /* AIO_WAIT_FOR_CALL entered with time left: its callee must start */
     /* condition waits: which one this is, whether a notify woke it, and
      * which waits stood behind it in the list then (slots, and their serials) */
@@ -1068,19 +1069,30 @@ static void fz_dump(void) {
 
 /* ----------------------------------------------------------- the program */
 
+/* A child's cancellations so far: requests, deliveries, and aio_cancel
+ * calls the model made (one number that changes with each). */
+static uint32_t child_cancels(const slot *c) {
+    return (uint32_t)c->cancels * 65536u + c->task.cancel_epoch * 2u + ((c->task.flags & AIO__T_CANCEL_REQ) != 0);
+}
+static void wait_began(slot *s, unsigned owned) {
+    int k;
+    s->owned_wait = owned;
+    s->enospc_at_wait = s->enospc;
+    for (k = 0; k < NT; k++) s->child_cancel_at_wait[k] = child_cancels(&W.s[k]);
+}
 /* The task goes on after an await unwound (a block caught it, or a cleanup
  * section runs): the await that unwound waited for its own children, which
- * it cancelled and waited for first (unless it raised AIO_ENOSPC before
+ * it cancelled and waited for first (unless it raised AIO_ENOSPC without
  * cancelling them); AIO_WAIT_FOR_CALL with time left started its callee. */
 static void unwound(slot *s) {
     int k;
     for (k = 0; k < NT; k++) {
         const aio_task *c = &W.s[k].task;
         if (!((s->owned_wait >> k) & 1) || c->state == AIO__DONE) continue;
-        REQUIRE(s->enospc != s->enospc_at_wait && !(c->flags & AIO__T_CANCEL_REQ) && !c->cancel_epoch,
+        REQUIRE(s->enospc != s->enospc_at_wait && child_cancels(&W.s[k]) == s->child_cancel_at_wait[k],
                 "task %d's await unwound while its own child %d %s", s->idx, k,
-                (c->flags & AIO__T_CANCEL_REQ) || c->cancel_epoch ? "it cancelled is still running"
-                                                                   : "is still running");
+                child_cancels(&W.s[k]) != s->child_cancel_at_wait[k] ? "it cancelled is still running"
+                                                                      : "is still running");
     }
     s->owned_wait = 0;
     REQUIRE(!s->wfc_expect, "task %d's AIO_WAIT_FOR_CALL ended without starting its callee, though "
@@ -1352,8 +1364,7 @@ static aio_status interp(aio_task *t, level *l) {
             l->owned = W.s[l->k].task.parent == t && l->op != OP_SHIELD;
             l->complete_at_arrival = W.s[l->k].task.state == AIO__DONE;
             l->until = l->op == OP_AWAIT ? AIO_NEVER : dur(l->b);
-            s->owned_wait = l->owned ? 1u << l->k : 0;
-            s->enospc_at_wait = s->enospc;
+            wait_began(s, l->owned ? 1u << l->k : 0);
             if (l->op == OP_AWAIT) AIO_AWAIT(t, l->rc, &W.s[l->k].task);
             else if (l->op == OP_WAIT_FOR) AIO_WAIT_FOR(t, l->rc, &W.s[l->k].task, l->until);
             else if (l->b & 32) AIO_WAIT_FOR_SHIELD(t, l->rc, &W.s[l->k].task, l->until);
@@ -1402,8 +1413,7 @@ static aio_status interp(aio_task *t, level *l) {
             l->until = dur(l->b);
             l->complete_at_arrival = many_met_now(l);
             l->steps_at = W.steps;
-            s->owned_wait = 0;
-            s->enospc_at_wait = s->enospc;
+            wait_began(s, 0);
             if (l->op == OP_GATHER) { /* a cancelled gather cancels and waits for its own */
                 size_t j;
                 for (j = 0; j < l->n; j++)
