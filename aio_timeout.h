@@ -731,8 +731,10 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 /* Internals used by the macros                                               */
 /* ------------------------------------------------------------------------ */
 
-#define AIO__SUSPENDED (-0x7fffffff - 1) /* INT_MIN, never a status */
-#define AIO__RAISE (-0x7fffffff)
+/* Two markers below every status, whatever the width of int (16 bits on AVR
+ * and MSP430). */
+#define AIO__SUSPENDED INT_MIN
+#define AIO__RAISE (INT_MIN + 1)
 #define AIO__LC_RAISE 0xfffffffdu   /* resume by delivering a cancellation */
 #define AIO__LC_FINALLY 0xfffffffeu
 #define AIO__LC_END 0xffffffffu
@@ -3169,7 +3171,7 @@ AIO_API int aio_condition_notify(aio_condition *cond, int n) {
 }
 
 AIO_API int aio_condition_notify_all(aio_condition *cond) {
-    return aio_condition_notify(cond, 0x7fffffff);
+    return aio_condition_notify(cond, INT_MAX);
 }
 
 /* A condition wait is a wait for the notification and then a wait to take
