@@ -1325,6 +1325,9 @@ static aio_status interp(aio_task *t, level *l) {
             l->start = snow(s);
             l->until = dur(l->b);
             s->cwf_deadline = after(l->start, l->until);
+            /* a predicate that holds already: no wait, no checkpoint (as
+             * Condition.wait_for) */
+            l->complete_at_arrival = LW(s)->flag != 0;
             s->in_cwf = 1;
             s->cw_serial++;
             s->holds_lock = 0;

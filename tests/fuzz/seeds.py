@@ -177,6 +177,10 @@ SEEDS = {
         [task(op("lock"), op("cond_wait_for", 0, 4), op("unlock")),
          task(op("lock"), op("cond_set", 0 | 4), op("unlock"), op("sleep", 6), op("lock"),
               op("cond_set", 1 | 8), op("unlock"))]),
+    # a predicate that holds already: AIO_COND_WAIT_FOR does not wait, so a
+    # pending cancel is not delivered there (Condition.wait_for)
+    "cond-wait-for-predicate-true-no-checkpoint": program(
+        b"", [task(op("lock"), op("cancel", 0), op("cond_set", 1), op("cond_wait_for", 0, 0), op("unlock"))]),
     # notified just before its deadline, it runs only after it (the notifier
     # works on the CPU past it): taking the lock back, the predicate still
     # false, it must time out instead of waiting with no deadline
