@@ -1115,7 +1115,8 @@ enum { /* group states, beyond the scope's */
 enum { /* group flags */
     AIO__G_ABORTED = 1,     /* cancelling the rest: no new children */
     AIO__G_PASS = 2,        /* an error unwinds through the block after the join */
-    AIO__G_JOINING = 4      /* the owner waits for the last child */
+    AIO__G_JOINING = 4,     /* the owner waits for the last child */
+    AIO__G_HELD_BACK = 8    /* the end let the children run once before aborting them */
 };
 
 /* The running loop: the one stepping now, else the last one initialised
@@ -2298,9 +2299,12 @@ AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
     /* A task whose body completes while it is cancelled ends cancelled: the
-     * request was never lost, and only its cleanup may overrule it. */
-    if (f == &t->frame && f->rc >= 0 && !(f->flags & AIO__F_OVERRIDE) &&
-        aio__task_cancel_visible(t)) {
+     * request was never lost. Only a cleanup that a delivered cancellation
+     * brought there may overrule it (R8); a request never delivered ends the
+     * task cancelled whatever it returns (R7). */
+    if (f == &t->frame && f->rc >= 0 &&
+        ((t->flags & AIO__T_CANCEL_REQ) ||
+         (!(f->flags & AIO__F_OVERRIDE) && aio__task_cancel_visible(t)))) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         f->rc = AIO_ECANCELED;
     }
@@ -2872,7 +2876,18 @@ AIO_API int aio__group_joining(const aio_group *g) { return g->scope.state == AI
  * a cancellation of the owner that arrives now cancels them first. */
 AIO_API aio_status aio__group_join(aio_task *t, aio_group *g) {
     aio_timeout *src = aio__cancel_source(t, 1);
-    if (src && src != &g->scope) aio__group_abort(g);
+    if (src && src != &g->scope) {
+        /* Found on arriving at the end (pending since before): like any
+         * checkpoint that finds a cancellation before it parks, let the ready
+         * tasks, the children among them, run once first (asyncio's end of
+         * the block suspends, and is cancelled when it resumes). */
+        if (g->live && !(g->flags & (AIO__G_JOINING | AIO__G_HELD_BACK | AIO__G_ABORTED))) {
+            g->flags |= AIO__G_HELD_BACK;
+            aio__enqueue(t);
+            return AIO__SUSPENDED;
+        }
+        aio__group_abort(g);
+    }
     if (g->live == 0) {
         g->flags &= (uint8_t)~AIO__G_JOINING;
         return AIO_OK;
