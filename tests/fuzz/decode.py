@@ -107,7 +107,7 @@ def main():
             continue
         prog = c[1:]
         prog = prog[:len(prog) - len(prog) % 3]
-        k = min(c[0] >> 4, len(prog) // 3)
+        k = min((c[0] >> 4) & 7 if c[0] & 0x80 else 0, len(prog) // 3)
         body, cleanup = prog[:len(prog) - 3 * k], prog[len(prog) - 3 * k:]
         print(f"task {n}: cleanup cfg={c[0]} ({k} operations, then "
               f"{'yield' if c[0] & 8 else 'sleep'} {c[0] & 7}ms)")

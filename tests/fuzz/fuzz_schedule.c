@@ -20,8 +20,8 @@
  * Input format (tests/fuzz/README.md has the details): byte 0 holds flags, then
  * chunks separated by 0xFF. Chunk 0 is the driver's script (two bytes per
  * command); chunk 1+i is the program of task slot i (a byte choosing its
- * cleanup, then three bytes per operation: opcode, a, b; the last cfg >> 4
- * operations are its cleanup section's). */
+ * cleanup, then three bytes per operation: opcode, a, b; with bit 7 of that
+ * byte, the last (cfg >> 4) & 7 operations are its cleanup section's). */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include "aio_timeout.h"
 
@@ -39,6 +39,9 @@
 #define BRK 3000      /* ... returning BRK asked the block around it to `break` */
 #define MAX_STEPS 20000
 #define MAX_SPAWNS 64 /* incarnations per input */
+/* how many of a program's last operations are its cleanup section's: with
+ * bit 7 of its first byte, bits 4-6 (half of all programs have none) */
+#define CLEANUP_OPS(cfg) ((cfg) & 0x80 ? (size_t)(((cfg) >> 4) & 7) : 0)
 
 /* A header from before group notices and handed permits (f867388 and older)
  * has neither field: `make fuzz` defines FUZZ_PRE_NOTICES for it. */
@@ -162,7 +165,7 @@ typedef struct slot {
     aio_event *ev_wait;       /* the event it waits on, and its count of sets then */
     uint32_t ev_sets_before;
     int rearm_woke;           /* woken by a reschedule whose deadline had no timer slot */
-    size_t body_len;          /* the program's body; the rest (cfg >> 4 operations) is its cleanup */
+    size_t body_len;          /* the program's body; the rest (CLEANUP_OPS(cfg)) is its cleanup */
     callst fin;               /* the cleanup program's frame */
     int cleanup_prog;         /* the cleanup program runs */
     int final_set;            /* the cleanup program replaced the status ... */
@@ -1847,8 +1850,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         s->prog = n ? prog + 1 : prog;
         s->prog_len = n ? n - 1 : 0;
         s->prog_len -= s->prog_len % 3;
-        /* the last cfg >> 4 operations are the cleanup section's program */
-        s->body_len = s->prog_len - 3 * ((size_t)(s->cfg >> 4) < s->prog_len / 3 ? (size_t)(s->cfg >> 4) : s->prog_len / 3);
+        /* the last CLEANUP_OPS(cfg) operations are the cleanup section's program */
+        s->body_len = s->prog_len - 3 * (CLEANUP_OPS(s->cfg) < s->prog_len / 3 ? CLEANUP_OPS(s->cfg) : s->prog_len / 3);
     }
     fz_phase = "start";
     if (W.nloops > 1) { /* the second loop's first task is the last slot, if it has a program */

@@ -30,10 +30,10 @@ def block(name, arg, *body, flags=0):
 
 def task(*ops, cleanup=0, finally_=()):
     """A task's program: its operations, then the operations of its cleanup
-    section (finally_, at most 15) before the cleanup's sleep or yield."""
+    section (finally_, at most 7) before the cleanup's sleep or yield."""
     fin = b"".join(finally_)
-    assert len(fin) // 3 <= 15 and cleanup < 16
-    return bytes([cleanup | len(fin) // 3 << 4]) + b"".join(ops) + fin
+    assert len(fin) // 3 <= 7 and cleanup < 16
+    return bytes([cleanup | (0x80 | len(fin) // 3 << 4 if fin else 0)]) + b"".join(ops) + fin
 
 
 def call(*body, finally_=(), catch=False):
