@@ -190,8 +190,9 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 }
 #define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
 #else
+/* (0ull + n, not a cast: no "comparison always true" warning for a narrow n) */
 #define AIO__SCALE(n, per_unit)                                                \
-    ((uint64_t)(n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)            \
+    (0ull + (n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)               \
          ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
 #endif
 #define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
