@@ -6,7 +6,7 @@ OPS = ["sleep", "yield", "timeout", "timeout_at", "shielded", "group", "wait_for
        "spawn", "group_spawn", "await", "wait_for", "shield", "wait", "gather",
        "event_wait", "event_set", "event_clear", "cancel", "lock", "unlock",
        "sem_acquire", "sem_release", "return", "raise", "busy", "reschedule", "group_cancel",
-       "cond_wait", "cond_notify", "cond_wait_for", "cond_set", "call", "break"]
+       "cond_wait", "cond_notify", "cond_wait_for", "cond_set", "call", "break", "plain_return"]
 # the first nine in every mode; the fault mode adds the rest
 DRIVER = ["step", "advance", "settle", "isr_event_set", "cancel", "spawn", "group_cancel",
           "reschedule", "next", "grow", "reloop"]
@@ -62,7 +62,7 @@ def show_program(prog, indent, depth):
                 show_program(prog[i:i + blen], indent + "    ", depth + 1)
             print(f"{indent}}}")
             i += blen
-        elif op in ("break", "yield"):
+        elif op in ("break", "yield", "plain_return"):
             print(f"{indent}{op}")
         else:
             print(f"{indent}{op} a={a} (slot {a % 8}, {dur(a)}) b={b} ({dur(b)})")

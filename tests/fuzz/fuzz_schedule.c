@@ -37,6 +37,8 @@
 #define SEM_PERMITS 2
 #define RET_BASE 1000 /* an interp level returning >= RET_BASE asked the task to return */
 #define BRK 3000      /* ... returning BRK asked the block around it to `break` */
+#define PLAIN 4000    /* ... returning PLAIN asked the level of that block to `return` plainly */
+#define IS_RET(rc) ((rc) >= RET_BASE && (rc) < RET_BASE + 100)
 #define MAX_STEPS 20000
 #define MAX_SPAWNS 64 /* incarnations per input */
 /* how many of a program's last operations are its cleanup section's: with
@@ -89,7 +91,8 @@ enum { /* operations of a task program */
     OP_SPAWN, OP_GSPAWN, OP_AWAIT, OP_WAIT_FOR, OP_SHIELD, OP_WAIT, OP_GATHER,
     OP_EVENT_WAIT, OP_EVENT_SET, OP_EVENT_CLEAR, OP_CANCEL, OP_LOCK, OP_UNLOCK,
     OP_SEM, OP_SEM_POST, OP_RETURN, OP_RAISE, OP_BUSY, OP_RESCHEDULE, OP_GROUP_CANCEL,
-    OP_COND_WAIT, OP_COND_NOTIFY, OP_COND_WAIT_FOR, OP_COND_SET, OP_CALL, OP_BREAK, OP_COUNT
+    OP_COND_WAIT, OP_COND_NOTIFY, OP_COND_WAIT_FOR, OP_COND_SET, OP_CALL, OP_BREAK, OP_PLAIN_RETURN,
+    OP_COUNT
 };
 enum { /* driver commands; the last two only in the fault mode */
     DR_STEP, DR_ADVANCE, DR_SETTLE, DR_ISR_SET, DR_CANCEL, DR_SPAWN, DR_GROUP_CANCEL,
@@ -133,6 +136,7 @@ typedef struct level {
     unsigned cl_outer;
     uint32_t cl_epoch;
     int explicit_raise;       /* the level raised a status it was handed (checked where it arose) */
+    int abandoned;            /* its group was left by a plain `return` (misuse) */
 } level;
 
 typedef struct slot {
@@ -696,6 +700,7 @@ static void group_entered(slot *s, level *l) {
                 "last use is alive", s->idx, (int)j);
     l->gen = ++W.gens;
     l->gcancelled = 0;
+    l->abandoned = 0;
 }
 static void scope_entered(slot *s, level *l) {
     REQUIRE(l->to.task == &s->task && l->to.state == AIO__S_BODY && aio_timeout_status(&l->to) == AIO_OK &&
@@ -744,7 +749,8 @@ static void check_finished(slot *s) {
         const slot *c = &W.s[j];
         const aio_link *n;
         if (!alive(c) || c->task.parent != &s->task) continue;
-        REQUIRE(!c->group || c->group->scope.task != &s->task,
+        REQUIRE(!c->group || c->group->scope.task != &s->task ||
+                    AIO_CONTAINER(c->group, level, g)->abandoned, /* misuse: the group was left plainly */
                 "task %d ended while its group's child %d is alive", s->idx, c->idx);
         for (n = c->task.joiners.next; n && n != &c->task.joiners; n = n->next)
             REQUIRE(((const aio_waiter *)(const void *)n)->task != &s->task,
@@ -1171,7 +1177,11 @@ static int pick_target(const slot *s, uint8_t a) {
         }                                                                      \
         (l)->body_done = 1;                                                    \
         if ((l)->rc == BRK) break;                                             \
-        if ((l)->rc >= RET_BASE) AIO_RETURN(t, (l)->rc);                       \
+        if ((l)->rc == PLAIN) {                                                \
+            (l)->abandoned = (l)->kind == K_GROUP;                             \
+            return RET_BASE + 50; /* misuse on purpose (lint-coroutines: ok) */ \
+        }                                                                      \
+        if (IS_RET((l)->rc)) AIO_RETURN(t, (l)->rc);                           \
     }
 
 static aio_status callee(aio_task *t, callst *c);
@@ -1253,7 +1263,7 @@ static aio_status interp(aio_task *t, level *l) {
                     l->explicit_raise = 1;
                     if (l->rc < 0) AIO_RAISE(t, l->rc);
                     l->explicit_raise = 0;
-                    if (l->rc >= RET_BASE && l->rc != BRK) AIO_RETURN(t, l->rc);
+                    if (IS_RET(l->rc)) AIO_RETURN(t, l->rc);
                 }
             } else {
                 l->kind = l->op == OP_SHIELDED ? K_SHIELDED : K_TIMEOUT;
@@ -1321,6 +1331,8 @@ static aio_status interp(aio_task *t, level *l) {
             l->explicit_raise = 0;
         } else if (l->op == OP_BREAK) {
             AIO_RETURN(t, BRK); /* the block around this level ends */
+        } else if (l->op == OP_PLAIN_RETURN) {
+            AIO_RETURN(t, PLAIN); /* the level of the block around this one returns plainly */
         } else if (l->op == OP_COND_WAIT_FOR) {
             /* wait_for(pred, timeout): pred is the loop's flag, set by a task
              * holding the lock; only tasks nobody owns, as for cond_wait */
@@ -1596,7 +1608,7 @@ static aio_status callee(aio_task *t, callst *c) {
     in->end = l->body_end;
     AIO_CALL(t, l->crc, interp, in);
     if (l->crc < 0) AIO_RAISE(t, l->crc);
-    AIO_RETURN(t, l->crc >= RET_BASE && l->crc != BRK ? l->crc - RET_BASE : 0);
+    AIO_RETURN(t, IS_RET(l->crc) ? l->crc - RET_BASE : 0);
     AIO_FINALLY(t);
     cond_wait_ended(s);
     unwound(s);
@@ -1607,7 +1619,7 @@ static aio_status callee(aio_task *t, callst *c) {
     cleanup_begin(s, in);
     AIO_CALL(t, l->crc, interp, in);
     if (l->crc < 0) AIO_RAISE(t, l->crc);
-    if (l->crc >= RET_BASE && l->crc != BRK) AIO_RETURN(t, l->crc - RET_BASE);
+    if (IS_RET(l->crc)) AIO_RETURN(t, l->crc - RET_BASE);
     AIO_END(t);
 }
 
@@ -1649,7 +1661,7 @@ static aio_status body(aio_task *t) {
     s->lv[0].cl = 0;
     AIO_CALL(t, s->rc, interp, &s->lv[0]);
     if (s->rc < 0) AIO_RAISE(t, s->rc);
-    s->ret = s->rc >= RET_BASE && s->rc != BRK ? s->rc - RET_BASE : 100 + s->idx;
+    s->ret = IS_RET(s->rc) ? s->rc - RET_BASE : 100 + s->idx;
     s->ret_set = 1;
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
@@ -1672,7 +1684,7 @@ static aio_status body(aio_task *t) {
         s->cleanup_prog = 1;
         AIO_CALL(t, s->crc, cleanup_run, &s->fin);
         s->cleanup_prog = 0;
-        if (s->crc < 0 || (s->crc >= RET_BASE && s->crc != BRK)) {
+        if (s->crc < 0 || IS_RET(s->crc)) {
             s->final_set = 1;
             s->final_want = s->crc < 0 ? s->crc : s->crc - RET_BASE;
             s->cleanup_done = 1;

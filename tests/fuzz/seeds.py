@@ -20,12 +20,18 @@ def op(name, a=0, b=0):
     return bytes([OPS.index(name), a & 0xFF, b & 0xFF])
 
 
+def length_byte(n, bit6=False):
+    """A block's `b`: its body is the next b % 6 operations; bit 6 is a flag
+    (a group raises its error after the block, a call's error is caught)."""
+    return 64 + (n - 4) % 6 if bit6 else n
+
+
 def block(name, arg, *body, flags=0):
     """A block op; its body is the operations that follow it (at most 5,
-    counting a nested block's own body). flags: 64 on a group raises its error."""
+    counting a nested block's own body). flags=64: a group raises its error."""
     inner = b"".join(body)
     assert len(inner) % 3 == 0 and len(inner) // 3 <= 5
-    return bytes([OPS.index(name), arg & 0xFF, len(inner) // 3 | flags]) + inner
+    return bytes([OPS.index(name), arg & 0xFF, length_byte(len(inner) // 3, flags == 64)]) + inner
 
 
 def task(*ops, cleanup=0, finally_=()):
@@ -43,7 +49,7 @@ def call(*body, finally_=(), catch=False):
     fin = b"".join(finally_)
     inner = b"".join(body) + fin
     assert len(fin) // 3 <= 3 and len(inner) // 3 <= 5
-    return bytes([OPS.index("call"), len(fin) // 3, len(inner) // 3 | (64 if catch else 0)]) + inner
+    return bytes([OPS.index("call"), len(fin) // 3, length_byte(len(inner) // 3, catch)]) + inner
 
 
 def driver(*cmds, fault=False):
@@ -250,6 +256,21 @@ SEEDS = {
               call(block("shielded", 5, op("sleep", 1))),
               op("sleep", 1)),
          task(op("sleep", 2)), task(op("yield"), op("sleep", 1))]),
+    # misuse the library survives: a group left by a plain `return` (in an
+    # inline coroutine) while its child runs is closed and its child
+    # cancelled; entered again, it is refused while that child lives, and
+    # starts clean once it has ended
+    "group-left-by-plain-return-entered-again": program(
+        b"", [task(call(block("group", 0, op("group_spawn", 1), op("plain_return")), catch=True),
+                   call(block("group", 0, op("group_spawn", 2), op("sleep", 1)), catch=True),
+                   op("sleep", 9)),
+              task(op("sleep", 5), cleanup=2), task(op("sleep", 1))]),
+    "group-left-by-plain-return-entered-after-its-child-ended": program(
+        b"", [task(call(block("group", 0, op("group_spawn", 1), op("plain_return")), catch=True),
+                   op("sleep", 9),
+                   call(block("group", 0, op("group_spawn", 2), op("sleep", 1)), catch=True),
+                   op("sleep", 1)),
+              task(op("sleep", 5), cleanup=2), task(op("sleep", 1))]),
     # four tasks, blocks four deep, eight to twenty operations each
     "deep-four-tasks": program(
         driver(("step", 0), ("step", 0), ("cancel", 2), ("advance", 3), ("step", 0), ("settle", 0)),
