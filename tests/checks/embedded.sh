@@ -58,7 +58,7 @@ command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-sys
 if [ -n "$emb_missing" ]; then
     echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test and firmware example under QEMU (not installed:$emb_missing)"
 elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
-        build/embedded/m3/isr.elf build/embedded/m3/firmware.elf >"$out/embedded-build.log" 2>&1; then
+        build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf >"$out/embedded-build.log" 2>&1; then
     echo "[embedded] FAILED: the Cortex-M3 build:"; tail -n 20 "$out/embedded-build.log" | sed 's/^/    /'
     add_counts 0 1
 else
