@@ -1897,7 +1897,6 @@ static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
 
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
 
-static aio_task aio__fresh_task; /* all zero */
 
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
  * woken and cancelled there, whichever loop or thread the caller runs. */
@@ -1907,7 +1906,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
-    *t = aio__fresh_task; /* an assignment: cheaper than memset for a small struct */
+    memset(t, 0, sizeof *t); /* no all-zero template in flash */
     t->fn = fn;
     t->wait.task = t;
     aio__list_init(&t->joiners);
@@ -3228,8 +3227,7 @@ relocked:
     t->flags &= (uint16_t)~relock_flags;
     /* A notification it took and cannot use goes to the next waiter (no
      * wake-up is lost; CPython 3.13 does the same, gh-112202). */
-    if ((outcome & AIO__T_NOTIFIED) &&
-        (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_NOSPC | AIO__T_RELOCK_TIMEOUT)))
+    if ((outcome & AIO__T_NOTIFIED) && (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT)))
         (void)aio__wake_first(&c->waiters, AIO__T_GRANTED);
     if (outcome & AIO__T_RELOCK_RAISE) return aio__raise(t, f, AIO_ECANCELED);
     if (outcome & AIO__T_RELOCK_NOSPC) return aio__raise(t, f, AIO_ENOSPC);
