@@ -214,13 +214,13 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
     const int64_t rate = AIO_TICKS_PER_SEC;
     const uint64_t half = AIO__HALF_RANGE;
-    const int64_t most_whole = (half - 1u) / AIO_TICKS_PER_SEC; /* seconds below half */
-    int64_t whole = n / per_sec;
-    int64_t part = n % per_sec * rate; /* below per_sec * rate: no overflow */
+    const uint64_t most_whole = (half - 1u) / AIO_TICKS_PER_SEC; /* seconds below half */
     uint64_t ticks;
-    if (n < 0 || whole > most_whole) return AIO_TIME_INVALID;
-    ticks = whole * rate; /* not negative, below half */
-    ticks += part / per_sec;
+    if (n < 0) return AIO_TIME_INVALID;
+    ticks = n / per_sec; /* whole seconds, not negative */
+    if (ticks > most_whole) return AIO_TIME_INVALID;
+    ticks *= AIO_TICKS_PER_SEC;
+    ticks += n % per_sec * rate / per_sec; /* the part: below rate, no overflow */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
 #endif
