@@ -9,6 +9,9 @@
  *     deadline) or through aio_virtual_advance();
  *   - AIO_SLEEP(t, 0) / AIO_YIELD is one trip through the ready queue. */
 #include "workers.h"
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/resource.h>
+#endif
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -2057,6 +2060,197 @@ static void test_core_wrap_sentinel_ticks(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* ============================================================ heap shapes */
+
+typedef struct {
+    aio_task task;
+    tracer w[7];
+    aio_task x;        /* a sleeper inside a block: x_to */
+    aio_timeout x_to;
+    long long x_at;
+    aio_status r, x_status;
+    int i;
+} heap_shape_t;
+
+static aio_status heap_remove_main(aio_task *t) {
+    heap_shape_t *s = AIO_SELF(t, heap_shape_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 7; s->i++) aio_spawn(&s->w[s->i].task, w_sleeper);
+    AIO_YIELD(t); /* all seven armed, in that order */
+    aio_cancel(&s->w[3].task);
+    for (s->i = 0; s->i < 7; s->i++) AIO_AWAIT(t, s->r, &s->w[s->i].task);
+    AIO_END(t);
+}
+
+/* Timers armed at 100, 1000, 200, 1100, 1200, 300, 400 ms make the heap
+ * [100 | 1000 200 | 1100 1200 300 400]; cancelling the 1100 ms sleeper takes
+ * out a leaf whose replacement (400, the last) is earlier than its parent
+ * (1000) and must move up. Every other sleeper still wakes on time, in
+ * deadline order. */
+static void test_core_timer_removed_from_the_middle_of_the_heap(void) {
+    static heap_shape_t s;
+    static const int ms[7] = {100, 1000, 200, 1100, 1200, 300, 400};
+    static const char *const names[7] = {"A", "B", "C", "D", "E", "F", "G"};
+    int i;
+    BEGIN_TEST_WITH(s);
+    for (i = 0; i < 7; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].d1 = AIO_MS(ms[i]);
+    }
+    CHECK_EQ(test_run(&loop, &s.task, heap_remove_main), AIO_OK);
+    CHECK_STR(test_trace, "D!@0 A@100 C@200 F@300 G@400 B@1000 E@1200 ");
+    CHECK_EQ(aio_task_result(&s.w[3].task), AIO_ECANCELED);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status sleeps_in_block(aio_task *t) {
+    heap_shape_t *s = AIO_CONTAINER(t, heap_shape_t, x);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s->x_to, AIO_SEC(10)) {
+        AIO_SLEEP(t, AIO_SEC(20));
+    }
+    s->x_at = T_MS();
+    s->x_status = aio_timeout_status(&s->x_to);
+    AIO_END(t);
+}
+
+static aio_status heap_move_main(aio_task *t) {
+    heap_shape_t *s = AIO_SELF(t, heap_shape_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->w[0].task, w_sleeper); /* 5 s: the heap's root */
+    aio_spawn(&s->x, sleeps_in_block);   /* 10 s, below it */
+    AIO_YIELD(t);
+    s->r = aio_timeout_reschedule(&s->x_to, (aio_time)(aio_now() + AIO_SEC(1)));
+    AIO_AWAIT(t, s->i, &s->x);
+    AIO_AWAIT(t, s->i, &s->w[0].task);
+    AIO_END(t);
+}
+
+/* A block's deadline moved earlier than the heap's root (10 s -> 1 s, the
+ * root a 5 s sleep): the armed timer moves up to the root, and the block is
+ * cut short at 1 s, before the sleeper wakes at 5 s. */
+static void test_core_timer_moved_above_the_heap_root(void) {
+    static heap_shape_t s;
+    BEGIN_TEST_WITH(s);
+    w_init(&s.w[0], "Y");
+    s.w[0].d1 = AIO_SEC(5);
+    CHECK_EQ(test_run(&loop, &s.task, heap_move_main), AIO_OK);
+    CHECK_EQ(s.r, AIO_OK);
+    CHECK_EQ(s.x_at, 1000);
+    CHECK_EQ(s.x_status, AIO_ETIMEDOUT);
+    CHECK_STR(test_trace, "Y@5000 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ============================================== aio_run's idle hooks */
+
+typedef struct {
+    aio_task task;
+    aio_event ev;
+    aio_lock lock;
+    aio_status r1, r2;
+    aio_time seen;
+    int calls;
+} idle_never_t;
+static idle_never_t in;
+
+/* A custom idle hook that records its deadline and sets the event, as an
+ * interrupt would while the hook sleeps. */
+static void idle_sets_event(void *ctx, aio_loop *loop, aio_time deadline) {
+    (void)ctx;
+    (void)loop;
+    in.seen = deadline;
+    in.calls++;
+    aio_event_set(&in.ev);
+}
+
+static aio_status waits_event_forever(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_NEVER);
+    AIO_END(t);
+}
+
+/* With a custom idle hook aio_run cannot tell that nothing will wake the
+ * loop: with nothing armed it calls the hook with AIO_NEVER, and an event
+ * the hook sets wakes the main task. */
+static void test_core_custom_idle_called_with_no_deadline(void) {
+    aio_loop loop;
+    memset(&in, 0, sizeof in);
+    test_loop(&loop);
+    aio_loop_set_idle(&loop, idle_sets_event, NULL);
+    CHECK_EQ(test_run(&loop, &in.task, waits_event_forever), AIO_OK);
+    CHECK_EQ(in.r1, AIO_OK);
+    CHECK_EQ(in.calls, 1);
+    CHECK(in.seen == AIO_NEVER);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status locks_itself_out(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, in.r1, &in.lock, AIO_NEVER);
+    AIO_LOCK_ACQUIRE(t, in.r2, &in.lock, AIO_NEVER); /* held by itself: forever */
+    AIO_END(t);
+}
+
+#if defined(__unix__) || defined(__APPLE__)
+static aio_status waits_event_then_forever(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_MS(20)); /* a real 20 ms */
+    AIO_EVENT_WAIT(t, in.r2, &in.ev, AIO_NEVER);
+    AIO_END(t);
+}
+#endif
+
+/* On the system clock (no virtual clock, no custom idle hook) a main task
+ * that waits for something nothing can wake is reported at once with
+ * AIO_EDEADLK instead of sleeping forever: a lock it holds itself. On POSIX,
+ * with no file descriptor left for the wake-up pipe (that an event set from
+ * another thread would need), a wait on an event is reported the same way,
+ * and a timed wait sleeps without the pipe and times out. */
+static void test_core_run_deadlock_on_the_system_clock(void) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&in, 0, sizeof in);
+    aio_loop_init(&loop, timers, 4);
+    test_start = aio_loop_now(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &in.task, locks_itself_out), AIO_EDEADLK);
+    CHECK_DEBUG("nothing can wake");
+    CHECK_EQ(in.r1, AIO_OK);
+    CHECK_EQ(aio_cancel(&in.task), 1);
+    aio_step(&loop);
+    CHECK_EQ(aio_task_result(&in.task), AIO_ECANCELED);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+#if defined(__unix__) || defined(__APPLE__)
+    {
+        struct rlimit saved, none;
+        if (getrlimit(RLIMIT_NOFILE, &saved) == 0) {
+            memset(&in, 0, sizeof in);
+            aio_loop_init(&loop, timers, 4);
+            test_start = aio_loop_now(&loop);
+            none = saved;
+            none.rlim_cur = 0; /* pipe() now fails */
+            CHECK_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
+            test_last_debug[0] = 0;
+            in.r2 = 99;
+            CHECK_EQ(test_run(&loop, &in.task, waits_event_then_forever), AIO_EDEADLK);
+            CHECK_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+            CHECK_DEBUG("nothing can wake");
+            CHECK_EQ(in.r1, AIO_ETIMEDOUT);
+            CHECK(T_MS() >= 20);
+            CHECK_EQ(in.r2, 99);
+            aio_event_set(&in.ev);
+            aio_step(&loop);
+            CHECK_EQ(aio_task_result(&in.task), AIO_OK);
+            CHECK_EQ(in.r2, AIO_OK);
+            aio_event_clear(&in.ev);
+            CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+        }
+    }
+#endif
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_core_sleep_exact),
     TEST_ENTRY(test_core_sleep_until),
@@ -2105,6 +2299,10 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_await_invalid),
     TEST_ENTRY(test_core_wrap_across),
     TEST_ENTRY(test_core_wrap_sentinel_ticks),
+    TEST_ENTRY(test_core_timer_removed_from_the_middle_of_the_heap),
+    TEST_ENTRY(test_core_timer_moved_above_the_heap_root),
+    TEST_ENTRY(test_core_custom_idle_called_with_no_deadline),
+    TEST_ENTRY(test_core_run_deadlock_on_the_system_clock),
 };
 
 void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -763,6 +763,91 @@ static void test_error_timeout_beyond_half_of_32bit_ticks(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* ------------------------------------------- plain returns, hand-written bodies */
+
+typedef struct {
+    aio_task task;
+    aio_group g;
+    wk child;
+    int n, empty;
+} plain_group_t;
+static plain_group_t pg;
+
+static aio_status returns_inside_group(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &pg.g) {
+        if (!pg.empty) start_in_group(&pg.g, &pg.child, 1000, 5);
+        AIO_YIELD(t); /* the child starts its sleep */
+        return 3;     /* the mistake: not AIO_RETURN */
+    }
+    AIO_END(t);
+}
+
+/* A task body that leaves a task group with a plain `return`: the task ends
+ * with the value, the debug message names the mistake, and the group is
+ * closed as its end would have closed it: a child still running is
+ * cancelled (its cleanup sees AIO_ECANCELED at 0 ms, it never returns its
+ * 5); an empty group is simply closed. */
+static void test_error_plain_return_inside_group_cancels_its_children(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        aio_loop loop;
+        memset(&pg, 0, sizeof pg);
+        pg.empty = k;
+        test_loop(&loop);
+        test_last_debug[0] = 0;
+        CHECK_EQ(test_run(&loop, &pg.task, returns_inside_group), 3);
+        CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
+        CHECK(pg.task.scope == NULL);
+        CHECK_EQ(aio_group_spawn(&pg.g, &pg.child.task, worker), AIO_EINVAL);
+        if (!k) {
+            CHECK_DEBUG("aio_run: the main task finished while other tasks are alive");
+            while (aio_step(&loop) > 0) {
+            }
+            CHECK_EQ(aio_task_result(&pg.child.task), AIO_ECANCELED);
+            CHECK_EQ(pg.child.fin, 1);
+            CHECK_EQ(pg.child.fin_status, AIO_ECANCELED);
+            CHECK_EQ(pg.child.fin_at, 0);
+            CHECK_EQ(pg.child.after, 0);
+            CHECK_EQ(pg.g.live, 0);
+        }
+        CHECK_EQ(T_MS(), 0);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+static int by_hand_runs;
+
+/* Not a coroutine: a body written by hand that suspends on nothing (it
+ * returns AIO__SUSPENDED without waiting on anything) until cancelled. */
+static aio_status suspends_on_nothing(aio_task *t) {
+    by_hand_runs++;
+    return aio_task_cancel_pending(t) ? AIO_ECANCELED : AIO__SUSPENDED;
+}
+
+/* A task whose body suspends without waiting on anything stays parked: no
+ * step runs it again, nothing is armed, aio_run calls that a deadlock, and
+ * only a cancel wakes it (its body then sees the request). */
+static void test_error_body_suspended_on_nothing_waits_for_a_cancel(void) {
+    aio_loop loop;
+    static aio_task t;
+    memset(&t, 0, sizeof t);
+    by_hand_runs = 0;
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&t, suspends_on_nothing), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK_EQ(by_hand_runs, 1);
+    CHECK(!aio_task_done(&t));
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    CHECK_EQ(aio_cancel(&t), 1);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(by_hand_runs, 2);
+    CHECK_EQ(aio_task_result(&t), AIO_ECANCELED);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_error_spawn_null),
     TEST_ENTRY(test_error_spawn_live_task),
@@ -792,6 +877,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_reschedule_without_timer_slot),
     TEST_ENTRY(test_error_growth_hook_refuses),
     TEST_ENTRY(test_error_timeout_beyond_half_of_32bit_ticks),
+    TEST_ENTRY(test_error_plain_return_inside_group_cancels_its_children),
+    TEST_ENTRY(test_error_body_suspended_on_nothing_waits_for_a_cancel),
 };
 
 void register_errors_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -1387,6 +1387,77 @@ static void test_scope_return_inside_closes(void) {
 
 /* ------------------------------------------------------------ registration */
 
+/* ------------------------------------------------- aio_timeout_reschedule_in */
+
+static aio_status reschedule_in_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(100)) {
+        AIO_SLEEP(t, AIO_MS(20));
+        S.rc3 = aio_timeout_reschedule_in(&S.to, AIO_MS(-5)); /* refused: unchanged */
+        S.rc = aio_timeout_reschedule_in(&S.to, AIO_MS(300));
+        S.when = aio_timeout_when(&S.to);
+        AIO_SLEEP(t, AIO_SEC(1));
+        S.v = 1;
+    }
+    S.n = (int)T_MS();
+    AIO_TIMEOUT(t, &S.to2, AIO_MS(100)) {
+        S.rc2 = aio_timeout_reschedule_in(&S.to2, AIO_NEVER);
+        S.d = aio_timeout_when(&S.to2);
+        AIO_SLEEP(t, AIO_MS(500));
+    }
+    AIO_END(t);
+}
+
+/* aio_timeout_reschedule_in moves an open block's deadline to `delay` after
+ * now (20 ms + 300 ms: cut short at 320, not at 100), AIO_NEVER removes it
+ * (the second block's 500 ms sleep ends at 820), and it refuses a negative
+ * delay (the deadline stays), a closed block and NULL with AIO_EINVAL. */
+static void test_scope_reschedule_in(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &S.task, reschedule_in_main), AIO_OK);
+    CHECK_EQ(S.rc3, AIO_EINVAL);
+    CHECK_DEBUG("reschedule: the delay is NaN, negative or beyond half the clock range");
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(rel_ms(S.when), 320);
+    CHECK_EQ(S.v, 0);
+    CHECK_EQ(S.n, 320);
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(S.rc2, AIO_OK);
+    CHECK(S.d == AIO_NEVER);
+    CHECK_EQ(aio_timeout_status(&S.to2), AIO_OK);
+    CHECK_EQ(T_MS(), 820);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_timeout_reschedule_in(&S.to2, AIO_MS(5)), AIO_EINVAL);
+    CHECK_DEBUG("reschedule: the timeout scope is not open");
+    CHECK_EQ(aio_timeout_reschedule_in(NULL, AIO_MS(5)), AIO_EINVAL);
+    END_TEST();
+}
+
+
+static aio_status sleeps_in_block_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(100)) {
+        AIO_SLEEP(t, AIO_SEC(1));
+        S.v = 1;
+    }
+    S.n = (int)T_MS();
+    AIO_END(t);
+}
+
+/* The loop's count of cancellation deliveries wraps past 0, which means "not
+ * delivered": a deadline delivered as the 2^32nd delivery still cuts its
+ * block short on time, and the count goes on from 1. */
+static void test_scope_delivery_count_wraps_past_zero(void) {
+    BEGIN_TEST();
+    loop.epoch = 0xffffffffu;
+    CHECK_EQ(test_run(&loop, &S.task, sleeps_in_block_main), AIO_OK);
+    CHECK_EQ(loop.epoch, 1);
+    CHECK_EQ(S.v, 0);
+    CHECK_EQ(S.n, 100);
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    END_TEST();
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_scope_basic_timeout),
     TEST_ENTRY(test_scope_timeout_at),
@@ -1444,6 +1515,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_scope_raise_through_unexpired),
     TEST_ENTRY(test_scope_raise_through_expired),
     TEST_ENTRY(test_scope_return_inside_closes),
+    TEST_ENTRY(test_scope_reschedule_in),
+    TEST_ENTRY(test_scope_delivery_count_wraps_past_zero),
 };
 
 void register_scopes_tests(void) { test_register(cases, TEST_COUNT(cases)); }
