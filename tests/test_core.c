@@ -2120,15 +2120,17 @@ static aio_status heap_move_main(aio_task *t) {
     aio_spawn(&s->w[0].task, w_sleeper); /* 5 s: the heap's root */
     aio_spawn(&s->x, sleeps_in_block);   /* 10 s, below it */
     AIO_YIELD(t);
-    s->r = aio_timeout_reschedule(&s->x_to, (aio_time)(aio_now() + AIO_SEC(1)));
+    s->r = aio_timeout_reschedule(&s->x_to, (aio_time)(aio_now() + AIO_SEC(15))); /* later: stays below */
+    s->r += aio_timeout_reschedule(&s->x_to, (aio_time)(aio_now() + AIO_SEC(1)));
     AIO_AWAIT(t, s->i, &s->x);
     AIO_AWAIT(t, s->i, &s->w[0].task);
     AIO_END(t);
 }
 
-/* A block's deadline moved earlier than the heap's root (10 s -> 1 s, the
- * root a 5 s sleep): the armed timer moves up to the root, and the block is
- * cut short at 1 s, before the sleeper wakes at 5 s. */
+/* A block's deadline moved below the heap's root, later (10 s -> 15 s, the
+ * root a 5 s sleep: the timer stays where it is), then earlier than the root
+ * (-> 1 s): the armed timer moves up to the root, and the block is cut short
+ * at 1 s, before the sleeper wakes at 5 s. */
 static void test_core_timer_moved_above_the_heap_root(void) {
     static heap_shape_t s;
     BEGIN_TEST_WITH(s);
@@ -2150,7 +2152,9 @@ typedef struct {
     aio_lock lock;
     aio_status r1, r2;
     aio_time seen;
-    int calls;
+    int calls, wakeups;
+    void *wake_ctx;
+    aio_loop *wake_loop;
 } idle_never_t;
 static idle_never_t in;
 
@@ -2164,6 +2168,13 @@ static void idle_sets_event(void *ctx, aio_loop *loop, aio_time deadline) {
     aio_event_set(&in.ev);
 }
 
+/* Its wake-up: what an event set while the loop sleeps in the hook calls. */
+static void records_wakeup(void *ctx, aio_loop *loop) {
+    in.wakeups++;
+    in.wake_ctx = ctx;
+    in.wake_loop = loop;
+}
+
 static aio_status waits_event_forever(aio_task *t) {
     AIO_BEGIN(t);
     AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_NEVER);
@@ -2172,18 +2183,28 @@ static aio_status waits_event_forever(aio_task *t) {
 
 /* With a custom idle hook aio_run cannot tell that nothing will wake the
  * loop: with nothing armed it calls the hook with AIO_NEVER, and an event
- * the hook sets wakes the main task. */
+ * set while the loop is in the hook calls the loop's wake-up (with its
+ * context) and wakes the main task. */
 static void test_core_custom_idle_called_with_no_deadline(void) {
-    aio_loop loop;
-    memset(&in, 0, sizeof in);
-    test_loop(&loop);
-    aio_loop_set_idle(&loop, idle_sets_event, NULL);
-    CHECK_EQ(test_run(&loop, &in.task, waits_event_forever), AIO_OK);
-    CHECK_EQ(in.r1, AIO_OK);
-    CHECK_EQ(in.calls, 1);
-    CHECK(in.seen == AIO_NEVER);
-    CHECK_EQ(T_MS(), 0);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    int k;
+    for (k = 0; k < 2; k++) { /* without a wake-up, then with one */
+        aio_loop loop;
+        static int wake_ctx;
+        memset(&in, 0, sizeof in);
+        test_loop(&loop);
+        aio_loop_set_idle(&loop, idle_sets_event, NULL);
+        if (k) aio_loop_set_wakeup(&loop, records_wakeup, &wake_ctx);
+        CHECK_EQ(test_run(&loop, &in.task, waits_event_forever), AIO_OK);
+        CHECK_EQ(in.r1, AIO_OK);
+        CHECK_EQ(in.calls, 1);
+        CHECK(in.seen == AIO_NEVER);
+        CHECK_EQ(in.wakeups, k);
+        CHECK(in.wake_ctx == (k ? (void *)&wake_ctx : NULL));
+        CHECK(in.wake_loop == (k ? &loop : NULL));
+        CHECK_EQ(T_MS(), 0);
+        aio_event_clear(&in.ev);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
 }
 
 static aio_status locks_itself_out(aio_task *t) {
@@ -2194,6 +2215,12 @@ static aio_status locks_itself_out(aio_task *t) {
 }
 
 #if defined(__unix__) || defined(__APPLE__)
+static aio_status waits_event_20ms(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_MS(20)); /* a real 20 ms */
+    AIO_END(t);
+}
+
 static aio_status waits_event_then_forever(aio_task *t) {
     AIO_BEGIN(t);
     AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_MS(20)); /* a real 20 ms */
@@ -2223,6 +2250,13 @@ static void test_core_run_deadlock_on_the_system_clock(void) {
     CHECK_EQ(aio_task_result(&in.task), AIO_ECANCELED);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 #if defined(__unix__) || defined(__APPLE__)
+    memset(&in, 0, sizeof in); /* a timed wait on an event: sleeps and times out */
+    aio_loop_init(&loop, timers, 4);
+    test_start = aio_loop_now(&loop);
+    CHECK_EQ(test_run(&loop, &in.task, waits_event_20ms), AIO_OK);
+    CHECK_EQ(in.r1, AIO_ETIMEDOUT);
+    CHECK(T_MS() >= 20);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     {
         struct rlimit saved, none;
         if (getrlimit(RLIMIT_NOFILE, &saved) == 0) {
@@ -2249,6 +2283,168 @@ static void test_core_run_deadlock_on_the_system_clock(void) {
         }
     }
 #endif
+}
+
+
+static aio_status late_then_waits(aio_task *t) {
+    late_main_t *s = AIO_SELF(t, late_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_sleeper); /* sleeps 100 ms */
+    AIO_YIELD(t);                     /* a arms its timer */
+    aio_virtual_advance(aio_running_loop(), AIO_MS(250));
+    AIO_AWAIT(t, s->r, &s->a.task);   /* nothing ready now: the loop goes idle */
+    trace("M@%lld ", T_MS());
+    AIO_END(t);
+}
+
+/* A deadline overtaken by simulated CPU work, with nothing ready: the
+ * virtual clock does not go back to it, the timer fires at once, late, at
+ * the current time. */
+static void test_core_virtual_idle_with_a_deadline_passed(void) {
+    static late_main_t s;
+    BEGIN_TEST_WITH(s);
+    w_init(&s.a, "A");
+    s.a.d1 = AIO_MS(100);
+    CHECK_EQ(test_run(&loop, &s.task, late_then_waits), AIO_OK);
+    CHECK_STR(test_trace, "A@250 M@250 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* With no idle hook (aio_loop_set_idle(loop, NULL, NULL)) aio_run polls: it
+ * goes round reading the clock until the deadline comes. */
+static void test_core_run_without_idle_hook_polls_the_clock(void) {
+    static tracer a;
+    static counting_clock clk;
+    aio_loop loop;
+    w_init(&a, "A");
+    a.d1 = AIO_MS(10);
+    test_loop(&loop);
+    clk.now = test_start;
+    clk.reads = 0;
+    aio_loop_set_clock(&loop, counting_clock_read, &clk);
+    aio_loop_set_idle(&loop, NULL, NULL);
+    CHECK_EQ(test_run(&loop, &a.task, w_sleeper), AIO_OK);
+    /* read 1 by set_clock (1 ms), 2 for the deadline (2 + 10 = 12 ms), then
+     * once per round until the clock reads 12 ms: 12 reads */
+    CHECK_EQ(clk.reads, 12);
+    CHECK_EQ(a.at, 12);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The system idle hook on a clock that has passed the deadline by the time
+ * the hook reads it returns at once: with a clock that moves 1 ms at each
+ * read, a 5 ms sleep wakes at the first read at or after its deadline. */
+static void test_core_system_idle_with_the_deadline_passed(void) {
+    static tracer a;
+    static counting_clock clk;
+    static aio_timer timers[2];
+    aio_loop loop;
+    w_init(&a, "A");
+    a.d1 = AIO_MS(5);
+    aio_loop_init(&loop, timers, 2); /* the system idle hook */
+    test_start = 0;
+    clk.now = 0;
+    clk.reads = 0;
+    aio_loop_set_clock(&loop, counting_clock_read, &clk);
+    CHECK_EQ(test_run(&loop, &a.task, w_sleeper), AIO_OK);
+    CHECK(a.at >= 7);
+    CHECK(a.at <= 9);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ============================================== growth hook contexts */
+
+static int ctx_a = 1, ctx_b = 2;
+static void *freed_ctx;
+static int ctx_frees;
+
+static aio_timer *grow_with_ctx(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
+    if (!new_count) {
+        ctx_frees++;
+        freed_ctx = ctx;
+    }
+    return aio_grow_realloc(ctx, old, old_count, new_count);
+}
+
+typedef struct {
+    aio_task task;
+    aio_task sleepers[70];
+    int i;
+} many_sleepers_t;
+
+static aio_status sleeps_1s(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static aio_status spawns_70_sleepers(aio_task *t) {
+    many_sleepers_t *s = AIO_SELF(t, many_sleepers_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 10; s->i++) aio_spawn(&s->sleepers[s->i], sleeps_1s);
+    AIO_YIELD(t); /* 10 timers: the first 64 slots */
+    aio_loop_set_grow(aio_running_loop(), grow_with_ctx, &ctx_b);
+    for (; s->i < 70; s->i++) aio_spawn(&s->sleepers[s->i], sleeps_1s);
+    AIO_SLEEP(t, AIO_SEC(2)); /* 71 timers: grown again, by the hook with ctx_b */
+    AIO_END(t);
+}
+
+/* The same growth hook given another context counts as another hook: the
+ * storage it grew with the first context is copied out and given back with
+ * that context, and what it grows with the new one is given back with it. */
+static void test_core_growth_hook_with_another_context(void) {
+    static many_sleepers_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    ctx_frees = 0;
+    freed_ctx = NULL;
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    aio_loop_set_grow(&loop, grow_with_ctx, &ctx_a);
+    CHECK_EQ(test_run(&loop, &s.task, spawns_70_sleepers), AIO_OK);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_EQ(ctx_frees, 1);
+    CHECK(freed_ctx == &ctx_a);
+    CHECK_EQ(loop.heap_cap, 128);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(ctx_frees, 2);
+    CHECK(freed_ctx == &ctx_b);
+}
+
+typedef struct {
+    aio_task task;
+    aio_status fin;
+    uint32_t len, cap;
+} huge_t;
+static huge_t huge;
+
+static aio_status sleeps_on_huge_storage(aio_task *t) {
+    aio_loop *L = aio_running_loop();
+    AIO_BEGIN(t);
+    huge.len = L->heap_len;
+    huge.cap = L->heap_cap;
+    L->heap_len = L->heap_cap = 0x80000000u; /* as if 2^31 timers were armed */
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    L->heap_len = huge.len;
+    L->heap_cap = huge.cap;
+    huge.fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Storage of 2^31 slots cannot double within 32 bits: the loop does not
+ * call the growth hook with a wrapped size, the await gets AIO_ENOSPC. */
+static void test_core_storage_that_cannot_double(void) {
+    aio_loop loop;
+    memset(&huge, 0, sizeof huge);
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &huge.task, sleeps_on_huge_storage), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(huge.fin, AIO_ENOSPC);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
 static const test_case cases[] = {
@@ -2303,6 +2499,11 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_timer_moved_above_the_heap_root),
     TEST_ENTRY(test_core_custom_idle_called_with_no_deadline),
     TEST_ENTRY(test_core_run_deadlock_on_the_system_clock),
+    TEST_ENTRY(test_core_virtual_idle_with_a_deadline_passed),
+    TEST_ENTRY(test_core_run_without_idle_hook_polls_the_clock),
+    TEST_ENTRY(test_core_system_idle_with_the_deadline_passed),
+    TEST_ENTRY(test_core_growth_hook_with_another_context),
+    TEST_ENTRY(test_core_storage_that_cannot_double),
 };
 
 void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }

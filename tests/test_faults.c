@@ -10,7 +10,7 @@ typedef struct {
     aio_status rc, rc2, fin, kid_fin[2];
     aio_time next, period, woke;
     long long at, fin_at;
-    int inside, overlap, after, n, owns;
+    int inside, overlap, after, n, owns, mode;
 } ft_t;
 static ft_t F;
 static aio_lock lock;
@@ -564,14 +564,16 @@ static void test_fault_deadline_behind_a_shield_cannot_be_moved(void) {
 /* Moves F.outer (no deadline yet) to 100 ms from now while the hog holds
  * the only timer slot: its task cannot arm the timer and is woken to re-park
  * and report. With F.n the hog is cancelled at once, which frees the slot
- * before the woken task runs. Holding the lock (F.owns), it lets go of it
+ * before the woken task runs; with F.n == 2 it sets the event `ev` instead
+ * (the slot stays taken). Holding the lock (F.owns), it lets go of it
  * at once (F.n) or one step later. */
 static aio_status moves_the_block(aio_task *t) {
     AIO_BEGIN(t);
     if (F.owns) AIO_LOCK_ACQUIRE(t, F.rc2, &lock, AIO_NEVER);
     AIO_YIELD(t); /* the other task waits by now */
     F.rc2 = aio_timeout_reschedule(&F.outer, (aio_time)(aio_now() + AIO_MS(100)));
-    if (F.n && !F.owns) aio_cancel(&F.hog);
+    if (F.n == 1 && !F.owns) aio_cancel(&F.hog);
+    if (F.n == 2) aio_event_set(&ev);
     if (F.owns && !F.n) AIO_YIELD(t); /* the woken task runs while the lock is held */
     if (F.owns) aio_lock_release(&lock);
     AIO_END(t);
@@ -806,6 +808,216 @@ static void test_fault_cancelled_gather_waits_without_timer_slot(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+
+static aio_status event_waits_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        AIO_EVENT_WAIT(t, F.rc, &ev, AIO_NEVER);
+        F.after = 1;
+    }
+    F.at = T_MS();
+    AIO_END(t);
+}
+
+/* An event waiter woken because its block was given a deadline while no
+ * slot was free, the event set before it runs: it sees the event set and
+ * the wait ends with AIO_OK, before the block's new deadline. */
+static void test_fault_event_set_while_waiter_woken_by_a_moved_deadline(void) {
+    memset(&F, 0, sizeof F);
+    memset(&ev, 0, sizeof ev);
+    F.n = 2; /* the mover sets the event right after moving the block */
+    CHECK_EQ(run_with_one_slot(event_waits_in_block), AIO_OK);
+    CHECK_EQ(F.rc2, AIO_OK);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.rc, AIO_OK);
+    CHECK_EQ(F.after, 1);
+    CHECK_EQ(F.at, 0);
+    CHECK_EQ(aio_timeout_status(&F.outer), AIO_OK);
+    CHECK(ev.loop == NULL);
+    aio_event_clear(&ev);
+}
+
+static aio_status cond_waits_without_slot(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, F.rc, &lock, AIO_NEVER);
+    F.owns = 1;
+    F.rc = 77;
+    AIO_COND_WAIT(t, F.rc, &cond, AIO_SEC(1));
+    F.after = 1;
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    F.inside = aio_lock_locked(&lock); /* still held */
+    if (F.owns) aio_lock_release(&lock);
+    AIO_END(t);
+}
+
+/* A condition wait with a timeout while the only timer slot is taken
+ * raises AIO_ENOSPC at once, the lock still held (never released for the
+ * wait), so the cleanup can release it. */
+static void test_fault_condition_wait_with_timeout_and_storage_full(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    memset(&lock, 0, sizeof lock);
+    aio_condition_init(&cond, &lock);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    CHECK_EQ(test_run(&loop, &F.task, cond_waits_without_slot), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.rc, 77);
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(F.fin, AIO_ENOSPC);
+    CHECK_EQ(F.inside, 1);
+    CHECK_EQ(aio_lock_locked(&lock), 0);
+    CHECK(cond.waiters.next == &cond.waiters);
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+
+/* Moves F.outer to 100 ms from now (no slot: its task is woken to re-park)
+ * and ends with 6 in the same step, before the woken task runs. */
+static aio_status moves_the_block_and_ends(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t); /* the waiter waits for it by now */
+    F.rc2 = aio_timeout_reschedule(&F.outer, (aio_time)(aio_now() + AIO_MS(100)));
+    AIO_RETURN(t, 6);
+    AIO_END(t);
+}
+
+static aio_status awaits_kid_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        if (F.mode) {
+            F.items[0].task = &F.kids[0];
+            AIO_WAIT(t, F.rc, F.items, 1, AIO_FIRST_COMPLETED, AIO_NEVER);
+        } else {
+            AIO_AWAIT(t, F.rc, &F.kids[0]);
+        }
+        F.after = 1;
+    }
+    F.at = T_MS();
+    AIO_END(t);
+}
+
+/* A task awaiting another (AIO_AWAIT), or waiting for it (AIO_WAIT), inside
+ * a block given a deadline while no slot is free, is woken to re-park; the
+ * awaited task ends before the woken one runs. It takes the result that is
+ * there (6; for the wait, 1 task done) instead of parking again: nothing to
+ * arm, no AIO_ENOSPC, and the block ends without its deadline at 0 ms. */
+static void test_fault_awaited_task_ends_while_waiter_woken_by_a_moved_deadline(void) {
+    static aio_timer one[1];
+    int mode;
+    for (mode = 0; mode < 2; mode++) {
+        aio_loop loop;
+        memset(&F, 0, sizeof F);
+        F.mode = mode;
+        aio_loop_init(&loop, one, 1);
+        aio_loop_use_virtual_clock(&loop, 0);
+        test_start = 0;
+        CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+        CHECK_EQ(aio_spawn(&F.kids[0], moves_the_block_and_ends), AIO_OK);
+        test_last_debug[0] = 0;
+        CHECK_EQ(test_run(&loop, &F.task, awaits_kid_in_block), AIO_OK);
+        CHECK_EQ(F.rc2, AIO_OK);
+        CHECK_DEBUG("timer storage is full");
+        CHECK_EQ(F.rc, mode ? 1 : 6);
+        CHECK_EQ(F.after, 1);
+        CHECK_EQ(F.at, 0);
+        CHECK_EQ(aio_timeout_status(&F.outer), AIO_OK);
+        CHECK(F.kids[0].joiners.next == &F.kids[0].joiners);
+        aio_cancel(&F.hog);
+        while (aio_step(&loop) > 0) {
+        }
+        CHECK_EQ(loop.live, 0);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+/* ------------------------------------------ events set while parking */
+
+static aio_timer *sets_event_and_grows(void *ctx, aio_timer *old, uint32_t old_count,
+                                       uint32_t new_count) {
+    if (new_count) aio_event_set(&ev); /* as an interrupt might, mid-wait */
+    return aio_grow_realloc(ctx, old, old_count, new_count);
+}
+
+static aio_status waits_event_with_timeout(aio_task *t) {
+    ft_t *s = &F;
+    int i = (int)(t - s->kids);
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, s->kid_fin[i], &ev, AIO_SEC(1)); /* arms a timer */
+    s->woke = aio_now();
+    AIO_END(t);
+}
+
+static aio_status waits_event_no_timeout(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, F.rc, &ev, AIO_NEVER);
+    AIO_END(t);
+}
+
+/* An event set while a waiter is parking on it (here from the timer
+ * storage's growth hook, called as the waiter arms its timeout: what an
+ * interrupt could do at that moment) is not lost: the waiter wakes at the
+ * next iteration, with AIO_OK at 0 ms. With another waiter already bound to
+ * the event, the set is queued once and both wake. */
+static void test_fault_event_set_while_its_waiter_parks(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        aio_loop loop;
+        memset(&F, 0, sizeof F);
+        memset(&ev, 0, sizeof ev);
+        aio_loop_init(&loop, NULL, 0); /* no storage: the first timer grows it */
+        aio_loop_use_virtual_clock(&loop, 0);
+        aio_loop_set_grow(&loop, sets_event_and_grows, NULL);
+        test_start = 0;
+        if (k) CHECK_EQ(aio_spawn(&F.holder, waits_event_no_timeout), AIO_OK);
+        F.kid_fin[0] = 77;
+        CHECK_EQ(test_run(&loop, &F.kids[0], waits_event_with_timeout), AIO_OK);
+        CHECK_EQ(F.kid_fin[0], AIO_OK);
+        CHECK_EQ(F.woke, 0);
+        CHECK(aio_event_is_set(&ev));
+        if (k) {
+            while (aio_step(&loop) > 0) {
+            }
+            CHECK_EQ(aio_task_result(&F.holder), AIO_OK);
+            CHECK_EQ(F.rc, AIO_OK);
+        }
+        CHECK(ev.loop == NULL);
+        aio_event_clear(&ev);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+/* An event set twice before the loop's next iteration is queued once: its
+ * waiter wakes once, and both sets are counted. */
+static void test_fault_event_set_twice_before_the_next_iteration(void) {
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    memset(&ev, 0, sizeof ev);
+    test_loop(&loop);
+    F.rc = 77;
+    CHECK_EQ(aio_spawn(&F.holder, waits_event_no_timeout), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1);
+    aio_event_set(&ev);
+    CHECK_EQ(ev.queued, 1);
+    aio_event_set(&ev);
+    CHECK_EQ(ev.sets, 2);
+    CHECK(loop.signalled == &ev && ev.next_signalled == NULL);
+    CHECK_EQ(aio_step(&loop), 1); /* nothing was ready: it wakes and runs */
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK_EQ(aio_task_result(&F.holder), AIO_OK);
+    CHECK_EQ(F.rc, AIO_OK);
+    aio_event_clear(&ev);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fault_condition_wait_without_timer_slot_keeps_the_lock),
     TEST_ENTRY(test_fault_gather_cut_short_with_storage_full),
@@ -822,6 +1034,11 @@ static const test_case cases[] = {
     TEST_ENTRY(test_fault_condition_waiter_woken_by_a_moved_deadline_reparks),
     TEST_ENTRY(test_fault_wait_with_timeout_and_storage_full),
     TEST_ENTRY(test_fault_cancelled_gather_waits_without_timer_slot),
+    TEST_ENTRY(test_fault_event_set_while_waiter_woken_by_a_moved_deadline),
+    TEST_ENTRY(test_fault_condition_wait_with_timeout_and_storage_full),
+    TEST_ENTRY(test_fault_awaited_task_ends_while_waiter_woken_by_a_moved_deadline),
+    TEST_ENTRY(test_fault_event_set_while_its_waiter_parks),
+    TEST_ENTRY(test_fault_event_set_twice_before_the_next_iteration),
 };
 
 void register_faults_tests(void) { test_register(cases, TEST_COUNT(cases)); }

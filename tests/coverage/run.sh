@@ -16,8 +16,9 @@
 #            events set from interrupt handlers): the unit tests
 #   threads  events set from other threads (tests/threads/event_threads.c):
 #            the system idle hook and its wake-up pipe
-#   rates    tests/checks/tick_rates.c at 32768 ticks/s (AIO_MS, AIO_US as
-#            functions)
+#   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
+#            (AIO_MS, AIO_US as functions)
+#   nostdlib tests/coverage/no_stdlib.c with AIO_NO_STDLIB (no C library)
 # Branches on a line with AIO_ASSERT( are not counted: an assertion's failing
 # side is a bug, not a path (they are compiled out of release builds).
 # Lines that cannot run carry LCOV_EXCL_LINE or LCOV_EXCL_START/STOP with the
@@ -103,9 +104,19 @@ if build threads tests/threads/event_threads.c; then
     timeout 60 "$out/threads/prog" >"$out/threads/run.log" 2>&1 ||
         fail "tests/threads/event_threads.c: $(tail -n 1 "$out/threads/run.log")"
 fi
-# AIO_MS and AIO_US at a tick rate that is not a multiple of 1000.
-if build rates -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u tests/checks/tick_rates.c; then
-    "$out/rates/prog" >"$out/rates/run.log" 2>&1 || fail "tests/checks/tick_rates.c: $(cat "$out/rates/run.log")"
+# AIO_MS and AIO_US at a tick rate that is not a multiple of 1000, 64- and 32-bit.
+for width in 64 32; do
+    flags=
+    [ $width = 32 ] && flags=-DAIO_TIME_32
+    if build rates$width -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u $flags tests/checks/tick_rates.c; then
+        "$out/rates$width/prog" >"$out/rates$width/run.log" 2>&1 ||
+            fail "tests/checks/tick_rates.c ($width-bit): $(cat "$out/rates$width/run.log")"
+    fi
+done
+# Without the C library: the virtual clock, no allocator, no default debug hook.
+if build nostdlib -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c; then
+    "$out/nostdlib/prog" >"$out/nostdlib/run.log" 2>&1 ||
+        fail "tests/coverage/no_stdlib.c: $(cat "$out/nostdlib/run.log")"
 fi
 
 if [ "$failed" -ne 0 ]; then
