@@ -1815,7 +1815,7 @@ static aio_status relock_waiter(aio_task *t) {
     AIO_BEGIN(t);
     AIO_LOCK_ACQUIRE(t, RL.rc, &RL.lock, AIO_NEVER);
     if (RL.plain) {
-        AIO_TIMEOUT(t, &RL.sh, AIO_MS(10)) {
+        AIO_TIMEOUT(t, &RL.sh, RL.plain == 2 ? AIO_NEVER : AIO_MS(10)) {
             AIO_COND_WAIT(t, RL.rc, &RL.cond, AIO_NEVER);
         }
     } else {
@@ -1878,26 +1878,30 @@ static void test_sync_cancel_held_back_by_shield_while_relocking(void) {
 
 /* The same in a plain block: its deadline (10 ms) sends the relocking
  * waiter to the back of the lock's queue; the cancel at 12 ms, not held
- * back, wakes it to go there again. It takes the lock back at 25 ms and the
+ * back, wakes it to go there again (in a block with no deadline, the cancel
+ * alone does). It takes the lock back at 25 ms and the
  * cancel, which beats the block's timeout, unwinds it past the block: its
  * cleanup runs at 25 ms with the lock held. */
 static void test_sync_cancel_while_relocking_in_an_expired_block(void) {
-    aio_loop loop;
-    memset(&RL, 0, sizeof RL);
-    RL.plain = 1;
-    aio_condition_init(&RL.cond, &RL.lock);
-    test_loop(&loop);
-    CHECK_EQ(aio_spawn(&RL.h, relock_holder), AIO_OK);
-    CHECK_EQ(aio_spawn(&RL.x, relock_canceller), AIO_OK);
-    CHECK_EQ(test_run(&loop, &RL.w, relock_waiter), AIO_ECANCELED);
-    CHECK_EQ(RL.sh_at, 0); /* the code after the block never ran */
-    CHECK_EQ(aio_timeout_status(&RL.sh), AIO_OK);
-    CHECK(aio_timeout_expired(&RL.sh));
-    CHECK_EQ(RL.fin_at, 25);
-    CHECK_EQ(RL.fin_locked, 1);
-    CHECK_EQ(aio_lock_locked(&RL.lock), 0);
-    CHECK(aio_task_done(&RL.h));
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    int k;
+    for (k = 1; k <= 2; k++) { /* 2: the same in a block with no deadline */
+        aio_loop loop;
+        memset(&RL, 0, sizeof RL);
+        RL.plain = k;
+        aio_condition_init(&RL.cond, &RL.lock);
+        test_loop(&loop);
+        CHECK_EQ(aio_spawn(&RL.h, relock_holder), AIO_OK);
+        CHECK_EQ(aio_spawn(&RL.x, relock_canceller), AIO_OK);
+        CHECK_EQ(test_run(&loop, &RL.w, relock_waiter), AIO_ECANCELED);
+        CHECK_EQ(RL.sh_at, 0); /* the code after the block never ran */
+        CHECK_EQ(aio_timeout_status(&RL.sh), AIO_OK);
+        CHECK_EQ(aio_timeout_expired(&RL.sh), k == 1);
+        CHECK_EQ(RL.fin_at, 25);
+        CHECK_EQ(RL.fin_locked, 1);
+        CHECK_EQ(aio_lock_locked(&RL.lock), 0);
+        CHECK(aio_task_done(&RL.h));
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
 }
 
 
@@ -2008,6 +2012,33 @@ static void test_sync_condition_timeout_passes_while_taking_the_lock_back(void) 
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+static aio_status cancels_w_at_7ms(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(7));
+    aio_cancel(&BK.w);
+    AIO_END(t);
+}
+
+/* The same wait cancelled at 7 ms, before its timeout passes at 10 ms: the
+ * cancellation wins (the timeout that passes later changes nothing), and
+ * it raises AIO_ECANCELED once it holds the lock again, at 25 ms. */
+static void test_sync_condition_cancel_then_timeout_while_taking_the_lock_back(void) {
+    aio_loop loop;
+    memset(&BK, 0, sizeof BK);
+    BK.wait_d = AIO_MS(10);
+    aio_condition_init(&BK.cond, &BK.lock);
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&BK.h, back_notifier), AIO_OK);
+    CHECK_EQ(aio_spawn(&BK.q, cancels_w_at_7ms), AIO_OK);
+    CHECK_EQ(test_run(&loop, &BK.w, back_waiter), AIO_ECANCELED);
+    CHECK_EQ(BK.rc, 77);
+    CHECK_EQ(BK.fin_status, AIO_ECANCELED);
+    CHECK_EQ(BK.fin_at, 25);
+    CHECK_EQ(BK.fin_locked, 1);
+    CHECK_EQ(aio_lock_locked(&BK.lock), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_sync_event_wait_until_set),
     TEST_ENTRY(test_sync_event_wait_timeout_leaves_no_waiter),
@@ -2059,6 +2090,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_sync_cancel_held_back_by_shield_while_relocking),
     TEST_ENTRY(test_sync_relocking_waiter_cancelled_when_handed_the_lock),
     TEST_ENTRY(test_sync_condition_timeout_passes_while_taking_the_lock_back),
+    TEST_ENTRY(test_sync_condition_cancel_then_timeout_while_taking_the_lock_back),
 };
 
 void register_sync_tests(void) { test_register(cases, TEST_COUNT(cases)); }
