@@ -159,9 +159,16 @@ awk -F'[:,]' -v min_l="$min_lines" -v min_b="$min_branches" '
         }
     }' "$out/aio_timeout.info" >"$out/summary.txt"
 status=$?
-# the lines and branches not reached (file:line), for the log
-awk -F'[:,]' '/^DA:/ && $3 == 0 { print "  line " $2 " not run" }
-              /^BRDA:/ && ($5 == "-" || $5 == 0) { print "  line " $2 ": branch " $4 " not taken" }' \
-    "$out/aio_timeout.info" | sort -t' ' -k4,4n -u | head -n "${COVERAGE_LIST:-60}"
+# The lines not run and the branches not taken, one line each, in order.
+awk -F'[:,]' '
+    /^DA:/ && $3 == 0 { notrun[$2] = 1; seen[$2] = 1 }
+    /^BRDA:/ { all[$2]++; if ($5 == "-" || $5 == 0) { missed[$2]++; seen[$2] = 1 } }
+    END {
+        for (l in seen) {
+            what = notrun[l] ? "not run" : ""
+            if (missed[l]) what = what (what ? ", " : "") missed[l] " of " all[l] " branches not taken"
+            printf "aio_timeout.h:%d: %s\n", l, what
+        }
+    }' "$out/aio_timeout.info" | sort -t: -k2,2n | head -n "${COVERAGE_LIST:-60}"
 cat "$out/summary.txt"
 exit $status
