@@ -1018,6 +1018,60 @@ static void test_fault_event_set_twice_before_the_next_iteration(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+
+static aio_status moves_block_cancels_owner_and_ends(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t); /* its owner awaits it by now */
+    F.rc2 = aio_timeout_reschedule(&F.outer, (aio_time)(aio_now() + AIO_MS(100)));
+    F.n = aio_cancel(&F.task);
+    AIO_RETURN(t, 6);
+    AIO_END(t);
+}
+
+static aio_status awaits_own_kid_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        aio_spawn(&F.kids[0], moves_block_cancels_owner_and_ends);
+        F.rc = 77;
+        AIO_AWAIT(t, F.rc, &F.kids[0]);
+        F.after = 1;
+    }
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    F.fin_at = T_MS();
+    AIO_END(t);
+}
+
+/* A task awaiting the task it spawned, woken because its block was given a
+ * deadline while no slot was free, is cancelled and its child ends, both
+ * before it runs: the cancellation came first and wins (AIO_ECANCELED at
+ * 0 ms, the value not stored); the child, already done, is not cancelled
+ * and keeps its 6. */
+static void test_fault_owner_cancelled_as_its_child_ends_while_woken(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &F.task, awaits_own_kid_in_block), AIO_ECANCELED);
+    CHECK_EQ(F.rc2, AIO_OK);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.n, 1);
+    CHECK_EQ(F.rc, 77);
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(F.fin, AIO_ECANCELED);
+    CHECK_EQ(F.fin_at, 0);
+    CHECK_EQ(aio_task_result(&F.kids[0]), 6);
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fault_condition_wait_without_timer_slot_keeps_the_lock),
     TEST_ENTRY(test_fault_gather_cut_short_with_storage_full),
@@ -1039,6 +1093,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_fault_awaited_task_ends_while_waiter_woken_by_a_moved_deadline),
     TEST_ENTRY(test_fault_event_set_while_its_waiter_parks),
     TEST_ENTRY(test_fault_event_set_twice_before_the_next_iteration),
+    TEST_ENTRY(test_fault_owner_cancelled_as_its_child_ends_while_woken),
 };
 
 void register_faults_tests(void) { test_register(cases, TEST_COUNT(cases)); }
