@@ -2447,6 +2447,58 @@ static void test_core_storage_that_cannot_double(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+
+#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
+/* A clock that moves 1 ms at each read and, once `trigger` is set, sets
+ * the event while the loop sleeps in its idle hook (as an interrupt could). */
+typedef struct {
+    counting_clock c;
+    aio_loop *loop;
+    int trigger, set_in_idle;
+} idle_trigger_clock;
+static idle_trigger_clock itc;
+
+static aio_time trigger_clock_read(void *ctx) {
+    idle_trigger_clock *k = (idle_trigger_clock *)ctx;
+    if (k->trigger && k->loop->idling && !k->set_in_idle) {
+        k->set_in_idle = 1;
+        aio_event_set(&in.ev);
+    }
+    return counting_clock_read(&k->c);
+}
+
+static aio_status sleeps_then_waits_30_days(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(2)); /* the first idle wait opens the wake-up pipe */
+    itc.trigger = 1;
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_SEC(30 * 86400));
+    AIO_END(t);
+}
+
+/* With a critical section defined, the system idle hook sleeps in poll() on
+ * a wake-up pipe. An event set while the loop sleeps there (here from the
+ * clock, read by the hook) writes to the pipe: the hook returns at once, even
+ * for a deadline 30 days away, beyond the 24.8 days poll() can be given, and
+ * the waiter wakes with AIO_OK. */
+static void test_core_event_set_while_idle_wakes_the_system_idle_hook(void) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&in, 0, sizeof in);
+    memset(&itc, 0, sizeof itc);
+    aio_loop_init(&loop, timers, 4); /* the system idle hook */
+    itc.loop = &loop;
+    aio_loop_set_clock(&loop, trigger_clock_read, &itc);
+    test_start = aio_loop_now(&loop);
+    in.r1 = 77;
+    CHECK_EQ(test_run(&loop, &in.task, sleeps_then_waits_30_days), AIO_OK);
+    CHECK_EQ(itc.set_in_idle, 1);
+    CHECK_EQ(in.r1, AIO_OK);
+    CHECK(T_MS() < 1000);
+    aio_event_clear(&in.ev);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
+
 static const test_case cases[] = {
     TEST_ENTRY(test_core_sleep_exact),
     TEST_ENTRY(test_core_sleep_until),
@@ -2504,6 +2556,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_system_idle_with_the_deadline_passed),
     TEST_ENTRY(test_core_growth_hook_with_another_context),
     TEST_ENTRY(test_core_storage_that_cannot_double),
+#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
+    TEST_ENTRY(test_core_event_set_while_idle_wakes_the_system_idle_hook),
+#endif
 };
 
 void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }
