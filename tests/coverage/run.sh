@@ -1,5 +1,5 @@
 #!/bin/sh
-# make coverage (tests/README.md, "Coverage"): line and branch coverage of
+# make coverage (tests/README.md): line and branch coverage of
 # aio_timeout.h over the unit tests, the conformance scenarios, the examples
 # and the demo, with gcc --coverage, counted once across every translation
 # unit and configuration that compiles a line (lcov merges them).
@@ -9,11 +9,15 @@
 # Configurations (each line of the header counts once, wherever it ran):
 #   debug    -O0 -DAIO_DEBUG: the unit tests, the C runner of the conformance
 #            scenarios over tests/conformance/scenarios, every example with
-#            --virtual, the demo with --virtual
+#            --virtual, the demo with --virtual (stdout against the expected
+#            output; debug messages, such as the cancellation 04_wait
+#            swallows on purpose, go to stderr.log)
 #   ms32     -O0 -DAIO_DEBUG -DAIO_TIME_32: the unit tests (wrapping ticks)
 #   release  -O0 without AIO_DEBUG: the unit tests
-#   shared   -O0 -DAIO_DEBUG with AIO_CRITICAL_ENTER/EXIT defined (as for
-#            events set from interrupt handlers): the unit tests
+#   shared   -O0 -DAIO_DEBUG with AIO_CRITICAL_ENTER/EXIT defined as memory
+#            barriers (as for events set from interrupt handlers; a barrier
+#            is code, so the lines of the critical sections count): the unit
+#            tests, and the system idle hook's wake-up pipe
 #   threads  events set from other threads (tests/threads/event_threads.c):
 #            the system idle hook and its wake-up pipe
 #   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
@@ -21,8 +25,8 @@
 #   nostdlib tests/coverage/no_stdlib.c with AIO_NO_STDLIB (no C library)
 # Branches on a line with AIO_ASSERT( are not counted: an assertion's failing
 # side is a bug, not a path (they are compiled out of release builds).
-# Lines that cannot run carry LCOV_EXCL_LINE or LCOV_EXCL_START/STOP with the
-# reason beside them.
+# Lines that cannot run carry LCOV_EXCL_LINE or LCOV_EXCL_START/STOP, and
+# conditions that never go one way LCOV_EXCL_BR_LINE, with the reason beside.
 #
 # Writes build/coverage/html/index.html and build/coverage/aio_timeout.info,
 # prints one line "coverage: lines L% (h of n), branches B% (h of n)" and exits
@@ -68,7 +72,7 @@ build() {
         { fail "$b_dir does not build"; sed 's/^/    /' "$b_dir/build.log" | head -20; return 1; }
 }
 
-# The unit tests in three configurations (the stress test with fewer tasks).
+# The unit tests in four configurations (the stress test with fewer tasks).
 unit() {
     name=$1; shift
     build "$name" "$@" $UNIT || return
