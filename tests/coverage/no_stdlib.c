@@ -2,7 +2,8 @@
  * whose toolchain has none), built for the host by tests/coverage/run.sh
  * with -DAIO_NO_STDLIB -DAIO_DEBUG: the loop starts on the virtual clock,
  * aio_grow_realloc has no allocator to offer, and misuse is reported only
- * once a debug hook is set (aio_set_debug_hook(NULL) turns it off again).
+ * once a debug hook is set (aio_set_debug_hook(NULL) turns it off again),
+ * a task that holds the loop with a fixed message.
  * Exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
@@ -19,6 +20,22 @@ static void hook(aio_status code, const char *message) {
 }
 
 typedef struct { aio_task task; } sleeper_t;
+
+typedef struct { aio_frame frame; } fails_t;
+static fails_t fails;
+static aio_status fails_at_once(aio_task *t, fails_t *f) {
+    AIO_BEGIN(t, f);
+    AIO_RAISE(t, AIO_EUSER);
+    AIO_END(t);
+}
+
+typedef struct { aio_task task; long i; aio_status rc; } spinner_t;
+static aio_status spins(aio_task *t) { /* 100,000 awaits without suspending */
+    spinner_t *s = AIO_SELF(t, spinner_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 100000; s->i++) AIO_CALL(t, s->rc, fails_at_once, &fails);
+    AIO_END(t);
+}
 
 static aio_status sleeper(aio_task *t) {
     AIO_BEGIN(t);
@@ -40,8 +57,13 @@ int main(void) {
     bad += aio_cancel(&never) != AIO_EINVAL;            /* no hook: silent */
     aio_set_debug_hook(hook);
     bad += aio_cancel(&never) != AIO_EINVAL || heard != 1 || heard_code != AIO_EINVAL;
+    {
+        static spinner_t sp; /* a task holding the loop is named (debug builds) */
+        bad += aio_run(&loop, &sp.task, spins) != AIO_OK || sp.rc != AIO_EUSER;
+        bad += heard != 2 || heard_code != AIO_EBUSY;
+    }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 1;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 2;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
