@@ -2475,12 +2475,15 @@ static aio_status sleeps_then_waits_30_days(aio_task *t) {
     AIO_END(t);
 }
 
+#endif
+
 /* With a critical section defined, the system idle hook sleeps in poll() on
  * a wake-up pipe. An event set while the loop sleeps there (here from the
  * clock, read by the hook) writes to the pipe: the hook returns at once, even
  * for a deadline 30 days away, beyond the 24.8 days poll() can be given, and
  * the waiter wakes with AIO_OK. */
 static void test_core_event_set_while_idle_wakes_the_system_idle_hook(void) {
+#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
     static aio_timer timers[4];
     aio_loop loop;
     memset(&in, 0, sizeof in);
@@ -2496,8 +2499,62 @@ static void test_core_event_set_while_idle_wakes_the_system_idle_hook(void) {
     CHECK(T_MS() < 1000);
     aio_event_clear(&in.ev);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+#endif /* without the pipe the hook would sleep the 30 days: nothing to run */
 }
-#endif
+
+
+/* ============================================== a loop stepped from a task */
+
+typedef struct {
+    aio_task task, inner, spawned;
+    aio_loop *seen_inner, *seen_spawned, *after;
+    aio_loop *other;
+    size_t ran;
+    aio_status rc, spawn_rc;
+} nested_step_t;
+static nested_step_t NS;
+
+static aio_status notes_its_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    if (t == &NS.inner) NS.seen_inner = aio_running_loop();
+    else NS.seen_spawned = aio_running_loop();
+    AIO_END(t);
+}
+
+static aio_status steps_the_other_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    NS.ran = aio_step(NS.other);
+    NS.after = aio_running_loop();
+    NS.spawn_rc = aio_spawn(&NS.spawned, notes_its_loop); /* on the running loop */
+    AIO_AWAIT(t, NS.rc, &NS.spawned);
+    AIO_END(t);
+}
+
+/* A task of loop A that steps loop B (the last one initialised): B's task
+ * runs on B and sees B as the running loop; once the step returns, the
+ * running loop is A again, not the last one initialised, so a task the A
+ * task spawns then belongs to A and runs there. */
+static void test_core_task_steps_another_loop(void) {
+    static aio_timer tb[4];
+    aio_loop la, lb;
+    memset(&NS, 0, sizeof NS);
+    test_loop(&la);
+    aio_loop_init(&lb, tb, 4);
+    aio_loop_use_virtual_clock(&lb, 0);
+    NS.other = &lb;
+    CHECK_EQ(aio_spawn(&NS.inner, notes_its_loop), AIO_OK); /* on B, the last initialised */
+    CHECK(NS.inner.loop == &lb);
+    CHECK_EQ(test_run(&la, &NS.task, steps_the_other_loop), AIO_OK);
+    CHECK_EQ(NS.ran, 1);
+    CHECK(NS.seen_inner == &lb);
+    CHECK(NS.after == &la);
+    CHECK_EQ(NS.spawn_rc, AIO_OK);
+    CHECK(NS.spawned.loop == &la);
+    CHECK(NS.seen_spawned == &la);
+    CHECK_EQ(NS.rc, AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&lb), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&la), AIO_OK);
+}
 
 static const test_case cases[] = {
     TEST_ENTRY(test_core_sleep_exact),
@@ -2556,9 +2613,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_system_idle_with_the_deadline_passed),
     TEST_ENTRY(test_core_growth_hook_with_another_context),
     TEST_ENTRY(test_core_storage_that_cannot_double),
-#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
+    TEST_ENTRY(test_core_task_steps_another_loop),
     TEST_ENTRY(test_core_event_set_while_idle_wakes_the_system_idle_hook),
-#endif
 };
 
 void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }
