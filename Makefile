@@ -289,6 +289,20 @@ test-avr:
 	        gcc-avr avr-libc simavr >/dev/null; }
 	sh tests/embedded/avr.sh
 
+# The repository as an Arduino library: examples/arduino_blink built for an
+# Uno with Debian's Arduino core and arduino-mk, run under simavr
+# (tests/embedded/README.md). Installs arduino-core-avr, arduino-mk, simavr.
+.PHONY: test-arduino
+test-arduino:
+	@[ -f /usr/share/arduino/Arduino.mk ] && [ -d /usr/share/arduino/hardware/arduino/avr/cores ] && \
+	    command -v simavr >/dev/null 2>&1 || { \
+	    echo "installing arduino-core-avr arduino-mk simavr"; \
+	    if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+	        arduino-core-avr arduino-mk simavr >/dev/null; }
+	sh tests/embedded/arduino.sh
+
 # N random scenarios on CPython's asyncio and on the header (tests/conformance/
 # README.md); each disagreement is saved in tests/conformance/found/.
 # `make conformance-random N=10000 SEED=1`.

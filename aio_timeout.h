@@ -1908,7 +1908,6 @@ static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
 
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
 
-static aio_task aio__fresh_task; /* all zero */
 
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
  * woken and cancelled there, whichever loop or thread the caller runs. */
@@ -1918,7 +1917,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
-    *t = aio__fresh_task; /* an assignment: cheaper than memset for a small struct */
+    memset(t, 0, sizeof *t); /* no all-zero template in flash */
     t->fn = fn;
     t->wait.task = t;
     aio__list_init(&t->joiners);
@@ -2338,7 +2337,7 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
 
 /* The awaits a task has passed since it last suspended (debug builds), and
  * how many are too many: a task that passes this many holds the loop. */
-#define AIO__HOLD_LIMIT 100000u
+#define AIO__HOLD_LIMIT 1000000u
 static AIO_THREAD_LOCAL const aio_task *aio__holder;
 static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then */
 static AIO_THREAD_LOCAL uint32_t aio__held;
@@ -2365,7 +2364,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
                        (const void *)t, (unsigned long)AIO__HOLD_LIMIT);
         aio__misuse(AIO_EBUSY, message);
 #else
-        aio__misuse(AIO_EBUSY, "a task passed 100000 awaits without suspending: an await that "
+        aio__misuse(AIO_EBUSY, "a task passed 1000000 awaits without suspending: an await that "
                                "fails or completes at once, in a loop, keeps every other task "
                                "waiting");
 #endif
@@ -3241,8 +3240,7 @@ relocked:
     t->flags &= (uint16_t)~relock_flags;
     /* A notification it took and cannot use goes to the next waiter (no
      * wake-up is lost; CPython 3.13 does the same, gh-112202). */
-    if ((outcome & AIO__T_NOTIFIED) &&
-        (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_NOSPC | AIO__T_RELOCK_TIMEOUT)))
+    if ((outcome & AIO__T_NOTIFIED) && (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT)))
         (void)aio__wake_first(&c->waiters, AIO__T_GRANTED);
     if (outcome & AIO__T_RELOCK_RAISE) return aio__raise(t, f, AIO_ECANCELED);
     if (outcome & AIO__T_RELOCK_NOSPC) return aio__raise(t, f, AIO_ENOSPC);

@@ -98,14 +98,21 @@ static aio_status reader(aio_task *t) {
 
 typedef struct {
     aio_task task;
+    aio_time next; /* the next blink's instant */
     int on;
 } heartbeat_t;
 
+/* Every 500 ms without drift: sleeping until the next instant of the period
+ * (not for 500 ms after the work) keeps the blinks on the grid whatever the
+ * work or a late wake-up costs; with wrapping ticks next += period stays an
+ * instant across the wrap. */
 static aio_status heartbeat(aio_task *t) {
     heartbeat_t *s = AIO_SELF(t, heartbeat_t);
     AIO_BEGIN(t);
+    s->next = aio_now();
     for (;;) {
-        AIO_SLEEP(t, AIO_MS(500));
+        s->next += AIO_MS(500);
+        AIO_SLEEP_UNTIL(t, s->next);
         s->on = !s->on;
         printf("[%4lu ms] heartbeat: led %s\n", (unsigned long)aio_now(), s->on ? "on" : "off");
     }

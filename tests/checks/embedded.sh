@@ -3,7 +3,8 @@
 #  - Always: the interrupt-safety interleaving test (tests/embedded/test_isr.c)
 #    on the host, with gcc and clang, C11 and C++17, 64-bit and 32-bit time.
 #  - Always: the 16-bit-int program (tests/embedded/avr_smoke.c) on the host;
-#    with gcc-avr, avr-libc and simavr installed, on an ATmega328P too.
+#    with gcc-avr, avr-libc and simavr installed, on an ATmega328P too; with
+#    arduino-core-avr and arduino-mk, the Arduino example sketch as well.
 #  - With arm-none-eabi-gcc, newlib and qemu-system-arm installed: the
 #    Cortex-M3 unit tests, the interrupt test (real interrupts) and the
 #    firmware example under QEMU (`make test-qemu` runs every core). Without
@@ -43,12 +44,14 @@ else
     echo "[avr-host] FAILED:"; cat "$out/avr_smoke_host.log" "$out/avr_smoke_host.out" 2>/dev/null | head -20 | sed 's/^/    /'
     add_counts 0 1
 fi
-sh tests/embedded/avr.sh
-case $? in
-0) add_counts 1 0 ;;
-3) ;;
-*) add_counts 0 1 ;;
-esac
+for emb_script in avr arduino; do
+    sh tests/embedded/$emb_script.sh
+    case $? in
+    0) add_counts 1 0 ;;
+    3) ;;
+    *) add_counts 0 1 ;;
+    esac
+done
 
 emb_missing=""
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || emb_missing="$emb_missing gcc-arm-none-eabi"
@@ -58,7 +61,7 @@ command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-sys
 if [ -n "$emb_missing" ]; then
     echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test and firmware example under QEMU (not installed:$emb_missing)"
 elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
-        build/embedded/m3/isr.elf build/embedded/m3/firmware.elf >"$out/embedded-build.log" 2>&1; then
+        build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf >"$out/embedded-build.log" 2>&1; then
     echo "[embedded] FAILED: the Cortex-M3 build:"; tail -n 20 "$out/embedded-build.log" | sed 's/^/    /'
     add_counts 0 1
 else

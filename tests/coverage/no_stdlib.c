@@ -30,10 +30,10 @@ static aio_status fails_at_once(aio_task *t, fails_t *f) {
 }
 
 typedef struct { aio_task task; long i; aio_status rc; } spinner_t;
-static aio_status spins(aio_task *t) { /* 100,000 awaits without suspending */
+static aio_status spins(aio_task *t) { /* 1,000,000 awaits without suspending */
     spinner_t *s = AIO_SELF(t, spinner_t);
     AIO_BEGIN(t);
-    for (s->i = 0; s->i < 100000; s->i++) AIO_CALL(t, s->rc, fails_at_once, &fails);
+    for (s->i = 0; s->i < 1000000; s->i++) AIO_CALL(t, s->rc, fails_at_once, &fails);
     AIO_END(t);
 }
 

@@ -6,12 +6,13 @@ OPS = ["sleep", "yield", "timeout", "timeout_at", "shielded", "group", "wait_for
        "spawn", "group_spawn", "await", "wait_for", "shield", "wait", "gather",
        "event_wait", "event_set", "event_clear", "cancel", "lock", "unlock",
        "sem_acquire", "sem_release", "return", "raise", "busy", "reschedule", "group_cancel",
-       "cond_wait", "cond_notify"]
+       "cond_wait", "cond_notify", "cond_wait_for", "cond_set", "call", "break", "plain_return"]
 # the first nine in every mode; the fault mode adds the rest
 DRIVER = ["step", "advance", "settle", "isr_event_set", "cancel", "spawn", "group_cancel",
           "reschedule", "next", "grow", "reloop"]
 BASIC_DRIVER = 9
-BLOCKS = {"timeout", "timeout_at", "shielded", "group", "wait_for_call"}
+BLOCKS = {"timeout", "timeout_at", "shielded", "group", "wait_for_call", "call"}
+DEPTH = 6  # levels of a task (fuzz_schedule.c): a block at level DEPTH - 1 is skipped
 HOOKS = ["none", "refuses", "grows", "pattern"]
 
 # byte 0
@@ -46,10 +47,23 @@ def show_program(prog, indent, depth):
             blen = min((b % 6) * 3, len(prog) - i)
             arg = {"timeout": dur(a), "wait_for_call": dur(a), "shielded": f"{(a & 31) % 12}ms",
                    "timeout_at": "never" if a & 1 else f"now+{(a & 31) % 12}ms"}.get(op, "")
-            print(f"{indent}{op} {arg} {{" + (" (too deep: skipped)" if depth + 1 >= 4 else ""))
-            show_program(prog[i:i + blen], indent + "    ", depth + 1)
+            if op == "group":
+                arg = "(raise its error after)" if b & 64 else ""
+            if op == "call":
+                arg = "(errors caught)" if b & 64 else "(errors raised)"
+            print(f"{indent}{op} {arg} {{" + (" (too deep: skipped)" if depth + 1 >= DEPTH else ""))
+            if op == "call":
+                k = min(a % 4, blen // 3)
+                show_program(prog[i:i + blen - 3 * k], indent + "    ", depth + 1)
+                if k:
+                    print(f"{indent}}} finally {{")
+                    show_program(prog[i + blen - 3 * k:i + blen], indent + "    ", depth + 1)
+            else:
+                show_program(prog[i:i + blen], indent + "    ", depth + 1)
             print(f"{indent}}}")
             i += blen
+        elif op in ("break", "yield", "plain_return"):
+            print(f"{indent}{op}")
         else:
             print(f"{indent}{op} a={a} (slot {a % 8}, {dur(a)}) b={b} ({dur(b)})")
 
@@ -91,8 +105,16 @@ def main():
     for n, c in enumerate(chunks[1:9]):
         if not c:
             continue
-        print(f"task {n}: cleanup cfg={c[0]} ({'yield' if c[0] & 8 else 'sleep'} {c[0] & 7}ms)")
-        show_program(c[1:], "    ", 0)
+        prog = c[1:]
+        prog = prog[:len(prog) - len(prog) % 3]
+        k = min((c[0] >> 4) & 7 if c[0] & 0x80 else 0, len(prog) // 3)
+        body, cleanup = prog[:len(prog) - 3 * k], prog[len(prog) - 3 * k:]
+        print(f"task {n}: cleanup cfg={c[0]} ({k} operations, then "
+              f"{'yield' if c[0] & 8 else 'sleep'} {c[0] & 7}ms)")
+        show_program(body, "    ", 0)
+        if cleanup:
+            print("  finally:")
+            show_program(cleanup, "    ", 0)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 /* Schedule fuzzer: the input is a random program of tasks, sleeps, timeout
- * blocks, wait_for, wait, gather, shield, groups, events, locks, cancels from
- * tasks and from a simulated interrupt, and moves of the virtual clock. After
+ * blocks, wait_for, wait, gather, shield, groups, events, locks, conditions
+ * (wait, wait_for a predicate), inline coroutines with cleanups of their own,
+ * cleanup sections running any of it, `break` out of blocks, scopes and
+ * groups used again, cancels from tasks and from a simulated interrupt, and
+ * moves of the virtual clock. After
  * every loop step, and before every operation a task performs, an invariant
  * checker looks at the whole loop; any violation aborts with a message.
  *
@@ -16,8 +19,9 @@
  *
  * Input format (tests/fuzz/README.md has the details): byte 0 holds flags, then
  * chunks separated by 0xFF. Chunk 0 is the driver's script (two bytes per
- * command); chunk 1+i is the program of task slot i (three bytes per operation:
- * opcode, a, b). */
+ * command); chunk 1+i is the program of task slot i (a byte choosing its
+ * cleanup, then three bytes per operation: opcode, a, b; with bit 7 of that
+ * byte, the last (cfg >> 4) & 7 operations are its cleanup section's). */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include "aio_timeout.h"
 
@@ -28,12 +32,18 @@
 
 #define NT 8         /* task slots */
 #define NL 2         /* loops (the second only in the fault mode) */
-#define DEPTH 4      /* nesting of blocks inside one task */
+#define DEPTH 6      /* levels of one task: blocks nest five deep */
 #define NEV 2        /* events per loop */
 #define SEM_PERMITS 2
 #define RET_BASE 1000 /* an interp level returning >= RET_BASE asked the task to return */
+#define BRK 3000      /* ... returning BRK asked the block around it to `break` */
+#define PLAIN 4000    /* ... returning PLAIN asked the level of that block to `return` plainly */
+#define IS_RET(rc) ((rc) >= RET_BASE && (rc) < RET_BASE + 100)
 #define MAX_STEPS 20000
 #define MAX_SPAWNS 64 /* incarnations per input */
+/* how many of a program's last operations are its cleanup section's: with
+ * bit 7 of its first byte, bits 4-6 (half of all programs have none) */
+#define CLEANUP_OPS(cfg) ((cfg) & 0x80 ? (size_t)(((cfg) >> 4) & 7) : 0)
 
 /* A header from before group notices and handed permits (f867388 and older)
  * has neither field: `make fuzz` defines FUZZ_PRE_NOTICES for it. */
@@ -81,15 +91,18 @@ enum { /* operations of a task program */
     OP_SPAWN, OP_GSPAWN, OP_AWAIT, OP_WAIT_FOR, OP_SHIELD, OP_WAIT, OP_GATHER,
     OP_EVENT_WAIT, OP_EVENT_SET, OP_EVENT_CLEAR, OP_CANCEL, OP_LOCK, OP_UNLOCK,
     OP_SEM, OP_SEM_POST, OP_RETURN, OP_RAISE, OP_BUSY, OP_RESCHEDULE, OP_GROUP_CANCEL,
-    OP_COND_WAIT, OP_COND_NOTIFY, OP_COUNT
+    OP_COND_WAIT, OP_COND_NOTIFY, OP_COND_WAIT_FOR, OP_COND_SET, OP_CALL, OP_BREAK, OP_PLAIN_RETURN,
+    OP_COUNT
 };
 enum { /* driver commands; the last two only in the fault mode */
     DR_STEP, DR_ADVANCE, DR_SETTLE, DR_ISR_SET, DR_CANCEL, DR_SPAWN, DR_GROUP_CANCEL,
     DR_RESCHEDULE, DR_NEXT, DR_BASIC_COUNT, DR_GROW = DR_BASIC_COUNT, DR_RELOOP, DR_COUNT
 };
 enum { /* kinds of block a level runs in */
-    K_TOP, K_TIMEOUT, K_SHIELDED, K_GROUP, K_CALL
+    K_TOP, K_TIMEOUT, K_SHIELDED, K_GROUP, K_CALL, K_INLINE /* AIO_CALL: no block of its own */
 };
+
+typedef struct callst { aio_frame frame; } callst; /* an inline coroutine's state */
 
 typedef struct level {
     aio_frame frame;          /* inline coroutine state (AIO_CALL) */
@@ -106,6 +119,24 @@ typedef struct level {
     aio_wait_item items[NT];
     size_t n;
     aio_time block_deadline;
+    long steps_at;            /* W.steps when the await began */
+    /* OP_CALL: the inline coroutine at the next level, its body and cleanup */
+    callst cs;
+    const uint8_t *body_end, *cl_end;
+    aio_status crc;
+    /* a group's entry (its children carry it), and whether aio_group_cancel hit it */
+    uint32_t gen;
+    int gcancelled;
+    /* the cleanup section this level runs in, if any, and what cancelled
+     * around it when it began: the levels below it (a mask), the task's
+     * accepted cancels, an undelivered request, the scopes beyond the task */
+    int cl;
+    unsigned cl_mask;
+    int cl_cancels, cl_pending;
+    unsigned cl_outer;
+    uint32_t cl_epoch;
+    int explicit_raise;       /* the level raised a status it was handed (checked where it arose) */
+    int abandoned;            /* its group was left by a plain `return` (misuse) */
 } level;
 
 typedef struct slot {
@@ -138,6 +169,25 @@ typedef struct slot {
     aio_event *ev_wait;       /* the event it waits on, and its count of sets then */
     uint32_t ev_sets_before;
     int rearm_woke;           /* woken by a reschedule whose deadline had no timer slot */
+    size_t body_len;          /* the program's body; the rest (CLEANUP_OPS(cfg)) is its cleanup */
+    callst fin;               /* the cleanup program's frame */
+    int cleanup_prog;         /* the cleanup program runs */
+    int final_set;            /* the cleanup program replaced the status ... */
+    aio_status final_want;    /* ... with this */
+    aio_status crc;
+    uint32_t group_gen;       /* the entry of the group it was spawned into */
+    int in_cwf;               /* in AIO_COND_WAIT_FOR, with this overall deadline */
+    aio_time cwf_deadline;
+    unsigned owned_wait;      /* children of its own an await (await, wait_for, gather) waits for */
+    unsigned enospc_at_wait;  /* s->enospc when that await began */
+    uint32_t child_cancel_at_wait[NT]; /* ... and each child's cancellations then */
+    int wfc_expect;           /* AIO_WAIT_FOR_CALL entered with time left: its callee must start */
+    /* condition waits: which one this is, whether a notify woke it, and
+     * which waits stood behind it in the list then (slots, and their serials) */
+    uint32_t cw_serial;
+    int notified;
+    unsigned behind;
+    uint32_t behind_serial[NT];
 } slot;
 
 typedef struct loopw {
@@ -153,6 +203,7 @@ typedef struct loopw {
     unsigned calls;           /* growth requests so far */
     int refused_last;         /* the last request was refused */
     unsigned queued_at_destroy; /* events whose set was still queued when it was last destroyed */
+    int flag;                 /* the predicate of AIO_COND_WAIT_FOR, changed under the lock */
 } loopw;
 
 static struct world {
@@ -164,9 +215,10 @@ static struct world {
     uint32_t cap;             /* timer slots at each init */
     int hook0;                /* the growth hook at each init */
     aio_time t0;
-    long steps;
+    long steps;               /* loop steps so far */
     int spawns;
     unsigned enospc;          /* AIO_ENOSPC reported so far */
+    uint32_t gens;            /* group entries so far */
 } W;
 
 static int fz_trace; /* FUZZ_TRACE=1 in the environment: print each operation */
@@ -379,6 +431,7 @@ static void check_scopes(const slot *s, int depth) {
     for (d = depth - 1; d >= 0; d--) {
         const level *l = &s->lv[d];
         const aio_timeout *want = l->kind == K_GROUP ? &l->g.scope : &l->to;
+        if (l->kind == K_INLINE) continue; /* an inline coroutine opens no block */
         REQUIRE(sc == want, "task %d: scope chain at level %d is not the blocks it opened", s->idx, d);
         REQUIRE(sc->task == &s->task, "task %d: an open scope belongs to another task", s->idx);
         sc = sc->parent;
@@ -492,6 +545,24 @@ static void check_loop(int li) {
     }
     REQUIRE(L->live == live, "loop %d counts %u live tasks, there are %u", li, (unsigned)L->live,
             (unsigned)live);
+    /* AIO_COND_WAIT_FOR keeps its overall deadline: while it waits for a
+     * notification (not for the lock), a timer at or before that deadline is
+     * armed (the fault mode may have had no slot for it: it reports that) */
+    for (i = 0; i < NT; i++) {
+        const slot *s = &W.s[i];
+        const aio_task *t = &s->task;
+        int listed = 0;
+        if (s->lp != li || !s->in_cwf || s->cwf_deadline == AIO_NEVER || t->state != AIO__PARKED ||
+            (t->flags & AIO__T_RELOCK) || W.fault)
+            continue;
+        for (n = lw->cond.waiters.next; n && n != &lw->cond.waiters; n = n->next)
+            if (n == &t->wait.link) listed = 1;
+        if (listed)
+            REQUIRE(t->timer && (aio_stime)(L->heap[t->timer - 1].when - s->cwf_deadline) <= 0,
+                    "task %d waits in AIO_COND_WAIT_FOR with no timer by its deadline (%s): it "
+                    "lost the deadline and may wait forever", s->idx,
+                    t->timer ? "its timer is later" : "none armed");
+    }
     /* permits are neither lost nor made up; a lock has one holder at most */
     REQUIRE(lock_hold <= 1, "loop %d: %d tasks hold the lock", li, lock_hold);
     /* (a condition waiter unwinding to a group's end holds the lock unseen) */
@@ -551,6 +622,115 @@ static void check_wakeups(void) {
     }
 }
 
+/* Is level l's block cancelling what runs inside it (its deadline noticed,
+ * its group aborted)? With `delivered`, only if that was delivered already
+ * (a cancellation still undelivered when a cleanup begins may cancel it). */
+static int level_cancelling(const level *l, int delivered) {
+    if (l->kind == K_GROUP)
+        return ((l->g.flags & AIO__G_ABORTED) || (l->g.scope.flags & AIO__S_EXPIRED)) &&
+               (!delivered || l->g.scope.epoch);
+    if (l->kind == K_TIMEOUT || l->kind == K_SHIELDED || l->kind == K_CALL)
+        return (l->to.flags & AIO__S_EXPIRED) && (!delivered || l->to.epoch);
+    return 0;
+}
+/* ... and the scopes beyond the task's own (a group child's parent's): a
+ * mask of those cancelling, innermost first */
+static unsigned outer_cancelling(const slot *s, int delivered) {
+    const aio_timeout *sc;
+    unsigned m = 0, bit = 1;
+    for (sc = s->group ? &s->group->scope : NULL; sc && bit; sc = sc->parent, bit <<= 1) {
+        if (delivered && !sc->epoch) continue;
+        if (sc->flags & AIO__S_EXPIRED) m |= bit;
+        if ((sc->flags & AIO__S_GROUP) && (AIO_CONTAINER(sc, aio_group, scope)->flags & AIO__G_ABORTED))
+            m |= bit;
+    }
+    return m;
+}
+/* A cleanup section begins at level base: what cancelled around it and was
+ * delivered before must stay unseen; only what is still undelivered, or comes
+ * later, cancels it. */
+static void cleanup_begin(slot *s, level *base) {
+    int d;
+    base->cl = 1;
+    base->cl_mask = 0;
+    for (d = 0; d < base->depth; d++)
+        if (level_cancelling(&s->lv[d], 1)) base->cl_mask |= 1u << d;
+    base->cl_cancels = s->cancels;
+    base->cl_pending = (s->task.flags & AIO__T_CANCEL_REQ) != 0;
+    base->cl_outer = outer_cancelling(s, 1);
+    base->cl_epoch = s->task.cancel_epoch;
+}
+/* Has something cancelled the cleanup section that level l runs in since it
+ * began (or it is no cleanup)? */
+static int cleanup_cancelled(const slot *s, const level *l) {
+    int d;
+    if (!l->cl) return 1;
+    if (s->cancels > l->cl_cancels || l->cl_pending || s->enospc ||
+        (outer_cancelling(s, 0) & ~l->cl_outer) || s->task.cancel_epoch != l->cl_epoch ||
+        (s->task.flags & AIO__T_CANCEL_REQ)) /* also a cancel by the library (a parent's wait) */
+        return 1;
+    for (d = 0; d < l->depth; d++)
+        if (level_cancelling(&s->lv[d], 0) && !((l->cl_mask >> d) & 1)) return 1;
+    return 0;
+}
+/* The body of the block (or call) at level l runs at level in. */
+static void open_level(const level *l, level *in) {
+    in->depth = l->depth + 1;
+    in->cl = l->cl;
+    in->cl_mask = l->cl_mask;
+    in->cl_cancels = l->cl_cancels;
+    in->cl_pending = l->cl_pending;
+    in->cl_outer = l->cl_outer;
+    in->cl_epoch = l->cl_epoch;
+}
+static int scope_open(const aio_timeout *sc) {
+    return sc->state == AIO__S_ENTERED || sc->state == AIO__S_FIRST || sc->state == AIO__S_BODY ||
+           sc->state == AIO__S_JOIN;
+}
+/* A block's body begins: the scope or group (maybe used before, left by its
+ * end, a break, a return or a cancellation) starts clean. */
+static void group_entered(slot *s, level *l) {
+    size_t j;
+    REQUIRE(l->g.live == 0 && GROUP_UNHEARD(&l->g) == 0 && aio__list_empty(&l->g.children) &&
+                aio_group_status(&l->g) == AIO_OK && !(l->g.flags & AIO__G_ABORTED),
+            "task %d's group starts with %u children counted, %s", s->idx, (unsigned)l->g.live,
+            aio__list_empty(&l->g.children) ? "none listed" : "old ones listed");
+    for (j = 0; j < NT; j++)
+        REQUIRE(W.s[j].group != &l->g || !alive(&W.s[j]), "task %d's group starts while child %d of its "
+                "last use is alive", s->idx, (int)j);
+    l->gen = ++W.gens;
+    l->gcancelled = 0;
+    l->abandoned = 0;
+}
+static void scope_entered(slot *s, level *l) {
+    REQUIRE(l->to.task == &s->task && l->to.state == AIO__S_BODY && aio_timeout_status(&l->to) == AIO_OK &&
+                aio_timeout_when(&l->to) == l->block_deadline,
+            "task %d's block starts unclean (state %d, status %d, deadline %s)", s->idx, l->to.state,
+            aio_timeout_status(&l->to), aio_timeout_when(&l->to) == l->block_deadline ? "right" : "wrong");
+}
+/* A group block that ran in a cleanup section ended: whatever the cleanup
+ * started ran, unless something cancelled the cleanup (or the group: its
+ * own cancel, a child's failure, the body's error, a cancel of the child). */
+static void group_left_in_cleanup(const slot *s, const level *l) {
+    size_t j;
+    int failed = l->gcancelled || (l->rc < 0 && l->rc != AIO_ECANCELED);
+    if (!l->cl || cleanup_cancelled(s, l)) return;
+    for (j = 0; j < NT; j++) {
+        const slot *c = &W.s[j];
+        if (c->group == &l->g && c->group_gen == l->gen && c->task.state == AIO__DONE &&
+            aio_task_result(&c->task) < 0 && aio_task_result(&c->task) != AIO_ECANCELED)
+            failed = 1;
+    }
+    if (failed) return;
+    for (j = 0; j < NT; j++) {
+        const slot *c = &W.s[j];
+        if (c->group != &l->g || c->group_gen != l->gen || c->cancels) continue;
+        REQUIRE(aio_task_result(&c->task) != AIO_ECANCELED,
+                "task %d's group opened in a cleanup section cancelled its child %d (%s) though "
+                "nothing cancelled the cleanup", s->idx, c->idx, c->ran ? "after it ran" : "before it started");
+    }
+}
+
 static void check_world(void) {
     int li;
     for (li = 0; li < W.nloops; li++)
@@ -569,7 +749,8 @@ static void check_finished(slot *s) {
         const slot *c = &W.s[j];
         const aio_link *n;
         if (!alive(c) || c->task.parent != &s->task) continue;
-        REQUIRE(!c->group || c->group->scope.task != &s->task,
+        REQUIRE(!c->group || c->group->scope.task != &s->task ||
+                    AIO_CONTAINER(c->group, level, g)->abandoned, /* misuse: the group was left plainly */
                 "task %d ended while its group's child %d is alive", s->idx, c->idx);
         for (n = c->task.joiners.next; n && n != &c->task.joiners; n = n->next)
             REQUIRE(((const aio_waiter *)(const void *)n)->task != &s->task,
@@ -589,7 +770,11 @@ static void check_finished(slot *s) {
                             s->idx, s->ret, s->finally_status);
     else REQUIRE(s->finally_status < 0, "task %d reached cleanup with %d without returning", s->idx,
                  s->finally_status);
-    if (s->cleanup_done) {
+    if (s->cleanup_done && s->final_set) { /* the cleanup program raised or returned */
+        REQUIRE(r == s->final_want || (r == AIO_ECANCELED && s->final_want >= 0),
+                "task %d ended %d after its cleanup replaced %d with %d", s->idx, r, s->finally_status,
+                s->final_want);
+    } else if (s->cleanup_done) {
         REQUIRE(r == s->finally_status || (r == AIO_ECANCELED && s->finally_status >= 0),
                 "task %d ended %d after its cleanup saw %d", s->idx, r, s->finally_status);
     } else if (r == AIO_ENOSPC) { /* the cleanup's sleep found no timer slot */
@@ -600,7 +785,8 @@ static void check_finished(slot *s) {
         REQUIRE(s->cancels_in_finally > 0 || s->pending_at_finally || s->group || !s->external_parent,
                 "task %d's cleanup was cancelled by the cancellation it was handling", s->idx);
     }
-    if (r >= 0) REQUIRE(s->cancels == 0, "task %d was cancelled yet ended with value %d", s->idx, r);
+    if (r >= 0 && !s->final_set)
+        REQUIRE(s->cancels == 0, "task %d was cancelled yet ended with value %d", s->idx, r);
     /* only aio_cancel reaches a task nobody owns, outside any group */
     if (s->external_parent && !s->group && (s->finally_status == AIO_ECANCELED || r == AIO_ECANCELED))
         REQUIRE(s->cancels > 0, "task %d ended cancelled though nobody cancelled it", s->idx);
@@ -680,6 +866,11 @@ static void model_spawned(slot *s, int external, aio_group *g, int li) {
     s->enospc_in_finally = 0;
     s->ev_wait = NULL;
     s->rearm_woke = 0;
+    s->cleanup_prog = s->final_set = 0;
+    s->in_cwf = 0;
+    s->owned_wait = 0;
+    s->wfc_expect = 0;
+    s->group_gen = keep ? AIO_CONTAINER(keep, level, g)->gen : 0;
 }
 
 /* Someone awaits slot k: it must not be spawned again under them. */
@@ -771,6 +962,7 @@ static void fz_group_cancel(int k) {
     want = !(g->flags & AIO__G_ABORTED) && g->scope.state != AIO__S_DONE;
     rc = aio_group_cancel(g);
     REQUIRE(rc == want, "aio_group_cancel returned %d, expected %d", rc, want);
+    if (rc == 1) AIO_CONTAINER(g, level, g)->gcancelled = 1;
 }
 
 /* Task s takes the lock (an acquire, or a condition wait giving it back): no
@@ -792,9 +984,50 @@ static void gain_permit(slot *s) {
     s->holds_sem++;
 }
 /* A condition wait that ended (returned or unwinding) holds the lock again. */
+/* The condition waits in loop li's list that no notification reached yet. */
+static unsigned listed_waiters(int li) {
+    const aio_link *n;
+    unsigned m = 0;
+    for (n = W.l[li].cond.waiters.next; n && n != &W.l[li].cond.waiters; n = n->next) {
+        const slot *w = slot_of(((const aio_waiter *)(const void *)n)->task);
+        if (w && n == &w->task.wait.link && !(w->task.flags & AIO__T_GRANTED)) m |= 1u << w->idx;
+    }
+    return m;
+}
+/* Notify (n waiters, all if n is 0), noting whom it woke and who stood
+ * behind them. */
+static int fz_notify(slot *s, int n) {
+    unsigned before = listed_waiters(s->lp), after, j, k;
+    int woken = n ? aio_condition_notify(&LW(s)->cond, n) : aio_condition_notify_all(&LW(s)->cond);
+    after = listed_waiters(s->lp);
+    for (j = 0; j < NT; j++) {
+        slot *w = &W.s[j];
+        if (!((before & ~after) >> j & 1) || w->in_cwf) continue;
+        w->notified = 1;
+        w->behind = after;
+        for (k = 0; k < NT; k++) w->behind_serial[k] = W.s[k].cw_serial;
+    }
+    return woken;
+}
+/* A notified condition wait that gives up (times out, or unwinds) passes the
+ * notification on to the next waiter (CPython 3.13): of the waits that stood
+ * behind it, one that still waits unreached is then not the first of them. */
+static void cond_gave_up(slot *s) {
+    unsigned still, k;
+    if (!s->notified || !s->behind) return;
+    still = listed_waiters(s->lp) & s->behind;
+    for (k = 0; k < NT; k++)
+        if (W.s[k].cw_serial != s->behind_serial[k]) still &= ~(1u << k);
+    REQUIRE(still != s->behind || !still, "task %d was notified, then gave up its condition wait, and "
+            "none of the waits behind it was woken: the notification was lost", s->idx);
+}
 static void cond_wait_ended(slot *s) {
-    if (s->waiting_res == 3) gain_lock(s);
+    if (s->waiting_res == 3) {
+        gain_lock(s);
+        if (!s->in_cwf) cond_gave_up(s); /* it unwound */
+    }
     s->waiting_res = 0;
+    s->notified = 0;
 }
 
 /* Would task `self` waiting on the tasks in `mask` close a cycle of waits? */
@@ -845,6 +1078,36 @@ static void fz_dump(void) {
 
 /* ----------------------------------------------------------- the program */
 
+/* A child's cancellations so far: requests, deliveries, and aio_cancel
+ * calls the model made (one number that changes with each). */
+static uint32_t child_cancels(const slot *c) {
+    return (uint32_t)c->cancels * 65536u + c->task.cancel_epoch * 2u + ((c->task.flags & AIO__T_CANCEL_REQ) != 0);
+}
+static void wait_began(slot *s, unsigned owned) {
+    int k;
+    s->owned_wait = owned;
+    s->enospc_at_wait = s->enospc;
+    for (k = 0; k < NT; k++) s->child_cancel_at_wait[k] = child_cancels(&W.s[k]);
+}
+/* The task goes on after an await unwound (a block caught it, or a cleanup
+ * section runs): the await that unwound waited for its own children, which
+ * it cancelled and waited for first (unless it raised AIO_ENOSPC without
+ * cancelling them); AIO_WAIT_FOR_CALL with time left started its callee. */
+static void unwound(slot *s) {
+    int k;
+    for (k = 0; k < NT; k++) {
+        const aio_task *c = &W.s[k].task;
+        if (!((s->owned_wait >> k) & 1) || c->state == AIO__DONE) continue;
+        REQUIRE(s->enospc != s->enospc_at_wait && child_cancels(&W.s[k]) == s->child_cancel_at_wait[k],
+                "task %d's await unwound while its own child %d %s", s->idx, k,
+                child_cancels(&W.s[k]) != s->child_cancel_at_wait[k] ? "it cancelled is still running"
+                                                                      : "is still running");
+    }
+    s->owned_wait = 0;
+    REQUIRE(!s->wfc_expect, "task %d's AIO_WAIT_FOR_CALL ended without starting its callee, though "
+            "its own deadline had not passed", s->idx);
+}
+
 static void before_op(slot *s, level *l) {
     if (fz_trace)
         fprintf(stderr, "%6lu us  task %d  level %d  op %d a=%d b=%d\n",
@@ -853,12 +1116,15 @@ static void before_op(slot *s, level *l) {
                 l->op, l->a, l->b);
     REQUIRE(aio_current() == &s->task && s->task.state == AIO__RUNNING,
             "task %d runs but is not the current task", s->idx);
-    REQUIRE(!s->in_finally, "task %d runs its body after entering cleanup", s->idx);
+    REQUIRE(!s->in_finally || s->cleanup_prog, "task %d runs its body after entering cleanup", s->idx);
+    unwound(s);
     s->waits_on = 0;
+    s->in_cwf = 0;
     s->ev_wait = NULL;
     s->rearm_woke = 0;
     cond_wait_ended(s); /* a condition wait unwinds holding the lock */
     s->depth_now = l->depth;
+    l->explicit_raise = 0;
     check_scopes(s, l->depth);
 }
 
@@ -900,14 +1166,25 @@ static int pick_target(const slot *s, uint8_t a) {
 }
 
 /* A block's body: the next level of the program, inline. Errors go on
- * unwinding (like exceptions); a `return` inside goes on returning. */
+ * unwinding (like exceptions); a `return` inside goes on returning; a
+ * `break` inside leaves the block (directly in it: no loop of its own). */
 #define RUN_BODY(t, l, in)                                                     \
-    do {                                                                       \
+    {                                                                          \
         AIO_CALL(t, (l)->rc, interp, in);                                      \
-        if ((l)->rc < 0) AIO_RAISE(t, (l)->rc);                                \
+        if ((l)->rc < 0) {                                                     \
+            (l)->explicit_raise = 1;                                           \
+            AIO_RAISE(t, (l)->rc);                                             \
+        }                                                                      \
         (l)->body_done = 1;                                                    \
-        if ((l)->rc >= RET_BASE) AIO_RETURN(t, (l)->rc);                       \
-    } while (0)
+        if ((l)->rc == BRK) break;                                             \
+        if ((l)->rc == PLAIN) {                                                \
+            (l)->abandoned = (l)->kind == K_GROUP;                             \
+            return RET_BASE + 50; /* misuse on purpose (lint-coroutines: ok) */ \
+        }                                                                      \
+        if (IS_RET((l)->rc)) AIO_RETURN(t, (l)->rc);                           \
+    }
+
+static aio_status callee(aio_task *t, callst *c);
 
 /* One level of a task's program: an inline coroutine, so blocks nest by
  * calling it again for their bodies. */
@@ -915,6 +1192,7 @@ static aio_status interp(aio_task *t, level *l) {
     slot *s = AIO_SELF(t, slot);
     level *in = l + 1;
     AIO_BEGIN(t, l);
+    s->wfc_expect = 0; /* a callee started */
     while (l->pc + 3 <= l->end) {
         l->op = (uint8_t)(l->pc[0] % OP_COUNT);
         l->a = l->pc[1];
@@ -945,7 +1223,7 @@ static aio_status interp(aio_task *t, level *l) {
             }
             in->pc = l->pc;
             in->end = l->pc + l->blen;
-            in->depth = l->depth + 1;
+            open_level(l, in);
             l->pc += l->blen;
             l->body_done = 0;
             l->start = snow(s);
@@ -953,9 +1231,11 @@ static aio_status interp(aio_task *t, level *l) {
             if (l->op == OP_GROUP) {
                 l->kind = K_GROUP;
                 AIO_GROUP(t, &l->g) {
+                    group_entered(s, l);
                     RUN_BODY(t, l, in);
                 }
                 before_op(s, l);
+                group_left_in_cleanup(s, l);
                 /* after the block: every child finished */
                 {
                     size_t j;
@@ -964,11 +1244,15 @@ static aio_status interp(aio_task *t, level *l) {
                                 "a group block ended with a child still running");
                 }
                 /* a failed group continues here with its status; pass it on */
-                if (aio_group_status(&l->g) < 0 && (l->b & 64)) AIO_RAISE(t, aio_group_status(&l->g));
+                if (aio_group_status(&l->g) < 0 && (l->b & 64)) {
+                    l->explicit_raise = 1;
+                    AIO_RAISE(t, aio_group_status(&l->g));
+                }
             } else if (l->op == OP_WAIT_FOR_CALL) {
                 l->kind = K_CALL;
                 l->until = dur(l->a);
                 l->block_deadline = after(l->start, l->until);
+                s->wfc_expect = l->until != 0 && !W.fault;
                 AIO_WAIT_FOR_CALL(t, l->rc, interp, in, &l->to, l->until);
                 before_op(s, l);
                 if (aio_timeout_status(&l->to) == AIO_ETIMEDOUT) {
@@ -976,8 +1260,10 @@ static aio_status interp(aio_task *t, level *l) {
                                 reached(s, aio_timeout_when(&l->to)),
                             "wait_for(call) timed out before its deadline");
                 } else {
+                    l->explicit_raise = 1;
                     if (l->rc < 0) AIO_RAISE(t, l->rc);
-                    if (l->rc >= RET_BASE) AIO_RETURN(t, l->rc);
+                    l->explicit_raise = 0;
+                    if (IS_RET(l->rc)) AIO_RETURN(t, l->rc);
                 }
             } else {
                 l->kind = l->op == OP_SHIELDED ? K_SHIELDED : K_TIMEOUT;
@@ -985,23 +1271,27 @@ static aio_status interp(aio_task *t, level *l) {
                     l->until = fin_dur(l->a);
                     l->block_deadline = after(l->start, l->until);
                     AIO_SHIELDED(t, &l->to, l->until) {
+                        scope_entered(s, l);
                         RUN_BODY(t, l, in);
                     }
                 } else if (l->op == OP_TIMEOUT) {
                     l->until = dur(l->a);
                     l->block_deadline = after(l->start, l->until);
                     AIO_TIMEOUT(t, &l->to, l->until) {
+                        scope_entered(s, l);
                         RUN_BODY(t, l, in);
                     }
                 } else if (l->a & 1) { /* timeout_at(None): with wrapping ticks every
                                           absolute value is an instant, so the relative form */
                     l->block_deadline = AIO_NEVER;
                     AIO_TIMEOUT(t, &l->to, AIO_NEVER) {
+                        scope_entered(s, l);
                         RUN_BODY(t, l, in);
                     }
                 } else {
                     l->block_deadline = after(snow(s), fin_dur(l->a));
                     AIO_TIMEOUT_AT(t, &l->to, l->block_deadline) {
+                        scope_entered(s, l);
                         RUN_BODY(t, l, in);
                     }
                 }
@@ -1016,6 +1306,64 @@ static aio_status interp(aio_task *t, level *l) {
                 }
             }
             l->kind = K_TOP;
+        } else if (l->op == OP_CALL) { /* an inline coroutine with its own cleanup */
+            l->blen = (int)(l->b % 6) * 3;
+            if (l->blen > (int)(l->end - l->pc)) l->blen = (int)(l->end - l->pc);
+            if (l->depth + 1 >= DEPTH) {
+                l->pc += l->blen;
+                continue;
+            }
+            /* the last a % 4 operations of the body are the callee's cleanup */
+            l->k = l->a % 4;
+            if (l->k > l->blen / 3) l->k = l->blen / 3;
+            l->body_end = l->pc + l->blen - 3 * l->k;
+            l->cl_end = l->pc + l->blen;
+            in->pc = l->pc;
+            open_level(l, in);
+            l->pc += l->blen;
+            l->kind = K_INLINE;
+            l->crc = 0;
+            AIO_CALL(t, l->crc, callee, &l->cs);
+            before_op(s, l);
+            l->kind = K_TOP;
+            l->explicit_raise = 1;
+            if (l->crc < 0 && !(l->b & 64)) AIO_RAISE(t, l->crc); /* else caught */
+            l->explicit_raise = 0;
+        } else if (l->op == OP_BREAK) {
+            AIO_RETURN(t, BRK); /* the block around this level ends */
+        } else if (l->op == OP_PLAIN_RETURN) {
+            AIO_RETURN(t, PLAIN); /* the level of the block around this one returns plainly */
+        } else if (l->op == OP_COND_WAIT_FOR) {
+            /* wait_for(pred, timeout): pred is the loop's flag, set by a task
+             * holding the lock; only tasks nobody owns, as for cond_wait */
+            if (!s->holds_lock || !s->external_parent || s->group) continue;
+            l->start = snow(s);
+            l->until = dur(l->b);
+            s->cwf_deadline = after(l->start, l->until);
+            /* a predicate that holds already: no wait, no checkpoint (as
+             * Condition.wait_for) */
+            l->complete_at_arrival = LW(s)->flag != 0;
+            s->in_cwf = 1;
+            s->cw_serial++;
+            s->holds_lock = 0;
+            s->waiting_res = 3;
+            AIO_COND_WAIT_FOR(t, l->rc, &LW(s)->cond, LW(s)->flag != 0, l->until);
+            s->in_cwf = 0;
+            cond_wait_ended(s);
+            check_arrival(s, l);
+            check_not_lost(s, l);
+            REQUIRE(aio_lock_locked(&LW(s)->lock), "AIO_COND_WAIT_FOR returned without the lock");
+            if (l->rc == AIO_OK) {
+                REQUIRE(LW(s)->flag, "AIO_COND_WAIT_FOR returned AIO_OK with its predicate false");
+            } else {
+                REQUIRE(l->rc == AIO_ETIMEDOUT && reached(s, s->cwf_deadline),
+                        "AIO_COND_WAIT_FOR ended %d before its deadline", l->rc);
+            }
+        } else if (l->op == OP_COND_SET) {
+            if (!s->holds_lock) continue;
+            LW(s)->flag = (l->a & 3) != 0;
+            if (l->a & 4) fz_notify(s, 0);
+            else if (l->a & 8) fz_notify(s, 1);
         } else if (l->op == OP_SPAWN) {
             fz_spawn(pick_target(s, l->a), 0, NULL);
         } else if (l->op == OP_GSPAWN) {
@@ -1034,11 +1382,13 @@ static aio_status interp(aio_task *t, level *l) {
             l->owned = W.s[l->k].task.parent == t && l->op != OP_SHIELD;
             l->complete_at_arrival = W.s[l->k].task.state == AIO__DONE;
             l->until = l->op == OP_AWAIT ? AIO_NEVER : dur(l->b);
+            wait_began(s, l->owned ? 1u << l->k : 0);
             if (l->op == OP_AWAIT) AIO_AWAIT(t, l->rc, &W.s[l->k].task);
             else if (l->op == OP_WAIT_FOR) AIO_WAIT_FOR(t, l->rc, &W.s[l->k].task, l->until);
             else if (l->b & 32) AIO_WAIT_FOR_SHIELD(t, l->rc, &W.s[l->k].task, l->until);
             else AIO_SHIELD(t, l->rc, &W.s[l->k].task);
             s->waits_on = 0;
+            s->owned_wait = 0;
             check_arrival(s, l);
             check_not_lost(s, l);
             {
@@ -1080,15 +1430,25 @@ static aio_status interp(aio_task *t, level *l) {
             l->start = snow(s);
             l->until = dur(l->b);
             l->complete_at_arrival = many_met_now(l);
+            l->steps_at = W.steps;
+            wait_began(s, 0);
+            if (l->op == OP_GATHER) { /* a cancelled gather cancels and waits for its own */
+                size_t j;
+                for (j = 0; j < l->n; j++)
+                    if (l->items[j].task->parent == t) s->owned_wait |= 1u << slot_of(l->items[j].task)->idx;
+            }
             if (l->op == OP_WAIT) {
                 l->k = 1 + (l->b >> 5) % 3; /* the mode */
                 AIO_WAIT(t, l->rc, l->items, l->n, l->k, l->until);
+                /* asyncio.wait() always suspends, even when its condition holds */
+                REQUIRE(W.steps != l->steps_at, "task %d's AIO_WAIT returned without suspending", s->idx);
             } else if (l->b & 128) {
                 AIO_GATHER_ALL(t, l->rc, l->items, l->n);
             } else {
                 AIO_GATHER(t, l->rc, l->items, l->n);
             }
             s->waits_on = 0;
+            s->owned_wait = 0;
             check_arrival(s, l);
             check_not_lost(s, l);
             {
@@ -1116,7 +1476,9 @@ static aio_status interp(aio_task *t, level *l) {
                 } else {
                     REQUIRE(!(l->b & 128), "gather(return_exceptions) returned %d", l->rc);
                     REQUIRE(match, "gather returned %d, which no task ended with", l->rc);
+                    l->explicit_raise = 1;
                     if (l->b & 64) AIO_RAISE(t, l->rc);
+                    l->explicit_raise = 0;
                 }
             }
         } else if (l->op == OP_EVENT_WAIT) {
@@ -1190,8 +1552,13 @@ static aio_status interp(aio_task *t, level *l) {
             l->until = dur(l->b);
             s->holds_lock = 0;
             s->waiting_res = 3;
+            s->cw_serial++;
+            s->notified = 0;
             AIO_COND_WAIT(t, l->rc, &LW(s)->cond, l->until);
-            cond_wait_ended(s);
+            gain_lock(s);
+            if (l->rc != AIO_OK) cond_gave_up(s);
+            s->waiting_res = 0;
+            s->notified = 0;
             check_arrival(s, l);
             check_not_lost(s, l);
             REQUIRE(aio_lock_locked(&LW(s)->lock), "a condition wait returned without the lock");
@@ -1203,7 +1570,7 @@ static aio_status interp(aio_task *t, level *l) {
                 int waiting = 0, woken;
                 const aio_link *n;
                 for (n = LW(s)->cond.waiters.next; n != &LW(s)->cond.waiters; n = n->next) waiting++;
-                woken = l->a % 3 ? aio_condition_notify(&LW(s)->cond, l->a % 3) : aio_condition_notify_all(&LW(s)->cond);
+                woken = fz_notify(s, l->a % 3);
                 REQUIRE(woken >= 0 && woken <= waiting && (l->a % 3 == 0 ? woken == waiting : 1),
                         "notify woke %d of %d", woken, waiting);
             } else if (!aio_lock_locked(&LW(s)->lock)) {
@@ -1221,6 +1588,38 @@ static aio_status interp(aio_task *t, level *l) {
             fz_group_cancel(l->a % NT);
         }
     }
+    AIO_FINALLY(t);
+    /* Whatever a cleanup section runs is cancelled only by what came after
+     * it began: a cancellation that arose here (not a status handed up and
+     * raised again) needs a cause. */
+    if (l->cl && AIO_STATUS(t) == AIO_ECANCELED && !l->explicit_raise)
+        REQUIRE(cleanup_cancelled(s, l), "task %d's cleanup section was cancelled at level %d (op %d) "
+                "though nothing cancelled it after it began", s->idx, l->depth, l->op);
+    AIO_END(t);
+}
+
+/* OP_CALL's inline coroutine: its body, then in its own cleanup section the
+ * last operations of its program. A `return` inside gives the call a value. */
+static aio_status callee(aio_task *t, callst *c) {
+    slot *s = AIO_SELF(t, slot);
+    level *l = AIO_CONTAINER(c, level, cs);
+    level *in = l + 1;
+    AIO_BEGIN(t, c);
+    in->end = l->body_end;
+    AIO_CALL(t, l->crc, interp, in);
+    if (l->crc < 0) AIO_RAISE(t, l->crc);
+    AIO_RETURN(t, IS_RET(l->crc) ? l->crc - RET_BASE : 0);
+    AIO_FINALLY(t);
+    cond_wait_ended(s);
+    unwound(s);
+    s->in_cwf = 0;
+    in->pc = l->body_end;
+    in->end = l->cl_end;
+    open_level(l, in);
+    cleanup_begin(s, in);
+    AIO_CALL(t, l->crc, interp, in);
+    if (l->crc < 0) AIO_RAISE(t, l->crc);
+    if (IS_RET(l->crc)) AIO_RETURN(t, l->crc - RET_BASE);
     AIO_END(t);
 }
 
@@ -1236,17 +1635,33 @@ static void release_held(slot *s) {
     }
 }
 
+/* A task's cleanup program, in an inline coroutine whose own cleanup gives
+ * back what the program took, however it ends. */
+static aio_status cleanup_run(aio_task *t, callst *c) {
+    slot *s = AIO_SELF(t, slot);
+    AIO_BEGIN(t, c);
+    AIO_CALL(t, s->crc, interp, &s->lv[0]);
+    AIO_RETURN(t, s->crc);
+    AIO_FINALLY(t);
+    cond_wait_ended(s);
+    unwound(s);
+    s->in_cwf = 0;
+    release_held(s);
+    AIO_END(t);
+}
+
 static aio_status body(aio_task *t) {
     slot *s = AIO_SELF(t, slot);
     REQUIRE(!s->done_seen && t->state == AIO__RUNNING, "finished task %d runs again", s->idx);
     AIO_BEGIN(t);
     s->ran = 1;
     s->lv[0].pc = s->prog;
-    s->lv[0].end = s->prog + s->prog_len;
+    s->lv[0].end = s->prog + s->body_len;
     s->lv[0].depth = 0;
+    s->lv[0].cl = 0;
     AIO_CALL(t, s->rc, interp, &s->lv[0]);
     if (s->rc < 0) AIO_RAISE(t, s->rc);
-    s->ret = s->rc >= RET_BASE ? s->rc - RET_BASE : 100 + s->idx;
+    s->ret = IS_RET(s->rc) ? s->rc - RET_BASE : 100 + s->idx;
     s->ret_set = 1;
     AIO_RETURN(t, s->ret);
     AIO_FINALLY(t);
@@ -1255,10 +1670,28 @@ static aio_status body(aio_task *t) {
     s->ev_wait = NULL;
     s->rearm_woke = 0;
     cond_wait_ended(s); /* a condition wait unwinds holding the lock */
+    unwound(s);
     s->pending_at_finally = (t->flags & AIO__T_CANCEL_REQ) != 0;
     s->waits_on = 0;
     check_scopes(s, 0);
     release_held(s); /* before any cleanup await, so no lock outlives its holder */
+    s->in_cwf = 0;
+    if (s->body_len < s->prog_len) { /* the cleanup program: any operation */
+        s->lv[0].pc = s->prog + s->body_len;
+        s->lv[0].end = s->prog + s->prog_len;
+        s->lv[0].depth = 0;
+        cleanup_begin(s, &s->lv[0]);
+        s->cleanup_prog = 1;
+        AIO_CALL(t, s->crc, cleanup_run, &s->fin);
+        s->cleanup_prog = 0;
+        if (s->crc < 0 || IS_RET(s->crc)) {
+            s->final_set = 1;
+            s->final_want = s->crc < 0 ? s->crc : s->crc - RET_BASE;
+            s->cleanup_done = 1;
+            if (s->crc < 0) AIO_RAISE(t, s->crc);
+            AIO_RETURN(t, s->final_want);
+        }
+    }
     if (s->cfg & 7) {
         s->cleanup_start = snow(s);
         if (s->cfg & 8) AIO_YIELD(t);
@@ -1428,6 +1861,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         s->cfg = n ? prog[0] : 0;
         s->prog = n ? prog + 1 : prog;
         s->prog_len = n ? n - 1 : 0;
+        s->prog_len -= s->prog_len % 3;
+        /* the last CLEANUP_OPS(cfg) operations are the cleanup section's program */
+        s->body_len = s->prog_len - 3 * (CLEANUP_OPS(s->cfg) < s->prog_len / 3 ? CLEANUP_OPS(s->cfg) : s->prog_len / 3);
     }
     fz_phase = "start";
     if (W.nloops > 1) { /* the second loop's first task is the last slot, if it has a program */
@@ -1488,6 +1924,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (i = 0; i < NT; i++)
         REQUIRE(!alive(&W.s[i]), "task %d still waits after being cancelled %d times", (int)i,
                 W.s[i].cancels);
+    for (i = 0; i < NT; i++) { /* no block left open */
+        int d;
+        for (d = 0; d <= DEPTH; d++)
+            REQUIRE(!scope_open(&W.s[i].lv[d].to) && !scope_open(&W.s[i].lv[d].g.scope),
+                    "task %d ended with the %s of its level %d still open", (int)i,
+                    scope_open(&W.s[i].lv[d].to) ? "block" : "group", d);
+    }
     for (li = 0; li < W.nloops; li++) {
         loopw *w = &W.l[li];
         REQUIRE(w->loop.heap_len == 0 && w->loop.live == 0, "loop %d: timers or tasks left behind", li);

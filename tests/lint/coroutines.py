@@ -61,6 +61,13 @@ Rules, besides that one:
   a resume point after the declaration, is a finding even if it is not read
   after the await: the resume jumps over the initialisation (the README's
   rule; C++ compilers reject it, gcc -Wjump-misses-init warns in C).
+- Leaving a block (AIO_TIMEOUT, AIO_TIMEOUT_AT, AIO_SHIELDED, AIO_GROUP,
+  AIO_WAIT_FOR_CALL: an `if` of the header's whose condition enters a scope
+  or a group) other than by its end, `break` directly inside it, AIO_RETURN,
+  AIO_RAISE or AIO_CHECK is a finding naming the block's macro and line: a
+  user `goto` to a label outside the block (or from outside to a label inside
+  it), a user `continue` whose loop is one of the block's hidden `for`s, and
+  any `return` the user writes in a coroutine.
 - The bodies of C++ lambdas inside a coroutine are not analysed.
 - A finding on a line that contains `lint-coroutines: ok` is not reported:
   for a test that makes the mistake on purpose.
@@ -195,7 +202,10 @@ class Function:
         self.labels = {}  # label decl id -> node
         self.resume = []  # (node, line, is start) for cases written in the header
         self.dispatch = None  # the node of the header's switch
-        self.loops = []  # (break node, continue node or None)
+        self.loops = []  # (break node, continue node or None, block whose hidden loop it is)
+        self.blocks = []  # the blocks (AIO_TIMEOUT, AIO_GROUP, ...) around the statement being built
+        self.gotos = []  # (position, blocks open there, label decl id) of the user's gotos
+        self.label_blocks = {}  # label decl id -> blocks open at the user's label
         self.switches = []  # [switch node, user?, cases, has default, stmt]
         self.in_body = False  # inside the header's switch
         self.body_assigned = set()  # locals assigned (or address taken) there
@@ -256,7 +266,13 @@ class Function:
                 cur = self.decl_(d, cur)
             return cur
         if k == "IfStmt":
-            return self.if_(s, cur)
+            block = self.block_of(s)
+            if block is not None:
+                self.blocks.append(block)
+            cur = self.if_(s, cur)
+            if block is not None:
+                self.blocks.pop()
+            return cur
         if k == "WhileStmt":
             parts = kids(s)
             body = parts[-1]
@@ -272,7 +288,7 @@ class Function:
             v = constant(cond)
             b = self.node()
             self.branch(h, v, b, out)
-            self.loops.append((out, head))
+            self.loops.append((out, head, None))
             b = self.stmt(body, b)
             self.loops.pop()
             self.edge(b, head)
@@ -283,7 +299,7 @@ class Function:
             self.edge(cur, top)
             condn = self.node()
             out = self.node()
-            self.loops.append((out, condn))
+            self.loops.append((out, condn, None))
             b = self.stmt(body, top)
             self.loops.pop()
             self.edge(b, condn)
@@ -305,7 +321,7 @@ class Function:
             b = self.node()
             self.branch(h, v, b, out)
             incn = self.node()
-            self.loops.append((out, incn))
+            self.loops.append((out, incn, self.hidden_loop_of(s)))
             b = self.stmt(body, b)
             self.loops.pop()
             self.edge(b, incn)
@@ -320,7 +336,7 @@ class Function:
             self.edge(cur, head)
             out = self.node()
             self.edge(head, out)
-            self.loops.append((out, head))
+            self.loops.append((out, head, None))
             b = self.stmt(parts[-1], head)
             self.loops.pop()
             self.edge(b, head)
@@ -346,24 +362,34 @@ class Function:
                     sw[3] = True
             return self.stmt(s["inner"][-1], n)
         if k == "BreakStmt":
+            # a `break` directly in a block ends it: the documented way out
             if self.loops:
                 self.edge(self.at(cur), self.loops[-1][0])
             return None
         if k == "ContinueStmt":
-            for _, cont in reversed(self.loops):
+            for _, cont, owner in reversed(self.loops):
                 if cont is not None:
+                    if owner is not None and not spelled_in_header(s):
+                        self.report(user_position(s), "continue", owner[0], [owner[1]])
                     self.edge(self.at(cur), cont)
                     break
             return None
         if k == "ReturnStmt":
+            if not spelled_in_header(s):
+                block = self.blocks[-1] if self.blocks else (None, 0)
+                self.report(user_position(s), "return", block[0], [block[1]] if block[0] else [])
             for c in kids(s):
                 cur = self.expr(c, cur)
             return None
         if k == "GotoStmt":
+            if not spelled_in_header(s):
+                self.gotos.append((user_position(s), tuple(self.blocks), s["targetLabelDeclId"]))
             target = self.label(s["targetLabelDeclId"])
             self.edge(self.at(cur), target)
             return None
         if k == "LabelStmt":
+            if not spelled_in_header(s):
+                self.label_blocks[s["declId"]] = tuple(self.blocks)
             n = self.label(s["declId"])
             self.edge(cur, n)
             return self.stmt(s["inner"][0] if s.get("inner") else None, n)
@@ -385,6 +411,38 @@ class Function:
                 cur = self.stmt(c, cur)
             return cur
         return self.expr(s, cur)
+
+    def block_of(self, s):
+        """A block macro's `if` (it enters a scope or a group): (the macro's
+        name as the user wrote it, its line, an identity), else None."""
+        if not spelled_in_header(s):
+            return None
+        parts = s["inner"]
+        cond = parts[(1 if s.get("hasInit") else 0) + (1 if s.get("hasVar") else 0)]
+        if not calls(cond, ("aio__scope_enter", "aio__group_enter")):
+            return None
+        b = begin_of(s)
+        b = b.get("expansionLoc", b)
+        return (macro_name(b), b.get("line", 0), s.get("id"))
+
+    def hidden_loop_of(self, s):
+        """The block whose hidden `for` this is (one a `continue` would act on)."""
+        if self.blocks and spelled_in_header(s):
+            parts = s["inner"]
+            if parts[2] and calls(parts[2], ("aio__scope_outer", "aio__scope_inner", "aio__group_next")):
+                return self.blocks[-1]
+        return None
+
+    def jumps(self):
+        """The user's gotos that leave a block, or jump into one."""
+        for pos, at, label in self.gotos:
+            there = self.label_blocks.get(label, ())
+            left = [b for b in at if b not in there]
+            entered = [b for b in there if b not in at]
+            if left:
+                self.report(pos, "goto", left[-1][0], [left[-1][1]])
+            if entered:
+                self.report(pos, "goto into", entered[0][0], [entered[0][1]])
 
     def branch(self, at, v, taken, not_taken):
         """Edges out of a condition at `at` whose value is `v` (None: not constant)."""
@@ -438,7 +496,7 @@ class Function:
         out = self.node()
         sw = [head, not header, [], False, s]
         self.switches.append(sw)
-        self.loops.append((out, None))
+        self.loops.append((out, None, None))
         end = self.stmt(body, None)
         self.loops.pop()
         self.switches.pop()
@@ -693,6 +751,36 @@ def header_cases(node):
     return lines
 
 
+def calls(node, names):
+    """Whether an expression calls one of the functions named."""
+    stack = [node]
+    while stack:
+        o = stack.pop()
+        if o.get("kind") == "DeclRefExpr" and o.get("referencedDecl", {}).get("name") in names:
+            return True
+        stack.extend(c for c in o.get("inner", []) if c)
+    return False
+
+
+SOURCES = {}
+
+
+def macro_name(loc):
+    """The identifier written at a macro call's position (its name)."""
+    path = loc.get("file", "")
+    if path not in SOURCES:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as src:
+                SOURCES[path] = src.read().split("\n")
+        except OSError:
+            SOURCES[path] = []
+    lines = SOURCES[path]
+    line, col = loc.get("line", 0), loc.get("col", 0)
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    m = re.match(r"[A-Za-z_][A-Za-z_0-9]*", text[col - 1:] if col else "")
+    return m.group(0) if m else "block"
+
+
 def has_header_switch(body):
     stack = [body]
     while stack:
@@ -735,8 +823,30 @@ def suppressed(findings):
     return keep
 
 
+LEAVE = ("leave a block by falling off its end, by `break` directly inside it, or by "
+         "AIO_RETURN, AIO_RAISE or AIO_CHECK")
+
+
 def message(pos, kind, name, lines):
     lines = sorted(lines)
+    block = "the %s block at line %d" % (name, lines[0]) if lines else ""
+    if kind == "goto":
+        what = ("the group stays open, its children are not waited for, and its end later "
+                "lands after the block again" if name == "AIO_GROUP" else
+                "its scope stays open, and its deadline later lands after the block again, "
+                "replaying the code there")
+        return "goto leaves %s without closing it: %s; %s" % (block, what, LEAVE)
+    if kind == "goto into":
+        return ("goto jumps into %s without entering it: the block's scope is not open "
+                "there, and its end closes one that was never opened" % block)
+    if kind == "continue":
+        return ("continue in %s acts on the block's hidden loop: it ends the block instead of "
+                "continuing the loop around it; put an if/else around the rest of the block, or "
+                "`break` out of it and `continue` after it" % block)
+    if kind == "return":
+        return ("a plain return in a coroutine skips AIO_END and AIO_FINALLY%s; "
+                "use AIO_RETURN(t, value) or AIO_RAISE(t, error)" %
+                (" and leaves %s open" % block if block else ""))
     where = ("the await at line %d" % lines[0] if len(lines) == 1 else
              "the awaits at lines " + ", ".join(str(x) for x in lines))
     if kind == "switch":
@@ -763,6 +873,9 @@ def describe(kind, name, lines):
         return "switch around %s" % lines
     if kind == "skipped":
         return "init %s skipped by %s" % (name, lines)
+    if kind in ("goto", "goto into", "continue", "return"):
+        word = {"goto": "goto out of", "goto into": "goto into"}.get(kind, kind + " in")
+        return "%s %s at %s" % (word, name, lines) if name else kind
     return "%s%s after %s" % ("&" if kind == "address" else "", name, lines)
 
 
@@ -780,6 +893,7 @@ def check_file(path, flags, clang):
     for decl, body in funcs:
         fn = Function(decl, findings)
         fn.build(body)
+        fn.jumps()
         fn.analyse()
     return suppressed(findings)
 

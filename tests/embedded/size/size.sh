@@ -43,6 +43,24 @@ done
 # shellcheck disable=SC2086
 python3 $S/report.py "$B/library.md" lib.o $rows >/dev/null
 
+# What each feature adds to a program whose one task sleeps (feature.c), on
+# Cortex-M0: library bytes kept, and the difference from that program.
+FEATURES="timeout cleanup call await wait_for event wait gather group shielded lock semaphore condition"
+frows="Cortex-M0|sleep|$B/m0/feature-none.map"
+$CC -mcpu=cortex-m0 -mthumb $CFLAGS --specs=nosys.specs -nostartfiles -Wl,--gc-sections \
+    -Wl,-Map="$B/m0/feature-none.map" -Ltests/embedded -Ttests/embedded/mps2.ld \
+    $S/feature.c "$B/m0/lib.o" tests/embedded/startup.c -o "$B/m0/feature-none.elf"
+for f in $FEATURES; do
+    F=$(echo "$f" | tr a-z A-Z)
+    # shellcheck disable=SC2086
+    $CC -mcpu=cortex-m0 -mthumb $CFLAGS -DFEATURE_$F --specs=nosys.specs -nostartfiles -Wl,--gc-sections \
+        -Wl,-Map="$B/m0/feature-$f.map" -Ltests/embedded -Ttests/embedded/mps2.ld \
+        $S/feature.c "$B/m0/lib.o" tests/embedded/startup.c -o "$B/m0/feature-$f.elf"
+    frows="$frows Cortex-M0|$f|$B/m0/feature-$f.map"
+done
+# shellcheck disable=SC2086
+python3 $S/report.py "$B/features.md" lib.o $frows >/dev/null
+
 hexsize() { # symbol -> decimal size
     v=$(arm-none-eabi-nm -S "$B/structs.o" | awk -v n="sizeof_$1" '$4 == n { print $2 }')
     echo $((0x$v))
@@ -58,6 +76,14 @@ core_m0=$(awk -F'|' '$2 ~ /Cortex-M0/ && $3 ~ /core/ { gsub(/ /, "", $4); print 
     echo "Library code and data (bytes; Thumb, -Os, arm-none-eabi-gcc $($CC -dumpversion)):"
     echo
     cat "$B/library.md"
+    echo
+    echo "What one feature adds to a program whose one task sleeps (Cortex-M0, library .text kept):"
+    echo
+    awk -F'|' 'NR > 2 { gsub(/ /, "", $3); gsub(/ /, "", $4); if ($3 == "sleep") base = $4;
+        printf "%s %s\n", $3, $4 }' "$B/features.md" | awk -v OFS='' '
+        NR == 1 { base = $2; print "| feature | library .text | added |"; print "|---|---:|---:|";
+                  print "| a task that sleeps (`AIO_SLEEP`, `aio_run`) | ", base, " | |"; next }
+        { print "| + ", $1, " | ", $2, " | ", $2 - base, " |" }'
     echo
     echo "RAM on a 32-bit target (bytes; AIO_TIME_32 / 64-bit time):"
     echo

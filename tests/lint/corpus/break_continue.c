@@ -1,4 +1,6 @@
-/* break and continue that skip the assignment. */
+/* break and continue that skip the assignment; and inside a block, where
+ * `break` ends the block and `continue` would act on the block's own
+ * hidden loop, not on the loop around it. */
 #include <stdio.h>
 #include "aio_timeout.h"
 
@@ -12,7 +14,7 @@ aio_status with_break(aio_task *t) {
         if (get() < 0) break;
         last = get();
     }
-    printf("%d\n", last); /* expect: last after 11 */
+    printf("%d\n", last); /* expect: last after 13 */
     AIO_END(t);
 }
 
@@ -24,6 +26,29 @@ aio_status with_continue(aio_task *t) {
         if (get() == 2) continue;
         v = get();
         printf("%d\n", v);
+    }
+    AIO_END(t);
+}
+
+typedef struct {
+    aio_task task;
+    aio_timeout to;
+} poll_t;
+
+aio_status in_a_block(aio_task *t) {
+    poll_t *s = AIO_SELF(t, poll_t);
+    AIO_BEGIN(t);
+    while (get()) {
+        AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
+            AIO_SLEEP(t, AIO_MS(1));
+            if (get() == 1) break; /* ends the block: fine */
+            if (get() == 2) continue; /* expect: continue in AIO_TIMEOUT at 42 */
+            do {
+                if (get() == 3) continue; /* the do-while's: fine */
+                if (get() == 4) break; /* the do-while's: fine */
+            } while (get());
+        }
+        if (get() == 5) continue; /* after the block: fine */
     }
     AIO_END(t);
 }

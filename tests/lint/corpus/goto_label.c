@@ -1,4 +1,5 @@
-/* A loop made of goto and a label. */
+/* A loop made of goto and a label: fine, also inside a block when the label
+ * is in the same block. A goto out of a block leaves it open. */
 #include <stdio.h>
 #include "aio_timeout.h"
 
@@ -10,7 +11,7 @@ aio_status retry(aio_task *t) {
     n = 0;
 again:
     AIO_SLEEP(t, AIO_MS(5));
-    if (attempt() < 0 && n++ < 3) /* expect: n after 12 */
+    if (attempt() < 0 && n++ < 3) /* expect: n after 13 */
         goto again;
     AIO_END(t);
 }
@@ -24,5 +25,27 @@ again:
     if (rc < 0)
         goto again;
     printf("%d\n", rc);
+    AIO_END(t);
+}
+
+typedef struct {
+    aio_task task;
+    aio_timeout to;
+} retry_t;
+
+aio_status retry_in_block(aio_task *t) {
+    retry_t *s = AIO_SELF(t, retry_t);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s->to, AIO_MS(50)) {
+    again:
+        AIO_SLEEP(t, AIO_MS(5));
+        if (attempt() < 0)
+            goto again; /* the label is in the same block: fine */
+        if (attempt() > 0)
+            goto failed; /* expect: goto out of AIO_TIMEOUT at 39 */
+    }
+    AIO_RETURN(t, 0);
+failed:
+    AIO_RAISE(t, AIO_EUSER);
     AIO_END(t);
 }
