@@ -68,6 +68,17 @@ valgrind:
 	AIO_STRESS_TASKS=20000 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all \
 	    -q ./build/test-vg
 
+# Line and branch coverage of aio_timeout.h over the unit tests (debug, 32-bit
+# ticks, release, critical section), the conformance scenarios, the examples and
+# the demo (tests/coverage/run.sh; gcc --coverage and lcov, which it installs if
+# missing). HTML in build/coverage/html/; fails below COVERAGE_LINES % of lines
+# or COVERAGE_BRANCHES % of branches.
+.PHONY: coverage
+COVERAGE_LINES    ?= 100
+COVERAGE_BRANCHES ?= 98
+coverage:
+	sh tests/coverage/run.sh --lines $(COVERAGE_LINES) --branches $(COVERAGE_BRANCHES)
+
 # cppcheck + clang-tidy on the header, every configuration (tests/lint/README.md).
 .PHONY: lint
 lint:

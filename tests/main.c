@@ -9,7 +9,7 @@ aio_status test_last_debug_code;
 aio_time test_start;
 char test_trace[4096];
 
-static void capture_debug(aio_status code, const char *message) {
+void test_capture_debug(aio_status code, const char *message) {
     size_t len = strlen(test_last_debug);
     test_last_debug_code = code;
     snprintf(test_last_debug + len, sizeof test_last_debug - len, "%s\n", message);
@@ -65,7 +65,7 @@ TEST_FILES(DECLARE)
 
 int main(int argc, char **argv) {
     filter = argc > 1 ? argv[1] : getenv("TEST_FILTER");
-    aio_set_debug_hook(capture_debug);
+    aio_set_debug_hook(test_capture_debug);
 #define RUN(name) register_##name##_tests();
     TEST_FILES(RUN)
     printf("%lu passed, %lu failed\n", (unsigned long)passed, (unsigned long)failed);

@@ -49,6 +49,8 @@ extern char test_trace[4096];        /* free-form trace that tests append to */
 /* Elapsed time in whole milliseconds, for readable assertions. */
 #define T_MS() ((long long)((uint64_t)T() * 1000u / AIO_TICKS_PER_SEC))
 
+/* The debug hook of the tests: appends each message to test_last_debug. */
+void test_capture_debug(aio_status code, const char *message);
 /* A fresh loop on the virtual clock with growable timer storage. */
 void test_loop(aio_loop *loop);
 /* Append printf-style text to test_trace. */

@@ -9,6 +9,9 @@
  *     deadline) or through aio_virtual_advance();
  *   - AIO_SLEEP(t, 0) / AIO_YIELD is one trip through the ready queue. */
 #include "workers.h"
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/resource.h>
+#endif
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -2057,6 +2060,502 @@ static void test_core_wrap_sentinel_ticks(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* ============================================================ heap shapes */
+
+typedef struct {
+    aio_task task;
+    tracer w[7];
+    aio_task x;        /* a sleeper inside a block: x_to */
+    aio_timeout x_to;
+    long long x_at;
+    aio_status r, x_status;
+    int i;
+} heap_shape_t;
+
+static aio_status heap_remove_main(aio_task *t) {
+    heap_shape_t *s = AIO_SELF(t, heap_shape_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 7; s->i++) aio_spawn(&s->w[s->i].task, w_sleeper);
+    AIO_YIELD(t); /* all seven armed, in that order */
+    aio_cancel(&s->w[3].task);
+    for (s->i = 0; s->i < 7; s->i++) AIO_AWAIT(t, s->r, &s->w[s->i].task);
+    AIO_END(t);
+}
+
+/* Timers armed at 100, 1000, 200, 1100, 1200, 300, 400 ms make the heap
+ * [100 | 1000 200 | 1100 1200 300 400]; cancelling the 1100 ms sleeper takes
+ * out a leaf whose replacement (400, the last) is earlier than its parent
+ * (1000) and must move up. Every other sleeper still wakes on time, in
+ * deadline order. */
+static void test_core_timer_removed_from_the_middle_of_the_heap(void) {
+    static heap_shape_t s;
+    static const int ms[7] = {100, 1000, 200, 1100, 1200, 300, 400};
+    static const char *const names[7] = {"A", "B", "C", "D", "E", "F", "G"};
+    int i;
+    BEGIN_TEST_WITH(s);
+    for (i = 0; i < 7; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].d1 = AIO_MS(ms[i]);
+    }
+    CHECK_EQ(test_run(&loop, &s.task, heap_remove_main), AIO_OK);
+    CHECK_STR(test_trace, "D!@0 A@100 C@200 F@300 G@400 B@1000 E@1200 ");
+    CHECK_EQ(aio_task_result(&s.w[3].task), AIO_ECANCELED);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status sleeps_in_block(aio_task *t) {
+    heap_shape_t *s = AIO_CONTAINER(t, heap_shape_t, x);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s->x_to, AIO_SEC(10)) {
+        AIO_SLEEP(t, AIO_SEC(20));
+    }
+    s->x_at = T_MS();
+    s->x_status = aio_timeout_status(&s->x_to);
+    AIO_END(t);
+}
+
+static aio_status heap_move_main(aio_task *t) {
+    heap_shape_t *s = AIO_SELF(t, heap_shape_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->w[0].task, w_sleeper); /* 5 s: the heap's root */
+    aio_spawn(&s->x, sleeps_in_block);   /* 10 s, below it */
+    AIO_YIELD(t);
+    s->r = aio_timeout_reschedule(&s->x_to, (aio_time)(aio_now() + AIO_SEC(15))); /* later: stays below */
+    s->r += aio_timeout_reschedule(&s->x_to, (aio_time)(aio_now() + AIO_SEC(1)));
+    AIO_AWAIT(t, s->i, &s->x);
+    AIO_AWAIT(t, s->i, &s->w[0].task);
+    AIO_END(t);
+}
+
+/* A block's deadline moved below the heap's root, later (10 s -> 15 s, the
+ * root a 5 s sleep: the timer stays where it is), then earlier than the root
+ * (-> 1 s): the armed timer moves up to the root, and the block is cut short
+ * at 1 s, before the sleeper wakes at 5 s. */
+static void test_core_timer_moved_above_the_heap_root(void) {
+    static heap_shape_t s;
+    BEGIN_TEST_WITH(s);
+    w_init(&s.w[0], "Y");
+    s.w[0].d1 = AIO_SEC(5);
+    CHECK_EQ(test_run(&loop, &s.task, heap_move_main), AIO_OK);
+    CHECK_EQ(s.r, AIO_OK);
+    CHECK_EQ(s.x_at, 1000);
+    CHECK_EQ(s.x_status, AIO_ETIMEDOUT);
+    CHECK_STR(test_trace, "Y@5000 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ============================================== aio_run's idle hooks */
+
+typedef struct {
+    aio_task task;
+    aio_event ev;
+    aio_lock lock;
+    aio_status r1, r2;
+    aio_time seen;
+    int calls, wakeups;
+    void *wake_ctx;
+    aio_loop *wake_loop;
+} idle_never_t;
+static idle_never_t in;
+
+/* A custom idle hook that records its deadline and sets the event, as an
+ * interrupt would while the hook sleeps. */
+static void idle_sets_event(void *ctx, aio_loop *loop, aio_time deadline) {
+    (void)ctx;
+    (void)loop;
+    in.seen = deadline;
+    in.calls++;
+    aio_event_set(&in.ev);
+}
+
+/* Its wake-up: what an event set while the loop sleeps in the hook calls. */
+static void records_wakeup(void *ctx, aio_loop *loop) {
+    in.wakeups++;
+    in.wake_ctx = ctx;
+    in.wake_loop = loop;
+}
+
+static aio_status waits_event_forever(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_NEVER);
+    AIO_END(t);
+}
+
+/* With a custom idle hook aio_run cannot tell that nothing will wake the
+ * loop: with nothing armed it calls the hook with AIO_NEVER, and an event
+ * set while the loop is in the hook calls the loop's wake-up (with its
+ * context) and wakes the main task. */
+static void test_core_custom_idle_called_with_no_deadline(void) {
+    int k;
+    for (k = 0; k < 2; k++) { /* without a wake-up, then with one */
+        aio_loop loop;
+        static int wake_ctx;
+        memset(&in, 0, sizeof in);
+        test_loop(&loop);
+        aio_loop_set_idle(&loop, idle_sets_event, NULL);
+        if (k) aio_loop_set_wakeup(&loop, records_wakeup, &wake_ctx);
+        CHECK_EQ(test_run(&loop, &in.task, waits_event_forever), AIO_OK);
+        CHECK_EQ(in.r1, AIO_OK);
+        CHECK_EQ(in.calls, 1);
+        CHECK(in.seen == AIO_NEVER);
+        CHECK_EQ(in.wakeups, k);
+        CHECK(in.wake_ctx == (k ? (void *)&wake_ctx : NULL));
+        CHECK(in.wake_loop == (k ? &loop : NULL));
+        CHECK_EQ(T_MS(), 0);
+        aio_event_clear(&in.ev);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+static aio_status locks_itself_out(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, in.r1, &in.lock, AIO_NEVER);
+    AIO_LOCK_ACQUIRE(t, in.r2, &in.lock, AIO_NEVER); /* held by itself: forever */
+    AIO_END(t);
+}
+
+#if defined(__unix__) || defined(__APPLE__)
+static aio_status waits_event_20ms(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_MS(20)); /* a real 20 ms */
+    AIO_END(t);
+}
+
+static aio_status waits_event_then_forever(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_MS(20)); /* a real 20 ms */
+    AIO_EVENT_WAIT(t, in.r2, &in.ev, AIO_NEVER);
+    AIO_END(t);
+}
+#endif
+
+/* On the system clock (no virtual clock, no custom idle hook) a main task
+ * that waits for something nothing can wake is reported at once with
+ * AIO_EDEADLK instead of sleeping forever: a lock it holds itself. On POSIX,
+ * with no file descriptor left for the wake-up pipe (that an event set from
+ * another thread would need), a wait on an event is reported the same way,
+ * and a timed wait sleeps without the pipe and times out. */
+static void test_core_run_deadlock_on_the_system_clock(void) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&in, 0, sizeof in);
+    aio_loop_init(&loop, timers, 4);
+    test_start = aio_loop_now(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &in.task, locks_itself_out), AIO_EDEADLK);
+    CHECK_DEBUG("nothing can wake");
+    CHECK_EQ(in.r1, AIO_OK);
+    CHECK_EQ(aio_cancel(&in.task), 1);
+    aio_step(&loop);
+    CHECK_EQ(aio_task_result(&in.task), AIO_ECANCELED);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+#if defined(__unix__) || defined(__APPLE__)
+    memset(&in, 0, sizeof in); /* a timed wait on an event: sleeps and times out */
+    aio_loop_init(&loop, timers, 4);
+    test_start = aio_loop_now(&loop);
+    CHECK_EQ(test_run(&loop, &in.task, waits_event_20ms), AIO_OK);
+    CHECK_EQ(in.r1, AIO_ETIMEDOUT);
+    CHECK(T_MS() >= 20);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    {
+        struct rlimit saved, none;
+        if (getrlimit(RLIMIT_NOFILE, &saved) == 0) {
+            memset(&in, 0, sizeof in);
+            aio_loop_init(&loop, timers, 4);
+            test_start = aio_loop_now(&loop);
+            none = saved;
+            none.rlim_cur = 0; /* pipe() now fails */
+            CHECK_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
+            test_last_debug[0] = 0;
+            in.r2 = 99;
+            CHECK_EQ(test_run(&loop, &in.task, waits_event_then_forever), AIO_EDEADLK);
+            CHECK_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+            CHECK_DEBUG("nothing can wake");
+            CHECK_EQ(in.r1, AIO_ETIMEDOUT);
+            CHECK(T_MS() >= 20);
+            CHECK_EQ(in.r2, 99);
+            aio_event_set(&in.ev);
+            aio_step(&loop);
+            CHECK_EQ(aio_task_result(&in.task), AIO_OK);
+            CHECK_EQ(in.r2, AIO_OK);
+            aio_event_clear(&in.ev);
+            CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+        }
+    }
+#endif
+}
+
+
+static aio_status late_then_waits(aio_task *t) {
+    late_main_t *s = AIO_SELF(t, late_main_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->a.task, w_sleeper); /* sleeps 100 ms */
+    AIO_YIELD(t);                     /* a arms its timer */
+    aio_virtual_advance(aio_running_loop(), AIO_MS(250));
+    AIO_AWAIT(t, s->r, &s->a.task);   /* nothing ready now: the loop goes idle */
+    trace("M@%lld ", T_MS());
+    AIO_END(t);
+}
+
+/* A deadline overtaken by simulated CPU work, with nothing ready: the
+ * virtual clock does not go back to it, the timer fires at once, late, at
+ * the current time. */
+static void test_core_virtual_idle_with_a_deadline_passed(void) {
+    static late_main_t s;
+    BEGIN_TEST_WITH(s);
+    w_init(&s.a, "A");
+    s.a.d1 = AIO_MS(100);
+    CHECK_EQ(test_run(&loop, &s.task, late_then_waits), AIO_OK);
+    CHECK_STR(test_trace, "A@250 M@250 ");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* With no idle hook (aio_loop_set_idle(loop, NULL, NULL)) aio_run polls: it
+ * goes round reading the clock until the deadline comes. */
+static void test_core_run_without_idle_hook_polls_the_clock(void) {
+    static tracer a;
+    static counting_clock clk;
+    aio_loop loop;
+    w_init(&a, "A");
+    a.d1 = AIO_MS(10);
+    test_loop(&loop);
+    clk.now = test_start;
+    clk.reads = 0;
+    aio_loop_set_clock(&loop, counting_clock_read, &clk);
+    aio_loop_set_idle(&loop, NULL, NULL);
+    CHECK_EQ(test_run(&loop, &a.task, w_sleeper), AIO_OK);
+    /* read 1 by set_clock (1 ms), 2 for the deadline (2 + 10 = 12 ms), then
+     * once per round until the clock reads 12 ms: 12 reads */
+    CHECK_EQ(clk.reads, 12);
+    CHECK_EQ(a.at, 12);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The system idle hook on a clock that has passed the deadline by the time
+ * the hook reads it returns at once: with a clock that moves 1 ms at each
+ * read, a 5 ms sleep wakes at the first read at or after its deadline. */
+static void test_core_system_idle_with_the_deadline_passed(void) {
+    static tracer a;
+    static counting_clock clk;
+    static aio_timer timers[2];
+    aio_loop loop;
+    w_init(&a, "A");
+    a.d1 = AIO_MS(5);
+    aio_loop_init(&loop, timers, 2); /* the system idle hook */
+    test_start = 0;
+    clk.now = 0;
+    clk.reads = 0;
+    aio_loop_set_clock(&loop, counting_clock_read, &clk);
+    CHECK_EQ(test_run(&loop, &a.task, w_sleeper), AIO_OK);
+    CHECK(a.at >= 7);
+    CHECK(a.at <= 9);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ============================================== growth hook contexts */
+
+static int ctx_a = 1, ctx_b = 2;
+static void *freed_ctx;
+static int ctx_frees;
+
+static aio_timer *grow_with_ctx(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
+    if (!new_count) {
+        ctx_frees++;
+        freed_ctx = ctx;
+    }
+    return aio_grow_realloc(ctx, old, old_count, new_count);
+}
+
+typedef struct {
+    aio_task task;
+    aio_task sleepers[70];
+    int i;
+} many_sleepers_t;
+
+static aio_status sleeps_1s(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static aio_status spawns_70_sleepers(aio_task *t) {
+    many_sleepers_t *s = AIO_SELF(t, many_sleepers_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 10; s->i++) aio_spawn(&s->sleepers[s->i], sleeps_1s);
+    AIO_YIELD(t); /* 10 timers: the first 64 slots */
+    aio_loop_set_grow(aio_running_loop(), grow_with_ctx, &ctx_b);
+    for (; s->i < 70; s->i++) aio_spawn(&s->sleepers[s->i], sleeps_1s);
+    AIO_SLEEP(t, AIO_SEC(2)); /* 71 timers: grown again, by the hook with ctx_b */
+    AIO_END(t);
+}
+
+/* The same growth hook given another context counts as another hook: the
+ * storage it grew with the first context is copied out and given back with
+ * that context, and what it grows with the new one is given back with it. */
+static void test_core_growth_hook_with_another_context(void) {
+    static many_sleepers_t s;
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    ctx_frees = 0;
+    freed_ctx = NULL;
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    aio_loop_set_grow(&loop, grow_with_ctx, &ctx_a);
+    CHECK_EQ(test_run(&loop, &s.task, spawns_70_sleepers), AIO_OK);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_EQ(ctx_frees, 1);
+    CHECK(freed_ctx == &ctx_a);
+    CHECK_EQ(loop.heap_cap, 128);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(ctx_frees, 2);
+    CHECK(freed_ctx == &ctx_b);
+}
+
+typedef struct {
+    aio_task task;
+    aio_status fin;
+    uint32_t len, cap;
+} huge_t;
+static huge_t huge;
+
+static aio_status sleeps_on_huge_storage(aio_task *t) {
+    aio_loop *L = aio_running_loop();
+    AIO_BEGIN(t);
+    huge.len = L->heap_len;
+    huge.cap = L->heap_cap;
+    L->heap_len = L->heap_cap = 0x80000000u; /* as if 2^31 timers were armed */
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    L->heap_len = huge.len;
+    L->heap_cap = huge.cap;
+    huge.fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* Storage of 2^31 slots cannot double within 32 bits: the loop does not
+ * call the growth hook with a wrapped size, the await gets AIO_ENOSPC. */
+static void test_core_storage_that_cannot_double(void) {
+    aio_loop loop;
+    memset(&huge, 0, sizeof huge);
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &huge.task, sleeps_on_huge_storage), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(huge.fin, AIO_ENOSPC);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+
+#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
+/* A clock that moves 1 ms at each read and, once `trigger` is set, sets
+ * the event while the loop sleeps in its idle hook (as an interrupt could). */
+typedef struct {
+    counting_clock c;
+    aio_loop *loop;
+    int trigger, set_in_idle;
+} idle_trigger_clock;
+static idle_trigger_clock itc;
+
+static aio_time trigger_clock_read(void *ctx) {
+    idle_trigger_clock *k = (idle_trigger_clock *)ctx;
+    if (k->trigger && k->loop->idling && !k->set_in_idle) {
+        k->set_in_idle = 1;
+        aio_event_set(&in.ev);
+    }
+    return counting_clock_read(&k->c);
+}
+
+static aio_status sleeps_then_waits_30_days(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(2)); /* the first idle wait opens the wake-up pipe */
+    itc.trigger = 1;
+    AIO_EVENT_WAIT(t, in.r1, &in.ev, AIO_SEC(30 * 86400));
+    AIO_END(t);
+}
+
+#endif
+
+/* With a critical section defined, the system idle hook sleeps in poll() on
+ * a wake-up pipe. An event set while the loop sleeps there (here from the
+ * clock, read by the hook) writes to the pipe: the hook returns at once, even
+ * for a deadline 30 days away, beyond the 24.8 days poll() can be given, and
+ * the waiter wakes with AIO_OK. */
+static void test_core_event_set_while_idle_wakes_the_system_idle_hook(void) {
+#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&in, 0, sizeof in);
+    memset(&itc, 0, sizeof itc);
+    aio_loop_init(&loop, timers, 4); /* the system idle hook */
+    itc.loop = &loop;
+    aio_loop_set_clock(&loop, trigger_clock_read, &itc);
+    test_start = aio_loop_now(&loop);
+    in.r1 = 77;
+    CHECK_EQ(test_run(&loop, &in.task, sleeps_then_waits_30_days), AIO_OK);
+    CHECK_EQ(itc.set_in_idle, 1);
+    CHECK_EQ(in.r1, AIO_OK);
+    CHECK(T_MS() < 1000);
+    aio_event_clear(&in.ev);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+#endif /* without the pipe the hook would sleep the 30 days: nothing to run */
+}
+
+
+/* ============================================== a loop stepped from a task */
+
+typedef struct {
+    aio_task task, inner, spawned;
+    aio_loop *seen_inner, *seen_spawned, *after;
+    aio_loop *other;
+    size_t ran;
+    aio_status rc, spawn_rc;
+} nested_step_t;
+static nested_step_t NS;
+
+static aio_status notes_its_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    if (t == &NS.inner) NS.seen_inner = aio_running_loop();
+    else NS.seen_spawned = aio_running_loop();
+    AIO_END(t);
+}
+
+static aio_status steps_the_other_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    NS.ran = aio_step(NS.other);
+    NS.after = aio_running_loop();
+    NS.spawn_rc = aio_spawn(&NS.spawned, notes_its_loop); /* on the running loop */
+    AIO_AWAIT(t, NS.rc, &NS.spawned);
+    AIO_END(t);
+}
+
+/* A task of loop A that steps loop B (the last one initialised): B's task
+ * runs on B and sees B as the running loop; once the step returns, the
+ * running loop is A again, not the last one initialised, so a task the A
+ * task spawns then belongs to A and runs there. */
+static void test_core_task_steps_another_loop(void) {
+    static aio_timer tb[4];
+    aio_loop la, lb;
+    memset(&NS, 0, sizeof NS);
+    test_loop(&la);
+    aio_loop_init(&lb, tb, 4);
+    aio_loop_use_virtual_clock(&lb, 0);
+    NS.other = &lb;
+    CHECK_EQ(aio_spawn(&NS.inner, notes_its_loop), AIO_OK); /* on B, the last initialised */
+    CHECK(NS.inner.loop == &lb);
+    CHECK_EQ(test_run(&la, &NS.task, steps_the_other_loop), AIO_OK);
+    CHECK_EQ(NS.ran, 1);
+    CHECK(NS.seen_inner == &lb);
+    CHECK(NS.after == &la);
+    CHECK_EQ(NS.spawn_rc, AIO_OK);
+    CHECK(NS.spawned.loop == &la);
+    CHECK(NS.seen_spawned == &la);
+    CHECK_EQ(NS.rc, AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&lb), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&la), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_core_sleep_exact),
     TEST_ENTRY(test_core_sleep_until),
@@ -2105,6 +2604,17 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_await_invalid),
     TEST_ENTRY(test_core_wrap_across),
     TEST_ENTRY(test_core_wrap_sentinel_ticks),
+    TEST_ENTRY(test_core_timer_removed_from_the_middle_of_the_heap),
+    TEST_ENTRY(test_core_timer_moved_above_the_heap_root),
+    TEST_ENTRY(test_core_custom_idle_called_with_no_deadline),
+    TEST_ENTRY(test_core_run_deadlock_on_the_system_clock),
+    TEST_ENTRY(test_core_virtual_idle_with_a_deadline_passed),
+    TEST_ENTRY(test_core_run_without_idle_hook_polls_the_clock),
+    TEST_ENTRY(test_core_system_idle_with_the_deadline_passed),
+    TEST_ENTRY(test_core_growth_hook_with_another_context),
+    TEST_ENTRY(test_core_storage_that_cannot_double),
+    TEST_ENTRY(test_core_task_steps_another_loop),
+    TEST_ENTRY(test_core_event_set_while_idle_wakes_the_system_idle_hook),
 };
 
 void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -1,7 +1,13 @@
 /* Misuse and error reporting: every mistake gets a status and, in debug
  * builds, a message that names it. */
+#if (defined(__unix__) || defined(__APPLE__)) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* fileno, dup: the debug hook test reads stderr */
+#endif
 #include "workers.h"
 #include <math.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 typedef struct {
     aio_task task, other, third;
@@ -887,6 +893,307 @@ static void test_error_task_holding_the_loop_named(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* ------------------------------------------- plain returns, hand-written bodies */
+
+typedef struct {
+    aio_task task;
+    aio_group g;
+    wk child;
+    int n, empty;
+} plain_group_t;
+static plain_group_t pg;
+
+static aio_status returns_inside_group(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &pg.g) {
+        if (!pg.empty) start_in_group(&pg.g, &pg.child, 1000, 5);
+        AIO_YIELD(t); /* the child starts its sleep */
+        return 3;     /* the mistake: not AIO_RETURN (lint-coroutines: ok) */
+    }
+    AIO_END(t);
+}
+
+/* A task body that leaves a task group with a plain `return`: the task ends
+ * with the value, the debug message names the mistake, and the group is
+ * closed as its end would have closed it: a child still running is
+ * cancelled (its cleanup sees AIO_ECANCELED at 0 ms, it never returns its
+ * 5); an empty group is simply closed. */
+static void test_error_plain_return_inside_group_cancels_its_children(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        aio_loop loop;
+        memset(&pg, 0, sizeof pg);
+        pg.empty = k;
+        test_loop(&loop);
+        test_last_debug[0] = 0;
+        CHECK_EQ(test_run(&loop, &pg.task, returns_inside_group), 3);
+        CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
+        CHECK(pg.task.scope == NULL);
+        CHECK_EQ(aio_group_spawn(&pg.g, &pg.child.task, worker), AIO_EINVAL);
+        if (!k) {
+            CHECK_DEBUG("aio_run: the main task finished while other tasks are alive");
+            while (aio_step(&loop) > 0) {
+            }
+            CHECK_EQ(aio_task_result(&pg.child.task), AIO_ECANCELED);
+            CHECK_EQ(pg.child.fin, 1);
+            CHECK_EQ(pg.child.fin_status, AIO_ECANCELED);
+            CHECK_EQ(pg.child.fin_at, 0);
+            CHECK_EQ(pg.child.after, 0);
+            CHECK_EQ(pg.g.live, 0);
+        }
+        CHECK_EQ(T_MS(), 0);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+static int by_hand_runs;
+
+/* Not a coroutine: a body written by hand that suspends on nothing (it
+ * returns AIO__SUSPENDED without waiting on anything) until cancelled. */
+static aio_status suspends_on_nothing(aio_task *t) {
+    by_hand_runs++;
+    return aio_task_cancel_pending(t) ? AIO_ECANCELED : AIO__SUSPENDED;
+}
+
+/* A task whose body suspends without waiting on anything stays parked: no
+ * step runs it again, nothing is armed, aio_run calls that a deadlock, and
+ * only a cancel wakes it (its body then sees the request). */
+static void test_error_body_suspended_on_nothing_waits_for_a_cancel(void) {
+    aio_loop loop;
+    static aio_task t;
+    memset(&t, 0, sizeof t);
+    by_hand_runs = 0;
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&t, suspends_on_nothing), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK_EQ(by_hand_runs, 1);
+    CHECK(!aio_task_done(&t));
+    CHECK(aio_next_deadline(&loop) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    CHECK_EQ(aio_cancel(&t), 1);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(by_hand_runs, 2);
+    CHECK_EQ(aio_task_result(&t), AIO_ECANCELED);
+    /* the same as aio_run's main task: AIO_EDEADLK */
+    memset(&t, 0, sizeof t);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &t, suspends_on_nothing), AIO_EDEADLK);
+    CHECK_DEBUG("nothing can wake");
+    CHECK_EQ(by_hand_runs, 3);
+    CHECK_EQ(aio_cancel(&t), 1);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(aio_task_result(&t), AIO_ECANCELED);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+
+/* ------------------------------------------------- more misuse, each named */
+
+typedef struct {
+    aio_frame frame;
+    int reached;
+} switch_callee_state;
+static switch_callee_state switch_callee;
+
+/* An inline coroutine with an await inside its own switch statement. */
+static aio_status callee_awaits_in_switch(aio_task *t, switch_callee_state *st) {
+    AIO_BEGIN(t, st);
+    switch (st->reached) { /* lint-coroutines: ok (the misuse this test makes) */
+    case 0:
+        AIO_SLEEP(t, AIO_MS(10)); /* documented as forbidden */
+        break;
+    default:
+        break;
+    }
+    st->reached = 5;
+    AIO_END(t);
+}
+
+static aio_status calls_switch_callee(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_CALL(t, s.rc, callee_awaits_in_switch, &switch_callee);
+    s.reached = 1;
+    AIO_END(t);
+}
+
+/* The same mistake in an inline coroutine (its own frame): the callee ends
+ * with AIO_EINVAL at its resumption (10 ms), the message names the switch,
+ * and the caller gets the error as the call's value and goes on. */
+static void test_error_await_inside_user_switch_in_inline_coroutine(void) {
+    BEGIN_TEST_WITH(s);
+    memset(&switch_callee, 0, sizeof switch_callee);
+    CHECK_EQ(test_run(&loop, &s.task, calls_switch_callee), AIO_OK);
+    CHECK_DEBUG("coroutine resumed at an unknown point: an await inside your own switch");
+    CHECK_EQ(s.rc, AIO_EINVAL);
+    CHECK_EQ(s.reached, 1);
+    CHECK_EQ(switch_callee.reached, 0);
+    CHECK_EQ(T_MS(), 10);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status awaits_null_and_unspawned(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_AWAIT(t, s.rc, &s.other); /* never spawned, from a task with no block open */
+    AIO_FINALLY(t);
+    s.fin = AIO_STATUS(t);
+    s.reached++;
+    AIO_END(t);
+}
+
+static aio_status awaits_null(aio_task *t) {
+    AIO_BEGIN(t);
+    if (s.mode) {
+        AIO_TIMEOUT(t, &s.to, AIO_SEC(1)) {
+            AIO_AWAIT(t, s.rc, (aio_task *)NULL);
+        }
+    }
+    AIO_AWAIT(t, s.rc, (aio_task *)NULL);
+    AIO_END(t);
+}
+
+/* Awaiting a task that was never spawned, or NULL, raises AIO_EINVAL at
+ * once (the value is not stored), with or without a block open. */
+static void test_error_await_never_spawned_or_null(void) {
+    BEGIN_TEST_WITH(s);
+    s.rc = 77;
+    CHECK_EQ(test_run(&loop, &s.task, awaits_null_and_unspawned), AIO_EINVAL);
+    CHECK_DEBUG("await: the task was never spawned");
+    CHECK_EQ(s.rc, 77);
+    CHECK_EQ(s.fin, AIO_EINVAL);
+    CHECK_EQ(s.reached, 1);
+    for (s.mode = 0; s.mode < 2; s.mode++) {
+        test_last_debug[0] = 0;
+        CHECK_EQ(test_run(&loop, &s.task, awaits_null), AIO_EINVAL);
+        CHECK_DEBUG("await: the task was never spawned");
+        CHECK_EQ(s.rc, 77);
+    }
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_group *no_group; /* NULL */
+
+static aio_status opens_null_group(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, no_group) {
+        s.reached = 1;
+    }
+    AIO_END(t);
+}
+
+/* A group block given a NULL group raises AIO_EINVAL at its entry, its body
+ * never runs; aio_group_cancel(NULL) cancels nothing. */
+static void test_error_null_group(void) {
+    BEGIN_TEST_WITH(s);
+    CHECK_EQ(test_run(&loop, &s.task, opens_null_group), AIO_EINVAL);
+    CHECK_DEBUG("the scope pointer is NULL");
+    CHECK_EQ(s.reached, 0);
+    CHECK_EQ(aio_group_cancel(NULL), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status spawns_live_task_into_group(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&s.other, sleeper), AIO_OK);
+    AIO_GROUP(t, &s.g) {
+        s.rc = aio_group_spawn(&s.g, &s.other, sleeper); /* alive: refused */
+        s.reached = (int)s.g.live;
+    }
+    AIO_AWAIT(t, s.fin, &s.other);
+    AIO_END(t);
+}
+
+/* Spawning a task that is still alive into a group is refused with
+ * AIO_EINVAL and the message of aio_spawn; the group does not count it (its
+ * block ends at once) and the task runs on as it was. */
+static void test_error_group_spawn_of_live_task(void) {
+    BEGIN_TEST_WITH(s);
+    CHECK_EQ(test_run(&loop, &s.task, spawns_live_task_into_group), AIO_OK);
+    CHECK_EQ(s.rc, AIO_EINVAL);
+    CHECK_DEBUG("aio_spawn: the task is still alive");
+    CHECK_EQ(s.reached, 0);
+    CHECK_EQ(s.fin, AIO_OK);
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_condition zero_cond; /* never initialised: no lock */
+
+static aio_status waits_on_uninitialised_condition(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_COND_WAIT(t, s.rc, &zero_cond, AIO_SEC(1));
+    s.reached = 1;
+    AIO_END(t);
+}
+
+/* A condition that was never given a lock (zeroed, aio_condition_init not
+ * called): notify returns AIO_EINVAL and a wait raises it at once, each with
+ * the message that the lock is not held. */
+static void test_error_condition_without_lock(void) {
+    BEGIN_TEST_WITH(s);
+    memset(&zero_cond, 0, sizeof zero_cond);
+    CHECK_EQ(aio_condition_notify(&zero_cond, 1), AIO_EINVAL);
+    CHECK_DEBUG("aio_condition_notify: the condition's lock is not held");
+    s.rc = 77;
+    CHECK_EQ(test_run(&loop, &s.task, waits_on_uninitialised_condition), AIO_EINVAL);
+    CHECK_DEBUG("condition wait: the condition's lock is not held");
+    CHECK_EQ(s.rc, 77);
+    CHECK_EQ(s.reached, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The deadline queries of a task that was never spawned: no deadline. */
+static void test_error_deadline_of_never_spawned_task(void) {
+    BEGIN_TEST_WITH(s);
+    CHECK(aio_effective_deadline(&s.other) == AIO_NEVER);
+    CHECK(aio_time_left(&s.other) == AIO_NEVER);
+    CHECK(aio_effective_deadline(NULL) == AIO_NEVER); /* no task running */
+    CHECK(aio_time_left(NULL) == AIO_NEVER);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+
+/* aio_set_debug_hook(NULL) restores the default hook, which writes each
+ * message to stderr as "aio_timeout: MESSAGE (STATUS TEXT)"; the hook set
+ * before no longer hears of it. */
+static void test_error_debug_hook_null_restores_the_default(void) {
+    BEGIN_TEST_WITH(s);
+#if defined(AIO_DEBUG) && (defined(__unix__) || defined(__APPLE__))
+    {
+        FILE *tmp = tmpfile();
+        char buf[256];
+        size_t got = 0;
+        int saved = -1;
+        CHECK(tmp != NULL);
+        if (tmp) {
+            fflush(stderr);
+            saved = dup(2);
+            dup2(fileno(tmp), 2);
+            aio_set_debug_hook(NULL);
+            CHECK_EQ(aio_cancel(&s.other), AIO_EINVAL); /* never spawned */
+            fflush(stderr);
+            dup2(saved, 2);
+            close(saved);
+            aio_set_debug_hook(test_capture_debug);
+            rewind(tmp);
+            got = fread(buf, 1, sizeof buf - 1, tmp);
+            fclose(tmp);
+        }
+        buf[got] = 0;
+        CHECK_STR(buf, "aio_timeout: aio_cancel: the task was never spawned (invalid argument)\n");
+        CHECK_STR(test_last_debug, "");
+    }
+#else
+    aio_set_debug_hook(NULL);
+    CHECK_EQ(aio_cancel(&s.other), AIO_EINVAL);
+    aio_set_debug_hook(test_capture_debug);
+#endif
+    CHECK_EQ(aio_cancel(&s.other), AIO_EINVAL);
+    CHECK_DEBUG("aio_cancel: the task was never spawned"); /* heard again */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_error_spawn_null),
     TEST_ENTRY(test_error_spawn_live_task),
@@ -920,6 +1227,15 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_duration_builders_are_constants),
     TEST_ENTRY(test_error_running_loop_between_steps),
     TEST_ENTRY(test_error_task_holding_the_loop_named),
+    TEST_ENTRY(test_error_plain_return_inside_group_cancels_its_children),
+    TEST_ENTRY(test_error_body_suspended_on_nothing_waits_for_a_cancel),
+    TEST_ENTRY(test_error_await_inside_user_switch_in_inline_coroutine),
+    TEST_ENTRY(test_error_await_never_spawned_or_null),
+    TEST_ENTRY(test_error_null_group),
+    TEST_ENTRY(test_error_group_spawn_of_live_task),
+    TEST_ENTRY(test_error_condition_without_lock),
+    TEST_ENTRY(test_error_deadline_of_never_spawned_task),
+    TEST_ENTRY(test_error_debug_hook_null_restores_the_default),
 };
 
 void register_errors_tests(void) { test_register(cases, TEST_COUNT(cases)); }

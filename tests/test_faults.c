@@ -7,10 +7,10 @@ typedef struct {
     aio_task task, holder, hog, kids[2];
     aio_timeout outer, inner, shield;
     aio_wait_item items[2];
-    aio_status rc, fin, kid_fin[2];
+    aio_status rc, rc2, fin, kid_fin[2];
     aio_time next, period, woke;
     long long at, fin_at;
-    int inside, overlap, after, n, owns;
+    int inside, overlap, after, n, owns, mode;
 } ft_t;
 static ft_t F;
 static aio_lock lock;
@@ -621,6 +621,519 @@ static void test_fault_zero_wait_for_waits_for_cleanup_with_storage_full(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* ------------------------------------ waiters woken by a deadline moved */
+
+/* Moves F.outer (no deadline yet) to 100 ms from now while the hog holds
+ * the only timer slot: its task cannot arm the timer and is woken to re-park
+ * and report. With F.n the hog is cancelled at once, which frees the slot
+ * before the woken task runs; with F.n == 2 it sets the event `ev` instead
+ * (the slot stays taken). Holding the lock (F.owns), it lets go of it
+ * at once (F.n) or one step later. */
+static aio_status moves_the_block(aio_task *t) {
+    AIO_BEGIN(t);
+    if (F.owns) AIO_LOCK_ACQUIRE(t, F.rc2, &lock, AIO_NEVER);
+    AIO_YIELD(t); /* the other task waits by now */
+    F.rc2 = aio_timeout_reschedule(&F.outer, (aio_time)(aio_now() + AIO_MS(100)));
+    if (F.n == 1 && !F.owns) aio_cancel(&F.hog);
+    if (F.n == 2) aio_event_set(&ev);
+    if (F.owns && !F.n) AIO_YIELD(t); /* the woken task runs while the lock is held */
+    if (F.owns) aio_lock_release(&lock);
+    AIO_END(t);
+}
+
+static aio_status sleeps_forever_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        AIO_SLEEP(t, AIO_NEVER); /* no timer */
+        F.after = 1;
+    }
+    F.at = T_MS();
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    F.fin_at = T_MS();
+    AIO_END(t);
+}
+
+/* Starts the hog and the mover on a loop whose storage is one fixed slot,
+ * then runs `fn` as the main task until it ends; the hog is cancelled after.
+ * Returns the main task's status. */
+static aio_status run_with_one_slot(aio_task_fn fn) {
+    static aio_timer one[1];
+    aio_loop loop;
+    aio_status rc;
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    CHECK_EQ(aio_spawn(&F.holder, moves_the_block), AIO_OK);
+    rc = test_run(&loop, &F.task, fn);
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK(aio_task_done(&F.holder));
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    return rc;
+}
+
+/* A task asleep with no timer inside a block with no deadline, whose block
+ * is given one while the only slot is taken, is woken to re-park: with the
+ * slot still taken it cannot, and AIO_ENOSPC unwinds it there and then (its
+ * cleanup sees the error at 0 ms); with the slot freed before it runs it
+ * re-parks, and the block's new deadline cuts it short at 100 ms. */
+static void test_fault_sleep_woken_by_a_moved_deadline_reparks(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        memset(&F, 0, sizeof F);
+        F.n = k;
+        if (k == 0) {
+            CHECK_EQ(run_with_one_slot(sleeps_forever_in_block), AIO_ENOSPC);
+            CHECK_EQ(F.fin, AIO_ENOSPC);
+            CHECK_EQ(F.fin_at, 0);
+            CHECK_EQ(F.at, 0); /* never set: the error unwinds past the block */
+            CHECK_EQ(aio_timeout_status(&F.outer), AIO_OK);
+        } else {
+            CHECK_EQ(run_with_one_slot(sleeps_forever_in_block), AIO_OK);
+            CHECK_EQ(aio_timeout_status(&F.outer), AIO_ETIMEDOUT);
+            CHECK_EQ(F.at, 100);
+            CHECK_EQ(F.fin, AIO_OK);
+        }
+        CHECK_EQ(F.rc2, AIO_OK); /* the reschedule itself succeeds */
+        CHECK_DEBUG("timer storage is full");
+        CHECK_EQ(F.after, 0);
+        CHECK_EQ(aio_task_result(&F.hog), AIO_ECANCELED);
+    }
+}
+
+static aio_status acquires_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        AIO_LOCK_ACQUIRE(t, F.rc, &lock, AIO_NEVER);
+        F.after = aio_lock_locked(&lock);
+        aio_lock_release(&lock);
+    }
+    F.at = T_MS();
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* A lock waiter woken because its block was given a deadline it cannot arm
+ * (no slot) has left the queue. If the lock was released meanwhile (nobody
+ * queued, so it is free) it takes it at once: AIO_OK, no timer needed. If the
+ * lock is still held it must queue again, cannot arm, and AIO_ENOSPC unwinds
+ * it without the lock. */
+static void test_fault_lock_waiter_woken_by_a_moved_deadline(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        memset(&F, 0, sizeof F);
+        memset(&lock, 0, sizeof lock);
+        F.owns = 1;
+        F.n = k;
+        if (k == 1) {
+            CHECK_EQ(run_with_one_slot(acquires_in_block), AIO_OK);
+            CHECK_EQ(F.rc, AIO_OK);
+            CHECK_EQ(F.after, 1);
+            CHECK_EQ(F.fin, AIO_OK);
+        } else {
+            CHECK_EQ(run_with_one_slot(acquires_in_block), AIO_ENOSPC);
+            CHECK_EQ(F.after, 0);
+            CHECK_EQ(F.fin, AIO_ENOSPC);
+        }
+        CHECK_EQ(F.rc2, AIO_OK);
+        CHECK_DEBUG("timer storage is full");
+        CHECK_EQ(aio_lock_locked(&lock), 0);
+        CHECK(lock.waiters.next == NULL || lock.waiters.next == &lock.waiters);
+    }
+}
+
+static aio_status cond_waits_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        AIO_LOCK_ACQUIRE(t, F.rc, &lock, AIO_NEVER);
+        AIO_COND_WAIT(t, F.rc, &cond, AIO_NEVER);
+        F.after = 1;
+    }
+    F.at = T_MS();
+    F.inside = aio_lock_locked(&lock);
+    aio_lock_release(&lock);
+    AIO_END(t);
+}
+
+/* A condition waiter woken because its block was given a deadline while no
+ * slot was free, the slot freed before it runs: it re-parks on the
+ * condition (still waiting for a notify, the lock free), and the block's
+ * deadline cuts it short at 100 ms with the lock held again. */
+static void test_fault_condition_waiter_woken_by_a_moved_deadline_reparks(void) {
+    memset(&F, 0, sizeof F);
+    memset(&lock, 0, sizeof lock);
+    aio_condition_init(&cond, &lock);
+    F.n = 1;
+    CHECK_EQ(run_with_one_slot(cond_waits_in_block), AIO_OK);
+    CHECK_EQ(F.rc2, AIO_OK);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(aio_timeout_status(&F.outer), AIO_ETIMEDOUT);
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(F.at, 100);
+    CHECK_EQ(F.inside, 1);
+    CHECK_EQ(aio_lock_locked(&lock), 0);
+}
+
+static aio_status waits_with_timeout_no_slot(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&F.kids[0], parks_forever);
+    F.items[0].task = &F.kids[0];
+    F.rc = 77;
+    AIO_WAIT(t, F.rc, F.items, 1, AIO_ALL_COMPLETED, AIO_SEC(1));
+    F.after = 1;
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    aio_cancel(&F.kids[0]);
+    AIO_END(t);
+}
+
+/* AIO_WAIT with a timeout while the only timer slot is taken raises
+ * AIO_ENOSPC at once (the value is not stored), and leaves nothing of the
+ * wait in the unfinished task's list of waiters. */
+static void test_fault_wait_with_timeout_and_storage_full(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    CHECK_EQ(test_run(&loop, &F.task, waits_with_timeout_no_slot), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.rc, 77);
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(F.fin, AIO_ENOSPC);
+    CHECK(F.kids[0].joiners.next == &F.kids[0].joiners);
+    CHECK_EQ(T_MS(), 0);
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(aio_task_result(&F.kids[0]), AIO_ECANCELED);
+    CHECK_EQ(F.kid_fin[0], 0); /* cancelled before it ran */
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status gathers_cancelled_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_SEC(5)) {
+        aio_spawn(&F.kids[0], parks_forever);
+        aio_spawn(&F.kids[1], parks_forever);
+        F.items[0].task = &F.kids[0];
+        F.items[1].task = &F.kids[1];
+        F.n = aio_cancel(t); /* a request of its own, delivered by the gather */
+        F.rc = 77;
+        AIO_GATHER(t, F.rc, F.items, 2);
+        F.after = 1;
+    }
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    F.fin_at = T_MS();
+    AIO_END(t);
+}
+
+/* A gather that starts with a cancellation pending cancels the tasks it
+ * spawned and waits for them; with the only timer slot taken it cannot arm
+ * its block's deadline for that wait, and waits for them all the same:
+ * they end cancelled before their bodies ran, and the gatherer unwinds with
+ * AIO_ECANCELED at 0 ms, its value never stored. */
+static void test_fault_cancelled_gather_waits_without_timer_slot(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    int i;
+    memset(&F, 0, sizeof F);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    CHECK_EQ(test_run(&loop, &F.task, gathers_cancelled_in_block), AIO_ECANCELED);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.n, 1);
+    CHECK_EQ(F.rc, 77);
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(F.fin, AIO_ECANCELED);
+    CHECK_EQ(F.fin_at, 0);
+    CHECK_EQ(aio_timeout_status(&F.outer), AIO_OK);
+    for (i = 0; i < 2; i++) {
+        CHECK(aio_task_cancelled(&F.kids[i]));
+        CHECK_EQ(F.kid_fin[i], 0); /* cancelled before they ran: no body, no cleanup */
+    }
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+
+static aio_status event_waits_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        AIO_EVENT_WAIT(t, F.rc, &ev, AIO_NEVER);
+        F.after = 1;
+    }
+    F.at = T_MS();
+    AIO_END(t);
+}
+
+/* An event waiter woken because its block was given a deadline while no
+ * slot was free, the event set before it runs: it sees the event set and
+ * the wait ends with AIO_OK, before the block's new deadline. */
+static void test_fault_event_set_while_waiter_woken_by_a_moved_deadline(void) {
+    memset(&F, 0, sizeof F);
+    memset(&ev, 0, sizeof ev);
+    F.n = 2; /* the mover sets the event right after moving the block */
+    CHECK_EQ(run_with_one_slot(event_waits_in_block), AIO_OK);
+    CHECK_EQ(F.rc2, AIO_OK);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.rc, AIO_OK);
+    CHECK_EQ(F.after, 1);
+    CHECK_EQ(F.at, 0);
+    CHECK_EQ(aio_timeout_status(&F.outer), AIO_OK);
+    CHECK(ev.loop == NULL);
+    aio_event_clear(&ev);
+}
+
+static aio_status cond_waits_without_slot(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, F.rc, &lock, AIO_NEVER);
+    F.owns = 1;
+    F.rc = 77;
+    AIO_COND_WAIT(t, F.rc, &cond, AIO_SEC(1));
+    F.after = 1;
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    F.inside = aio_lock_locked(&lock); /* still held */
+    if (F.owns) aio_lock_release(&lock);
+    AIO_END(t);
+}
+
+/* A condition wait with a timeout while the only timer slot is taken
+ * raises AIO_ENOSPC at once, the lock still held (never released for the
+ * wait), so the cleanup can release it. */
+static void test_fault_condition_wait_with_timeout_and_storage_full(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    memset(&lock, 0, sizeof lock);
+    aio_condition_init(&cond, &lock);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    CHECK_EQ(test_run(&loop, &F.task, cond_waits_without_slot), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.rc, 77);
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(F.fin, AIO_ENOSPC);
+    CHECK_EQ(F.inside, 1);
+    CHECK_EQ(aio_lock_locked(&lock), 0);
+    CHECK(cond.waiters.next == &cond.waiters);
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+
+/* Moves F.outer to 100 ms from now (no slot: its task is woken to re-park)
+ * and ends with 6 in the same step, before the woken task runs. */
+static aio_status moves_the_block_and_ends(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t); /* the waiter waits for it by now */
+    F.rc2 = aio_timeout_reschedule(&F.outer, (aio_time)(aio_now() + AIO_MS(100)));
+    AIO_RETURN(t, 6);
+    AIO_END(t);
+}
+
+static aio_status awaits_kid_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        if (F.mode) {
+            F.items[0].task = &F.kids[0];
+            AIO_WAIT(t, F.rc, F.items, 1, AIO_FIRST_COMPLETED, AIO_NEVER);
+        } else {
+            AIO_AWAIT(t, F.rc, &F.kids[0]);
+        }
+        F.after = 1;
+    }
+    F.at = T_MS();
+    AIO_END(t);
+}
+
+/* A task awaiting another (AIO_AWAIT), or waiting for it (AIO_WAIT), inside
+ * a block given a deadline while no slot is free, is woken to re-park; the
+ * awaited task ends before the woken one runs. It takes the result that is
+ * there (6; for the wait, 1 task done) instead of parking again: nothing to
+ * arm, no AIO_ENOSPC, and the block ends without its deadline at 0 ms. */
+static void test_fault_awaited_task_ends_while_waiter_woken_by_a_moved_deadline(void) {
+    static aio_timer one[1];
+    int mode;
+    for (mode = 0; mode < 2; mode++) {
+        aio_loop loop;
+        memset(&F, 0, sizeof F);
+        F.mode = mode;
+        aio_loop_init(&loop, one, 1);
+        aio_loop_use_virtual_clock(&loop, 0);
+        test_start = 0;
+        CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+        CHECK_EQ(aio_spawn(&F.kids[0], moves_the_block_and_ends), AIO_OK);
+        test_last_debug[0] = 0;
+        CHECK_EQ(test_run(&loop, &F.task, awaits_kid_in_block), AIO_OK);
+        CHECK_EQ(F.rc2, AIO_OK);
+        CHECK_DEBUG("timer storage is full");
+        CHECK_EQ(F.rc, mode ? 1 : 6);
+        CHECK_EQ(F.after, 1);
+        CHECK_EQ(F.at, 0);
+        CHECK_EQ(aio_timeout_status(&F.outer), AIO_OK);
+        CHECK(F.kids[0].joiners.next == &F.kids[0].joiners);
+        aio_cancel(&F.hog);
+        while (aio_step(&loop) > 0) {
+        }
+        CHECK_EQ(loop.live, 0);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+/* ------------------------------------------ events set while parking */
+
+static aio_timer *sets_event_and_grows(void *ctx, aio_timer *old, uint32_t old_count,
+                                       uint32_t new_count) {
+    if (new_count) aio_event_set(&ev); /* as an interrupt might, mid-wait */
+    return aio_grow_realloc(ctx, old, old_count, new_count);
+}
+
+static aio_status waits_event_with_timeout(aio_task *t) {
+    ft_t *s = &F;
+    int i = (int)(t - s->kids);
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, s->kid_fin[i], &ev, AIO_SEC(1)); /* arms a timer */
+    s->woke = aio_now();
+    AIO_END(t);
+}
+
+static aio_status waits_event_no_timeout(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, F.rc, &ev, AIO_NEVER);
+    AIO_END(t);
+}
+
+/* An event set while a waiter is parking on it (here from the timer
+ * storage's growth hook, called as the waiter arms its timeout: what an
+ * interrupt could do at that moment) is not lost: the waiter wakes at the
+ * next iteration, with AIO_OK at 0 ms. With another waiter already bound to
+ * the event, the set is queued once and both wake. */
+static void test_fault_event_set_while_its_waiter_parks(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        aio_loop loop;
+        memset(&F, 0, sizeof F);
+        memset(&ev, 0, sizeof ev);
+        aio_loop_init(&loop, NULL, 0); /* no storage: the first timer grows it */
+        aio_loop_use_virtual_clock(&loop, 0);
+        aio_loop_set_grow(&loop, sets_event_and_grows, NULL);
+        test_start = 0;
+        if (k) CHECK_EQ(aio_spawn(&F.holder, waits_event_no_timeout), AIO_OK);
+        F.kid_fin[0] = 77;
+        CHECK_EQ(test_run(&loop, &F.kids[0], waits_event_with_timeout), AIO_OK);
+        CHECK_EQ(F.kid_fin[0], AIO_OK);
+        CHECK_EQ(F.woke, 0);
+        CHECK(aio_event_is_set(&ev));
+        if (k) {
+            while (aio_step(&loop) > 0) {
+            }
+            CHECK_EQ(aio_task_result(&F.holder), AIO_OK);
+            CHECK_EQ(F.rc, AIO_OK);
+        }
+        CHECK(ev.loop == NULL);
+        aio_event_clear(&ev);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+/* An event set twice before the loop's next iteration is queued once: its
+ * waiter wakes once, and both sets are counted. */
+static void test_fault_event_set_twice_before_the_next_iteration(void) {
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    memset(&ev, 0, sizeof ev);
+    test_loop(&loop);
+    F.rc = 77;
+    CHECK_EQ(aio_spawn(&F.holder, waits_event_no_timeout), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1);
+    aio_event_set(&ev);
+    CHECK_EQ(ev.queued, 1);
+    aio_event_set(&ev);
+    CHECK_EQ(ev.sets, 2);
+    CHECK(loop.signalled == &ev && ev.next_signalled == NULL);
+    CHECK_EQ(aio_step(&loop), 1); /* nothing was ready: it wakes and runs */
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK_EQ(aio_task_result(&F.holder), AIO_OK);
+    CHECK_EQ(F.rc, AIO_OK);
+    aio_event_clear(&ev);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+
+static aio_status moves_block_cancels_owner_and_ends(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t); /* its owner awaits it by now */
+    F.rc2 = aio_timeout_reschedule(&F.outer, (aio_time)(aio_now() + AIO_MS(100)));
+    F.n = aio_cancel(&F.task);
+    AIO_RETURN(t, 6);
+    AIO_END(t);
+}
+
+static aio_status awaits_own_kid_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_NEVER) {
+        aio_spawn(&F.kids[0], moves_block_cancels_owner_and_ends);
+        F.rc = 77;
+        AIO_AWAIT(t, F.rc, &F.kids[0]);
+        F.after = 1;
+    }
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    F.fin_at = T_MS();
+    AIO_END(t);
+}
+
+/* A task awaiting the task it spawned, woken because its block was given a
+ * deadline while no slot was free, is cancelled and its child ends, both
+ * before it runs: the cancellation came first and wins (AIO_ECANCELED at
+ * 0 ms, the value not stored); the child, already done, is not cancelled
+ * and keeps its 6. */
+static void test_fault_owner_cancelled_as_its_child_ends_while_woken(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &F.task, awaits_own_kid_in_block), AIO_ECANCELED);
+    CHECK_EQ(F.rc2, AIO_OK);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(F.n, 1);
+    CHECK_EQ(F.rc, 77);
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(F.fin, AIO_ECANCELED);
+    CHECK_EQ(F.fin_at, 0);
+    CHECK_EQ(aio_task_result(&F.kids[0]), 6);
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fault_condition_wait_without_timer_slot_keeps_the_lock),
     TEST_ENTRY(test_fault_gather_cut_short_with_storage_full),
@@ -633,6 +1146,17 @@ static const test_case cases[] = {
     TEST_ENTRY(test_fault_outer_deadline_passing_behind_a_shield),
     TEST_ENTRY(test_fault_deadline_behind_a_shield_cannot_be_moved),
     TEST_ENTRY(test_fault_zero_wait_for_waits_for_cleanup_with_storage_full),
+    TEST_ENTRY(test_fault_sleep_woken_by_a_moved_deadline_reparks),
+    TEST_ENTRY(test_fault_lock_waiter_woken_by_a_moved_deadline),
+    TEST_ENTRY(test_fault_condition_waiter_woken_by_a_moved_deadline_reparks),
+    TEST_ENTRY(test_fault_wait_with_timeout_and_storage_full),
+    TEST_ENTRY(test_fault_cancelled_gather_waits_without_timer_slot),
+    TEST_ENTRY(test_fault_event_set_while_waiter_woken_by_a_moved_deadline),
+    TEST_ENTRY(test_fault_condition_wait_with_timeout_and_storage_full),
+    TEST_ENTRY(test_fault_awaited_task_ends_while_waiter_woken_by_a_moved_deadline),
+    TEST_ENTRY(test_fault_event_set_while_its_waiter_parks),
+    TEST_ENTRY(test_fault_event_set_twice_before_the_next_iteration),
+    TEST_ENTRY(test_fault_owner_cancelled_as_its_child_ends_while_woken),
 };
 
 void register_faults_tests(void) { test_register(cases, TEST_COUNT(cases)); }

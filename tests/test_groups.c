@@ -1842,6 +1842,115 @@ static void test_group_reentered_after_plain_return(void) {
 
 /* ------------------------------------------------------------ registry */
 
+/* ------------------------------------------------ failures in one instant */
+
+static aio_status two_fail_together(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &s->g) {
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        start_in_group(&s->g, &B, 100, AIO_EUSER - 1);
+        start_in_group(&s->g, &C, 500, 3);
+        AIO_SLEEP(t, AIO_SEC(1));
+        s->after++;
+    }
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* Two children that fail in the same instant: the group hears of both at
+ * once, one turn later; the first failure is the group's error, the second
+ * stays in its task, and the body and the third child are cancelled at
+ * 100 ms. */
+static void test_group_two_children_fail_in_one_instant(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, two_fail_together), AIO_OK);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&A.task), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&B.task), AIO_EUSER - 1);
+    CHECK_EQ(aio_task_result(&C.task), AIO_ECANCELED);
+    CHECK_EQ(C.fin_at, 100);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.at, 100);
+    END_TEST();
+}
+
+static aio_status body_fails_after_child(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &s->g) {
+        start_in_group(&s->g, &A, 100, AIO_EUSER);
+        AIO_YIELD(t);              /* A arms its timer first ... */
+        AIO_SLEEP(t, AIO_MS(100)); /* ... and is woken first */
+        AIO_RAISE(t, AIO_EUSER - 5);  /* the group has not heard of A yet */
+    }
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin_status = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* The body raises its own error in the instant a child failed, before the
+ * group heard of the child: the child's failure came first and is the
+ * group's error; the body's own error unwinds the task past the block. */
+static void test_group_body_error_after_a_child_failure(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, body_fails_after_child), AIO_EUSER - 5);
+    CHECK_EQ(aio_group_status(&Main.g), AIO_EUSER);
+    CHECK_EQ(Main.fin_status, AIO_EUSER - 5);
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(T_MS(), 100);
+    END_TEST();
+}
+
+/* ------------------------------------------------ a group of another loop */
+
+static aio_status group_waits(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &s->g) {
+        AIO_SLEEP(t, AIO_MS(50));
+    }
+    s->at = T_MS();
+    AIO_END(t);
+}
+
+/* A child spawned into a group from outside its loop (another loop is the
+ * running one) belongs to the group's loop: it has no parent task, runs
+ * when that loop is stepped, and the block waits for it. */
+static void test_group_spawn_from_another_loop(void) {
+    static aio_timer ta[4], tb[4];
+    aio_loop la, lb;
+    reset();
+    aio_loop_init(&la, ta, 4);
+    aio_loop_use_virtual_clock(&la, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&Main.task, group_waits), AIO_OK);
+    CHECK_EQ(aio_step(&la), 1); /* the group is open, its body asleep */
+    aio_loop_init(&lb, tb, 4);  /* now the running loop */
+    aio_loop_use_virtual_clock(&lb, 0);
+    setw(&A, "A", 100, 4);
+    CHECK_EQ(aio_group_spawn(&Main.g, &A.task, worker), AIO_OK);
+    CHECK(A.task.parent == NULL);
+    CHECK(A.task.loop == &la);
+    CHECK_EQ(aio_step(&lb), 0);
+    CHECK_EQ(A.body, 0);
+    CHECK_EQ(aio_step(&la), 1);
+    CHECK_EQ(A.body, 1);
+    aio_virtual_advance(&la, AIO_MS(50));
+    CHECK_EQ(aio_step(&la), 1); /* the body ends and waits for A */
+    CHECK(!aio_task_done(&Main.task));
+    aio_virtual_advance(&la, AIO_MS(50));
+    aio_step(&la);
+    aio_step(&la);
+    CHECK(aio_task_done(&Main.task));
+    CHECK_EQ(Main.at, 100);
+    CHECK_EQ(aio_task_result(&A.task), 4);
+    CHECK_STR(test_trace, "A@100 ");
+    CHECK_EQ(aio_loop_destroy(&lb), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&la), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_group_end_waits_for_all_children),
     TEST_ENTRY(test_group_empty_block),
@@ -1888,6 +1997,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_group_opened_in_cleanup_runs_children),
     TEST_ENTRY(test_group_child_cleanup_group_runs_children),
     TEST_ENTRY(test_group_reentered_after_plain_return),
+    TEST_ENTRY(test_group_two_children_fail_in_one_instant),
+    TEST_ENTRY(test_group_body_error_after_a_child_failure),
+    TEST_ENTRY(test_group_spawn_from_another_loop),
 };
 
 void register_groups_tests(void) { test_register(cases, TEST_COUNT(cases)); }

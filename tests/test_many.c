@@ -2216,6 +2216,71 @@ static void test_many_shared_task_mixed_waiters(void) {
 
 /* ------------------------------------------------------------ registration */
 
+
+/* ------------------------------------------ a cancellation already pending */
+
+static aio_status waits_cancelled_already(aio_task *t) {
+    mn *s = AIO_SELF(t, mn);
+    AIO_BEGIN(t);
+    start_worker(&A, "A", 100, 1);
+    s->r1 = aio_cancel(t); /* pending when the wait begins */
+    s->it[0].task = &A.task;
+    s->lv = 77;
+    AIO_WAIT(t, s->lv, s->it, 1, AIO_ALL_COMPLETED, AIO_NEVER);
+    s->reached = 1;
+    AIO_FINALLY(t);
+    s->fin_status = AIO_STATUS(t);
+    s->fin_at = T_MS();
+    s->r2 = A.body; /* A ran in the turn the wait gave up */
+    AIO_END(t);
+}
+
+/* AIO_WAIT entered with a cancellation pending suspends once (the tasks
+ * ready meanwhile run: A starts), then raises AIO_ECANCELED: the value is not
+ * stored, and the task it waited for is not cancelled (wait never cancels). */
+static void test_many_wait_entered_with_cancel_pending(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &M.task, waits_cancelled_already), AIO_ECANCELED);
+    CHECK_EQ(M.r1, 1);
+    CHECK_EQ(M.lv, 77);
+    CHECK_EQ(M.reached, 0);
+    CHECK_EQ(M.fin_status, AIO_ECANCELED);
+    CHECK_EQ(M.fin_at, 0);
+    CHECK_EQ(M.r2, 1);
+    CHECK(A.task.joiners.next == &A.task.joiners);
+    while (aio_step(&loop) > 0 || aio_next_deadline(&loop) != AIO_NEVER)
+        aio_virtual_advance(&loop, AIO_MS(50));
+    CHECK_EQ(aio_task_result(&A.task), 1);
+    END_TEST();
+}
+
+/* ------------------------------------------ a completion in the same instant */
+
+static aio_status waits_for_shielded_in_instant(aio_task *t) {
+    mn *s = AIO_SELF(t, mn);
+    AIO_BEGIN(t);
+    AIO_WAIT_FOR_SHIELD(t, s->lv, &A.task, AIO_MS(100)); /* armed before A's sleep */
+    s->t1 = T_MS();
+    AIO_AWAIT(t, s->lv2, &A.task);
+    AIO_END(t);
+}
+
+/* wait_for(shield(A), 100 ms) where A ends at 100 ms too, its timer armed
+ * later: the wait's timeout fires first and ends the wait with AIO_ETIMEDOUT;
+ * A's completion, later in the same instant, finds the waiter gone (it is
+ * not delivered in its place), and A's result is still there to await. */
+static void test_many_wait_for_shield_times_out_in_the_instant_the_task_ends(void) {
+    BEGIN_TEST();
+    setw(&A, "A", 100, 5);
+    CHECK_EQ(aio_spawn(&A.task, worker), AIO_OK); /* not the waiter's: spawned here */
+    CHECK_EQ(test_run(&loop, &M.task, waits_for_shielded_in_instant), AIO_OK);
+    CHECK_EQ(M.lv, AIO_ETIMEDOUT);
+    CHECK_EQ(M.t1, 100);
+    CHECK_EQ(M.lv2, 5);
+    CHECK_EQ(A.after_at, 100);
+    END_TEST();
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_many_wait_first_completed),
     TEST_ENTRY(test_many_wait_first_completed_counts_cancelled),
@@ -2273,6 +2338,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_many_shared_task_waiter_timeout),
     TEST_ENTRY(test_many_shared_task_owner_cancel_reaches_all),
     TEST_ENTRY(test_many_shared_task_mixed_waiters),
+    TEST_ENTRY(test_many_wait_entered_with_cancel_pending),
+    TEST_ENTRY(test_many_wait_for_shield_times_out_in_the_instant_the_task_ends),
 };
 
 void register_many_tests(void) { test_register(cases, TEST_COUNT(cases)); }

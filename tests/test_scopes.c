@@ -1387,6 +1387,206 @@ static void test_scope_return_inside_closes(void) {
 
 /* ------------------------------------------------------------ registration */
 
+/* ------------------------------------------------- aio_timeout_reschedule_in */
+
+static aio_status reschedule_in_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(100)) {
+        AIO_SLEEP(t, AIO_MS(20));
+        S.rc3 = aio_timeout_reschedule_in(&S.to, AIO_MS(-5)); /* refused: unchanged */
+        S.rc = aio_timeout_reschedule_in(&S.to, AIO_MS(300));
+        S.when = aio_timeout_when(&S.to);
+        AIO_SLEEP(t, AIO_SEC(1));
+        S.v = 1;
+    }
+    S.n = (int)T_MS();
+    AIO_TIMEOUT(t, &S.to2, AIO_MS(100)) {
+        S.rc2 = aio_timeout_reschedule_in(&S.to2, AIO_NEVER);
+        S.d = aio_timeout_when(&S.to2);
+        AIO_SLEEP(t, AIO_MS(500));
+    }
+    AIO_END(t);
+}
+
+/* aio_timeout_reschedule_in moves an open block's deadline to `delay` after
+ * now (20 ms + 300 ms: cut short at 320, not at 100), AIO_NEVER removes it
+ * (the second block's 500 ms sleep ends at 820), and it refuses a negative
+ * delay (the deadline stays), a closed block and NULL with AIO_EINVAL. */
+static void test_scope_reschedule_in(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &S.task, reschedule_in_main), AIO_OK);
+    CHECK_EQ(S.rc3, AIO_EINVAL);
+    CHECK_DEBUG("reschedule: the delay is NaN, negative or beyond half the clock range");
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(rel_ms(S.when), 320);
+    CHECK_EQ(S.v, 0);
+    CHECK_EQ(S.n, 320);
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(S.rc2, AIO_OK);
+    CHECK(S.d == AIO_NEVER);
+    CHECK_EQ(aio_timeout_status(&S.to2), AIO_OK);
+    CHECK_EQ(T_MS(), 820);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_timeout_reschedule_in(&S.to2, AIO_MS(5)), AIO_EINVAL);
+    CHECK_DEBUG("reschedule: the timeout scope is not open");
+    CHECK_EQ(aio_timeout_reschedule_in(NULL, AIO_MS(5)), AIO_EINVAL);
+    END_TEST();
+}
+
+
+static aio_status sleeps_in_block_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(100)) {
+        AIO_SLEEP(t, AIO_SEC(1));
+        S.v = 1;
+    }
+    S.n = (int)T_MS();
+    AIO_END(t);
+}
+
+/* The loop's count of cancellation deliveries wraps past 0, which means "not
+ * delivered": a deadline delivered as the 2^32nd delivery still cuts its
+ * block short on time, and the count goes on from 1. */
+static void test_scope_delivery_count_wraps_past_zero(void) {
+    BEGIN_TEST();
+    loop.epoch = 0xffffffffu;
+    CHECK_EQ(test_run(&loop, &S.task, sleeps_in_block_main), AIO_OK);
+    CHECK_EQ(loop.epoch, 1);
+    CHECK_EQ(S.v, 0);
+    CHECK_EQ(S.n, 100);
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    END_TEST();
+}
+
+
+static aio_status nested_for_outer_move(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_SEC(10)) {
+        AIO_TIMEOUT(t, &S.to2, AIO_SEC(5)) {
+            AIO_SLEEP(t, AIO_SEC(1));
+            S.rc = aio_timeout_reschedule(&S.to, (aio_time)(aio_now() + AIO_MS(500)));
+            AIO_SLEEP(t, AIO_SEC(20));
+            S.v = 1;
+        }
+        S.n = 1;
+    }
+    S.rc2 = (aio_status)T_MS();
+    AIO_END(t);
+}
+
+/* Moving the outer of two open blocks from inside the inner one: the task's
+ * timer follows the earlier deadline (1 s + 500 ms, before the inner's 5 s),
+ * and the outer block is the one cut short, at 1500 ms, past the inner. */
+static void test_scope_outer_block_moved_from_inside_the_inner(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &S.task, nested_for_outer_move), AIO_OK);
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(S.v, 0);
+    CHECK_EQ(S.n, 0);
+    CHECK_EQ(S.rc2, 1500);
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_timeout_status(&S.to2), AIO_OK);
+    END_TEST();
+}
+
+static aio_status callee_returns_in_block(aio_task *t, callee_t *c) {
+    AIO_BEGIN(t, c);
+    AIO_TIMEOUT(t, &c->to, AIO_MS(100)) {
+        return 7; /* the mistake: not AIO_RETURN (lint-coroutines: ok) */
+    }
+    AIO_END(t);
+}
+
+static aio_status calls_inside_own_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(300)) {
+        AIO_CALL(t, S.rc, callee_returns_in_block, &S.c[0]);
+        S.when = aio_effective_deadline(NULL);
+        AIO_SLEEP(t, AIO_SEC(1));
+        S.v = 1;
+    }
+    S.n = (int)T_MS();
+    AIO_END(t);
+}
+
+/* An inline coroutine that leaves its block with a plain `return` while its
+ * caller has a block of its own open: only the callee's block is closed; the
+ * caller's stays open with its deadline (300 ms), which then cuts it short. */
+static void test_scope_plain_return_in_callee_keeps_the_callers_block(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &S.task, calls_inside_own_block), AIO_OK);
+    CHECK_DEBUG("an inline coroutine returned inside an open timeout block");
+    CHECK_EQ(S.rc, 7);
+    CHECK_EQ(rel_ms(S.when), 300);
+    CHECK_EQ(S.v, 0);
+    CHECK_EQ(S.n, 300);
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK(S.task.scope == NULL);
+    END_TEST();
+}
+
+static aio_status child_returns_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to2, AIO_MS(100)) {
+        return 9; /* the mistake: not AIO_RETURN (lint-coroutines: ok) */
+    }
+    AIO_END(t);
+}
+
+static aio_group plain_g;
+
+static aio_status group_of_plain_child(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &plain_g) {
+        S.rc = aio_group_spawn(&plain_g, &S.worker, child_returns_in_block);
+        AIO_SLEEP(t, AIO_MS(50));
+    }
+    S.n = (int)T_MS();
+    AIO_END(t);
+}
+
+/* A group child that leaves its own block with a plain `return`: its block
+ * is closed (not the group's, whose child it is), it ends with the value,
+ * and the group goes on: the body's sleep ends at 50 ms, no error. */
+static void test_scope_plain_return_in_group_child_keeps_the_group(void) {
+    BEGIN_TEST();
+    memset(&plain_g, 0, sizeof plain_g);
+    CHECK_EQ(test_run(&loop, &S.task, group_of_plain_child), AIO_OK);
+    CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(aio_task_result(&S.worker), 9);
+    CHECK_EQ(aio_group_status(&plain_g), AIO_OK);
+    CHECK_EQ(S.n, 50);
+    END_TEST();
+}
+
+static aio_status cancelled_reads_deadline(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_cancel(t);
+    S.when = aio_effective_deadline(NULL);
+    S.d = aio_time_left(NULL);
+    AIO_YIELD(t);
+    AIO_END(t);
+}
+
+/* A task with a cancellation due reads its effective deadline as "now"; when
+ * the clock reads one of the two values kept for AIO_NEVER and
+ * AIO_TIME_INVALID, it reads AIO_NEVER - 2 instead (an instant not after
+ * now, never "no deadline"), and no time is left. */
+static void test_scope_due_deadline_on_the_reserved_ticks(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        aio_loop loop;
+        reset();
+        test_loop(&loop);
+        aio_loop_use_virtual_clock(&loop, k ? AIO_NEVER : AIO_TIME_INVALID);
+        CHECK_EQ(test_run(&loop, &S.task, cancelled_reads_deadline), AIO_ECANCELED);
+        CHECK(S.when == (aio_time)(AIO_NEVER - 2));
+        CHECK(S.d == 0);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_scope_basic_timeout),
     TEST_ENTRY(test_scope_timeout_at),
@@ -1444,6 +1644,12 @@ static const test_case cases[] = {
     TEST_ENTRY(test_scope_raise_through_unexpired),
     TEST_ENTRY(test_scope_raise_through_expired),
     TEST_ENTRY(test_scope_return_inside_closes),
+    TEST_ENTRY(test_scope_reschedule_in),
+    TEST_ENTRY(test_scope_delivery_count_wraps_past_zero),
+    TEST_ENTRY(test_scope_outer_block_moved_from_inside_the_inner),
+    TEST_ENTRY(test_scope_plain_return_in_callee_keeps_the_callers_block),
+    TEST_ENTRY(test_scope_plain_return_in_group_child_keeps_the_group),
+    TEST_ENTRY(test_scope_due_deadline_on_the_reserved_ticks),
 };
 
 void register_scopes_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -1913,6 +1913,247 @@ static void test_sync_semaphore_release_at_int_max(void) {
 
 /* ---------------------------------------------------------------- register */
 
+/* ------------------------------------- a cancel held back while relocking */
+
+typedef struct {
+    aio_task w, h, x;
+    aio_lock lock;
+    aio_condition cond;
+    aio_timeout sh;
+    aio_status rc, sh_status;
+    int locked_after, fin_locked, plain;
+    long long sh_at, fin_at;
+} relock_t;
+static relock_t RL;
+
+static aio_status relock_waiter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, RL.rc, &RL.lock, AIO_NEVER);
+    if (RL.plain) {
+        AIO_TIMEOUT(t, &RL.sh, RL.plain == 2 ? AIO_NEVER : AIO_MS(10)) {
+            AIO_COND_WAIT(t, RL.rc, &RL.cond, AIO_NEVER);
+        }
+    } else {
+        AIO_SHIELDED(t, &RL.sh, AIO_MS(10)) {
+            AIO_COND_WAIT(t, RL.rc, &RL.cond, AIO_NEVER);
+        }
+    }
+    RL.sh_status = aio_timeout_status(&RL.sh);
+    RL.sh_at = T_MS();
+    RL.locked_after = aio_lock_locked(&RL.lock);
+    aio_lock_release(&RL.lock);
+    AIO_FINALLY(t);
+    RL.fin_at = T_MS();
+    RL.fin_locked = aio_lock_locked(&RL.lock);
+    if (RL.fin_locked) aio_lock_release(&RL.lock);
+    AIO_END(t);
+}
+
+static aio_status relock_holder(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(5));
+    AIO_LOCK_ACQUIRE(t, RL.rc, &RL.lock, AIO_NEVER);
+    aio_condition_notify(&RL.cond, 1);
+    AIO_SLEEP(t, AIO_MS(20)); /* holds the lock until 25 ms */
+    aio_lock_release(&RL.lock);
+    AIO_END(t);
+}
+
+static aio_status relock_canceller(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(12));
+    aio_cancel(&RL.w);
+    AIO_END(t);
+}
+
+/* A condition waiter in a shielded block, notified at 5 ms, waits to take
+ * the lock back (held until 25 ms). Its shield's deadline passes at 10 ms:
+ * it goes to the back of the lock's queue. A cancel of the task at 12 ms is
+ * held back by the shield: the waiter is not woken and keeps its place.
+ * At 25 ms it takes the lock back, the shield's deadline cuts the block
+ * short (AIO_ETIMEDOUT, the lock held), and the task, whose body then ends,
+ * ends cancelled by the request the shield held back. */
+static void test_sync_cancel_held_back_by_shield_while_relocking(void) {
+    aio_loop loop;
+    memset(&RL, 0, sizeof RL);
+    aio_condition_init(&RL.cond, &RL.lock);
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&RL.h, relock_holder), AIO_OK);
+    CHECK_EQ(aio_spawn(&RL.x, relock_canceller), AIO_OK);
+    CHECK_EQ(test_run(&loop, &RL.w, relock_waiter), AIO_ECANCELED);
+    CHECK_EQ(RL.sh_status, AIO_ETIMEDOUT);
+    CHECK_EQ(RL.sh_at, 25);
+    CHECK_EQ(RL.locked_after, 1);
+    CHECK_EQ(RL.fin_locked, 0);
+    CHECK_EQ(aio_lock_locked(&RL.lock), 0);
+    CHECK(aio_task_done(&RL.h));
+    CHECK(aio_task_done(&RL.x));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The same in a plain block: its deadline (10 ms) sends the relocking
+ * waiter to the back of the lock's queue; the cancel at 12 ms, not held
+ * back, wakes it to go there again (in a block with no deadline, the cancel
+ * alone does). It takes the lock back at 25 ms and the
+ * cancel, which beats the block's timeout, unwinds it past the block: its
+ * cleanup runs at 25 ms with the lock held. */
+static void test_sync_cancel_while_relocking_in_an_expired_block(void) {
+    int k;
+    for (k = 1; k <= 2; k++) { /* 2: the same in a block with no deadline */
+        aio_loop loop;
+        memset(&RL, 0, sizeof RL);
+        RL.plain = k;
+        aio_condition_init(&RL.cond, &RL.lock);
+        test_loop(&loop);
+        CHECK_EQ(aio_spawn(&RL.h, relock_holder), AIO_OK);
+        CHECK_EQ(aio_spawn(&RL.x, relock_canceller), AIO_OK);
+        CHECK_EQ(test_run(&loop, &RL.w, relock_waiter), AIO_ECANCELED);
+        CHECK_EQ(RL.sh_at, 0); /* the code after the block never ran */
+        CHECK_EQ(aio_timeout_status(&RL.sh), AIO_OK);
+        CHECK_EQ(aio_timeout_expired(&RL.sh), k == 1);
+        CHECK_EQ(RL.fin_at, 25);
+        CHECK_EQ(RL.fin_locked, 1);
+        CHECK_EQ(aio_lock_locked(&RL.lock), 0);
+        CHECK(aio_task_done(&RL.h));
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+
+/* ------------------------------ taking the lock back after a notification */
+
+typedef struct {
+    aio_task w, h, q;
+    aio_lock lock;
+    aio_condition cond;
+    aio_time wait_d;      /* the condition wait's timeout */
+    int with_q, cancel_w;
+    aio_status rc, hrc, fin_status;
+    int fin_locked, q_got;
+    long long fin_at, q_at, done_at;
+} back_t;
+static back_t BK;
+
+static aio_status back_waiter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, BK.rc, &BK.lock, AIO_NEVER);
+    BK.rc = 77;
+    AIO_COND_WAIT(t, BK.rc, &BK.cond, BK.wait_d);
+    BK.done_at = T_MS();
+    BK.fin_locked = aio_lock_locked(&BK.lock);
+    aio_lock_release(&BK.lock);
+    AIO_FINALLY(t);
+    BK.fin_status = AIO_STATUS(t);
+    if (BK.fin_status < 0) {
+        BK.fin_at = T_MS();
+        BK.fin_locked = aio_lock_locked(&BK.lock);
+        aio_lock_release(&BK.lock);
+    }
+    AIO_END(t);
+}
+
+static aio_status back_notifier(aio_task *t) { /* holds the lock from 5 to 15 (25) ms */
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(5));
+    AIO_LOCK_ACQUIRE(t, BK.hrc, &BK.lock, AIO_NEVER);
+    aio_condition_notify(&BK.cond, 1);
+    AIO_SLEEP(t, BK.cancel_w ? AIO_MS(10) : AIO_MS(20));
+    aio_lock_release(&BK.lock); /* hands it to the waiter ... */
+    if (BK.cancel_w) aio_cancel(&BK.w); /* ... cancelled before it runs */
+    AIO_END(t);
+}
+
+static aio_status back_queuer(aio_task *t) { /* queues for the lock at 12 ms */
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(12));
+    AIO_LOCK_ACQUIRE(t, BK.hrc, &BK.lock, AIO_NEVER);
+    BK.q_at = T_MS();
+    BK.q_got = aio_lock_locked(&BK.lock);
+    AIO_SLEEP(t, AIO_MS(5));
+    aio_lock_release(&BK.lock);
+    AIO_END(t);
+}
+
+/* A notified condition waiter is handed the lock (at 15 ms) and cancelled
+ * before it runs: it cannot use the lock, so it passes it on, and takes it
+ * back behind whoever queued meanwhile, then raises AIO_ECANCELED with the
+ * lock held. Alone, it takes it back at once (15 ms); with a task queued at
+ * 12 ms, that task holds it from 15 to 20 ms and the waiter's cleanup runs
+ * at 20 ms. */
+static void test_sync_relocking_waiter_cancelled_when_handed_the_lock(void) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        aio_loop loop;
+        memset(&BK, 0, sizeof BK);
+        BK.wait_d = AIO_NEVER;
+        BK.cancel_w = 1;
+        aio_condition_init(&BK.cond, &BK.lock);
+        test_loop(&loop);
+        CHECK_EQ(aio_spawn(&BK.h, back_notifier), AIO_OK);
+        if (k) CHECK_EQ(aio_spawn(&BK.q, back_queuer), AIO_OK);
+        CHECK_EQ(test_run(&loop, &BK.w, back_waiter), AIO_ECANCELED);
+        CHECK_EQ(BK.rc, 77);
+        CHECK_EQ(BK.done_at, 0);
+        CHECK_EQ(BK.fin_status, AIO_ECANCELED);
+        CHECK_EQ(BK.fin_at, k ? 20 : 15);
+        CHECK_EQ(BK.fin_locked, 1);
+        if (k) {
+            CHECK_EQ(BK.q_at, 15);
+            CHECK_EQ(BK.q_got, 1);
+        }
+        CHECK_EQ(aio_lock_locked(&BK.lock), 0);
+        while (aio_step(&loop) > 0) {
+        }
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+}
+
+/* A condition wait with a 10 ms timeout, notified at 5 ms while the
+ * notifier keeps the lock until 25 ms: the timeout passes while it waits
+ * to take the lock back; it keeps waiting for the lock, and reports
+ * AIO_ETIMEDOUT once it holds it again, at 25 ms. */
+static void test_sync_condition_timeout_passes_while_taking_the_lock_back(void) {
+    aio_loop loop;
+    memset(&BK, 0, sizeof BK);
+    BK.wait_d = AIO_MS(10);
+    aio_condition_init(&BK.cond, &BK.lock);
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&BK.h, back_notifier), AIO_OK);
+    CHECK_EQ(test_run(&loop, &BK.w, back_waiter), AIO_OK);
+    CHECK_EQ(BK.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(BK.done_at, 25);
+    CHECK_EQ(BK.fin_locked, 1);
+    CHECK_EQ(aio_lock_locked(&BK.lock), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status cancels_w_at_7ms(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(7));
+    aio_cancel(&BK.w);
+    AIO_END(t);
+}
+
+/* The same wait cancelled at 7 ms, before its timeout passes at 10 ms: the
+ * cancellation wins (the timeout that passes later changes nothing), and
+ * it raises AIO_ECANCELED once it holds the lock again, at 25 ms. */
+static void test_sync_condition_cancel_then_timeout_while_taking_the_lock_back(void) {
+    aio_loop loop;
+    memset(&BK, 0, sizeof BK);
+    BK.wait_d = AIO_MS(10);
+    aio_condition_init(&BK.cond, &BK.lock);
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&BK.h, back_notifier), AIO_OK);
+    CHECK_EQ(aio_spawn(&BK.q, cancels_w_at_7ms), AIO_OK);
+    CHECK_EQ(test_run(&loop, &BK.w, back_waiter), AIO_ECANCELED);
+    CHECK_EQ(BK.rc, 77);
+    CHECK_EQ(BK.fin_status, AIO_ECANCELED);
+    CHECK_EQ(BK.fin_at, 25);
+    CHECK_EQ(BK.fin_locked, 1);
+    CHECK_EQ(aio_lock_locked(&BK.lock), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_sync_event_wait_until_set),
     TEST_ENTRY(test_sync_event_wait_timeout_leaves_no_waiter),
@@ -1963,6 +2204,11 @@ static const test_case cases[] = {
     TEST_ENTRY(test_sync_cond_wait_for_deadline_survives_late_notify),
     TEST_ENTRY(test_sync_cond_notified_waiter_failing_relock_hands_on),
     TEST_ENTRY(test_sync_semaphore_release_at_int_max),
+    TEST_ENTRY(test_sync_cancel_while_relocking_in_an_expired_block),
+    TEST_ENTRY(test_sync_cancel_held_back_by_shield_while_relocking),
+    TEST_ENTRY(test_sync_relocking_waiter_cancelled_when_handed_the_lock),
+    TEST_ENTRY(test_sync_condition_timeout_passes_while_taking_the_lock_back),
+    TEST_ENTRY(test_sync_condition_cancel_then_timeout_while_taking_the_lock_back),
 };
 
 void register_sync_tests(void) { test_register(cases, TEST_COUNT(cases)); }

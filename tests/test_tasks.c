@@ -1326,6 +1326,44 @@ static void test_task_outside_spawn_not_cancelled_with_waiter(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+
+/* ------------------------------------------ respawned before its waiter ran */
+
+static aio_status awaits_then_records(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_AWAIT(t, s->lv, &A.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+static aio_status respawns_a(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(100)); /* armed after A's: runs after A ended */
+    s->r1 = aio_task_done(&A.task);
+    setw(&A, "A2", 50, 8);
+    s->lv2 = aio_spawn(&A.task, worker); /* its waiter has not resumed yet */
+    AIO_END(t);
+}
+
+/* A finished task spawned again before a task that waited for its first run
+ * resumed: the waiter waits for the new run instead (the rule on respawning
+ * in aio_task's documentation), and gets 8 at 150 ms, not 4 at 100 ms. */
+static void test_task_respawned_before_its_waiter_resumed(void) {
+    BEGIN_TEST();
+    setw(&A, "A", 100, 4);
+    CHECK_EQ(aio_spawn(&A.task, worker), AIO_OK);
+    CHECK_EQ(aio_spawn(&Main.task, respawns_a), AIO_OK);
+    CHECK_EQ(test_run(&loop, &V.task, awaits_then_records), AIO_OK);
+    CHECK_EQ(Main.r1, 1);
+    CHECK_EQ(Main.lv2, AIO_OK);
+    CHECK_EQ(V.lv, 8);
+    CHECK_EQ(V.t1, 150);
+    CHECK_STR(test_trace, "A@100 A2@150 ");
+    END_TEST();
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_task_cancel_live_returns_one),
     TEST_ENTRY(test_task_cancel_done_returns_zero),
@@ -1368,6 +1406,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_task_status_flags),
     TEST_ENTRY(test_task_outside_spawn_not_owned_timeout),
     TEST_ENTRY(test_task_outside_spawn_not_cancelled_with_waiter),
+    TEST_ENTRY(test_task_respawned_before_its_waiter_resumed),
 };
 
 void register_tasks_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -1,12 +1,16 @@
 /* AIO_MS and AIO_US at tick rates that are not a multiple of 1000 or of
  * 1,000,000 (a 32.768 kHz clock, 1024 Hz, 100 Hz): a negative count is
  * refused with AIO_EINVAL raised at the await, never taken as a long timeout,
- * and positive counts round down. Built by tests/checks/faults.sh with
+ * positive counts round down, and a count of half the clock's range or more
+ * is refused too. Built by tests/checks/faults.sh with
  * -DAIO_TICKS_PER_SEC=... and with or without -DAIO_TIME_32; exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
 #include "../../aio_timeout.h"
 #include <stdio.h>
+
+/* n units of 1/per seconds come to half the clock's range or more */
+#define BEYOND_HALF(n, per) ((double)(n) / (per) * AIO_TICKS_PER_SEC >= (double)(AIO_NEVER / 2))
 
 typedef struct { aio_task task; aio_status ms, us; int after; } sleeper_t;
 static aio_status sleeper(aio_task *t) {
@@ -34,6 +38,10 @@ int main(void) {
     bad += AIO_MS(1000) != AIO_SEC(1);
     bad += AIO_MS(1) != (aio_time)(AIO_TICKS_PER_SEC / 1000u);
     bad += AIO_US(1500) != (aio_time)((uint64_t)AIO_TICKS_PER_SEC * 1500u / 1000000u);
+    /* a count is refused exactly when its ticks reach half the clock's range
+     * (int64_t's range of seconds overflows first at the higher rates) */
+    bad += (AIO_MS(INT64_MAX) == AIO_TIME_INVALID) != BEYOND_HALF(INT64_MAX, 1000);
+    bad += (AIO_MS(100000000) == AIO_TIME_INVALID) != BEYOND_HALF(100000000, 1000);
     printf("%u ticks/s, %d-bit time: AIO_SLEEP(t, AIO_MS(-5)) -> %d, AIO_MS(1) = %lu, AIO_US(1500) = %lu%s\n",
            (unsigned)AIO_TICKS_PER_SEC, (int)(8 * sizeof(aio_time)), rc, (unsigned long)AIO_MS(1),
            (unsigned long)AIO_US(1500), bad ? ": WRONG" : "");

@@ -1,0 +1,178 @@
+#!/bin/sh
+# make coverage (tests/README.md): line and branch coverage of
+# aio_timeout.h over the unit tests, the conformance scenarios, the examples
+# and the demo, with gcc --coverage, counted once across every translation
+# unit and configuration that compiles a line (lcov merges them).
+#
+#   tests/coverage/run.sh [--lines PCT] [--branches PCT]
+#
+# Configurations (each line of the header counts once, wherever it ran):
+#   debug    -O0 -DAIO_DEBUG: the unit tests, the C runner of the conformance
+#            scenarios over tests/conformance/scenarios, every example with
+#            --virtual, the demo with --virtual (stdout against the expected
+#            output; debug messages, such as the cancellation 04_wait
+#            swallows on purpose, go to stderr.log)
+#   ms32     -O0 -DAIO_DEBUG -DAIO_TIME_32: the unit tests (wrapping ticks)
+#   release  -O0 without AIO_DEBUG: the unit tests
+#   shared   -O0 -DAIO_DEBUG with AIO_CRITICAL_ENTER/EXIT defined as memory
+#            barriers (as for events set from interrupt handlers; a barrier
+#            is code, so the lines of the critical sections count): the unit
+#            tests, and the system idle hook's wake-up pipe
+#   threads  events set from other threads (tests/threads/event_threads.c):
+#            the system idle hook and its wake-up pipe
+#   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
+#            (AIO_MS, AIO_US as functions)
+#   nostdlib tests/coverage/no_stdlib.c with AIO_NO_STDLIB (no C library)
+# Branches on a line with AIO_ASSERT( are not counted: an assertion's failing
+# side is a bug, not a path (they are compiled out of release builds).
+# Lines that cannot run carry LCOV_EXCL_LINE or LCOV_EXCL_START/STOP, and
+# conditions that never go one way LCOV_EXCL_BR_LINE, with the reason beside.
+#
+# Writes build/coverage/html/index.html and build/coverage/aio_timeout.info,
+# prints one line "coverage: lines L% (h of n), branches B% (h of n)" and exits
+# 1 below the thresholds (100% of lines, 98% of branches unless told), 2 if a
+# run fails.
+set -u
+cd "$(dirname "$0")/../.."
+min_lines=100
+min_branches=98
+while [ $# -gt 0 ]; do
+    case $1 in
+    --lines) min_lines=$2; shift 2 ;;
+    --branches) min_branches=$2; shift 2 ;;
+    *) echo "usage: $0 [--lines PCT] [--branches PCT]"; exit 2 ;;
+    esac
+done
+
+if ! command -v lcov >/dev/null 2>&1 || ! command -v genhtml >/dev/null 2>&1; then
+    echo "coverage: installing lcov"
+    sudo=
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends lcov; } >/dev/null ||
+        { echo "coverage: lcov did not install (apt-get install lcov)"; exit 2; }
+fi
+
+out=build/coverage
+rm -rf "$out"
+mkdir -p "$out"
+root=$(pwd)
+CC=${COVERAGE_CC:-gcc}
+GCOV=${COVERAGE_GCOV:-gcov}
+COV="-std=c11 -O0 -g --coverage -fprofile-abs-path -Wall -Wextra -Wpedantic -Werror"
+UNIT="tests/main.c tests/impl.c $(ls tests/test_*.c | tr '\n' ' ')"
+failed=0
+fail() { echo "coverage: FAILED: $*"; failed=1; }
+
+# build NAME FLAGS... SOURCES...: into $out/NAME/prog (its .gcda files beside it)
+build() {
+    b_dir=$out/$1; shift
+    mkdir -p "$b_dir"
+    $CC $COV "$@" -o "$b_dir/prog" -lm -lpthread 2>"$b_dir/build.log" ||
+        { fail "$b_dir does not build"; sed 's/^/    /' "$b_dir/build.log" | head -20; return 1; }
+}
+
+# The unit tests in four configurations (the stress test with fewer tasks).
+unit() {
+    name=$1; shift
+    build "$name" "$@" $UNIT || return
+    AIO_STRESS_TASKS=20000 timeout 600 "$out/$name/prog" >"$out/$name/run.log" 2>&1 ||
+        { fail "unit tests ($name): $(tail -n 1 "$out/$name/run.log")"; grep '^FAIL' "$out/$name/run.log" | head; }
+}
+unit debug -DAIO_DEBUG
+unit ms32 -DAIO_DEBUG -DAIO_TIME_32
+unit release -DNDEBUG
+unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
+
+# The conformance scenarios on the C runner (the traces are compared with
+# CPython's by `make test`; here they only run).
+if build interp -DAIO_DEBUG -I. tests/conformance/interp.c; then
+    timeout 300 "$out/interp/prog" tests/conformance/scenarios/*.scn >"$out/interp/run.log" 2>&1 ||
+        fail "conformance runner: $(tail -n 1 "$out/interp/run.log")"
+    grep -q '^@@ error' "$out/interp/run.log" && fail "conformance runner: a scenario did not parse"
+fi
+
+# The examples and the demo, on the virtual clock, against their expected output.
+for src in examples/[0-9][0-9]_*.c examples/demo.c; do
+    name=$(basename "$src" .c)
+    [ "$name" = 13_http_client ] && continue # the network example runs on the real clock
+    build "ex-$name" -DAIO_DEBUG -I. "$src" || continue
+    expected=examples/expected/$name.txt
+    [ "$name" = demo ] && expected=tests/demo.expected
+    timeout 60 "$out/ex-$name/prog" --virtual >"$out/ex-$name/run.log" 2>"$out/ex-$name/stderr.log" &&
+        cmp -s "$out/ex-$name/run.log" "$expected" || fail "$src --virtual does not print $expected"
+done
+
+# Events set from other threads wake a loop asleep in the system idle hook.
+if build threads tests/threads/event_threads.c; then
+    timeout 60 "$out/threads/prog" >"$out/threads/run.log" 2>&1 ||
+        fail "tests/threads/event_threads.c: $(tail -n 1 "$out/threads/run.log")"
+fi
+# AIO_MS and AIO_US at a tick rate that is not a multiple of 1000, 64- and 32-bit.
+for width in 64 32; do
+    flags=
+    [ $width = 32 ] && flags=-DAIO_TIME_32
+    if build rates$width -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u $flags tests/checks/tick_rates.c; then
+        "$out/rates$width/prog" >"$out/rates$width/run.log" 2>&1 ||
+            fail "tests/checks/tick_rates.c ($width-bit): $(cat "$out/rates$width/run.log")"
+    fi
+done
+# Without the C library: the virtual clock, no allocator, no default debug hook.
+if build nostdlib -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c; then
+    "$out/nostdlib/prog" >"$out/nostdlib/run.log" 2>&1 ||
+        fail "tests/coverage/no_stdlib.c: $(cat "$out/nostdlib/run.log")"
+fi
+
+if [ "$failed" -ne 0 ]; then
+    echo "coverage: a run failed: no report"
+    exit 2
+fi
+
+# Collect each configuration, merge (a line counts once, whatever compiled it),
+# keep the header only.
+LCOV="lcov --quiet --rc lcov_branch_coverage=1 --rc lcov_excl_br_line=LCOV_EXCL_BR_LINE|AIO_ASSERT\\("
+for dir in "$out"/*/; do
+    name=$(basename "$dir")
+    ls "$dir"*.gcda >/dev/null 2>&1 || continue
+    $LCOV --gcov-tool "$GCOV" --capture --directory "$dir" --base-directory "$root" \
+        --output-file "$out/$name.raw.info" 2>>"$out/lcov.log" || { fail "lcov could not read $dir"; continue; }
+    $LCOV --extract "$out/$name.raw.info" "$root/aio_timeout.h" --output-file "$out/$name.info" \
+        2>>"$out/lcov.log" || fail "lcov --extract ($name)"
+done
+set --
+for info in "$out"/*.info; do
+    case $info in *.raw.info) continue ;; esac
+    set -- "$@" --add-tracefile "$info"
+done
+$LCOV "$@" --output-file "$out/aio_timeout.info" 2>>"$out/lcov.log" || fail "lcov could not merge the runs"
+[ "$failed" -eq 0 ] || exit 2
+genhtml --quiet --branch-coverage --rc lcov_branch_coverage=1 --legend \
+    --title "aio_timeout.h" --output-directory "$out/html" "$out/aio_timeout.info" \
+    >"$out/genhtml.log" 2>&1 || { echo "coverage: genhtml failed"; tail -n 5 "$out/genhtml.log"; exit 2; }
+
+# One line, and the lines and branches not reached.
+awk -F'[:,]' -v min_l="$min_lines" -v min_b="$min_branches" '
+    /^LF:/ { lf += $2 } /^LH:/ { lh += $2 } /^BRF:/ { bf += $2 } /^BRH:/ { bh += $2 }
+    END {
+        pl = lf ? 100 * lh / lf : 100; pb = bf ? 100 * bh / bf : 100
+        printf "coverage: lines %.2f%% (%d of %d), branches %.2f%% (%d of %d); html: build/coverage/html/index.html\n",
+               pl, lh, lf, pb, bh, bf
+        if (lh * 100 < min_l * lf || bh * 100 < min_b * bf) {
+            printf "coverage: below the thresholds (lines %s%%, branches %s%%)\n", min_l, min_b
+            exit 1
+        }
+    }' "$out/aio_timeout.info" >"$out/summary.txt"
+status=$?
+# The lines not run and the branches not taken, one line each, in order.
+awk -F'[:,]' '
+    /^DA:/ && $3 == 0 { notrun[$2] = 1; seen[$2] = 1 }
+    /^BRDA:/ { all[$2]++; if ($5 == "-" || $5 == 0) { missed[$2]++; seen[$2] = 1 } }
+    END {
+        for (l in seen) {
+            what = notrun[l] ? "not run" : ""
+            if (missed[l]) what = what (what ? ", " : "") missed[l] " of " all[l] " branches not taken"
+            printf "aio_timeout.h:%d: %s\n", l, what
+        }
+    }' "$out/aio_timeout.info" | sort -t: -k2,2n | head -n "${COVERAGE_LIST:-60}"
+cat "$out/summary.txt"
+exit $status
