@@ -1866,14 +1866,11 @@ static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
     return waiting;
 }
 
-/* Let a cancellation reach t, and through it what t owns and awaits. */
-static void aio__cancel_spread(aio_task *t, aio_link *gatherers) {
-    for (;;) {
-        aio_task *g;
-        /* every caller passes NULL: the loop never runs */
-        while (t) t = aio__cancel_reaches(t, gatherers); /* LCOV_EXCL_BR_LINE */
-        if (aio__list_empty(gatherers)) return;
-        g = AIO__TASK_OF(gatherers->next);
+/* Pass a cancellation on through the gathering tasks queued on `gatherers`,
+ * and through them to what they own and await. */
+static void aio__cancel_spread(aio_link *gatherers) {
+    while (!aio__list_empty(gatherers)) {
+        aio_task *g = AIO__TASK_OF(gatherers->next);
         aio__list_unlink(&g->wait.link);
         if (!aio__gather_pass_on(g, gatherers)) aio__wake(g); /* nothing to wait for */
     }
@@ -1887,7 +1884,7 @@ static void aio__cancel_arrives(aio_task *t) {
         return;
     }
     while (t) t = aio__cancel_reaches(t, &gatherers);
-    if (!aio__list_empty(&gatherers)) aio__cancel_spread(NULL, &gatherers);
+    if (!aio__list_empty(&gatherers)) aio__cancel_spread(&gatherers);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
@@ -2743,7 +2740,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
                     aio_link gatherers;
                     aio__list_init(&gatherers);
                     aio__gather_pass_on(t, &gatherers);
-                    aio__cancel_spread(NULL, &gatherers);
+                    aio__cancel_spread(&gatherers);
                 }
                 return aio__gather_wait_cleanup(t);
             }
@@ -2775,7 +2772,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
             t->seq.many.n = (uint32_t)n;
             t->flags |= AIO__T_JOIN_CANCEL;
             if (aio__gather_pass_on(t, &gatherers)) {
-                aio__cancel_spread(NULL, &gatherers);
+                aio__cancel_spread(&gatherers);
                 return aio__gather_wait_cleanup(t);
             }
             t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
@@ -2850,7 +2847,7 @@ static void aio__group_abort(aio_group *g) {
 
 AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing) {
     aio_status rc;
-    if (g && g->scope.state == AIO__S_JOIN) {
+    if (g && g->scope.state == AIO__S_JOIN) { /* (NULL: refused below) */
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: re-entering a group that is still "
                                                       "open; use one aio_group per block"));
         return AIO_EINVAL;
@@ -2863,7 +2860,11 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
                                                       "still running"));
         return AIO_EINVAL;
     }
-    rc = aio__scope_enter(t, f, g ? &g->scope : NULL, AIO_NEVER, 1, landing);
+    if (!g) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: the group pointer is NULL"));
+        return AIO_EINVAL;
+    }
+    rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, 1, landing);
     if (rc != AIO_OK) return rc;
     g->scope.flags |= AIO__S_GROUP;
     aio__list_init(&g->children);

@@ -1087,7 +1087,7 @@ static aio_status opens_null_group(aio_task *t) {
 static void test_error_null_group(void) {
     BEGIN_TEST_WITH(s);
     CHECK_EQ(test_run(&loop, &s.task, opens_null_group), AIO_EINVAL);
-    CHECK_DEBUG("the scope pointer is NULL");
+    CHECK_DEBUG("group: the group pointer is NULL");
     CHECK_EQ(s.reached, 0);
     CHECK_EQ(aio_group_cancel(NULL), 0);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
