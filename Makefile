@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # aio_timeout.h - the header is the library; this builds its demo and tests.
 CC      ?= cc
 # Warnings that catch part of the locals rule (README, "The model"), in the
@@ -167,6 +168,7 @@ AIO_CMAKEDIR  = $(DESTDIR)$(PREFIX)/share/cmake/aio_timeout
 # CMakeLists.txt reads these blocks for cmake --install (keep the endef comments,
 # and no line may end in a backslash).
 define aio_timeout.pc.in
+# aio_timeout.h is under the MIT license (SPDX-License-Identifier: MIT)
 prefix=@AIO_PREFIX@
 includedir=@AIO_PC_INCLUDEDIR@
 
@@ -177,6 +179,7 @@ Cflags: -I${includedir}
 endef # aio_timeout.pc.in
 
 define aio_timeout-config.cmake.in
+# SPDX-License-Identifier: MIT (aio_timeout.h's license)
 # find_package(aio_timeout) -> the INTERFACE target aio_timeout::aio_timeout,
 # which adds the directory of aio_timeout.h to the include path.
 # Relocatable: the header is found relative to this file.

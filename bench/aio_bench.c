@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/aio_bench.c - what aio_timeout.h costs per operation, through its
  * public API only, built at -O2 without AIO_DEBUG.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/asyncio_peer.py - the asyncio peer: the same operations as aio_bench on
 a standard asyncio event loop (asyncio.run, the real monotonic clock), printed in
 the same format.

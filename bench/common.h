@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/common.h - what every C benchmark program shares: the clock it times
  * with, its command line, the median of repetitions and the line it prints.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # What `make bench` needs beyond a C compiler and python3: libuv1-dev (the
 # libuv peer) and hyperfine (whole-program timings). Installs them with
 # apt-get when missing; if it cannot, says so in one line and the benchmark

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/floor.c - the floor: the least a scheduler of stackless tasks with
  * timers can do, measured the same way as aio_bench.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/instr.py - instructions per operation, ours beside the floor, counted
 by callgrind: `make bench-instr` writes them into bench/results.json (the key
 "instructions") and bench/results.md; `make bench-instr-check` measures again,

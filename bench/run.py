@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/run.py - run every benchmark program beside its peers, then write the
 results: `make bench` (full: bench/results.json, bench/results.md,
 bench/results.png) and `make bench-quick` (reduced, under a minute:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/uv_peer.c - libuv's timers, the peer of the deadline and timer-fires
  * figures, measured the same way as aio_bench.
  *

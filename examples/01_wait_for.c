@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 01_wait_for.c - wait_for with a slow operation: the timeout cancels it, and
  * its cleanup runs before wait_for reports the timeout.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 1: wait_for with a slow operation; the timeout cancels it and its cleanup runs.
 
 The Python original of 01_wait_for.c, from the tutorials:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 02_timeout_scopes.c - timeout blocks: `async with asyncio.timeout(...)`.
  *
  *   1. the basic block: work that takes 5 s inside a 2 s block;

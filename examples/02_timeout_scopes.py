@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 2: timeout scopes (async with asyncio.timeout).
 
 The Python original of 02_timeout_scopes.c, from the tutorials:

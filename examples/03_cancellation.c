@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 03_cancellation.c - cancelling a task: cleanup that re-raises, and what
  * happens when code swallows the cancellation.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 3: explicit cancellation, cleanup that re-raises, and the swallowing anti-pattern.
 
 The Python original of 03_cancellation.c, from the tutorials:

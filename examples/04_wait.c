@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 04_wait.c - AIO_WAIT (asyncio.wait): wait for several tasks until the first
  * finishes, the first fails, or all are done, with a timeout; then cancel the
  * rest and wait for their cleanup.

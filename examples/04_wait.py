@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 4: asyncio.wait with FIRST_COMPLETED / FIRST_EXCEPTION / ALL_COMPLETED and a timeout.
 
 The Python original of 04_wait.c, from the tutorials:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 05_gather.c - AIO_GATHER (asyncio.gather): run several fetches at once and
  * collect their results in order; a timeout for each, or one over them all.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 5: gather with individual timeouts and partial results; one timeout over a gather.
 
 The Python original of 05_gather.c, from the tutorials:

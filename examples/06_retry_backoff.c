@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 06_retry_backoff.c - retry an unreliable operation with exponential backoff,
  * jitter, and a timeout per attempt.
  *

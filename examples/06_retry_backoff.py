@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 6: retry with exponential backoff, jitter and a timeout per attempt.
 
 The Python original of 06_retry_backoff.c, from the tutorials: unreliable_operation()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 07_fallback_degradation.c - do something useful when time runs out.
  *
  *   1. timeout with fallback: the primary operation within 2 s, else a fast,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 7: timeout with fallback; staggered timeouts for graceful degradation; progressive timeouts.
 
 The Python original of 07_fallback_degradation.c, from the tutorials (tutorial "timeouts

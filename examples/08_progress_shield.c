@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 08_progress_shield.c - monitor a long operation's progress through a shield,
  * with an overall timeout.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 8: progress monitoring of a long operation through a shield, with an overall timeout.
 
 The Python original of 08_progress_shield.c, from the tutorials: run_with_timeout_and_progress()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 09_taskgroup_server.c - a task group serving requests, each under its own
  * timeout (the "server" pattern), and one timeout around a whole group.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 9: a task group serving requests, each with its own timeout (the "server" pattern).
 
 The Python original of 09_taskgroup_server.c, from the tutorials:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 10_event_condition.c - wait for an event with a timeout; wait on a
  * condition until a predicate holds.
  *

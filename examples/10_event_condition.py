@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 10: waiting for an event with a timeout; waiting on a condition for a predicate.
 
 The Python original of 10_event_condition.c, from the tutorials (tutorial "timeouts and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 11_health_cache.c - health checks of several services, each with its own
  * timeout and a degraded threshold; a tiered cache with a timeout per tier.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 11: health checks with per-service timeouts; a tiered cache with a timeout per tier.
 
 The Python original of 11_health_cache.c, from the tutorials (tutorial "timeouts and

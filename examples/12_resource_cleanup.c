@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 12_resource_cleanup.c - acquire, use and release a resource under a
  * timeout: the release belongs in AIO_FINALLY, which runs however the
  * coroutine ends and may await.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Example 12: resource cleanup under a timeout: acquire, use, release in finally.
 
 The Python original of 12_resource_cleanup.c, from the tutorials:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* 13_http_client.c - a real network client: HTTP GET over non-blocking
  * sockets, with a connect timeout, a read timeout and an overall timeout.
  *

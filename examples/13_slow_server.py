@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A tiny, deliberately slow HTTP server for 13_http_client.c, on 127.0.0.1 only.
 
     python3 13_slow_server.py [--port N] [--lifetime SECONDS]

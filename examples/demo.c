@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* demo: three asyncio patterns from the tutorials, in C.
  *
  *   1. wait_for(slow(), timeout=1)           -> "timed out"

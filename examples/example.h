@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* example.h - the little that every example shares.
  *
  *   example_loop(&loop, timers, n, argc, argv)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Regenerate the expected output of every ported example from its Python original.
 #
 #   sh examples/regen.sh

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run every example, one after the other, as a person would watch them.
 #
 #   make examples && sh examples/showcase.sh             # real clock: about 3 minutes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run the Python originals of the examples on the real clock or on a virtual one.
 
 Each examples/NN_name.py starts with

@@ -1,2 +1,3 @@
+/* SPDX-License-Identifier: MIT */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test runner: every test file registers its table from main(). */
 #include "test.h"
 #include <stdarg.h>

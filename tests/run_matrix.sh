@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Build and run the unit tests in every configuration the README promises:
 # gcc and clang, C11 and C++17, -O0 and -O2, plus the 32-bit millisecond tick
 # build and a release (non-debug) build. Ends with the total "N passed, N failed".

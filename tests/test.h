@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small test harness for aio_timeout.h: tests run on the virtual clock. */
 #ifndef AIO_TEST_H
 #define AIO_TEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Core tests: the loop (virtual clock, ready queue, timer heap, super-loop
  * stepping, custom clock and idle hooks) and the basic task machinery
  * (spawn, await, results, statuses, respawn). Every expected time and status

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests: facts the README states about the API that no other test file
  * pins down on its own: an inline coroutine's state reused by a later
  * AIO_CALL, a plain AIO_SLEEP taking a timer slot, and what a task gets when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Misuse and error reporting: every mistake gets a status and, in debug
  * builds, a message that names it. */
 #if (defined(__unix__) || defined(__APPLE__)) && !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)

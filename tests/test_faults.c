@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fault paths: full timer storage, wrapping ticks, several loops, loop
  * restarts, growth hooks that change, plain returns and shielded blocks.
  * Each test is a rule the loop keeps when things go wrong. */

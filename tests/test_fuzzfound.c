@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Regressions for bugs the schedule fuzzer found (tests/fuzz/). Each test
  * replays the smallest schedule that showed the bug, on the virtual clock;
  * the input that found it is in tests/fuzz/regressions/. */

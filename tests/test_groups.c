@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Task groups: AIO_GROUP, aio_group_spawn, aio_group_status, aio_group_cancel.
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the

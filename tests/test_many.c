@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests: waiting on many tasks (AIO_WAIT, AIO_GATHER, AIO_GATHER_ALL),
  * shields (AIO_SHIELD, AIO_WAIT_FOR_SHIELD, AIO_SHIELDED blocks) and several
  * waiters of one shared task.

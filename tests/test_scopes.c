@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests: timeout scopes, inline calls and deadlines of aio_timeout.h.
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scale: a million concurrent tasks, each sleeping under its own timeout, on
  * the virtual clock; every outcome is checked. AIO_STRESS_TASKS overrides the
  * count (valgrind runs use fewer). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Events, locks, semaphores and conditions of aio_timeout.h.
  *
  * Every test runs on the virtual clock and asserts exact times (ms since the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Task cancellation and waiting for tasks (aio_cancel, AIO_AWAIT, AIO_WAIT_FOR).
  * R numbers name CPython's behaviours (tests/conformance/RULES.md); L numbers the
  * library's rules (docs/behaviour.md, "Differences from asyncio"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The unit tests' shared vocabulary: the tasks most tests start (a worker that
  * sleeps and then returns or fails, a task that returns at once, a third party
  * that cancels another task) and the few lines every test repeats to set them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aio_timeout.h on an Arduino Uno: a blinking LED and a serial reader, each
  * waiting with a timeout, cancelled from loop() when the session is over.
  *

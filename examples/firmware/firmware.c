@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* firmware: a sensor node on a Cortex-M, on the real timers of an ARM MPS2
  * board (AN385: Cortex-M3, AN386: Cortex-M4; QEMU models both).
  *

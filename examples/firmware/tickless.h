@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tickless.h: SysTick as the loop's millisecond clock, with tickless idle, for
  * a Cortex-M. Used by firmware.c and by tests/embedded/tickless_sweep.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main/aio_port.c: compiles aio_timeout.h for ESP-IDF and runs the loop.
  * Project-wide defines: -DAIO_TICKS_PER_SEC=1000000u */
 #include "freertos/FreeRTOS.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aio_port.c: compiles aio_timeout.h for the pico-sdk and runs the loop.
  * Project-wide defines: -DAIO_TICKS_PER_SEC=1000000u */
 #include "pico/stdlib.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Core/Src/aio_port.c: compiles aio_timeout.h for an STM32Cube project and runs the loop.
  * Project-wide defines: -DAIO_TIME_32 */
 #include "main.h"                            /* the HAL and CMSIS of your STM32 */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* src/aio_port.c: compiles aio_timeout.h for Zephyr and runs the loop.
  * Project-wide defines: -DAIO_TIME_32 */
 #include <zephyr/kernel.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every public name of aio_timeout.h is documented in README.md.
 
     python3 tests/checks/api_names.py [HEADER [README]]

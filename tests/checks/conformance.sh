@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Conformance against CPython's asyncio (tests/conformance/README.md): every
 # scenario in tests/conformance/scenarios/ runs on CPython's asyncio and on the
 # header, and the traces must agree. Sourced by tests/run_matrix.sh; needs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The coroutine checker (tests/lint/coroutines.py, tests/lint/README.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every public macro used in C++ user code: compiled by tests/checks/faults.sh
  * with g++ -Wold-style-cast -Wuseless-cast and clang++ -Wold-style-cast as
  * errors, C++11 to C++20 and with 32-bit ticks, then run (exit 0 when the

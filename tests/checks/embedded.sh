@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Embedded checks for `make test` (sourced by tests/run_matrix.sh; see
 # tests/embedded/README.md).
 #  - Always: the interrupt-safety interleaving test (tests/embedded/test_isr.c)

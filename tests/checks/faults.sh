@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # Fault paths that the unit tests cannot reach from one configuration:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Schedule-fuzzer inputs for `make test` (sourced by tests/run_matrix.sh; see
 # tests/fuzz/README.md): the committed seed corpus and every input that once
 # found a bug (tests/fuzz/regressions/) replay without libFuzzer, built with

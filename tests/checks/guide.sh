@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # examples/asyncio-to-c.md, the asyncio-to-C guide. Every ```c block is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # README.md fits the first hour (a line limit), every relative link of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What README.md and the pages it links to state stays true.
 
     python3 tests/checks/readme_facts.py [--write-bench]

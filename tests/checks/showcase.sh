@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # examples/showcase.sh, as a person runs it: `make examples`, then the showcase

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* AIO_MS and AIO_US at tick rates that are not a multiple of 1000 or of
  * 1,000,000 (a 32.768 kHz clock, 1024 Hz, 100 Hz): a negative count is
  * refused with AIO_EINVAL raised at the await, never taken as a long timeout,

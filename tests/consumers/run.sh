@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds one small program (src/) from outside the repository, each way a
 # project can take aio_timeout.h:
 #   install     `make install` puts exactly the header, aio_timeout.pc and the CMake

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The header without the C library (AIO_NO_STDLIB, as on a microcontroller
  * whose toolchain has none), built for the host by tests/coverage/run.sh
  * with -DAIO_NO_STDLIB -DAIO_DEBUG: the loop starts on the virtual clock,

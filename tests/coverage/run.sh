@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make coverage (tests/README.md): line and branch coverage of
 # aio_timeout.h over the unit tests, the conformance scenarios, the examples
 # and the demo, with gcc --coverage, counted once across every translation

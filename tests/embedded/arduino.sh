@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Arduino library (library.properties at the repository's root) and its
 # example sketch examples/arduino_blink: built for an Arduino Uno against
 # Debian's Arduino core with arduino-mk, the way a sketchbook would use the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The header where int is 16 bits (tests/embedded/avr_smoke.c): built for an
 # ATmega328P at -Os and run under simavr, whose clock is the simulated chip's
 # own (nothing depends on the host's speed). `make test-avr` installs gcc-avr,

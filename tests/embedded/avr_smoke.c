@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The header where int is 16 bits: an ATmega328P (an Arduino Uno's chip) under
  * simavr (the same program also builds for the host, where int is wider). Statuses, the suspension markers and the counters must fit a 16-bit
  * int; each check below runs a small program on the virtual clock with 32-bit

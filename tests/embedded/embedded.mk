@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross builds, QEMU runs and the size table (tests/embedded/README.md).
 # Called by the top Makefile: make cross | test-qemu | size.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Forced into every unit built against newlib or picolibc (-include): they
  * declare neither C11's timespec_get nor TIME_UTC; timespec_get.c defines
  * the function. */

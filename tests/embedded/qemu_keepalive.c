@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linked into the firmware example's QEMU build (not part of the example):
  * under `-icount sleep=off`, where emulated time jumps ahead while the core
  * waits in WFI, QEMU 7.2 lets the core sleep past the first timer deadline to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Glue between newlib's semihosting build (librdimon) and the programs run
  * under QEMU: console and exit status come back to the host, and a few
  * things the hosted C library lacks on bare metal are supplied here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Startup for a Cortex-M image (M0, M3, M4): the vector table and a reset
  * handler that copies .data, zeroes .bss, turns the FPU on when the build
  * uses it, runs the constructors, then main() and exit(). Interrupt handlers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Interrupt safety of aio_event_set, the call the header documents as safe
  * from an interrupt handler.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run the cross-built programs under qemu-system-arm (make test-qemu).
 # Semihosting carries their console and exit status back to the host.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The firmware example's SysTick clock and tickless idle hook
  * (examples/firmware/tickless.h, included as it is) on the MPS2 board under
  * QEMU, checked against a reference clock while the loop goes idle at every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* C11's timespec_get for C libraries that leave it out (newlib, picolibc):
  * time since the program started, from clock(), which the semihosting
  * builds of both libraries answer from the host. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Print a schedule-fuzzer input as a readable program (tests/fuzz/README.md)."""
 import sys
 

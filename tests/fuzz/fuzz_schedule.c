@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Schedule fuzzer: the input is a random program of tasks, sleeps, timeout
  * blocks, wait_for, wait, gather, shield, groups, events, locks, conditions
  * (wait, wait_for a predicate), inline coroutines with cleanups of their own,

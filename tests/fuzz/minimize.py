@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Shrink a failing schedule-fuzzer input while it fails the same way.
 
     python3 tests/fuzz/minimize.py REPLAY INPUT OUTPUT

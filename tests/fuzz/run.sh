@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make fuzz`: run the schedule fuzzer (libFuzzer, with AddressSanitizer and
 # UndefinedBehaviorSanitizer) for FUZZ_SECONDS on the 64-bit nanosecond build
 # and, at the same time, the 32-bit millisecond build that crosses the tick

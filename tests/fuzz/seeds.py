@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Write the seed corpus of the schedule fuzzer (tests/fuzz/corpus/).
 
 Each seed is a small program in the fuzzer's input format (README.md here)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Find locals that are read after an await of aio_timeout.h.
 
 A coroutine body (between AIO_BEGIN and AIO_END) returns at every await and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The translation unit the static analysers read (tests/lint/run.sh): the
  * implementation of aio_timeout.h, plus one program that expands every
  * coroutine macro, because the macros are only ever analysed where they are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Static analysis of aio_timeout.h: cppcheck and clang-tidy over tests/lint/lint.c
 # (the implementation plus every coroutine macro) in each configuration that
 # changes the code. One line per tool and configuration: "ok" or the findings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stress runs of aio_timeout.h, each checking every task it starts.
  *
  *   stress --virtual [N] [--seed S]   N tasks (default 1,000,000) on the virtual

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Events set from other threads: a worker thread with no loop, and a task of
  * a second loop running in its own thread, each set an event that a task of
  * the main thread's loop waits on with no timeout. The main loop sleeps in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for the CMSIS core intrinsics the ports use: real instructions on
  * Arm, nothing on the host compiler. */
 #ifndef CMSIS_STUB_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The program every CMake consumer builds, once the aio_timeout::aio_timeout
 # target exists (run.sh copies this file next to main.c and aio_impl.c).
 add_executable(app main.c aio_impl.c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The program every consumer project builds: a task that ticks every 100 ms
  * under a 250 ms timeout, on the virtual clock. Prints
  * "2 ticks, then timed out at 0.25 s" and exits 0. */

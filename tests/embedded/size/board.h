@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What every size program needs from the board: a tick and a sleep. */
 static volatile uint32_t size_ticks;
 void SysTick_Handler(void);

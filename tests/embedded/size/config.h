@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The configuration the size table measures: a Cortex-M build with 32-bit
  * millisecond ticks, no C library inside the library, interrupts masked
  * around the ready queue (PRIMASK saved and restored), no debug messages. */

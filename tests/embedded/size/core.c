@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The core: one task sleeping in a timeout scope, cancelled from the
  * super-loop, with a cleanup section. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One feature over a task that sleeps: built once per feature with
  * -DFEATURE_<NAME>, so that `make size` can say what each feature adds to a
  * program (the library bytes kept beside minimal.c's). With no FEATURE_

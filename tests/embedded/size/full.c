@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Every primitive: tasks, sleeps, inline calls, timeout scopes, wait_for,
  * cancellation with cleanup, wait, gather, shield, shielded blocks, task
  * groups, events (set from an interrupt), locks, semaphores, conditions and

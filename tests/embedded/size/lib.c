@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The library alone: what the size table counts. */
 #include "config.h"
 #define AIO_TIMEOUT_IMPLEMENTATION

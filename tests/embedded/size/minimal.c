@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One task, one sleep. */
 #include "config.h"
 #include "../../../aio_timeout.h"

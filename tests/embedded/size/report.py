@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Size table from linker maps: what one object file (the library) keeps
 after --gc-sections, as .text (code and constants), .data and .bss.
 

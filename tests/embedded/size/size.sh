@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make size: the library's flash and RAM on Cortex-M0, M3 and M4 at -Os.
 #
 # The library is compiled as its own object (lib.c: 32-bit ms ticks,

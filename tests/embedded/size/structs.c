@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sizeof each structure, as symbols whose sizes `nm -S` prints. */
 #include "config.h"
 #include "../../../aio_timeout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Objects the library keeps a pointer to while the task waits (a child
  * task, a wait item array, a timeout scope) declared as locals. */
 #include <stdio.h>
@@ -16,7 +17,7 @@ aio_status local_child(aio_task *t) {
     aio_task child;
     AIO_BEGIN(t);
     if (aio_spawn(&child, child_body) < 0) AIO_RAISE(t, AIO_EINVAL);
-    AIO_AWAIT(t, s->rc, &child); /* expect: &child after 19 */
+    AIO_AWAIT(t, s->rc, &child); /* expect: &child after 20 */
     AIO_END(t);
 }
 
@@ -24,14 +25,14 @@ aio_status local_items(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     aio_wait_item items[2];
     AIO_BEGIN(t);
-    AIO_GATHER(t, s->rc, items, 2); /* expect: &items after 27 */
+    AIO_GATHER(t, s->rc, items, 2); /* expect: &items after 28 */
     AIO_END(t);
 }
 
 aio_status local_scope(aio_task *t) {
     aio_timeout scope;
     AIO_BEGIN(t);
-    AIO_TIMEOUT(t, &scope, AIO_MS(1)) { /* expect: &scope after 34,35 */
+    AIO_TIMEOUT(t, &scope, AIO_MS(1)) { /* expect: &scope after 35,36 */
         AIO_SLEEP(t, AIO_MS(5));
     }
     printf("%d\n", aio_timeout_status(&scope));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* break and continue that skip the assignment; and inside a block, where
  * `break` ends the block and `continue` would act on the block's own
  * hidden loop, not on the loop around it. */
@@ -14,7 +15,7 @@ aio_status with_break(aio_task *t) {
         if (get() < 0) break;
         last = get();
     }
-    printf("%d\n", last); /* expect: last after 13 */
+    printf("%d\n", last); /* expect: last after 14 */
     AIO_END(t);
 }
 
@@ -42,7 +43,7 @@ aio_status in_a_block(aio_task *t) {
         AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
             AIO_SLEEP(t, AIO_MS(1));
             if (get() == 1) break; /* ends the block: fine */
-            if (get() == 2) continue; /* expect: continue in AIO_TIMEOUT at 42 */
+            if (get() == 2) continue; /* expect: continue in AIO_TIMEOUT at 43 */
             do {
                 if (get() == 3) continue; /* the do-while's: fine */
                 if (get() == 4) break; /* the do-while's: fine */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The state pointer derived before AIO_BEGIN runs on every entry: fine.
  * Derived once inside the body, it is lost at the first await. */
 #include <stdio.h>
@@ -25,6 +26,6 @@ aio_status bad(aio_task *t) {
     s = AIO_SELF(t, job_t);
     s->n = 0;
     AIO_SLEEP(t, AIO_MS(1));
-    s->n++; /* expect: s after 27 */
+    s->n++; /* expect: s after 28 */
     AIO_END(t);
 }

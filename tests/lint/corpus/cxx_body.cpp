@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The same trap in C++: a loop counter, and a class-type local.
 #include <cstdio>
 #include "aio_timeout.h"

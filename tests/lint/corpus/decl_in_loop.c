@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A local declared inside the loop body, with an initialiser the resume
  * jumps over. */
 #include <stdio.h>
@@ -11,9 +12,9 @@ aio_status job(aio_task *t) {
     job_t *s = AIO_SELF(t, job_t);
     AIO_BEGIN(t);
     for (s->i = 0; s->i < 3; s->i++) {
-        int item = next(); /* expect: init item skipped by 15 */
+        int item = next(); /* expect: init item skipped by 16 */
         AIO_SLEEP(t, AIO_MS(1));
-        printf("%d\n", item); /* expect: item after 15 */
+        printf("%d\n", item); /* expect: item after 16 */
     }
     for (s->i = 0; s->i < 3; s->i++) {
         AIO_SLEEP(t, AIO_MS(1));

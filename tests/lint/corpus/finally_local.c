@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A resource handle kept in a local and released in AIO_FINALLY. */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -10,7 +11,7 @@ aio_status bad(aio_task *t) {
     f = fopen("/dev/null", "r");
     AIO_SLEEP(t, AIO_MS(10));
     AIO_FINALLY(t);
-    if (f) fclose(f); /* expect: f after 11,12; f after 11,12 */
+    if (f) fclose(f); /* expect: f after 12,13; f after 12,13 */
     AIO_END(t);
 }
 

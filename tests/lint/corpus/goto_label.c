@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A loop made of goto and a label: fine, also inside a block when the label
  * is in the same block. A goto out of a block leaves it open. */
 #include <stdio.h>
@@ -11,7 +12,7 @@ aio_status retry(aio_task *t) {
     n = 0;
 again:
     AIO_SLEEP(t, AIO_MS(5));
-    if (attempt() < 0 && n++ < 3) /* expect: n after 13 */
+    if (attempt() < 0 && n++ < 3) /* expect: n after 14 */
         goto again;
     AIO_END(t);
 }
@@ -42,7 +43,7 @@ aio_status retry_in_block(aio_task *t) {
         if (attempt() < 0)
             goto again; /* the label is in the same block: fine */
         if (attempt() > 0)
-            goto failed; /* expect: goto out of AIO_TIMEOUT at 39 */
+            goto failed; /* expect: goto out of AIO_TIMEOUT at 40 */
     }
     AIO_RETURN(t, 0);
 failed:

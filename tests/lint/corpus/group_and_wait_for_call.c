@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A task group and AIO_WAIT_FOR_CALL, state in the struct: fine; a local
  * set before the group and read after it: not. */
 #include <stdio.h>
@@ -36,7 +37,7 @@ aio_status main_body(aio_task *t) {
         aio_group_spawn(&s->group, &s->workers[1], worker);
         spawned = 2;
     }
-    printf("%d\n", spawned); /* expect: spawned after 34 */
+    printf("%d\n", spawned); /* expect: spawned after 35 */
     AIO_WAIT_FOR_CALL(t, s->rc, op, &s->op, &s->scope, AIO_MS(5));
     printf("%d\n", s->rc);
     AIO_END(t);

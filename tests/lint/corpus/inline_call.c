@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Inline coroutines (AIO_BEGIN(t, s)) called with AIO_CALL. */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -8,7 +9,7 @@ typedef struct { aio_frame frame; int tries; } fetch_t;
 static aio_status fetch(aio_task *t, fetch_t *s) {
     int tries;
     AIO_BEGIN(t, s);
-    for (tries = 0; tries < s->tries; tries++) /* expect: tries after 12 */
+    for (tries = 0; tries < s->tries; tries++) /* expect: tries after 13 */
         AIO_SLEEP(t, AIO_MS(1));
     AIO_RETURN(t, tries); /* garbage already: the finding is at tries++ */
     AIO_END(t);
@@ -36,6 +37,6 @@ aio_status caller(aio_task *t) {
     AIO_CALL(t, s->rc, fetch, &s->f);
     AIO_CALL(t, rc, fetch2, &s->f2); /* the result lands in the local: fine */
     printf("%d %d\n", rc, s->rc);
-    printf("%d\n", started); /* expect: started after 36,37 */
+    printf("%d\n", started); /* expect: started after 37,38 */
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The ways out of a block that close it: falling off its end, `break`
  * directly inside it, AIO_RETURN, AIO_RAISE, AIO_CHECK. A goto to a label
  * inside the same block, and `break` and `continue` of a loop of the

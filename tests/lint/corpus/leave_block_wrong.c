@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Leaving a block any other way than by its end, `break`, AIO_RETURN,
  * AIO_RAISE or AIO_CHECK: each is a finding naming the block. */
 #include "aio_timeout.h"
@@ -25,7 +26,7 @@ aio_status goto_out(aio_task *t) {
     AIO_BEGIN(t);
     AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
         AIO_SLEEP(t, AIO_MS(1));
-        if (get()) goto done; /* expect: goto out of AIO_TIMEOUT at 26 */
+        if (get()) goto done; /* expect: goto out of AIO_TIMEOUT at 27 */
         AIO_SLEEP(t, AIO_MS(1));
     }
 done:
@@ -40,7 +41,7 @@ aio_status continue_in_block(aio_task *t) {
     AIO_BEGIN(t);
     for (s->n = 0; s->n < 3; s->n++) {
         AIO_TIMEOUT_AT(t, &s->to, aio_loop_now(aio_running_loop()) + AIO_MS(5)) {
-            if (get()) continue; /* expect: continue in AIO_TIMEOUT_AT at 42 */
+            if (get()) continue; /* expect: continue in AIO_TIMEOUT_AT at 43 */
             AIO_SLEEP(t, AIO_MS(1));
         }
     }
@@ -49,7 +50,7 @@ aio_status continue_in_block(aio_task *t) {
             AIO_SLEEP(t, AIO_MS(1));
             switch (get()) { /* a switch of the user's: continue passes through it */
             case 1:
-                continue; /* expect: continue in AIO_SHIELDED at 48 */
+                continue; /* expect: continue in AIO_SHIELDED at 49 */
             default:
                 break; /* ends the switch: fine */
             }
@@ -69,7 +70,7 @@ aio_status plain_returns(aio_task *t) {
     AIO_GROUP(t, &s->g) {
         aio_group_spawn(&s->g, &s->child, child);
         if (get())
-            return 1; /* expect: return in AIO_GROUP at 69 */
+            return 1; /* expect: return in AIO_GROUP at 70 */
         AIO_SLEEP(t, AIO_MS(1));
     }
     AIO_FINALLY(t);
@@ -85,17 +86,17 @@ aio_status goto_out_of_group(aio_task *t) {
     AIO_BEGIN(t);
     AIO_GROUP(t, &s->g) {
         aio_group_spawn(&s->g, &s->child, child);
-        if (get()) goto out; /* expect: goto out of AIO_GROUP at 86 */
+        if (get()) goto out; /* expect: goto out of AIO_GROUP at 87 */
     }
     AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
         AIO_SHIELDED(t, &s->inner, AIO_MS(5)) {
             while (get()) {
-                if (get() == 3) goto out; /* expect: goto out of AIO_SHIELDED at 91 */
+                if (get() == 3) goto out; /* expect: goto out of AIO_SHIELDED at 92 */
                 AIO_SLEEP(t, AIO_MS(1));
             }
         }
     }
-    if (get()) goto inside; /* expect: goto into AIO_TIMEOUT at 99 */
+    if (get()) goto inside; /* expect: goto into AIO_TIMEOUT at 100 */
     AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
 inside:
         AIO_SLEEP(t, AIO_MS(1));
@@ -126,7 +127,7 @@ aio_status out_of_wait_for_call(aio_task *t) {
     wfc_t *s = AIO_SELF(t, wfc_t);
     AIO_BEGIN(t);
     AIO_WAIT_FOR_CALL(t, s->rc, op, ({
-                          if (get()) goto out; /* expect: goto out of AIO_WAIT_FOR_CALL at 128 */
+                          if (get()) goto out; /* expect: goto out of AIO_WAIT_FOR_CALL at 129 */
                           &s->op;
                       }), &s->to, AIO_MS(5));
 out:

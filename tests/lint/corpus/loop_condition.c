@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The local is the loop's condition. */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -7,7 +8,7 @@ int poll_device(void);
 aio_status until_done(aio_task *t) {
     int done = 0;
     AIO_BEGIN(t);
-    while (!done) { /* expect: done after 11 */
+    while (!done) { /* expect: done after 12 */
         AIO_SLEEP(t, AIO_MS(10));
         if (poll_device()) done = 1;
     }
@@ -20,6 +21,6 @@ aio_status countdown(aio_task *t) {
     n = 3;
     do {
         AIO_YIELD(t);
-    } while (--n > 0); /* expect: n after 22 */
+    } while (--n > 0); /* expect: n after 23 */
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The same loop with its counter in the state struct: nothing to report. */
 #include <stdio.h>
 #include "aio_timeout.h"

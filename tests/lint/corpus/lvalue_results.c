@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The await's result stored in a local, read right after: fine; read
  * after a later await: not. */
 #include <stdio.h>
@@ -14,6 +15,6 @@ aio_status job(aio_task *t) {
     AIO_LOCK_ACQUIRE(t, rc, &s->lock, AIO_NEVER);
     printf("lock: %d\n", rc);
     AIO_SLEEP(t, AIO_MS(1));
-    if (rc == AIO_OK) aio_lock_release(&s->lock); /* expect: rc after 16 */
+    if (rc == AIO_OK) aio_lock_release(&s->lock); /* expect: rc after 17 */
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Locals of inner blocks, an await one block deeper. */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -15,7 +16,7 @@ aio_status nested(aio_task *t) {
                 AIO_SLEEP(t, AIO_MS(1));
             }
         }
-        printf("%d\n", x); /* expect: x after 15 */
+        printf("%d\n", x); /* expect: x after 16 */
     }
     {
         int y;

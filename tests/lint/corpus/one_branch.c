@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* After the await the local is assigned on one branch only. */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -12,7 +13,7 @@ aio_status one_branch(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(5));
     if (ready())
         v = compute();
-    printf("%d\n", v); /* expect: v after 12 */
+    printf("%d\n", v); /* expect: v after 13 */
     AIO_END(t);
 }
 

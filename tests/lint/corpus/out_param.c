@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A local filled in through its address after the await (an out
  * parameter) counts as assigned. */
 #include <stdio.h>
@@ -15,6 +16,6 @@ aio_status reader(aio_task *t) {
     snprintf(line, sizeof line, "%d", v);
     printf("%s\n", line);
     AIO_SLEEP(t, AIO_MS(1));
-    puts(line); /* expect: line after 17 */
+    puts(line); /* expect: line after 18 */
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A local initialised before AIO_BEGIN runs that initialiser on every
  * call: if the body assigns it again, after an await it holds the
  * initialiser's value, not the body's. */
@@ -12,7 +13,7 @@ aio_status counts(aio_task *t) {
     AIO_BEGIN(t);
     n = compute();
     AIO_SLEEP(t, AIO_MS(1));
-    printf("%d of %d\n", n, limit); /* expect: n after 14 */
+    printf("%d of %d\n", n, limit); /* expect: n after 15 */
     AIO_END(t);
 }
 
@@ -25,6 +26,6 @@ aio_status steps(aio_task *t, sub_t *s) {
     AIO_SLEEP(t, AIO_MS(1));
     s = &spare;
     AIO_SLEEP(t, AIO_MS(1));
-    printf("%d\n", s->n); /* expect: s after 27 */
+    printf("%d\n", s->n); /* expect: s after 28 */
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Assigned again after the await before it is read: fine. Read only
  * before the await: fine too. */
 #include <stdio.h>

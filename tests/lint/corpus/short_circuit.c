@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Assignments inside &&, || and ?: */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -21,7 +22,7 @@ aio_status or_wrong(aio_task *t) {
     AIO_BEGIN(t);
     AIO_YIELD(t);
     if (ready() || (v = get()) > 0)
-        printf("%d\n", v); /* expect: v after 22 */
+        printf("%d\n", v); /* expect: v after 23 */
     AIO_END(t);
 }
 
@@ -30,7 +31,7 @@ aio_status conditional(aio_task *t) {
     AIO_BEGIN(t);
     AIO_YIELD(t);
     w = ready() ? (v = 1) : 2;
-    printf("%d %d\n", v, w); /* expect: v after 31 */
+    printf("%d %d\n", v, w); /* expect: v after 32 */
     w = ready() ? (v = 1) : (v = 2);
     printf("%d %d\n", v, w);
     AIO_END(t);

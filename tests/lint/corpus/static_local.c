@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* static locals keep their values across awaits: fine. */
 #include <stdio.h>
 #include "aio_timeout.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An ordinary task body: everything in the state struct, locals only
  * between awaits. Nothing to report. */
 #include <stdio.h>

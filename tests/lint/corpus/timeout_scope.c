@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A local assigned inside a timeout block, before the block's await, and
  * read after the block: lost by the await and by the block's landing. */
 #include <stdio.h>
@@ -15,6 +16,6 @@ aio_status job(aio_task *t) {
         got = get();
         AIO_SLEEP(t, AIO_MS(20));
     }
-    printf("%d\n", got); /* expect: got after 14,16 */
+    printf("%d\n", got); /* expect: got after 15,17 */
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Awaits on both branches, the read after they join: both lines named. */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -13,6 +14,6 @@ aio_status join(aio_task *t) {
         AIO_YIELD(t);
     else
         AIO_SLEEP(t, AIO_MS(10));
-    printf("%d\n", v); /* expect: v after 13,15 */
+    printf("%d\n", v); /* expect: v after 14,16 */
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A switch with no await inside: fine, and its local is used before the
  * await only. */
 #include <stdio.h>
@@ -40,6 +41,6 @@ aio_status falls_through(aio_task *t) {
     default:
         break;
     }
-    AIO_SLEEP(t, AIO_MS(delay)); /* expect: delay after 32 */
+    AIO_SLEEP(t, AIO_MS(delay)); /* expect: delay after 33 */
     AIO_END(t);
 }

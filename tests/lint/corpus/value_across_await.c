@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A value computed before an await and used after it. */
 #include <stdio.h>
 #include "aio_timeout.h"
@@ -9,16 +10,16 @@ aio_status worker(aio_task *t) {
     int v;
     v = compute();
     AIO_SLEEP(t, AIO_MS(5));
-    printf("%d\n", v); /* expect: v after 11 */
+    printf("%d\n", v); /* expect: v after 12 */
     AIO_END(t);
 }
 
 aio_status initialised(aio_task *t) {
     AIO_BEGIN(t);
     {
-        int w = compute(); /* expect: init w skipped by 20 */
+        int w = compute(); /* expect: init w skipped by 21 */
         AIO_YIELD(t);
-        printf("%d\n", w + 1); /* expect: w after 20 */
+        printf("%d\n", w + 1); /* expect: w after 21 */
     }
     AIO_END(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for "esp_timer.h" of ESP-IDF (see ../README.md). */
 #ifndef ESP_TIMER_STUB_H
 #define ESP_TIMER_STUB_H

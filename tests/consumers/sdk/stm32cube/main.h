@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for the "main.h" that STM32CubeMX generates: it brings in the HAL
  * and the CMSIS core of the chip (see ../README.md). */
 #ifndef MAIN_STUB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for "freertos/FreeRTOS.h" of ESP-IDF (see ../../README.md). */
 #ifndef FREERTOS_STUB_H
 #define FREERTOS_STUB_H

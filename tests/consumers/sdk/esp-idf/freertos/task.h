@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for "freertos/task.h" of ESP-IDF (see ../../README.md). */
 #ifndef FREERTOS_TASK_STUB_H
 #define FREERTOS_TASK_STUB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for "pico/critical_section.h" of the pico-sdk (see ../../README.md). */
 #ifndef PICO_CRITICAL_SECTION_STUB_H
 #define PICO_CRITICAL_SECTION_STUB_H

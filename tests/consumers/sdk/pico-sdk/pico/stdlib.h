@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for "pico/stdlib.h" of the Raspberry Pi pico-sdk (see ../../README.md). */
 #ifndef PICO_STDLIB_STUB_H
 #define PICO_STDLIB_STUB_H

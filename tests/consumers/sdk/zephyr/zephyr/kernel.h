@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Stand-in for <zephyr/kernel.h> (see ../../README.md). */
 #ifndef ZEPHYR_KERNEL_STUB_H
 #define ZEPHYR_KERNEL_STUB_H
