@@ -13,7 +13,7 @@ struct tally {
 aio_status counter(aio_task *t) {
     int i;
     AIO_BEGIN(t);
-    for (i = 0; i < 3; i++) // expect: i after 16
+    for (i = 0; i < 3; i++) // expect: i after 17
         AIO_SLEEP(t, AIO_MS(1));
     AIO_END(t);
 }
