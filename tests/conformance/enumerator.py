@@ -421,6 +421,9 @@ def assemble(bodies):
                     return None
             out.append('    ' * (ind + 1) + t)
     text = '\n'.join(out) + '\n'
+    if ('@PARENT' in str(bodies) or '@PREV' in str(bodies) or '@NEXT' in str(bodies)) and \
+            waits_in_a_cycle(text):
+        return None
     decls = []
     if _E.search(text):
         if 'wait_event e' not in text:
@@ -437,6 +440,38 @@ def assemble(bodies):
     if decls:
         text = '\n'.join(decls) + '\n' + text
     return text
+
+
+_WAITS = ('await', 'wait_for', 'shield', 'wait_for_shield', 'gather', 'gather_all', 'wait')
+_NAME = re.compile(r'^(main|t\d+)$')
+
+
+def waits_in_a_cycle(text):
+    """Do tasks wait for each other in a cycle (t1 awaits main, which
+    awaits t1)? Not canonical: CPython's cancel() then passes itself round
+    the cycle until the interpreter's recursion limit (RecursionError), and
+    nothing else is seen."""
+    edges = {}
+    cur = None
+    for ln in text.split('\n'):
+        if ln.startswith('task '):
+            cur = ln[5:-1]
+            continue
+        w = ln.split()
+        if cur and w and w[0] in _WAITS:
+            edges.setdefault(cur, set()).update(x for x in w[1:] if _NAME.match(x))
+        elif cur and len(w) == 4 and w[0] == 'spawn':
+            edges.setdefault(cur, set()).add(w[1])     # the group's end waits for it
+    state = {}
+
+    def visit(n):
+        state[n] = 1
+        for m in edges.get(n, ()):
+            if state.get(m) == 1 or (m not in state and visit(m)):
+                return True
+        state[n] = 2
+        return False
+    return any(n not in state and visit(n) for n in list(edges))
 
 
 _E = re.compile(r' e( |\n)')

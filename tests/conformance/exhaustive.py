@@ -114,6 +114,7 @@ class Tally:
         self.groups = {}      # key -> [count, (size, len, id, text, diff, py, c)]
         self.records = []     # (id, text, py, c, notes) of every program that differs
         self.reduced = 0      # programs the symmetry reduction left out
+        self.also = {}        # rule -> programs it explained a later difference of
 
     @staticmethod
     def _keep(d, k, item):
@@ -133,15 +134,20 @@ class Tally:
             self.agree += 1
             return
         self.records.append((pid, text, py, c, notes))
-        rule = rules.explain(py, c, notes, d, version)
-        if rule:
-            self._keep(self.by_rule, rule, (size, len(text), pid, text))
+        used, left = rules.explain_all(py, c, notes, d, version)
+        if left is None:
+            self._keep(self.by_rule, used[0], (size, len(text), pid, text))
+            for r in used[1:]:
+                self.also[r] = self.also.get(r, 0) + 1
         else:
-            self._keep(self.groups, group_key(d), (size, len(text), pid, text, d, py, c))
+            # the first difference no rule explains (after those they did)
+            self._keep(self.groups, group_key(left), (size, len(text), pid, text, left, py, c))
 
     def merge(self, o):
         self.records.extend(o.records)
         self.reduced += o.reduced
+        for k, n in o.also.items():
+            self.also[k] = self.also.get(k, 0) + n
         self.total += o.total
         self.agree += o.agree
         for src, dst in ((o.by_rule, self.by_rule), (o.groups, self.groups)):
@@ -352,8 +358,9 @@ def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag, s
         lines.append('Rules that explain differences (count, smallest program):')
         for rule, (n, sm) in sorted(tl.by_rule.items(), key=lambda kv: -kv[1][0]):
             lines.append('')
-            lines.append('- %s: %d programs; smallest (program %s, %d steps):'
-                         % (rule, n, sm[2], sm[0]))
+            lines.append('- %s: %d programs%s; smallest (program %s, %d steps):'
+                         % (rule, n, ' (and a later difference in %d more)' % tl.also[rule]
+                            if tl.also.get(rule) else '', sm[2], sm[0]))
             lines.extend('      ' + x for x in sm[3].rstrip('\n').split('\n'))
     if tl.groups:
         os.makedirs(found_dir, exist_ok=True)

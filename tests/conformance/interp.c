@@ -773,7 +773,7 @@ static aio_status exec_catch(aio_task *t, bframe *s) {
     AIO_BEGIN(t, s);
     prep(&s->blk->frame);
     AIO_CALL(t, s->rc, exec_block, &s->blk->frame);
-    if (s->blk->frame.ret) {
+    if (s->blk->frame.ret && s->rc >= 0) { /* a cleanup's error replaces the return */
         s->ret = 1;
         AIO_RETURN(t, s->rc);
     }

@@ -126,6 +126,7 @@ def own_cancel(mark):
 
 # What the comparison of generated scenarios needs to know about a run (see
 # RULE_L3 and Runner.note_cancel).
+RULE_BUSY = 'busy: the clock moved with no timer'
 RULE_L3 = ('L3: a cancellation reached a task after what it awaited had completed, '
            'before it resumed (CPython drops the completion, the library delivers it)')
 # Before 3.12 wait_for runs what it waits for through a future of its own (a
@@ -418,6 +419,9 @@ class Runner:
         await self.sleep(st.num)
 
     async def op_busy(self, tn, st):
+        if self.recording and st.num:
+            # the clock moves with no timer: rules.py's L6 rule needs to know
+            self.notes.append((self.now(), tn, RULE_BUSY))
         self.loop.vtime += st.num
 
     async def op_log(self, tn, st):
