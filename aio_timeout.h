@@ -79,6 +79,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -175,39 +176,33 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
 
 #define AIO_NEVER AIO__TIME(-1)        /* no deadline */
 #define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
-/* Integer durations in ticks. */
-#define AIO_SEC(s) (AIO__TIME(s) * AIO__TIME(AIO_TICKS_PER_SEC))
-/* A negative count is refused (AIO_EINVAL) like AIO_SEC(-1), never taken as a
- * long timeout. Where the tick rate allows, the count is scaled without
- * dividing it (a constant expression; a negative count stays beyond half the
- * clock's range); at other rates (a 32.768 kHz clock) a function rounds down
- * and gives AIO_TIME_INVALID for a negative count or one beyond half the range. */
-#if AIO_TICKS_PER_SEC % 1000u == 0
-#define AIO_MS(ms) (AIO__TIME(ms) * AIO__TIME(AIO_TICKS_PER_SEC / 1000u))
-#else
+/* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
+ * that is negative, or that reaches half the clock's range (24.8 days with
+ * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
+ * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
+ * At a tick rate that does not divide evenly (a 32.768 kHz clock) the count
+ * is rounded down. They are calls of an inline function (no constant
+ * expressions in C); the count is evaluated once. */
+#define AIO_SEC(s) aio__ticks_of((s), 1)
 #define AIO_MS(ms) aio__ticks_of((ms), 1000)
-#define AIO__TICKS_OF 1
-#endif
-#if AIO_TICKS_PER_SEC % 1000000u == 0
-#define AIO_US(us) (AIO__TIME(us) * AIO__TIME(AIO_TICKS_PER_SEC / 1000000u))
-#else
 #define AIO_US(us) aio__ticks_of((us), 1000000)
-#define AIO__TICKS_OF 1
-#endif
 
-#ifdef AIO__TICKS_OF
-/* n units of 1/per_sec seconds in ticks, rounded down. */
+/* n units of 1/per_sec seconds in ticks. */
 static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
     const int64_t rate = AIO_TICKS_PER_SEC;
-    const aio_time half = AIO_NEVER / 2;
-    int64_t whole = n / per_sec;
-    int64_t part = n % per_sec * rate; /* below per_sec * rate: no overflow */
+    const uint64_t half = (uint64_t)(aio_time)(AIO_NEVER / 2u);
     uint64_t ticks;
-    if (n < 0 || whole > INT64_MAX / rate) return AIO_TIME_INVALID;
-    ticks = whole * rate + part / per_sec; /* not negative */
+    if (n < 0) return AIO_TIME_INVALID;
+    if (rate % per_sec == 0) { /* a whole number of ticks per unit: no division of n */
+        const uint64_t per_unit = (uint64_t)(rate / per_sec);
+        if ((uint64_t)n > (half - 1u) / per_unit) return AIO_TIME_INVALID;
+        return AIO__TIME((uint64_t)n * per_unit);
+    }
+    if ((uint64_t)(n / per_sec) > (half - 1u) / (uint64_t)rate) return AIO_TIME_INVALID;
+    ticks = (uint64_t)(n / per_sec) * (uint64_t)rate +
+            (uint64_t)(n % per_sec * rate / per_sec); /* the part is below rate */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
-#endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */
 
@@ -373,7 +368,9 @@ typedef aio_time (*aio_clock_fn)(void *ctx);
 typedef void (*aio_idle_fn)(void *ctx, aio_loop *loop, aio_time deadline);
 /* Called by aio_event_set, in the setter's context (another thread, a signal
  * or interrupt handler), when the event's loop is inside its idle hook in
- * aio_run: make that hook return (write to a pipe, give a semaphore). */
+ * aio_run: make that hook return (write to a pipe, give a semaphore). It runs
+ * inside AIO_CRITICAL_ENTER/EXIT, so that the loop cannot be destroyed under
+ * it: it must not call the library. */
 typedef void (*aio_wakeup_fn)(void *ctx, aio_loop *loop);
 /* Timer storage growth, realloc-like: return storage for `new_count` timers
  * keeping the first `old_count` of `old` (NULL the first time: the loop copies
@@ -532,7 +529,8 @@ AIO_API void aio_event_clear(aio_event *ev);
 AIO_API int aio_event_is_set(const aio_event *ev);
 
 /* `value` permits; `bound` > 0 makes a BoundedSemaphore (release beyond it is
- * AIO_EINVAL). */
+ * AIO_EINVAL). A release that would take the count past INT_MAX is AIO_EINVAL
+ * too. */
 AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound);
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem);
 AIO_API int aio_semaphore_value(const aio_semaphore *sem);
@@ -625,11 +623,13 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * this task's cancellation and deadlines, and lv = its result or error. */
 #define AIO_CALL(t, lv, fn, st) AIO__CALL(t, lv, fn, st, AIO__LABEL)
 /* asyncio.wait_for(fn(), d) without a hidden task: `sc` is the scope storage.
- * With no time left (d == 0) the callee never starts, as in asyncio. */
+ * With no time left (d == 0, or a deadline already passed) the callee never
+ * starts, as in asyncio; a cancellation already due from elsewhere reaches it
+ * at its first await, as `async with timeout(d): await fn()` would. */
 #define AIO_WAIT_FOR_CALL(t, lv, fn, st, sc, d)                                \
     do {                                                                       \
         AIO_TIMEOUT(t, sc, d) {                                                \
-            if (aio_time_left(t) == 0) AIO_YIELD(t);                           \
+            if (aio__scope_due(sc)) AIO_YIELD(t);                              \
             AIO_CALL(t, lv, fn, st);                                           \
         }                                                                      \
         if (aio_timeout_status(sc) == AIO_ETIMEDOUT) (lv) = AIO_ETIMEDOUT;     \
@@ -745,6 +745,18 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         goto aio__unwind;                                                      \
     case 0:
 
+/* Debug builds count the awaits a task passes without suspending, and name
+ * a task that passes very many: an await that fails or completes at once,
+ * in a loop, keeps every other task waiting (asyncio's debug mode warns of a
+ * step that holds the loop too long). */
+#ifdef AIO_DEBUG
+#define AIO__SUSPEND(t) return aio__suspended(t)
+#define AIO__NO_SUSPENSION(t) aio__not_suspended(t)
+#else
+#define AIO__SUSPEND(t) return AIO__SUSPENDED
+#define AIO__NO_SUSPENSION(t) ((void)0)
+#endif
+
 /* An await in two steps: `start` on arrival, `poll` on each resumption. They
  * return AIO__SUSPENDED (parked), AIO__RAISE (the frame's status is set: unwind)
  * or the awaited value, which `store` (a statement using aio__r) keeps. */
@@ -758,7 +770,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         case (n):                                                              \
             aio__r = (poll);                                                   \
         }                                                                      \
-        if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
+        if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
+        AIO__NO_SUSPENSION(t);                                                 \
         if (aio__r == AIO__RAISE) goto aio__unwind;                            \
         store;                                                                 \
     } while (0)
@@ -798,7 +811,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
         aio__f->flags |= AIO__F_CALLING;                                       \
         aio__r = (fn)((t), (st));                                              \
         aio__f->flags &= AIO__U8(~AIO__F_CALLING);                             \
-        if (aio__r == AIO__SUSPENDED) return AIO__SUSPENDED;                   \
+        if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
+        AIO__NO_SUSPENSION(t);                                                 \
         if (aio__call_unwinds((t), aio__f, &(st)->frame, aio__r)) goto aio__unwind; \
         (lv) = aio__r;                                                         \
     }                                                                          \
@@ -857,6 +871,9 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
 AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
+AIO_API int aio__scope_due(const aio_timeout *sc);
+AIO_API aio_status aio__suspended(aio_task *t);
+AIO_API void aio__not_suspended(aio_task *t);
 
 /* ------------------------------------------------------------------------ */
 /* The awaits' fast paths                                                     */
@@ -887,7 +904,10 @@ enum { /* task flags */
     AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
     AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
     AIO__T_RELOCK_NOSPC = 2048, /* condition wait: raise AIO_ENOSPC once the lock is back */
-    AIO__T_WATCHED = 4096   /* a block is open around it or a cancel was delivered to it */
+    AIO__T_WATCHED = 4096,  /* a block is open around it or a cancel was delivered to it */
+    AIO__T_NOTIFIED = 8192, /* condition wait: took a notification, now retaking the lock */
+    AIO__T_FIRED = 16384    /* condition wait: its own deadline has fired (kept for
+                               AIO_COND_WAIT_FOR's next wait, not armed again) */
 };
 /* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
 static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
@@ -1075,7 +1095,12 @@ enum { /* group flags */
     AIO__G_JOINING = 4      /* the owner waits for the last child */
 };
 
+/* The running loop: the one stepping now, else the last one initialised
+ * (aio__last, until it is destroyed). aio__stepping is the loop inside
+ * aio_step or aio_run, NULL between them. */
 static AIO_THREAD_LOCAL aio_loop *aio__loop;
+static AIO_THREAD_LOCAL aio_loop *aio__last;
+static AIO_THREAD_LOCAL aio_loop *aio__stepping;
 
 /* ------------------------------------------------------------------ misc */
 
@@ -1121,16 +1146,18 @@ AIO_API const char *aio_strerror(aio_status s) {
 }
 
 AIO_API aio_time aio_seconds(double s) {
+    const aio_time half = (aio_time)(AIO_NEVER / 2);
     double ticks = s * (double)AIO_TICKS_PER_SEC;
     aio_time whole;
     if (s != s) return AIO_TIME_INVALID;
     if (s <= 0) return 0;
-    if (ticks >= (double)((aio_time)(AIO_NEVER / 2))) return AIO_NEVER;
+    if (ticks >= (double)half) return AIO_NEVER;
     /* Round half up. Adding 0.5 before truncating would round twice (the sum
      * to a double first): 0.49999999999999994 ticks, or an odd number of
      * ticks above 2^52, would come out one tick high. */
     whole = (aio_time)ticks;
-    return ticks - (double)whole >= 0.5 ? (aio_time)(whole + 1u) : whole;
+    if (ticks - (double)whole >= 0.5) whole = (aio_time)(whole + 1u);
+    return whole >= half ? AIO_NEVER : whole; /* rounded up to half the range: too large */
 }
 
 /* Wrap-safe order: a is before b. */
@@ -1336,7 +1363,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 #else
     aio_loop_use_virtual_clock(L, 0);
 #endif
-    aio__loop = L;
+    aio__loop = aio__last = L;
 }
 
 AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
@@ -1406,6 +1433,7 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     L->wakeup = NULL;
     AIO_CRITICAL_EXIT();
     aio__wake_pipe_close(L);
+    if (aio__last == L) aio__last = NULL;
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;
 }
@@ -2167,7 +2195,21 @@ static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     return ran;
 }
 
-AIO_API size_t aio_step(aio_loop *L) { return aio__iterate(L); }
+/* Between iterations the running loop is again the one stepping outside
+ * (a task may step another loop), else the last one initialised. */
+static void aio__step_out(aio_loop *outer) {
+    aio__stepping = outer;
+    aio__loop = outer ? outer : aio__last;
+}
+
+AIO_API size_t aio_step(aio_loop *L) {
+    aio_loop *outer = aio__stepping;
+    size_t ran;
+    aio__stepping = L;
+    ran = aio__iterate(L);
+    aio__step_out(outer);
+    return ran;
+}
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
     if (!aio__ready_empty(L) || aio__any_signalled(L)) return L->now;
@@ -2176,16 +2218,19 @@ AIO_API aio_time aio_next_deadline(const aio_loop *L) {
 
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
-    aio__loop = L;
+    aio_loop *outer = aio__stepping;
     L->current = NULL;
-    rc = aio_spawn(main, fn);
+    rc = aio__spawn_on(L, main, fn);
     if (rc < 0) return rc;
+    aio__stepping = L;
     while (main->state != AIO__DONE) {
         if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = aio_next_deadline(L);
-            if (next == AIO_NEVER && aio__nothing_can_wake(L))
+            if (next == AIO_NEVER && aio__nothing_can_wake(L)) {
+                aio__step_out(outer);
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
                                                 "that nothing can wake (no task ready, no timer armed)");
+            }
             if (L->idle && aio__idling(L, 1)) {
                 L->idle(L->idle_ctx, L, next);
                 (void)aio__idling(L, 0);
@@ -2193,6 +2238,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
         }
         aio__iterate(L);
     }
+    aio__step_out(outer);
     if (L->live)
         aio__misuse(AIO_OK, "aio_run: the main task finished while other tasks are alive; "
                             "they stay where they are");
@@ -2251,6 +2297,42 @@ AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
                                         "your own switch statement, or a frame not initialised");
 }
 
+/* The awaits a task has passed since it last suspended (debug builds), and
+ * how many are too many: a task that passes this many holds the loop. */
+#define AIO__HOLD_LIMIT 100000u
+static AIO_THREAD_LOCAL const aio_task *aio__holder;
+static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint32_t aio__held;
+
+AIO_API aio_status aio__suspended(aio_task *t) {
+    (void)t;
+    aio__holder = NULL;
+    return AIO__SUSPENDED;
+}
+
+AIO_API void aio__not_suspended(aio_task *t) {
+    /* another task, or another run of the same one (tasks finished since) */
+    if (t != aio__holder || t->loop->finished != aio__holder_run) {
+        aio__holder = t;
+        aio__holder_run = t->loop->finished;
+        aio__held = 0;
+    }
+    if (++aio__held == AIO__HOLD_LIMIT) {
+#ifdef AIO__HOSTED
+        static char message[200];
+        (void)snprintf(message, sizeof message,
+                       "task %p passed %lu awaits without suspending: an await that fails or "
+                       "completes at once, in a loop, keeps every other task waiting",
+                       (const void *)t, (unsigned long)AIO__HOLD_LIMIT);
+        aio__misuse(AIO_EBUSY, message);
+#else
+        aio__misuse(AIO_EBUSY, "a task passed 100000 awaits without suspending: an await that "
+                               "fails or completes at once, in a loop, keeps every other task "
+                               "waiting");
+#endif
+    }
+}
+
 /* The await's own deadline, armed now: among equal deadlines it fires after
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
@@ -2303,11 +2385,20 @@ static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int o
     return rc;
 }
 
+/* Wait for the end of an owned child that t has cancelled: its cleanup
+ * always ends the wait, so with no timer slot t waits without one (the
+ * deadlines that pass meanwhile are seen when it resumes). */
+static aio_status aio__await_cleanup(aio_task *t, aio_task *child) {
+    if (aio__park(t, 1, 1) != AIO__SUSPENDED) aio__park(t, 0, 0);
+    aio__wait_end(t, child, 1);
+    return AIO__SUSPENDED;
+}
+
 /* Cancel an owned child and wait for its cleanup. */
-static aio_status aio__cancel_child(aio_task *t, aio_frame *f, aio_task *child) {
+static aio_status aio__cancel_child(aio_task *t, aio_task *child) {
     t->flags |= AIO__T_JOIN_CANCEL;
     aio_cancel(child);
-    return aio__park_on(t, f, child, 1);
+    return aio__await_cleanup(t, child);
 }
 
 static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int shield,
@@ -2315,7 +2406,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
     int owned = !shield && child->parent == t;
     int done = child->state == AIO__DONE;
     if (t->flags & AIO__T_JOIN_CANCEL) { /* it cancelled the child: wait for its end */
-        if (!done) return aio__park_on(t, f, child, 1);
+        if (!done) return aio__await_cleanup(t, child);
         t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
         if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
         return child->frame.rc == AIO_ECANCELED ? AIO_ETIMEDOUT : child->frame.rc;
@@ -2325,12 +2416,12 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
      * checkpoint */
     if (done && (arriving || (t->flags & AIO__T_SIGNALLED))) return child->frame.rc;
     if (aio__checkpoint(t) < 0) {
-        if (owned && !done) return aio__cancel_child(t, f, child);
+        if (owned && !done) return aio__cancel_child(t, child);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
     if (aio__due(t->until, aio__now(t->loop))) {
         t->until = AIO_NEVER; /* the timeout has fired */
-        if (owned && !done) return aio__cancel_child(t, f, child);
+        if (owned && !done) return aio__cancel_child(t, child);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
     }
     if (done) return child->frame.rc;
@@ -2453,6 +2544,11 @@ AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
     }
     aio__scope_close(t, sc);
     return 0;
+}
+
+/* 1 if the deadline of sc, just entered, has been reached. */
+AIO_API int aio__scope_due(const aio_timeout *sc) {
+    return aio__due(sc->deadline, aio__now(sc->task->loop));
 }
 
 AIO_API aio_time aio_timeout_when(const aio_timeout *sc) {
@@ -2618,8 +2714,19 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     met = aio__many_met(items, n, mode, t->seq.many.began, &done, &first);
     /* what it waits for was met before anything else reached this task */
-    if (met && (arriving || (t->flags & AIO__T_SIGNALLED)))
+    if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
+        /* asyncio's wait() suspends once even then, and counts what is done
+         * when it resumes (gather, eager since 3.12, returns at once) */
+        if (arriving && !(mode & AIO__GATHER)) {
+            /* a cancellation already pending is delivered at that suspension;
+             * one that comes during it finds the wait met (L3) */
+            if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+            t->flags |= AIO__T_SIGNALLED;
+            aio__enqueue(t);
+            return AIO__SUSPENDED;
+        }
         return aio__many_result(items, n, mode, done, first);
+    }
     if (aio__checkpoint(t) < 0) {
         if (mode & AIO__GATHER) { /* cancel what it owns and wait for it; let the rest go */
             aio_link gatherers;
@@ -2708,6 +2815,14 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
                                                       "open; use one aio_group per block"));
         return AIO_EINVAL;
     }
+    /* A block left by a plain `return` cancelled its children but could not
+     * wait for them: the group is theirs until the last one has ended. */
+    if (g && !aio__scope_open(&g->scope) && g->live != 0) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: entered again while children of its "
+                                                      "last block (left by a plain `return`) are "
+                                                      "still running"));
+        return AIO_EINVAL;
+    }
     rc = aio__scope_enter(t, f, g ? &g->scope : NULL, AIO_NEVER, 1, landing);
     if (rc != AIO_OK) return rc;
     g->scope.flags |= AIO__S_GROUP;
@@ -2784,6 +2899,9 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     rc = aio__spawn_on(g->scope.task->loop, t, fn);
     if (rc < 0) return rc;
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
+    /* ... and it sees that chain as its owner does: a group opened in cleanup
+     * runs its children past the cancellation that brought the owner there */
+    t->barrier = g->scope.task->barrier;
     aio__list_append(&g->children, &t->member);
     g->live++;
     return AIO_OK;
@@ -2811,8 +2929,10 @@ AIO_API void aio_event_set(aio_event *ev) {
         wakeup = L->wakeup;
         ctx = L->wakeup_ctx;
     }
-    AIO_CRITICAL_EXIT();
+    /* Still inside: a loop destroyed by its own thread meanwhile would be
+     * gone by the time a wake-up called after the section reached it. */
     if (wakeup) wakeup(ctx, L);
+    AIO_CRITICAL_EXIT();
 }
 
 AIO_API void aio_event_clear(aio_event *ev) {
@@ -2927,6 +3047,9 @@ static aio_status aio__release(aio_link *waiters, int *count, int *handed, int b
     }
     if (bound > 0 && *count >= bound)
         return aio__misuse(AIO_EINVAL, "aio_semaphore_release: released more often than acquired");
+    if (*count == INT_MAX)
+        return aio__misuse(AIO_EINVAL, "aio_semaphore_release: the count is at INT_MAX; "
+                                       "one more permit would overflow it");
     ++*count;
     aio__hand_out(waiters, count, handed);
     return AIO_OK;
@@ -3036,8 +3159,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond) {
 static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, int woken) {
     aio_lock *lock = c->lock;
     uint16_t outcome;
-    const uint16_t relock_flags =
-        AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT | AIO__T_RELOCK_NOSPC;
+    const uint16_t relock_flags = AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
+                                  AIO__T_RELOCK_NOSPC | AIO__T_NOTIFIED | AIO__T_FIRED;
     if (t->flags & AIO__T_GRANTED) {
         t->flags &= (uint16_t)~AIO__T_GRANTED;
         lock->locked = AIO__LOCK_HELD;
@@ -3047,12 +3170,15 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
             t->flags |= AIO__T_RELOCK_RAISE;
-        else if (aio__due(t->until, aio__now(t->loop)) && !(t->flags & AIO__T_RELOCK_RAISE))
+        else if (aio__due(t->until, aio__now(t->loop)) &&
+                 !(t->flags & (AIO__T_RELOCK_RAISE | AIO__T_FIRED)))
             t->flags |= AIO__T_RELOCK_TIMEOUT;
     }
-    if (aio__due(t->until, aio__now(t->loop))) t->until = AIO_NEVER; /* it has fired */
+    /* A deadline that has fired is not armed again; t->until keeps it, as
+     * AIO_COND_WAIT_FOR's one deadline for the waits that follow. */
+    if (aio__due(t->until, aio__now(t->loop))) t->flags |= AIO__T_FIRED;
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
-        if (aio__park(t, 1, 1) != AIO__SUSPENDED)
+        if (aio__park(t, !(t->flags & AIO__T_FIRED), 1) != AIO__SUSPENDED)
             aio__park(t, 0, 0); /* no timer slot: still take the lock back */
         t->flags |= AIO__T_RELOCK;
         aio__wait_in(t, &lock->waiters);
@@ -3061,6 +3187,11 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
 relocked:
     outcome = t->flags & relock_flags;
     t->flags &= (uint16_t)~relock_flags;
+    /* A notification it took and cannot use goes to the next waiter (no
+     * wake-up is lost; CPython 3.13 does the same, gh-112202). */
+    if ((outcome & AIO__T_NOTIFIED) &&
+        (outcome & (AIO__T_RELOCK_RAISE | AIO__T_RELOCK_NOSPC | AIO__T_RELOCK_TIMEOUT)))
+        (void)aio__wake_first(&c->waiters, AIO__T_GRANTED);
     if (outcome & AIO__T_RELOCK_RAISE) return aio__raise(t, f, AIO_ECANCELED);
     if (outcome & AIO__T_RELOCK_NOSPC) return aio__raise(t, f, AIO_ENOSPC);
     return (outcome & AIO__T_RELOCK_TIMEOUT) ? AIO_ETIMEDOUT : AIO_OK;
@@ -3086,7 +3217,7 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* lock still held */
     if (relative) aio__set_until(t, until); /* AIO_COND_WAIT_FOR armed its deadline once */
     t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
-                            AIO__T_RELOCK_NOSPC);
+                            AIO__T_RELOCK_NOSPC | AIO__T_NOTIFIED | AIO__T_FIRED);
     rc = aio__cond_park(t, c);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* the lock is still held */
     aio_lock_release(c->lock);
@@ -3100,6 +3231,8 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
         if (aio__checkpoint(t) < 0) { /* cancelled before it ran: the next waiter gets it */
             aio__wake_first(&c->waiters, AIO__T_GRANTED);
             t->flags |= AIO__T_RELOCK_RAISE;
+        } else {
+            t->flags |= AIO__T_NOTIFIED; /* passed on if the relock then fails */
         }
     } else if (aio__checkpoint(t) < 0) {
         t->flags |= AIO__T_RELOCK_RAISE;

@@ -763,6 +763,130 @@ static void test_error_timeout_beyond_half_of_32bit_ticks(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* The duration builders never wrap: a count that is negative, or that
+ * reaches half the clock's range, gives AIO_TIME_INVALID, which every await
+ * refuses. With 32-bit ms ticks, 50 days (past 2^32 ms, where a product in
+ * 32 bits would wrap to 6.95 h) and 5,000,000,000 ms are refused, 24 days
+ * is accepted; aio_seconds() of a value that rounds up to half the range is
+ * too large: AIO_NEVER. With 64-bit ns ticks the bound is 292 years. */
+static void test_error_duration_builders_never_wrap(void) {
+    const aio_time half = (aio_time)(AIO_NEVER / 2);
+    CHECK_EQ(AIO_MS(-1), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_US(-1), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_SEC(-1), AIO_TIME_INVALID);
+#ifdef AIO_TIME_32
+    CHECK_EQ(AIO_SEC(50L * 24 * 3600), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_MS(5000000000LL), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_MS(2147483647LL), AIO_TIME_INVALID); /* exactly half the range */
+    CHECK_EQ(AIO_MS(2147483646LL), (aio_time)2147483646u);
+    CHECK_EQ(AIO_SEC(24L * 24 * 3600), (aio_time)2073600000u);
+    CHECK_EQ(AIO_US(2147483646999LL), (aio_time)2147483646u); /* rounded down */
+    CHECK_EQ(AIO_US(2147483647000LL), AIO_TIME_INVALID);
+    CHECK_EQ(aio_seconds(2147483.6466), AIO_NEVER);  /* rounds up to half the range */
+    CHECK_EQ(aio_seconds(2147483.6464), (aio_time)2147483646u);
+#else
+    CHECK_EQ(AIO_SEC(9223372036LL), (aio_time)9223372036000000000u);
+    CHECK_EQ(AIO_SEC(9223372037LL), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_MS(9223372036854LL), (aio_time)9223372036854000000u);
+    CHECK_EQ(AIO_MS(9223372036855LL), AIO_TIME_INVALID);
+#endif
+    CHECK(AIO_SEC(1) < half);
+    CHECK_EQ(AIO_SEC(2), (aio_time)(2u * AIO_TICKS_PER_SEC));
+}
+
+/* A count is evaluated once: a duration built from an expression with a
+ * side effect takes it once. */
+static void test_error_duration_count_evaluated_once(void) {
+    int n = 3;
+    aio_time d = AIO_MS(n++);
+    CHECK_EQ(n, 4);
+    CHECK_EQ(d, (aio_time)(3u * (AIO_TICKS_PER_SEC / 1000u)));
+}
+
+/* After aio_step(&a) returns nothing is stepping: aio_running_loop() and
+ * aio_spawn() use the last loop initialised (b), as documented; inside a
+ * step, the loop stepping. After b is destroyed: NULL. */
+static aio_loop *seen_inside;
+static aio_status note_running_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    seen_inside = aio_running_loop();
+    AIO_END(t);
+}
+
+static void test_error_running_loop_between_steps(void) {
+    static aio_timer ta[4], tb[4];
+    aio_loop a, b;
+    memset(&s, 0, sizeof s);
+    aio_loop_init(&a, ta, 4);
+    aio_loop_use_virtual_clock(&a, 0);
+    CHECK_EQ(aio_spawn(&s.task, note_running_loop), AIO_OK); /* on a */
+    aio_loop_init(&b, tb, 4);
+    aio_loop_use_virtual_clock(&b, 0);
+    CHECK(aio_running_loop() == &b);
+    CHECK_EQ(aio_step(&a), 1);
+    CHECK(seen_inside == &a);
+    CHECK(aio_running_loop() == &b);
+    CHECK_EQ(aio_spawn(&s.other, note_running_loop), AIO_OK);
+    CHECK(s.other.loop == &b);
+    CHECK_EQ(aio_step(&b), 1);
+    CHECK(seen_inside == &b);
+    CHECK_EQ(aio_run(&a, &s.third, note_running_loop), AIO_OK);
+    CHECK(seen_inside == &a);
+    CHECK(aio_running_loop() == &b);
+    CHECK_EQ(aio_loop_destroy(&b), AIO_OK);
+    CHECK(aio_running_loop() == NULL);
+    CHECK_EQ(aio_loop_destroy(&a), AIO_OK);
+}
+
+/* Debug builds name a task that passes 100,000 awaits in a row without
+ * suspending (here an inline call that fails at once, in a loop that only
+ * looks for a timeout): the loop goes on, the message comes once. A task
+ * that suspends between its awaits, or many short tasks, get none. */
+typedef struct {
+    aio_frame frame;
+} fails_t;
+static fails_t FAILS;
+static aio_status fails_at_once(aio_task *t, fails_t *f) {
+    AIO_BEGIN(t, f);
+    AIO_RAISE(t, AIO_EUSER);
+    AIO_END(t);
+}
+
+static aio_status spins(aio_task *t) {
+    AIO_BEGIN(t);
+    for (s.reached = 0; s.reached < 150000; s.reached++) {
+        AIO_CALL(t, s.rc, fails_at_once, &FAILS);
+        if (s.rc == AIO_ETIMEDOUT) break;
+    }
+    AIO_END(t);
+}
+
+static aio_status polite(aio_task *t) {
+    AIO_BEGIN(t);
+    for (s.mode = 0; s.mode < 150000; s.mode++) {
+        AIO_CALL(t, s.rc, fails_at_once, &FAILS);
+        if (s.mode % 1000 == 999) AIO_YIELD(t);
+    }
+    AIO_END(t);
+}
+
+static void test_error_task_holding_the_loop_named(void) {
+    BEGIN_TEST_WITH(s);
+    CHECK_EQ(test_run(&loop, &s.task, polite), AIO_OK);
+    CHECK_STR(test_last_debug, "");
+    CHECK_EQ(test_run(&loop, &s.task, spins), AIO_OK);
+    CHECK_EQ(s.reached, 150000);
+    CHECK_EQ(s.rc, AIO_EUSER);
+    CHECK_DEBUG("passed 100000 awaits without suspending");
+#ifdef AIO_DEBUG
+    {
+        const char *first = strstr(test_last_debug, "without suspending");
+        CHECK(first != NULL && strstr(first + 1, "without suspending") == NULL); /* once */
+    }
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_error_spawn_null),
     TEST_ENTRY(test_error_spawn_live_task),
@@ -792,6 +916,10 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_reschedule_without_timer_slot),
     TEST_ENTRY(test_error_growth_hook_refuses),
     TEST_ENTRY(test_error_timeout_beyond_half_of_32bit_ticks),
+    TEST_ENTRY(test_error_duration_builders_never_wrap),
+    TEST_ENTRY(test_error_duration_count_evaluated_once),
+    TEST_ENTRY(test_error_running_loop_between_steps),
+    TEST_ENTRY(test_error_task_holding_the_loop_named),
 };
 
 void register_errors_tests(void) { test_register(cases, TEST_COUNT(cases)); }

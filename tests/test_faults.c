@@ -559,6 +559,68 @@ static void test_fault_deadline_behind_a_shield_cannot_be_moved(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A child parked where no timer is needed; its cleanup works 10 ms of CPU
+ * time over two yields (no timer either). */
+static aio_status slow_cleanup_kid(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_NEVER);
+    AIO_FINALLY(t);
+    AIO_YIELD(t);
+    aio_virtual_advance(aio_running_loop(), AIO_MS(10));
+    AIO_YIELD(t);
+    F.kid_fin[0] = AIO_STATUS(t);
+    F.fin_at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status zero_wait_for_owner(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &F.outer, AIO_MS(5)) {
+        aio_spawn(&F.kids[0], slow_cleanup_kid);
+        AIO_YIELD(t); /* the kid parks */
+        F.rc = 77;
+        AIO_WAIT_FOR(t, F.rc, &F.kids[0], 0);
+        F.after = 1;
+    }
+    F.at = T_MS();
+    AIO_FINALLY(t);
+    F.fin = AIO_STATUS(t);
+    AIO_END(t);
+}
+
+/* wait_for(child, 0) inside a 5 ms block while the only timer slot is taken:
+ * the owner cancels its child and, with no slot for the block's deadline,
+ * waits for the child's cleanup without one (it always ends the wait). The
+ * child's cleanup ends at 10 ms; the owner then sees the block's deadline
+ * passed: the block reports its timeout at 10 ms, never AIO_ENOSPC while the
+ * child still cleans up. */
+static void test_fault_zero_wait_for_waits_for_cleanup_with_storage_full(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&F, 0, sizeof F);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
+    CHECK_EQ(aio_spawn(&F.task, zero_wait_for_owner), AIO_OK);
+    while (!aio_task_done(&F.task) && aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(aio_task_result(&F.task), AIO_OK);
+    CHECK_EQ(F.kid_fin[0], AIO_ECANCELED);
+    CHECK_EQ(F.fin_at, 10);
+    CHECK_EQ(F.rc, 77); /* the wait was cut short by the block: nothing stored */
+    CHECK_EQ(F.after, 0);
+    CHECK_EQ(aio_timeout_status(&F.outer), AIO_ETIMEDOUT);
+    CHECK_EQ(F.at, 10);
+    CHECK_EQ(F.fin, AIO_OK);
+    CHECK(aio_task_cancelled(&F.kids[0]));
+    aio_cancel(&F.hog);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK_EQ(loop.live, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fault_condition_wait_without_timer_slot_keeps_the_lock),
     TEST_ENTRY(test_fault_gather_cut_short_with_storage_full),
@@ -570,6 +632,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_fault_plain_return_closes_the_block),
     TEST_ENTRY(test_fault_outer_deadline_passing_behind_a_shield),
     TEST_ENTRY(test_fault_deadline_behind_a_shield_cannot_be_moved),
+    TEST_ENTRY(test_fault_zero_wait_for_waits_for_cleanup_with_storage_full),
 };
 
 void register_faults_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -1683,6 +1683,163 @@ static void test_group_outer_abort_interrupts_grandchild_cleanup(void) {
     END_TEST();
 }
 
+/* ------------------------------------------------- groups opened in cleanup */
+
+/* An inline coroutine that sleeps 1 s; its cleanup sleeps 1 ms, then flushes
+ * through a group: child A (5 ms, returns 7). */
+typedef struct {
+    aio_frame frame;
+    aio_group g;
+    aio_status grp_status;
+    long long grp_end;
+} flusher_t;
+static flusher_t FL;
+
+static aio_status flusher(aio_task *t, flusher_t *f) {
+    AIO_BEGIN(t, f);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_MS(1));
+    AIO_GROUP(t, &f->g) {
+        start_in_group(&f->g, &A, 5, 7);
+    }
+    f->grp_status = aio_group_status(&f->g);
+    f->grp_end = T_MS();
+    AIO_END(t);
+}
+
+static aio_status main_timeout_around_flusher(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
+        AIO_CALL(t, s->lv, flusher, &FL);
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+/* Whatever a cleanup starts sees what the cleanup sees: the 10 ms deadline
+ * that brought the inline coroutine's cleanup there is not delivered again,
+ * to the cleanup or to the children of a group it opens. A runs its 5 ms to
+ * the end (11 -> 16 ms), the group reports AIO_OK, and the block then ends
+ * by its timeout at 16 ms. (asyncio: a TaskGroup in a `finally` runs its
+ * children to the end.) */
+static void test_group_opened_in_cleanup_runs_children(void) {
+    BEGIN_TEST();
+    memset(&FL, 0, sizeof FL);
+    CHECK_EQ(test_run(&loop, &Main.task, main_timeout_around_flusher), AIO_OK);
+    CHECK_EQ(A.body, 1);
+    CHECK_EQ(A.start_at, 11);
+    CHECK_EQ(A.after_at, 16);
+    CHECK_EQ(aio_task_result(&A.task), 7);
+    CHECK_EQ(FL.grp_status, AIO_OK);
+    CHECK_EQ(FL.grp_end, 16);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_ETIMEDOUT);
+    CHECK_EQ(Main.after_at, 16);
+    END_TEST();
+}
+
+/* A group child that the block's deadline cancels opens a group of its own
+ * in its cleanup: that group's child B runs to its end too. */
+static aio_status child_flushing_in_cleanup(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    s->fin_status = AIO_STATUS(t);
+    AIO_GROUP(t, &s->g2) {
+        start_in_group(&s->g2, &B, 5, 3);
+    }
+    s->rc2 = aio_group_status(&s->g2);
+    s->fin_at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status main_group_child_flushes(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
+        AIO_GROUP(t, &s->g) {
+            aio_group_spawn(&s->g, &P1.task, child_flushing_in_cleanup);
+            AIO_SLEEP(t, AIO_SEC(1));
+        }
+    }
+    s->after_at = T_MS();
+    AIO_END(t);
+}
+
+static void test_group_child_cleanup_group_runs_children(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, main_group_child_flushes), AIO_OK);
+    CHECK_EQ(P1.fin_status, AIO_ECANCELED);
+    CHECK_EQ(B.start_at, 10);
+    CHECK_EQ(B.after_at, 15);
+    CHECK_EQ(aio_task_result(&B.task), 3);
+    CHECK_EQ(P1.rc2, AIO_OK);
+    CHECK_EQ(P1.fin_at, 15);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_ECANCELED);
+    CHECK_EQ(aio_timeout_status(&Main.to), AIO_ETIMEDOUT);
+    CHECK_EQ(Main.after_at, 15);
+    END_TEST();
+}
+
+/* ---------------------------------------- a group left by a plain return */
+
+typedef struct {
+    aio_frame frame;
+    aio_group g;
+    int round;
+} leaver_t;
+static leaver_t LV;
+
+/* Round 0 spawns A (100 ms) and leaves the group with a plain `return` (the
+ * misuse); later rounds spawn B (20 ms) and end the block normally. */
+static aio_status group_leaver(aio_task *t, leaver_t *l) {
+    AIO_BEGIN(t, l);
+    AIO_GROUP(t, &l->g) {
+        if (l->round++ == 0) {
+            start_in_group(&l->g, &A, 100, 1);
+            return 5; /* lint-coroutines: ok (the misuse this test makes) */
+        }
+        start_in_group(&l->g, &B, 20, 2);
+    }
+    AIO_RETURN(t, aio_group_status(&l->g));
+    AIO_END(t);
+}
+
+static aio_status main_reuses_left_group(aio_task *t) {
+    gk *s = AIO_SELF(t, gk);
+    AIO_BEGIN(t);
+    AIO_CALL(t, s->rc1, group_leaver, &LV);
+    AIO_CALL(t, s->rc2, group_leaver, &LV); /* A still runs: refused */
+    s->t1 = T_MS();
+    AIO_AWAIT(t, s->rc3, &A.task);
+    AIO_CALL(t, s->rc4, group_leaver, &LV); /* A has ended: a clean group */
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+/* The plain return closes the block and cancels A, which cannot be waited
+ * for there; the group stays A's until it ends: entering it again meanwhile
+ * is AIO_EINVAL with a message. Once A has ended (cancelled, at once), the
+ * group is entered clean and its end waits for its new child B (20 ms). */
+static void test_group_reentered_after_plain_return(void) {
+    BEGIN_TEST();
+    memset(&LV, 0, sizeof LV);
+    CHECK_EQ(test_run(&loop, &Main.task, main_reuses_left_group), AIO_OK);
+    CHECK_EQ(Main.rc1, 5);
+    CHECK_EQ(Main.rc2, AIO_EINVAL);
+    CHECK_DEBUG("entered again while children of its last block");
+    CHECK_EQ(Main.t1, 0);
+    CHECK_EQ(Main.rc3, AIO_ECANCELED);
+    CHECK_EQ(A.after, 0);
+    CHECK_EQ(Main.rc4, AIO_OK);
+    CHECK_EQ(B.after_at, 20);
+    CHECK_EQ(Main.t2, 20);
+    CHECK_EQ(LV.g.live, 0);
+    END_TEST();
+}
+
 /* ------------------------------------------------------------ registry */
 
 static const test_case cases[] = {
@@ -1728,6 +1885,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_group_child_swallowing_cancel_delays_end),
     TEST_ENTRY(test_group_abort_interrupts_child_cleanup),
     TEST_ENTRY(test_group_outer_abort_interrupts_grandchild_cleanup),
+    TEST_ENTRY(test_group_opened_in_cleanup_runs_children),
+    TEST_ENTRY(test_group_child_cleanup_group_runs_children),
+    TEST_ENTRY(test_group_reentered_after_plain_return),
 };
 
 void register_groups_tests(void) { test_register(cases, TEST_COUNT(cases)); }

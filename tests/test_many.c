@@ -235,8 +235,9 @@ static void test_many_wait_first_exception_all_succeed(void) {
     END_TEST();
 }
 
-/* R58: a task that already failed satisfies FIRST_EXCEPTION on arrival: the
- * wait returns at once, without letting the ready task Y run. */
+/* R58: a task that already failed satisfies FIRST_EXCEPTION on arrival; the
+ * wait still suspends once, as asyncio's does (the ready task Y runs first),
+ * and returns in the same instant. */
 static aio_status m_wait_already_failed(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
@@ -254,12 +255,12 @@ static aio_status m_wait_already_failed(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_many_wait_already_failed_returns_at_once(void) {
+static void test_many_wait_already_failed_suspends_once(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &M.task, m_wait_already_failed), AIO_OK);
     CHECK_EQ(M.lv, 1);
     CHECK_EQ(M.t1, 100);
-    CHECK_EQ(M.r1, 0);
+    CHECK_EQ(M.r1, 1);
     CHECK_EQ(Q.start_at, 0);
     CHECK_EQ(M.lv2, 1);
     CHECK_EQ(A.fin_status, 1);
@@ -267,8 +268,9 @@ static void test_many_wait_already_failed_returns_at_once(void) {
     END_TEST();
 }
 
-/* Already satisfied on arrival: FIRST_COMPLETED and ALL_COMPLETED return the
- * count at once without suspending (the ready task Y has not run). */
+/* Already satisfied on arrival: FIRST_COMPLETED and ALL_COMPLETED suspend
+ * once (asyncio's wait always awaits its waiter), so the ready task Y runs
+ * before the first returns; they return the count in the same instant. */
 static aio_status m_wait_satisfied(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
@@ -294,9 +296,9 @@ static void test_many_wait_satisfied_on_arrival(void) {
     CHECK_EQ(test_run(&loop, &M.task, m_wait_satisfied), AIO_OK);
     CHECK_EQ(M.lv, 1);
     CHECK_EQ(M.t1, 0);
-    CHECK_EQ(M.r1, 0);
+    CHECK_EQ(M.r1, 1);
     CHECK_EQ(M.lv2, 1);
-    CHECK_EQ(M.r2, 0);
+    CHECK_EQ(M.r2, 1);
     CHECK_EQ(M.lv3, 2);
     CHECK_EQ(M.t3, 500);
     CHECK_EQ(M.r3, 1);
@@ -542,18 +544,33 @@ static void test_many_wait_in_expiring_timeout(void) {
     END_TEST();
 }
 
-/* L3: the tasks are already done when a cancelled caller arrives: the wait
- * still reports them (lv = 1); the next checkpoint raises. */
+/* L3: the tasks are already done when the wait begins; a cancellation that
+ * arrives while it suspends once (K cancels W then) finds it met: the wait
+ * reports them (lv = 1), a gather of done tasks returns at once, and the next
+ * checkpoint raises. A cancellation already pending when a wait begins is
+ * delivered at that suspension instead, as asyncio's (W2). */
 static aio_status w_wait_done_cancelled(aio_task *t) {
     mn *s = AIO_SELF(t, mn);
     AIO_BEGIN(t);
     s->it[0].task = &Q.task;
-    aio_cancel(t);
+    start_canceller(&K, t, 0);
+    AIO_YIELD(t); /* K sleeps 0 and cancels W while W's wait suspends */
     AIO_WAIT(t, s->lv, s->it, 1, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->r1 = 1;
     AIO_GATHER(t, s->lv2, s->it, 1);
     s->r2 = 1;
     AIO_YIELD(t);
+    s->reached = 1;
+    AIO_END(t);
+}
+
+static aio_status w_wait_cancel_pending(aio_task *t) {
+    mn *s = AIO_SELF(t, mn);
+    AIO_BEGIN(t);
+    s->it[0].task = &Q.task;
+    aio_cancel(t);
+    s->lv = 99;
+    AIO_WAIT(t, s->lv, s->it, 1, AIO_FIRST_COMPLETED, AIO_NEVER);
     s->reached = 1;
     AIO_END(t);
 }
@@ -565,7 +582,9 @@ static aio_status m_wait_done_cancelled(aio_task *t) {
     aio_spawn(&Q.task, quick);
     AIO_YIELD(t);
     aio_spawn(&W.task, w_wait_done_cancelled);
+    aio_spawn(&W2.task, w_wait_cancel_pending);
     AIO_AWAIT(t, s->lv, &W.task);
+    AIO_AWAIT(t, s->lv2, &W2.task);
     s->t1 = T_MS();
     AIO_END(t);
 }
@@ -573,12 +592,16 @@ static aio_status m_wait_done_cancelled(aio_task *t) {
 static void test_many_wait_done_beats_cancel(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &M.task, m_wait_done_cancelled), AIO_OK);
+    CHECK_EQ(K.cancelled, 1);
     CHECK_EQ(W.lv, 1);
     CHECK_EQ(W.r1, 1);
     CHECK_EQ(W.lv2, AIO_OK);
     CHECK_EQ(W.r2, 1);
     CHECK_EQ(W.reached, 0);
     CHECK_EQ(M.lv, AIO_ECANCELED);
+    CHECK_EQ(W2.lv, 99); /* nothing stored: it raised */
+    CHECK_EQ(W2.reached, 0);
+    CHECK_EQ(M.lv2, AIO_ECANCELED);
     CHECK_EQ(M.t1, 0);
     END_TEST();
 }
@@ -2200,7 +2223,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_many_wait_first_exception_cancel_is_not_error),
     TEST_ENTRY(test_many_wait_first_exception_after_cancel),
     TEST_ENTRY(test_many_wait_first_exception_all_succeed),
-    TEST_ENTRY(test_many_wait_already_failed_returns_at_once),
+    TEST_ENTRY(test_many_wait_already_failed_suspends_once),
     TEST_ENTRY(test_many_wait_satisfied_on_arrival),
     TEST_ENTRY(test_many_wait_all_completed_keeps_errors),
     TEST_ENTRY(test_many_wait_timeout_returns_count),

@@ -12,6 +12,7 @@
  * (equal deadlines in arming order), then runs the tasks that were ready at its
  * start; whatever they wake runs in the next iteration. */
 #include "workers.h"
+#include <limits.h>
 
 /* ------------------------------------------------------------------ state */
 
@@ -1795,6 +1796,121 @@ static void test_sync_cond_wait_pending_cancel_keeps_lock(void) {
     END_TEST();
 }
 
+/* ------------------------------------------------ one deadline, hand-on */
+
+/* Holds S.lock and waits, with AIO_COND_WAIT_FOR, for S.count > 0 within d. */
+static aio_status cd_wait_for_count(aio_task *t) {
+    wk_t *w = AIO_SELF(t, wk_t);
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, w->rc, &S.lock, AIO_NEVER);
+    AIO_COND_WAIT_FOR(t, w->rc, &S.cond, S.count > 0, w->d);
+    trace("w%d=%d@%lld L%d ", w->id, w->rc, T_MS(), aio_lock_locked(&S.lock));
+    aio_lock_release(&S.lock);
+    AIO_END(t);
+}
+
+/* After `pre`, takes the lock, works for `hold` of CPU time without yielding,
+ * notifies one waiter without changing S.count, and releases. */
+static aio_status cd_spurious_notifier(aio_task *t) {
+    wk_t *w = AIO_SELF(t, wk_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, w->pre);
+    AIO_LOCK_ACQUIRE(t, w->rc, &S.lock, AIO_NEVER);
+    aio_virtual_advance(aio_running_loop(), w->hold);
+    w->n = aio_condition_notify(&S.cond, 1);
+    aio_lock_release(&S.lock);
+    AIO_END(t);
+}
+
+/* R90: AIO_COND_WAIT_FOR has one deadline for all its waits. A notification
+ * made at 99 ms that its waiter only sees at 100 ms, when the deadline has
+ * passed, ends that wait (it came first), the predicate is still false, and
+ * the next wait, past the same deadline, times out in that instant: AIO_ETIMEDOUT
+ * at 100 ms with the lock held, never a wait without a deadline. */
+static aio_status main_cond_late_notify(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_condition_init(&S.cond, &S.lock);
+    spawn_w(0, cd_wait_for_count, 0, AIO_MS(100), 0);
+    spawn_w(1, cd_spurious_notifier, AIO_MS(99), 0, AIO_MS(1));
+    AIO_SLEEP(t, AIO_SEC(5));
+    S.pending = !aio_task_done(&S.w[0].task);
+    if (S.pending) aio_cancel(&S.w[0].task);
+    AIO_AWAIT(t, S.rc, &S.w[0].task);
+    AIO_AWAIT(t, S.rc2, &S.w[1].task);
+    AIO_END(t);
+}
+
+static void test_sync_cond_wait_for_deadline_survives_late_notify(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &S.task, main_cond_late_notify), AIO_OK);
+    CHECK_EQ(S.pending, 0);
+    CHECK_STR(test_trace, "w0=-2@100 L1 ");
+    CHECK_EQ(S.w[1].n, 1);
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK(!aio_lock_locked(&S.lock));
+    END_TEST();
+}
+
+/* A notified waiter that cannot use its notification hands it on (CPython
+ * 3.13, gh-112202): w0 and w1 wait; at 10 ms main notifies one (w0) and keeps
+ * the lock. (a) At 20 ms main cancels w0, which is waiting to take the lock
+ * back; (b) w0's own 15 ms timeout passes while it waits to take the lock
+ * back. Either way w0 ends its wait with the error once it holds the lock
+ * (released at 20 ms, or 30 ms), and the notification goes to w1, which then
+ * returns AIO_OK: no wake-up is lost. */
+static aio_status main_cond_hand_on(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_condition_init(&S.cond, &S.lock);
+    spawn_w(0, cd_waiter, 0, S.target ? AIO_MS(15) : AIO_NEVER, 0);
+    spawn_w(1, cd_waiter, 0, AIO_NEVER, 0);
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_LOCK_ACQUIRE(t, S.rc, &S.lock, AIO_NEVER);
+    S.n1 = aio_condition_notify(&S.cond, 1);
+    AIO_SLEEP(t, AIO_MS(S.target ? 20 : 10));
+    if (!S.target) S.n2 = aio_cancel(&S.w[0].task);
+    aio_lock_release(&S.lock);
+    AIO_AWAIT(t, S.rc2, &S.w[0].task);
+    AIO_AWAIT(t, S.rc3, &S.w[1].task);
+    AIO_END(t);
+}
+
+static void test_sync_cond_notified_waiter_failing_relock_hands_on(void) {
+    int timeout_case;
+    for (timeout_case = 0; timeout_case < 2; timeout_case++) {
+        BEGIN_TEST();
+        test_trace[0] = 0;
+        S.target = timeout_case;
+        CHECK_EQ(test_run(&loop, &S.task, main_cond_hand_on), AIO_OK);
+        CHECK_EQ(S.n1, 1);
+        if (timeout_case) {
+            CHECK_STR(test_trace, "w0=-2@30 L1 w1=0@30 L1 ");
+            CHECK_EQ(S.rc2, AIO_OK);
+        } else {
+            CHECK_EQ(S.n2, 1);
+            CHECK_STR(test_trace, "w0!-1@20 L1 w1=0@20 L1 ");
+            CHECK_EQ(S.rc2, AIO_ECANCELED);
+        }
+        CHECK_EQ(S.rc3, AIO_OK);
+        CHECK(!aio_lock_locked(&S.lock));
+        CHECK_EQ(T_MS(), timeout_case ? 30 : 20);
+        END_TEST();
+    }
+}
+
+/* A release that would take the count past INT_MAX is refused (no signed
+ * overflow): AIO_EINVAL, the count unchanged, a debug message. */
+static void test_sync_semaphore_release_at_int_max(void) {
+    BEGIN_TEST();
+    aio_semaphore_init(&S.sem, INT_MAX, 0);
+    CHECK_EQ(aio_semaphore_release(&S.sem), AIO_EINVAL);
+    CHECK_EQ(aio_semaphore_value(&S.sem), INT_MAX);
+    CHECK_DEBUG("INT_MAX");
+    aio_semaphore_init(&S.sem, INT_MAX - 1, 0);
+    CHECK_EQ(aio_semaphore_release(&S.sem), AIO_OK);
+    CHECK_EQ(aio_semaphore_value(&S.sem), INT_MAX);
+    END_TEST();
+}
+
 /* ---------------------------------------------------------------- register */
 
 static const test_case cases[] = {
@@ -1844,6 +1960,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_sync_cond_wait_for_timeout),
     TEST_ENTRY(test_sync_cond_producer_consumer),
     TEST_ENTRY(test_sync_cond_wait_pending_cancel_keeps_lock),
+    TEST_ENTRY(test_sync_cond_wait_for_deadline_survives_late_notify),
+    TEST_ENTRY(test_sync_cond_notified_waiter_failing_relock_hands_on),
+    TEST_ENTRY(test_sync_semaphore_release_at_int_max),
 };
 
 void register_sync_tests(void) { test_register(cases, TEST_COUNT(cases)); }

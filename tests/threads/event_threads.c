@@ -109,6 +109,47 @@ static void *run_loop_b(void *arg) {
     return NULL;
 }
 
+/* The wake-up hook runs inside the critical section, so that the loop's own
+ * thread cannot destroy the loop under it: an idle hook that is itself
+ * interrupted by a set (as an interrupt handler would) sees its wake-up
+ * called with the mutex held. */
+static aio_event from_idle;
+static int woken_in_section = -1;
+static void idle_then_set(void *ctx, aio_loop *loop, aio_time deadline) {
+    (void)ctx;
+    (void)loop;
+    (void)deadline;
+    aio_event_set(&from_idle);
+}
+static void wakeup_probe(void *ctx, aio_loop *loop) {
+    int busy = pthread_mutex_trylock(&aio_mutex) != 0; /* held: by this thread */
+    (void)ctx;
+    (void)loop;
+    if (!busy) pthread_mutex_unlock(&aio_mutex);
+    woken_in_section = busy;
+}
+typedef struct { aio_task task; aio_status rc; } idle_waiter_t;
+static aio_status idle_waiter(aio_task *t) {
+    idle_waiter_t *s = AIO_SELF(t, idle_waiter_t);
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, s->rc, &from_idle, AIO_NEVER);
+    AIO_RETURN(t, s->rc);
+    AIO_END(t);
+}
+static int wakeup_inside_section(void) {
+    static idle_waiter_t w;
+    static aio_timer timers[2];
+    aio_loop loop;
+    aio_status rc;
+    aio_loop_init(&loop, timers, 2);
+    aio_loop_set_idle(&loop, idle_then_set, NULL);
+    aio_loop_set_wakeup(&loop, wakeup_probe, NULL);
+    rc = aio_run(&loop, &w.task, idle_waiter);
+    printf("a set made while the loop idles calls its wake-up inside the critical section: %s\n",
+           woken_in_section == 1 ? "yes" : "NO");
+    return rc == AIO_OK && woken_in_section == 1 && aio_loop_destroy(&loop) == AIO_OK;
+}
+
 int main(void) {
     static main_t m;
     static aio_timer timers[8];
@@ -127,5 +168,6 @@ int main(void) {
            "loop B %s\n", rc, read_acked(&acked_worker), ROUNDS, read_acked(&acked_b), ROUNDS,
            wrong_thread, loop_b_ok ? "ok" : "FAILED");
     rc = rc == AIO_OK && worker_ok && loop_b_ok && wrong_thread == 0 && aio_loop_destroy(&loop) == AIO_OK;
+    rc = wakeup_inside_section() && rc;
     return rc ? 0 : 1;
 }
