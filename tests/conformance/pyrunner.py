@@ -126,12 +126,16 @@ def own_cancel(mark):
 
 # What the comparison of generated scenarios needs to know about a run (see
 # RULE_L3 and Runner.note_cancel).
-RULE_BUSY = 'busy: the clock moved with no timer'
+RULE_BUSY = 'busy %d: the clock moved with no timer'
 RULE_L3 = ('L3: a cancellation reached a task after what it awaited had completed, '
            'before it resumed (CPython drops the completion, the library delivers it)')
 # Before 3.12 wait_for runs what it waits for through a future of its own (a
 # hidden task for a coroutine, R43); the library follows 3.12 and later.
 RULE_WAIT_FOR_311 = 'wait_for before CPython 3.12: a future of its own (R43)'
+# A cancel that a waiter passes on to a task it did not spawn (its wait_for's
+# deadline, or its own cancellation passed down, R3, R14); the library's
+# waiter only detaches (L4).
+RULE_L4 = 'L4: a cancel passed on to a task the waiter did not spawn'
 
 
 class _Task(asyncio.Task):
@@ -143,7 +147,11 @@ class _Task(asyncio.Task):
         if r is None:
             return super().cancel(*args, **kwargs)
         fw = r.note_cancel(self)
-        ok = super().cancel(*args, **kwargs)
+        r.in_cancel.append(self)
+        try:
+            ok = super().cancel(*args, **kwargs)
+        finally:
+            r.in_cancel.pop()
         if fw is not None and not self._must_cancel and not self.done():
             r.forwarded[self] = fw    # passed on to what it awaits: it will raise
         return ok
@@ -204,6 +212,8 @@ class Runner:
         self.sleeps = set()     # the futures of running sleeps
         self.waiting = {}       # asyncio.Task -> (step kind, [tasks], mode) it awaits
         self.forwarded = {}     # asyncio.Task -> the awaited object a cancel was passed to
+        self.in_cancel = []     # the tasks whose cancel() is running
+        self.parent = {}        # asyncio.Task -> the task that spawned it
 
     # ---------------------------------------------------------------- output
     def now(self):
@@ -228,7 +238,13 @@ class Runner:
         the completion (R4, R40, R51, R86), the library delivers the
         completion and leaves the cancellation pending (L3). A sleep has
         no result to lose."""
-        if task.done() or task._must_cancel:
+        if task.done():
+            return None
+        w = self.in_cancel[-1] if self.in_cancel else asyncio.current_task(self.loop)
+        if w is not None and w is not task and task in self.waiting.get(w, (None, ()))[1] and \
+                self.parent.get(task) is not w and self.recording:
+            self.notes.append((self.now(), self.name_of(task), RULE_L4))
+        if task._must_cancel:
             return None
         fw = task._fut_waiter
         if fw is None or self.forwarded.get(task) is fw:
@@ -332,6 +348,7 @@ class Runner:
                 coro.close()
                 return False
         self.tasks[name] = task
+        self.parent[task] = asyncio.current_task(self.loop)
         task.add_done_callback(lambda t, n=name: self.log(n, 'end', self.task_status(t)))
         return True
 
@@ -421,7 +438,7 @@ class Runner:
     async def op_busy(self, tn, st):
         if self.recording and st.num:
             # the clock moves with no timer: rules.py's L6 rule needs to know
-            self.notes.append((self.now(), tn, RULE_BUSY))
+            self.notes.append((self.now(), tn, RULE_BUSY % st.num))
         self.loop.vtime += st.num
 
     async def op_log(self, tn, st):

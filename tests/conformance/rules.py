@@ -30,9 +30,10 @@ def first_diff_time(diff):
 
 
 def _words(line):
-    """(time, task, event words) of a trace line."""
+    """(time, task, event words) of a trace line; (None, None, words) for
+    compare's placeholders such as "(no more lines of T at 5)"."""
     p = line.split()
-    return (p[0], p[1], p[2:]) if len(p) >= 3 else (None, None, p)
+    return (p[0], p[1], p[2:]) if len(p) >= 3 and p[0].isdigit() else (None, None, p)
 
 
 def _task(line):
@@ -63,26 +64,65 @@ def _quiet(line, gone):
                                            x != 'pending'] * 1)
 
 
+_NOT_NAMES = {'ok', 'cancelled', 'timeout', 'invalid', 'return', 'raise', 'done', 'pending',
+              'fail', 'call', 'none', 'childcancelled', '-', 'in', 'at', 'never', 'quiet'}
+
+
+def _named(words):
+    """The tasks and objects an event's words name."""
+    return {x for x in words if x not in _NOT_NAMES and not x.isdigit() and
+            not x.startswith('error:')}
+
+
 def drop(py, c, task, t):
     """Both traces without the lines of `task` from instant `t` on, and
-    without the lines, from the first one on, of every task that names it
-    (or names a task so dropped) at `t` or later: what follows from the
-    difference. Returns (py, c, the tasks dropped)."""
+    without what follows from them: from the first such line on, the lines
+    of every task that names a task so dropped (its await of it, its cancel
+    of it), that a dropped line names (a cancel that one trace sends and
+    the other does not), or that names an object (event, lock, condition,
+    semaphore) a dropped line names (a lock that one trace holds and the
+    other does not), from instant `t` on; and a task that only one trace
+    has, started at `t` or later (spawned on a path the other trace did
+    not take). Returns (py, c, the tasks dropped)."""
     since = {task: t}
+    objs = {}
     changed = True
     while changed:
         changed = False
         for ln in py + c:
             tm = _t(ln)
             who = _task(ln)
-            if tm is None or who in since or who == '-':
+            if tm is None or who == '-':
                 continue
-            words = ln.split()[3:]
-            for x, t0 in list(since.items()):
-                if tm >= t0 and x in words:
+            names = _named(ln.split()[3:])
+            if who in since:
+                if tm >= since[who]:
+                    for x in names:
+                        if x not in objs and x not in since:
+                            objs[x] = tm
+                            changed = True
+                continue
+            for x, t0 in list(since.items()) + list(objs.items()):
+                if tm >= t0 and x in names:
                     since[who] = tm
                     changed = True
                     break
+        for x, t0 in list(objs.items()):
+            # a task a dropped line names
+            if x not in since and any(_task(ln) == x for ln in py + c):
+                first = [_t(ln) for ln in py + c if _task(ln) == x and _t(ln) is not None and
+                         _t(ln) >= t0]
+                if first:
+                    since[x] = min(first)
+                    changed = True
+
+    # a task only one trace has, started at t or later: spawned on a path
+    # that only one trace took
+    tp = {_task(ln) for ln in py} - {'-'}
+    tc = {_task(ln) for ln in c} - {'-'}
+    for x in tp ^ tc:
+        if x not in since and all(_t(ln) >= t for ln in py + c if _task(ln) == x):
+            since[x] = t
 
     def keep(ln):
         who = _task(ln)
@@ -159,10 +199,16 @@ def rule_checkpoint_acquire(py, c, notes, diff, version):
     CPython's task acquires, the same task in the library unwinds by a
     cancellation at that point. Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
-    if (e[1] is not None and e[1] == a[1] and e[2][:1] == ['acquire'] and
-            e[2][-1:] == ['ok'] and unwinds_by_cancel(a[2])):
-        return _drop_if_first(py, c, diff, [(e[1], first_diff_time(diff))])
-    return None
+    if e[1] is None or e[2][:1] != ['acquire'] or e[2][-1:] != ['ok']:
+        return None
+    if a[1] is None and diff[1].startswith('(no more lines of %s ' % e[1]):
+        # the library's task unwinds in a later instant (it let others run first)
+        later = [ln for ln in c if _task(ln) == e[1] and _t(ln) > _t(diff[0])]
+        if not later or not unwinds_by_cancel(_words(later[0])[2]):
+            return None
+    elif e[1] != a[1] or not unwinds_by_cancel(a[2]):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], first_diff_time(diff))])
 
 
 def rule_checkpoint_group_end(py, c, notes, diff, version):
@@ -225,7 +271,14 @@ def rule_late_wakeup(py, c, notes, diff, version):
     instant in which CPython's trace shows a task's gather, shield or group
     block ending before the differing line, and either a differing line is
     that task's own, or CPython's is another task ending cancelled there.
-    Excused: the task of the differing line from that instant on."""
+    The same holds for asyncio.wait with a limit (its timer callback sets
+    the waiter's future, which wakes the task an iteration later): the
+    tasks it waits for run on in between, so its done and pending sets
+    can differ; and so for a wait with a zero limit (an event, lock or
+    condition wait, a wait_for): asyncio's timeout is a callback that
+    cancels the task, which runs an iteration after it, where the library
+    ends the wait in one turn. Excused: the task of the differing line from
+    that instant on."""
     t = first_diff_time(diff)
     if t is None:
         return None
@@ -234,17 +287,44 @@ def rule_late_wakeup(py, c, notes, diff, version):
     for ln in py[:end]:
         if _t(ln) == t:
             w = _words(ln)
-            if w[2][:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield']) or \
+            if w[2][:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield'],
+                            ['wait']) or \
                     (w[2][:1] == ['group'] and not unwinds_by_cancel(w[2])):
                 woken.add(w[1])
+    # a wait with a zero limit: asyncio's timeout is a callback that cancels
+    # the task, which runs an iteration later (two in all, one in the library)
+    woken |= _zero_waits(py, t, end) | _zero_waits(c, t, len(c))
+    e, a = _words(diff[0]), _words(diff[1])
+    for x, lines in ((diff[0], py), (diff[1], c)):
+        if x in lines and _zero_waits(lines, t, lines.index(x) + 1):
+            woken.add(_task(x))
+    if e[1] is not None and e[1] == a[1] and e[2][:2] == a[2][:2] == ['wait', 'done']:
+        # asyncio.wait with a limit: its timer, then its waiter's future, then
+        # the task: the tasks it waits for run on in between
+        woken.add(e[1])
     if not woken:
         return None
-    e, a = _words(diff[0]), _words(diff[1])
     if e[1] in woken or a[1] in woken:
         return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
     if e[1] is not None and e[2] == ['end', 'cancelled']:
         return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
     return None
+
+
+def _zero_waits(lines, t, end):
+    """The tasks whose wait ended by its limit in instant t, in the very
+    instant of their previous line (a zero limit), among lines[:end]."""
+    out = set()
+    last = {}
+    for ln in lines[:end]:
+        who, tm = _task(ln), _t(ln)
+        w = _words(ln)[2]
+        if tm == t and who not in (None, '-') and w[-1:] == ['timeout'] and \
+                w[:1] in (['wait_event'], ['acquire'], ['cond_wait'], ['wait_for'],
+                          ['wait_for_shield']) and last.get(who) == t:
+            out.add(who)
+        last[who] = tm
+    return out
 
 
 def rule_l8_children_inherit(py, c, notes, diff, version):
@@ -254,17 +334,37 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
     the body has unwound into the group's end. First difference: the
     library's task unwinds by a cancellation where CPython's does not yet,
     and in CPython's trace another task leaves a group block by a
-    cancellation at that instant or later. Excused: that task from then
-    on."""
+    cancellation at that instant or later (excused: that task from then
+    on), or in the library's a group block is left by a cancellation at
+    that instant or later after that task's line (excused: that task, and
+    the group's task from that line on)."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if a[1] is None or t is None or not unwinds_by_cancel(a[2]) or unwinds_by_cancel(e[2]):
         return None
+    if e[1] == a[1] and e[2][:2] == a[2][:2] and a[2][:1] == ['group']:
+        # the group's own line: its children, cancelled in the library
+        # before they started, ran in CPython
+        i = c.index(diff[1])
+        started = {_task(x) for x in c if _words(x)[2][:1] == ['start']}
+        unborn = [(_task(x), t) for x in c[:i] if _t(x) == t and
+                  _words(x)[2] == ['end', 'cancelled'] and _task(x) not in started and
+                  any(_task(y) == _task(x) and _words(y)[2][:1] == ['start'] for y in py)]
+        if unborn:
+            return _drop_if_first(py, c, diff, [(a[1], t)] + unborn)
     for ln in py:
         w = _words(ln)
         if _t(ln) is not None and _t(ln) >= t and w[1] != a[1] and \
                 w[2][:1] == ['group'] and w[2][-2:] == ['raise', 'cancelled']:
             return _drop_if_first(py, c, diff, [(a[1], t)])
+    # the library's group, left by a cancellation, cancelled its child
+    # before it started or ran on: the group's task and the child
+    for ln in c:
+        w = _words(ln)
+        if _t(ln) is not None and _t(ln) >= t and w[1] != a[1] and \
+                w[2][:1] == ['group'] and unwinds_by_cancel(w[2]) and \
+                any(_task(x) == a[1] for x in c if _t(x) is not None and _t(x) <= _t(ln)):
+            return _drop_if_first(py, c, diff, [(a[1], t), (w[1], _t(ln))])
     return None
 
 
@@ -298,6 +398,29 @@ def rule_l2_level_triggered(py, c, notes, diff, version):
     if _caught(py, a[1], t) and _caught(c, a[1], t):
         return _drop_if_first(py, c, diff, [(a[1], t)])
     return None
+
+
+def rule_l2_passed_down(py, c, notes, diff, version):
+    """L2 (R14, R15): CPython passes a waiting task's cancellation down to
+    the task it awaits, and if that task then ends without raising it (it
+    returns or fails), the outer await gets its result and the outer
+    cancellation is lost; the library's cancellation stays the waiter's
+    own and unwinds it. First difference: CPython's task reports what it
+    awaited (await, wait_for, shield, gather ...) where the library's
+    unwinds by a cancellation, and that task was cancelled (a `cancel T 1`
+    line) earlier in that instant. Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if e[1] is None or t is None or a[1] not in (e[1], None) or \
+            e[2][:1] not in (['await'], ['wait_for'], ['shield'], ['wait_for_shield'],
+                             ['gather'], ['gather_all'], ['wait']) or \
+            e[2][-1:] in (['cancelled'], ['timeout']):
+        return None
+    if a[1] is not None and not unwinds_by_cancel(a[2]):
+        return None
+    if not any(_t(ln) == t and _words(ln)[2] == ['cancel', e[1], '1'] for ln in c):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], t)])
 
 
 def _cancelled_by_other(lines, task, t):
@@ -355,13 +478,15 @@ def rule_l4_waiting_is_not_owning(py, c, notes, diff, version):
     (wait_for, await, shield) ended by a timeout or a cancellation at or
     before that instant, in one trace or the other (where CPython's waiter
     cancels X and waits for its end, it may wait forever, and its line
-    never comes). Excused: X's lines from the instant of that wait's end
-    on, and those of the tasks that name X from then on (the waiter
+    never comes), or that the CPython run noted a cancel passed on to by a
+    waiter that did not spawn it (pyrunner's RULE_L4). Excused: X's lines
+    from the instant of that wait's end (or of the cancel) on, and those of the tasks that name X from then on (the waiter
     among them)."""
     t = first_diff_time(diff)
     if t is None:
         return None
     ws = _names_with_failure(c, t) | _names_with_failure(py, t)
+    ws |= {(None, n[1], n[0]) for n in notes if n[2].startswith('L4') and n[0] <= t}
     if not ws:
         return None
     return _drop_if_first(py, c, diff, [(x, tm) for _, x, tm in ws])
@@ -369,6 +494,12 @@ def rule_l4_waiting_is_not_owning(py, c, notes, diff, version):
 
 def _busy_before(notes, t):
     return [n for n in notes if n[2].startswith('busy') and n[0] <= t]
+
+
+def _reached_by_busy(notes, t):
+    """Was instant t reached by busy work (the clock moved there with no
+    timer)?"""
+    return any(n[0] + int(n[2].split()[1].rstrip(':')) == t for n in _busy_before(notes, t))
 
 
 def rule_l6_busy(py, c, notes, diff, version):
@@ -380,10 +511,11 @@ def rule_l6_busy(py, c, notes, diff, version):
     waiter's line) from a callback one loop iteration later, when the busy
     work of another task has moved the clock on: the same line comes in a
     later instant. First difference, with busy work noted at or before
-    its instant: the same task's block ends normally in CPython and by its
-    timeout in the library (excused: that task from then on), or the
-    library's line comes again, the same but for its time, later in
-    CPython's trace (excused: that one line)."""
+    its instant: in an instant the clock reached by busy work, a task
+    unwinds by a cancellation or a timeout in the library and not in
+    CPython (excused: the differing tasks from then on), or the library's
+    line comes again, the same but for its time, later in CPython's trace
+    (excused: that one line)."""
     t = first_diff_time(diff)
     if t is None or not _busy_before(notes, t):
         return None
@@ -398,9 +530,9 @@ def rule_l6_busy(py, c, notes, diff, version):
                     if any(t <= n[0] < _t(ln) for n in _busy_before(notes, _t(ln))):
                         return drop_line(py, c, ln, c[i])
                     break
-    if e[1] is not None and e[1] == a[1] and a[2][-1:] == ['timeout'] and \
-            e[2][:1] == a[2][:1] and e[2][-1:] != ['timeout']:
-        return _drop_if_first(py, c, diff, [(e[1], t)])
+    if _reached_by_busy(notes, t) and a[1] is not None and \
+            (unwinds_by_cancel(a[2]) or a[2][-1:] == ['timeout']):
+        return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
     return None
 
 
@@ -409,19 +541,29 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     step begins (a zero or past limit) raises at that checkpoint at once in
     the library; CPython suspends once first (its timeout is a callback
     queued behind the tasks already ready), so other tasks run, and what
-    they do can reach the waiter first. First difference: the library's
-    task reports a timeout in the very instant of its previous line (no
-    time passed: the limit was zero or past). Excused: that task from then
-    on."""
-    a = _words(diff[1])
+    they do can reach the waiter first. First difference in an instant in
+    which the library's task reports a timeout in the very instant of its
+    previous line (no time passed: the limit was zero or past), in that
+    task or in one the library cancelled in that instant (the children it
+    owns, cancelled with it, before they started). Excused: those tasks
+    from then on."""
     t = first_diff_time(diff)
-    if a[1] is None or a[1] == '-' or t is None or a[2][-1:] != ['timeout']:
+    if t is None:
         return None
-    i = c.index(diff[1]) if diff[1] in c else -1
-    prev = [ln for ln in c[:i] if _task(ln) == a[1]]
-    if not prev or _t(prev[-1]) != _t(diff[1]):
+    due = []
+    last = {}
+    for ln in c:
+        who, tm = _task(ln), _t(ln)
+        if tm == t and who not in (None, '-') and _words(ln)[2][-1:] == ['timeout'] and \
+                last.get(who) == t:
+            due.append(who)
+        last[who] = tm
+    if not due:
         return None
-    return _drop_if_first(py, c, diff, [(a[1], t)])
+    # the tasks it owns are cancelled with it in that instant
+    owned = [(_task(ln), t) for ln in c if _t(ln) == t and _task(ln) not in due + ['-'] and
+             unwinds_by_cancel(_words(ln)[2])]
+    return _drop_if_first(py, c, diff, [(u, t) for u in due] + owned)
 
 
 def rule_r8_return_in_finally(py, c, notes, diff, version):
@@ -443,6 +585,22 @@ def rule_r8_return_in_finally(py, c, notes, diff, version):
     return _drop_if_first(py, c, diff, [(a[1], t)])
 
 
+def rule_reenter_finished(py, c, notes, diff, version):
+    """A finished aio_timeout may be entered again (the library's choice,
+    `tt_timeout_double_enter`); CPython's Timeout raises RuntimeError
+    ("already been entered"). First difference: CPython's task reports its
+    timeout block `raise invalid` and the same task's earlier line reported
+    that block ending. Excused: that task from then on."""
+    e = _words(diff[0])
+    t = first_diff_time(diff)
+    if e[1] is None or t is None or e[2][:1] != ['timeout'] or e[2][-2:] != ['raise', 'invalid']:
+        return None
+    i = py.index(diff[0])
+    if not any(_task(ln) == e[1] and _words(ln)[2][:2] == e[2][:2] for ln in py[:i]):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], t)])
+
+
 RULES = [
     # the narrowest first: the first rule that holds names the difference
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
@@ -450,15 +608,17 @@ RULES = [
     ('a failed group before 3.13 (gh-116720: the cancel count stays raised)',
      rule_group_count_before_313),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
+    ('L8 (group children inherit the deadlines and cancels around the group)',
+     rule_l8_children_inherit),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
-    ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
     ('L6 (a deadline due at entry raises at once)', rule_l6_due_at_entry),
+    ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
     ('L1 (a timeout stops only its own cancellation)', rule_l1_own_cancel_only),
     ('L2 (a caught cancellation stays in force)', rule_l2_level_triggered),
     ('L4 (waiting is not owning)', rule_l4_waiting_is_not_owning),
+    ('L2 (a cancel passed down to an awaited task is not lost)', rule_l2_passed_down),
     ('R8 (a value returned from the task\'s finally)', rule_r8_return_in_finally),
-    ('L8 (group children inherit the deadlines and cancels around the group)',
-     rule_l8_children_inherit),
+    ('re-entering a finished timeout (the library allows it)', rule_reenter_finished),
     ('late wake-up (gather, shield, group end: two loop iterations in asyncio)', rule_late_wakeup),
 ]
 
