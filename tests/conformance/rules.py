@@ -95,26 +95,25 @@ def drop(py, c, task, t):
             if tm is None or who == '-':
                 continue
             names = _named(ln.split()[3:])
-            if who in since:
-                if tm >= since[who]:
-                    for x in names:
-                        if x not in objs and x not in since:
-                            objs[x] = tm
-                            changed = True
+            if who in since and tm >= since[who]:
+                for x in names:
+                    if x != who and (x not in objs or tm < objs[x]):
+                        objs[x] = tm
+                        changed = True
+            if who == task:
                 continue
             for x, t0 in list(since.items()) + list(objs.items()):
-                if tm >= t0 and x in names:
+                if tm >= t0 and x in names and (who not in since or tm < since[who]):
                     since[who] = tm
                     changed = True
                     break
         for x, t0 in list(objs.items()):
             # a task a dropped line names
-            if x not in since and any(_task(ln) == x for ln in py + c):
-                first = [_t(ln) for ln in py + c if _task(ln) == x and _t(ln) is not None and
-                         _t(ln) >= t0]
-                if first:
-                    since[x] = min(first)
-                    changed = True
+            first = [_t(ln) for ln in py + c if _task(ln) == x and _t(ln) is not None and
+                     _t(ln) >= t0]
+            if first and x != task and (x not in since or min(first) < since[x]):
+                since[x] = min(first)
+                changed = True
 
     # a task only one trace has, started at t or later: spawned on a path
     # that only one trace took
@@ -298,6 +297,9 @@ def rule_late_wakeup(py, c, notes, diff, version):
     for x, lines in ((diff[0], py), (diff[1], c)):
         if x in lines and _zero_waits(lines, t, lines.index(x) + 1):
             woken.add(_task(x))
+    if a[2][:2] == ['wait', 'done'] and any(_task(x) == a[1] and _words(x)[2][:2] == ['wait', 'done']
+                                           and _t(x) >= t for x in py):
+        woken.add(a[1])
     if e[1] is not None and e[1] == a[1] and e[2][:2] == a[2][:2] == ['wait', 'done']:
         # asyncio.wait with a limit: its timer, then its waiter's future, then
         # the task: the tasks it waits for run on in between
@@ -342,7 +344,8 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
     t = first_diff_time(diff)
     if a[1] is None or t is None or not unwinds_by_cancel(a[2]) or unwinds_by_cancel(e[2]):
         return None
-    if e[1] == a[1] and e[2][:2] == a[2][:2] and a[2][:1] == ['group']:
+    if a[2][:1] == ['group'] and (e[1] == a[1] and e[2][:2] == a[2][:2] or
+                                  diff[0].startswith('(no more lines of %s ' % a[1])):
         # the group's own line: its children, cancelled in the library
         # before they started, ran in CPython
         i = c.index(diff[1])
@@ -369,24 +372,24 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
 
 
 def _caught(lines, task, t):
-    """Did `task` catch a cancellation or a timeout (a `catch` block) at
-    or before instant t?"""
+    """Did `task` catch a cancellation or a timeout (a `catch` block, or a
+    `finally` clause, which may return) at or before instant t?"""
     for ln in lines:
         tm = _t(ln)
         if tm is not None and tm > t:
             break
         w = _words(ln)
-        if w[1] == task and w[2][:1] == ['catch'] and w[2][-1:] in (['cancelled'],
-                                                                     ['timeout']):
+        if w[1] == task and w[2][:1] in (['catch'], ['finally']) and \
+                w[2][-1:] in (['cancelled'], ['timeout']):
             return True
     return False
 
 
 def rule_l2_level_triggered(py, c, notes, diff, version):
     """L2: a caught cancellation stays in force: after a `catch:` caught
-    the task's cancellation (or a timeout), CPython's task goes on as if
-    nothing happened (R10), the library's unwinds again at its next
-    checkpoint (or ends cancelled). First difference: a task that caught a
+    the task's cancellation (or a timeout), or a `finally:` entered by it
+    returned, CPython's task goes on as if nothing happened (R10), the
+    library's unwinds again at its next checkpoint (or ends cancelled). First difference: a task that caught a
     cancellation in both traces unwinds by a cancellation in the library
     where CPython's does not. Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
@@ -513,23 +516,25 @@ def rule_l6_busy(py, c, notes, diff, version):
     later instant. First difference, with busy work noted at or before
     its instant: in an instant the clock reached by busy work, a task
     unwinds by a cancellation or a timeout in the library and not in
-    CPython (excused: the differing tasks from then on), or the library's
-    line comes again, the same but for its time, later in CPython's trace
-    (excused: that one line)."""
+    CPython (excused: the differing tasks from then on), or one trace's
+    line comes again, the same but for its time, later in the other's (the
+    library, too, reports a task's end after the turn in which it finished,
+    after the busy work of the task that ran on; excused: that one line)."""
     t = first_diff_time(diff)
     if t is None or not _busy_before(notes, t):
         return None
     e, a = _words(diff[0]), _words(diff[1])
-    if a[1] is not None and a[1] != '-':
-        # the same line, later in CPython's trace
-        i = c.index(diff[1]) if diff[1] in c else -1
-        if i >= 0:
-            for ln in py:
-                w = _words(ln)
-                if w[1] == a[1] and w[2] == a[2] and _t(ln) > _t(diff[1]):
-                    if any(t <= n[0] < _t(ln) for n in _busy_before(notes, _t(ln))):
-                        return drop_line(py, c, ln, c[i])
-                    break
+    for mine, other, x, flip in ((c, py, diff[1], False), (py, c, diff[0], True)):
+        # the same line, in a later instant of the other trace
+        w0 = _words(x)
+        if w0[1] is None or w0[1] == '-' or x not in mine:
+            continue
+        for ln in other:
+            w = _words(ln)
+            if w[1] == w0[1] and w[2] == w0[2] and _t(ln) > _t(x):
+                if any(t <= n[0] < _t(ln) for n in _busy_before(notes, _t(ln))):
+                    return drop_line(py, c, x, ln) if flip else drop_line(py, c, ln, x)
+                break
     if _reached_by_busy(notes, t) and a[1] is not None and \
             (unwinds_by_cancel(a[2]) or a[2][-1:] == ['timeout']):
         return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
@@ -576,6 +581,9 @@ def rule_r8_return_in_finally(py, c, notes, diff, version):
     then on."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
+    if a[1] is not None and diff[0].startswith('(no more lines of %s ' % a[1]):
+        later = [x for x in py if _task(x) == a[1] and _t(x) > t]
+        e = _words(later[0]) if later else e
     if e[1] is None or e[1] != a[1] or e[2] != ['end', 'cancelled'] or a[2][:1] != ['end'] or \
             unwinds_by_cancel(a[2]) or a[2][1:2] and a[2][1].startswith('error'):
         return None
@@ -630,6 +638,7 @@ def explain_all(py, c, notes, diff, version):
     difference no rule explains, or None). Rules excuse their lines one
     difference at a time; the comparison then goes on."""
     used = []
+    ends = {}     # task -> the instant its excused end differed
     for _ in range(MAX_STEPS):
         for name, pred in RULES:
             r = pred(py, c, notes, diff, version)
@@ -638,16 +647,89 @@ def explain_all(py, c, notes, diff, version):
             py2, c2 = r
             if (py2, c2) == (py, c):
                 continue
+            _note_ends(py, c, py2, c2, ends)
             py, c = py2, c2
             if name not in used:
                 used.append(name)
             break
         else:
-            return used, diff
+            r = consequence(py, c, diff, ends)
+            if r is None:
+                # the first difference of another task in that instant
+                # (the order of tasks in an instant is not defined)
+                for d2 in task_diffs(py, c)[1:]:
+                    for name, pred in RULES:
+                        r = pred(py, c, notes, d2, version)
+                        if r is not None and r != (py, c):
+                            _note_ends(py, c, r[0], r[1], ends)
+                            if name not in used:
+                                used.append(name)
+                            break
+                    if r is not None and r != (py, c):
+                        break
+                else:
+                    return used, diff
+            py, c = r
         diff = scenario.compare(py, c)
         if diff is None:
             return used, None
     return used, diff
+
+
+def _note_ends(py, c, py2, c2, ends):
+    """Remember the tasks whose end lines a rule excused, differing."""
+    gone = [x for x in py + c if x not in py2 and x not in c2 and
+            _words(x)[2][:1] == ['end']]
+    e1 = {_task(x): x for x in py if x in gone}
+    e2 = {_task(x): x for x in c if x in gone}
+    for k in set(e1) | set(e2):
+        if _words(e1.get(k, ''))[2] != _words(e2.get(k, ''))[2]:
+            ends.setdefault(k, min(_t(x) for x in (e1.get(k), e2.get(k)) if x))
+
+
+_RESULTS = (['await'], ['wait_for'], ['shield'], ['wait_for_shield'], ['gather'], ['gather_all'],
+            ['wait'])
+
+
+def consequence(py, c, diff, ends):
+    """What follows from an excused difference in a task's end: a waiter's
+    line that reports that end (a gather's, which does not name its tasks,
+    too) in that instant or later. Excused: the waiter from then on."""
+    if not ends:
+        return None
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    who = e[1] or a[1]
+    if t is None or who in (None, '-') or t < min(ends.values()):
+        return None
+    if e[2][:1] in _RESULTS or a[2][:1] in _RESULTS:
+        return _drop_if_first(py, c, diff, [(who, t)])
+    return None
+
+
+def task_diffs(py, c):
+    """The first difference of each task in the first instant whose lines
+    differ, in the order scenario.compare takes the tasks."""
+    d = scenario.compare(py, c)
+    if d is None:
+        return []
+    t = first_diff_time(d)
+    le = [x for x in py if _t(x) == t]
+    la = [x for x in c if _t(x) == t]
+    order = []
+    for x in le + la:
+        k = x.split(' ', 2)[1]
+        if k not in order:
+            order.append(k)
+    out = [d]
+    for k in order:
+        xe = [x for x in le if x.split(' ', 2)[1] == k]
+        xa = [x for x in la if x.split(' ', 2)[1] == k]
+        m = scenario.first_mismatch(xe, xa, '(no more lines of %s at %s)' % (k, t),
+                                    'time %s, task %s' % (t, k) + '%.0s')
+        if m and m[:2] != d[:2]:
+            out.append(m)
+    return out
 
 
 def explain(py, c, notes, diff, version):
