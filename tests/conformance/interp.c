@@ -31,9 +31,9 @@ enum {
     K_TIMEOUT, K_TIMEOUT_AT, K_RESCHEDULE, K_EXPIRED, K_GROUP, K_WAIT, K_GATHER, K_GATHER_ALL,
     K_CALL, K_CATCH, K_WAIT_FOR_CALL, K_SET, K_CLEAR, K_WAIT_EVENT, K_ACQUIRE, K_RELEASE,
     K_COND_WAIT, K_NOTIFY, K_NOTIFY_ALL, K_RETURN, K_RAISE, K_BLOCK, K_WHEN, K_SLEEP_UNTIL,
-    K_REENTER
+    K_REENTER, K_SETFLAG, K_COND_WAIT_FOR
 };
-enum { O_EVENT, O_LOCK, O_CONDITION, O_SEMAPHORE };
+enum { O_EVENT, O_LOCK, O_CONDITION, O_SEMAPHORE, O_FLAG };
 enum { R_IN, R_AT, R_NEVER };
 
 typedef struct block block;
@@ -96,6 +96,7 @@ typedef struct {
     aio_lock lock;
     aio_semaphore sem;
     aio_condition cond;
+    int flag;           /* a flag: set by setflag */
 } cobj;
 
 typedef struct { char **v; int n, cap; } names;
@@ -436,6 +437,23 @@ static int parse_step(step *st, int no, char *s) {
         if (n == 3) return parse_num(toks[2], no, 1, &st->has_num, &st->num);
         return 0;
     }
+    if (!strcmp(op, "setflag")) {
+        NEED(1, "setflag FLAG");
+        st->kind = K_SETFLAG;
+        NAME(1);
+        st->sym[0] = toks[1];
+        return 0;
+    }
+    if (!strcmp(op, "cond_wait_for")) {
+        if (n != 3 && n != 4) return fail(no, "usage: cond_wait_for CONDITION FLAG [MS|none]");
+        st->kind = K_COND_WAIT_FOR;
+        NAME(1);
+        NAME(2);
+        st->sym[0] = toks[1];
+        st->sym[1] = toks[2];
+        if (n == 4) return parse_num(toks[3], no, 1, &st->has_num, &st->num);
+        return 0;
+    }
     if (!strcmp(op, "notify")) {
         if (n != 2 && n != 3) return fail(no, "usage: notify NAME [N]");
         st->kind = K_NOTIFY;
@@ -578,6 +596,14 @@ static int resolve_step(step *st) {
     case K_COND_WAIT: case K_NOTIFY: case K_NOTIFY_ALL:
         st->target = resolve_obj(st, st->sym[0], 1u << O_CONDITION, "condition");
         break;
+    case K_SETFLAG:
+        st->target = resolve_obj(st, st->sym[0], 1u << O_FLAG, "flag");
+        break;
+    case K_COND_WAIT_FOR:
+        st->target = resolve_obj(st, st->sym[0], 1u << O_CONDITION, "condition");
+        if (st->target >= 0 && (st->mode = resolve_obj(st, st->sym[1], 1u << O_FLAG, "flag")) < 0)
+            return -1;
+        break;
     default:
         break;
     }
@@ -665,9 +691,11 @@ static int parse(char *text) {
         n = split(key, toks);
         if (n <= 0) return fail(ln->no, "too many words");
         if (!strcmp(toks[0], "event") || !strcmp(toks[0], "lock") ||
-                   !strcmp(toks[0], "condition") || !strcmp(toks[0], "semaphore")) {
+                   !strcmp(toks[0], "condition") || !strcmp(toks[0], "semaphore") ||
+                   !strcmp(toks[0], "flag")) {
             int kind = toks[0][0] == 'e' ? O_EVENT : toks[0][0] == 'l' ? O_LOCK
-                       : toks[0][0] == 'c' ? O_CONDITION : O_SEMAPHORE;
+                       : toks[0][0] == 'c' ? O_CONDITION : toks[0][0] == 'f' ? O_FLAG
+                       : O_SEMAPHORE;
             int want = kind == O_SEMAPHORE ? 3 : 2, k;
             cobj *o;
             if (n != want) return fail(ln->no, "usage: %s NAME%s", toks[0], want == 3 ? " N" : "");
@@ -1004,6 +1032,12 @@ static aio_status exec_block(aio_task *t, bframe *s) {
         } else if (KIND == K_COND_WAIT) {
             AIO_COND_WAIT(t, s->rc, &OB(ST->target)->cond, DUR(ST));
             out(me, "cond_wait %s %s", R.objs.v[ST->target], s->rc == AIO_OK ? "ok" : status_str(s->rc));
+        } else if (KIND == K_SETFLAG) {
+            OB(ST->target)->flag = 1;
+        } else if (KIND == K_COND_WAIT_FOR) {
+            AIO_COND_WAIT_FOR(t, s->rc, &OB(ST->target)->cond, OB(ST->mode)->flag, DUR(ST));
+            out(me, "cond_wait_for %s %s %s", R.objs.v[ST->target], R.objs.v[ST->mode],
+                s->rc == AIO_OK ? "ok" : status_str(s->rc));
         } else if (KIND == K_NOTIFY || KIND == K_NOTIFY_ALL) {
             cobj *o = OB(ST->target);
             int rc = KIND == K_NOTIFY ? aio_condition_notify(&o->cond, (int)ST->num)
@@ -1092,6 +1126,7 @@ static void run_scenario(void) {
     for (i = 0; i < R.objs.n; i++)
         if (R.o[i].kind == O_SEMAPHORE) aio_semaphore_init(&R.o[i].sem, R.o[i].n, 0);
         else if (R.o[i].kind == O_CONDITION) aio_condition_init(&R.o[i].cond, &R.o[i].lock);
+        else if (R.o[i].kind == O_FLAG) R.o[i].flag = 0;
     if (aio_spawn(&TK(0)->task, task_fn) != AIO_OK) {
         out(-1, "spawn-failed");
         return;

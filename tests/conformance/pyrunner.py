@@ -306,6 +306,8 @@ class Runner:
                     self.objs[name] = asyncio.Lock()
                 elif kind == 'condition':
                     self.objs[name] = asyncio.Condition()
+                elif kind == 'flag':
+                    self.objs[name] = [False]
                 else:
                     self.objs[name] = asyncio.Semaphore(n)
             self.spawn('main', None)
@@ -686,6 +688,16 @@ class Runner:
         r = await self.value_of(self.within(self.objs[st.target].wait(), st.num),
                                 misuse=RuntimeError)
         self.log(tn, 'cond_wait', st.target, 'ok' if r == 'True' else r)
+
+    async def op_setflag(self, tn, st):
+        self.objs[st.target][0] = True
+
+    async def op_cond_wait_for(self, tn, st):
+        # Condition.wait_for(predicate) under one timeout, as AIO_COND_WAIT_FOR
+        flag = self.objs[st.flag]
+        r = await self.value_of(self.within(self.objs[st.target].wait_for(lambda: flag[0]),
+                                            st.num), misuse=RuntimeError)
+        self.log(tn, 'cond_wait_for', st.target, st.flag, 'ok' if r == 'True' else r)
 
     async def op_notify(self, tn, st):
         try:
