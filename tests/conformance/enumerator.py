@@ -48,7 +48,8 @@ SETS = {
                'await, wait_for X 1 and shield of the parent or a sibling',
     'cleanup': 'finally: any block (every step of the set, nested, spawns included)',
     'sync': 'wait_event e 0|1, clear e, acquire c 0|1, cond_wait c 0|1, notify c 2, '
-            'notify_all c (and acquire s 0|1 on 3.13)',
+            'notify_all c, cond_wait_for c f 0|1|none and setflag f of one flag '
+            '(and acquire s 0|1 on 3.13)',
     'inline': 'call:, catch:, block:, return 1, reenter S: of a named timeout left '
               'before (with the named timeouts of `time`)',
 }
@@ -136,9 +137,13 @@ def _leaves(v, kids, groups, locked, scopes=()):
         out += [('wait_event e 0', False, 0, False), ('wait_event e 1', False, 0, False),
                 ('clear e', False, 0, False),
                 ('acquire c 0', False, 0, True), ('acquire c 1', False, 0, True)]
+        out.append(('setflag f', False, 0, False))
         if locked:
             out += [('cond_wait c 0', False, 0, False), ('cond_wait c 1', False, 0, False),
-                    ('notify c 2', False, 0, False), ('notify_all c', False, 0, False)]
+                    ('notify c 2', False, 0, False), ('notify_all c', False, 0, False),
+                    ('cond_wait_for c f 0', False, 0, False),
+                    ('cond_wait_for c f 1', False, 0, False),
+                    ('cond_wait_for c f none', False, 0, False)]
         if v.semaphore:
             out += [('acquire s 0', False, 0, False), ('acquire s 1', False, 0, False)]
     if 'inline' in S:
@@ -430,9 +435,13 @@ def assemble(bodies):
             return None     # set e with no waiter changes nothing
         decls.append('event e')
     if _C.search(text):
-        if ('notify c' in text or 'notify_all c' in text) and 'cond_wait c' not in text:
+        if ('notify c' in text or 'notify_all c' in text) and 'cond_wait' not in text:
             return None     # notify with no waiter changes nothing
         decls.append('condition c')
+    if ' f\n' in text or ' f ' in text:
+        if 'cond_wait_for' not in text:
+            return None     # a flag nobody waits for changes nothing
+        decls.append('flag f')
     if _S.search(text):
         if 'acquire s' not in text:
             return None     # permits nobody takes change nothing
