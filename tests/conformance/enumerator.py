@@ -51,7 +51,8 @@ SETS = {
             'notify_all c, cond_wait_for c f 0|1|none and setflag f of one flag '
             '(and acquire s 0|1 on 3.13)',
     'inline': 'call:, catch:, block:, return 1, reenter S: of a named timeout left '
-              'before (with the named timeouts of `time`)',
+              'before (with the named timeouts of `time`), break out of the innermost '
+              'timeout block',
 }
 EXTRA = tuple(k for k in SETS if k != 'core')
 WAIT_MODES = ('all_completed', 'first_completed', 'first_exception')
@@ -173,7 +174,7 @@ class Enum:
     # @G<j> its j-th group, @S<j> its j-th named timeout (the counter `ng`
     # numbers both). Lines are (indent, text). `scopes` are the named
     # timeouts opened so far (open ones included), `closed` those left.
-    def steps(self, avail, depth, kids, groups, ng, locked, scopes=(), closed=()):
+    def steps(self, avail, depth, kids, groups, ng, locked, scopes=(), closed=(), brk=False):
         """Every single step: (lines, size, cost, kids, ng, locked, terminal,
         scopes, closed). `cost` counts one step more per spawn (the new
         task's body has one step at least), so that nothing is generated
@@ -194,7 +195,8 @@ class Enum:
             g = ng
             tag = 'in @G%d' % g
             for body, size, cost, k2, ng2, l2, sc2, cl2 in self.block(
-                    avail - 1, depth + 1, kids, groups + (g,), ng + 1, locked, scopes, closed):
+                    avail - 1, depth + 1, kids, groups + (g,), ng + 1, locked, scopes, closed,
+                    False):
                 if not any(tag in t for _, t in body):
                     continue    # a group with no child
                 yield [(0, 'group as @G%d:' % g)] + [(i + 1, t) for i, t in body], size + 1, \
@@ -207,8 +209,10 @@ class Enum:
                 heads += ['call:', 'catch:', 'block:'] + \
                          ['reenter @S%d:' % s for s in closed]
             for head in heads:
+                # `break` leaves the innermost timeout block, through `block:`s
+                b2 = head.startswith(('timeout', 'reenter')) or (brk and head == 'block:')
                 for body, size, cost, k2, ng2, l2, sc2, cl2 in self.block(
-                        avail - 1, depth + 1, kids, groups, ng, locked, scopes, closed):
+                        avail - 1, depth + 1, kids, groups, ng, locked, scopes, closed, b2):
                     yield [(0, head)] + [(i + 1, t) for i, t in body], size + 1, cost + 1, \
                         k2, ng2, l2, False, sc2, cl2
             if self.v.named:
@@ -217,29 +221,31 @@ class Enum:
                     head = 'timeout %s as @S%d:' % (lim, s)
                     for body, size, cost, k2, ng2, l2, sc2, cl2 in self.block(
                             avail - 1, depth + 1, kids, groups, ng + 1, locked,
-                            scopes + (s,), closed):
+                            scopes + (s,), closed, True):
                         yield [(0, head)] + [(i + 1, t) for i, t in body], size + 1, \
                             cost + 1, k2, ng2, l2, False, sc2, cl2 + (s,)
         for text, term, _, acq in self.leaves(kids, groups, locked, scopes):
             yield [(0, text)], 1, 1, kids, ng, locked or acq, term, scopes, closed
+        if brk and 'inline' in S:
+            yield [(0, 'break')], 1, 1, kids, ng, locked, True, scopes, closed
 
-    def seq(self, avail, depth, kids, groups, ng, locked, scopes=(), closed=()):
+    def seq(self, avail, depth, kids, groups, ng, locked, scopes=(), closed=(), brk=False):
         """Every sequence of zero or more steps."""
         yield [], 0, 0, kids, ng, locked, scopes, closed
         for lines, size, cost, k2, ng2, l2, term, sc2, cl2 in self.steps(
-                avail, depth, kids, groups, ng, locked, scopes, closed):
+                avail, depth, kids, groups, ng, locked, scopes, closed, brk):
             if term:
                 yield lines, size, cost, k2, ng2, l2, sc2, cl2
                 continue
             for rl, rs, rc, k3, ng3, l3, sc3, cl3 in self.seq(avail - cost, depth, k2, groups,
-                                                              ng2, l2, sc2, cl2):
+                                                              ng2, l2, sc2, cl2, brk):
                 yield lines + rl, size + rs, cost + rc, k3, ng3, l3, sc3, cl3
 
-    def block(self, avail, depth, kids, groups, ng, locked, scopes=(), closed=()):
+    def block(self, avail, depth, kids, groups, ng, locked, scopes=(), closed=(), brk=False):
         """Every block: one step or more, then perhaps `finally: sleep 1` (in
         the set `cleanup`, `finally:` and any block)."""
         for lines, size, cost, k2, ng2, l2, sc2, cl2 in self.seq(avail, depth, kids, groups,
-                                                                 ng, locked, scopes, closed):
+                                                                 ng, locked, scopes, closed, brk):
             if not size:
                 continue
             yield lines, size, cost, k2, ng2, l2, sc2, cl2

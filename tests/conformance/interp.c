@@ -31,7 +31,7 @@ enum {
     K_TIMEOUT, K_TIMEOUT_AT, K_RESCHEDULE, K_EXPIRED, K_GROUP, K_WAIT, K_GATHER, K_GATHER_ALL,
     K_CALL, K_CATCH, K_WAIT_FOR_CALL, K_SET, K_CLEAR, K_WAIT_EVENT, K_ACQUIRE, K_RELEASE,
     K_COND_WAIT, K_NOTIFY, K_NOTIFY_ALL, K_RETURN, K_RAISE, K_BLOCK, K_WHEN, K_SLEEP_UNTIL,
-    K_REENTER, K_SETFLAG, K_COND_WAIT_FOR
+    K_REENTER, K_SETFLAG, K_COND_WAIT_FOR, K_BREAK
 };
 enum { O_EVENT, O_LOCK, O_CONDITION, O_SEMAPHORE, O_FLAG };
 enum { R_IN, R_AT, R_NEVER };
@@ -46,6 +46,7 @@ typedef struct bframe {
     block *blk;
     int pc;             /* the step being executed */
     int ret;            /* the block was left by `return` */
+    int brk;            /* the block was left by `break` */
     int skip_fin;       /* the task body: its finally clause runs in the task */
     aio_status rc, rc2; /* results of awaits */
     aio_status caught;  /* catch: what it caught */
@@ -437,6 +438,11 @@ static int parse_step(step *st, int no, char *s) {
         if (n == 3) return parse_num(toks[2], no, 1, &st->has_num, &st->num);
         return 0;
     }
+    if (!strcmp(op, "break")) {
+        if (n != 1) return fail(no, "usage: break");
+        st->kind = K_BREAK;
+        return 0;
+    }
     if (!strcmp(op, "setflag")) {
         NEED(1, "setflag FLAG");
         st->kind = K_SETFLAG;
@@ -788,6 +794,7 @@ static const char *join_event(const step *st) {
 static void prep(bframe *f) {
     f->pc = 0;
     f->ret = 0;
+    f->brk = 0;
     f->caught = 0;
 }
 
@@ -842,6 +849,10 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                 s->ret = 1;
                 AIO_RETURN(t, s->rc);
             }
+            if (ST->body->frame.brk && s->rc >= 0) { /* on to the timeout block around */
+                s->brk = 1;
+                AIO_RETURN(t, AIO_OK);
+            }
             AIO_CHECK(t, s->rc);
         } else if (KIND == K_REENTER) {
             /* the scope of an earlier `timeout ... as NAME:`, entered again */
@@ -855,10 +866,12 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                     AIO_RETURN(t, s->rc);
                 }
                 AIO_CHECK(t, s->rc);
+                if (ST->body->frame.brk) break; /* C's break out of the block */
             }
             ST->open = 0;
             out(me, "timeout %s %s", R.scopes.v[ST->target],
-                aio_timeout_status(R.scope_ptr[ST->target]) == AIO_ETIMEDOUT ? "timeout" : "ok");
+                aio_timeout_status(R.scope_ptr[ST->target]) == AIO_ETIMEDOUT ? "timeout"
+                : ST->body->frame.brk ? "break" : "ok");
         } else if (KIND == K_BUSY) {
             aio_virtual_advance(&R.loop, DUR(ST));
         } else if (KIND == K_LOG) {
@@ -907,6 +920,7 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                         AIO_RETURN(t, s->rc);
                     }
                     AIO_CHECK(t, s->rc);
+                    if (ST->body->frame.brk) break; /* C's break out of the block */
                 }
             } else {
                 AIO_TIMEOUT_AT(t, &ST->scope, DUR(ST)) {
@@ -917,11 +931,13 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                         AIO_RETURN(t, s->rc);
                     }
                     AIO_CHECK(t, s->rc);
+                    if (ST->body->frame.brk) break; /* C's break out of the block */
                 }
             }
             ST->open = 0;
             out(me, "timeout %s %s", scope_name(ST),
-                aio_timeout_status(&ST->scope) == AIO_ETIMEDOUT ? "timeout" : "ok");
+                aio_timeout_status(&ST->scope) == AIO_ETIMEDOUT ? "timeout"
+                : ST->body->frame.brk ? "break" : "ok");
         } else if (KIND == K_RESCHEDULE) {
             aio_timeout *sc = R.scope_ptr[ST->target];
             aio_time when = ST->mode == R_NEVER ? AIO_NEVER
@@ -1043,6 +1059,9 @@ static aio_status exec_block(aio_task *t, bframe *s) {
             int rc = KIND == K_NOTIFY ? aio_condition_notify(&o->cond, (int)ST->num)
                                    : aio_condition_notify_all(&o->cond);
             if (rc < 0) out(me, "%s %s invalid", KIND == K_NOTIFY ? "notify" : "notify_all", R.objs.v[ST->target]);
+        } else if (KIND == K_BREAK) {
+            s->brk = 1;
+            AIO_RETURN(t, AIO_OK);
         } else if (KIND == K_RETURN) {
             s->ret = 1;
             AIO_RETURN(t, (aio_status)ST->num);
@@ -1067,7 +1086,8 @@ static aio_status exec_block(aio_task *t, bframe *s) {
             out(me, "catch raise %s", status_str(AIO_STATUS(t)));
     }
     if (s->blk->fin && !s->skip_fin) {
-        out(me, "finally %s", AIO_STATUS(t) < 0 ? status_str(AIO_STATUS(t)) : s->ret ? "return" : "ok");
+        out(me, "finally %s", AIO_STATUS(t) < 0 ? status_str(AIO_STATUS(t)) : s->ret ? "return"
+                              : s->brk ? "break" : "ok");
         prep(&s->blk->fin->frame);
         AIO_CALL(t, s->rc2, exec_block, &s->blk->fin->frame);
         if (s->blk->fin->frame.ret) {

@@ -162,6 +162,14 @@ def _wake_sleeper(fut):
         fut.set_result(None)
 
 
+class _Break:
+    """A block left by `break` (up to the innermost timeout block)."""
+    __slots__ = ()
+
+
+_BREAK = _Break()
+
+
 class _Return:
     """A block left by `return V`."""
     __slots__ = ('value',)
@@ -379,7 +387,7 @@ class Runner:
             if r2 is not None:        # `return` in a finally clause drops the error
                 return r2
             raise
-        self.log(tn, 'finally', 'ok' if r is None else 'return')
+        self.log(tn, 'finally', 'ok' if r is None else 'break' if r is _BREAK else 'return')
         r2 = await self.steps(tn, blk.fin.steps)
         return r2 if r2 is not None else r
 
@@ -501,14 +509,20 @@ class Runner:
             if st.name:
                 self.scopes[st.name] = cm
         try:
-            async with cm:
-                r = await self.block(tn, st.body)
+            for _ in range(1):      # `break` leaves the `async with` as Python's break does
+                async with cm:
+                    r = await self.block(tn, st.body)
+                    if r is _BREAK:
+                        break
         except TimeoutError:
             self.log(tn, 'timeout', name, 'timeout')
             return None
         except ERRORS as e:
             self.log(tn, 'timeout', name, 'raise', status_of_exc(e))
             raise
+        if r is _BREAK:
+            self.log(tn, 'timeout', name, 'break')
+            return None
         self.log(tn, 'timeout', name, 'ok' if r is None else 'return')
         return r
 
@@ -710,6 +724,9 @@ class Runner:
             self.objs[st.target].notify_all()
         except RuntimeError:
             self.log(tn, 'notify_all', st.target, 'invalid')
+
+    async def op_break(self, tn, st):
+        return _BREAK
 
     async def op_return(self, tn, st):
         return _Return(st.num)

@@ -329,6 +329,8 @@ class _Parser:
                 self.error(no, 'usage: %s NAME [MS|none]' % op)
             st.target = _name(args[0], no)
             st.num = _num(args[1], no, True) if len(args) == 2 else None
+        elif op == 'break':
+            need(0, 'break')
         elif op == 'setflag':
             need(1, 'setflag FLAG')
             st.target = _name(args[0], no)
@@ -362,8 +364,21 @@ class _Parser:
                 yield st
                 if st.body:
                     yield from walk(st.body)
+        def breaks(blk, inside):
+            # `break` leaves the innermost timeout block; only `block:`
+            # may stand between, and not a finally clause
+            for st in blk.steps:
+                if st.kind == 'break' and not inside:
+                    self.error(st.line, 'break outside a timeout block (only block: may '
+                                        'stand between)')
+                if st.body:
+                    breaks(st.body, st.kind in ('timeout', 'timeout_at', 'reenter') or
+                           (inside and st.kind == 'block'))
+            if blk.fin:
+                breaks(blk.fin, False)
         spawned = set()
         for tname, blk in sc.tasks.items():
+            breaks(blk, False)
             for st in walk(blk):
                 k, no = st.kind, st.line
                 tasks = ([st.target] if k in ('spawn', 'await', 'shield', 'cancel', 'wait_for',
