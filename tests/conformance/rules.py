@@ -120,7 +120,7 @@ def drop(py, c, task, t):
     tp = {_task(ln) for ln in py} - {'-'}
     tc = {_task(ln) for ln in c} - {'-'}
     for x in tp ^ tc:
-        if x not in since and all(_t(ln) >= t for ln in py + c if _task(ln) == x):
+        if all(_t(ln) >= t for ln in py + c if _task(ln) == x):
             since[x] = t
 
     def keep(ln):
