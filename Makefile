@@ -265,6 +265,19 @@ build/examples/%: examples/%.c examples/example.h aio_timeout.h
 cross test-qemu size:
 	@$(MAKE) --no-print-directory -f tests/embedded/embedded.mk -j2 $@
 
+# Where int is 16 bits: tests/embedded/avr_smoke.c on an ATmega328P under simavr
+# (tests/embedded/README.md). Installs gcc-avr, avr-libc and simavr if missing.
+.PHONY: test-avr
+test-avr:
+	@command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && \
+	    [ -f /usr/lib/avr/include/avr/io.h ] || { \
+	    echo "installing gcc-avr avr-libc simavr"; \
+	    if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+	        gcc-avr avr-libc simavr >/dev/null; }
+	sh tests/embedded/avr.sh
+
 # N random scenarios on CPython's asyncio and on the header (tests/conformance/
 # README.md); each disagreement is saved in tests/conformance/found/.
 # `make conformance-random N=10000 SEED=1`.

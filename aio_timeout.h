@@ -180,29 +180,50 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
  * that is negative, or that reaches half the clock's range (24.8 days with
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
  * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
- * At a tick rate that does not divide evenly (a 32.768 kHz clock) the count
- * is rounded down. They are calls of an inline function (no constant
- * expressions in C); the count is evaluated once. */
-#define AIO_SEC(s) aio__ticks_of((s), 1)
+ * Where the tick rate allows, they are constant expressions (for static
+ * initialisers); in C they then evaluate the count twice, so pass a plain
+ * value. At other rates (a 32.768 kHz clock) a function rounds down. */
+#define AIO__HALF_RANGE (AIO_NEVER / 2u)
+#ifdef __cplusplus
+constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
+    return n <= (AIO__HALF_RANGE - 1u) / per_unit ? n * per_unit : AIO_TIME_INVALID;
+}
+#define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
+#else
+/* (0ull + n, not a cast: no "comparison always true" warning for a narrow n) */
+#define AIO__SCALE(n, per_unit)                                                \
+    (0ull + (n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)               \
+         ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
+#endif
+#define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
+#if AIO_TICKS_PER_SEC % 1000u == 0
+#define AIO_MS(ms) AIO__SCALE(ms, AIO_TICKS_PER_SEC / 1000u)
+#else
 #define AIO_MS(ms) aio__ticks_of((ms), 1000)
+#define AIO__TICKS_OF 1
+#endif
+#if AIO_TICKS_PER_SEC % 1000000u == 0
+#define AIO_US(us) AIO__SCALE(us, AIO_TICKS_PER_SEC / 1000000u)
+#else
 #define AIO_US(us) aio__ticks_of((us), 1000000)
+#define AIO__TICKS_OF 1
+#endif
 
-/* n units of 1/per_sec seconds in ticks. */
+#ifdef AIO__TICKS_OF
+/* n units of 1/per_sec seconds in ticks, rounded down. */
 static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
     const int64_t rate = AIO_TICKS_PER_SEC;
-    const uint64_t half = (uint64_t)(aio_time)(AIO_NEVER / 2u);
+    const uint64_t half = AIO__HALF_RANGE;
+    const int64_t most_whole = (half - 1u) / AIO_TICKS_PER_SEC; /* seconds below half */
+    int64_t whole = n / per_sec;
+    int64_t part = n % per_sec * rate; /* below per_sec * rate: no overflow */
     uint64_t ticks;
-    if (n < 0) return AIO_TIME_INVALID;
-    if (rate % per_sec == 0) { /* a whole number of ticks per unit: no division of n */
-        const uint64_t per_unit = (uint64_t)(rate / per_sec);
-        if ((uint64_t)n > (half - 1u) / per_unit) return AIO_TIME_INVALID;
-        return AIO__TIME((uint64_t)n * per_unit);
-    }
-    if ((uint64_t)(n / per_sec) > (half - 1u) / (uint64_t)rate) return AIO_TIME_INVALID;
-    ticks = (uint64_t)(n / per_sec) * (uint64_t)rate +
-            (uint64_t)(n % per_sec * rate / per_sec); /* the part is below rate */
+    if (n < 0 || whole > most_whole) return AIO_TIME_INVALID;
+    ticks = whole * rate; /* not negative, below half */
+    ticks += part / per_sec;
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
+#endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */
 
@@ -655,7 +676,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 
 /* asyncio.wait(): wait on items[0..n) (set each .task) until `mode` is met or
  * `d` passes; lv = how many are done. Never cancels them; check each with
- * aio_task_done(items[i].task). */
+ * aio_task_done(items[i].task). Like asyncio's, it suspends at least once,
+ * even when `mode` is already met, and counts what is done when it resumes. */
 #define AIO_WAIT(t, lv, items, n, mode, d)                                     \
     AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), (mode), (d)), \
                aio__many_poll((t), aio__f, (items), (n), (mode)), AIO__LABEL)
@@ -695,8 +717,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 #define AIO_COND_WAIT(t, lv, cond, d)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__cond_start((t), aio__f, (cond), (d), 1),  \
                aio__cond_poll((t), aio__f, (cond)), AIO__LABEL)
-/* Condition.wait_for(pred) with one overall timeout d: lv = AIO_OK once
- * `pred` holds, AIO_ETIMEDOUT (pred not evaluated again). */
+/* Condition.wait_for(pred) with one overall timeout d for all its waits:
+ * lv = AIO_OK once `pred` holds, AIO_ETIMEDOUT (pred not evaluated again). */
 #define AIO_COND_WAIT_FOR(t, lv, cond, pred, d)                                \
     do {                                                                       \
         aio__own_deadline((t), (d));                                           \
@@ -710,8 +732,10 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 /* Internals used by the macros                                               */
 /* ------------------------------------------------------------------------ */
 
-#define AIO__SUSPENDED (-0x7fffffff - 1) /* INT_MIN, never a status */
-#define AIO__RAISE (-0x7fffffff)
+/* Two markers below every status, whatever the width of int (16 bits on AVR
+ * and MSP430). */
+#define AIO__SUSPENDED INT_MIN
+#define AIO__RAISE (INT_MIN + 1)
 #define AIO__LC_RAISE 0xfffffffdu   /* resume by delivering a cancellation */
 #define AIO__LC_FINALLY 0xfffffffeu
 #define AIO__LC_END 0xffffffffu
@@ -1092,7 +1116,8 @@ enum { /* group states, beyond the scope's */
 enum { /* group flags */
     AIO__G_ABORTED = 1,     /* cancelling the rest: no new children */
     AIO__G_PASS = 2,        /* an error unwinds through the block after the join */
-    AIO__G_JOINING = 4      /* the owner waits for the last child */
+    AIO__G_JOINING = 4,     /* the owner waits for the last child */
+    AIO__G_HELD_BACK = 8    /* the end let the children run once before aborting them */
 };
 
 /* The running loop: the one stepping now, else the last one initialised
@@ -2275,9 +2300,12 @@ AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
     /* A task whose body completes while it is cancelled ends cancelled: the
-     * request was never lost, and only its cleanup may overrule it. */
-    if (f == &t->frame && f->rc >= 0 && !(f->flags & AIO__F_OVERRIDE) &&
-        aio__task_cancel_visible(t)) {
+     * request was never lost. Only a cleanup that a delivered cancellation
+     * brought there may overrule it (R8); a request never delivered ends the
+     * task cancelled whatever it returns (R7). */
+    if (f == &t->frame && f->rc >= 0 &&
+        ((t->flags & AIO__T_CANCEL_REQ) ||
+         (!(f->flags & AIO__F_OVERRIDE) && aio__task_cancel_visible(t)))) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         f->rc = AIO_ECANCELED;
     }
@@ -2849,7 +2877,18 @@ AIO_API int aio__group_joining(const aio_group *g) { return g->scope.state == AI
  * a cancellation of the owner that arrives now cancels them first. */
 AIO_API aio_status aio__group_join(aio_task *t, aio_group *g) {
     aio_timeout *src = aio__cancel_source(t, 1);
-    if (src && src != &g->scope) aio__group_abort(g);
+    if (src && src != &g->scope) {
+        /* Found on arriving at the end (pending since before): like any
+         * checkpoint that finds a cancellation before it parks, let the ready
+         * tasks, the children among them, run once first (asyncio's end of
+         * the block suspends, and is cancelled when it resumes). */
+        if (g->live && !(g->flags & (AIO__G_JOINING | AIO__G_HELD_BACK | AIO__G_ABORTED))) {
+            g->flags |= AIO__G_HELD_BACK;
+            aio__enqueue(t);
+            return AIO__SUSPENDED;
+        }
+        aio__group_abort(g);
+    }
     if (g->live == 0) {
         g->flags &= (uint8_t)~AIO__G_JOINING;
         return AIO_OK;
@@ -3148,7 +3187,7 @@ AIO_API int aio_condition_notify(aio_condition *cond, int n) {
 }
 
 AIO_API int aio_condition_notify_all(aio_condition *cond) {
-    return aio_condition_notify(cond, 0x7fffffff);
+    return aio_condition_notify(cond, INT_MAX);
 }
 
 /* A condition wait is a wait for the notification and then a wait to take

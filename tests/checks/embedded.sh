@@ -2,6 +2,8 @@
 # tests/embedded/README.md).
 #  - Always: the interrupt-safety interleaving test (tests/embedded/test_isr.c)
 #    on the host, with gcc and clang, C11 and C++17, 64-bit and 32-bit time.
+#  - Always: the 16-bit-int program (tests/embedded/avr_smoke.c) on the host;
+#    with gcc-avr, avr-libc and simavr installed, on an ATmega328P too.
 #  - With arm-none-eabi-gcc, newlib and qemu-system-arm installed: the
 #    Cortex-M3 unit tests, the interrupt test (real interrupts) and the
 #    firmware example under QEMU (`make test-qemu` runs every core). Without
@@ -31,6 +33,23 @@ emb_isr isr-host-gcc-ms32 gcc -std=c11 -O0 $WARN -DAIO_DEBUG -DAIO_TIME_32
 emb_isr isr-host-clang clang -std=c11 -O2 $WARN
 emb_isr isr-host-clang-cxx17 clang++ -x c++ -std=c++17 -O1 $WARN -DAIO_TIME_32
 
+# The 16-bit-int program (tests/embedded/avr_smoke.c): on the host always, on
+# an ATmega328P under simavr when gcc-avr, avr-libc and simavr are installed.
+if gcc -std=c11 -O2 $WARN tests/embedded/avr_smoke.c -o "$out/avr_smoke_host" 2>"$out/avr_smoke_host.log" &&
+    "$out/avr_smoke_host" >"$out/avr_smoke_host.out" 2>&1; then
+    echo "[avr-host] $(tail -n 1 "$out/avr_smoke_host.out" | sed 's/^avr: //') (the AVR program's checks, built for the host)"
+    add_counts 1 0
+else
+    echo "[avr-host] FAILED:"; cat "$out/avr_smoke_host.log" "$out/avr_smoke_host.out" 2>/dev/null | head -20 | sed 's/^/    /'
+    add_counts 0 1
+fi
+sh tests/embedded/avr.sh
+case $? in
+0) add_counts 1 0 ;;
+3) ;;
+*) add_counts 0 1 ;;
+esac
+
 emb_missing=""
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || emb_missing="$emb_missing gcc-arm-none-eabi"
 emb_specs=$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)
@@ -39,7 +58,7 @@ command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-sys
 if [ -n "$emb_missing" ]; then
     echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test and firmware example under QEMU (not installed:$emb_missing)"
 elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
-        build/embedded/m3/isr.elf build/embedded/m3/firmware.elf >"$out/embedded-build.log" 2>&1; then
+        build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf >"$out/embedded-build.log" 2>&1; then
     echo "[embedded] FAILED: the Cortex-M3 build:"; tail -n 20 "$out/embedded-build.log" | sed 's/^/    /'
     add_counts 0 1
 else

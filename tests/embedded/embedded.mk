@@ -115,6 +115,9 @@ $(B)/$(1)/demo.elf: examples/demo.c aio_timeout.h $(GLUE) $(E)/newlib_c11.h $(E)
 $(B)/$(1)/firmware.elf: examples/firmware/firmware.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/firmware/firmware.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+$(B)/$(1)/firmware-qemu.elf: examples/firmware/firmware.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/firmware/firmware.c $(E)/qemu_keepalive.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
 $(B)/$(1)/tickless_sweep.elf: $(E)/tickless_sweep.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(E)/tickless_sweep.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
@@ -122,7 +125,8 @@ $(B)/$(1)/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(HOSTED) $(E)/test_isr.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
 CROSS_ARM += $(foreach v,$(HEADER_VARIANTS),$(B)/$(1)/header-$(v).o) \
-             $(B)/$(1)/demo.elf $(B)/$(1)/firmware.elf $(B)/$(1)/isr.elf $(B)/$(1)/tickless_sweep.elf
+             $(B)/$(1)/demo.elf $(B)/$(1)/firmware.elf $(B)/$(1)/firmware-qemu.elf $(B)/$(1)/isr.elf \
+             $(B)/$(1)/tickless_sweep.elf
 endef
 $(foreach c,m0 m3 m4,$(eval $(call PER_CPU,$(c))))
 
