@@ -571,28 +571,6 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     return _drop_if_first(py, c, diff, [(u, t) for u in due] + owned)
 
 
-def rule_r8_return_in_finally(py, c, notes, diff, version):
-    """R8 as the library keeps it: a value returned from a task's own
-    cleanup (`AIO_FINALLY`) is the task's result, a cancellation not yet
-    delivered included; CPython ends the task cancelled (its `_must_cancel`
-    outlives the return, R7). First difference: the task's end, cancelled in
-    CPython and a value in the library, right after its `finally` line.
-    Excused: that one line of each, and the tasks that name the task from
-    then on."""
-    e, a = _words(diff[0]), _words(diff[1])
-    t = first_diff_time(diff)
-    if a[1] is not None and diff[0].startswith('(no more lines of %s ' % a[1]):
-        later = [x for x in py if _task(x) == a[1] and _t(x) > t]
-        e = _words(later[0]) if later else e
-    if e[1] is None or e[1] != a[1] or e[2] != ['end', 'cancelled'] or a[2][:1] != ['end'] or \
-            unwinds_by_cancel(a[2]) or a[2][1:2] and a[2][1].startswith('error'):
-        return None
-    i = c.index(diff[1])
-    if not any(_task(ln) == a[1] and _words(ln)[2][:1] == ['finally'] for ln in c[:i]):
-        return None
-    return _drop_if_first(py, c, diff, [(a[1], t)])
-
-
 def rule_reenter_finished(py, c, notes, diff, version):
     """A finished aio_timeout may be entered again (the library's choice,
     `tt_timeout_double_enter`); CPython's Timeout raises RuntimeError
@@ -625,7 +603,6 @@ RULES = [
     ('L2 (a caught cancellation stays in force)', rule_l2_level_triggered),
     ('L4 (waiting is not owning)', rule_l4_waiting_is_not_owning),
     ('L2 (a cancel passed down to an awaited task is not lost)', rule_l2_passed_down),
-    ('R8 (a value returned from the task\'s finally)', rule_r8_return_in_finally),
     ('re-entering a finished timeout (the library allows it)', rule_reenter_finished),
     ('late wake-up (gather, shield, group end: two loop iterations in asyncio)', rule_late_wakeup),
 ]
