@@ -273,7 +273,8 @@ def rule_late_wakeup(py, c, notes, diff, version):
     The same holds for asyncio.wait with a limit (its timer callback sets
     the waiter's future, which wakes the task an iteration later): the
     tasks it waits for run on in between, so its done and pending sets
-    can differ; and so for a wait with a zero limit (an event, lock or
+    can differ, and so can what the tasks it names did meanwhile; and so
+    for a wait with a zero limit (an event, lock or
     condition wait, a wait_for): asyncio's timeout is a callback that
     cancels the task, which runs an iteration after it, where the library
     ends the wait in one turn. Excused: the task of the differing line from
@@ -300,6 +301,12 @@ def rule_late_wakeup(py, c, notes, diff, version):
     if a[2][:2] == ['wait', 'done'] and any(_task(x) == a[1] and _words(x)[2][:2] == ['wait', 'done']
                                            and _t(x) >= t for x in py):
         woken.add(a[1])
+    # a wait that ended in this instant (its limit's callback, then its
+    # future: two iterations in asyncio): the tasks it named ran on or not
+    for x in py + c:
+        w = _words(x)
+        if _t(x) == t and w[2][:2] == ['wait', 'done'] and (e[1] in w[2] or a[1] in w[2]):
+            woken.add(e[1] if e[1] in w[2] else a[1])
     if e[1] is not None and e[1] == a[1] and e[2][:2] == a[2][:2] == ['wait', 'done']:
         # asyncio.wait with a limit: its timer, then its waiter's future, then
         # the task: the tasks it waits for run on in between
