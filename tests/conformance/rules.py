@@ -354,10 +354,9 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
     if a[2][:1] == ['group'] and (e[1] == a[1] and e[2][:2] == a[2][:2] or
                                   diff[0].startswith('(no more lines of %s ' % a[1])):
         # the group's own line: its children, cancelled in the library
-        # before they started, ran in CPython
-        i = c.index(diff[1])
+        # before they started (in that instant), ran in CPython
         started = {_task(x) for x in c if _words(x)[2][:1] == ['start']}
-        unborn = [(_task(x), t) for x in c[:i] if _t(x) == t and
+        unborn = [(_task(x), t) for x in c if _t(x) == t and
                   _words(x)[2] == ['end', 'cancelled'] and _task(x) not in started and
                   any(_task(y) == _task(x) and _words(y)[2][:1] == ['start'] for y in py)]
         if unborn:
