@@ -597,11 +597,11 @@ RULES = [
     # the narrowest first: the first rule that holds names the difference
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
     ('L3 (completion beats a later cancellation)', rule_l3),
+    ('L8 (group children inherit the deadlines and cancels around the group)',
+     rule_l8_children_inherit),
     ('a failed group before 3.13 (gh-116720: the cancel count stays raised)',
      rule_group_count_before_313),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
-    ('L8 (group children inherit the deadlines and cancels around the group)',
-     rule_l8_children_inherit),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
     ('L6 (a deadline due at entry raises at once)', rule_l6_due_at_entry),
     ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
