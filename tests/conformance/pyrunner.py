@@ -135,7 +135,10 @@ RULE_WAIT_FOR_311 = 'wait_for before CPython 3.12: a future of its own (R43)'
 # A cancel that a waiter passes on to a task it did not spawn (its wait_for's
 # deadline, or its own cancellation passed down, R3, R14); the library's
 # waiter only detaches (L4).
-RULE_L4 = 'L4: a cancel passed on to a task the waiter did not spawn'
+RULE_L4 = 'L4: a cancel passed on to a task the waiter %s did not spawn'
+# Who spawned whom (the rules excuse what follows from a task's difference in
+# the tasks it owns).
+RULE_SPAWN = 'spawned by %s'
 
 
 class _Task(asyncio.Task):
@@ -251,7 +254,7 @@ class Runner:
         w = self.in_cancel[-1] if self.in_cancel else asyncio.current_task(self.loop)
         if w is not None and w is not task and task in self.waiting.get(w, (None, ()))[1] and \
                 self.parent.get(task) is not w and self.recording:
-            self.notes.append((self.now(), self.name_of(task), RULE_L4))
+            self.notes.append((self.now(), self.name_of(task), RULE_L4 % self.name_of(w)))
         if task._must_cancel:
             return None
         fw = task._fut_waiter
@@ -359,6 +362,8 @@ class Runner:
                 return False
         self.tasks[name] = task
         self.parent[task] = asyncio.current_task(self.loop)
+        if self.recording and self.parent[task] is not None:
+            self.notes.append((self.now(), name, RULE_SPAWN % self.name_of(self.parent[task])))
         task.add_done_callback(lambda t, n=name: self.log(n, 'end', self.task_status(t)))
         return True
 

@@ -89,6 +89,22 @@ def drop(py, c, task, t):
     changed = True
     while changed:
         changed = False
+        # the tasks a dropped task owns (what it spawned): its cancel reaches them
+        for child, parent in _OWNER.items():
+            if parent in since and child not in since:
+                first = [_t(ln) for ln in py + c if _task(ln) == child and
+                         _t(ln) is not None and _t(ln) >= since[parent]]
+                if first:
+                    since[child] = min(first)
+                    changed = True
+            # and the group block of the task that owns a dropped task waits for it
+            if child in since and parent not in since:
+                first = [_t(ln) for ln in py + c if _task(ln) == parent and
+                         _t(ln) is not None and _t(ln) >= since[child] and
+                         _words(ln)[2][:1] == ['group']]
+                if first:
+                    since[parent] = min(first)
+                    changed = True
         for ln in py + c:
             tm = _t(ln)
             who = _task(ln)
@@ -125,10 +141,11 @@ def drop(py, c, task, t):
 
     def keep(ln):
         who = _task(ln)
-        return not (who in since and _t(ln) >= since[who])
+        return not (who in since and _t(ln) is not None and _t(ln) >= since[who])
 
     def q(lines):
-        return [_quiet(ln, since) if _task(ln) == '-' else ln for ln in lines if keep(ln)]
+        return [_quiet(ln, since) if ln.split(' ', 2)[1:2] == ['-'] else ln
+                for ln in lines if keep(ln)]
     return q(py), q(c), set(since)
 
 
@@ -432,6 +449,28 @@ def rule_l2_passed_down(py, c, notes, diff, version):
     return _drop_if_first(py, c, diff, [(e[1], t)])
 
 
+def rule_l3_done_before_await(py, c, notes, diff, version):
+    """L3 where the awaited work was complete before the await began: a task
+    with a cancellation pending (sent to it earlier in that instant, while
+    it ran) awaits tasks that have all ended; CPython's await suspends (a
+    gather's or a task's done callbacks are still to run) and the
+    cancellation wins, the library delivers the completion and keeps the
+    cancellation for its next checkpoint. First difference: CPython's task
+    ends or unwinds by a cancellation where the library's reports what it
+    awaited, not cancelled, and a `cancel T 1` line came earlier in that
+    instant. Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if a[1] is None or t is None or e[1] not in (a[1], None) or \
+            a[2][:1] not in _RESULTS or a[2][-1:] in (['cancelled'], ['timeout']):
+        return None
+    if e[1] is not None and not unwinds_by_cancel(e[2]):
+        return None
+    if not any(_t(ln) == t and _words(ln)[2] == ['cancel', a[1], '1'] for ln in c):
+        return None
+    return _drop_if_first(py, c, diff, [(a[1], t)])
+
+
 def _cancelled_by_other(lines, task, t):
     for ln in lines:
         tm = _t(ln)
@@ -495,7 +534,10 @@ def rule_l4_waiting_is_not_owning(py, c, notes, diff, version):
     if t is None:
         return None
     ws = _names_with_failure(c, t) | _names_with_failure(py, t)
-    ws |= {(None, n[1], n[0]) for n in notes if n[2].startswith('L4') and n[0] <= t}
+    for n in notes:
+        if n[2].startswith('L4') and n[0] <= t:
+            # the task the cancel reached, and the waiter that passed it on
+            ws |= {(None, n[1], n[0]), (None, n[2].split()[10], n[0])}
     if not ws:
         return None
     return _drop_if_first(py, c, diff, [(x, tm) for _, x, tm in ws])
@@ -609,6 +651,7 @@ RULES = [
     ('L2 (a caught cancellation stays in force)', rule_l2_level_triggered),
     ('L4 (waiting is not owning)', rule_l4_waiting_is_not_owning),
     ('L2 (a cancel passed down to an awaited task is not lost)', rule_l2_passed_down),
+    ('L3 (completion beats a later cancellation)', rule_l3_done_before_await),
     ('re-entering a finished timeout (the library allows it)', rule_reenter_finished),
     ('late wake-up (gather, shield, group end: two loop iterations in asyncio)', rule_late_wakeup),
 ]
@@ -616,10 +659,15 @@ RULES = [
 MAX_STEPS = 40
 
 
+_OWNER = {}     # task -> the task that spawned it, from the notes of the run
+
+
 def explain_all(py, c, notes, diff, version):
     """(names of the rules used, first in order, or [], and the first
     difference no rule explains, or None). Rules excuse their lines one
     difference at a time; the comparison then goes on."""
+    _OWNER.clear()
+    _OWNER.update({n[1]: n[2].split()[2] for n in notes if n[2].startswith('spawned by ')})
     used = []
     ends = {}     # task -> the instant its excused end differed
     for _ in range(MAX_STEPS):
