@@ -227,6 +227,28 @@ def rule_checkpoint_acquire(py, c, notes, diff, version):
     return _drop_if_first(py, c, diff, [(e[1], first_diff_time(diff))])
 
 
+def rule_checkpoint_pending_forever(py, c, notes, diff, version):
+    """Every await is a checkpoint: a task with its cancellation pending
+    (sent earlier in that instant) raises it at its next await in the
+    library, before the await acts; CPython's await acts first (a condition
+    wait releases the lock) and then waits forever (to take the lock back
+    from a task that keeps it). First difference: CPython's task has no
+    more lines and is left pending at the end, the library's unwinds by a
+    cancellation, and a `cancel T 1` line came earlier in that instant.
+    Excused: that task from then on."""
+    a = _words(diff[1])
+    t = first_diff_time(diff)
+    if a[1] is None or t is None or not diff[0].startswith('(no more lines of %s ' % a[1]) or \
+            not unwinds_by_cancel(a[2]):
+        return None
+    q = [x for x in py if x.split(' ', 2)[1:2] == ['-']]
+    if not q or a[1] not in q[-1].split()[3:]:
+        return None
+    if not any(_t(ln) == t and _words(ln)[2] == ['cancel', a[1], '1'] for ln in c):
+        return None
+    return _drop_if_first(py, c, diff, [(a[1], t)])
+
+
 def rule_checkpoint_group_end(py, c, notes, diff, version):
     """Every await is a checkpoint: the end of a group whose children have
     all finished raises a cancellation already due in the library; in
@@ -645,6 +667,8 @@ RULES = [
      rule_group_count_before_313),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
+    ('checkpoint: an await with a cancellation pending, left waiting in CPython',
+     rule_checkpoint_pending_forever),
     ('L6 (a deadline due at entry raises at once)', rule_l6_due_at_entry),
     ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
     ('L1 (a timeout stops only its own cancellation)', rule_l1_own_cancel_only),
@@ -679,6 +703,8 @@ def explain_all(py, c, notes, diff, version):
             if (py2, c2) == (py, c):
                 continue
             _note_ends(py, c, py2, c2, ends)
+            ends.setdefault('', first_diff_time(diff) if first_diff_time(diff) is not None
+                            else 0)
             py, c = py2, c2
             if name not in used:
                 used.append(name)
@@ -693,6 +719,7 @@ def explain_all(py, c, notes, diff, version):
                         r = pred(py, c, notes, d2, version)
                         if r is not None and r != (py, c):
                             _note_ends(py, c, r[0], r[1], ends)
+                            ends.setdefault('', first_diff_time(d2) or 0)
                             if name not in used:
                                 used.append(name)
                             break
@@ -714,7 +741,8 @@ def _note_ends(py, c, py2, c2, ends):
     e1 = {_task(x): x for x in py if x in gone}
     e2 = {_task(x): x for x in c if x in gone}
     for k in set(e1) | set(e2):
-        if _words(e1.get(k, ''))[2] != _words(e2.get(k, ''))[2]:
+        if e1.get(k, '').split()[:1] != e2.get(k, '').split()[:1] or \
+                _words(e1.get(k, ''))[2] != _words(e2.get(k, ''))[2]:
             ends.setdefault(k, min(_t(x) for x in (e1.get(k), e2.get(k)) if x))
 
 
@@ -731,10 +759,20 @@ def consequence(py, c, diff, ends):
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     who = e[1] or a[1]
+    if who is None:
+        for x in diff[:2]:
+            if x.startswith('(no more lines of '):
+                who = x.split()[4]
     if t is None or who in (None, '-') or t < min(ends.values()):
         return None
     if e[2][:1] in _RESULTS or a[2][:1] in _RESULTS:
         return _drop_if_first(py, c, diff, [(who, t)])
+    # a task one trace leaves waiting forever: for what an excused path
+    # would have done (set an event, released a lock or a permit)
+    for lines in (py, c):
+        q = [x for x in lines if x.split(' ', 2)[1:2] == ['-']]
+        if q and who in q[-1].split()[3:]:
+            return _drop_if_first(py, c, diff, [(who, t)])
     return None
 
 
