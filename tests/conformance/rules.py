@@ -456,7 +456,8 @@ def rule_l2_passed_down(py, c, notes, diff, version):
     own and unwinds it. First difference: CPython's task reports what it
     awaited (await, wait_for, shield, gather ...) where the library's
     unwinds by a cancellation, and that task was cancelled (a `cancel T 1`
-    line) earlier in that instant. Excused: that task from then on."""
+    line) earlier in that instant, or the library's line is that task's
+    block cut short by its own deadline. Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if e[1] is None or t is None or a[1] not in (e[1], None) or \
@@ -466,7 +467,9 @@ def rule_l2_passed_down(py, c, notes, diff, version):
         return None
     if a[1] is not None and not unwinds_by_cancel(a[2]):
         return None
-    if not any(_t(ln) == t and _words(ln)[2] == ['cancel', e[1], '1'] for ln in c):
+    by_deadline = a[2][:1] in (['timeout'], ['wait_for']) and a[2][-1:] == ['timeout']
+    if not by_deadline and \
+            not any(_t(ln) == t and _words(ln)[2] == ['cancel', e[1], '1'] for ln in c):
         return None
     return _drop_if_first(py, c, diff, [(e[1], t)])
 
