@@ -139,6 +139,9 @@ RULE_L4 = 'L4: a cancel passed on to a task the waiter %s did not spawn'
 # Who spawned whom (the rules excuse what follows from a task's difference in
 # the tasks it owns).
 RULE_SPAWN = 'spawned by %s'
+# A limit already due when the step begins (zero, or a past time): the library
+# raises it at that checkpoint at once, asyncio after one loop iteration (L6).
+RULE_DUE = 'due at entry'
 
 
 class _Task(asyncio.Task):
@@ -419,8 +422,14 @@ class Runner:
         except (UserError, TimeoutError, RuntimeError) as e:
             return status_of_exc(e)
 
+    def note_due(self, ms):
+        if ms is not None and ms <= 0 and self.recording:
+            self.notes.append((self.now(), self.name_of(asyncio.current_task(self.loop)),
+                               RULE_DUE))
+
     async def within(self, aw, ms):
         """`aw` under a timeout of `ms` (None: no timeout)."""
+        self.note_due(ms)
         if ms is None:
             return await aw
         async with asyncio.timeout(ms):
@@ -474,6 +483,7 @@ class Runner:
             self.notes.append((self.now(), tn, RULE_WAIT_FOR_311))
 
     async def op_wait_for(self, tn, st):
+        self.note_due(st.num)
         self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for')
         if t is not None:
@@ -487,6 +497,7 @@ class Runner:
                 self.awaiting('shield', [t], None, asyncio.shield(t))))
 
     async def op_wait_for_shield(self, tn, st):
+        self.note_due(st.num)
         self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for_shield')
         if t is not None:
@@ -507,8 +518,10 @@ class Runner:
                 raise RuntimeError('never entered')
         else:
             if st.kind == 'timeout':
+                self.note_due(st.num)
                 cm = asyncio.timeout(st.num)
             else:
+                self.note_due(None if st.num is None else st.num - self.loop.time())
                 cm = asyncio.timeout_at(st.num)
             name = st.name or '-'
             if st.name:
@@ -613,6 +626,7 @@ class Runner:
         return r
 
     async def op_wait_for_call(self, tn, st):
+        self.note_due(st.num)
         async def inline():
             r = await self.block(tn, st.body)
             return r.value if r is not None else 0
@@ -637,6 +651,7 @@ class Runner:
         return ts
 
     async def op_wait(self, tn, st):
+        self.note_due(st.num)
         ts = self.task_list(tn, st, 'wait')
         if ts is None:
             return

@@ -623,11 +623,17 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     which the library's task reports a timeout in the very instant of its
     previous line (no time passed: the limit was zero or past), in that
     task or in one the library cancelled in that instant (the children it
-    owns, cancelled with it, before they started). Excused: those tasks
-    from then on."""
+    owns, cancelled with it, before they started); or in an instant in
+    which the CPython run noted a step beginning with a limit already due.
+    Excused: those tasks, and the tasks they own, from then on."""
     t = first_diff_time(diff)
     if t is None:
         return None
+    noted = [(n[1], t) for n in notes if n[2] == 'due at entry' and n[0] == t]
+    if noted:
+        r = _drop_if_first(py, c, diff, noted)
+        if r is not None:
+            return r
     due = []
     last = {}
     for ln in c:
