@@ -332,7 +332,7 @@ class Enum:
 # the same rule, or disagrees on the same line (task names made generic) as
 # the program kept. The kept one is the one whose first twin's body sorts
 # first; twins with equal bodies are one program already.
-_SHARED = re.compile(r' (e|c|s)$|@(PARENT|PREV|NEXT|SELF)|^busy |^spawn ')
+_SHARED = re.compile(r' (e|c|s|f)( |$)|@(PARENT|PREV|NEXT|SELF)|^busy |^spawn ')
 
 
 def _isolated(body):
