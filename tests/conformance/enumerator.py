@@ -314,7 +314,7 @@ class Enum:
 #
 # Two tasks that one task spawns by two consecutive plain `spawn` steps, that
 # no step of the program names but those spawns, whose bodies spawn nothing
-# and touch nothing shared (no event, lock, condition, semaphore, no other
+# and touch nothing shared (no event, lock, condition, semaphore, flag, no other
 # task's name), in a program with no `busy` step, are interchangeable: the
 # program with their two bodies swapped is the same program with t_i and
 # t_i+1 renamed. Proof that the reduction keeps every behaviour class: such
