@@ -318,8 +318,10 @@ conformance-random:
 # the header, on every core (tests/conformance/README.md, "Every small program");
 # the summary goes to build/conformance/exhaustive-BOUND-DEPTH-pyX.Y.txt, the
 # smallest program of each group of disagreements to tests/conformance/found/.
-# `make conformance-exhaustive BOUND=6`; HEADER=COPY.h to test another copy.
+# `make conformance-exhaustive BOUND=6`; HEADER=COPY.h to test another copy;
+# SET=NAME a construct set beyond the core (waits, time, targets, cleanup, sync,
+# inline, all; the summary is then exhaustive-NAME-BOUND-DEPTH-pyX.Y.txt).
 .PHONY: conformance-exhaustive
 conformance-exhaustive:
 	sh tests/conformance/run --exhaustive $(or $(BOUND),5) $(if $(DEPTH),--depth $(DEPTH)) \
-	    $(if $(HEADER),--header $(HEADER))
+	    $(if $(HEADER),--header $(HEADER)) $(if $(SET),--set $(SET))

@@ -319,6 +319,13 @@ def main():
     ap.add_argument('--also-header', action='append', default=[], metavar='COPY.h',
                     help='--exhaustive: compare CPython with this copy of the header too, in '
                     'the same pass (a summary of its own)')
+    ap.add_argument('--set', action='append', default=[], metavar='NAME',
+                    help='--exhaustive: the construct set (core, waits, time, targets, cleanup, '
+                    'sync, inline, all; repeat to combine; default core)')
+    ap.add_argument('--no-reduce', action='store_true',
+                    help='--exhaustive: no symmetry reduction (it is off for the core alone)')
+    ap.add_argument('--reduce', action='store_true',
+                    help='--exhaustive: the symmetry reduction for the core alone too')
     ap.add_argument('--stride', type=int, default=1,
                     help='--exhaustive: run only every STRIDE-th program (a sample)')
     args = ap.parse_args()
@@ -336,16 +343,26 @@ def main():
         if args.depth is None:
             args.depth = args.exhaustive
         exes = [exe] + [build_extra(args, h, n + 1) for n, h in enumerate(args.also_header)]
+        import enumerator
+        sets = set(args.set)
+        if 'all' in sets:
+            sets = set(enumerator.EXTRA)
+        sets.discard('core')
+        enumerator.Vocab(sets=sets)     # an unknown name stops here
+        sets = tuple(sorted(sets))
         base = args.summary or os.path.join(
-            ROOT, 'build', 'conformance', 'exhaustive-%d-%d-py%d.%d'
-            % (args.exhaustive, args.depth, version[0], version[1]))
+            ROOT, 'build', 'conformance', 'exhaustive-%s%d-%d-py%d.%d'
+            % ('' if not sets else exhaustive.set_name(sets) + '-', args.exhaustive,
+               args.depth, version[0], version[1]))
         if base.endswith('.txt'):
             base = base[:-4]
         summaries = [base + '.txt'] + ['%s-also-%d.txt' % (base, n + 1)
                                        for n in range(len(args.also_header))]
         ok = exhaustive.run(exes, version, args.exhaustive, args.depth, args.jobs, summaries,
                             os.path.join(HERE, 'found'), stride=args.stride,
-                            stop_after=args.max_minutes * 60 if args.max_minutes else None)
+                            stop_after=args.max_minutes * 60 if args.max_minutes else None,
+                            sets=sets, reduce=False if args.no_reduce else
+                            (True if args.reduce else None))
     elif args.random:
         ok = cmd_random(args, version, exe)
     else:

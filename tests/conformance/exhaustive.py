@@ -91,10 +91,10 @@ def _by_instant_and_task(lines):
 def acquire_order(py, c):
     """A lock and a semaphore hand themselves on in a defined order (first
     come, first served): the order in which the tasks' acquires end, across
-    tasks (which the relaxed comparison does not look at), must agree. None,
-    or a difference."""
-    return scenario.first_mismatch([ln for ln in py if ' acquire ' in ln],
-                                   [ln for ln in c if ' acquire ' in ln],
+    tasks (which the relaxed comparison does not look at), must agree (a
+    limit that ends an acquire hands nothing on). None, or a difference."""
+    return scenario.first_mismatch([ln for ln in py if ' acquire ' in ln and ln.endswith(' ok')],
+                                   [ln for ln in c if ' acquire ' in ln and ln.endswith(' ok')],
                                    '(no more acquires)', 'order of the acquires, acquire %d')
 
 
@@ -113,6 +113,8 @@ class Tally:
         self.by_rule = {}     # rule -> [count, (size, len, id, text)]
         self.groups = {}      # key -> [count, (size, len, id, text, diff, py, c)]
         self.records = []     # (id, text, py, c, notes) of every program that differs
+        self.reduced = 0      # programs the symmetry reduction left out
+        self.also = {}        # rule -> programs it explained a later difference of
 
     @staticmethod
     def _keep(d, k, item):
@@ -132,14 +134,20 @@ class Tally:
             self.agree += 1
             return
         self.records.append((pid, text, py, c, notes))
-        rule = rules.explain(py, c, notes, d, version)
-        if rule:
-            self._keep(self.by_rule, rule, (size, len(text), pid, text))
+        used, left = rules.explain_all(py, c, notes, d, version)
+        if left is None:
+            self._keep(self.by_rule, used[0], (size, len(text), pid, text))
+            for r in used[1:]:
+                self.also[r] = self.also.get(r, 0) + 1
         else:
-            self._keep(self.groups, group_key(d), (size, len(text), pid, text, d, py, c))
+            # the first difference no rule explains (after those they did)
+            self._keep(self.groups, group_key(left), (size, len(text), pid, text, left, py, c))
 
     def merge(self, o):
         self.records.extend(o.records)
+        self.reduced += o.reduced
+        for k, n in o.also.items():
+            self.also[k] = self.also.get(k, 0) + n
         self.total += o.total
         self.agree += o.agree
         for src, dst in ((o.by_rule, self.by_rule), (o.groups, self.groups)):
@@ -175,13 +183,15 @@ _EN = {}
 
 def run_job(job):
     """Every program of a batch of main bodies: a Tally per C runner."""
-    exes, version, bound, depth, semaphore, stride, mains = job
-    key = (depth, semaphore)
+    exes, version, bound, depth, semaphore, stride, mains, sets, reduce = job
+    key = (depth, semaphore, sets, reduce)
     if key not in _EN:
-        _EN[key] = enumerator.Enum(depth, enumerator.Vocab(semaphore=semaphore))
+        _EN[key] = enumerator.Enum(depth, enumerator.Vocab(semaphore=semaphore, sets=sets),
+                                   reduce)
     en = _EN[key]
     tallies = [Tally() for _ in exes]
     items = []
+    en.reduced = 0
     for mi, main in mains:
         for j, (text, size) in enumerate(en.completions(main, bound)):
             if stride > 1 and (mi * 7919 + j) % stride:
@@ -192,6 +202,7 @@ def run_job(job):
                 items = []
     if items:
         run_chunk(exes, version, items, tallies)
+    tallies[0].reduced = en.reduced
     return tallies
 
 
@@ -220,14 +231,16 @@ def size_of(text):
 
 
 def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
-        stride=1, progress=True, stop_after=None):
+        stride=1, progress=True, stop_after=None, sets=(), reduce=None):
     """Run the enumeration (`stop_after` seconds: hand out no more work
     then, and say the run is partial); `exes` are C runners (the first is the header
     under test, the others more headers compared in the same pass), and
     `out_paths` their summaries. True if the first has no disagreement."""
     if semaphore is None:
         semaphore = version >= (3, 13)
-    en = enumerator.Enum(depth, enumerator.Vocab(semaphore=semaphore))
+    sets = tuple(sorted(sets))
+    en = enumerator.Enum(depth, enumerator.Vocab(semaphore=semaphore, sets=sets), reduce)
+    reduce = en.reduce
     t0 = time.time()
     tallies = [Tally() for _ in exes]
     ctx = multiprocessing.get_context('fork')
@@ -279,7 +292,7 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
                 stopped = True
                 break
             pending.append(pool.apply_async(
-                run_job, ((exes, version, bound, depth, semaphore, stride, b),)))
+                run_job, ((exes, version, bound, depth, semaphore, stride, b, sets, reduce),)))
             while len(pending) >= 4 * jobs:
                 drain(pending)
         while pending:
@@ -292,13 +305,15 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
             rf.write(json.dumps({'total': tl.total, 'agree': tl.agree, 'wall': wall,
                                  'jobs': jobs, 'bound': bound, 'depth': depth,
                                  'stride': stride, 'version': list(version),
+                                 'sets': list(sets), 'reduced': tl.reduced,
                                  'stopped': stopped}) + '\n')
             rf.close()
     ok = True
     for n, (tl, out_path, exe) in enumerate(zip(tallies, out_paths, exes)):
+        tl.reduced = tallies[0].reduced
         summary = report(tl, version, bound, depth, jobs, wall, found_dir, stride,
                          exe if len(exes) > 1 else None, tag='' if n == 0 else '-h%d' % n,
-                         stopped=stopped)
+                         stopped=stopped, sets=sets)
         if out_path:
             os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
             with open(out_path, 'w') as f:
@@ -312,17 +327,27 @@ def run(exes, version, bound, depth, jobs, out_paths, found_dir, semaphore=None,
     return ok
 
 
-def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag, stopped=False):
+def set_name(sets):
+    if set(sets) == set(enumerator.EXTRA):
+        return 'all'
+    return '+'.join(sets) if sets else 'core'
+
+
+def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag, stopped=False,
+           sets=()):
     ndis = sum(g[0] for g in tl.groups.values())
     nexp = sum(r[0] for r in tl.by_rule.values())
     lines = []
     if exe:
         lines.append('exhaustive: the C runner %s' % exe)
-    lines.append('exhaustive: bound %d, depth %d, CPython %d.%d.%d, %d programs%s in %.0f s '
-                 '(%.0f programs/s, %d workers)'
-                 % (bound, depth, version[0], version[1], version[2], tl.total,
+    lines.append('exhaustive: bound %d, depth %d, set %s, CPython %d.%d.%d, %d programs%s in '
+                 '%.0f s (%.0f programs/s, %d workers)'
+                 % (bound, depth, set_name(sets), version[0], version[1], version[2], tl.total,
                     ' (every %dth)' % stride if stride > 1 else '', wall,
                     tl.total / wall if wall else 0, jobs))
+    if tl.reduced:
+        lines.append('exhaustive: %d more programs left out as the twins of programs run '
+                     '(symmetry reduction)' % tl.reduced)
     if stopped:
         lines.append('exhaustive: STOPPED by its time limit: these are the first programs '
                      'only, not the whole bound')
@@ -333,8 +358,9 @@ def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag, s
         lines.append('Rules that explain differences (count, smallest program):')
         for rule, (n, sm) in sorted(tl.by_rule.items(), key=lambda kv: -kv[1][0]):
             lines.append('')
-            lines.append('- %s: %d programs; smallest (program %s, %d steps):'
-                         % (rule, n, sm[2], sm[0]))
+            lines.append('- %s: %d programs%s; smallest (program %s, %d steps):'
+                         % (rule, n, ' (and a later difference in %d more)' % tl.also[rule]
+                            if tl.also.get(rule) else '', sm[2], sm[0]))
             lines.extend('      ' + x for x in sm[3].rstrip('\n').split('\n'))
     if tl.groups:
         os.makedirs(found_dir, exist_ok=True)
@@ -342,11 +368,13 @@ def report(tl, version, bound, depth, jobs, wall, found_dir, stride, exe, tag, s
         lines.append('Disagreements, grouped by the first differing line (CPython | library):')
         for gi, (k, (n, sm)) in enumerate(sorted(tl.groups.items(), key=lambda kv: kv[1][1][:3])):
             size, _, pid, text, d, py, c = sm
-            name = 'exhaustive-%d-%s%s.scn' % (bound, pid, tag)
+            sn = '' if not sets else '-' + set_name(sets)
+            name = 'exhaustive%s-%d-%s%s.scn' % (sn, bound, pid, tag)
             with open(os.path.join(found_dir, name), 'w') as f:
-                f.write('# found by: tests/conformance/run --exhaustive %d --depth %d '
-                        '(program %s, CPython %d.%d)\n' % (bound, depth, pid, version[0],
-                                                           version[1]))
+                f.write('# found by: tests/conformance/run --exhaustive %d --depth %d%s '
+                        '(program %s, CPython %d.%d)\n'
+                        % (bound, depth, ' --set ' + set_name(sets) if sets else '', pid,
+                           version[0], version[1]))
                 f.write('# CPython "%s", library "%s" (%s)\n' % d)
                 f.write('about: program %s of the bounded-exhaustive enumeration\n' % pid)
                 f.write(text)
@@ -394,8 +422,10 @@ def reclassify(path, out_path, found_dir, rerun_exe=None):
                     sc.meta.get('order') == 'strict')
     tl.agree += meta['agree']
     tl.total = meta['total']
+    tl.reduced = meta.get('reduced', 0)
     summary = report(tl, version, meta['bound'], meta['depth'], meta['jobs'], meta['wall'],
-                     found_dir, meta['stride'], None, '', stopped=meta.get('stopped'))
+                     found_dir, meta['stride'], None, '', stopped=meta.get('stopped'),
+                     sets=tuple(meta.get('sets', ())))
     with open(out_path, 'w') as f:
         f.write(summary)
     sys.stdout.write(summary.split('\n\n', 1)[0] + '\n')

@@ -31,9 +31,9 @@ enum {
     K_TIMEOUT, K_TIMEOUT_AT, K_RESCHEDULE, K_EXPIRED, K_GROUP, K_WAIT, K_GATHER, K_GATHER_ALL,
     K_CALL, K_CATCH, K_WAIT_FOR_CALL, K_SET, K_CLEAR, K_WAIT_EVENT, K_ACQUIRE, K_RELEASE,
     K_COND_WAIT, K_NOTIFY, K_NOTIFY_ALL, K_RETURN, K_RAISE, K_BLOCK, K_WHEN, K_SLEEP_UNTIL,
-    K_REENTER
+    K_REENTER, K_SETFLAG, K_COND_WAIT_FOR, K_BREAK
 };
-enum { O_EVENT, O_LOCK, O_CONDITION, O_SEMAPHORE };
+enum { O_EVENT, O_LOCK, O_CONDITION, O_SEMAPHORE, O_FLAG };
 enum { R_IN, R_AT, R_NEVER };
 
 typedef struct block block;
@@ -46,6 +46,7 @@ typedef struct bframe {
     block *blk;
     int pc;             /* the step being executed */
     int ret;            /* the block was left by `return` */
+    int brk;            /* the block was left by `break` */
     int skip_fin;       /* the task body: its finally clause runs in the task */
     aio_status rc, rc2; /* results of awaits */
     aio_status caught;  /* catch: what it caught */
@@ -96,6 +97,7 @@ typedef struct {
     aio_lock lock;
     aio_semaphore sem;
     aio_condition cond;
+    int flag;           /* a flag: set by setflag */
 } cobj;
 
 typedef struct { char **v; int n, cap; } names;
@@ -436,6 +438,28 @@ static int parse_step(step *st, int no, char *s) {
         if (n == 3) return parse_num(toks[2], no, 1, &st->has_num, &st->num);
         return 0;
     }
+    if (!strcmp(op, "break")) {
+        if (n != 1) return fail(no, "usage: break");
+        st->kind = K_BREAK;
+        return 0;
+    }
+    if (!strcmp(op, "setflag")) {
+        NEED(1, "setflag FLAG");
+        st->kind = K_SETFLAG;
+        NAME(1);
+        st->sym[0] = toks[1];
+        return 0;
+    }
+    if (!strcmp(op, "cond_wait_for")) {
+        if (n != 3 && n != 4) return fail(no, "usage: cond_wait_for CONDITION FLAG [MS|none]");
+        st->kind = K_COND_WAIT_FOR;
+        NAME(1);
+        NAME(2);
+        st->sym[0] = toks[1];
+        st->sym[1] = toks[2];
+        if (n == 4) return parse_num(toks[3], no, 1, &st->has_num, &st->num);
+        return 0;
+    }
     if (!strcmp(op, "notify")) {
         if (n != 2 && n != 3) return fail(no, "usage: notify NAME [N]");
         st->kind = K_NOTIFY;
@@ -578,6 +602,14 @@ static int resolve_step(step *st) {
     case K_COND_WAIT: case K_NOTIFY: case K_NOTIFY_ALL:
         st->target = resolve_obj(st, st->sym[0], 1u << O_CONDITION, "condition");
         break;
+    case K_SETFLAG:
+        st->target = resolve_obj(st, st->sym[0], 1u << O_FLAG, "flag");
+        break;
+    case K_COND_WAIT_FOR:
+        st->target = resolve_obj(st, st->sym[0], 1u << O_CONDITION, "condition");
+        if (st->target >= 0 && (st->mode = resolve_obj(st, st->sym[1], 1u << O_FLAG, "flag")) < 0)
+            return -1;
+        break;
     default:
         break;
     }
@@ -665,9 +697,11 @@ static int parse(char *text) {
         n = split(key, toks);
         if (n <= 0) return fail(ln->no, "too many words");
         if (!strcmp(toks[0], "event") || !strcmp(toks[0], "lock") ||
-                   !strcmp(toks[0], "condition") || !strcmp(toks[0], "semaphore")) {
+                   !strcmp(toks[0], "condition") || !strcmp(toks[0], "semaphore") ||
+                   !strcmp(toks[0], "flag")) {
             int kind = toks[0][0] == 'e' ? O_EVENT : toks[0][0] == 'l' ? O_LOCK
-                       : toks[0][0] == 'c' ? O_CONDITION : O_SEMAPHORE;
+                       : toks[0][0] == 'c' ? O_CONDITION : toks[0][0] == 'f' ? O_FLAG
+                       : O_SEMAPHORE;
             int want = kind == O_SEMAPHORE ? 3 : 2, k;
             cobj *o;
             if (n != want) return fail(ln->no, "usage: %s NAME%s", toks[0], want == 3 ? " N" : "");
@@ -760,6 +794,7 @@ static const char *join_event(const step *st) {
 static void prep(bframe *f) {
     f->pc = 0;
     f->ret = 0;
+    f->brk = 0;
     f->caught = 0;
 }
 
@@ -773,7 +808,7 @@ static aio_status exec_catch(aio_task *t, bframe *s) {
     AIO_BEGIN(t, s);
     prep(&s->blk->frame);
     AIO_CALL(t, s->rc, exec_block, &s->blk->frame);
-    if (s->blk->frame.ret) {
+    if (s->blk->frame.ret && s->rc >= 0) { /* a cleanup's error replaces the return */
         s->ret = 1;
         AIO_RETURN(t, s->rc);
     }
@@ -814,6 +849,10 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                 s->ret = 1;
                 AIO_RETURN(t, s->rc);
             }
+            if (ST->body->frame.brk && s->rc >= 0) { /* on to the timeout block around */
+                s->brk = 1;
+                AIO_RETURN(t, AIO_OK);
+            }
             AIO_CHECK(t, s->rc);
         } else if (KIND == K_REENTER) {
             /* the scope of an earlier `timeout ... as NAME:`, entered again */
@@ -827,10 +866,12 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                     AIO_RETURN(t, s->rc);
                 }
                 AIO_CHECK(t, s->rc);
+                if (ST->body->frame.brk) break; /* C's break out of the block */
             }
             ST->open = 0;
             out(me, "timeout %s %s", R.scopes.v[ST->target],
-                aio_timeout_status(R.scope_ptr[ST->target]) == AIO_ETIMEDOUT ? "timeout" : "ok");
+                aio_timeout_status(R.scope_ptr[ST->target]) == AIO_ETIMEDOUT ? "timeout"
+                : ST->body->frame.brk ? "break" : "ok");
         } else if (KIND == K_BUSY) {
             aio_virtual_advance(&R.loop, DUR(ST));
         } else if (KIND == K_LOG) {
@@ -879,6 +920,7 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                         AIO_RETURN(t, s->rc);
                     }
                     AIO_CHECK(t, s->rc);
+                    if (ST->body->frame.brk) break; /* C's break out of the block */
                 }
             } else {
                 AIO_TIMEOUT_AT(t, &ST->scope, DUR(ST)) {
@@ -889,11 +931,13 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                         AIO_RETURN(t, s->rc);
                     }
                     AIO_CHECK(t, s->rc);
+                    if (ST->body->frame.brk) break; /* C's break out of the block */
                 }
             }
             ST->open = 0;
             out(me, "timeout %s %s", scope_name(ST),
-                aio_timeout_status(&ST->scope) == AIO_ETIMEDOUT ? "timeout" : "ok");
+                aio_timeout_status(&ST->scope) == AIO_ETIMEDOUT ? "timeout"
+                : ST->body->frame.brk ? "break" : "ok");
         } else if (KIND == K_RESCHEDULE) {
             aio_timeout *sc = R.scope_ptr[ST->target];
             aio_time when = ST->mode == R_NEVER ? AIO_NEVER
@@ -1004,11 +1048,20 @@ static aio_status exec_block(aio_task *t, bframe *s) {
         } else if (KIND == K_COND_WAIT) {
             AIO_COND_WAIT(t, s->rc, &OB(ST->target)->cond, DUR(ST));
             out(me, "cond_wait %s %s", R.objs.v[ST->target], s->rc == AIO_OK ? "ok" : status_str(s->rc));
+        } else if (KIND == K_SETFLAG) {
+            OB(ST->target)->flag = 1;
+        } else if (KIND == K_COND_WAIT_FOR) {
+            AIO_COND_WAIT_FOR(t, s->rc, &OB(ST->target)->cond, OB(ST->mode)->flag, DUR(ST));
+            out(me, "cond_wait_for %s %s %s", R.objs.v[ST->target], R.objs.v[ST->mode],
+                s->rc == AIO_OK ? "ok" : status_str(s->rc));
         } else if (KIND == K_NOTIFY || KIND == K_NOTIFY_ALL) {
             cobj *o = OB(ST->target);
             int rc = KIND == K_NOTIFY ? aio_condition_notify(&o->cond, (int)ST->num)
                                    : aio_condition_notify_all(&o->cond);
             if (rc < 0) out(me, "%s %s invalid", KIND == K_NOTIFY ? "notify" : "notify_all", R.objs.v[ST->target]);
+        } else if (KIND == K_BREAK) {
+            s->brk = 1;
+            AIO_RETURN(t, AIO_OK);
         } else if (KIND == K_RETURN) {
             s->ret = 1;
             AIO_RETURN(t, (aio_status)ST->num);
@@ -1033,7 +1086,8 @@ static aio_status exec_block(aio_task *t, bframe *s) {
             out(me, "catch raise %s", status_str(AIO_STATUS(t)));
     }
     if (s->blk->fin && !s->skip_fin) {
-        out(me, "finally %s", AIO_STATUS(t) < 0 ? status_str(AIO_STATUS(t)) : s->ret ? "return" : "ok");
+        out(me, "finally %s", AIO_STATUS(t) < 0 ? status_str(AIO_STATUS(t)) : s->ret ? "return"
+                              : s->brk ? "break" : "ok");
         prep(&s->blk->fin->frame);
         AIO_CALL(t, s->rc2, exec_block, &s->blk->fin->frame);
         if (s->blk->fin->frame.ret) {
@@ -1092,6 +1146,7 @@ static void run_scenario(void) {
     for (i = 0; i < R.objs.n; i++)
         if (R.o[i].kind == O_SEMAPHORE) aio_semaphore_init(&R.o[i].sem, R.o[i].n, 0);
         else if (R.o[i].kind == O_CONDITION) aio_condition_init(&R.o[i].cond, &R.o[i].lock);
+        else if (R.o[i].kind == O_FLAG) R.o[i].flag = 0;
     if (aio_spawn(&TK(0)->task, task_fn) != AIO_OK) {
         out(-1, "spawn-failed");
         return;

@@ -126,11 +126,22 @@ def own_cancel(mark):
 
 # What the comparison of generated scenarios needs to know about a run (see
 # RULE_L3 and Runner.note_cancel).
+RULE_BUSY = 'busy %d: the clock moved with no timer'
 RULE_L3 = ('L3: a cancellation reached a task after what it awaited had completed, '
            'before it resumed (CPython drops the completion, the library delivers it)')
 # Before 3.12 wait_for runs what it waits for through a future of its own (a
 # hidden task for a coroutine, R43); the library follows 3.12 and later.
 RULE_WAIT_FOR_311 = 'wait_for before CPython 3.12: a future of its own (R43)'
+# A cancel that a waiter passes on to a task it did not spawn (its wait_for's
+# deadline, or its own cancellation passed down, R3, R14); the library's
+# waiter only detaches (L4).
+RULE_L4 = 'L4: a cancel passed on to a task the waiter %s did not spawn'
+# Who spawned whom (the rules excuse what follows from a task's difference in
+# the tasks it owns).
+RULE_SPAWN = 'spawned by %s'
+# A limit already due when the step begins (zero, or a past time): the library
+# raises it at that checkpoint at once, asyncio after one loop iteration (L6).
+RULE_DUE = 'due at entry'
 
 
 class _Task(asyncio.Task):
@@ -142,7 +153,11 @@ class _Task(asyncio.Task):
         if r is None:
             return super().cancel(*args, **kwargs)
         fw = r.note_cancel(self)
-        ok = super().cancel(*args, **kwargs)
+        r.in_cancel.append(self)
+        try:
+            ok = super().cancel(*args, **kwargs)
+        finally:
+            r.in_cancel.pop()
         if fw is not None and not self._must_cancel and not self.done():
             r.forwarded[self] = fw    # passed on to what it awaits: it will raise
         return ok
@@ -151,6 +166,14 @@ class _Task(asyncio.Task):
 def _wake_sleeper(fut):
     if not fut.done():    # what asyncio.sleep's timer does
         fut.set_result(None)
+
+
+class _Break:
+    """A block left by `break` (up to the innermost timeout block)."""
+    __slots__ = ()
+
+
+_BREAK = _Break()
 
 
 class _Return:
@@ -203,6 +226,8 @@ class Runner:
         self.sleeps = set()     # the futures of running sleeps
         self.waiting = {}       # asyncio.Task -> (step kind, [tasks], mode) it awaits
         self.forwarded = {}     # asyncio.Task -> the awaited object a cancel was passed to
+        self.in_cancel = []     # the tasks whose cancel() is running
+        self.parent = {}        # asyncio.Task -> the task that spawned it
 
     # ---------------------------------------------------------------- output
     def now(self):
@@ -227,7 +252,13 @@ class Runner:
         the completion (R4, R40, R51, R86), the library delivers the
         completion and leaves the cancellation pending (L3). A sleep has
         no result to lose."""
-        if task.done() or task._must_cancel:
+        if task.done():
+            return None
+        w = self.in_cancel[-1] if self.in_cancel else asyncio.current_task(self.loop)
+        if w is not None and w is not task and task in self.waiting.get(w, (None, ()))[1] and \
+                self.parent.get(task) is not w and self.recording:
+            self.notes.append((self.now(), self.name_of(task), RULE_L4 % self.name_of(w)))
+        if task._must_cancel:
             return None
         fw = task._fut_waiter
         if fw is None or self.forwarded.get(task) is fw:
@@ -289,6 +320,8 @@ class Runner:
                     self.objs[name] = asyncio.Lock()
                 elif kind == 'condition':
                     self.objs[name] = asyncio.Condition()
+                elif kind == 'flag':
+                    self.objs[name] = [False]
                 else:
                     self.objs[name] = asyncio.Semaphore(n)
             self.spawn('main', None)
@@ -331,6 +364,9 @@ class Runner:
                 coro.close()
                 return False
         self.tasks[name] = task
+        self.parent[task] = asyncio.current_task(self.loop)
+        if self.recording and self.parent[task] is not None:
+            self.notes.append((self.now(), name, RULE_SPAWN % self.name_of(self.parent[task])))
         task.add_done_callback(lambda t, n=name: self.log(n, 'end', self.task_status(t)))
         return True
 
@@ -359,7 +395,7 @@ class Runner:
             if r2 is not None:        # `return` in a finally clause drops the error
                 return r2
             raise
-        self.log(tn, 'finally', 'ok' if r is None else 'return')
+        self.log(tn, 'finally', 'ok' if r is None else 'break' if r is _BREAK else 'return')
         r2 = await self.steps(tn, blk.fin.steps)
         return r2 if r2 is not None else r
 
@@ -386,8 +422,14 @@ class Runner:
         except (UserError, TimeoutError, RuntimeError) as e:
             return status_of_exc(e)
 
+    def note_due(self, ms):
+        if ms is not None and ms <= 0 and self.recording:
+            self.notes.append((self.now(), self.name_of(asyncio.current_task(self.loop)),
+                               RULE_DUE))
+
     async def within(self, aw, ms):
         """`aw` under a timeout of `ms` (None: no timeout)."""
+        self.note_due(ms)
         if ms is None:
             return await aw
         async with asyncio.timeout(ms):
@@ -418,6 +460,9 @@ class Runner:
         await self.sleep(st.num)
 
     async def op_busy(self, tn, st):
+        if self.recording and st.num:
+            # the clock moves with no timer: rules.py's L6 rule needs to know
+            self.notes.append((self.now(), tn, RULE_BUSY % st.num))
         self.loop.vtime += st.num
 
     async def op_log(self, tn, st):
@@ -438,6 +483,7 @@ class Runner:
             self.notes.append((self.now(), tn, RULE_WAIT_FOR_311))
 
     async def op_wait_for(self, tn, st):
+        self.note_due(st.num)
         self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for')
         if t is not None:
@@ -451,6 +497,7 @@ class Runner:
                 self.awaiting('shield', [t], None, asyncio.shield(t))))
 
     async def op_wait_for_shield(self, tn, st):
+        self.note_due(st.num)
         self.note_wait_for(tn)
         t = self.task_or_none(tn, st, 'wait_for_shield')
         if t is not None:
@@ -471,21 +518,29 @@ class Runner:
                 raise RuntimeError('never entered')
         else:
             if st.kind == 'timeout':
+                self.note_due(st.num)
                 cm = asyncio.timeout(st.num)
             else:
+                self.note_due(None if st.num is None else st.num - self.loop.time())
                 cm = asyncio.timeout_at(st.num)
             name = st.name or '-'
             if st.name:
                 self.scopes[st.name] = cm
         try:
-            async with cm:
-                r = await self.block(tn, st.body)
+            for _ in range(1):      # `break` leaves the `async with` as Python's break does
+                async with cm:
+                    r = await self.block(tn, st.body)
+                    if r is _BREAK:
+                        break
         except TimeoutError:
             self.log(tn, 'timeout', name, 'timeout')
             return None
         except ERRORS as e:
             self.log(tn, 'timeout', name, 'raise', status_of_exc(e))
             raise
+        if r is _BREAK:
+            self.log(tn, 'timeout', name, 'break')
+            return None
         self.log(tn, 'timeout', name, 'ok' if r is None else 'return')
         return r
 
@@ -571,6 +626,7 @@ class Runner:
         return r
 
     async def op_wait_for_call(self, tn, st):
+        self.note_due(st.num)
         async def inline():
             r = await self.block(tn, st.body)
             return r.value if r is not None else 0
@@ -595,6 +651,7 @@ class Runner:
         return ts
 
     async def op_wait(self, tn, st):
+        self.note_due(st.num)
         ts = self.task_list(tn, st, 'wait')
         if ts is None:
             return
@@ -666,6 +723,16 @@ class Runner:
                                 misuse=RuntimeError)
         self.log(tn, 'cond_wait', st.target, 'ok' if r == 'True' else r)
 
+    async def op_setflag(self, tn, st):
+        self.objs[st.target][0] = True
+
+    async def op_cond_wait_for(self, tn, st):
+        # Condition.wait_for(predicate) under one timeout, as AIO_COND_WAIT_FOR
+        flag = self.objs[st.flag]
+        r = await self.value_of(self.within(self.objs[st.target].wait_for(lambda: flag[0]),
+                                            st.num), misuse=RuntimeError)
+        self.log(tn, 'cond_wait_for', st.target, st.flag, 'ok' if r == 'True' else r)
+
     async def op_notify(self, tn, st):
         try:
             self.objs[st.target].notify(st.num)
@@ -677,6 +744,9 @@ class Runner:
             self.objs[st.target].notify_all()
         except RuntimeError:
             self.log(tn, 'notify_all', st.target, 'invalid')
+
+    async def op_break(self, tn, st):
+        return _BREAK
 
     async def op_return(self, tn, st):
         return _Return(st.num)

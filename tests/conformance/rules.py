@@ -6,7 +6,17 @@ disagreement). `diff` is scenario.compare(py, c); `notes` are the events the
 CPython run noted (pyrunner.Runner.note_cancel and friends), part of its
 trace. Each rule looks only at the two traces and those notes, never at the
 program.
+
+Each rule is narrow: it holds for one difference (the first one left) and
+excuses only the lines it explains: the lines of one task from the instant
+the difference begins (what the task does after the library and CPython
+took different paths), the lines of the tasks that name that task from then
+on (their await of it, their cancel of it: they see the other path), or one
+line that only moved. Then the comparison goes on with those lines left out
+of both traces: a later difference that no rule explains is a disagreement.
+So a rule never excuses the rest of the program.
 """
+import scenario
 
 
 def _t(line):
@@ -19,34 +29,16 @@ def first_diff_time(diff):
     return min(ts) if ts else None
 
 
-def rule_l3(py, c, notes, diff, version):
-    """L3: CPython cancelled a task whose awaited work had already completed
-    (it drops the completion, the library delivers it), and the traces agree
-    up to that instant."""
-    l3 = [n for n in notes if n[2].startswith('L3')]
-    if not l3:
-        return False
-    t = first_diff_time(diff)
-    return t is not None and t >= min(n[0] for n in l3)
-
-
-def rule_wait_for_311(py, c, notes, diff, version):
-    """CPython 3.11's wait_for waits through a future of its own (a hidden
-    task for an inline block): a cancel reaches what it waits for only when
-    the waiter runs again, and a completion in the instant of its deadline
-    wins (R43, R50, R51). The library follows 3.12 and later. The traces
-    agree up to the instant a wait_for began."""
-    if version >= (3, 12):
-        return False
-    w = [n[0] for n in notes if n[2].startswith('wait_for before')]
-    t = first_diff_time(diff)
-    return bool(w) and t is not None and t >= min(w)
-
-
 def _words(line):
-    """(time, task, event words) of a trace line."""
+    """(time, task, event words) of a trace line; (None, None, words) for
+    compare's placeholders such as "(no more lines of T at 5)"."""
     p = line.split()
-    return (p[0], p[1], p[2:]) if len(p) >= 3 else (None, None, p)
+    return (p[0], p[1], p[2:]) if len(p) >= 3 and p[0].isdigit() else (None, None, p)
+
+
+def _task(line):
+    p = line.split(' ', 2)
+    return p[1] if len(p) >= 2 and p[0].isdigit() else None
 
 
 def unwinds_by_cancel(words):
@@ -57,10 +49,166 @@ def unwinds_by_cancel(words):
     ev, rest = words[0], words[1:]
     if ev in ('end', 'finally'):
         return rest == ['cancelled']
-    if ev in ('timeout', 'group', 'call', 'wait_for'):
+    if ev in ('timeout', 'group', 'call', 'wait_for', 'catch'):
         return rest[-1:] in (['cancelled'], ['timeout']) and (ev != 'wait_for' or
                                                                rest[0] == 'call')
     return False
+
+
+# ------------------------------------------------------------- excusing
+def _quiet(line, gone):
+    """The last line without the tasks whose lines are excused (and without
+    its time: the instant the run went quiet follows from them)."""
+    p = line.split()
+    return ' '.join(['Q', '-', 'quiet'] + [x for x in p[3:] if x not in gone and
+                                           x != 'pending'] * 1)
+
+
+_NOT_NAMES = {'ok', 'cancelled', 'timeout', 'invalid', 'return', 'raise', 'done', 'pending',
+              'fail', 'call', 'none', 'childcancelled', '-', 'in', 'at', 'never', 'quiet'}
+
+
+def _named(words):
+    """The tasks and objects an event's words name."""
+    return {x for x in words if x not in _NOT_NAMES and not x.isdigit() and
+            not x.startswith('error:')}
+
+
+def drop(py, c, task, t):
+    """Both traces without the lines of `task` from instant `t` on, and
+    without what follows from them: from the first such line on, the lines
+    of every task that names a task so dropped (its await of it, its cancel
+    of it), that a dropped line names (a cancel that one trace sends and
+    the other does not), or that names an object (event, lock, condition,
+    semaphore) a dropped line names (a lock that one trace holds and the
+    other does not), from instant `t` on; and a task that only one trace
+    has, started at `t` or later (spawned on a path the other trace did
+    not take). Returns (py, c, the tasks dropped)."""
+    since = {task: t}
+    objs = {}
+    changed = True
+    while changed:
+        changed = False
+        # the tasks a dropped task owns (what it spawned): its cancel reaches them
+        for child, parent in _OWNER.items():
+            if parent in since and child not in since:
+                first = [_t(ln) for ln in py + c if _task(ln) == child and
+                         _t(ln) is not None and _t(ln) >= since[parent]]
+                if first:
+                    since[child] = min(first)
+                    changed = True
+            # and the group block of the task that owns a dropped task waits for it
+            if child in since and parent not in since:
+                first = [_t(ln) for ln in py + c if _task(ln) == parent and
+                         _t(ln) is not None and _t(ln) >= since[child] and
+                         _words(ln)[2][:1] == ['group']]
+                if first:
+                    since[parent] = min(first)
+                    changed = True
+        for ln in py + c:
+            tm = _t(ln)
+            who = _task(ln)
+            if tm is None or who == '-':
+                continue
+            names = _named(ln.split()[3:])
+            if who in since and tm >= since[who]:
+                for x in names:
+                    if x != who and (x not in objs or tm < objs[x]):
+                        objs[x] = tm
+                        changed = True
+            if who == task:
+                continue
+            for x, t0 in list(since.items()) + list(objs.items()):
+                if tm >= t0 and x in names and (who not in since or tm < since[who]):
+                    since[who] = tm
+                    changed = True
+                    break
+        for x, t0 in list(objs.items()):
+            # a task a dropped line names
+            first = [_t(ln) for ln in py + c if _task(ln) == x and _t(ln) is not None and
+                     _t(ln) >= t0]
+            if first and x != task and (x not in since or min(first) < since[x]):
+                since[x] = min(first)
+                changed = True
+
+    # a task only one trace has, started at t or later: spawned on a path
+    # that only one trace took
+    tp = {_task(ln) for ln in py} - {'-'}
+    tc = {_task(ln) for ln in c} - {'-'}
+    for x in tp ^ tc:
+        if all(_t(ln) >= t for ln in py + c if _task(ln) == x):
+            since[x] = t
+
+    def keep(ln):
+        who = _task(ln)
+        return not (who in since and _t(ln) is not None and _t(ln) >= since[who])
+
+    def q(lines):
+        return [_quiet(ln, since) if ln.split(' ', 2)[1:2] == ['-'] else ln
+                for ln in lines if keep(ln)]
+    return q(py), q(c), set(since)
+
+
+def drop_line(py, c, lp, lc):
+    return [x for x in py if x is not lp], [x for x in c if x is not lc]
+
+
+# ------------------------------------------------------------- the rules
+# Each takes (py, c, notes, diff, version) and returns None or the two
+# traces with the lines it explains left out.
+
+def rule_wait_for_311(py, c, notes, diff, version):
+    """CPython 3.11's wait_for waits through a future of its own (a hidden
+    task for an inline block): a cancel reaches what it waits for only when
+    the waiter runs again, and a completion in the instant of its deadline
+    wins (R43, R50, R51). The library follows 3.12 and later. Excused: the
+    lines of the task whose wait_for began before the difference, from
+    that instant on."""
+    if version >= (3, 12):
+        return None
+    t = first_diff_time(diff)
+    ws = [n for n in notes if n[2].startswith('wait_for before') and t is not None and
+          n[0] <= t]
+    if not ws:
+        return None
+    for n in ws:
+        py, c, _ = drop(py, c, n[1], n[0])
+    return py, c
+
+
+def _diff_tasks(diff):
+    return {x for x in (_task(diff[0]), _task(diff[1])) if x}
+
+
+def _drop_if_first(py, c, diff, tasks_times):
+    """Drop (task, time) pairs; only if that excuses the first difference."""
+    dt = _diff_tasks(diff) - {'-'}    # the last line: what the tasks left pending
+    out = (py, c)
+    gone = set()
+    for task, t in tasks_times:
+        p2, c2, g = drop(out[0], out[1], task, t)
+        out = (p2, c2)
+        gone |= g
+    if not gone or not dt <= gone:
+        return None
+    # a differing line itself must be among those excused
+    if all(_t(x) is None or x in lines for x, lines in zip(diff[:2], out)):
+        return None
+    return out
+
+
+def rule_l3(py, c, notes, diff, version):
+    """L3: CPython cancelled a task whose awaited work had already completed
+    (it drops the completion, the library delivers it and keeps the
+    cancellation for the next checkpoint). Excused: that task's lines from
+    the instant of the cancel on, and the lines of the tasks that name it
+    from then on; only if the first difference is among them."""
+    t = first_diff_time(diff)
+    l3 = [(n[1], n[0]) for n in notes if n[2].startswith('L3') and t is not None and
+          n[0] <= t]
+    if not l3:
+        return None
+    return _drop_if_first(py, c, diff, l3)
 
 
 def rule_checkpoint_acquire(py, c, notes, diff, version):
@@ -68,10 +216,40 @@ def rule_checkpoint_acquire(py, c, notes, diff, version):
     permit without suspending, and so goes on with a cancellation pending,
     the library raises that cancellation at the acquire. First difference:
     CPython's task acquires, the same task in the library unwinds by a
-    cancellation at that point."""
+    cancellation at that point. Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
-    return (e[1] is not None and e[1] == a[1] and e[2][:1] == ['acquire'] and
-            e[2][-1:] == ['ok'] and unwinds_by_cancel(a[2]))
+    if e[1] is None or e[2][:1] != ['acquire'] or e[2][-1:] != ['ok']:
+        return None
+    if a[1] is None and diff[1].startswith('(no more lines of %s ' % e[1]):
+        # the library's task unwinds in a later instant (it let others run first)
+        later = [ln for ln in c if _task(ln) == e[1] and _t(ln) > _t(diff[0])]
+        if not later or not unwinds_by_cancel(_words(later[0])[2]):
+            return None
+    elif e[1] != a[1] or not unwinds_by_cancel(a[2]):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], first_diff_time(diff))])
+
+
+def rule_checkpoint_pending_forever(py, c, notes, diff, version):
+    """Every await is a checkpoint: a task with its cancellation pending
+    (sent earlier in that instant) raises it at its next await in the
+    library, before the await acts; CPython's await acts first (a condition
+    wait releases the lock) and then waits forever (to take the lock back
+    from a task that keeps it). First difference: CPython's task has no
+    more lines and is left pending at the end, the library's unwinds by a
+    cancellation, and a `cancel T 1` line came earlier in that instant.
+    Excused: that task from then on."""
+    a = _words(diff[1])
+    t = first_diff_time(diff)
+    if a[1] is None or t is None or not diff[0].startswith('(no more lines of %s ' % a[1]) or \
+            not unwinds_by_cancel(a[2]):
+        return None
+    q = [x for x in py if x.split(' ', 2)[1:2] == ['-']]
+    if not q or a[1] not in q[-1].split()[3:]:
+        return None
+    if not any(_t(ln) == t and _words(ln)[2] == ['cancel', a[1], '1'] for ln in c):
+        return None
+    return _drop_if_first(py, c, diff, [(a[1], t)])
 
 
 def rule_checkpoint_group_end(py, c, notes, diff, version):
@@ -79,10 +257,12 @@ def rule_checkpoint_group_end(py, c, notes, diff, version):
     all finished raises a cancellation already due in the library; in
     CPython it does not suspend. First difference: CPython's task ends the
     group block, the same task in the library leaves it by a
-    cancellation."""
+    cancellation. Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
-    return (e[1] is not None and e[1] == a[1] and e[2][:1] == ['group'] and
-            a[2][:1] == ['group'] and unwinds_by_cancel(a[2]) and not unwinds_by_cancel(e[2]))
+    if (e[1] is not None and e[1] == a[1] and e[2][:1] == ['group'] and
+            a[2][:1] == ['group'] and unwinds_by_cancel(a[2]) and not unwinds_by_cancel(e[2])):
+        return _drop_if_first(py, c, diff, [(e[1], first_diff_time(diff))])
+    return None
 
 
 def rule_group_count_before_313(py, c, notes, diff, version):
@@ -95,27 +275,28 @@ def rule_group_count_before_313(py, c, notes, diff, version):
     block ends differently in one of those two ways: CPython's timeout
     (or wait_for) block raises the cancellation where the library's reports
     its timeout, or CPython's group reports the child's error where the
-    library's raises the outer cancellation."""
+    library's raises the outer cancellation. Excused: that task from then
+    on."""
     if version >= (3, 13):
-        return False
+        return None
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if e[1] is None or e[1] != a[1] or t is None or e[2][:2] != a[2][:2]:
-        return False
+        return None
     timeout_let_through = (e[2][:1] in (['timeout'], ['wait_for']) and
                            e[2][-2:] == ['raise', 'cancelled'] and a[2][-1:] == ['timeout'])
     cancel_lost = (e[2][:1] == ['group'] and e[2][-1:] and e[2][-1].startswith('error:') and
                    a[2][-2:] == ['raise', 'cancelled'])
     if not (timeout_let_through or cancel_lost):
-        return False
+        return None
     for ln in py:
         w = _words(ln)
         if _t(ln) is not None and _t(ln) > t:
             break
         if w[1] == e[1] and w[2][:1] == ['group'] and w[2][-1:] and \
                 w[2][-1].startswith('error:'):
-            return True
-    return False
+            return _drop_if_first(py, c, diff, [(e[1], t)])
+    return None
 
 
 def rule_late_wakeup(py, c, notes, diff, version):
@@ -130,32 +311,71 @@ def rule_late_wakeup(py, c, notes, diff, version):
     (having seen the completion) does not do. First difference: in an
     instant in which CPython's trace shows a task's gather, shield or group
     block ending before the differing line, and either a differing line is
-    that task's own, or CPython's is another task ending cancelled there."""
+    that task's own, or CPython's is another task ending cancelled there.
+    The same holds for asyncio.wait with a limit (its timer callback sets
+    the waiter's future, which wakes the task an iteration later): the
+    tasks it waits for run on in between, so its done and pending sets
+    can differ, and so can what the tasks it names did meanwhile; and so
+    for a wait with a zero limit (an event, lock or
+    condition wait, a wait_for): asyncio's timeout is a callback that
+    cancels the task, which runs an iteration after it, where the library
+    ends the wait in one turn. Excused: the task of the differing line from
+    that instant on."""
     t = first_diff_time(diff)
     if t is None:
-        return False
+        return None
     end = py.index(diff[0]) if diff[0] in py else len(py)
     woken = set()
     for ln in py[:end]:
         if _t(ln) == t:
             w = _words(ln)
-            if w[2][:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield']) or \
+            if w[2][:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield'],
+                            ['wait']) or \
                     (w[2][:1] == ['group'] and not unwinds_by_cancel(w[2])):
                 woken.add(w[1])
-    if not woken:
-        return False
+    # a wait with a zero limit: asyncio's timeout is a callback that cancels
+    # the task, which runs an iteration later (two in all, one in the library)
+    woken |= _zero_waits(py, t, end) | _zero_waits(c, t, len(c))
     e, a = _words(diff[0]), _words(diff[1])
+    for x, lines in ((diff[0], py), (diff[1], c)):
+        if x in lines and _zero_waits(lines, t, lines.index(x) + 1):
+            woken.add(_task(x))
+    if a[2][:2] == ['wait', 'done'] and any(_task(x) == a[1] and _words(x)[2][:2] == ['wait', 'done']
+                                           and _t(x) >= t for x in py):
+        woken.add(a[1])
+    # a wait that ended in this instant (its limit's callback, then its
+    # future: two iterations in asyncio): the tasks it named ran on or not
+    for x in py + c:
+        w = _words(x)
+        if _t(x) == t and w[2][:2] == ['wait', 'done'] and (e[1] in w[2] or a[1] in w[2]):
+            woken.add(e[1] if e[1] in w[2] else a[1])
+    if e[1] is not None and e[1] == a[1] and e[2][:2] == a[2][:2] == ['wait', 'done']:
+        # asyncio.wait with a limit: its timer, then its waiter's future, then
+        # the task: the tasks it waits for run on in between
+        woken.add(e[1])
+    if not woken:
+        return None
     if e[1] in woken or a[1] in woken:
-        return True
-    return e[1] is not None and e[2] == ['end', 'cancelled']
+        return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
+    if e[1] is not None and e[2] == ['end', 'cancelled']:
+        return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
+    return None
 
 
-def rule_l3_instant(py, c, notes, diff, version):
-    """L3 where the first difference is in the very instant of such a
-    cancel (tried before the rules of older versions, which would also
-    hold there)."""
-    t = first_diff_time(diff)
-    return t is not None and any(n[0] == t for n in notes if n[2].startswith('L3'))
+def _zero_waits(lines, t, end):
+    """The tasks whose wait ended by its limit in instant t, in the very
+    instant of their previous line (a zero limit), among lines[:end]."""
+    out = set()
+    last = {}
+    for ln in lines[:end]:
+        who, tm = _task(ln), _t(ln)
+        w = _words(ln)[2]
+        if tm == t and who not in (None, '-') and w[-1:] == ['timeout'] and \
+                w[:1] in (['wait_event'], ['acquire'], ['cond_wait'], ['wait_for'],
+                          ['wait_for_shield']) and last.get(who) == t:
+            out.add(who)
+        last[who] = tm
+    return out
 
 
 def rule_l8_children_inherit(py, c, notes, diff, version):
@@ -165,36 +385,436 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
     the body has unwound into the group's end. First difference: the
     library's task unwinds by a cancellation where CPython's does not yet,
     and in CPython's trace another task leaves a group block by a
-    cancellation at that instant or later."""
+    cancellation at that instant or later (excused: that task from then
+    on), or in the library's a group block is left by a cancellation at
+    that instant or later after that task's line (excused: that task, and
+    the group's task from that line on)."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if a[1] is None or t is None or not unwinds_by_cancel(a[2]) or unwinds_by_cancel(e[2]):
-        return False
+        return None
+    if a[2][:1] == ['group'] and (e[1] == a[1] and e[2][:2] == a[2][:2] or
+                                  diff[0].startswith('(no more lines of %s ' % a[1])):
+        # the group's own line: its children, cancelled in the library
+        # before they started (in that instant), ran in CPython
+        started = {_task(x) for x in c if _words(x)[2][:1] == ['start']}
+        unborn = [(_task(x), t) for x in c if _t(x) == t and
+                  _words(x)[2] == ['end', 'cancelled'] and _task(x) not in started and
+                  any(_task(y) == _task(x) and _words(y)[2][:1] == ['start'] for y in py)]
+        if unborn:
+            return _drop_if_first(py, c, diff, [(a[1], t)] + unborn)
     for ln in py:
         w = _words(ln)
         if _t(ln) is not None and _t(ln) >= t and w[1] != a[1] and \
                 w[2][:1] == ['group'] and w[2][-2:] == ['raise', 'cancelled']:
+            return _drop_if_first(py, c, diff, [(a[1], t)])
+    # the library's group, left by a cancellation, cancelled its child
+    # before it started or ran on: the group's task and the child
+    for ln in c:
+        w = _words(ln)
+        if _t(ln) is not None and _t(ln) >= t and w[1] != a[1] and \
+                w[2][:1] == ['group'] and unwinds_by_cancel(w[2]) and \
+                any(_task(x) == a[1] for x in c if _t(x) is not None and _t(x) <= _t(ln)):
+            return _drop_if_first(py, c, diff, [(a[1], t), (w[1], _t(ln))])
+    return None
+
+
+def _caught(lines, task, t):
+    """Did `task` catch a cancellation or a timeout (a `catch` block, or a
+    `finally` clause, which may return) at or before instant t?"""
+    for ln in lines:
+        tm = _t(ln)
+        if tm is not None and tm > t:
+            break
+        w = _words(ln)
+        if w[1] == task and w[2][:1] in (['catch'], ['finally']) and \
+                w[2][-1:] in (['cancelled'], ['timeout']):
             return True
     return False
+
+
+def rule_l2_level_triggered(py, c, notes, diff, version):
+    """L2: a caught cancellation stays in force: after a `catch:` caught
+    the task's cancellation (or a timeout), or a `finally:` entered by it
+    returned, CPython's task goes on as if nothing happened (R10), the
+    library's unwinds again at its next checkpoint (or ends cancelled). First difference: a task that caught a
+    cancellation in both traces unwinds by a cancellation in the library
+    where CPython's does not. Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if a[1] is None or t is None or not unwinds_by_cancel(a[2]) or unwinds_by_cancel(e[2]):
+        return None
+    if e[1] not in (a[1], None) and not diff[0].startswith('('):
+        return None
+    if _caught(py, a[1], t) and _caught(c, a[1], t):
+        return _drop_if_first(py, c, diff, [(a[1], t)])
+    return None
+
+
+def rule_l2_passed_down(py, c, notes, diff, version):
+    """L2 (R14, R15): CPython passes a waiting task's cancellation down to
+    the task it awaits, and if that task then ends without raising it (it
+    returns or fails), the outer await gets its result and the outer
+    cancellation is lost; the library's cancellation stays the waiter's
+    own and unwinds it. First difference: CPython's task reports what it
+    awaited (await, wait_for, shield, gather ...) where the library's
+    unwinds by a cancellation, and that task was cancelled (a `cancel T 1`
+    line) earlier in that instant, or the library's line is that task's
+    block cut short by its own deadline. Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if e[1] is None or t is None or a[1] not in (e[1], None) or \
+            e[2][:1] not in (['await'], ['wait_for'], ['shield'], ['wait_for_shield'],
+                             ['gather'], ['gather_all'], ['wait']) or \
+            e[2][-1:] in (['cancelled'], ['timeout']):
+        return None
+    if a[1] is not None and not unwinds_by_cancel(a[2]):
+        return None
+    by_deadline = a[2][:1] in (['timeout'], ['wait_for']) and a[2][-1:] == ['timeout']
+    if not by_deadline and \
+            not any(_t(ln) == t and _words(ln)[2] == ['cancel', e[1], '1'] for ln in c):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], t)])
+
+
+def rule_l3_done_before_await(py, c, notes, diff, version):
+    """L3 where the awaited work was complete before the await began: a task
+    with a cancellation pending (sent to it earlier in that instant, while
+    it ran) awaits tasks that have all ended; CPython's await suspends (a
+    gather's or a task's done callbacks are still to run) and the
+    cancellation wins, the library delivers the completion and keeps the
+    cancellation for its next checkpoint. First difference: CPython's task
+    ends or unwinds by a cancellation where the library's reports what it
+    awaited, not cancelled, and a `cancel T 1` line came earlier in that
+    instant. Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if a[1] is None or t is None or e[1] not in (a[1], None) or \
+            a[2][:1] not in _RESULTS or a[2][-1:] in (['cancelled'], ['timeout']):
+        return None
+    if e[1] is not None and not unwinds_by_cancel(e[2]):
+        return None
+    if not any(_t(ln) == t and _words(ln)[2] == ['cancel', a[1], '1'] for ln in c):
+        return None
+    return _drop_if_first(py, c, diff, [(a[1], t)])
+
+
+def _cancelled_by_other(lines, task, t):
+    for ln in lines:
+        tm = _t(ln)
+        if tm is not None and tm > t:
+            break
+        w = _words(ln)
+        if w[2][:2] == ['cancel', task] and w[2][2:] == ['1']:
+            return True
+    return False
+
+
+def rule_l1_own_cancel_only(py, c, notes, diff, version):
+    """L1: a cancellation records who asked for it, and only that block
+    stops it. When a task already cancelled (its cancel not yet delivered)
+    enters a timeout whose deadline passes before that cancel arrives,
+    CPython's timeout counts both as its own (the count goes back to where
+    it was) and reports `timeout`; the library's lets the task's own
+    cancellation through. First difference: the same task's timeout (or
+    wait_for block) reports `timeout` in CPython and raises the
+    cancellation in the library, and some task cancelled that task before.
+    Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if e[1] is None or e[1] != a[1] or t is None:
+        return None
+    if (e[2][:1] in (['timeout'], ['wait_for']) and e[2][-1:] == ['timeout'] and
+            a[2][:1] == e[2][:1] and a[2][-2:] == ['raise', 'cancelled'] and
+            _cancelled_by_other(c, e[1], t)):
+        return _drop_if_first(py, c, diff, [(e[1], t)])
+    return None
+
+
+def _names_with_failure(lines, t):
+    """{(waiter, X, time)} of lines at or before t in which a task's wait
+    for X ended by its own timeout or cancellation."""
+    out = set()
+    for ln in lines:
+        tm = _t(ln)
+        if tm is None or tm > t:
+            continue
+        w = _words(ln)
+        if w[2][:1] in (['wait_for'], ['await'], ['shield'], ['wait_for_shield']) and \
+                len(w[2]) == 3 and w[2][1] != 'call' and w[2][2] in ('timeout', 'cancelled'):
+            out.add((w[1], w[2][1], tm))
+    return out
+
+
+def rule_l4_waiting_is_not_owning(py, c, notes, diff, version):
+    """L4: waiting is not owning: a waiter's timeout or cancellation never
+    cancels a task it did not spawn; in CPython wait_for cancels what it
+    waits for at its deadline and a cancelled await passes the cancel down
+    (R3, R14). First difference: in a task X that some task's wait for X
+    (wait_for, await, shield) ended by a timeout or a cancellation at or
+    before that instant, in one trace or the other (where CPython's waiter
+    cancels X and waits for its end, it may wait forever, and its line
+    never comes), or that the CPython run noted a cancel passed on to by a
+    waiter that did not spawn it (pyrunner's RULE_L4). Excused: X's lines
+    from the instant of that wait's end (or of the cancel) on, and those of the tasks that name X from then on (the waiter
+    among them)."""
+    t = first_diff_time(diff)
+    if t is None:
+        return None
+    ws = _names_with_failure(c, t) | _names_with_failure(py, t)
+    for n in notes:
+        if n[2].startswith('L4') and n[0] <= t:
+            # the task the cancel reached, and the waiter that passed it on
+            ws |= {(None, n[1], n[0]), (None, n[2].split()[10], n[0])}
+    if not ws:
+        return None
+    return _drop_if_first(py, c, diff, [(x, tm) for _, x, tm in ws])
+
+
+def _busy_before(notes, t):
+    return [n for n in notes if n[2].startswith('busy') and n[0] <= t]
+
+
+def _reached_by_busy(notes, t):
+    """Was instant t reached by busy work (the clock moved there with no
+    timer)?"""
+    return any(n[0] + int(n[2].split()[1].rstrip(':')) == t for n in _busy_before(notes, t))
+
+
+def rule_l6_busy(py, c, notes, diff, version):
+    """L6: deadlines are checked at every checkpoint, against the clock:
+    after CPU work (`busy`) moved the clock past a deadline with no timer
+    having run, the library's next checkpoint raises the timeout, where
+    CPython's loop runs the callbacks already queued first (R16) and the
+    block can end normally. And CPython writes a task's `end` (and a
+    waiter's line) from a callback one loop iteration later, when the busy
+    work of another task has moved the clock on: the same line comes in a
+    later instant. First difference, with busy work noted at or before
+    its instant: in an instant the clock reached by busy work, a task
+    unwinds by a cancellation or a timeout in the library and not in
+    CPython (excused: the differing tasks from then on), or one trace's
+    line comes again, the same but for its time, later in the other's (the
+    library, too, reports a task's end after the turn in which it finished,
+    after the busy work of the task that ran on; excused: that one line)."""
+    t = first_diff_time(diff)
+    if t is None or not _busy_before(notes, t):
+        return None
+    e, a = _words(diff[0]), _words(diff[1])
+    for mine, other, x, flip in ((c, py, diff[1], False), (py, c, diff[0], True)):
+        # the same line, in a later instant of the other trace
+        w0 = _words(x)
+        if w0[1] is None or w0[1] == '-' or x not in mine:
+            continue
+        for ln in other:
+            w = _words(ln)
+            if w[1] == w0[1] and w[2] == w0[2] and _t(ln) > _t(x):
+                if any(t <= n[0] < _t(ln) for n in _busy_before(notes, _t(ln))):
+                    return drop_line(py, c, x, ln) if flip else drop_line(py, c, ln, x)
+                break
+    if _reached_by_busy(notes, t) and a[1] is not None and \
+            (unwinds_by_cancel(a[2]) or a[2][-1:] == ['timeout']):
+        return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
+    return None
+
+
+def rule_l6_due_at_entry(py, c, notes, diff, version):
+    """L6 and R5 as the library keeps them: a deadline already due when a
+    step begins (a zero or past limit) raises at that checkpoint at once in
+    the library; CPython suspends once first (its timeout is a callback
+    queued behind the tasks already ready), so other tasks run, and what
+    they do can reach the waiter first. First difference in an instant in
+    which the library's task reports a timeout in the very instant of its
+    previous line (no time passed: the limit was zero or past), in that
+    task or in one the library cancelled in that instant (the children it
+    owns, cancelled with it, before they started); or in an instant in
+    which the CPython run noted a step beginning with a limit already due.
+    Excused: those tasks, and the tasks they own, from then on."""
+    t = first_diff_time(diff)
+    if t is None:
+        return None
+    noted = [(n[1], t) for n in notes if n[2] == 'due at entry' and n[0] == t]
+    if noted:
+        r = _drop_if_first(py, c, diff, noted)
+        if r is not None:
+            return r
+    due = []
+    last = {}
+    for ln in c:
+        who, tm = _task(ln), _t(ln)
+        if tm == t and who not in (None, '-') and _words(ln)[2][-1:] == ['timeout'] and \
+                last.get(who) == t:
+            due.append(who)
+        last[who] = tm
+    if not due:
+        return None
+    # the tasks it owns are cancelled with it in that instant
+    owned = [(_task(ln), t) for ln in c if _t(ln) == t and _task(ln) not in due + ['-'] and
+             unwinds_by_cancel(_words(ln)[2])]
+    return _drop_if_first(py, c, diff, [(u, t) for u in due] + owned)
+
+
+def rule_reenter_finished(py, c, notes, diff, version):
+    """A finished aio_timeout may be entered again (the library's choice,
+    `tt_timeout_double_enter`); CPython's Timeout raises RuntimeError
+    ("already been entered"). First difference: CPython's task reports its
+    timeout block `raise invalid` and the same task's earlier line reported
+    that block ending. Excused: that task from then on."""
+    e = _words(diff[0])
+    t = first_diff_time(diff)
+    if e[1] is None or t is None or e[2][:1] != ['timeout'] or e[2][-2:] != ['raise', 'invalid']:
+        return None
+    i = py.index(diff[0])
+    if not any(_task(ln) == e[1] and _words(ln)[2][:2] == e[2][:2] for ln in py[:i]):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], t)])
 
 
 RULES = [
     # the narrowest first: the first rule that holds names the difference
     ('wait_for before 3.12 (R43: a future of its own)', rule_wait_for_311),
-    ('L3 (completion beats a later cancellation)', rule_l3_instant),
+    ('L3 (completion beats a later cancellation)', rule_l3),
+    ('L8 (group children inherit the deadlines and cancels around the group)',
+     rule_l8_children_inherit),
     ('a failed group before 3.13 (gh-116720: the cancel count stays raised)',
      rule_group_count_before_313),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
-    ('L3 (completion beats a later cancellation)', rule_l3),
-    ('L8 (group children inherit the deadlines and cancels around the group)',
-     rule_l8_children_inherit),
+    ('checkpoint: an await with a cancellation pending, left waiting in CPython',
+     rule_checkpoint_pending_forever),
+    ('L6 (a deadline due at entry raises at once)', rule_l6_due_at_entry),
+    ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
+    ('L1 (a timeout stops only its own cancellation)', rule_l1_own_cancel_only),
+    ('L2 (a caught cancellation stays in force)', rule_l2_level_triggered),
+    ('L4 (waiting is not owning)', rule_l4_waiting_is_not_owning),
+    ('L2 (a cancel passed down to an awaited task is not lost)', rule_l2_passed_down),
+    ('L3 (completion beats a later cancellation)', rule_l3_done_before_await),
+    ('re-entering a finished timeout (the library allows it)', rule_reenter_finished),
     ('late wake-up (gather, shield, group end: two loop iterations in asyncio)', rule_late_wakeup),
 ]
 
+MAX_STEPS = 40
+
+
+_OWNER = {}     # task -> the task that spawned it, from the notes of the run
+
+
+def explain_all(py, c, notes, diff, version):
+    """(names of the rules used, first in order, or [], and the first
+    difference no rule explains, or None). Rules excuse their lines one
+    difference at a time; the comparison then goes on."""
+    _OWNER.clear()
+    _OWNER.update({n[1]: n[2].split()[2] for n in notes if n[2].startswith('spawned by ')})
+    used = []
+    ends = {}     # task -> the instant its excused end differed
+    for _ in range(MAX_STEPS):
+        for name, pred in RULES:
+            r = pred(py, c, notes, diff, version)
+            if r is None:
+                continue
+            py2, c2 = r
+            if (py2, c2) == (py, c):
+                continue
+            _note_ends(py, c, py2, c2, ends)
+            ends.setdefault('', first_diff_time(diff) if first_diff_time(diff) is not None
+                            else 0)
+            py, c = py2, c2
+            if name not in used:
+                used.append(name)
+            break
+        else:
+            r = consequence(py, c, diff, ends)
+            if r is None:
+                # the first difference of another task in that instant
+                # (the order of tasks in an instant is not defined)
+                for d2 in task_diffs(py, c)[1:]:
+                    for name, pred in RULES:
+                        r = pred(py, c, notes, d2, version)
+                        if r is not None and r != (py, c):
+                            _note_ends(py, c, r[0], r[1], ends)
+                            ends.setdefault('', first_diff_time(d2) or 0)
+                            if name not in used:
+                                used.append(name)
+                            break
+                    if r is not None and r != (py, c):
+                        break
+                else:
+                    return used, diff
+            py, c = r
+        diff = scenario.compare(py, c)
+        if diff is None:
+            return used, None
+    return used, diff
+
+
+def _note_ends(py, c, py2, c2, ends):
+    """Remember the tasks whose end lines a rule excused, differing."""
+    gone = [x for x in py + c if x not in py2 and x not in c2 and
+            _words(x)[2][:1] == ['end']]
+    e1 = {_task(x): x for x in py if x in gone}
+    e2 = {_task(x): x for x in c if x in gone}
+    for k in set(e1) | set(e2):
+        if e1.get(k, '').split()[:1] != e2.get(k, '').split()[:1] or \
+                _words(e1.get(k, ''))[2] != _words(e2.get(k, ''))[2]:
+            ends.setdefault(k, min(_t(x) for x in (e1.get(k), e2.get(k)) if x))
+
+
+_RESULTS = (['await'], ['wait_for'], ['shield'], ['wait_for_shield'], ['gather'], ['gather_all'],
+            ['wait'])
+
+
+def consequence(py, c, diff, ends):
+    """What follows from an excused difference in a task's end: a waiter's
+    line that reports that end (a gather's, which does not name its tasks,
+    too) in that instant or later. Excused: the waiter from then on."""
+    if not ends:
+        return None
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    who = e[1] or a[1]
+    if who is None:
+        for x in diff[:2]:
+            if x.startswith('(no more lines of '):
+                who = x.split()[4]
+    if t is None or who in (None, '-') or t < min(ends.values()):
+        return None
+    if e[2][:1] in _RESULTS or a[2][:1] in _RESULTS:
+        return _drop_if_first(py, c, diff, [(who, t)])
+    # a task one trace leaves waiting forever: for what an excused path
+    # would have done (set an event, released a lock or a permit)
+    for lines in (py, c):
+        q = [x for x in lines if x.split(' ', 2)[1:2] == ['-']]
+        if q and who in q[-1].split()[3:]:
+            return _drop_if_first(py, c, diff, [(who, t)])
+    return None
+
+
+def task_diffs(py, c):
+    """The first difference of each task in the first instant whose lines
+    differ, in the order scenario.compare takes the tasks."""
+    d = scenario.compare(py, c)
+    if d is None:
+        return []
+    t = first_diff_time(d)
+    le = [x for x in py if _t(x) == t]
+    la = [x for x in c if _t(x) == t]
+    order = []
+    for x in le + la:
+        k = x.split(' ', 2)[1]
+        if k not in order:
+            order.append(k)
+    out = [d]
+    for k in order:
+        xe = [x for x in le if x.split(' ', 2)[1] == k]
+        xa = [x for x in la if x.split(' ', 2)[1] == k]
+        m = scenario.first_mismatch(xe, xa, '(no more lines of %s at %s)' % (k, t),
+                                    'time %s, task %s' % (t, k) + '%.0s')
+        if m and m[:2] != d[:2]:
+            out.append(m)
+    return out
+
 
 def explain(py, c, notes, diff, version):
-    for name, pred in RULES:
-        if pred(py, c, notes, diff, version):
-            return name
-    return None
+    """The name of the first rule used if rules explain every difference,
+    else None."""
+    used, left = explain_all(py, c, notes, diff, version)
+    return used[0] if used and left is None else None

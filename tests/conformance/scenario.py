@@ -8,7 +8,7 @@ import re
 NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 RESERVED = {'call', 'none', 'in', 'as', 'at', 'never'}
 WAIT_MODES = ('first_completed', 'first_exception', 'all_completed')
-OBJ_KINDS = ('event', 'lock', 'condition', 'semaphore')
+OBJ_KINDS = ('event', 'lock', 'condition', 'semaphore', 'flag')
 META_KEYS = ('about', 'ref', 'rule', 'order', 'python')
 BLOCK_KINDS = ('timeout', 'timeout_at', 'reenter', 'group', 'call', 'catch', 'block',
                'wait_for_call')
@@ -28,6 +28,7 @@ class Step:
         self.group = None     # `spawn X in G`
         self.num = None       # duration, time or value; None = none/never
         self.mode = None      # wait mode, reschedule mode (in/at/never)
+        self.flag = None      # cond_wait_for: the flag it waits for
         self.tasks = []       # wait / gather lists
         self.text = ''        # log text
         self.body = None      # nested Block
@@ -328,6 +329,17 @@ class _Parser:
                 self.error(no, 'usage: %s NAME [MS|none]' % op)
             st.target = _name(args[0], no)
             st.num = _num(args[1], no, True) if len(args) == 2 else None
+        elif op == 'break':
+            need(0, 'break')
+        elif op == 'setflag':
+            need(1, 'setflag FLAG')
+            st.target = _name(args[0], no)
+        elif op == 'cond_wait_for':
+            if len(args) not in (2, 3):
+                self.error(no, 'usage: cond_wait_for CONDITION FLAG [MS|none]')
+            st.target = _name(args[0], no)
+            st.flag = _name(args[1], no)
+            st.num = _num(args[2], no, True) if len(args) == 3 else None
         elif op == 'notify':
             if len(args) not in (1, 2):
                 self.error(no, 'usage: notify NAME [N]')
@@ -352,8 +364,21 @@ class _Parser:
                 yield st
                 if st.body:
                     yield from walk(st.body)
+        def breaks(blk, inside):
+            # `break` leaves the innermost timeout block; only `block:`
+            # may stand between, and not a finally clause
+            for st in blk.steps:
+                if st.kind == 'break' and not inside:
+                    self.error(st.line, 'break outside a timeout block (only block: may '
+                                        'stand between)')
+                if st.body:
+                    breaks(st.body, st.kind in ('timeout', 'timeout_at', 'reenter') or
+                           (inside and st.kind == 'block'))
+            if blk.fin:
+                breaks(blk.fin, False)
         spawned = set()
         for tname, blk in sc.tasks.items():
+            breaks(blk, False)
             for st in walk(blk):
                 k, no = st.kind, st.line
                 tasks = ([st.target] if k in ('spawn', 'await', 'shield', 'cancel', 'wait_for',
@@ -375,11 +400,14 @@ class _Parser:
                         'acquire': ('lock', 'semaphore', 'condition'),
                         'release': ('lock', 'semaphore', 'condition'),
                         'cond_wait': ('condition',), 'notify': ('condition',),
+                        'cond_wait_for': ('condition',), 'setflag': ('flag',),
                         'notify_all': ('condition',)}.get(k)
                 if want:
                     kind = sc.objects.get(st.target, (None,))[0]
                     if kind not in want:
                         self.error(no, '%s is not a declared %s' % (st.target, ' or '.join(want)))
+                if k == 'cond_wait_for' and sc.objects.get(st.flag, (None,))[0] != 'flag':
+                    self.error(no, '%s is not a declared flag' % st.flag)
 
 
 def parse(text, path='<string>'):
