@@ -4,9 +4,13 @@ gen.scenario(seed, index) returns the text of one scenario; the same seed and
 index always give the same text. `tests/conformance/run --random N --seed S`
 runs scenarios 0..N-1 of seed S.
 
-Each scenario is of one of two flavours, drawn for each (seed, index) from a
-stream of its own (so a scenario of the distinct flavour is the one this
-generator always wrote for that seed and index):
+A third of the scenarios are of the `whole` flavour (gen_whole.py): programs
+drawn from the whole scenario language, 3-4 tasks, blocks nested up to 4 deep,
+8-20 steps, outside the subset below; the driver compares them as the
+exhaustive run does, every difference explained by a named rule or a
+disagreement. The others are of one of two flavours, drawn for each (seed,
+index) from a stream of its own (so a scenario of the distinct flavour is the
+one this generator always wrote for that seed and index):
 
 - distinct: free-form programs in which no two unrelated events ever share
   an instant. Its rules follow.
@@ -702,11 +706,16 @@ class _Instant:
 
 
 INSTANT_SHARE = 0.5
+WHOLE_SHARE = 1 / 3
+WHOLE_ABOUT = 'about: random program over the whole language'
 
 
 def flavour(seed, index):
-    """'instant' or 'distinct': drawn from its own stream, so the scenarios
-    of the distinct flavour are the ones the generator always wrote."""
+    """'whole', 'instant' or 'distinct', drawn from streams of their own:
+    the share of `whole` comes first, and among the rest the draw between
+    the other two is the one this generator always made."""
+    if random.Random('%d/%d/whole' % (seed, index)).random() < WHOLE_SHARE:
+        return 'whole'
     r = random.Random('%d/%d/flavour' % (seed, index))
     return 'instant' if r.random() < INSTANT_SHARE else 'distinct'
 
@@ -715,7 +724,13 @@ def scenario(seed, index, version=(3, 13, 0)):
     """Scenario `index` of `seed` for CPython `version` (major, minor, micro):
     older versions leave out what they do differently (see above)."""
     version = tuple(version)
-    if flavour(seed, index) == 'instant':
+    kind = flavour(seed, index)
+    if kind == 'whole':
+        import gen_whole
+        text = gen_whole.scenario(random.Random('%d/%d/whole-program' % (seed, index)),
+                                  version[:2])
+        return WHOLE_ABOUT + '\n' + text
+    if kind == 'instant':
         return _Instant(random.Random('%d/%d/instant' % (seed, index)), version).build()
     return _Gen(random.Random('%d/%d' % (seed, index)), version).build()
 

@@ -139,9 +139,20 @@ def drop(py, c, task, t):
         if all(_t(ln) >= t for ln in py + c if _task(ln) == x):
             since[x] = t
 
-    def keep(ln):
+    def kept(ln):
         who = _task(ln)
         return not (who in since and _t(ln) is not None and _t(ln) >= since[who])
+
+    # A task's end line is dropped from both traces if from one: CPython
+    # writes it from a callback, a turn (and, after busy work, an instant)
+    # later than the library, so one trace's may fall before `since` and
+    # the other's after it.
+    ended = {_task(ln) for ln in py + c if _words(ln)[2][:1] == ['end'] and not kept(ln)}
+
+    def keep(ln):
+        if _words(ln)[2][:1] == ['end'] and _task(ln) in ended:
+            return False
+        return kept(ln)
 
     def q(lines):
         return [_quiet(ln, since) if ln.split(' ', 2)[1:2] == ['-'] else ln
@@ -263,6 +274,62 @@ def rule_checkpoint_group_end(py, c, notes, diff, version):
             a[2][:1] == ['group'] and unwinds_by_cancel(a[2]) and not unwinds_by_cancel(e[2])):
         return _drop_if_first(py, c, diff, [(e[1], first_diff_time(diff))])
     return None
+
+
+_WAIT_WORDS = ('await', 'wait_for', 'shield', 'wait_for_shield', 'gather', 'gather_all', 'wait')
+
+
+def rule_group_hears_later(py, c, notes, diff, version):
+    """The library's rule 3 (docs/behaviour.md, "One instant"): a group hears
+    of a child's failure one turn later, so a task woken by that child's end
+    in the same instant (the group's body waiting on it) takes the step its
+    wake-up earned first; asyncio runs the group's done callback, registered
+    first, before the waiter's, and the body is cancelled before its wait is
+    over. First difference: CPython's task leaves a group block with a
+    child's error in an instant in which that child's end is in CPython's
+    trace, where the library's same task reports a wait that names that
+    child. Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if t is None or e[1] is None or e[1] != a[1] or e[2][:1] != ['group'] or \
+            len(e[2]) < 3 or not e[2][2].startswith('error:') or a[2][:1] == ['group'] or \
+            not a[2] or a[2][0] not in _WAIT_WORDS:
+        return None
+    err = e[2][2]
+    failed = {_task(ln) for ln in py if _t(ln) == t and _words(ln)[2] == ['end', err]}
+    if not failed & set(a[2][1:]):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], t)])
+
+
+def rule_l5_waits_for_cleanup(py, c, notes, diff, version):
+    """L5, structured waiting: a cancelled `gather` (or await) waits for the
+    cleanup of every task it cancelled before its caller goes on; CPython's
+    gather gives up when the first of them has finished. First difference:
+    CPython's task unwinds by a cancellation in an instant in which the
+    library's same task has nothing more, and the library's task has that
+    same line later, after a task it waits for ended cancelled (its cleanup
+    took the time). Excused: that task from then on."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if t is None or e[1] is None or a[1] is not None or not unwinds_by_cancel(e[2]):
+        return None
+    task = e[1]
+    later = [ln for ln in c if _task(ln) == task and _t(ln) is not None and _t(ln) > t and
+             _words(ln)[2] == e[2]]
+    if not later:
+        return None
+    t2 = _t(later[0])
+    waited = set()
+    for ln in c:
+        w = _words(ln)
+        if w[1] == task and w[2][:1] and w[2][0] in _WAIT_WORDS:
+            waited.update(w[2][1:])
+    waited |= {x for x, owner in _OWNER.items() if owner == task}
+    if not any(_task(ln) in waited and t <= _t(ln) <= t2 and _words(ln)[2] == ['end', 'cancelled']
+               for ln in c if _t(ln) is not None):
+        return None
+    return _drop_if_first(py, c, diff, [(task, t)])
 
 
 def rule_group_count_before_313(py, c, notes, diff, version):
@@ -677,6 +744,10 @@ RULES = [
      rule_l8_children_inherit),
     ('a failed group before 3.13 (gh-116720: the cancel count stays raised)',
      rule_group_count_before_313),
+    ('a group hears of a failed child one turn later (rule 3 of One instant)',
+     rule_group_hears_later),
+    ('L5 (a cancelled wait goes on until the cleanup it started has ended)',
+     rule_l5_waits_for_cleanup),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
     ('checkpoint: an await with a cancellation pending, left waiting in CPython',
