@@ -20,6 +20,17 @@ static aio_event ev;
 
 /* ------------------------------------------------- full timer storage */
 
+/* A loop on the virtual clock from 0 with one timer slot and no growth, and
+ * F zeroed: the set-up of the tests of full timer storage. */
+static void one_slot_loop(aio_loop *loop) {
+    static aio_timer one[1];
+    memset(&F, 0, sizeof F);
+    aio_loop_init(loop, one, 1);
+    aio_loop_use_virtual_clock(loop, 0);
+    test_start = 0;
+}
+
+
 static aio_status hog_sleeps(aio_task *t) { /* holds a timer slot for 1 s */
     AIO_BEGIN(t);
     AIO_SLEEP(t, AIO_SEC(1));
@@ -596,12 +607,8 @@ static aio_status zero_wait_for_owner(aio_task *t) {
  * passed: the block reports its timeout at 10 ms, never AIO_ENOSPC while the
  * child still cleans up. */
 static void test_fault_zero_wait_for_waits_for_cleanup_with_storage_full(void) {
-    static aio_timer one[1];
     aio_loop loop;
-    memset(&F, 0, sizeof F);
-    aio_loop_init(&loop, one, 1);
-    aio_loop_use_virtual_clock(&loop, 0);
-    test_start = 0;
+    one_slot_loop(&loop);
     CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
     CHECK_EQ(aio_spawn(&F.task, zero_wait_for_owner), AIO_OK);
     while (!aio_task_done(&F.task) && aio_step(&loop) > 0) {
@@ -797,12 +804,8 @@ static aio_status waits_with_timeout_no_slot(aio_task *t) {
  * AIO_ENOSPC at once (the value is not stored), and leaves nothing of the
  * wait in the unfinished task's list of waiters. */
 static void test_fault_wait_with_timeout_and_storage_full(void) {
-    static aio_timer one[1];
     aio_loop loop;
-    memset(&F, 0, sizeof F);
-    aio_loop_init(&loop, one, 1);
-    aio_loop_use_virtual_clock(&loop, 0);
-    test_start = 0;
+    one_slot_loop(&loop);
     CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
     CHECK_EQ(test_run(&loop, &F.task, waits_with_timeout_no_slot), AIO_ENOSPC);
     CHECK_DEBUG("timer storage is full");
@@ -844,13 +847,9 @@ static aio_status gathers_cancelled_in_block(aio_task *t) {
  * they end cancelled before their bodies ran, and the gatherer unwinds with
  * AIO_ECANCELED at 0 ms, its value never stored. */
 static void test_fault_cancelled_gather_waits_without_timer_slot(void) {
-    static aio_timer one[1];
     aio_loop loop;
     int i;
-    memset(&F, 0, sizeof F);
-    aio_loop_init(&loop, one, 1);
-    aio_loop_use_virtual_clock(&loop, 0);
-    test_start = 0;
+    one_slot_loop(&loop);
     CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
     CHECK_EQ(test_run(&loop, &F.task, gathers_cancelled_in_block), AIO_ECANCELED);
     CHECK_DEBUG("timer storage is full");
@@ -1111,12 +1110,8 @@ static aio_status awaits_own_kid_in_block(aio_task *t) {
  * 0 ms, the value not stored); the child, already done, is not cancelled
  * and keeps its 6. */
 static void test_fault_owner_cancelled_as_its_child_ends_while_woken(void) {
-    static aio_timer one[1];
     aio_loop loop;
-    memset(&F, 0, sizeof F);
-    aio_loop_init(&loop, one, 1);
-    aio_loop_use_virtual_clock(&loop, 0);
-    test_start = 0;
+    one_slot_loop(&loop);
     CHECK_EQ(aio_spawn(&F.hog, hog_sleeps), AIO_OK);
     test_last_debug[0] = 0;
     CHECK_EQ(test_run(&loop, &F.task, awaits_own_kid_in_block), AIO_ECANCELED);
