@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run scenarios on CPython's asyncio and on aio_timeout.h and compare.
 
 Started by tests/conformance/run (which picks the Python); see README.md.

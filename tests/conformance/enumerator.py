@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Every scenario up to a bound, each once (bounded-exhaustive conformance).
 
 enumerator.Enum(depth).programs(bound) yields the text of every scenario of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run every scenario of enumerator.py up to a bound on both runtimes and compare.
 
 Started by driver.py (`tests/conformance/run --exhaustive BOUND`); README.md

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Random scenarios in the subset where CPython and the library must agree.
 
 gen.scenario(seed, index) returns the text of one scenario; the same seed and

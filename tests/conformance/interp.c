@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The C runner of the conformance scenarios: one program that reads scenario
  * files (README.md beside this file) and executes them with aio_timeout.h on
  * its virtual clock, printing the same trace the Python runner prints.

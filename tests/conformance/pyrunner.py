@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run a scenario on CPython's asyncio, on a virtual-time event loop.
 
 One loop time unit is one millisecond of the scenario: asyncio.sleep(250)

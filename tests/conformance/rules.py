@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The library's deliberate differences from CPython, as predicates on traces.
 
 explain(py, c, notes, diff, version) names the rule that lets the CPython

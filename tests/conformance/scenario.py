@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The scenario language: parser, trace lines and trace comparison.
 
 The language is described in README.md beside this file. The C runner
