@@ -173,19 +173,21 @@ def rule_wait_for_311(py, c, notes, diff, version):
     """CPython 3.11's wait_for waits through a future of its own (a hidden
     task for an inline block): a cancel reaches what it waits for only when
     the waiter runs again, and a completion in the instant of its deadline
-    wins (R43, R50, R51). The library follows 3.12 and later. Excused: the
-    lines of the task whose wait_for began before the difference, from
-    that instant on."""
+    wins (R43, R50, R51). The library follows 3.12 and later, the reference,
+    so on 3.11 the traces are compared up to the instant the first wait_for
+    began, and not after (what follows differs in too many ways to follow
+    one by one: the hidden task's own cancels and its children's)."""
     if version >= (3, 12):
         return None
+    w = [n[0] for n in notes if n[2].startswith('wait_for before')]
     t = first_diff_time(diff)
-    ws = [n for n in notes if n[2].startswith('wait_for before') and t is not None and
-          n[0] <= t]
-    if not ws:
+    if not w or t is None or t < min(w):
         return None
-    for n in ws:
-        py, c, _ = drop(py, c, n[1], n[0])
-    return py, c
+    t0 = min(w)
+
+    def before(lines):
+        return [ln for ln in lines if _t(ln) is None or _t(ln) < t0]
+    return before(py), before(c)
 
 
 def _diff_tasks(diff):
