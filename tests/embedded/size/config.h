@@ -2,6 +2,8 @@
 /* The configuration the size table measures: a Cortex-M build with 32-bit
  * millisecond ticks, no C library inside the library, interrupts masked
  * around the ready queue (PRIMASK saved and restored), no debug messages. */
+#ifndef SIZE_CONFIG_H
+#define SIZE_CONFIG_H
 #include <stdint.h>
 static inline uint32_t size_irq_save(void) {
     uint32_t m;
@@ -15,3 +17,4 @@ static inline void size_irq_restore(uint32_t m) { __asm__ volatile("msr primask,
 #define AIO_TIME_32
 #endif
 #define AIO_NO_STDLIB
+#endif
