@@ -428,6 +428,17 @@ struct aio_loop {
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
     uint32_t enqueued;   /* tasks queued at the tail so far (under the critical section) */
+    /* What the features a program uses add to the loop's own work, set at
+     * their first use: a program that never uses one carries none of its code. */
+    struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
+    void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
+    aio_time (*scope_deadline)(const aio_task *t, uint32_t *seq, int through_shields);
+    void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
+    void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
+    void (*heard)(aio_link *notice);               /* a group's notice came up */
+    void (*drain)(aio_loop *loop);                 /* events were set */
+    int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
+    void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -634,12 +645,14 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * it was cancelled). If the caller is cancelled meanwhile: a child it spawned
  * is cancelled and waited for, then the caller unwinds; a child it did not
  * spawn is left running (waiting is not owning). */
-#define AIO_AWAIT(t, lv, child) AIO_WAIT_FOR(t, lv, child, AIO_NEVER)
+#define AIO_AWAIT(t, lv, child) AIO__JOIN(t, lv, child, AIO_NEVER, 0, AIO__LABEL)
 /* asyncio.wait_for(child, d): like AIO_AWAIT, but after `d` ticks a child the
  * caller spawned is cancelled and waited for, and lv = AIO_ETIMEDOUT (or the
  * value the child returned if it ignored the cancellation, or the error it
  * raised while cleaning up). A child it did not spawn is left running. */
-#define AIO_WAIT_FOR(t, lv, child, d) AIO__JOIN(t, lv, child, d, 0, AIO__LABEL)
+#define AIO_WAIT_FOR(t, lv, child, d)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__wait_for_start((t), aio__f, (child), (d)), \
+               AIO__FAST(aio__join_resume, aio__join_poll)((t), aio__f, (child), 0), AIO__LABEL)
 
 /* Call inline coroutine `fn(t, st)` (`await fn()`): it runs in this task, with
  * this task's cancellation and deadlines, and lv = its result or error. */
@@ -869,6 +882,7 @@ AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
                                    int shield);
 AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield);
+AIO_API aio_status aio__wait_for_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d);
 AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
                                    int mode, aio_time d);
 AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
@@ -1372,16 +1386,6 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 }
 #endif
 
-/* Never called: a virtual loop's time is L->now itself, never stale (it keeps
- * L->clock set). */
-static aio_time aio__virtual_clock(void *ctx) { return ((aio_loop *)ctx)->now; } /* LCOV_EXCL_LINE */
-static void aio__virtual_idle(void *ctx, aio_loop *L, aio_time deadline) {
-    (void)ctx;
-    /* Never AIO_NEVER here: aio_run reports AIO_EDEADLK on the virtual clock
-     * instead of idling with nothing armed. */
-    if (deadline != AIO_NEVER && aio__before(L->now, deadline)) L->now = deadline; /* LCOV_EXCL_BR_LINE */
-}
-
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     memset(L, 0, sizeof *L);
     L->heap = timers;
@@ -1393,15 +1397,17 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     L->idle = aio__system_idle;
     L->now = L->clock(NULL);
 #else
-    aio_loop_use_virtual_clock(L, 0);
+    L->is_virtual = 1; /* until a clock is set (the virtual clock is no code of its own) */
 #endif
     aio__loop = aio__last = L;
 }
 
+/* A virtual loop's time is L->now itself, never stale; with no idle hook,
+ * aio_run moves it to the next deadline when nothing is ready. */
 AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
-    L->clock = aio__virtual_clock;
-    L->clock_ctx = L;
-    L->idle = aio__virtual_idle;
+    L->clock = NULL;
+    L->clock_ctx = NULL;
+    L->idle = NULL;
     L->idle_ctx = NULL;
     L->is_virtual = 1;
     L->stale = 0;
@@ -1441,7 +1447,10 @@ AIO_API void aio_loop_set_wakeup(aio_loop *L, aio_wakeup_fn wakeup, void *ctx) {
     AIO_CRITICAL_EXIT();
 }
 
+static int aio__grow_heap(aio_loop *L);
+
 AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
+    L->grow_heap = aio__grow_heap;
     L->grow = grow;
     L->grow_ctx = ctx;
 }
@@ -1569,7 +1578,7 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
             aio__heap_down(L, i, e);
         return AIO_OK;
     }
-    if (L->heap_len == L->heap_cap && !aio__grow_heap(L))
+    if (L->heap_len == L->heap_cap && !(L->grow_heap && L->grow_heap(L)))
         return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                        "slots or set a growth hook");
     aio__heap_up(L, L->heap_len++, e);
@@ -1687,8 +1696,25 @@ static aio_status aio__deliver(aio_task *t) {
     return AIO_ECANCELED;
 }
 
+/* How the code outside the cancellation feature asks about cancellation
+ * (through loop->cancellation, set by whatever can cancel: aio_cancel, a
+ * block, a group): which source applies (AIO__LOOK), the same after noticing
+ * the deadlines reached by now (AIO__OBSERVE), or deliver it (AIO__DELIVER,
+ * non-NULL if delivered). A task that is plain has nothing to ask. */
+enum { AIO__LOOK = 0, AIO__OBSERVE = 1, AIO__DELIVER = 2 };
+static aio_timeout *aio__cancellation(aio_task *t, int how) {
+    if (how == AIO__DELIVER) return aio__deliver(t) < 0 ? AIO__TASK_SOURCE : NULL;
+    return aio__cancel_source(t, how);
+}
+
+/* A cancel request for t: its loop asks about cancellation from now on. */
+static void aio__request_cancel(aio_task *t) {
+    t->loop->cancellation = aio__cancellation;
+    t->flags |= AIO__T_CANCEL_REQ;
+}
+
 static inline aio_status aio__checkpoint(aio_task *t) {
-    return aio__plain(t) ? AIO_OK : aio__deliver(t);
+    return aio__plain(t) || !t->loop->cancellation(t, AIO__DELIVER) ? AIO_OK : AIO_ECANCELED;
 }
 
 /* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
@@ -1769,7 +1795,7 @@ static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_sco
     uint32_t seq = t->until_seq;
     if (with_scopes && t->scope) {
         uint32_t scope_seq;
-        aio_time d = aio__scope_deadline(t, &scope_seq, 1);
+        aio_time d = t->loop->scope_deadline(t, &scope_seq, 1);
         if (aio__key_before(d, scope_seq, when, seq)) {
             when = d;
             seq = scope_seq;
@@ -1842,7 +1868,7 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
         return NULL;
     }
     child = t->seq.awaited;
-    child->flags |= AIO__T_CANCEL_REQ;
+    aio__request_cancel(child);
     return child;
 }
 
@@ -1861,7 +1887,7 @@ static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
         }
         if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
         waiting = 1;
-        c->flags |= AIO__T_CANCEL_REQ;
+        aio__request_cancel(c);
         while (c) c = aio__cancel_reaches(c, gatherers);
     }
     return waiting;
@@ -1885,7 +1911,7 @@ static void aio__cancel_arrives(aio_task *t) {
         return;
     }
     while (t) t = aio__cancel_reaches(t, &gatherers);
-    if (!aio__list_empty(&gatherers)) aio__cancel_spread(&gatherers);
+    if (!aio__list_empty(&gatherers)) AIO__TASK_OF(gatherers.next)->loop->spread(&gatherers);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
@@ -1935,7 +1961,7 @@ AIO_API int aio_cancel(aio_task *t) {
     if (!t || t->state == AIO__NEW)
         return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
     if (t->state == AIO__DONE) return 0;
-    t->flags |= AIO__T_CANCEL_REQ;
+    aio__request_cancel(t);
     if (t->state == AIO__PARKED) aio__cancel_arrives(t); /* else it takes it at its next step */
     return 1;
 }
@@ -1969,9 +1995,16 @@ static void aio__scope_close(aio_task *t, aio_timeout *sc);
 
 /* A coroutine left with a plain `return` inside blocks it opened (those of
  * `frame`, or every one of the task's if NULL): close them, as their ends
- * would have, and cancel the children of a group among them. */
-static void aio__close_abandoned(aio_task *t, const aio_frame *frame) {
-    while (t->scope && t->scope->task == t && (!frame || t->scope->frame == frame)) {
+ * would have, and cancel the children of a group among them (the second
+ * version, which a program that opens groups uses). */
+static int aio__abandoned(const aio_task *t, const aio_frame *frame) {
+    return t->scope && t->scope->task == t && (!frame || t->scope->frame == frame);
+}
+static void aio__close_blocks(aio_task *t, const aio_frame *frame) {
+    while (aio__abandoned(t, frame)) aio__scope_close(t, t->scope);
+}
+static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
+    while (aio__abandoned(t, frame)) {
         aio_timeout *sc = t->scope;
         if (sc->flags & AIO__S_GROUP) {
             aio_group *g = AIO_CONTAINER(sc, aio_group, scope);
@@ -1981,12 +2014,29 @@ static void aio__close_abandoned(aio_task *t, const aio_frame *frame) {
     }
 }
 
-static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
+/* A child of a group has ended (with status rc). */
+static void aio__left_group(aio_task *t, aio_status rc) {
     aio_group *g = aio__group_of(t);
+    aio__list_unlink(&t->member);
+    if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
+        if (g->status == AIO_OK) g->status = rc;
+        /* The group hears of it one turn of the ready queue later (asyncio:
+         * a done callback): siblings woken in this instant take the step
+         * their wake-up earned first. Until then it counts as alive, so
+         * the block cannot end before the group has heard. */
+        g->unheard++;
+        if (!aio__linked(&g->notice.link)) aio__enqueue_link(t->loop, &g->notice.link);
+    } else {
+        g->live--;
+        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
+    }
+}
+
+static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     if (t->scope && t->scope->task == t) {
         aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
                                 "leave coroutines with AIO_RETURN, never `return`");
-        aio__close_abandoned(t, NULL);
+        L->close_blocks(t, NULL);
     }
     aio__disarm(t);
     t->frame.rc = rc;
@@ -1994,25 +2044,12 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     t->seq.finished = ++L->finished;
     L->live--;
     aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
-    if (g) {
-        aio__list_unlink(&t->member);
-        if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
-            if (g->status == AIO_OK) g->status = rc;
-            /* The group hears of it one turn of the ready queue later (asyncio:
-             * a done callback): siblings woken in this instant take the step
-             * their wake-up earned first. Until then it counts as alive, so
-             * the block cannot end before the group has heard. */
-            g->unheard++;
-            if (!aio__linked(&g->notice.link)) aio__enqueue_link(L, &g->notice.link);
-        } else {
-            g->live--;
-            if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
-        }
-    }
+    if (aio__linked(&t->member)) L->left_group(t, rc); /* among a group's children */
 }
 
 /* A group's notice comes up in the ready queue: it hears of the failures. */
-static void aio__group_hear(aio_group *g) {
+static void aio__group_hear(aio_link *notice) {
+    aio_group *g = AIO_CONTAINER(notice, aio_group, notice);
     g->live -= g->unheard;
     g->unheard = 0;
     aio__group_abort(g);
@@ -2025,7 +2062,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
         /* cancelled before it ran: the body never runs */
-        if (!aio__plain(t) && aio__cancel_source(t, 1)) {
+        if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) {
             t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
             aio__finish(L, t, AIO_ECANCELED);
             return;
@@ -2050,12 +2087,8 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
  * cancel() when its timer fires), so what the task awaits and owns is
  * cancelled before anything else runs, and a completion that comes later
  * in this instant finds the waiter gone. */
-static void aio__deadline_reached(aio_task *t, aio_time now) {
+static void aio__expire(aio_task *t, aio_time now) {
     aio_timeout *sc;
-    if (!t->scope && !(t->flags & AIO__T_AWAITING)) { /* a sleep or a wait's own timeout */
-        aio__wake(t);
-        return;
-    }
     aio__disarm(t);
     for (sc = t->scope; sc; sc = sc->parent) /* shields hold back only the cancellation */
         if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, now)) sc->flags |= AIO__S_EXPIRED;
@@ -2072,8 +2105,26 @@ static void aio__deadline_reached(aio_task *t, aio_time now) {
     aio__rearm(t); /* still parked: its timer moves to the next deadline */
 }
 
+/* What a feature adds to the loop's work (struct aio_loop), set at its first
+ * use; a program that never uses it does not link its code. */
+static void aio__use_deadlines(aio_loop *L) {
+    L->cancellation = aio__cancellation;
+    L->expire = aio__expire;
+}
+static void aio__use_blocks(aio_loop *L) {
+    aio__use_deadlines(L);
+    L->scope_deadline = aio__scope_deadline;
+    if (!L->close_blocks) L->close_blocks = aio__close_blocks; /* (groups set their own) */
+}
+
 static void aio__fire_timers(aio_loop *L, aio_time now) {
-    while (L->heap_len && !aio__before(now, L->heap[0].when)) aio__deadline_reached(L->heap[0].task, now);
+    while (L->heap_len && !aio__before(now, L->heap[0].when)) {
+        aio_task *t = L->heap[0].task;
+        if (!t->scope && !(t->flags & AIO__T_AWAITING)) /* a sleep or a wait's own timeout */
+            aio__wake(t);
+        else
+            L->expire(t, now);
+    }
 }
 
 static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
@@ -2091,7 +2142,7 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
             aio__run_task(L, t);
             n++;
         } else {
-            aio__group_hear(AIO_CONTAINER(l, aio_group, notice));
+            L->heard(l); /* a group's notice */
         }
     } while (l != last);
     return n;
@@ -2180,7 +2231,7 @@ static int aio__idling(aio_loop *L, int idling) {
  * nothing else moves, and the system hook can only be woken by an event set
  * from outside, which needs one that belongs to this loop and the pipe. */
 static int aio__nothing_can_wake(aio_loop *L) {
-    if (L->idle == aio__virtual_idle) return 1;
+    if (!L->idle && L->is_virtual) return 1;
 #ifdef AIO__SYSTEM_CLOCK
     if (L->idle == aio__system_idle) {
 #ifdef AIO__WAKE_PIPE
@@ -2201,7 +2252,7 @@ static int aio__nothing_can_wake(aio_loop *L) {
  * meanwhile, then the timers due at the turn's time: `began` on the virtual
  * clock, on a real one the time read at the start or first needed. */
 static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
-    if (aio__any_signalled(L)) aio__drain_events(L);
+    if (aio__any_signalled(L)) L->drain(L);
     if (L->heap_len) {
         if (!L->is_virtual) began = aio__now(L);
         if (!aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
@@ -2264,8 +2315,11 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
                                                 "that nothing can wake (no task ready, no timer armed)");
             }
-            if (L->idle && aio__idling(L, 1)) {
-                L->idle(L->idle_ctx, L, next);
+            if (aio__idling(L, 1)) {
+                if (L->idle)
+                    L->idle(L->idle_ctx, L, next);
+                else if (L->is_virtual && next != AIO_NEVER && aio__before(L->now, next))
+                    L->now = next; /* virtual time jumps there, never back */
                 (void)aio__idling(L, 0);
             }
         }
@@ -2484,15 +2538,21 @@ AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, in
     return aio__join_step(t, f, child, shield, 0);
 }
 
+/* AIO_WAIT_FOR: its deadline may cancel the child it awaits. */
+AIO_API aio_status aio__wait_for_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d) {
+    aio__use_deadlines(t->loop);
+    return aio__join_start(t, f, child, d, 0);
+}
+
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
                               aio_status rc) {
     if (t->scope && t->scope->task == t && t->scope->frame == callee) {
         aio__misuse(AIO_EINVAL, "an inline coroutine returned inside an open timeout block, "
                                 "which is now closed: leave coroutines with AIO_RETURN, never `return`");
-        aio__close_abandoned(t, callee);
+        t->loop->close_blocks(t, callee);
     }
     /* the callee unwound because of a cancellation that applies here too */
-    if (rc != AIO_ECANCELED || !aio__cancel_source(t, 0)) return 0;
+    if (rc != AIO_ECANCELED || aio__plain(t) || !t->loop->cancellation(t, AIO__LOOK)) return 0;
     aio__set_status(t, f, AIO_ECANCELED);
     return 1;
 }
@@ -2550,6 +2610,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |
                           ((relative & 2) ? AIO__S_SHIELD : 0));
     sc->state = AIO__S_ENTERED;
+    aio__use_blocks(t->loop);
     aio__set_scope(t, sc);
     return AIO_OK;
 }
@@ -2820,6 +2881,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
     aio__set_until(t, until);
+    if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
     t->seq.many.began = t->loop->finished;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
@@ -2867,6 +2929,9 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
     }
     rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, 1, landing);
     if (rc != AIO_OK) return rc;
+    t->loop->close_blocks = aio__close_blocks_and_groups;
+    t->loop->left_group = aio__left_group;
+    t->loop->heard = aio__group_hear;
     g->scope.flags |= AIO__S_GROUP;
     aio__list_init(&g->children);
     g->notice.link.next = g->notice.link.prev = NULL;
@@ -3023,6 +3088,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
                                                         "on this event; an event belongs to one loop"));
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
+    L->drain = aio__drain_events; /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
     t->seq.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
