@@ -436,7 +436,7 @@ struct aio_loop {
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*heard)(aio_link *notice);               /* a group's notice came up */
-    void (*drain)(aio_loop *loop);                 /* events were set */
+    int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
     int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
     void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
 };
@@ -1521,18 +1521,16 @@ static void aio__heap_place(aio_loop *L, uint32_t i, aio_timer e) {
     e.task->timer = i + 1;
 }
 
-static void aio__heap_up(aio_loop *L, uint32_t i, aio_timer e) {
+/* Put timer e in the hole at index i, moving it up or down to its place
+ * (once it has moved up, its children are later than it: it stays). */
+static void aio__heap_sift(aio_loop *L, uint32_t i, aio_timer e) {
+    uint32_t n = L->heap_len;
     while (i > 0) {
         uint32_t parent = (i - 1) / 2;
         if (!aio__timer_less(&e, &L->heap[parent])) break;
         aio__heap_place(L, i, L->heap[parent]);
         i = parent;
     }
-    aio__heap_place(L, i, e);
-}
-
-static void aio__heap_down(aio_loop *L, uint32_t i, aio_timer e) {
-    uint32_t n = L->heap_len;
     for (;;) {
         uint32_t c = 2 * i + 1;
         if (c >= n) break;
@@ -1546,16 +1544,9 @@ static void aio__heap_down(aio_loop *L, uint32_t i, aio_timer e) {
 
 static void aio__remove_timer(aio_task *t) {
     aio_loop *L = t->loop;
-    uint32_t i;
-    aio_timer last;
-    i = t->timer - 1;
+    uint32_t i = t->timer - 1;
     t->timer = 0;
-    last = L->heap[--L->heap_len];
-    if (i == L->heap_len) return;
-    if (i > 0 && aio__timer_less(&last, &L->heap[(i - 1) / 2]))
-        aio__heap_up(L, i, last);
-    else
-        aio__heap_down(L, i, last);
+    if (i != --L->heap_len) aio__heap_sift(L, i, L->heap[L->heap_len]);
 }
 
 static inline void aio__disarm(aio_task *t) {
@@ -1571,17 +1562,14 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
     e.seq = seq;
     e.task = t;
     if (t->timer) {
-        uint32_t i = t->timer - 1;
-        if (i > 0 && aio__timer_less(&e, &L->heap[(i - 1) / 2]))
-            aio__heap_up(L, i, e);
-        else
-            aio__heap_down(L, i, e);
+        aio__heap_sift(L, t->timer - 1, e);
         return AIO_OK;
     }
     if (L->heap_len == L->heap_cap && !(L->grow_heap && L->grow_heap(L)))
         return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                        "slots or set a growth hook");
-    aio__heap_up(L, L->heap_len++, e);
+    L->heap_len++;
+    aio__heap_sift(L, L->heap_len - 1, e);
     return AIO_OK;
 }
 
@@ -2208,24 +2196,28 @@ static void aio__drain_events(aio_loop *L) {
     }
 }
 
-static int aio__any_signalled(const aio_loop *L) {
+/* The loop's work for events (loop->events, set when a task first waits on
+ * one): 1 if any was set since the last drain (AIO__EV_PEEK); wake their
+ * waiters (AIO__EV_DRAIN); enter the idle hook, 1 if it must not because one
+ * was set meanwhile (AIO__EV_IDLE), or leave it (AIO__EV_AWAKE). An event set
+ * from outside while the loop is in the hook calls the loop's wake-up. */
+enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE };
+static int aio__events(aio_loop *L, int op) {
     int any;
+    if (op == AIO__EV_DRAIN) {
+        aio__drain_events(L);
+        return 0;
+    }
     AIO_CRITICAL_ENTER();
     any = L->signalled != NULL;
+    if (op != AIO__EV_PEEK) L->idling = (uint8_t)(op == AIO__EV_IDLE && !any);
     AIO_CRITICAL_EXIT();
     return any;
 }
 
-/* Enter (1 if nothing was set meanwhile) or leave the idle hook: an event set
- * from outside while the loop is in it calls the loop's wake-up. */
-static int aio__idling(aio_loop *L, int idling) {
-    int entered;
-    AIO_CRITICAL_ENTER();
-    entered = !idling || !L->signalled;
-    L->idling = (uint8_t)(idling && entered);
-    AIO_CRITICAL_EXIT();
-    return entered;
-}
+/* 1 if an event was set since the last drain (events cannot be, while no
+ * task of this loop has waited on one). */
+static int aio__any_signalled(aio_loop *L) { return L->events && L->events(L, AIO__EV_PEEK); }
 
 /* aio_run's hooks cannot end a wait with nothing armed: on the virtual clock
  * nothing else moves, and the system hook can only be woken by an event set
@@ -2252,7 +2244,7 @@ static int aio__nothing_can_wake(aio_loop *L) {
  * meanwhile, then the timers due at the turn's time: `began` on the virtual
  * clock, on a real one the time read at the start or first needed. */
 static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
-    if (aio__any_signalled(L)) L->drain(L);
+    if (L->events) L->events(L, AIO__EV_DRAIN);
     if (L->heap_len) {
         if (!L->is_virtual) began = aio__now(L);
         if (!aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
@@ -2296,7 +2288,7 @@ AIO_API size_t aio_step(aio_loop *L) {
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (!aio__ready_empty(L) || aio__any_signalled(L)) return L->now;
+    if (!aio__ready_empty(L) || aio__any_signalled((aio_loop *)L)) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
@@ -2315,12 +2307,12 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
                                                 "that nothing can wake (no task ready, no timer armed)");
             }
-            if (aio__idling(L, 1)) {
+            if (!L->events || !L->events(L, AIO__EV_IDLE)) {
                 if (L->idle)
                     L->idle(L->idle_ctx, L, next);
                 else if (L->is_virtual && next != AIO_NEVER && aio__before(L->now, next))
                     L->now = next; /* virtual time jumps there, never back */
-                (void)aio__idling(L, 0);
+                if (L->events) (void)L->events(L, AIO__EV_AWAKE);
             }
         }
         aio__iterate(L);
@@ -3088,7 +3080,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
                                                         "on this event; an event belongs to one loop"));
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    L->drain = aio__drain_events; /* (before the event can be queued on L) */
+    L->events = aio__events; /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
     t->seq.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
