@@ -145,6 +145,14 @@
 #define AIO__FAST(fast, slow) fast
 #endif
 
+/* Small helpers that -Os would copy into each caller: kept as one function
+ * there (they are not on the hot path of a resume). */
+#if defined(__OPTIMIZE_SIZE__) && (defined(__GNUC__) || defined(__clang__))
+#define AIO__OUT_OF_LINE __attribute__((noinline))
+#else
+#define AIO__OUT_OF_LINE
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))
@@ -432,7 +440,7 @@ struct aio_loop {
      * their first use: a program that never uses one carries none of its code. */
     struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
     void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
-    aio_time (*scope_deadline)(const aio_task *t, uint32_t *seq, int through_shields);
+    void (*scope_key)(const aio_task *t, aio_time *when, uint32_t *seq); /* blocks' deadlines */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*heard)(aio_link *notice);               /* a group's notice came up */
@@ -1511,42 +1519,37 @@ static int aio__grow_heap(aio_loop *L) {
     return 1;
 }
 
-static int aio__timer_less(const aio_timer *a, const aio_timer *b) {
+static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     if (a->when != b->when) return aio__before(a->when, b->when);
     return (int32_t)(a->seq - b->seq) < 0;
 }
 
-static void aio__heap_place(aio_loop *L, uint32_t i, aio_timer e) {
-    L->heap[i] = e;
-    e.task->timer = i + 1;
-}
-
-/* Put timer e in the hole at index i, moving it up or down to its place
+/* Put timer *e in the hole at index i, moving it up or down to its place
  * (once it has moved up, its children are later than it: it stays). */
-static void aio__heap_sift(aio_loop *L, uint32_t i, aio_timer e) {
-    uint32_t n = L->heap_len;
-    while (i > 0) {
-        uint32_t parent = (i - 1) / 2;
-        if (!aio__timer_less(&e, &L->heap[parent])) break;
-        aio__heap_place(L, i, L->heap[parent]);
-        i = parent;
-    }
+static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
+    aio_timer *h = L->heap;
+    aio_timer moving = *e; /* (e may be the heap's last entry) */
     for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && aio__timer_less(&L->heap[c + 1], &L->heap[c])) c++;
-        if (!aio__timer_less(&L->heap[c], &e)) break;
-        aio__heap_place(L, i, L->heap[c]);
-        i = c;
+        uint32_t next = (i - 1) / 2;
+        if (i == 0 || !aio__timer_less(&moving, &h[next])) {
+            next = 2 * i + 1; /* not up: down to the earlier child, if earlier */
+            if (next >= L->heap_len) break;
+            if (next + 1 < L->heap_len && aio__timer_less(&h[next + 1], &h[next])) next++;
+            if (!aio__timer_less(&h[next], &moving)) break;
+        }
+        h[i] = h[next];
+        h[i].task->timer = i + 1;
+        i = next;
     }
-    aio__heap_place(L, i, e);
+    h[i] = moving;
+    moving.task->timer = i + 1;
 }
 
 static void aio__remove_timer(aio_task *t) {
     aio_loop *L = t->loop;
     uint32_t i = t->timer - 1;
     t->timer = 0;
-    if (i != --L->heap_len) aio__heap_sift(L, i, L->heap[L->heap_len]);
+    if (i != --L->heap_len) aio__heap_sift(L, i, &L->heap[L->heap_len]);
 }
 
 static inline void aio__disarm(aio_task *t) {
@@ -1562,14 +1565,14 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
     e.seq = seq;
     e.task = t;
     if (t->timer) {
-        aio__heap_sift(L, t->timer - 1, e);
+        aio__heap_sift(L, t->timer - 1, &e);
         return AIO_OK;
     }
     if (L->heap_len == L->heap_cap && !(L->grow_heap && L->grow_heap(L)))
         return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                        "slots or set a growth hook");
     L->heap_len++;
-    aio__heap_sift(L, L->heap_len - 1, e);
+    aio__heap_sift(L, L->heap_len - 1, &e);
     return AIO_OK;
 }
 
@@ -1737,6 +1740,17 @@ static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq, int throug
     return d;
 }
 
+/* The earlier of deadline (*when, *seq) and those of the blocks around t
+ * (loop->scope_key). */
+static void aio__scope_key(const aio_task *t, aio_time *when, uint32_t *seq) {
+    uint32_t scope_seq;
+    aio_time d = aio__scope_deadline(t, &scope_seq, 1);
+    if (aio__key_before(d, scope_seq, *when, *seq)) {
+        *when = d;
+        *seq = scope_seq;
+    }
+}
+
 static aio_group *aio__group_of(const aio_task *t);
 
 /* Apply `visit` to `root` and, through the groups it has open inside scope
@@ -1781,14 +1795,7 @@ static void aio__visit_tree(aio_task *root, const aio_timeout *stop, void (*visi
 static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_scopes) {
     aio_time when = own_deadline ? t->until : AIO_NEVER;
     uint32_t seq = t->until_seq;
-    if (with_scopes && t->scope) {
-        uint32_t scope_seq;
-        aio_time d = t->loop->scope_deadline(t, &scope_seq, 1);
-        if (aio__key_before(d, scope_seq, when, seq)) {
-            when = d;
-            seq = scope_seq;
-        }
-    }
+    if (with_scopes && t->scope) t->loop->scope_key(t, &when, &seq);
     if (when == AIO_NEVER) {
         aio__disarm(t);
         return AIO_OK;
@@ -2101,7 +2108,7 @@ static void aio__use_deadlines(aio_loop *L) {
 }
 static void aio__use_blocks(aio_loop *L) {
     aio__use_deadlines(L);
-    L->scope_deadline = aio__scope_deadline;
+    L->scope_key = aio__scope_key;
     if (!L->close_blocks) L->close_blocks = aio__close_blocks; /* (groups set their own) */
 }
 
