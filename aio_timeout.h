@@ -269,11 +269,11 @@ typedef aio_status (*aio_task_fn)(aio_task *t);
  * an inline coroutine (AIO_CALL) has one as a member named `frame` of its
  * state struct. Treat as opaque. */
 typedef struct aio_frame {
-    uint32_t lc;         /* where to resume */
-    aio_status rc;       /* return value or the error being unwound */
-    aio_status cause;    /* rc when the cleanup section was entered */
-    uint32_t barrier;    /* saved cancellation barrier while in cleanup */
+    uint16_t lc;         /* where to resume (the compiler refuses a file with
+                            more than 65,000 awaits) */
     uint8_t flags;
+    aio_status rc;       /* return value or the error being unwound */
+    uint32_t barrier;    /* saved cancellation barrier while in cleanup */
 } aio_frame;
 
 /* One armed deadline in the loop's timer heap; storage is the user's. */
@@ -758,9 +758,11 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * and MSP430). */
 #define AIO__SUSPENDED INT_MIN
 #define AIO__RAISE (INT_MIN + 1)
-#define AIO__LC_RAISE 0xfffffffdu   /* resume by delivering a cancellation */
-#define AIO__LC_FINALLY 0xfffffffeu
-#define AIO__LC_END 0xffffffffu
+#define AIO__LC_RAISE 0xfffdu   /* resume by delivering a cancellation */
+#define AIO__LC_FINALLY 0xfffeu
+#define AIO__LC_END 0xffffu
+/* Resume point n, refused at compile time if the frame cannot hold it. */
+#define AIO__LC(n) ((void)sizeof(char[(n) < AIO__LC_RAISE ? 1 : -1]), (n))
 
 #define AIO__PICK2(a, b, name, ...) name
 #if defined(__COUNTER__)
@@ -810,7 +812,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 #define AIO__AWAIT_(t, store, start, poll, n)                                  \
     do {                                                                       \
         aio_status aio__r;                                                     \
-        aio__f->lc = (n);                                                      \
+        aio__f->lc = AIO__LC(n);                                               \
         aio__r = (start);                                                      \
         if (0) {                                                               \
         case (n):                                                              \
@@ -830,7 +832,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 
 #define AIO__GROUP(t, g, n, nj) AIO__GROUP_(t, g, n, nj)
 #define AIO__GROUP_(t, g, n, nj)                                               \
-    if (aio__group_enter((t), aio__f, (g), (n)) != AIO_OK)                     \
+    if (aio__group_enter((t), aio__f, (g), AIO__LC(n)) != AIO_OK)              \
         goto aio__unwind;                                                      \
     else                                                                       \
         for (; aio__group_next(g);)                                            \
@@ -850,7 +852,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 #define AIO__CALL_(t, lv, fn, st, n)                                           \
     do {                                                                       \
         aio__frame_init(&(st)->frame);                                         \
-        aio__f->lc = (n);                                                      \
+        aio__f->lc = AIO__LC(n);                                               \
         AIO__FALLTHROUGH;                                                      \
     case (n): {                                                                \
         aio_status aio__r;                                                     \
@@ -866,7 +868,7 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
 
 #define AIO__SCOPE(t, sc, d, rel, n) AIO__SCOPE_(t, sc, d, rel, n)
 #define AIO__SCOPE_(t, sc, d, rel, n)                                          \
-    if (aio__scope_enter((t), aio__f, (sc), (d), (rel), (n)) != AIO_OK)        \
+    if (aio__scope_enter((t), aio__f, (sc), (d), (rel), AIO__LC(n)) != AIO_OK) \
         goto aio__unwind;                                                      \
     else                                                                       \
         for (; aio__scope_outer((t), (sc));)                                   \
@@ -997,7 +999,8 @@ static inline void aio__enqueue(aio_task *t) {
 enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
     AIO__F_OVERRIDE = 2,    /* the cleanup section set the status itself */
-    AIO__F_CALLING = 4      /* running an inline coroutine (AIO_CALL) */
+    AIO__F_CALLING = 4,     /* running an inline coroutine (AIO_CALL) */
+    AIO__F_CANCEL_CAUSE = 8 /* a cancellation brought it to its cleanup section */
 };
 
 /* Casts in the inline code, which C++ callers compile too. */
@@ -2343,7 +2346,7 @@ AIO_API uint32_t aio__unwind_target(aio_task *t, aio_frame *f) {
 AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
     (void)t;
     if (f->flags & AIO__F_FINALLY) {
-        if (f->cause == AIO_ECANCELED && rc >= 0)
+        if ((f->flags & AIO__F_CANCEL_CAUSE) && rc >= 0)
             aio__misuse(AIO_ECANCELED, "a coroutine swallowed its cancellation: its cleanup "
                                        "section returned a value instead of the error");
         f->flags |= AIO__F_OVERRIDE;
@@ -2353,7 +2356,7 @@ AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
 
 AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
     f->flags |= AIO__F_FINALLY;
-    f->cause = f->rc;
+    if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
     f->barrier = t->barrier;
     t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
 }
