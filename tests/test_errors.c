@@ -302,7 +302,7 @@ static void test_error_seconds_conversion(void) {
 #else /* double is float (avr-gcc): its largest finite value */
     CHECK_EQ(aio_seconds(DBL_MAX), AIO_NEVER);
 #endif
-#ifndef AIO_TIME_32
+#if !defined(AIO_TIME_32) && DBL_MANT_DIG >= 53 /* not where double is float */
     /* exact rounding: an odd tick count above 2^52 is not rounded up twice */
     CHECK_EQ(aio_seconds(4503599.627370497), 4503599627370497ull);
     CHECK_EQ(aio_seconds(0.49999999999999994e-9), 0);
