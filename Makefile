@@ -279,8 +279,11 @@ build/examples/%: examples/%.c examples/example.h aio_timeout.h
 cross test-qemu size:
 	@$(MAKE) --no-print-directory -f tests/embedded/embedded.mk -j2 $@
 
-# Where int is 16 bits: tests/embedded/avr_smoke.c on an ATmega328P under simavr
-# (tests/embedded/README.md). Installs gcc-avr, avr-libc and simavr if missing.
+# Where int is 16 bits, under simavr (tests/embedded/README.md): the smoke program
+# tests/embedded/avr_smoke.c on an ATmega328P, then the unit tests on an ATmega1284P
+# (16 KiB of RAM), 32-bit ms ticks, one image per test file or per part of one
+# (tests/embedded/avr.sh; about a minute on 2 cores). Installs gcc-avr, avr-libc
+# and simavr if missing.
 .PHONY: test-avr
 test-avr:
 	@command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && \

@@ -8,7 +8,7 @@ int test_failures;
 char test_last_debug[1024];
 aio_status test_last_debug_code;
 aio_time test_start;
-char test_trace[4096];
+char test_trace[TEST_TRACE_SIZE];
 
 void test_capture_debug(aio_status code, const char *message) {
     size_t len = strlen(test_last_debug);
@@ -27,6 +27,7 @@ void test_loop(aio_loop *loop) {
     aio_loop_use_virtual_clock(loop, test_start);
 }
 
+#ifndef __AVR__
 void trace(const char *fmt, ...) {
     size_t len = strlen(test_trace);
     va_list ap;
@@ -34,6 +35,7 @@ void trace(const char *fmt, ...) {
     vsnprintf(test_trace + len, sizeof test_trace - len, fmt, ap);
     va_end(ap);
 }
+#endif
 
 aio_status test_run(aio_loop *loop, aio_task *main_task, aio_task_fn fn) {
     return aio_run(loop, main_task, fn);
@@ -45,6 +47,7 @@ static const char *filter;
 void test_register(const test_case *cases, size_t n) {
     size_t i;
     for (i = 0; i < n; i++) {
+        if (!cases[i].fn) continue; /* in another part (TEST_PARTS, test.h) */
         if (filter && !strstr(cases[i].name, filter)) continue;
         test_failures = 0;
         test_last_debug[0] = 0;
@@ -64,6 +67,7 @@ void test_register(const test_case *cases, size_t n) {
 #define DECLARE(name) void register_##name##_tests(void);
 TEST_FILES(DECLARE)
 
+#ifndef __AVR__
 int main(int argc, char **argv) {
     filter = argc > 1 ? argv[1] : getenv("TEST_FILTER");
     aio_set_debug_hook(test_capture_debug);
@@ -72,3 +76,16 @@ int main(int argc, char **argv) {
     printf("%lu passed, %lu failed\n", (unsigned long)passed, (unsigned long)failed);
     return failed ? 1 : 0;
 }
+#else
+/* One test file per image: TEST_FILE names it (tests/embedded/avr.sh). */
+#define REGISTER_(name) register_##name##_tests()
+#define REGISTER(name) REGISTER_(name)
+int main(void) {
+    test_avr_start();
+    aio_set_debug_hook(test_capture_debug);
+    REGISTER(TEST_FILE);
+    printf_P(PSTR("%lu passed, %lu failed\n"), (unsigned long)passed, (unsigned long)failed);
+    test_avr_stop();
+    return failed ? 1 : 0;
+}
+#endif

@@ -10,8 +10,45 @@ extern int test_failures;           /* failed checks in the current test */
 extern char test_last_debug[1024];  /* debug messages of this test, one per line */
 extern aio_status test_last_debug_code; /* code of the last one */
 extern aio_time test_start;          /* virtual time at which each test starts */
-extern char test_trace[4096];        /* free-form trace that tests append to */
+/* TEST_LOW_RAM: built for a part with 16 KiB of RAM (tests/embedded/avr.sh);
+ * a few tests use fewer tasks there, and traces (about 300 characters at the
+ * most) get a smaller buffer, which fails the test if it fills up. */
+#ifdef TEST_LOW_RAM
+#define TEST_TRACE_SIZE 512
+#else
+#define TEST_TRACE_SIZE 4096
+#endif
+extern char test_trace[TEST_TRACE_SIZE]; /* free-form trace that tests append to */
 
+#ifdef __AVR__
+/* AVR (tests/embedded/avr.sh): avr-libc keeps string literals in RAM and its
+ * printf has no %lld, so there the checks keep their texts in flash and call
+ * the runner, which prints the same lines; trace() keeps its format in flash
+ * (a literal with %d, %lld and %s only). */
+#include <avr/pgmspace.h>
+static const char test_file_P[] PROGMEM __attribute__((unused)) = __BASE_FILE__;
+void test_avr_start(void); /* stdout to the UART, the clock's timer running */
+void test_avr_stop(void);  /* simavr stops */
+void test_fail_P(const char *file_P, int line, const char *cond_P);
+void test_check_eq_P(long long a, long long b, const char *file_P, int line, const char *args_P);
+void test_check_str_P(const char *a, const char *b_P, const char *file_P, int line, const char *args_P);
+void test_trace_P(const char *fmt_P, ...);
+#define CHECK(cond)                                                                       \
+    do {                                                                                  \
+        if (!(cond)) test_fail_P(test_file_P, __LINE__, PSTR(#cond));                     \
+    } while (0)
+#define CHECK_EQ(a, b)                                                                    \
+    do {                                                                                  \
+        test_check_eq_P((long long)(a), (long long)(b), test_file_P, __LINE__, PSTR(#a ", " #b)); \
+    } while (0)
+#define CHECK_STR(a, b)                                                                   \
+    do {                                                                                  \
+        test_check_str_P((a), PSTR(b), test_file_P, __LINE__, PSTR(#a ", " #b));          \
+    } while (0)
+/* the 0 gives the variadic part an argument when the format has none */
+#define trace(...) TEST_TRACE_(__VA_ARGS__, 0)
+#define TEST_TRACE_(fmt, ...) test_trace_P(PSTR(fmt), __VA_ARGS__)
+#else
 #define CHECK(cond)                                                                       \
     do {                                                                                  \
         if (!(cond)) {                                                                    \
@@ -37,6 +74,7 @@ extern char test_trace[4096];        /* free-form trace that tests append to */
             test_failures++;                                                              \
         }                                                                                 \
     } while (0)
+#endif
 /* In debug builds, a debug message of this test contains `text`. */
 #ifdef AIO_DEBUG
 #define CHECK_DEBUG(text) CHECK(strstr(test_last_debug, (text)) != NULL)
@@ -54,14 +92,29 @@ extern char test_trace[4096];        /* free-form trace that tests append to */
 void test_capture_debug(aio_status code, const char *message);
 /* A fresh loop on the virtual clock with growable timer storage. */
 void test_loop(aio_loop *loop);
+#ifndef __AVR__
 /* Append printf-style text to test_trace. */
 void trace(const char *fmt, ...);
+#endif
 /* Run `fn` as the main task; returns its status. */
 aio_status test_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
 
 typedef void (*test_fn)(void);
 typedef struct { const char *name; test_fn fn; } test_case;
+#ifdef TEST_PARTS
+/* One image per part of a file (tests/embedded/avr.sh): the table's entries
+ * are dealt out to TEST_PARTS parts in runs of TEST_RUN (1: every n-th entry);
+ * this build registers part TEST_PART and leaves the other entries empty
+ * (and their tests out of the image). */
+#ifndef TEST_RUN
+#define TEST_RUN 1
+#endif
+#define TEST_ENTRY(name) TEST_ENTRY_AT_(name, __COUNTER__)
+#define TEST_IN_PART_(n) ((n) / TEST_RUN % TEST_PARTS == TEST_PART)
+#define TEST_ENTRY_AT_(name, n) { TEST_IN_PART_(n) ? #name : NULL, TEST_IN_PART_(n) ? name : NULL }
+#else
 #define TEST_ENTRY(name) { #name, name }
+#endif
 void test_register(const test_case *cases, size_t n);
 #define TEST_COUNT(arr) (sizeof(arr) / sizeof((arr)[0]))
 #endif

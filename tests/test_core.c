@@ -1033,7 +1033,11 @@ static void test_core_equal_deadlines_relative(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+#ifdef TEST_LOW_RAM /* 16 KiB of RAM (tests/embedded/avr.sh): 40 sleepers */
+#define HEAP_N 40
+#else
 #define HEAP_N 1000
+#endif
 typedef struct {
     aio_task task;
     int idx;
@@ -1043,7 +1047,7 @@ typedef struct {
 static heap_item_t heap_items[HEAP_N];
 static int heap_order[HEAP_N];
 static int heap_count;
-static int heap_perm(int p) { return (p * 7919) % HEAP_N; } /* a permutation: 7919 is prime */
+static int heap_perm(int p) { return (int)((long)p * 7919 % HEAP_N); } /* a permutation: 7919 is prime */
 
 static aio_status heap_sleeper(aio_task *t) {
     heap_item_t *s = AIO_SELF(t, heap_item_t);
@@ -2004,7 +2008,7 @@ static aio_status wrap_main(aio_task *t) {
 static void test_core_wrap_across(void) {
     static wrap_main_t s;
     static const char *names[10] = {"P", "Q", "R", "S", "U", "V", "W", "X", "Y", "Z"};
-    static const int d1[10] = {31000, 29990, 30001, 29000, 45000, 30002, 29997, 30500, 29990, 0};
+    static const long d1[10] = {31000, 29990, 30001, 29000, 45000, 30002, 29997, 30500, 29990, 0};
     static const int d2[10] = {0, 0, 0, 0, 0, 0, 0, 0, 20, 0};
     aio_loop loop;
     int i;
