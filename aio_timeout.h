@@ -1695,15 +1695,20 @@ static aio_status aio__deliver(aio_task *t) {
  * block, a group): which source applies (AIO__LOOK), the same after noticing
  * the deadlines reached by now (AIO__OBSERVE), or deliver it (AIO__DELIVER,
  * non-NULL if delivered). A task that is plain has nothing to ask. */
-enum { AIO__LOOK = 0, AIO__OBSERVE = 1, AIO__DELIVER = 2 };
+enum { AIO__LOOK = 0, AIO__OBSERVE = 1, AIO__DELIVER = 2, AIO__CANCEL = 3 };
 static aio_timeout *aio__cancellation(aio_task *t, int how) {
     if (how == AIO__DELIVER) return aio__deliver(t) < 0 ? AIO__TASK_SOURCE : NULL;
+    if (how == AIO__CANCEL) { /* aio_cancel(t) */
+        (void)aio_cancel(t);
+        return NULL;
+    }
     return aio__cancel_source(t, how);
 }
 
-/* A cancel request for t: its loop asks about cancellation from now on. */
-static void aio__request_cancel(aio_task *t) {
-    t->loop->cancellation = aio__cancellation;
+/* A cancel request for t, from task `by` (passing its own on): t's loop asks
+ * about cancellation from now on, as by's does. */
+static void aio__request_cancel(aio_task *t, const aio_task *by) {
+    t->loop->cancellation = by->loop->cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
 }
 
@@ -1866,7 +1871,7 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
         return NULL;
     }
     child = t->seq.awaited;
-    aio__request_cancel(child);
+    aio__request_cancel(child, t);
     return child;
 }
 
@@ -1885,7 +1890,7 @@ static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
         }
         if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
         waiting = 1;
-        aio__request_cancel(c);
+        aio__request_cancel(c, t);
         while (c) c = aio__cancel_reaches(c, gatherers);
     }
     return waiting;
@@ -1959,7 +1964,8 @@ AIO_API int aio_cancel(aio_task *t) {
     if (!t || t->state == AIO__NEW)
         return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
     if (t->state == AIO__DONE) return 0;
-    aio__request_cancel(t);
+    t->loop->cancellation = aio__cancellation;
+    t->flags |= AIO__T_CANCEL_REQ;
     if (t->state == AIO__PARKED) aio__cancel_arrives(t); /* else it takes it at its next step */
     return 1;
 }
@@ -2489,7 +2495,9 @@ static aio_status aio__await_cleanup(aio_task *t, aio_task *child) {
 /* Cancel an owned child and wait for its cleanup. */
 static aio_status aio__cancel_child(aio_task *t, aio_task *child) {
     t->flags |= AIO__T_JOIN_CANCEL;
-    aio_cancel(child);
+    /* (only once something can cancel: through its hook, so that a program
+     * that only awaits does not carry aio_cancel) */
+    (void)t->loop->cancellation(child, AIO__CANCEL);
     return aio__await_cleanup(t, child);
 }
 
