@@ -273,10 +273,12 @@ build/examples/%: examples/%.c examples/example.h aio_timeout.h
 # Firmware (tests/embedded/README.md): `make cross` builds the header, the unit tests,
 # the demo and examples/firmware for Cortex-M0, M3 and M4 at -Os (and RV32 when
 # riscv64-unknown-elf-gcc is installed); `make test-qemu` runs them under qemu-system-arm;
-# `make size` prints the library's flash and RAM. Needs gcc-arm-none-eabi,
-# libnewlib-arm-none-eabi and qemu-system-arm.
-.PHONY: cross test-qemu size
-cross test-qemu size:
+# `make size` prints the library's flash and RAM beside their goals, and
+# `make size-check` (CI) fails if one is above its ceiling
+# (tests/embedded/size/ceilings.txt). Needs gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi and qemu-system-arm (gcc-avr and avr-libc for the AVR row).
+.PHONY: cross test-qemu size size-check
+cross test-qemu size size-check:
 	@$(MAKE) --no-print-directory -f tests/embedded/embedded.mk -j2 $@
 
 # Where int is 16 bits, under simavr (tests/embedded/README.md): the smoke program

@@ -1527,22 +1527,28 @@ static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer 
     return (int32_t)(a->seq - b->seq) < 0;
 }
 
-/* Put timer *e in the hole at index i, moving it up or down to its place
- * (once it has moved up, its children are later than it: it stays). */
+/* Put timer *e in the hole at index i, moving it up or down to its place. */
 static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
     aio_timer *h = L->heap;
     aio_timer moving = *e; /* (e may be the heap's last entry) */
-    for (;;) {
-        uint32_t next = (i - 1) / 2;
-        if (i == 0 || !aio__timer_less(&moving, &h[next])) {
-            next = 2 * i + 1; /* not up: down to the earlier child, if earlier */
+    uint32_t next;
+    if (i > 0 && aio__timer_less(&moving, &h[(i - 1) / 2])) {
+        do { /* up, past the later parents */
+            next = (i - 1) / 2;
+            h[i] = h[next];
+            h[i].task->timer = i + 1;
+            i = next;
+        } while (i > 0 && aio__timer_less(&moving, &h[(i - 1) / 2]));
+    } else {
+        for (;;) { /* down, past the earlier children */
+            next = 2 * i + 1;
             if (next >= L->heap_len) break;
             if (next + 1 < L->heap_len && aio__timer_less(&h[next + 1], &h[next])) next++;
             if (!aio__timer_less(&h[next], &moving)) break;
+            h[i] = h[next];
+            h[i].task->timer = i + 1;
+            i = next;
         }
-        h[i] = h[next];
-        h[i].task->timer = i + 1;
-        i = next;
     }
     h[i] = moving;
     moving.task->timer = i + 1;

@@ -7,7 +7,8 @@
 #              arm-none-eabi-gcc (newlib), warning-free; the same for RV32IMAC
 #              with riscv64-unknown-elf-gcc (picolibc) when it is installed
 #   test-qemu  runs them under qemu-system-arm (tests/embedded/test_qemu.sh)
-#   size       the library's .text/.data/.bss and RAM per object (size.sh)
+#   size       the library's .text/.data/.bss and RAM per object, and the goals (size.sh)
+#   size-check the same, failing if a figure is above its ceiling (size/ceilings.txt)
 
 ARM_CC  ?= arm-none-eabi-gcc
 ARM_CXX ?= arm-none-eabi-g++
@@ -36,7 +37,7 @@ RV_LDFLAGS := --oslib=semihost --crt0=semihost -Wl,--defsym=__flash=0x80000000 \
 TEST_C := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
 TEST_H := tests/test.h tests/workers.h aio_timeout.h $(E)/newlib_c11.h
 
-.PHONY: cross cross-arm cross-riscv test-qemu size
+.PHONY: cross cross-arm cross-riscv test-qemu size size-check
 .DELETE_ON_ERROR:
 
 # ------------------------------------------------------------ unit test suites
@@ -173,3 +174,6 @@ test-qemu: cross-arm
 
 size:
 	sh $(E)/size/size.sh
+
+size-check:
+	sh $(E)/size/size.sh --check

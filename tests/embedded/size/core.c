@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The core: one task sleeping in a timeout scope, cancelled from the
- * super-loop, with a cleanup section. */
+/* The core: one task that waits with a timeout (a sleep in a timeout
+ * block), cancelled from the super-loop, with a cleanup section that awaits. */
 #include "config.h"
 #include "../../../aio_timeout.h"
 #include "board.h"
@@ -15,6 +15,7 @@ static aio_status app(aio_task *t) {
     }
     AIO_RETURN(t, aio_timeout_status(&s->scope) == AIO_ETIMEDOUT);
     AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_MS(10)); /* cleanup that awaits (a cancelled task's last words) */
     s->cleaned = 1;
     AIO_END(t);
 }

@@ -56,6 +56,9 @@ static aio_status app(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(1));
 #elif defined(FEATURE_AWAIT)
     aio_spawn(&s->child, nap);
+    AIO_AWAIT(t, s->rc, &s->child);
+#elif defined(FEATURE_CANCEL)
+    aio_spawn(&s->child, nap);
     aio_cancel(&s->child);
     AIO_AWAIT(t, s->rc, &s->child);
 #elif defined(FEATURE_WAIT_FOR)
