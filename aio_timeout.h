@@ -305,7 +305,7 @@ struct aio_task {
     uint8_t state;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
     aio_link joiners;    /* waiters for this task's end */
-    aio_link member;     /* place among its task group's children */
+    aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
@@ -464,6 +464,8 @@ struct aio_loop {
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
     uint32_t enqueued;   /* tasks queued at the tail so far (under the critical section) */
+    aio_link tasks;      /* the tasks alive that no group owns */
+    uint8_t ending;      /* aio_run is cancelling what its main task left running */
     /* What the features a program uses add to the loop's own work, set at
      * their first use: a program that never uses one carries none of its code. */
     struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
@@ -476,6 +478,7 @@ struct aio_loop {
     int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
     void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
+    void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -506,9 +509,12 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 AIO_API aio_status aio_loop_destroy(aio_loop *loop);
 
 /* asyncio.run(): spawn `main` with body `fn` and run the loop until it
- * finishes; returns its status. AIO_EDEADLK if it waits on something that
- * nothing can wake (only detected when no custom idle hook is set). Other
- * tasks still alive then stay as they are. */
+ * finishes; then, as asyncio.run does, cancel the tasks it left running and
+ * run the loop until they have finished (their cleanup included). Returns
+ * main's status (a failure of a task cancelled there is only reported to the
+ * debug hook). AIO_EDEADLK if main waits on something that nothing can wake
+ * (only detected when no custom idle hook is set); if cancelled tasks do,
+ * they stay as they are and main's status is returned. */
 AIO_API aio_status aio_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
 /* One iteration for a super-loop, never sleeping: run the tasks that were
  * ready, wake the waiters of events set meanwhile, then let the deadlines
@@ -541,6 +547,9 @@ AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn);
 AIO_API int aio_cancel(aio_task *t);
 AIO_API aio_task *aio_current(void);
 AIO_API int aio_task_done(const aio_task *t);
+/* 1 while the task is alive (spawned, not finished); 0 for a zeroed task or
+ * a finished one, which may be spawned (again). */
+AIO_API int aio_task_alive(const aio_task *t);
 AIO_API int aio_task_cancelled(const aio_task *t); /* ended with AIO_ECANCELED */
 AIO_API int aio_task_failed(const aio_task *t);    /* ended with another error */
 /* The task's result or error once done; AIO_EINPROGRESS before. */
@@ -1501,6 +1510,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     L->heap_cap = timers ? capacity : 0;
     L->epoch = 1;
     aio__list_init(&L->ready);
+    aio__list_init(&L->tasks);
 #ifdef AIO__SYSTEM_CLOCK
     L->clock = aio__system_clock;
     L->idle = aio__system_idle;
@@ -2056,12 +2066,25 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->loop = L;
     t->until = AIO_NEVER;
     L->live++;
+    aio__list_insert(&L->tasks, &t->member);
     aio__enqueue(t);
     return AIO_OK;
 }
 
+/* asyncio.run's end: cancel every task the main task left running (a group's
+ * children through their group's owner), then let them finish. */
+static void aio__cancel_leftovers(aio_loop *L) {
+    aio_link *n;
+    for (n = L->tasks.next; n != &L->tasks; n = n->next) aio_cancel(AIO_CONTAINER(n, aio_task, member));
+}
+
 AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
+    if (aio__loop) aio__loop->end_run = aio__cancel_leftovers; /* tasks beside aio_run's main */
     return aio__spawn_on(aio__loop, t, fn);
+}
+
+AIO_API int aio_task_alive(const aio_task *t) {
+    return t && t->state != AIO__NEW && t->state != AIO__DONE;
 }
 
 AIO_API int aio_cancel(aio_task *t) {
@@ -2152,7 +2175,13 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     t->seq.finished = ++L->finished;
     L->live--;
     aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
-    if (aio__linked(&t->member)) L->left_group(t, rc); /* among a group's children */
+    if (t->scope) { /* (a block of its own is closed by now): a group's child */
+        L->left_group(t, rc);
+        return;
+    }
+    aio__list_unlink(&t->member);
+    if (L->ending && rc < 0 && rc != AIO_ECANCELED)
+        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
 }
 
 /* A group's notice comes up in the ready queue: it hears of the failures. */
@@ -2420,11 +2449,23 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     rc = aio__spawn_on(L, main, fn);
     if (rc < 0) return rc;
     aio__stepping = L;
-    while (main->state != AIO__DONE) {
+    for (;;) {
+        if (main->state == AIO__DONE) { /* asyncio.run: what main left running is cancelled */
+            if (!L->live) break;
+            if (!L->ending) {
+                L->ending = 1;
+                if (L->end_run) L->end_run(L); /* (only aio_spawn leaves tasks outside groups) */
+            }
+        }
         if (aio__ready_empty(L) && !aio__any_signalled(L)) {
-            aio_time next = aio_next_deadline(L);
+            aio_time next = L->heap_len ? L->heap[0].when : AIO_NEVER;
             if (next == AIO_NEVER && aio__nothing_can_wake(L)) {
+                L->ending = 0;
                 aio__step_out(outer);
+                if (main->state == AIO__DONE)
+                    return aio__misuse(main->frame.rc, "aio_run: tasks that the main task left "
+                                                       "running wait for something nothing can wake "
+                                                       "after their cancellation; they stay where they are");
                 return aio__misuse(AIO_EDEADLK, "aio_run: the main task waits for something "
                                                 "that nothing can wake (no task ready, no timer armed)");
             }
@@ -2438,10 +2479,8 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
         }
         aio__iterate(L);
     }
+    L->ending = 0;
     aio__step_out(outer);
-    if (L->live)
-        aio__misuse(AIO_OK, "aio_run: the main task finished while other tasks are alive; "
-                            "they stay where they are");
     return main->frame.rc;
 }
 
@@ -3135,6 +3174,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     /* ... and it sees that chain as its owner does: a group opened in cleanup
      * runs its children past the cancellation that brought the owner there */
     t->barrier = g->scope.task->barrier;
+    aio__list_unlink(&t->member); /* from the loop's list to the group's */
     aio__list_append(&g->children, &t->member);
     g->live++;
     return AIO_OK;

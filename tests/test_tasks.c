@@ -1365,7 +1365,122 @@ static void test_task_respawned_before_its_waiter_resumed(void) {
     END_TEST();
 }
 
+/* ------------------------------------------------- asyncio.run's ending */
+
+static aio_status tasks_main_awaits_a(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_AWAIT(t, Main.lv, &A.task);
+    AIO_RETURN(t, Main.lv);
+    AIO_END(t);
+}
+
+
+/* Main spawns A (sleeps 100, cleanup sleeps 10) and B (sleeps 50, cleanup
+ * raises -70 after 5 ms), then returns 7 at 20. */
+static aio_status leaves_two_running(aio_task *t) {
+    AIO_BEGIN(t);
+    Main.r1 = aio_task_alive(&A.task); /* zeroed: 0 */
+    start_worker(&A, "A", 100, 1);
+    A.cleanup = AIO_MS(10);
+    start_worker(&B, "B", 50, 2);
+    B.cleanup = AIO_MS(5);
+    B.override = 1;
+    B.fin_value = -70;
+    Main.r2 = aio_task_alive(&A.task); /* spawned: 1 */
+    AIO_SLEEP(t, AIO_MS(20));
+    AIO_RETURN(t, 7);
+    AIO_END(t);
+}
+
+/* When main ends, aio_run cancels what it left running and runs the loop
+ * until their cleanup has finished; it returns main's value; a cleanup that
+ * fails is named to the debug hook; a finished task may be spawned again. */
+static void test_tasks_run_cancels_leftovers_and_waits_for_cleanup(void) {
+    BEGIN_TEST();
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &Main.task, leaves_two_running), 7);
+    CHECK_EQ(Main.r1, 0);
+    CHECK_EQ(Main.r2, 1);
+    CHECK_EQ(T_MS(), 30); /* A's cleanup: 20 + 10 */
+    CHECK_EQ(A.fin_status, AIO_ECANCELED);
+    CHECK_EQ(A.fin_at, 20);
+    CHECK_EQ(A.cleanup_at, 30);
+    CHECK(aio_task_cancelled(&A.task));
+    CHECK_EQ(B.cleanup_at, 25);
+    CHECK_EQ(aio_task_result(&B.task), -70);
+    CHECK_DEBUG("left running failed as aio_run cancelled it");
+    CHECK(!aio_task_alive(&A.task) && !aio_task_alive(&B.task) && !aio_task_alive(&Main.task));
+    CHECK_EQ(start_worker(&A, NULL, 5, 3), AIO_OK); /* spawnable again */
+    CHECK(aio_task_alive(&A.task));
+    CHECK_EQ(aio_task_alive(NULL), 0);
+    CHECK_EQ(test_run(&loop, &Main.task, tasks_main_awaits_a), 3);
+    END_TEST();
+}
+
+/* A task spawned by a cleanup that aio_run's cancellation started is waited
+ * for too (the loop runs until no task is alive). */
+static aio_status spawns_in_cleanup(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    start_worker(&C, "C", 40, 4);
+    AIO_END(t);
+}
+
+static aio_status leaves_one(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&V.task, spawns_in_cleanup);
+    AIO_YIELD(t);
+    AIO_END(t);
+}
+
+static void test_tasks_run_waits_for_tasks_spawned_by_cleanup(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, leaves_one), AIO_OK);
+    CHECK(aio_task_cancelled(&V.task));
+    CHECK_EQ(aio_task_result(&C.task), 4);
+    CHECK_EQ(T_MS(), 40);
+    CHECK_STR(test_trace, "C@40 ");
+    END_TEST();
+}
+
+/* A left-running task that swallows its cancellation and then waits for
+ * what nothing can wake: aio_run returns main's value, names it to the debug
+ * hook, and leaves the task as it is. */
+static aio_status ignores_cancel(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_NEVER); /* (asyncio would hang here too) */
+    AIO_END(t);
+}
+
+static aio_status leaves_stubborn(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&V.task, ignores_cancel);
+    AIO_YIELD(t);
+    AIO_RETURN(t, 5);
+    AIO_END(t);
+}
+
+static void test_tasks_run_leftover_that_cannot_finish(void) {
+    BEGIN_TEST();
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &Main.task, leaves_stubborn), 5);
+    CHECK_DEBUG("left running wait for something nothing can wake");
+    CHECK(aio_task_alive(&V.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    aio_cancel(&V.task);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK(aio_task_cancelled(&V.task));
+    END_TEST();
+}
+
 static const test_case cases[] = {
+    TEST_ENTRY(test_tasks_run_cancels_leftovers_and_waits_for_cleanup),
+    TEST_ENTRY(test_tasks_run_waits_for_tasks_spawned_by_cleanup),
+    TEST_ENTRY(test_tasks_run_leftover_that_cannot_finish),
     TEST_ENTRY(test_task_cancel_live_returns_one),
     TEST_ENTRY(test_task_cancel_done_returns_zero),
     TEST_ENTRY(test_task_cancel_never_spawned_einval),
