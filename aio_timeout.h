@@ -348,6 +348,16 @@ typedef struct aio_wait_item {
     aio_waiter node;
 } aio_wait_item;
 
+/* asyncio.as_completed over an array of items (aio_as_completed_init). */
+typedef struct aio_as_completed {
+    aio_wait_item *items;
+    size_t n;
+    size_t left;         /* not returned yet */
+    aio_time deadline;   /* absolute; AIO_NEVER = none */
+    uint32_t cutoff;     /* once expired: the loop's count of finished tasks then */
+    uint8_t expired;
+} aio_as_completed;
+
 /* A task group (structured concurrency, asyncio.TaskGroup). */
 typedef struct aio_group {
     aio_timeout scope;   /* the block; cancelled when the group aborts */
@@ -589,6 +599,19 @@ AIO_API aio_time aio_time_left(aio_task *t);
 /* AIO_WAIT modes (asyncio.FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED). */
 enum { AIO_FIRST_COMPLETED = 1, AIO_FIRST_EXCEPTION = 2, AIO_ALL_COMPLETED = 3 };
 
+/* After AIO_WAIT (asyncio.wait's done and pending sets): reorders items so
+ * that those whose task is done come first, in the order they finished, and
+ * the others follow in their order; returns how many are done. */
+AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n);
+/* asyncio.as_completed(tasks, timeout): prepares `ac` to hand out the tasks
+ * of items[0..n) (set each .task, spawned) in the order they finish, with one
+ * deadline `timeout` from now for all (AIO_NEVER: none). AIO_EINVAL for a
+ * NULL array, a task never spawned, n of 0 or above INT_MAX, or an invalid
+ * timeout. Then, while aio_as_completed_left(&ac) > 0, AIO_NEXT_COMPLETED. */
+AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *items, size_t n,
+                                         aio_time timeout);
+AIO_API size_t aio_as_completed_left(const aio_as_completed *ac);
+
 /* tg.create_task(): spawn `t` into an open group. The group owns it: the
  * first child that fails cancels the group's body and every other child.
  * AIO_EINVAL if the group is not open or is shutting down. */
@@ -794,6 +817,14 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
 #define AIO_GATHER_ALL(t, lv, items, n)                                        \
     AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER, AIO_NEVER), \
                aio__many_poll((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER), AIO__LABEL)
+/* The next of asyncio.as_completed: lv = the index in the items of the next
+ * task to finish (its result: aio_task_result), or, once the deadline has
+ * passed, AIO_ETIMEDOUT for each task that had not finished when that was
+ * found (they are not cancelled). A task that has finished already is handed
+ * out without suspending. */
+#define AIO_NEXT_COMPLETED(t, lv, ac)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__next_completed((t), aio__f, (ac), 1),     \
+               aio__next_completed((t), aio__f, (ac), 0), AIO__LABEL)
 
 /* `async with TaskGroup() as g:` as a block. Spawn children with
  * aio_group_spawn(g, ...). The block's end waits for every child. If a child
@@ -993,6 +1024,8 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
                                    int mode, aio_time d);
 AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
                                   int mode);
+AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_completed *ac,
+                                       int arriving);
 AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing);
 AIO_API int aio__group_next(aio_group *g);
 AIO_API int aio__group_joining(const aio_group *g);
@@ -3044,6 +3077,114 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
 AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
                                   int mode) {
     return aio__many_step(t, f, items, n, mode, 0);
+}
+
+/* ------------------------------------------------------------ as_completed */
+
+AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
+    size_t done = 0;
+    size_t i;
+    if (!items) return 0;
+    for (i = 0; i < n; i++) { /* insertion: done ones by finishing order, before the rest */
+        aio_wait_item it = items[i];
+        size_t j;
+        if (!it.task || it.task->state != AIO__DONE) continue;
+        for (j = i; j > done; j--) items[j] = items[j - 1];
+        while (j > 0 && aio__epoch_after(items[j - 1].task->seq.finished, it.task->seq.finished)) {
+            items[j] = items[j - 1];
+            j--;
+        }
+        items[j] = it;
+        done++;
+    }
+    return done;
+}
+
+/* An item already handed out: its node is unlinked and points at itself. */
+static int aio__handed_out(const aio_wait_item *it) { return it->node.link.prev == &it->node.link; }
+
+AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *items, size_t n,
+                                         aio_time timeout) {
+    size_t i;
+    aio_loop *L = aio__loop;
+    if (!ac || !items || n == 0 || n > (size_t)INT_MAX)
+        return aio__misuse(AIO_EINVAL, "as_completed: the array is NULL, empty or too long");
+    for (i = 0; i < n; i++)
+        if (!items[i].task || items[i].task->state == AIO__NEW)
+            return aio__misuse(AIO_EINVAL, "as_completed: an item's task was never spawned");
+    if (!L) L = items[0].task->loop;
+    ac->deadline = aio__deadline(L, timeout, 1);
+    if (ac->deadline == AIO_TIME_INVALID)
+        return aio__misuse(AIO_EINVAL, "as_completed: the timeout is NaN, negative or beyond half "
+                                       "the clock range");
+    for (i = 0; i < n; i++) {
+        items[i].node.link.next = items[i].node.link.prev = NULL;
+        items[i].node.task = NULL;
+    }
+    ac->items = items;
+    ac->n = n;
+    ac->left = n;
+    ac->expired = 0;
+    ac->cutoff = 0;
+    return AIO_OK;
+}
+
+AIO_API size_t aio_as_completed_left(const aio_as_completed *ac) { return ac ? ac->left : 0; }
+
+/* The next to hand out: the first to finish of those not handed out yet. */
+static aio_status aio__next_finished(aio_as_completed *ac) {
+    size_t i;
+    size_t best = ac->n;
+    for (i = 0; i < ac->n; i++) {
+        const aio_task *c = ac->items[i].task;
+        if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
+        if (ac->expired && aio__epoch_after(c->seq.finished, ac->cutoff)) continue; /* too late */
+        if (best == ac->n || aio__epoch_after(ac->items[best].task->seq.finished, c->seq.finished))
+            best = i;
+    }
+    if (best == ac->n) return AIO_EINPROGRESS;
+    ac->items[best].node.link.prev = &ac->items[best].node.link;
+    ac->left--;
+    return (aio_status)best;
+}
+
+static void aio__as_completed_unlink(aio_as_completed *ac) {
+    size_t i;
+    for (i = 0; i < ac->n; i++)
+        if (!aio__handed_out(&ac->items[i])) aio__list_unlink(&ac->items[i].node.link);
+}
+
+AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_completed *ac,
+                                       int arriving) {
+    aio_status rc;
+    size_t i;
+    if (arriving && (!ac || !ac->items || ac->left == 0))
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "as_completed: nothing left to wait for "
+                                                        "(or the iterator was not initialised)"));
+    if (!arriving) aio__as_completed_unlink(ac);
+    if (aio__checkpoint(t) < 0)
+        return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
+    if (!ac->expired && aio__due(ac->deadline, aio__now(t->loop))) {
+        ac->expired = 1; /* the tasks finished by now are still handed out */
+        ac->cutoff = t->loop->finished;
+    }
+    rc = aio__next_finished(ac);
+    if (rc != AIO_EINPROGRESS) return rc;
+    if (ac->expired) { /* TimeoutError for each one left */
+        ac->left--;
+        return AIO_ETIMEDOUT;
+    }
+    t->until = ac->deadline;
+    if (ac->deadline != AIO_NEVER) t->until_seq = t->loop->seq++;
+    rc = aio__park(t, 1, 1);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
+    for (i = 0; i < ac->n; i++) { /* woken by the first of them to finish */
+        aio_wait_item *it = &ac->items[i];
+        if (aio__handed_out(it)) continue;
+        it->node.task = t;
+        aio__list_append(&it->task->joiners, &it->node.link);
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------ task groups */

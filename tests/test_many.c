@@ -2283,7 +2283,177 @@ static void test_many_wait_for_shield_times_out_in_the_instant_the_task_ends(voi
     END_TEST();
 }
 
+/* ============================================================ as_completed */
+
+typedef struct {
+    aio_task task;
+    aio_wait_item it[4];
+    aio_as_completed ac;
+    aio_time d;
+    int spawn_late, cancel_pending_after;
+    aio_status lv;
+} acm_t;
+static acm_t AC;
+
+/* Traces "i=index@ms" (or "i=-2@ms" for a timeout) for each task handed out. */
+static aio_status m_as_completed(aio_task *t) {
+    acm_t *s = AIO_SELF(t, acm_t);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 30, 1);
+    start_worker(&B, NULL, 10, -70);
+    start_worker(&C, NULL, 20, 3);
+    if (s->spawn_late) AIO_SLEEP(t, AIO_MS(25)); /* B and C finish first */
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
+    AIO_CHECK(t, aio_as_completed_init(&s->ac, s->it, 3, s->d));
+    while (aio_as_completed_left(&s->ac) > 0) {
+        AIO_NEXT_COMPLETED(t, s->lv, &s->ac);
+        if (s->lv >= 0)
+            trace("%d=%d@%lld ", s->lv, aio_task_result(s->it[s->lv].task), T_MS());
+        else
+            trace("x=%d@%lld ", s->lv, T_MS());
+    }
+    s->cancel_pending_after = aio_task_alive(&A.task) && !aio_task_cancel_pending(&A.task);
+    AIO_END(t);
+}
+
+/* as_completed hands out the tasks in the order they finish: the index of
+ * each, whose result (or error) is the task's own. */
+static void test_many_as_completed_order(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    AC.d = AIO_NEVER;
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed), AIO_OK);
+    CHECK_STR(test_trace, "1=-70@10 2=3@20 0=1@30 ");
+    CHECK(AC.it[0].node.link.next == NULL && AC.it[1].node.link.next == NULL);
+    END_TEST();
+}
+
+/* With a timeout: the tasks finished by the deadline come out, then
+ * AIO_ETIMEDOUT for each one left, which keeps running (asyncio's
+ * TimeoutError; nothing is cancelled). */
+static void test_many_as_completed_timeout(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    AC.d = AIO_MS(25);
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed), AIO_OK);
+    CHECK_STR(test_trace, "1=-70@10 2=3@20 x=-2@25 ");
+    CHECK_EQ(AC.cancel_pending_after, 1); /* A still runs, uncancelled */
+    END_TEST();
+}
+
+/* Tasks finished before the iteration began come out at once, without
+ * suspending, in the order they finished. */
+static void test_many_as_completed_finished_before(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    AC.d = AIO_NEVER;
+    AC.spawn_late = 1;
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed), AIO_OK);
+    CHECK_STR(test_trace, "1=-70@25 2=3@25 0=1@30 ");
+    END_TEST();
+}
+
+/* A timeout already passed when it begins: the finished ones, then the
+ * timeouts. */
+static void test_many_as_completed_timeout_passed_before(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    AC.d = 0;
+    AC.spawn_late = 1;
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed), AIO_OK);
+    CHECK_STR(test_trace, "1=-70@25 2=3@25 x=-2@25 ");
+    END_TEST();
+}
+
+static aio_status m_as_completed_cancelled(aio_task *t) {
+    acm_t *s = AIO_SELF(t, acm_t);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 30, 1);
+    start_worker(&B, NULL, 10, 2);
+    start_canceller(&K, t, 5);
+    WAIT_ITEMS(s->it, &A.task, &B.task);
+    AIO_CHECK(t, aio_as_completed_init(&s->ac, s->it, 2, AIO_NEVER));
+    AIO_NEXT_COMPLETED(t, s->lv, &s->ac);
+    trace("not reached ");
+    AIO_FINALLY(t);
+    trace("fin=%d@%lld ", AIO_STATUS(t), T_MS());
+    s->cancel_pending_after = aio_task_alive(&A.task) && !aio_task_cancel_pending(&A.task) &&
+                              s->it[0].node.link.next == NULL && s->it[1].node.link.next == NULL;
+    AIO_END(t);
+}
+
+/* Cancelled while it waits: it unwinds, its wait nodes are gone, the tasks
+ * are not cancelled (waiting is not owning). */
+static void test_many_as_completed_cancelled_while_waiting(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed_cancelled), AIO_ECANCELED);
+    CHECK_STR(test_trace, "fin=-1@5 ");
+    CHECK_EQ(AC.cancel_pending_after, 1);
+    END_TEST();
+}
+
+static aio_status m_as_completed_misused(aio_task *t) {
+    acm_t *s = AIO_SELF(t, acm_t);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 10, 1);
+    WAIT_ITEMS(s->it, &A.task, &B.task); /* B never spawned */
+    s->lv = aio_as_completed_init(&s->ac, s->it, 2, AIO_NEVER);
+    trace("init=%d ", s->lv);
+    CHECK_EQ(aio_as_completed_init(&s->ac, NULL, 2, AIO_NEVER), AIO_EINVAL);
+    CHECK_EQ(aio_as_completed_init(&s->ac, s->it, 0, AIO_NEVER), AIO_EINVAL);
+    CHECK_EQ(aio_as_completed_init(&s->ac, s->it, 1, AIO_TIME_INVALID), AIO_EINVAL);
+    CHECK_EQ(aio_as_completed_init(&s->ac, s->it, 1, AIO_NEVER), AIO_OK);
+    AIO_NEXT_COMPLETED(t, s->lv, &s->ac);
+    trace("next=%d@%lld ", s->lv, T_MS());
+    AIO_NEXT_COMPLETED(t, s->lv, &s->ac); /* nothing left: raises */
+    trace("not reached ");
+    AIO_END(t);
+}
+
+static void test_many_as_completed_bad_input(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed_misused), AIO_EINVAL);
+    CHECK_STR(test_trace, "init=-3 next=0@10 ");
+    CHECK_DEBUG("as_completed: nothing left to wait for");
+    END_TEST();
+}
+
+/* aio_wait_sort_done after a wait: the done ones first, in the order they
+ * finished, the pending ones after, in their order. */
+static aio_status m_wait_then_sort(aio_task *t) {
+    mn *s = AIO_SELF(t, mn);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 30, 1);
+    start_worker(&B, NULL, 20, 2);
+    start_worker(&C, NULL, 40, 3);
+    start_worker(&D, NULL, 10, 4);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task, &D.task);
+    AIO_WAIT(t, s->lv, s->it, 4, AIO_ALL_COMPLETED, AIO_MS(35));
+    s->r1 = (int)aio_wait_sort_done(s->it, 4);
+    AIO_END(t);
+}
+
+static void test_many_wait_sort_done(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &M.task, m_wait_then_sort), AIO_OK);
+    CHECK_EQ(M.lv, 3);
+    CHECK_EQ(M.r1, 3);
+    CHECK(M.it[0].task == &D.task && M.it[1].task == &B.task && M.it[2].task == &A.task);
+    CHECK(M.it[3].task == &C.task);
+    CHECK_EQ(aio_wait_sort_done(NULL, 3), 0);
+    END_TEST();
+}
+
 static const test_case cases[] = {
+    TEST_ENTRY(test_many_as_completed_order),
+    TEST_ENTRY(test_many_as_completed_timeout),
+    TEST_ENTRY(test_many_as_completed_finished_before),
+    TEST_ENTRY(test_many_as_completed_timeout_passed_before),
+    TEST_ENTRY(test_many_as_completed_cancelled_while_waiting),
+    TEST_ENTRY(test_many_as_completed_bad_input),
+    TEST_ENTRY(test_many_wait_sort_done),
     TEST_ENTRY(test_many_wait_first_completed),
     TEST_ENTRY(test_many_wait_first_completed_counts_cancelled),
     TEST_ENTRY(test_many_wait_first_exception),
