@@ -578,7 +578,121 @@ static void test_queue_bad_input(void) {
     END_TEST();
 }
 
+/* ---------------------------------------------------------- more edges */
+
+/* A priority queue hands waiting getters the least items, in their order. */
+static void test_queue_priority_getters_wait(void) {
+    static const q_step a[] = {{Q_GET, 0, -1}, {Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_PUTNW, 9, 0}, {Q_PUTNW, 4, 0}, {Q_PUTNW, 6, 0},
+                               {Q_SLEEP, 1, 0}, {Q_GETNW, 0, 0}, {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_priority_queue_init(&S.q, S.storage, sizeof(int), 4, 0, int_less), AIO_OK);
+    RUN_ACTORS(a, b);
+    /* the put of 9 is promised to A's first get; when A runs the least is 4 */
+    CHECK_STR(test_trace, "B:pn=0@10 B:pn=0@10 B:pn=0@10 A:g=4@10 A:g=6@10 B:gn=9@11 ");
+    END_TEST();
+}
+
+/* A place promised to a putter that then finds the queue shut down: the put
+ * fails; an item promised to a getter and dropped by an immediate shutdown:
+ * the get fails. */
+static void test_queue_promises_broken_by_shutdown(void) {
+    static const q_step a[] = {{Q_PUTNW, 1, 0}, {Q_PUT, 2, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_GETNW, 0, 0}, {Q_SHUT, 0, 0}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_SLEEP, 20, 0}, {Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step d[] = {{Q_SLEEP, 30, 0}, {Q_ISR, 5, 0}, {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+    RUN_ACTORS(a, b, c, d);
+    /* A's put of 2 is promised the place B frees at 10, but B shuts the
+     * queue down before A runs; C's get at 20 finds it empty and shut down;
+     * the put from outside at 30 is refused */
+    CHECK_STR(test_trace, "A:pn=0@0 B:gn=1@10 B:shut=0@10 A:p=-11@10 C:g=-11@20 D:isr=-11@30 ");
+    END_TEST();
+}
+
+static void test_queue_immediate_shutdown_drops_promised_item(void) {
+    static const q_step a[] = {{Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_PUTNW, 1, 0}, {Q_SHUT, 1, 0}, {Q_JOIN, 0, -1},
+                               {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+    RUN_ACTORS(a, b);
+    /* the item promised to A is dropped before A runs: A's get fails; the
+     * dropped item counts as done, so the join returns at once */
+    CHECK_STR(test_trace, "B:pn=0@10 B:shut=0@10 B:j=0@10 A:g=-11@10 ");
+    END_TEST();
+}
+
+/* The awaits refuse a NULL queue or item and an invalid timeout. */
+static aio_status q_misuse(aio_task *t) {
+    qmain_t *s = AIO_SELF(t, qmain_t);
+    AIO_BEGIN(t);
+    if (s->i == 0) AIO_QUEUE_PUT(t, s->rc, &s->q, (int *)NULL, AIO_NEVER);
+    if (s->i == 1) AIO_QUEUE_GET(t, s->rc, (aio_queue *)NULL, &s->storage[0], AIO_NEVER);
+    if (s->i == 2) AIO_QUEUE_PUT(t, s->rc, &s->q, &s->storage[0], AIO_TIME_INVALID);
+    if (s->i == 3) AIO_QUEUE_GET(t, s->rc, &s->q, &s->storage[0], AIO_TIME_INVALID);
+    if (s->i == 4) AIO_QUEUE_JOIN(t, s->rc, (aio_queue *)NULL, AIO_NEVER);
+    if (s->i == 5) AIO_QUEUE_JOIN(t, s->rc, &s->q, AIO_TIME_INVALID);
+    AIO_END(t);
+}
+
+static void test_queue_await_bad_input(void) {
+    static const char *const says[] = {"queue put: the queue or the item is NULL",
+                                       "queue get: the queue or the item is NULL",
+                                       "queue put: the timeout", "queue get: the timeout",
+                                       "queue join: the queue is NULL", "queue join: the timeout"};
+    int k;
+    for (k = 0; k < 6; k++) {
+        BEGIN_TEST();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+        S.i = k;
+        test_last_debug[0] = 0;
+        CHECK_EQ(test_run(&loop, &S.task, q_misuse), AIO_EINVAL);
+        CHECK_DEBUG(says[k]);
+        (void)says;
+        END_TEST();
+    }
+}
+
+/* The getters of one queue belong to one loop. */
+static aio_status q_get_on_other_loop(aio_task *t) {
+    qmain_t *s = AIO_SELF(t, qmain_t);
+    AIO_BEGIN(t);
+    AIO_QUEUE_GET(t, s->rc, &S.q, &s->storage[0], AIO_MS(10));
+    AIO_END(t);
+}
+
+static void test_queue_getters_of_two_loops(void) {
+    static const q_step a[] = {{Q_GET, 0, 50}, {Q_END, 0, 0}};
+    static qmain_t other;
+    aio_loop loop2;
+    BEGIN_TEST();
+    memset(&other, 0, sizeof other);
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+    S.a[0].name = "A";
+    S.a[0].steps = a;
+    CHECK_EQ(aio_spawn(&S.a[0].task, actor), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1); /* A waits on the queue, in loop */
+    test_loop(&loop2);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop2, &other.task, q_get_on_other_loop), AIO_EINVAL);
+    CHECK_DEBUG("a queue's getters belong to one loop");
+    CHECK_EQ(aio_loop_destroy(&loop2), AIO_OK);
+    aio_cancel(&S.a[0].task);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK(aio_task_cancelled(&S.a[0].task));
+    CHECK_STR(test_trace, "A!c@0 ");
+    END_TEST();
+}
+
 static const test_case cases[] = {
+    TEST_ENTRY(test_queue_priority_getters_wait),
+    TEST_ENTRY(test_queue_promises_broken_by_shutdown),
+    TEST_ENTRY(test_queue_immediate_shutdown_drops_promised_item),
+    TEST_ENTRY(test_queue_await_bad_input),
+    TEST_ENTRY(test_queue_getters_of_two_loops),
     TEST_ENTRY(test_queue_fifo_nowait),
     TEST_ENTRY(test_queue_sizes),
     TEST_ENTRY(test_queue_fifo_wraps),
