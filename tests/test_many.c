@@ -8,6 +8,7 @@
  * L3, L4, L8, L9 (R: CPython's behaviours, tests/conformance/RULES.md;
  * L: the library's rules, docs/behaviour.md "Differences from asyncio"). */
 #include "workers.h"
+#include <limits.h>
 
 /* ------------------------------------------------------------------ state */
 
@@ -2446,6 +2447,101 @@ static void test_many_wait_sort_done(void) {
     END_TEST();
 }
 
+/* Four tasks end at 10, 30, 40; the deadline is 20 and the caller is busy
+ * (sleeps) until 45 after the first timeout: the tasks that ended after the
+ * deadline was found passed still count as timed out. */
+static aio_status m_as_completed_late(aio_task *t) {
+    acm_t *s = AIO_SELF(t, acm_t);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 10, 1);
+    start_worker(&B, NULL, 30, 2);
+    start_worker(&C, NULL, 40, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
+    AIO_CHECK(t, aio_as_completed_init(&s->ac, s->it, 3, AIO_MS(20)));
+    while (aio_as_completed_left(&s->ac) > 0) {
+        AIO_NEXT_COMPLETED(t, s->lv, &s->ac);
+        trace("%d@%lld ", s->lv, T_MS());
+        if (s->lv == AIO_ETIMEDOUT) AIO_SLEEP(t, AIO_MS(25));
+    }
+    AIO_END(t);
+}
+
+static void test_many_as_completed_late_ones_time_out(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed_late), AIO_OK);
+    CHECK_STR(test_trace, "0@10 -2@20 -2@45 ");
+    END_TEST();
+}
+
+/* A cancellation pending when the next is asked for: raised there. */
+static aio_status m_as_completed_cancel_pending(aio_task *t) {
+    acm_t *s = AIO_SELF(t, acm_t);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 10, 1);
+    WAIT_ITEMS(s->it, &A.task);
+    AIO_CHECK(t, aio_as_completed_init(&s->ac, s->it, 1, AIO_NEVER));
+    aio_cancel(t);
+    AIO_NEXT_COMPLETED(t, s->lv, &s->ac);
+    trace("not reached ");
+    AIO_END(t);
+}
+
+/* With no timer slot for its deadline it raises AIO_ENOSPC. */
+static aio_status m_as_completed_no_slot(aio_task *t) {
+    acm_t *s = AIO_SELF(t, acm_t);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 10, 1); /* takes the only slot */
+    AIO_YIELD(t);
+    WAIT_ITEMS(s->it, &A.task);
+    AIO_CHECK(t, aio_as_completed_init(&s->ac, s->it, 1, AIO_MS(50)));
+    AIO_NEXT_COMPLETED(t, s->lv, &s->ac);
+    trace("not reached ");
+    AIO_END(t);
+}
+
+static void test_many_as_completed_cancel_pending_and_no_slot(void) {
+    static aio_timer one[1];
+    {
+        BEGIN_TEST();
+        memset(&AC, 0, sizeof AC);
+        CHECK_EQ(test_run(&loop, &AC.task, m_as_completed_cancel_pending), AIO_ECANCELED);
+        CHECK_STR(test_trace, "");
+        END_TEST();
+    }
+    {
+        aio_loop loop;
+        reset();
+        memset(&AC, 0, sizeof AC);
+        aio_loop_init(&loop, one, 1);
+        aio_loop_use_virtual_clock(&loop, 0);
+        CHECK_EQ(aio_run(&loop, &AC.task, m_as_completed_no_slot), AIO_ENOSPC);
+        END_TEST();
+    }
+}
+
+/* Bad input: NULL iterator or items, nothing to wait for, an item without
+ * a task; a NULL iterator has nothing left; sort_done skips empty items. */
+static aio_status m_as_completed_null(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_NEXT_COMPLETED(t, AC.lv, (aio_as_completed *)NULL);
+    AIO_END(t);
+}
+
+static void test_many_as_completed_null_arguments(void) {
+    aio_wait_item it[2];
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    memset(it, 0, sizeof it);
+    CHECK_EQ(aio_as_completed_init(NULL, it, 1, AIO_NEVER), AIO_EINVAL);
+    CHECK_EQ(aio_as_completed_init(&AC.ac, it, 1, AIO_NEVER), AIO_EINVAL); /* no task */
+    CHECK_EQ(aio_as_completed_init(&AC.ac, it, (size_t)INT_MAX + 1u, AIO_NEVER), AIO_EINVAL);
+    CHECK_EQ(aio_as_completed_left(NULL), 0);
+    CHECK_EQ(aio_wait_sort_done(it, 2), 0);
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed_null), AIO_EINVAL);
+    END_TEST();
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_many_as_completed_order),
     TEST_ENTRY(test_many_as_completed_timeout),
@@ -2454,6 +2550,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_many_as_completed_cancelled_while_waiting),
     TEST_ENTRY(test_many_as_completed_bad_input),
     TEST_ENTRY(test_many_wait_sort_done),
+    TEST_ENTRY(test_many_as_completed_late_ones_time_out),
+    TEST_ENTRY(test_many_as_completed_cancel_pending_and_no_slot),
+    TEST_ENTRY(test_many_as_completed_null_arguments),
     TEST_ENTRY(test_many_wait_first_completed),
     TEST_ENTRY(test_many_wait_first_completed_counts_cancelled),
     TEST_ENTRY(test_many_wait_first_exception),

@@ -29,7 +29,11 @@ enum {
     Q_CANCEL,  /* aio_cancel(actor v) */
     Q_ISR,     /* aio_queue_put_from_isr(v) */
     Q_GETS,    /* AIO_QUEUE_GET inside AIO_TIMEOUT(v ms), timeout d */
-    Q_WORK     /* busy work: the virtual clock moves on v ms without yielding */
+    Q_WORK,    /* busy work: the virtual clock moves on v ms without yielding */
+    Q_PUTS,    /* AIO_QUEUE_PUT of 2 inside AIO_TIMEOUT(v ms, -1: none), timeout d */
+    Q_RESCHED, /* aio_timeout_reschedule_in(actor v's block, d ms) */
+    Q_SELF,    /* aio_cancel of itself */
+    Q_JOINS    /* AIO_QUEUE_JOIN inside AIO_TIMEOUT(v ms, -1: none), timeout d */
 };
 
 typedef struct { int op, v, d; } q_step;
@@ -89,6 +93,10 @@ static aio_status actor(aio_task *t) {
             break;
         case Q_CANCEL: q_note(s, "c", aio_cancel(&S.a[ST->v].task)); break;
         case Q_WORK: aio_virtual_advance(aio_running_loop(), AIO_MS(ST->v)); break;
+        case Q_RESCHED:
+            q_note(s, "r", aio_timeout_reschedule_in(&S.a[ST->v].scope, q_ms(ST->d)));
+            break;
+        case Q_SELF: q_note(s, "c", aio_cancel(t)); break;
         case Q_ISR:
             s->item = ST->v;
             q_note(s, "isr", aio_queue_put_from_isr(&S.q, &s->item));
@@ -107,11 +115,24 @@ static aio_status actor(aio_task *t) {
             q_note(s, "g", s->rc);
         }
         if (ST->op == Q_GETS) {
-            AIO_TIMEOUT(t, &s->scope, AIO_MS(ST->v)) {
+            AIO_TIMEOUT(t, &s->scope, q_ms(ST->v)) {
                 AIO_QUEUE_GET(t, s->rc, &S.q, &s->got, q_ms(ST->d));
                 q_note(s, "g", s->rc);
             }
             if (aio_timeout_status(&s->scope) == AIO_ETIMEDOUT) q_note(s, "g", AIO_ETIMEDOUT);
+        }
+        if (ST->op == Q_JOINS) {
+            AIO_TIMEOUT(t, &s->scope, q_ms(ST->v)) {
+                AIO_QUEUE_JOIN(t, s->rc, &S.q, q_ms(ST->d));
+                q_note(s, "j", s->rc);
+            }
+        }
+        if (ST->op == Q_PUTS) {
+            s->item = 2;
+            AIO_TIMEOUT(t, &s->scope, q_ms(ST->v)) {
+                AIO_QUEUE_PUT(t, s->rc, &S.q, &s->item, q_ms(ST->d));
+                q_note(s, "p", s->rc);
+            }
         }
         if (ST->op == Q_JOIN) {
             AIO_QUEUE_JOIN(t, s->rc, &S.q, q_ms(ST->d));
@@ -120,6 +141,7 @@ static aio_status actor(aio_task *t) {
     }
     AIO_FINALLY(t);
     if (AIO_STATUS(t) == AIO_ECANCELED) trace("%s!c@%lld ", s->name, T_MS());
+    if (AIO_STATUS(t) == AIO_ENOSPC) trace("%s!nospc@%lld ", s->name, T_MS());
     AIO_END(t);
 }
 
@@ -634,6 +656,8 @@ static aio_status q_misuse(aio_task *t) {
     if (s->i == 3) AIO_QUEUE_GET(t, s->rc, &s->q, &s->storage[0], AIO_TIME_INVALID);
     if (s->i == 4) AIO_QUEUE_JOIN(t, s->rc, (aio_queue *)NULL, AIO_NEVER);
     if (s->i == 5) AIO_QUEUE_JOIN(t, s->rc, &s->q, AIO_TIME_INVALID);
+    if (s->i == 6) AIO_QUEUE_PUT(t, s->rc, (aio_queue *)NULL, &s->storage[0], AIO_NEVER);
+    if (s->i == 7) AIO_QUEUE_GET(t, s->rc, &s->q, (int *)NULL, AIO_NEVER);
     AIO_END(t);
 }
 
@@ -641,9 +665,11 @@ static void test_queue_await_bad_input(void) {
     static const char *const says[] = {"queue put: the queue or the item is NULL",
                                        "queue get: the queue or the item is NULL",
                                        "queue put: the timeout", "queue get: the timeout",
-                                       "queue join: the queue is NULL", "queue join: the timeout"};
+                                       "queue join: the queue is NULL", "queue join: the timeout",
+                                       "queue put: the queue or the item is NULL",
+                                       "queue get: the queue or the item is NULL"};
     int k;
-    for (k = 0; k < 6; k++) {
+    for (k = 0; k < 8; k++) {
         BEGIN_TEST();
         CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
         S.i = k;
@@ -687,12 +713,142 @@ static void test_queue_getters_of_two_loops(void) {
     END_TEST();
 }
 
+/* -------------------------------------------------- woken with no promise */
+
+/* A loop with one timer slot, held by a sleeper (actor B): a waiter whose
+ * block's deadline is moved needs a timer it cannot get, so it is woken to
+ * find out; it then takes what it can, or raises AIO_ENOSPC. */
+#define ONE_SLOT_LOOP()                                                        \
+    static aio_timer one_slot_[1];                                             \
+    aio_loop loop;                                                             \
+    reset();                                                                   \
+    aio_loop_init(&loop, one_slot_, 1);                                        \
+    aio_loop_use_virtual_clock(&loop, 0);                                      \
+    test_start = 0;                                                            \
+    test_trace[0] = 0
+
+static void test_queue_getter_woken_without_an_item(void) {
+    static const q_step a[] = {{Q_GETS, -1, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_RESCHED, 0, 100}, {Q_END, 0, 0}};
+    ONE_SLOT_LOOP();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+    RUN_ACTORS(a, b, c);
+    CHECK_STR(test_trace, "C:r=0@0 A!nospc@0 ");
+    CHECK_EQ(aio_task_result(&S.a[0].task), AIO_ENOSPC);
+    END_TEST();
+}
+
+static void test_queue_putter_woken_without_a_place(void) {
+    static const q_step a[] = {{Q_PUTS, -1, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_RESCHED, 0, 100}, {Q_GETNW, 0, 0}, {Q_END, 0, 0}};
+    static const q_step c2[] = {{Q_RESCHED, 0, 100}, {Q_END, 0, 0}};
+    int v = 1;
+    {
+        ONE_SLOT_LOOP();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        CHECK_EQ(aio_queue_put_nowait(&S.q, &v), AIO_OK);
+        RUN_ACTORS(a, b, c);
+        /* woken by the failed re-arm, A finds the place C freed (promised to
+         * no one: A was not waiting then) and puts */
+        CHECK_STR(test_trace, "C:r=0@0 C:gn=1@0 A:p=0@0 ");
+        CHECK_EQ(aio_queue_qsize(&S.q), 1);
+        END_TEST();
+    }
+    {
+        ONE_SLOT_LOOP();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        CHECK_EQ(aio_queue_put_nowait(&S.q, &v), AIO_OK);
+        RUN_ACTORS(a, b, c2);
+        CHECK_STR(test_trace, "C:r=0@0 A!nospc@0 ");
+        END_TEST();
+    }
+}
+
+static void test_queue_joiner_woken_without_all_done(void) {
+    static const q_step a[] = {{Q_JOINS, -1, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_RESCHED, 0, 100}, {Q_DONE, 0, 0}, {Q_END, 0, 0}};
+    static const q_step c2[] = {{Q_RESCHED, 0, 100}, {Q_END, 0, 0}};
+    int v = 1;
+    {
+        ONE_SLOT_LOOP();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+        CHECK_EQ(aio_queue_put_nowait(&S.q, &v), AIO_OK);
+        RUN_ACTORS(a, b, c);
+        /* woken by the failed re-arm; the item was marked done meanwhile */
+        CHECK_STR(test_trace, "C:r=0@0 C:d=0@0 A:j=0@0 ");
+        END_TEST();
+    }
+    {
+        ONE_SLOT_LOOP();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+        CHECK_EQ(aio_queue_put_nowait(&S.q, &v), AIO_OK);
+        RUN_ACTORS(a, b, c2);
+        CHECK_STR(test_trace, "C:r=0@0 A!nospc@0 ");
+        END_TEST();
+    }
+}
+
+/* Items put from outside and not yet handed out (the loop has not drained
+ * since) are not taken by a newcomer while a getter waits. */
+static void test_queue_isr_items_go_to_the_waiting_getter(void) {
+    static const q_step a[] = {{Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_ISR, 5, 0}, {Q_GETNW, 0, 0}, {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+    RUN_ACTORS(a, b);
+    CHECK_STR(test_trace, "B:isr=0@0 B:gn=-10@0 A:g=5@0 ");
+    END_TEST();
+}
+
+/* A put, get or join entered with a cancellation pending raises it (every
+ * await is a checkpoint); a waiting putter and a joiner cancelled. */
+static void test_queue_awaits_are_checkpoints(void) {
+    static const q_step a[] = {{Q_SELF, 0, 0}, {Q_PUT, 1, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SELF, 0, 0}, {Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_SELF, 0, 0}, {Q_JOIN, 0, -1}, {Q_END, 0, 0}};
+    static const q_step d[] = {{Q_PUTNW, 7, 0}, {Q_PUT, 8, -1}, {Q_END, 0, 0}};
+    static const q_step e[] = {{Q_JOIN, 0, -1}, {Q_END, 0, 0}};
+    static const q_step f[] = {{Q_SLEEP, 10, 0}, {Q_CANCEL, 3, 0}, {Q_CANCEL, 4, 0}, {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+    RUN_ACTORS(a, b, c, d, e, f);
+    CHECK_STR(test_trace, "A:c=1@0 B:c=1@0 C:c=1@0 D:pn=0@0 A!c@0 B!c@0 C!c@0 F:c=1@10 F:c=1@10 "
+                          "D!c@10 E!c@10 ");
+    CHECK_EQ(aio_queue_qsize(&S.q), 1);
+    END_TEST();
+}
+
+/* NULL anywhere is AIO_EINVAL. */
+static void test_queue_null_arguments(void) {
+    int v = 1;
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(NULL, S.storage, sizeof(int), 4, 0), AIO_EINVAL);
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+    CHECK_EQ(aio_queue_put_nowait(NULL, &v), AIO_EINVAL);
+    CHECK_EQ(aio_queue_get_nowait(NULL, &v), AIO_EINVAL);
+    CHECK_EQ(aio_queue_put_from_isr(&S.q, NULL), AIO_EINVAL);
+    CHECK_EQ(aio_queue_task_done(NULL), AIO_EINVAL);
+    test_last_debug[0] = 0;
+    aio_queue_shutdown(NULL, 1);
+    CHECK_DEBUG("queue shutdown: the queue is NULL");
+    END_TEST();
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_queue_priority_getters_wait),
     TEST_ENTRY(test_queue_promises_broken_by_shutdown),
     TEST_ENTRY(test_queue_immediate_shutdown_drops_promised_item),
     TEST_ENTRY(test_queue_await_bad_input),
     TEST_ENTRY(test_queue_getters_of_two_loops),
+    TEST_ENTRY(test_queue_getter_woken_without_an_item),
+    TEST_ENTRY(test_queue_putter_woken_without_a_place),
+    TEST_ENTRY(test_queue_joiner_woken_without_all_done),
+    TEST_ENTRY(test_queue_isr_items_go_to_the_waiting_getter),
+    TEST_ENTRY(test_queue_awaits_are_checkpoints),
+    TEST_ENTRY(test_queue_null_arguments),
     TEST_ENTRY(test_queue_fifo_nowait),
     TEST_ENTRY(test_queue_sizes),
     TEST_ENTRY(test_queue_fifo_wraps),
