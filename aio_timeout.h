@@ -63,8 +63,10 @@
  *    from a coroutine (use AIO_RETURN / AIO_RAISE).
  *
  * Also here: AIO_WAIT_FOR (wait_for), AIO_WAIT / AIO_GATHER (wait, gather),
- * AIO_SHIELD and AIO_SHIELDED (shield), AIO_GROUP (TaskGroup), and events,
- * locks, semaphores and conditions that wait with timeouts.
+ * AIO_NEXT_COMPLETED (as_completed), AIO_SHIELD and AIO_SHIELDED (shield),
+ * AIO_GROUP (TaskGroup), queues (Queue, LifoQueue, PriorityQueue, and a put
+ * from an interrupt handler), and events, locks, semaphores and conditions,
+ * every wait with a timeout.
  */
 #ifndef AIO_TIMEOUT_H
 #define AIO_TIMEOUT_H
