@@ -475,9 +475,9 @@ struct aio_loop {
     uint8_t is_virtual;
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
+    uint8_t ending;      /* aio_run is cancelling what its main task left running */
     uint32_t enqueued;   /* tasks queued at the tail so far (under the critical section) */
     aio_link tasks;      /* the tasks alive that no group owns */
-    uint8_t ending;      /* aio_run is cancelling what its main task left running */
     /* What the features a program uses add to the loop's own work, set at
      * their first use: a program that never uses one carries none of its code. */
     struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
