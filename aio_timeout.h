@@ -3169,8 +3169,13 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     if (aio__checkpoint(t) < 0)
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     if (!ac->expired && aio__due(ac->deadline, aio__now(t->loop))) {
-        ac->expired = 1; /* the tasks finished by now are still handed out */
-        ac->cutoff = t->loop->finished;
+        /* The tasks finished by the deadline are still handed out. Woken by
+         * its own timer, it takes effect when the timer fired (asyncio's
+         * timeout callback): nothing had finished since it parked, or that
+         * would have woken it first; a task ending in this turn, after the
+         * timer, is too late. Else the deadline is found passed now. */
+        ac->expired = 1;
+        if (arriving || (t->flags & AIO__T_SIGNALLED)) ac->cutoff = t->loop->finished;
     }
     rc = aio__next_finished(ac);
     if (rc != AIO_EINPROGRESS) return rc;
@@ -3180,6 +3185,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     }
     t->until = ac->deadline;
     if (ac->deadline != AIO_NEVER) t->until_seq = t->loop->seq++;
+    ac->cutoff = t->loop->finished; /* (if its own timer wakes it) */
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     for (i = 0; i < ac->n; i++) { /* woken by the first of them to finish */
