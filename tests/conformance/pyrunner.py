@@ -97,6 +97,10 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 # What a step can raise: a cancellation, `raise NAME`, or a misuse that the
 # library reports as AIO_EINVAL (CPython raises RuntimeError).
 ERRORS = (asyncio.CancelledError, UserError, RuntimeError)
+# What an awaited step reports as its status: the work's error, a timeout, a
+# misuse, or (3.13) a queue shut down.
+_STATUS_ERRORS = (UserError, TimeoutError, RuntimeError) + \
+    ((QueueShutDown,) if QueueShutDown is not None else ())
 
 
 def status_of_exc(e):
@@ -464,7 +468,7 @@ class Runner:
             if own_cancel(mark):
                 raise
             return 'cancelled'
-        except (UserError, TimeoutError, RuntimeError) as e:
+        except _STATUS_ERRORS as e:
             return status_of_exc(e)
 
     def note_due(self, ms):
