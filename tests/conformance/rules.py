@@ -341,7 +341,8 @@ def rule_checkpoint_group_end(py, c, notes, diff, version):
     return None
 
 
-_WAIT_WORDS = ('await', 'wait_for', 'shield', 'wait_for_shield', 'gather', 'gather_all', 'wait')
+_WAIT_WORDS = ('await', 'wait_for', 'shield', 'wait_for_shield', 'gather', 'gather_all', 'wait',
+               'as_completed')
 
 
 def rule_group_hears_later(py, c, notes, diff, version):
@@ -353,7 +354,8 @@ def rule_group_hears_later(py, c, notes, diff, version):
     over. First difference: CPython's task leaves a group block with a
     child's error in an instant in which that child's end is in CPython's
     trace, where the library's same task reports a wait that names that
-    child. Excused: that task from then on."""
+    child (or, as_completed naming no task, reports that child's error).
+    Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if t is None or e[1] is None or e[1] != a[1] or e[2][:1] != ['group'] or \
@@ -362,7 +364,8 @@ def rule_group_hears_later(py, c, notes, diff, version):
         return None
     err = e[2][2]
     failed = {_task(ln) for ln in py if _t(ln) == t and _words(ln)[2] == ['end', err]}
-    if not failed & set(a[2][1:]):
+    # as_completed's line names no task: the child's error it reports
+    if not failed & set(a[2][1:]) and not (failed and a[2] == ['as_completed', err]):
         return None
     return _drop_if_first(py, c, diff, [(e[1], t)])
 
