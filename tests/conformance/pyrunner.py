@@ -160,7 +160,8 @@ RULE_SPAWN = 'spawned by %s'
 RULE_DUE = 'due at entry'
 # An await macro is a checkpoint even where asyncio's await does not suspend
 # (a put with room, a get with an item, a join with nothing undone, the next
-# of as_completed already there): the await ran without a loop iteration.
+# of as_completed already there, a put or get on a queue shut down): the await
+# ran without a loop iteration.
 RULE_NO_SUSPEND = 'checkpoint: did not suspend'
 # First come, first served in a queue: a newcomer took the item (or the place)
 # that a put (or a get) had woken an older waiter for, before that waiter ran;
@@ -799,10 +800,12 @@ class Runner:
         """Await `aw`, noting RULE_NO_SUSPEND if it completes without a loop
         iteration (rules.py: the library's await macro is a checkpoint)."""
         turns = self.loop.turns
-        r = await aw
-        if self.loop.turns == turns and self.recording:
-            self.notes.append((self.now(), tn, RULE_NO_SUSPEND))
-        return r
+        try:
+            return await aw
+        finally:
+            # (also when it raised at once: a queue shut down)
+            if self.loop.turns == turns and self.recording:
+                self.notes.append((self.now(), tn, RULE_NO_SUSPEND))
 
     def woken_pending(self, q, kind):
         """The tasks `q` woke for an item (kind 'get') or a place ('put')

@@ -251,11 +251,12 @@ _NO_SUSPEND_WORDS = ('put', 'get', 'join', 'as_completed')
 def rule_checkpoint_no_suspend(py, c, notes, diff, version):
     """Every await macro is a checkpoint, also where asyncio's await does
     not suspend: a put with room, a get with an item there, a join with
-    nothing undone, the next of as_completed already finished. CPython's
+    nothing undone, the next of as_completed already finished, a put or a
+    get that finds the queue shut down. CPython's
     task completes such an await and goes on with a cancellation (or an
     expired deadline) pending; the library raises it there. First
     difference: CPython's task reports that await (`put Q ok`, `get Q V`,
-    `join Q ok`, `as_completed V`) in an instant in which the CPython run
+    `join Q ok`, `as_completed V`, `put Q shutdown`, `get Q shutdown`) in an instant in which the CPython run
     noted that this task's await did not suspend, and the same task in the
     library unwinds by a cancellation at that point (or, having let others
     run first, in its next line). Excused: that task from then on (and,
@@ -265,9 +266,11 @@ def rule_checkpoint_no_suspend(py, c, notes, diff, version):
     if e[1] is None or t is None or e[2][:1] not in [[w] for w in _NO_SUSPEND_WORDS]:
         return None
     ok = {'put': ['ok'], 'join': ['ok']}.get(e[2][0])
-    if ok is not None and e[2][-1:] != ok:
+    if e[2][0] in ('put', 'get') and e[2][-1:] == ['shutdown']:
+        pass    # a queue shut down fails at once
+    elif ok is not None and e[2][-1:] != ok:
         return None
-    if e[2][0] in ('get', 'as_completed') and not e[2][-1].lstrip('-').isdigit():
+    elif e[2][0] in ('get', 'as_completed') and not e[2][-1].lstrip('-').isdigit():
         return None
     if not any(n[0] == t and n[1] == e[1] and n[2] == 'checkpoint: did not suspend'
                for n in notes):
