@@ -54,6 +54,9 @@ SETS = {
     'inline': 'call:, catch:, block:, return 1, reenter S: of a named timeout left '
               'before (with the named timeouts of `time`), break out of the innermost '
               'timeout block',
+    'queues': 'one queue q of maxsize 1: put q 1, put_nowait q 2, get q, get q 1, get_nowait q, '
+              'join q, task_done q, qsize q (and on 3.13 shutdown q, shutdown q immediate); '
+              'as_completed 1 X... of tasks the same task spawned',
 }
 EXTRA = tuple(k for k in SETS if k != 'core')
 WAIT_MODES = ('all_completed', 'first_completed', 'first_exception')
@@ -74,6 +77,9 @@ class Vocab:
             raise ValueError('no construct set %s (sets: core, %s, all)'
                              % (', '.join(sorted(unknown)), ', '.join(EXTRA)))
         self.sets = frozenset(sets)
+        # Queue.shutdown is new in 3.13, where the semaphore's hand-off order
+        # is the library's: both come with the same flag
+        self.shutdown = semaphore
         self.named = bool(self.sets & {'time', 'inline'})
 
 
@@ -150,6 +156,14 @@ def _leaves(v, kids, groups, locked, scopes=()):
             out += [('acquire s 0', False, 0, False), ('acquire s 1', False, 0, False)]
     if 'inline' in S:
         out.append(('return 1', True, 0, False))
+    if 'queues' in S:
+        out += [(x, False, 0, False) for x in ('put q 1', 'put_nowait q 2', 'get q', 'get q 1',
+                                               'get_nowait q', 'join q', 'task_done q', 'qsize q')]
+        if v.shutdown:
+            out += [('shutdown q', False, 0, False), ('shutdown q immediate', False, 0, False)]
+        # asyncio.as_completed takes a set too: one order (spawn order)
+        for names in _subsets(kids):
+            out.append(('as_completed 1 ' + names, False, 0, False))
     return out
 
 
@@ -333,7 +347,7 @@ class Enum:
 # the same rule, or disagrees on the same line (task names made generic) as
 # the program kept. The kept one is the one whose first twin's body sorts
 # first; twins with equal bodies are one program already.
-_SHARED = re.compile(r' (e|c|s|f)( |$)|@(PARENT|PREV|NEXT|SELF)|^busy |^spawn ')
+_SHARED = re.compile(r' (e|c|s|f|q)( |$)|@(PARENT|PREV|NEXT|SELF)|^busy |^spawn ')
 
 
 def _isolated(body):
@@ -453,6 +467,12 @@ def assemble(bodies):
         if 'acquire s' not in text:
             return None     # permits nobody takes change nothing
         decls.append('semaphore s 0')
+    if _Q.search(text):
+        if 'task_done q' in text and 'get' not in text:
+            return None     # task_done with nothing got is only a misuse
+        if 'shutdown q' in text:
+            decls.insert(0, 'python: >=3.13')
+        decls.append('queue q 1')
     if decls:
         text = '\n'.join(decls) + '\n' + text
     return text
@@ -493,6 +513,7 @@ def waits_in_a_cycle(text):
 _E = re.compile(r' e( |\n)')
 _C = re.compile(r' c( |\n)')
 _S = re.compile(r' s( |\n)')
+_Q = re.compile(r' q( |\n)')
 
 
 def _sibling(parent, p, j):

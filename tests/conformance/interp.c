@@ -32,9 +32,12 @@ enum {
     K_TIMEOUT, K_TIMEOUT_AT, K_RESCHEDULE, K_EXPIRED, K_GROUP, K_WAIT, K_GATHER, K_GATHER_ALL,
     K_CALL, K_CATCH, K_WAIT_FOR_CALL, K_SET, K_CLEAR, K_WAIT_EVENT, K_ACQUIRE, K_RELEASE,
     K_COND_WAIT, K_NOTIFY, K_NOTIFY_ALL, K_RETURN, K_RAISE, K_BLOCK, K_WHEN, K_SLEEP_UNTIL,
-    K_REENTER, K_SETFLAG, K_COND_WAIT_FOR, K_BREAK
+    K_REENTER, K_SETFLAG, K_COND_WAIT_FOR, K_BREAK, K_PUT, K_GET, K_JOIN, K_PUT_NOWAIT,
+    K_GET_NOWAIT, K_TASK_DONE, K_SHUTDOWN, K_QSIZE, K_EMPTY, K_FULL, K_AS_COMPLETED
 };
-enum { O_EVENT, O_LOCK, O_CONDITION, O_SEMAPHORE, O_FLAG };
+enum { O_EVENT, O_LOCK, O_CONDITION, O_SEMAPHORE, O_FLAG, O_QUEUE, O_LIFO_QUEUE, O_PRIORITY_QUEUE };
+#define QUEUE_KINDS ((1u << O_QUEUE) | (1u << O_LIFO_QUEUE) | (1u << O_PRIORITY_QUEUE))
+#define QUEUE_CAPACITY 256 /* scenario.py's QUEUE_CAPACITY: the bound of maxsize 0 */
 enum { R_IN, R_AT, R_NEVER };
 
 typedef struct block block;
@@ -73,6 +76,10 @@ typedef struct step {
     aio_group group_st;
     aio_wait_item *items;
     bframe wrap;        /* catch: the frame that swallows */
+    long long value;    /* put: the item */
+    long long item;     /* get: where the item goes; put: the copy the put reads */
+    aio_as_completed ac;
+    int iter;           /* as_completed: items reported so far */
 } step;
 
 struct block {
@@ -99,6 +106,8 @@ typedef struct {
     aio_semaphore sem;
     aio_condition cond;
     int flag;           /* a flag: set by setflag */
+    aio_queue q;
+    long long *storage; /* a queue's items */
 } cobj;
 
 typedef struct { char **v; int n, cap; } names;
@@ -439,6 +448,57 @@ static int parse_step(step *st, int no, char *s) {
         if (n == 3) return parse_num(toks[2], no, 1, &st->has_num, &st->num);
         return 0;
     }
+    if (!strcmp(op, "put") || !strcmp(op, "get") || !strcmp(op, "join")) {
+        int k = op[0] == 'p' ? 2 : 1;
+        if (n - 1 != k && n - 1 != k + 1)
+            return fail(no, "usage: %s QUEUE%s [MS|none]", op, k == 2 ? " VALUE" : "");
+        st->kind = op[0] == 'p' ? K_PUT : op[0] == 'g' ? K_GET : K_JOIN;
+        NAME(1);
+        st->sym[0] = toks[1];
+        if (k == 2) {
+            int has;
+            if (parse_num(toks[2], no, 0, &has, &st->value)) return -1;
+        }
+        if (n - 1 == k + 1) return parse_num(toks[k + 1], no, 1, &st->has_num, &st->num);
+        return 0;
+    }
+    if (!strcmp(op, "put_nowait")) {
+        int has;
+        NEED(2, "put_nowait QUEUE VALUE");
+        st->kind = K_PUT_NOWAIT;
+        NAME(1);
+        st->sym[0] = toks[1];
+        return parse_num(toks[2], no, 0, &has, &st->value);
+    }
+    if (!strcmp(op, "get_nowait") || !strcmp(op, "task_done") || !strcmp(op, "qsize") ||
+        !strcmp(op, "empty") || !strcmp(op, "full")) {
+        NEED(1, "get_nowait QUEUE");
+        st->kind = op[0] == 'g' ? K_GET_NOWAIT : op[0] == 't' ? K_TASK_DONE : op[0] == 'q' ? K_QSIZE
+                   : op[0] == 'e' ? K_EMPTY : K_FULL;
+        NAME(1);
+        st->sym[0] = toks[1];
+        return 0;
+    }
+    if (!strcmp(op, "shutdown")) {
+        st->kind = K_SHUTDOWN;
+        if (n == 3 && !strcmp(toks[2], "immediate")) st->mode = 1;
+        else if (n != 2) return fail(no, "usage: shutdown QUEUE [immediate]");
+        NAME(1);
+        st->sym[0] = toks[1];
+        return 0;
+    }
+    if (!strcmp(op, "as_completed")) {
+        st->kind = K_AS_COMPLETED;
+        if (n < 3) return fail(no, "usage: as_completed MS|none TASK...");
+        if (parse_num(toks[1], no, 1, &st->has_num, &st->num)) return -1;
+        st->ntasks = n - 2;
+        st->syms = (char **)xalloc((size_t)st->ntasks * sizeof(char *));
+        for (i = 2; i < n; i++) {
+            NAME(i);
+            st->syms[i - 2] = toks[i];
+        }
+        return 0;
+    }
     if (!strcmp(op, "break")) {
         if (n != 1) return fail(no, "usage: break");
         st->kind = K_BREAK;
@@ -579,7 +639,7 @@ static int resolve_step(step *st) {
     case K_AWAIT: case K_SHIELD: case K_CANCEL: case K_WAIT_FOR: case K_WAIT_FOR_SHIELD:
         if ((st->target = resolve_task(st, st->sym[0])) < 0) return -1;
         break;
-    case K_WAIT: case K_GATHER: case K_GATHER_ALL:
+    case K_WAIT: case K_GATHER: case K_GATHER_ALL: case K_AS_COMPLETED:
         st->tasks = (int *)xalloc((size_t)st->ntasks * sizeof(int));
         st->items = (aio_wait_item *)xalloc((size_t)st->ntasks * sizeof(aio_wait_item));
         for (i = 0; i < st->ntasks; i++) {
@@ -605,6 +665,10 @@ static int resolve_step(step *st) {
         break;
     case K_SETFLAG:
         st->target = resolve_obj(st, st->sym[0], 1u << O_FLAG, "flag");
+        break;
+    case K_PUT: case K_GET: case K_JOIN: case K_PUT_NOWAIT: case K_GET_NOWAIT: case K_TASK_DONE:
+    case K_SHUTDOWN: case K_QSIZE: case K_EMPTY: case K_FULL:
+        st->target = resolve_obj(st, st->sym[0], QUEUE_KINDS, "queue, lifo_queue or priority_queue");
         break;
     case K_COND_WAIT_FOR:
         st->target = resolve_obj(st, st->sym[0], 1u << O_CONDITION, "condition");
@@ -699,11 +763,13 @@ static int parse(char *text) {
         if (n <= 0) return fail(ln->no, "too many words");
         if (!strcmp(toks[0], "event") || !strcmp(toks[0], "lock") ||
                    !strcmp(toks[0], "condition") || !strcmp(toks[0], "semaphore") ||
-                   !strcmp(toks[0], "flag")) {
-            int kind = toks[0][0] == 'e' ? O_EVENT : toks[0][0] == 'l' ? O_LOCK
+                   !strcmp(toks[0], "flag") || !strcmp(toks[0], "queue") ||
+                   !strcmp(toks[0], "lifo_queue") || !strcmp(toks[0], "priority_queue")) {
+            int kind = toks[0][0] == 'e' ? O_EVENT : !strcmp(toks[0], "lock") ? O_LOCK
                        : toks[0][0] == 'c' ? O_CONDITION : toks[0][0] == 'f' ? O_FLAG
-                       : O_SEMAPHORE;
-            int want = kind == O_SEMAPHORE ? 3 : 2, k;
+                       : toks[0][0] == 'q' ? O_QUEUE : toks[0][0] == 'l' ? O_LIFO_QUEUE
+                       : toks[0][0] == 'p' ? O_PRIORITY_QUEUE : O_SEMAPHORE;
+            int want = kind == O_SEMAPHORE || ((1u << kind) & QUEUE_KINDS) ? 3 : 2, k;
             cobj *o;
             if (n != want) return fail(ln->no, "usage: %s NAME%s", toks[0], want == 3 ? " N" : "");
             if (!need_name(toks[1], ln->no)) return -1;
@@ -712,10 +778,12 @@ static int parse(char *text) {
             k = name_add(&R.objs, toks[1]);
             o = &R.o[k];
             o->kind = kind;
-            if (kind == O_SEMAPHORE) {
+            if (want == 3) {
                 int has;
                 long long v;
                 if (parse_num(toks[2], ln->no, 0, &has, &v)) return -1;
+                if (kind != O_SEMAPHORE && v > QUEUE_CAPACITY)
+                    return fail(ln->no, "a queue holds at most %d items", QUEUE_CAPACITY);
                 o->n = (int)v;
             }
         } else if (!strcmp(toks[0], "task")) {
@@ -767,6 +835,9 @@ static const char *status_str(aio_status rc) {
     else if (rc == AIO_ETIMEDOUT) return "timeout";
     else if (rc == AIO_ECHILDCANCELED) return "childcancelled";
     else if (rc == AIO_EINVAL) return "invalid";
+    else if (rc == AIO_ESHUTDOWN) return "shutdown";
+    else if (rc == AIO_EFULL) return "full";
+    else if (rc == AIO_EEMPTY) return "empty";
     else if (rc <= AIO_EUSER && AIO_EUSER - rc < R.errors.n) snprintf(b, 96, "error:%s", R.errors.v[AIO_EUSER - rc]);
     else snprintf(b, 96, "status:%d", rc);
     return b;
@@ -1060,6 +1131,49 @@ static aio_status exec_block(aio_task *t, bframe *s) {
             int rc = KIND == K_NOTIFY ? aio_condition_notify(&o->cond, (int)ST->num)
                                    : aio_condition_notify_all(&o->cond);
             if (rc < 0) out(me, "%s %s invalid", KIND == K_NOTIFY ? "notify" : "notify_all", R.objs.v[ST->target]);
+        } else if (KIND == K_PUT) {
+            ST->item = ST->value;
+            AIO_QUEUE_PUT(t, s->rc, &OB(ST->target)->q, &ST->item, DUR(ST));
+            out(me, "put %s %s", R.objs.v[ST->target], s->rc == AIO_OK ? "ok" : status_str(s->rc));
+        } else if (KIND == K_GET) {
+            AIO_QUEUE_GET(t, s->rc, &OB(ST->target)->q, &ST->item, DUR(ST));
+            if (s->rc == AIO_OK) out(me, "get %s %lld", R.objs.v[ST->target], ST->item);
+            else out(me, "get %s %s", R.objs.v[ST->target], status_str(s->rc));
+        } else if (KIND == K_JOIN) {
+            AIO_QUEUE_JOIN(t, s->rc, &OB(ST->target)->q, DUR(ST));
+            out(me, "join %s %s", R.objs.v[ST->target], s->rc == AIO_OK ? "ok" : status_str(s->rc));
+        } else if (KIND == K_PUT_NOWAIT) {
+            aio_status rc = aio_queue_put_nowait(&OB(ST->target)->q, &ST->value);
+            out(me, "put_nowait %s %s", R.objs.v[ST->target], rc == AIO_OK ? "ok" : status_str(rc));
+        } else if (KIND == K_GET_NOWAIT) {
+            aio_status rc = aio_queue_get_nowait(&OB(ST->target)->q, &ST->item);
+            if (rc == AIO_OK) out(me, "get_nowait %s %lld", R.objs.v[ST->target], ST->item);
+            else out(me, "get_nowait %s %s", R.objs.v[ST->target], status_str(rc));
+        } else if (KIND == K_TASK_DONE) {
+            if (aio_queue_task_done(&OB(ST->target)->q) < 0)
+                out(me, "task_done %s invalid", R.objs.v[ST->target]);
+        } else if (KIND == K_SHUTDOWN) {
+            aio_queue_shutdown(&OB(ST->target)->q, ST->mode);
+        } else if (KIND == K_QSIZE) {
+            out(me, "qsize %s %u", R.objs.v[ST->target], (unsigned)aio_queue_qsize(&OB(ST->target)->q));
+        } else if (KIND == K_EMPTY) {
+            out(me, "empty %s %d", R.objs.v[ST->target], aio_queue_empty(&OB(ST->target)->q));
+        } else if (KIND == K_FULL) {
+            out(me, "full %s %d", R.objs.v[ST->target], aio_queue_full(&OB(ST->target)->q));
+        } else if (KIND == K_AS_COMPLETED) {
+            int i;
+            if (!all_spawned(ST)) {
+                out(me, "as_completed invalid");
+            } else {
+                for (i = 0; i < ST->ntasks; i++) ST->items[i].task = &TK(ST->tasks[i])->task;
+                if (aio_as_completed_init(&ST->ac, ST->items, (size_t)ST->ntasks, DUR(ST)) != AIO_OK)
+                    AIO_RAISE(t, AIO_EINVAL);
+                for (ST->iter = 0; aio_as_completed_left(&ST->ac) > 0; ST->iter++) {
+                    AIO_NEXT_COMPLETED(t, s->rc, &ST->ac);
+                    out(me, "as_completed %s",
+                        status_str(s->rc >= 0 ? aio_task_result(ST->items[s->rc].task) : s->rc));
+                }
+            }
         } else if (KIND == K_BREAK) {
             s->brk = 1;
             AIO_RETURN(t, AIO_OK);
@@ -1137,6 +1251,27 @@ static void report_ends(void) {
     }
 }
 
+static int less_item(const void *a, const void *b) {
+    return *(const long long *)a < *(const long long *)b;
+}
+
+static void init_queue(cobj *o) {
+    aio_status rc;
+    o->storage = (long long *)xalloc(QUEUE_CAPACITY * sizeof *o->storage);
+    if (o->kind == O_QUEUE)
+        rc = aio_queue_init(&o->q, o->storage, sizeof *o->storage, QUEUE_CAPACITY, (uint32_t)o->n);
+    else if (o->kind == O_LIFO_QUEUE)
+        rc = aio_lifo_queue_init(&o->q, o->storage, sizeof *o->storage, QUEUE_CAPACITY,
+                                 (uint32_t)o->n);
+    else
+        rc = aio_priority_queue_init(&o->q, o->storage, sizeof *o->storage, QUEUE_CAPACITY,
+                                     (uint32_t)o->n, less_item);
+    if (rc != AIO_OK) {
+        fprintf(stderr, "interp: queue init failed\n");
+        exit(2);
+    }
+}
+
 static void run_scenario(void) {
     long steps = 0;
     int i, any = 0;
@@ -1148,6 +1283,7 @@ static void run_scenario(void) {
         if (R.o[i].kind == O_SEMAPHORE) aio_semaphore_init(&R.o[i].sem, R.o[i].n, 0);
         else if (R.o[i].kind == O_CONDITION) aio_condition_init(&R.o[i].cond, &R.o[i].lock);
         else if (R.o[i].kind == O_FLAG) R.o[i].flag = 0;
+        else if ((1u << R.o[i].kind) & QUEUE_KINDS) init_queue(&R.o[i]);
     if (aio_spawn(&TK(0)->task, task_fn) != AIO_OK) {
         out(-1, "spawn-failed");
         return;

@@ -17,7 +17,11 @@ import selectors
 import sys
 import warnings
 
-from scenario import WAIT_MODES
+from scenario import QUEUE_KINDS, WAIT_MODES
+
+# asyncio.QueueShutDown is new in 3.13 (Queue.shutdown); scenarios that shut
+# a queue down say `python: >=3.13`, and the generators leave it out before.
+QueueShutDown = getattr(asyncio, 'QueueShutDown', None)
 
 
 class UserError(Exception):
@@ -65,6 +69,11 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         self.vtime = 0.0
         self.quiet = False
         self.armed = 0
+        self.turns = 0      # loop iterations run: an await that left it unchanged did not suspend
+
+    def _run_once(self):
+        self.turns += 1
+        super()._run_once()
 
     def time(self):
         return self.vtime
@@ -88,6 +97,10 @@ class VirtualLoop(asyncio.SelectorEventLoop):
 # What a step can raise: a cancellation, `raise NAME`, or a misuse that the
 # library reports as AIO_EINVAL (CPython raises RuntimeError).
 ERRORS = (asyncio.CancelledError, UserError, RuntimeError)
+# What an awaited step reports as its status: the work's error, a timeout, a
+# misuse, or (3.13) a queue shut down.
+_STATUS_ERRORS = (UserError, TimeoutError, RuntimeError) + \
+    ((QueueShutDown,) if QueueShutDown is not None else ())
 
 
 def status_of_exc(e):
@@ -99,6 +112,8 @@ def status_of_exc(e):
         return 'error:' + e.name
     if isinstance(e, TimeoutError):
         return 'timeout'
+    if QueueShutDown is not None and isinstance(e, QueueShutDown):
+        return 'shutdown'
     return 'exception:' + type(e).__name__   # not in the language: shows up as a difference
 
 
@@ -143,6 +158,36 @@ RULE_SPAWN = 'spawned by %s'
 # A limit already due when the step begins (zero, or a past time): the library
 # raises it at that checkpoint at once, asyncio after one loop iteration (L6).
 RULE_DUE = 'due at entry'
+# An await macro is a checkpoint even where asyncio's await does not suspend
+# (a put with room, a get with an item, a join with nothing undone, the next
+# of as_completed already there, a put or get on a queue shut down): the await
+# ran without a loop iteration.
+RULE_NO_SUSPEND = 'checkpoint: did not suspend'
+# First come, first served in a queue: a newcomer took the item (or the place)
+# that a put (or a get) had woken an older waiter for, before that waiter ran;
+# the library promises it to the waiter. The note names the woken waiters.
+RULE_BARGE = 'FCFS: a newcomer took what %s was woken for in %s'
+
+
+def _noted_queue(base):
+    """An asyncio queue class that remembers the waiters its puts and gets
+    woke (Queue._wakeup_next), so that the runner can tell when a newcomer
+    takes what such a waiter was woken for before it runs."""
+    class Noted(base):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self.woken = []     # (future, 'get' or 'put')
+
+        def _wakeup_next(self, waiters):
+            w = next((x for x in waiters if not x.done()), None)
+            super()._wakeup_next(waiters)
+            if w is not None and w.done() and not w.cancelled():
+                self.woken.append((w, 'get' if waiters is self._getters else 'put'))
+    return Noted
+
+
+_QUEUES = {'queue': _noted_queue(asyncio.Queue), 'lifo_queue': _noted_queue(asyncio.LifoQueue),
+           'priority_queue': _noted_queue(asyncio.PriorityQueue)}
 
 
 class _Task(asyncio.Task):
@@ -229,6 +274,7 @@ class Runner:
         self.forwarded = {}     # asyncio.Task -> the awaited object a cancel was passed to
         self.in_cancel = []     # the tasks whose cancel() is running
         self.parent = {}        # asyncio.Task -> the task that spawned it
+        self.finished = []      # the tasks in the order they finished
 
     # ---------------------------------------------------------------- output
     def now(self):
@@ -323,6 +369,8 @@ class Runner:
                     self.objs[name] = asyncio.Condition()
                 elif kind == 'flag':
                     self.objs[name] = [False]
+                elif kind in QUEUE_KINDS:
+                    self.objs[name] = _QUEUES[kind](n)
                 else:
                     self.objs[name] = asyncio.Semaphore(n)
             self.spawn('main', None)
@@ -369,6 +417,7 @@ class Runner:
         if self.recording and self.parent[task] is not None:
             self.notes.append((self.now(), name, RULE_SPAWN % self.name_of(self.parent[task])))
         task.add_done_callback(lambda t, n=name: self.log(n, 'end', self.task_status(t)))
+        task.add_done_callback(self.finished.append)
         return True
 
     @staticmethod
@@ -420,7 +469,7 @@ class Runner:
             if own_cancel(mark):
                 raise
             return 'cancelled'
-        except (UserError, TimeoutError, RuntimeError) as e:
+        except _STATUS_ERRORS as e:
             return status_of_exc(e)
 
     def note_due(self, ms):
@@ -745,6 +794,122 @@ class Runner:
             self.objs[st.target].notify_all()
         except RuntimeError:
             self.log(tn, 'notify_all', st.target, 'invalid')
+
+    # ---------------------------------------------------------------- queues
+    async def no_suspend(self, tn, aw):
+        """Await `aw`, noting RULE_NO_SUSPEND if it completes without a loop
+        iteration (rules.py: the library's await macro is a checkpoint)."""
+        turns = self.loop.turns
+        try:
+            return await aw
+        finally:
+            # (also when it raised at once: a queue shut down)
+            if self.loop.turns == turns and self.recording:
+                self.notes.append((self.now(), tn, RULE_NO_SUSPEND))
+
+    def woken_pending(self, q, kind):
+        """The tasks `q` woke for an item (kind 'get') or a place ('put')
+        that have not run since."""
+        out = []
+        keep = []
+        for fut, k in q.woken:
+            ts = [n for n, t in self.tasks.items() if t._fut_waiter is fut]
+            if ts:
+                keep.append((fut, k))
+                if k == kind:
+                    out += ts
+        q.woken[:] = keep
+        return out
+
+    def note_barge(self, tn, q, name, kind):
+        """A newcomer about to take an item (kind 'get') or a place ('put')
+        while as many or more woken waiters have not run yet: CPython lets
+        it, the woken waiters go to the back; the library refuses it."""
+        w = self.woken_pending(q, kind)
+        spare = q.qsize() if kind == 'get' else \
+            (q.maxsize - q.qsize() if q.maxsize > 0 else 1 << 30)
+        if w and spare <= len(w) and self.recording:
+            self.notes.append((self.now(), tn, RULE_BARGE % (' '.join(w), name)))
+
+    async def op_put(self, tn, st):
+        q = self.objs[st.target]
+        self.note_barge(tn, q, st.target, 'put')
+        r = await self.value_of(self.no_suspend(tn, self.within(q.put(st.value), st.num)))
+        self.log(tn, 'put', st.target, 'ok' if r == '0' else r)
+
+    async def op_get(self, tn, st):
+        q = self.objs[st.target]
+        self.note_barge(tn, q, st.target, 'get')
+        r = await self.value_of(self.no_suspend(tn, self.within(q.get(), st.num)))
+        self.log(tn, 'get', st.target, r)
+
+    async def op_join(self, tn, st):
+        r = await self.value_of(self.no_suspend(tn, self.within(self.objs[st.target].join(),
+                                                                 st.num)))
+        self.log(tn, 'join', st.target, 'ok' if r == '0' else r)
+
+    async def op_put_nowait(self, tn, st):
+        q = self.objs[st.target]
+        self.note_barge(tn, q, st.target, 'put')
+        try:
+            q.put_nowait(st.value)
+            r = 'ok'
+        except asyncio.QueueFull:
+            r = 'full'
+        except Exception as e:
+            r = status_of_exc(e)
+        self.log(tn, 'put_nowait', st.target, r)
+
+    async def op_get_nowait(self, tn, st):
+        q = self.objs[st.target]
+        self.note_barge(tn, q, st.target, 'get')
+        try:
+            r = str(q.get_nowait())
+        except asyncio.QueueEmpty:
+            r = 'empty'
+        except Exception as e:
+            r = status_of_exc(e)
+        self.log(tn, 'get_nowait', st.target, r)
+
+    async def op_task_done(self, tn, st):
+        try:
+            self.objs[st.target].task_done()
+        except ValueError:
+            self.log(tn, 'task_done', st.target, 'invalid')
+
+    async def op_shutdown(self, tn, st):
+        # (3.13; the parser wants `python: >=3.13` beside a shutdown)
+        self.objs[st.target].shutdown(immediate=st.mode == 'immediate')
+
+    async def op_qsize(self, tn, st):
+        self.log(tn, 'qsize', st.target, str(self.objs[st.target].qsize()))
+
+    async def op_empty(self, tn, st):
+        self.log(tn, 'empty', st.target, '1' if self.objs[st.target].empty() else '0')
+
+    async def op_full(self, tn, st):
+        self.log(tn, 'full', st.target, '1' if self.objs[st.target].full() else '0')
+
+    async def op_as_completed(self, tn, st):
+        """for f in asyncio.as_completed(tasks, timeout=MS): await f, one
+        line per task with its result or error, `timeout` for each left when
+        the limit passed. asyncio takes the tasks as a set: those already
+        done when it is called come out in the set's order, which is not
+        defined; the language defines it as the order they finished (the
+        library's), so their lines report the results in that order."""
+        self.note_due(st.num)
+        ts = self.task_list(tn, st, 'as_completed')
+        if ts is None:
+            return
+        early = [t for t in self.finished if t in ts]
+        early += [t for t in ts if t.done() and t not in early]
+        it = asyncio.as_completed(ts, timeout=st.num)
+        for i, f in enumerate(it):
+            r = await self.value_of(self.no_suspend(tn, self.awaiting(
+                'as_completed', [t for t in ts if t not in early[:i]], None, f)))
+            if i < len(early) and r != 'timeout':
+                r = status_of_value(self.task_status(early[i]))
+            self.log(tn, 'as_completed', r)
 
     async def op_break(self, tn, st):
         return _BREAK

@@ -66,7 +66,8 @@ def _quiet(line, gone):
 
 
 _NOT_NAMES = {'ok', 'cancelled', 'timeout', 'invalid', 'return', 'raise', 'done', 'pending',
-              'fail', 'call', 'none', 'childcancelled', '-', 'in', 'at', 'never', 'quiet'}
+              'fail', 'call', 'none', 'childcancelled', '-', 'in', 'at', 'never', 'quiet',
+              'empty', 'full', 'shutdown', 'immediate'}
 
 
 def _named(words):
@@ -244,6 +245,70 @@ def rule_checkpoint_acquire(py, c, notes, diff, version):
     return _drop_if_first(py, c, diff, [(e[1], first_diff_time(diff))])
 
 
+_NO_SUSPEND_WORDS = ('put', 'get', 'join', 'as_completed')
+
+
+def rule_checkpoint_no_suspend(py, c, notes, diff, version):
+    """Every await macro is a checkpoint, also where asyncio's await does
+    not suspend: a put with room, a get with an item there, a join with
+    nothing undone, the next of as_completed already finished, a put or a
+    get that finds the queue shut down. CPython's
+    task completes such an await and goes on with a cancellation (or an
+    expired deadline) pending; the library raises it there. First
+    difference: CPython's task reports that await (`put Q ok`, `get Q V`,
+    `join Q ok`, `as_completed V`, `put Q shutdown`, `get Q shutdown`) in an instant in which the CPython run
+    noted that this task's await did not suspend, and the same task in the
+    library unwinds by a cancellation at that point (or, having let others
+    run first, in its next line). Excused: that task from then on (and,
+    through the queue it names, what the item it did not move changes)."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if e[1] is None or t is None or e[2][:1] not in [[w] for w in _NO_SUSPEND_WORDS]:
+        return None
+    ok = {'put': ['ok'], 'join': ['ok']}.get(e[2][0])
+    if e[2][0] in ('put', 'get') and e[2][-1:] == ['shutdown']:
+        pass    # a queue shut down fails at once
+    elif ok is not None and e[2][-1:] != ok:
+        return None
+    elif e[2][0] in ('get', 'as_completed') and not e[2][-1].lstrip('-').isdigit():
+        return None
+    if not any(n[0] == t and n[1] == e[1] and n[2] == 'checkpoint: did not suspend'
+               for n in notes):
+        return None
+    if a[1] is None and diff[1].startswith('(no more lines of %s ' % e[1]):
+        later = [ln for ln in c if _task(ln) == e[1] and _t(ln) >= t and ln not in py]
+        if not later or not unwinds_by_cancel(_words(later[0])[2]):
+            return None
+    elif e[1] != a[1] or not unwinds_by_cancel(a[2]):
+        return None
+    return _drop_if_first(py, c, diff, [(e[1], t)])
+
+
+def rule_queue_fcfs(py, c, notes, diff, version):
+    """First come, first served in a queue: an item put for a waiting
+    getter (a place freed for a waiting putter) is promised to the oldest
+    waiter until it runs. In CPython the put only wakes that waiter; a
+    newcomer in the same instant (get_nowait, or a get that finds an item;
+    put_nowait, or a put that finds room) takes it, and the woken waiter
+    finds nothing and waits again at the back of the line. The CPython
+    run noted such a newcomer (Queue._wakeup_next had woken a waiter that
+    had not run yet, and no spare item or place was left). First
+    difference: in that instant, in the newcomer's task or in a woken
+    waiter's. Excused: the newcomer and the woken waiters from then on
+    (and, through the queue their lines name, who gets which item after)."""
+    t = first_diff_time(diff)
+    if t is None:
+        return None
+    pairs = []
+    for n in notes:
+        if n[0] == t and n[2].startswith('FCFS: a newcomer took'):
+            woken = n[2][len('FCFS: a newcomer took what '):].split(' was woken for in ')[0]
+            pairs += [(n[1], t)] + [(w, t) for w in woken.split()]
+    if not pairs:
+        return None
+    return _drop_if_first(py, c, diff, pairs)
+
+
 def rule_checkpoint_pending_forever(py, c, notes, diff, version):
     """Every await is a checkpoint: a task with its cancellation pending
     (sent earlier in that instant) raises it at its next await in the
@@ -279,7 +344,8 @@ def rule_checkpoint_group_end(py, c, notes, diff, version):
     return None
 
 
-_WAIT_WORDS = ('await', 'wait_for', 'shield', 'wait_for_shield', 'gather', 'gather_all', 'wait')
+_WAIT_WORDS = ('await', 'wait_for', 'shield', 'wait_for_shield', 'gather', 'gather_all', 'wait',
+               'as_completed')
 
 
 def rule_group_hears_later(py, c, notes, diff, version):
@@ -291,7 +357,8 @@ def rule_group_hears_later(py, c, notes, diff, version):
     over. First difference: CPython's task leaves a group block with a
     child's error in an instant in which that child's end is in CPython's
     trace, where the library's same task reports a wait that names that
-    child. Excused: that task from then on."""
+    child (or, as_completed naming no task, reports that child's error).
+    Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if t is None or e[1] is None or e[1] != a[1] or e[2][:1] != ['group'] or \
@@ -300,7 +367,8 @@ def rule_group_hears_later(py, c, notes, diff, version):
         return None
     err = e[2][2]
     failed = {_task(ln) for ln in py if _t(ln) == t and _words(ln)[2] == ['end', err]}
-    if not failed & set(a[2][1:]):
+    # as_completed's line names no task: the child's error it reports
+    if not failed & set(a[2][1:]) and not (failed and a[2] == ['as_completed', err]):
         return None
     return _drop_if_first(py, c, diff, [(e[1], t)])
 
@@ -752,6 +820,9 @@ RULES = [
     ('L5 (a cancelled wait goes on until the cleanup it started has ended)',
      rule_l5_waits_for_cleanup),
     ('checkpoint: acquiring a free lock or permit', rule_checkpoint_acquire),
+    ('checkpoint: an await macro that CPython completes without suspending',
+     rule_checkpoint_no_suspend),
+    ('FCFS: an item or place is promised to the oldest waiter', rule_queue_fcfs),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
     ('checkpoint: an await with a cancellation pending, left waiting in CPython',
      rule_checkpoint_pending_forever),

@@ -9,7 +9,10 @@ import re
 NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 RESERVED = {'call', 'none', 'in', 'as', 'at', 'never'}
 WAIT_MODES = ('first_completed', 'first_exception', 'all_completed')
-OBJ_KINDS = ('event', 'lock', 'condition', 'semaphore', 'flag')
+OBJ_KINDS = ('event', 'lock', 'condition', 'semaphore', 'flag', 'queue', 'lifo_queue',
+             'priority_queue')
+QUEUE_KINDS = ('queue', 'lifo_queue', 'priority_queue')
+QUEUE_CAPACITY = 256  # the C runner's storage per queue: the bound of maxsize 0
 META_KEYS = ('about', 'ref', 'rule', 'order', 'python')
 BLOCK_KINDS = ('timeout', 'timeout_at', 'reenter', 'group', 'call', 'catch', 'block',
                'wait_for_call')
@@ -32,6 +35,7 @@ class Step:
         self.flag = None      # cond_wait_for: the flag it waits for
         self.tasks = []       # wait / gather lists
         self.text = ''        # log text
+        self.value = None     # put: the item
         self.body = None      # nested Block
 
     def __repr__(self):
@@ -161,13 +165,18 @@ class _Parser:
             if key.endswith(':') and key[:-1] in META_KEYS:
                 sc.meta[key[:-1]] = s[len(key):].strip()
             elif key in OBJ_KINDS:
-                want = 3 if key == 'semaphore' else 2
+                counted = key == 'semaphore' or key in QUEUE_KINDS
+                want = 3 if counted else 2
                 if len(toks) != want:
-                    self.error(no, 'usage: %s NAME%s' % (key, ' N' if key == 'semaphore' else ''))
+                    self.error(no, 'usage: %s NAME%s' % (key, ' MAXSIZE' if key in QUEUE_KINDS
+                                                         else ' N' if counted else ''))
                 name = _name(toks[1], no)
                 if name in sc.objects:
                     self.error(no, '%s declared twice' % name)
-                sc.objects[name] = (key, _num(toks[2], no) if key == 'semaphore' else 0)
+                n = _num(toks[2], no) if counted else 0
+                if key in QUEUE_KINDS and n > QUEUE_CAPACITY:
+                    self.error(no, 'a queue holds at most %d items' % QUEUE_CAPACITY)
+                sc.objects[name] = (key, n)
             elif key == 'task':
                 if len(toks) != 2 or not toks[1].endswith(':'):
                     self.error(no, 'usage: task NAME:')
@@ -330,6 +339,35 @@ class _Parser:
                 self.error(no, 'usage: %s NAME [MS|none]' % op)
             st.target = _name(args[0], no)
             st.num = _num(args[1], no, True) if len(args) == 2 else None
+        elif op in ('put', 'get', 'join'):
+            # put Q V [MS|none], get Q [MS|none], join Q [MS|none]
+            k = 2 if op == 'put' else 1
+            if len(args) not in (k, k + 1):
+                self.error(no, 'usage: %s QUEUE%s [MS|none]' % (op, ' VALUE' if k == 2 else ''))
+            st.target = _name(args[0], no)
+            if op == 'put':
+                st.value = _num(args[1], no)
+            st.num = _num(args[k], no, True) if len(args) == k + 1 else None
+        elif op == 'put_nowait':
+            need(2, 'put_nowait QUEUE VALUE')
+            st.target = _name(args[0], no)
+            st.value = _num(args[1], no)
+        elif op in ('get_nowait', 'task_done', 'qsize', 'empty', 'full'):
+            need(1, op + ' QUEUE')
+            st.target = _name(args[0], no)
+        elif op == 'shutdown':
+            if len(args) == 2 and args[1] == 'immediate':
+                st.mode = 'immediate'
+            elif len(args) != 1:
+                self.error(no, 'usage: shutdown QUEUE [immediate]')
+            st.target = _name(args[0], no)
+        elif op == 'as_completed':
+            if len(args) < 2:
+                self.error(no, 'usage: as_completed MS|none TASK...')
+            st.num = _num(args[0], no, True)
+            st.tasks = [_name(a, no) for a in args[1:]]
+            if len(set(st.tasks)) != len(st.tasks):
+                self.error(no, 'a task is listed twice')
         elif op == 'break':
             need(0, 'break')
         elif op == 'setflag':
@@ -403,6 +441,14 @@ class _Parser:
                         'cond_wait': ('condition',), 'notify': ('condition',),
                         'cond_wait_for': ('condition',), 'setflag': ('flag',),
                         'notify_all': ('condition',)}.get(k)
+                if k in ('put', 'get', 'join', 'put_nowait', 'get_nowait', 'task_done', 'qsize',
+                         'empty', 'full', 'shutdown'):
+                    want = QUEUE_KINDS
+                if k == 'shutdown':
+                    m = re.match(r'^>=\s*3\.(\d+)$', sc.meta.get('python', ''))
+                    if not m or int(m.group(1)) < 13:
+                        self.error(no, 'shutdown needs the line python: >=3.13 (Queue.shutdown '
+                                       'is new in 3.13)')
                 if want:
                     kind = sc.objects.get(st.target, (None,))[0]
                     if kind not in want:
