@@ -8,6 +8,7 @@
  *                                              that completes first, K timers pending
  *     aio_bench fires    [due=] [reps=]        N sleeping tasks woken by their deadlines
  *     aio_bench cancel   [n=] [reps=]          cancel a sleeping task, run its cleanup, reap it
+ *     aio_bench queue    [n=] [reps=]          an item put by one task and got by another
  *     aio_bench bytes    [tasks=]              sizes, and RSS per idle task
  *
  * This file is also the implementing file (AIO_TIMEOUT_IMPLEMENTATION, one .c
@@ -255,43 +256,74 @@ static aio_status deadline_batch(aio_task *t) {
     AIO_END(t);
 }
 
-static void bench_deadline(void) {
-    long k = bench_arg("pending", 1000), n = bench_arg("n", 100000), reps = bench_arg("reps", 21), r, i;
-    parked_t *parked = (parked_t *)calloc((size_t)(k ? k : 1), sizeof *parked);
-    static deadline_t d;
-    bench_reps total[V_COUNT], armed[V_COUNT];
-    double reads[V_COUNT], iters[V_COUNT];
-    char kase[64], note[200];
-    int v, only = -1; /* variant=wait_for|timeout|await: that one alone (hyperfine) */
-    for (v = 0; v < V_COUNT; v++)
-        if (bench_arg_is("variant", variant_names[v])) only = v;
-    must(parked != NULL, "calloc");
-    memset(total, 0, sizeof total);
-    memset(armed, 0, sizeof armed);
-    loop_setup((uint32_t)k + 16, 0);
-    /* K pending deadlines between 1 min and 1 h (ms resolution, the same
-     * sequence as uv_peer and floor); ours (10 s) is earlier than all. */
+/* The timed batches run in one aio_run, under a task that awaits each in
+ * turn: when its main task ends, aio_run cancels the tasks still running, as
+ * asyncio.run does, so a run per batch would cancel the parked tasks. */
+static deadline_t d;
+static bench_reps total[V_COUNT], armed[V_COUNT];
+
+typedef struct {
+    aio_task task;
+    long reps, r, n, k;
+    int only, v;
+    double base;
+    aio_status rc;
+} batches_t;
+
+static aio_status batches(aio_task *t) {
+    batches_t *s = AIO_SELF(t, batches_t);
+    AIO_BEGIN(t);
+    for (s->r = 0; s->r < s->reps; s->r++) {
+        for (s->v = 0; s->v < V_COUNT; s->v++) {
+            if (s->only >= 0 && s->v != s->only) continue;
+            d.variant = s->v;
+            d.n = s->n;
+            AIO_CHECK(t, aio_spawn(&d.task, deadline_batch));
+            AIO_AWAIT(t, s->rc, &d.task);
+            if (s->rc != 1) AIO_RAISE(t, AIO_EUSER);
+            total[s->v].v[total[s->v].n++] = (double)(d.t1 - d.t0) / (double)s->n;
+            if (s->v == V_AWAIT)
+                s->base = total[s->v].v[total[s->v].n - 1];
+            else
+                bench_add(&armed[s->v], total[s->v].v[total[s->v].n - 1] - s->base);
+        }
+    }
+    if (L.heap_len != (uint32_t)s->k) AIO_RAISE(t, AIO_EUSER - 1); /* every deadline disarmed */
+    AIO_RETURN(t, 1);
+    AIO_END(t);
+}
+
+/* K other tasks parked in long sleeps, their timers armed. */
+static void park_tasks(parked_t *parked, long k) {
+    long i;
+    bench_rng_state = 0x9e3779b97f4a7c15ull; /* the same deadlines each time */
     for (i = 0; i < k; i++) {
         parked[i].until = aio_loop_now(&L) + AIO_MS(60000 + bench_rand() % 3540000);
         must(aio_spawn(&parked[i].task, park_until) == AIO_OK, "spawn parked");
     }
     aio_step(&L);
     must(L.heap_len == (uint32_t)k, "K timers pending");
-    for (r = 0; r < reps; r++) {
-        double base = 0;
-        for (v = 0; v < V_COUNT; v++) {
-            if (only >= 0 && v != only) continue;
-            d.variant = v;
-            d.n = n;
-            must(aio_run(&L, &d.task, deadline_batch) == 1, "deadline batch finished");
-            total[v].v[total[v].n++] = (double)(d.t1 - d.t0) / (double)n;
-            if (v == V_AWAIT)
-                base = total[v].v[total[v].n - 1];
-            else
-                bench_add(&armed[v], total[v].v[total[v].n - 1] - base);
-        }
-    }
-    must(L.heap_len == (uint32_t)k, "every deadline disarmed");
+}
+
+static void bench_deadline(void) {
+    long k = bench_arg("pending", 1000), n = bench_arg("n", 100000), reps = bench_arg("reps", 21);
+    parked_t *parked = (parked_t *)calloc((size_t)(k ? k : 1), sizeof *parked);
+    static batches_t b;
+    double reads[V_COUNT], iters[V_COUNT];
+    char kase[64], note[200];
+    int v, only = -1; /* variant=wait_for|timeout|await: that one alone (hyperfine) */
+    for (v = 0; v < V_COUNT; v++)
+        if (bench_arg_is("variant", variant_names[v])) only = v;
+    must(parked != NULL, "calloc");
+    loop_setup((uint32_t)k + 16, 0);
+    /* K pending deadlines between 1 min and 1 h (ms resolution, the same
+     * sequence as uv_peer and floor); ours (10 s) is earlier than all. */
+    park_tasks(parked, k);
+    b.reps = reps;
+    b.n = n;
+    b.k = k;
+    b.only = only;
+    must(aio_run(&L, &b.task, batches) == 1, "deadline batches finished, every deadline disarmed");
     if (only >= 0) {
         snprintf(kase, sizeof kase, "%s/pending=%ld", variant_names[only], k);
         bench_report("deadline", kase, IMPL, &total[only], n, "real clock; whole operation");
@@ -299,7 +331,9 @@ static void bench_deadline(void) {
     }
     /* Clock reads and loop iterations per operation: a counting clock and a
      * hand-driven loop (aio_step, what aio_run does when a task is always
-     * ready) for a short untimed run. */
+     * ready) for a short untimed run, the parked tasks parked again (aio_run
+     * cancelled them as it ended). */
+    park_tasks(parked, k);
     aio_loop_set_clock(&L, counting_clock, NULL);
     for (v = 0; v < V_COUNT; v++) {
         unsigned long steps = 0;
@@ -436,6 +470,83 @@ static void bench_cancel(void) {
     must(aio_loop_destroy(&L) == AIO_OK, "destroy");
 }
 
+/* ---------------------------------------------------------------- queue */
+
+/* Two tasks hand n items over a queue of one place (asyncio.Queue(maxsize=1)):
+ * every put waits for the get of the item before, so each item is one resume
+ * of the producer and one of the consumer. */
+typedef struct {
+    aio_task task;
+    aio_queue *q;
+    long n, i;
+    int item;
+    aio_status rc;
+} qtask_t;
+
+static aio_status q_producer(aio_task *t) {
+    qtask_t *s = AIO_SELF(t, qtask_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < s->n; s->i++) {
+        s->item = (int)s->i;
+        AIO_QUEUE_PUT(t, s->rc, s->q, &s->item, AIO_NEVER);
+        if (s->rc != AIO_OK) AIO_RAISE(t, AIO_EUSER);
+    }
+    AIO_RETURN(t, 1);
+    AIO_END(t);
+}
+
+static aio_status q_consumer(aio_task *t) {
+    qtask_t *s = AIO_SELF(t, qtask_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < s->n; s->i++) {
+        AIO_QUEUE_GET(t, s->rc, s->q, &s->item, AIO_NEVER);
+        if (s->rc != AIO_OK || s->item != (int)s->i) AIO_RAISE(t, AIO_EUSER);
+    }
+    AIO_RETURN(t, 1);
+    AIO_END(t);
+}
+
+typedef struct {
+    aio_task task;
+    qtask_t producer, consumer;
+    aio_status rc;
+} qmain_t;
+
+static aio_status q_main(aio_task *t) {
+    qmain_t *s = AIO_SELF(t, qmain_t);
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_spawn(&s->producer.task, q_producer));
+    AIO_CHECK(t, aio_spawn(&s->consumer.task, q_consumer));
+    AIO_AWAIT(t, s->rc, &s->producer.task);
+    if (s->rc != 1) AIO_RAISE(t, AIO_EUSER);
+    AIO_AWAIT(t, s->rc, &s->consumer.task);
+    if (s->rc != 1) AIO_RAISE(t, AIO_EUSER);
+    AIO_RETURN(t, 1);
+    AIO_END(t);
+}
+
+static void bench_queue(void) {
+    long n = bench_arg("n", 5000000), reps = bench_arg("reps", 7), r;
+    bench_reps res = {{0}, 0};
+    static qmain_t m;
+    static aio_queue q;
+    static int place[1];
+    loop_setup(16, 1);
+    for (r = 0; r < reps; r++) {
+        uint64_t t0, t1;
+        must(aio_queue_init(&q, place, sizeof place[0], 1, 1) == AIO_OK, "queue init");
+        m.producer.q = m.consumer.q = &q;
+        m.producer.n = m.consumer.n = n;
+        t0 = bench_ns();
+        must(aio_run(&L, &m.task, q_main) == 1, "queue: every item handed over in order");
+        t1 = bench_ns();
+        bench_add(&res, (double)(t1 - t0) / (double)n);
+    }
+    bench_report("queue", "put+get/virtual", IMPL, &res, n,
+                 "virtual clock; Queue(maxsize=1): each item put by one task and got by the other");
+    must(aio_loop_destroy(&L) == AIO_OK, "destroy");
+}
+
 /* ---------------------------------------------------------------- bytes */
 
 typedef struct {
@@ -475,6 +586,8 @@ static void bench_bytes(void) {
     bench_value("bytes", "task+timer+scope", IMPL,
                 (double)(sizeof(aio_task) + sizeof(aio_timer) + sizeof(aio_timeout)), "bytes",
                 "a task inside one AIO_TIMEOUT block");
+    bench_value("bytes", "queue", IMPL, (double)sizeof(aio_queue), "bytes",
+                "sizeof(aio_queue), its storage apart (item_size bytes per place, nothing per item beyond)");
     for (scoped = 0; scoped <= 1; scoped++) {
         long before, after;
         void *tasks;
@@ -507,9 +620,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(fig, "deadline")) bench_deadline();
     else if (!strcmp(fig, "fires")) bench_fires();
     else if (!strcmp(fig, "cancel")) bench_cancel();
+    else if (!strcmp(fig, "queue")) bench_queue();
     else if (!strcmp(fig, "bytes")) bench_bytes();
     else {
-        fprintf(stderr, "usage: %s resume|spawn|deadline|fires|cancel|bytes [key=value ...]\n", argv[0]);
+        fprintf(stderr, "usage: %s resume|spawn|deadline|fires|cancel|queue|bytes [key=value ...]\n", argv[0]);
         return 2;
     }
     return 0;

@@ -9,6 +9,7 @@ the same format.
     python3 bench/asyncio_peer.py deadline [pending=] [n=] [reps=]
     python3 bench/asyncio_peer.py fires    [due=] [reps=]
     python3 bench/asyncio_peer.py cancel   [n=] [reps=]
+    python3 bench/asyncio_peer.py queue    [n=] [reps=]
     python3 bench/asyncio_peer.py bytes    [tasks=]
 """
 import asyncio
@@ -226,6 +227,32 @@ def bench_cancel():
            "create_task, child parks in sleep(3600), task.cancel(), its finally runs, await it")
 
 
+# ------------------------------------------------------------------- queue
+
+async def queue_case(n):
+    q = asyncio.Queue(maxsize=1)  # every put waits for the get of the item before
+
+    async def producer():
+        for i in range(n):
+            await q.put(i)
+
+    async def consumer():
+        for i in range(n):
+            if await q.get() != i:
+                raise RuntimeError("wrong item")
+
+    t0 = time.perf_counter_ns()
+    await asyncio.gather(producer(), consumer())
+    return (time.perf_counter_ns() - t0) / n
+
+
+def bench_queue():
+    n, reps = arg("n", 200000), arg("reps", 7)
+    res = [asyncio.run(queue_case(n)) for _ in range(reps)]
+    report("queue", "put+get/real-clock", res, n,
+           "Queue(maxsize=1): each item put by one task (await q.put) and got by another (await q.get)")
+
+
 # ------------------------------------------------------------------- bytes
 
 async def idle():
@@ -254,8 +281,21 @@ async def bytes_main(n, traced):
     return (after - before) / n
 
 
+def queue_bytes(n):
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    queues = [asyncio.Queue(maxsize=4) for _ in range(n)]
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del queues
+    return (after - before) / n
+
+
 def bench_bytes():
     n = arg("tasks", 100000)
+    value("bytes", "queue", queue_bytes(1000), "bytes",
+          "tracemalloc growth per empty asyncio.Queue(maxsize=4) (object, dict, deques), "
+          "items apart (a deque slot and the item's object each)")
     v = asyncio.run(bytes_main(n, True))
     value("bytes", "tracemalloc-per-pending-task", v, "bytes",
           "tracemalloc growth / %d tasks pending in asyncio.sleep(3600) (task, coroutine, future, "
@@ -265,7 +305,7 @@ def bench_bytes():
 
 
 FIGURES = {"resume": bench_resume, "spawn": bench_spawn, "deadline": bench_deadline,
-           "fires": bench_fires, "cancel": bench_cancel, "bytes": bench_bytes}
+           "fires": bench_fires, "cancel": bench_cancel, "queue": bench_queue, "bytes": bench_bytes}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in FIGURES:

@@ -9,7 +9,10 @@
  * cancellation, no timeout scopes, no tie-breaking of equal deadlines,
  * nothing else: the physical limit aio_timeout.h approaches.
  *
- *     floor resume|spawn|deadline|fires|bytes [key=value ...]   (as aio_bench) */
+ *     floor resume|spawn|deadline|fires|queue|bytes [key=value ...]   (as aio_bench)
+ *
+ * The queue is as bare: a ring of ints and one waiting getter and one waiting
+ * putter, each woken by the other's step, no promises, no deadlines. */
 #define _POSIX_C_SOURCE 200809L
 #include "common.h"
 #include <stddef.h>
@@ -231,6 +234,49 @@ static int sleeper(ft *t) {
     F_END(t);
 }
 
+/* A ring of ints between two tasks: a full ring parks the putter, an empty
+ * one the getter; the other's next step wakes it. */
+static struct {
+    int *buf;
+    uint32_t cap, head, count;
+    ft *getter, *putter;
+} fq;
+
+static int q_producer(ft *t) {
+    F_BEGIN(t);
+    for (t->i = 0; t->i < t->n; t->i++) {
+        while (fq.count == fq.cap) {
+            fq.putter = t;
+            F_SUSPEND(t);
+        }
+        fq.buf[(fq.head + fq.count++) % fq.cap] = (int)t->i;
+        if (fq.getter) {
+            enqueue(fq.getter);
+            fq.getter = NULL;
+        }
+    }
+    F_END(t);
+}
+
+static long q_bad;
+static int q_consumer(ft *t) {
+    F_BEGIN(t);
+    for (t->i = 0; t->i < t->n; t->i++) {
+        while (fq.count == 0) {
+            fq.getter = t;
+            F_SUSPEND(t);
+        }
+        q_bad += fq.buf[fq.head] != (int)t->i;
+        fq.head = (fq.head + 1) % fq.cap;
+        fq.count--;
+        if (fq.putter) {
+            enqueue(fq.putter);
+            fq.putter = NULL;
+        }
+    }
+    F_END(t);
+}
+
 /* ------------------------------------------------------------------ figures */
 
 static void bench_resume(void) {
@@ -358,9 +404,36 @@ static void bench_fires(void) {
     free(s);
 }
 
+static void bench_queue(void) {
+    long n = bench_arg("n", 5000000), reps = bench_arg("reps", 7), r;
+    bench_reps res = {{0}, 0};
+    static ft producer, consumer;
+    static int place[1];
+    setup(16, 0);
+    for (r = 0; r < reps; r++) {
+        uint64_t t0, t1;
+        fq.buf = place;
+        fq.cap = 1;
+        fq.head = fq.count = 0;
+        producer.n = consumer.n = n;
+        q_bad = 0;
+        t0 = bench_ns();
+        spawn(&producer, q_producer);
+        spawn(&consumer, q_consumer);
+        while (live) step();
+        t1 = bench_ns();
+        must(q_bad == 0 && fq.count == 0, "every item handed over in order");
+        bench_add(&res, (double)(t1 - t0) / (double)n);
+    }
+    bench_report("queue", "put+get/virtual", "floor", &res, n,
+                 "virtual clock; a ring of one place: each item put by one task and got by the other");
+}
+
 static void bench_bytes(void) {
     bench_value("bytes", "task+timer", "floor", (double)(offsetof(ft, n) + sizeof(fent)), "bytes",
                 "task (fn, next, waiter, lc, heap index, done) + heap entry (deadline, task)");
+    bench_value("bytes", "queue", "floor", (double)sizeof fq, "bytes",
+                "the ring's pointer, capacity, head, count, waiting getter and putter; its storage apart");
 }
 
 int main(int argc, char **argv) {
@@ -371,9 +444,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(fig, "spawn")) bench_spawn();
     else if (!strcmp(fig, "deadline")) bench_deadline();
     else if (!strcmp(fig, "fires")) bench_fires();
+    else if (!strcmp(fig, "queue")) bench_queue();
     else if (!strcmp(fig, "bytes")) bench_bytes();
     else {
-        fprintf(stderr, "usage: %s resume|spawn|deadline|fires|bytes [key=value ...]\n", argv[0]);
+        fprintf(stderr, "usage: %s resume|spawn|deadline|fires|queue|bytes [key=value ...]\n", argv[0]);
         return 2;
     }
     return 0;

@@ -61,6 +61,8 @@ FIGURES = [
     figure("timer fires", "spawn, sleep, fire, wake, end; per task", "fires", "fires", size="due",
            n1=10000, n2=20000),
     figure("cancel", "cancel a sleeping task, run its cleanup, reap it", "cancel", goal=400),
+    # Queue(maxsize=1): one resume of the producer and one of the consumer per item
+    figure("queue", "put+get handed between two tasks, per item", "queue", "queue"),
 ]
 
 

@@ -42,10 +42,11 @@ MODES = {
         "fires_reps": {1000: 3, 100000: 3, 1000000: 2},
         "fires_reps_py": {1000: 3, 100000: 1, 1000000: 1},
         "cancel": {"c": "n=2e6 reps=3", "py": "n=5e4 reps=2"},
+        "queue": {"c": "n=5e6 reps=3", "py": "n=5e4 reps=2"},
         "bytes": {"c": "tasks=1e6", "py": "tasks=1e5"},
         "hyperfine": ["--warmup", "1", "--runs", "5"],
         "hf": {"resume": (1e7, 2e5), "spawn": (5e6, 1e5), "deadline": (1e6, 2e4), "fires": (1e5, 1e4),
-               "cancel": (None, 5e4)},
+               "cancel": (None, 5e4), "queue": (5e6, 5e4)},
     },
     "quick": {
         "rounds": 1,
@@ -59,10 +60,11 @@ MODES = {
         "fires_reps": {1000: 3, 100000: 3},
         "fires_reps_py": {1000: 3},
         "cancel": {"c": "n=3e5 reps=3", "py": "n=5e3 reps=3"},
+        "queue": {"c": "n=1e6 reps=3", "py": "n=5e3 reps=3"},
         "bytes": {"c": "tasks=1e5", "py": "tasks=1e4"},
         "hyperfine": ["--warmup", "0", "--runs", "2"],
         "hf": {"resume": (1e6, 1e4), "spawn": (5e5, 5e3), "deadline": (5e4, 2e3), "fires": (1e4, 1e3),
-               "cancel": (None, 5e3)},
+               "cancel": (None, 5e3), "queue": (5e5, 5e3)},
     },
 }
 
@@ -159,6 +161,9 @@ class Runner:
             self.run("asyncio", "fires", "due=%d reps=%d" % (n, c["fires_reps_py"][n]))
         self.run("aio_bench", "cancel", c["cancel"]["c"])
         self.run("asyncio", "cancel", c["cancel"]["py"])
+        for name in impls:  # libuv has no queue between tasks (bench/README.md)
+            self.run(name, "queue", c["queue"]["c"])
+        self.run("asyncio", "queue", c["queue"]["py"])
 
     # ------------------------------------------------------------ hyperfine
 
@@ -219,6 +224,11 @@ class Runner:
         _, npy = hf["cancel"]
         self.hyperfine_group("cancel-asyncio", [[B("aio_bench"), "cancel", "n=%d" % npy, "reps=1"],
                                                 py + ["cancel", "n=%d" % npy, "reps=1"]])
+        n, npy = hf["queue"]
+        self.hyperfine_group("queue", [[B("aio_bench"), "queue", "n=%d" % n, "reps=1"],
+                                       [B("floor"), "queue", "n=%d" % n, "reps=1"]])
+        self.hyperfine_group("queue-asyncio", [[B("aio_bench"), "queue", "n=%d" % npy, "reps=1"],
+                                               py + ["queue", "n=%d" % npy, "reps=1"]])
 
 
 # ---------------------------------------------------------------- reporting
@@ -377,6 +387,9 @@ def build_rows(runner):
     row("cancel", "cancel a sleeping task, run its cleanup, reap it", "ns",
         v("cancel", "cancel+finally+reap", "ours"), None, None, v("cancel", "cancel+finally+reap", "asyncio"),
         {"asyncio": "asyncio task.cancel() + await"}, "real", "cancel")
+    row("queue", "put+get handed between two tasks, per item", "ns", v("queue", "put+get/virtual", "ours"),
+        v("queue", "put+get/virtual", "floor"), None, v("queue", "put+get/real-clock", "asyncio"),
+        {"asyncio": "asyncio Queue put + get (real clock)"}, "virtual", "queue")
     b = lambda case, impl: v("bytes", case, impl)  # noqa: E731
     row("bytes per task", "task block: sizeof(aio_task)", "bytes", b("task-block", "ours"), key="bytes-task")
     row("bytes per task", "timer: one heap slot / uv_timer_t", "bytes", b("timer-slot", "ours"),
@@ -392,6 +405,9 @@ def build_rows(runner):
         key="bytes-rss")
     row("bytes per task", "RSS per idle task inside a timeout block", "bytes",
         b("rss-per-idle-task-in-timeout", "ours"), key="bytes-rss-scope")
+    row("bytes per queue", "sizeof(aio_queue), storage apart (+ item size per place)", "bytes",
+        b("queue", "ours"), b("queue", "floor"), None, b("queue", "asyncio"),
+        {"asyncio": "asyncio empty Queue(maxsize=4) (tracemalloc)"}, key="bytes-queue")
     return rows
 
 

@@ -9,7 +9,10 @@
 #    runs after its "```python harness" block (a virtual-clock event loop). Each
 #    C block is built four ways: gcc -std=c11 -O1 and clang -std=c11 -O0 with
 #    -DAIO_TIME_32 (both run and compared), g++ and clang++ -std=c++17
-#    (compiled). Python needs 3.11 or later, else those blocks are skipped.
+#    (compiled). Python needs 3.11 or later, else those blocks are skipped; a
+#    Python block that says "Needs Python 3.N" runs on the first of python3,
+#    python3.N and later ones that is that new, and is skipped (said, not
+#    counted as failed) when there is none.
 #    Compiler messages point at the guide's own lines (#line).
 # One line per guide section; counts via add_counts.
 
@@ -107,9 +110,28 @@ g_check_c() { # number first-line expected
     return 0
 }
 
+# The interpreter for a block: $g_py, or for one that says "Needs Python 3.N"
+# the first that is at least that new (empty if there is none).
+g_python_for() { # number (g_need: set by the caller)
+    if [ -z "$g_need" ]; then echo "$g_py"; return; fi
+    for g_try in $g_py python3.$g_need python3.$((g_need + 1)) python3.$((g_need + 2)); do
+        if command -v "$g_try" >/dev/null 2>&1 &&
+            "$g_try" -c "import sys; sys.exit(sys.version_info < (3, $g_need))" 2>/dev/null; then
+            echo "$g_try"; return
+        fi
+    done
+}
+
 g_check_py() { # number first-line expected
+    g_need=$(sed -n 's/.*Needs Python 3\.\([0-9][0-9]*\).*/\1/p' "$g_dir/$1.py" | head -n 1)
+    g_this_py=$(g_python_for "$1")
+    if [ -z "$g_this_py" ]; then
+        echo "[guide] the Python block at line $2 needs Python 3.$g_need or later: not run"
+        g_np=$((g_np - 1))
+        return 0
+    fi
     cat "$g_dir/harness.py" "$g_dir/$1.py" >"$g_dir/$1.full.py"
-    if ! timeout 20 "$g_py" -u "$g_dir/$1.full.py" >"$g_dir/$1.py.got" 2>&1; then
+    if ! timeout 20 "$g_this_py" -u "$g_dir/$1.full.py" >"$g_dir/$1.py.got" 2>&1; then
         g_why="Python (line $2): the program failed"; sed 's/^/    /' "$g_dir/$1.py.got" | tail -5 >>"$g_dir/why"
         return 1
     fi

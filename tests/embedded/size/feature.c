@@ -18,6 +18,10 @@ typedef struct {
     aio_condition cond;
     aio_semaphore sem;
     aio_frame inner; /* the inline coroutine's state: its frame alone */
+#if defined(FEATURE_QUEUE)
+    aio_queue queue;
+    int places[4], item;
+#endif
     aio_status rc;
 } app_t;
 
@@ -96,6 +100,11 @@ static aio_status app(aio_task *t) {
     AIO_LOCK_ACQUIRE(t, s->rc, &s->lock, AIO_NEVER);
     AIO_COND_WAIT(t, s->rc, &s->cond, AIO_MS(500));
     aio_lock_release(&s->lock);
+#elif defined(FEATURE_QUEUE)
+    aio_queue_init(&s->queue, s->places, sizeof s->places[0], 4, 4);
+    s->item = 1;
+    aio_queue_put_nowait(&s->queue, &s->item);
+    AIO_QUEUE_GET(t, s->rc, &s->queue, &s->item, AIO_MS(500));
 #endif
     AIO_END(t);
 }

@@ -52,7 +52,7 @@ python3 $S/report.py "$B/library.md" lib.o $rows >/dev/null
 
 # What each feature adds to a program whose one task sleeps (feature.c), on
 # Cortex-M0: library bytes kept, and the difference from that program.
-FEATURES="timeout cleanup call await cancel wait_for event wait gather group shielded lock semaphore condition"
+FEATURES="timeout cleanup call await cancel wait_for event wait gather group shielded lock semaphore condition queue"
 frows="Cortex-M0|sleep|$B/m0/feature-none.map"
 $CC -mcpu=cortex-m0 -mthumb $CFLAGS --specs=nosys.specs -nostartfiles -Wl,--gc-sections \
     -Wl,-Map="$B/m0/feature-none.map" -Ltests/embedded -Ttests/embedded/mps2.ld \
@@ -74,9 +74,9 @@ hexsize() { # symbol -> decimal size
 }
 $CC -mcpu=cortex-m0 -mthumb -std=c11 -Os $WARN -c $S/structs.c -o "$B/structs.o"
 t32=$(hexsize task) s32=$(hexsize timeout) tm32=$(hexsize timer) f32=$(hexsize frame)
-e32=$(hexsize event) g32=$(hexsize group) l32=$(hexsize loop)
+e32=$(hexsize event) g32=$(hexsize group) l32=$(hexsize loop) q32=$(hexsize queue)
 $CC -mcpu=cortex-m0 -mthumb -std=c11 -Os $WARN -DSIZE_TIME_64 -c $S/structs.c -o "$B/structs.o"
-t64=$(hexsize task) s64=$(hexsize timeout) tm64=$(hexsize timer)
+t64=$(hexsize task) s64=$(hexsize timeout) tm64=$(hexsize timer) q64=$(hexsize queue)
 
 # The goals: whole programs in one file on Cortex-M0 (the program's own
 # object: library, task bodies and main), the same on an ATmega328P (its
@@ -132,6 +132,7 @@ goals >"$B/goals.md"
     echo "| per timer slot (one per task waiting with a deadline) | $tm32 | $tm64 |"
     echo "| per inline coroutine frame (\`aio_frame\`) | $f32 | $f32 |"
     echo "| per event / task group / the loop | $e32 / $g32 / $l32 | |"
+    echo "| per queue (\`aio_queue\`; its storage apart: the item size per place) | $q32 | $q64 |"
     echo
     echo "Goals (the sizes a firmware author compares; $(uname -m) for the host row):"
     echo

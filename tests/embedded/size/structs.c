@@ -10,3 +10,4 @@ unsigned char sizeof_loop[sizeof(aio_loop)];
 unsigned char sizeof_event[sizeof(aio_event)];
 unsigned char sizeof_lock[sizeof(aio_lock)];
 unsigned char sizeof_group[sizeof(aio_group)];
+unsigned char sizeof_queue[sizeof(aio_queue)];
