@@ -994,6 +994,7 @@ static void test_core_equal_deadlines_arming_order(void) {
     aio_loop loop;
     int i;
     memset(&s, 0, sizeof s);
+    test_loop(&loop); /* sets test_start, which ABS_MS counts from */
     s.n = 4;
     for (i = 0; i < 4; i++) {
         w_init(&s.w[i], names[i]);
@@ -1001,7 +1002,6 @@ static void test_core_equal_deadlines_arming_order(void) {
         s.w[i].until = ABS_MS(100);
         s.w[i].yields = yields[i];
     }
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, group_main), AIO_OK);
     /* armed: B, D (iteration 2), C (3), A (4) */
     CHECK_STR(test_trace, "B@100 D@100 C@100 A@100 ");
