@@ -8,12 +8,22 @@ int test_failures;
 char test_last_debug[1024];
 aio_status test_last_debug_code;
 aio_time test_start;
-char test_trace[4096];
+char test_trace[TEST_TRACE_SIZE];
+
+/* A buffer that fills up fails the test (once): what it cut off could be
+ * what a check looks for. */
+static void check_fits(int n, size_t room, const char *what) {
+    if ((n < 0 || (size_t)n >= room) && room > 1) {
+        printf("    %s is full\n", what);
+        test_failures++;
+    }
+}
 
 void test_capture_debug(aio_status code, const char *message) {
     size_t len = strlen(test_last_debug);
     test_last_debug_code = code;
-    snprintf(test_last_debug + len, sizeof test_last_debug - len, "%s\n", message);
+    check_fits(snprintf(test_last_debug + len, sizeof test_last_debug - len, "%s\n", message),
+               sizeof test_last_debug - len, "test_last_debug");
 }
 
 void test_loop(aio_loop *loop) {
@@ -31,7 +41,8 @@ void trace(const char *fmt, ...) {
     size_t len = strlen(test_trace);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(test_trace + len, sizeof test_trace - len, fmt, ap);
+    check_fits(vsnprintf(test_trace + len, sizeof test_trace - len, fmt, ap), sizeof test_trace - len,
+               "test_trace");
     va_end(ap);
 }
 
@@ -41,10 +52,12 @@ aio_status test_run(aio_loop *loop, aio_task *main_task, aio_task_fn fn) {
 
 static size_t passed, failed;
 static const char *filter;
+static int name_passed; /* TEST_VERBOSE set: "ok NAME" for each test that passed */
 
 void test_register(const test_case *cases, size_t n) {
     size_t i;
     for (i = 0; i < n; i++) {
+        if (!cases[i].fn) continue; /* in another part (TEST_PARTS, test.h) */
         if (filter && !strstr(cases[i].name, filter)) continue;
         test_failures = 0;
         test_last_debug[0] = 0;
@@ -55,6 +68,7 @@ void test_register(const test_case *cases, size_t n) {
             printf("FAIL %s\n", cases[i].name);
             failed++;
         } else {
+            if (name_passed) printf("ok %s\n", cases[i].name);
             passed++;
         }
     }
@@ -66,6 +80,7 @@ TEST_FILES(DECLARE)
 
 int main(int argc, char **argv) {
     filter = argc > 1 ? argv[1] : getenv("TEST_FILTER");
+    name_passed = getenv("TEST_VERBOSE") != NULL;
     aio_set_debug_hook(test_capture_debug);
 #define RUN(name) register_##name##_tests();
     TEST_FILES(RUN)

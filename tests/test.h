@@ -6,11 +6,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/* TEST_SMALL_RAM: the build has a few KiB of RAM (the micro:bit, 16 KiB in
+ * all). The trace shrinks (no test writes more than 120 characters; one
+ * that fills it fails), and the few tests that need more memory than that
+ * scale down, each in the way its comment gives. */
+#ifdef TEST_SMALL_RAM
+#define TEST_TRACE_SIZE 512
+#else
+#define TEST_TRACE_SIZE 4096
+#endif
+
 extern int test_failures;           /* failed checks in the current test */
 extern char test_last_debug[1024];  /* debug messages of this test, one per line */
 extern aio_status test_last_debug_code; /* code of the last one */
 extern aio_time test_start;          /* virtual time at which each test starts */
-extern char test_trace[4096];        /* free-form trace that tests append to */
+extern char test_trace[TEST_TRACE_SIZE]; /* free-form trace that tests append to */
 
 #define CHECK(cond)                                                                       \
     do {                                                                                  \
@@ -61,7 +71,16 @@ aio_status test_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
 
 typedef void (*test_fn)(void);
 typedef struct { const char *name; test_fn fn; } test_case;
+/* A build may split a file's tests among several programs (the micro:bit has
+ * 16 KiB of RAM): with -DTEST_PARTS=n -DTEST_PART=k a program keeps the
+ * entries whose line of the table is k modulo n. The others keep their name
+ * but no function, so the compiler drops their code and static state; the
+ * runner passes over them, and the programs' counts add up to the table's. */
+#ifdef TEST_PARTS
+#define TEST_ENTRY(name) { #name, __LINE__ % (TEST_PARTS) == (TEST_PART) ? name : NULL }
+#else
 #define TEST_ENTRY(name) { #name, name }
+#endif
 void test_register(const test_case *cases, size_t n);
 #define TEST_COUNT(arr) (sizeof(arr) / sizeof((arr)[0]))
 #endif
