@@ -93,7 +93,7 @@ lint:
 LINT_FLAGS ?=
 lint-coroutines:
 	$(PYTHON) tests/lint/coroutines.py -I. $(LINT_FLAGS) \
-	    $(or $(FILES),$(filter-out tests/lint/corpus/% examples/ports/%,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
+	    $(or $(FILES),$(filter-out tests/lint/corpus/% examples/ports/% tests/embedded/avr_glue.c tests/embedded/size/onefile.c,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
 
 # tests/stress/stress.c: 1e6 virtual-clock tasks and 1e5 real timers under ASan+UBSan, then fewer under valgrind.
 .PHONY: stress

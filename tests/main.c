@@ -10,10 +10,28 @@ aio_status test_last_debug_code;
 aio_time test_start;
 char test_trace[TEST_TRACE_SIZE];
 
+/* printf with the format in flash on an AVR (avr-libc copies string
+ * literals to RAM) */
+#ifdef __AVR__
+#define PRINT(fmt, ...) printf_P(PSTR(fmt), __VA_ARGS__)
+#else
+#define PRINT(fmt, ...) printf(fmt, __VA_ARGS__)
+#endif
+
+/* A buffer that fills up fails the test (once): what it cut off could be
+ * what a check looks for. */
+static void check_fits(int n, size_t room, const char *what) {
+    if ((n < 0 || (size_t)n >= room) && room > 1) {
+        PRINT("    %s is full\n", what);
+        test_failures++;
+    }
+}
+
 void test_capture_debug(aio_status code, const char *message) {
     size_t len = strlen(test_last_debug);
     test_last_debug_code = code;
-    snprintf(test_last_debug + len, sizeof test_last_debug - len, "%s\n", message);
+    check_fits(snprintf(test_last_debug + len, sizeof test_last_debug - len, "%s\n", message),
+               sizeof test_last_debug - len, "test_last_debug");
 }
 
 void test_loop(aio_loop *loop) {
@@ -32,7 +50,8 @@ void trace(const char *fmt, ...) {
     size_t len = strlen(test_trace);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(test_trace + len, sizeof test_trace - len, fmt, ap);
+    check_fits(vsnprintf(test_trace + len, sizeof test_trace - len, fmt, ap), sizeof test_trace - len,
+               "test_trace");
     va_end(ap);
 }
 #endif
@@ -43,6 +62,14 @@ aio_status test_run(aio_loop *loop, aio_task *main_task, aio_task_fn fn) {
 
 static size_t passed, failed;
 static const char *filter;
+/* "ok NAME" for each test that passed: in an image of one test file
+ * (TEST_FILE: tests/embedded/test_parts.sh checks the names), or with
+ * TEST_VERBOSE set in the environment */
+#ifdef TEST_FILE
+static int name_passed = 1;
+#else
+static int name_passed;
+#endif
 
 void test_register(const test_case *cases, size_t n) {
     size_t i;
@@ -55,9 +82,10 @@ void test_register(const test_case *cases, size_t n) {
         test_trace[0] = 0;
         cases[i].fn();
         if (test_failures) {
-            printf("FAIL %s\n", cases[i].name);
+            PRINT("FAIL %s\n", cases[i].name);
             failed++;
         } else {
+            if (name_passed) PRINT("ok %s\n", cases[i].name);
             passed++;
         }
     }
@@ -66,25 +94,33 @@ void test_register(const test_case *cases, size_t n) {
 #define TEST_FILES(X) X(core) X(scopes) X(tasks) X(many) X(groups) X(sync) X(errors) X(stress) X(fuzzfound) X(faults) X(documented) X(queues)
 #define DECLARE(name) void register_##name##_tests(void);
 TEST_FILES(DECLARE)
+#define RUN(name) register_##name##_tests();
+#ifdef TEST_FILE
+/* An image of one test file (or of part of one, TEST_PARTS in test.h) on a
+ * board with little RAM: -DTEST_FILE=core (tests/embedded/avr.sh,
+ * tests/embedded/embedded.mk); the other files are not linked. */
+#define RUN_ONE_(name) RUN(name)
+#define RUN_TESTS() RUN_ONE_(TEST_FILE)
+#else
+#define RUN_TESTS() TEST_FILES(RUN)
+#endif
 
 #ifndef __AVR__
 int main(int argc, char **argv) {
     filter = argc > 1 ? argv[1] : getenv("TEST_FILTER");
+    if (getenv("TEST_VERBOSE")) name_passed = 1;
     aio_set_debug_hook(test_capture_debug);
-#define RUN(name) register_##name##_tests();
-    TEST_FILES(RUN)
+    RUN_TESTS()
     printf("%lu passed, %lu failed\n", (unsigned long)passed, (unsigned long)failed);
     return failed ? 1 : 0;
 }
 #else
-/* One test file per image: TEST_FILE names it (tests/embedded/avr.sh). */
-#define REGISTER_(name) register_##name##_tests()
-#define REGISTER(name) REGISTER_(name)
+/* tests/embedded/avr.sh: the UART, no environment */
 int main(void) {
     test_avr_start();
     aio_set_debug_hook(test_capture_debug);
-    REGISTER(TEST_FILE);
-    printf_P(PSTR("%lu passed, %lu failed\n"), (unsigned long)passed, (unsigned long)failed);
+    RUN_TESTS()
+    PRINT("%lu passed, %lu failed\n", (unsigned long)passed, (unsigned long)failed);
     test_avr_stop();
     return failed ? 1 : 0;
 }

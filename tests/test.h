@@ -6,18 +6,22 @@
 #include <stdio.h>
 #include <string.h>
 
-extern int test_failures;           /* failed checks in the current test */
-extern char test_last_debug[1024];  /* debug messages of this test, one per line */
-extern aio_status test_last_debug_code; /* code of the last one */
-extern aio_time test_start;          /* virtual time at which each test starts */
-/* TEST_LOW_RAM: built for a part with 16 KiB of RAM (tests/embedded/avr.sh);
- * a few tests use fewer tasks there, and traces (about 300 characters at the
- * most) get a smaller buffer, which fails the test if it fills up. */
-#ifdef TEST_LOW_RAM
+/* TEST_SMALL_RAM: built for a board with 16 KiB of RAM (the micro:bit,
+ * tests/embedded/embedded.mk; the ATmega1284P, tests/embedded/avr.sh). The
+ * trace shrinks to 512 characters (no test writes more than 119; one that
+ * fills it fails), the stress tests run 60 tasks, and the few other tests
+ * that need more memory than that scale down, each checking the same rule in
+ * the way its comment gives. */
+#ifdef TEST_SMALL_RAM
 #define TEST_TRACE_SIZE 512
 #else
 #define TEST_TRACE_SIZE 4096
 #endif
+
+extern int test_failures;           /* failed checks in the current test */
+extern char test_last_debug[1024];  /* debug messages of this test, one per line */
+extern aio_status test_last_debug_code; /* code of the last one */
+extern aio_time test_start;          /* virtual time at which each test starts */
 extern char test_trace[TEST_TRACE_SIZE]; /* free-form trace that tests append to */
 
 #ifdef __AVR__
@@ -101,17 +105,23 @@ aio_status test_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
 
 typedef void (*test_fn)(void);
 typedef struct { const char *name; test_fn fn; } test_case;
+/* A build may split a file's tests among several programs (boards with
+ * 16 KiB of RAM: tests/embedded/avr.sh, tests/embedded/embedded.mk). With
+ * -DTEST_PARTS=n -DTEST_PART=k (0 <= k < n) and -DTEST_RUN=r (1 if not given)
+ * a program keeps the entries whose line L of the file has L / r % n == k:
+ * every n-th line of the table, or runs of r lines dealt out in turn. The
+ * others are left empty, with neither name nor function, so the compiler
+ * drops their code, static state and name (string literals take RAM on an
+ * AVR); the runner passes over them. Such a program holds one test file
+ * (main.c: TEST_FILE) and names every test it ran, and
+ * tests/embedded/test_parts.sh checks from the outputs of a file's programs
+ * that every entry of its table ran once, in its part. */
 #ifdef TEST_PARTS
-/* One image per part of a file (tests/embedded/avr.sh): the table's entries
- * are dealt out to TEST_PARTS parts in runs of TEST_RUN (1: every n-th entry);
- * this build registers part TEST_PART and leaves the other entries empty
- * (and their tests out of the image). */
 #ifndef TEST_RUN
 #define TEST_RUN 1
 #endif
-#define TEST_ENTRY(name) TEST_ENTRY_AT_(name, __COUNTER__)
-#define TEST_IN_PART_(n) ((n) / TEST_RUN % TEST_PARTS == TEST_PART)
-#define TEST_ENTRY_AT_(name, n) { TEST_IN_PART_(n) ? #name : NULL, TEST_IN_PART_(n) ? name : NULL }
+#define TEST_IN_PART_ (__LINE__ / (TEST_RUN) % (TEST_PARTS) == (TEST_PART))
+#define TEST_ENTRY(name) { TEST_IN_PART_ ? #name : NULL, TEST_IN_PART_ ? name : NULL }
 #else
 #define TEST_ENTRY(name) { #name, name }
 #endif

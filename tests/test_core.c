@@ -994,6 +994,7 @@ static void test_core_equal_deadlines_arming_order(void) {
     aio_loop loop;
     int i;
     memset(&s, 0, sizeof s);
+    test_loop(&loop); /* sets test_start, which ABS_MS counts from */
     s.n = 4;
     for (i = 0; i < 4; i++) {
         w_init(&s.w[i], names[i]);
@@ -1001,7 +1002,6 @@ static void test_core_equal_deadlines_arming_order(void) {
         s.w[i].until = ABS_MS(100);
         s.w[i].yields = yields[i];
     }
-    test_loop(&loop);
     CHECK_EQ(test_run(&loop, &s.task, group_main), AIO_OK);
     /* armed: B, D (iteration 2), C (3), A (4) */
     CHECK_STR(test_trace, "B@100 D@100 C@100 A@100 ");
@@ -1033,11 +1033,15 @@ static void test_core_equal_deadlines_relative(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
-#ifdef TEST_LOW_RAM /* 16 KiB of RAM (tests/embedded/avr.sh): 40 sleepers */
-#define HEAP_N 40
+/* 1000 sleepers over 200 durations: 5 to a duration on average. With
+ * TEST_SMALL_RAM 50 over 10, as many ties to a duration, and 7919 is still
+ * prime to the count. */
+#ifdef TEST_SMALL_RAM
+#define HEAP_N 50
 #else
 #define HEAP_N 1000
 #endif
+#define HEAP_D (HEAP_N / 5)
 typedef struct {
     aio_task task;
     int idx;
@@ -1080,20 +1084,21 @@ static aio_status heap_main(aio_task *t) {
     AIO_END(t);
 }
 
-/* 1000 sleepers with pseudo-random durations (many ties) wake sorted by
- * deadline, ties in arming (= spawn) order, each at exactly its duration. */
+/* 1000 sleepers (HEAP_N) with pseudo-random durations (many ties) wake
+ * sorted by deadline, ties in arming (= spawn) order, each at exactly its
+ * duration. */
 static void test_core_heap_1000_sorted(void) {
     static heap_main_t s;
     static int expected[HEAP_N];
     aio_loop loop;
     uint32_t x = 12345u;
-    int i, p, k, d, min_d = 1000, max_d = 0, ok_times = 1, ok_order = 1;
+    int i, p, k, d, min_d = HEAP_D + 1, max_d = 0, ok_times = 1, ok_order = 1;
     memset(&s, 0, sizeof s);
     memset(heap_items, 0, sizeof heap_items);
     heap_count = 0;
     for (i = 0; i < HEAP_N; i++) {
         x = x * 1103515245u + 12345u;
-        d = 1 + (int)((x >> 16) % 200u);
+        d = 1 + (int)((x >> 16) % (unsigned)HEAP_D);
         heap_items[i].idx = i;
         heap_items[i].d = AIO_MS(d);
         heap_items[i].at = -1;
@@ -1102,7 +1107,7 @@ static void test_core_heap_1000_sorted(void) {
     }
     /* expected order, computed without a heap: by duration, then spawn position */
     k = 0;
-    for (d = 1; d <= 200; d++)
+    for (d = 1; d <= HEAP_D; d++)
         for (p = 0; p < HEAP_N; p++)
             if (heap_items[heap_perm(p)].d == AIO_MS(d)) expected[k++] = heap_perm(p);
     CHECK_EQ(k, HEAP_N);
@@ -2363,9 +2368,16 @@ static aio_timer *grow_with_ctx(void *ctx, aio_timer *old, uint32_t old_count, u
     return aio_grow_realloc(ctx, old, old_count, new_count);
 }
 
+/* 70 sleepers and the main task: 71 timers, past the 64 slots of the first
+ * growth. With TEST_SMALL_RAM 64 and the main task: 65, past them all the same. */
+#ifdef TEST_SMALL_RAM
+#define GROWN_SLEEPERS 64
+#else
+#define GROWN_SLEEPERS 70
+#endif
 typedef struct {
     aio_task task;
-    aio_task sleepers[70];
+    aio_task sleepers[GROWN_SLEEPERS];
     int i;
 } many_sleepers_t;
 
@@ -2381,7 +2393,7 @@ static aio_status spawns_70_sleepers(aio_task *t) {
     for (s->i = 0; s->i < 10; s->i++) aio_spawn(&s->sleepers[s->i], sleeps_1s);
     AIO_YIELD(t); /* 10 timers: the first 64 slots */
     aio_loop_set_grow(aio_running_loop(), grow_with_ctx, &ctx_b);
-    for (; s->i < 70; s->i++) aio_spawn(&s->sleepers[s->i], sleeps_1s);
+    for (; s->i < GROWN_SLEEPERS; s->i++) aio_spawn(&s->sleepers[s->i], sleeps_1s);
     AIO_SLEEP(t, AIO_SEC(2)); /* 71 timers: grown again, by the hook with ctx_b */
     AIO_END(t);
 }

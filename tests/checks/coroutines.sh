@@ -29,14 +29,19 @@ else
         echo "[coroutines] FAILED: $co_files corpus files, $((co_pass + co_fail)) checked"
         co_fail=$((co_fail + 1))
     fi
-    # (not the AVR glue, which needs avr-libc's headers, nor onefile.c, which
-    # includes the program named by -DPROGRAM: both hold no coroutine)
+    # Not read: tests/embedded/avr_glue.c (the AVR unit tests' glue: avr-libc's
+    # headers, no coroutine); tests/embedded/size/onefile.c is read below, with
+    # the program that size.sh names
     co_src=$(find examples tests \( -name '*.c' -o -name '*.cpp' \) ! -path 'tests/lint/corpus/*' \
-        ! -path 'examples/ports/*' ! -path tests/embedded/avr_glue.c \
-        ! -path tests/embedded/size/onefile.c | sort)
+        ! -path 'examples/ports/*' ! -path tests/embedded/avr_glue.c ! -path tests/embedded/size/onefile.c | sort)
     [ -f "$out/readme_example.c" ] && co_src="$co_src $out/readme_example.c" # README's example
     co_ok=1
     python3 tests/lint/coroutines.py -I. $co_src >"$out/coroutines-project.out" 2>&1 || co_ok=0
+    for co_prog in minimal core; do
+        python3 tests/lint/coroutines.py -I. -DPROGRAM="\"$co_prog.c\"" tests/embedded/size/onefile.c \
+            >>"$out/coroutines-project.out" 2>&1 || co_ok=0
+    done
+    co_src="$co_src tests/embedded/size/onefile.c"
     for co_port in examples/ports/*.c; do # each with its SDK's stand-in headers and defines
         [ -f "$co_port" ] || continue
         co_name=$(basename "$co_port" .c)

@@ -8,15 +8,17 @@
 #   smoke       tests/embedded/avr_smoke.c on an ATmega328P (2 KiB of RAM)
 #   unit tests  tests/test_*.c on an ATmega1284P (16 KiB of RAM, 128 KiB of
 #               flash, the most RAM of the parts simavr models), 32-bit ms
-#               ticks and AIO_DEBUG, one image per test file, or per part of
-#               it: a file is cut into as few parts as fit (TEST_PARTS in
-#               tests/test.h), the tests dealt out one by one or in runs
+#               ticks, AIO_DEBUG and TEST_SMALL_RAM, one image per test file,
+#               or per part of it: a file is cut into as few parts as fit
+#               (TEST_PARTS in tests/test.h, the split the micro:bit uses),
+#               the lines of its table dealt out one by one or in runs
 #
-# Each image prints its "N passed, N failed" line on the UART and the RAM
-# that the heap and the stack never reached. A file fails if an image does
-# not build, fails a test, prints no result line (a crash or a hang), used
-# all its RAM, or if its parts together ran fewer tests than its table has.
-# Exit 0 when everything passed. --smoke: the smoke program only.
+# Each image names the tests it ran ("ok NAME", "FAIL NAME") and prints its
+# "N passed, N failed" line on the UART and the RAM that the heap and the
+# stack never reached. A file fails if an image does not build, fails a
+# test, prints no result line (a crash or a hang), used all its RAM, or if
+# test_parts.sh finds a test of its table that its parts did not run
+# exactly once. Exit 0 when everything passed. --smoke: the smoke program only.
 set -u
 cd "$(dirname "$0")/../.."
 out=build/embedded/avr
@@ -29,7 +31,7 @@ MCU=atmega1284p
 FREQ=16000000
 RAM_STATIC_MAX=13824 # .data + .bss of an image; the rest (2.5 KiB) for the heap and the stack
 FLASH_MAX=131072
-SUITE_FLAGS="-DAIO_DEBUG -DAIO_TIME_32 -DTEST_LOW_RAM"
+SUITE_FLAGS="-DAIO_DEBUG -DAIO_TIME_32 -DTEST_SMALL_RAM"
 CFLAGS="-mmcu=$MCU -DF_CPU=${FREQ}UL -Os -std=c11 $WARN -ffunction-sections -fdata-sections \
         -include tests/embedded/avr_c11.h $SUITE_FLAGS"
 
@@ -137,11 +139,12 @@ for f in $files; do
         cat "$out/obj/main-$f.log" "$out/$f"-*/build.log 2>/dev/null | grep -v '^$' | tail -n 8 | sed 's/^/    /'
         status=1; bad_files="$bad_files test_$f.c"; continue
     fi
+    r=$(cut -d' ' -f2 "$out/$f.parts")
     p_sum=0 f_sum=0 k=0 notes="" low=""
     while [ $k -lt "$n" ]; do
         elf=$out/$f-$n-$k.elf
         images=$((images + 1))
-        grep -a -E '^(FAIL|    )' "$elf.out" | sed 's/^/    /' | head -40
+        grep -a -E '^(FAIL|    )' "$elf.out" | sed "s/^/    [part $k] /" | head -40
         line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed$' "$elf.out")
         ram=$(sed -n 's/^ram: \([0-9]*\) bytes.*/\1/p' "$elf.out")
         if [ "$(echo "$line" | grep -c .)" != 1 ]; then
@@ -158,7 +161,16 @@ for f in $files; do
         k=$((k + 1))
     done
     sizes=$(cat "$out/$f-$n"-*/size | awk '{ if ($1 > fl) fl = $1; if ($2 > r) r = $2 } END { printf "%.0f KiB flash, %d B static RAM at most", fl / 1024, r }')
-    [ $((p_sum + f_sum)) -lt "$want" ] && notes="$notes; ran $((p_sum + f_sum)) of its $want tests"
+    [ $((p_sum + f_sum)) -ne "$want" ] && notes="$notes; ran $((p_sum + f_sum)) of its $want tests"
+    # every test of the table once, in its part (the same check as the micro:bit's)
+    # shellcheck disable=SC2046
+    problems=$(sh tests/embedded/test_parts.sh "tests/test_$f.c" "$n" "$r" \
+        $(k=0; while [ $k -lt "$n" ]; do echo "$out/$f-$n-$k.elf.out"; k=$((k + 1)); done) 2>&1) ||
+        problems=${problems:-    test_parts.sh failed}
+    if [ -n "$problems" ]; then
+        echo "$problems" | sed "s/image \([0-9][0-9]*\)/part \1/g"
+        notes="$notes; test_parts.sh: not every test ran once"
+    fi
     what="$n image$([ "$n" -gt 1 ] && echo s) ($sizes, ${low:-?} B never used)"
     if [ "$f_sum" -eq 0 ] && [ -z "$notes" ]; then
         echo "[avr-unit] test_$f.c: $p_sum passed, 0 failed in $what"

@@ -37,7 +37,7 @@ RV_LDFLAGS := --oslib=semihost --crt0=semihost -Wl,--defsym=__flash=0x80000000 \
 TEST_C := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
 TEST_H := tests/test.h tests/workers.h aio_timeout.h $(E)/newlib_c11.h
 
-.PHONY: cross cross-arm cross-riscv test-qemu size size-check
+.PHONY: cross cross-arm cross-riscv microbit test-qemu size size-check
 .DELETE_ON_ERROR:
 
 # ------------------------------------------------------------ unit test suites
@@ -69,29 +69,57 @@ $(eval $(call SUITE,m3-release,m3,-DNDEBUG,mps2,$(STRESS)))
 $(eval $(call SUITE,m4,m4,-DAIO_DEBUG,mps2,$(STRESS)))
 $(eval $(call SUITE,m0,m0,-DAIO_DEBUG -DAIO_TIME_32,mps2,$(STRESS)))
 
-# The micro:bit (Cortex-M0, 256 KiB flash, 16 KiB RAM) takes one test file
-# per image: the m0 objects, with the other files' registrations stubbed out.
-# Too big for it: test_core.c (137 KB of static state), test_many.c (its timer
-# storage cannot grow there), test_stress.c (1,000 tasks at the least),
-# test_faults.c (71 timers grown through realloc, beside 70 tasks).
-MICROBIT_SKIP  := core many stress faults
-ALL_PARTS      := $(patsubst tests/test_%.c,%,$(filter tests/test_%.c,$(TEST_C)))
-MICROBIT_PARTS := $(filter-out $(MICROBIT_SKIP),$(ALL_PARTS))
-define MICROBIT_PART
-$(B)/microbit/stubs-$(1).c: $(TEST_C)
-	@mkdir -p $$(@D)
-	for p in $(filter-out $(1),$(ALL_PARTS)); do echo "void register_$$$${p}_tests(void); void register_$$$${p}_tests(void) {}"; done >$$@
-$(B)/microbit/stubs-$(1).o: $(B)/microbit/stubs-$(1).c
-	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) -c $$< -o $$@
-$(B)/microbit/$(1).elf: $(B)/m0/main.o $(B)/m0/impl.o $(B)/m0/test_$(1).o $(B)/microbit/stubs-$(1).o \
-                        $(B)/microbit/glue.o $(B)/m0/start.o $(B)/m0/timespec.o $(E)/microbit.ld $(E)/sections.ld
-	$(ARM_CC) $(CPU_m0) $(call ARM_LDFLAGS,microbit) $$(filter %.o,$$^) -lm -o $$@
-MICROBIT_ELFS += $(B)/microbit/$(1).elf
-endef
-$(foreach p,$(MICROBIT_PARTS),$(eval $(call MICROBIT_PART,$(p))))
-$(B)/microbit/glue.o: $(E)/semihost.c
+# The micro:bit (Cortex-M0, 256 KiB flash, 16 KiB RAM) runs every test file,
+# one file per image (main.c: -DTEST_FILE), or its tests dealt out among
+# MICROBIT_PARTS_<file> images in runs of MICROBIT_RUN_<file> lines of its
+# table (test.h: TEST_PARTS, TEST_PART, TEST_RUN; the split avr.sh uses).
+# Image k of n is <file>-<n>-<k>.elf, k from 0. Its objects are built with
+# TEST_SMALL_RAM, under which the few tests that need more memory than the
+# board has scale down (each says how). images.txt lists the images, one
+# "file parts run image" a line in the order of the parts: test_qemu.sh runs
+# them and test_parts.sh checks that each file's images together ran each of
+# its tests once. test_core.c's static state (over 40 KB) takes 14 images; in
+# the one with the growth-hook test's 65 tasks its two timer blocks just fit.
+# The stack has the top MICROBIT_STACK bytes of RAM (semihost.c; the deepest
+# image uses about 1 KiB): `make ... MICROBIT_GLUE=-DEMBEDDED_STACK_REPORT`
+# makes each image say how much.
+MICROBIT_PARTS_core := 14
+MICROBIT_STACK      := 1536
+TEST_FILES := $(patsubst tests/test_%.c,%,$(filter tests/test_%.c,$(TEST_C)))
+MB_FLAGS   := -DAIO_DEBUG -DAIO_TIME_32 -DTEST_SMALL_RAM
+mb_parts    = $(or $(MICROBIT_PARTS_$(1)),1)
+mb_run      = $(or $(MICROBIT_RUN_$(1)),1)
+$(B)/microbit/obj/impl.o: tests/impl.c $(TEST_H)
 	@mkdir -p $(@D)
-	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) -DEMBEDDED_ENV='"AIO_STRESS_TASKS=50"' -c $< -o $@
+	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) $(MB_FLAGS) $(HOSTED) -c $< -o $@
+# $(call MICROBIT_IMAGE,file,parts,run,k): image k of tests/test_<file>.c
+define MICROBIT_IMAGE
+$(B)/microbit/obj/test_$(1)-$(2)-$(4).o: tests/test_$(1).c $(TEST_H) $(E)/embedded.mk
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) $(MB_FLAGS) -DTEST_PARTS=$(2) -DTEST_RUN=$(3) -DTEST_PART=$(4) \
+	    $(HOSTED) -c $$< -o $$@
+$(B)/microbit/$(1)-$(2)-$(4).elf: $(B)/microbit/obj/main-$(1).o $(B)/microbit/obj/impl.o \
+        $(B)/microbit/obj/test_$(1)-$(2)-$(4).o $(B)/microbit/glue.o $(B)/m0/start.o $(B)/m0/timespec.o \
+        $(E)/microbit.ld $(E)/sections.ld
+	$(ARM_CC) $(CPU_m0) $(call ARM_LDFLAGS,microbit) $$(filter %.o,$$^) -lm -o $$@
+MICROBIT_ELFS += $(B)/microbit/$(1)-$(2)-$(4).elf
+MICROBIT_LIST += "$(1) $(2) $(3) $(B)/microbit/$(1)-$(2)-$(4).elf"
+endef
+define MICROBIT_FILE
+$(B)/microbit/obj/main-$(1).o: tests/main.c $(TEST_H)
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) $(MB_FLAGS) -DTEST_FILE=$(1) $(HOSTED) -c $$< -o $$@
+endef
+$(foreach f,$(TEST_FILES),$(eval $(call MICROBIT_FILE,$(f))) \
+    $(foreach k,$(shell seq 0 $$(($(call mb_parts,$(f)) - 1))),\
+        $(eval $(call MICROBIT_IMAGE,$(f),$(call mb_parts,$(f)),$(call mb_run,$(f)),$(k)))))
+$(B)/microbit/glue.o: $(E)/semihost.c $(E)/embedded.mk
+	@mkdir -p $(@D)
+	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) -DEMBEDDED_STACK=$(MICROBIT_STACK) $(MICROBIT_GLUE) -c $< -o $@
+# which images test_qemu.sh runs, one "file parts run image" a line
+$(B)/microbit/images.txt: $(E)/embedded.mk $(TEST_C)
+	@mkdir -p $(@D)
+	printf '%s\n' $(MICROBIT_LIST) >$@
 
 # ------------------------------------------------- header, examples, ISR test
 # The header on its own, as the implementation unit: freestanding
@@ -138,7 +166,9 @@ $(B)/microbit/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/microbit.ld
 	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) $(HOSTED) -DCPU_HZ=16000000u $(E)/test_isr.c $(GLUE) \
 	    $(call ARM_LDFLAGS,microbit) -o $@
 
-cross-arm: $(CROSS_ARM) $(SUITES) $(MICROBIT_ELFS) $(B)/microbit/isr.elf
+microbit: $(MICROBIT_ELFS) $(B)/microbit/images.txt $(B)/microbit/isr.elf
+
+cross-arm: $(CROSS_ARM) $(SUITES) microbit
 	@echo "cross: Cortex-M0, M3, M4 at -Os: header ($(words $(HEADER_VARIANTS)) variants each), unit tests, demo, firmware example, interrupt test, tickless sweep: built without warnings"
 
 # ------------------------------------------------------------------- RISC-V

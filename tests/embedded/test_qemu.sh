@@ -6,7 +6,8 @@
 #   unit tests  Cortex-M3 (mps2-an385): 64-bit time, 32-bit ms ticks, release;
 #               Cortex-M4 (mps2-an386); Cortex-M0 code (ARMv6-M, also run on
 #               the M3 board, whose RAM holds the whole suite); the micro:bit
-#               (a real Cortex-M0 with 16 KiB RAM), one test file per image
+#               (a real Cortex-M0 with 16 KiB RAM): every test, one file per
+#               image or its tests dealt out among several (test.h: TEST_PARTS)
 #   interrupts  tests/embedded/test_isr.c on every core in emulated time
 #               (-icount: instruction-exact and repeatable), and on the M3 once
 #               more in real time with -singlestep, so interrupts land between
@@ -18,13 +19,15 @@
 #               each) in emulated time only (-icount sleep=off: runs repeat exactly)
 #
 # --quick: the M3 suite, the M3 interrupt test and the M3 firmware run only
-# (what `make test` adds when the tools are there). Ends with "N passed, N failed".
+# (what `make test` adds when the tools are there); --microbit: the unit tests
+# on the micro:bit only. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 B=build/embedded
 QEMU=${QEMU:-qemu-system-arm}
-quick=0
+quick=0 only_microbit=0
 [ "${1:-}" = "--quick" ] && quick=1
+[ "${1:-}" = "--microbit" ] && only_microbit=1
 if ! command -v "$QEMU" >/dev/null 2>&1; then
     echo "test-qemu: $QEMU is not installed (apt-get install qemu-system-arm)"
     exit 1
@@ -119,6 +122,84 @@ sweep() { # name machine elf
     fi
 }
 
+# The micro:bit: every test file, in one image or with its tests dealt out
+# among several (embedded.mk: MICROBIT_PARTS_<file>; images.txt lists them,
+# "file parts run image" in the order of the parts; test.h: TEST_PARTS). The
+# images run two at a time; each names every test it ran ("ok NAME", "FAIL
+# NAME") and must end with its "N passed, N failed" line and exit 0. Then
+# test_parts.sh checks each file: every image's line matches the names it
+# printed, and every test in the file's table ran exactly once, in its image
+# (any that did not is named, with the image that should have run it).
+microbit() {
+    list=$B/microbit/images.txt
+    out=$B/microbit-out
+    xargs_failed=""
+    rm -rf "$out"; mkdir -p "$out"
+    if [ ! -f "$list" ]; then
+        echo "[qemu-microbit] FAILED: $list was not built"; failed=$((failed + 1)); return
+    fi
+    # shellcheck disable=SC2016
+    cut -d' ' -f4 "$list" | xargs -P 2 -n 1 sh -c '
+        out=$1 qemu=$2 elf=$3
+        timeout 600 "$qemu" -M microbit -nographic -monitor none -serial none \
+            -semihosting-config enable=on,target=native -kernel "$elf" >"$out/$(basename "$elf" .elf).out" 2>&1
+        echo $? >"$out/$(basename "$elf" .elf).status"' sh "$out" "$QEMU" 2>/dev/null ||
+        xargs_failed=1
+    mb_pass=0 mb_fail=0 mb_bad=0 mb_images=0
+    for t in tests/test_*.c; do
+        file=$(basename "$t" .c | sed 's/^test_//')
+        images=$(awk -v f="$file" '$1 == f { print $4 }' "$list")
+        parts=$(awk -v f="$file" '$1 == f { print $2; exit }' "$list")
+        run=$(awk -v f="$file" '$1 == f { print $3; exit }' "$list")
+        n_images=0 fp=0 ff=0 bad="" outs=""
+        for elf in $images; do
+            image=$(basename "$elf" .elf) n_images=$((n_images + 1)) mb_images=$((mb_images + 1))
+            o=$out/$image.out
+            outs="$outs $o"
+            status=$(cat "$out/$image.status" 2>/dev/null || echo "not run")
+            if [ -f "$o" ]; then counts "$o"; else p="" f=""; fi
+            [ -f "$o" ] && grep -E '^(FAIL|    |stopped)' "$o" | head -10 | sed "s/^/[$image] /"
+            if [ -z "$p" ] || [ -z "$f" ] || [ "$status" != 0 ]; then
+                echo "[qemu-microbit] $image did not finish or failed (exit $status):"
+                [ -f "$o" ] && tail -n 3 "$o" | sed 's/^/    /'
+                bad="$bad $image"
+            fi
+            fp=$((fp + ${p:-0})) ff=$((ff + ${f:-0}))
+        done
+        total=$(grep -c 'TEST_ENTRY(' "$t")
+        mb_pass=$((mb_pass + fp)) mb_fail=$((mb_fail + ff))
+        if [ -z "$images" ]; then
+            echo "[qemu-microbit] test_$file.c: no image (not in embedded.mk's list): its $total tests did not run"
+            mb_bad=$((mb_bad + 1))
+            continue
+        fi
+        # shellcheck disable=SC2086
+        problems=$(sh tests/embedded/test_parts.sh "$t" "$parts" "$run" $outs 2>&1) ||
+            problems=${problems:-    test_parts.sh failed}
+        [ -n "$problems" ] && problems=$(echo "$problems" | sed "s/image \([0-9][0-9]*\)/$file-$parts-\1/g")
+        if [ -n "$problems" ] || [ -n "$bad" ] || [ "$ff" -ne 0 ] || [ $((fp + ff)) -ne "$total" ]; then
+            echo "[qemu-microbit] test_$file.c: $fp passed, $ff failed of $total in $n_images image(s)"
+            [ -n "$problems" ] && echo "$problems"
+            mb_bad=$((mb_bad + 1))
+        else
+            echo "[qemu-microbit] test_$file.c: $fp passed in $n_images image(s)"
+        fi
+    done
+    what="micro:bit (Cortex-M0, 16 KiB RAM): every test file, $mb_images images"
+    if [ $mb_bad -eq 0 ] && [ $mb_fail -eq 0 ] && [ -z "${xargs_failed:-}" ]; then
+        echo "[qemu-microbit] $mb_pass passed, 0 failed: $what"; passed=$((passed + 1))
+    else
+        echo "[qemu-microbit] FAILED: $mb_pass passed, $mb_fail failed, $mb_bad file(s) not all passed: $what"
+        failed=$((failed + 1))
+    fi
+}
+
+if [ $only_microbit -eq 1 ]; then
+    microbit
+    echo "test-qemu: $passed passed, $failed failed"
+    [ $failed -eq 0 ]
+    exit
+fi
 suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
 isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
 firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
@@ -127,32 +208,7 @@ if [ $quick -eq 0 ]; then
     suite m3-release mps2-an385 $B/m3-release/tests.elf "Cortex-M3, release build (no AIO_DEBUG)" "$host_tests"
     suite m4 mps2-an386 $B/m4/tests.elf "Cortex-M4F (hard float), 64-bit ns time" "$host_tests"
     suite m0-code-on-m3 mps2-an385 $B/m0/tests.elf "Cortex-M0 code (ARMv6-M), 32-bit ms ticks, on the M3 board" "$host_tests"
-    # micro:bit: the test files that fit its 16 KiB of RAM (embedded.mk
-    # says which do not and why)
-    mb_pass=0 mb_fail=0 mb_files="" mb_out=""
-    for elf in $B/microbit/*.elf; do
-        part=$(basename "$elf" .elf)
-        [ -f "tests/test_$part.c" ] || continue
-        run_qemu microbit "$elf" >"$B/microbit-$part.out" 2>&1
-        status=$?
-        counts "$B/microbit-$part.out"
-        grep -E '^(FAIL|    |stopped)' "$B/microbit-$part.out" | head -10
-        if [ -z "$p" ] || [ -z "$f" ]; then
-            echo "[qemu-microbit] test_$part.c did not finish (exit $status)"; mb_fail=$((mb_fail + 1)); continue
-        fi
-        [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-        mb_pass=$((mb_pass + p)); mb_fail=$((mb_fail + f)); mb_files="$mb_files $part"
-    done
-    for t in tests/test_*.c; do
-        part=$(basename "$t" .c | sed 's/^test_//')
-        case " $mb_files " in *" $part "*) ;; *) mb_out="$mb_out test_$part.c" ;; esac
-    done
-    mb_what="micro:bit (Cortex-M0, 16 KiB RAM), one image per file:$mb_files; not run (RAM):$mb_out"
-    if [ $mb_fail -eq 0 ] && [ $mb_pass -gt 0 ]; then
-        echo "[qemu-microbit] $mb_pass passed, 0 failed: $mb_what"; passed=$((passed + 1))
-    else
-        echo "[qemu-microbit] FAILED: $mb_pass passed, $mb_fail failed: $mb_what"; failed=$((failed + 1))
-    fi
+    microbit
     isr isr-m3 mps2-an385 $B/m3/isr.elf -icount shift=5
     isr isr-m4 mps2-an386 $B/m4/isr.elf -icount shift=5
     isr isr-m0-code-on-m3 mps2-an385 $B/m0/isr.elf -icount shift=5
