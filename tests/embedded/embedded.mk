@@ -127,6 +127,9 @@ $(B)/$(1)/sampler.elf: examples/sampler/sampler.c examples/firmware/tickless.h a
 $(B)/$(1)/sampler-qemu.elf: examples/sampler/sampler.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/sampler/sampler.c $(E)/qemu_keepalive.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+$(B)/$(1)/isr_put_cost.elf: $(E)/isr_put_cost.c aio_timeout.h $(GLUE) $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(E)/isr_put_cost.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
 $(B)/$(1)/tickless_sweep.elf: $(E)/tickless_sweep.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(E)/tickless_sweep.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
@@ -135,7 +138,8 @@ $(B)/$(1)/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/mps2.ld
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(HOSTED) $(E)/test_isr.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
 CROSS_ARM += $(foreach v,$(HEADER_VARIANTS),$(B)/$(1)/header-$(v).o) \
              $(B)/$(1)/demo.elf $(B)/$(1)/firmware.elf $(B)/$(1)/firmware-qemu.elf $(B)/$(1)/isr.elf \
-             $(B)/$(1)/tickless_sweep.elf $(B)/$(1)/sampler.elf $(B)/$(1)/sampler-qemu.elf
+             $(B)/$(1)/tickless_sweep.elf $(B)/$(1)/sampler.elf $(B)/$(1)/sampler-qemu.elf \
+             $(B)/$(1)/isr_put_cost.elf
 endef
 $(foreach c,m0 m3 m4,$(eval $(call PER_CPU,$(c))))
 

@@ -16,6 +16,8 @@
 #   sampler     examples/sampler (a timer interrupt feeding a queue) on the M3, M4
 #               and M0 builds in emulated time: exit status and exactly the
 #               expected messages
+#   put cost    tests/embedded/isr_put_cost.c on the M3, M4 and M0 builds: the
+#               instructions aio_queue_put_from_isr executes (-icount shift=10)
 #   tickless    tests/embedded/tickless_sweep.c, the firmware's idle hook
 #               against a reference timer, on the M3 and M0 builds (about 25 s
 #               each) in emulated time only (-icount sleep=off: runs repeat exactly)
@@ -124,6 +126,25 @@ sampler() { # name machine elf
     fi
 }
 
+# What aio_queue_put_from_isr costs, in instructions: QEMU's emulated time
+# advances exactly 1024 ns per instruction (-icount shift=10), which the
+# program reads off a timer around each call (tests/embedded/isr_put_cost.c).
+put_cost() { # name machine elf
+    name=$1 machine=$2 elf=$3
+    run_qemu "$machine" "$elf" -icount shift=10,sleep=off >"$B/$name.out" 2>&1
+    status=$?
+    if [ "$status" -eq 0 ] && grep -q 'no task waits' "$B/$name.out"; then
+        echo "[qemu-$name] aio_queue_put_from_isr, instructions per call:$(sed -n \
+            's/^\[isr-put\] \(.*[a-z)]\) *\([0-9]*\) instructions$/ \1 \2;/p' "$B/$name.out" |
+            grep -v calibration | tr -d '\n' | sed 's/;$//')"
+        passed=$((passed + 1))
+    else
+        echo "[qemu-$name] FAILED: put cost (exit $status):"
+        sed 's/^/    /' "$B/$name.out" | head -10
+        failed=$((failed + 1))
+    fi
+}
+
 # The firmware's tickless idle hook, swept across the tick: the program
 # checks itself (exit status) and prints what it found.
 sweep() { # name machine elf
@@ -184,6 +205,9 @@ if [ $quick -eq 0 ]; then
     firmware firmware-m0-code-on-m3 mps2-an385 $B/m0/firmware-qemu.elf
     sampler sampler-m4 mps2-an386 $B/m4/sampler-qemu.elf
     sampler sampler-m0-code-on-m3 mps2-an385 $B/m0/sampler-qemu.elf
+    put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
+    put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
+    put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
     sweep tickless-m3 mps2-an385 $B/m3/tickless_sweep.elf
     sweep tickless-m0-code-on-m3 mps2-an385 $B/m0/tickless_sweep.elf
 fi
