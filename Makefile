@@ -46,7 +46,7 @@ test:
 	sh tests/run_matrix.sh
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
-# and events set from other threads under ThreadSanitizer.
+# and events set and queue items put from other threads under ThreadSanitizer.
 sanitize:
 	@mkdir -p build
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -56,10 +56,12 @@ sanitize:
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_TIME_32 -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all $(TEST_SRC) -lm -o build/test-asan-ms32
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/queue_threads.c -lpthread -o build/queue-threads-tsan
 	./build/test-asan
 	./build/test-asan-cxx
 	./build/test-asan-ms32
 	TSAN_OPTIONS=halt_on_error=1 ./build/threads-tsan
+	TSAN_OPTIONS=halt_on_error=1 ./build/queue-threads-tsan
 
 # valgrind memcheck (installs nothing: apt-get install valgrind). The stress
 # test runs 20,000 tasks here instead of 1,000,000 to keep it under a minute.

@@ -7,8 +7,9 @@
 #    with gcc-avr, avr-libc and simavr installed, on an ATmega328P too; with
 #    arduino-core-avr and arduino-mk, the Arduino example sketch as well.
 #  - With arm-none-eabi-gcc, newlib and qemu-system-arm installed: the
-#    Cortex-M3 unit tests, the interrupt test (real interrupts) and the
-#    firmware example under QEMU (`make test-qemu` runs every core). Without
+#    Cortex-M3 unit tests, the interrupt test (real interrupts), the
+#    firmware example and the queue example (examples/sampler) under QEMU
+#    (`make test-qemu` runs every core). Without
 #    them: one line saying what was skipped.
 emb_isr() { # name compiler flags...
     emb_name=$1
@@ -60,9 +61,9 @@ emb_specs=$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)
 [ -f "$emb_specs" ] || emb_missing="$emb_missing libnewlib-arm-none-eabi"
 command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-system-arm"
 if [ -n "$emb_missing" ]; then
-    echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test and firmware example under QEMU (not installed:$emb_missing)"
+    echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test, firmware and queue examples under QEMU (not installed:$emb_missing)"
 elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
-        build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf >"$out/embedded-build.log" 2>&1; then
+        build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf build/embedded/m3/sampler-qemu.elf >"$out/embedded-build.log" 2>&1; then
     echo "[embedded] FAILED: the Cortex-M3 build:"; tail -n 20 "$out/embedded-build.log" | sed 's/^/    /'
     add_counts 0 1
 else

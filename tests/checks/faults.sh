@@ -5,7 +5,9 @@
 # 1. tests/threads/event_threads.c: events set from a thread with no loop and
 #    from a task of a loop in another thread wake the main loop, asleep in the
 #    system idle hook with nothing armed (make sanitize runs it under
-#    ThreadSanitizer too).
+#    ThreadSanitizer too); tests/threads/queue_threads.c: two threads put
+#    with aio_queue_put_from_isr while a task of the main loop gets with a
+#    timeout, every item once and in each producer's order (the same).
 # 2. tests/checks/cxx_macros.cpp: every public macro in C++ user code is quiet
 #    under -Wold-style-cast and -Wuseless-cast (C++11 to C++20, 32-bit ticks);
 #    the implementation builds as C++20 with -Werror.
@@ -26,6 +28,11 @@ f_threads() {
         timeout 60 "$out/event_threads"
 }
 f_check threads f_threads
+f_queue_threads() {
+    gcc -std=c11 -O2 $WARN tests/threads/queue_threads.c -o "$out/queue_threads" -lpthread &&
+        timeout 60 "$out/queue_threads"
+}
+f_check queue-threads f_queue_threads
 f_cxx() { # std extra-flags: each installed C++ compiler builds both, the first links and runs
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" || return 1
     for f_cxx_cc in $f_cxx_compilers; do

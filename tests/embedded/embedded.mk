@@ -3,7 +3,8 @@
 # Called by the top Makefile: make cross | test-qemu | size.
 #
 #   cross      the header, the unit tests, the demo, the firmware example, the
-#              interrupt test and the tickless sweep for Cortex-M0, M3 and M4 at -Os with
+#              queue example (examples/sampler), the interrupt test and the
+#              tickless sweep for Cortex-M0, M3 and M4 at -Os with
 #              arm-none-eabi-gcc (newlib), warning-free; the same for RV32IMAC
 #              with riscv64-unknown-elf-gcc (picolibc) when it is installed
 #   test-qemu  runs them under qemu-system-arm (tests/embedded/test_qemu.sh)
@@ -148,6 +149,15 @@ $(B)/$(1)/firmware.elf: examples/firmware/firmware.c examples/firmware/tickless.
 $(B)/$(1)/firmware-qemu.elf: examples/firmware/firmware.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/firmware/firmware.c $(E)/qemu_keepalive.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+$(B)/$(1)/sampler.elf: examples/sampler/sampler.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/sampler/sampler.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+$(B)/$(1)/sampler-qemu.elf: examples/sampler/sampler.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/sampler/sampler.c $(E)/qemu_keepalive.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
+$(B)/$(1)/isr_put_cost.elf: $(E)/isr_put_cost.c aio_timeout.h $(GLUE) $(E)/mps2.ld
+	@mkdir -p $$(@D)
+	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(E)/isr_put_cost.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
 $(B)/$(1)/tickless_sweep.elf: $(E)/tickless_sweep.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(E)/tickless_sweep.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
@@ -156,7 +166,8 @@ $(B)/$(1)/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/mps2.ld
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(HOSTED) $(E)/test_isr.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
 CROSS_ARM += $(foreach v,$(HEADER_VARIANTS),$(B)/$(1)/header-$(v).o) \
              $(B)/$(1)/demo.elf $(B)/$(1)/firmware.elf $(B)/$(1)/firmware-qemu.elf $(B)/$(1)/isr.elf \
-             $(B)/$(1)/tickless_sweep.elf
+             $(B)/$(1)/tickless_sweep.elf $(B)/$(1)/sampler.elf $(B)/$(1)/sampler-qemu.elf \
+             $(B)/$(1)/isr_put_cost.elf
 endef
 $(foreach c,m0 m3 m4,$(eval $(call PER_CPU,$(c))))
 
@@ -169,7 +180,7 @@ $(B)/microbit/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/microbit.ld
 microbit: $(MICROBIT_ELFS) $(B)/microbit/images.txt $(B)/microbit/isr.elf
 
 cross-arm: $(CROSS_ARM) $(SUITES) microbit
-	@echo "cross: Cortex-M0, M3, M4 at -Os: header ($(words $(HEADER_VARIANTS)) variants each), unit tests, demo, firmware example, interrupt test, tickless sweep: built without warnings"
+	@echo "cross: Cortex-M0, M3, M4 at -Os: header ($(words $(HEADER_VARIANTS)) variants each), unit tests, demo, firmware and queue examples, interrupt test, tickless sweep: built without warnings"
 
 # ------------------------------------------------------------------- RISC-V
 RV_HEADER := $(foreach v,c11-freestanding c11-freestanding-ms32 c11-hosted,$(B)/rv32/header-$(v).o)

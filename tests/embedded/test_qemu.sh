@@ -14,13 +14,18 @@
 #               any two instructions at places that change from run to run
 #   firmware    examples/firmware on the M3, M4 and M0 builds in emulated time
 #               (-icount sleep=off): exit status, and exactly the expected messages
+#   sampler     examples/sampler (a timer interrupt feeding a queue) on the M3, M4
+#               and M0 builds in emulated time: exit status and exactly the
+#               expected messages
+#   put cost    tests/embedded/isr_put_cost.c on the M3, M4 and M0 builds: the
+#               instructions aio_queue_put_from_isr executes (-icount shift=10)
 #   tickless    tests/embedded/tickless_sweep.c, the firmware's idle hook
 #               against a reference timer, on the M3 and M0 builds (about 25 s
 #               each) in emulated time only (-icount sleep=off: runs repeat exactly)
 #
-# --quick: the M3 suite, the M3 interrupt test and the M3 firmware run only
-# (what `make test` adds when the tools are there); --microbit: the unit tests
-# on the micro:bit only. Ends with "N passed, N failed".
+# --quick: the M3 suite, the M3 interrupt test and the M3 firmware and sampler
+# runs only (what `make test` adds when the tools are there); --microbit: the
+# unit tests on the micro:bit only. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 B=build/embedded
@@ -101,6 +106,44 @@ firmware() { # name machine elf
     else
         echo "[qemu-$name] FAILED: firmware example (exit $status); differences from examples/firmware/expected.txt:"
         diff examples/firmware/expected.txt "$B/$name.out" | head -30 | sed 's/^/    /'
+        failed=$((failed + 1))
+    fi
+}
+
+# The queue example: a timer interrupt puts 8,000 samples into a bounded
+# queue with aio_queue_put_from_isr, a task gets them with timeouts and
+# accounts for each (it fails unless sent = received + dropped, none lost);
+# exactly examples/sampler/expected.txt on every core, in emulated time.
+sampler() { # name machine elf
+    name=$1 machine=$2 elf=$3
+    run_qemu "$machine" "$elf" -icount shift=5,sleep=off >"$B/$name.out" 2>&1
+    status=$?
+    if [ "$status" -eq 0 ] && cmp -s "$B/$name.out" examples/sampler/expected.txt; then
+        echo "[qemu-$name] queue example: $(grep '^sampler: [0-9]* sent' "$B/$name.out" |
+            sed 's/^sampler: //; s/ by the handler.*busy spells)//; s/, [0-9]* skipped.*//')"
+        passed=$((passed + 1))
+    else
+        echo "[qemu-$name] FAILED: queue example (exit $status); differences from examples/sampler/expected.txt:"
+        diff examples/sampler/expected.txt "$B/$name.out" | head -30 | sed 's/^/    /'
+        failed=$((failed + 1))
+    fi
+}
+
+# What aio_queue_put_from_isr costs, in instructions: QEMU's emulated time
+# advances exactly 1024 ns per instruction (-icount shift=10), which the
+# program reads off a timer around each call (tests/embedded/isr_put_cost.c).
+put_cost() { # name machine elf
+    name=$1 machine=$2 elf=$3
+    run_qemu "$machine" "$elf" -icount shift=10,sleep=off >"$B/$name.out" 2>&1
+    status=$?
+    if [ "$status" -eq 0 ] && grep -q 'no task waits' "$B/$name.out"; then
+        echo "[qemu-$name] aio_queue_put_from_isr, instructions per call:$(sed -n \
+            's/^\[isr-put\] \(.*[a-z)]\) *\([0-9]*\) instructions$/ \1 \2;/p' "$B/$name.out" |
+            grep -v calibration | tr -d '\n' | sed 's/;$//')"
+        passed=$((passed + 1))
+    else
+        echo "[qemu-$name] FAILED: put cost (exit $status):"
+        sed 's/^/    /' "$B/$name.out" | head -10
         failed=$((failed + 1))
     fi
 }
@@ -203,6 +246,7 @@ fi
 suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
 isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
 firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
+sampler sampler-m3 mps2-an385 $B/m3/sampler-qemu.elf
 if [ $quick -eq 0 ]; then
     suite m3-ms32 mps2-an385 $B/m3-ms32/tests.elf "Cortex-M3, 32-bit ms ticks (starting 30 s before the wrap)" "$host_tests"
     suite m3-release mps2-an385 $B/m3-release/tests.elf "Cortex-M3, release build (no AIO_DEBUG)" "$host_tests"
@@ -215,6 +259,11 @@ if [ $quick -eq 0 ]; then
     isr isr-microbit microbit $B/microbit/isr.elf -icount shift=5
     firmware firmware-m4 mps2-an386 $B/m4/firmware-qemu.elf
     firmware firmware-m0-code-on-m3 mps2-an385 $B/m0/firmware-qemu.elf
+    sampler sampler-m4 mps2-an386 $B/m4/sampler-qemu.elf
+    sampler sampler-m0-code-on-m3 mps2-an385 $B/m0/sampler-qemu.elf
+    put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
+    put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
+    put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
     sweep tickless-m3 mps2-an385 $B/m3/tickless_sweep.elf
     sweep tickless-m0-code-on-m3 mps2-an385 $B/m0/tickless_sweep.elf
 fi
