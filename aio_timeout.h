@@ -2234,7 +2234,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
         /* cancelled before it ran: the body never runs */
-        if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) {
+        if (!aio__plain(t) && L->cancellation && L->cancellation(t, AIO__OBSERVE)) {
             t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
             aio__finish(L, t, AIO_ECANCELED);
             return;
