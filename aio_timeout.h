@@ -1478,6 +1478,11 @@ AIO_API const char *aio_strerror(aio_status s) {
     case AIO_EFULL: return "queue full";
     case AIO_EEMPTY: return "queue empty";
     case AIO_ESHUTDOWN: return "queue shut down";
+    case AIO_ECLOSED: return "descriptor closed";
+    case AIO_EBADF: return "bad descriptor";
+    case AIO_ECONNRESET: return "connection reset";
+    case AIO_ECONNREFUSED: return "connection refused";
+    case AIO_EIO: return "system error (see errno)";
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
 }
@@ -4247,7 +4252,10 @@ static aio_io *aio__io_of(aio_loop *L) {
     return L->io;
 }
 
-#ifdef AIO__HOSTED
+/* A misused descriptor, named in the message (POSIX builds; elsewhere one
+ * message says it all: string literals take RAM on an AVR). */
+#ifdef AIO__POSIX_IO
+#define AIO__DETAIL(text) text
 static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
 #ifdef AIO_DEBUG
     static char message[160];
@@ -4259,9 +4267,10 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 #endif
 }
 #else
+#define AIO__DETAIL(text) ""
 static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
     (void)what; (void)fd; (void)why;
-    return aio__misuse(code, "I/O wait: the descriptor cannot be waited on");
+    return aio__misuse(code, "I/O wait: the descriptor cannot be waited on that way");
 }
 #endif
 
@@ -4269,15 +4278,15 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
-        *rc = aio__misuse(AIO_EINVAL, "I/O wait: the loop has no I/O port (aio_loop_set_io)");
+        *rc = aio__misuse(AIO_EINVAL, "I/O wait: no I/O port (aio_loop_set_io)");
         return NULL;
     }
     if (fd < 0) {
-        *rc = aio__bad_fd(AIO_EBADF, what, fd, "is negative");
+        *rc = aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
         return NULL;
     }
     if ((uint32_t)fd >= io->nslots) {
-        *rc = io->grow ? io->grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, "is beyond the port's slots");
+        *rc = io->grow ? io->grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is beyond the port's slots"));
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
@@ -4294,8 +4303,8 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     aio_io_slot *s = aio__io_slot(L, fd, what, &rc);
     if (!s) return rc;
     if (s->waiter[dir])
-        return aio__bad_fd(AIO_EBUSY, what, fd, dir ? "already has a task waiting until it is writable"
-                                                    : "already has a task waiting until it is readable");
+        return aio__bad_fd(AIO_EBUSY, what, fd, dir ? AIO__DETAIL("already has a task waiting until it is writable")
+                                                    : AIO__DETAIL("already has a task waiting until it is readable"));
     if (!trust || !(s->watched & way)) {
         rc = L->io->watch(L->io, fd, s->watched, s->watched | way);
         if (rc < 0) return rc;
@@ -4330,9 +4339,9 @@ static void aio__io_unwatch(aio_io *io, int fd, int way) {
 
 AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     if (L->io && L->io->waiting)
-        return aio__misuse(AIO_EBUSY, "aio_loop_set_io: tasks wait on descriptors of the loop's I/O");
+        return aio__misuse(AIO_EBUSY, "aio_loop_set_io: tasks wait on descriptors");
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
-        return aio__misuse(AIO_EINVAL, "aio_loop_set_io: the port needs watch, wait and its slots");
+        return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) io->waiting = 0;
@@ -4387,9 +4396,9 @@ static aio_status aio__io_error(int err, const char *what, int fd) {
     case ECONNRESET:
     case EPIPE: return AIO_ECONNRESET;
     case ECONNREFUSED: return AIO_ECONNREFUSED;
-    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, "is not open");
-    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
-    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
+    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not open"));
+    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket"));
+    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket of that kind (listening? connected?)"));
     default: errno = err; return AIO_EIO;
     }
 }
@@ -4408,8 +4417,13 @@ static void aio__sock_setup(int fd) {
 #endif
 #endif
 
+#ifdef AIO__POSIX_IO
 static const char *const aio__io_names[] = {"AIO_WAIT_READABLE", "AIO_WAIT_WRITABLE", "AIO_ACCEPT",
                                             "AIO_RECV", "AIO_SEND_ALL", "AIO_TCP_CONNECT"};
+#define AIO__IO_NAME(op) aio__io_names[op]
+#else
+#define AIO__IO_NAME(op) "" /* (string literals take RAM on an AVR) */
+#endif
 
 /* Try the operation once more: its result, or parked until the descriptor
  * is ready (AIO__SUSPENDED). */
@@ -4417,7 +4431,7 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
     int fd = t->seq.io.fd;
     int dir = AIO__IO_DIR(op);
     aio_io *io = t->loop->io;
-    const char *what = aio__io_names[op];
+    const char *what = AIO__IO_NAME(op);
     if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, 0, what);
 #ifdef AIO__POSIX_IO
     for (;;) {
@@ -4462,25 +4476,26 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
     }
 #else
     (void)buf; (void)len; (void)io; (void)fd;
-    return aio__misuse(AIO_EINVAL, "sockets need a POSIX system: on a port, wait with "
-                                   "AIO_WAIT_READABLE and read the driver");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
 #endif
 }
 
 AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
                                 size_t len, aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
-    const char *what = aio__io_names[op];
+    const char *what = AIO__IO_NAME(op);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__bad_fd(AIO_EINVAL, what, fd, "is waited on with a timeout that is "
-                                                                  "NaN, negative or beyond half the clock range"));
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "I/O wait: the timeout is NaN, negative or "
+                                                        "beyond half the clock range"));
+#ifdef AIO__POSIX_IO
     if ((op == AIO__IO_RECV || op == AIO__IO_SEND) && !buf && len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__IO_RECV ? "AIO_RECV: the buffer is NULL"
                                                                            : "AIO_SEND_ALL: the buffer is NULL"));
     if (op == AIO__IO_RECV && !len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV: len is 0 (a receive of 0 bytes would "
                                                         "read as the end of the stream)"));
-    if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, "is negative");
+#endif
+    if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     t->seq.io.fd = fd;
     t->seq.io.dir = AIO__IO_DIR(op);
@@ -4512,7 +4527,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
 #endif
             return AIO_ETIMEDOUT;
         }
-        return aio__io_park(t, f, t->seq.io.dir, 1, aio__io_names[op]);
+        return aio__io_park(t, f, t->seq.io.dir, 1, AIO__IO_NAME(op));
     }
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
@@ -4627,7 +4642,10 @@ AIO_API aio_status aio_close(int fd) {
 
 /* The handler only notes the signal and writes the wake-up pipe of the loop
  * the signals go to (async-signal-safe); that loop's I/O wait sets the
- * events. */
+ * events. (sigaction is POSIX's, not C's: declared with _POSIX_C_SOURCE,
+ * which the top of this header defines when it is included first.) */
+#ifdef SA_RESTART
+#define AIO__SIGNALS 1
 #if defined(NSIG)
 #define AIO__NSIG NSIG
 #elif defined(_NSIG)
@@ -4671,6 +4689,10 @@ static void aio__sig_default(int signo) {
     (void)sigaction(signo, &sa, NULL);
     aio__sig_event[signo] = NULL;
 }
+#else
+#define aio__sig_any 0
+static void aio__deliver_signals(aio_loop *L) { (void)L; }
+#endif
 
 /* -------------------------------------------------- the system's I/O wait */
 
@@ -4737,6 +4759,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
 
 static void aio__sysio_release(aio_io *io) {
     aio__sysio *s = (aio__sysio *)io;
+#ifdef AIO__SIGNALS
     int signo;
     if (aio__sig_loop == s->loop) {
         for (signo = 1; signo < AIO__NSIG; signo++)
@@ -4744,6 +4767,7 @@ static void aio__sysio_release(aio_io *io) {
         aio__sig_fd = -1;
         aio__sig_loop = NULL;
     }
+#endif
     AIO_CRITICAL_ENTER();
     if (s->loop->wakeup == aio__sysio_wakeup) s->loop->wakeup = NULL;
     AIO_CRITICAL_EXIT();
@@ -4913,6 +4937,7 @@ static aio_io *aio__sysio_start(aio_loop *L) {
     return &s->io;
 }
 
+#ifdef AIO__SIGNALS
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     aio_loop *L = aio__loop;
     struct sigaction sa;
@@ -4942,7 +4967,36 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     }
     return AIO_OK;
 }
+#endif /* AIO__SIGNALS */
 #endif /* AIO__POSIX_IO */
+
+/* What needs POSIX says so elsewhere. */
+#ifndef AIO__SIGNALS
+AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
+    (void)signo;
+    (void)ev;
+    return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals in this build");
+}
+#endif
+#ifndef AIO__POSIX_IO
+AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
+                                      aio_time d) {
+    (void)t; (void)f; (void)host; (void)port; (void)d;
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
+}
+AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
+    (void)host; (void)port; (void)backlog;
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
+}
+AIO_API int aio_socket_port(int fd) {
+    (void)fd;
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
+}
+AIO_API aio_status aio_close(int fd) {
+    aio_io_forget(fd); /* (a port's descriptor: the driver closes it) */
+    return fd < 0 ? AIO_EBADF : AIO_OK;
+}
+#endif
 
 #ifdef __cplusplus
 }

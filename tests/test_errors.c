@@ -284,7 +284,15 @@ static void test_error_strerror(void) {
     CHECK_STR(aio_strerror(AIO_EINPROGRESS), "still running");
     CHECK_STR(aio_strerror(AIO_EDEADLK), "waits forever");
     CHECK_STR(aio_strerror(AIO_ECHILDCANCELED), "a child was cancelled");
-    CHECK_STR(aio_strerror(-12), "unknown error");
+    CHECK_STR(aio_strerror(AIO_EFULL), "queue full");
+    CHECK_STR(aio_strerror(AIO_EEMPTY), "queue empty");
+    CHECK_STR(aio_strerror(AIO_ESHUTDOWN), "queue shut down");
+    CHECK_STR(aio_strerror(AIO_ECLOSED), "descriptor closed");
+    CHECK_STR(aio_strerror(AIO_EBADF), "bad descriptor");
+    CHECK_STR(aio_strerror(AIO_ECONNRESET), "connection reset");
+    CHECK_STR(aio_strerror(AIO_ECONNREFUSED), "connection refused");
+    CHECK_STR(aio_strerror(AIO_EIO), "system error (see errno)");
+    CHECK_STR(aio_strerror(-17), "unknown error");
     CHECK_STR(aio_strerror(AIO_EUSER), "user error");
     CHECK_STR(aio_strerror(AIO_EUSER - 7), "user error");
     CHECK_STR(aio_strerror(-20), "unknown error");
