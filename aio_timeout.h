@@ -251,6 +251,11 @@ enum {
     AIO_EFULL = -9,       /* queue: full (asyncio.QueueFull) */
     AIO_EEMPTY = -10,     /* queue: empty (asyncio.QueueEmpty) */
     AIO_ESHUTDOWN = -11,  /* queue: shut down (asyncio.QueueShutDown) */
+    AIO_ECLOSED = -12,    /* I/O: the descriptor was closed (aio_close) while waited on */
+    AIO_EBADF = -13,      /* I/O: not an open descriptor of a kind that can be waited on */
+    AIO_ECONNRESET = -14, /* I/O: the peer reset the connection, or closed it before a send */
+    AIO_ECONNREFUSED = -15, /* I/O: nobody listens at the address connected to */
+    AIO_EIO = -16,        /* I/O: another system error; errno says which */
     AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
 };
 
@@ -324,6 +329,11 @@ struct aio_task {
             uint32_t n;
             uint32_t began; /* tasks finished before it began */
         } many;
+        struct {           /* in an I/O wait */
+            int fd;
+            int dir;       /* 0 waits until readable, 1 until writable */
+            size_t done;   /* AIO_SEND_ALL: bytes sent so far */
+        } io;
     } seq;
 };
 
@@ -491,6 +501,7 @@ struct aio_loop {
     void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
+    struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -692,6 +703,80 @@ AIO_API aio_status aio_queue_task_done(aio_queue *q);
 AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
 
 /* ------------------------------------------------------------------------ */
+/* I/O with deadlines                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Waits on file descriptors, each an await with a deadline like the others
+ * (AIO_WAIT_READABLE, AIO_RECV, ... below). A loop starts waiting for I/O at
+ * its first I/O wait: on POSIX systems with epoll (Linux) or poll() (other
+ * systems, or where AIO_IO_POLL is defined), waiting for descriptors and the
+ * next deadline in one system call. Elsewhere a port does that part (struct
+ * aio_io: a network stack, a UART driver), and the readiness waits work the
+ * same. A program that does no I/O links none of it. */
+enum { AIO_READABLE = 1, AIO_WRITABLE = 2 };
+
+/* The loop's record of one descriptor: which task waits on it each way. */
+typedef struct aio_io_slot {
+    aio_task *waiter[2]; /* [0] until readable, [1] until writable */
+    uint8_t watched;     /* what the port was asked to watch (AIO_READABLE | AIO_WRITABLE) */
+    uint8_t dry;         /* the library's: ways a try found nothing to do since the last report */
+} aio_io_slot;
+
+/* What waits for descriptors on a loop: the POSIX one the library starts, or
+ * your port (aio_loop_set_io). Descriptors are small integers that index
+ * `slots`. The port calls aio_io_ready() for a descriptor that is ready for
+ * what it watches, at any time inside `wait`; readiness is a level: report a
+ * descriptor again while it stays ready. */
+typedef struct aio_io aio_io;
+struct aio_io {
+    /* Watch `fd` for `events` (AIO_READABLE | AIO_WRITABLE) from now on; it
+     * watched `old` before; events 0: stop. AIO_OK or an error status, which
+     * the task that wanted to wait receives (AIO_EBADF: cannot be watched). */
+    aio_status (*watch)(aio_io *io, int fd, int old, int events);
+    /* Wait until `deadline` (AIO_NEVER: no limit; at or before the loop's
+     * time: do not block), until a watched descriptor is ready, or until the
+     * loop's wake-up (aio_loop_set_wakeup) is called. */
+    void (*wait)(aio_io *io, aio_loop *loop, aio_time deadline);
+    /* Make `slots` hold descriptor `fd` (the new slots zeroed): AIO_OK or an
+     * error. NULL: the slots are fixed; a descriptor beyond is AIO_EBADF. */
+    aio_status (*grow)(aio_io *io, int fd);
+    /* Called by aio_loop_destroy: give back what the port holds (NULL: none). */
+    void (*release)(aio_io *io);
+    aio_io_slot *slots;  /* nslots of them, zeroed */
+    uint32_t nslots;
+    uint32_t waiting;    /* the library's: tasks waiting on descriptors */
+};
+
+/* Wait for I/O through `io` from now on (before any I/O wait on the loop).
+ * AIO_EBUSY while a task waits on a descriptor; NULL detaches the port. */
+AIO_API aio_status aio_loop_set_io(aio_loop *loop, aio_io *io);
+/* From a port's `wait`: `fd` is ready for `events`. The task waiting that way
+ * wakes; a way nobody waits on any more stops being watched. */
+AIO_API void aio_io_ready(aio_loop *loop, int fd, int events);
+/* Stop watching `fd` on the running loop; a task waiting on it wakes with
+ * AIO_ECLOSED (Trio's notify_closing). Call it before a descriptor the loop
+ * watched is closed elsewhere; aio_close does both. */
+AIO_API void aio_io_forget(int fd);
+
+/* POSIX only: sockets, non-blocking, each await with a deadline. */
+/* A listening TCP socket on `host` (a numeric IPv4 or IPv6 address,
+ * "localhost", or NULL for every IPv4 address) and `port` (0: any free one,
+ * see aio_socket_port): the descriptor, or AIO_EINVAL (bad address or port)
+ * or AIO_EIO (errno says why: EADDRINUSE, ...). `backlog` 0: the system's
+ * largest. */
+AIO_API int aio_tcp_listen(const char *host, int port, int backlog);
+/* The local port of a bound socket, or AIO_EBADF. */
+AIO_API int aio_socket_port(int fd);
+/* aio_io_forget(fd), then close(fd): AIO_OK, or AIO_EBADF if it was not open. */
+AIO_API aio_status aio_close(int fd);
+/* loop.add_signal_handler(signo, ev.set): each delivery of POSIX signal
+ * `signo` sets `ev` from the running loop (never inside the handler, so it is
+ * safe whenever the signal comes). NULL restores the default action.
+ * AIO_EINVAL for a signal that cannot be caught, or when signals are routed
+ * to another loop that is still alive. */
+AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
+
+/* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                           */
 /* ------------------------------------------------------------------------ */
 
@@ -879,6 +964,31 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
                        aio__cond_poll((t), aio__f, (cond)), AIO__LABEL);      \
     } while (0)
 
+/* Wait until `fd` is readable (writable), at most `d`: lv = AIO_OK,
+ * AIO_ETIMEDOUT, AIO_EBUSY (another task already waits on fd that way),
+ * AIO_EBADF (not a descriptor that can be waited on), or AIO_ECLOSED. */
+#define AIO_WAIT_READABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_READABLE, fd, NULL, 0, d)
+#define AIO_WAIT_WRITABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_WRITABLE, fd, NULL, 0, d)
+/* POSIX sockets. sock.accept(): lv = the new connection's descriptor
+ * (non-blocking, close-on-exec, TCP_NODELAY) or an error. */
+#define AIO_ACCEPT(t, lv, listen_fd, d) AIO__IO(t, lv, AIO__IO_ACCEPT, listen_fd, NULL, 0, d)
+/* sock.recv(len) into buf[0..len): lv = the bytes received (what is there,
+ * 1..len), 0 at the end of the stream, or an error (AIO_ECONNRESET, ...).
+ * Cancelled or timed out, it has received nothing: the data stays for the
+ * next receive. */
+#define AIO_RECV(t, lv, fd, buf, len, d) AIO__IO(t, lv, AIO__IO_RECV, fd, buf, len, d)
+/* sock.sendall(buf[0..len)): lv = AIO_OK once all of it was sent, or an
+ * error (AIO_ECONNRESET once the peer is gone; no SIGPIPE). On a timeout or
+ * a cancellation part of it may have been sent. */
+#define AIO_SEND_ALL(t, lv, fd, buf, len, d) AIO__IO(t, lv, AIO__IO_SEND, fd, buf, len, d)
+/* A TCP connection to `host` (numeric IPv4 or IPv6, or "localhost": no name
+ * lookup, which would block) and `port`: lv = its descriptor (non-blocking,
+ * TCP_NODELAY) or an error (AIO_ECONNREFUSED, AIO_ETIMEDOUT, AIO_EINVAL for
+ * a bad address). A connect that times out or is cancelled closes its socket. */
+#define AIO_TCP_CONNECT(t, lv, host, port, d)                                  \
+    AIO__AWAIT(t, (lv) = aio__r, aio__connect_start((t), aio__f, (host), (port), (d)), \
+               aio__io_poll((t), aio__f, AIO__IO_CONNECT, NULL, 0), AIO__LABEL)
+
 /* ------------------------------------------------------------------------ */
 /* Internals used by the macros                                               */
 /* ------------------------------------------------------------------------ */
@@ -958,6 +1068,11 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
                AIO__FAST(aio__join_begin, aio__join_start)((t), aio__f, (child), (d), (shield)), \
                AIO__FAST(aio__join_resume, aio__join_poll)((t), aio__f, (child), (shield)), n)
 #define AIO__GATHER 8 /* mode flag: gather rather than wait */
+enum { AIO__IO_READABLE, AIO__IO_WRITABLE, AIO__IO_ACCEPT, AIO__IO_RECV, AIO__IO_SEND,
+       AIO__IO_CONNECT };
+#define AIO__IO(t, lv, op, fd, buf, len, d)                                    \
+    AIO__AWAIT(t, (lv) = aio__r, aio__io_start((t), aio__f, (op), (fd), (buf), (len), (d)), \
+               aio__io_poll((t), aio__f, (op), (buf), (len)), AIO__LABEL)
 
 #define AIO__GROUP(t, g, n, nj) AIO__GROUP_(t, g, n, nj)
 #define AIO__GROUP_(t, g, n, nj)                                               \
@@ -1051,6 +1166,11 @@ AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q,
 AIO_API aio_status aio__queue_get_poll(aio_task *t, aio_frame *f, aio_queue *q, void *out);
 AIO_API aio_status aio__queue_join_start(aio_task *t, aio_frame *f, aio_queue *q, aio_time d);
 AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q);
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+                                size_t len, aio_time d);
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len);
+AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
+                                      aio_time d);
 AIO_API void aio__own_deadline(aio_task *t, aio_time d);
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
                               aio_status rc);
@@ -1094,8 +1214,12 @@ enum { /* task flags */
     AIO__T_RELOCK_NOSPC = 2048, /* condition wait: raise AIO_ENOSPC once the lock is back */
     AIO__T_WATCHED = 4096,  /* a block is open around it or a cancel was delivered to it */
     AIO__T_NOTIFIED = 8192, /* condition wait: took a notification, now retaking the lock */
-    AIO__T_FIRED = 16384    /* condition wait: its own deadline has fired (kept for
+    AIO__T_FIRED = 16384,   /* condition wait: its own deadline has fired (kept for
                                AIO_COND_WAIT_FOR's next wait, not armed again) */
+    /* (16 bits is all an enum has where int is 16 bits: an I/O waiter, which
+     * is never granted anything, reads AIO__T_GRANTED as "its descriptor was
+     * forgotten", aio_io_forget) */
+    AIO__T_CLOSED = AIO__T_GRANTED
 };
 /* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
 static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
@@ -1259,6 +1383,26 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <poll.h>
 #include <unistd.h>
 #define AIO__WAKE_PIPE 1 /* the system idle hook sleeps in poll() on a pipe */
+#endif
+#endif
+/* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
+ * AIO_IO_POLL). AIO_NO_IO leaves them out of a POSIX build. */
+#if defined(AIO__HOSTED) && (defined(__unix__) || defined(__APPLE__)) && !defined(AIO_NO_IO)
+#define AIO__POSIX_IO 1
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+#define AIO__EPOLL 1
+#include <sys/epoll.h>
+#else
+#include <poll.h>
 #endif
 #endif
 
@@ -1632,6 +1776,8 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     L->wakeup = NULL;
     AIO_CRITICAL_EXIT();
     aio__wake_pipe_close(L);
+    if (L->io && L->io->release) L->io->release(L->io);
+    L->io = NULL;
     if (aio__last == L) aio__last = NULL;
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;
@@ -2411,6 +2557,13 @@ static int aio__any_signalled(aio_loop *L) { return L->events && L->events(L, AI
  * nothing else moves, and the system hook can only be woken by an event set
  * from outside, which needs one that belongs to this loop and the pipe. */
 static int aio__nothing_can_wake(aio_loop *L) {
+    if (L->io) { /* a descriptor, or an event set from elsewhere through the wake-up */
+        int bound;
+        AIO_CRITICAL_ENTER();
+        bound = L->bound_events != 0 && L->wakeup != NULL;
+        AIO_CRITICAL_EXIT();
+        return !L->io->waiting && !bound;
+    }
     if (!L->idle) return L->is_virtual; /* (else a busy loop, as asked) */
 #ifdef AIO__SYSTEM_CLOCK
     if (L->idle == aio__system_idle) {
@@ -2428,10 +2581,12 @@ static int aio__nothing_can_wake(aio_loop *L) {
     return 0;
 }
 
-/* What a turn wakes once its steps have run: the waiters of the events set
+/* What a turn wakes once its steps have run: the tasks whose descriptors
+ * are ready (looked at without blocking), the waiters of the events set
  * meanwhile, then the timers due at the turn's time: `began` on the virtual
  * clock, on a real one the time read at the start or first needed. */
 static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
+    if (L->io) L->io->wait(L->io, L, L->now); /* (the loop's time: do not block) */
     if (L->events) L->events(L, AIO__EV_DRAIN);
     if (L->heap_len) {
         if (!L->is_virtual) began = aio__now(L);
@@ -2509,10 +2664,14 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
             }
             /* (an event set from outside since the look above: no idle wait) */
             if (!L->events || !L->events(L, AIO__EV_IDLE)) { /* LCOV_EXCL_BR_LINE */
-                if (L->idle)
+                if (L->io) /* (it waits for the descriptors and the deadline together) */
+                    L->io->wait(L->io, L, next);
+                else if (L->idle)
                     L->idle(L->idle_ctx, L, next);
-                else if (L->is_virtual && aio__before(L->now, next)) /* (next is a time here) */
-                    L->now = next; /* virtual time jumps there, never back */
+                /* virtual time jumps to the next deadline, never back */
+                if (L->is_virtual && !L->idle && next != AIO_NEVER && aio__ready_empty(L) &&
+                    aio__before(L->now, next))
+                    L->now = next;
                 if (L->events) (void)L->events(L, AIO__EV_AWAKE);
             }
         }
@@ -4058,6 +4217,732 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
     if (unfinished == 0) return AIO_OK;
     return aio__queue_park(t, f, &q->joiners);
 }
+
+/* ------------------------------------------------------------------ I/O */
+
+/* A task waits on a descriptor through the slot of the descriptor in its
+ * loop's aio_io: slot.waiter[dir] is the task, counted in io->waiting, for
+ * as long as it is parked there. Whoever wakes it (a readiness report, a
+ * forget) takes it out; if something else woke it (a deadline, a
+ * cancellation), its own resumption does.
+ *
+ * What the port watches lags behind who waits: a descriptor stays watched
+ * after its waiter was woken by readiness (it will most likely wait again,
+ * and a server would otherwise pay a system call per wait), until a report
+ * finds nobody waiting that way. `dry` remembers that a try found nothing
+ * (EAGAIN, a short read): the next try of that way waits first, which spares
+ * the system call that would fail, until a report says it is ready again. */
+
+#define AIO__IO_DIR(op) ((op) == AIO__IO_WRITABLE || (op) == AIO__IO_SEND || (op) == AIO__IO_CONNECT)
+
+#ifdef AIO__POSIX_IO
+static aio_io *aio__sysio_start(aio_loop *L);
+#endif
+
+/* The loop's I/O, started on first use where the system has it. */
+static aio_io *aio__io_of(aio_loop *L) {
+#ifdef AIO__POSIX_IO
+    if (!L->io) (void)aio__sysio_start(L);
+#endif
+    return L->io;
+}
+
+#ifdef AIO__HOSTED
+static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
+#ifdef AIO_DEBUG
+    static char message[160];
+    (void)snprintf(message, sizeof message, "%s: descriptor %d %s", what, fd, why);
+    return aio__misuse(code, message);
+#else
+    (void)what; (void)fd; (void)why;
+    return code;
+#endif
+}
+#else
+static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
+    (void)what; (void)fd; (void)why;
+    return aio__misuse(code, "I/O wait: the descriptor cannot be waited on");
+}
+#endif
+
+/* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
+static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+    aio_io *io = aio__io_of(L);
+    if (!io) {
+        *rc = aio__misuse(AIO_EINVAL, "I/O wait: the loop has no I/O port (aio_loop_set_io)");
+        return NULL;
+    }
+    if (fd < 0) {
+        *rc = aio__bad_fd(AIO_EBADF, what, fd, "is negative");
+        return NULL;
+    }
+    if ((uint32_t)fd >= io->nslots) {
+        *rc = io->grow ? io->grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, "is beyond the port's slots");
+        if (*rc < 0) return NULL;
+    }
+    return &io->slots[fd];
+}
+
+/* Park t on its descriptor's way `dir`; with `trust`, a way still watched
+ * is taken as watched (the library's own sockets), else the port is asked
+ * again (a descriptor closed and opened anew under the same number). */
+static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, const char *what) {
+    aio_loop *L = t->loop;
+    int fd = t->seq.io.fd;
+    int way = 1 << dir;
+    aio_status rc = AIO_OK;
+    aio_io_slot *s = aio__io_slot(L, fd, what, &rc);
+    if (!s) return rc;
+    if (s->waiter[dir])
+        return aio__bad_fd(AIO_EBUSY, what, fd, dir ? "already has a task waiting until it is writable"
+                                                    : "already has a task waiting until it is readable");
+    if (!trust || !(s->watched & way)) {
+        rc = L->io->watch(L->io, fd, s->watched, s->watched | way);
+        if (rc < 0) return rc;
+        s->watched = (uint8_t)(s->watched | way);
+    }
+    rc = aio__park(t, 1, 1);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
+    t->seq.io.dir = dir;
+    s->waiter[dir] = t;
+    L->io->waiting++;
+    return rc;
+}
+
+/* A task that wakes for another reason than readiness leaves its slot. */
+static void aio__io_leave(aio_task *t) {
+    aio_io *io = t->loop->io;
+    int fd = t->seq.io.fd;
+    if (io && fd >= 0 && (uint32_t)fd < io->nslots && io->slots[fd].waiter[t->seq.io.dir] == t) {
+        io->slots[fd].waiter[t->seq.io.dir] = NULL;
+        io->waiting--;
+    }
+}
+
+/* Stop watching way `way` of fd if nobody waits that way. */
+static void aio__io_unwatch(aio_io *io, int fd, int way) {
+    aio_io_slot *s = &io->slots[fd];
+    if ((s->watched & way) && !s->waiter[way >> 1]) {
+        s->watched = (uint8_t)(s->watched & ~way);
+        (void)io->watch(io, fd, s->watched | way, s->watched);
+    }
+}
+
+AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
+    if (L->io && L->io->waiting)
+        return aio__misuse(AIO_EBUSY, "aio_loop_set_io: tasks wait on descriptors of the loop's I/O");
+    if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
+        return aio__misuse(AIO_EINVAL, "aio_loop_set_io: the port needs watch, wait and its slots");
+    if (L->io && L->io->release) L->io->release(L->io);
+    L->io = io;
+    if (io) io->waiting = 0;
+    return AIO_OK;
+}
+
+AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
+    aio_io *io = L->io;
+    int dir;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    for (dir = 0; dir < 2; dir++) {
+        aio_io_slot *s = &io->slots[fd];
+        aio_task *w = s->waiter[dir];
+        if (!(events & (1 << dir))) continue;
+        s->dry = (uint8_t)(s->dry & ~(1 << dir));
+        if (!w) {
+            aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+        } else if (w->state == AIO__PARKED) {
+            s->waiter[dir] = NULL;
+            io->waiting--;
+            w->flags |= AIO__T_SIGNALLED;
+            aio__wake(w);
+        } /* (else woken already: its resumption leaves the slot) */
+    }
+}
+
+AIO_API void aio_io_forget(int fd) {
+    aio_loop *L = aio__loop;
+    aio_io *io = L ? L->io : NULL;
+    aio_io_slot *s;
+    int dir;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    s = &io->slots[fd];
+    for (dir = 0; dir < 2; dir++) {
+        aio_task *w = s->waiter[dir];
+        if (!w) continue;
+        s->waiter[dir] = NULL;
+        io->waiting--;
+        if (w->state == AIO__PARKED) {
+            w->flags |= AIO__T_CLOSED;
+            aio__wake(w);
+        }
+    }
+    if (s->watched) (void)io->watch(io, fd, s->watched, 0);
+    s->watched = 0;
+    s->dry = 0;
+}
+
+#ifdef AIO__POSIX_IO
+static aio_status aio__io_error(int err, const char *what, int fd) {
+    switch (err) {
+    case ECONNRESET:
+    case EPIPE: return AIO_ECONNRESET;
+    case ECONNREFUSED: return AIO_ECONNREFUSED;
+    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, "is not open");
+    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
+    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
+    default: errno = err; return AIO_EIO;
+    }
+}
+
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#ifdef SO_NOSIGPIPE
+    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+}
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+#endif
+#endif
+
+static const char *const aio__io_names[] = {"AIO_WAIT_READABLE", "AIO_WAIT_WRITABLE", "AIO_ACCEPT",
+                                            "AIO_RECV", "AIO_SEND_ALL", "AIO_TCP_CONNECT"};
+
+/* Try the operation once more: its result, or parked until the descriptor
+ * is ready (AIO__SUSPENDED). */
+static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+    int fd = t->seq.io.fd;
+    int dir = AIO__IO_DIR(op);
+    aio_io *io = t->loop->io;
+    const char *what = aio__io_names[op];
+    if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, 0, what);
+#ifdef AIO__POSIX_IO
+    for (;;) {
+        ssize_t n;
+        int err;
+        if (io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir)))
+            return aio__io_park(t, f, dir, 1, what);
+        if (op == AIO__IO_RECV) {
+            n = recv(fd, (void *)(uintptr_t)buf, len, 0);
+            if (n >= 0) {
+                if ((size_t)n < len && io && (uint32_t)fd < io->nslots) io->slots[fd].dry |= 1;
+                return (aio_status)n;
+            }
+        } else if (op == AIO__IO_SEND) {
+            n = send(fd, (const char *)buf + t->seq.io.done, len - t->seq.io.done, MSG_NOSIGNAL);
+            if (n >= 0) {
+                t->seq.io.done += (size_t)n;
+                if (t->seq.io.done == len) return AIO_OK;
+                errno = EAGAIN; /* the send buffer is full: wait for room */
+            }
+        } else if (op == AIO__IO_ACCEPT) {
+            int c = accept(fd, NULL, NULL);
+            if (c >= 0) {
+                aio_io_forget(c); /* a number used before: nothing of it is watched now */
+                aio__sock_setup(c);
+                return c;
+            }
+        } else { /* AIO__IO_CONNECT, once writable */
+            socklen_t sl = sizeof err;
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err == 0) return fd;
+            if (err == EINPROGRESS || err == EALREADY) return aio__io_park(t, f, 1, 1, what);
+            (void)aio_close(fd);
+            return aio__io_error(err, what, fd);
+        }
+        err = errno;
+        if (err == EINTR || (op == AIO__IO_ACCEPT && err == ECONNABORTED)) continue;
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            if (io && (uint32_t)fd < io->nslots) io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | (1 << dir));
+            return aio__io_park(t, f, dir, 0, what); /* (trusts nothing the first time) */
+        }
+        return aio__io_error(err, what, fd);
+    }
+#else
+    (void)buf; (void)len; (void)io; (void)fd;
+    return aio__misuse(AIO_EINVAL, "sockets need a POSIX system: on a port, wait with "
+                                   "AIO_WAIT_READABLE and read the driver");
+#endif
+}
+
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+                                size_t len, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    const char *what = aio__io_names[op];
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__bad_fd(AIO_EINVAL, what, fd, "is waited on with a timeout that is "
+                                                                  "NaN, negative or beyond half the clock range"));
+    if ((op == AIO__IO_RECV || op == AIO__IO_SEND) && !buf && len)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__IO_RECV ? "AIO_RECV: the buffer is NULL"
+                                                                           : "AIO_SEND_ALL: the buffer is NULL"));
+    if (op == AIO__IO_RECV && !len)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV: len is 0 (a receive of 0 bytes would "
+                                                        "read as the end of the stream)"));
+    if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, "is negative");
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    t->seq.io.fd = fd;
+    t->seq.io.dir = AIO__IO_DIR(op);
+    t->seq.io.done = 0;
+    if (op == AIO__IO_SEND && !len) return AIO_OK;
+    aio__set_until(t, until);
+    return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+    uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
+    int fd = t->seq.io.fd;
+    t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
+    aio__io_leave(t);
+    /* A cancellation comes first: a cancelled wait has consumed nothing. */
+    if (aio__checkpoint(t) < 0) {
+        if (t->loop->io && (uint32_t)fd < t->loop->io->nslots) aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
+#ifdef AIO__POSIX_IO
+        if (op == AIO__IO_CONNECT) (void)aio_close(fd);
+#endif
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (woke & AIO__T_CLOSED) return AIO_ECLOSED;
+    if (!woke) { /* a deadline, or woken early because one moved */
+        if (aio__due(t->until, aio__now(t->loop))) {
+            if (t->loop->io && (uint32_t)fd < t->loop->io->nslots) aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
+#ifdef AIO__POSIX_IO
+            if (op == AIO__IO_CONNECT) (void)aio_close(fd);
+#endif
+            return AIO_ETIMEDOUT;
+        }
+        return aio__io_park(t, f, t->seq.io.dir, 1, aio__io_names[op]);
+    }
+    if (op <= AIO__IO_WRITABLE) return AIO_OK;
+    return aio__io_try(t, f, op, buf, len);
+}
+
+#ifdef AIO__POSIX_IO
+/* An address: numeric IPv4 or IPv6, "localhost", NULL or "" (any IPv4). */
+static int aio__sockaddr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
+    memset(ss, 0, sizeof *ss);
+    if (port < 0 || port > 65535) return 0;
+    if (!host || !*host || strcmp(host, "localhost") == 0) {
+        struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        a->sin_addr.s_addr = htonl(host && *host ? INADDR_LOOPBACK : INADDR_ANY);
+        *len = sizeof *a;
+        return 1;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
+        struct sockaddr_in6 *b = (struct sockaddr_in6 *)(void *)ss;
+        if (inet_pton(AF_INET, host, &a->sin_addr) == 1) {
+            a->sin_family = AF_INET;
+            a->sin_port = htons((uint16_t)port);
+            *len = sizeof *a;
+            return 1;
+        }
+        if (inet_pton(AF_INET6, host, &b->sin6_addr) == 1) {
+            b->sin6_family = AF_INET6;
+            b->sin6_port = htons((uint16_t)port);
+            *len = sizeof *b;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
+                                      aio_time d) {
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    aio_time until = aio__deadline(t->loop, d, 1);
+    int fd;
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the timeout is NaN, negative "
+                                                        "or beyond half the clock range"));
+    if (!aio__sockaddr(host, port, &ss, &sl))
+        return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the host is not a numeric IPv4 or IPv6 "
+                                       "address or \"localhost\", or the port is not 0-65535");
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0) return AIO_EIO;
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    t->seq.io.fd = fd;
+    t->seq.io.dir = 1;
+    aio__set_until(t, until);
+    while (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+        int err = errno;
+        aio_status rc;
+        if (err == EINTR) continue;
+        if (err == EINPROGRESS) {
+            rc = aio__io_park(t, f, 1, 0, "AIO_TCP_CONNECT");
+            if (rc == AIO__SUSPENDED) return rc;
+        } else {
+            rc = aio__io_error(err, "AIO_TCP_CONNECT", fd);
+        }
+        (void)aio_close(fd); /* (a status, or AIO__RAISE: it unwinds) */
+        return rc;
+    }
+    return fd;
+}
+
+AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int one = 1;
+    int fd;
+    if (!aio__sockaddr(host, port, &ss, &sl) || backlog < 0)
+        return aio__misuse(AIO_EINVAL, "aio_tcp_listen: the host is not a numeric IPv4 or IPv6 "
+                                       "address or \"localhost\", the port is not 0-65535, or the "
+                                       "backlog is negative");
+    fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    if (fd < 0) return AIO_EIO;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) {
+        int err = errno;
+        (void)close(fd);
+        errno = err;
+        return AIO_EIO;
+    }
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+
+AIO_API int aio_socket_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+
+AIO_API aio_status aio_close(int fd) {
+    aio_io_forget(fd);
+    if (fd < 0 || close(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
+    return AIO_OK;
+}
+
+/* -------------------------------------------------------- POSIX signals */
+
+/* The handler only notes the signal and writes the wake-up pipe of the loop
+ * the signals go to (async-signal-safe); that loop's I/O wait sets the
+ * events. */
+#if defined(NSIG)
+#define AIO__NSIG NSIG
+#elif defined(_NSIG)
+#define AIO__NSIG _NSIG
+#else
+#define AIO__NSIG 65
+#endif
+static volatile sig_atomic_t aio__sig_pending[AIO__NSIG];
+static volatile sig_atomic_t aio__sig_any;
+static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's pipe */
+static aio_event *aio__sig_event[AIO__NSIG];
+static aio_loop *aio__sig_loop;
+
+static void aio__sig_handler(int signo) {
+    int saved = errno;
+    if (signo > 0 && signo < AIO__NSIG) aio__sig_pending[signo] = 1;
+    aio__sig_any = 1;
+    if (aio__sig_fd >= 0) {
+        ssize_t n = write(aio__sig_fd, "", 1); /* a full pipe has a wake-up pending */
+        (void)n;
+    }
+    errno = saved;
+}
+
+static void aio__deliver_signals(aio_loop *L) {
+    int s;
+    if (!aio__sig_any || L != aio__sig_loop) return;
+    aio__sig_any = 0;
+    for (s = 1; s < AIO__NSIG; s++)
+        if (aio__sig_pending[s]) {
+            aio__sig_pending[s] = 0;
+            if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]);
+        }
+}
+
+static void aio__sig_default(int signo) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(signo, &sa, NULL);
+    aio__sig_event[signo] = NULL;
+}
+
+/* -------------------------------------------------- the system's I/O wait */
+
+typedef struct aio__sysio {
+    aio_io io;
+    aio_loop *loop;
+    int pipe[2];     /* wakes the wait: events set from elsewhere, signals */
+#ifdef AIO__EPOLL
+    int epfd;
+#else
+    struct pollfd *fds; /* [0] is the pipe */
+    uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
+    uint32_t nfds, cap;
+#endif
+} aio__sysio;
+
+static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
+    ssize_t n = write(((aio__sysio *)ctx)->pipe[1], "", 1);
+    (void)L;
+    (void)n;
+}
+
+/* The wait's timeout in milliseconds, rounded up (never early): -1 for none. */
+static int aio__io_timeout(aio_loop *L, aio_time deadline) {
+    aio_time now;
+    uint64_t ticks, ms;
+    if (deadline == AIO_NEVER) return -1;
+    if (deadline == L->now || L->is_virtual) return 0; /* (virtual time jumps instead) */
+    now = L->clock(L->clock_ctx);
+    if (!aio__before(now, deadline)) return 0;
+    ticks = (uint64_t)(aio_time)(deadline - now);
+    ms = ticks / AIO_TICKS_PER_SEC * 1000u + (ticks % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+    return ms > 0x7fffffffu ? 0x7fffffff : (int)ms;
+}
+
+static void aio__sysio_drain(aio__sysio *s) {
+    char buf[64];
+    while (read(s->pipe[0], buf, sizeof buf) > 0) {
+    }
+}
+
+static aio_status aio__sysio_grow(aio_io *io, int fd) {
+    aio__sysio *s = (aio__sysio *)io;
+    uint32_t n = io->nslots ? io->nslots : 64u;
+    aio_io_slot *slots;
+    while (n <= (uint32_t)fd) n *= 2u;
+    slots = (aio_io_slot *)realloc(io->slots, (size_t)n * sizeof *slots);
+    if (!slots) return AIO_EIO;
+    memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
+    io->slots = slots;
+#ifndef AIO__EPOLL
+    {
+        uint32_t *at = (uint32_t *)realloc(s->at, (size_t)n * sizeof *at);
+        if (!at) return AIO_EIO;
+        memset(at + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *at);
+        s->at = at;
+    }
+#else
+    (void)s;
+#endif
+    io->nslots = n;
+    return AIO_OK;
+}
+
+static void aio__sysio_release(aio_io *io) {
+    aio__sysio *s = (aio__sysio *)io;
+    int signo;
+    if (aio__sig_loop == s->loop) {
+        for (signo = 1; signo < AIO__NSIG; signo++)
+            if (aio__sig_event[signo]) aio__sig_default(signo);
+        aio__sig_fd = -1;
+        aio__sig_loop = NULL;
+    }
+    AIO_CRITICAL_ENTER();
+    if (s->loop->wakeup == aio__sysio_wakeup) s->loop->wakeup = NULL;
+    AIO_CRITICAL_EXIT();
+    (void)close(s->pipe[0]);
+    (void)close(s->pipe[1]);
+#ifdef AIO__EPOLL
+    (void)close(s->epfd);
+#else
+    free(s->fds);
+    free(s->at);
+#endif
+    free(io->slots);
+    free(s);
+}
+
+#ifdef AIO__EPOLL
+static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
+    aio__sysio *s = (aio__sysio *)io;
+    struct epoll_event e;
+    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    memset(&e, 0, sizeof e);
+    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
+    e.data.fd = fd;
+    if (!events) {
+        (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
+        return AIO_OK;
+    }
+    if (epoll_ctl(s->epfd, op, fd, &e) == 0) return AIO_OK;
+    /* what the slot says was watched may be stale: the number was closed and reused */
+    if (errno == ENOENT || errno == EEXIST) {
+        op = errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+        if (epoll_ctl(s->epfd, op, fd, &e) == 0) return AIO_OK;
+    }
+    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    return aio__io_error(errno, "I/O wait", fd);
+}
+
+static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__sysio *s = (aio__sysio *)io;
+    struct epoll_event ev[128];
+    int ms = aio__io_timeout(L, deadline);
+    int n, i;
+    if (ms == 0 && !io->waiting && !aio__sig_any) return; /* nothing to look at */
+    n = epoll_wait(s->epfd, ev, 128, ms);
+    for (i = 0; i < n; i++) {
+        int fd = ev[i].data.fd;
+        uint32_t e = ev[i].events;
+        if (fd == s->pipe[0]) {
+            aio__sysio_drain(s);
+            continue;
+        }
+        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
+                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
+    }
+    aio__deliver_signals(L);
+}
+#else
+static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
+    aio__sysio *s = (aio__sysio *)io;
+    uint32_t i = s->at[fd];
+    struct stat st;
+    (void)old;
+    if (!events) {
+        if (i) { /* the last entry takes its place */
+            s->fds[i] = s->fds[--s->nfds];
+            s->at[s->fds[i].fd] = i;
+            s->at[fd] = 0;
+        }
+        return AIO_OK;
+    }
+    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    if (!i) {
+        if (s->nfds == s->cap) {
+            uint32_t cap = s->cap * 2u;
+            struct pollfd *fds = (struct pollfd *)realloc(s->fds, (size_t)cap * sizeof *fds);
+            if (!fds) return AIO_EIO;
+            s->fds = fds;
+            s->cap = cap;
+        }
+        i = s->nfds++;
+        s->at[fd] = i;
+        s->fds[i].fd = fd;
+    }
+    s->fds[i].events = (short)((events & AIO_READABLE ? POLLIN : 0) | (events & AIO_WRITABLE ? POLLOUT : 0));
+    s->fds[i].revents = 0;
+    return AIO_OK;
+}
+
+static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__sysio *s = (aio__sysio *)io;
+    int ms = aio__io_timeout(L, deadline);
+    uint32_t i;
+    if (ms == 0 && !io->waiting && !aio__sig_any) return;
+    if (poll(s->fds, s->nfds, ms) > 0) {
+        /* from the end: a report may move the last entry into its place */
+        for (i = s->nfds; i-- > 1;) {
+            short r = s->fds[i].revents;
+            if (!r) continue;
+            s->fds[i].revents = 0;
+            aio_io_ready(L, s->fds[i].fd, (r & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_READABLE : 0) |
+                                              (r & (POLLOUT | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_WRITABLE : 0));
+        }
+        if (s->fds[0].revents) aio__sysio_drain(s);
+        s->fds[0].revents = 0;
+    }
+    aio__deliver_signals(L);
+}
+#endif
+
+static aio_io *aio__sysio_start(aio_loop *L) {
+    aio__sysio *s = (aio__sysio *)calloc(1, sizeof *s);
+    int i;
+    if (!s) return NULL;
+    if (pipe(s->pipe) != 0) {
+        free(s);
+        return NULL;
+    }
+    for (i = 0; i < 2; i++) {
+        (void)fcntl(s->pipe[i], F_SETFL, O_NONBLOCK);
+        (void)fcntl(s->pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+#ifdef AIO__EPOLL
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (s->epfd >= 0) {
+        struct epoll_event e;
+        memset(&e, 0, sizeof e);
+        e.events = EPOLLIN;
+        e.data.fd = s->pipe[0];
+        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->pipe[0], &e) != 0) {
+            (void)close(s->epfd);
+            s->epfd = -1;
+        }
+    }
+    if (s->epfd < 0) {
+        (void)close(s->pipe[0]);
+        (void)close(s->pipe[1]);
+        free(s);
+        return NULL;
+    }
+    s->io.watch = aio__epoll_watch;
+    s->io.wait = aio__epoll_wait;
+#else
+    s->cap = 64;
+    s->fds = (struct pollfd *)malloc(s->cap * sizeof *s->fds);
+    if (!s->fds) {
+        (void)close(s->pipe[0]);
+        (void)close(s->pipe[1]);
+        free(s);
+        return NULL;
+    }
+    s->fds[0].fd = s->pipe[0];
+    s->fds[0].events = POLLIN;
+    s->fds[0].revents = 0;
+    s->nfds = 1;
+    s->io.watch = aio__poll_watch;
+    s->io.wait = aio__poll_wait;
+#endif
+    s->io.grow = aio__sysio_grow;
+    s->io.release = aio__sysio_release;
+    s->loop = L;
+    L->io = &s->io;
+#ifdef AIO__SHARED
+    aio_loop_set_wakeup(L, aio__sysio_wakeup, s); /* events set from other threads */
+#endif
+    return &s->io;
+}
+
+AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
+    aio_loop *L = aio__loop;
+    struct sigaction sa;
+    if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
+        return aio__misuse(AIO_EINVAL, "aio_signal_event: not a signal that can be caught");
+    if (!ev) {
+        if (aio__sig_event[signo]) aio__sig_default(signo);
+        return AIO_OK;
+    }
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
+    if (aio__sig_loop && aio__sig_loop != L)
+        return aio__misuse(AIO_EINVAL, "aio_signal_event: signals go to another loop; destroy it first");
+    if (!aio__io_of(L)) return AIO_EIO;
+    if (L->io->release != aio__sysio_release)
+        return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
+    aio__sig_loop = L;
+    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
+    aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
+    aio__sig_event[signo] = ev;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = aio__sig_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(signo, &sa, NULL) != 0) {
+        aio__sig_event[signo] = NULL;
+        return AIO_EIO;
+    }
+    return AIO_OK;
+}
+#endif /* AIO__POSIX_IO */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1025 @@
+/* SPDX-License-Identifier: MIT */
+/* I/O with deadlines: readiness waits, sockets, signals and the port hook.
+ *
+ * On the virtual clock a loop that waits for I/O never blocks while a timer
+ * is armed (time jumps to it instead), so a test whose peer is another task
+ * of the same loop writing at a set instant is exact: the reader wakes in the
+ * turn after the write, at the writer's time. A port (struct aio_io) is
+ * tested everywhere with a fake device; sockets, epoll or poll (AIO_IO_POLL)
+ * and signals where POSIX is. Real-clock tests only bound times loosely. */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
+#define _POSIX_C_SOURCE 200809L /* sockets, sigaction, mkstemp under -std=c11 */
+#endif
+#include "test.h"
+#include <stdlib.h>
+
+/* ------------------------------------------------------- a port of our own */
+
+/* A device with four descriptors: `level[fd]` is what it is ready for now
+ * (an interrupt handler would set it); the port reports it while watched. */
+typedef struct {
+    aio_io io;
+    aio_io_slot slots[3];
+    int level[3];
+    int watched[3];
+    int watch_calls, waits;
+} fake_port;
+
+static fake_port FP;
+
+static aio_status fake_watch(aio_io *io, int fd, int old, int events) {
+    fake_port *p = (fake_port *)(void *)io;
+    CHECK_EQ(old, p->watched[fd]);
+    p->watch_calls++;
+    if (fd == 2 && events) return AIO_EBADF; /* a descriptor the device refuses */
+    p->watched[fd] = events;
+    return AIO_OK;
+}
+
+static void fake_wait(aio_io *io, aio_loop *loop, aio_time deadline) {
+    fake_port *p = (fake_port *)(void *)io;
+    int fd;
+    (void)deadline;
+    p->waits++;
+    for (fd = 0; fd < 3; fd++)
+        if (p->level[fd] & p->watched[fd]) aio_io_ready(loop, fd, p->level[fd] & p->watched[fd]);
+}
+
+static void fake_init(void) {
+    memset(&FP, 0, sizeof FP);
+    FP.io.watch = fake_watch;
+    FP.io.wait = fake_wait;
+    FP.io.slots = FP.slots;
+    FP.io.nslots = 3;
+}
+
+typedef struct {
+    aio_task task;
+    int fd, way;
+    aio_time d, pre;
+    aio_status rc, rc2;
+    long long at, at2;
+} waiter_t;
+
+static struct {
+    aio_task main;
+    waiter_t w[3];
+    aio_task device;
+    aio_timeout to;
+    int fd_ready_at; /* device: descriptor that becomes ready */
+    aio_time device_after;
+} P;
+
+static aio_status port_waiter(aio_task *t) {
+    waiter_t *w = AIO_CONTAINER(t, waiter_t, task);
+    AIO_BEGIN(t);
+    if (w->pre) AIO_SLEEP(t, w->pre);
+    if (w->way == AIO_READABLE)
+        AIO_WAIT_READABLE(t, w->rc, w->fd, w->d);
+    else
+        AIO_WAIT_WRITABLE(t, w->rc, w->fd, w->d);
+    w->at = T_MS();
+    AIO_FINALLY(t);
+    w->at2 = T_MS();
+    AIO_END(t);
+}
+
+static aio_status port_device(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, P.device_after);
+    FP.level[P.fd_ready_at] = AIO_READABLE; /* as its interrupt handler would */
+    AIO_END(t);
+}
+
+static void spawn_waiter(int i, int fd, int way, aio_time d) {
+    P.w[i].fd = fd;
+    P.w[i].way = way;
+    P.w[i].d = d;
+    CHECK_EQ(aio_spawn(&P.w[i].task, port_waiter), AIO_OK);
+}
+
+/* A device ready at 1 s wakes the task waiting on it then (its deadline is
+ * 5 s); the next wait on the same descriptor, with the device no longer
+ * ready, times out at its deadline, and the port stops watching it. */
+static aio_status port_ready_main(aio_task *t) {
+    AIO_BEGIN(t);
+    P.device_after = AIO_SEC(1);
+    P.fd_ready_at = 1;
+    CHECK_EQ(aio_spawn(&P.device, port_device), AIO_OK);
+    spawn_waiter(0, 1, AIO_READABLE, AIO_SEC(5));
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    CHECK_EQ(P.w[0].rc, AIO_OK);
+    CHECK_EQ(P.w[0].at, 1000);
+    CHECK_EQ(FP.io.waiting, 0);
+    CHECK(FP.slots[1].waiter[0] == NULL);
+    FP.level[1] = 0;
+    spawn_waiter(0, 1, AIO_READABLE, AIO_MS(700));
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    CHECK_EQ(P.w[0].rc, AIO_ETIMEDOUT);
+    CHECK_EQ(P.w[0].at, 1700);
+    CHECK_EQ(FP.watched[1], 0);
+    CHECK_EQ(FP.io.waiting, 0);
+    AIO_END(t);
+}
+
+static void test_io_port_readiness_and_deadline(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, port_ready_main), AIO_OK);
+    CHECK(FP.waits > 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Refusals: a second task waiting the same way on a descriptor (AIO_EBUSY),
+ * a descriptor the port refuses or has no slot for (AIO_EBADF), a negative
+ * one; and changing the port while a task waits (AIO_EBUSY). Waiting the
+ * other way on the same descriptor is fine. */
+static aio_status port_refusals_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_waiter(0, 0, AIO_READABLE, AIO_MS(100));
+    spawn_waiter(1, 0, AIO_READABLE, AIO_MS(100));
+    spawn_waiter(2, 0, AIO_WRITABLE, AIO_MS(100));
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    AIO_AWAIT(t, P.w[1].rc2, &P.w[1].task);
+    AIO_AWAIT(t, P.w[2].rc2, &P.w[2].task);
+    CHECK_EQ(P.w[0].rc, AIO_ETIMEDOUT);
+    CHECK_EQ(P.w[0].at, 100);
+    CHECK_EQ(P.w[1].rc, AIO_EBUSY);
+    CHECK_EQ(P.w[1].at, 0);
+    CHECK_DEBUG("already has a task waiting until it is readable");
+    CHECK_EQ(P.w[2].rc, AIO_ETIMEDOUT);
+    spawn_waiter(0, 2, AIO_READABLE, AIO_MS(100));
+    spawn_waiter(1, 3, AIO_READABLE, AIO_MS(100));
+    spawn_waiter(2, -1, AIO_WRITABLE, AIO_MS(100));
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    AIO_AWAIT(t, P.w[1].rc2, &P.w[1].task);
+    AIO_AWAIT(t, P.w[2].rc2, &P.w[2].task);
+    CHECK_EQ(P.w[0].rc, AIO_EBADF);
+    CHECK_EQ(P.w[1].rc, AIO_EBADF);
+    CHECK_DEBUG("is beyond the port's slots");
+    CHECK_EQ(P.w[2].rc, AIO_EBADF);
+    CHECK_DEBUG("is negative");
+    CHECK_EQ(FP.io.waiting, 0);
+    spawn_waiter(0, 0, AIO_READABLE, AIO_MS(100));
+    AIO_YIELD(t);
+    CHECK_EQ(FP.io.waiting, 1);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_EBUSY);
+    CHECK_DEBUG("tasks wait on descriptors");
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    AIO_END(t);
+}
+
+static void test_io_port_refusals(void) {
+    aio_loop loop;
+    static aio_io bad;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    memset(&bad, 0, sizeof bad);
+    CHECK_EQ(aio_loop_set_io(&loop, &bad), AIO_EINVAL);
+    CHECK_DEBUG("the port needs watch, wait and its slots");
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, port_refusals_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A cancelled wait, and one whose descriptor is forgotten, leave nothing
+ * behind: the slot is free, the port no longer watches it. */
+static aio_status port_cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_waiter(0, 0, AIO_READABLE, AIO_NEVER);
+    spawn_waiter(1, 1, AIO_WRITABLE, AIO_SEC(9));
+    AIO_SLEEP(t, AIO_MS(300));
+    CHECK_EQ(FP.io.waiting, 2);
+    CHECK_EQ(aio_cancel(&P.w[0].task), 1);
+    aio_io_forget(1);
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    AIO_AWAIT(t, P.w[1].rc2, &P.w[1].task);
+    CHECK_EQ(P.w[0].rc2, AIO_ECANCELED);
+    CHECK_EQ(P.w[0].at2, 300);
+    CHECK_EQ(P.w[1].rc, AIO_ECLOSED);
+    CHECK_EQ(P.w[1].at, 300);
+    CHECK_EQ(FP.io.waiting, 0);
+    CHECK_EQ(FP.watched[0], 0);
+    CHECK_EQ(FP.watched[1], 0);
+    CHECK(FP.slots[0].waiter[0] == NULL && FP.slots[1].waiter[1] == NULL);
+    AIO_END(t);
+}
+
+static void test_io_port_cancel_and_forget(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, port_cancel_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A timeout block around a readiness wait: its deadline cancels the wait
+ * there and then; execution goes on after the block. */
+static aio_status port_block_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &P.to, AIO_MS(250)) {
+        AIO_WAIT_READABLE(t, P.w[0].rc, 0, AIO_SEC(10));
+    }
+    CHECK_EQ(aio_timeout_status(&P.to), AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 250);
+    CHECK_EQ(FP.io.waiting, 0);
+    CHECK_EQ(FP.watched[0], 0);
+    AIO_END(t);
+}
+
+static void test_io_port_timeout_block(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, port_block_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* aio_step (a super-loop) asks the port without blocking, each turn. */
+static void test_io_port_super_loop(void) {
+    aio_loop loop;
+    int turns = 0;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    spawn_waiter(0, 1, AIO_READABLE, AIO_NEVER);
+    while (aio_task_alive(&P.w[0].task) && turns < 10) {
+        if (turns == 3) FP.level[1] = AIO_READABLE;
+        aio_step(&loop);
+        turns++;
+    }
+    CHECK_EQ(P.w[0].rc, AIO_OK);
+    /* it parks in turn 1; 2 and 3 find nothing; 4 finds nothing ready, so
+     * it looks at the port first and runs what that woke */
+    CHECK_EQ(turns, 4);
+    CHECK(FP.waits >= 4);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+#if !(defined(__unix__) || defined(__APPLE__)) || defined(AIO_NO_STDLIB) || defined(AIO_NO_IO)
+/* Without POSIX the socket awaits say why they cannot work. */
+static aio_status port_no_sockets_main(aio_task *t) {
+    static char buf[4];
+    AIO_BEGIN(t);
+    AIO_RECV(t, P.w[0].rc, 0, buf, sizeof buf, AIO_SEC(1));
+    CHECK_EQ(P.w[0].rc, AIO_EINVAL);
+    CHECK_DEBUG("sockets need a POSIX system");
+    AIO_END(t);
+}
+
+static void test_io_port_no_sockets(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, port_no_sockets_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#define POSIX_IO_TESTS 0
+#else
+#define POSIX_IO_TESTS 1
+#endif
+
+#if POSIX_IO_TESTS
+/* ------------------------------------------------------ sockets and epoll */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static void nonblocking(int fd) { (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+/* A connected pair of stream sockets, both non-blocking. */
+static void sockpair(int sv[2]) {
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    nonblocking(sv[0]);
+    nonblocking(sv[1]);
+}
+
+/* Bytes waiting to be read on fd (consumed). */
+static int drain_fd(int fd, char *out, int room) {
+    int got = 0;
+    for (;;) {
+        ssize_t n = recv(fd, out + got, (size_t)(room - got), 0);
+        if (n <= 0) return got;
+        got += (int)n;
+    }
+}
+
+typedef struct {
+    aio_task task;
+    int fd;
+    aio_time pre, d;
+    const char *msg;  /* writer: what to send */
+    char buf[64];
+    int op;           /* reader: 0 readable, 1 recv, 2 send of msg */
+    aio_status rc, rc2;
+    long long at, at2;
+} sock_t;
+
+static struct {
+    aio_task main;
+    sock_t r[3];
+    sock_t wr;
+    int sv[2], sv2[2];
+    aio_event ev;
+    aio_timeout to;
+    aio_status rc;
+    int fd, lfd, port;
+    char big_in[1 << 16];
+} S;
+
+static aio_status sock_reader(aio_task *t) {
+    sock_t *r = AIO_CONTAINER(t, sock_t, task);
+    AIO_BEGIN(t);
+    if (r->pre) AIO_SLEEP(t, r->pre);
+    if (r->op == 0)
+        AIO_WAIT_READABLE(t, r->rc, r->fd, r->d);
+    else if (r->op == 1)
+        AIO_RECV(t, r->rc, r->fd, r->buf, sizeof r->buf - 1, r->d);
+    else
+        AIO_SEND_ALL(t, r->rc, r->fd, r->msg, strlen(r->msg), r->d);
+    r->at = T_MS();
+    if (r->op == 1 && r->rc > 0) r->buf[r->rc] = 0;
+    AIO_FINALLY(t);
+    r->at2 = T_MS();
+    AIO_END(t);
+}
+
+/* A task of the loop that writes msg on fd after `pre`. */
+static aio_status sock_writer(aio_task *t) {
+    sock_t *w = AIO_CONTAINER(t, sock_t, task);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, w->pre);
+    CHECK_EQ(send(w->fd, w->msg, strlen(w->msg), 0), (ssize_t)strlen(w->msg));
+    AIO_END(t);
+}
+
+static void spawn_reader(int i, int op, int fd, aio_time d) {
+    S.r[i].op = op;
+    S.r[i].fd = fd;
+    S.r[i].d = d;
+    CHECK_EQ(aio_spawn(&S.r[i].task, sock_reader), AIO_OK);
+}
+
+static void spawn_writer(int fd, aio_time pre, const char *msg) {
+    S.wr.fd = fd;
+    S.wr.pre = pre;
+    S.wr.msg = msg;
+    CHECK_EQ(aio_spawn(&S.wr.task, sock_writer), AIO_OK);
+}
+
+static void sock_setup(aio_loop *loop) {
+    test_loop(loop);
+    memset(&S, 0, sizeof S);
+    sockpair(S.sv);
+}
+
+static void sock_teardown(aio_loop *loop) {
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(loop), AIO_OK);
+}
+
+/* A readiness wait wakes in the turn after the peer writes (1 s); it reads
+ * nothing: the bytes are still there. A receive gets what is there. */
+static aio_status readable_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 0, S.sv[0], AIO_SEC(5));
+    spawn_writer(S.sv[1], AIO_SEC(1), "hello");
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_OK);
+    CHECK_EQ(S.r[0].at, 1000);
+    spawn_reader(1, 1, S.sv[0], AIO_SEC(5));
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.r[1].rc, 5);
+    CHECK_STR(S.r[1].buf, "hello");
+    CHECK_EQ(S.r[1].at, 1000); /* the bytes were there: no wait */
+    AIO_END(t);
+}
+
+static void test_io_readable_then_recv(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, readable_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* A receive with nothing to read waits, and its deadline ends it exactly;
+ * the loop then waits for nothing on the descriptor. A later write wakes a
+ * second receive at the write's time. */
+static aio_status recv_deadline_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 1, S.sv[0], AIO_MS(500));
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_ETIMEDOUT);
+    CHECK_EQ(S.r[0].at, 500);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    CHECK(t->loop->io->slots[S.sv[0]].waiter[0] == NULL);
+    CHECK_EQ(t->loop->io->slots[S.sv[0]].watched, 0);
+    spawn_reader(1, 1, S.sv[0], AIO_SEC(5));
+    spawn_writer(S.sv[1], AIO_MS(1250), "abc");
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.r[1].rc, 3);
+    CHECK_EQ(S.r[1].at, 1750);
+    AIO_END(t);
+}
+
+static void test_io_recv_deadline(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, recv_deadline_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* A receive cancelled in the instant its bytes arrived consumed nothing:
+ * they are all still in the socket. So is one cut short by a timeout block. */
+static aio_status recv_cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 1, S.sv[0], AIO_NEVER);
+    AIO_SLEEP(t, AIO_MS(100));
+    CHECK_EQ(send(S.sv[1], "keep", 4, 0), 4);
+    CHECK_EQ(aio_cancel(&S.r[0].task), 1);
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.rc, AIO_ECANCELED);
+    CHECK_EQ(S.r[0].rc, 0); /* never assigned */
+    CHECK_EQ(S.r[0].at2, 100);
+    /* the data arrived and the loop saw it before the cancellation came */
+    spawn_reader(1, 1, S.sv2[0], AIO_NEVER);
+    AIO_SLEEP(t, AIO_MS(100));
+    CHECK_EQ(send(S.sv2[1], "more", 4, 0), 4);
+    AIO_SLEEP(t, 0); /* the turn's look at the descriptors wakes the receiver */
+    CHECK_EQ(aio_cancel(&S.r[1].task), 1);
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.rc, AIO_ECANCELED);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(300)) {
+        AIO_RECV(t, S.rc, S.sv2[1], S.r[2].buf, sizeof S.r[2].buf, AIO_NEVER);
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 500);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    AIO_END(t);
+}
+
+static void test_io_recv_cancel_leaves_data(void) {
+    aio_loop loop;
+    char buf[16];
+    sock_setup(&loop);
+    sockpair(S.sv2);
+    CHECK_EQ(test_run(&loop, &S.main, recv_cancel_main), AIO_OK);
+    CHECK_EQ(drain_fd(S.sv[0], buf, sizeof buf), 4);
+    CHECK(memcmp(buf, "keep", 4) == 0);
+    CHECK_EQ(drain_fd(S.sv2[0], buf, sizeof buf), 4);
+    CHECK(memcmp(buf, "more", 4) == 0);
+    CHECK_EQ(aio_close(S.sv2[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv2[1]), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* The peer closes: a receive reads the end of the stream (0), a send after
+ * that fails with AIO_ECONNRESET (and no SIGPIPE kills the test). */
+static aio_status peer_close_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
+    AIO_SLEEP(t, AIO_MS(200));
+    CHECK_EQ(close(S.sv[1]), 0);
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, 0);
+    CHECK_EQ(S.r[0].at, 200);
+    S.r[1].msg = "to nobody";
+    spawn_reader(1, 2, S.sv[0], AIO_SEC(5));
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.r[1].rc, AIO_ECONNRESET);
+    AIO_END(t);
+}
+
+static void test_io_peer_close(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, peer_close_main), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A half-close: the peer shuts its sending side; this side reads the end of
+ * the stream and can still send, and the peer receives it. */
+static aio_status half_close_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(shutdown(S.sv[1], SHUT_WR), 0);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(1));
+    CHECK_EQ(S.rc, 0);
+    AIO_SEND_ALL(t, S.rc, S.sv[0], "late", 4, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_RECV(t, S.rc, S.sv[1], S.r[1].buf, sizeof S.r[1].buf, AIO_SEC(1));
+    CHECK_EQ(S.rc, 4);
+    AIO_END(t);
+}
+
+static void test_io_half_close(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, half_close_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* Two tasks receiving on one descriptor: the second is refused (AIO_EBUSY),
+ * the first is not disturbed. */
+static aio_status two_readers_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 1, S.sv[0], AIO_SEC(2));
+    spawn_reader(1, 1, S.sv[0], AIO_SEC(2));
+    spawn_writer(S.sv[1], AIO_SEC(1), "x");
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.r[0].rc, 1);
+    CHECK_EQ(S.r[0].at, 1000);
+    CHECK_EQ(S.r[1].rc, AIO_EBUSY);
+    CHECK_EQ(S.r[1].at, 0);
+    CHECK_DEBUG("AIO_RECV: descriptor");
+    CHECK_DEBUG("already has a task waiting until it is readable");
+    AIO_END(t);
+}
+
+static void test_io_two_readers_refused(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, two_readers_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* AIO_SEND_ALL of more than the socket buffer holds waits for room, as the
+ * peer reads, and sends every byte in order. */
+typedef struct {
+    aio_task task;
+    int fd;
+    int got;
+    unsigned char buf[4096];
+    aio_status rc;
+    unsigned sum;
+} slow_reader_t;
+static slow_reader_t SR;
+static unsigned char big_out[1 << 20];
+
+static aio_status slow_reader(aio_task *t) {
+    slow_reader_t *r = AIO_CONTAINER(t, slow_reader_t, task);
+    AIO_BEGIN(t);
+    for (;;) {
+        AIO_SLEEP(t, AIO_MS(1));
+        AIO_RECV(t, r->rc, r->fd, r->buf, sizeof r->buf, AIO_SEC(1));
+        if (r->rc <= 0) break;
+        {
+            int i;
+            for (i = 0; i < r->rc; i++) r->sum = r->sum * 31u + r->buf[i];
+        }
+        r->got += r->rc;
+    }
+    AIO_END(t);
+}
+
+static aio_status send_all_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SR.fd = S.sv[1];
+    CHECK_EQ(aio_spawn(&SR.task, slow_reader), AIO_OK);
+    AIO_SEND_ALL(t, S.rc, S.sv[0], big_out, sizeof big_out, AIO_SEC(100));
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(shutdown(S.sv[0], SHUT_WR), 0);
+    AIO_AWAIT(t, S.rc, &SR.task);
+    CHECK_EQ(SR.rc, 0);
+    CHECK_EQ(SR.got, (int)sizeof big_out);
+    AIO_SEND_ALL(t, S.rc, S.sv[0], "", 0, AIO_SEC(1)); /* nothing to send: done */
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_send_all_waits_for_room(void) {
+    aio_loop loop;
+    size_t i;
+    unsigned sum = 0;
+    for (i = 0; i < sizeof big_out; i++) {
+        big_out[i] = (unsigned char)(i * 7u + (i >> 9));
+        sum = sum * 31u + big_out[i];
+    }
+    memset(&SR, 0, sizeof SR);
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, send_all_main), AIO_OK);
+    CHECK_EQ(SR.sum, sum);
+    sock_teardown(&loop);
+}
+
+/* 1,000 descriptors at once: each of 1,000 tasks waits to receive on its
+ * own socket; a writer answers them in reverse order, one per millisecond;
+ * each wakes in the turn of its write. */
+#define MANY_FDS 1000
+typedef struct {
+    aio_task task;
+    int fd, peer, i;
+    char c;
+    aio_status rc;
+    long long at;
+} many_t;
+static many_t *many;
+static aio_task many_writer_task, many_main_task;
+
+static aio_status many_reader(aio_task *t) {
+    many_t *m = AIO_CONTAINER(t, many_t, task);
+    AIO_BEGIN(t);
+    AIO_RECV(t, m->rc, m->fd, &m->c, 1, AIO_SEC(10));
+    m->at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status many_writer(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    for (i = MANY_FDS - 1; i >= 0; i--) {
+        AIO_SLEEP(t, AIO_MS(1));
+        CHECK_EQ(send(many[i].peer, "!", 1, 0), 1);
+    }
+    AIO_END(t);
+}
+
+static aio_status many_main(aio_task *t) {
+    static int i;
+    static aio_status rc;
+    AIO_BEGIN(t);
+    for (i = 0; i < MANY_FDS; i++) CHECK_EQ(aio_spawn(&many[i].task, many_reader), AIO_OK);
+    CHECK_EQ(aio_spawn(&many_writer_task, many_writer), AIO_OK);
+    for (i = 0; i < MANY_FDS; i++) {
+        AIO_AWAIT(t, rc, &many[i].task);
+        CHECK_EQ(rc, AIO_OK);
+    }
+    AIO_AWAIT(t, rc, &many_writer_task);
+    AIO_END(t);
+}
+
+static void test_io_thousand_descriptors(void) {
+    aio_loop loop;
+    int i, ok = 0;
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 2 * MANY_FDS + 64 && lim.rlim_max > lim.rlim_cur) {
+        lim.rlim_cur = lim.rlim_max < 2 * MANY_FDS + 64 ? lim.rlim_max : 2 * MANY_FDS + 64;
+        (void)setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    test_loop(&loop);
+    many = (many_t *)calloc(MANY_FDS, sizeof *many);
+    for (i = 0; i < MANY_FDS; i++) {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) break;
+        nonblocking(sv[0]);
+        many[i].fd = sv[0];
+        many[i].peer = sv[1];
+        many[i].i = i;
+    }
+    if (i < MANY_FDS) { /* the descriptor limit is below 2,000: say so, test what fits */
+        printf("    (only %d socket pairs could be opened: raise `ulimit -n`)\n", i);
+        CHECK(i >= MANY_FDS);
+    } else {
+        CHECK_EQ(test_run(&loop, &many_main_task, many_main), AIO_OK);
+        for (i = 0; i < MANY_FDS; i++)
+            ok += many[i].rc == 1 && many[i].c == '!' && many[i].at == MANY_FDS - i;
+        CHECK_EQ(ok, MANY_FDS);
+        CHECK_EQ(loop.io->waiting, 0);
+    }
+    for (i = 0; i < MANY_FDS; i++)
+        if (many[i].peer > 0) {
+            (void)aio_close(many[i].fd);
+            (void)close(many[i].peer);
+        }
+    free(many);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A TCP listener on a free loopback port; a client connects, sends, the
+ * server's connection echoes, the client reads it back. */
+static aio_status tcp_server(aio_task *t) {
+    static int fd;
+    static char buf[32];
+    static aio_status n;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, fd, S.lfd, AIO_SEC(5));
+    CHECK(fd >= 0);
+    AIO_RECV(t, n, fd, buf, sizeof buf, AIO_SEC(5));
+    CHECK_EQ(n, 4);
+    AIO_SEND_ALL(t, S.rc, fd, buf, (size_t)n, AIO_SEC(5));
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_RECV(t, n, fd, buf, sizeof buf, AIO_SEC(5));
+    CHECK_EQ(n, 0); /* the client closed */
+    CHECK_EQ(aio_close(fd), AIO_OK);
+    AIO_END(t);
+}
+
+static aio_status tcp_main(aio_task *t) {
+    static aio_task server;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&server, tcp_server), AIO_OK);
+    AIO_TCP_CONNECT(t, S.fd, "127.0.0.1", S.port, AIO_SEC(5));
+    CHECK(S.fd >= 0);
+    AIO_SEND_ALL(t, S.rc, S.fd, "ping", 4, AIO_SEC(5));
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_RECV(t, S.rc, S.fd, S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(5));
+    CHECK_EQ(S.rc, 4);
+    CHECK(memcmp(S.r[0].buf, "ping", 4) == 0);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_AWAIT(t, S.rc, &server);
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_tcp_listen_accept_connect(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    S.lfd = aio_tcp_listen("127.0.0.1", 0, 16);
+    CHECK(S.lfd >= 0);
+    S.port = aio_socket_port(S.lfd);
+    CHECK(S.port > 0);
+    CHECK_EQ(test_run(&loop, &S.main, tcp_main), AIO_OK);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Connecting where nobody listens: AIO_ECONNREFUSED. Accepting with nobody
+ * connecting: the deadline. IPv6 loopback, where the system has it. */
+static aio_status refused_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, S.rc, "127.0.0.1", S.port, AIO_SEC(5));
+    CHECK_EQ(S.rc, AIO_ECONNREFUSED);
+    S.lfd = aio_tcp_listen("localhost", 0, 0);
+    CHECK(S.lfd >= 0);
+    AIO_ACCEPT(t, S.rc, S.lfd, AIO_MS(300));
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 300);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    S.lfd = aio_tcp_listen("::1", 0, 4);
+    if (S.lfd >= 0) {
+        S.port = aio_socket_port(S.lfd);
+        AIO_TCP_CONNECT(t, S.fd, "::1", S.port, AIO_SEC(5));
+        CHECK(S.fd >= 0);
+        AIO_ACCEPT(t, S.rc, S.lfd, AIO_SEC(5));
+        CHECK(S.rc >= 0);
+        if (S.rc >= 0) CHECK_EQ(aio_close(S.rc), AIO_OK);
+        CHECK_EQ(aio_close(S.fd), AIO_OK);
+        CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    }
+    AIO_END(t);
+}
+
+static void test_io_connect_refused_accept_deadline(void) {
+    aio_loop loop;
+    int fd;
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    fd = aio_tcp_listen("127.0.0.1", 0, 1); /* a port that was free a moment ago */
+    CHECK(fd >= 0);
+    S.port = aio_socket_port(fd);
+    CHECK_EQ(aio_close(fd), AIO_OK);
+    CHECK_EQ(test_run(&loop, &S.main, refused_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A descriptor closed with aio_close while a task waits on it: the task
+ * wakes with AIO_ECLOSED. */
+static aio_status close_waiting_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_ECLOSED);
+    CHECK_EQ(S.r[0].at, 10);
+    AIO_END(t);
+}
+
+static void test_io_close_while_waiting(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, close_waiting_main), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Bad input gets a status and, in debug builds, a message naming it. */
+static aio_status bad_input_main(aio_task *t) {
+    static int pipefd[2];
+    static char buf[8];
+    AIO_BEGIN(t);
+    AIO_WAIT_WRITABLE(t, S.rc, S.sv[0], AIO_SEC(1)); /* the loop's I/O starts */
+    CHECK_EQ(S.rc, AIO_OK);
+    S.fd = dup(S.sv[0]); /* a number that is not open */
+    CHECK_EQ(close(S.fd), 0);
+    AIO_RECV(t, S.rc, -1, buf, sizeof buf, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EBADF);
+    CHECK_DEBUG("AIO_RECV: descriptor -1 is negative");
+    AIO_RECV(t, S.rc, S.fd, buf, sizeof buf, AIO_SEC(1)); /* closed */
+    CHECK_EQ(S.rc, AIO_EBADF);
+    CHECK_DEBUG("is not open");
+    AIO_WAIT_READABLE(t, S.rc, S.fd, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EBADF);
+    CHECK_EQ(pipe(pipefd), 0);
+    AIO_RECV(t, S.rc, pipefd[0], buf, sizeof buf, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EBADF);
+    CHECK_DEBUG("is not a socket");
+    AIO_WAIT_READABLE(t, S.rc, S.lfd, AIO_SEC(1)); /* a regular file */
+    CHECK_EQ(S.rc, AIO_EBADF);
+    CHECK_DEBUG("cannot be waited on (a regular file or a directory)");
+    AIO_ACCEPT(t, S.rc, S.sv[0], AIO_SEC(1)); /* not listening */
+    CHECK_EQ(S.rc, AIO_EBADF);
+    AIO_TCP_CONNECT(t, S.rc, "example.org", 80, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EINVAL);
+    CHECK_DEBUG("the host is not a numeric IPv4 or IPv6 address");
+    AIO_TCP_CONNECT(t, S.rc, "127.0.0.1", 70000, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EINVAL);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(close(pipefd[0]), 0);
+    CHECK_EQ(close(pipefd[1]), 0);
+    AIO_END(t);
+}
+
+static aio_status null_buffer_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV(t, S.rc, S.sv[0], NULL, 4, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status zero_len_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, 0, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status bad_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_WRITABLE(t, S.rc, S.sv[0], AIO_TIME_INVALID);
+    AIO_END(t);
+}
+
+static void test_io_bad_input(void) {
+    aio_loop loop;
+    char name[] = "/tmp/aio_io_test_XXXXXX";
+    sock_setup(&loop);
+    S.lfd = mkstemp(name);
+    CHECK(S.lfd >= 0);
+    (void)unlink(name);
+    CHECK_EQ(test_run(&loop, &S.main, bad_input_main), AIO_OK);
+    (void)close(S.lfd);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &S.main, null_buffer_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_RECV: the buffer is NULL");
+    CHECK_EQ(test_run(&loop, &S.main, zero_len_main), AIO_EINVAL);
+    CHECK_DEBUG("len is 0");
+    CHECK_EQ(test_run(&loop, &S.main, bad_timeout_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_WAIT_WRITABLE: descriptor");
+    CHECK_EQ(aio_tcp_listen("not-an-address", 0, 1), AIO_EINVAL);
+    CHECK_EQ(aio_tcp_listen("127.0.0.1", -1, 1), AIO_EINVAL);
+    CHECK_EQ(aio_tcp_listen("127.0.0.1", 0, -1), AIO_EINVAL);
+    CHECK_EQ(aio_socket_port(-1), AIO_EBADF);
+    CHECK_EQ(aio_close(-1), AIO_EBADF);
+    CHECK_EQ(aio_signal_event(SIGKILL, &S.ev), AIO_EINVAL);
+    CHECK_EQ(aio_signal_event(0, &S.ev), AIO_EINVAL);
+    CHECK_DEBUG("not a signal that can be caught");
+    sock_teardown(&loop);
+}
+
+/* A signal routed to an event: the handler only notes it; the loop sets the
+ * event, and the task waiting on it wakes in that turn. Raised twice before
+ * the loop looks, it sets the event once. Unrouted, the default returns. */
+static aio_status signal_waiter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, S.r[0].rc, &S.ev, AIO_SEC(10));
+    S.r[0].at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status signal_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_signal_event(SIGUSR1, &S.ev), AIO_OK);
+    CHECK_EQ(aio_spawn(&S.r[0].task, signal_waiter), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(400));
+    CHECK_EQ(raise(SIGUSR1), 0);
+    CHECK_EQ(raise(SIGUSR1), 0);
+    CHECK(!aio_event_is_set(&S.ev)); /* not inside the handler */
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_OK);
+    CHECK_EQ(S.r[0].at, 400);
+    CHECK_EQ(S.ev.sets, 1);
+    CHECK_EQ(aio_signal_event(SIGUSR1, NULL), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_signal_sets_event(void) {
+    aio_loop loop;
+    struct sigaction sa;
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    CHECK_EQ(test_run(&loop, &S.main, signal_main), AIO_OK);
+    CHECK_EQ(sigaction(SIGUSR1, NULL, &sa), 0);
+    CHECK(sa.sa_handler == SIG_DFL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Signals go to one loop: another loop is refused until that one is gone. */
+static void test_io_signal_one_loop(void) {
+    aio_loop a, b;
+    aio_event ev;
+    memset(&ev, 0, sizeof ev);
+    test_loop(&a);
+    CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_OK);
+    test_loop(&b); /* now the running loop */
+    CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
+    CHECK_DEBUG("signals go to another loop");
+    CHECK_EQ(aio_loop_destroy(&a), AIO_OK); /* restores the default */
+    CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&b), AIO_OK);
+}
+
+/* With the loop waiting for I/O, a task that waits on an event nothing can
+ * set is still a deadlock aio_run reports. */
+static aio_status stuck_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_WRITABLE(t, S.rc, S.sv[0], AIO_SEC(1)); /* starts the loop's I/O */
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_EVENT_WAIT(t, S.rc, &S.ev, AIO_NEVER);
+    AIO_END(t);
+}
+
+static void test_io_deadlock_still_reported(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+#ifndef AIO__SHARED /* (else another thread could set it) */
+    CHECK_EQ(test_run(&loop, &S.main, stuck_main), AIO_EDEADLK);
+    CHECK_EQ(aio_cancel(&S.main), 1);
+    aio_event_set(&S.ev);
+    CHECK_EQ(aio_run(&loop, &S.r[0].task, signal_waiter), AIO_OK); /* lets main finish */
+#else
+    (void)stuck_main;
+#endif
+    sock_teardown(&loop);
+}
+
+/* The real clock: a receive's deadline, and readiness from a write of
+ * another thread's... here, of the loop's own writer; wide margins. */
+static aio_status real_main(aio_task *t) {
+    AIO_BEGIN(t);
+    S.r[0].at = (long long)aio_now();
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_MS(50));
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    S.r[0].at2 = (long long)aio_now() - S.r[0].at;
+    CHECK(S.r[0].at2 >= (long long)AIO_MS(50));
+    CHECK(S.r[0].at2 < (long long)AIO_SEC(20));
+    spawn_writer(S.sv[1], AIO_MS(30), "now");
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(20));
+    CHECK_EQ(S.rc, 3);
+    AIO_END(t);
+}
+
+static void test_io_real_clock(void) {
+    aio_loop loop;
+    static aio_timer timers[8];
+    memset(&S, 0, sizeof S);
+    aio_loop_init(&loop, timers, 8);
+    sockpair(S.sv);
+    CHECK_EQ(aio_run(&loop, &S.main, real_main), AIO_OK);
+    sock_teardown(&loop);
+}
+#endif /* POSIX_IO_TESTS */
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_io_port_readiness_and_deadline),
+    TEST_ENTRY(test_io_port_refusals),
+    TEST_ENTRY(test_io_port_cancel_and_forget),
+    TEST_ENTRY(test_io_port_timeout_block),
+    TEST_ENTRY(test_io_port_super_loop),
+#if POSIX_IO_TESTS
+    TEST_ENTRY(test_io_readable_then_recv),
+    TEST_ENTRY(test_io_recv_deadline),
+    TEST_ENTRY(test_io_recv_cancel_leaves_data),
+    TEST_ENTRY(test_io_peer_close),
+    TEST_ENTRY(test_io_half_close),
+    TEST_ENTRY(test_io_two_readers_refused),
+    TEST_ENTRY(test_io_send_all_waits_for_room),
+    TEST_ENTRY(test_io_thousand_descriptors),
+    TEST_ENTRY(test_io_tcp_listen_accept_connect),
+    TEST_ENTRY(test_io_connect_refused_accept_deadline),
+    TEST_ENTRY(test_io_close_while_waiting),
+    TEST_ENTRY(test_io_bad_input),
+    TEST_ENTRY(test_io_signal_sets_event),
+    TEST_ENTRY(test_io_signal_one_loop),
+    TEST_ENTRY(test_io_deadlock_still_reported),
+    TEST_ENTRY(test_io_real_clock),
+#else
+    TEST_ENTRY(test_io_port_no_sockets),
+#endif
+};
+
+void register_io_tests(void) { test_register(cases, TEST_COUNT(cases)); }
