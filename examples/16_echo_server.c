@@ -63,7 +63,9 @@ typedef struct { aio_task task; int port, listener, fd, i; aio_group group; stop
 static aio_status serve(aio_task *t) {
     server_t *s = AIO_SELF(t, server_t);
     AIO_BEGIN(t);
-    AIO_CHECK(t, s->listener = aio_tcp_listen("127.0.0.1", s->port, 100));
+    s->listener = aio_tcp_listen("127.0.0.1", s->port, 100);
+    if (s->listener < 0) perror("16_echo_server: cannot listen on 127.0.0.1"); /* port in use */
+    AIO_CHECK(t, s->listener);
     say("serving on 127.0.0.1 port %d", aio_socket_port(s->listener));
     AIO_CHECK(t, aio_signal_event(SIGTERM, &s->stop.sigterm)); /* add_signal_handler */
     AIO_GROUP(t, &s->group) {
