@@ -4,7 +4,8 @@
  *   example_loop(&loop, timers, n, argc, argv)
  *       a loop on the real clock, or on the virtual clock with `--virtual` on
  *       the command line or AIO_VIRTUAL=1 in the environment (then it finishes
- *       at once and prints exactly the same);
+ *       at once and prints exactly the same); argv NULL: the real clock always
+ *       (an example with real sockets);
  *   say("...", ...)
  *       printf with the time since the start in front: "[ 1.50s] timed out".
  *       Leading newlines go before the prefix and an empty text prints an empty
@@ -32,7 +33,7 @@ static int example_virtual(int argc, char **argv) {
 
 static void example_loop(aio_loop *loop, aio_timer *timers, uint32_t n, int argc, char **argv) {
     aio_loop_init(loop, timers, n);
-    if (example_virtual(argc, argv)) aio_loop_use_virtual_clock(loop, 0);
+    if (argv && example_virtual(argc, argv)) aio_loop_use_virtual_clock(loop, 0);
     example_start = aio_loop_now(loop);
     setvbuf(stdout, NULL, _IOLBF, 0); /* a person watching sees each line when it happens */
 }

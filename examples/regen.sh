@@ -10,7 +10,10 @@
 # difference is written down in expected/NN_name.python-diff (a unified diff from
 # what Python prints to what the C port prints) and applied here with patch(1).
 # The network example (13) has no Python original: its expected output is what
-# build/examples/13_http_client prints against 13_slow_server.py.
+# build/examples/13_http_client prints against 13_slow_server.py. The echo server
+# (16) runs on the real clock against the clients of 16_echo_client.py: what the
+# clients see and what the Python original prints, times and port included, become
+# expected/16_echo_client.txt and expected/16_echo_server.txt (about 2.5 s).
 set -eu
 cd "$(dirname "$0")"
 # The newest CPython there is: the library follows 3.12 and later where 3.11 differs.
@@ -23,7 +26,13 @@ done
 [ -n "$python" ] || { echo "regen.sh: needs CPython 3.12 or newer"; exit 1; }
 for py in [0-9][0-9]_*.py; do
     name=${py%.py}
-    [ -f "$name.c" ] || continue # 13_slow_server.py is a server, not an original
+    [ -f "$name.c" ] || continue # 13_slow_server.py is a server, 16_echo_client.py clients
+    if [ "$name" = 16_echo_server ]; then
+        $python 16_echo_client.py --server-output "expected/$name.txt" $python "$py" 0 \
+            >expected/16_echo_client.txt
+        echo "expected/$name.txt, expected/16_echo_client.txt: a run against 16_echo_client.py"
+        continue
+    fi
     $python "$py" --virtual >"expected/$name.python.txt"
     if [ -f "expected/$name.python-diff" ]; then
         command -v patch >/dev/null 2>&1 || { echo "regen.sh: $name needs patch(1)"; exit 1; }

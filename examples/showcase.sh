@@ -5,10 +5,12 @@
 #   make examples && sh examples/showcase.sh             # real clock: about 3 minutes
 #   make examples && sh examples/showcase.sh --virtual   # virtual clock: instant
 #
-# The network example (13) always runs on the real clock: this script starts its
-# server (examples/13_slow_server.py, needs python3) on a free loopback port, waits
-# until the server has printed that port, and stops the server afterwards.
-# Exits with status 1 if an example failed or the server did not start.
+# The network examples always run on the real clock, last, and need python3: for
+# 13 this script starts its server (examples/13_slow_server.py) on a free loopback
+# port, waits until the server has printed that port, and stops the server
+# afterwards; the echo server (16) is started, driven and stopped with SIGTERM by
+# examples/16_echo_client.py, and what it printed follows what its clients saw.
+# Exits with status 1 if an example failed or a server did not start.
 set -u
 cd "$(dirname "$0")/.."
 status=0
@@ -17,7 +19,7 @@ for bin in build/examples/[0-9][0-9]_*; do
     [ -x "$bin" ] || continue
     found=1
     name=$(basename "$bin")
-    [ "$name" = 13_http_client ] && continue
+    [ "$name" = 13_http_client ] || [ "$name" = 16_echo_server ] && continue
     echo "################ $name $*"
     "$bin" "$@" || { echo "$name exited with status $?"; status=1; }
     echo
@@ -32,7 +34,7 @@ if [ ! -x build/examples/13_http_client ]; then
     exit 1
 fi
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "showcase: python3 is needed for the server of example 13: skipped"
+    echo "showcase: python3 is needed for the server of example 13 and the clients of 16: skipped"
     exit $status
 fi
 # A port file left by an earlier run must never be read as this server's port:
@@ -61,4 +63,17 @@ build/examples/13_http_client 127.0.0.1 "$port" || { echo "13_http_client exited
 kill "$server" 2>/dev/null
 wait "$server" 2>/dev/null
 rm -f "$port_file"
+
+echo
+echo "################ 16_echo_server (real clock, loopback)"
+if [ ! -x build/examples/16_echo_server ]; then
+    echo "showcase: build/examples/16_echo_server is not built: run \`make examples\`"
+    exit 1
+fi
+log=build/examples/16_echo_server.out
+python3 examples/16_echo_client.py --server-output "$log" build/examples/16_echo_server 0 ||
+    { echo "16_echo_client.py exited with status $?"; status=1; }
+echo "-- what the server printed:"
+cat "$log"
+rm -f "$log"
 exit $status

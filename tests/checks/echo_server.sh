@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: MIT
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# The echo server of example 16, on real sockets (127.0.0.1) and the real clock,
+# against its Python original: the same clients for both, the same lines expected.
+# examples/16_echo_client.py starts a server on a free port, drives it with five
+# clients (echoes, an end of stream, an idle client that must be dropped after 2 s),
+# sends it SIGTERM, and checks that the connections left are closed and that the
+# server exits with status 0. It runs against
+#   - examples/16_echo_server.c built with gcc -O2 and clang -O0 (warning-free, the
+#     flags of the other examples), and gcc -O2 -DAIO_IO_POLL (poll() instead of epoll);
+#   - examples/16_echo_server.py (asyncio, CPython 3.11 or later).
+# For each server: the client's own checks pass, the clients print
+# examples/expected/16_echo_client.txt (no timings in it) and the server prints
+# examples/expected/16_echo_server.txt, compared without the time in front of each
+# line and with the port as PORT (all that changes from run to run); then each C
+# build must have shown the clients exactly what the Python original showed them,
+# and printed exactly its lines (the differential check). A run takes about 2.5 s;
+# every wait of the client has seconds of margin, so a slow machine does not fail it.
+
+es_dir="$out/echo_server"
+rm -rf "$es_dir"
+mkdir -p "$es_dir"
+es_pass=0
+es_fail=0
+es_ok() { echo "[echo_server] $1"; es_pass=$((es_pass + 1)); }
+es_bad() { echo "[echo_server] FAILED: $1"; es_fail=$((es_fail + 1)); }
+# what does not change from run to run: no time in front, the port as PORT
+es_normal() { sed -e 's/^\[ *[0-9][0-9]*\.[0-9][0-9]s\] //' -e 's/ port [0-9][0-9]*$/ port PORT/' "$1"; }
+
+es_python=
+for es_try in ${PYTHON:-} python3.13 python3.12 python3; do
+    if command -v $es_try >/dev/null 2>&1 &&
+        $es_try -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        es_python=$es_try; break
+    fi
+done
+
+# 1. the C server, three builds
+es_builds=
+for es_cc in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_IO_POLL; do
+    es_comp=${es_cc%%:*}
+    es_flags=$(echo "${es_cc#*:}" | tr : ' ')
+    es_name=$(echo "$es_comp$es_flags" | tr -d ' ')
+    if ! command -v "$es_comp" >/dev/null 2>&1; then
+        echo "[echo_server] $es_comp not installed: the $es_comp build skipped"
+        continue
+    fi
+    if $es_comp -std=c11 $es_flags $WARN $(uninit_warnings "$es_comp") -I. examples/16_echo_server.c \
+        -o "$es_dir/$es_name" 2>"$es_dir/$es_name.log"; then
+        es_ok "16_echo_server.c ($es_comp $es_flags) builds warning-free"
+        es_builds="$es_builds $es_name"
+    else
+        es_bad "16_echo_server.c ($es_comp $es_flags) does not build:"
+        sed 's/^/    /' "$es_dir/$es_name.log" | head -20
+    fi
+done
+
+# 2. each server against the same clients
+es_run() { # name command...: the clients against that server
+    es_who=$1; shift
+    if [ -z "$es_python" ]; then
+        echo "[echo_server] no CPython 3.11 or later: the clients do not run ($es_who)"
+        return 1
+    fi
+    timeout 60 $es_python examples/16_echo_client.py --server-output "$es_dir/$es_who.server" "$@" \
+        >"$es_dir/$es_who.clients" 2>"$es_dir/$es_who.err"
+    es_status=$?
+    if [ $es_status -eq 0 ]; then
+        es_ok "$es_who: every check of examples/16_echo_client.py passed"
+    else
+        es_bad "$es_who: examples/16_echo_client.py exited with status $es_status:"
+        grep -e FAILED "$es_dir/$es_who.clients" | head -10 | sed 's/^/    /'
+        tail -n 5 "$es_dir/$es_who.err" | sed 's/^/    /'
+    fi
+    if cmp -s "$es_dir/$es_who.clients" examples/expected/16_echo_client.txt; then
+        es_ok "$es_who: the clients saw examples/expected/16_echo_client.txt"
+    else
+        es_bad "$es_who: the clients did not see examples/expected/16_echo_client.txt:"
+        diff examples/expected/16_echo_client.txt "$es_dir/$es_who.clients" | head -20 | sed 's/^/    /'
+    fi
+    es_normal "$es_dir/$es_who.server" >"$es_dir/$es_who.server.normal"
+    es_normal examples/expected/16_echo_server.txt >"$es_dir/expected.normal"
+    if cmp -s "$es_dir/$es_who.server.normal" "$es_dir/expected.normal"; then
+        es_ok "$es_who: the server printed the lines of examples/expected/16_echo_server.txt"
+    else
+        es_bad "$es_who: the server's lines differ from examples/expected/16_echo_server.txt:"
+        diff "$es_dir/expected.normal" "$es_dir/$es_who.server.normal" | head -20 | sed 's/^/    /'
+    fi
+}
+es_have_python=0
+es_run python "$es_python" examples/16_echo_server.py 0 && es_have_python=1
+for es_name in $es_builds; do
+    es_run "$es_name" "$es_dir/$es_name" 0 || continue
+    [ $es_have_python = 1 ] || continue
+    if cmp -s "$es_dir/python.clients" "$es_dir/$es_name.clients" &&
+        cmp -s "$es_dir/python.server.normal" "$es_dir/$es_name.server.normal"; then
+        es_ok "$es_name and the Python original: the clients saw the same, the servers printed the same lines"
+    else
+        es_bad "$es_name and the Python original differ (clients, then servers):"
+        diff "$es_dir/python.clients" "$es_dir/$es_name.clients" | head -10 | sed 's/^/    /'
+        diff "$es_dir/python.server.normal" "$es_dir/$es_name.server.normal" | head -10 | sed 's/^/    /'
+    fi
+done
+
+add_counts "$es_pass" "$es_fail"
