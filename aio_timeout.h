@@ -2587,11 +2587,10 @@ static int aio__nothing_can_wake(aio_loop *L) {
 }
 
 /* What a turn wakes once its steps have run: the tasks whose descriptors
- * are ready (looked at without blocking), the waiters of the events set
- * meanwhile, then the timers due at the turn's time: `began` on the virtual
- * clock, on a real one the time read at the start or first needed. */
+ * are ready and the waiters of the events set meanwhile (loop->events, once
+ * either is in use), then the timers due at the turn's time: `began` on the
+ * virtual clock, on a real one the time read at the start or first needed. */
 static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
-    if (L->io) L->io->wait(L->io, L, L->now); /* (the loop's time: do not block) */
     if (L->events) L->events(L, AIO__EV_DRAIN);
     if (L->heap_len) {
         if (!L->is_virtual) began = aio__now(L);
@@ -3558,7 +3557,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
                                                         "on this event; an event belongs to one loop"));
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    L->events = aio__events; /* (before the event can be queued on L) */
+    if (!L->events) L->events = aio__events; /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
     t->seq.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
@@ -4084,7 +4083,7 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
                                                         "this queue; a queue's getters belong to one loop"));
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    L->events = aio__events; /* (before the queue can be rung on L) */
+    if (!L->events) L->events = aio__events; /* (before the queue can be rung on L) */
     L->rang = aio__queue_rang;
     AIO_CRITICAL_ENTER();
     aio__list_append(&q->ready.waiters, &t->wait.link);
@@ -4244,11 +4243,20 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
 static aio_io *aio__sysio_start(aio_loop *L);
 #endif
 
+/* The loop's work in each turn once it waits for I/O: look at the
+ * descriptors without blocking (the loop's own time as the deadline), then
+ * the events' work (asyncio's order: I/O callbacks, then what they set). */
+static int aio__io_events(aio_loop *L, int op) {
+    if (op == AIO__EV_DRAIN && L->io) L->io->wait(L->io, L, L->now);
+    return aio__events(L, op);
+}
+
 /* The loop's I/O, started on first use where the system has it. */
 static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__POSIX_IO
     if (!L->io) (void)aio__sysio_start(L);
 #endif
+    L->events = aio__io_events;
     return L->io;
 }
 
@@ -4476,7 +4484,7 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
     }
 #else
     (void)buf; (void)len; (void)io; (void)fd;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
 #endif
 }
 
@@ -4975,22 +4983,22 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     (void)signo;
     (void)ev;
-    return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals in this build");
+    return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals");
 }
 #endif
 #ifndef AIO__POSIX_IO
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {
     (void)t; (void)f; (void)host; (void)port; (void)d;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
 }
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     (void)host; (void)port; (void)backlog;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
 }
 AIO_API int aio_socket_port(int fd) {
     (void)fd;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX (wait with AIO_WAIT_READABLE instead)");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
 }
 AIO_API aio_status aio_close(int fd) {
     aio_io_forget(fd); /* (a port's descriptor: the driver closes it) */

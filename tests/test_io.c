@@ -1004,7 +1004,7 @@ static void test_io_real_clock(void) {
 
 /* (The boards that split a file among images count its TEST_ENTRY lines:
  * tests/embedded/test_parts.sh. They have no sockets.) */
-#define SOCKET_ENTRY(name) TEST_ENTRY(name)
+#define SOCKET_ENTRY(name) TEST_ENTRY (name)
 static const test_case cases[] = {
     TEST_ENTRY(test_io_port_readiness_and_deadline),
     TEST_ENTRY(test_io_port_refusals),

@@ -19,6 +19,7 @@
 #            barriers (as for events set from interrupt handlers; a barrier
 #            is code, so the lines of the critical sections count): the unit
 #            tests, and the system idle hook's wake-up pipe
+#   poll     -O0 -DAIO_DEBUG -DAIO_IO_POLL: the I/O tests, through poll()
 #   threads  events set from other threads (tests/threads/event_threads.c):
 #            the system idle hook and its wake-up pipe
 #   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
@@ -84,6 +85,11 @@ unit debug -DAIO_DEBUG
 unit ms32 -DAIO_DEBUG -DAIO_TIME_32
 unit release -DNDEBUG
 unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
+# I/O through poll() instead of epoll: the I/O tests only
+if build poll -DAIO_DEBUG -DAIO_IO_POLL $UNIT; then
+    timeout 300 "$out/poll/prog" test_io >"$out/poll/run.log" 2>&1 ||
+        fail "unit tests (poll): $(tail -n 1 "$out/poll/run.log")"
+fi
 
 # The conformance scenarios on the C runner (the traces are compared with
 # CPython's by `make test`; here they only run).

@@ -61,7 +61,7 @@ build_file() {
     want=$(grep -c 'TEST_ENTRY(' "tests/test_$f.c")
     avr-gcc $CFLAGS -DTEST_FILE="$f" -c tests/main.c -o "$out/obj/main-$f.o" 2>"$out/obj/main-$f.log" || {
         echo 0 >"$out/$f.parts"; return; }
-    while [ $n -le 8 ]; do
+    while [ $n -le 12 ]; do
         for r in 1 2 3 4 $(((want + n - 1) / n)); do
             k=0 ok=1
             while [ $k -lt $n ]; do
@@ -135,7 +135,7 @@ for f in $files; do
     n=$(cut -d' ' -f1 "$out/$f.parts" 2>/dev/null || echo 0)
     want=$(grep -c 'TEST_ENTRY(' "tests/test_$f.c")
     if [ "$n" = 0 ]; then
-        echo "[avr-unit] FAILED test_$f.c: does not build or fit in 8 parts:"
+        echo "[avr-unit] FAILED test_$f.c: does not build or fit in 12 parts:"
         cat "$out/obj/main-$f.log" "$out/$f"-*/build.log 2>/dev/null | grep -v '^$' | tail -n 8 | sed 's/^/    /'
         status=1; bad_files="$bad_files test_$f.c"; continue
     fi
