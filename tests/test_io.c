@@ -22,7 +22,8 @@ typedef struct {
     aio_io_slot slots[3];
     int level[3];
     int watched[3];
-    int watch_calls, waits;
+    int watch_calls, waits, released;
+    int irq_fd; /* >= 0: becomes readable while the loop blocks in `wait` */
 } fake_port;
 
 static fake_port FP;
@@ -49,12 +50,19 @@ static void fake_wait(aio_io *io, aio_loop *loop, aio_time deadline) {
     int fd;
     (void)deadline;
     p->waits++;
+    if (deadline != aio_loop_now(loop) && p->irq_fd >= 0) { /* an interrupt in the sleep */
+        p->level[p->irq_fd] = AIO_READABLE;
+        p->irq_fd = -1;
+    }
     for (fd = 0; fd < 3; fd++)
         if (p->level[fd] & p->watched[fd]) aio_io_ready(loop, fd, p->level[fd] & p->watched[fd]);
 }
 
+static void fake_release(aio_io *io) { ((fake_port *)(void *)io)->released++; }
+
 static void fake_init(void) {
     memset(&FP, 0, sizeof FP);
+    FP.irq_fd = -1;
     FP.io.watch = fake_watch;
     FP.io.wait = fake_wait;
     FP.io.slots = FP.slots;
@@ -159,6 +167,13 @@ static aio_status port_refusals_main(aio_task *t) {
     CHECK_EQ(P.w[1].at, 0);
     CHECK_DEBUG(DETAIL("already has a task waiting until it is readable"));
     CHECK_EQ(P.w[2].rc, AIO_ETIMEDOUT);
+    spawn_waiter(0, 1, AIO_WRITABLE, AIO_MS(100));
+    spawn_waiter(1, 1, AIO_WRITABLE, AIO_MS(100));
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    AIO_AWAIT(t, P.w[1].rc2, &P.w[1].task);
+    CHECK_EQ(P.w[0].rc, AIO_ETIMEDOUT);
+    CHECK_EQ(P.w[1].rc, AIO_EBUSY);
+    CHECK_DEBUG(DETAIL("already has a task waiting until it is writable"));
     spawn_waiter(0, 2, AIO_READABLE, AIO_MS(100));
     spawn_waiter(1, 3, AIO_READABLE, AIO_MS(100));
     spawn_waiter(2, -1, AIO_WRITABLE, AIO_MS(100));
@@ -214,6 +229,16 @@ static aio_status port_cancel_main(aio_task *t) {
     CHECK_EQ(FP.watched[0], 0);
     CHECK_EQ(FP.watched[1], 0);
     CHECK(FP.slots[0].waiter[0] == NULL && FP.slots[1].waiter[1] == NULL);
+    /* forgotten after a cancellation woke it, before it ran: the
+     * cancellation is what it sees */
+    spawn_waiter(0, 0, AIO_READABLE, AIO_NEVER);
+    AIO_YIELD(t);
+    CHECK_EQ(aio_cancel(&P.w[0].task), 1);
+    aio_io_forget(0);
+    CHECK_EQ(FP.io.waiting, 0);
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    CHECK_EQ(P.w[0].rc2, AIO_ECANCELED);
+    CHECK_EQ(FP.watched[0], 0);
     AIO_END(t);
 }
 
@@ -249,6 +274,137 @@ static void test_io_port_timeout_block(void) {
     CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
     CHECK_EQ(test_run(&loop, &P.main, port_block_main), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A descriptor that becomes ready while the loop sleeps in the port's wait
+ * (an interrupt) wakes its task then: virtual time does not jump. */
+static aio_status port_irq_main(aio_task *t) {
+    AIO_BEGIN(t);
+    FP.irq_fd = 1;
+    spawn_waiter(0, 1, AIO_READABLE, AIO_SEC(5));
+    AIO_AWAIT(t, P.w[0].rc2, &P.w[0].task);
+    CHECK_EQ(P.w[0].rc, AIO_OK);
+    CHECK_EQ(P.w[0].at, 0);
+    AIO_END(t);
+}
+
+static void test_io_port_ready_while_sleeping(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, port_irq_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A task waiting on an event that nothing can set, on a loop that waits
+ * through a port with no descriptor waited on: aio_run says so. */
+static aio_event stuck_ev;
+static aio_status port_stuck_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_WRITABLE(t, P.w[0].rc, 0, AIO_MS(10)); /* (the port is in use) */
+    AIO_EVENT_WAIT(t, P.w[0].rc, &stuck_ev, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status port_nothing(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_END(t);
+}
+
+static void test_io_port_deadlock_reported(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    memset(&stuck_ev, 0, sizeof stuck_ev);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, port_stuck_main), AIO_EDEADLK);
+    CHECK_EQ(P.w[0].rc, AIO_ETIMEDOUT);
+    aio_event_set(&stuck_ev);
+    CHECK_EQ(aio_run(&loop, &P.device, port_nothing), AIO_OK); /* main finishes too */
+    CHECK(aio_task_done(&P.main));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* More timers than slots: the wait that finds none raises AIO_ENOSPC and
+ * waits on nothing. */
+static void test_io_port_timer_storage_full(void) {
+    aio_loop loop;
+    aio_timer one[1];
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, test_start);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    spawn_waiter(0, 0, AIO_READABLE, AIO_MS(50));
+    spawn_waiter(1, 1, AIO_READABLE, AIO_MS(50));
+    while (aio_task_alive(&P.w[0].task) || aio_task_alive(&P.w[1].task)) {
+        aio_time next = aio_next_deadline(&loop);
+        if (next != AIO_NEVER && (aio_stime)(next - aio_loop_now(&loop)) > 0)
+            aio_virtual_advance(&loop, (aio_time)(next - aio_loop_now(&loop)));
+        aio_step(&loop);
+    }
+    CHECK_EQ(P.w[0].rc, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_task_result(&P.w[1].task), AIO_ENOSPC);
+    CHECK_DEBUG("timer storage is full");
+    CHECK_EQ(FP.io.waiting, 0);
+    CHECK(FP.slots[1].waiter[0] == NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Ports: what aio_loop_set_io refuses, a port replaced or detached is
+ * released, readiness reported for no slot is ignored, and a loop whose
+ * port was detached runs on. */
+static void test_io_port_set_and_report(void) {
+    aio_loop loop;
+    static aio_io bad;
+    static fake_port other;
+    int turns;
+    test_loop(&loop);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    bad = FP.io;
+    bad.watch = NULL;
+    CHECK_EQ(aio_loop_set_io(&loop, &bad), AIO_EINVAL);
+    bad = FP.io;
+    bad.wait = NULL;
+    CHECK_EQ(aio_loop_set_io(&loop, &bad), AIO_EINVAL);
+    bad = FP.io;
+    bad.slots = NULL;
+    CHECK_EQ(aio_loop_set_io(&loop, &bad), AIO_EINVAL);
+    bad.nslots = 0; /* no slots at all is a port too: every descriptor is beyond */
+    CHECK_EQ(aio_loop_set_io(&loop, &bad), AIO_OK);
+    aio_io_ready(&loop, 0, AIO_READABLE); /* no slot: ignored */
+    FP.io.release = fake_release;
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    other = FP;
+    CHECK_EQ(aio_loop_set_io(&loop, &other.io), AIO_OK); /* FP is released */
+    CHECK_EQ(FP.released, 1);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(other.released, 1);
+    aio_io_ready(&loop, 3, AIO_READABLE);
+    aio_io_ready(&loop, -1, AIO_READABLE);
+    aio_io_forget(7);
+    aio_io_forget(-1);
+    spawn_waiter(0, 0, AIO_WRITABLE, AIO_MS(20)); /* the turn looks at the port from now on */
+    for (turns = 0; turns < 2; turns++) aio_step(&loop);
+    CHECK_EQ(FP.io.waiting, 1);
+    CHECK_EQ(aio_loop_set_io(&loop, NULL), AIO_EBUSY);
+    FP.level[0] = AIO_WRITABLE;
+    aio_step(&loop);
+    aio_step(&loop);
+    CHECK_EQ(P.w[0].rc, AIO_OK);
+    CHECK_EQ(aio_loop_set_io(&loop, NULL), AIO_OK);
+    CHECK_EQ(FP.released, 2);
+    CHECK(loop.io == NULL);
+    aio_io_ready(&loop, 0, AIO_READABLE); /* no port: ignored */
+    aio_io_forget(0);
+    CHECK_EQ(aio_spawn(&P.device, port_nothing), AIO_OK);
+    aio_step(&loop); /* a turn with no port */
+    CHECK(aio_task_done(&P.device));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_io_forget(0); /* no loop at all: nothing to do */
 }
 
 /* aio_step (a super-loop) asks the port without blocking, each turn. */
@@ -304,6 +460,7 @@ static void test_io_port_no_sockets(void) {
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -746,9 +903,17 @@ static aio_status tcp_main(aio_task *t) {
     AIO_END(t);
 }
 
+/* TCP tests run on the real clock: the kernel completes a loopback
+ * connection on its own time, which virtual time would not wait for. */
+static void real_loop(aio_loop *loop) {
+    aio_loop_init(loop, NULL, 0);
+    aio_loop_set_grow(loop, aio_grow_realloc, NULL);
+}
+#define ELAPSED_MS(since) ((long long)((aio_now() - (since)) / (AIO_TICKS_PER_SEC / 1000)))
+
 static void test_io_tcp_listen_accept_connect(void) {
     aio_loop loop;
-    test_loop(&loop);
+    real_loop(&loop);
     memset(&S, 0, sizeof S);
     S.lfd = aio_tcp_listen("127.0.0.1", 0, 16);
     CHECK(S.lfd >= 0);
@@ -767,9 +932,11 @@ static aio_status refused_main(aio_task *t) {
     CHECK_EQ(S.rc, AIO_ECONNREFUSED);
     S.lfd = aio_tcp_listen("localhost", 0, 0);
     CHECK(S.lfd >= 0);
+    S.r[0].at = (long long)aio_now();
     AIO_ACCEPT(t, S.rc, S.lfd, AIO_MS(300));
     CHECK_EQ(S.rc, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 300);
+    CHECK(ELAPSED_MS((aio_time)S.r[0].at) >= 300);
+    CHECK(ELAPSED_MS((aio_time)S.r[0].at) < 20000);
     CHECK_EQ(aio_close(S.lfd), AIO_OK);
     S.lfd = aio_tcp_listen("::1", 0, 4);
     if (S.lfd >= 0) {
@@ -788,7 +955,7 @@ static aio_status refused_main(aio_task *t) {
 static void test_io_connect_refused_accept_deadline(void) {
     aio_loop loop;
     int fd;
-    test_loop(&loop);
+    real_loop(&loop);
     memset(&S, 0, sizeof S);
     fd = aio_tcp_listen("127.0.0.1", 0, 1); /* a port that was free a moment ago */
     CHECK(fd >= 0);
@@ -798,8 +965,186 @@ static void test_io_connect_refused_accept_deadline(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
-/* A descriptor closed with aio_close while a task waits on it: the task
- * wakes with AIO_ECLOSED. */
+/* A connection that cannot be made in time: the listener's queue is full
+ * and never accepted from, so the kernel drops further handshakes. A
+ * connect that times out, and one that is cancelled, close their sockets. */
+typedef struct {
+    aio_task task;
+    aio_status rc;
+} connector_t;
+static connector_t conn_tasks[16];
+
+static aio_status connector(aio_task *t) {
+    connector_t *c = AIO_CONTAINER(t, connector_t, task);
+    AIO_BEGIN(t);
+    c->rc = AIO_EINPROGRESS;
+    AIO_TCP_CONNECT(t, c->rc, "127.0.0.1", S.port, AIO_MS(200));
+    AIO_FINALLY(t);
+    if (c->rc >= 0) (void)aio_close(c->rc);
+    AIO_END(t);
+}
+
+static aio_status connect_timeout_main(aio_task *t) {
+    static int i, timed_out;
+    AIO_BEGIN(t);
+    for (i = 0, timed_out = 0; i < 16 && !timed_out; i++) {
+        CHECK_EQ(aio_spawn(&conn_tasks[i].task, connector), AIO_OK);
+        AIO_AWAIT(t, S.rc, &conn_tasks[i].task);
+        timed_out = conn_tasks[i].rc == AIO_ETIMEDOUT;
+        if (!timed_out) CHECK(conn_tasks[i].rc >= 0); /* (the queue was not full yet) */
+    }
+    CHECK(timed_out);
+    /* the same, cancelled while it waits */
+    CHECK_EQ(aio_spawn(&conn_tasks[15].task, connector), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    CHECK_EQ(aio_cancel(&conn_tasks[15].task), 1);
+    AIO_AWAIT(t, S.rc, &conn_tasks[15].task);
+    CHECK_EQ(S.rc, AIO_ECANCELED);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    AIO_END(t);
+}
+
+static void test_io_connect_timeout_and_cancel(void) {
+    aio_loop loop;
+    int before, after;
+    real_loop(&loop);
+    memset(&S, 0, sizeof S);
+    memset(conn_tasks, 0, sizeof conn_tasks);
+    S.lfd = aio_tcp_listen("127.0.0.1", 0, 1);
+    CHECK(S.lfd >= 0);
+    S.port = aio_socket_port(S.lfd);
+    before = socket(AF_UNIX, SOCK_STREAM, 0); /* the lowest free number */
+    (void)close(before);
+    CHECK_EQ(test_run(&loop, &S.main, connect_timeout_main), AIO_OK);
+    after = socket(AF_UNIX, SOCK_STREAM, 0); /* the same: no socket was left open */
+    (void)close(after);
+    CHECK_EQ(after, before);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* Errors a connect or a listen reports at once, and the arguments they
+ * refuse. */
+static aio_status connect_errors_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, S.rc, "255.255.255.255", 80, AIO_SEC(1)); /* no route */
+    CHECK_EQ(S.rc, AIO_EIO);
+    S.lfd = aio_tcp_listen(NULL, 0, 1); /* every IPv4 address */
+    CHECK(S.lfd >= 0);
+    S.port = aio_socket_port(S.lfd);
+    CHECK_EQ(aio_tcp_listen("127.0.0.1", S.port, 1), AIO_EIO); /* in use */
+    CHECK_EQ(errno, EADDRINUSE);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    S.lfd = aio_tcp_listen("", 0, 1);
+    CHECK(S.lfd >= 0);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_close(S.lfd), AIO_EBADF); /* closed already */
+    CHECK_DEBUG("aio_close: descriptor");
+    AIO_END(t);
+}
+static aio_status connect_bad_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, S.rc, "127.0.0.1", 80, AIO_TIME_INVALID);
+    AIO_END(t);
+}
+static aio_status cancelled_first_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_cancel(t), 1);
+    if (S.port) AIO_TCP_CONNECT(t, S.rc, "127.0.0.1", S.port, AIO_SEC(1));
+    else AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(1));
+    S.rc = 99; /* not reached */
+    AIO_END(t);
+}
+static aio_status send_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_ALL(t, S.rc, S.sv[0], NULL, 3, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static void test_io_connect_listen_errors(void) {
+    aio_loop loop;
+    real_loop(&loop);
+    memset(&S, 0, sizeof S);
+    sockpair(S.sv);
+    CHECK_EQ(test_run(&loop, &S.main, connect_errors_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &S.main, connect_bad_timeout_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_TCP_CONNECT: the timeout is NaN");
+    S.port = 1;
+    S.rc = 0;
+    CHECK_EQ(test_run(&loop, &S.main, cancelled_first_main), AIO_ECANCELED);
+    CHECK_EQ(S.rc, 0);
+    S.port = 0;
+    CHECK_EQ(test_run(&loop, &S.main, cancelled_first_main), AIO_ECANCELED);
+    CHECK_EQ(S.rc, 0);
+    CHECK_EQ(test_run(&loop, &S.main, send_null_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_SEND_ALL: the buffer is NULL");
+    sock_teardown(&loop);
+}
+
+/* A descriptor the loop watched, closed behind its back with close() and
+ * opened again under the same number: a readiness wait asks the system
+ * again and works. So do receives on a loop that never waited before, on
+ * a number beyond the slots so far, and one that fills the buffer. */
+static aio_status reuse_main(aio_task *t) {
+    static int old, sv[2];
+    AIO_BEGIN(t);
+    spawn_reader(0, 0, S.sv[0], AIO_SEC(5));
+    spawn_writer(S.sv[1], AIO_MS(10), "x");
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_OK); /* its descriptor stays watched */
+    old = S.sv[0];
+    CHECK_EQ(close(S.sv[0]), 0);
+    CHECK_EQ(close(S.sv[1]), 0);
+    sockpair(sv);
+    CHECK(sv[0] == old || sv[1] == old);
+    if (sv[1] == old) { /* the reader is the one on the old number */
+        int tmp = sv[0];
+        sv[0] = sv[1];
+        sv[1] = tmp;
+    }
+    S.sv[0] = sv[0];
+    S.sv[1] = sv[1];
+    spawn_reader(1, 0, S.sv[0], AIO_SEC(5));
+    spawn_writer(S.sv[1], AIO_MS(10), "y");
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.r[1].rc, AIO_OK);
+    CHECK_EQ(S.r[1].at, 20);
+    AIO_END(t);
+}
+
+static void test_io_descriptor_reused(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, reuse_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+static aio_status first_recv_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, 4, AIO_SEC(1)); /* no I/O started yet */
+    CHECK_EQ(S.rc, 4);
+    CHECK(t->loop->io == NULL);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, 4, AIO_SEC(1)); /* what is left: 2, short */
+    CHECK_EQ(S.rc, 2);
+    AIO_RECV(t, S.rc, S.fd, S.r[0].buf, sizeof S.r[0].buf, AIO_MS(10)); /* grows the slots */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK(t->loop->io != NULL && t->loop->io->nslots > (uint32_t)S.fd);
+    AIO_END(t);
+}
+
+static void test_io_receive_without_waiting(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(send(S.sv[1], "abcdef", 6, 0), 6);
+    S.fd = fcntl(S.sv[0], F_DUPFD, 200); /* a high number */
+    CHECK(S.fd >= 200);
+    CHECK_EQ(test_run(&loop, &S.main, first_recv_main), AIO_OK);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* A descriptor the loop watched, closed with aio_close while a task waits
+ * on it: the task wakes with AIO_ECLOSED. */
 static aio_status close_waiting_main(aio_task *t) {
     AIO_BEGIN(t);
     spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
@@ -936,6 +1281,84 @@ static void test_io_signal_sets_event(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A signal that comes while the loop sleeps with nothing armed (no timer,
+ * no descriptor waited on): the routed event is what ends the sleep. */
+static aio_status alarm_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_signal_event(SIGALRM, &S.ev), AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGALRM, &S.ev), AIO_OK); /* (again: the same) */
+    {
+        struct itimerval it;
+        memset(&it, 0, sizeof it);
+        it.it_value.tv_usec = 20000;
+        CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+    }
+    AIO_EVENT_WAIT(t, S.rc, &S.ev, AIO_NEVER);
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGALRM, NULL), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_signal_wakes_idle_loop(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    CHECK_EQ(test_run(&loop, &S.main, alarm_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* What aio_signal_event refuses: numbers out of range or that cannot be
+ * caught, no loop, a loop that waits through a port of its own. */
+static void test_io_signal_refusals(void) {
+    aio_loop loop;
+    aio_event ev;
+    memset(&ev, 0, sizeof ev);
+    test_loop(&loop);
+    CHECK_EQ(aio_signal_event(SIGSTOP, &ev), AIO_EINVAL);
+    CHECK_EQ(aio_signal_event(100000, &ev), AIO_EINVAL);
+    CHECK_EQ(aio_signal_event(SIGUSR2, NULL), AIO_OK); /* never routed: nothing to undo */
+    fake_init();
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
+    CHECK_DEBUG("the loop waits through a port of its own");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK(aio_running_loop() == NULL);
+    CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
+    CHECK_DEBUG("no loop is running or initialised");
+}
+
+/* The wait's timeout on a clock of one's own: a deadline already passed
+ * when the wait begins does not block; one beyond what the system call
+ * takes is cut to its largest (here the descriptor is ready at once). */
+static aio_time fake_now;
+static aio_time fake_clock(void *ctx) {
+    (void)ctx;
+    fake_now += AIO_MS(7); /* each read: 7 ms later */
+    return fake_now;
+}
+static aio_status clock_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_MS(5));
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    spawn_writer(S.sv[1], 0, "z"); /* (a sleep of 0: the write comes in the next turn) */
+#ifdef AIO_TIME_32 /* (a timeout stays under half the clock's range: 24.8 days) */
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(20 * 24 * 3600));
+#else
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(40 * 24 * 3600));
+#endif
+    CHECK_EQ(S.rc, 1);
+    AIO_END(t);
+}
+
+static void test_io_wait_timeouts_on_own_clock(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    fake_now = 0;
+    aio_loop_set_clock(&loop, fake_clock, NULL);
+    CHECK_EQ(test_run(&loop, &S.main, clock_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* Signals go to one loop: another loop is refused until that one is gone. */
 static void test_io_signal_one_loop(void) {
     aio_loop a, b;
@@ -1011,6 +1434,10 @@ static const test_case cases[] = {
     TEST_ENTRY(test_io_port_cancel_and_forget),
     TEST_ENTRY(test_io_port_timeout_block),
     TEST_ENTRY(test_io_port_super_loop),
+    TEST_ENTRY(test_io_port_ready_while_sleeping),
+    TEST_ENTRY(test_io_port_deadlock_reported),
+    TEST_ENTRY(test_io_port_timer_storage_full),
+    TEST_ENTRY(test_io_port_set_and_report),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_readable_then_recv),
     SOCKET_ENTRY(test_io_recv_deadline),
@@ -1023,6 +1450,13 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_tcp_listen_accept_connect),
     SOCKET_ENTRY(test_io_connect_refused_accept_deadline),
     SOCKET_ENTRY(test_io_close_while_waiting),
+    SOCKET_ENTRY(test_io_connect_timeout_and_cancel),
+    SOCKET_ENTRY(test_io_connect_listen_errors),
+    SOCKET_ENTRY(test_io_descriptor_reused),
+    SOCKET_ENTRY(test_io_receive_without_waiting),
+    SOCKET_ENTRY(test_io_signal_wakes_idle_loop),
+    SOCKET_ENTRY(test_io_signal_refusals),
+    SOCKET_ENTRY(test_io_wait_timeouts_on_own_clock),
     SOCKET_ENTRY(test_io_bad_input),
     SOCKET_ENTRY(test_io_signal_sets_event),
     SOCKET_ENTRY(test_io_signal_one_loop),

@@ -3,11 +3,16 @@
  * a second loop running in its own thread, each set an event that a task of
  * the main thread's loop waits on with no timeout. The main loop sleeps in
  * the system idle hook with nothing armed; every set must wake it, and each
- * waiter must run in its own loop's thread. Built and run by `make test`,
- * and under ThreadSanitizer by `make sanitize`. Exit 0 when all is well. */
+ * waiter must run in its own loop's thread. Then the same again with the
+ * main loop waiting for I/O (it sleeps in epoll or poll(), woken through its
+ * own pipe). Built and run by `make test`, and under ThreadSanitizer by
+ * `make sanitize`. Exit 0 when all is well. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static pthread_mutex_t aio_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -60,10 +65,14 @@ static aio_status waiter(aio_task *t) {
     }
     AIO_END(t);
 }
-typedef struct { aio_task task; waiter_t a, b; aio_status ra, rb; } main_t;
+typedef struct { aio_task task; waiter_t a, b; aio_status ra, rb; int io_fd; } main_t;
 static aio_status main_fn(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+    if (s->io_fd >= 0) { /* the loop's I/O starts: from now on it sleeps in its I/O wait */
+        AIO_WAIT_WRITABLE(t, s->ra, s->io_fd, AIO_SEC(5));
+        if (s->ra != AIO_OK) AIO_RAISE(t, s->ra);
+    }
     s->a.ev = &from_worker;
     s->a.acked = &acked_worker;
     s->b.ev = &from_loop_b;
@@ -151,12 +160,15 @@ static int wakeup_inside_section(void) {
     return rc == AIO_OK && woken_in_section == 1 && aio_loop_destroy(&loop) == AIO_OK;
 }
 
-int main(void) {
+static int run_all(int io_fd) {
     static main_t m;
     static aio_timer timers[8];
     aio_loop loop;
     pthread_t w, b;
     aio_status rc;
+    memset(&m, 0, sizeof m);
+    acked_worker = acked_b = 0;
+    m.io_fd = io_fd;
     main_thread = pthread_self();
     aio_loop_init(&loop, timers, 8);
     pthread_create(&w, NULL, worker, NULL);
@@ -164,11 +176,18 @@ int main(void) {
     rc = aio_run(&loop, &m.task, main_fn);
     pthread_join(w, NULL);
     pthread_join(b, NULL);
-    printf("events set from another thread: main loop %d, %d of %d sets from a thread with no "
+    printf("events set from another thread%s: main loop %d, %d of %d sets from a thread with no "
            "loop, %d of %d from a task of another loop, woken in the wrong thread %d times, "
-           "loop B %s\n", rc, read_acked(&acked_worker), ROUNDS, read_acked(&acked_b), ROUNDS,
+           "loop B %s\n", io_fd >= 0 ? " (the main loop waiting for I/O)" : "", rc,
+           read_acked(&acked_worker), ROUNDS, read_acked(&acked_b), ROUNDS,
            wrong_thread, loop_b_ok ? "ok" : "FAILED");
-    rc = rc == AIO_OK && worker_ok && loop_b_ok && wrong_thread == 0 && aio_loop_destroy(&loop) == AIO_OK;
-    rc = wakeup_inside_section() && rc;
-    return rc ? 0 : 1;
+    return rc == AIO_OK && worker_ok && loop_b_ok && wrong_thread == 0 && aio_loop_destroy(&loop) == AIO_OK;
+}
+
+int main(void) {
+    int sv[2];
+    int ok = run_all(-1);
+    ok = socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && run_all(sv[0]) && ok;
+    ok = wakeup_inside_section() && ok;
+    return ok ? 0 : 1;
 }
