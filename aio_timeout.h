@@ -4343,10 +4343,12 @@ static void aio__io_unwatch(aio_io *io, int fd, int way) {
     }
 }
 
+#ifdef AIO__POSIX_IO
 /* A try on fd found nothing to do that way: the next one waits first. */
 static void aio__io_dry(aio_loop *L, int fd, int dir) {
     if (L->io && (uint32_t)fd < L->io->nslots) L->io->slots[fd].dry = (uint8_t)(L->io->slots[fd].dry | (1 << dir));
 }
+#endif
 
 AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     if (L->io && L->io->waiting)

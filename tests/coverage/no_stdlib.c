@@ -4,7 +4,9 @@
  * with -DAIO_NO_STDLIB -DAIO_DEBUG: the loop starts on the virtual clock,
  * aio_grow_realloc has no allocator to offer, and misuse is reported only
  * once a debug hook is set (aio_set_debug_hook(NULL) turns it off again),
- * a task that holds the loop with a fixed message.
+ * a task that holds the loop with a fixed message. I/O: a readiness wait
+ * with no port, or on a bad descriptor, says so; what needs POSIX (sockets,
+ * signals) says that.
  * Exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
@@ -44,6 +46,18 @@ static aio_status sleeper(aio_task *t) {
     AIO_END(t);
 }
 
+/* I/O without POSIX: each await's status, in order */
+typedef struct { aio_task task; aio_status rc[6]; char buf[4]; } io_t;
+static aio_status io_body(aio_task *t) {
+    io_t *s = AIO_SELF(t, io_t);
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, s->rc[0], 0, AIO_MS(1));        /* no port */
+    AIO_WAIT_READABLE(t, s->rc[1], -1, AIO_MS(1));       /* negative */
+    AIO_RECV(t, s->rc[2], 0, s->buf, sizeof s->buf, AIO_MS(1));
+    AIO_TCP_CONNECT(t, s->rc[3], "127.0.0.1", 80, AIO_MS(1));
+    AIO_END(t);
+}
+
 int main(void) {
     static aio_timer timers[2];
     static sleeper_t s;
@@ -63,8 +77,19 @@ int main(void) {
         bad += aio_run(&loop, &sp.task, spins) != AIO_OK || sp.rc != AIO_EUSER;
         bad += heard != 2 || heard_code != AIO_EBUSY;
     }
+    {
+        static io_t io;
+        static aio_event ev;
+        bad += aio_run(&loop, &io.task, io_body) != AIO_OK;
+        bad += io.rc[0] != AIO_EINVAL || io.rc[1] != AIO_EBADF || io.rc[2] != AIO_EINVAL ||
+               io.rc[3] != AIO_EINVAL;
+        bad += aio_tcp_listen(NULL, 0, 1) != AIO_EINVAL || aio_socket_port(0) != AIO_EINVAL;
+        bad += aio_signal_event(15, &ev) != AIO_EINVAL;
+        bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
+        bad += heard != 9;
+    }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 2;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 9;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
