@@ -2537,13 +2537,14 @@ static void aio__drain_events(aio_loop *L) {
  * waiters (AIO__EV_DRAIN); enter the idle hook, 1 if it must not because one
  * was set meanwhile (AIO__EV_IDLE), or leave it (AIO__EV_AWAKE). An event set
  * from outside while the loop is in the hook calls the loop's wake-up. */
-enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE };
+enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
 static int aio__events(aio_loop *L, int op) {
     int any;
     if (op == AIO__EV_DRAIN) {
         aio__drain_events(L);
         return 0;
     }
+    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
     AIO_CRITICAL_ENTER();
     any = L->signalled != NULL;
     if (op == AIO__EV_IDLE)
@@ -2562,13 +2563,8 @@ static int aio__any_signalled(aio_loop *L) { return L->events && L->events(L, AI
  * nothing else moves, and the system hook can only be woken by an event set
  * from outside, which needs one that belongs to this loop and the pipe. */
 static int aio__nothing_can_wake(aio_loop *L) {
-    if (L->io) { /* a descriptor, or an event set from elsewhere through the wake-up */
-        int bound;
-        AIO_CRITICAL_ENTER();
-        bound = L->bound_events != 0 && L->wakeup != NULL;
-        AIO_CRITICAL_EXIT();
-        return !L->io->waiting && !bound;
-    }
+    int stuck = L->events ? L->events(L, AIO__EV_STUCK) : -1; /* (I/O has its say) */
+    if (stuck >= 0) return stuck;
     if (!L->idle) return L->is_virtual; /* (else a busy loop, as asked) */
 #ifdef AIO__SYSTEM_CLOCK
     if (L->idle == aio__system_idle) {
@@ -2668,14 +2664,10 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
             }
             /* (an event set from outside since the look above: no idle wait) */
             if (!L->events || !L->events(L, AIO__EV_IDLE)) { /* LCOV_EXCL_BR_LINE */
-                if (L->io) /* (it waits for the descriptors and the deadline together) */
-                    L->io->wait(L->io, L, next);
-                else if (L->idle)
+                if (L->idle)
                     L->idle(L->idle_ctx, L, next);
-                /* virtual time jumps to the next deadline, never back */
-                if (L->is_virtual && !L->idle && next != AIO_NEVER && aio__ready_empty(L) &&
-                    aio__before(L->now, next))
-                    L->now = next;
+                else if (L->is_virtual && aio__before(L->now, next)) /* (next is a time here) */
+                    L->now = next; /* virtual time jumps there, never back */
                 if (L->events) (void)L->events(L, AIO__EV_AWAKE);
             }
         }
@@ -4246,18 +4238,41 @@ static aio_io *aio__sysio_start(aio_loop *L);
 
 /* The loop's work in each turn once it waits for I/O: look at the
  * descriptors without blocking (the loop's own time as the deadline), then
- * the events' work (asyncio's order: I/O callbacks, then what they set). */
+ * the events' work (asyncio's order: I/O callbacks, then what they set).
+ * And whether anything can still wake a loop with nothing armed: a task
+ * waiting on a descriptor, or an event set from elsewhere (a signal, a
+ * thread) through the loop's wake-up. */
 static int aio__io_events(aio_loop *L, int op) {
-    if (op == AIO__EV_DRAIN && L->io) L->io->wait(L->io, L, L->now);
+    if (L->io && op == AIO__EV_DRAIN) L->io->wait(L->io, L, L->now);
+    if (L->io && op == AIO__EV_STUCK) {
+        int bound;
+        AIO_CRITICAL_ENTER();
+        bound = L->bound_events != 0 && L->wakeup != NULL;
+        AIO_CRITICAL_EXIT();
+        return !L->io->waiting && !bound;
+    }
     return aio__events(L, op);
 }
 
-/* The loop's I/O, started on first use where the system has it. */
+/* aio_run's idle wait once the loop waits for I/O: the port's wait, for the
+ * descriptors and the next deadline together. On the virtual clock it does
+ * not block while a timer is armed; time jumps to it if nothing came. */
+static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
+    (void)ctx;
+    if (L->io) L->io->wait(L->io, L, deadline);
+    if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
+        aio__before(L->now, deadline))
+        L->now = deadline;
+}
+
+/* The loop's I/O, started on first use where the system has it; from then
+ * on the loop waits through it. */
 static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__POSIX_IO
     if (!L->io) (void)aio__sysio_start(L);
 #endif
     L->events = aio__io_events;
+    L->idle = aio__io_idle;
     return L->io;
 }
 
@@ -4357,7 +4372,14 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
-    if (io) io->waiting = 0;
+    if (io) {
+        io->waiting = 0;
+    } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
+        L->idle = NULL;
+#ifdef AIO__SYSTEM_CLOCK
+        if (!L->is_virtual) L->idle = aio__system_idle;
+#endif
+    }
     return AIO_OK;
 }
 
