@@ -1188,6 +1188,13 @@ static aio_status bad_input_main(aio_task *t) {
     AIO_WAIT_READABLE(t, S.rc, S.lfd, AIO_SEC(1)); /* a regular file */
     CHECK_EQ(S.rc, AIO_EBADF);
     CHECK_DEBUG("cannot be waited on (a regular file or a directory)");
+    S.port = open(".", O_RDONLY); /* a directory */
+    CHECK(S.port >= 0);
+    AIO_WAIT_READABLE(t, S.rc, S.port, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EBADF);
+    CHECK_EQ(close(S.port), 0);
+    AIO_SEND_ALL(t, S.rc, S.sv[0], NULL, 0, AIO_SEC(1)); /* nothing to send, nowhere: fine */
+    CHECK_EQ(S.rc, AIO_OK);
     AIO_ACCEPT(t, S.rc, S.sv[0], AIO_SEC(1)); /* not listening */
     CHECK_EQ(S.rc, AIO_EBADF);
     AIO_TCP_CONNECT(t, S.rc, "example.org", 80, AIO_SEC(1));
@@ -1338,6 +1345,22 @@ static aio_time fake_clock(void *ctx) {
 }
 static aio_status clock_main(aio_task *t) {
     AIO_BEGIN(t);
+    /* the loop sleeps towards a deadline 40 days away (20 with 32-bit
+     * ticks), cut to what the system call takes, until a signal comes */
+    CHECK_EQ(aio_signal_event(SIGALRM, &S.ev), AIO_OK);
+    {
+        struct itimerval it;
+        memset(&it, 0, sizeof it);
+        it.it_value.tv_usec = 20000;
+        CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+    }
+#ifdef AIO_TIME_32
+    AIO_EVENT_WAIT(t, S.rc, &S.ev, AIO_SEC(20 * 24 * 3600));
+#else
+    AIO_EVENT_WAIT(t, S.rc, &S.ev, AIO_SEC(40 * 24 * 3600));
+#endif
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGALRM, NULL), AIO_OK);
     AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_MS(5));
     CHECK_EQ(S.rc, AIO_ETIMEDOUT);
     spawn_writer(S.sv[1], 0, "z"); /* (a sleep of 0: the write comes in the next turn) */
