@@ -177,19 +177,27 @@ bench-io bench-io-quick:
 
 bench-io-programs: $(BENCH_IO_PROGS)
 
-build/bench/io/loadgen: bench/io/loadgen.c
+# What the programs were built with: a different BENCH_CC, BENCH_CFLAGS or
+# BENCH_INC (another aio_timeout.h) rebuilds them.
+.PHONY: bench-io-always
+bench-io-always:
+build/bench/io/flags: bench-io-always
+	@mkdir -p build/bench/io
+	@echo '$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_INC)' | cmp -s - $@ || echo '$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_INC)' >$@
+
+build/bench/io/loadgen: bench/io/loadgen.c build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/loadgen.c -o $@
 
-build/bench/io/echo_uv: bench/io/echo_uv.c
+build/bench/io/echo_uv: bench/io/echo_uv.c build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/echo_uv.c -luv -o $@
 
-build/bench/io/echo_event: bench/io/echo_event.c
+build/bench/io/echo_event: bench/io/echo_event.c build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/echo_event.c -levent -o $@
 
-build/bench/io/echo_aio: bench/io/echo_aio.c $(BENCH_IO_HDR)
+build/bench/io/echo_aio: bench/io/echo_aio.c $(BENCH_IO_HDR) build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/echo_aio.c -o $@
 
