@@ -56,6 +56,13 @@ MODES = {
     "full": {"rounds": 3, "conns": [100, 1000, 10000], "warmup": 1.0, "duration": 3.0},
     "quick": {"rounds": 1, "conns": [100, 1000], "warmup": 0.5, "duration": 1.0},
 }
+# A run in which neither the server nor the load generator used BUSY of its core
+# was held back by something else on the machine (with N requests in flight one
+# of the two is the bottleneck): it is run again, at most MAX_RETRIES times, and
+# at most MAX_RETRIES_TOTAL times per round in all, then kept as it is (marked).
+BUSY = 0.90
+MAX_RETRIES = 2
+MAX_RETRIES_TOTAL = 5
 MAX_REQUESTS = 50000000  # the count bound of one measurement (the time bound comes first here)
 CONNECT_LIMIT_S = 60     # every connection open within this, or the run fails
 REQUEST_SIZE = 64
@@ -271,6 +278,10 @@ def stop(proc, grace=5.0):
             proc.wait()
 
 
+def disturbed(r):
+    return r["server_cpu"] >= 0 and max(r["server_cpu"], r["client_cpu"]) < BUSY
+
+
 def run_one(cfg, name, cmd, n, pins, logdir, tag):
     port = free_port()
     errpath = os.path.join(logdir, "%s-%d-%s.stderr" % (name, n, tag))
@@ -362,6 +373,7 @@ def summarise(runs, names, conns):
                 "bytes_per_idle_conn": med([r["bytes_per_idle_conn"] for r in rs]),
                 "server_cpu": med([r["server_cpu"] for r in rs]), "client_cpu": med([r["client_cpu"] for r in rs]),
                 "errors": sum(r["errors"] for r in rs),
+                "disturbed": sum(1 for r in rs if r.get("disturbed")),
                 "server_stderr": any(r["server_stderr"] for r in rs),
             })
     return rows
@@ -415,10 +427,11 @@ def markdown(doc, svg_name):
              "idle connection* is the server's VmRSS with N connections open and idle, each having echoed one "
              "request (opened one after another), minus its VmRSS with none, ÷ N (user-space memory: the kernel's socket buffers are not "
              "in it); *server CPU* is the share of its core the server used while measured (below 100%%: the "
-             "server waited on the load generator). Every server reads at most 4096 bytes at a time and holds "
+             "server waited on the load generator; a run in which neither it nor the load generator used %.0f%% of "
+             "its core was held back by other work on the machine and is run again, at most twice). Every server reads at most 4096 bytes at a time and holds "
              "no read buffer while a connection is idle; bench/README.md (\"I/O: echo server\") describes each."
              % ("" if doc["mode"] == "full" else "-quick", doc["date"][:10], cfg["rounds"],
-                "" if cfg["rounds"] == 1 else "s", cfg["warmup"], cfg["duration"]))
+                "" if cfg["rounds"] == 1 else "s", cfg["warmup"], cfg["duration"], 100 * doc["busy_threshold"]))
     L.append("")
     if doc["missing"].get("ours"):
         L.append("**aio_timeout.h not measured**: %s (this aio_timeout.h has no I/O API, or echo_aio.c does not "
@@ -432,7 +445,7 @@ def markdown(doc, svg_name):
     for r in rows:
         u = libuv.get(r["conns"])
         L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]),
+            LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]) + (" †" if r["disturbed"] else ""),
             fmt_ratio(r["rps"], u["rps"]) if u else "—", fmt_us(r["p50_us"]), fmt_us(r["p99_us"]),
             "—" if r["bytes_per_idle_conn"] is None else "{:,.0f} B".format(r["bytes_per_idle_conn"]),
             fmt_ratio(r["bytes_per_idle_conn"], u["bytes_per_idle_conn"]) if u and r["bytes_per_idle_conn"]
@@ -440,6 +453,17 @@ def markdown(doc, svg_name):
             "—" if r["server_cpu"] is None or r["server_cpu"] < 0 else "%.0f%%" % (100 * r["server_cpu"]),
             "%d%s" % (r["errors"], " (and on the server's stderr)" if r["server_stderr"] else "")))
     L.append("")
+    notes = []
+    if doc["retried"]:
+        notes.append("%d run%s in which neither the server nor the load generator used %.0f%% of its core (held "
+                     "back by other work on the machine) %s run again" % (
+                         len(doc["retried"]), "" if len(doc["retried"]) == 1 else "s", 100 * doc["busy_threshold"],
+                         "was" if len(doc["retried"]) == 1 else "were"))
+    if any(r["disturbed"] for r in rows):
+        notes.append("† the median includes rounds still held back after that (`disturbed` in io-results.json)")
+    if notes:
+        L.append(notes[0][0].upper() + "; ".join(notes)[1:] + ".")
+        L.append("")
     if doc["targets"]:
         L.append("Targets:")
         L.append("")
@@ -656,24 +680,38 @@ def main():
     log("== bench-io (%s): %s; %d round(s) of %s connections, %.1f s warm-up + %.1f s each; %s" % (
         mode, ", ".join(LABEL[s] for s in names), cfg["rounds"], "/".join("{:,}".format(n) for n in conns),
         cfg["warmup"], cfg["duration"], "server on core 0, load generator on core 1" if pins[0] else "not pinned") + ", " + prio)
-    runs, failures = {}, []
+    runs, failures, retried = {}, [], []
+    retries_left = [MAX_RETRIES_TOTAL * cfg["rounds"]]
     for rnd in range(cfg["rounds"]):
         order = names[rnd % len(names):] + names[:rnd % len(names)] if names else []
         for n in conns:
             for name in order:
                 tag = "r%d" % (rnd + 1)
-                try:
-                    r = run_one(cfg, name, cmds[name], n, pins, logdir, tag)
-                except RunFailed as e:
-                    log("bench-io: %s with %d connections, round %d: FAILED: %s" % (LABEL[name], n, rnd + 1, e))
-                    failures.append({"server": name, "conns": n, "round": rnd + 1, "why": str(e)})
-                    continue
-                runs.setdefault((name, n), []).append(r)
-                log("round %d  %-13s %6s conns  %9s req/s  p50 %9s  p99 %9s  %7s B/idle conn  server %3.0f%%  "
-                    "client %3.0f%%  errors %d" % (
-                        rnd + 1, LABEL[name], "{:,}".format(n), fmt_int(r["rps"]), fmt_us(r["p50_us"]),
-                        fmt_us(r["p99_us"]), fmt_int(r["bytes_per_idle_conn"]), 100 * r["server_cpu"],
-                        100 * r["client_cpu"], r["errors"]))
+                attempt = 0
+                while True:
+                    try:
+                        r = run_one(cfg, name, cmds[name], n, pins, logdir, tag)
+                    except RunFailed as e:
+                        log("bench-io: %s with %d connections, round %d: FAILED: %s" % (LABEL[name], n, rnd + 1, e))
+                        failures.append({"server": name, "conns": n, "round": rnd + 1, "why": str(e)})
+                        r = None
+                        break
+                    r["disturbed"] = disturbed(r)
+                    r["attempt"] = attempt + 1
+                    log("round %d  %-13s %6s conns  %9s req/s  p50 %9s  p99 %9s  %7s B/idle conn  server %3.0f%%  "
+                        "client %3.0f%%  errors %d%s" % (
+                            rnd + 1, LABEL[name], "{:,}".format(n), fmt_int(r["rps"]), fmt_us(r["p50_us"]),
+                            fmt_us(r["p99_us"]), fmt_int(r["bytes_per_idle_conn"]), 100 * r["server_cpu"],
+                            100 * r["client_cpu"], r["errors"], "  (disturbed)" if r["disturbed"] else ""))
+                    if not r["disturbed"] or attempt >= MAX_RETRIES or retries_left[0] <= 0:
+                        break
+                    attempt += 1
+                    retries_left[0] -= 1
+                    retried.append({"server": name, "conns": n, "round": rnd + 1, "rps": r["rps"],
+                                    "server_cpu": r["server_cpu"], "client_cpu": r["client_cpu"]})
+                    time.sleep(1.0)
+                if r is not None:
+                    runs.setdefault((name, n), []).append(r)
     elapsed = time.time() - start
     rows = summarise(runs, names, conns)
     m = machine(pins)
@@ -686,6 +724,7 @@ def main():
         "machine": m, "versions": versions(cmds), "fd_limit": fd_note, "port_note": port_note,
         "missing": missing, "elapsed_s": round(elapsed, 1), "results": rows,
         "targets": evaluate(rows, conns) if "ours" in names else [], "failures": failures,
+        "busy_threshold": BUSY, "retried": retried,
         "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],
     }
     json_path = os.path.join(out, "io-results.json")
@@ -706,7 +745,7 @@ def main():
     log("== bench-io: results")
     log(md)
     log("wrote %s" % ", ".join(rel(p) for p in written))
-    log("bench-io: %d runs in %.0f s%s" % (sum(len(v) for v in runs.values()), elapsed,
+    log("bench-io: %d runs (%d run again) in %.0f s%s" % (sum(len(v) for v in runs.values()), len(retried), elapsed,
                                           "; %d FAILED" % len(failures) if failures else ""))
     if failures:
         sys.exit(1)
