@@ -426,31 +426,38 @@ def markdown(doc, svg_name):
              "are their round-trip latencies (with one request per connection, about N ÷ requests/s); *RSS per "
              "idle connection* is the server's VmRSS with N connections open and idle, each having echoed one "
              "request (opened one after another), minus its VmRSS with none, ÷ N (user-space memory: the kernel's socket buffers are not "
-             "in it); *server CPU* is the share of its core the server used while measured (below 100%%: the "
-             "server waited on the load generator; a run in which neither it nor the load generator used %.0f%% of "
-             "its core was held back by other work on the machine and is run again, at most twice). Every server reads at most 4096 bytes at a time and holds "
+             "in it; VmRSS counts 4 KiB pages, 41 B per connection at 100 connections); *server CPU* and *load "
+             "generator CPU* are the share of its core each used while measured: the one near 100%% limits the "
+             "figure (where both are, the server might do more with a faster load generator); a run in which "
+             "neither used %.0f%% of its core was held back by other work on the machine and was run again, at "
+             "most twice. Every server reads at most 4096 bytes at a time and holds "
              "no read buffer while a connection is idle; bench/README.md (\"I/O: echo server\") describes each."
              % ("" if doc["mode"] == "full" else "-quick", doc["date"][:10], cfg["rounds"],
                 "" if cfg["rounds"] == 1 else "s", cfg["warmup"], cfg["duration"], 100 * doc["busy_threshold"]))
     L.append("")
+    if doc.get("header_elsewhere"):
+        L.append("aio_timeout.h was taken from another checkout of the repository (`BENCH_INC`): %s." %
+                 doc["versions"].get("aio_timeout.h", "?"))
+        L.append("")
     if doc["missing"].get("ours"):
         L.append("**aio_timeout.h not measured**: %s (this aio_timeout.h has no I/O API, or echo_aio.c does not "
                  "compile against it: build/bench/io/echo_aio.log); the targets are not evaluated." %
                  doc["missing"]["ours"])
         L.append("")
     L.append("| server | connections | requests/s | ÷ libuv | p50 | p99 | RSS per idle connection | ÷ libuv "
-             "| server CPU | errors |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+             "| server CPU | load generator CPU | errors |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     libuv = {r["conns"]: r for r in rows if r["server"] == "libuv"}
     for r in rows:
         u = libuv.get(r["conns"])
-        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]) + (" †" if r["disturbed"] else ""),
             fmt_ratio(r["rps"], u["rps"]) if u else "—", fmt_us(r["p50_us"]), fmt_us(r["p99_us"]),
             "—" if r["bytes_per_idle_conn"] is None else "{:,.0f} B".format(r["bytes_per_idle_conn"]),
             fmt_ratio(r["bytes_per_idle_conn"], u["bytes_per_idle_conn"]) if u and r["bytes_per_idle_conn"]
             is not None and u["bytes_per_idle_conn"] and u["bytes_per_idle_conn"] > 0 else "—",
             "—" if r["server_cpu"] is None or r["server_cpu"] < 0 else "%.0f%%" % (100 * r["server_cpu"]),
+            "—" if r["client_cpu"] is None else "%.0f%%" % (100 * r["client_cpu"]),
             "%d%s" % (r["errors"], " (and on the server's stderr)" if r["server_stderr"] else "")))
     L.append("")
     notes = []
@@ -581,11 +588,16 @@ def svg_plot(doc, path):
 
 # ------------------------------------------------------------------ identity
 
+def header_dir():
+    """Where echo_aio found aio_timeout.h (BENCH_INC's first -I)."""
+    inc = [w for w in os.environ.get("BENCH_INC", "-I.").split() if w.startswith("-I")]
+    d = inc[0][2:] if inc else "."
+    return d if os.path.isabs(d) else os.path.join(ROOT, d)
+
+
 def header_identity():
     """The aio_timeout.h echo_aio was built from (BENCH_INC), and its commit."""
-    inc = os.environ.get("BENCH_INC", "-I.").split()
-    d = inc[0][2:] if inc and inc[0].startswith("-I") else "."
-    d = d if os.path.isabs(d) else os.path.join(ROOT, d)
+    d = header_dir()
     path = os.path.join(d, "aio_timeout.h")
     try:
         with open(path, "rb") as f:
@@ -612,10 +624,11 @@ def versions(cmds):
     if "libevent" in cmds:
         v["libevent"] = "%s (Debian libevent-dev %s)" % (first(cmds["libevent"] + ["--version"]).replace(
             "libevent ", ""), deb("libevent-dev") or "?")
-    v["asyncio"] = "%s (%s)" % (first(cmds["asyncio"] + ["--version"]), cmds["asyncio"][0])
+    py = lambda path: "python3" if path == sys.executable else path  # noqa: E731  (PYTHON, or Debian's)
+    v["asyncio"] = "%s (%s)" % (first(cmds["asyncio"] + ["--version"]), py(cmds["asyncio"][0]))
     if "uvloop" in cmds:
         v["uvloop"] = "%s (%s; Debian python3-uvloop %s)" % (
-            first(cmds["uvloop"][:2] + ["--version", "--uvloop"]), cmds["uvloop"][0], deb("python3-uvloop") or "?")
+            first(cmds["uvloop"][:2] + ["--version", "--uvloop"]), py(cmds["uvloop"][0]), deb("python3-uvloop") or "?")
     cc = os.environ.get("BENCH_CC", "cc")
     v["compiler"] = "%s, `%s`" % ((sh("%s --version" % cc).splitlines() or [cc])[0],
                                   os.environ.get("BENCH_CFLAGS", "-std=c11 -O2"))
@@ -725,6 +738,7 @@ def main():
         "missing": missing, "elapsed_s": round(elapsed, 1), "results": rows,
         "targets": evaluate(rows, conns) if "ours" in names else [], "failures": failures,
         "busy_threshold": BUSY, "retried": retried,
+        "header_elsewhere": "ours" in names and os.path.realpath(header_dir()) != os.path.realpath(ROOT),
         "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],
     }
     json_path = os.path.join(out, "io-results.json")
