@@ -71,6 +71,7 @@ REQUEST_SIZE = 64
 SERVERS = [
     ("ours", "aio_timeout.h", "#1f77b4"),
     ("libuv", "libuv", "#ff7f0e"),
+    ("libuv_tw", "libuv, uv_try_write", "#e6b800"),
     ("libevent", "libevent", "#2ca02c"),
     ("asyncio", "asyncio", "#9467bd"),
     ("uvloop", "uvloop", "#8c564b"),
@@ -113,6 +114,11 @@ def server_commands():
             cmds[name] = [path]
         else:
             missing[name] = "%s was not built" % rel(path)
+        if name == "libuv":
+            if name in cmds:
+                cmds["libuv_tw"] = [path, "--try-write"]
+            else:
+                missing["libuv_tw"] = missing[name]
     cmds["asyncio"] = [sys.executable, os.path.join(HERE, "echo_asyncio.py")]
     py = uvloop_python()
     if py:
@@ -411,6 +417,21 @@ def evaluate(rows, conns):
             fmt_int(n), fmt_int(o["bytes_per_idle_conn"]), fmt_int(u["bytes_per_idle_conn"]),
             "" if ok else " MISSED by %s B" % fmt_int(o["bytes_per_idle_conn"] - u["bytes_per_idle_conn"])))
     targets.append({"target": "memory per idle connection at most libuv's", "met": met, "detail": "; ".join(parts)})
+    if any(r["server"] == "libuv_tw" for r in rows):
+        parts, met = [], True
+        for n in conns:
+            o, u = get("ours", n), get("libuv_tw", n)
+            if not o or not u:
+                met = False
+                parts.append("%s connections: not measured" % fmt_int(n))
+                continue
+            ok = o["rps"] >= u["rps"]
+            met = met and ok
+            parts.append("%s connections: %s req/s vs %s (%s)%s" % (
+                fmt_int(n), fmt_int(o["rps"]), fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
+                "" if ok else " behind by %s req/s" % fmt_int(u["rps"] - o["rps"])))
+        targets.append({"target": "(beyond the targets) throughput at least that of libuv tuned with uv_try_write",
+                        "met": met, "detail": "; ".join(parts)})
     return targets
 
 
@@ -544,7 +565,7 @@ def svg_plot(doc, path):
     for s in names:
         out.append('<rect x="%d" y="36" width="12" height="12" fill="%s"/>' % (x, COLOUR[s]))
         out.append('<text x="%d" y="46">%s</text>' % (x + 16, LABEL[s]))
-        x += 30 + 8 * len(LABEL[s])
+        x += 30 + 7 * len(LABEL[s])
     pw, ph, top = 410, 300, 80
     for p, (title, key, lab) in enumerate(panels):
         x0 = 70 + p * (pw + 90)
@@ -711,7 +732,7 @@ def main():
                         break
                     r["disturbed"] = disturbed(r)
                     r["attempt"] = attempt + 1
-                    log("round %d  %-13s %6s conns  %9s req/s  p50 %9s  p99 %9s  %7s B/idle conn  server %3.0f%%  "
+                    log("round %d  %-19s %6s conns  %9s req/s  p50 %9s  p99 %9s  %7s B/idle conn  server %3.0f%%  "
                         "client %3.0f%%  errors %d%s" % (
                             rnd + 1, LABEL[name], "{:,}".format(n), fmt_int(r["rps"]), fmt_us(r["p50_us"]),
                             fmt_us(r["p99_us"]), fmt_int(r["bytes_per_idle_conn"]), 100 * r["server_cpu"],
