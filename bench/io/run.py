@@ -63,6 +63,12 @@ MODES = {
 BUSY = 0.90
 MAX_RETRIES = 2
 MAX_RETRIES_TOTAL = 5
+# Before such a run is repeated, the driver waits until the other work on the
+# machine uses less than QUIET of its CPU time, at most QUIET_WAIT_S each time
+# and QUIET_BUDGET_S per round in all.
+QUIET = 0.25
+QUIET_WAIT_S = 15
+QUIET_BUDGET_S = 20
 MAX_REQUESTS = 50000000  # the count bound of one measurement (the time bound comes first here)
 CONNECT_LIMIT_S = 60     # every connection open within this, or the run fails
 REQUEST_SIZE = 64
@@ -284,6 +290,33 @@ def stop(proc, grace=5.0):
             proc.wait()
 
 
+def cpu_busy(window=0.5):
+    """The share of the machine's CPU time that was not idle over `window` s."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + (v[4] if len(v) > 4 else 0)  # total, idle + iowait
+    t0, i0 = snap()
+    time.sleep(window)
+    t1, i1 = snap()
+    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_quiet(budget):
+    """Before running again a run that was held back: wait until the machine
+    is quiet (under QUIET busy) for at most QUIET_WAIT_S, out of budget[0]."""
+    start = time.time()
+    while budget[0] > 0 and time.time() - start < QUIET_WAIT_S:
+        busy = cpu_busy()
+        if busy < QUIET:
+            break
+        budget[0] -= 0.5
+    waited = time.time() - start
+    if waited > 1:
+        log("bench-io: waited %.0f s for the machine to be quiet" % waited)
+    return waited
+
+
 def disturbed(r):
     return r["server_cpu"] >= 0 and max(r["server_cpu"], r["client_cpu"]) < BUSY
 
@@ -451,7 +484,7 @@ def markdown(doc, svg_name):
              "generator CPU* are the share of its core each used while measured: the one near 100%% limits the "
              "figure (where both are, the server might do more with a faster load generator); a run in which "
              "neither used %.0f%% of its core was held back by other work on the machine and was run again, at "
-             "most twice. Every server reads at most 4096 bytes at a time and holds "
+             "most twice, once the machine was quiet or after a while. Every server reads at most 4096 bytes at a time and holds "
              "no read buffer while a connection is idle; bench/README.md (\"I/O: echo server\") describes each."
              % ("" if doc["mode"] == "full" else "-quick", doc["date"][:10], cfg["rounds"],
                 "" if cfg["rounds"] == 1 else "s", cfg["warmup"], cfg["duration"], 100 * doc["busy_threshold"]))
@@ -716,6 +749,7 @@ def main():
         cfg["warmup"], cfg["duration"], "server on core 0, load generator on core 1" if pins[0] else "not pinned") + ", " + prio)
     runs, failures, retried = {}, [], []
     retries_left = [MAX_RETRIES_TOTAL * cfg["rounds"]]
+    quiet_left = [QUIET_BUDGET_S * cfg["rounds"]]
     for rnd in range(cfg["rounds"]):
         order = names[rnd % len(names):] + names[:rnd % len(names)] if names else []
         for n in conns:
@@ -742,8 +776,8 @@ def main():
                     attempt += 1
                     retries_left[0] -= 1
                     retried.append({"server": name, "conns": n, "round": rnd + 1, "rps": r["rps"],
-                                    "server_cpu": r["server_cpu"], "client_cpu": r["client_cpu"]})
-                    time.sleep(1.0)
+                                    "server_cpu": r["server_cpu"], "client_cpu": r["client_cpu"],
+                                    "waited_s": round(wait_quiet(quiet_left), 1)})
                 if r is not None:
                     runs.setdefault((name, n), []).append(r)
     elapsed = time.time() - start
