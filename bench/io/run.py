@@ -405,17 +405,29 @@ def summarise(runs, names, conns):
             rs = runs.get((name, n), [])
             if not rs:
                 continue
+            # the load figures: the rounds not held back, if there is one (else all, marked)
+            clean = [r for r in rs if not r.get("disturbed")]
+            ls = clean or rs
             rows.append({
-                "server": name, "conns": n, "rounds": len(rs),
-                "rps": med([r["rps"] for r in rs]), "p50_us": med([r["p50_us"] for r in rs]),
-                "p99_us": med([r["p99_us"] for r in rs]),
-                "bytes_per_idle_conn": med([r["bytes_per_idle_conn"] for r in rs]),
-                "server_cpu": med([r["server_cpu"] for r in rs]), "client_cpu": med([r["client_cpu"] for r in rs]),
+                "server": name, "conns": n, "rounds": len(rs), "clean_rounds": len(clean),
+                "rps": med([r["rps"] for r in ls]), "p50_us": med([r["p50_us"] for r in ls]),
+                "p99_us": med([r["p99_us"] for r in ls]),
+                "bytes_per_idle_conn": med([r["bytes_per_idle_conn"] for r in rs]),  # (measured idle)
+                "server_cpu": med([r["server_cpu"] for r in ls]), "client_cpu": med([r["client_cpu"] for r in ls]),
                 "errors": sum(r["errors"] for r in rs),
-                "disturbed": sum(1 for r in rs if r.get("disturbed")),
+                "disturbed": 0 if clean else len(rs),
                 "server_stderr": any(r["server_stderr"] for r in rs),
             })
     return rows
+
+
+def near_limit(a, b):
+    """Both runs had the load generator near its limit: it, as much as the
+    servers, set both figures, and a difference of a few percent means little."""
+    if a["client_cpu"] is not None and b["client_cpu"] is not None and min(a["client_cpu"], b["client_cpu"]) >= 0.85:
+        return " (the load generator near its limit in both: %.0f%% and %.0f%% of its core)" % (
+            100 * a["client_cpu"], 100 * b["client_cpu"])
+    return ""
 
 
 def evaluate(rows, conns):
@@ -432,9 +444,9 @@ def evaluate(rows, conns):
             continue
         ok = o["rps"] >= u["rps"]
         met = met and ok
-        parts.append("%s connections: %s req/s vs libuv %s (%s)%s" % (
+        parts.append("%s connections: %s req/s vs libuv %s (%s)%s%s" % (
             fmt_int(n), fmt_int(o["rps"]), fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
-            "" if ok else " MISSED by %s req/s" % fmt_int(u["rps"] - o["rps"])))
+            "" if ok else " MISSED by %s req/s" % fmt_int(u["rps"] - o["rps"]), near_limit(o, u)))
     targets.append({"target": "throughput at least libuv's at every concurrency", "met": met,
                     "detail": "; ".join(parts)})
     parts, met = [], True
@@ -460,9 +472,9 @@ def evaluate(rows, conns):
                 continue
             ok = o["rps"] >= u["rps"]
             met = met and ok
-            parts.append("%s connections: %s req/s vs %s (%s)%s" % (
+            parts.append("%s connections: %s req/s vs %s (%s)%s%s" % (
                 fmt_int(n), fmt_int(o["rps"]), fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
-                "" if ok else " behind by %s req/s" % fmt_int(u["rps"] - o["rps"])))
+                "" if ok else " behind by %s req/s" % fmt_int(u["rps"] - o["rps"]), near_limit(o, u)))
         targets.append({"target": "(beyond the targets) throughput at least that of libuv tuned with uv_try_write",
                         "met": met, "detail": "; ".join(parts)})
     return targets
@@ -505,7 +517,8 @@ def markdown(doc, svg_name):
     for r in rows:
         u = libuv.get(r["conns"])
         L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]) + (" †" if r["disturbed"] else ""),
+            LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]) + (" †" if r["disturbed"] else " (%d of %d)" % (
+                r["clean_rounds"], r["rounds"]) if r["clean_rounds"] < r["rounds"] else ""),
             fmt_ratio(r["rps"], u["rps"]) if u else "—", fmt_us(r["p50_us"]), fmt_us(r["p99_us"]),
             "—" if r["bytes_per_idle_conn"] is None else "{:,.0f} B".format(r["bytes_per_idle_conn"]),
             fmt_ratio(r["bytes_per_idle_conn"], u["bytes_per_idle_conn"]) if u and r["bytes_per_idle_conn"]
@@ -520,8 +533,11 @@ def markdown(doc, svg_name):
                      "back by other work on the machine) %s run again" % (
                          len(doc["retried"]), "" if len(doc["retried"]) == 1 else "s", 100 * doc["busy_threshold"],
                          "was" if len(doc["retried"]) == 1 else "were"))
-    if any(r["disturbed"] for r in rows):
-        notes.append("† the median includes rounds still held back after that (`disturbed` in io-results.json)")
+    if any(r["clean_rounds"] < r["rounds"] for r in rows):
+        notes.append("the load figures are medians of the rounds not held back: \"(2 of 3)\" after the "
+                     "requests/s says how many there were%s; the RSS figures are of every round (measured idle)" % (
+                         ", and † that all were held back even after that, and the median is of them all"
+                         if any(r["disturbed"] for r in rows) else ""))
     if notes:
         L.append(notes[0][0].upper() + "; ".join(notes)[1:] + ".")
         L.append("")
