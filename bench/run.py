@@ -720,6 +720,18 @@ plot "%s" using 1:2 with linespoints lw 2 title "aio_timeout.h wait_for", \\
     return out_png
 
 
+def kept_sections(path):
+    """What other programs write into results.md after the per-operation figures
+    (`## ` sections: `make bench-io`'s "## I/O: echo server"), kept as it is."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    start = text.find("\n## ")
+    return "\n" + text[start + 1:] if start >= 0 else ""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="the reduced run (make bench-quick)")
@@ -774,6 +786,7 @@ def main():
         json.dump(doc, f, indent=1, ensure_ascii=False)
         f.write("\n")
     md = markdown(runner, rows, targets, machine, tools, elapsed, instructions)
+    md += kept_sections(os.path.join(out, "results.md"))
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(md)
     log("== bench: results")

@@ -1,0 +1,840 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""bench/io/run.py - the echo-server benchmark: `make bench-io` (full:
+bench/io-results.json, bench/io-results.svg and the "## I/O: echo server"
+section of bench/results.md) and `make bench-io-quick` (one round, 100 and
+1,000 connections, 1 s each: build/bench/io/quick/). The programs must be
+built first (the make targets do it); a server whose program is missing is
+left out and said so.
+
+    python3 bench/io/run.py [--quick] [--out DIR] [--servers ours,libuv,...]
+
+For every server and every number of connections N, in interleaved rounds
+(every server once per round, the order rotated each round), on a fresh
+server process pinned to core 0 (the load generator to core 1):
+
+ 1. wait until the server echoes 64 bytes on a first connection, closed at
+    once; then its RSS (VmRSS of /proc/PID/status) is the RSS with none;
+ 2. the load generator (build/bench/io/loadgen, -i) opens N connections, each
+    confirmed by one echo before the next is opened (-b 1: the server never
+    holds more than one request's buffers, so what it grows by is the
+    connections' own memory), and holds them idle: the RSS with N idle
+    connections, minus the RSS with none, divided by N, is the memory per
+    idle connection (user space only: the kernel's socket buffers are not in
+    any process's RSS);
+ 3. the load generator then runs the load on those N connections: one 64-byte
+    request in flight on each, WARM-UP seconds not counted, then the measured
+    seconds: requests per second, p50 and p99 of the round trip.
+
+Each figure is the median over the rounds. The python3 that runs this script
+is the one whose asyncio is measured; uvloop runs on the first of it and
+/usr/bin/python3 that can import uvloop (Debian's python3-uvloop installs it
+for /usr/bin/python3).
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import resource
+import select
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, "build", "bench", "io")
+HERE = os.path.join(ROOT, "bench", "io")
+LOADGEN = os.path.join(BIN, "loadgen")
+SECTION = "## I/O: echo server"
+
+MODES = {
+    "full": {"rounds": 3, "conns": [100, 1000, 10000], "warmup": 1.0, "duration": 3.0},
+    "quick": {"rounds": 1, "conns": [100, 1000], "warmup": 0.5, "duration": 1.0},
+}
+# A run in which neither the server nor the load generator used BUSY of its core
+# was held back by something else on the machine (with N requests in flight one
+# of the two is the bottleneck): it is run again, at most MAX_RETRIES times, and
+# at most MAX_RETRIES_TOTAL times per round in all, then kept as it is (marked).
+BUSY = 0.90
+MAX_RETRIES = 2
+MAX_RETRIES_TOTAL = 5
+# Before such a run is repeated, the driver waits until the other work on the
+# machine uses less than QUIET of its CPU time, at most QUIET_WAIT_S each time
+# and QUIET_BUDGET_S per round in all.
+QUIET = 0.25
+QUIET_WAIT_S = 15
+QUIET_BUDGET_S = 20
+MAX_REQUESTS = 50000000  # the count bound of one measurement (the time bound comes first here)
+CONNECT_LIMIT_S = 60     # every connection open within this, or the run fails
+REQUEST_SIZE = 64
+
+# name, label in the tables, colour in the plot
+SERVERS = [
+    ("ours", "aio_timeout.h", "#1f77b4"),
+    ("libuv", "libuv", "#ff7f0e"),
+    ("libuv_tw", "libuv, uv_try_write", "#e6b800"),
+    ("libevent", "libevent", "#2ca02c"),
+    ("asyncio", "asyncio", "#9467bd"),
+    ("uvloop", "uvloop", "#8c564b"),
+]
+LABEL = {name: label for name, label, _ in SERVERS}
+COLOUR = {name: colour for name, _, colour in SERVERS}
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def rel(path):
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT) else path
+
+
+# ------------------------------------------------------------------ set-up
+
+def uvloop_python():
+    """The first interpreter that can import uvloop: this one, then Debian's."""
+    for py in [sys.executable, "/usr/bin/python3"]:
+        if os.access(py, os.X_OK) and subprocess.run([py, "-c", "import uvloop"], capture_output=True).returncode == 0:
+            return py
+    return None
+
+
+def server_commands():
+    """name -> argv without the port, for the servers that can run; and why the others cannot."""
+    cmds, missing = {}, {}
+    for name, prog in (("ours", "echo_aio"), ("libuv", "echo_uv"), ("libevent", "echo_event")):
+        path = os.path.join(BIN, prog)
+        if os.access(path, os.X_OK):
+            cmds[name] = [path]
+        else:
+            missing[name] = "%s was not built" % rel(path)
+        if name == "libuv":
+            if name in cmds:
+                cmds["libuv_tw"] = [path, "--try-write"]
+            else:
+                missing["libuv_tw"] = missing[name]
+    cmds["asyncio"] = [sys.executable, os.path.join(HERE, "echo_asyncio.py")]
+    py = uvloop_python()
+    if py:
+        cmds["uvloop"] = [py, os.path.join(HERE, "echo_asyncio.py"), "--uvloop"]
+    else:
+        missing["uvloop"] = "no python3 here can import uvloop (apt-get install python3-uvloop)"
+    return cmds, missing
+
+
+def raise_fd_limit(conns):
+    """Soft limit up to the hard one (and the hard one up, as root, if it is too
+    low). Each process needs N descriptors plus a few: the server and the load
+    generator are separate processes, each with its own limit. Returns the
+    concurrencies that fit and a note."""
+    need = max(conns) + 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    inf = resource.RLIM_INFINITY
+    if hard != inf and hard < need:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))
+        except (ValueError, OSError):
+            pass
+    soft2, hard2 = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft2 != hard2:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard2, hard2))
+        except (ValueError, OSError):
+            pass
+    soft3, hard3 = resource.getrlimit(resource.RLIMIT_NOFILE)
+    fmt = lambda v: "unlimited" if v == inf else str(v)  # noqa: E731
+    note = "descriptor limit (RLIMIT_NOFILE) soft %s, hard %s, raised to soft %s, hard %s; each of the server " \
+           "and the load generator needs N + a few" % (fmt(soft), fmt(hard), fmt(soft3), fmt(hard3))
+    if soft3 != inf and soft3 < need:
+        cap = int(soft3) - 64
+        capped = sorted({min(n, cap) for n in conns if cap > 0})
+        note += "; below the %d that %d connections need: capped at %d" % (need, max(conns), cap)
+        log("bench-io: " + note)
+        return capped, note
+    return conns, note
+
+
+def raise_priority(nice=-10):
+    """Servers and load generator run at this niceness when allowed (root),
+    so that other work on the machine takes less of their cores."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    except OSError:
+        pass
+    n = os.getpriority(os.PRIO_PROCESS, 0)
+    return "niceness %d%s" % (n, "" if n == nice else " (%d not allowed)" % nice)
+
+
+def port_range_note(conns):
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        return ""
+    if hi - lo + 1 < max(conns):
+        return "only %d local ports (net.ipv4.ip_local_port_range) for %d connections" % (hi - lo + 1, max(conns))
+    return ""
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def vmrss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def settled_rss(pid):
+    """VmRSS once two readings 0.1 s apart agree (at most 1 s)."""
+    last = vmrss_kb(pid)
+    for _ in range(10):
+        time.sleep(0.1)
+        now = vmrss_kb(pid)
+        if now == last:
+            break
+        last = now
+    return last
+
+
+# ------------------------------------------------------------------ one run
+
+class RunFailed(Exception):
+    pass
+
+
+def wait_ready(port, proc, limit=15.0):
+    """Until the server echoes 64 bytes on a connection (then closed)."""
+    end = time.time() + limit
+    msg = bytes(range(REQUEST_SIZE))
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise RunFailed("the server exited (status %d)" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                s.sendall(msg)
+                got = b""
+                while len(got) < len(msg):
+                    chunk = s.recv(len(msg) - len(got))
+                    if not chunk:
+                        break
+                    got += chunk
+                if got == msg:
+                    return
+                raise RunFailed("the server's first echo was wrong")
+        except OSError:
+            time.sleep(0.02)
+    raise RunFailed("the server did not answer within %.0f s" % limit)
+
+
+def read_line(proc, deadline, prefix):
+    """The next line of proc's stdout that starts with prefix, before deadline."""
+    buf = ""
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            raise RunFailed("the load generator said nothing for too long")
+        r, _, _ = select.select([proc.stdout], [], [], left)
+        if not r:
+            continue
+        chunk = os.read(proc.stdout.fileno(), 4096).decode()
+        if not chunk:
+            raise RunFailed("the load generator stopped (exit %s)" % proc.wait())
+        buf += chunk
+        while "\n" in buf:
+            line, buf = buf.split("\n", 1)
+            if line.startswith(prefix):
+                return line
+
+
+def parse_kv(line):
+    out = {}
+    for word in line.split()[1:]:
+        k, _, v = word.partition("=")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def stop(proc, grace=5.0):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cpu_busy(window=0.5):
+    """The share of the machine's CPU time that was not idle over `window` s."""
+    def snap():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + (v[4] if len(v) > 4 else 0)  # total, idle + iowait
+    t0, i0 = snap()
+    time.sleep(window)
+    t1, i1 = snap()
+    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
+
+
+def wait_quiet(budget):
+    """Before running again a run that was held back: wait until the machine
+    is quiet (under QUIET busy) for at most QUIET_WAIT_S, out of budget[0]."""
+    start = time.time()
+    while budget[0] > 0 and time.time() - start < QUIET_WAIT_S:
+        busy = cpu_busy()
+        if busy < QUIET:
+            break
+        budget[0] -= 0.5
+    waited = time.time() - start
+    if waited > 1:
+        log("bench-io: waited %.0f s for the machine to be quiet" % waited)
+    return waited
+
+
+def disturbed(r):
+    return r["server_cpu"] >= 0 and max(r["server_cpu"], r["client_cpu"]) < BUSY
+
+
+def run_one(cfg, name, cmd, n, pins, logdir, tag):
+    port = free_port()
+    errpath = os.path.join(logdir, "%s-%d-%s.stderr" % (name, n, tag))
+    with open(errpath, "w") as err:
+        srv = subprocess.Popen(pins[0] + cmd + [str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=err)
+    lg = None
+    lgerr = open(os.path.join(logdir, "loadgen-%s-%d-%s.stderr" % (name, n, tag)), "w+")
+    try:
+        wait_ready(port, srv)
+        rss0 = settled_rss(srv.pid)
+        lg = subprocess.Popen(pins[1] + [LOADGEN, "-p", str(port), "-c", str(n), "-w", str(cfg["warmup"]),
+                                         "-d", str(cfg["duration"]), "-n", str(MAX_REQUESTS),
+                                         "-s", str(REQUEST_SIZE), "-b", "1", "-T", str(CONNECT_LIMIT_S),
+                                         "-P", str(srv.pid), "-i"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=lgerr)
+        ready = parse_kv(read_line(lg, time.time() + CONNECT_LIMIT_S + 10, "ready"))
+        if srv.poll() is not None:
+            raise RunFailed("the server exited (status %d)" % srv.returncode)
+        rss_n = settled_rss(srv.pid)
+        lg.stdin.write(b"go\n")
+        lg.stdin.flush()
+        res = parse_kv(read_line(lg, time.time() + cfg["warmup"] + cfg["duration"] + 30, "result"))
+        lg.stdin.close()
+        lg.wait(10)
+        if srv.poll() is not None:
+            raise RunFailed("the server exited during the load (status %d)" % srv.returncode)
+    finally:
+        if lg is not None:
+            stop(lg)
+        stop(srv)
+        lgerr.seek(0)
+        lg_said = lgerr.read().strip()
+        lgerr.close()
+        if lg_said:
+            log("bench-io: the load generator said: " + " / ".join(lg_said.splitlines()[:3]))
+        else:
+            os.unlink(lgerr.name)
+    with open(errpath) as f:
+        server_err = f.read().strip()
+    if server_err:
+        log("bench-io: %s printed on stderr with %d connections: %s" % (name, n, server_err.splitlines()[0]))
+    else:
+        os.unlink(errpath)
+    return {
+        "rps": res["rps"], "p50_us": res["p50_us"], "p99_us": res["p99_us"], "p999_us": res["p999_us"],
+        "max_us": res["max_us"], "requests": int(res["requests"]), "errors": int(res["errors"]),
+        "reconnects": int(res["reconnects"]), "server_cpu": res["server_cpu"], "client_cpu": res["client_cpu"],
+        "connect_s": ready.get("connect_s"), "rss0_kb": rss0, "rss_idle_kb": rss_n,
+        "bytes_per_idle_conn": (rss_n - rss0) * 1024.0 / n if rss0 is not None and rss_n is not None else None,
+        "server_stderr": server_err[:500],
+    }
+
+
+# ------------------------------------------------------------------ reporting
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt_int(v):
+    return "—" if v is None else "{:,.0f}".format(v)
+
+
+def fmt_us(v):
+    if v is None:
+        return "—"
+    if v >= 1000:
+        return "{:,.1f} ms".format(v / 1000)
+    return "%.0f µs" % v
+
+
+def fmt_ratio(a, b):
+    return "—" if a is None or not b else "%.2f×" % (a / b)
+
+
+def summarise(runs, names, conns):
+    rows = []
+    for n in conns:
+        for name in names:
+            rs = runs.get((name, n), [])
+            if not rs:
+                continue
+            # the load figures: the rounds not held back, if there is one (else all, marked)
+            clean = [r for r in rs if not r.get("disturbed")]
+            ls = clean or rs
+            rows.append({
+                "server": name, "conns": n, "rounds": len(rs), "clean_rounds": len(clean),
+                "rps": med([r["rps"] for r in ls]), "p50_us": med([r["p50_us"] for r in ls]),
+                "p99_us": med([r["p99_us"] for r in ls]),
+                "bytes_per_idle_conn": med([r["bytes_per_idle_conn"] for r in rs]),  # (measured idle)
+                "server_cpu": med([r["server_cpu"] for r in ls]), "client_cpu": med([r["client_cpu"] for r in ls]),
+                "errors": sum(r["errors"] for r in rs),
+                "disturbed": 0 if clean else len(rs),
+                "server_stderr": any(r["server_stderr"] for r in rs),
+            })
+    return rows
+
+
+def near_limit(a, b):
+    """Both runs had the load generator near its limit: it, as much as the
+    servers, set both figures, and a difference of a few percent means little."""
+    if a["client_cpu"] is not None and b["client_cpu"] is not None and min(a["client_cpu"], b["client_cpu"]) >= 0.85:
+        return " (the load generator near its limit in both: %.0f%% and %.0f%% of its core)" % (
+            100 * a["client_cpu"], 100 * b["client_cpu"])
+    return ""
+
+
+def evaluate(rows, conns):
+    get = lambda s, n: next((r for r in rows if r["server"] == s and r["conns"] == n), None)  # noqa: E731
+    targets = []
+    if not any(r["server"] == "ours" for r in rows) or not any(r["server"] == "libuv" for r in rows):
+        return targets
+    parts, met = [], True
+    for n in conns:
+        o, u = get("ours", n), get("libuv", n)
+        if not o or not u:
+            met = False
+            parts.append("%s connections: not measured" % fmt_int(n))
+            continue
+        ok = o["rps"] >= u["rps"]
+        met = met and ok
+        parts.append("%s connections: %s req/s vs libuv %s (%s)%s%s" % (
+            fmt_int(n), fmt_int(o["rps"]), fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
+            "" if ok else " MISSED by %s req/s" % fmt_int(u["rps"] - o["rps"]), near_limit(o, u)))
+    targets.append({"target": "throughput at least libuv's at every concurrency", "met": met,
+                    "detail": "; ".join(parts)})
+    parts, met = [], True
+    for n in conns:
+        o, u = get("ours", n), get("libuv", n)
+        if not o or not u or o["bytes_per_idle_conn"] is None or u["bytes_per_idle_conn"] is None:
+            met = False
+            parts.append("%s connections: not measured" % fmt_int(n))
+            continue
+        ok = o["bytes_per_idle_conn"] <= u["bytes_per_idle_conn"]
+        met = met and ok
+        parts.append("%s connections: %s B vs libuv %s B%s" % (
+            fmt_int(n), fmt_int(o["bytes_per_idle_conn"]), fmt_int(u["bytes_per_idle_conn"]),
+            "" if ok else " MISSED by %s B" % fmt_int(o["bytes_per_idle_conn"] - u["bytes_per_idle_conn"])))
+    targets.append({"target": "memory per idle connection at most libuv's", "met": met, "detail": "; ".join(parts)})
+    if any(r["server"] == "libuv_tw" for r in rows):
+        parts, met = [], True
+        for n in conns:
+            o, u = get("ours", n), get("libuv_tw", n)
+            if not o or not u:
+                met = False
+                parts.append("%s connections: not measured" % fmt_int(n))
+                continue
+            ok = o["rps"] >= u["rps"]
+            met = met and ok
+            parts.append("%s connections: %s req/s vs %s (%s)%s%s" % (
+                fmt_int(n), fmt_int(o["rps"]), fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
+                "" if ok else " behind by %s req/s" % fmt_int(u["rps"] - o["rps"]), near_limit(o, u)))
+        targets.append({"target": "(beyond the targets) throughput at least that of libuv tuned with uv_try_write",
+                        "met": met, "detail": "; ".join(parts)})
+    return targets
+
+
+def markdown(doc, svg_name):
+    cfg = doc["config"]
+    rows = doc["results"]
+    L = [SECTION, ""]
+    L.append("Measured by `make bench-io%s` on %s: an echo server on 127.0.0.1, one 64-byte request in flight on "
+             "each of N connections, driven by the project's load generator (`bench/io/loadgen.c`, one thread, "
+             "epoll); the server pinned to core 0, the load generator to core 1. Each figure is the median of %d "
+             "round%s in which every server runs once, each run on a fresh server process: %.1f s of warm-up, "
+             "then %.1f s measured. *requests/s* counts round trips completed in the measured time; *p50*/*p99* "
+             "are their round-trip latencies (with one request per connection, about N ÷ requests/s); *RSS per "
+             "idle connection* is the server's VmRSS with N connections open and idle, each having echoed one "
+             "request (opened one after another), minus its VmRSS with none, ÷ N (user-space memory: the kernel's socket buffers are not "
+             "in it; VmRSS counts 4 KiB pages, 41 B per connection at 100 connections); *server CPU* and *load "
+             "generator CPU* are the share of its core each used while measured: the one near 100%% limits the "
+             "figure (where both are, the server might do more with a faster load generator); a run in which "
+             "neither used %.0f%% of its core was held back by other work on the machine and was run again, at "
+             "most twice, once the machine was quiet or after a while. Every server reads at most 4096 bytes at a time and holds "
+             "no read buffer while a connection is idle; bench/README.md (\"I/O: echo server\") describes each."
+             % ("" if doc["mode"] == "full" else "-quick", doc["date"][:10], cfg["rounds"],
+                "" if cfg["rounds"] == 1 else "s", cfg["warmup"], cfg["duration"], 100 * doc["busy_threshold"]))
+    L.append("")
+    if doc.get("header_elsewhere"):
+        L.append("aio_timeout.h was taken from another checkout of the repository (`BENCH_INC`): %s." %
+                 doc["versions"].get("aio_timeout.h", "?"))
+        L.append("")
+    if doc["missing"].get("ours"):
+        L.append("**aio_timeout.h not measured**: %s (this aio_timeout.h has no I/O API, or echo_aio.c does not "
+                 "compile against it: build/bench/io/echo_aio.log); the targets are not evaluated." %
+                 doc["missing"]["ours"])
+        L.append("")
+    L.append("| server | connections | requests/s | ÷ libuv | p50 | p99 | RSS per idle connection | ÷ libuv "
+             "| server CPU | load generator CPU | errors |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    libuv = {r["conns"]: r for r in rows if r["server"] == "libuv"}
+    for r in rows:
+        u = libuv.get(r["conns"])
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]) + (" †" if r["disturbed"] else " (%d of %d)" % (
+                r["clean_rounds"], r["rounds"]) if r["clean_rounds"] < r["rounds"] else ""),
+            fmt_ratio(r["rps"], u["rps"]) if u else "—", fmt_us(r["p50_us"]), fmt_us(r["p99_us"]),
+            "—" if r["bytes_per_idle_conn"] is None else "{:,.0f} B".format(r["bytes_per_idle_conn"]),
+            fmt_ratio(r["bytes_per_idle_conn"], u["bytes_per_idle_conn"]) if u and r["bytes_per_idle_conn"]
+            is not None and u["bytes_per_idle_conn"] and u["bytes_per_idle_conn"] > 0 else "—",
+            "—" if r["server_cpu"] is None or r["server_cpu"] < 0 else "%.0f%%" % (100 * r["server_cpu"]),
+            "—" if r["client_cpu"] is None else "%.0f%%" % (100 * r["client_cpu"]),
+            "%d%s" % (r["errors"], " (and on the server's stderr)" if r["server_stderr"] else "")))
+    L.append("")
+    notes = []
+    if doc["retried"]:
+        notes.append("%d run%s in which neither the server nor the load generator used %.0f%% of its core (held "
+                     "back by other work on the machine) %s run again" % (
+                         len(doc["retried"]), "" if len(doc["retried"]) == 1 else "s", 100 * doc["busy_threshold"],
+                         "was" if len(doc["retried"]) == 1 else "were"))
+    if any(r["clean_rounds"] < r["rounds"] for r in rows):
+        notes.append("the load figures are medians of the rounds not held back: \"(2 of 3)\" after the "
+                     "requests/s says how many there were%s; the RSS figures are of every round (measured idle)" % (
+                         ", and † that all were held back even after that, and the median is of them all"
+                         if any(r["disturbed"] for r in rows) else ""))
+    if notes:
+        L.append(notes[0][0].upper() + "; ".join(notes)[1:] + ".")
+        L.append("")
+    if doc["targets"]:
+        L.append("Targets:")
+        L.append("")
+        for t in doc["targets"]:
+            L.append("- %s **%s — %s**: %s." % ("✅" if t["met"] else "❌", t["target"],
+                                               "met" if t["met"] else "missed", t["detail"]))
+        L.append("")
+    if svg_name:
+        L.append("![requests per second and RSS per idle connection of each server](%s)" % svg_name)
+        L.append("")
+    if doc["missing"]:
+        L.append("Left out: %s." % "; ".join("%s (%s)" % (LABEL[k], v) for k, v in doc["missing"].items()))
+        L.append("")
+    m, v = doc["machine"], doc["versions"]
+    L.append("Versions: %s. Machine: %s, %s cores, %s, kernel %s%s; %s. Load average before / after: %s / %s. "
+             "%s%s. The measurements took %.0f s; `bench/io-results.json` keeps every round's values." % (
+                 "; ".join("%s: %s" % (k, v[k]) for k in v), m["cpu"], m["cores"], m["os"], m["kernel"],
+                 (", " + m["virtualisation"]) if m["virtualisation"] else "", m["pinned"], m["load_before"],
+                 m["load_after"], doc["fd_limit"][0].upper() + doc["fd_limit"][1:],
+                 ("; " + doc["port_note"]) if doc["port_note"] else "", doc["elapsed_s"]))
+    return "\n".join(L) + "\n"
+
+
+def replace_section(path, section):
+    """Put `section` in place of results.md's "## I/O: echo server" section
+    (up to the next "## " heading), or at its end; the rest stays as it is."""
+    text = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
+    start = text.find(SECTION + "\n")
+    if start > 0 and text[start - 1] != "\n":
+        start = -1
+    if start >= 0:
+        end = text.find("\n## ", start + len(SECTION))
+        rest = text[end + 1:] if end >= 0 else ""
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def nice_max(v):
+    if v <= 0:
+        return 1.0
+    mag = 10 ** len(str(int(v))) / 10.0
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * mag >= v:
+            return step * mag
+    return 10 * mag
+
+
+def svg_plot(doc, path):
+    rows = doc["results"]
+    names = [s for s, _, _ in SERVERS if any(r["server"] == s for r in rows)]
+    conns = sorted({r["conns"] for r in rows})
+    if not names or not conns:
+        return None
+    get = lambda s, n: next((r for r in rows if r["server"] == s and r["conns"] == n), None)  # noqa: E731
+    W, H = 1000, 430
+    panels = [("requests per second (higher is better)", "rps", lambda v: "%.0fk" % (v / 1000)),
+              ("RSS per idle connection, bytes (lower is better)", "bytes_per_idle_conn", lambda v: "%.0f" % v)]
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
+           'font-family="sans-serif" font-size="12">' % (W, H, W, H),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="%d" y="22" text-anchor="middle" font-size="15">Echo server on 127.0.0.1, 64-byte requests '
+           '(make bench-io%s, %s)</text>' % (W // 2, "" if doc["mode"] == "full" else "-quick", doc["date"][:10])]
+    # legend
+    x = 60
+    for s in names:
+        out.append('<rect x="%d" y="36" width="12" height="12" fill="%s"/>' % (x, COLOUR[s]))
+        out.append('<text x="%d" y="46">%s</text>' % (x + 16, LABEL[s]))
+        x += 30 + 7 * len(LABEL[s])
+    pw, ph, top = 410, 300, 80
+    for p, (title, key, lab) in enumerate(panels):
+        x0 = 70 + p * (pw + 90)
+        vals = [get(s, n)[key] for s in names for n in conns if get(s, n) and get(s, n)[key] is not None]
+        ymax = nice_max(max(vals + [0]) * 1.08)
+        out.append('<text x="%d" y="%d" text-anchor="middle" font-size="13">%s</text>' % (
+            x0 + pw // 2, top - 12, title))
+        for i in range(6):  # grid and y labels
+            v = ymax * i / 5
+            y = top + ph - ph * i / 5
+            out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (x0, y, x0 + pw, y))
+            out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (
+                x0 - 6, y + 4, "{:,.0f}".format(v) if key != "rps" else lab(v)))
+        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, top + ph, x0 + pw, top + ph))
+        gw = pw / len(conns)
+        bw = min(28.0, (gw - 16) / len(names))
+        for gi, n in enumerate(conns):
+            gx = x0 + gi * gw + (gw - bw * len(names)) / 2
+            out.append('<text x="%.1f" y="%d" text-anchor="middle">%s connections</text>' % (
+                x0 + gi * gw + gw / 2, top + ph + 18, "{:,}".format(n)))
+            for si, s in enumerate(names):
+                r = get(s, n)
+                if not r or r[key] is None:
+                    continue
+                v = max(r[key], 0)
+                h = ph * v / ymax
+                bx = gx + si * bw
+                out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s, %s connections: '
+                           '%s</title></rect>' % (bx, top + ph - h, bw - 2, h, COLOUR[s], LABEL[s], n,
+                                                  "{:,.0f}".format(r[key])))
+                out.append('<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%s</text>' % (
+                    bx + (bw - 2) / 2, top + ph - h - 3, lab(v)))
+    out.append('<text x="%d" y="%d" text-anchor="middle" font-size="10" fill="#555">Medians of %s; '
+               'server on core 0, load generator on core 1; bench/results.md has the table.</text>' % (
+                   W // 2, H - 12, "%d rounds" % doc["config"]["rounds"] if doc["config"]["rounds"] > 1 else "one round"))
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return path
+
+
+# ------------------------------------------------------------------ identity
+
+def header_dir():
+    """Where echo_aio found aio_timeout.h (BENCH_INC's first -I)."""
+    inc = [w for w in os.environ.get("BENCH_INC", "-I.").split() if w.startswith("-I")]
+    d = inc[0][2:] if inc else "."
+    return d if os.path.isabs(d) else os.path.join(ROOT, d)
+
+
+def header_identity():
+    """The aio_timeout.h echo_aio was built from (BENCH_INC), and its commit."""
+    d = header_dir()
+    path = os.path.join(d, "aio_timeout.h")
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+    except OSError:
+        return "unknown"
+    head = sh("git -C '%s' rev-parse --short HEAD 2>/dev/null" % d)
+    committed = subprocess.run(["git", "-C", d, "show", "HEAD:./aio_timeout.h"], capture_output=True).stdout
+    state = ("as committed" if committed == text else "with uncommitted changes") if head else ""
+    return "aio_timeout.h sha256 %s%s" % (hashlib.sha256(text).hexdigest()[:12],
+                                          (", commit %s %s" % (head, state)) if head else "")
+
+
+def versions(cmds):
+    v = {}
+    first = lambda argv: (subprocess.run(argv, capture_output=True, text=True).stdout.strip().splitlines()  # noqa: E731
+                          or ["?"])[0]
+    deb = lambda pkg: sh("dpkg-query -W -f='${Version}' %s 2>/dev/null" % pkg)  # noqa: E731
+    if "ours" in cmds:
+        v["aio_timeout.h"] = "%s (%s)" % (header_identity(), first(cmds["ours"] + ["--version"]).split(", ", 1)[-1])
+    if "libuv" in cmds:
+        v["libuv"] = "%s (Debian libuv1-dev %s)" % (first(cmds["libuv"] + ["--version"]).replace("libuv ", ""),
+                                                    deb("libuv1-dev") or "?")
+    if "libevent" in cmds:
+        v["libevent"] = "%s (Debian libevent-dev %s)" % (first(cmds["libevent"] + ["--version"]).replace(
+            "libevent ", ""), deb("libevent-dev") or "?")
+    py = lambda path: "python3" if path == sys.executable else path  # noqa: E731  (PYTHON, or Debian's)
+    v["asyncio"] = "%s (%s)" % (first(cmds["asyncio"] + ["--version"]), py(cmds["asyncio"][0]))
+    if "uvloop" in cmds:
+        v["uvloop"] = "%s (%s; Debian python3-uvloop %s)" % (
+            first(cmds["uvloop"][:2] + ["--version", "--uvloop"]), py(cmds["uvloop"][0]), deb("python3-uvloop") or "?")
+    cc = os.environ.get("BENCH_CC", "cc")
+    v["compiler"] = "%s, `%s`" % ((sh("%s --version" % cc).splitlines() or [cc])[0],
+                                  os.environ.get("BENCH_CFLAGS", "-std=c11 -O2"))
+    return v
+
+
+def machine(pins):
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo").split(":", 1)[-1].strip()
+    osname = sh(". /etc/os-release 2>/dev/null && echo \"$PRETTY_NAME\"")
+    hv = sh("lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p'")
+    return {"cpu": cpu, "cores": os.cpu_count(), "os": osname, "kernel": platform.release(),
+            "virtualisation": ("%s virtual machine" % hv) if hv else "",
+            "pinned": ("server `%s`, load generator `%s`" % (" ".join(pins[0]), " ".join(pins[1])))
+            if pins[0] else "not pinned (taskset unavailable or one core)"}
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# ------------------------------------------------------------------ main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="one round, 100 and 1,000 connections, 1 s each")
+    ap.add_argument("--out", help="where the results go (default: bench/ for the full run, "
+                                  "build/bench/io/quick/ for the quick one)")
+    ap.add_argument("--servers", help="comma-separated subset of: " + ",".join(s for s, _, _ in SERVERS))
+    args = ap.parse_args()
+    mode = "quick" if args.quick else "full"
+    cfg = dict(MODES[mode])
+    full = mode == "full" and not args.out
+    out = args.out or (os.path.join(ROOT, "bench") if mode == "full" else os.path.join(BIN, "quick"))
+    os.makedirs(out, exist_ok=True)
+    logdir = os.path.join(BIN, "logs")
+    os.makedirs(logdir, exist_ok=True)
+    if not os.access(LOADGEN, os.X_OK):
+        raise SystemExit("bench-io: %s is missing (make bench-io builds it)" % rel(LOADGEN))
+
+    conns, fd_note = raise_fd_limit(cfg["conns"])
+    cfg["conns"] = conns
+    port_note = port_range_note(conns)
+    if port_note:
+        log("bench-io: " + port_note)
+    cmds, missing = server_commands()
+    if args.servers:
+        wanted = args.servers.split(",")
+        cmds = {k: v for k, v in cmds.items() if k in wanted}
+        missing = {k: v for k, v in missing.items() if k in wanted}
+    names = [s for s, _, _ in SERVERS if s in cmds]
+    for k, why in missing.items():
+        log("bench-io: %s is left out: %s" % (LABEL[k], why))
+    prio = raise_priority()
+    pins = [[], []]
+    if (os.cpu_count() or 1) >= 2 and shutil.which("taskset") and \
+            subprocess.run(["taskset", "-c", "1", "true"]).returncode == 0:
+        pins = [["taskset", "-c", "0"], ["taskset", "-c", "1"]]
+
+    load_before = loadavg()
+    start = time.time()
+    log("== bench-io (%s): %s; %d round(s) of %s connections, %.1f s warm-up + %.1f s each; %s" % (
+        mode, ", ".join(LABEL[s] for s in names), cfg["rounds"], "/".join("{:,}".format(n) for n in conns),
+        cfg["warmup"], cfg["duration"], "server on core 0, load generator on core 1" if pins[0] else "not pinned") + ", " + prio)
+    runs, failures, retried = {}, [], []
+    retries_left = [MAX_RETRIES_TOTAL * cfg["rounds"]]
+    quiet_left = [QUIET_BUDGET_S * cfg["rounds"]]
+    for rnd in range(cfg["rounds"]):
+        order = names[rnd % len(names):] + names[:rnd % len(names)] if names else []
+        for n in conns:
+            for name in order:
+                tag = "r%d" % (rnd + 1)
+                attempt = 0
+                while True:
+                    try:
+                        r = run_one(cfg, name, cmds[name], n, pins, logdir, tag)
+                    except RunFailed as e:
+                        log("bench-io: %s with %d connections, round %d: FAILED: %s" % (LABEL[name], n, rnd + 1, e))
+                        failures.append({"server": name, "conns": n, "round": rnd + 1, "why": str(e)})
+                        r = None
+                        break
+                    r["disturbed"] = disturbed(r)
+                    r["attempt"] = attempt + 1
+                    log("round %d  %-19s %6s conns  %9s req/s  p50 %9s  p99 %9s  %7s B/idle conn  server %3.0f%%  "
+                        "client %3.0f%%  errors %d%s" % (
+                            rnd + 1, LABEL[name], "{:,}".format(n), fmt_int(r["rps"]), fmt_us(r["p50_us"]),
+                            fmt_us(r["p99_us"]), fmt_int(r["bytes_per_idle_conn"]), 100 * r["server_cpu"],
+                            100 * r["client_cpu"], r["errors"], "  (disturbed)" if r["disturbed"] else ""))
+                    if not r["disturbed"] or attempt >= MAX_RETRIES or retries_left[0] <= 0:
+                        break
+                    attempt += 1
+                    retries_left[0] -= 1
+                    retried.append({"server": name, "conns": n, "round": rnd + 1, "rps": r["rps"],
+                                    "server_cpu": r["server_cpu"], "client_cpu": r["client_cpu"],
+                                    "waited_s": round(wait_quiet(quiet_left), 1)})
+                if r is not None:
+                    runs.setdefault((name, n), []).append(r)
+    elapsed = time.time() - start
+    rows = summarise(runs, names, conns)
+    m = machine(pins)
+    m["pinned"] += ", " + prio
+    m["load_before"], m["load_after"] = load_before, loadavg()
+    doc = {
+        "mode": mode, "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "config": {"rounds": cfg["rounds"], "conns": conns, "warmup": cfg["warmup"], "duration": cfg["duration"],
+                   "request_bytes": REQUEST_SIZE, "read_size": 4096, "max_requests": MAX_REQUESTS},
+        "machine": m, "versions": versions(cmds), "fd_limit": fd_note, "port_note": port_note,
+        "missing": missing, "elapsed_s": round(elapsed, 1), "results": rows,
+        "targets": evaluate(rows, conns) if "ours" in names else [], "failures": failures,
+        "busy_threshold": BUSY, "retried": retried,
+        "header_elsewhere": "ours" in names and os.path.realpath(header_dir()) != os.path.realpath(ROOT),
+        "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],
+    }
+    json_path = os.path.join(out, "io-results.json")
+    with open(json_path, "w") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    svg = svg_plot(doc, os.path.join(out, "io-results.svg"))
+    md = markdown(doc, os.path.basename(svg) if svg else None)
+    written = [json_path] + ([svg] if svg else [])
+    if full:
+        md_path = os.path.join(out, "results.md")
+        replace_section(md_path, md)
+    else:
+        md_path = os.path.join(out, "io-results.md")
+        with open(md_path, "w") as f:
+            f.write(md)
+    written.append(md_path)
+    log("== bench-io: results")
+    log(md)
+    log("wrote %s" % ", ".join(rel(p) for p in written))
+    log("bench-io: %d runs (%d run again) in %.0f s%s" % (sum(len(v) for v in runs.values()), len(retried), elapsed,
+                                          "; %d FAILED" % len(failures) if failures else ""))
+    if failures:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
