@@ -65,8 +65,14 @@
  * Also here: AIO_WAIT_FOR (wait_for), AIO_WAIT / AIO_GATHER (wait, gather),
  * AIO_NEXT_COMPLETED (as_completed), AIO_SHIELD and AIO_SHIELDED (shield),
  * AIO_GROUP (TaskGroup), queues (Queue, LifoQueue, PriorityQueue, and a put
- * from an interrupt handler), and events, locks, semaphores and conditions,
- * every wait with a timeout.
+ * from an interrupt handler), events, locks, semaphores and conditions, and
+ * I/O: AIO_ACCEPT, AIO_TCP_CONNECT, AIO_RECV, AIO_SEND_ALL on sockets,
+ * AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any descriptor (through a port
+ * on a microcontroller), aio_signal_event (add_signal_handler). Every wait
+ * takes a timeout:
+ *
+ *     AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(2));
+ *     if (s->n == AIO_ETIMEDOUT) ...   // idle for 2 s (0: the peer closed)
  */
 #ifndef AIO_TIMEOUT_H
 #define AIO_TIMEOUT_H
@@ -712,7 +718,12 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
  * systems, or where AIO_IO_POLL is defined), waiting for descriptors and the
  * next deadline in one system call. Elsewhere a port does that part (struct
  * aio_io: a network stack, a UART driver), and the readiness waits work the
- * same. A program that does no I/O links none of it. */
+ * same. A program that does no I/O links none of it. What it costs: a slot
+ * per descriptor number (two pointers and two bytes; the POSIX one grows
+ * them with realloc, a port gives its own), nothing per wait (a waiting
+ * task holds its registration), and in the loop's turn one look at the
+ * descriptors without blocking (epoll_wait, or poll(), only while a task
+ * waits on one or a signal came). */
 enum { AIO_READABLE = 1, AIO_WRITABLE = 2 };
 
 /* The loop's record of one descriptor: which task waits on it each way. */
@@ -4323,8 +4334,8 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     aio_io_slot *s = aio__io_slot(L, fd, what, &rc);
     if (!s) return rc;
     if (s->waiter[dir])
-        return aio__bad_fd(AIO_EBUSY, what, fd, dir ? AIO__DETAIL("already has a task waiting until it is writable")
-                                                    : AIO__DETAIL("already has a task waiting until it is readable"));
+        return aio__bad_fd(AIO_EBUSY, what, fd, AIO__DETAIL(dir ? "already has a task waiting until it is writable"
+                                                                : "already has a task waiting until it is readable"));
     if (!trust || !(s->watched & way)) {
         rc = L->io->watch(L->io, fd, s->watched, s->watched | way);
         if (rc < 0) return rc;
@@ -4475,7 +4486,9 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
         if (io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir)))
             return aio__io_park(t, f, dir, 1, what);
         if (op == AIO__IO_RECV) {
-            n = recv(fd, (void *)(uintptr_t)buf, len, 0);
+            void *into; /* (the receive's buffer, passed as const with the others') */
+            memcpy(&into, &buf, sizeof into);
+            n = recv(fd, into, len, 0);
             if (n >= 0) {
                 if ((size_t)n < len) aio__io_dry(t->loop, fd, 0);
                 return (aio_status)n;
@@ -4588,7 +4601,8 @@ static int aio__sockaddr(const char *host, int port, struct sockaddr_storage *ss
         a->sin_addr.s_addr = htonl(host && *host ? INADDR_LOOPBACK : INADDR_ANY);
         *len = sizeof *a;
         return 1;
-    } else {
+    }
+    {
         struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
         struct sockaddr_in6 *b = (struct sockaddr_in6 *)(void *)ss;
         if (inet_pton(AF_INET, host, &a->sin_addr) == 1) {
@@ -4748,7 +4762,8 @@ typedef struct aio__sysio {
 #else
     struct pollfd *fds; /* [0] is the pipe */
     uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
-    uint32_t nfds, cap;
+    uint32_t nfds;
+    uint32_t cap;
 #endif
 } aio__sysio;
 
@@ -4761,7 +4776,8 @@ static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
 /* The wait's timeout in milliseconds, rounded up (never early): -1 for none. */
 static int aio__io_timeout(aio_loop *L, aio_time deadline) {
     aio_time now;
-    uint64_t ticks, ms;
+    uint64_t ticks;
+    uint64_t ms;
     if (deadline == AIO_NEVER) return -1;
     if (deadline == L->now || L->is_virtual) return 0; /* (virtual time jumps instead) */
     now = L->clock(L->clock_ctx);
@@ -4848,7 +4864,8 @@ static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     aio__sysio *s = (aio__sysio *)io;
     struct epoll_event ev[128];
     int ms = aio__io_timeout(L, deadline);
-    int n, i;
+    int n;
+    int i;
     if (ms == 0 && !io->waiting && !aio__sig_any) return; /* nothing to look at */
     n = epoll_wait(s->epfd, ev, 128, ms);
     for (i = 0; i < n; i++) {
