@@ -435,6 +435,43 @@ def evaluate(rows, conns):
     targets = []
     if not any(r["server"] == "ours" for r in rows) or not any(r["server"] == "libuv" for r in rows):
         return targets
+
+    def throughput(peer, name, miss):
+        """Ours at least `peer`'s requests/s at every concurrency."""
+        parts, met = [], True
+        for n in conns:
+            o, u = get("ours", n), get(peer, n)
+            if not o or not u:
+                met = False
+                parts.append("%s connections: not measured" % fmt_int(n))
+                continue
+            ok = o["rps"] >= u["rps"]
+            met = met and ok
+            parts.append("%s connections: %s req/s vs %s%s (%s)%s%s" % (
+                fmt_int(n), fmt_int(o["rps"]), name, fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
+                "" if ok else " %s %s req/s" % (miss, fmt_int(u["rps"] - o["rps"])), near_limit(o, u)))
+        return met, "; ".join(parts)
+
+    met, detail = throughput("libuv", "libuv ", "MISSED by")
+    targets.append({"target": "throughput at least libuv's at every concurrency", "met": met, "detail": detail})
+    parts, met = [], True
+    for n in conns:
+        o, u = get("ours", n), get("libuv", n)
+        if not o or not u or o["bytes_per_idle_conn"] is None or u["bytes_per_idle_conn"] is None:
+            met = False
+            parts.append("%s connections: not measured" % fmt_int(n))
+            continue
+        ok = o["bytes_per_idle_conn"] <= u["bytes_per_idle_conn"]
+        met = met and ok
+        parts.append("%s connections: %s B vs libuv %s B%s" % (
+            fmt_int(n), fmt_int(o["bytes_per_idle_conn"]), fmt_int(u["bytes_per_idle_conn"]),
+            "" if ok else " MISSED by %s B" % fmt_int(o["bytes_per_idle_conn"] - u["bytes_per_idle_conn"])))
+    targets.append({"target": "memory per idle connection at most libuv's", "met": met, "detail": "; ".join(parts)})
+    if any(r["server"] == "libuv_tw" for r in rows):
+        met, detail = throughput("libuv_tw", "", "behind by")
+        targets.append({"target": "(beyond the targets) throughput at least that of libuv tuned with uv_try_write",
+                        "met": met, "detail": detail})
+    return targets
     parts, met = [], True
     for n in conns:
         o, u = get("ours", n), get("libuv", n)
