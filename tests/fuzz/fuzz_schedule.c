@@ -151,6 +151,7 @@ typedef struct slot {
     /* the model */
     int spawned;              /* incarnations so far */
     int ran, done_seen, in_finally, cleanup_done, ret_set, group_child;
+    int owner_timed_out;      /* an AIO_WAIT_FOR of the task that owns it timed out (and cancelled it) */
     aio_status result, finally_status;
     int ret;
     int cancels;              /* aio_cancel accepted while alive */
@@ -182,6 +183,7 @@ typedef struct slot {
     unsigned owned_wait;      /* children of its own an await (await, wait_for, gather) waits for */
     unsigned enospc_at_wait;  /* s->enospc when that await began */
     uint32_t child_cancel_at_wait[NT]; /* ... and each child's cancellations then */
+    int child_model_cancels_at_wait[NT];      /* ... and the aio_cancel calls the model made on it */
     int wfc_expect;           /* AIO_WAIT_FOR_CALL entered with time left: its callee must start */
     /* condition waits: which one this is, whether a notify woke it, and
      * which waits stood behind it in the list then (slots, and their serials) */
@@ -738,7 +740,9 @@ static void group_left_in_cleanup(const slot *s, const level *l) {
      * cancel of a group of its own.) */
     for (j = 0; j < NT; j++) {
         const slot *c = &W.s[j];
-        if (c->group != &l->g || c->group_gen != l->gen || c->cancels || c->ran) continue;
+        /* (an AIO_WAIT_FOR of the owner that timed out cancels it, as asyncio's) */
+        if (c->group != &l->g || c->group_gen != l->gen || c->cancels || c->ran || c->owner_timed_out)
+            continue;
         REQUIRE(aio_task_result(&c->task) != AIO_ECANCELED,
                 "task %d's group opened in a cleanup section cancelled its child %d before it "
                 "started though nothing cancelled the cleanup", s->idx, c->idx);
@@ -869,6 +873,7 @@ static void model_spawned(slot *s, int external, aio_group *g, int li) {
     s->spawned++;
     s->lp = li;
     s->ran = s->done_seen = s->in_finally = s->cleanup_done = s->ret_set = 0;
+    s->owner_timed_out = 0;
     s->result = s->finally_status = 0;
     s->cancels = s->cancels_in_finally = s->cancel_before_start = s->pending_at_finally = 0;
     s->external_parent = external;
@@ -1101,18 +1106,24 @@ static void wait_began(slot *s, unsigned owned) {
     int k;
     s->owned_wait = owned;
     s->enospc_at_wait = s->enospc;
-    for (k = 0; k < NT; k++) s->child_cancel_at_wait[k] = child_cancels(&W.s[k]);
+    for (k = 0; k < NT; k++) {
+        s->child_cancel_at_wait[k] = child_cancels(&W.s[k]);
+        s->child_model_cancels_at_wait[k] = W.s[k].cancels;
+    }
 }
 /* The task goes on after an await unwound (a block caught it, or a cleanup
  * section runs): the await that unwound waited for its own children, which
  * it cancelled and waited for first (unless it raised AIO_ENOSPC without
- * cancelling them); AIO_WAIT_FOR_CALL with time left started its callee. */
+ * cancelling them: a child cancelled meanwhile by someone else, an
+ * aio_cancel of the model, is not the await's doing); AIO_WAIT_FOR_CALL
+ * with time left started its callee. */
 static void unwound(slot *s) {
     int k;
     for (k = 0; k < NT; k++) {
         const aio_task *c = &W.s[k].task;
         if (!((s->owned_wait >> k) & 1) || c->state == AIO__DONE) continue;
-        REQUIRE(s->enospc != s->enospc_at_wait && child_cancels(&W.s[k]) == s->child_cancel_at_wait[k],
+        REQUIRE(s->enospc != s->enospc_at_wait && (child_cancels(&W.s[k]) == s->child_cancel_at_wait[k] ||
+                                                   W.s[k].cancels != s->child_model_cancels_at_wait[k]),
                 "task %d's await unwound while its own child %d %s", s->idx, k,
                 child_cancels(&W.s[k]) != s->child_cancel_at_wait[k] ? "it cancelled is still running"
                                                                       : "is still running");
@@ -1418,6 +1429,7 @@ static aio_status interp(aio_task *t, level *l) {
                 if (l->rc != AIO_ETIMEDOUT)
                     REQUIRE(c->state == AIO__DONE && l->rc == c->frame.rc,
                             "task %d's await made up %d", s->idx, l->rc);
+                if (l->rc == AIO_ETIMEDOUT && l->owned) W.s[l->k].owner_timed_out = 1;
                 if (l->rc == AIO_ETIMEDOUT && c->frame.rc != AIO_ETIMEDOUT) {
                     REQUIRE(l->op != OP_AWAIT && reached(s, after(l->start, l->until)),
                             "task %d's wait_for timed out early", s->idx);
