@@ -778,7 +778,8 @@ AIO_API void aio_io_forget(int fd);
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog);
 /* The local port of a bound socket, or AIO_EBADF. */
 AIO_API int aio_socket_port(int fd);
-/* aio_io_forget(fd), then close(fd): AIO_OK, or AIO_EBADF if it was not open. */
+/* aio_io_forget(fd), then close(fd): AIO_OK, or AIO_EBADF if it was not open
+ * (without POSIX, the forget only: the port's driver closes its own). */
 AIO_API aio_status aio_close(int fd);
 /* loop.add_signal_handler(signo, ev.set): each delivery of POSIX signal
  * `signo` sets `ev` from the running loop (never inside the handler, so it is
