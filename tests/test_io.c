@@ -364,6 +364,7 @@ static void test_io_port_set_and_report(void) {
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, NULL), AIO_OK); /* no port to detach: nothing to do */
     bad = FP.io;
     bad.watch = NULL;
     CHECK_EQ(aio_loop_set_io(&loop, &bad), AIO_EINVAL);
@@ -405,6 +406,28 @@ static void test_io_port_set_and_report(void) {
     CHECK(aio_task_done(&P.device));
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     aio_io_forget(0); /* no loop at all: nothing to do */
+}
+
+/* On the real clock, detaching the port gives the loop its system idle
+ * wait back (it slept in the port's wait from the first I/O wait on). */
+static aio_status port_real_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, P.w[0].rc, 0, AIO_MS(5));
+    CHECK_EQ(P.w[0].rc, AIO_ETIMEDOUT);
+    AIO_END(t);
+}
+
+static void test_io_port_detached_on_real_clock(void) {
+    aio_loop loop;
+    static aio_timer timers[4];
+    aio_loop_init(&loop, timers, 4);
+    fake_init();
+    memset(&P, 0, sizeof P);
+    CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
+    CHECK_EQ(aio_run(&loop, &P.main, port_real_main), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(&loop, NULL), AIO_OK);
+    CHECK_EQ(aio_run(&loop, &P.main, port_nothing), AIO_OK); /* no port: runs as before */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
 /* aio_step (a super-loop) asks the port without blocking, each turn. */
@@ -1095,6 +1118,8 @@ static aio_status reuse_main(aio_task *t) {
     old = S.sv[0];
     CHECK_EQ(close(S.sv[0]), 0);
     CHECK_EQ(close(S.sv[1]), 0);
+    AIO_WAIT_READABLE(t, S.rc, old, AIO_SEC(1)); /* closed, not open again: said so */
+    CHECK_EQ(S.rc, AIO_EBADF);
     sockpair(sv);
     CHECK(sv[0] == old || sv[1] == old);
     if (sv[1] == old) { /* the reader is the one on the old number */
@@ -1461,6 +1486,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_io_port_deadlock_reported),
     TEST_ENTRY(test_io_port_timer_storage_full),
     TEST_ENTRY(test_io_port_set_and_report),
+    TEST_ENTRY(test_io_port_detached_on_real_clock),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_readable_then_recv),
     SOCKET_ENTRY(test_io_recv_deadline),
