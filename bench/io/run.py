@@ -472,49 +472,6 @@ def evaluate(rows, conns):
         targets.append({"target": "(beyond the targets) throughput at least that of libuv tuned with uv_try_write",
                         "met": met, "detail": detail})
     return targets
-    parts, met = [], True
-    for n in conns:
-        o, u = get("ours", n), get("libuv", n)
-        if not o or not u:
-            met = False
-            parts.append("%s connections: not measured" % fmt_int(n))
-            continue
-        ok = o["rps"] >= u["rps"]
-        met = met and ok
-        parts.append("%s connections: %s req/s vs libuv %s (%s)%s%s" % (
-            fmt_int(n), fmt_int(o["rps"]), fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
-            "" if ok else " MISSED by %s req/s" % fmt_int(u["rps"] - o["rps"]), near_limit(o, u)))
-    targets.append({"target": "throughput at least libuv's at every concurrency", "met": met,
-                    "detail": "; ".join(parts)})
-    parts, met = [], True
-    for n in conns:
-        o, u = get("ours", n), get("libuv", n)
-        if not o or not u or o["bytes_per_idle_conn"] is None or u["bytes_per_idle_conn"] is None:
-            met = False
-            parts.append("%s connections: not measured" % fmt_int(n))
-            continue
-        ok = o["bytes_per_idle_conn"] <= u["bytes_per_idle_conn"]
-        met = met and ok
-        parts.append("%s connections: %s B vs libuv %s B%s" % (
-            fmt_int(n), fmt_int(o["bytes_per_idle_conn"]), fmt_int(u["bytes_per_idle_conn"]),
-            "" if ok else " MISSED by %s B" % fmt_int(o["bytes_per_idle_conn"] - u["bytes_per_idle_conn"])))
-    targets.append({"target": "memory per idle connection at most libuv's", "met": met, "detail": "; ".join(parts)})
-    if any(r["server"] == "libuv_tw" for r in rows):
-        parts, met = [], True
-        for n in conns:
-            o, u = get("ours", n), get("libuv_tw", n)
-            if not o or not u:
-                met = False
-                parts.append("%s connections: not measured" % fmt_int(n))
-                continue
-            ok = o["rps"] >= u["rps"]
-            met = met and ok
-            parts.append("%s connections: %s req/s vs %s (%s)%s%s" % (
-                fmt_int(n), fmt_int(o["rps"]), fmt_int(u["rps"]), fmt_ratio(o["rps"], u["rps"]),
-                "" if ok else " behind by %s req/s" % fmt_int(u["rps"] - o["rps"]), near_limit(o, u)))
-        targets.append({"target": "(beyond the targets) throughput at least that of libuv tuned with uv_try_write",
-                        "met": met, "detail": "; ".join(parts)})
-    return targets
 
 
 def markdown(doc, svg_name):
