@@ -113,6 +113,18 @@
 /* AIO_DEBUG: misuse is reported through the debug hook with a message that
  * names the mistake (the status is returned either way). */
 
+/* AIO_INSTRUMENTS: 1 compiles in the instruments (aio_loop_set_instrument: a
+ * hook told of every spawn, step, suspension, wake-up, cancel, block and
+ * idle wait), 0 leaves them out. Default: 1 on hosted builds, 0 with
+ * AIO_NO_STDLIB (a microcontroller build defines it as 1 to trace). */
+#ifndef AIO_INSTRUMENTS
+#if defined(AIO_NO_STDLIB)
+#define AIO_INSTRUMENTS 0
+#else
+#define AIO_INSTRUMENTS 1
+#endif
+#endif
+
 /* AIO_ASSERT(cond): internal invariants; off unless AIO_DEBUG. */
 #ifndef AIO_ASSERT
 #if defined(AIO_DEBUG)
@@ -279,6 +291,7 @@ AIO_API aio_time aio_seconds(double seconds);
 typedef struct aio_loop aio_loop;
 typedef struct aio_task aio_task;
 typedef struct aio_timeout aio_timeout;
+typedef struct aio_trace_record aio_trace_record; /* (the instruments') */
 typedef aio_status (*aio_task_fn)(aio_task *t);
 
 /* The continuation of one coroutine: the task's body has one inside the task;
@@ -508,6 +521,18 @@ struct aio_loop {
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
+#if AIO_INSTRUMENTS
+    void (*instrument)(void *ctx, const aio_trace_record *r); /* NULL: none */
+    void *instrument_ctx;
+    /* Set just before the library makes a wake-up, a cancel or a park, for
+     * the record it gives the instrument: who causes it and why (AIO_BY_...),
+     * or what the task parks on (AIO_ON_..., the object, a descriptor). */
+    const void *trace_by;
+    const void *trace_obj;
+    int trace_value;
+    uint8_t trace_why;
+    uint8_t trace_on;
+#endif
 };
 
 /* ------------------------------------------------------------------------ */
@@ -789,6 +814,97 @@ AIO_API aio_status aio_close(int fd);
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
 
 /* ------------------------------------------------------------------------ */
+/* Instruments: see what happened                                             */
+/* ------------------------------------------------------------------------ */
+
+/* A hook on the loop, like Trio's instruments: called with one small record
+ * at each thing that matters, in the loop's thread, as it happens. The record
+ * is only valid during the call: copy it (aio_recorder does). The hook must
+ * not block, and may call no function of this library but aio_trace_name.
+ * With no hook set each of these points costs one test; with
+ * AIO_INSTRUMENTS 0 (the default where AIO_NO_STDLIB is defined) nothing. */
+enum {
+    AIO_TRACE_NAME,    /* task, other: a label given with aio_trace_name */
+    AIO_TRACE_SPAWN,   /* task spawned; other: the task that spawned it */
+    AIO_TRACE_STEP,    /* task's step begins */
+    AIO_TRACE_STEPPED, /* task's step ends (a suspend or end record comes first) */
+    AIO_TRACE_SUSPEND, /* task parks; detail AIO_ON_...; other: what it waits on; value:
+                          the descriptor of an I/O wait */
+    AIO_TRACE_WAKE,    /* task woken; detail AIO_BY_...; other: the task that woke it */
+    AIO_TRACE_CANCEL,  /* cancel requested for task; detail AIO_BY_...; other: the
+                          task, block or group that asked (NULL: outside any task) */
+    AIO_TRACE_ENTER,   /* task enters block other (detail AIO_BLOCK_...); value: its
+                          deadline (AIO_NEVER: none) */
+    AIO_TRACE_LEAVE,   /* task leaves block other; value: its status */
+    AIO_TRACE_FIRE,    /* a deadline fired for task: of block other (AIO_FIRE_BLOCK),
+                          or of the await itself (AIO_FIRE_WAIT) */
+    AIO_TRACE_CLEANUP, /* task enters a cleanup section; value: the status it unwinds */
+    AIO_TRACE_END,     /* task ended; value: its status */
+    AIO_TRACE_IDLE,    /* the loop has nothing ready; value: the deadline it waits for */
+    AIO_TRACE_AWAKE,   /* ... and goes on */
+    AIO_TRACE_GROW,    /* timer storage grew; value: the new number of slots */
+    AIO_TRACE_FULL     /* timer storage is full: an await gets AIO_ENOSPC */
+};
+/* A record's detail: what a task parks on, what woke it or asked for a
+ * cancel, which kind of block, which deadline fired. */
+enum {
+    AIO_TRACE_NONE = 0,
+    AIO_ON_SLEEP, AIO_ON_TASK, AIO_ON_EVENT, AIO_ON_LOCK, AIO_ON_SEMAPHORE,
+    AIO_ON_CONDITION, AIO_ON_QUEUE, AIO_ON_IO, AIO_ON_YIELD, AIO_ON_WAIT, AIO_ON_GATHER,
+    AIO_ON_GROUP, AIO_ON_NOTHING,
+    AIO_BY_TIMER, AIO_BY_DONE, AIO_BY_SET, AIO_BY_GRANTED, AIO_BY_CANCEL, AIO_BY_IO,
+    AIO_BY_CLOSED, AIO_BY_CALL, AIO_BY_DEADLINE, AIO_BY_GROUP, AIO_BY_WAIT_FOR,
+    AIO_BY_GATHER, AIO_BY_OWNER, AIO_BY_RUN,
+    AIO_BLOCK_TIMEOUT, AIO_BLOCK_SHIELDED, AIO_BLOCK_GROUP,
+    AIO_FIRE_BLOCK, AIO_FIRE_WAIT
+};
+struct aio_trace_record {
+    aio_time when;         /* the loop's time */
+    const aio_task *task;  /* the task it concerns; NULL: the loop itself */
+    const void *other;     /* who or what else, by kind (above) */
+    aio_stime value;       /* a status, a deadline, a descriptor or a count, by kind */
+    uint8_t kind;          /* AIO_TRACE_... */
+    uint8_t detail;        /* AIO_ON_..., AIO_BY_..., AIO_BLOCK_..., AIO_FIRE_... */
+};
+typedef void (*aio_instrument_fn)(void *ctx, const aio_trace_record *r);
+
+/* Call `fn(ctx, record)` at each of the points above from now on (NULL:
+ * stop). Ignored where AIO_INSTRUMENTS is 0. */
+AIO_API void aio_loop_set_instrument(aio_loop *loop, aio_instrument_fn fn, void *ctx);
+/* Give task t a label in the trace (asyncio's task names): a record of kind
+ * AIO_TRACE_NAME on its loop (the running one if t was never spawned). The
+ * label is kept as a pointer: a string literal, or one that outlives the
+ * trace; letters, digits and `_-.:/[]`, no spaces. */
+AIO_API void aio_trace_name(const aio_task *t, const char *label);
+
+/* A ready-made instrument: keeps the last `capacity` records in a ring you
+ * give. aio_loop_set_instrument(&loop, aio_recorder_hook, &rec). */
+typedef struct aio_recorder {
+    aio_trace_record *ring;
+    uint32_t capacity;
+    uint32_t head;       /* where the oldest record kept is */
+    uint32_t count;      /* records kept */
+    uint32_t lost;       /* older records written over */
+} aio_recorder;
+AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
+AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
+/* The i-th record kept, oldest first (NULL beyond aio_recorder_count). */
+AIO_API uint32_t aio_recorder_count(const aio_recorder *r);
+AIO_API const aio_trace_record *aio_recorder_at(const aio_recorder *r, uint32_t i);
+/* The records as text, the input of tools/aio_trace.py (a Perfetto trace
+ * and an SVG timeline): a first line `aio-trace 1 ticks_per_sec=N`, then a
+ * line per record, `TIME KIND TASK OTHER DETAIL VALUE`, each given to
+ * `line(ctx, text)` without its newline. No C library needed (a UART's
+ * write will do); aio_trace_fputs writes to a FILE * on hosted builds. */
+AIO_API void aio_recorder_dump(const aio_recorder *r, void (*line)(void *ctx, const char *text),
+                               void *ctx);
+/* One record as such a line in buf[0..size) (truncated, always ended by a
+ * zero when size > 0); returns its length. */
+AIO_API size_t aio_trace_format(const aio_trace_record *record, char *buf, size_t size);
+/* A `line` for aio_recorder_dump: fputs(text) and a newline to the FILE * ctx. */
+AIO_API void aio_trace_fputs(void *file, const char *text);
+
+/* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                           */
 /* ------------------------------------------------------------------------ */
 
@@ -1054,6 +1170,37 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
 #else
 #define AIO__SUSPEND(t) return AIO__SUSPENDED
 #define AIO__NO_SUSPENSION(t) ((void)0)
+#endif
+
+/* The instruments' points: one test of the loop's hook each. AIO__WAITS_ON
+ * says what a task about to park waits on (told once the park succeeds),
+ * AIO__CAUSE who or what makes the next wake-up or cancel. */
+#if AIO_INSTRUMENTS
+AIO_API void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
+                        aio_stime value);
+#define AIO__TRACE(L, kind, t, other, detail, value)                           \
+    do {                                                                       \
+        if ((L)->instrument) aio__trace((L), (kind), (t), (other), (detail), (value)); \
+    } while (0)
+#define AIO__WAITS_ON(L, on, obj, value)                                       \
+    do {                                                                       \
+        if ((L)->instrument) {                                                 \
+            (L)->trace_on = (uint8_t)(on);                                              \
+            (L)->trace_obj = (obj);                                            \
+            (L)->trace_value = (value);                                        \
+        }                                                                      \
+    } while (0)
+#define AIO__CAUSE(L, by, why)                                                 \
+    do {                                                                       \
+        if ((L)->instrument) {                                                 \
+            (L)->trace_by = (by);                                              \
+            (L)->trace_why = (uint8_t)(why);                                            \
+        }                                                                      \
+    } while (0)
+#else
+#define AIO__TRACE(L, kind, t, other, detail, value) ((void)0)
+#define AIO__WAITS_ON(L, on, obj, value) ((void)0)
+#define AIO__CAUSE(L, by, why) ((void)0)
 #endif
 
 /* An await in two steps: `start` on arrival, `poll` on each resumption. They
@@ -1361,6 +1508,7 @@ static inline aio_status aio__join_begin(aio_task *t, aio_frame *f, aio_task *ch
     t->flags &= AIO__U16(~AIO__T_JOIN_CANCEL);
     aio__park_now(t, 0);
     aio__wait_end(t, child, !shield && child->parent == t);
+    AIO__TRACE(t->loop, AIO_TRACE_SUSPEND, t, child, AIO_ON_TASK, 0);
     return AIO__SUSPENDED;
 }
 
@@ -1467,9 +1615,40 @@ AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
 #endif
 }
 
+#ifdef AIO_DEBUG
+/* The last misuse reported while a task ran, until that task suspends: the
+ * same mistake again in that time (an await that fails at once, in a loop
+ * that does not check it) is counted, not repeated, and the task is named
+ * once it has come back AIO__AGAIN_LIMIT times (aio__holding). */
+#define AIO__AGAIN_LIMIT 1000u
+static AIO_THREAD_LOCAL const aio_task *aio__told_task;
+static AIO_THREAD_LOCAL uint32_t aio__told_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL unsigned long aio__told_again;
+#ifdef AIO__HOSTED
+static AIO_THREAD_LOCAL char aio__told[160]; /* (messages may be built in one buffer) */
+#define AIO__TOLD_SAME(m) (strncmp(aio__told, (m), sizeof aio__told - 1) == 0)
+#define AIO__TOLD_KEEP(m) (strncpy(aio__told, (m), sizeof aio__told - 1))
+#else
+static AIO_THREAD_LOCAL const char *aio__told;
+#define AIO__TOLD_SAME(m) (aio__told == (m))
+#define AIO__TOLD_KEEP(m) (aio__told = (m))
+#endif
+static void aio__holding(const aio_task *t, unsigned long count, const char *what);
+#endif
+
 /* Report misuse (in debug builds) and return its status. */
 static aio_status aio__misuse(aio_status code, const char *message) {
 #ifdef AIO_DEBUG
+    const aio_task *t = aio__loop ? aio__loop->current : NULL;
+    if (t && t == aio__told_task && t->loop->finished == aio__told_run && AIO__TOLD_SAME(message)) {
+        if (++aio__told_again == AIO__AGAIN_LIMIT)
+            aio__holding(t, AIO__AGAIN_LIMIT, "times the same mistake (above)");
+        return code;
+    }
+    aio__told_task = t;
+    aio__told_run = t ? t->loop->finished : 0;
+    aio__told_again = 0;
+    (void)AIO__TOLD_KEEP(message);
     if (aio__debug_hook) aio__debug_hook(code, message);
 #else
     (void)message;
@@ -1883,9 +2062,14 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
         aio__heap_sift(L, t->timer - 1, &e);
         return AIO_OK;
     }
-    if (L->heap_len == L->heap_cap && !(L->grow_heap && L->grow_heap(L)))
-        return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
-                                       "slots or set a growth hook");
+    if (L->heap_len == L->heap_cap) {
+        if (!(L->grow_heap && L->grow_heap(L))) {
+            AIO__TRACE(L, AIO_TRACE_FULL, NULL, NULL, 0, (aio_stime)L->heap_cap);
+            return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
+                                           "slots or set a growth hook");
+        }
+        AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
+    }
     L->heap_len++;
     aio__heap_sift(L, L->heap_len - 1, &e);
     return AIO_OK;
@@ -1919,6 +2103,7 @@ static void aio__wake(aio_task *t) {
     aio__list_unlink(&t->wait.link);
     AIO_CRITICAL_EXIT();
     aio__enqueue(t);
+    AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
 }
 
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
@@ -1966,8 +2151,11 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
     aio_timeout *sc;
     aio_timeout *found = NULL;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, aio__now(L)))
+        if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, aio__now(L))) {
             sc->flags |= AIO__S_EXPIRED;
+            AIO__TRACE(L, AIO_TRACE_FIRE, t, sc, AIO_FIRE_BLOCK, 0);
+            AIO__TRACE(L, AIO_TRACE_CANCEL, t, sc, AIO_BY_DEADLINE, 0);
+        }
         if (aio__scope_visible(t, sc)) found = sc;
         if (sc->flags & AIO__S_SHIELD) return found; /* nothing from outside gets in */
     }
@@ -2022,6 +2210,8 @@ static aio_timeout *aio__cancellation(aio_task *t, int how) {
 static void aio__request_cancel(aio_task *t, const aio_task *by) {
     t->loop->cancellation = by->loop->cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
+    AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, by,
+               (by->flags & AIO__T_GATHERING) || by->seq.awaited != t ? AIO_BY_GATHER : AIO_BY_OWNER, 0);
 }
 
 static inline aio_status aio__checkpoint(aio_task *t) {
@@ -2131,6 +2321,8 @@ static aio_status aio__park(aio_task *t, int own_deadline, int with_scopes) {
         if (rc < 0) return rc;
     }
     aio__park_now(t, with_scopes ? 0 : AIO__T_DEAF);
+    AIO__TRACE(t->loop, AIO_TRACE_SUSPEND, t, t->loop->trace_obj, t->loop->trace_on,
+               t->loop->trace_value);
     return AIO__SUSPENDED;
 }
 
@@ -2266,6 +2458,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     L->live++;
     aio__list_insert(&L->tasks, &t->member);
     aio__enqueue(t);
+    AIO__TRACE(L, AIO_TRACE_SPAWN, t, t->parent, 0, 0);
     return AIO_OK;
 }
 
@@ -2273,7 +2466,10 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
  * children through their group's owner), then let them finish. */
 static void aio__cancel_leftovers(aio_loop *L) {
     aio_link *n;
-    for (n = L->tasks.next; n != &L->tasks; n = n->next) aio_cancel(AIO_CONTAINER(n, aio_task, member));
+    for (n = L->tasks.next; n != &L->tasks; n = n->next) {
+        AIO__CAUSE(L, NULL, AIO_BY_RUN);
+        aio_cancel(AIO_CONTAINER(n, aio_task, member));
+    }
 }
 
 AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
@@ -2291,6 +2487,7 @@ AIO_API int aio_cancel(aio_task *t) {
     if (t->state == AIO__DONE) return 0;
     t->loop->cancellation = aio__cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
+    AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, NULL, AIO_BY_CALL, 0); /* (or a cause: aio__trace) */
     if (t->state == AIO__PARKED) aio__cancel_arrives(t); /* else it takes it at its next step */
     return 1;
 }
@@ -2372,6 +2569,10 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     t->state = AIO__DONE;
     t->seq.finished = ++L->finished;
     L->live--;
+#ifdef AIO_DEBUG
+    if (aio__told_task == t) aio__told_task = NULL; /* its next run starts afresh */
+#endif
+    AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
     if (t->scope) { /* (a block of its own is closed by now): a group's child */
         L->left_group(t, rc);
@@ -2405,12 +2606,17 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     }
     t->state = AIO__RUNNING;
     L->current = t;
+    AIO__TRACE(L, AIO_TRACE_STEP, t, NULL, 0, 0);
     rc = t->fn(t);
     L->current = NULL;
     if (rc != AIO__SUSPENDED)
         aio__finish(L, t, rc);
-    else if (t->state == AIO__RUNNING)
+    else if (t->state == AIO__RUNNING) {
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
+        AIO__TRACE(L, AIO_TRACE_SUSPEND, t, NULL, AIO_ON_NOTHING, 0);
+    } else if (t->state == AIO__READY) /* a yield (it parks through aio__park otherwise) */
+        AIO__TRACE(L, AIO_TRACE_SUSPEND, t, NULL, AIO_ON_YIELD, 0);
+    AIO__TRACE(L, AIO_TRACE_STEPPED, t, NULL, 0, 0);
 }
 
 /* -------------------------------------------------------------------- loop */
@@ -2426,7 +2632,11 @@ static void aio__expire(aio_task *t, aio_time now) {
     aio_timeout *sc;
     aio__disarm(t);
     for (sc = t->scope; sc; sc = sc->parent) /* shields hold back only the cancellation */
-        if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, now)) sc->flags |= AIO__S_EXPIRED;
+        if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, now)) {
+            sc->flags |= AIO__S_EXPIRED;
+            AIO__TRACE(t->loop, AIO_TRACE_FIRE, t, sc, AIO_FIRE_BLOCK, 0);
+            AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, sc, AIO_BY_DEADLINE, 0);
+        }
     if (aio__due(t->until, now)) {
         if (!(t->flags & AIO__T_AWAITING)) {
             aio__wake(t);
@@ -2434,6 +2644,8 @@ static void aio__expire(aio_task *t, aio_time now) {
         }
         t->until = AIO_NEVER;
         t->flags |= AIO__T_JOIN_CANCEL;
+        AIO__TRACE(t->loop, AIO_TRACE_FIRE, t, NULL, AIO_FIRE_WAIT, 0);
+        AIO__CAUSE(t->loop, t, AIO_BY_WAIT_FOR);
         aio_cancel(t->seq.awaited);
     }
     aio__cancel_arrives(t);
@@ -2455,11 +2667,13 @@ static void aio__use_blocks(aio_loop *L) {
 static void aio__fire_timers(aio_loop *L, aio_time now) {
     while (L->heap_len && !aio__before(now, L->heap[0].when)) {
         aio_task *t = L->heap[0].task;
+        AIO__CAUSE(L, NULL, AIO_BY_TIMER);
         if (!t->scope && !(t->flags & AIO__T_AWAITING)) /* a sleep or a wait's own timeout */
             aio__wake(t);
         else
             L->expire(t, now);
     }
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
 }
 
 static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
@@ -2536,6 +2750,7 @@ static void aio__drain_events(aio_loop *L) {
                 aio__list_unlink(&w->wait.link);
                 aio__list_insert(at, &w->wait.link);
                 AIO_CRITICAL_EXIT();
+                AIO__TRACE(L, AIO_TRACE_WAKE, w, NULL, AIO_BY_SET, 0);
             }
             AIO_CRITICAL_ENTER();
             aio__event_unbind_if_idle(ev);
@@ -2676,11 +2891,13 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
             }
             /* (an event set from outside since the look above: no idle wait) */
             if (!L->events || !L->events(L, AIO__EV_IDLE)) { /* LCOV_EXCL_BR_LINE */
+                AIO__TRACE(L, AIO_TRACE_IDLE, NULL, NULL, 0, (aio_stime)next);
                 if (L->idle)
                     L->idle(L->idle_ctx, L, next);
                 else if (L->is_virtual && aio__before(L->now, next)) /* (next is a time here) */
                     L->now = next; /* virtual time jumps there, never back */
                 if (L->events) (void)L->events(L, AIO__EV_AWAKE);
+                AIO__TRACE(L, AIO_TRACE_AWAKE, NULL, NULL, 0, 0);
             }
         }
         aio__iterate(L);
@@ -2711,6 +2928,7 @@ AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
 }
 
 AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
+    AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
     f->barrier = t->barrier;
@@ -2755,7 +2973,32 @@ static AIO_THREAD_LOCAL uint32_t aio__held;
 AIO_API aio_status aio__suspended(aio_task *t) {
     (void)t;
     aio__holder = NULL;
+#ifdef AIO_DEBUG
+    aio__told_task = NULL; /* a mistake made again after this is told again */
+#endif
     return AIO__SUSPENDED;
+}
+
+/* Name task t, which holds the loop: `count` of `what` without suspending. */
+static void aio__holding(const aio_task *t, unsigned long count, const char *what) {
+    aio__held = AIO__HOLD_LIMIT; /* (named once in a row of awaits) */
+    if (!aio__debug_hook) return; /* LCOV_EXCL_LINE: (the hosted build always has one) */
+#ifdef AIO__HOSTED
+    {
+        static char message[300];
+        uintptr_t body = 0; /* (a function's address, as addr2line takes it) */
+        memcpy(&body, &t->fn, sizeof body < sizeof t->fn ? sizeof body : sizeof t->fn);
+        (void)snprintf(message, sizeof message,
+                       "task %p (body at 0x%lx) holds the loop: %lu %s without suspending; "
+                       "an await that fails or completes at once, in a loop, keeps every other "
+                       "task waiting: check its status, or AIO_YIELD",
+                       (const void *)t, (unsigned long)body, count, what);
+        aio__debug_hook(AIO_EBUSY, message);
+    }
+#else
+    (void)t; (void)count; (void)what;
+    aio__debug_hook(AIO_EBUSY, "a task holds the loop: many awaits without suspending");
+#endif
 }
 
 AIO_API void aio__not_suspended(aio_task *t) {
@@ -2765,20 +3008,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
         aio__holder_run = t->loop->finished;
         aio__held = 0;
     }
-    if (++aio__held == AIO__HOLD_LIMIT) {
-#ifdef AIO__HOSTED
-        static char message[200];
-        (void)snprintf(message, sizeof message,
-                       "task %p passed %lu awaits without suspending: an await that fails or "
-                       "completes at once, in a loop, keeps every other task waiting",
-                       (const void *)t, (unsigned long)AIO__HOLD_LIMIT);
-        aio__misuse(AIO_EBUSY, message);
-#else
-        aio__misuse(AIO_EBUSY, "a task passed 1000000 awaits without suspending: an await that "
-                               "fails or completes at once, in a loop, keeps every other task "
-                               "waiting");
-#endif
-    }
+    if (++aio__held == AIO__HOLD_LIMIT) aio__holding(t, AIO__HOLD_LIMIT, "awaits");
 }
 
 /* The await's own deadline, armed now: among equal deadlines it fires after
@@ -2802,6 +3032,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
         return AIO__SUSPENDED;
     }
     aio__set_until(t, until);
+    AIO__WAITS_ON(L, AIO_ON_SLEEP, NULL, 0);
     rc = aio__park(t, 1, 1);
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
@@ -2821,13 +3052,16 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
+    AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
 
 /* Park t on child's end; `owned`: a cancellation of t is passed on to it. */
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int owned) {
-    aio_status rc = aio__park(t, 1, 1);
+    aio_status rc;
+    AIO__WAITS_ON(t->loop, AIO_ON_TASK, child, 0);
+    rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     aio__wait_end(t, child, owned);
     return rc;
@@ -2837,14 +3071,17 @@ static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int o
  * always ends the wait, so with no timer slot t waits without one (the
  * deadlines that pass meanwhile are seen when it resumes). */
 static aio_status aio__await_cleanup(aio_task *t, aio_task *child) {
+    AIO__WAITS_ON(t->loop, AIO_ON_TASK, child, 0);
     if (aio__park(t, 1, 1) != AIO__SUSPENDED) aio__park(t, 0, 0);
     aio__wait_end(t, child, 1);
     return AIO__SUSPENDED;
 }
 
 /* Cancel an owned child and wait for its cleanup. */
-static aio_status aio__cancel_child(aio_task *t, aio_task *child) {
+static aio_status aio__cancel_child(aio_task *t, aio_task *child, int why) {
     t->flags |= AIO__T_JOIN_CANCEL;
+    AIO__CAUSE(t->loop, t, why); /* (for the instruments) */
+    (void)why;
     /* (only once something can cancel: through its hook, so that a program
      * that only awaits does not carry aio_cancel) */
     (void)t->loop->cancellation(child, AIO__CANCEL);
@@ -2866,12 +3103,13 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
      * checkpoint */
     if (done && (arriving || (t->flags & AIO__T_SIGNALLED))) return child->frame.rc;
     if (aio__checkpoint(t) < 0) {
-        if (owned && !done) return aio__cancel_child(t, child);
+        if (owned && !done) return aio__cancel_child(t, child, AIO_BY_OWNER);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
     if (aio__due(t->until, aio__now(t->loop))) {
         t->until = AIO_NEVER; /* the timeout has fired */
-        if (owned && !done) return aio__cancel_child(t, child);
+        AIO__TRACE(t->loop, AIO_TRACE_FIRE, t, NULL, AIO_FIRE_WAIT, 0);
+        if (owned && !done) return aio__cancel_child(t, child, AIO_BY_WAIT_FOR);
         return AIO_ETIMEDOUT; /* not ours to cancel: it keeps running */
     }
     if (done) return child->frame.rc;
@@ -2934,10 +3172,17 @@ static void aio__set_scope(aio_task *t, aio_timeout *sc) {
         t->flags &= (uint16_t)~AIO__T_WATCHED;
 }
 
+/* A block's kind, for the instruments. */
+#define AIO__BLOCK_KIND(sc)                                                    \
+    (((sc)->flags & AIO__S_GROUP) ? AIO_BLOCK_GROUP                            \
+     : ((sc)->flags & AIO__S_SHIELD) ? AIO_BLOCK_SHIELDED : AIO_BLOCK_TIMEOUT)
+
 static void aio__scope_close(aio_task *t, aio_timeout *sc) {
     AIO_ASSERT(t->scope == sc);
     aio__set_scope(t, sc->parent);
     sc->state = AIO__S_DONE;
+    AIO__TRACE(t->loop, AIO_TRACE_LEAVE, t, sc, AIO__BLOCK_KIND(sc),
+               (sc->flags & AIO__S_GROUP) ? AIO_CONTAINER(sc, aio_group, scope)->status : sc->status);
 }
 
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
@@ -2972,6 +3217,9 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->state = AIO__S_ENTERED;
     aio__use_blocks(t->loop);
     aio__set_scope(t, sc);
+    AIO__TRACE(t->loop, AIO_TRACE_ENTER, t, sc,
+               (relative & 4) ? AIO_BLOCK_GROUP : (relative & 2) ? AIO_BLOCK_SHIELDED : AIO_BLOCK_TIMEOUT,
+               (aio_stime)deadline);
     return AIO_OK;
 }
 
@@ -3120,7 +3368,9 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
                                  int mode) {
     size_t i;
     int owns = 0;
-    aio_status rc = aio__park(t, 1, 1);
+    aio_status rc;
+    AIO__WAITS_ON(t->loop, (mode & AIO__GATHER) ? AIO_ON_GATHER : AIO_ON_WAIT, items, 0);
+    rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) {
         aio__items_unlink(items, n);
         return aio__raise(t, f, rc);
@@ -3141,6 +3391,7 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
 
 /* A cancelled gather waits for the tasks it owns to finish their cleanup. */
 static aio_status aio__gather_wait_cleanup(aio_task *t) {
+    AIO__WAITS_ON(t->loop, AIO_ON_GATHER, t->seq.many.items, 0);
     if (aio__park(t, 0, 1) != AIO__SUSPENDED)
         aio__park(t, 0, 0); /* no timer slot: wait for them all the same */
     t->flags |= AIO__T_GATHERING;
@@ -3353,6 +3604,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     t->until = ac->deadline;
     if (ac->deadline != AIO_NEVER) t->until_seq = t->loop->seq++;
     ac->cutoff = t->loop->finished; /* (if its own timer wakes it) */
+    AIO__WAITS_ON(t->loop, AIO_ON_WAIT, ac, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     for (i = 0; i < ac->n; i++) { /* woken by the first of them to finish */
@@ -3375,9 +3627,13 @@ static void aio__group_abort(aio_group *g) {
     if (g->flags & AIO__G_ABORTED) return;
     g->flags |= AIO__G_ABORTED;
     g->scope.flags |= AIO__S_EXPIRED; /* level-triggered for the body and every child */
+    AIO__TRACE(g->scope.task->loop, AIO_TRACE_CANCEL, g->scope.task, &g->scope, AIO_BY_GROUP, 0);
     aio__visit_tree(g->scope.task, &g->scope, aio__cancel_arrives);
-    for (n = g->children.next; n != &g->children; n = n->next)
+    for (n = g->children.next; n != &g->children; n = n->next) {
+        AIO__TRACE(g->scope.task->loop, AIO_TRACE_CANCEL, AIO_CONTAINER(n, aio_task, member),
+                   &g->scope, AIO_BY_GROUP, 0);
         aio__visit_tree(AIO_CONTAINER(n, aio_task, member), NULL, aio__cancel_arrives);
+    }
 }
 
 AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uint32_t landing) {
@@ -3399,7 +3655,7 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: the group pointer is NULL"));
         return AIO_EINVAL;
     }
-    rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, 1, landing);
+    rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, 1 | 4, landing); /* (4: a group's, for the trace) */
     if (rc != AIO_OK) return rc;
     t->loop->close_blocks = aio__close_blocks_and_groups;
     t->loop->left_group = aio__left_group;
@@ -3445,6 +3701,7 @@ AIO_API aio_status aio__group_join(aio_task *t, aio_group *g) {
         return AIO_OK;
     }
     g->flags |= AIO__G_JOINING;
+    AIO__WAITS_ON(t->loop, AIO_ON_GROUP, g, 0);
     return aio__park(t, 0, 0);
 }
 
@@ -3559,6 +3816,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
     if (owner && owner != L)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "event wait: tasks of another loop wait "
                                                         "on this event; an event belongs to one loop"));
+    AIO__WAITS_ON(L, AIO_ON_EVENT, ev, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     if (!L->events) L->events = aio__events; /* (before the event can be queued on L) */
@@ -3661,8 +3919,13 @@ static int aio__try_take(const aio_link *waiters, int *count, const int *handed)
     return 1;
 }
 
-static aio_status aio__acquire_park(aio_task *t, aio_frame *f, aio_link *waiters) {
-    aio_status rc = aio__park(t, 1, 1);
+static aio_status aio__acquire_park(aio_task *t, aio_frame *f, aio_link *waiters,
+                                    const int *handed) {
+    aio_status rc;
+    /* (a lock's or semaphore's waiters are its first member: the object) */
+    AIO__WAITS_ON(t->loop, handed ? AIO_ON_SEMAPHORE : AIO_ON_LOCK, waiters, 0);
+    (void)handed;
+    rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     aio__wait_in(t, waiters);
     return rc;
@@ -3677,7 +3940,7 @@ AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waite
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     if (aio__try_take(waiters, count, handed)) return AIO_OK;
     aio__set_until(t, until);
-    return aio__acquire_park(t, f, waiters);
+    return aio__acquire_park(t, f, waiters, handed);
 }
 
 AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiters, int *count,
@@ -3703,7 +3966,7 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
         rc = AIO_ETIMEDOUT;
     } else {
         if (aio__try_take(waiters, count, handed)) return AIO_OK; /* freed while it was not queued */
-        return aio__acquire_park(t, f, waiters);
+        return aio__acquire_park(t, f, waiters, handed);
     }
     aio__hand_out(waiters, count, handed); /* what it would have taken goes to the next */
     return rc;
@@ -3770,6 +4033,7 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
      * AIO_COND_WAIT_FOR's one deadline for the waits that follow. */
     if (aio__due(t->until, aio__now(t->loop))) t->flags |= AIO__T_FIRED;
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
+        AIO__WAITS_ON(t->loop, AIO_ON_LOCK, lock, 0); /* taking the lock back */
         if (aio__park(t, !(t->flags & AIO__T_FIRED), 1) != AIO__SUSPENDED)
             aio__park(t, 0, 0); /* no timer slot: still take the lock back */
         t->flags |= AIO__T_RELOCK;
@@ -3789,7 +4053,9 @@ relocked:
 }
 
 static aio_status aio__cond_park(aio_task *t, aio_condition *c) {
-    aio_status rc = aio__park(t, 1, 1);
+    aio_status rc;
+    AIO__WAITS_ON(t->loop, AIO_ON_CONDITION, c, 0);
+    rc = aio__park(t, 1, 1);
     if (rc == AIO__SUSPENDED) aio__wait_in(t, &c->waiters);
     return rc;
 }
@@ -4085,6 +4351,7 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
     if (owner && owner != L)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue get: tasks of another loop wait on "
                                                         "this queue; a queue's getters belong to one loop"));
+    AIO__WAITS_ON(L, AIO_ON_QUEUE, q, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     if (!L->events) L->events = aio__events; /* (before the queue can be rung on L) */
@@ -4102,8 +4369,12 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
     return rc;
 }
 
-static aio_status aio__queue_park(aio_task *t, aio_frame *f, aio_link *waiters) {
-    aio_status rc = aio__park(t, 1, 1);
+static aio_status aio__queue_park(aio_task *t, aio_frame *f, const aio_queue *q,
+                                  aio_link *waiters) {
+    aio_status rc;
+    AIO__WAITS_ON(t->loop, AIO_ON_QUEUE, q, 0);
+    (void)q;
+    rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     aio__wait_in(t, waiters);
     return rc;
@@ -4127,7 +4398,7 @@ AIO_API aio_status aio__queue_put_start(aio_task *t, aio_frame *f, aio_queue *q,
     rc = aio__queue_try_put(q, item, 1);
     if (rc == AIO_OK) aio__queue_hand_items(q);
     if (rc != AIO_EFULL) return rc; /* done, shut down, or no storage left: no wait */
-    return aio__queue_park(t, f, &q->putters);
+    return aio__queue_park(t, f, q, &q->putters);
 }
 
 AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, const void *item) {
@@ -4152,7 +4423,7 @@ AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, 
     rc = aio__queue_try_put(q, item, 1);
     if (rc == AIO_OK) aio__queue_hand_items(q);
     if (rc != AIO_EFULL) return rc;
-    return aio__queue_park(t, f, &q->putters);
+    return aio__queue_park(t, f, q, &q->putters);
 }
 
 AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q, void *out,
@@ -4208,7 +4479,7 @@ AIO_API aio_status aio__queue_join_start(aio_task *t, aio_frame *f, aio_queue *q
     unfinished = q->unfinished;
     AIO_CRITICAL_EXIT();
     if (unfinished == 0) return AIO_OK;
-    return aio__queue_park(t, f, &q->joiners);
+    return aio__queue_park(t, f, q, &q->joiners);
 }
 
 AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q) {
@@ -4223,7 +4494,7 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
     unfinished = q->unfinished;
     AIO_CRITICAL_EXIT();
     if (unfinished == 0) return AIO_OK;
-    return aio__queue_park(t, f, &q->joiners);
+    return aio__queue_park(t, f, q, &q->joiners);
 }
 
 /* ------------------------------------------------------------------ I/O */
@@ -4342,6 +4613,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
         if (rc < 0) return rc;
         s->watched = (uint8_t)(s->watched | way);
     }
+    AIO__WAITS_ON(L, AIO_ON_IO, NULL, fd);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     t->seq.io.dir = dir;
@@ -4410,7 +4682,9 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
             s->waiter[dir] = NULL;
             io->waiting--;
             w->flags |= AIO__T_SIGNALLED;
+            AIO__CAUSE(L, NULL, AIO_BY_IO);
             aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         } /* (else woken already: its resumption leaves the slot) */
     }
 }
@@ -4429,7 +4703,9 @@ AIO_API void aio_io_forget(int fd) {
         io->waiting--;
         if (w->state == AIO__PARKED) {
             w->flags |= AIO__T_CLOSED;
+            AIO__CAUSE(L, NULL, AIO_BY_CLOSED);
             aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         }
     }
     if (s->watched) (void)io->watch(io, fd, s->watched, 0);
@@ -5033,6 +5309,210 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 }
 #endif /* AIO__SIGNALS */
 #endif /* AIO__POSIX_IO */
+
+/* ------------------------------------------------------------ instruments */
+
+#if AIO_INSTRUMENTS
+AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ctx) {
+    L->instrument = fn;
+    L->instrument_ctx = ctx;
+    L->trace_by = L->trace_obj = NULL;
+    L->trace_value = 0;
+    L->trace_why = L->trace_on = AIO_TRACE_NONE;
+}
+
+/* Why parked task t was woken: what the waker said (I/O, a forget), what t
+ * waited for (it happened, or was handed to it), a cancellation that now
+ * applies to it, the loop's timers; else the running task did it. */
+static int aio__wake_reason(aio_loop *L, const aio_task *t) {
+    if (L->trace_why == AIO_BY_IO || L->trace_why == AIO_BY_CLOSED) return L->trace_why;
+    if (t->flags & AIO__T_SIGNALLED) return AIO_BY_DONE;
+    if (t->flags & AIO__T_GRANTED) return AIO_BY_GRANTED;
+    if (aio__cancel_source((aio_task *)t, 0)) return AIO_BY_CANCEL;
+    if (L->trace_why == AIO_BY_TIMER || !L->current) return AIO_BY_TIMER;
+    return AIO_BY_DONE;
+}
+
+AIO_API void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
+                        aio_stime value) {
+    aio_trace_record r;
+    /* the iteration's time; a stale one is read without becoming it, so
+     * that tracing never moves the loop's time */
+    r.when = L->stale ? L->clock(L->clock_ctx) : L->now;
+    if (kind == AIO_TRACE_STEP) L->trace_on = AIO_TRACE_NONE; /* nothing parked on yet */
+    if (kind == AIO_TRACE_WAKE && detail == AIO_TRACE_NONE) {
+        detail = aio__wake_reason(L, t);
+        other = L->current;
+    } else if (kind == AIO_TRACE_CANCEL && detail == AIO_BY_CALL) {
+        other = L->current; /* aio_cancel: by the running task, or for a cause */
+        if (L->trace_why >= AIO_BY_CALL) {
+            detail = L->trace_why;
+            other = L->trace_by;
+        }
+    }
+    if (kind == AIO_TRACE_CANCEL) { /* a cause is spent on the cancel it explains */
+        L->trace_why = AIO_TRACE_NONE;
+        L->trace_by = NULL;
+    }
+    r.task = t;
+    r.other = other;
+    r.value = value;
+    r.kind = (uint8_t)kind;
+    r.detail = (uint8_t)detail;
+    L->instrument(L->instrument_ctx, &r);
+}
+
+AIO_API void aio_trace_name(const aio_task *t, const char *label) {
+    aio_loop *L = t && t->loop ? t->loop : aio__loop;
+    if (!L || !label) return;
+    AIO__TRACE(L, AIO_TRACE_NAME, t, label, 0, 0);
+}
+#else
+AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ctx) {
+    (void)L; (void)fn; (void)ctx;
+}
+AIO_API void aio_trace_name(const aio_task *t, const char *label) { (void)t; (void)label; }
+#endif
+
+AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity) {
+    r->ring = ring;
+    r->capacity = ring ? capacity : 0;
+    r->head = r->count = r->lost = 0;
+}
+
+AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
+    aio_recorder *r = (aio_recorder *)recorder;
+    uint32_t at;
+    if (!r->capacity) {
+        r->lost++;
+        return;
+    }
+    if (r->count < r->capacity) {
+        at = r->head + r->count++;
+        if (at >= r->capacity) at -= r->capacity;
+    } else { /* full: the oldest goes */
+        at = r->head;
+        if (++r->head == r->capacity) r->head = 0;
+        r->lost++;
+    }
+    r->ring[at] = *record;
+}
+
+AIO_API uint32_t aio_recorder_count(const aio_recorder *r) { return r->count; }
+
+AIO_API const aio_trace_record *aio_recorder_at(const aio_recorder *r, uint32_t i) {
+    uint32_t at;
+    if (i >= r->count) return NULL;
+    at = r->head + i;
+    if (at >= r->capacity) at -= r->capacity;
+    return &r->ring[at];
+}
+
+/* The text form, written without the C library (no printf on a chip). */
+typedef struct aio__text {
+    char *buf;
+    size_t size, len;
+} aio__text;
+
+static void aio__put(aio__text *o, const char *s) {
+    for (; *s; s++, o->len++)
+        if (o->len + 1 < o->size) o->buf[o->len] = *s;
+}
+
+static void aio__put_unsigned(aio__text *o, uint64_t v, unsigned base, const char *prefix) {
+    char digits[24];
+    int n = 0;
+    aio__put(o, prefix);
+    do {
+        digits[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    while (n) {
+        char c[2];
+        c[0] = digits[--n];
+        c[1] = 0;
+        aio__put(o, c);
+    }
+}
+
+static void aio__put_id(aio__text *o, const void *p) {
+    if (!p)
+        aio__put(o, " -");
+    else
+        aio__put_unsigned(o, (uint64_t)(uintptr_t)p, 16, " 0x");
+}
+
+static const char *const aio__trace_kinds[] = {
+    "name", "spawn", "step", "stepped", "suspend", "wake", "cancel", "enter",
+    "leave", "fire", "cleanup", "end", "idle", "awake", "grow", "full"};
+static const char *const aio__trace_details[] = {
+    "-", "sleep", "task", "event", "lock", "semaphore", "condition", "queue", "io", "yield",
+    "wait", "gather", "group", "nothing", "timer", "done", "set", "granted", "cancel", "io",
+    "closed", "call", "deadline", "group", "wait_for", "gather", "owner", "run",
+    "timeout", "shielded", "group", "block", "wait"};
+
+AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t size) {
+    aio__text o;
+    aio_stime v = rec->value;
+    o.buf = buf;
+    o.size = size;
+    o.len = 0;
+    aio__put_unsigned(&o, (uint64_t)rec->when, 10, "");
+    aio__put(&o, " ");
+    aio__put(&o, rec->kind < sizeof aio__trace_kinds / sizeof *aio__trace_kinds
+                     ? aio__trace_kinds[rec->kind] : "?");
+    aio__put_id(&o, rec->task);
+    if (rec->kind == AIO_TRACE_NAME) { /* other is the label */
+        aio__put(&o, " - ");
+        aio__put(&o, (const char *)rec->other);
+    } else {
+        aio__put_id(&o, rec->other);
+        aio__put(&o, " ");
+        aio__put(&o, rec->detail < sizeof aio__trace_details / sizeof *aio__trace_details
+                         ? aio__trace_details[rec->detail] : "?");
+    }
+    if ((rec->kind == AIO_TRACE_ENTER || rec->kind == AIO_TRACE_IDLE) && (aio_time)v == AIO_NEVER)
+        v = -1; /* no deadline, whatever the width of time */
+    aio__put_unsigned(&o, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 10, v < 0 ? " -" : " ");
+    if (size) buf[o.len < size ? o.len : size - 1] = 0;
+    return o.len;
+}
+
+AIO_API void aio_recorder_dump(const aio_recorder *r, void (*line)(void *ctx, const char *text),
+                               void *ctx) {
+    char text[96];
+    aio__text o;
+    uint32_t i;
+    o.buf = text;
+    o.size = sizeof text;
+    o.len = 0;
+    aio__put_unsigned(&o, AIO_TICKS_PER_SEC, 10, "aio-trace 1 ticks_per_sec=");
+    text[o.len] = 0;
+    line(ctx, text);
+    if (r->lost) {
+        o.len = 0;
+        aio__put_unsigned(&o, r->lost, 10, "# ");
+        aio__put(&o, " earlier records were written over (the ring holds ");
+        aio__put_unsigned(&o, r->capacity, 10, "");
+        aio__put(&o, ")");
+        text[o.len] = 0;
+        line(ctx, text);
+    }
+    for (i = 0; i < r->count; i++) {
+        (void)aio_trace_format(aio_recorder_at(r, i), text, sizeof text);
+        line(ctx, text);
+    }
+}
+
+AIO_API void aio_trace_fputs(void *file, const char *text) {
+#ifdef AIO__HOSTED
+    (void)fputs(text, (FILE *)file);
+    (void)fputc('\n', (FILE *)file);
+#else
+    (void)file;
+    (void)text;
+#endif
+}
 
 /* What needs POSIX says so elsewhere. */
 #ifndef AIO__SIGNALS

@@ -901,11 +901,61 @@ static void test_error_task_holding_the_loop_named(void) {
     CHECK_EQ(test_run(&loop, &s.task, spins), AIO_OK);
     CHECK_EQ(s.reached, 1100000);
     CHECK_EQ(s.rc, AIO_EUSER);
-    CHECK_DEBUG("passed 1000000 awaits without suspending");
+    CHECK_DEBUG("holds the loop: 1000000 awaits without suspending");
 #ifdef AIO_DEBUG
     {
         const char *first = strstr(test_last_debug, "without suspending");
         CHECK(first != NULL && strstr(first + 1, "without suspending") == NULL); /* once */
+    }
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A newcomer's loop: an inline coroutine whose sleep finds no timer slot,
+ * called again and again without looking at its status. The mistake is told
+ * once and the task named once, not a message per turn of the loop. */
+typedef struct {
+    aio_frame frame;
+} naps_t;
+static naps_t NAPS;
+static aio_status naps(aio_task *t, naps_t *n) {
+    AIO_BEGIN(t, n);
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_END(t);
+}
+
+static aio_status calls_without_looking(aio_task *t) {
+    AIO_BEGIN(t);
+    for (s.reached = 0; s.reached < 5000; s.reached++) AIO_CALL(t, s.rc, naps, &NAPS);
+    AIO_END(t);
+}
+
+static void test_error_same_mistake_in_a_loop_told_once(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_spawn(&s.other, sleeper), AIO_OK); /* takes the one timer slot */
+    CHECK_EQ(test_run(&loop, &s.task, calls_without_looking), AIO_OK);
+    CHECK_EQ(s.reached, 5000);
+    CHECK_EQ(s.rc, AIO_ENOSPC);
+    CHECK_EQ(T_MS(), 0);
+#ifdef AIO_DEBUG
+    {
+        const char *c;
+        int lines = 0;
+        for (c = test_last_debug; *c; c++) lines += *c == '\n';
+        CHECK_EQ(lines, 2); /* the mistake, then the task that keeps making it */
+    }
+    CHECK_DEBUG("timer storage is full");
+    CHECK_DEBUG("holds the loop: 1000 times the same mistake (above) without suspending");
+    {
+        char name[40];
+        (void)snprintf(name, sizeof name, "task %p ", (void *)&s.task);
+        CHECK_DEBUG(name);
     }
 #endif
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
@@ -1243,6 +1293,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_duration_builders_are_constants),
     TEST_ENTRY(test_error_running_loop_between_steps),
     TEST_ENTRY(test_error_task_holding_the_loop_named),
+    TEST_ENTRY(test_error_same_mistake_in_a_loop_told_once),
     TEST_ENTRY(test_error_plain_return_inside_group_cancels_its_children),
     TEST_ENTRY(test_error_body_suspended_on_nothing_waits_for_a_cancel),
     TEST_ENTRY(test_error_await_inside_user_switch_in_inline_coroutine),
