@@ -2573,11 +2573,14 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     if (aio__told_task == t) aio__told_task = NULL; /* its next run starts afresh */
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
+    AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
     aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
     if (t->scope) { /* (a block of its own is closed by now): a group's child */
         L->left_group(t, rc);
+        AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         return;
     }
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
     aio__list_unlink(&t->member);
     if (L->ending && rc < 0 && rc != AIO_ECANCELED)
         aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
@@ -5321,11 +5324,13 @@ AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ct
     L->trace_why = L->trace_on = AIO_TRACE_NONE;
 }
 
-/* Why parked task t was woken: what the waker said (I/O, a forget), what t
- * waited for (it happened, or was handed to it), a cancellation that now
- * applies to it, the loop's timers; else the running task did it. */
+/* Why parked task t was woken: what the waker said (a task's end, I/O, a
+ * forget), what t waited for (it happened, or was handed to it), a
+ * cancellation that now applies to it, the loop's timers; else the running
+ * task did it. */
 static int aio__wake_reason(aio_loop *L, const aio_task *t) {
-    if (L->trace_why == AIO_BY_IO || L->trace_why == AIO_BY_CLOSED) return L->trace_why;
+    if (L->trace_why == AIO_BY_DONE || L->trace_why == AIO_BY_IO || L->trace_why == AIO_BY_CLOSED)
+        return L->trace_why;
     if (t->flags & AIO__T_SIGNALLED) return AIO_BY_DONE;
     if (t->flags & AIO__T_GRANTED) return AIO_BY_GRANTED;
     if (aio__cancel_source((aio_task *)t, 0)) return AIO_BY_CANCEL;
@@ -5342,7 +5347,7 @@ AIO_API void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *ot
     if (kind == AIO_TRACE_STEP) L->trace_on = AIO_TRACE_NONE; /* nothing parked on yet */
     if (kind == AIO_TRACE_WAKE && detail == AIO_TRACE_NONE) {
         detail = aio__wake_reason(L, t);
-        other = L->current;
+        other = detail == L->trace_why && L->trace_by ? L->trace_by : L->current;
     } else if (kind == AIO_TRACE_CANCEL && detail == AIO_BY_CALL) {
         other = L->current; /* aio_cancel: by the running task, or for a cause */
         if (L->trace_why >= AIO_BY_CALL) {

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/* Instruments: the records a loop gives its hook, in order, with their exact
+ * times on the virtual clock; the recorder's ring and its text form. */
+#include "workers.h"
+
+/* The tasks and blocks a test names in its trace. */
+#define TR_NAMES 8
+static const void *tr_obj[TR_NAMES];
+static const char *tr_label[TR_NAMES];
+static int tr_calls;
+
+static void tr_known(const void *obj, const char *label) {
+    int i;
+    for (i = 0; i < TR_NAMES; i++)
+        if (!tr_obj[i]) {
+            tr_obj[i] = obj;
+            tr_label[i] = label;
+            return;
+        }
+}
+
+static const char *tr_name(const void *p) {
+    int i;
+    if (!p) return "-";
+    for (i = 0; i < TR_NAMES; i++)
+        if (tr_obj[i] == p) return tr_label[i];
+    return "?";
+}
+
+static const char *const tr_kinds[] = {"name", "spawn", "step", "stepped", "suspend", "wake",
+                                       "cancel", "enter", "leave", "fire", "cleanup", "end",
+                                       "idle", "awake", "grow", "full"};
+static const char *const tr_details[] = {
+    "-", "sleep", "task", "event", "lock", "semaphore", "condition", "queue", "io", "yield",
+    "wait", "gather", "group", "nothing", "timer", "done", "set", "granted", "cancel", "io",
+    "closed", "call", "deadline", "group", "wait_for", "gather", "owner", "run",
+    "timeout", "shielded", "group", "block", "wait"};
+
+/* The hook of these tests: a line per record, "MS KIND TASK OTHER DETAIL
+ * VALUE", names for the pointers, ms since the test began for the times (of
+ * the record, and of a deadline in enter and idle). Steps are left out where
+ * `steps` is 0, to keep the longer traces short. */
+static int tr_steps = 1;
+static void tr_hook(void *ctx, const aio_trace_record *r) {
+    long long v = (long long)r->value;
+    (void)ctx;
+    tr_calls++;
+    if (!tr_steps && (r->kind == AIO_TRACE_STEP || r->kind == AIO_TRACE_STEPPED)) return;
+    if (r->kind == AIO_TRACE_ENTER || r->kind == AIO_TRACE_IDLE) v = rel_ms((aio_time)r->value);
+    trace("%lld %s %s %s %s %lld\n", rel_ms(r->when), tr_kinds[r->kind], tr_name(r->task),
+          r->kind == AIO_TRACE_NAME ? "-" : tr_name(r->other),
+          r->kind == AIO_TRACE_NAME ? (const char *)r->other : tr_details[r->detail], v);
+}
+
+static void tr_reset(void) {
+    memset(tr_obj, 0, sizeof tr_obj);
+    tr_calls = 0;
+    tr_steps = 1;
+}
+
+/* -------------------------------------------------------- one whole trace */
+
+typedef struct {
+    aio_task task;
+    aio_timeout to;
+    wk child;
+    aio_status rc;
+} tr_main_t;
+static tr_main_t M;
+
+/* async with timeout(0.1): await child  (the child sleeps 300 ms) */
+static aio_status deadline_cancels_child(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_trace_name(t, "main");
+    (void)start_worker(&M.child, NULL, 300, 7);
+    aio_trace_name(&M.child.task, "child");
+    AIO_TIMEOUT(t, &M.to, AIO_MS(100)) {
+        AIO_AWAIT(t, M.rc, &M.child.task);
+    }
+    AIO_END(t);
+}
+
+static void test_trace_deadline_cancels_awaited_child(void) {
+    BEGIN_TEST_WITH(M);
+    tr_reset();
+    tr_known(&M.task, "main");
+    tr_known(&M.child.task, "child");
+    tr_known(&M.to, "to");
+    aio_loop_set_instrument(&loop, tr_hook, NULL);
+    CHECK_EQ(test_run(&loop, &M.task, deadline_cancels_child), AIO_OK);
+    CHECK(aio_task_cancelled(&M.child.task));
+    CHECK_EQ(aio_timeout_status(&M.to), AIO_ETIMEDOUT);
+#if AIO_INSTRUMENTS
+    CHECK_STR(test_trace,
+              "0 spawn main - - 0\n"
+              "0 step main - - 0\n"
+              "0 name main - main 0\n"
+              "0 spawn child main - 0\n"
+              "0 name child - child 0\n"
+              "0 enter main to timeout 100\n"
+              "0 grow - - - 64\n" /* (the tests' loops grow their timer storage) */
+              "0 suspend main child task 0\n"
+              "0 stepped main - - 0\n"
+              "0 step child - - 0\n"
+              "0 suspend child - sleep 0\n"
+              "0 stepped child - - 0\n"
+              "0 idle - - - 100\n"
+              "100 awake - - - 0\n"
+              "100 fire main to block 0\n"
+              "100 cancel main to deadline 0\n"
+              "100 cancel child main owner 0\n"
+              "100 wake child - cancel 0\n"
+              "100 step child - - 0\n"
+              "100 cleanup child - - -1\n"
+              "100 end child - - -1\n"
+              "100 wake main child done 0\n"
+              "100 stepped child - - 0\n"
+              "100 step main - - 0\n"
+              "100 leave main to timeout -2\n"
+              "100 end main - - 0\n"
+              "100 stepped main - - 0\n");
+#else
+    CHECK_EQ(tr_calls, 0); /* compiled out: the hook is never called */
+    CHECK_STR(test_trace, "");
+#endif
+    END_TEST();
+}
+
+/* ------------------------------------------- what woke it, who cancelled */
+
+typedef struct {
+    aio_task task;
+    aio_event ev;
+    aio_lock lock;
+    aio_timeout to;
+    wk waiter, holder, slow;
+    aio_wait_item items[2];
+    aio_status rc;
+} tr_many_t;
+static tr_many_t W;
+
+static aio_status waits_event(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, W.waiter.fin_status, &W.ev, AIO_MS(50));
+    AIO_LOCK_ACQUIRE(t, W.rc, &W.lock, AIO_NEVER);
+    (void)aio_lock_release(&W.lock);
+    AIO_END(t);
+}
+
+static aio_status holds_lock(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, W.rc, &W.lock, AIO_NEVER);
+    AIO_SLEEP(t, AIO_MS(10));
+    aio_event_set(&W.ev);
+    AIO_YIELD(t);
+    AIO_SLEEP(t, AIO_MS(5));
+    (void)aio_lock_release(&W.lock);
+    AIO_END(t);
+}
+
+/* gather(waiter, holder), then wait_for(slow, 20 ms), then a child left
+ * running for aio_run to cancel */
+static aio_status many_kinds(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&W.waiter.task, waits_event), AIO_OK);
+    CHECK_EQ(aio_spawn(&W.holder.task, holds_lock), AIO_OK);
+    W.items[0].task = &W.waiter.task;
+    W.items[1].task = &W.holder.task;
+    AIO_GATHER(t, W.rc, W.items, 2);
+    CHECK_EQ(W.rc, AIO_OK);
+    (void)start_worker(&W.slow, NULL, 1000, 0);
+    AIO_WAIT_FOR(t, W.rc, &W.slow.task, AIO_MS(20));
+    CHECK_EQ(W.rc, AIO_ETIMEDOUT);
+    (void)start_worker(&W.slow, NULL, 1000, 0);
+    AIO_END(t);
+}
+
+static void test_trace_wakes_and_cancels_say_why(void) {
+    BEGIN_TEST_WITH(W);
+    tr_reset();
+    tr_steps = 0;
+    tr_known(&W.task, "main");
+    tr_known(&W.waiter.task, "waiter");
+    tr_known(&W.holder.task, "holder");
+    tr_known(&W.slow.task, "slow");
+    tr_known(&W.ev, "ev");
+    tr_known(&W.lock, "lock");
+    tr_known(W.items, "items");
+    aio_loop_set_instrument(&loop, tr_hook, NULL);
+    CHECK_EQ(test_run(&loop, &W.task, many_kinds), AIO_OK);
+    CHECK_EQ(W.waiter.fin_status, AIO_OK);
+    CHECK(aio_task_cancelled(&W.slow.task));
+#if AIO_INSTRUMENTS
+    CHECK_STR(test_trace,
+              "0 spawn main - - 0\n"
+              "0 spawn waiter main - 0\n"
+              "0 spawn holder main - 0\n"
+              "0 suspend main items gather 0\n"
+              "0 grow - - - 64\n"
+              "0 suspend waiter ev event 0\n"
+              "0 suspend holder - sleep 0\n"
+              "0 idle - - - 10\n"
+              "10 awake - - - 0\n"
+              "10 wake holder - timer 0\n"
+              "10 suspend holder - yield 0\n"
+              "10 wake waiter - set 0\n"
+              "10 suspend waiter lock lock 0\n"
+              "10 suspend holder - sleep 0\n"
+              "10 idle - - - 15\n"
+              "15 awake - - - 0\n"
+              "15 wake holder - timer 0\n"
+              "15 wake waiter holder granted 0\n"
+              "15 end holder - - 0\n"
+              "15 wake main holder done 0\n" /* (the waiter's end finds it woken) */
+              "15 end waiter - - 0\n"
+              "15 spawn slow main - 0\n"
+              "15 suspend main slow task 0\n"
+              "15 suspend slow - sleep 0\n"
+              "15 idle - - - 35\n"
+              "35 awake - - - 0\n"
+              "35 fire main - wait 0\n"
+              "35 cancel slow main wait_for 0\n"
+              "35 wake slow - cancel 0\n"
+              "35 cleanup slow - - -1\n"
+              "35 end slow - - -1\n"
+              "35 wake main slow done 0\n"
+              "35 spawn slow main - 0\n"
+              "35 end main - - 0\n"
+              "35 cancel slow - run 0\n"
+              "35 end slow - - -1\n"); /* never ran: no cleanup */
+#endif
+    END_TEST();
+}
+
+/* A group's failure cancels the body and the other children; a gather that
+ * is cancelled cancels its children. */
+typedef struct {
+    aio_task task;
+    aio_group g;
+    wk fails, sleeps;
+} tr_group_t;
+static tr_group_t G;
+
+static aio_status group_with_failure(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &G.g) {
+        setw(&G.fails, NULL, 10, AIO_EUSER);
+        setw(&G.sleeps, NULL, 100, 0);
+        (void)aio_group_spawn(&G.g, &G.fails.task, worker);
+        (void)aio_group_spawn(&G.g, &G.sleeps.task, worker);
+        AIO_SLEEP(t, AIO_MS(50));
+    }
+    AIO_END(t);
+}
+
+static void test_trace_group_abort_names_the_group(void) {
+    BEGIN_TEST_WITH(G);
+    tr_reset();
+    tr_steps = 0;
+    tr_known(&G.task, "main");
+    tr_known(&G.fails.task, "fails");
+    tr_known(&G.sleeps.task, "sleeps");
+    tr_known(&G.g.scope, "g");
+    tr_known(&G.g, "g");
+    aio_loop_set_instrument(&loop, tr_hook, NULL);
+    CHECK_EQ(test_run(&loop, &G.task, group_with_failure), AIO_OK);
+    CHECK_EQ(aio_group_status(&G.g), AIO_EUSER);
+#if AIO_INSTRUMENTS
+    CHECK_STR(test_trace,
+              "0 spawn main - - 0\n"
+              "0 enter main g group -1\n"
+              "0 spawn fails main - 0\n"
+              "0 spawn sleeps main - 0\n"
+              "0 grow - - - 64\n"
+              "0 suspend main - sleep 0\n"
+              "0 suspend fails - sleep 0\n"
+              "0 suspend sleeps - sleep 0\n"
+              "0 idle - - - 10\n"
+              "10 awake - - - 0\n"
+              "10 wake fails - timer 0\n"
+              "10 cleanup fails - - -64\n"
+              "10 end fails - - -64\n"
+              "10 cancel main g group 0\n"
+              "10 wake main - cancel 0\n"
+              "10 cancel sleeps g group 0\n"
+              "10 wake sleeps - cancel 0\n"
+              "10 suspend main g group 0\n"
+              "10 cleanup sleeps - - -1\n"
+              "10 end sleeps - - -1\n"
+              "10 wake main sleeps done 0\n"
+              "10 leave main g group -64\n"
+              "10 end main - - 0\n");
+#endif
+    END_TEST();
+}
+
+/* ------------------------------------------------- timer storage, loop */
+
+static aio_status sleeps_a_bit(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(1));
+    AIO_END(t);
+}
+
+static void test_trace_timer_storage_grown_and_full(void) {
+    static aio_timer none[1];
+    aio_loop loop;
+    memset(&W, 0, sizeof W);
+    tr_reset();
+    tr_steps = 0;
+    aio_loop_init(&loop, none, 0);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    tr_known(&W.task, "main");
+    aio_loop_set_instrument(&loop, tr_hook, NULL);
+    CHECK_EQ(test_run(&loop, &W.task, sleeps_a_bit), AIO_ENOSPC); /* no slot, no growth */
+    aio_loop_set_grow(&loop, aio_grow_realloc, NULL);
+    CHECK_EQ(test_run(&loop, &W.task, sleeps_a_bit), AIO_OK);
+#if AIO_INSTRUMENTS && defined(AIO__HOSTED)
+    CHECK_STR(test_trace,
+              "0 spawn main - - 0\n"
+              "0 full - - - 0\n"
+              "0 cleanup main - - -4\n"
+              "0 end main - - -4\n"
+              "0 spawn main - - 0\n"
+              "0 grow - - - 64\n"
+              "0 suspend main - sleep 0\n"
+              "0 idle - - - 1\n"
+              "1 awake - - - 0\n"
+              "1 wake main - timer 0\n"
+              "1 end main - - 0\n");
+#endif
+    /* no hook: nothing is told */
+    aio_loop_set_instrument(&loop, NULL, NULL);
+    tr_calls = 0;
+    CHECK_EQ(test_run(&loop, &W.task, sleeps_a_bit), AIO_OK);
+    CHECK_EQ(tr_calls, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ------------------------------------------------------------- recorder */
+
+static void collect(void *ctx, const char *text) {
+    (void)ctx;
+    trace("%s|", text);
+}
+
+static void test_trace_recorder_keeps_the_last_records(void) {
+    aio_trace_record ring[4];
+    aio_recorder rec;
+    aio_trace_record r;
+    char small[12];
+    char line[80];
+    int i;
+    aio_recorder_init(&rec, ring, 4);
+    CHECK_EQ(aio_recorder_count(&rec), 0);
+    CHECK(aio_recorder_at(&rec, 0) == NULL);
+    memset(&r, 0, sizeof r);
+    for (i = 0; i < 10; i++) { /* 10 records in a ring of 4: the last 4 stay */
+        r.when = (aio_time)(100 + i);
+        r.kind = AIO_TRACE_END;
+        r.value = -i;
+        aio_recorder_hook(&rec, &r);
+    }
+    CHECK_EQ(aio_recorder_count(&rec), 4);
+    CHECK_EQ(rec.lost, 6);
+    CHECK_EQ(aio_recorder_at(&rec, 0)->when, 106);
+    CHECK_EQ(aio_recorder_at(&rec, 3)->when, 109);
+    CHECK(aio_recorder_at(&rec, 4) == NULL);
+    aio_recorder_dump(&rec, collect, NULL);
+#if AIO_TICKS_PER_SEC == 1000u
+#define TR_HEADER "aio-trace 1 ticks_per_sec=1000|"
+#else
+#define TR_HEADER "aio-trace 1 ticks_per_sec=1000000000|"
+#endif
+    CHECK_STR(test_trace, TR_HEADER
+                          "# 6 earlier records were written over (the ring holds 4)|"
+                          "106 end - - - -6|107 end - - - -7|108 end - - - -8|109 end - - - -9|");
+
+    /* the text of each kind of field */
+    r.when = 5;
+    r.kind = AIO_TRACE_NAME;
+    r.task = (const aio_task *)(uintptr_t)0xbeef;
+    r.other = "fetch[2]";
+    r.value = 0;
+    CHECK_EQ(aio_trace_format(&r, line, sizeof line), 26);
+    CHECK_STR(line, "5 name 0xbeef - fetch[2] 0");
+    r.kind = AIO_TRACE_ENTER;
+    r.other = (const void *)(uintptr_t)0xa0;
+    r.detail = AIO_BLOCK_SHIELDED;
+    r.value = (aio_stime)AIO_NEVER;
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 enter 0xbeef 0xa0 shielded -1"); /* no deadline */
+    r.kind = AIO_TRACE_SUSPEND;
+    r.detail = AIO_ON_IO;
+    r.value = 7;
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 suspend 0xbeef 0xa0 io 7");
+    /* truncated, always ended; the length is the whole line's */
+    CHECK_EQ(aio_trace_format(&r, small, sizeof small), 26);
+    CHECK_STR(small, "5 suspend 0");
+    CHECK_EQ(aio_trace_format(&r, NULL, 0), 26);
+
+    /* no ring: every record is lost, nothing kept */
+    aio_recorder_init(&rec, NULL, 8);
+    aio_recorder_hook(&rec, &r);
+    CHECK_EQ(aio_recorder_count(&rec), 0);
+    CHECK_EQ(rec.lost, 1);
+}
+
+/* The recorder as the loop's hook, on a real run. */
+static void test_trace_recorder_on_a_loop(void) {
+    static aio_trace_record ring[64];
+    aio_recorder rec;
+    uint32_t i, spawns = 0, ends = 0;
+    BEGIN_TEST_WITH(M);
+    aio_recorder_init(&rec, ring, 64);
+    aio_loop_set_instrument(&loop, aio_recorder_hook, &rec);
+    CHECK_EQ(test_run(&loop, &M.task, deadline_cancels_child), AIO_OK);
+    for (i = 0; i < aio_recorder_count(&rec); i++) {
+        const aio_trace_record *r = aio_recorder_at(&rec, i);
+        spawns += r->kind == AIO_TRACE_SPAWN;
+        ends += r->kind == AIO_TRACE_END;
+    }
+#if AIO_INSTRUMENTS
+    CHECK_EQ(aio_recorder_count(&rec), 27); /* the first test's trace */
+    CHECK_EQ(spawns, 2);
+    CHECK_EQ(ends, 2);
+    CHECK(aio_recorder_at(&rec, 2)->kind == AIO_TRACE_NAME);
+    CHECK_STR((const char *)aio_recorder_at(&rec, 2)->other, "main");
+#else
+    CHECK_EQ(aio_recorder_count(&rec), 0);
+#endif
+    END_TEST();
+}
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_trace_deadline_cancels_awaited_child),
+    TEST_ENTRY(test_trace_wakes_and_cancels_say_why),
+    TEST_ENTRY(test_trace_group_abort_names_the_group),
+    TEST_ENTRY(test_trace_timer_storage_grown_and_full),
+    TEST_ENTRY(test_trace_recorder_keeps_the_last_records),
+    TEST_ENTRY(test_trace_recorder_on_a_loop),
+};
+
+void register_trace_tests(void) { test_register(cases, TEST_COUNT(cases)); }
