@@ -115,13 +115,13 @@
 
 /* AIO_INSTRUMENTS: 1 compiles in the instruments (aio_loop_set_instrument: a
  * hook told of every spawn, step, suspension, wake-up, cancel, block and
- * idle wait), 0 leaves them out. Default: 1 on hosted builds, 0 with
- * AIO_NO_STDLIB (a microcontroller build defines it as 1 to trace). */
+ * idle wait; about one test per such point while no hook is set), 0 leaves
+ * them out. Default: as AIO_DEBUG (define it as 1 to trace a release build). */
 #ifndef AIO_INSTRUMENTS
-#if defined(AIO_NO_STDLIB)
-#define AIO_INSTRUMENTS 0
-#else
+#if defined(AIO_DEBUG)
 #define AIO_INSTRUMENTS 1
+#else
+#define AIO_INSTRUMENTS 0
 #endif
 #endif
 
@@ -821,8 +821,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * at each thing that matters, in the loop's thread, as it happens. The record
  * is only valid during the call: copy it (aio_recorder does). The hook must
  * not block, and may call no function of this library but aio_trace_name.
- * With no hook set each of these points costs one test; with
- * AIO_INSTRUMENTS 0 (the default where AIO_NO_STDLIB is defined) nothing. */
+ * Compiled in where AIO_INSTRUMENTS is 1 (the default with AIO_DEBUG; define
+ * it as 1 for a release build): with no hook set each of these points costs
+ * a test. With AIO_INSTRUMENTS 0 they cost nothing, and the hook is never
+ * called (the recorder and the text form are there all the same). */
 enum {
     AIO_TRACE_NAME,    /* task, other: a label given with aio_trace_name */
     AIO_TRACE_SPAWN,   /* task spawned; other: the task that spawned it */
@@ -2596,7 +2598,16 @@ static void aio__group_hear(aio_link *notice) {
 }
 
 /* Run one ready task until it suspends or finishes. */
-static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
+/* Run one ready task until it suspends or finishes; `traced`: tell the
+ * instruments (a constant: the turn tests for a hook once per step, and
+ * takes the copy that tells). */
+#if AIO_INSTRUMENTS
+#define AIO__TRACED(L, kind, t, detail) \
+    do { if (traced) aio__trace((L), (kind), (t), NULL, (detail), 0); } while (0)
+#else
+#define AIO__TRACED(L, kind, t, detail) ((void)traced)
+#endif
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced) {
     aio_status rc;
     if (!(t->flags & AIO__T_STARTED)) {
         t->flags |= AIO__T_STARTED;
@@ -2609,17 +2620,17 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t) {
     }
     t->state = AIO__RUNNING;
     L->current = t;
-    AIO__TRACE(L, AIO_TRACE_STEP, t, NULL, 0, 0);
+    AIO__TRACED(L, AIO_TRACE_STEP, t, 0);
     rc = t->fn(t);
     L->current = NULL;
     if (rc != AIO__SUSPENDED)
         aio__finish(L, t, rc);
     else if (t->state == AIO__RUNNING) {
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
-        AIO__TRACE(L, AIO_TRACE_SUSPEND, t, NULL, AIO_ON_NOTHING, 0);
-    } else if (t->state == AIO__READY) /* a yield (it parks through aio__park otherwise) */
-        AIO__TRACE(L, AIO_TRACE_SUSPEND, t, NULL, AIO_ON_YIELD, 0);
-    AIO__TRACE(L, AIO_TRACE_STEPPED, t, NULL, 0, 0);
+        AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING);
+    } else if (traced && t->state == AIO__READY) /* a yield (else it parked in aio__park) */
+        AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_YIELD);
+    AIO__TRACED(L, AIO_TRACE_STEPPED, t, 0);
 }
 
 /* -------------------------------------------------------------------- loop */
@@ -2691,7 +2702,12 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
         l = aio__dequeue(L);
         t = AIO__TASK_OF(l);
         if (t) {
-            aio__run_task(L, t);
+#if AIO_INSTRUMENTS
+            if (L->instrument)
+                aio__run_task(L, t, 1);
+            else
+#endif
+                aio__run_task(L, t, 0);
             n++;
         } else {
             L->heard(l); /* a group's notice */

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """bench/instr.py - instructions per operation, ours beside the floor, counted
-by callgrind: `make bench-instr` writes them into bench/results.json (the key
+by callgrind, with the instruments compiled out (the default of a release
+build) and compiled in with no hook set (AIO_INSTRUMENTS=1, the "instrumented"
+column): `make bench-instr` writes them into bench/results.json (the key
 "instructions") and bench/results.md; `make bench-instr-check` measures again,
 writes nothing, and fails if one of ours grew more than 10% over the count in
 bench/results.json.
@@ -115,18 +117,21 @@ class Counter:
             return round(v - self.per_op(prog, base, f) if base else v, 2)
 
         ours = one("aio_bench", f["ours"], f["base"])
+        traced = one("aio_bench_traced", f["ours"], f["base"])
         floor = one("floor", f["floor"], f["floor_base"])
         how = "aio_bench %s" % f["ours"] + (" minus %s" % f["base"].split()[-1] if f["base"] else "")
-        return {"figure": f["figure"], "case": f["case"], "ours_instr": ours, "floor_instr": floor,
+        return {"figure": f["figure"], "case": f["case"], "ours_instr": ours, "traced_instr": traced,
+                "floor_instr": floor,
                 "goal_instr": f["goal"], "n1": f["n1"], "n2": f["n2"], "size": f["size"], "measured": how}
 
 
 def table(rows):
-    lines = ["%-26s %-66s %10s %10s %8s %6s" % ("figure", "case", "ours", "floor", "÷ floor", "goal")]
+    lines = ["%-26s %-66s %10s %12s %10s %8s %6s" % ("figure", "case", "ours", "instrumented", "floor",
+                                                     "÷ floor", "goal")]
     for r in rows:
         floor = r["floor_instr"]
-        lines.append("%-26s %-66s %10.2f %10s %8s %6s" % (
-            r["figure"], r["case"], r["ours_instr"], "—" if floor is None else "%.2f" % floor,
+        lines.append("%-26s %-66s %10.2f %12.2f %10s %8s %6s" % (
+            r["figure"], r["case"], r["ours_instr"], r["traced_instr"], "—" if floor is None else "%.2f" % floor,
             run.fmt_ratio(r["ours_instr"], floor), "—" if not r.get("goal_instr") else "≤%d" % r["goal_instr"]))
     return "\n".join(lines)
 
@@ -203,8 +208,9 @@ def main():
     for f in FIGURES:
         rows.append(counter.measure(f))
         r = rows[-1]
-        log("%-26s %-66s ours %.2f, floor %s" % (r["figure"], r["case"], r["ours_instr"],
-                                                 "—" if r["floor_instr"] is None else "%.2f" % r["floor_instr"]))
+        log("%-26s %-66s ours %.2f (instrumented %.2f), floor %s" % (
+            r["figure"], r["case"], r["ours_instr"], r["traced_instr"],
+            "—" if r["floor_instr"] is None else "%.2f" % r["floor_instr"]))
     log("")
     log(table(rows))
     log("")

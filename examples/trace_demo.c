@@ -20,6 +20,7 @@
  * The records are kept in a ring of 512 (aio_recorder) and written out at
  * the end (aio_recorder_dump); on a microcontroller the same dump can go to
  * a UART. */
+#define AIO_INSTRUMENTS 1 /* (a release build: they are in debug builds anyway) */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
 #include "aio_timeout.h"
