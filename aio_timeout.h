@@ -68,8 +68,9 @@
  * from an interrupt handler), events, locks, semaphores and conditions, and
  * I/O: AIO_ACCEPT, AIO_TCP_CONNECT, AIO_RECV, AIO_SEND_ALL on sockets,
  * AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any descriptor (through a port
- * on a microcontroller), aio_signal_event (add_signal_handler). Every wait
- * takes a timeout:
+ * on a microcontroller), aio_signal_event (add_signal_handler), and
+ * instruments to see what happened (aio_loop_set_instrument, aio_recorder:
+ * tools/aio_trace.py draws a timeline of it). Every wait takes a timeout:
  *
  *     AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(2));
  *     if (s->n == AIO_ETIMEDOUT) ...   // idle for 2 s (0: the peer closed)
