@@ -59,8 +59,9 @@ done
 run "gcc-c11-ms32-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TIME_32
 run "clang-cxx17-ms32-O0" clang++ -x c++ -std=c++17 -O0 $WARN $(uninit_warnings clang++) -DAIO_DEBUG -DAIO_TIME_32
 run "gcc-c11-release-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DNDEBUG
-# I/O through poll() instead of epoll (what systems other than Linux get)
-run "gcc-c11-poll-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL
+# I/O through poll() instead of epoll (what systems other than Linux get), and
+# every test's loop traced (tests/main.c, TEST_TRACED): the instruments change nothing
+run "gcc-c11-poll-traced-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED
 
 # The README's example and the demo must print what they promise.
 check_output() { # name expected-file build-command... (the program is $out/$name)

@@ -401,6 +401,13 @@ static void test_trace_recorder_keeps_the_last_records(void) {
     CHECK_STR(small, "5 suspend 0");
     CHECK_EQ(aio_trace_format(&r, NULL, 0), 26);
 
+    /* a record of no known kind or detail (a newer library's, say) */
+    r.kind = 99;
+    r.detail = 99;
+    r.value = -5;
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 ? 0xbeef 0xa0 ? -5");
+
     /* no ring: every record is lost, nothing kept */
     aio_recorder_init(&rec, NULL, 8);
     aio_recorder_hook(&rec, &r);
@@ -434,7 +441,30 @@ static void test_trace_recorder_on_a_loop(void) {
     END_TEST();
 }
 
+/* aio_trace_name: a task never spawned is named on the running loop, a
+ * missing label or loop is ignored. */
+static void test_trace_names(void) {
+    static aio_task never;
+    BEGIN_TEST_WITH(M);
+    tr_reset();
+    tr_known(&never, "never");
+    aio_trace_name(&never, "unheard"); /* no hook yet */
+    aio_loop_set_instrument(&loop, tr_hook, NULL);
+    aio_trace_name(&never, "idle");
+    aio_trace_name(&never, NULL);
+    aio_trace_name(NULL, "loop");
+#if AIO_INSTRUMENTS
+    CHECK_STR(test_trace, "0 name never - idle 0\n0 name - - loop 0\n");
+#else
+    CHECK_STR(test_trace, "");
+#endif
+    END_TEST();
+    aio_trace_name(&never, "gone"); /* (no loop left: nothing) */
+    CHECK_EQ(tr_calls, AIO_INSTRUMENTS ? 2 : 0);
+}
+
 static const test_case cases[] = {
+    TEST_ENTRY(test_trace_names),
     TEST_ENTRY(test_trace_deadline_cancels_awaited_child),
     TEST_ENTRY(test_trace_wakes_and_cancels_say_why),
     TEST_ENTRY(test_trace_group_abort_names_the_group),

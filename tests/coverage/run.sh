@@ -15,11 +15,12 @@
 #            swallows on purpose, go to stderr.log)
 #   ms32     -O0 -DAIO_DEBUG -DAIO_TIME_32: the unit tests (wrapping ticks)
 #   release  -O0 without AIO_DEBUG: the unit tests
+#   traced   -O0 -DAIO_DEBUG -DTEST_TRACED: the unit tests, each loop traced
 #   shared   -O0 -DAIO_DEBUG with AIO_CRITICAL_ENTER/EXIT defined as memory
 #            barriers (as for events set from interrupt handlers; a barrier
 #            is code, so the lines of the critical sections count): the unit
 #            tests, and the system idle hook's wake-up pipe
-#   poll     -O0 -DAIO_DEBUG -DAIO_IO_POLL: the I/O tests, through poll()
+#   poll     -O0 -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED: the I/O tests, through poll(), traced
 #   threads  events set from other threads (tests/threads/event_threads.c):
 #            the system idle hook and its wake-up pipe
 #   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
@@ -74,7 +75,7 @@ build() {
         { fail "$b_dir does not build"; sed 's/^/    /' "$b_dir/build.log" | head -20; return 1; }
 }
 
-# The unit tests in four configurations (the stress test with fewer tasks).
+# The unit tests in five configurations (the stress test with fewer tasks).
 unit() {
     name=$1; shift
     build "$name" "$@" $UNIT || return
@@ -85,8 +86,9 @@ unit debug -DAIO_DEBUG
 unit ms32 -DAIO_DEBUG -DAIO_TIME_32
 unit release -DNDEBUG
 unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
-# I/O through poll() instead of epoll: the I/O tests only
-if build poll -DAIO_DEBUG -DAIO_IO_POLL $UNIT; then
+unit traced -DAIO_DEBUG -DTEST_TRACED
+# I/O through poll() instead of epoll, traced: the I/O tests only
+if build poll -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED $UNIT; then
     timeout 300 "$out/poll/prog" test_io >"$out/poll/run.log" 2>&1 ||
         fail "unit tests (poll): $(tail -n 1 "$out/poll/run.log")"
 fi
@@ -110,6 +112,12 @@ for src in examples/[0-9][0-9]_*.c examples/demo.c; do
     timeout 60 "$out/ex-$name/prog" --virtual >"$out/ex-$name/run.log" 2>"$out/ex-$name/stderr.log" &&
         cmp -s "$out/ex-$name/run.log" "$expected" || fail "$src --virtual does not print $expected"
 done
+
+# The instruments' demo: a run recorded and written as text.
+if build trace-demo -I. examples/trace_demo.c; then
+    timeout 60 "$out/trace-demo/prog" >"$out/trace-demo/run.log" 2>&1 ||
+        fail "examples/trace_demo.c: exit status $?"
+fi
 
 # Events set from other threads wake a loop asleep in the system idle hook.
 if build threads tests/threads/event_threads.c; then
