@@ -80,6 +80,7 @@ static aio_status deadline_cancels_child(aio_task *t) {
     AIO_END(t);
 }
 
+#ifndef TEST_SMALL_RAM
 static void test_trace_deadline_cancels_awaited_child(void) {
     BEGIN_TEST_WITH(M);
     tr_reset();
@@ -126,6 +127,8 @@ static void test_trace_deadline_cancels_awaited_child(void) {
     END_TEST();
 }
 
+#endif
+
 /* ------------------------------------------- what woke it, who cancelled */
 
 typedef struct {
@@ -139,6 +142,7 @@ typedef struct {
 } tr_many_t;
 static tr_many_t W;
 
+#ifndef TEST_SMALL_RAM
 static aio_status waits_event(aio_task *t) {
     AIO_BEGIN(t);
     AIO_EVENT_WAIT(t, W.waiter.fin_status, &W.ev, AIO_MS(50));
@@ -293,6 +297,8 @@ static void test_trace_group_abort_names_the_group(void) {
 #endif
     END_TEST();
 }
+
+#endif
 
 /* ------------------------------------------------- timer storage, loop */
 
@@ -465,9 +471,12 @@ static void test_trace_names(void) {
 
 static const test_case cases[] = {
     TEST_ENTRY(test_trace_names),
+#ifndef TEST_SMALL_RAM /* (their whole traces do not fit a board's 512-character buffer;
+                          test_trace_recorder_on_a_loop runs the first one there) */
     TEST_ENTRY(test_trace_deadline_cancels_awaited_child),
     TEST_ENTRY(test_trace_wakes_and_cancels_say_why),
     TEST_ENTRY(test_trace_group_abort_names_the_group),
+#endif
     TEST_ENTRY(test_trace_timer_storage_grown_and_full),
     TEST_ENTRY(test_trace_recorder_keeps_the_last_records),
     TEST_ENTRY(test_trace_recorder_on_a_loop),
