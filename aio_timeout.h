@@ -525,6 +525,10 @@ struct aio_loop {
 #if AIO_INSTRUMENTS
     void (*instrument)(void *ctx, const aio_trace_record *r); /* NULL: none */
     void *instrument_ctx;
+    /* what tells it (while it is set): reached through this pointer, so that
+     * a program that sets no hook links none of it */
+    void (*trace)(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
+                  aio_stime value);
     /* Set just before the library makes a wake-up, a cancel or a park, for
      * the record it gives the instrument: who causes it and why (AIO_BY_...),
      * or what the task parks on (AIO_ON_..., the object, a descriptor). */
@@ -1180,11 +1184,9 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * AIO__CAUSE who or what makes the next wake-up or cancel (stores, cheaper
  * than a test). */
 #if AIO_INSTRUMENTS
-AIO_API void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
-                        aio_stime value);
 #define AIO__TRACE(L, kind, t, other, detail, value)                           \
     do {                                                                       \
-        if ((L)->instrument) aio__trace((L), (kind), (t), (other), (detail), (value)); \
+        if ((L)->trace) (L)->trace((L), (kind), (t), (other), (detail), (value)); \
     } while (0)
 #define AIO__WAITS_ON(L, on, obj, value)                                       \
     do {                                                                       \
@@ -2599,13 +2601,12 @@ static void aio__group_hear(aio_link *notice) {
     if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
 }
 
-/* Run one ready task until it suspends or finishes. */
 /* Run one ready task until it suspends or finishes; `traced`: tell the
  * instruments (a constant: the turn tests for a hook once per step, and
  * takes the copy that tells). */
 #if AIO_INSTRUMENTS
 #define AIO__TRACED(L, kind, t, detail) \
-    do { if (traced) aio__trace((L), (kind), (t), NULL, (detail), 0); } while (0)
+    do { if (traced) (L)->trace((L), (kind), (t), NULL, (detail), 0); } while (0)
 #else
 #define AIO__TRACED(L, kind, t, detail) ((void)traced)
 #endif
@@ -2703,7 +2704,7 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
         t = AIO__TASK_OF(l);
         if (t) {
 #if AIO_INSTRUMENTS
-            if (L->instrument)
+            if (L->trace)
                 aio__run_task(L, t, 1);
             else
 #endif
@@ -5332,9 +5333,13 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 /* ------------------------------------------------------------ instruments */
 
 #if AIO_INSTRUMENTS
+static void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
+                       aio_stime value);
+
 AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ctx) {
     L->instrument = fn;
     L->instrument_ctx = ctx;
+    L->trace = fn ? aio__trace : NULL;
     L->trace_by = L->trace_obj = NULL;
     L->trace_value = 0;
     L->trace_why = L->trace_on = AIO_TRACE_NONE;
@@ -5353,8 +5358,8 @@ static int aio__wake_reason(aio_loop *L, const aio_task *t) {
     return L->current ? AIO_BY_DONE : AIO_BY_TIMER; /* (the loop's own wake-ups: its timers) */
 }
 
-AIO_API void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
-                        aio_stime value) {
+static void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
+                       aio_stime value) {
     aio_trace_record r;
     /* the iteration's time; a stale one is read without becoming it, so
      * that tracing never moves the loop's time */
