@@ -1019,7 +1019,7 @@ def to_svg(model, title=None, width=1200):
         if i.unfinished:
             tip += "; still idle when the trace ends"
         svg.el("rect", "idle" + (" truncated" if i.truncated else ""), tip,
-               [("x", fmt_px(xa)), ("y", ly), ("width", fmt_px(max(1.0, xb - xa))), ("height", 14),
+               [("x", fmt_px(xa)), ("y", ly + 2), ("width", fmt_px(max(1.0, xb - xa))), ("height", 10),
                 ("fill", COLOURS["idle"]), ("shape-rendering", "crispEdges")] + dashed(i.truncated))
     for m in model.loop_marks:
         x = x_of(m.time)
