@@ -654,6 +654,19 @@ class SvgStructure(unittest.TestCase):
                     scale = {"s": 1, "ms": 1e-3, "µs": 1e-6, "ns": 1e-9}[unit]
                     self.assertAlmostEqual(float(value) * scale, secs, delta=secs * 1e-9)
 
+    def test_the_docs_picture_is_current(self):
+        # docs/timeline-sample.svg is this tool's drawing of the sample, with its title:
+        #   python3 tools/aio_trace.py tests/trace/sample.txt --svg docs/timeline-sample.svg --title TITLE
+        path = os.path.join(ROOT, "docs", "timeline-sample.svg")
+        with open(path, encoding="utf-8") as f:
+            committed = f.read()
+        title = ET.fromstring(committed).find(SVGNS + "title").text
+        with open(SAMPLE, encoding="utf-8") as f:
+            model = aio_trace.Model(aio_trace.parse(f.read()))
+        self.assertEqual(committed, aio_trace.to_svg(model, title),
+                         "docs/timeline-sample.svg is not the tool's drawing of the sample: run the "
+                         "command above")
+
     def test_truncation_caption(self):
         captions = [e.text for e in self.by_class(self.troot, "caption")]
         self.assertTrue(captions and "58 earlier records" in captions[0], captions)
