@@ -1150,12 +1150,22 @@ def summary(model):
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="aio_trace.py",
-        description="Turn a text trace of aio_timeout.h's instruments (aio_recorder_dump) into a "
-                    "Perfetto / chrome://tracing trace (--json) and an SVG timeline (--svg).",
-        epilog="The trace: a first line 'aio-trace 1 ticks_per_sec=N', '#' comments, then one "
-               "record per line: TIME KIND TASK OTHER DETAIL VALUE (docs/timeline.md). Open the "
-               "JSON at ui.perfetto.dev or chrome://tracing. Exit status 2 for a malformed trace, "
-               "naming the line.",
+        description="Turn a text trace of aio_timeout.h's instruments (what aio_recorder_dump\n"
+                    "writes) into a trace for Perfetto or chrome://tracing (--json: one track per\n"
+                    "task) and a self-contained SVG timeline (--svg). With neither, check the\n"
+                    "trace and print a summary.",
+        epilog="The trace, version 1 (docs/timeline.md):\n"
+               "  aio-trace 1 ticks_per_sec=N        the first line\n"
+               "  # ...                              comments\n"
+               "  TIME KIND TASK OTHER DETAIL VALUE  a record per line, single spaces\n"
+               "KIND: " + " ".join(KINDS[:12]) + "\n      " + " ".join(KINDS[12:]) + "\n"
+               "TASK, OTHER: hex ids (0x7ffd1234) or '-'. TIME: ticks. VALUE: an integer.\n\n"
+               "Examples:\n"
+               "  python3 tools/aio_trace.py run.txt --json run.json --svg run.svg\n"
+               "  ./program | python3 tools/aio_trace.py - --svg run.svg\n\n"
+               "Open the JSON at https://ui.perfetto.dev (Open trace file) or chrome://tracing\n"
+               "(Load). Exit status: 0 done; 2 a malformed trace (the message names the line\n"
+               "and what is wrong), an unreadable file or a usage error.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("trace", metavar="TRACE.txt", help="the text trace ('-': standard input)")
     ap.add_argument("--json", metavar="OUT.json",
@@ -1180,11 +1190,15 @@ def main(argv=None):
         sys.stderr.write("aio_trace.py: %s, line %d: %s\n" % (name, e.lineno, e.message))
         return 2
     model = Model(trace)
-    if args.json:
-        write_json(to_trace_events(model, name), args.json)
-    if args.svg:
-        title = args.title or "aio_timeout.h trace: %s" % os.path.basename(name)
-        write_text(args.svg, to_svg(model, title, max(400, args.width)))
+    try:
+        if args.json:
+            write_json(to_trace_events(model, name), args.json)
+        if args.svg:
+            title = args.title or "aio_timeout.h trace: %s" % os.path.basename(name)
+            write_text(args.svg, to_svg(model, title, max(400, args.width)))
+    except OSError as e:
+        sys.stderr.write("aio_trace.py: cannot write: %s\n" % e)
+        return 2
     if not args.json and not args.svg:
         sys.stdout.write(summary(model))
     return 0

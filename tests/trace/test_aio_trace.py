@@ -563,7 +563,8 @@ class Robustness(unittest.TestCase):
     def test_help_and_stdin(self):
         r = run_tool("--help")
         self.assertEqual(r.returncode, 0)
-        for word in ("--json", "--svg", "TRACE.txt", "ui.perfetto.dev", "Exit status 2"):
+        for word in ("--json", "--svg", "TRACE.txt", "ui.perfetto.dev", "2 a malformed trace",
+                     "TIME KIND TASK OTHER DETAIL VALUE", "ticks_per_sec=N"):
             self.assertIn(word, r.stdout)
         with open(SAMPLE, encoding="utf-8") as f:
             r = run_tool("-", "--json", "-", stdin=f.read())
