@@ -328,6 +328,37 @@ build/examples/%: examples/%.c examples/example.h aio_timeout.h
 	@mkdir -p build/examples
 	$(CC) -std=c11 $(CFLAGS) $(WARN) -I. $< -o $@
 
+# The timeline (docs/timeline.md): `make trace-demo` records examples/trace_demo.c
+# (nested timeouts and a cancelled gather on the virtual clock) and draws it with
+# tools/aio_trace.py: build/trace/demo.txt (the text trace), demo.json (open it at
+# ui.perfetto.dev) and demo.svg. `make trace-check` runs the tool's tests alone
+# (`make test` runs them too); it installs chromium if missing, for the picture's tests.
+.PHONY: trace-demo trace-check
+TRACE_DEMO_SRC := $(wildcard examples/trace_demo.c)
+
+trace-demo: $(if $(TRACE_DEMO_SRC),build/trace/trace_demo)
+	@mkdir -p build/trace
+	@if [ -n "$(TRACE_DEMO_SRC)" ]; then ./build/trace/trace_demo >build/trace/demo.txt; else \
+	    echo "trace-demo: examples/trace_demo.c is not there yet: drawing tests/trace/sample.txt instead"; \
+	    cp tests/trace/sample.txt build/trace/demo.txt; fi
+	$(PYTHON) tools/aio_trace.py build/trace/demo.txt --json build/trace/demo.json --svg build/trace/demo.svg
+	@echo "build/trace/demo.txt   the text trace"
+	@echo "build/trace/demo.json  open it at https://ui.perfetto.dev (or chrome://tracing): a track per task"
+	@echo "build/trace/demo.svg   the timeline, in any browser"
+
+build/trace/trace_demo: examples/trace_demo.c aio_timeout.h
+	@mkdir -p build/trace
+	$(CC) -std=c11 $(CFLAGS) $(WARN) -I. $< -o $@
+
+trace-check:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	    echo "installing chromium (without it the picture's tests are skipped)"; \
+	    if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	    { DEBIAN_FRONTEND=noninteractive $$sudo apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
+	    echo "chromium could not be installed: the picture's tests will say SKIPPED"; }
+	$(PYTHON) tests/trace/test_aio_trace.py
+
 # Firmware (tests/embedded/README.md): `make cross` builds the header, the unit tests,
 # the demo and examples/firmware for Cortex-M0, M3 and M4 at -Os (and RV32 when
 # riscv64-unknown-elf-gcc is installed); `make test-qemu` runs them under qemu-system-arm;
