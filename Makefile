@@ -334,13 +334,9 @@ build/examples/%: examples/%.c examples/example.h aio_timeout.h
 # ui.perfetto.dev) and demo.svg. `make trace-check` runs the tool's tests alone
 # (`make test` runs them too); it installs chromium if missing, for the picture's tests.
 .PHONY: trace-demo trace-check
-TRACE_DEMO_SRC := $(wildcard examples/trace_demo.c)
-
-trace-demo: $(if $(TRACE_DEMO_SRC),build/trace/trace_demo)
+trace-demo: build/trace/trace_demo
 	@mkdir -p build/trace
-	@if [ -n "$(TRACE_DEMO_SRC)" ]; then ./build/trace/trace_demo >build/trace/demo.txt; else \
-	    echo "trace-demo: examples/trace_demo.c is not there yet: drawing tests/trace/sample.txt instead"; \
-	    cp tests/trace/sample.txt build/trace/demo.txt; fi
+	./build/trace/trace_demo >build/trace/demo.txt
 	$(PYTHON) tools/aio_trace.py build/trace/demo.txt --json build/trace/demo.json --svg build/trace/demo.svg
 	@echo "build/trace/demo.txt   the text trace"
 	@echo "build/trace/demo.json  open it at https://ui.perfetto.dev (or chrome://tracing): a track per task"

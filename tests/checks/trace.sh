@@ -35,3 +35,37 @@ else
         add_counts "$tr_pass" "$tr_fail"
     fi
 fi
+
+# The instruments end to end: examples/trace_demo.c records its run with the
+# header's recorder and writes the text, the tool reads it. One check: the
+# tracks, the blocks' outcomes and the arrow are those of the program's story
+# (fetch_all's 1 s block times out and its gather cancels fetch_c, whose own
+# 2 s block ends ok; fetch_b's 500 ms block times out; fetch_a's ends ok).
+if command -v python3 >/dev/null 2>&1; then
+    if gcc -std=c11 -O2 $WARN -I. examples/trace_demo.c -o "$out/trace_demo" 2>"$out/trace_demo.log" &&
+        "$out/trace_demo" >"$out/trace_demo.txt" &&
+        python3 tools/aio_trace.py "$out/trace_demo.txt" --json "$out/trace_demo.json" \
+            --svg "$out/trace_demo.svg" >>"$out/trace_demo.log" 2>&1 &&
+        python3 - "$out/trace_demo.json" >>"$out/trace_demo.log" 2>&1 <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+name = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+assert sorted(name.values()) == ["fetch_a", "fetch_all", "fetch_b", "fetch_c", "loop", "watchdog"], name
+blocks = sorted((name[e["tid"]], e["args"]["kind"], e["args"]["status"], e["ts"], e["dur"])
+                for e in ev if e["ph"] == "X" and e.get("cat") == "block")
+assert blocks == [("fetch_a", "timeout", 0, 0, 200000), ("fetch_all", "timeout", -2, 0, 1100000),
+                  ("fetch_b", "timeout", -2, 0, 500000), ("fetch_c", "shielded", 0, 1000000, 100000),
+                  ("fetch_c", "timeout", 0, 0, 1000000)], blocks
+flows = [(e["ph"], name[e["tid"]], e["ts"]) for e in ev if e["ph"] in "sf"]
+assert flows == [("s", "fetch_all", 1000000), ("f", "fetch_c", 1000000)], flows
+ends = {name[e["tid"]]: e["args"]["status"] for e in ev if e["ph"] == "i" and e.get("cat") == "end"}
+assert ends == {"fetch_all": 0, "watchdog": 0, "fetch_a": 200, "fetch_b": 0, "fetch_c": -1}, ends
+PY
+    then
+        echo "[trace] examples/trace_demo.c: its recorded run, drawn: the tracks, blocks, cancel arrow and ends of its story"
+        add_counts 1 0
+    else
+        echo "[trace] FAILED: examples/trace_demo.c recorded and drawn:"; tail -n 15 "$out/trace_demo.log" | sed 's/^/    /'
+        add_counts 0 1
+    fi
+fi
