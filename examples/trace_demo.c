@@ -89,8 +89,6 @@ static aio_status fetch_all(aio_task *t) {
     AIO_END(t);
 }
 
-static void put_line(void *ctx, const char *text) { aio_trace_fputs(ctx, text); }
-
 int main(void) {
     static aio_timer timers[8];
     static aio_trace_record ring[512];
@@ -102,7 +100,7 @@ int main(void) {
     aio_recorder_init(&rec, ring, 512);
     aio_loop_set_instrument(&loop, aio_recorder_hook, &rec);
     rc = aio_run(&loop, &m.task, fetch_all);
-    aio_recorder_dump(&rec, put_line, stdout);
+    aio_recorder_dump(&rec, aio_trace_fputs, stdout);
     aio_loop_destroy(&loop);
     return rc == AIO_OK && aio_recorder_count(&rec) > 0 ? 0 : 1;
 }
