@@ -41,9 +41,11 @@ build/demo: examples/demo.c aio_timeout.h
 demo: build/demo
 	./build/demo $(ARGS)
 
-# Unit tests: gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release.
+# Unit tests: gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release;
+# then every check of tests/checks/, a line as each stage starts and ends.
+# `make test ONLY="guide ports"` runs only those stages (tests/checks/README.md).
 test:
-	sh tests/run_matrix.sh
+	sh tests/run_matrix.sh $(ONLY)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
 # and events set and queue items put from other threads under ThreadSanitizer.

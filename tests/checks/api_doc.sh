@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: every public name of the header is documented in the README
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # Every public name of aio_timeout.h is documented in README.md

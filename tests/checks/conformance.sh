@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the conformance scenarios on CPython's asyncio and on the header
 # Conformance against CPython's asyncio (tests/conformance/README.md): every
 # scenario in tests/conformance/scenarios/ runs on CPython's asyncio and on the
 # header, and the traces must agree. Sourced by tests/run_matrix.sh; needs

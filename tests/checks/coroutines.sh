@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the coroutine checker on its corpus and on the project's own coroutines
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The coroutine checker (tests/lint/coroutines.py, tests/lint/README.md):

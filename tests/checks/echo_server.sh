@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the echo server of example 16 and its Python original on real sockets
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The echo server of example 16, on real sockets (127.0.0.1) and the real clock,

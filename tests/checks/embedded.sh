@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the interrupt test and the AVR program on the host; simulators and QEMU when installed
 # Embedded checks for `make test` (sourced by tests/run_matrix.sh; see
 # tests/embedded/README.md).
 #  - Always: the interrupt-safety interleaving test (tests/embedded/test_isr.c)

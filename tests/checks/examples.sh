@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: every example against its expected output and its Python original
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The examples (examples/README.md):

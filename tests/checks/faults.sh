@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: events and queue puts from other threads, C++ macros, tick rates
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # Fault paths that the unit tests cannot reach from one configuration:

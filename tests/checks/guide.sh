@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: every C and Python block of examples/asyncio-to-c.md
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # examples/asyncio-to-c.md, the asyncio-to-C guide. Every ```c block is

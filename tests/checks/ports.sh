@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the port files of examples/ports/, for the host and for their targets
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The port files for microcontroller SDKs, examples/ports/NAME.c (see

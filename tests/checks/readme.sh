@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the README's length, links and benchmark rows; the header's tour
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # README.md fits the first hour (a line limit), every relative link of the

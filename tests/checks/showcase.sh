@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: examples/showcase.sh --virtual, twice in a row
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # examples/showcase.sh, as a person runs it: `make examples`, then the showcase
