@@ -17,6 +17,7 @@ emb_isr() { # name compiler flags...
     shift
     if ! command -v "$1" >/dev/null 2>&1; then
         echo "[$emb_name] skipped: $1 is not installed"
+        add_skipped 1 "$emb_name ($1)"
         return
     fi
     if ! "$@" tests/embedded/test_isr.c -o "$out/$emb_name" 2>"$out/$emb_name.log"; then
@@ -51,7 +52,7 @@ for emb_script in avr arduino; do
     sh tests/embedded/$emb_script.sh
     case $? in
     0) add_counts 1 0 ;;
-    3) ;;
+    3) add_skipped 1 "$emb_script (its tools: make test-$emb_script installs them)" ;;
     *) add_counts 0 1 ;;
     esac
 done
@@ -63,6 +64,7 @@ emb_specs=$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)
 command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-system-arm"
 if [ -n "$emb_missing" ]; then
     echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test, firmware and queue examples under QEMU (not installed:$emb_missing)"
+    add_skipped 4 "the Cortex-M3 runs under QEMU ($(echo $emb_missing | tr ' ' ','))"
 elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
         build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf build/embedded/m3/sampler-qemu.elf >"$out/embedded-build.log" 2>&1; then
     echo "[embedded] FAILED: the Cortex-M3 build:"; tail -n 20 "$out/embedded-build.log" | sed 's/^/    /'
