@@ -89,10 +89,10 @@ else
 fi
 
 # The sizes docs/embedded.md quotes, measured again (make size; a few seconds)
-if ! command -v arm-none-eabi-gcc >/dev/null 2>&1; then
-    echo "[size] skipped: arm-none-eabi-gcc is not installed: docs/embedded.md's sizes are not measured" \
+if ! command -v arm-none-eabi-gcc >/dev/null 2>&1 || [ ! -f "$(arm-none-eabi-gcc -print-file-name=nosys.specs)" ]; then
+    echo "[size] skipped: arm-none-eabi-gcc or newlib is not installed: docs/embedded.md's sizes are not measured" \
         "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
-    add_skipped 1 "docs/embedded.md's sizes (arm-none-eabi-gcc)"
+    add_skipped 1 "docs/embedded.md's sizes (arm-none-eabi-gcc, newlib)"
 else
     sh tests/embedded/size/size.sh --docs >"$out/size-docs.out" 2>&1
     case $? in
