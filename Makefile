@@ -41,9 +41,11 @@ build/demo: examples/demo.c aio_timeout.h
 demo: build/demo
 	./build/demo $(ARGS)
 
-# Unit tests: gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release.
+# Unit tests: gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release;
+# then every check of tests/checks/, a line as each stage starts and ends.
+# `make test ONLY="guide ports"` runs only those stages (tests/checks/README.md).
 test:
-	sh tests/run_matrix.sh
+	sh tests/run_matrix.sh $(ONLY)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
 # and events set and queue items put from other threads under ThreadSanitizer.
@@ -90,11 +92,14 @@ lint:
 # Locals read after an await, awaits inside your own switch (tests/lint/README.md):
 # `make lint-coroutines FILES="src/*.c" LINT_FLAGS="-Iinclude -DMY_BOARD"`.
 # Without FILES it checks examples/ and tests/ (not the port files: they need their SDK).
-# Needs clang and python3.
+# Needs python3 and clang 9 or later (CLANG=clang-15 picks another); not libclang's
+# Python bindings. Without them it says which Debian packages to install.
 .PHONY: lint-coroutines
 LINT_FLAGS ?=
 lint-coroutines:
-	$(PYTHON) tests/lint/coroutines.py -I. $(LINT_FLAGS) \
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "lint-coroutines: $(PYTHON) is not installed;" \
+	    "the checker needs python3 and clang (on Debian or Ubuntu: apt-get install python3 clang)"; exit 2; }
+	@$(PYTHON) tests/lint/coroutines.py -I. $(LINT_FLAGS) \
 	    $(or $(FILES),$(filter-out tests/lint/corpus/% examples/ports/% tests/embedded/avr_glue.c tests/embedded/size/onefile.c,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
 
 # tests/stress/stress.c: 1e6 virtual-clock tasks and 1e5 real timers under ASan+UBSan, then fewer under valgrind.

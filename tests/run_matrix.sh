@@ -1,8 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Build and run the unit tests in every configuration the README promises:
-# gcc and clang, C11 and C++17, -O0 and -O2, plus the 32-bit millisecond tick
-# build and a release (non-debug) build. Ends with the total "N passed, N failed".
+# make test: build and run the unit tests in every configuration the README
+# promises (gcc and clang, C11 and C++17, -O0 and -O2, plus the 32-bit
+# millisecond tick build, a release build and poll() instead of epoll), then the
+# README's example and the demo, then every check in tests/checks/.
+#
+#   sh tests/run_matrix.sh              every stage
+#   sh tests/run_matrix.sh guide ports  only these stages (names: --list)
+#
+# Each stage prints a line when it starts, `[3/14] conformance: ... ...`, and one
+# when it ends, `[3/14] conformance (CPython 3.13.0) ... 41 s: 131 passed, 0 failed`.
+# Before the last lines, one names what was skipped (a compiler, a cross
+# toolchain or an interpreter not installed); skipped checks count neither as
+# passed nor as failed. Ends with the total, "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 out=build/tests
@@ -20,13 +30,68 @@ uninit_warnings() {
 SRC="tests/main.c tests/impl.c $(ls tests/test_*.c | tr "\n" " ")"
 total_pass=0
 total_fail=0
+total_skip=0
+skipped=""
 configs=0
 per_config=0
 broken=""
+extra=0
+
+# Counting, for the stages here and the scripts of tests/checks/.
+add_counts() { total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); extra=$((extra + $1 + $2)); }
+add_skipped() { # count what: checks that did not run (their line says why)
+    total_skip=$((total_skip + $1))
+    skipped="$skipped${skipped:+; }$2"
+}
+
+# "41 s", "2 min 5 s"
+duration() {
+    if [ "$1" -lt 60 ]; then echo "$1 s"; else echo "$(($1 / 60)) min $(($1 % 60)) s"; fi
+}
+
+# The stages: unit, demo, then one per script of tests/checks/ (its name).
+all_stages="unit demo"
+for check in tests/checks/*.sh; do
+    [ -f "$check" ] && all_stages="$all_stages $(basename "$check" .sh)"
+done
+if [ "${1:-}" = --list ]; then
+    echo "$all_stages" | tr ' ' '\n'
+    exit 0
+fi
+stages=${*:-$all_stages}
+for want in $stages; do
+    case " $all_stages " in
+    *" $want "*) ;;
+    *) echo "run_matrix.sh: no stage named $want (stages: $all_stages)"; exit 2 ;;
+    esac
+done
+stage_count=$(echo $stages | wc -w)
+stage_k=0
+stage_title() { # name: what the stage runs, from its script's "# Stage:" line
+    case $1 in
+    unit) echo "the unit tests with gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release, poll()" ;;
+    demo) echo "the README's example and the demo" ;;
+    *) sed -n 's/^# Stage: *//p' "tests/checks/$1.sh" | head -n 1 ;;
+    esac
+}
+stage_begin() { # name
+    stage_k=$((stage_k + 1))
+    stage_name=$1 stage_note=""
+    stage_t0=$(date +%s)
+    stage_p0=$total_pass stage_f0=$total_fail stage_s0=$total_skip
+    echo "[$stage_k/$stage_count] $1: $(stage_title "$1") ..."
+}
+stage_end() { # a stage may have set stage_note (e.g. the interpreter it used)
+    stage_s=$((total_skip - stage_s0))
+    echo "[$stage_k/$stage_count] $stage_name${stage_note:+ ($stage_note)} ... $(duration $(($(date +%s) - stage_t0))):" \
+        "$((total_pass - stage_p0)) passed, $((total_fail - stage_f0)) failed$([ $stage_s -gt 0 ] && echo ", $stage_s skipped")"
+}
+t_start=$(date +%s)
 
 run() { # name compiler flags...
     name=$1; shift
-    command -v "$1" >/dev/null 2>&1 || { echo "[$name] skipped: $1 is not installed"; return; }
+    command -v "$1" >/dev/null 2>&1 || { echo "[$name] skipped: $1 is not installed"; add_skipped 1 "$name"; return; }
+    run_t0=$(date +%s)
     if ! "$@" -o "$out/$name" $SRC -lm 2>"$out/$name.log"; then
         echo "[$name] BUILD FAILED:"; sed 's/^/    /' "$out/$name.log" | head -30
         broken="$broken $name"; return
@@ -43,54 +108,69 @@ run() { # name compiler flags...
         broken="$broken $name"; return
     fi
     [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && { broken="$broken $name"; echo "[$name] exit status $status"; }
-    echo "[$name] $p passed, $f failed"
+    echo "[$name] $p passed, $f failed ($(duration $(($(date +%s) - run_t0))))"
     configs=$((configs + 1)); per_config=$((p + f))
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 }
 
-for cc in gcc clang; do
-    case $cc in gcc) cxx=g++ ;; clang) cxx=clang++ ;; esac
-    command -v $cc >/dev/null 2>&1 || { echo "[$cc] not installed: skipped"; continue; }
-    for opt in -O0 -O2; do
-        run "$cc-c11$opt" $cc -std=c11 $opt $WARN $(uninit_warnings $cc) -DAIO_DEBUG
-        run "$cc-cxx17$opt" $cxx -x c++ -std=c++17 $opt $WARN $(uninit_warnings $cxx) -DAIO_DEBUG
+stage_unit() {
+    for cc in gcc clang; do
+        case $cc in gcc) cxx=g++ ;; clang) cxx=clang++ ;; esac
+        command -v $cc >/dev/null 2>&1 || { echo "[$cc] skipped: $cc is not installed (its 4 configurations)"
+                                            add_skipped 4 "$cc configurations"; continue; }
+        for opt in -O0 -O2; do
+            run "$cc-c11$opt" $cc -std=c11 $opt $WARN $(uninit_warnings $cc) -DAIO_DEBUG
+            run "$cc-cxx17$opt" $cxx -x c++ -std=c++17 $opt $WARN $(uninit_warnings $cxx) -DAIO_DEBUG
+        done
     done
-done
-run "gcc-c11-ms32-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TIME_32
-run "clang-cxx17-ms32-O0" clang++ -x c++ -std=c++17 -O0 $WARN $(uninit_warnings clang++) -DAIO_DEBUG -DAIO_TIME_32
-run "gcc-c11-release-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DNDEBUG
-# I/O through poll() instead of epoll (what systems other than Linux get), and
-# every test's loop traced (tests/main.c, TEST_TRACED): the instruments change nothing
-run "gcc-c11-poll-traced-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED
+    run "gcc-c11-ms32-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TIME_32
+    run "clang-cxx17-ms32-O0" clang++ -x c++ -std=c++17 -O0 $WARN $(uninit_warnings clang++) -DAIO_DEBUG -DAIO_TIME_32
+    run "gcc-c11-release-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DNDEBUG
+    # I/O through poll() instead of epoll (what systems other than Linux get), and
+    # every test's loop traced (tests/main.c, TEST_TRACED): the instruments change nothing
+    run "gcc-c11-poll-traced-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED
+}
 
 # The README's example and the demo must print what they promise.
 check_output() { # name expected-file build-command... (the program is $out/$name)
     name=$1; expected=$2; shift 2
     if "$@" -o "$out/$name" 2>"$out/$name.log" && "$out/$name" --virtual >"$out/$name.out" 2>&1 &&
         cmp -s "$out/$name.out" "$expected"; then
-        echo "[$name] output as expected"; total_pass=$((total_pass + 1))
+        echo "[$name] output as expected"; add_counts 1 0
     else
         echo "[$name] FAILED: output differs from $expected"; diff "$expected" "$out/$name.out" | head -20
-        total_fail=$((total_fail + 1))
+        add_counts 0 1
     fi
 }
+stage_demo() {
+    check_output readme-example tests/readme.expected gcc -std=c11 $WARN $(uninit_warnings gcc) -I. "$out/readme_example.c"
+    check_output demo tests/demo.expected gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -I. examples/demo.c
+}
+# the README's first C block (tests/checks/coroutines.sh reads it too)
 awk '/^```c$/{f=1;next} /^```$/{if(f)exit} f' README.md >"$out/readme_example.c"
-check_output readme-example tests/readme.expected gcc -std=c11 $WARN $(uninit_warnings gcc) -I. "$out/readme_example.c"
-check_output demo tests/demo.expected gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -I. examples/demo.c
 
 # More checks (examples, conformance, ...): each script in tests/checks/ runs
-# its checks, prints a line per check and calls `add_counts PASSED FAILED`.
-extra=0
-add_counts() { total_pass=$((total_pass + $1)); total_fail=$((total_fail + $2)); extra=$((extra + $1 + $2)); }
-for check in tests/checks/*.sh; do
-    [ -f "$check" ] || continue
-    . "$check"
+# its checks, prints a line per check and calls `add_counts PASSED FAILED`
+# (and `add_skipped COUNT WHAT` for those it could not run).
+for stage in $stages; do
+    stage_begin "$stage"
+    case $stage in
+    unit) stage_unit ;;
+    demo) stage_demo ;;
+    *) . "tests/checks/$stage.sh" ;;
+    esac
+    stage_end
 done
 
 if [ -n "$broken" ]; then
     echo "broken configurations:$broken"
     total_fail=$((total_fail + 1))
 fi
-echo "$per_config unit tests in each of $configs configurations, plus $((extra + 2)) other checks"
+[ "$total_skip" -gt 0 ] && echo "$total_skip skipped (not counted; their lines above say why): $skipped"
+case " $stages " in
+*" unit "*) echo "$per_config unit tests in each of $configs configurations, plus $extra other checks," \
+                 "in $(duration $(($(date +%s) - t_start)))" ;;
+*) echo "stages $(echo $stages | tr ' ' ','): $((total_pass + total_fail)) checks in $(duration $(($(date +%s) - t_start)))" ;;
+esac
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the conformance scenarios on CPython's asyncio and on the header
 # Conformance against CPython's asyncio (tests/conformance/README.md): every
 # scenario in tests/conformance/scenarios/ runs on CPython's asyncio and on the
 # header, and the traces must agree. Sourced by tests/run_matrix.sh; needs
@@ -10,7 +11,9 @@ CC=$conf_cc sh tests/conformance/run -q >"$conf_log" 2>&1
 conf_status=$?
 if [ "$conf_status" -eq 3 ]; then
     echo "[conformance] skipped: $(tail -n 1 "$conf_log")"
+    add_skipped 2 "conformance: the scenarios and every program of up to 3 steps (no CPython 3.11 or later)"
 else
+    stage_note=$(sed -n 's/^conformance: .* is \(CPython [0-9.]*\)$/\1/p' "$conf_log" | head -n 1)
     conf_line=$(grep '^conformance: [0-9]* scenarios' "$conf_log" | tail -n 1)
     conf_pass=$(echo "$conf_line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
     conf_fail=$(echo "$conf_line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the coroutine checker on its corpus and on the project's own coroutines
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The coroutine checker (tests/lint/coroutines.py, tests/lint/README.md):
@@ -14,6 +15,7 @@ co_pass=0
 co_fail=0
 if ! command -v clang >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
     echo "[coroutines] skipped: the coroutine checker needs clang and python3 (apt-get install clang python3)"
+    add_skipped 1 "coroutines (clang, python3)"
 else
     python3 tests/lint/coroutines.py --expect -I. tests/lint/corpus/*.c tests/lint/corpus/*.cpp \
         >"$out/coroutines-corpus.out" 2>&1

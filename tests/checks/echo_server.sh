@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the echo server of example 16 and its Python original on real sockets
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The echo server of example 16, on real sockets (127.0.0.1) and the real clock,
@@ -43,7 +44,8 @@ for es_cc in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_IO_POLL; do
     es_flags=$(echo "${es_cc#*:}" | tr : ' ')
     es_name=$(echo "$es_comp$es_flags" | tr -d ' ')
     if ! command -v "$es_comp" >/dev/null 2>&1; then
-        echo "[echo_server] $es_comp not installed: the $es_comp build skipped"
+        echo "[echo_server] skipped: $es_comp is not installed: the $es_comp$es_flags build is not made"
+        add_skipped 1 "echo server built with $es_comp$es_flags"
         continue
     fi
     if $es_comp -std=c11 $es_flags $WARN $(uninit_warnings "$es_comp") -I. examples/16_echo_server.c \
@@ -60,7 +62,8 @@ done
 es_run() { # name command...: the clients against that server
     es_who=$1; shift
     if [ -z "$es_python" ]; then
-        echo "[echo_server] no CPython 3.11 or later: the clients do not run ($es_who)"
+        echo "[echo_server] skipped: no CPython 3.11 or later: the clients do not run ($es_who)"
+        add_skipped 1 "echo server: the clients against $es_who (CPython 3.11 or later)"
         return 1
     fi
     timeout 60 $es_python examples/16_echo_client.py --server-output "$es_dir/$es_who.server" "$@" \

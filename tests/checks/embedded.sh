@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the interrupt test and the AVR program on the host; simulators and QEMU when installed
 # Embedded checks for `make test` (sourced by tests/run_matrix.sh; see
 # tests/embedded/README.md).
 #  - Always: the interrupt-safety interleaving test (tests/embedded/test_isr.c)
@@ -8,14 +9,19 @@
 #    arduino-core-avr and arduino-mk, the Arduino example sketch as well.
 #  - With arm-none-eabi-gcc, newlib and qemu-system-arm installed: the
 #    Cortex-M3 unit tests, the interrupt test (real interrupts), the
-#    firmware example and the queue example (examples/sampler) under QEMU
-#    (`make test-qemu` runs every core). Without
-#    them: one line saying what was skipped.
+#    firmware example and the queue example (examples/sampler) under QEMU,
+#    and the instructions aio_queue_put_from_isr takes on the M3, M4 and M0
+#    against docs/embedded.md's table (`make test-qemu` runs every core).
+#  - With arm-none-eabi-gcc: `make size`'s figures against docs/embedded.md
+#    (tests/embedded/size/size.sh --docs), when built with the compiler
+#    tests/embedded/size/ceilings.txt names (else skipped).
+#    Without the tools: one line saying what was skipped.
 emb_isr() { # name compiler flags...
     emb_name=$1
     shift
     if ! command -v "$1" >/dev/null 2>&1; then
         echo "[$emb_name] skipped: $1 is not installed"
+        add_skipped 1 "$emb_name ($1)"
         return
     fi
     if ! "$@" tests/embedded/test_isr.c -o "$out/$emb_name" 2>"$out/$emb_name.log"; then
@@ -50,7 +56,7 @@ for emb_script in avr arduino; do
     sh tests/embedded/$emb_script.sh
     case $? in
     0) add_counts 1 0 ;;
-    3) ;;
+    3) add_skipped 1 "$emb_script (its tools: make test-$emb_script installs them)" ;;
     *) add_counts 0 1 ;;
     esac
 done
@@ -62,8 +68,11 @@ emb_specs=$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)
 command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-system-arm"
 if [ -n "$emb_missing" ]; then
     echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test, firmware and queue examples under QEMU (not installed:$emb_missing)"
+    add_skipped 4 "the Cortex-M3 runs under QEMU ($(echo $emb_missing | tr ' ' ','))"
 elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
-        build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf build/embedded/m3/sampler-qemu.elf >"$out/embedded-build.log" 2>&1; then
+        build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf build/embedded/m3/sampler-qemu.elf \
+        build/embedded/m3/isr_put_cost.elf build/embedded/m4/isr_put_cost.elf build/embedded/m0/isr_put_cost.elf \
+        >"$out/embedded-build.log" 2>&1; then
     echo "[embedded] FAILED: the Cortex-M3 build:"; tail -n 20 "$out/embedded-build.log" | sed 's/^/    /'
     add_counts 0 1
 else
@@ -77,4 +86,24 @@ else
     else
         echo "[embedded] FAILED: the QEMU runs did not finish"; add_counts 0 1
     fi
+fi
+
+# The sizes docs/embedded.md quotes, measured again (make size; a few seconds)
+if ! command -v arm-none-eabi-gcc >/dev/null 2>&1 || [ ! -f "$(arm-none-eabi-gcc -print-file-name=nosys.specs)" ]; then
+    echo "[size] skipped: arm-none-eabi-gcc or newlib is not installed: docs/embedded.md's sizes are not measured" \
+        "(apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+    add_skipped 1 "docs/embedded.md's sizes (arm-none-eabi-gcc, newlib)"
+else
+    sh tests/embedded/size/size.sh --docs >"$out/size-docs.out" 2>&1
+    case $? in
+    0) echo "[size] docs/embedded.md's sizes are what make size measures ($(grep -c '^ok ' "$out/size-docs.out") figures," \
+            "arm-none-eabi-gcc $(sed -n 's/^ok docs\/embedded.md, size.compiler: \([^,]*\),.*/\1/p' "$out/size-docs.out"))"
+       grep '^skipped ' "$out/size-docs.out" | sed 's/^/[size] /'
+       add_counts 1 0 ;;
+    3) echo "[size] $(head -n 1 "$out/size-docs.out")"
+       add_skipped 1 "docs/embedded.md's sizes (another compiler version)" ;;
+    *) echo "[size] FAILED: docs/embedded.md's sizes are not what make size measures:"
+       grep -v '^ok ' "$out/size-docs.out" | head -20 | sed 's/^/    /'
+       add_counts 0 1 ;;
+    esac
 fi

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: every example against its expected output and its Python original
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The examples (examples/README.md):
@@ -27,7 +28,10 @@ ex_bad() { echo "[examples] FAILED: $1"; ex_fail=$((ex_fail + 1)); }
 # 1. build with both compilers (in parallel), run and compare
 ex_compilers="gcc:-O2"
 command -v clang >/dev/null 2>&1 && ex_compilers="$ex_compilers clang:-O0"
-command -v clang >/dev/null 2>&1 || echo "[examples] clang not installed: clang builds skipped"
+if ! command -v clang >/dev/null 2>&1; then
+    echo "[examples] skipped: clang is not installed: the clang builds are not made"
+    add_skipped "$(ls examples/[0-9][0-9]_*.c | wc -l)" "the examples built with clang"
+fi
 for ex_src in examples/[0-9][0-9]_*.c; do
     ex_name=$(basename "$ex_src" .c)
     for ex_cc in $ex_compilers; do
@@ -71,6 +75,7 @@ for ex_try in ${PYTHON:-} python3.13 python3.12 python3; do
     fi
 done
 if [ -n "$ex_python" ]; then
+    stage_note="CPython $($ex_python -c 'import platform; print(platform.python_version())')"
     ex_py312=0
     $ex_python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && ex_py312=1
     for ex_py in examples/[0-9][0-9]_*.py; do
@@ -78,7 +83,8 @@ if [ -n "$ex_python" ]; then
         [ -f "examples/$ex_name.c" ] || continue # the server of example 13, the clients of 16
         [ "$ex_name" = 16_echo_server ] && continue # real sockets: tests/checks/echo_server.sh
         if [ $ex_py312 = 0 ] && grep -q "Needs CPython 3.12" "$ex_py"; then
-            echo "[examples] $ex_py needs CPython 3.12 or later ($ex_python is older): not checked"
+            echo "[examples] skipped: $ex_py needs CPython 3.12 or later ($ex_python is older): not checked"
+            add_skipped 1 "$ex_py (CPython 3.12 or later)"
             continue
         fi
         ex_out="$ex_dir/$ex_name.python"
@@ -108,14 +114,21 @@ if [ -n "$ex_python" ]; then
         fi
     done
 else
-    echo "[examples] no CPython 3.11 or later: the Python originals are not checked"
+    echo "[examples] skipped: no CPython 3.11 or later: the Python originals are not checked"
+    ex_n=0
+    for ex_py in examples/[0-9][0-9]_*.py; do # those checked above
+        ex_name=$(basename "$ex_py" .py)
+        [ -f "examples/$ex_name.c" ] && [ "$ex_name" != 16_echo_server ] && ex_n=$((ex_n + 1))
+    done
+    add_skipped "$ex_n" "the examples' Python originals (CPython 3.11 or later)"
 fi
 
 # 3. the network example, on loopback, on the real clock
 if [ ! -x "$ex_dir/13_http_client.gcc" ]; then
     ex_bad "13_http_client: not built, not run"
 elif ! command -v python3 >/dev/null 2>&1; then
-    echo "[examples] python3 not installed: the network example (13) is not run"
+    echo "[examples] skipped: python3 is not installed: the network example (13) is not run"
+    add_skipped 1 "13_http_client against its server (python3)"
 else
     python3 examples/13_slow_server.py --lifetime 60 >"$ex_dir/server.port" 2>"$ex_dir/server.err" &
     ex_server=$!

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: events and queue puts from other threads, C++ macros, tick rates
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # Fault paths that the unit tests cannot reach from one configuration:
@@ -50,7 +51,8 @@ for f_cxx_cc in g++ clang++; do
     if command -v $f_cxx_cc >/dev/null 2>&1; then
         f_cxx_compilers="$f_cxx_compilers $f_cxx_cc"
     else
-        echo "[c++-macros] $f_cxx_cc not installed: its builds are skipped"
+        echo "[c++-macros] skipped: $f_cxx_cc is not installed: its builds are not made"
+        add_skipped 1 "c++-macros with $f_cxx_cc"
     fi
 done
 f_cxx_compilers=${f_cxx_compilers# }

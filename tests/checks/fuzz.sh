@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the schedule fuzzer's corpus and regressions replayed
 # Schedule-fuzzer inputs for `make test` (sourced by tests/run_matrix.sh; see
 # tests/fuzz/README.md): the committed seed corpus and every input that once
 # found a bug (tests/fuzz/regressions/) replay without libFuzzer, built with

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: every C and Python block of examples/asyncio-to-c.md
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # examples/asyncio-to-c.md, the asyncio-to-C guide. Every ```c block is
@@ -9,10 +10,13 @@
 #    runs after its "```python harness" block (a virtual-clock event loop). Each
 #    C block is built four ways: gcc -std=c11 -O1 and clang -std=c11 -O0 with
 #    -DAIO_TIME_32 (both run and compared), g++ and clang++ -std=c++17
-#    (compiled). Python needs 3.11 or later, else those blocks are skipped; a
-#    Python block that says "Needs Python 3.N" runs on the first of python3,
-#    python3.N and later ones that is that new, and is skipped (said, not
-#    counted as failed) when there is none.
+#    (compiled), each compiler that is not installed said and counted as
+#    skipped. Every Python block runs on each CPython version that the guide's
+#    paragraph "Every block here is checked" names, with the first of
+#    python3.N, $PYTHON and python3 that is that version, and must print the
+#    same on each; a version that is not installed is said and counted as
+#    skipped, never passed. A block that says "Needs Python 3.N" runs only on
+#    the versions from 3.N on.
 #    Compiler messages point at the guide's own lines (#line).
 # One line per guide section; counts via add_counts.
 
@@ -64,17 +68,36 @@ awk -v dir="$g_dir" "$g_split" examples/asyncio-to-c.md
 sed -n '1,/the example goes here/p' "$g_dir/harness.c" >"$g_dir/prologue.c"
 sed -n '/the example goes here/,$p' "$g_dir/harness.c" | sed 1d >"$g_dir/epilogue.c"
 
-g_py=""
-if command -v python3 >/dev/null 2>&1 && python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-    g_py=python3
-else
-    echo "[guide] python3 >= 3.11 not found: the Python blocks are skipped"
-fi
+# The CPython versions the guide promises its Python output for, each with
+# its interpreter ("3.12:python3.12"); g_py is empty if none is installed.
+g_versions=$(awk '/^Every block here is checked/ { p = 1 } p && /^$/ { exit } p' examples/asyncio-to-c.md |
+    grep -o '3\.[0-9][0-9]*' | sort -u -t. -k2n)
+g_py="" g_py_names=""
+[ -z "$g_versions" ] && { echo "[guide] FAILED: the guide's paragraph \"Every block here is checked\" names no CPython version"
+                          g_fail=$((g_fail + 1)); }
+for g_v in $g_versions; do
+    g_found=""
+    for g_try in python$g_v ${PYTHON:-} python3; do
+        if command -v "$g_try" >/dev/null 2>&1 && "$g_try" -c "import sys
+sys.exit(not (sys.implementation.name == 'cpython' and sys.version_info[:2] == (3, ${g_v#3.})))" 2>/dev/null; then
+            g_found=$g_try; break
+        fi
+    done
+    if [ -z "$g_found" ]; then
+        echo "[guide] skipped: CPython $g_v is not installed (python$g_v): the Python blocks are not checked on it"
+        add_skipped 1 "the guide's Python blocks on CPython $g_v"
+        continue
+    fi
+    g_py="$g_py $g_v:$g_found"
+    g_py_names="$g_py_names${g_py_names:+, }$("$g_found" -c 'import platform; print(platform.python_version())')"
+done
+[ -n "$g_py_names" ] && stage_note="CPython $g_py_names"
 g_cxx_missing=""
 for g_tool in gcc clang g++ clang++; do
     command -v $g_tool >/dev/null 2>&1 || g_cxx_missing="$g_cxx_missing $g_tool"
 done
-[ -n "$g_cxx_missing" ] && echo "[guide] not installed, their builds are skipped:$g_cxx_missing"
+[ -n "$g_cxx_missing" ] && { echo "[guide] skipped: not installed, their builds are not made:$g_cxx_missing"
+                              add_skipped "$(echo $g_cxx_missing | wc -w)" "the guide's builds with$g_cxx_missing"; }
 
 # One C block: build each way, run the C builds, compare with the expected output.
 g_check_c() { # number first-line expected
@@ -110,35 +133,31 @@ g_check_c() { # number first-line expected
     return 0
 }
 
-# The interpreter for a block: $g_py, or for one that says "Needs Python 3.N"
-# the first that is at least that new (empty if there is none).
-g_python_for() { # number (g_need: set by the caller)
-    if [ -z "$g_need" ]; then echo "$g_py"; return; fi
-    for g_try in $g_py python3.$g_need python3.$((g_need + 1)) python3.$((g_need + 2)); do
-        if command -v "$g_try" >/dev/null 2>&1 &&
-            "$g_try" -c "import sys; sys.exit(sys.version_info < (3, $g_need))" 2>/dev/null; then
-            echo "$g_try"; return
-        fi
-    done
-}
-
+# One Python block on every version of $g_py that it may run on ("Needs
+# Python 3.N": from 3.N on).
 g_check_py() { # number first-line expected
     g_need=$(sed -n 's/.*Needs Python 3\.\([0-9][0-9]*\).*/\1/p' "$g_dir/$1.py" | head -n 1)
-    g_this_py=$(g_python_for "$1")
-    if [ -z "$g_this_py" ]; then
-        echo "[guide] the Python block at line $2 needs Python 3.$g_need or later: not run"
-        g_np=$((g_np - 1))
-        return 0
-    fi
     cat "$g_dir/harness.py" "$g_dir/$1.py" >"$g_dir/$1.full.py"
-    if ! timeout 20 "$g_this_py" -u "$g_dir/$1.full.py" >"$g_dir/$1.py.got" 2>&1; then
-        g_why="Python (line $2): the program failed"; sed 's/^/    /' "$g_dir/$1.py.got" | tail -5 >>"$g_dir/why"
-        return 1
-    fi
-    if [ "$3" != "-" ] && ! cmp -s "$g_dir/$3.out" "$g_dir/$1.py.got"; then
-        g_why="Python (line $2): output differs from the guide"
-        diff "$g_dir/$3.out" "$g_dir/$1.py.got" | sed 's/^/    /' | head -20 >>"$g_dir/why"
-        return 1
+    g_ran=0
+    for g_vpy in $g_py; do
+        g_v=${g_vpy%%:*} g_this_py=${g_vpy#*:}
+        [ -n "$g_need" ] && [ "${g_v#3.}" -lt "$g_need" ] && continue
+        g_ran=$((g_ran + 1))
+        if ! timeout 20 "$g_this_py" -u "$g_dir/$1.full.py" >"$g_dir/$1.py$g_v.got" 2>&1; then
+            g_why="Python $g_v (line $2): the program failed"
+            sed 's/^/    /' "$g_dir/$1.py$g_v.got" | tail -5 >>"$g_dir/why"
+            return 1
+        fi
+        if [ "$3" != "-" ] && ! cmp -s "$g_dir/$3.out" "$g_dir/$1.py$g_v.got"; then
+            g_why="Python $g_v (line $2): output differs from the guide"
+            diff "$g_dir/$3.out" "$g_dir/$1.py$g_v.got" | sed 's/^/    /' | head -20 >>"$g_dir/why"
+            return 1
+        fi
+    done
+    if [ "$g_ran" -eq 0 ]; then
+        echo "[guide] skipped: the Python block at line $2 needs Python 3.$g_need or later, not installed"
+        add_skipped 1 "the guide's Python block at line $2 (Python 3.$g_need)"
+        g_np=$((g_np - 1))
     fi
     return 0
 }

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the README's length, links and benchmark rows; the header's tour
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # README.md fits the first hour (a line limit), every relative link of the
@@ -7,6 +8,7 @@
 # One check.
 if ! command -v python3 >/dev/null 2>&1; then
     echo "[readme] skipped: python3 is not installed"
+    add_skipped 1 "readme (python3)"
 elif readme_msg=$(python3 tests/checks/readme_facts.py 2>&1); then
     echo "[readme] $(echo "$readme_msg" | tail -n 1)"
     add_counts 1 0

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: examples/showcase.sh --virtual, twice in a row
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # examples/showcase.sh, as a person runs it: `make examples`, then the showcase
@@ -14,6 +15,7 @@ rm -rf "$sc_dir"
 mkdir -p "$sc_dir"
 if ! command -v python3 >/dev/null 2>&1; then
     echo "[showcase] skipped: python3 is not installed (the server of example 13 needs it)"
+    add_skipped 2 "showcase (python3)"
 elif ! make --no-print-directory -s -j2 examples >"$sc_dir/build.log" 2>&1; then
     echo "[showcase] FAILED: make examples:"; tail -n 20 "$sc_dir/build.log" | sed 's/^/    /'
     add_counts 0 1

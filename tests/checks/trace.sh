@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# Stage: the timeline tool on its samples and in Chromium; the trace demo recorded and drawn
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # tools/aio_trace.py, the timeline tool (docs/timeline.md), by

@@ -105,6 +105,14 @@ else
     line=$(grep -a '^avr: ' "$out/run.txt" | tail -n 1)
     size=$(avr-size "$out/avr_smoke.elf" | awk 'NR == 2 { printf "%d B of flash, %d B of RAM before the stack", $1 + $2, $2 + $3 }')
     grep -a '^FAIL' "$out/run.txt" | sed 's/^/    /'
+    # docs/embedded.md quotes the program's flash (tests/checks/doc_figures.py)
+    bytes=$(avr-size "$out/avr_smoke.elf" | awk 'NR == 2 { print $1 + $2 }')
+    docs=$(python3 tests/checks/doc_figures.py run avr-smoke "$bytes" "$(avr-gcc -dumpversion)")
+    case $? in
+    0) ;;
+    3) echo "[avr] docs/embedded.md's flash size not compared: ${docs#skipped avr-smoke: }" ;;
+    *) echo "[avr] FAILED: docs/embedded.md: ${docs#FAILED }"; status=1 ;;
+    esac
     case $line in
     "avr: "*" passed, 0 failed") echo "[avr] ATmega328P under simavr: ${line#avr: } ($size)" ;;
     "") echo "[avr] FAILED: no result line from simavr:"; tail -n 5 "$out/run.txt" | sed 's/^/    /'; status=1 ;;

@@ -18,13 +18,15 @@
 #               and M0 builds in emulated time: exit status and exactly the
 #               expected messages
 #   put cost    tests/embedded/isr_put_cost.c on the M3, M4 and M0 builds: the
-#               instructions aio_queue_put_from_isr executes (-icount shift=10)
+#               instructions aio_queue_put_from_isr executes (-icount shift=10),
+#               which must be those of docs/embedded.md's table
 #   tickless    tests/embedded/tickless_sweep.c, the firmware's idle hook
 #               against a reference timer, on the M3 and M0 builds (about 25 s
 #               each) in emulated time only (-icount sleep=off: runs repeat exactly)
 #
-# --quick: the M3 suite, the M3 interrupt test and the M3 firmware and sampler
-# runs only (what `make test` adds when the tools are there); --microbit: the
+# --quick: the M3 suite, the M3 interrupt test, the M3 firmware and sampler
+# runs and the put cost on every core only (what `make test` adds when the
+# tools are there); --microbit: the
 # unit tests on the micro:bit only. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
@@ -148,6 +150,23 @@ put_cost() { # name machine elf
     fi
 }
 
+# docs/embedded.md's table of those counts: what the three runs printed
+# (tests/checks/doc_figures.py).
+put_cost_docs() {
+    for core in m3 m4 m0-code-on-m3; do
+        [ -f "$B/isr-put-cost-$core.out" ] || return 0 # its run failed: said above
+    done
+    if msg=$(python3 tests/checks/doc_figures.py run put-cost "$B/isr-put-cost-m3.out" "$B/isr-put-cost-m4.out" \
+            "$B/isr-put-cost-m0-code-on-m3.out"); then
+        echo "[qemu-isr-put-cost] docs/embedded.md's table of instructions per put is what the runs printed"
+        passed=$((passed + 1))
+    else
+        echo "[qemu-isr-put-cost] FAILED: docs/embedded.md's table is not what the runs printed:"
+        echo "$msg" | grep -v '^ok ' | sed 's/^/    /'
+        failed=$((failed + 1))
+    fi
+}
+
 # The firmware's tickless idle hook, swept across the tick: the program
 # checks itself (exit status) and prints what it found.
 sweep() { # name machine elf
@@ -247,6 +266,11 @@ suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; 
 isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
 firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
 sampler sampler-m3 mps2-an385 $B/m3/sampler-qemu.elf
+rm -f "$B"/isr-put-cost-*.out
+put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
+put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
+put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
+put_cost_docs
 if [ $quick -eq 0 ]; then
     suite m3-ms32 mps2-an385 $B/m3-ms32/tests.elf "Cortex-M3, 32-bit ms ticks (starting 30 s before the wrap)" "$host_tests"
     suite m3-release mps2-an385 $B/m3-release/tests.elf "Cortex-M3, release build (no AIO_DEBUG)" "$host_tests"
@@ -261,9 +285,6 @@ if [ $quick -eq 0 ]; then
     firmware firmware-m0-code-on-m3 mps2-an385 $B/m0/firmware-qemu.elf
     sampler sampler-m4 mps2-an386 $B/m4/sampler-qemu.elf
     sampler sampler-m0-code-on-m3 mps2-an385 $B/m0/sampler-qemu.elf
-    put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
-    put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
-    put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
     sweep tickless-m3 mps2-an385 $B/m3/tickless_sweep.elf
     sweep tickless-m0-code-on-m3 mps2-an385 $B/m0/tickless_sweep.elf
 fi

@@ -14,7 +14,8 @@ used uninitialized", clang nothing). This program does.
 Flags (-I, -D, -U, -std=..., -x c++) go to clang; a .c file is read as C11, a
 .cpp/.cc/.cxx file as C++17. It prints one line per finding,
 `file:line:col: message`, and exits 1 if there is any (2 if a file does not
-compile). `--expect FILE...` instead checks that each file's findings are
+compile, 3 if clang cannot run: it then says which package to install).
+`--expect FILE...` instead checks that each file's findings are
 exactly the ones its `expect:` comments list (tests/lint/corpus/).
 
 How: clang parses the file with the real header and prints its syntax tree as
@@ -77,6 +78,7 @@ Rules, besides that one:
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -880,12 +882,50 @@ def describe(kind, name, lines):
     return "%s%s after %s" % ("&" if kind == "address" else "", name, lines)
 
 
+INSTALL = ("On Debian or Ubuntu: apt-get install clang (any clang 9 or later; Debian 12's is\n"
+           "clang-14), or set CLANG to one you have: make lint-coroutines CLANG=clang-15.\n"
+           "Only the clang compiler is needed: the checker reads its syntax tree as JSON and\n"
+           "does not use libclang's Python bindings (python3-clang).")
+
+
+def clang_problem(clang):
+    """Why `clang` cannot parse for the checker, or None: not installed,
+    older than 9 (no -ast-dump=json), or without its own headers."""
+    if shutil.which(clang) is None:
+        return "coroutines.py: %s is not installed (or not on PATH); the checker runs clang's parser.\n%s" % \
+            (clang, INSTALL)
+    try:
+        v = subprocess.run([clang, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as err:
+        return "coroutines.py: %s does not run (%s).\n%s" % (clang, err, INSTALL)
+    m = re.search(r"clang version (\d+)", v.stdout.decode(errors="replace"))
+    if v.returncode != 0 or not m:
+        return "coroutines.py: %s --version does not say it is clang.\n%s" % (clang, INSTALL)
+    if int(m.group(1)) < 9:
+        return "coroutines.py: %s is clang %s; the checker needs clang 9 or later (-ast-dump=json).\n%s" % \
+            (clang, m.group(1), INSTALL)
+    return None
+
+
+def missing_headers_hint(stderr, clang):
+    """A hint when clang lacks its own headers (stddef.h, stdarg.h ...)."""
+    m = re.search(r"'(stddef|stdarg|stdbool|stdint|limits|float)\.h' file not found", stderr)
+    if not m:
+        return ""
+    v = subprocess.run([clang, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    major = re.search(r"clang version (\d+)", v.stdout.decode(errors="replace"))
+    pkg = "libclang-common-%s-dev" % major.group(1) if major else "libclang-common-NN-dev (NN: your clang's version)"
+    return ("\n%s.h comes with clang itself or with the C library: on Debian or Ubuntu,"
+            " apt-get install %s libc6-dev" % (m.group(1), pkg))
+
+
 def check_file(path, flags, clang):
     cmd = [clang, "-fsyntax-only", "-Wno-everything"] + clang_flags(path, flags) + \
           ["-Xclang", "-ast-dump=json", path]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
-        raise RuntimeError("%s does not compile:\n%s" % (path, p.stderr.decode(errors="replace")))
+        err = p.stderr.decode(errors="replace")
+        raise RuntimeError("%s does not compile:\n%s%s" % (path, err, missing_headers_hint(err, clang)))
     tu = json.loads(p.stdout)
     fill_locations(tu)
     funcs = []
@@ -940,6 +980,10 @@ def main(argv):
     if not files:
         print("usage: coroutines.py [-I DIR] [-D NAME] [-std=...] [--expect] FILE...", file=sys.stderr)
         return 2
+    problem = clang_problem(clang)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 3
     status = 0
     seen = set()
     for path in files:

@@ -14,10 +14,16 @@
 # The goals count minimal and core as whole programs in one file
 # (onefile.c: everything the program's own object keeps), and minimal on an
 # ATmega328P as the whole program's flash (when avr-gcc is installed).
-# RAM per object is sizeof on the 32-bit target. Writes build/embedded/size.md.
+# RAM per object is sizeof on the 32-bit target. Writes build/embedded/size.md,
+# and build/embedded/size/figures.txt for tests/checks/doc_figures.py, which
+# compares them with what docs/embedded.md says: `make size` prints that,
+# --check (make size-check, CI) and --docs (make test) fail when they differ
+# (when measured with the compilers ceilings.txt names; with others the page's
+# figures are not compared). --docs prints only the comparison.
 set -eu
-check=
+check= docs=
 [ "${1:-}" = --check ] && check=--check
+[ "${1:-}" = --docs ] && docs=--docs
 cd "$(dirname "$0")/../../.."
 CC=${ARM_CC:-arm-none-eabi-gcc}
 S=tests/embedded/size
@@ -110,6 +116,28 @@ goals() { # [--check]
         arm_version="$arm_version" avr_version="$avr_version"
 }
 goals >"$B/goals.md"
+# What docs/embedded.md quotes, one "key value..." per line
+{
+    echo "arm_version $arm_version"
+    echo "avr_version $avr_version"
+    echo "m0_sleep $m0_sleep"
+    echo "m0_core $m0_core"
+    echo "m0_full $full_m0"
+    echo "avr_sleep $avr_sleep"
+    echo "task32 $t32"
+    echo "task_host $task_host"
+    awk -F'|' 'NR > 2 { for (i = 2; i <= 6; i++) gsub(/ /, "", $i); print "lib." $2 "." $3, $4
+        data[$5] = 1; bss[$6] = 1 }
+        END { d = ""; for (k in data) d = d (d == "" ? "" : ",") k; b = ""; for (k in bss) b = b (b == "" ? "" : ",") k
+              print "lib.data", d; print "lib.bss", b }' "$B/library.md"
+    echo "features $FEATURES"
+    awk -F'|' 'NR > 2 { gsub(/ /, "", $3); gsub(/ /, "", $4); print "feature." $3, $4 }' "$B/features.md"
+    echo "ram $t32 $t64 $s32 $s64 $tm32 $tm64 $f32 $e32 $g32 $q32 $q64 $l32"
+} >"$B/figures.txt"
+if [ -n "$docs" ]; then
+    python3 tests/checks/doc_figures.py run size "$B/figures.txt"
+    exit
+fi
 {
     echo "Library code and data (bytes; Thumb, -Os, arm-none-eabi-gcc $($CC -dumpversion)):"
     echo
@@ -139,4 +167,9 @@ goals >"$B/goals.md"
     cat "$B/goals.md"
 } >"$B/../size.md"
 cat "$B/../size.md"
+echo
+echo "What docs/embedded.md says, against these figures:"
+docs_status=0
+python3 tests/checks/doc_figures.py run size "$B/figures.txt" || docs_status=$?
 [ -z "$check" ] || goals --check >/dev/null
+[ -z "$check" ] || [ "$docs_status" -ne 1 ] || { echo "size: docs/embedded.md quotes other figures than these (above)" >&2; exit 1; }
