@@ -1637,7 +1637,7 @@ static AIO_THREAD_LOCAL const char *aio__told;
 #define AIO__TOLD_SAME(m) (aio__told == (m))
 #define AIO__TOLD_KEEP(m) (aio__told = (m))
 #endif
-static void aio__holding(const aio_task *t, unsigned long count, const char *what);
+static void aio__holding(const aio_task *t, unsigned long count, int same_mistake);
 #endif
 
 /* Report misuse (in debug builds) and return its status. */
@@ -1647,7 +1647,7 @@ static aio_status aio__misuse(aio_status code, const char *message) {
     if (t && t == aio__told_task && t->loop->finished == aio__told_run &&
         t->frame.lc == aio__told_at && AIO__TOLD_SAME(message)) {
         if (++aio__told_again == AIO__AGAIN_LIMIT)
-            aio__holding(t, AIO__AGAIN_LIMIT, "times the same mistake (above)");
+            aio__holding(t, AIO__AGAIN_LIMIT, 1);
         return code;
     }
     aio__told_task = t;
@@ -2999,8 +2999,9 @@ AIO_API aio_status aio__suspended(aio_task *t) {
     return AIO__SUSPENDED;
 }
 
-/* Name task t, which holds the loop: `count` of `what` without suspending. */
-static void aio__holding(const aio_task *t, unsigned long count, const char *what) {
+/* Name task t, which holds the loop: `count` awaits without suspending, or
+ * `count` times the same mistake. */
+static void aio__holding(const aio_task *t, unsigned long count, int same_mistake) {
     aio__held = AIO__HOLD_LIMIT; /* (named once in a row of awaits) */
     if (!aio__debug_hook) return; /* LCOV_EXCL_LINE: (the hosted build always has one) */
 #ifdef AIO__HOSTED
@@ -3008,15 +3009,22 @@ static void aio__holding(const aio_task *t, unsigned long count, const char *wha
         static char message[300];
         uintptr_t body = 0; /* (a function's address, as addr2line takes it) */
         memcpy(&body, &t->fn, sizeof body < sizeof t->fn ? sizeof body : sizeof t->fn);
-        (void)snprintf(message, sizeof message,
-                       "task %p (body at 0x%lx) holds the loop: %lu %s without suspending; "
-                       "an await that fails or completes at once, in a loop, keeps every other "
-                       "task waiting: check its status, or AIO_YIELD",
-                       (const void *)t, (unsigned long)body, count, what);
+        if (same_mistake)
+            (void)snprintf(message, sizeof message,
+                           "task %p (body at 0x%lx) holds the loop: %lu times the same mistake "
+                           "(above) without suspending; an await that fails at once, in a loop, "
+                           "keeps every other task waiting: check its status",
+                           (const void *)t, (unsigned long)body, count);
+        else
+            (void)snprintf(message, sizeof message,
+                           "task %p (body at 0x%lx) holds the loop: %lu awaits without "
+                           "suspending; an await that fails or completes at once, in a loop, "
+                           "keeps every other task waiting: check its status, or AIO_YIELD",
+                           (const void *)t, (unsigned long)body, count);
         aio__debug_hook(AIO_EBUSY, message);
     }
 #else
-    (void)t; (void)count; (void)what;
+    (void)t; (void)count; (void)same_mistake;
     aio__debug_hook(AIO_EBUSY, "a task holds the loop: many awaits without suspending");
 #endif
 }
@@ -3028,7 +3036,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
         aio__holder_run = t->loop->finished;
         aio__held = 0;
     }
-    if (++aio__held == AIO__HOLD_LIMIT) aio__holding(t, AIO__HOLD_LIMIT, "awaits");
+    if (++aio__held == AIO__HOLD_LIMIT) aio__holding(t, AIO__HOLD_LIMIT, 0);
 }
 
 /* The await's own deadline, armed now: among equal deadlines it fires after
