@@ -2631,7 +2631,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     else if (t->state == AIO__RUNNING) {
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
         AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING); /* LCOV_EXCL_BR_LINE: (as above) */
-    } else if (traced && t->state == AIO__READY) /* LCOV_EXCL_BR_LINE: a yield (else it parked in aio__park) */
+    } else if (t->state == AIO__READY) /* a yield (else it parked, and aio__park told) */
         AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_YIELD); /* LCOV_EXCL_BR_LINE: (as above) */
     AIO__TRACED(L, AIO_TRACE_STEPPED, t, 0); /* LCOV_EXCL_BR_LINE: (as above) */
 }
@@ -3007,20 +3007,20 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
 #ifdef AIO__HOSTED
     {
         static char message[300];
-        uintptr_t body = 0; /* (a function's address, as addr2line takes it) */
-        memcpy(&body, &t->fn, sizeof body < sizeof t->fn ? sizeof body : sizeof t->fn);
+        uintptr_t fn_at = 0; /* (a function's address, as addr2line takes it) */
+        memcpy(&fn_at, &t->fn, sizeof fn_at < sizeof t->fn ? sizeof fn_at : sizeof t->fn);
         if (same_mistake)
             (void)snprintf(message, sizeof message,
                            "task %p (body at 0x%lx) holds the loop: %lu times the same mistake "
                            "(above) without suspending; an await that fails at once, in a loop, "
                            "keeps every other task waiting: check its status",
-                           (const void *)t, (unsigned long)body, count);
+                           (const void *)t, (unsigned long)fn_at, count);
         else
             (void)snprintf(message, sizeof message,
                            "task %p (body at 0x%lx) holds the loop: %lu awaits without "
                            "suspending; an await that fails or completes at once, in a loop, "
                            "keeps every other task waiting: check its status, or AIO_YIELD",
-                           (const void *)t, (unsigned long)body, count);
+                           (const void *)t, (unsigned long)fn_at, count);
         aio__debug_hook(AIO_EBUSY, message);
     }
 #else
