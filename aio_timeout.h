@@ -1101,7 +1101,10 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 
 /* Wait until `fd` is readable (writable), at most `d`: lv = AIO_OK,
  * AIO_ETIMEDOUT, AIO_EBUSY (another task already waits on fd that way),
- * AIO_EBADF (not a descriptor that can be waited on), or AIO_ECLOSED. */
+ * AIO_EBADF (not a descriptor that can be waited on), or AIO_ECLOSED. It
+ * asks the system to watch fd again (a number closed with close() and
+ * opened anew works), except after a receive, send or accept found that
+ * way dry with no report since: it then trusts the watch as they do. */
 #define AIO_WAIT_READABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_READABLE, fd, NULL, 0, d)
 #define AIO_WAIT_WRITABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_WRITABLE, fd, NULL, 0, d)
 /* POSIX sockets. sock.accept(): lv = the new connection's descriptor
@@ -2018,31 +2021,43 @@ static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer 
     return (int32_t)(a->seq - b->seq) < 0;
 }
 
-/* Put timer *e in the hole at index i, moving it up or down to its place. */
+/* h[i] = *e, and its task knows where its timer is (one function where
+ * size counts: it is the heap's every move). */
+static AIO__OUT_OF_LINE void aio__heap_put(aio_timer *h, uint32_t i, const aio_timer *e) {
+    h[i] = *e;
+    h[i].task->timer = i + 1;
+}
+
+/* Put timer *e in the hole at index i, moving it up or down to its place.
+ * Down, Floyd's way: the hole first sinks to a leaf along the earlier
+ * children, one comparison a level instead of two, and the timer rises back
+ * from there past the entries not earlier than itself. The heap ends as a
+ * plain sift down would leave it, ties included, with less work where the
+ * timer belongs near the bottom, as the last entry that fills a removed
+ * timer's place mostly does (a server's idle deadlines: one removed per
+ * request, the latest armed last). */
 static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
     aio_timer *h = L->heap;
     aio_timer moving = *e; /* (e may be the heap's last entry) */
     uint32_t next;
-    if (i > 0 && aio__timer_less(&moving, &h[(i - 1) / 2])) {
-        do { /* up, past the later parents */
-            next = (i - 1) / 2;
-            h[i] = h[next];
-            h[i].task->timer = i + 1;
-            i = next;
-        } while (i > 0 && aio__timer_less(&moving, &h[(i - 1) / 2]));
-    } else {
-        for (;;) { /* down, past the earlier children */
-            next = 2 * i + 1;
-            if (next >= L->heap_len) break;
+    uint32_t top = 0;
+    int sank = 0;
+    if (!(i > 0 && aio__timer_less(&moving, &h[(i - 1) / 2]))) {
+        top = i;
+        sank = 1;
+        while ((next = 2 * i + 1) < L->heap_len) { /* the hole sinks */
             if (next + 1 < L->heap_len && aio__timer_less(&h[next + 1], &h[next])) next++;
-            if (!aio__timer_less(&h[next], &moving)) break;
-            h[i] = h[next];
-            h[i].task->timer = i + 1;
+            aio__heap_put(h, i, &h[next]);
             i = next;
         }
     }
-    h[i] = moving;
-    moving.task->timer = i + 1;
+    while (i > top) { /* up: past the later parents, or (sank) back past those not earlier */
+        next = (i - 1) / 2;
+        if (aio__timer_less(sank ? &h[next] : &moving, sank ? &moving : &h[next]) == sank) break;
+        aio__heap_put(h, i, &h[next]);
+        i = next;
+    }
+    aio__heap_put(h, i, &moving);
 }
 
 static void aio__remove_timer(aio_task *t) {
@@ -4538,7 +4553,17 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * and a server would otherwise pay a system call per wait), until a report
  * finds nobody waiting that way. `dry` remembers that a try found nothing
  * (EAGAIN, a short read): the next try of that way waits first, which spares
- * the system call that would fail, until a report says it is ready again. */
+ * the system call that would fail, until a report says it is ready again.
+ *
+ * Whether a way still watched is still watched by the system: a number
+ * closed behind the loop's back leaves epoll without a word, and the number
+ * opened next under it is watched by nobody. So a wait asks the port again,
+ * except where the library's own try found that way dry since the last
+ * report: that try used this descriptor, a receive or send parks trusting
+ * the watch there, and so does a readiness wait (a server that waits for a
+ * request before taking a buffer pays no system call for the wait, as it
+ * pays none when it receives at once). So a number the library used is
+ * closed with aio_close, or forgotten with aio_io_forget. */
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
@@ -4776,6 +4801,12 @@ static const char *const aio__io_names[] = {"AIO_WAIT_READABLE", "AIO_WAIT_WRITA
 #define AIO__IO_NAME(op) "" /* (string literals take RAM on an AVR) */
 #endif
 
+/* 1 if a try on fd found way `dir` dry since its last report (its watch is
+ * then trusted: see "Whether a way still watched" above). */
+static int aio__io_is_dry(const aio_io *io, int fd, int dir) {
+    return io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir));
+}
+
 /* Try the operation once more: its result, or parked until the descriptor
  * is ready (AIO__SUSPENDED). */
 static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
@@ -4783,13 +4814,12 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
     int dir = aio__io_dirs[op];
     aio_io *io = t->loop->io;
     const char *what = AIO__IO_NAME(op);
-    if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, 0, what);
+    if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, aio__io_is_dry(io, fd, dir), what);
 #ifdef AIO__POSIX_IO
     for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR or ECONNABORTED) */
         ssize_t n;
         int err;
-        if (io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir)))
-            return aio__io_park(t, f, dir, 1, what);
+        if (aio__io_is_dry(io, fd, dir)) return aio__io_park(t, f, dir, 1, what);
         if (op == AIO__IO_RECV) {
             void *into; /* (the receive's buffer, passed as const with the others') */
             memcpy(&into, &buf, sizeof into);

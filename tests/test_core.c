@@ -2072,7 +2072,8 @@ typedef struct {
     aio_timeout x_to;
     long long x_at;
     aio_status r, x_status;
-    int i;
+    int i, n;
+    aio_time move_to; /* heap_sink_main: x_to's new deadline, from now */
 } heap_shape_t;
 
 static aio_status heap_remove_main(aio_task *t) {
@@ -2145,6 +2146,53 @@ static void test_core_timer_moved_above_the_heap_root(void) {
     CHECK_EQ(s.x_status, AIO_ETIMEDOUT);
     CHECK_STR(test_trace, "Y@5000 ");
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status heap_sink_main(aio_task *t) {
+    heap_shape_t *s = AIO_SELF(t, heap_shape_t);
+    AIO_BEGIN(t);
+    aio_spawn(&s->x, sleeps_in_block); /* 10 s: the heap's root */
+    for (s->i = 0; s->i < s->n; s->i++) aio_spawn(&s->w[s->i].task, w_sleeper);
+    AIO_YIELD(t); /* all armed, in that order */
+    s->r = aio_timeout_reschedule(&s->x_to, (aio_time)(aio_now() + s->move_to));
+    AIO_AWAIT(t, s->r, &s->x);
+    for (s->i = 0; s->i < s->n; s->i++) AIO_AWAIT(t, s->r, &s->w[s->i].task);
+    AIO_END(t);
+}
+
+/* A block's deadline at the heap's root moved later than timers below it:
+ * the armed timer sinks past the earlier ones. Sleeps of 12, 11, 14, 13 and
+ * 15 s make the heap [10 | 12 11 | 14 13 15]; the block moved to 16 s sinks
+ * through the right child (11, earlier than its sibling) to the leaf under
+ * it, the left child of a node with one. Sleeps of 11, 12, 14, 13, 16 and
+ * 15 s make [10 | 11 12 | 14 13 16 15]; moved to 12.5 s it sinks through
+ * the left child (11) and ends above 13, which is later. Every timer fires
+ * on time, in deadline order. */
+static void heap_sink_run(const int *sec, int n, aio_time move_to, long long at) {
+    static heap_shape_t s;
+    static const char *const names[6] = {"A", "B", "C", "D", "E", "F"};
+    int i;
+    BEGIN_TEST_WITH(s);
+    test_trace[0] = 0;
+    s.n = n;
+    s.move_to = move_to;
+    for (i = 0; i < n; i++) {
+        w_init(&s.w[i], names[i]);
+        s.w[i].d1 = AIO_SEC(sec[i]);
+    }
+    CHECK_EQ(test_run(&loop, &s.task, heap_sink_main), AIO_OK);
+    CHECK_EQ(s.x_at, at);
+    CHECK_EQ(s.x_status, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static void test_core_timer_moved_down_the_heap(void) {
+    static const int right[5] = {12, 11, 14, 13, 15};
+    static const int left[6] = {11, 12, 14, 13, 16, 15};
+    heap_sink_run(right, 5, AIO_SEC(16), 16000);
+    CHECK_STR(test_trace, "B@11000 A@12000 D@13000 C@14000 E@15000 ");
+    heap_sink_run(left, 6, AIO_MS(12500), 12500);
+    CHECK_STR(test_trace, "A@11000 B@12000 D@13000 C@14000 F@15000 E@16000 ");
 }
 
 /* ============================================== aio_run's idle hooks */
@@ -2617,6 +2665,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_wrap_sentinel_ticks),
     TEST_ENTRY(test_core_timer_removed_from_the_middle_of_the_heap),
     TEST_ENTRY(test_core_timer_moved_above_the_heap_root),
+    TEST_ENTRY(test_core_timer_moved_down_the_heap),
     TEST_ENTRY(test_core_custom_idle_called_with_no_deadline),
     TEST_ENTRY(test_core_run_deadlock_on_the_system_clock),
     TEST_ENTRY(test_core_virtual_idle_with_a_deadline_passed),

@@ -1144,6 +1144,115 @@ static void test_io_descriptor_reused(void) {
     sock_teardown(&loop);
 }
 
+/* Close the pair behind the loop's back and open a new one whose first
+ * descriptor has number `old` again. */
+static void reopen_pair(int old) {
+    int sv[2];
+    CHECK_EQ(close(S.sv[0]), 0);
+    CHECK_EQ(close(S.sv[1]), 0);
+    sockpair(sv);
+    CHECK(sv[0] == old || sv[1] == old);
+    if (sv[1] == old) {
+        int tmp = sv[0];
+        sv[0] = sv[1];
+        sv[1] = tmp;
+    }
+    S.sv[0] = sv[0];
+    S.sv[1] = sv[1];
+}
+
+/* A readiness wait after a receive that found the descriptor dry trusts the
+ * watch the receive's state vouches for, as the receive itself would: a
+ * server that waits for each request before it takes a buffer asks the
+ * system to watch once, not once per request. */
+static aio_status (*sys_watch)(aio_io *io, int fd, int old, int events);
+static int watch_calls;
+
+static aio_status counting_watch(aio_io *io, int fd, int old, int events) {
+    if (fd == S.sv[0]) watch_calls++;
+    return sys_watch(io, fd, old, events);
+}
+
+static aio_status wait_after_receive_main(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    AIO_WAIT_WRITABLE(t, S.rc, S.sv[1], AIO_SEC(1)); /* the loop's I/O starts */
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(send(S.sv[1], "ab", 2, 0), 2);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(1)); /* at once, short: dry */
+    CHECK_EQ(S.rc, 2);
+    sys_watch = t->loop->io->watch;
+    t->loop->io->watch = counting_watch;
+    watch_calls = 0;
+    for (i = 0; i < 3; i++) {
+        spawn_writer(S.sv[1], AIO_MS(10), "request");
+        AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_SEC(1));
+        CHECK_EQ(S.rc, AIO_OK);
+        CHECK_EQ(T_MS(), 10 * (i + 1));
+        AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(1));
+        CHECK_EQ(S.rc, 7);
+    }
+    CHECK_EQ(watch_calls, 1); /* the first wait: dry, but nothing watched it yet */
+    t->loop->io->watch = sys_watch;
+    AIO_END(t);
+}
+
+static void test_io_wait_after_receive_trusts_watch(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, wait_after_receive_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* The other side of that trust: a number a receive found dry, then closed
+ * behind the loop's back and opened again, is still taken as watched. With
+ * epoll, whose watch went with the old descriptor, a readiness wait on it
+ * hears nothing (as a receive would); poll() watches numbers and hears the
+ * new one. aio_io_forget before the wait (or aio_close instead of close)
+ * makes the number new. */
+static aio_status reuse_after_receive_main(aio_task *t) {
+    static int old;
+    AIO_BEGIN(t);
+    spawn_reader(0, 0, S.sv[0], AIO_SEC(5)); /* watched */
+    spawn_writer(S.sv[1], AIO_MS(10), "x");
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_OK);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(1)); /* short: dry */
+    CHECK_EQ(S.rc, 1);
+    old = S.sv[0];
+    reopen_pair(old);
+    CHECK_EQ(send(S.sv[1], "y", 1, 0), 1);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(50));
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 60);
+#else
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(T_MS(), 10);
+#endif
+    reopen_pair(old); /* once more, forgotten before the close this time */
+    spawn_writer(S.sv[1], AIO_MS(10), "x");
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_SEC(5));
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, sizeof S.r[0].buf, AIO_SEC(1)); /* watched and dry */
+    CHECK_EQ(S.rc, 1);
+    aio_io_forget(S.sv[0]);
+    reopen_pair(old);
+    CHECK_EQ(send(S.sv[1], "y", 1, 0), 1);
+    S.fd = (int)T_MS();
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(50));
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(T_MS(), S.fd);
+    AIO_END(t);
+}
+
+static void test_io_descriptor_reused_after_receive(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, reuse_after_receive_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
 static aio_status first_recv_main(aio_task *t) {
     AIO_BEGIN(t);
     AIO_RECV(t, S.rc, S.sv[0], S.r[0].buf, 4, AIO_SEC(1)); /* no I/O started yet */
@@ -1194,7 +1303,7 @@ static aio_status bad_input_main(aio_task *t) {
     static int pipefd[2];
     static char buf[8];
     AIO_BEGIN(t);
-    AIO_WAIT_WRITABLE(t, S.rc, S.sv[0], AIO_SEC(1)); /* the loop's I/O starts */
+    AIO_WAIT_WRITABLE(t, S.rc, S.sv[1], AIO_SEC(1)); /* the loop's I/O starts */
     CHECK_EQ(S.rc, AIO_OK);
     S.fd = dup(S.sv[0]); /* a number that is not open */
     CHECK_EQ(close(S.fd), 0);
@@ -1502,6 +1611,8 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_connect_timeout_and_cancel),
     SOCKET_ENTRY(test_io_connect_listen_errors),
     SOCKET_ENTRY(test_io_descriptor_reused),
+    SOCKET_ENTRY(test_io_wait_after_receive_trusts_watch),
+    SOCKET_ENTRY(test_io_descriptor_reused_after_receive),
     SOCKET_ENTRY(test_io_receive_without_waiting),
     SOCKET_ENTRY(test_io_signal_wakes_idle_loop),
     SOCKET_ENTRY(test_io_signal_refusals),

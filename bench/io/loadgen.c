@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/io/loadgen.c - the echo benchmark's load generator: one thread, epoll.
+/* bench/io/loadgen.c - the echo benchmark's load generator: one thread, epoll
+ * (edge-triggered once a connection is open).
  *
  *     loadgen -p PORT [-h HOST] [-c CONNS] [-w WARMUP_S] [-d SECONDS] [-n MAX_REQUESTS]
  *             [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i]
@@ -245,7 +246,13 @@ static void on_event(long i, uint32_t events, uint64_t now) {
             fail(i, 0);
             return;
         }
-        ev.events = EPOLLIN;
+        /* Edge-triggered: a connection is reported once per arrival, not
+         * again in the next epoll_wait after its echo was read (which level
+         * triggering does, to find it empty: one more poll of the socket per
+         * request). Each receive takes all that is there up to what is still
+         * expected, so a short one leaves the socket empty and the next
+         * bytes are a new edge. */
+        ev.events = EPOLLIN | EPOLLET;
         ev.data.u64 = (uint64_t)i;
         if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) < 0) die("epoll_ctl MOD failed");
         if (send_request(i, now) < 0) fail(i, 0); /* the confirming request: seq 0 */
