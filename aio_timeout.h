@@ -1624,8 +1624,9 @@ AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
 /* The last misuse reported while a task ran, until that task suspends: the
  * same mistake again in that time, at the same place of the task's body (an
  * await that fails at once, in a loop that does not check it), is counted,
- * not repeated, and the task is named once it has come back AIO__AGAIN_LIMIT
- * times (aio__holding). */
+ * and the task is named once it has come back AIO__AGAIN_LIMIT times
+ * (aio__holding). The default hook, which prints, is not told the repeats;
+ * a hook of your own is told every one (it may count them). */
 #define AIO__AGAIN_LIMIT 1000u
 static AIO_THREAD_LOCAL const aio_task *aio__told_task;
 static AIO_THREAD_LOCAL uint16_t aio__told_at; /* the body's resume point then */
@@ -1651,6 +1652,10 @@ static aio_status aio__misuse(aio_status code, const char *message) {
         t->frame.lc == aio__told_at && AIO__TOLD_SAME(message)) {
         if (++aio__told_again == AIO__AGAIN_LIMIT)
             aio__holding(t, AIO__AGAIN_LIMIT, 1);
+#ifdef AIO__HOSTED
+        if (aio__debug_hook == aio__default_debug) return code; /* (printed once) */
+#endif
+        if (aio__debug_hook) aio__debug_hook(code, message);
         return code;
     }
     aio__told_task = t;
