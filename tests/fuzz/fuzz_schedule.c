@@ -1203,7 +1203,7 @@ static int pick_target(const slot *s, uint8_t a) {
         (l)->body_done = 1;                                                    \
         if ((l)->rc == BRK) break;                                             \
         if ((l)->rc == PLAIN) {                                                \
-            (l)->abandoned = (l)->kind == K_GROUP;                             \
+            if ((l)->kind == K_GROUP) (l)->abandoned = 1; /* (until it opens again) */ \
             return RET_BASE + 50; /* misuse on purpose (lint-coroutines: ok) */ \
         }                                                                      \
         if (IS_RET((l)->rc)) AIO_RETURN(t, (l)->rc);                           \
