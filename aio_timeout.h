@@ -1632,15 +1632,16 @@ static AIO_THREAD_LOCAL const aio_task *aio__told_task;
 static AIO_THREAD_LOCAL uint16_t aio__told_at; /* the body's resume point then */
 static AIO_THREAD_LOCAL uint32_t aio__told_run; /* the loop's finished count then */
 static AIO_THREAD_LOCAL unsigned long aio__told_again;
-#ifdef AIO__HOSTED
-static AIO_THREAD_LOCAL char aio__told[160]; /* (messages may be built in one buffer) */
-#define AIO__TOLD_SAME(m) (strncmp(aio__told, (m), sizeof aio__told - 1) == 0)
-#define AIO__TOLD_KEEP(m) (strncpy(aio__told, (m), sizeof aio__told - 1))
-#else
-static AIO_THREAD_LOCAL const char *aio__told;
-#define AIO__TOLD_SAME(m) (aio__told == (m))
-#define AIO__TOLD_KEEP(m) (aio__told = (m))
-#endif
+/* The message told last, by its text's hash (some are built in one buffer;
+ * a copy would take RAM a board has little of). */
+static AIO_THREAD_LOCAL uint32_t aio__told;
+static uint32_t aio__text_hash(const char *m) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *m; m++) h = (h ^ (uint8_t)*m) * 16777619u;
+    return h;
+}
+#define AIO__TOLD_SAME(m) (aio__told == aio__text_hash(m))
+#define AIO__TOLD_KEEP(m) (aio__told = aio__text_hash(m))
 static void aio__holding(const aio_task *t, unsigned long count, int same_mistake);
 #endif
 
@@ -3026,7 +3027,7 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
     if (!aio__debug_hook) return; /* LCOV_EXCL_LINE: (the hosted build always has one) */
 #ifdef AIO__HOSTED
     {
-        static char message[300];
+        static char message[200];
         uintptr_t fn_at = 0; /* (a function's address, as addr2line takes it) */
         memcpy(&fn_at, &t->fn, sizeof fn_at < sizeof t->fn ? sizeof fn_at : sizeof t->fn);
         if (same_mistake)
