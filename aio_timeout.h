@@ -956,12 +956,12 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
     case AIO__LC_FINALLY:                                                      \
         aio__finally_enter((t), aio__f)
 
+/* (an unknown resume point also lands here: the end reports it) */
 #define AIO_END(t)                                                             \
     aio__f->lc = AIO__LC_END;                                                  \
     AIO__FALLTHROUGH;                                                          \
     default:                                                                   \
-        if (aio__f->lc != AIO__LC_END && aio__f->lc != AIO__LC_FINALLY)        \
-            aio__bad_resume((t), aio__f);                                      \
+        break;                                                                 \
         }                                                                      \
         if (0) goto aio__unwind;                                               \
         return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
@@ -1135,11 +1135,11 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * and MSP430). */
 #define AIO__SUSPENDED INT_MIN
 #define AIO__RAISE (INT_MIN + 1)
-#define AIO__LC_RAISE 0xfffdu   /* resume by delivering a cancellation */
+#define AIO__LC_LAST 0xfffdu    /* (the largest an await may have) */
 #define AIO__LC_FINALLY 0xfffeu
 #define AIO__LC_END 0xffffu
 /* Resume point n, refused at compile time if the frame cannot hold it. */
-#define AIO__LC(n) ((void)sizeof(char[(n) < AIO__LC_RAISE ? 1 : -1]), (n))
+#define AIO__LC(n) ((void)sizeof(char[(n) <= AIO__LC_LAST ? 1 : -1]), (n))
 
 #define AIO__PICK2(a, b, name, ...) name
 #if defined(__COUNTER__)
@@ -1165,9 +1165,6 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
         aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
     }                                                                          \
     switch (aio__f->lc) {                                                      \
-    case AIO__LC_RAISE:                                                        \
-        aio__set_status((t), aio__f, AIO_ECANCELED);                           \
-        goto aio__unwind;                                                      \
     case 0:
 
 /* Debug builds count the awaits a task passes without suspending, and name
@@ -1292,7 +1289,6 @@ AIO_API uint32_t aio__unwind_target(aio_task *t, aio_frame *f);
 AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc);
 AIO_API void aio__finally_enter(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f);
-AIO_API void aio__bad_resume(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative);
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__yield_start(aio_task *t, aio_frame *f);
@@ -1497,7 +1493,7 @@ static inline uint32_t aio__landing(aio_task *t, aio_frame *f) {
 
 /* The end of a body that met no cleanup section and no cancellation. */
 static inline aio_status aio__frame_done(aio_task *t, aio_frame *f) {
-    if (f->flags || !aio__plain(t)) return aio__frame_end(t, f);
+    if (f->flags || !aio__plain(t) || f->lc != AIO__LC_END) return aio__frame_end(t, f);
     f->lc = AIO__LC_END;
     return f->rc;
 }
@@ -2042,6 +2038,26 @@ static AIO__OUT_OF_LINE void aio__heap_put(aio_timer *h, uint32_t i, const aio_t
  * timer belongs near the bottom, as the last entry that fills a removed
  * timer's place mostly does (a server's idle deadlines: one removed per
  * request, the latest armed last). */
+#if defined(__OPTIMIZE_SIZE__)
+/* Where size counts, the plain way: up past the later parents, else down
+ * past the earlier children (the same heap, in fewer bytes). */
+static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
+    aio_timer *h = L->heap;
+    aio_timer moving = *e; /* (e may be the heap's last entry) */
+    uint32_t next;
+    while (i > 0 && aio__timer_less(&moving, &h[next = (i - 1) / 2])) {
+        aio__heap_put(h, i, &h[next]);
+        i = next;
+    }
+    while ((next = 2 * i + 1) < L->heap_len) { /* (nothing to do after a move up) */
+        if (next + 1 < L->heap_len && aio__timer_less(&h[next + 1], &h[next])) next++;
+        if (!aio__timer_less(&h[next], &moving)) break;
+        aio__heap_put(h, i, &h[next]);
+        i = next;
+    }
+    aio__heap_put(h, i, &moving);
+}
+#else
 static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
     aio_timer *h = L->heap;
     aio_timer moving = *e; /* (e may be the heap's last entry) */
@@ -2065,6 +2081,7 @@ static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
     }
     aio__heap_put(h, i, &moving);
 }
+#endif
 
 static void aio__remove_timer(aio_task *t) {
     aio_loop *L = t->loop;
@@ -2449,9 +2466,10 @@ static void aio__cancel_arrives(aio_task *t) {
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
- * also suspends before raising). */
+ * also suspends before raising): the frame resumes where it unwinds to. */
 static aio_status aio__yield_then_raise(aio_task *t, aio_frame *f) {
-    f->lc = AIO__LC_RAISE;
+    aio__set_status(t, f, AIO_ECANCELED);
+    f->lc = (uint16_t)aio__unwind_target(t, f);
     aio__enqueue(t);
     return AIO__SUSPENDED;
 }
@@ -2976,7 +2994,20 @@ AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
     t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
 }
 
+static void aio__bad_resume(aio_task *t, aio_frame *f) {
+    /* An inline coroutine opened with AIO_BEGIN(t) runs on its caller's
+     * frame, which is in the middle of the AIO_CALL. */
+    if (f == &t->frame && (f->flags & AIO__F_CALLING))
+        f->rc = aio__misuse(AIO_EINVAL, "an inline coroutine opened with AIO_BEGIN(t): it ran on "
+                                        "the task's own frame; write AIO_BEGIN(t, s), s being the "
+                                        "state struct AIO_CALL passed it");
+    else
+        f->rc = aio__misuse(AIO_EINVAL, "coroutine resumed at an unknown point: an await inside "
+                                        "your own switch statement, or a frame not initialised");
+}
+
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
+    if (f->lc != AIO__LC_END && f->lc != AIO__LC_FINALLY) aio__bad_resume(t, f);
     if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
     /* A task whose body completes while it is cancelled ends cancelled: the
      * request was never lost. Only a cleanup that a delivered cancellation
@@ -2990,18 +3021,6 @@ AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     }
     f->lc = AIO__LC_END;
     return f->rc;
-}
-
-AIO_API void aio__bad_resume(aio_task *t, aio_frame *f) {
-    /* An inline coroutine opened with AIO_BEGIN(t) runs on its caller's
-     * frame, which is in the middle of the AIO_CALL. */
-    if (f == &t->frame && (f->flags & AIO__F_CALLING))
-        f->rc = aio__misuse(AIO_EINVAL, "an inline coroutine opened with AIO_BEGIN(t): it ran on "
-                                        "the task's own frame; write AIO_BEGIN(t, s), s being the "
-                                        "state struct AIO_CALL passed it");
-    else
-        f->rc = aio__misuse(AIO_EINVAL, "coroutine resumed at an unknown point: an await inside "
-                                        "your own switch statement, or a frame not initialised");
 }
 
 /* The awaits a task has passed since it last suspended (debug builds), and
