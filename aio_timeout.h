@@ -963,6 +963,7 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
     default:                                                                   \
         break;                                                                 \
         }                                                                      \
+        if (0) goto aio__special;                                              \
         if (0) goto aio__unwind;                                               \
         return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
 
@@ -1160,7 +1161,11 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 #define AIO__BEGIN_CALLEE(t, s) AIO__BEGIN_FRAME(t, &(s)->frame)
 #define AIO__BEGIN_FRAME(t, fr)                                                \
     aio_frame *const aio__f = (fr);                                            \
+    aio_status aio__r = AIO_OK; /* what the last await returned */             \
     if (0) {                                                                   \
+    aio__special: /* an await suspended, or must unwind */                     \
+        if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
+        AIO__NO_SUSPENSION(t);                                                 \
     aio__unwind:                                                               \
         aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
     }                                                                          \
@@ -1211,16 +1216,14 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 #define AIO__AWAIT(t, store, start, poll, n) AIO__AWAIT_(t, store, start, poll, n)
 #define AIO__AWAIT_(t, store, start, poll, n)                                  \
     do {                                                                       \
-        aio_status aio__r;                                                     \
         aio__f->lc = AIO__LC(n);                                               \
         aio__r = (start);                                                      \
         if (0) {                                                               \
         case (n):                                                              \
             aio__r = (poll);                                                   \
         }                                                                      \
-        if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
+        if (aio__r <= AIO__RAISE) goto aio__special; /* (one test for both) */ \
         AIO__NO_SUSPENSION(t);                                                 \
-        if (aio__r == AIO__RAISE) goto aio__unwind;                            \
         store;                                                                 \
     } while (0)
 
@@ -1260,11 +1263,10 @@ enum { AIO__IO_READABLE, AIO__IO_WRITABLE, AIO__IO_ACCEPT, AIO__IO_RECV, AIO__IO
         aio__f->lc = AIO__LC(n);                                               \
         AIO__FALLTHROUGH;                                                      \
     case (n): {                                                                \
-        aio_status aio__r;                                                     \
         aio__f->flags |= AIO__F_CALLING;                                       \
         aio__r = (fn)((t), (st));                                              \
         aio__f->flags &= AIO__U8(~AIO__F_CALLING);                             \
-        if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
+        if (aio__r == AIO__SUSPENDED) goto aio__special;                       \
         AIO__NO_SUSPENSION(t);                                                 \
         if (aio__call_unwinds((t), aio__f, &(st)->frame, aio__r)) goto aio__unwind; \
         (lv) = aio__r;                                                         \
