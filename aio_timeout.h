@@ -1495,7 +1495,7 @@ static inline uint32_t aio__landing(aio_task *t, aio_frame *f) {
 
 /* The end of a body that met no cleanup section and no cancellation. */
 static inline aio_status aio__frame_done(aio_task *t, aio_frame *f) {
-    if (f->flags || !aio__plain(t) || f->lc != AIO__LC_END) return aio__frame_end(t, f);
+    if (f->flags || !aio__plain(t) || f->lc < AIO__LC_FINALLY) return aio__frame_end(t, f);
     f->lc = AIO__LC_END;
     return f->rc;
 }
@@ -2495,12 +2495,15 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
-    memset(t, 0, sizeof *t); /* no all-zero template in flash */
+    /* zero from the flags on (no all-zero template in flash); the head is
+     * set here, its wait link by the enqueue below */
+    memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
+    (void)sizeof(char[offsetof(aio_task, flags) == offsetof(aio_task, loop) + sizeof t->loop ? 1 : -1]);
     t->fn = fn;
     t->wait.task = t;
+    t->loop = L;
     aio__list_init(&t->joiners);
     t->parent = aio__loop == L ? L->current : NULL;
-    t->loop = L;
     t->until = AIO_NEVER;
     L->live++;
     aio__list_insert(&L->tasks, &t->member);
@@ -3009,7 +3012,7 @@ static void aio__bad_resume(aio_task *t, aio_frame *f) {
 }
 
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
-    if (f->lc != AIO__LC_END && f->lc != AIO__LC_FINALLY) aio__bad_resume(t, f);
+    if (f->lc < AIO__LC_FINALLY) aio__bad_resume(t, f); /* (neither it nor the end) */
     if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
     /* A task whose body completes while it is cancelled ends cancelled: the
      * request was never lost. Only a cleanup that a delivered cancellation
