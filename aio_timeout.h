@@ -2739,8 +2739,7 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
     size_t n = 0;
     aio_link *last;
     aio_link *l;
-    if (aio__ready_empty(L)) return 0;
-    /* only what was ready at the start: what it wakes runs next iteration */
+    /* (not empty) only what was ready at the start: what it wakes runs next iteration */
     last = L->ready.prev;
     do {
         aio_task *t;
@@ -2892,15 +2891,16 @@ static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
  * Inlined into aio_run's loop, where a turn of one task costs no call. */
 static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     aio_time began;
-    size_t ran;
+    size_t ran = 0;
+    int empty = aio__ready_empty(L); /* (read once: the stores below may alias it) */
     aio__loop = L;
     if (!L->is_virtual) { /* (virtual time is L->now itself) */
         L->stale = 1;
         if (L->heap_len) aio__now(L); /* they may be due: read it now */
     }
     began = L->now;
-    if (aio__ready_empty(L)) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
-    ran = aio__run_ready(L);
+    if (empty) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
+    if (!empty || !aio__ready_empty(L)) ran = aio__run_ready(L);
     aio__wake_due(L, began);
     return ran;
 }
