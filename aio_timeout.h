@@ -2032,6 +2032,7 @@ static AIO__OUT_OF_LINE void aio__heap_put(aio_timer *h, uint32_t i, const aio_t
     h[i].task->timer = i + 1;
 }
 
+#if !defined(__OPTIMIZE_SIZE__)
 /* Put timer *e in the hole at index i, moving it up or down to its place.
  * Down, Floyd's way: the hole first sinks to a leaf along the earlier
  * children, one comparison a level instead of two, and the timer rises back
@@ -2040,26 +2041,6 @@ static AIO__OUT_OF_LINE void aio__heap_put(aio_timer *h, uint32_t i, const aio_t
  * timer belongs near the bottom, as the last entry that fills a removed
  * timer's place mostly does (a server's idle deadlines: one removed per
  * request, the latest armed last). */
-#if defined(__OPTIMIZE_SIZE__)
-/* Where size counts, the plain way: up past the later parents, else down
- * past the earlier children (the same heap, in fewer bytes). */
-static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
-    aio_timer *h = L->heap;
-    aio_timer moving = *e; /* (e may be the heap's last entry) */
-    uint32_t next;
-    while (i > 0 && aio__timer_less(&moving, &h[next = (i - 1) / 2])) {
-        aio__heap_put(h, i, &h[next]);
-        i = next;
-    }
-    while ((next = 2 * i + 1) < L->heap_len) { /* (nothing to do after a move up) */
-        if (next + 1 < L->heap_len && aio__timer_less(&h[next + 1], &h[next])) next++;
-        if (!aio__timer_less(&h[next], &moving)) break;
-        aio__heap_put(h, i, &h[next]);
-        i = next;
-    }
-    aio__heap_put(h, i, &moving);
-}
-#else
 static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
     aio_timer *h = L->heap;
     aio_timer moving = *e; /* (e may be the heap's last entry) */
@@ -2078,6 +2059,25 @@ static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
     while (i > top) { /* up: past the later parents, or (sank) back past those not earlier */
         next = (i - 1) / 2;
         if (aio__timer_less(sank ? &h[next] : &moving, sank ? &moving : &h[next]) == sank) break;
+        aio__heap_put(h, i, &h[next]);
+        i = next;
+    }
+    aio__heap_put(h, i, &moving);
+}
+#else
+/* Where size counts, the plain way: up past the later parents, else down
+ * past the earlier children (the same heap, in fewer bytes). */
+static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
+    aio_timer *h = L->heap;
+    aio_timer moving = *e; /* (e may be the heap's last entry) */
+    uint32_t next;
+    while (i > 0 && aio__timer_less(&moving, &h[next = (i - 1) / 2])) {
+        aio__heap_put(h, i, &h[next]);
+        i = next;
+    }
+    while ((next = 2 * i + 1) < L->heap_len) { /* (nothing to do after a move up) */
+        if (next + 1 < L->heap_len && aio__timer_less(&h[next + 1], &h[next])) next++;
+        if (!aio__timer_less(&h[next], &moving)) break;
         aio__heap_put(h, i, &h[next]);
         i = next;
     }
