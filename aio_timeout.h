@@ -2498,7 +2498,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     /* zero from the flags on (no all-zero template in flash); the head is
      * set here, its wait link by the enqueue below */
     memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) == offsetof(aio_task, loop) + sizeof t->loop ? 1 : -1]);
+    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
     t->fn = fn;
     t->wait.task = t;
     t->loop = L;
