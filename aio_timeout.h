@@ -2935,7 +2935,10 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio__stepping = L;
     for (;;) {
         if (main->state == AIO__DONE) { /* asyncio.run: what main left running is cancelled */
-            if (!L->live) break;
+            /* (with no task alive the ready queue can still hold the notice
+             * of a group left by a plain `return`: its last child failed, and
+             * it hears of it, to be entered again, in one more turn) */
+            if (!L->live && aio__ready_empty(L)) break;
             if (!L->ending) {
                 L->ending = 1;
                 if (L->end_run) L->end_run(L); /* (only aio_spawn leaves tasks outside groups) */

@@ -1025,19 +1025,41 @@ static aio_status returns_inside_group(aio_task *t) {
  * closed as its end would have closed it: a child still running is
  * cancelled (its cleanup sees AIO_ECANCELED at 0 ms, it never returns its
  * 5), and aio_run lets it finish before it returns; an empty group is
- * simply closed. */
+ * simply closed. A child that fails in its cleanup after the return (10 ms
+ * later) is heard of by the group before aio_run returns, although no task
+ * is left alive by then: the group holds the error and can be entered again. */
 static void test_error_plain_return_inside_group_cancels_its_children(void) {
     int k;
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < 3; k++) {
         aio_loop loop;
         memset(&pg, 0, sizeof pg);
-        pg.empty = k;
+        pg.empty = k == 1;
+        if (k == 2) { /* the child's cleanup sleeps, then raises */
+            pg.child.cleanup = AIO_MS(10);
+            pg.child.override = 1;
+            pg.child.fin_value = AIO_EUSER;
+        }
         test_loop(&loop);
         test_last_debug[0] = 0;
         CHECK_EQ(test_run(&loop, &pg.task, returns_inside_group), 3);
         CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
         CHECK(pg.task.scope == NULL);
         CHECK_EQ(aio_group_spawn(&pg.g, &pg.child.task, worker), AIO_EINVAL);
+        if (k == 2) { /* its cancelled child fails in its cleanup, after the return */
+            CHECK_EQ(aio_task_result(&pg.child.task), AIO_EUSER);
+            CHECK_EQ(pg.child.fin_at, 0);
+            CHECK_EQ(pg.child.cleanup_at, 10);
+            CHECK_EQ(T_MS(), 10);
+            /* the group heard of it (a notice in the ready queue once the loop ran) */
+            CHECK_EQ(aio_group_status(&pg.g), AIO_EUSER);
+            CHECK_EQ(pg.g.live, 0);
+            CHECK(pg.g.notice.link.next == NULL);
+            pg.empty = 1; /* entered again, with no child this time */
+            CHECK_EQ(test_run(&loop, &pg.task, returns_inside_group), 3);
+            CHECK_EQ(aio_group_status(&pg.g), AIO_OK);
+            CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+            continue;
+        }
         if (!k) { /* aio_run ran the cancelled child to its end before returning */
             CHECK_EQ(aio_task_result(&pg.child.task), AIO_ECANCELED);
             CHECK_EQ(pg.child.fin, 1);
