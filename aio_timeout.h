@@ -306,6 +306,10 @@ typedef struct aio_frame {
     uint32_t barrier;    /* saved cancellation barrier while in cleanup */
 } aio_frame;
 
+/* A place in the timer storage, or how many: the target's unsigned int,
+ * 16 bits where int is (an 8-bit target's RAM holds far fewer timers). */
+typedef unsigned int aio__slot;
+
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
     aio_time when;
@@ -337,7 +341,7 @@ struct aio_task {
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
     uint32_t until_seq;  /* its arming order: equal deadlines fire in that order */
-    uint32_t timer;      /* heap index + 1 of the armed timer, 0 if none */
+    aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
     union {
@@ -482,7 +486,7 @@ typedef void (*aio_debug_fn)(aio_status code, const char *message);
 struct aio_loop {
     aio_time now;        /* read at most once per iteration (aio__now) */
     aio_timer *heap;
-    uint32_t heap_len, heap_cap;
+    aio__slot heap_len, heap_cap;
     uint32_t seq;        /* timer arming counter */
     uint32_t epoch;      /* cancellation delivery counter */
     uint32_t finished;   /* tasks finished so far */
@@ -1895,7 +1899,8 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     memset(L, 0, sizeof *L);
     L->heap = timers;
-    L->heap_cap = timers ? capacity : 0;
+    /* (beyond the index's range: as many as it counts) */
+    L->heap_cap = !timers ? 0 : capacity > (aio__slot)-1 ? (aio__slot)-1 : (aio__slot)capacity;
     L->epoch = 1;
     aio__list_init(&L->ready);
     aio__list_init(&L->tasks);
@@ -2003,7 +2008,7 @@ AIO_API aio_time aio_now(void) { return aio__loop ? aio__now(aio__loop) : 0; }
  * that allocated it (the hook may have been changed or removed since), and
  * the user's array is never reallocated. */
 static int aio__grow_heap(aio_loop *L) {
-    uint32_t cap = L->heap_cap ? L->heap_cap * 2 : 64;
+    aio__slot cap = L->heap_cap ? L->heap_cap * 2 : 64; /* (a wrap is refused below) */
     int same = L->heap_grow == L->grow && L->heap_grow_ctx == L->grow_ctx;
     aio_timer *grown;
     if (cap <= L->heap_cap || !L->grow) return 0;
@@ -2027,7 +2032,7 @@ static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer 
 
 /* h[i] = *e, and its task knows where its timer is (one function where
  * size counts: it is the heap's every move). */
-static AIO__OUT_OF_LINE void aio__heap_put(aio_timer *h, uint32_t i, const aio_timer *e) {
+static AIO__OUT_OF_LINE void aio__heap_put(aio_timer *h, aio__slot i, const aio_timer *e) {
     h[i] = *e;
     h[i].task->timer = i + 1;
 }
@@ -2041,11 +2046,11 @@ static AIO__OUT_OF_LINE void aio__heap_put(aio_timer *h, uint32_t i, const aio_t
  * timer belongs near the bottom, as the last entry that fills a removed
  * timer's place mostly does (a server's idle deadlines: one removed per
  * request, the latest armed last). */
-static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
+static void aio__heap_sift(aio_loop *L, aio__slot i, const aio_timer *e) {
     aio_timer *h = L->heap;
     aio_timer moving = *e; /* (e may be the heap's last entry) */
-    uint32_t next;
-    uint32_t top = 0;
+    aio__slot next;
+    aio__slot top = 0;
     int sank = 0;
     if (!(i > 0 && aio__timer_less(&moving, &h[(i - 1) / 2]))) {
         top = i;
@@ -2067,10 +2072,10 @@ static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
 #else
 /* Where size counts, the plain way: up past the later parents, else down
  * past the earlier children (the same heap, in fewer bytes). */
-static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
+static void aio__heap_sift(aio_loop *L, aio__slot i, const aio_timer *e) {
     aio_timer *h = L->heap;
     aio_timer moving = *e; /* (e may be the heap's last entry) */
-    uint32_t next;
+    aio__slot next;
     while (i > 0 && aio__timer_less(&moving, &h[next = (i - 1) / 2])) {
         aio__heap_put(h, i, &h[next]);
         i = next;
@@ -2087,7 +2092,7 @@ static void aio__heap_sift(aio_loop *L, uint32_t i, const aio_timer *e) {
 
 static void aio__remove_timer(aio_task *t) {
     aio_loop *L = t->loop;
-    uint32_t i = t->timer - 1;
+    aio__slot i = t->timer - 1;
     t->timer = 0;
     if (i != --L->heap_len) aio__heap_sift(L, i, &L->heap[L->heap_len]);
 }
