@@ -415,7 +415,7 @@ typedef struct aio_event {
     struct aio_event *next_signalled;
     struct aio_loop *loop;  /* the loop of its waiters, while it has any or is queued */
     volatile uint32_t sets; /* how many times it was set: a waiter wakes for a later one */
-    uint32_t mark;          /* the loop's count of queued tasks when it was set */
+    unsigned mark;          /* the loop's count of queued tasks when it was set */
     volatile uint8_t set;
     uint8_t queued;
     uint8_t kind;           /* 0, or 1 in a queue (its getters wait on it) */
@@ -510,7 +510,8 @@ struct aio_loop {
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
     uint8_t ending;      /* aio_run is cancelling what its main task left running */
-    uint32_t enqueued;   /* tasks queued at the tail so far (under the critical section) */
+    unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
+                            an event set counts only those of one turn: int is wide enough) */
     aio_link tasks;      /* the tasks alive that no group owns */
     /* What the features a program uses add to the loop's own work, set at
      * their first use: a program that never uses one carries none of its code. */
@@ -1896,6 +1897,13 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 }
 #endif
 
+/* The loop is the running one from here until aio_loop_destroy: a loop in
+ * main's frame, the usual case, is no dangling pointer (gcc 12 warns of one
+ * where it inlines this into main, as it may with AIO_STATIC). */
+#if defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     memset(L, 0, sizeof *L);
     L->heap = timers;
@@ -1913,6 +1921,9 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 #endif
     aio__loop = aio__last = L;
 }
+#if defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* A virtual loop's time is L->now itself, never stale; with no idle hook,
  * aio_run moves it to the next deadline when nothing is ready. */
@@ -2772,7 +2783,7 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
  * queued since the set are its last (enqueued - mark) entries. */
 static aio_link *aio__queued_when_set(aio_loop *L, const aio_event *ev) {
     aio_link *at = &L->ready;
-    uint32_t later = L->enqueued - ev->mark;
+    unsigned later = L->enqueued - ev->mark;
     while (later-- && at->prev != &L->ready) at = at->prev;
     return at;
 }

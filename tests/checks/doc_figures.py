@@ -204,8 +204,9 @@ def size_group(args):
         n = int(v["feature." + f][0])
         rows += [str(n), str(n - base)]
     out["size.features"] = rows
+    out["size.static"] = [v["static"][0] + " B", v["static"][1] + " B"]
     if v.get("avr_version", ["-"])[0] == want.get("avr_version"):
-        out["size.avr"] = [v["avr_sleep"][0] + " B"]
+        out["size.avr"] = [v["avr_sleep"][0] + " B", v["static"][2] + " B"]
     else:
         print("skipped docs/embedded.md's ATmega328P size: measured with %s, here %s" %
               (want.get("avr_version"), v.get("avr_version", ["no avr-gcc"])[0]))
@@ -269,7 +270,15 @@ def goals_on_page(text):
 
 
 def avr_goal_on_page(text):
-    return [table(text, "| figure | measured | goal |")[3][1]]
+    return [table(text, "| figure | measured | goal |")[3][1], static_table(text)[2][1]]
+
+
+def static_table(text):
+    return table(text, "| program in one file, with `AIO_STATIC` | measured |")
+
+
+def static_on_page(text):
+    return [r[1] for r in static_table(text)[:2]]
 
 
 def library_on_page(text):
@@ -312,6 +321,7 @@ FIGURES = [
     ("size.compiler", "docs/embedded.md", "arm-none-eabi-gcc {ver}, `AIO_TIME_32`, `AIO_NO_STDLIB`", "size"),
     ("size.goals", "docs/embedded.md", goals_on_page, "size"),
     ("size.avr", "docs/embedded.md", avr_goal_on_page, "size"),
+    ("size.static", "docs/embedded.md", static_on_page, "size"),
     ("size.library", "docs/embedded.md", library_on_page, "size"),
     ("size.features", "docs/embedded.md", features_on_page, "size"),
     ("size.ram", "docs/embedded.md", "RAM on a 32-bit target, `AIO_TIME_32` (64-bit time in brackets): a task {int} "

@@ -87,23 +87,35 @@ t64=$(hexsize task) s64=$(hexsize timeout) tm64=$(hexsize timer) q64=$(hexsize q
 # The goals: whole programs in one file on Cortex-M0 (the program's own
 # object: library, task bodies and main), the same on an ATmega328P (its
 # whole flash), and a task's size on the host.
-onefile() { # program -> bytes of .text and .rodata the program's object keeps
-    $CC -mcpu=cortex-m0 -mthumb $CFLAGS -DPROGRAM="\"$1.c\"" -c $S/onefile.c -o "$B/m0/onefile_$1.o"
+onefile() { # program [name flags] -> bytes of .text and .rodata the program's object keeps
+    o=onefile_${2:-$1}
+    # shellcheck disable=SC2086
+    $CC -mcpu=cortex-m0 -mthumb $CFLAGS ${3:-} -DPROGRAM="\"$1.c\"" -c $S/onefile.c -o "$B/m0/$o.o"
     $CC -mcpu=cortex-m0 -mthumb $CFLAGS --specs=nosys.specs -nostartfiles -Wl,--gc-sections \
-        -Wl,-Map="$B/m0/onefile_$1.map" -Ltests/embedded -Ttests/embedded/mps2.ld \
-        "$B/m0/onefile_$1.o" tests/embedded/startup.c -o "$B/m0/onefile_$1.elf"
+        -Wl,-Map="$B/m0/$o.map" -Ltests/embedded -Ttests/embedded/mps2.ld \
+        "$B/m0/$o.o" tests/embedded/startup.c -o "$B/m0/$o.elf"
     python3 -c "import sys; sys.path.insert(0, '$S'); import report
-print(report.library_sizes('$B/m0/onefile_$1.map', 'onefile_$1.o')['text'])"
+print(report.library_sizes('$B/m0/$o.map', '$o.o')['text'])"
 }
 m0_sleep=$(onefile minimal)
 m0_core=$(onefile core)
-avr_sleep=- avr_version=-
+# The same programs with AIO_STATIC, as a program in one file may define it
+# (examples/firmware and the Arduino sketch do): the compiler then sees every
+# function the program does not call and inlines those called once.
+m0_sleep_static=$(onefile minimal minimal_static -DAIO_STATIC)
+m0_core_static=$(onefile core core_static -DAIO_STATIC)
+avr_sleep=- avr_sleep_static=- avr_version=-
 if command -v avr-gcc >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
     mkdir -p "$B/avr"
-    # shellcheck disable=SC2086
-    avr-gcc -mmcu=atmega328p -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections -Wl,--gc-sections \
-        -DPROGRAM='"minimal.c"' $S/onefile.c -o "$B/avr/minimal.elf"
+    for v in minimal minimal_static; do
+        extra=
+        [ $v = minimal ] || extra=-DAIO_STATIC
+        # shellcheck disable=SC2086
+        avr-gcc -mmcu=atmega328p -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections -Wl,--gc-sections \
+            $extra -DPROGRAM='"minimal.c"' $S/onefile.c -o "$B/avr/$v.elf"
+    done
     avr_sleep=$(avr-size "$B/avr/minimal.elf" | awk 'NR == 2 { print $1 + $2 }')
+    avr_sleep_static=$(avr-size "$B/avr/minimal_static.elf" | awk 'NR == 2 { print $1 + $2 }')
     avr_version="avr-gcc-$(avr-gcc -dumpversion)"
 fi
 ${HOST_CC:-cc} -std=c11 -I. $S/hostsize.c -o "$B/hostsize"
@@ -124,6 +136,7 @@ goals >"$B/goals.md"
     echo "m0_core $m0_core"
     echo "m0_full $full_m0"
     echo "avr_sleep $avr_sleep"
+    echo "static $m0_sleep_static $m0_core_static $avr_sleep_static"
     echo "task32 $t32"
     echo "task_host $task_host"
     awk -F'|' 'NR > 2 { for (i = 2; i <= 6; i++) gsub(/ /, "", $i); print "lib." $2 "." $3, $4
@@ -165,6 +178,14 @@ fi
     echo "Goals (the sizes a firmware author compares; $(uname -m) for the host row):"
     echo
     cat "$B/goals.md"
+    echo
+    echo "A program in one file that defines AIO_STATIC (not a goal's figure: the default build meets them or not):"
+    echo
+    echo "| figure | measured |"
+    echo "|---|---:|"
+    echo "| Cortex-M0 -Os, one task that sleeps | $m0_sleep_static B |"
+    echo "| Cortex-M0 -Os, a wait with a timeout, cancelled, cleanup that awaits | $m0_core_static B |"
+    echo "| ATmega328P -Os, one task that sleeps, whole program's flash | $avr_sleep_static B |"
 } >"$B/../size.md"
 cat "$B/../size.md"
 echo
