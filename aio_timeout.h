@@ -1982,6 +1982,16 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     if (L->live)
         return aio__misuse(AIO_EBUSY, "aio_loop_destroy: tasks are still alive; "
                                       "await or cancel them before destroying the loop");
+    /* With no task alive the ready queue can still hold the notice of a group
+     * left by a plain `return` whose last child failed, if stepping stopped
+     * before it came up: the group hears of it now (to be entered again). */
+    while (L->ready.next != &L->ready) {
+        aio_link *notice = L->ready.next;
+        AIO_CRITICAL_ENTER();
+        aio__list_unlink(notice);
+        AIO_CRITICAL_EXIT();
+        L->heard(notice); /* (set by the groups, whose notices these are) */
+    }
     if (L->heap_grow) L->heap_grow(L->heap_grow_ctx, L->heap, L->heap_len, 0);
     L->heap = NULL;
     L->heap_cap = L->heap_len = 0;

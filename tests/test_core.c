@@ -10,6 +10,7 @@
  *     deadline) or through aio_virtual_advance();
  *   - AIO_SLEEP(t, 0) / AIO_YIELD is one trip through the ready queue. */
 #include "workers.h"
+#include <limits.h>
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/resource.h>
 #endif
@@ -1276,6 +1277,23 @@ static aio_status cap_main(aio_task *t) {
     AIO_END(t);
 }
 
+/* Timer storage is counted in the target's unsigned int: a capacity beyond
+ * it (possible only where int is 16 bits, as on an AVR) counts as many slots
+ * as it can; no storage counts none, whatever the capacity. */
+static void test_core_timer_capacity_counts_in_int(void) {
+    static aio_timer slots[1];
+    const uint32_t asked = 70000u;
+    aio_loop loop;
+    aio_loop_init(&loop, slots, asked);
+    CHECK(loop.heap == slots);
+    CHECK(loop.heap_cap == (asked > UINT_MAX ? UINT_MAX : asked));
+    CHECK(sizeof loop.heap_cap == sizeof(unsigned int));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_loop_init(&loop, NULL, asked);
+    CHECK_EQ(loop.heap_cap, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 /* Fixed timer storage without a growth hook: the park that needs a third
  * slot raises AIO_ENOSPC in that task (its cleanup runs); the others sleep
  * normally, and freed slots are reused. */
@@ -2483,7 +2501,7 @@ static aio_status sleeps_on_huge_storage(aio_task *t) {
     AIO_BEGIN(t);
     huge.len = L->heap_len;
     huge.cap = L->heap_cap;
-    L->heap_len = L->heap_cap = 0x80000000u; /* as if 2^31 timers were armed */
+    L->heap_len = L->heap_cap = UINT_MAX / 2 + 1; /* as if half the slots it counts were armed */
     AIO_SLEEP(t, AIO_SEC(1));
     AIO_FINALLY(t);
     L->heap_len = huge.len;
@@ -2492,8 +2510,9 @@ static aio_status sleeps_on_huge_storage(aio_task *t) {
     AIO_END(t);
 }
 
-/* Storage of 2^31 slots cannot double within 32 bits: the loop does not
- * call the growth hook with a wrapped size, the await gets AIO_ENOSPC. */
+/* Storage of half the slots an unsigned int counts (2^31, or 2^15 where int
+ * is 16 bits) cannot double: the loop does not call the growth hook with a
+ * wrapped size, the await gets AIO_ENOSPC. */
 static void test_core_storage_that_cannot_double(void) {
     aio_loop loop;
     memset(&huge, 0, sizeof huge);
@@ -2644,6 +2663,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_wait_for_child_first_disarms),
     TEST_ENTRY(test_core_wait_for_child_first_run),
     TEST_ENTRY(test_core_cancel_disarms_middle),
+    TEST_ENTRY(test_core_timer_capacity_counts_in_int),
     TEST_ENTRY(test_core_fixed_capacity_enospc),
     TEST_ENTRY(test_core_wait_for_enospc_no_slots),
     TEST_ENTRY(test_core_step_counts),

@@ -1027,20 +1027,50 @@ static aio_status returns_inside_group(aio_task *t) {
  * 5), and aio_run lets it finish before it returns; an empty group is
  * simply closed. A child that fails in its cleanup after the return (10 ms
  * later) is heard of by the group before aio_run returns, although no task
- * is left alive by then: the group holds the error and can be entered again. */
+ * is left alive by then: the group holds the error and can be entered again.
+ * Stepped by hand and destroyed before that notice came up, the loop lets
+ * the group hear of it as it is destroyed. */
 static void test_error_plain_return_inside_group_cancels_its_children(void) {
     int k;
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < 4; k++) {
         aio_loop loop;
         memset(&pg, 0, sizeof pg);
         pg.empty = k == 1;
-        if (k == 2) { /* the child's cleanup sleeps, then raises */
+        if (k >= 2) { /* the child's cleanup sleeps, then raises */
             pg.child.cleanup = AIO_MS(10);
             pg.child.override = 1;
             pg.child.fin_value = AIO_EUSER;
         }
         test_loop(&loop);
         test_last_debug[0] = 0;
+        if (k == 3) { /* stepped by hand, until the child has failed: its group's
+                       * notice is still queued when the loop is destroyed */
+            int steps = 0;
+            CHECK_EQ(aio_spawn(&pg.task, returns_inside_group), AIO_OK);
+            while (!aio_task_done(&pg.child.task) && steps++ < 100) {
+                aio_time next = aio_next_deadline(&loop);
+                if (next != AIO_NEVER && (aio_stime)(next - aio_loop_now(&loop)) > 0)
+                    aio_virtual_advance(&loop, next - aio_loop_now(&loop));
+                (void)aio_step(&loop);
+            }
+            CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
+            CHECK_EQ(aio_task_result(&pg.task), 3);
+            CHECK_EQ(aio_task_result(&pg.child.task), AIO_EUSER);
+            CHECK_EQ(pg.child.cleanup_at, 10);
+            CHECK(pg.g.notice.link.next != NULL);
+            CHECK(aio_next_deadline(&loop) == aio_loop_now(&loop)); /* (it says there is work) */
+            CHECK_EQ(pg.g.live, 1); /* (alive until heard of) */
+            CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+            CHECK_EQ(aio_group_status(&pg.g), AIO_EUSER);
+            CHECK_EQ(pg.g.live, 0);
+            CHECK(pg.g.notice.link.next == NULL);
+            test_loop(&loop);
+            pg.empty = 1; /* entered again, on another loop */
+            CHECK_EQ(test_run(&loop, &pg.task, returns_inside_group), 3);
+            CHECK_EQ(aio_group_status(&pg.g), AIO_OK);
+            CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+            continue;
+        }
         CHECK_EQ(test_run(&loop, &pg.task, returns_inside_group), 3);
         CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
         CHECK(pg.task.scope == NULL);
