@@ -142,9 +142,99 @@ static void test_fuzzfound_cancel_held_back_keeps_place_in_queue(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+static struct {
+    aio_task owner, child;
+    aio_group g;
+    int second_run;       /* the owner's second run, on the other loop */
+    aio_time child_failed; /* loop A's time, ms since the start */
+} P;
+
+/* Sleeps until cancelled; its cleanup sleeps 5 ms, then fails. */
+static aio_status fails_in_cleanup(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_MS(5));
+    P.child_failed = T_MS();
+    AIO_RETURN(t, AIO_EUSER);
+    AIO_END(t);
+}
+
+/* First run: leaves its group with a plain `return` while its child sleeps.
+ * Second run: sleeps 20 ms and returns 7. */
+static aio_status owner_leaves_group(aio_task *t) {
+    AIO_BEGIN(t);
+    if (P.second_run) {
+        AIO_SLEEP(t, AIO_MS(20));
+        AIO_RETURN(t, 7);
+    }
+    AIO_GROUP(t, &P.g) {
+        (void)aio_group_spawn(&P.g, &P.child, fails_in_cleanup);
+        AIO_YIELD(t); /* the child starts its sleep */
+        return 3;     /* the mistake: not AIO_RETURN (lint-coroutines: ok) */
+    }
+    AIO_END(t);
+}
+
+/* Steps loop L until it has nothing left to do, moving its virtual time to
+ * each deadline. */
+static void run_down(aio_loop *L) {
+    int steps = 0;
+    aio_time next;
+    while ((next = aio_next_deadline(L)) != AIO_NEVER && steps++ < 100) {
+        if ((aio_stime)(next - aio_loop_now(L)) > 0) aio_virtual_advance(L, next - aio_loop_now(L));
+        (void)aio_step(L);
+    }
+}
+
+/* Found by the fuzzer (its checker expected a group's notice in its owner's
+ * loop): a group left by a plain `return` on loop A stays its children's,
+ * there, while its owner ends and runs again on loop B. The child's failure
+ * in its cleanup (at 5 ms) is heard on loop A: the group holds the error,
+ * counts no child, and can be entered again; the owner's run on B is not
+ * disturbed by it (it sleeps its 20 ms and returns 7). */
+static void test_fuzzfound_group_left_plainly_hears_its_child_while_owner_runs_elsewhere(void) {
+    aio_loop a, b;
+    int owner_done = 0;
+    memset(&P, 0, sizeof P);
+    test_loop(&a);
+    CHECK_EQ(aio_spawn(&P.owner, owner_leaves_group), AIO_OK);
+    while (!owner_done && aio_step(&a)) owner_done = aio_task_done(&P.owner);
+    CHECK_EQ(aio_task_result(&P.owner), 3);
+    CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
+    CHECK(!aio_task_done(&P.child)); /* cancelled, in its cleanup */
+    CHECK_EQ(P.g.live, 1);
+    test_loop(&b); /* the running loop now */
+    P.second_run = 1;
+    CHECK_EQ(aio_spawn(&P.owner, owner_leaves_group), AIO_OK);
+    CHECK(P.owner.loop == &b && P.child.loop == &a);
+    (void)aio_step(&b); /* the owner parks on its 20 ms */
+    run_down(&a);
+    CHECK_EQ(aio_task_result(&P.child), AIO_EUSER);
+    CHECK_EQ(P.child_failed, 5);
+    CHECK(P.g.notice.link.next == NULL); /* heard, in loop A */
+    CHECK_EQ(aio_group_status(&P.g), AIO_EUSER);
+    CHECK_EQ(P.g.live, 0);
+    CHECK_EQ(aio_loop_destroy(&a), AIO_OK);
+    CHECK(!aio_task_done(&P.owner)); /* untouched on loop B */
+    CHECK(aio_next_deadline(&b) == (aio_time)(aio_loop_now(&b) + AIO_MS(20)));
+    run_down(&b);
+    CHECK_EQ(aio_task_result(&P.owner), 7);
+    CHECK_EQ(T_MS(), 20);
+    /* the group entered again, by a run on loop B: its new child fails too */
+    P.second_run = 0;
+    CHECK_EQ(test_run(&b, &P.owner, owner_leaves_group), 3);
+    CHECK_EQ(aio_task_result(&P.child), AIO_EUSER);
+    CHECK_EQ(P.child_failed, 25);
+    CHECK_EQ(aio_group_status(&P.g), AIO_EUSER);
+    CHECK_EQ(P.g.live, 0);
+    CHECK_EQ(aio_loop_destroy(&b), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fuzzfound_cancel_while_retaking_condition_lock),
     TEST_ENTRY(test_fuzzfound_cancel_held_back_keeps_place_in_queue),
+    TEST_ENTRY(test_fuzzfound_group_left_plainly_hears_its_child_while_owner_runs_elsewhere),
 };
 
 void register_fuzzfound_tests(void) { test_register(cases, TEST_COUNT(cases)); }

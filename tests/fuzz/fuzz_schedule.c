@@ -492,13 +492,13 @@ static void check_loop(int li) {
 #ifndef FUZZ_PRE_NOTICES
         if (!w->task) {
             const aio_group *g = AIO_CONTAINER(w, aio_group, notice);
-            /* open, or left by a plain `return` (misuse) while its children
-             * live on: they still end into it, and it must hear of them to
-             * be entered again */
-            REQUIRE(slot_of(g->scope.task) && slot_of(g->scope.task)->lp == li && g->unheard > 0 &&
-                        g->live >= g->unheard &&
-                        (g->scope.state == AIO__S_FIRST || g->scope.state == AIO__S_BODY ||
-                         g->scope.state == AIO__S_JOIN ||
+            /* open, in its owner's loop; or left by a plain `return`
+             * (misuse) while its children live on: they still end into it,
+             * and it must hear of them to be entered again, in their loop
+             * (its owner may have ended and run again, even on another) */
+            REQUIRE(slot_of(g->scope.task) && g->unheard > 0 && g->live >= g->unheard &&
+                        (((g->scope.state == AIO__S_FIRST || g->scope.state == AIO__S_BODY ||
+                           g->scope.state == AIO__S_JOIN) && slot_of(g->scope.task)->lp == li) ||
                          (g->scope.state == AIO__S_DONE && AIO_CONTAINER(g, level, g)->abandoned)),
                     "ready queue holds the notice of a group that has nothing to hear (state %d, "
                     "live %u, unheard %u)", g->scope.state, (unsigned)g->live, (unsigned)g->unheard);

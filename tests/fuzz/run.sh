@@ -97,12 +97,13 @@ report() { # name log rc found-dir fuzzer replay
     slowest=$(fz_stat slowest_unit_time_sec "$2")
     echo "[$1] ${execs:-?} executions, ${cov:-coverage not reported};" \
          "slowest input under $(( ${slowest:-0} + 1 )) s, peak memory $(fz_stat peak_rss_mb "$2") MB"
-    n=0
+    n=0 shown=
     start=$(cat "$out/started")
     : >"$out/$1.found"
     for crash in "$4"/crash-* "$4"/timeout-* "$4"/leak-*; do
         [ -f "$crash" ] || continue
         n=$((n + 1))
+        [ -n "${shown:-}" ] || shown=$crash # (the program printed below)
         at=$(( $(stat -c %Y "$crash") - start ))
         # executions by then: the last progress line of the log before that time
         ex=$(grep -a -E '^#[0-9]+: .* time: [0-9]+s' "$2" |
@@ -124,7 +125,7 @@ report() { # name log rc found-dir fuzzer replay
         echo "[$1] FAILED:"; grep -a -E 'invariant violated|ERROR|SUMMARY' "$2" | head -n 8 | sed 's/^/    /'
     fi
     if [ "$n" -gt 0 ] && [ "${FUZZ_KEEP_GOING:-0}" != 1 ]; then
-        python3 tests/fuzz/decode.py "$crash" | sed 's/^/    /'
+        python3 tests/fuzz/decode.py "$shown" | sed 's/^/    /'
     fi
     [ "$n" -eq 0 ]
 }
