@@ -2608,11 +2608,12 @@ static void aio__close_blocks(aio_task *t, const aio_frame *frame) {
 static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
     while (aio__abandoned(t, frame)) {
         aio_timeout *sc = t->scope;
-        if (sc->flags & AIO__S_GROUP) {
-            aio_group *g = AIO_CONTAINER(sc, aio_group, scope);
-            if (g->live) aio__group_abort(g);
-        }
+        int outlived = (sc->flags & AIO__S_GROUP) && AIO_CONTAINER(sc, aio_group, scope)->live;
+        if (outlived) aio__group_abort(AIO_CONTAINER(sc, aio_group, scope));
         aio__scope_close(t, sc);
+        /* Its children, cancelled, outlive the blocks around it, which may
+         * end and be entered again meanwhile: they no longer reach them. */
+        if (outlived) sc->parent = NULL;
     }
 }
 

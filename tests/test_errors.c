@@ -1103,6 +1103,75 @@ static void test_error_plain_return_inside_group_cancels_its_children(void) {
     }
 }
 
+/* A group left plainly inside blocks of its owner's owner, which end and
+ * are entered again while the group's child still runs its cleanup. */
+static struct {
+    aio_task main, owner, child;
+    aio_timeout to;
+    aio_group outer, inner;
+    long long child_cleanup_done; /* -1 until its cleanup's sleep ends */
+    aio_status second_block;
+} pr;
+
+/* Cancelled at once by its group's plain exit; its cleanup sleeps 20 ms. */
+static aio_status sleeps_in_cleanup(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_MS(20));
+    pr.child_cleanup_done = T_MS();
+    AIO_END(t);
+}
+
+static aio_status leaves_its_group_plainly(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &pr.inner) {
+        (void)aio_group_spawn(&pr.inner, &pr.child, sleeps_in_cleanup);
+        AIO_YIELD(t); /* the child starts its sleep */
+        return 3;     /* the mistake: not AIO_RETURN (lint-coroutines: ok) */
+    }
+    AIO_END(t);
+}
+
+/* Its owner ends at once; then the same timeout block is entered again,
+ * with a deadline of 1 ms that cuts its 50 ms sleep short. */
+static aio_status owns_the_owner(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &pr.to, AIO_SEC(10)) {
+        AIO_GROUP(t, &pr.outer) {
+            (void)aio_group_spawn(&pr.outer, &pr.owner, leaves_its_group_plainly);
+        }
+    }
+    AIO_TIMEOUT(t, &pr.to, AIO_MS(1)) {
+        AIO_SLEEP(t, AIO_MS(50));
+    }
+    pr.second_block = aio_timeout_status(&pr.to);
+    AIO_END(t);
+}
+
+/* The children of a group left by a plain `return` are cancelled and finish
+ * on their own: they no longer reach the blocks around the group, which end
+ * and may be entered again meanwhile. The child's cleanup here sleeps its
+ * whole 20 ms, though the block its owner's owner enters again expires at
+ * 1 ms (before, the child still saw that block, and its cleanup was
+ * cancelled there). */
+static void test_error_group_left_plainly_children_leave_the_blocks_around_it(void) {
+    aio_loop loop;
+    memset(&pr, 0, sizeof pr);
+    pr.child_cleanup_done = -1;
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &pr.main, owns_the_owner), AIO_OK);
+    CHECK_DEBUG("a task ended inside an open timeout block, which is now closed");
+    CHECK_EQ(aio_task_result(&pr.owner), 3);
+    CHECK_EQ(pr.second_block, AIO_ETIMEDOUT);
+    CHECK_EQ(pr.child_cleanup_done, 20);
+    CHECK_EQ(aio_task_result(&pr.child), AIO_ECANCELED);
+    CHECK_EQ(aio_group_status(&pr.outer), AIO_OK);
+    CHECK_EQ(T_MS(), 20);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static int by_hand_runs;
 
 /* Not a coroutine: a body written by hand that suspends on nothing (it
@@ -1386,6 +1455,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_task_holding_the_loop_named),
     TEST_ENTRY(test_error_same_mistake_in_a_loop_told_once),
     TEST_ENTRY(test_error_plain_return_inside_group_cancels_its_children),
+    TEST_ENTRY(test_error_group_left_plainly_children_leave_the_blocks_around_it),
     TEST_ENTRY(test_error_body_suspended_on_nothing_waits_for_a_cancel),
     TEST_ENTRY(test_error_await_inside_user_switch_in_inline_coroutine),
     TEST_ENTRY(test_error_await_never_spawned_or_null),

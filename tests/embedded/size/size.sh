@@ -179,7 +179,7 @@ fi
     echo
     cat "$B/goals.md"
     echo
-    echo "A program in one file that defines AIO_STATIC (not a goal's figure: the default build meets them or not):"
+    echo "A program in one file that defines AIO_STATIC (not the goals' figures: those count the default build):"
     echo
     echo "| figure | measured |"
     echo "|---|---:|"
