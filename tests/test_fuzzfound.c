@@ -231,10 +231,90 @@ static void test_fuzzfound_group_left_plainly_hears_its_child_while_owner_runs_e
     CHECK_EQ(aio_loop_destroy(&b), AIO_OK);
 }
 
+/* A condition waiter, cancelled while another task holds the lock and, in a
+ * block shielded from cancellation, awaits it. Taking the lock back ignores
+ * cancellation (the waiter keeps its place in the lock's queue) and the
+ * shield holds the holder's cancel back: neither can end, whatever is
+ * cancelled. The fuzzer's checker once required every task to end after
+ * enough cancels; here the program itself waits forever, and aio_run says so
+ * (AIO_EDEADLK, nothing ready, no timer armed) instead of sleeping. Releasing
+ * the lock by hand breaks the cycle. */
+static struct {
+    aio_task task, waiter, holder;
+    aio_lock lock;
+    aio_condition cond;
+    aio_timeout shield;
+    aio_status wait_rc, await_rc, holder_rc;
+    int waiter_relocked, holder_past_shield;
+} D;
+
+static aio_status relocking_waiter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, D.wait_rc, &D.lock, AIO_NEVER);
+    AIO_COND_WAIT(t, D.wait_rc, &D.cond, AIO_NEVER);
+    AIO_FINALLY(t);
+    D.waiter_relocked = aio_lock_locked(&D.lock);
+    aio_lock_release(&D.lock);
+    AIO_END(t);
+}
+
+static aio_status shielded_lock_holder(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    AIO_LOCK_ACQUIRE(t, rc, &D.lock, AIO_NEVER);
+    (void)rc;
+    AIO_SHIELDED(t, &D.shield, AIO_NEVER) {
+        AIO_AWAIT(t, D.await_rc, &D.waiter);
+    }
+    D.holder_past_shield = 1;
+    AIO_END(t);
+}
+
+static aio_status main_cancels_both(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_condition_init(&D.cond, &D.lock);
+    AIO_CHECK(t, aio_spawn(&D.waiter, relocking_waiter));
+    AIO_SLEEP(t, AIO_MS(1)); /* the waiter waits on the condition, the lock free */
+    AIO_CHECK(t, aio_spawn(&D.holder, shielded_lock_holder));
+    AIO_SLEEP(t, AIO_MS(1)); /* the holder holds the lock and awaits the waiter */
+    CHECK_EQ(aio_cancel(&D.waiter), 1);
+    CHECK_EQ(aio_cancel(&D.holder), 1);
+    AIO_AWAIT(t, D.holder_rc, &D.holder);
+    AIO_END(t);
+}
+
+static void test_fuzzfound_condition_waiter_and_shielded_lock_holder_wait_forever(void) {
+    BEGIN_TEST_WITH(D);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &D.task, main_cancels_both), AIO_EDEADLK);
+    CHECK_DEBUG("nothing can wake");
+    CHECK_EQ(T_MS(), 2);
+    CHECK(aio_task_alive(&D.waiter));
+    CHECK(aio_task_alive(&D.holder));
+    CHECK_EQ(D.holder_past_shield, 0);
+    CHECK_EQ(aio_lock_locked(&D.lock), 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_EBUSY);
+    /* the holder's release by hand: the waiter takes the lock back, its
+     * cancellation unwinds it, the holder's await ends and so does main */
+    CHECK_EQ(aio_lock_release(&D.lock), AIO_OK);
+    while (aio_step(&loop)) {
+    }
+    CHECK_EQ(D.waiter_relocked, 1);
+    CHECK_EQ(aio_task_result(&D.waiter), AIO_ECANCELED);
+    CHECK_EQ(D.await_rc, AIO_ECANCELED);
+    CHECK_EQ(D.holder_past_shield, 1);
+    CHECK_EQ(aio_task_result(&D.holder), AIO_ECANCELED); /* the shield held its cancel back */
+    CHECK_EQ(D.holder_rc, AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&D.task), AIO_OK);
+    CHECK_EQ(aio_lock_locked(&D.lock), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fuzzfound_cancel_while_retaking_condition_lock),
     TEST_ENTRY(test_fuzzfound_cancel_held_back_keeps_place_in_queue),
     TEST_ENTRY(test_fuzzfound_group_left_plainly_hears_its_child_while_owner_runs_elsewhere),
+    TEST_ENTRY(test_fuzzfound_condition_waiter_and_shielded_lock_holder_wait_forever),
 };
 
 void register_fuzzfound_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -1059,8 +1059,14 @@ static void cond_wait_ended(slot *s) {
 static unsigned waits_of(int i) {
     unsigned m = W.s[i].waits_on;
     size_t j;
-    for (j = 0; j < NT; j++) /* a group's owner waits for its children */
+    for (j = 0; j < NT; j++) { /* a group's owner waits for its children */
         if (W.s[j].group && W.s[j].group->scope.task == &W.s[i].task && alive(&W.s[j])) m |= 1u << j;
+        /* and a condition waiter for the lock's holder: taking the lock back
+         * ignores cancellation, so that wait ends only when the holder lets go */
+        if (W.s[i].waiting_res == 3 && j != (size_t)i && W.s[j].holds_lock && W.s[j].lp == W.s[i].lp &&
+            alive(&W.s[j]))
+            m |= 1u << j;
+    }
     return alive(&W.s[i]) ? m : 0;
 }
 static int closes_cycle(int self, unsigned mask) {
