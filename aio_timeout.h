@@ -367,14 +367,14 @@ struct aio_timeout {
     aio_timeout *parent;
     aio_task *task;
     aio_frame *frame;
+    uint8_t state;       /* (here within a Cortex-M0 byte load's reach) */
+    uint8_t flags;
     aio_time deadline;   /* absolute; AIO_NEVER = none */
     uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
     uint32_t landing;    /* resume point that unwinds out of the block */
     uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
     aio_status saved_rc; /* the frame's status at entry, restored when caught */
-    uint8_t state;
-    uint8_t flags;
 };
 
 /* One task of the collection given to AIO_WAIT / AIO_GATHER: set `task`, the
@@ -484,20 +484,43 @@ typedef aio_timer *(*aio_grow_fn)(void *ctx, aio_timer *old, uint32_t old_count,
 typedef void (*aio_debug_fn)(aio_status code, const char *message);
 
 struct aio_loop {
+    /* What every turn reads first: where a load's offset is short (a
+     * Cortex-M0's byte load reaches 31 bytes, an AVR's any load 63), the
+     * fields of the loop's own work come before those of set-up and hooks. */
     aio_time now;        /* read at most once per iteration (aio__now) */
+    uint8_t is_virtual;
+    uint8_t stale;       /* `now` is to be read when next needed */
+    uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
+    uint8_t ending;      /* aio_run is cancelling what its main task left running */
     aio_timer *heap;
     aio__slot heap_len, heap_cap;
+    unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
+                            an event set counts only those of one turn: int is wide enough) */
     uint32_t seq;        /* timer arming counter */
     uint32_t epoch;      /* cancellation delivery counter */
     uint32_t finished;   /* tasks finished so far */
     aio_link ready;      /* tasks to run, oldest first */
-    struct aio_event *signalled; /* events set since the last iteration */
     aio_task *current;
     size_t live;         /* spawned and not finished */
+    struct aio_event *signalled; /* events set since the last iteration */
+    /* What the features a program uses add to the loop's own work, set at
+     * their first use: a program that never uses one carries none of its code. */
+    struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
+    int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
+    void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     aio_clock_fn clock;
     void *clock_ctx;
     aio_idle_fn idle;
     void *idle_ctx;
+    void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
+    void (*scope_key)(const aio_task *t, aio_time *when, uint32_t *seq); /* blocks' deadlines */
+    void (*heard)(aio_link *notice);               /* a group's notice came up */
+    void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
+    void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
+    void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
+    void (*rang)(aio_event *ready);                /* a queue was put to from outside */
+    int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
+    aio_link tasks;      /* the tasks alive that no group owns */
     aio_grow_fn grow;
     void *grow_ctx;
     aio_grow_fn heap_grow; /* the hook that allocated heap (NULL: the user's array) */
@@ -506,26 +529,6 @@ struct aio_loop {
     void *wakeup_ctx;
     int wake_pipe[2];    /* the system idle hook's wake-up pipe: fds + 1, 0 = not opened */
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
-    uint8_t is_virtual;
-    uint8_t stale;       /* `now` is to be read when next needed */
-    uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
-    uint8_t ending;      /* aio_run is cancelling what its main task left running */
-    unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
-                            an event set counts only those of one turn: int is wide enough) */
-    aio_link tasks;      /* the tasks alive that no group owns */
-    /* What the features a program uses add to the loop's own work, set at
-     * their first use: a program that never uses one carries none of its code. */
-    struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
-    void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
-    void (*scope_key)(const aio_task *t, aio_time *when, uint32_t *seq); /* blocks' deadlines */
-    void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
-    void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
-    void (*heard)(aio_link *notice);               /* a group's notice came up */
-    int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
-    int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
-    void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
-    void (*rang)(aio_event *ready);                /* a queue was put to from outside */
-    void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
 #if AIO_INSTRUMENTS
     void (*instrument)(void *ctx, const aio_trace_record *r); /* NULL: none */
