@@ -59,6 +59,14 @@ run() { # binary seconds corpus log artifact-prefix
     "$1" $keep -max_total_time="$2" -max_len=512 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$5" "$3" $seeds >"$4" 2>&1
 }
+# What an earlier run found is moved to $out/earlier/, so that this run
+# reports only the inputs it found itself.
+for d in found found-ms32; do
+    if [ -d "$out/$d" ] && [ -n "$(ls -A "$out/$d")" ]; then
+        mkdir -p "$out/earlier"
+        mv "$out/$d" "$out/earlier/$d-$(cat "$out/started" 2>/dev/null || echo 0)"
+    fi
+done
 mkdir -p "$out/found" "$out/found-ms32"
 echo "fuzzing $HEADER_DIR/aio_timeout.h for ${SECONDS_64} s (64-bit ns) and ${SECONDS_32} s (32-bit ms ticks)..."
 date +%s >"$out/started"
