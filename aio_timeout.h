@@ -396,13 +396,13 @@ typedef struct aio_as_completed {
 
 /* A task group (structured concurrency, asyncio.TaskGroup). */
 typedef struct aio_group {
+    uint8_t flags;       /* (first, and the block's own within a Cortex-M0 byte load's reach) */
     aio_timeout scope;   /* the block; cancelled when the group aborts */
     aio_link children;   /* live children */
     aio_waiter notice;   /* in the ready queue when a child has failed: the abort */
     uint32_t live;       /* children alive, or failed and not heard of yet */
     uint32_t unheard;    /* children that failed since the notice was queued */
     aio_status status;   /* the first error: a child's failure or the body's */
-    uint8_t flags;
 } aio_group;
 
 /* asyncio.Event. Zero-initialised = clear. It belongs to the loop of the
@@ -2050,8 +2050,9 @@ static int aio__grow_heap(aio_loop *L) {
 }
 
 static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer *b) {
-    if (a->when != b->when) return aio__before(a->when, b->when);
-    return (int32_t)(a->seq - b->seq) < 0;
+    aio_stime d = (aio_stime)(a->when - b->when);
+    if (!d) d = (int32_t)(a->seq - b->seq);
+    return d < 0;
 }
 
 /* h[i] = *e, and its task knows where its timer is (one function where
