@@ -367,7 +367,7 @@ struct aio_timeout {
     aio_timeout *parent;
     aio_task *task;
     aio_frame *frame;
-    uint8_t state;       /* (here within a Cortex-M0 byte load's reach) */
+    uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches) */
     uint8_t flags;
     aio_time deadline;   /* absolute; AIO_NEVER = none */
     uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
@@ -396,7 +396,8 @@ typedef struct aio_as_completed {
 
 /* A task group (structured concurrency, asyncio.TaskGroup). */
 typedef struct aio_group {
-    uint8_t flags;       /* (first, and the block's own within a Cortex-M0 byte load's reach) */
+    uint8_t flags;       /* (first: it and the block's state and flags are then within
+                            the 31 bytes a Cortex-M0's byte load reaches) */
     aio_timeout scope;   /* the block; cancelled when the group aborts */
     aio_link children;   /* live children */
     aio_waiter notice;   /* in the ready queue when a child has failed: the abort */
