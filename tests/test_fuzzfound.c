@@ -310,11 +310,66 @@ static void test_fuzzfound_condition_waiter_and_shielded_lock_holder_wait_foreve
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A group opened in a cleanup section: its first child fails at its first
+ * step, and in the same turn, before the group hears of it, the owner spawns
+ * a second child into it (accepted: the group is not aborting yet). The
+ * abort then cancels that child before it starts, as asyncio's TaskGroup
+ * does with a task created before its _on_task_done callback runs. The
+ * fuzzer's checker once took this for a cancellation of the cleanup that
+ * nothing made: the failed child's slot was spawned again, and the checker
+ * forgot the failure with it. */
+static struct {
+    aio_task task, first, second;
+    aio_group g;
+    aio_status spawn_second;
+    int second_ran, after_group;
+} K;
+
+static aio_status fails_at_once(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RAISE(t, AIO_EUSER);
+    AIO_END(t);
+}
+
+static aio_status notes_it_ran(aio_task *t) {
+    AIO_BEGIN(t);
+    K.second_ran = 1;
+    AIO_END(t);
+}
+
+static aio_status group_in_cleanup(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RETURN(t, 5);
+    AIO_FINALLY(t);
+    AIO_GROUP(t, &K.g) {
+        AIO_CHECK(t, aio_group_spawn(&K.g, &K.first, fails_at_once));
+        AIO_YIELD(t); /* the first child fails; this task runs next, then the group hears */
+        K.spawn_second = aio_group_spawn(&K.g, &K.second, notes_it_ran);
+    }
+    K.after_group = 1; /* (execution goes on after the block: the error is raised by hand) */
+    if (aio_group_status(&K.g) < 0) AIO_RAISE(t, aio_group_status(&K.g));
+    AIO_END(t);
+}
+
+static void test_fuzzfound_group_in_cleanup_aborts_a_child_spawned_before_it_heard(void) {
+    BEGIN_TEST_WITH(K);
+    CHECK_EQ(test_run(&loop, &K.task, group_in_cleanup), AIO_EUSER);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(K.spawn_second, AIO_OK);
+    CHECK_EQ(aio_task_result(&K.first), AIO_EUSER);
+    CHECK_EQ(aio_task_result(&K.second), AIO_ECANCELED);
+    CHECK_EQ(K.second_ran, 0);
+    CHECK_EQ(aio_group_status(&K.g), AIO_EUSER);
+    CHECK_EQ(K.after_group, 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fuzzfound_cancel_while_retaking_condition_lock),
     TEST_ENTRY(test_fuzzfound_cancel_held_back_keeps_place_in_queue),
     TEST_ENTRY(test_fuzzfound_group_left_plainly_hears_its_child_while_owner_runs_elsewhere),
     TEST_ENTRY(test_fuzzfound_condition_waiter_and_shielded_lock_holder_wait_forever),
+    TEST_ENTRY(test_fuzzfound_group_in_cleanup_aborts_a_child_spawned_before_it_heard),
 };
 
 void register_fuzzfound_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -128,6 +128,7 @@ typedef struct level {
     /* a group's entry (its children carry it), and whether aio_group_cancel hit it */
     uint32_t gen;
     int gcancelled;
+    int gchild_failed; /* a child failed, then its slot was spawned again */
     /* the cleanup section this level runs in, if any, and what cancelled
      * around it when it began: the levels below it (a mask), the task's
      * accepted cancels, an undelivered request, the scopes beyond the task */
@@ -715,6 +716,7 @@ static void group_entered(slot *s, level *l) {
                 "last use is alive", s->idx, (int)j);
     l->gen = ++W.gens;
     l->gcancelled = 0;
+    l->gchild_failed = 0;
     l->abandoned = 0;
 }
 static void scope_entered(slot *s, level *l) {
@@ -730,7 +732,7 @@ static void group_left_in_cleanup(const slot *s, const level *l) {
     size_t j;
     /* (a deadline given to the group's own scope, by a reschedule of the
      * task's innermost block, cancels the group too) */
-    int failed = l->gcancelled || (l->rc < 0 && l->rc != AIO_ECANCELED) ||
+    int failed = l->gcancelled || l->gchild_failed || (l->rc < 0 && l->rc != AIO_ECANCELED) ||
                  aio_timeout_when(&l->g.scope) != AIO_NEVER;
     if (!l->cl || cleanup_cancelled(s, l)) return;
     for (j = 0; j < NT; j++) {
@@ -916,6 +918,9 @@ static void fz_spawn(int k, int external, aio_group *g) {
     int group_ok = !g || ((g->scope.state == AIO__S_FIRST || g->scope.state == AIO__S_BODY ||
                            g->scope.state == AIO__S_JOIN) && !(g->flags & AIO__G_ABORTED));
     if (s->task.state == AIO__DONE && !s->done_seen) check_finished(s); /* ended in this step */
+    if (s->task.state == AIO__DONE && s->group && s->result < 0 && s->result != AIO_ECANCELED &&
+        AIO_CONTAINER(s->group, level, g)->gen == s->group_gen)
+        AIO_CONTAINER(s->group, level, g)->gchild_failed = 1; /* (the slot forgets it once spawned again) */
     if (!was_alive && awaited_by_someone(k)) return; /* would hand them another incarnation */
     if (!was_alive && ++W.spawns > MAX_SPAWNS) return; /* tasks spawning each other forever */
     want = (was_alive || !group_ok || li < 0) ? AIO_EINVAL : AIO_OK;
