@@ -509,6 +509,7 @@ struct aio_loop {
     struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
     int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
+    aio_link tasks;      /* the tasks alive that no group owns */
     aio_clock_fn clock;
     void *clock_ctx;
     aio_idle_fn idle;
@@ -521,7 +522,6 @@ struct aio_loop {
     void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
     int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
-    aio_link tasks;      /* the tasks alive that no group owns */
     aio_grow_fn grow;
     void *grow_ctx;
     aio_grow_fn heap_grow; /* the hook that allocated heap (NULL: the user's array) */
