@@ -9,7 +9,8 @@
  *     came. It polls the serial buffer every 10 ms (Arduino's Serial has no
  *     interrupt hook of its own).
  *   - loop() steps the tasks (a super-loop, as the Arduino core wants) and
- *     cancels both after 6 s; their cleanup turns the LED off and says why.
+ *     cancels both after 5 s, midway between two of the reader's timeouts;
+ *     their cleanup turns the LED off and says why.
  *     Then the board sleeps.
  *
  * Install: the repository is an Arduino library (library.properties at its
@@ -120,7 +121,7 @@ void setup() {
 void loop() {
     static bool over;
     aio_step(&loop_);
-    if (!over && millis() >= 6000) { /* the session is over */
+    if (!over && millis() >= 5000) { /* the session is over (not as a timeout ends) */
         over = true;
         aio_cancel(&led.task);
         aio_cancel(&reader.task);
