@@ -367,9 +367,9 @@ struct aio_timeout {
     aio_timeout *parent;
     aio_task *task;
     aio_frame *frame;
-    uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches) */
-    uint8_t flags;
     aio_time deadline;   /* absolute; AIO_NEVER = none */
+    uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches, */
+    uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
     uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
     uint32_t landing;    /* resume point that unwinds out of the block */
     uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
