@@ -2127,16 +2127,13 @@ static inline void aio__disarm(aio_task *t) {
     if (t->timer) aio__remove_timer(t);
 }
 
-/* Arm (or move) t's single timer to `when`, placed by `seq` among equal
- * deadlines. AIO_ENOSPC if storage is full. */
-static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
+/* Arm (or move) the timer of entry e's task to e's deadline, placed by its
+ * seq among equal deadlines. AIO_ENOSPC if storage is full. */
+static aio_status aio__arm(const aio_timer *e) {
+    aio_task *t = e->task;
     aio_loop *L = t->loop;
-    aio_timer e;
-    e.when = when;
-    e.seq = seq;
-    e.task = t;
     if (t->timer) {
-        aio__heap_sift(L, t->timer - 1, &e);
+        aio__heap_sift(L, t->timer - 1, e);
         return AIO_OK;
     }
     if (L->heap_len == L->heap_cap) {
@@ -2148,7 +2145,7 @@ static aio_status aio__arm(aio_task *t, aio_time when, uint32_t seq) {
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
     L->heap_len++;
-    aio__heap_sift(L, L->heap_len - 1, &e);
+    aio__heap_sift(L, L->heap_len - 1, e);
     return AIO_OK;
 }
 
@@ -2380,14 +2377,16 @@ static void aio__visit_tree(aio_task *root, const aio_timeout *stop, void (*visi
  * `own_deadline`) and its scopes' (if `with_scopes`), in their arming order;
  * disarm it if there is none. */
 static aio_status aio__arm_deadlines(aio_task *t, int own_deadline, int with_scopes) {
-    aio_time when = own_deadline ? t->until : AIO_NEVER;
-    uint32_t seq = t->until_seq;
-    if (with_scopes && t->scope) t->loop->scope_key(t, &when, &seq);
-    if (when == AIO_NEVER) {
+    aio_timer e; /* (the heap's entry, built where the hook refines it) */
+    e.when = own_deadline ? t->until : AIO_NEVER;
+    e.seq = t->until_seq;
+    e.task = t;
+    if (with_scopes && t->scope) t->loop->scope_key(t, &e.when, &e.seq);
+    if (e.when == AIO_NEVER) {
         aio__disarm(t);
         return AIO_OK;
     }
-    return aio__arm(t, when, seq);
+    return aio__arm(&e);
 }
 
 /* Park t until the await's own deadline (t->until, if `own_deadline`), the
