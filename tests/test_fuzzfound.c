@@ -364,12 +364,65 @@ static void test_fuzzfound_group_in_cleanup_aborts_a_child_spawned_before_it_hea
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A group opened in a cleanup section that nothing cancelled: the owner
+ * spawns a child into it, then waits for that child with AIO_WAIT_FOR inside
+ * a timeout block of 0 ms. The block's deadline is due at entry: it unwinds
+ * the wait at once, and the wait passes the cancellation on to the child it
+ * owns, which ends cancelled before it starts. The group ends without error,
+ * the block reports its timeout, and the cleanup goes on. The fuzzer's
+ * checker once took the child's cancellation for the cleanup's cause leaking
+ * into the group. */
+static struct {
+    aio_task task, child;
+    aio_group g;
+    aio_timeout to;
+    aio_status wait_rc;
+    int child_ran, waited, after_block, after_group;
+} W0;
+
+static aio_status notes_it_ran_w0(aio_task *t) {
+    AIO_BEGIN(t);
+    W0.child_ran = 1;
+    AIO_END(t);
+}
+
+static aio_status waits_in_a_block_due_at_entry(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RETURN(t, 5);
+    AIO_FINALLY(t);
+    AIO_GROUP(t, &W0.g) {
+        AIO_CHECK(t, aio_group_spawn(&W0.g, &W0.child, notes_it_ran_w0));
+        AIO_TIMEOUT(t, &W0.to, 0) {
+            AIO_WAIT_FOR(t, W0.wait_rc, &W0.child, AIO_MS(0));
+            W0.waited = 1;
+        }
+        W0.after_block = 1;
+    }
+    W0.after_group = 1;
+    AIO_END(t);
+}
+
+static void test_fuzzfound_group_in_cleanup_child_cancelled_by_a_wait_in_a_block_due_at_entry(void) {
+    BEGIN_TEST_WITH(W0);
+    CHECK_EQ(test_run(&loop, &W0.task, waits_in_a_block_due_at_entry), 5);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(W0.waited, 0);
+    CHECK_EQ(aio_timeout_status(&W0.to), AIO_ETIMEDOUT);
+    CHECK_EQ(W0.after_block, 1);
+    CHECK_EQ(aio_task_result(&W0.child), AIO_ECANCELED);
+    CHECK_EQ(W0.child_ran, 0);
+    CHECK_EQ(aio_group_status(&W0.g), AIO_OK);
+    CHECK_EQ(W0.after_group, 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_fuzzfound_cancel_while_retaking_condition_lock),
     TEST_ENTRY(test_fuzzfound_cancel_held_back_keeps_place_in_queue),
     TEST_ENTRY(test_fuzzfound_group_left_plainly_hears_its_child_while_owner_runs_elsewhere),
     TEST_ENTRY(test_fuzzfound_condition_waiter_and_shielded_lock_holder_wait_forever),
     TEST_ENTRY(test_fuzzfound_group_in_cleanup_aborts_a_child_spawned_before_it_heard),
+    TEST_ENTRY(test_fuzzfound_group_in_cleanup_child_cancelled_by_a_wait_in_a_block_due_at_entry),
 };
 
 void register_fuzzfound_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -167,6 +167,11 @@ RULE_NO_SUSPEND = 'checkpoint: did not suspend'
 # that a put (or a get) had woken an older waiter for, before that waiter ran;
 # the library promises it to the waiter. The note names the woken waiters.
 RULE_BARGE = 'FCFS: a newcomer took what %s was woken for in %s'
+# as_completed with a limit, left by an exception before its tasks were all
+# out (its task cancelled): asyncio disarms the limit's timer only when the
+# last task comes out, so the timer stays armed until then and the run goes
+# quiet no earlier; the library's wait disarms it as it ends.
+RULE_LIMIT_LEFT = 'as_completed: its limit left armed until %d'
 
 
 def _noted_queue(base):
@@ -904,12 +909,18 @@ class Runner:
         early = [t for t in self.finished if t in ts]
         early += [t for t in ts if t.done() and t not in early]
         it = asyncio.as_completed(ts, timeout=st.num)
-        for i, f in enumerate(it):
-            r = await self.value_of(self.no_suspend(tn, self.awaiting(
-                'as_completed', [t for t in ts if t not in early[:i]], None, f)))
-            if i < len(early) and r != 'timeout':
-                r = status_of_value(self.task_status(early[i]))
-            self.log(tn, 'as_completed', r)
+        until = None if st.num is None else self.now() + st.num
+        try:
+            for i, f in enumerate(it):
+                r = await self.value_of(self.no_suspend(tn, self.awaiting(
+                    'as_completed', [t for t in ts if t not in early[:i]], None, f)))
+                if i < len(early) and r != 'timeout':
+                    r = status_of_value(self.task_status(early[i]))
+                self.log(tn, 'as_completed', r)
+        except BaseException:
+            if until is not None and self.now() < until and self.recording:
+                self.notes.append((self.now(), tn, RULE_LIMIT_LEFT % until))
+            raise
 
     async def op_break(self, tn, st):
         return _BREAK

@@ -277,11 +277,42 @@ def rule_checkpoint_no_suspend(py, c, notes, diff, version):
         return None
     if a[1] is None and diff[1].startswith('(no more lines of %s ' % e[1]):
         later = [ln for ln in c if _task(ln) == e[1] and _t(ln) >= t and ln not in py]
+        if not later:  # (both end the same way: its lines after those they share)
+            mine_c = [ln for ln in c if _task(ln) == e[1]]
+            mine_py = [ln for ln in py if _task(ln) == e[1]]
+            k = 0
+            while k < min(len(mine_c), len(mine_py)) and mine_c[k] == mine_py[k]:
+                k += 1
+            later = mine_c[k:]
         if not later or not unwinds_by_cancel(_words(later[0])[2]):
             return None
     elif e[1] != a[1] or not unwinds_by_cancel(a[2]):
         return None
     return _drop_if_first(py, c, diff, [(e[1], t)])
+
+
+def rule_as_completed_limit_left(py, c, notes, diff, version):
+    """as_completed with a limit, left by a cancellation before its last
+    task came out: asyncio disarms the limit's timer only when that task
+    comes out, so its run goes quiet at the limit at the earliest; the
+    library disarms it as the wait ends. First difference: the run's quiet
+    line, CPython's at the limit a note names (no other timer was due
+    later), the library's earlier, naming the same pending tasks."""
+    def about_the_end(ln):
+        return _task(ln) == '-' or ln.startswith('(no more lines of - ')
+    if not (about_the_end(diff[0]) and about_the_end(diff[1])):
+        return None
+    qp = [ln for ln in py if _task(ln) == '-']
+    qc = [ln for ln in c if _task(ln) == '-']
+    if len(qp) != 1 or len(qc) != 1 or _words(qp[0])[2] != _words(qc[0])[2] or \
+            _words(qp[0])[2][:1] != ['quiet'] or not {diff[0], diff[1]} & {qp[0], qc[0]}:
+        return None
+    tp, tc = _t(qp[0]), _t(qc[0])
+    if not any(n[2] == 'as_completed: its limit left armed until %d' % tp for n in notes):
+        return None
+    if tc >= tp or any(_t(ln) > tc for ln in py + c if ln not in (qp[0], qc[0])):
+        return None
+    return drop_line(py, c, qp[0], qc[0])
 
 
 def rule_queue_fcfs(py, c, notes, diff, version):
@@ -823,6 +854,8 @@ RULES = [
     ('checkpoint: an await macro that CPython completes without suspending',
      rule_checkpoint_no_suspend),
     ('FCFS: an item or place is promised to the oldest waiter', rule_queue_fcfs),
+    ('as_completed: a limit left armed in CPython after its wait was cancelled',
+     rule_as_completed_limit_left),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
     ('checkpoint: an await with a cancellation pending, left waiting in CPython',
      rule_checkpoint_pending_forever),

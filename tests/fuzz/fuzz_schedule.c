@@ -152,7 +152,7 @@ typedef struct slot {
     /* the model */
     int spawned;              /* incarnations so far */
     int ran, done_seen, in_finally, cleanup_done, ret_set, group_child;
-    int owner_timed_out;      /* an AIO_WAIT_FOR of the task that owns it timed out (and cancelled it) */
+    int owner_wait_ended;     /* an owned wait of the task that owns it timed out or unwound (and cancelled it) */
     aio_status result, finally_status;
     int ret;
     int cancels;              /* aio_cancel accepted while alive */
@@ -748,8 +748,10 @@ static void group_left_in_cleanup(const slot *s, const level *l) {
      * cancel of a group of its own.) */
     for (j = 0; j < NT; j++) {
         const slot *c = &W.s[j];
-        /* (an AIO_WAIT_FOR of the owner that timed out cancels it, as asyncio's) */
-        if (c->group != &l->g || c->group_gen != l->gen || c->cancels || c->ran || c->owner_timed_out)
+        /* (an AIO_WAIT_FOR of the owner that timed out cancels it, as asyncio's;
+         * so does an owned wait that a block's deadline inside the group
+         * unwound: it passes that cancellation on) */
+        if (c->group != &l->g || c->group_gen != l->gen || c->cancels || c->ran || c->owner_wait_ended)
             continue;
         REQUIRE(aio_task_result(&c->task) != AIO_ECANCELED,
                 "task %d's group opened in a cleanup section cancelled its child %d before it "
@@ -881,7 +883,7 @@ static void model_spawned(slot *s, int external, aio_group *g, int li) {
     s->spawned++;
     s->lp = li;
     s->ran = s->done_seen = s->in_finally = s->cleanup_done = s->ret_set = 0;
-    s->owner_timed_out = 0;
+    s->owner_wait_ended = 0;
     s->result = s->finally_status = 0;
     s->cancels = s->cancels_in_finally = s->cancel_before_start = s->pending_at_finally = 0;
     s->external_parent = external;
@@ -1138,7 +1140,9 @@ static void unwound(slot *s) {
     int k;
     for (k = 0; k < NT; k++) {
         const aio_task *c = &W.s[k].task;
-        if (!((s->owned_wait >> k) & 1) || c->state == AIO__DONE) continue;
+        if (!((s->owned_wait >> k) & 1)) continue;
+        W.s[k].owner_wait_ended = 1; /* (what unwound the await cancelled it) */
+        if (c->state == AIO__DONE) continue;
         REQUIRE(s->enospc != s->enospc_at_wait && (child_cancels(&W.s[k]) == s->child_cancel_at_wait[k] ||
                                                    W.s[k].cancels != s->child_model_cancels_at_wait[k]),
                 "task %d's await unwound while its own child %d %s", s->idx, k,
@@ -1446,7 +1450,7 @@ static aio_status interp(aio_task *t, level *l) {
                 if (l->rc != AIO_ETIMEDOUT)
                     REQUIRE(c->state == AIO__DONE && l->rc == c->frame.rc,
                             "task %d's await made up %d", s->idx, l->rc);
-                if (l->rc == AIO_ETIMEDOUT && l->owned) W.s[l->k].owner_timed_out = 1;
+                if (l->rc == AIO_ETIMEDOUT && l->owned) W.s[l->k].owner_wait_ended = 1;
                 if (l->rc == AIO_ETIMEDOUT && c->frame.rc != AIO_ETIMEDOUT) {
                     REQUIRE(l->op != OP_AWAIT && reached(s, after(l->start, l->until)),
                             "task %d's wait_for timed out early", s->idx);
