@@ -155,7 +155,8 @@ RULE_L4 = 'L4: a cancel passed on to a task the waiter %s did not spawn'
 # Who spawned whom (the rules excuse what follows from a task's difference in
 # the tasks it owns).
 RULE_SPAWN = 'spawned by %s'
-# A limit already due when the step begins (zero, or a past time): the library
+# A limit already due when the step begins (zero, or a past time; or a block's
+# deadline its own task moved to now or the past with reschedule): the library
 # raises it at that checkpoint at once, asyncio after one loop iteration (L6).
 RULE_DUE = 'due at entry'
 # An await macro is a checkpoint even where asyncio's await does not suspend
@@ -274,6 +275,7 @@ class Runner:
         self.groups = {}    # group name -> asyncio.TaskGroup
         self.objs = {}
         self.notes = []     # (time, task, rule): rules the run met (RULE_L3)
+        self.due_moved = {}     # asyncio.Timeout -> its RULE_DUE note from a reschedule
         self.sleeps = set()     # the futures of running sleeps
         self.waiting = {}       # asyncio.Task -> (step kind, [tasks], mode) it awaits
         self.forwarded = {}     # asyncio.Task -> the awaited object a cancel was passed to
@@ -482,6 +484,24 @@ class Runner:
             self.notes.append((self.now(), self.name_of(asyncio.current_task(self.loop)),
                                RULE_DUE))
 
+    def note_due_moved(self, cm, when):
+        """A block's own task moved its deadline to now or the past: its next
+        checkpoint begins with the limit due (L6; asyncio's reschedule queues
+        the expiry with call_soon, behind the tasks already ready). Moved
+        again (later, or never), the earlier note no longer holds."""
+        self.forget_due_moved(cm)
+        me = asyncio.current_task(self.loop)
+        if when is not None and when <= self.loop.time() and self.recording and \
+                getattr(cm, '_task', None) is me:
+            note = (self.now(), self.name_of(me), RULE_DUE)
+            self.notes.append(note)
+            self.due_moved[cm] = note
+
+    def forget_due_moved(self, cm):
+        old = self.due_moved.pop(cm, None)
+        if old is not None and old in self.notes:
+            self.notes.remove(old)
+
     async def within(self, aw, ms):
         """`aw` under a timeout of `ms` (None: no timeout)."""
         self.note_due(ms)
@@ -593,6 +613,11 @@ class Runner:
         except ERRORS as e:
             self.log(tn, 'timeout', name, 'raise', status_of_exc(e))
             raise
+        finally:
+            if not cm.expired():
+                # a deadline moved to now that no suspension reached: no checkpoint
+                # began with it due
+                self.forget_due_moved(cm)
         if r is _BREAK:
             self.log(tn, 'timeout', name, 'break')
             return None
@@ -628,6 +653,7 @@ class Runner:
                 raise RuntimeError('not entered')
             cm.reschedule(when)
             self.log(tn, 'reschedule', st.target, 'ok')
+            self.note_due_moved(cm, when)
         except RuntimeError:
             self.log(tn, 'reschedule', st.target, 'invalid')
 

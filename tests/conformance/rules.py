@@ -531,6 +531,53 @@ def rule_late_wakeup(py, c, notes, diff, version):
     return None
 
 
+def _late_kind(words):
+    """Does this event end a wait that asyncio wakes two loop iterations after
+    what it waits for ended (a gather, a shield, a wait, a group block that
+    ends without a cancellation)?"""
+    return words[:1] in (['gather'], ['gather_all'], ['shield'], ['wait_for_shield'],
+                         ['wait']) or (words[:1] == ['group'] and not unwinds_by_cancel(words))
+
+
+def rule_late_wakeup_busy(py, c, notes, diff, version):
+    """The late wake-up (rule_late_wakeup) seen through busy work: a task W
+    woken in an instant from a gather, shield, wait or group block runs its
+    next step one turn after what it waited for ended in the library, two
+    loop iterations after in asyncio. So a task X queued in between (spawned,
+    or woken, in the turn in which W's wait was met) takes its step before
+    W's in CPython and after it in the library; where W's step does busy
+    work, the library's X starts that step at the clock W's busy work
+    reached, and all it does from there (the timers it arms) comes later.
+    First difference: CPython's line of X in instant t, which the library
+    has not in that instant but, the same, in a later one that busy work of
+    W reached; in CPython's trace W's line ending such a wait comes after
+    X's line in instant t, in the library's the same line comes in instant
+    t, before it; and the CPython run noted W's busy work in instant t.
+    Excused: X from instant t on."""
+    t = first_diff_time(diff)
+    e = _words(diff[0])
+    x = e[1]
+    if t is None or x in (None, '-') or diff[0] not in py or \
+            not diff[1].startswith('(no more lines of %s ' % x):
+        return None
+    later = [ln for ln in c if _task(ln) == x and _t(ln) is not None and _t(ln) > t and
+             _words(ln)[2] == e[2]]
+    if not later:
+        return None
+    t2 = _t(later[0])
+    for ln in py[py.index(diff[0]) + 1:]:
+        w = _words(ln)
+        if _t(ln) != t:
+            break
+        if w[1] in (None, '-', x) or not _late_kind(w[2]) or ln not in c:
+            continue
+        busy = [n for n in notes if n[1] == w[1] and n[2].startswith('busy')]
+        if any(n[0] == t for n in busy) and \
+                any(n[0] + int(n[2].split()[1].rstrip(':')) == t2 for n in busy):
+            return _drop_if_first(py, c, diff, [(x, t)])
+    return None
+
+
 def _zero_waits(lines, t, end):
     """The tasks whose wait ended by its limit in instant t, in the very
     instant of their previous line (a zero limit), among lines[:end]."""
@@ -796,7 +843,9 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     previous line (no time passed: the limit was zero or past), in that
     task or in one the library cancelled in that instant (the children it
     owns, cancelled with it, before they started); or in an instant in
-    which the CPython run noted a step beginning with a limit already due.
+    which the CPython run noted a step beginning with a limit already due
+    (or the block's own task moving its deadline to now or the past with
+    reschedule, a suspension in the block following).
     Excused: those tasks, and the tasks they own, from then on."""
     t = first_diff_time(diff)
     if t is None:
@@ -860,6 +909,8 @@ RULES = [
     ('checkpoint: an await with a cancellation pending, left waiting in CPython',
      rule_checkpoint_pending_forever),
     ('L6 (a deadline due at entry raises at once)', rule_l6_due_at_entry),
+    ('late wake-up seen through busy work (a task queued in between starts later)',
+     rule_late_wakeup_busy),
     ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
     ('L1 (a timeout stops only its own cancellation)', rule_l1_own_cancel_only),
     ('L2 (a caught cancellation stays in force)', rule_l2_level_triggered),
