@@ -594,6 +594,39 @@ def _zero_waits(lines, t, end):
     return out
 
 
+def _reached_before_inner_group(py, c, t):
+    """[(X, t)] for each child X that CPython's trace shows reached by a
+    cancellation in instant t only after a group block of its owner A was
+    left by one in that instant (`A group G raise cancelled`, then X's
+    first line unwinding by a cancellation: a child of a group around G,
+    cancelled when A's body unwound into that group's end), no `cancel X`
+    in that instant, and whose same line the library's trace has in t
+    before any such line of A (L8: the cancel reached X at once)."""
+    at = [ln for ln in py if _t(ln) == t]
+    cat = [ln for ln in c if _t(ln) == t]
+    out = []
+    for i, ln in enumerate(at):
+        w = _words(ln)
+        if w[2][:1] != ['group'] or w[2][-2:] != ['raise', 'cancelled']:
+            continue
+        owner = w[1]
+        seen = {_task(x) for x in at[:i] if unwinds_by_cancel(_words(x)[2])}
+        for x in at[i + 1:]:
+            wx = _words(x)
+            if wx[1] in seen or not unwinds_by_cancel(wx[2]):
+                continue
+            seen.add(wx[1])     # its first line unwinding by a cancellation
+            if _OWNER.get(wx[1]) != owner or x not in cat or \
+                    any(_words(y)[2] == ['cancel', wx[1], '1'] for y in at + cat):
+                continue
+            k = cat.index(x)
+            if any(_task(y) == owner and _words(y)[2] == w[2] for y in cat[:k]):
+                continue
+            if (wx[1], t) not in out:
+                out.append((wx[1], t))
+    return out
+
+
 def rule_l8_children_inherit(py, c, notes, diff, version):
     """L8: a task spawned into a group inherits the deadlines of the blocks
     around the group, and a cancellation that reaches the group's task
@@ -604,9 +637,21 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
     cancellation at that instant or later (excused: that task from then
     on), or in the library's a group block is left by a cancellation at
     that instant or later after that task's line (excused: that task, and
-    the group's task from that line on)."""
+    the group's task from that line on). Or, in the first differing
+    instant, both traces show a child unwinding by a cancellation, in
+    CPython's only after its owner's inner group block was left by one
+    in that instant (the outer group's end reached it), in the library's
+    before that (the deadline or cancel reached it at once): what its
+    cleanup does (takes a lock back first) comes earlier in the library
+    (excused: that child from then on; see _reached_before_inner_group)."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
+    if t is not None:
+        early = _reached_before_inner_group(py, c, t)
+        if early:
+            r = _drop_if_first(py, c, diff, early)
+            if r is not None:
+                return r
     if a[1] is None or t is None or not unwinds_by_cancel(a[2]) or unwinds_by_cancel(e[2]):
         return None
     if a[2][:1] == ['group'] and (e[1] == a[1] and e[2][:2] == a[2][:2] or
@@ -833,6 +878,30 @@ def rule_l6_busy(py, c, notes, diff, version):
     return None
 
 
+def _busy_carried(py, c, notes, i, t):
+    """Did the busy work of tasks other than the one of notes[i] (a step
+    begun with a limit already due, at instant t0 < t), noted after it,
+    carry the clock from t0 to t, that task writing no line in CPython's
+    trace in between (it was still suspended in that step), and is the
+    library's first line of that task at t in CPython's trace later, word
+    for word (the same wake-up, an instant later)?"""
+    t0, who = notes[i][0], notes[i][1]
+    if t0 >= t or any(_task(ln) == who and t0 < _t(ln) < t for ln in py
+                      if _t(ln) is not None):
+        return False
+    mine = [_words(ln)[2] for ln in c if _task(ln) == who and _t(ln) == t]
+    if not mine or not any(_task(ln) == who and _t(ln) > t and _words(ln)[2] == mine[0]
+                           for ln in py):
+        return False
+    reached = {t0}
+    for n in notes[i + 1:]:
+        if n[0] > t:
+            break
+        if n[2].startswith('busy') and n[1] != who and n[0] in reached:
+            reached.add(n[0] + int(n[2].split()[1].rstrip(':')))
+    return t in reached
+
+
 def rule_l6_due_at_entry(py, c, notes, diff, version):
     """L6 and R5 as the library keeps them: a deadline already due when a
     step begins (a zero or past limit) raises at that checkpoint at once in
@@ -845,12 +914,20 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     owns, cancelled with it, before they started); or in an instant in
     which the CPython run noted a step beginning with a limit already due
     (or the block's own task moving its deadline to now or the past with
-    reschedule, a suspension in the block following).
+    reschedule, a suspension in the block following), or in an instant the
+    clock reached from that one by the busy work of other tasks alone,
+    while the noted task, suspended in that step in CPython, wrote no line,
+    and where the library's first line of that task comes again, the same,
+    in a later instant of CPython's trace (the iteration asyncio takes
+    more, a timer callback and then the wake-up, ran after that busy work:
+    with the clock moved on, the library's turn earlier is an instant
+    earlier).
     Excused: those tasks, and the tasks they own, from then on."""
     t = first_diff_time(diff)
     if t is None:
         return None
-    noted = [(n[1], t) for n in notes if n[2] == 'due at entry' and n[0] == t]
+    noted = [(n[1], t) for i, n in enumerate(notes) if n[2] == 'due at entry' and
+             (n[0] == t or _busy_carried(py, c, notes, i, t))]
     if noted:
         r = _drop_if_first(py, c, diff, noted)
         if r is not None:
