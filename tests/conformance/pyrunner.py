@@ -50,6 +50,25 @@ class _VirtualSelector(selectors.SelectSelector):
         return []
 
 
+class _OrderedTasks(dict):
+    """TaskGroup._tasks in the order the tasks were created: asyncio keeps a
+    set, so the order in which a group's abort cancels its children follows
+    where the task objects sit in memory; here it is defined (the library's
+    order), as the order of equal timers is below."""
+
+    def add(self, task):
+        self[task] = None
+
+    def discard(self, task):
+        self.pop(task, None)
+
+
+class _TaskGroup(asyncio.TaskGroup):
+    def __init__(self):
+        super().__init__()
+        self._tasks = _OrderedTasks()
+
+
 class _Timer(asyncio.TimerHandle):
     """A timer that sorts by deadline, then by the order of arming."""
     __slots__ = ('_seq',)
@@ -663,7 +682,7 @@ class Runner:
 
     async def op_group(self, tn, st):
         name = st.name or '-'
-        tg = asyncio.TaskGroup()
+        tg = _TaskGroup()
         body_error = None
         try:
             async with tg:
