@@ -122,6 +122,10 @@ _STATUS_ERRORS = (UserError, TimeoutError, RuntimeError) + \
     ((QueueShutDown,) if QueueShutDown is not None else ())
 
 
+# The states of an asyncio.Timeout whose block has ended.
+_TIMEOUT_LEFT = (asyncio.timeouts._State.EXPIRED, asyncio.timeouts._State.EXITED)
+
+
 def status_of_exc(e):
     if isinstance(e, RuntimeError):
         return 'invalid'
@@ -192,6 +196,11 @@ RULE_BARGE = 'FCFS: a newcomer took what %s was woken for in %s'
 # last task comes out, so the timer stays armed until then and the run goes
 # quiet no earlier; the library's wait disarms it as it ends.
 RULE_LIMIT_LEFT = 'as_completed: its limit left armed until %d'
+# `reenter` of a timeout that has been left (its block ended): asyncio's
+# Timeout refuses any second entry (RuntimeError), the library enters a
+# finished aio_timeout again (tt_timeout_double_enter); what the block then
+# does is the library's alone.
+RULE_REENTER = 'reenter: a finished timeout entered again'
 
 
 def _noted_queue(base):
@@ -610,6 +619,8 @@ class Runner:
             if cm is None:
                 self.log(tn, 'timeout', name, 'raise', 'invalid')
                 raise RuntimeError('never entered')
+            if self.recording and getattr(cm, '_state', None) in _TIMEOUT_LEFT:
+                self.notes.append((self.now(), tn, RULE_REENTER))
         else:
             if st.kind == 'timeout':
                 self.note_due(st.num)

@@ -387,17 +387,31 @@ def rule_group_hears_later(py, c, notes, diff, version):
     first, before the waiter's, and the body is cancelled before its wait is
     over. First difference: CPython's task leaves a group block with a
     child's error in an instant in which that child's end is in CPython's
-    trace, where the library's same task reports a wait that names that
-    child (or, as_completed naming no task, reports that child's error).
-    Excused: that task from then on."""
+    trace, or, where the block has cleanup to run first (a `finally:`, a
+    block around the wait), unwinds by that cancellation in that instant
+    and its next group line reports that child's error; where the library's
+    same task reports a wait that names that child (or, as_completed naming
+    no task, reports that child's error). Excused: that task from then on."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
-    if t is None or e[1] is None or e[1] != a[1] or e[2][:1] != ['group'] or \
-            len(e[2]) < 3 or not e[2][2].startswith('error:') or a[2][:1] == ['group'] or \
+    if t is None or e[1] is None or e[1] != a[1] or a[2][:1] == ['group'] or \
             not a[2] or a[2][0] not in _WAIT_WORDS:
         return None
-    err = e[2][2]
-    failed = {_task(ln) for ln in py if _t(ln) == t and _words(ln)[2] == ['end', err]}
+    # the evidence (the child's end, the group's line) from CPython's whole
+    # trace: a rule applied before may have excused those lines already
+    full = _FULL[0] if _FULL and diff[0] in _FULL[0] else py
+    g = e[2]
+    if g[:1] != ['group'] and unwinds_by_cancel(g) and g[-1:] == ['cancelled'] and \
+            diff[0] in full:
+        # the group's cancellation unwinds the body's cleanup first: the
+        # group block's own line is the task's next group line
+        i = full.index(diff[0])
+        g = next((_words(ln)[2] for ln in full[i + 1:] if _task(ln) == e[1] and
+                  _words(ln)[2][:1] == ['group']), [])
+    if g[:1] != ['group'] or len(g) < 3 or not g[2].startswith('error:'):
+        return None
+    err = g[2]
+    failed = {_task(ln) for ln in full if _t(ln) == t and _words(ln)[2] == ['end', err]}
     # as_completed's line names no task: the child's error it reports
     if not failed & set(a[2][1:]) and not (failed and a[2] == ['as_completed', err]):
         return None
@@ -953,15 +967,28 @@ def rule_reenter_finished(py, c, notes, diff, version):
     `tt_timeout_double_enter`); CPython's Timeout raises RuntimeError
     ("already been entered"). First difference: CPython's task reports its
     timeout block `raise invalid` and the same task's earlier line reported
-    that block ending. Excused: that task from then on."""
+    that block ending; or, in that task, at or after an instant in which the
+    CPython run noted that it entered a finished timeout again (the
+    library's block, entered, may first print a line CPython's refusal
+    prints too: a `reenter` of it inside, refused there as the block is
+    open). Excused: that task from then (the noted instant) on."""
     e = _words(diff[0])
     t = first_diff_time(diff)
-    if e[1] is None or t is None or e[2][:1] != ['timeout'] or e[2][-2:] != ['raise', 'invalid']:
+    if t is None:
         return None
-    i = py.index(diff[0])
-    if not any(_task(ln) == e[1] and _words(ln)[2][:2] == e[2][:2] for ln in py[:i]):
+    if e[1] is not None and e[2][:1] == ['timeout'] and e[2][-2:] == ['raise', 'invalid']:
+        i = py.index(diff[0])
+        if any(_task(ln) == e[1] and _words(ln)[2][:2] == e[2][:2] for ln in py[:i]):
+            return _drop_if_first(py, c, diff, [(e[1], t)])
+    dt = _diff_tasks(diff)
+    for x in diff[:2]:
+        if x.startswith('(no more lines of '):
+            dt.add(x.split()[4])
+    noted = [(n[1], n[0]) for n in notes if n[2].startswith('reenter: ') and n[0] <= t and
+             n[1] in dt]
+    if not noted:
         return None
-    return _drop_if_first(py, c, diff, [(e[1], t)])
+    return _drop_if_first(py, c, diff, [min(noted, key=lambda n: n[1])])
 
 
 RULES = [
@@ -1002,6 +1029,7 @@ MAX_STEPS = 40
 
 
 _OWNER = {}     # task -> the task that spawned it, from the notes of the run
+_FULL = []      # the two whole traces, before any rule excused a line
 
 
 def explain_all(py, c, notes, diff, version):
@@ -1010,6 +1038,7 @@ def explain_all(py, c, notes, diff, version):
     difference at a time; the comparison then goes on."""
     _OWNER.clear()
     _OWNER.update({n[1]: n[2].split()[2] for n in notes if n[2].startswith('spawned by ')})
+    _FULL[:] = [py, c]
     used = []
     ends = {}     # task -> the instant its excused end differed
     for _ in range(MAX_STEPS):
