@@ -897,14 +897,16 @@ def _busy_carried(py, c, notes, i, t):
     begun with a limit already due, at instant t0 < t), noted after it,
     carry the clock from t0 to t, that task writing no line in CPython's
     trace in between (it was still suspended in that step), and is the
-    library's first line of that task at t in CPython's trace later, word
-    for word (the same wake-up, an instant later)?"""
+    library's first line of that task at t in CPython's trace too, word for
+    word, in that instant or a later one (the same wake-up: in the library
+    a turn before the steps queued in between, in CPython after them, or an
+    instant later where their busy work ran first)?"""
     t0, who = notes[i][0], notes[i][1]
     if t0 >= t or any(_task(ln) == who and t0 < _t(ln) < t for ln in py
                       if _t(ln) is not None):
         return False
     mine = [_words(ln)[2] for ln in c if _task(ln) == who and _t(ln) == t]
-    if not mine or not any(_task(ln) == who and _t(ln) > t and _words(ln)[2] == mine[0]
+    if not mine or not any(_task(ln) == who and _t(ln) >= t and _words(ln)[2] == mine[0]
                            for ln in py):
         return False
     reached = {t0}
@@ -932,10 +934,10 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     clock reached from that one by the busy work of other tasks alone,
     while the noted task, suspended in that step in CPython, wrote no line,
     and where the library's first line of that task comes again, the same,
-    in a later instant of CPython's trace (the iteration asyncio takes
-    more, a timer callback and then the wake-up, ran after that busy work:
-    with the clock moved on, the library's turn earlier is an instant
-    earlier).
+    in that instant or a later one of CPython's trace (the iteration asyncio
+    takes more, a timer callback and then the wake-up: the library's task
+    runs a turn before the steps queued in between, CPython's after them,
+    and an instant later where their busy work ran first).
     Excused: those tasks, and the tasks they own, from then on."""
     t = first_diff_time(diff)
     if t is None:
@@ -960,6 +962,40 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     owned = [(_task(ln), t) for ln in c if _t(ln) == t and _task(ln) not in due + ['-'] and
              unwinds_by_cancel(_words(ln)[2])]
     return _drop_if_first(py, c, diff, [(u, t) for u in due] + owned)
+
+
+def rule_l6_due_busy_delays(py, c, notes, diff, version):
+    """L6, a deadline due at entry (rule_l6_due_at_entry), seen through the
+    waiting task's own busy work: its wait ends one turn after the step
+    began in the library, two loop iterations after in asyncio (the limit's
+    timer or call_soon runs in the next iteration, behind the tasks already
+    ready, and wakes the task for the one after), so in the library the
+    task runs before the steps queued in between and in CPython after them.
+    Where it then does busy work, those steps run later on the library's
+    clock by up to that much, and what they do from there (the timers they
+    arm) comes later. First difference: CPython's line of another task in
+    instant t that the library has, the same, later by no more than the busy
+    work that the noted task did, after the note, in the instant its wait
+    ended (the note's, or one that other tasks' busy work carried the clock
+    to, as in _busy_carried). Excused: that task from instant t on."""
+    t = first_diff_time(diff)
+    x = _words(diff[0])[1]
+    if t is None or x in (None, '-') or diff[0] not in py:
+        return None
+    for i, n in enumerate(notes):
+        if n[2] != 'due at entry' or n[0] > t or n[1] == x:
+            continue
+        own = 0
+        for m in notes[i + 1:]:
+            if m[0] > t:
+                break
+            if m[1] == n[1] and m[2].startswith('busy') and \
+                    (m[0] == n[0] or _busy_carried(py, c, notes, i, m[0])):
+                own += int(m[2].split()[1].rstrip(':'))
+        if own and any(_task(ln) == x and t < _t(ln) <= t + own and
+                       _words(ln)[2] == _words(diff[0])[2] for ln in c if _t(ln) is not None):
+            return _drop_if_first(py, c, diff, [(x, t)])
+    return None
 
 
 def rule_reenter_finished(py, c, notes, diff, version):
@@ -1016,6 +1052,7 @@ RULES = [
     ('late wake-up seen through busy work (a task queued in between starts later)',
      rule_late_wakeup_busy),
     ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
+    ('L6 (a deadline due at entry raises at once)', rule_l6_due_busy_delays),
     ('L1 (a timeout stops only its own cancellation)', rule_l1_own_cancel_only),
     ('L2 (a caught cancellation stays in force)', rule_l2_level_triggered),
     ('L4 (waiting is not owning)', rule_l4_waiting_is_not_owning),
