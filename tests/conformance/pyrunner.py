@@ -353,6 +353,12 @@ class Runner:
             failed = [t for t in done if t.cancelled() or t.exception() is not None]
             if kind in ('await', 'wait_for', 'shield', 'wait_for_shield'):
                 ready = bool(done)
+            elif kind == 'gather' and failed:
+                # a gather without return_exceptions is complete at its first
+                # failure (R64): the library's waiter has it and is woken, so
+                # the cancel stays pending; asyncio's done callback has not
+                # run, so gather.cancel() reaches the tasks still running
+                ready = True
             elif kind in ('gather', 'gather_all') or mode == 'all_completed':
                 # a gather's cancel() fails only when every task has ended;
                 # otherwise it reaches them and the completion is not lost

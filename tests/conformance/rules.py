@@ -870,7 +870,10 @@ def rule_l6_busy(py, c, notes, diff, version):
     CPython (excused: the differing tasks from then on), or one trace's
     line comes again, the same but for its time, later in the other's (the
     library, too, reports a task's end after the turn in which it finished,
-    after the busy work of the task that ran on; excused: that one line)."""
+    after the busy work of the task that ran on; excused: that one line),
+    or a cleanup that CPython's timer cuts short where the library's
+    checkpoint took the deadline with the cancellation that began it
+    (_cut_cleanup; excused: that task from then on)."""
     t = first_diff_time(diff)
     if t is None or not _busy_before(notes, t):
         return None
@@ -889,7 +892,39 @@ def rule_l6_busy(py, c, notes, diff, version):
     if _reached_by_busy(notes, t) and a[1] is not None and \
             (unwinds_by_cancel(a[2]) or a[2][-1:] == ['timeout']):
         return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
+    if _reached_by_busy(notes, t) and _cut_cleanup(py, c, diff, t):
+        return _drop_if_first(py, c, diff, [(e[1], t)])
     return None
+
+
+def _cut_cleanup(py, c, diff, t):
+    """The other side of rule_l6_busy: a task entered a `finally:` by a
+    cancellation delivered in instant t (reached by busy work), and a
+    deadline that the busy work passed is due there too. The library's
+    checkpoint takes that deadline with the cancellation it delivers, as one
+    (rule 2 of One instant), so the cleanup runs on; CPython's timer fires
+    after the step that entered the cleanup and cuts it short. First
+    difference: CPython's task unwinds by a cancellation where the library's
+    same task, whose cleanup began in that instant, does not, and a block
+    with a deadline (`timeout`, `timeout_at`, `reenter`, `wait_for MS:`) of
+    that task ends in CPython's unwinding there."""
+    e, a = _words(diff[0]), _words(diff[1])
+    x = e[1]
+    if x in (None, '-') or not unwinds_by_cancel(e[2]) or diff[0] not in py:
+        return False
+    if a[1] is None:
+        if diff[1] != '(no more lines of %s at %d)' % (x, t):
+            return False
+    elif a[1] != x or unwinds_by_cancel(a[2]):
+        return False
+    i = py.index(diff[0])
+    if not any(_t(ln) == t and _task(ln) == x and (_words(ln)[2][:1] == ['timeout'] or
+                                                   _words(ln)[2][:2] == ['wait_for', 'call'])
+               for ln in py[i:]):
+        return False
+    j = c.index(diff[1]) if diff[1] in c else len(c)
+    return any(_t(ln) == t and _task(ln) == x and _words(ln)[2] == ['finally', 'cancelled']
+               for ln in c[:j])
 
 
 def _busy_carried(py, c, notes, i, t):
