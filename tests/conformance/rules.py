@@ -567,10 +567,15 @@ def rule_late_wakeup_busy(py, c, notes, diff, version):
     W reached; in CPython's trace W's line ending such a wait comes after
     X's line in instant t, in the library's the same line comes in instant
     t, before it; and the CPython run noted W's busy work in instant t.
+    Or X's step there logged nothing and armed a timer (_late_wakeup_timer).
     Excused: X from instant t on."""
     t = first_diff_time(diff)
     e = _words(diff[0])
     x = e[1]
+    if t is not None and x not in (None, '-'):
+        r = _late_wakeup_timer(py, c, notes, diff, x, t)
+        if r is not None:
+            return r
     if t is None or x in (None, '-') or diff[0] not in py or \
             not diff[1].startswith('(no more lines of %s ' % x):
         return None
@@ -588,6 +593,37 @@ def rule_late_wakeup_busy(py, c, notes, diff, version):
         busy = [n for n in notes if n[1] == w[1] and n[2].startswith('busy')]
         if any(n[0] == t for n in busy) and \
                 any(n[0] + int(n[2].split()[1].rstrip(':')) == t2 for n in busy):
+            return _drop_if_first(py, c, diff, [(x, t)])
+    return None
+
+
+def _late_wakeup_timer(py, c, notes, diff, x, t):
+    """rule_late_wakeup_busy where X's step in the instant t0 of W's wake-up
+    logs nothing and arms a timer (a sleep): it runs before W's busy work in
+    CPython and after it in the library, so what the timer ends comes later
+    in the library, by at most that busy work. First difference: X's first
+    line after t0 (the instant of its last line before), in instant t in
+    CPython's trace and the same, later, in the library's, X's lines before
+    it the same in both; in instant t0 both traces have W's line ending such
+    a wait, and the CPython run noted W's busy work in t0, as much as the
+    line moved or more. Excused: X from instant t on."""
+    mine = [ln for ln in py if _task(ln) == x]
+    theirs = [ln for ln in c if _task(ln) == x]
+    before = [ln for ln in mine if _t(ln) < t]
+    k = len(before)
+    if not before or before != theirs[:k] or len(mine) <= k or len(theirs) <= k:
+        return None
+    lp, lc = mine[k], theirs[k]
+    t0 = _t(before[-1])
+    if _t(lp) != t or _words(lp)[2] != _words(lc)[2] or not t0 < t < _t(lc):
+        return None
+    for ln in py:
+        w = _words(ln)
+        if _t(ln) != t0 or w[1] in (None, '-', x) or not _late_kind(w[2]) or ln not in c:
+            continue
+        busy = sum(int(n[2].split()[1].rstrip(':')) for n in notes
+                   if n[0] == t0 and n[1] == w[1] and n[2].startswith('busy'))
+        if _t(lc) - t <= busy:
             return _drop_if_first(py, c, diff, [(x, t)])
     return None
 
