@@ -201,6 +201,11 @@ RULE_LIMIT_LEFT = 'as_completed: its limit left armed until %d'
 # finished aio_timeout again (tt_timeout_double_enter); what the block then
 # does is the library's alone.
 RULE_REENTER = 'reenter: a finished timeout entered again'
+# A step that changed a shared object and wrote no line (set, clear, a
+# release, a notify, setflag, shutdown, task_done): rules.py's L6 rule for a
+# limit due at entry follows the change to the tasks that meet the object
+# (the library's task makes it a turn earlier).
+RULE_TOUCH = 'touches %s'
 
 
 def _noted_queue(base):
@@ -811,11 +816,17 @@ class Runner:
 
     op_gather_all = op_gather
 
+    def note_touch(self, tn, name):
+        if self.recording:
+            self.notes.append((self.now(), tn, RULE_TOUCH % name))
+
     async def op_set(self, tn, st):
         self.objs[st.target].set()
+        self.note_touch(tn, st.target)
 
     async def op_clear(self, tn, st):
         self.objs[st.target].clear()
+        self.note_touch(tn, st.target)
 
     async def op_wait_event(self, tn, st):
         ev = self.objs[st.target]
@@ -832,6 +843,8 @@ class Runner:
             self.objs[st.target].release()
         except (RuntimeError, ValueError):
             self.log(tn, 'release', st.target, 'invalid')
+            return
+        self.note_touch(tn, st.target)
 
     async def op_cond_wait(self, tn, st):
         # waiting without the lock is the caller's misuse: Condition.wait
@@ -842,6 +855,7 @@ class Runner:
 
     async def op_setflag(self, tn, st):
         self.objs[st.target][0] = True
+        self.note_touch(tn, st.target)
 
     async def op_cond_wait_for(self, tn, st):
         # Condition.wait_for(predicate) under one timeout, as AIO_COND_WAIT_FOR
@@ -855,12 +869,16 @@ class Runner:
             self.objs[st.target].notify(st.num)
         except RuntimeError:
             self.log(tn, 'notify', st.target, 'invalid')
+            return
+        self.note_touch(tn, st.target)
 
     async def op_notify_all(self, tn, st):
         try:
             self.objs[st.target].notify_all()
         except RuntimeError:
             self.log(tn, 'notify_all', st.target, 'invalid')
+            return
+        self.note_touch(tn, st.target)
 
     # ---------------------------------------------------------------- queues
     async def no_suspend(self, tn, aw):
@@ -943,10 +961,13 @@ class Runner:
             self.objs[st.target].task_done()
         except ValueError:
             self.log(tn, 'task_done', st.target, 'invalid')
+            return
+        self.note_touch(tn, st.target)
 
     async def op_shutdown(self, tn, st):
         # (3.13; the parser wants `python: >=3.13` beside a shutdown)
         self.objs[st.target].shutdown(immediate=st.mode == 'immediate')
+        self.note_touch(tn, st.target)
 
     async def op_qsize(self, tn, st):
         self.log(tn, 'qsize', st.target, str(self.objs[st.target].qsize()))

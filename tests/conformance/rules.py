@@ -677,6 +677,33 @@ def _reached_before_inner_group(py, c, t):
     return out
 
 
+def _unwinds_from_deeper(py, c, diff, t):
+    """The first difference is in a task X both of whose traces unwind it
+    by a cancellation from there on: CPython's lines of X from the
+    differing one on all unwind by a cancellation, the library's are fewer
+    and the same as CPython's last ones (CPython's X took steps without a
+    line, into blocks it then unwinds from, before the cancellation
+    reached it; the library's was cancelled at an earlier checkpoint, with
+    the same blocks left around it); and in CPython's trace the task that
+    spawned X leaves a group block by a cancellation at that instant or
+    later (its group's end, reached by the cancellation, cancelled X)."""
+    e, a = _words(diff[0]), _words(diff[1])
+    x = a[1]
+    if x in (None, '-') or e[1] != x or not unwinds_by_cancel(e[2]) or \
+            not unwinds_by_cancel(a[2]) or diff[0] not in py or diff[1] not in c:
+        return False
+    mp = [_words(ln)[2] for ln in py[py.index(diff[0]):] if _task(ln) == x]
+    mc = [_words(ln)[2] for ln in c[c.index(diff[1]):] if _task(ln) == x]
+    if not mc or len(mc) >= len(mp) or mp[-len(mc):] != mc or \
+            not all(unwinds_by_cancel(w) for w in mp):
+        return False
+    owner = _OWNER.get(x)
+    return owner is not None and any(
+        _task(ln) == owner and _t(ln) is not None and _t(ln) >= t and
+        _words(ln)[2][:1] == ['group'] and _words(ln)[2][-2:] == ['raise', 'cancelled']
+        for ln in py)
+
+
 def rule_l8_children_inherit(py, c, notes, diff, version):
     """L8: a task spawned into a group inherits the deadlines of the blocks
     around the group, and a cancellation that reaches the group's task
@@ -693,7 +720,15 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
     in that instant (the outer group's end reached it), in the library's
     before that (the deadline or cancel reached it at once): what its
     cleanup does (takes a lock back first) comes earlier in the library
-    (excused: that child from then on; see _reached_before_inner_group)."""
+    (excused: that child from then on; see _reached_before_inner_group).
+    Or both traces unwind the task by a cancellation, CPython's from inside
+    blocks it entered in the steps it took before the cancellation reached
+    it, with no line of those steps (so that the first difference is
+    between two unwinding lines): its lines from the difference on all unwind by a
+    cancellation and end with the library's, which are fewer, and in
+    CPython's trace the task that spawned it leaves a group block by a
+    cancellation at that instant or later (excused: that task from then
+    on; see _unwinds_from_deeper)."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if t is not None:
@@ -702,6 +737,8 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
             r = _drop_if_first(py, c, diff, early)
             if r is not None:
                 return r
+    if a[1] is not None and t is not None and _unwinds_from_deeper(py, c, diff, t):
+        return _drop_if_first(py, c, diff, [(a[1], t)])
     if a[1] is None or t is None or not unwinds_by_cancel(a[2]) or unwinds_by_cancel(e[2]):
         return None
     if a[2][:1] == ['group'] and (e[1] == a[1] and e[2][:2] == a[2][:2] or
@@ -1009,16 +1046,36 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     takes more, a timer callback and then the wake-up: the library's task
     runs a turn before the steps queued in between, CPython's after them,
     and an instant later where their busy work ran first).
-    Excused: those tasks, and the tasks they own, from then on."""
+    Excused: those tasks, and the tasks they own, from then on. What such a
+    task went on to do in that instant after its step with the limit due
+    comes a turn earlier in the library too: where it changed a shared
+    object without a line of its own (a queue shut down, an event set or
+    cleared, a lock released, a flag set: the CPython run notes each such
+    change), a task that then meets that object in that instant may find
+    it changed in the library and not yet in CPython: where the first
+    difference is a line of another task that names such an object, that
+    task is excused too, from that instant on."""
     t = first_diff_time(diff)
     if t is None:
         return None
-    noted = [(n[1], t) for i, n in enumerate(notes) if n[2] == 'due at entry' and
-             (n[0] == t or _busy_carried(py, c, notes, i, t))]
+    noted = []
+    touched = set()
+    for i, n in enumerate(notes):
+        if n[2] == 'due at entry' and (n[0] == t or _busy_carried(py, c, notes, i, t)):
+            noted.append((n[1], t))
+            if n[0] == t:
+                touched |= {m[2].split()[1] for m in notes[i + 1:] if m[0] == t and
+                            m[1] == n[1] and m[2].startswith('touches ')}
     if noted:
         r = _drop_if_first(py, c, diff, noted)
         if r is not None:
             return r
+        meets = [(_task(x), t) for x in diff[:2] if _task(x) not in (None, '-') and
+                 _named(_words(x)[2][1:]) & touched]
+        if meets:
+            r = _drop_if_first(py, c, diff, noted + meets)
+            if r is not None:
+                return r
     due = []
     last = {}
     for ln in c:
@@ -1205,10 +1262,43 @@ _RESULTS = (['await'], ['wait_for'], ['shield'], ['wait_for_shield'], ['gather']
             ['wait'])
 
 
+def _owner_unwinds_at_end(py, c, diff, who, t, ends):
+    """Does `who`, in the first difference, unwind by a cancellation with the
+    same line in both traces, each in the instant in which that trace ends a
+    task `who` spawned whose end a rule excused, differing? (Its own
+    cancellation reached the tasks it spawned and waited for in a `gather`,
+    which writes no line when its caller's cancellation leaves it: asyncio's
+    gather completes its future once the last of them is done, R66; the
+    library's waits for their cleanup, L5.)"""
+    def line_of(x, lines):
+        if _task(x) == who:
+            return x
+        if x.startswith('(no more lines of %s ' % who):
+            later = [ln for ln in lines if _task(ln) == who and _t(ln) is not None and _t(ln) > t]
+            return later[0] if later else None
+        return None
+    lp, lc = line_of(diff[0], py), line_of(diff[1], c)
+    if lp is None or lc is None or _t(lp) == _t(lc) or _words(lp)[2] != _words(lc)[2] or \
+            not unwinds_by_cancel(_words(lp)[2]):
+        return False
+    fp, fc = _FULL if _FULL else (py, c)
+    for x in ends:
+        if x == '' or _OWNER.get(x) != who:
+            continue
+        ep = [_t(ln) for ln in fp if _task(ln) == x and _words(ln)[2][:1] == ['end']]
+        ec = [_t(ln) for ln in fc if _task(ln) == x and _words(ln)[2][:1] == ['end']]
+        if ep and ec and ep[0] == _t(lp) and ec[0] == _t(lc):
+            return True
+    return False
+
+
 def consequence(py, c, diff, ends):
     """What follows from an excused difference in a task's end: a waiter's
     line that reports that end (a gather's, which does not name its tasks,
-    too) in that instant or later. Excused: the waiter from then on."""
+    too) in that instant or later; or, where the waiter's own cancellation
+    left its gather (no line of its own), the waiter's next line, unwinding,
+    in the instant of that end in each trace (_owner_unwinds_at_end).
+    Excused: the waiter from then on."""
     if not ends:
         return None
     e, a = _words(diff[0]), _words(diff[1])
@@ -1221,6 +1311,8 @@ def consequence(py, c, diff, ends):
     if t is None or who in (None, '-') or t < min(ends.values()):
         return None
     if e[2][:1] in _RESULTS or a[2][:1] in _RESULTS:
+        return _drop_if_first(py, c, diff, [(who, t)])
+    if _owner_unwinds_at_end(py, c, diff, who, t, ends):
         return _drop_if_first(py, c, diff, [(who, t)])
     # a task one trace leaves waiting forever: for what an excused path
     # would have done (set an event, released a lock or a permit)
