@@ -943,14 +943,20 @@ def rule_l6_busy(py, c, notes, diff, version):
     CPython (excused: the differing tasks from then on), or one trace's
     line comes again, the same but for its time, later in the other's (the
     library, too, reports a task's end after the turn in which it finished,
-    after the busy work of the task that ran on; excused: that one line),
-    or a cleanup that CPython's timer cuts short where the library's
-    checkpoint took the deadline with the cancellation that began it
-    (_cut_cleanup; excused: that task from then on)."""
+    after the busy work of the task that ran on; excused: that one line,
+    but where that line is the library's block unwinding in an instant
+    reached by busy work, CPython's task ran on to more busy work before
+    its block unwound the same way: the differing tasks from then on, as
+    the run's quiet line then comes later too), or a cleanup that CPython's
+    timer cuts short where the library's checkpoint took the deadline with
+    the cancellation that began it (_cut_cleanup; excused: that task from
+    then on)."""
     t = first_diff_time(diff)
     if t is None or not _busy_before(notes, t):
         return None
     e, a = _words(diff[0]), _words(diff[1])
+    unwinds = _reached_by_busy(notes, t) and a[1] is not None and \
+        (unwinds_by_cancel(a[2]) or a[2][-1:] == ['timeout'])
     for mine, other, x, flip in ((c, py, diff[1], False), (py, c, diff[0], True)):
         # the same line, in a later instant of the other trace
         w0 = _words(x)
@@ -960,10 +966,16 @@ def rule_l6_busy(py, c, notes, diff, version):
             w = _words(ln)
             if w[1] == w0[1] and w[2] == w0[2] and _t(ln) > _t(x):
                 if any(t <= n[0] < _t(ln) for n in _busy_before(notes, _t(ln))):
+                    if unwinds and not flip and w0[2][:1] != ['end']:
+                        # the library's block unwinds, CPython's the same
+                        # way later: its task ran on past the deadline (and
+                        # the run goes quiet later), a path, not a line
+                        r = _drop_if_first(py, c, diff, [(u, t) for u in _diff_tasks(diff)])
+                        if r is not None:
+                            return r
                     return drop_line(py, c, x, ln) if flip else drop_line(py, c, ln, x)
                 break
-    if _reached_by_busy(notes, t) and a[1] is not None and \
-            (unwinds_by_cancel(a[2]) or a[2][-1:] == ['timeout']):
+    if unwinds:
         return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
     if _reached_by_busy(notes, t) and _cut_cleanup(py, c, diff, t):
         return _drop_if_first(py, c, diff, [(e[1], t)])
@@ -1126,6 +1138,65 @@ def rule_l6_due_busy_delays(py, c, notes, diff, version):
     return None
 
 
+def rule_l6_due_with_busy_deadline(py, c, notes, diff, version):
+    """L6, two deadlines found passed at one checkpoint: a limit due at
+    entry (zero or past) and another block's deadline that busy work
+    carried the clock past before the task's checkpoint. The library's
+    checkpoint delivers both as one cancellation (the outermost reports),
+    so the cleanup (`finally:`) it brings the task to is not hit again by
+    either. asyncio queues the first with call_soon, ahead of the task's
+    step, and the second's timer after that step (R16): the step unwinds to
+    the cleanup, and the timer's cancel() cuts the cleanup's first
+    suspension short in that instant. First difference: in instant t,
+    CPython's line of task X unwinds by a cancellation, after a `finally
+    cancelled` of X at t that both traces share (and nothing unwinding
+    since); the library has no more lines of X at t, or one that does not
+    unwind, and CPython's line, the same, later, as it has a block's
+    `timeout` that CPython's X reports in instant t after it (the deadline
+    whose timer cut the cleanup short); t was reached by busy work, and the
+    CPython run noted X's step beginning with a limit due at entry at
+    t0 <= t, X writing no line after t0 before t, the busy work noted from
+    then having carried the clock from t0 to t. Excused: X from t on."""
+    t = first_diff_time(diff)
+    e, a = _words(diff[0]), _words(diff[1])
+    x = e[1]
+    if t is None or x in (None, '-') or diff[0] not in py or _t(diff[0]) != t or \
+            not unwinds_by_cancel(e[2]) or not _reached_by_busy(notes, t):
+        return None
+    if a[1] is None:
+        if diff[1] != '(no more lines of %s at %s)' % (x, t):
+            return None
+    elif a[1] != x or _t(diff[1]) != t or unwinds_by_cancel(a[2]):
+        return None
+    mine = [ln for ln in py if _task(ln) == x and _t(ln) == t]
+    before = mine[:mine.index(diff[0])]
+    fin = [j for j, ln in enumerate(before) if _words(ln)[2] == ['finally', 'cancelled']]
+    if not fin or any(unwinds_by_cancel(_words(ln)[2]) for ln in before[fin[-1] + 1:]):
+        return None
+    later = [_words(ln)[2] for ln in c if _task(ln) == x and _t(ln) is not None and _t(ln) > t]
+    if e[2] not in later:
+        return None
+    # the deadline whose timer cut the cleanup short: a block of X reports
+    # its timeout in that instant in CPython, and later in the library
+    if not any(w[:1] in (['timeout'], ['wait_for']) and w[-1:] == ['timeout'] and w in later
+               for w in (_words(ln)[2] for ln in mine[len(before):])):
+        return None
+    for i, n in enumerate(notes):
+        if n[2] != 'due at entry' or n[1] != x or n[0] > t:
+            continue
+        if any(_task(ln) == x and n[0] < _t(ln) < t for ln in py if _t(ln) is not None):
+            continue
+        reached = {n[0]}
+        for m in notes[i + 1:]:
+            if m[0] > t:
+                break
+            if m[2].startswith('busy') and m[0] in reached:
+                reached.add(m[0] + int(m[2].split()[1].rstrip(':')))
+        if t in reached:
+            return _drop_if_first(py, c, diff, [(x, t)])
+    return None
+
+
 def rule_reenter_finished(py, c, notes, diff, version):
     """A finished aio_timeout may be entered again (the library's choice,
     `tt_timeout_double_enter`); CPython's Timeout raises RuntimeError
@@ -1181,6 +1252,8 @@ RULES = [
      rule_late_wakeup_busy),
     ('L6 (busy work: deadlines checked at every checkpoint)', rule_l6_busy),
     ('L6 (a deadline due at entry raises at once)', rule_l6_due_busy_delays),
+    ('L6 (deadlines found passed at one checkpoint are delivered as one)',
+     rule_l6_due_with_busy_deadline),
     ('L1 (a timeout stops only its own cancellation)', rule_l1_own_cancel_only),
     ('L2 (a caught cancellation stays in force)', rule_l2_level_triggered),
     ('L4 (waiting is not owning)', rule_l4_waiting_is_not_owning),
