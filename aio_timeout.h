@@ -1434,7 +1434,9 @@ enum { /* frame flags */
     AIO__F_FINALLY = 1,     /* in the cleanup section */
     AIO__F_OVERRIDE = 2,    /* the cleanup section set the status itself */
     AIO__F_CALLING = 4,     /* running an inline coroutine (AIO_CALL) */
-    AIO__F_CANCEL_CAUSE = 8 /* a cancellation brought it to its cleanup section */
+    AIO__F_CANCEL_CAUSE = 8, /* a cancellation brought it to its cleanup section */
+    AIO__F_RAISING = 16     /* suspended once to unwind a cancellation it found: what
+                               reaches it meanwhile is delivered with it (R9) */
 };
 
 /* Casts in the inline code, which C++ callers compile too. */
@@ -2242,12 +2244,13 @@ static uint32_t aio__next_epoch(aio_loop *L) {
 }
 
 /* A checkpoint: if a cancellation applies, mark every visible source as
- * delivered in one new epoch and return AIO_ECANCELED. */
-static aio_status aio__deliver(aio_task *t) {
+ * delivered in one new epoch and return AIO_ECANCELED. With `observe`,
+ * deadlines reached by now are noticed first. */
+static aio_status aio__deliver(aio_task *t, int observe) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     uint32_t epoch;
-    if (!aio__cancel_source(t, 1)) return AIO_OK;
+    if (!aio__cancel_source(t, observe)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {
         if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) {
@@ -2268,10 +2271,12 @@ static aio_status aio__deliver(aio_task *t) {
  * (through loop->cancellation, set by whatever can cancel: aio_cancel, a
  * block, a group): which source applies (AIO__LOOK), the same after noticing
  * the deadlines reached by now (AIO__OBSERVE), or deliver it (AIO__DELIVER,
- * non-NULL if delivered). A task that is plain has nothing to ask. */
-enum { AIO__LOOK = 0, AIO__OBSERVE = 1, AIO__DELIVER = 2, AIO__CANCEL = 3 };
+ * non-NULL if delivered; AIO__MERGE: what has reached the task, noticing no
+ * deadline). A task that is plain has nothing to ask. */
+enum { AIO__LOOK = 0, AIO__OBSERVE = 1, AIO__DELIVER = 2, AIO__CANCEL = 3, AIO__MERGE = 4 };
 static aio_timeout *aio__cancellation(aio_task *t, int how) {
-    if (how == AIO__DELIVER) return aio__deliver(t) < 0 ? AIO__TASK_SOURCE : NULL;
+    if (how == AIO__DELIVER || how == AIO__MERGE)
+        return aio__deliver(t, how == AIO__DELIVER) < 0 ? AIO__TASK_SOURCE : NULL;
     if (how == AIO__CANCEL) { /* aio_cancel(t) */
         (void)aio_cancel(t);
         return NULL;
@@ -2498,12 +2503,30 @@ static void aio__cancel_arrives(aio_task *t) {
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
- * also suspends before raising): the frame resumes where it unwinds to. */
+ * also suspends before raising): the frame resumes where it unwinds to. A
+ * cancel that reaches the task meanwhile (its own, or passed on by an owner
+ * or a group) comes before the code sees the cancellation, so it is delivered
+ * with it where the frame lands (aio__raised), not again in its cleanup:
+ * asyncio throws one CancelledError for every cancel() before the task
+ * resumes (R9). */
 static aio_status aio__yield_then_raise(aio_task *t, aio_frame *f) {
     aio__set_status(t, f, AIO_ECANCELED);
     f->lc = (uint16_t)aio__unwind_target(t, f);
+    f->flags |= AIO__F_RAISING;
     aio__enqueue(t);
     return AIO__SUSPENDED;
+}
+
+/* Where a frame that aio__yield_then_raise suspended lands (a block's end,
+ * its cleanup; a callee with neither passes the mark on to its caller, and a
+ * task that ends there needs none): what reached the task while it was
+ * suspended is delivered now, with the cancellation it unwinds (no deadline
+ * is noticed here: one the clock passed meanwhile is a new cancellation, as
+ * asyncio's timer, firing after the task's step, makes it). */
+static void aio__raised(aio_task *t, aio_frame *f) {
+    if (!(f->flags & AIO__F_RAISING)) return;
+    f->flags &= (uint8_t)~AIO__F_RAISING;
+    (void)t->loop->cancellation(t, AIO__MERGE);
 }
 
 /* Set the frame's status to `err` and tell the await macro to unwind. */
@@ -3026,6 +3049,7 @@ AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
 }
 
 AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
+    aio__raised(t, f);
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
@@ -3259,6 +3283,7 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
     /* the callee unwound because of a cancellation that applies here too */
     if (rc != AIO_ECANCELED || aio__plain(t) || !t->loop->cancellation(t, AIO__LOOK)) return 0;
     aio__set_status(t, f, AIO_ECANCELED);
+    f->flags |= (uint8_t)(callee->flags & AIO__F_RAISING); /* (it had nowhere to land) */
     return 1;
 }
 
@@ -3346,6 +3371,7 @@ AIO_API int aio__scope_inner(aio_timeout *sc) {
 }
 
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
+    aio__raised(t, f);
     /* observe: an outer deadline passed by now takes the unwinding further */
     if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 1) == sc) {
         /* our deadline is what cancelled the block: stop unwinding here */
@@ -3830,6 +3856,7 @@ AIO_API int aio__group_exit(aio_task *t, aio_frame *f, aio_group *g) {
 }
 
 AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g) {
+    aio__raised(t, f);
     if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 0) == &g->scope) {
         /* the group's own cancellation: stop unwinding here */
         f->rc = g->scope.saved_rc;

@@ -381,6 +381,199 @@ static void test_task_self_cancel_then_yield_unwinds(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A cleanup that sleeps 100 ms, recording when it began and ended. */
+static aio_status yield_cleanup_body(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->r1 = aio_cancel(t);
+    AIO_YIELD(t); /* finds its own cancel: suspends once, then unwinds */
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_status = AIO_STATUS(t);
+    s->fin_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(100));
+    s->t2 = T_MS(); /* the cleanup ran to its end */
+    AIO_END(t);
+}
+
+static aio_status cancel_target(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    s->r1 = aio_cancel(s->target);
+    AIO_END(t);
+}
+
+static aio_status m_cancel_during_raising_yield(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&V.task, yield_cleanup_body);
+    W.target = &V.task;
+    aio_spawn(&W.task, cancel_target); /* runs while V is suspended to unwind */
+    AIO_AWAIT(t, s->lv, &V.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R9: a checkpoint that finds a cancellation suspends once before it unwinds
+ * (as asyncio's does); a cancel that reaches the task in that suspension
+ * comes before the task sees the first, so both are delivered as one: the
+ * cleanup's sleep is not cut short (CPython's Task.cancel() only sets
+ * _must_cancel again; one CancelledError). Scenario
+ * same_instant_cancel_while_raising_joins_it. */
+static void test_task_cancel_while_raising_joins_delivery(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_during_raising_yield), AIO_OK);
+    CHECK_EQ(V.r1, 1);
+    CHECK_EQ(W.r1, 1);
+    CHECK_EQ(V.after, 0);
+    CHECK_EQ(V.fin, 1);
+    CHECK_EQ(V.fin_status, AIO_ECANCELED);
+    CHECK_EQ(V.fin_at, 0);
+    CHECK_EQ(V.t2, 100);
+    CHECK(aio_task_cancelled(&V.task));
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 100);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The same with the cancellation found in an inline coroutine that has no
+ * cleanup of its own: it ends where it lands and hands the mark to its
+ * caller, whose cleanup then takes the second cancel as part of the first. */
+typedef struct {
+    aio_frame frame;
+    int after;
+} bare_callee_t;
+static bare_callee_t BC;
+
+static aio_status bare_callee(aio_task *t, bare_callee_t *s) {
+    AIO_BEGIN(t, s);
+    aio_cancel(t);
+    AIO_YIELD(t); /* finds its own cancel: suspends once, then unwinds */
+    s->after++;
+    AIO_END(t);
+}
+
+static aio_status caller_cleanup_body(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_CALL(t, s->lv, bare_callee, &BC);
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin++;
+    s->fin_status = AIO_STATUS(t);
+    s->fin_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(100));
+    s->t2 = T_MS();
+    AIO_END(t);
+}
+
+static aio_status m_cancel_during_callee_raising_yield(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&V.task, caller_cleanup_body);
+    W.target = &V.task;
+    aio_spawn(&W.task, cancel_target);
+    AIO_AWAIT(t, s->lv, &V.task);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R9 through an AIO_CALL: the callee unwinds to its end, the caller's
+ * cleanup sleeps its 100 ms uncut. */
+static void test_task_cancel_while_callee_raising_joins_delivery(void) {
+    BEGIN_TEST();
+    memset(&BC, 0, sizeof BC);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_during_callee_raising_yield), AIO_OK);
+    CHECK_EQ(W.r1, 1);
+    CHECK_EQ(BC.after, 0);
+    CHECK_EQ(V.after, 0);
+    CHECK_EQ(V.fin, 1);
+    CHECK_EQ(V.fin_status, AIO_ECANCELED);
+    CHECK_EQ(V.fin_at, 0);
+    CHECK_EQ(V.t2, 100);
+    CHECK(aio_task_cancelled(&V.task));
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 100);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The scenario's t1: a zero timeout around a long sleep, whose inline body
+ * sleeps 100 ms in its cleanup (inside the block), then the block's status. */
+typedef struct {
+    aio_frame frame;
+    long long fin_at, done_at;
+    aio_status fin_status;
+} zero_body_t;
+static zero_body_t ZB;
+static aio_timeout Zto;
+
+static aio_status zero_block_body(aio_task *t, zero_body_t *s) {
+    AIO_BEGIN(t, s);
+    AIO_SLEEP(t, AIO_SEC(5)); /* its block's deadline is due: suspends once, unwinds */
+    AIO_FINALLY(t);
+    s->fin_status = AIO_STATUS(t);
+    s->fin_at = T_MS();
+    AIO_SLEEP(t, AIO_MS(100));
+    s->done_at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status zero_timeout_cleanup(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &Zto, 0) {
+        AIO_CALL(t, s->lv, zero_block_body, &ZB);
+    }
+    s->after++; /* not reached: the owner's cancel goes on through the block */
+    AIO_FINALLY(t);
+    s->fin_status = AIO_STATUS(t);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+static aio_status m_cancel_meets_due_deadline(aio_task *t) {
+    tk *s = AIO_SELF(t, tk);
+    AIO_BEGIN(t);
+    aio_spawn(&V.task, zero_timeout_cleanup);
+    W.target = t;
+    aio_spawn(&W.task, cancel_target); /* cancels main, which passes it on to V */
+    AIO_AWAIT(t, s->lv, &V.task);
+    s->after++;
+    AIO_FINALLY(t);
+    s->fin_status = AIO_STATUS(t);
+    s->t1 = T_MS();
+    AIO_END(t);
+}
+
+/* R9 with L6: a zero deadline found at the sleep's checkpoint suspends the
+ * task once; the owner's cancel, passed on to it in that suspension, is
+ * delivered with the deadline: the cleanup inside the block sleeps its
+ * 100 ms, and the block lets the owner's cancellation through (an explicit
+ * cancel beats a timeout, R24). CPython: the timeout's callback and the
+ * cancel both land before the task resumes; one CancelledError. Scenario
+ * same_instant_cancel_while_raising_joins_it. */
+static void test_task_cancel_meets_due_deadline_one_delivery(void) {
+    BEGIN_TEST();
+    memset(&ZB, 0, sizeof ZB);
+    memset(&Zto, 0, sizeof Zto);
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_meets_due_deadline), AIO_ECANCELED);
+    CHECK_EQ(W.r1, 1);
+    CHECK_EQ(ZB.fin_status, AIO_ECANCELED);
+    CHECK_EQ(ZB.fin_at, 0);
+    CHECK_EQ(ZB.done_at, 100);
+    CHECK_EQ(aio_timeout_expired(&Zto), 1);
+    CHECK_EQ(aio_timeout_status(&Zto), AIO_OK); /* it did not stop the unwinding */
+    CHECK_EQ(V.after, 0);
+    CHECK_EQ(V.fin_status, AIO_ECANCELED);
+    CHECK_EQ(V.t1, 100);
+    CHECK(aio_task_cancelled(&V.task));
+    CHECK_EQ(Main.after, 0);
+    CHECK_EQ(Main.fin_status, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 100);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static aio_status m_pending(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
@@ -1492,6 +1685,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_task_self_cancel_then_return),
     TEST_ENTRY(test_task_self_cancel_fall_off_end),
     TEST_ENTRY(test_task_self_cancel_then_yield_unwinds),
+    TEST_ENTRY(test_task_cancel_while_raising_joins_delivery),
+    TEST_ENTRY(test_task_cancel_while_callee_raising_joins_delivery),
+    TEST_ENTRY(test_task_cancel_meets_due_deadline_one_delivery),
     TEST_ENTRY(test_task_cancel_pending_flag),
     TEST_ENTRY(test_task_cleanup_awaits_seed),
     TEST_ENTRY(test_task_swallow_in_finally),
