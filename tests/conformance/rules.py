@@ -315,6 +315,33 @@ def rule_as_completed_limit_left(py, c, notes, diff, version):
     return drop_line(py, c, qp[0], qc[0])
 
 
+def rule_as_completed_limit_done(py, c, notes, diff, version):
+    """R92: asyncio decides which tasks as_completed's limit leaves in the
+    limit's timer callback; a task that ends in that instant tells the
+    iterator through its done callback, queued behind the timer (or ends
+    later still, when it heard of its own children through a done callback
+    too: a group's end), so it is left; the library decides when the waiter
+    runs, and a task that ended in that instant before it comes out. First
+    difference: CPython's `as_completed timeout` of a task in instant t, the
+    library's `as_completed V` of the same task there, and a task X ends in
+    instant t in both traces the same way, with V, in the library's trace
+    before that line. Excused: that one line."""
+    e, a = _words(diff[0]), _words(diff[1])
+    t = first_diff_time(diff)
+    if t is None or e[1] is None or e[1] != a[1] or e[2] != ['as_completed', 'timeout'] or \
+            a[2][:1] != ['as_completed'] or len(a[2]) != 2 or a[2] == e[2]:
+        return None
+    if diff[0] not in py or diff[1] not in c:
+        return None
+    j = c.index(diff[1])
+    for ln in c[:j]:
+        w = _words(ln)
+        if _t(ln) == t and w[1] not in (None, '-', e[1]) and w[2] == ['end', a[2][1]] and \
+                ln in py:
+            return drop_line(py, c, diff[0], diff[1])
+    return None
+
+
 def rule_queue_fcfs(py, c, notes, diff, version):
     """First come, first served in a queue: an item put for a waiting
     getter (a place freed for a waiting putter) is promised to the oldest
@@ -538,6 +565,13 @@ def rule_late_wakeup(py, c, notes, diff, version):
         woken.add(e[1])
     if not woken:
         return None
+    if e[1] is not None and e[1] == a[1] and diff[0] in py and diff[1] in c and \
+            a[2][:1] in _RESULTS and woken & set(a[2][1:]) and \
+            any(_t(ln) == t and _task(ln) in woken and _words(ln)[2][:1] == ['end']
+                for ln in py[end:]):
+        # a waiter of a task woken late (its group's end): that task ends
+        # after the differing line in CPython, before it in the library
+        return _drop_if_first(py, c, diff, [(e[1], t)])
     if e[1] in woken or a[1] in woken:
         return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
     if e[1] is not None and e[2] == ['end', 'cancelled']:
@@ -973,6 +1007,13 @@ def rule_l6_busy(py, c, notes, diff, version):
                         r = _drop_if_first(py, c, diff, [(u, t) for u in _diff_tasks(diff)])
                         if r is not None:
                             return r
+                    if _late_kind(w0[2]):
+                        # a waiter's line (a wait, gather, shield or group
+                        # end that asyncio wakes two iterations later): what
+                        # it does from there starts at the later clock too
+                        r = _drop_if_first(py, c, diff, [(w0[1], t)])
+                        if r is not None:
+                            return r
                     return drop_line(py, c, x, ln) if flip else drop_line(py, c, ln, x)
                 break
     if unwinds:
@@ -1244,6 +1285,8 @@ RULES = [
     ('FCFS: an item or place is promised to the oldest waiter', rule_queue_fcfs),
     ('as_completed: a limit left armed in CPython after its wait was cancelled',
      rule_as_completed_limit_left),
+    ('as_completed: its limit decides in its timer callback (R92)',
+     rule_as_completed_limit_done),
     ('checkpoint: the end of a group with no child left', rule_checkpoint_group_end),
     ('checkpoint: an await with a cancellation pending, left waiting in CPython',
      rule_checkpoint_pending_forever),
@@ -1332,7 +1375,7 @@ def _note_ends(py, c, py2, c2, ends):
 
 
 _RESULTS = (['await'], ['wait_for'], ['shield'], ['wait_for_shield'], ['gather'], ['gather_all'],
-            ['wait'])
+            ['wait'], ['as_completed'])
 
 
 def _owner_unwinds_at_end(py, c, diff, who, t, ends):
@@ -1367,9 +1410,10 @@ def _owner_unwinds_at_end(py, c, diff, who, t, ends):
 
 def consequence(py, c, diff, ends):
     """What follows from an excused difference in a task's end: a waiter's
-    line that reports that end (a gather's, which does not name its tasks,
-    too) in that instant or later; or, where the waiter's own cancellation
-    left its gather (no line of its own), the waiter's next line, unwinding,
+    line that reports that end (a gather's or an as_completed's, which do
+    not name their tasks, too) in that instant or later; or, where the
+    waiter's own cancellation left its gather (no line of its own), the
+    waiter's next line, unwinding,
     in the instant of that end in each trace (_owner_unwinds_at_end).
     Excused: the waiter from then on."""
     if not ends:
