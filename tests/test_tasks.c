@@ -404,15 +404,32 @@ static aio_status cancel_target(aio_task *t) {
     AIO_END(t);
 }
 
+/* Main: spawns V on `raising_body`, then W, which cancels V while V is
+ * suspended to unwind a cancellation it found, and awaits V. */
+static aio_task_fn raising_body;
 static aio_status m_cancel_during_raising_yield(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
-    aio_spawn(&V.task, yield_cleanup_body);
+    aio_spawn(&V.task, raising_body);
     W.target = &V.task;
     aio_spawn(&W.task, cancel_target); /* runs while V is suspended to unwind */
     AIO_AWAIT(t, s->lv, &V.task);
     s->t1 = T_MS();
     AIO_END(t);
+}
+
+/* V's cleanup ran once, brought there by the cancellation at 0 ms, and slept
+ * its 100 ms uncut; V ended cancelled, and Main's await saw it at 100 ms. */
+static void check_cleanup_ran_uncut(void) {
+    CHECK_EQ(W.r1, 1);
+    CHECK_EQ(V.after, 0);
+    CHECK_EQ(V.fin, 1);
+    CHECK_EQ(V.fin_status, AIO_ECANCELED);
+    CHECK_EQ(V.fin_at, 0);
+    CHECK_EQ(V.t2, 100);
+    CHECK(aio_task_cancelled(&V.task));
+    CHECK_EQ(Main.lv, AIO_ECANCELED);
+    CHECK_EQ(Main.t1, 100);
 }
 
 /* R9: a checkpoint that finds a cancellation suspends once before it unwinds
@@ -423,17 +440,10 @@ static aio_status m_cancel_during_raising_yield(aio_task *t) {
  * same_instant_cancel_while_raising_joins_it. */
 static void test_task_cancel_while_raising_joins_delivery(void) {
     BEGIN_TEST();
+    raising_body = yield_cleanup_body;
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_during_raising_yield), AIO_OK);
     CHECK_EQ(V.r1, 1);
-    CHECK_EQ(W.r1, 1);
-    CHECK_EQ(V.after, 0);
-    CHECK_EQ(V.fin, 1);
-    CHECK_EQ(V.fin_status, AIO_ECANCELED);
-    CHECK_EQ(V.fin_at, 0);
-    CHECK_EQ(V.t2, 100);
-    CHECK(aio_task_cancelled(&V.task));
-    CHECK_EQ(Main.lv, AIO_ECANCELED);
-    CHECK_EQ(Main.t1, 100);
+    check_cleanup_ran_uncut();
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -468,33 +478,15 @@ static aio_status caller_cleanup_body(aio_task *t) {
     AIO_END(t);
 }
 
-static aio_status m_cancel_during_callee_raising_yield(aio_task *t) {
-    tk *s = AIO_SELF(t, tk);
-    AIO_BEGIN(t);
-    aio_spawn(&V.task, caller_cleanup_body);
-    W.target = &V.task;
-    aio_spawn(&W.task, cancel_target);
-    AIO_AWAIT(t, s->lv, &V.task);
-    s->t1 = T_MS();
-    AIO_END(t);
-}
-
 /* R9 through an AIO_CALL: the callee unwinds to its end, the caller's
  * cleanup sleeps its 100 ms uncut. */
 static void test_task_cancel_while_callee_raising_joins_delivery(void) {
     BEGIN_TEST();
     memset(&BC, 0, sizeof BC);
-    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_during_callee_raising_yield), AIO_OK);
-    CHECK_EQ(W.r1, 1);
+    raising_body = caller_cleanup_body;
+    CHECK_EQ(test_run(&loop, &Main.task, m_cancel_during_raising_yield), AIO_OK);
     CHECK_EQ(BC.after, 0);
-    CHECK_EQ(V.after, 0);
-    CHECK_EQ(V.fin, 1);
-    CHECK_EQ(V.fin_status, AIO_ECANCELED);
-    CHECK_EQ(V.fin_at, 0);
-    CHECK_EQ(V.t2, 100);
-    CHECK(aio_task_cancelled(&V.task));
-    CHECK_EQ(Main.lv, AIO_ECANCELED);
-    CHECK_EQ(Main.t1, 100);
+    check_cleanup_ran_uncut();
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
