@@ -1117,8 +1117,11 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * way dry with no report since: it then trusts the watch as they do. */
 #define AIO_WAIT_READABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_READABLE, fd, NULL, 0, d)
 #define AIO_WAIT_WRITABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_WRITABLE, fd, NULL, 0, d)
-/* POSIX sockets. sock.accept(): lv = the new connection's descriptor
- * (non-blocking, close-on-exec, TCP_NODELAY) or an error. */
+/* POSIX sockets. No await blocks the loop whatever the descriptor's mode: a
+ * receive or send is non-blocking call by call (the mode is left alone), an
+ * accept makes its listener non-blocking first (docs/behaviour.md).
+ * sock.accept(): lv = the new connection's descriptor (non-blocking,
+ * close-on-exec, TCP_NODELAY) or an error. */
 #define AIO_ACCEPT(t, lv, listen_fd, d) AIO__IO(t, lv, AIO__IO_ACCEPT, listen_fd, NULL, 0, d)
 /* sock.recv(len) into buf[0..len): lv = the bytes received (what is there,
  * 1..len), 0 at the end of the stream, or an error (AIO_ECONNRESET, ...).
@@ -4870,9 +4873,29 @@ static aio_status aio__io_error(int err, const char *what, int fd) {
     }
 }
 
+/* No await blocks in a system call, whatever mode a descriptor the program
+ * gave was opened in (a socketpair, an inherited or activated listener, a
+ * socket from another library are blocking by default). A receive and a send
+ * say so in each call (MSG_DONTWAIT), which leaves the descriptor's mode alone:
+ * it may be shared with another process. An accept has no such flag, so the
+ * listener is made non-blocking at its first accept, as libuv and Trio do with
+ * every descriptor they are given (a listener the library made is already).
+ * Descriptors the library makes are non-blocking from the start. */
+static void aio__nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+/* The flag that makes one receive or send non-blocking (a system without it
+ * has the descriptor made non-blocking instead). */
+#ifdef MSG_DONTWAIT
+#define AIO__DONTWAIT(fd) MSG_DONTWAIT
+#else
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#endif
+
 static void aio__sock_setup(int fd) {
     int one = 1;
-    (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    aio__nonblocking(fd);
     (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 #ifdef SO_NOSIGPIPE
@@ -4914,20 +4937,23 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
         if (op == AIO__IO_RECV) {
             void *into; /* (the receive's buffer, passed as const with the others') */
             memcpy(&into, &buf, sizeof into);
-            n = recv(fd, into, len, 0);
+            n = recv(fd, into, len, AIO__DONTWAIT(fd));
             if (n >= 0) {
                 if ((size_t)n < len) aio__io_dry(t->loop, fd, 0);
                 return (aio_status)n;
             }
         } else if (op == AIO__IO_SEND) {
-            n = send(fd, (const char *)buf + t->seq.io.done, len - t->seq.io.done, MSG_NOSIGNAL);
+            n = send(fd, (const char *)buf + t->seq.io.done, len - t->seq.io.done,
+                     MSG_NOSIGNAL | AIO__DONTWAIT(fd));
             if (n >= 0) {
                 t->seq.io.done += (size_t)n;
                 if (t->seq.io.done == len) return AIO_OK;
                 errno = EAGAIN; /* the send buffer is full: wait for room */
             }
         } else if (op == AIO__IO_ACCEPT) {
-            int c = accept(fd, NULL, NULL);
+            int c;
+            aio__nonblocking(fd); /* (accept has no per-call flag: see aio__nonblocking) */
+            c = accept(fd, NULL, NULL);
             if (c >= 0) {
                 aio_io_forget(c); /* a number used before: nothing of it is watched now */
                 aio__sock_setup(c);

@@ -484,6 +484,7 @@ static void test_io_port_no_sockets(void) {
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -1027,13 +1028,27 @@ static aio_status connect_timeout_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_io_connect_timeout_and_cancel(void) {
+/* A listening socket on 127.0.0.1 with a queue of `backlog` that the program
+ * made itself, as socket() makes it: blocking. */
+static int own_listener(int backlog) {
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK_EQ(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    CHECK_EQ(listen(fd, backlog), 0);
+    return fd;
+}
+
+/* (Against the library's listener, then one the program made itself: the
+ * connect waits in no system call either way.) */
+static void connect_timeout_against(int listener) {
     aio_loop loop;
     int before, after;
     real_loop(&loop);
-    memset(&S, 0, sizeof S);
     memset(conn_tasks, 0, sizeof conn_tasks);
-    S.lfd = aio_tcp_listen("127.0.0.1", 0, 1);
+    S.lfd = listener;
     CHECK(S.lfd >= 0);
     S.port = aio_socket_port(S.lfd);
     before = socket(AF_UNIX, SOCK_STREAM, 0); /* the lowest free number */
@@ -1044,6 +1059,13 @@ static void test_io_connect_timeout_and_cancel(void) {
     CHECK_EQ(after, before);
     CHECK_EQ(aio_close(S.lfd), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static void test_io_connect_timeout_and_cancel(void) {
+    memset(&S, 0, sizeof S);
+    connect_timeout_against(aio_tcp_listen("127.0.0.1", 0, 1));
+    memset(&S, 0, sizeof S);
+    connect_timeout_against(own_listener(1));
 }
 
 /* Errors a connect or a listen reports at once, and the arguments they
@@ -1555,6 +1577,67 @@ static void test_io_deadlock_still_reported(void) {
     sock_teardown(&loop);
 }
 
+/* A descriptor the program opened itself is blocking unless it says
+ * otherwise (a socketpair, a pipe, a listener from socket() and listen()):
+ * no await blocks the loop in a system call on one. A receive and a send
+ * leave its mode alone (they ask for a non-blocking call each time); an
+ * accept makes the listener non-blocking, as it must to try at all; a
+ * readiness wait does no I/O. Each deadline fires at its time, and another
+ * task runs meanwhile. (The connect's own socket is the library's: see
+ * test_io_connect_timeout_and_cancel, whose listener is made both ways.) An
+ * alarm ends the run if an await blocks after all. */
+static int is_blocking(int fd) { return !(fcntl(fd, F_GETFL) & O_NONBLOCK); }
+
+static aio_status blocking_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_writer(S.sv2[1], AIO_MS(100), "!"); /* another task, due meanwhile */
+    AIO_RECV(t, S.rc, S.sv[0], S.big_in, sizeof S.big_in, AIO_MS(200));
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 200);
+    CHECK_EQ(S.wr.task.state, AIO__DONE); /* it ran at 100 */
+    CHECK(is_blocking(S.sv[0]));
+    /* the peer reads nothing: the send fills the socket's buffers, then waits */
+    AIO_SEND_ALL(t, S.rc, S.sv[0], big_out, sizeof big_out, AIO_MS(200));
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 400);
+    CHECK(is_blocking(S.sv[0]));
+    AIO_WAIT_WRITABLE(t, S.rc, S.sv[0], AIO_MS(100)); /* still full */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 500);
+    AIO_WAIT_READABLE(t, S.rc, S.fd, AIO_MS(100)); /* a pipe nobody writes */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 600);
+    AIO_RECV(t, S.rc, S.sv2[0], S.big_in, sizeof S.big_in, AIO_MS(100)); /* the writer's byte */
+    CHECK_EQ(S.rc, 1);
+    AIO_ACCEPT(t, S.rc, S.lfd, AIO_MS(200)); /* nobody connects */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 800);
+    CHECK(!is_blocking(S.lfd));
+    AIO_END(t);
+}
+
+static void test_io_blocking_descriptors(void) {
+    aio_loop loop;
+    int pipefd[2];
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, S.sv), 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, S.sv2), 0);
+    CHECK_EQ(pipe(pipefd), 0);
+    S.fd = pipefd[0];
+    S.lfd = own_listener(4);
+    CHECK(is_blocking(S.sv[0]) && is_blocking(S.fd) && is_blocking(S.lfd));
+    alarm(20);
+    CHECK_EQ(test_run(&loop, &S.main, blocking_main), AIO_OK);
+    alarm(0);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    (void)close(pipefd[1]);
+    CHECK_EQ(aio_close(S.sv2[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv2[1]), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* The real clock: a receive's deadline, and readiness from a write of
  * another thread's... here, of the loop's own writer; wide margins. */
 static aio_status real_main(aio_task *t) {
@@ -1622,6 +1705,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_signal_one_loop),
     SOCKET_ENTRY(test_io_deadlock_still_reported),
     SOCKET_ENTRY(test_io_real_clock),
+    SOCKET_ENTRY(test_io_blocking_descriptors),
 #else
     TEST_ENTRY(test_io_port_no_sockets),
 #endif
