@@ -244,7 +244,8 @@ endef # aio_timeout.pc.in
 define aio_timeout-config.cmake.in
 # SPDX-License-Identifier: MIT (aio_timeout.h's license)
 # find_package(aio_timeout) -> the INTERFACE target aio_timeout::aio_timeout,
-# which adds the directory of aio_timeout.h to the include path.
+# which adds the directory of aio_timeout.h to the include path (and, on
+# Windows, links Winsock: ws2_32).
 # Relocatable: the header is found relative to this file.
 get_filename_component(_aio_timeout_include
     "${CMAKE_CURRENT_LIST_DIR}/@AIO_CONFIG_TO_INCLUDEDIR@" ABSOLUTE)
@@ -258,7 +259,8 @@ endif()
 if(NOT TARGET aio_timeout::aio_timeout)
     add_library(aio_timeout::aio_timeout INTERFACE IMPORTED)
     set_target_properties(aio_timeout::aio_timeout PROPERTIES
-        INTERFACE_INCLUDE_DIRECTORIES "${_aio_timeout_include}")
+        INTERFACE_INCLUDE_DIRECTORIES "${_aio_timeout_include}"
+        INTERFACE_LINK_LIBRARIES "$<$<PLATFORM_ID:Windows>:ws2_32>")
 endif()
 set(aio_timeout_INCLUDE_DIR "${_aio_timeout_include}")
 unset(_aio_timeout_include)
@@ -370,6 +372,13 @@ trace-check:
 .PHONY: cross test-qemu size size-check
 cross test-qemu size size-check:
 	@$(MAKE) --no-print-directory -f tests/embedded/embedded.mk -j2 $@
+
+# Windows: the unit suite, Ctrl-C routing and the examples cross-built with
+# MinGW-w64 and run under wine, and the MSVC check through clang
+# (tests/windows/run.sh; installs MinGW-w64 and wine if missing).
+.PHONY: test-windows
+test-windows:
+	sh tests/windows/run.sh
 
 # Where int is 16 bits, under simavr (tests/embedded/README.md): the smoke program
 # tests/embedded/avr_smoke.c on an ATmega328P, then the unit tests on an ATmega1284P

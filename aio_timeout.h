@@ -528,7 +528,11 @@ struct aio_loop {
     void *heap_grow_ctx;
     aio_wakeup_fn wakeup;
     void *wakeup_ctx;
+#ifdef _WIN32
+    void *wake_event;    /* the system idle hook's wake-up: a Win32 event, NULL = not made */
+#else
     int wake_pipe[2];    /* the system idle hook's wake-up pipe: fds + 1, 0 = not opened */
+#endif
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
 #if AIO_INSTRUMENTS
@@ -765,6 +769,26 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
  * waits on one or a signal came). */
 enum { AIO_READABLE = 1, AIO_WRITABLE = 2 };
 
+/* A socket: a descriptor (int) on POSIX, a SOCKET on Windows (declared here
+ * as the unsigned integer it is, without <winsock2.h>). What makes a socket
+ * (aio_tcp_listen, AIO_ACCEPT, AIO_TCP_CONNECT) gives it as an int >= 0, or a
+ * negative status: on Windows that int is the SOCKET's value, which Windows
+ * keeps well within an int (its handles are 32-bit values), so code that
+ * keeps sockets in ints compiles and runs on both. */
+#ifdef _WIN32
+typedef uintptr_t aio_socket;
+#else
+typedef int aio_socket;
+#endif
+/* The library's number for a socket: the index of its slot (-1: none). */
+static inline int aio__fd(aio_socket s) {
+#ifdef _WIN32
+    return s > (aio_socket)INT_MAX ? -1 : (int)s; /* (INVALID_SOCKET, ~0: none) */
+#else
+    return s;
+#endif
+}
+
 /* The loop's record of one descriptor: which task waits on it each way. */
 typedef struct aio_io_slot {
     aio_task *waiter[2]; /* [0] until readable, [1] until writable */
@@ -806,7 +830,7 @@ AIO_API void aio_io_ready(aio_loop *loop, int fd, int events);
 /* Stop watching `fd` on the running loop; a task waiting on it wakes with
  * AIO_ECLOSED (Trio's notify_closing). Call it before a descriptor the loop
  * watched is closed elsewhere; aio_close does both. */
-AIO_API void aio_io_forget(int fd);
+AIO_API void aio_io_forget(aio_socket fd);
 
 /* POSIX only: sockets, non-blocking, each await with a deadline. */
 /* A listening TCP socket on `host` (a numeric IPv4 or IPv6 address,
@@ -816,10 +840,10 @@ AIO_API void aio_io_forget(int fd);
  * largest. */
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog);
 /* The local port of a bound socket, or AIO_EBADF. */
-AIO_API int aio_socket_port(int fd);
+AIO_API int aio_socket_port(aio_socket fd);
 /* aio_io_forget(fd), then close(fd): AIO_OK, or AIO_EBADF if it was not open
  * (without POSIX, the forget only: the port's driver closes its own). */
-AIO_API aio_status aio_close(int fd);
+AIO_API aio_status aio_close(aio_socket fd);
 /* loop.add_signal_handler(signo, ev.set): each delivery of POSIX signal
  * `signo` sets `ev` from the running loop (never inside the handler, so it is
  * safe whenever the signal comes). NULL restores the default action.
@@ -937,7 +961,7 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 /* AIO_BEGIN(t) opens a task body; AIO_BEGIN(t, s) opens an inline coroutine
  * whose state `s` has an `aio_frame frame` member. Nothing between AIO_BEGIN
  * and AIO_END may be a declaration with an initialiser that an await skips. */
-#define AIO_BEGIN(...) AIO__PICK2(__VA_ARGS__, AIO__BEGIN_CALLEE, AIO__BEGIN_TASK, ~)(__VA_ARGS__)
+#define AIO_BEGIN(...) AIO__EXPAND(AIO__PICK2(__VA_ARGS__, AIO__BEGIN_CALLEE, AIO__BEGIN_TASK, ~))(__VA_ARGS__)
 
 /* The status the coroutine will end with: in AIO_FINALLY, why it is there. */
 #define AIO_STATUS(t) (aio__f->rc)
@@ -1155,6 +1179,9 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 #define AIO__LC(n) ((void)sizeof(char[(n) <= AIO__LC_LAST ? 1 : -1]), (n))
 
 #define AIO__PICK2(a, b, name, ...) name
+/* (MSVC's traditional preprocessor passes __VA_ARGS__ on as one argument;
+ * expanding the selection once more splits it, on every preprocessor) */
+#define AIO__EXPAND(x) x
 #if defined(__COUNTER__)
 #define AIO__LABEL (__COUNTER__ + 1u)
 #else /* two awaits on one line would collide: the compiler rejects it */
@@ -1340,7 +1367,7 @@ AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q,
 AIO_API aio_status aio__queue_get_poll(aio_task *t, aio_frame *f, aio_queue *q, void *out);
 AIO_API aio_status aio__queue_join_start(aio_task *t, aio_frame *f, aio_queue *q, aio_time d);
 AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q);
-AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                 size_t len, aio_time d);
 AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len);
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
@@ -1551,15 +1578,33 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 
 #include <string.h>
 #if !defined(AIO_NO_STDLIB)
+/* Windows: the Windows SDK and Winsock 2 only (link ws2_32; MSVC is told so
+ * below). WSAPoll and inet_pton need Windows Vista's API at least. */
+#if defined(_WIN32)
+#define AIO__WIN32 1
+#if !defined(_WIN32_WINNT) || _WIN32_WINNT < 0x0600
+#undef _WIN32_WINNT
+#define _WIN32_WINNT 0x0600
+#endif
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#if defined(_MSC_VER)
+#pragma comment(lib, "ws2_32")
+#endif
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #define AIO__HOSTED 1
-#if defined(AIO__SHARED) && (defined(__unix__) || defined(__APPLE__))
+#if defined(AIO__SHARED) && !defined(AIO__WIN32) && (defined(__unix__) || defined(__APPLE__))
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
-#define AIO__WAKE_PIPE 1 /* the system idle hook sleeps in poll() on a pipe */
+#define AIO__IDLE_WAKEUP 1 /* the system idle hook sleeps in poll() on a pipe */
 #endif
 #endif
 /* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
@@ -1581,6 +1626,18 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #else
 #include <poll.h>
 #endif
+#endif
+/* Windows: sockets on Winsock 2, the wait in WSAPoll, Ctrl-C and console
+ * close routed like signals. AIO_NO_IO leaves them out. */
+#if defined(AIO__HOSTED) && defined(AIO__WIN32) && !defined(AIO_NO_IO)
+#define AIO__WIN32_IO 1
+#include <errno.h>
+#include <signal.h>
+#endif
+/* Either: the library's sockets and the system's wait (the platform's part
+ * is in "the platform's sockets" below). */
+#if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
+#define AIO__SOCKETS 1
 #endif
 
 #ifdef __cplusplus
@@ -1783,9 +1840,73 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
 
 /* ----------------------------------------------------------------- clock */
 
-/* A system clock: POSIX's monotonic one, else C11's timespec_get. Without
- * either (newlib, picolibc) the loop starts on the virtual clock. */
-#if defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
+/* A system clock: Windows' performance counter, POSIX's monotonic clock,
+ * else C11's timespec_get. Without any (newlib, picolibc) the loop starts on
+ * the virtual clock. */
+#if defined(AIO__HOSTED) && defined(AIO__WIN32)
+#define AIO__SYSTEM_CLOCK 1
+static aio_time aio__system_clock(void *ctx) {
+    LARGE_INTEGER count, freq; /* (the frequency is fixed at boot; reading it costs no call) */
+    uint64_t c, f;
+    (void)ctx;
+    QueryPerformanceCounter(&count);
+    QueryPerformanceFrequency(&freq);
+    c = (uint64_t)count.QuadPart;
+    f = (uint64_t)freq.QuadPart;
+    return (aio_time)((aio_time)(c / f) * (aio_time)AIO_TICKS_PER_SEC +
+                      (aio_time)(c % f * AIO_TICKS_PER_SEC / f));
+}
+#ifdef AIO__SHARED
+#define AIO__IDLE_WAKEUP 1 /* the system idle hook waits on a Win32 event */
+static void aio__event_wakeup(void *ctx, aio_loop *L) {
+    (void)ctx;
+    (void)SetEvent((HANDLE)L->wake_event);
+}
+/* The event that wakes the system idle hook when an event is set from another
+ * thread or a console handler: made at the loop's first idle wait. */
+static int aio__idle_wakeup_open(aio_loop *L) {
+    HANDLE h;
+    if (L->wake_event) return L->wake_event != INVALID_HANDLE_VALUE;
+    h = CreateEventW(NULL, FALSE, FALSE, NULL); /* auto-reset: one wait per set */
+    if (!h) { /* LCOV_EXCL_START: out of handles */
+        L->wake_event = INVALID_HANDLE_VALUE; /* timed sleeps only */
+        return 0;
+    } /* LCOV_EXCL_STOP */
+    L->wake_event = h;
+    AIO_CRITICAL_ENTER();
+    L->wakeup = aio__event_wakeup;
+    L->wakeup_ctx = NULL;
+    AIO_CRITICAL_EXIT();
+    return 1;
+}
+static void aio__idle_wakeup_close(aio_loop *L) {
+    if (L->wake_event && L->wake_event != INVALID_HANDLE_VALUE) (void)CloseHandle((HANDLE)L->wake_event);
+    L->wake_event = NULL;
+}
+#endif
+/* Until the deadline (rounded up to Windows' milliseconds: never early; the
+ * system's timer may add up to its tick, 1 to 16 ms), or the wake-up. */
+static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
+    DWORD ms = INFINITE;
+    (void)ctx;
+    if (deadline != AIO_NEVER) {
+        aio_time now = L->clock(L->clock_ctx);
+        uint64_t ticks, whole;
+        if (!aio__before(now, deadline)) return;
+        ticks = (uint64_t)(aio_time)(deadline - now);
+        whole = ticks / AIO_TICKS_PER_SEC * 1000u +
+                (ticks % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+        ms = whole >= INFINITE ? INFINITE - 1u : (DWORD)whole;
+    }
+#ifdef AIO__IDLE_WAKEUP
+    if (aio__idle_wakeup_open(L)) {
+        (void)WaitForSingleObject((HANDLE)L->wake_event, ms);
+        return;
+    }
+#endif
+    if (ms != INFINITE) Sleep(ms); /* (with nothing armed, aio_run does not idle here) */
+}
+#elif defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
 #define AIO__SYSTEM_CLOCK 1
 static aio_time aio__from_timespec(const struct timespec *ts) {
     return (aio_time)((aio_time)ts->tv_sec * (aio_time)AIO_TICKS_PER_SEC +
@@ -1801,7 +1922,7 @@ static aio_time aio__system_clock(void *ctx) {
 #endif
     return aio__from_timespec(&ts);
 }
-#ifdef AIO__WAKE_PIPE
+#ifdef AIO__IDLE_WAKEUP
 static void aio__pipe_wakeup(void *ctx, aio_loop *L) {
     ssize_t n = write(L->wake_pipe[1] - 1, "", 1); /* a full pipe has a wake-up pending */
     (void)ctx;
@@ -1809,7 +1930,7 @@ static void aio__pipe_wakeup(void *ctx, aio_loop *L) {
 }
 /* The pipe that wakes the system idle hook when an event is set from another
  * thread or a signal handler: opened at the loop's first idle wait. */
-static int aio__wake_pipe_open(aio_loop *L) {
+static int aio__idle_wakeup_open(aio_loop *L) {
     int fds[2];
     if (L->wake_pipe[0] > 0) return 1;
     if (L->wake_pipe[0] < 0 || pipe(fds) != 0) {
@@ -1828,7 +1949,7 @@ static int aio__wake_pipe_open(aio_loop *L) {
     AIO_CRITICAL_EXIT();
     return 1;
 }
-static void aio__wake_pipe_close(aio_loop *L) {
+static void aio__idle_wakeup_close(aio_loop *L) {
     if (L->wake_pipe[0] > 0) {
         (void)close(L->wake_pipe[0] - 1);
         (void)close(L->wake_pipe[1] - 1);
@@ -1837,11 +1958,11 @@ static void aio__wake_pipe_close(aio_loop *L) {
 }
 /* Sleep until `ns` have passed (-1: no limit) or the pipe is written. Below
  * a millisecond, poll()'s resolution, it sleeps without the pipe. */
-static int aio__wake_pipe_wait(aio_loop *L, int64_t ns) {
+static int aio__idle_wakeup_wait(aio_loop *L, int64_t ns) {
     struct pollfd p;
     char buf[64];
     int64_t ms = ns < 0 ? -1 : ns / 1000000;
-    if (ms == 0 || !aio__wake_pipe_open(L)) return 0;
+    if (ms == 0 || !aio__idle_wakeup_open(L)) return 0;
     p.fd = L->wake_pipe[0] - 1;
     p.events = POLLIN;
     p.revents = 0;
@@ -1854,9 +1975,9 @@ static int aio__wake_pipe_wait(aio_loop *L, int64_t ns) {
 static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
     aio_time now = L->clock(L->clock_ctx);
     (void)ctx;
-#ifdef AIO__WAKE_PIPE
+#ifdef AIO__IDLE_WAKEUP
     if (deadline == AIO_NEVER) {
-        (void)aio__wake_pipe_wait(L, -1);
+        (void)aio__idle_wakeup_wait(L, -1);
         return;
     }
 #endif
@@ -1867,8 +1988,8 @@ static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
         uint64_t ticks = (uint64_t)(aio_time)(deadline - now);
         uint64_t ns = ticks / AIO_TICKS_PER_SEC * 1000000000u +
                       ticks % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC;
-#ifdef AIO__WAKE_PIPE
-        if (aio__wake_pipe_wait(L, ns > INT64_MAX ? INT64_MAX : (int64_t)ns)) return;
+#ifdef AIO__IDLE_WAKEUP
+        if (aio__idle_wakeup_wait(L, ns > INT64_MAX ? INT64_MAX : (int64_t)ns)) return;
 #endif
 #if defined(CLOCK_MONOTONIC)
         struct timespec req;
@@ -1883,8 +2004,8 @@ static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
     }
 }
 #endif
-#if !defined(AIO__SYSTEM_CLOCK) || !defined(AIO__WAKE_PIPE)
-static void aio__wake_pipe_close(aio_loop *L) { (void)L; }
+#if !defined(AIO__SYSTEM_CLOCK) || !defined(AIO__IDLE_WAKEUP)
+static void aio__idle_wakeup_close(aio_loop *L) { (void)L; }
 #endif
 
 #ifdef AIO__HOSTED
@@ -2019,7 +2140,7 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     /* LCOV_EXCL_STOP */
     L->wakeup = NULL;
     AIO_CRITICAL_EXIT();
-    aio__wake_pipe_close(L);
+    aio__idle_wakeup_close(L);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = NULL;
     if (aio__last == L) aio__last = NULL;
@@ -2915,12 +3036,12 @@ static int aio__nothing_can_wake(aio_loop *L) {
     if (!L->idle) return L->is_virtual; /* (else a busy loop, as asked) */
 #ifdef AIO__SYSTEM_CLOCK
     if (L->idle == aio__system_idle) {
-#ifdef AIO__WAKE_PIPE
+#ifdef AIO__IDLE_WAKEUP
         int bound;
         AIO_CRITICAL_ENTER();
         bound = L->bound_events != 0;
         AIO_CRITICAL_EXIT();
-        return !(bound && aio__wake_pipe_open(L));
+        return !(bound && aio__idle_wakeup_open(L));
 #else
         return 1;
 #endif
@@ -4662,7 +4783,7 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
 static aio_io *aio__sysio_start(aio_loop *L);
 #endif
 
@@ -4698,7 +4819,7 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
 static aio_io *aio__io_of(aio_loop *L) {
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
     if (!L->io) (void)aio__sysio_start(L);
 #endif
     L->events = aio__io_events;
@@ -4708,7 +4829,7 @@ static aio_io *aio__io_of(aio_loop *L) {
 
 /* A misused descriptor, named in the message (POSIX builds; elsewhere one
  * message says it all: string literals take RAM on an AVR). */
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
 #define AIO__DETAIL(text) text
 static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
 #ifdef AIO_DEBUG
@@ -4789,7 +4910,7 @@ static void aio__io_unwatch(aio_io *io, int fd, int way) {
     }
 }
 
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
 /* A try on fd found nothing to do that way: the next one waits first. */
 static void aio__io_dry(aio_loop *L, int fd, int dir) {
     if (L->io && (uint32_t)fd < L->io->nslots) L->io->slots[fd].dry = (uint8_t)(L->io->slots[fd].dry | (1 << dir));
@@ -4836,7 +4957,8 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     }
 }
 
-AIO_API void aio_io_forget(int fd) {
+AIO_API void aio_io_forget(aio_socket sock) {
+    int fd = aio__fd(sock);
     aio_loop *L = aio__loop;
     aio_io *io = L ? L->io : NULL;
     aio_io_slot *s;
@@ -4860,8 +4982,118 @@ AIO_API void aio_io_forget(int fd) {
     s->dry = 0;
 }
 
-#ifdef AIO__POSIX_IO
-static aio_status aio__io_error(int err, const char *what, int fd) {
+/* ------------------------------------------------- the platform's sockets */
+
+/* What the awaits need of the system's sockets, one set of functions per
+ * platform (POSIX, Windows), so that the platform #ifs live here and in the
+ * system's wait below, and nowhere in the awaits:
+ *
+ *   aio__net_recv, aio__net_send, aio__net_accept: a count or a new socket
+ *       (>= 0), AIO__AGAIN when the call would have had to wait, or a status;
+ *   aio__net_socket, aio__net_connect, aio__net_connected: a new non-blocking
+ *       socket; its connect begun (AIO_OK, AIO__AGAIN: in progress, or a
+ *       status); how it went once writable;
+ *   aio__net_closesocket, aio__net_listener (bind and listen);
+ *   aio__wake_pair_*: what wakes the system's wait from elsewhere (a pipe on
+ *       POSIX, a connected pair of sockets on Windows, where WSAPoll waits
+ *       for sockets only).
+ *
+ * No call blocks, whatever mode a descriptor the program gave was opened in
+ * (a socketpair, an inherited or activated listener, a socket from another
+ * library are blocking by default): on POSIX a receive and a send say so in
+ * each call (MSG_DONTWAIT), which leaves the descriptor's mode alone (it may
+ * be shared with another process); an accept has no such flag, so the
+ * listener is made non-blocking at its first accept, as libuv and Trio do
+ * with every descriptor they are given. Windows has no per-call flag and no
+ * way to read a socket's mode: each try makes its socket non-blocking.
+ * Descriptors the library makes are non-blocking from the start.
+ *
+ * A socket is an int in the library, its slot's index: a POSIX descriptor,
+ * or the value of a Windows SOCKET, which Windows keeps well within an int
+ * (its handles are 32-bit values, multiples of 4: CPython's socket.fileno()
+ * makes the same use of it). */
+#ifdef AIO__SOCKETS
+#define AIO__AGAIN (INT_MIN + 2) /* would block (never leaves this section) */
+#define AIO__INTR (INT_MIN + 3)  /* interrupted: try again at once */
+
+#ifdef AIO__WIN32_IO
+typedef int aio__socklen;
+typedef WSAPOLLFD aio__pollfd;
+#define AIO__SOCK(fd) ((SOCKET)(uintptr_t)(unsigned)(fd))
+#define aio__poll(fds, n, ms) WSAPoll((fds), (ULONG)(n), (ms))
+static int aio__net_last(void) { return WSAGetLastError(); }
+static int aio__net_would_block(int err) { return err == WSAEWOULDBLOCK; }
+static int aio__net_interrupted(int err) { return err == WSAEINTR; }
+static int aio__net_in_progress(int err) { return err == WSAEWOULDBLOCK || err == WSAEINPROGRESS; }
+static void aio__net_set_last(int err) { WSASetLastError(err); }
+#define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
+static void aio__nonblocking(int fd) {
+    u_long one = 1;
+    (void)ioctlsocket(AIO__SOCK(fd), (long)FIONBIO, &one);
+}
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
+/* A new SOCKET as the library's int, or -1 (none, or one beyond an int:
+ * closed; not seen in practice). */
+static int aio__net_own(SOCKET s) {
+    if (s == INVALID_SOCKET) return -1;
+    if (s > (SOCKET)INT_MAX) { /* LCOV_EXCL_START */
+        (void)closesocket(s);
+        WSASetLastError(WSAEMFILE);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    return (int)s;
+}
+static int aio__net_closesocket(int fd) { return closesocket(AIO__SOCK(fd)) == 0 ? 0 : -1; }
+#else
+typedef socklen_t aio__socklen;
+typedef struct pollfd aio__pollfd;
+#define AIO__SOCK(fd) (fd)
+#define aio__poll(fds, n, ms) poll((fds), (nfds_t)(n), (ms))
+static int aio__net_last(void) { return errno; }
+static int aio__net_would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK; /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+}
+static int aio__net_interrupted(int err) { return err == EINTR; }
+static int aio__net_in_progress(int err) { return err == EINPROGRESS; }
+static void aio__net_set_last(int err) { errno = err; }
+#ifdef ECONNABORTED
+#define AIO__ECONNABORTED ECONNABORTED
+#else
+#define AIO__ECONNABORTED (-1)
+#endif
+static void aio__nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+#ifdef MSG_DONTWAIT
+#define AIO__DONTWAIT(fd) MSG_DONTWAIT
+#else /* (a system without it has the descriptor made non-blocking instead) */
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#endif
+#ifdef MSG_NOSIGNAL
+#define AIO__NOSIGNAL MSG_NOSIGNAL
+#else
+#define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+#endif
+static int aio__net_own(int fd) { return fd; }
+static int aio__net_closesocket(int fd) { return close(fd); }
+#endif
+
+/* The status of system error `err` on socket fd. */
+static aio_status aio__net_error(int err, const char *what, int fd) {
+#ifdef AIO__WIN32_IO
+    switch (err) {
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAESHUTDOWN: return AIO_ECONNRESET;
+    case WSAECONNREFUSED: return AIO_ECONNREFUSED;
+    case WSAENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
+    case WSAEINVAL:
+    case WSAEOPNOTSUPP: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
+    default: WSASetLastError(err); return AIO_EIO;
+    }
+#else
     switch (err) {
     case ECONNRESET:
     case EPIPE: return AIO_ECONNRESET;
@@ -4871,43 +5103,196 @@ static aio_status aio__io_error(int err, const char *what, int fd) {
     case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket of that kind (listening? connected?)"));
     default: errno = err; return AIO_EIO;
     }
-}
-
-/* No await blocks in a system call, whatever mode a descriptor the program
- * gave was opened in (a socketpair, an inherited or activated listener, a
- * socket from another library are blocking by default). A receive and a send
- * say so in each call (MSG_DONTWAIT), which leaves the descriptor's mode alone:
- * it may be shared with another process. An accept has no such flag, so the
- * listener is made non-blocking at its first accept, as libuv and Trio do with
- * every descriptor they are given (a listener the library made is already).
- * Descriptors the library makes are non-blocking from the start. */
-static void aio__nonblocking(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-/* The flag that makes one receive or send non-blocking (a system without it
- * has the descriptor made non-blocking instead). */
-#ifdef MSG_DONTWAIT
-#define AIO__DONTWAIT(fd) MSG_DONTWAIT
-#else
-#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #endif
+}
 
+/* A call's result n (-1: failed), as the functions above return it. */
+static aio_status aio__net_result(long n, const char *what, int fd) {
+    int err;
+    if (n >= 0) return (aio_status)n;
+    err = aio__net_last();
+    if (aio__net_would_block(err)) return AIO__AGAIN;
+    if (aio__net_interrupted(err)) return AIO__INTR; /* LCOV_EXCL_LINE: a signal in the call */
+    return aio__net_error(err, what, fd);
+}
+
+/* The largest count one call moves: what a status can say. */
+static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
+
+static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
+    return aio__net_result((long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd)), what, fd);
+}
+static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
+    return aio__net_result((long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len),
+                                      AIO__NOSIGNAL | AIO__DONTWAIT(fd)),
+                           what, fd);
+}
+
+/* The library's sockets: non-blocking, not inherited by child processes,
+ * TCP_NODELAY, no SIGPIPE. */
 static void aio__sock_setup(int fd) {
     int one = 1;
     aio__nonblocking(fd);
+#ifdef AIO__WIN32_IO
+    (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
+#else
     (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#endif
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
 #ifdef SO_NOSIGPIPE
     (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
 }
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+
+static aio_status aio__net_accept(int fd, const char *what) {
+    int c;
+    aio__nonblocking(fd); /* (accept has no per-call flag) */
+    c = aio__net_own(accept(AIO__SOCK(fd), NULL, NULL));
+    if (c < 0) {
+        int err = aio__net_last();
+        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
+        if (err == AIO__ECONNABORTED) return AIO__INTR;
+        /* LCOV_EXCL_STOP */
+        return aio__net_result(-1, what, fd);
+    }
+    aio_io_forget(c); /* a number used before: nothing of it is watched now */
+    aio__sock_setup(c);
+    return c;
+}
+
+/* A connect's outcome once its socket is writable. */
+static aio_status aio__net_connected(int fd, const char *what) {
+    int err = 0;
+    aio__socklen sl = sizeof err;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
+    if (err == 0) return AIO_OK;
+    /* LCOV_EXCL_START: reported writable before the connection was made */
+    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
+    /* LCOV_EXCL_STOP */
+    return aio__net_error(err, what, fd);
+}
+
+/* A new non-blocking stream socket of `family`, or a negative number. */
+static int aio__net_socket(int family) {
+    int fd = aio__net_own(socket(family, SOCK_STREAM, 0));
+    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+
+static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    for (;;) {
+        int err;
+        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
+        err = aio__net_last();
+        if (aio__net_in_progress(err)) return AIO__AGAIN;
+        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
+    }
+}
+
+/* The wake-up of the system's wait: p[0] is waited on, p[1] written. */
+static int aio__wake_pair_open(int p[2]) {
+#ifdef AIO__WIN32_IO
+    /* a loopback connection made to a listener of its own, then closed */
+    struct sockaddr_in a;
+    int sl = sizeof a;
+    SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
+    SOCKET c = INVALID_SOCKET;
+    SOCKET s = INVALID_SOCKET;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l != INVALID_SOCKET && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
+        getsockname(l, (struct sockaddr *)&a, &sl) == 0 &&
+        (c = socket(AF_INET, SOCK_STREAM, 0)) != INVALID_SOCKET &&
+        connect(c, (struct sockaddr *)&a, sizeof a) == 0)
+        s = accept(l, NULL, NULL);
+    if (l != INVALID_SOCKET) (void)closesocket(l);
+    p[0] = aio__net_own(s);
+    p[1] = aio__net_own(c);
+    if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
+        if (p[0] >= 0) (void)closesocket(s);
+        if (p[1] >= 0) (void)closesocket(c);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    aio__sock_setup(p[0]);
+    aio__sock_setup(p[1]);
+    return 0;
+#else
+    int i;
+    if (pipe(p) != 0) return -1; /* LCOV_EXCL_LINE: out of descriptors */
+    for (i = 0; i < 2; i++) {
+        (void)fcntl(p[i], F_SETFL, O_NONBLOCK);
+        (void)fcntl(p[i], F_SETFD, FD_CLOEXEC);
+    }
+    return 0;
 #endif
+}
+static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
+#ifdef AIO__WIN32_IO
+    (void)send(AIO__SOCK(fd), "", 1, 0);
+#else
+    ssize_t n = write(fd, "", 1);
+    (void)n;
+#endif
+}
+static void aio__wake_pair_drain(int fd) {
+    char buf[64];
+#ifdef AIO__WIN32_IO
+    while (recv(AIO__SOCK(fd), buf, sizeof buf, 0) > 0) {
+    }
+#else
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+#endif
+}
+static void aio__wake_pair_close(const int p[2]) {
+    (void)aio__net_closesocket(p[0]);
+    (void)aio__net_closesocket(p[1]);
+}
+
+#ifndef AIO__EPOLL
+/* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
+ * regular file ready at once; WSAPoll fails as a whole for a non-socket). */
+static aio_status aio__net_can_watch(int fd) {
+#ifdef AIO__WIN32_IO
+    int type;
+    int sl = sizeof type;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_TYPE, (char *)&type, &sl) != 0)
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket (Windows waits for sockets only)");
+#else
+    struct stat st;
+    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+#endif
+    return AIO_OK;
+}
 #endif
 
-#ifdef AIO__POSIX_IO
+/* Winsock is started when the first socket is needed: once by each loop that
+ * waits for I/O (cleaned up by aio_loop_destroy), and once for good by a
+ * socket call made with no loop. */
+#ifdef AIO__WIN32_IO
+static int aio__wsa_start(void) {
+    WSADATA data;
+    return WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -1;
+}
+static void aio__net_need(void) {
+    static volatile LONG started_for_good;
+    if (aio__loop) {
+        (void)aio__io_of(aio__loop);
+    } else if (InterlockedCompareExchange(&started_for_good, 1, 0) == 0) {
+        (void)aio__wsa_start();
+    }
+}
+#else
+#define aio__net_need() ((void)0)
+#endif
+#endif /* AIO__SOCKETS */
+
+#ifdef AIO__SOCKETS
 static const char *const aio__io_names[] = {"AIO_WAIT_READABLE", "AIO_WAIT_WRITABLE", "AIO_ACCEPT",
                                             "AIO_RECV", "AIO_SEND_ALL", "AIO_TCP_CONNECT"};
 #define AIO__IO_NAME(op) aio__io_names[op]
@@ -4929,70 +5314,55 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
     aio_io *io = t->loop->io;
     const char *what = AIO__IO_NAME(op);
     if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, aio__io_is_dry(io, fd, dir), what);
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
     for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR or ECONNABORTED) */
-        ssize_t n;
-        int err;
+        aio_status rc;
         if (aio__io_is_dry(io, fd, dir)) return aio__io_park(t, f, dir, 1, what);
         if (op == AIO__IO_RECV) {
             void *into; /* (the receive's buffer, passed as const with the others') */
             memcpy(&into, &buf, sizeof into);
-            n = recv(fd, into, len, AIO__DONTWAIT(fd));
-            if (n >= 0) {
-                if ((size_t)n < len) aio__io_dry(t->loop, fd, 0);
-                return (aio_status)n;
-            }
+            rc = aio__net_recv(fd, into, len, what);
+            if (rc >= 0 && (size_t)rc < len) aio__io_dry(t->loop, fd, 0);
         } else if (op == AIO__IO_SEND) {
-            n = send(fd, (const char *)buf + t->seq.io.done, len - t->seq.io.done,
-                     MSG_NOSIGNAL | AIO__DONTWAIT(fd));
-            if (n >= 0) {
-                t->seq.io.done += (size_t)n;
+            rc = aio__net_send(fd, (const char *)buf + t->seq.io.done, len - t->seq.io.done, what);
+            if (rc >= 0) {
+                t->seq.io.done += (size_t)rc;
                 if (t->seq.io.done == len) return AIO_OK;
-                errno = EAGAIN; /* the send buffer is full: wait for room */
+                rc = AIO__AGAIN; /* the send buffer is full: wait for room */
             }
         } else if (op == AIO__IO_ACCEPT) {
-            int c;
-            aio__nonblocking(fd); /* (accept has no per-call flag: see aio__nonblocking) */
-            c = accept(fd, NULL, NULL);
-            if (c >= 0) {
-                aio_io_forget(c); /* a number used before: nothing of it is watched now */
-                aio__sock_setup(c);
-                return c;
-            }
+            rc = aio__net_accept(fd, what);
         } else { /* AIO__IO_CONNECT, once writable */
-            socklen_t sl = sizeof err;
-            if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0) err = errno; /* LCOV_EXCL_LINE */
-            if (err == 0) return fd;
+            rc = aio__net_connected(fd, what);
+            if (rc == AIO_OK) return fd;
             /* LCOV_EXCL_START: reported writable before the connection was made */
-            if (err == EINPROGRESS || err == EALREADY) return aio__io_park(t, f, 1, 1, what);
+            if (rc == AIO__AGAIN) return aio__io_park(t, f, 1, 1, what);
             /* LCOV_EXCL_STOP */
             (void)aio_close(fd);
-            return aio__io_error(err, what, fd);
+            return rc;
         }
-        err = errno;
         /* LCOV_EXCL_START: a signal in the call; a connection gone before its accept */
-        if (err == EINTR || (op == AIO__IO_ACCEPT && err == ECONNABORTED)) continue;
+        if (rc == AIO__INTR) continue;
         /* LCOV_EXCL_STOP */
-        if (err == EAGAIN || err == EWOULDBLOCK) { /* LCOV_EXCL_BR_LINE: (one value on Linux) */
-            aio__io_dry(t->loop, fd, dir);
-            return aio__io_park(t, f, dir, 0, what); /* (trusts nothing the first time) */
-        }
-        return aio__io_error(err, what, fd);
+        if (rc != AIO__AGAIN) return rc;
+        aio__io_dry(t->loop, fd, dir);
+        return aio__io_park(t, f, dir, 0, what); /* (trusts nothing the first time) */
     }
 #else
     (void)buf; (void)len; (void)io; (void)fd;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
 #endif
 }
 
-AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                 size_t len, aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     const char *what = AIO__IO_NAME(op);
+    int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "I/O wait: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
     if ((op == AIO__IO_RECV || op == AIO__IO_SEND) && !buf && len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__IO_RECV ? "AIO_RECV: the buffer is NULL"
                                                                            : "AIO_SEND_ALL: the buffer is NULL"));
@@ -5018,7 +5388,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     /* A cancellation comes first: a cancelled wait has consumed nothing. */
     if (aio__checkpoint(t) < 0) {
         aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
         if (op == AIO__IO_CONNECT) (void)aio_close(fd);
 #endif
         return aio__raise(t, f, AIO_ECANCELED);
@@ -5027,7 +5397,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if (!woke) { /* a deadline, or woken early because one moved */
         if (aio__due(t->until, aio__now(t->loop))) { /* LCOV_EXCL_BR_LINE: (see below) */
             aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
             if (op == AIO__IO_CONNECT) (void)aio_close(fd);
 #endif
             return AIO_ETIMEDOUT;
@@ -5041,9 +5411,9 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     return aio__io_try(t, f, op, buf, len);
 }
 
-#ifdef AIO__POSIX_IO
+#ifdef AIO__SOCKETS
 /* An address: numeric IPv4 or IPv6, "localhost", NULL or "" (any IPv4). */
-static int aio__sockaddr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
+static int aio__sockaddr(const char *host, int port, struct sockaddr_storage *ss, aio__socklen *len) {
     memset(ss, 0, sizeof *ss);
     if (port < 0 || port > 65535) return 0;
     if (!host || !*host || strcmp(host, "localhost") == 0) {
@@ -5076,8 +5446,9 @@ static int aio__sockaddr(const char *host, int port, struct sockaddr_storage *ss
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {
     struct sockaddr_storage ss;
-    socklen_t sl;
+    aio__socklen sl;
     aio_time until = aio__deadline(t->loop, d, 1);
+    aio_status rc;
     int fd;
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the timeout is NaN, negative "
@@ -5086,46 +5457,47 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the host is not a numeric IPv4 or IPv6 "
                                        "address or \"localhost\", or the port is not 0-65535");
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    aio__net_need();
+    fd = aio__net_socket(ss.ss_family);
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
     t->seq.io.fd = fd;
     t->seq.io.dir = 1;
     aio__set_until(t, until);
-    while (connect(fd, (struct sockaddr *)&ss, sl) != 0) { /* LCOV_EXCL_BR_LINE: (see the end) */
-        int err = errno;
-        aio_status rc;
-        if (err == EINTR) continue; /* LCOV_EXCL_BR_LINE: a signal in the call */
-        if (err == EINPROGRESS) {
-            rc = aio__io_park(t, f, 1, 0, "AIO_TCP_CONNECT");
-            if (rc == AIO__SUSPENDED) return rc;
-        } else {
-            rc = aio__io_error(err, "AIO_TCP_CONNECT", fd);
-        }
-        (void)aio_close(fd); /* (a status, or AIO__RAISE: it unwinds) */
-        return rc;
+    rc = aio__net_connect(fd, (struct sockaddr *)&ss, sl, "AIO_TCP_CONNECT");
+    /* LCOV_EXCL_START: connected at once (TCP on loopback still says EINPROGRESS) */
+    if (rc == AIO_OK) return fd;
+    /* LCOV_EXCL_STOP */
+    if (rc == AIO__AGAIN) {
+        rc = aio__io_park(t, f, 1, 0, "AIO_TCP_CONNECT");
+        if (rc == AIO__SUSPENDED) return rc;
     }
-    return fd; /* LCOV_EXCL_LINE: connected at once (TCP on loopback still says EINPROGRESS) */
+    (void)aio_close(fd); /* (a status, or AIO__RAISE: it unwinds) */
+    return rc;
 }
 
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     struct sockaddr_storage ss;
-    socklen_t sl;
+    aio__socklen sl;
     int one = 1;
     int fd;
     if (!aio__sockaddr(host, port, &ss, &sl) || backlog < 0)
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen: the host is not a numeric IPv4 or IPv6 "
                                        "address or \"localhost\", the port is not 0-65535, or the "
                                        "backlog is negative");
-    fd = socket(ss.ss_family, SOCK_STREAM, 0);
+    aio__net_need();
+    fd = aio__net_own(socket(ss.ss_family, SOCK_STREAM, 0));
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+#ifdef AIO__WIN32_IO /* (SO_REUSEADDR there would let another program take the port) */
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+#else
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#endif
     /* (a listen that fails once bound: not seen) */
-    if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_BR_LINE */
-        int err = errno;
-        (void)close(fd);
-        errno = err;
+    if (bind(AIO__SOCK(fd), (struct sockaddr *)&ss, sl) != 0 || /* LCOV_EXCL_BR_LINE */
+        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
+        int err = aio__net_last();
+        (void)aio__net_closesocket(fd);
+        aio__net_set_last(err);
         return AIO_EIO;
     }
     aio_io_forget(fd);
@@ -5133,28 +5505,33 @@ AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     return fd;
 }
 
-AIO_API int aio_socket_port(int fd) {
+AIO_API int aio_socket_port(aio_socket sock) {
     struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+    aio__socklen sl = sizeof ss;
+    int fd = aio__fd(sock);
+    if (fd < 0 || getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0)
         return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
     if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
     return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
 }
 
-AIO_API aio_status aio_close(int fd) {
-    aio_io_forget(fd);
-    if (fd < 0 || close(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
+AIO_API aio_status aio_close(aio_socket sock) {
+    int fd = aio__fd(sock);
+    aio_io_forget(sock);
+    if (fd < 0 || aio__net_closesocket(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
     return AIO_OK;
 }
 
-/* -------------------------------------------------------- POSIX signals */
+/* ---------------------------------------------------------------- signals */
 
-/* The handler only notes the signal and writes the wake-up pipe of the loop
- * the signals go to (async-signal-safe); that loop's I/O wait sets the
+/* POSIX: the handler only notes the signal and writes the wake-up pipe of the
+ * loop the signals go to (async-signal-safe); that loop's I/O wait sets the
  * events. (sigaction is POSIX's, not C's: declared with _POSIX_C_SOURCE,
- * which the top of this header defines when it is included first.) */
-#ifdef SA_RESTART
+ * which the top of this header defines when it is included first.)
+ * Windows: Ctrl-C (SIGINT), Ctrl-Break (SIGBREAK) and the console's close, a
+ * logoff or a shutdown (SIGTERM) come to a handler that Windows runs in a
+ * thread of its own (SetConsoleCtrlHandler); it notes them the same way. */
+#if defined(SA_RESTART) || defined(AIO__WIN32_IO)
 #define AIO__SIGNALS 1
 #if defined(NSIG)
 #define AIO__NSIG NSIG
@@ -5163,41 +5540,74 @@ AIO_API aio_status aio_close(int fd) {
 #else
 #define AIO__NSIG 65
 #endif
-static volatile sig_atomic_t aio__sig_pending[AIO__NSIG];
-static volatile sig_atomic_t aio__sig_any;
-static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's pipe */
+#ifdef AIO__WIN32_IO
+typedef volatile LONG aio__sig_flag; /* (set from the handler's thread) */
+#define AIO__SIG_SET(flag) ((void)InterlockedExchange(&(flag), 1))
+#define AIO__SIG_TAKE(flag) (InterlockedExchange(&(flag), 0) != 0)
+static SRWLOCK aio__sig_lock = SRWLOCK_INIT; /* the handler's wake-up against the pair's close */
+static HANDLE aio__sig_done; /* set once the loop the signals go to is gone */
+#else
+typedef volatile sig_atomic_t aio__sig_flag;
+#define AIO__SIG_SET(flag) ((void)((flag) = 1))
+#define AIO__SIG_TAKE(flag) ((flag) ? ((flag) = 0, 1) : 0)
+#endif
+static aio__sig_flag aio__sig_pending[AIO__NSIG];
+static aio__sig_flag aio__sig_any;
+static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
 static aio_event *aio__sig_event[AIO__NSIG];
 static aio_loop *aio__sig_loop;
 
 static void aio__sig_handler(int signo) {
     int saved = errno;
-    aio__sig_pending[signo] = 1; /* (installed for a valid number only) */
-    aio__sig_any = 1;
-    if (aio__sig_fd >= 0) { /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
-        ssize_t n = write(aio__sig_fd, "", 1); /* a full pipe has a wake-up pending */
-        (void)n;
-    }
+    AIO__SIG_SET(aio__sig_pending[signo]); /* (installed for a valid number only) */
+    AIO__SIG_SET(aio__sig_any);
+#ifdef AIO__WIN32_IO
+    AcquireSRWLockShared(&aio__sig_lock);
+#endif
+    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
+#ifdef AIO__WIN32_IO
+    ReleaseSRWLockShared(&aio__sig_lock);
+#endif
     errno = saved;
 }
 
 static void aio__deliver_signals(aio_loop *L) {
     int s;
     if (!aio__sig_any || L != aio__sig_loop) return;
-    aio__sig_any = 0;
+    (void)AIO__SIG_TAKE(aio__sig_any);
     for (s = 1; s < AIO__NSIG; s++)
-        if (aio__sig_pending[s]) {
-            aio__sig_pending[s] = 0;
+        if (AIO__SIG_TAKE(aio__sig_pending[s]))
             if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* LCOV_EXCL_BR_LINE: (unrouted since) */
-        }
 }
 
+#ifdef AIO__WIN32_IO
+static BOOL WINAPI aio__console_handler(DWORD type) {
+    int signo = type == CTRL_C_EVENT ? SIGINT : type == CTRL_BREAK_EVENT ? SIGBREAK : SIGTERM;
+    if (!aio__sig_event[signo]) return FALSE; /* not routed: the next handler, or the default */
+    aio__sig_handler(signo);
+    if (type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT) return TRUE;
+    /* The console closes, or the user logs off, or the system shuts down: the
+     * process ends when this returns, so hold it until the loop is destroyed
+     * (Windows itself allows about 5 s for a console close). */
+    (void)WaitForSingleObject(aio__sig_done, INFINITE);
+    return TRUE;
+}
+#endif
+
 static void aio__sig_default(int signo) {
+#ifdef AIO__WIN32_IO
+    int s, any = 0;
+    aio__sig_event[signo] = NULL;
+    for (s = 1; s < AIO__NSIG; s++) any |= aio__sig_event[s] != NULL;
+    if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
+#else
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
     (void)sigaction(signo, &sa, NULL);
     aio__sig_event[signo] = NULL;
+#endif
 }
 #else
 #define aio__sig_any 0
@@ -5209,11 +5619,12 @@ static void aio__deliver_signals(aio_loop *L) { (void)L; }
 typedef struct aio__sysio {
     aio_io io;
     aio_loop *loop;
-    int pipe[2];     /* wakes the wait: events set from elsewhere, signals */
+    int pipe[2];     /* wakes the wait: events set from elsewhere, signals
+                        (a pipe; on Windows a pair of sockets) */
 #ifdef AIO__EPOLL
     int epfd;
 #else
-    struct pollfd *fds; /* [0] is the pipe */
+    aio__pollfd *fds;   /* [0] is the pipe */
     uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
     uint32_t nfds;
     uint32_t cap;
@@ -5221,9 +5632,8 @@ typedef struct aio__sysio {
 } aio__sysio;
 
 static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
-    ssize_t n = write(((aio__sysio *)ctx)->pipe[1], "", 1);
     (void)L;
-    (void)n;
+    aio__wake_pair_write(((aio__sysio *)ctx)->pipe[1]);
 }
 
 /* The wait's timeout in milliseconds, rounded up (never early): -1 for none. */
@@ -5240,11 +5650,7 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
     return ms > 0x7fffffffu ? 0x7fffffff : (int)ms;
 }
 
-static void aio__sysio_drain(aio__sysio *s) {
-    char buf[64];
-    while (read(s->pipe[0], buf, sizeof buf) > 0) {
-    }
-}
+static void aio__sysio_drain(aio__sysio *s) { aio__wake_pair_drain(s->pipe[0]); }
 
 static aio_status aio__sysio_grow(aio_io *io, int fd) {
     aio__sysio *s = (aio__sysio *)io;
@@ -5276,13 +5682,19 @@ static void aio__sysio_release(aio_io *io) {
     if (aio__sig_loop == s->loop) {
         for (signo = 1; signo < AIO__NSIG; signo++)
             if (aio__sig_event[signo]) aio__sig_default(signo);
+#ifdef AIO__WIN32_IO
+        AcquireSRWLockExclusive(&aio__sig_lock);
         aio__sig_fd = -1;
+        ReleaseSRWLockExclusive(&aio__sig_lock);
+        (void)SetEvent(aio__sig_done); /* a console close may end the process now */
+#else
+        aio__sig_fd = -1;
+#endif
         aio__sig_loop = NULL;
     }
 #endif
     aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it wrote to the pipe closed below) */
-    (void)close(s->pipe[0]);
-    (void)close(s->pipe[1]);
+    aio__wake_pair_close(s->pipe);
 #ifdef AIO__EPOLL
     (void)close(s->epfd);
 #else
@@ -5291,6 +5703,9 @@ static void aio__sysio_release(aio_io *io) {
 #endif
     free(io->slots);
     free(s);
+#ifdef AIO__WIN32_IO
+    (void)WSACleanup(); /* (the loop's start of Winsock) */
+#endif
 }
 
 #ifdef AIO__EPOLL
@@ -5310,7 +5725,7 @@ static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
      * (which takes it out of epoll) and opened again */
     if (errno == ENOENT && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
     if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
-    return aio__io_error(errno, "I/O wait", fd);
+    return aio__net_error(errno, "I/O wait", fd);
 }
 
 static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
@@ -5337,30 +5752,29 @@ static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     aio__sysio *s = (aio__sysio *)io;
     uint32_t i = s->at[fd];
-    struct stat st;
+    aio_status rc;
     (void)old;
     if (!events) {
         if (i) { /* LCOV_EXCL_BR_LINE: (called for a watched descriptor only) the last entry takes its place */
             s->fds[i] = s->fds[--s->nfds];
-            s->at[s->fds[i].fd] = i;
+            s->at[(int)s->fds[i].fd] = i;
             s->at[fd] = 0;
         }
         return AIO_OK;
     }
-    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
-    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    rc = aio__net_can_watch(fd);
+    if (rc < 0) return rc;
     if (!i) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
-            struct pollfd *fds = (struct pollfd *)realloc(s->fds, (size_t)cap * sizeof *fds);
+            aio__pollfd *fds = (aio__pollfd *)realloc(s->fds, (size_t)cap * sizeof *fds);
             if (!fds) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
             s->fds = fds;
             s->cap = cap;
         }
         i = s->nfds++;
         s->at[fd] = i;
-        s->fds[i].fd = fd;
+        s->fds[i].fd = AIO__SOCK(fd);
     }
     s->fds[i].events = (short)((events & AIO_READABLE ? POLLIN : 0) | (events & AIO_WRITABLE ? POLLOUT : 0));
     s->fds[i].revents = 0;
@@ -5371,15 +5785,27 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     aio__sysio *s = (aio__sysio *)io;
     int ms = aio__io_timeout(L, deadline);
     uint32_t i;
+    int n;
     if (ms == 0 && !io->waiting && !aio__sig_any) return;
-    if (poll(s->fds, s->nfds, ms) > 0) {
+    n = aio__poll(s->fds, s->nfds, ms);
+#ifdef AIO__WIN32_IO
+    /* WSAPoll fails as a whole for a socket closed behind the loop's back:
+     * each such socket is reported ready, so that its waiter finds out */
+    if (n < 0 && WSAGetLastError() == WSAENOTSOCK) {
+        for (i = 0; i < s->nfds; i++)
+            s->fds[i].revents = (short)(i && aio__net_can_watch((int)s->fds[i].fd) < 0 ? POLLNVAL : 0);
+        n = 1;
+    }
+#endif
+    if (n > 0) {
         /* from the end: a report may move the last entry into its place */
         for (i = s->nfds; i-- > 1;) {
             short r = s->fds[i].revents;
             if (!r) continue;
             s->fds[i].revents = 0;
-            aio_io_ready(L, s->fds[i].fd, (r & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_READABLE : 0) |
-                                              (r & (POLLOUT | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_WRITABLE : 0));
+            aio_io_ready(L, (int)s->fds[i].fd,
+                         (r & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_READABLE : 0) |
+                             (r & (POLLOUT | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_WRITABLE : 0));
         }
         if (s->fds[0].revents) aio__sysio_drain(s);
         s->fds[0].revents = 0;
@@ -5390,18 +5816,22 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 
 static aio_io *aio__sysio_start(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)calloc(1, sizeof *s);
-    int i;
     /* LCOV_EXCL_START: out of memory or descriptors */
     if (!s) return NULL;
-    if (pipe(s->pipe) != 0) {
+#ifdef AIO__WIN32_IO
+    if (aio__wsa_start() != 0) {
+        free(s);
+        return NULL;
+    }
+#endif
+    if (aio__wake_pair_open(s->pipe) != 0) {
+#ifdef AIO__WIN32_IO
+        (void)WSACleanup();
+#endif
         free(s);
         return NULL;
     }
     /* LCOV_EXCL_STOP */
-    for (i = 0; i < 2; i++) {
-        (void)fcntl(s->pipe[i], F_SETFL, O_NONBLOCK);
-        (void)fcntl(s->pipe[i], F_SETFD, FD_CLOEXEC);
-    }
 #ifdef AIO__EPOLL
     s->epfd = epoll_create1(EPOLL_CLOEXEC);
     /* LCOV_EXCL_START: out of memory or descriptors */
@@ -5426,16 +5856,18 @@ static aio_io *aio__sysio_start(aio_loop *L) {
     s->io.wait = aio__epoll_wait;
 #else
     s->cap = 64;
-    s->fds = (struct pollfd *)malloc(s->cap * sizeof *s->fds);
+    s->fds = (aio__pollfd *)malloc(s->cap * sizeof *s->fds);
     /* LCOV_EXCL_START: out of memory */
     if (!s->fds) {
-        (void)close(s->pipe[0]);
-        (void)close(s->pipe[1]);
+        aio__wake_pair_close(s->pipe);
+#ifdef AIO__WIN32_IO
+        (void)WSACleanup();
+#endif
         free(s);
         return NULL;
     }
     /* LCOV_EXCL_STOP */
-    s->fds[0].fd = s->pipe[0];
+    s->fds[0].fd = AIO__SOCK(s->pipe[0]);
     s->fds[0].events = POLLIN;
     s->fds[0].revents = 0;
     s->nfds = 1;
@@ -5455,9 +5887,15 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 #ifdef AIO__SIGNALS
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     aio_loop *L = aio__loop;
+#ifdef AIO__WIN32_IO
+    if (signo != SIGINT && signo != SIGBREAK && signo != SIGTERM)
+        return aio__misuse(AIO_EINVAL, "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
+                                       "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only");
+#else
     struct sigaction sa;
     if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
         return aio__misuse(AIO_EINVAL, "aio_signal_event: not a signal that can be caught");
+#endif
     if (!ev) {
         if (aio__sig_event[signo]) aio__sig_default(signo);
         return AIO_OK;
@@ -5469,8 +5907,20 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     if (L->io->release != aio__sysio_release)
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
-    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
     aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
+#ifdef AIO__WIN32_IO
+    AcquireSRWLockExclusive(&aio__sig_lock);
+    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
+    ReleaseSRWLockExclusive(&aio__sig_lock);
+    if (!aio__sig_done) aio__sig_done = CreateEventW(NULL, TRUE, FALSE, NULL); /* (kept for good) */
+    (void)ResetEvent(aio__sig_done);
+    aio__sig_event[signo] = ev;
+    if (!SetConsoleCtrlHandler(aio__console_handler, TRUE)) { /* LCOV_EXCL_START */
+        aio__sig_event[signo] = NULL;
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+#else
+    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
     aio__sig_event[signo] = ev;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = aio__sig_handler;
@@ -5480,10 +5930,11 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
         aio__sig_event[signo] = NULL;
         return AIO_EIO;
     } /* LCOV_EXCL_STOP */
+#endif
     return AIO_OK;
 }
 #endif /* AIO__SIGNALS */
-#endif /* AIO__POSIX_IO */
+#endif /* AIO__SOCKETS */
 
 /* ------------------------------------------------------------ instruments */
 
@@ -5698,26 +6149,26 @@ AIO_API void aio_trace_fputs(void *file, const char *text) {
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     (void)signo;
     (void)ev;
-    return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals");
+    return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals or Windows console");
 }
 #endif
-#ifndef AIO__POSIX_IO
+#ifndef AIO__SOCKETS
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {
     (void)t; (void)f; (void)host; (void)port; (void)d;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
 }
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     (void)host; (void)port; (void)backlog;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
 }
-AIO_API int aio_socket_port(int fd) {
+AIO_API int aio_socket_port(aio_socket fd) {
     (void)fd;
-    return aio__misuse(AIO_EINVAL, "sockets need POSIX");
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
 }
-AIO_API aio_status aio_close(int fd) {
+AIO_API aio_status aio_close(aio_socket fd) {
     aio_io_forget(fd); /* (a port's descriptor: the driver closes it) */
-    return fd < 0 ? AIO_EBADF : AIO_OK;
+    return aio__fd(fd) < 0 ? AIO_EBADF : AIO_OK;
 }
 #endif
 

@@ -62,7 +62,7 @@ static aio_status operation_with_fallback(aio_task *t, with_fallback_t *s) {
 }
 
 /* 2. and 3. ------------------------------------------------------------- */
-enum { NO_DATA, MINIMAL, BASIC, FULL }; /* what a fetch returns */
+enum { NOTHING, MINIMAL, BASIC, FULL }; /* what a fetch returns */
 static const char *product(int level) { /* the dict the Python original prints */
     switch (level) {
     case FULL:
@@ -160,7 +160,7 @@ static aio_status get_product_with_graceful_degradation(aio_task *t, degradation
         say("Minimal data timed out");
     }
     say("All data fetches timed out");
-    AIO_RETURN(t, NO_DATA);
+    AIO_RETURN(t, NOTHING);
     AIO_END(t);
 }
 
@@ -193,7 +193,7 @@ static aio_status get_product_within_budget(aio_task *t, budget_t *s) {
         }
     }
     say("All data fetches timed out");
-    AIO_RETURN(t, NO_DATA);
+    AIO_RETURN(t, NOTHING);
     AIO_END(t);
 }
 

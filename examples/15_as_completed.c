@@ -20,10 +20,11 @@
 #define REFUSED AIO_EUSER /* ConnectionError */
 #define N 6
 
+typedef struct { const char *name; int delay_ms, price; } source_spec;
+static const source_spec sources[N] = {
+    {"alpha", 1300, 101}, {"beta", 400, 97},    {"gamma", 3500, 99},
+    {"delta", 700, -1},   {"epsilon", 1900, 95}, {"zeta", 2600, 93}};
 typedef struct { aio_task task; const char *name; int delay_ms, price; } source_t;
-static const source_t sources[N] = {
-    {{0}, "alpha", 1300, 101}, {{0}, "beta", 400, 97},    {{0}, "gamma", 3500, 99},
-    {{0}, "delta", 700, -1},   {{0}, "epsilon", 1900, 95}, {{0}, "zeta", 2600, 93}};
 
 static aio_status ask(aio_task *t) {
     source_t *s = AIO_SELF(t, source_t);
@@ -49,7 +50,9 @@ static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
     for (s->i = 0; s->i < N; s->i++) {
-        s->src[s->i] = sources[s->i];
+        s->src[s->i].name = sources[s->i].name;
+        s->src[s->i].delay_ms = sources[s->i].delay_ms;
+        s->src[s->i].price = sources[s->i].price;
         s->items[s->i].task = &s->src[s->i].task;
         AIO_CHECK(t, aio_spawn(&s->src[s->i].task, ask));
     }

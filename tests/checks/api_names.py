@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Every public name of aio_timeout.h is documented in README.md.
+"""Every public name of aio_timeout.h is documented in docs/api.md.
 
-    python3 tests/checks/api_names.py [HEADER [README]]
+    python3 tests/checks/api_names.py [HEADER [PAGE]]
 
 The public names are
   - every function declared AIO_API whose name does not start with aio__;
@@ -10,7 +10,7 @@ The public names are
     or defined() (the configuration knobs), or declares as an enum constant;
     the two include guards, AIO_TIMEOUT_H and AIO_TIMEOUT_IMPLEMENTED, are not
     part of the API.
-A name is documented when README.md shows it in `code` in its text or tables
+A name is documented when docs/api.md shows it in `code` in its text or tables
 (outside the fenced code blocks: a name only used in an example does not count).
 Prints one line per missing name and a summary; exit status 1 if any is missing.
 """
@@ -67,7 +67,7 @@ def documented(readme):
 
 def main():
     header_path = sys.argv[1] if len(sys.argv) > 1 else "aio_timeout.h"
-    readme_path = sys.argv[2] if len(sys.argv) > 2 else "README.md"
+    readme_path = sys.argv[2] if len(sys.argv) > 2 else "docs/api.md"
     with open(header_path, encoding="utf-8") as f:
         names = public_names(f.read())
     with open(readme_path, encoding="utf-8") as f:

@@ -299,7 +299,7 @@ def features_on_page(text):
 FIGURES = [
     ("demo-seconds", "README.md", "build and run the demo (about {int} s on the real clock", demo_seconds),
     ("readme-example-output", "README.md", "Prints `{code}` then `{code}` (on the real clock too)", readme_output),
-    ("readme-sizes", "README.md", "A task is {int} bytes on x86-64, a timer slot {int}, a timeout scope {int}.",
+    ("readme-sizes", "docs/api.md", "A task is {int} bytes on x86-64, a timer slot {int}, a timeout scope {int}.",
      host_sizes),
     ("showcase-minutes", "examples/README.md", "runs them all on the real clock (about {int} minutes)",
      showcase_minutes),

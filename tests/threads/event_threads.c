@@ -5,8 +5,54 @@
  * the system idle hook with nothing armed; every set must wake it, and each
  * waiter must run in its own loop's thread. Then the same again with the
  * main loop waiting for I/O (it sleeps in epoll or poll(), woken through its
- * own pipe). Built and run by `make test`, and under ThreadSanitizer by
- * `make sanitize`. Exit 0 when all is well. */
+ * own pipe; on Windows in a Win32 event, then in WSAPoll woken through a
+ * socket pair). Built and run by `make test`, under ThreadSanitizer by
+ * `make sanitize`, and on Windows by `make test-windows`. Exit 0 when all is
+ * well. */
+#ifdef _WIN32
+/* Windows (make test-windows): the same test on Win32 threads, an SRWLOCK
+ * for the mutex (not recursive, as a default pthread mutex is not), and a
+ * loopback socket pair where POSIX has socketpair. */
+#define WIN32_LEAN_AND_MEAN
+#include <winsock2.h>
+#include <windows.h>
+#include <stdio.h>
+#include <string.h>
+typedef SRWLOCK pthread_mutex_t;
+#define PTHREAD_MUTEX_INITIALIZER SRWLOCK_INIT
+#define pthread_mutex_lock(m) AcquireSRWLockExclusive(m)
+#define pthread_mutex_unlock(m) ReleaseSRWLockExclusive(m)
+#define pthread_mutex_trylock(m) (TryAcquireSRWLockExclusive(m) ? 0 : 1)
+typedef DWORD pthread_t;
+#define pthread_self() GetCurrentThreadId()
+#define pthread_equal(a, b) ((a) == (b))
+#define pause_briefly() Sleep(0)
+typedef HANDLE thread_t;
+#define THREAD_FN(name) DWORD WINAPI name(LPVOID arg)
+#define THREAD_END 0
+#define thread_start(th, fn) (*(th) = CreateThread(NULL, 0, fn, NULL, 0, NULL))
+#define thread_join(th) (WaitForSingleObject(th, INFINITE), CloseHandle(th))
+/* Windows has no socketpair: a loopback connection to a listener of its own. */
+static int socketpair_stream(int sv[2]) {
+    struct sockaddr_in a;
+    int sl = sizeof a;
+    WSADATA data;
+    SOCKET l, c = INVALID_SOCKET, d = INVALID_SOCKET;
+    if (WSAStartup(MAKEWORD(2, 2), &data) != 0) return -1;
+    l = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l != INVALID_SOCKET && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
+        getsockname(l, (struct sockaddr *)&a, &sl) == 0 && (c = socket(AF_INET, SOCK_STREAM, 0)) != INVALID_SOCKET &&
+        connect(c, (struct sockaddr *)&a, sizeof a) == 0)
+        d = accept(l, NULL, NULL);
+    if (l != INVALID_SOCKET) closesocket(l);
+    sv[0] = (int)d;
+    sv[1] = (int)c;
+    return d != INVALID_SOCKET ? 0 : -1;
+}
+#else
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <sys/socket.h>
@@ -14,6 +60,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+typedef pthread_t thread_t;
+#define THREAD_FN(name) void *name(void *arg)
+#define THREAD_END NULL
+#define thread_start(th, fn) pthread_create(th, NULL, fn, NULL)
+#define thread_join(th) pthread_join(th, NULL)
+#define socketpair_stream(sv) socketpair(AF_UNIX, SOCK_STREAM, 0, sv)
+static void pause_briefly(void) {
+    struct timespec pause = {0, 50000};
+    nanosleep(&pause, NULL);
+}
+#endif
 
 static pthread_mutex_t aio_mutex = PTHREAD_MUTEX_INITIALIZER;
 #define AIO_CRITICAL_ENTER() pthread_mutex_lock(&aio_mutex)
@@ -44,11 +101,10 @@ static int read_acked(const int *counter) {
 }
 /* Wait (up to 5 s) until the main loop has handled set number `n`. */
 static int await_ack(const int *counter, int n) {
-    struct timespec pause = {0, 50000};
     int i;
     for (i = 0; i < 100000; i++) {
         if (read_acked(counter) >= n) return 1;
-        nanosleep(&pause, NULL);
+        pause_briefly();
     }
     return 0;
 }
@@ -87,7 +143,7 @@ static aio_status main_fn(aio_task *t) {
 
 static int worker_ok, loop_b_ok;
 
-static void *worker(void *arg) { /* a thread with no loop */
+static THREAD_FN(worker) { /* a thread with no loop */
     int n;
     (void)arg;
     worker_ok = 1;
@@ -95,7 +151,7 @@ static void *worker(void *arg) { /* a thread with no loop */
         aio_event_set(&from_worker);
         worker_ok = await_ack(&acked_worker, n);
     }
-    return NULL;
+    return THREAD_END;
 }
 
 typedef struct { aio_task task; int n; } setter_t;
@@ -108,7 +164,7 @@ static aio_status setter(aio_task *t) { /* a task of loop B, in its own thread *
     }
     AIO_END(t);
 }
-static void *run_loop_b(void *arg) {
+static THREAD_FN(run_loop_b) {
     static setter_t s;
     static aio_timer timers[4];
     aio_loop loop;
@@ -116,7 +172,7 @@ static void *run_loop_b(void *arg) {
     aio_loop_init(&loop, timers, 4);
     loop_b_ok = aio_run(&loop, &s.task, setter) == AIO_OK;
     loop_b_ok &= aio_loop_destroy(&loop) == AIO_OK;
-    return NULL;
+    return THREAD_END;
 }
 
 /* The wake-up hook runs inside the critical section, so that the loop's own
@@ -164,18 +220,18 @@ static int run_all(int io_fd) {
     static main_t m;
     static aio_timer timers[8];
     aio_loop loop;
-    pthread_t w, b;
+    thread_t w, b;
     aio_status rc;
     memset(&m, 0, sizeof m);
     acked_worker = acked_b = 0;
     m.io_fd = io_fd;
     main_thread = pthread_self();
     aio_loop_init(&loop, timers, 8);
-    pthread_create(&w, NULL, worker, NULL);
-    pthread_create(&b, NULL, run_loop_b, NULL);
+    thread_start(&w, worker);
+    thread_start(&b, run_loop_b);
     rc = aio_run(&loop, &m.task, main_fn);
-    pthread_join(w, NULL);
-    pthread_join(b, NULL);
+    thread_join(w);
+    thread_join(b);
     printf("events set from another thread%s: main loop %d, %d of %d sets from a thread with no "
            "loop, %d of %d from a task of another loop, woken in the wrong thread %d times, "
            "loop B %s\n", io_fd >= 0 ? " (the main loop waiting for I/O)" : "", rc,
@@ -187,7 +243,7 @@ static int run_all(int io_fd) {
 int main(void) {
     int sv[2];
     int ok = run_all(-1);
-    ok = socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && run_all(sv[0]) && ok;
+    ok = socketpair_stream(sv) == 0 && run_all(sv[0]) && ok;
     ok = wakeup_inside_section() && ok;
     return ok ? 0 : 1;
 }

@@ -1,0 +1,240 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# make test-windows: the Windows backend, cross-built with MinGW-w64 and run
+# under wine on this machine (installs gcc-mingw-w64-x86-64, g++-mingw-w64-x86-64
+# and wine64 with apt-get if they are missing):
+#
+#   1. the unit suite in four builds (C11 -O2, C11 -O0 debug, C++17 -O2 debug,
+#      32-bit millisecond ticks), warning-free with -Werror: the same tests as
+#      on Linux, the socket tests on Winsock (a loopback pair where POSIX has
+#      socketpair), pipes and POSIX signals left out;
+#   2. Ctrl-C and a console close routed to events (tests/windows/console_ctrl.c):
+#      this script sends the process an interrupt, which wine delivers as
+#      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
+#      on Win32 threads, AIO_CRITICAL_ENTER/EXIT an SRWLOCK);
+#   3. every example with an expected output, run with --virtual, must print
+#      examples/expected/NAME.txt (Windows ends lines with CR LF: compared
+#      without the CR); the HTTP client of example 13 on the real clock against
+#      examples/13_slow_server.py on 127.0.0.1, as tests/checks/examples.sh runs it;
+#   4. MSVC, as near as this machine gets: clang --target=x86_64-pc-windows-msvc
+#      -fms-compatibility over the implementation and every example, in C11 and
+#      C++17, as MSVC (__clang__ undefined: the header's branches for compilers
+#      that are not GNU's) and as clang-cl, with -Wall -Wextra -Wpedantic: no
+#      error or warning located in our files (the MinGW-w64 headers trip over
+#      some of their own declarations in that mode; those are not counted);
+#   5. the CMake package built into a consumer with a MinGW-w64 toolchain file
+#      (tests/windows/mingw-w64.cmake), by add_subdirectory and by find_package.
+#
+# The virtual clock makes 1 and 3 exact however slow wine is; the real-clock
+# checks (sockets, Ctrl-C, example 13) wait seconds where milliseconds do.
+# Ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+out=build/windows
+rm -rf "$out/bin"
+mkdir -p "$out/bin"
+pass=0
+fail=0
+ok() { echo "[windows] $1"; pass=$((pass + 1)); }
+bad() { echo "[windows] FAILED: $1"; fail=$((fail + 1)); }
+
+CC=x86_64-w64-mingw32-gcc
+CXX=x86_64-w64-mingw32-g++
+WINE=/usr/lib/wine/wine64
+need=""
+command -v $CC >/dev/null 2>&1 || need="$need gcc-mingw-w64-x86-64"
+command -v $CXX >/dev/null 2>&1 || need="$need g++-mingw-w64-x86-64"
+[ -x $WINE ] || need="$need wine64"
+if [ -n "$need" ]; then
+    echo "[windows] installing:$need"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends $need >/dev/null; } ||
+        { echo "[windows] FAILED: could not install$need"; echo "0 passed, 1 failed"; exit 1; }
+fi
+export WINEDEBUG=-all
+export WINEPREFIX="$PWD/$out/wineprefix" # a scratch prefix of its own
+WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
+# (-static: no MinGW runtime DLL to find at run time)
+LIBS="-static -lws2_32"
+if [ ! -d "$WINEPREFIX" ]; then
+    echo "[windows] making the wine prefix (once)"
+    $WINE cmd /c exit >/dev/null 2>&1
+fi
+
+# 1. the unit suite
+SRC="tests/main.c tests/impl.c $(ls tests/test_*.c | tr "\n" " ")"
+for cfg in "c11-O2:$CC -std=c11 -O2" "c11-O0-debug:$CC -std=c11 -O0 -DAIO_DEBUG" \
+    "cxx17-O2-debug:$CXX -x c++ -std=c++17 -O2 -DAIO_DEBUG" "c11-ms32:$CC -std=c11 -O2 -DAIO_TIME_32"; do
+    name=${cfg%%:*}
+    cmd=${cfg#*:}
+    exe="$out/bin/unit-$name.exe"
+    if ! $cmd $WARN -o "$exe" $SRC $LIBS 2>"$exe.log"; then
+        bad "unit ($name) does not build:"; sed 's/^/    /' "$exe.log" | head -20
+        continue
+    fi
+    timeout 300 $WINE "$exe" >"$exe.out" 2>&1
+    status=$?
+    tr -d '\r' <"$exe.out" >"$exe.txt"
+    line=$(tail -n 1 "$exe.txt")
+    case "$line" in
+    *" passed, 0 failed")
+        if [ $status -eq 0 ]; then ok "unit ($name): $line"; else bad "unit ($name): exit status $status"; fi ;;
+    *)
+        bad "unit ($name): $line (exit $status)"
+        grep -E '^(FAIL|    )' "$exe.txt" | head -20 ;;
+    esac
+done
+
+# 2. Ctrl-C and a console close
+exe="$out/bin/console_ctrl.exe"
+if $CC -std=c11 -O2 $WARN tests/windows/console_ctrl.c -o "$exe" $LIBS 2>"$exe.log"; then
+    $WINE "$exe" >"$exe.out" 2>&1 &
+    cc_pid=$!
+    tries=0
+    while ! grep -q '^ready' "$exe.out" 2>/dev/null && [ $tries -lt 300 ]; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    pkill -INT -f "$exe" # the process wine runs it in (its name is the program's)
+    ( sleep 60; kill "$cc_pid" 2>/dev/null ) &
+    guard=$!
+    wait "$cc_pid"
+    status=$?
+    kill "$guard" 2>/dev/null
+    tr -d '\r' <"$exe.out" >"$exe.txt"
+    line=$(tail -n 1 "$exe.txt")
+    if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
+        ok "console_ctrl: Ctrl-C and a console close set their events: $line"
+    else
+        bad "console_ctrl (exit $status):"; sed 's/^/    /' "$exe.txt" | head -20
+    fi
+else
+    bad "console_ctrl does not build:"; sed 's/^/    /' "$exe.log" | head -20
+fi
+
+# 2b. events set from other threads: the idle wait's Win32 event, and WSAPoll's wake-up
+exe="$out/bin/event_threads.exe"
+if $CC -std=c11 -O2 $WARN tests/threads/event_threads.c -o "$exe" $LIBS 2>"$exe.log"; then
+    if timeout 120 $WINE "$exe" >"$exe.out" 2>&1; then
+        ok "event_threads: events set from other threads wake the loop, idle and waiting for sockets"
+    else
+        bad "event_threads:"; tr -d '\r' <"$exe.out" | sed 's/^/    /' | head -10
+    fi
+else
+    bad "event_threads does not build:"; sed 's/^/    /' "$exe.log" | head -20
+fi
+
+# 3. the examples
+for src in examples/[0-9][0-9]_*.c; do
+    name=$(basename "$src" .c)
+    exe="$out/bin/$name.exe"
+    if ! $CC -std=c11 -O2 $WARN -I. "$src" -o "$exe" $LIBS 2>"$exe.log"; then
+        bad "$name does not build:"; sed 's/^/    /' "$exe.log" | head -20
+        continue
+    fi
+    case $name in
+    13_http_client) continue ;; # real sockets: below
+    16_echo_server) ok "$name builds warning-free (its client script stops it with SIGTERM: POSIX only)"; continue ;;
+    esac
+    [ -f "examples/expected/$name.txt" ] || { ok "$name builds warning-free"; continue; }
+    timeout 120 $WINE "$exe" --virtual >"$exe.out" 2>"$exe.err"
+    status=$?
+    tr -d '\r' <"$exe.out" >"$exe.txt"
+    if [ $status -eq 0 ] && cmp -s "$exe.txt" "examples/expected/$name.txt"; then
+        ok "$name --virtual prints examples/expected/$name.txt"
+    else
+        bad "$name --virtual (exit $status): output differs from examples/expected/$name.txt"
+        diff "examples/expected/$name.txt" "$exe.txt" | head -10
+    fi
+done
+exe="$out/bin/13_http_client.exe"
+if [ -f "$exe" ]; then
+    python3 examples/13_slow_server.py --lifetime 90 >"$out/server.port" 2>"$out/server.err" &
+    server=$!
+    tries=0
+    while [ ! -s "$out/server.port" ] && [ $tries -lt 50 ]; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    port=$(head -n 1 "$out/server.port")
+    timeout 60 $WINE "$exe" 127.0.0.1 "$port" >"$exe.out" 2>&1
+    tr -d '\r' <"$exe.out" >"$exe.txt"
+    if [ -n "$port" ] && cmp -s "$exe.txt" examples/expected/13_http_client.txt; then
+        ok "13_http_client against 13_slow_server.py on 127.0.0.1 prints examples/expected/13_http_client.txt"
+    else
+        bad "13_http_client: output differs from examples/expected/13_http_client.txt"
+        diff examples/expected/13_http_client.txt "$exe.txt" | head -20
+    fi
+    kill "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+fi
+
+# 4. MSVC's view, through clang
+if command -v clang >/dev/null 2>&1; then
+    printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/impl_msvc.c"
+    # twice each: as MSVC itself (without __clang__: the header's branches for
+    # compilers that are not GNU's), and as clang-cl
+    for lang in "c:-x c -std=c11 -U__clang__" "c++:-x c++ -std=c++17 -U__clang__" \
+        "c, clang-cl:-x c -std=c11" "c++, clang-cl:-x c++ -std=c++17"; do
+        found=0
+        files=0
+        for f in "$out/impl_msvc.c" examples/[0-9][0-9]_*.c examples/demo.c; do
+            clang --target=x86_64-pc-windows-msvc -fms-compatibility -fms-extensions -fsyntax-only \
+                ${lang#*:} -ferror-limit=0 -Wall -Wextra -Wpedantic \
+                -isystem /usr/x86_64-w64-mingw32/include -I. "$f" >"$out/msvc.log" 2>&1
+            # a diagnostic located in our files: aio_timeout.h, examples/, the file itself
+            ours=$(grep -E '(error|warning):' "$out/msvc.log" | grep -v '^/usr/' || true)
+            if [ -n "$ours" ]; then
+                echo "$ours" | head -5 | sed 's/^/    /'
+                found=$((found + 1))
+            fi
+            files=$((files + 1))
+        done
+        if [ $found -eq 0 ]; then
+            ok "clang as MSVC (${lang%%:*}): the implementation and the examples, $files files: no error or warning in our files"
+        else
+            bad "clang as MSVC (${lang%%:*}): $found of $files files have errors or warnings in our files"
+        fi
+    done
+else
+    echo "[windows] skipped: clang is not installed: the MSVC check is not made"
+fi
+
+# 5. the CMake package, with a MinGW-w64 toolchain file: a consumer that adds the
+# repository as a subdirectory, and one that finds it installed (both link Winsock
+# through the target); each app.exe runs under wine
+if command -v cmake >/dev/null 2>&1; then
+    cm="$PWD/$out/cmake"
+    rm -rf "$cm"
+    mkdir -p "$cm/sub/third_party/aio_timeout" "$cm/find"
+    cp aio_timeout.h CMakeLists.txt Makefile "$cm/sub/third_party/aio_timeout/" # (the package's templates are in the Makefile)
+    cp tests/consumers/add-subdirectory/CMakeLists.txt "$cm/sub/"
+    cp tests/consumers/find-package/CMakeLists.txt "$cm/find/"
+    for d in sub find; do cp tests/consumers/src/main.c tests/consumers/src/aio_impl.c tests/consumers/src/app.cmake "$cm/$d/"; done
+    tc="-DCMAKE_TOOLCHAIN_FILE=$PWD/tests/windows/mingw-w64.cmake"
+    expected="2 ticks, then timed out at 0.25 s"
+    for d in sub find; do
+        case $d in
+        sub) what="add_subdirectory"; extra="" ;;
+        find) what="find_package (installed with cmake --install)"; extra="-DCMAKE_PREFIX_PATH=$cm/prefix"
+              cmake -S "$cm/sub/third_party/aio_timeout" -B "$cm/pkg" $tc >"$cm/pkg.log" 2>&1 &&
+                  cmake --install "$cm/pkg" --prefix "$cm/prefix" >>"$cm/pkg.log" 2>&1 ;;
+        esac
+        if cmake -S "$cm/$d" -B "$cm/$d/build" $tc $extra >"$cm/$d.log" 2>&1 &&
+            cmake --build "$cm/$d/build" >>"$cm/$d.log" 2>&1; then
+            got=$(timeout 60 $WINE "$cm/$d/build/app.exe" 2>&1 | tr -d '\r')
+            if [ "$got" = "$expected" ]; then
+                ok "CMake package, MinGW-w64 toolchain file, $what: app.exe prints \"$got\""
+            else
+                bad "CMake package, $what: app.exe printed '$got', expected '$expected'"
+            fi
+        else
+            bad "CMake package, $what: the consumer does not build:"; tail -n 15 "$cm/$d.log" | sed 's/^/    /'
+        fi
+    done
+else
+    echo "[windows] skipped: cmake is not installed: the CMake package is not built for Windows"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
