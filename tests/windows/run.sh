@@ -149,6 +149,7 @@ for src in examples/[0-9][0-9]_*.c; do
 done
 exe="$out/bin/13_http_client.exe"
 if [ -f "$exe" ]; then
+    rm -f "$out/server.port" # (a port left by an earlier run would be read before the server writes its own)
     python3 examples/13_slow_server.py --lifetime 90 >"$out/server.port" 2>"$out/server.err" &
     server=$!
     tries=0
@@ -159,7 +160,9 @@ if [ -f "$exe" ]; then
     port=$(head -n 1 "$out/server.port")
     timeout 60 $WINE "$exe" 127.0.0.1 "$port" >"$exe.out" 2>&1
     tr -d '\r' <"$exe.out" >"$exe.txt"
-    if [ -n "$port" ] && cmp -s "$exe.txt" examples/expected/13_http_client.txt; then
+    if [ -z "$port" ]; then
+        bad "13_http_client: the server did not start"; sed 's/^/    /' "$out/server.err" | head -5
+    elif cmp -s "$exe.txt" examples/expected/13_http_client.txt; then
         ok "13_http_client against 13_slow_server.py on 127.0.0.1 prints examples/expected/13_http_client.txt"
     else
         bad "13_http_client: output differs from examples/expected/13_http_client.txt"
