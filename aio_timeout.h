@@ -66,9 +66,10 @@
  * AIO_NEXT_COMPLETED (as_completed), AIO_SHIELD and AIO_SHIELDED (shield),
  * AIO_GROUP (TaskGroup), queues (Queue, LifoQueue, PriorityQueue, and a put
  * from an interrupt handler), events, locks, semaphores and conditions, and
- * I/O: AIO_ACCEPT, AIO_TCP_CONNECT, AIO_RECV, AIO_SEND_ALL on sockets,
- * AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any descriptor (through a port
- * on a microcontroller), aio_signal_event (add_signal_handler), and
+ * I/O: AIO_ACCEPT, AIO_TCP_CONNECT, AIO_RECV, AIO_SEND_ALL on sockets (POSIX,
+ * and Windows: link ws2_32), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any
+ * descriptor (through a port on a microcontroller), aio_signal_event
+ * (add_signal_handler; Ctrl-C and console close on Windows), and
  * instruments to see what happened (aio_loop_set_instrument, aio_recorder:
  * tools/aio_trace.py draws a timeline of it). Every wait takes a timeout:
  *
@@ -832,23 +833,26 @@ AIO_API void aio_io_ready(aio_loop *loop, int fd, int events);
  * watched is closed elsewhere; aio_close does both. */
 AIO_API void aio_io_forget(aio_socket fd);
 
-/* POSIX only: sockets, non-blocking, each await with a deadline. */
+/* POSIX and Windows: sockets, non-blocking, each await with a deadline. */
 /* A listening TCP socket on `host` (a numeric IPv4 or IPv6 address,
  * "localhost", or NULL for every IPv4 address) and `port` (0: any free one,
  * see aio_socket_port): the descriptor, or AIO_EINVAL (bad address or port)
- * or AIO_EIO (errno says why: EADDRINUSE, ...). `backlog` 0: the system's
- * largest. */
+ * or AIO_EIO (errno says why: EADDRINUSE, ...; on Windows WSAGetLastError()).
+ * `backlog` 0: the system's largest. */
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog);
 /* The local port of a bound socket, or AIO_EBADF. */
 AIO_API int aio_socket_port(aio_socket fd);
-/* aio_io_forget(fd), then close(fd): AIO_OK, or AIO_EBADF if it was not open
- * (without POSIX, the forget only: the port's driver closes its own). */
+/* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or
+ * AIO_EBADF if it was not open (without sockets, the forget only: the port's
+ * driver closes its own). */
 AIO_API aio_status aio_close(aio_socket fd);
 /* loop.add_signal_handler(signo, ev.set): each delivery of POSIX signal
  * `signo` sets `ev` from the running loop (never inside the handler, so it is
  * safe whenever the signal comes). NULL restores the default action.
  * AIO_EINVAL for a signal that cannot be caught, or when signals are routed
- * to another loop that is still alive. */
+ * to another loop that is still alive. On Windows the console's events:
+ * SIGINT (Ctrl-C), SIGBREAK (Ctrl-Break), SIGTERM (the console closed, a
+ * logoff, a shutdown: the process is held until the loop is destroyed). */
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
 
 /* ------------------------------------------------------------------------ */
@@ -1141,9 +1145,11 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * way dry with no report since: it then trusts the watch as they do. */
 #define AIO_WAIT_READABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_READABLE, fd, NULL, 0, d)
 #define AIO_WAIT_WRITABLE(t, lv, fd, d) AIO__IO(t, lv, AIO__IO_WRITABLE, fd, NULL, 0, d)
-/* POSIX sockets. No await blocks the loop whatever the descriptor's mode: a
- * receive or send is non-blocking call by call (the mode is left alone), an
- * accept makes its listener non-blocking first (docs/behaviour.md).
+/* Sockets (POSIX, Windows). No await blocks the loop whatever the
+ * descriptor's mode: a receive or send is non-blocking call by call (the mode
+ * is left alone; on Windows, which cannot do that, the socket is made
+ * non-blocking), an accept makes its listener non-blocking first
+ * (docs/behaviour.md).
  * sock.accept(): lv = the new connection's descriptor (non-blocking,
  * close-on-exec, TCP_NODELAY) or an error. */
 #define AIO_ACCEPT(t, lv, listen_fd, d) AIO__IO(t, lv, AIO__IO_ACCEPT, listen_fd, NULL, 0, d)
@@ -1846,13 +1852,18 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
 #if defined(AIO__HOSTED) && defined(AIO__WIN32)
 #define AIO__SYSTEM_CLOCK 1
 static aio_time aio__system_clock(void *ctx) {
-    LARGE_INTEGER count, freq; /* (the frequency is fixed at boot; reading it costs no call) */
+    static volatile LONGLONG frequency; /* fixed at boot: read once (threads that race write the same) */
+    LARGE_INTEGER count;
     uint64_t c, f;
     (void)ctx;
+    if (!frequency) {
+        LARGE_INTEGER freq;
+        QueryPerformanceFrequency(&freq);
+        frequency = freq.QuadPart;
+    }
     QueryPerformanceCounter(&count);
-    QueryPerformanceFrequency(&freq);
     c = (uint64_t)count.QuadPart;
-    f = (uint64_t)freq.QuadPart;
+    f = (uint64_t)frequency;
     return (aio_time)((aio_time)(c / f) * (aio_time)AIO_TICKS_PER_SEC +
                       (aio_time)(c % f * AIO_TICKS_PER_SEC / f));
 }

@@ -2,7 +2,7 @@
 """Five clients for the echo server of example 16 (16_echo_server.c or its Python
 original), then SIGTERM: what each client sees, checked.
 
-    python3 16_echo_client.py [--server-output FILE] COMMAND [ARG...]
+    python3 16_echo_client.py [--server-output FILE] [--interrupt] COMMAND [ARG...]
     python3 examples/16_echo_client.py build/examples/16_echo_server 0
     python3 examples/16_echo_client.py python3 examples/16_echo_server.py 0
 
@@ -15,8 +15,9 @@ before the next (so that the server's lines always come in the same order):
   3. client 2 says one more thing, then nothing: the server must drop it after its
      idle timeout of 2 s (the end of the stream is expected between 1.5 and 6 s);
   4. clients 4 and 5 connect and have a message echoed;
-  5. SIGTERM to the server: clients 4 and 5 must see their connections closed, and the
-     server must exit with status 0.
+  5. SIGTERM to the server (SIGINT, as Ctrl-C, with --interrupt: wine gives a Windows
+     program that one as CTRL_C_EVENT): clients 4 and 5 must see their connections
+     closed, and the server must exit with status 0.
 It prints what each client saw, without timings (the same lines on every run, with
 either server), and exits with status 0 if every check passed. The server's own lines
 go to FILE, or to stderr as they come. The whole run takes about 2.5 s; each wait has a
@@ -32,6 +33,7 @@ import time
 
 IDLE_MIN, IDLE_MAX = 1.5, 6.0  # the server drops an idle client after 2 s
 WAIT = 5.0                      # any other answer of the server, at most
+STOP_SIGNAL = signal.SIGTERM    # --interrupt: SIGINT (Ctrl-C; a Windows server under wine)
 failures = []
 
 
@@ -143,10 +145,10 @@ def scenario(server):
     c5 = Client(5, server.port)
     c5.echo("hello too")
 
-    say("SIGTERM to the server")
-    server.proc.send_signal(signal.SIGTERM)
-    c4.wait_closed("after SIGTERM")
-    c5.wait_closed("after SIGTERM")
+    say("stop signal to the server")
+    server.proc.send_signal(STOP_SIGNAL)
+    c4.wait_closed("after the stop signal")
+    c5.wait_closed("after the stop signal")
     try:
         status = server.proc.wait(WAIT)
     except subprocess.TimeoutExpired:
@@ -161,8 +163,11 @@ def scenario(server):
 def main():
     args = sys.argv[1:]
     output = None
+    global STOP_SIGNAL
     if len(args) >= 2 and args[0] == "--server-output":
         output, args = args[1], args[2:]
+    if args and args[0] == "--interrupt":
+        STOP_SIGNAL, args = signal.SIGINT, args[1:]
     if not args or args[0].startswith("-"):
         sys.exit(__doc__.split("\n\n")[1])
     server = Server(args, output)

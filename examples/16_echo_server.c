@@ -8,7 +8,8 @@
  *   - each child echoes what it receives; a receive that waits more than 2 s
  *     (AIO_RECV's deadline) drops the idle client; its AIO_FINALLY closes the
  *     socket and says so, however the connection ended;
- *   - SIGTERM sets an event (aio_signal_event, loop.add_signal_handler); a
+ *   - SIGTERM or Ctrl-C (SIGINT) sets an event (aio_signal_event,
+ *     loop.add_signal_handler; on Windows the console's Ctrl-C and close); a
  *     child waiting on it cancels the group: every connection runs its
  *     cleanup, then the listening socket is closed and the program exits 0.
  *
@@ -54,7 +55,7 @@ static aio_status stop_on_sigterm(aio_task *t) {
     stop_t *s = AIO_SELF(t, stop_t);
     AIO_BEGIN(t);
     AIO_EVENT_WAIT(t, s->rc, &s->sigterm, AIO_NEVER);
-    say("SIGTERM: closing the server");
+    say("SIGTERM or Ctrl-C: closing the server");
     aio_group_cancel(s->group);
     AIO_END(t);
 }
@@ -68,6 +69,7 @@ static aio_status serve(aio_task *t) {
     AIO_CHECK(t, s->listener);
     say("serving on 127.0.0.1 port %d", aio_socket_port(s->listener));
     AIO_CHECK(t, aio_signal_event(SIGTERM, &s->stop.sigterm)); /* add_signal_handler */
+    AIO_CHECK(t, aio_signal_event(SIGINT, &s->stop.sigterm));  /* Ctrl-C: on Windows too */
     AIO_GROUP(t, &s->group) {
         s->stop.group = &s->group;
         AIO_CHECK(t, aio_group_spawn(&s->group, &s->stop.task, stop_on_sigterm));

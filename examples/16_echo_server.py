@@ -5,7 +5,7 @@ The Python original of 16_echo_server.c (not from the tutorials: the echo server
 asyncio's streams documentation, asyncio.start_server, with the tutorials' timeouts):
   - each client is served by its own task, which echoes what it reads; a read that
     waits more than 2 s (asyncio.wait_for) drops the idle client;
-  - loop.add_signal_handler(SIGTERM) sets an event; the server then cancels every
+  - loop.add_signal_handler(SIGTERM, and SIGINT: Ctrl-C) sets an event; the server then cancels every
     connection, each closes its socket in `finally` and says so, the listening socket
     is closed, and the program exits with status 0.
 Adaptations: the port comes from the command line (0: any free one) and is printed;
@@ -62,9 +62,10 @@ async def main():
     print(f"serving on 127.0.0.1 port {server.sockets[0].getsockname()[1]}")
     sigterm = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, sigterm.set)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGINT, sigterm.set)
     async with server:  # at its end: stop listening, close the listening socket
         await sigterm.wait()
-        print("SIGTERM: closing the server")
+        print("SIGTERM or Ctrl-C: closing the server")
         for task in list(connections):
             task.cancel()
         await asyncio.gather(*connections, return_exceptions=True)

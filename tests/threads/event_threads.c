@@ -26,7 +26,7 @@ typedef SRWLOCK pthread_mutex_t;
 typedef DWORD pthread_t;
 #define pthread_self() GetCurrentThreadId()
 #define pthread_equal(a, b) ((a) == (b))
-#define pause_briefly() Sleep(0)
+#define pause_briefly() Sleep(1) /* (1 ms at least: await_ack waits 100 s at most) */
 typedef HANDLE thread_t;
 #define THREAD_FN(name) DWORD WINAPI name(LPVOID arg)
 #define THREAD_END 0
