@@ -6,8 +6,9 @@
  *      interrupt (wine turns it into CTRL_C_EVENT for the console handler)
  *      once this program says "ready"; the task waiting on the routed event
  *      wakes, long before its 30 s deadline.
- *   2. A console close (CTRL_CLOSE_EVENT) as Windows delivers it, on a thread
- *      of its own: the routed SIGTERM event wakes the task, and the handler
+ *   2. Ctrl-Break, then a console close (CTRL_CLOSE_EVENT), as Windows
+ *      delivers them, each on a thread of its own: the SIGBREAK event wakes
+ *      its task; then the routed SIGTERM event wakes the task, and the handler
  *      holds the process (Windows ends it when the handler returns) until the
  *      loop is destroyed.
  *   3. Unrouted, the handler passes an event on (FALSE: the next handler or
@@ -30,7 +31,7 @@ static void check(int ok, const char *what) {
 
 typedef struct {
     aio_task task;
-    aio_event interrupt, terminate;
+    aio_event interrupt, brk, terminate;
     aio_status rc;
     aio_time start;
 } main_t;
@@ -38,7 +39,12 @@ static main_t m;
 static volatile LONG close_handler_returned;
 static HANDLE close_thread;
 
-static DWORD WINAPI console_closes(LPVOID arg) { /* as Windows does: a thread of its own */
+static DWORD WINAPI ctrl_break(LPVOID arg) { /* as Windows does: a thread of its own */
+    (void)arg;
+    return aio__console_handler(CTRL_BREAK_EVENT) == TRUE ? 0 : 1;
+}
+
+static DWORD WINAPI console_closes(LPVOID arg) {
     (void)arg;
     (void)aio__console_handler(CTRL_CLOSE_EVENT);
     InterlockedExchange(&close_handler_returned, 1);
@@ -49,6 +55,7 @@ static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
     check(aio_signal_event(SIGINT, &s->interrupt) == AIO_OK, "SIGINT (Ctrl-C) routed to an event");
+    check(aio_signal_event(SIGBREAK, &s->brk) == AIO_OK, "SIGBREAK (Ctrl-Break) routed to an event");
     check(aio_signal_event(SIGTERM, &s->terminate) == AIO_OK, "SIGTERM (console close) routed to an event");
     s->start = aio_now();
     puts("ready");
@@ -56,6 +63,10 @@ static aio_status main_task(aio_task *t) {
     AIO_EVENT_WAIT(t, s->rc, &s->interrupt, AIO_SEC(30));
     check(s->rc == AIO_OK, "Ctrl-C sent to the process set the SIGINT event");
     check(aio_now() - s->start < AIO_SEC(30), "before the wait's deadline");
+    check(!aio_event_is_set(&s->brk) && !aio_event_is_set(&s->terminate), "and only the SIGINT event");
+    CloseHandle(CreateThread(NULL, 0, ctrl_break, NULL, 0, NULL));
+    AIO_EVENT_WAIT(t, s->rc, &s->brk, AIO_SEC(30));
+    check(s->rc == AIO_OK, "a Ctrl-Break set the SIGBREAK event");
     close_thread = CreateThread(NULL, 0, console_closes, NULL, 0, NULL);
     AIO_EVENT_WAIT(t, s->rc, &s->terminate, AIO_SEC(30));
     check(s->rc == AIO_OK, "a console close set the SIGTERM event");

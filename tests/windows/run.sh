@@ -8,7 +8,7 @@
 #      32-bit millisecond ticks), warning-free with -Werror: the same tests as
 #      on Linux, the socket tests on Winsock (a loopback pair where POSIX has
 #      socketpair), pipes and POSIX signals left out;
-#   2. Ctrl-C and a console close routed to events (tests/windows/console_ctrl.c):
+#   2. Ctrl-C, Ctrl-Break and a console close routed to events (tests/windows/console_ctrl.c):
 #      this script sends the process an interrupt, which wine delivers as
 #      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
 #      on Win32 threads, AIO_CRITICAL_ENTER/EXIT an SRWLOCK);
@@ -105,7 +105,7 @@ if $CC -std=c11 -O2 $WARN tests/windows/console_ctrl.c -o "$exe" $LIBS 2>"$exe.l
     tr -d '\r' <"$exe.out" >"$exe.txt"
     line=$(tail -n 1 "$exe.txt")
     if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
-        ok "console_ctrl: Ctrl-C and a console close set their events: $line"
+        ok "console_ctrl: Ctrl-C, Ctrl-Break and a console close set their events: $line"
     else
         bad "console_ctrl (exit $status):"; sed 's/^/    /' "$exe.txt" | head -20
     fi
