@@ -34,8 +34,10 @@ else
     # Not read: tests/embedded/avr_glue.c (the AVR unit tests' glue: avr-libc's
     # headers, no coroutine); tests/embedded/size/onefile.c is read below, with
     # the program that size.sh names
+    # the project's own; tests/windows/ below, as Windows sees it
     co_src=$(find examples tests \( -name '*.c' -o -name '*.cpp' \) ! -path 'tests/lint/corpus/*' \
-        ! -path 'examples/ports/*' ! -path tests/embedded/avr_glue.c ! -path tests/embedded/size/onefile.c | sort)
+        ! -path 'examples/ports/*' ! -path tests/embedded/avr_glue.c ! -path tests/embedded/size/onefile.c \
+        ! -path 'tests/windows/*' | sort)
     [ -f "$out/readme_example.c" ] && co_src="$co_src $out/readme_example.c" # README's example
     co_ok=1
     python3 tests/lint/coroutines.py -I. $co_src >"$out/coroutines-project.out" 2>&1 || co_ok=0
@@ -44,6 +46,18 @@ else
             >>"$out/coroutines-project.out" 2>&1 || co_ok=0
     done
     co_src="$co_src tests/embedded/size/onefile.c"
+    # tests/windows/: with clang's MinGW-w64 target and its headers (make test-windows
+    # installs them); without them, said and not counted
+    if [ -d /usr/x86_64-w64-mingw32/include ]; then
+        for co_win in tests/windows/*.c; do
+            co_src="$co_src $co_win"
+            python3 tests/lint/coroutines.py -I. --target=x86_64-w64-mingw32 "$co_win" \
+                >>"$out/coroutines-project.out" 2>&1 || co_ok=0
+        done
+    else
+        echo "[coroutines] skipped: tests/windows/*.c (the MinGW-w64 headers are not installed: make test-windows installs them)"
+        add_skipped 1 "the coroutine checker on tests/windows/ (MinGW-w64 headers)"
+    fi
     for co_port in examples/ports/*.c; do # each with its SDK's stand-in headers and defines
         [ -f "$co_port" ] || continue
         co_name=$(basename "$co_port" .c)
