@@ -276,6 +276,8 @@ enum {
     AIO_ECONNRESET = -14, /* I/O: the peer reset the connection, or closed it before a send */
     AIO_ECONNREFUSED = -15, /* I/O: nobody listens at the address connected to */
     AIO_EIO = -16,        /* I/O: another system error; errno says which */
+    AIO_EINCOMPLETE = -17, /* stream: the end came first (asyncio.IncompleteReadError) */
+    AIO_ELIMIT = -18,     /* stream: no separator within the buffer (asyncio.LimitOverrunError) */
     AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
 };
 
@@ -846,6 +848,43 @@ AIO_API int aio_socket_port(aio_socket fd);
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
  * driver closes its own). */
 AIO_API aio_status aio_close(aio_socket fd);
+
+/* A buffered reader over a socket (asyncio's StreamReader), in a buffer the
+ * caller gives: AIO_READ_LINE, AIO_READ_UNTIL, AIO_READ_EXACTLY, AIO_READ_SOME.
+ * Each read is an await with a deadline whose lv is a length: the bytes are
+ * at aio_stream_data() until the next read of the stream. A read that times
+ * out, is cancelled or fails has taken nothing: what arrived stays buffered
+ * for the next one. Writes go straight to the socket (AIO_SEND_ALL on
+ * stream.fd: it returns once the system took every byte, drain's role).
+ * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
+typedef struct aio_stream {
+    aio_socket fd;
+    unsigned char *buf;
+    size_t size;
+    size_t head, tail; /* buf[head..tail): received, not read yet */
+    size_t last;       /* where the bytes the last read gave begin */
+    size_t scanned;    /* how far from head a separator is known to be absent */
+    const void *sep;   /* the read under way: its separator, */
+    size_t want;       /* its separator's length, or the count it wants */
+    aio_task *reader;  /* the task suspended in a read, or NULL */
+    uint8_t kind;
+    uint8_t eof;       /* the peer ended the stream */
+} aio_stream;
+/* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
+ * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
+ * negative descriptor). The buffer is the longest line a read can return. */
+AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size);
+/* The bytes the last read gave (valid until the next read of the stream). */
+AIO_API const char *aio_stream_data(const aio_stream *s);
+/* How many bytes are buffered and not read yet, and where they begin: after
+ * AIO_EINCOMPLETE the partial data, after AIO_ELIMIT a full buffer. */
+AIO_API size_t aio_stream_buffered(const aio_stream *s);
+AIO_API const char *aio_stream_peek(const aio_stream *s);
+/* Drop up to n buffered bytes (after AIO_ELIMIT: the caller's choice); how
+ * many were dropped. */
+AIO_API size_t aio_stream_discard(aio_stream *s, size_t n);
+/* reader.at_eof(): the peer ended the stream and nothing is buffered. */
+AIO_API int aio_stream_at_eof(const aio_stream *s);
 /* loop.add_signal_handler(signo, ev.set): each delivery of POSIX signal
  * `signo` sets `ev` from the running loop (never inside the handler, so it is
  * safe whenever the signal comes). NULL restores the default action.
@@ -1170,6 +1209,21 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
     AIO__AWAIT(t, (lv) = aio__r, aio__connect_start((t), aio__f, (host), (port), (d)), \
                aio__io_poll((t), aio__f, AIO__IO_CONNECT, NULL, 0), AIO__LABEL)
 
+/* Streams (aio_stream): each read waits at most d and gives lv = a length,
+ * the bytes at aio_stream_data(s), or a status (AIO_ETIMEDOUT, an I/O error,
+ * ...); nothing is taken unless it succeeds.
+ * reader.readline(): the line with its '\n'; at the end of the stream what
+ * is left without one, then 0; AIO_ELIMIT if the buffer fills first. */
+#define AIO_READ_LINE(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_LINE, NULL, 0, d)
+/* reader.readuntil(sep): up to and with sep[0..seplen); AIO_EINCOMPLETE if
+ * the stream ends first (the partial data stays buffered), AIO_ELIMIT. */
+#define AIO_READ_UNTIL(t, lv, s, sep, seplen, d) AIO__STREAM(t, lv, s, AIO__READ_UNTIL, sep, seplen, d)
+/* reader.readexactly(n): n bytes (n at most the buffer's size);
+ * AIO_EINCOMPLETE if the stream ends first. */
+#define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
+/* reader.read(): what is buffered, else what one receive brings; 0 at the end. */
+#define AIO_READ_SOME(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_SOME, NULL, 0, d)
+
 /* ------------------------------------------------------------------------ */
 /* Internals used by the macros                                               */
 /* ------------------------------------------------------------------------ */
@@ -1279,6 +1333,10 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 #define AIO__GATHER 8 /* mode flag: gather rather than wait */
 enum { AIO__IO_READABLE, AIO__IO_WRITABLE, AIO__IO_ACCEPT, AIO__IO_RECV, AIO__IO_SEND,
        AIO__IO_CONNECT };
+enum { AIO__READ_LINE, AIO__READ_UNTIL, AIO__READ_EXACTLY, AIO__READ_SOME };
+#define AIO__STREAM(t, lv, s, kind, sep, n, d)                                 \
+    AIO__AWAIT(t, (lv) = aio__r, aio__stream_start((t), aio__f, (s), (kind), (sep), (n), (d)), \
+               aio__stream_poll((t), aio__f, (s)), AIO__LABEL)
 #define AIO__IO(t, lv, op, fd, buf, len, d)                                    \
     AIO__AWAIT(t, (lv) = aio__r, aio__io_start((t), aio__f, (op), (fd), (buf), (len), (d)), \
                aio__io_poll((t), aio__f, (op), (buf), (len)), AIO__LABEL)
@@ -1376,6 +1434,9 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
 AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                 size_t len, aio_time d);
 AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len);
+AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
+                                     size_t n, aio_time d);
+AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s);
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d);
 AIO_API void aio__own_deadline(aio_task *t, aio_time d);
@@ -1764,6 +1825,10 @@ AIO_API const char *aio_strerror(aio_status s) {
     case AIO_ECONNRESET: return "connection reset";
     case AIO_ECONNREFUSED: return "connection refused";
     case AIO_EIO: return "system error (see errno)";
+#ifdef AIO__SOCKETS /* (the streams' own: no bytes where there are none) */
+    case AIO_EINCOMPLETE: return "the stream ended first";
+    case AIO_ELIMIT: return "no separator within the buffer";
+#endif
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
 }
@@ -5421,6 +5486,152 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
 }
+
+#ifdef AIO__SOCKETS
+/* ---------------------------------------------------------------- streams */
+
+/* A stream's read is a readiness wait of its own: it first looks at what is
+ * buffered, and receives only when that cannot do; what it receives stays in
+ * the stream's buffer whatever becomes of the read, so a read cancelled or
+ * timed out loses nothing. The read under way (kind, separator, count) is
+ * kept in the stream, and one task at a time may wait in it. (Its own
+ * functions: the other awaits' paths do not test for it.) */
+#define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
+
+/* What the read under way takes of the bytes buffered: their length (taken:
+ * aio_stream_data gives them), AIO__MORE, or the status it ends with. */
+static aio_status aio__stream_scan(aio_stream *s) {
+    size_t have = s->tail - s->head, n = 0;
+    const unsigned char *p = s->buf + s->head;
+    if (s->kind == AIO__READ_SOME) {
+        n = have;
+    } else if (s->kind == AIO__READ_EXACTLY) {
+        if (have >= s->want) n = s->want;
+    } else { /* a line, or up to a separator: looked for where it was not yet */
+        const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
+                                                             : (const unsigned char *)s->sep;
+        size_t k = s->kind == AIO__READ_LINE ? 1 : s->want, i;
+        for (i = s->scanned; i + k <= have && !n; i++)
+            if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
+        if (!n) s->scanned = have >= k ? have - k + 1 : 0;
+    }
+    if (!n && s->eof) { /* the end: a line or a read takes what is left */
+        if (s->kind == AIO__READ_LINE || s->kind == AIO__READ_SOME) {
+            if (!have) return 0;
+            n = have;
+        } else {
+            return AIO_EINCOMPLETE;
+        }
+    }
+    if (!n) return have == s->size ? AIO_ELIMIT : AIO__MORE;
+    s->last = s->head;
+    s->head += n;
+    s->scanned = 0;
+    return (aio_status)n;
+}
+
+/* One receive into the room after the buffered bytes (moved to the front
+ * first, and with them the bytes the last read gave: the caller's only until
+ * this next read): AIO_OK (bytes came, or the end), or what the receive
+ * said (AIO__AGAIN, AIO__INTR, an error). */
+static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
+    aio_status rc;
+    if (s->head) {
+        memmove(s->buf, s->buf + s->head, s->tail - s->head);
+        s->tail -= s->head;
+        s->last = s->head = 0;
+    }
+    rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
+    if (rc < 0) return rc;
+    if ((size_t)rc < s->size - s->tail) aio__io_dry(L, fd, 0);
+    if (rc == 0) s->eof = 1;
+    s->tail += (size_t)rc;
+    return AIO_OK;
+}
+
+/* Take what the read asks from the buffer, receiving while the socket has
+ * bytes; park until readable when it has none (t->until stays the read's
+ * deadline throughout). */
+static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
+    aio_loop *L = t->loop;
+    int fd = t->seq.io.fd;
+    for (;;) { /* LCOV_EXCL_LINE: (entered again after each receive) */
+        aio_status rc = aio__stream_scan(s);
+        if (rc != AIO__MORE) return rc;
+        if (aio__io_is_dry(L->io, fd, 0)) return aio__io_park(t, f, 0, 1, "a stream's read");
+        rc = aio__stream_receive(L, s, fd);
+        /* LCOV_EXCL_START: a signal in the call */
+        if (rc == AIO__INTR) continue;
+        /* LCOV_EXCL_STOP */
+        if (rc == AIO_OK) continue; /* (bytes, or the end: look again) */
+        if (rc != AIO__AGAIN) return rc;
+        aio__io_dry(L, fd, 0);
+        return aio__io_park(t, f, 0, 0, "a stream's read"); /* (trusts nothing the first time) */
+    }
+}
+
+AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
+                                     size_t n, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    aio_status rc;
+    if (!s || !s->buf)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the stream was not set up "
+                                                        "(aio_stream_init)"));
+    if (kind == AIO__READ_UNTIL && (!sep || !n || n > s->size))
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_UNTIL: the separator is NULL, of length 0, "
+                                                        "or longer than the stream's buffer"));
+    if (kind == AIO__READ_EXACTLY && n > s->size)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_EXACTLY: the count is larger than the "
+                                                        "stream's buffer"));
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the timeout is NaN, negative or "
+                                                        "beyond half the clock range"));
+    if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    s->kind = (uint8_t)kind;
+    s->sep = sep;
+    s->want = n;
+    s->scanned = 0;
+    t->seq.io.fd = aio__fd(s->fd);
+    t->seq.io.dir = 0;
+    t->seq.io.done = 0;
+    aio__set_until(t, until);
+    rc = aio__stream_try(t, f, s);
+    if (rc == AIO__SUSPENDED) s->reader = t;
+    return rc;
+}
+
+AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
+    aio_status rc = aio__io_poll(t, f, AIO__IO_READABLE, NULL, 0); /* readable, or why not */
+    if (rc == AIO_OK) rc = aio__stream_try(t, f, s);
+    if (rc != AIO__SUSPENDED) s->reader = NULL;
+    return rc;
+}
+
+AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size) {
+    if (!s || !buf || !size || size > (size_t)INT_MAX)
+        return aio__misuse(AIO_EINVAL, "aio_stream_init: the stream or the buffer is NULL, or the "
+                                       "buffer's size is 0 or larger than INT_MAX");
+    memset(s, 0, sizeof *s);
+    s->fd = fd;
+    s->buf = (unsigned char *)buf;
+    s->size = size;
+    if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
+    return AIO_OK;
+}
+
+AIO_API const char *aio_stream_data(const aio_stream *s) { return (const char *)s->buf + s->last; }
+AIO_API size_t aio_stream_buffered(const aio_stream *s) { return s->tail - s->head; }
+AIO_API const char *aio_stream_peek(const aio_stream *s) { return (const char *)s->buf + s->head; }
+AIO_API int aio_stream_at_eof(const aio_stream *s) { return s->eof && s->head == s->tail; }
+AIO_API size_t aio_stream_discard(aio_stream *s, size_t n) {
+    size_t have = s->tail - s->head;
+    if (n > have) n = have;
+    s->head += n;
+    s->scanned = 0;
+    return n;
+}
+#endif /* AIO__SOCKETS */
 
 #ifdef AIO__SOCKETS
 /* An address: numeric IPv4 or IPv6, "localhost", NULL or "" (any IPv4). */

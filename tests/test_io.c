@@ -1827,6 +1827,261 @@ static void test_io_real_clock(void) {
     CHECK_EQ(aio_run(&loop, &S.main, real_main), AIO_OK);
     sock_teardown(&loop);
 }
+/* ----------------------------------------------------------------- streams */
+
+/* A peer that writes on a schedule: each step at its time (ms on the
+ * virtual clock), then shuts its sending side (the end of the stream). */
+typedef struct { long long at; const char *msg; } step_t;
+static struct {
+    aio_task main, writer, reader;
+    aio_stream st, st2;
+    unsigned char buf[16], buf2[8];
+    const step_t *steps;
+    int i;
+    aio_status rc, rc2;
+    long long at;
+} ST;
+
+static aio_status script_writer(aio_task *t) {
+    AIO_BEGIN(t);
+    for (ST.i = 0; ST.steps[ST.i].msg; ST.i++) {
+        AIO_SLEEP_UNTIL(t, test_start + AIO_MS(ST.steps[ST.i].at));
+        CHECK_EQ(send_sock(S.sv[1], ST.steps[ST.i].msg, strlen(ST.steps[ST.i].msg)),
+                 (long)strlen(ST.steps[ST.i].msg));
+    }
+    AIO_SLEEP_UNTIL(t, test_start + AIO_MS(ST.steps[ST.i].at));
+    CHECK_EQ(shutdown_sock(S.sv[1], SHUT_WR), 0);
+    AIO_END(t);
+}
+
+/* A stream on S.sv[0] with a buffer of `size` bytes and a writer on S.sv[1]. */
+static void stream_setup(aio_loop *loop, size_t size, const step_t *steps) {
+    sock_setup(loop);
+    memset(&ST, 0, sizeof ST);
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, size), AIO_OK);
+    ST.steps = steps;
+}
+static void spawn_script(void) { CHECK_EQ(aio_spawn(&ST.writer, script_writer), AIO_OK); }
+/* The bytes the last read gave are `text`. */
+#define CHECK_READ(rc, text)                                                    \
+    do {                                                                       \
+        CHECK_EQ((rc), (long)strlen(text));                                    \
+        CHECK((rc) >= 0 && memcmp(aio_stream_data(&ST.st), (text), strlen(text)) == 0); \
+    } while (0)
+
+/* Lines that come in pieces: each read wakes in the turn of the write that
+ * completes its line, a line already buffered is read without waiting, and
+ * the end of the stream reads as 0. */
+static const step_t lines_steps[] = {{100, "hello\nwor"}, {300, "ld\n"}, {400, "a\nb\n"}, {500, NULL}};
+static aio_status lines_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_script();
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "hello\n");
+    CHECK_EQ(T_MS(), 100);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 3); /* "wor" */
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "world\n");
+    CHECK_EQ(T_MS(), 300);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "a\n");
+    CHECK_EQ(T_MS(), 400);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "b\n");
+    CHECK_EQ(T_MS(), 400); /* buffered: no wait */
+    CHECK(!aio_stream_at_eof(&ST.st));
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, 0);
+    CHECK_EQ(T_MS(), 500);
+    CHECK(aio_stream_at_eof(&ST.st));
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1)); /* and again */
+    CHECK_EQ(ST.rc, 0);
+    AIO_AWAIT(t, ST.rc, &ST.writer);
+    AIO_END(t);
+}
+
+static void test_io_stream_lines(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, lines_steps);
+    CHECK_EQ(test_run(&loop, &ST.main, lines_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* A read whose deadline passes, and one cancelled, have taken nothing: the
+ * partial line stays buffered and the next read returns it whole. */
+static const step_t keep_steps[] = {{50, "abc"}, {600, "def\n"}, {700, NULL}};
+static aio_status stream_reader(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, ST.rc2, &ST.st, AIO_SEC(10));
+    ST.at = T_MS();
+    AIO_END(t);
+}
+static aio_status keep_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_script();
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_MS(200));
+    CHECK_EQ(ST.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 200);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 3);
+    CHECK(memcmp(aio_stream_peek(&ST.st), "abc", 3) == 0);
+    CHECK_EQ(aio_spawn(&ST.reader, stream_reader), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(100));
+    CHECK_EQ(aio_cancel(&ST.reader), 1);
+    AIO_AWAIT(t, ST.rc, &ST.reader);
+    CHECK_EQ(ST.rc, AIO_ECANCELED);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 3);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(100)) { /* cut short by a block */
+        AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(10));
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 400);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 3);
+    AIO_TIMEOUT(t, &S.to, 0) { /* due at its start: the read's checkpoint unwinds */
+        AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(10));
+        ST.rc = 99; /* not reached */
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK(ST.rc != 99);
+    CHECK_EQ(T_MS(), 400);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 3);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "abcdef\n");
+    CHECK_EQ(T_MS(), 600);
+    AIO_AWAIT(t, ST.rc, &ST.writer);
+    AIO_END(t);
+}
+
+static void test_io_stream_timeout_keeps_bytes(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, keep_steps);
+    CHECK_EQ(test_run(&loop, &ST.main, keep_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* A line longer than the buffer: AIO_ELIMIT with the buffer full and nothing
+ * taken; the caller drops it and reads on. A separator split between two
+ * receives; exact counts; what is there; and the end of the stream in the
+ * middle of each (AIO_EINCOMPLETE: the partial data stays buffered). */
+static const step_t kinds_steps[] = {{10, "0123456789\n"}, {20, "ab\r"}, {30, "\ncd"}, {40, "ef"},
+                                     {50, "gh"}, {60, "xyz"}, {65, "tail"}, {70, NULL}};
+static aio_status kinds_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_script();
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_ELIMIT);
+    CHECK_EQ(T_MS(), 10);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 8);
+    CHECK(memcmp(aio_stream_peek(&ST.st), "01234567", 8) == 0);
+    CHECK_EQ(aio_stream_discard(&ST.st, 100), 8);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "89\n");
+    AIO_READ_UNTIL(t, ST.rc, &ST.st, "\r\n", 2, AIO_SEC(1));
+    CHECK_READ(ST.rc, "ab\r\n");
+    CHECK_EQ(T_MS(), 30);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 2, AIO_SEC(1));
+    CHECK_READ(ST.rc, "cd");
+    CHECK_EQ(T_MS(), 30);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 4, AIO_SEC(1));
+    CHECK_READ(ST.rc, "efgh");
+    CHECK_EQ(T_MS(), 50);
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "xyz");
+    CHECK_EQ(T_MS(), 60);
+    AIO_READ_UNTIL(t, ST.rc, &ST.st, "\r\n", 2, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EINCOMPLETE);
+    CHECK_EQ(T_MS(), 70);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 4);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 5, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EINCOMPLETE);
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "tail");
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, 0);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 1, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EINCOMPLETE);
+    CHECK(aio_stream_at_eof(&ST.st));
+    CHECK_EQ(T_MS(), 70);
+    AIO_AWAIT(t, ST.rc, &ST.writer);
+    AIO_END(t);
+}
+
+static void test_io_stream_kinds_and_limits(void) {
+    aio_loop loop;
+    stream_setup(&loop, 8, kinds_steps);
+    CHECK_EQ(test_run(&loop, &ST.main, kinds_main), AIO_OK);
+    CHECK_STR(aio_strerror(AIO_ELIMIT), "no separator within the buffer");
+    CHECK_STR(aio_strerror(AIO_EINCOMPLETE), "the stream ended first");
+    sock_teardown(&loop);
+}
+
+/* Bad input: a status, and in debug builds a message that names it. */
+static aio_stream bad_stream; /* zeroed: never set up */
+static aio_status until_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_UNTIL(t, ST.rc, &ST.st, NULL, 1, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status until_empty_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_UNTIL(t, ST.rc, &ST.st, "\n", 0, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status exactly_big_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, sizeof ST.buf + 1, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status not_set_up_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_SOME(t, ST.rc, &bad_stream, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status stream_bad_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_TIME_INVALID);
+    AIO_END(t);
+}
+static aio_status two_stream_readers_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&ST.reader, stream_reader), AIO_OK);
+    AIO_YIELD(t); /* the reader waits */
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EBUSY);
+    CHECK_DEBUG("another task is waiting in a read of it");
+    CHECK_EQ(send_sock(S.sv[1], "x\n", 2), 2);
+    AIO_AWAIT(t, ST.rc, &ST.reader);
+    CHECK_EQ(ST.rc2, 2);
+    CHECK_EQ(close_sock(S.sv2[0]), 0); /* a stream over a socket closed since */
+    AIO_READ_SOME(t, ST.rc, &ST.st2, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EBADF);
+    AIO_END(t);
+}
+
+static void test_io_stream_bad_input(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    CHECK_EQ(aio_stream_init(&ST.st2, S.sv[0], NULL, 8), AIO_EINVAL);
+    CHECK_DEBUG("aio_stream_init: the stream or the buffer is NULL");
+    CHECK_EQ(aio_stream_init(&ST.st2, S.sv[0], ST.buf, 0), AIO_EINVAL);
+    CHECK_EQ(aio_stream_init(NULL, S.sv[0], ST.buf, 8), AIO_EINVAL);
+    CHECK_EQ(aio_stream_init(&ST.st2, -1, ST.buf, 8), AIO_EBADF);
+    CHECK_DEBUG("aio_stream_init: descriptor -1 is negative");
+    CHECK_EQ(test_run(&loop, &ST.main, until_null_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_READ_UNTIL: the separator is NULL");
+    CHECK_EQ(test_run(&loop, &ST.main, until_empty_main), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop, &ST.main, exactly_big_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_READ_EXACTLY: the count is larger");
+    CHECK_EQ(test_run(&loop, &ST.main, not_set_up_main), AIO_EINVAL);
+    CHECK_DEBUG("the stream was not set up");
+    CHECK_EQ(test_run(&loop, &ST.main, stream_bad_timeout_main), AIO_EINVAL);
+    CHECK_DEBUG("a stream's read: the timeout is NaN");
+    sockpair(S.sv2);
+    CHECK_EQ(aio_stream_init(&ST.st2, S.sv2[0], ST.buf2, sizeof ST.buf2), AIO_OK);
+    CHECK_EQ(test_run(&loop, &ST.main, two_stream_readers_main), AIO_OK);
+    CHECK_EQ(close_sock(S.sv2[1]), 0);
+    sock_teardown(&loop);
+}
+
 #endif /* SOCKET_TESTS */
 
 /* (The boards that split a file among images count its TEST_ENTRY lines:
@@ -1881,6 +2136,10 @@ static const test_case cases[] = {
 #ifdef _WIN32
     SOCKET_ENTRY(test_io_windows_bad_input),
 #endif
+    SOCKET_ENTRY(test_io_stream_lines),
+    SOCKET_ENTRY(test_io_stream_timeout_keeps_bytes),
+    SOCKET_ENTRY(test_io_stream_kinds_and_limits),
+    SOCKET_ENTRY(test_io_stream_bad_input),
 #else
     TEST_ENTRY(test_io_port_no_sockets),
 #endif
