@@ -19,7 +19,7 @@ for bin in build/examples/[0-9][0-9]_*; do
     [ -x "$bin" ] || continue
     found=1
     name=$(basename "$bin")
-    [ "$name" = 13_http_client ] || [ "$name" = 16_echo_server ] && continue
+    [ "$name" = 13_http_client ] || [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] && continue
     echo "################ $name $*"
     "$bin" "$@" || { echo "$name exited with status $?"; status=1; }
     echo
@@ -73,6 +73,19 @@ fi
 log=build/examples/16_echo_server.out
 python3 examples/16_echo_client.py --server-output "$log" build/examples/16_echo_server 0 ||
     { echo "16_echo_client.py exited with status $?"; status=1; }
+echo "-- what the server printed:"
+cat "$log"
+rm -f "$log"
+
+echo
+echo "################ 17_line_server (real clock, loopback)"
+if [ ! -x build/examples/17_line_server ]; then
+    echo "showcase: build/examples/17_line_server is not built: run \`make examples\`"
+    exit 1
+fi
+log=build/examples/17_line_server.out
+python3 examples/17_line_client.py --server-output "$log" build/examples/17_line_server 0 3 ||
+    { echo "17_line_client.py exited with status $?"; status=1; }
 echo "-- what the server printed:"
 cat "$log"
 rm -f "$log"

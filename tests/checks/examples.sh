@@ -13,8 +13,8 @@
 # 3. the network example runs on the real clock against examples/13_slow_server.py,
 #    started here on a free loopback port, and must print
 #    examples/expected/13_http_client.txt (about 3 s).
-# The echo server of example 16 and its Python original are only built here: they
-# serve real sockets, and tests/checks/echo_server.sh runs them against the same clients.
+# The servers of examples 16 and 17 and their Python originals are only built here: they
+# serve real sockets, and tests/checks/servers.sh runs them against the same clients.
 # One line per check; counts via add_counts.
 
 ex_dir="$out/examples"
@@ -48,7 +48,7 @@ for ex_src in examples/[0-9][0-9]_*.c; do
             continue
         fi
         if [ ! -f "examples/expected/$ex_name.txt" ] || [ "$ex_name" = 13_http_client ] ||
-            [ "$ex_name" = 16_echo_server ]; then
+            [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ]; then
             ex_ok "$ex_what builds warning-free"
             continue
         fi
@@ -81,7 +81,8 @@ if [ -n "$ex_python" ]; then
     for ex_py in examples/[0-9][0-9]_*.py; do
         ex_name=$(basename "$ex_py" .py)
         [ -f "examples/$ex_name.c" ] || continue # the server of example 13, the clients of 16
-        [ "$ex_name" = 16_echo_server ] && continue # real sockets: tests/checks/echo_server.sh
+        [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ] &&
+            continue # real sockets: tests/checks/servers.sh
         if [ $ex_py312 = 0 ] && grep -q "Needs CPython 3.12" "$ex_py"; then
             echo "[examples] skipped: $ex_py needs CPython 3.12 or later ($ex_python is older): not checked"
             add_skipped 1 "$ex_py (CPython 3.12 or later)"

@@ -8,7 +8,7 @@
 # examples/expected/NN_name.txt under its heading; the network examples run on the
 # real clock: 13 against its server (about 3 s a run), 16 against its clients
 # (about 2.5 s; what the echo server prints is compared without the time in front
-# of each line and with its port as PORT, as tests/checks/echo_server.sh does).
+# of each line and with its port as PORT, as tests/checks/servers.sh does).
 # Without python3 the showcase skips examples 13 and 16, and this check is skipped.
 sc_dir="$out/showcase"
 rm -rf "$sc_dir"
@@ -23,7 +23,8 @@ else
     # what the showcase must print: each example's expected output under its heading
     for sc_src in examples/[0-9][0-9]_*.c; do
         sc_name=$(basename "$sc_src" .c)
-        [ "$sc_name" = 13_http_client ] || [ "$sc_name" = 16_echo_server ] && continue
+        [ "$sc_name" = 13_http_client ] || [ "$sc_name" = 16_echo_server ] || [ "$sc_name" = 17_line_server ] &&
+            continue
         echo "################ $sc_name --virtual"
         cat "examples/expected/$sc_name.txt"
         echo
@@ -34,8 +35,13 @@ else
       echo "################ 16_echo_server (real clock, loopback)"
       cat examples/expected/16_echo_client.txt
       echo "-- what the server printed:"
-      cat examples/expected/16_echo_server.txt; } >>"$sc_dir/expected"
-    # the echo server's lines (the last section) without their time, its port as PORT
+      cat examples/expected/16_echo_server.txt
+      echo
+      echo "################ 17_line_server (real clock, loopback)"
+      cat examples/expected/17_line_client.txt
+      echo "-- what the server printed:"
+      cat examples/expected/17_line_server.txt; } >>"$sc_dir/expected"
+    # the servers' lines (the last sections) without their time, the port as PORT
     sc_normal() { sed -e '/^################ 16_echo_server/,$s/^\[ *[0-9][0-9]*\.[0-9][0-9]s\] //' \
                       -e '/^################ 16_echo_server/,$s/ port [0-9][0-9]*$/ port PORT/' "$1"; }
     sc_normal "$sc_dir/expected" >"$sc_dir/expected.normal"

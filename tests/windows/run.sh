@@ -16,7 +16,8 @@
 #      examples/expected/NAME.txt (Windows ends lines with CR LF: compared
 #      without the CR); the HTTP client of example 13 on the real clock against
 #      examples/13_slow_server.py on 127.0.0.1, as tests/checks/examples.sh runs it;
-#      the echo server of example 16 against its clients, stopped by Ctrl-C;
+#      the servers of examples 16 (echo) and 17 (lines) against their clients,
+#      stopped by Ctrl-C;
 #   4. MSVC, as near as this machine gets: clang --target=x86_64-pc-windows-msvc
 #      -fms-compatibility over the implementation and every example, in C11 and
 #      C++17, as MSVC (__clang__ undefined: the header's branches for compilers
@@ -135,7 +136,7 @@ for src in examples/[0-9][0-9]_*.c; do
     fi
     case $name in
     13_http_client) continue ;; # real sockets: below
-    16_echo_server) continue ;; # real sockets: below
+    16_echo_server | 17_line_server) continue ;; # real sockets: below
     esac
     [ -f "examples/expected/$name.txt" ] || { ok "$name builds warning-free"; continue; }
     timeout 120 $WINE "$exe" --virtual >"$exe.out" 2>"$exe.err"
@@ -173,25 +174,27 @@ if [ -f "$exe" ]; then
     wait "$server" 2>/dev/null
 fi
 
-# the echo server of example 16 against the clients of 16_echo_client.py, which stop
-# it with Ctrl-C (--interrupt: SIGINT, CTRL_C_EVENT under wine; SIGTERM would end a
-# wine process at once): the clients see examples/expected/16_echo_client.txt and the
-# server prints the lines of examples/expected/16_echo_server.txt (without the times
-# and the port), as tests/checks/echo_server.sh compares them on Linux
-exe="$out/bin/16_echo_server.exe"
-if [ -f "$exe" ]; then
-    es_normal() { tr -d '\r' <"$1" | sed -e 's/^\[ *[0-9][0-9]*\.[0-9][0-9]s\] //' -e 's/ port [0-9][0-9]*$/ port PORT/'; }
-    timeout 120 python3 examples/16_echo_client.py --server-output "$exe.server" --interrupt $WINE "$exe" 0 \
-        >"$exe.clients" 2>&1
+# the servers of examples 16 and 17 against their clients (NN_*_client.py), which
+# stop them with Ctrl-C (--interrupt: SIGINT, CTRL_C_EVENT under wine; SIGTERM would
+# end a wine process at once): the clients see examples/expected/NN_*_client.txt and
+# the server prints the lines of examples/expected/NN_*_server.txt (without the
+# times and the port), as tests/checks/servers.sh compares them on Linux
+es_normal() { tr -d '\r' <"$1" | sed -e 's/^\[ *[0-9][0-9]*\.[0-9][0-9]s\] //' -e 's/ port [0-9][0-9]*$/ port PORT/'; }
+for ex in "16_echo:" "17_line:3"; do # (the line server with at most 3 clients)
+    name=${ex%%:*}
+    exe="$out/bin/${name}_server.exe"
+    [ -f "$exe" ] || continue
+    timeout 120 python3 "examples/${name}_client.py" --server-output "$exe.server" --interrupt $WINE "$exe" 0 \
+        ${ex#*:} >"$exe.clients" 2>&1
     status=$?
-    if [ $status -eq 0 ] && cmp -s "$exe.clients" examples/expected/16_echo_client.txt &&
-        [ "$(es_normal "$exe.server")" = "$(es_normal examples/expected/16_echo_server.txt)" ]; then
-        ok "16_echo_server stopped by Ctrl-C: the clients and the server print examples/expected/16_echo_*.txt"
+    if [ $status -eq 0 ] && cmp -s "$exe.clients" "examples/expected/${name}_client.txt" &&
+        [ "$(es_normal "$exe.server")" = "$(es_normal "examples/expected/${name}_server.txt")" ]; then
+        ok "${name}_server stopped by Ctrl-C: the clients and the server print examples/expected/${name}_*.txt"
     else
-        bad "16_echo_server (exit $status):"
+        bad "${name}_server (exit $status):"
         sed 's/^/    /' "$exe.clients" | head -25
     fi
-fi
+done
 
 # 4. MSVC's view, through clang
 if command -v clang >/dev/null 2>&1; then
