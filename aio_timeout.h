@@ -5620,6 +5620,10 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     return AIO_OK;
 }
 
+#endif /* AIO__SOCKETS */
+
+/* (A stream's state, whatever the build: a port's build has streams with no
+ * socket to read, and its aio_stream_init says so.) */
 AIO_API const char *aio_stream_data(const aio_stream *s) { return (const char *)s->buf + s->last; }
 AIO_API size_t aio_stream_buffered(const aio_stream *s) { return s->tail - s->head; }
 AIO_API const char *aio_stream_peek(const aio_stream *s) { return (const char *)s->buf + s->head; }
@@ -5631,7 +5635,6 @@ AIO_API size_t aio_stream_discard(aio_stream *s, size_t n) {
     s->scanned = 0;
     return n;
 }
-#endif /* AIO__SOCKETS */
 
 #ifdef AIO__SOCKETS
 /* An address: numeric IPv4 or IPv6, "localhost", NULL or "" (any IPv4). */
@@ -6391,6 +6394,19 @@ AIO_API int aio_socket_port(aio_socket fd) {
 AIO_API aio_status aio_close(aio_socket fd) {
     aio_io_forget(fd); /* (a port's descriptor: the driver closes it) */
     return aio__fd(fd) < 0 ? AIO_EBADF : AIO_OK;
+}
+AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size) {
+    (void)s; (void)fd; (void)buf; (void)size;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
+                                     size_t n, aio_time d) {
+    (void)t; (void)f; (void)s; (void)kind; (void)sep; (void)n; (void)d;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
+    (void)t; (void)f; (void)s;
+    return AIO_EINVAL; /* (never reached: the start refused) */
 }
 #endif
 
