@@ -1962,7 +1962,7 @@ static void test_io_stream_timeout_keeps_bytes(void) {
  * taken; the caller drops it and reads on. A separator split between two
  * receives; exact counts; what is there; and the end of the stream in the
  * middle of each (AIO_EINCOMPLETE: the partial data stays buffered). */
-static const step_t kinds_steps[] = {{10, "0123456789\n"}, {20, "ab\r"}, {30, "\ncd"}, {40, "ef"},
+static const step_t kinds_steps[] = {{10, "0123456789\n"}, {20, "a\rb\r"}, {30, "\ncd"}, {40, "ef"},
                                      {50, "gh"}, {60, "xyz"}, {65, "tail"}, {70, NULL}};
 static aio_status kinds_main(aio_task *t) {
     AIO_BEGIN(t);
@@ -1975,8 +1975,8 @@ static aio_status kinds_main(aio_task *t) {
     CHECK_EQ(aio_stream_discard(&ST.st, 100), 8);
     AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
     CHECK_READ(ST.rc, "89\n");
-    AIO_READ_UNTIL(t, ST.rc, &ST.st, "\r\n", 2, AIO_SEC(1));
-    CHECK_READ(ST.rc, "ab\r\n");
+    AIO_READ_UNTIL(t, ST.rc, &ST.st, "\r\n", 2, AIO_SEC(1)); /* (a lone \r first) */
+    CHECK_READ(ST.rc, "a\rb\r\n");
     CHECK_EQ(T_MS(), 30);
     AIO_READ_EXACTLY(t, ST.rc, &ST.st, 2, AIO_SEC(1));
     CHECK_READ(ST.rc, "cd");
@@ -1991,9 +1991,11 @@ static aio_status kinds_main(aio_task *t) {
     CHECK_EQ(ST.rc, AIO_EINCOMPLETE);
     CHECK_EQ(T_MS(), 70);
     CHECK_EQ(aio_stream_buffered(&ST.st), 4);
+    CHECK(!aio_stream_at_eof(&ST.st)); /* the end came, but "tail" is still there */
+    CHECK_EQ(aio_stream_discard(&ST.st, 0), 0);
     AIO_READ_EXACTLY(t, ST.rc, &ST.st, 5, AIO_SEC(1));
     CHECK_EQ(ST.rc, AIO_EINCOMPLETE);
-    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1)); /* what is left, without a newline */
     CHECK_READ(ST.rc, "tail");
     AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
     CHECK_EQ(ST.rc, 0);
@@ -2036,6 +2038,16 @@ static aio_status not_set_up_main(aio_task *t) {
     AIO_READ_SOME(t, ST.rc, &bad_stream, AIO_SEC(1));
     AIO_END(t);
 }
+static aio_status null_stream_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_SOME(t, ST.rc, (aio_stream *)NULL, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status until_long_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_UNTIL(t, ST.rc, &ST.st, "0123456789abcdefXYZ", 19, AIO_SEC(1)); /* longer than the buffer */
+    AIO_END(t);
+}
 static aio_status stream_bad_timeout_main(aio_task *t) {
     AIO_BEGIN(t);
     AIO_READ_LINE(t, ST.rc, &ST.st, AIO_TIME_INVALID);
@@ -2063,6 +2075,7 @@ static void test_io_stream_bad_input(void) {
     CHECK_EQ(aio_stream_init(&ST.st2, S.sv[0], NULL, 8), AIO_EINVAL);
     CHECK_DEBUG("aio_stream_init: the stream or the buffer is NULL");
     CHECK_EQ(aio_stream_init(&ST.st2, S.sv[0], ST.buf, 0), AIO_EINVAL);
+    CHECK_EQ(aio_stream_init(&ST.st2, S.sv[0], ST.buf, (size_t)INT_MAX + 1u), AIO_EINVAL);
     CHECK_EQ(aio_stream_init(NULL, S.sv[0], ST.buf, 8), AIO_EINVAL);
     CHECK_EQ(aio_stream_init(&ST.st2, -1, ST.buf, 8), AIO_EBADF);
     CHECK_DEBUG("aio_stream_init: descriptor -1 is negative");
@@ -2073,6 +2086,9 @@ static void test_io_stream_bad_input(void) {
     CHECK_DEBUG("AIO_READ_EXACTLY: the count is larger");
     CHECK_EQ(test_run(&loop, &ST.main, not_set_up_main), AIO_EINVAL);
     CHECK_DEBUG("the stream was not set up");
+    CHECK_EQ(test_run(&loop, &ST.main, null_stream_main), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop, &ST.main, until_long_main), AIO_EINVAL);
+    CHECK_DEBUG("or longer than the stream's buffer");
     CHECK_EQ(test_run(&loop, &ST.main, stream_bad_timeout_main), AIO_EINVAL);
     CHECK_DEBUG("a stream's read: the timeout is NaN");
     sockpair(S.sv2);
