@@ -13,7 +13,8 @@
 # build/examples/13_http_client prints against 13_slow_server.py. The echo server
 # (16) runs on the real clock against the clients of 16_echo_client.py: what the
 # clients see and what the Python original prints, times and port included, become
-# expected/16_echo_client.txt and expected/16_echo_server.txt (about 2.5 s).
+# expected/16_echo_client.txt and expected/16_echo_server.txt (about 2.5 s); the line
+# server (17) the same against 17_line_client.py, with at most 3 clients (about 3 s).
 set -eu
 cd "$(dirname "$0")"
 # The newest CPython there is: the library follows 3.12 and later where 3.11 differs.
@@ -26,11 +27,13 @@ done
 [ -n "$python" ] || { echo "regen.sh: needs CPython 3.12 or newer"; exit 1; }
 for py in [0-9][0-9]_*.py; do
     name=${py%.py}
-    [ -f "$name.c" ] || continue # 13_slow_server.py is a server, 16_echo_client.py clients
-    if [ "$name" = 16_echo_server ]; then
-        $python 16_echo_client.py --server-output "expected/$name.txt" $python "$py" 0 \
-            >expected/16_echo_client.txt
-        echo "expected/$name.txt, expected/16_echo_client.txt: a run against 16_echo_client.py"
+    [ -f "$name.c" ] || continue # 13_slow_server.py is a server, 16_echo_client.py and 17_line_client.py clients
+    if [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ]; then
+        clients=${name%_server}_client
+        max=
+        [ "$name" = 17_line_server ] && max=3
+        $python $clients.py --server-output "expected/$name.txt" $python "$py" 0 $max >expected/$clients.txt
+        echo "expected/$name.txt, expected/$clients.txt: a run against $clients.py"
         continue
     fi
     $python "$py" --virtual >"expected/$name.python.txt"
