@@ -5501,7 +5501,8 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
 /* What the read under way takes of the bytes buffered: their length (taken:
  * aio_stream_data gives them), AIO__MORE, or the status it ends with. */
 static aio_status aio__stream_scan(aio_stream *s) {
-    size_t have = s->tail - s->head, n = 0;
+    size_t have = s->tail - s->head;
+    size_t n = 0;
     const unsigned char *p = s->buf + s->head;
     if (s->kind == AIO__READ_SOME) {
         n = have;
@@ -5510,7 +5511,8 @@ static aio_status aio__stream_scan(aio_stream *s) {
     } else { /* a line, or up to a separator: looked for where it was not yet */
         const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
                                                              : (const unsigned char *)s->sep;
-        size_t k = s->kind == AIO__READ_LINE ? 1 : s->want, i;
+        size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
+        size_t i;
         for (i = s->scanned; i + k <= have && !n; i++)
             if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
         if (!n) s->scanned = have >= k ? have - k + 1 : 0;
@@ -5823,7 +5825,8 @@ static BOOL WINAPI aio__console_handler(DWORD type) {
 
 static void aio__sig_default(int signo) {
 #ifdef AIO__WIN32_IO
-    int s, any = 0;
+    int s;
+    int any = 0;
     aio__sig_event[signo] = NULL;
     for (s = 1; s < AIO__NSIG; s++) any |= aio__sig_event[s] != NULL;
     if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
