@@ -160,16 +160,18 @@ def scenario(server):
         fail(f"the server exited with status {status}")
 
 
-def main():
+def run(scenario, usage):
+    """Parse the command line, start the server, run the scenario against it, report.
+    (17_line_client.py runs its own scenario through this too.)"""
+    global STOP_SIGNAL
     args = sys.argv[1:]
     output = None
-    global STOP_SIGNAL
     if len(args) >= 2 and args[0] == "--server-output":
         output, args = args[1], args[2:]
     if args and args[0] == "--interrupt":
         STOP_SIGNAL, args = signal.SIGINT, args[1:]
     if not args or args[0].startswith("-"):
-        sys.exit(__doc__.split("\n\n")[1])
+        sys.exit(usage.split("\n\n")[1])
     server = Server(args, output)
     try:
         if not server.started.wait(10) or server.port is None:
@@ -185,4 +187,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(scenario, __doc__)

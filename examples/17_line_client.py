@@ -21,13 +21,12 @@ every step waiting for the server's answer before the next:
 It prints what each client saw, without timings (the same lines with either server),
 and exits with status 0 if every check passed. The server's own lines go to FILE, or
 to stderr. Each wait has a margin of seconds. Python 3.11 or later, standard library
-only; the server's process and the output come from 16_echo_client.py.
+only; the command line, the server's process and the report come from
+16_echo_client.py.
 """
 import importlib.util
 import os
-import signal
 import socket
-import sys
 import time
 
 _spec = importlib.util.spec_from_file_location(
@@ -35,7 +34,6 @@ _spec = importlib.util.spec_from_file_location(
 echo = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(echo)
 say, fail, WAIT = echo.say, echo.fail, echo.WAIT
-STOP_SIGNAL = signal.SIGTERM
 
 
 class Client:
@@ -109,7 +107,7 @@ def scenario(server):
     c6 = Client(6, server.port)
     c6.ask("hi too", "HI TOO")
     say("stop signal to the server")
-    server.proc.send_signal(STOP_SIGNAL)
+    server.proc.send_signal(echo.STOP_SIGNAL)  # (SIGINT with --interrupt)
     c5.expect("after the stop signal", "server closing: goodbye")
     c5.sock.close()
     say("client 5: left")
@@ -126,29 +124,5 @@ def scenario(server):
         fail(f"the server exited with status {status}")
 
 
-def main():
-    global STOP_SIGNAL
-    args = sys.argv[1:]
-    output = None
-    if len(args) >= 2 and args[0] == "--server-output":
-        output, args = args[1], args[2:]
-    if args and args[0] == "--interrupt":
-        STOP_SIGNAL, args = signal.SIGINT, args[1:]
-    if not args or args[0].startswith("-"):
-        sys.exit(__doc__.split("\n\n")[1])
-    server = echo.Server(args, output)
-    try:
-        if not server.started.wait(10) or server.port is None:
-            fail("the server did not print its port")
-        else:
-            scenario(server)
-    except OSError as e:
-        fail(f"{type(e).__name__}: {e}")
-    finally:
-        server.close()
-    say("every check passed" if not echo.failures else f"{len(echo.failures)} checks failed")
-    sys.exit(1 if echo.failures else 0)
-
-
 if __name__ == "__main__":
-    main()
+    echo.run(scenario, __doc__)
