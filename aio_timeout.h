@@ -844,6 +844,22 @@ AIO_API void aio_io_forget(aio_socket fd);
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog);
 /* The local port of a bound socket, or AIO_EBADF. */
 AIO_API int aio_socket_port(aio_socket fd);
+/* An IPv4 or IPv6 address with a port, as a name lookup gives them and a
+ * datagram's sender or receiver is named: a struct sockaddr_in or
+ * sockaddr_in6 in `sa`, `len` bytes of it (0: none). Copy it freely. */
+typedef struct aio_address {
+    uint32_t sa[7]; /* (the size of a sockaddr_in6, and its alignment) */
+    uint16_t len;
+} aio_address;
+/* *a = (host, port): a numeric IPv4 or IPv6 host, "localhost" (127.0.0.1),
+ * NULL or "" (0.0.0.0, every IPv4 address); port 0-65535. AIO_OK or
+ * AIO_EINVAL (the address is left empty). No lookup: see AIO_LOOKUP. */
+AIO_API aio_status aio_address_set(aio_address *a, const char *host, int port);
+/* "127.0.0.1:80" or "[::1]:80" into buf[0..size), '\0' ended: its length,
+ * or AIO_EINVAL (no address, or size too small). */
+AIO_API int aio_address_format(const aio_address *a, char *buf, size_t size);
+/* The address's port, or AIO_EINVAL (no address). */
+AIO_API int aio_address_port(const aio_address *a);
 /* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
  * driver closes its own). */
@@ -5639,58 +5655,128 @@ AIO_API size_t aio_stream_discard(aio_stream *s, size_t n) {
 }
 
 #ifdef AIO__SOCKETS
+/* The sockaddr inside an address (to pass to the system: read and written
+ * here through copies, as the types differ). An address's family is told by
+ * its length: a sockaddr_in and a sockaddr_in6 differ in size everywhere. */
+#define AIO__SA(a) ((struct sockaddr *)(void *)(a)->sa)
+typedef char aio__address_fits[sizeof(((aio_address *)0)->sa) >= sizeof(struct sockaddr_in6) ? 1 : -1];
+static int aio__address_family(const aio_address *a) {
+    return a->len == sizeof(struct sockaddr_in6) ? AF_INET6 : AF_INET;
+}
+static void aio__address_v4(aio_address *a, uint32_t host_order, int port) {
+    struct sockaddr_in in;
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_port = htons((uint16_t)port);
+    in.sin_addr.s_addr = htonl(host_order);
+    memset(a, 0, sizeof *a);
+    memcpy(a->sa, &in, sizeof in);
+    a->len = (uint16_t)sizeof in;
+}
+
 /* An address: numeric IPv4 or IPv6, "localhost", NULL or "" (any IPv4). */
-static int aio__sockaddr(const char *host, int port, struct sockaddr_storage *ss, aio__socklen *len) {
-    memset(ss, 0, sizeof *ss);
+static int aio__sockaddr(const char *host, int port, aio_address *a) {
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+    memset(a, 0, sizeof *a);
     if (port < 0 || port > 65535) return 0;
     if (!host || !*host || strcmp(host, "localhost") == 0) {
-        struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)port);
-        a->sin_addr.s_addr = htonl(host && *host ? INADDR_LOOPBACK : INADDR_ANY);
-        *len = sizeof *a;
+        aio__address_v4(a, host && *host ? INADDR_LOOPBACK : INADDR_ANY, port);
         return 1;
     }
-    {
-        struct sockaddr_in *a = (struct sockaddr_in *)(void *)ss;
-        struct sockaddr_in6 *b = (struct sockaddr_in6 *)(void *)ss;
-        if (inet_pton(AF_INET, host, &a->sin_addr) == 1) {
-            a->sin_family = AF_INET;
-            a->sin_port = htons((uint16_t)port);
-            *len = sizeof *a;
-            return 1;
-        }
-        if (inet_pton(AF_INET6, host, &b->sin6_addr) == 1) {
-            b->sin6_family = AF_INET6;
-            b->sin6_port = htons((uint16_t)port);
-            *len = sizeof *b;
-            return 1;
-        }
+    memset(&in, 0, sizeof in);
+    if (inet_pton(AF_INET, host, &in.sin_addr) == 1) {
+        aio__address_v4(a, ntohl(in.sin_addr.s_addr), port);
+        return 1;
+    }
+    memset(&in6, 0, sizeof in6);
+    if (inet_pton(AF_INET6, host, &in6.sin6_addr) == 1) {
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons((uint16_t)port);
+        memcpy(a->sa, &in6, sizeof in6);
+        a->len = (uint16_t)sizeof in6;
+        return 1;
     }
     return 0;
 }
 
+AIO_API aio_status aio_address_set(aio_address *a, const char *host, int port) {
+    if (!a) return aio__misuse(AIO_EINVAL, "aio_address_set: the address is NULL");
+    if (!aio__sockaddr(host, port, a))
+        return aio__misuse(AIO_EINVAL, "aio_address_set: the host is not a numeric IPv4 or IPv6 address "
+                                       "or \"localhost\", or the port is not 0-65535");
+    return AIO_OK;
+}
+
+/* Whether a holds an IPv4 or IPv6 address. */
+static int aio__address_ok(const aio_address *a) {
+    uint16_t family_v4;
+    uint16_t family_v6;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+    if (!a || (a->len != sizeof in && a->len != sizeof in6)) return 0;
+    memcpy(&in, a->sa, sizeof in);
+    memcpy(&in6, a->sa, sizeof in6);
+    family_v4 = (uint16_t)in.sin_family;
+    family_v6 = (uint16_t)in6.sin6_family;
+    return a->len == sizeof in ? family_v4 == AF_INET : family_v6 == AF_INET6;
+}
+
+AIO_API int aio_address_port(const aio_address *a) {
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+    if (!aio__address_ok(a)) return aio__misuse(AIO_EINVAL, "aio_address_port: not an address");
+    if (aio__address_family(a) == AF_INET6) {
+        memcpy(&in6, a->sa, sizeof in6);
+        return ntohs(in6.sin6_port);
+    }
+    memcpy(&in, a->sa, sizeof in);
+    return ntohs(in.sin_port);
+}
+
+AIO_API int aio_address_format(const aio_address *a, char *buf, size_t size) {
+    char host[64];
+    int n;
+    if (!aio__address_ok(a) || !buf)
+        return aio__misuse(AIO_EINVAL, "aio_address_format: not an address, or no buffer");
+    if (aio__address_family(a) == AF_INET) {
+        struct sockaddr_in in;
+        memcpy(&in, a->sa, sizeof in);
+        (void)inet_ntop(AF_INET, (void *)&in.sin_addr, host, sizeof host);
+        n = snprintf(buf, size, "%s:%d", host, aio_address_port(a));
+    } else {
+        struct sockaddr_in6 in6;
+        memcpy(&in6, a->sa, sizeof in6);
+        (void)inet_ntop(AF_INET6, (void *)&in6.sin6_addr, host, sizeof host);
+        n = snprintf(buf, size, "[%s]:%d", host, aio_address_port(a));
+    }
+    if (n < 0 || (size_t)n >= size) {
+        if (size) buf[0] = '\0';
+        return aio__misuse(AIO_EINVAL, "aio_address_format: the buffer is too small");
+    }
+    return n;
+}
+
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {
-    struct sockaddr_storage ss;
-    aio__socklen sl;
+    aio_address to;
     aio_time until = aio__deadline(t->loop, d, 1);
     aio_status rc;
     int fd;
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the timeout is NaN, negative "
                                                         "or beyond half the clock range"));
-    if (!aio__sockaddr(host, port, &ss, &sl))
+    if (!aio__sockaddr(host, port, &to))
         return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the host is not a numeric IPv4 or IPv6 "
                                        "address or \"localhost\", or the port is not 0-65535");
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     aio__net_need();
-    fd = aio__net_socket(ss.ss_family);
+    fd = aio__net_socket(aio__address_family(&to));
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
     t->seq.io.fd = fd;
     t->seq.io.dir = 1;
     aio__set_until(t, until);
-    rc = aio__net_connect(fd, (struct sockaddr *)&ss, sl, "AIO_TCP_CONNECT");
+    rc = aio__net_connect(fd, AIO__SA(&to), to.len, "AIO_TCP_CONNECT");
     /* LCOV_EXCL_START: connected at once (TCP on loopback still says EINPROGRESS) */
     if (rc == AIO_OK) return fd;
     /* LCOV_EXCL_STOP */
@@ -5703,16 +5789,15 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
 }
 
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
-    struct sockaddr_storage ss;
-    aio__socklen sl;
+    aio_address at;
     int one = 1;
     int fd;
-    if (!aio__sockaddr(host, port, &ss, &sl) || backlog < 0)
+    if (!aio__sockaddr(host, port, &at) || backlog < 0)
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen: the host is not a numeric IPv4 or IPv6 "
                                        "address or \"localhost\", the port is not 0-65535, or the "
                                        "backlog is negative");
     aio__net_need();
-    fd = aio__net_own(socket(ss.ss_family, SOCK_STREAM, 0));
+    fd = aio__net_own(socket(aio__address_family(&at), SOCK_STREAM, 0));
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
 #ifdef AIO__WIN32_IO /* (SO_REUSEADDR there would let another program take the port) */
     (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
@@ -5720,7 +5805,7 @@ AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 #endif
     /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), (struct sockaddr *)&ss, sl) != 0 || /* LCOV_EXCL_BR_LINE */
+    if (bind(AIO__SOCK(fd), AIO__SA(&at), at.len) != 0 || /* LCOV_EXCL_BR_LINE */
         listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
         int err = aio__net_last();
         (void)aio__net_closesocket(fd);
@@ -6395,6 +6480,20 @@ AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
 AIO_API int aio_socket_port(aio_socket fd) {
     (void)fd;
     return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
+}
+AIO_API aio_status aio_address_set(aio_address *a, const char *host, int port) {
+    (void)host; (void)port;
+    if (a) memset(a, 0, sizeof *a);
+    return aio__misuse(AIO_EINVAL, "addresses need POSIX or Windows");
+}
+AIO_API int aio_address_format(const aio_address *a, char *buf, size_t size) {
+    (void)a;
+    if (buf && size) buf[0] = '\0';
+    return aio__misuse(AIO_EINVAL, "addresses need POSIX or Windows");
+}
+AIO_API int aio_address_port(const aio_address *a) {
+    (void)a;
+    return aio__misuse(AIO_EINVAL, "addresses need POSIX or Windows");
 }
 AIO_API aio_status aio_close(aio_socket fd) {
     aio_io_forget(fd); /* (a port's descriptor: the driver closes it) */

@@ -465,6 +465,14 @@ static aio_status port_no_sockets_main(aio_task *t) {
 
 static void test_io_port_no_sockets(void) {
     aio_loop loop;
+    aio_address a;
+    char text[8] = "x";
+    CHECK_EQ(aio_address_set(&a, "127.0.0.1", 80), AIO_EINVAL);
+    CHECK_DEBUG("addresses need POSIX or Windows");
+    CHECK_EQ(a.len, 0);
+    CHECK_EQ(aio_address_format(&a, text, sizeof text), AIO_EINVAL);
+    CHECK_EQ(text[0], '\0');
+    CHECK_EQ(aio_address_port(&a), AIO_EINVAL);
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);
@@ -2098,6 +2106,49 @@ static void test_io_stream_bad_input(void) {
     sock_teardown(&loop);
 }
 
+/* Addresses: set from numeric text, formatted back, their port; refused
+ * input leaves the address empty. */
+static void test_io_addresses(void) {
+    aio_address a;
+    char text[64];
+    CHECK_EQ(aio_address_set(&a, "127.0.0.1", 8080), AIO_OK);
+    CHECK_EQ(aio_address_port(&a), 8080);
+    CHECK_EQ(aio_address_format(&a, text, sizeof text), 14);
+    CHECK(strcmp(text, "127.0.0.1:8080") == 0);
+    CHECK_EQ(aio_address_set(&a, "::1", 53), AIO_OK);
+    CHECK_EQ(aio_address_format(&a, text, sizeof text), 8);
+    CHECK(strcmp(text, "[::1]:53") == 0);
+    CHECK_EQ(aio_address_port(&a), 53);
+    CHECK_EQ(aio_address_set(&a, "localhost", 0), AIO_OK);
+    CHECK_EQ(aio_address_format(&a, text, sizeof text), 11);
+    CHECK(strcmp(text, "127.0.0.1:0") == 0);
+    CHECK_EQ(aio_address_set(&a, NULL, 65535), AIO_OK);
+    CHECK_EQ(aio_address_format(&a, text, sizeof text), 13);
+    CHECK(strcmp(text, "0.0.0.0:65535") == 0);
+    /* too small a buffer: refused, and an empty string left */
+    CHECK_EQ(aio_address_format(&a, text, 13), AIO_EINVAL);
+    CHECK_DEBUG("aio_address_format: the buffer is too small");
+    CHECK_EQ(text[0], '\0');
+    CHECK_EQ(aio_address_set(&a, "example.com", 80), AIO_EINVAL);
+    CHECK_DEBUG("aio_address_set: the host is not a numeric");
+    CHECK_EQ(a.len, 0);
+    CHECK_EQ(aio_address_port(&a), AIO_EINVAL);
+    CHECK_DEBUG("aio_address_port: not an address");
+    CHECK_EQ(aio_address_format(&a, text, sizeof text), AIO_EINVAL);
+    CHECK_EQ(aio_address_format(NULL, text, sizeof text), AIO_EINVAL);
+    CHECK_EQ(aio_address_port(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_address_set(&a, "127.0.0.1", 65536), AIO_EINVAL);
+    CHECK_EQ(aio_address_set(&a, "127.0.0.1", -1), AIO_EINVAL);
+    CHECK_EQ(aio_address_set(NULL, "127.0.0.1", 1), AIO_EINVAL);
+    CHECK_DEBUG("aio_address_set: the address is NULL");
+    /* a length that says IPv6 over an IPv4 address is not an address */
+    CHECK_EQ(aio_address_set(&a, "10.0.0.1", 1), AIO_OK);
+    a.len = 28;
+    CHECK_EQ(aio_address_port(&a), AIO_EINVAL);
+    a.len = 3;
+    CHECK_EQ(aio_address_port(&a), AIO_EINVAL);
+}
+
 #endif /* SOCKET_TESTS */
 
 /* (The boards that split a file among images count its TEST_ENTRY lines:
@@ -2156,6 +2207,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_timeout_keeps_bytes),
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_bad_input),
+    SOCKET_ENTRY(test_io_addresses),
 #else
     TEST_ENTRY(test_io_port_no_sockets),
 #endif
