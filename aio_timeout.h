@@ -278,6 +278,7 @@ enum {
     AIO_EIO = -16,        /* I/O: another system error; errno says which */
     AIO_EINCOMPLETE = -17, /* stream: the end came first (asyncio.IncompleteReadError) */
     AIO_ELIMIT = -18,     /* stream: no separator within the buffer (asyncio.LimitOverrunError) */
+    AIO_ENOTFOUND = -19,  /* lookup: the name does not resolve (socket.gaierror) */
     AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
 };
 
@@ -351,6 +352,8 @@ struct aio_task {
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
         aio_task *awaited; /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
+        struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
+        struct aio__connecting *connecting; /* in AIO_TCP_CONNECT: its attempts */
         struct {           /* in AIO_WAIT / AIO_GATHER */
             struct aio_wait_item *items;
             uint32_t n;
@@ -911,6 +914,44 @@ AIO_API int aio_stream_at_eof(const aio_stream *s);
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
 
 /* ------------------------------------------------------------------------ */
+/* Blocking calls on worker threads, and host names                           */
+/* ------------------------------------------------------------------------ */
+
+/* asyncio.to_thread: AIO_TO_THREAD runs a blocking function on a worker
+ * thread of the loop's pool and awaits it with a deadline. Hosted builds
+ * (POSIX threads, Windows threads); AIO_NO_THREADS leaves the pool out (then
+ * AIO_TO_THREAD says so, and AIO_LOOKUP takes numeric hosts only). The pool
+ * starts its threads as calls need them, at most aio_loop_set_threads' count
+ * (AIO_THREADS_MAX, 8, by default); calls beyond wait their turn, in order,
+ * and are never dropped; aio_loop_destroy waits for the calls under way and
+ * joins the threads.
+ *
+ * Who owns what: the pool copies data[0..size) before the call and the
+ * function works on that copy only. If the await is still there when the
+ * function returns, the copy is copied back into data and lv is what the
+ * function returned. An await that times out or is cancelled leaves data
+ * alone and gives the call up: it is never killed; it runs to its end, and
+ * the pool then drops its result and frees its copy. So a task that gave up
+ * may free or reuse data at once. What data points to is yours: let the
+ * function reach only memory that outlives any call (or that the copy
+ * holds, such as a string in an array member). */
+typedef int (*aio_thread_fn)(void *data); /* its result: >= 0, or a status */
+#ifndef AIO_THREADS_MAX
+#define AIO_THREADS_MAX 8
+#endif
+/* The most worker threads the loop's pool runs at once (1 to 1024; AIO_OK,
+ * or AIO_EINVAL). A lower count than it runs now takes effect as calls end. */
+AIO_API aio_status aio_loop_set_threads(aio_loop *loop, int max);
+
+/* A name lookup of your own, in getaddrinfo's place: the addresses of
+ * (host, port) in out[0..max): how many (>= 1), AIO_ENOTFOUND or another
+ * status. It runs on a worker thread (with AIO_NO_THREADS, on the loop: then
+ * it must not block). NULL: the system's getaddrinfo. For a stack without
+ * getaddrinfo, and for tests that need a name to give chosen addresses. */
+typedef int (*aio_lookup_fn)(void *ctx, const char *host, int port, aio_address *out, int max);
+AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
+
+/* ------------------------------------------------------------------------ */
 /* Instruments: see what happened                                             */
 /* ------------------------------------------------------------------------ */
 
@@ -1223,7 +1264,7 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * a bad address). A connect that times out or is cancelled closes its socket. */
 #define AIO_TCP_CONNECT(t, lv, host, port, d)                                  \
     AIO__AWAIT(t, (lv) = aio__r, aio__connect_start((t), aio__f, (host), (port), (d)), \
-               aio__io_poll((t), aio__f, AIO__IO_CONNECT, NULL, 0), AIO__LABEL)
+               aio__connect_poll((t), aio__f), AIO__LABEL)
 
 /* Streams (aio_stream): each read waits at most d and gives lv = a length,
  * the bytes at aio_stream_data(s), or a status (AIO_ETIMEDOUT, an I/O error,
@@ -1239,6 +1280,21 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 #define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
 /* reader.read(): what is buffered, else what one receive brings; 0 at the end. */
 #define AIO_READ_SOME(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_SOME, NULL, 0, d)
+
+/* await asyncio.to_thread(fn, data) with timeout d: fn(copy of data[0..size))
+ * on a worker thread; lv = what fn returned (its copy copied back into data),
+ * AIO_ETIMEDOUT or AIO_ECANCELED (the call given up: data untouched), or an
+ * error (AIO_EIO: no thread could start). See "who owns what" above. */
+#define AIO_TO_THREAD(t, lv, fn, data, size, d)                                \
+    AIO__AWAIT(t, (lv) = aio__r, aio__thread_start((t), aio__f, (fn), (data), (size), (d)), \
+               aio__thread_poll((t), aio__f, (data), (size)), AIO__LABEL)
+/* await loop.getaddrinfo(host, port) with timeout d, off the loop: lv = how
+ * many addresses were put in addrs[0..max) (>= 1; IPv6 and IPv4 interleaved,
+ * the system's first choice first), AIO_ENOTFOUND, AIO_ETIMEDOUT, ... A
+ * numeric host needs no thread. Given up, its answer is dropped when it comes. */
+#define AIO_LOOKUP(t, lv, host, port, addrs, max, d)                           \
+    AIO__AWAIT(t, (lv) = aio__r, aio__lookup_start((t), aio__f, (host), (port), (addrs), (max), (d)), \
+               aio__lookup_poll((t), aio__f, (addrs), (max)), AIO__LABEL)
 
 /* ------------------------------------------------------------------------ */
 /* Internals used by the macros                                               */
@@ -1455,6 +1511,13 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
 AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s);
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d);
+AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f);
+AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn, void *data, size_t size,
+                                     aio_time d);
+AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_t size);
+AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host, int port, aio_address *addrs,
+                                     int max, aio_time d);
+AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addrs, int max);
 AIO_API void aio__own_deadline(aio_task *t, aio_time d);
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
                               aio_status rc);
@@ -1709,6 +1772,10 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #else
 #include <poll.h>
 #endif
+#ifndef AIO_NO_THREADS
+#include <netdb.h>
+#include <pthread.h>
+#endif
 #endif
 /* Windows: sockets on Winsock 2, the wait in WSAPoll, Ctrl-C and console
  * close routed like signals. AIO_NO_IO leaves them out. */
@@ -1721,6 +1788,10 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
  * is in "the platform's sockets" below). */
 #if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
 #define AIO__SOCKETS 1
+/* and a pool of worker threads for blocking calls, unless AIO_NO_THREADS */
+#ifndef AIO_NO_THREADS
+#define AIO__THREADS 1
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -1844,6 +1915,7 @@ AIO_API const char *aio_strerror(aio_status s) {
 #ifdef AIO__SOCKETS /* (the streams' own: no bytes where there are none) */
     case AIO_EINCOMPLETE: return "the stream ended first";
     case AIO_ELIMIT: return "no separator within the buffer";
+    case AIO_ENOTFOUND: return "name not found";
 #endif
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
@@ -4914,7 +4986,7 @@ static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__SOCKETS
     if (!L->io) (void)aio__sysio_start(L);
 #endif
-    L->events = aio__io_events;
+    if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
     L->idle = aio__io_idle;
     return L->io;
 }
@@ -5422,16 +5494,8 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
                 if (t->seq.io.done == len) return AIO_OK;
                 rc = AIO__AGAIN; /* the send buffer is full: wait for room */
             }
-        } else if (op == AIO__IO_ACCEPT) {
+        } else { /* AIO__IO_ACCEPT */
             rc = aio__net_accept(fd, what);
-        } else { /* AIO__IO_CONNECT, once writable */
-            rc = aio__net_connected(fd, what);
-            if (rc == AIO_OK) return fd;
-            /* LCOV_EXCL_START: reported writable before the connection was made */
-            if (rc == AIO__AGAIN) return aio__io_park(t, f, 1, 1, what);
-            /* LCOV_EXCL_STOP */
-            (void)aio_close(fd);
-            return rc;
         }
         /* LCOV_EXCL_START: a signal in the call; a connection gone before its accept */
         if (rc == AIO__INTR) continue;
@@ -5480,18 +5544,12 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     /* A cancellation comes first: a cancelled wait has consumed nothing. */
     if (aio__checkpoint(t) < 0) {
         aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
-#ifdef AIO__SOCKETS
-        if (op == AIO__IO_CONNECT) (void)aio_close(fd);
-#endif
         return aio__raise(t, f, AIO_ECANCELED);
     }
     if (woke & AIO__T_CLOSED) return AIO_ECLOSED;
     if (!woke) { /* a deadline, or woken early because one moved */
         if (aio__due(t->until, aio__now(t->loop))) { /* LCOV_EXCL_BR_LINE: (see below) */
             aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
-#ifdef AIO__SOCKETS
-            if (op == AIO__IO_CONNECT) (void)aio_close(fd);
-#endif
             return AIO_ETIMEDOUT;
         }
         /* LCOV_EXCL_START: woken with no deadline due, by a timer that found
@@ -5757,37 +5815,6 @@ AIO_API int aio_address_format(const aio_address *a, char *buf, size_t size) {
     return n;
 }
 
-AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
-                                      aio_time d) {
-    aio_address to;
-    aio_time until = aio__deadline(t->loop, d, 1);
-    aio_status rc;
-    int fd;
-    if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the timeout is NaN, negative "
-                                                        "or beyond half the clock range"));
-    if (!aio__sockaddr(host, port, &to))
-        return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the host is not a numeric IPv4 or IPv6 "
-                                       "address or \"localhost\", or the port is not 0-65535");
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    aio__net_need();
-    fd = aio__net_socket(aio__address_family(&to));
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    t->seq.io.fd = fd;
-    t->seq.io.dir = 1;
-    aio__set_until(t, until);
-    rc = aio__net_connect(fd, AIO__SA(&to), to.len, "AIO_TCP_CONNECT");
-    /* LCOV_EXCL_START: connected at once (TCP on loopback still says EINPROGRESS) */
-    if (rc == AIO_OK) return fd;
-    /* LCOV_EXCL_STOP */
-    if (rc == AIO__AGAIN) {
-        rc = aio__io_park(t, f, 1, 0, "AIO_TCP_CONNECT");
-        if (rc == AIO__SUSPENDED) return rc;
-    }
-    (void)aio_close(fd); /* (a status, or AIO__RAISE: it unwinds) */
-    return rc;
-}
-
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     aio_address at;
     int one = 1;
@@ -5936,6 +5963,7 @@ typedef struct aio__sysio {
     aio_loop *loop;
     int pipe[2];     /* wakes the wait: events set from elsewhere, signals
                         (a pipe; on Windows a pair of sockets) */
+    void *pool;      /* the worker threads, once a blocking call needed them */
 #ifdef AIO__EPOLL
     int epfd;
 #else
@@ -6251,6 +6279,850 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 #endif /* AIO__SIGNALS */
 #endif /* AIO__SOCKETS */
 
+/* ------------------------------------------ blocking calls on worker threads */
+
+/* The pool of a loop (made at its first call, with the loop's I/O): its
+ * threads take calls from a queue, oldest first, at most `max` at once. A
+ * call that ends goes on the done list, and the first to get there writes
+ * the system wait's wake-up. In its turn the loop takes the done list
+ * (loop->events, wrapped by the pool at its start) and wakes the tasks that
+ * await the calls, or frees the calls given up. The lock guards the queue,
+ * the done list, the counts and each call's state; what only the loop's
+ * thread touches (a call's waiter, the list of every call) is outside it. */
+#ifdef AIO__THREADS
+#ifdef AIO__WIN32_IO
+typedef HANDLE aio__thread;
+typedef SRWLOCK aio__mutex;
+typedef CONDITION_VARIABLE aio__cond;
+#define aio__lock(m) AcquireSRWLockExclusive(m)
+#define aio__unlock(m) ReleaseSRWLockExclusive(m)
+#define aio__wait_for_work(c, m) (void)SleepConditionVariableSRW((c), (m), INFINITE, 0)
+#define aio__signal_work(c) WakeConditionVariable(c)
+#define aio__broadcast_work(c) WakeAllConditionVariable(c)
+#else
+typedef pthread_t aio__thread;
+typedef pthread_mutex_t aio__mutex;
+typedef pthread_cond_t aio__cond;
+#define aio__lock(m) (void)pthread_mutex_lock(m)
+#define aio__unlock(m) (void)pthread_mutex_unlock(m)
+#define aio__wait_for_work(c, m) (void)pthread_cond_wait((c), (m))
+#define aio__signal_work(c) (void)pthread_cond_signal(c)
+#define aio__broadcast_work(c) (void)pthread_cond_broadcast(c)
+#endif
+
+enum { AIO__JOB_QUEUED, AIO__JOB_RUNNING, AIO__JOB_DONE };
+
+typedef struct aio__job {
+    struct aio__job *next; /* in the queue or the done list (under the lock) */
+    aio_link all;          /* among the pool's calls (the loop's thread) */
+    aio_thread_fn fn;
+    void *data;            /* the pool's copy of the caller's data, after the call */
+    aio_task *waiter;      /* the task that awaits it; NULL once given up (the loop's thread) */
+    int result;            /* what fn returned (under the lock) */
+    uint8_t state;         /* (under the lock) */
+} aio__job;
+
+typedef struct aio__pool {
+    aio__mutex lock;
+    aio__cond work;        /* threads wait on it for a call */
+    aio__job *queue;       /* calls not started, oldest first */
+    aio__job *queue_tail;
+    aio__job *done;        /* calls ended, newest first */
+    int threads;           /* started */
+    int idle;              /* of them, waiting for a call */
+    int busy;              /* of them, running one */
+    int queued;
+    int max;
+    int stopping;
+    int wake_fd;           /* the system wait's wake-up */
+    aio__thread *workers;  /* `threads` of them (the loop's thread) */
+    aio_link jobs;         /* every call not freed (the loop's thread) */
+    uint32_t awaited;      /* calls a task awaits, not handed over yet (the loop's thread) */
+    void (*io_release)(aio_io *io); /* the system wait's own, called after the pool's */
+    void (*io_wait)(aio_io *io, aio_loop *L, aio_time deadline); /* the system wait's own */
+} aio__pool;
+
+static void aio__pool_release(aio_io *io);
+static int aio__pool_events(aio_loop *L, int op);
+static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline);
+
+/* The loop's pool, or NULL. */
+static aio__pool *aio__pool_of(const aio_loop *L) {
+    return L->io && L->io->release == aio__pool_release ? (aio__pool *)((aio__sysio *)L->io)->pool : NULL;
+}
+
+#ifdef AIO__WIN32_IO
+static DWORD WINAPI aio__worker(LPVOID arg)
+#else
+static void *aio__worker(void *arg)
+#endif
+{
+    aio__pool *p = (aio__pool *)arg;
+    aio__lock(&p->lock);
+    for (;;) {
+        aio__job *j;
+        int result;
+        while (!p->stopping && (!p->queue || p->busy >= p->max)) aio__wait_for_work(&p->work, &p->lock);
+        if (p->stopping) break; /* (a call not started is dropped: its loop is going) */
+        j = p->queue;
+        p->queue = j->next;
+        if (!p->queue) p->queue_tail = NULL;
+        p->queued--;
+        p->idle--;
+        p->busy++;
+        j->state = AIO__JOB_RUNNING;
+        aio__unlock(&p->lock);
+        result = j->fn(j->data);
+        aio__lock(&p->lock);
+        j->result = result;
+        j->state = AIO__JOB_DONE;
+        j->next = p->done;
+        if (!p->done) aio__wake_pair_write(p->wake_fd); /* (open until the threads are joined) */
+        p->done = j;
+        p->busy--;
+        p->idle++;
+        if (p->queue) aio__signal_work(&p->work); /* (one that waited on `max` may go now) */
+    }
+    aio__unlock(&p->lock);
+    return 0;
+}
+
+/* Start one more thread (under the lock): 0, or -1 if the system refused. */
+static int aio__pool_grow(aio__pool *p) {
+    aio__thread *workers = (aio__thread *)realloc(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
+    if (!workers) return -1; /* LCOV_EXCL_LINE: out of memory */
+    p->workers = workers;
+#ifdef AIO__WIN32_IO
+    workers[p->threads] = CreateThread(NULL, 0, aio__worker, p, 0, NULL);
+    if (!workers[p->threads]) return -1; /* LCOV_EXCL_LINE: out of threads */
+#else
+    {
+        /* the threads take no signals: they go to the loop's thread */
+        sigset_t all;
+        sigset_t old;
+        int rc;
+        (void)sigfillset(&all);
+        (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+        rc = pthread_create(&workers[p->threads], NULL, aio__worker, p);
+        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (rc != 0) return -1; /* LCOV_EXCL_LINE: out of threads */
+    }
+#endif
+    p->threads++;
+    p->idle++;
+    return 0;
+}
+
+/* The loop's pool, made with the loop's I/O at the first call. */
+static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc) {
+    aio__pool *p = aio__pool_of(L);
+    aio__sysio *sio;
+    if (p) return p;
+    if (!aio__io_of(L) || L->io->release != aio__sysio_release) {
+        *rc = aio__misuse(AIO_EINVAL, what); /* (the message says: a port of its own) */
+        return NULL;
+    }
+    sio = (aio__sysio *)L->io;
+    p = (aio__pool *)calloc(1, sizeof *p);
+    if (!p) { /* LCOV_EXCL_START: out of memory */
+        *rc = AIO_EIO;
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+#ifdef AIO__WIN32_IO
+    InitializeSRWLock(&p->lock);
+    InitializeConditionVariable(&p->work);
+#else
+    (void)pthread_mutex_init(&p->lock, NULL);
+    (void)pthread_cond_init(&p->work, NULL);
+#endif
+    p->max = AIO_THREADS_MAX;
+    p->wake_fd = sio->pipe[1];
+    aio__list_init(&p->jobs);
+    p->io_release = sio->io.release;
+    p->io_wait = sio->io.wait;
+    sio->pool = p;
+    sio->io.release = aio__pool_release;
+    sio->io.wait = aio__pool_wait;
+    L->events = aio__pool_events;
+    return p;
+}
+
+/* The loop destroyed: wait for the calls under way, join the threads, free
+ * every call (the tasks that awaited them are gone), then the I/O. */
+static void aio__pool_release(aio_io *io) {
+    aio__sysio *sio = (aio__sysio *)io;
+    aio__pool *p = (aio__pool *)sio->pool;
+    int i;
+    aio__lock(&p->lock);
+    p->stopping = 1;
+    aio__broadcast_work(&p->work);
+    aio__unlock(&p->lock);
+    for (i = 0; i < p->threads; i++) {
+#ifdef AIO__WIN32_IO
+        (void)WaitForSingleObject(p->workers[i], INFINITE);
+        (void)CloseHandle(p->workers[i]);
+#else
+        (void)pthread_join(p->workers[i], NULL);
+#endif
+    }
+    while (p->jobs.next != &p->jobs) {
+        aio_link *n = p->jobs.next;
+        aio__list_unlink(n);
+        free((char *)n - offsetof(aio__job, all));
+    }
+#ifndef AIO__WIN32_IO
+    (void)pthread_mutex_destroy(&p->lock);
+    (void)pthread_cond_destroy(&p->work);
+#endif
+    free(p->workers);
+    sio->pool = NULL;
+    io->release = p->io_release;
+    io->wait = p->io_wait;
+    free(p);
+    io->release(io);
+}
+
+static void aio__job_free(aio__job *j) {
+    aio__list_unlink(&j->all);
+    free(j);
+}
+
+/* The calls that ended, handed to the tasks that await them (in the order
+ * they ended); those given up are freed. */
+static void aio__pool_reap(aio_loop *L, aio__pool *p) {
+    aio__job *j;
+    aio__job *oldest = NULL;
+    (void)L;
+    aio__lock(&p->lock);
+    j = p->done;
+    p->done = NULL;
+    aio__unlock(&p->lock);
+    while (j) {
+        aio__job *next = j->next;
+        j->next = oldest;
+        oldest = j;
+        j = next;
+    }
+    while (oldest) {
+        aio__job *next = oldest->next;
+        aio_task *w = oldest->waiter;
+        if (!w) {
+            aio__job_free(oldest);
+        } else {
+            p->awaited--;
+            w->flags |= AIO__T_SIGNALLED; /* (woken already: its resumption takes it) */
+            if (w->state == AIO__PARKED) {
+                AIO__CAUSE(L, NULL, AIO_BY_IO);
+                aio__wake(w);
+                AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+            }
+        }
+        oldest = next;
+    }
+}
+
+/* The loop's work with a pool: the I/O's, then the calls that ended; a loop
+ * with a call awaited is not stuck (the call's end will wake it). */
+static int aio__pool_events(aio_loop *L, int op) {
+    aio__pool *p = aio__pool_of(L);
+    if (p && op == AIO__EV_DRAIN) {
+        (void)aio__io_events(L, op);
+        aio__pool_reap(L, p);
+        return 0;
+    }
+    if (p && op == AIO__EV_STUCK && p->awaited) return 0;
+    if (p && (op == AIO__EV_PEEK || op == AIO__EV_IDLE)) {
+        int ended;
+        aio__lock(&p->lock);
+        ended = p->done != NULL;
+        aio__unlock(&p->lock);
+        if (ended) return 1;
+    }
+    return aio__io_events(L, op);
+}
+
+/* The system's wait, with a pool. On the virtual clock a call takes no
+ * virtual time: while a task awaits one that has not ended, the loop waits
+ * for it (or for I/O) instead of moving time to its next timer. (So a call
+ * that waits for something the loop will do later never ends there.) */
+static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__pool *p = (aio__pool *)((aio__sysio *)io)->pool;
+    if (L->is_virtual && deadline != L->now && p->awaited) {
+        int ended;
+        aio__lock(&p->lock);
+        ended = p->done != NULL;
+        aio__unlock(&p->lock);
+        if (!ended) deadline = AIO_NEVER; /* (the call's end writes the wake-up) */
+    }
+    p->io_wait(io, L, deadline);
+}
+
+/* A new call of fn over a copy of data[0..size), `extra` bytes more zeroed
+ * after it, with a thread to take it: NULL, with the status in *rc, if
+ * there is no memory or no thread. Not queued yet (aio__job_submit). */
+static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, size_t size, size_t extra,
+                              const char *what, aio_status *rc) {
+    aio__pool *p = aio__pool_start(L, what, rc);
+    size_t head = (sizeof(aio__job) + 15u) / 16u * 16u; /* (the copy aligned for any type) */
+    aio__job *j;
+    int short_of_threads;
+    if (!p) return NULL;
+    j = (aio__job *)calloc(1, head + size + extra);
+    if (!j) { /* LCOV_EXCL_START: out of memory */
+        *rc = AIO_EIO;
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    j->fn = fn;
+    j->data = (char *)j + head;
+    if (size) memcpy(j->data, data, size);
+    aio__lock(&p->lock);
+    short_of_threads = p->idle <= p->queued && p->threads < p->max;
+    if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_START */
+        aio__unlock(&p->lock);
+        free(j);
+        *rc = AIO_EIO; /* (no thread at all: nothing would ever run it) */
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    aio__unlock(&p->lock);
+    aio__list_append(&p->jobs, &j->all);
+    return j;
+}
+
+/* Queue call j for the pool's threads, awaited by t. */
+static void aio__job_submit(aio_task *t, aio__job *j) {
+    aio__pool *p = aio__pool_of(t->loop);
+    j->waiter = t;
+    p->awaited++;
+    aio__lock(&p->lock);
+    j->state = AIO__JOB_QUEUED;
+    if (p->queue_tail)
+        p->queue_tail->next = j;
+    else
+        p->queue = j;
+    p->queue_tail = j;
+    p->queued++;
+    aio__signal_work(&p->work);
+    aio__unlock(&p->lock);
+}
+
+/* t gives call j up (it has not been handed over, or `handed`): one not
+ * started is taken off the queue and freed, one under way runs to its end
+ * and is freed then. */
+static void aio__job_give_up(aio_loop *L, aio__job *j, int handed) {
+    aio__pool *p = aio__pool_of(L);
+    aio__job **at;
+    if (handed) {
+        aio__job_free(j);
+        return;
+    }
+    p->awaited--;
+    j->waiter = NULL;
+    aio__lock(&p->lock);
+    if (j->state == AIO__JOB_QUEUED) {
+        aio__job *prev = NULL;
+        for (at = &p->queue; *at != j; at = &(*at)->next) prev = *at;
+        *at = j->next;
+        if (p->queue_tail == j) p->queue_tail = prev;
+        p->queued--;
+        aio__unlock(&p->lock);
+        aio__job_free(j);
+        return;
+    }
+    aio__unlock(&p->lock); /* (running, or ended and not reaped: the reaper frees it) */
+}
+
+/* Park t until call j ends (queued now) or its deadline `until`. */
+static aio_status aio__job_await(aio_task *t, aio_frame *f, aio__job *j, aio_time until) {
+    aio_status rc;
+    t->seq.job = j;
+    aio__set_until(t, until);
+    AIO__WAITS_ON(t->loop, AIO_ON_IO, NULL, -1);
+    rc = aio__park(t, 1, 1);
+    if (rc != AIO__SUSPENDED) {
+        aio__job_free(j);
+        return aio__raise(t, f, rc);
+    }
+    aio__job_submit(t, j);
+    return rc;
+}
+
+/* What a task that awaits call j finds when it resumes: AIO_OK (the call
+ * ended: its result and copy are in j, which the caller frees), or what the
+ * await returns (the call given up: AIO_ETIMEDOUT, a raise), or parked again. */
+static aio_status aio__job_outcome(aio_task *t, aio_frame *f, aio__job *j) {
+    int ended = (t->flags & AIO__T_SIGNALLED) != 0;
+    aio_status rc;
+    t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+    if (aio__checkpoint(t) < 0) { /* a cancellation comes first: the result is dropped */
+        aio__job_give_up(t->loop, j, ended);
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (ended) return AIO_OK;
+    if (aio__due(t->until, aio__now(t->loop))) {
+        aio__job_give_up(t->loop, j, 0);
+        return AIO_ETIMEDOUT;
+    }
+    /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
+     * slot to move to (aio__rearm): it parks again and reports that */
+    rc = aio__park(t, 1, 1);
+    if (rc != AIO__SUSPENDED) {
+        aio__job_give_up(t->loop, j, 0);
+        return aio__raise(t, f, rc);
+    }
+    return rc;
+    /* LCOV_EXCL_STOP */
+}
+
+AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
+    aio_status rc = AIO_OK;
+    aio__pool *p;
+    if (max < 1 || max > 1024) return aio__misuse(AIO_EINVAL, "aio_loop_set_threads: the count is not 1 to 1024");
+    p = aio__pool_start(L, "aio_loop_set_threads: the loop waits through a port of its own (aio_loop_set_io): "
+                           "worker threads need the system's wait", &rc);
+    if (!p) return rc;
+    aio__lock(&p->lock);
+    p->max = max;
+    aio__broadcast_work(&p->work); /* (a higher count lets more go now) */
+    aio__unlock(&p->lock);
+    return AIO_OK;
+}
+
+AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn, void *data, size_t size,
+                                     aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    aio_status rc = AIO_OK;
+    aio__job *j;
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the timeout is NaN, negative or "
+                                                        "beyond half the clock range"));
+    if (!fn) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the function is NULL"));
+    if (!data && size) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the data is NULL"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    j = aio__job_new(t->loop, fn, data, size, 0,
+                     "AIO_TO_THREAD: the loop waits through a port of its own (aio_loop_set_io): worker "
+                     "threads need the system's wait", &rc);
+    if (!j) return rc;
+    return aio__job_await(t, f, j, until);
+}
+
+AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_t size) {
+    aio__job *j = t->seq.job;
+    aio_status rc = aio__job_outcome(t, f, j);
+    if (rc != AIO_OK) return rc;
+    if (size) memcpy(data, j->data, size);
+    rc = j->result;
+    aio__job_free(j);
+    if (rc <= AIO__RAISE) /* (the library's markers: no status) */
+        return aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the function returned INT_MIN or INT_MIN + 1, which "
+                                       "are not statuses");
+    return rc;
+}
+#endif /* AIO__THREADS */
+
+/* ------------------------------------------------------------ host names */
+
+/* A lookup is a call on the pool (getaddrinfo blocks), its data the name
+ * and room for the answer; a numeric host is answered at once, and so is
+ * "localhost" (127.0.0.1) in a build without threads. A hook
+ * (aio_set_lookup) can stand in for getaddrinfo. The hook is set from the
+ * loop's thread and copied into each call, so that a thread never reads it. */
+#ifdef AIO__SOCKETS
+#define AIO__ATTEMPTS 8 /* the addresses a lookup for a connect keeps */
+static aio_lookup_fn aio__lookup_hook;
+static void *aio__lookup_ctx;
+
+/* (host, port) as a numeric address, without a lookup: 1, or 0. */
+static int aio__numeric(const char *host, int port, aio_address *a) {
+#ifdef AIO__THREADS
+    if (host && strcmp(host, "localhost") == 0) return 0;
+#endif
+    return aio__sockaddr(host, port, a);
+}
+
+AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx) {
+    aio__lookup_hook = lookup;
+    aio__lookup_ctx = ctx;
+}
+
+#ifdef AIO__THREADS
+typedef struct aio__lookup_call {
+    aio_lookup_fn hook;
+    void *ctx;
+    int port;
+    int max;
+    char host[256]; /* (a DNS name has at most 253 characters) */
+    /* then aio_address out[max] */
+} aio__lookup_call;
+
+static aio_address *aio__lookup_out(aio__lookup_call *c) {
+    return (aio_address *)(void *)((char *)c + (sizeof *c + 15u) / 16u * 16u);
+}
+static size_t aio__lookup_size(int max) {
+    return (sizeof(aio__lookup_call) + 15u) / 16u * 16u + (size_t)max * sizeof(aio_address);
+}
+
+/* The index of the next address from i on whose family is (or, with
+ * same = 0, is not) `family`; n if none. */
+static int aio__next_of_family(const aio_address *a, int n, int i, int family, int same) {
+    while (i < n && (aio__address_family(&a[i]) == family) != same) i++;
+    return i;
+}
+
+/* getaddrinfo's answer for a stream socket, duplicates left out, the
+ * families interleaved from that of its first choice (RFC 8305, section 4:
+ * an attempt to each family early, whichever is the one that works). */
+static int aio__getaddrinfo(const char *host, int port, aio_address *out, int max) {
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    const struct addrinfo *ai;
+    aio_address found[32];
+    char service[8];
+    int nfound = 0;
+    int n = 0;
+    int rc;
+    int first;
+    int other;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    (void)snprintf(service, sizeof service, "%d", port);
+    rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0) {
+#if defined(EAI_MEMORY) && defined(EAI_SYSTEM)
+        /* LCOV_EXCL_START: out of memory, or a system error */
+        if (rc == EAI_MEMORY || rc == EAI_SYSTEM) return AIO_EIO;
+        /* LCOV_EXCL_STOP */
+#endif
+        return AIO_ENOTFOUND; /* (no such name, no address, a failure to ask) */
+    }
+    for (ai = res; ai && nfound < 32; ai = ai->ai_next) {
+        aio_address *a = &found[nfound];
+        int i;
+        int dup = 0;
+        if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) || (size_t)ai->ai_addrlen > sizeof a->sa)
+            continue; /* LCOV_EXCL_LINE: (another family: not asked for) */
+        memset(a, 0, sizeof *a);
+        memcpy(a->sa, ai->ai_addr, (size_t)ai->ai_addrlen);
+        a->len = (uint16_t)ai->ai_addrlen;
+        for (i = 0; i < nfound; i++) dup |= found[i].len == a->len && memcmp(found[i].sa, a->sa, a->len) == 0;
+        if (!dup) nfound++;
+    }
+    freeaddrinfo(res);
+    if (!nfound) return AIO_ENOTFOUND; /* LCOV_EXCL_LINE: (getaddrinfo says so first) */
+    first = aio__next_of_family(found, nfound, 0, aio__address_family(&found[0]), 1);
+    other = aio__next_of_family(found, nfound, 0, aio__address_family(&found[0]), 0);
+    while (n < max && (first < nfound || other < nfound)) {
+        int take_first = other >= nfound || (first < nfound && n % 2 == 0);
+        if (take_first) {
+            out[n++] = found[first];
+            first = aio__next_of_family(found, nfound, first + 1, aio__address_family(&found[0]), 1);
+        } else {
+            out[n++] = found[other];
+            other = aio__next_of_family(found, nfound, other + 1, aio__address_family(&found[0]), 0);
+        }
+    }
+    return n;
+}
+
+/* A lookup call's work, on a worker thread (or with no threads, the hook's
+ * on the loop): the addresses in its output, how many, or a status. */
+static int aio__lookup_run(void *data) {
+    aio__lookup_call *c = (aio__lookup_call *)data;
+    int n;
+    if (c->hook) {
+        n = c->hook(c->ctx, c->host, c->port, aio__lookup_out(c), c->max);
+        if (n == 0 || n > c->max) n = AIO_ENOTFOUND; /* (an answer with no address, or more than room) */
+        if (n <= AIO__RAISE) n = AIO_EINVAL;            /* (the library's markers: no status) */
+        return n;
+    }
+    return aio__getaddrinfo(c->host, c->port, aio__lookup_out(c), c->max);
+}
+
+/* Make call data for a lookup of (host, port) with room for max addresses. */
+static void aio__lookup_fill(aio__lookup_call *c, const char *host, int port, int max) {
+    c->hook = aio__lookup_hook;
+    c->ctx = aio__lookup_ctx;
+    c->port = port;
+    c->max = max;
+    memcpy(c->host, host, strlen(host) + 1u); /* (its length was checked) */
+}
+#endif /* AIO__THREADS */
+
+/* What the lookup's caller gave, checked: AIO_OK, or the misuse. */
+static aio_status aio__lookup_check(const char *host, int port, const char *what) {
+    if (!host || !*host || strlen(host) > 255u || port < 0 || port > 65535) {
+        (void)what;
+        return aio__misuse(AIO_EINVAL, what);
+    }
+#ifndef AIO__THREADS
+    aio_address numeric;
+    if (!aio__lookup_hook && !aio__numeric(host, port, &numeric))
+        return aio__misuse(AIO_EINVAL, "a host name needs worker threads (this build has AIO_NO_THREADS) or a "
+                                       "lookup of your own (aio_set_lookup): give a numeric address");
+#endif
+    return AIO_OK;
+}
+
+AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host, int port, aio_address *addrs,
+                                     int max, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    aio_status rc;
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_LOOKUP: the timeout is NaN, negative or beyond "
+                                                        "half the clock range"));
+    if (!addrs || max < 1)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_LOOKUP: no room for an address (addrs is NULL "
+                                                        "or max < 1)"));
+    rc = aio__lookup_check(host, port, "AIO_LOOKUP: the host is NULL, empty or longer than 255 characters, "
+                                       "or the port is not 0-65535");
+    if (rc < 0) return rc;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    if (aio__numeric(host, port, &addrs[0])) return 1; /* (no lookup) */
+#ifdef AIO__THREADS
+    {
+        aio__job *j;
+        if (max > 32) max = 32; /* (what aio__getaddrinfo gives at most) */
+        j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, aio__lookup_size(max),
+                         "AIO_LOOKUP: the loop waits through a port of its own (aio_loop_set_io): worker "
+                         "threads need the system's wait", &rc);
+        if (!j) return rc;
+        aio__lookup_fill((aio__lookup_call *)j->data, host, port, max);
+        return aio__job_await(t, f, j, until);
+    }
+#else
+    return aio__lookup_hook(aio__lookup_ctx, host, port, addrs, max); /* (on the loop: no threads) */
+#endif
+}
+
+AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addrs, int max) {
+#ifdef AIO__THREADS
+    aio__job *j = t->seq.job;
+    aio_status rc = aio__job_outcome(t, f, j);
+    if (rc != AIO_OK) return rc;
+    rc = j->result;
+    if (rc > 0) memcpy(addrs, aio__lookup_out((aio__lookup_call *)j->data), (size_t)rc * sizeof *addrs);
+    aio__job_free(j);
+    (void)max;
+    return rc;
+#else /* LCOV_EXCL_START: never called (no lookup parks) */
+    (void)t; (void)f; (void)addrs; (void)max;
+    return AIO_EINVAL;
+#endif /* LCOV_EXCL_STOP */
+}
+
+/* ------------------------------------------------------------ connecting */
+
+/* AIO_TCP_CONNECT: the host's addresses (a lookup for a name), then Happy
+ * Eyeballs (RFC 8305, as Trio's open_tcp_stream): an attempt to the first
+ * address, and each AIO_HAPPY_EYEBALLS_DELAY without a connection (or at
+ * once when every attempt under way failed) one to the next, all under way
+ * together; the first connected wins and the others are closed. So a host
+ * whose first address is dead (IPv6 that goes nowhere) connects a delay
+ * later by the next. The state lives on the heap while the task waits (the
+ * task's seq.connecting); the task waits on every attempt's socket at once. */
+#ifndef AIO_HAPPY_EYEBALLS_DELAY
+#define AIO_HAPPY_EYEBALLS_DELAY AIO_MS(250)
+#endif
+
+typedef struct aio__connecting {
+    aio_time until;        /* the connect's own deadline */
+    aio_time next_at;      /* when the next attempt starts */
+#ifdef AIO__THREADS
+    aio__job *lookup;      /* the name's lookup, until it ends */
+#endif
+    aio_status error;      /* the last attempt's failure */
+    int naddrs;
+    int tried;             /* attempts started */
+    int fd[AIO__ATTEMPTS]; /* attempts under way (-1: none) */
+    aio_address addr[AIO__ATTEMPTS];
+} aio__connecting;
+
+/* The connect ends with rc: every attempt under way closed but `keep`. */
+static aio_status aio__connect_end(aio_task *t, aio__connecting *c, int keep, aio_status rc) {
+    int i;
+    for (i = 0; i < c->tried; i++)
+        if (c->fd[i] >= 0 && c->fd[i] != keep) (void)aio_close(c->fd[i]);
+    free(c);
+    t->seq.connecting = NULL;
+    return rc;
+}
+
+/* Start the next attempt (its socket's connect begun). */
+static void aio__connect_attempt(aio_loop *L, aio__connecting *c) {
+    const aio_address *a = &c->addr[c->tried];
+    int fd = aio__net_socket(aio__address_family(a));
+    aio_status rc;
+    c->next_at = aio__now(L) + AIO_HAPPY_EYEBALLS_DELAY;
+    if (fd < 0) { /* LCOV_EXCL_START: out of descriptors or memory */
+        c->error = AIO_EIO;
+        c->fd[c->tried++] = -1;
+        return;
+    } /* LCOV_EXCL_STOP */
+    rc = aio__net_connect(fd, AIO__SA(a), a->len, "AIO_TCP_CONNECT");
+    c->fd[c->tried++] = fd; /* (connected at once: it is writable at once) */
+    if (rc != AIO_OK && rc != AIO__AGAIN) {
+        (void)aio_close(fd);
+        c->fd[c->tried - 1] = -1;
+        c->error = rc;
+    }
+}
+
+/* Start what attempts are due and wait on those under way, until the next
+ * is due; or end the connect if none is left. */
+static aio_status aio__connect_go(aio_task *t, aio_frame *f, aio__connecting *c) {
+    aio_loop *L = t->loop;
+    aio_time until;
+    aio_status rc = AIO_OK;
+    int live;
+    int i;
+    for (;;) {
+        for (live = 0, i = 0; i < c->tried; i++) live += c->fd[i] >= 0;
+        if (c->tried == c->naddrs || (live && aio__before(aio__now(L), c->next_at))) break;
+        aio__connect_attempt(L, c);
+    }
+    if (!live) return aio__connect_end(t, c, -1, c->error);
+    until = c->until;
+    if (c->tried < c->naddrs && (until == AIO_NEVER || aio__before(c->next_at, until))) until = c->next_at;
+    aio__set_until(t, until);
+    for (i = 0; i < c->tried; i++) {
+        aio_io_slot *s;
+        if (c->fd[i] < 0) continue;
+        s = aio__io_slot(L, c->fd[i], "AIO_TCP_CONNECT", &rc);
+        if (s && !(s->watched & AIO_WRITABLE)) {
+            rc = L->io->watch(L->io, c->fd[i], s->watched, s->watched | AIO_WRITABLE);
+            if (rc >= 0) s->watched = (uint8_t)(s->watched | AIO_WRITABLE);
+        }
+        if (!s || rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
+        s->waiter[1] = t;
+        L->io->waiting++;
+    }
+    if (rc >= 0) {
+        AIO__WAITS_ON(L, AIO_ON_IO, NULL, c->fd[0]);
+        rc = aio__park(t, 1, 1);
+        if (rc == AIO__SUSPENDED) return rc;
+    }
+    for (i = 0; i < c->tried; i++) { /* (no park: leave the slots) */
+        if (c->fd[i] >= 0 && L->io->slots[c->fd[i]].waiter[1] == t) {
+            L->io->slots[c->fd[i]].waiter[1] = NULL;
+            L->io->waiting--;
+        }
+    }
+    return aio__connect_end(t, c, -1, aio__raise(t, f, rc));
+}
+
+AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
+                                      aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    aio__connecting *c;
+    aio_status rc;
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the timeout is NaN, negative "
+                                                        "or beyond half the clock range"));
+    if (host && *host) {
+        rc = aio__lookup_check(host, port, "AIO_TCP_CONNECT: the host is longer than 255 characters, or the "
+                                           "port is not 0-65535");
+        if (rc < 0) return rc;
+    } else if (port < 0 || port > 65535) {
+        return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the port is not 0-65535");
+    }
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    aio__net_need();
+    c = (aio__connecting *)calloc(1, sizeof *c);
+    if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    c->until = until;
+    c->error = AIO_ECONNREFUSED;
+    t->seq.connecting = c;
+    if (aio__numeric(host, port, &c->addr[0])) {
+        c->naddrs = 1;
+        return aio__connect_go(t, f, c);
+    }
+#ifdef AIO__THREADS
+    {
+        aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, aio__lookup_size(AIO__ATTEMPTS),
+                                   "AIO_TCP_CONNECT: the loop waits through a port of its own "
+                                   "(aio_loop_set_io): a host name needs the system's wait", &rc);
+        if (!j) return aio__connect_end(t, c, -1, rc);
+        aio__lookup_fill((aio__lookup_call *)j->data, host, port, AIO__ATTEMPTS);
+        c->lookup = j;
+        aio__set_until(t, until);
+        AIO__WAITS_ON(t->loop, AIO_ON_IO, NULL, -1);
+        rc = aio__park(t, 1, 1);
+        if (rc != AIO__SUSPENDED) {
+            aio__job_free(j);
+            return aio__connect_end(t, c, -1, aio__raise(t, f, rc));
+        }
+        aio__job_submit(t, j);
+        return rc;
+    }
+#else
+    rc = aio__lookup_hook(aio__lookup_ctx, host, port, c->addr, AIO__ATTEMPTS); /* (on the loop) */
+    if (rc <= 0 || rc > AIO__ATTEMPTS) return aio__connect_end(t, c, -1, rc <= 0 ? rc : AIO_ENOTFOUND);
+    c->naddrs = rc;
+    return aio__connect_go(t, f, c);
+#endif
+}
+
+AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
+    aio__connecting *c = t->seq.connecting;
+    aio_loop *L = t->loop;
+    aio_io *io = L->io;
+    int reported[AIO__ATTEMPTS];
+    int winner = -1;
+    int i;
+#ifdef AIO__THREADS
+    if (c->lookup) {
+        aio__job *j = c->lookup;
+        aio_status rc = aio__job_outcome(t, f, j); /* (gives the lookup up if it must) */
+        if (rc != AIO_OK) {
+            if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_LINE: (see aio__job_outcome) */
+            return aio__connect_end(t, c, -1, rc);
+        }
+        rc = j->result;
+        if (rc > 0) memcpy(c->addr, aio__lookup_out((aio__lookup_call *)j->data), (size_t)rc * sizeof *c->addr);
+        aio__job_free(j);
+        c->lookup = NULL;
+        if (rc <= 0) return aio__connect_end(t, c, -1, rc);
+        c->naddrs = rc;
+        return aio__connect_go(t, f, c);
+    }
+#endif
+    t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
+    for (i = 0; i < c->tried; i++) { /* leave every slot, noting the attempts reported ready */
+        aio_io_slot *s;
+        reported[i] = 0;
+        if (c->fd[i] < 0) continue;
+        s = &io->slots[c->fd[i]];
+        reported[i] = s->waiter[1] != t;
+        if (!reported[i]) {
+            s->waiter[1] = NULL;
+            io->waiting--;
+        }
+    }
+    /* A cancellation comes first: every attempt is closed. */
+    if (aio__checkpoint(t) < 0) return aio__connect_end(t, c, -1, aio__raise(t, f, AIO_ECANCELED));
+    for (i = 0; i < c->tried && winner < 0; i++) {
+        aio_status rc;
+        if (!reported[i]) continue;
+        rc = aio__net_connected(c->fd[i], "AIO_TCP_CONNECT");
+        if (rc == AIO_OK) {
+            winner = c->fd[i];
+        } else if (rc != AIO__AGAIN) { /* (AIO__AGAIN: reported before it was made) */
+            (void)aio_close(c->fd[i]);
+            c->fd[i] = -1;
+            c->error = rc;
+            c->next_at = aio__now(L); /* the next attempt starts at once */
+        }
+    }
+    if (winner >= 0) {
+        aio__io_unwatch(io, winner, AIO_WRITABLE);
+        return aio__connect_end(t, c, winner, winner);
+    }
+    if (aio__due(c->until, aio__now(L))) return aio__connect_end(t, c, -1, AIO_ETIMEDOUT);
+    return aio__connect_go(t, f, c);
+}
+#endif /* AIO__SOCKETS */
+
 /* ------------------------------------------------------------ instruments */
 
 #if AIO_INSTRUMENTS
@@ -6467,11 +7339,46 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals or Windows console");
 }
 #endif
+#ifndef AIO__THREADS
+AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
+    (void)L; (void)max;
+    return aio__misuse(AIO_EINVAL, "worker threads need POSIX or Windows, and no AIO_NO_THREADS");
+}
+AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn, void *data, size_t size,
+                                     aio_time d) {
+    (void)t; (void)f; (void)fn; (void)data; (void)size; (void)d;
+    return aio__misuse(AIO_EINVAL, "worker threads need POSIX or Windows, and no AIO_NO_THREADS");
+}
+/* LCOV_EXCL_START: never called (the start refused) */
+AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_t size) {
+    (void)t; (void)f; (void)data; (void)size;
+    return AIO_EINVAL;
+}
+/* LCOV_EXCL_STOP */
+#endif
 #ifndef AIO__SOCKETS
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {
     (void)t; (void)f; (void)host; (void)port; (void)d;
     return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
+}
+/* LCOV_EXCL_START: never called (the start refused) */
+AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
+    (void)t; (void)f;
+    return AIO_EINVAL;
+}
+AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addrs, int max) {
+    (void)t; (void)f; (void)addrs; (void)max;
+    return AIO_EINVAL;
+}
+/* LCOV_EXCL_STOP */
+AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host, int port, aio_address *addrs,
+                                     int max, aio_time d) {
+    (void)t; (void)f; (void)host; (void)port; (void)addrs; (void)max; (void)d;
+    return aio__misuse(AIO_EINVAL, "name lookups need POSIX or Windows");
+}
+AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx) {
+    (void)lookup; (void)ctx;
 }
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     (void)host; (void)port; (void)backlog;
