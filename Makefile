@@ -59,11 +59,13 @@ sanitize:
 	    -fno-sanitize-recover=all $(TEST_SRC) -lm -o build/test-asan-ms32
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/queue_threads.c -lpthread -o build/queue-threads-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread $(TEST_SRC) -lm -lpthread -o build/test-tsan
 	./build/test-asan
 	./build/test-asan-cxx
 	./build/test-asan-ms32
 	TSAN_OPTIONS=halt_on_error=1 ./build/threads-tsan
 	TSAN_OPTIONS=halt_on_error=1 ./build/queue-threads-tsan
+	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_threads
 
 # valgrind memcheck (installs nothing: apt-get install valgrind). The stress
 # test runs 20,000 tasks here instead of 1,000,000 to keep it under a minute.

@@ -6547,14 +6547,15 @@ static int aio__pool_events(aio_loop *L, int op) {
  * that waits for something the loop will do later never ends there.) */
 static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     aio__pool *p = (aio__pool *)((aio__sysio *)io)->pool;
-    if (L->is_virtual && deadline != L->now && p->awaited) {
-        int ended;
-        aio__lock(&p->lock);
-        ended = p->done != NULL;
-        aio__unlock(&p->lock);
-        if (!ended) deadline = AIO_NEVER; /* (the call's end writes the wake-up) */
+    if (!L->is_virtual || deadline == L->now) {
+        p->io_wait(io, L, deadline);
+        return;
     }
-    p->io_wait(io, L, deadline);
+    /* (a wake-up left from a call reaped earlier ends a wait early: wait
+     * again until something is there to run) */
+    do {
+        p->io_wait(io, L, p->awaited ? AIO_NEVER : deadline);
+    } while (p->awaited && aio__ready_empty(L) && !aio__any_signalled(L));
 }
 
 /* A new call of fn over a copy of data[0..size), `extra` bytes more zeroed

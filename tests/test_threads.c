@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: MIT */
+/* Blocking calls on worker threads (AIO_TO_THREAD), name lookups
+ * (AIO_LOOKUP) and connects by name with Happy Eyeballs.
+ *
+ * On the virtual clock a call on a worker thread takes no virtual time (the
+ * loop waits for it rather than move to its next timer), so a call that ends
+ * is seen at the instant it was made: those tests are exact. A call given up
+ * runs on; the tests that need one under way make it wait on a gate that the
+ * test opens, and aio_loop_destroy joins the threads. */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "test.h"
+#include <stdlib.h>
+
+#if !(defined(__unix__) || defined(__APPLE__) || defined(_WIN32)) || defined(AIO_NO_STDLIB) || \
+    defined(AIO_NO_IO) || defined(AIO_NO_THREADS)
+/* Without threads the awaits say so; a numeric host needs no lookup. */
+static struct {
+    aio_task main;
+    aio_status rc;
+    int data;
+    aio_address a[2];
+} N;
+
+static int never_runs(void *data) {
+    (void)data;
+    CHECK(0);
+    return 0;
+}
+
+static aio_status no_threads_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, N.rc, never_runs, &N.data, sizeof N.data, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static aio_status lookup_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOOKUP(t, N.rc, "127.0.0.1", 80, N.a, 2, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static void test_threads_absent(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&N, 0, sizeof N);
+    CHECK_EQ(test_run(&loop, &N.main, no_threads_main), AIO_OK);
+    CHECK_EQ(N.rc, AIO_EINVAL);
+    CHECK_DEBUG("worker threads need POSIX or Windows, and no AIO_NO_THREADS");
+    CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_EINVAL);
+#if defined(AIO_NO_THREADS) && !defined(AIO_NO_IO) && !defined(AIO_NO_STDLIB) && \
+    (defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
+    CHECK_EQ(test_run(&loop, &N.main, lookup_main), AIO_OK);
+    CHECK_EQ(N.rc, 1); /* numeric: no thread */
+    CHECK_EQ(aio_address_port(&N.a[0]), 80);
+#else
+    CHECK_EQ(test_run(&loop, &N.main, lookup_main), AIO_OK);
+    CHECK_EQ(N.rc, AIO_EINVAL);
+    CHECK_DEBUG("name lookups need POSIX or Windows");
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_threads_absent),
+};
+#else
+
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+static SRWLOCK counter_lock = SRWLOCK_INIT;
+#define LOCK() AcquireSRWLockExclusive(&counter_lock)
+#define UNLOCK() ReleaseSRWLockExclusive(&counter_lock)
+static void nap_ms(int ms) { Sleep((DWORD)ms); }
+#else
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+#define LOCK() (void)pthread_mutex_lock(&counter_lock)
+#define UNLOCK() (void)pthread_mutex_unlock(&counter_lock)
+static void nap_ms(int ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+#endif
+
+/* What the worker threads share with the test, under the lock. */
+static struct {
+    int running, most_running, calls, ended;
+    int gate_open;
+} W;
+
+static int shared_get(const int *field) {
+    int v;
+    LOCK();
+    v = *field;
+    UNLOCK();
+    return v;
+}
+static void shared_set(int *field, int v) {
+    LOCK();
+    *field = v;
+    UNLOCK();
+}
+
+/* A call's data: the function works on the pool's copy of it. */
+typedef struct {
+    int in;
+    int out;
+    int nap_ms; /* how long it blocks (real time) */
+    int gated;  /* waits for W.gate_open first */
+    char text[16];
+} call_t;
+
+static int blocking_square(void *data) {
+    call_t *c = (call_t *)data;
+    LOCK();
+    W.calls++;
+    W.running++;
+    if (W.running > W.most_running) W.most_running = W.running;
+    UNLOCK();
+    while (c->gated && !shared_get(&W.gate_open)) nap_ms(1);
+    if (c->nap_ms) nap_ms(c->nap_ms);
+    c->out = c->in * c->in;
+    memcpy(c->text, "done", 5);
+    LOCK();
+    W.running--;
+    W.ended++;
+    UNLOCK();
+    return c->in + 1000;
+}
+
+#define NCALLS 6
+static struct {
+    aio_task main, other;
+    aio_task t[NCALLS];
+    call_t call[NCALLS];
+    aio_status rc[NCALLS];
+    aio_status rc0;
+    long long at, start;
+    aio_address addrs[8];
+    aio_timeout scope;
+} TT;
+
+static void reset(void) {
+    memset(&TT, 0, sizeof TT);
+    shared_set(&W.gate_open, 0);
+    LOCK();
+    memset(&W, 0, sizeof W);
+    UNLOCK();
+}
+
+/* ---------------------------------------------------------- AIO_TO_THREAD */
+
+static aio_status round_trip_main(aio_task *t) {
+    AIO_BEGIN(t);
+    TT.call[0].in = 7;
+    memcpy(TT.call[0].text, "start", 6);
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_SEC(1));
+    TT.at = T_MS();
+    AIO_END(t);
+}
+
+/* The result comes back with the data the function wrote, at the instant
+ * the call was made (a call takes no virtual time). */
+static void test_threads_round_trip(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, round_trip_main), AIO_OK);
+    CHECK_EQ(TT.rc0, 1007);
+    CHECK_EQ(TT.call[0].out, 49);
+    CHECK(strcmp(TT.call[0].text, "done") == 0);
+    CHECK_EQ(TT.at, 0);
+    CHECK_EQ(shared_get(&W.calls), 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status one_call(aio_task *t) {
+    int i = (int)(t - TT.t);
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc[i], blocking_square, &TT.call[i], sizeof TT.call[i], AIO_NEVER);
+    AIO_END(t);
+}
+
+static aio_status bounded_main(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    for (i = 0; i < NCALLS; i++) {
+        TT.call[i].in = i;
+        TT.call[i].nap_ms = 20;
+        aio_spawn(&TT.t[i], one_call);
+    }
+    for (i = 0; i < NCALLS; i++) AIO_AWAIT(t, TT.rc0, &TT.t[i]);
+    AIO_END(t);
+}
+
+/* A pool of 2 threads asked for 6 calls: never more than 2 at once, and
+ * every call runs (queued, never dropped), each with its own result. */
+static void test_threads_bounded_queue(void) {
+    aio_loop loop;
+    int i;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_OK);
+    CHECK_EQ(test_run(&loop, &TT.main, bounded_main), AIO_OK);
+    for (i = 0; i < NCALLS; i++) {
+        CHECK_EQ(TT.rc[i], 1000 + i);
+        CHECK_EQ(TT.call[i].out, i * i);
+    }
+    CHECK_EQ(shared_get(&W.calls), NCALLS);
+    CHECK(shared_get(&W.most_running) <= 2);
+    CHECK(shared_get(&W.most_running) >= 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status gated_call(aio_task *t) {
+    int i = (int)(t - TT.t);
+    AIO_BEGIN(t);
+    TT.call[i].gated = 1;
+    TT.call[i].in = 3;
+    memcpy(TT.call[i].text, "mine", 5);
+    AIO_TO_THREAD(t, TT.rc[i], blocking_square, &TT.call[i], sizeof TT.call[i], AIO_NEVER);
+    AIO_END(t);
+}
+
+static aio_status cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&TT.t[0], gated_call); /* runs, held at the gate */
+    while (shared_get(&W.calls) == 0) AIO_YIELD(t); /* (time cannot pass while a call is awaited) */
+    aio_spawn(&TT.t[1], gated_call); /* queued behind it: one thread */
+    AIO_YIELD(t);
+    aio_cancel(&TT.t[0]);
+    aio_cancel(&TT.t[1]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[0]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[1]);
+    TT.at = T_MS();
+    AIO_END(t);
+}
+
+/* Calls given up by a cancellation: the task ends at once with its data
+ * untouched; the call under way runs to its end (joined by the loop's
+ * destruction), the one not started never runs. */
+static void test_threads_cancel_gives_up(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_threads(&loop, 1), AIO_OK);
+    CHECK_EQ(test_run(&loop, &TT.main, cancel_main), AIO_OK);
+    CHECK_EQ(TT.rc[0], 0); /* (a cancellation unwinds: lv is not set) */
+    CHECK_EQ(TT.rc[1], 0);
+    CHECK_EQ(aio_task_result(&TT.t[0]), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&TT.t[1]), AIO_ECANCELED);
+    CHECK_EQ(TT.at, 0);
+    CHECK(strcmp(TT.call[0].text, "mine") == 0); /* never copied back */
+    CHECK_EQ(TT.call[0].out, 0);
+    CHECK_EQ(shared_get(&W.calls), 1); /* the queued one was taken off */
+    CHECK_EQ(shared_get(&W.ended), 0);
+    shared_set(&W.gate_open, 1);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK); /* waits for the call under way */
+    CHECK_EQ(shared_get(&W.ended), 1);
+    CHECK_EQ(shared_get(&W.calls), 1);
+}
+
+static aio_status timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    TT.call[0].in = 5;
+    TT.call[0].nap_ms = 400;
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_MS(50));
+    TT.at = T_MS();
+    AIO_END(t);
+}
+
+/* On the real clock a call that outlasts its deadline is given up then:
+ * the await times out (wide margins), its data untouched, and the loop's
+ * destruction waits for the call. */
+static void test_threads_timeout_real_clock(void) {
+    aio_loop loop;
+    static aio_timer timers[8];
+    reset();
+    aio_loop_init(&loop, timers, 8);
+    CHECK_EQ(aio_run(&loop, &TT.main, timeout_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_ETIMEDOUT);
+    CHECK_EQ(TT.call[0].out, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(shared_get(&W.ended), 1);
+}
+
+static aio_status scope_main(aio_task *t) {
+    AIO_BEGIN(t);
+    TT.call[0].gated = 1;
+    AIO_TIMEOUT(t, &TT.scope, AIO_SEC(2)) {
+        AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_NEVER);
+    }
+    TT.at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status opener(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(5));
+    AIO_END(t);
+}
+
+static aio_status scope_with_timer_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&TT.other, opener);
+    AIO_AWAIT(t, TT.rc0, &TT.t[0]);
+    AIO_END(t);
+}
+
+/* Nothing in this test moves virtual time but a timer; a call with the gate
+ * open ends at once, in a timeout block whose deadline never fires. */
+static void test_threads_in_timeout_block(void) {
+    aio_loop loop;
+    reset();
+    shared_set(&W.gate_open, 1);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, scope_main), AIO_OK);
+    CHECK_EQ(TT.rc0, 1000);
+    CHECK_EQ(TT.at, 0);
+    CHECK_EQ(aio_timeout_status(&TT.scope), AIO_OK);
+    (void)scope_with_timer_main;
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static int returns_int_min(void *data) {
+    (void)data;
+    return INT_MIN;
+}
+static aio_status null_fn_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc0, (aio_thread_fn)NULL, NULL, 0, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status null_data_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, NULL, 8, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status bad_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], -AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status int_min_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc0, returns_int_min, NULL, 0, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static void test_threads_bad_input(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_threads(&loop, 0), AIO_EINVAL);
+    CHECK_DEBUG("aio_loop_set_threads: the count is not 1 to 1024");
+    CHECK_EQ(aio_loop_set_threads(&loop, 1025), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop, &TT.main, null_fn_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_TO_THREAD: the function is NULL");
+    CHECK_EQ(test_run(&loop, &TT.main, null_data_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_TO_THREAD: the data is NULL");
+    CHECK_EQ(test_run(&loop, &TT.main, bad_timeout_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_TO_THREAD: the timeout is NaN, negative");
+    CHECK_EQ(test_run(&loop, &TT.main, int_min_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TO_THREAD: the function returned INT_MIN");
+    CHECK_EQ(shared_get(&W.calls), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+/* A lookup of our own: "dual.test" has two addresses (the ports the test
+ * chose), "slow.test" answers after a nap, anything else is not found. */
+static struct {
+    char first[48], second[48];
+    int first_port, second_port;
+    int asked;
+} HOOK;
+
+static int test_lookup(void *ctx, const char *host, int port, aio_address *out, int max) {
+    CHECK(ctx == &HOOK);
+    LOCK();
+    HOOK.asked++;
+    UNLOCK();
+    if (strcmp(host, "slow.test") == 0) {
+        nap_ms(200);
+        return aio_address_set(&out[0], "127.0.0.1", port) == AIO_OK ? 1 : AIO_EIO;
+    }
+    if (strcmp(host, "empty.test") == 0) return 0;
+    if (strcmp(host, "dual.test") != 0 || max < 2) return AIO_ENOTFOUND;
+    CHECK_EQ(aio_address_set(&out[0], HOOK.first, HOOK.first_port), AIO_OK);
+    CHECK_EQ(aio_address_set(&out[1], HOOK.second, HOOK.second_port), AIO_OK);
+    return 2;
+}
+
+static aio_status lookup_names_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOOKUP(t, TT.rc0, "dual.test", 8080, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, 2);
+    CHECK_EQ(aio_address_port(&TT.addrs[0]), 1111);
+    CHECK_EQ(aio_address_port(&TT.addrs[1]), 2222);
+    AIO_LOOKUP(t, TT.rc0, "nowhere.test", 80, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, TT.rc0, "empty.test", 80, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, TT.rc0, "dual.test", 80, TT.addrs, 1, AIO_SEC(1)); /* no room for 2 */
+    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, TT.rc0, "::1", 53, TT.addrs, 8, AIO_SEC(1)); /* numeric: no lookup */
+    CHECK_EQ(TT.rc0, 1);
+    CHECK_EQ(aio_address_port(&TT.addrs[0]), 53);
+    TT.at = T_MS();
+    AIO_END(t);
+}
+
+/* A lookup of one's own answers names, off the loop; a numeric host is not
+ * asked about. */
+static void test_threads_lookup_hook(void) {
+    aio_loop loop;
+    reset();
+    memset(&HOOK, 0, sizeof HOOK);
+    strcpy(HOOK.first, "::1");
+    strcpy(HOOK.second, "127.0.0.1");
+    HOOK.first_port = 1111;
+    HOOK.second_port = 2222;
+    aio_set_lookup(test_lookup, &HOOK);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, lookup_names_main), AIO_OK);
+    CHECK_EQ(TT.at, 0);
+    CHECK_EQ(shared_get(&HOOK.asked), 4);
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status lookup_system_main(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    AIO_LOOKUP(t, TT.rc0, "localhost", 443, TT.addrs, 8, AIO_SEC(5));
+    CHECK(TT.rc0 >= 1);
+    for (i = 0; i < TT.rc0 && i < 8; i++) {
+        char text[64];
+        CHECK(aio_address_format(&TT.addrs[i], text, sizeof text) > 0);
+        CHECK(strncmp(text, "127.", 4) == 0 || strcmp(text, "[::1]:443") == 0);
+        CHECK_EQ(aio_address_port(&TT.addrs[i]), 443);
+    }
+    AIO_END(t);
+}
+
+/* The system's lookup, on a worker thread: "localhost" is a loopback
+ * address. (A name not found is the hook's test: whether the system's
+ * resolver says "no such name" or "cannot ask" depends on its network.) */
+static void test_threads_lookup_system(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, lookup_system_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status lookup_abandoned_main(aio_task *t) {
+    AIO_BEGIN(t);
+    TT.start = (long long)(aio_loop_now(t->loop) * 1000u / AIO_TICKS_PER_SEC);
+    AIO_LOOKUP(t, TT.rc0, "slow.test", 80, TT.addrs, 8, AIO_MS(20));
+    TT.at = (long long)(aio_loop_now(t->loop) * 1000u / AIO_TICKS_PER_SEC) - TT.start;
+    AIO_END(t);
+}
+
+/* A lookup that times out (real clock, wide margins) leaves its answer to
+ * be dropped when it comes: nothing written, nothing leaked (ASan and
+ * valgrind run this), the loop's destruction waits for it. */
+static void test_threads_lookup_abandoned(void) {
+    aio_loop loop;
+    static aio_timer timers[8];
+    reset();
+    memset(&HOOK, 0, sizeof HOOK);
+    aio_set_lookup(test_lookup, &HOOK);
+    aio_loop_init(&loop, timers, 8);
+    CHECK_EQ(aio_run(&loop, &TT.main, lookup_abandoned_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_ETIMEDOUT);
+    CHECK(TT.at < 190);
+    CHECK_EQ(TT.addrs[0].len, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(shared_get(&HOOK.asked), 1);
+    aio_set_lookup(NULL, NULL);
+}
+
+static aio_status lookup_bad_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOOKUP(t, TT.rc0, "", 80, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    CHECK_DEBUG("AIO_LOOKUP: the host is NULL, empty");
+    AIO_LOOKUP(t, TT.rc0, NULL, 80, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    AIO_LOOKUP(t, TT.rc0, "localhost", 65536, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    AIO_LOOKUP(t, TT.rc0, "localhost", 80, TT.addrs, 0, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static void test_threads_lookup_bad_input(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, lookup_bad_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_LOOKUP: no room for an address");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* --------------------------------------------------------- Happy Eyeballs */
+
+static aio_status connect_name_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "dual.test", 80, AIO_SEC(5));
+    TT.at = T_MS();
+    AIO_END(t);
+}
+
+static int listener_on(const char *host) {
+    int fd = aio_tcp_listen(host, 0, 1);
+    return fd;
+}
+
+/* The first address refuses: the second is tried at once. */
+static void test_threads_connect_next_after_refusal(void) {
+    aio_loop loop;
+    int live;
+    int dead;
+    reset();
+    live = listener_on("127.0.0.1");
+    dead = listener_on("127.0.0.1");
+    CHECK(live >= 0 && dead >= 0);
+    memset(&HOOK, 0, sizeof HOOK);
+    strcpy(HOOK.first, "127.0.0.1");
+    strcpy(HOOK.second, "127.0.0.1");
+    HOOK.first_port = aio_socket_port(dead);
+    HOOK.second_port = aio_socket_port(live);
+    CHECK_EQ(aio_close(dead), AIO_OK); /* nobody listens there now */
+    aio_set_lookup(test_lookup, &HOOK);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, connect_name_main), AIO_OK);
+    CHECK(TT.rc0 >= 0);
+    CHECK_EQ(TT.at, 0);
+    if (TT.rc0 >= 0) CHECK_EQ(aio_close(TT.rc0), AIO_OK);
+    /* both refuse: the last refusal is the answer */
+    HOOK.second_port = HOOK.first_port;
+    CHECK_EQ(test_run(&loop, &TT.main, connect_name_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_ECONNREFUSED);
+    /* a name not found */
+    strcpy(HOOK.first, "x");
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_close(live), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+#ifdef __linux__
+/* A listener whose accept queue is full and never drained: a connect to it
+ * hangs, as one to a dead address does (Linux drops the SYN). */
+static int full_listener(const char *host, int fillers[2]) {
+    int fd = aio_tcp_listen(host, 0, 1);
+    aio_address a;
+    int i;
+    if (fd < 0) return -1;
+    CHECK_EQ(aio_address_set(&a, host, aio_socket_port(fd)), AIO_OK);
+    for (i = 0; i < 2; i++) {
+        fillers[i] = socket(strchr(host, ':') ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+        CHECK(fillers[i] >= 0);
+        CHECK_EQ(connect(fillers[i], (const struct sockaddr *)(const void *)a.sa, a.len), 0);
+    }
+    return fd;
+}
+
+static aio_status connect_hangs_main(aio_task *t) {
+    AIO_BEGIN(t);
+    TT.start = T_MS();
+    AIO_TCP_CONNECT(t, TT.rc0, "dual.test", 80, AIO_SEC(1));
+    TT.at = T_MS() - TT.start;
+    AIO_END(t);
+}
+
+static int open_descriptors(void) {
+    int fd;
+    int n = 0;
+    for (fd = 0; fd < 1024; fd++) n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
+/* Happy Eyeballs without a packet leaving the machine: the first address
+ * (::1, or 127.0.0.1 where the system has no IPv6) hangs, the second is a
+ * live server: the connect succeeds by it 250 ms later, and the hanging
+ * attempt is closed. Then with every address hanging, the connect times
+ * out at its deadline, every attempt closed. */
+static void test_threads_happy_eyeballs(void) {
+    aio_loop loop;
+    int fillers[2];
+    int hanging;
+    int live;
+    int before;
+    reset();
+    hanging = full_listener("::1", fillers);
+    memset(&HOOK, 0, sizeof HOOK);
+    strcpy(HOOK.first, hanging >= 0 ? "::1" : "127.0.0.1");
+    if (hanging < 0) hanging = full_listener("127.0.0.1", fillers);
+    CHECK(hanging >= 0);
+    live = listener_on("127.0.0.1");
+    CHECK(live >= 0);
+    strcpy(HOOK.second, "127.0.0.1");
+    HOOK.first_port = aio_socket_port(hanging);
+    HOOK.second_port = aio_socket_port(live);
+    aio_set_lookup(test_lookup, &HOOK);
+    test_loop(&loop);
+    before = open_descriptors();
+    CHECK_EQ(test_run(&loop, &TT.main, connect_name_main), AIO_OK);
+    CHECK(TT.rc0 >= 0);
+    CHECK_EQ(TT.at, 250);
+    CHECK_EQ(open_descriptors(), before + 1 + 3); /* the winner; the loop's pipe and epoll */
+    if (TT.rc0 >= 0) CHECK_EQ(aio_close(TT.rc0), AIO_OK);
+    before = open_descriptors();
+    HOOK.second_port = HOOK.first_port;
+    strcpy(HOOK.second, HOOK.first);
+    CHECK_EQ(test_run(&loop, &TT.main, connect_hangs_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_ETIMEDOUT);
+    CHECK_EQ(TT.at, 1000);
+    CHECK_EQ(open_descriptors(), before);
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(close(fillers[0]), 0);
+    CHECK_EQ(close(fillers[1]), 0);
+    CHECK_EQ(aio_close(hanging), AIO_OK);
+    CHECK_EQ(aio_close(live), AIO_OK);
+}
+#endif
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_threads_round_trip),
+    TEST_ENTRY(test_threads_bounded_queue),
+    TEST_ENTRY(test_threads_cancel_gives_up),
+    TEST_ENTRY(test_threads_timeout_real_clock),
+    TEST_ENTRY(test_threads_in_timeout_block),
+    TEST_ENTRY(test_threads_bad_input),
+    TEST_ENTRY(test_threads_lookup_hook),
+    TEST_ENTRY(test_threads_lookup_system),
+    TEST_ENTRY(test_threads_lookup_abandoned),
+    TEST_ENTRY(test_threads_lookup_bad_input),
+    TEST_ENTRY(test_threads_connect_next_after_refusal),
+#ifdef __linux__
+    TEST_ENTRY(test_threads_happy_eyeballs),
+#endif
+};
+#endif
+
+void register_threads_tests(void) { test_register(cases, TEST_COUNT(cases)); }
