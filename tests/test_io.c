@@ -1611,7 +1611,7 @@ static aio_status win_bad_input_main(aio_task *t) {
     CHECK_DEBUG("Windows waits for sockets only");
     AIO_ACCEPT(t, S.rc, S.sv[0], AIO_SEC(1)); /* not listening */
     CHECK_EQ(S.rc, AIO_EBADF);
-    AIO_TCP_CONNECT(t, S.rc, "example.org", 80, AIO_SEC(1));
+    AIO_TCP_CONNECT(t, S.rc, LONG_NAME, 80, AIO_SEC(1));
     CHECK_EQ(S.rc, AIO_EINVAL);
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
