@@ -66,9 +66,11 @@
  * AIO_NEXT_COMPLETED (as_completed), AIO_SHIELD and AIO_SHIELDED (shield),
  * AIO_GROUP (TaskGroup), queues (Queue, LifoQueue, PriorityQueue, and a put
  * from an interrupt handler), events, locks, semaphores and conditions, and
- * I/O: AIO_ACCEPT, AIO_TCP_CONNECT, AIO_RECV, AIO_SEND_ALL on sockets (POSIX,
- * and Windows: link ws2_32), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any
- * descriptor (through a port on a microcontroller), aio_signal_event
+ * I/O: AIO_ACCEPT, AIO_TCP_CONNECT (to a name too), AIO_RECV, AIO_SEND_ALL on
+ * sockets (POSIX, and Windows: link ws2_32), buffered reads (AIO_READ_LINE),
+ * blocking calls on worker threads (AIO_TO_THREAD, AIO_LOOKUP),
+ * AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any descriptor (through a port
+ * on a microcontroller), aio_signal_event
  * (add_signal_handler; Ctrl-C and console close on Windows), and
  * instruments to see what happened (aio_loop_set_instrument, aio_recorder:
  * tools/aio_trace.py draws a timeline of it). Every wait takes a timeout:
@@ -1258,10 +1260,14 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * error (AIO_ECONNRESET once the peer is gone; no SIGPIPE). On a timeout or
  * a cancellation part of it may have been sent. */
 #define AIO_SEND_ALL(t, lv, fd, buf, len, d) AIO__IO(t, lv, AIO__IO_SEND, fd, buf, len, d)
-/* A TCP connection to `host` (numeric IPv4 or IPv6, or "localhost": no name
- * lookup, which would block) and `port`: lv = its descriptor (non-blocking,
- * TCP_NODELAY) or an error (AIO_ECONNREFUSED, AIO_ETIMEDOUT, AIO_EINVAL for
- * a bad address). A connect that times out or is cancelled closes its socket. */
+/* A TCP connection to `host` (a name, or a numeric IPv4 or IPv6 address)
+ * and `port`: lv = its descriptor (non-blocking, TCP_NODELAY) or an error
+ * (AIO_ECONNREFUSED, AIO_ENOTFOUND, AIO_ETIMEDOUT, AIO_EINVAL for a bad
+ * port). A name is looked up off the loop (AIO_LOOKUP), within d; then its
+ * addresses are tried Happy Eyeballs' way: one, and the next each
+ * AIO_HAPPY_EYEBALLS_DELAY (or at once after a failure), the first connected
+ * winning. A connect that times out or is cancelled closes every socket it
+ * opened. With AIO_NO_THREADS a name needs aio_set_lookup. */
 #define AIO_TCP_CONNECT(t, lv, host, port, d)                                  \
     AIO__AWAIT(t, (lv) = aio__r, aio__connect_start((t), aio__f, (host), (port), (d)), \
                aio__connect_poll((t), aio__f), AIO__LABEL)
