@@ -166,14 +166,17 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 
 # The echo-server benchmark (bench/README.md, "I/O: echo server"): ours, libuv,
 # libevent, asyncio and uvloop, each single-threaded on core 0, at 100, 1,000 and
-# 10,000 connections of 64-byte requests from bench/io/loadgen.c on core 1.
-# `make bench-io` (3 rounds, about 5 minutes) writes bench/io-results.{json,svg}
+# 10,000 connections of 64-byte requests from bench/io/loadgen.c on core 1; and
+# in the same run a line-protocol server (a 64-byte line answered upper-cased)
+# on our streams, asyncio's and uvloop's, at 100 and 1,000 connections.
+# `make bench-io` (3 rounds, about 7 minutes) writes bench/io-results.{json,svg}
 # and the "## I/O: echo server" section of bench/results.md; `make bench-io-quick`
 # (one round, 100 and 1,000 connections, 1 s each) writes build/bench/io/quick/.
 # Installs libuv1-dev, libevent-dev and python3-uvloop if missing
 # (bench/io/deps.sh); bench/io/run.py raises the descriptor limit. Ours is left
-# out, with a one-line note, when echo_aio.c does not compile against the
-# aio_timeout.h found with BENCH_INC (one without the I/O API).
+# out, with a one-line note, when echo_aio.c (lines_aio.c) does not compile
+# against the aio_timeout.h found with BENCH_INC (one without the I/O API, or
+# without streams).
 .PHONY: bench-io bench-io-quick bench-io-programs
 BENCH_IO_PROGS = build/bench/io/loadgen $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
                  $(if $(wildcard /usr/include/event2/event.h),build/bench/io/echo_event)
@@ -185,6 +188,9 @@ bench-io bench-io-quick:
 	@if $(MAKE) --no-print-directory build/bench/io/echo_aio >build/bench/io/echo_aio.log 2>&1; then \
 	    cat build/bench/io/echo_aio.log; else rm -f build/bench/io/echo_aio; \
 	    echo "bench-io: bench/io/echo_aio.c does not compile against $(BENCH_IO_HDR) (no I/O API?): ours is skipped (build/bench/io/echo_aio.log)"; fi
+	@if $(MAKE) --no-print-directory build/bench/io/lines_aio >build/bench/io/lines_aio.log 2>&1; then \
+	    cat build/bench/io/lines_aio.log; else rm -f build/bench/io/lines_aio; \
+	    echo "bench-io: bench/io/lines_aio.c does not compile against $(BENCH_IO_HDR) (no streams?): our line server is skipped (build/bench/io/lines_aio.log)"; fi
 	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/io/run.py \
 	    $(if $(filter bench-io-quick,$@),--quick)
 
@@ -213,6 +219,10 @@ build/bench/io/echo_event: bench/io/echo_event.c build/bench/io/flags
 build/bench/io/echo_aio: bench/io/echo_aio.c $(BENCH_IO_HDR) build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/echo_aio.c -o $@
+
+build/bench/io/lines_aio: bench/io/lines_aio.c $(BENCH_IO_HDR) build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/lines_aio.c -o $@
 
 clean:
 	rm -rf build

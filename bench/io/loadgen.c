@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* bench/io/loadgen.c - the echo benchmark's load generator: one thread, epoll
+/* bench/io/loadgen.c - the load generator of the echo and line benchmarks: one thread, epoll
  * (edge-triggered once a connection is open).
  *
  *     loadgen -p PORT [-h HOST] [-c CONNS] [-w WARMUP_S] [-d SECONDS] [-n MAX_REQUESTS]
- *             [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i]
+ *             [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i] [-l]
  *
  * Opens CONNS connections to HOST:PORT (default 127.0.0.1), at most BATCH
  * (default 128) at a time still unconfirmed: a connection counts as open once
@@ -28,6 +28,11 @@
  * errors counts connections that failed (reset, closed, wrong bytes) after
  * they were open; each is reopened (reconnects).
  *
+ * -l: the line protocol instead of the echo: each request is a line of SIZE
+ * bytes, its newline included (SIZE - 1 lower-case letters and digits, then
+ * '\n'), and the reply expected is the same line upper-cased (checked, as
+ * the echo is); everything else is the same.
+ *
  * -i: once all connections are open, print `ready conns=N connect_s=...` and
  * hold them idle; a line on stdin starts the load as above, end of stdin or
  * SIGINT/SIGTERM closes them and exits (no result line). This is how
@@ -36,6 +41,7 @@
  * Exit status 0, or 1 with a message on stderr (bad arguments, connections
  * that could not be opened, no request completed). */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -143,15 +149,47 @@ static double h_quantile(double q) {
 /* ---------------------------------------------------------------- requests */
 
 /* The request of connection i, number seq: a fixed pseudo-random pattern
- * with i and seq in its first 8 bytes; its bytes are checked on return. */
-static unsigned char pattern[MAX_SIZE];
+ * with i and seq in its first 8 bytes; its bytes are checked on return.
+ *
+ * With -l, a line: SIZE - 1 lower-case letters and digits, i and seq in hex
+ * in its first 16, then '\n'; the reply is the same line upper-cased (the
+ * upper-cased pattern is made once, so that a reply costs the load generator
+ * no more to check than an echo). */
+static unsigned char pattern[MAX_SIZE], pattern_upper[MAX_SIZE];
+static int lines; /* -l */
+
+/* v in hex, 8 digits, from the digits given: stops at the line's newline */
+static void put_hex(unsigned char *p, long room, uint32_t v, const char *digits) {
+    int k;
+    for (k = 0; k < 8 && k < room; k++) p[k] = (unsigned char)digits[(v >> (28 - 4 * k)) & 15];
+}
+
+static void make_line(unsigned char *p, long i, uint32_t seq, int upper) {
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    memcpy(p, upper ? pattern_upper : pattern, (size_t)size);
+    put_hex(p, size - 1, (uint32_t)i, digits);
+    put_hex(p + 8, size - 9, seq, digits);
+    p[size - 1] = '\n';
+}
 
 static void make_request(unsigned char *p, long i, uint32_t seq) {
     uint32_t head[2];
+    if (lines) {
+        make_line(p, i, seq, 0);
+        return;
+    }
     memcpy(p, pattern, (size_t)size);
     head[0] = (uint32_t)i;
     head[1] = seq;
     memcpy(p, head, size < 8 ? (size_t)size : sizeof head);
+}
+
+/* What the server answers to that request: the echo, or the line upper-cased. */
+static void make_reply(unsigned char *p, long i, uint32_t seq) {
+    if (lines)
+        make_line(p, i, seq, 1);
+    else
+        make_request(p, i, seq);
 }
 
 static void enqueue(long i, uint64_t not_before) {
@@ -266,9 +304,12 @@ static void on_event(long i, uint32_t events, uint64_t now) {
             fail(i, 1);
             return;
         }
-        make_request(want, i, c->seq);
+        /* The reply is as long as the request (a line's one '\n' at its
+         * end): reading SIZE bytes is reading up to the newline. */
+        make_reply(want, i, c->seq);
         if (memcmp(buf, want + c->got, (size_t)n) != 0) {
-            fprintf(stderr, "loadgen: connection %ld: the echo differs from the request\n", i);
+            fprintf(stderr, "loadgen: connection %ld: the reply differs from the %s\n", i,
+                    lines ? "request upper-cased" : "request");
             fail(i, 1);
             return;
         }
@@ -338,7 +379,7 @@ static void on_signal(int signo) {
 
 static void usage(void) {
     fprintf(stderr, "usage: loadgen -p PORT [-h HOST] [-c CONNS] [-w WARMUP_S] [-d SECONDS] [-n MAX_REQUESTS]\n"
-                    "               [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i]\n");
+                    "               [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i] [-l]\n");
     exit(1);
 }
 
@@ -353,7 +394,7 @@ int main(int argc, char **argv) {
     uint64_t t_opened, warm_end, t_last_expire;
 
     nconns = 100;
-    while ((opt = getopt(argc, argv, "h:p:c:w:d:n:s:b:T:P:i")) != -1) {
+    while ((opt = getopt(argc, argv, "h:p:c:w:d:n:s:b:T:P:il")) != -1) {
         switch (opt) {
         case 'h': host = optarg; break;
         case 'p': port = optarg; break;
@@ -366,11 +407,12 @@ int main(int argc, char **argv) {
         case 'T': connect_limit = strtod(optarg, NULL); break;
         case 'P': server_pid = strtol(optarg, NULL, 10); break;
         case 'i': hold = 1; break;
+        case 'l': lines = 1; break;
         default: usage();
         }
     }
-    if (!port || nconns < 1 || size < 1 || size > MAX_SIZE || batch < 1 || duration <= 0 || warmup < 0 ||
-        max_requests < 1)
+    if (!port || nconns < 1 || size < (lines ? 2 : 1) || size > MAX_SIZE || batch < 1 || duration <= 0 ||
+        warmup < 0 || max_requests < 1)
         usage();
 
     /* descriptors: the soft limit up to the hard one */
@@ -402,7 +444,11 @@ int main(int argc, char **argv) {
     conns = (conn *)calloc((size_t)nconns, sizeof *conns);
     queue = (uint32_t *)calloc((size_t)nconns, sizeof *queue);
     if (!conns || !queue) die("out of memory");
-    for (i = 0; i < MAX_SIZE; i++) pattern[i] = (unsigned char)(((uint32_t)i * 2654435761u) >> 13);
+    for (i = 0; i < MAX_SIZE; i++) {
+        uint32_t r = ((uint32_t)i * 2654435761u) >> 13;
+        pattern[i] = lines ? (unsigned char)"abcdefghijklmnopqrstuvwxyz0123456789"[r % 36] : (unsigned char)r;
+        pattern_upper[i] = (unsigned char)toupper(pattern[i]);
+    }
     ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) die("epoll_create1 failed");
 

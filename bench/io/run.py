@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""bench/io/run.py - the echo-server benchmark: `make bench-io` (full:
-bench/io-results.json, bench/io-results.svg and the "## I/O: echo server"
-section of bench/results.md) and `make bench-io-quick` (one round, 100 and
-1,000 connections, 1 s each: build/bench/io/quick/). The programs must be
-built first (the make targets do it); a server whose program is missing is
-left out and said so.
+"""bench/io/run.py - the echo-server benchmark, and beside it the line
+protocol's: `make bench-io` (full: bench/io-results.json,
+bench/io-results.svg and the "## I/O: echo server" section of
+bench/results.md) and `make bench-io-quick` (one round, 100 and 1,000
+connections, 1 s each: build/bench/io/quick/). The programs must be built
+first (the make targets do it); a server whose program is missing is left
+out and said so.
 
     python3 bench/io/run.py [--quick] [--out DIR] [--servers ours,libuv,...]
 
@@ -25,6 +26,11 @@ server process pinned to core 0 (the load generator to core 1):
  3. the load generator then runs the load on those N connections: one 64-byte
     request in flight on each, WARM-UP seconds not counted, then the measured
     seconds: requests per second, p50 and p99 of the round trip.
+
+The line servers (lines_*: a 64-byte line, its newline included, answered
+upper-cased) are measured in the same rounds in the same way, at 100 and
+1,000 connections, the load generator with -l: it sends lines and checks
+the upper-cased replies; their first connection is confirmed by a line.
 
 Each figure is the median over the rounds. The python3 that runs this script
 is the one whose asyncio is measured; uvloop runs on the first of it and
@@ -53,8 +59,8 @@ LOADGEN = os.path.join(BIN, "loadgen")
 SECTION = "## I/O: echo server"
 
 MODES = {
-    "full": {"rounds": 3, "conns": [100, 1000, 10000], "warmup": 1.0, "duration": 3.0},
-    "quick": {"rounds": 1, "conns": [100, 1000], "warmup": 0.5, "duration": 1.0},
+    "full": {"rounds": 3, "conns": [100, 1000, 10000], "line_conns": [100, 1000], "warmup": 1.0, "duration": 3.0},
+    "quick": {"rounds": 1, "conns": [100, 1000], "line_conns": [100, 1000], "warmup": 0.5, "duration": 1.0},
 }
 # A run in which neither the server nor the load generator used BUSY of its core
 # was held back by something else on the machine (with N requests in flight one
@@ -71,7 +77,8 @@ QUIET_WAIT_S = 15
 QUIET_BUDGET_S = 20
 MAX_REQUESTS = 50000000  # the count bound of one measurement (the time bound comes first here)
 CONNECT_LIMIT_S = 60     # every connection open within this, or the run fails
-REQUEST_SIZE = 64
+REQUEST_SIZE = 64       # an echo's request; a line's, its newline included
+LINE_BUFFER = 4096      # the stream buffer lines_aio.c gives each connection
 
 # name, label in the tables, colour in the plot
 SERVERS = [
@@ -81,9 +88,17 @@ SERVERS = [
     ("libevent", "libevent", "#2ca02c"),
     ("asyncio", "asyncio", "#9467bd"),
     ("uvloop", "uvloop", "#8c564b"),
+    # the line protocol
+    ("lines_ours", "aio_timeout.h, lines", "#1f77b4"),
+    ("lines_asyncio", "asyncio, lines", "#9467bd"),
+    ("lines_uvloop", "uvloop, lines", "#8c564b"),
 ]
 LABEL = {name: label for name, label, _ in SERVERS}
 COLOUR = {name: colour for name, _, colour in SERVERS}
+
+
+def protocol(name):
+    return "line" if name.startswith("lines_") else "echo"
 
 
 def log(msg):
@@ -114,7 +129,8 @@ def uvloop_python():
 def server_commands():
     """name -> argv without the port, for the servers that can run; and why the others cannot."""
     cmds, missing = {}, {}
-    for name, prog in (("ours", "echo_aio"), ("libuv", "echo_uv"), ("libevent", "echo_event")):
+    for name, prog in (("ours", "echo_aio"), ("libuv", "echo_uv"), ("libevent", "echo_event"),
+                       ("lines_ours", "lines_aio")):
         path = os.path.join(BIN, prog)
         if os.access(path, os.X_OK):
             cmds[name] = [path]
@@ -126,11 +142,14 @@ def server_commands():
             else:
                 missing["libuv_tw"] = missing[name]
     cmds["asyncio"] = [sys.executable, os.path.join(HERE, "echo_asyncio.py")]
+    cmds["lines_asyncio"] = [sys.executable, os.path.join(HERE, "lines_asyncio.py")]
     py = uvloop_python()
     if py:
         cmds["uvloop"] = [py, os.path.join(HERE, "echo_asyncio.py"), "--uvloop"]
+        cmds["lines_uvloop"] = [py, os.path.join(HERE, "lines_asyncio.py"), "--uvloop"]
     else:
-        missing["uvloop"] = "no python3 here can import uvloop (apt-get install python3-uvloop)"
+        missing["uvloop"] = missing["lines_uvloop"] = \
+            "no python3 here can import uvloop (apt-get install python3-uvloop)"
     return cmds, missing
 
 
@@ -225,10 +244,12 @@ class RunFailed(Exception):
     pass
 
 
-def wait_ready(port, proc, limit=15.0):
-    """Until the server echoes 64 bytes on a connection (then closed)."""
+def wait_ready(port, proc, line=False, limit=15.0):
+    """Until the server echoes 64 bytes (answers a line upper-cased) on a
+    connection (then closed)."""
     end = time.time() + limit
-    msg = bytes(range(REQUEST_SIZE))
+    msg = b"ready?\n" if line else bytes(range(REQUEST_SIZE))
+    want = msg.upper() if line else msg
     while time.time() < end:
         if proc.poll() is not None:
             raise RunFailed("the server exited (status %d)" % proc.returncode)
@@ -241,9 +262,9 @@ def wait_ready(port, proc, limit=15.0):
                     if not chunk:
                         break
                     got += chunk
-                if got == msg:
+                if got == want:
                     return
-                raise RunFailed("the server's first echo was wrong")
+                raise RunFailed("the server's first %s was wrong" % ("reply" if line else "echo"))
         except OSError:
             time.sleep(0.02)
     raise RunFailed("the server did not answer within %.0f s" % limit)
@@ -329,13 +350,14 @@ def run_one(cfg, name, cmd, n, pins, logdir, tag):
                                stderr=err)
     lg = None
     lgerr = open(os.path.join(logdir, "loadgen-%s-%d-%s.stderr" % (name, n, tag)), "w+")
+    line = protocol(name) == "line"
     try:
-        wait_ready(port, srv)
+        wait_ready(port, srv, line)
         rss0 = settled_rss(srv.pid)
         lg = subprocess.Popen(pins[1] + [LOADGEN, "-p", str(port), "-c", str(n), "-w", str(cfg["warmup"]),
                                          "-d", str(cfg["duration"]), "-n", str(MAX_REQUESTS),
                                          "-s", str(REQUEST_SIZE), "-b", "1", "-T", str(CONNECT_LIMIT_S),
-                                         "-P", str(srv.pid), "-i"],
+                                         "-P", str(srv.pid), "-i"] + (["-l"] if line else []),
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=lgerr)
         ready = parse_kv(read_line(lg, time.time() + CONNECT_LIMIT_S + 10, "ready"))
         if srv.poll() is not None:
@@ -409,7 +431,8 @@ def summarise(runs, names, conns):
             clean = [r for r in rs if not r.get("disturbed")]
             ls = clean or rs
             rows.append({
-                "server": name, "conns": n, "rounds": len(rs), "clean_rounds": len(clean),
+                "server": name, "protocol": protocol(name), "conns": n, "rounds": len(rs),
+                "clean_rounds": len(clean),
                 "rps": med([r["rps"] for r in ls]), "p50_us": med([r["p50_us"] for r in ls]),
                 "p99_us": med([r["p99_us"] for r in ls]),
                 "bytes_per_idle_conn": med([r["bytes_per_idle_conn"] for r in rs]),  # (measured idle)
@@ -427,6 +450,14 @@ def near_limit(a, b):
     if a["client_cpu"] is not None and b["client_cpu"] is not None and min(a["client_cpu"], b["client_cpu"]) >= 0.85:
         return " (the load generator near its limit in both: %.0f%% and %.0f%% of its core)" % (
             100 * a["client_cpu"], 100 * b["client_cpu"])
+    return ""
+
+
+def loadgen_limit(r):
+    """The load generator near its limit in this run alone: it, as much as
+    the server, set the figure."""
+    if r["client_cpu"] is not None and r["client_cpu"] >= 0.85:
+        return " (the load generator near its limit: %.0f%% of its core)" % (100 * r["client_cpu"])
     return ""
 
 
@@ -474,6 +505,120 @@ def evaluate(rows, conns):
     return targets
 
 
+def evaluate_lines(rows, conns):
+    """The line server's targets: at least 0.9x our echo server's requests/s
+    and 3x asyncio streams' at every N; per idle connection at most libuv's
+    (echo, same run) plus the buffer our server gives each connection."""
+    get = lambda s, n: next((r for r in rows if r["server"] == s and r["conns"] == n), None)  # noqa: E731
+    if not any(r["server"] == "lines_ours" for r in rows):
+        return []
+    targets = []
+
+    def ratio_target(peer, peer_label, factor, what):
+        parts, met = [], True
+        for n in conns:
+            o, p = get("lines_ours", n), get(peer, n)
+            if not o or not p or o["rps"] is None or p["rps"] is None:
+                met = False
+                parts.append("%s connections: not measured" % fmt_int(n))
+                continue
+            ok = o["rps"] >= factor * p["rps"]
+            met = met and ok
+            parts.append("%s connections: %s req/s vs %s %s (%s)%s%s" % (
+                fmt_int(n), fmt_int(o["rps"]), peer_label, fmt_int(p["rps"]), fmt_ratio(o["rps"], p["rps"]),
+                "" if ok else " MISSED: %s× is %s req/s" % (("%g" % factor), fmt_int(factor * p["rps"])),
+                near_limit(o, p) or loadgen_limit(o)))
+        targets.append({"target": what, "met": met, "detail": "; ".join(parts)})
+
+    ratio_target("ours", "our echo server", 0.9, "line server at least 0.9× our echo server's requests/s at "
+                                                 "every concurrency")
+    ratio_target("lines_asyncio", "asyncio streams", 3.0, "line server at least 3× asyncio streams' requests/s "
+                                                          "at every concurrency")
+    parts, met = [], True
+    for n in conns:
+        o, u = get("lines_ours", n), get("libuv", n)
+        if not o or not u or o["bytes_per_idle_conn"] is None or u["bytes_per_idle_conn"] is None:
+            met = False
+            parts.append("%s connections: not measured" % fmt_int(n))
+            continue
+        bound = u["bytes_per_idle_conn"] + LINE_BUFFER
+        ok = o["bytes_per_idle_conn"] <= bound
+        met = met and ok
+        parts.append("%s connections: %s B vs libuv's echo %s B + the %s B buffer = %s B%s" % (
+            fmt_int(n), fmt_int(o["bytes_per_idle_conn"]), fmt_int(u["bytes_per_idle_conn"]), fmt_int(LINE_BUFFER),
+            fmt_int(bound), "" if ok else " MISSED by %s B" % fmt_int(o["bytes_per_idle_conn"] - bound)))
+    targets.append({"target": "memory per idle stream connection at most libuv's per idle connection plus the "
+                              "buffer the caller gives", "met": met, "detail": "; ".join(parts)})
+    return targets
+
+
+def fmt_cpu(v):
+    return "—" if v is None or v < 0 else "%.0f%%" % (100 * v)
+
+
+def fmt_rps(r):
+    return fmt_int(r["rps"]) + (" †" if r["disturbed"] else " (%d of %d)" % (
+        r["clean_rounds"], r["rounds"]) if r["clean_rounds"] < r["rounds"] else "")
+
+
+def fmt_errors(r):
+    return "%d%s" % (r["errors"], " (and on the server's stderr)" if r["server_stderr"] else "")
+
+
+def target_lines(targets):
+    L = ["Targets:", ""]
+    for t in targets:
+        L.append("- %s **%s — %s**: %s." % ("✅" if t["met"] else "❌", t["target"],
+                                           "met" if t["met"] else "missed", t["detail"]))
+    L.append("")
+    return L
+
+
+def markdown_lines(doc):
+    """The line protocol's part of the section: its own table and targets."""
+    rows = [r for r in doc["results"] if r["protocol"] == "line"]
+    if not rows and not any(protocol(k) == "line" for k in doc["missing"]):
+        return []
+    cfg = doc["config"]
+    L = ["### Line protocol", ""]
+    L.append("The same run, the same method, at %s connections: each connection sends a %d-byte line (%d "
+             "lower-case letters and digits and its newline) and waits for the line back upper-cased (checked), "
+             "one line in flight per connection (`loadgen -l`). *aio_timeout.h, lines* is `bench/io/lines_aio.c`: "
+             "a task per client reading lines from an `aio_stream` (`AIO_READ_LINE`, 60 s idle timeout), "
+             "upper-casing the line where it lies and sending it back with `AIO_SEND_ALL`; the stream's buffer is "
+             "the caller's, %s bytes in each client's struct, and stays with its connection while it is idle "
+             "(it may hold the start of a line). *asyncio, lines* and *uvloop, lines* are `bench/io/lines_asyncio.py`: "
+             "`asyncio.start_server` (limit %s), `reader.readline()`, `writer.write(line.upper())`, "
+             "`await writer.drain()`. *÷ our echo* is requests/s against our echo server's (`echo_aio.c`) at the "
+             "same N in the table above; the RSS per idle connection is measured as above (each connection "
+             "having answered one line, then idle), and the memory target compares it with libuv's per idle echo "
+             "connection of this run plus the %s-byte buffer." % (
+                 " and ".join(fmt_int(n) for n in cfg["line_conns"]), REQUEST_SIZE, REQUEST_SIZE - 1,
+                 fmt_int(LINE_BUFFER), fmt_int(LINE_BUFFER), fmt_int(LINE_BUFFER)))
+    L.append("")
+    if doc["missing"].get("lines_ours"):
+        L.append("**aio_timeout.h's line server not measured**: %s (this aio_timeout.h has no streams, or "
+                 "lines_aio.c does not compile against it: build/bench/io/lines_aio.log); its targets are not "
+                 "evaluated." % doc["missing"]["lines_ours"])
+        L.append("")
+    if rows:
+        L.append("| server | connections | requests/s | ÷ our echo | p50 | p99 | RSS per idle connection "
+                 "| server CPU | load generator CPU | errors |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        echo = {r["conns"]: r for r in doc["results"] if r["server"] == "ours"}
+        for r in rows:
+            e = echo.get(r["conns"])
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                LABEL[r["server"]], fmt_int(r["conns"]), fmt_rps(r), fmt_ratio(r["rps"], e["rps"]) if e else "—",
+                fmt_us(r["p50_us"]), fmt_us(r["p99_us"]),
+                "—" if r["bytes_per_idle_conn"] is None else "{:,.0f} B".format(r["bytes_per_idle_conn"]),
+                fmt_cpu(r["server_cpu"]), fmt_cpu(r["client_cpu"]), fmt_errors(r)))
+        L.append("")
+    if doc.get("line_targets"):
+        L += target_lines(doc["line_targets"])
+    return L
+
+
 def markdown(doc, svg_name):
     cfg = doc["config"]
     rows = doc["results"]
@@ -490,8 +635,9 @@ def markdown(doc, svg_name):
              "generator CPU* are the share of its core each used while measured: the one near 100%% limits the "
              "figure (where both are, the server might do more with a faster load generator); a run in which "
              "neither used %.0f%% of its core was held back by other work on the machine and was run again, at "
-             "most twice, once the machine was quiet or after a while. Every server reads at most 4096 bytes at a time and holds "
-             "no read buffer while a connection is idle; bench/README.md (\"I/O: echo server\") describes each."
+             "most twice, once the machine was quiet or after a while. Every echo server reads at most 4096 bytes at a "
+             "time and holds no read buffer while a connection is idle; bench/README.md (\"I/O: echo server\") describes each. "
+             "The line protocol's servers, measured in the same rounds, have their own table below."
              % ("" if doc["mode"] == "full" else "-quick", doc["date"][:10], cfg["rounds"],
                 "" if cfg["rounds"] == 1 else "s", cfg["warmup"], cfg["duration"], 100 * doc["busy_threshold"]))
     L.append("")
@@ -509,17 +655,16 @@ def markdown(doc, svg_name):
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     libuv = {r["conns"]: r for r in rows if r["server"] == "libuv"}
     for r in rows:
+        if r["protocol"] != "echo":
+            continue
         u = libuv.get(r["conns"])
         L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]) + (" †" if r["disturbed"] else " (%d of %d)" % (
-                r["clean_rounds"], r["rounds"]) if r["clean_rounds"] < r["rounds"] else ""),
+            LABEL[r["server"]], fmt_int(r["conns"]), fmt_rps(r),
             fmt_ratio(r["rps"], u["rps"]) if u else "—", fmt_us(r["p50_us"]), fmt_us(r["p99_us"]),
             "—" if r["bytes_per_idle_conn"] is None else "{:,.0f} B".format(r["bytes_per_idle_conn"]),
             fmt_ratio(r["bytes_per_idle_conn"], u["bytes_per_idle_conn"]) if u and r["bytes_per_idle_conn"]
             is not None and u["bytes_per_idle_conn"] and u["bytes_per_idle_conn"] > 0 else "—",
-            "—" if r["server_cpu"] is None or r["server_cpu"] < 0 else "%.0f%%" % (100 * r["server_cpu"]),
-            "—" if r["client_cpu"] is None else "%.0f%%" % (100 * r["client_cpu"]),
-            "%d%s" % (r["errors"], " (and on the server's stderr)" if r["server_stderr"] else "")))
+            fmt_cpu(r["server_cpu"]), fmt_cpu(r["client_cpu"]), fmt_errors(r)))
     L.append("")
     notes = []
     if doc["retried"]:
@@ -536,14 +681,11 @@ def markdown(doc, svg_name):
         L.append(notes[0][0].upper() + "; ".join(notes)[1:] + ".")
         L.append("")
     if doc["targets"]:
-        L.append("Targets:")
-        L.append("")
-        for t in doc["targets"]:
-            L.append("- %s **%s — %s**: %s." % ("✅" if t["met"] else "❌", t["target"],
-                                               "met" if t["met"] else "missed", t["detail"]))
-        L.append("")
+        L += target_lines(doc["targets"])
+    L += markdown_lines(doc)
     if svg_name:
-        L.append("![requests per second and RSS per idle connection of each server](%s)" % svg_name)
+        L.append("![requests per second and RSS per idle connection of each server, echo and line protocol](%s)"
+                 % svg_name)
         L.append("")
     if doc["missing"]:
         L.append("Left out: %s." % "; ".join("%s (%s)" % (LABEL[k], v) for k, v in doc["missing"].items()))
@@ -589,60 +731,70 @@ def nice_max(v):
 
 
 def svg_plot(doc, path):
+    """Two panels (requests/s, RSS per idle connection) for the echo servers,
+    and below them two for the line protocol's, if it was measured."""
     rows = doc["results"]
-    names = [s for s, _, _ in SERVERS if any(r["server"] == s for r in rows)]
-    conns = sorted({r["conns"] for r in rows})
-    if not names or not conns:
-        return None
     get = lambda s, n: next((r for r in rows if r["server"] == s and r["conns"] == n), None)  # noqa: E731
-    W, H = 1000, 430
+    bands = []
+    for proto, title in (("echo", "Echo server on 127.0.0.1, 64-byte requests"),
+                         ("line", "Line protocol on 127.0.0.1, 64-byte lines answered upper-cased")):
+        names = [s for s, _, _ in SERVERS if protocol(s) == proto and any(r["server"] == s for r in rows)]
+        conns = sorted({r["conns"] for r in rows if r["protocol"] == proto})
+        if names and conns:
+            bands.append((title, names, conns))
+    if not bands:
+        return None
+    pw, ph, band_h = 410, 300, 410
+    W, H = 1000, 20 + band_h * len(bands)
     panels = [("requests per second (higher is better)", "rps", lambda v: "%.0fk" % (v / 1000)),
               ("RSS per idle connection, bytes (lower is better)", "bytes_per_idle_conn", lambda v: "%.0f" % v)]
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
            'font-family="sans-serif" font-size="12">' % (W, H, W, H),
-           '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="%d" y="22" text-anchor="middle" font-size="15">Echo server on 127.0.0.1, 64-byte requests '
-           '(make bench-io%s, %s)</text>' % (W // 2, "" if doc["mode"] == "full" else "-quick", doc["date"][:10])]
-    # legend
-    x = 60
-    for s in names:
-        out.append('<rect x="%d" y="36" width="12" height="12" fill="%s"/>' % (x, COLOUR[s]))
-        out.append('<text x="%d" y="46">%s</text>' % (x + 16, LABEL[s]))
-        x += 30 + 7 * len(LABEL[s])
-    pw, ph, top = 410, 300, 80
-    for p, (title, key, lab) in enumerate(panels):
-        x0 = 70 + p * (pw + 90)
-        vals = [get(s, n)[key] for s in names for n in conns if get(s, n) and get(s, n)[key] is not None]
-        ymax = nice_max(max(vals + [0]) * 1.08)
-        out.append('<text x="%d" y="%d" text-anchor="middle" font-size="13">%s</text>' % (
-            x0 + pw // 2, top - 12, title))
-        for i in range(6):  # grid and y labels
-            v = ymax * i / 5
-            y = top + ph - ph * i / 5
-            out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (x0, y, x0 + pw, y))
-            out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (
-                x0 - 6, y + 4, "{:,.0f}".format(v) if key != "rps" else lab(v)))
-        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, top + ph, x0 + pw, top + ph))
-        gw = pw / len(conns)
-        bw = min(28.0, (gw - 16) / len(names))
-        for gi, n in enumerate(conns):
-            gx = x0 + gi * gw + (gw - bw * len(names)) / 2
-            out.append('<text x="%.1f" y="%d" text-anchor="middle">%s connections</text>' % (
-                x0 + gi * gw + gw / 2, top + ph + 18, "{:,}".format(n)))
-            for si, s in enumerate(names):
-                r = get(s, n)
-                if not r or r[key] is None:
-                    continue
-                v = max(r[key], 0)
-                h = ph * v / ymax
-                bx = gx + si * bw
-                out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s, %s connections: '
-                           '%s</title></rect>' % (bx, top + ph - h, bw - 2, h, COLOUR[s], LABEL[s], n,
-                                                  "{:,.0f}".format(r[key])))
-                out.append('<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%s</text>' % (
-                    bx + (bw - 2) / 2, top + ph - h - 3, lab(v)))
+           '<rect width="100%" height="100%" fill="white"/>']
+    for b, (band_title, names, conns) in enumerate(bands):
+        y0 = b * band_h
+        out.append('<text x="%d" y="%d" text-anchor="middle" font-size="15">%s (make bench-io%s, %s)</text>' % (
+            W // 2, y0 + 22, band_title, "" if doc["mode"] == "full" else "-quick", doc["date"][:10]))
+        # legend
+        x = 60
+        for s in names:
+            out.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>' % (x, y0 + 36, COLOUR[s]))
+            out.append('<text x="%d" y="%d">%s</text>' % (x + 16, y0 + 46, LABEL[s]))
+            x += 30 + 7 * len(LABEL[s])
+        top = y0 + 80
+        for p, (title, key, lab) in enumerate(panels):
+            x0 = 70 + p * (pw + 90)
+            vals = [get(s, n)[key] for s in names for n in conns if get(s, n) and get(s, n)[key] is not None]
+            ymax = nice_max(max(vals + [0]) * 1.08)
+            out.append('<text x="%d" y="%d" text-anchor="middle" font-size="13">%s</text>' % (
+                x0 + pw // 2, top - 12, title))
+            for i in range(6):  # grid and y labels
+                v = ymax * i / 5
+                y = top + ph - ph * i / 5
+                out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (x0, y, x0 + pw, y))
+                out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (
+                    x0 - 6, y + 4, "{:,.0f}".format(v) if key != "rps" else lab(v)))
+            out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, top + ph, x0 + pw, top + ph))
+            gw = pw / len(conns)
+            bw = min(28.0, (gw - 16) / len(names))
+            for gi, n in enumerate(conns):
+                gx = x0 + gi * gw + (gw - bw * len(names)) / 2
+                out.append('<text x="%.1f" y="%d" text-anchor="middle">%s connections</text>' % (
+                    x0 + gi * gw + gw / 2, top + ph + 18, "{:,}".format(n)))
+                for si, s in enumerate(names):
+                    r = get(s, n)
+                    if not r or r[key] is None:
+                        continue
+                    v = max(r[key], 0)
+                    h = ph * v / ymax
+                    bx = gx + si * bw
+                    out.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s, %s '
+                               'connections: %s</title></rect>' % (bx, top + ph - h, bw - 2, h, COLOUR[s], LABEL[s], n,
+                                                                   "{:,.0f}".format(r[key])))
+                    out.append('<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%s</text>' % (
+                        bx + (bw - 2) / 2, top + ph - h - 3, lab(v)))
     out.append('<text x="%d" y="%d" text-anchor="middle" font-size="10" fill="#555">Medians of %s; '
-               'server on core 0, load generator on core 1; bench/results.md has the table.</text>' % (
+               'server on core 0, load generator on core 1; bench/results.md has the tables.</text>' % (
                    W // 2, H - 12, "%d rounds" % doc["config"]["rounds"] if doc["config"]["rounds"] > 1 else "one round"))
     out.append("</svg>")
     with open(path, "w") as f:
@@ -682,6 +834,8 @@ def versions(cmds):
     deb = lambda pkg: sh("dpkg-query -W -f='${Version}' %s 2>/dev/null" % pkg)  # noqa: E731
     if "ours" in cmds:
         v["aio_timeout.h"] = "%s (%s)" % (header_identity(), first(cmds["ours"] + ["--version"]).split(", ", 1)[-1])
+    if "lines_ours" in cmds:
+        v["its line server"] = first(cmds["lines_ours"] + ["--version"]).split(", ", 1)[-1]
     if "libuv" in cmds:
         v["libuv"] = "%s (Debian libuv1-dev %s)" % (first(cmds["libuv"] + ["--version"]).replace("libuv ", ""),
                                                     deb("libuv1-dev") or "?")
@@ -735,6 +889,10 @@ def main():
 
     conns, fd_note = raise_fd_limit(cfg["conns"])
     cfg["conns"] = conns
+    cfg["line_conns"] = sorted({min(n, max(conns)) for n in cfg["line_conns"]})
+    line_conns = cfg["line_conns"]
+    conns_of = lambda name: line_conns if protocol(name) == "line" else conns  # noqa: E731
+    all_conns = sorted(set(conns) | set(line_conns))
     port_note = port_range_note(conns)
     if port_note:
         log("bench-io: " + port_note)
@@ -754,16 +912,19 @@ def main():
 
     load_before = loadavg()
     start = time.time()
-    log("== bench-io (%s): %s; %d round(s) of %s connections, %.1f s warm-up + %.1f s each; %s" % (
+    log("== bench-io (%s): %s; %d round(s) of %s connections (lines: %s), %.1f s warm-up + %.1f s each; %s" % (
         mode, ", ".join(LABEL[s] for s in names), cfg["rounds"], "/".join("{:,}".format(n) for n in conns),
-        cfg["warmup"], cfg["duration"], "server on core 0, load generator on core 1" if pins[0] else "not pinned") + ", " + prio)
+        "/".join("{:,}".format(n) for n in line_conns), cfg["warmup"], cfg["duration"],
+        "server on core 0, load generator on core 1" if pins[0] else "not pinned") + ", " + prio)
     runs, failures, retried = {}, [], []
     retries_left = [MAX_RETRIES_TOTAL * cfg["rounds"]]
     quiet_left = [QUIET_BUDGET_S * cfg["rounds"]]
     for rnd in range(cfg["rounds"]):
         order = names[rnd % len(names):] + names[:rnd % len(names)] if names else []
-        for n in conns:
+        for n in all_conns:
             for name in order:
+                if n not in conns_of(name):
+                    continue
                 tag = "r%d" % (rnd + 1)
                 attempt = 0
                 while True:
@@ -791,17 +952,19 @@ def main():
                 if r is not None:
                     runs.setdefault((name, n), []).append(r)
     elapsed = time.time() - start
-    rows = summarise(runs, names, conns)
+    rows = summarise(runs, names, all_conns)
     m = machine(pins)
     m["pinned"] += ", " + prio
     m["load_before"], m["load_after"] = load_before, loadavg()
     doc = {
         "mode": mode, "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "config": {"rounds": cfg["rounds"], "conns": conns, "warmup": cfg["warmup"], "duration": cfg["duration"],
-                   "request_bytes": REQUEST_SIZE, "read_size": 4096, "max_requests": MAX_REQUESTS},
+        "config": {"rounds": cfg["rounds"], "conns": conns, "line_conns": line_conns, "warmup": cfg["warmup"],
+                   "duration": cfg["duration"], "request_bytes": REQUEST_SIZE, "line_bytes": REQUEST_SIZE,
+                   "read_size": 4096, "line_buffer": LINE_BUFFER, "max_requests": MAX_REQUESTS},
         "machine": m, "versions": versions(cmds), "fd_limit": fd_note, "port_note": port_note,
         "missing": missing, "elapsed_s": round(elapsed, 1), "results": rows,
-        "targets": evaluate(rows, conns) if "ours" in names else [], "failures": failures,
+        "targets": evaluate(rows, conns) if "ours" in names else [],
+        "line_targets": evaluate_lines(rows, line_conns), "failures": failures,
         "busy_threshold": BUSY, "retried": retried,
         "header_elsewhere": "ours" in names and os.path.realpath(header_dir()) != os.path.realpath(ROOT),
         "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],

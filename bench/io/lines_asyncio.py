@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""bench/io/lines_asyncio.py - the line-protocol server on asyncio's streams,
+as its documentation writes one: asyncio.start_server, and per client
+`line = await reader.readline()`, `writer.write(line.upper())`,
+`await writer.drain()` (each line answered upper-cased, as
+examples/17_line_server.py does).
+
+    python3 lines_asyncio.py PORT [HOST] [--uvloop]
+    python3 lines_asyncio.py --version [--uvloop]
+
+Listens on HOST (127.0.0.1) with a backlog of 1024. The streams' limit is
+4096 bytes, the longest line bench/io/lines_aio.c takes (its buffer); a
+longer line closes the client. --uvloop runs the same code on uvloop's event
+loop (asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())).
+Single-threaded; prints nothing but errors.
+"""
+import asyncio
+import platform
+import sys
+
+LINE_LIMIT = 4096
+BACKLOG = 1024
+
+
+async def handle(reader, writer):
+    try:
+        while True:
+            line = await reader.readline()
+            if not line.endswith(b"\n"):
+                break  # the client closed the connection (in the middle of a line, or not)
+            writer.write(line.upper())
+            await writer.drain()
+    except ValueError:
+        print("lines_asyncio: a line longer than %d bytes: the client is closed" % LINE_LIMIT, file=sys.stderr)
+    except (ConnectionResetError, BrokenPipeError):
+        pass  # the client went away
+    finally:
+        writer.close()
+
+
+async def serve(host, port):
+    server = await asyncio.start_server(handle, host, port, backlog=BACKLOG, limit=LINE_LIMIT)
+    async with server:
+        await server.serve_forever()
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--uvloop"]
+    use_uvloop = "--uvloop" in sys.argv[1:]
+    if use_uvloop:
+        import uvloop
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    if args and args[0] == "--version":
+        print("Python %s%s" % (platform.python_version(),
+                               ", uvloop %s" % uvloop.__version__ if use_uvloop else ""))
+        return
+    if not args:
+        sys.exit("usage: lines_asyncio.py PORT [HOST] [--uvloop]")
+    host = args[1] if len(args) > 1 else "127.0.0.1"
+    try:
+        asyncio.run(serve(host, int(args[0])))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
