@@ -473,6 +473,8 @@ static void test_io_port_no_sockets(void) {
     CHECK_EQ(aio_address_format(&a, text, sizeof text), AIO_EINVAL);
     CHECK_EQ(text[0], '\0');
     CHECK_EQ(aio_address_port(&a), AIO_EINVAL);
+    CHECK_EQ(aio_address_set(NULL, "127.0.0.1", 80), AIO_EINVAL);
+    CHECK_EQ(aio_address_format(&a, NULL, 0), AIO_EINVAL);
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);

@@ -279,6 +279,8 @@ static aio_status timeout_main(aio_task *t) {
     TT.call[0].nap_ms = 400;
     AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_MS(50));
     TT.at = T_MS();
+    AIO_SLEEP(t, AIO_MS(800)); /* the call ends meanwhile: the loop frees it */
+    TT.rc[1] = shared_get(&W.ended);
     AIO_END(t);
 }
 
@@ -293,6 +295,7 @@ static void test_threads_timeout_real_clock(void) {
     CHECK_EQ(aio_run(&loop, &TT.main, timeout_main), AIO_OK);
     CHECK_EQ(TT.rc0, AIO_ETIMEDOUT);
     CHECK_EQ(TT.call[0].out, 0);
+    CHECK_EQ(TT.rc[1], 1);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK_EQ(shared_get(&W.ended), 1);
 }
@@ -400,6 +403,15 @@ static int test_lookup(void *ctx, const char *host, int port, aio_address *out, 
         return aio_address_set(&out[0], "127.0.0.1", port) == AIO_OK ? 1 : AIO_EIO;
     }
     if (strcmp(host, "empty.test") == 0) return 0;
+    if (strcmp(host, "marker.test") == 0) return INT_MIN;
+    if (strcmp(host, "many.test") == 0) return max + 1;
+    if (strcmp(host, "mixed.test") == 0) { /* two IPv6, an IPv4 twice */
+        CHECK_EQ(aio_address_set(&out[0], "::1", 1), AIO_OK);
+        CHECK_EQ(aio_address_set(&out[1], "::1", 2), AIO_OK);
+        CHECK_EQ(aio_address_set(&out[2], "127.0.0.1", 3), AIO_OK);
+        CHECK_EQ(aio_address_set(&out[3], "127.0.0.1", 3), AIO_OK);
+        return 4;
+    }
     if (strcmp(host, "dual.test") != 0 || max < 2) return AIO_ENOTFOUND;
     CHECK_EQ(aio_address_set(&out[0], HOOK.first, HOOK.first_port), AIO_OK);
     CHECK_EQ(aio_address_set(&out[1], HOOK.second, HOOK.second_port), AIO_OK);
@@ -418,6 +430,16 @@ static aio_status lookup_names_main(aio_task *t) {
     CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
     AIO_LOOKUP(t, TT.rc0, "dual.test", 80, TT.addrs, 1, AIO_SEC(1)); /* no room for 2 */
     CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, TT.rc0, "mixed.test", 80, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, 3); /* the duplicate left out, the families in turn */
+    CHECK_EQ(aio_address_port(&TT.addrs[0]), 1);
+    CHECK_EQ(aio_address_port(&TT.addrs[1]), 3);
+    CHECK_EQ(aio_address_port(&TT.addrs[2]), 2);
+    AIO_LOOKUP(t, TT.rc0, "marker.test", 80, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    AIO_LOOKUP(t, TT.rc0, "many.test", 80, TT.addrs, 40, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    CHECK(strcmp(aio_strerror(AIO_ENOTFOUND), "name not found") == 0);
     AIO_LOOKUP(t, TT.rc0, "::1", 53, TT.addrs, 8, AIO_SEC(1)); /* numeric: no lookup */
     CHECK_EQ(TT.rc0, 1);
     CHECK_EQ(aio_address_port(&TT.addrs[0]), 53);
@@ -439,7 +461,7 @@ static void test_threads_lookup_hook(void) {
     test_loop(&loop);
     CHECK_EQ(test_run(&loop, &TT.main, lookup_names_main), AIO_OK);
     CHECK_EQ(TT.at, 0);
-    CHECK_EQ(shared_get(&HOOK.asked), 4);
+    CHECK_EQ(shared_get(&HOOK.asked), 7);
     aio_set_lookup(NULL, NULL);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
@@ -496,8 +518,32 @@ static void test_threads_lookup_abandoned(void) {
     aio_set_lookup(NULL, NULL);
 }
 
+static aio_status lookup_nan_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOOKUP(t, TT.rc0, "localhost", 80, TT.addrs, 8, -AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status lookup_cancelled_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_cancel(t);
+    AIO_LOOKUP(t, TT.rc0, "localhost", 80, TT.addrs, 8, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status connect_cancelled_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_cancel(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "localhost", 80, AIO_SEC(1));
+    AIO_END(t);
+}
 static aio_status lookup_bad_main(aio_task *t) {
     AIO_BEGIN(t);
+    AIO_LOOKUP(t, TT.rc0, "localhost", -1, TT.addrs, 8, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    AIO_TCP_CONNECT(t, TT.rc0, NULL, 70000, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TCP_CONNECT: the port is not 0-65535");
+    AIO_TCP_CONNECT(t, TT.rc0, "localhost", -1, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
     AIO_LOOKUP(t, TT.rc0, "", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_EINVAL);
     CHECK_DEBUG("AIO_LOOKUP: the host is NULL, empty");
@@ -515,6 +561,10 @@ static void test_threads_lookup_bad_input(void) {
     test_loop(&loop);
     CHECK_EQ(test_run(&loop, &TT.main, lookup_bad_main), AIO_EINVAL);
     CHECK_DEBUG("AIO_LOOKUP: no room for an address");
+    CHECK_EQ(test_run(&loop, &TT.main, lookup_nan_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_LOOKUP: the timeout is NaN");
+    CHECK_EQ(test_run(&loop, &TT.main, lookup_cancelled_main), AIO_ECANCELED);
+    CHECK_EQ(test_run(&loop, &TT.main, connect_cancelled_main), AIO_ECANCELED);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -530,6 +580,32 @@ static aio_status connect_name_main(aio_task *t) {
 static int listener_on(const char *host) {
     int fd = aio_tcp_listen(host, 0, 1);
     return fd;
+}
+
+static aio_status connect_nowhere_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "nowhere.test", 80, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status connect_slow_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "slow.test", 80, AIO_MS(20));
+    AIO_END(t);
+}
+
+/* A connect whose lookup outlasts its deadline (real clock, wide margins):
+ * it times out, and the answer is dropped when it comes. */
+static void test_threads_connect_lookup_timeout(void) {
+    aio_loop loop;
+    static aio_timer timers[8];
+    reset();
+    memset(&HOOK, 0, sizeof HOOK);
+    aio_set_lookup(test_lookup, &HOOK);
+    aio_loop_init(&loop, timers, 8);
+    CHECK_EQ(aio_run(&loop, &TT.main, connect_slow_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_set_lookup(NULL, NULL);
 }
 
 /* The first address refuses: the second is tried at once. */
@@ -557,8 +633,9 @@ static void test_threads_connect_next_after_refusal(void) {
     HOOK.second_port = HOOK.first_port;
     CHECK_EQ(test_run(&loop, &TT.main, connect_name_main), AIO_OK);
     CHECK_EQ(TT.rc0, AIO_ECONNREFUSED);
-    /* a name not found */
-    strcpy(HOOK.first, "x");
+    /* a name not found, and one that answers after the deadline */
+    CHECK_EQ(test_run(&loop, &TT.main, connect_nowhere_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
     aio_set_lookup(NULL, NULL);
     CHECK_EQ(aio_close(live), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
@@ -642,7 +719,89 @@ static void test_threads_happy_eyeballs(void) {
 }
 #endif
 
+/* A call that ended, then its task cancelled before it resumed: the result
+ * is dropped, the call freed. */
+static aio_status ended_then_cancelled(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_NEVER);
+    AIO_END(t);
+}
+
+static void test_threads_ended_then_cancelled(void) {
+    aio_loop loop;
+    int spins = 0;
+    reset();
+    test_loop(&loop);
+    TT.call[0].in = 2;
+    CHECK_EQ(aio_spawn(&TT.t[0], ended_then_cancelled), AIO_OK);
+    (void)aio_step(&loop); /* it parks on the call */
+    while (shared_get(&W.ended) == 0 && spins++ < 5000) nap_ms(1);
+    nap_ms(50); /* (the thread hands the call over after the function returns) */
+    aio_cancel(&TT.t[0]);
+    while (aio_task_alive(&TT.t[0])) (void)aio_step(&loop);
+    CHECK_EQ(aio_task_result(&TT.t[0]), AIO_ECANCELED);
+    CHECK_EQ(TT.rc0, 0);
+    CHECK_EQ(TT.call[0].out, 0); /* not copied back */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* No timer slot for the await's deadline: it fails before its call is
+ * queued (the function never runs). */
+static aio_status hog(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status no_slot_call(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_MS(10));
+    AIO_END(t);
+}
+
+static void test_threads_no_timer_slot(void) {
+    aio_loop loop;
+    aio_timer one[1];
+    reset();
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, test_start);
+    CHECK_EQ(aio_spawn(&TT.other, hog), AIO_OK);
+    (void)aio_step(&loop);
+    CHECK_EQ(aio_spawn(&TT.t[0], no_slot_call), AIO_OK);
+    (void)aio_step(&loop);
+    CHECK(!aio_task_alive(&TT.t[0]));
+    CHECK_EQ(aio_task_result(&TT.t[0]), AIO_ENOSPC);
+    CHECK_EQ(shared_get(&W.calls), 0);
+    aio_cancel(&TT.other);
+    while (aio_task_alive(&TT.other)) (void)aio_step(&loop);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A loop that waits through a port of its own has no pool. */
+static aio_status port_watch(aio_io *io, int fd, int old, int events) {
+    (void)io; (void)fd; (void)old; (void)events;
+    return AIO_OK;
+}
+static void port_wait(aio_io *io, aio_loop *loop, aio_time deadline) {
+    (void)io; (void)loop; (void)deadline;
+}
+
+static void test_threads_need_system_wait(void) {
+    aio_loop loop;
+    static aio_io port;
+    memset(&port, 0, sizeof port);
+    port.watch = port_watch;
+    port.wait = port_wait;
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_io(&loop, &port), AIO_OK);
+    CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_EINVAL);
+    CHECK_DEBUG("aio_loop_set_threads: the loop waits through a port of its own");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
+    TEST_ENTRY(test_threads_ended_then_cancelled),
+    TEST_ENTRY(test_threads_no_timer_slot),
+    TEST_ENTRY(test_threads_need_system_wait),
     TEST_ENTRY(test_threads_round_trip),
     TEST_ENTRY(test_threads_bounded_queue),
     TEST_ENTRY(test_threads_cancel_gives_up),
@@ -654,6 +813,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_threads_lookup_abandoned),
     TEST_ENTRY(test_threads_lookup_bad_input),
     TEST_ENTRY(test_threads_connect_next_after_refusal),
+    TEST_ENTRY(test_threads_connect_lookup_timeout),
 #ifdef __linux__
     TEST_ENTRY(test_threads_happy_eyeballs),
 #endif
