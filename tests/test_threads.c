@@ -47,7 +47,7 @@ static void test_threads_absent(void) {
     memset(&N, 0, sizeof N);
     CHECK_EQ(test_run(&loop, &N.main, no_threads_main), AIO_OK);
     CHECK_EQ(N.rc, AIO_EINVAL);
-    CHECK_DEBUG("worker threads need POSIX or Windows, and no AIO_NO_THREADS");
+    CHECK_DEBUG("worker threads need POSIX");
     CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_EINVAL);
 #if defined(AIO_NO_THREADS) && !defined(AIO_NO_IO) && !defined(AIO_NO_STDLIB) && \
     (defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
@@ -240,11 +240,17 @@ static aio_status cancel_main(aio_task *t) {
     aio_spawn(&TT.t[0], gated_call); /* runs, held at the gate */
     while (shared_get(&W.calls) == 0) AIO_YIELD(t); /* (time cannot pass while a call is awaited) */
     aio_spawn(&TT.t[1], gated_call); /* queued behind it: one thread */
+    aio_spawn(&TT.t[2], gated_call);
+    aio_spawn(&TT.t[3], gated_call);
     AIO_YIELD(t);
+    aio_cancel(&TT.t[2]); /* off the middle of the queue, */
+    aio_cancel(&TT.t[3]); /* its tail, */
+    aio_cancel(&TT.t[1]); /* its head */
     aio_cancel(&TT.t[0]);
-    aio_cancel(&TT.t[1]);
     AIO_AWAIT(t, TT.rc0, &TT.t[0]);
     AIO_AWAIT(t, TT.rc0, &TT.t[1]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[2]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[3]);
     TT.at = T_MS();
     AIO_END(t);
 }
@@ -262,6 +268,8 @@ static void test_threads_cancel_gives_up(void) {
     CHECK_EQ(TT.rc[1], 0);
     CHECK_EQ(aio_task_result(&TT.t[0]), AIO_ECANCELED);
     CHECK_EQ(aio_task_result(&TT.t[1]), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&TT.t[2]), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&TT.t[3]), AIO_ECANCELED);
     CHECK_EQ(TT.at, 0);
     CHECK(strcmp(TT.call[0].text, "mine") == 0); /* never copied back */
     CHECK_EQ(TT.call[0].out, 0);
@@ -535,8 +543,21 @@ static aio_status connect_cancelled_main(aio_task *t) {
     AIO_TCP_CONNECT(t, TT.rc0, "localhost", 80, AIO_SEC(1));
     AIO_END(t);
 }
+static aio_status thread_cancelled_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_cancel(t);
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status lookup_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_LOOKUP(t, TT.rc0, "localhost", 80, NULL, 8, AIO_SEC(1));
+    AIO_END(t);
+}
 static aio_status lookup_bad_main(aio_task *t) {
     AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "", 70000, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
     AIO_LOOKUP(t, TT.rc0, "localhost", -1, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_EINVAL);
     AIO_TCP_CONNECT(t, TT.rc0, NULL, 70000, AIO_SEC(1));
@@ -565,6 +586,9 @@ static void test_threads_lookup_bad_input(void) {
     CHECK_DEBUG("AIO_LOOKUP: the timeout is NaN");
     CHECK_EQ(test_run(&loop, &TT.main, lookup_cancelled_main), AIO_ECANCELED);
     CHECK_EQ(test_run(&loop, &TT.main, connect_cancelled_main), AIO_ECANCELED);
+    CHECK_EQ(test_run(&loop, &TT.main, thread_cancelled_main), AIO_ECANCELED);
+    CHECK_EQ(test_run(&loop, &TT.main, lookup_null_main), AIO_EINVAL);
+    CHECK_EQ(shared_get(&W.calls), 0);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -572,7 +596,7 @@ static void test_threads_lookup_bad_input(void) {
 
 static aio_status connect_name_main(aio_task *t) {
     AIO_BEGIN(t);
-    AIO_TCP_CONNECT(t, TT.rc0, "dual.test", 80, AIO_SEC(5));
+    AIO_TCP_CONNECT(t, TT.rc0, "dual.test", 80, AIO_NEVER);
     TT.at = T_MS();
     AIO_END(t);
 }
@@ -727,6 +751,12 @@ static aio_status ended_then_cancelled(aio_task *t) {
     AIO_END(t);
 }
 
+static aio_status spinner(aio_task *t) {
+    AIO_BEGIN(t);
+    while (!TT.rc[5]) AIO_YIELD(t);
+    AIO_END(t);
+}
+
 static void test_threads_ended_then_cancelled(void) {
     aio_loop loop;
     int spins = 0;
@@ -734,11 +764,15 @@ static void test_threads_ended_then_cancelled(void) {
     test_loop(&loop);
     TT.call[0].in = 2;
     CHECK_EQ(aio_spawn(&TT.t[0], ended_then_cancelled), AIO_OK);
+    CHECK_EQ(aio_spawn(&TT.other, spinner), AIO_OK); /* (keeps each turn busy: no idle wait) */
     (void)aio_step(&loop); /* it parks on the call */
     while (shared_get(&W.ended) == 0 && spins++ < 5000) nap_ms(1);
     nap_ms(50); /* (the thread hands the call over after the function returns) */
-    aio_cancel(&TT.t[0]);
+    (void)aio_step(&loop); /* the spinner runs, then the call is taken: the task is woken */
+    aio_cancel(&TT.t[0]);  /* and cancelled before it resumes */
     while (aio_task_alive(&TT.t[0])) (void)aio_step(&loop);
+    TT.rc[5] = 1;
+    while (aio_task_alive(&TT.other)) (void)aio_step(&loop);
     CHECK_EQ(aio_task_result(&TT.t[0]), AIO_ECANCELED);
     CHECK_EQ(TT.rc0, 0);
     CHECK_EQ(TT.call[0].out, 0); /* not copied back */
