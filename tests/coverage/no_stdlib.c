@@ -6,7 +6,7 @@
  * once a debug hook is set (aio_set_debug_hook(NULL) turns it off again),
  * a task that holds the loop with a fixed message. I/O: a readiness wait
  * with no port, or on a bad descriptor, says so; what needs POSIX (sockets,
- * signals) says that.
+ * addresses, signals) says that.
  * Exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
@@ -86,12 +86,21 @@ int main(void) {
         bad += io.rc[0] != AIO_EINVAL || io.rc[1] != AIO_EBADF || io.rc[2] != AIO_EINVAL ||
                io.rc[3] != AIO_EINVAL || io.rc[4] != AIO_EINVAL || io.rc[5] != AIO_EINVAL;
         bad += aio_tcp_listen(NULL, 0, 1) != AIO_EINVAL || aio_socket_port(0) != AIO_EINVAL;
+        {
+            aio_address a;
+            char text[8] = "x";
+            bad += aio_address_set(&a, "127.0.0.1", 80) != AIO_EINVAL || a.len != 0;
+            bad += aio_address_set(NULL, "127.0.0.1", 80) != AIO_EINVAL;
+            bad += aio_address_format(&a, text, sizeof text) != AIO_EINVAL || text[0] != '\0';
+            bad += aio_address_format(&a, NULL, 0) != AIO_EINVAL || aio_address_format(&a, text, 0) != AIO_EINVAL;
+            bad += aio_address_port(&a) != AIO_EINVAL;
+        }
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
-        bad += heard != 11;
+        bad += heard != 17;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 11;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 17;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
