@@ -67,10 +67,10 @@
  * AIO_GROUP (TaskGroup), queues (Queue, LifoQueue, PriorityQueue, and a put
  * from an interrupt handler), events, locks, semaphores and conditions, and
  * I/O: AIO_ACCEPT, AIO_TCP_CONNECT (to a name too), AIO_RECV, AIO_SEND_ALL on
- * sockets (POSIX, and Windows: link ws2_32), buffered reads (AIO_READ_LINE),
- * blocking calls on worker threads (AIO_TO_THREAD, AIO_LOOKUP),
- * AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any descriptor (through a port
- * on a microcontroller), aio_signal_event
+ * sockets (POSIX, and Windows: link ws2_32), buffered streams (AIO_READ_LINE,
+ * ...), datagrams (AIO_RECV_FROM, AIO_SEND_TO), blocking calls on worker
+ * threads (AIO_TO_THREAD, AIO_LOOKUP), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE
+ * on any descriptor (through a port on a microcontroller), aio_signal_event
  * (add_signal_handler; Ctrl-C and console close on Windows), and
  * instruments to see what happened (aio_loop_set_instrument, aio_recorder:
  * tools/aio_trace.py draws a timeline of it). Every wait takes a timeout:
@@ -906,6 +906,17 @@ AIO_API const char *aio_stream_peek(const aio_stream *s);
 AIO_API size_t aio_stream_discard(aio_stream *s, size_t n);
 /* reader.at_eof(): the peer ended the stream and nothing is buffered. */
 AIO_API int aio_stream_at_eof(const aio_stream *s);
+
+/* Datagrams (UDP), each receive and send an await with a deadline:
+ * AIO_RECV_FROM, AIO_SEND_TO (sock.recvfrom, sock.sendto), in functions of
+ * their own that a program without them does not link. Hosted builds
+ * (POSIX, Windows). A UDP socket bound to `host` (a numeric IPv4 or IPv6 address, "localhost",
+ * or NULL or "" for every IPv4 address) and `port` (0: any free one, see
+ * aio_socket_port): the descriptor (non-blocking, close-on-exec: not
+ * inherited), or AIO_EINVAL (bad address or port) or AIO_EIO (errno says
+ * why: EADDRINUSE, ...; on Windows WSAGetLastError()). Close it with
+ * aio_close. */
+AIO_API int aio_udp_open(const char *host, int port);
 /* loop.add_signal_handler(signo, ev.set): each delivery of POSIX signal
  * `signo` sets `ev` from the running loop (never inside the handler, so it is
  * safe whenever the signal comes). NULL restores the default action.
@@ -1301,6 +1312,21 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 #define AIO_LOOKUP(t, lv, host, port, addrs, max, d)                           \
     AIO__AWAIT(t, (lv) = aio__r, aio__lookup_start((t), aio__f, (host), (port), (addrs), (max), (d)), \
                aio__lookup_poll((t), aio__f, (addrs), (max)), AIO__LABEL)
+/* Datagrams (aio_udp_open), each a checkpoint with a deadline like the others.
+ * sock.recvfrom(len) into buf[0..len) (len > 0): lv = the datagram's length
+ * (0 for an empty datagram: no end of stream here; a longer datagram is cut
+ * to len, its rest lost, as the system does), *from = its sender (from may be
+ * NULL), or AIO_ETIMEDOUT or an error. Cancelled or timed out, it has
+ * received nothing: the datagram stays for the next receive. */
+#define AIO_RECV_FROM(t, lv, fd, buf, len, from, d) AIO__DGRAM(t, lv, AIO__DGRAM_RECV, fd, buf, len, from, d)
+/* sock.sendto(buf[0..len), *to): lv = AIO_OK once the datagram was sent
+ * (whole: it never goes in parts; a full send buffer is waited out),
+ * AIO_EINVAL for a NULL address, one aio_address_set did not fill, or one of
+ * the other family than the socket's, or an error. A port nobody
+ * listens on may be reported, by an ICMP message, as AIO_ECONNREFUSED to a
+ * later receive or send on the socket (Windows: on any UDP socket; Linux:
+ * on a connected one), which stays usable. */
+#define AIO_SEND_TO(t, lv, fd, buf, len, to, d) AIO__DGRAM(t, lv, AIO__DGRAM_SEND, fd, buf, len, to, d)
 
 /* ------------------------------------------------------------------------ */
 /* Internals used by the macros                                               */
@@ -1418,6 +1444,10 @@ enum { AIO__READ_LINE, AIO__READ_UNTIL, AIO__READ_EXACTLY, AIO__READ_SOME };
 #define AIO__IO(t, lv, op, fd, buf, len, d)                                    \
     AIO__AWAIT(t, (lv) = aio__r, aio__io_start((t), aio__f, (op), (fd), (buf), (len), (d)), \
                aio__io_poll((t), aio__f, (op), (buf), (len)), AIO__LABEL)
+enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, writable) */
+#define AIO__DGRAM(t, lv, op, fd, buf, len, addr, d)                           \
+    AIO__AWAIT(t, (lv) = aio__r, aio__dgram_start((t), aio__f, (op), (fd), (buf), (len), (addr), (d)), \
+               aio__dgram_poll((t), aio__f, (op), (buf), (len), (addr)), AIO__LABEL)
 
 #define AIO__GROUP(t, g, n, nj) AIO__GROUP_(t, g, n, nj)
 #define AIO__GROUP_(t, g, n, nj)                                               \
@@ -1515,6 +1545,10 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
 AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
                                      size_t n, aio_time d);
 AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s);
+AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                    size_t len, const aio_address *addr, aio_time d);
+AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
+                                   const aio_address *addr);
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d);
 AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f);
@@ -5300,16 +5334,70 @@ static aio_status aio__net_send(int fd, const void *buf, size_t len, const char 
                            what, fd);
 }
 
-/* The library's sockets: non-blocking, not inherited by child processes,
- * TCP_NODELAY, no SIGPIPE. */
-static void aio__sock_setup(int fd) {
-    int one = 1;
+/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
+ * address into *from (zeroed first: a socket that is not a datagram one
+ * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
+ * when it cuts one: the length is len all the same). A send gives one whole
+ * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
+ * a full send buffer. A port nobody listens on, which Windows reports to a
+ * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
+static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
+#ifdef AIO__WIN32_IO
+    if (n < 0 && WSAGetLastError() == WSAECONNRESET) return AIO_ECONNREFUSED;
+#endif
+    return aio__net_result(n, what, fd);
+}
+static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    aio__socklen sl = sizeof *from;
+    long n;
+    memset(from, 0, sizeof *from);
+    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
+#ifdef AIO__WIN32_IO
+    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (aio_status)aio__net_chunk(len);
+#endif
+    return aio__net_dgram_result(n, what, fd);
+}
+/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
+static int aio__net_family(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    return ss.ss_family;
+}
+static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    long n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
+                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
+    if (n < 0) { /* (the systems name an address of the other family differently) */
+        int err = aio__net_last();
+        int mine = aio__net_family(fd);
+        if (mine >= 0 && mine != family)
+            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
+                                           "way round");
+#ifdef AIO__WIN32_IO
+        if (err == WSAENOBUFS) return AIO__AGAIN;
+#else
+        if (err == ENOBUFS) return AIO__AGAIN; /* LCOV_EXCL_BR_LINE: (not seen on loopback) */
+#endif
+        aio__net_set_last(err);
+    }
+    return aio__net_dgram_result(n, what, fd);
+}
+
+/* The library's sockets: non-blocking, not inherited by child processes; */
+static void aio__sock_private(int fd) {
     aio__nonblocking(fd);
 #ifdef AIO__WIN32_IO
     (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
 #else
     (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 #endif
+}
+/* its stream sockets TCP_NODELAY, with no SIGPIPE. */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
     (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
 #ifdef SO_NOSIGPIPE
     (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
@@ -5330,6 +5418,22 @@ static aio_status aio__net_accept(int fd, const char *what) {
     aio_io_forget(c); /* a number used before: nothing of it is watched now */
     aio__sock_setup(c);
     return c;
+}
+
+/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
+ * another program take the port): 0, or -1 (the socket closed, the error
+ * kept for errno or WSAGetLastError). */
+static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
+    int err;
+#ifdef AIO__WIN32_IO
+    int one = 1;
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+#endif
+    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
+    err = aio__net_last();
+    (void)aio__net_closesocket(fd);
+    aio__net_set_last(err);
+    return -1;
 }
 
 /* A connect's outcome once its socket is writable. */
@@ -5867,6 +5971,119 @@ AIO_API aio_status aio_close(aio_socket sock) {
     aio_io_forget(sock);
     if (fd < 0 || aio__net_closesocket(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
     return AIO_OK;
+}
+
+/* -------------------------------------------------------------- datagrams */
+
+/* A datagram's receive or send is one system call that takes or gives a
+ * whole datagram: tried at once, and when it would block, tried again each
+ * time the socket is ready, all within its one deadline, through the
+ * readiness waits' path (t->seq.io, the slot's waiter, `dry`). Its buffer,
+ * length and address come from the macro to the start and to each
+ * resumption: the task holds nothing more. (Their own functions: the other
+ * awaits' paths do not test for them, and a program without datagrams
+ * links none of this.) */
+static const char *const aio__dgram_names[] = {"AIO_RECV_FROM", "AIO_SEND_TO"};
+
+/* One try: the datagram's length (received; its sender in *addr if not
+ * NULL), AIO_OK (sent), AIO__AGAIN, AIO__INTR, or a status. */
+static aio_status aio__dgram_once(int fd, int op, const void *buf, size_t len, const aio_address *addr) {
+    const char *what = aio__dgram_names[op];
+    struct sockaddr_storage ss;
+    aio_address *from;
+    void *into;
+    aio_status rc;
+    int family;
+    if (op == AIO__DGRAM_SEND) {
+        rc = aio__net_sendto(fd, buf, len, (const struct sockaddr *)(const void *)addr->sa, addr->len,
+                             aio__address_family(addr), what);
+        if (rc < 0) return rc;
+        /* (a stream socket may take part of it, when its buffer is full: not tested) */
+        if ((size_t)rc != len) /* LCOV_EXCL_BR_LINE */
+            return aio__bad_fd(AIO_EBADF, what, fd, "is not a UDP socket (it took part of the datagram)"); /* LCOV_EXCL_LINE */
+        return AIO_OK;
+    }
+    memcpy(&into, &buf, sizeof into); /* (the receive's buffer and address, passed as const) */
+    rc = aio__net_recvfrom(fd, into, len, &ss, what);
+    if (rc < 0) return rc;
+    family = ss.ss_family;
+    if (family != AF_INET && family != AF_INET6)
+        return aio__bad_fd(AIO_EBADF, what, fd, "is not a UDP socket (what it received came from no IPv4 or IPv6 sender)");
+    if (addr) {
+        memcpy(&into, &addr, sizeof into);
+        from = (aio_address *)into;
+        memset(from, 0, sizeof *from);
+        from->len = (uint16_t)(family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+        memcpy(from->sa, &ss, from->len);
+    }
+    return rc;
+}
+
+/* Try until done, or park until the socket is ready that way (op is the way:
+ * 0 readable, 1 writable). */
+static aio_status aio__dgram_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
+                                 const aio_address *addr) {
+    aio_loop *L = t->loop;
+    int fd = t->seq.io.fd;
+    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
+        aio_status rc;
+        if (aio__io_is_dry(L->io, fd, op)) return aio__io_park(t, f, op, 1, aio__dgram_names[op]);
+        rc = aio__dgram_once(fd, op, buf, len, addr);
+        /* LCOV_EXCL_START: a signal in the call */
+        if (rc == AIO__INTR) continue;
+        /* LCOV_EXCL_STOP */
+        if (rc != AIO__AGAIN) return rc;
+        aio__io_dry(L, fd, op);
+        return aio__io_park(t, f, op, 0, aio__dgram_names[op]); /* (trusts nothing the first time) */
+    }
+}
+
+AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                    size_t len, const aio_address *addr, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    int fd = aio__fd(sock);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__DGRAM_SEND
+                                                            ? "AIO_SEND_TO: the timeout is NaN, negative or beyond half the clock range"
+                                                            : "AIO_RECV_FROM: the timeout is NaN, negative or beyond half the clock range"));
+    if (!buf && len)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__DGRAM_SEND ? "AIO_SEND_TO: the buffer is NULL"
+                                                                              : "AIO_RECV_FROM: the buffer is NULL"));
+    if (op == AIO__DGRAM_RECV && !len)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV_FROM: len is 0 (a receive of 0 bytes would "
+                                                        "drop the datagram)"));
+    if (op == AIO__DGRAM_SEND && !aio__address_ok(addr))
+        return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is NULL or holds no IPv4 or IPv6 address "
+                                       "(aio_address_set)");
+    if (fd < 0) return aio__bad_fd(AIO_EBADF, aio__dgram_names[op], fd, "is negative");
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    t->seq.io.fd = fd;
+    t->seq.io.dir = op;
+    t->seq.io.done = 0;
+    aio__set_until(t, until);
+    return aio__dgram_try(t, f, op, buf, len, addr);
+}
+
+AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
+                                   const aio_address *addr) {
+    /* readable (writable), or why not: a cancellation first, the deadline */
+    aio_status rc = aio__io_poll(t, f, op == AIO__DGRAM_SEND ? AIO__IO_WRITABLE : AIO__IO_READABLE, NULL, 0);
+    return rc == AIO_OK ? aio__dgram_try(t, f, op, buf, len, addr) : rc;
+}
+
+AIO_API int aio_udp_open(const char *host, int port) {
+    aio_address at;
+    int fd;
+    if (!aio__sockaddr(host, port, &at))
+        return aio__misuse(AIO_EINVAL, "aio_udp_open: the host is not a numeric IPv4 or IPv6 address or "
+                                       "\"localhost\", or the port is not 0-65535");
+    aio__net_need();
+    fd = aio__net_own(socket(aio__address_family(&at), SOCK_DGRAM, 0));
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (aio__net_bind(fd, AIO__SA(&at), at.len) != 0) return AIO_EIO;
+    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
+    aio__sock_private(fd);
+    return fd;
 }
 
 /* ---------------------------------------------------------------- signals */
@@ -7439,9 +7656,23 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     (void)t; (void)f; (void)s; (void)kind; (void)sep; (void)n; (void)d;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
 }
+AIO_API int aio_udp_open(const char *host, int port) {
+    (void)host; (void)port;
+    return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
+}
+AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                    size_t len, const aio_address *addr, aio_time d) {
+    (void)t; (void)f; (void)op; (void)sock; (void)buf; (void)len; (void)addr; (void)d;
+    return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
+}
 /* LCOV_EXCL_START: never called (the start refused) */
 AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
     (void)t; (void)f; (void)s;
+    return AIO_EINVAL;
+}
+AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
+                                   const aio_address *addr) {
+    (void)t; (void)f; (void)op; (void)buf; (void)len; (void)addr;
     return AIO_EINVAL;
 }
 /* LCOV_EXCL_STOP */

@@ -9,11 +9,12 @@ which does two things:
 
 * Importing this module installs an event loop policy. With `--virtual` on the
   command line (or AIO_VIRTUAL=1 in the environment) asyncio.run() then runs on
-  VirtualTimeLoop: a loop without a selector whose time() jumps straight to the
-  next timer whenever no callback is ready. A program that sleeps for minutes
-  finishes at once, and its timing is exact and repeatable, like the C
-  examples' virtual clock (aio_loop_use_virtual_clock). Without it, asyncio.run()
-  uses the ordinary loop and real time.
+  VirtualTimeLoop: a loop whose time() jumps straight to the next timer whenever
+  no callback is ready and no socket it waits on is. A program that sleeps for
+  minutes finishes at once, and its timing is exact and repeatable, like the C
+  examples' virtual clock (aio_loop_use_virtual_clock), also when its tasks talk
+  to each other over sockets on 127.0.0.1 (it looks at them without waiting).
+  Without it, asyncio.run() uses the ordinary loop and real time.
 
 * timed_print() is print() with the loop's time since the start in front:
   "[ 1.50s] Operation timed out". The C examples print the same prefix, so an
@@ -25,9 +26,9 @@ Only the standard library is used; Python 3.11 or newer (asyncio.timeout,
 TaskGroup).
 """
 import asyncio
-import asyncio.base_events
 import builtins
 import os
+import selectors
 import sys
 
 
@@ -36,33 +37,41 @@ def virtual_requested():
     return "--virtual" in sys.argv[1:] or os.environ.get("AIO_VIRTUAL", "0") not in ("", "0")
 
 
-class VirtualTimeLoop(asyncio.base_events.BaseEventLoop):
-    """An event loop on virtual time. It does no I/O: when nothing is ready it
-    moves time to the earliest timer instead of sleeping; when nothing is ready
-    and no timer is armed, the program could never go on, and it says so."""
+class _VirtualSelector(selectors.DefaultSelector):
+    """The loop's selector on virtual time: it looks at the sockets without
+    waiting; when none is ready it moves the loop's time to the earliest timer
+    instead of sleeping."""
 
     def __init__(self):
         super().__init__()
+        self.loop = None
+
+    def select(self, timeout=None):
+        ready = super().select(0)
+        if ready or timeout == 0:
+            return ready
+        if timeout is None:
+            raise RuntimeError("virtual time: every task waits and no timer is armed")
+        # jump exactly to the next timer (adding `timeout` could round off)
+        self.loop._virtual_now = max(self.loop._virtual_now, self.loop._scheduled[0]._when)
+        return []
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop on virtual time. When nothing is ready (no callback, no
+    socket) it moves time to the earliest timer instead of sleeping; when
+    nothing is ready and no timer is armed, the program could never go on, and
+    it says so."""
+
+    def __init__(self):
         self._virtual_now = 0.0
+        selector = _VirtualSelector()
+        super().__init__(selector)
+        selector.loop = self
         self.aio_start = 0.0
-        self._selector = self  # _run_once() calls self._selector.select(timeout)
 
     def time(self):
         return self._virtual_now
-
-    def select(self, timeout):
-        if timeout is None:
-            raise RuntimeError("virtual time: every task waits and no timer is armed")
-        if timeout > 0:
-            # jump exactly to the next timer (adding `timeout` could round off)
-            self._virtual_now = max(self._virtual_now, self._scheduled[0]._when)
-        return []
-
-    def _process_events(self, event_list):
-        pass
-
-    def _write_to_self(self):
-        pass
 
 
 class RealTimeLoop(asyncio.SelectorEventLoop):

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L /* sockets, sigaction, mkstemp under -std=c11 */
 #endif
 #include "test.h"
+#include <math.h>
 #include <stdlib.h>
 
 /* ------------------------------------------------------- a port of our own */
@@ -460,6 +461,9 @@ static aio_status port_no_sockets_main(aio_task *t) {
     AIO_RECV(t, P.w[0].rc, 0, buf, sizeof buf, AIO_SEC(1));
     CHECK_EQ(P.w[0].rc, AIO_EINVAL);
     CHECK_DEBUG("sockets need POSIX or Windows");
+    AIO_RECV_FROM(t, P.w[0].rc, 0, buf, sizeof buf, NULL, AIO_SEC(1));
+    CHECK_EQ(P.w[0].rc, AIO_EINVAL);
+    CHECK_DEBUG("datagrams need POSIX or Windows");
     AIO_END(t);
 }
 
@@ -475,6 +479,9 @@ static void test_io_port_no_sockets(void) {
     CHECK_EQ(aio_address_port(&a), AIO_EINVAL);
     CHECK_EQ(aio_address_set(NULL, "127.0.0.1", 80), AIO_EINVAL);
     CHECK_EQ(aio_address_format(&a, NULL, 0), AIO_EINVAL);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_udp_open("127.0.0.1", 0), AIO_EINVAL);
+    CHECK_DEBUG("datagrams need POSIX or Windows");
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);
@@ -510,6 +517,9 @@ static void test_io_port_no_sockets(void) {
 static int close_sock(int fd) { return closesocket(SOCK(fd)); }
 static long send_sock(int fd, const void *buf, size_t n) { return send(SOCK(fd), (const char *)buf, (int)n, 0); }
 static long recv_sock(int fd, void *buf, size_t n) { return recv(SOCK(fd), (char *)buf, (int)n, 0); }
+static long send_dgram(int fd, const char *msg, const aio_address *to) {
+    return sendto(SOCK(fd), msg, (int)strlen(msg), 0, (const struct sockaddr *)(const void *)to->sa, to->len);
+}
 static int shutdown_sock(int fd, int how) { return shutdown(SOCK(fd), how); }
 static void nonblocking(int fd) {
     u_long one = 1;
@@ -549,15 +559,39 @@ static int blocking_pair(int sv[2]) {
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/select.h>
 #define SOCK(fd) (fd)
 static int close_sock(int fd) { return close(fd); }
 static long send_sock(int fd, const void *buf, size_t n) { return (long)send(fd, buf, n, 0); }
 static long recv_sock(int fd, void *buf, size_t n) { return (long)recv(fd, buf, n, 0); }
+static long send_dgram(int fd, const char *msg, const aio_address *to) {
+    return (long)sendto(fd, msg, strlen(msg), 0, (const struct sockaddr *)(const void *)to->sa, to->len);
+}
 static int shutdown_sock(int fd, int how) { return shutdown(fd, how); }
 static void nonblocking(int fd) { (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 static int new_socket(void) { return socket(AF_INET, SOCK_STREAM, 0); }
 static int blocking_pair(int sv[2]) { return socketpair(AF_UNIX, SOCK_STREAM, 0, sv); }
 #endif
+
+/* Connect socket fd to address a (a UDP socket: only a's datagrams come in,
+ * and the system reports what becomes of those it sends there). */
+static int connect_sock(int fd, const aio_address *a) {
+    return connect(SOCK(fd), (const struct sockaddr *)(const void *)a->sa, a->len);
+}
+
+/* Wait (real time, 2 s at most) until fd has something to read: a datagram
+ * sent on loopback is there when the send returns, as a socketpair's bytes
+ * are, unless the system defers its delivery; then this waits for it, so
+ * that a test on the virtual clock stays exact. */
+static void settle(int fd) {
+    fd_set in;
+    struct timeval tv;
+    FD_ZERO(&in);
+    FD_SET(SOCK(fd), &in);
+    tv.tv_sec = 2;
+    tv.tv_usec = 0;
+    CHECK_EQ(select(fd + 1, &in, NULL, NULL, &tv), 1);
+}
 
 /* A connected pair of stream sockets, both non-blocking. */
 static void sockpair(int sv[2]) {
@@ -2156,6 +2190,502 @@ static void test_io_addresses(void) {
     CHECK_EQ(aio_address_port(&a), AIO_EINVAL);
 }
 
+/* --------------------------------------------------------------- datagrams */
+
+/* Two UDP sockets on 127.0.0.1: U.a (a client's) and U.b (a server's), and
+ * the address of each. */
+static struct {
+    aio_task main, peer, reader;
+    aio_timeout to;
+    int a, b, rfd, port_b;
+    aio_address to_a, to_b, from, from2;
+    char buf[64], pbuf[64];
+    const char *msg;
+    aio_time pre;
+    aio_status rc, prc, rrc;
+    long long at, pat;
+} U;
+
+static void udp_setup(aio_loop *loop) {
+    test_loop(loop);
+    memset(&U, 0, sizeof U);
+    U.a = aio_udp_open("127.0.0.1", 0);
+    U.b = aio_udp_open("localhost", 0);
+    CHECK(U.a >= 0);
+    CHECK(U.b >= 0);
+    U.port_b = aio_socket_port(U.b);
+    CHECK(U.port_b > 0);
+    CHECK_EQ(aio_address_set(&U.to_a, "127.0.0.1", aio_socket_port(U.a)), AIO_OK);
+    CHECK_EQ(aio_address_set(&U.to_b, "127.0.0.1", U.port_b), AIO_OK);
+}
+
+static void udp_teardown(aio_loop *loop) {
+    CHECK_EQ(aio_close(U.a), AIO_OK);
+    CHECK_EQ(aio_close(U.b), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(loop), AIO_OK);
+}
+
+/* A server on U.b: answers one datagram with "pong" to its sender. */
+static aio_status udp_server(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV_FROM(t, U.prc, U.b, U.pbuf, sizeof U.pbuf - 1, &U.from, AIO_SEC(5));
+    U.pat = T_MS();
+    if (U.prc >= 0) {
+        U.pbuf[U.prc] = 0;
+        AIO_SEND_TO(t, U.prc, U.b, "pong", 4, &U.from, AIO_SEC(1));
+        settle(U.a);
+    }
+    AIO_END(t);
+}
+
+/* A request and its answer: each side learns the other's address from
+ * what it receives, and each receive wakes in the turn after the send. */
+static aio_status udp_round_trip_main(aio_task *t) {
+    static char text[64];
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&U.peer, udp_server), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(100));
+    AIO_SEND_TO(t, U.rc, U.a, "ping", 4, &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.b);
+    AIO_RECV_FROM(t, U.rc, U.a, U.buf, sizeof U.buf, &U.from2, AIO_SEC(1));
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "pong", 4) == 0);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_EQ(U.pat, 100);
+    CHECK_STR(U.pbuf, "ping");
+    CHECK_EQ(aio_address_port(&U.from), aio_socket_port(U.a)); /* the server saw the client */
+    CHECK_EQ(aio_address_port(&U.from2), U.port_b);            /* and the client the server */
+    (void)sprintf(text, "127.0.0.1:%d", U.port_b);
+    CHECK_EQ(aio_address_format(&U.from2, U.buf, sizeof U.buf), (long)strlen(text));
+    CHECK_STR(U.buf, text);
+    AIO_AWAIT(t, U.rc, &U.peer);
+    CHECK_EQ(U.rc, AIO_OK);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    AIO_END(t);
+}
+
+static void test_io_udp_round_trip(void) {
+    aio_loop loop;
+    udp_setup(&loop);
+    CHECK_EQ(test_run(&loop, &U.main, udp_round_trip_main), AIO_OK);
+    udp_teardown(&loop);
+}
+
+/* A task of the loop that sends U.msg from U.a to U.b at U.pre. */
+static aio_status udp_sender(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP_UNTIL(t, test_start + U.pre);
+    AIO_SEND_TO(t, U.prc, U.a, U.msg, strlen(U.msg), &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.prc, AIO_OK);
+    settle(U.b);
+    AIO_END(t);
+}
+static void spawn_udp_sender(long long at_ms, const char *msg) {
+    U.pre = AIO_MS(at_ms);
+    U.msg = msg;
+    CHECK_EQ(aio_spawn(&U.peer, udp_sender), AIO_OK);
+}
+
+/* A receive with nothing to receive ends at its deadline exactly, and the
+ * loop then waits for nothing on the socket. A datagram that comes later,
+ * while nobody waits, is received by the next receive at once; one that
+ * comes while a receive waits wakes it then. */
+static aio_status udp_deadline_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_MS(500));
+    CHECK_EQ(U.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 500);
+    CHECK_EQ(U.from.len, 0); /* not written */
+    CHECK_EQ(t->loop->io->waiting, 0);
+    CHECK(t->loop->io->slots[U.b].waiter[0] == NULL);
+    CHECK_EQ(t->loop->io->slots[U.b].watched, 0);
+    spawn_udp_sender(1250, "late");
+    AIO_SLEEP_UNTIL(t, test_start + AIO_MS(1500));
+    AIO_AWAIT(t, U.rc, &U.peer);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_SEC(5));
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "late", 4) == 0);
+    CHECK_EQ(T_MS(), 1500);
+    CHECK_EQ(aio_address_port(&U.from), aio_socket_port(U.a));
+    spawn_udp_sender(1750, "next");
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, AIO_SEC(5));
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "next", 4) == 0);
+    CHECK_EQ(T_MS(), 1750);
+    AIO_AWAIT(t, U.rc, &U.peer);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, 0); /* nothing there, no time */
+    CHECK_EQ(U.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 1750);
+    AIO_END(t);
+}
+
+static void test_io_udp_receive_deadline(void) {
+    aio_loop loop;
+    udp_setup(&loop);
+    CHECK_EQ(test_run(&loop, &U.main, udp_deadline_main), AIO_OK);
+    udp_teardown(&loop);
+}
+
+/* A receiver on U.rfd with no deadline. */
+static aio_status udp_reader(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV_FROM(t, U.rrc, U.rfd, U.pbuf, sizeof U.pbuf, &U.from, AIO_NEVER);
+    U.at = T_MS();
+    AIO_END(t);
+}
+static void spawn_udp_reader(int fd) {
+    U.rfd = fd;
+    CHECK_EQ(aio_spawn(&U.reader, udp_reader), AIO_OK);
+}
+
+/* A receive cut short by a timeout block leaves nothing behind. One
+ * cancelled in the instant its datagram arrived has consumed nothing; nor
+ * has one cancelled after the loop saw its datagram, nor one whose block was
+ * due when it began: every datagram is still there. A socket forgotten
+ * while a receive waits on it wakes the receive with AIO_ECLOSED. */
+static aio_status udp_cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &U.to, AIO_MS(300)) {
+        AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, AIO_NEVER);
+    }
+    CHECK_EQ(aio_timeout_status(&U.to), AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 300);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    spawn_udp_reader(U.b);
+    AIO_SLEEP(t, AIO_MS(100));
+    AIO_SEND_TO(t, U.rc, U.a, "keep", 4, &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.b);
+    CHECK_EQ(aio_cancel(&U.reader), 1);
+    AIO_AWAIT(t, U.rc, &U.reader);
+    CHECK_EQ(U.rc, AIO_ECANCELED);
+    CHECK_EQ(U.rrc, 0); /* never assigned */
+    CHECK_EQ(U.from.len, 0);
+    spawn_udp_reader(U.a); /* the datagram arrived, and the loop saw it, before the cancellation came */
+    AIO_SLEEP(t, AIO_MS(100));
+    AIO_SEND_TO(t, U.rc, U.b, "more", 4, &U.to_a, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.a);
+    AIO_SLEEP(t, 0); /* the turn's look at the descriptors wakes the receiver */
+    CHECK_EQ(aio_cancel(&U.reader), 1);
+    AIO_AWAIT(t, U.rc, &U.reader);
+    CHECK_EQ(U.rc, AIO_ECANCELED);
+    CHECK_EQ(U.rrc, 0);
+    AIO_TIMEOUT(t, &U.to, 0) { /* due at its start: the receive's checkpoint unwinds */
+        AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, AIO_NEVER);
+        U.rc = 99; /* not reached */
+    }
+    CHECK_EQ(aio_timeout_status(&U.to), AIO_ETIMEDOUT);
+    CHECK(U.rc != 99);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "keep", 4) == 0);
+    AIO_RECV_FROM(t, U.rc, U.a, U.buf, sizeof U.buf, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "more", 4) == 0);
+    CHECK_EQ(T_MS(), 500);
+    spawn_udp_reader(U.b); /* nothing left: it waits */
+    AIO_SLEEP(t, AIO_MS(10));
+    aio_io_forget(U.b);
+    AIO_AWAIT(t, U.rc, &U.reader);
+    CHECK_EQ(U.rrc, AIO_ECLOSED);
+    CHECK_EQ(U.at, 510);
+    AIO_END(t);
+}
+
+/* A task that cancels itself, then receives: the receive's checkpoint
+ * unwinds before it takes anything. */
+static aio_status udp_cancelled_first_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_cancel(t), 1);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, AIO_SEC(1));
+    U.rc = 99; /* not reached */
+    AIO_END(t);
+}
+static aio_status udp_take_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static void test_io_udp_cancel_consumes_nothing(void) {
+    aio_loop loop;
+    udp_setup(&loop);
+    CHECK_EQ(test_run(&loop, &U.main, udp_cancel_main), AIO_OK);
+    CHECK_EQ(send_dgram(U.a, "left", &U.to_b), 4);
+    settle(U.b);
+    U.rc = 0;
+    CHECK_EQ(test_run(&loop, &U.main, udp_cancelled_first_main), AIO_ECANCELED);
+    CHECK_EQ(U.rc, 0);
+    CHECK_EQ(test_run(&loop, &U.main, udp_take_main), AIO_OK);
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "left", 4) == 0);
+    udp_teardown(&loop);
+}
+
+/* A datagram longer than the buffer is cut to it (the rest is lost: the
+ * next receive gets the next datagram); an empty datagram is received as
+ * 0 bytes with its sender, and is no end: the socket goes on. One too large
+ * for UDP is refused whole. */
+static aio_status udp_sizes_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, U.rc, U.a, "0123456789", 10, &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.b);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, 4, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "0123", 4) == 0);
+    CHECK_EQ(aio_address_port(&U.from), aio_socket_port(U.a));
+    AIO_SEND_TO(t, U.rc, U.a, "x", 1, &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.b);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, 4, NULL, AIO_SEC(1));
+    CHECK_EQ(U.rc, 1);
+    CHECK_EQ(U.buf[0], 'x');
+    AIO_SEND_TO(t, U.rc, U.a, NULL, 0, &U.to_b, AIO_SEC(1)); /* empty */
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.b);
+    memset(&U.from, 0, sizeof U.from);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, 0);
+    CHECK_EQ(aio_address_port(&U.from), aio_socket_port(U.a));
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_MS(200)); /* nothing more */
+    CHECK_EQ(U.rc, AIO_ETIMEDOUT);
+    spawn_udp_sender(300, "after");
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, 5);
+    CHECK_EQ(T_MS(), 300);
+    AIO_AWAIT(t, U.rc, &U.peer);
+    AIO_SEND_TO(t, U.rc, U.a, S.big_in, sizeof S.big_in, &U.to_b, AIO_SEC(1)); /* 64 KiB */
+    CHECK_EQ(U.rc, AIO_EIO);
+#ifdef _WIN32
+    CHECK_EQ(WSAGetLastError(), WSAEMSGSIZE);
+#else
+    CHECK_EQ(errno, EMSGSIZE);
+#endif
+    CHECK_EQ(T_MS(), 300);
+    AIO_END(t);
+}
+
+static void test_io_udp_truncation_and_empty(void) {
+    aio_loop loop;
+    udp_setup(&loop);
+    CHECK_EQ(test_run(&loop, &U.main, udp_sizes_main), AIO_OK);
+    udp_teardown(&loop);
+}
+
+/* IPv6 loopback, where the system has it (else nothing to test). */
+static aio_status udp_v6_main(aio_task *t) {
+    static char text[64];
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, U.rc, U.a, "six", 3, &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.b);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, 3);
+    CHECK(memcmp(U.buf, "six", 3) == 0);
+    (void)sprintf(text, "[::1]:%d", aio_socket_port(U.a));
+    CHECK_EQ(aio_address_format(&U.from, U.buf, sizeof U.buf), (long)strlen(text));
+    CHECK_STR(U.buf, text);
+    AIO_SEND_TO(t, U.rc, U.b, "back", 4, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_OK);
+    settle(U.a);
+    AIO_RECV_FROM(t, U.rc, U.a, U.buf, sizeof U.buf, &U.from2, AIO_SEC(1));
+    CHECK_EQ(U.rc, 4);
+    CHECK_EQ(aio_address_port(&U.from2), U.port_b);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+
+static void test_io_udp_ipv6(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&U, 0, sizeof U);
+    U.a = aio_udp_open("::1", 0);
+    if (U.a < 0) { /* no IPv6 loopback here */
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+        return;
+    }
+    U.b = aio_udp_open("::1", 0);
+    CHECK(U.b >= 0);
+    U.port_b = aio_socket_port(U.b);
+    CHECK_EQ(aio_address_set(&U.to_b, "::1", U.port_b), AIO_OK);
+    CHECK_EQ(test_run(&loop, &U.main, udp_v6_main), AIO_OK);
+    udp_teardown(&loop);
+}
+
+/* A datagram to a port nobody listens on: the system learns it from an ICMP
+ * message and says so to the next receive (or send) on a socket connected
+ * there (on Windows on any UDP socket): AIO_ECONNREFUSED, and the socket
+ * stays usable. On the real clock (the message comes in its own time; it
+ * wakes the receive), with wide margins. */
+#ifdef _WIN32
+#define REFUSED_WAIT AIO_SEC(1)
+#else
+#define REFUSED_WAIT AIO_SEC(10)
+#endif
+static aio_status udp_refused_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, U.rc, U.a, "anyone?", 7, &U.to_b, AIO_SEC(5));
+    CHECK_EQ(U.rc, AIO_OK);
+    U.at = (long long)aio_now();
+    AIO_RECV_FROM(t, U.rc, U.a, U.buf, sizeof U.buf, &U.from, REFUSED_WAIT);
+#ifdef _WIN32 /* (Windows says so, as WSAECONNRESET; wine, which runs these tests here, does not) */
+    CHECK(U.rc == AIO_ECONNREFUSED || U.rc == AIO_ETIMEDOUT);
+#else
+    CHECK_EQ(U.rc, AIO_ECONNREFUSED);
+    CHECK(ELAPSED_MS((aio_time)U.at) < 5000);
+#endif
+    U.b = aio_udp_open("127.0.0.1", U.port_b); /* someone listens there now */
+    CHECK(U.b >= 0);
+    AIO_SEND_TO(t, U.rc, U.a, "again", 5, &U.to_b, AIO_SEC(5));
+    CHECK_EQ(U.rc, AIO_OK);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, &U.from, AIO_SEC(10));
+    CHECK_EQ(U.rc, 5);
+    CHECK(memcmp(U.buf, "again", 5) == 0);
+    AIO_SEND_TO(t, U.rc, U.b, "back", 4, &U.from, AIO_SEC(5));
+    CHECK_EQ(U.rc, AIO_OK);
+    AIO_RECV_FROM(t, U.rc, U.a, U.buf, sizeof U.buf, &U.from, AIO_SEC(10));
+    CHECK_EQ(U.rc, 4);
+    CHECK(memcmp(U.buf, "back", 4) == 0);
+    AIO_END(t);
+}
+
+static void test_io_udp_refused(void) {
+    aio_loop loop;
+    real_loop(&loop);
+    memset(&U, 0, sizeof U);
+    U.a = aio_udp_open("127.0.0.1", 0);
+    U.b = aio_udp_open("127.0.0.1", 0); /* a port that was free a moment ago */
+    CHECK(U.a >= 0);
+    CHECK(U.b >= 0);
+    U.port_b = aio_socket_port(U.b);
+    CHECK_EQ(aio_close(U.b), AIO_OK);
+    CHECK_EQ(aio_address_set(&U.to_b, "127.0.0.1", U.port_b), AIO_OK);
+    CHECK_EQ(connect_sock(U.a, &U.to_b), 0);
+    CHECK_EQ(test_run(&loop, &U.main, udp_refused_main), AIO_OK);
+    udp_teardown(&loop);
+}
+
+/* Bad input: a status, and in debug builds a message that names it. Those
+ * of the buffer and the timeout are raised, as AIO_RECV's are; the
+ * descriptor's and the address's are given in lv. */
+static aio_status udp_recv_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV_FROM(t, U.rc, U.b, NULL, 4, NULL, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status udp_send_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, U.rc, U.a, NULL, 4, &U.to_b, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status udp_recv_zero_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, 0, NULL, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status udp_recv_nan_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, aio_seconds(NAN));
+    AIO_END(t);
+}
+static aio_status udp_send_negative_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, U.rc, U.a, "x", 1, &U.to_b, AIO_MS(-5));
+    AIO_END(t);
+}
+static aio_status udp_bad_input_main(aio_task *t) {
+    static aio_address empty, v6;
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, U.rc, U.a, "x", 1, NULL, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_SEND_TO: the address is NULL or holds no IPv4 or IPv6 address");
+    memset(&empty, 0, sizeof empty);
+    AIO_SEND_TO(t, U.rc, U.a, "x", 1, &empty, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EINVAL);
+    v6 = U.to_b;
+    v6.len = 3;
+    AIO_SEND_TO(t, U.rc, U.a, "x", 1, &v6, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EINVAL);
+    CHECK_EQ(aio_address_set(&v6, "::1", U.port_b), AIO_OK);
+    test_last_debug[0] = 0;
+    AIO_SEND_TO(t, U.rc, U.a, "x", 1, &v6, AIO_SEC(1)); /* to an IPv4 socket */
+    CHECK_EQ(U.rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_SEND_TO: the address is IPv6 and the socket IPv4");
+    AIO_RECV_FROM(t, U.rc, -1, U.buf, sizeof U.buf, NULL, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EBADF);
+    CHECK_DEBUG("AIO_RECV_FROM: descriptor -1 is negative");
+    AIO_SEND_TO(t, U.rc, -1, "x", 1, &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EBADF);
+    CHECK_DEBUG("AIO_SEND_TO: descriptor -1 is negative");
+    U.at = new_socket(); /* a socket number closed since */
+    CHECK_EQ(close_sock((int)U.at), 0);
+    AIO_RECV_FROM(t, U.rc, (int)U.at, U.buf, sizeof U.buf, NULL, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EBADF);
+    AIO_SEND_TO(t, U.rc, (int)U.at, "x", 1, &U.to_b, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EBADF);
+    /* a stream socket: what it receives has no sender */
+    CHECK_EQ(send_sock(S.sv[1], "tcp", 3), 3);
+    AIO_RECV_FROM(t, U.rc, S.sv[0], U.buf, sizeof U.buf, &U.from, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EBADF);
+    CHECK_DEBUG("is not a UDP socket");
+    /* a second receiver of one socket */
+    spawn_udp_reader(U.b);
+    AIO_YIELD(t);
+    test_last_debug[0] = 0;
+    AIO_RECV_FROM(t, U.rc, U.b, U.buf, sizeof U.buf, NULL, AIO_SEC(1));
+    CHECK_EQ(U.rc, AIO_EBUSY);
+    CHECK_DEBUG("already has a task waiting until it is readable");
+    CHECK_EQ(aio_cancel(&U.reader), 1);
+    AIO_AWAIT(t, U.rc, &U.reader);
+    CHECK_EQ(U.rc, AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    AIO_END(t);
+}
+
+static void test_io_udp_bad_input(void) {
+    aio_loop loop;
+    int fd;
+    udp_setup(&loop);
+    memset(&S, 0, sizeof S);
+    sockpair(S.sv);
+    CHECK_EQ(test_run(&loop, &U.main, udp_recv_null_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_RECV_FROM: the buffer is NULL");
+    CHECK_EQ(test_run(&loop, &U.main, udp_send_null_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_SEND_TO: the buffer is NULL");
+    CHECK_EQ(test_run(&loop, &U.main, udp_recv_zero_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_RECV_FROM: len is 0");
+    CHECK_EQ(test_run(&loop, &U.main, udp_recv_nan_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_RECV_FROM: the timeout is NaN, negative or beyond half the clock range");
+    CHECK_EQ(test_run(&loop, &U.main, udp_send_negative_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_SEND_TO: the timeout is NaN, negative or beyond half the clock range");
+    CHECK_EQ(test_run(&loop, &U.main, udp_bad_input_main), AIO_OK);
+    CHECK_EQ(aio_udp_open("example.org", 0), AIO_EINVAL);
+    CHECK_DEBUG("aio_udp_open: the host is not a numeric IPv4 or IPv6 address");
+    CHECK_EQ(aio_udp_open("127.0.0.1", 65536), AIO_EINVAL);
+    CHECK_EQ(aio_udp_open("127.0.0.1", -1), AIO_EINVAL);
+    CHECK_EQ(aio_udp_open("127.0.0.1", U.port_b), AIO_EIO); /* in use */
+#ifdef _WIN32 /* (in use by a socket with SO_EXCLUSIVEADDRUSE: either, as Windows versions differ) */
+    CHECK(WSAGetLastError() == WSAEADDRINUSE || WSAGetLastError() == WSAEACCES);
+#else
+    CHECK_EQ(errno, EADDRINUSE);
+#endif
+    fd = aio_udp_open(NULL, 0); /* every IPv4 address */
+    CHECK(fd >= 0);
+    CHECK(aio_socket_port(fd) > 0);
+    CHECK_EQ(aio_close(fd), AIO_OK);
+    fd = aio_udp_open("", 0);
+    CHECK(fd >= 0);
+    CHECK_EQ(aio_close(fd), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    udp_teardown(&loop);
+}
+
 #endif /* SOCKET_TESTS */
 
 /* (The boards that split a file among images count its TEST_ENTRY lines:
@@ -2215,6 +2745,13 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_bad_input),
     SOCKET_ENTRY(test_io_addresses),
+    SOCKET_ENTRY(test_io_udp_round_trip),
+    SOCKET_ENTRY(test_io_udp_receive_deadline),
+    SOCKET_ENTRY(test_io_udp_cancel_consumes_nothing),
+    SOCKET_ENTRY(test_io_udp_truncation_and_empty),
+    SOCKET_ENTRY(test_io_udp_ipv6),
+    SOCKET_ENTRY(test_io_udp_refused),
+    SOCKET_ENTRY(test_io_udp_bad_input),
 #else
     TEST_ENTRY(test_io_port_no_sockets),
 #endif

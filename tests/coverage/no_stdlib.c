@@ -6,7 +6,7 @@
  * once a debug hook is set (aio_set_debug_hook(NULL) turns it off again),
  * a task that holds the loop with a fixed message. I/O: a readiness wait
  * with no port, or on a bad descriptor, says so; what needs POSIX (sockets,
- * signals) says that.
+ * addresses, streams, datagrams, signals) says that.
  * Exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
@@ -47,7 +47,7 @@ static aio_status sleeper(aio_task *t) {
 }
 
 /* I/O without POSIX: each await's status, in order */
-typedef struct { aio_task task; aio_status rc[6]; char buf[4]; aio_stream st; } io_t;
+typedef struct { aio_task task; aio_status rc[7]; char buf[4]; aio_stream st; } io_t;
 static aio_status io_body(aio_task *t) {
     io_t *s = AIO_SELF(t, io_t);
     AIO_BEGIN(t);
@@ -57,6 +57,7 @@ static aio_status io_body(aio_task *t) {
     AIO_TCP_CONNECT(t, s->rc[3], "127.0.0.1", 80, AIO_MS(1));
     s->rc[4] = aio_stream_init(&s->st, 0, s->buf, sizeof s->buf); /* streams need sockets */
     AIO_READ_LINE(t, s->rc[5], &s->st, AIO_MS(1));
+    AIO_RECV_FROM(t, s->rc[6], 0, s->buf, sizeof s->buf, NULL, AIO_MS(1)); /* datagrams too */
     AIO_END(t);
 }
 
@@ -84,14 +85,25 @@ int main(void) {
         static aio_event ev;
         bad += aio_run(&loop, &io.task, io_body) != AIO_OK;
         bad += io.rc[0] != AIO_EINVAL || io.rc[1] != AIO_EBADF || io.rc[2] != AIO_EINVAL ||
-               io.rc[3] != AIO_EINVAL || io.rc[4] != AIO_EINVAL || io.rc[5] != AIO_EINVAL;
+               io.rc[3] != AIO_EINVAL || io.rc[4] != AIO_EINVAL || io.rc[5] != AIO_EINVAL ||
+               io.rc[6] != AIO_EINVAL;
         bad += aio_tcp_listen(NULL, 0, 1) != AIO_EINVAL || aio_socket_port(0) != AIO_EINVAL;
+        bad += aio_udp_open(NULL, 0) != AIO_EINVAL;
+        {
+            aio_address a;
+            char text[8] = "x";
+            bad += aio_address_set(&a, "127.0.0.1", 80) != AIO_EINVAL || a.len != 0;
+            bad += aio_address_set(NULL, "127.0.0.1", 80) != AIO_EINVAL;
+            bad += aio_address_format(&a, text, sizeof text) != AIO_EINVAL || text[0] != '\0';
+            bad += aio_address_format(&a, NULL, 0) != AIO_EINVAL || aio_address_format(&a, text, 0) != AIO_EINVAL;
+            bad += aio_address_port(&a) != AIO_EINVAL;
+        }
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
-        bad += heard != 11;
+        bad += heard != 19;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 11;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 19;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
