@@ -10,7 +10,9 @@
 # difference is written down in expected/NN_name.python-diff (a unified diff from
 # what Python prints to what the C port prints) and applied here with patch(1).
 # The network example (13) has no Python original: its expected output is what
-# build/examples/13_http_client prints against 13_slow_server.py. The echo server
+# build/examples/13_http_client prints against 13_slow_server.py. Example 19 runs
+# on the real clock against a new 19_fetch_server.py: its expected output is what
+# 19_http_fetch.py prints (the test checks the C port prints the same). The echo server
 # (16) runs on the real clock against the clients of 16_echo_client.py: what the
 # clients see and what the Python original prints, times and port included, become
 # expected/16_echo_client.txt and expected/16_echo_server.txt (about 2.5 s); the line
@@ -27,7 +29,17 @@ done
 [ -n "$python" ] || { echo "regen.sh: needs CPython 3.12 or newer"; exit 1; }
 for py in [0-9][0-9]_*.py; do
     name=${py%.py}
-    [ -f "$name.c" ] || continue # 13_slow_server.py is a server, 16_echo_client.py and 17_line_client.py clients
+    [ -f "$name.c" ] || continue # 13_slow_server.py and 19_fetch_server.py are servers, 16_echo_client.py and 17_line_client.py clients
+    if [ "$name" = 19_http_fetch ]; then
+        rm -f expected/19.port
+        $python 19_fetch_server.py --lifetime 30 >expected/19.port &
+        server=$!
+        while [ ! -s expected/19.port ]; do sleep 0.1; done
+        $python "$py" "$(head -n 1 expected/19.port)" >"expected/$name.txt"
+        kill $server; rm -f expected/19.port
+        echo "expected/$name.txt: a run against 19_fetch_server.py"
+        continue
+    fi
     if [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ]; then
         clients=${name%_server}_client
         max=

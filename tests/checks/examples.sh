@@ -10,9 +10,11 @@
 #    later) and must print the same file, or differ from it exactly as
 #    examples/expected/NN_name.python-diff says (the C library's deliberate
 #    differences from asyncio);
-# 3. the network example runs on the real clock against examples/13_slow_server.py,
-#    started here on a free loopback port, and must print
-#    examples/expected/13_http_client.txt (about 3 s).
+# 3. the network examples run on the real clock on loopback: 13_http_client against
+#    examples/13_slow_server.py and must print examples/expected/13_http_client.txt
+#    (about 3 s); 19_http_fetch and its Python original each against a new
+#    examples/19_fetch_server.py (it counts requests), and both must print
+#    examples/expected/19_http_fetch.txt (about 3 s each).
 # The servers of examples 16 and 17 and their Python originals are only built here: they
 # serve real sockets, and tests/checks/servers.sh runs them against the same clients.
 # One line per check; counts via add_counts.
@@ -48,7 +50,7 @@ for ex_src in examples/[0-9][0-9]_*.c; do
             continue
         fi
         if [ ! -f "examples/expected/$ex_name.txt" ] || [ "$ex_name" = 13_http_client ] ||
-            [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ]; then
+            [ "$ex_name" = 19_http_fetch ] || [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ]; then
             ex_ok "$ex_what builds warning-free"
             continue
         fi
@@ -83,6 +85,7 @@ if [ -n "$ex_python" ]; then
         [ -f "examples/$ex_name.c" ] || continue # the server of example 13, the clients of 16
         [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ] &&
             continue # real sockets: tests/checks/servers.sh
+        [ "$ex_name" = 19_http_fetch ] && continue # real sockets: below
         if [ $ex_py312 = 0 ] && grep -q "Needs CPython 3.12" "$ex_py"; then
             echo "[examples] skipped: $ex_py needs CPython 3.12 or later ($ex_python is older): not checked"
             add_skipped 1 "$ex_py (CPython 3.12 or later)"
@@ -119,37 +122,60 @@ else
     ex_n=0
     for ex_py in examples/[0-9][0-9]_*.py; do # those checked above
         ex_name=$(basename "$ex_py" .py)
-        [ -f "examples/$ex_name.c" ] && [ "$ex_name" != 16_echo_server ] && ex_n=$((ex_n + 1))
+        [ -f "examples/$ex_name.c" ] && [ "$ex_name" != 16_echo_server ] &&
+            [ "$ex_name" != 17_line_server ] && [ "$ex_name" != 19_http_fetch ] && ex_n=$((ex_n + 1))
     done
     add_skipped "$ex_n" "the examples' Python originals (CPython 3.11 or later)"
 fi
 
-# 3. the network example, on loopback, on the real clock
-if [ ! -x "$ex_dir/13_http_client.gcc" ]; then
-    ex_bad "13_http_client: not built, not run"
-elif ! command -v python3 >/dev/null 2>&1; then
-    echo "[examples] skipped: python3 is not installed: the network example (13) is not run"
-    add_skipped 1 "13_http_client against its server (python3)"
-else
-    python3 examples/13_slow_server.py --lifetime 60 >"$ex_dir/server.port" 2>"$ex_dir/server.err" &
+# 3. the network examples, on loopback, on the real clock
+# ex_serve SCRIPT: start that server on a free port (ex_server, ex_port; no port: it failed)
+ex_serve() {
+    rm -f "$ex_dir/server.port"
+    python3 "$1" --lifetime 60 >"$ex_dir/server.port" 2>"$ex_dir/server.err" &
     ex_server=$!
     ex_tries=0
     while [ ! -s "$ex_dir/server.port" ] && [ $ex_tries -lt 50 ]; do
         sleep 0.1
         ex_tries=$((ex_tries + 1))
     done
-    ex_port=$(head -n 1 "$ex_dir/server.port")
+    ex_port=$(sed -n '1{/^[0-9][0-9]*$/p;}' "$ex_dir/server.port")
+    [ -n "$ex_port" ] || sed 's/^/    /' "$ex_dir/server.err" | head -5
+}
+ex_unserve() { kill "$ex_server" 2>/dev/null; wait "$ex_server" 2>/dev/null; }
+# ex_net WHAT EXPECTED SERVER CLIENT...: CLIENT PORT against a new SERVER prints EXPECTED
+ex_net() {
+    ex_what=$1 ex_expected=$2 ex_script=$3
+    shift 3
+    ex_serve "$ex_script"
     if [ -z "$ex_port" ]; then
-        ex_bad "13_http_client: the server did not start"; sed 's/^/    /' "$ex_dir/server.err" | head -5
-    elif timeout 30 "$ex_dir/13_http_client.gcc" 127.0.0.1 "$ex_port" >"$ex_dir/13.out" 2>&1 &&
-        cmp -s "$ex_dir/13.out" examples/expected/13_http_client.txt; then
-        ex_ok "13_http_client against 13_slow_server.py on 127.0.0.1 prints examples/expected/13_http_client.txt"
+        ex_bad "$ex_what: the server did not start"
+    elif timeout 30 "$@" "$ex_port" >"$ex_dir/net.out" 2>&1 && cmp -s "$ex_dir/net.out" "$ex_expected"; then
+        ex_ok "$ex_what against $(basename "$ex_script") on 127.0.0.1 prints $ex_expected"
     else
-        ex_bad "13_http_client: output differs from examples/expected/13_http_client.txt"
-        diff examples/expected/13_http_client.txt "$ex_dir/13.out" | head -20
+        ex_bad "$ex_what: output differs from $ex_expected"
+        diff "$ex_expected" "$ex_dir/net.out" | head -20
     fi
-    kill "$ex_server" 2>/dev/null
-    wait "$ex_server" 2>/dev/null
+    ex_unserve
+}
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "[examples] skipped: python3 is not installed: the network examples (13, 19) are not run"
+    add_skipped 3 "13_http_client and 19_http_fetch against their servers (python3)"
+else
+    for ex_name in 13_http_client 19_http_fetch; do
+        [ -x "$ex_dir/$ex_name.gcc" ] || ex_bad "$ex_name: not built, not run"
+    done
+    [ -x "$ex_dir/13_http_client.gcc" ] && ex_net 13_http_client examples/expected/13_http_client.txt \
+        examples/13_slow_server.py "$ex_dir/13_http_client.gcc" 127.0.0.1
+    [ -x "$ex_dir/19_http_fetch.gcc" ] && ex_net 19_http_fetch examples/expected/19_http_fetch.txt \
+        examples/19_fetch_server.py "$ex_dir/19_http_fetch.gcc"
+    if [ -z "$ex_python" ]; then
+        echo "[examples] skipped: no CPython 3.11 or later: examples/19_http_fetch.py is not run"
+        add_skipped 1 "examples/19_http_fetch.py (CPython 3.11 or later)"
+    else
+        ex_net "examples/19_http_fetch.py (Python original)" examples/expected/19_http_fetch.txt \
+            examples/19_fetch_server.py $ex_python examples/19_http_fetch.py
+    fi
 fi
 
 add_counts "$ex_pass" "$ex_fail"

@@ -6,7 +6,7 @@
 # with --virtual twice in a row (the second run must not read the first run's
 # server port). Each run must exit with status 0 and print every example's
 # examples/expected/NN_name.txt under its heading; the network examples run on the
-# real clock: 13 against its server (about 3 s a run), 16 against its clients
+# real clock: 13 and 19 against their servers (about 3 s each a run), 16 against its clients
 # (about 2.5 s; what the echo server prints is compared without the time in front
 # of each line and with its port as PORT, as tests/checks/servers.sh does).
 # Without python3 the showcase skips examples 13 and 16, and this check is skipped.
@@ -23,7 +23,7 @@ else
     # what the showcase must print: each example's expected output under its heading
     for sc_src in examples/[0-9][0-9]_*.c; do
         sc_name=$(basename "$sc_src" .c)
-        [ "$sc_name" = 13_http_client ] || [ "$sc_name" = 16_echo_server ] || [ "$sc_name" = 17_line_server ] &&
+        [ "$sc_name" = 13_http_client ] || [ "$sc_name" = 19_http_fetch ] || [ "$sc_name" = 16_echo_server ] || [ "$sc_name" = 17_line_server ] &&
             continue
         echo "################ $sc_name --virtual"
         cat "examples/expected/$sc_name.txt"
@@ -31,6 +31,9 @@ else
     done >"$sc_dir/expected"
     { echo "################ 13_http_client (real clock, loopback)"
       cat examples/expected/13_http_client.txt
+      echo
+      echo "################ 19_http_fetch (real clock, loopback)"
+      cat examples/expected/19_http_fetch.txt
       echo
       echo "################ 16_echo_server (real clock, loopback)"
       cat examples/expected/16_echo_client.txt

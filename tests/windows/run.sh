@@ -15,7 +15,8 @@
 #   3. every example with an expected output, run with --virtual, must print
 #      examples/expected/NAME.txt (Windows ends lines with CR LF: compared
 #      without the CR); the HTTP client of example 13 on the real clock against
-#      examples/13_slow_server.py on 127.0.0.1, as tests/checks/examples.sh runs it;
+#      examples/13_slow_server.py on 127.0.0.1, as tests/checks/examples.sh runs it
+#      (and 19_http_fetch against examples/19_fetch_server.py);
 #      the servers of examples 16 (echo) and 17 (lines) against their clients,
 #      stopped by Ctrl-C;
 #   4. MSVC, as near as this machine gets: clang --target=x86_64-pc-windows-msvc
@@ -135,7 +136,7 @@ for src in examples/[0-9][0-9]_*.c; do
         continue
     fi
     case $name in
-    13_http_client) continue ;; # real sockets: below
+    13_http_client | 19_http_fetch) continue ;; # real sockets: below
     16_echo_server | 17_line_server) continue ;; # real sockets: below
     esac
     [ -f "examples/expected/$name.txt" ] || { ok "$name builds warning-free"; continue; }
@@ -149,10 +150,14 @@ for src in examples/[0-9][0-9]_*.c; do
         diff "examples/expected/$name.txt" "$exe.txt" | head -10
     fi
 done
-exe="$out/bin/13_http_client.exe"
-if [ -f "$exe" ]; then
+# the clients of examples 13 and 19, each against a new server of its own
+for ex in "13_http_client:13_slow_server.py:127.0.0.1" "19_http_fetch:19_fetch_server.py:"; do
+    name=${ex%%:*} server_py=${ex#*:}
+    host=${server_py#*:} server_py=${server_py%%:*}
+    exe="$out/bin/$name.exe"
+    [ -f "$exe" ] || continue
     rm -f "$out/server.port" # (a port left by an earlier run would be read before the server writes its own)
-    python3 examples/13_slow_server.py --lifetime 90 >"$out/server.port" 2>"$out/server.err" &
+    python3 "examples/$server_py" --lifetime 90 >"$out/server.port" 2>"$out/server.err" &
     server=$!
     tries=0
     while [ ! -s "$out/server.port" ] && [ $tries -lt 50 ]; do
@@ -160,19 +165,19 @@ if [ -f "$exe" ]; then
         tries=$((tries + 1))
     done
     port=$(head -n 1 "$out/server.port")
-    timeout 60 $WINE "$exe" 127.0.0.1 "$port" >"$exe.out" 2>&1
+    timeout 60 $WINE "$exe" $host "$port" >"$exe.out" 2>&1
     tr -d '\r' <"$exe.out" >"$exe.txt"
     if [ -z "$port" ]; then
-        bad "13_http_client: the server did not start"; sed 's/^/    /' "$out/server.err" | head -5
-    elif cmp -s "$exe.txt" examples/expected/13_http_client.txt; then
-        ok "13_http_client against 13_slow_server.py on 127.0.0.1 prints examples/expected/13_http_client.txt"
+        bad "$name: the server did not start"; sed 's/^/    /' "$out/server.err" | head -5
+    elif cmp -s "$exe.txt" "examples/expected/$name.txt"; then
+        ok "$name against $server_py on 127.0.0.1 prints examples/expected/$name.txt"
     else
-        bad "13_http_client: output differs from examples/expected/13_http_client.txt"
-        diff examples/expected/13_http_client.txt "$exe.txt" | head -20
+        bad "$name: output differs from examples/expected/$name.txt"
+        diff "examples/expected/$name.txt" "$exe.txt" | head -20
     fi
     kill "$server" 2>/dev/null
     wait "$server" 2>/dev/null
-fi
+done
 
 # the servers of examples 16 and 17 against their clients (NN_*_client.py), which
 # stop them with Ctrl-C (--interrupt: SIGINT, CTRL_C_EVENT under wine; SIGTERM would
