@@ -763,9 +763,11 @@ static void test_threads_ended_then_cancelled(void) {
     reset();
     test_loop(&loop);
     TT.call[0].in = 2;
+    TT.call[0].gated = 1; /* (it cannot end before the gate opens) */
     CHECK_EQ(aio_spawn(&TT.t[0], ended_then_cancelled), AIO_OK);
     CHECK_EQ(aio_spawn(&TT.other, spinner), AIO_OK); /* (keeps each turn busy: no idle wait) */
     (void)aio_step(&loop); /* it parks on the call */
+    shared_set(&W.gate_open, 1);
     while (shared_get(&W.ended) == 0 && spins++ < 5000) nap_ms(1);
     nap_ms(50); /* (the thread hands the call over after the function returns) */
     (void)aio_step(&loop); /* the spinner runs, then the call is taken: the task is woken */
