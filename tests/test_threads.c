@@ -565,6 +565,8 @@ static aio_status lookup_bad_main(aio_task *t) {
     CHECK_DEBUG("AIO_TCP_CONNECT: the port is not 0-65535");
     AIO_TCP_CONNECT(t, TT.rc0, "localhost", -1, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_EINVAL);
+    AIO_TCP_CONNECT(t, TT.rc0, NULL, -1, AIO_SEC(1));
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
     AIO_LOOKUP(t, TT.rc0, "", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_EINVAL);
     CHECK_DEBUG("AIO_LOOKUP: the host is NULL, empty");
@@ -795,10 +797,26 @@ static aio_status no_slot_call(aio_task *t) {
     AIO_END(t);
 }
 
+static aio_status no_slot_connect(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "127.0.0.1", TT.rc[4], AIO_MS(10));
+    AIO_END(t);
+}
+static aio_status no_slot_connect_name(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "dual.test", TT.rc[4], AIO_MS(10));
+    AIO_END(t);
+}
+
 static void test_threads_no_timer_slot(void) {
     aio_loop loop;
     aio_timer one[1];
+    int listener = aio_tcp_listen("127.0.0.1", 0, 0);
     reset();
+    CHECK(listener >= 0);
+    TT.rc[4] = aio_socket_port(listener);
+    memset(&HOOK, 0, sizeof HOOK);
+    aio_set_lookup(test_lookup, &HOOK);
     aio_loop_init(&loop, one, 1);
     aio_loop_use_virtual_clock(&loop, test_start);
     CHECK_EQ(aio_spawn(&TT.other, hog), AIO_OK);
@@ -808,6 +826,15 @@ static void test_threads_no_timer_slot(void) {
     CHECK(!aio_task_alive(&TT.t[0]));
     CHECK_EQ(aio_task_result(&TT.t[0]), AIO_ENOSPC);
     CHECK_EQ(shared_get(&W.calls), 0);
+    /* a connect: its attempt closed; by name: its lookup never asked */
+    CHECK_EQ(aio_spawn(&TT.t[1], no_slot_connect), AIO_OK);
+    CHECK_EQ(aio_spawn(&TT.t[2], no_slot_connect_name), AIO_OK);
+    (void)aio_step(&loop);
+    CHECK_EQ(aio_task_result(&TT.t[1]), AIO_ENOSPC);
+    CHECK_EQ(aio_task_result(&TT.t[2]), AIO_ENOSPC);
+    CHECK_EQ(shared_get(&HOOK.asked), 0);
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_close(listener), AIO_OK);
     aio_cancel(&TT.other);
     while (aio_task_alive(&TT.other)) (void)aio_step(&loop);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
