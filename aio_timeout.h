@@ -7091,10 +7091,7 @@ static void aio__lookup_fill(aio__lookup_call *c, const char *host, int port, in
 
 /* What the lookup's caller gave, checked: AIO_OK, or the misuse. */
 static aio_status aio__lookup_check(const char *host, int port, const char *what) {
-    if (!host || !*host || strlen(host) > 255u || port < 0 || port > 65535) {
-        (void)what;
-        return aio__misuse(AIO_EINVAL, what);
-    }
+    if (!host || !*host || strlen(host) > 255u || port < 0 || port > 65535) return aio__misuse(AIO_EINVAL, what);
 #ifndef AIO__THREADS
     aio_address numeric;
     if (!aio__lookup_hook && !aio__numeric(host, port, &numeric))
