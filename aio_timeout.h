@@ -865,6 +865,10 @@ AIO_API aio_status aio_address_set(aio_address *a, const char *host, int port);
 AIO_API int aio_address_format(const aio_address *a, char *buf, size_t size);
 /* The address's port, or AIO_EINVAL (no address). */
 AIO_API int aio_address_port(const aio_address *a);
+/* aio_tcp_listen on an address: one AIO_LOOKUP gave, so that a listener on a host
+ * name never blocks the loop (the lookup runs on a worker thread under its
+ * await's deadline; aio_tcp_listen itself looks nothing up). */
+AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
 /* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
  * driver closes its own). */
@@ -878,16 +882,21 @@ AIO_API aio_status aio_close(aio_socket fd);
  * for the next one. Writes go straight to the socket (AIO_SEND_ALL on
  * stream.fd: it returns once the system took every byte, drain's role).
  * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
+#if SIZE_MAX > 0xFFFFFFFFu
+typedef uint32_t aio__offset; /* (a buffer holds at most INT_MAX bytes: 32 bits */
+#else                         /*  count them, and an idle stream is the smaller) */
+typedef size_t aio__offset;
+#endif
 typedef struct aio_stream {
     aio_socket fd;
+    aio__offset size;
     unsigned char *buf;
-    size_t size;
-    size_t head, tail; /* buf[head..tail): received, not read yet */
-    size_t last;       /* where the bytes the last read gave begin */
-    size_t scanned;    /* how far from head a separator is known to be absent */
     const void *sep;   /* the read under way: its separator, */
-    size_t want;       /* its separator's length, or the count it wants */
     aio_task *reader;  /* the task suspended in a read, or NULL */
+    aio__offset want;  /* its separator's length, or the count it wants */
+    aio__offset head, tail; /* buf[head..tail): received, not read yet */
+    aio__offset last;  /* where the bytes the last read gave begin */
+    aio__offset scanned; /* how far from head a separator is known to be absent */
     uint8_t kind;
     uint8_t eof;       /* the peer ended the stream */
 } aio_stream;
@@ -5701,7 +5710,7 @@ static aio_status aio__stream_scan(aio_stream *s) {
         size_t i;
         for (i = s->scanned; i + k <= have && !n; i++)
             if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
-        if (!n) s->scanned = have >= k ? have - k + 1 : 0;
+        if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
     }
     if (!n && s->eof) { /* the end: a line or a read takes what is left */
         if (s->kind == AIO__READ_LINE || s->kind == AIO__READ_SOME) {
@@ -5713,7 +5722,7 @@ static aio_status aio__stream_scan(aio_stream *s) {
     }
     if (!n) return have == s->size ? AIO_ELIMIT : AIO__MORE;
     s->last = s->head;
-    s->head += n;
+    s->head += (aio__offset)n;
     s->scanned = 0;
     return (aio_status)n;
 }
@@ -5733,7 +5742,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     if (rc < 0) return rc;
     if ((size_t)rc < s->size - s->tail) aio__io_dry(L, fd, 0);
     if (rc == 0) s->eof = 1;
-    s->tail += (size_t)rc;
+    s->tail += (aio__offset)rc;
     return AIO_OK;
 }
 
@@ -5778,7 +5787,7 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     s->kind = (uint8_t)kind;
     s->sep = sep;
-    s->want = n;
+    s->want = (aio__offset)n; /* (at most the buffer's size: checked above) */
     s->scanned = 0;
     t->seq.io.fd = aio__fd(s->fd);
     t->seq.io.dir = 0;
@@ -5803,7 +5812,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     memset(s, 0, sizeof *s);
     s->fd = fd;
     s->buf = (unsigned char *)buf;
-    s->size = size;
+    s->size = (aio__offset)size;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -5819,7 +5828,7 @@ AIO_API int aio_stream_at_eof(const aio_stream *s) { return s->eof && s->head ==
 AIO_API size_t aio_stream_discard(aio_stream *s, size_t n) {
     size_t have = s->tail - s->head;
     if (n > have) n = have;
-    s->head += n;
+    s->head += (aio__offset)n;
     s->scanned = 0;
     return n;
 }
@@ -5929,14 +5938,21 @@ AIO_API int aio_address_format(const aio_address *a, char *buf, size_t size) {
 
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     aio_address at;
-    int one = 1;
-    int fd;
     if (!aio__sockaddr(host, port, &at) || backlog < 0)
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen: the host is not a numeric IPv4 or IPv6 "
-                                       "address or \"localhost\", the port is not 0-65535, or the "
-                                       "backlog is negative");
+                                       "address or \"localhost\" (look a name up with AIO_LOOKUP, then "
+                                       "aio_tcp_listen_at), the port is not 0-65535, or the backlog is "
+                                       "negative");
+    return aio_tcp_listen_at(&at, backlog);
+}
+
+AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
+    int one = 1;
+    int fd;
+    if (!aio__address_ok(at) || backlog < 0)
+        return aio__misuse(AIO_EINVAL, "aio_tcp_listen_at: not an address, or the backlog is negative");
     aio__net_need();
-    fd = aio__net_own(socket(aio__address_family(&at), SOCK_STREAM, 0));
+    fd = aio__net_own(socket(aio__address_family(at), SOCK_STREAM, 0));
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
 #ifdef AIO__WIN32_IO /* (SO_REUSEADDR there would let another program take the port) */
     (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
@@ -5944,7 +5960,7 @@ AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 #endif
     /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), AIO__SA(&at), at.len) != 0 || /* LCOV_EXCL_BR_LINE */
+    if (bind(AIO__SOCK(fd), AIO__SA(at), at->len) != 0 || /* LCOV_EXCL_BR_LINE */
         listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
         int err = aio__net_last();
         (void)aio__net_closesocket(fd);
@@ -7620,6 +7636,10 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx) {
 }
 AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
     (void)host; (void)port; (void)backlog;
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
+}
+AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
+    (void)at; (void)backlog;
     return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
 }
 AIO_API int aio_socket_port(aio_socket fd) {

@@ -485,6 +485,43 @@ static void test_threads_lookup_system(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A listener on a host name: looked up on a worker thread, then bound to
+ * the first address; a connect by the same name reaches it. */
+static aio_status listen_by_name_main(aio_task *t) {
+    static int listener;
+    static int accepted;
+    AIO_BEGIN(t);
+    AIO_LOOKUP(t, TT.rc0, "localhost", 0, TT.addrs, 8, AIO_SEC(5));
+    CHECK(TT.rc0 >= 1);
+    listener = aio_tcp_listen_at(&TT.addrs[0], 0);
+    CHECK(listener >= 0);
+    AIO_TCP_CONNECT(t, TT.rc[0], "localhost", aio_socket_port(listener), AIO_SEC(5));
+    CHECK(TT.rc[0] >= 0);
+    AIO_ACCEPT(t, accepted, listener, AIO_SEC(5));
+    CHECK(accepted >= 0);
+    CHECK_EQ(aio_close(accepted), AIO_OK);
+    CHECK_EQ(aio_close(TT.rc[0]), AIO_OK);
+    CHECK_EQ(aio_close(listener), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_threads_listen_by_name(void) {
+    aio_loop loop;
+    aio_address none;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, listen_by_name_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    /* a name goes through a lookup first; bad addresses and backlogs */
+    CHECK_EQ(aio_tcp_listen("localhost.test", 0, 0), AIO_EINVAL);
+    CHECK_DEBUG("AIO_LOOKUP");
+    CHECK_EQ(aio_tcp_listen_at(NULL, 0), AIO_EINVAL);
+    memset(&none, 0, sizeof none);
+    CHECK_EQ(aio_tcp_listen_at(&none, 0), AIO_EINVAL);
+    CHECK_EQ(aio_address_set(&none, "127.0.0.1", 0), AIO_OK);
+    CHECK_EQ(aio_tcp_listen_at(&none, -1), AIO_EINVAL);
+}
+
 static aio_status lookup_abandoned_main(aio_task *t) {
     AIO_BEGIN(t);
     TT.start = (long long)(aio_loop_now(t->loop) * 1000u / AIO_TICKS_PER_SEC);
@@ -863,6 +900,7 @@ static const test_case cases[] = {
     THREAD_ENTRY(test_threads_bad_input),
     THREAD_ENTRY(test_threads_lookup_hook),
     THREAD_ENTRY(test_threads_lookup_system),
+    THREAD_ENTRY(test_threads_listen_by_name),
     THREAD_ENTRY(test_threads_lookup_abandoned),
     THREAD_ENTRY(test_threads_lookup_bad_input),
     THREAD_ENTRY(test_threads_connect_next_after_refusal),
