@@ -85,11 +85,15 @@
 /* Configuration                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* The POSIX clock needs this feature macro under -std=c11; it only takes effect
- * when this header is the first thing the implementing file includes. */
+/* The POSIX clock needs this feature macro under -std=c11, and Linux's
+ * pidfd_open (through syscall()) _DEFAULT_SOURCE; they only take effect when
+ * this header is the first thing the implementing file includes. */
 #if defined(AIO_TIMEOUT_IMPLEMENTATION) && !defined(_POSIX_C_SOURCE) && \
     !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
 #define _POSIX_C_SOURCE 200809L
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
 #endif
 
 #include <limits.h>
@@ -280,7 +284,10 @@ enum {
     AIO_EIO = -16,        /* I/O: another system error; errno says which */
     AIO_EINCOMPLETE = -17, /* stream: the end came first (asyncio.IncompleteReadError) */
     AIO_ELIMIT = -18,     /* stream: no separator within the buffer (asyncio.LimitOverrunError) */
-    AIO_ENOTFOUND = -19,  /* lookup: the name does not resolve (socket.gaierror) */
+    AIO_ENOTFOUND = -19,  /* lookup: the name does not resolve (socket.gaierror); process:
+                             no such program, or no such working directory */
+    AIO_ENOEXEC = -20,    /* process: the program cannot be run (not executable; errno says why) */
+    AIO_ESIGNALED = -21,  /* process: it ended by a signal (aio_process_returncode: -signal) */
     AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
 };
 
@@ -974,6 +981,105 @@ typedef int (*aio_lookup_fn)(void *ctx, const char *host, int port, aio_address 
 AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
 
 /* ------------------------------------------------------------------------ */
+/* Child processes                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* asyncio.create_subprocess_exec, stopped Trio's way. aio_process_spawn
+ * starts a program with its standard input, output and error each inherited,
+ * sent to the null device, or a pipe to this process (p->in, p->out, p->err:
+ * non-blocking; AIO_SEND_ALL to p->in, aio_stream_init or AIO_RECV on
+ * p->out). Its exit is awaited with a deadline (AIO_PROCESS_WAIT), alone or
+ * with its input fed and its output collected (AIO_COMMUNICATE). POSIX
+ * builds: fork and exec; the exit is a pidfd on Linux 5.3 and later (a
+ * descriptor like any other), SIGCHLD elsewhere or where pidfd is refused.
+ * AIO_NO_PROCESSES leaves this out.
+ *
+ * Stopping: an await's own deadline (d) leaves the child running
+ * (AIO_ETIMEDOUT: wait again, or stop it), as asyncio's wait_for does. A
+ * cancellation of the awaiting task, or the deadline of a block around the
+ * await, stops it as Trio does: SIGTERM, then SIGKILL once its grace period
+ * (aio_process_set_grace, AIO_PROCESS_GRACE: 5 s) has passed, or at once if
+ * a new cancellation comes meanwhile; the await returns once the child was
+ * reaped. AIO_PROCESS_STOP does the same from a cleanup section. No path
+ * leaves a zombie or a pipe: aio_process_close (kill, reap and close what is
+ * left) belongs in the cleanup of the task that spawned it, and
+ * aio_loop_destroy does it for every child still open. */
+enum {
+    AIO_STDIO_INHERIT = 0, /* the child's stream is this process's */
+    AIO_STDIO_PIPE,        /* a pipe to this process (asyncio.subprocess.PIPE) */
+    AIO_STDIO_DEVNULL,     /* the null device (asyncio.subprocess.DEVNULL) */
+    AIO_STDIO_STDOUT       /* standard error only: where standard output goes */
+};
+typedef struct aio_process_options {
+    const char *const *env; /* "NAME=value" strings, NULL-ended; NULL: this process's */
+    const char *cwd;        /* its working directory; NULL: this process's */
+    int in, out, err;       /* AIO_STDIO_... for its standard input, output, error */
+} aio_process_options;
+#ifndef AIO_PROCESS_GRACE
+#define AIO_PROCESS_GRACE AIO_SEC(5)
+#endif
+/* A child process. Zero-initialise it before its first spawn; it may be
+ * spawned again once closed. It is the loop's from its spawn to its close:
+ * keep it in memory that lives that long (the task's state struct, with the
+ * close in the task's AIO_FINALLY). Read pid, in, out and err; close the
+ * pipes only through aio_process_end_input and aio_process_close. */
+typedef struct aio_process {
+    int pid;              /* its process id */
+    aio_socket in;        /* AIO_STDIO_PIPE: the write end of its standard input, else -1 */
+    aio_socket out;       /* ... the read end of its standard output, else -1 */
+    aio_socket err;       /* ... the read end of its standard error, else -1 */
+    /* the library's */
+    struct aio_process *next; /* among its loop's children */
+    aio_loop *loop;
+    aio_task *waiter;     /* a task waiting for its exit (SIGCHLD) */
+    aio_time grace;       /* from SIGTERM to SIGKILL when stopped */
+    aio_time kill_at;     /* when SIGKILL is due, once stopping */
+    int pidfd;            /* readable once it exited (-1: SIGCHLD tells) */
+    int returncode;       /* once reaped: exit code, or -signal */
+    uint32_t barrier;     /* the awaiting task's, while a cancellation stops it */
+    uint8_t state;        /* running, reaped, closed */
+    uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
+} aio_process;
+/* Start argv[0] (searched in PATH, the child's environment's if env gives
+ * one, when it has no '/') with arguments argv (NULL-ended), on the running
+ * loop: AIO_OK; AIO_ENOTFOUND (no such program or working directory),
+ * AIO_ENOEXEC (not executable: errno says why), AIO_EINVAL (bad input),
+ * AIO_EBUSY (p is open), AIO_EIO (errno: out of processes, descriptors).
+ * Nothing is left behind when it fails. opts NULL: everything inherited. */
+AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts);
+/* proc.send_signal(signo), proc.terminate() (SIGTERM), proc.kill() (SIGKILL):
+ * AIO_OK, or AIO_EINVAL (not running: reaped already, or never spawned). */
+AIO_API aio_status aio_process_signal(aio_process *p, int signo);
+AIO_API aio_status aio_process_terminate(aio_process *p);
+AIO_API aio_status aio_process_kill(aio_process *p);
+/* The grace period a stop gives between SIGTERM and SIGKILL (0: SIGKILL at once). */
+AIO_API aio_status aio_process_set_grace(aio_process *p, aio_time grace);
+/* proc.returncode: its exit code (0-255), -signal if a signal ended it, or
+ * AIO_EINPROGRESS while its exit has not been awaited. */
+AIO_API int aio_process_returncode(const aio_process *p);
+/* proc.stdin.close(): close its standard input's pipe (it reads the end). */
+AIO_API aio_status aio_process_end_input(aio_process *p);
+/* Kill it if it still runs (SIGKILL: this waits the moment a killed process
+ * takes to end), reap it, close its pipes and give it back: AIO_OK;
+ * AIO_EBUSY while a task awaits it. A closed or zeroed p: AIO_OK. */
+AIO_API aio_status aio_process_close(aio_process *p);
+/* What AIO_COMMUNICATE feeds and collects: input[0..input_len) is written to
+ * the child's standard input (then closed); its output and error go into
+ * out[0..out_size) and err[0..err_size) (NULL, 0: read and dropped).
+ * out_len and err_len count every byte the child wrote, as snprintf counts:
+ * more than the size means the rest was dropped. Zero-initialise it; an
+ * await that timed out may be repeated with it, and goes on where it was. */
+typedef struct aio_communicate {
+    const void *input;
+    size_t input_len;
+    char *out;
+    size_t out_size, out_len;
+    char *err;
+    size_t err_size, err_len;
+    size_t input_done; /* the library's: how much of the input was written */
+} aio_communicate;
+
+/* ------------------------------------------------------------------------ */
 /* Instruments: see what happened                                             */
 /* ------------------------------------------------------------------------ */
 
@@ -1321,6 +1427,27 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 #define AIO_LOOKUP(t, lv, host, port, addrs, max, d)                           \
     AIO__AWAIT(t, (lv) = aio__r, aio__lookup_start((t), aio__f, (host), (port), (addrs), (max), (d)), \
                aio__lookup_poll((t), aio__f, (addrs), (max)), AIO__LABEL)
+/* await proc.wait() with timeout d: lv = its exit code (0-255),
+ * AIO_ESIGNALED (a signal ended it: aio_process_returncode says which),
+ * AIO_ETIMEDOUT (it still runs), AIO_ECANCELED once a cancellation stopped
+ * it (SIGTERM, its grace, SIGKILL: see "Child processes"). Again after its
+ * exit: the same at once. */
+#define AIO_PROCESS_WAIT(t, lv, p, d)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__process_start((t), aio__f, (p), NULL, 0, (d)), \
+               aio__process_poll((t), aio__f, (p), NULL, 0), AIO__LABEL)
+/* Trio's way to stop it: SIGTERM, SIGKILL after `grace` (or at once on a new
+ * cancellation), then reaped: lv as AIO_PROCESS_WAIT's. For cleanup
+ * sections: a cancellation does not cut it short. */
+#define AIO_PROCESS_STOP(t, lv, p, grace)                                      \
+    AIO__AWAIT(t, (lv) = aio__r, aio__process_start((t), aio__f, (p), NULL, 1, (grace)), \
+               aio__process_poll((t), aio__f, (p), NULL, 1), AIO__LABEL)
+/* await proc.communicate(input) with timeout d over *io (aio_communicate):
+ * the input written, the output and error read to their end, the exit
+ * awaited: lv as AIO_PROCESS_WAIT's. Timed out, the child runs on and *io
+ * keeps what was done; cancelled, the child is stopped. */
+#define AIO_COMMUNICATE(t, lv, p, io, d)                                       \
+    AIO__AWAIT(t, (lv) = aio__r, aio__process_start((t), aio__f, (p), (io), 0, (d)), \
+               aio__process_poll((t), aio__f, (p), (io), 0), AIO__LABEL)
 /* Datagrams (aio_udp_open), each a checkpoint with a deadline like the others.
  * sock.recvfrom(len) into buf[0..len) (len > 0): lv = the datagram's length
  * (0 for an empty datagram: no end of stream here; a longer datagram is cut
@@ -1567,6 +1694,9 @@ AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_
 AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host, int port, aio_address *addrs,
                                      int max, aio_time d);
 AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addrs, int max);
+AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop,
+                                      aio_time d);
+AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop);
 AIO_API void aio__own_deadline(aio_task *t, aio_time d);
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
                               aio_status rc);
@@ -1825,6 +1955,17 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <netdb.h>
 #include <pthread.h>
 #endif
+/* Child processes: fork and exec, their exit told by a pidfd on Linux, else
+ * by SIGCHLD. AIO_NO_PROCESSES leaves them out. */
+#if !defined(AIO_NO_PROCESSES) && defined(SA_RESTART)
+#define AIO__PROCESSES 1
+#include <sys/wait.h>
+#if defined(__linux__) && !defined(AIO_NO_PIDFD) && \
+    (defined(__USE_MISC) || defined(_DEFAULT_SOURCE) || defined(_GNU_SOURCE) || defined(_BSD_SOURCE))
+#define AIO__PIDFD 1 /* (syscall() is declared) */
+#include <sys/syscall.h>
+#endif
+#endif
 #endif
 /* Windows: sockets on Winsock 2, the wait in WSAPoll, Ctrl-C and console
  * close routed like signals. AIO_NO_IO leaves them out. */
@@ -1966,7 +2107,9 @@ AIO_API const char *aio_strerror(aio_status s) {
 #ifdef AIO__SOCKETS /* (the streams' own: no bytes where there are none) */
     case AIO_EINCOMPLETE: return "the stream ended first";
     case AIO_ELIMIT: return "no separator within the buffer";
-    case AIO_ENOTFOUND: return "name not found";
+    case AIO_ENOTFOUND: return "not found";
+    case AIO_ENOEXEC: return "program cannot be run";
+    case AIO_ESIGNALED: return "ended by a signal";
 #endif
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
@@ -5334,13 +5477,41 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 /* The largest count one call moves: what a status can say. */
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
 
+/* A receive or a send; on POSIX a descriptor that is not a socket (a pipe, a
+ * tty, a child's standard streams) is read or written instead, made
+ * non-blocking first (nothing but the descriptor says so), with SIGPIPE
+ * ignored (a write to a pipe whose reader is gone is then AIO_ECONNRESET,
+ * as a send is, rather than the end of the process: Python does the same). */
+#ifndef AIO__WIN32_IO
+static void aio__no_sigpipe(void) {
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        (void)sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+static long aio__net_read(long n, int fd, void *buf, size_t len) {
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    aio__nonblocking(fd);
+    return (long)read(fd, buf, aio__net_chunk(len));
+}
+static long aio__net_write(long n, int fd, const void *buf, size_t len) {
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    aio__nonblocking(fd);
+    aio__no_sigpipe();
+    return (long)write(fd, buf, aio__net_chunk(len));
+}
+#else
+#define aio__net_read(n, fd, buf, len) (n)
+#define aio__net_write(n, fd, buf, len) (n)
+#endif
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
-    return aio__net_result((long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd)), what, fd);
+    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
 }
 static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
-    return aio__net_result((long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len),
-                                      AIO__NOSIGNAL | AIO__DONTWAIT(fd)),
-                           what, fd);
+    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
 }
 
 /* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
@@ -6153,13 +6324,22 @@ static void aio__sig_handler(int signo) {
     errno = saved;
 }
 
+#ifdef AIO__PROCESSES
+static void aio__children_exited(aio_loop *L);
+static int aio__sigchld_needed(void);
+#endif
+
 static void aio__deliver_signals(aio_loop *L) {
     int s;
     if (!aio__sig_any || L != aio__sig_loop) return;
     AIO__SIG_CLEAR(aio__sig_any);
-    for (s = 1; s < AIO__NSIG; s++)
-        if (AIO__SIG_TAKE(aio__sig_pending[s]))
-            if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* LCOV_EXCL_BR_LINE: (unrouted since) */
+    for (s = 1; s < AIO__NSIG; s++) {
+        if (!AIO__SIG_TAKE(aio__sig_pending[s])) continue;
+#ifdef AIO__PROCESSES
+        if (s == SIGCHLD) aio__children_exited(L);
+#endif
+        if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* LCOV_EXCL_BR_LINE: (unrouted since) */
+    }
 }
 
 #ifdef AIO__WIN32_IO
@@ -6185,11 +6365,14 @@ static void aio__sig_default(int signo) {
     if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
 #else
     struct sigaction sa;
+    aio__sig_event[signo] = NULL;
+#ifdef AIO__PROCESSES
+    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (the loop's children still need it) */
+#endif
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
     (void)sigaction(signo, &sa, NULL);
-    aio__sig_event[signo] = NULL;
 #endif
 }
 #else
@@ -6205,6 +6388,10 @@ typedef struct aio__sysio {
     int pipe[2];     /* wakes the wait: events set from elsewhere, signals
                         (a pipe; on Windows a pair of sockets) */
     void *pool;      /* the worker threads, once a blocking call needed them */
+#ifdef AIO__PROCESSES
+    aio_process *children; /* spawned and not closed */
+    int sigchld;     /* SIGCHLD tells this loop of its children's exits */
+#endif
 #ifdef AIO__EPOLL
     int epfd;
 #else
@@ -6259,10 +6446,19 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     return AIO_OK;
 }
 
+#ifdef AIO__PROCESSES
+static void aio__children_release(aio__sysio *s);
+#endif
+
 static void aio__sysio_release(aio_io *io) {
     aio__sysio *s = (aio__sysio *)io;
 #ifdef AIO__SIGNALS
     int signo;
+#endif
+#ifdef AIO__PROCESSES
+    aio__children_release(s); /* (killed, reaped, closed; SIGCHLD back to its default) */
+#endif
+#ifdef AIO__SIGNALS
     if (aio__sig_loop == s->loop) {
         for (signo = 1; signo < AIO__NSIG; signo++)
             if (aio__sig_event[signo]) aio__sig_default(signo);
@@ -7376,6 +7572,719 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
     return aio__connect_go(t, f, c);
 }
 #endif /* AIO__SOCKETS */
+
+/* ------------------------------------------------------- child processes */
+
+/* A child is started with fork and exec (between them only calls that are
+ * safe after a fork in a process with threads), its failure to start told
+ * through a pipe that the exec closes. Its exit: a pidfd (Linux 5.3 and
+ * later), which a task waits on as on any descriptor; where there is none,
+ * SIGCHLD wakes the loop, which asks each child of its own whether it ended
+ * (waitpid of that pid: a child the program made some other way is not
+ * touched). The loop keeps its children in a list until they are closed, so
+ * that its destruction can kill, reap and close whatever is left. An await
+ * on a child waits on every pipe it uses and on the exit at once, as the
+ * connect waits on its attempts. */
+#ifdef AIO__PROCESSES
+extern char **environ;
+enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
+enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
+#define AIO__PROC_PARKED 4      /* (in stopping's high bits: counted in io->waiting) */
+#define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
+#define AIO__PROC_STOP_MASK 3
+
+static int aio__pidfd_open(int pid) {
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0); /* (close-on-exec) */
+#else
+    return (int)syscall(434, pid, 0); /* (the same number on every architecture) */
+#endif
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* What the child does between fork and exec (async-signal-safe calls only). */
+typedef struct aio__spawn {
+    const char *const *argv;
+    char *const *env;
+    const char *path;  /* the PATH searched, or NULL: argv[0] as it is */
+    char *scratch;     /* room for the longest candidate */
+    const char *cwd;
+    int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
+    int report;        /* the failure's pipe */
+} aio__spawn;
+
+static void aio__spawn_fail(int report, int stage, int err) {
+    int msg[2];
+    ssize_t n;
+    msg[0] = stage;
+    msg[1] = err;
+    n = write(report, msg, sizeof msg);
+    (void)n;
+    _exit(127);
+}
+
+/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
+static void aio__spawn_child(const aio__spawn *sp) {
+    struct sigaction dfl;
+    sigset_t none;
+    int err = ENOENT;
+    int i;
+    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    (void)sigaction(SIGPIPE, &dfl, NULL);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
+        int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
+        if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
+    }
+    if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
+    if (!sp->path) {
+        (void)execve(sp->argv[0], (char *const *)(uintptr_t)sp->argv, sp->env);
+        err = errno;
+    } else { /* each directory of PATH in turn, as execvp does (empty: the current one) */
+        const char *dir = sp->path;
+        size_t name = strlen(sp->argv[0]) + 1;
+        for (;;) {
+            const char *end = dir;
+            char *c = sp->scratch;
+            while (*end && *end != ':') end++;
+            if (end > dir) {
+                memcpy(c, dir, (size_t)(end - dir));
+                c += end - dir;
+                *c++ = '/';
+            }
+            memcpy(c, sp->argv[0], name);
+            (void)execve(sp->scratch, (char *const *)(uintptr_t)sp->argv, sp->env);
+            if (errno == EACCES) {
+                err = EACCES; /* (reported if no other directory has it) */
+            } else if (errno != ENOENT && errno != ENOTDIR) {
+                err = errno;
+                break;
+            }
+            if (!*end) break;
+            dir = end + 1;
+        }
+    }
+    aio__spawn_fail(sp->report, 2, err);
+}
+/* LCOV_EXCL_STOP */
+
+static int aio__cloexec_pipe(int p[2]) {
+    if (pipe(p) != 0) return -1;
+    (void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+/* fd moved above the standard three (the child's dup2s must not overlap). */
+static int aio__above_stdio(int fd) {
+    int moved;
+    if (fd < 0 || fd > 2) return fd;
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    (void)close(fd);
+    return moved;
+}
+
+static void aio__close_fd(int *fd) {
+    if (*fd >= 0) (void)close(*fd);
+    *fd = -1;
+}
+
+/* The PATH a program name is searched in: the child's environment's, if it
+ * gives one, else this process's, else the system's default. */
+static const char *aio__exec_path(const char *const *env) {
+    const char *path = NULL;
+    if (env) {
+        for (; *env; env++)
+            if (strncmp(*env, "PATH=", 5) == 0) path = *env + 5;
+    } else {
+        path = getenv("PATH");
+    }
+    return path ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
+
+/* Whether the loop that signals go to needs SIGCHLD for its children. */
+static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
+
+/* SIGCHLD to this loop, for children without a pidfd. */
+static aio_status aio__sigchld_route(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    struct sigaction sa;
+    if (s->sigchld) return AIO_OK;
+    if (aio__sig_loop && aio__sig_loop != L)
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: signals go to another loop, and SIGCHLD must "
+                                       "tell this one of its children's exits; destroy that loop first");
+    aio__sig_loop = L;
+    aio__sig_fd = s->pipe[1];
+    s->sigchld = 1;
+    if (aio__sig_event[SIGCHLD]) return AIO_OK; /* (routed already: the same handler) */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = aio__sig_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    (void)sigaction(SIGCHLD, &sa, NULL);
+    return AIO_OK;
+}
+
+/* The child's wait status kept: it has been reaped. */
+static void aio__proc_reaped(aio_process *p, int status) {
+    p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
+                                      : WIFSIGNALED(status) ? -WTERMSIG(status) : 255; /* LCOV_EXCL_BR_LINE */
+    p->state = AIO__PROC_REAPED;
+    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+}
+
+/* Reap p if it ended: 1 once reaped, 0 while it runs. */
+static int aio__proc_reap(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR);
+    if (r == 0) return 0;
+    /* LCOV_EXCL_START: reaped by someone else (a waitpid(-1) of the program's) */
+    if (r < 0) status = 255 << 8;
+    /* LCOV_EXCL_STOP */
+    aio__proc_reaped(p, status);
+    return 1;
+}
+
+/* Kill p and wait for its end (blocking: a killed process ends at once). */
+static void aio__proc_kill_now(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->state != AIO__PROC_RUNNING) return;
+    (void)kill((pid_t)p->pid, SIGKILL);
+    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR);
+    if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
+    aio__proc_reaped(p, status);
+}
+
+static void aio__children_exited(aio_loop *L) {
+    aio_process *p;
+    if (!L->io || L->io->release != aio__sysio_release) return; /* LCOV_EXCL_LINE: (routed by this loop's I/O) */
+    for (p = aio__sysio_of(L)->children; p; p = p->next) {
+        aio_task *w = p->waiter;
+        if (p->pidfd >= 0 || !aio__proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue;
+        if (w->state == AIO__PARKED) {
+            w->flags |= AIO__T_SIGNALLED;
+            AIO__CAUSE(L, NULL, AIO_BY_IO);
+            aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        }
+    }
+}
+
+static void aio__children_release(aio__sysio *s) {
+    while (s->children) {
+        aio_process *p = s->children;
+        int fd;
+        s->children = p->next;
+        aio__proc_kill_now(p);
+        fd = aio__fd(p->in);
+        aio__close_fd(&fd);
+        fd = aio__fd(p->out);
+        aio__close_fd(&fd);
+        fd = aio__fd(p->err);
+        aio__close_fd(&fd);
+        p->in = p->out = p->err = (aio_socket)-1;
+        p->state = AIO__PROC_CLOSED;
+        p->loop = NULL;
+        p->next = NULL;
+    }
+    if (s->sigchld) {
+        struct sigaction sa;
+        s->sigchld = 0;
+        if (!aio__sig_event[SIGCHLD]) {
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = SIG_DFL;
+            sigemptyset(&sa.sa_mask);
+            (void)sigaction(SIGCHLD, &sa, NULL);
+        }
+    }
+}
+
+/* A stdio mode's descriptors: the child's end into *child, the parent's into
+ * *mine (PIPE). `out`: the child writes it. AIO_OK or AIO_EIO. */
+static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
+    int p[2];
+    *child = *mine = -1;
+    if (mode == AIO_STDIO_DEVNULL) {
+        *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
+        return *child >= 0 ? AIO_OK : AIO_EIO;
+    }
+    if (mode != AIO_STDIO_PIPE) return AIO_OK;
+    if (aio__cloexec_pipe(p) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    *child = aio__above_stdio(out ? p[1] : p[0]);
+    *mine = out ? p[0] : p[1];
+    if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
+        aio__close_fd(mine);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+    aio__nonblocking(*mine);
+    aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
+    static const aio_process_options inherit = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT};
+    aio_loop *L = aio__loop;
+    aio__spawn sp;
+    int mine[3] = {-1, -1, -1};
+    int report[2] = {-1, -1};
+    int msg[2];
+    int status;
+    int i;
+    long pid;
+    ssize_t n;
+    aio_status rc = AIO_OK;
+    if (!opts) opts = &inherit;
+    if (!p || !argv || !argv[0] || !*argv[0])
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: the process, argv or argv[0] is NULL or empty");
+    if (opts->in < AIO_STDIO_INHERIT || opts->in > AIO_STDIO_DEVNULL || opts->out < AIO_STDIO_INHERIT ||
+        opts->out > AIO_STDIO_DEVNULL || opts->err < AIO_STDIO_INHERIT || opts->err > AIO_STDIO_STDOUT)
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: a standard stream's mode is not AIO_STDIO_INHERIT, "
+                                       "_PIPE, _DEVNULL (or _STDOUT, for standard error only)");
+    if (p->state == AIO__PROC_RUNNING || p->state == AIO__PROC_REAPED)
+        return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
+    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
+    if (L->io->release != aio__sysio_release)
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
+                                       "(aio_loop_set_io): child processes need the system's wait");
+    memset(&sp, 0, sizeof sp);
+    sp.argv = argv;
+    sp.env = (char *const *)(uintptr_t)(opts->env ? opts->env : (const char *const *)environ);
+    sp.cwd = opts->cwd;
+    if (!strchr(argv[0], '/')) {
+        sp.path = aio__exec_path(opts->env);
+        sp.scratch = (char *)malloc(strlen(sp.path) + strlen(argv[0]) + 2);
+        if (!sp.scratch) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    }
+    sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
+    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||
+        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 ||
+        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
+        aio__cloexec_pipe(report) != 0) {
+        rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    }
+    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go before ours) */
+    if (rc == AIO_OK) {
+        sp.report = report[1];
+        pid = (long)fork();
+        if (pid == 0) aio__spawn_child(&sp); /* (never returns) */
+        if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
+    }
+    for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
+    aio__close_fd(&report[1]);
+    free(sp.scratch);
+    if (rc == AIO_OK) { /* the exec closed the pipe (0 bytes), or the child says why it failed */
+        do n = read(report[0], msg, sizeof msg); while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)sizeof msg) {
+            while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            errno = msg[1];
+            if (msg[0] == 1) {
+                rc = aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+            } else if (msg[1] == ENOENT || msg[1] == ENOTDIR) {
+                rc = AIO_ENOTFOUND;
+            } else if (msg[1] == EACCES || msg[1] == ENOEXEC || msg[1] == EPERM || msg[1] == EISDIR) {
+                rc = AIO_ENOEXEC;
+            } else {
+                rc = AIO_EIO; /* LCOV_EXCL_LINE: another failure (out of memory, a dup2) */
+            }
+            errno = msg[1];
+        }
+    }
+    aio__close_fd(&report[0]);
+    if (rc < 0) {
+        int err = errno;
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        errno = err;
+        return rc;
+    }
+    memset(p, 0, sizeof *p);
+    p->pid = (int)pid;
+    p->in = (aio_socket)mine[0];
+    p->out = (aio_socket)mine[1];
+    p->err = (aio_socket)mine[2];
+    p->loop = L;
+    p->grace = AIO_PROCESS_GRACE;
+    p->state = AIO__PROC_RUNNING;
+    p->pidfd = aio__pidfd_open(p->pid);
+    if (p->pidfd >= 0) {
+        (void)fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+        aio_io_forget(p->pidfd);
+    } else if (aio__sigchld_route(L) < 0) { /* (the child is killed: nothing could reap it) */
+        aio__proc_kill_now(p);
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        p->state = AIO__PROC_CLOSED;
+        return AIO_EINVAL;
+    }
+    p->next = aio__sysio_of(L)->children;
+    aio__sysio_of(L)->children = p;
+    return AIO_OK;
+}
+
+/* p, if it is a child spawned and not closed; else NULL, with a message. */
+static aio_process *aio__proc_open(aio_process *p, const char *what) {
+    if (p && (p->state == AIO__PROC_RUNNING || p->state == AIO__PROC_REAPED)) return p;
+    (void)aio__misuse(AIO_EINVAL, what);
+    return NULL;
+}
+
+AIO_API aio_status aio_process_signal(aio_process *p, int signo) {
+    if (!aio__proc_open(p, "aio_process_signal: not a process spawned and not closed")) return AIO_EINVAL;
+    if (p->state != AIO__PROC_RUNNING) return aio__misuse(AIO_EINVAL, "aio_process_signal: the process has ended");
+    if (signo <= 0 || kill((pid_t)p->pid, signo) != 0)
+        return aio__misuse(AIO_EINVAL, "aio_process_signal: not a signal number");
+    return AIO_OK;
+}
+AIO_API aio_status aio_process_terminate(aio_process *p) { return aio_process_signal(p, SIGTERM); }
+AIO_API aio_status aio_process_kill(aio_process *p) { return aio_process_signal(p, SIGKILL); }
+
+AIO_API aio_status aio_process_set_grace(aio_process *p, aio_time grace) {
+    if (!aio__proc_open(p, "aio_process_set_grace: not a process spawned and not closed")) return AIO_EINVAL;
+    if (grace >= (aio_time)(AIO_NEVER / 2))
+        return aio__misuse(AIO_EINVAL, "aio_process_set_grace: the grace period is AIO_NEVER or beyond half "
+                                       "the clock range");
+    p->grace = grace;
+    return AIO_OK;
+}
+
+AIO_API int aio_process_returncode(const aio_process *p) {
+    if (!p || p->state == AIO__PROC_NONE || p->state == AIO__PROC_RUNNING) return AIO_EINPROGRESS;
+    return p->returncode;
+}
+
+AIO_API aio_status aio_process_end_input(aio_process *p) {
+    if (!aio__proc_open(p, "aio_process_end_input: not a process spawned and not closed")) return AIO_EINVAL;
+    if (aio__fd(p->in) >= 0) (void)aio_close(p->in);
+    p->in = (aio_socket)-1;
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_process_close(aio_process *p) {
+    aio_process **at;
+    if (!p || (p->state != AIO__PROC_RUNNING && p->state != AIO__PROC_REAPED)) return AIO_OK;
+    if (p->waiter) return aio__misuse(AIO_EBUSY, "aio_process_close: a task awaits the process");
+    aio__proc_kill_now(p);
+    (void)aio_process_end_input(p);
+    if (aio__fd(p->out) >= 0) (void)aio_close(p->out);
+    if (aio__fd(p->err) >= 0) (void)aio_close(p->err);
+    p->out = p->err = (aio_socket)-1;
+    for (at = &aio__sysio_of(p->loop)->children; *at != p; at = &(*at)->next) {
+    }
+    *at = p->next;
+    p->next = NULL;
+    p->loop = NULL;
+    p->state = AIO__PROC_CLOSED;
+    return AIO_OK;
+}
+
+/* ------------------------------------------- awaiting a child, stopping it */
+
+/* The descriptors an await on p waits on, and which way: its pipes while
+ * AIO_COMMUNICATE has work on them, else its exit (the pidfd, or SIGCHLD). */
+typedef struct aio__proc_waits {
+    int fd[3];
+    int dir[3];
+    int n;
+} aio__proc_waits;
+
+/* Leave every slot and count t parked in (whatever woke it). */
+static void aio__proc_leave(aio_task *t, aio_process *p) {
+    aio_io *io = t->loop->io;
+    int fds[4];
+    int i;
+    int dir;
+    fds[0] = aio__fd(p->in);
+    fds[1] = aio__fd(p->out);
+    fds[2] = aio__fd(p->err);
+    fds[3] = p->pidfd;
+    for (i = 0; i < 4; i++) {
+        if (fds[i] < 0 || (uint32_t)fds[i] >= io->nslots) continue;
+        for (dir = 0; dir < 2; dir++) {
+            if (io->slots[fds[i]].waiter[dir] != t) continue;
+            io->slots[fds[i]].waiter[dir] = NULL;
+            io->waiting--;
+        }
+    }
+    if (p->stopping & AIO__PROC_PARKED) {
+        p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
+        io->waiting--;
+    }
+}
+
+/* Park t on what w lists (its exit if nothing), until `until`. */
+static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w, aio_time until, const char *what) {
+    aio_loop *L = t->loop;
+    aio_status rc = AIO_OK;
+    int i;
+    if (!w->n && p->pidfd >= 0) {
+        w->fd[0] = p->pidfd;
+        w->dir[0] = 0;
+        w->n = 1;
+    }
+    for (i = 0; i < w->n && rc >= 0; i++) {
+        int way = 1 << w->dir[i];
+        aio_io_slot *s = aio__io_slot(L, w->fd[i], what, &rc);
+        if (!s) break; /* LCOV_EXCL_LINE: out of memory */
+        if (s->waiter[w->dir[i]]) {
+            rc = aio__bad_fd(AIO_EBUSY, what, w->fd[i], "(a pipe of the process) has another task waiting on it");
+            break;
+        }
+        if (!(s->watched & way)) {
+            rc = L->io->watch(L->io, w->fd[i], s->watched, s->watched | way);
+            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
+            s->watched = (uint8_t)(s->watched | way);
+        }
+        s->waiter[w->dir[i]] = t;
+        L->io->waiting++;
+    }
+    if (rc >= 0 && !w->n) { /* the exit, told by SIGCHLD */
+        p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED);
+        L->io->waiting++;
+    }
+    if (rc >= 0) {
+        aio__set_until(t, until);
+        AIO__WAITS_ON(L, AIO_ON_IO, NULL, w->n ? w->fd[0] : -1);
+        rc = aio__park(t, 1, 1);
+        if (rc == AIO__SUSPENDED) return rc;
+    }
+    aio__proc_leave(t, p);
+    return rc;
+}
+
+/* One pass of AIO_COMMUNICATE over p's pipes without blocking: what is left
+ * to wait for into w, or an error. A pipe at its end is closed. */
+static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio__proc_waits *w) {
+    static char sink[512]; /* (what is dropped: never read) */
+    int fd = aio__fd(p->in);
+    int k;
+    w->n = 0;
+    if (fd >= 0) {
+        while (io->input_done < io->input_len) {
+            ssize_t n = write(fd, (const char *)io->input + io->input_done,
+                              aio__net_chunk(io->input_len - io->input_done));
+            if (n >= 0) {
+                io->input_done += (size_t)n;
+            } else if (errno == EPIPE) { /* it stopped reading: the rest is dropped, as asyncio does */
+                io->input_done = io->input_len;
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) { /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+                break;
+            } else if (errno != EINTR) { /* LCOV_EXCL_BR_LINE */
+                return aio__net_error(errno, "AIO_COMMUNICATE", fd); /* LCOV_EXCL_LINE */
+            }
+        }
+        if (io->input_done < io->input_len) {
+            w->fd[w->n] = fd;
+            w->dir[w->n++] = 1;
+        } else {
+            (void)aio_process_end_input(p);
+        }
+    }
+    for (k = 0; k < 2; k++) {
+        aio_socket *pipe_end = k ? &p->err : &p->out;
+        char *buf = k ? io->err : io->out;
+        size_t size = k ? io->err_size : io->out_size;
+        size_t *len = k ? &io->err_len : &io->out_len;
+        int reads = 0;
+        fd = aio__fd(*pipe_end);
+        while (fd >= 0) {
+            ssize_t n;
+            if (++reads > 64) { /* a child that writes without end does not hold the loop: later */
+                w->fd[w->n] = fd;
+                w->dir[w->n++] = 0;
+                break;
+            }
+            if (*len < size)
+                n = read(fd, buf + *len, size - *len);
+            else
+                n = read(fd, sink, sizeof sink);
+            if (n > 0) {
+                *len += (size_t)n;
+            } else if (n == 0) {
+                (void)aio_close(*pipe_end);
+                *pipe_end = (aio_socket)-1;
+                fd = -1;
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) { /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+                w->fd[w->n] = fd;
+                w->dir[w->n++] = 0;
+                break;
+            } else if (errno != EINTR) { /* LCOV_EXCL_BR_LINE */
+                return aio__net_error(errno, "AIO_COMMUNICATE", fd); /* LCOV_EXCL_LINE */
+            }
+        }
+    }
+    return AIO_OK;
+}
+
+/* The await's result once p was reaped. */
+static aio_status aio__proc_result(aio_task *t, aio_frame *f, aio_process *p) {
+    int cancelled = (p->stopping & AIO__PROC_CANCELLED) != 0;
+    if (cancelled) t->barrier = p->barrier; /* what was delivered is seen again: it unwinds */
+    p->stopping = AIO__STOP_NONE;
+    p->waiter = NULL;
+    if (cancelled) return aio__raise(t, f, AIO_ECANCELED);
+    return p->returncode >= 0 ? p->returncode : AIO_ESIGNALED;
+}
+
+/* Send the stop's next signal: SIGTERM, or SIGKILL once the grace is over
+ * (or with no grace, or `now`). */
+static void aio__proc_stop_step(aio_loop *L, aio_process *p, int now) {
+    int stage = p->stopping & AIO__PROC_STOP_MASK;
+    if (stage == AIO__STOP_KILL || p->state != AIO__PROC_RUNNING) return;
+    if (stage == AIO__STOP_NONE && !now && p->grace) {
+        (void)kill((pid_t)p->pid, SIGTERM);
+        p->kill_at = aio__now(L) + p->grace;
+        p->stopping = (uint8_t)((p->stopping & ~AIO__PROC_STOP_MASK) | AIO__STOP_TERM);
+        return;
+    }
+    if (stage == AIO__STOP_TERM && !now && aio__before(aio__now(L), p->kill_at)) return;
+    (void)kill((pid_t)p->pid, SIGKILL);
+    p->stopping = (uint8_t)((p->stopping & ~AIO__PROC_STOP_MASK) | AIO__STOP_KILL);
+}
+
+/* Go on with the await: the pipes' work, then the exit; parked, or done. */
+static aio_status aio__proc_go(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, aio_time until,
+                               const char *what) {
+    aio__proc_waits w;
+    aio_status rc;
+    w.n = 0;
+    if (p->stopping & AIO__PROC_STOP_MASK) {
+        aio__proc_stop_step(t->loop, p, 0);
+        if ((p->stopping & AIO__PROC_STOP_MASK) == AIO__STOP_TERM) until = p->kill_at;
+        else until = AIO_NEVER;
+    } else if (io) {
+        rc = aio__communicate_pass(p, io, &w);
+        if (rc < 0) { /* LCOV_EXCL_START: a pipe's read or write failed */
+            p->waiter = NULL;
+            return rc;
+        } /* LCOV_EXCL_STOP */
+    }
+    if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p);
+    rc = aio__proc_park(t, p, &w, until, what);
+    if (rc == AIO__SUSPENDED) return rc;
+    if (p->stopping & AIO__PROC_STOP_MASK) { /* LCOV_EXCL_START: no timer slot for the grace: no grace */
+        aio__proc_kill_now(p);
+        return aio__proc_result(t, f, p);
+    } /* LCOV_EXCL_STOP */
+    p->waiter = NULL;
+    return rc == AIO_EBUSY ? rc : aio__raise(t, f, rc);
+}
+
+static const char *aio__proc_what(const aio_communicate *io, int stop) {
+    return stop ? "AIO_PROCESS_STOP" : io ? "AIO_COMMUNICATE" : "AIO_PROCESS_WAIT";
+}
+
+AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop,
+                                      aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    const char *what = aio__proc_what(io, stop);
+    if (until == AIO_TIME_INVALID || (stop && until == AIO_NEVER))
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, stop ? "AIO_PROCESS_STOP: the grace period is NaN, "
+                                                               "negative, AIO_NEVER or beyond half the clock "
+                                                               "range"
+                                                             : "a process's await: the timeout is NaN, negative "
+                                                               "or beyond half the clock range"));
+    if (!p || (p->state != AIO__PROC_RUNNING && p->state != AIO__PROC_REAPED) || p->loop != t->loop)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a process's await: not a process spawned on this "
+                                                        "loop and not closed"));
+    if (p->waiter) return aio__misuse(AIO_EBUSY, "a process's await: another task awaits the process");
+    if (io && ((!io->input && io->input_len) || (!io->out && io->out_size) || (!io->err && io->err_size) ||
+               io->input_done > io->input_len))
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_COMMUNICATE: a buffer is NULL with a size, or "
+                                                        "input_done is past input_len"));
+    /* A stop is no checkpoint: a cancellation must not keep it from its
+     * work (one that comes meanwhile hastens the SIGKILL, and stays). */
+    if (!stop && aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    p->waiter = t;
+    p->stopping = AIO__STOP_NONE;
+    if (stop) {
+        p->grace = d;
+        aio__proc_stop_step(t->loop, p, 0);
+        until = AIO_NEVER;
+    }
+    return aio__proc_go(t, f, p, io, until, what);
+}
+
+AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop) {
+    aio_loop *L = t->loop;
+    t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
+    aio__proc_leave(t, p);
+    if (p->stopping & AIO__PROC_STOP_MASK) {
+        /* a new cancellation (the one stopping it is behind the barrier) kills at once */
+        if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) aio__proc_stop_step(L, p, 1);
+    } else if (aio__checkpoint(t) < 0) { /* a cancellation stops it, then is raised */
+        p->barrier = t->barrier;
+        t->barrier = L->epoch;
+        p->stopping = AIO__PROC_CANCELLED;
+        aio__proc_stop_step(L, p, 0);
+    } else if (aio__due(t->until, aio__now(L))) { /* unless it ended meanwhile, it runs on */
+        aio__proc_waits w;
+        w.n = 0;
+        if (io && aio__communicate_pass(p, io, &w) < 0) w.n = 1; /* LCOV_EXCL_BR_LINE: (a pipe failed) */
+        if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p);
+        p->waiter = NULL;
+        return AIO_ETIMEDOUT;
+    }
+    (void)stop;
+    return aio__proc_go(t, f, p, io, t->until, aio__proc_what(io, stop));
+}
+#endif /* AIO__PROCESSES */
+#ifndef AIO__PROCESSES
+/* A build without child processes (no I/O, AIO_NO_PROCESSES, Windows): each
+ * call says so. */
+static aio_status aio__no_processes(void) {
+    return aio__misuse(AIO_EINVAL, "child processes need a POSIX build without AIO_NO_PROCESSES");
+}
+AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
+    (void)p; (void)argv; (void)opts;
+    return aio__no_processes();
+}
+AIO_API aio_status aio_process_signal(aio_process *p, int signo) {
+    (void)p; (void)signo;
+    return aio__no_processes();
+}
+AIO_API aio_status aio_process_terminate(aio_process *p) { return aio_process_signal(p, 15); }
+AIO_API aio_status aio_process_kill(aio_process *p) { return aio_process_signal(p, 9); }
+AIO_API aio_status aio_process_set_grace(aio_process *p, aio_time grace) {
+    (void)p; (void)grace;
+    return aio__no_processes();
+}
+AIO_API int aio_process_returncode(const aio_process *p) {
+    (void)p;
+    return AIO_EINPROGRESS;
+}
+AIO_API aio_status aio_process_end_input(aio_process *p) {
+    (void)p;
+    return aio__no_processes();
+}
+AIO_API aio_status aio_process_close(aio_process *p) {
+    (void)p;
+    return AIO_OK;
+}
+AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop,
+                                      aio_time d) {
+    (void)p; (void)io; (void)stop; (void)d;
+    return aio__raise(t, f, aio__no_processes());
+}
+/* LCOV_EXCL_START: never called (the start refused) */
+AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop) {
+    (void)t; (void)f; (void)p; (void)io; (void)stop;
+    return AIO_EINVAL;
+}
+/* LCOV_EXCL_STOP */
+#endif
 
 /* ------------------------------------------------------------ instruments */
 
