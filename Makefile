@@ -168,15 +168,18 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 # libevent, asyncio and uvloop, each single-threaded on core 0, at 100, 1,000 and
 # 10,000 connections of 64-byte requests from bench/io/loadgen.c on core 1; and
 # in the same run a line-protocol server (a 64-byte line answered upper-cased)
-# on our streams, asyncio's and uvloop's, at 100 and 1,000 connections.
-# `make bench-io` (3 rounds, about 7 minutes) writes bench/io-results.{json,svg}
-# and the "## I/O: echo server" section of bench/results.md; `make bench-io-quick`
-# (one round, 100 and 1,000 connections, 1 s each) writes build/bench/io/quick/.
+# on our streams, asyncio's and uvloop's, at 100 and 1,000 connections; then a
+# to_thread round trip and a name lookup, ours beside asyncio's and uvloop's
+# (bench/io/threads_aio.c, bench/io/threads_asyncio.py), on one core and on two.
+# `make bench-io` (3 rounds of the servers, 5 of the thread programs, about 9
+# minutes) writes bench/io-results.{json,svg} and the "## I/O: echo server"
+# section of bench/results.md; `make bench-io-quick` (one round, 100 and 1,000
+# connections, 1 s each; 3 rounds of fewer calls) writes build/bench/io/quick/.
 # Installs libuv1-dev, libevent-dev and python3-uvloop if missing
 # (bench/io/deps.sh); bench/io/run.py raises the descriptor limit. Ours is left
-# out, with a one-line note, when echo_aio.c (lines_aio.c) does not compile
-# against the aio_timeout.h found with BENCH_INC (one without the I/O API, or
-# without streams).
+# out, with a one-line note, when echo_aio.c (lines_aio.c, threads_aio.c) does
+# not compile against the aio_timeout.h found with BENCH_INC (one without the
+# I/O API, without streams, or without worker threads).
 .PHONY: bench-io bench-io-quick bench-io-programs
 BENCH_IO_PROGS = build/bench/io/loadgen $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
                  $(if $(wildcard /usr/include/event2/event.h),build/bench/io/echo_event)
@@ -191,6 +194,9 @@ bench-io bench-io-quick:
 	@if $(MAKE) --no-print-directory build/bench/io/lines_aio >build/bench/io/lines_aio.log 2>&1; then \
 	    cat build/bench/io/lines_aio.log; else rm -f build/bench/io/lines_aio; \
 	    echo "bench-io: bench/io/lines_aio.c does not compile against $(BENCH_IO_HDR) (no streams?): our line server is skipped (build/bench/io/lines_aio.log)"; fi
+	@if $(MAKE) --no-print-directory build/bench/io/threads_aio >build/bench/io/threads_aio.log 2>&1; then \
+	    cat build/bench/io/threads_aio.log; else rm -f build/bench/io/threads_aio; \
+	    echo "bench-io: bench/io/threads_aio.c does not compile against $(BENCH_IO_HDR) (no worker threads?): our to_thread and lookups are skipped (build/bench/io/threads_aio.log)"; fi
 	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/io/run.py \
 	    $(if $(filter bench-io-quick,$@),--quick)
 
@@ -223,6 +229,12 @@ build/bench/io/echo_aio: bench/io/echo_aio.c $(BENCH_IO_HDR) build/bench/io/flag
 build/bench/io/lines_aio: bench/io/lines_aio.c $(BENCH_IO_HDR) build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/lines_aio.c -o $@
+
+# (-lpthread: the pool's worker threads; glibc has them in the C library from
+# 2.34 on, older C libraries need it)
+build/bench/io/threads_aio: bench/io/threads_aio.c $(BENCH_IO_HDR) build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/threads_aio.c -lpthread -o $@
 
 clean:
 	rm -rf build

@@ -36,6 +36,14 @@ Each figure is the median over the rounds. The python3 that runs this script
 is the one whose asyncio is measured; uvloop runs on the first of it and
 /usr/bin/python3 that can import uvloop (Debian's python3-uvloop installs it
 for /usr/bin/python3).
+
+Then, in rounds of their own, calls on worker threads and name lookups:
+build/bench/io/threads_aio (ours) and bench/io/threads_asyncio.py (asyncio,
+and uvloop with --uvloop), a fresh process each time, each on one core
+(core 0: the loop and its worker threads take turns on it) and on two (cores
+0 and 1), every program once per round in a rotated order; each prints one
+JSON object (a to_thread round trip's time, calls/s with K in flight, a
+lookup's time), and each figure is the median over the rounds.
 """
 import argparse
 import datetime
@@ -96,6 +104,23 @@ SERVERS = [
 LABEL = {name: label for name, label, _ in SERVERS}
 COLOUR = {name: colour for name, _, colour in SERVERS}
 
+# Calls on worker threads and name lookups (threads_aio.c, threads_asyncio.py):
+# name, label. Not servers: each program measures itself and prints JSON.
+THREADS = [
+    ("threads_ours", "aio_timeout.h"),
+    ("threads_asyncio", "asyncio"),
+    ("threads_uvloop", "uvloop"),
+]
+THREAD_LABEL = dict(THREADS)
+# n round trips timed one by one (after `warmup`), k tasks of m calls each in
+# flight, `lookups` lookups of each host; the rounds of every program in
+# every placement. The quick run times fewer calls, in fewer rounds.
+THREAD_MODES = {
+    "full": {"rounds": 5, "n": 20000, "warmup": 1000, "k": 8, "m": 5000, "lookups": 2000},
+    "quick": {"rounds": 3, "n": 5000, "warmup": 500, "k": 8, "m": 1000, "lookups": 500},
+}
+THREAD_LIMIT_S = 300  # one program's run, or it has failed
+
 
 def protocol(name):
     return "line" if name.startswith("lines_") else "echo"
@@ -143,12 +168,19 @@ def server_commands():
                 missing["libuv_tw"] = missing[name]
     cmds["asyncio"] = [sys.executable, os.path.join(HERE, "echo_asyncio.py")]
     cmds["lines_asyncio"] = [sys.executable, os.path.join(HERE, "lines_asyncio.py")]
+    path = os.path.join(BIN, "threads_aio")
+    if os.access(path, os.X_OK):
+        cmds["threads_ours"] = [path]
+    else:
+        missing["threads_ours"] = "%s was not built" % rel(path)
+    cmds["threads_asyncio"] = [sys.executable, os.path.join(HERE, "threads_asyncio.py")]
     py = uvloop_python()
     if py:
         cmds["uvloop"] = [py, os.path.join(HERE, "echo_asyncio.py"), "--uvloop"]
         cmds["lines_uvloop"] = [py, os.path.join(HERE, "lines_asyncio.py"), "--uvloop"]
+        cmds["threads_uvloop"] = [py, os.path.join(HERE, "threads_asyncio.py"), "--uvloop"]
     else:
-        missing["uvloop"] = missing["lines_uvloop"] = \
+        missing["uvloop"] = missing["lines_uvloop"] = missing["threads_uvloop"] = \
             "no python3 here can import uvloop (apt-get install python3-uvloop)"
     return cmds, missing
 
@@ -637,7 +669,8 @@ def markdown(doc, svg_name):
              "neither used %.0f%% of its core was held back by other work on the machine and was run again, at "
              "most twice, once the machine was quiet or after a while. Every echo server reads at most 4096 bytes at a "
              "time and holds no read buffer while a connection is idle; bench/README.md (\"I/O: echo server\") describes each. "
-             "The line protocol's servers, measured in the same rounds, have their own table below."
+             "The line protocol's servers, measured in the same rounds, have their own table below, and so have "
+             "calls on worker threads and name lookups, measured after them."
              % ("" if doc["mode"] == "full" else "-quick", doc["date"][:10], cfg["rounds"],
                 "" if cfg["rounds"] == 1 else "s", cfg["warmup"], cfg["duration"], 100 * doc["busy_threshold"]))
     L.append("")
@@ -697,6 +730,9 @@ def markdown(doc, svg_name):
                  (", " + m["virtualisation"]) if m["virtualisation"] else "", m["pinned"], m["load_before"],
                  m["load_after"], doc["fd_limit"][0].upper() + doc["fd_limit"][1:],
                  ("; " + doc["port_note"]) if doc["port_note"] else "", doc["elapsed_s"]))
+    threads = markdown_threads(doc)
+    if threads:
+        L += [""] + threads[:-1]
     return "\n".join(L) + "\n"
 
 
@@ -802,6 +838,202 @@ def svg_plot(doc, path):
     return path
 
 
+# ------------------------------------------------ worker threads and lookups
+
+def thread_placements(pins):
+    """Where the thread programs run: on one core, where the loop and its
+    worker threads take turns, and on two, where a call wakes a thread that
+    may run on the other core and its end wakes the loop back (what a worker
+    thread is for: work beside the loop's). Unpinned without taskset."""
+    if pins[0]:
+        return [("1", ["taskset", "-c", "0"]), ("2", ["taskset", "-c", "0,1"])]
+    return [("any", [])]
+
+
+def cores_label(key):
+    return {"1": "1 (core 0)", "2": "2 (cores 0, 1)"}.get(key, "not pinned")
+
+
+def run_thread_program(tcfg, name, cmd, pin, logdir, tag):
+    """One run of a thread program: its JSON, or RunFailed."""
+    argv = pin + cmd + ["%s=%d" % (k, tcfg[k]) for k in ("n", "warmup", "k", "m", "lookups")]
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=THREAD_LIMIT_S)
+    except subprocess.TimeoutExpired:
+        raise RunFailed("it did not end within %d s" % THREAD_LIMIT_S)
+    if p.stderr.strip():
+        with open(os.path.join(logdir, "%s-%s.stderr" % (name, tag)), "w") as f:
+            f.write(p.stderr)
+    if p.returncode != 0:
+        said = p.stderr.strip().splitlines() or ["(nothing said)"]
+        raise RunFailed("exit status %d: %s" % (p.returncode, said[-1]))
+    try:
+        res = json.loads(p.stdout)
+    except ValueError:
+        raise RunFailed("its output is not JSON: %s" % p.stdout[:200])
+    if not res.get("ok"):
+        raise RunFailed("it did not say ok")
+    return res
+
+
+def fmt_fine_us(v):
+    """A time of microseconds or less, with the digits that tell."""
+    if v is None:
+        return "—"
+    if v < 1:
+        return "%.2f µs" % v
+    if v < 100:
+        return "%.1f µs" % v
+    return fmt_us(v)
+
+
+def run_threads(tcfg, names, cmds, pins, logdir):
+    """Every thread program in every placement, once per round, the order
+    rotated each round: {(name, cores): [its JSON per round]}, and the failures."""
+    runs, failures = {}, []
+    jobs = [(name, key, pin) for key, pin in thread_placements(pins) for name in names]
+    for rnd in range(tcfg["rounds"]):
+        order = jobs[rnd % len(jobs):] + jobs[:rnd % len(jobs)] if jobs else []
+        for name, key, pin in order:
+            tag = "%s-r%d" % (key, rnd + 1)
+            try:
+                r = run_thread_program(tcfg, name, cmds[name], pin, logdir, tag)
+            except RunFailed as e:
+                log("bench-io: %s, %s core(s), round %d: FAILED: %s" % (THREAD_LABEL[name], key, rnd + 1, e))
+                failures.append({"program": name, "cores": key, "round": rnd + 1, "why": str(e)})
+                continue
+            runs.setdefault((name, key), []).append(r)
+            log("round %d  %-14s %-3s core(s)  to_thread %9s (mean %9s)  %d in flight %9s calls/s  "
+                "lookup localhost %9s  127.0.0.1 %9s" % (
+                    rnd + 1, THREAD_LABEL[name], key, fmt_fine_us(r["to_thread"]["median_us"]),
+                    fmt_fine_us(r["to_thread"]["mean_us"]), r["to_thread_in_flight"]["k"],
+                    fmt_int(r["to_thread_in_flight"]["calls_per_s"]),
+                    fmt_fine_us(r["lookup_localhost"]["median_us"]), fmt_fine_us(r["lookup_numeric"]["median_us"])))
+    return runs, failures
+
+
+def summarise_threads(runs, names, placements):
+    rows = []
+    for key, _ in placements:
+        for name in names:
+            rs = runs.get((name, key), [])
+            if not rs:
+                continue
+            rows.append({
+                "program": name, "cores": key, "rounds": len(rs),
+                "to_thread_us": med([r["to_thread"]["median_us"] for r in rs]),
+                "to_thread_mean_us": med([r["to_thread"]["mean_us"] for r in rs]),
+                "to_thread_p99_us": med([r["to_thread"]["p99_us"] for r in rs]),
+                "in_flight": rs[0]["to_thread_in_flight"]["k"],
+                "in_flight_calls_per_s": med([r["to_thread_in_flight"]["calls_per_s"] for r in rs]),
+                "lookup_localhost_us": med([r["lookup_localhost"]["median_us"] for r in rs]),
+                "lookup_localhost_mean_us": med([r["lookup_localhost"]["mean_us"] for r in rs]),
+                "lookup_localhost_addresses": rs[-1]["lookup_localhost"]["addresses"],
+                "lookup_numeric_us": med([r["lookup_numeric"]["median_us"] for r in rs]),
+                # the most worker threads the pool or executor runs, and how many it started (where it says)
+                "max_threads": rs[-1].get("executor_max_workers", rs[-1].get("threads_max")),
+                "threads_started": rs[-1].get("executor_threads"),
+            })
+    return rows
+
+
+def evaluate_threads(rows, placements):
+    """A to_thread round trip (the median) at most asyncio's, in every placement."""
+    get = lambda p, k: next((r for r in rows if r["program"] == p and r["cores"] == k), None)  # noqa: E731
+    if not any(r["program"] == "threads_ours" for r in rows):
+        return []
+    parts, met = [], True
+    for key, _ in placements:
+        o, a = get("threads_ours", key), get("threads_asyncio", key)
+        where = "not pinned" if key == "any" else "%s core%s" % (key, "" if key == "1" else "s")
+        if not o or not a:
+            met = False
+            parts.append("%s: not measured" % where)
+            continue
+        ok = o["to_thread_us"] <= a["to_thread_us"]
+        met = met and ok
+        parts.append("%s: %s vs asyncio %s (%s)%s" % (
+            where, fmt_fine_us(o["to_thread_us"]), fmt_fine_us(a["to_thread_us"]),
+            fmt_ratio(o["to_thread_us"], a["to_thread_us"]),
+            "" if ok else " MISSED by %s" % fmt_fine_us(o["to_thread_us"] - a["to_thread_us"])))
+    return [{"target": "a to_thread round trip at most asyncio's", "met": met, "detail": "; ".join(parts)}]
+
+
+def markdown_threads(doc):
+    """The subsection of the worker threads and the lookups."""
+    th = doc.get("threads")
+    if not th:
+        return []
+    cfg = th["config"]
+    rows = th["results"]
+    L = ["### Worker threads and name lookups", ""]
+    L.append("Measured by the same run after the servers: `bench/io/threads_aio.c` (aio_timeout.h) and "
+             "`bench/io/threads_asyncio.py` (asyncio, and uvloop with `--uvloop`), each a fresh process, %d "
+             "round%s in which every program runs once in each placement (the order rotated each round); each "
+             "figure is the median of the rounds. *to_thread round trip*: one task awaits a call of a function "
+             "that returns at once (it adds one to an int, checked), %s times in a row after %s untimed, each "
+             "timed alone from the await to the task's resumption with the result, and the median of those "
+             "(*mean* beside it): ours `AIO_TO_THREAD(t, lv, fn, &v, sizeof v, AIO_NEVER)` on the loop's pool, "
+             "asyncio's `await asyncio.to_thread(fn, v)` on the loop's default executor. *calls/s, %d in flight*: "
+             "%d tasks each doing %s such calls in a row, all at once, after an untimed batch (so that the "
+             "threads exist). *lookup*: `AIO_LOOKUP` of (\"localhost\", 80) and "
+             "`await loop.getaddrinfo(\"localhost\", 80, type=socket.SOCK_STREAM)`, %s times in a row, the median: "
+             "getaddrinfo on a worker thread (uvloop: on libuv's thread pool); \"127.0.0.1\" is a numeric host, "
+             "which ours and uvloop answer without a thread and asyncio sends to its executor. %s" % (
+                 cfg["rounds"], "" if cfg["rounds"] == 1 else "s", fmt_int(cfg["n"]), fmt_int(cfg["warmup"]),
+                 cfg["k"], cfg["k"], fmt_int(cfg["m"]), fmt_int(cfg["lookups"]),
+                 "Each program runs on one core (`taskset -c 0`: the loop and its worker threads take turns on it) "
+                 "and on two (`taskset -c 0,1`: a call wakes a thread that may run on the other core, and its end "
+                 "wakes the loop back: the case a worker thread is for, work beside the loop's)."
+                 if "any" not in cfg["placements"] else
+                 "The programs are not pinned (taskset is unavailable or there is one core)."))
+    L.append("")
+    if th["missing"]:
+        L.append("Left out: %s." % "; ".join("%s (%s)" % (THREAD_LABEL[k], v) for k, v in th["missing"].items()))
+        L.append("")
+    if rows:
+        L.append("| who | cores | to_thread round trip | ÷ asyncio | mean | calls/s, %d in flight | ÷ asyncio "
+                 "| lookup \"localhost\" | lookup \"127.0.0.1\" |" % cfg["k"])
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        base = {r["cores"]: r for r in rows if r["program"] == "threads_asyncio"}
+        for r in rows:
+            a = base.get(r["cores"])
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                THREAD_LABEL[r["program"]] + ("" if r["rounds"] == cfg["rounds"] else
+                                              " (%d of %d rounds)" % (r["rounds"], cfg["rounds"])),
+                cores_label(r["cores"]), fmt_fine_us(r["to_thread_us"]),
+                fmt_ratio(r["to_thread_us"], a["to_thread_us"]) if a else "—", fmt_fine_us(r["to_thread_mean_us"]),
+                fmt_int(r["in_flight_calls_per_s"]),
+                fmt_ratio(r["in_flight_calls_per_s"], a["in_flight_calls_per_s"]) if a else "—",
+                fmt_fine_us(r["lookup_localhost_us"]), fmt_fine_us(r["lookup_numeric_us"])))
+        L.append("")
+    if th["failures"]:
+        L.append("Failed: %s." % "; ".join("%s, %s core(s), round %d: %s" % (
+            THREAD_LABEL[f["program"]], f["cores"], f["round"], f["why"]) for f in th["failures"]))
+        L.append("")
+    if th["targets"]:
+        L += target_lines(th["targets"])
+    first = lambda p: next((r for r in rows if r["program"] == p), None)  # noqa: E731
+    notes = []
+    o, a, u = first("threads_ours"), first("threads_asyncio"), first("threads_uvloop")
+    if o:
+        notes.append("aio_timeout.h's pool: at most %s worker threads (`AIO_THREADS_MAX`)" % o["max_threads"])
+    if a:
+        notes.append("asyncio's default executor: a `ThreadPoolExecutor` of at most %s threads (`min(32, cores + "
+                     "4)`), %s of them started" % (a["max_threads"], a["threads_started"]))
+    if u:
+        notes.append("uvloop: the same executor for `to_thread`, libuv's thread pool (4 threads unless "
+                     "`UV_THREADPOOL_SIZE` says otherwise) for `getaddrinfo`")
+    if rows:
+        notes.append("\"localhost\" has %d address%s here" % (
+            rows[0]["lookup_localhost_addresses"], "" if rows[0]["lookup_localhost_addresses"] == 1 else "es"))
+    L.append("Versions as above%s. These measurements took %.0f s; `bench/io-results.json` keeps every round's "
+             "values (`\"threads\"`: each program's JSON, with p99, minimum and maximum)." % (
+                 "".join("; " + n for n in notes), th["elapsed_s"]))
+    L.append("")
+    return L
+
+
 # ------------------------------------------------------------------ identity
 
 def header_dir():
@@ -834,6 +1066,8 @@ def versions(cmds):
     deb = lambda pkg: sh("dpkg-query -W -f='${Version}' %s 2>/dev/null" % pkg)  # noqa: E731
     if "ours" in cmds:
         v["aio_timeout.h"] = "%s (%s)" % (header_identity(), first(cmds["ours"] + ["--version"]).split(", ", 1)[-1])
+    elif "threads_ours" in cmds:
+        v["aio_timeout.h"] = header_identity()
     if "lines_ours" in cmds:
         v["its line server"] = first(cmds["lines_ours"] + ["--version"]).split(", ", 1)[-1]
     if "libuv" in cmds:
@@ -843,10 +1077,14 @@ def versions(cmds):
         v["libevent"] = "%s (Debian libevent-dev %s)" % (first(cmds["libevent"] + ["--version"]).replace(
             "libevent ", ""), deb("libevent-dev") or "?")
     py = lambda path: "python3" if path == sys.executable else path  # noqa: E731  (PYTHON, or Debian's)
-    v["asyncio"] = "%s (%s)" % (first(cmds["asyncio"] + ["--version"]), py(cmds["asyncio"][0]))
-    if "uvloop" in cmds:
+    if "asyncio" in cmds:
+        v["asyncio"] = "%s (%s)" % (first(cmds["asyncio"] + ["--version"]), py(cmds["asyncio"][0]))
+    elif "threads_asyncio" in cmds:
+        v["asyncio"] = "%s (%s)" % (first(cmds["threads_asyncio"] + ["--version"]), py(cmds["threads_asyncio"][0]))
+    uv = cmds.get("uvloop") or cmds.get("threads_uvloop")
+    if uv:
         v["uvloop"] = "%s (%s; Debian python3-uvloop %s)" % (
-            first(cmds["uvloop"][:2] + ["--version", "--uvloop"]), py(cmds["uvloop"][0]), deb("python3-uvloop") or "?")
+            first(uv[:2] + ["--version", "--uvloop"]), py(uv[0]), deb("python3-uvloop") or "?")
     cc = os.environ.get("BENCH_CC", "cc")
     v["compiler"] = "%s, `%s`" % ((sh("%s --version" % cc).splitlines() or [cc])[0],
                                   os.environ.get("BENCH_CFLAGS", "-std=c11 -O2"))
@@ -875,7 +1113,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="one round, 100 and 1,000 connections, 1 s each")
     ap.add_argument("--out", help="where the results go (default: bench/ for the full run, "
                                   "build/bench/io/quick/ for the quick one)")
-    ap.add_argument("--servers", help="comma-separated subset of: " + ",".join(s for s, _, _ in SERVERS))
+    ap.add_argument("--servers", help="comma-separated subset of: " + ",".join(
+        [s for s, _, _ in SERVERS] + [s for s, _ in THREADS]))
     args = ap.parse_args()
     mode = "quick" if args.quick else "full"
     cfg = dict(MODES[mode])
@@ -902,8 +1141,12 @@ def main():
         cmds = {k: v for k, v in cmds.items() if k in wanted}
         missing = {k: v for k, v in missing.items() if k in wanted}
     names = [s for s, _, _ in SERVERS if s in cmds]
+    thread_names = [s for s, _ in THREADS if s in cmds]
+    thread_missing = {k: missing.pop(k) for k in list(missing) if k in THREAD_LABEL}
     for k, why in missing.items():
         log("bench-io: %s is left out: %s" % (LABEL[k], why))
+    for k, why in thread_missing.items():
+        log("bench-io: %s (worker threads, lookups) is left out: %s" % (THREAD_LABEL[k], why))
     prio = raise_priority()
     pins = [[], []]
     if (os.cpu_count() or 1) >= 2 and shutil.which("taskset") and \
@@ -952,6 +1195,22 @@ def main():
                 if r is not None:
                     runs.setdefault((name, n), []).append(r)
     elapsed = time.time() - start
+    threads = None
+    if thread_names or thread_missing:
+        tcfg = dict(THREAD_MODES[mode])
+        placements = thread_placements(pins)
+        log("== bench-io (%s): worker threads and lookups: %s; %d round(s), each %s" % (
+            mode, ", ".join(THREAD_LABEL[s] for s in thread_names), tcfg["rounds"],
+            " and ".join("`%s`" % " ".join(p) if p else "not pinned" for _, p in placements)))
+        tstart = time.time()
+        truns, tfailures = run_threads(tcfg, thread_names, cmds, pins, logdir)
+        trows = summarise_threads(truns, thread_names, placements)
+        threads = {
+            "config": dict(tcfg, placements={k: " ".join(p) or "not pinned" for k, p in placements}),
+            "missing": thread_missing, "elapsed_s": round(time.time() - tstart, 1), "results": trows,
+            "targets": evaluate_threads(trows, placements), "failures": tfailures,
+            "raw": [{"program": p, "cores": k, "rounds": rs} for (p, k), rs in sorted(truns.items())],
+        }
     rows = summarise(runs, names, all_conns)
     m = machine(pins)
     m["pinned"] += ", " + prio
@@ -968,6 +1227,7 @@ def main():
         "busy_threshold": BUSY, "retried": retried,
         "header_elsewhere": "ours" in names and os.path.realpath(header_dir()) != os.path.realpath(ROOT),
         "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],
+        "threads": threads,
     }
     json_path = os.path.join(out, "io-results.json")
     with open(json_path, "w") as f:
@@ -989,7 +1249,11 @@ def main():
     log("wrote %s" % ", ".join(rel(p) for p in written))
     log("bench-io: %d runs (%d run again) in %.0f s%s" % (sum(len(v) for v in runs.values()), len(retried), elapsed,
                                           "; %d FAILED" % len(failures) if failures else ""))
-    if failures:
+    if threads:
+        log("bench-io: worker threads and lookups: %d runs in %.0f s%s" % (
+            sum(len(r["rounds"]) for r in threads["raw"]), threads["elapsed_s"],
+            "; %d FAILED" % len(threads["failures"]) if threads["failures"] else ""))
+    if failures or (threads and threads["failures"]):
         sys.exit(1)
 
 
