@@ -7843,7 +7843,7 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     int msg[2];
     int status;
     int i;
-    long pid;
+    long pid = -1;
     ssize_t n;
     aio_status rc = AIO_OK;
     if (!opts) opts = &inherit;

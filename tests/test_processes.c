@@ -1,0 +1,814 @@
+/* SPDX-License-Identifier: MIT */
+/* Child processes: aio_process_spawn, AIO_PROCESS_WAIT, AIO_COMMUNICATE,
+ * AIO_PROCESS_STOP, with real children (/bin/sh, sleep, cat).
+ *
+ * Where time decides the outcome the loop runs on the virtual clock: a child
+ * that does not end lets virtual time jump to the next deadline, so a
+ * timeout, a grace period that runs out (the child ignores SIGTERM) and a
+ * cancellation land at exact times. A wait with no deadline blocks in the
+ * system's wait until the child ends, whatever the clock. What a SIGTERM
+ * does takes real time (the child has to run to die), so the tests where a
+ * child ends by it run on the real clock with a grace period far longer than
+ * it takes. After every test: no child left (waitpid(-1) finds none) and no
+ * descriptor left open (on Linux, /proc/self/fd counted). */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "test.h"
+#include <stdlib.h>
+
+#if !(defined(__unix__) || defined(__APPLE__)) || defined(AIO_NO_STDLIB) || defined(AIO_NO_IO) || \
+    defined(AIO_NO_PROCESSES)
+/* Without child processes every call says so, and nothing is started. */
+static struct {
+    aio_task main;
+    aio_status rc;
+    aio_process p;
+} N;
+
+static aio_status wait_absent_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, N.rc, &N.p, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static void test_processes_absent(void) {
+    static const char *const argv[] = {"true", NULL};
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&N, 0, sizeof N);
+    CHECK_EQ(aio_process_spawn(&N.p, argv, NULL), AIO_EINVAL);
+    CHECK_DEBUG("child processes need a POSIX build");
+    CHECK_EQ(aio_process_kill(&N.p), AIO_EINVAL);
+    CHECK_EQ(aio_process_terminate(&N.p), AIO_EINVAL);
+    CHECK_EQ(aio_process_set_grace(&N.p, AIO_SEC(1)), AIO_EINVAL);
+    CHECK_EQ(aio_process_end_input(&N.p), AIO_EINVAL);
+    CHECK_EQ(aio_process_returncode(&N.p), AIO_EINPROGRESS);
+    CHECK_EQ(aio_process_close(&N.p), AIO_OK);
+    CHECK_EQ(test_run(&loop, &N.main, wait_absent_main), AIO_EINVAL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static const test_case cases[] = {
+    TEST_ENTRY(test_processes_absent),
+};
+#else
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <dirent.h>
+#endif
+
+static int open_fds(void) {
+#ifdef __linux__
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    if (!d) return -1;
+    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+    (void)closedir(d);
+    return n - 1; /* (the directory's own) */
+#else
+    return 0;
+#endif
+}
+
+/* No child left and no descriptor beyond those open before. */
+static void check_clean(int fds_before) {
+    int status;
+    errno = 0;
+    CHECK_EQ(waitpid(-1, &status, WNOHANG), -1);
+    CHECK_EQ(errno, ECHILD);
+    CHECK_EQ(open_fds(), fds_before);
+}
+
+static struct {
+    aio_task main, other, t[100];
+    aio_process p, ps[100];
+    aio_communicate io;
+    aio_stream stream;
+    aio_timeout block;
+    char buf[256];
+    char out[64], err[64];
+    char *big, *big_out;
+    aio_status rc, rc2, rcs[100];
+    long long at;
+    aio_time start;
+} P;
+
+static const aio_process_options pipes = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
+static const aio_process_options out_pipe = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_DEVNULL};
+
+static void reset(void) {
+    memset(&P, 0, sizeof P);
+}
+
+static long long real_ms(aio_loop *L) {
+    return (long long)((aio_loop_now(L) - P.start) * 1000u / AIO_TICKS_PER_SEC);
+}
+
+/* A real-clock loop (the tests where a child has to run to end). */
+static void real_loop(aio_loop *loop) {
+    static aio_timer timers[32];
+    aio_loop_init(loop, timers, 32);
+    P.start = aio_loop_now(loop);
+}
+
+/* ------------------------------------------------------------ exit statuses */
+
+static aio_status exits_main(aio_task *t) {
+    static const char *const seven[] = {"sh", "-c", "exit 7", NULL};
+    static const char *const term[] = {"sh", "-c", "kill -TERM $$; sleep 5", NULL};
+    static const char *const yes[] = {"true", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, seven, NULL), AIO_OK);
+    CHECK(P.p.pid > 0);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS);
+    CHECK_EQ((int)P.p.in, -1);
+    CHECK_EQ((int)P.p.out, -1);
+    CHECK_EQ((int)P.p.err, -1);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 7);
+    CHECK_EQ(aio_process_returncode(&P.p), 7);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1)); /* again: the same, at once */
+    CHECK_EQ(P.rc, 7);
+    CHECK_EQ(aio_process_kill(&P.p), AIO_EINVAL); /* (ended) */
+    CHECK_DEBUG("the process has ended");
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_returncode(&P.p), 7);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK); /* (closed: spawned again) */
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, term, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+
+static void test_processes_exit_status(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, exits_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* -------------------------------------------------- what cannot be started */
+
+static void test_processes_cannot_start(void) {
+    static const char *const nope[] = {"no-such-program-for-aio", NULL};
+    static const char *const nope_path[] = {"/no/such/dir/program", NULL};
+    static const char *const not_exec[] = {"/dev/null", NULL};
+    static const char *const dir[] = {"/", NULL};
+    static const char *const sh[] = {"sh", "-c", "exit 0", NULL};
+    static const char *const empty_path_env[] = {"PATH=/no/such/dir", NULL};
+    aio_process_options bad_cwd = {NULL, "/no/such/dir", 0, 0, 0};
+    aio_process_options no_path = {empty_path_env, NULL, 0, 0, 0};
+    aio_process_options all_pipes = pipes;
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    all_pipes.cwd = "/no/such/dir";
+    CHECK_EQ(aio_process_spawn(&P.p, nope, NULL), AIO_ENOTFOUND);
+    CHECK_EQ(aio_process_spawn(&P.p, nope_path, &pipes), AIO_ENOTFOUND);
+    CHECK_EQ(aio_process_spawn(&P.p, not_exec, NULL), AIO_ENOEXEC);
+    CHECK_EQ(errno, EACCES);
+    CHECK_EQ(aio_process_spawn(&P.p, dir, NULL), AIO_ENOEXEC);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_cwd), AIO_ENOTFOUND);
+    CHECK_DEBUG("the working directory cannot be entered");
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &all_pipes), AIO_ENOTFOUND);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &no_path), AIO_ENOTFOUND); /* (the child's PATH is searched) */
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK); /* (never started: nothing to close) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* ---------------------------------------------------- deadlines, stopping */
+
+/* Ready once its SIGTERM is ignored (a line on its output says so). */
+static const char *const deaf_argv[] = {"sh", "-c", "trap '' TERM; echo ready; exec sleep 30", NULL};
+
+static aio_status deaf_ready(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&P.stream, P.p.out, P.buf, sizeof P.buf), AIO_OK);
+    AIO_READ_LINE(t, P.rc, &P.stream, AIO_NEVER);
+    CHECK_EQ(P.rc, 6);
+    AIO_END(t);
+}
+
+static aio_status timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, deaf_argv, &out_pipe), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.other, deaf_ready), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.other);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_MS(100)); /* its own deadline: it runs on */
+    CHECK_EQ(P.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS);
+    CHECK_EQ(kill(P.p.pid, 0), 0);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_MS(200)); /* SIGTERM ignored: SIGKILL after 200 ms */
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGKILL);
+    CHECK_EQ(T_MS(), 300);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_timeout_then_stop(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, timeout_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* A block's deadline stops the child: SIGTERM, and it ends by it (real
+ * clock: a 10 s grace it never needs). */
+static aio_status block_main(aio_task *t) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(aio_process_set_grace(&P.p, AIO_SEC(10)), AIO_OK);
+    AIO_TIMEOUT(t, &P.block, AIO_MS(50)) {
+        AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+        CHECK(0); /* (not reached: the block's deadline unwinds) */
+    }
+    CHECK_EQ(aio_timeout_status(&P.block), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    P.at = real_ms(t->loop);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_block_deadline_stops(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    real_loop(&loop);
+    CHECK_EQ(aio_run(&loop, &P.main, block_main), AIO_OK);
+    CHECK(P.at >= 50 && P.at < 5000);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* A cancelled task's child is stopped before the cancellation unwinds it;
+ * a new cancellation during the grace period kills it at once. */
+static aio_status awaiting_child(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc2, &P.p, AIO_NEVER);
+    CHECK(0); /* (cancelled) */
+    AIO_FINALLY(t);
+    P.at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status grace_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, deaf_argv, &out_pipe), AIO_OK);
+    CHECK_EQ(aio_process_set_grace(&P.p, AIO_SEC(1)), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.other, deaf_ready), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.other);
+    CHECK_EQ(aio_spawn(&P.t[0], awaiting_child), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(50));
+    aio_cancel(&P.t[0]); /* SIGTERM (ignored), SIGKILL due at 1050 ms */
+    AIO_SLEEP(t, AIO_MS(250));
+    CHECK(aio_task_alive(&P.t[0]));
+    CHECK_EQ(kill(P.p.pid, 0), 0);
+    aio_cancel(&P.t[0]); /* a new cancellation: SIGKILL now */
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    CHECK_EQ(P.rc, AIO_ECANCELED);
+    CHECK_EQ(P.at, 300);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGKILL);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_cancel_during_grace(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, grace_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* The same without a new cancellation: the grace runs out (virtual clock,
+ * exact), and a child that ends by SIGTERM (real clock) is not killed. */
+static aio_status grace_out_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, deaf_argv, &out_pipe), AIO_OK);
+    CHECK_EQ(aio_process_set_grace(&P.p, AIO_MS(400)), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.other, deaf_ready), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.other);
+    CHECK_EQ(aio_spawn(&P.t[0], awaiting_child), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(50));
+    aio_cancel(&P.t[0]);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    CHECK_EQ(P.rc, AIO_ECANCELED);
+    CHECK_EQ(P.at, 450);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGKILL);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static aio_status cancel_real_main(aio_task *t) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(aio_process_set_grace(&P.p, AIO_SEC(10)), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.t[0], awaiting_child), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    aio_cancel(&P.t[0]);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    CHECK_EQ(P.rc, AIO_ECANCELED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    CHECK(real_ms(t->loop) < 5000);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_cancel_stops(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, grace_out_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    reset();
+    real_loop(&loop);
+    CHECK_EQ(aio_run(&loop, &P.main, cancel_real_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* AIO_PROCESS_STOP in a cleanup section is not cut short by the
+ * cancellation that brought the task there. */
+static aio_status cleanup_stop_task(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(10));
+    AIO_FINALLY(t);
+    AIO_PROCESS_STOP(t, P.rc2, &P.p, AIO_MS(100));
+    P.at = T_MS();
+    AIO_END(t);
+}
+
+static aio_status cleanup_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, deaf_argv, &out_pipe), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.other, deaf_ready), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.other);
+    CHECK_EQ(aio_spawn(&P.t[0], cleanup_stop_task), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    aio_cancel(&P.t[0]);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    CHECK_EQ(P.rc, AIO_ECANCELED);
+    CHECK_EQ(P.rc2, AIO_ESIGNALED);
+    CHECK_EQ(P.at, 110);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGKILL);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_stop_in_cleanup(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, cleanup_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* --------------------------------------------------------- communicating */
+
+static aio_status communicate_main(aio_task *t) {
+    static const char *const cat[] = {"cat", NULL};
+    static const char *const both[] = {"sh", "-c", "echo out; echo err >&2; exit 2", NULL};
+    static const char *const chatty[] = {"sh", "-c", "i=0; while [ $i -lt 20 ]; do echo 0123456789; i=$((i+1)); done", NULL};
+    static const char *const closes_input[] = {"sh", "-c", "exec 0<&-; echo done", NULL};
+    AIO_BEGIN(t);
+    /* input in, output back */
+    CHECK_EQ(aio_process_spawn(&P.p, cat, &pipes), AIO_OK);
+    P.io.input = "hello, child\n";
+    P.io.input_len = 13;
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 13);
+    CHECK(memcmp(P.out, "hello, child\n", 13) == 0);
+    CHECK_EQ(P.io.err_len, 0);
+    CHECK_EQ((int)P.p.in, -1); /* (every pipe closed at its end) */
+    CHECK_EQ((int)P.p.out, -1);
+    CHECK_EQ((int)P.p.err, -1);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* output and error apart */
+    memset(&P.io, 0, sizeof P.io);
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    P.io.err = P.err;
+    P.io.err_size = sizeof P.err;
+    CHECK_EQ(aio_process_spawn(&P.p, both, &pipes), AIO_OK);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 2);
+    CHECK_EQ(P.io.out_len, 4);
+    CHECK(memcmp(P.out, "out\n", 4) == 0);
+    CHECK_EQ(P.io.err_len, 4);
+    CHECK(memcmp(P.err, "err\n", 4) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* more output than the buffer: counted, the rest dropped */
+    memset(&P.io, 0, sizeof P.io);
+    P.io.out = P.out;
+    P.io.out_size = 15;
+    CHECK_EQ(aio_process_spawn(&P.p, chatty, &out_pipe), AIO_OK);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 220);
+    CHECK(memcmp(P.out, "0123456789\n0123", 15) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* a child that closes its input before reading it: the rest is dropped */
+    memset(&P.io, 0, sizeof P.io);
+    P.io.input = P.big;
+    P.io.input_len = 1 << 20;
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    CHECK_EQ(aio_process_spawn(&P.p, closes_input, &pipes), AIO_OK);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 5);
+    CHECK_EQ(P.io.input_done, P.io.input_len);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* 1 MB through cat and back: neither side's pipe may fill for good */
+    memset(&P.io, 0, sizeof P.io);
+    P.io.input = P.big;
+    P.io.input_len = 1 << 20;
+    P.io.out = P.big_out;
+    P.io.out_size = 1 << 20;
+    CHECK_EQ(aio_process_spawn(&P.p, cat, &pipes), AIO_OK);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 1 << 20);
+    CHECK(memcmp(P.big, P.big_out, 1 << 20) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+
+static void test_processes_communicate(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    size_t i;
+    reset();
+    P.big = (char *)malloc(1 << 20);
+    P.big_out = (char *)malloc(1 << 20);
+    CHECK(P.big && P.big_out);
+    for (i = 0; i < (1u << 20); i++) P.big[i] = (char)('a' + i % 26);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, communicate_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(P.big);
+    free(P.big_out);
+    check_clean(fds);
+}
+
+/* A communicate that times out (real clock, wide margins: the child's first
+ * line is there well before the deadline) keeps what it collected, and
+ * goes on where it was when repeated. */
+static aio_status communicate_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    CHECK_EQ(aio_process_spawn(&P.p, deaf_argv, &out_pipe), AIO_OK);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_SEC(1));
+    CHECK_EQ(P.rc, AIO_ETIMEDOUT);
+    CHECK(real_ms(t->loop) >= 1000);
+    CHECK_EQ(P.io.out_len, 6); /* "ready\n" */
+    CHECK_EQ(aio_process_kill(&P.p), AIO_OK);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER); /* again: on to its end */
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGKILL);
+    CHECK_EQ(P.io.out_len, 6);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+/* No input given: the child's input is closed at once (its `read` ends). */
+static aio_status communicate_no_input_main(aio_task *t) {
+    static const char *const reads[] = {"sh", "-c", "echo first; read x; echo second $x", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, reads, &pipes), AIO_OK);
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 13);
+    CHECK(memcmp(P.out, "first\nsecond\n", 13) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_communicate_timeout(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    real_loop(&loop);
+    CHECK_EQ(aio_run(&loop, &P.main, communicate_timeout_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, communicate_no_input_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* ------------------------------------------------------- pipes as streams */
+
+static aio_status streams_main(aio_task *t) {
+    static const char *const lines[] = {"sh", "-c", "echo one; echo two; exec 1>&-; sleep 0; exit 4", NULL};
+    static const char *const cat[] = {"cat", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, lines, &out_pipe), AIO_OK);
+    CHECK_EQ(aio_stream_init(&P.stream, P.p.out, P.buf, sizeof P.buf), AIO_OK);
+    AIO_READ_LINE(t, P.rc, &P.stream, AIO_NEVER);
+    CHECK_EQ(P.rc, 4);
+    CHECK(memcmp(aio_stream_data(&P.stream), "one\n", 4) == 0);
+    AIO_READ_LINE(t, P.rc, &P.stream, AIO_NEVER);
+    CHECK_EQ(P.rc, 4);
+    CHECK(memcmp(aio_stream_data(&P.stream), "two\n", 4) == 0);
+    AIO_READ_LINE(t, P.rc, &P.stream, AIO_NEVER); /* it closed its output early: the end */
+    CHECK_EQ(P.rc, 0);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 4);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* written with AIO_SEND_ALL, read back with AIO_RECV */
+    CHECK_EQ(aio_process_spawn(&P.p, cat, &pipes), AIO_OK);
+    AIO_SEND_ALL(t, P.rc, P.p.in, "ping\n", 5, AIO_NEVER);
+    CHECK_EQ(P.rc, AIO_OK);
+    AIO_RECV(t, P.rc, P.p.out, P.buf, sizeof P.buf, AIO_NEVER);
+    CHECK_EQ(P.rc, 5);
+    CHECK(memcmp(P.buf, "ping\n", 5) == 0);
+    CHECK_EQ(aio_process_end_input(&P.p), AIO_OK); /* cat sees the end and ends */
+    CHECK_EQ((int)P.p.in, -1);
+    AIO_RECV(t, P.rc, P.p.out, P.buf, sizeof P.buf, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_pipes_as_streams(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, streams_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+static aio_status broken_pipe_main(aio_task *t) {
+    static const char *const gone[] = {"true", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, gone, &pipes), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    AIO_SEND_ALL(t, P.rc, P.p.in, "x", 1, AIO_NEVER); /* its reader is gone */
+    CHECK_EQ(P.rc, AIO_ECONNRESET);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_broken_pipe(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, broken_pipe_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* ------------------------------------------------------- many at once */
+
+static aio_status one_of_many(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rcs[t - P.t], &P.ps[t - P.t], AIO_NEVER);
+    AIO_END(t);
+}
+
+static aio_status many_main(aio_task *t) {
+    static int i;
+    static char codes[100][24];
+    static const char *argv[100][4];
+    AIO_BEGIN(t);
+    for (i = 0; i < 100; i++) {
+        (void)snprintf(codes[i], sizeof codes[i], "exit %d", i);
+        argv[i][0] = "sh";
+        argv[i][1] = "-c";
+        argv[i][2] = codes[i];
+        argv[i][3] = NULL;
+        CHECK_EQ(aio_process_spawn(&P.ps[i], argv[i], NULL), AIO_OK);
+        CHECK_EQ(aio_spawn(&P.t[i], one_of_many), AIO_OK);
+    }
+    for (i = 0; i < 100; i++) AIO_AWAIT(t, P.rc, &P.t[i]);
+    for (i = 0; i < 100; i++) {
+        CHECK_EQ(P.rcs[i], i);
+        CHECK_EQ(aio_process_close(&P.ps[i]), AIO_OK);
+    }
+    AIO_END(t);
+}
+
+static void test_processes_hundred_at_once(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, many_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* ------------------------------------------- what is left when the loop goes */
+
+static aio_status leave_behind_main(aio_task *t) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, &pipes), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.ps[0], sleeper, NULL), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_loop_destroyed(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, leave_behind_main), AIO_OK);
+    CHECK_EQ(kill(P.p.pid, 0), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK); /* killed, reaped, pipes closed */
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGKILL);
+    CHECK_EQ(aio_process_returncode(&P.ps[0]), -SIGKILL);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK); /* (closed already) */
+    check_clean(fds);
+}
+
+/* ------------------------------------------------------------ bad input */
+
+static aio_status second_waiter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc2, &P.p, AIO_NEVER);
+    AIO_END(t);
+}
+
+/* Bad arguments to an await raise AIO_EINVAL (the task ends with it). */
+static aio_process never_spawned;
+static aio_status wait_never_spawned(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &never_spawned, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status wait_null(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, NULL, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status wait_bad_timeout(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER / 2 + 1); /* (beyond half the clock range) */
+    AIO_END(t);
+}
+static aio_status stop_never(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status communicate_no_buffer(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_SEC(1));
+    AIO_END(t);
+}
+
+/* Two awaits of one child: the second is refused (lv, no raise). */
+static aio_status bad_input_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&P.other, second_waiter), AIO_OK);
+    AIO_YIELD(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1));
+    CHECK_EQ(P.rc, AIO_EBUSY);
+    CHECK_DEBUG("another task awaits the process");
+    CHECK_EQ(aio_process_close(&P.p), AIO_EBUSY);
+    CHECK_EQ(aio_process_terminate(&P.p), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.other);
+    CHECK_EQ(P.rc2, AIO_ESIGNALED);
+    AIO_END(t);
+}
+
+static void test_processes_bad_input(void) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    static const char *const empty[] = {"", NULL};
+    static const char *const sh[] = {"sh", NULL};
+    aio_process_options bad_mode = {NULL, NULL, AIO_STDIO_STDOUT, 0, 0};
+    aio_process_options bad_err = {NULL, NULL, 0, 0, 9};
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    CHECK_EQ(aio_process_close(NULL), AIO_OK);
+    CHECK_EQ(aio_process_returncode(NULL), AIO_EINPROGRESS);
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(NULL, sh, NULL), AIO_EINVAL);
+    CHECK_EQ(aio_process_spawn(&P.p, NULL, NULL), AIO_EINVAL);
+    CHECK_EQ(aio_process_spawn(&P.p, empty, NULL), AIO_EINVAL);
+    CHECK_DEBUG("argv or argv[0] is NULL or empty");
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_mode), AIO_EINVAL);
+    CHECK_DEBUG("a standard stream's mode");
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_err), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop, &P.main, wait_never_spawned), AIO_EINVAL);
+    CHECK_DEBUG("not a process spawned on this loop");
+    CHECK_EQ(test_run(&loop, &P.main, wait_null), AIO_EINVAL);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_EBUSY);
+    CHECK_DEBUG("the process is open");
+    CHECK_EQ(test_run(&loop, &P.main, wait_bad_timeout), AIO_EINVAL);
+    CHECK_DEBUG("the timeout is NaN, negative");
+    CHECK_EQ(test_run(&loop, &P.main, stop_never), AIO_EINVAL);
+    CHECK_DEBUG("AIO_PROCESS_STOP: the grace period");
+    CHECK_EQ(aio_process_set_grace(&P.p, AIO_NEVER), AIO_EINVAL);
+    CHECK_EQ(aio_process_signal(&P.p, 0), AIO_EINVAL);
+    CHECK_EQ(aio_process_signal(&P.p, -3), AIO_EINVAL);
+    CHECK_DEBUG("aio_process_signal: not a signal number");
+    memset(&P.io, 0, sizeof P.io);
+    P.io.out_size = 10; /* and no buffer */
+    test_last_debug[0] = '\0';
+    CHECK_EQ(test_run(&loop, &P.main, communicate_no_buffer), AIO_EINVAL);
+    CHECK_DEBUG("AIO_COMMUNICATE: a buffer is NULL with a size");
+    test_last_debug[0] = '\0';
+    CHECK_EQ(test_run(&loop, &P.main, bad_input_main), AIO_OK);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_end_input(&P.p), AIO_EINVAL);
+    CHECK_EQ(aio_process_set_grace(&P.p, 0), AIO_EINVAL);
+    CHECK_EQ(aio_process_kill(&P.p), AIO_EINVAL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* A loop waiting through a port of its own has no children. */
+static aio_status port_watch(aio_io *io, int fd, int old, int events) {
+    (void)io; (void)fd; (void)old; (void)events;
+    return AIO_OK;
+}
+static void port_wait(aio_io *io, aio_loop *loop, aio_time deadline) {
+    (void)io; (void)loop; (void)deadline;
+}
+
+static void test_processes_need_system_wait(void) {
+    static const char *const yes[] = {"true", NULL};
+    static aio_io port;
+    aio_loop loop;
+    memset(&port, 0, sizeof port);
+    port.watch = port_watch;
+    port.wait = port_wait;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_io(&loop, &port), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_EINVAL);
+    CHECK_DEBUG("child processes need the system's wait");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* (The boards count a file's TEST_ENTRY lines: tests/embedded/test_qemu.sh.
+ * They have no processes: only the test above runs there.) */
+#define PROCESS_ENTRY(name) TEST_ENTRY (name)
+static const test_case cases[] = {
+    PROCESS_ENTRY(test_processes_exit_status),
+    PROCESS_ENTRY(test_processes_cannot_start),
+    PROCESS_ENTRY(test_processes_timeout_then_stop),
+    PROCESS_ENTRY(test_processes_block_deadline_stops),
+    PROCESS_ENTRY(test_processes_cancel_during_grace),
+    PROCESS_ENTRY(test_processes_cancel_stops),
+    PROCESS_ENTRY(test_processes_stop_in_cleanup),
+    PROCESS_ENTRY(test_processes_communicate),
+    PROCESS_ENTRY(test_processes_communicate_timeout),
+    PROCESS_ENTRY(test_processes_pipes_as_streams),
+    PROCESS_ENTRY(test_processes_broken_pipe),
+    PROCESS_ENTRY(test_processes_hundred_at_once),
+    PROCESS_ENTRY(test_processes_loop_destroyed),
+    PROCESS_ENTRY(test_processes_bad_input),
+    PROCESS_ENTRY(test_processes_need_system_wait),
+};
+#endif
+
+void register_processes_tests(void) { test_register(cases, TEST_COUNT(cases)); }
