@@ -48,7 +48,8 @@ test:
 	sh tests/run_matrix.sh $(ONLY)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
-# and events set and queue items put from other threads under ThreadSanitizer.
+# and events set and queue items put from other threads, the worker threads and
+# child processes (their exits told by a pidfd, and by SIGCHLD) under ThreadSanitizer.
 sanitize:
 	@mkdir -p build
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -60,12 +61,16 @@ sanitize:
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/queue_threads.c -lpthread -o build/queue-threads-tsan
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread $(TEST_SRC) -lm -lpthread -o build/test-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_NO_PIDFD -fsanitize=thread $(TEST_SRC) -lm -lpthread \
+	    -o build/test-tsan-sigchld
 	./build/test-asan
 	./build/test-asan-cxx
 	./build/test-asan-ms32
 	TSAN_OPTIONS=halt_on_error=1 ./build/threads-tsan
 	TSAN_OPTIONS=halt_on_error=1 ./build/queue-threads-tsan
 	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_threads
+	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_processes
+	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan-sigchld test_processes
 
 # valgrind memcheck (installs nothing: apt-get install valgrind). The stress
 # test runs 20,000 tasks here instead of 1,000,000 to keep it under a minute.

@@ -30,6 +30,11 @@ done
 for py in [0-9][0-9]_*.py; do
     name=${py%.py}
     [ -f "$name.c" ] || continue # 13_slow_server.py and 19_fetch_server.py are servers, 16_echo_client.py and 17_line_client.py clients
+    if [ "$name" = 20_command_runner ]; then # real processes, real clock
+        $python "$py" >"expected/$name.txt"
+        echo "expected/$name.txt: a run of $py"
+        continue
+    fi
     if [ "$name" = 19_http_fetch ]; then
         rm -f expected/19.port
         $python 19_fetch_server.py --lifetime 30 >expected/19.port &

@@ -19,7 +19,8 @@ for bin in build/examples/[0-9][0-9]_*; do
     [ -x "$bin" ] || continue
     found=1
     name=$(basename "$bin")
-    [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] && continue
+    [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] ||
+        [ "$name" = 20_command_runner ] && continue
     echo "################ $name $*"
     "$bin" "$@" || { echo "$name exited with status $?"; status=1; }
     echo
@@ -76,6 +77,10 @@ fi
 serve 19_fetch_server.py
 build/examples/19_http_fetch "$port" || { echo "19_http_fetch exited with status $?"; status=1; }
 unserve
+
+echo
+echo "################ 20_command_runner (real clock, child processes)"
+build/examples/20_command_runner || { echo "20_command_runner exited with status $?"; status=1; }
 
 echo
 echo "################ 16_echo_server (real clock, loopback)"

@@ -123,7 +123,7 @@ stage_unit() {
             run "$cc-cxx17$opt" $cxx -x c++ -std=c++17 $opt $WARN $(uninit_warnings $cxx) -DAIO_DEBUG
         done
     done
-    run "gcc-c11-ms32-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TIME_32
+    run "gcc-c11-ms32-sigchld-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD
     run "clang-cxx17-ms32-O0" clang++ -x c++ -std=c++17 -O0 $WARN $(uninit_warnings clang++) -DAIO_DEBUG -DAIO_TIME_32
     run "gcc-c11-release-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DNDEBUG
     # what firmware compiles: -Os takes the library's smaller code paths

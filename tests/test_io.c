@@ -1475,8 +1475,12 @@ static aio_status bad_input_main(aio_task *t) {
     CHECK_DEBUG("is not open");
     AIO_WAIT_READABLE(t, S.rc, S.fd, AIO_SEC(1));
     CHECK_EQ(S.rc, AIO_EBADF);
-    CHECK_EQ(pipe(pipefd), 0);
+    CHECK_EQ(pipe(pipefd), 0); /* a pipe is read (not received from), made non-blocking */
+    CHECK_EQ(write(pipefd[1], "p", 1), 1);
     AIO_RECV(t, S.rc, pipefd[0], buf, sizeof buf, AIO_SEC(1));
+    CHECK_EQ(S.rc, 1);
+    CHECK(fcntl(pipefd[0], F_GETFL) & O_NONBLOCK);
+    AIO_ACCEPT(t, S.rc, pipefd[0], AIO_SEC(1)); /* but not accepted from */
     CHECK_EQ(S.rc, AIO_EBADF);
     CHECK_DEBUG("is not a socket");
     AIO_WAIT_READABLE(t, S.rc, S.lfd, AIO_SEC(1)); /* a regular file */

@@ -50,7 +50,8 @@ for ex_src in examples/[0-9][0-9]_*.c; do
             continue
         fi
         if [ ! -f "examples/expected/$ex_name.txt" ] || [ "$ex_name" = 13_http_client ] ||
-            [ "$ex_name" = 19_http_fetch ] || [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ]; then
+            [ "$ex_name" = 19_http_fetch ] || [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ] ||
+            [ "$ex_name" = 20_command_runner ]; then
             ex_ok "$ex_what builds warning-free"
             continue
         fi
@@ -85,7 +86,8 @@ if [ -n "$ex_python" ]; then
         [ -f "examples/$ex_name.c" ] || continue # the server of example 13, the clients of 16
         [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ] &&
             continue # real sockets: tests/checks/servers.sh
-        [ "$ex_name" = 19_http_fetch ] && continue # real sockets: below
+        [ "$ex_name" = 19_http_fetch ] || [ "$ex_name" = 20_command_runner ] &&
+            continue # real sockets, real processes: below
         if [ $ex_py312 = 0 ] && grep -q "Needs CPython 3.12" "$ex_py"; then
             echo "[examples] skipped: $ex_py needs CPython 3.12 or later ($ex_python is older): not checked"
             add_skipped 1 "$ex_py (CPython 3.12 or later)"
@@ -123,7 +125,8 @@ else
     for ex_py in examples/[0-9][0-9]_*.py; do # those checked above
         ex_name=$(basename "$ex_py" .py)
         [ -f "examples/$ex_name.c" ] && [ "$ex_name" != 16_echo_server ] &&
-            [ "$ex_name" != 17_line_server ] && [ "$ex_name" != 19_http_fetch ] && ex_n=$((ex_n + 1))
+            [ "$ex_name" != 17_line_server ] && [ "$ex_name" != 19_http_fetch ] &&
+            [ "$ex_name" != 20_command_runner ] && ex_n=$((ex_n + 1))
     done
     add_skipped "$ex_n" "the examples' Python originals (CPython 3.11 or later)"
 fi
@@ -176,6 +179,32 @@ else
         ex_net "examples/19_http_fetch.py (Python original)" examples/expected/19_http_fetch.txt \
             examples/19_fetch_server.py $ex_python examples/19_http_fetch.py
     fi
+fi
+
+# The command runner (20) and its Python original run real processes on the
+# real clock (its commands' lines are 0.15 s apart or more): each must print
+# examples/expected/20_command_runner.txt.
+ex_real() {
+    ex_what=$1 ex_expected=$2
+    shift 2
+    if timeout 30 "$@" >"$ex_dir/real.out" 2>&1 && cmp -s "$ex_dir/real.out" "$ex_expected"; then
+        ex_ok "$ex_what prints $ex_expected"
+    else
+        ex_bad "$ex_what: output differs from $ex_expected"
+        diff "$ex_expected" "$ex_dir/real.out" | head -20
+    fi
+}
+if [ -x "$ex_dir/20_command_runner.gcc" ]; then
+    ex_real 20_command_runner examples/expected/20_command_runner.txt "$ex_dir/20_command_runner.gcc"
+else
+    ex_bad "20_command_runner: not built, not run"
+fi
+if [ -z "$ex_python" ]; then
+    echo "[examples] skipped: no CPython 3.11 or later: examples/20_command_runner.py is not run"
+    add_skipped 1 "examples/20_command_runner.py (CPython 3.11 or later)"
+else
+    ex_real "examples/20_command_runner.py (Python original)" examples/expected/20_command_runner.txt \
+        $ex_python examples/20_command_runner.py
 fi
 
 add_counts "$ex_pass" "$ex_fail"

@@ -23,7 +23,8 @@ else
     # what the showcase must print: each example's expected output under its heading
     for sc_src in examples/[0-9][0-9]_*.c; do
         sc_name=$(basename "$sc_src" .c)
-        [ "$sc_name" = 13_http_client ] || [ "$sc_name" = 19_http_fetch ] || [ "$sc_name" = 16_echo_server ] || [ "$sc_name" = 17_line_server ] &&
+        [ "$sc_name" = 13_http_client ] || [ "$sc_name" = 19_http_fetch ] || [ "$sc_name" = 16_echo_server ] || [ "$sc_name" = 17_line_server ] ||
+            [ "$sc_name" = 20_command_runner ] &&
             continue
         echo "################ $sc_name --virtual"
         cat "examples/expected/$sc_name.txt"
@@ -34,6 +35,9 @@ else
       echo
       echo "################ 19_http_fetch (real clock, loopback)"
       cat examples/expected/19_http_fetch.txt
+      echo
+      echo "################ 20_command_runner (real clock, child processes)"
+      cat examples/expected/20_command_runner.txt
       echo
       echo "################ 16_echo_server (real clock, loopback)"
       cat examples/expected/16_echo_client.txt

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* 20_command_runner.c - three commands at once, each under a deadline:
+ * aio_process_spawn, its output read line by line (AIO_READ_LINE), its exit
+ * awaited (AIO_PROCESS_WAIT), all in a timeout block; a command that overruns
+ * its block is stopped (AIO_PROCESS_STOP: SIGTERM, then SIGKILL after a grace
+ * period). "quick" prints a line; "slow" a line every 0.3 s, then exits with
+ * status 3; "hangs" a line, then never ends. Real processes on the real clock
+ * (POSIX). The Python original is 20_command_runner.py; both print the same.
+ * Run: 20_command_runner */
+#define AIO_TIMEOUT_IMPLEMENTATION
+#define AIO_STATIC
+#include "aio_timeout.h"
+#include <stdio.h>
+
+typedef struct {
+    aio_task task;
+    const char *name;
+    const char *argv[4];
+    aio_time deadline;
+    aio_process proc;
+    aio_stream out;
+    aio_timeout block;
+    char buf[256];
+    aio_status n, rc;
+} command_t;
+
+static aio_status run_command(aio_task *t) {
+    command_t *c = AIO_SELF(t, command_t);
+    static const aio_process_options out_pipe = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_PIPE, AIO_STDIO_INHERIT};
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_process_spawn(&c->proc, c->argv, &out_pipe));
+    aio_stream_init(&c->out, c->proc.out, c->buf, sizeof c->buf);
+    AIO_TIMEOUT(t, &c->block, c->deadline) {
+        for (;;) {
+            AIO_READ_LINE(t, c->n, &c->out, AIO_NEVER);
+            if (c->n <= 0) break; /* its end (or an error) */
+            printf("[%s] %.*s\n", c->name, (int)c->n - 1, aio_stream_data(&c->out));
+        }
+        AIO_PROCESS_WAIT(t, c->rc, &c->proc, AIO_NEVER);
+        printf("[%s] exited with status %d\n", c->name, c->rc);
+    }
+    if (aio_timeout_status(&c->block) == AIO_ETIMEDOUT) {
+        AIO_PROCESS_STOP(t, c->rc, &c->proc, AIO_SEC(2));
+        printf("[%s] gave up after %.1f s: stopped by signal %d\n", c->name,
+               (double)c->deadline / AIO_TICKS_PER_SEC, -aio_process_returncode(&c->proc));
+    }
+    AIO_FINALLY(t);
+    aio_process_close(&c->proc); /* (kills and reaps it if it still runs) */
+    AIO_END(t);
+}
+
+static command_t commands[] = {
+    {.name = "quick", .argv = {"sh", "-c", "echo hello from quick"}, .deadline = AIO_SEC(5)},
+    {.name = "slow", .argv = {"sh", "-c", "for i in 1 2 3; do sleep 0.3; echo step $i; done; exit 3"},
+     .deadline = AIO_SEC(5)},
+    {.name = "hangs", .argv = {"sh", "-c", "sleep 0.15; echo working...; exec sleep 60"},
+     .deadline = AIO_MS(1500)},
+};
+
+static aio_status main_task(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    for (i = 0; i < 3; i++) AIO_CHECK(t, aio_spawn(&commands[i].task, run_command));
+    for (i = 0; i < 3; i++) AIO_AWAIT(t, commands[i].rc, &commands[i].task);
+    AIO_END(t);
+}
+
+int main(void) {
+    static aio_timer timers[8];
+    static aio_task m;
+    aio_loop loop;
+    aio_status rc;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    aio_loop_init(&loop, timers, 8);
+    rc = aio_run(&loop, &m, main_task);
+    aio_loop_destroy(&loop);
+    return rc == AIO_OK ? 0 : 1;
+}
