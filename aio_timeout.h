@@ -69,7 +69,8 @@
  * I/O: AIO_ACCEPT, AIO_TCP_CONNECT (to a name too), AIO_RECV, AIO_SEND_ALL on
  * sockets (POSIX, and Windows: link ws2_32), buffered streams (AIO_READ_LINE,
  * ...), datagrams (AIO_RECV_FROM, AIO_SEND_TO), blocking calls on worker
- * threads (AIO_TO_THREAD, AIO_LOOKUP), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE
+ * threads (AIO_TO_THREAD, AIO_LOOKUP), child processes (aio_process_spawn,
+ * AIO_PROCESS_WAIT, AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE
  * on any descriptor (through a port on a microcontroller), aio_signal_event
  * (add_signal_handler; Ctrl-C and console close on Windows), and
  * instruments to see what happened (aio_loop_set_instrument, aio_recorder:

@@ -1480,7 +1480,7 @@ static aio_status bad_input_main(aio_task *t) {
     AIO_RECV(t, S.rc, pipefd[0], buf, sizeof buf, AIO_SEC(1));
     CHECK_EQ(S.rc, 1);
     CHECK(fcntl(pipefd[0], F_GETFL) & O_NONBLOCK);
-    AIO_ACCEPT(t, S.rc, pipefd[0], AIO_SEC(1)); /* but not accepted from */
+    AIO_ACCEPT(t, S.rc, pipefd[1], AIO_SEC(1)); /* but not accepted from */
     CHECK_EQ(S.rc, AIO_EBADF);
     CHECK_DEBUG("is not a socket");
     AIO_WAIT_READABLE(t, S.rc, S.lfd, AIO_SEC(1)); /* a regular file */
