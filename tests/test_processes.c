@@ -148,6 +148,8 @@ static aio_status exits_main(aio_task *t) {
     CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(T_MS(), 0);
+    CHECK_STR(aio_strerror(AIO_ENOEXEC), "program cannot be run");
+    CHECK_STR(aio_strerror(AIO_ESIGNALED), "ended by a signal");
     AIO_END(t);
 }
 
