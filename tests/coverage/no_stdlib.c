@@ -47,7 +47,7 @@ static aio_status sleeper(aio_task *t) {
 }
 
 /* I/O without POSIX: each await's status, in order */
-typedef struct { aio_task task; aio_status rc[9]; char buf[4]; aio_stream st; aio_address a; } io_t;
+typedef struct { aio_task task; aio_status rc[10]; char buf[4]; aio_stream st; aio_address a; aio_process p; } io_t;
 static int call(void *data) { return data != NULL; }
 static aio_status io_body(aio_task *t) {
     io_t *s = AIO_SELF(t, io_t);
@@ -60,7 +60,8 @@ static aio_status io_body(aio_task *t) {
     AIO_READ_LINE(t, s->rc[5], &s->st, AIO_MS(1));
     AIO_RECV_FROM(t, s->rc[6], 0, s->buf, sizeof s->buf, NULL, AIO_MS(1)); /* datagrams too */
     AIO_TO_THREAD(t, s->rc[7], call, s->buf, sizeof s->buf, AIO_MS(1));    /* no threads, */
-    AIO_LOOKUP(t, s->rc[8], "localhost", 80, &s->a, 1, AIO_MS(1));        /* no lookups */
+    AIO_LOOKUP(t, s->rc[8], "localhost", 80, &s->a, 1, AIO_MS(1));        /* no lookups, */
+    AIO_PROCESS_WAIT(t, s->rc[9], &s->p, AIO_MS(1));                      /* no processes */
     AIO_END(t);
 }
 
@@ -89,11 +90,19 @@ int main(void) {
         bad += aio_run(&loop, &io.task, io_body) != AIO_OK;
         bad += io.rc[0] != AIO_EINVAL || io.rc[1] != AIO_EBADF || io.rc[2] != AIO_EINVAL ||
                io.rc[3] != AIO_EINVAL || io.rc[4] != AIO_EINVAL || io.rc[5] != AIO_EINVAL ||
-               io.rc[6] != AIO_EINVAL || io.rc[7] != AIO_EINVAL || io.rc[8] != AIO_EINVAL;
+               io.rc[6] != AIO_EINVAL || io.rc[7] != AIO_EINVAL || io.rc[8] != AIO_EINVAL ||
+               io.rc[9] != AIO_EINVAL;
         bad += aio_loop_set_threads(&loop, 2) != AIO_EINVAL;
         aio_set_lookup(NULL, NULL); /* (nothing to set: no lookups) */
         bad += aio_tcp_listen(NULL, 0, 1) != AIO_EINVAL || aio_socket_port(0) != AIO_EINVAL;
-        bad += aio_udp_open(NULL, 0) != AIO_EINVAL;
+        bad += aio_udp_open(NULL, 0) != AIO_EINVAL || aio_tcp_listen_at(NULL, 0) != AIO_EINVAL;
+        {
+            static const char *const argv[] = {"true", NULL};
+            bad += aio_process_spawn(&io.p, argv, NULL) != AIO_EINVAL;
+            bad += aio_process_kill(&io.p) != AIO_EINVAL || aio_process_terminate(&io.p) != AIO_EINVAL;
+            bad += aio_process_set_grace(&io.p, 0) != AIO_EINVAL || aio_process_end_input(&io.p) != AIO_EINVAL;
+            bad += aio_process_returncode(&io.p) != AIO_EINPROGRESS || aio_process_close(&io.p) != AIO_OK;
+        }
         {
             aio_address a;
             char text[8] = "x";
@@ -105,10 +114,10 @@ int main(void) {
         }
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
-        bad += heard != 22;
+        bad += heard != 29;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 22;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 29;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
