@@ -5485,11 +5485,13 @@ static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_
  * as a send is, rather than the end of the process: Python does the same). */
 #ifndef AIO__WIN32_IO
 static void aio__no_sigpipe(void) {
+#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
     struct sigaction sa;
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
         sa.sa_handler = SIG_IGN;
         (void)sigaction(SIGPIPE, &sa, NULL);
     }
+#endif
 }
 static long aio__net_read(long n, int fd, void *buf, size_t len) {
     if (n >= 0 || errno != ENOTSOCK) return n;
