@@ -93,7 +93,7 @@
     !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
 #define _POSIX_C_SOURCE 200809L
 #if defined(__linux__) && !defined(_DEFAULT_SOURCE)
-#define _DEFAULT_SOURCE 1
+#define _DEFAULT_SOURCE 1 /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): a feature macro */
 #endif
 #endif
 
@@ -7589,7 +7589,7 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
  * on a child waits on every pipe it uses and on the exit at once, as the
  * connect waits on its attempts. */
 #ifdef AIO__PROCESSES
-extern char **environ;
+extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
 enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
 enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
 #define AIO__PROC_PARKED 4      /* (in stopping's high bits: counted in io->waiting) */
@@ -7612,6 +7612,7 @@ static int aio__pidfd_open(int pid) {
 /* What the child does between fork and exec (async-signal-safe calls only). */
 typedef struct aio__spawn {
     const char *const *argv;
+    char *const *args; /* argv, as execve takes it */
     char *const *env;
     const char *path;  /* the PATH searched, or NULL: argv[0] as it is */
     char *scratch;     /* room for the longest candidate */
@@ -7648,7 +7649,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
     }
     if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
     if (!sp->path) {
-        (void)execve(sp->argv[0], (char *const *)(uintptr_t)sp->argv, sp->env);
+        (void)execve(sp->argv[0], sp->args, sp->env);
         err = errno;
     } else { /* each directory of PATH in turn, as execvp does (empty: the current one) */
         const char *dir = sp->path;
@@ -7663,7 +7664,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
                 *c++ = '/';
             }
             memcpy(c, sp->argv[0], name);
-            (void)execve(sp->scratch, (char *const *)(uintptr_t)sp->argv, sp->env);
+            (void)execve(sp->scratch, sp->args, sp->env);
             if (errno == EACCES) {
                 err = EACCES; /* (reported if no other directory has it) */
             } else if (errno != ENOENT && errno != ENOTDIR) {
@@ -7837,17 +7838,35 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
     return AIO_OK;
 }
 
+/* Whether child `pid` started its program: the exec closed the report pipe
+ * (0 bytes: AIO_OK), or the child says why it failed (then it is reaped). */
+static aio_status aio__spawn_report(long pid, int report) {
+    int msg[2];
+    int status;
+    ssize_t n;
+    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof msg) return AIO_OK;
+    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (msg[0] == 1) {
+        (void)aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+        errno = msg[1];
+        return AIO_ENOTFOUND;
+    }
+    errno = msg[1];
+    if (msg[1] == ENOENT || msg[1] == ENOTDIR) return AIO_ENOTFOUND;
+    if (msg[1] == EACCES || msg[1] == ENOEXEC || msg[1] == EPERM || msg[1] == EISDIR) return AIO_ENOEXEC;
+    return AIO_EIO; /* LCOV_EXCL_LINE: another failure (out of memory, a dup2) */
+}
+
 AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
     static const aio_process_options inherit = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT};
     aio_loop *L = aio__loop;
     aio__spawn sp;
     int mine[3] = {-1, -1, -1};
     int report[2] = {-1, -1};
-    int msg[2];
-    int status;
     int i;
     long pid = -1;
-    ssize_t n;
     aio_status rc = AIO_OK;
     if (!opts) opts = &inherit;
     if (!p || !argv || !argv[0] || !*argv[0])
@@ -7865,7 +7884,11 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
                                        "(aio_loop_set_io): child processes need the system's wait");
     memset(&sp, 0, sizeof sp);
     sp.argv = argv;
-    sp.env = (char *const *)(uintptr_t)(opts->env ? opts->env : (const char *const *)environ);
+    memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
+    if (opts->env)
+        memcpy(&sp.env, &opts->env, sizeof sp.env);
+    else
+        sp.env = environ;
     sp.cwd = opts->cwd;
     if (!strchr(argv[0], '/')) {
         sp.path = aio__exec_path(opts->env);
@@ -7889,24 +7912,7 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
     aio__close_fd(&report[1]);
     free(sp.scratch);
-    if (rc == AIO_OK) { /* the exec closed the pipe (0 bytes), or the child says why it failed */
-        do n = read(report[0], msg, sizeof msg); while (n < 0 && errno == EINTR);
-        if (n == (ssize_t)sizeof msg) {
-            while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            errno = msg[1];
-            if (msg[0] == 1) {
-                rc = aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
-            } else if (msg[1] == ENOENT || msg[1] == ENOTDIR) {
-                rc = AIO_ENOTFOUND;
-            } else if (msg[1] == EACCES || msg[1] == ENOEXEC || msg[1] == EPERM || msg[1] == EISDIR) {
-                rc = AIO_ENOEXEC;
-            } else {
-                rc = AIO_EIO; /* LCOV_EXCL_LINE: another failure (out of memory, a dup2) */
-            }
-            errno = msg[1];
-        }
-    }
+    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]);
     aio__close_fd(&report[0]);
     if (rc < 0) {
         int err = errno;
