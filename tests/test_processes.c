@@ -91,6 +91,7 @@ static struct {
     aio_communicate io;
     aio_stream stream;
     aio_timeout block;
+    aio_event ev;
     char buf[256];
     char out[64], err[64];
     char *big, *big_out;
@@ -137,6 +138,7 @@ static aio_status exits_main(aio_task *t) {
     CHECK_EQ(P.rc, 7);
     CHECK_EQ(aio_process_kill(&P.p), AIO_EINVAL); /* (ended) */
     CHECK_DEBUG("the process has ended");
+    CHECK_EQ(aio_process_spawn(&P.p, seven, NULL), AIO_EBUSY); /* (ended, not closed) */
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_process_returncode(&P.p), 7);
     CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK); /* (closed: spawned again) */
@@ -173,6 +175,7 @@ static void test_processes_cannot_start(void) {
     static const char *const dir[] = {"/", NULL};
     static const char *const sh[] = {"sh", "-c", "exit 0", NULL};
     static const char *const empty_path_env[] = {"PATH=/no/such/dir", NULL};
+    static const char *const not_dir[] = {"/dev/null/program", NULL};
     aio_process_options bad_cwd = {NULL, "/no/such/dir", 0, 0, 0};
     aio_process_options no_path = {empty_path_env, NULL, 0, 0, 0};
     aio_process_options all_pipes = pipes;
@@ -190,6 +193,8 @@ static void test_processes_cannot_start(void) {
     CHECK_DEBUG("the working directory cannot be entered");
     CHECK_EQ(aio_process_spawn(&P.p, sh, &all_pipes), AIO_ENOTFOUND);
     CHECK_EQ(aio_process_spawn(&P.p, sh, &no_path), AIO_ENOTFOUND); /* (the child's PATH is searched) */
+    CHECK_EQ(aio_process_spawn(&P.p, not_dir, NULL), AIO_ENOTFOUND);
+    CHECK_EQ(errno, ENOTDIR);
     CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS);
     CHECK_EQ(aio_process_close(&P.p), AIO_OK); /* (never started: nothing to close) */
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
@@ -768,6 +773,175 @@ static void test_processes_bad_input(void) {
     check_clean(fds);
 }
 
+/* More of what the calls refuse, and the corners of starting one. */
+static aio_status cancelled_first(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc2, &P.p, AIO_NEVER); /* (a cancellation already there) */
+    CHECK(0);
+    AIO_END(t);
+}
+
+static aio_status reads_out(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, P.rc2, &P.stream, AIO_NEVER);
+    AIO_END(t);
+}
+
+static aio_status corners_main(aio_task *t) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    static const char *const sh[] = {"sh", "-c", "exit 5", NULL};
+    static const char *const zeros[] = {"head", "-c", "1048576", "/dev/zero", NULL};
+    static const char *const no_path_env[] = {"HOME=/", NULL};
+    static aio_process_options no_path = {no_path_env, NULL, 0, 0, 0};
+    AIO_BEGIN(t);
+    /* a cancellation already there: the await raises it, the child is not touched */
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.t[0], cancelled_first), AIO_OK);
+    aio_cancel(&P.t[0]);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    CHECK_EQ(P.rc, AIO_ECANCELED);
+    CHECK_EQ(kill(P.p.pid, 0), 0);
+    /* a stop with no grace: SIGKILL at once */
+    AIO_PROCESS_STOP(t, P.rc, &P.p, 0);
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGKILL);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* a pipe another task waits on: AIO_COMMUNICATE is refused */
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, &pipes), AIO_OK);
+    CHECK_EQ(aio_stream_init(&P.stream, P.p.out, P.buf, sizeof P.buf), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.t[1], reads_out), AIO_OK);
+    AIO_YIELD(t);
+    memset(&P.io, 0, sizeof P.io);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_SEC(1));
+    CHECK_EQ(P.rc, AIO_EBUSY);
+    CHECK_DEBUG("has another task waiting on it");
+    aio_cancel(&P.t[1]);
+    AIO_AWAIT(t, P.rc, &P.t[1]);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* 1 MB of output into no buffer: counted, dropped, the loop not held */
+    memset(&P.io, 0, sizeof P.io);
+    CHECK_EQ(aio_process_spawn(&P.p, zeros, &out_pipe), AIO_OK);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 1 << 20);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* an environment without PATH: the system's default */
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &no_path), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 5);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static aio_status bad_io_input(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_SEC(1));
+    AIO_END(t);
+}
+
+static aio_status communicate_never(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    AIO_END(t);
+}
+
+static aio_status sigchld_main(aio_task *t) {
+    static const char *const sh[] = {"sh", "-c", "exit 6", NULL};
+    static aio_event ev;
+    AIO_BEGIN(t);
+    memset(&ev, 0, sizeof ev);
+    CHECK_EQ(aio_signal_event(SIGCHLD, &ev), AIO_OK); /* the program's own SIGCHLD, beside the children's */
+    CHECK_EQ(aio_process_spawn(&P.p, sh, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 6);
+    AIO_EVENT_WAIT(t, P.rc, &ev, AIO_NEVER); /* its delivery came too */
+    CHECK_EQ(P.rc, AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGCHLD, NULL), AIO_OK);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, NULL), AIO_OK); /* (still told of its exit) */
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 6);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_corners(void) {
+    static const char *const no_program[] = {NULL};
+    static const char *const sh[] = {"sh", NULL};
+    static const char *const cat[] = {"cat", NULL};
+    aio_process_options bad_in = {NULL, NULL, -1, 0, 0};
+    aio_process_options bad_out = {NULL, NULL, 0, 9, 0};
+    aio_process_options bad_err = {NULL, NULL, 0, 0, -1};
+    aio_loop loop;
+    aio_loop other;
+    int fds = open_fds();
+    int saved_stdin;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, no_program, NULL), AIO_EINVAL);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_in), AIO_EINVAL);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_out), AIO_EINVAL);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_err), AIO_EINVAL);
+    CHECK_EQ(aio_process_signal(NULL, SIGTERM), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop, &P.main, corners_main), AIO_OK);
+    /* AIO_COMMUNICATE's bad buffers */
+    CHECK_EQ(aio_process_spawn(&P.p, cat, &pipes), AIO_OK);
+    CHECK_EQ(aio_process_signal(&P.p, 100000), AIO_EINVAL);
+    memset(&P.io, 0, sizeof P.io);
+    P.io.input_len = 3; /* no input */
+    CHECK_EQ(test_run(&loop, &P.main, bad_io_input), AIO_EINVAL);
+    memset(&P.io, 0, sizeof P.io);
+    P.io.err_size = 3; /* no buffer */
+    CHECK_EQ(test_run(&loop, &P.main, bad_io_input), AIO_EINVAL);
+    memset(&P.io, 0, sizeof P.io);
+    P.io.input = "abc";
+    P.io.input_len = 3;
+    P.io.input_done = 4; /* past the end */
+    CHECK_EQ(test_run(&loop, &P.main, bad_io_input), AIO_EINVAL);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* this process's standard input closed: the child's pipes must not land on 0-2 */
+    saved_stdin = dup(0);
+    CHECK(saved_stdin > 2);
+    CHECK_EQ(close(0), 0);
+    CHECK_EQ(aio_process_spawn(&P.p, cat, &pipes), AIO_OK); /* (one of ours may be 0 now) */
+    memset(&P.io, 0, sizeof P.io);
+    P.io.input = "abc";
+    P.io.input_len = 3;
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    CHECK_EQ(test_run(&loop, &P.main, communicate_never), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 3);
+    CHECK(memcmp(P.out, "abc", 3) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(dup2(saved_stdin, 0), 0);
+    CHECK_EQ(close(saved_stdin), 0);
+    /* SIGCHLD routed by the program as well */
+    CHECK_EQ(test_run(&loop, &P.main, sigchld_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    /* signals routed to another loop: where SIGCHLD tells of exits, a child
+     * needs them here, and is refused */
+    test_loop(&other);
+    CHECK_EQ(aio_signal_event(SIGUSR1, &P.ev), AIO_OK);
+    test_loop(&loop);
+    /* (with a pidfd no signal is needed: valgrind, which does not know the
+     * system call, and AIO_NO_PIDFD builds have none) */
+    if (aio_process_spawn(&P.p, sh, NULL) == AIO_OK) {
+        CHECK(P.p.pidfd >= 0);
+    } else {
+        CHECK_DEBUG("signals go to another loop");
+        CHECK_EQ(P.p.state, 3); /* (closed: killed and reaped) */
+    }
+#ifdef AIO_NO_PIDFD
+    CHECK(P.p.pidfd < 0);
+#endif
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&other), AIO_OK);
+    check_clean(fds);
+}
+
 /* A loop waiting through a port of its own has no children. */
 static aio_status port_watch(aio_io *io, int fd, int old, int events) {
     (void)io; (void)fd; (void)old; (void)events;
@@ -810,6 +984,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_hundred_at_once),
     PROCESS_ENTRY(test_processes_loop_destroyed),
     PROCESS_ENTRY(test_processes_bad_input),
+    PROCESS_ENTRY(test_processes_corners),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };
 #endif
