@@ -7621,6 +7621,7 @@ typedef struct aio__spawn {
     int report;        /* the failure's pipe */
 } aio__spawn;
 
+/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
 static void aio__spawn_fail(int report, int stage, int err) {
     int msg[2];
     ssize_t n;
@@ -7631,7 +7632,6 @@ static void aio__spawn_fail(int report, int stage, int err) {
     _exit(127);
 }
 
-/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
 static void aio__spawn_child(const aio__spawn *sp) {
     struct sigaction dfl;
     sigset_t none;
@@ -8091,7 +8091,7 @@ static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio
                 io->input_done = io->input_len;
             } else if (errno == EAGAIN || errno == EWOULDBLOCK) { /* LCOV_EXCL_BR_LINE: (one value on Linux) */
                 break;
-            } else if (errno != EINTR) { /* LCOV_EXCL_BR_LINE */
+            } else if (errno != EINTR) { /* LCOV_EXCL_LINE: (EINTR; or a pipe failed) */
                 return aio__net_error(errno, "AIO_COMMUNICATE", fd); /* LCOV_EXCL_LINE */
             }
         }
@@ -8130,7 +8130,7 @@ static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio
                 w->fd[w->n] = fd;
                 w->dir[w->n++] = 0;
                 break;
-            } else if (errno != EINTR) { /* LCOV_EXCL_BR_LINE */
+            } else if (errno != EINTR) { /* LCOV_EXCL_LINE: (EINTR; or a pipe failed) */
                 return aio__net_error(errno, "AIO_COMMUNICATE", fd); /* LCOV_EXCL_LINE */
             }
         }
