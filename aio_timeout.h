@@ -8077,7 +8077,7 @@ static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w
 /* One pass of AIO_COMMUNICATE over p's pipes without blocking: what is left
  * to wait for into w, or an error. A pipe at its end is closed. */
 static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio__proc_waits *w) {
-    static char sink[512]; /* (what is dropped: never read) */
+    char sink[512]; /* (what is dropped: never read; on the stack: loops in other threads have their own) */
     int fd = aio__fd(p->in);
     int k;
     w->n = 0;

@@ -118,6 +118,18 @@ static void real_loop(aio_loop *loop) {
     P.start = aio_loop_now(loop);
 }
 
+/* Run main_fn as the main task of a loop on the virtual clock, then check
+ * that nothing is left behind. */
+static void on_virtual_clock(aio_task_fn main_fn) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, main_fn), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
 /* ------------------------------------------------------------ exit statuses */
 
 static aio_status exits_main(aio_task *t) {
@@ -156,15 +168,7 @@ static aio_status exits_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_processes_exit_status(void) {
-    aio_loop loop;
-    int fds = open_fds();
-    reset();
-    test_loop(&loop);
-    CHECK_EQ(test_run(&loop, &P.main, exits_main), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    check_clean(fds);
-}
+static void test_processes_exit_status(void) { on_virtual_clock(exits_main); }
 
 /* -------------------------------------------------- what cannot be started */
 
@@ -232,15 +236,7 @@ static aio_status timeout_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_processes_timeout_then_stop(void) {
-    aio_loop loop;
-    int fds = open_fds();
-    reset();
-    test_loop(&loop);
-    CHECK_EQ(test_run(&loop, &P.main, timeout_main), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    check_clean(fds);
-}
+static void test_processes_timeout_then_stop(void) { on_virtual_clock(timeout_main); }
 
 /* A block's deadline stops the child: SIGTERM, and it ends by it (real
  * clock: a 10 s grace it never needs). */
@@ -303,15 +299,7 @@ static aio_status grace_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_processes_cancel_during_grace(void) {
-    aio_loop loop;
-    int fds = open_fds();
-    reset();
-    test_loop(&loop);
-    CHECK_EQ(test_run(&loop, &P.main, grace_main), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    check_clean(fds);
-}
+static void test_processes_cancel_during_grace(void) { on_virtual_clock(grace_main); }
 
 /* The same without a new cancellation: the grace runs out (virtual clock,
  * exact), and a child that ends by SIGTERM (real clock) is not killed. */
@@ -390,15 +378,7 @@ static aio_status cleanup_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_processes_stop_in_cleanup(void) {
-    aio_loop loop;
-    int fds = open_fds();
-    reset();
-    test_loop(&loop);
-    CHECK_EQ(test_run(&loop, &P.main, cleanup_main), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    check_clean(fds);
-}
+static void test_processes_stop_in_cleanup(void) { on_virtual_clock(cleanup_main); }
 
 /* --------------------------------------------------------- communicating */
 
@@ -578,15 +558,7 @@ static aio_status streams_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_processes_pipes_as_streams(void) {
-    aio_loop loop;
-    int fds = open_fds();
-    reset();
-    test_loop(&loop);
-    CHECK_EQ(test_run(&loop, &P.main, streams_main), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    check_clean(fds);
-}
+static void test_processes_pipes_as_streams(void) { on_virtual_clock(streams_main); }
 
 static aio_status broken_pipe_main(aio_task *t) {
     static const char *const gone[] = {"true", NULL};
@@ -600,15 +572,7 @@ static aio_status broken_pipe_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_processes_broken_pipe(void) {
-    aio_loop loop;
-    int fds = open_fds();
-    reset();
-    test_loop(&loop);
-    CHECK_EQ(test_run(&loop, &P.main, broken_pipe_main), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    check_clean(fds);
-}
+static void test_processes_broken_pipe(void) { on_virtual_clock(broken_pipe_main); }
 
 /* ------------------------------------------------------- many at once */
 
@@ -640,15 +604,7 @@ static aio_status many_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_processes_hundred_at_once(void) {
-    aio_loop loop;
-    int fds = open_fds();
-    reset();
-    test_loop(&loop);
-    CHECK_EQ(test_run(&loop, &P.main, many_main), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    check_clean(fds);
-}
+static void test_processes_hundred_at_once(void) { on_virtual_clock(many_main); }
 
 /* ------------------------------------------- what is left when the loop goes */
 
