@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* 20_command_runner.c - three commands at once, each under a deadline:
- * aio_process_spawn, its output read line by line (AIO_READ_LINE), its exit
- * awaited (AIO_PROCESS_WAIT), all in a timeout block; a command that overruns
- * its block is stopped (AIO_PROCESS_STOP: SIGTERM, then SIGKILL after a grace
- * period). "quick" prints a line; "slow" a line every 0.3 s, then exits with
- * status 3; "hangs" a line, then never ends. Real processes on the real clock
- * (POSIX). The Python original is 20_command_runner.py; both print the same.
- * Run: 20_command_runner */
+/* 20_command_runner.c - three commands at once (aio_process_spawn), each one's
+ * output read line by line (AIO_READ_LINE) and its exit awaited in a timeout
+ * block; the one that overruns its block is stopped (AIO_PROCESS_STOP: SIGTERM,
+ * SIGKILL after a grace period). Real processes, real clock (POSIX); the Python
+ * original 20_command_runner.py prints the same. Run: 20_command_runner */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
 #include "aio_timeout.h"
@@ -14,8 +11,7 @@
 
 typedef struct {
     aio_task task;
-    const char *name;
-    const char *argv[4];
+    const char *name, *argv[4];
     aio_time deadline;
     aio_process proc;
     aio_stream out;
@@ -49,18 +45,22 @@ static aio_status run_command(aio_task *t) {
     AIO_END(t);
 }
 
-static command_t commands[] = {
-    {.name = "quick", .argv = {"sh", "-c", "echo hello from quick"}, .deadline = AIO_SEC(5)},
-    {.name = "slow", .argv = {"sh", "-c", "for i in 1 2 3; do sleep 0.3; echo step $i; done; exit 3"},
-     .deadline = AIO_SEC(5)},
-    {.name = "hangs", .argv = {"sh", "-c", "sleep 0.15; echo working...; exec sleep 60"},
-     .deadline = AIO_MS(1500)},
+static const struct { const char *name, *script; aio_time deadline; } table[] = {
+    {"quick", "echo hello from quick", AIO_SEC(5)},
+    {"slow", "for i in 1 2 3; do sleep 0.3; echo step $i; done; exit 3", AIO_SEC(5)},
+    {"hangs", "sleep 0.15; echo working...; exec sleep 60", AIO_MS(1500)},
 };
+static command_t commands[3];
 
 static aio_status main_task(aio_task *t) {
     static int i;
     AIO_BEGIN(t);
-    for (i = 0; i < 3; i++) AIO_CHECK(t, aio_spawn(&commands[i].task, run_command));
+    for (i = 0; i < 3; i++) {
+        command_t *c = &commands[i];
+        c->name = table[i].name, c->deadline = table[i].deadline;
+        c->argv[0] = "sh", c->argv[1] = "-c", c->argv[2] = table[i].script;
+        AIO_CHECK(t, aio_spawn(&c->task, run_command));
+    }
     for (i = 0; i < 3; i++) AIO_AWAIT(t, commands[i].rc, &commands[i].task);
     AIO_END(t);
 }
