@@ -993,7 +993,11 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
  * with its input fed and its output collected (AIO_COMMUNICATE). POSIX
  * builds: fork and exec; the exit is a pidfd on Linux 5.3 and later (a
  * descriptor like any other), SIGCHLD elsewhere or where pidfd is refused.
- * AIO_NO_PROCESSES leaves this out.
+ * Windows: CreateProcess, the child in a job object (its own children end
+ * with it), its pipes relayed to sockets by threads (p->in, p->out, p->err
+ * are sockets there); SIGTERM and SIGKILL both end the job at once (no
+ * grace: Windows cannot ask first), read back as -15 and -9.
+ * AIO_NO_PROCESSES leaves this out (on Windows, AIO_NO_THREADS too).
  *
  * Stopping: an await's own deadline (d) leaves the child running
  * (AIO_ETIMEDOUT: wait again, or stop it), as asyncio's wait_for does. A
@@ -1037,6 +1041,11 @@ typedef struct aio_process {
     aio_time kill_at;     /* when SIGKILL is due, once stopping */
     int pidfd;            /* readable once it exited (-1: SIGCHLD tells) */
     int returncode;       /* once reaped: exit code, or -signal */
+#ifdef _WIN32
+    void *handle;         /* its process handle */
+    void *job;            /* its job object (NULL: none could be made) */
+    void *threads[4];     /* the threads that wait for its exit, relay its in, out, err */
+#endif
     uint32_t barrier;     /* the awaiting task's, while a cancellation stops it */
     uint8_t state;        /* running, reaped, closed */
     uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
@@ -1960,6 +1969,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
  * by SIGCHLD. AIO_NO_PROCESSES leaves them out. */
 #if !defined(AIO_NO_PROCESSES) && defined(SA_RESTART)
 #define AIO__PROCESSES 1
+#define AIO__POSIX_PROCESSES 1
 #include <sys/wait.h>
 #if defined(__linux__) && !defined(AIO_NO_PIDFD) && \
     (defined(__USE_MISC) || defined(_DEFAULT_SOURCE) || defined(_GNU_SOURCE) || defined(_BSD_SOURCE))
@@ -1974,6 +1984,12 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #define AIO__WIN32_IO 1
 #include <errno.h>
 #include <signal.h>
+/* Child processes: CreateProcess, each pipe relayed to a socket by a thread
+ * (WSAPoll waits for sockets only), the child in a job object. They need
+ * threads: AIO_NO_THREADS or AIO_NO_PROCESSES leaves them out. */
+#if !defined(AIO_NO_PROCESSES) && !defined(AIO_NO_THREADS)
+#define AIO__PROCESSES 1
+#endif
 #endif
 /* Either: the library's sockets and the system's wait (the platform's part
  * is in "the platform's sockets" below). */
@@ -6327,7 +6343,7 @@ static void aio__sig_handler(int signo) {
     errno = saved;
 }
 
-#ifdef AIO__PROCESSES
+#ifdef AIO__POSIX_PROCESSES
 static void aio__children_exited(aio_loop *L);
 static int aio__sigchld_needed(void);
 #endif
@@ -6338,7 +6354,7 @@ static void aio__deliver_signals(aio_loop *L) {
     AIO__SIG_CLEAR(aio__sig_any);
     for (s = 1; s < AIO__NSIG; s++) {
         if (!AIO__SIG_TAKE(aio__sig_pending[s])) continue;
-#ifdef AIO__PROCESSES
+#ifdef AIO__POSIX_PROCESSES
         if (s == SIGCHLD) aio__children_exited(L);
 #endif
         if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* LCOV_EXCL_BR_LINE: (unrouted since) */
@@ -6369,7 +6385,7 @@ static void aio__sig_default(int signo) {
 #else
     struct sigaction sa;
     aio__sig_event[signo] = NULL;
-#ifdef AIO__PROCESSES
+#ifdef AIO__POSIX_PROCESSES
     if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (the loop's children still need it) */
 #endif
     memset(&sa, 0, sizeof sa);
@@ -7589,13 +7605,30 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
  * on a child waits on every pipe it uses and on the exit at once, as the
  * connect waits on its attempts. */
 #ifdef AIO__PROCESSES
-extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
 enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
 enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
 #define AIO__PROC_PARKED 4      /* (in stopping's high bits: counted in io->waiting) */
 #define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
 #define AIO__PROC_STOP_MASK 3
+#define AIO__SIGKILL 9          /* (Windows' <signal.h> has no SIGKILL) */
 
+static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
+
+/* What each platform gives the section (the rest of it is the same on all):
+ *
+ *   aio__proc_start: start the program, fill p from zero (pid, the parent's
+ *       ends of its pipes, pidfd: a descriptor readable once it exited, or
+ *       -1 where SIGCHLD tells), AIO_OK or a status with nothing left behind;
+ *   aio__proc_reap: 1 once it ended (returncode kept, pidfd closed), 0 while
+ *       it runs; aio__proc_kill_now: kill it and reap it (blocking: a killed
+ *       process ends at once);
+ *   aio__proc_send: a signal (on Windows SIGTERM and SIGKILL only: both end it);
+ *   aio__proc_release: once its pipes are closed, what else it holds;
+ *   aio__pipe_read, aio__pipe_write: as aio__net_recv and aio__net_send, on
+ *       the parent's end of a pipe;
+ *   aio__children_done: the loop's last child is gone (its SIGCHLD route). */
+#ifdef AIO__POSIX_PROCESSES
+extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
 static int aio__pidfd_open(int pid) {
 #ifdef AIO__PIDFD
 #ifdef SYS_pidfd_open
@@ -7713,8 +7746,6 @@ static const char *aio__exec_path(const char *const *env) {
     return path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
-
 /* Whether the loop that signals go to needs SIGCHLD for its children. */
 static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
 
@@ -7788,23 +7819,8 @@ static void aio__children_exited(aio_loop *L) {
     }
 }
 
-static void aio__children_release(aio__sysio *s) {
-    while (s->children) {
-        aio_process *p = s->children;
-        int fd;
-        s->children = p->next;
-        aio__proc_kill_now(p);
-        fd = aio__fd(p->in);
-        aio__close_fd(&fd);
-        fd = aio__fd(p->out);
-        aio__close_fd(&fd);
-        fd = aio__fd(p->err);
-        aio__close_fd(&fd);
-        p->in = p->out = p->err = (aio_socket)-1;
-        p->state = AIO__PROC_CLOSED;
-        p->loop = NULL;
-        p->next = NULL;
-    }
+/* POSIX: SIGCHLD back to what it was, once no child of the loop needs it. */
+static void aio__children_done(aio__sysio *s) {
     if (s->sigchld) {
         struct sigaction sa;
         s->sigchld = 0;
@@ -7815,6 +7831,17 @@ static void aio__children_release(aio__sysio *s) {
             (void)sigaction(SIGCHLD, &sa, NULL);
         }
     }
+}
+
+static int aio__proc_send(aio_process *p, int signo) { return signo > 0 && kill((pid_t)p->pid, signo) == 0 ? 0 : -1; }
+#define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
+static void aio__proc_release(aio_process *p) { (void)p; }
+
+static aio_status aio__pipe_read(int fd, void *buf, size_t len) {
+    return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+}
+static aio_status aio__pipe_write(int fd, const void *buf, size_t len) {
+    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
 }
 
 /* A stdio mode's descriptors: the child's end into *child, the parent's into
@@ -7858,29 +7885,15 @@ static aio_status aio__spawn_report(long pid, int report) {
     return msg[1] == ENOENT || msg[1] == ENOTDIR ? AIO_ENOTFOUND : AIO_ENOEXEC;
 }
 
-AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
-    static const aio_process_options inherit = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT};
-    aio_loop *L = aio__loop;
+/* POSIX: fork and exec. */
+static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
     aio__spawn sp;
     int mine[3] = {-1, -1, -1};
     int report[2] = {-1, -1};
     int i;
     long pid = -1;
     aio_status rc = AIO_OK;
-    if (!opts) opts = &inherit;
-    if (!p || !argv || !argv[0] || !*argv[0])
-        return aio__misuse(AIO_EINVAL, "aio_process_spawn: the process, argv or argv[0] is NULL or empty");
-    if (opts->in < AIO_STDIO_INHERIT || opts->in > AIO_STDIO_DEVNULL || opts->out < AIO_STDIO_INHERIT ||
-        opts->out > AIO_STDIO_DEVNULL || opts->err < AIO_STDIO_INHERIT || opts->err > AIO_STDIO_STDOUT)
-        return aio__misuse(AIO_EINVAL, "aio_process_spawn: a standard stream's mode is not AIO_STDIO_INHERIT, "
-                                       "_PIPE, _DEVNULL (or _STDOUT, for standard error only)");
-    if (p->state == AIO__PROC_RUNNING || p->state == AIO__PROC_REAPED)
-        return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
-    if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
-    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
-    if (L->io->release != aio__sysio_release)
-        return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
-                                       "(aio_loop_set_io): child processes need the system's wait");
     memset(&sp, 0, sizeof sp);
     sp.argv = argv;
     memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
@@ -7926,8 +7939,6 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     p->in = (aio_socket)mine[0];
     p->out = (aio_socket)mine[1];
     p->err = (aio_socket)mine[2];
-    p->loop = L;
-    p->grace = AIO_PROCESS_GRACE;
     p->state = AIO__PROC_RUNNING;
     p->pidfd = aio__pidfd_open(p->pid);
     if (p->pidfd >= 0) {
@@ -7936,9 +7947,422 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     } else if (aio__sigchld_route(L) < 0) { /* (the child is killed: nothing could reap it) */
         aio__proc_kill_now(p);
         for (i = 0; i < 3; i++) aio__close_fd(&mine[i]); /* LCOV_EXCL_BR_LINE */
+        p->in = p->out = p->err = (aio_socket)-1;
         p->state = AIO__PROC_CLOSED;
         return AIO_EINVAL;
     }
+    return AIO_OK;
+}
+#endif /* AIO__POSIX_PROCESSES */
+
+#ifdef AIO__WIN32_IO
+/* Windows: CreateProcess. WSAPoll waits for sockets only, so each pipe of
+ * the child is relayed to a socket by a thread of its own (a blocking
+ * ReadFile or WriteFile on the pipe, a send or recv on its end of a pair of
+ * sockets), and a thread waits for the process handle and then closes its
+ * end of a pair: the other end is the child's "pidfd", readable once it
+ * exited. The child, and whatever it starts, runs in a job object: a stop
+ * terminates the job (Windows has no SIGTERM to ask first), and closing the
+ * job's handle ends whatever is left of it. A process the library ended
+ * exits with AIO__WIN_STOPPED | signal, which reads back as -signal. */
+#define AIO__WIN_STOPPED 0xA10E0000u
+enum { AIO__RELAY_OUT, AIO__RELAY_IN, AIO__RELAY_EXIT };
+typedef struct aio__relay {
+    HANDLE handle; /* the pipe (its own), or the process (the caller's) */
+    SOCKET sock;   /* its end of the pair (blocking) */
+    int way;
+} aio__relay;
+
+static DWORD WINAPI aio__relay_main(LPVOID arg) {
+    aio__relay r = *(aio__relay *)arg;
+    char buf[4096];
+    int going = 1;
+    free(arg);
+    if (r.way == AIO__RELAY_EXIT) {
+        (void)WaitForSingleObject(r.handle, INFINITE);
+        going = 0;
+    }
+    while (going) {
+        DWORD n = 0;
+        DWORD done;
+        int k;
+        if (r.way == AIO__RELAY_OUT) { /* the child's output, to the loop's socket, until either end goes */
+            if (!ReadFile(r.handle, buf, sizeof buf, &n, NULL) || n == 0) break;
+            for (done = 0; going && done < n; done += (DWORD)k) {
+                k = send(r.sock, buf + done, (int)(n - done), 0);
+                if (k <= 0) going = 0;
+            }
+        } else { /* the loop's socket to the child's input, until either end goes */
+            k = recv(r.sock, buf, (int)sizeof buf, 0);
+            if (k <= 0) break;
+            for (done = 0; going && done < (DWORD)k; done += n)
+                if (!WriteFile(r.handle, buf + done, (DWORD)k - done, &n, NULL)) going = 0;
+        }
+    }
+    if (r.way != AIO__RELAY_EXIT) (void)CloseHandle(r.handle);
+    (void)shutdown(r.sock, SD_SEND); /* (what it sent is delivered, then the end) */
+    (void)closesocket(r.sock);
+    return 0;
+}
+
+/* A thread relaying `handle` one way; the loop's end of its pair into *mine.
+ * The thread's handle, or NULL (then *mine is -1 and nothing is left). */
+static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
+    int pair[2];
+    u_long blocking = 0;
+    HANDLE thread = NULL;
+    aio__relay *r = (aio__relay *)malloc(sizeof *r);
+    *mine = -1;
+    if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
+        free(r);
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    (void)ioctlsocket(AIO__SOCK(pair[1]), (long)FIONBIO, &blocking);
+    r->handle = handle;
+    r->sock = AIO__SOCK(pair[1]);
+    r->way = way;
+    thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+    if (!thread) { /* LCOV_EXCL_START: out of threads */
+        free(r);
+        (void)closesocket(AIO__SOCK(pair[0]));
+        (void)closesocket(AIO__SOCK(pair[1]));
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    aio_io_forget(pair[0]); /* (a number used before: nothing of it is watched now) */
+    *mine = pair[0];
+    return thread;
+}
+
+static void aio__close_handle(HANDLE *h) {
+    if (*h && *h != INVALID_HANDLE_VALUE) (void)CloseHandle(*h);
+    *h = NULL;
+}
+
+/* One argument onto a command line as the C runtime's parser reads it back
+ * (quoted if it must be; a backslash doubled only before a quote): its
+ * length; written to out[n..] unless out is NULL. */
+static size_t aio__cmdline_arg(char *out, size_t n, const char *a) {
+    size_t slashes = 0;
+    size_t start = n;
+    if (*a && !strpbrk(a, " \t\n\v\"")) {
+        size_t len = strlen(a);
+        if (out) memcpy(out + n, a, len);
+        return len;
+    }
+    if (out) out[n] = '"';
+    n++;
+    for (;; a++) {
+        if (*a == '\\') {
+            slashes++;
+            continue;
+        }
+        if (!*a || *a == '"') slashes = slashes * 2 + (*a == '"'); /* (the quote's own, escaped) */
+        for (; slashes; slashes--, n++) if (out) out[n] = '\\';
+        if (!*a) break;
+        if (out) out[n] = *a;
+        n++;
+    }
+    if (out) out[n] = '"';
+    return n + 1 - start;
+}
+
+/* UTF-8 s[0..len) (len -1: to its NUL, included) in UTF-16, malloc'd; NULL if it is not UTF-8. */
+static wchar_t *aio__wide(const char *s, int len) {
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, NULL, 0);
+    wchar_t *w = n > 0 ? (wchar_t *)malloc((size_t)n * sizeof *w) : NULL;
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, w, n) != n) { /* LCOV_EXCL_START */
+        free(w);
+        w = NULL;
+    } /* LCOV_EXCL_STOP */
+    return w;
+}
+
+/* The command line of argv, and the environment block of env (NULL: none),
+ * in UTF-16: AIO_OK, AIO_EINVAL (not UTF-8), AIO_EIO (out of memory). */
+static aio_status aio__win_command(const char *const argv[], const char *const *env, wchar_t **cmd, wchar_t **block) {
+    size_t n = 0;
+    size_t i;
+    char *line;
+    *cmd = *block = NULL;
+    for (i = 0; argv[i]; i++) n += aio__cmdline_arg(NULL, 0, argv[i]) + 1;
+    line = (char *)malloc(n);
+    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    for (n = 0, i = 0; argv[i]; i++) {
+        if (i) line[n++] = ' ';
+        n += aio__cmdline_arg(line, n, argv[i]);
+    }
+    line[n] = '\0';
+    *cmd = aio__wide(line, -1);
+    free(line);
+    if (!*cmd) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an argument is not UTF-8");
+    if (!env) return AIO_OK;
+    for (n = 1, i = 0; env[i]; i++) n += strlen(env[i]) + 1;
+    line = (char *)malloc(n);
+    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    for (n = 0, i = 0; env[i]; i++) {
+        size_t len = strlen(env[i]) + 1;
+        memcpy(line + n, env[i], len);
+        n += len;
+    }
+    line[n++] = '\0';
+    if (n == 1) line[n++] = '\0'; /* (an empty block is two NULs) */
+    *block = aio__wide(line, (int)n);
+    free(line);
+    if (!*block) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an environment string is not UTF-8");
+    return AIO_OK;
+}
+
+/* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
+ * other end into *mine (PIPE). `out`: the child writes it. */
+static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
+    SECURITY_ATTRIBUTES sa;
+    HANDLE self = GetCurrentProcess();
+    HANDLE h;
+    memset(&sa, 0, sizeof sa);
+    sa.nLength = sizeof sa;
+    sa.bInheritHandle = TRUE;
+    *child = *mine = NULL;
+    if (mode == AIO_STDIO_DEVNULL) {
+        *child = CreateFileW(L"NUL", out ? GENERIC_WRITE : GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                             OPEN_EXISTING, 0, NULL);
+        return *child == INVALID_HANDLE_VALUE ? AIO_EIO : AIO_OK;
+    }
+    if (mode == AIO_STDIO_PIPE) {
+        HANDLE r;
+        HANDLE w;
+        if (!CreatePipe(&r, &w, &sa, 0)) return AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
+        *child = out ? w : r;
+        *mine = out ? r : w;
+        (void)SetHandleInformation(*mine, HANDLE_FLAG_INHERIT, 0);
+        return AIO_OK;
+    }
+    h = GetStdHandle(std); /* this process's (none: the child has none either) */
+    if (h && h != INVALID_HANDLE_VALUE && !DuplicateHandle(self, h, self, child, 0, TRUE, DUPLICATE_SAME_ACCESS))
+        *child = NULL;
+    return AIO_OK;
+}
+
+/* CreateProcess's failure as a status (errno set as POSIX would). */
+static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opts) {
+    switch (err) {
+    case ERROR_DIRECTORY:
+        errno = ENOENT;
+        return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME:
+        errno = ENOENT;
+        if (opts->cwd && GetFileAttributesA(opts->cwd) == INVALID_FILE_ATTRIBUTES)
+            return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+        return AIO_ENOTFOUND;
+    case ERROR_ACCESS_DENIED:
+        errno = EACCES;
+        return AIO_ENOEXEC;
+    case ERROR_BAD_EXE_FORMAT:
+    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
+        errno = ENOEXEC;
+        return AIO_ENOEXEC;
+    default:
+        errno = EIO;
+        return AIO_EIO;
+    }
+}
+
+static void aio__proc_release(aio_process *p);
+static void aio__proc_kill_now(aio_process *p);
+
+static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
+    static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    HANDLE child[3] = {NULL, NULL, NULL};
+    HANDLE mine[3] = {NULL, NULL, NULL};
+    wchar_t *cmd;
+    wchar_t *env;
+    wchar_t *cwd = NULL;
+    int ends[4] = {-1, -1, -1, -1};
+    int i;
+    aio_status rc = aio__win_command(argv, opts->env, &cmd, &env);
+    (void)L;
+    if (rc == AIO_OK && opts->cwd && !(cwd = aio__wide(opts->cwd, -1)))
+        rc = aio__misuse(AIO_EINVAL, "aio_process_spawn: the working directory is not UTF-8");
+    for (i = 0; i < 3 && rc == AIO_OK; i++) {
+        if (i == 2 && opts->err == AIO_STDIO_STDOUT) {
+            if (child[1] && !DuplicateHandle(GetCurrentProcess(), child[1], GetCurrentProcess(), &child[2], 0, TRUE,
+                                             DUPLICATE_SAME_ACCESS))
+                rc = AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
+        } else {
+            rc = aio__stdio_open(i == 0 ? opts->in : i == 1 ? opts->out : opts->err, i > 0, std[i], &child[i],
+                                 &mine[i]);
+        }
+    }
+    memset(p, 0, sizeof *p);
+    p->in = p->out = p->err = (aio_socket)-1;
+    p->pidfd = -1;
+    if (rc == AIO_OK) {
+        memset(&si, 0, sizeof si);
+        si.cb = sizeof si;
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = child[0];
+        si.hStdOutput = child[1];
+        si.hStdError = child[2];
+        /* (suspended until it is in its job: nothing it starts escapes) */
+        if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, env, cwd,
+                            &si, &pi))
+            rc = aio__win_spawn_error(GetLastError(), opts);
+    }
+    free(cmd);
+    free(env);
+    free(cwd);
+    for (i = 0; i < 3; i++) aio__close_handle(&child[i]);
+    if (rc < 0) {
+        int err = errno;
+        for (i = 0; i < 3; i++) aio__close_handle(&mine[i]);
+        errno = err;
+        return rc;
+    }
+    p->pid = (int)pi.dwProcessId;
+    p->handle = pi.hProcess;
+    p->state = AIO__PROC_RUNNING;
+    p->job = CreateJobObjectW(NULL, NULL);
+    memset(&limits, 0, sizeof limits);
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (p->job && (!SetInformationJobObject((HANDLE)p->job, JobObjectExtendedLimitInformation, &limits, sizeof limits) ||
+                   !AssignProcessToJobObject((HANDLE)p->job, pi.hProcess)))
+        aio__close_handle((HANDLE *)&p->job); /* (then a stop ends the child alone) */
+    (void)ResumeThread(pi.hThread);
+    (void)CloseHandle(pi.hThread);
+    p->threads[0] = aio__relay_start(pi.hProcess, AIO__RELAY_EXIT, &ends[3]);
+    for (i = 0; i < 3; i++) {
+        if (!mine[i]) continue;
+        p->threads[i + 1] = aio__relay_start(mine[i], i ? AIO__RELAY_OUT : AIO__RELAY_IN, &ends[i]);
+        if (p->threads[i + 1]) mine[i] = NULL; /* (the thread's now) */
+    }
+    p->in = (aio_socket)ends[0];
+    p->out = (aio_socket)ends[1];
+    p->err = (aio_socket)ends[2];
+    p->pidfd = ends[3];
+    for (i = 0; i < 3; i++) { /* LCOV_EXCL_START: out of sockets or threads: nothing is left */
+        if (!mine[i]) continue;
+        aio__close_handle(&mine[i]);
+        rc = AIO_EIO;
+    }
+    if (!p->threads[0]) rc = AIO_EIO;
+    if (rc < 0) {
+        aio__proc_kill_now(p);
+        for (i = 0; i < 3; i++) if (ends[i] >= 0) (void)aio__net_closesocket(ends[i]);
+        p->in = p->out = p->err = (aio_socket)-1;
+        aio__proc_release(p);
+        p->state = AIO__PROC_CLOSED;
+        errno = EAGAIN;
+        return rc;
+    } /* LCOV_EXCL_STOP */
+    return AIO_OK;
+}
+
+/* p has ended: its exit code kept, the thread that waited for it joined. */
+static void aio__proc_ended(aio_process *p) {
+    DWORD code = 255;
+    (void)GetExitCodeProcess((HANDLE)p->handle, &code);
+    p->returncode = (code & 0xFFFFFF00u) == AIO__WIN_STOPPED ? -(int)(code & 0xFFu) : (int)code;
+    if (p->threads[0]) (void)WaitForSingleObject((HANDLE)p->threads[0], INFINITE);
+    aio__close_handle((HANDLE *)&p->threads[0]);
+    aio__close_handle((HANDLE *)&p->handle);
+    p->state = AIO__PROC_REAPED;
+    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+}
+
+static int aio__proc_reap(aio_process *p) {
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    if (WaitForSingleObject((HANDLE)p->handle, 0) != WAIT_OBJECT_0) return 0;
+    aio__proc_ended(p);
+    return 1;
+}
+
+/* End p's job (or p, with no job) as signal signo would. */
+static void aio__proc_end_job(aio_process *p, int signo) {
+    if (p->job)
+        (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | (UINT)signo);
+    else if (p->handle)
+        (void)TerminateProcess((HANDLE)p->handle, AIO__WIN_STOPPED | (UINT)signo);
+}
+
+static void aio__proc_kill_now(aio_process *p) {
+    if (p->state != AIO__PROC_RUNNING) return;
+    aio__proc_end_job(p, AIO__SIGKILL);
+    (void)WaitForSingleObject((HANDLE)p->handle, INFINITE);
+    aio__proc_ended(p);
+}
+
+#define AIO__BAD_SIGNAL "aio_process_signal: Windows can only end a process: signal 15 (SIGTERM) or 9 (SIGKILL)"
+static int aio__proc_send(aio_process *p, int signo) {
+    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1;
+    aio__proc_end_job(p, signo);
+    return 0;
+}
+
+/* Whatever of its job still runs is ended (its relays then see their pipes
+ * close), the relays joined, the job closed. */
+static void aio__proc_release(aio_process *p) {
+    int i;
+    if (p->job) (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | AIO__SIGKILL);
+    for (i = 1; i < 4; i++) {
+        if (p->threads[i]) (void)WaitForSingleObject((HANDLE)p->threads[i], INFINITE);
+        aio__close_handle((HANDLE *)&p->threads[i]);
+    }
+    aio__close_handle((HANDLE *)&p->job);
+}
+
+static aio_status aio__pipe_read(int fd, void *buf, size_t len) { return aio__net_recv(fd, buf, len, "AIO_COMMUNICATE"); }
+static aio_status aio__pipe_write(int fd, const void *buf, size_t len) {
+    return aio__net_send(fd, buf, len, "AIO_COMMUNICATE");
+}
+static void aio__children_done(aio__sysio *s) { (void)s; }
+#endif /* AIO__WIN32_IO */
+
+/* Kill, reap and close whatever children the loop has left. */
+static void aio__children_release(aio__sysio *s) {
+    while (s->children) {
+        aio_process *p = s->children;
+        s->children = p->next;
+        aio__proc_kill_now(p);
+        if (aio__fd(p->in) >= 0) (void)aio__net_closesocket(aio__fd(p->in));
+        if (aio__fd(p->out) >= 0) (void)aio__net_closesocket(aio__fd(p->out));
+        if (aio__fd(p->err) >= 0) (void)aio__net_closesocket(aio__fd(p->err));
+        p->in = p->out = p->err = (aio_socket)-1;
+        aio__proc_release(p);
+        p->state = AIO__PROC_CLOSED;
+        p->loop = NULL;
+        p->next = NULL;
+    }
+    aio__children_done(s);
+}
+
+AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
+    static const aio_process_options inherit = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT};
+    aio_loop *L = aio__loop;
+    aio_status rc;
+    if (!opts) opts = &inherit;
+    if (!p || !argv || !argv[0] || !*argv[0])
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: the process, argv or argv[0] is NULL or empty");
+    if (opts->in < AIO_STDIO_INHERIT || opts->in > AIO_STDIO_DEVNULL || opts->out < AIO_STDIO_INHERIT ||
+        opts->out > AIO_STDIO_DEVNULL || opts->err < AIO_STDIO_INHERIT || opts->err > AIO_STDIO_STDOUT)
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: a standard stream's mode is not AIO_STDIO_INHERIT, "
+                                       "_PIPE, _DEVNULL (or _STDOUT, for standard error only)");
+    if (p->state == AIO__PROC_RUNNING || p->state == AIO__PROC_REAPED)
+        return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
+    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
+    if (L->io->release != aio__sysio_release)
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
+                                       "(aio_loop_set_io): child processes need the system's wait");
+    rc = aio__proc_start(p, argv, opts, L);
+    if (rc < 0) return rc;
+    p->loop = L;
+    p->grace = AIO_PROCESS_GRACE;
     p->next = aio__sysio_of(L)->children;
     aio__sysio_of(L)->children = p;
     return AIO_OK;
@@ -7954,12 +8378,12 @@ static aio_process *aio__proc_open(aio_process *p, const char *what) {
 AIO_API aio_status aio_process_signal(aio_process *p, int signo) {
     if (!aio__proc_open(p, "aio_process_signal: not a process spawned and not closed")) return AIO_EINVAL;
     if (p->state != AIO__PROC_RUNNING) return aio__misuse(AIO_EINVAL, "aio_process_signal: the process has ended");
-    if (signo <= 0 || kill((pid_t)p->pid, signo) != 0)
-        return aio__misuse(AIO_EINVAL, "aio_process_signal: not a signal number");
+    if (aio__proc_send(p, signo) != 0)
+        return aio__misuse(AIO_EINVAL, AIO__BAD_SIGNAL);
     return AIO_OK;
 }
 AIO_API aio_status aio_process_terminate(aio_process *p) { return aio_process_signal(p, SIGTERM); }
-AIO_API aio_status aio_process_kill(aio_process *p) { return aio_process_signal(p, SIGKILL); }
+AIO_API aio_status aio_process_kill(aio_process *p) { return aio_process_signal(p, AIO__SIGKILL); }
 
 AIO_API aio_status aio_process_set_grace(aio_process *p, aio_time grace) {
     if (!aio__proc_open(p, "aio_process_set_grace: not a process spawned and not closed")) return AIO_EINVAL;
@@ -7991,6 +8415,7 @@ AIO_API aio_status aio_process_close(aio_process *p) {
     if (aio__fd(p->out) >= 0) (void)aio_close(p->out);
     if (aio__fd(p->err) >= 0) (void)aio_close(p->err);
     p->out = p->err = (aio_socket)-1;
+    aio__proc_release(p);
     for (at = &aio__sysio_of(p->loop)->children; *at != p; at = &(*at)->next) {
     }
     *at = p->next;
@@ -8083,16 +8508,16 @@ static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio
     w->n = 0;
     if (fd >= 0) {
         while (io->input_done < io->input_len) {
-            ssize_t n = write(fd, (const char *)io->input + io->input_done,
-                              aio__net_chunk(io->input_len - io->input_done));
+            aio_status n = aio__pipe_write(fd, (const char *)io->input + io->input_done,
+                                           io->input_len - io->input_done);
             if (n >= 0) {
                 io->input_done += (size_t)n;
-            } else if (errno == EPIPE) { /* it stopped reading: the rest is dropped, as asyncio does */
+            } else if (n == AIO_ECONNRESET) { /* it stopped reading: the rest is dropped, as asyncio does */
                 io->input_done = io->input_len;
-            } else if (errno == EAGAIN || errno == EWOULDBLOCK) { /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+            } else if (n == AIO__AGAIN) {
                 break;
-            } else if (errno != EINTR) { /* LCOV_EXCL_LINE: (EINTR; or a pipe failed) */
-                return aio__net_error(errno, "AIO_COMMUNICATE", fd); /* LCOV_EXCL_LINE */
+            } else if (n != AIO__INTR) { /* LCOV_EXCL_LINE: (AIO__INTR; or a pipe failed) */
+                return n; /* LCOV_EXCL_LINE */
             }
         }
         if (io->input_done < io->input_len) {
@@ -8110,28 +8535,28 @@ static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio
         int reads = 0;
         fd = aio__fd(*pipe_end);
         while (fd >= 0) {
-            ssize_t n;
+            aio_status n;
             if (++reads > 64) { /* a child that writes without end does not hold the loop: later */
                 w->fd[w->n] = fd;
                 w->dir[w->n++] = 0;
                 break;
             }
             if (*len < size)
-                n = read(fd, buf + *len, size - *len);
+                n = aio__pipe_read(fd, buf + *len, size - *len);
             else
-                n = read(fd, sink, sizeof sink);
+                n = aio__pipe_read(fd, sink, sizeof sink);
             if (n > 0) {
                 *len += (size_t)n;
             } else if (n == 0) {
                 (void)aio_close(*pipe_end);
                 *pipe_end = (aio_socket)-1;
                 fd = -1;
-            } else if (errno == EAGAIN || errno == EWOULDBLOCK) { /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+            } else if (n == AIO__AGAIN) {
                 w->fd[w->n] = fd;
                 w->dir[w->n++] = 0;
                 break;
-            } else if (errno != EINTR) { /* LCOV_EXCL_LINE: (EINTR; or a pipe failed) */
-                return aio__net_error(errno, "AIO_COMMUNICATE", fd); /* LCOV_EXCL_LINE */
+            } else if (n != AIO__INTR) { /* LCOV_EXCL_LINE: (AIO__INTR; or a pipe failed) */
+                return n; /* LCOV_EXCL_LINE */
             }
         }
     }
@@ -8154,13 +8579,13 @@ static void aio__proc_stop_step(aio_loop *L, aio_process *p, int now) {
     int stage = p->stopping & AIO__PROC_STOP_MASK;
     if (stage == AIO__STOP_KILL || p->state != AIO__PROC_RUNNING) return;
     if (stage == AIO__STOP_NONE && p->grace) { /* (`now` comes during a stop only) */
-        (void)kill((pid_t)p->pid, SIGTERM);
+        (void)aio__proc_send(p, SIGTERM);
         p->kill_at = aio__now(L) + p->grace;
         p->stopping = (uint8_t)((p->stopping & ~AIO__PROC_STOP_MASK) | AIO__STOP_TERM);
         return;
     }
     if (stage == AIO__STOP_TERM && !now && aio__before(aio__now(L), p->kill_at)) return;
-    (void)kill((pid_t)p->pid, SIGKILL);
+    (void)aio__proc_send(p, AIO__SIGKILL);
     p->stopping = (uint8_t)((p->stopping & ~AIO__PROC_STOP_MASK) | AIO__STOP_KILL);
 }
 
@@ -8252,10 +8677,11 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
 }
 #endif /* AIO__PROCESSES */
 #ifndef AIO__PROCESSES
-/* A build without child processes (no I/O, AIO_NO_PROCESSES, Windows): each
- * call says so. */
+/* A build without child processes (no I/O, AIO_NO_PROCESSES, Windows with
+ * AIO_NO_THREADS): each call says so. */
 static aio_status aio__no_processes(void) {
-    return aio__misuse(AIO_EINVAL, "child processes need a POSIX build without AIO_NO_PROCESSES");
+    return aio__misuse(AIO_EINVAL, "child processes need a build with I/O, without AIO_NO_PROCESSES (on Windows "
+                                   "without AIO_NO_THREADS too)");
 }
 AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
     (void)p; (void)argv; (void)opts;

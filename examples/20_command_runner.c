@@ -2,8 +2,9 @@
 /* 20_command_runner.c - three commands at once (aio_process_spawn), each one's
  * output read line by line (AIO_READ_LINE) and its exit awaited in a timeout
  * block; the one that overruns its block is stopped (AIO_PROCESS_STOP: SIGTERM,
- * SIGKILL after a grace period). Real processes, real clock (POSIX); the Python
- * original 20_command_runner.py prints the same. Run: 20_command_runner */
+ * SIGKILL after a grace period; on Windows, which has no SIGTERM, it is ended at
+ * once). Real processes, real clock, sh on POSIX and cmd.exe on Windows; the
+ * Python original 20_command_runner.py prints the same. Run: 20_command_runner */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
 #include "aio_timeout.h"
@@ -46,10 +47,20 @@ static aio_status run_command(aio_task *t) {
 }
 
 static const struct { const char *name, *script; aio_time deadline; } table[] = {
+#ifdef _WIN32 /* cmd.exe, where "ping -n 2" waits a second */
+    {"quick", "echo hello from quick", AIO_SEC(5)},
+    {"slow", "ping -n 2 127.0.0.1>nul& echo step 1& ping -n 2 127.0.0.1>nul& echo step 2& "
+             "ping -n 2 127.0.0.1>nul& echo step 3& exit 3", AIO_SEC(30)},
+    {"hangs", "echo working...& ping -n 60 127.0.0.1>nul", AIO_MS(1500)},
+};
+static const char *const shell[] = {"cmd", "/c"};
+#else
     {"quick", "echo hello from quick", AIO_SEC(5)},
     {"slow", "for i in 1 2 3; do sleep 0.3; echo step $i; done; exit 3", AIO_SEC(5)},
     {"hangs", "sleep 0.15; echo working...; exec sleep 60", AIO_MS(1500)},
 };
+static const char *const shell[] = {"sh", "-c"};
+#endif
 static command_t commands[3];
 
 static aio_status main_task(aio_task *t) {
@@ -58,7 +69,7 @@ static aio_status main_task(aio_task *t) {
     for (i = 0; i < 3; i++) {
         command_t *c = &commands[i];
         c->name = table[i].name, c->deadline = table[i].deadline;
-        c->argv[0] = "sh", c->argv[1] = "-c", c->argv[2] = table[i].script;
+        c->argv[0] = shell[0], c->argv[1] = shell[1], c->argv[2] = table[i].script;
         AIO_CHECK(t, aio_spawn(&c->task, run_command));
     }
     for (i = 0; i < 3; i++) AIO_AWAIT(t, commands[i].rc, &commands[i].task);

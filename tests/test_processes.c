@@ -17,8 +17,8 @@
 #include "test.h"
 #include <stdlib.h>
 
-#if !(defined(__unix__) || defined(__APPLE__)) || defined(AIO_NO_STDLIB) || defined(AIO_NO_IO) || \
-    defined(AIO_NO_PROCESSES)
+#if defined(AIO_NO_STDLIB) || defined(AIO_NO_IO) || defined(AIO_NO_PROCESSES) || \
+    (defined(_WIN32) && defined(AIO_NO_THREADS)) || !(defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
 /* Without child processes every call says so, and nothing is started. */
 static struct {
     aio_task main;
@@ -38,7 +38,7 @@ static void test_processes_absent(void) {
     test_loop(&loop);
     memset(&N, 0, sizeof N);
     CHECK_EQ(aio_process_spawn(&N.p, argv, NULL), AIO_EINVAL);
-    CHECK_DEBUG("child processes need a POSIX build");
+    CHECK_DEBUG("child processes need a build with I/O");
     CHECK_EQ(aio_process_kill(&N.p), AIO_EINVAL);
     CHECK_EQ(aio_process_terminate(&N.p), AIO_EINVAL);
     CHECK_EQ(aio_process_set_grace(&N.p, AIO_SEC(1)), AIO_EINVAL);
@@ -52,6 +52,236 @@ static void test_processes_absent(void) {
 
 static const test_case cases[] = {
     TEST_ENTRY(test_processes_absent),
+};
+#elif defined(_WIN32)
+#include <errno.h>
+#include <signal.h>
+#include <windows.h>
+/* Windows: the same section over CreateProcess, with cmd.exe, find.exe and
+ * ping.exe as the children (every Windows has them, and so does wine). A
+ * child's pipes reach the loop as sockets; a stop ends the child's job, its
+ * own children with it; the exit the library caused reads as -signal. After
+ * every test: the next handle the process gets is the one it got before
+ * (a handle left open would hold that number). */
+static uintptr_t next_handle(void) {
+    HANDLE h = CreateEventW(NULL, TRUE, FALSE, NULL);
+    (void)CloseHandle(h);
+    return (uintptr_t)h;
+}
+
+static struct {
+    aio_task main, other, t[20];
+    aio_process p, ps[20];
+    aio_communicate io;
+    aio_stream stream;
+    aio_timeout block;
+    char buf[256];
+    char out[256], err[64];
+    aio_status rc, rcs[20];
+    int pid;
+} P;
+
+static void on_virtual_clock(aio_task_fn main_fn) {
+    aio_loop loop;
+    uintptr_t handle = next_handle();
+    memset(&P, 0, sizeof P);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, main_fn), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(next_handle(), handle);
+}
+
+static const char *const hangs[] = {"ping", "-n", "60", "127.0.0.1", NULL};
+
+/* exit codes; terminate and kill; what Windows cannot send */
+static aio_status win_exits_main(aio_task *t) {
+    static const char *const seven[] = {"cmd", "/c", "exit 7", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, seven, NULL), AIO_OK);
+    CHECK(P.p.pid > 0);
+    CHECK_EQ((int)P.p.out, -1);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 7);
+    CHECK_EQ(aio_process_returncode(&P.p), 7);
+    CHECK_EQ(aio_process_terminate(&P.p), AIO_EINVAL);
+    CHECK_DEBUG("the process has ended");
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, hangs, NULL), AIO_OK);
+    CHECK_EQ(aio_process_signal(&P.p, 2), AIO_EINVAL);
+    CHECK_DEBUG("Windows can only end a process");
+    CHECK_EQ(aio_process_terminate(&P.p), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, hangs, NULL), AIO_OK);
+    CHECK_EQ(aio_process_kill(&P.p), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(aio_process_returncode(&P.p), -9);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_processes_win_exit_status(void) { on_virtual_clock(win_exits_main); }
+
+static void test_processes_win_cannot_start(void) {
+    static const char *const nope[] = {"no-such-program-for-aio", NULL};
+    static const char *const text[] = {"C:\\windows\\win.ini", NULL};
+    static const char *const cmd[] = {"cmd", "/c", "exit 0", NULL};
+    static const char *const not_utf8[] = {"cmd", "/c", "echo \xff", NULL};
+    static const char *const bad_env[] = {"A=\xff", NULL};
+    aio_process_options bad_cwd = {NULL, "C:\\no\\such\\dir", AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
+    aio_process_options env = {bad_env, NULL, 0, 0, 0};
+    aio_loop loop;
+    uintptr_t handle = next_handle();
+    memset(&P, 0, sizeof P);
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, nope, NULL), AIO_ENOTFOUND);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(aio_process_spawn(&P.p, text, NULL), AIO_ENOEXEC);
+    CHECK_EQ(aio_process_spawn(&P.p, cmd, &bad_cwd), AIO_ENOTFOUND);
+    CHECK_DEBUG("the working directory cannot be entered");
+    CHECK_EQ(aio_process_spawn(&P.p, not_utf8, NULL), AIO_EINVAL);
+    CHECK_DEBUG("an argument is not UTF-8");
+    CHECK_EQ(aio_process_spawn(&P.p, cmd, &env), AIO_EINVAL);
+    CHECK_DEBUG("an environment string is not UTF-8");
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(next_handle(), handle);
+}
+
+/* An await's own deadline leaves the child running; a stop ends its job at
+ * once (no SIGTERM to ask first), its grandchild too: the pipe they shared
+ * ends. The virtual clock: exact times. */
+static aio_status win_timeout_main(aio_task *t) {
+    static const char *const chain[] = {"cmd", "/c", "echo started& ping -n 60 127.0.0.1 >nul& echo never", NULL};
+    static const aio_process_options out = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_DEVNULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, chain, &out), AIO_OK);
+    aio_stream_init(&P.stream, P.p.out, P.buf, sizeof P.buf);
+    AIO_READ_LINE(t, P.rc, &P.stream, AIO_NEVER);
+    CHECK_EQ(P.rc, 9);
+    CHECK(memcmp(aio_stream_data(&P.stream), "started\r\n", 9) == 0);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(2));
+    CHECK_EQ(P.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(5));
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    CHECK(T_MS() < 7000); /* (ended at once: no grace used) */
+    AIO_READ_LINE(t, P.rc, &P.stream, AIO_NEVER); /* ping, cmd's child, ended with it: the end */
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_win_timeout_then_stop(void) { on_virtual_clock(win_timeout_main); }
+
+/* A cancellation stops the child, and the await waits for its end. */
+static aio_status win_cancelled_task(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, hangs, NULL), AIO_OK);
+    AIO_FINALLY(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status win_cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&P.other, win_cancelled_task), AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1));
+    CHECK(aio_cancel(&P.other));
+    AIO_AWAIT(t, P.rc, &P.other);
+    CHECK_EQ(P.rc, AIO_ECANCELED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_win_cancel_stops(void) { on_virtual_clock(win_cancel_main); }
+
+/* AIO_COMMUNICATE: input in, output and error out; an environment and a
+ * working directory of its own. */
+static aio_status win_communicate_main(aio_task *t) {
+    static const char *const find[] = {"find", "o", NULL};
+    static const char *const env_cmd[] = {"cmd", "/c", "echo %AIO_TEST%& cd& echo oops 1>&2& exit 4", NULL};
+    static const char *const env[] = {"AIO_TEST=hi there", NULL};
+    static const aio_process_options pipes = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
+    static const aio_process_options env_opts = {env, "C:\\windows", AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, find, &pipes), AIO_OK);
+    P.io.input = "one\ntwo\nthree\n";
+    P.io.input_len = 14;
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.input_done, 14);
+    CHECK_EQ(P.io.out_len, 10);
+    CHECK(memcmp(P.out, "one\r\ntwo\r\n", 10) == 0);
+    CHECK_EQ((int)P.p.in, -1); /* (closed once fed) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, env_cmd, &env_opts), AIO_OK);
+    memset(&P.io, 0, sizeof P.io);
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    P.io.err = P.err;
+    P.io.err_size = sizeof P.err;
+    AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_NEVER);
+    CHECK_EQ(P.rc, 4);
+    CHECK_EQ(P.io.out_len, 22);
+    CHECK(memcmp(P.out, "hi there\r\nC:\\windows\r\n", 22) == 0);
+    CHECK(P.io.err_len >= 4 && memcmp(P.err, "oops", 4) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_win_communicate(void) { on_virtual_clock(win_communicate_main); }
+
+/* Twenty children at once, each awaited by its own task. */
+static aio_status win_one_child(aio_task *t) {
+    static const char *const argv[] = {"cmd", "/c", "exit 5", NULL};
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_process_spawn(&P.ps[t - P.t], argv, NULL));
+    AIO_PROCESS_WAIT(t, P.rcs[t - P.t], &P.ps[t - P.t], AIO_NEVER);
+    AIO_FINALLY(t);
+    (void)aio_process_close(&P.ps[t - P.t]);
+    AIO_END(t);
+}
+static aio_status win_many_main(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    for (i = 0; i < 20; i++) CHECK_EQ(aio_spawn(&P.t[i], win_one_child), AIO_OK);
+    for (i = 0; i < 20; i++) {
+        AIO_AWAIT(t, P.rc, &P.t[i]);
+        CHECK_EQ(P.rc, AIO_OK);
+        CHECK_EQ(P.rcs[i], 5);
+    }
+    AIO_END(t);
+}
+static void test_processes_win_many(void) { on_virtual_clock(win_many_main); }
+
+/* The loop destroyed with a child alive and its pipes open: ended, closed. */
+static void test_processes_win_loop_destroyed(void) {
+    static const aio_process_options pipes = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
+    aio_loop loop;
+    uintptr_t handle = next_handle();
+    memset(&P, 0, sizeof P);
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, hangs, &pipes), AIO_OK);
+    CHECK((int)P.p.out >= 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ((int)P.p.out, -1);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK); /* (closed by the loop: nothing to do) */
+    CHECK_EQ(next_handle(), handle);
+}
+
+#define PROCESS_ENTRY(name) TEST_ENTRY (name)
+static const test_case cases[] = {
+    PROCESS_ENTRY(test_processes_win_exit_status),
+    PROCESS_ENTRY(test_processes_win_cannot_start),
+    PROCESS_ENTRY(test_processes_win_timeout_then_stop),
+    PROCESS_ENTRY(test_processes_win_cancel_stops),
+    PROCESS_ENTRY(test_processes_win_communicate),
+    PROCESS_ENTRY(test_processes_win_many),
+    PROCESS_ENTRY(test_processes_win_loop_destroyed),
 };
 #else
 #include <errno.h>

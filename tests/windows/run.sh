@@ -7,7 +7,8 @@
 #   1. the unit suite in four builds (C11 -O2, C11 -O0 debug, C++17 -O2 debug,
 #      32-bit millisecond ticks), warning-free with -Werror: the same tests as
 #      on Linux, the socket tests on Winsock (a loopback pair where POSIX has
-#      socketpair), pipes and POSIX signals left out;
+#      socketpair), pipes and POSIX signals left out, child processes on
+#      CreateProcess with cmd.exe, find.exe and ping.exe;
 #   2. Ctrl-C, Ctrl-Break and a console close routed to events (tests/windows/console_ctrl.c):
 #      this script sends the process an interrupt, which wine delivers as
 #      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
@@ -18,7 +19,8 @@
 #      examples/13_slow_server.py on 127.0.0.1, as tests/checks/examples.sh runs it
 #      (and 19_http_fetch against examples/19_fetch_server.py);
 #      the servers of examples 16 (echo) and 17 (lines) against their clients,
-#      stopped by Ctrl-C;
+#      stopped by Ctrl-C; the command runner of example 20 with cmd.exe and
+#      ping.exe as its commands (each command's lines as expected);
 #   4. MSVC, as near as this machine gets: clang --target=x86_64-pc-windows-msvc
 #      -fms-compatibility over the implementation and every example, in C11 and
 #      C++17, as MSVC (__clang__ undefined: the header's branches for compilers
@@ -137,7 +139,7 @@ for src in examples/[0-9][0-9]_*.c; do
     fi
     case $name in
     13_http_client | 19_http_fetch) continue ;; # real sockets: below
-    20_command_runner) ok "$name builds warning-free (child processes are POSIX-only for now)"; continue ;;
+    20_command_runner) continue ;; # real processes: below
     16_echo_server | 17_line_server) continue ;; # real sockets: below
     esac
     [ -f "examples/expected/$name.txt" ] || { ok "$name builds warning-free"; continue; }
@@ -179,6 +181,27 @@ for ex in "13_http_client:13_slow_server.py:127.0.0.1" "19_http_fetch:19_fetch_s
     kill "$server" 2>/dev/null
     wait "$server" 2>/dev/null
 done
+
+# the command runner of example 20: cmd.exe and ping.exe as its commands, on the
+# real clock. Each command's lines must be examples/expected/20_command_runner.txt's
+# lines for that command, in that order (how the three interleave is a matter of
+# timing: on Windows the slow one sleeps a second between steps, not 0.3 s)
+exe="$out/bin/20_command_runner.exe"
+if [ -f "$exe" ]; then
+    timeout 120 $WINE "$exe" >"$exe.out" 2>&1
+    status=$?
+    tr -d '\r' <"$exe.out" >"$exe.txt"
+    same=1
+    for cmd in quick slow hangs; do
+        [ "$(grep "^\[$cmd\]" "$exe.txt")" = "$(grep "^\[$cmd\]" examples/expected/20_command_runner.txt)" ] || same=0
+    done
+    if [ $status -eq 0 ] && [ $same -eq 1 ] && [ "$(wc -l <"$exe.txt")" = "$(wc -l <examples/expected/20_command_runner.txt)" ]; then
+        ok "20_command_runner: each command's lines as in examples/expected/20_command_runner.txt (the hanging one's job ended)"
+    else
+        bad "20_command_runner (exit $status): output differs from examples/expected/20_command_runner.txt"
+        sed 's/^/    /' "$exe.txt" | head -20
+    fi
+fi
 
 # the servers of examples 16 and 17 against their clients (NN_*_client.py), which
 # stop them with Ctrl-C (--interrupt: SIGINT, CTRL_C_EVENT under wine; SIGTERM would
