@@ -6446,10 +6446,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     aio__sysio *s = (aio__sysio *)io;
     uint32_t n = io->nslots ? io->nslots : 64u;
     aio_io_slot *slots;
-    /* by an eighth (64 at least): a slot per descriptor number, and a server
-     * with n connections keeps at most n/8 slots more than it uses (doubling
-     * would keep up to n more); each slot is still copied 8 times at most */
-    while (n <= (uint32_t)fd) n += n / 8u > 64u ? n / 8u : 64u;
+    while (n <= (uint32_t)fd) n *= 2u;
     slots = (aio_io_slot *)realloc(io->slots, (size_t)n * sizeof *slots);
     if (!slots) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
