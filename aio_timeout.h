@@ -8678,10 +8678,9 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
 #endif /* AIO__PROCESSES */
 #ifndef AIO__PROCESSES
 /* A build without child processes (no I/O, AIO_NO_PROCESSES, Windows with
- * AIO_NO_THREADS): each call says so. */
+ * AIO_NO_THREADS): each call says so (briefly: on an AVR the text is in RAM). */
 static aio_status aio__no_processes(void) {
-    return aio__misuse(AIO_EINVAL, "child processes need a build with I/O, without AIO_NO_PROCESSES (on Windows "
-                                   "without AIO_NO_THREADS too)");
+    return aio__misuse(AIO_EINVAL, "child processes are not in this build");
 }
 AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
     (void)p; (void)argv; (void)opts;
