@@ -125,9 +125,10 @@
 /* AIO_INSTRUMENTS: 1 compiles in the instruments (aio_loop_set_instrument: a
  * hook told of every spawn, step, suspension, wake-up, cancel, block and
  * idle wait; about one test per such point while no hook is set), 0 leaves
- * them out. Default: as AIO_DEBUG (define it as 1 to trace a release build). */
+ * them out. Default: as AIO_DEBUG (define it as 1 to trace a release build),
+ * and 1 with AIO_SIMULATION. */
 #ifndef AIO_INSTRUMENTS
-#if defined(AIO_DEBUG)
+#if defined(AIO_DEBUG) || defined(AIO_SIMULATION) /* (a simulation's digest reads them) */
 #define AIO_INSTRUMENTS 1
 #else
 #define AIO_INSTRUMENTS 0
@@ -1183,6 +1184,106 @@ AIO_API size_t aio_trace_format(const aio_trace_record *record, char *buf, size_
 AIO_API void aio_trace_fputs(void *file, const char *text);
 
 /* ------------------------------------------------------------------------ */
+/* Simulation: your program under seeded hardship, replayable by seed         */
+/* ------------------------------------------------------------------------ */
+
+/* Compiled in where AIO_SIMULATION is defined (in every file that includes
+ * this header: it adds declarations) on a hosted build with sockets; a
+ * program built without it carries none of it. See docs/simulation.md.
+ *
+ * A simulation takes a loop over: the virtual clock, plus a seeded stream of
+ * hardship in what the world leaves open (a timer that fires late, never
+ * early; the time each turn of the loop takes; when bytes, datagrams and
+ * connections arrive; when a call on the thread pool lands) and the faults
+ * a test asks for. The order the library's rules fix within one instant is
+ * never changed: only *when* things happen. While it lives, every socket
+ * call made on its thread (AIO_TCP_CONNECT, AIO_ACCEPT, AIO_RECV, streams,
+ * datagrams, aio_tcp_listen, aio_close, ...) goes to an in-memory network
+ * of named hosts instead of the system's; AIO_TO_THREAD and AIO_LOOKUP run
+ * their call on the loop's thread at once and deliver its result at a
+ * seeded time. The same seed gives the same run, byte for byte. */
+#ifdef AIO_SIMULATION
+typedef struct aio_sim_config {
+    uint64_t seed;          /* the run's seed (aio_sim_run sets it for each run) */
+    /* when things happen: each a bound, drawn uniformly from 0 to it */
+    aio_time timer_late;    /* how late a timer fires (the loop woke late) */
+    aio_time step;          /* how long each turn of the loop takes */
+    aio_time latency;       /* a packet's one-way trip (fixed part) */
+    aio_time jitter;        /* ... plus up to this much */
+    aio_time call;          /* how long a call on the thread pool takes */
+    uint32_t bandwidth;     /* bytes per second one way of a connection (0: no limit) */
+    uint32_t buffer;        /* bytes a connection holds one way before a send waits:
+                               what is on its way and what the reader has not read
+                               (0: 65,536); datagrams a socket keeps, in bytes */
+    /* faults: each a probability from 0 to 1, drawn at each chance */
+    double short_recv;      /* a receive returns fewer bytes than it could */
+    double short_send;      /* a send takes fewer bytes than it could */
+    double reset;           /* a send resets its connection (both ends: AIO_ECONNRESET) */
+    double refuse;          /* a connect is refused (AIO_ECONNREFUSED) */
+    double lookup_fail;     /* a name does not resolve (AIO_ENOTFOUND) */
+    double timer_full;      /* timer storage cannot grow (the await: AIO_ENOSPC) */
+    double loss;            /* a datagram is lost */
+    double reorder;         /* a datagram is held back up to twice the latency */
+} aio_sim_config;
+
+/* Simulate on `loop` (initialised, no I/O yet; its clock becomes virtual at
+ * 0) until aio_loop_destroy. AIO_OK, AIO_EINVAL (bad config), AIO_EBUSY
+ * (the loop waits for I/O already, or a simulation runs on this thread). */
+AIO_API aio_status aio_sim_start(aio_loop *loop, const aio_sim_config *config);
+/* 1 while a simulation runs on this thread, else 0. */
+AIO_API int aio_sim_active(void);
+/* aio_spawn, the task (and what it spawns) running on host `name`: its
+ * sockets are that host's, 127.0.0.1 is that host, and other hosts reach
+ * its listeners by its name (AIO_TCP_CONNECT, AIO_LOOKUP) or its address.
+ * A host is made at its first mention; tasks spawned otherwise run on host
+ * "main". Outside a simulation: aio_spawn. */
+AIO_API aio_status aio_sim_spawn(const char *host, aio_task *t, aio_task_fn fn);
+/* Cut (cut = 1) or heal (0) the network between hosts a and b: a segment
+ * waits and is sent again until healed, a connect too; a datagram is lost. */
+AIO_API aio_status aio_sim_partition(const char *a, const char *b, int cut);
+/* A seeded number from 0 to n - 1 (n >= 1), for a scenario's own choices. */
+AIO_API uint32_t aio_sim_random(uint32_t n);
+/* A check of the scenario: ok, returned; if 0, the run fails with `what`
+ * (the first failed check is the one reported). */
+AIO_API int aio_sim_check(int ok, const char *what);
+/* The seed of the run on this thread, and what it did so far as one number:
+ * every record of the instruments (tasks counted in order of appearance, so
+ * no address counts) and every packet. Two runs of one seed give one. */
+AIO_API uint64_t aio_sim_seed(void);
+AIO_API uint64_t aio_sim_digest(void);
+/* Keep the run's records in `r` as well (NULL: stop), for aio_recorder_dump. */
+AIO_API void aio_sim_record(aio_recorder *r);
+
+/* The runner: the scenario `fn` as the main task of a fresh simulated loop,
+ * its state (a struct with its aio_task as member `task`) zeroed for each
+ * run, for seeds first .. first + seeds - 1, or until `seconds` of real
+ * time have passed. It stops at the first run that fails (a check failed,
+ * or the main task ended with an error), prints its seed and how to replay
+ * it, and writes its trace for tools/aio_trace.py. With the environment
+ * variable AIO_SIM_SEED=N it runs seed N alone and writes its trace.
+ * Returns 0 (every run passed), 1 (one failed: opts->failed_seed), or
+ * AIO_EINVAL. */
+typedef struct aio_sim_options {
+    aio_sim_config config;  /* the hardship (its seed is set for each run) */
+    uint64_t first;         /* the first seed (0: 1) */
+    uint64_t seeds;         /* how many (0: until `seconds`) */
+    double seconds;         /* real time at most (0: no limit) */
+    const char *trace;      /* where the failing run's trace goes (NULL: aio-sim-trace.txt) */
+    void *arg;              /* for the scenario: aio_sim_arg() */
+    int quiet;              /* 1: print nothing */
+    /* what it found */
+    uint64_t runs;          /* runs done */
+    uint64_t failed_seed;   /* the seed that failed (0: none) */
+    uint64_t digest;        /* every run's digest, combined in order */
+    char message[160];      /* why it failed */
+} aio_sim_options;
+AIO_API int aio_sim_run(aio_sim_options *opts, size_t state_size, size_t task_offset, aio_task_fn fn);
+#define AIO_SIM_RUN(opts, type, fn) aio_sim_run((opts), sizeof(type), offsetof(type, task), (fn))
+/* The running runner's opts->arg (NULL outside one). */
+AIO_API void *aio_sim_arg(void);
+#endif
+
+/* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                           */
 /* ------------------------------------------------------------------------ */
 
@@ -2001,6 +2102,12 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #if !defined(AIO_NO_THREADS) && (defined(AIO__WIN32_IO) || (defined(AI_NUMERICSERV) && defined(SIG_SETMASK)))
 #define AIO__THREADS 1
 #endif
+#endif
+/* The simulation (AIO_SIMULATION) stands in for the sockets: it needs them. */
+#if defined(AIO_SIMULATION) && defined(AIO__SOCKETS)
+#define AIO__SIM 1
+#elif defined(AIO_SIMULATION)
+#error "AIO_SIMULATION needs a hosted POSIX or Windows build with sockets"
 #endif
 
 #ifdef __cplusplus
@@ -5391,6 +5498,39 @@ AIO_API void aio_io_forget(aio_socket sock) {
 #define AIO__AGAIN (INT_MIN + 2) /* would block (never leaves this section) */
 #define AIO__INTR (INT_MIN + 3)  /* interrupted: try again at once */
 
+/* The simulated network is the other backend of these calls: while a
+ * simulation runs on the thread, each of them is routed there (see
+ * "simulation" below); a build without AIO_SIMULATION has none of it. */
+#ifdef AIO__SIM
+typedef struct aio__sim aio__sim;
+static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this thread */
+static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what);
+static aio_status aio__sim_send(int fd, const void *buf, size_t len, const char *what);
+static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what);
+static aio_status aio__sim_accept(int fd, const char *what);
+static int aio__sim_socket(void);
+static aio_status aio__sim_connect(int fd, const void *sa);
+static aio_status aio__sim_connected(int fd);
+static int aio__sim_listen(const aio_address *at, int backlog);
+static int aio__sim_udp(const aio_address *at);
+static int aio__sim_port_of(int fd);
+static int aio__sim_close_fd(int fd);
+static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max);
+#ifdef AIO__THREADS
+struct aio__job;
+static struct aio__job *aio__sim_job_new(aio_thread_fn fn, const void *data, size_t size, size_t extra,
+                                         aio_status *rc);
+static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
+#endif
+#define AIO__SIM_ROUTE(call)                                                   \
+    do {                                                                       \
+        if (aio__sim_here) return call;                                        \
+    } while (0)
+#else
+#define AIO__SIM_ROUTE(call) ((void)0)
+#endif
+
 #ifdef AIO__WIN32_IO
 typedef int aio__socklen;
 typedef WSAPOLLFD aio__pollfd;
@@ -5525,10 +5665,12 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
 #define aio__net_write(n, fd, buf, len) (n)
 #endif
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
+    AIO__SIM_ROUTE(aio__sim_recv(fd, buf, len, what));
     long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
 }
 static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
+    AIO__SIM_ROUTE(aio__sim_send(fd, buf, len, what));
     long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
 }
@@ -5550,6 +5692,7 @@ static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockad
                                     const char *what) {
     aio__socklen sl = sizeof *from;
     long n;
+    AIO__SIM_ROUTE(aio__sim_recvfrom(fd, buf, len, from, what));
     memset(from, 0, sizeof *from);
     n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
 #ifdef AIO__WIN32_IO
@@ -5566,7 +5709,9 @@ static int aio__net_family(int fd) {
 }
 static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
                                   int family, const char *what) {
-    long n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
+    long n;
+    AIO__SIM_ROUTE(aio__sim_sendto(fd, buf, len, sa, family, what));
+    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
                           AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
     if (n < 0) { /* (the systems name an address of the other family differently) */
         int err = aio__net_last();
@@ -5605,6 +5750,7 @@ static void aio__sock_setup(int fd) {
 
 static aio_status aio__net_accept(int fd, const char *what) {
     int c;
+    AIO__SIM_ROUTE(aio__sim_accept(fd, what));
     aio__nonblocking(fd); /* (accept has no per-call flag) */
     c = aio__net_own(accept(AIO__SOCK(fd), NULL, NULL));
     if (c < 0) {
@@ -5639,6 +5785,7 @@ static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
 static aio_status aio__net_connected(int fd, const char *what) {
     int err = 0;
     aio__socklen sl = sizeof err;
+    AIO__SIM_ROUTE(aio__sim_connected(fd));
     if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
     if (err == 0) return AIO_OK;
     /* LCOV_EXCL_START: reported writable before the connection was made */
@@ -5649,7 +5796,9 @@ static aio_status aio__net_connected(int fd, const char *what) {
 
 /* A new non-blocking stream socket of `family`, or a negative number. */
 static int aio__net_socket(int family) {
-    int fd = aio__net_own(socket(family, SOCK_STREAM, 0));
+    int fd;
+    AIO__SIM_ROUTE(aio__sim_socket());
+    fd = aio__net_own(socket(family, SOCK_STREAM, 0));
     if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
     aio_io_forget(fd);
     aio__sock_setup(fd);
@@ -5657,6 +5806,7 @@ static int aio__net_socket(int family) {
 }
 
 static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    AIO__SIM_ROUTE(aio__sim_connect(fd, sa));
     for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
         int err;
         if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
@@ -6141,6 +6291,7 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
     int fd;
     if (!aio__address_ok(at) || backlog < 0)
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen_at: not an address, or the backlog is negative");
+    AIO__SIM_ROUTE(aio__sim_listen(at, backlog));
     aio__net_need();
     fd = aio__net_own(socket(aio__address_family(at), SOCK_STREAM, 0));
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
@@ -6166,6 +6317,8 @@ AIO_API int aio_socket_port(aio_socket sock) {
     struct sockaddr_storage ss;
     aio__socklen sl = sizeof ss;
     int fd = aio__fd(sock);
+    AIO__SIM_ROUTE(aio__sim_port_of(fd) >= 0 ? aio__sim_port_of(fd)
+                                             : aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket"));
     if (fd < 0 || getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0)
         return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
     if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
@@ -6175,6 +6328,8 @@ AIO_API int aio_socket_port(aio_socket sock) {
 AIO_API aio_status aio_close(aio_socket sock) {
     int fd = aio__fd(sock);
     aio_io_forget(sock);
+    AIO__SIM_ROUTE(fd < 0 || aio__sim_close_fd(fd) != 0 ? aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open")
+                                                        : AIO_OK);
     if (fd < 0 || aio__net_closesocket(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
     return AIO_OK;
 }
@@ -6283,6 +6438,7 @@ AIO_API int aio_udp_open(const char *host, int port) {
     if (!aio__sockaddr(host, port, &at))
         return aio__misuse(AIO_EINVAL, "aio_udp_open: the host is not a numeric IPv4 or IPv6 address or "
                                        "\"localhost\", or the port is not 0-65535");
+    AIO__SIM_ROUTE(aio__sim_udp(&at));
     aio__net_need();
     fd = aio__net_own(socket(aio__address_family(&at), SOCK_DGRAM, 0));
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
@@ -7024,10 +7180,14 @@ static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline) {
  * there is no memory or no thread. Not queued yet (aio__job_submit). */
 static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, size_t size, size_t extra,
                               const char *what, aio_status *rc) {
-    aio__pool *p = aio__pool_start(L, what, rc);
+    aio__pool *p;
     size_t head = (sizeof(aio__job) + 15u) / 16u * 16u; /* (the copy aligned for any type) */
     aio__job *j;
     int short_of_threads;
+#ifdef AIO__SIM
+    if (aio__sim_here) return aio__sim_job_new(fn, data, size, extra, rc);
+#endif
+    p = aio__pool_start(L, what, rc);
     if (!p) return NULL;
     j = (aio__job *)calloc(1, head + size + extra);
     if (!j) { /* LCOV_EXCL_START: out of memory */
@@ -7053,6 +7213,12 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
 /* Queue call j for the pool's threads, awaited by t. */
 static void aio__job_submit(aio_task *t, aio__job *j) {
     aio__pool *p = aio__pool_of(t->loop);
+#ifdef AIO__SIM
+    if (aio__sim_here) {
+        aio__sim_job_submit(t, j);
+        return;
+    }
+#endif
     j->waiter = t;
     p->awaited++;
     aio__lock(&p->lock);
@@ -7077,6 +7243,12 @@ static void aio__job_give_up(aio_loop *L, aio__job *j, int handed) {
         aio__job_free(j);
         return;
     }
+#ifdef AIO__SIM
+    if (aio__sim_here) { /* (the call landed, or will: it is freed then) */
+        j->waiter = NULL;
+        return;
+    }
+#endif
     p->awaited--;
     j->waiter = NULL;
     aio__lock(&p->lock);
@@ -7314,6 +7486,12 @@ static int aio__lookup_run(void *data) {
 static void aio__lookup_fill(aio__lookup_call *c, const char *host, int port, int max) {
     c->hook = aio__lookup_hook;
     c->ctx = aio__lookup_ctx;
+#ifdef AIO__SIM
+    if (aio__sim_here) { /* (the simulation's names) */
+        c->hook = aio__sim_resolve;
+        c->ctx = aio__sim_here;
+    }
+#endif
     c->port = port;
     c->max = max;
     memcpy(c->host, host, strlen(host) + 1u); /* (its length was checked) */
@@ -7591,6 +7769,1065 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
     return aio__connect_go(t, f, c);
 }
 #endif /* AIO__SOCKETS */
+
+/* ------------------------------------------------------------- simulation */
+
+/* The simulated world of one loop: its I/O port (the loop waits through it),
+ * a seeded generator, the hosts, the sockets by number, and the things on
+ * their way in a heap ordered by (time, order of sending).
+ *
+ * A connection is two pipes, one each way. A pipe holds what is on its way
+ * (segments, oldest first, each with the time it arrives: never before the
+ * one ahead of it, so a stream keeps its order) and what arrived and was not
+ * read. A socket's number may be closed and reused while its pipes still
+ * carry its last bytes and its end; a pipe lives while a socket, a pending
+ * connection or a packet event holds it. Events that name a socket by
+ * number carry its generation: one that finds another socket there is
+ * dropped. */
+#ifdef AIO__SIM
+#define AIO__SIM_HOSTS 16
+#define AIO__SIM_FIRST_FD 3 /* (as a process's first free descriptor) */
+enum { AIO__SIM_FREE, AIO__SIM_STREAM, AIO__SIM_LISTEN, AIO__SIM_DGRAM };
+enum { AIO__SIM_DATA, AIO__SIM_FIN, AIO__SIM_SYNACK };
+enum { AIO__SIM_EV_FLOW, AIO__SIM_EV_SYN, AIO__SIM_EV_REFUSE, AIO__SIM_EV_RESET, AIO__SIM_EV_DGRAM,
+       AIO__SIM_EV_CALL };
+
+typedef struct aio__sim_seg {
+    struct aio__sim_seg *next;
+    aio_time due;
+    uint32_t len;
+    uint8_t kind; /* AIO__SIM_DATA, _FIN, _SYNACK */
+} aio__sim_seg;  /* (then len bytes) */
+
+typedef struct aio__sim_pipe {
+    aio__sim_seg *head, *tail; /* on their way */
+    size_t flying;             /* their bytes */
+    unsigned char *buf;        /* arrived, not read: buf[0..len) */
+    size_t len, cap;
+    aio_time last_due;
+    struct aio__sim_pipe *back; /* the other way */
+    int from, to;              /* hosts */
+    int refs;
+    uint8_t open;              /* the connection was accepted (its first segment came) */
+    uint8_t fin;               /* the writer's end came */
+    uint8_t reset;             /* reset: the reader gets AIO_ECONNRESET */
+    uint8_t reader_gone;       /* the reading socket was closed */
+} aio__sim_pipe;
+
+typedef struct aio__sim_dgram {
+    struct aio__sim_dgram *next;
+    uint32_t from_ip;
+    int from_port, to_host, to_port;
+    uint32_t len;
+} aio__sim_dgram; /* (then len bytes) */
+
+typedef struct aio__sim_pending { aio__sim_pipe *rx, *tx; } aio__sim_pending;
+
+typedef struct aio__sim_sock {
+    uint8_t kind;
+    uint8_t watch;             /* what the port watches */
+    uint8_t connecting;
+    int host, port;
+    uint32_t gen;
+    aio_status error;          /* a connect refused */
+    int to_host, to_port;      /* a connect's target */
+    aio__sim_pipe *rx, *tx;    /* a stream's pipes */
+    aio__sim_pending *queue;   /* a listener's connections not accepted yet */
+    int queued, queue_cap, backlog;
+    aio__sim_dgram *dq, *dq_tail; /* a datagram socket's, not read */
+    size_t dq_bytes;
+} aio__sim_sock;
+
+typedef struct aio__sim_event {
+    aio_time when;
+    uint32_t seq;
+    uint8_t kind;
+    int fd;
+    uint32_t gen;
+    void *p;
+} aio__sim_event;
+
+struct aio__sim {
+    aio_io port;               /* first: the loop's I/O */
+    aio_loop *loop;
+    aio_sim_config cfg;
+    uint64_t rng;
+    uint64_t digest;
+    aio__sim_sock *socks;
+    int nsocks;
+    aio__sim_event *ev;
+    uint32_t nev, evcap, evseq;
+    char names[AIO__SIM_HOSTS][32];
+    int next_port[AIO__SIM_HOSTS];
+    uint8_t cut[AIO__SIM_HOSTS][AIO__SIM_HOSTS];
+    int nhosts;
+    struct { const aio_task *t; int host; } *placed; /* tasks spawned on a host */
+    int nplaced, placed_cap;
+    const void **ids;          /* the digest's: pointers in order of appearance */
+    uint32_t nids, ids_cap;
+    uint32_t *slots_of_id;     /* open addressing over ids: index + 1 */
+    uint32_t id_mask;
+    aio_recorder *record;
+    int failed;
+    char message[160];
+    aio_time failed_at;
+};
+
+
+/* ---- the generator (splitmix64) and the draws */
+static uint64_t aio__sim_next(aio__sim *s) {
+    uint64_t z = (s->rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+/* 0 .. bound, each as likely (bound 0: 0, no draw) */
+static aio_time aio__sim_upto(aio__sim *s, aio_time bound) {
+    if (!bound) return 0;
+    return (aio_time)(aio__sim_next(s) % ((uint64_t)bound + 1u));
+}
+/* 1 with probability p (p 0: 0, no draw) */
+static int aio__sim_chance(aio__sim *s, double p) {
+    if (!(p > 0)) return 0;
+    return (double)(aio__sim_next(s) >> 11) * (1.0 / 9007199254740992.0) < p;
+}
+static void aio__sim_mix(aio__sim *s, uint64_t v) {
+    s->digest = (s->digest ^ v) * 0x100000001B3ull;
+    s->digest ^= s->digest >> 29;
+}
+
+/* ---- hosts: host i is 10.0.0.(i + 1) */
+#define AIO__SIM_IP(host) (0x0A000001u + (uint32_t)(host))
+#define AIO__SIM_LOOPBACK 0x7F000001u
+static int aio__sim_host_named(aio__sim *s, const char *name, int make) {
+    int i;
+    for (i = 0; i < s->nhosts; i++)
+        if (strcmp(s->names[i], name) == 0) return i;
+    if (!make || s->nhosts == AIO__SIM_HOSTS || strlen(name) >= sizeof s->names[0]) return -1;
+    (void)snprintf(s->names[s->nhosts], sizeof s->names[0], "%s", name);
+    s->next_port[s->nhosts] = 49152;
+    return s->nhosts++;
+}
+/* The host a task runs on: the nearest of it and its spawners placed on one. */
+static int aio__sim_host_of(aio__sim *s, const aio_task *t) {
+    for (; t; t = t->parent) {
+        int i;
+        for (i = s->nplaced - 1; i >= 0; i--)
+            if (s->placed[i].t == t) return s->placed[i].host;
+    }
+    return 0;
+}
+static int aio__sim_here_host(aio__sim *s) { return aio__sim_host_of(s, aio_current()); }
+/* The host an IPv4 address names as seen from host `from` (-1: none). */
+static int aio__sim_host_at(aio__sim *s, uint32_t ip, int from) {
+    if (ip == AIO__SIM_LOOPBACK || ip == 0) return from;
+    if (ip >= AIO__SIM_IP(0) && ip < AIO__SIM_IP(s->nhosts)) return (int)(ip - AIO__SIM_IP(0));
+    return -1;
+}
+/* An address's IPv4 host and port (an IPv6 one: 0, no host). */
+static uint32_t aio__sim_ip(const void *sa, int *port) {
+    struct sockaddr_in in;
+    memcpy(&in, sa, sizeof in);
+    *port = ntohs(in.sin_port);
+    return in.sin_family == AF_INET ? ntohl(in.sin_addr.s_addr) : 0xFFFFFFFFu;
+}
+
+/* ---- the events' heap */
+static int aio__sim_ev_less(const aio__sim_event *a, const aio__sim_event *b) {
+    if (a->when != b->when) return aio__before(a->when, b->when);
+    return (int32_t)(a->seq - b->seq) < 0;
+}
+static void aio__sim_at(aio__sim *s, aio_time when, int kind, int fd, uint32_t gen, void *p) {
+    uint32_t i;
+    if (s->nev == s->evcap) {
+        uint32_t cap = s->evcap ? s->evcap * 2 : 64;
+        aio__sim_event *grown = (aio__sim_event *)realloc(s->ev, cap * sizeof *grown);
+        if (!grown) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
+        s->ev = grown;
+        s->evcap = cap;
+    }
+    i = s->nev++;
+    s->ev[i].when = when;
+    s->ev[i].seq = s->evseq++;
+    s->ev[i].kind = (uint8_t)kind;
+    s->ev[i].fd = fd;
+    s->ev[i].gen = gen;
+    s->ev[i].p = p;
+    while (i && aio__sim_ev_less(&s->ev[i], &s->ev[(i - 1) / 2])) {
+        aio__sim_event tmp = s->ev[i];
+        s->ev[i] = s->ev[(i - 1) / 2];
+        s->ev[(i - 1) / 2] = tmp;
+        i = (i - 1) / 2;
+    }
+}
+static aio__sim_event aio__sim_pop(aio__sim *s) {
+    aio__sim_event top = s->ev[0];
+    uint32_t i = 0;
+    s->ev[0] = s->ev[--s->nev];
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i;
+        aio__sim_event tmp;
+        if (l < s->nev && aio__sim_ev_less(&s->ev[l], &s->ev[m])) m = l;
+        if (l + 1 < s->nev && aio__sim_ev_less(&s->ev[l + 1], &s->ev[m])) m = l + 1;
+        if (m == i) break;
+        tmp = s->ev[i];
+        s->ev[i] = s->ev[m];
+        s->ev[m] = tmp;
+        i = m;
+    }
+    return top;
+}
+
+/* A packet's one-way trip from now, and the time `len` bytes take to send. */
+static aio_time aio__sim_trip(aio__sim *s) { return s->cfg.latency + aio__sim_upto(s, s->cfg.jitter); }
+static aio_time aio__sim_wire(const aio__sim *s, size_t len) {
+    if (!s->cfg.bandwidth) return 0;
+    return (aio_time)((double)len * AIO_TICKS_PER_SEC / s->cfg.bandwidth);
+}
+/* How long a lost segment or connect waits before it is sent again. */
+static aio_time aio__sim_rto(const aio__sim *s) {
+    aio_time rto = 2 * s->cfg.latency + s->cfg.jitter;
+    return rto > AIO_MS(200) ? rto : AIO_MS(200);
+}
+static size_t aio__sim_buffer(const aio__sim *s) { return s->cfg.buffer ? s->cfg.buffer : 65536u; }
+
+/* ---- pipes */
+static aio__sim_pipe *aio__sim_pipe_new(int from, int to) {
+    aio__sim_pipe *p = (aio__sim_pipe *)calloc(1, sizeof *p);
+    if (!p) abort(); /* LCOV_EXCL_LINE */
+    p->from = from;
+    p->to = to;
+    return p;
+}
+static void aio__sim_pipe_drop(aio__sim_pipe *p) { /* what is on its way and what was not read */
+    while (p->head) {
+        aio__sim_seg *next = p->head->next;
+        free(p->head);
+        p->head = next;
+    }
+    p->tail = NULL;
+    p->flying = 0;
+    free(p->buf);
+    p->buf = NULL;
+    p->len = p->cap = 0;
+}
+static void aio__sim_unref(aio__sim_pipe *p) {
+    if (p && --p->refs == 0) {
+        aio__sim_pipe_drop(p);
+        if (p->back) p->back->back = NULL;
+        free(p);
+    }
+}
+/* A segment on its way along p (len bytes of data, or its end, or the
+ * answer to a connect), after those ahead of it. */
+static void aio__sim_put(aio__sim *s, aio__sim_pipe *p, int kind, const void *data, size_t len) {
+    aio__sim_seg *g = (aio__sim_seg *)malloc(sizeof *g + len);
+    aio_time due = s->loop->now + aio__sim_trip(s) + aio__sim_wire(s, len);
+    if (!g) abort(); /* LCOV_EXCL_LINE */
+    if (aio__before(due, p->last_due)) due = p->last_due;
+    p->last_due = due;
+    g->next = NULL;
+    g->due = due;
+    g->len = (uint32_t)len;
+    g->kind = (uint8_t)kind;
+    if (len) memcpy(g + 1, data, len);
+    if (p->tail) p->tail->next = g; else p->head = g;
+    p->tail = g;
+    p->flying += len;
+    p->refs++;
+    aio__sim_at(s, due, AIO__SIM_EV_FLOW, -1, 0, p);
+}
+/* The connection of p is reset, both ways, a trip from now. */
+static void aio__sim_reset_later(aio__sim *s, aio__sim_pipe *p) {
+    p->refs++;
+    aio__sim_at(s, s->loop->now + aio__sim_trip(s), AIO__SIM_EV_RESET, -1, 0, p);
+}
+
+/* ---- sockets */
+static aio__sim_sock *aio__sim_sock_of(aio__sim *s, int fd, int kind) {
+    if (fd < 0 || fd >= s->nsocks || s->socks[fd].kind == AIO__SIM_FREE) return NULL;
+    if (kind && s->socks[fd].kind != kind) return NULL;
+    return &s->socks[fd];
+}
+/* A new socket: the lowest free number, as POSIX gives. */
+static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
+    int fd = AIO__SIM_FIRST_FD;
+    aio__sim_sock *k;
+    uint32_t gen;
+    while (fd < s->nsocks && s->socks[fd].kind != AIO__SIM_FREE) fd++;
+    if (fd >= s->nsocks) {
+        int n = s->nsocks ? s->nsocks * 2 : 16;
+        aio__sim_sock *grown = (aio__sim_sock *)realloc(s->socks, (size_t)n * sizeof *grown);
+        if (!grown) return -1; /* LCOV_EXCL_LINE */
+        memset(grown + s->nsocks, 0, (size_t)(n - s->nsocks) * sizeof *grown);
+        s->socks = grown;
+        s->nsocks = n;
+    }
+    k = &s->socks[fd];
+    gen = k->gen + 1;
+    memset(k, 0, sizeof *k);
+    k->gen = gen;
+    k->kind = (uint8_t)kind;
+    k->host = host;
+    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
+    aio__sim_mix(s, ((uint64_t)kind << 32) | (uint32_t)fd);
+    return fd;
+}
+static int aio__sim_port_free(aio__sim *s, int kind, int host, int port) {
+    int fd;
+    for (fd = 0; fd < s->nsocks; fd++)
+        if (s->socks[fd].host == host && s->socks[fd].port == port &&
+            (s->socks[fd].kind == kind || (kind == AIO__SIM_STREAM && s->socks[fd].kind == AIO__SIM_LISTEN)))
+            return 0;
+    return 1;
+}
+static int aio__sim_ephemeral(aio__sim *s, int kind, int host) {
+    int port;
+    do {
+        port = s->next_port[host]++;
+        if (s->next_port[host] > 65535) s->next_port[host] = 49152;
+    } while (!aio__sim_port_free(s, kind, host, port));
+    return port;
+}
+/* A listener or a datagram socket bound to `at` on the calling task's host. */
+static int aio__sim_bind(aio__sim *s, int kind, const aio_address *at, int backlog) {
+    int port;
+    uint32_t ip = aio__sim_ip(at->sa, &port);
+    int host = aio__sim_host_at(s, ip, aio__sim_here_host(s));
+    int fd;
+    if (host < 0) {
+        errno = EADDRNOTAVAIL;
+        return AIO_EIO;
+    }
+    if (port && !aio__sim_port_free(s, kind == AIO__SIM_LISTEN ? AIO__SIM_STREAM : kind, host, port)) {
+        errno = EADDRINUSE;
+        return AIO_EIO;
+    }
+    fd = aio__sim_socket_new(s, kind, host);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE */
+    s->socks[fd].port = port ? port : aio__sim_ephemeral(s, kind, host);
+    s->socks[fd].backlog = backlog ? backlog : 128;
+    return fd;
+}
+static void aio__sim_attach(aio__sim_sock *k, aio__sim_pipe *rx, aio__sim_pipe *tx) {
+    k->rx = rx;
+    k->tx = tx;
+    rx->refs++;
+    tx->refs++;
+}
+/* A stream socket's end: its end sent after its last bytes, or a reset if
+ * it leaves bytes unread (as TCP does); the pipes live on while needed. */
+static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *tx) {
+    if (!rx) return;
+    rx->reader_gone = 1;
+    if (!rx->reset && rx->len) {
+        aio__sim_reset_later(s, tx);
+    } else if (!tx->reset) {
+        aio__sim_put(s, tx, AIO__SIM_FIN, NULL, 0);
+    }
+    aio__sim_pipe_drop(rx);
+    aio__sim_unref(rx);
+    aio__sim_unref(tx);
+}
+static int aio__sim_close(aio__sim *s, int fd) {
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    int i;
+    if (!k) return -1;
+    aio__sim_mix(s, 0xC105Eull << 32 | (uint32_t)fd);
+    aio__sim_end_stream(s, k->rx, k->tx);
+    for (i = 0; i < k->queued; i++) aio__sim_end_stream(s, k->queue[i].rx, k->queue[i].tx);
+    free(k->queue);
+    while (k->dq) {
+        aio__sim_dgram *next = k->dq->next;
+        free(k->dq);
+        k->dq = next;
+    }
+    k->kind = AIO__SIM_FREE;
+    k->rx = k->tx = NULL;
+    k->queue = NULL;
+    k->host = -1;
+    k->port = 0;
+    return 0;
+}
+
+/* What socket fd is ready for now (AIO_READABLE | AIO_WRITABLE). */
+static int aio__sim_readiness(const aio__sim *s, const aio__sim_sock *k) {
+    int r = 0;
+    if (k->kind == AIO__SIM_LISTEN) return k->queued ? AIO_READABLE : 0;
+    if (k->kind == AIO__SIM_DGRAM) return (k->dq ? AIO_READABLE : 0) | AIO_WRITABLE;
+    if (k->error) return AIO_READABLE | AIO_WRITABLE;
+    if (!k->rx) return 0;
+    if (k->rx->len || k->rx->fin || k->rx->reset) r |= AIO_READABLE;
+    if (k->rx->open && (k->tx->reset || k->tx->flying + k->tx->len < aio__sim_buffer(s)))
+        r |= AIO_WRITABLE;
+    return r;
+}
+
+/* ---- what arrives */
+static void aio__sim_append(aio__sim_pipe *p, const void *data, size_t len) {
+    if (p->len + len > p->cap) {
+        size_t cap = p->cap ? p->cap : 256;
+        unsigned char *grown;
+        while (cap < p->len + len) cap *= 2;
+        grown = (unsigned char *)realloc(p->buf, cap);
+        if (!grown) abort(); /* LCOV_EXCL_LINE */
+        p->buf = grown;
+        p->cap = cap;
+    }
+    memcpy(p->buf + p->len, data, len);
+    p->len += len;
+}
+/* The segments of p due by now arrive, in order; while the hosts are cut
+ * apart the first waits and is sent again, and those behind it wait too. */
+static void aio__sim_flow(aio__sim *s, aio__sim_pipe *p) {
+    aio_time now = s->loop->now;
+    while (p->head && !aio__before(now, p->head->due)) {
+        aio__sim_seg *g = p->head;
+        if (s->cut[p->from][p->to]) {
+            g->due = now + aio__sim_rto(s);
+            p->refs++;
+            aio__sim_at(s, g->due, AIO__SIM_EV_FLOW, -1, 0, p);
+            return;
+        }
+        p->head = g->next;
+        if (!p->head) p->tail = NULL;
+        p->flying -= g->len;
+        aio__sim_mix(s, ((uint64_t)now << 8) ^ ((uint64_t)g->len << 2) ^ g->kind);
+        if (p->reset) {
+            /* (dropped: the connection is gone) */
+        } else if (p->reader_gone) {
+            if (g->kind == AIO__SIM_DATA && p->back) aio__sim_reset_later(s, p->back); /* bytes to a closed socket */
+        } else if (g->kind == AIO__SIM_DATA) {
+            aio__sim_append(p, g + 1, g->len);
+        } else if (g->kind == AIO__SIM_FIN) {
+            p->fin = 1;
+        } else {
+            p->open = 1;
+        }
+        free(g);
+    }
+}
+static void aio__sim_reset_now(aio__sim *s, aio__sim_pipe *p) {
+    aio__sim_mix(s, 0x5E7ull);
+    p->reset = 1;
+    aio__sim_pipe_drop(p);
+    if (p->back) {
+        p->back->reset = 1;
+        aio__sim_pipe_drop(p->back);
+    }
+}
+/* A connect reaches its host: a listener there with room takes it (the
+ * answer goes back on the new connection's pipe), else it is refused; a
+ * full backlog drops it (it is sent again), as does a cut. */
+static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
+    aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
+    aio__sim_sock *l = NULL;
+    int i;
+    if (!c || c->gen != gen || !c->connecting || c->rx) return; /* closed since */
+    if (c->to_host < 0) return;                                  /* no such host: never answered */
+    if (s->cut[c->host][c->to_host]) {
+        aio__sim_at(s, s->loop->now + aio__sim_rto(s), AIO__SIM_EV_SYN, fd, gen, NULL);
+        return;
+    }
+    for (i = 0; i < s->nsocks && !l; i++)
+        if (s->socks[i].kind == AIO__SIM_LISTEN && s->socks[i].host == c->to_host && s->socks[i].port == c->to_port)
+            l = &s->socks[i];
+    if (!l) {
+        aio__sim_at(s, s->loop->now + aio__sim_trip(s), AIO__SIM_EV_REFUSE, fd, gen, NULL);
+        return;
+    }
+    if (l->queued >= l->backlog) {
+        aio__sim_at(s, s->loop->now + aio__sim_rto(s), AIO__SIM_EV_SYN, fd, gen, NULL);
+        return;
+    }
+    if (l->queued == l->queue_cap) {
+        int cap = l->queue_cap ? l->queue_cap * 2 : 8;
+        aio__sim_pending *grown = (aio__sim_pending *)realloc(l->queue, (size_t)cap * sizeof *grown);
+        if (!grown) abort(); /* LCOV_EXCL_LINE */
+        l->queue = grown;
+        l->queue_cap = cap;
+    }
+    {
+        aio__sim_pipe *up = aio__sim_pipe_new(c->host, c->to_host);   /* client to server */
+        aio__sim_pipe *down = aio__sim_pipe_new(c->to_host, c->host); /* server to client */
+        up->back = down;
+        down->back = up;
+        up->open = 1;
+        aio__sim_attach(c, down, up);
+        l->queue[l->queued].rx = up;
+        l->queue[l->queued].tx = down;
+        up->refs++;
+        down->refs++;
+        l->queued++;
+        aio__sim_put(s, down, AIO__SIM_SYNACK, NULL, 0);
+    }
+}
+static void aio__sim_dgram_arrives(aio__sim *s, aio__sim_dgram *d) {
+    int fd;
+    for (fd = 0; fd < s->nsocks; fd++) {
+        aio__sim_sock *k = &s->socks[fd];
+        if (k->kind != AIO__SIM_DGRAM || k->host != d->to_host || k->port != d->to_port) continue;
+        if (k->dq_bytes + d->len > aio__sim_buffer(s)) break; /* (its buffer is full: dropped) */
+        d->next = NULL;
+        if (k->dq_tail) k->dq_tail->next = d; else k->dq = d;
+        k->dq_tail = d;
+        k->dq_bytes += d->len;
+        aio__sim_mix(s, 0xD6ull << 32 | d->len);
+        return;
+    }
+    free(d);
+}
+
+/* Everything due by the loop's time happens, in order. */
+static void aio__sim_deliver(aio__sim *s) {
+    while (s->nev && !aio__before(s->loop->now, s->ev[0].when)) {
+        aio__sim_event e = aio__sim_pop(s);
+        switch (e.kind) {
+        case AIO__SIM_EV_FLOW:
+            aio__sim_flow(s, (aio__sim_pipe *)e.p);
+            aio__sim_unref((aio__sim_pipe *)e.p);
+            break;
+        case AIO__SIM_EV_RESET:
+            aio__sim_reset_now(s, (aio__sim_pipe *)e.p);
+            aio__sim_unref((aio__sim_pipe *)e.p);
+            break;
+        case AIO__SIM_EV_SYN: aio__sim_syn(s, e.fd, e.gen); break;
+        case AIO__SIM_EV_REFUSE: {
+            aio__sim_sock *c = aio__sim_sock_of(s, e.fd, AIO__SIM_STREAM);
+            if (c && c->gen == e.gen && c->connecting && !c->rx) c->error = AIO_ECONNREFUSED;
+            break;
+        }
+        case AIO__SIM_EV_DGRAM: aio__sim_dgram_arrives(s, (aio__sim_dgram *)e.p); break;
+        default: { /* AIO__SIM_EV_CALL: a call on the pool lands */
+#ifdef AIO__THREADS
+            aio__job *j = (aio__job *)e.p;
+            aio_task *w = j->waiter;
+            if (!w) {
+                aio__job_free(j);
+            } else {
+                w->flags |= AIO__T_SIGNALLED;
+                if (w->state == AIO__PARKED) {
+                    AIO__CAUSE(s->loop, NULL, AIO_BY_IO);
+                    aio__wake(w);
+                    AIO__CAUSE(s->loop, NULL, AIO_TRACE_NONE);
+                }
+            }
+#endif
+            break;
+        }
+        }
+    }
+}
+/* Tell the loop what the watched sockets are ready for (a level: again
+ * each time, while it lasts). */
+static void aio__sim_report(aio__sim *s) {
+    int fd;
+    for (fd = AIO__SIM_FIRST_FD; fd < s->nsocks; fd++) {
+        aio__sim_sock *k = &s->socks[fd];
+        int ready;
+        if (k->kind == AIO__SIM_FREE || !k->watch) continue;
+        ready = aio__sim_readiness(s, k) & k->watch;
+        if (ready) aio_io_ready(s->loop, fd, ready);
+    }
+}
+
+/* ---- the port */
+static aio_status aio__sim_watch(aio_io *io, int fd, int old, int events) {
+    aio__sim *s = (aio__sim *)io;
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    (void)old;
+    if (!k) return events ? aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket of the simulation") : AIO_OK;
+    k->watch = (uint8_t)events;
+    return AIO_OK;
+}
+/* A look in the turn (deadline: now) takes the turn's time and delivers
+ * what is due; an idle wait moves time to the next arrival, or to the
+ * deadline and a little later (the timer fires late), whichever is first. */
+static void aio__sim_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__sim *s = (aio__sim *)io;
+    aio_time target;
+    if (deadline != AIO_NEVER && !aio__before(L->now, deadline)) {
+        L->now += aio__sim_upto(s, s->cfg.step);
+        aio__sim_deliver(s);
+        aio__sim_report(s);
+        return;
+    }
+    target = deadline == AIO_NEVER ? AIO_NEVER : deadline + aio__sim_upto(s, s->cfg.timer_late);
+    for (;;) {
+        aio__sim_report(s);
+        if (!aio__ready_empty(L)) return;
+        if (!s->nev || (target != AIO_NEVER && aio__before(target, s->ev[0].when))) {
+            if (target != AIO_NEVER) L->now = target;
+            return;
+        }
+        if (aio__before(L->now, s->ev[0].when)) L->now = s->ev[0].when;
+        aio__sim_deliver(s);
+    }
+}
+static aio_status aio__sim_grow_slots(aio_io *io, int fd) {
+    uint32_t n = io->nslots ? io->nslots : 16;
+    aio_io_slot *grown;
+    while (n <= (uint32_t)fd) n *= 2;
+    grown = (aio_io_slot *)realloc(io->slots, n * sizeof *grown);
+    if (!grown) return AIO_EIO; /* LCOV_EXCL_LINE */
+    memset(grown + io->nslots, 0, (n - io->nslots) * sizeof *grown);
+    io->slots = grown;
+    io->nslots = n;
+    return AIO_OK;
+}
+/* With a simulation the loop is stuck only when nothing is on its way. */
+static int aio__sim_events(aio_loop *L, int op) {
+    aio__sim *s = (aio__sim *)L->io;
+    if (op == AIO__EV_STUCK) {
+        aio__sim_report(s);
+        return s->nev == 0 && aio__ready_empty(L);
+    }
+    return aio__io_events(L, op);
+}
+static void aio__sim_release(aio_io *io) {
+    aio__sim *s = (aio__sim *)io;
+    int fd;
+    for (fd = 0; fd < s->nsocks; fd++) (void)aio__sim_close(s, fd);
+    while (s->nev) {
+        aio__sim_event e = aio__sim_pop(s);
+        if (e.kind == AIO__SIM_EV_FLOW || e.kind == AIO__SIM_EV_RESET) aio__sim_unref((aio__sim_pipe *)e.p);
+        if (e.kind == AIO__SIM_EV_DGRAM) free(e.p);
+#ifdef AIO__THREADS
+        if (e.kind == AIO__SIM_EV_CALL) aio__job_free((aio__job *)e.p);
+#endif
+    }
+    if (s->loop->events == aio__sim_events) s->loop->events = aio__io_events;
+    if (aio__sim_here == s) aio__sim_here = NULL;
+    free(s->ev);
+    free(s->socks);
+    free(s->port.slots);
+    free(s->placed);
+    free(s->ids);
+    free(s->slots_of_id);
+    free(s);
+}
+
+/* ---- the platform's socket calls, simulated (the same returns) */
+static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    size_t n;
+    if (!k) return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of the simulation");
+    if (k->kind != AIO__SIM_STREAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a connected stream socket");
+    if (k->error) return k->error;
+    if (!k->rx) return AIO__AGAIN;
+    if (k->rx->reset) return AIO_ECONNRESET;
+    if (!k->rx->len) return k->rx->fin ? 0 : AIO__AGAIN;
+    n = aio__net_chunk(len < k->rx->len ? len : k->rx->len);
+    if (n > 1 && aio__sim_chance(s, s->cfg.short_recv)) n = 1 + (size_t)aio__sim_upto(s, (aio_time)(n - 2));
+    memcpy(buf, k->rx->buf, n);
+    memmove(k->rx->buf, k->rx->buf + n, k->rx->len - n);
+    k->rx->len -= n;
+    aio__sim_mix(s, 0x4Eull << 32 | n);
+    return (aio_status)n;
+}
+static aio_status aio__sim_send(int fd, const void *buf, size_t len, const char *what) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    size_t room;
+    size_t n;
+    if (!k) return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of the simulation");
+    if (k->kind != AIO__SIM_STREAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a connected stream socket");
+    if (k->error) return k->error;
+    if (!k->rx || !k->rx->open) return AIO__AGAIN;
+    if (k->tx->reset) return AIO_ECONNRESET;
+    room = aio__sim_buffer(s) - (k->tx->flying + k->tx->len < aio__sim_buffer(s) ? k->tx->flying + k->tx->len
+                                                                                  : aio__sim_buffer(s));
+    if (!room) return AIO__AGAIN;
+    n = aio__net_chunk(len < room ? len : room);
+    if (n > 1 && aio__sim_chance(s, s->cfg.short_send)) n = 1 + (size_t)aio__sim_upto(s, (aio_time)(n - 2));
+    aio__sim_put(s, k->tx, AIO__SIM_DATA, buf, n);
+    if (aio__sim_chance(s, s->cfg.reset)) aio__sim_reset_later(s, k->tx);
+    return (aio_status)n;
+}
+static aio_status aio__sim_accept(int fd, const char *what) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *l = aio__sim_sock_of(s, fd, 0);
+    aio__sim_pending c;
+    int host, port, nfd;
+    if (!l || l->kind != AIO__SIM_LISTEN) return aio__bad_fd(AIO_EBADF, what, fd, "is not a listening socket of the simulation");
+    if (!l->queued) return AIO__AGAIN;
+    c = l->queue[0];
+    memmove(l->queue, l->queue + 1, (size_t)(l->queued - 1) * sizeof *l->queue);
+    l->queued--;
+    host = l->host;
+    port = l->port;
+    nfd = aio__sim_socket_new(s, AIO__SIM_STREAM, host); /* (may move the table: l is stale after) */
+    if (nfd < 0) return AIO_EIO; /* LCOV_EXCL_LINE */
+    s->socks[nfd].port = port;
+    s->socks[nfd].rx = c.rx; /* (the references the queue held) */
+    s->socks[nfd].tx = c.tx;
+    return nfd;
+}
+static int aio__sim_socket(void) {
+    aio__sim *s = aio__sim_here;
+    return aio__sim_socket_new(s, AIO__SIM_STREAM, aio__sim_here_host(s));
+}
+static aio_status aio__sim_connect(int fd, const void *sa) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
+    uint32_t ip = aio__sim_ip(sa, &c->to_port);
+    c->to_host = aio__sim_host_at(s, ip, c->host);
+    c->connecting = 1;
+    c->port = aio__sim_ephemeral(s, AIO__SIM_STREAM, c->host);
+    if (aio__sim_chance(s, s->cfg.refuse))
+        aio__sim_at(s, s->loop->now + 2 * aio__sim_trip(s), AIO__SIM_EV_REFUSE, fd, c->gen, NULL);
+    else
+        aio__sim_at(s, s->loop->now + aio__sim_trip(s), AIO__SIM_EV_SYN, fd, c->gen, NULL);
+    return AIO__AGAIN;
+}
+static aio_status aio__sim_connected(int fd) {
+    aio__sim_sock *c = aio__sim_sock_of(aio__sim_here, fd, AIO__SIM_STREAM);
+    if (!c) return AIO_EBADF; /* LCOV_EXCL_LINE: (the connect's own) */
+    if (c->error) return c->error;
+    return c->rx && c->rx->open ? AIO_OK : AIO__AGAIN;
+}
+static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    aio__sim_dgram *d;
+    struct sockaddr_in in;
+    size_t n;
+    memset(from, 0, sizeof *from);
+    if (!k || k->kind != AIO__SIM_DGRAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a datagram socket of the simulation");
+    if (!(d = k->dq)) return AIO__AGAIN;
+    k->dq = d->next;
+    if (!k->dq) k->dq_tail = NULL;
+    k->dq_bytes -= d->len;
+    n = aio__net_chunk(len < d->len ? len : d->len);
+    memcpy(buf, d + 1, n);
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(d->from_ip);
+    in.sin_port = htons((uint16_t)d->from_port);
+    memcpy(from, &in, sizeof in);
+    free(d);
+    return (aio_status)n;
+}
+static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    aio__sim_dgram *d;
+    aio_time due;
+    int port;
+    uint32_t ip;
+    if (!k || k->kind != AIO__SIM_DGRAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a datagram socket of the simulation");
+    if (family != AF_INET) return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the simulation's network has IPv4 addresses only");
+    ip = aio__sim_ip(sa, &port);
+    d = (aio__sim_dgram *)malloc(sizeof *d + len);
+    if (!d) abort(); /* LCOV_EXCL_LINE */
+    d->to_host = aio__sim_host_at(s, ip, k->host);
+    d->to_port = port;
+    d->from_ip = ip == AIO__SIM_LOOPBACK ? AIO__SIM_LOOPBACK : AIO__SIM_IP(k->host);
+    d->from_port = k->port;
+    d->len = (uint32_t)len;
+    if (len) memcpy(d + 1, buf, len);
+    due = s->loop->now + aio__sim_trip(s) + aio__sim_wire(s, len);
+    if (aio__sim_chance(s, s->cfg.reorder)) due += aio__sim_upto(s, 2 * s->cfg.latency + 1);
+    if (d->to_host < 0 || s->cut[k->host][d->to_host] || aio__sim_chance(s, s->cfg.loss)) {
+        aio__sim_mix(s, 0x1055ull);
+        free(d);
+    } else {
+        aio__sim_at(s, due, AIO__SIM_EV_DGRAM, -1, 0, d);
+    }
+    return (aio_status)aio__net_chunk(len);
+}
+static int aio__sim_listen(const aio_address *at, int backlog) {
+    return aio__sim_bind(aio__sim_here, AIO__SIM_LISTEN, at, backlog);
+}
+static int aio__sim_udp(const aio_address *at) { return aio__sim_bind(aio__sim_here, AIO__SIM_DGRAM, at, 0); }
+static int aio__sim_close_fd(int fd) { return aio__sim_close(aio__sim_here, fd); }
+static int aio__sim_port_of(int fd) {
+    aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
+    return k ? k->port : -1;
+}
+
+/* ---- calls on the pool: run at once on the loop's thread, landing later */
+#ifdef AIO__THREADS
+static aio__job *aio__sim_job_new(aio_thread_fn fn, const void *data, size_t size, size_t extra,
+                                  aio_status *rc) {
+    size_t head = (sizeof(aio__job) + 15u) / 16u * 16u;
+    aio__job *j = (aio__job *)calloc(1, head + size + extra);
+    if (!j) { /* LCOV_EXCL_START: out of memory */
+        *rc = AIO_EIO;
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    j->fn = fn;
+    j->data = (char *)j + head;
+    if (size) memcpy(j->data, data, size);
+    return j;
+}
+static void aio__sim_job_submit(aio_task *t, aio__job *j) {
+    aio__sim *s = aio__sim_here;
+    j->waiter = t;
+    j->result = j->fn(j->data);
+    j->state = AIO__JOB_DONE;
+    aio__sim_at(s, s->loop->now + aio__sim_upto(s, s->cfg.call), AIO__SIM_EV_CALL, -1, 0, j);
+}
+#endif
+/* The simulation's names: a host's name, "localhost", a numeric address. */
+static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max) {
+    aio__sim *s = (aio__sim *)ctx;
+    int h;
+    (void)max;
+    if (aio__sim_chance(s, s->cfg.lookup_fail)) return AIO_ENOTFOUND;
+    if (aio__sockaddr(host, port, out)) return 1;
+    h = aio__sim_host_named(s, host, 0);
+    if (h < 0) return AIO_ENOTFOUND;
+    aio__address_v4(out, AIO__SIM_IP(h), port);
+    return 1;
+}
+
+/* ---- the digest: every record of the instruments, no address in it */
+static uint32_t aio__sim_id(aio__sim *s, const void *p) {
+    uint32_t h;
+    if (!p) return 0;
+    if (s->nids * 2 >= s->id_mask) { /* (a table twice the ids at least) */
+        uint32_t mask = s->id_mask ? s->id_mask * 2 + 1 : 255;
+        uint32_t *slots = (uint32_t *)calloc((size_t)mask + 1, sizeof *slots);
+        const void **ids = (const void **)realloc((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
+        uint32_t i;
+        if (!slots || !ids) abort(); /* LCOV_EXCL_LINE */
+        for (i = 0; i < s->nids; i++) {
+            h = (uint32_t)(((uintptr_t)ids[i] >> 3) * 2654435761u) & mask;
+            while (slots[h]) h = (h + 1) & mask;
+            slots[h] = i + 1;
+        }
+        free(s->slots_of_id);
+        s->slots_of_id = slots;
+        s->ids = ids;
+        s->id_mask = mask;
+    }
+    h = (uint32_t)(((uintptr_t)p >> 3) * 2654435761u) & s->id_mask;
+    while (s->slots_of_id[h]) {
+        if (s->ids[s->slots_of_id[h] - 1] == p) return s->slots_of_id[h];
+        h = (h + 1) & s->id_mask;
+    }
+    s->ids[s->nids++] = p;
+    s->slots_of_id[h] = s->nids;
+    return s->nids;
+}
+static void aio__sim_instrument(void *ctx, const aio_trace_record *r) {
+    aio__sim *s = (aio__sim *)ctx;
+    aio__sim_mix(s, (uint64_t)r->when);
+    aio__sim_mix(s, ((uint64_t)r->kind << 56) ^ ((uint64_t)r->detail << 48) ^
+                        ((uint64_t)aio__sim_id(s, r->task) << 24) ^ aio__sim_id(s, r->other));
+    aio__sim_mix(s, (uint64_t)r->value);
+    if (s->record) aio_recorder_hook(s->record, r);
+}
+
+/* ---- the public part */
+AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
+    aio__sim *s;
+    if (!cfg || !(cfg->short_recv >= 0 && cfg->short_recv <= 1) || !(cfg->short_send >= 0 && cfg->short_send <= 1) ||
+        !(cfg->reset >= 0 && cfg->reset <= 1) || !(cfg->refuse >= 0 && cfg->refuse <= 1) ||
+        !(cfg->lookup_fail >= 0 && cfg->lookup_fail <= 1) || !(cfg->timer_full >= 0 && cfg->timer_full <= 1) ||
+        !(cfg->loss >= 0 && cfg->loss <= 1) || !(cfg->reorder >= 0 && cfg->reorder <= 1) ||
+        cfg->timer_late > AIO__HALF_RANGE / 4u || cfg->step > AIO__HALF_RANGE / 4u || cfg->latency > AIO__HALF_RANGE / 4u ||
+        cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u)
+        return aio__misuse(AIO_EINVAL, "aio_sim_start: no config, a probability not from 0 to 1, or a time "
+                                       "beyond a quarter of the clock's range");
+    if (L->io || aio__sim_here)
+        return aio__misuse(AIO_EBUSY, "aio_sim_start: the loop waits for I/O already, or a simulation runs "
+                                      "on this thread");
+    s = (aio__sim *)calloc(1, sizeof *s);
+    if (!s) return AIO_EIO; /* LCOV_EXCL_LINE */
+    s->port.watch = aio__sim_watch;
+    s->port.wait = aio__sim_wait;
+    s->port.grow = aio__sim_grow_slots;
+    s->port.release = aio__sim_release;
+    s->loop = L;
+    s->cfg = *cfg;
+    s->rng = cfg->seed;
+    s->digest = 0xCBF29CE484222325ull ^ cfg->seed;
+    (void)aio__sim_host_named(s, "main", 1);
+    aio_loop_use_virtual_clock(L, 0);
+    (void)aio_loop_set_io(L, &s->port);
+    aio__sim_here = s;
+    L->events = aio__sim_events;
+    (void)aio__io_of(L);
+    aio_loop_set_instrument(L, aio__sim_instrument, s);
+    return AIO_OK;
+}
+AIO_API int aio_sim_active(void) { return aio__sim_here != NULL; }
+AIO_API aio_status aio_sim_spawn(const char *host, aio_task *t, aio_task_fn fn) {
+    aio__sim *s = aio__sim_here;
+    aio_status rc;
+    int h;
+    if (!s) return aio_spawn(t, fn);
+    h = host ? aio__sim_host_named(s, host, 1) : -1;
+    if (h < 0) return aio__misuse(AIO_EINVAL, "aio_sim_spawn: no host name, one of 32 characters or more, or "
+                                              "more than 16 hosts");
+    rc = aio_spawn(t, fn);
+    if (rc < 0) return rc;
+    if (s->nplaced == s->placed_cap) {
+        int cap = s->placed_cap ? s->placed_cap * 2 : 16;
+        void *grown = realloc(s->placed, (size_t)cap * sizeof *s->placed);
+        if (!grown) abort(); /* LCOV_EXCL_LINE */
+        memcpy(&s->placed, &grown, sizeof grown);
+        s->placed_cap = cap;
+    }
+    s->placed[s->nplaced].t = t;
+    s->placed[s->nplaced].host = h;
+    s->nplaced++;
+    return rc;
+}
+AIO_API aio_status aio_sim_partition(const char *a, const char *b, int cut) {
+    aio__sim *s = aio__sim_here;
+    int ha, hb;
+    if (!s) return aio__misuse(AIO_EINVAL, "aio_sim_partition: no simulation runs on this thread");
+    ha = a ? aio__sim_host_named(s, a, 1) : -1;
+    hb = b ? aio__sim_host_named(s, b, 1) : -1;
+    if (ha < 0 || hb < 0) return aio__misuse(AIO_EINVAL, "aio_sim_partition: a host name is missing or too long, "
+                                                         "or there would be more than 16 hosts");
+    s->cut[ha][hb] = s->cut[hb][ha] = (uint8_t)(cut != 0);
+    aio__sim_mix(s, 0xCu << 16 | (uint64_t)ha << 8 | (uint64_t)hb);
+    return AIO_OK;
+}
+AIO_API uint32_t aio_sim_random(uint32_t n) {
+    aio__sim *s = aio__sim_here;
+    if (!s || n < 2) return 0;
+    return (uint32_t)(aio__sim_next(s) % n);
+}
+AIO_API int aio_sim_check(int ok, const char *what) {
+    aio__sim *s = aio__sim_here;
+    if (!ok && s && !s->failed) {
+        s->failed = 1;
+        s->failed_at = s->loop->now;
+        (void)snprintf(s->message, sizeof s->message, "%s", what ? what : "a check failed");
+    }
+    return ok;
+}
+AIO_API uint64_t aio_sim_seed(void) { return aio__sim_here ? aio__sim_here->cfg.seed : 0; }
+AIO_API uint64_t aio_sim_digest(void) { return aio__sim_here ? aio__sim_here->digest : 0; }
+AIO_API void aio_sim_record(aio_recorder *r) {
+    if (aio__sim_here) aio__sim_here->record = r;
+}
+
+/* ---- the runner */
+static AIO_THREAD_LOCAL aio_sim_options *aio__sim_running;
+
+AIO_API void *aio_sim_arg(void) { return aio__sim_running ? aio__sim_running->arg : NULL; }
+
+/* Timer storage that may refuse to grow (the fault timer_full). */
+static aio_timer *aio__sim_grow_timers(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
+    (void)ctx;
+    if (new_count && aio__sim_here && aio__sim_chance(aio__sim_here, aio__sim_here->cfg.timer_full)) return NULL;
+    return aio_grow_realloc(NULL, old, old_count, new_count);
+}
+
+/* One run of seed `seed`: 1 if it failed (why in o->message), else 0; its
+ * digest in *digest; its records in `rec` if not NULL. */
+static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t offset, aio_task_fn fn,
+                         aio_recorder *rec, uint64_t *digest) {
+    aio_sim_config cfg = o->config;
+    aio_timer first[2]; /* (small: storage must grow early, where timer_full can refuse it) */
+    aio_loop L;
+    aio__sim *s;
+    aio_status rc;
+    int failed;
+    char *state = (char *)calloc(1, size);
+    if (!state) return -1; /* LCOV_EXCL_LINE */
+    cfg.seed = seed;
+    aio_loop_init(&L, first, 2);
+    aio_loop_set_grow(&L, aio__sim_grow_timers, NULL);
+    rc = aio_sim_start(&L, &cfg);
+    if (rc < 0) { /* LCOV_EXCL_START: (the config was checked first) */
+        free(state);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    s = aio__sim_here;
+    s->record = rec;
+    rc = aio_run(&L, (aio_task *)(void *)(state + offset), fn);
+    failed = s->failed || rc < 0;
+    if (failed) {
+        char why[512]; /* (room for the longest: no truncation to warn of) */
+        if (s->failed)
+            (void)snprintf(why, sizeof why, "%s (at %.6f s)", s->message, (double)s->failed_at / AIO_TICKS_PER_SEC);
+        else
+            (void)snprintf(why, sizeof why, "the main task ended with %s (at %.6f s)", aio_strerror(rc),
+                           (double)L.now / AIO_TICKS_PER_SEC);
+        why[sizeof o->message - 1] = '\0';
+        memcpy(o->message, why, sizeof o->message);
+    }
+    *digest = s->digest;
+    if (aio_loop_destroy(&L) != AIO_OK) { /* tasks left waiting (a deadlock): end the world anyway */
+        if (L.heap_grow) L.heap_grow(L.heap_grow_ctx, L.heap, L.heap_len, 0);
+        aio__sim_release(&s->port);
+        L.io = NULL;
+        aio__loop = aio__last = NULL;
+    }
+    free(state);
+    return failed;
+}
+
+AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task_fn fn) {
+    const char *env = getenv("AIO_SIM_SEED");
+    const char *path;
+    uint64_t seed;
+    uint64_t digest = 0;
+    uint64_t again = 0;
+    clock_t began = clock();
+    int failed = 0;
+    int replay = env && *env;
+    if (!o || !fn || size < sizeof(aio_task) || offset > size - sizeof(aio_task) || (!o->seeds && !(o->seconds > 0)) ||
+        aio__sim_here)
+        return aio__misuse(AIO_EINVAL, "aio_sim_run: no options or scenario, a state too small for its task, "
+                                       "neither seeds nor seconds, or a simulation runs already");
+    path = o->trace ? o->trace : "aio-sim-trace.txt";
+    o->runs = 0;
+    o->failed_seed = 0;
+    o->digest = 0xCBF29CE484222325ull;
+    o->message[0] = '\0';
+    aio__sim_running = o;
+    seed = replay ? (uint64_t)strtoull(env, NULL, 10) : (o->first ? o->first : 1);
+    for (;;) {
+        if (!replay && o->seeds && o->runs == o->seeds) break;
+        if (!replay && o->seconds > 0 && (double)(clock() - began) >= o->seconds * CLOCKS_PER_SEC) break;
+        failed = aio__sim_once(o, seed, size, offset, fn, NULL, &digest);
+        if (failed < 0) break; /* LCOV_EXCL_LINE */
+        o->runs++;
+        o->digest = (o->digest ^ digest) * 0x100000001B3ull;
+        if (failed || replay) break;
+        seed++;
+    }
+    if (failed > 0 || replay) { /* run it again, recorded, and write its trace */
+        aio_recorder rec;
+        aio_trace_record *ring = (aio_trace_record *)malloc(65536u * sizeof *ring);
+        FILE *out = fopen(path, "w");
+        char *message = (char *)malloc(sizeof o->message);
+        if (ring && out && message) {
+            memcpy(message, o->message, sizeof o->message);
+            aio_recorder_init(&rec, ring, 65536u);
+            (void)aio__sim_once(o, seed, size, offset, fn, &rec, &again);
+            memcpy(o->message, message, sizeof o->message);
+            aio_recorder_dump(&rec, aio_trace_fputs, out);
+            if (failed > 0) fprintf(out, "# seed %llu failed: %s\n", (unsigned long long)seed, o->message);
+            if (again != digest && !o->quiet)
+                fprintf(stderr, "aio_sim: seed %llu did not run the same way twice: something outside the "
+                                "simulation (a real socket, the real clock, a thread, uninitialised memory) "
+                                "decides part of it\n", (unsigned long long)seed);
+        }
+        if (out) fclose(out);
+        free(ring);
+        free(message);
+        if (failed > 0) o->failed_seed = seed;
+        if (failed > 0 && !o->quiet)
+            fprintf(stderr, "aio_sim: seed %llu failed after %llu run(s): %s\n"
+                            "aio_sim: replay it: AIO_SIM_SEED=%llu <this program>; its trace is %s "
+                            "(python3 tools/aio_trace.py %s --svg run.svg)\n",
+                    (unsigned long long)seed, (unsigned long long)o->runs, o->message, (unsigned long long)seed,
+                    path, path);
+    }
+    aio__sim_running = NULL;
+    return failed > 0;
+}
+#endif /* AIO__SIM */
 
 /* ------------------------------------------------------- child processes */
 
@@ -8348,6 +9585,9 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     if (!opts) opts = &inherit;
     if (!p || !argv || !argv[0] || !*argv[0])
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: the process, argv or argv[0] is NULL or empty");
+#ifdef AIO__SIM
+    if (aio__sim_here) return aio__misuse(AIO_EINVAL, "aio_process_spawn: a simulation has no child processes");
+#endif
     if (opts->in < AIO_STDIO_INHERIT || opts->in > AIO_STDIO_DEVNULL || opts->out < AIO_STDIO_INHERIT ||
         opts->out > AIO_STDIO_DEVNULL || opts->err < AIO_STDIO_INHERIT || opts->err > AIO_STDIO_STDOUT)
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: a standard stream's mode is not AIO_STDIO_INHERIT, "
