@@ -7838,6 +7838,8 @@ typedef struct aio__sim_sock {
     size_t dq_bytes;
 } aio__sim_sock;
 
+typedef struct aio__sim_place { const aio_task *t; int host; } aio__sim_place;
+
 typedef struct aio__sim_event {
     aio_time when;
     uint32_t seq;
@@ -7861,7 +7863,7 @@ struct aio__sim {
     int next_port[AIO__SIM_HOSTS];
     uint8_t cut[AIO__SIM_HOSTS][AIO__SIM_HOSTS];
     int nhosts;
-    struct { const aio_task *t; int host; } *placed; /* tasks spawned on a host */
+    aio__sim_place *placed;    /* tasks spawned on a host */
     int nplaced, placed_cap;
     const void **ids;          /* the digest's: pointers in order of appearance */
     uint32_t nids, ids_cap;
@@ -7965,7 +7967,8 @@ static aio__sim_event aio__sim_pop(aio__sim *s) {
     uint32_t i = 0;
     s->ev[0] = s->ev[--s->nev];
     for (;;) {
-        uint32_t l = 2 * i + 1, m = i;
+        uint32_t l = 2 * i + 1;
+        uint32_t m = i;
         aio__sim_event tmp;
         if (l < s->nev && aio__sim_ev_less(&s->ev[l], &s->ev[m])) m = l;
         if (l + 1 < s->nev && aio__sim_ev_less(&s->ev[l + 1], &s->ev[m])) m = l + 1;
@@ -8449,7 +8452,9 @@ static aio_status aio__sim_accept(int fd, const char *what) {
     aio__sim *s = aio__sim_here;
     aio__sim_sock *l = aio__sim_sock_of(s, fd, 0);
     aio__sim_pending c;
-    int host, port, nfd;
+    int host;
+    int port;
+    int nfd;
     if (!l || l->kind != AIO__SIM_LISTEN) return aio__bad_fd(AIO_EBADF, what, fd, "is not a listening socket of the simulation");
     if (!l->queued) return AIO__AGAIN;
     c = l->queue[0];
@@ -8667,9 +8672,9 @@ AIO_API aio_status aio_sim_spawn(const char *host, aio_task *t, aio_task_fn fn) 
     if (rc < 0) return rc;
     if (s->nplaced == s->placed_cap) {
         int cap = s->placed_cap ? s->placed_cap * 2 : 16;
-        void *grown = realloc(s->placed, (size_t)cap * sizeof *s->placed);
+        aio__sim_place *grown = (aio__sim_place *)realloc(s->placed, (size_t)cap * sizeof *grown);
         if (!grown) abort(); /* LCOV_EXCL_LINE */
-        memcpy(&s->placed, &grown, sizeof grown);
+        s->placed = grown;
         s->placed_cap = cap;
     }
     s->placed[s->nplaced].t = t;
@@ -8679,7 +8684,8 @@ AIO_API aio_status aio_sim_spawn(const char *host, aio_task *t, aio_task_fn fn) 
 }
 AIO_API aio_status aio_sim_partition(const char *a, const char *b, int cut) {
     aio__sim *s = aio__sim_here;
-    int ha, hb;
+    int ha;
+    int hb;
     if (!s) return aio__misuse(AIO_EINVAL, "aio_sim_partition: no simulation runs on this thread");
     ha = a ? aio__sim_host_named(s, a, 1) : -1;
     hb = b ? aio__sim_host_named(s, b, 1) : -1;
@@ -8807,18 +8813,18 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
             (void)aio__sim_once(o, seed, size, offset, fn, &rec, &again);
             memcpy(o->message, message, sizeof o->message);
             aio_recorder_dump(&rec, aio_trace_fputs, out);
-            if (failed > 0) fprintf(out, "# seed %llu failed: %s\n", (unsigned long long)seed, o->message);
+            if (failed > 0) (void)fprintf(out, "# seed %llu failed: %s\n", (unsigned long long)seed, o->message);
             if (again != digest && !o->quiet)
-                fprintf(stderr, "aio_sim: seed %llu did not run the same way twice: something outside the "
+                (void)fprintf(stderr, "aio_sim: seed %llu did not run the same way twice: something outside the "
                                 "simulation (a real socket, the real clock, a thread, uninitialised memory) "
                                 "decides part of it\n", (unsigned long long)seed);
         }
-        if (out) fclose(out);
+        if (out) (void)fclose(out);
         free(ring);
         free(message);
         if (failed > 0) o->failed_seed = seed;
         if (failed > 0 && !o->quiet)
-            fprintf(stderr, "aio_sim: seed %llu failed after %llu run(s): %s\n"
+            (void)fprintf(stderr, "aio_sim: seed %llu failed after %llu run(s): %s\n"
                             "aio_sim: replay it: AIO_SIM_SEED=%llu <this program>; its trace is %s "
                             "(python3 tools/aio_trace.py %s --svg run.svg)\n",
                     (unsigned long long)seed, (unsigned long long)o->runs, o->message, (unsigned long long)seed,
