@@ -161,6 +161,33 @@ def sampler_counts():
     return [sent, received, dropped, timeouts]
 
 
+def sim_example():
+    # Example 21 in a simulation (docs/simulation.md): the seed at which `--sim`
+    # finds the bug (the runner stops there), and how many of the first 1,000
+    # seeds fail (`--all`). A simulation is the same on every machine.
+    with tempfile.TemporaryDirectory() as d:
+        exe = os.path.join(d, "21_request_reply")
+        for cc in ("cc", "gcc", "clang"):
+            try:
+                b = subprocess.run([cc, "-std=c11", "-O2", "-I" + ROOT, os.path.join(ROOT, "examples", "21_request_reply.c"),
+                                    "-o", exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            except OSError:
+                continue
+            if b.returncode == 0:
+                break
+        else:
+            raise Skip("no C compiler builds examples/21_request_reply.c")
+        env = dict(os.environ)
+        env.pop("AIO_SIM_SEED", None)
+        first = subprocess.run([exe, "--sim"], cwd=d, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        count = subprocess.run([exe, "--sim", "1000", "--all"], cwd=d, env=env, stdout=subprocess.PIPE)
+    seed = re.search(r"^aio_sim: seed (\d+) failed", first.stderr.decode(), re.M)
+    failed = re.search(r"^sim: (\d+) of 1000 seeds failed", count.stdout.decode(), re.M)
+    if not seed or not failed:
+        raise ValueError("examples/21_request_reply --sim: no failing seed, or no count")
+    return [seed.group(1), failed.group(1)]
+
+
 # ---------------------------------------------------------------- runs elsewhere
 # Each GROUP function takes the arguments the run's script passes and returns
 # {figure name: values}; it raises Skip when the figures were measured with
@@ -304,6 +331,8 @@ FIGURES = [
     ("showcase-minutes", "examples/README.md", "runs them all on the real clock (about {int} minutes)",
      showcase_minutes),
     ("python-diffs", "examples/README.md", "Only `{code}` does:", python_diffs),
+    ("sim-example", "docs/simulation.md",
+     "The buggy version fails first at seed {int}, and {int} of the first 1,000 seeds fail", sim_example),
     ("firmware", "docs/embedded.md",
      "In QEMU it reports `the core slept {int} of {int} ms and woke {int} times`, where a 1 kHz tick would "
      "have woken it {int} times.", firmware),
