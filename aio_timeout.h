@@ -7805,6 +7805,7 @@ typedef struct aio__sim_pipe {
     unsigned char *buf;        /* arrived, not read: buf[0..len) */
     size_t len, cap;
     aio_time last_due;
+    aio_time busy;              /* the wire, until (config.bandwidth) */
     struct aio__sim_pipe *back; /* the other way */
     int from, to;              /* hosts */
     int refs;
@@ -7816,7 +7817,7 @@ typedef struct aio__sim_pipe {
 
 typedef struct aio__sim_dgram {
     struct aio__sim_dgram *next;
-    uint32_t from_ip;
+    uint32_t from_ip, to_ip;
     int from_port, to_host, to_port;
     uint32_t len;
 } aio__sim_dgram; /* (then len bytes) */
@@ -7827,15 +7828,19 @@ typedef struct aio__sim_sock {
     uint8_t kind;
     uint8_t watch;             /* what the port watches */
     uint8_t connecting;
+    uint8_t accepted;          /* a connection a listener took (it shares the port) */
     int host, port;
+    uint32_t ip;               /* the address bound: 0 (every one), 127.0.0.1 or the host's */
     uint32_t gen;
     aio_status error;          /* a connect refused */
-    int to_host, to_port;      /* a connect's target */
+    int to_host, to_port;      /* a connect's target, */
+    uint32_t to_ip;            /* ... through 127.0.0.1 or the host's address */
     aio__sim_pipe *rx, *tx;    /* a stream's pipes */
     aio__sim_pending *queue;   /* a listener's connections not accepted yet */
     int queued, queue_cap, backlog;
     aio__sim_dgram *dq, *dq_tail; /* a datagram socket's, not read */
     size_t dq_bytes;
+    aio_time busy;             /* ... and its wire, until (config.bandwidth) */
 } aio__sim_sock;
 
 typedef struct aio__sim_place { const aio_task *t; int host; } aio__sim_place;
@@ -7865,9 +7870,9 @@ struct aio__sim {
     int nhosts;
     aio__sim_place *placed;    /* tasks spawned on a host */
     int nplaced, placed_cap;
-    const void **ids;          /* the digest's: pointers in order of appearance */
-    uint32_t nids, ids_cap;
-    uint32_t *slots_of_id;     /* open addressing over ids: index + 1 */
+    const void **ids;          /* the digest's: the tasks by number - 1 (NULL: ended) */
+    uint32_t nids;
+    uint32_t *slots_of_id;     /* open addressing over ids: number (0: empty) */
     uint32_t id_mask;
     aio_recorder *record;
     int failed;
@@ -7981,11 +7986,15 @@ static aio__sim_event aio__sim_pop(aio__sim *s) {
     return top;
 }
 
-/* A packet's one-way trip from now, and the time `len` bytes take to send. */
+/* A packet's one-way trip from now. */
 static aio_time aio__sim_trip(aio__sim *s) { return s->cfg.latency + aio__sim_upto(s, s->cfg.jitter); }
-static aio_time aio__sim_wire(const aio__sim *s, size_t len) {
-    if (!s->cfg.bandwidth) return 0;
-    return (aio_time)((double)len * AIO_TICKS_PER_SEC / s->cfg.bandwidth);
+/* When `len` bytes sent now are all on the wire, on a way (a connection's,
+ * a datagram socket's) busy until *busy: they follow what it carries, so
+ * a burst takes its whole size over the bandwidth, not one packet's. */
+static aio_time aio__sim_wire(const aio__sim *s, aio_time *busy, size_t len) {
+    aio_time start = aio__before(s->loop->now, *busy) ? *busy : s->loop->now;
+    if (s->cfg.bandwidth) start += (aio_time)((double)len * AIO_TICKS_PER_SEC / s->cfg.bandwidth);
+    return *busy = start;
 }
 /* How long a lost segment or connect waits before it is sent again. */
 static aio_time aio__sim_rto(const aio__sim *s) {
@@ -8015,7 +8024,7 @@ static void aio__sim_pipe_drop(aio__sim_pipe *p) { /* what is on its way and wha
     p->len = p->cap = 0;
 }
 static void aio__sim_unref(aio__sim_pipe *p) {
-    if (p && --p->refs == 0) {
+    if (--p->refs == 0) {
         aio__sim_pipe_drop(p);
         if (p->back) p->back->back = NULL;
         free(p);
@@ -8025,7 +8034,7 @@ static void aio__sim_unref(aio__sim_pipe *p) {
  * answer to a connect), after those ahead of it. */
 static void aio__sim_put(aio__sim *s, aio__sim_pipe *p, int kind, const void *data, size_t len) {
     aio__sim_seg *g = (aio__sim_seg *)malloc(sizeof *g + len);
-    aio_time due = s->loop->now + aio__sim_trip(s) + aio__sim_wire(s, len);
+    aio_time due = aio__sim_wire(s, &p->busy, len) + aio__sim_trip(s);
     if (!g) abort(); /* LCOV_EXCL_LINE */
     if (aio__before(due, p->last_due)) due = p->last_due;
     p->last_due = due;
@@ -8076,12 +8085,18 @@ static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
     aio__sim_mix(s, ((uint64_t)kind << 32) | (uint32_t)fd);
     return fd;
 }
-static int aio__sim_port_free(aio__sim *s, int kind, int host, int port) {
+/* Whether port `port` of `host` is free for a socket of `kind` bound to
+ * `ip` (0: every address): no socket of the same protocol holds it on an
+ * address that overlaps, but the connections a listener accepted (Linux
+ * lets a listener bind beside them, with the SO_REUSEADDR the library sets). */
+static int aio__sim_port_free(aio__sim *s, int kind, int host, int port, uint32_t ip) {
     int fd;
-    for (fd = 0; fd < s->nsocks; fd++)
-        if (s->socks[fd].host == host && s->socks[fd].port == port &&
-            (s->socks[fd].kind == kind || (kind == AIO__SIM_STREAM && s->socks[fd].kind == AIO__SIM_LISTEN)))
-            return 0;
+    for (fd = 0; fd < s->nsocks; fd++) {
+        const aio__sim_sock *k = &s->socks[fd];
+        if (k->kind == AIO__SIM_FREE || k->host != host || k->port != port || k->accepted) continue;
+        if ((k->kind == AIO__SIM_DGRAM) != (kind == AIO__SIM_DGRAM)) continue; /* (another protocol) */
+        if (!k->ip || !ip || k->ip == ip) return 0;
+    }
     return 1;
 }
 static int aio__sim_ephemeral(aio__sim *s, int kind, int host) {
@@ -8089,29 +8104,35 @@ static int aio__sim_ephemeral(aio__sim *s, int kind, int host) {
     do {
         port = s->next_port[host]++;
         if (s->next_port[host] > 65535) s->next_port[host] = 49152;
-    } while (!aio__sim_port_free(s, kind, host, port));
+    } while (!aio__sim_port_free(s, kind, host, port, 0));
     return port;
 }
-/* A listener or a datagram socket bound to `at` on the calling task's host. */
+/* A listener or a datagram socket bound to `at` on the calling task's host:
+ * one of its own addresses (every one, 127.0.0.1 or the host's), as a
+ * system binds only its own. */
 static int aio__sim_bind(aio__sim *s, int kind, const aio_address *at, int backlog) {
     int port;
     uint32_t ip = aio__sim_ip(at->sa, &port);
-    int host = aio__sim_host_at(s, ip, aio__sim_here_host(s));
+    int host = aio__sim_here_host(s);
     int fd;
-    if (host < 0) {
+    if (ip != 0 && ip != AIO__SIM_LOOPBACK && ip != AIO__SIM_IP(host)) {
         errno = EADDRNOTAVAIL;
         return AIO_EIO;
     }
-    if (port && !aio__sim_port_free(s, kind == AIO__SIM_LISTEN ? AIO__SIM_STREAM : kind, host, port)) {
+    if (port && !aio__sim_port_free(s, kind, host, port, ip)) {
         errno = EADDRINUSE;
         return AIO_EIO;
     }
     fd = aio__sim_socket_new(s, kind, host);
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE */
+    s->socks[fd].ip = ip;
     s->socks[fd].port = port ? port : aio__sim_ephemeral(s, kind, host);
     s->socks[fd].backlog = backlog ? backlog : 128;
     return fd;
 }
+/* Whether socket k, bound to an address, is the one reached through `ip`
+ * (127.0.0.1 or its host's address). */
+static int aio__sim_reached(const aio__sim_sock *k, uint32_t ip) { return !k->ip || k->ip == ip; }
 static void aio__sim_attach(aio__sim_sock *k, aio__sim_pipe *rx, aio__sim_pipe *tx) {
     k->rx = rx;
     k->tx = tx;
@@ -8119,7 +8140,8 @@ static void aio__sim_attach(aio__sim_sock *k, aio__sim_pipe *rx, aio__sim_pipe *
     tx->refs++;
 }
 /* A stream socket's end: its end sent after its last bytes, or a reset if
- * it leaves bytes unread (as TCP does); the pipes live on while needed. */
+ * it leaves bytes unread (as TCP does); bytes still on their way to it
+ * reset the connection when they come. The pipes live on while needed. */
 static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *tx) {
     if (!rx) return;
     rx->reader_gone = 1;
@@ -8128,7 +8150,9 @@ static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *t
     } else if (!tx->reset) {
         aio__sim_put(s, tx, AIO__SIM_FIN, NULL, 0);
     }
-    aio__sim_pipe_drop(rx);
+    free(rx->buf); /* (what was not read; what is on its way comes) */
+    rx->buf = NULL;
+    rx->len = rx->cap = 0;
     aio__sim_unref(rx);
     aio__sim_unref(tx);
 }
@@ -8196,9 +8220,8 @@ static void aio__sim_flow(aio__sim *s, aio__sim_pipe *p) {
         if (!p->head) p->tail = NULL;
         p->flying -= g->len;
         aio__sim_mix(s, ((uint64_t)now << 8) ^ ((uint64_t)g->len << 2) ^ g->kind);
-        if (p->reset) {
-            /* (dropped: the connection is gone) */
-        } else if (p->reader_gone) {
+        /* (none comes on a reset pipe: the reset dropped what was on its way, and nothing is sent after) */
+        if (p->reader_gone) {
             if (g->kind == AIO__SIM_DATA && p->back) aio__sim_reset_later(s, p->back); /* bytes to a closed socket */
         } else if (g->kind == AIO__SIM_DATA) {
             aio__sim_append(p, g + 1, g->len);
@@ -8226,14 +8249,16 @@ static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
     aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
     aio__sim_sock *l = NULL;
     int i;
-    if (!c || c->gen != gen || !c->connecting || c->rx) return; /* closed since */
+    if (!c || c->gen != gen) return; /* closed since */
+    AIO_ASSERT(c->connecting && !c->rx); /* (one try is on its way at a time) */
     if (c->to_host < 0) return;                                  /* no such host: never answered */
     if (s->cut[c->host][c->to_host]) {
         aio__sim_at(s, s->loop->now + aio__sim_rto(s), AIO__SIM_EV_SYN, fd, gen, NULL);
         return;
     }
     for (i = 0; i < s->nsocks && !l; i++)
-        if (s->socks[i].kind == AIO__SIM_LISTEN && s->socks[i].host == c->to_host && s->socks[i].port == c->to_port)
+        if (s->socks[i].kind == AIO__SIM_LISTEN && s->socks[i].host == c->to_host && s->socks[i].port == c->to_port &&
+            aio__sim_reached(&s->socks[i], c->to_ip))
             l = &s->socks[i];
     if (!l) {
         aio__sim_at(s, s->loop->now + aio__sim_trip(s), AIO__SIM_EV_REFUSE, fd, gen, NULL);
@@ -8269,7 +8294,8 @@ static void aio__sim_dgram_arrives(aio__sim *s, aio__sim_dgram *d) {
     int fd;
     for (fd = 0; fd < s->nsocks; fd++) {
         aio__sim_sock *k = &s->socks[fd];
-        if (k->kind != AIO__SIM_DGRAM || k->host != d->to_host || k->port != d->to_port) continue;
+        if (k->kind != AIO__SIM_DGRAM || k->host != d->to_host || k->port != d->to_port || !aio__sim_reached(k, d->to_ip))
+            continue;
         if (k->dq_bytes + d->len > aio__sim_buffer(s)) break; /* (its buffer is full: dropped) */
         d->next = NULL;
         if (k->dq_tail) k->dq_tail->next = d; else k->dq = d;
@@ -8297,7 +8323,9 @@ static void aio__sim_deliver(aio__sim *s) {
         case AIO__SIM_EV_SYN: aio__sim_syn(s, e.fd, e.gen); break;
         case AIO__SIM_EV_REFUSE: {
             aio__sim_sock *c = aio__sim_sock_of(s, e.fd, AIO__SIM_STREAM);
-            if (c && c->gen == e.gen && c->connecting && !c->rx) c->error = AIO_ECONNREFUSED;
+            if (!c || c->gen != e.gen) break; /* closed since */
+            AIO_ASSERT(c->connecting && !c->rx); /* (refused: never answered) */
+            c->error = AIO_ECONNREFUSED;
             break;
         }
         case AIO__SIM_EV_DGRAM: aio__sim_dgram_arrives(s, (aio__sim_dgram *)e.p); break;
@@ -8339,7 +8367,8 @@ static aio_status aio__sim_watch(aio_io *io, int fd, int old, int events) {
     aio__sim *s = (aio__sim *)io;
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
     (void)old;
-    if (!k) return events ? aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket of the simulation") : AIO_OK;
+    /* (never one to unwatch: aio_close forgets a socket before it closes it) */
+    if (!k) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket of the simulation");
     k->watch = (uint8_t)events;
     return AIO_OK;
 }
@@ -8363,7 +8392,7 @@ static void aio__sim_wait(aio_io *io, aio_loop *L, aio_time deadline) {
             if (target != AIO_NEVER) L->now = target;
             return;
         }
-        if (aio__before(L->now, s->ev[0].when)) L->now = s->ev[0].when;
+        L->now = s->ev[0].when; /* (later than now: what was due was delivered in the turn's drain) */
         aio__sim_deliver(s);
     }
 }
@@ -8381,10 +8410,7 @@ static aio_status aio__sim_grow_slots(aio_io *io, int fd) {
 /* With a simulation the loop is stuck only when nothing is on its way. */
 static int aio__sim_events(aio_loop *L, int op) {
     aio__sim *s = (aio__sim *)L->io;
-    if (op == AIO__EV_STUCK) {
-        aio__sim_report(s);
-        return s->nev == 0 && aio__ready_empty(L);
-    }
+    if (op == AIO__EV_STUCK) return s->nev == 0; /* (what was ready was reported in the turn's drain) */
     return aio__io_events(L, op);
 }
 static void aio__sim_release(aio_io *io) {
@@ -8399,8 +8425,8 @@ static void aio__sim_release(aio_io *io) {
         if (e.kind == AIO__SIM_EV_CALL) aio__job_free((aio__job *)e.p);
 #endif
     }
-    if (s->loop->events == aio__sim_events) s->loop->events = aio__io_events;
-    if (aio__sim_here == s) aio__sim_here = NULL;
+    s->loop->events = aio__io_events;
+    aio__sim_here = NULL; /* (the thread's one simulation: this one) */
     free(s->ev);
     free(s->socks);
     free(s->port.slots);
@@ -8465,6 +8491,7 @@ static aio_status aio__sim_accept(int fd, const char *what) {
     nfd = aio__sim_socket_new(s, AIO__SIM_STREAM, host); /* (may move the table: l is stale after) */
     if (nfd < 0) return AIO_EIO; /* LCOV_EXCL_LINE */
     s->socks[nfd].port = port;
+    s->socks[nfd].accepted = 1;
     s->socks[nfd].rx = c.rx; /* (the references the queue held) */
     s->socks[nfd].tx = c.tx;
     return nfd;
@@ -8478,6 +8505,7 @@ static aio_status aio__sim_connect(int fd, const void *sa) {
     aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
     uint32_t ip = aio__sim_ip(sa, &c->to_port);
     c->to_host = aio__sim_host_at(s, ip, c->host);
+    c->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip; /* (0.0.0.0: this host, as Linux takes it) */
     c->connecting = 1;
     c->port = aio__sim_ephemeral(s, AIO__SIM_STREAM, c->host);
     if (aio__sim_chance(s, s->cfg.refuse))
@@ -8490,7 +8518,8 @@ static aio_status aio__sim_connected(int fd) {
     aio__sim_sock *c = aio__sim_sock_of(aio__sim_here, fd, AIO__SIM_STREAM);
     if (!c) return AIO_EBADF; /* LCOV_EXCL_LINE: (the connect's own) */
     if (c->error) return c->error;
-    return c->rx && c->rx->open ? AIO_OK : AIO__AGAIN;
+    AIO_ASSERT(c->rx && c->rx->open); /* (reported writable: answered) */
+    return AIO_OK;
 }
 static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what) {
     aio__sim *s = aio__sim_here;
@@ -8527,12 +8556,13 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
     d = (aio__sim_dgram *)malloc(sizeof *d + len);
     if (!d) abort(); /* LCOV_EXCL_LINE */
     d->to_host = aio__sim_host_at(s, ip, k->host);
+    d->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip;
     d->to_port = port;
-    d->from_ip = ip == AIO__SIM_LOOPBACK ? AIO__SIM_LOOPBACK : AIO__SIM_IP(k->host);
+    d->from_ip = d->to_ip == AIO__SIM_LOOPBACK ? AIO__SIM_LOOPBACK : AIO__SIM_IP(k->host);
     d->from_port = k->port;
     d->len = (uint32_t)len;
     if (len) memcpy(d + 1, buf, len);
-    due = s->loop->now + aio__sim_trip(s) + aio__sim_wire(s, len);
+    due = aio__sim_wire(s, &k->busy, len) + aio__sim_trip(s);
     if (aio__sim_chance(s, s->cfg.reorder)) due += aio__sim_upto(s, 2 * s->cfg.latency + 1);
     if (d->to_host < 0 || s->cut[k->host][d->to_host] || aio__sim_chance(s, s->cfg.loss)) {
         aio__sim_mix(s, 0x1055ull);
@@ -8588,53 +8618,81 @@ static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *
     return 1;
 }
 
-/* ---- the digest: every record of the instruments, no address in it */
-static uint32_t aio__sim_id(aio__sim *s, const void *p) {
-    uint32_t h;
-    if (!p) return 0;
-    if (s->nids * 2 >= s->id_mask) { /* (a table twice the ids at least) */
-        uint32_t mask = s->id_mask ? s->id_mask * 2 + 1 : 255;
-        uint32_t *slots = (uint32_t *)calloc((size_t)mask + 1, sizeof *slots);
-        const void **ids = (const void **)realloc((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
-        uint32_t i;
-        if (!slots || !ids) abort(); /* LCOV_EXCL_LINE */
-        for (i = 0; i < s->nids; i++) {
-            h = (uint32_t)(((uintptr_t)ids[i] >> 3) * 2654435761u) & mask;
-            while (slots[h]) h = (h + 1) & mask;
-            slots[h] = i + 1;
-        }
-        free(s->slots_of_id);
-        s->slots_of_id = slots;
-        s->ids = ids;
-        s->id_mask = mask;
+/* ---- the digest: every record of the instruments, no address in it
+ *
+ * A task counts as its number: the order of its spawn in the run. It keeps
+ * it while it lives; at its end the number is retired, as the allocator may
+ * give its memory to anything next, in one run and not in another. What is
+ * not a live task (a block, an event, a queue: they may sit anywhere) counts
+ * as 0; a task's label, by its text. */
+#define AIO__SIM_HASH(p, mask) ((uint32_t)(((uintptr_t)(p) >> 3) * 2654435761u) & (mask))
+/* The slot of p: the one holding its number, or the empty one where it goes
+ * (retired numbers stay in their slots: no pointer is theirs). */
+static uint32_t *aio__sim_slot(aio__sim *s, const void *p) {
+    uint32_t h = AIO__SIM_HASH(p, s->id_mask);
+    while (s->slots_of_id[h] && s->ids[s->slots_of_id[h] - 1] != p) h = (h + 1) & s->id_mask;
+    return &s->slots_of_id[h];
+}
+/* The number of live task p (0: none). */
+static uint32_t aio__sim_id(aio__sim *s, const void *p) { return p ? *aio__sim_slot(s, p) : 0; }
+/* A table twice as large (the first: 256 slots), the live numbers moved. */
+static void aio__sim_ids_grow(aio__sim *s) {
+    uint32_t mask = s->id_mask ? s->id_mask * 2 + 1 : 255;
+    uint32_t *slots = (uint32_t *)calloc((size_t)mask + 1, sizeof *slots);
+    const void **ids = (const void **)realloc((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
+    uint32_t i;
+    if (!slots || !ids) abort(); /* LCOV_EXCL_LINE */
+    for (i = 0; i < s->nids; i++) {
+        uint32_t h = AIO__SIM_HASH(ids[i], mask);
+        if (!ids[i]) continue; /* (retired) */
+        while (slots[h]) h = (h + 1) & mask;
+        slots[h] = i + 1;
     }
-    h = (uint32_t)(((uintptr_t)p >> 3) * 2654435761u) & s->id_mask;
-    while (s->slots_of_id[h]) {
-        if (s->ids[s->slots_of_id[h] - 1] == p) return s->slots_of_id[h];
-        h = (h + 1) & s->id_mask;
-    }
-    s->ids[s->nids++] = p;
-    s->slots_of_id[h] = s->nids;
+    free(s->slots_of_id);
+    s->slots_of_id = slots;
+    s->ids = ids;
+    s->id_mask = mask;
+}
+/* A number for task t, spawned now. */
+static uint32_t aio__sim_name(aio__sim *s, const aio_task *t) {
+    uint32_t *slot;
+    if (s->nids * 2 >= s->id_mask) aio__sim_ids_grow(s); /* (twice the numbers at least) */
+    slot = aio__sim_slot(s, t);
+    s->ids[s->nids++] = t;
+    *slot = s->nids;
     return s->nids;
+}
+static uint64_t aio__sim_text(const char *text) {
+    uint64_t h = 0xCBF29CE484222325ull;
+    while (*text) h = (h ^ (unsigned char)*text++) * 0x100000001B3ull;
+    return h;
 }
 static void aio__sim_instrument(void *ctx, const aio_trace_record *r) {
     aio__sim *s = (aio__sim *)ctx;
+    uint32_t task = r->kind == AIO_TRACE_SPAWN ? aio__sim_name(s, r->task) : aio__sim_id(s, r->task);
     aio__sim_mix(s, (uint64_t)r->when);
-    aio__sim_mix(s, ((uint64_t)r->kind << 56) ^ ((uint64_t)r->detail << 48) ^
-                        ((uint64_t)aio__sim_id(s, r->task) << 24) ^ aio__sim_id(s, r->other));
+    aio__sim_mix(s, ((uint64_t)r->kind << 56) ^ ((uint64_t)r->detail << 48) ^ ((uint64_t)task << 24) ^
+                        (r->kind == AIO_TRACE_NAME ? aio__sim_text((const char *)r->other) : aio__sim_id(s, r->other)));
     aio__sim_mix(s, (uint64_t)r->value);
+    if (r->kind == AIO_TRACE_END && task) s->ids[task - 1] = NULL; /* (retired) */
     if (s->record) aio_recorder_hook(s->record, r);
 }
 
 /* ---- the public part */
+/* 1 if the config cannot be simulated: a probability not from 0 to 1 (NaN
+ * included), or a time beyond a quarter of the clock's range (their sums
+ * must stay comparable). */
+static int aio__sim_config_bad(const aio_sim_config *cfg) {
+    return !cfg || !(cfg->short_recv >= 0 && cfg->short_recv <= 1) || !(cfg->short_send >= 0 && cfg->short_send <= 1) ||
+           !(cfg->reset >= 0 && cfg->reset <= 1) || !(cfg->refuse >= 0 && cfg->refuse <= 1) ||
+           !(cfg->lookup_fail >= 0 && cfg->lookup_fail <= 1) || !(cfg->timer_full >= 0 && cfg->timer_full <= 1) ||
+           !(cfg->loss >= 0 && cfg->loss <= 1) || !(cfg->reorder >= 0 && cfg->reorder <= 1) ||
+           cfg->timer_late > AIO__HALF_RANGE / 4u || cfg->step > AIO__HALF_RANGE / 4u ||
+           cfg->latency > AIO__HALF_RANGE / 4u || cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u;
+}
 AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     aio__sim *s;
-    if (!cfg || !(cfg->short_recv >= 0 && cfg->short_recv <= 1) || !(cfg->short_send >= 0 && cfg->short_send <= 1) ||
-        !(cfg->reset >= 0 && cfg->reset <= 1) || !(cfg->refuse >= 0 && cfg->refuse <= 1) ||
-        !(cfg->lookup_fail >= 0 && cfg->lookup_fail <= 1) || !(cfg->timer_full >= 0 && cfg->timer_full <= 1) ||
-        !(cfg->loss >= 0 && cfg->loss <= 1) || !(cfg->reorder >= 0 && cfg->reorder <= 1) ||
-        cfg->timer_late > AIO__HALF_RANGE / 4u || cfg->step > AIO__HALF_RANGE / 4u || cfg->latency > AIO__HALF_RANGE / 4u ||
-        cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u)
+    if (aio__sim_config_bad(cfg))
         return aio__misuse(AIO_EINVAL, "aio_sim_start: no config, a probability not from 0 to 1, or a time "
                                        "beyond a quarter of the clock's range");
     if (L->io || aio__sim_here)
@@ -8650,6 +8708,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     s->cfg = *cfg;
     s->rng = cfg->seed;
     s->digest = 0xCBF29CE484222325ull ^ cfg->seed;
+    aio__sim_ids_grow(s);
     (void)aio__sim_host_named(s, "main", 1);
     aio_loop_use_virtual_clock(L, 0);
     (void)aio_loop_set_io(L, &s->port);
@@ -8722,9 +8781,15 @@ AIO_API void *aio_sim_arg(void) { return aio__sim_running ? aio__sim_running->ar
 
 /* Timer storage that may refuse to grow (the fault timer_full). */
 static aio_timer *aio__sim_grow_timers(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
-    (void)ctx;
-    if (new_count && aio__sim_here && aio__sim_chance(aio__sim_here, aio__sim_here->cfg.timer_full)) return NULL;
+    (void)ctx; /* (the runner's loop: while it grows, its simulation runs) */
+    if (new_count && aio__sim_chance(aio__sim_here, aio__sim_here->cfg.timer_full)) return NULL;
     return aio_grow_realloc(NULL, old, old_count, new_count);
+}
+
+/* The main task of a loop's last run, which only ends it (below). */
+static aio_status aio__sim_sweep(aio_task *t) {
+    (void)t;
+    return AIO_OK;
 }
 
 /* One run of seed `seed`: 1 if it failed (why in o->message), else 0; its
@@ -8762,7 +8827,14 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
         memcpy(o->message, why, sizeof o->message);
     }
     *digest = s->digest;
-    if (aio_loop_destroy(&L) != AIO_OK) { /* tasks left waiting (a deadlock): end the world anyway */
+    if (L.live) { /* a deadlock: the tasks left are cancelled and run to their end (their cleanup frees
+                     what they hold), as asyncio.run does with those its main leaves */
+        aio_task sweep;
+        memset(&sweep, 0, sizeof sweep);
+        aio__cancel_leftovers(&L);
+        (void)aio_run(&L, &sweep, aio__sim_sweep);
+    }
+    if (aio_loop_destroy(&L) != AIO_OK) { /* their cleanup waits forever too: end the world anyway */
         if (L.heap_grow) L.heap_grow(L.heap_grow_ctx, L.heap, L.heap_len, 0);
         aio__sim_release(&s->port);
         L.io = NULL;
@@ -8772,19 +8844,32 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
     return failed;
 }
 
+/* Real time, for the runner's limit (not CPU time, which stands still while
+ * a call on the "pool" sleeps). */
+static aio_time aio__sim_clock(void) {
+#ifdef AIO__SYSTEM_CLOCK
+    return aio__system_clock(NULL);
+#else
+    return (aio_time)((double)clock() / CLOCKS_PER_SEC * AIO_TICKS_PER_SEC);
+#endif
+}
+
 AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task_fn fn) {
     const char *env = getenv("AIO_SIM_SEED");
     const char *path;
     uint64_t seed;
     uint64_t digest = 0;
     uint64_t again = 0;
-    clock_t began = clock();
+    aio_time began = aio__sim_clock();
     int failed = 0;
     int replay = env && *env;
     if (!o || !fn || size < sizeof(aio_task) || offset > size - sizeof(aio_task) || (!o->seeds && !(o->seconds > 0)) ||
         aio__sim_here)
         return aio__misuse(AIO_EINVAL, "aio_sim_run: no options or scenario, a state too small for its task, "
                                        "neither seeds nor seconds, or a simulation runs already");
+    if (aio__sim_config_bad(&o->config)) /* (checked here: no run could start, and none would fail) */
+        return aio__misuse(AIO_EINVAL, "aio_sim_run: in opts->config, a probability not from 0 to 1, or a "
+                                       "time beyond a quarter of the clock's range");
     path = o->trace ? o->trace : "aio-sim-trace.txt";
     o->runs = 0;
     o->failed_seed = 0;
@@ -8794,7 +8879,8 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
     seed = replay ? (uint64_t)strtoull(env, NULL, 10) : (o->first ? o->first : 1);
     for (;;) {
         if (!replay && o->seeds && o->runs == o->seeds) break;
-        if (!replay && o->seconds > 0 && (double)(clock() - began) >= o->seconds * CLOCKS_PER_SEC) break;
+        if (!replay && o->seconds > 0 && (double)(aio_time)(aio__sim_clock() - began) >= o->seconds * AIO_TICKS_PER_SEC)
+            break;
         failed = aio__sim_once(o, seed, size, offset, fn, NULL, &digest);
         if (failed < 0) break; /* LCOV_EXCL_LINE */
         o->runs++;
@@ -8804,24 +8890,27 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
     }
     if (failed > 0 || replay) { /* run it again, recorded, and write its trace */
         aio_recorder rec;
+        char message[sizeof o->message];
         aio_trace_record *ring = (aio_trace_record *)malloc(65536u * sizeof *ring);
-        FILE *out = fopen(path, "w");
-        char *message = (char *)malloc(sizeof o->message);
-        if (ring && out && message) {
-            memcpy(message, o->message, sizeof o->message);
-            aio_recorder_init(&rec, ring, 65536u);
-            (void)aio__sim_once(o, seed, size, offset, fn, &rec, &again);
-            memcpy(o->message, message, sizeof o->message);
+        FILE *out;
+        if (!ring) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
+        memcpy(message, o->message, sizeof message);
+        aio_recorder_init(&rec, ring, 65536u);
+        (void)aio__sim_once(o, seed, size, offset, fn, &rec, &again);
+        memcpy(o->message, message, sizeof message); /* (the first run's words) */
+        out = fopen(path, "w");
+        if (out) {
             aio_recorder_dump(&rec, aio_trace_fputs, out);
             if (failed > 0) (void)fprintf(out, "# seed %llu failed: %s\n", (unsigned long long)seed, o->message);
-            if (again != digest && !o->quiet)
-                (void)fprintf(stderr, "aio_sim: seed %llu did not run the same way twice: something outside the "
-                                "simulation (a real socket, the real clock, a thread, uninitialised memory) "
-                                "decides part of it\n", (unsigned long long)seed);
+            (void)fclose(out);
+        } else if (!o->quiet) {
+            (void)fprintf(stderr, "aio_sim: the trace cannot be written to %s: %s\n", path, strerror(errno));
         }
-        if (out) (void)fclose(out);
         free(ring);
-        free(message);
+        if (again != digest && !o->quiet)
+            (void)fprintf(stderr, "aio_sim: seed %llu did not run the same way twice: something outside the "
+                                  "simulation (a real socket, the real clock, a thread, uninitialised memory) "
+                                  "decides part of it\n", (unsigned long long)seed);
         if (failed > 0) o->failed_seed = seed;
         if (failed > 0 && !o->quiet)
             (void)fprintf(stderr, "aio_sim: seed %llu failed after %llu run(s): %s\n"
