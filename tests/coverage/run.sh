@@ -27,6 +27,9 @@
 #   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
 #            (AIO_MS, AIO_US as functions)
 #   nostdlib tests/coverage/no_stdlib.c with AIO_NO_STDLIB (no C library)
+#   sim      -O0 -DAIO_DEBUG -DAIO_SIMULATION: tests/sim/test_sim.c, the
+#            simulation (and, outside one, the system's sockets, threads and
+#            names through the same calls: the hooks' other side)
 # Branches on a line with AIO_ASSERT( are not counted: an assertion's failing
 # side is a bug, not a path (they are compiled out of release builds).
 # Lines that cannot run carry LCOV_EXCL_LINE or LCOV_EXCL_START/STOP, and
@@ -139,6 +142,12 @@ done
 if build nostdlib -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c; then
     "$out/nostdlib/prog" >"$out/nostdlib/run.log" 2>&1 ||
         fail "tests/coverage/no_stdlib.c: $(cat "$out/nostdlib/run.log")"
+fi
+
+# The simulation: its tests (their traces go to the build directory).
+if build sim -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c; then
+    timeout 300 "$out/sim/prog" "$out/sim" >"$out/sim/run.log" 2>&1 ||
+        fail "tests/sim/test_sim.c: $(tail -n 1 "$out/sim/run.log")"
 fi
 
 if [ "$failed" -ne 0 ]; then
