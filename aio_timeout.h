@@ -7843,8 +7843,6 @@ typedef struct aio__sim_sock {
     aio_time busy;             /* ... and its wire, until (config.bandwidth) */
 } aio__sim_sock;
 
-typedef struct aio__sim_place { const aio_task *t; int host; } aio__sim_place;
-
 typedef struct aio__sim_event {
     aio_time when;
     uint32_t seq;
@@ -7868,9 +7866,9 @@ struct aio__sim {
     int next_port[AIO__SIM_HOSTS];
     uint8_t cut[AIO__SIM_HOSTS][AIO__SIM_HOSTS];
     int nhosts;
-    aio__sim_place *placed;    /* tasks spawned on a host */
-    int nplaced, placed_cap;
+    int spawn_on;              /* aio_sim_spawn's host for the task it spawns (-1: none) */
     const void **ids;          /* the digest's: the tasks by number - 1 (NULL: ended) */
+    uint8_t *hosts;            /* ... and the host each runs on */
     uint32_t nids;
     uint32_t *slots_of_id;     /* open addressing over ids: number (0: empty) */
     uint32_t id_mask;
@@ -7915,23 +7913,20 @@ static int aio__sim_host_named(aio__sim *s, const char *name, int make) {
     s->next_port[s->nhosts] = 49152;
     return s->nhosts++;
 }
-/* The host a task runs on: the nearest of it and its spawners placed on one. */
-static int aio__sim_host_of(aio__sim *s, const aio_task *t) {
-    for (; t; t = t->parent) {
-        int i;
-        for (i = s->nplaced - 1; i >= 0; i--)
-            if (s->placed[i].t == t) return s->placed[i].host;
-    }
-    return 0;
+/* The host the running task runs on, fixed at its spawn ("the digest",
+ * below): "main" outside a task, or for one spawned before the simulation. */
+static uint32_t aio__sim_id(aio__sim *s, const void *p);
+static int aio__sim_here_host(aio__sim *s) {
+    uint32_t id = aio__sim_id(s, aio_current());
+    return id ? s->hosts[id - 1] : 0;
 }
-static int aio__sim_here_host(aio__sim *s) { return aio__sim_host_of(s, aio_current()); }
 /* The host an IPv4 address names as seen from host `from` (-1: none). */
 static int aio__sim_host_at(aio__sim *s, uint32_t ip, int from) {
     if (ip == AIO__SIM_LOOPBACK || ip == 0) return from;
     if (ip >= AIO__SIM_IP(0) && ip < AIO__SIM_IP(s->nhosts)) return (int)(ip - AIO__SIM_IP(0));
     return -1;
 }
-/* An address's IPv4 host and port (an IPv6 one: 0, no host). */
+/* An address's IPv4 host and port (an IPv6 one: 255.255.255.255, no host's). */
 static uint32_t aio__sim_ip(const void *sa, int *port) {
     struct sockaddr_in in;
     memcpy(&in, sa, sizeof in);
@@ -8430,7 +8425,7 @@ static void aio__sim_release(aio_io *io) {
     free(s->ev);
     free(s->socks);
     free(s->port.slots);
-    free(s->placed);
+    free(s->hosts);
     free(s->ids);
     free(s->slots_of_id);
     free(s);
@@ -8640,8 +8635,9 @@ static void aio__sim_ids_grow(aio__sim *s) {
     uint32_t mask = s->id_mask ? s->id_mask * 2 + 1 : 255;
     uint32_t *slots = (uint32_t *)calloc((size_t)mask + 1, sizeof *slots);
     const void **ids = (const void **)realloc((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
+    uint8_t *hosts = (uint8_t *)realloc(s->hosts, ((size_t)mask + 1) / 2);
     uint32_t i;
-    if (!slots || !ids) abort(); /* LCOV_EXCL_LINE */
+    if (!slots || !ids || !hosts) abort(); /* LCOV_EXCL_LINE */
     for (i = 0; i < s->nids; i++) {
         uint32_t h = AIO__SIM_HASH(ids[i], mask);
         if (!ids[i]) continue; /* (retired) */
@@ -8651,13 +8647,17 @@ static void aio__sim_ids_grow(aio__sim *s) {
     free(s->slots_of_id);
     s->slots_of_id = slots;
     s->ids = ids;
+    s->hosts = hosts;
     s->id_mask = mask;
 }
-/* A number for task t, spawned now. */
-static uint32_t aio__sim_name(aio__sim *s, const aio_task *t) {
+/* A number for task t, spawned now by `by`, and its host: aio_sim_spawn's,
+ * else its spawner's (kept: the spawner may end first, its memory reused). */
+static uint32_t aio__sim_name(aio__sim *s, const aio_task *t, const aio_task *by) {
     uint32_t *slot;
+    uint32_t spawner = aio__sim_id(s, by);
     if (s->nids * 2 >= s->id_mask) aio__sim_ids_grow(s); /* (twice the numbers at least) */
     slot = aio__sim_slot(s, t);
+    s->hosts[s->nids] = (uint8_t)(s->spawn_on >= 0 ? s->spawn_on : spawner ? s->hosts[spawner - 1] : 0);
     s->ids[s->nids++] = t;
     *slot = s->nids;
     return s->nids;
@@ -8669,7 +8669,8 @@ static uint64_t aio__sim_text(const char *text) {
 }
 static void aio__sim_instrument(void *ctx, const aio_trace_record *r) {
     aio__sim *s = (aio__sim *)ctx;
-    uint32_t task = r->kind == AIO_TRACE_SPAWN ? aio__sim_name(s, r->task) : aio__sim_id(s, r->task);
+    uint32_t task = r->kind == AIO_TRACE_SPAWN ? aio__sim_name(s, r->task, (const aio_task *)r->other)
+                                               : aio__sim_id(s, r->task);
     aio__sim_mix(s, (uint64_t)r->when);
     aio__sim_mix(s, ((uint64_t)r->kind << 56) ^ ((uint64_t)r->detail << 48) ^ ((uint64_t)task << 24) ^
                         (r->kind == AIO_TRACE_NAME ? aio__sim_text((const char *)r->other) : aio__sim_id(s, r->other)));
@@ -8708,6 +8709,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     s->cfg = *cfg;
     s->rng = cfg->seed;
     s->digest = 0xCBF29CE484222325ull ^ cfg->seed;
+    s->spawn_on = -1;
     aio__sim_ids_grow(s);
     (void)aio__sim_host_named(s, "main", 1);
     aio_loop_use_virtual_clock(L, 0);
@@ -8727,18 +8729,9 @@ AIO_API aio_status aio_sim_spawn(const char *host, aio_task *t, aio_task_fn fn) 
     h = host ? aio__sim_host_named(s, host, 1) : -1;
     if (h < 0) return aio__misuse(AIO_EINVAL, "aio_sim_spawn: no host name, one of 32 characters or more, or "
                                               "more than 16 hosts");
+    s->spawn_on = h; /* (its spawn's record numbers it, on that host) */
     rc = aio_spawn(t, fn);
-    if (rc < 0) return rc;
-    if (s->nplaced == s->placed_cap) {
-        int cap = s->placed_cap ? s->placed_cap * 2 : 16;
-        aio__sim_place *grown = (aio__sim_place *)realloc(s->placed, (size_t)cap * sizeof *grown);
-        if (!grown) abort(); /* LCOV_EXCL_LINE */
-        s->placed = grown;
-        s->placed_cap = cap;
-    }
-    s->placed[s->nplaced].t = t;
-    s->placed[s->nplaced].host = h;
-    s->nplaced++;
+    s->spawn_on = -1;
     return rc;
 }
 AIO_API aio_status aio_sim_partition(const char *a, const char *b, int cut) {
@@ -8815,14 +8808,17 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
     s = aio__sim_here;
     s->record = rec;
     rc = aio_run(&L, (aio_task *)(void *)(state + offset), fn);
-    failed = s->failed || rc < 0;
+    failed = s->failed || rc < 0 || L.live; /* (tasks left that their cancellation cannot end: a hang) */
     if (failed) {
         char why[512]; /* (room for the longest: no truncation to warn of) */
         if (s->failed)
             (void)snprintf(why, sizeof why, "%s (at %.6f s)", s->message, (double)s->failed_at / AIO_TICKS_PER_SEC);
-        else
+        else if (rc < 0)
             (void)snprintf(why, sizeof why, "the main task ended with %s (at %.6f s)", aio_strerror(rc),
                            (double)L.now / AIO_TICKS_PER_SEC);
+        else
+            (void)snprintf(why, sizeof why, "tasks the main task left wait, cancelled, for what nothing can wake "
+                                            "(at %.6f s)", (double)L.now / AIO_TICKS_PER_SEC);
         why[sizeof o->message - 1] = '\0';
         memcpy(o->message, why, sizeof o->message);
     }

@@ -2831,7 +2831,8 @@ static void test_digest_names(void) {
  * simulation is refused; a trace that cannot be written (said, unless
  * quiet); a run that differs, quiet; a cleanup that waits forever after
  * the deadlock (the world ended all the same), with timer storage grown or
- * not. */
+ * not; one after a main task that ended well (a failure: a real program
+ * would be left with them). */
 typedef struct {
     aio_task task;
     aio_status rc;
@@ -2868,6 +2869,38 @@ static aio_status forever_main(aio_task *t) {
     AIO_SHIELDED(t, &s->sc, AIO_NEVER) {
         AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_NEVER); /* no cancellation reaches it */
     }
+    AIO_END(t);
+}
+/* A main task that ends well, leaving a task whose cleanup waits forever:
+ * in a real program aio_run returns and the loop cannot be destroyed. */
+typedef struct {
+    aio_task task;
+    int fd;
+    aio_status n;
+    aio_timeout sc;
+    char buf[8];
+} hanger_t;
+static aio_status hanger(aio_task *t) {
+    hanger_t *s = AIO_SELF(t, hanger_t);
+    AIO_BEGIN(t);
+    s->fd = aio_udp_open(NULL, 0);
+    AIO_CHECK(t, s->fd);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_FINALLY(t);
+    AIO_SHIELDED(t, &s->sc, AIO_NEVER) {
+        AIO_RECV_FROM(t, s->n, s->fd, s->buf, sizeof s->buf, NULL, AIO_NEVER);
+    }
+    AIO_END(t);
+}
+typedef struct {
+    aio_task task;
+    hanger_t h;
+} leaver_t;
+static aio_status leaver_main(aio_task *t) {
+    leaver_t *s = AIO_SELF(t, leaver_t);
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_spawn(&s->h.task, hanger));
+    AIO_SLEEP(t, AIO_MS(3));
     AIO_END(t);
 }
 static void run_bad_trace(void *o) { run_status = AIO_SIM_RUN((aio_sim_options *)o, race_t, race_main); }
@@ -2908,8 +2941,97 @@ static void test_runner_corners(void) {
     CHECK_STR(o.message, "the main task ended with waits forever (at 0.002000 s)");
     o.arg = &grow;
     CHECK_EQ(AIO_SIM_RUN(&o, forever_t, forever_main), 1);
+    o = options(exact(), 3);
+    o.trace = trace_path;
+    CHECK_EQ(AIO_SIM_RUN(&o, leaver_t, leaver_main), 1);
+    CHECK_STR(o.message, "tasks the main task left wait, cancelled, for what nothing can wake (at 0.003000 s)");
     CHECK(aio_running_loop() == NULL);
     CHECK(!aio_sim_active());
+}
+
+/* ------------------------------------------------------------------ hosts */
+
+/* A task's host is fixed at its spawn: aio_sim_spawn's, else its spawner's.
+ * A task spawned again after its end (its memory reused) starts afresh; a
+ * task that outlives its spawner stays on its host (the spawner's memory
+ * may be gone); what runs outside any task, or was spawned before the
+ * simulation, is on "main". Each binds its own host's address to show. */
+typedef struct {
+    aio_task task;
+    const char *addr;
+    int fd;
+} binder_t;
+static aio_status binder(aio_task *t) {
+    binder_t *s = AIO_SELF(t, binder_t);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(1));
+    s->fd = aio_udp_open(s->addr, 0); /* (only an address of its own host) */
+    CHECK(s->fd >= 0);
+    if (s->fd >= 0) aio_close(s->fd);
+    AIO_END(t);
+}
+typedef struct {
+    aio_task task;
+    binder_t *child;
+} spawner_t;
+static aio_status spawner(aio_task *t) {
+    spawner_t *s = AIO_SELF(t, spawner_t);
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_spawn(&s->child->task, binder)); /* (on the spawner's host) */
+    AIO_END(t); /* (gone before its child binds) */
+}
+typedef struct {
+    aio_task task;
+    binder_t b, orphan;
+    spawner_t *p;
+    aio_status rc;
+} placed_t;
+static aio_status placed_main(aio_task *t) {
+    placed_t *s = AIO_SELF(t, placed_t);
+    AIO_BEGIN(t);
+    s->b.addr = "10.0.0.2";
+    AIO_CHECK(t, aio_sim_spawn("server", &s->b.task, binder));
+    AIO_AWAIT(t, s->rc, &s->b.task);
+    s->b.addr = "10.0.0.1";
+    AIO_CHECK(t, aio_spawn(&s->b.task, binder)); /* the same task, now on main */
+    AIO_AWAIT(t, s->rc, &s->b.task);
+    s->p = (spawner_t *)calloc(1, sizeof *s->p);
+    AIO_CHECK(t, s->p ? AIO_OK : AIO_EIO);
+    s->p->child = &s->orphan;
+    s->orphan.addr = "10.0.0.2";
+    AIO_CHECK(t, aio_sim_spawn("server", &s->p->task, spawner));
+    AIO_AWAIT(t, s->rc, &s->p->task);
+    free(s->p); /* its spawner's memory gone: the child binds on "server" all the same */
+    s->p = (spawner_t *)calloc(1, sizeof *s->p);
+    AIO_CHECK(t, s->p ? AIO_OK : AIO_EIO);
+    AIO_AWAIT(t, s->rc, &s->orphan.task);
+    s->p->child = &s->orphan;
+    s->orphan.addr = "10.0.0.1";
+    AIO_CHECK(t, aio_spawn(&s->p->task, spawner)); /* (on main, as its child) */
+    AIO_AWAIT(t, s->rc, &s->p->task);
+    free(s->p);
+    s->p = NULL;
+    AIO_AWAIT(t, s->rc, &s->orphan.task);
+    AIO_END(t);
+}
+static void test_task_hosts(void) {
+    static placed_t m;
+    static binder_t early;
+    aio_sim_config c = exact();
+    aio_loop loop;
+    int fd;
+    memset(&m, 0, sizeof m);
+    memset(&early, 0, sizeof early);
+    early.addr = "10.0.0.1";
+    aio_loop_init(&loop, timers, 64);
+    CHECK_EQ(aio_spawn(&early.task, binder), AIO_OK); /* (before the simulation) */
+    CHECK_EQ(aio_sim_start(&loop, &c), AIO_OK);
+    fd = aio_udp_open("10.0.0.1", 0); /* (outside any task) */
+    CHECK(fd >= 0);
+    CHECK_EQ(aio_close(fd), AIO_OK);
+    CHECK_EQ(aio_run(&loop, &m.task, placed_main), AIO_OK);
+    CHECK(aio_task_done(&early.task));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
 /* -------------------------------------------------- without a simulation */
@@ -3047,6 +3169,7 @@ static const test_case tests[] = {
     TEST(test_call_landing_for_cancelled),
     TEST(test_digest_names),
     TEST(test_runner_corners),
+    TEST(test_task_hosts),
     TEST(test_without_simulation),
 };
 
