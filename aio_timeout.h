@@ -1238,8 +1238,8 @@ AIO_API int aio_sim_active(void);
  * A host is made at its first mention; tasks spawned otherwise run on host
  * "main". Outside a simulation: aio_spawn. */
 AIO_API aio_status aio_sim_spawn(const char *host, aio_task *t, aio_task_fn fn);
-/* Cut (cut = 1) or heal (0) the network between hosts a and b: a segment
- * waits and is sent again until healed, a connect too; a datagram is lost. */
+/* Cut (cut = 1) or heal (0) the network between hosts a and b: a datagram is
+ * lost, a segment or connect sent again as TCP does (given up: AIO_EIO). */
 AIO_API aio_status aio_sim_partition(const char *a, const char *b, int cut);
 /* A seeded number from 0 to n - 1 (n >= 1), for a scenario's own choices. */
 AIO_API uint32_t aio_sim_random(uint32_t n);
@@ -7797,6 +7797,7 @@ typedef struct aio__sim_seg {
     aio_time due;
     uint32_t len;
     uint8_t kind; /* AIO__SIM_DATA, _FIN, _SYNACK */
+    uint8_t lost; /* times lost to a cut */
 } aio__sim_seg;  /* (then len bytes) */
 
 typedef struct aio__sim_pipe {
@@ -7828,11 +7829,12 @@ typedef struct aio__sim_sock {
     uint8_t kind;
     uint8_t watch;             /* what the port watches */
     uint8_t connecting;
+    uint8_t lost;              /* ... times its connect was lost (a cut, a full backlog) */
     uint8_t accepted;          /* a connection a listener took (it shares the port) */
     int host, port;
     uint32_t ip;               /* the address bound: 0 (every one), 127.0.0.1 or the host's */
     uint32_t gen;
-    aio_status error;          /* a connect refused */
+    aio_status error;          /* a connect refused, or given up; the connection given up */
     int to_host, to_port;      /* a connect's target, */
     uint32_t to_ip;            /* ... through 127.0.0.1 or the host's address */
     aio__sim_pipe *rx, *tx;    /* a stream's pipes */
@@ -7991,10 +7993,25 @@ static aio_time aio__sim_wire(const aio__sim *s, aio_time *busy, size_t len) {
     if (s->cfg.bandwidth) start += (aio_time)((double)len * AIO_TICKS_PER_SEC / s->cfg.bandwidth);
     return *busy = start;
 }
-/* How long a lost segment or connect waits before it is sent again. */
-static aio_time aio__sim_rto(const aio__sim *s) {
+/* How long a segment or a connect lost for the `tries`-th time waits before
+ * it is sent again: the retransmission time (twice the longest trip, at
+ * least 200 ms), doubled at each loss up to 120 s, as TCP does. After 16
+ * losses of a segment (15 times sent again, then the wait after the last:
+ * Linux's tcp_retries2; 924.6 s from 200 ms) its sender gives up, after 7
+ * of a connect (tcp_syn_retries: 25.4 s from 200 ms) the connect fails. */
+#define AIO__SIM_LOSSES 16
+#define AIO__SIM_SYN_LOSSES 7
+static aio_time aio__sim_backoff(const aio__sim *s, unsigned tries) {
     aio_time rto = 2 * s->cfg.latency + s->cfg.jitter;
-    return rto > AIO_MS(200) ? rto : AIO_MS(200);
+    if (rto < AIO_MS(200)) rto = AIO_MS(200);
+    while (--tries && rto < AIO_SEC(120)) rto *= 2;
+    return rto < AIO_SEC(120) ? rto : AIO_SEC(120);
+}
+/* A socket's error as the system's calls give it: a connection whose
+ * sender gave up is AIO_EIO with errno ETIMEDOUT. */
+static aio_status aio__sim_error(aio_status e) {
+    if (e == AIO_EIO) errno = ETIMEDOUT;
+    return e;
 }
 static size_t aio__sim_buffer(const aio__sim *s) { return s->cfg.buffer ? s->cfg.buffer : 65536u; }
 
@@ -8006,7 +8023,7 @@ static aio__sim_pipe *aio__sim_pipe_new(int from, int to) {
     p->to = to;
     return p;
 }
-static void aio__sim_pipe_drop(aio__sim_pipe *p) { /* what is on its way and what was not read */
+static void aio__sim_pipe_lose(aio__sim_pipe *p) { /* what is on its way */
     while (p->head) {
         aio__sim_seg *next = p->head->next;
         free(p->head);
@@ -8014,6 +8031,9 @@ static void aio__sim_pipe_drop(aio__sim_pipe *p) { /* what is on its way and wha
     }
     p->tail = NULL;
     p->flying = 0;
+}
+static void aio__sim_pipe_drop(aio__sim_pipe *p) { /* ... and what was not read */
+    aio__sim_pipe_lose(p);
     free(p->buf);
     p->buf = NULL;
     p->len = p->cap = 0;
@@ -8037,6 +8057,7 @@ static void aio__sim_put(aio__sim *s, aio__sim_pipe *p, int kind, const void *da
     g->due = due;
     g->len = (uint32_t)len;
     g->kind = (uint8_t)kind;
+    g->lost = 0;
     if (len) memcpy(g + 1, data, len);
     if (p->tail) p->tail->next = g; else p->head = g;
     p->tail = g;
@@ -8206,7 +8227,15 @@ static void aio__sim_flow(aio__sim *s, aio__sim_pipe *p) {
     while (p->head && !aio__before(now, p->head->due)) {
         aio__sim_seg *g = p->head;
         if (s->cut[p->from][p->to]) {
-            g->due = now + aio__sim_rto(s);
+            if (++g->lost > AIO__SIM_LOSSES) { /* its sender gives up: its end fails, the rest is lost */
+                int fd;
+                aio__sim_mix(s, 0x71EDull);
+                for (fd = AIO__SIM_FIRST_FD; fd < s->nsocks; fd++)
+                    if (s->socks[fd].tx == p) s->socks[fd].error = AIO_EIO;
+                aio__sim_pipe_lose(p);
+                return;
+            }
+            g->due = now + aio__sim_backoff(s, g->lost);
             p->refs++;
             aio__sim_at(s, g->due, AIO__SIM_EV_FLOW, -1, 0, p);
             return;
@@ -8237,6 +8266,15 @@ static void aio__sim_reset_now(aio__sim *s, aio__sim_pipe *p) {
         aio__sim_pipe_drop(p->back);
     }
 }
+/* A connect lost (a cut, a full backlog) is sent again later, or fails. */
+static void aio__sim_syn_lost(aio__sim *s, aio__sim_sock *c, int fd) {
+    if (++c->lost > AIO__SIM_SYN_LOSSES) {
+        aio__sim_mix(s, 0x5717ull);
+        c->error = AIO_EIO; /* (ETIMEDOUT) */
+        return;
+    }
+    aio__sim_at(s, s->loop->now + aio__sim_backoff(s, c->lost), AIO__SIM_EV_SYN, fd, c->gen, NULL);
+}
 /* A connect reaches its host: a listener there with room takes it (the
  * answer goes back on the new connection's pipe), else it is refused; a
  * full backlog drops it (it is sent again), as does a cut. */
@@ -8248,7 +8286,7 @@ static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
     AIO_ASSERT(c->connecting && !c->rx); /* (one try is on its way at a time) */
     if (c->to_host < 0) return;                                  /* no such host: never answered */
     if (s->cut[c->host][c->to_host]) {
-        aio__sim_at(s, s->loop->now + aio__sim_rto(s), AIO__SIM_EV_SYN, fd, gen, NULL);
+        aio__sim_syn_lost(s, c, fd);
         return;
     }
     for (i = 0; i < s->nsocks && !l; i++)
@@ -8260,7 +8298,7 @@ static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
         return;
     }
     if (l->queued >= l->backlog) {
-        aio__sim_at(s, s->loop->now + aio__sim_rto(s), AIO__SIM_EV_SYN, fd, gen, NULL);
+        aio__sim_syn_lost(s, c, fd);
         return;
     }
     if (l->queued == l->queue_cap) {
@@ -8438,7 +8476,7 @@ static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what)
     size_t n;
     if (!k) return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of the simulation");
     if (k->kind != AIO__SIM_STREAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a connected stream socket");
-    if (k->error) return k->error;
+    if (k->error) return aio__sim_error(k->error);
     if (!k->rx) return AIO__AGAIN;
     if (k->rx->reset) return AIO_ECONNRESET;
     if (!k->rx->len) return k->rx->fin ? 0 : AIO__AGAIN;
@@ -8457,7 +8495,7 @@ static aio_status aio__sim_send(int fd, const void *buf, size_t len, const char 
     size_t n;
     if (!k) return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of the simulation");
     if (k->kind != AIO__SIM_STREAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a connected stream socket");
-    if (k->error) return k->error;
+    if (k->error) return aio__sim_error(k->error);
     if (!k->rx || !k->rx->open) return AIO__AGAIN;
     if (k->tx->reset) return AIO_ECONNRESET;
     room = aio__sim_buffer(s) - (k->tx->flying + k->tx->len < aio__sim_buffer(s) ? k->tx->flying + k->tx->len
@@ -8512,7 +8550,7 @@ static aio_status aio__sim_connect(int fd, const void *sa) {
 static aio_status aio__sim_connected(int fd) {
     aio__sim_sock *c = aio__sim_sock_of(aio__sim_here, fd, AIO__SIM_STREAM);
     if (!c) return AIO_EBADF; /* LCOV_EXCL_LINE: (the connect's own) */
-    if (c->error) return c->error;
+    if (c->error) return aio__sim_error(c->error);
     AIO_ASSERT(c->rx && c->rx->open); /* (reported writable: answered) */
     return AIO_OK;
 }

@@ -946,9 +946,10 @@ static void test_fault_timer_full(void) {
 /* --------------------------------------------------------------- partitions */
 
 /* Hosts "a" (10.0.0.2) and "b" (10.0.0.3) cut apart: a stream's bytes wait
- * and are sent again every 200 ms (the least retransmission time) until
- * healed, then come in order; a datagram across the cut is lost; a connect
- * across it waits, and connects once healed. */
+ * and are sent again (after 200 ms, the least retransmission time, then
+ * after twice as long each time) until healed, then come in order; a
+ * datagram across the cut is lost; a connect across it waits, and connects
+ * once healed. */
 typedef struct {
     aio_task task;
     int l, fd, u;
@@ -1053,7 +1054,7 @@ static aio_status part_main(aio_task *t) {
     if (s->fd >= 0) aio_close(s->fd);
     AIO_AWAIT(t, s->rc, &s->srv.task);
     CHECK_EQ(s->rc, AIO_OK);
-    CHECK_EQ(s->srv.got, AIO_MS(603)); /* sent again at 203, 403, 603 ms: through */
+    CHECK_EQ(s->srv.got, AIO_MS(603)); /* lost at 3 and 203 ms, sent again at 603: through */
     AIO_AWAIT(t, s->rc, &s->healer.task);
     AIO_END(t);
 }
@@ -1062,6 +1063,107 @@ static void test_partition(void) {
     aio_sim_config c = exact();
     memset(&m, 0, sizeof m);
     CHECK_EQ(sim_main(&c, &m.task, part_main), AIO_OK);
+}
+
+/* A cut that never heals: a segment is sent again after 200 ms, then each
+ * time after twice as long up to 120 s, and after 15 times and the wait
+ * after the last (Linux's tcp_retries2) its sender gives up: its receive
+ * and send give AIO_EIO with errno ETIMEDOUT (the system's ETIMEDOUT), at
+ * 924.603 s for bytes sent at 2 ms; the receiver hears nothing. A connect
+ * across it, or to a listener whose backlog stays full, is sent again 6
+ * times (tcp_syn_retries) and fails at 25.401 s. Nothing waits forever: the
+ * run ends. */
+typedef struct {
+    aio_task task;
+    int l, fd;
+    aio_status n;
+    char buf[8];
+} deaf_t;
+static aio_status deaf(aio_task *t) {
+    deaf_t *s = AIO_SELF(t, deaf_t);
+    AIO_BEGIN(t);
+    s->l = aio_tcp_listen(NULL, 7000, 1);
+    AIO_CHECK(t, s->l);
+    AIO_ACCEPT(t, s->fd, s->l, AIO_SEC(1));
+    AIO_CHECK(t, s->fd);
+    AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(2000));
+    CHECK_EQ(s->n, AIO_ETIMEDOUT); /* (nothing came) */
+    aio_close(s->fd);
+    aio_close(s->l);
+    AIO_END(t);
+}
+typedef struct {
+    aio_task task;
+    deaf_t srv;
+    int fd, fd2, l;
+    aio_status n, rc;
+    aio_time start;
+    char buf[8];
+} give_up_t;
+static aio_status give_up_main(aio_task *t) {
+    give_up_t *s = AIO_SELF(t, give_up_t);
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_sim_spawn("server", &s->srv.task, deaf));
+    AIO_TCP_CONNECT(t, s->fd, "server", 7000, AIO_SEC(1));
+    AIO_CHECK(t, s->fd);
+    CHECK_EQ(aio_sim_partition("main", "server", 1), AIO_OK);
+    AIO_SEND_ALL(t, s->rc, s->fd, "lost", 4, AIO_SEC(1));
+    CHECK_EQ(s->rc, AIO_OK);
+    errno = 0;
+    AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_NEVER);
+    CHECK_EQ(s->n, AIO_EIO);
+    CHECK_EQ(errno, ETIMEDOUT);
+    CHECK_EQ(aio_now(), AIO_MS(924603));
+    errno = 0;
+    AIO_SEND_ALL(t, s->rc, s->fd, "more", 4, AIO_NEVER);
+    CHECK_EQ(s->rc, AIO_EIO);
+    CHECK_EQ(errno, ETIMEDOUT);
+    aio_close(s->fd);
+    /* a connect across it */
+    s->start = aio_now();
+    errno = 0;
+    AIO_TCP_CONNECT(t, s->fd, "server", 7000, AIO_NEVER);
+    CHECK_EQ(s->fd, AIO_EIO);
+    CHECK_EQ(errno, ETIMEDOUT);
+    CHECK_EQ(aio_now() - s->start, AIO_MS(25401));
+    AIO_AWAIT(t, s->rc, &s->srv.task);
+    /* a backlog full (1: taken by the first, never accepted) */
+    s->l = aio_tcp_listen(NULL, 7001, 1);
+    AIO_CHECK(t, s->l);
+    AIO_TCP_CONNECT(t, s->fd, "127.0.0.1", 7001, AIO_SEC(1));
+    AIO_CHECK(t, s->fd);
+    s->start = aio_now();
+    AIO_TCP_CONNECT(t, s->fd2, "127.0.0.1", 7001, AIO_NEVER);
+    CHECK_EQ(s->fd2, AIO_EIO);
+    CHECK_EQ(aio_now() - s->start, AIO_MS(25401));
+    aio_close(s->fd);
+    aio_close(s->l);
+    AIO_END(t);
+}
+/* With 150 ms each way the retransmission time is a round trip, 300 ms:
+ * a connect across a cut fails 150 ms + 300 ms * (1 + 2 + ... + 64) later. */
+typedef struct {
+    aio_task task;
+    int fd;
+} far_t;
+static aio_status far_main(aio_task *t) {
+    far_t *s = AIO_SELF(t, far_t);
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_sim_partition("main", "far", 1), AIO_OK);
+    AIO_TCP_CONNECT(t, s->fd, "far", 7000, AIO_NEVER);
+    CHECK_EQ(s->fd, AIO_EIO);
+    CHECK_EQ(aio_now(), AIO_MS(150 + 300 * 127));
+    AIO_END(t);
+}
+static void test_cut_for_good(void) {
+    static give_up_t m;
+    static far_t f;
+    aio_sim_config c = exact();
+    memset(&m, 0, sizeof m);
+    CHECK_EQ(sim_main(&c, &m.task, give_up_main), AIO_OK);
+    c.latency = AIO_MS(150);
+    memset(&f, 0, sizeof f);
+    CHECK_EQ(sim_main(&c, &f.task, far_main), AIO_OK);
 }
 
 /* -------------------------------------------------------------- datagrams */
@@ -2352,8 +2454,8 @@ static void test_deadlock(void) {
 
 /* ------------------------------------------------------- more of streams */
 
-/* A listener's backlog: a connect beyond it is dropped and sent again (the
- * least retransmission time, 200 ms). A listener closed with connections
+/* A listener's backlog: a connect beyond it is dropped and sent again (after
+ * the least retransmission time, 200 ms). A listener closed with connections
  * not accepted ends them: the end of the stream, or a reset for one whose
  * bytes came. A sender waiting on a full buffer when its reader closes
  * without reading gets the reset. A connect whose deadline passes before
@@ -3143,6 +3245,7 @@ static const test_case tests[] = {
     TEST(test_fault_lookup),
     TEST(test_fault_timer_full),
     TEST(test_partition),
+    TEST(test_cut_for_good),
     TEST(test_datagrams),
     TEST(test_datagram_loss),
     TEST(test_datagram_reorder),
