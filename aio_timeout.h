@@ -7785,6 +7785,9 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
  * number carry its generation: one that finds another socket there is
  * dropped. */
 #ifdef AIO__SIM
+#if !AIO_INSTRUMENTS
+#error "AIO_SIMULATION needs AIO_INSTRUMENTS 1: a simulation numbers the tasks, places them on hosts and digests a run through the instruments"
+#endif
 #define AIO__SIM_HOSTS 16
 #define AIO__SIM_FIRST_FD 3 /* (as a process's first free descriptor) */
 enum { AIO__SIM_FREE, AIO__SIM_STREAM, AIO__SIM_LISTEN, AIO__SIM_DGRAM };
