@@ -74,7 +74,10 @@
  * on any descriptor (through a port on a microcontroller), aio_signal_event
  * (add_signal_handler; Ctrl-C and console close on Windows), and
  * instruments to see what happened (aio_loop_set_instrument, aio_recorder:
- * tools/aio_trace.py draws a timeline of it). Every wait takes a timeout:
+ * tools/aio_trace.py draws a timeline of it), and, with AIO_SIMULATION, a
+ * simulation that runs your client and server on a seeded, faulty network
+ * over thousands of seeds and replays the one that fails (aio_sim_run,
+ * docs/simulation.md). Every wait takes a timeout:
  *
  *     AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(2));
  *     if (s->n == AIO_ETIMEDOUT) ...   // idle for 2 s (0: the peer closed)
@@ -1221,7 +1224,8 @@ typedef struct aio_sim_config {
     double reset;           /* a send resets its connection (both ends: AIO_ECONNRESET) */
     double refuse;          /* a connect is refused (AIO_ECONNREFUSED) */
     double lookup_fail;     /* a name does not resolve (AIO_ENOTFOUND) */
-    double timer_full;      /* timer storage cannot grow (the await: AIO_ENOSPC) */
+    double timer_full;      /* timer storage cannot grow (the await: AIO_ENOSPC; under
+                               aio_sim_run, whose loops grow it through a hook) */
     double loss;            /* a datagram is lost */
     double reorder;         /* a datagram is held back up to twice the latency */
 } aio_sim_config;
@@ -1251,7 +1255,9 @@ AIO_API int aio_sim_check(int ok, const char *what);
  * no address counts) and every packet. Two runs of one seed give one. */
 AIO_API uint64_t aio_sim_seed(void);
 AIO_API uint64_t aio_sim_digest(void);
-/* Keep the run's records in `r` as well (NULL: stop), for aio_recorder_dump. */
+/* Keep the run's records in `r` as well (NULL: stop), for aio_recorder_dump.
+ * (aio_loop_set_instrument on a simulated loop adds your instrument after
+ * the simulation's own, which stays: it numbers the tasks.) */
 AIO_API void aio_sim_record(aio_recorder *r);
 
 /* The runner: the scenario `fn` as the main task of a fresh simulated loop,
@@ -1267,8 +1273,9 @@ typedef struct aio_sim_options {
     aio_sim_config config;  /* the hardship (its seed is set for each run) */
     uint64_t first;         /* the first seed (0: 1) */
     uint64_t seeds;         /* how many (0: until `seconds`) */
-    double seconds;         /* real time at most (0: no limit) */
-    const char *trace;      /* where the failing run's trace goes (NULL: aio-sim-trace.txt) */
+    double seconds;         /* real time at most, by the monotonic clock (0: no limit) */
+    const char *trace;      /* where the failing run's trace goes (NULL: aio-sim-trace.txt;
+                               "": nowhere) */
     void *arg;              /* for the scenario: aio_sim_arg() */
     int quiet;              /* 1: print nothing */
     /* what it found */
@@ -7878,6 +7885,8 @@ struct aio__sim {
     uint32_t *slots_of_id;     /* open addressing over ids: number (0: empty) */
     uint32_t id_mask;
     aio_recorder *record;
+    aio_instrument_fn instrument; /* the program's own (aio_loop_set_instrument), after the digest */
+    void *instrument_ctx;
     int failed;
     char message[160];
     aio_time failed_at;
@@ -8718,6 +8727,7 @@ static void aio__sim_instrument(void *ctx, const aio_trace_record *r) {
     aio__sim_mix(s, (uint64_t)r->value);
     if (r->kind == AIO_TRACE_END && task) s->ids[task - 1] = NULL; /* (retired) */
     if (s->record) aio_recorder_hook(s->record, r);
+    if (s->instrument) s->instrument(s->instrument_ctx, r);
 }
 
 /* ---- the public part */
@@ -8935,12 +8945,12 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
         aio_recorder_init(&rec, ring, 65536u);
         (void)aio__sim_once(o, seed, size, offset, fn, &rec, &again);
         memcpy(o->message, message, sizeof message); /* (the first run's words) */
-        out = fopen(path, "w");
+        out = *path ? fopen(path, "w") : NULL; /* ("": no trace wanted) */
         if (out) {
             aio_recorder_dump(&rec, aio_trace_fputs, out);
             if (failed > 0) (void)fprintf(out, "# seed %llu failed: %s\n", (unsigned long long)seed, o->message);
             (void)fclose(out);
-        } else if (!o->quiet) {
+        } else if (*path && !o->quiet) {
             (void)fprintf(stderr, "aio_sim: the trace cannot be written to %s: %s\n", path, strerror(errno));
         }
         free(ring);
@@ -10100,6 +10110,13 @@ static void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *oth
                        aio_stime value);
 
 AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ctx) {
+#ifdef AIO__SIM
+    if (aio__sim_here && aio__sim_here->loop == L && fn != aio__sim_instrument) {
+        aio__sim_here->instrument = fn; /* (the simulation's own stays first: it numbers the tasks) */
+        aio__sim_here->instrument_ctx = ctx;
+        return;
+    }
+#endif
     L->instrument = fn;
     L->instrument_ctx = ctx;
     L->trace = fn ? aio__trace : NULL;

@@ -2629,8 +2629,14 @@ static void test_many_sockets(void) {
 }
 
 /* aio_sim_record: the run's records kept for aio_recorder_dump as well. */
+static unsigned long counted;
+static void count_records(void *ctx, const aio_trace_record *r) {
+    (void)r;
+    ++*(unsigned long *)ctx;
+}
 static void test_record(void) {
     static hello_t m;
+    uint64_t digest;
     static aio_trace_record ring[4096];
     aio_recorder rec;
     aio_sim_config c = exact();
@@ -2643,8 +2649,21 @@ static void test_record(void) {
     CHECK_EQ(aio_run(&loop, &m.task, hello_main), AIO_OK);
     CHECK(rec.count > 20);
     CHECK(aio_sim_digest() != 0);
+    digest = aio_sim_digest();
     aio_sim_record(NULL);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    /* the program's own instrument runs after the simulation's, which stays */
+    memset(&m, 0, sizeof m);
+    counted = 0;
+    aio_loop_init(&loop, timers, 64);
+    CHECK_EQ(aio_sim_start(&loop, &c), AIO_OK);
+    aio_loop_set_instrument(&loop, count_records, &counted);
+    CHECK_EQ(aio_run(&loop, &m.task, hello_main), AIO_OK);
+    CHECK_EQ(counted, rec.count);
+    CHECK(aio_sim_digest() == digest);
+    aio_loop_set_instrument(&loop, NULL, NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(counted, rec.count);
 }
 
 /* ------------------------------------------------------------ corners */
@@ -3038,6 +3057,12 @@ static void test_runner_corners(void) {
     capture_stderr(run_bad_trace, &o, err, sizeof err);
     CHECK_EQ(run_status, 1);
     CHECK(strstr(err, "aio_sim: the trace cannot be written to /nonexistent-directory/trace.txt") != NULL);
+    /* no trace wanted: none written, nothing said of it */
+    o.trace = "";
+    capture_stderr(run_bad_trace, &o, err, sizeof err);
+    CHECK_EQ(run_status, 1);
+    CHECK(strstr(err, "cannot be written") == NULL);
+    CHECK(strstr(err, "aio_sim: seed ") != NULL);
     /* a run that differs, quiet */
     o = options(exact(), 10);
     o.trace = trace_path;
