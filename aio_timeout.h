@@ -5526,8 +5526,6 @@ static int aio__sim_close_fd(int fd);
 static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max);
 #ifdef AIO__THREADS
 struct aio__job;
-static struct aio__job *aio__sim_job_new(aio_thread_fn fn, const void *data, size_t size, size_t extra,
-                                         aio_status *rc);
 static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
 #endif
 #define AIO__SIM_ROUTE(call)                                                   \
@@ -7184,18 +7182,21 @@ static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 
 /* A new call of fn over a copy of data[0..size), `extra` bytes more zeroed
  * after it, with a thread to take it: NULL, with the status in *rc, if
- * there is no memory or no thread. Not queued yet (aio__job_submit). */
+ * there is no memory or no thread. Not queued yet (aio__job_submit). A
+ * simulation runs its calls itself: no pool, no thread. */
 static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, size_t size, size_t extra,
                               const char *what, aio_status *rc) {
-    aio__pool *p;
+    aio__pool *p = NULL;
     size_t head = (sizeof(aio__job) + 15u) / 16u * 16u; /* (the copy aligned for any type) */
     aio__job *j;
     int short_of_threads;
 #ifdef AIO__SIM
-    if (aio__sim_here) return aio__sim_job_new(fn, data, size, extra, rc);
+    if (!aio__sim_here)
 #endif
-    p = aio__pool_start(L, what, rc);
-    if (!p) return NULL;
+    {
+        p = aio__pool_start(L, what, rc);
+        if (!p) return NULL;
+    }
     j = (aio__job *)calloc(1, head + size + extra);
     if (!j) { /* LCOV_EXCL_START: out of memory */
         *rc = AIO_EIO;
@@ -7204,6 +7205,9 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     j->fn = fn;
     j->data = (char *)j + head;
     if (size) memcpy(j->data, data, size);
+#ifdef AIO__SIM
+    if (!p) return j;
+#endif
     aio__lock(&p->lock);
     short_of_threads = p->idle <= p->queued && p->threads < p->max;
     if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_START */
@@ -8629,19 +8633,6 @@ static int aio__sim_port_of(int fd) {
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
-static aio__job *aio__sim_job_new(aio_thread_fn fn, const void *data, size_t size, size_t extra,
-                                  aio_status *rc) {
-    size_t head = (sizeof(aio__job) + 15u) / 16u * 16u;
-    aio__job *j = (aio__job *)calloc(1, head + size + extra);
-    if (!j) { /* LCOV_EXCL_START: out of memory */
-        *rc = AIO_EIO;
-        return NULL;
-    } /* LCOV_EXCL_STOP */
-    j->fn = fn;
-    j->data = (char *)j + head;
-    if (size) memcpy(j->data, data, size);
-    return j;
-}
 static void aio__sim_job_submit(aio_task *t, aio__job *j) {
     aio__sim *s = aio__sim_here;
     j->waiter = t;
