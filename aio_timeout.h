@@ -1204,7 +1204,8 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * datagrams, aio_tcp_listen, aio_close, ...) goes to an in-memory network
  * of named hosts instead of the system's; AIO_TO_THREAD and AIO_LOOKUP run
  * their call on the loop's thread at once and deliver its result at a
- * seeded time. The same seed gives the same run, byte for byte. */
+ * seeded time; aio_process_spawn starts a program of the simulation's
+ * (aio_sim_program). The same seed gives the same run, byte for byte. */
 #ifdef AIO_SIMULATION
 typedef struct aio_sim_config {
     uint64_t seed;          /* the run's seed (aio_sim_run sets it for each run) */
@@ -1228,6 +1229,10 @@ typedef struct aio_sim_config {
                                aio_sim_run, whose loops grow it through a hook) */
     double loss;            /* a datagram is lost */
     double reorder;         /* a datagram is held back up to twice the latency */
+    double child_dies;      /* a child process (aio_sim_program) is killed (SIGKILL: its
+                               returncode -9), drawn at its spawn ... */
+    aio_time child_life;    /* ... at a time up to this long after it (one that has
+                               ended by then is left as it ended) */
 } aio_sim_config;
 
 /* Simulate on `loop` (initialised, no I/O yet; its clock becomes virtual at
@@ -1259,6 +1264,36 @@ AIO_API uint64_t aio_sim_digest(void);
  * (aio_loop_set_instrument on a simulated loop adds your instrument after
  * the simulation's own, which stays: it numbers the tasks.) */
 AIO_API void aio_sim_record(aio_recorder *r);
+
+/* Child processes. A simulation runs no real program (its time is real: a
+ * replay could not repeat it); a program stands in for one. A spawn whose
+ * argv[0] is `name` starts the task `fn` as the child, on the spawning
+ * task's host, in a state of `size` bytes (zeroed, freed once the child has
+ * ended and was closed) holding that task at `task_offset` and what the
+ * child is given at `child_offset`: AIO_SIM_PROGRAM gives them for a struct
+ * with members `task` and `child`. Its standard streams are pipes to the
+ * parent where the spawn asks for AIO_STDIO_PIPE (AIO_STDIO_STDOUT: err is
+ * out), else -1: nothing (the environment and working directory are not
+ * simulated). Its exit code is what fn returns (0-255), 1 if it fails.
+ * SIGTERM (on POSIX, any signal but SIGKILL) cancels its task: if the task
+ * ends by that cancellation the child reads -signal, else as it returned.
+ * SIGKILL (on Windows, SIGTERM too) and the fault child_dies end it at once:
+ * the parent sees its exit and its pipes' ends; its task is cancelled, its
+ * pipes already cut (what it reads or writes there fails, unseen). A spawn
+ * of a name with no program is AIO_ENOTFOUND. Programs belong to the
+ * simulation: register them after aio_sim_start (in the scenario, under the
+ * runner), at most 16, names of 31 bytes at most (a name given again: its
+ * program replaced). AIO_OK, AIO_EINVAL (no simulation, a bad name, fn
+ * NULL, a state too small or overlapping), AIO_ENOSPC (16 already). */
+typedef struct aio_sim_child {
+    int argc;
+    char **argv;             /* the spawn's arguments, copied (NULL-ended) */
+    aio_socket in, out, err; /* its ends of the pipes: it reads in, writes out and err (-1: none) */
+} aio_sim_child;
+AIO_API aio_status aio_sim_program(const char *name, aio_task_fn fn, size_t size, size_t task_offset,
+                                   size_t child_offset);
+#define AIO_SIM_PROGRAM(name, type, fn) \
+    aio_sim_program((name), (fn), sizeof(type), offsetof(type, task), offsetof(type, child))
 
 /* The runner: the scenario `fn` as the main task of a fresh simulated loop,
  * its state (a struct with its aio_task as member `task`) zeroed for each
@@ -7804,7 +7839,7 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
 enum { AIO__SIM_FREE, AIO__SIM_STREAM, AIO__SIM_LISTEN, AIO__SIM_DGRAM };
 enum { AIO__SIM_DATA, AIO__SIM_FIN, AIO__SIM_SYNACK };
 enum { AIO__SIM_EV_FLOW, AIO__SIM_EV_SYN, AIO__SIM_EV_REFUSE, AIO__SIM_EV_RESET, AIO__SIM_EV_DGRAM,
-       AIO__SIM_EV_CALL };
+       AIO__SIM_EV_CALL, AIO__SIM_EV_DIE };
 
 typedef struct aio__sim_seg {
     struct aio__sim_seg *next;
@@ -7828,6 +7863,7 @@ typedef struct aio__sim_pipe {
     uint8_t fin;               /* the writer's end came */
     uint8_t reset;             /* reset: the reader gets AIO_ECONNRESET */
     uint8_t reader_gone;       /* the reading socket was closed */
+    uint8_t local;             /* a pipe to a child process (it is never reset) */
 } aio__sim_pipe;
 
 typedef struct aio__sim_dgram {
@@ -7858,6 +7894,13 @@ typedef struct aio__sim_sock {
     size_t dq_bytes;
     aio_time busy;             /* ... and its wire, until (config.bandwidth) */
 } aio__sim_sock;
+
+typedef struct aio__sim_program {
+    char name[32];
+    aio_task_fn fn;
+    size_t size, task_offset, child_offset;
+} aio__sim_program;
+#define AIO__SIM_PROGRAMS 16
 
 typedef struct aio__sim_event {
     aio_time when;
@@ -7891,6 +7934,11 @@ struct aio__sim {
     aio_recorder *record;
     aio_instrument_fn instrument; /* the program's own (aio_loop_set_instrument), after the digest */
     void *instrument_ctx;
+    aio__sim_program programs[AIO__SIM_PROGRAMS]; /* aio_sim_program's */
+    int nprograms;
+    struct aio__sim_proc *procs;  /* the children started, until closed and ended */
+    struct aio_process *children; /* the loop's children, as the system's wait keeps them */
+    int spawned;
     int failed;
     char message[160];
     aio_time failed_at;
@@ -8171,6 +8219,28 @@ static void aio__sim_attach(aio__sim_sock *k, aio__sim_pipe *rx, aio__sim_pipe *
     rx->refs++;
     tx->refs++;
 }
+static int aio__sim_close(aio__sim *s, int fd);
+/* A connected pair of stream sockets on `host`, a local pipe each way (a
+ * child's standard stream, its exit): 0, or -1 with nothing made. */
+static int aio__sim_pair(aio__sim *s, int host, int *a, int *b) {
+    aio__sim_pipe *ab;
+    aio__sim_pipe *ba;
+    *a = aio__sim_socket_new(s, AIO__SIM_STREAM, host);
+    *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host);
+    if (*b < 0) { /* LCOV_EXCL_START: out of memory */
+        if (*a >= 0) (void)aio__sim_close(s, *a);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    ab = aio__sim_pipe_new(host, host);
+    ba = aio__sim_pipe_new(host, host);
+    ab->back = ba;
+    ba->back = ab;
+    ab->open = ba->open = 1;
+    ab->local = ba->local = 1;
+    aio__sim_attach(&s->socks[*a], ba, ab);
+    aio__sim_attach(&s->socks[*b], ab, ba);
+    return 0;
+}
 /* A stream socket's end: its end sent after its last bytes, or a reset if
  * it leaves bytes unread (as TCP does); bytes still on their way to it
  * reset the connection when they come. The pipes live on while needed. */
@@ -8356,6 +8426,10 @@ static void aio__sim_dgram_arrives(aio__sim *s, aio__sim_dgram *d) {
     free(d);
 }
 
+#ifdef AIO__PROCESSES
+static void aio__sim_procs_turn(aio__sim *s);
+static void aio__sim_procs_release(aio__sim *s);
+#endif
 /* Everything due by the loop's time happens, in order. */
 static void aio__sim_deliver(aio__sim *s) {
     while (s->nev && !aio__before(s->loop->now, s->ev[0].when)) {
@@ -8378,6 +8452,9 @@ static void aio__sim_deliver(aio__sim *s) {
             break;
         }
         case AIO__SIM_EV_DGRAM: aio__sim_dgram_arrives(s, (aio__sim_dgram *)e.p); break;
+#ifdef AIO__PROCESSES
+        case AIO__SIM_EV_DIE: aio__sim_procs_turn(s); break; /* (a child's death is due) */
+#endif
         default: { /* AIO__SIM_EV_CALL: a call on the pool lands */
 #ifdef AIO__THREADS
             aio__job *j = (aio__job *)e.p;
@@ -8430,6 +8507,9 @@ static void aio__sim_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     if (deadline != AIO_NEVER && !aio__before(L->now, deadline)) {
         L->now += aio__sim_upto(s, s->cfg.step);
         aio__sim_deliver(s);
+#ifdef AIO__PROCESSES
+        if (s->procs) aio__sim_procs_turn(s);
+#endif
         aio__sim_report(s);
         return;
     }
@@ -8465,6 +8545,9 @@ static int aio__sim_events(aio_loop *L, int op) {
 static void aio__sim_release(aio_io *io) {
     aio__sim *s = (aio__sim *)io;
     int fd;
+#ifdef AIO__PROCESSES
+    aio__sim_procs_release(s);
+#endif
     for (fd = 0; fd < s->nsocks; fd++) (void)aio__sim_close(s, fd);
     while (s->nev) {
         aio__sim_event e = aio__sim_pop(s);
@@ -8520,7 +8603,7 @@ static aio_status aio__sim_send(int fd, const void *buf, size_t len, const char 
     n = aio__net_chunk(len < room ? len : room);
     if (n > 1 && aio__sim_chance(s, s->cfg.short_send)) n = 1 + (size_t)aio__sim_upto(s, (aio_time)(n - 2));
     aio__sim_put(s, k->tx, AIO__SIM_DATA, buf, n);
-    if (aio__sim_chance(s, s->cfg.reset)) aio__sim_reset_later(s, k->tx);
+    if (!k->tx->local && aio__sim_chance(s, s->cfg.reset)) aio__sim_reset_later(s, k->tx);
     return (aio_status)n;
 }
 static aio_status aio__sim_accept(int fd, const char *what) {
@@ -8730,8 +8813,10 @@ static int aio__sim_config_bad(const aio_sim_config *cfg) {
            !(cfg->reset >= 0 && cfg->reset <= 1) || !(cfg->refuse >= 0 && cfg->refuse <= 1) ||
            !(cfg->lookup_fail >= 0 && cfg->lookup_fail <= 1) || !(cfg->timer_full >= 0 && cfg->timer_full <= 1) ||
            !(cfg->loss >= 0 && cfg->loss <= 1) || !(cfg->reorder >= 0 && cfg->reorder <= 1) ||
+           !(cfg->child_dies >= 0 && cfg->child_dies <= 1) ||
            cfg->timer_late > AIO__HALF_RANGE / 4u || cfg->step > AIO__HALF_RANGE / 4u ||
-           cfg->latency > AIO__HALF_RANGE / 4u || cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u;
+           cfg->latency > AIO__HALF_RANGE / 4u || cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u ||
+           cfg->child_life > AIO__HALF_RANGE / 4u;
 }
 AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     aio__sim *s;
@@ -8787,6 +8872,31 @@ AIO_API aio_status aio_sim_partition(const char *a, const char *b, int cut) {
                                                          "or there would be more than 16 hosts");
     s->cut[ha][hb] = s->cut[hb][ha] = (uint8_t)(cut != 0);
     aio__sim_mix(s, 0xCu << 16 | (uint64_t)ha << 8 | (uint64_t)hb);
+    return AIO_OK;
+}
+AIO_API aio_status aio_sim_program(const char *name, aio_task_fn fn, size_t size, size_t task_offset,
+                                   size_t child_offset) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_program *prog;
+    int i;
+    if (!s) return aio__misuse(AIO_EINVAL, "aio_sim_program: no simulation runs on this thread");
+    if (!name || !*name || strlen(name) >= sizeof prog->name || !fn)
+        return aio__misuse(AIO_EINVAL, "aio_sim_program: no name, one of 32 bytes or more, or no task function");
+    if (size < sizeof(aio_task) || task_offset > size - sizeof(aio_task) || size < sizeof(aio_sim_child) ||
+        child_offset > size - sizeof(aio_sim_child) ||
+        (task_offset < child_offset + sizeof(aio_sim_child) && child_offset < task_offset + sizeof(aio_task)))
+        return aio__misuse(AIO_EINVAL, "aio_sim_program: the state is too small for its task and child, or "
+                                       "they overlap (AIO_SIM_PROGRAM gives them)");
+    for (i = 0; i < s->nprograms && strcmp(s->programs[i].name, name) != 0; i++) {
+    }
+    if (i == AIO__SIM_PROGRAMS) return aio__misuse(AIO_ENOSPC, "aio_sim_program: 16 programs already");
+    prog = &s->programs[i];
+    if (i == s->nprograms) s->nprograms++; /* (a name given again: its program replaced) */
+    memcpy(prog->name, name, strlen(name) + 1);
+    prog->fn = fn;
+    prog->size = size;
+    prog->task_offset = task_offset;
+    prog->child_offset = child_offset;
     return AIO_OK;
 }
 AIO_API uint32_t aio_sim_random(uint32_t n) {
@@ -8997,6 +9107,261 @@ static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->
  *   aio__pipe_read, aio__pipe_write: as aio__net_recv and aio__net_send, on
  *       the parent's end of a pipe;
  *   aio__children_done: the loop's last child is gone (its SIGCHLD route). */
+
+/* The simulated platform (aio_sim_program): a child is a task of the
+ * simulation, its pipes and its exit a local pair of simulated sockets each
+ * (the exit's: the child's end closed when it ends, as a pidfd turns
+ * readable). A kill ends the child at once for everyone else: its ends of
+ * the pipes are cut, its task cancelled, and what that task does after is
+ * not seen; its sockets are closed when the task has ended. */
+#ifdef AIO__SIM
+typedef struct aio__sim_proc {
+    struct aio__sim_proc *next;
+    aio_process *p;  /* the parent's handle (NULL: closed) */
+    aio_task *task;  /* the program's task, in `state` */
+    char *state;     /* the program's state, then its argv */
+    int ends[4];     /* the child's ends: in, out, err (-1: none), its exit's */
+    uint32_t gens[4];
+    int signo;       /* the signal its task was cancelled for, or that killed it */
+    aio_time dies_at; /* the fault child_dies: when (if `dies`) */
+    uint8_t dies;
+    int code;        /* its returncode, once exited */
+    uint8_t exited;  /* the parent was told (its exit end closed) */
+    uint8_t cleaned; /* its task ended and its sockets were closed */
+} aio__sim_proc;
+
+static aio__sim_proc *aio__sim_proc_of(const aio_process *p) {
+    aio__sim_proc *q = aio__sim_here->procs;
+    while (q->p != p) q = q->next; /* (every child the simulation's loop holds has one) */
+    return q;
+}
+/* The platform's calls below go to these while p's loop is the simulation's. */
+#define AIO__SIM_PROC_ROUTE(L, call)                                           \
+    do {                                                                       \
+        if (aio__sim_here && aio__sim_here->loop == (L)) return call;          \
+    } while (0)
+#define AIO__SIM_PROC_ROUTE_VOID(L, call)                                      \
+    do {                                                                       \
+        if (aio__sim_here && aio__sim_here->loop == (L)) {                     \
+            call;                                                              \
+            return;                                                            \
+        }                                                                      \
+    } while (0)
+/* Each of the child's sockets that is still the one it was given: closed
+ * (`close`), or cut: its streams ended, whatever it tries next fails. */
+static void aio__sim_proc_ends(aio__sim *s, aio__sim_proc *q, int close) {
+    int i;
+    for (i = 0; i < 4; i++) {
+        aio__sim_sock *k = aio__sim_sock_of(s, q->ends[i], 0);
+        if (!k || k->gen != q->gens[i] || (i == 2 && q->ends[2] == q->ends[1])) continue;
+        if (close) {
+            aio_io_forget(q->ends[i]);
+            (void)aio__sim_close(s, q->ends[i]);
+        } else {
+            aio__sim_end_stream(s, k->rx, k->tx);
+            k->rx = k->tx = NULL;
+            k->error = AIO_EBADF;
+        }
+    }
+}
+/* The child has exited with `code`: the parent's end of its exit reads the
+ * end, its pipes end (or, while its task still runs, are cut). */
+static void aio__sim_proc_exit(aio__sim *s, aio__sim_proc *q, int code) {
+    q->exited = 1;
+    q->code = code;
+    aio__sim_mix(s, 0xE817ull << 32 | (uint32_t)code);
+    q->cleaned = (uint8_t)aio_task_done(q->task);
+    aio__sim_proc_ends(s, q, q->cleaned);
+    if (!q->cleaned) { /* (the exit's end is the simulation's: closed now) */
+        aio_io_forget(q->ends[3]);
+        (void)aio__sim_close(s, q->ends[3]);
+    }
+}
+static void aio__sim_proc_check(aio__sim *s, aio__sim_proc *q);
+static void aio__sim_proc_kill(aio__sim *s, aio__sim_proc *q, int signo) {
+    aio__sim_proc_check(s, q); /* (a child that has ended stays as it ended) */
+    if (q->exited) return;
+    q->signo = signo;
+    aio__sim_proc_exit(s, q, -signo);
+    (void)aio_cancel(q->task);
+}
+/* Once its task ended: the child exits as the task did (a cancellation for
+ * a signal reads -signal), or, killed before, its sockets are closed. */
+static void aio__sim_proc_check(aio__sim *s, aio__sim_proc *q) {
+    aio_status rc;
+    if (q->cleaned || !aio_task_done(q->task)) return;
+    if (q->exited) {
+        q->cleaned = 1;
+        aio__sim_proc_ends(s, q, 1);
+        return;
+    }
+    rc = aio_task_result(q->task);
+    aio__sim_proc_exit(s, q, rc >= 0 ? rc & 255 : rc == AIO_ECANCELED && q->signo ? -q->signo : 1);
+}
+/* A turn, or a death due: a child dies (the fault), a child whose task
+ * ended exits, and one that has ended and was closed is forgotten. */
+static void aio__sim_procs_turn(aio__sim *s) {
+    aio__sim_proc **at = &s->procs;
+    while (*at) {
+        aio__sim_proc *q = *at;
+        if (q->dies && !aio__before(s->loop->now, q->dies_at)) {
+            q->dies = 0;
+            aio__sim_proc_kill(s, q, AIO__SIGKILL);
+        }
+        aio__sim_proc_check(s, q);
+        if (q->cleaned && !q->p) {
+            *at = q->next;
+            free(q->state);
+            free(q);
+        } else {
+            at = &q->next;
+        }
+    }
+}
+/* The simulation ends (no task is alive): its children are closed. */
+static void aio__sim_procs_release(aio__sim *s) {
+    while (s->children) {
+        aio_process *p = s->children;
+        s->children = p->next;
+        p->in = p->out = p->err = (aio_socket)-1; /* (the sockets: all closed next) */
+        p->pidfd = -1;
+        p->state = AIO__PROC_CLOSED;
+        p->loop = NULL;
+        p->next = NULL;
+    }
+    while (s->procs) {
+        aio__sim_proc *q = s->procs;
+        s->procs = q->next;
+        free(q->state);
+        free(q);
+    }
+}
+
+static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts) {
+    aio__sim *s = aio__sim_here;
+    const aio__sim_program *prog = NULL;
+    aio__sim_proc *q;
+    aio_sim_child *child;
+    char **args;
+    char *text;
+    size_t at;
+    size_t bytes = 0;
+    int host = aio__sim_here_host(s);
+    int mine[4] = {-1, -1, -1, -1};
+    int argc = 0;
+    int i;
+    for (i = 0; i < s->nprograms && !prog; i++)
+        if (strcmp(s->programs[i].name, argv[0]) == 0) prog = &s->programs[i];
+    if (!prog) {
+        errno = ENOENT;
+        return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the simulation has no program of that name "
+                                          "(aio_sim_program)");
+    }
+    while (argv[argc]) bytes += strlen(argv[argc++]) + 1;
+    at = (prog->size + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+    q = (aio__sim_proc *)calloc(1, sizeof *q);
+    if (q) q->state = (char *)calloc(1, at + (size_t)(argc + 1) * sizeof(char *) + bytes);
+    if (!q || !q->state) { /* LCOV_EXCL_START: out of memory */
+        free(q);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+    child = (aio_sim_child *)(void *)(q->state + prog->child_offset);
+    args = (char **)(void *)(q->state + at);
+    text = (char *)(args + argc + 1);
+    for (i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        memcpy(text, argv[i], n);
+        args[i] = text;
+        text += n;
+    }
+    child->argc = argc;
+    child->argv = args;
+    for (i = 0; i < 4; i++) {
+        int mode = i == 0 ? opts->in : i == 1 ? opts->out : i == 2 ? opts->err : AIO_STDIO_PIPE;
+        q->ends[i] = -1;
+        if (mode == AIO_STDIO_STDOUT) q->ends[i] = q->ends[1];
+        if (mode == AIO_STDIO_PIPE && aio__sim_pair(s, host, &mine[i], &q->ends[i]) != 0) break; /* LCOV_EXCL_BR_LINE */
+        if (q->ends[i] >= 0) q->gens[i] = s->socks[q->ends[i]].gen;
+    }
+    q->task = (aio_task *)(void *)(q->state + prog->task_offset);
+    if (i < 4 || aio_spawn(q->task, prog->fn) < 0) { /* LCOV_EXCL_START: out of memory */
+        for (i = 0; i < 4; i++) {
+            if (mine[i] >= 0) (void)aio__sim_close(s, mine[i]);
+            if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_close(s, q->ends[i]);
+        }
+        free(q->state);
+        free(q);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+    child->in = (aio_socket)q->ends[0];
+    child->out = (aio_socket)q->ends[1];
+    child->err = (aio_socket)q->ends[2];
+    memset(p, 0, sizeof *p);
+    p->pid = 100 + s->spawned++;
+    p->in = (aio_socket)mine[0];
+    p->out = (aio_socket)mine[1];
+    p->err = (aio_socket)mine[2];
+    p->pidfd = mine[3];
+    p->state = AIO__PROC_RUNNING;
+    q->p = p;
+    q->next = s->procs;
+    s->procs = q;
+    if (aio__sim_chance(s, s->cfg.child_dies)) {
+        q->dies = 1;
+        q->dies_at = s->loop->now + aio__sim_upto(s, s->cfg.child_life);
+        aio__sim_at(s, q->dies_at, AIO__SIM_EV_DIE, -1, 0, NULL);
+    }
+    return AIO_OK;
+}
+static int aio__sim_proc_reap(aio_process *p) {
+    aio__sim_proc *q;
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    q = aio__sim_proc_of(p);
+    aio__sim_proc_check(aio__sim_here, q);
+    if (!q->exited) return 0;
+    p->returncode = q->code;
+    p->state = AIO__PROC_REAPED;
+    (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+    return 1;
+}
+static void aio__sim_proc_kill_now(aio_process *p) {
+    if (p->state != AIO__PROC_RUNNING) return;
+    aio__sim_proc_kill(aio__sim_here, aio__sim_proc_of(p), AIO__SIGKILL);
+    (void)aio__sim_proc_reap(p);
+}
+static int aio__sim_proc_send(aio_process *p, int signo) {
+    aio__sim_proc *q = aio__sim_proc_of(p);
+#ifdef AIO__WIN32_IO
+    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1; /* (as the platform's own) */
+    aio__sim_proc_kill(aio__sim_here, q, signo);
+#else
+    if (signo <= 0 || signo > 64) return -1;
+    if (signo == AIO__SIGKILL) {
+        aio__sim_proc_kill(aio__sim_here, q, signo);
+    } else {
+        aio__sim_proc_check(aio__sim_here, q);
+        if (!q->exited) {
+            q->signo = signo;
+            (void)aio_cancel(q->task);
+        }
+    }
+#endif
+    return 0;
+}
+static void aio__sim_proc_release(aio_process *p) { aio__sim_proc_of(p)->p = NULL; }
+#define AIO__SIM_OWNS(L) (aio__sim_here && aio__sim_here->loop == (L))
+#else
+#define AIO__SIM_PROC_ROUTE(L, call) ((void)0)
+#define AIO__SIM_PROC_ROUTE_VOID(L, call) ((void)0)
+#define AIO__SIM_OWNS(L) 0
+#endif /* AIO__SIM */
+
+/* The loop's children: the system's wait keeps them, or the simulation. */
+static aio_process **aio__children_of(aio_loop *L) {
+    AIO__SIM_PROC_ROUTE(L, &aio__sim_here->children);
+    return &aio__sysio_of(L)->children;
+}
 #ifdef AIO__POSIX_PROCESSES
 extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
 static int aio__pidfd_open(int pid) {
@@ -9152,6 +9517,7 @@ static void aio__proc_reaped(aio_process *p, int status) {
 static int aio__proc_reap(aio_process *p) {
     int status = 0;
     int r;
+    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_reap(p));
     if (p->state != AIO__PROC_RUNNING) return 1;
     do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
     if (r == 0) return 0;
@@ -9166,6 +9532,7 @@ static int aio__proc_reap(aio_process *p) {
 static void aio__proc_kill_now(aio_process *p) {
     int status = 0;
     int r;
+    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
     if (p->state != AIO__PROC_RUNNING) return;
     (void)kill((pid_t)p->pid, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
@@ -9203,14 +9570,22 @@ static void aio__children_done(aio__sysio *s) {
     }
 }
 
-static int aio__proc_send(aio_process *p, int signo) { return signo > 0 && kill((pid_t)p->pid, signo) == 0 ? 0 : -1; }
+static int aio__proc_send(aio_process *p, int signo) {
+    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
+    return signo > 0 && kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+}
 #define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
-static void aio__proc_release(aio_process *p) { (void)p; }
+static void aio__proc_release(aio_process *p) {
+    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_release(p));
+    (void)p;
+}
 
 static aio_status aio__pipe_read(int fd, void *buf, size_t len) {
+    AIO__SIM_ROUTE(aio__sim_recv(fd, buf, len, "AIO_COMMUNICATE"));
     return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
 }
 static aio_status aio__pipe_write(int fd, const void *buf, size_t len) {
+    AIO__SIM_ROUTE(aio__sim_send(fd, buf, len, "AIO_COMMUNICATE"));
     return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
 }
 
@@ -9264,6 +9639,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     int i;
     long pid = -1;
     aio_status rc = AIO_OK;
+    AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
     memset(&sp, 0, sizeof sp);
     sp.argv = argv;
     memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
@@ -9554,6 +9930,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     wchar_t *cwd = NULL;
     int ends[4] = {-1, -1, -1, -1};
     int i;
+    AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
     aio_status rc = aio__win_command(argv, opts->env, &cmd, &env);
     (void)L;
     if (rc == AIO_OK && opts->cwd && !(cwd = aio__wide(opts->cwd, -1)))
@@ -9646,6 +10023,7 @@ static void aio__proc_ended(aio_process *p) {
 }
 
 static int aio__proc_reap(aio_process *p) {
+    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_reap(p));
     if (p->state != AIO__PROC_RUNNING) return 1;
     if (WaitForSingleObject((HANDLE)p->handle, 0) != WAIT_OBJECT_0) return 0;
     aio__proc_ended(p);
@@ -9661,6 +10039,7 @@ static void aio__proc_end_job(aio_process *p, int signo) {
 }
 
 static void aio__proc_kill_now(aio_process *p) {
+    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
     if (p->state != AIO__PROC_RUNNING) return;
     aio__proc_end_job(p, AIO__SIGKILL);
     (void)WaitForSingleObject((HANDLE)p->handle, INFINITE);
@@ -9669,6 +10048,7 @@ static void aio__proc_kill_now(aio_process *p) {
 
 #define AIO__BAD_SIGNAL "aio_process_signal: Windows can only end a process: signal 15 (SIGTERM) or 9 (SIGKILL)"
 static int aio__proc_send(aio_process *p, int signo) {
+    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
     if (signo != SIGTERM && signo != AIO__SIGKILL) return -1;
     aio__proc_end_job(p, signo);
     return 0;
@@ -9678,6 +10058,7 @@ static int aio__proc_send(aio_process *p, int signo) {
  * close), the relays joined, the job closed. */
 static void aio__proc_release(aio_process *p) {
     int i;
+    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_release(p));
     if (p->job) (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | AIO__SIGKILL);
     for (i = 1; i < 4; i++) {
         if (p->threads[i]) (void)WaitForSingleObject((HANDLE)p->threads[i], INFINITE);
@@ -9718,9 +10099,6 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     if (!opts) opts = &inherit;
     if (!p || !argv || !argv[0] || !*argv[0])
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: the process, argv or argv[0] is NULL or empty");
-#ifdef AIO__SIM
-    if (aio__sim_here) return aio__misuse(AIO_EINVAL, "aio_process_spawn: a simulation has no child processes");
-#endif
     if (opts->in < AIO_STDIO_INHERIT || opts->in > AIO_STDIO_DEVNULL || opts->out < AIO_STDIO_INHERIT ||
         opts->out > AIO_STDIO_DEVNULL || opts->err < AIO_STDIO_INHERIT || opts->err > AIO_STDIO_STDOUT)
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: a standard stream's mode is not AIO_STDIO_INHERIT, "
@@ -9729,15 +10107,15 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
         return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
     if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
-    if (L->io->release != aio__sysio_release)
+    if (L->io->release != aio__sysio_release && !AIO__SIM_OWNS(L))
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
                                        "(aio_loop_set_io): child processes need the system's wait");
     rc = aio__proc_start(p, argv, opts, L);
     if (rc < 0) return rc;
     p->loop = L;
     p->grace = AIO_PROCESS_GRACE;
-    p->next = aio__sysio_of(L)->children;
-    aio__sysio_of(L)->children = p;
+    p->next = *aio__children_of(L);
+    *aio__children_of(L) = p;
     return AIO_OK;
 }
 
@@ -9789,7 +10167,7 @@ AIO_API aio_status aio_process_close(aio_process *p) {
     if (aio__fd(p->err) >= 0) (void)aio_close(p->err);
     p->out = p->err = (aio_socket)-1;
     aio__proc_release(p);
-    for (at = &aio__sysio_of(p->loop)->children; *at != p; at = &(*at)->next) {
+    for (at = aio__children_of(p->loop); *at != p; at = &(*at)->next) {
     }
     *at = p->next;
     p->next = NULL;

@@ -93,11 +93,22 @@ static void on_virtual_clock(aio_task_fn main_fn) {
 
 static const char *const hangs[] = {"ping", "-n", "60", "127.0.0.1", NULL};
 
+/* A spawn that must succeed; if it fails, what the system said is printed
+ * beside the check (GetLastError() is the reason CreateProcess gave). */
+#define SPAWN_OK(p, argv, opts)                                                                       \
+    do {                                                                                              \
+        aio_status spawned_ = aio_process_spawn((p), (argv), (opts));                                 \
+        if (spawned_ != AIO_OK)                                                                       \
+            printf("    spawn of %s: %d, errno %d, GetLastError() %lu\n", (argv)[0], (int)spawned_, errno, \
+                   (unsigned long)GetLastError());                                                    \
+        CHECK_EQ(spawned_, AIO_OK);                                                                   \
+    } while (0)
+
 /* exit codes; terminate and kill; what Windows cannot send */
 static aio_status win_exits_main(aio_task *t) {
     static const char *const seven[] = {"cmd", "/c", "exit 7", NULL};
     AIO_BEGIN(t);
-    CHECK_EQ(aio_process_spawn(&P.p, seven, NULL), AIO_OK);
+    SPAWN_OK(&P.p, seven, NULL);
     CHECK(P.p.pid > 0);
     CHECK_EQ((int)P.p.out, -1);
     AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
@@ -106,7 +117,7 @@ static aio_status win_exits_main(aio_task *t) {
     CHECK_EQ(aio_process_terminate(&P.p), AIO_EINVAL);
     CHECK_DEBUG("the process has ended");
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
-    CHECK_EQ(aio_process_spawn(&P.p, hangs, NULL), AIO_OK);
+    SPAWN_OK(&P.p, hangs, NULL);
     CHECK_EQ(aio_process_signal(&P.p, 2), AIO_EINVAL);
     CHECK_DEBUG("Windows can only end a process");
     CHECK_EQ(aio_process_terminate(&P.p), AIO_OK);
@@ -114,7 +125,7 @@ static aio_status win_exits_main(aio_task *t) {
     CHECK_EQ(P.rc, AIO_ESIGNALED);
     CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
-    CHECK_EQ(aio_process_spawn(&P.p, hangs, NULL), AIO_OK);
+    SPAWN_OK(&P.p, hangs, NULL);
     CHECK_EQ(aio_process_kill(&P.p), AIO_OK);
     AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
     CHECK_EQ(aio_process_returncode(&P.p), -9);
@@ -157,7 +168,7 @@ static aio_status win_timeout_main(aio_task *t) {
     static const char *const chain[] = {"cmd", "/c", "echo started& ping -n 60 127.0.0.1 >nul& echo never", NULL};
     static const aio_process_options out = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_DEVNULL};
     AIO_BEGIN(t);
-    CHECK_EQ(aio_process_spawn(&P.p, chain, &out), AIO_OK);
+    SPAWN_OK(&P.p, chain, &out);
     aio_stream_init(&P.stream, P.p.out, P.buf, sizeof P.buf);
     AIO_READ_LINE(t, P.rc, &P.stream, AIO_NEVER);
     CHECK_EQ(P.rc, 9);
@@ -180,7 +191,7 @@ static void test_processes_win_timeout_then_stop(void) { on_virtual_clock(win_ti
 /* A cancellation stops the child, and the await waits for its end. */
 static aio_status win_cancelled_task(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(aio_process_spawn(&P.p, hangs, NULL), AIO_OK);
+    SPAWN_OK(&P.p, hangs, NULL);
     AIO_FINALLY(t);
     AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
     AIO_END(t);
@@ -207,7 +218,7 @@ static aio_status win_communicate_main(aio_task *t) {
     static const aio_process_options pipes = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
     static const aio_process_options env_opts = {env, "C:\\windows", AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
     AIO_BEGIN(t);
-    CHECK_EQ(aio_process_spawn(&P.p, find, &pipes), AIO_OK);
+    SPAWN_OK(&P.p, find, &pipes);
     P.io.input = "one\ntwo\nthree\n";
     P.io.input_len = 14;
     P.io.out = P.out;
@@ -219,7 +230,7 @@ static aio_status win_communicate_main(aio_task *t) {
     CHECK(memcmp(P.out, "one\r\ntwo\r\n", 10) == 0);
     CHECK_EQ((int)P.p.in, -1); /* (closed once fed) */
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
-    CHECK_EQ(aio_process_spawn(&P.p, env_cmd, &env_opts), AIO_OK);
+    SPAWN_OK(&P.p, env_cmd, &env_opts);
     memset(&P.io, 0, sizeof P.io);
     P.io.out = P.out;
     P.io.out_size = sizeof P.out;
@@ -265,7 +276,7 @@ static void test_processes_win_loop_destroyed(void) {
     uintptr_t handle = next_handle();
     memset(&P, 0, sizeof P);
     test_loop(&loop);
-    CHECK_EQ(aio_process_spawn(&P.p, hangs, &pipes), AIO_OK);
+    SPAWN_OK(&P.p, hangs, &pipes);
     CHECK((int)P.p.out >= 0);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK_EQ((int)P.p.out, -1);

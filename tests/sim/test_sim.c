@@ -29,6 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef _WIN32 /* (MinGW-w64: the CRT's names for them) */
+static int setenv(const char *name, const char *value, int overwrite) {
+    (void)overwrite;
+    return _putenv_s(name, value);
+}
+static int unsetenv(const char *name) { return _putenv_s(name, ""); }
+#endif
 
 /* ---------------------------------------------------------------- harness */
 
@@ -1834,8 +1841,8 @@ static void test_start_checks(void) {
 /* ---------------------------------------------------------- misuse inside */
 
 /* What is no socket of the simulation is AIO_EBADF (nothing reaches the
- * system's sockets); a socket of the wrong kind too. Child processes are
- * refused; binding a port taken, or an address of no host or of another
+ * system's sockets); a socket of the wrong kind too. A program the
+ * simulation has not been given is not found; binding a port taken, or an address of no host or of another
  * host, is AIO_EIO with errno set; IPv6 is refused. */
 typedef struct {
     aio_task task;
@@ -1849,8 +1856,8 @@ static aio_status misuse_main(aio_task *t) {
     misuse_t *s = AIO_SELF(t, misuse_t);
     static const char *const argv[] = {"true", NULL};
     AIO_BEGIN(t);
-    CHECK_EQ(aio_process_spawn(&s->proc, argv, NULL), AIO_EINVAL);
-    CHECK_DEBUG("a simulation has no child processes");
+    CHECK_EQ(aio_process_spawn(&s->proc, argv, NULL), AIO_ENOTFOUND); /* (no program of that name) */
+    CHECK_DEBUG("the simulation has no program of that name");
     AIO_RECV(t, s->n, 100, s->buf, sizeof s->buf, AIO_SEC(1));
     CHECK_EQ(s->n, AIO_EBADF);
     CHECK_DEBUG("is not a socket of the simulation");
@@ -3175,8 +3182,12 @@ static void test_task_hosts(void) {
  * up), a lookup of "localhost", child processes (refused here only for a
  * bad option). */
 static int slow_twice(void *data) {
+#ifdef _WIN32
+    Sleep(20);
+#else
     struct timespec ts = {0, 20000000}; /* 20 ms */
     (void)nanosleep(&ts, NULL);
+#endif
     return twice(data);
 }
 typedef struct {
@@ -3262,6 +3273,430 @@ static void test_without_simulation(void) {
 
 typedef struct { const char *name; void (*fn)(void); } test_case;
 #define TEST(fn) { #fn, fn }
+/* ------------------------------------------------------ child processes */
+
+/* "cat": its input to its output until the input's end, then "bye\n" to its
+ * standard error if it has one; exits with argv[1]'s number (0 without). */
+typedef struct {
+    aio_task task;
+    aio_sim_child child;
+    char buf[64];
+    aio_status n;
+} cat_prog;
+static aio_status cat_main(aio_task *t) {
+    cat_prog *s = AIO_SELF(t, cat_prog);
+    AIO_BEGIN(t);
+    for (;;) {
+        AIO_RECV(t, s->n, s->child.in, s->buf, sizeof s->buf, AIO_NEVER);
+        if (s->n <= 0) break;
+        AIO_SEND_ALL(t, s->n, s->child.out, s->buf, (size_t)s->n, AIO_NEVER);
+    }
+    if (s->child.err != (aio_socket)-1) AIO_SEND_ALL(t, s->n, s->child.err, "bye\n", 4, AIO_NEVER);
+    AIO_RETURN(t, s->child.argc > 1 ? atoi(s->child.argv[1]) : 0);
+    AIO_END(t);
+}
+
+/* "sleeper": sleeps argv[1] seconds (100 without), then exits 0. A
+ * cancellation (SIGTERM) runs its cleanup, which takes argv[2] seconds
+ * (none without) and then exits 0 if argv[3] is "clean", else as the
+ * cancellation ends it. It says "up\n" on its output first, if it has one. */
+typedef struct {
+    aio_task task;
+    aio_sim_child child;
+    aio_status n;
+} sleeper_prog;
+static aio_status sleeper_main(aio_task *t) {
+    sleeper_prog *s = AIO_SELF(t, sleeper_prog);
+    AIO_BEGIN(t);
+    if (s->child.out != (aio_socket)-1) AIO_SEND_ALL(t, s->n, s->child.out, "up\n", 3, AIO_NEVER);
+    AIO_SLEEP(t, AIO_SEC(s->child.argc > 1 ? atoi(s->child.argv[1]) : 100));
+    AIO_FINALLY(t);
+    if (AIO_STATUS(t) == AIO_ECANCELED) {
+        if (s->child.argc > 2) AIO_SLEEP(t, AIO_SEC(atoi(s->child.argv[2])));
+        if (s->child.argc > 3 && strcmp(s->child.argv[3], "clean") == 0) AIO_RETURN(t, 0);
+    }
+    AIO_END(t);
+}
+
+/* "fail": ends with an error (exit code 1). */
+typedef struct {
+    aio_task task;
+    aio_sim_child child;
+} fail_prog;
+static aio_status fail_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RAISE(t, AIO_EIO);
+    AIO_END(t);
+}
+
+typedef struct {
+    aio_task task;
+    aio_process p, q;
+    aio_communicate io;
+    char out[64], err[64], arg[4];
+    const char *argv[4];
+    aio_stream st;
+    char sbuf[64];
+    aio_status rc;
+    aio_time t0;
+} parent_t;
+static const aio_process_options all_pipes = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
+
+static int register_programs(void) {
+    return AIO_SIM_PROGRAM("cat", cat_prog, cat_main) == AIO_OK &&
+           AIO_SIM_PROGRAM("sleeper", sleeper_prog, sleeper_main) == AIO_OK &&
+           AIO_SIM_PROGRAM("fail", fail_prog, fail_main) == AIO_OK;
+}
+static void communicate_into(parent_t *s, const char *input) {
+    memset(&s->io, 0, sizeof s->io);
+    s->io.input = input;
+    s->io.input_len = input ? strlen(input) : 0;
+    s->io.out = s->out;
+    s->io.out_size = sizeof s->out;
+    s->io.err = s->err;
+    s->io.err_size = sizeof s->err;
+}
+
+/* AIO_COMMUNICATE with a program: input in, output and error out, its exit
+ * code; the arguments are copied at the spawn. A pipe takes a trip, as a
+ * loopback connection does: the input at 1 ms, the output, the pipes' ends
+ * and the exit at 2 ms. Standard error into the output; modes other than
+ * PIPE give the child nothing. */
+static aio_status communicate_main(aio_task *t) {
+    parent_t *s = AIO_SELF(t, parent_t);
+    static const aio_process_options err_out = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_STDOUT};
+    static const aio_process_options none = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_INHERIT, AIO_STDIO_DEVNULL};
+    AIO_BEGIN(t);
+    CHECK(register_programs());
+    memcpy(s->arg, "7", 2);
+    s->argv[0] = "cat";
+    s->argv[1] = s->arg;
+    s->argv[2] = NULL;
+    CHECK_EQ(aio_process_spawn(&s->p, s->argv, &all_pipes), AIO_OK);
+    s->arg[0] = '9'; /* (the child has its own copy) */
+    CHECK_EQ(s->p.pid, 100);
+    CHECK_EQ(aio_process_returncode(&s->p), AIO_EINPROGRESS);
+    communicate_into(s, "hello\n");
+    AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
+    CHECK_EQ(s->rc, 7);
+    CHECK_EQ(aio_now(), AIO_MS(2));
+    CHECK_EQ(s->io.input_done, 6);
+    CHECK_EQ(s->io.out_len, 6);
+    CHECK(memcmp(s->out, "hello\n", 6) == 0);
+    CHECK_EQ(s->io.err_len, 4);
+    CHECK(memcmp(s->err, "bye\n", 4) == 0);
+    CHECK_EQ(aio_process_returncode(&s->p), 7);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    CHECK_EQ(aio_process_spawn(&s->p, s->argv, &err_out), AIO_OK); /* (argv[1] is "9" now) */
+    CHECK_EQ(s->p.pid, 101);
+    CHECK_EQ((int)s->p.err, -1);
+    communicate_into(s, "ab");
+    AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
+    CHECK_EQ(s->rc, 9);
+    CHECK_EQ(s->io.out_len, 6);
+    CHECK(memcmp(s->out, "abbye\n", 6) == 0);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    s->t0 = aio_now();
+    s->argv[0] = "sleeper";
+    s->argv[1] = "3";
+    CHECK_EQ(aio_process_spawn(&s->p, s->argv, &none), AIO_OK);
+    CHECK_EQ((int)s->p.in, -1);
+    CHECK_EQ((int)s->p.out, -1);
+    CHECK_EQ((int)s->p.err, -1);
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
+    CHECK_EQ(s->rc, 0);
+    CHECK_EQ(aio_now() - s->t0, AIO_SEC(3) + AIO_MS(1)); /* (its exit: a trip) */
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    s->argv[0] = "fail";
+    s->argv[1] = NULL;
+    CHECK_EQ(aio_process_spawn(&s->p, s->argv, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
+    CHECK_EQ(s->rc, 1);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_communicate(void) {
+    aio_sim_config cfg = exact();
+    parent_t s;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(sim_main(&cfg, &s.task, communicate_main), AIO_OK);
+    CHECK_EQ((int)s.p.state, 3); /* (closed) */
+}
+
+/* Signals and stops. SIGTERM cancels the program's task: ended by it, the
+ * child reads -15 (the await: AIO_ESIGNALED), and the parent hears of its
+ * exit a trip later; a cleanup that returns 0 exits 0. Another signal reads
+ * as itself. A stop with a grace period sends SIGTERM, then SIGKILL when a
+ * cleanup outlasts it (-9, reaped at once, exactly at the grace's end). A
+ * kill's output ends for the parent a trip later, though the program's task
+ * still unwinds; what the parent sends then resets its pipe. An await's own
+ * deadline leaves the child running. On Windows, as on the real one, SIGTERM
+ * ends the child at once as SIGKILL does (reaped at once, -15), and no other
+ * signal is sent. */
+#ifdef _WIN32
+#define TERM_ENDS_AT_ONCE 1
+#else
+#define TERM_ENDS_AT_ONCE 0
+#endif
+static aio_status signals_main(aio_task *t) {
+    parent_t *s = AIO_SELF(t, parent_t);
+    static const char *const plain[] = {"sleeper", NULL};
+    static const char *const clean[] = {"sleeper", "100", "1", "clean", NULL};
+    static const char *const slow[] = {"sleeper", "100", "10", NULL};
+    static const char *const cat[] = {"cat", NULL};
+    AIO_BEGIN(t);
+    CHECK(register_programs());
+    CHECK_EQ(aio_process_spawn(&s->p, plain, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_SEC(2));
+    CHECK_EQ(s->rc, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_now(), AIO_SEC(2));
+    CHECK_EQ(aio_process_returncode(&s->p), AIO_EINPROGRESS);
+    CHECK_EQ(aio_process_terminate(&s->p), AIO_OK);
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
+    CHECK_EQ(s->rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&s->p), -15);
+    CHECK_EQ(aio_now(), AIO_SEC(2) + (TERM_ENDS_AT_ONCE ? 0 : AIO_MS(1)));
+    CHECK_EQ(aio_process_terminate(&s->p), AIO_EINVAL); /* (reaped) */
+    CHECK_DEBUG("the process has ended");
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    CHECK_EQ(aio_process_spawn(&s->p, plain, NULL), AIO_OK);
+    CHECK_EQ(aio_process_signal(&s->p, 0), AIO_EINVAL);
+    CHECK_DEBUG(TERM_ENDS_AT_ONCE ? "Windows can only end a process" : "not a signal number");
+    CHECK_EQ(aio_process_signal(&s->p, 65), AIO_EINVAL);
+#ifdef _WIN32
+    CHECK_EQ(aio_process_signal(&s->p, 2), AIO_EINVAL);
+    CHECK_EQ(aio_process_kill(&s->p), AIO_OK);
+#else
+    CHECK_EQ(aio_process_signal(&s->p, 2), AIO_OK); /* SIGINT */
+#endif
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
+    CHECK_EQ(aio_process_returncode(&s->p), TERM_ENDS_AT_ONCE ? -9 : -2);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    s->t0 = aio_now();
+    CHECK_EQ(aio_process_spawn(&s->p, clean, NULL), AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_PROCESS_STOP(t, s->rc, &s->p, AIO_SEC(5));
+    CHECK_EQ(s->rc, TERM_ENDS_AT_ONCE ? AIO_ESIGNALED : 0); /* (its cleanup took 1 s and exited 0) */
+    CHECK_EQ(aio_now() - s->t0, TERM_ENDS_AT_ONCE ? AIO_SEC(1) : AIO_SEC(2) + AIO_MS(1));
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    s->t0 = aio_now();
+    CHECK_EQ(aio_process_spawn(&s->p, slow, NULL), AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_PROCESS_STOP(t, s->rc, &s->p, AIO_SEC(5));
+    CHECK_EQ(s->rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&s->p), TERM_ENDS_AT_ONCE ? -15 : -9);
+    CHECK_EQ(aio_now() - s->t0, TERM_ENDS_AT_ONCE ? AIO_SEC(1) : AIO_SEC(6)); /* (a kill is reaped at once) */
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    /* a kill while the child waits to read: its output ends for the parent */
+    CHECK_EQ(aio_process_spawn(&s->p, cat, &all_pipes), AIO_OK);
+    aio_stream_init(&s->st, s->p.out, s->sbuf, sizeof s->sbuf);
+    AIO_SEND_ALL(t, s->rc, s->p.in, "one\n", 4, AIO_NEVER);
+    AIO_READ_LINE(t, s->rc, &s->st, AIO_NEVER);
+    CHECK_EQ(s->rc, 4);
+    CHECK_EQ(aio_process_kill(&s->p), AIO_OK);
+    s->t0 = aio_now();
+    AIO_READ_LINE(t, s->rc, &s->st, AIO_NEVER);
+    CHECK_EQ(s->rc, 0); /* the end */
+    CHECK_EQ(aio_now() - s->t0, AIO_MS(1));
+    AIO_SEND_ALL(t, s->rc, s->p.in, "two\n", 4, AIO_NEVER); /* nobody reads: a trip, and its end */
+    AIO_SLEEP(t, AIO_MS(5));
+    AIO_SEND_ALL(t, s->rc, s->p.in, "three\n", 6, AIO_NEVER);
+    CHECK_EQ(s->rc, AIO_ECONNRESET);
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
+    CHECK_EQ(s->rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&s->p), -9);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_signals(void) {
+    aio_sim_config cfg = exact();
+    parent_t s;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(sim_main(&cfg, &s.task, signals_main), AIO_OK);
+}
+
+/* The fault child_dies: at 1 with a child_life of 0, the child dies in the
+ * turn of its spawn (-9) before it runs, its output's end comes a trip
+ * later, and its task is cancelled unseen. */
+static aio_status dies_main(aio_task *t) {
+    parent_t *s = AIO_SELF(t, parent_t);
+    static const char *const argv[] = {"sleeper", "1", NULL};
+    AIO_BEGIN(t);
+    CHECK(register_programs());
+    CHECK_EQ(aio_process_spawn(&s->p, argv, &all_pipes), AIO_OK);
+    communicate_into(s, NULL);
+    AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
+    CHECK_EQ(s->rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&s->p), -9);
+    CHECK_EQ(s->io.out_len, 0); /* (it never ran: "up" was never sent) */
+    CHECK_EQ(aio_now(), AIO_MS(1));
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_child_dies(void) {
+    aio_sim_config cfg = exact();
+    parent_t s;
+    cfg.child_dies = 1;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(sim_main(&cfg, &s.task, dies_main), AIO_OK);
+}
+
+/* Under the runner: a command run with a deadline and retries, its child
+ * dying now and then. A run fails if the command never succeeds in three
+ * tries; the same seeds give the same runs (digests), and seeds where a
+ * child died are seen. */
+typedef struct {
+    aio_task task;
+    aio_process p;
+    aio_communicate io;
+    char out[16];
+    aio_status rc;
+    int tries;
+} retry_t;
+static int retry_deaths;
+static aio_status retry_main(aio_task *t) {
+    retry_t *s = AIO_SELF(t, retry_t);
+    static const char *const argv[] = {"cat", "0", NULL};
+    AIO_BEGIN(t);
+    CHECK(register_programs());
+    for (s->tries = 0; s->tries < 3; s->tries++) {
+        CHECK_EQ(aio_process_spawn(&s->p, argv, &all_pipes), AIO_OK);
+        memset(&s->io, 0, sizeof s->io);
+        s->io.input = "ping\n";
+        s->io.input_len = 5;
+        s->io.out = s->out;
+        s->io.out_size = sizeof s->out;
+        AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_SEC(1));
+        if (aio_process_returncode(&s->p) == -9) retry_deaths++;
+        (void)aio_process_close(&s->p);
+        if (s->rc == 0) break;
+    }
+    aio_sim_check(s->rc == 0 && s->io.out_len == 5, "the command never succeeded");
+    AIO_END(t);
+}
+static void test_processes_runner(void) {
+    aio_sim_config cfg;
+    aio_sim_options o, again;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.latency = AIO_MS(1);
+    cfg.jitter = AIO_MS(2);
+    cfg.step = AIO_US(100);
+    cfg.short_recv = 0.2;
+    cfg.child_dies = 0.1; /* (a child in ten dies, within 3 ms: about as long as an attempt takes) */
+    cfg.child_life = AIO_MS(3);
+    o = options(cfg, 200);
+    o.trace = "";
+    retry_deaths = 0;
+    CHECK_EQ(AIO_SIM_RUN(&o, retry_t, retry_main), 0);
+    CHECK_EQ(o.runs, 200);
+    CHECK(retry_deaths > 0);
+    again = options(cfg, 200);
+    again.trace = "";
+    CHECK_EQ(AIO_SIM_RUN(&again, retry_t, retry_main), 0);
+    CHECK_EQ(again.digest, o.digest);
+    cfg.child_dies = 1; /* (every child dies at its start: the first seed fails) */
+    cfg.child_life = 0;
+    o = options(cfg, 200);
+    o.trace = "";
+    CHECK_EQ(AIO_SIM_RUN(&o, retry_t, retry_main), 1);
+    CHECK_EQ(o.failed_seed, 1);
+    CHECK(strstr(o.message, "the command never succeeded") != NULL);
+}
+
+/* Misuse: aio_sim_program outside a simulation, with a bad name, no
+ * function, a state too small or overlapping, a 17th; a name given again
+ * replaces its program. A spawn of a name with no program: not found. A
+ * child left running when the main task ends is cancelled with the rest
+ * (-15) and closed with the loop. */
+static aio_status misuse_programs_main(aio_task *t) {
+    parent_t *s = AIO_SELF(t, parent_t);
+    static const char *const cat[] = {"cat", "5", NULL};
+    static const char *const sleeper[] = {"sleeper", NULL};
+    char name[16];
+    int i;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_sim_program("", cat_main, sizeof(cat_prog), 0, offsetof(cat_prog, child)), AIO_EINVAL);
+    CHECK_DEBUG("no name, one of 32 bytes or more");
+    CHECK_EQ(aio_sim_program(NULL, cat_main, sizeof(cat_prog), 0, offsetof(cat_prog, child)), AIO_EINVAL);
+    CHECK_EQ(aio_sim_program("0123456789012345678901234567890123", cat_main, sizeof(cat_prog), 0,
+                             offsetof(cat_prog, child)), AIO_EINVAL);
+    CHECK_EQ(aio_sim_program("x", NULL, sizeof(cat_prog), 0, offsetof(cat_prog, child)), AIO_EINVAL);
+    CHECK_EQ(aio_sim_program("x", cat_main, sizeof(aio_task), 0, 0), AIO_EINVAL);
+    CHECK_DEBUG("too small for its task and child, or they overlap");
+    CHECK_EQ(aio_sim_program("x", cat_main, sizeof(cat_prog), 0, 0), AIO_EINVAL); /* (overlap) */
+    CHECK_EQ(aio_sim_program("x", cat_main, sizeof(cat_prog), sizeof(cat_prog), 0), AIO_EINVAL);
+    CHECK_EQ(aio_sim_program("x", cat_main, sizeof(cat_prog), 0, sizeof(cat_prog)), AIO_EINVAL);
+    CHECK_EQ(AIO_SIM_PROGRAM("cat", sleeper_prog, sleeper_main), AIO_OK);
+    CHECK_EQ(AIO_SIM_PROGRAM("cat", cat_prog, cat_main), AIO_OK); /* (replaced) */
+    for (i = 1; i < 16; i++) {
+        (void)snprintf(name, sizeof name, "p%d", i);
+        CHECK_EQ(AIO_SIM_PROGRAM(name, fail_prog, fail_main), AIO_OK);
+    }
+    CHECK_EQ(AIO_SIM_PROGRAM("one-more", fail_prog, fail_main), AIO_ENOSPC);
+    CHECK_DEBUG("16 programs already");
+    CHECK_EQ(AIO_SIM_PROGRAM("p3", fail_prog, fail_main), AIO_OK); /* (a name it has: replaced) */
+    CHECK_EQ(aio_process_spawn(&s->p, sleeper, NULL), AIO_ENOTFOUND);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_DEBUG("the simulation has no program of that name");
+    CHECK_EQ(aio_process_spawn(&s->p, cat, &all_pipes), AIO_OK); /* (cat: the second one) */
+    communicate_into(s, "x");
+    AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
+    CHECK_EQ(s->rc, 5);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&s->q, cat, &all_pipes), AIO_OK); /* left running */
+    AIO_END(t);
+}
+static void test_processes_misuse(void) {
+    aio_sim_config cfg = exact();
+    parent_t s;
+    CHECK_EQ(aio_sim_program("cat", cat_main, sizeof(cat_prog), 0, offsetof(cat_prog, child)), AIO_EINVAL);
+    CHECK_DEBUG("no simulation runs on this thread");
+    cfg.child_dies = 1.5;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(aio_sim_start(NULL, &cfg), AIO_EINVAL);
+    cfg.child_dies = 0;
+    cfg.child_life = AIO_NEVER;
+    CHECK_EQ(aio_sim_start(NULL, &cfg), AIO_EINVAL);
+    cfg.child_life = 0;
+    CHECK_EQ(sim_main(&cfg, &s.task, misuse_programs_main), AIO_OK);
+    CHECK_EQ((int)s.q.state, 3); /* (closed with the loop) */
+    CHECK_EQ((int)s.q.out, -1);
+}
+
+/* A child that ends without reading what it was sent: the parent's input is
+ * dropped, as a pipe whose reader is gone does (AIO_COMMUNICATE completes). */
+static aio_status unread_main(aio_task *t) {
+    parent_t *s = AIO_SELF(t, parent_t);
+    static const char *const argv[] = {"sleeper", "0", NULL};
+    static char big[200000];
+    AIO_BEGIN(t);
+    CHECK(register_programs());
+    CHECK_EQ(aio_process_spawn(&s->p, argv, &all_pipes), AIO_OK);
+    communicate_into(s, NULL);
+    s->io.input = big;
+    s->io.input_len = sizeof big;
+    AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
+    CHECK_EQ(s->rc, 0);
+    CHECK_EQ(s->io.input_done, sizeof big);
+    CHECK_EQ(s->io.out_len, 3);
+    CHECK(memcmp(s->out, "up\n", 3) == 0);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_unread_input(void) {
+    aio_sim_config cfg = exact();
+    parent_t s;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ(sim_main(&cfg, &s.task, unread_main), AIO_OK);
+}
+
 static const test_case tests[] = {
     TEST(test_stream_basics),
     TEST(test_end_of_stream),
@@ -3305,6 +3740,12 @@ static const test_case tests[] = {
     TEST(test_runner_corners),
     TEST(test_task_hosts),
     TEST(test_without_simulation),
+    TEST(test_processes_communicate),
+    TEST(test_processes_signals),
+    TEST(test_processes_child_dies),
+    TEST(test_processes_runner),
+    TEST(test_processes_misuse),
+    TEST(test_processes_unread_input),
 };
 
 int main(int argc, char **argv) {

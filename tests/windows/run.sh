@@ -9,6 +9,7 @@
 #      on Linux, the socket tests on Winsock (a loopback pair where POSIX has
 #      socketpair), pipes and POSIX signals left out, child processes on
 #      CreateProcess with cmd.exe, find.exe and ping.exe;
+#      the simulation's tests (tests/sim/test_sim.c, -DAIO_SIMULATION);
 #   2. Ctrl-C, Ctrl-Break and a console close routed to events (tests/windows/console_ctrl.c):
 #      this script sends the process an interrupt, which wine delivers as
 #      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
@@ -89,6 +90,24 @@ for cfg in "c11-O2:$CC -std=c11 -O2" "c11-O0-debug:$CC -std=c11 -O0 -DAIO_DEBUG"
         grep -E '^(FAIL|    )' "$exe.txt" | head -20 ;;
     esac
 done
+
+# 1b. the simulation's tests (AIO_SIMULATION), the Windows build: its
+# programs stand in for child processes there with Windows' rules
+exe="$out/bin/test_sim.exe"
+if $CC -std=c11 -O1 -DAIO_SIMULATION -DAIO_DEBUG $WARN tests/sim/test_sim.c -o "$exe" $LIBS 2>"$exe.log"; then
+    mkdir -p "$out/sim"
+    timeout 300 $WINE "$exe" "$out/sim" >"$exe.out" 2>&1
+    status=$?
+    tr -d '\r' <"$exe.out" >"$exe.txt"
+    line=$(tail -n 1 "$exe.txt")
+    if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
+        ok "sim: tests/sim/test_sim.c: $line"
+    else
+        bad "sim (exit $status): $line"; grep -E '^FAIL' "$exe.txt" | head -20
+    fi
+else
+    bad "tests/sim/test_sim.c does not build:"; sed 's/^/    /' "$exe.log" | head -20
+fi
 
 # 2. Ctrl-C and a console close
 exe="$out/bin/console_ctrl.exe"
