@@ -1214,7 +1214,8 @@ typedef struct aio_sim_config {
     aio_time step;          /* how long each turn of the loop takes */
     aio_time latency;       /* a packet's one-way trip (fixed part) */
     aio_time jitter;        /* ... plus up to this much */
-    aio_time call;          /* how long a call on the thread pool takes */
+    aio_time call;          /* how long a call on the thread pool takes (an event its
+                               function sets is set at a time drawn up to its landing) */
     uint32_t bandwidth;     /* bytes per second one way of a connection (0: no limit) */
     uint32_t buffer;        /* bytes a connection holds one way before a send waits:
                                what is on its way and what the reader has not read
@@ -4547,10 +4548,16 @@ AIO_API int aio_group_cancel(aio_group *g) {
 
 /* ------------------------------------------------------------------ events */
 
+#ifdef AIO__SIM
+static int aio__sim_set_later(aio_event *ev); /* 1: set by a call on the pool: later (see "simulation") */
+#endif
 AIO_API void aio_event_set(aio_event *ev) {
     aio_loop *L;
     aio_wakeup_fn wakeup = NULL;
     void *ctx = NULL;
+#ifdef AIO__SIM
+    if (aio__sim_set_later(ev)) return;
+#endif
     AIO_CRITICAL_ENTER();
     ev->set = 1;
     ev->sets = ev->sets + 1u; /* not ++: C++20 deprecates it on a volatile */
@@ -7839,7 +7846,7 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
 enum { AIO__SIM_FREE, AIO__SIM_STREAM, AIO__SIM_LISTEN, AIO__SIM_DGRAM };
 enum { AIO__SIM_DATA, AIO__SIM_FIN, AIO__SIM_SYNACK };
 enum { AIO__SIM_EV_FLOW, AIO__SIM_EV_SYN, AIO__SIM_EV_REFUSE, AIO__SIM_EV_RESET, AIO__SIM_EV_DGRAM,
-       AIO__SIM_EV_CALL, AIO__SIM_EV_DIE };
+       AIO__SIM_EV_CALL, AIO__SIM_EV_DIE, AIO__SIM_EV_SET };
 
 typedef struct aio__sim_seg {
     struct aio__sim_seg *next;
@@ -7939,6 +7946,9 @@ struct aio__sim {
     struct aio__sim_proc *procs;  /* the children started, until closed and ended */
     struct aio_process *children; /* the loop's children, as the system's wait keeps them */
     int spawned;
+    aio_event **held;          /* events set by the call on the pool that runs now */
+    uint32_t nheld, held_cap;
+    uint8_t in_call;           /* a call on the pool runs now */
     int failed;
     char message[160];
     aio_time failed_at;
@@ -8455,6 +8465,7 @@ static void aio__sim_deliver(aio__sim *s) {
 #ifdef AIO__PROCESSES
         case AIO__SIM_EV_DIE: aio__sim_procs_turn(s); break; /* (a child's death is due) */
 #endif
+        case AIO__SIM_EV_SET: aio_event_set((aio_event *)e.p); break; /* (a call on the pool set it) */
         default: { /* AIO__SIM_EV_CALL: a call on the pool lands */
 #ifdef AIO__THREADS
             aio__job *j = (aio__job *)e.p;
@@ -8516,7 +8527,7 @@ static void aio__sim_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     target = deadline == AIO_NEVER ? AIO_NEVER : deadline + aio__sim_upto(s, s->cfg.timer_late);
     for (;;) {
         aio__sim_report(s);
-        if (!aio__ready_empty(L)) return;
+        if (!aio__ready_empty(L) || L->signalled) return; /* (signalled: an event a call set) */
         if (!s->nev || (target != AIO_NEVER && aio__before(target, s->ev[0].when))) {
             if (target != AIO_NEVER) L->now = target;
             return;
@@ -8560,6 +8571,7 @@ static void aio__sim_release(aio_io *io) {
     s->loop->events = aio__io_events;
     aio__sim_here = NULL; /* (the thread's one simulation: this one) */
     free(s->ev);
+    free(s->held);
     free(s->socks);
     free(s->port.slots);
     free(s->hosts);
@@ -8716,14 +8728,39 @@ static int aio__sim_port_of(int fd) {
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
+/* An event the call sets (from "another thread") is set at a seeded time
+ * from the call's start to its landing, never after it: a thread sets it
+ * before its function returns. */
 static void aio__sim_job_submit(aio_task *t, aio__job *j) {
     aio__sim *s = aio__sim_here;
+    aio_time now = s->loop->now;
+    aio_time lands;
+    uint32_t i;
     j->waiter = t;
+    s->in_call = 1;
     j->result = j->fn(j->data);
+    s->in_call = 0;
     j->state = AIO__JOB_DONE;
-    aio__sim_at(s, s->loop->now + aio__sim_upto(s, s->cfg.call), AIO__SIM_EV_CALL, -1, 0, j);
+    lands = now + aio__sim_upto(s, s->cfg.call);
+    for (i = 0; i < s->nheld; i++) /* (first: at the same time, before the landing) */
+        aio__sim_at(s, now + aio__sim_upto(s, lands - now), AIO__SIM_EV_SET, -1, 0, s->held[i]);
+    s->nheld = 0;
+    aio__sim_at(s, lands, AIO__SIM_EV_CALL, -1, 0, j);
 }
 #endif
+static int aio__sim_set_later(aio_event *ev) {
+    aio__sim *s = aio__sim_here;
+    if (!s || !s->in_call) return 0;
+    if (s->nheld == s->held_cap) {
+        uint32_t cap = s->held_cap ? s->held_cap * 2 : 4;
+        aio_event **grown = (aio_event **)realloc(s->held, cap * sizeof *grown);
+        if (!grown) abort(); /* LCOV_EXCL_LINE */
+        s->held = grown;
+        s->held_cap = cap;
+    }
+    s->held[s->nheld++] = ev;
+    return 1;
+}
 /* The simulation's names: a host's name, "localhost", a numeric address. */
 static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max) {
     aio__sim *s = (aio__sim *)ctx;

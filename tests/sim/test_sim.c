@@ -1509,6 +1509,68 @@ static void test_pool(void) {
     CHECK_EQ(spread, 10); /* landings over the whole range, 0 to 10 ms */
 }
 
+/* An event that a call on the pool sets (as a worker thread would) is set
+ * at a seeded time from the call's start to its landing, never after it: a
+ * task waiting on it wakes then. Over seeds, the set is held back past the
+ * call's start (a task looking at once sees it clear), comes before the
+ * call's result, and falls in the first half of the call as often as in
+ * the second. */
+typedef struct {
+    aio_event *ev;
+} set_arg;
+static int set_in_call(void *data) {
+    aio_event_set(((set_arg *)data)->ev);
+    return 7;
+}
+typedef struct {
+    aio_task task, waiter;
+    aio_event ev;
+    set_arg arg;
+    aio_status rc, waited;
+    int clear_at_start;
+    aio_time set_at, landed_at;
+} setter_t;
+static int sets_held, sets_before_landing, sets_early;
+static aio_status setter_waiter(aio_task *t) {
+    setter_t *s = AIO_CONTAINER(t, setter_t, waiter);
+    AIO_BEGIN(t);
+    s->clear_at_start = !aio_event_is_set(&s->ev);
+    AIO_EVENT_WAIT(t, s->waited, &s->ev, AIO_NEVER);
+    s->set_at = aio_now();
+    AIO_END(t);
+}
+static aio_status setter_main(aio_task *t) {
+    setter_t *s = AIO_SELF(t, setter_t);
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_spawn(&s->waiter, setter_waiter));
+    s->arg.ev = &s->ev;
+    AIO_TO_THREAD(t, s->rc, set_in_call, &s->arg, sizeof s->arg, AIO_NEVER);
+    s->landed_at = aio_now();
+    AIO_AWAIT(t, s->waited, &s->waiter);
+    aio_sim_check(s->rc == 7, "the call's result");
+    aio_sim_check(s->set_at <= s->landed_at, "an event a call sets is set before the call lands");
+    aio_sim_check(!s->clear_at_start || s->set_at > 0 || s->landed_at == 0, "a held set is not seen");
+    sets_held += s->clear_at_start;
+    sets_before_landing += s->set_at < s->landed_at;
+    sets_early += s->set_at * 2 < s->landed_at;
+    AIO_END(t);
+}
+static void test_pool_event_set(void) {
+    aio_sim_config c = exact();
+    aio_sim_options o, again;
+    c.call = AIO_MS(10);
+    o = options(c, 300);
+    sets_held = sets_before_landing = sets_early = 0;
+    CHECK_EQ(AIO_SIM_RUN(&o, setter_t, setter_main), 0);
+    CHECK_STR(o.message, "");
+    CHECK(sets_held > 290);           /* (only a draw of 0 sets it at once) */
+    CHECK(sets_before_landing > 290); /* (only a draw of the landing itself sets it with it) */
+    CHECK(sets_early > 100 && sets_early < 200); /* (uniform up to the landing: half in its first half) */
+    again = options(c, 300);
+    CHECK_EQ(AIO_SIM_RUN(&again, setter_t, setter_main), 0);
+    CHECK_EQ(again.digest, o.digest);
+}
+
 /* AIO_LOOKUP in a simulation: host i is 10.0.0.(i + 1), "main" the first;
  * "localhost" is 127.0.0.1; a name of no host is AIO_ENOTFOUND. */
 typedef struct {
@@ -3619,6 +3681,7 @@ static aio_status misuse_programs_main(aio_task *t) {
     parent_t *s = AIO_SELF(t, parent_t);
     static const char *const cat[] = {"cat", "5", NULL};
     static const char *const sleeper[] = {"sleeper", NULL};
+    static const char *const p5[] = {"p5", NULL};
     char name[16];
     int i;
     AIO_BEGIN(t);
@@ -3650,6 +3713,11 @@ static aio_status misuse_programs_main(aio_task *t) {
     AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
     CHECK_EQ(s->rc, 5);
     CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+    CHECK_EQ(AIO_SIM_PROGRAM("p5", sleeper_prog, sleeper_main), AIO_OK); /* (p5 sleeps now) */
+    CHECK_EQ(aio_process_spawn(&s->p, p5, &all_pipes), AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1));
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK); /* running: killed, reaped, closed */
+    CHECK_EQ(aio_process_returncode(&s->p), -9);
     CHECK_EQ(aio_process_spawn(&s->q, cat, &all_pipes), AIO_OK); /* left running */
     AIO_END(t);
 }
@@ -3718,6 +3786,7 @@ static const test_case tests[] = {
     TEST(test_timer_late),
     TEST(test_step),
     TEST(test_pool),
+    TEST(test_pool_event_set),
     TEST(test_lookup),
     TEST(test_runner_race_and_replay),
     TEST(test_runner_not_deterministic),
