@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include "test.h"
+#include <signal.h>
 #include <stdlib.h>
 
 #if !(defined(__unix__) || defined(__APPLE__) || defined(_WIN32)) || defined(AIO_NO_STDLIB) || \
@@ -885,6 +886,42 @@ static void test_threads_need_system_wait(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* Once the pool has started (it wraps the loop's wait), the loop still
+ * waits through the system's: a child process and a signal's event are
+ * taken there, as on a loop that never used the pool. */
+static struct {
+    aio_process p;
+    aio_event ev;
+} AP;
+static aio_status after_pool_main(aio_task *t) {
+#ifdef _WIN32
+    static const char *const exit4[] = {"cmd", "/c", "exit 4", NULL};
+#else
+    static const char *const exit4[] = {"sh", "-c", "exit 4", NULL};
+#endif
+    AIO_BEGIN(t);
+    TT.call[0].in = 5;
+    AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_NEVER);
+    CHECK_EQ(TT.rc0, 1005);
+#ifndef AIO_NO_PROCESSES
+    CHECK_EQ(aio_process_spawn(&AP.p, exit4, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, TT.rc0, &AP.p, AIO_NEVER);
+    CHECK_EQ(TT.rc0, 4);
+    CHECK_EQ(aio_process_close(&AP.p), AIO_OK);
+#endif
+    CHECK_EQ(aio_signal_event(SIGINT, &AP.ev), AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGINT, NULL), AIO_OK);
+    AIO_END(t);
+}
+static void test_threads_then_processes_and_signals(void) {
+    aio_loop loop;
+    reset();
+    memset(&AP, 0, sizeof AP);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, after_pool_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 /* (The boards count a file's TEST_ENTRY lines: tests/embedded/test_qemu.sh.
  * They have no threads: only the test above runs there.) */
 #define THREAD_ENTRY(name) TEST_ENTRY (name)
@@ -905,6 +942,7 @@ static const test_case cases[] = {
     THREAD_ENTRY(test_threads_lookup_bad_input),
     THREAD_ENTRY(test_threads_connect_next_after_refusal),
     THREAD_ENTRY(test_threads_connect_lookup_timeout),
+    THREAD_ENTRY(test_threads_then_processes_and_signals),
 #ifdef __linux__
     THREAD_ENTRY(test_threads_happy_eyeballs),
 #endif
