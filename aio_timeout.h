@@ -1226,8 +1226,9 @@ typedef struct aio_sim_config {
     double reset;           /* a send resets its connection (both ends: AIO_ECONNRESET) */
     double refuse;          /* a connect is refused (AIO_ECONNREFUSED) */
     double lookup_fail;     /* a name does not resolve (AIO_ENOTFOUND) */
-    double timer_full;      /* timer storage cannot grow (the await: AIO_ENOSPC; under
-                               aio_sim_run, whose loops grow it through a hook) */
+    double timer_full;      /* timer storage cannot grow (the await: AIO_ENOSPC), on a
+                               loop with a growth hook (aio_loop_set_grow, before
+                               aio_sim_start; aio_sim_run's loops have one) */
     double loss;            /* a datagram is lost */
     double reorder;         /* a datagram is held back up to twice the latency */
     double child_dies;      /* a child process (aio_sim_program) is killed (SIGKILL: its
@@ -7945,16 +7946,18 @@ struct aio__sim {
     aio_instrument_fn instrument; /* the program's own (aio_loop_set_instrument), after the digest */
     void *instrument_ctx;
     aio__sim_program programs[AIO__SIM_PROGRAMS]; /* aio_sim_program's */
-    int nprograms;
     struct aio__sim_proc *procs;  /* the children started, until closed and ended */
     struct aio_process *children; /* the loop's children, as the system's wait keeps them */
-    int spawned;
     aio_event **held;          /* events set by the call on the pool that runs now */
+    aio_grow_fn grow;          /* the loop's growth hook, behind timer_full's */
+    void *grow_ctx;
+    int nprograms;
+    int spawned;               /* children so far (their pids) */
     uint32_t nheld, held_cap;
-    uint8_t in_call;           /* a call on the pool runs now */
     int failed;
-    char message[160];
+    uint8_t in_call;           /* a call on the pool runs now */
     aio_time failed_at;
+    char message[160];
 };
 
 
@@ -8756,7 +8759,7 @@ static int aio__sim_set_later(aio_event *ev) {
     if (!s || !s->in_call) return 0;
     if (s->nheld == s->held_cap) {
         uint32_t cap = s->held_cap ? s->held_cap * 2 : 4;
-        aio_event **grown = (aio_event **)realloc(s->held, cap * sizeof *grown);
+        aio_event **grown = (aio_event **)realloc(s->held, cap * sizeof(aio_event *));
         if (!grown) abort(); /* LCOV_EXCL_LINE */
         s->held = grown;
         s->held_cap = cap;
@@ -8858,6 +8861,13 @@ static int aio__sim_config_bad(const aio_sim_config *cfg) {
            cfg->latency > AIO__HALF_RANGE / 4u || cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u ||
            cfg->child_life > AIO__HALF_RANGE / 4u;
 }
+/* The loop's growth hook, behind the fault timer_full: storage that may
+ * refuse to grow (giving back is always passed on). */
+static aio_timer *aio__sim_grow_timers(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
+    aio__sim *s = (aio__sim *)ctx;
+    if (new_count && aio__sim_chance(s, s->cfg.timer_full)) return NULL;
+    return s->grow(s->grow_ctx, old, old_count, new_count);
+}
 AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     aio__sim *s;
     if (aio__sim_config_bad(cfg))
@@ -8885,6 +8895,11 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     L->events = aio__sim_events;
     (void)aio__io_of(L);
     aio_loop_set_instrument(L, aio__sim_instrument, s);
+    if (L->grow) { /* (a loop whose storage is fixed is full when it is full) */
+        s->grow = L->grow;
+        s->grow_ctx = L->grow_ctx;
+        aio_loop_set_grow(L, aio__sim_grow_timers, s);
+    }
     return AIO_OK;
 }
 AIO_API int aio_sim_active(void) { return aio__sim_here != NULL; }
@@ -8964,13 +8979,6 @@ static AIO_THREAD_LOCAL aio_sim_options *aio__sim_running;
 
 AIO_API void *aio_sim_arg(void) { return aio__sim_running ? aio__sim_running->arg : NULL; }
 
-/* Timer storage that may refuse to grow (the fault timer_full). */
-static aio_timer *aio__sim_grow_timers(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
-    (void)ctx; /* (the runner's loop: while it grows, its simulation runs) */
-    if (new_count && aio__sim_chance(aio__sim_here, aio__sim_here->cfg.timer_full)) return NULL;
-    return aio_grow_realloc(NULL, old, old_count, new_count);
-}
-
 /* The main task of a loop's last run, which only ends it (below). */
 static aio_status aio__sim_sweep(aio_task *t) {
     (void)t;
@@ -8991,7 +8999,7 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
     if (!state) return -1; /* LCOV_EXCL_LINE */
     cfg.seed = seed;
     aio_loop_init(&L, first, 2);
-    aio_loop_set_grow(&L, aio__sim_grow_timers, NULL);
+    aio_loop_set_grow(&L, aio_grow_realloc, NULL); /* (aio_sim_start puts timer_full in front) */
     rc = aio_sim_start(&L, &cfg);
     if (rc < 0) { /* LCOV_EXCL_START: (the config was checked first) */
         free(state);

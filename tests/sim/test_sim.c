@@ -950,6 +950,36 @@ static void test_fault_timer_full(void) {
     CHECK_EQ(full_results[1], AIO_OK);
 }
 
+/* A loop set up by hand: timer_full stands in front of the growth hook it
+ * had before aio_sim_start (the hook still allocates, and gets its storage
+ * back at the end); with timer_full = 0 it grows through that hook. */
+static int hook_grows, hook_frees;
+static aio_timer *counting_grow(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
+    if (new_count) hook_grows++; else hook_frees++;
+    return aio_grow_realloc(ctx, old, old_count, new_count);
+}
+static void test_fault_timer_full_by_hand(void) {
+    static aio_timer two[2];
+    aio_sim_config c = exact();
+    int i;
+    for (i = 0; i < 2; i++) {
+        aio_loop loop;
+        full_t s;
+        memset(&s, 0, sizeof s);
+        c.timer_full = i == 0 ? 1 : 0;
+        hook_grows = hook_frees = 0;
+        full_results[0] = 1;
+        aio_loop_init(&loop, two, 2);
+        aio_loop_set_grow(&loop, counting_grow, NULL);
+        CHECK_EQ(aio_sim_start(&loop, &c), AIO_OK);
+        CHECK_EQ(aio_run(&loop, &s.task, full_main), AIO_OK);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+        CHECK_EQ(full_results[0], i == 0 ? AIO_ENOSPC : AIO_OK);
+        CHECK_EQ(hook_grows, i == 0 ? 0 : 1);
+        CHECK_EQ(hook_frees, i == 0 ? 0 : 1);
+    }
+}
+
 /* --------------------------------------------------------------- partitions */
 
 /* Hosts "a" (10.0.0.2) and "b" (10.0.0.3) cut apart: a stream's bytes wait
@@ -3866,6 +3896,7 @@ static const test_case tests[] = {
     TEST(test_fault_reset),
     TEST(test_fault_lookup),
     TEST(test_fault_timer_full),
+    TEST(test_fault_timer_full_by_hand),
     TEST(test_partition),
     TEST(test_cut_for_good),
     TEST(test_datagrams),
