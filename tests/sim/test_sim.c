@@ -3501,6 +3501,11 @@ static int register_programs(void) {
            AIO_SIM_PROGRAM("sleeper", sleeper_prog, sleeper_main) == AIO_OK &&
            AIO_SIM_PROGRAM("fail", fail_prog, fail_main) == AIO_OK;
 }
+/* One simulated run of a parent scenario: its status, its state in *s. */
+static aio_status run_parent(aio_sim_config cfg, parent_t *s, aio_task_fn fn) {
+    memset(s, 0, sizeof *s);
+    return sim_main(&cfg, &s->task, fn);
+}
 static void communicate_into(parent_t *s, const char *input) {
     memset(&s->io, 0, sizeof s->io);
     s->io.input = input;
@@ -3575,8 +3580,7 @@ static aio_status communicate_main(aio_task *t) {
 static void test_processes_communicate(void) {
     aio_sim_config cfg = exact();
     parent_t s;
-    memset(&s, 0, sizeof s);
-    CHECK_EQ(sim_main(&cfg, &s.task, communicate_main), AIO_OK);
+    CHECK_EQ(run_parent(cfg, &s, communicate_main), AIO_OK);
     CHECK_EQ((int)s.p.state, 3); /* (closed) */
 }
 
@@ -3689,8 +3693,7 @@ static aio_status signals_main(aio_task *t) {
 static void test_processes_signals(void) {
     aio_sim_config cfg = exact();
     parent_t s;
-    memset(&s, 0, sizeof s);
-    CHECK_EQ(sim_main(&cfg, &s.task, signals_main), AIO_OK);
+    CHECK_EQ(run_parent(cfg, &s, signals_main), AIO_OK);
 }
 
 /* The fault child_dies: at 1 with a child_life of 0, the child dies in the
@@ -3715,8 +3718,7 @@ static void test_processes_child_dies(void) {
     aio_sim_config cfg = exact();
     parent_t s;
     cfg.child_dies = 1;
-    memset(&s, 0, sizeof s);
-    CHECK_EQ(sim_main(&cfg, &s.task, dies_main), AIO_OK);
+    CHECK_EQ(run_parent(cfg, &s, dies_main), AIO_OK);
 }
 
 /* Under the runner: a command run with a deadline and retries, its child
@@ -3879,8 +3881,7 @@ static aio_status unread_main(aio_task *t) {
 static void test_processes_unread_input(void) {
     aio_sim_config cfg = exact();
     parent_t s;
-    memset(&s, 0, sizeof s);
-    CHECK_EQ(sim_main(&cfg, &s.task, unread_main), AIO_OK);
+    CHECK_EQ(run_parent(cfg, &s, unread_main), AIO_OK);
 }
 
 static const test_case tests[] = {
