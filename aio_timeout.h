@@ -1276,7 +1276,8 @@ AIO_API void aio_sim_record(aio_recorder *r);
  * with members `task` and `child`. Its standard streams are pipes to the
  * parent where the spawn asks for AIO_STDIO_PIPE (AIO_STDIO_STDOUT: err is
  * out), else -1: nothing (the environment and working directory are not
- * simulated). Its exit code is what fn returns (0-255), 1 if it fails.
+ * simulated). Its exit code is what fn returns (0-255), 1 if it fails; a
+ * child still running when the loop ends is killed (-9).
  * SIGTERM (on POSIX, any signal but SIGKILL) cancels its task: if the task
  * ends by that cancellation the child reads -signal, else as it returned.
  * SIGKILL (on Windows, SIGTERM too) and the fault child_dies end it at once:
@@ -9244,7 +9245,8 @@ static void aio__sim_proc_check(aio__sim *s, aio__sim_proc *q) {
         return;
     }
     rc = aio_task_result(q->task);
-    aio__sim_proc_exit(s, q, rc >= 0 ? rc & 255 : rc == AIO_ECANCELED && q->signo ? -q->signo : 1);
+    if (rc == AIO_ECANCELED && !q->signo) q->signo = AIO__SIGKILL; /* (by no signal: the loop's end kills it) */
+    aio__sim_proc_exit(s, q, rc >= 0 ? rc & 255 : rc == AIO_ECANCELED ? -q->signo : 1);
 }
 /* A turn, or a death due: a child dies (the fault), a child whose task
  * ended exits, and one that has ended and was closed is forgotten. */
@@ -9266,11 +9268,14 @@ static void aio__sim_procs_turn(aio__sim *s) {
         }
     }
 }
-/* The simulation ends (no task is alive): its children are closed. */
+/* The simulation ends (no task is alive): its children are closed, those
+ * not reaped killed (-9) unless they had ended, as the system's are. */
 static void aio__sim_procs_release(aio__sim *s) {
     while (s->children) {
         aio_process *p = s->children;
+        const aio__sim_proc *q = aio__sim_proc_of(p);
         s->children = p->next;
+        if (p->state == AIO__PROC_RUNNING) p->returncode = q->exited ? q->code : -AIO__SIGKILL;
         p->in = p->out = p->err = (aio_socket)-1; /* (the sockets: all closed next) */
         p->pidfd = -1;
         p->state = AIO__PROC_CLOSED;

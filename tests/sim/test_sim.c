@@ -3468,6 +3468,21 @@ static aio_status sleeper_main(aio_task *t) {
     AIO_END(t);
 }
 
+/* "early": says "x", closes its output, sleeps a second, exits 0. */
+typedef struct {
+    aio_task task;
+    aio_sim_child child;
+    aio_status n;
+} early_prog;
+static aio_status early_main(aio_task *t) {
+    early_prog *s = AIO_SELF(t, early_prog);
+    AIO_BEGIN(t);
+    AIO_SEND_ALL(t, s->n, s->child.out, "x", 1, AIO_NEVER);
+    CHECK_EQ(aio_close(s->child.out), AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1));
+    AIO_END(t);
+}
+
 /* "fail": ends with an error (exit code 1). */
 typedef struct {
     aio_task task;
@@ -3493,11 +3508,13 @@ typedef struct {
     char sbuf[64];
     aio_status rc;
     aio_time t0;
+    int fd;
 } parent_t;
 static const aio_process_options all_pipes = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_PIPE};
 
 static int register_programs(void) {
-    return AIO_SIM_PROGRAM("cat", cat_prog, cat_main) == AIO_OK &&
+    return AIO_SIM_PROGRAM("early", early_prog, early_main) == AIO_OK &&
+           AIO_SIM_PROGRAM("cat", cat_prog, cat_main) == AIO_OK &&
            AIO_SIM_PROGRAM("sleeper", sleeper_prog, sleeper_main) == AIO_OK &&
            AIO_SIM_PROGRAM("fail", fail_prog, fail_main) == AIO_OK;
 }
@@ -3574,6 +3591,25 @@ static aio_status communicate_main(aio_task *t) {
     CHECK_EQ(aio_process_spawn(&s->p, s->argv, NULL), AIO_OK);
     AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
     CHECK_EQ(s->rc, 1);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+
+    /* a child that closes its output before it ends: the parent reads the
+     * end then, and a socket of the parent's that takes the number the
+     * child's end had is not closed when the child ends */
+    s->argv[0] = "early";
+    s->t0 = aio_now();
+    CHECK_EQ(aio_process_spawn(&s->p, s->argv, &all_pipes), AIO_OK);
+    aio_stream_init(&s->st, s->p.out, s->sbuf, sizeof s->sbuf);
+    AIO_READ_LINE(t, s->rc, &s->st, AIO_NEVER);
+    CHECK_EQ(s->rc, 1); /* "x", then the end */
+    CHECK_EQ(aio_now() - s->t0, AIO_MS(1));
+    s->fd = aio_udp_open("127.0.0.1", 0);
+    CHECK_EQ(s->fd, (int)s->p.out + 1); /* (the child's end of that pipe, its number free again) */
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
+    CHECK_EQ(s->rc, 0);
+    CHECK_EQ(aio_now() - s->t0, AIO_SEC(1) + AIO_MS(1));
+    CHECK(aio_socket_port(s->fd) > 0); /* (still open) */
+    CHECK_EQ(aio_close(s->fd), AIO_OK);
     CHECK_EQ(aio_process_close(&s->p), AIO_OK);
     AIO_END(t);
 }
@@ -3787,7 +3823,7 @@ static void test_processes_runner(void) {
  * function, a state too small or overlapping, a 17th; a name given again
  * replaces its program. A spawn of a name with no program: not found. A
  * child left running when the main task ends is cancelled with the rest
- * (-15) and closed with the loop. */
+ * and closed with the loop: killed (-9), as the system's children are. */
 static aio_status misuse_programs_main(aio_task *t) {
     parent_t *s = AIO_SELF(t, parent_t);
     static const char *const cat[] = {"cat", "5", NULL};
@@ -3856,6 +3892,7 @@ static void test_processes_misuse(void) {
     CHECK_EQ(sim_main(&cfg, &s.task, misuse_programs_main), AIO_OK);
     CHECK_EQ((int)s.q.state, 3); /* (closed with the loop) */
     CHECK_EQ((int)s.q.out, -1);
+    CHECK_EQ(aio_process_returncode(&s.q), -9); /* (killed at the end, as the system's children are) */
 }
 
 /* A child that ends without reading what it was sent: the parent's input is
