@@ -3873,6 +3873,9 @@ static aio_status misuse_programs_main(aio_task *t) {
     CHECK_EQ(aio_process_close(&s->p), AIO_OK); /* running: killed, reaped, closed */
     CHECK_EQ(aio_process_returncode(&s->p), -9);
     CHECK_EQ(aio_process_spawn(&s->q, cat, &all_pipes), AIO_OK); /* left running */
+    CHECK_EQ(aio_process_spawn(&s->p, cat, NULL), AIO_OK);       /* left reaped, not closed */
+    AIO_PROCESS_WAIT(t, s->rc, &s->p, AIO_NEVER);
+    CHECK_EQ(s->rc, 5);
     AIO_END(t);
 }
 static void test_processes_misuse(void) {
@@ -3893,6 +3896,8 @@ static void test_processes_misuse(void) {
     CHECK_EQ((int)s.q.state, 3); /* (closed with the loop) */
     CHECK_EQ((int)s.q.out, -1);
     CHECK_EQ(aio_process_returncode(&s.q), -9); /* (killed at the end, as the system's children are) */
+    CHECK_EQ((int)s.p.state, 3);
+    CHECK_EQ(aio_process_returncode(&s.p), 5);
 }
 
 /* A child that ends without reading what it was sent: the parent's input is
