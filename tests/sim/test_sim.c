@@ -101,6 +101,14 @@ static aio_status sim_main(const aio_sim_config *cfg, aio_task *main, aio_task_f
     return rc;
 }
 
+/* The same for a state struct with its aio_task as member `task`, zeroed
+ * first (RUN(config, state, fn)). */
+static aio_status run_zeroed(aio_sim_config cfg, void *state, size_t size, aio_task *task, aio_task_fn fn) {
+    memset(state, 0, size);
+    return sim_main(&cfg, task, fn);
+}
+#define RUN(cfg, state, fn) run_zeroed((cfg), &(state), sizeof(state), &(state).task, (fn))
+
 /* Options for aio_sim_run, quiet. */
 static aio_sim_options options(aio_sim_config cfg, uint64_t seeds) {
     aio_sim_options o;
@@ -186,9 +194,7 @@ static aio_status hello_main(aio_task *t) {
 }
 static void test_stream_basics(void) {
     static hello_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, hello_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, hello_main), AIO_OK);
 }
 
 /* The other way: the server sends and closes; the client reads the bytes,
@@ -242,9 +248,7 @@ static aio_status eof_main(aio_task *t) {
 }
 static void test_end_of_stream(void) {
     static eof_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, eof_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, eof_main), AIO_OK);
 }
 
 /* ------------------------------------------- streams: order under jitter */
@@ -645,9 +649,7 @@ static aio_status lines_main(aio_task *t) {
 }
 static void test_stream_lines(void) {
     static lines_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, lines_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, lines_main), AIO_OK);
 }
 
 /* --------------------------------------------------------------- connects */
@@ -1097,9 +1099,7 @@ static aio_status part_main(aio_task *t) {
 }
 static void test_partition(void) {
     static part_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, part_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, part_main), AIO_OK);
 }
 
 /* A cut that never heals: a segment is sent again after 200 ms, then each
@@ -1286,9 +1286,7 @@ static aio_status dgram_main(aio_task *t) {
 }
 static void test_datagrams(void) {
     static dgram_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, dgram_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, dgram_main), AIO_OK);
 }
 
 /* loss = 1 loses every datagram; a socket keeps config.buffer bytes of
@@ -1637,9 +1635,7 @@ static aio_status names_main(aio_task *t) {
 }
 static void test_lookup(void) {
     static names_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, names_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, names_main), AIO_OK);
 }
 
 /* -------------------------------------------------------------- the runner */
@@ -2025,9 +2021,7 @@ static aio_status misuse_main(aio_task *t) {
 }
 static void test_misuse_inside(void) {
     static misuse_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, misuse_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, misuse_main), AIO_OK);
 }
 
 /* Outside a simulation the functions say so, or do what they would anyway. */
@@ -2214,9 +2208,7 @@ static aio_status bound_main(aio_task *t) {
 }
 static void test_bound_addresses(void) {
     static bound_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, bound_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, bound_main), AIO_OK);
 }
 
 /* ------------------------------------------------------------ determinism */
@@ -2725,9 +2717,7 @@ static aio_status many_main(aio_task *t) {
 }
 static void test_many_sockets(void) {
     static many_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, many_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, many_main), AIO_OK);
 }
 
 /* aio_sim_record: the run's records kept for aio_recorder_dump as well. */
@@ -2873,9 +2863,7 @@ static aio_status corners_main(aio_task *t) {
 }
 static void test_corners(void) {
     static corners_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, corners_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, corners_main), AIO_OK);
 }
 
 /* A socket still connecting, used by another task: its receive waits
@@ -2980,9 +2968,7 @@ static aio_status cancel_call_main(aio_task *t) {
 }
 static void test_call_landing_for_cancelled(void) {
     static cancel_call_t m;
-    aio_sim_config c = exact();
-    memset(&m, 0, sizeof m);
-    CHECK_EQ(sim_main(&c, &m.task, cancel_call_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), m, cancel_call_main), AIO_OK);
 }
 
 /* The digest: a task's label counts by its text; 400 tasks alive at once
@@ -3518,11 +3504,6 @@ static int register_programs(void) {
            AIO_SIM_PROGRAM("sleeper", sleeper_prog, sleeper_main) == AIO_OK &&
            AIO_SIM_PROGRAM("fail", fail_prog, fail_main) == AIO_OK;
 }
-/* One simulated run of a parent scenario: its status, its state in *s. */
-static aio_status run_parent(aio_sim_config cfg, parent_t *s, aio_task_fn fn) {
-    memset(s, 0, sizeof *s);
-    return sim_main(&cfg, &s->task, fn);
-}
 static void communicate_into(parent_t *s, const char *input) {
     memset(&s->io, 0, sizeof s->io);
     s->io.input = input;
@@ -3614,9 +3595,8 @@ static aio_status communicate_main(aio_task *t) {
     AIO_END(t);
 }
 static void test_processes_communicate(void) {
-    aio_sim_config cfg = exact();
     parent_t s;
-    CHECK_EQ(run_parent(cfg, &s, communicate_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), s, communicate_main), AIO_OK);
     CHECK_EQ((int)s.p.state, 3); /* (closed) */
 }
 
@@ -3727,9 +3707,8 @@ static aio_status signals_main(aio_task *t) {
     AIO_END(t);
 }
 static void test_processes_signals(void) {
-    aio_sim_config cfg = exact();
     parent_t s;
-    CHECK_EQ(run_parent(cfg, &s, signals_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), s, signals_main), AIO_OK);
 }
 
 /* The fault child_dies: at 1 with a child_life of 0, the child dies in the
@@ -3754,7 +3733,7 @@ static void test_processes_child_dies(void) {
     aio_sim_config cfg = exact();
     parent_t s;
     cfg.child_dies = 1;
-    CHECK_EQ(run_parent(cfg, &s, dies_main), AIO_OK);
+    CHECK_EQ(RUN(cfg, s, dies_main), AIO_OK);
 }
 
 /* Under the runner: a command run with a deadline and retries, its child
@@ -3921,9 +3900,8 @@ static aio_status unread_main(aio_task *t) {
     AIO_END(t);
 }
 static void test_processes_unread_input(void) {
-    aio_sim_config cfg = exact();
     parent_t s;
-    CHECK_EQ(run_parent(cfg, &s, unread_main), AIO_OK);
+    CHECK_EQ(RUN(exact(), s, unread_main), AIO_OK);
 }
 
 static const test_case tests[] = {
