@@ -375,7 +375,8 @@ struct aio_task {
         } many;
         struct {           /* in an I/O wait */
             int fd;
-            int dir;       /* 0 waits until readable, 1 until writable */
+            uint8_t dir;   /* 0 waits until readable, 1 until writable */
+            uint8_t closes; /* the slot's count of forgets when it parked there */
             size_t done;   /* AIO_SEND_ALL: bytes sent so far */
         } io;
     } seq;
@@ -814,6 +815,7 @@ typedef struct aio_io_slot {
     aio_task *waiter[2]; /* [0] until readable, [1] until writable */
     uint8_t watched;     /* what the port was asked to watch (AIO_READABLE | AIO_WRITABLE) */
     uint8_t dry;         /* the library's: ways a try found nothing to do since the last report */
+    uint8_t closes;      /* the library's: times the number was forgotten (aio_close, aio_io_forget) */
 } aio_io_slot;
 
 /* What waits for descriptors on a loop: the POSIX one the library starts, or
@@ -838,17 +840,23 @@ struct aio_io {
     void (*release)(aio_io *io);
     aio_io_slot *slots;  /* nslots of them, zeroed */
     uint32_t nslots;
-    uint32_t waiting;    /* the library's: tasks waiting on descriptors */
+    uint32_t waiting;    /* the library's: tasks parked on descriptors that have not resumed yet */
+    aio_time paused_until; /* the library's: accepts paused out of descriptors try again then, */
+    uint8_t paused;      /*  while this is 1 */
 };
 
 /* Wait for I/O through `io` from now on (before any I/O wait on the loop).
- * AIO_EBUSY while a task waits on a descriptor; NULL detaches the port. */
+ * AIO_EBUSY while a task waits on a descriptor (or was woken from such a
+ * wait and has not run yet), and while the system's wait the loop started
+ * carries more than descriptors: signals routed to the loop, child
+ * processes not closed, worker threads. NULL detaches the port. */
 AIO_API aio_status aio_loop_set_io(aio_loop *loop, aio_io *io);
 /* From a port's `wait`: `fd` is ready for `events`. The task waiting that way
  * wakes; a way nobody waits on any more stops being watched. */
 AIO_API void aio_io_ready(aio_loop *loop, int fd, int events);
 /* Stop watching `fd` on the running loop; a task waiting on it wakes with
- * AIO_ECLOSED (Trio's notify_closing). Call it before a descriptor the loop
+ * AIO_ECLOSED (Trio's notify_closing), as does one the loop had woken for
+ * readiness that has not run yet. Call it before a descriptor the loop
  * watched is closed elsewhere; aio_close does both. */
 AIO_API void aio_io_forget(aio_socket fd);
 
@@ -885,6 +893,10 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
  * driver closes its own). */
 AIO_API aio_status aio_close(aio_socket fd);
+/* The bytes task t's last AIO_SEND_ALL sent: all of them once it gave
+ * AIO_OK, part of them after a timeout, a cancellation or an error. Read
+ * it before t's next await. */
+AIO_API size_t aio_bytes_sent(const aio_task *t);
 
 /* A buffered reader over a socket (asyncio's StreamReader), in a buffer the
  * caller gives: AIO_READ_LINE, AIO_READ_UNTIL, AIO_READ_EXACTLY, AIO_READ_SOME.
@@ -1531,7 +1543,14 @@ AIO_API void *aio_sim_arg(void);
  * non-blocking), an accept makes its listener non-blocking first
  * (docs/behaviour.md).
  * sock.accept(): lv = the new connection's descriptor (non-blocking,
- * close-on-exec, TCP_NODELAY) or an error. */
+ * close-on-exec, TCP_NODELAY) or an error. Out of descriptors (EMFILE,
+ * ENFILE) or of the system's buffers (ENOBUFS, ENOMEM) it does not fail: as
+ * asyncio's server does, it stops watching the listener and tries again each
+ * AIO_ACCEPT_RETRY_DELAY (1 s) within d, the loop serving everything else
+ * meanwhile; the connection waits in the listener's backlog. */
+#ifndef AIO_ACCEPT_RETRY_DELAY
+#define AIO_ACCEPT_RETRY_DELAY AIO_SEC(1)
+#endif
 #define AIO_ACCEPT(t, lv, listen_fd, d) AIO__IO(t, lv, AIO__IO_ACCEPT, listen_fd, NULL, 0, d)
 /* sock.recv(len) into buf[0..len): lv = the bytes received (what is there,
  * 1..len), 0 at the end of the stream, or an error (AIO_ECONNRESET, ...).
@@ -1539,8 +1558,9 @@ AIO_API void *aio_sim_arg(void);
  * next receive. */
 #define AIO_RECV(t, lv, fd, buf, len, d) AIO__IO(t, lv, AIO__IO_RECV, fd, buf, len, d)
 /* sock.sendall(buf[0..len)): lv = AIO_OK once all of it was sent, or an
- * error (AIO_ECONNRESET once the peer is gone; no SIGPIPE). On a timeout or
- * a cancellation part of it may have been sent. */
+ * error (AIO_ECONNRESET once the peer is gone; no SIGPIPE). On a timeout, a
+ * cancellation or an error part of it may have been sent: aio_bytes_sent(t)
+ * says how much. */
 #define AIO_SEND_ALL(t, lv, fd, buf, len, d) AIO__IO(t, lv, AIO__IO_SEND, fd, buf, len, d)
 /* A TCP connection to `host` (a name, or a numeric IPv4 or IPv6 address)
  * and `port`: lv = its descriptor (non-blocking, TCP_NODELAY) or an error
@@ -2476,6 +2496,11 @@ static int aio__idle_wakeup_open(aio_loop *L) {
     AIO_CRITICAL_EXIT();
     return 1;
 }
+/* The loop sleeps in the system hook again (a port let go): its pipe, if
+ * open, is what wakes it once more. */
+static void aio__idle_wakeup_restore(aio_loop *L) {
+    if (L->wake_pipe[0] > 0) aio_loop_set_wakeup(L, aio__pipe_wakeup, NULL);
+}
 static void aio__idle_wakeup_close(aio_loop *L) {
     if (L->wake_pipe[0] > 0) {
         (void)close(L->wake_pipe[0] - 1);
@@ -2533,6 +2558,7 @@ static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #endif
 #if !defined(AIO__SYSTEM_CLOCK) || !defined(AIO__IDLE_WAKEUP)
 static void aio__idle_wakeup_close(aio_loop *L) { (void)L; }
+#define aio__idle_wakeup_restore(L) ((void)(L))
 #endif
 
 #ifdef AIO__HOSTED
@@ -5291,10 +5317,18 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
 /* ------------------------------------------------------------------ I/O */
 
 /* A task waits on a descriptor through the slot of the descriptor in its
- * loop's aio_io: slot.waiter[dir] is the task, counted in io->waiting, for
- * as long as it is parked there. Whoever wakes it (a readiness report, a
- * forget) takes it out; if something else woke it (a deadline, a
- * cancellation), its own resumption does.
+ * loop's aio_io: slot.waiter[dir] is the task for as long as it is parked
+ * there. Whoever wakes it (a readiness report, a forget) takes it out, so
+ * that another task may wait that way before it runs; if something else
+ * woke it (a deadline, a cancellation), its own resumption does.
+ *
+ * A woken task is not gone: until it resumes, it is counted in io->waiting
+ * (the port cannot be changed under it), and it must still learn of a
+ * forget (aio_close) that came after its wake but before it ran, or it
+ * would use a number that may already be another descriptor's. So each
+ * slot counts its forgets (`closes`) and a task notes the count when it
+ * parks: at its resumption a different count says the number was closed
+ * (AIO_ECLOSED) and that the slot is not its to touch any more.
  *
  * What the port watches lags behind who waits: a descriptor stays watched
  * after its waiter was woken by readiness (it will most likely wait again,
@@ -5316,9 +5350,29 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 
+/* In a slot's `dry`: a listener whose accept ran out of descriptors, not
+ * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
+#define AIO__IO_PAUSED 4
+
 #ifdef AIO__SOCKETS
 static aio_io *aio__sysio_start(aio_loop *L);
+static aio_status aio__sysio_grow(aio_io *io, int fd);
+static const char *aio__sysio_holds(aio_io *io);
 #endif
+
+/* The listeners paused out of descriptors are tried again (reported
+ * readable, so that their accepts try) once io->paused_until has come. */
+static void aio__io_unpause(aio_loop *L) {
+    aio_io *io = L->io;
+    uint32_t fd;
+    if (!io->paused || aio__before(aio__now(L), io->paused_until)) return;
+    io->paused = 0;
+    for (fd = 0; fd < io->nslots; fd++) {
+        if (!(io->slots[fd].dry & AIO__IO_PAUSED)) continue;
+        io->slots[fd].dry = (uint8_t)(io->slots[fd].dry & ~AIO__IO_PAUSED);
+        aio_io_ready(L, (int)fd, AIO_READABLE);
+    }
+}
 
 /* The loop's work in each turn once it waits for I/O: look at the
  * descriptors without blocking (the loop's own time as the deadline), then
@@ -5327,7 +5381,10 @@ static aio_io *aio__sysio_start(aio_loop *L);
  * waiting on a descriptor, or an event set from elsewhere (a signal, a
  * thread) through the loop's wake-up. */
 static int aio__io_events(aio_loop *L, int op) {
-    if (L->io && op == AIO__EV_DRAIN) L->io->wait(L->io, L, L->now);
+    if (L->io && op == AIO__EV_DRAIN) {
+        L->io->wait(L->io, L, L->now);
+        aio__io_unpause(L);
+    }
     if (L->io && op == AIO__EV_STUCK) {
         int bound;
         AIO_CRITICAL_ENTER();
@@ -5343,6 +5400,8 @@ static int aio__io_events(aio_loop *L, int op) {
  * not block while a timer is armed; time jumps to it if nothing came. */
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
     (void)ctx;
+    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
+        deadline = L->io->paused_until;
     L->io->wait(L->io, L, deadline); /* (detaching the port gives the idle hook back) */
     if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
         aio__before(L->now, deadline))
@@ -5355,6 +5414,7 @@ static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__SOCKETS
     if (!L->io) (void)aio__sysio_start(L);
 #endif
+    if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
     if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
     L->idle = aio__io_idle;
     return L->io;
@@ -5386,7 +5446,11 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
+#ifdef AIO__SOCKETS
+        *rc = AIO_EIO; /* the system's wait could not start: errno says why (EMFILE, ENOMEM) */
+#else
         *rc = aio__misuse(AIO_EINVAL, "I/O wait: no I/O port (aio_loop_set_io)");
+#endif
         return NULL;
     }
     if ((uint32_t)fd >= io->nslots) { /* (never negative: the awaits refuse that first) */
@@ -5409,7 +5473,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     if (s->waiter[dir])
         return aio__bad_fd(AIO_EBUSY, what, fd, AIO__DETAIL(dir ? "already has a task waiting until it is writable"
                                                                 : "already has a task waiting until it is readable"));
-    if (!trust || !(s->watched & way)) {
+    if ((!trust || !(s->watched & way)) && !(s->dry & AIO__IO_PAUSED)) {
         rc = L->io->watch(L->io, fd, s->watched, s->watched | way);
         if (rc < 0) return rc;
         s->watched = (uint8_t)(s->watched | way);
@@ -5417,27 +5481,30 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     AIO__WAITS_ON(L, AIO_ON_IO, NULL, fd);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    t->seq.io.dir = dir;
+    t->seq.io.dir = (uint8_t)dir;
+    t->seq.io.closes = s->closes;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
 }
 
-/* A task that wakes for another reason than readiness leaves its slot
- * (it parked there: the slot exists). */
-static void aio__io_leave(aio_task *t) {
-    aio_io_slot *s = &t->loop->io->slots[t->seq.io.fd];
-    if (s->waiter[t->seq.io.dir] == t) {
-        s->waiter[t->seq.io.dir] = NULL;
-        t->loop->io->waiting--;
-    }
+/* The resumption of a task parked by aio__io_park, whatever woke it: it
+ * leaves its slot if it is still there and stops being counted. 1 if the
+ * number was forgotten since it parked (the slot is no longer its). */
+static int aio__io_leave(aio_task *t) {
+    aio_io *io = t->loop->io;
+    aio_io_slot *s = &io->slots[t->seq.io.fd];
+    io->waiting--;
+    if (s->closes != t->seq.io.closes) return 1;
+    if (s->waiter[t->seq.io.dir] == t) s->waiter[t->seq.io.dir] = NULL;
+    return 0;
 }
 
-/* Stop watching way `way` of fd (nobody waits that way: a second waiter is
- * refused while the one that left has not resumed). */
+/* Stop watching way `way` of fd, unless a task waits that way (one that
+ * took the slot after its last waiter was woken). */
 static void aio__io_unwatch(aio_io *io, int fd, int way) {
     aio_io_slot *s = &io->slots[fd];
-    if (s->watched & way) {
+    if ((s->watched & way) && !s->waiter[way >> 1]) {
         s->watched = (uint8_t)(s->watched & ~way);
         (void)io->watch(io, fd, s->watched | way, s->watched);
     }
@@ -5452,17 +5519,26 @@ static void aio__io_dry(aio_loop *L, int fd, int dir) {
 
 AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     if (L->io && L->io->waiting)
-        return aio__misuse(AIO_EBUSY, "aio_loop_set_io: tasks wait on descriptors");
+        return aio__misuse(AIO_EBUSY, "aio_loop_set_io: tasks wait on descriptors (or were woken from such "
+                                      "a wait and have not run yet)");
+#ifdef AIO__SOCKETS
+    if (L->io && L->io->grow == aio__sysio_grow && aio__sysio_holds(L->io))
+        return aio__misuse(AIO_EBUSY, aio__sysio_holds(L->io));
+#endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) {
         io->waiting = 0;
+        io->paused = 0;
     } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
         L->idle = NULL;
 #ifdef AIO__SYSTEM_CLOCK
-        if (!L->is_virtual) L->idle = aio__system_idle;
+        if (!L->is_virtual) {
+            L->idle = aio__system_idle;
+            aio__idle_wakeup_restore(L); /* (the port's wake-up was the loop's) */
+        }
 #endif
     }
     return AIO_OK;
@@ -5480,8 +5556,7 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
         if (!w) {
             aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
         } else if (w->state == AIO__PARKED) {
-            s->waiter[dir] = NULL;
-            io->waiting--;
+            s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
             w->flags |= AIO__T_SIGNALLED;
             AIO__CAUSE(L, NULL, AIO_BY_IO);
             aio__wake(w);
@@ -5498,11 +5573,11 @@ AIO_API void aio_io_forget(aio_socket sock) {
     int dir;
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
     s = &io->slots[fd];
+    s->closes++; /* (a task woken but not run yet finds it changed) */
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
         s->waiter[dir] = NULL;
-        io->waiting--;
         if (w->state == AIO__PARKED) {
             w->flags |= AIO__T_CLOSED;
             AIO__CAUSE(L, NULL, AIO_BY_CLOSED);
@@ -5590,6 +5665,11 @@ static int aio__net_would_block(int err) { return err == WSAEWOULDBLOCK; }
 static int aio__net_interrupted(int err) { return err == WSAEINTR; }
 static int aio__net_in_progress(int err) { return err == WSAEWOULDBLOCK || err == WSAEINPROGRESS; }
 static void aio__net_set_last(int err) { WSASetLastError(err); }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    int err = WSAGetLastError();
+    return err == WSAEMFILE || err == WSAENOBUFS;
+}
 #define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
 static void aio__nonblocking(int fd) {
     u_long one = 1;
@@ -5621,6 +5701,10 @@ static int aio__net_would_block(int err) {
 static int aio__net_interrupted(int err) { return err == EINTR; }
 static int aio__net_in_progress(int err) { return err == EINPROGRESS; }
 static void aio__net_set_last(int err) { errno = err; }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+}
 #ifdef ECONNABORTED
 #define AIO__ECONNABORTED ECONNABORTED
 #else
@@ -5980,6 +6064,21 @@ static int aio__io_is_dry(const aio_io *io, int fd, int dir) {
     return io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir));
 }
 
+#ifdef AIO__SOCKETS
+/* An accept out of descriptors: its listener is not watched, and the task
+ * waits on it for the loop to try again at the next retry time (asyncio's
+ * server pauses its accepts the same way), or for its own deadline. */
+static aio_status aio__io_pause(aio_task *t, aio_frame *f, int fd) {
+    aio_io *io = t->loop->io;
+    aio_time retry = aio__now(t->loop) + AIO_ACCEPT_RETRY_DELAY;
+    aio__io_unwatch(io, fd, AIO_READABLE);
+    io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | AIO__IO_PAUSED | 1);
+    if (!io->paused || aio__before(retry, io->paused_until)) io->paused_until = retry;
+    io->paused = 1;
+    return aio__io_park(t, f, 0, 1, "AIO_ACCEPT");
+}
+#endif
+
 /* Try the operation once more: its result, or parked until the descriptor
  * is ready (AIO__SUSPENDED). */
 static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
@@ -6006,6 +6105,7 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
             }
         } else { /* AIO__IO_ACCEPT */
             rc = aio__net_accept(fd, what);
+            if (rc == AIO_EIO && aio__net_exhausted()) return aio__io_pause(t, f, fd);
         }
         /* LCOV_EXCL_START: a signal in the call; a connection gone before its accept */
         if (rc == AIO__INTR) continue;
@@ -6036,11 +6136,11 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV: len is 0 (a receive of 0 bytes would "
                                                         "read as the end of the stream)"));
 #endif
-    if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     t->seq.io.fd = fd;
     t->seq.io.dir = aio__io_dirs[op];
     t->seq.io.done = 0;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
     aio__set_until(t, until);
     return aio__io_try(t, f, op, buf, len);
@@ -6049,27 +6149,30 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
 AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
     int fd = t->seq.io.fd;
+    int way = 1 << t->seq.io.dir;
+    int closed;
     t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
-    aio__io_leave(t);
+    closed = aio__io_leave(t); /* (a closed number's slot is not its to unwatch) */
     /* A cancellation comes first: a cancelled wait has consumed nothing. */
     if (aio__checkpoint(t) < 0) {
-        aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
+        if (!closed) aio__io_unwatch(t->loop->io, fd, way);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    if (woke & AIO__T_CLOSED) return AIO_ECLOSED;
-    if (!woke) { /* a deadline, or woken early because one moved */
-        if (aio__due(t->until, aio__now(t->loop))) { /* LCOV_EXCL_BR_LINE: (see below) */
-            aio__io_unwatch(t->loop->io, fd, 1 << t->seq.io.dir);
-            return AIO_ETIMEDOUT;
-        }
-        /* LCOV_EXCL_START: woken with no deadline due, by a timer that found
-         * no slot to move to (aio__rearm): it parks again and reports that */
-        return aio__io_park(t, f, t->seq.io.dir, 1, AIO__IO_NAME(op));
-        /* LCOV_EXCL_STOP */
+    /* Then what came first: a deadline that woke it, or a close */
+    if (!woke && aio__due(t->until, aio__now(t->loop))) {
+        if (!closed) aio__io_unwatch(t->loop->io, fd, way);
+        return AIO_ETIMEDOUT;
     }
+    if (closed) return AIO_ECLOSED;
+    /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
+     * slot to move to (aio__rearm): it parks again and reports that */
+    if (!woke) return aio__io_park(t, f, t->seq.io.dir, 1, AIO__IO_NAME(op));
+    /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
 }
+
+AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->seq.io.done; }
 
 #ifdef AIO__SOCKETS
 /* ---------------------------------------------------------------- streams */
@@ -6462,14 +6565,14 @@ AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socke
     if (op == AIO__DGRAM_RECV && !len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV_FROM: len is 0 (a receive of 0 bytes would "
                                                         "drop the datagram)"));
+    t->seq.io.fd = fd;
+    t->seq.io.dir = (uint8_t)op;
+    t->seq.io.done = 0;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (op == AIO__DGRAM_SEND && !aio__address_ok(addr))
         return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is NULL or holds no IPv4 or IPv6 address "
                                        "(aio_address_set)");
     if (fd < 0) return aio__bad_fd(AIO_EBADF, aio__dgram_names[op], fd, "is negative");
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    t->seq.io.fd = fd;
-    t->seq.io.dir = op;
-    t->seq.io.done = 0;
     aio__set_until(t, until);
     return aio__dgram_try(t, f, op, buf, len, addr);
 }
@@ -6676,6 +6779,26 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
 #ifdef AIO__PROCESSES
 static void aio__children_release(aio__sysio *s);
 #endif
+
+/* What the system's wait carries besides descriptors, that would go with
+ * it if it were let go while the loop lives (aio_loop_set_io): NULL if
+ * nothing, else why it cannot be. */
+static const char *aio__sysio_holds(aio_io *io) {
+    aio__sysio *s = (aio__sysio *)io;
+#ifdef AIO__SIGNALS
+    int signo;
+    if (aio__sig_loop == s->loop)
+        for (signo = 1; signo < AIO__NSIG; signo++)
+            if (aio__sig_event[signo])
+                return "aio_loop_set_io: signals are routed to the loop through its wait (aio_signal_event; "
+                       "route them elsewhere first, with ev NULL)";
+#endif
+#ifdef AIO__PROCESSES
+    if (s->children) return "aio_loop_set_io: child processes of the loop are not closed (aio_process_close)";
+#endif
+    if (s->pool) return "aio_loop_set_io: the loop's worker threads have started; they end with aio_loop_destroy";
+    return NULL;
+}
 
 static void aio__sysio_release(aio_io *io) {
     aio__sysio *s = (aio__sysio *)io;
@@ -7700,19 +7823,18 @@ static aio_status aio__connect_go(aio_task *t, aio_frame *f, aio__connecting *c)
         }
         if (!s || rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
         s->waiter[1] = t;
-        L->io->waiting++;
     }
     if (rc >= 0) { /* LCOV_EXCL_BR_LINE: (out of memory) */
         AIO__WAITS_ON(L, AIO_ON_IO, NULL, c->fd[0]);
         rc = aio__park(t, 1, 1);
-        if (rc == AIO__SUSPENDED) return rc;
-    }
-    for (i = 0; i < c->tried; i++) { /* (no park: leave the slots) */
-        if (c->fd[i] >= 0 && L->io->slots[c->fd[i]].waiter[1] == t) { /* LCOV_EXCL_BR_LINE */
-            L->io->slots[c->fd[i]].waiter[1] = NULL;
-            L->io->waiting--;
+        if (rc == AIO__SUSPENDED) {
+            L->io->waiting++; /* (once, until it resumes) */
+            return rc;
         }
     }
+    for (i = 0; i < c->tried; i++) /* (no park: leave the slots) */
+        if (c->fd[i] >= 0 && L->io->slots[c->fd[i]].waiter[1] == t) /* LCOV_EXCL_BR_LINE */
+            L->io->slots[c->fd[i]].waiter[1] = NULL;
     return aio__connect_end(t, c, -1, aio__raise(t, f, rc));
 }
 
@@ -7793,16 +7915,14 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
     }
 #endif
     t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
+    io->waiting--;
     for (i = 0; i < c->tried; i++) { /* leave every slot, noting the attempts reported ready */
         aio_io_slot *s;
         reported[i] = 0;
         if (c->fd[i] < 0) continue;
         s = &io->slots[c->fd[i]];
         reported[i] = s->waiter[1] != t;
-        if (!reported[i]) {
-            s->waiter[1] = NULL;
-            io->waiting--;
-        }
+        if (!reported[i]) s->waiter[1] = NULL;
     }
     /* A cancellation comes first: every attempt is closed. */
     if (aio__checkpoint(t) < 0) return aio__connect_end(t, c, -1, aio__raise(t, f, AIO_ECANCELED));
@@ -9136,7 +9256,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
 #ifdef AIO__PROCESSES
 enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
 enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
-#define AIO__PROC_PARKED 4      /* (in stopping's high bits: counted in io->waiting) */
+#define AIO__PROC_PARKED 4      /* (in stopping's high bits: parked on its exit alone) */
 #define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
 #define AIO__PROC_STOP_MASK 3
 #define AIO__SIGKILL 9          /* (Windows' <signal.h> has no SIGKILL) */
@@ -10241,7 +10361,7 @@ typedef struct aio__proc_waits {
     int n;
 } aio__proc_waits;
 
-/* Leave every slot and count t parked in (whatever woke it). */
+/* Leave every slot t parked in (whatever woke it); it stops being counted. */
 static void aio__proc_leave(aio_task *t, aio_process *p) {
     aio_io *io = t->loop->io;
     int fds[4];
@@ -10253,16 +10373,11 @@ static void aio__proc_leave(aio_task *t, aio_process *p) {
     fds[3] = p->pidfd;
     for (i = 0; i < 4; i++) {
         if (fds[i] < 0 || (uint32_t)fds[i] >= io->nslots) continue;
-        for (dir = 0; dir < 2; dir++) {
-            if (io->slots[fds[i]].waiter[dir] != t) continue;
-            io->slots[fds[i]].waiter[dir] = NULL;
-            io->waiting--;
-        }
+        for (dir = 0; dir < 2; dir++)
+            if (io->slots[fds[i]].waiter[dir] == t) io->slots[fds[i]].waiter[dir] = NULL;
     }
-    if (p->stopping & AIO__PROC_PARKED) {
-        p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
-        io->waiting--;
-    }
+    p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
+    io->waiting--;
 }
 
 /* Park t on what w lists (its exit if nothing), until `until`. */
@@ -10289,12 +10404,9 @@ static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w
             s->watched = (uint8_t)(s->watched | way);
         }
         s->waiter[w->dir[i]] = t;
-        L->io->waiting++;
     }
-    if (rc >= 0 && !w->n) { /* the exit, told by SIGCHLD */
-        p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED);
-        L->io->waiting++;
-    }
+    L->io->waiting++; /* (once, until aio__proc_leave) */
+    if (rc >= 0 && !w->n) p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED); /* the exit, told by SIGCHLD */
     if (rc >= 0) {
         aio__set_until(t, until);
         AIO__WAITS_ON(L, AIO_ON_IO, NULL, w->n ? w->fd[0] : -1);
