@@ -2426,6 +2426,11 @@ static int aio__idle_wakeup_open(aio_loop *L) {
     AIO_CRITICAL_EXIT();
     return 1;
 }
+/* The loop sleeps in the system hook again (a port let go): its event, if
+ * made, is what wakes it once more. */
+static void aio__idle_wakeup_restore(aio_loop *L) {
+    if (L->wake_event && L->wake_event != INVALID_HANDLE_VALUE) aio_loop_set_wakeup(L, aio__event_wakeup, NULL);
+}
 static void aio__idle_wakeup_close(aio_loop *L) {
     if (L->wake_event && L->wake_event != INVALID_HANDLE_VALUE) (void)CloseHandle((HANDLE)L->wake_event);
     L->wake_event = NULL;

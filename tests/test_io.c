@@ -1451,6 +1451,308 @@ static void test_io_close_while_waiting(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* Between the turn that finds a descriptor ready and the turn its waiter
+ * runs, other tasks run first. A close in that window is a close while it
+ * waits: the waiter gets AIO_ECLOSED and touches nothing, though the
+ * number is by then another connection's with bytes of its own. */
+static aio_status close_after_wake_main(aio_task *t) {
+    static int op;
+    AIO_BEGIN(t);
+    for (op = 0; op < 2; op++) { /* a readiness wait, a receive */
+        spawn_reader(0, op, S.sv[0], AIO_SEC(5));
+        AIO_SLEEP(t, AIO_MS(10));
+        CHECK_EQ(send_sock(S.sv[1], "good", 4), 4L);
+        settle(S.sv[0]);
+        AIO_YIELD(t); /* the loop wakes the reader at the end of this turn; this task runs first */
+        CHECK_EQ(t->loop->io->waiting, 1);
+        CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+        CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+        sockpair(S.sv2); /* the lowest free numbers: the ones just closed */
+        CHECK_EQ(send_sock(S.sv2[1], "evil", 4), 4L);
+        AIO_AWAIT(t, S.rc, &S.r[0].task);
+        CHECK_EQ(S.r[0].rc, AIO_ECLOSED);
+        CHECK_EQ(S.r[0].at, 10 + op * 10);
+        CHECK_EQ(t->loop->io->waiting, 0);
+        CHECK_EQ(drain_fd(S.sv2[0], S.r[1].buf, 8), 4); /* the new connection's bytes are all there */
+        S.sv[0] = S.sv2[0];
+        S.sv[1] = S.sv2[1];
+    }
+    AIO_END(t);
+}
+
+static void test_io_close_after_wake(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, close_after_wake_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* A waiter woken for readiness and then cancelled before it runs has left
+ * its slot: another task may wait there at once, and the cancelled one's
+ * resumption keeps the watch that task relies on (it hears of the bytes
+ * at once). The same for a waiter woken by its deadline whose number was
+ * then closed and opened anew: the new descriptor's watch stays. */
+static aio_status cancel_after_wake_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(send_sock(S.sv[1], "abcd", 4), 4L);
+    settle(S.sv[0]);
+    AIO_YIELD(t);
+    CHECK_EQ(aio_cancel(&S.r[0].task), 1);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_SEC(1)); /* the reader runs in the meantime */
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(T_MS(), 10);
+    CHECK_EQ(S.r[0].rc, 0); /* (it never returned: cancelled) */
+    CHECK_EQ(S.r[0].at2, 10);
+    CHECK_EQ(drain_fd(S.sv[0], S.r[1].buf, 8), 4); /* the cancelled receive took nothing */
+    /* woken by its deadline, then its number closed and taken again */
+    spawn_reader(0, 1, S.sv[0], AIO_MS(20));
+    AIO_SLEEP(t, AIO_MS(20)); /* (armed after the reader: wakes after it, runs before it) */
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(send_sock(S.sv[1], "efgh", 4), 4L);
+    settle(S.sv[0]);
+    spawn_reader(1, 0, S.sv[0], AIO_SEC(1));
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_ETIMEDOUT); /* (its deadline came first) */
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.r[1].rc, AIO_OK);
+    CHECK_EQ(S.r[1].at, 30);
+    AIO_END(t);
+}
+
+static void test_io_cancel_after_wake(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, cancel_after_wake_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* aio_loop_set_io refuses while a waiter the loop woke has not run (it
+ * would resume on a port that is gone), and while the system's wait
+ * carries routed signals or worker threads; the loop goes on unharmed. */
+#if POSIX_IO_TESTS && !defined(AIO_NO_THREADS)
+static aio_status nothing_call(void *data) {
+    (void)data;
+    return 7;
+}
+#endif
+static aio_status set_io_busy_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(send_sock(S.sv[1], "abcd", 4), 4L);
+    settle(S.sv[0]);
+    AIO_YIELD(t);
+    CHECK(t->loop->io->slots[S.sv[0]].waiter[0] == NULL); /* (woken: out of its slot) */
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_EBUSY);
+    CHECK_DEBUG("have not run yet");
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, 4);
+#if POSIX_IO_TESTS
+    CHECK_EQ(aio_signal_event(SIGUSR2, &S.ev), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_EBUSY);
+    CHECK_DEBUG("signals are routed to the loop");
+    CHECK_EQ(aio_signal_event(SIGUSR2, NULL), AIO_OK);
+#ifndef AIO_NO_THREADS
+    AIO_TO_THREAD(t, S.rc, nothing_call, NULL, 0, AIO_SEC(1));
+    CHECK_EQ(S.rc, 7);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_EBUSY);
+    CHECK_DEBUG("worker threads have started");
+#endif
+#endif
+    AIO_END(t);
+}
+
+static void test_io_set_io_while_busy(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, set_io_busy_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* Awaits with bad arguments are checkpoints all the same: a deadline that
+ * passed during CPU work, or a pending cancel, is what they report. */
+static aio_status bad_args_checkpoint_main(aio_task *t) {
+    static aio_address nowhere;
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(10)) {
+        aio_virtual_advance(t->loop, AIO_MS(20)); /* CPU work past the block's deadline */
+        AIO_RECV(t, S.rc, -1, S.r[0].buf, 4, AIO_SEC(1));
+        CHECK(0); /* (never reached: the block unwinds) */
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 20);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(10)) {
+        aio_virtual_advance(t->loop, AIO_MS(20));
+        AIO_SEND_TO(t, S.rc, S.sv[0], "x", 1, &nowhere, AIO_SEC(1));
+        CHECK(0);
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(10)) {
+        aio_virtual_advance(t->loop, AIO_MS(20));
+        AIO_RECV_FROM(t, S.rc, -1, S.r[0].buf, 4, &nowhere, AIO_SEC(1));
+        CHECK(0);
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_cancel(t), 1);
+    AIO_WAIT_WRITABLE(t, S.rc, -1, AIO_SEC(1));
+    CHECK(0);
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    AIO_RETURN(t, AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_bad_arguments_are_checkpoints(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, bad_args_checkpoint_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* aio_bytes_sent: how much of a send that timed out reached the socket
+ * (the peer reads exactly that many), and all of one that completed. */
+static aio_status bytes_sent_main(aio_task *t) {
+    static char big[1 << 20];
+    static size_t sent;
+    AIO_BEGIN(t);
+    memset(big, 'x', sizeof big);
+    AIO_SEND_ALL(t, S.rc, S.sv[0], "abc", 3, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_OK);
+    CHECK_EQ(aio_bytes_sent(t), 3);
+    AIO_SEND_ALL(t, S.rc, S.sv[0], big, sizeof big, AIO_MS(50)); /* nobody reads: it fills, then waits */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 50);
+    sent = aio_bytes_sent(t);
+    CHECK(sent > 0 && sent < sizeof big);
+    {
+        size_t got = 0;
+        for (;;) {
+            long n = recv_sock(S.sv[1], big, sizeof big);
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+        CHECK_EQ(got, sent + 3);
+    }
+    AIO_END(t);
+}
+
+static void test_io_bytes_sent(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, bytes_sent_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+#if POSIX_IO_TESTS
+/* Every descriptor taken, under a lowered limit (restored by exhaust_end):
+ * the way a server at its limit lives. */
+#define EXHAUST_LIMIT 256
+static int exhaust_fds[EXHAUST_LIMIT];
+static int exhaust_n;
+static struct rlimit exhaust_saved;
+static void exhaust_begin(int like) {
+    struct rlimit lim;
+    int fd;
+    CHECK_EQ(getrlimit(RLIMIT_NOFILE, &exhaust_saved), 0);
+    lim = exhaust_saved;
+    lim.rlim_cur = EXHAUST_LIMIT;
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    for (exhaust_n = 0; exhaust_n < EXHAUST_LIMIT && (fd = dup(like)) >= 0; exhaust_n++) exhaust_fds[exhaust_n] = fd;
+    CHECK(exhaust_n < EXHAUST_LIMIT && errno == EMFILE);
+}
+static void exhaust_release_one(void) { CHECK_EQ(close(exhaust_fds[--exhaust_n]), 0); }
+static void exhaust_end(void) {
+    while (exhaust_n > 0) exhaust_release_one();
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &exhaust_saved), 0);
+}
+
+/* The loop's first I/O wait, with no descriptor left for the loop's own
+ * wait: AIO_EIO (errno EMFILE), a system error like any other, and the
+ * loop sleeps on as it did; once descriptors are free, I/O works. */
+static aio_status first_wait_exhausted_main(aio_task *t) {
+    AIO_BEGIN(t);
+    exhaust_begin(S.sv[0]);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
+    CHECK_EQ(S.rc, AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    CHECK(t->loop->io == NULL);
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(T_MS(), 10);
+    exhaust_end();
+    CHECK_EQ(send_sock(S.sv[1], "a", 1), 1L);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_first_wait_out_of_descriptors(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, first_wait_exhausted_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* AIO_ACCEPT at the descriptor limit pauses, as asyncio's server does: it
+ * tries again each AIO_ACCEPT_RETRY_DELAY (1 s), the loop serving the rest
+ * meanwhile (a ticker keeps its times), and takes the connection that
+ * waited in the backlog at the first retry after a descriptor was freed
+ * (at 2.5 s: taken at 3 s). A pause reached by the accept's own deadline
+ * ends it (1.5 s). */
+static aio_status accept_ticker(aio_task *t) {
+    AIO_BEGIN(t);
+    for (S.r[1].rc = 0; S.r[1].rc < 8; S.r[1].rc++) AIO_SLEEP(t, AIO_MS(500));
+    S.r[1].at = T_MS();
+    AIO_END(t);
+}
+static aio_status accept_freer(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(1000));
+    exhaust_release_one();
+    AIO_END(t);
+}
+static aio_status accept_exhausted_main(aio_task *t) {
+    static aio_task ticker, freer;
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, S.rc, S.lfd, 0); /* the loop's wait starts (it takes descriptors) */
+    CHECK_EQ(S.rc, AIO_OK); /* (the connection waits) */
+    exhaust_begin(S.lfd);
+    AIO_ACCEPT(t, S.fd, S.lfd, AIO_MS(1500));
+    CHECK_EQ(S.fd, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 1500);
+    CHECK_EQ(aio_spawn(&ticker, accept_ticker), AIO_OK);
+    CHECK_EQ(aio_spawn(&freer, accept_freer), AIO_OK);
+    AIO_ACCEPT(t, S.fd, S.lfd, AIO_SEC(10));
+    CHECK(S.fd >= 0);
+    CHECK_EQ(T_MS(), 3000);
+    AIO_AWAIT(t, S.rc, &ticker);
+    CHECK_EQ(S.r[1].at, 5500); /* every tick on time */
+    AIO_AWAIT(t, S.rc, &freer);
+    exhaust_end();
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_accept_out_of_descriptors(void) {
+    aio_loop loop;
+    aio_address at;
+    int client = new_socket();
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    S.lfd = aio_tcp_listen("127.0.0.1", 0, 0);
+    CHECK(S.lfd >= 0 && client >= 0);
+    CHECK_EQ(aio_address_set(&at, "127.0.0.1", aio_socket_port(S.lfd)), AIO_OK);
+    CHECK_EQ(connect_sock(client, &at), 0); /* (in the backlog until accepted) */
+    CHECK_EQ(test_run(&loop, &S.main, accept_exhausted_main), AIO_OK);
+    CHECK_EQ(close_sock(client), 0);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
+
 /* A task that waits for S.ev (set by a signal, or by a test's main). */
 static aio_status signal_waiter(aio_task *t) {
     AIO_BEGIN(t);
@@ -2720,6 +3022,15 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_tcp_listen_accept_connect),
     SOCKET_ENTRY(test_io_connect_refused_accept_deadline),
     SOCKET_ENTRY(test_io_close_while_waiting),
+    SOCKET_ENTRY(test_io_close_after_wake),
+    SOCKET_ENTRY(test_io_cancel_after_wake),
+    SOCKET_ENTRY(test_io_set_io_while_busy),
+    SOCKET_ENTRY(test_io_bad_arguments_are_checkpoints),
+    SOCKET_ENTRY(test_io_bytes_sent),
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_first_wait_out_of_descriptors),
+    SOCKET_ENTRY(test_io_accept_out_of_descriptors),
+#endif
     SOCKET_ENTRY(test_io_connect_timeout_and_cancel),
     SOCKET_ENTRY(test_io_connect_listen_errors),
 #if POSIX_IO_TESTS

@@ -6,7 +6,9 @@
  * waiter must run in its own loop's thread. Then the same again with the
  * main loop waiting for I/O (it sleeps in epoll or poll(), woken through its
  * own pipe; on Windows in a Win32 event, then in WSAPoll woken through a
- * socket pair). Built and run by `make test`, under ThreadSanitizer by
+ * socket pair), and once more with the I/O wait let go
+ * (aio_loop_set_io(&loop, NULL)) after the idle hook had opened its pipe:
+ * the sets wake the idle hook again. Built and run by `make test`, under ThreadSanitizer by
  * `make sanitize`, and on Windows by `make test-windows`. Exit 0 when all is
  * well. */
 #ifdef _WIN32
@@ -121,14 +123,16 @@ static aio_status waiter(aio_task *t) {
     }
     AIO_END(t);
 }
-typedef struct { aio_task task; waiter_t a, b; aio_status ra, rb; int io_fd; } main_t;
+typedef struct { aio_task task; waiter_t a, b; aio_status ra, rb; int io_fd, detach; } main_t;
 static aio_status main_fn(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+    if (s->detach) AIO_SLEEP(t, AIO_MS(20)); /* (the idle hook opens its pipe) */
     if (s->io_fd >= 0) { /* the loop's I/O starts: from now on it sleeps in its I/O wait */
         AIO_WAIT_WRITABLE(t, s->ra, s->io_fd, AIO_SEC(5));
         if (s->ra != AIO_OK) AIO_RAISE(t, s->ra);
     }
+    if (s->detach && aio_loop_set_io(t->loop, NULL) != AIO_OK) AIO_RAISE(t, AIO_EUSER); /* back to the idle hook */
     s->a.ev = &from_worker;
     s->a.acked = &acked_worker;
     s->b.ev = &from_loop_b;
@@ -216,7 +220,7 @@ static int wakeup_inside_section(void) {
     return rc == AIO_OK && woken_in_section == 1 && aio_loop_destroy(&loop) == AIO_OK;
 }
 
-static int run_all(int io_fd) {
+static int run_all(int io_fd, int detach) {
     static main_t m;
     static aio_timer timers[8];
     aio_loop loop;
@@ -225,6 +229,7 @@ static int run_all(int io_fd) {
     memset(&m, 0, sizeof m);
     acked_worker = acked_b = 0;
     m.io_fd = io_fd;
+    m.detach = detach;
     main_thread = pthread_self();
     aio_loop_init(&loop, timers, 8);
     thread_start(&w, worker);
@@ -234,7 +239,7 @@ static int run_all(int io_fd) {
     thread_join(b);
     printf("events set from another thread%s: main loop %d, %d of %d sets from a thread with no "
            "loop, %d of %d from a task of another loop, woken in the wrong thread %d times, "
-           "loop B %s\n", io_fd >= 0 ? " (the main loop waiting for I/O)" : "", rc,
+           "loop B %s\n", detach ? " (the main loop's I/O wait let go)" : io_fd >= 0 ? " (the main loop waiting for I/O)" : "", rc,
            read_acked(&acked_worker), ROUNDS, read_acked(&acked_b), ROUNDS,
            wrong_thread, loop_b_ok ? "ok" : "FAILED");
     return rc == AIO_OK && worker_ok && loop_b_ok && wrong_thread == 0 && aio_loop_destroy(&loop) == AIO_OK;
@@ -242,8 +247,9 @@ static int run_all(int io_fd) {
 
 int main(void) {
     int sv[2];
-    int ok = run_all(-1);
-    ok = socketpair_stream(sv) == 0 && run_all(sv[0]) && ok;
+    int ok = run_all(-1, 0);
+    ok = socketpair_stream(sv) == 0 && run_all(sv[0], 0) && ok;
+    ok = run_all(sv[0], 1) && ok;
     ok = wakeup_inside_section() && ok;
     return ok ? 0 : 1;
 }
