@@ -119,7 +119,7 @@ static aio_status serve(aio_task *t) {
             AIO_ACCEPT(t, s->fd, s->stop.listener, AIO_NEVER);
             if (s->fd == AIO_ECLOSED) break; /* closed: no more clients */
             for (s->i = 0; s->i < SLOTS && aio_task_alive(&conns[s->i].task); s->i++) {}
-            if (s->fd < 0 || s->i == SLOTS) { /* out of descriptors, or of states */
+            if (s->fd < 0 || s->i == SLOTS) { /* a failed accept, or no state free */
                 if (s->fd >= 0) aio_close(s->fd);
                 continue;
             }
