@@ -1556,6 +1556,14 @@ static aio_status set_io_busy_main(aio_task *t) {
     CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_EBUSY);
     CHECK_DEBUG("signals are routed to the loop");
     CHECK_EQ(aio_signal_event(SIGUSR2, NULL), AIO_OK);
+    {
+        static const char *const argv[] = {"true", NULL};
+        static aio_process child;
+        CHECK_EQ(aio_process_spawn(&child, argv, NULL), AIO_OK);
+        CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_EBUSY);
+        CHECK_DEBUG("child processes of the loop are not closed");
+        CHECK_EQ(aio_process_close(&child), AIO_OK);
+    }
 #ifndef AIO_NO_THREADS
     AIO_TO_THREAD(t, S.rc, nothing_call, NULL, 0, AIO_SEC(1));
     CHECK_EQ(S.rc, 7);
