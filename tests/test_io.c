@@ -1755,7 +1755,15 @@ static aio_status accept_exhausted_main(aio_task *t) {
 static void test_io_accept_out_of_descriptors(void) {
     aio_loop loop;
     aio_address at;
-    int client = new_socket();
+    int client;
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        /* valgrind keeps a limit of its own below the system's: the system
+         * accepts the connection beyond it, and valgrind closes it */
+        printf("    (under valgrind: the descriptor limit is valgrind's, skipped)\n");
+        return;
+    }
+    client = new_socket();
     test_loop(&loop);
     memset(&S, 0, sizeof S);
     S.lfd = aio_tcp_listen("127.0.0.1", 0, 0);
