@@ -687,6 +687,14 @@ static void sock_teardown(aio_loop *loop) {
     CHECK_EQ(aio_loop_destroy(loop), AIO_OK);
 }
 
+/* A test of main task fn over the socket pair S.sv, on the virtual clock. */
+static void sock_test(aio_task_fn fn) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, fn), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* A readiness wait wakes in the turn after the peer writes (1 s); it reads
  * nothing: the bytes are still there. A receive gets what is there. */
 static aio_status readable_main(aio_task *t) {
@@ -1451,6 +1459,12 @@ static void test_io_close_while_waiting(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* The peer of S.sv[0] sends msg, and it is there to read. */
+static void peer_sends(const char *msg) {
+    CHECK_EQ(send_sock(S.sv[1], msg, strlen(msg)), (long)strlen(msg));
+    settle(S.sv[0]);
+}
+
 /* Between the turn that finds a descriptor ready and the turn its waiter
  * runs, other tasks run first. A close in that window is a close while it
  * waits: the waiter gets AIO_ECLOSED and touches nothing, though the
@@ -1480,12 +1494,7 @@ static aio_status close_after_wake_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_io_close_after_wake(void) {
-    aio_loop loop;
-    sock_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, close_after_wake_main), AIO_OK);
-    sock_teardown(&loop);
-}
+static void test_io_close_after_wake(void) { sock_test(close_after_wake_main); }
 
 /* A waiter woken for readiness and then cancelled before it runs has left
  * its slot: another task may wait there at once, and the cancelled one's
@@ -1496,8 +1505,7 @@ static aio_status cancel_after_wake_main(aio_task *t) {
     AIO_BEGIN(t);
     spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
     AIO_SLEEP(t, AIO_MS(10));
-    CHECK_EQ(send_sock(S.sv[1], "abcd", 4), 4L);
-    settle(S.sv[0]);
+    peer_sends("abcd");
     AIO_YIELD(t);
     CHECK_EQ(aio_cancel(&S.r[0].task), 1);
     AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_SEC(1)); /* the reader runs in the meantime */
@@ -1523,12 +1531,7 @@ static aio_status cancel_after_wake_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_io_cancel_after_wake(void) {
-    aio_loop loop;
-    sock_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, cancel_after_wake_main), AIO_OK);
-    sock_teardown(&loop);
-}
+static void test_io_cancel_after_wake(void) { sock_test(cancel_after_wake_main); }
 
 /* aio_loop_set_io refuses while a waiter the loop woke has not run (it
  * would resume on a port that is gone), and while the system's wait
@@ -1543,8 +1546,7 @@ static aio_status set_io_busy_main(aio_task *t) {
     AIO_BEGIN(t);
     spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
     AIO_SLEEP(t, AIO_MS(10));
-    CHECK_EQ(send_sock(S.sv[1], "abcd", 4), 4L);
-    settle(S.sv[0]);
+    peer_sends("abcd");
     AIO_YIELD(t);
     CHECK(t->loop->io->slots[S.sv[0]].waiter[0] == NULL); /* (woken: out of its slot) */
     CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_EBUSY);
@@ -1574,12 +1576,7 @@ static aio_status set_io_busy_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_io_set_io_while_busy(void) {
-    aio_loop loop;
-    sock_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, set_io_busy_main), AIO_OK);
-    sock_teardown(&loop);
-}
+static void test_io_set_io_while_busy(void) { sock_test(set_io_busy_main); }
 
 /* Awaits with bad arguments are checkpoints all the same: a deadline that
  * passed during CPU work, or a pending cancel, is what they report. */
@@ -1614,12 +1611,7 @@ static aio_status bad_args_checkpoint_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_io_bad_arguments_are_checkpoints(void) {
-    aio_loop loop;
-    sock_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, bad_args_checkpoint_main), AIO_OK);
-    sock_teardown(&loop);
-}
+static void test_io_bad_arguments_are_checkpoints(void) { sock_test(bad_args_checkpoint_main); }
 
 /* aio_bytes_sent: how much of a send that timed out reached the socket
  * (the peer reads exactly that many), and all of one that completed.
@@ -1656,12 +1648,7 @@ static aio_status bytes_sent_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_io_bytes_sent(void) {
-    aio_loop loop;
-    sock_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, bytes_sent_main), AIO_OK);
-    sock_teardown(&loop);
-}
+static void test_io_bytes_sent(void) { sock_test(bytes_sent_main); }
 
 #if POSIX_IO_TESTS
 /* Every descriptor taken, under a lowered limit (restored by exhaust_end):
@@ -1705,12 +1692,7 @@ static aio_status first_wait_exhausted_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_io_first_wait_out_of_descriptors(void) {
-    aio_loop loop;
-    sock_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, first_wait_exhausted_main), AIO_OK);
-    sock_teardown(&loop);
-}
+static void test_io_first_wait_out_of_descriptors(void) { sock_test(first_wait_exhausted_main); }
 
 /* AIO_ACCEPT at the descriptor limit pauses, as asyncio's server does: it
  * tries again each AIO_ACCEPT_RETRY_DELAY (1 s), the loop serving the rest
