@@ -1561,10 +1561,15 @@ AIO_API void *aio_sim_arg(void);
  * is left without one, then 0; AIO_ELIMIT if the buffer fills first. */
 #define AIO_READ_LINE(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_LINE, NULL, 0, d)
 /* reader.readuntil(sep): up to and with sep[0..seplen); AIO_EINCOMPLETE if
- * the stream ends first (the partial data stays buffered), AIO_ELIMIT. */
+ * the stream ends first (the partial data stays buffered), AIO_ELIMIT;
+ * AIO_EINVAL for seplen 0 (readuntil(b'') is a ValueError). The separator
+ * is not copied (it may be as long as the buffer): it is read each time the
+ * read resumes, so keep it where it lives until the read ends (a string
+ * literal, the task's state; never a local). */
 #define AIO_READ_UNTIL(t, lv, s, sep, seplen, d) AIO__STREAM(t, lv, s, AIO__READ_UNTIL, sep, seplen, d)
 /* reader.readexactly(n): n bytes (n at most the buffer's size);
- * AIO_EINCOMPLETE if the stream ends first. */
+ * AIO_EINCOMPLETE if the stream ends first. n = 0: 0 at once, at the end
+ * too (still a checkpoint). */
 #define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
 /* reader.read(): what is buffered, else what one receive brings; 0 at the end. */
 #define AIO_READ_SOME(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_SOME, NULL, 0, d)
@@ -6078,7 +6083,9 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
  * buffered, and receives only when that cannot do; what it receives stays in
  * the stream's buffer whatever becomes of the read, so a read cancelled or
  * timed out loses nothing. The read under way (kind, separator, count) is
- * kept in the stream, and one task at a time may wait in it. (Its own
+ * kept in the stream (the separator by the caller's pointer, which the
+ * caller keeps valid until the read ends), and one task at a time may wait
+ * in it. (Its own
  * functions: the other awaits' paths do not test for it.) */
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
 
@@ -6091,6 +6098,10 @@ static aio_status aio__stream_scan(aio_stream *s) {
     if (s->kind == AIO__READ_SOME) {
         n = have;
     } else if (s->kind == AIO__READ_EXACTLY) {
+        if (!s->want) { /* readexactly(0): nothing to wait for, at the end too */
+            s->last = s->head;
+            return 0;
+        }
         if (have >= s->want) n = s->want;
     } else { /* a line, or up to a separator: looked for where it was not yet */
         const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
