@@ -978,10 +978,14 @@ typedef int (*aio_thread_fn)(void *data); /* its result: >= 0, or a status */
 AIO_API aio_status aio_loop_set_threads(aio_loop *loop, int max);
 
 /* A name lookup of your own, in getaddrinfo's place: the addresses of
- * (host, port) in out[0..max): how many (>= 1), AIO_ENOTFOUND or another
- * status. It runs on a worker thread (with AIO_NO_THREADS, on the loop: then
- * it must not block). NULL: the system's getaddrinfo. For a stack without
- * getaddrinfo, and for tests that need a name to give chosen addresses. */
+ * (host, port) in out[0..max), in the order you prefer: how many (>= 1),
+ * AIO_ENOTFOUND or another status. max is room for the whole answer (32):
+ * the library interleaves the families, then keeps what its caller has room
+ * for. 0 reads as AIO_ENOTFOUND; more than max, or INT_MIN, is AIO_EINVAL
+ * (a debug message names it). It runs on a worker thread (with
+ * AIO_NO_THREADS, on the loop: then it must not block). NULL: the system's
+ * getaddrinfo. For a stack without getaddrinfo, and for tests that need a
+ * name to give chosen addresses. */
 typedef int (*aio_lookup_fn)(void *ctx, const char *host, int port, aio_address *out, int max);
 AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
 
@@ -1582,8 +1586,9 @@ AIO_API void *aio_sim_arg(void);
     AIO__AWAIT(t, (lv) = aio__r, aio__thread_start((t), aio__f, (fn), (data), (size), (d)), \
                aio__thread_poll((t), aio__f, (data), (size)), AIO__LABEL)
 /* await loop.getaddrinfo(host, port) with timeout d, off the loop: lv = how
- * many addresses were put in addrs[0..max) (>= 1; IPv6 and IPv4 interleaved,
- * the system's first choice first), AIO_ENOTFOUND, AIO_ETIMEDOUT, ... A
+ * many addresses were put in addrs[0..max) (>= 1; IPv6 and IPv4 interleaved
+ * over the whole answer, the system's first choice first, then the first
+ * max kept), AIO_ENOTFOUND, AIO_ETIMEDOUT, ... A
  * numeric host needs no thread. Given up, its answer is dropped when it comes. */
 #define AIO_LOOKUP(t, lv, host, port, addrs, max, d)                           \
     AIO__AWAIT(t, (lv) = aio__r, aio__lookup_start((t), aio__f, (host), (port), (addrs), (max), (d)), \
@@ -7428,9 +7433,14 @@ AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_
  * and room for the answer; a numeric host is answered at once, and so is
  * "localhost" (127.0.0.1) in a build without threads. A hook
  * (aio_set_lookup) can stand in for getaddrinfo. The hook is set from the
- * loop's thread and copied into each call, so that a thread never reads it. */
+ * loop's thread and copied into each call, so that a thread never reads it.
+ * Every lookup asks for the whole answer (up to AIO__LOOKUP_ROOM
+ * addresses), interleaves its families, and only then keeps the first
+ * `max` (a connect's: AIO__ATTEMPTS): so an answer of many IPv6 addresses
+ * then an IPv4 one keeps the IPv4 one second (RFC 8305, section 4). */
 #ifdef AIO__SOCKETS
-#define AIO__ATTEMPTS 8 /* the addresses a lookup for a connect keeps */
+#define AIO__ATTEMPTS 8     /* the addresses a connect keeps, interleaved */
+#define AIO__LOOKUP_ROOM 32 /* the addresses a lookup asks for, before it keeps `max` */
 static aio_lookup_fn aio__lookup_hook;
 static void *aio__lookup_ctx;
 
@@ -7447,23 +7457,6 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx) {
     aio__lookup_ctx = ctx;
 }
 
-#ifdef AIO__THREADS
-typedef struct aio__lookup_call {
-    aio_lookup_fn hook;
-    void *ctx;
-    int port;
-    int max;
-    char host[256]; /* (a DNS name has at most 253 characters) */
-    /* then aio_address out[max] */
-} aio__lookup_call;
-
-static aio_address *aio__lookup_out(aio__lookup_call *c) {
-    return (aio_address *)(void *)((char *)c + (sizeof *c + 15u) / 16u * 16u);
-}
-static size_t aio__lookup_size(int max) {
-    return (sizeof(aio__lookup_call) + 15u) / 16u * 16u + (size_t)max * sizeof(aio_address);
-}
-
 /* The index of the next address from i on whose family is (or, with
  * same = 0, is not) `family`; n if none. */
 static int aio__next_of_family(const aio_address *a, int n, int i, int family, int same) {
@@ -7476,13 +7469,13 @@ static int aio__next_of_family(const aio_address *a, int n, int i, int family, i
  * an attempt to each family early, whichever is the one that works). How
  * many are left. */
 static int aio__interleave(aio_address *a, int n) {
-    aio_address sorted[32];
+    aio_address sorted[AIO__LOOKUP_ROOM];
     int kept = 0;
     int first;
     int other;
     int i;
     int k;
-    for (i = 0; i < n && kept < 32; i++) { /* LCOV_EXCL_BR_LINE: (never more than 32 asked) */
+    for (i = 0; i < n && kept < AIO__LOOKUP_ROOM; i++) { /* LCOV_EXCL_BR_LINE: (never more asked) */
         int dup = 0;
         for (k = 0; k < kept; k++) dup |= sorted[k].len == a[i].len && memcmp(sorted[k].sa, a[i].sa, a[i].len) == 0;
         if (!dup) sorted[kept++] = a[i];
@@ -7500,6 +7493,46 @@ static int aio__interleave(aio_address *a, int n) {
     }
     return n;
 }
+
+/* A hook's answer n checked: n (1 to AIO__LOOKUP_ROOM addresses, or its
+ * status), AIO_ENOTFOUND for no address, or AIO_EINVAL with *mistake
+ * naming the hook's (told on the loop's thread). */
+static int aio__lookup_checked(int n, const char **mistake) {
+    if (n == 0) return AIO_ENOTFOUND; /* (no address: none found) */
+    if (n > AIO__LOOKUP_ROOM) {
+        *mistake = "a lookup of your own (aio_set_lookup) returned more addresses than the max it was given";
+        return AIO_EINVAL;
+    }
+    if (n <= AIO__RAISE) { /* (the library's markers: no status) */
+        *mistake = "a lookup of your own (aio_set_lookup) returned INT_MIN or INT_MIN + 1, which are not statuses";
+        return AIO_EINVAL;
+    }
+    return n;
+}
+
+/* The answer out[0..n) interleaved, then cut to max: how many it keeps (a
+ * status n as it is). */
+static int aio__lookup_kept(aio_address *out, int n, int max) {
+    if (n <= 0) return n;
+    n = aio__interleave(out, n);
+    return n < max ? n : max;
+}
+
+#ifdef AIO__THREADS
+typedef struct aio__lookup_call {
+    aio_lookup_fn hook;
+    void *ctx;
+    const char *mistake; /* the hook's wrong answer, or NULL */
+    int port;
+    int max;        /* the addresses kept */
+    char host[256]; /* (a DNS name has at most 253 characters) */
+    /* then aio_address out[AIO__LOOKUP_ROOM] */
+} aio__lookup_call;
+
+static aio_address *aio__lookup_out(aio__lookup_call *c) {
+    return (aio_address *)(void *)((char *)c + (sizeof *c + 15u) / 16u * 16u);
+}
+#define AIO__LOOKUP_SIZE ((sizeof(aio__lookup_call) + 15u) / 16u * 16u + AIO__LOOKUP_ROOM * sizeof(aio_address))
 
 /* getaddrinfo's answer for a stream socket: its IPv4 and IPv6 addresses. */
 static int aio__getaddrinfo(const char *host, int port, aio_address *out, int max) {
@@ -7536,19 +7569,28 @@ static int aio__getaddrinfo(const char *host, int port, aio_address *out, int ma
     return n ? n : AIO_ENOTFOUND; /* LCOV_EXCL_BR_LINE: (getaddrinfo says so first) */
 }
 
-/* A lookup call's work, on a worker thread (or with no threads, the hook's
- * on the loop): the addresses in its output, how many, or a status. */
+/* A lookup call's work, on a worker thread: the addresses it keeps in its
+ * output, how many, or a status. */
 static int aio__lookup_run(void *data) {
     aio__lookup_call *c = (aio__lookup_call *)data;
+    aio_address *out = aio__lookup_out(c);
     int n;
-    if (c->hook) {
-        n = c->hook(c->ctx, c->host, c->port, aio__lookup_out(c), c->max);
-        if (n == 0 || n > c->max) n = AIO_ENOTFOUND; /* (an answer with no address, or more than room) */
-        if (n <= AIO__RAISE) n = AIO_EINVAL;            /* (the library's markers: no status) */
-    } else {
-        n = aio__getaddrinfo(c->host, c->port, aio__lookup_out(c), c->max);
-    }
-    return n > 0 ? aio__interleave(aio__lookup_out(c), n) : n;
+    if (c->hook)
+        n = aio__lookup_checked(c->hook(c->ctx, c->host, c->port, out, AIO__LOOKUP_ROOM), &c->mistake);
+    else
+        n = aio__getaddrinfo(c->host, c->port, out, AIO__LOOKUP_ROOM);
+    return aio__lookup_kept(out, n, c->max);
+}
+
+/* An ended lookup call's result: its addresses copied to addrs, its hook's
+ * mistake told; the call freed. */
+static int aio__lookup_take(aio__job *j, aio_address *addrs) {
+    aio__lookup_call *c = (aio__lookup_call *)j->data;
+    int n = j->result;
+    if (c->mistake) (void)aio__misuse(n, c->mistake);
+    if (n > 0) memcpy(addrs, aio__lookup_out(c), (size_t)n * sizeof *addrs);
+    aio__job_free(j);
+    return n;
 }
 
 /* Make call data for a lookup of (host, port) with room for max addresses. */
@@ -7564,6 +7606,18 @@ static void aio__lookup_fill(aio__lookup_call *c, const char *host, int port, in
     c->port = port;
     c->max = max;
     memcpy(c->host, host, strlen(host) + 1u); /* (its length was checked) */
+}
+#else
+/* The hook's answer, on the loop (no threads: it must not block), kept in
+ * addrs[0..max) as a call's would be: how many, or a status. */
+static int aio__lookup_here(const char *host, int port, aio_address *addrs, int max) {
+    aio_address out[AIO__LOOKUP_ROOM];
+    const char *mistake = NULL;
+    int n = aio__lookup_checked(aio__lookup_hook(aio__lookup_ctx, host, port, out, AIO__LOOKUP_ROOM), &mistake);
+    if (mistake) return aio__misuse(n, mistake);
+    n = aio__lookup_kept(out, n, max);
+    if (n > 0) memcpy(addrs, out, (size_t)n * sizeof *addrs);
+    return n;
 }
 #endif /* AIO__THREADS */
 
@@ -7596,9 +7650,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
     if (aio__numeric(host, port, &addrs[0])) return 1; /* (no lookup) */
 #ifdef AIO__THREADS
     {
-        aio__job *j;
-        if (max > 32) max = 32; /* (what aio__getaddrinfo gives at most) */
-        j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, aio__lookup_size(max),
+        aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                          "AIO_LOOKUP: the loop waits through a port of its own (aio_loop_set_io): worker "
                          "threads need the system's wait", &rc);
         if (!j) return rc; /* LCOV_EXCL_BR_LINE: (tested with aio_loop_set_threads) */
@@ -7606,7 +7658,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
         return aio__job_await(t, f, j, until);
     }
 #else
-    return aio__lookup_hook(aio__lookup_ctx, host, port, addrs, max); /* (on the loop: no threads) */
+    return aio__lookup_here(host, port, addrs, max);
 #endif
 }
 
@@ -7614,12 +7666,8 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
 #ifdef AIO__THREADS
     aio__job *j = t->seq.job;
     aio_status rc = aio__job_outcome(t, f, j);
-    if (rc != AIO_OK) return rc;
-    rc = j->result;
-    if (rc > 0) memcpy(addrs, aio__lookup_out((aio__lookup_call *)j->data), (size_t)rc * sizeof *addrs);
-    aio__job_free(j);
     (void)max;
-    return rc;
+    return rc != AIO_OK ? rc : aio__lookup_take(j, addrs);
 #else /* LCOV_EXCL_START: never called (no lookup parks) */
     (void)t; (void)f; (void)addrs; (void)max;
     return AIO_EINVAL;
@@ -7755,7 +7803,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     }
 #ifdef AIO__THREADS
     {
-        aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, aio__lookup_size(AIO__ATTEMPTS),
+        aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                                    "AIO_TCP_CONNECT: the loop waits through a port of its own "
                                    "(aio_loop_set_io): a host name needs the system's wait", &rc);
         if (!j) return aio__connect_end(t, c, -1, rc); /* LCOV_EXCL_BR_LINE: (see aio_loop_set_threads) */
@@ -7772,8 +7820,8 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         return rc;
     }
 #else
-    rc = aio__lookup_hook(aio__lookup_ctx, host, port, c->addr, AIO__ATTEMPTS); /* (on the loop) */
-    if (rc <= 0 || rc > AIO__ATTEMPTS) return aio__connect_end(t, c, -1, rc <= 0 ? rc : AIO_ENOTFOUND);
+    rc = aio__lookup_here(host, port, c->addr, AIO__ATTEMPTS);
+    if (rc < 0) return aio__connect_end(t, c, -1, rc);
     c->naddrs = rc;
     return aio__connect_go(t, f, c);
 #endif
@@ -7794,11 +7842,9 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
             if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_LINE: (see aio__job_outcome) */
             return aio__connect_end(t, c, -1, rc);
         }
-        rc = j->result;
-        if (rc > 0) memcpy(c->addr, aio__lookup_out((aio__lookup_call *)j->data), (size_t)rc * sizeof *c->addr);
-        aio__job_free(j);
+        rc = aio__lookup_take(j, c->addr);
         c->lookup = NULL;
-        if (rc <= 0) return aio__connect_end(t, c, -1, rc);
+        if (rc < 0) return aio__connect_end(t, c, -1, rc);
         c->naddrs = rc;
         return aio__connect_go(t, f, c);
     }

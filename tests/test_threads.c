@@ -63,8 +63,59 @@ static void test_threads_absent(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+#if defined(AIO_NO_THREADS) && !defined(AIO_NO_IO) && !defined(AIO_NO_STDLIB) && \
+    (defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
+#define LOOKUP_ON_LOOP 1
+/* A lookup of one's own, run on the loop: "none.test" finds no address (0),
+ * "over.test" says it found more than its max, any other name has two
+ * IPv6 addresses, then an IPv4 one (ports port, port + 1, port + 2). */
+static int loop_lookup(void *ctx, const char *host, int port, aio_address *out, int max) {
+    int i;
+    CHECK(ctx == &N);
+    if (strcmp(host, "none.test") == 0) return 0;
+    if (strcmp(host, "over.test") == 0) return max + 1;
+    for (i = 0; i < 3 && i < max; i++) CHECK_EQ(aio_address_set(&out[i], i < 2 ? "::1" : "127.0.0.1", port + i), AIO_OK);
+    return i;
+}
+
+static aio_status lookup_on_loop_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, N.rc, "none.test", 80, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, N.rc, "none.test", 80, N.a, 2, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, N.rc, "over.test", 80, N.a, 2, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_EINVAL);
+    CHECK_DEBUG("a lookup of your own (aio_set_lookup) returned more addresses than the max it was given");
+    AIO_TCP_CONNECT(t, N.rc, "over.test", 80, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_EINVAL);
+    AIO_LOOKUP(t, N.rc, "ipv6.first", 80, N.a, 2, AIO_SEC(1));
+    CHECK_EQ(N.rc, 2); /* the families in turn, then cut to 2 */
+    CHECK_EQ(aio_address_port(&N.a[0]), 80);
+    CHECK_EQ(aio_address_port(&N.a[1]), 82);
+    AIO_END(t);
+}
+
+/* Without threads a lookup of one's own runs on the loop, and its answer is
+ * checked as on a thread: no address is AIO_ENOTFOUND (never a count of 0,
+ * which would read as descriptor 0), more than it was asked for is refused
+ * and named, and the families are interleaved before the answer is cut. */
+static void test_threads_lookup_on_loop(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&N, 0, sizeof N);
+    aio_set_lookup(loop_lookup, &N);
+    CHECK_EQ(test_run(&loop, &N.main, lookup_on_loop_main), AIO_OK);
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
+
 static const test_case cases[] = {
     TEST_ENTRY(test_threads_absent),
+#ifdef LOOKUP_ON_LOOP
+    TEST_ENTRY(test_threads_lookup_on_loop),
+#endif
 };
 #else
 
@@ -386,12 +437,15 @@ static struct {
     char first[48], second[48];
     int first_port, second_port;
     int asked;
+    int asked_max; /* the max of the last question */
+    int v6_ports[8]; /* ipv6.first's IPv6 addresses' */
 } HOOK;
 
 static int test_lookup(void *ctx, const char *host, int port, aio_address *out, int max) {
     CHECK(ctx == &HOOK);
     LOCK();
     HOOK.asked++;
+    HOOK.asked_max = max;
     UNLOCK();
     if (strcmp(host, "slow.test") == 0) {
         nap_ms(200);
@@ -400,6 +454,13 @@ static int test_lookup(void *ctx, const char *host, int port, aio_address *out, 
     if (strcmp(host, "empty.test") == 0) return 0;
     if (strcmp(host, "marker.test") == 0) return INT_MIN;
     if (strcmp(host, "many.test") == 0) return max + 1;
+    if (strcmp(host, "ipv6.first") == 0) { /* 8 IPv6 (first), then an IPv4, as many as max */
+        int i;
+        for (i = 0; i < 9 && i < max; i++)
+            CHECK_EQ(aio_address_set(&out[i], i < 8 ? "::1" : "127.0.0.1", i < 8 ? HOOK.v6_ports[i] : HOOK.second_port),
+                     AIO_OK);
+        return i;
+    }
     if (strcmp(host, "mixed.test") == 0) { /* two IPv6, an IPv4 twice */
         CHECK_EQ(aio_address_set(&out[0], "::1", 1), AIO_OK);
         CHECK_EQ(aio_address_set(&out[1], "::1", 2), AIO_OK);
@@ -423,8 +484,9 @@ static aio_status lookup_names_main(aio_task *t) {
     CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
     AIO_LOOKUP(t, TT.rc0, "empty.test", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
-    AIO_LOOKUP(t, TT.rc0, "dual.test", 80, TT.addrs, 1, AIO_SEC(1)); /* no room for 2 */
-    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, TT.rc0, "dual.test", 80, TT.addrs, 1, AIO_SEC(1)); /* room for 1: the first choice */
+    CHECK_EQ(TT.rc0, 1);
+    CHECK_EQ(aio_address_port(&TT.addrs[0]), 1111);
     AIO_LOOKUP(t, TT.rc0, "mixed.test", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, 3); /* the duplicate left out, the families in turn */
     CHECK_EQ(aio_address_port(&TT.addrs[0]), 1);
@@ -432,8 +494,10 @@ static aio_status lookup_names_main(aio_task *t) {
     CHECK_EQ(aio_address_port(&TT.addrs[2]), 2);
     AIO_LOOKUP(t, TT.rc0, "marker.test", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_EINVAL);
+    CHECK_DEBUG("a lookup of your own (aio_set_lookup) returned INT_MIN or INT_MIN + 1");
     AIO_LOOKUP(t, TT.rc0, "many.test", 80, TT.addrs, 40, AIO_SEC(1));
-    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    CHECK_DEBUG("a lookup of your own (aio_set_lookup) returned more addresses than the max it was given");
     CHECK(strcmp(aio_strerror(AIO_ENOTFOUND), "not found") == 0);
     AIO_LOOKUP(t, TT.rc0, "::1", 53, TT.addrs, 8, AIO_SEC(1)); /* numeric: no lookup */
     CHECK_EQ(TT.rc0, 1);
@@ -691,6 +755,49 @@ static void test_threads_connect_next_after_refusal(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+static aio_status connect_ipv6_first_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "ipv6.first", 80, AIO_SEC(5));
+    TT.at = T_MS();
+    AIO_LOOKUP(t, TT.rc[0], "ipv6.first", 80, TT.addrs, 2, AIO_SEC(1));
+    AIO_END(t);
+}
+
+/* The families are interleaved over the whole answer, then cut to what is
+ * kept: a name whose 8 IPv6 addresses (first, as the system puts them)
+ * refuse and whose one IPv4 address listens connects by the IPv4 one, tried
+ * second; a lookup with room for 2 gives one of each family. */
+static void test_threads_interleave_whole_answer(void) {
+    aio_loop loop;
+    int live;
+    int dead[8];
+    int i;
+    reset();
+    memset(&HOOK, 0, sizeof HOOK);
+    live = listener_on("127.0.0.1");
+    CHECK(live >= 0);
+    for (i = 0; i < 8; i++) { /* (no IPv6 here: any ports, every IPv6 attempt fails) */
+        dead[i] = listener_on("::1");
+        HOOK.v6_ports[i] = dead[i] >= 0 ? aio_socket_port(dead[i]) : i + 1;
+    }
+    for (i = 0; i < 8; i++)
+        if (dead[i] >= 0) CHECK_EQ(aio_close(dead[i]), AIO_OK); /* nobody listens there now */
+    HOOK.second_port = aio_socket_port(live);
+    aio_set_lookup(test_lookup, &HOOK);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, connect_ipv6_first_main), AIO_OK);
+    CHECK(TT.rc0 >= 0);
+    CHECK_EQ(TT.at, 0); /* the refusal at once, then the IPv4 address */
+    if (TT.rc0 >= 0) CHECK_EQ(aio_close(TT.rc0), AIO_OK);
+    CHECK_EQ(TT.rc[0], 2);
+    CHECK_EQ(aio_address_port(&TT.addrs[0]), HOOK.v6_ports[0]); /* IPv6, the system's first choice */
+    CHECK_EQ(aio_address_port(&TT.addrs[1]), HOOK.second_port); /* then IPv4 */
+    CHECK(shared_get(&HOOK.asked_max) >= 9); /* the whole answer asked for */
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_close(live), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 #ifdef __linux__
 /* A listener whose accept queue is full and never drained: a connect to it
  * hangs, as one to a dead address does (Linux drops the SYN). */
@@ -941,6 +1048,7 @@ static const test_case cases[] = {
     THREAD_ENTRY(test_threads_lookup_abandoned),
     THREAD_ENTRY(test_threads_lookup_bad_input),
     THREAD_ENTRY(test_threads_connect_next_after_refusal),
+    THREAD_ENTRY(test_threads_interleave_whole_answer),
     THREAD_ENTRY(test_threads_connect_lookup_timeout),
     THREAD_ENTRY(test_threads_then_processes_and_signals),
 #ifdef __linux__
