@@ -957,8 +957,9 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * AIO_TO_THREAD says so, and AIO_LOOKUP takes numeric hosts only). The pool
  * starts its threads as calls need them, at most aio_loop_set_threads' count
  * (AIO_THREADS_MAX, 8, by default); calls beyond wait their turn, in order,
- * and are never dropped; aio_loop_destroy waits for the calls under way and
- * joins the threads.
+ * and are never dropped; aio_loop_destroy drops the calls not started, waits
+ * for those under way at most aio_loop_set_threads_timeout's time (as
+ * loop.shutdown_default_executor(timeout) does) and joins the threads.
  *
  * Who owns what: the pool copies data[0..size) before the call and the
  * function works on that copy only. If the await is still there when the
@@ -974,8 +975,22 @@ typedef int (*aio_thread_fn)(void *data); /* its result: >= 0, or a status */
 #define AIO_THREADS_MAX 8
 #endif
 /* The most worker threads the loop's pool runs at once (1 to 1024; AIO_OK,
- * or AIO_EINVAL). A lower count than it runs now takes effect as calls end. */
+ * or AIO_EINVAL). A higher count than it runs now starts threads for the
+ * calls waiting their turn at once; a lower one takes effect as calls end. */
 AIO_API aio_status aio_loop_set_threads(aio_loop *loop, int max);
+#ifndef AIO_THREADS_TIMEOUT
+#define AIO_THREADS_TIMEOUT AIO_SEC(300)
+#endif
+/* How long aio_loop_destroy waits for the calls under way on the pool's
+ * threads, in real time whatever the loop's clock: AIO_THREADS_TIMEOUT
+ * (300 s, asyncio's shutdown_default_executor) by default; AIO_NEVER: as
+ * long as they take; 0: not at all. AIO_OK, or AIO_EINVAL (beyond half the
+ * clock range). A call still under way then is left running: its thread is
+ * detached, and it keeps its copy of the data and the pool's lock (a few
+ * hundred bytes) until it returns, then frees them; its result is dropped.
+ * A call that never returns keeps them until the process ends (debug
+ * builds say so when the loop is destroyed). */
+AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *loop, aio_time d);
 
 /* A name lookup of your own, in getaddrinfo's place: the addresses of
  * (host, port) in out[0..max), in the order you prefer: how many (>= 1),
@@ -6968,7 +6983,11 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
  * (loop->events, wrapped by the pool at its start) and wakes the tasks that
  * await the calls, or frees the calls given up. The lock guards the queue,
  * the done list, the counts and each call's state; what only the loop's
- * thread touches (a call's waiter, the list of every call) is outside it. */
+ * thread touches (a call's waiter, the list of every call) is outside it.
+ * At the loop's end the pool waits `timeout` (real time) for the calls
+ * under way; if one is still running then, the pool is abandoned to its
+ * threads: they are detached, each frees the call it ran when it returns,
+ * and the last to leave frees the pool (so what a thread uses outlives it). */
 #ifdef AIO__THREADS
 #ifdef AIO__WIN32_IO
 typedef HANDLE aio__thread;
@@ -6979,6 +6998,21 @@ typedef CONDITION_VARIABLE aio__cond;
 #define aio__wait_for_work(c, m) (void)SleepConditionVariableSRW((c), (m), INFINITE, 0)
 #define aio__signal_work(c) WakeConditionVariable(c)
 #define aio__broadcast_work(c) WakeAllConditionVariable(c)
+#define aio__cond_init(c) InitializeConditionVariable(c)
+#define aio__thread_detach(th) (void)CloseHandle(th)
+typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
+/* The time d (ticks) from now, rounded up to ms. */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    *w = GetTickCount64() + (uint64_t)d / AIO_TICKS_PER_SEC * 1000u +
+         ((uint64_t)d % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    ULONGLONG now = GetTickCount64();
+    if (now >= *w) return 0;
+    (void)SleepConditionVariableSRW(c, m, *w - now < INFINITE ? (DWORD)(*w - now) : INFINITE - 1u, 0);
+    return GetTickCount64() < *w;
+}
 #else
 typedef pthread_t aio__thread;
 typedef pthread_mutex_t aio__mutex;
@@ -6988,6 +7022,21 @@ typedef pthread_cond_t aio__cond;
 #define aio__wait_for_work(c, m) (void)pthread_cond_wait((c), (m))
 #define aio__signal_work(c) (void)pthread_cond_signal(c)
 #define aio__broadcast_work(c) (void)pthread_cond_broadcast(c)
+#define aio__cond_init(c) (void)pthread_cond_init((c), NULL)
+#define aio__thread_detach(th) (void)pthread_detach(th)
+typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
+/* The time d (ticks) from now (3 years at most: never beyond a time_t). */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    uint64_t secs = (uint64_t)d / AIO_TICKS_PER_SEC;
+    (void)clock_gettime(CLOCK_REALTIME, w);
+    w->tv_nsec += (long)((uint64_t)d % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC);
+    w->tv_sec += (time_t)(secs < 100000000u ? secs : 100000000u) + w->tv_nsec / 1000000000L; /* LCOV_EXCL_BR_LINE */
+    w->tv_nsec %= 1000000000L;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    return pthread_cond_timedwait(c, m, w) != ETIMEDOUT;
+}
 #endif
 
 enum { AIO__JOB_QUEUED, AIO__JOB_RUNNING, AIO__JOB_DONE };
@@ -7005,6 +7054,7 @@ typedef struct aio__job {
 typedef struct aio__pool {
     aio__mutex lock;
     aio__cond work;        /* threads wait on it for a call */
+    aio__cond gone;        /* the loop's end waits on it for the threads to leave */
     aio__job *queue;       /* calls not started, oldest first */
     aio__job *queue_tail;
     aio__job *done;        /* calls ended, newest first */
@@ -7014,6 +7064,9 @@ typedef struct aio__pool {
     int queued;
     int max;
     int stopping;
+    int left;              /* threads that have left (the loop ends) */
+    int abandoned;         /* a call outlived the loop's end: the last thread to leave frees the pool */
+    aio_time timeout;      /* how long the loop's end waits for the calls under way */
     int wake_fd;           /* the system wait's wake-up */
     aio__thread *workers;  /* `threads` of them (the loop's thread) */
     aio_link jobs;         /* every call not freed (the loop's thread) */
@@ -7025,6 +7078,17 @@ typedef struct aio__pool {
 static void aio__pool_release(aio_io *io);
 static int aio__pool_events(aio_loop *L, int op);
 static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline);
+
+/* The pool's memory freed: its threads have left. */
+static void aio__pool_free(aio__pool *p) {
+#ifndef AIO__WIN32_IO
+    (void)pthread_mutex_destroy(&p->lock);
+    (void)pthread_cond_destroy(&p->work);
+    (void)pthread_cond_destroy(&p->gone);
+#endif
+    free(p->workers);
+    free(p);
+}
 
 /* The loop's pool, or NULL. */
 static aio__pool *aio__pool_of(const aio_loop *L) {
@@ -7040,6 +7104,7 @@ static void *aio__worker(void *arg)
 #endif
 {
     aio__pool *p = (aio__pool *)arg;
+    int last;
     aio__lock(&p->lock);
     for (;;) {
         aio__job *j;
@@ -7058,16 +7123,24 @@ static void *aio__worker(void *arg)
         aio__unlock(&p->lock);
         result = j->fn(j->data);
         aio__lock(&p->lock);
+        p->busy--;
+        if (p->abandoned) { /* the loop is gone: nobody takes the result */
+            free(j);
+            break;
+        }
         j->result = result;
         j->state = AIO__JOB_DONE;
         j->next = p->done;
-        if (!p->done) aio__wake_pair_write(p->wake_fd); /* (open until the threads are joined) */
+        if (!p->done) aio__wake_pair_write(p->wake_fd); /* (open until the pool is let go) */
         p->done = j;
-        p->busy--;
         p->idle++;
         if (p->queue) aio__signal_work(&p->work); /* (one that waited on `max` may go now) */
     }
+    p->left++;
+    last = p->abandoned && p->left == p->threads;
+    aio__signal_work(&p->gone);
     aio__unlock(&p->lock);
+    if (last) aio__pool_free(p);
     return 0;
 }
 
@@ -7114,12 +7187,13 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     } /* LCOV_EXCL_STOP */
 #ifdef AIO__WIN32_IO
     InitializeSRWLock(&p->lock);
-    InitializeConditionVariable(&p->work);
 #else
     (void)pthread_mutex_init(&p->lock, NULL);
-    (void)pthread_cond_init(&p->work, NULL);
 #endif
+    aio__cond_init(&p->work);
+    aio__cond_init(&p->gone);
     p->max = AIO_THREADS_MAX;
+    p->timeout = AIO_THREADS_TIMEOUT;
     p->wake_fd = sio->pipe[1];
     aio__list_init(&p->jobs);
     p->io_release = sio->io.release;
@@ -7131,16 +7205,40 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     return p;
 }
 
-/* The loop destroyed: wait for the calls under way, join the threads, free
- * every call (the tasks that awaited them are gone), then the I/O. */
-static void aio__pool_release(aio_io *io) {
-    aio__sysio *sio = (aio__sysio *)io;
-    aio__pool *p = (aio__pool *)sio->pool;
+static void aio__job_free(aio__job *j) {
+    aio__list_unlink(&j->all);
+    free(j);
+}
+
+/* Wait (under the lock) until every thread has left, the calls under way
+ * given the pool's timeout (threads not in a call leave at once): 1, or 0
+ * if a call is still under way when it has passed. */
+static int aio__pool_wait_threads(aio__pool *p) {
+    aio__wall end;
+    aio__wall_after(&end, p->timeout == AIO_NEVER ? 0 : p->timeout);
+    while (p->left < p->threads) {
+        if (!p->busy || p->timeout == AIO_NEVER)
+            aio__wait_for_work(&p->gone, &p->lock);
+        else if (!aio__wait_until(&p->gone, &p->lock, &end) && p->busy) /* LCOV_EXCL_BR_LINE: (timing) */
+            return 0;
+    }
+    return 1;
+}
+
+/* Free every call no thread runs (under the lock): the tasks that awaited
+ * them are gone, and one still running is its thread's to free. */
+static void aio__pool_drop_calls(aio__pool *p) {
+    aio_link *n = p->jobs.next;
+    while (n != &p->jobs) {
+        aio__job *j = (aio__job *)(void *)((char *)n - offsetof(aio__job, all));
+        n = n->next;
+        if (j->state != AIO__JOB_RUNNING) aio__job_free(j);
+    }
+}
+
+/* Join the threads (they have left), then free the pool. */
+static void aio__pool_join(aio__pool *p) {
     int i;
-    aio__lock(&p->lock);
-    p->stopping = 1;
-    aio__broadcast_work(&p->work);
-    aio__unlock(&p->lock);
     for (i = 0; i < p->threads; i++) {
 #ifdef AIO__WIN32_IO
         (void)WaitForSingleObject(p->workers[i], INFINITE);
@@ -7149,26 +7247,36 @@ static void aio__pool_release(aio_io *io) {
         (void)pthread_join(p->workers[i], NULL);
 #endif
     }
-    while (p->jobs.next != &p->jobs) {
-        aio_link *n = p->jobs.next;
-        aio__list_unlink(n);
-        free((char *)n - offsetof(aio__job, all));
-    }
-#ifndef AIO__WIN32_IO
-    (void)pthread_mutex_destroy(&p->lock);
-    (void)pthread_cond_destroy(&p->work);
-#endif
-    free(p->workers);
+    aio__pool_free(p);
+}
+
+/* The loop destroyed: drop the calls not started, wait for those under way
+ * (at most the pool's timeout), free the calls, give the loop's I/O its own
+ * release back and call it. The threads are joined, or, with a call still
+ * under way, detached with the pool left to them (aio__worker frees it). */
+static void aio__pool_release(aio_io *io) {
+    aio__sysio *sio = (aio__sysio *)io;
+    aio__pool *p = (aio__pool *)sio->pool;
+    int all_left;
+    int i;
+    aio__lock(&p->lock);
+    p->stopping = 1;
+    aio__broadcast_work(&p->work);
+    all_left = aio__pool_wait_threads(p);
+    p->abandoned = !all_left;
+    aio__pool_drop_calls(p);
+    for (i = 0; i < p->threads && !all_left; i++) aio__thread_detach(p->workers[i]);
     sio->pool = NULL;
     io->release = p->io_release;
     io->wait = p->io_wait;
-    free(p);
+    aio__unlock(&p->lock); /* (abandoned: p is its threads' from here) */
+    if (all_left)
+        aio__pool_join(p);
+    else
+        (void)aio__misuse(AIO_ETIMEDOUT, "aio_loop_destroy: a call on a worker thread did not end within the "
+                                         "pool's timeout (aio_loop_set_threads_timeout): its thread is left "
+                                         "running, detached, and frees the call and the pool when it returns");
     io->release(io);
-}
-
-static void aio__job_free(aio__job *j) {
-    aio__list_unlink(&j->all);
-    free(j);
 }
 
 /* The calls that ended, handed to the tasks that await them (in the order
@@ -7390,7 +7498,24 @@ AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     if (!p) return rc;
     aio__lock(&p->lock);
     p->max = max;
-    aio__broadcast_work(&p->work); /* (a higher count lets more go now) */
+    /* a higher count lets more go now: threads for the calls waiting their turn */
+    while (p->idle < p->queued && p->threads < p->max) /* LCOV_EXCL_BR_LINE: (a lower count: none) */
+        if (aio__pool_grow(p) != 0) break; /* LCOV_EXCL_BR_LINE: out of threads (those there take them) */
+    aio__broadcast_work(&p->work);
+    aio__unlock(&p->lock);
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *L, aio_time d) {
+    aio_status rc = AIO_OK;
+    aio__pool *p;
+    if (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2))
+        return aio__misuse(AIO_EINVAL, "aio_loop_set_threads_timeout: the time is beyond half the clock range");
+    p = aio__pool_start(L, "aio_loop_set_threads_timeout: the loop waits through a port of its own "
+                           "(aio_loop_set_io): worker threads need the system's wait", &rc);
+    if (!p) return rc;
+    aio__lock(&p->lock);
+    p->timeout = d;
     aio__unlock(&p->lock);
     return AIO_OK;
 }
@@ -10810,6 +10935,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 #ifndef AIO__THREADS
 AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     (void)L; (void)max;
+    return aio__misuse(AIO_EINVAL, "worker threads need POSIX (this header included first) or Windows, and no AIO_NO_THREADS");
+}
+AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *L, aio_time d) {
+    (void)L; (void)d;
     return aio__misuse(AIO_EINVAL, "worker threads need POSIX (this header included first) or Windows, and no AIO_NO_THREADS");
 }
 AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn, void *data, size_t size,

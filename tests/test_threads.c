@@ -50,6 +50,7 @@ static void test_threads_absent(void) {
     CHECK_EQ(N.rc, AIO_EINVAL);
     CHECK_DEBUG("worker threads need POSIX");
     CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_EINVAL);
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, AIO_SEC(1)), AIO_EINVAL);
 #if defined(AIO_NO_THREADS) && !defined(AIO_NO_IO) && !defined(AIO_NO_STDLIB) && \
     (defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
     CHECK_EQ(test_run(&loop, &N.main, lookup_main), AIO_OK);
@@ -333,6 +334,116 @@ static void test_threads_cancel_gives_up(void) {
     CHECK_EQ(shared_get(&W.calls), 1);
 }
 
+/* A call that waits (up to 5 s of real time) for the call queued behind it
+ * to open the gate: 1 if it did, 0 if not. */
+static int waits_for_the_next(void *data) {
+    int i;
+    (void)data;
+    LOCK();
+    W.calls++;
+    UNLOCK();
+    for (i = 0; i < 5000 && !shared_get(&W.gate_open); i++) nap_ms(1);
+    return shared_get(&W.gate_open);
+}
+static int opens_the_gate(void *data) {
+    (void)data;
+    shared_set(&W.gate_open, 1);
+    return 2;
+}
+static aio_status first_call(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc[0], waits_for_the_next, NULL, 0, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status second_call(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc[1], opens_the_gate, NULL, 0, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status raise_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&TT.t[0], first_call);
+    while (shared_get(&W.calls) == 0) AIO_YIELD(t); /* it runs on the one thread */
+    aio_spawn(&TT.t[1], second_call);
+    AIO_YIELD(t); /* queued behind it */
+    TT.rc0 = aio_loop_set_threads(aio_running_loop(), 2);
+    AIO_AWAIT(t, TT.rc[2], &TT.t[0]);
+    AIO_AWAIT(t, TT.rc[2], &TT.t[1]);
+    AIO_END(t);
+}
+
+/* A higher thread count starts threads for the calls already waiting their
+ * turn: the call queued behind one that waits for it runs at once. */
+static void test_threads_raise_starts_threads(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_threads(&loop, 1), AIO_OK);
+    CHECK_EQ(test_run(&loop, &TT.main, raise_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_OK);
+    CHECK_EQ(TT.rc[1], 2);
+    CHECK_EQ(TT.rc[0], 1); /* (0: it waited 5 s, and only then the gate opened) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status give_up_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&TT.t[0], one_call);
+    while (shared_get(&W.calls) == 0) AIO_YIELD(t); /* under way */
+    aio_spawn(&TT.t[1], one_call); /* queued: one thread */
+    AIO_YIELD(t);
+    aio_cancel(&TT.t[0]);
+    aio_cancel(&TT.t[1]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[0]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[1]);
+    AIO_END(t);
+}
+
+/* Runs give_up_main on a fresh loop whose pool has one thread and waits
+ * `wait` for the calls under way at its end; then destroys the loop. */
+static void give_up_and_destroy(aio_time wait) {
+    aio_loop loop;
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_threads(&loop, 1), AIO_OK);
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, wait), AIO_OK);
+    CHECK_EQ(test_run(&loop, &TT.main, give_up_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The loop's end waits for a call under way at most the pool's timeout (as
+ * shutdown_default_executor does), then leaves it running on its detached
+ * thread, which frees the call and the pool when it returns. A call that
+ * ends within the timeout (or with AIO_NEVER, whenever it ends) is waited
+ * for and its thread joined. A call not started is dropped either way. */
+static void test_threads_destroy_waits_at_most_timeout(void) {
+    int i;
+    reset();
+    TT.call[0].gated = 1; /* held until the test opens the gate */
+    give_up_and_destroy(AIO_MS(1));
+    CHECK_DEBUG("aio_loop_destroy: a call on a worker thread did not end within the pool's timeout");
+    CHECK_EQ(shared_get(&W.calls), 1);
+    CHECK_EQ(shared_get(&W.ended), 0); /* the loop is gone, the call still under way */
+    shared_set(&W.gate_open, 1);
+    for (i = 0; i < 5000 && shared_get(&W.ended) == 0; i++) nap_ms(1);
+    CHECK_EQ(shared_get(&W.ended), 1); /* it ran to its end */
+    reset();
+    TT.call[0].gated = 1;
+    give_up_and_destroy(0); /* not at all */
+    CHECK_EQ(shared_get(&W.ended), 0);
+    shared_set(&W.gate_open, 1);
+    for (i = 0; i < 5000 && shared_get(&W.ended) == 0; i++) nap_ms(1);
+    CHECK_EQ(shared_get(&W.ended), 1);
+    reset();
+    TT.call[0].nap_ms = 50;
+    give_up_and_destroy(AIO_NEVER);
+    CHECK_EQ(shared_get(&W.ended), 1); /* waited for */
+    CHECK_EQ(shared_get(&W.calls), 1); /* the queued one dropped */
+    reset();
+    TT.call[0].nap_ms = 50;
+    give_up_and_destroy(AIO_THREADS_TIMEOUT);
+    CHECK_EQ(shared_get(&W.ended), 1);
+}
+
 static aio_status timeout_main(aio_task *t) {
     AIO_BEGIN(t);
     TT.call[0].in = 5;
@@ -416,6 +527,9 @@ static void test_threads_bad_input(void) {
     CHECK_EQ(aio_loop_set_threads(&loop, 0), AIO_EINVAL);
     CHECK_DEBUG("aio_loop_set_threads: the count is not 1 to 1024");
     CHECK_EQ(aio_loop_set_threads(&loop, 1025), AIO_EINVAL);
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, (aio_time)(AIO_NEVER / 2)), AIO_EINVAL);
+    CHECK_DEBUG("aio_loop_set_threads_timeout: the time is beyond half the clock range");
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, AIO_TIME_INVALID), AIO_EINVAL);
     CHECK_EQ(test_run(&loop, &TT.main, null_fn_main), AIO_EINVAL);
     CHECK_DEBUG("AIO_TO_THREAD: the function is NULL");
     CHECK_EQ(test_run(&loop, &TT.main, null_data_main), AIO_EINVAL);
@@ -990,6 +1104,8 @@ static void test_threads_need_system_wait(void) {
     CHECK_EQ(aio_loop_set_io(&loop, &port), AIO_OK);
     CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_EINVAL);
     CHECK_DEBUG("aio_loop_set_threads: the loop waits through a port of its own");
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, AIO_SEC(1)), AIO_EINVAL);
+    CHECK_DEBUG("aio_loop_set_threads_timeout: the loop waits through a port of its own");
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -1039,6 +1155,8 @@ static const test_case cases[] = {
     THREAD_ENTRY(test_threads_round_trip),
     THREAD_ENTRY(test_threads_bounded_queue),
     THREAD_ENTRY(test_threads_cancel_gives_up),
+    THREAD_ENTRY(test_threads_raise_starts_threads),
+    THREAD_ENTRY(test_threads_destroy_waits_at_most_timeout),
     THREAD_ENTRY(test_threads_timeout_real_clock),
     THREAD_ENTRY(test_threads_in_timeout_block),
     THREAD_ENTRY(test_threads_bad_input),
