@@ -969,8 +969,9 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * AIO_TO_THREAD says so, and AIO_LOOKUP takes numeric hosts only). The pool
  * starts its threads as calls need them, at most aio_loop_set_threads' count
  * (AIO_THREADS_MAX, 8, by default); calls beyond wait their turn, in order,
- * and are never dropped; aio_loop_destroy waits for the calls under way and
- * joins the threads.
+ * and are never dropped; aio_loop_destroy drops the calls not started, waits
+ * for those under way at most aio_loop_set_threads_timeout's time (as
+ * loop.shutdown_default_executor(timeout) does) and joins the threads.
  *
  * Who owns what: the pool copies data[0..size) before the call and the
  * function works on that copy only. If the await is still there when the
@@ -986,14 +987,32 @@ typedef int (*aio_thread_fn)(void *data); /* its result: >= 0, or a status */
 #define AIO_THREADS_MAX 8
 #endif
 /* The most worker threads the loop's pool runs at once (1 to 1024; AIO_OK,
- * or AIO_EINVAL). A lower count than it runs now takes effect as calls end. */
+ * or AIO_EINVAL). A higher count than it runs now starts threads for the
+ * calls waiting their turn at once; a lower one takes effect as calls end. */
 AIO_API aio_status aio_loop_set_threads(aio_loop *loop, int max);
+#ifndef AIO_THREADS_TIMEOUT
+#define AIO_THREADS_TIMEOUT AIO_SEC(300)
+#endif
+/* How long aio_loop_destroy waits for the calls under way on the pool's
+ * threads, in real time whatever the loop's clock: AIO_THREADS_TIMEOUT
+ * (300 s, asyncio's shutdown_default_executor) by default; AIO_NEVER: as
+ * long as they take; 0: not at all. AIO_OK, or AIO_EINVAL (beyond half the
+ * clock range). A call still under way then is left running: its thread is
+ * detached, and it keeps its copy of the data and the pool's lock (a few
+ * hundred bytes) until it returns, then frees them; its result is dropped.
+ * A call that never returns keeps them until the process ends (debug
+ * builds say so when the loop is destroyed). */
+AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *loop, aio_time d);
 
 /* A name lookup of your own, in getaddrinfo's place: the addresses of
- * (host, port) in out[0..max): how many (>= 1), AIO_ENOTFOUND or another
- * status. It runs on a worker thread (with AIO_NO_THREADS, on the loop: then
- * it must not block). NULL: the system's getaddrinfo. For a stack without
- * getaddrinfo, and for tests that need a name to give chosen addresses. */
+ * (host, port) in out[0..max), in the order you prefer: how many (>= 1),
+ * AIO_ENOTFOUND or another status. max is room for the whole answer (32):
+ * the library interleaves the families, then keeps what its caller has room
+ * for. 0 reads as AIO_ENOTFOUND; more than max, or INT_MIN, is AIO_EINVAL
+ * (a debug message names it). It runs on a worker thread (with
+ * AIO_NO_THREADS, on the loop: then it must not block). NULL: the system's
+ * getaddrinfo. For a stack without getaddrinfo, and for tests that need a
+ * name to give chosen addresses. */
 typedef int (*aio_lookup_fn)(void *ctx, const char *host, int port, aio_address *out, int max);
 AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
 
@@ -1581,10 +1600,15 @@ AIO_API void *aio_sim_arg(void);
  * is left without one, then 0; AIO_ELIMIT if the buffer fills first. */
 #define AIO_READ_LINE(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_LINE, NULL, 0, d)
 /* reader.readuntil(sep): up to and with sep[0..seplen); AIO_EINCOMPLETE if
- * the stream ends first (the partial data stays buffered), AIO_ELIMIT. */
+ * the stream ends first (the partial data stays buffered), AIO_ELIMIT;
+ * AIO_EINVAL for seplen 0 (readuntil(b'') is a ValueError). The separator
+ * is not copied (it may be as long as the buffer): it is read each time the
+ * read resumes, so keep it where it lives until the read ends (a string
+ * literal, the task's state; never a local). */
 #define AIO_READ_UNTIL(t, lv, s, sep, seplen, d) AIO__STREAM(t, lv, s, AIO__READ_UNTIL, sep, seplen, d)
 /* reader.readexactly(n): n bytes (n at most the buffer's size);
- * AIO_EINCOMPLETE if the stream ends first. */
+ * AIO_EINCOMPLETE if the stream ends first. n = 0: 0 at once, at the end
+ * too (still a checkpoint). */
 #define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
 /* reader.read(): what is buffered, else what one receive brings; 0 at the end. */
 #define AIO_READ_SOME(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_SOME, NULL, 0, d)
@@ -1597,8 +1621,9 @@ AIO_API void *aio_sim_arg(void);
     AIO__AWAIT(t, (lv) = aio__r, aio__thread_start((t), aio__f, (fn), (data), (size), (d)), \
                aio__thread_poll((t), aio__f, (data), (size)), AIO__LABEL)
 /* await loop.getaddrinfo(host, port) with timeout d, off the loop: lv = how
- * many addresses were put in addrs[0..max) (>= 1; IPv6 and IPv4 interleaved,
- * the system's first choice first), AIO_ENOTFOUND, AIO_ETIMEDOUT, ... A
+ * many addresses were put in addrs[0..max) (>= 1; IPv6 and IPv4 interleaved
+ * over the whole answer, the system's first choice first, then the first
+ * max kept), AIO_ENOTFOUND, AIO_ETIMEDOUT, ... A
  * numeric host needs no thread. Given up, its answer is dropped when it comes. */
 #define AIO_LOOKUP(t, lv, host, port, addrs, max, d)                           \
     AIO__AWAIT(t, (lv) = aio__r, aio__lookup_start((t), aio__f, (host), (port), (addrs), (max), (d)), \
@@ -6186,7 +6211,9 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->seq.io.done; }
  * buffered, and receives only when that cannot do; what it receives stays in
  * the stream's buffer whatever becomes of the read, so a read cancelled or
  * timed out loses nothing. The read under way (kind, separator, count) is
- * kept in the stream, and one task at a time may wait in it. (Its own
+ * kept in the stream (the separator by the caller's pointer, which the
+ * caller keeps valid until the read ends), and one task at a time may wait
+ * in it. (Its own
  * functions: the other awaits' paths do not test for it.) */
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
 
@@ -6199,6 +6226,10 @@ static aio_status aio__stream_scan(aio_stream *s) {
     if (s->kind == AIO__READ_SOME) {
         n = have;
     } else if (s->kind == AIO__READ_EXACTLY) {
+        if (!s->want) { /* readexactly(0): nothing to wait for, at the end too */
+            s->last = s->head;
+            return 0;
+        }
         if (have >= s->want) n = s->want;
     } else { /* a line, or up to a separator: looked for where it was not yet */
         const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
@@ -7080,7 +7111,11 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
  * (loop->events, wrapped by the pool at its start) and wakes the tasks that
  * await the calls, or frees the calls given up. The lock guards the queue,
  * the done list, the counts and each call's state; what only the loop's
- * thread touches (a call's waiter, the list of every call) is outside it. */
+ * thread touches (a call's waiter, the list of every call) is outside it.
+ * At the loop's end the pool waits `timeout` (real time) for the calls
+ * under way; if one is still running then, the pool is abandoned to its
+ * threads: they are detached, each frees the call it ran when it returns,
+ * and the last to leave frees the pool (so what a thread uses outlives it). */
 #ifdef AIO__THREADS
 #ifdef AIO__WIN32_IO
 typedef HANDLE aio__thread;
@@ -7091,6 +7126,21 @@ typedef CONDITION_VARIABLE aio__cond;
 #define aio__wait_for_work(c, m) (void)SleepConditionVariableSRW((c), (m), INFINITE, 0)
 #define aio__signal_work(c) WakeConditionVariable(c)
 #define aio__broadcast_work(c) WakeAllConditionVariable(c)
+#define aio__cond_init(c) InitializeConditionVariable(c)
+#define aio__thread_detach(th) (void)CloseHandle(th)
+typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
+/* The time d (ticks) from now, rounded up to ms. */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    *w = GetTickCount64() + (uint64_t)d / AIO_TICKS_PER_SEC * 1000u +
+         ((uint64_t)d % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    ULONGLONG now = GetTickCount64();
+    if (now >= *w) return 0;
+    (void)SleepConditionVariableSRW(c, m, *w - now < INFINITE ? (DWORD)(*w - now) : INFINITE - 1u, 0);
+    return GetTickCount64() < *w;
+}
 #else
 typedef pthread_t aio__thread;
 typedef pthread_mutex_t aio__mutex;
@@ -7100,6 +7150,21 @@ typedef pthread_cond_t aio__cond;
 #define aio__wait_for_work(c, m) (void)pthread_cond_wait((c), (m))
 #define aio__signal_work(c) (void)pthread_cond_signal(c)
 #define aio__broadcast_work(c) (void)pthread_cond_broadcast(c)
+#define aio__cond_init(c) (void)pthread_cond_init((c), NULL)
+#define aio__thread_detach(th) (void)pthread_detach(th)
+typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
+/* The time d (ticks) from now (3 years at most: never beyond a time_t). */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    uint64_t secs = (uint64_t)d / AIO_TICKS_PER_SEC;
+    (void)clock_gettime(CLOCK_REALTIME, w);
+    w->tv_nsec += (long)((uint64_t)d % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC);
+    w->tv_sec += (time_t)(secs < 100000000u ? secs : 100000000u) + w->tv_nsec / 1000000000L; /* LCOV_EXCL_BR_LINE */
+    w->tv_nsec %= 1000000000L;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    return pthread_cond_timedwait(c, m, w) != ETIMEDOUT;
+}
 #endif
 
 enum { AIO__JOB_QUEUED, AIO__JOB_RUNNING, AIO__JOB_DONE };
@@ -7117,6 +7182,7 @@ typedef struct aio__job {
 typedef struct aio__pool {
     aio__mutex lock;
     aio__cond work;        /* threads wait on it for a call */
+    aio__cond gone;        /* the loop's end waits on it for the threads to leave */
     aio__job *queue;       /* calls not started, oldest first */
     aio__job *queue_tail;
     aio__job *done;        /* calls ended, newest first */
@@ -7126,6 +7192,9 @@ typedef struct aio__pool {
     int queued;
     int max;
     int stopping;
+    int left;              /* threads that have left (the loop ends) */
+    int abandoned;         /* a call outlived the loop's end: the last thread to leave frees the pool */
+    aio_time timeout;      /* how long the loop's end waits for the calls under way */
     int wake_fd;           /* the system wait's wake-up */
     aio__thread *workers;  /* `threads` of them (the loop's thread) */
     aio_link jobs;         /* every call not freed (the loop's thread) */
@@ -7137,6 +7206,17 @@ typedef struct aio__pool {
 static void aio__pool_release(aio_io *io);
 static int aio__pool_events(aio_loop *L, int op);
 static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline);
+
+/* The pool's memory freed: its threads have left. */
+static void aio__pool_free(aio__pool *p) {
+#ifndef AIO__WIN32_IO
+    (void)pthread_mutex_destroy(&p->lock);
+    (void)pthread_cond_destroy(&p->work);
+    (void)pthread_cond_destroy(&p->gone);
+#endif
+    free(p->workers);
+    free(p);
+}
 
 /* The loop's pool, or NULL. */
 static aio__pool *aio__pool_of(const aio_loop *L) {
@@ -7152,6 +7232,7 @@ static void *aio__worker(void *arg)
 #endif
 {
     aio__pool *p = (aio__pool *)arg;
+    int last;
     aio__lock(&p->lock);
     for (;;) {
         aio__job *j;
@@ -7170,16 +7251,24 @@ static void *aio__worker(void *arg)
         aio__unlock(&p->lock);
         result = j->fn(j->data);
         aio__lock(&p->lock);
+        p->busy--;
+        if (p->abandoned) { /* the loop is gone: nobody takes the result */
+            free(j);
+            break;
+        }
         j->result = result;
         j->state = AIO__JOB_DONE;
         j->next = p->done;
-        if (!p->done) aio__wake_pair_write(p->wake_fd); /* (open until the threads are joined) */
+        if (!p->done) aio__wake_pair_write(p->wake_fd); /* (open until the pool is let go) */
         p->done = j;
-        p->busy--;
         p->idle++;
         if (p->queue) aio__signal_work(&p->work); /* (one that waited on `max` may go now) */
     }
+    p->left++;
+    last = p->abandoned && p->left == p->threads;
+    aio__signal_work(&p->gone);
     aio__unlock(&p->lock);
+    if (last) aio__pool_free(p);
     return 0;
 }
 
@@ -7226,12 +7315,13 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     } /* LCOV_EXCL_STOP */
 #ifdef AIO__WIN32_IO
     InitializeSRWLock(&p->lock);
-    InitializeConditionVariable(&p->work);
 #else
     (void)pthread_mutex_init(&p->lock, NULL);
-    (void)pthread_cond_init(&p->work, NULL);
 #endif
+    aio__cond_init(&p->work);
+    aio__cond_init(&p->gone);
     p->max = AIO_THREADS_MAX;
+    p->timeout = AIO_THREADS_TIMEOUT;
     p->wake_fd = sio->pipe[1];
     aio__list_init(&p->jobs);
     p->io_release = sio->io.release;
@@ -7243,16 +7333,40 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     return p;
 }
 
-/* The loop destroyed: wait for the calls under way, join the threads, free
- * every call (the tasks that awaited them are gone), then the I/O. */
-static void aio__pool_release(aio_io *io) {
-    aio__sysio *sio = (aio__sysio *)io;
-    aio__pool *p = (aio__pool *)sio->pool;
+static void aio__job_free(aio__job *j) {
+    aio__list_unlink(&j->all);
+    free(j);
+}
+
+/* Wait (under the lock) until every thread has left, the calls under way
+ * given the pool's timeout (threads not in a call leave at once): 1, or 0
+ * if a call is still under way when it has passed. */
+static int aio__pool_wait_threads(aio__pool *p) {
+    aio__wall end;
+    aio__wall_after(&end, p->timeout == AIO_NEVER ? 0 : p->timeout);
+    while (p->left < p->threads) {
+        if (!p->busy || p->timeout == AIO_NEVER)
+            aio__wait_for_work(&p->gone, &p->lock);
+        else if (!aio__wait_until(&p->gone, &p->lock, &end) && p->busy) /* LCOV_EXCL_BR_LINE: (timing) */
+            return 0;
+    }
+    return 1;
+}
+
+/* Free every call no thread runs (under the lock): the tasks that awaited
+ * them are gone, and one still running is its thread's to free. */
+static void aio__pool_drop_calls(aio__pool *p) {
+    aio_link *n = p->jobs.next;
+    while (n != &p->jobs) {
+        aio__job *j = (aio__job *)(void *)((char *)n - offsetof(aio__job, all));
+        n = n->next;
+        if (j->state != AIO__JOB_RUNNING) aio__job_free(j);
+    }
+}
+
+/* Join the threads (they have left), then free the pool. */
+static void aio__pool_join(aio__pool *p) {
     int i;
-    aio__lock(&p->lock);
-    p->stopping = 1;
-    aio__broadcast_work(&p->work);
-    aio__unlock(&p->lock);
     for (i = 0; i < p->threads; i++) {
 #ifdef AIO__WIN32_IO
         (void)WaitForSingleObject(p->workers[i], INFINITE);
@@ -7261,26 +7375,36 @@ static void aio__pool_release(aio_io *io) {
         (void)pthread_join(p->workers[i], NULL);
 #endif
     }
-    while (p->jobs.next != &p->jobs) {
-        aio_link *n = p->jobs.next;
-        aio__list_unlink(n);
-        free((char *)n - offsetof(aio__job, all));
-    }
-#ifndef AIO__WIN32_IO
-    (void)pthread_mutex_destroy(&p->lock);
-    (void)pthread_cond_destroy(&p->work);
-#endif
-    free(p->workers);
+    aio__pool_free(p);
+}
+
+/* The loop destroyed: drop the calls not started, wait for those under way
+ * (at most the pool's timeout), free the calls, give the loop's I/O its own
+ * release back and call it. The threads are joined, or, with a call still
+ * under way, detached with the pool left to them (aio__worker frees it). */
+static void aio__pool_release(aio_io *io) {
+    aio__sysio *sio = (aio__sysio *)io;
+    aio__pool *p = (aio__pool *)sio->pool;
+    int all_left;
+    int i;
+    aio__lock(&p->lock);
+    p->stopping = 1;
+    aio__broadcast_work(&p->work);
+    all_left = aio__pool_wait_threads(p);
+    p->abandoned = !all_left;
+    aio__pool_drop_calls(p);
+    for (i = 0; i < p->threads && !all_left; i++) aio__thread_detach(p->workers[i]);
     sio->pool = NULL;
     io->release = p->io_release;
     io->wait = p->io_wait;
-    free(p);
+    aio__unlock(&p->lock); /* (abandoned: p is its threads' from here) */
+    if (all_left)
+        aio__pool_join(p);
+    else
+        (void)aio__misuse(AIO_ETIMEDOUT, "aio_loop_destroy: a call on a worker thread did not end within the "
+                                         "pool's timeout (aio_loop_set_threads_timeout): its thread is left "
+                                         "running, detached, and frees the call and the pool when it returns");
     io->release(io);
-}
-
-static void aio__job_free(aio__job *j) {
-    aio__list_unlink(&j->all);
-    free(j);
 }
 
 /* The calls that ended, handed to the tasks that await them (in the order
@@ -7502,7 +7626,24 @@ AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     if (!p) return rc;
     aio__lock(&p->lock);
     p->max = max;
-    aio__broadcast_work(&p->work); /* (a higher count lets more go now) */
+    /* a higher count lets more go now: threads for the calls waiting their turn */
+    while (p->idle < p->queued && p->threads < p->max) /* LCOV_EXCL_BR_LINE: (a lower count: none) */
+        if (aio__pool_grow(p) != 0) break; /* LCOV_EXCL_BR_LINE: out of threads (those there take them) */
+    aio__broadcast_work(&p->work);
+    aio__unlock(&p->lock);
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *L, aio_time d) {
+    aio_status rc = AIO_OK;
+    aio__pool *p;
+    if (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2))
+        return aio__misuse(AIO_EINVAL, "aio_loop_set_threads_timeout: the time is beyond half the clock range");
+    p = aio__pool_start(L, "aio_loop_set_threads_timeout: the loop waits through a port of its own "
+                           "(aio_loop_set_io): worker threads need the system's wait", &rc);
+    if (!p) return rc;
+    aio__lock(&p->lock);
+    p->timeout = d;
     aio__unlock(&p->lock);
     return AIO_OK;
 }
@@ -7545,9 +7686,14 @@ AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_
  * and room for the answer; a numeric host is answered at once, and so is
  * "localhost" (127.0.0.1) in a build without threads. A hook
  * (aio_set_lookup) can stand in for getaddrinfo. The hook is set from the
- * loop's thread and copied into each call, so that a thread never reads it. */
+ * loop's thread and copied into each call, so that a thread never reads it.
+ * Every lookup asks for the whole answer (up to AIO__LOOKUP_ROOM
+ * addresses), interleaves its families, and only then keeps the first
+ * `max` (a connect's: AIO__ATTEMPTS): so an answer of many IPv6 addresses
+ * then an IPv4 one keeps the IPv4 one second (RFC 8305, section 4). */
 #ifdef AIO__SOCKETS
-#define AIO__ATTEMPTS 8 /* the addresses a lookup for a connect keeps */
+#define AIO__ATTEMPTS 8     /* the addresses a connect keeps, interleaved */
+#define AIO__LOOKUP_ROOM 32 /* the addresses a lookup asks for, before it keeps `max` */
 static aio_lookup_fn aio__lookup_hook;
 static void *aio__lookup_ctx;
 
@@ -7564,23 +7710,6 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx) {
     aio__lookup_ctx = ctx;
 }
 
-#ifdef AIO__THREADS
-typedef struct aio__lookup_call {
-    aio_lookup_fn hook;
-    void *ctx;
-    int port;
-    int max;
-    char host[256]; /* (a DNS name has at most 253 characters) */
-    /* then aio_address out[max] */
-} aio__lookup_call;
-
-static aio_address *aio__lookup_out(aio__lookup_call *c) {
-    return (aio_address *)(void *)((char *)c + (sizeof *c + 15u) / 16u * 16u);
-}
-static size_t aio__lookup_size(int max) {
-    return (sizeof(aio__lookup_call) + 15u) / 16u * 16u + (size_t)max * sizeof(aio_address);
-}
-
 /* The index of the next address from i on whose family is (or, with
  * same = 0, is not) `family`; n if none. */
 static int aio__next_of_family(const aio_address *a, int n, int i, int family, int same) {
@@ -7593,13 +7722,13 @@ static int aio__next_of_family(const aio_address *a, int n, int i, int family, i
  * an attempt to each family early, whichever is the one that works). How
  * many are left. */
 static int aio__interleave(aio_address *a, int n) {
-    aio_address sorted[32];
+    aio_address sorted[AIO__LOOKUP_ROOM];
     int kept = 0;
     int first;
     int other;
     int i;
     int k;
-    for (i = 0; i < n && kept < 32; i++) { /* LCOV_EXCL_BR_LINE: (never more than 32 asked) */
+    for (i = 0; i < n && kept < AIO__LOOKUP_ROOM; i++) { /* LCOV_EXCL_BR_LINE: (never more asked) */
         int dup = 0;
         for (k = 0; k < kept; k++) dup |= sorted[k].len == a[i].len && memcmp(sorted[k].sa, a[i].sa, a[i].len) == 0;
         if (!dup) sorted[kept++] = a[i];
@@ -7617,6 +7746,46 @@ static int aio__interleave(aio_address *a, int n) {
     }
     return n;
 }
+
+/* A hook's answer n checked: n (1 to AIO__LOOKUP_ROOM addresses, or its
+ * status), AIO_ENOTFOUND for no address, or AIO_EINVAL with *mistake
+ * naming the hook's (told on the loop's thread). */
+static int aio__lookup_checked(int n, const char **mistake) {
+    if (n == 0) return AIO_ENOTFOUND; /* (no address: none found) */
+    if (n > AIO__LOOKUP_ROOM) {
+        *mistake = "a lookup of your own (aio_set_lookup) returned more addresses than the max it was given";
+        return AIO_EINVAL;
+    }
+    if (n <= AIO__RAISE) { /* (the library's markers: no status) */
+        *mistake = "a lookup of your own (aio_set_lookup) returned INT_MIN or INT_MIN + 1, which are not statuses";
+        return AIO_EINVAL;
+    }
+    return n;
+}
+
+/* The answer out[0..n) interleaved, then cut to max: how many it keeps (a
+ * status n as it is). */
+static int aio__lookup_kept(aio_address *out, int n, int max) {
+    if (n <= 0) return n;
+    n = aio__interleave(out, n);
+    return n < max ? n : max;
+}
+
+#ifdef AIO__THREADS
+typedef struct aio__lookup_call {
+    aio_lookup_fn hook;
+    void *ctx;
+    const char *mistake; /* the hook's wrong answer, or NULL */
+    int port;
+    int max;        /* the addresses kept */
+    char host[256]; /* (a DNS name has at most 253 characters) */
+    /* then aio_address out[AIO__LOOKUP_ROOM] */
+} aio__lookup_call;
+
+static aio_address *aio__lookup_out(aio__lookup_call *c) {
+    return (aio_address *)(void *)((char *)c + (sizeof *c + 15u) / 16u * 16u);
+}
+#define AIO__LOOKUP_SIZE ((sizeof(aio__lookup_call) + 15u) / 16u * 16u + AIO__LOOKUP_ROOM * sizeof(aio_address))
 
 /* getaddrinfo's answer for a stream socket: its IPv4 and IPv6 addresses. */
 static int aio__getaddrinfo(const char *host, int port, aio_address *out, int max) {
@@ -7653,19 +7822,28 @@ static int aio__getaddrinfo(const char *host, int port, aio_address *out, int ma
     return n ? n : AIO_ENOTFOUND; /* LCOV_EXCL_BR_LINE: (getaddrinfo says so first) */
 }
 
-/* A lookup call's work, on a worker thread (or with no threads, the hook's
- * on the loop): the addresses in its output, how many, or a status. */
+/* A lookup call's work, on a worker thread: the addresses it keeps in its
+ * output, how many, or a status. */
 static int aio__lookup_run(void *data) {
     aio__lookup_call *c = (aio__lookup_call *)data;
+    aio_address *out = aio__lookup_out(c);
     int n;
-    if (c->hook) {
-        n = c->hook(c->ctx, c->host, c->port, aio__lookup_out(c), c->max);
-        if (n == 0 || n > c->max) n = AIO_ENOTFOUND; /* (an answer with no address, or more than room) */
-        if (n <= AIO__RAISE) n = AIO_EINVAL;            /* (the library's markers: no status) */
-    } else {
-        n = aio__getaddrinfo(c->host, c->port, aio__lookup_out(c), c->max);
-    }
-    return n > 0 ? aio__interleave(aio__lookup_out(c), n) : n;
+    if (c->hook)
+        n = aio__lookup_checked(c->hook(c->ctx, c->host, c->port, out, AIO__LOOKUP_ROOM), &c->mistake);
+    else
+        n = aio__getaddrinfo(c->host, c->port, out, AIO__LOOKUP_ROOM);
+    return aio__lookup_kept(out, n, c->max);
+}
+
+/* An ended lookup call's result: its addresses copied to addrs, its hook's
+ * mistake told; the call freed. */
+static int aio__lookup_take(aio__job *j, aio_address *addrs) {
+    aio__lookup_call *c = (aio__lookup_call *)j->data;
+    int n = j->result;
+    if (c->mistake) (void)aio__misuse(n, c->mistake);
+    if (n > 0) memcpy(addrs, aio__lookup_out(c), (size_t)n * sizeof *addrs);
+    aio__job_free(j);
+    return n;
 }
 
 /* Make call data for a lookup of (host, port) with room for max addresses. */
@@ -7681,6 +7859,18 @@ static void aio__lookup_fill(aio__lookup_call *c, const char *host, int port, in
     c->port = port;
     c->max = max;
     memcpy(c->host, host, strlen(host) + 1u); /* (its length was checked) */
+}
+#else
+/* The hook's answer, on the loop (no threads: it must not block), kept in
+ * addrs[0..max) as a call's would be: how many, or a status. */
+static int aio__lookup_here(const char *host, int port, aio_address *addrs, int max) {
+    aio_address out[AIO__LOOKUP_ROOM];
+    const char *mistake = NULL;
+    int n = aio__lookup_checked(aio__lookup_hook(aio__lookup_ctx, host, port, out, AIO__LOOKUP_ROOM), &mistake);
+    if (mistake) return aio__misuse(n, mistake);
+    n = aio__lookup_kept(out, n, max);
+    if (n > 0) memcpy(addrs, out, (size_t)n * sizeof *addrs);
+    return n;
 }
 #endif /* AIO__THREADS */
 
@@ -7713,9 +7903,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
     if (aio__numeric(host, port, &addrs[0])) return 1; /* (no lookup) */
 #ifdef AIO__THREADS
     {
-        aio__job *j;
-        if (max > 32) max = 32; /* (what aio__getaddrinfo gives at most) */
-        j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, aio__lookup_size(max),
+        aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                          "AIO_LOOKUP: the loop waits through a port of its own (aio_loop_set_io): worker "
                          "threads need the system's wait", &rc);
         if (!j) return rc; /* LCOV_EXCL_BR_LINE: (tested with aio_loop_set_threads) */
@@ -7723,7 +7911,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
         return aio__job_await(t, f, j, until);
     }
 #else
-    return aio__lookup_hook(aio__lookup_ctx, host, port, addrs, max); /* (on the loop: no threads) */
+    return aio__lookup_here(host, port, addrs, max);
 #endif
 }
 
@@ -7731,12 +7919,8 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
 #ifdef AIO__THREADS
     aio__job *j = t->seq.job;
     aio_status rc = aio__job_outcome(t, f, j);
-    if (rc != AIO_OK) return rc;
-    rc = j->result;
-    if (rc > 0) memcpy(addrs, aio__lookup_out((aio__lookup_call *)j->data), (size_t)rc * sizeof *addrs);
-    aio__job_free(j);
     (void)max;
-    return rc;
+    return rc != AIO_OK ? rc : aio__lookup_take(j, addrs);
 #else /* LCOV_EXCL_START: never called (no lookup parks) */
     (void)t; (void)f; (void)addrs; (void)max;
     return AIO_EINVAL;
@@ -7871,7 +8055,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     }
 #ifdef AIO__THREADS
     {
-        aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, aio__lookup_size(AIO__ATTEMPTS),
+        aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                                    "AIO_TCP_CONNECT: the loop waits through a port of its own "
                                    "(aio_loop_set_io): a host name needs the system's wait", &rc);
         if (!j) return aio__connect_end(t, c, -1, rc); /* LCOV_EXCL_BR_LINE: (see aio_loop_set_threads) */
@@ -7888,8 +8072,8 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         return rc;
     }
 #else
-    rc = aio__lookup_hook(aio__lookup_ctx, host, port, c->addr, AIO__ATTEMPTS); /* (on the loop) */
-    if (rc <= 0 || rc > AIO__ATTEMPTS) return aio__connect_end(t, c, -1, rc <= 0 ? rc : AIO_ENOTFOUND);
+    rc = aio__lookup_here(host, port, c->addr, AIO__ATTEMPTS);
+    if (rc < 0) return aio__connect_end(t, c, -1, rc);
     c->naddrs = rc;
     return aio__connect_go(t, f, c);
 #endif
@@ -7910,11 +8094,9 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
             if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_LINE: (see aio__job_outcome) */
             return aio__connect_end(t, c, -1, rc);
         }
-        rc = j->result;
-        if (rc > 0) memcpy(c->addr, aio__lookup_out((aio__lookup_call *)j->data), (size_t)rc * sizeof *c->addr);
-        aio__job_free(j);
+        rc = aio__lookup_take(j, c->addr);
         c->lookup = NULL;
-        if (rc <= 0) return aio__connect_end(t, c, -1, rc);
+        if (rc < 0) return aio__connect_end(t, c, -1, rc);
         c->naddrs = rc;
         return aio__connect_go(t, f, c);
     }
@@ -10870,6 +11052,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 #ifndef AIO__THREADS
 AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     (void)L; (void)max;
+    return aio__misuse(AIO_EINVAL, "worker threads need POSIX (this header included first) or Windows, and no AIO_NO_THREADS");
+}
+AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *L, aio_time d) {
+    (void)L; (void)d;
     return aio__misuse(AIO_EINVAL, "worker threads need POSIX (this header included first) or Windows, and no AIO_NO_THREADS");
 }
 AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn, void *data, size_t size,

@@ -2379,6 +2379,48 @@ static void test_io_stream_kinds_and_limits(void) {
     sock_teardown(&loop);
 }
 
+/* A read of exactly 0 bytes is readexactly(0): 0 at once, whether bytes
+ * are buffered, none are, or the stream has ended; it takes nothing, and it
+ * is a checkpoint like every read. */
+static const step_t zero_steps[] = {{100, "hello"}, {200, NULL}};
+static aio_status exactly_zero_main(aio_task *t) {
+    AIO_BEGIN(t);
+    spawn_script();
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 0, AIO_SEC(1)); /* nothing buffered */
+    CHECK_EQ(ST.rc, 0);
+    CHECK_EQ(T_MS(), 0);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 2, AIO_SEC(1));
+    CHECK_READ(ST.rc, "he");
+    CHECK_EQ(T_MS(), 100);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 0, AIO_SEC(1)); /* "llo" buffered */
+    CHECK_EQ(ST.rc, 0);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_EQ(aio_stream_buffered(&ST.st), 3);
+    AIO_TIMEOUT(t, &S.to, 0) { /* due at its start: the read's checkpoint unwinds */
+        AIO_READ_EXACTLY(t, ST.rc, &ST.st, 0, AIO_SEC(1));
+        ST.rc = 99; /* not reached */
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK(ST.rc != 99);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 3, AIO_SEC(1));
+    CHECK_READ(ST.rc, "llo");
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1)); /* the end */
+    CHECK_EQ(ST.rc, 0);
+    CHECK_EQ(T_MS(), 200);
+    AIO_READ_EXACTLY(t, ST.rc, &ST.st, 0, AIO_SEC(1)); /* at the end: still 0, not AIO_EINCOMPLETE */
+    CHECK_EQ(ST.rc, 0);
+    CHECK_EQ(T_MS(), 200);
+    AIO_AWAIT(t, ST.rc, &ST.writer);
+    AIO_END(t);
+}
+
+static void test_io_stream_read_exactly_zero(void) {
+    aio_loop loop;
+    stream_setup(&loop, 8, zero_steps);
+    CHECK_EQ(test_run(&loop, &ST.main, exactly_zero_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* Bad input: a status, and in debug builds a message that names it. */
 static aio_stream bad_stream; /* zeroed: never set up */
 static aio_status until_null_main(aio_task *t) {
@@ -3066,6 +3108,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_lines),
     SOCKET_ENTRY(test_io_stream_timeout_keeps_bytes),
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
+    SOCKET_ENTRY(test_io_stream_read_exactly_zero),
     SOCKET_ENTRY(test_io_stream_bad_input),
     SOCKET_ENTRY(test_io_addresses),
     SOCKET_ENTRY(test_io_udp_round_trip),

@@ -50,6 +50,7 @@ static void test_threads_absent(void) {
     CHECK_EQ(N.rc, AIO_EINVAL);
     CHECK_DEBUG("worker threads need POSIX");
     CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_EINVAL);
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, AIO_SEC(1)), AIO_EINVAL);
 #if defined(AIO_NO_THREADS) && !defined(AIO_NO_IO) && !defined(AIO_NO_STDLIB) && \
     (defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
     CHECK_EQ(test_run(&loop, &N.main, lookup_main), AIO_OK);
@@ -63,8 +64,59 @@ static void test_threads_absent(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+#if defined(AIO_NO_THREADS) && !defined(AIO_NO_IO) && !defined(AIO_NO_STDLIB) && \
+    (defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
+#define LOOKUP_ON_LOOP 1
+/* A lookup of one's own, run on the loop: "none.test" finds no address (0),
+ * "over.test" says it found more than its max, any other name has two
+ * IPv6 addresses, then an IPv4 one (ports port, port + 1, port + 2). */
+static int loop_lookup(void *ctx, const char *host, int port, aio_address *out, int max) {
+    int i;
+    CHECK(ctx == &N);
+    if (strcmp(host, "none.test") == 0) return 0;
+    if (strcmp(host, "over.test") == 0) return max + 1;
+    for (i = 0; i < 3 && i < max; i++) CHECK_EQ(aio_address_set(&out[i], i < 2 ? "::1" : "127.0.0.1", port + i), AIO_OK);
+    return i;
+}
+
+static aio_status lookup_on_loop_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, N.rc, "none.test", 80, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, N.rc, "none.test", 80, N.a, 2, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, N.rc, "over.test", 80, N.a, 2, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_EINVAL);
+    CHECK_DEBUG("a lookup of your own (aio_set_lookup) returned more addresses than the max it was given");
+    AIO_TCP_CONNECT(t, N.rc, "over.test", 80, AIO_SEC(1));
+    CHECK_EQ(N.rc, AIO_EINVAL);
+    AIO_LOOKUP(t, N.rc, "ipv6.first", 80, N.a, 2, AIO_SEC(1));
+    CHECK_EQ(N.rc, 2); /* the families in turn, then cut to 2 */
+    CHECK_EQ(aio_address_port(&N.a[0]), 80);
+    CHECK_EQ(aio_address_port(&N.a[1]), 82);
+    AIO_END(t);
+}
+
+/* Without threads a lookup of one's own runs on the loop, and its answer is
+ * checked as on a thread: no address is AIO_ENOTFOUND (never a count of 0,
+ * which would read as descriptor 0), more than it was asked for is refused
+ * and named, and the families are interleaved before the answer is cut. */
+static void test_threads_lookup_on_loop(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&N, 0, sizeof N);
+    aio_set_lookup(loop_lookup, &N);
+    CHECK_EQ(test_run(&loop, &N.main, lookup_on_loop_main), AIO_OK);
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
+
 static const test_case cases[] = {
     TEST_ENTRY(test_threads_absent),
+#ifdef LOOKUP_ON_LOOP
+    TEST_ENTRY(test_threads_lookup_on_loop),
+#endif
 };
 #else
 
@@ -282,6 +334,116 @@ static void test_threads_cancel_gives_up(void) {
     CHECK_EQ(shared_get(&W.calls), 1);
 }
 
+/* A call that waits (up to 5 s of real time) for the call queued behind it
+ * to open the gate: 1 if it did, 0 if not. */
+static int waits_for_the_next(void *data) {
+    int i;
+    (void)data;
+    LOCK();
+    W.calls++;
+    UNLOCK();
+    for (i = 0; i < 5000 && !shared_get(&W.gate_open); i++) nap_ms(1);
+    return shared_get(&W.gate_open);
+}
+static int opens_the_gate(void *data) {
+    (void)data;
+    shared_set(&W.gate_open, 1);
+    return 2;
+}
+static aio_status first_call(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc[0], waits_for_the_next, NULL, 0, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status second_call(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TO_THREAD(t, TT.rc[1], opens_the_gate, NULL, 0, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status raise_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&TT.t[0], first_call);
+    while (shared_get(&W.calls) == 0) AIO_YIELD(t); /* it runs on the one thread */
+    aio_spawn(&TT.t[1], second_call);
+    AIO_YIELD(t); /* queued behind it */
+    TT.rc0 = aio_loop_set_threads(aio_running_loop(), 2);
+    AIO_AWAIT(t, TT.rc[2], &TT.t[0]);
+    AIO_AWAIT(t, TT.rc[2], &TT.t[1]);
+    AIO_END(t);
+}
+
+/* A higher thread count starts threads for the calls already waiting their
+ * turn: the call queued behind one that waits for it runs at once. */
+static void test_threads_raise_starts_threads(void) {
+    aio_loop loop;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_threads(&loop, 1), AIO_OK);
+    CHECK_EQ(test_run(&loop, &TT.main, raise_main), AIO_OK);
+    CHECK_EQ(TT.rc0, AIO_OK);
+    CHECK_EQ(TT.rc[1], 2);
+    CHECK_EQ(TT.rc[0], 1); /* (0: it waited 5 s, and only then the gate opened) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status give_up_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_spawn(&TT.t[0], one_call);
+    while (shared_get(&W.calls) == 0) AIO_YIELD(t); /* under way */
+    aio_spawn(&TT.t[1], one_call); /* queued: one thread */
+    AIO_YIELD(t);
+    aio_cancel(&TT.t[0]);
+    aio_cancel(&TT.t[1]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[0]);
+    AIO_AWAIT(t, TT.rc0, &TT.t[1]);
+    AIO_END(t);
+}
+
+/* Runs give_up_main on a fresh loop whose pool has one thread and waits
+ * `wait` for the calls under way at its end; then destroys the loop. */
+static void give_up_and_destroy(aio_time wait) {
+    aio_loop loop;
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_set_threads(&loop, 1), AIO_OK);
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, wait), AIO_OK);
+    CHECK_EQ(test_run(&loop, &TT.main, give_up_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* The loop's end waits for a call under way at most the pool's timeout (as
+ * shutdown_default_executor does), then leaves it running on its detached
+ * thread, which frees the call and the pool when it returns. A call that
+ * ends within the timeout (or with AIO_NEVER, whenever it ends) is waited
+ * for and its thread joined. A call not started is dropped either way. */
+static void test_threads_destroy_waits_at_most_timeout(void) {
+    int i;
+    reset();
+    TT.call[0].gated = 1; /* held until the test opens the gate */
+    give_up_and_destroy(AIO_MS(1));
+    CHECK_DEBUG("aio_loop_destroy: a call on a worker thread did not end within the pool's timeout");
+    CHECK_EQ(shared_get(&W.calls), 1);
+    CHECK_EQ(shared_get(&W.ended), 0); /* the loop is gone, the call still under way */
+    shared_set(&W.gate_open, 1);
+    for (i = 0; i < 5000 && shared_get(&W.ended) == 0; i++) nap_ms(1);
+    CHECK_EQ(shared_get(&W.ended), 1); /* it ran to its end */
+    reset();
+    TT.call[0].gated = 1;
+    give_up_and_destroy(0); /* not at all */
+    CHECK_EQ(shared_get(&W.ended), 0);
+    shared_set(&W.gate_open, 1);
+    for (i = 0; i < 5000 && shared_get(&W.ended) == 0; i++) nap_ms(1);
+    CHECK_EQ(shared_get(&W.ended), 1);
+    reset();
+    TT.call[0].nap_ms = 50;
+    give_up_and_destroy(AIO_NEVER);
+    CHECK_EQ(shared_get(&W.ended), 1); /* waited for */
+    CHECK_EQ(shared_get(&W.calls), 1); /* the queued one dropped */
+    reset();
+    TT.call[0].nap_ms = 50;
+    give_up_and_destroy(AIO_THREADS_TIMEOUT);
+    CHECK_EQ(shared_get(&W.ended), 1);
+}
+
 static aio_status timeout_main(aio_task *t) {
     AIO_BEGIN(t);
     TT.call[0].in = 5;
@@ -365,6 +527,9 @@ static void test_threads_bad_input(void) {
     CHECK_EQ(aio_loop_set_threads(&loop, 0), AIO_EINVAL);
     CHECK_DEBUG("aio_loop_set_threads: the count is not 1 to 1024");
     CHECK_EQ(aio_loop_set_threads(&loop, 1025), AIO_EINVAL);
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, (aio_time)(AIO_NEVER / 2)), AIO_EINVAL);
+    CHECK_DEBUG("aio_loop_set_threads_timeout: the time is beyond half the clock range");
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, AIO_TIME_INVALID), AIO_EINVAL);
     CHECK_EQ(test_run(&loop, &TT.main, null_fn_main), AIO_EINVAL);
     CHECK_DEBUG("AIO_TO_THREAD: the function is NULL");
     CHECK_EQ(test_run(&loop, &TT.main, null_data_main), AIO_EINVAL);
@@ -386,12 +551,15 @@ static struct {
     char first[48], second[48];
     int first_port, second_port;
     int asked;
+    int asked_max; /* the max of the last question */
+    int v6_ports[8]; /* ipv6.first's IPv6 addresses' */
 } HOOK;
 
 static int test_lookup(void *ctx, const char *host, int port, aio_address *out, int max) {
     CHECK(ctx == &HOOK);
     LOCK();
     HOOK.asked++;
+    HOOK.asked_max = max;
     UNLOCK();
     if (strcmp(host, "slow.test") == 0) {
         nap_ms(200);
@@ -400,6 +568,13 @@ static int test_lookup(void *ctx, const char *host, int port, aio_address *out, 
     if (strcmp(host, "empty.test") == 0) return 0;
     if (strcmp(host, "marker.test") == 0) return INT_MIN;
     if (strcmp(host, "many.test") == 0) return max + 1;
+    if (strcmp(host, "ipv6.first") == 0) { /* 8 IPv6 (first), then an IPv4, as many as max */
+        int i;
+        for (i = 0; i < 9 && i < max; i++)
+            CHECK_EQ(aio_address_set(&out[i], i < 8 ? "::1" : "127.0.0.1", i < 8 ? HOOK.v6_ports[i] : HOOK.second_port),
+                     AIO_OK);
+        return i;
+    }
     if (strcmp(host, "mixed.test") == 0) { /* two IPv6, an IPv4 twice */
         CHECK_EQ(aio_address_set(&out[0], "::1", 1), AIO_OK);
         CHECK_EQ(aio_address_set(&out[1], "::1", 2), AIO_OK);
@@ -423,8 +598,9 @@ static aio_status lookup_names_main(aio_task *t) {
     CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
     AIO_LOOKUP(t, TT.rc0, "empty.test", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
-    AIO_LOOKUP(t, TT.rc0, "dual.test", 80, TT.addrs, 1, AIO_SEC(1)); /* no room for 2 */
-    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    AIO_LOOKUP(t, TT.rc0, "dual.test", 80, TT.addrs, 1, AIO_SEC(1)); /* room for 1: the first choice */
+    CHECK_EQ(TT.rc0, 1);
+    CHECK_EQ(aio_address_port(&TT.addrs[0]), 1111);
     AIO_LOOKUP(t, TT.rc0, "mixed.test", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, 3); /* the duplicate left out, the families in turn */
     CHECK_EQ(aio_address_port(&TT.addrs[0]), 1);
@@ -432,8 +608,10 @@ static aio_status lookup_names_main(aio_task *t) {
     CHECK_EQ(aio_address_port(&TT.addrs[2]), 2);
     AIO_LOOKUP(t, TT.rc0, "marker.test", 80, TT.addrs, 8, AIO_SEC(1));
     CHECK_EQ(TT.rc0, AIO_EINVAL);
+    CHECK_DEBUG("a lookup of your own (aio_set_lookup) returned INT_MIN or INT_MIN + 1");
     AIO_LOOKUP(t, TT.rc0, "many.test", 80, TT.addrs, 40, AIO_SEC(1));
-    CHECK_EQ(TT.rc0, AIO_ENOTFOUND);
+    CHECK_EQ(TT.rc0, AIO_EINVAL);
+    CHECK_DEBUG("a lookup of your own (aio_set_lookup) returned more addresses than the max it was given");
     CHECK(strcmp(aio_strerror(AIO_ENOTFOUND), "not found") == 0);
     AIO_LOOKUP(t, TT.rc0, "::1", 53, TT.addrs, 8, AIO_SEC(1)); /* numeric: no lookup */
     CHECK_EQ(TT.rc0, 1);
@@ -691,6 +869,49 @@ static void test_threads_connect_next_after_refusal(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+static aio_status connect_ipv6_first_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, TT.rc0, "ipv6.first", 80, AIO_SEC(5));
+    TT.at = T_MS();
+    AIO_LOOKUP(t, TT.rc[0], "ipv6.first", 80, TT.addrs, 2, AIO_SEC(1));
+    AIO_END(t);
+}
+
+/* The families are interleaved over the whole answer, then cut to what is
+ * kept: a name whose 8 IPv6 addresses (first, as the system puts them)
+ * refuse and whose one IPv4 address listens connects by the IPv4 one, tried
+ * second; a lookup with room for 2 gives one of each family. */
+static void test_threads_interleave_whole_answer(void) {
+    aio_loop loop;
+    int live;
+    int dead[8];
+    int i;
+    reset();
+    memset(&HOOK, 0, sizeof HOOK);
+    live = listener_on("127.0.0.1");
+    CHECK(live >= 0);
+    for (i = 0; i < 8; i++) { /* (no IPv6 here: any ports, every IPv6 attempt fails) */
+        dead[i] = listener_on("::1");
+        HOOK.v6_ports[i] = dead[i] >= 0 ? aio_socket_port(dead[i]) : i + 1;
+    }
+    for (i = 0; i < 8; i++)
+        if (dead[i] >= 0) CHECK_EQ(aio_close(dead[i]), AIO_OK); /* nobody listens there now */
+    HOOK.second_port = aio_socket_port(live);
+    aio_set_lookup(test_lookup, &HOOK);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TT.main, connect_ipv6_first_main), AIO_OK);
+    CHECK(TT.rc0 >= 0);
+    CHECK_EQ(TT.at, 0); /* the refusal at once, then the IPv4 address */
+    if (TT.rc0 >= 0) CHECK_EQ(aio_close(TT.rc0), AIO_OK);
+    CHECK_EQ(TT.rc[0], 2);
+    CHECK_EQ(aio_address_port(&TT.addrs[0]), HOOK.v6_ports[0]); /* IPv6, the system's first choice */
+    CHECK_EQ(aio_address_port(&TT.addrs[1]), HOOK.second_port); /* then IPv4 */
+    CHECK(shared_get(&HOOK.asked_max) >= 9); /* the whole answer asked for */
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(aio_close(live), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 #ifdef __linux__
 /* A listener whose accept queue is full and never drained: a connect to it
  * hangs, as one to a dead address does (Linux drops the SYN). */
@@ -883,6 +1104,8 @@ static void test_threads_need_system_wait(void) {
     CHECK_EQ(aio_loop_set_io(&loop, &port), AIO_OK);
     CHECK_EQ(aio_loop_set_threads(&loop, 2), AIO_EINVAL);
     CHECK_DEBUG("aio_loop_set_threads: the loop waits through a port of its own");
+    CHECK_EQ(aio_loop_set_threads_timeout(&loop, AIO_SEC(1)), AIO_EINVAL);
+    CHECK_DEBUG("aio_loop_set_threads_timeout: the loop waits through a port of its own");
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -932,6 +1155,8 @@ static const test_case cases[] = {
     THREAD_ENTRY(test_threads_round_trip),
     THREAD_ENTRY(test_threads_bounded_queue),
     THREAD_ENTRY(test_threads_cancel_gives_up),
+    THREAD_ENTRY(test_threads_raise_starts_threads),
+    THREAD_ENTRY(test_threads_destroy_waits_at_most_timeout),
     THREAD_ENTRY(test_threads_timeout_real_clock),
     THREAD_ENTRY(test_threads_in_timeout_block),
     THREAD_ENTRY(test_threads_bad_input),
@@ -941,6 +1166,7 @@ static const test_case cases[] = {
     THREAD_ENTRY(test_threads_lookup_abandoned),
     THREAD_ENTRY(test_threads_lookup_bad_input),
     THREAD_ENTRY(test_threads_connect_next_after_refusal),
+    THREAD_ENTRY(test_threads_interleave_whole_answer),
     THREAD_ENTRY(test_threads_connect_lookup_timeout),
     THREAD_ENTRY(test_threads_then_processes_and_signals),
 #ifdef __linux__

@@ -92,7 +92,7 @@ int main(void) {
                io.rc[3] != AIO_EINVAL || io.rc[4] != AIO_EINVAL || io.rc[5] != AIO_EINVAL ||
                io.rc[6] != AIO_EINVAL || io.rc[7] != AIO_EINVAL || io.rc[8] != AIO_EINVAL ||
                io.rc[9] != AIO_EINVAL;
-        bad += aio_loop_set_threads(&loop, 2) != AIO_EINVAL;
+        bad += aio_loop_set_threads(&loop, 2) != AIO_EINVAL || aio_loop_set_threads_timeout(&loop, 0) != AIO_EINVAL;
         aio_set_lookup(NULL, NULL); /* (nothing to set: no lookups) */
         bad += aio_tcp_listen(NULL, 0, 1) != AIO_EINVAL || aio_socket_port(0) != AIO_EINVAL;
         bad += aio_udp_open(NULL, 0) != AIO_EINVAL || aio_tcp_listen_at(NULL, 0) != AIO_EINVAL;
@@ -114,10 +114,10 @@ int main(void) {
         }
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
-        bad += heard != 29;
+        bad += heard != 30;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 29;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 30;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
