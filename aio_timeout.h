@@ -687,9 +687,11 @@ enum { AIO_FIRST_COMPLETED = 1, AIO_FIRST_EXCEPTION = 2, AIO_ALL_COMPLETED = 3 }
 AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n);
 /* asyncio.as_completed(tasks, timeout): prepares `ac` to hand out the tasks
  * of items[0..n) (set each .task, spawned) in the order they finish, with one
- * deadline `timeout` from now for all (AIO_NEVER: none). AIO_EINVAL for a
- * NULL array, a task never spawned, n of 0 or above INT_MAX, or an invalid
- * timeout. Then, while aio_as_completed_left(&ac) > 0, AIO_NEXT_COMPLETED. */
+ * deadline `timeout` from now for all (AIO_NEVER: none). A task given more
+ * than once counts once, at its first index (asyncio takes a set). AIO_EINVAL
+ * for a NULL array, a task never spawned, n of 0 or above INT_MAX, or an
+ * invalid timeout. Then, while aio_as_completed_left(&ac) > 0,
+ * AIO_NEXT_COMPLETED. */
 AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *items, size_t n,
                                          aio_time timeout);
 AIO_API size_t aio_as_completed_left(const aio_as_completed *ac);
@@ -1458,10 +1460,10 @@ AIO_API void *aio_sim_arg(void);
     AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER, AIO_NEVER), \
                aio__many_poll((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER), AIO__LABEL)
 /* The next of asyncio.as_completed: lv = the index in the items of the next
- * task to finish (its result: aio_task_result), or, once the deadline has
- * passed, AIO_ETIMEDOUT for each task that had not finished when that was
- * found (they are not cancelled). A task that has finished already is handed
- * out without suspending. */
+ * task to finish (its first index if it is there twice; its result:
+ * aio_task_result), or, once the deadline has passed, AIO_ETIMEDOUT for each
+ * task that had not finished when that was found (they are not cancelled).
+ * A task that has finished already is handed out without suspending. */
 #define AIO_NEXT_COMPLETED(t, lv, ac)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__next_completed((t), aio__f, (ac), 1),     \
                aio__next_completed((t), aio__f, (ac), 0), AIO__LABEL)
@@ -4323,13 +4325,19 @@ AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *it
     if (ac->deadline == AIO_TIME_INVALID)
         return aio__misuse(AIO_EINVAL, "as_completed: the timeout is NaN, negative or beyond half "
                                        "the clock range");
+    ac->left = 0;
     for (i = 0; i < n; i++) {
+        size_t j = 0;
         items[i].node.link.next = items[i].node.link.prev = NULL;
         items[i].node.task = NULL;
+        while (j < i && items[j].task != items[i].task) j++;
+        if (j < i) /* a task given again: handed out once, at its first place */
+            items[i].node.link.prev = &items[i].node.link;
+        else
+            ac->left++;
     }
     ac->items = items;
     ac->n = n;
-    ac->left = n;
     ac->expired = 0;
     ac->cutoff = 0;
     return AIO_OK;
