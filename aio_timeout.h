@@ -769,8 +769,9 @@ AIO_API int aio_queue_full(const aio_queue *q); /* never with maxsize 0 */
 AIO_API aio_status aio_queue_task_done(aio_queue *q);
 /* shutdown(immediate) (Python 3.13): from now on puts fail with
  * AIO_ESHUTDOWN, and gets once the queue is empty; waiting putters and getters
- * wake to see it. `immediate` also drops the items (each counts as done, so
- * join() returns once no item is left undone). */
+ * wake to see it (AIO_ESHUTDOWN, though their deadline passes before they
+ * run). `immediate` also drops the items (each counts as done, so join()
+ * returns once no item is left undone). */
 AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
 
 /* ------------------------------------------------------------------------ */
@@ -5134,8 +5135,9 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate) {
     }
     AIO_CRITICAL_EXIT();
     if (all_done) aio__wake_all(&q->joiners, AIO__T_SIGNALLED);
-    aio__wake_all(&q->ready.waiters, 0); /* to find it shut down */
-    aio__wake_all(&q->putters, 0);
+    /* to find it shut down: it reached them before a later deadline or cancel */
+    aio__wake_all(&q->ready.waiters, AIO__T_SIGNALLED);
+    aio__wake_all(&q->putters, AIO__T_SIGNALLED);
 }
 
 /* Park t among the getters (the queue's event, bound to t's loop): a put
@@ -5215,9 +5217,13 @@ AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, 
         if (rc == AIO_OK) aio__queue_hand_items(q);
         return rc; /* (AIO_ESHUTDOWN if shut down meanwhile) */
     }
-    /* woken by a cancellation, a deadline or a shutdown (it has left the queue) */
+    if (t->flags & AIO__T_SIGNALLED) { /* shut down before anything else reached it */
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        return AIO_ESHUTDOWN;
+    }
+    /* woken by a cancellation or a deadline first (it has left the queue): a
+     * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (q->shut) return AIO_ESHUTDOWN;
     if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
     rc = aio__queue_try_put(q, item, 1);
     if (rc == AIO_OK) aio__queue_hand_items(q);
@@ -5258,7 +5264,14 @@ AIO_API aio_status aio__queue_get_poll(aio_task *t, aio_frame *f, aio_queue *q, 
         if (rc == AIO_OK) aio__queue_hand_room(q);
         return rc;
     }
-    /* woken by a cancellation, a deadline or a shutdown (it has left the queue) */
+    if (t->flags & AIO__T_SIGNALLED) { /* shut down before anything else reached it */
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        rc = aio__queue_try_get(q, out, 1); /* (an item handed on since: taken) */
+        if (rc == AIO_OK) aio__queue_hand_room(q);
+        return rc;
+    }
+    /* woken by a cancellation or a deadline first (it has left the queue): a
+     * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
     rc = aio__queue_try_get(q, out, 1);
