@@ -1119,13 +1119,14 @@ enum {
     AIO_TRACE_CANCEL,  /* cancel requested for task; detail AIO_BY_...; other: the
                           task, block or group that asked (NULL: outside any task) */
     AIO_TRACE_ENTER,   /* task enters block other (detail AIO_BLOCK_...); value: its
-                          deadline (AIO_NEVER: none) */
+                          deadline, (aio_time)value (AIO_NEVER: none) */
     AIO_TRACE_LEAVE,   /* task leaves block other; value: its status */
     AIO_TRACE_FIRE,    /* a deadline fired for task: of block other (AIO_FIRE_BLOCK),
                           or of the await itself (AIO_FIRE_WAIT) */
     AIO_TRACE_CLEANUP, /* task enters a cleanup section; value: the status it unwinds */
     AIO_TRACE_END,     /* task ended; value: its status */
-    AIO_TRACE_IDLE,    /* the loop has nothing ready; value: the deadline it waits for */
+    AIO_TRACE_IDLE,    /* the loop has nothing ready; value: the deadline it waits
+                          for, (aio_time)value (AIO_NEVER: none) */
     AIO_TRACE_AWAKE,   /* ... and goes on */
     AIO_TRACE_GROW,    /* timer storage grew; value: the new number of slots */
     AIO_TRACE_FULL     /* timer storage is full: an await gets AIO_ENOSPC */
@@ -1159,7 +1160,9 @@ AIO_API void aio_loop_set_instrument(aio_loop *loop, aio_instrument_fn fn, void 
 /* Give task t a label in the trace (asyncio's task names): a record of kind
  * AIO_TRACE_NAME on its loop (the running one if t was never spawned). The
  * label is kept as a pointer: a string literal, or one that outlives the
- * trace; letters, digits and `_-.:/[]`, no spaces. */
+ * trace. Any text but an empty one: the text form escapes what would not
+ * read back as one word (`%`, spaces, control characters and bytes beyond
+ * ASCII become %XX) and keeps its first 40 characters. */
 AIO_API void aio_trace_name(const aio_task *t, const char *label);
 
 /* A ready-made instrument: keeps the last `capacity` records in a ring you
@@ -1177,7 +1180,8 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
 AIO_API uint32_t aio_recorder_count(const aio_recorder *r);
 AIO_API const aio_trace_record *aio_recorder_at(const aio_recorder *r, uint32_t i);
 /* The records as text, the input of tools/aio_trace.py (a Perfetto trace
- * and an SVG timeline): a first line `aio-trace 1 ticks_per_sec=N`, then a
+ * and an SVG timeline): a first line `aio-trace 1 ticks_per_sec=N` (and
+ * ` time_bits=32` where aio_time is 32 bits wide: the times wrap), then a
  * line per record, `TIME KIND TASK OTHER DETAIL VALUE`, each given to
  * `line(ctx, text)` without its newline. No C library needed (a UART's
  * write will do); aio_trace_fputs writes to a FILE * on hosted builds. */
@@ -10614,7 +10618,11 @@ static void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *oth
 
 AIO_API void aio_trace_name(const aio_task *t, const char *label) {
     aio_loop *L = t && t->loop ? t->loop : aio__loop;
-    if (!L || !label) return;
+    if (!label || !*label) {
+        (void)aio__misuse(AIO_EINVAL, "aio_trace_name: the label is NULL or empty");
+        return;
+    }
+    if (!L) return;
     AIO__TRACE(L, AIO_TRACE_NAME, t, label, 0, 0);
 }
 #else
@@ -10684,6 +10692,30 @@ static void aio__put_unsigned(aio__text *o, uint64_t v, unsigned base, const cha
     }
 }
 
+/* A task's label as one word (aio_trace_name): `%`, spaces, control
+ * characters and bytes beyond ASCII as %XX; at most 40 characters, an escape
+ * whole, so that a record's line fits aio_recorder_dump's. */
+static void aio__put_label(aio__text *o, const char *s) {
+    size_t n = 0;
+    if (!s || !*s) s = "-"; /* (not from aio_trace_name, which refuses it) */
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char e[4];
+        size_t w = c > ' ' && c < 0x7f && c != '%' ? 1u : 3u;
+        if (n + w > 40u) return;
+        e[0] = (char)c;
+        e[1] = 0;
+        if (w == 3u) {
+            e[0] = '%';
+            e[1] = "0123456789ABCDEF"[c >> 4];
+            e[2] = "0123456789ABCDEF"[c & 15u];
+            e[3] = 0;
+        }
+        aio__put(o, e);
+        n += w;
+    }
+}
+
 static void aio__put_id(aio__text *o, const void *p) {
     if (!p)
         aio__put(o, " -");
@@ -10713,16 +10745,21 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     aio__put_id(&o, rec->task);
     if (rec->kind == AIO_TRACE_NAME) { /* other is the label */
         aio__put(&o, " - ");
-        aio__put(&o, (const char *)rec->other);
+        aio__put_label(&o, (const char *)rec->other);
     } else {
         aio__put_id(&o, rec->other);
         aio__put(&o, " ");
         aio__put(&o, rec->detail < sizeof aio__trace_details / sizeof *aio__trace_details
                          ? aio__trace_details[rec->detail] : "?");
     }
-    if ((rec->kind == AIO_TRACE_ENTER || rec->kind == AIO_TRACE_IDLE) && (aio_time)v == AIO_NEVER)
-        v = -1; /* no deadline, whatever the width of time */
-    aio__put_unsigned(&o, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 10, v < 0 ? " -" : " ");
+    if (rec->kind == AIO_TRACE_ENTER || rec->kind == AIO_TRACE_IDLE) { /* a deadline, in ticks */
+        if ((aio_time)v == AIO_NEVER)
+            aio__put(&o, " -1"); /* none, whatever the width of time */
+        else
+            aio__put_unsigned(&o, (uint64_t)(aio_time)v, 10, " ");
+    } else {
+        aio__put_unsigned(&o, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 10, v < 0 ? " -" : " ");
+    }
     if (size) buf[o.len < size ? o.len : size - 1] = 0;
     return o.len;
 }
@@ -10736,6 +10773,8 @@ AIO_API void aio_recorder_dump(const aio_recorder *r, void (*line)(void *ctx, co
     o.size = sizeof text;
     o.len = 0;
     aio__put_unsigned(&o, AIO_TICKS_PER_SEC, 10, "aio-trace 1 ticks_per_sec=");
+    if (AIO__WRAPS) /* the times wrap: the tool unwraps them */
+        aio__put_unsigned(&o, (uint64_t)sizeof(aio_time) * CHAR_BIT, 10, " time_bits=");
     text[o.len] = 0;
     line(ctx, text);
     if (r->lost) {
