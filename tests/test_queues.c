@@ -584,6 +584,21 @@ static void test_queue_shutdown_or_cancel_whichever_first(void) {
     }
 }
 
+/* A getter woken by a shutdown still gets an item left in the queue: here
+ * one promised to A, which is cancelled before it runs and hands it on, with
+ * no getter left waiting but B, which the shutdown had woken. */
+static void test_queue_getter_woken_by_shutdown_gets_an_item_handed_on(void) {
+    static const q_step a[] = {{Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_SLEEP, 10, 0}, {Q_PUTNW, 1, 0}, {Q_SHUT, 0, 0}, {Q_CANCEL, 0, 0},
+                               {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+    RUN_ACTORS(a, b, c);
+    CHECK_STR(test_trace, "C:pn=0@10 C:shut=0@10 C:c=1@10 A!c@10 B:g=1@10 ");
+    END_TEST();
+}
+
 /* ------------------------------------------------- puts from outside */
 
 /* A put from outside the loop (an interrupt handler, another thread) wakes
@@ -948,6 +963,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_queue_put_reports_shutdown_or_deadline_whichever_first),
     TEST_ENTRY(test_queue_get_reports_shutdown_or_deadline_whichever_first),
     TEST_ENTRY(test_queue_shutdown_or_cancel_whichever_first),
+    TEST_ENTRY(test_queue_getter_woken_by_shutdown_gets_an_item_handed_on),
     TEST_ENTRY(test_queue_put_from_isr_wakes_getter),
     TEST_ENTRY(test_queue_put_from_isr_between_steps),
     TEST_ENTRY(test_queue_put_from_isr_before_any_getter),
