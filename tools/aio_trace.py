@@ -707,6 +707,8 @@ def to_trace_events(model, source=""):
     }
     if why:
         other["truncation"] = "The trace starts in the middle of the run: " + "; ".join(why) + "."
+    if model.trace.time_bits != 64:  # its ticks wrap: past 2**time_bits they count on
+        other["time_bits"] = model.trace.time_bits
     if model.trace.lost:
         other["records_lost"] = model.trace.lost
     if model.trace.out_of_order:

@@ -612,6 +612,7 @@ class ClockWidthAndNames(unittest.TestCase):
         self.assertEqual(model.trace.out_of_order, 0)
         self.assertEqual(model.t1 - model.t0, 500)
         self.assertEqual(model.t1, 2**32 + 404, "after the wrap the ticks count on")
+        self.assertEqual(trace["otherData"]["time_bits"], 32)
         self.assertNotIn("note", trace["otherData"])
         self.assertIs(trace["otherData"]["truncated"], False)
         block, idle = self.block_and_idle(trace)
