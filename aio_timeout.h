@@ -688,9 +688,11 @@ enum { AIO_FIRST_COMPLETED = 1, AIO_FIRST_EXCEPTION = 2, AIO_ALL_COMPLETED = 3 }
 AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n);
 /* asyncio.as_completed(tasks, timeout): prepares `ac` to hand out the tasks
  * of items[0..n) (set each .task, spawned) in the order they finish, with one
- * deadline `timeout` from now for all (AIO_NEVER: none). AIO_EINVAL for a
- * NULL array, a task never spawned, n of 0 or above INT_MAX, or an invalid
- * timeout. Then, while aio_as_completed_left(&ac) > 0, AIO_NEXT_COMPLETED. */
+ * deadline `timeout` from now for all (AIO_NEVER: none). A task given more
+ * than once counts once, at its first index (asyncio takes a set). AIO_EINVAL
+ * for a NULL array, a task never spawned, n of 0 or above INT_MAX, or an
+ * invalid timeout. Then, while aio_as_completed_left(&ac) > 0,
+ * AIO_NEXT_COMPLETED. */
 AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *items, size_t n,
                                          aio_time timeout);
 AIO_API size_t aio_as_completed_left(const aio_as_completed *ac);
@@ -768,8 +770,9 @@ AIO_API int aio_queue_full(const aio_queue *q); /* never with maxsize 0 */
 AIO_API aio_status aio_queue_task_done(aio_queue *q);
 /* shutdown(immediate) (Python 3.13): from now on puts fail with
  * AIO_ESHUTDOWN, and gets once the queue is empty; waiting putters and getters
- * wake to see it. `immediate` also drops the items (each counts as done, so
- * join() returns once no item is left undone). */
+ * wake to see it (AIO_ESHUTDOWN, though their deadline passes before they
+ * run). `immediate` also drops the items (each counts as done, so join()
+ * returns once no item is left undone). */
 AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
 
 /* ------------------------------------------------------------------------ */
@@ -1147,13 +1150,14 @@ enum {
     AIO_TRACE_CANCEL,  /* cancel requested for task; detail AIO_BY_...; other: the
                           task, block or group that asked (NULL: outside any task) */
     AIO_TRACE_ENTER,   /* task enters block other (detail AIO_BLOCK_...); value: its
-                          deadline (AIO_NEVER: none) */
+                          deadline, (aio_time)value (AIO_NEVER: none) */
     AIO_TRACE_LEAVE,   /* task leaves block other; value: its status */
     AIO_TRACE_FIRE,    /* a deadline fired for task: of block other (AIO_FIRE_BLOCK),
                           or of the await itself (AIO_FIRE_WAIT) */
     AIO_TRACE_CLEANUP, /* task enters a cleanup section; value: the status it unwinds */
     AIO_TRACE_END,     /* task ended; value: its status */
-    AIO_TRACE_IDLE,    /* the loop has nothing ready; value: the deadline it waits for */
+    AIO_TRACE_IDLE,    /* the loop has nothing ready; value: the deadline it waits
+                          for, (aio_time)value (AIO_NEVER: none) */
     AIO_TRACE_AWAKE,   /* ... and goes on */
     AIO_TRACE_GROW,    /* timer storage grew; value: the new number of slots */
     AIO_TRACE_FULL     /* timer storage is full: an await gets AIO_ENOSPC */
@@ -1187,7 +1191,9 @@ AIO_API void aio_loop_set_instrument(aio_loop *loop, aio_instrument_fn fn, void 
 /* Give task t a label in the trace (asyncio's task names): a record of kind
  * AIO_TRACE_NAME on its loop (the running one if t was never spawned). The
  * label is kept as a pointer: a string literal, or one that outlives the
- * trace; letters, digits and `_-.:/[]`, no spaces. */
+ * trace. Any text but an empty one: the text form escapes what would not
+ * read back as one word (`%`, spaces, control characters and bytes beyond
+ * ASCII become %XX) and keeps its first 40 characters. */
 AIO_API void aio_trace_name(const aio_task *t, const char *label);
 
 /* A ready-made instrument: keeps the last `capacity` records in a ring you
@@ -1205,7 +1211,8 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
 AIO_API uint32_t aio_recorder_count(const aio_recorder *r);
 AIO_API const aio_trace_record *aio_recorder_at(const aio_recorder *r, uint32_t i);
 /* The records as text, the input of tools/aio_trace.py (a Perfetto trace
- * and an SVG timeline): a first line `aio-trace 1 ticks_per_sec=N`, then a
+ * and an SVG timeline): a first line `aio-trace 1 ticks_per_sec=N` (and
+ * ` time_bits=32` where aio_time is 32 bits wide: the times wrap), then a
  * line per record, `TIME KIND TASK OTHER DETAIL VALUE`, each given to
  * `line(ctx, text)` without its newline. No C library needed (a UART's
  * write will do); aio_trace_fputs writes to a FILE * on hosted builds. */
@@ -1489,10 +1496,10 @@ AIO_API void *aio_sim_arg(void);
     AIO__AWAIT(t, (lv) = aio__r, aio__many_start((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER, AIO_NEVER), \
                aio__many_poll((t), aio__f, (items), (n), AIO_ALL_COMPLETED | AIO__GATHER), AIO__LABEL)
 /* The next of asyncio.as_completed: lv = the index in the items of the next
- * task to finish (its result: aio_task_result), or, once the deadline has
- * passed, AIO_ETIMEDOUT for each task that had not finished when that was
- * found (they are not cancelled). A task that has finished already is handed
- * out without suspending. */
+ * task to finish (its first index if it is there twice; its result:
+ * aio_task_result), or, once the deadline has passed, AIO_ETIMEDOUT for each
+ * task that had not finished when that was found (they are not cancelled).
+ * A task that has finished already is handed out without suspending. */
 #define AIO_NEXT_COMPLETED(t, lv, ac)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__next_completed((t), aio__f, (ac), 1),     \
                aio__next_completed((t), aio__f, (ac), 0), AIO__LABEL)
@@ -4379,13 +4386,19 @@ AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *it
     if (ac->deadline == AIO_TIME_INVALID)
         return aio__misuse(AIO_EINVAL, "as_completed: the timeout is NaN, negative or beyond half "
                                        "the clock range");
+    ac->left = 0;
     for (i = 0; i < n; i++) {
+        size_t j = 0;
         items[i].node.link.next = items[i].node.link.prev = NULL;
         items[i].node.task = NULL;
+        while (j < i && items[j].task != items[i].task) j++;
+        if (j < i) /* a task given again: handed out once, at its first place */
+            items[i].node.link.prev = &items[i].node.link;
+        else
+            ac->left++;
     }
     ac->items = items;
     ac->n = n;
-    ac->left = n;
     ac->expired = 0;
     ac->cutoff = 0;
     return AIO_OK;
@@ -5182,8 +5195,9 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate) {
     }
     AIO_CRITICAL_EXIT();
     if (all_done) aio__wake_all(&q->joiners, AIO__T_SIGNALLED);
-    aio__wake_all(&q->ready.waiters, 0); /* to find it shut down */
-    aio__wake_all(&q->putters, 0);
+    /* to find it shut down: it reached them before a later deadline or cancel */
+    aio__wake_all(&q->ready.waiters, AIO__T_SIGNALLED);
+    aio__wake_all(&q->putters, AIO__T_SIGNALLED);
 }
 
 /* Park t among the getters (the queue's event, bound to t's loop): a put
@@ -5263,9 +5277,13 @@ AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, 
         if (rc == AIO_OK) aio__queue_hand_items(q);
         return rc; /* (AIO_ESHUTDOWN if shut down meanwhile) */
     }
-    /* woken by a cancellation, a deadline or a shutdown (it has left the queue) */
+    if (t->flags & AIO__T_SIGNALLED) { /* shut down before anything else reached it */
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        return AIO_ESHUTDOWN;
+    }
+    /* woken by a cancellation or a deadline first (it has left the queue): a
+     * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (q->shut) return AIO_ESHUTDOWN;
     if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
     rc = aio__queue_try_put(q, item, 1);
     if (rc == AIO_OK) aio__queue_hand_items(q);
@@ -5306,7 +5324,14 @@ AIO_API aio_status aio__queue_get_poll(aio_task *t, aio_frame *f, aio_queue *q, 
         if (rc == AIO_OK) aio__queue_hand_room(q);
         return rc;
     }
-    /* woken by a cancellation, a deadline or a shutdown (it has left the queue) */
+    if (t->flags & AIO__T_SIGNALLED) { /* shut down before anything else reached it */
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        rc = aio__queue_try_get(q, out, 1); /* (an item handed on since: taken) */
+        if (rc == AIO_OK) aio__queue_hand_room(q);
+        return rc;
+    }
+    /* woken by a cancellation or a deadline first (it has left the queue): a
+     * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
     rc = aio__queue_try_get(q, out, 1);
@@ -10892,7 +10917,11 @@ static void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *oth
 
 AIO_API void aio_trace_name(const aio_task *t, const char *label) {
     aio_loop *L = t && t->loop ? t->loop : aio__loop;
-    if (!L || !label) return;
+    if (!label || !*label) {
+        (void)aio__misuse(AIO_EINVAL, "aio_trace_name: the label is NULL or empty");
+        return;
+    }
+    if (!L) return;
     AIO__TRACE(L, AIO_TRACE_NAME, t, label, 0, 0);
 }
 #else
@@ -10962,6 +10991,30 @@ static void aio__put_unsigned(aio__text *o, uint64_t v, unsigned base, const cha
     }
 }
 
+/* A task's label as one word (aio_trace_name): `%`, spaces, control
+ * characters and bytes beyond ASCII as %XX; at most 40 characters, an escape
+ * whole, so that a record's line fits aio_recorder_dump's. */
+static void aio__put_label(aio__text *o, const char *s) {
+    size_t n = 0;
+    if (!s || !*s) s = "-"; /* (not from aio_trace_name, which refuses it) */
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char e[4];
+        size_t w = c > ' ' && c < 0x7f && c != '%' ? 1u : 3u;
+        if (n + w > 40u) return;
+        e[0] = (char)c;
+        e[1] = 0;
+        if (w == 3u) {
+            e[0] = '%';
+            e[1] = "0123456789ABCDEF"[c >> 4];
+            e[2] = "0123456789ABCDEF"[c & 15u];
+            e[3] = 0;
+        }
+        aio__put(o, e);
+        n += w;
+    }
+}
+
 static void aio__put_id(aio__text *o, const void *p) {
     if (!p)
         aio__put(o, " -");
@@ -10991,16 +11044,21 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     aio__put_id(&o, rec->task);
     if (rec->kind == AIO_TRACE_NAME) { /* other is the label */
         aio__put(&o, " - ");
-        aio__put(&o, (const char *)rec->other);
+        aio__put_label(&o, (const char *)rec->other);
     } else {
         aio__put_id(&o, rec->other);
         aio__put(&o, " ");
         aio__put(&o, rec->detail < sizeof aio__trace_details / sizeof *aio__trace_details
                          ? aio__trace_details[rec->detail] : "?");
     }
-    if ((rec->kind == AIO_TRACE_ENTER || rec->kind == AIO_TRACE_IDLE) && (aio_time)v == AIO_NEVER)
-        v = -1; /* no deadline, whatever the width of time */
-    aio__put_unsigned(&o, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 10, v < 0 ? " -" : " ");
+    if (rec->kind == AIO_TRACE_ENTER || rec->kind == AIO_TRACE_IDLE) { /* a deadline, in ticks */
+        if ((aio_time)v == AIO_NEVER)
+            aio__put(&o, " -1"); /* none, whatever the width of time */
+        else
+            aio__put_unsigned(&o, (uint64_t)(aio_time)v, 10, " ");
+    } else {
+        aio__put_unsigned(&o, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 10, v < 0 ? " -" : " ");
+    }
     if (size) buf[o.len < size ? o.len : size - 1] = 0;
     return o.len;
 }
@@ -11014,6 +11072,8 @@ AIO_API void aio_recorder_dump(const aio_recorder *r, void (*line)(void *ctx, co
     o.size = sizeof text;
     o.len = 0;
     aio__put_unsigned(&o, AIO_TICKS_PER_SEC, 10, "aio-trace 1 ticks_per_sec=");
+    if (AIO__WRAPS) /* the times wrap: the tool unwraps them */
+        aio__put_unsigned(&o, (uint64_t)sizeof(aio_time) * CHAR_BIT, 10, " time_bits=");
     text[o.len] = 0;
     line(ctx, text);
     if (r->lost) {

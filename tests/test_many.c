@@ -2520,6 +2520,54 @@ static void test_many_as_completed_cancel_pending_and_no_slot(void) {
     }
 }
 
+/* A task given more than once is handed out once, at its first index, and
+ * counts once among those left (asyncio.as_completed takes a set): over
+ * [A, B, A, C, B] with B ending at 10, C at 20 and A at 30, and a deadline
+ * at 25, B comes out as 1, C as 3, then one timeout for A. */
+static aio_status m_as_completed_twice(aio_task *t) {
+    static aio_wait_item it[5];
+    acm_t *s = AIO_SELF(t, acm_t);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 30, 1);
+    start_worker(&B, NULL, 10, -70);
+    start_worker(&C, NULL, 20, 3);
+    WAIT_ITEMS(it, &A.task, &B.task, &A.task, &C.task, &B.task);
+    AIO_CHECK(t, aio_as_completed_init(&s->ac, it, 5, s->d));
+    trace("left=%d ", (int)aio_as_completed_left(&s->ac));
+    while (aio_as_completed_left(&s->ac) > 0) {
+        AIO_NEXT_COMPLETED(t, s->lv, &s->ac);
+        if (s->lv >= 0)
+            trace("%d=%d@%lld ", s->lv, aio_task_result(it[s->lv].task), T_MS());
+        else
+            trace("x=%d@%lld ", s->lv, T_MS());
+    }
+    s->cancel_pending_after = it[0].node.link.next == NULL && it[1].node.link.next == NULL &&
+                              it[2].node.link.next == NULL && it[3].node.link.next == NULL &&
+                              it[4].node.link.next == NULL;
+    AIO_END(t);
+}
+
+static void test_many_as_completed_task_given_twice(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    AC.d = AIO_NEVER;
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed_twice), AIO_OK);
+    CHECK_STR(test_trace, "left=3 1=-70@10 3=3@20 0=1@30 ");
+    CHECK_EQ(AC.cancel_pending_after, 1); /* no node left among a task's waiters */
+    END_TEST();
+}
+
+/* The same with the deadline: one AIO_ETIMEDOUT for A, not one per copy. */
+static void test_many_as_completed_task_given_twice_times_out_once(void) {
+    BEGIN_TEST();
+    memset(&AC, 0, sizeof AC);
+    AC.d = AIO_MS(25);
+    CHECK_EQ(test_run(&loop, &AC.task, m_as_completed_twice), AIO_OK);
+    CHECK_STR(test_trace, "left=3 1=-70@10 3=3@20 x=-2@25 ");
+    CHECK_EQ(AC.cancel_pending_after, 1);
+    END_TEST();
+}
+
 /* Bad input: NULL iterator or items, nothing to wait for, an item without
  * a task; a NULL iterator has nothing left; sort_done skips empty items. */
 static aio_status m_as_completed_null(aio_task *t) {
@@ -2553,6 +2601,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_many_as_completed_late_ones_time_out),
     TEST_ENTRY(test_many_as_completed_cancel_pending_and_no_slot),
     TEST_ENTRY(test_many_as_completed_null_arguments),
+    TEST_ENTRY(test_many_as_completed_task_given_twice),
+    TEST_ENTRY(test_many_as_completed_task_given_twice_times_out_once),
     TEST_ENTRY(test_many_wait_first_completed),
     TEST_ENTRY(test_many_wait_first_completed_counts_cancelled),
     TEST_ENTRY(test_many_wait_first_exception),

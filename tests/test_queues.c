@@ -508,6 +508,97 @@ static void test_queue_shutdown_immediate_releases_join(void) {
     END_TEST();
 }
 
+/* A putter that a shutdown and its own deadline both reach before it runs
+ * reports the one that reached it first. Its deadline first: at 10 it fires
+ * (after B's timer, armed earlier), then B, woken first, shuts the queue
+ * down: the putter had left, and times out. The shutdown first: at 5 B shuts
+ * it down, then works past the putter's deadline (10): the putter runs at
+ * 15 and reports the shutdown. */
+static void test_queue_put_reports_shutdown_or_deadline_whichever_first(void) {
+    {
+        static const q_step a[] = {{Q_SLEEP, 1, 0}, {Q_PUTNW, 1, 0}, {Q_PUT, 2, 9}, {Q_END, 0, 0}};
+        static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_SHUT, 0, 0}, {Q_END, 0, 0}};
+        BEGIN_TEST();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        RUN_ACTORS(a, b);
+        CHECK_STR(test_trace, "A:pn=0@1 B:shut=0@10 A:p=-2@10 ");
+        END_TEST();
+    }
+    {
+        static const q_step a[] = {{Q_PUTNW, 1, 0}, {Q_PUT, 2, 10}, {Q_END, 0, 0}};
+        static const q_step b[] = {{Q_SLEEP, 5, 0}, {Q_SHUT, 0, 0}, {Q_WORK, 10, 0}, {Q_END, 0, 0}};
+        BEGIN_TEST();
+        test_trace[0] = 0; /* (a second run in one test) */
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        RUN_ACTORS(a, b);
+        CHECK_STR(test_trace, "A:pn=0@0 B:shut=0@5 A:p=-11@15 ");
+        END_TEST();
+    }
+}
+
+/* The same for a getter, on an empty queue. */
+static void test_queue_get_reports_shutdown_or_deadline_whichever_first(void) {
+    {
+        static const q_step a[] = {{Q_SLEEP, 1, 0}, {Q_GET, 0, 9}, {Q_END, 0, 0}};
+        static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_SHUT, 0, 0}, {Q_END, 0, 0}};
+        BEGIN_TEST();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        RUN_ACTORS(a, b);
+        CHECK_STR(test_trace, "B:shut=0@10 A:g=-2@10 ");
+        END_TEST();
+    }
+    {
+        static const q_step a[] = {{Q_GET, 0, 10}, {Q_END, 0, 0}};
+        static const q_step b[] = {{Q_SLEEP, 5, 0}, {Q_SHUT, 0, 0}, {Q_WORK, 10, 0}, {Q_END, 0, 0}};
+        BEGIN_TEST();
+        test_trace[0] = 0; /* (a second run in one test) */
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        RUN_ACTORS(a, b);
+        CHECK_STR(test_trace, "B:shut=0@5 A:g=-11@15 ");
+        END_TEST();
+    }
+}
+
+/* A shutdown and a cancel in one step: the shutdown first, the waiter
+ * reports it and the cancel reaches its next await (the sleep); the cancel
+ * first, the waiter has left the queue and unwinds there. */
+static void test_queue_shutdown_or_cancel_whichever_first(void) {
+    {
+        static const q_step a[] = {{Q_PUTNW, 1, 0}, {Q_PUT, 2, -1}, {Q_SLEEP, 1, 0}, {Q_END, 0, 0}};
+        static const q_step b[] = {{Q_SLEEP, 5, 0}, {Q_SHUT, 0, 0}, {Q_CANCEL, 0, 0}, {Q_END, 0, 0}};
+        BEGIN_TEST();
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        RUN_ACTORS(a, b);
+        CHECK_STR(test_trace, "A:pn=0@0 B:shut=0@5 B:c=1@5 A:p=-11@5 A!c@5 ");
+        END_TEST();
+    }
+    {
+        static const q_step a[] = {{Q_GET, 0, -1}, {Q_SLEEP, 1, 0}, {Q_END, 0, 0}};
+        static const q_step b[] = {{Q_SLEEP, 5, 0}, {Q_CANCEL, 0, 0}, {Q_SHUT, 0, 0}, {Q_END, 0, 0}};
+        BEGIN_TEST();
+        test_trace[0] = 0; /* (a second run in one test) */
+        CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+        RUN_ACTORS(a, b);
+        CHECK_STR(test_trace, "B:c=1@5 B:shut=0@5 A!c@5 ");
+        END_TEST();
+    }
+}
+
+/* A getter woken by a shutdown still gets an item left in the queue: here
+ * one promised to A, which is cancelled before it runs and hands it on, with
+ * no getter left waiting but B, which the shutdown had woken. */
+static void test_queue_getter_woken_by_shutdown_gets_an_item_handed_on(void) {
+    static const q_step a[] = {{Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_SLEEP, 10, 0}, {Q_PUTNW, 1, 0}, {Q_SHUT, 0, 0}, {Q_CANCEL, 0, 0},
+                               {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 1), AIO_OK);
+    RUN_ACTORS(a, b, c);
+    CHECK_STR(test_trace, "C:pn=0@10 C:shut=0@10 C:c=1@10 A!c@10 B:g=1@10 ");
+    END_TEST();
+}
+
 /* ------------------------------------------------- puts from outside */
 
 /* A put from outside the loop (an interrupt handler, another thread) wakes
@@ -869,6 +960,10 @@ static const test_case cases[] = {
     TEST_ENTRY(test_queue_shutdown),
     TEST_ENTRY(test_queue_shutdown_immediate),
     TEST_ENTRY(test_queue_shutdown_immediate_releases_join),
+    TEST_ENTRY(test_queue_put_reports_shutdown_or_deadline_whichever_first),
+    TEST_ENTRY(test_queue_get_reports_shutdown_or_deadline_whichever_first),
+    TEST_ENTRY(test_queue_shutdown_or_cancel_whichever_first),
+    TEST_ENTRY(test_queue_getter_woken_by_shutdown_gets_an_item_handed_on),
     TEST_ENTRY(test_queue_put_from_isr_wakes_getter),
     TEST_ENTRY(test_queue_put_from_isr_between_steps),
     TEST_ENTRY(test_queue_put_from_isr_before_any_getter),

@@ -388,7 +388,9 @@ static void test_trace_recorder_keeps_the_last_records(void) {
     CHECK_EQ(aio_recorder_at(&rec, 3)->when, 109);
     CHECK(aio_recorder_at(&rec, 4) == NULL);
     aio_recorder_dump(&rec, collect, NULL);
-#if AIO_TICKS_PER_SEC == 1000u
+#if defined(AIO_TIME_32) /* 32-bit ticks wrap: the tool is told */
+#define TR_HEADER "aio-trace 1 ticks_per_sec=1000 time_bits=32|"
+#elif AIO_TICKS_PER_SEC == 1000u
 #define TR_HEADER "aio-trace 1 ticks_per_sec=1000|"
 #else
 #define TR_HEADER "aio-trace 1 ticks_per_sec=1000000000|"
@@ -461,8 +463,112 @@ static void test_trace_recorder_on_a_loop(void) {
     END_TEST();
 }
 
+/* The deadline of an enter or idle record is a time in ticks, written
+ * unsigned whatever the width of time: one past half the clock's range
+ * (32-bit ticks after 24.8 days of uptime) is no negative number, nor is one
+ * just before the wrap. */
+static void test_trace_deadlines_are_unsigned(void) {
+    const int narrow = sizeof(aio_time) == 4;
+    aio_trace_record r;
+    char line[80];
+    memset(&r, 0, sizeof r);
+    r.when = AIO_NEVER / 2 + 1; /* 2^31, or 2^63 */
+    r.task = (const aio_task *)(uintptr_t)0xbeef;
+    r.other = (const void *)(uintptr_t)0xa0;
+    r.kind = AIO_TRACE_ENTER;
+    r.detail = AIO_BLOCK_TIMEOUT;
+    r.value = (aio_stime)(r.when + 500u);
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, narrow ? "2147483648 enter 0xbeef 0xa0 timeout 2147484148"
+                           : "9223372036854775808 enter 0xbeef 0xa0 timeout 9223372036854776308");
+    r.kind = AIO_TRACE_IDLE;
+    r.task = NULL;
+    r.other = NULL;
+    r.detail = AIO_TRACE_NONE;
+    r.value = (aio_stime)(AIO_NEVER - 5u);
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, narrow ? "2147483648 idle - - - 4294967290"
+                           : "9223372036854775808 idle - - - 18446744073709551610");
+}
+
+/* async with timeout(0.5): await sleep(1), on a clock past half its range */
+static aio_status block_past_half(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &M.to, AIO_MS(500)) {
+        AIO_SLEEP(t, AIO_SEC(1));
+    }
+    AIO_END(t);
+}
+
+/* The same from a run: the enter record of a block entered at 2^31 ticks
+ * (2^63) gives its deadline 500 ms later, as aio_timeout_when says. */
+static void test_trace_block_deadline_past_half_the_range(void) {
+    static aio_trace_record ring[32];
+    aio_recorder rec;
+    uint32_t i;
+    int enters = 0;
+    char line[96];
+    aio_loop loop;
+    memset(&M, 0, sizeof M);
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_set_grow(&loop, aio_grow_realloc, NULL);
+    aio_loop_use_virtual_clock(&loop, AIO_NEVER / 2 + 1);
+    aio_recorder_init(&rec, ring, 32);
+    aio_loop_set_instrument(&loop, aio_recorder_hook, &rec);
+    CHECK_EQ(test_run(&loop, &M.task, block_past_half), AIO_OK);
+    for (i = 0; i < aio_recorder_count(&rec); i++) {
+        const aio_trace_record *r = aio_recorder_at(&rec, i);
+        if (r->kind != AIO_TRACE_ENTER) continue;
+        enters++;
+        (void)aio_trace_format(r, line, sizeof line);
+        CHECK(strstr(line, sizeof(aio_time) == 4 ? " timeout 2147484148" : " timeout 9223372037354775808"));
+    }
+    CHECK_EQ(enters, AIO_INSTRUMENTS ? 1 : 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A label is written as one word the tool reads back: `%`, spaces, control
+ * characters and bytes beyond ASCII as %XX; at most 40 characters of it, an
+ * escape never cut. An empty label is refused (no record). */
+static void test_trace_labels_escaped(void) {
+    static aio_task never;
+    aio_trace_record r;
+    char line[96];
+    memset(&r, 0, sizeof r);
+    r.when = 5;
+    r.kind = AIO_TRACE_NAME;
+    r.task = (const aio_task *)(uintptr_t)0xbeef;
+    r.other = "fetch one: 100%\t\xc3\xa9";
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 name 0xbeef - fetch%20one:%20100%25%09%C3%A9 0");
+    r.other = "worker(1)_[a/b]-#x";
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 name 0xbeef - worker(1)_[a/b]-#x 0");
+    r.other = "0123456789012345678901234567890123456789abc"; /* 43: the first 40 */
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 name 0xbeef - 0123456789012345678901234567890123456789 0");
+    r.other = "012345678901234567890123456789012345678 x"; /* the escape would pass 40 */
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 name 0xbeef - 012345678901234567890123456789012345678 0");
+    r.other = ""; /* (a record not made by aio_trace_name) */
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 name 0xbeef - - 0");
+    {
+        BEGIN_TEST_WITH(M);
+        tr_reset();
+        tr_known(&never, "never");
+        aio_loop_set_instrument(&loop, tr_hook, NULL);
+        aio_trace_name(&never, "");
+#if AIO_INSTRUMENTS
+        CHECK_DEBUG("aio_trace_name: the label is NULL or empty");
+#endif
+        CHECK_EQ(tr_calls, 0);
+        END_TEST();
+    }
+}
+
 /* aio_trace_name: a task never spawned is named on the running loop, a
- * missing label or loop is ignored. */
+ * missing label (said in debug builds) or loop is ignored. */
 static void test_trace_names(void) {
     static aio_task never;
     BEGIN_TEST_WITH(M);
@@ -472,6 +578,9 @@ static void test_trace_names(void) {
     aio_loop_set_instrument(&loop, tr_hook, NULL);
     aio_trace_name(&never, "idle");
     aio_trace_name(&never, NULL);
+#if AIO_INSTRUMENTS
+    CHECK_DEBUG("aio_trace_name: the label is NULL or empty");
+#endif
     aio_trace_name(NULL, "loop");
 #if AIO_INSTRUMENTS
     TR_CHECK("0 name never - idle 0\n0 name - - loop 0\n");
@@ -491,6 +600,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_trace_timer_storage_grown_and_full),
     TEST_ENTRY(test_trace_recorder_keeps_the_last_records),
     TEST_ENTRY(test_trace_recorder_on_a_loop),
+    TEST_ENTRY(test_trace_deadlines_are_unsigned),
+    TEST_ENTRY(test_trace_block_deadline_past_half_the_range),
+    TEST_ENTRY(test_trace_labels_escaped),
 };
 
 void register_trace_tests(void) { test_register(cases, TEST_COUNT(cases)); }

@@ -5,8 +5,12 @@
     python3 tools/aio_trace.py TRACE.txt --json out.json --svg out.svg
 
 TRACE.txt is the text that aio_recorder_dump writes (docs/timeline.md): a
-first line `aio-trace 1 ticks_per_sec=N`, comment lines starting with `#`, then
-one record per line, `TIME KIND TASK OTHER DETAIL VALUE`.
+first line `aio-trace 1 ticks_per_sec=N` (with ` time_bits=32` from a build
+whose 32-bit ticks wrap), comment lines starting with `#`, then one record
+per line, `TIME KIND TASK OTHER DETAIL VALUE`. Times are read in the file's
+order, each the one before it plus their difference on the clock's width
+(the way the library compares them), so a ring that spans the 32-bit wrap
+keeps its order; a task's label comes with `%XX` escapes, decoded here.
 
 --json writes a trace in the Trace Event Format (the JSON object form) that
 ui.perfetto.dev and chrome://tracing open: one track per task, named after it,
@@ -40,11 +44,13 @@ LOOP_KINDS = frozenset(("idle", "awake", "grow", "full"))
 # records that show the task itself doing something (not a request from another)
 ACTIVE_KINDS = frozenset(("spawn", "step", "stepped", "suspend", "wake", "enter", "leave",
                           "cleanup", "end"))
-HEADER_RE = re.compile(r"aio-trace (\d+) ticks_per_sec=(\d+)\Z")
+HEADER_RE = re.compile(r"aio-trace (\d+) ticks_per_sec=(\d+)(?: time_bits=(\d+))?\Z")
 ID_RE = re.compile(r"0[xX][0-9a-fA-F]+\Z")
 TIME_RE = re.compile(r"[0-9]+\Z")
 VALUE_RE = re.compile(r"-?[0-9]+\Z")
 LOST_RE = re.compile(r"#\s*(\d+) earlier records? (?:were|was) written over")
+ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+DEADLINE_KINDS = frozenset(("enter", "idle"))  # VALUE is a deadline in ticks, -1 for none
 
 STATUS_NAMES = {
     0: "ok", -1: "cancelled", -2: "timed out", -3: "invalid argument",
@@ -82,8 +88,9 @@ class Record:
 
 
 class Trace:
-    def __init__(self, ticks_per_sec, records, lost, out_of_order):
+    def __init__(self, ticks_per_sec, records, lost, out_of_order, time_bits=64):
         self.ticks_per_sec = ticks_per_sec
+        self.time_bits = time_bits      # the clock's width: its times wrap at 2**time_bits
         self.records = records          # sorted by time, file order among equal times
         self.lost = lost                # records the ring wrote over (from its comment)
         self.out_of_order = out_of_order  # how many records went back in time
@@ -108,6 +115,9 @@ def parse(text):
     tps = int(m.group(2))
     if tps <= 0:
         raise TraceError(1, "ticks_per_sec must be a positive integer, found %d" % tps)
+    bits = int(m.group(3)) if m.group(3) is not None else 64
+    if not 8 <= bits <= 64:
+        raise TraceError(1, "time_bits must be from 8 to 64, found %d" % bits)
     records, lost, out_of_order, last = [], 0, 0, None
     for n, raw in enumerate(lines[1:], start=2):
         line = raw.rstrip("\r")
@@ -118,12 +128,51 @@ def parse(text):
             continue
         if line == "":
             continue
-        records.append(parse_record(line, n))
-        if last is not None and records[-1].time < last:
+        r = parse_record(line, n)
+        if r.time >> bits:
+            raise TraceError(n, "TIME %d does not fit the clock's %d bits (time_bits)" % (r.time, bits))
+        records.append(r)
+    for r in unwrap(records, bits):
+        if last is not None and r.time < last:
             out_of_order += 1
-        last = records[-1].time
+        last = r.time
     records.sort(key=lambda r: r.time)  # stable: file order among equal times
-    return Trace(tps, records, lost, out_of_order)
+    return Trace(tps, records, lost, out_of_order, bits)
+
+
+def unwrap(records, bits):
+    """Each record's time (in the file's order) as the one before it plus
+    their difference taken as a signed `bits`-bit number, as the library
+    compares times: a 32-bit clock that wraps during the trace counts on past
+    2**32 instead of going back to 0. A deadline (enter, idle) likewise from
+    its record's time; -1 (none) becomes None. The records, changed in place."""
+    span, half = 1 << bits, 1 << (bits - 1)
+    prev_raw = prev = None
+    for r in records:
+        raw = r.time
+        if prev is not None:
+            r.time = prev + (raw - prev_raw + half) % span - half
+        prev_raw, prev = raw, r.time
+        if r.kind in DEADLINE_KINDS:
+            r.value = None if r.value == -1 else r.time + (r.value - raw + half) % span - half
+    return records
+
+
+def unescape(label):
+    """A task's label as aio_trace_format writes it: %XX is the byte XX (the
+    bytes are UTF-8); a `%` without two hex digits after it is itself."""
+    if "%" not in label:
+        return label
+    out, i = bytearray(), 0
+    while i < len(label):
+        m = ESCAPE_RE.match(label, i)
+        if m:
+            out.append(int(m.group(1), 16))
+            i = m.end()
+        else:
+            out += label[i].encode("utf-8")
+            i += 1
+    return out.decode("utf-8", errors="replace")
 
 
 def parse_record(line, n):
@@ -152,6 +201,8 @@ def parse_record(line, n):
         raise TraceError(n, "DETAIL must be a printable word, found %r" % detail)
     if not VALUE_RE.match(value):
         raise TraceError(n, "VALUE must be a signed integer, found %r" % value)
+    if kind == "name":
+        detail = unescape(detail)
     return Record(int(time), kind, task.lower() if task != "-" else None,
                   other.lower() if other != "-" else None, detail, int(value), n)
 
@@ -610,7 +661,7 @@ def to_trace_events(model, source=""):
             args = {"by": model.who(c.by), "why": c.why}
             instant("cancel (%s)" % c.why, "cancel", c.time, tid, args)
     for i in model.idles:
-        args = {"until": "no deadline" if i.deadline in (None, -1) else rel(i.deadline)}
+        args = {"until": "no deadline" if i.deadline is None else rel(i.deadline)}
         if i.truncated:
             args["note"] = "idle since before the first record"
         if i.unfinished:
@@ -656,6 +707,8 @@ def to_trace_events(model, source=""):
     }
     if why:
         other["truncation"] = "The trace starts in the middle of the run: " + "; ".join(why) + "."
+    if model.trace.time_bits != 64:  # its ticks wrap: past 2**time_bits they count on
+        other["time_bits"] = model.trace.time_bits
     if model.trace.lost:
         other["records_lost"] = model.trace.lost
     if model.trace.out_of_order:
@@ -680,7 +733,7 @@ def block_args(model, b):
     args = {"block": b.id or "-", "kind": b.kind}
     if b.enter is not None:
         args["entered at"] = fmt_duration(b.enter - model.t0, model.tps)
-        args["deadline"] = ("none" if b.deadline is None or b.deadline < 0
+        args["deadline"] = ("none" if b.deadline is None
                             else fmt_duration(b.deadline - model.t0, model.tps))
     else:
         args["note"] = "entered before the first record"
@@ -953,7 +1006,7 @@ def to_svg(model, title=None, width=1200):
             extra = []
             if b.enter is not None:
                 extra.append("entered at %s" % fmt_duration(b.enter - t0, tps))
-                if b.deadline is not None and b.deadline >= 0:
+                if b.deadline is not None:
                     extra.append("deadline %s" % fmt_duration(b.deadline - t0, tps))
             else:
                 extra.append("entered before the first record")
@@ -965,8 +1018,7 @@ def to_svg(model, title=None, width=1200):
                     ("shape-rendering", "crispEdges")]
                    + ([("stroke-dasharray", "4 2")] if b.truncated else []))
             short = "%s%s → %s" % (b.kind, " %s" % fmt_duration(b.deadline - b.enter, tps)
-                                   if b.enter is not None and b.deadline is not None
-                                   and b.deadline >= 0 else "",
+                                   if b.enter is not None and b.deadline is not None else "",
                                    "open" if b.unfinished else
                                    ("ended" if b.closed_by_end else status_name(b.status)))
             tw = text_width(short, 9)
@@ -1012,7 +1064,7 @@ def to_svg(model, title=None, width=1200):
         tip = "the loop idles from %s to %s (%s)" % (fmt_duration(i.start - t0, tps),
                                                      fmt_duration(i.end - t0, tps),
                                                      fmt_duration(i.end - i.start, tps))
-        tip += "; no deadline" if i.deadline in (None, -1) else \
+        tip += "; no deadline" if i.deadline is None else \
             "; next deadline at %s" % fmt_duration(i.deadline - t0, tps)
         if i.truncated:
             tip += "; idle since before the first record"
@@ -1155,7 +1207,7 @@ def main(argv=None):
                     "task) and a self-contained SVG timeline (--svg). With neither, check the\n"
                     "trace and print a summary.",
         epilog="The trace, version 1 (docs/timeline.md):\n"
-               "  aio-trace 1 ticks_per_sec=N        the first line\n"
+               "  aio-trace 1 ticks_per_sec=N        the first line (time_bits=32: the ticks wrap)\n"
                "  # ...                              comments\n"
                "  TIME KIND TASK OTHER DETAIL VALUE  a record per line, single spaces\n"
                "KIND: " + " ".join(KINDS[:12]) + "\n      " + " ".join(KINDS[12:]) + "\n"

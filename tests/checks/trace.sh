@@ -70,3 +70,65 @@ PY
         add_counts 0 1
     fi
 fi
+
+# The same across the wrap of 32-bit ticks (AIO_TIME_32, the build whose ring a
+# board dumps to a UART): a 500 ms block entered 96 ms before the clock wraps,
+# by a task whose label has a space. One check: the tool draws one block of
+# 500 ms that times out, its deadline 500 ms after its entry, the idle wait as
+# long, the label as given, and nothing truncated.
+if command -v python3 >/dev/null 2>&1; then
+    cat >"$out/trace_wrap.c" <<'C'
+#define AIO_TIME_32
+#define AIO_INSTRUMENTS 1
+#define AIO_TIMEOUT_IMPLEMENTATION
+#define AIO_STATIC
+#include "aio_timeout.h"
+#include <stdio.h>
+static aio_timeout block;
+static aio_status main_task(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_trace_name(t, "main task");
+    AIO_TIMEOUT(t, &block, AIO_MS(500)) { AIO_SLEEP(t, AIO_SEC(1)); }
+    AIO_END(t);
+}
+int main(void) {
+    static aio_timer timers[4];
+    static aio_trace_record ring[64];
+    static aio_task m;
+    aio_recorder rec;
+    aio_loop loop;
+    aio_loop_init(&loop, timers, 4);
+    aio_loop_use_virtual_clock(&loop, 4294967200u);
+    aio_recorder_init(&rec, ring, 64);
+    aio_loop_set_instrument(&loop, aio_recorder_hook, &rec);
+    if (aio_run(&loop, &m, main_task) != AIO_OK) return 1;
+    aio_recorder_dump(&rec, aio_trace_fputs, stdout);
+    return aio_loop_destroy(&loop) != AIO_OK;
+}
+C
+    if gcc -std=c11 -O2 $WARN -I. "$out/trace_wrap.c" -o "$out/trace_wrap" 2>"$out/trace_wrap.log" &&
+        "$out/trace_wrap" >"$out/trace_wrap.txt" &&
+        python3 tools/aio_trace.py "$out/trace_wrap.txt" --json "$out/trace_wrap.json" \
+            --svg "$out/trace_wrap.svg" >>"$out/trace_wrap.log" 2>&1 &&
+        python3 - "$out/trace_wrap.json" >>"$out/trace_wrap.log" 2>&1 <<'PY'
+import json, sys
+trace = json.load(open(sys.argv[1]))
+ev = trace["traceEvents"]
+name = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+assert sorted(name.values()) == ["loop", "main task"], name
+blocks = [(e["args"]["kind"], e["args"]["status"], e["dur"], e["args"]["deadline"])
+          for e in ev if e["ph"] == "X" and e.get("cat") == "block"]
+assert blocks == [("timeout", -2, 500000, "500 ms")], blocks
+idles = [(e["dur"], e["args"]["until"]) for e in ev if e["ph"] == "X" and e.get("cat") == "idle"]
+assert idles == [(500000, "500 ms")], idles
+assert trace["otherData"]["truncated"] is False and "note" not in trace["otherData"], trace["otherData"]
+PY
+    then
+        echo "[trace] 32-bit ticks across their wrap, recorded and drawn: one 500 ms block, its deadline, a label with a space"
+        add_counts 1 0
+    else
+        echo "[trace] FAILED: 32-bit ticks across their wrap, recorded and drawn:"
+        tail -n 15 "$out/trace_wrap.log" | sed 's/^/    /'
+        add_counts 0 1
+    fi
+fi

@@ -938,7 +938,7 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                     AIO_RETURN(t, s->rc);
                 }
                 AIO_CHECK(t, s->rc);
-                if (ST->body->frame.brk) break; /* C's break out of the block */
+                if (ST->body->frame.brk) break; /* C's break out of the block (lint-coroutines: ok) */
             }
             ST->open = 0;
             out(me, "timeout %s %s", R.scopes.v[ST->target],
@@ -992,7 +992,7 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                         AIO_RETURN(t, s->rc);
                     }
                     AIO_CHECK(t, s->rc);
-                    if (ST->body->frame.brk) break; /* C's break out of the block */
+                    if (ST->body->frame.brk) break; /* C's break out of the block (lint-coroutines: ok) */
                 }
             } else {
                 AIO_TIMEOUT_AT(t, &ST->scope, DUR(ST)) {
@@ -1003,7 +1003,7 @@ static aio_status exec_block(aio_task *t, bframe *s) {
                         AIO_RETURN(t, s->rc);
                     }
                     AIO_CHECK(t, s->rc);
-                    if (ST->body->frame.brk) break; /* C's break out of the block */
+                    if (ST->body->frame.brk) break; /* C's break out of the block (lint-coroutines: ok) */
                 }
             }
             ST->open = 0;

@@ -1222,7 +1222,7 @@ static int pick_target(const slot *s, uint8_t a) {
             AIO_RAISE(t, (l)->rc);                                             \
         }                                                                      \
         (l)->body_done = 1;                                                    \
-        if ((l)->rc == BRK) break;                                             \
+        if ((l)->rc == BRK) break; /* the block only (lint-coroutines: ok) */  \
         if ((l)->rc == PLAIN) {                                                \
             if ((l)->kind == K_GROUP) (l)->abandoned = 1; /* (until it opens again) */ \
             return RET_BASE + 50; /* misuse on purpose (lint-coroutines: ok) */ \

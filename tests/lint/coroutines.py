@@ -70,6 +70,11 @@ Rules, besides that one:
   user `goto` to a label outside the block (or from outside to a label inside
   it), a user `continue` whose loop is one of the block's hidden `for`s, and
   any `return` the user writes in a coroutine.
+- A user `break` directly inside a block (its loop is one of the block's
+  hidden `for`s) that is itself inside a loop the user wrote is a finding:
+  it ends the block, and the loop goes on, where Python's `break` in
+  `async with timeout():` leaves the loop. One in a loop or `switch` of the
+  user's inside the block, or in a block that no loop is around, is not.
 - The bodies of C++ lambdas inside a coroutine are not analysed.
 - A finding on a line that contains `lint-coroutines: ok` is not reported:
   for a test that makes the mistake on purpose.
@@ -205,7 +210,8 @@ class Function:
         self.labels = {}  # label decl id -> node
         self.resume = []  # (node, line, is start) for cases written in the header
         self.dispatch = None  # the node of the header's switch
-        self.loops = []  # (break node, continue node or None, block whose hidden loop it is)
+        # (break node, continue node or None, block whose hidden loop it is, a loop the user wrote)
+        self.loops = []
         self.blocks = []  # the blocks (AIO_TIMEOUT, AIO_GROUP, ...) around the statement being built
         self.gotos = []  # (position, blocks open there, label decl id) of the user's gotos
         self.label_blocks = {}  # label decl id -> blocks open at the user's label
@@ -291,7 +297,7 @@ class Function:
             v = constant(cond)
             b = self.node()
             self.branch(h, v, b, out)
-            self.loops.append((out, head, None))
+            self.loops.append((out, head, None, not spelled_in_header(s)))
             b = self.stmt(body, b)
             self.loops.pop()
             self.edge(b, head)
@@ -302,7 +308,7 @@ class Function:
             self.edge(cur, top)
             condn = self.node()
             out = self.node()
-            self.loops.append((out, condn, None))
+            self.loops.append((out, condn, None, not spelled_in_header(s)))
             b = self.stmt(body, top)
             self.loops.pop()
             self.edge(b, condn)
@@ -324,7 +330,7 @@ class Function:
             b = self.node()
             self.branch(h, v, b, out)
             incn = self.node()
-            self.loops.append((out, incn, self.hidden_loop_of(s)))
+            self.loops.append((out, incn, self.hidden_loop_of(s), not spelled_in_header(s)))
             b = self.stmt(body, b)
             self.loops.pop()
             self.edge(b, incn)
@@ -339,7 +345,7 @@ class Function:
             self.edge(cur, head)
             out = self.node()
             self.edge(head, out)
-            self.loops.append((out, head, None))
+            self.loops.append((out, head, None, not spelled_in_header(s)))
             b = self.stmt(parts[-1], head)
             self.loops.pop()
             self.edge(b, head)
@@ -365,12 +371,17 @@ class Function:
                     sw[3] = True
             return self.stmt(s["inner"][-1], n)
         if k == "BreakStmt":
-            # a `break` directly in a block ends it: the documented way out
+            # a `break` directly in a block ends it: the documented way out,
+            # but inside a loop of the user's it reads as leaving that loop
             if self.loops:
+                owner = self.loops[-1][2]
+                if owner is not None and not spelled_in_header(s) and \
+                        any(loop[3] for loop in self.loops[:-1]):
+                    self.report(user_position(s), "break", owner[0], [owner[1]])
                 self.edge(self.at(cur), self.loops[-1][0])
             return None
         if k == "ContinueStmt":
-            for _, cont, owner in reversed(self.loops):
+            for _, cont, owner, _ in reversed(self.loops):
                 if cont is not None:
                     if owner is not None and not spelled_in_header(s):
                         self.report(user_position(s), "continue", owner[0], [owner[1]])
@@ -499,7 +510,7 @@ class Function:
         out = self.node()
         sw = [head, not header, [], False, s]
         self.switches.append(sw)
-        self.loops.append((out, None, None))
+        self.loops.append((out, None, None, False))
         end = self.stmt(body, None)
         self.loops.pop()
         self.switches.pop()
@@ -846,6 +857,12 @@ def message(pos, kind, name, lines):
         return ("continue in %s acts on the block's hidden loop: it ends the block instead of "
                 "continuing the loop around it; put an if/else around the rest of the block, or "
                 "`break` out of it and `continue` after it" % block)
+    if kind == "break":
+        return ("break in %s, inside a loop, ends only the block (the block is a hidden loop), "
+                "and the loop around it goes on: unlike Python's break in `async with timeout():`, "
+                "it does not leave your loop; to leave the loop, set a flag in the state struct, "
+                "break, and after the block `if (s->flag) break;`; to end only the block, say so "
+                "with `lint-coroutines: ok` on the line" % block)
     if kind == "return":
         return ("a plain return in a coroutine skips AIO_END and AIO_FINALLY%s; "
                 "use AIO_RETURN(t, value) or AIO_RAISE(t, error)" %
@@ -876,7 +893,7 @@ def describe(kind, name, lines):
         return "switch around %s" % lines
     if kind == "skipped":
         return "init %s skipped by %s" % (name, lines)
-    if kind in ("goto", "goto into", "continue", "return"):
+    if kind in ("goto", "goto into", "continue", "break", "return"):
         word = {"goto": "goto out of", "goto into": "goto into"}.get(kind, kind + " in")
         return "%s %s at %s" % (word, name, lines) if name else kind
     return "%s%s after %s" % ("&" if kind == "address" else "", name, lines)

@@ -573,6 +573,109 @@ class Robustness(unittest.TestCase):
                          len(Converted.get(SAMPLE)["json"]["traceEvents"]))
 
 
+# A 500 ms timeout block around a 1 s sleep, recorded by a build with 32-bit
+# millisecond ticks whose clock wraps during the block (aio_recorder_dump's
+# text, the ids shortened): the records after the wrap read 404.
+WRAPPED = """aio-trace 1 ticks_per_sec=1000 time_bits=32
+4294967200 spawn 0x10 - - 0
+4294967200 step 0x10 - - 0
+4294967200 name 0x10 - main%20task 0
+4294967200 enter 0x10 0xb0 timeout 404
+4294967200 suspend 0x10 - sleep 0
+4294967200 stepped 0x10 - - 0
+4294967200 idle - - - 404
+404 awake - - - 0
+404 fire 0x10 0xb0 block 0
+404 cancel 0x10 0xb0 deadline 0
+404 wake 0x10 - cancel 0
+404 step 0x10 - - 0
+404 leave 0x10 0xb0 timeout -2
+404 end 0x10 - - 0
+404 stepped 0x10 - - 0
+"""
+
+
+class ClockWidthAndNames(unittest.TestCase):
+    """32-bit ticks that wrap (time_bits), deadlines past 2**31, escaped labels."""
+
+    def block_and_idle(self, trace):
+        block = events_of(trace, "X", 1, "block")
+        idle = events_of(trace, "X", 0)
+        self.assertEqual(len(block), 1, "one block, not one on each side of the wrap")
+        self.assertEqual(len(idle), 1)
+        return block[0], idle[0]
+
+    def test_a_ring_across_the_32_bit_wrap_keeps_its_order(self):
+        model, trace, svg = convert(WRAPPED)
+        self.assertEqual(model.trace.time_bits, 32)
+        self.assertEqual([r.lineno for r in model.trace.records], list(range(2, 17)), "file order")
+        self.assertEqual(model.trace.out_of_order, 0)
+        self.assertEqual(model.t1 - model.t0, 500)
+        self.assertEqual(model.t1, 2**32 + 404, "after the wrap the ticks count on")
+        self.assertEqual(trace["otherData"]["time_bits"], 32)
+        self.assertNotIn("note", trace["otherData"])
+        self.assertIs(trace["otherData"]["truncated"], False)
+        block, idle = self.block_and_idle(trace)
+        self.assertEqual((block["dur"], block["args"]["deadline"], block["args"]["left at"]),
+                         (500000, "500 ms", "500 ms"))
+        self.assertEqual(block["args"]["means"], "timed out")
+        self.assertEqual((idle["dur"], idle["args"]["until"]), (500000, "500 ms"))
+        self.assertIn("500 ms", aio_trace.summary(model).splitlines()[0])
+        root = ET.fromstring(svg)
+        titles = [e.find(SVGNS + "title").text for e in root.iter() if e.get("class") == "block"]
+        self.assertTrue(any("deadline 500 ms" in t for t in titles), titles)
+
+    def test_deadlines_past_2_31_ticks(self):
+        # a block entered at 0x90000000 ticks (28 days): its deadline is no "none"
+        body = ("2415919104 step 0x10 - - 0\n2415919104 enter 0x10 0xb0 timeout 2415919604\n"
+                "2415919104 stepped 0x10 - - 0\n2415919104 idle - - - 2415919604\n"
+                "2415919604 awake - - - 0\n2415919604 step 0x10 - - 0\n"
+                "2415919604 leave 0x10 0xb0 timeout -2\n2415919604 stepped 0x10 - - 0\n")
+        for text in (trace_text(body, 1000).replace("=1000\n", "=1000 time_bits=32\n"),
+                     trace_text(body, 1000),
+                     # as a library before this format wrote them: signed
+                     trace_text(body.replace(" 2415919604\n", " -1879047692\n"), 1000)
+                     .replace("=1000\n", "=1000 time_bits=32\n")):
+            _, trace, _ = convert(text)
+            block, idle = self.block_and_idle(trace)
+            self.assertEqual(block["args"]["deadline"], "500 ms", text)
+            self.assertEqual(idle["args"]["until"], "500 ms", text)
+
+    def test_no_deadline_is_minus_1_whatever_the_width(self):
+        body = "0 step 0x10 - - 0\n0 enter 0x10 0xb0 shielded -1\n0 stepped 0x10 - - 0\n0 idle - - - -1\n"
+        for head in ("", " time_bits=32"):
+            _, trace, _ = convert(trace_text(body, 1000).replace("=1000\n", "=1000%s\n" % head))
+            block = events_of(trace, "X", 1, "block")[0]
+            self.assertEqual(block["args"]["deadline"], "none")
+            self.assertEqual(events_of(trace, "X", 0)[0]["args"]["until"], "no deadline")
+
+    def test_64_bit_ticks_across_their_wrap(self):
+        body = "%d step 0x10 - - 0\n%d stepped 0x10 - - 0\n3 step 0x10 - - 0\n4 stepped 0x10 - - 0\n" % (
+            2**64 - 5, 2**64 - 5)
+        model, _, _ = convert(trace_text(body))
+        self.assertEqual([r.time - model.t0 for r in model.trace.records], [0, 0, 8, 9])
+
+    def test_escaped_labels_read_back(self):
+        body = ("0 name 0x10 - fetch%20one:%20100%25%09%C3%A9 0\n0 name 0x20 - worker(1)_[a/b]-#x 0\n"
+                "0 name 0x30 - 50%off%2 0\n0 step 0x10 - - 0\n0 step 0x20 - - 0\n0 step 0x30 - - 0\n")
+        model, trace, svg = convert(trace_text(body))
+        names = {e["tid"]: e["args"]["name"] for e in events_of(trace, "M") if e["name"] == "thread_name"}
+        self.assertEqual(names, {0: "loop", 1: "fetch one: 100%\t\u00e9", 2: "worker(1)_[a/b]-#x",
+                                 3: "50%off%2"})
+        root = ET.fromstring(svg)
+        labels = [t.text for t in root.iter(SVGNS + "text") if t.get("class") == "label"]
+        self.assertEqual(labels[:3], ["fetch one: 100%\t\u00e9", "worker(1)_[a/b]-#x", "50%off%2"])
+
+    def test_clock_width_errors(self):
+        for text, what in (("aio-trace 1 ticks_per_sec=1000 time_bits=7\n", "time_bits must be from 8 to 64"),
+                           ("aio-trace 1 ticks_per_sec=1000 time_bits=\n", "expected 'aio-trace 1"),
+                           ("aio-trace 1 ticks_per_sec=1000 time_bits=32\n4294967296 step 0x10 - - 0\n",
+                            "does not fit the clock's 32 bits")):
+            with self.assertRaises(aio_trace.TraceError) as cm:
+                aio_trace.parse(text)
+            self.assertIn(what, cm.exception.message)
+
+
 class SvgStructure(unittest.TestCase):
 
     @classmethod

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* break and continue that skip the assignment; and inside a block, where
- * `break` ends the block and `continue` would act on the block's own
- * hidden loop, not on the loop around it. */
+/* break and continue that skip the assignment; and inside a block in a
+ * loop, where `break` ends the block, not the loop, and `continue` would act
+ * on the block's own hidden loop, not on the loop around it. */
 #include <stdio.h>
 #include "aio_timeout.h"
 
@@ -42,7 +42,7 @@ aio_status in_a_block(aio_task *t) {
     while (get()) {
         AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
             AIO_SLEEP(t, AIO_MS(1));
-            if (get() == 1) break; /* ends the block: fine */
+            if (get() == 1) break; /* expect: break in AIO_TIMEOUT at 43 */
             if (get() == 2) continue; /* expect: continue in AIO_TIMEOUT at 43 */
             do {
                 if (get() == 3) continue; /* the do-while's: fine */

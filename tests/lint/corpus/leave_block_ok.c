@@ -2,7 +2,9 @@
 /* The ways out of a block that close it: falling off its end, `break`
  * directly inside it, AIO_RETURN, AIO_RAISE, AIO_CHECK. A goto to a label
  * inside the same block, and `break` and `continue` of a loop of the
- * user's inside the block, stay inside it. No finding. */
+ * user's inside the block, stay inside it. A `break` directly in a block
+ * that a loop is around says on its line that it means to end only the
+ * block. No finding. */
 #include "aio_timeout.h"
 
 int get(void);
@@ -43,7 +45,7 @@ aio_status leaves_well(aio_task *t) {
     for (s->n = 0; s->n < 3; s->n++) {
         AIO_TIMEOUT(t, &s->to, AIO_MS(10)) {
             AIO_SLEEP(t, AIO_MS(1));
-            if (get()) break; /* ends the block, then the loop goes on */
+            if (get()) break; /* lint-coroutines: ok (ends the block; the loop goes on) */
             while (get()) { /* a loop of the user's */
                 if (get() == 1) continue;
                 if (get() == 2) break;
