@@ -6336,8 +6336,8 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the timeout is NaN, negative or "
                                                         "beyond half the clock range"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     s->kind = (uint8_t)kind;
     s->sep = sep;
     s->want = (aio__offset)n; /* (at most the buffer's size: checked above) */
@@ -7921,10 +7921,10 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
     if (!addrs || max < 1)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_LOOKUP: no room for an address (addrs is NULL "
                                                         "or max < 1)"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     rc = aio__lookup_check(host, port, "AIO_LOOKUP: the host is NULL, empty or longer than 255 characters, "
                                        "or the port is not 0-65535");
     if (rc < 0) return rc;
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     if (aio__numeric(host, port, &addrs[0])) return 1; /* (no lookup) */
 #ifdef AIO__THREADS
     {
@@ -8060,6 +8060,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the timeout is NaN, negative "
                                                         "or beyond half the clock range"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (host && *host) {
         rc = aio__lookup_check(host, port, "AIO_TCP_CONNECT: the host is longer than 255 characters, or the "
                                            "port is not 0-65535");
@@ -8067,7 +8068,6 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     } else if (port < 0 || port > 65535) {
         return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the port is not 0-65535");
     }
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     aio__net_need();
     c = (aio__connecting *)calloc(1, sizeof *c);
     if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */

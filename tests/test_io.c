@@ -1602,6 +1602,18 @@ static aio_status bad_args_checkpoint_main(aio_task *t) {
         CHECK(0);
     }
     CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(10)) {
+        aio_virtual_advance(t->loop, AIO_MS(20));
+        AIO_TCP_CONNECT(t, S.rc, "127.0.0.1", 70000, AIO_SEC(1));
+        CHECK(0);
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    AIO_TIMEOUT(t, &S.to, AIO_MS(10)) {
+        aio_virtual_advance(t->loop, AIO_MS(20));
+        AIO_LOOKUP(t, S.rc, "", 80, &nowhere, 1, AIO_SEC(1));
+        CHECK(0);
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
     CHECK_EQ(aio_cancel(t), 1);
     AIO_WAIT_WRITABLE(t, S.rc, -1, AIO_SEC(1));
     CHECK(0);
