@@ -553,6 +553,9 @@ static void test_trace_labels_escaped(void) {
     r.other = ""; /* (a record not made by aio_trace_name) */
     (void)aio_trace_format(&r, line, sizeof line);
     CHECK_STR(line, "5 name 0xbeef - - 0");
+    r.other = NULL;
+    (void)aio_trace_format(&r, line, sizeof line);
+    CHECK_STR(line, "5 name 0xbeef - - 0");
     {
         BEGIN_TEST_WITH(M);
         tr_reset();
