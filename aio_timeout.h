@@ -2097,6 +2097,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -2104,8 +2105,6 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #if defined(__linux__) && !defined(AIO_IO_POLL)
 #define AIO__EPOLL 1
 #include <sys/epoll.h>
-#else
-#include <poll.h>
 #endif
 #ifndef AIO_NO_THREADS
 #include <netdb.h>
@@ -5535,10 +5534,12 @@ AIO_API void aio_io_forget(aio_socket sock) {
  * (a socketpair, an inherited or activated listener, a socket from another
  * library are blocking by default): on POSIX a receive and a send say so in
  * each call (MSG_DONTWAIT), which leaves the descriptor's mode alone (it may
- * be shared with another process); an accept has no such flag, so the
- * listener is made non-blocking at its first accept, as libuv and Trio do
- * with every descriptor they are given. Windows has no per-call flag and no
- * way to read a socket's mode: each try makes its socket non-blocking.
+ * be shared with another process), and a pipe is read and written only as
+ * far as poll() says it is ready (see aio__net_read); an accept has no such
+ * flag, so the listener is made non-blocking at its first accept, as libuv
+ * and Trio do with every descriptor they are given. Windows has no per-call
+ * flag and no way to read a socket's mode: each try makes its socket
+ * non-blocking.
  * Descriptors the library makes are non-blocking from the start.
  *
  * A socket is an int in the library, its slot's index: a POSIX descriptor,
@@ -5684,10 +5685,22 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
 
 /* A receive or a send; on POSIX a descriptor that is not a socket (a pipe, a
- * tty, a child's standard streams) is read or written instead, made
- * non-blocking first (nothing but the descriptor says so), with SIGPIPE
- * ignored (a write to a pipe whose reader is gone is then AIO_ECONNRESET,
- * as a send is, rather than the end of the process: Python does the same). */
+ * FIFO, a terminal, a child's standard streams) is read or written instead,
+ * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
+ * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
+ * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
+ * and its mode belongs to every process that shares it (the next program
+ * of a pipeline, a child, the shell that gave it as standard input): made
+ * non-blocking, even only for the length of one call, it makes another
+ * process's plain read() fail with EAGAIN. So one that is blocking is left
+ * so: it is read only when poll() says it is readable (a read of a readable
+ * pipe does not block), and written only while poll() says it takes more,
+ * PIPE_BUF bytes at a time (a pipe said writable has room for that many:
+ * Linux, the BSDs and macOS). The one way left to block is another reader
+ * taking the bytes between the poll and the read: then the read waits for
+ * more, and two readers of one byte stream each get an arbitrary part of
+ * it anyway. One that is non-blocking (the library's ends of a child's
+ * pipes) is read and written at once. */
 #ifndef AIO__WIN32_IO
 static void aio__no_sigpipe(void) {
 #ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
@@ -5698,16 +5711,46 @@ static void aio__no_sigpipe(void) {
     }
 #endif
 }
+#ifdef PIPE_BUF
+#define AIO__PIPE_BUF PIPE_BUF
+#else
+#define AIO__PIPE_BUF 512 /* (POSIX's least) */
+#endif
+/* Whether fd is in blocking mode (not when fcntl fails: the call says why). */
+static int aio__fd_blocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && !(flags & O_NONBLOCK);
+}
+/* Whether fd is ready for `events` now: 1, or 0 with errno EAGAIN. */
+static int aio__fd_ready(int fd, short events) {
+    aio__pollfd one;
+    int n;
+    one.fd = fd;
+    one.events = events;
+    one.revents = 0;
+    do n = aio__poll(&one, 1, 0); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (n != 0) return 1; /* (ready, or an error that the call then reports) */
+    errno = EAGAIN;
+    return 0;
+}
 static long aio__net_read(long n, int fd, void *buf, size_t len) {
     if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__nonblocking(fd);
+    if (aio__fd_blocking(fd) && !aio__fd_ready(fd, POLLIN)) return -1;
     return (long)read(fd, buf, aio__net_chunk(len));
 }
 static long aio__net_write(long n, int fd, const void *buf, size_t len) {
+    size_t want = aio__net_chunk(len);
+    size_t done = 0;
     if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__nonblocking(fd);
     aio__no_sigpipe();
-    return (long)write(fd, buf, aio__net_chunk(len));
+    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
+    while (done < want && aio__fd_ready(fd, POLLOUT)) {
+        size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
+        ssize_t k = write(fd, (const char *)buf + done, part);
+        if (k < 0) break; /* (what was written is said first, the error next time) */
+        done += (size_t)k;
+    }
+    return done ? (long)done : -1;
 }
 #else
 #define aio__net_read(n, fd, buf, len) (n)
