@@ -2106,6 +2106,15 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #define AIO__EPOLL 1
 #include <sys/epoll.h>
 #endif
+/* Linux's calls that this build's declarations may lack (pipe2, accept4,
+ * pidfd_open) go through syscall(), which
+ * _DEFAULT_SOURCE declares (if it came before the first system header:
+ * glibc says so by __USE_MISC, musl by _BSD_SOURCE). */
+#if defined(__linux__) && \
+    (defined(__USE_MISC) || (!defined(__GLIBC__) && (defined(_GNU_SOURCE) || defined(_BSD_SOURCE))))
+#define AIO__SYSCALL 1
+#include <sys/syscall.h>
+#endif
 #ifndef AIO_NO_THREADS
 #include <netdb.h>
 #include <pthread.h>
@@ -2116,10 +2125,8 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #define AIO__PROCESSES 1
 #define AIO__POSIX_PROCESSES 1
 #include <sys/wait.h>
-#if defined(__linux__) && !defined(AIO_NO_PIDFD) && \
-    (defined(__USE_MISC) || defined(_DEFAULT_SOURCE) || defined(_GNU_SOURCE) || defined(_BSD_SOURCE))
-#define AIO__PIDFD 1 /* (syscall() is declared) */
-#include <sys/syscall.h>
+#if defined(AIO__SYSCALL) && !defined(AIO_NO_PIDFD)
+#define AIO__PIDFD 1
 #endif
 #endif
 #endif
@@ -5641,8 +5648,69 @@ static void aio__nonblocking(int fd) {
 #else
 #define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
 #endif
-static int aio__net_own(int fd) { return fd; }
+#define aio__net_own(fd) (fd)
 static int aio__net_closesocket(int fd) { return close(fd); }
+#endif
+
+/* New descriptors are close-on-exec (on Windows, not inheritable) from the
+ * call that makes them wherever the system can say so (SOCK_CLOEXEC,
+ * accept4, pipe2; WSA_FLAG_NO_HANDLE_INHERIT), so that a fork and exec in
+ * another thread between two calls cannot hand them to its child; elsewhere
+ * they are made so at once after. (A child the library starts gets its
+ * three standard streams and nothing else, whatever it could inherit: see
+ * "child processes".) Windows has no flag for accept: the socket accepted
+ * is made non-inheritable after, as CPython does. */
+#ifdef AIO__WIN32_IO
+#ifdef WSA_FLAG_NO_HANDLE_INHERIT
+#define AIO__WSA_NO_INHERIT WSA_FLAG_NO_HANDLE_INHERIT
+#else
+#define AIO__WSA_NO_INHERIT 0x80 /* (Windows 7 SP1's; older SDKs lack its name) */
+#endif
+static int aio__socket_private(int family, int type) {
+    SOCKET s = WSASocketW(family, type, 0, NULL, 0, WSA_FLAG_OVERLAPPED | AIO__WSA_NO_INHERIT);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) { /* LCOV_EXCL_START: before Windows 7 SP1 */
+        s = socket(family, type, 0);
+        if (s != INVALID_SOCKET) (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    } /* LCOV_EXCL_STOP */
+    return aio__net_own(s);
+}
+static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
+#else
+static int aio__cloexec(int fd) {
+    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+static int aio__socket_private(int family, int type) {
+#ifdef SOCK_CLOEXEC
+    return socket(family, type | SOCK_CLOEXEC, 0);
+#else
+    return aio__cloexec(socket(family, type, 0));
+#endif
+}
+static int aio__accept_private(int fd) {
+#if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
+    int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
+#endif
+    return aio__cloexec(accept(fd, NULL, NULL)); /* LCOV_EXCL_LINE: (Linux: see above) */
+}
+/* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
+ * 0, or -1 (out of descriptors). */
+static int aio__pipe_private(int p[2], int flags) {
+    int i;
+#if defined(AIO__SYSCALL) && defined(SYS_pipe2) && defined(O_CLOEXEC)
+    if (syscall(SYS_pipe2, p, O_CLOEXEC | flags) == 0) return 0;
+    if (errno != ENOSYS) return -1; /* LCOV_EXCL_LINE: out of descriptors */
+#endif
+    /* LCOV_EXCL_START: (Linux: see above) */
+    if (pipe(p) != 0) return -1;
+    for (i = 0; i < 2; i++) {
+        (void)aio__cloexec(p[i]);
+        if (flags) (void)fcntl(p[i], F_SETFL, flags);
+    }
+    return 0;
+    /* LCOV_EXCL_STOP */
+}
 #endif
 
 /* The status of system error `err` on socket fd. */
@@ -5844,7 +5912,7 @@ static aio_status aio__net_accept(int fd, const char *what) {
     int c;
     AIO__SIM_ROUTE(aio__sim_accept(fd, what));
     aio__nonblocking(fd); /* (accept has no per-call flag) */
-    c = aio__net_own(accept(AIO__SOCK(fd), NULL, NULL));
+    c = aio__accept_private(fd);
     if (c < 0) {
         int err = aio__net_last();
         /* LCOV_EXCL_START: a connection gone before its accept: the next one */
@@ -5890,7 +5958,7 @@ static aio_status aio__net_connected(int fd, const char *what) {
 static int aio__net_socket(int family) {
     int fd;
     AIO__SIM_ROUTE(aio__sim_socket());
-    fd = aio__net_own(socket(family, SOCK_STREAM, 0));
+    fd = aio__socket_private(family, SOCK_STREAM);
     if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
     aio_io_forget(fd);
     aio__sock_setup(fd);
@@ -5914,36 +5982,30 @@ static int aio__wake_pair_open(int p[2]) {
     /* a loopback connection made to a listener of its own, then closed */
     struct sockaddr_in a;
     int sl = sizeof a;
-    SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
-    SOCKET c = INVALID_SOCKET;
-    SOCKET s = INVALID_SOCKET;
+    int l = aio__socket_private(AF_INET, SOCK_STREAM);
+    int c = -1;
+    int s = -1;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (l != INVALID_SOCKET && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
-        getsockname(l, (struct sockaddr *)&a, &sl) == 0 &&
-        (c = socket(AF_INET, SOCK_STREAM, 0)) != INVALID_SOCKET &&
-        connect(c, (struct sockaddr *)&a, sizeof a) == 0)
-        s = accept(l, NULL, NULL);
-    if (l != INVALID_SOCKET) (void)closesocket(l);
-    p[0] = aio__net_own(s);
-    p[1] = aio__net_own(c);
+    if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
+        getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
+        (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
+        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0)
+        s = aio__net_own(accept(AIO__SOCK(l), NULL, NULL));
+    if (l >= 0) (void)aio__net_closesocket(l);
+    p[0] = s;
+    p[1] = c;
     if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
-        if (p[0] >= 0) (void)closesocket(s);
-        if (p[1] >= 0) (void)closesocket(c);
+        if (p[0] >= 0) (void)aio__net_closesocket(s);
+        if (p[1] >= 0) (void)aio__net_closesocket(c);
         return -1;
     } /* LCOV_EXCL_STOP */
     aio__sock_setup(p[0]);
     aio__sock_setup(p[1]);
     return 0;
 #else
-    int i;
-    if (pipe(p) != 0) return -1; /* LCOV_EXCL_LINE: out of descriptors */
-    for (i = 0; i < 2; i++) {
-        (void)fcntl(p[i], F_SETFL, O_NONBLOCK);
-        (void)fcntl(p[i], F_SETFD, FD_CLOEXEC);
-    }
-    return 0;
+    return aio__pipe_private(p, O_NONBLOCK);
 #endif
 }
 static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
@@ -6385,7 +6447,7 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen_at: not an address, or the backlog is negative");
     AIO__SIM_ROUTE(aio__sim_listen(at, backlog));
     aio__net_need();
-    fd = aio__net_own(socket(aio__address_family(at), SOCK_STREAM, 0));
+    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
 #ifdef AIO__WIN32_IO /* (SO_REUSEADDR there would let another program take the port) */
     (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
@@ -6532,7 +6594,7 @@ AIO_API int aio_udp_open(const char *host, int port) {
                                        "\"localhost\", or the port is not 0-65535");
     AIO__SIM_ROUTE(aio__sim_udp(&at));
     aio__net_need();
-    fd = aio__net_own(socket(aio__address_family(&at), SOCK_DGRAM, 0));
+    fd = aio__socket_private(aio__address_family(&at), SOCK_DGRAM);
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
     if (aio__net_bind(fd, AIO__SA(&at), at.len) != 0) return AIO_EIO;
     aio_io_forget(fd); /* a number used before: nothing of it is watched now */
@@ -9545,13 +9607,6 @@ static void aio__spawn_child(const aio__spawn *sp) {
 }
 /* LCOV_EXCL_STOP */
 
-static int aio__cloexec_pipe(int p[2]) {
-    if (pipe(p) != 0) return -1;
-    (void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
-    (void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
-    return 0;
-}
-
 /* fd moved above the standard three (the child's dup2s must not overlap). */
 static int aio__above_stdio(int fd) {
     int moved;
@@ -9697,7 +9752,7 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
         return *child >= 0 ? AIO_OK : AIO_EIO; /* LCOV_EXCL_BR_LINE: (out of descriptors) */
     }
     if (mode != AIO_STDIO_PIPE) return AIO_OK;
-    if (aio__cloexec_pipe(p) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
     *child = aio__above_stdio(out ? p[1] : p[0]);
     *mine = out ? p[0] : p[1];
     if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
@@ -9757,7 +9812,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
         aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
         (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
                                        : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
-        aio__cloexec_pipe(report) != 0) {
+        aio__pipe_private(report, 0) != 0) {
         rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
     }
     if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
@@ -9784,9 +9839,8 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     p->out = (aio_socket)mine[1];
     p->err = (aio_socket)mine[2];
     p->state = AIO__PROC_RUNNING;
-    p->pidfd = aio__pidfd_open(p->pid);
+    p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
     if (p->pidfd >= 0) {
-        (void)fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
         aio_io_forget(p->pidfd);
     } else if (aio__sigchld_route(L) < 0) { /* (the child is killed: nothing could reap it) */
         aio__proc_kill_now(p);
@@ -9957,7 +10011,8 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
 }
 
 /* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
- * other end into *mine (PIPE). `out`: the child writes it. */
+ * other end into *mine (PIPE; never inheritable, not even for a moment).
+ * `out`: the child writes it. */
 static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
     SECURITY_ATTRIBUTES sa;
     HANDLE self = GetCurrentProcess();
@@ -9974,10 +10029,10 @@ static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, H
     if (mode == AIO_STDIO_PIPE) {
         HANDLE r;
         HANDLE w;
-        if (!CreatePipe(&r, &w, &sa, 0)) return AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
+        if (!CreatePipe(&r, &w, NULL, 0)) return AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
         *child = out ? w : r;
         *mine = out ? r : w;
-        (void)SetHandleInformation(*mine, HANDLE_FLAG_INHERIT, 0);
+        (void)SetHandleInformation(*child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
         return AIO_OK;
     }
     h = GetStdHandle(std); /* this process's (none: the child has none either) */
