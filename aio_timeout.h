@@ -5977,11 +5977,33 @@ static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__sockl
 }
 
 /* The wake-up of the system's wait: p[0] is waited on, p[1] written. */
+#ifdef AIO__WIN32_IO
+/* The connection from `from` accepted on listener l: a socket, or -1. One
+ * from anywhere else (another program may connect to the port first) is
+ * closed and the next accepted, up to 16 of them (CPython's socketpair()
+ * refuses it since CVE-2024-3219). */
+static int aio__pair_accept(int l, const struct sockaddr_in *from) {
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        struct sockaddr_in peer;
+        int sl = sizeof peer;
+        int s = aio__net_own(accept(AIO__SOCK(l), (struct sockaddr *)&peer, &sl));
+        if (s < 0) return -1; /* LCOV_EXCL_LINE: out of sockets */
+        if (sl == (int)sizeof peer && peer.sin_family == AF_INET && peer.sin_port == from->sin_port &&
+            peer.sin_addr.s_addr == from->sin_addr.s_addr)
+            return s;
+        (void)closesocket(AIO__SOCK(s)); /* LCOV_EXCL_LINE: not the connection made */
+    }
+    return -1; /* LCOV_EXCL_LINE */
+}
+#endif
 static int aio__wake_pair_open(int p[2]) {
 #ifdef AIO__WIN32_IO
     /* a loopback connection made to a listener of its own, then closed */
     struct sockaddr_in a;
+    struct sockaddr_in mine;
     int sl = sizeof a;
+    int ml = sizeof mine;
     int l = aio__socket_private(AF_INET, SOCK_STREAM);
     int c = -1;
     int s = -1;
@@ -5991,8 +6013,9 @@ static int aio__wake_pair_open(int p[2]) {
     if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
         getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
         (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
-        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0)
-        s = aio__net_own(accept(AIO__SOCK(l), NULL, NULL));
+        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(c), (struct sockaddr *)&mine, &ml) == 0)
+        s = aio__pair_accept(l, &mine);
     if (l >= 0) (void)aio__net_closesocket(l);
     p[0] = s;
     p[1] = c;
