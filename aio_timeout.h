@@ -994,9 +994,11 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
  * sent to the null device, or a pipe to this process (p->in, p->out, p->err:
  * non-blocking; AIO_SEND_ALL to p->in, aio_stream_init or AIO_RECV on
  * p->out). Its exit is awaited with a deadline (AIO_PROCESS_WAIT), alone or
- * with its input fed and its output collected (AIO_COMMUNICATE). POSIX
- * builds: fork and exec; the exit is a pidfd on Linux 5.3 and later (a
- * descriptor like any other), SIGCHLD elsewhere or where pidfd is refused.
+ * with its input fed and its output collected (AIO_COMMUNICATE). The child
+ * gets those three streams and nothing else of this process's (no other
+ * descriptor or inheritable handle), as asyncio's. POSIX builds: fork and
+ * exec; the exit is a pidfd on Linux 5.3 and later (a descriptor like any
+ * other), SIGCHLD elsewhere or where pidfd is refused.
  * Windows: CreateProcess, the child in a job object (its own children end
  * with it), its pipes relayed to sockets by threads (p->in, p->out, p->err
  * are sockets there); SIGTERM and SIGKILL both end the job at once (no
@@ -2107,7 +2109,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <sys/epoll.h>
 #endif
 /* Linux's calls that this build's declarations may lack (pipe2, accept4,
- * pidfd_open) go through syscall(), which
+ * close_range, pidfd_open) go through syscall(), which
  * _DEFAULT_SOURCE declares (if it came before the first system header:
  * glibc says so by __USE_MISC, musl by _BSD_SOURCE). */
 #if defined(__linux__) && \
@@ -9252,7 +9254,8 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
 /* ------------------------------------------------------- child processes */
 
 /* A child is started with fork and exec (between them only calls that are
- * safe after a fork in a process with threads), its failure to start told
+ * safe after a fork in a process with threads: its three streams put in
+ * place, every other descriptor closed), its failure to start told
  * through a pipe that the exec closes. Its exit: a pidfd (Linux 5.3 and
  * later), which a task waits on as on any descriptor; where there is none,
  * SIGCHLD wakes the loop, which asks each child of its own whether it ended
@@ -9570,6 +9573,7 @@ typedef struct aio__spawn {
     const char *cwd;
     int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
     int report;        /* the failure's pipe */
+    int fd_limit;      /* descriptors are below this number (RLIMIT_NOFILE) */
 } aio__spawn;
 
 /* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
@@ -9581,6 +9585,22 @@ static void aio__spawn_fail(int report, int stage, int err) {
     n = write(report, msg, sizeof msg);
     (void)n;
     _exit(127);
+}
+
+/* Close every descriptor above 2 but `keep`, as asyncio's children have
+ * them (close_fds): the program's own sockets, pipes and files, which
+ * exec would keep where they are not close-on-exec, so that one the
+ * program closes is not held open by the child. close_range where Linux
+ * has it (5.9), else each number below `limit`. */
+static void aio__close_others(int keep, int limit) {
+    int fd;
+#if defined(AIO__SYSCALL) && defined(SYS_close_range)
+    if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
+        syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
+        return;
+#endif
+    for (fd = 3; fd < limit; fd++)
+        if (fd != keep) (void)close(fd);
 }
 
 static void aio__spawn_child(const aio__spawn *sp) {
@@ -9598,6 +9618,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
         int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
         if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
     }
+    aio__close_others(sp->report, sp->fd_limit);
     if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
     if (!sp->path) {
         (void)execve(sp->argv[0], sp->args, sp->env);
@@ -9629,6 +9650,12 @@ static void aio__spawn_child(const aio__spawn *sp) {
     aio__spawn_fail(sp->report, 2, err);
 }
 /* LCOV_EXCL_STOP */
+
+/* The number every descriptor is below (RLIMIT_NOFILE), for the child. */
+static int aio__fd_limit(void) {
+    long n = sysconf(_SC_OPEN_MAX);
+    return n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+}
 
 /* fd moved above the standard three (the child's dup2s must not overlap). */
 static int aio__above_stdio(int fd) {
@@ -9841,6 +9868,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
     if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (out of descriptors) */
         sp.report = report[1];
+        sp.fd_limit = aio__fd_limit();
         pid = (long)fork();
         if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
         if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
@@ -10090,13 +10118,62 @@ static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opt
     }
 }
 
+/* si's attribute list: handles list[0..n) the only ones a child inherits.
+ * TRUE, or FALSE (out of memory; no list then). */
+static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
+    SIZE_T size = 0;
+    (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)malloc(size);
+    if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
+        free(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
+        si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
+    }
+    if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
+    return UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+                                     n * sizeof *list, NULL, NULL);
+}
+
+/* CreateProcessW (suspended) with child[0..3) as its standard handles and
+ * no other handle inherited: a handle list, so that the program's own
+ * inheritable handles (a socket() is one) stay out of the child, as
+ * asyncio's do. FALSE with GetLastError() set if it failed. */
+static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE child[3], PROCESS_INFORMATION *pi) {
+    STARTUPINFOEXW si;
+    HANDLE list[3];
+    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
+    DWORD n = 0;
+    DWORD err;
+    BOOL ok = TRUE;
+    DWORD i;
+    memset(&si, 0, sizeof si);
+    si.StartupInfo.cb = sizeof si.StartupInfo;
+    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    si.StartupInfo.hStdInput = child[0];
+    si.StartupInfo.hStdOutput = child[1];
+    si.StartupInfo.hStdError = child[2];
+    for (i = 0; i < 3; i++) /* (not a console's pseudo handle, Windows 7's: the console hands those on) */
+        if (child[i] && ((uintptr_t)child[i] & 3u) != 3u) list[n++] = child[i];
+    if (n) {
+        ok = aio__win_inherit_only(&si, list, n);
+        si.StartupInfo.cb = sizeof si;
+        flags |= EXTENDED_STARTUPINFO_PRESENT;
+    }
+    if (ok) ok = CreateProcessW(NULL, cmd, NULL, NULL, n > 0, flags, env, cwd, &si.StartupInfo, pi);
+    err = GetLastError();
+    if (si.lpAttributeList) {
+        DeleteProcThreadAttributeList(si.lpAttributeList);
+        free(si.lpAttributeList);
+    }
+    SetLastError(err);
+    return ok;
+}
+
 static void aio__proc_release(aio_process *p);
 static void aio__proc_kill_now(aio_process *p);
 
 static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
                                   aio_loop *L) {
     static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
-    STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
     HANDLE child[3] = {NULL, NULL, NULL};
@@ -10124,18 +10201,8 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     memset(p, 0, sizeof *p);
     p->in = p->out = p->err = (aio_socket)-1;
     p->pidfd = -1;
-    if (rc == AIO_OK) {
-        memset(&si, 0, sizeof si);
-        si.cb = sizeof si;
-        si.dwFlags = STARTF_USESTDHANDLES;
-        si.hStdInput = child[0];
-        si.hStdOutput = child[1];
-        si.hStdError = child[2];
-        /* (suspended until it is in its job: nothing it starts escapes) */
-        if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, env, cwd,
-                            &si, &pi))
-            rc = aio__win_spawn_error(GetLastError(), opts);
-    }
+    /* (suspended until it is in its job: nothing it starts escapes) */
+    if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
     free(cmd);
     free(env);
     free(cwd);

@@ -56,6 +56,7 @@ static const test_case cases[] = {
 #elif defined(_WIN32)
 #include <errno.h>
 #include <signal.h>
+#include <winsock2.h>
 #include <windows.h>
 /* Windows: the same section over CreateProcess, with cmd.exe, find.exe and
  * ping.exe as the children (every Windows has them, and so does wine). A
@@ -284,6 +285,50 @@ static void test_processes_win_loop_destroyed(void) {
     CHECK_EQ(next_handle(), handle);
 }
 
+/* A child gets its three standard handles and nothing else of the
+ * program's, as asyncio's do: a connection the program made with plain
+ * socket() calls (inheritable, as Windows makes them) is not held by the
+ * child, so once the program closes one end the other reads the end at
+ * once, while the child still runs. */
+static SOCKET own_pair[2];
+
+static int own_connection(void) {
+    struct sockaddr_in a;
+    int sl = sizeof a;
+    SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    own_pair[0] = own_pair[1] = INVALID_SOCKET;
+    if (l != INVALID_SOCKET && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
+        getsockname(l, (struct sockaddr *)&a, &sl) == 0) {
+        own_pair[1] = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(own_pair[1], (struct sockaddr *)&a, sizeof a) == 0) own_pair[0] = accept(l, NULL, NULL);
+    }
+    if (l != INVALID_SOCKET) (void)closesocket(l);
+    return own_pair[0] != INVALID_SOCKET && own_pair[1] != INVALID_SOCKET;
+}
+
+static aio_status win_only_stdio_main(aio_task *t) {
+    static const aio_process_options quiet = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_DEVNULL,
+                                              AIO_STDIO_DEVNULL};
+    static WSADATA data;
+    AIO_BEGIN(t);
+    CHECK_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
+    CHECK(own_connection());
+    SPAWN_OK(&P.p, hangs, &quiet);
+    CHECK_EQ(closesocket(own_pair[1]), 0);
+    AIO_RECV(t, P.rc, (aio_socket)own_pair[0], P.buf, sizeof P.buf, AIO_SEC(5));
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS); /* (still running) */
+    CHECK_EQ(aio_close((aio_socket)own_pair[0]), AIO_OK);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    (void)WSACleanup();
+    AIO_END(t);
+}
+static void test_processes_win_only_standard_handles(void) { on_virtual_clock(win_only_stdio_main); }
+
 #define PROCESS_ENTRY(name) TEST_ENTRY (name)
 static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_win_exit_status),
@@ -293,9 +338,11 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_win_communicate),
     PROCESS_ENTRY(test_processes_win_many),
     PROCESS_ENTRY(test_processes_win_loop_destroyed),
+    PROCESS_ENTRY(test_processes_win_only_standard_handles),
 };
 #else
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1139,6 +1186,37 @@ static void test_processes_corners(void) {
     check_clean(fds);
 }
 
+/* ------------------------------------------------- what a child is given */
+
+/* A child gets its three standard streams and nothing else of the
+ * program's, as asyncio's do: a pipe the program made itself (not
+ * close-on-exec, one copy of its writer far up the numbers) is not held
+ * by the child, so once the program closes the writer the reader sees the
+ * end at once, while the child still runs. */
+static int own_pipe[3];
+
+static aio_status only_stdio_main(aio_task *t) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    static const aio_process_options quiet = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_DEVNULL,
+                                              AIO_STDIO_DEVNULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(pipe(own_pipe), 0);
+    own_pipe[2] = fcntl(own_pipe[1], F_DUPFD, 200);
+    CHECK(own_pipe[2] >= 200);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, &quiet), AIO_OK);
+    CHECK_EQ(close(own_pipe[1]), 0);
+    CHECK_EQ(close(own_pipe[2]), 0);
+    AIO_RECV(t, P.rc, own_pipe[0], P.buf, sizeof P.buf, AIO_SEC(5));
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(kill(P.p.pid, 0), 0); /* (still running) */
+    CHECK_EQ(aio_close(own_pipe[0]), AIO_OK);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_only_standard_streams(void) { on_virtual_clock(only_stdio_main); }
+
 /* A loop waiting through a port of its own has no children. */
 static aio_status port_watch(aio_io *io, int fd, int old, int events) {
     (void)io; (void)fd; (void)old; (void)events;
@@ -1182,6 +1260,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_loop_destroyed),
     PROCESS_ENTRY(test_processes_bad_input),
     PROCESS_ENTRY(test_processes_corners),
+    PROCESS_ENTRY(test_processes_only_standard_streams),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };
 #endif
