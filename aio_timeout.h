@@ -9572,7 +9572,7 @@ typedef struct aio__spawn {
     char *scratch;     /* room for the longest candidate */
     const char *cwd;
     int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
-    int report;        /* the failure's pipe */
+    int report;        /* the failure's pipe (above 2: the dup2s leave it) */
     int fd_limit;      /* descriptors are below this number (RLIMIT_NOFILE) */
 } aio__spawn;
 
@@ -9862,7 +9862,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
         aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
         (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
                                        : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
-        aio__pipe_private(report, 0) != 0) {
+        aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
         rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
     }
     if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */

@@ -1217,6 +1217,48 @@ static aio_status only_stdio_main(aio_task *t) {
 
 static void test_processes_only_standard_streams(void) { on_virtual_clock(only_stdio_main); }
 
+/* With the program's standard streams closed (a daemon), the descriptors
+ * a spawn makes take those numbers; none of them may be where the child's
+ * streams go: a program that does not exist is still AIO_ENOTFOUND, and
+ * one that runs writes its output and error to its pipe. */
+static void test_processes_closed_standard_streams(void) {
+    static const char *const yes[] = {"true", NULL};
+    static const char *const nope[] = {"/no/such/program", NULL};
+    static const char *const both[] = {"sh", "-c", "echo out; echo err >&2", NULL};
+    static const aio_process_options merged = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_STDOUT};
+    aio_loop loop;
+    aio_status missing;
+    aio_status ran;
+    int saved[3];
+    int fds = open_fds();
+    int i;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK); /* (the loop's own descriptors made) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    (void)fflush(stdout);
+    for (i = 0; i < 3; i++) saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+    for (i = 0; i < 3; i++) (void)close(i);
+    missing = aio_process_spawn(&P.p, nope, &merged);
+    if (missing == AIO_OK) (void)aio_process_close(&P.p);
+    ran = aio_process_spawn(&P.p, both, &merged);
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    if (ran == AIO_OK) ran = test_run(&loop, &P.main, communicate_never);
+    for (i = 0; i < 3; i++) {
+        (void)dup2(saved[i], i);
+        (void)close(saved[i]);
+    }
+    CHECK_EQ(missing, AIO_ENOTFOUND);
+    CHECK_EQ(ran, AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 8);
+    CHECK(memcmp(P.out, "out\nerr\n", 8) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
 /* A loop waiting through a port of its own has no children. */
 static aio_status port_watch(aio_io *io, int fd, int old, int events) {
     (void)io; (void)fd; (void)old; (void)events;
@@ -1261,6 +1303,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_bad_input),
     PROCESS_ENTRY(test_processes_corners),
     PROCESS_ENTRY(test_processes_only_standard_streams),
+    PROCESS_ENTRY(test_processes_closed_standard_streams),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };
 #endif
