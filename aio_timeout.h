@@ -998,7 +998,10 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
  * gets those three streams and nothing else of this process's (no other
  * descriptor or inheritable handle), as asyncio's. POSIX builds: fork and
  * exec; the exit is a pidfd on Linux 5.3 and later (a descriptor like any
- * other), SIGCHLD elsewhere or where pidfd is refused.
+ * other), SIGCHLD elsewhere or where pidfd is refused (the program's own
+ * SIGCHLD action is put back when the loop is destroyed; one that has the
+ * system reap children, SIG_IGN, is replaced by the library's handler
+ * meanwhile, pidfd or not, so that exit statuses are not lost).
  * Windows: CreateProcess, the child in a job object (its own children end
  * with it), its pipes relayed to sockets by threads (p->in, p->out, p->err
  * are sockets there); SIGTERM and SIGKILL both end the job at once (no
@@ -6813,7 +6816,7 @@ static void aio__sysio_release(aio_io *io) {
     int signo;
 #endif
 #ifdef AIO__PROCESSES
-    aio__children_release(s); /* (killed, reaped, closed; SIGCHLD back to its default) */
+    aio__children_release(s); /* (killed, reaped, closed; SIGCHLD back to the program's action) */
 #endif
 #ifdef AIO__SIGNALS
     if (aio__sig_loop == s->loop) {
@@ -9687,7 +9690,37 @@ static const char *aio__exec_path(const char *const *env) {
 /* Whether the loop that signals go to needs SIGCHLD for its children. */
 static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
 
-/* SIGCHLD to this loop, for children without a pidfd. */
+/* The program's SIGCHLD action, kept while the library's handler has its
+ * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
+ * ends in the default, as any signal's). */
+static struct sigaction aio__sigchld_kept;
+
+/* Whether SIGCHLD action `sa` has the system reap children by itself
+ * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
+static int aio__reaps_itself(const struct sigaction *sa) {
+#ifdef SA_NOCLDWAIT
+    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
+#endif
+    return sa->sa_handler == SIG_IGN;
+}
+
+/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
+ * where the program's action has the system reap children (it would take
+ * a child's exit status, even one told by a pidfd, before the loop asks;
+ * the library's handler in its place keeps each child until the loop
+ * reaps it). */
+static int aio__sigchld_first(void) {
+#ifdef AIO__PIDFD
+    struct sigaction now;
+    if (aio__sigchld_needed()) return aio__reaps_itself(&aio__sigchld_kept);
+    return sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
+#else
+    return 1;
+#endif
+}
+
+/* SIGCHLD to this loop (the program's action kept), for children without
+ * a pidfd or whose exit the system would take. */
 static aio_status aio__sigchld_route(aio_loop *L) {
     aio__sysio *s = aio__sysio_of(L);
     struct sigaction sa;
@@ -9698,12 +9731,16 @@ static aio_status aio__sigchld_route(aio_loop *L) {
     aio__sig_loop = L;
     aio__sig_fd = s->pipe[1];
     s->sigchld = 1;
-    if (aio__sig_event[SIGCHLD]) return AIO_OK; /* (routed already: the same handler) */
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = aio__sig_handler;
     sigemptyset(&sa.sa_mask);
+    if (aio__sig_event[SIGCHLD]) { /* (routed already: the same handler) */
+        sa.sa_handler = SIG_DFL;
+        aio__sigchld_kept = sa;
+        return AIO_OK;
+    }
+    sa.sa_handler = aio__sig_handler;
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    (void)sigaction(SIGCHLD, &sa, NULL);
+    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
     return AIO_OK;
 }
 
@@ -9759,18 +9796,19 @@ static void aio__children_exited(aio_loop *L) {
     }
 }
 
-/* POSIX: SIGCHLD back to what it was, once no child of the loop needs it. */
+/* POSIX: SIGCHLD back to the program's action, once no child of the loop
+ * needs it (unless the program routes it now). Where that action has the
+ * system reap children, the program's own that ended meanwhile (kept by
+ * the library's handler) are reaped now, as the system would have. */
 static void aio__children_done(aio__sysio *s) {
-    if (s->sigchld) {
-        struct sigaction sa;
-        s->sigchld = 0;
-        if (!aio__sig_event[SIGCHLD]) {
-            memset(&sa, 0, sizeof sa);
-            sa.sa_handler = SIG_DFL;
-            sigemptyset(&sa.sa_mask);
-            (void)sigaction(SIGCHLD, &sa, NULL);
+    int status;
+    if (!s->sigchld) return;
+    s->sigchld = 0;
+    if (aio__sig_event[SIGCHLD]) return;
+    (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
+    if (aio__reaps_itself(&aio__sigchld_kept))
+        while (waitpid(-1, &status, WNOHANG) > 0) {
         }
-    }
 }
 
 static int aio__proc_send(aio_process *p, int signo) {
@@ -9843,6 +9881,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     long pid = -1;
     aio_status rc = AIO_OK;
     AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
+    if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
     memset(&sp, 0, sizeof sp);
     sp.argv = argv;
     memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
@@ -9893,13 +9932,13 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
     if (p->pidfd >= 0) {
         aio_io_forget(p->pidfd);
-    } else if (aio__sigchld_route(L) < 0) { /* (the child is killed: nothing could reap it) */
-        aio__proc_kill_now(p);
-        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]); /* LCOV_EXCL_BR_LINE */
+    } else if (aio__sigchld_route(L) < 0) { /* LCOV_EXCL_START: pidfd refused (routed first without) */
+        aio__proc_kill_now(p); /* (nothing could reap it) */
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
         p->in = p->out = p->err = (aio_socket)-1;
         p->state = AIO__PROC_CLOSED;
         return AIO_EINVAL;
-    }
+    } /* LCOV_EXCL_STOP */
     return AIO_OK;
 }
 #endif /* AIO__POSIX_PROCESSES */

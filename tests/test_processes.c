@@ -1259,6 +1259,81 @@ static void test_processes_closed_standard_streams(void) {
     check_clean(fds);
 }
 
+/* SIGCHLD's action is the program's. Ignored (the system then reaps the
+ * program's children itself), a child's exit status is still seen; after
+ * the loop it is ignored again, and a child of the program's own that
+ * ended while the loop lived is not left a zombie. A handler of its own,
+ * with SA_NOCLDWAIT or without, is back after the loop too. The same with
+ * a pidfd and without one (AIO_NO_PIDFD). */
+static volatile sig_atomic_t own_sigchld_calls;
+static void own_sigchld(int signo) {
+    (void)signo;
+    own_sigchld_calls++;
+}
+
+static int route_sigchld; /* the program routes SIGCHLD to an event first */
+
+static aio_status sigchld_kept_main(aio_task *t) {
+    static const char *const three[] = {"sh", "-c", "exit 3", NULL};
+    siginfo_t info;
+    AIO_BEGIN(t);
+    if (route_sigchld) CHECK_EQ(aio_signal_event(SIGCHLD, &P.ev), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, three, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 3);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    P.at = (long long)fork(); /* a child of the program's own, ended at once */
+    if (P.at == 0) _exit(0);
+    CHECK(P.at > 0);
+    memset(&info, 0, sizeof info); /* (its end, without reaping it: a zombie now, or gone) */
+    (void)waitid(P_PID, (id_t)P.at, &info, WEXITED | WNOWAIT);
+    AIO_END(t);
+}
+
+static void sigchld_kept_run(void (*handler)(int), int flags) {
+    struct sigaction sa;
+    struct sigaction now;
+    aio_loop loop;
+    int status;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    if (!route_sigchld) CHECK_EQ(sigaction(SIGCHLD, &sa, NULL), 0);
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, sigchld_kept_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+    CHECK(now.sa_handler == handler);
+    CHECK_EQ(now.sa_flags & SA_NOCLDWAIT, flags & SA_NOCLDWAIT);
+    if (handler == SIG_IGN || (flags & SA_NOCLDWAIT)) { /* reaped, as the system would have */
+        errno = 0;
+        CHECK_EQ(waitpid((pid_t)P.at, &status, WNOHANG), -1);
+        CHECK_EQ(errno, ECHILD);
+    } else {
+        CHECK_EQ(waitpid((pid_t)P.at, &status, WNOHANG), (pid_t)P.at);
+    }
+}
+
+static void test_processes_sigchld_kept(void) {
+    struct sigaction saved;
+    int fds = open_fds();
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &saved), 0);
+    sigchld_kept_run(SIG_IGN, 0);
+    sigchld_kept_run(own_sigchld, 0);
+    sigchld_kept_run(own_sigchld, SA_NOCLDWAIT);
+    sigchld_kept_run(SIG_DFL, 0);
+    /* routed to an event by the program, SIGCHLD ends in its default (as any
+     * signal routed does), whatever it was before the routing */
+    (void)signal(SIGCHLD, SIG_IGN);
+    route_sigchld = 1;
+    sigchld_kept_run(SIG_DFL, 0);
+    route_sigchld = 0;
+    CHECK_EQ(sigaction(SIGCHLD, &saved, NULL), 0);
+    check_clean(fds);
+}
+
 /* A loop waiting through a port of its own has no children. */
 static aio_status port_watch(aio_io *io, int fd, int old, int events) {
     (void)io; (void)fd; (void)old; (void)events;
@@ -1304,6 +1379,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_corners),
     PROCESS_ENTRY(test_processes_only_standard_streams),
     PROCESS_ENTRY(test_processes_closed_standard_streams),
+    PROCESS_ENTRY(test_processes_sigchld_kept),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };
 #endif
