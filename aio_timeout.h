@@ -2112,7 +2112,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <sys/epoll.h>
 #endif
 /* Linux's calls that this build's declarations may lack (pipe2, accept4,
- * close_range, pidfd_open) go through syscall(), which
+ * close_range, pidfd_open, pidfd_send_signal) go through syscall(), which
  * _DEFAULT_SOURCE declares (if it came before the first system header:
  * glibc says so by __USE_MISC, musl by _BSD_SOURCE). */
 #if defined(__linux__) && \
@@ -9768,13 +9768,30 @@ static int aio__proc_reap(aio_process *p) {
     return 1;
 }
 
+/* Send signo to p (not reaped): by its pidfd where it has one, which a
+ * process started since with the same pid cannot be; else by its pid,
+ * which no other process can have until the loop reaps it. 0, or -1 (not
+ * a signal number). */
+static int aio__proc_signal(const aio_process *p, int signo) {
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_send_signal
+    long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
+#else
+    long r = p->pidfd >= 0 ? syscall(424, p->pidfd, signo, NULL, 0u) : -1; /* (the same number everywhere) */
+#endif
+    if (r == 0) return 0;
+    if (p->pidfd >= 0 && errno != ENOSYS) return -1; /* LCOV_EXCL_BR_LINE: (ENOSYS: Linux 5.1-5.2, refused) */
+#endif
+    return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+}
+
 /* Kill p and wait for its end (blocking: a killed process ends at once). */
 static void aio__proc_kill_now(aio_process *p) {
     int status = 0;
     int r;
     AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
     if (p->state != AIO__PROC_RUNNING) return;
-    (void)kill((pid_t)p->pid, SIGKILL);
+    (void)aio__proc_signal(p, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
     if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
     aio__proc_reaped(p, status);
@@ -9813,7 +9830,7 @@ static void aio__children_done(aio__sysio *s) {
 
 static int aio__proc_send(aio_process *p, int signo) {
     AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
-    return signo > 0 && kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+    return signo > 0 ? aio__proc_signal(p, signo) : -1;
 }
 #define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
 static void aio__proc_release(aio_process *p) {
