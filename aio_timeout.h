@@ -1028,9 +1028,14 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
  * sent to the null device, or a pipe to this process (p->in, p->out, p->err:
  * non-blocking; AIO_SEND_ALL to p->in, aio_stream_init or AIO_RECV on
  * p->out). Its exit is awaited with a deadline (AIO_PROCESS_WAIT), alone or
- * with its input fed and its output collected (AIO_COMMUNICATE). POSIX
- * builds: fork and exec; the exit is a pidfd on Linux 5.3 and later (a
- * descriptor like any other), SIGCHLD elsewhere or where pidfd is refused.
+ * with its input fed and its output collected (AIO_COMMUNICATE). The child
+ * gets those three streams and nothing else of this process's (no other
+ * descriptor or inheritable handle), as asyncio's. POSIX builds: fork and
+ * exec; the exit is a pidfd on Linux 5.3 and later (a descriptor like any
+ * other), SIGCHLD elsewhere or where pidfd is refused (the program's own
+ * SIGCHLD action is put back when the loop is destroyed; one that has the
+ * system reap children, SIG_IGN, is replaced by the library's handler
+ * meanwhile, pidfd or not, so that exit statuses are not lost).
  * Windows: CreateProcess, the child in a job object (its own children end
  * with it), its pipes relayed to sockets by threads (p->in, p->out, p->err
  * are sockets there); SIGTERM and SIGKILL both end the job at once (no
@@ -2149,6 +2154,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -2156,8 +2162,15 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #if defined(__linux__) && !defined(AIO_IO_POLL)
 #define AIO__EPOLL 1
 #include <sys/epoll.h>
-#else
-#include <poll.h>
+#endif
+/* Linux's calls that this build's declarations may lack (pipe2, accept4,
+ * close_range, pidfd_open, pidfd_send_signal) go through syscall(), which
+ * _DEFAULT_SOURCE declares (if it came before the first system header:
+ * glibc says so by __USE_MISC, musl by _BSD_SOURCE). */
+#if defined(__linux__) && \
+    (defined(__USE_MISC) || (!defined(__GLIBC__) && (defined(_GNU_SOURCE) || defined(_BSD_SOURCE))))
+#define AIO__SYSCALL 1
+#include <sys/syscall.h>
 #endif
 #ifndef AIO_NO_THREADS
 #include <netdb.h>
@@ -2169,10 +2182,8 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #define AIO__PROCESSES 1
 #define AIO__POSIX_PROCESSES 1
 #include <sys/wait.h>
-#if defined(__linux__) && !defined(AIO_NO_PIDFD) && \
-    (defined(__USE_MISC) || defined(_DEFAULT_SOURCE) || defined(_GNU_SOURCE) || defined(_BSD_SOURCE))
-#define AIO__PIDFD 1 /* (syscall() is declared) */
-#include <sys/syscall.h>
+#if defined(AIO__SYSCALL) && !defined(AIO_NO_PIDFD)
+#define AIO__PIDFD 1
 #endif
 #endif
 #endif
@@ -5665,10 +5676,12 @@ AIO_API void aio_io_forget(aio_socket sock) {
  * (a socketpair, an inherited or activated listener, a socket from another
  * library are blocking by default): on POSIX a receive and a send say so in
  * each call (MSG_DONTWAIT), which leaves the descriptor's mode alone (it may
- * be shared with another process); an accept has no such flag, so the
- * listener is made non-blocking at its first accept, as libuv and Trio do
- * with every descriptor they are given. Windows has no per-call flag and no
- * way to read a socket's mode: each try makes its socket non-blocking.
+ * be shared with another process), and a pipe is read and written only as
+ * far as poll() says it is ready (see aio__net_read); an accept has no such
+ * flag, so the listener is made non-blocking at its first accept, as libuv
+ * and Trio do with every descriptor they are given. Windows has no per-call
+ * flag and no way to read a socket's mode: each try makes its socket
+ * non-blocking.
  * Descriptors the library makes are non-blocking from the start.
  *
  * A socket is an int in the library, its slot's index: a POSIX descriptor,
@@ -5779,8 +5792,69 @@ static void aio__nonblocking(int fd) {
 #else
 #define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
 #endif
-static int aio__net_own(int fd) { return fd; }
+#define aio__net_own(fd) (fd)
 static int aio__net_closesocket(int fd) { return close(fd); }
+#endif
+
+/* New descriptors are close-on-exec (on Windows, not inheritable) from the
+ * call that makes them wherever the system can say so (SOCK_CLOEXEC,
+ * accept4, pipe2; WSA_FLAG_NO_HANDLE_INHERIT), so that a fork and exec in
+ * another thread between two calls cannot hand them to its child; elsewhere
+ * they are made so at once after. (A child the library starts gets its
+ * three standard streams and nothing else, whatever it could inherit: see
+ * "child processes".) Windows has no flag for accept: the socket accepted
+ * is made non-inheritable after, as CPython does. */
+#ifdef AIO__WIN32_IO
+#ifdef WSA_FLAG_NO_HANDLE_INHERIT
+#define AIO__WSA_NO_INHERIT WSA_FLAG_NO_HANDLE_INHERIT
+#else
+#define AIO__WSA_NO_INHERIT 0x80 /* (Windows 7 SP1's; older SDKs lack its name) */
+#endif
+static int aio__socket_private(int family, int type) {
+    SOCKET s = WSASocketW(family, type, 0, NULL, 0, WSA_FLAG_OVERLAPPED | AIO__WSA_NO_INHERIT);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) { /* LCOV_EXCL_START: before Windows 7 SP1 */
+        s = socket(family, type, 0);
+        if (s != INVALID_SOCKET) (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    } /* LCOV_EXCL_STOP */
+    return aio__net_own(s);
+}
+static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
+#else
+static int aio__cloexec(int fd) {
+    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+static int aio__socket_private(int family, int type) {
+#ifdef SOCK_CLOEXEC
+    return socket(family, type | SOCK_CLOEXEC, 0);
+#else
+    return aio__cloexec(socket(family, type, 0));
+#endif
+}
+static int aio__accept_private(int fd) {
+#if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
+    int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
+#endif
+    return aio__cloexec(accept(fd, NULL, NULL)); /* LCOV_EXCL_LINE: (Linux: see above) */
+}
+/* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
+ * 0, or -1 (out of descriptors). */
+static int aio__pipe_private(int p[2], int flags) {
+    int i;
+#if defined(AIO__SYSCALL) && defined(SYS_pipe2) && defined(O_CLOEXEC)
+    if (syscall(SYS_pipe2, p, O_CLOEXEC | flags) == 0) return 0;
+    if (errno != ENOSYS) return -1; /* LCOV_EXCL_LINE: out of descriptors */
+#endif
+    /* LCOV_EXCL_START: (Linux: see above) */
+    if (pipe(p) != 0) return -1;
+    for (i = 0; i < 2; i++) {
+        (void)aio__cloexec(p[i]);
+        if (flags) (void)fcntl(p[i], F_SETFL, flags);
+    }
+    return 0;
+    /* LCOV_EXCL_STOP */
+}
 #endif
 
 /* The status of system error `err` on socket fd. */
@@ -5823,10 +5897,22 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
 
 /* A receive or a send; on POSIX a descriptor that is not a socket (a pipe, a
- * tty, a child's standard streams) is read or written instead, made
- * non-blocking first (nothing but the descriptor says so), with SIGPIPE
- * ignored (a write to a pipe whose reader is gone is then AIO_ECONNRESET,
- * as a send is, rather than the end of the process: Python does the same). */
+ * FIFO, a terminal, a child's standard streams) is read or written instead,
+ * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
+ * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
+ * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
+ * and its mode belongs to every process that shares it (the next program
+ * of a pipeline, a child, the shell that gave it as standard input): made
+ * non-blocking, even only for the length of one call, it makes another
+ * process's plain read() fail with EAGAIN. So one that is blocking is left
+ * so: it is read only when poll() says it is readable (a read of a readable
+ * pipe does not block), and written only while poll() says it takes more,
+ * PIPE_BUF bytes at a time (a pipe said writable has room for that many:
+ * Linux, the BSDs and macOS). The one way left to block is another reader
+ * taking the bytes between the poll and the read: then the read waits for
+ * more, and two readers of one byte stream each get an arbitrary part of
+ * it anyway. One that is non-blocking (the library's ends of a child's
+ * pipes) is read and written at once. */
 #ifndef AIO__WIN32_IO
 static void aio__no_sigpipe(void) {
 #ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
@@ -5837,16 +5923,46 @@ static void aio__no_sigpipe(void) {
     }
 #endif
 }
+#ifdef PIPE_BUF
+#define AIO__PIPE_BUF PIPE_BUF
+#else
+#define AIO__PIPE_BUF 512 /* (POSIX's least) */
+#endif
+/* Whether fd is in blocking mode (not when fcntl fails: the call says why). */
+static int aio__fd_blocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && !(flags & O_NONBLOCK);
+}
+/* Whether fd is ready for `events` now: 1, or 0 with errno EAGAIN. */
+static int aio__fd_ready(int fd, short events) {
+    aio__pollfd one;
+    int n;
+    one.fd = fd;
+    one.events = events;
+    one.revents = 0;
+    do n = aio__poll(&one, 1, 0); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (n != 0) return 1; /* (ready, or an error that the call then reports) */
+    errno = EAGAIN;
+    return 0;
+}
 static long aio__net_read(long n, int fd, void *buf, size_t len) {
     if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__nonblocking(fd);
+    if (aio__fd_blocking(fd) && !aio__fd_ready(fd, POLLIN)) return -1;
     return (long)read(fd, buf, aio__net_chunk(len));
 }
 static long aio__net_write(long n, int fd, const void *buf, size_t len) {
+    size_t want = aio__net_chunk(len);
+    size_t done = 0;
     if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__nonblocking(fd);
     aio__no_sigpipe();
-    return (long)write(fd, buf, aio__net_chunk(len));
+    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
+    while (done < want && aio__fd_ready(fd, POLLOUT)) {
+        size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
+        ssize_t k = write(fd, (const char *)buf + done, part);
+        if (k < 0) break; /* (what was written is said first, the error next time) */
+        done += (size_t)k;
+    }
+    return done ? (long)done : -1;
 }
 #else
 #define aio__net_read(n, fd, buf, len) (n)
@@ -5940,7 +6056,7 @@ static aio_status aio__net_accept(int fd, const char *what) {
     int c;
     AIO__SIM_ROUTE(aio__sim_accept(fd, what));
     aio__nonblocking(fd); /* (accept has no per-call flag) */
-    c = aio__net_own(accept(AIO__SOCK(fd), NULL, NULL));
+    c = aio__accept_private(fd);
     if (c < 0) {
         int err = aio__net_last();
         /* LCOV_EXCL_START: a connection gone before its accept: the next one */
@@ -5986,7 +6102,7 @@ static aio_status aio__net_connected(int fd, const char *what) {
 static int aio__net_socket(int family) {
     int fd;
     AIO__SIM_ROUTE(aio__sim_socket());
-    fd = aio__net_own(socket(family, SOCK_STREAM, 0));
+    fd = aio__socket_private(family, SOCK_STREAM);
     if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
     aio_io_forget(fd);
     aio__sock_setup(fd);
@@ -6005,41 +6121,58 @@ static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__sockl
 }
 
 /* The wake-up of the system's wait: p[0] is waited on, p[1] written. */
+#ifdef AIO__WIN32_IO
+/* The connection from `from` accepted on listener l: a socket, or -1. One
+ * from anywhere else (another program may connect to the port first) is
+ * closed and the next accepted, up to 16 of them (CPython's socketpair()
+ * refuses it since CVE-2024-3219). */
+static int aio__pair_accept(int l, const struct sockaddr_in *from) {
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        struct sockaddr_in peer;
+        int sl = sizeof peer;
+        int s = aio__net_own(accept(AIO__SOCK(l), (struct sockaddr *)&peer, &sl));
+        if (s < 0) return -1; /* LCOV_EXCL_LINE: out of sockets */
+        if (sl == (int)sizeof peer && peer.sin_family == AF_INET && peer.sin_port == from->sin_port &&
+            peer.sin_addr.s_addr == from->sin_addr.s_addr)
+            return s;
+        (void)closesocket(AIO__SOCK(s)); /* LCOV_EXCL_LINE: not the connection made */
+    }
+    return -1; /* LCOV_EXCL_LINE */
+}
+#endif
 static int aio__wake_pair_open(int p[2]) {
 #ifdef AIO__WIN32_IO
     /* a loopback connection made to a listener of its own, then closed */
     struct sockaddr_in a;
+    struct sockaddr_in mine;
     int sl = sizeof a;
-    SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
-    SOCKET c = INVALID_SOCKET;
-    SOCKET s = INVALID_SOCKET;
+    int ml = sizeof mine;
+    int l = aio__socket_private(AF_INET, SOCK_STREAM);
+    int c = -1;
+    int s = -1;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (l != INVALID_SOCKET && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
-        getsockname(l, (struct sockaddr *)&a, &sl) == 0 &&
-        (c = socket(AF_INET, SOCK_STREAM, 0)) != INVALID_SOCKET &&
-        connect(c, (struct sockaddr *)&a, sizeof a) == 0)
-        s = accept(l, NULL, NULL);
-    if (l != INVALID_SOCKET) (void)closesocket(l);
-    p[0] = aio__net_own(s);
-    p[1] = aio__net_own(c);
+    if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
+        getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
+        (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
+        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(c), (struct sockaddr *)&mine, &ml) == 0)
+        s = aio__pair_accept(l, &mine);
+    if (l >= 0) (void)aio__net_closesocket(l);
+    p[0] = s;
+    p[1] = c;
     if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
-        if (p[0] >= 0) (void)closesocket(s);
-        if (p[1] >= 0) (void)closesocket(c);
+        if (p[0] >= 0) (void)aio__net_closesocket(s);
+        if (p[1] >= 0) (void)aio__net_closesocket(c);
         return -1;
     } /* LCOV_EXCL_STOP */
     aio__sock_setup(p[0]);
     aio__sock_setup(p[1]);
     return 0;
 #else
-    int i;
-    if (pipe(p) != 0) return -1; /* LCOV_EXCL_LINE: out of descriptors */
-    for (i = 0; i < 2; i++) {
-        (void)fcntl(p[i], F_SETFL, O_NONBLOCK);
-        (void)fcntl(p[i], F_SETFD, FD_CLOEXEC);
-    }
-    return 0;
+    return aio__pipe_private(p, O_NONBLOCK);
 #endif
 }
 static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
@@ -6506,7 +6639,7 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen_at: not an address, or the backlog is negative");
     AIO__SIM_ROUTE(aio__sim_listen(at, backlog));
     aio__net_need();
-    fd = aio__net_own(socket(aio__address_family(at), SOCK_STREAM, 0));
+    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
 #ifdef AIO__WIN32_IO /* (SO_REUSEADDR there would let another program take the port) */
     (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
@@ -6653,7 +6786,7 @@ AIO_API int aio_udp_open(const char *host, int port) {
                                        "\"localhost\", or the port is not 0-65535");
     AIO__SIM_ROUTE(aio__sim_udp(&at));
     aio__net_need();
-    fd = aio__net_own(socket(aio__address_family(&at), SOCK_DGRAM, 0));
+    fd = aio__socket_private(aio__address_family(&at), SOCK_DGRAM);
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
     if (aio__net_bind(fd, AIO__SA(&at), at.len) != 0) return AIO_EIO;
     aio_io_forget(fd); /* a number used before: nothing of it is watched now */
@@ -6867,7 +7000,7 @@ static void aio__sysio_release(aio_io *io) {
     int signo;
 #endif
 #ifdef AIO__PROCESSES
-    aio__children_release(s); /* (killed, reaped, closed; SIGCHLD back to its default) */
+    aio__children_release(s); /* (killed, reaped, closed; SIGCHLD back to the program's action) */
 #endif
 #ifdef AIO__SIGNALS
     if (aio__sig_loop == s->loop) {
@@ -9456,7 +9589,8 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
 /* ------------------------------------------------------- child processes */
 
 /* A child is started with fork and exec (between them only calls that are
- * safe after a fork in a process with threads), its failure to start told
+ * safe after a fork in a process with threads: its three streams put in
+ * place, every other descriptor closed), its failure to start told
  * through a pipe that the exec closes. Its exit: a pidfd (Linux 5.3 and
  * later), which a task waits on as on any descriptor; where there is none,
  * SIGCHLD wakes the loop, which asks each child of its own whether it ended
@@ -9773,7 +9907,8 @@ typedef struct aio__spawn {
     char *scratch;     /* room for the longest candidate */
     const char *cwd;
     int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
-    int report;        /* the failure's pipe */
+    int report;        /* the failure's pipe (above 2: the dup2s leave it) */
+    int fd_limit;      /* descriptors are below this number (RLIMIT_NOFILE) */
 } aio__spawn;
 
 /* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
@@ -9785,6 +9920,22 @@ static void aio__spawn_fail(int report, int stage, int err) {
     n = write(report, msg, sizeof msg);
     (void)n;
     _exit(127);
+}
+
+/* Close every descriptor above 2 but `keep`, as asyncio's children have
+ * them (close_fds): the program's own sockets, pipes and files, which
+ * exec would keep where they are not close-on-exec, so that one the
+ * program closes is not held open by the child. close_range where Linux
+ * has it (5.9), else each number below `limit`. */
+static void aio__close_others(int keep, int limit) {
+    int fd;
+#if defined(AIO__SYSCALL) && defined(SYS_close_range)
+    if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
+        syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
+        return;
+#endif
+    for (fd = 3; fd < limit; fd++)
+        if (fd != keep) (void)close(fd);
 }
 
 static void aio__spawn_child(const aio__spawn *sp) {
@@ -9802,6 +9953,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
         int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
         if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
     }
+    aio__close_others(sp->report, sp->fd_limit);
     if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
     if (!sp->path) {
         (void)execve(sp->argv[0], sp->args, sp->env);
@@ -9834,11 +9986,10 @@ static void aio__spawn_child(const aio__spawn *sp) {
 }
 /* LCOV_EXCL_STOP */
 
-static int aio__cloexec_pipe(int p[2]) {
-    if (pipe(p) != 0) return -1;
-    (void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
-    (void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
-    return 0;
+/* The number every descriptor is below (RLIMIT_NOFILE), for the child. */
+static int aio__fd_limit(void) {
+    long n = sysconf(_SC_OPEN_MAX);
+    return n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
 }
 
 /* fd moved above the standard three (the child's dup2s must not overlap). */
@@ -9871,7 +10022,37 @@ static const char *aio__exec_path(const char *const *env) {
 /* Whether the loop that signals go to needs SIGCHLD for its children. */
 static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
 
-/* SIGCHLD to this loop, for children without a pidfd. */
+/* The program's SIGCHLD action, kept while the library's handler has its
+ * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
+ * ends in the default, as any signal's). */
+static struct sigaction aio__sigchld_kept;
+
+/* Whether SIGCHLD action `sa` has the system reap children by itself
+ * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
+static int aio__reaps_itself(const struct sigaction *sa) {
+#ifdef SA_NOCLDWAIT
+    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
+#endif
+    return sa->sa_handler == SIG_IGN;
+}
+
+/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
+ * where the program's action has the system reap children (it would take
+ * a child's exit status, even one told by a pidfd, before the loop asks;
+ * the library's handler in its place keeps each child until the loop
+ * reaps it). */
+static int aio__sigchld_first(void) {
+#ifdef AIO__PIDFD
+    struct sigaction now;
+    if (aio__sigchld_needed()) return aio__reaps_itself(&aio__sigchld_kept);
+    return sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
+#else
+    return 1;
+#endif
+}
+
+/* SIGCHLD to this loop (the program's action kept), for children without
+ * a pidfd or whose exit the system would take. */
 static aio_status aio__sigchld_route(aio_loop *L) {
     aio__sysio *s = aio__sysio_of(L);
     struct sigaction sa;
@@ -9882,12 +10063,16 @@ static aio_status aio__sigchld_route(aio_loop *L) {
     aio__sig_loop = L;
     aio__sig_fd = s->pipe[1];
     s->sigchld = 1;
-    if (aio__sig_event[SIGCHLD]) return AIO_OK; /* (routed already: the same handler) */
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = aio__sig_handler;
     sigemptyset(&sa.sa_mask);
+    if (aio__sig_event[SIGCHLD]) { /* (routed already: the same handler) */
+        sa.sa_handler = SIG_DFL;
+        aio__sigchld_kept = sa;
+        return AIO_OK;
+    }
+    sa.sa_handler = aio__sig_handler;
     sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    (void)sigaction(SIGCHLD, &sa, NULL);
+    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
     return AIO_OK;
 }
 
@@ -9915,13 +10100,30 @@ static int aio__proc_reap(aio_process *p) {
     return 1;
 }
 
+/* Send signo to p (not reaped): by its pidfd where it has one, which a
+ * process started since with the same pid cannot be; else by its pid,
+ * which no other process can have until the loop reaps it. 0, or -1 (not
+ * a signal number). */
+static int aio__proc_signal(const aio_process *p, int signo) {
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_send_signal
+    long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
+#else
+    long r = p->pidfd >= 0 ? syscall(424, p->pidfd, signo, NULL, 0u) : -1; /* (the same number everywhere) */
+#endif
+    if (r == 0) return 0;
+    if (p->pidfd >= 0 && errno != ENOSYS) return -1; /* LCOV_EXCL_BR_LINE: (ENOSYS: Linux 5.1-5.2, refused) */
+#endif
+    return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+}
+
 /* Kill p and wait for its end (blocking: a killed process ends at once). */
 static void aio__proc_kill_now(aio_process *p) {
     int status = 0;
     int r;
     AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
     if (p->state != AIO__PROC_RUNNING) return;
-    (void)kill((pid_t)p->pid, SIGKILL);
+    (void)aio__proc_signal(p, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
     if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
     aio__proc_reaped(p, status);
@@ -9943,23 +10145,24 @@ static void aio__children_exited(aio_loop *L) {
     }
 }
 
-/* POSIX: SIGCHLD back to what it was, once no child of the loop needs it. */
+/* POSIX: SIGCHLD back to the program's action, once no child of the loop
+ * needs it (unless the program routes it now). Where that action has the
+ * system reap children, the program's own that ended meanwhile (kept by
+ * the library's handler) are reaped now, as the system would have. */
 static void aio__children_done(aio__sysio *s) {
-    if (s->sigchld) {
-        struct sigaction sa;
-        s->sigchld = 0;
-        if (!aio__sig_event[SIGCHLD]) {
-            memset(&sa, 0, sizeof sa);
-            sa.sa_handler = SIG_DFL;
-            sigemptyset(&sa.sa_mask);
-            (void)sigaction(SIGCHLD, &sa, NULL);
+    int status;
+    if (!s->sigchld) return;
+    s->sigchld = 0;
+    if (aio__sig_event[SIGCHLD]) return;
+    (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
+    if (aio__reaps_itself(&aio__sigchld_kept))
+        while (waitpid(-1, &status, WNOHANG) > 0) {
         }
-    }
 }
 
 static int aio__proc_send(aio_process *p, int signo) {
     AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
-    return signo > 0 && kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+    return signo > 0 ? aio__proc_signal(p, signo) : -1;
 }
 #define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
 static void aio__proc_release(aio_process *p) {
@@ -9986,7 +10189,7 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
         return *child >= 0 ? AIO_OK : AIO_EIO; /* LCOV_EXCL_BR_LINE: (out of descriptors) */
     }
     if (mode != AIO_STDIO_PIPE) return AIO_OK;
-    if (aio__cloexec_pipe(p) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
     *child = aio__above_stdio(out ? p[1] : p[0]);
     *mine = out ? p[0] : p[1];
     if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
@@ -10027,6 +10230,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     long pid = -1;
     aio_status rc = AIO_OK;
     AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
+    if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
     memset(&sp, 0, sizeof sp);
     sp.argv = argv;
     memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
@@ -10046,12 +10250,13 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
         aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
         (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
                                        : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
-        aio__cloexec_pipe(report) != 0) {
+        aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
         rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
     }
     if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
     if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (out of descriptors) */
         sp.report = report[1];
+        sp.fd_limit = aio__fd_limit();
         pid = (long)fork();
         if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
         if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
@@ -10073,17 +10278,16 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     p->out = (aio_socket)mine[1];
     p->err = (aio_socket)mine[2];
     p->state = AIO__PROC_RUNNING;
-    p->pidfd = aio__pidfd_open(p->pid);
+    p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
     if (p->pidfd >= 0) {
-        (void)fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
         aio_io_forget(p->pidfd);
-    } else if (aio__sigchld_route(L) < 0) { /* (the child is killed: nothing could reap it) */
-        aio__proc_kill_now(p);
-        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]); /* LCOV_EXCL_BR_LINE */
+    } else if (aio__sigchld_route(L) < 0) { /* LCOV_EXCL_START: pidfd refused (routed first without) */
+        aio__proc_kill_now(p); /* (nothing could reap it) */
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
         p->in = p->out = p->err = (aio_socket)-1;
         p->state = AIO__PROC_CLOSED;
         return AIO_EINVAL;
-    }
+    } /* LCOV_EXCL_STOP */
     return AIO_OK;
 }
 #endif /* AIO__POSIX_PROCESSES */
@@ -10246,7 +10450,8 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
 }
 
 /* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
- * other end into *mine (PIPE). `out`: the child writes it. */
+ * other end into *mine (PIPE; never inheritable, not even for a moment).
+ * `out`: the child writes it. */
 static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
     SECURITY_ATTRIBUTES sa;
     HANDLE self = GetCurrentProcess();
@@ -10263,10 +10468,10 @@ static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, H
     if (mode == AIO_STDIO_PIPE) {
         HANDLE r;
         HANDLE w;
-        if (!CreatePipe(&r, &w, &sa, 0)) return AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
+        if (!CreatePipe(&r, &w, NULL, 0)) return AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
         *child = out ? w : r;
         *mine = out ? r : w;
-        (void)SetHandleInformation(*mine, HANDLE_FLAG_INHERIT, 0);
+        (void)SetHandleInformation(*child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
         return AIO_OK;
     }
     h = GetStdHandle(std); /* this process's (none: the child has none either) */
@@ -10301,13 +10506,62 @@ static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opt
     }
 }
 
+/* si's attribute list: handles list[0..n) the only ones a child inherits.
+ * TRUE, or FALSE (out of memory; no list then). */
+static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
+    SIZE_T size = 0;
+    (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)malloc(size);
+    if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
+        free(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
+        si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
+    }
+    if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
+    return UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+                                     n * sizeof *list, NULL, NULL);
+}
+
+/* CreateProcessW (suspended) with child[0..3) as its standard handles and
+ * no other handle inherited: a handle list, so that the program's own
+ * inheritable handles (a socket() is one) stay out of the child, as
+ * asyncio's do. FALSE with GetLastError() set if it failed. */
+static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE child[3], PROCESS_INFORMATION *pi) {
+    STARTUPINFOEXW si;
+    HANDLE list[3];
+    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
+    DWORD n = 0;
+    DWORD err;
+    BOOL ok = TRUE;
+    DWORD i;
+    memset(&si, 0, sizeof si);
+    si.StartupInfo.cb = sizeof si.StartupInfo;
+    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    si.StartupInfo.hStdInput = child[0];
+    si.StartupInfo.hStdOutput = child[1];
+    si.StartupInfo.hStdError = child[2];
+    for (i = 0; i < 3; i++) /* (not a console's pseudo handle, Windows 7's: the console hands those on) */
+        if (child[i] && ((uintptr_t)child[i] & 3u) != 3u) list[n++] = child[i];
+    if (n) {
+        ok = aio__win_inherit_only(&si, list, n);
+        si.StartupInfo.cb = sizeof si;
+        flags |= EXTENDED_STARTUPINFO_PRESENT;
+    }
+    if (ok) ok = CreateProcessW(NULL, cmd, NULL, NULL, n > 0, flags, env, cwd, &si.StartupInfo, pi);
+    err = GetLastError();
+    if (si.lpAttributeList) {
+        DeleteProcThreadAttributeList(si.lpAttributeList);
+        free(si.lpAttributeList);
+    }
+    SetLastError(err);
+    return ok;
+}
+
 static void aio__proc_release(aio_process *p);
 static void aio__proc_kill_now(aio_process *p);
 
 static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
                                   aio_loop *L) {
     static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
-    STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
     HANDLE child[3] = {NULL, NULL, NULL};
@@ -10335,18 +10589,8 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     memset(p, 0, sizeof *p);
     p->in = p->out = p->err = (aio_socket)-1;
     p->pidfd = -1;
-    if (rc == AIO_OK) {
-        memset(&si, 0, sizeof si);
-        si.cb = sizeof si;
-        si.dwFlags = STARTF_USESTDHANDLES;
-        si.hStdInput = child[0];
-        si.hStdOutput = child[1];
-        si.hStdError = child[2];
-        /* (suspended until it is in its job: nothing it starts escapes) */
-        if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, env, cwd,
-                            &si, &pi))
-            rc = aio__win_spawn_error(GetLastError(), opts);
-    }
+    /* (suspended until it is in its job: nothing it starts escapes) */
+    if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
     free(cmd);
     free(env);
     free(cwd);

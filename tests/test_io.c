@@ -1797,11 +1797,11 @@ static aio_status bad_input_main(aio_task *t) {
     CHECK_DEBUG("is not open");
     AIO_WAIT_READABLE(t, S.rc, S.fd, AIO_SEC(1));
     CHECK_EQ(S.rc, AIO_EBADF);
-    CHECK_EQ(pipe(pipefd), 0); /* a pipe is read (not received from), made non-blocking */
+    CHECK_EQ(pipe(pipefd), 0); /* a pipe is read (not received from), its mode left alone */
     CHECK_EQ(write(pipefd[1], "p", 1), 1);
     AIO_RECV(t, S.rc, pipefd[0], buf, sizeof buf, AIO_SEC(1));
     CHECK_EQ(S.rc, 1);
-    CHECK(fcntl(pipefd[0], F_GETFL) & O_NONBLOCK);
+    CHECK(!(fcntl(pipefd[0], F_GETFL) & O_NONBLOCK));
     AIO_ACCEPT(t, S.rc, pipefd[1], AIO_SEC(1)); /* but not accepted from */
     CHECK_EQ(S.rc, AIO_EBADF);
     CHECK_DEBUG("is not a socket");
@@ -2176,6 +2176,79 @@ static void test_io_blocking_descriptors(void) {
     CHECK_EQ(aio_close(S.sv2[1]), AIO_OK);
     sock_teardown(&loop);
 }
+
+#if POSIX_IO_TESTS
+/* A pipe the program opened (blocking, as pipe() makes it) may be shared
+ * with another process, which would see a mode the awaits set: a receive
+ * that waits, one that reads, a stream's read, a send of far more than the
+ * pipe holds (the reader takes it meanwhile) and a send to a pipe whose
+ * reader is gone all leave both ends blocking. No time passes but the
+ * first receive's deadline. */
+static int pipe_fds[2];
+static aio_stream pipe_stream;
+static unsigned char pipe_line[16];
+
+static aio_status pipe_pump(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_ALL(t, S.r[0].rc, pipe_fds[1], big_out, sizeof big_out, AIO_SEC(10));
+    AIO_END(t);
+}
+
+static aio_status pipe_mode_main(aio_task *t) {
+    static size_t got;
+    static unsigned sum;
+    AIO_BEGIN(t);
+    AIO_RECV(t, S.rc, pipe_fds[0], S.big_in, sizeof S.big_in, AIO_MS(100)); /* nothing written */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_BLOCKING(pipe_fds[0]);
+    CHECK_EQ(aio_spawn(&S.r[0].task, pipe_pump), AIO_OK);
+    for (got = 0, sum = 0; got < sizeof big_out; got += (size_t)S.rc) {
+        AIO_RECV(t, S.rc, pipe_fds[0], S.big_in, sizeof S.big_in, AIO_SEC(10));
+        if (S.rc <= 0) break;
+        {
+            int i;
+            for (i = 0; i < S.rc; i++) sum = sum * 31u + (unsigned char)S.big_in[i];
+        }
+    }
+    CHECK_EQ(got, sizeof big_out);
+    CHECK_EQ(sum, SR.sum);
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_OK);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_BLOCKING(pipe_fds[0]);
+    CHECK_BLOCKING(pipe_fds[1]);
+    CHECK_EQ(write(pipe_fds[1], "a line\n", 7), 7);
+    CHECK_EQ(aio_stream_init(&pipe_stream, pipe_fds[0], pipe_line, sizeof pipe_line), AIO_OK);
+    AIO_READ_LINE(t, S.rc, &pipe_stream, AIO_SEC(1));
+    CHECK_EQ(S.rc, 7);
+    CHECK_BLOCKING(pipe_fds[0]);
+    CHECK_EQ(aio_close(pipe_fds[0]), AIO_OK); /* the reader is gone */
+    AIO_SEND_ALL(t, S.rc, pipe_fds[1], "x", 1, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_ECONNRESET);
+    CHECK_BLOCKING(pipe_fds[1]);
+    CHECK_EQ(T_MS(), 100);
+    AIO_END(t);
+}
+
+static void test_io_pipe_mode_left_alone(void) {
+    aio_loop loop;
+    size_t i;
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    memset(&SR, 0, sizeof SR);
+    for (i = 0; i < sizeof big_out; i++) {
+        big_out[i] = (unsigned char)(i * 13u + (i >> 11));
+        SR.sum = SR.sum * 31u + big_out[i];
+    }
+    CHECK_EQ(pipe(pipe_fds), 0);
+    alarm(20); /* (an await that blocks ends the run) */
+    CHECK_EQ(test_run(&loop, &S.main, pipe_mode_main), AIO_OK);
+    alarm(0);
+    CHECK_EQ(aio_close(pipe_fds[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
 
 /* The real clock: a receive's deadline, and readiness from a write of
  * another thread's... here, of the loop's own writer; wide margins. */
@@ -3114,6 +3187,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_deadlock_still_reported),
     SOCKET_ENTRY(test_io_real_clock),
     SOCKET_ENTRY(test_io_blocking_descriptors),
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_pipe_mode_left_alone),
+#endif
 #ifdef _WIN32
     SOCKET_ENTRY(test_io_windows_bad_input),
 #endif

@@ -56,6 +56,7 @@ static const test_case cases[] = {
 #elif defined(_WIN32)
 #include <errno.h>
 #include <signal.h>
+#include <winsock2.h>
 #include <windows.h>
 /* Windows: the same section over CreateProcess, with cmd.exe, find.exe and
  * ping.exe as the children (every Windows has them, and so does wine). A
@@ -284,6 +285,50 @@ static void test_processes_win_loop_destroyed(void) {
     CHECK_EQ(next_handle(), handle);
 }
 
+/* A child gets its three standard handles and nothing else of the
+ * program's, as asyncio's do: a connection the program made with plain
+ * socket() calls (inheritable, as Windows makes them) is not held by the
+ * child, so once the program closes one end the other reads the end at
+ * once, while the child still runs. */
+static SOCKET own_pair[2];
+
+static int own_connection(void) {
+    struct sockaddr_in a;
+    int sl = sizeof a;
+    SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    own_pair[0] = own_pair[1] = INVALID_SOCKET;
+    if (l != INVALID_SOCKET && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0 &&
+        getsockname(l, (struct sockaddr *)&a, &sl) == 0) {
+        own_pair[1] = socket(AF_INET, SOCK_STREAM, 0);
+        if (connect(own_pair[1], (struct sockaddr *)&a, sizeof a) == 0) own_pair[0] = accept(l, NULL, NULL);
+    }
+    if (l != INVALID_SOCKET) (void)closesocket(l);
+    return own_pair[0] != INVALID_SOCKET && own_pair[1] != INVALID_SOCKET;
+}
+
+static aio_status win_only_stdio_main(aio_task *t) {
+    static const aio_process_options quiet = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_DEVNULL,
+                                              AIO_STDIO_DEVNULL};
+    static WSADATA data;
+    AIO_BEGIN(t);
+    CHECK_EQ(WSAStartup(MAKEWORD(2, 2), &data), 0);
+    CHECK(own_connection());
+    SPAWN_OK(&P.p, hangs, &quiet);
+    CHECK_EQ(closesocket(own_pair[1]), 0);
+    AIO_RECV(t, P.rc, (aio_socket)own_pair[0], P.buf, sizeof P.buf, AIO_SEC(5));
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS); /* (still running) */
+    CHECK_EQ(aio_close((aio_socket)own_pair[0]), AIO_OK);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    (void)WSACleanup();
+    AIO_END(t);
+}
+static void test_processes_win_only_standard_handles(void) { on_virtual_clock(win_only_stdio_main); }
+
 #define PROCESS_ENTRY(name) TEST_ENTRY (name)
 static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_win_exit_status),
@@ -293,9 +338,11 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_win_communicate),
     PROCESS_ENTRY(test_processes_win_many),
     PROCESS_ENTRY(test_processes_win_loop_destroyed),
+    PROCESS_ENTRY(test_processes_win_only_standard_handles),
 };
 #else
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1139,6 +1186,154 @@ static void test_processes_corners(void) {
     check_clean(fds);
 }
 
+/* ------------------------------------------------- what a child is given */
+
+/* A child gets its three standard streams and nothing else of the
+ * program's, as asyncio's do: a pipe the program made itself (not
+ * close-on-exec, one copy of its writer far up the numbers) is not held
+ * by the child, so once the program closes the writer the reader sees the
+ * end at once, while the child still runs. */
+static int own_pipe[3];
+
+static aio_status only_stdio_main(aio_task *t) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    static const aio_process_options quiet = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_DEVNULL,
+                                              AIO_STDIO_DEVNULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(pipe(own_pipe), 0);
+    own_pipe[2] = fcntl(own_pipe[1], F_DUPFD, 200);
+    CHECK(own_pipe[2] >= 200);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, &quiet), AIO_OK);
+    CHECK_EQ(close(own_pipe[1]), 0);
+    CHECK_EQ(close(own_pipe[2]), 0);
+    AIO_RECV(t, P.rc, own_pipe[0], P.buf, sizeof P.buf, AIO_SEC(5));
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(kill(P.p.pid, 0), 0); /* (still running) */
+    CHECK_EQ(aio_close(own_pipe[0]), AIO_OK);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+
+static void test_processes_only_standard_streams(void) { on_virtual_clock(only_stdio_main); }
+
+/* With the program's standard streams closed (a daemon), the descriptors
+ * a spawn makes take those numbers; none of them may be where the child's
+ * streams go: a program that does not exist is still AIO_ENOTFOUND, and
+ * one that runs writes its output and error to its pipe. */
+static void test_processes_closed_standard_streams(void) {
+    static const char *const yes[] = {"true", NULL};
+    static const char *const nope[] = {"/no/such/program", NULL};
+    static const char *const both[] = {"sh", "-c", "echo out; echo err >&2", NULL};
+    static const aio_process_options merged = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_STDOUT};
+    aio_loop loop;
+    aio_status missing;
+    aio_status ran;
+    int saved[3];
+    int fds = open_fds();
+    int i;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK); /* (the loop's own descriptors made) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    (void)fflush(stdout);
+    for (i = 0; i < 3; i++) saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
+    for (i = 0; i < 3; i++) (void)close(i);
+    missing = aio_process_spawn(&P.p, nope, &merged);
+    if (missing == AIO_OK) (void)aio_process_close(&P.p);
+    ran = aio_process_spawn(&P.p, both, &merged);
+    P.io.out = P.out;
+    P.io.out_size = sizeof P.out;
+    if (ran == AIO_OK) ran = test_run(&loop, &P.main, communicate_never);
+    for (i = 0; i < 3; i++) {
+        (void)dup2(saved[i], i);
+        (void)close(saved[i]);
+    }
+    CHECK_EQ(missing, AIO_ENOTFOUND);
+    CHECK_EQ(ran, AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(P.io.out_len, 8);
+    CHECK(memcmp(P.out, "out\nerr\n", 8) == 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* SIGCHLD's action is the program's. Ignored (the system then reaps the
+ * program's children itself), a child's exit status is still seen; after
+ * the loop it is ignored again, and a child of the program's own that
+ * ended while the loop lived is not left a zombie. A handler of its own,
+ * with SA_NOCLDWAIT or without, is back after the loop too. The same with
+ * a pidfd and without one (AIO_NO_PIDFD). */
+static volatile sig_atomic_t own_sigchld_calls;
+static void own_sigchld(int signo) {
+    (void)signo;
+    own_sigchld_calls++;
+}
+
+static int route_sigchld; /* the program routes SIGCHLD to an event first */
+
+static aio_status sigchld_kept_main(aio_task *t) {
+    static const char *const three[] = {"sh", "-c", "exit 3", NULL};
+    siginfo_t info;
+    AIO_BEGIN(t);
+    if (route_sigchld) CHECK_EQ(aio_signal_event(SIGCHLD, &P.ev), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, three, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(P.rc, 3);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    P.at = (long long)fork(); /* a child of the program's own, ended at once */
+    if (P.at == 0) _exit(0);
+    CHECK(P.at > 0);
+    memset(&info, 0, sizeof info); /* (its end, without reaping it: a zombie now, or gone) */
+    (void)waitid(P_PID, (id_t)P.at, &info, WEXITED | WNOWAIT);
+    AIO_END(t);
+}
+
+static void sigchld_kept_run(void (*handler)(int), int flags) {
+    struct sigaction sa;
+    struct sigaction now;
+    aio_loop loop;
+    int status;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    if (!route_sigchld) CHECK_EQ(sigaction(SIGCHLD, &sa, NULL), 0);
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, sigchld_kept_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+    CHECK(now.sa_handler == handler);
+    CHECK_EQ(now.sa_flags & SA_NOCLDWAIT, flags & SA_NOCLDWAIT);
+    if (handler == SIG_IGN || (flags & SA_NOCLDWAIT)) { /* reaped, as the system would have */
+        errno = 0;
+        CHECK_EQ(waitpid((pid_t)P.at, &status, WNOHANG), -1);
+        CHECK_EQ(errno, ECHILD);
+    } else {
+        CHECK_EQ(waitpid((pid_t)P.at, &status, WNOHANG), (pid_t)P.at);
+    }
+}
+
+static void test_processes_sigchld_kept(void) {
+    struct sigaction saved;
+    int fds = open_fds();
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &saved), 0);
+    sigchld_kept_run(SIG_IGN, 0);
+    sigchld_kept_run(own_sigchld, 0);
+    sigchld_kept_run(own_sigchld, SA_NOCLDWAIT);
+    sigchld_kept_run(SIG_DFL, 0);
+    /* routed to an event by the program, SIGCHLD ends in its default (as any
+     * signal routed does), whatever it was before the routing */
+    (void)signal(SIGCHLD, SIG_IGN);
+    route_sigchld = 1;
+    sigchld_kept_run(SIG_DFL, 0);
+    route_sigchld = 0;
+    CHECK_EQ(sigaction(SIGCHLD, &saved, NULL), 0);
+    check_clean(fds);
+}
+
 /* A loop waiting through a port of its own has no children. */
 static aio_status port_watch(aio_io *io, int fd, int old, int events) {
     (void)io; (void)fd; (void)old; (void)events;
@@ -1182,6 +1377,9 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_loop_destroyed),
     PROCESS_ENTRY(test_processes_bad_input),
     PROCESS_ENTRY(test_processes_corners),
+    PROCESS_ENTRY(test_processes_only_standard_streams),
+    PROCESS_ENTRY(test_processes_closed_standard_streams),
+    PROCESS_ENTRY(test_processes_sigchld_kept),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };
 #endif
