@@ -11008,7 +11008,6 @@ AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p,
     if (!p || (p->state != AIO__PROC_RUNNING && p->state != AIO__PROC_REAPED) || p->loop != t->loop)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a process's await: not a process spawned on this "
                                                         "loop and not closed"));
-    if (p->waiter) return aio__misuse(AIO_EBUSY, "a process's await: another task awaits the process");
     if (io && ((!io->input && io->input_len) || (!io->out && io->out_size) || (!io->err && io->err_size) ||
                io->input_done > io->input_len))
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_COMMUNICATE: a buffer is NULL with a size, or "
@@ -11016,6 +11015,7 @@ AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p,
     /* A stop is no checkpoint: a cancellation must not keep it from its
      * work (one that comes meanwhile hastens the SIGKILL, and stays). */
     if (!stop && aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
+    if (p->waiter) return aio__misuse(AIO_EBUSY, "a process's await: another task awaits the process");
     p->waiter = t;
     p->stopping = AIO__STOP_NONE;
     if (stop) {
