@@ -1755,6 +1755,7 @@ static void test_io_accept_out_of_descriptors(void) {
         /* valgrind keeps a limit of its own below the system's: the system
          * accepts the connection beyond it, and valgrind closes it */
         printf("    (under valgrind: the descriptor limit is valgrind's, skipped)\n");
+        fflush(stdout);
         return;
     }
     client = new_socket();
