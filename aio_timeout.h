@@ -2780,6 +2780,12 @@ static inline void aio__disarm(aio_task *t) {
     if (t->timer) aio__remove_timer(t);
 }
 
+#ifdef AIO__SIM
+/* 1 once the simulation's fault timer_full refused the storage's growth
+ * (see "simulation"): the failure that follows says so. */
+static AIO_THREAD_LOCAL uint8_t aio__sim_refused;
+#endif
+
 /* Arm (or move) the timer of entry e's task to e's deadline, placed by its
  * seq among equal deadlines. AIO_ENOSPC if storage is full. */
 static aio_status aio__arm(const aio_timer *e) {
@@ -2792,6 +2798,15 @@ static aio_status aio__arm(const aio_timer *e) {
     if (L->heap_len == L->heap_cap) {
         if (!(L->grow_heap && L->grow_heap(L))) {
             AIO__TRACE(L, AIO_TRACE_FULL, NULL, NULL, 0, (aio_stime)L->heap_cap);
+#ifdef AIO__SIM
+            if (aio__sim_refused) {
+                aio__sim_refused = 0;
+                return aio__misuse(AIO_ENOSPC, "timer storage is full: the simulation's fault timer_full refused "
+                                               "to grow it, as where memory runs out; the await fails with "
+                                               "AIO_ENOSPC, which the program must handle (config.timer_full 0: "
+                                               "no such fault)");
+            }
+#endif
             return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                            "slots or set a growth hook");
         }
@@ -8866,7 +8881,10 @@ static int aio__sim_config_bad(const aio_sim_config *cfg) {
  * refuse to grow (giving back is always passed on). */
 static aio_timer *aio__sim_grow_timers(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
     aio__sim *s = (aio__sim *)ctx;
-    if (new_count && aio__sim_chance(s, s->cfg.timer_full)) return NULL;
+    if (new_count && aio__sim_chance(s, s->cfg.timer_full)) {
+        aio__sim_refused = 1; /* (the failure says so: see aio__arm) */
+        return NULL;
+    }
     return s->grow(s->grow_ctx, old, old_count, new_count);
 }
 AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
