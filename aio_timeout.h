@@ -2214,6 +2214,10 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 /* The simulation (AIO_SIMULATION) stands in for the sockets: it needs them. */
 #if defined(AIO_SIMULATION) && defined(AIO__SOCKETS)
 #define AIO__SIM 1
+#ifdef AIO__POSIX_IO /* (its sockets' numbers: see "simulation") */
+#include <poll.h>
+#include <sys/resource.h>
+#endif
 #elif defined(AIO_SIMULATION)
 #error "AIO_SIMULATION needs a hosted POSIX or Windows build with sockets"
 #endif
@@ -2854,6 +2858,12 @@ static inline void aio__disarm(aio_task *t) {
     if (t->timer) aio__remove_timer(t);
 }
 
+#ifdef AIO__SIM
+/* 1 once the simulation's fault timer_full refused the storage's growth
+ * (see "simulation"): the failure that follows says so. */
+static AIO_THREAD_LOCAL uint8_t aio__sim_refused;
+#endif
+
 /* Arm (or move) the timer of entry e's task to e's deadline, placed by its
  * seq among equal deadlines. AIO_ENOSPC if storage is full. */
 static aio_status aio__arm(const aio_timer *e) {
@@ -2866,6 +2876,15 @@ static aio_status aio__arm(const aio_timer *e) {
     if (L->heap_len == L->heap_cap) {
         if (!(L->grow_heap && L->grow_heap(L))) {
             AIO__TRACE(L, AIO_TRACE_FULL, NULL, NULL, 0, (aio_stime)L->heap_cap);
+#ifdef AIO__SIM
+            if (aio__sim_refused) {
+                aio__sim_refused = 0;
+                return aio__misuse(AIO_ENOSPC, "timer storage is full: the simulation's fault timer_full refused "
+                                               "to grow it, as where memory runs out; the await fails with "
+                                               "AIO_ENOSPC, which the program must handle (config.timer_full 0: "
+                                               "no such fault)");
+            }
+#endif
             return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                            "slots or set a growth hook");
         }
@@ -8306,13 +8325,13 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
  * carry its last bytes and its end; a pipe lives while a socket, a pending
  * connection or a packet event holds it. Events that name a socket by
  * number carry its generation: one that finds another socket there is
- * dropped. */
+ * dropped. A socket's number is a descriptor of the process that the
+ * simulation holds for it ("the sockets' numbers", below). */
 #ifdef AIO__SIM
 #if !AIO_INSTRUMENTS
 #error "AIO_SIMULATION needs AIO_INSTRUMENTS 1: a simulation numbers the tasks, places them on hosts and digests a run through the instruments"
 #endif
 #define AIO__SIM_HOSTS 16
-#define AIO__SIM_FIRST_FD 3 /* (as a process's first free descriptor) */
 enum { AIO__SIM_FREE, AIO__SIM_STREAM, AIO__SIM_LISTEN, AIO__SIM_DGRAM };
 enum { AIO__SIM_DATA, AIO__SIM_FIN, AIO__SIM_SYNACK };
 enum { AIO__SIM_EV_FLOW, AIO__SIM_EV_SYN, AIO__SIM_EV_REFUSE, AIO__SIM_EV_RESET, AIO__SIM_EV_DGRAM,
@@ -8341,6 +8360,7 @@ typedef struct aio__sim_pipe {
     uint8_t reset;             /* reset: the reader gets AIO_ECONNRESET */
     uint8_t reader_gone;       /* the reading socket was closed */
     uint8_t local;             /* a pipe to a child process (it is never reset) */
+    uint8_t ended;             /* the writer sent its end before its close (a shutdown) */
 } aio__sim_pipe;
 
 typedef struct aio__sim_dgram {
@@ -8358,9 +8378,16 @@ typedef struct aio__sim_sock {
     uint8_t connecting;
     uint8_t lost;              /* ... times its connect was lost (a cut, a full backlog) */
     uint8_t accepted;          /* a connection a listener took (it shares the port) */
+    uint8_t v6;                /* AIO__SIM_V6: an IPv6 socket; AIO__SIM_ON6: reached through ::1 */
+    uint8_t shut;              /* the program shut it down for writing (shutdown()) */
     int host, port;
-    uint32_t ip;               /* the address bound: 0 (every one), 127.0.0.1 or the host's */
+    uint32_t ip;               /* the IPv4 address bound: 0 (every one), 127.0.0.1 or the host's,
+                                  AIO__SIM_NONE (an IPv6 socket that takes no IPv4) */
     uint32_t gen;
+    uint32_t serial;           /* the run's sockets counted: the digest's name for it (its number is
+                                  the system's, which depends on what else the process holds) */
+    int hold;                  /* the simulation's end of its number's pair, its "far" end */
+    uint64_t id[2];            /* ... and the number's socket as the system knows it */
     aio_status error;          /* a connect refused, or given up; the connection given up */
     int to_host, to_port;      /* a connect's target, */
     uint32_t to_ip;            /* ... through 127.0.0.1 or the host's address */
@@ -8422,6 +8449,15 @@ struct aio__sim {
     uint32_t nheld, held_cap;
     int failed;
     uint8_t in_call;           /* a call on the pool runs now */
+    int8_t dual;               /* the system's IPv6 sockets: 0 not asked yet, 1 take IPv4 too, 2 do not,
+                                  3 there are none */
+    int placed;                /* sockets holding a pair of descriptors */
+    int listener;              /* (Windows) the pairs connect to it (-1: none yet) */
+    uint32_t serials;          /* sockets made */
+    int far_floor;             /* the pairs' far ends from this number up (where the system allows) */
+    int npolls;                /* room in polls, polled */
+    aio__pollfd *polls;        /* the turn's look at the far ends, */
+    int *polled;               /* ... each one's socket */
     aio_time failed_at;
     char message[160];
 };
@@ -8449,9 +8485,15 @@ static void aio__sim_mix(aio__sim *s, uint64_t v) {
     s->digest ^= s->digest >> 29;
 }
 
-/* ---- hosts: host i is 10.0.0.(i + 1) */
+/* ---- hosts: host i is 10.0.0.(i + 1), and each has 127.0.0.1 and ::1
+ *
+ * An address is an IPv4 one in host order, or one of these: */
 #define AIO__SIM_IP(host) (0x0A000001u + (uint32_t)(host))
 #define AIO__SIM_LOOPBACK 0x7F000001u
+#define AIO__SIM_NONE 0xFFFFFFFFu      /* an IPv6 address no host has (bound: no IPv4 one) */
+#define AIO__SIM_LOOPBACK6 0xFFFFFFFEu /* ::1 */
+#define AIO__SIM_ANY6 0xFFFFFFFDu      /* :: (every IPv6 address; a connect's or a send's: ::1) */
+enum { AIO__SIM_V6 = 1, AIO__SIM_ON6 = 2 }; /* a socket's v6: IPv6; bound to :: or ::1 */
 static int aio__sim_host_named(aio__sim *s, const char *name, int make) {
     int i;
     for (i = 0; i < s->nhosts; i++)
@@ -8468,18 +8510,55 @@ static int aio__sim_here_host(aio__sim *s) {
     uint32_t id = aio__sim_id(s, aio_current());
     return id ? s->hosts[id - 1] : 0;
 }
-/* The host an IPv4 address names as seen from host `from` (-1: none). */
+/* The host an address names as seen from host `from` (-1: none). */
 static int aio__sim_host_at(aio__sim *s, uint32_t ip, int from) {
-    if (ip == AIO__SIM_LOOPBACK || ip == 0) return from;
+    if (ip == AIO__SIM_LOOPBACK || ip == 0 || ip == AIO__SIM_LOOPBACK6) return from;
     if (ip >= AIO__SIM_IP(0) && ip < AIO__SIM_IP(s->nhosts)) return (int)(ip - AIO__SIM_IP(0));
     return -1;
 }
-/* An address's IPv4 host and port (an IPv6 one: 255.255.255.255, no host's). */
+/* An address's port, and its address: an IPv4-mapped IPv6 one (::ffff:a.b.c.d)
+ * as the IPv4 one it holds, as a dual-stack socket takes it. */
 static uint32_t aio__sim_ip(const void *sa, int *port) {
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    static const unsigned char zeros[15] = {0};
     struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+    const unsigned char *a;
+    uint32_t v4;
     memcpy(&in, sa, sizeof in);
     *port = ntohs(in.sin_port);
-    return in.sin_family == AF_INET ? ntohl(in.sin_addr.s_addr) : 0xFFFFFFFFu;
+    if (in.sin_family == AF_INET) {
+        v4 = ntohl(in.sin_addr.s_addr);
+    } else {
+        memcpy(&in6, sa, sizeof in6);
+        a = in6.sin6_addr.s6_addr;
+        if (memcmp(a, mapped, 12) != 0)
+            return memcmp(a, zeros, 15) != 0 || a[15] > 1 ? AIO__SIM_NONE : a[15] ? AIO__SIM_LOOPBACK6 : AIO__SIM_ANY6;
+        v4 = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15];
+    }
+    return v4 < AIO__SIM_ANY6 ? v4 : AIO__SIM_NONE; /* (the last three: no host's either) */
+}
+/* Whether the system's IPv6 sockets take IPv4 too (IPV6_V6ONLY off by
+ * default: Linux, macOS) as a listener on :: made by the real calls then
+ * does, asked of one once: 1 they do, 0 they do not (Windows, the BSDs),
+ * -1 the system has none (errno EAFNOSUPPORT). */
+static int aio__sim_dual(aio__sim *s) {
+    if (!s->dual) {
+        int only = 1;
+        aio__socklen sl = sizeof only;
+        int fd = aio__net_own(socket(AF_INET6, SOCK_STREAM, 0));
+        s->dual = 3;
+        if (fd >= 0) { /* LCOV_EXCL_BR_LINE: (a system with IPv6) */
+            int got = getsockopt(AIO__SOCK(fd), IPPROTO_IPV6, IPV6_V6ONLY, (char *)&only, &sl);
+            s->dual = got == 0 && !only ? 1 : 2; /* LCOV_EXCL_BR_LINE: (its setting: one way on a machine) */
+            (void)aio__net_closesocket(fd);
+        }
+    }
+    if (s->dual == 3) { /* LCOV_EXCL_START */
+        errno = EAFNOSUPPORT;
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    return s->dual == 1;
 }
 
 /* ---- the events' heap */
@@ -8617,99 +8696,289 @@ static void aio__sim_reset_later(aio__sim *s, aio__sim_pipe *p) {
     aio__sim_at(s, s->loop->now + aio__sim_trip(s), AIO__SIM_EV_RESET, -1, 0, p);
 }
 
+/* ---- the sockets' numbers
+ *
+ * A socket's number is a descriptor of the process (a SOCKET on Windows):
+ * one end of a connected pair of sockets made for it (socketpair; on
+ * Windows a loopback connection to a listener of the simulation's, closed
+ * abortively: nothing lingers), not inherited by a child, non-blocking;
+ * the simulation holds the other end, its "far" end, from far_floor up
+ * where the system allows, so that the program's numbers follow one
+ * another as a real run's do. So a number is never one of the
+ * program's own files: a close() of it (after aio_io_forget, the documented
+ * other way to end a socket) or a shutdown() reaches that pair only. And
+ * the simulation sees it, as its far end reads the end of the stream (a dup
+ * of /dev/null, the other choice, would give no sign of a close and take no
+ * shutdown). Whether the number still names the pair's socket (its device
+ * and inode; on Windows its two ports) tells a shutdown for writing, which
+ * the simulated socket then makes too (its end is sent after its bytes),
+ * from a close, which closes the simulated socket as aio_close does but
+ * leaves the number alone: it may be another file's by then. The simulation
+ * looks before the loop's clock moves (one poll of the far ends: what the
+ * tasks did then happens at the time they did it), before each send (one
+ * after a shutdown fails, as on a real socket), and when the system gives a
+ * new pair a number its table still holds. Each socket takes two of the
+ * process's descriptors. */
+#ifdef AIO__WIN32_IO
+static int aio__sim_ports(int fd, uint64_t id[2]) { /* (the number's socket's own port and its peer's) */
+    struct sockaddr_in a;
+    struct sockaddr_in b;
+    int sl = sizeof a;
+    int bl = sizeof b;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&a, &sl) != 0 ||
+        getpeername(AIO__SOCK(fd), (struct sockaddr *)&b, &bl) != 0 || a.sin_family != AF_INET)
+        return -1;
+    id[0] = ntohs(a.sin_port);
+    id[1] = ntohs(b.sin_port);
+    return 0;
+}
+/* A socket of a pair as the library's int (-1: none): not inherited,
+ * non-blocking, closed abortively (a loopback connection closed politely
+ * takes wine milliseconds, and leaves its port waiting on Windows). */
+static int aio__sim_end(SOCKET e) {
+    struct linger now = {1, 0};
+    int fd = aio__net_own(e);
+    if (fd < 0) return -1;
+    (void)setsockopt(e, SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
+    aio__sock_private(fd);
+    return fd;
+}
+/* A pair for a new socket: its number n[0] and far end n[1], connected
+ * through the simulation's listener (made at the first), the number's
+ * identity in id: 0, or -1 (none made). */
+static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
+    struct sockaddr_in a;
+    int sl = sizeof a;
+    SOCKET c;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (s->listener < 0) {
+        SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
+        if (l == INVALID_SOCKET) return -1;
+        if (bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, SOMAXCONN) != 0) {
+            (void)closesocket(l);
+            return -1;
+        }
+        (void)SetHandleInformation((HANDLE)l, HANDLE_FLAG_INHERIT, 0);
+        s->listener = aio__net_own(l);
+    }
+    if (getsockname(AIO__SOCK(s->listener), (struct sockaddr *)&a, &sl) != 0) return -1;
+    n[1] = -1;
+    c = socket(AF_INET, SOCK_STREAM, 0); /* (its connect and the accept: at once, on loopback) */
+    if (c != INVALID_SOCKET && connect(c, (struct sockaddr *)&a, sizeof a) == 0)
+        n[1] = aio__sim_end(accept(AIO__SOCK(s->listener), NULL, NULL));
+    n[0] = aio__sim_end(c);
+    if (n[0] < 0 || n[1] < 0 || aio__sim_ports(n[0], id) != 0) {
+        if (n[0] >= 0) (void)closesocket(AIO__SOCK(n[0]));
+        if (n[1] >= 0) (void)closesocket(AIO__SOCK(n[1]));
+        return -1;
+    }
+    return 0;
+}
+/* Whether number fd still names the socket of k's pair. */
+static int aio__sim_same(const aio__sim_sock *k, int fd) {
+    uint64_t id[2];
+    return aio__sim_ports(fd, id) == 0 && id[0] == k->id[0] && id[1] == k->id[1];
+}
+#else
+static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
+    struct stat st;
+    int up;
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, n) != 0) return -1;
+#else
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) != 0) return -1;
+    aio__sock_private(n[0]);
+    aio__sock_private(n[1]);
+#endif
+#ifdef F_DUPFD_CLOEXEC
+    up = fcntl(n[1], F_DUPFD_CLOEXEC, s->far_floor);
+#else
+    up = fcntl(n[1], F_DUPFD, s->far_floor);
+    if (up >= 0) (void)fcntl(up, F_SETFD, FD_CLOEXEC);
+#endif
+    if (up >= 0) { /* LCOV_EXCL_BR_LINE: (one short of descriptors there: the first number kept) */
+        (void)close(n[1]);
+        n[1] = up;
+    }
+    (void)fstat(n[0], &st);
+    id[0] = (uint64_t)st.st_dev;
+    id[1] = (uint64_t)st.st_ino;
+    return 0;
+}
+static int aio__sim_same(const aio__sim_sock *k, int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == k->id[0] && (uint64_t)st.st_ino == k->id[1];
+}
+#endif
+/* Where the far ends go: half the descriptors the process may have, at
+ * most 1,024 (Windows: its handles are not numbered so). */
+static int aio__sim_floor(void) {
+#ifdef AIO__WIN32_IO
+    return 0;
+#else
+    struct rlimit r;
+    int known = getrlimit(RLIMIT_NOFILE, &r) == 0;
+    if (!known || r.rlim_cur == RLIM_INFINITY || r.rlim_cur > 2048) return 1024; /* LCOV_EXCL_BR_LINE: (finite, read) */
+    return (int)(r.rlim_cur / 2);
+#endif
+}
+
 /* ---- sockets */
 static aio__sim_sock *aio__sim_sock_of(aio__sim *s, int fd, int kind) {
     if (fd < 0 || fd >= s->nsocks || s->socks[fd].kind == AIO__SIM_FREE) return NULL;
     if (kind && s->socks[fd].kind != kind) return NULL;
     return &s->socks[fd];
 }
-/* A new socket: the lowest free number, as POSIX gives. */
+static int aio__sim_close(aio__sim *s, int fd);
+/* The system gave number fd to a new pair: a socket the table holds there
+ * was closed by the program (its number is free again). */
+static void aio__sim_taken(aio__sim *s, int fd) {
+    if (fd >= s->nsocks || s->socks[fd].kind == AIO__SIM_FREE) return;
+    aio_io_forget(fd);
+    (void)aio__sim_close(s, fd);
+}
+/* A new socket: the number the system gives its pair (the lowest free, as
+ * POSIX gives), or -1 with errno (EMFILE: the process has no descriptor left). */
 static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
-    int fd = AIO__SIM_FIRST_FD;
+    int n[2];
+    uint64_t id[2];
     aio__sim_sock *k;
     uint32_t gen;
-    while (fd < s->nsocks && s->socks[fd].kind != AIO__SIM_FREE) fd++;
-    if (fd >= s->nsocks) {
-        int n = s->nsocks ? s->nsocks * 2 : 16;
-        aio__sim_sock *grown = (aio__sim_sock *)realloc(s->socks, (size_t)n * sizeof *grown);
-        if (!grown) return -1; /* LCOV_EXCL_LINE */
-        memset(grown + s->nsocks, 0, (size_t)(n - s->nsocks) * sizeof *grown);
+    if (aio__sim_pair_new(s, n, id) != 0) return -1;
+    aio__sim_taken(s, n[0]);
+    aio__sim_taken(s, n[1]);
+    if (n[0] >= s->nsocks) {
+        int cap = s->nsocks ? s->nsocks * 2 : 16;
+        aio__sim_sock *grown;
+        while (cap <= n[0]) cap *= 2;
+        grown = (aio__sim_sock *)realloc(s->socks, (size_t)cap * sizeof *grown);
+        if (!grown) { /* LCOV_EXCL_START */
+            aio__wake_pair_close(n);
+            return -1;
+        } /* LCOV_EXCL_STOP */
+        memset(grown + s->nsocks, 0, (size_t)(cap - s->nsocks) * sizeof *grown);
         s->socks = grown;
-        s->nsocks = n;
+        s->nsocks = cap;
     }
-    k = &s->socks[fd];
+    aio_io_forget(n[0]); /* a number used before: nothing of it is watched now */
+    k = &s->socks[n[0]];
     gen = k->gen + 1;
     memset(k, 0, sizeof *k);
     k->gen = gen;
     k->kind = (uint8_t)kind;
     k->host = host;
-    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
-    aio__sim_mix(s, ((uint64_t)kind << 32) | (uint32_t)fd);
-    return fd;
+    k->hold = n[1];
+    k->id[0] = id[0];
+    k->id[1] = id[1];
+    k->serial = ++s->serials;
+    s->placed++;
+    aio__sim_mix(s, ((uint64_t)kind << 32) | k->serial);
+    return n[0];
+}
+/* Socket k's pair closed: the number too if it still names the pair's
+ * socket (1 then, else 0: the program closed it). */
+static int aio__sim_unplace(aio__sim *s, aio__sim_sock *k, int fd) {
+    int own = aio__sim_same(k, fd);
+    if (own) (void)aio__net_closesocket(fd);
+    (void)aio__net_closesocket(k->hold);
+    k->hold = -1;
+    s->placed--;
+    return own;
+}
+/* Whether an IPv4 address `ip` (0: every one) and a socket's flags v6
+ * overlap with what socket k is bound to: an IPv4 address of both, or ::1. */
+static int aio__sim_overlap(const aio__sim_sock *k, uint32_t ip, int v6) {
+    if ((k->v6 & v6 & AIO__SIM_ON6) != 0) return 1;
+    return k->ip != AIO__SIM_NONE && ip != AIO__SIM_NONE && (!k->ip || !ip || k->ip == ip);
 }
 /* Whether port `port` of `host` is free for a socket of `kind` bound to
- * `ip` (0: every address): no socket of the same protocol holds it on an
- * address that overlaps, but the connections a listener accepted (Linux
- * lets a listener bind beside them, with the SO_REUSEADDR the library sets). */
-static int aio__sim_port_free(aio__sim *s, int kind, int host, int port, uint32_t ip) {
+ * (ip, v6): no socket of the same protocol holds it on an address that
+ * overlaps, but the connections a listener accepted (Linux lets a listener
+ * bind beside them, with the SO_REUSEADDR the library sets). */
+static int aio__sim_port_free(aio__sim *s, int kind, int host, int port, uint32_t ip, int v6) {
     int fd;
     for (fd = 0; fd < s->nsocks; fd++) {
         const aio__sim_sock *k = &s->socks[fd];
         if (k->kind == AIO__SIM_FREE || k->host != host || k->port != port || k->accepted) continue;
         if ((k->kind == AIO__SIM_DGRAM) != (kind == AIO__SIM_DGRAM)) continue; /* (another protocol) */
-        if (!k->ip || !ip || k->ip == ip) return 0;
+        if (aio__sim_overlap(k, ip, v6)) return 0;
     }
     return 1;
 }
+/* A port no socket of `kind` holds on `host`, from 49152 on. */
 static int aio__sim_ephemeral(aio__sim *s, int kind, int host) {
     int port;
     do {
         port = s->next_port[host]++;
         if (s->next_port[host] > 65535) s->next_port[host] = 49152;
-    } while (!aio__sim_port_free(s, kind, host, port, 0));
+    } while (!aio__sim_port_free(s, kind, host, port, 0, AIO__SIM_ON6));
     return port;
 }
+/* The IPv4 address a socket bound to `at` takes (AIO__SIM_NONE: none), and
+ * in *v6 its flags: an IPv6 socket bound to :: takes every IPv4 address
+ * too where the system's do (aio__sim_dual), and ::1; one bound to ::1
+ * takes ::1; one bound to an IPv4-mapped address takes that IPv4 address
+ * where the system's take IPv4. Another IPv6 address is no host's. */
+static uint32_t aio__sim_bound(const aio_address *at, int *port, int *v6, int dual) {
+    uint32_t ip = aio__sim_ip(at->sa, port);
+    *v6 = 0;
+    if (aio__address_family(at) != AF_INET6) return ip;
+    *v6 = AIO__SIM_V6;
+    if (ip == AIO__SIM_ANY6 || ip == AIO__SIM_LOOPBACK6) {
+        *v6 |= AIO__SIM_ON6;
+        return ip == AIO__SIM_ANY6 && dual ? 0 : AIO__SIM_NONE; /* LCOV_EXCL_BR_LINE: (dual: one way on a machine) */
+    }
+    return dual ? ip : AIO__SIM_NONE; /* LCOV_EXCL_BR_LINE: (the same) */
+}
 /* A listener or a datagram socket bound to `at` on the calling task's host:
- * one of its own addresses (every one, 127.0.0.1 or the host's), as a
- * system binds only its own. */
+ * one of its own addresses (every one, 127.0.0.1, the host's, or IPv6's ::
+ * and ::1), as a system binds only its own. */
 static int aio__sim_bind(aio__sim *s, int kind, const aio_address *at, int backlog) {
     int port;
-    uint32_t ip = aio__sim_ip(at->sa, &port);
+    int v6;
+    int dual = aio__address_family(at) == AF_INET6 ? aio__sim_dual(s) : 0;
+    uint32_t ip = aio__sim_bound(at, &port, &v6, dual > 0);
     int host = aio__sim_here_host(s);
     int fd;
-    if (ip != 0 && ip != AIO__SIM_LOOPBACK && ip != AIO__SIM_IP(host)) {
+    if (dual < 0) return AIO_EIO; /* LCOV_EXCL_LINE: (no IPv6: the system's socket fails so) */
+    if (ip == AIO__SIM_NONE ? !(v6 & AIO__SIM_ON6) : ip != 0 && ip != AIO__SIM_LOOPBACK && ip != AIO__SIM_IP(host)) {
         errno = EADDRNOTAVAIL;
         return AIO_EIO;
     }
-    if (port && !aio__sim_port_free(s, kind, host, port, ip)) {
+    if (port && !aio__sim_port_free(s, kind, host, port, ip, v6)) {
         errno = EADDRINUSE;
         return AIO_EIO;
     }
     fd = aio__sim_socket_new(s, kind, host);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE */
+    if (fd < 0) return AIO_EIO;
     s->socks[fd].ip = ip;
+    s->socks[fd].v6 = (uint8_t)v6;
     s->socks[fd].port = port ? port : aio__sim_ephemeral(s, kind, host);
     s->socks[fd].backlog = backlog ? backlog : 128;
     return fd;
 }
 /* Whether socket k, bound to an address, is the one reached through `ip`
- * (127.0.0.1 or its host's address). */
-static int aio__sim_reached(const aio__sim_sock *k, uint32_t ip) { return !k->ip || k->ip == ip; }
+ * (127.0.0.1, its host's address or ::1). */
+static int aio__sim_reached(const aio__sim_sock *k, uint32_t ip) {
+    if (ip == AIO__SIM_LOOPBACK6) return (k->v6 & AIO__SIM_ON6) != 0;
+    return k->ip != AIO__SIM_NONE && (!k->ip || k->ip == ip);
+}
 static void aio__sim_attach(aio__sim_sock *k, aio__sim_pipe *rx, aio__sim_pipe *tx) {
     k->rx = rx;
     k->tx = tx;
     rx->refs++;
     tx->refs++;
 }
-static int aio__sim_close(aio__sim *s, int fd);
 /* A connected pair of stream sockets on `host`, a local pipe each way (a
  * child's standard stream, its exit): 0, or -1 with nothing made. */
 static int aio__sim_pair(aio__sim *s, int host, int *a, int *b) {
     aio__sim_pipe *ab;
     aio__sim_pipe *ba;
     *a = aio__sim_socket_new(s, AIO__SIM_STREAM, host);
-    *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host); /* LCOV_EXCL_BR_LINE: (out of memory) */
-    if (*b < 0) { /* LCOV_EXCL_START: out of memory */
+    *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host); /* LCOV_EXCL_BR_LINE: (out of descriptors) */
+    if (*b < 0) { /* LCOV_EXCL_START: out of descriptors */
         if (*a >= 0) (void)aio__sim_close(s, *a);
         return -1;
     } /* LCOV_EXCL_STOP */
@@ -8723,15 +8992,16 @@ static int aio__sim_pair(aio__sim *s, int host, int *a, int *b) {
     aio__sim_attach(&s->socks[*b], ab, ba);
     return 0;
 }
-/* A stream socket's end: its end sent after its last bytes, or a reset if
- * it leaves bytes unread (as TCP does); bytes still on their way to it
- * reset the connection when they come. The pipes live on while needed. */
+/* A stream socket's end: its end sent after its last bytes (unless a
+ * shutdown sent it), or a reset if it leaves bytes unread (as TCP does);
+ * bytes still on their way to it reset the connection when they come. The
+ * pipes live on while needed. */
 static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *tx) {
     if (!rx) return;
     rx->reader_gone = 1;
     if (!rx->reset && rx->len) {
         aio__sim_reset_later(s, tx);
-    } else if (!tx->reset) {
+    } else if (!tx->reset && !tx->ended) {
         aio__sim_put(s, tx, AIO__SIM_FIN, NULL, 0);
     }
     free(rx->buf); /* (what was not read; what is on its way comes) */
@@ -8740,11 +9010,13 @@ static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *t
     aio__sim_unref(rx);
     aio__sim_unref(tx);
 }
+/* Socket fd closed, and its pair: -1 if there is none, 0 if its number was
+ * closed with it, 1 if the program had closed that already. */
 static int aio__sim_close(aio__sim *s, int fd) {
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
     int i;
     if (!k) return -1;
-    aio__sim_mix(s, 0xC105Eull << 32 | (uint32_t)fd);
+    aio__sim_mix(s, 0xC105Eull << 32 | k->serial);
     aio__sim_end_stream(s, k->rx, k->tx);
     for (i = 0; i < k->queued; i++) aio__sim_end_stream(s, k->queue[i].rx, k->queue[i].tx);
     free(k->queue);
@@ -8758,7 +9030,69 @@ static int aio__sim_close(aio__sim *s, int fd) {
     k->queue = NULL;
     k->host = -1;
     k->port = 0;
-    return 0;
+    return !aio__sim_unplace(s, k, fd);
+}
+/* Socket k shut down for writing by the program: its end is sent after
+ * its bytes, as a real socket's is (a socket not connected: nothing). */
+static void aio__sim_shut(aio__sim *s, aio__sim_sock *k) {
+    k->shut = 1;
+    aio__sim_mix(s, 0x5807ull);
+    if (!k->tx || k->tx->reset) return;
+    k->tx->ended = 1;
+    aio__sim_put(s, k->tx, AIO__SIM_FIN, NULL, 0);
+}
+/* What the program did to number fd since it was last asked, outside the
+ * library: if it shut the socket down for writing, that is done; if it
+ * closed it, the socket is closed (as aio_close does) and 1 returned. */
+static int aio__sim_notice(aio__sim *s, int fd) {
+    aio__sim_sock *k = &s->socks[fd];
+    if (!k->shut) {
+        char buf[64];
+        long n;
+        while ((n = (long)recv(AIO__SOCK(k->hold), buf, sizeof buf, 0)) > 0) {
+        } /* (bytes the program wrote to it itself: dropped) */
+        /* (it did nothing; an error: Windows' abortive close) */
+        if (n < 0 && aio__net_would_block(aio__net_last())) return 0; /* LCOV_EXCL_BR_LINE */
+    }
+    if (aio__sim_same(k, fd)) {
+        if (!k->shut) aio__sim_shut(s, k);
+        return 0;
+    }
+    aio_io_forget(fd);
+    (void)aio__sim_close(s, fd);
+    return 1;
+}
+/* What the program did to the numbers since, before the loop's clock moves
+ * (one poll of the far ends; one shut down, whose far end reads the end
+ * all the time, is asked by itself whether it was closed since). */
+static void aio__sim_look(aio__sim *s) {
+    int fd;
+    int n = 0;
+    int i;
+    if (!s->placed) return;
+    if (s->npolls < s->placed) {
+        int cap = s->placed * 2;
+        aio__pollfd *polls = (aio__pollfd *)realloc(s->polls, (size_t)cap * sizeof *polls);
+        int *polled = polls ? (int *)realloc(s->polled, (size_t)cap * sizeof *polled) : NULL; /* LCOV_EXCL_BR_LINE */
+        if (!polled) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
+        s->polls = polls;
+        s->polled = polled;
+        s->npolls = cap;
+    }
+    for (fd = 0; fd < s->nsocks; fd++) {
+        if (s->socks[fd].kind == AIO__SIM_FREE) continue;
+        if (s->socks[fd].shut) {
+            (void)aio__sim_notice(s, fd);
+            continue;
+        }
+        s->polls[n].fd = AIO__SOCK(s->socks[fd].hold);
+        s->polls[n].events = POLLIN;
+        s->polls[n].revents = 0;
+        s->polled[n++] = fd;
+    }
+    if (!n || aio__poll(s->polls, n, 0) <= 0) return;
+    for (i = 0; i < n; i++)
+        if (s->polls[i].revents) (void)aio__sim_notice(s, s->polled[i]);
 }
 
 /* What socket fd is ready for now (AIO_READABLE | AIO_WRITABLE). */
@@ -8769,8 +9103,8 @@ static int aio__sim_readiness(const aio__sim *s, const aio__sim_sock *k) {
     if (k->error) return AIO_READABLE | AIO_WRITABLE;
     if (!k->rx) return 0;
     if (k->rx->len || k->rx->fin || k->rx->reset) r |= AIO_READABLE;
-    if (k->rx->open && (k->tx->reset || k->tx->flying + k->tx->len < aio__sim_buffer(s)))
-        r |= AIO_WRITABLE;
+    if (k->rx->open && (k->tx->reset || k->shut || k->tx->flying + k->tx->len < aio__sim_buffer(s)))
+        r |= AIO_WRITABLE; /* (a send after a shutdown fails at once) */
     return r;
 }
 
@@ -8798,7 +9132,7 @@ static void aio__sim_flow(aio__sim *s, aio__sim_pipe *p) {
             if (++g->lost > AIO__SIM_LOSSES) { /* its sender gives up: its end fails, the rest is lost */
                 int fd;
                 aio__sim_mix(s, 0x71EDull);
-                for (fd = AIO__SIM_FIRST_FD; fd < s->nsocks; fd++)
+                for (fd = 0; fd < s->nsocks; fd++)
                     if (s->socks[fd].tx == p) s->socks[fd].error = AIO_EIO;
                 aio__sim_pipe_lose(p);
                 return;
@@ -8962,7 +9296,7 @@ static void aio__sim_deliver(aio__sim *s) {
  * each time, while it lasts). */
 static void aio__sim_report(aio__sim *s) {
     int fd;
-    for (fd = AIO__SIM_FIRST_FD; fd < s->nsocks; fd++) {
+    for (fd = 0; fd < s->nsocks; fd++) {
         aio__sim_sock *k = &s->socks[fd];
         int ready;
         if (k->kind == AIO__SIM_FREE || !k->watch) continue;
@@ -8988,7 +9322,9 @@ static void aio__sim_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     aio__sim *s = (aio__sim *)io;
     aio_time target;
     if (deadline != AIO_NEVER && !aio__before(L->now, deadline)) {
-        L->now += aio__sim_upto(s, s->cfg.step);
+        aio_time step = aio__sim_upto(s, s->cfg.step);
+        if (step) aio__sim_look(s); /* (what the turn's tasks did to the numbers, at the time they did it) */
+        L->now += step;
         aio__sim_deliver(s);
 #ifdef AIO__PROCESSES
         if (s->procs) aio__sim_procs_turn(s);
@@ -8996,6 +9332,7 @@ static void aio__sim_wait(aio_io *io, aio_loop *L, aio_time deadline) {
         aio__sim_report(s);
         return;
     }
+    aio__sim_look(s);
     target = deadline == AIO_NEVER ? AIO_NEVER : deadline + aio__sim_upto(s, s->cfg.timer_late);
     for (;;) {
         aio__sim_report(s);
@@ -9042,6 +9379,12 @@ static void aio__sim_release(aio_io *io) {
     }
     s->loop->events = aio__io_events;
     aio__sim_here = NULL; /* (the thread's one simulation: this one) */
+#ifdef AIO__WIN32_IO
+    if (s->listener >= 0) (void)closesocket(AIO__SOCK(s->listener));
+    (void)WSACleanup(); /* (its own WSAStartup's) */
+#endif
+    free(s->polls);
+    free(s->polled);
     free(s->ev);
     free(s->held);
     free(s->socks);
@@ -9076,9 +9419,11 @@ static aio_status aio__sim_send(int fd, const void *buf, size_t len, const char 
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
     size_t room;
     size_t n;
+    if (k && !k->shut && aio__sim_notice(s, fd)) k = NULL; /* (closed or shut down in this turn) */
     if (!k) return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of the simulation");
     if (k->kind != AIO__SIM_STREAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a connected stream socket");
     if (k->error) return aio__sim_error(k->error);
+    if (k->shut) return AIO_ECONNRESET; /* (EPIPE: shut down for writing, as the system's calls give it) */
     if (!k->rx || !k->rx->open) return AIO__AGAIN;
     if (k->tx->reset) return AIO_ECONNRESET;
     room = aio__sim_buffer(s) - (k->tx->flying + k->tx->len < aio__sim_buffer(s) ? k->tx->flying + k->tx->len
@@ -9097,15 +9442,18 @@ static aio_status aio__sim_accept(int fd, const char *what) {
     int host;
     int port;
     int nfd;
+    if (l && !l->shut && aio__sim_notice(s, fd)) l = NULL; /* (closed in this turn) */
     if (!l || l->kind != AIO__SIM_LISTEN) return aio__bad_fd(AIO_EBADF, what, fd, "is not a listening socket of the simulation");
     if (!l->queued) return AIO__AGAIN;
-    c = l->queue[0];
-    memmove(l->queue, l->queue + 1, (size_t)(l->queued - 1) * sizeof *l->queue);
-    l->queued--;
     host = l->host;
     port = l->port;
     nfd = aio__sim_socket_new(s, AIO__SIM_STREAM, host); /* (may move the table: l is stale after) */
-    if (nfd < 0) return AIO_EIO; /* LCOV_EXCL_LINE */
+    if (nfd < 0) return AIO_EIO; /* (no descriptor left: the connection waits, as the system's does) */
+    l = &s->socks[fd];
+    AIO_ASSERT(l->kind == AIO__SIM_LISTEN && l->queued); /* (its number is still its own: asked above) */
+    c = l->queue[0];
+    memmove(l->queue, l->queue + 1, (size_t)(l->queued - 1) * sizeof *l->queue);
+    l->queued--;
     s->socks[nfd].port = port;
     s->socks[nfd].accepted = 1;
     s->socks[nfd].rx = c.rx; /* (the references the queue held) */
@@ -9120,8 +9468,9 @@ static aio_status aio__sim_connect(int fd, const void *sa) {
     aio__sim *s = aio__sim_here;
     aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
     uint32_t ip = aio__sim_ip(sa, &c->to_port);
-    c->to_host = aio__sim_host_at(s, ip, c->host);
-    c->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip; /* (0.0.0.0: this host, as Linux takes it) */
+    c->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip == AIO__SIM_ANY6 ? AIO__SIM_LOOPBACK6 : ip; /* (0.0.0.0, ::: this
+                                                                                          host, as Linux takes them) */
+    c->to_host = aio__sim_host_at(s, c->to_ip, c->host);
     c->connecting = 1;
     c->port = aio__sim_ephemeral(s, AIO__SIM_STREAM, c->host);
     if (aio__sim_chance(s, s->cfg.refuse))
@@ -9151,11 +9500,29 @@ static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockad
     k->dq_bytes -= d->len;
     n = aio__net_chunk(len < d->len ? len : d->len);
     memcpy(buf, d + 1, n);
-    memset(&in, 0, sizeof in);
-    in.sin_family = AF_INET;
-    in.sin_addr.s_addr = htonl(d->from_ip);
-    in.sin_port = htons((uint16_t)d->from_port);
-    memcpy(from, &in, sizeof in);
+    if (k->v6) { /* (an IPv6 socket's sender: ::1, or an IPv4 one mapped, ::ffff:a.b.c.d) */
+        struct sockaddr_in6 in6;
+        unsigned char *a = in6.sin6_addr.s6_addr;
+        memset(&in6, 0, sizeof in6);
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons((uint16_t)d->from_port);
+        if (d->from_ip == AIO__SIM_LOOPBACK6) {
+            a[15] = 1;
+        } else {
+            a[10] = a[11] = 0xFF;
+            a[12] = (unsigned char)(d->from_ip >> 24);
+            a[13] = (unsigned char)(d->from_ip >> 16);
+            a[14] = (unsigned char)(d->from_ip >> 8);
+            a[15] = (unsigned char)d->from_ip;
+        }
+        memcpy(from, &in6, sizeof in6);
+    } else {
+        memset(&in, 0, sizeof in);
+        in.sin_family = AF_INET;
+        in.sin_addr.s_addr = htonl(d->from_ip);
+        in.sin_port = htons((uint16_t)d->from_port);
+        memcpy(from, &in, sizeof in);
+    }
     free(d);
     return (aio_status)n;
 }
@@ -9167,14 +9534,21 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
     int port;
     uint32_t ip;
     if (!k || k->kind != AIO__SIM_DGRAM) return aio__bad_fd(AIO_EBADF, what, fd, "is not a datagram socket of the simulation");
-    if (family != AF_INET) return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the simulation's network has IPv4 addresses only");
+    /* (an IPv6 socket sends to IPv4 addresses where it takes them: dual-stack) */
+    if (family == AF_INET6 ? !k->v6 : k->v6 && aio__sim_dual(s) <= 0) /* LCOV_EXCL_BR_LINE: (dual: per machine) */
+        return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other way round");
     ip = aio__sim_ip(sa, &port);
+    if (ip == AIO__SIM_ANY6) ip = AIO__SIM_LOOPBACK6; /* (::: this host, as Linux takes it) */
+    if (len > (ip == AIO__SIM_LOOPBACK6 || (ip == AIO__SIM_NONE && family == AF_INET6) ? 65527u : 65507u)) {
+        errno = EMSGSIZE; /* (beyond what a UDP datagram holds over IPv4, over IPv6: the system's calls fail so) */
+        return AIO_EIO;
+    }
     d = (aio__sim_dgram *)malloc(sizeof *d + len);
     if (!d) abort(); /* LCOV_EXCL_LINE */
     d->to_host = aio__sim_host_at(s, ip, k->host);
     d->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip;
     d->to_port = port;
-    d->from_ip = d->to_ip == AIO__SIM_LOOPBACK ? AIO__SIM_LOOPBACK : AIO__SIM_IP(k->host);
+    d->from_ip = d->to_ip == AIO__SIM_LOOPBACK || d->to_ip == AIO__SIM_LOOPBACK6 ? d->to_ip : AIO__SIM_IP(k->host);
     d->from_port = k->port;
     d->len = (uint32_t)len;
     if (len) memcpy(d + 1, buf, len);
@@ -9192,7 +9566,7 @@ static int aio__sim_listen(const aio_address *at, int backlog) {
     return aio__sim_bind(aio__sim_here, AIO__SIM_LISTEN, at, backlog);
 }
 static int aio__sim_udp(const aio_address *at) { return aio__sim_bind(aio__sim_here, AIO__SIM_DGRAM, at, 0); }
-static int aio__sim_close_fd(int fd) { return aio__sim_close(aio__sim_here, fd); }
+static int aio__sim_close_fd(int fd) { return aio__sim_close(aio__sim_here, fd) == 0 ? 0 : -1; }
 static int aio__sim_port_of(int fd) {
     aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
     return k ? k->port : -1;
@@ -9300,6 +9674,12 @@ static uint64_t aio__sim_text(const char *text) {
     while (*text) h = (h ^ (unsigned char)*text++) * 0x100000001B3ull;
     return h;
 }
+/* What the digest counts for socket number fd: the socket's serial (the
+ * process's other descriptors decide its number, not the run). */
+static uint64_t aio__sim_serial(aio__sim *s, aio_stime fd) {
+    /* (-1: a wait on a call on the pool; beyond the table: not seen) */
+    return fd >= 0 && fd < s->nsocks ? (uint64_t)s->socks[fd].serial << 32 : (uint64_t)fd; /* LCOV_EXCL_BR_LINE */
+}
 static void aio__sim_instrument(void *ctx, const aio_trace_record *r) {
     aio__sim *s = (aio__sim *)ctx;
     uint32_t task = r->kind == AIO_TRACE_SPAWN ? aio__sim_name(s, r->task, (const aio_task *)r->other)
@@ -9307,7 +9687,8 @@ static void aio__sim_instrument(void *ctx, const aio_trace_record *r) {
     aio__sim_mix(s, (uint64_t)r->when);
     aio__sim_mix(s, ((uint64_t)r->kind << 56) ^ ((uint64_t)r->detail << 48) ^ ((uint64_t)task << 24) ^
                         (r->kind == AIO_TRACE_NAME ? aio__sim_text((const char *)r->other) : aio__sim_id(s, r->other)));
-    aio__sim_mix(s, (uint64_t)r->value);
+    aio__sim_mix(s, r->kind == AIO_TRACE_SUSPEND && r->detail == AIO_ON_IO ? aio__sim_serial(s, r->value)
+                                                                           : (uint64_t)r->value);
     if (r->kind == AIO_TRACE_END && task) s->ids[task - 1] = NULL; /* (retired) */
     if (s->record) aio_recorder_hook(s->record, r);
     if (s->instrument) s->instrument(s->instrument_ctx, r);
@@ -9331,7 +9712,10 @@ static int aio__sim_config_bad(const aio_sim_config *cfg) {
  * refuse to grow (giving back is always passed on). */
 static aio_timer *aio__sim_grow_timers(void *ctx, aio_timer *old, uint32_t old_count, uint32_t new_count) {
     aio__sim *s = (aio__sim *)ctx;
-    if (new_count && aio__sim_chance(s, s->cfg.timer_full)) return NULL;
+    if (new_count && aio__sim_chance(s, s->cfg.timer_full)) {
+        aio__sim_refused = 1; /* (the failure says so: see aio__arm) */
+        return NULL;
+    }
     return s->grow(s->grow_ctx, old, old_count, new_count);
 }
 AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
@@ -9353,6 +9737,11 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     s->rng = cfg->seed;
     s->digest = 0xCBF29CE484222325ull ^ cfg->seed;
     s->spawn_on = -1;
+    s->far_floor = aio__sim_floor();
+    s->listener = -1;
+#ifdef AIO__WIN32_IO
+    (void)aio__wsa_start(); /* (the pairs are sockets) */
+#endif
     aio__sim_ids_grow(s);
     (void)aio__sim_host_named(s, "main", 1);
     aio_loop_use_virtual_clock(L, 0);
