@@ -122,8 +122,9 @@ stress:
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all -q ./build/stress --real 20000
 
 # The schedule fuzzer (tests/fuzz/README.md): libFuzzer + ASan + UBSan for
-# FUZZ_SECONDS on the 64-bit and the 32-bit tick builds at once; installs
-# clang's fuzzer runtime if missing. `make test` replays its corpus.
+# FUZZ_SECONDS on the 64-bit and the 32-bit tick builds at once, then the I/O
+# slot fuzzer for half that time on the epoll and the poll() builds at once;
+# installs clang's fuzzer runtime if missing. `make test` replays their corpora.
 # FUZZ_HEADER_DIR=dir fuzzes another aio_timeout.h, FUZZ_SEEDS=0 starts from
 # nothing, FUZZ_KEEP_GOING=1 keeps every failure and times how long each took.
 .PHONY: fuzz

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Shrink a failing schedule-fuzzer input while it fails the same way.
+"""Shrink a failing fuzzer input while it fails the same way.
 
-    python3 tests/fuzz/minimize.py REPLAY INPUT OUTPUT
+    python3 tests/fuzz/minimize.py REPLAY INPUT OUTPUT [DECODER]
 
 REPLAY is a replay build of the fuzzer (FUZZ_REPLAY) for the header that
-fails; "the same way" means the same violated invariant (numbers aside), or
-the same sanitizer error in the same function. The input is cut into its
+fails: the schedule fuzzer's, or the I/O slot fuzzer's (fuzz_io.c, whose
+inputs have the same shape; DECODER, decode_io.py, then prints the result).
+"The same way" means the same violated invariant (numbers aside), or the
+same sanitizer error in the same function. The input is cut into its
 parts (driver commands, task programs, operations), and every part that can
 go goes; then bytes are made small. Prints the program it ends with.
 """
@@ -64,6 +66,7 @@ def join(flags, cmds, tasks):
 
 def main():
     replay, src, dst = sys.argv[1:4]
+    decoder = sys.argv[4] if len(sys.argv) > 4 else "decode.py"
     data = open(src, "rb").read()
     want = failure(replay, data)
     if want is None:
@@ -108,7 +111,9 @@ def main():
                     break
     open(dst, "wb").write(data)
     print(f"{len(data)} bytes, still: {want}", file=sys.stderr)
-    subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "decode.py"), dst])
+    if not os.path.exists(decoder):
+        decoder = os.path.join(os.path.dirname(os.path.abspath(__file__)), decoder)
+    subprocess.run([sys.executable, decoder, dst])
 
 
 if __name__ == "__main__":

@@ -3,13 +3,17 @@
 # `make fuzz`: run the schedule fuzzer (libFuzzer, with AddressSanitizer and
 # UndefinedBehaviorSanitizer) for FUZZ_SECONDS on the 64-bit nanosecond build
 # and, at the same time, the 32-bit millisecond build that crosses the tick
-# wrap. Then report executions, coverage and the slowest input, and the line
-# coverage of the header's implementation reached by the corpus.
+# wrap; then the I/O slot fuzzer (fuzz_io.c) for half that time on the epoll
+# build and, at the same time, the poll() build (AIO_IO_POLL). Then report
+# executions, coverage and the slowest input of each, and the line coverage
+# of the header's implementation reached by each corpus.
 # A failing input lands in build/fuzz/ (crash-*); tests/fuzz/README.md says
 # how to read it and turn it into a regression.
 #
 # Settings (environment or make variables):
 #   FUZZ_SECONDS=n       how long each build runs (120); FUZZ_SECONDS_32 for the 32-bit one
+#   FUZZ_IO_SECONDS=n    how long each build of the I/O slot fuzzer runs (FUZZ_SECONDS / 2)
+#   FUZZ_ONLY=schedule   run only that fuzzer (schedule, or io)
 #   FUZZ_HEADER_DIR=dir  fuzz the aio_timeout.h in dir instead of the repository's
 #   FUZZ_SEEDS=0         start from an empty corpus (no committed seeds or regressions)
 #   FUZZ_KEEP_GOING=1    do not stop at the first failure: keep every failing input
@@ -20,10 +24,13 @@ set -u
 cd "$(dirname "$0")/../.."
 SECONDS_64=${FUZZ_SECONDS:-120}
 SECONDS_32=${FUZZ_SECONDS_32:-$SECONDS_64}
+SECONDS_IO=${FUZZ_IO_SECONDS:-$(( (SECONDS_64 + 1) / 2 ))}
+ONLY=${FUZZ_ONLY:-}
+case $ONLY in "" | schedule | io) ;; *) echo "FUZZ_ONLY is schedule or io, not $ONLY"; exit 1 ;; esac
 HEADER_DIR=${FUZZ_HEADER_DIR:-.}
 out=${FUZZ_OUT:-build/fuzz}
 [ -f "$HEADER_DIR/aio_timeout.h" ] || { echo "no aio_timeout.h in $HEADER_DIR"; exit 1; }
-mkdir -p "$out/corpus" "$out/corpus-ms32"
+mkdir -p "$out/corpus" "$out/corpus-ms32" "$out/corpus-io" "$out/corpus-io-poll"
 
 # clang's libFuzzer runtime comes with libclang-rt-14-dev on Debian 12
 probe="$out/probe.c"
@@ -42,40 +49,70 @@ grep -q 'unheard' "$HEADER_DIR/aio_timeout.h" || HDEFS="-DFUZZ_PRE_NOTICES"
 grep -q 'heap_owned' "$HEADER_DIR/aio_timeout.h" && HDEFS="$HDEFS -DFUZZ_HEAP_OWNED"
 WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
 FLAGS="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+# The I/O slot fuzzer needs neither: it reads no group or timer storage field.
+FLAGS_IO="-std=c11 -O1 -g $WARN -DAIO_DEBUG -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 rc64=0
 rc32=0
+rcio=0
+rcpoll=0
 seeds="tests/fuzz/corpus tests/fuzz/regressions"
-[ "${FUZZ_SEEDS:-1}" = 0 ] && seeds=""
+seeds_io="tests/fuzz/corpus-io tests/fuzz/regressions-io"
+[ "${FUZZ_SEEDS:-1}" = 0 ] && seeds="" && seeds_io=""
 if [ "${FUZZ_REPORT_ONLY:-0}" != 1 ]; then
-clang $FLAGS tests/fuzz/fuzz_schedule.c -o "$out/fuzz" || exit 1
-clang $FLAGS -DAIO_TIME_32 tests/fuzz/fuzz_schedule.c -o "$out/fuzz-ms32" || exit 1
+if [ "$ONLY" != io ]; then
+    clang $FLAGS tests/fuzz/fuzz_schedule.c -o "$out/fuzz" || exit 1
+    clang $FLAGS -DAIO_TIME_32 tests/fuzz/fuzz_schedule.c -o "$out/fuzz-ms32" || exit 1
+fi
+if [ "$ONLY" != schedule ]; then
+    clang $FLAGS_IO tests/fuzz/fuzz_io.c -o "$out/fuzz-io" || exit 1
+    clang $FLAGS_IO -DAIO_IO_POLL tests/fuzz/fuzz_io.c -o "$out/fuzz-io-poll" || exit 1
+fi
 
-# Both builds at once (two cores); each writes its new inputs to its own
+# Two builds at once (two cores); each writes its new inputs to its own
 # corpus under $out and starts from the committed seeds and regressions.
 keep=""
 [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
-run() { # binary seconds corpus log artifact-prefix
-    # shellcheck disable=SC2086 # $keep and $seeds are lists
-    "$1" $keep -max_total_time="$2" -max_len=512 -timeout=10 -print_final_stats=1 \
-        -artifact_prefix="$5" "$3" $seeds >"$4" 2>&1
+run() { # binary seconds corpus log artifact-prefix seeds...
+    bin=$1 secs=$2 corpus=$3 log=$4 prefix=$5
+    shift 5
+    # shellcheck disable=SC2086 # $keep is a list
+    "$bin" $keep -max_total_time="$secs" -max_len=512 -timeout=10 -print_final_stats=1 \
+        -artifact_prefix="$prefix" "$corpus" "$@" >"$log" 2>&1
 }
 # What an earlier run found is moved to $out/earlier/, so that this run
 # reports only the inputs it found itself.
-for d in found found-ms32; do
+for d in found found-ms32 found-io found-io-poll; do
     if [ -d "$out/$d" ] && [ -n "$(ls -A "$out/$d")" ]; then
         mkdir -p "$out/earlier"
         mv "$out/$d" "$out/earlier/$d-$(cat "$out/started" 2>/dev/null || echo 0)"
     fi
 done
-mkdir -p "$out/found" "$out/found-ms32"
-echo "fuzzing $HEADER_DIR/aio_timeout.h for ${SECONDS_64} s (64-bit ns) and ${SECONDS_32} s (32-bit ms ticks)..."
+mkdir -p "$out/found" "$out/found-ms32" "$out/found-io" "$out/found-io-poll"
 date +%s >"$out/started"
-run "$out/fuzz" "$SECONDS_64" "$out/corpus" "$out/fuzz.log" "$out/found/" &
-pid64=$!
-run "$out/fuzz-ms32" "$SECONDS_32" "$out/corpus-ms32" "$out/fuzz-ms32.log" "$out/found-ms32/" &
-pid32=$!
-wait $pid64; rc64=$?
-wait $pid32; rc32=$?
+if [ "$ONLY" != io ]; then
+    echo "fuzzing $HEADER_DIR/aio_timeout.h for ${SECONDS_64} s (64-bit ns) and ${SECONDS_32} s (32-bit ms ticks)..."
+    # shellcheck disable=SC2086 # $seeds is a list
+    run "$out/fuzz" "$SECONDS_64" "$out/corpus" "$out/fuzz.log" "$out/found/" $seeds &
+    pid64=$!
+    # shellcheck disable=SC2086
+    run "$out/fuzz-ms32" "$SECONDS_32" "$out/corpus-ms32" "$out/fuzz-ms32.log" "$out/found-ms32/" $seeds &
+    pid32=$!
+    wait $pid64; rc64=$?
+    wait $pid32; rc32=$?
+fi
+if [ "$ONLY" != schedule ]; then
+    echo "fuzzing the I/O slots of $HEADER_DIR/aio_timeout.h for ${SECONDS_IO} s (epoll) and ${SECONDS_IO} s (poll)..."
+    date +%s >"$out/started-io"
+    # shellcheck disable=SC2086 # $seeds_io is a list
+    run "$out/fuzz-io" "$SECONDS_IO" "$out/corpus-io" "$out/fuzz-io.log" "$out/found-io/" $seeds_io &
+    pidio=$!
+    # shellcheck disable=SC2086
+    run "$out/fuzz-io-poll" "$SECONDS_IO" "$out/corpus-io-poll" "$out/fuzz-io-poll.log" "$out/found-io-poll/" \
+        $seeds_io &
+    pidpoll=$!
+    wait $pidio; rcio=$?
+    wait $pidpoll; rcpoll=$?
+fi
 fi
 
 # What each failing input broke: a replay build (no sanitizer, quick) names the
@@ -83,7 +120,10 @@ fi
 # says what the sanitizer saw and where in the header.
 gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c -o "$out/replay" &&
 gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_TIME_32 $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c \
-    -o "$out/replay-ms32" || exit 1
+    -o "$out/replay-ms32" &&
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY "-I$HEADER_DIR" tests/fuzz/fuzz_io.c -o "$out/replay-io" &&
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL "-I$HEADER_DIR" tests/fuzz/fuzz_io.c \
+    -o "$out/replay-io-poll" || exit 1
 what_broke() { # fuzzer replay input
     { "$2" "$3" >/dev/null 2>"$out/what.txt"; } 2>/dev/null
     msg=$(grep -a -m 1 'invariant violated' "$out/what.txt" | sed 's/^.*invariant violated/invariant violated/')
@@ -97,7 +137,7 @@ what_broke() { # fuzzer replay input
     echo "$msg$where"
 }
 
-report() { # name log rc found-dir fuzzer replay
+report() { # name log rc found-dir fuzzer replay decoder
     fz_stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
     cov=$(grep -a -E '(DONE|cov:) ' "$2" | tail -n 1 | sed -n 's/.*cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/\1 edges, \2 features, \3 inputs in the corpus/p')
     execs=$(fz_stat number_of_executed_units "$2")
@@ -107,6 +147,7 @@ report() { # name log rc found-dir fuzzer replay
          "slowest input under $(( ${slowest:-0} + 1 )) s, peak memory $(fz_stat peak_rss_mb "$2") MB"
     n=0 shown=
     start=$(cat "$out/started")
+    case $1 in fuzz-io*) start=$(cat "$out/started-io" 2>/dev/null || echo "$start") ;; esac
     : >"$out/$1.found"
     for crash in "$4"/crash-* "$4"/timeout-* "$4"/leak-*; do
         [ -f "$crash" ] || continue
@@ -122,8 +163,10 @@ report() { # name log rc found-dir fuzzer replay
     # the first input of each kind (the same message, numbers aside), oldest first
     if [ "$n" -gt 0 ]; then
         echo "[$1] $n failing inputs (all listed in $out/$1.found); the first of each kind:"
+        # (the I/O slot fuzzer's kinds leave out which await: AIO_RECV, AIO_SEND_ALL, ...)
         sort -n "$out/$1.found" | awk -F '\t' -v name="$1" '
             { kind = $4; gsub(/0x[0-9a-f]+/, "0x..", kind); gsub(/[0-9]+/, "N", kind)
+              if (name ~ /^fuzz-io/) gsub(/AIO_(RECV|WAIT_READABLE|WAIT_WRITABLE|SEND_ALL|READ_SOME|READ_EXACTLY|ACCEPT)/, "an await", kind)
               if (!(kind in first)) { first[kind] = NR; order[++k] = kind; line[kind] = $0 } count[kind]++ }
             END { for (i = 1; i <= k; i++) { split(line[order[i]], f, "\t")
                       printf "[%s]   after %s s (about %s executions; %d like it): %s\n         %s\n",
@@ -133,22 +176,44 @@ report() { # name log rc found-dir fuzzer replay
         echo "[$1] FAILED:"; grep -a -E 'invariant violated|ERROR|SUMMARY' "$2" | head -n 8 | sed 's/^/    /'
     fi
     if [ "$n" -gt 0 ] && [ "${FUZZ_KEEP_GOING:-0}" != 1 ]; then
-        python3 tests/fuzz/decode.py "$shown" | sed 's/^/    /'
+        python3 "tests/fuzz/$7" "$shown" | sed 's/^/    /'
     fi
     [ "$n" -eq 0 ]
 }
 ok=0
-report fuzz "$out/fuzz.log" $rc64 "$out/found" "$out/fuzz" "$out/replay" || ok=1
-report fuzz-ms32 "$out/fuzz-ms32.log" $rc32 "$out/found-ms32" "$out/fuzz-ms32" "$out/replay-ms32" || ok=1
+if [ "$ONLY" != io ]; then
+    report fuzz "$out/fuzz.log" $rc64 "$out/found" "$out/fuzz" "$out/replay" decode.py || ok=1
+    report fuzz-ms32 "$out/fuzz-ms32.log" $rc32 "$out/found-ms32" "$out/fuzz-ms32" "$out/replay-ms32" decode.py || ok=1
+fi
+if [ "$ONLY" != schedule ]; then
+    report fuzz-io "$out/fuzz-io.log" $rcio "$out/found-io" "$out/fuzz-io" "$out/replay-io" decode_io.py || ok=1
+    report fuzz-io-poll "$out/fuzz-io-poll.log" $rcpoll "$out/found-io-poll" "$out/fuzz-io-poll" \
+        "$out/replay-io-poll" decode_io.py || ok=1
+fi
 
 # Which lines of the implementation the corpus reaches (gcov of a replay build).
-cov="$out/cov"
-rm -rf "$cov"; mkdir -p "$cov"
-if gcc -std=c11 -O0 --coverage -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c \
-        -o "$cov/replay" 2>/dev/null &&
-    "$cov/replay" "$out/corpus" $seeds >/dev/null 2>&1; then
-    line=$(cd "$cov" && gcov -n -o . replay-fuzz_schedule.gcda 2>/dev/null |
+# (an input that fails ends its replay without the counts: then each input
+# is replayed alone, and the counts add up)
+coverage() { # name source gcda what dirs...
+    name=$1 src=$2 gcda=$3 what=$4
+    shift 4
+    cov="$out/cov-$name"
+    rm -rf "$cov"; mkdir -p "$cov"
+    gcc -std=c11 -O0 --coverage -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS "-I$HEADER_DIR" "$src" -o "$cov/replay" \
+        2>/dev/null || return
+    note=""
+    if ! "$cov/replay" "$@" >/dev/null 2>&1; then
+        find "$@" -type f | while read -r input; do "$cov/replay" "$input" >/dev/null 2>&1; done
+        note=" (some inputs fail)"
+    fi
+    line=$(cd "$cov" && gcov -n -o . "$gcda" 2>/dev/null |
            grep -A1 "aio_timeout.h'" | sed -n 's/Lines executed:\(.*\)/\1/p')
-    echo "[fuzz-coverage] aio_timeout.h lines executed by the corpus: ${line:-unknown}"
-fi
-[ $rc64 -eq 0 ] && [ $rc32 -eq 0 ] && [ $ok -eq 0 ]
+    echo "[$name] aio_timeout.h lines executed by $what: ${line:-unknown}$note"
+}
+# shellcheck disable=SC2086 # $seeds and $seeds_io are lists
+[ "$ONLY" != io ] && coverage fuzz-coverage tests/fuzz/fuzz_schedule.c replay-fuzz_schedule.gcda "the corpus" \
+    "$out/corpus" $seeds
+# shellcheck disable=SC2086
+[ "$ONLY" != schedule ] && coverage fuzz-io-coverage tests/fuzz/fuzz_io.c replay-fuzz_io.gcda "the I/O corpus" \
+    "$out/corpus-io" $seeds_io
+[ $rc64 -eq 0 ] && [ $rc32 -eq 0 ] && [ $rcio -eq 0 ] && [ $rcpoll -eq 0 ] && [ $ok -eq 0 ]

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Print an I/O slot fuzzer input (fuzz_io.c) as a readable program.
+
+    python3 tests/fuzz/decode_io.py FILE...
+    python3 tests/fuzz/decode_io.py --canonical FILE...   # rewrite in place
+
+--canonical writes each opcode and driver command byte below the number of
+operations or commands, so that an operation added at the end of the list
+does not change what the input does (tests/fuzz/README.md); it is how an
+input from libFuzzer is kept as a regression.
+"""
+import sys
+
+NT = 4  # task slots
+NH = 3  # connection handles
+OPS = ["recv", "wait_readable", "wait_writable", "send_all", "read_some", "read_exactly", "accept",
+       "yield", "sleep", "write", "drain", "close", "open", "cancel", "set_io", "peer_close",
+       "connect", "listen_close", "spawn"]
+IO_OPS = 7
+ACTIONS = OPS[OPS.index("write"):]
+DRIVER = ["step", "next", "advance", "settle"] + ACTIONS
+PORTS = ["NULL (the system's at the next wait)", "port A (grows)", "port B (64 fixed slots)"]
+SBUF, RBUF, BIG = 16, 24, 48 * 1024
+
+
+def dur(b):
+    return "never" if b & 7 == 7 else f"{[0, 1, 2, 3, 5, 10, 20][b & 7]} ms"
+
+
+def action(name, a, x):
+    """What an action does: `a` names the handle, task or port, `x` how."""
+    h = a % NH
+    if name == "write":
+        return f"write {x % 16 + 1} bytes into handle {h}'s peer"
+    if name == "drain":
+        amount = {0: "4096 bytes", 1: "everything"}.get(x & 3, f"{(x >> 2) % 16 + 1} bytes")
+        return f"drain {amount} from handle {h}'s peer"
+    if name == "close":
+        how = "aio_io_forget + close" if x & 1 else "aio_close"
+        more = ""
+        if not x & 2:
+            more = ", then a new socketpair in it" + (" (ends swapped)" if (x >> 3) & 1 else "")
+            if not x & 4:
+                more += f" with {(x >> 4) % 8 + 1} bytes written"
+        return f"close handle {h} ({how}){more}"
+    if name == "open":
+        return (f"open handle {h} (closing what it holds with "
+                f"{'aio_io_forget + close' if x & 2 else 'aio_close'}){' ends swapped' if x & 1 else ''}")
+    if name == "cancel":
+        return f"cancel task {a % NT}"
+    if name == "set_io":
+        return f"aio_loop_set_io({PORTS[a % 3]})"
+    if name == "peer_close":
+        return f"close handle {h}'s peer"
+    if name == "connect":
+        return "a client connects to the listener"
+    if name == "listen_close":
+        return (f"close the listener ({'aio_io_forget + close' if x & 1 else 'aio_close'})"
+                f"{', then a new one' if x & 2 else ''}")
+    return f"spawn task {a % NT} again (if it ended)"
+
+
+def operation(op, a, b):
+    name = OPS[op % len(OPS)]
+    h = a % NH
+    if name == "recv":
+        return f"AIO_RECV handle {h}, {(a >> 2) % RBUF + 1} bytes, {dur(b)}"
+    if name in ("wait_readable", "wait_writable"):
+        return f"AIO_{name.upper()} handle {h}, {dur(b)}"
+    if name == "send_all":
+        n = BIG if a & 4 else (a >> 3) % 16 + 1
+        return f"AIO_SEND_ALL handle {h}, {n} bytes, {dur(b)}"
+    if name == "read_some":
+        return f"AIO_READ_SOME handle {h}'s stream, {dur(b)}"
+    if name == "read_exactly":
+        return f"AIO_READ_EXACTLY handle {h}'s stream, {(a >> 2) % SBUF + 1} bytes, {dur(b)}"
+    if name == "accept":
+        return f"AIO_ACCEPT on the listener, {dur(b)}"
+    if name == "yield":
+        return "AIO_YIELD"
+    if name == "sleep":
+        return f"AIO_SLEEP {dur(b)}"
+    return action(name, a, b)
+
+
+def split(data):
+    chunks = data[1:].split(b"\xff")
+    return data[0], chunks[0], chunks[1:NT + 1]
+
+
+def describe(data):
+    if not data:
+        return ["(empty)"]
+    flags, drv, tasks = split(data)
+    port = flags & 3
+    start = PORTS[port] if port in (1, 2) else "no port (the system's at the first wait)"
+    listener = ", no listener" if flags & 4 else ", a listener"
+    out = [f"flags {flags:#04x}: the loop starts with {start}{listener}"]
+    out.append("driver:")
+    for i in range(0, len(drv) - 1, 2):
+        cmd, a = DRIVER[drv[i] % len(DRIVER)], drv[i + 1]
+        if cmd == "advance":
+            out.append(f"  advance {a % 16 + 1} ms (not past the next timer)")
+        elif cmd in ACTIONS:
+            out.append("  " + action(cmd, a & 7, a >> 3))
+        else:
+            out.append(f"  {cmd}")
+    out.append("  (then: run until quiet, cancel what waits, close everything)")
+    for k, t in enumerate(tasks):
+        if not t:
+            continue
+        out.append(f"task {k} (runs its program {(t[0] & 3) + 1} time(s)):")
+        for i in range(1, len(t) - 2, 3):
+            out.append("  " + operation(t[i], t[i + 1], t[i + 2]))
+    return out
+
+
+def canonical(data):
+    """The same input with opcode and command bytes below their counts."""
+    if not data:
+        return data
+    flags, drv, tasks = split(data)
+    drv = bytes(b % len(DRIVER) if i % 2 == 0 else b for i, b in enumerate(drv))
+    out = bytes([flags]) + drv
+    rest = data[1:].split(b"\xff")[NT + 1:]
+    for t in tasks:
+        t = bytearray(t)
+        for i in range(1, len(t) - 2, 3):
+            t[i] %= len(OPS)
+        out += b"\xff" + bytes(t)
+    for r in rest:
+        out += b"\xff" + r
+    return out
+
+
+def main():
+    args = sys.argv[1:]
+    rewrite = args[:1] == ["--canonical"]
+    if rewrite:
+        args = args[1:]
+    for path in args:
+        data = open(path, "rb").read()
+        if rewrite:
+            open(path, "wb").write(canonical(data))
+            continue
+        if len(args) > 1:
+            print(f"== {path}")
+        print("\n".join(describe(data)))
+
+
+if __name__ == "__main__":
+    main()

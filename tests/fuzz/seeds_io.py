@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the I/O slot fuzzer's seed corpus (tests/fuzz/corpus-io/).
+
+    python3 tests/fuzz/seeds_io.py
+
+Each seed is a small program that exercises one documented rule of a wait
+on a descriptor the way the library keeps it (each passes); libFuzzer
+starts from them and mutates. The format is in tests/fuzz/README.md.
+"""
+import os
+
+from decode_io import DRIVER, OPS
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NEVER = 7
+MS = {0: 0, 1: 1, 2: 2, 3: 3, 5: 4, 10: 5, 20: 6}  # the duration codes of dur()
+
+
+def d(ms):
+    return NEVER if ms is None else MS[ms]
+
+
+def op(name, a=0, b=0):
+    return bytes([OPS.index(name), a, b])
+
+
+def arg(h, test):
+    """The smallest byte `a` naming handle h (a % 3) for which test(a) holds."""
+    return next(a for a in range(255) if a % 3 == h and test(a))
+
+
+def recv(h, n=16, ms=None):
+    return op("recv", arg(h, lambda a: (a >> 2) % 24 + 1 == n), d(ms))
+
+
+def cmd(name, a=0):
+    return bytes([DRIVER.index(name), a])
+
+
+def act(name, h=0, x=0):
+    """A driver action: handle (or task, port) h, how x."""
+    return cmd(name, (x << 3) | h)
+
+
+def task(*ops, reps=1):
+    return bytes([reps - 1]) + b"".join(ops)
+
+
+def program(driver=(), tasks=(), flags=0):
+    out = bytes([flags]) + b"".join(driver)
+    for t in tasks:
+        out += b"\xff" + t
+    return out
+
+
+# close's x: bit 0 aio_io_forget + close, bit 1 no new connection, bit 2 nothing written into it
+NO_REOPEN = 2
+FORGET = 1
+NO_WRITE = 4
+
+SEEDS = {
+    # a receive woken by bytes written by another task
+    "recv-after-write": program(tasks=[task(recv(0, 8, 20)), task(op("write", 0, 5))]),
+    # a receive whose deadline passes: AIO_ETIMEDOUT at exactly its deadline
+    "recv-times-out": program([cmd("next")] * 3, [task(recv(1, 4, 5))]),
+    # cancelled while parked: it unwinds and takes nothing; the bytes stay
+    "recv-cancelled-while-parked": program([cmd("step"), act("cancel", 0), act("write", 0, 3), cmd("step")],
+                                           [task(recv(0, 4)), task(op("sleep", 0, d(2)), op("recv", 0, d(5)))]),
+    # closed while parked (aio_close, then the number taken by a new socketpair with bytes): AIO_ECLOSED
+    "recv-closed-while-parked": program([cmd("step"), act("close", 0, 0), cmd("step")], [task(recv(0, 8))]),
+    # the same with aio_io_forget and close
+    "recv-forgotten-while-parked": program([cmd("step"), act("close", 2, FORGET | NO_REOPEN), cmd("step")],
+                                           [task(recv(2, 8, 20))]),
+    # a readiness wait each way, and a second reader refused with AIO_EBUSY
+    "readable-writable-busy": program(tasks=[task(op("wait_readable", 1, d(10))), task(op("wait_writable", 1, d(10))),
+                                             task(op("wait_readable", 1, d(3))),
+                                             task(op("sleep", 0, d(1)), op("write", 1, 2))]),
+    # a send that fills the socket waits for room, which drains make
+    "send-all-waits-for-room": program([cmd("step")] + [act("drain", 0, 1), cmd("step")] * 12,
+                                       [task(op("send_all", arg(0, lambda a: a & 4), NEVER))]),
+    # a small send, then a drain that finds it, tagged
+    "send-small-then-drain": program([cmd("settle"), act("drain", 1, 0)], [task(op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 6), d(5)))]),
+    # stream reads: exactly 5 bytes arriving in two parts, then what is left
+    "stream-reads": program(tasks=[task(op("read_exactly", arg(2, lambda a: (a >> 2) % 16 + 1 == 5), d(20)), op("read_some", 2, d(5))),
+                                   task(op("write", 2, 2), op("sleep", 0, d(2)), op("write", 2, 3),
+                                        op("write", 2, 1))]),
+    # accept a client of the listener
+    "accept-a-client": program([cmd("step"), act("connect"), cmd("step"), cmd("step")],
+                               [task(op("accept", 0, d(20)), op("accept", 0, d(1)))]),
+    # the listener closed while an accept waits, and a new one in its number
+    "accept-listener-closed": program([cmd("step"), act("listen_close", 0, 2), act("connect"), cmd("step")],
+                                      [task(op("accept", 0, NEVER), op("accept", 0, d(3)))]),
+    # the fuzzer's own ports: set while nobody waits, used, replaced, then the system's again
+    "ports-changed-while-idle": program([act("write", 0, 2), cmd("settle"), act("set_io", 2), cmd("next"),
+                                         act("write", 0, 2), cmd("step"), cmd("step"), act("set_io", 0), cmd("next"),
+                                         act("write", 0, 2), cmd("settle")],
+                                        [task(recv(0, 4, 10), op("sleep", 0, d(5)), recv(0, 4, 10),
+                                              op("sleep", 0, d(5)), recv(0, 4, 10))], flags=1),
+    # set_io refused while a task waits
+    "set-io-refused-while-parked": program([cmd("step"), act("set_io", 1), act("set_io", 0), act("write", 1, 0),
+                                            cmd("step"), cmd("step")], [task(recv(1, 2))]),
+    # the peer closes: the end of the stream, and a send fails
+    "peer-closed": program([cmd("step"), act("peer_close", 0), cmd("settle")],
+                           [task(recv(0, 4, 10), op("send_all", arg(0, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 3), d(5)))]),
+    # readiness seen before the deadline wins over it, even when the clock passes it before the task runs
+    # (another task's turn keeps the turn that wakes it from running it)
+    "recv-ready-then-deadline-passes": program([cmd("step"), act("write", 0, 3), cmd("step"), act("advance", 9),
+                                                cmd("step")],
+                                               [task(recv(0, 4, 2)), task(op("yield"), op("yield"), op("yield"))]),
+    # woken by readiness, then cancelled before it runs: it unwinds and the bytes stay
+    "recv-cancelled-after-readiness": program(tasks=[task(recv(0, 4, 20)),
+                                                     task(op("write", 0, 3), op("yield"), op("cancel", 0, 0)),
+                                                     task(op("sleep", 0, d(1)), recv(0, 8, 5))]),
+    # woken by readiness while another task yields, which then writes elsewhere and waits itself
+    "tasks-yield-between-wake-and-run": program(tasks=[task(recv(0, 4, 20), recv(1, 4, 20)),
+                                                       task(op("write", 0, 1), op("yield"), op("write", 1, 1),
+                                                            op("wait_writable", 2, d(5)))]),
+    # a task spawned again after it ended, on a connection opened anew
+    "spawn-again-new-connection": program([cmd("step"), cmd("next"), act("open", 0), act("spawn", 0),
+                                           act("write", 0, 1), cmd("settle")], [task(recv(0, 4, 3))]),
+    # several rounds of a program on two connections
+    "rounds-on-two-connections": program(tasks=[task(recv(0, 4, 10), op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 4), d(10)), reps=3),
+                                                task(op("write", 0, 1), op("drain", 1, 0), op("sleep", 0, d(1)),
+                                                     reps=3)]),
+}
+
+
+def main():
+    out = os.path.join(HERE, "corpus-io")
+    os.makedirs(out, exist_ok=True)
+    for name, data in SEEDS.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    print(f"{len(SEEDS)} seeds written to {out}")
+
+
+if __name__ == "__main__":
+    main()
