@@ -115,7 +115,7 @@ static void test_threads_lookup_on_loop(void) {
 static const test_case cases[] = {
     TEST_ENTRY(test_threads_absent),
 #ifdef LOOKUP_ON_LOOP
-    TEST_ENTRY(test_threads_lookup_on_loop),
+    TEST_ENTRY (test_threads_lookup_on_loop), /* (hosted only: not one of the boards' count, below) */
 #endif
 };
 #else
