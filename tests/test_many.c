@@ -2288,7 +2288,7 @@ static void test_many_wait_for_shield_times_out_in_the_instant_the_task_ends(voi
 
 typedef struct {
     aio_task task;
-    aio_wait_item it[4];
+    aio_wait_item it[5];
     aio_as_completed ac;
     aio_time d;
     int spawn_late, cancel_pending_after;
@@ -2525,8 +2525,8 @@ static void test_many_as_completed_cancel_pending_and_no_slot(void) {
  * [A, B, A, C, B] with B ending at 10, C at 20 and A at 30, and a deadline
  * at 25, B comes out as 1, C as 3, then one timeout for A. */
 static aio_status m_as_completed_twice(aio_task *t) {
-    static aio_wait_item it[5];
     acm_t *s = AIO_SELF(t, acm_t);
+    aio_wait_item *it = s->it;
     AIO_BEGIN(t);
     start_worker(&A, NULL, 30, 1);
     start_worker(&B, NULL, 10, -70);
