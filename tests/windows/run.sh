@@ -42,7 +42,11 @@ mkdir -p "$out/bin"
 pass=0
 fail=0
 ok() { echo "[windows] $1"; pass=$((pass + 1)); }
-bad() { echo "[windows] FAILED: $1"; fail=$((fail + 1)); }
+# a failure's line and its details go to $failures too: they are printed
+# again at the end, where a log cut to its last lines still shows them
+failures="$out/failures.txt"
+rm -f "$failures"
+bad() { echo "[windows] FAILED: $1" | tee -a "$failures"; fail=$((fail + 1)); }
 
 CC=x86_64-w64-mingw32-gcc
 CXX=x86_64-w64-mingw32-g++
@@ -75,7 +79,7 @@ for cfg in "c11-O2:$CC -std=c11 -O2" "c11-O0-debug:$CC -std=c11 -O0 -DAIO_DEBUG"
     cmd=${cfg#*:}
     exe="$out/bin/unit-$name.exe"
     if ! $cmd $WARN -o "$exe" $SRC $LIBS 2>"$exe.log"; then
-        bad "unit ($name) does not build:"; sed 's/^/    /' "$exe.log" | head -20
+        bad "unit ($name) does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
         continue
     fi
     timeout 300 $WINE "$exe" >"$exe.out" 2>&1
@@ -87,7 +91,7 @@ for cfg in "c11-O2:$CC -std=c11 -O2" "c11-O0-debug:$CC -std=c11 -O0 -DAIO_DEBUG"
         if [ $status -eq 0 ]; then ok "unit ($name): $line"; else bad "unit ($name): exit status $status"; fi ;;
     *)
         bad "unit ($name): $line (exit $status)"
-        grep -E '^(FAIL|    )' "$exe.txt" | head -20 ;;
+        grep -E '^(FAIL|    )' "$exe.txt" | head -20 | tee -a "$failures" ;;
     esac
 done
 
@@ -103,10 +107,10 @@ if $CC -std=c11 -O1 -DAIO_SIMULATION -DAIO_DEBUG $WARN tests/sim/test_sim.c -o "
     if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
         ok "sim: tests/sim/test_sim.c: $line"
     else
-        bad "sim (exit $status): $line"; grep -E '^FAIL' "$exe.txt" | head -20
+        bad "sim (exit $status): $line"; grep -E '^FAIL' "$exe.txt" | head -20 | tee -a "$failures"
     fi
 else
-    bad "tests/sim/test_sim.c does not build:"; sed 's/^/    /' "$exe.log" | head -20
+    bad "tests/sim/test_sim.c does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
 fi
 
 # 2. Ctrl-C and a console close
@@ -130,10 +134,10 @@ if $CC -std=c11 -O2 $WARN tests/windows/console_ctrl.c -o "$exe" $LIBS 2>"$exe.l
     if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
         ok "console_ctrl: Ctrl-C, Ctrl-Break and a console close set their events: $line"
     else
-        bad "console_ctrl (exit $status):"; sed 's/^/    /' "$exe.txt" | head -20
+        bad "console_ctrl (exit $status):"; sed 's/^/    /' "$exe.txt" | head -20 | tee -a "$failures"
     fi
 else
-    bad "console_ctrl does not build:"; sed 's/^/    /' "$exe.log" | head -20
+    bad "console_ctrl does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
 fi
 
 # 2b. events set from other threads: the idle wait's Win32 event, and WSAPoll's wake-up
@@ -142,10 +146,10 @@ if $CC -std=c11 -O2 $WARN tests/threads/event_threads.c -o "$exe" $LIBS 2>"$exe.
     if timeout 120 $WINE "$exe" >"$exe.out" 2>&1; then
         ok "event_threads: events set from other threads wake the loop, idle and waiting for sockets"
     else
-        bad "event_threads:"; tr -d '\r' <"$exe.out" | sed 's/^/    /' | head -10
+        bad "event_threads:"; tr -d '\r' <"$exe.out" | sed 's/^/    /' | head -10 | tee -a "$failures"
     fi
 else
-    bad "event_threads does not build:"; sed 's/^/    /' "$exe.log" | head -20
+    bad "event_threads does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
 fi
 
 # 3. the examples
@@ -153,7 +157,7 @@ for src in examples/[0-9][0-9]_*.c; do
     name=$(basename "$src" .c)
     exe="$out/bin/$name.exe"
     if ! $CC -std=c11 -O2 $WARN -I. "$src" -o "$exe" $LIBS 2>"$exe.log"; then
-        bad "$name does not build:"; sed 's/^/    /' "$exe.log" | head -20
+        bad "$name does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
         continue
     fi
     case $name in
@@ -169,7 +173,7 @@ for src in examples/[0-9][0-9]_*.c; do
         ok "$name --virtual prints examples/expected/$name.txt"
     else
         bad "$name --virtual (exit $status): output differs from examples/expected/$name.txt"
-        diff "examples/expected/$name.txt" "$exe.txt" | head -10
+        diff "examples/expected/$name.txt" "$exe.txt" | head -10 | tee -a "$failures"
     fi
 done
 # the clients of examples 13 and 19, each against a new server of its own
@@ -190,12 +194,12 @@ for ex in "13_http_client:13_slow_server.py:127.0.0.1" "19_http_fetch:19_fetch_s
     timeout 60 $WINE "$exe" $host "$port" >"$exe.out" 2>&1
     tr -d '\r' <"$exe.out" >"$exe.txt"
     if [ -z "$port" ]; then
-        bad "$name: the server did not start"; sed 's/^/    /' "$out/server.err" | head -5
+        bad "$name: the server did not start"; sed 's/^/    /' "$out/server.err" | head -5 | tee -a "$failures"
     elif cmp -s "$exe.txt" "examples/expected/$name.txt"; then
         ok "$name against $server_py on 127.0.0.1 prints examples/expected/$name.txt"
     else
         bad "$name: output differs from examples/expected/$name.txt"
-        diff "examples/expected/$name.txt" "$exe.txt" | head -20
+        diff "examples/expected/$name.txt" "$exe.txt" | head -20 | tee -a "$failures"
     fi
     kill "$server" 2>/dev/null
     wait "$server" 2>/dev/null
@@ -218,7 +222,7 @@ if [ -f "$exe" ]; then
         ok "20_command_runner: each command's lines as in examples/expected/20_command_runner.txt (the hanging one's job ended)"
     else
         bad "20_command_runner (exit $status): output differs from examples/expected/20_command_runner.txt"
-        sed 's/^/    /' "$exe.txt" | head -20
+        sed 's/^/    /' "$exe.txt" | head -20 | tee -a "$failures"
     fi
 fi
 
@@ -240,7 +244,7 @@ for ex in "16_echo:" "17_line:3"; do # (the line server with at most 3 clients)
         ok "${name}_server stopped by Ctrl-C: the clients and the server print examples/expected/${name}_*.txt"
     else
         bad "${name}_server (exit $status):"
-        sed 's/^/    /' "$exe.clients" | head -25
+        sed 's/^/    /' "$exe.clients" | head -25 | tee -a "$failures"
     fi
 done
 
@@ -260,7 +264,7 @@ if command -v clang >/dev/null 2>&1; then
             # a diagnostic located in our files: aio_timeout.h, examples/, the file itself
             ours=$(grep -E '(error|warning):' "$out/msvc.log" | grep -v '^/usr/' || true)
             if [ -n "$ours" ]; then
-                echo "$ours" | head -5 | sed 's/^/    /'
+                echo "$ours" | head -5 | sed 's/^/    /' | tee -a "$failures"
                 found=$((found + 1))
             fi
             files=$((files + 1))
@@ -311,5 +315,9 @@ else
     echo "[windows] skipped: cmake is not installed: the CMake package is not built for Windows"
 fi
 
+if [ $fail -gt 0 ]; then
+    echo "[windows] the failures again:"
+    cat "$failures"
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
