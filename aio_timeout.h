@@ -293,6 +293,8 @@ enum {
                              no such program, or no such working directory */
     AIO_ENOEXEC = -20,    /* process: the program cannot be run (not executable; errno says why) */
     AIO_ESIGNALED = -21,  /* process: it ended by a signal (aio_process_returncode: -signal) */
+    AIO_WANT_READ = -22,  /* a stream transport's: nothing to do until the socket is readable */
+    AIO_WANT_WRITE = -23, /* a stream transport's: nothing to do until the socket is writable */
     AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
 };
 
@@ -896,28 +898,47 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
  * driver closes its own). */
 AIO_API aio_status aio_close(aio_socket fd);
-/* The bytes task t's last AIO_SEND_ALL sent: all of them once it gave
+/* The bytes task t's last AIO_SEND_ALL or AIO_STREAM_WRITE sent: all of them once it gave
  * AIO_OK, part of them after a timeout, a cancellation or an error. Read
  * it before t's next await. */
 AIO_API size_t aio_bytes_sent(const aio_task *t);
 
-/* A buffered reader over a socket (asyncio's StreamReader), in a buffer the
- * caller gives: AIO_READ_LINE, AIO_READ_UNTIL, AIO_READ_EXACTLY, AIO_READ_SOME.
- * Each read is an await with a deadline whose lv is a length: the bytes are
- * at aio_stream_data() until the next read of the stream. A read that times
- * out, is cancelled or fails has taken nothing: what arrived stays buffered
- * for the next one. Writes go straight to the socket (AIO_SEND_ALL on
- * stream.fd: it returns once the system took every byte, drain's role).
+/* A buffered stream over a socket (asyncio's StreamReader and StreamWriter),
+ * in a buffer the caller gives: AIO_READ_LINE, AIO_READ_UNTIL,
+ * AIO_READ_EXACTLY, AIO_READ_SOME, and AIO_STREAM_WRITE. Each read is an
+ * await with a deadline whose lv is a length: the bytes are at
+ * aio_stream_data() until the next read of the stream (the caller may change
+ * them in place meanwhile). A read that times out, is cancelled or fails has
+ * taken nothing: what arrived stays buffered for the next one. A write
+ * returns once the transport took every byte (write() then drain()).
  * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
 #if SIZE_MAX > 0xFFFFFFFFu
 typedef uint32_t aio__offset; /* (a buffer holds at most INT_MAX bytes: 32 bits */
 #else                         /*  count them, and an idle stream is the smaller) */
 typedef size_t aio__offset;
 #endif
+/* A stream's transport: how its bytes come and go (the socket's own
+ * receive and send when none is set). An encrypted or an in-memory one plugs
+ * in here, and every read and write of the stream goes through it. Each call
+ * does what it can at once and never blocks:
+ *  - recv: n > 0 bytes put in buf[0..len), 0 at the end of the stream,
+ *  - send: n > 0 bytes taken from buf[0..len) (len > 0 in both),
+ *  - either: AIO_WANT_READ or AIO_WANT_WRITE when nothing can be done until
+ *    the socket is readable or writable (a TLS engine may need to write to
+ *    read), or an error status (AIO_ECONNRESET, AIO_EIO, your own), which
+ *    the await gives as its result.
+ * `ctx` is the pointer given to aio_stream_set_transport; `fd` the stream's. */
+typedef struct aio_transport {
+    aio_status (*recv)(void *ctx, aio_socket fd, void *buf, size_t len);
+    aio_status (*send)(void *ctx, aio_socket fd, const void *buf, size_t len);
+} aio_transport;
 typedef struct aio_stream {
     aio_socket fd;
     aio__offset size;
     unsigned char *buf;
+    const aio_transport *transport; /* NULL: the socket's own */
+    void *transport_ctx;
+    aio_task *writer;  /* the task suspended in a write, or NULL */
     const void *sep;   /* the read under way: its separator, */
     aio_task *reader;  /* the task suspended in a read, or NULL */
     aio__offset want;  /* its separator's length, or the count it wants */
@@ -942,6 +963,11 @@ AIO_API const char *aio_stream_peek(const aio_stream *s);
 AIO_API size_t aio_stream_discard(aio_stream *s, size_t n);
 /* reader.at_eof(): the peer ended the stream and nothing is buffered. */
 AIO_API int aio_stream_at_eof(const aio_stream *s);
+/* Every later read and write of s goes through `tr` (with `ctx`); NULL: the
+ * socket's own again. What is buffered stays (bytes received before a TLS
+ * upgrade are read first). AIO_OK, or AIO_EINVAL (no stream, a transport
+ * without recv or send) or AIO_EBUSY (a task waits in a read or a write). */
+AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *tr, void *ctx);
 
 /* Datagrams (UDP), each receive and send an await with a deadline:
  * AIO_RECV_FROM, AIO_SEND_TO (sock.recvfrom, sock.sendto), in functions of
@@ -1624,6 +1650,14 @@ AIO_API void *aio_sim_arg(void);
 #define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
 /* reader.read(): what is buffered, else what one receive brings; 0 at the end. */
 #define AIO_READ_SOME(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_SOME, NULL, 0, d)
+/* writer.write(buf) then drain(), within d: lv = AIO_OK once the stream's
+ * transport took every byte of buf[0..len), or AIO_ETIMEDOUT, AIO_ECANCELED,
+ * an I/O error; aio_bytes_sent(t) says how many it took (all, or part).
+ * buf is read each time the write resumes: keep it where it lives until the
+ * write ends. One task at a time writes (AIO_EBUSY); a read may wait meanwhile. */
+#define AIO_STREAM_WRITE(t, lv, s, buf, len, d)                                \
+    AIO__AWAIT(t, (lv) = aio__r, aio__stream_write_start((t), aio__f, (s), (buf), (len), (d)), \
+               aio__stream_write_poll((t), aio__f, (s), (buf), (len)), AIO__LABEL)
 
 /* await asyncio.to_thread(fn, data) with timeout d: fn(copy of data[0..size))
  * on a worker thread; lv = what fn returned (its copy copied back into data),
@@ -1894,6 +1928,9 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
 AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
                                      size_t n, aio_time d);
 AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s);
+AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
+                                           aio_time d);
+AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len);
 AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                     size_t len, const aio_address *addr, aio_time d);
 AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
@@ -2346,6 +2383,8 @@ AIO_API const char *aio_strerror(aio_status s) {
     case AIO_ENOTFOUND: return "not found";
     case AIO_ENOEXEC: return "program cannot be run";
     case AIO_ESIGNALED: return "ended by a signal";
+    case AIO_WANT_READ: return "waits until readable";
+    case AIO_WANT_WRITE: return "waits until writable";
 #endif
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
@@ -6432,10 +6471,21 @@ static aio_status aio__stream_scan(aio_stream *s) {
     return (aio_status)n;
 }
 
+/* A transport's "nothing now" as the way to wait on: 0 (readable), 1
+ * (writable), or -1 for any other result. The socket's own says AIO__AGAIN
+ * in the way of its call. */
+static int aio__stream_way(aio_status rc, int own) {
+    if (rc == AIO_WANT_READ) return 0;
+    if (rc == AIO_WANT_WRITE) return 1;
+    return rc == AIO__AGAIN ? own : -1;
+}
+
 /* One receive into the room after the buffered bytes (moved to the front
  * first, and with them the bytes the last read gave: the caller's only until
  * this next read): AIO_OK (bytes came, or the end), or what the receive
- * said (AIO__AGAIN, AIO__INTR, an error). */
+ * said (AIO__AGAIN, AIO__INTR, AIO_WANT_*, an error). A short receive tells
+ * that the socket is dry; a transport's does not (a TLS engine gives a
+ * record at a time and may hold more). */
 static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     aio_status rc;
     if (s->head) {
@@ -6443,32 +6493,72 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
         s->tail -= s->head;
         s->last = s->head = 0;
     }
-    rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
+    if (s->transport) {
+        rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
+        if (rc > (aio_status)(s->size - s->tail)) /* LCOV_EXCL_BR_LINE */
+            rc = aio__misuse(AIO_EIO, "a stream's read: the transport's recv said it put more bytes than asked");
+    } else {
+        rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
+        if (rc >= 0 && (size_t)rc < s->size - s->tail) aio__io_dry(L, fd, 0);
+    }
     if (rc < 0) return rc;
-    if ((size_t)rc < s->size - s->tail) aio__io_dry(L, fd, 0);
     if (rc == 0) s->eof = 1;
     s->tail += (aio__offset)rc;
     return AIO_OK;
 }
 
-/* Take what the read asks from the buffer, receiving while the socket has
- * bytes; park until readable when it has none (t->until stays the read's
- * deadline throughout). */
+/* Take what the read asks from the buffer, receiving while the transport
+ * has bytes; park until the socket is ready the way it needs when it has
+ * none (t->until stays the read's deadline throughout). */
 static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
     aio_loop *L = t->loop;
     int fd = t->seq.io.fd;
     for (;;) { /* LCOV_EXCL_LINE: (entered again after each receive) */
+        int way;
         aio_status rc = aio__stream_scan(s);
         if (rc != AIO__MORE) return rc;
-        if (aio__io_is_dry(L->io, fd, 0)) return aio__io_park(t, f, 0, 1, "a stream's read");
+        if (!s->transport && aio__io_is_dry(L->io, fd, 0)) return aio__io_park(t, f, 0, 1, "a stream's read");
         rc = aio__stream_receive(L, s, fd);
         /* LCOV_EXCL_START: a signal in the call */
         if (rc == AIO__INTR) continue;
         /* LCOV_EXCL_STOP */
         if (rc == AIO_OK) continue; /* (bytes, or the end: look again) */
-        if (rc != AIO__AGAIN) return rc;
-        aio__io_dry(L, fd, 0);
-        return aio__io_park(t, f, 0, 0, "a stream's read"); /* (trusts nothing the first time) */
+        way = aio__stream_way(rc, 0);
+        if (way < 0) return rc;
+        aio__io_dry(L, fd, way);
+        return aio__io_park(t, f, way, 0, "a stream's read"); /* (trusts nothing the first time) */
+    }
+}
+
+/* Send what is left of the write through the transport while it takes
+ * bytes; park until the socket is ready the way it needs when it takes none. */
+static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
+    int fd = t->seq.io.fd;
+    for (;;) { /* LCOV_EXCL_LINE: (entered again after each send) */
+        const char *rest = (const char *)buf + t->seq.io.done;
+        size_t left = len - t->seq.io.done;
+        aio_status rc;
+        int way;
+        if (!left) return AIO_OK;
+        if (s->transport) {
+            rc = s->transport->send(s->transport_ctx, s->fd, rest, left);
+            if (rc > (aio_status)left || rc == 0) /* LCOV_EXCL_BR_LINE */
+                rc = aio__misuse(AIO_EIO, "AIO_STREAM_WRITE: the transport's send said it took no bytes, or more "
+                                          "than given");
+        } else {
+            rc = aio__net_send(fd, rest, left, "AIO_STREAM_WRITE");
+        }
+        /* LCOV_EXCL_START: a signal in the call */
+        if (rc == AIO__INTR) continue;
+        /* LCOV_EXCL_STOP */
+        if (rc > 0) {
+            t->seq.io.done += (size_t)rc;
+            continue;
+        }
+        way = aio__stream_way(rc, 1);
+        if (way < 0) return rc;
+        aio__io_dry(t->loop, fd, way);
+        return aio__io_park(t, f, way, 0, "AIO_STREAM_WRITE");
     }
 }
 
@@ -6508,6 +6598,47 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
     if (rc == AIO_OK) rc = aio__stream_try(t, f, s);
     if (rc != AIO__SUSPENDED) s->reader = NULL;
     return rc;
+}
+
+AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
+                                           aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    aio_status rc;
+    if (!s || !s->buf)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_STREAM_WRITE: the stream was not set up "
+                                                        "(aio_stream_init)"));
+    if (!buf && len) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_STREAM_WRITE: the buffer is NULL"));
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_STREAM_WRITE: the timeout is NaN, negative or "
+                                                        "beyond half the clock range"));
+    t->seq.io.fd = aio__fd(s->fd);
+    t->seq.io.dir = 1;
+    t->seq.io.done = 0;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
+    aio__set_until(t, until);
+    rc = aio__stream_send(t, f, s, buf, len);
+    if (rc == AIO__SUSPENDED) s->writer = t;
+    return rc;
+}
+
+AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
+    aio_status rc = aio__io_poll(t, f, AIO__IO_WRITABLE, NULL, 0); /* ready, or why not */
+    if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
+    if (rc != AIO__SUSPENDED) s->writer = NULL;
+    return rc;
+}
+
+AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *tr, void *ctx) {
+    if (!s || !s->buf || (tr && (!tr->recv || !tr->send)))
+        return aio__misuse(AIO_EINVAL, "aio_stream_set_transport: the stream was not set up (aio_stream_init), "
+                                       "or the transport lacks recv or send");
+    if (s->reader || s->writer)
+        return aio__misuse(AIO_EBUSY, "aio_stream_set_transport: a task is waiting in a read or a write of the "
+                                      "stream");
+    s->transport = tr;
+    s->transport_ctx = tr ? ctx : NULL;
+    return AIO_OK;
 }
 
 AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size) {
@@ -10731,6 +10862,24 @@ static DWORD WINAPI aio__relay_main(LPVOID arg) {
     return 0;
 }
 
+/* A step of a spawn that failed for a reason the system gives (out of
+ * handles, threads or memory, or one of its own): AIO_EIO, errno EIO, and
+ * in a debug build a message that names the step and the system's error. */
+static aio_status aio__win_failed(const char *step, DWORD err) {
+    errno = EIO;
+#ifdef AIO_DEBUG
+    {
+        static char message[160];
+        (void)snprintf(message, sizeof message, "aio_process_spawn: %s failed (Windows error %lu)", step,
+                       (unsigned long)err);
+        return aio__misuse(AIO_EIO, message);
+    }
+#else
+    (void)step; (void)err;
+    return AIO_EIO;
+#endif
+}
+
 /* A thread relaying `handle` one way; the loop's end of its pair into *mine.
  * The thread's handle, or NULL (then *mine is -1 and nothing is left). */
 static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
@@ -10740,6 +10889,7 @@ static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
     aio__relay *r = (aio__relay *)malloc(sizeof *r);
     *mine = -1;
     if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
+        (void)aio__win_failed(r ? "a relay's socket pair" : "a relay's allocation", (DWORD)WSAGetLastError());
         free(r);
         return NULL;
     } /* LCOV_EXCL_STOP */
@@ -10749,6 +10899,7 @@ static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
     r->way = way;
     thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
     if (!thread) { /* LCOV_EXCL_START: out of threads */
+        (void)aio__win_failed("a relay's thread", GetLastError());
         free(r);
         (void)closesocket(AIO__SOCK(pair[0]));
         (void)closesocket(AIO__SOCK(pair[1]));
@@ -10852,12 +11003,14 @@ static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, H
     if (mode == AIO_STDIO_DEVNULL) {
         *child = CreateFileW(L"NUL", out ? GENERIC_WRITE : GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
                              OPEN_EXISTING, 0, NULL);
-        return *child == INVALID_HANDLE_VALUE ? AIO_EIO : AIO_OK;
+        if (*child != INVALID_HANDLE_VALUE) return AIO_OK;
+        *child = NULL; /* LCOV_EXCL_LINE: out of handles */
+        return aio__win_failed("opening NUL", GetLastError()); /* LCOV_EXCL_LINE */
     }
     if (mode == AIO_STDIO_PIPE) {
         HANDLE r;
         HANDLE w;
-        if (!CreatePipe(&r, &w, NULL, 0)) return AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
+        if (!CreatePipe(&r, &w, NULL, 0)) return aio__win_failed("CreatePipe", GetLastError()); /* LCOV_EXCL_LINE */
         *child = out ? w : r;
         *mine = out ? r : w;
         (void)SetHandleInformation(*child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
@@ -10890,8 +11043,7 @@ static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opt
         errno = ENOEXEC;
         return AIO_ENOEXEC;
     default:
-        errno = EIO;
-        return AIO_EIO;
+        return aio__win_failed("CreateProcess", err);
     }
 }
 
@@ -11826,6 +11978,15 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     (void)t; (void)f; (void)s; (void)kind; (void)sep; (void)n; (void)d;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
 }
+AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
+                                           aio_time d) {
+    (void)t; (void)f; (void)s; (void)buf; (void)len; (void)d;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *tr, void *ctx) {
+    (void)s; (void)tr; (void)ctx;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
 AIO_API int aio_udp_open(const char *host, int port) {
     (void)host; (void)port;
     return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
@@ -11838,6 +11999,10 @@ AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socke
 /* LCOV_EXCL_START: never called (the start refused) */
 AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
     (void)t; (void)f; (void)s;
+    return AIO_EINVAL;
+}
+AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
+    (void)t; (void)f; (void)s; (void)buf; (void)len;
     return AIO_EINVAL;
 }
 AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,

@@ -88,6 +88,20 @@ static int name_passed = 1;
 static int name_passed;
 #endif
 
+#if defined(AIO_DEBUG) && !defined(__AVR__)
+/* A failed test's debug messages, indented as its failed checks are. */
+static void print_debug_messages(void) {
+    const char *line = test_last_debug;
+    printf("    its debug messages:\n");
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        int len = end ? (int)(end - line) : (int)strlen(line);
+        printf("      %.*s\n", len, line);
+        line += len + (end != NULL);
+    }
+}
+#endif
+
 void test_register(const test_case *cases, size_t n) {
     size_t i;
     for (i = 0; i < n; i++) {
@@ -99,12 +113,18 @@ void test_register(const test_case *cases, size_t n) {
         test_trace[0] = 0;
         cases[i].fn();
         if (test_failures) {
+#if defined(AIO_DEBUG) && !defined(__AVR__)
+            if (test_last_debug[0]) print_debug_messages();
+#endif
             PRINT("FAIL %s\n", cases[i].name);
             failed++;
         } else {
             if (name_passed) PRINT("ok %s\n", cases[i].name);
             passed++;
         }
+#ifndef __AVR__
+        (void)fflush(stdout); /* (a run cut off by a time limit still shows where it was) */
+#endif
     }
 }
 

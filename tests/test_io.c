@@ -2589,6 +2589,224 @@ static void test_io_stream_bad_input(void) {
     sock_teardown(&loop);
 }
 
+/* ------------------------------------------------- a stream's transport */
+
+/* A transport like a TLS engine's, over the socket: its recv takes all the
+ * socket has into a store of its own and gives one byte a call (so the
+ * socket is dry while it still has bytes), after it first wanted the socket
+ * writable once; its send takes at most 3 bytes a call, each byte + 1 (a
+ * "cipher" the peer undoes). */
+static struct {
+    unsigned char store[64];
+    size_t have, at;
+    int wanted_write, recvs, sends;
+    aio_status fail; /* a status its next call gives */
+} TR;
+static aio_status engine_recv(void *ctx, aio_socket fd, void *buf, size_t len) {
+    long n;
+    CHECK(ctx == &TR);
+    CHECK(len > 0);
+    TR.recvs++;
+    if (TR.fail) return TR.fail;
+    if (!TR.wanted_write) {
+        TR.wanted_write = 1;
+        return AIO_WANT_WRITE;
+    }
+    if (TR.at == TR.have) {
+        TR.at = TR.have = 0;
+        n = recv_sock((int)fd, TR.store, sizeof TR.store);
+        if (n == 0) return 0;
+        if (n < 0) return AIO_WANT_READ;
+        TR.have = (size_t)n;
+    }
+    *(unsigned char *)buf = TR.store[TR.at++];
+    return 1;
+}
+static aio_status engine_send(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    unsigned char out[3];
+    size_t i, n = len < 3 ? len : 3;
+    long k;
+    CHECK(ctx == &TR);
+    TR.sends++;
+    if (TR.fail) return TR.fail;
+    for (i = 0; i < n; i++) out[i] = (unsigned char)(((const unsigned char *)buf)[i] + 1);
+    k = send_sock((int)fd, out, n);
+    return k > 0 ? (aio_status)k : AIO_WANT_WRITE;
+}
+static const aio_transport engine = {engine_recv, engine_send};
+
+/* Lines through the transport: the stream asks it again while it has bytes
+ * (never waiting on the dry socket for them), waits writable when it wants
+ * that, and readable when it has nothing; writes go through it in pieces. */
+static const step_t engine_steps[] = {{100, "one\ntwo\nthr"}, {300, "ee\n"}, {400, NULL}};
+static aio_status engine_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &engine, &TR), AIO_OK);
+    spawn_script();
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "one\n");
+    CHECK_EQ(T_MS(), 100);
+    CHECK_EQ(TR.wanted_write, 1);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1)); /* in the transport's store: no wait */
+    CHECK_READ(ST.rc, "two\n");
+    CHECK_EQ(T_MS(), 100);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "three\n");
+    CHECK_EQ(T_MS(), 300);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, 0); /* the end, through the transport */
+    CHECK_EQ(T_MS(), 400);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "abcdefg", 7, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_OK);
+    CHECK_EQ(aio_bytes_sent(t), 7);
+    CHECK_EQ(TR.sends, 3); /* 3 + 3 + 1 */
+    {
+        char got[8] = {0};
+        CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), 7);
+        CHECK(memcmp(got, "bcdefgh", 7) == 0);
+    }
+    AIO_END(t);
+}
+static void test_io_stream_transport(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, engine_steps);
+    memset(&TR, 0, sizeof TR);
+    CHECK_EQ(test_run(&loop, &ST.main, engine_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* Set on a stream that has bytes buffered (a plain-text start, then an
+ * upgrade: STARTTLS): those are read first, as they came, then the
+ * transport's. A transport's error is the read's or the write's result;
+ * set back to NULL, the socket's own again. */
+static aio_status upgrade_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(S.sv[1], "plain\nrest", 10), 10);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "plain\n");
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &engine, &TR), AIO_OK);
+    TR.wanted_write = 1;
+    CHECK_EQ(send_sock(S.sv[1], "!\n", 2), 2);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "rest!\n"); /* "rest" was buffered before the upgrade */
+    TR.fail = AIO_ECONNRESET;
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_ECONNRESET);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x", 1, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_ECONNRESET);
+    CHECK_EQ(aio_bytes_sent(t), 0);
+    CHECK_EQ(aio_stream_set_transport(&ST.st, NULL, &TR), AIO_OK);
+    CHECK(ST.st.transport_ctx == NULL);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "xy", 2, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_OK);
+    {
+        char got[4] = {0};
+        CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), 2);
+        CHECK(memcmp(got, "xy", 2) == 0);
+    }
+    AIO_END(t);
+}
+static void test_io_stream_upgrade(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    memset(&TR, 0, sizeof TR);
+    CHECK_EQ(test_run(&loop, &ST.main, upgrade_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* AIO_STREAM_WRITE on the socket's own transport: all at once while the
+ * system takes it; with the peer not reading, it waits, and its deadline
+ * cuts it at exactly 50 ms with the part sent told by aio_bytes_sent; a
+ * second writer meanwhile is refused; 0 bytes are done at once. */
+static unsigned char stream_big[65536];
+static aio_status stream_second_writer(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, ST.rc2, &ST.st, "z", 1, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status stream_write_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "hello", 5, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_OK);
+    CHECK_EQ(aio_bytes_sent(t), 5);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, NULL, 0, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_OK);
+    CHECK_EQ(aio_spawn(&ST.reader, stream_second_writer), AIO_OK);
+    for (ST.i = 0; ST.i < 64; ST.i++) {
+        AIO_STREAM_WRITE(t, ST.rc, &ST.st, stream_big, sizeof stream_big, AIO_MS(50));
+        if (ST.rc != AIO_OK) break;
+    }
+    CHECK_EQ(ST.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 50);
+    CHECK(aio_bytes_sent(t) < sizeof stream_big);
+    AIO_AWAIT(t, ST.rc, &ST.reader);
+    CHECK_EQ(ST.rc2, AIO_EBUSY); /* it came while the first one waited */
+    AIO_END(t);
+}
+static aio_status stream_write_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, NULL, 3, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status stream_write_unset_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st2, "x", 1, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status stream_write_bad_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x", 1, AIO_TIME_INVALID);
+    AIO_END(t);
+}
+/* A write is a checkpoint first: in a block whose deadline passed it sends
+ * nothing and unwinds to the block's end. */
+static aio_status stream_write_late_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, 0) {
+        AIO_STREAM_WRITE(t, ST.rc, &ST.st, "late", 4, AIO_SEC(1));
+        ST.rc2 = 1; /* (never reached) */
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(ST.rc2, 0);
+    CHECK_EQ(aio_bytes_sent(t), 0);
+    {
+        char got[8];
+        CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), -1); /* nothing came */
+    }
+    AIO_END(t);
+}
+static aio_status set_transport_busy_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&ST.reader, stream_reader), AIO_OK);
+    AIO_YIELD(t); /* the reader waits */
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &engine, &TR), AIO_EBUSY);
+    CHECK_DEBUG("aio_stream_set_transport: a task is waiting in a read or a write");
+    CHECK_EQ(send_sock(S.sv[1], "x\n", 2), 2);
+    AIO_AWAIT(t, ST.rc, &ST.reader);
+    CHECK_EQ(ST.rc2, 2);
+    AIO_END(t);
+}
+static void test_io_stream_write(void) {
+    static const aio_transport half = {engine_recv, NULL};
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_write_late_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_write_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_write_null_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_STREAM_WRITE: the buffer is NULL");
+    memset(&ST.st2, 0, sizeof ST.st2);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_write_unset_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_STREAM_WRITE: the stream was not set up");
+    CHECK_EQ(test_run(&loop, &ST.main, stream_write_bad_timeout_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_STREAM_WRITE: the timeout is NaN");
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &half, &TR), AIO_EINVAL);
+    CHECK_DEBUG("or the transport lacks recv or send");
+    CHECK_EQ(aio_stream_set_transport(NULL, &engine, &TR), AIO_EINVAL);
+    CHECK_EQ(aio_stream_set_transport(&ST.st2, &engine, &TR), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop, &ST.main, set_transport_busy_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* Addresses: set from numeric text, formatted back, their port; refused
  * input leaves the address empty. */
 static void test_io_addresses(void) {
@@ -3199,6 +3417,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_read_exactly_zero),
     SOCKET_ENTRY(test_io_stream_bad_input),
+    SOCKET_ENTRY(test_io_stream_transport),
+    SOCKET_ENTRY(test_io_stream_upgrade),
+    SOCKET_ENTRY(test_io_stream_write),
     SOCKET_ENTRY(test_io_addresses),
     SOCKET_ENTRY(test_io_udp_round_trip),
     SOCKET_ENTRY(test_io_udp_receive_deadline),

@@ -4620,6 +4620,7 @@ int main(int argc, char **argv) {
         last_debug[0] = '\0';
         tests[i].fn();
         if (failed == before) printf("ok %s\n", test_name);
+        (void)fflush(stdout); /* (a run cut off by a time limit still shows where it was) */
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
