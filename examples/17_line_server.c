@@ -56,12 +56,12 @@ static aio_status handle(aio_task *t) {
         AIO_READ_LINE(t, c->n, &c->in, AIO_SEC(2)); /* wait_for(readuntil(b"\n"), 2) */
         if (c->n == AIO_ETIMEDOUT) {
             say("client %d idle for 2 s: dropped", c->id);
-            AIO_SEND_ALL(t, c->n, c->fd, "idle for 2 s: goodbye\n", 22, AIO_SEC(1));
+            AIO_STREAM_WRITE(t, c->n, &c->in, "idle for 2 s: goodbye\n", 22, AIO_SEC(1));
             break;
         }
         if (c->n == AIO_ELIMIT) { /* answered once, the rest skipped */
             if (!c->skipping) say("client %d: a line over %d bytes", c->id, LIMIT);
-            if (!c->skipping) AIO_SEND_ALL(t, c->n, c->fd, "error: line too long\n", 21, AIO_SEC(1));
+            if (!c->skipping) AIO_STREAM_WRITE(t, c->n, &c->in, "error: line too long\n", 21, AIO_SEC(1));
             c->skipping = 1;
             aio_stream_discard(&c->in, sizeof c->buf);
             continue;
@@ -76,7 +76,7 @@ static aio_status handle(aio_task *t) {
         }
         say("client %d: %.*s", c->id, c->n - 1, aio_stream_data(&c->in));
         for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->in)[c->i]);
-        AIO_SEND_ALL(t, c->n, c->fd, c->out, (size_t)c->n, AIO_NEVER); /* write(), drain() */
+        AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_NEVER); /* write(), drain() */
     }
     AIO_FINALLY(t);
     if (c->id && AIO_STATUS(t) == AIO_ECANCELED) say("client %d did not leave within 1 s", c->id);
@@ -96,8 +96,8 @@ static aio_status stop_on_signal(aio_task *t) { /* SIGTERM or Ctrl-C: goodbye, 1
         if (aio_task_alive(&conns[s->i].task)) items[s->n++].task = &conns[s->i].task;
     for (s->i = 0; s->i < s->n; s->i++)
         if (AIO_CONTAINER(items[s->i].task, conn_t, task)->id)
-            AIO_SEND_ALL(t, s->rc, AIO_CONTAINER(items[s->i].task, conn_t, task)->fd,
-                         "server closing: goodbye\n", 24, AIO_SEC(1));
+            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(items[s->i].task, conn_t, task)->in,
+                             "server closing: goodbye\n", 24, AIO_SEC(1));
     if (s->n) AIO_WAIT(t, s->rc, items, (uint32_t)s->n, AIO_ALL_COMPLETED, AIO_SEC(1));
     for (s->i = 0; s->i < s->n; s->i++) aio_cancel(items[s->i].task);
     AIO_END(t);

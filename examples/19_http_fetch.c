@@ -79,9 +79,9 @@ static aio_status get(aio_task *t, get_t *s) {
     AIO_CHECK(t, s->fd = s->rc);
     s->rc = snprintf(s->request, sizeof s->request,
                      "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", s->path);
-    AIO_SEND_ALL(t, s->rc, s->fd, s->request, (size_t)s->rc, AIO_SEC(1));
-    AIO_CHECK(t, s->rc);
     AIO_CHECK(t, aio_stream_init(&s->in, s->fd, s->buf, sizeof s->buf));
+    AIO_STREAM_WRITE(t, s->rc, &s->in, s->request, (size_t)s->rc, AIO_SEC(1));
+    AIO_CHECK(t, s->rc);
     s->status = s->length = 0;
     AIO_TIMEOUT(t, &s->headers, AIO_MS(HEADERS_MS)) { /* the status line and the headers */
         AIO_READ_LINE(t, s->rc, &s->in, AIO_NEVER);
