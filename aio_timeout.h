@@ -370,6 +370,7 @@ struct aio_task {
         aio_task *awaited; /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
         struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
         struct aio__connecting *connecting; /* in AIO_TCP_CONNECT: its attempts */
+        struct aio__unix_connecting *unix_connecting; /* in AIO_UNIX_CONNECT */
         struct {           /* in AIO_WAIT / AIO_GATHER */
             struct aio_wait_item *items;
             uint32_t n;
@@ -894,6 +895,17 @@ AIO_API int aio_address_port(const aio_address *a);
  * name never blocks the loop (the lookup runs on a worker thread under its
  * await's deadline; aio_tcp_listen itself looks nothing up). */
 AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
+/* Unix domain sockets (asyncio's start_unix_server, open_unix_connection;
+ * POSIX): a stream listener at `path` for AIO_ACCEPT: its descriptor, or
+ * AIO_EINVAL (path NULL, empty or longer than the system takes: 107 bytes
+ * on Linux; a negative backlog; Windows; a simulation), AIO_EIO (errno:
+ * EADDRINUSE, EACCES, ENOENT...). A socket file left at `path` by an earlier
+ * listener is removed first, as asyncio does; any other file there stays
+ * and the bind fails (EADDRINUSE). Remove the file when done (unlink). A
+ * path that begins with '@' is a name in Linux's abstract namespace (no
+ * file; '@' stands for the leading NUL byte of such names). The accepted
+ * connections, and AIO_UNIX_CONNECT's, take every socket await and a stream. */
+AIO_API int aio_unix_listen(const char *path, int backlog);
 /* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
  * driver closes its own). */
@@ -1631,6 +1643,16 @@ AIO_API void *aio_sim_arg(void);
     AIO__AWAIT(t, (lv) = aio__r, aio__connect_start((t), aio__f, (host), (port), (d)), \
                aio__connect_poll((t), aio__f), AIO__LABEL)
 
+/* await open_unix_connection(path) within d: lv = the connection's
+ * descriptor (non-blocking), or AIO_ENOTFOUND (no socket at path),
+ * AIO_ECONNREFUSED (nobody listens there), AIO_ETIMEDOUT, AIO_EINVAL (as
+ * aio_unix_listen's). A listener whose queue is full is asked again at
+ * doubling intervals from 1 ms to 64 ms, until d. path is read at the start
+ * only. */
+#define AIO_UNIX_CONNECT(t, lv, path, d)                                       \
+    AIO__AWAIT(t, (lv) = aio__r, aio__unix_connect_start((t), aio__f, (path), (d)), \
+               aio__unix_connect_poll((t), aio__f), AIO__LABEL)
+
 /* Streams (aio_stream): each read waits at most d and gives lv = a length,
  * the bytes at aio_stream_data(s), or a status (AIO_ETIMEDOUT, an I/O error,
  * ...); nothing is taken unless it succeeds.
@@ -1938,6 +1960,8 @@ AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d);
 AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f);
+AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char *path, aio_time d);
+AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn, void *data, size_t size,
                                      aio_time d);
 AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_t size);
@@ -2195,6 +2219,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #if defined(__linux__) && !defined(AIO_IO_POLL)
 #define AIO__EPOLL 1
@@ -6807,6 +6832,159 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
     aio_io_forget(fd);
     aio__sock_setup(fd);
     return fd;
+}
+
+/* ------------------------------------------------------ Unix domain sockets */
+
+/* A Unix domain socket's address from `path` ('@': Linux's abstract
+ * namespace): its length, or 0 if the path is NULL, empty or too long. */
+#ifdef AIO__POSIX_IO
+static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
+    size_t n = path ? strlen(path) : 0;
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    if (!n || n >= sizeof sa->sun_path) return 0;
+    memcpy(sa->sun_path, path, n);
+#ifdef __linux__
+    if (path[0] == '@') {
+        sa->sun_path[0] = '\0'; /* (the name is its bytes, no NUL after) */
+        return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n);
+    }
+#endif
+    return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+#endif
+
+/* 1 if a simulation runs here: its network has TCP and UDP only. */
+#ifdef AIO_SIMULATION
+#define AIO__UNIX_SIMULATED() (aio__sim_here != NULL)
+#else
+#define AIO__UNIX_SIMULATED() 0
+#endif
+
+AIO_API int aio_unix_listen(const char *path, int backlog) {
+#ifdef AIO__POSIX_IO
+    struct sockaddr_un sa;
+    struct stat st;
+    aio__socklen sl = aio__unix_address(path, &sa);
+    int fd;
+    if (AIO__UNIX_SIMULATED())
+        return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets are not simulated (a simulated "
+                                       "network has TCP and UDP)");
+    if (!sl || backlog < 0)
+        return aio__misuse(AIO_EINVAL, "aio_unix_listen: the path is NULL, empty or longer than a Unix "
+                                       "socket's address takes, or the backlog is negative");
+    /* (asyncio's rule: a socket file an earlier listener left is removed) */
+    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) (void)unlink(sa.sun_path);
+    fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (bind(fd, (struct sockaddr *)&sa, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) {
+        int err = errno;
+        (void)close(fd);
+        errno = err;
+        return AIO_EIO;
+    }
+    aio_io_forget(fd);
+    aio__nonblocking(fd);
+    return fd;
+#else
+    (void)path; (void)backlog;
+    return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets need POSIX");
+#endif
+}
+
+/* AIO_UNIX_CONNECT: a connect on a non-blocking Unix socket is made at once
+ * or refused at once, except when the listener's queue is full (EAGAIN):
+ * then the socket is not connecting, a wait for it to be writable ends at
+ * once, and the only way is to ask again later. The state (the heap's while
+ * the task waits: seq.unix_connecting) keeps the address and the backoff. */
+#ifdef AIO__POSIX_IO
+typedef struct aio__unix_connecting {
+    aio_time until; /* the connect's own deadline */
+    aio_time retry; /* the wait before the next try */
+    int fd;
+    aio__socklen len;
+    struct sockaddr_un sa;
+} aio__unix_connecting;
+
+static aio_status aio__unix_connect_end(aio_task *t, aio_status rc) {
+    aio__unix_connecting *c = t->seq.unix_connecting;
+    if (rc < 0) (void)aio_close(c->fd);
+    else rc = c->fd;
+    free(c);
+    t->seq.unix_connecting = NULL;
+    return rc;
+}
+
+/* Try to connect: the descriptor, a status, or parked until the next try. */
+static aio_status aio__unix_connect_try(aio_task *t, aio_frame *f) {
+    aio__unix_connecting *c = t->seq.unix_connecting;
+    aio_time now;
+    aio_status rc;
+    for (;;) {
+        if (connect(c->fd, (struct sockaddr *)&c->sa, c->len) == 0 || errno == EISCONN)
+            return aio__unix_connect_end(t, AIO_OK);
+        if (errno != EINTR) break; /* LCOV_EXCL_BR_LINE: (a signal in the call) */
+    }
+    if (errno == ENOENT) return aio__unix_connect_end(t, AIO_ENOTFOUND);
+    if (errno != EAGAIN && errno != EINPROGRESS && errno != EALREADY) /* LCOV_EXCL_BR_LINE */
+        return aio__unix_connect_end(t, aio__net_error(errno, "AIO_UNIX_CONNECT", c->fd));
+    now = aio__now(t->loop);
+    if (c->until != AIO_NEVER && !aio__before(now, c->until)) return aio__unix_connect_end(t, AIO_ETIMEDOUT);
+    aio__set_until(t, c->until != AIO_NEVER && aio__before(c->until, now + c->retry) ? c->until : now + c->retry);
+    if (c->retry < AIO_MS(64)) c->retry *= 2;
+    AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
+    rc = aio__park(t, 1, 1);
+    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc));
+}
+#endif
+
+AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char *path, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+#ifdef AIO__POSIX_IO
+    aio__unix_connecting *c;
+#endif
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: the timeout is NaN, negative or "
+                                                        "beyond half the clock range"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+#ifdef AIO__POSIX_IO
+    if (AIO__UNIX_SIMULATED())
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets are not simulated (a simulated "
+                                       "network has TCP and UDP)");
+    c = (aio__unix_connecting *)calloc(1, sizeof *c);
+    if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    c->len = aio__unix_address(path, &c->sa);
+    if (!c->len) {
+        free(c);
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: the path is NULL, empty or longer than a Unix "
+                                       "socket's address takes");
+    }
+    c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    if (c->fd < 0) { /* LCOV_EXCL_START: out of descriptors */
+        free(c);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+    aio_io_forget(c->fd);
+    aio__nonblocking(c->fd);
+    c->until = until;
+    c->retry = AIO_MS(1);
+    t->seq.unix_connecting = c;
+    return aio__unix_connect_try(t, f);
+#else
+    (void)path;
+    return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets need POSIX");
+#endif
+}
+
+AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {
+#ifdef AIO__POSIX_IO
+    if (aio__checkpoint(t) < 0) return aio__unix_connect_end(t, aio__raise(t, f, AIO_ECANCELED));
+    return aio__unix_connect_try(t, f);
+#else
+    (void)t; (void)f; /* LCOV_EXCL_LINE: never called (the start refused) */
+    return AIO_EINVAL; /* LCOV_EXCL_LINE */
+#endif
 }
 
 AIO_API int aio_socket_port(aio_socket sock) {
@@ -11991,6 +12169,14 @@ AIO_API int aio_udp_open(const char *host, int port) {
     (void)host; (void)port;
     return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
 }
+AIO_API int aio_unix_listen(const char *path, int backlog) {
+    (void)path; (void)backlog;
+    return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets need POSIX");
+}
+AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char *path, aio_time d) {
+    (void)t; (void)f; (void)path; (void)d;
+    return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets need POSIX");
+}
 AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                     size_t len, const aio_address *addr, aio_time d) {
     (void)t; (void)f; (void)op; (void)sock; (void)buf; (void)len; (void)addr; (void)d;
@@ -12003,6 +12189,10 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
 }
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
     (void)t; (void)f; (void)s; (void)buf; (void)len;
+    return AIO_EINVAL;
+}
+AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {
+    (void)t; (void)f;
     return AIO_EINVAL;
 }
 AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,

@@ -2807,6 +2807,221 @@ static void test_io_stream_write(void) {
     sock_teardown(&loop);
 }
 
+/* ------------------------------------------------------ Unix domain sockets */
+#if POSIX_IO_TESTS
+#include <sys/stat.h>
+#include <sys/un.h>
+static struct {
+    aio_task main, other;
+    char path[64], abstract[64];
+    int l, c, a;
+    aio_status rc, rc2;
+    long long at;
+    aio_stream st;
+    unsigned char buf[32];
+    int queued[8], nqueued;
+} UX;
+
+/* Connections made to UX.path until its listener's queue is full (they
+ * wait there, never accepted): how many it took. */
+static int unix_fill_queue(void) {
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, UX.path, strlen(UX.path));
+    for (UX.nqueued = 0; UX.nqueued < 8; UX.nqueued++) {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        (void)fcntl(fd, F_SETFL, O_NONBLOCK);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+            CHECK_EQ(errno, EAGAIN);
+            close(fd);
+            break;
+        }
+        UX.queued[UX.nqueued] = fd;
+    }
+    CHECK(UX.nqueued < 8);
+    return UX.nqueued;
+}
+static void unix_unfill_queue(void) {
+    while (UX.nqueued) close(UX.queued[--UX.nqueued]);
+}
+
+/* A line each way through a stream over a Unix socket at a path (and at an
+ * abstract name on Linux); the listener made again at the same path takes
+ * the socket file its predecessor left. */
+static aio_status unix_accepter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, UX.a, UX.l, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status unix_lines_main(aio_task *t) {
+    AIO_BEGIN(t);
+    UX.l = aio_unix_listen(UX.path, 0);
+    CHECK(UX.l >= 0);
+    CHECK_EQ(aio_spawn(&UX.other, unix_accepter), AIO_OK);
+    AIO_UNIX_CONNECT(t, UX.c, UX.path, AIO_SEC(1));
+    CHECK(UX.c >= 0);
+    AIO_AWAIT(t, UX.rc, &UX.other);
+    CHECK(UX.a >= 0);
+    CHECK_EQ(aio_stream_init(&UX.st, UX.a, UX.buf, sizeof UX.buf), AIO_OK);
+    AIO_SEND_ALL(t, UX.rc, UX.c, "ping\n", 5, AIO_SEC(1));
+    CHECK_EQ(UX.rc, AIO_OK);
+    AIO_READ_LINE(t, UX.rc, &UX.st, AIO_SEC(1));
+    CHECK_EQ(UX.rc, 5);
+    CHECK(memcmp(aio_stream_data(&UX.st), "ping\n", 5) == 0);
+    AIO_STREAM_WRITE(t, UX.rc, &UX.st, "pong\n", 5, AIO_SEC(1));
+    CHECK_EQ(UX.rc, AIO_OK);
+    {
+        char got[8] = {0};
+        CHECK_EQ(recv(UX.c, got, sizeof got, 0), 5);
+        CHECK(memcmp(got, "pong\n", 5) == 0);
+    }
+    CHECK_EQ(aio_close(UX.a), AIO_OK);
+    CHECK_EQ(aio_close(UX.c), AIO_OK);
+    CHECK_EQ(aio_close(UX.l), AIO_OK); /* (its file stays) */
+    UX.l = aio_unix_listen(UX.path, 4); /* the file left is a socket's: taken */
+    CHECK(UX.l >= 0);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+#ifdef __linux__
+    UX.l = aio_unix_listen(UX.abstract, 0);
+    CHECK(UX.l >= 0);
+    CHECK_EQ(aio_spawn(&UX.other, unix_accepter), AIO_OK);
+    AIO_UNIX_CONNECT(t, UX.c, UX.abstract, AIO_SEC(1));
+    CHECK(UX.c >= 0);
+    AIO_AWAIT(t, UX.rc, &UX.other);
+    CHECK(UX.a >= 0);
+    CHECK_EQ(aio_close(UX.a), AIO_OK);
+    CHECK_EQ(aio_close(UX.c), AIO_OK);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+#endif
+    AIO_END(t);
+}
+
+/* Nothing at the path: AIO_ENOTFOUND; a socket file nobody listens on:
+ * AIO_ECONNREFUSED; a file that is not a socket stays, and a listen there
+ * fails (EADDRINUSE). A listener whose queue is full: the connect asks
+ * again at 1, 3, 7, 15, 31, 63 ms...; one accepted at 50 ms lets it in at
+ * 63 ms; with nobody accepting, its deadline ends it at exactly 20 ms. */
+static aio_status unix_late_accepter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(50));
+    AIO_ACCEPT(t, UX.a, UX.l, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status unix_errors_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_SEC(1));
+    CHECK_EQ(UX.rc, AIO_ENOTFOUND);
+    UX.l = aio_unix_listen(UX.path, 0);
+    CHECK(UX.l >= 0);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_SEC(1));
+    CHECK_EQ(UX.rc, AIO_ECONNREFUSED);
+    CHECK_EQ(unlink(UX.path), 0);
+    {
+        FILE *f = fopen(UX.path, "w");
+        CHECK(f != NULL);
+        if (f) fclose(f);
+    }
+    errno = 0;
+    CHECK_EQ(aio_unix_listen(UX.path, 0), AIO_EIO);
+    CHECK_EQ(errno, EADDRINUSE);
+    {
+        struct stat st;
+        CHECK_EQ(stat(UX.path, &st), 0);
+        CHECK(S_ISREG(st.st_mode)); /* left as it was */
+    }
+    CHECK_EQ(unlink(UX.path), 0);
+    /* a full queue: a backlog of 1 takes two connections (Linux) or one */
+    UX.l = aio_unix_listen(UX.path, 1);
+    CHECK(UX.l >= 0);
+    CHECK(unix_fill_queue() >= 1);
+    AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_MS(20));
+    CHECK_EQ(UX.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 20);
+    CHECK_EQ(aio_spawn(&UX.other, unix_late_accepter), AIO_OK);
+    UX.at = T_MS();
+    AIO_UNIX_CONNECT(t, UX.c, UX.path, AIO_SEC(1));
+    CHECK(UX.c >= 0);
+    CHECK_EQ(T_MS() - UX.at, 63);
+    AIO_AWAIT(t, UX.rc, &UX.other);
+    CHECK(UX.a >= 0);
+    CHECK_EQ(aio_close(UX.a), AIO_OK);
+    CHECK_EQ(aio_close(UX.c), AIO_OK);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    CHECK_EQ(unlink(UX.path), 0);
+    unix_unfill_queue();
+    AIO_END(t);
+}
+
+/* A connect waiting for a full queue, cancelled: AIO_ECANCELED, and its
+ * socket closed (the next descriptor made takes its number). */
+static aio_status unix_waiter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_UNIX_CONNECT(t, UX.rc2, UX.path, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status unix_cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    UX.l = aio_unix_listen(UX.path, 1);
+    CHECK(UX.l >= 0);
+    CHECK(unix_fill_queue() >= 1);
+    CHECK_EQ(aio_spawn(&UX.other, unix_waiter), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    UX.a = dup(0); /* the lowest number free now */
+    close(UX.a);
+    aio_cancel(&UX.other);
+    AIO_AWAIT(t, UX.rc, &UX.other);
+    CHECK_EQ(UX.rc, AIO_ECANCELED);
+    CHECK_EQ(UX.rc2, 0); /* (never stored: the cancellation unwound it) */
+    UX.c = dup(0);
+    CHECK(UX.c <= UX.a); /* the connect's socket was given back */
+    close(UX.c);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    CHECK_EQ(unlink(UX.path), 0);
+    unix_unfill_queue();
+    AIO_END(t);
+}
+
+static aio_status unix_bad_path_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_UNIX_CONNECT(t, UX.rc, "", AIO_SEC(1));
+    CHECK_EQ(UX.rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_UNIX_CONNECT: the path is NULL, empty or longer");
+    AIO_UNIX_CONNECT(t, UX.rc, (const char *)NULL, AIO_SEC(1));
+    CHECK_EQ(UX.rc, AIO_EINVAL);
+    AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_TIME_INVALID);
+    AIO_END(t);
+}
+
+static void unix_test(aio_task_fn fn, aio_status expect) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&UX, 0, sizeof UX);
+    (void)snprintf(UX.path, sizeof UX.path, "/tmp/aio-test-%d.sock", (int)getpid());
+    (void)snprintf(UX.abstract, sizeof UX.abstract, "@aio-test-%d", (int)getpid());
+    (void)unlink(UX.path);
+    CHECK_EQ(test_run(&loop, &UX.main, fn), expect);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    (void)unlink(UX.path);
+}
+static void test_io_unix_lines(void) { unix_test(unix_lines_main, AIO_OK); }
+static void test_io_unix_errors(void) { unix_test(unix_errors_main, AIO_OK); }
+static void test_io_unix_cancel(void) { unix_test(unix_cancel_main, AIO_OK); }
+static void test_io_unix_bad_input(void) {
+    char longer[200];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    CHECK_EQ(aio_unix_listen(NULL, 0), AIO_EINVAL);
+    CHECK_DEBUG("aio_unix_listen: the path is NULL, empty or longer");
+    CHECK_EQ(aio_unix_listen("", 0), AIO_EINVAL);
+    CHECK_EQ(aio_unix_listen(longer, 0), AIO_EINVAL);
+    CHECK_EQ(aio_unix_listen("/tmp/x.sock", -1), AIO_EINVAL);
+    unix_test(unix_bad_path_main, AIO_EINVAL);
+    CHECK_DEBUG("AIO_UNIX_CONNECT: the timeout is NaN");
+}
+#endif /* POSIX_IO_TESTS */
+
 /* Addresses: set from numeric text, formatted back, their port; refused
  * input leaves the address empty. */
 static void test_io_addresses(void) {
@@ -3420,6 +3635,12 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_transport),
     SOCKET_ENTRY(test_io_stream_upgrade),
     SOCKET_ENTRY(test_io_stream_write),
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_unix_lines),
+    SOCKET_ENTRY(test_io_unix_errors),
+    SOCKET_ENTRY(test_io_unix_cancel),
+    SOCKET_ENTRY(test_io_unix_bad_input),
+#endif
     SOCKET_ENTRY(test_io_addresses),
     SOCKET_ENTRY(test_io_udp_round_trip),
     SOCKET_ENTRY(test_io_udp_receive_deadline),

@@ -4006,6 +4006,33 @@ static aio_status real_main(aio_task *t) {
     AIO_END(t);
 }
 
+/* Unix domain sockets are not simulated: both calls refuse, saying so,
+ * and nothing of the system's is made. */
+typedef struct {
+    aio_task task;
+    aio_status rc;
+} unix_t;
+static aio_status unix_main(aio_task *t) {
+    unix_t *s = AIO_SELF(t, unix_t);
+    AIO_BEGIN(t);
+#ifdef _WIN32
+#define UNIX_REFUSAL "Unix domain sockets need POSIX"
+#else
+#define UNIX_REFUSAL "Unix domain sockets are not simulated"
+#endif
+    CHECK_EQ(aio_unix_listen("/tmp/aio-sim.sock", 0), AIO_EINVAL);
+    CHECK_DEBUG("aio_unix_listen: " UNIX_REFUSAL);
+    AIO_UNIX_CONNECT(t, s->rc, "/tmp/aio-sim.sock", AIO_SEC(1));
+    CHECK_EQ(s->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_UNIX_CONNECT: " UNIX_REFUSAL);
+    CHECK_EQ(aio_now(), 0);
+    AIO_END(t);
+}
+static void test_unix_sockets_refused(void) {
+    unix_t s;
+    CHECK_EQ(RUN(exact(), s, unix_main), AIO_OK);
+}
+
 /* A loop of the system's, with a child left open, closed and destroyed
  * while a simulation runs on the same thread: its child is the system's,
  * killed and reaped as ever, and the simulation's loop is left alone. */
@@ -4599,6 +4626,7 @@ static const test_case tests[] = {
     TEST(test_task_hosts),
     TEST(test_without_simulation),
     TEST(test_real_child_beside_simulation),
+    TEST(test_unix_sockets_refused),
     TEST(test_processes_communicate),
     TEST(test_processes_signals),
     TEST(test_processes_child_dies),
