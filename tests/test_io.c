@@ -2724,6 +2724,16 @@ static aio_status stream_second_writer(aio_task *t) {
     AIO_STREAM_WRITE(t, ST.rc2, &ST.st, "z", 1, AIO_SEC(1));
     AIO_END(t);
 }
+static aio_status stream_peer_drains(aio_task *t) {
+    static char sink[65536];
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(10));
+    for (;;) {
+        AIO_RECV(t, ST.rc2, S.sv[1], sink, sizeof sink, AIO_NEVER);
+        if (ST.rc2 <= 0) break;
+    }
+    AIO_END(t);
+}
 static aio_status stream_write_main(aio_task *t) {
     AIO_BEGIN(t);
     AIO_STREAM_WRITE(t, ST.rc, &ST.st, "hello", 5, AIO_SEC(1));
@@ -2741,6 +2751,14 @@ static aio_status stream_write_main(aio_task *t) {
     CHECK(aio_bytes_sent(t) < sizeof stream_big);
     AIO_AWAIT(t, ST.rc, &ST.reader);
     CHECK_EQ(ST.rc2, AIO_EBUSY); /* it came while the first one waited */
+    /* the peer reads everything from 10 ms on: a write that waits goes on */
+    CHECK_EQ(aio_spawn(&ST.reader, stream_peer_drains), AIO_OK);
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, stream_big, sizeof stream_big, AIO_SEC(5));
+    CHECK_EQ(ST.rc, AIO_OK);
+    CHECK_EQ(aio_bytes_sent(t), sizeof stream_big);
+    CHECK(T_MS() >= 60);
+    aio_cancel(&ST.reader);
+    AIO_AWAIT(t, ST.rc, &ST.reader);
     AIO_END(t);
 }
 static aio_status stream_write_null_main(aio_task *t) {
@@ -2786,11 +2804,43 @@ static aio_status set_transport_busy_main(aio_task *t) {
     CHECK_EQ(ST.rc2, 2);
     AIO_END(t);
 }
+/* A transport that breaks its contract (more bytes than asked, or none
+ * taken) ends the read or the write with AIO_EIO and a message. */
+static aio_status liar_recv(void *ctx, aio_socket fd, void *buf, size_t len) {
+    (void)ctx; (void)fd; (void)buf;
+    return (aio_status)len + 1;
+}
+static aio_status liar_send(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    (void)ctx; (void)fd; (void)buf; (void)len;
+    return 0;
+}
+static aio_status liar_main(aio_task *t) {
+    static const aio_transport liar = {liar_recv, liar_send};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &liar, NULL), AIO_OK);
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EIO);
+    CHECK_DEBUG("the transport's recv said it put more bytes than asked");
+    CHECK_EQ(aio_stream_buffered(&ST.st), 0); /* nothing taken */
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x", 1, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EIO);
+    CHECK_DEBUG("the transport's send said it took no bytes");
+    CHECK_EQ(aio_stream_set_transport(&ST.st, NULL, NULL), AIO_OK);
+    AIO_END(t);
+}
+
+static aio_status stream_write_nothing_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, ST.rc, (aio_stream *)NULL, "x", 1, AIO_SEC(1));
+    AIO_END(t);
+}
 static void test_io_stream_write(void) {
     static const aio_transport half = {engine_recv, NULL};
+    static const aio_transport other_half = {NULL, engine_send};
     aio_loop loop;
     stream_setup(&loop, sizeof ST.buf, NULL);
     CHECK_EQ(test_run(&loop, &ST.main, stream_write_late_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &ST.main, liar_main), AIO_OK);
     CHECK_EQ(test_run(&loop, &ST.main, stream_write_main), AIO_OK);
     CHECK_EQ(test_run(&loop, &ST.main, stream_write_null_main), AIO_EINVAL);
     CHECK_DEBUG("AIO_STREAM_WRITE: the buffer is NULL");
@@ -2801,6 +2851,8 @@ static void test_io_stream_write(void) {
     CHECK_DEBUG("AIO_STREAM_WRITE: the timeout is NaN");
     CHECK_EQ(aio_stream_set_transport(&ST.st, &half, &TR), AIO_EINVAL);
     CHECK_DEBUG("or the transport lacks recv or send");
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &other_half, &TR), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_write_nothing_main), AIO_EINVAL);
     CHECK_EQ(aio_stream_set_transport(NULL, &engine, &TR), AIO_EINVAL);
     CHECK_EQ(aio_stream_set_transport(&ST.st2, &engine, &TR), AIO_EINVAL);
     CHECK_EQ(test_run(&loop, &ST.main, set_transport_busy_main), AIO_OK);
@@ -2900,11 +2952,12 @@ static aio_status unix_lines_main(aio_task *t) {
 /* Nothing at the path: AIO_ENOTFOUND; a socket file nobody listens on:
  * AIO_ECONNREFUSED; a file that is not a socket stays, and a listen there
  * fails (EADDRINUSE). A listener whose queue is full: the connect asks
- * again at 1, 3, 7, 15, 31, 63 ms...; one accepted at 50 ms lets it in at
- * 63 ms; with nobody accepting, its deadline ends it at exactly 20 ms. */
+ * again at 1, 3, 7, 15, 31, 63, 127, 191 ms...; one accepted at 150 ms lets
+ * it in at 191 ms; with nobody accepting, its deadline ends it at exactly
+ * 20 ms. In a block whose deadline passed it makes nothing. */
 static aio_status unix_late_accepter(aio_task *t) {
     AIO_BEGIN(t);
-    AIO_SLEEP(t, AIO_MS(50));
+    AIO_SLEEP(t, AIO_MS(150));
     AIO_ACCEPT(t, UX.a, UX.l, AIO_SEC(1));
     AIO_END(t);
 }
@@ -2939,11 +2992,17 @@ static aio_status unix_errors_main(aio_task *t) {
     AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_MS(20));
     CHECK_EQ(UX.rc, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 20);
+    AIO_TIMEOUT(t, &S.to, 0) {
+        AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_SEC(1));
+        UX.rc = 1; /* (never reached) */
+    }
+    CHECK_EQ(aio_timeout_status(&S.to), AIO_ETIMEDOUT);
+    CHECK_EQ(UX.rc, AIO_ETIMEDOUT);
     CHECK_EQ(aio_spawn(&UX.other, unix_late_accepter), AIO_OK);
     UX.at = T_MS();
     AIO_UNIX_CONNECT(t, UX.c, UX.path, AIO_SEC(1));
     CHECK(UX.c >= 0);
-    CHECK_EQ(T_MS() - UX.at, 63);
+    CHECK_EQ(T_MS() - UX.at, 191); /* (1, 3, 7, ... 127, then 64 ms apart) */
     AIO_AWAIT(t, UX.rc, &UX.other);
     CHECK(UX.a >= 0);
     CHECK_EQ(aio_close(UX.a), AIO_OK);
