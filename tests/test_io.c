@@ -85,6 +85,7 @@ static struct {
     aio_timeout to;
     int fd_ready_at; /* device: descriptor that becomes ready */
     aio_time device_after;
+    aio_stream st; /* (a build without sockets: refused) */
 } P;
 
 static aio_status port_waiter(aio_task *t) {
@@ -466,6 +467,12 @@ static aio_status port_no_sockets_main(aio_task *t) {
     AIO_RECV_FROM(t, P.w[0].rc, 0, buf, sizeof buf, NULL, AIO_SEC(1));
     CHECK_EQ(P.w[0].rc, AIO_EINVAL);
     CHECK_DEBUG("datagrams need POSIX or Windows");
+    AIO_STREAM_WRITE(t, P.w[0].rc, &P.st, buf, sizeof buf, AIO_SEC(1));
+    CHECK_EQ(P.w[0].rc, AIO_EINVAL);
+    CHECK_DEBUG("streams need POSIX or Windows");
+    AIO_UNIX_CONNECT(t, P.w[0].rc, "/tmp/x.sock", AIO_SEC(1));
+    CHECK_EQ(P.w[0].rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_UNIX_CONNECT: Unix domain sockets need POSIX");
     AIO_END(t);
 }
 
@@ -484,6 +491,9 @@ static void test_io_port_no_sockets(void) {
     test_last_debug[0] = 0;
     CHECK_EQ(aio_udp_open("127.0.0.1", 0), AIO_EINVAL);
     CHECK_DEBUG("datagrams need POSIX or Windows");
+    CHECK_EQ(aio_unix_listen("/tmp/x.sock", 0), AIO_EINVAL);
+    CHECK_DEBUG("aio_unix_listen: Unix domain sockets need POSIX");
+    CHECK_EQ(aio_stream_set_transport(&P.st, NULL, NULL), AIO_EINVAL);
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);

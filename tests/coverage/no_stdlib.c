@@ -47,7 +47,7 @@ static aio_status sleeper(aio_task *t) {
 }
 
 /* I/O without POSIX: each await's status, in order */
-typedef struct { aio_task task; aio_status rc[10]; char buf[4]; aio_stream st; aio_address a; aio_process p; } io_t;
+typedef struct { aio_task task; aio_status rc[12]; char buf[4]; aio_stream st; aio_address a; aio_process p; } io_t;
 static int call(void *data) { return data != NULL; }
 static aio_status io_body(aio_task *t) {
     io_t *s = AIO_SELF(t, io_t);
@@ -62,6 +62,8 @@ static aio_status io_body(aio_task *t) {
     AIO_TO_THREAD(t, s->rc[7], call, s->buf, sizeof s->buf, AIO_MS(1));    /* no threads, */
     AIO_LOOKUP(t, s->rc[8], "localhost", 80, &s->a, 1, AIO_MS(1));        /* no lookups, */
     AIO_PROCESS_WAIT(t, s->rc[9], &s->p, AIO_MS(1));                      /* no processes */
+    AIO_STREAM_WRITE(t, s->rc[10], &s->st, s->buf, sizeof s->buf, AIO_MS(1)); /* no stream writes */
+    AIO_UNIX_CONNECT(t, s->rc[11], "/tmp/x.sock", AIO_MS(1));             /* no Unix sockets */
     AIO_END(t);
 }
 
@@ -91,7 +93,8 @@ int main(void) {
         bad += io.rc[0] != AIO_EINVAL || io.rc[1] != AIO_EBADF || io.rc[2] != AIO_EINVAL ||
                io.rc[3] != AIO_EINVAL || io.rc[4] != AIO_EINVAL || io.rc[5] != AIO_EINVAL ||
                io.rc[6] != AIO_EINVAL || io.rc[7] != AIO_EINVAL || io.rc[8] != AIO_EINVAL ||
-               io.rc[9] != AIO_EINVAL;
+               io.rc[9] != AIO_EINVAL || io.rc[10] != AIO_EINVAL || io.rc[11] != AIO_EINVAL;
+        bad += aio_unix_listen("/tmp/x.sock", 0) != AIO_EINVAL || aio_stream_set_transport(&io.st, NULL, NULL) != AIO_EINVAL;
         bad += aio_loop_set_threads(&loop, 2) != AIO_EINVAL || aio_loop_set_threads_timeout(&loop, 0) != AIO_EINVAL;
         aio_set_lookup(NULL, NULL); /* (nothing to set: no lookups) */
         bad += aio_tcp_listen(NULL, 0, 1) != AIO_EINVAL || aio_socket_port(0) != AIO_EINVAL;
@@ -114,10 +117,10 @@ int main(void) {
         }
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
-        bad += heard != 30;
+        bad += heard != 34;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 30;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 34;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
