@@ -4031,6 +4031,17 @@ static aio_status unix_main(aio_task *t) {
 static void test_unix_sockets_refused(void) {
     unix_t s;
     CHECK_EQ(RUN(exact(), s, unix_main), AIO_OK);
+#ifndef _WIN32
+    { /* (and taken, with no simulation running) */
+        char path[64];
+        int fd;
+        (void)snprintf(path, sizeof path, "/tmp/aio-sim-%d.sock", (int)getpid());
+        fd = aio_unix_listen(path, 0);
+        CHECK(fd >= 0);
+        CHECK_EQ(aio_close(fd), AIO_OK);
+        CHECK_EQ(unlink(path), 0);
+    }
+#endif
 }
 
 /* A loop of the system's, with a child left open, closed and destroyed
