@@ -81,10 +81,75 @@
  *
  *     AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(2));
  *     if (s->n == AIO_ETIMEDOUT) ...   // idle for 2 s (0: the peer closed)
+ *
+ * CONTENTS
+ *
+ * Each section starts with a line `// >>name` just above its banner, so
+ * `grep -n '^// >>' aio_timeout.h` lists them, in this order, with their
+ * lines. docs/internals.md tells a maintainer how the parts fit together.
+ *
+ *   The API: what a program sees
+ *   >>config            the version; every compile-time option and its default
+ *   >>time              aio_time, AIO_SEC / AIO_MS / AIO_US, the statuses
+ *   >>types             the structs: aio_frame, aio_task, aio_timeout, the
+ *                       synchronisation objects, the hooks, aio_loop
+ *   >>loop              making a loop, its clock and hooks, aio_run, aio_step
+ *   >>tasks             aio_spawn, aio_cancel, a task's result
+ *   >>scopes            an open block's deadline: moved, read, time left
+ *   >>many              wait modes, as_completed, groups, events, locks,
+ *                       semaphores, conditions
+ *   >>queues            queues, and a put from an interrupt handler
+ *   >>io                the I/O port (struct aio_io), sockets, addresses,
+ *                       streams, datagrams, signals
+ *   >>threads           calls on worker threads, host names
+ *   >>processes         child processes
+ *   >>instruments       the hook told of every step, aio_recorder
+ *   >>simulation        aio_sim_config, aio_sim_run (with AIO_SIMULATION)
+ *   >>macros            AIO_BEGIN ... AIO_END and every await
+ *   >>internals         what the macros expand to: AIO__AWAIT, the blocks,
+ *                       and the start and poll function of every await
+ *   >>fast-paths        task states and flags, lists, the awaits' inline halves
+ *   The implementation: in the one file that defines AIO_TIMEOUT_IMPLEMENTATION
+ *   >>impl              the system's headers; what this build has (AIO__SOCKETS,
+ *                       AIO__THREADS, AIO__PROCESSES, AIO__SIM, ...)
+ *   >>misc              the debug hook, misuse messages, time arithmetic
+ *   >>clock             the system's clock and idle wait; a loop made, destroyed
+ *   >>heap              the timer heap
+ *   >>waking            the ready queue; a parked task woken
+ *   >>cancellation      which cancellation applies, its delivery, how it is
+ *                       passed on; a task parked until its deadlines
+ *   >>tasks-impl        a task spawned, cancelled, stepped, finished
+ *   >>loop-impl         deadlines fired, events drained, the turn, aio_run
+ *   >>coroutines        frames and unwinding; sleep, yield, awaiting a task
+ *   >>scopes-impl       timeout and shielded blocks
+ *   >>many-impl         AIO_WAIT, AIO_GATHER
+ *   >>as-completed      AIO_NEXT_COMPLETED
+ *   >>groups            task groups
+ *   >>events            events
+ *   >>locks             locks and semaphores
+ *   >>conditions        conditions
+ *   >>queues-impl       queues
+ *   >>io-impl           waiting on a descriptor: slots, the port's calls
+ *   >>sockets           the platform's socket calls (POSIX, Windows, routed to
+ *                       a simulation); the socket awaits
+ *   >>streams           buffered reads; addresses, listeners, aio_close
+ *   >>datagrams         UDP
+ *   >>signals           POSIX signals, Windows' console events
+ *   >>sysio             the system's wait: epoll, poll(), WSAPoll
+ *   >>pool              the worker threads
+ *   >>lookup            host names
+ *   >>connect           AIO_TCP_CONNECT (Happy Eyeballs)
+ *   >>simulation-impl   the simulated network, its port, its runner
+ *   >>processes-impl    child processes: simulated, POSIX, Windows
+ *   >>process-wait      awaiting a child, stopping it
+ *   >>instruments-impl  the trace, the recorder, the records as text
+ *   >>left-out          what a build without signals, threads or sockets
+ *                       refuses
  */
 #ifndef AIO_TIMEOUT_H
 #define AIO_TIMEOUT_H
 
+// >>config
 /* ------------------------------------------------------------------------ */
 /* Configuration                                                              */
 /* ------------------------------------------------------------------------ */
@@ -209,6 +274,7 @@
 extern "C" {
 #endif
 
+// >>time
 /* ------------------------------------------------------------------------ */
 /* Time and status                                                            */
 /* ------------------------------------------------------------------------ */
@@ -312,6 +378,7 @@ AIO_API const char *aio_strerror(aio_status status);
  * due, as asyncio treats it), +inf or too large -> AIO_NEVER. */
 AIO_API aio_time aio_seconds(double seconds);
 
+// >>types
 /* ------------------------------------------------------------------------ */
 /* Types                                                                      */
 /* ------------------------------------------------------------------------ */
@@ -583,6 +650,7 @@ struct aio_loop {
 #endif
 };
 
+// >>loop
 /* ------------------------------------------------------------------------ */
 /* The loop                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -635,6 +703,7 @@ AIO_API aio_loop *aio_running_loop(void);
 AIO_API aio_time aio_now(void);
 AIO_API void aio_set_debug_hook(aio_debug_fn hook); /* NULL restores the default */
 
+// >>tasks
 /* ------------------------------------------------------------------------ */
 /* Tasks                                                                      */
 /* ------------------------------------------------------------------------ */
@@ -659,6 +728,7 @@ AIO_API aio_status aio_task_result(const aio_task *t);
 /* 1 while a cancel request waits to be delivered. */
 AIO_API int aio_task_cancel_pending(const aio_task *t);
 
+// >>scopes
 /* ------------------------------------------------------------------------ */
 /* Timeout scopes and deadlines                                               */
 /* ------------------------------------------------------------------------ */
@@ -684,6 +754,7 @@ AIO_API aio_time aio_effective_deadline(aio_task *t);
 /* Ticks left before that deadline: 0 if due, AIO_NEVER if none. */
 AIO_API aio_time aio_time_left(aio_task *t);
 
+// >>many
 /* ------------------------------------------------------------------------ */
 /* Waiting on many, groups, events, locks                                     */
 /* ------------------------------------------------------------------------ */
@@ -741,6 +812,7 @@ AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock);
 AIO_API int aio_condition_notify(aio_condition *cond, int n);
 AIO_API int aio_condition_notify_all(aio_condition *cond);
 
+// >>queues
 /* ------------------------------------------------------------------------ */
 /* Queues                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -784,6 +856,7 @@ AIO_API aio_status aio_queue_task_done(aio_queue *q);
  * returns once no item is left undone). */
 AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
 
+// >>io
 /* ------------------------------------------------------------------------ */
 /* I/O with deadlines                                                         */
 /* ------------------------------------------------------------------------ */
@@ -971,6 +1044,7 @@ AIO_API int aio_udp_open(const char *host, int port);
  * logoff, a shutdown: the process is held until the loop is destroyed). */
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
 
+// >>threads
 /* ------------------------------------------------------------------------ */
 /* Blocking calls on worker threads, and host names                           */
 /* ------------------------------------------------------------------------ */
@@ -1028,6 +1102,7 @@ AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *loop, aio_time d);
 typedef int (*aio_lookup_fn)(void *ctx, const char *host, int port, aio_address *out, int max);
 AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
 
+// >>processes
 /* ------------------------------------------------------------------------ */
 /* Child processes                                                            */
 /* ------------------------------------------------------------------------ */
@@ -1141,6 +1216,7 @@ typedef struct aio_communicate {
     size_t input_done; /* the library's: how much of the input was written */
 } aio_communicate;
 
+// >>instruments
 /* ------------------------------------------------------------------------ */
 /* Instruments: see what happened                                             */
 /* ------------------------------------------------------------------------ */
@@ -1238,6 +1314,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *record, char *buf, size_
 /* A `line` for aio_recorder_dump: fputs(text) and a newline to the FILE * ctx. */
 AIO_API void aio_trace_fputs(void *file, const char *text);
 
+// >>simulation
 /* ------------------------------------------------------------------------ */
 /* Simulation: your program under seeded hardship, replayable by seed         */
 /* ------------------------------------------------------------------------ */
@@ -1380,6 +1457,7 @@ AIO_API int aio_sim_run(aio_sim_options *opts, size_t state_size, size_t task_of
 AIO_API void *aio_sim_arg(void);
 #endif
 
+// >>macros
 /* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1686,6 +1764,7 @@ AIO_API void *aio_sim_arg(void);
  * on a connected one), which stays usable. */
 #define AIO_SEND_TO(t, lv, fd, buf, len, to, d) AIO__DGRAM(t, lv, AIO__DGRAM_SEND, fd, buf, len, to, d)
 
+// >>internals
 /* ------------------------------------------------------------------------ */
 /* Internals used by the macros                                               */
 /* ------------------------------------------------------------------------ */
@@ -1931,6 +2010,7 @@ AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__suspended(aio_task *t);
 AIO_API void aio__not_suspended(aio_task *t);
 
+// >>fast-paths
 /* ------------------------------------------------------------------------ */
 /* The awaits' fast paths                                                     */
 /* ------------------------------------------------------------------------ */
@@ -2116,6 +2196,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #endif
 #endif /* AIO_TIMEOUT_H */
 
+// >>impl
 /* ======================================================================== */
 /* Implementation                                                             */
 /* ======================================================================== */
@@ -2261,6 +2342,7 @@ static AIO_THREAD_LOCAL aio_loop *aio__loop;
 static AIO_THREAD_LOCAL aio_loop *aio__last;
 static AIO_THREAD_LOCAL aio_loop *aio__stepping;
 
+// >>misc
 /* ------------------------------------------------------------------ misc */
 
 #ifdef AIO__HOSTED
@@ -2436,6 +2518,7 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
     return aio__instant((aio_time)(aio__now(L) + d));
 }
 
+// >>clock
 /* ----------------------------------------------------------------- clock */
 
 /* A system clock: Windows' performance counter, POSIX's monotonic clock,
@@ -2767,6 +2850,7 @@ AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now((aio_loop *)L
 AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
 AIO_API aio_time aio_now(void) { return aio__loop ? aio__now(aio__loop) : 0; }
 
+// >>heap
 /* ------------------------------------------------------------ timer heap */
 
 /* Twice the storage, from the growth hook. Storage is given back to the hook
@@ -2904,6 +2988,7 @@ static aio_status aio__arm(const aio_timer *e) {
     return AIO_OK;
 }
 
+// >>waking
 /* ----------------------------------------------------- queues and waking */
 
 #define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
@@ -2958,6 +3043,7 @@ static void aio__wake_all(aio_link *l, uint16_t flag) {
     }
 }
 
+// >>cancellation
 /* ----------------------------------------------------------- cancellation */
 
 /* Sentinel "source" meaning: the task itself was cancelled. */
@@ -3288,6 +3374,7 @@ static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
     return AIO__RAISE;
 }
 
+// >>tasks-impl
 /* ------------------------------------------------------------------ tasks */
 
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
@@ -3487,6 +3574,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     AIO__TRACED(L, AIO_TRACE_STEPPED, t, 0); /* LCOV_EXCL_BR_LINE: (as above) */
 }
 
+// >>loop-impl
 /* -------------------------------------------------------------------- loop */
 
 /* The timer of parked task t is due: its deadlines that passed take effect
@@ -3781,6 +3869,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     return main->frame.rc;
 }
 
+// >>coroutines
 /* ----------------------------------------------------------- coroutines */
 
 AIO_API void aio__frame_init(aio_frame *f) { memset(f, 0, sizeof *f); }
@@ -4040,6 +4129,7 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
     return 1;
 }
 
+// >>scopes-impl
 /* --------------------------------------------------------- timeout scopes */
 
 static int aio__scope_open(const aio_timeout *sc) {
@@ -4202,6 +4292,7 @@ AIO_API void aio__own_deadline(aio_task *t, aio_time d) {
     aio__set_until(t, aio__deadline(t->loop, d, 1));
 }
 
+// >>many-impl
 /* ------------------------------------------------------- waiting on many */
 
 static void aio__items_unlink(aio_wait_item *items, size_t n) {
@@ -4389,6 +4480,7 @@ AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *item
     return aio__many_step(t, f, items, n, mode, 0);
 }
 
+// >>as-completed
 /* ------------------------------------------------------------ as_completed */
 
 AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
@@ -4508,6 +4600,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     return rc;
 }
 
+// >>groups
 /* ------------------------------------------------------------ task groups */
 
 static int aio__group_open(const aio_group *g) {
@@ -4656,6 +4749,7 @@ AIO_API int aio_group_cancel(aio_group *g) {
     return 1;
 }
 
+// >>events
 /* ------------------------------------------------------------------ events */
 
 #ifdef AIO__SIM
@@ -4761,6 +4855,7 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
     return aio__event_park(t, f, ev, ticket);
 }
 
+// >>locks
 /* ------------------------------------------------------ locks, semaphores */
 
 /* A lock and a semaphore share the code below: `count` is the lock's
@@ -4886,6 +4981,7 @@ AIO_API aio_status aio_lock_release(aio_lock *lock) {
 }
 AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked == AIO__LOCK_HELD; }
 
+// >>conditions
 /* -------------------------------------------------------------- conditions */
 
 AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock) {
@@ -5002,6 +5098,7 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
     return aio__cond_relock(t, f, c, 0);
 }
 
+// >>queues-impl
 /* ------------------------------------------------------------------ queues */
 
 /* A queue's state is shared with aio_queue_put_from_isr: it is read and
@@ -5408,6 +5505,7 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
     return aio__queue_park(t, f, q, &q->joiners);
 }
 
+// >>io-impl
 /* ------------------------------------------------------------------ I/O */
 
 /* A task waits on a descriptor through the slot of the descriptor in its
@@ -5684,6 +5782,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
     s->dry = 0;
 }
 
+// >>sockets
 /* ------------------------------------------------- the platform's sockets */
 
 /* What the awaits need of the system's sockets, one set of functions per
@@ -6391,6 +6490,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->seq.io.done; }
 
 #ifdef AIO__SOCKETS
+// >>streams
 /* ---------------------------------------------------------------- streams */
 
 /* A stream's read is a readiness wait of its own: it first looks at what is
@@ -6708,6 +6808,7 @@ AIO_API aio_status aio_close(aio_socket sock) {
     return AIO_OK;
 }
 
+// >>datagrams
 /* -------------------------------------------------------------- datagrams */
 
 /* A datagram's receive or send is one system call that takes or gives a
@@ -6822,6 +6923,7 @@ AIO_API int aio_udp_open(const char *host, int port) {
     return fd;
 }
 
+// >>signals
 /* ---------------------------------------------------------------- signals */
 
 /* POSIX: the handler only notes the signal and writes the wake-up pipe of the
@@ -6929,6 +7031,7 @@ static void aio__sig_default(int signo) {
 static void aio__deliver_signals(aio_loop *L) { (void)L; }
 #endif
 
+// >>sysio
 /* -------------------------------------------------- the system's I/O wait */
 
 typedef struct aio__sysio {
@@ -7288,6 +7391,7 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 #endif /* AIO__SIGNALS */
 #endif /* AIO__SOCKETS */
 
+// >>pool
 /* ------------------------------------------ blocking calls on worker threads */
 
 /* The pool of a loop (made at its first call, with the loop's I/O): its
@@ -7866,6 +7970,7 @@ AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_
 }
 #endif /* AIO__THREADS */
 
+// >>lookup
 /* ------------------------------------------------------------ host names */
 
 /* A lookup is a call on the pool (getaddrinfo blocks), its data the name
@@ -8113,6 +8218,7 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
 #endif /* LCOV_EXCL_STOP */
 }
 
+// >>connect
 /* ------------------------------------------------------------ connecting */
 
 /* AIO_TCP_CONNECT: the host's addresses (a lookup for a name), then Happy
@@ -8321,6 +8427,7 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
 }
 #endif /* AIO__SOCKETS */
 
+// >>simulation-impl
 /* ------------------------------------------------------------- simulation */
 
 /* The simulated world of one loop: its I/O port (the loop waits through it),
@@ -9984,6 +10091,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
 }
 #endif /* AIO__SIM */
 
+// >>processes-impl
 /* ------------------------------------------------------- child processes */
 
 /* A child is started with fork and exec (between them only calls that are
@@ -11205,6 +11313,7 @@ AIO_API aio_status aio_process_close(aio_process *p) {
     return AIO_OK;
 }
 
+// >>process-wait
 /* ------------------------------------------- awaiting a child, stopping it */
 
 /* The descriptors an await on p waits on, and which way: its pipes while
@@ -11493,6 +11602,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
 /* LCOV_EXCL_STOP */
 #endif
 
+// >>instruments-impl
 /* ------------------------------------------------------------ instruments */
 
 #if AIO_INSTRUMENTS
@@ -11742,6 +11852,9 @@ AIO_API void aio_trace_fputs(void *file, const char *text) {
     (void)text;
 #endif
 }
+
+// >>left-out
+/* ---------------------------------------------- the calls a build leaves out */
 
 /* What needs POSIX says so elsewhere. */
 #ifndef AIO__SIGNALS
