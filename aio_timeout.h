@@ -145,6 +145,75 @@
  *   >>instruments-impl  the trace, the recorder, the records as text
  *   >>left-out          what a build without signals, threads or sockets
  *                       refuses
+ *
+ * GLOSSARY: the words the comments use in a sense of their own
+ *
+ *   await       a macro that may suspend the task; every await is a
+ *               checkpoint. It runs in two steps: a start on arrival, a
+ *               poll at each resumption (AIO__AWAIT).
+ *   checkpoint  where a cancellation or an expired deadline is noticed and
+ *               raised: every await, and nowhere else.
+ *   step        one run of a task's body, from a resumption to a suspension
+ *               or its end. A turn of the loop runs the steps that were
+ *               ready when it began, then the timers that are due.
+ *   instant     one value of the clock: what happens at the same instant
+ *               happens in asyncio's order.
+ *   park        suspend a task on a timer, a wait list or both (state
+ *               AIO__PARKED); wake makes it ready again.
+ *   deaf        parked where no deadline applies: a group's end waiting for
+ *               its children, or a wait that must end and found no timer
+ *               slot (a cleanup awaited, a condition's lock taken back).
+ *   plain       a task with no block open around it and no cancellation
+ *               requested or delivered: its awaits take the inline fast
+ *               path (aio__plain).
+ *   owner       the task that spawned another. A cancellation of the owner
+ *               is passed on to an owned child it awaits; waiting is not
+ *               owning.
+ *   block       a timeout block, a shielded block or a group's block: an
+ *               aio_timeout scope open around part of a coroutine.
+ *   landing     the resume point at the end of a block (its case label, in
+ *               scope->landing), where unwinding goes first.
+ *   unwind      leave the coroutine through the landings of its open
+ *               blocks, innermost first, to AIO_FINALLY.
+ *   deliver     raise a cancellation at a checkpoint. Deliveries are
+ *               numbered (the loop's epoch); a cleanup section sets the
+ *               task's barrier so that those before it stay unseen.
+ *   held back   what a shielded block does to cancellations from outside:
+ *               they wait until it ends.
+ *   spread      a cancellation passed on through gathering tasks to the
+ *               tasks they own (loop->spread).
+ *   notice      a group's entry in the ready queue (a waiter with no task)
+ *               once a child failed; heard: the group takes it one turn
+ *               later and cancels the rest (loop->heard).
+ *   rang        a queue's getters' event, rung by a put from outside (an
+ *               interrupt handler, another thread): the loop then hands the
+ *               items to the getters (loop->rang).
+ *   ticket      the count of an event's sets when a task began to wait: a
+ *               later set wakes it.
+ *   handed      a lock, a permit, an item or a place given straight to the
+ *               oldest waiter and kept for it until it runs (also granted,
+ *               promised).
+ *   hook        a function pointer in aio_loop, set at a feature's first
+ *               use, so that a program links only the features it uses.
+ *   port        what waits for descriptors: a struct aio_io. The system's
+ *               wait (epoll, poll(), WSAPoll), a simulation's, or yours.
+ *   slot        the loop's record of one descriptor (aio_io_slot): the task
+ *               waiting on it each way, what is watched.
+ *   way         one direction of a descriptor: readable (0) or writable (1).
+ *   watch       ask the port to report a way of a descriptor; a report is
+ *               its aio_io_ready call.
+ *   dry         a try found nothing to do that way (EAGAIN, a short read)
+ *               since the last report: the next try waits first, trusting
+ *               the watch.
+ *   forget      aio_io_forget: a descriptor's number may now be another
+ *               one's; the slot counts its forgets (closes).
+ *   pool        the worker threads of a loop; a call is one blocking
+ *               function run there (aio__job).
+ *   route line  AIO__SIM_ROUTE(...) or AIO__SIM_PROC_ROUTE(...) at the top
+ *               of a platform call: while a simulation runs on the thread,
+ *               the call goes to the simulation instead.
+ *   misuse      a mistake the library reports through the debug hook with a
+ *               message that names it (aio__misuse), returning a status.
  */
 #ifndef AIO_TIMEOUT_H
 #define AIO_TIMEOUT_H
