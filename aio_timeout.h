@@ -232,6 +232,78 @@
 #define AIO_VERSION 100
 #define AIO_VERSION_STRING "0.1.0"
 
+/* COMPILE-TIME OPTIONS
+ *
+ * Define them before the header is included. Those that change types
+ * (AIO_TIME_32, AIO_TIME_TYPE, AIO_STIME_TYPE, AIO_TICKS_PER_SEC) must be the
+ * same in every file of a program, and AIO_SIMULATION is defined in every
+ * file or none; the others matter only in the file that defines
+ * AIO_TIMEOUT_IMPLEMENTATION. Each with its default, then what it does
+ * (docs/api.md, "Configuration", has the same list):
+ *
+ *   AIO_TIMEOUT_IMPLEMENTATION  (not defined) compile the implementation in
+ *                               this file; exactly one file defines it
+ *   AIO_STATIC                  (not defined) make every function static: a
+ *                               program in one file
+ *   AIO_DEBUG                   (not defined) report each misuse through the
+ *                               debug hook with a message that names it (the
+ *                               status is returned either way), and check the
+ *                               internal invariants (AIO_ASSERT)
+ *   AIO_ASSERT(c)               (assert(c) with AIO_DEBUG, else nothing) the
+ *                               check of an internal invariant
+ *   AIO_INSTRUMENTS             (1 with AIO_DEBUG or AIO_SIMULATION, else 0)
+ *                               1 compiles in the instruments
+ *                               (aio_loop_set_instrument), 0 leaves them out
+ *   AIO_TIME_32                 (not defined) 32-bit millisecond ticks that
+ *                               wrap (microcontrollers); else 64-bit
+ *                               nanoseconds
+ *   AIO_TIME_TYPE               (uint64_t; uint32_t with AIO_TIME_32) the
+ *                               unsigned type of a time in ticks
+ *   AIO_STIME_TYPE              (int64_t; int32_t with AIO_TIME_32) its
+ *                               signed twin, defined with AIO_TIME_TYPE
+ *   AIO_TICKS_PER_SEC           (1000000000u; 1000u with AIO_TIME_32) the
+ *                               ticks in a second
+ *   AIO_CRITICAL_ENTER()        (nothing) enter a critical section around the
+ *                               ready queue and the events, for wake-ups from
+ *                               interrupt handlers and other threads
+ *   AIO_CRITICAL_EXIT()         (nothing) leave it; defined with
+ *                               AIO_CRITICAL_ENTER
+ *   AIO_THREAD_LOCAL            (nothing) the storage class of the running
+ *                               loop's pointer: _Thread_local runs a loop per
+ *                               thread
+ *   AIO_NO_STDLIB               (not defined) freestanding: no stdio.h,
+ *                               stdlib.h or time.h (set a clock, or use the
+ *                               virtual one)
+ *   AIO_NO_IO                   (not defined) leave out the sockets, the
+ *                               signals, the child processes and the
+ *                               system's I/O wait (a port of yours still
+ *                               works: aio_loop_set_io)
+ *   AIO_IO_POLL                 (not defined) wait for I/O with poll() on
+ *                               Linux too, instead of epoll
+ *   AIO_NO_THREADS              (not defined) leave out the worker threads:
+ *                               AIO_TO_THREAD is refused, a host name needs
+ *                               a lookup of yours (aio_set_lookup), and
+ *                               Windows has no child processes
+ *   AIO_THREADS_MAX             (8) the most worker threads a loop runs at
+ *                               once (aio_loop_set_threads: one loop's)
+ *   AIO_THREADS_TIMEOUT         (AIO_SEC(300)) how long aio_loop_destroy waits
+ *                               for the calls under way
+ *                               (aio_loop_set_threads_timeout: one loop's)
+ *   AIO_NO_PROCESSES            (not defined) leave out the child processes
+ *   AIO_NO_PIDFD                (not defined) tell a child's exit by SIGCHLD
+ *                               even where Linux has a pidfd
+ *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
+ *                               cancellation has between SIGTERM and SIGKILL
+ *                               (aio_process_set_grace: one child's)
+ *   AIO_ACCEPT_RETRY_DELAY      (AIO_SEC(1)) how often an accept out of
+ *                               descriptors tries again
+ *   AIO_HAPPY_EYEBALLS_DELAY    (AIO_MS(250)) the time AIO_TCP_CONNECT gives
+ *                               an address before it tries the next as well
+ *   AIO_SIMULATION              (not defined) compile in the simulation
+ *                               (aio_sim_run, docs/simulation.md)
+ *
+ * The defaults are defined below, in this section. */
+
 /* The POSIX clock needs this feature macro under -std=c11, and Linux's
  * pidfd_open (through syscall()) _DEFAULT_SOURCE; they only take effect when
  * this header is the first thing the implementing file includes. */
@@ -264,9 +336,6 @@
 #ifndef AIO_TICKS_PER_SEC
 #define AIO_TICKS_PER_SEC 1000000000u
 #endif
-
-/* AIO_DEBUG: misuse is reported through the debug hook with a message that
- * names the mistake (the status is returned either way). */
 
 /* AIO_INSTRUMENTS: 1 compiles in the instruments (aio_loop_set_instrument: a
  * hook told of every spawn, step, suspension, wake-up, cancel, block and
@@ -305,6 +374,25 @@
  * one loop per thread. */
 #ifndef AIO_THREAD_LOCAL
 #define AIO_THREAD_LOCAL
+#endif
+
+/* The timings and sizes of the I/O, the worker threads and the child
+ * processes (a macro's body is expanded where it is used: AIO_SEC and
+ * AIO_MS are defined in the next section). */
+#ifndef AIO_THREADS_MAX
+#define AIO_THREADS_MAX 8
+#endif
+#ifndef AIO_THREADS_TIMEOUT
+#define AIO_THREADS_TIMEOUT AIO_SEC(300)
+#endif
+#ifndef AIO_PROCESS_GRACE
+#define AIO_PROCESS_GRACE AIO_SEC(5)
+#endif
+#ifndef AIO_ACCEPT_RETRY_DELAY
+#define AIO_ACCEPT_RETRY_DELAY AIO_SEC(1)
+#endif
+#ifndef AIO_HAPPY_EYEBALLS_DELAY
+#define AIO_HAPPY_EYEBALLS_DELAY AIO_MS(250)
 #endif
 
 /* Speed first, except where size counts (-Os): the loop's turn is inlined
@@ -1138,16 +1226,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * function reach only memory that outlives any call (or that the copy
  * holds, such as a string in an array member). */
 typedef int (*aio_thread_fn)(void *data); /* its result: >= 0, or a status */
-#ifndef AIO_THREADS_MAX
-#define AIO_THREADS_MAX 8
-#endif
 /* The most worker threads the loop's pool runs at once (1 to 1024; AIO_OK,
  * or AIO_EINVAL). A higher count than it runs now starts threads for the
  * calls waiting their turn at once; a lower one takes effect as calls end. */
 AIO_API aio_status aio_loop_set_threads(aio_loop *loop, int max);
-#ifndef AIO_THREADS_TIMEOUT
-#define AIO_THREADS_TIMEOUT AIO_SEC(300)
-#endif
 /* How long aio_loop_destroy waits for the calls under way on the pool's
  * threads, in real time whatever the loop's clock: AIO_THREADS_TIMEOUT
  * (300 s, asyncio's shutdown_default_executor) by default; AIO_NEVER: as
@@ -1216,9 +1298,6 @@ typedef struct aio_process_options {
     const char *cwd;        /* its working directory; NULL: this process's */
     int in, out, err;       /* AIO_STDIO_... for its standard input, output, error */
 } aio_process_options;
-#ifndef AIO_PROCESS_GRACE
-#define AIO_PROCESS_GRACE AIO_SEC(5)
-#endif
 /* A child process. Zero-initialise it before its first spawn; it may be
  * spawned again once closed. It is the loop's from its spawn to its close:
  * keep it in memory that lives that long (the task's state struct, with the
@@ -1735,9 +1814,6 @@ AIO_API void *aio_sim_arg(void);
  * asyncio's server does, it stops watching the listener and tries again each
  * AIO_ACCEPT_RETRY_DELAY (1 s) within d, the loop serving everything else
  * meanwhile; the connection waits in the listener's backlog. */
-#ifndef AIO_ACCEPT_RETRY_DELAY
-#define AIO_ACCEPT_RETRY_DELAY AIO_SEC(1)
-#endif
 #define AIO_ACCEPT(t, lv, listen_fd, d) AIO__IO(t, lv, AIO__IO_ACCEPT, listen_fd, NULL, 0, d)
 /* sock.recv(len) into buf[0..len): lv = the bytes received (what is there,
  * 1..len), 0 at the end of the stream, or an error (AIO_ECONNRESET, ...).
@@ -8298,10 +8374,6 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
  * whose first address is dead (IPv6 that goes nowhere) connects a delay
  * later by the next. The state lives on the heap while the task waits (the
  * task's seq.connecting); the task waits on every attempt's socket at once. */
-#ifndef AIO_HAPPY_EYEBALLS_DELAY
-#define AIO_HAPPY_EYEBALLS_DELAY AIO_MS(250)
-#endif
-
 typedef struct aio__connecting {
     aio_time until;        /* the connect's own deadline */
     aio_time next_at;      /* when the next attempt starts */
