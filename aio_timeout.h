@@ -5939,7 +5939,9 @@ AIO_API void aio_io_forget(aio_socket sock) {
  *   aio__net_socket, aio__net_connect, aio__net_connected: a new non-blocking
  *       socket; its connect begun (AIO_OK, AIO__AGAIN: in progress, or a
  *       status); how it went once writable;
- *   aio__net_closesocket, aio__net_listener (bind and listen);
+ *   aio__net_recvfrom, aio__net_sendto: the same for a datagram;
+ *   aio__socket_private, aio__accept_private, aio__net_bind,
+ *       aio__net_closesocket: a socket made, accepted, bound, closed;
  *   aio__wake_pair_*: what wakes the system's wait from elsewhere (a pipe on
  *       POSIX, a connected pair of sockets on Windows, where WSAPoll waits
  *       for sockets only).
