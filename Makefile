@@ -1,16 +1,16 @@
 # SPDX-License-Identifier: MIT
 # aio_timeout.h - the header is the library; this builds its demo and tests.
 CC      ?= cc
-# Warnings that catch part of the locals rule (README, "The model"), in the
-# spelling each compiler knows: $(call aio_uninit,COMPILER,c or c++).
-WARN_BASE     := -Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror
-WARN_GCC_CXX  := -Wuninitialized -Wmaybe-uninitialized
-WARN_GCC_C    := $(WARN_GCC_CXX) -Wjump-misses-init
-WARN_CLANG    := -Wuninitialized -Wsometimes-uninitialized -Wconditional-uninitialized
-aio_family     = $(shell $(1) --version 2>/dev/null | grep -q -i clang && echo clang || \
-                   { $(1) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo gcc; })
-aio_uninit     = $(if $(filter clang,$(call aio_family,$(1))),$(WARN_CLANG),$(if \
-                   $(filter gcc,$(call aio_family,$(1))),$(if $(filter c++,$(2)),$(WARN_GCC_CXX),$(WARN_GCC_C))))
+# The warning flags, kept in tests/warnings.sh (every test script takes them
+# from there): WARN_BASE for every build, and the warnings that catch part of
+# the locals rule (README, "The model") in the spelling each compiler knows,
+# $(call aio_uninit,COMPILER,c or c++).
+aio_warnings := $(dir $(lastword $(MAKEFILE_LIST)))tests/warnings.sh
+aio_warn      = $(shell [ -f '$(aio_warnings)' ] && . '$(aio_warnings)' && echo "$$$(1)")
+aio_uninit    = $(shell [ -f '$(aio_warnings)' ] && . '$(aio_warnings)' && uninit_warnings '$(1)' $(2))
+WARN_BASE    := $(call aio_warn,WARN_BASE)
+WARN_GCC_C   := $(call aio_warn,WARN_GCC_C)
+WARN_GCC_CXX := $(call aio_warn,WARN_GCC_CXX)
 WARN    := $(WARN_BASE) $(call aio_uninit,$(CC),c)
 WARN_GCC := $(WARN_BASE) $(WARN_GCC_C)
 WARN_GXX := $(WARN_BASE) $(WARN_GCC_CXX)
