@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh disable=SC2034 # (a file sourced for its variables)
 # The warning flags of every build of the project's tests, kept only here.
 # Shell scripts source this file (`. tests/warnings.sh` from the repository's
 # root); the Makefile and tests/embedded/embedded.mk read it through the shell,
