@@ -1,23 +1,23 @@
 # SPDX-License-Identifier: MIT
 # aio_timeout.h - the header is the library; this builds its demo and tests.
 CC      ?= cc
-# Warnings that catch part of the locals rule (README, "The model"), in the
-# spelling each compiler knows: $(call aio_uninit,COMPILER,c or c++).
-WARN_BASE     := -Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror
-WARN_GCC_CXX  := -Wuninitialized -Wmaybe-uninitialized
-WARN_GCC_C    := $(WARN_GCC_CXX) -Wjump-misses-init
-WARN_CLANG    := -Wuninitialized -Wsometimes-uninitialized -Wconditional-uninitialized
-aio_family     = $(shell $(1) --version 2>/dev/null | grep -q -i clang && echo clang || \
-                   { $(1) --version 2>/dev/null | grep -q 'Free Software Foundation' && echo gcc; })
-aio_uninit     = $(if $(filter clang,$(call aio_family,$(1))),$(WARN_CLANG),$(if \
-                   $(filter gcc,$(call aio_family,$(1))),$(if $(filter c++,$(2)),$(WARN_GCC_CXX),$(WARN_GCC_C))))
+# The warning flags, kept in tests/warnings.sh (every test script takes them
+# from there): WARN_BASE for every build, and the warnings that catch part of
+# the locals rule (README, "The model") in the spelling each compiler knows,
+# $(call aio_uninit,COMPILER,c or c++).
+aio_warnings := $(dir $(lastword $(MAKEFILE_LIST)))tests/warnings.sh
+aio_warn      = $(shell [ -f '$(aio_warnings)' ] && . '$(aio_warnings)' && echo "$$$(1)")
+aio_uninit    = $(shell [ -f '$(aio_warnings)' ] && . '$(aio_warnings)' && uninit_warnings '$(1)' $(2))
+WARN_BASE    := $(call aio_warn,WARN_BASE)
+WARN_GCC_C   := $(call aio_warn,WARN_GCC_C)
+WARN_GCC_CXX := $(call aio_warn,WARN_GCC_CXX)
 WARN    := $(WARN_BASE) $(call aio_uninit,$(CC),c)
 WARN_GCC := $(WARN_BASE) $(WARN_GCC_C)
 WARN_GXX := $(WARN_BASE) $(WARN_GCC_CXX)
 CFLAGS  ?= -O2
 TEST_SRC := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
 
-.PHONY: all demo test sanitize valgrind clean
+.PHONY: all demo test check sanitize valgrind clean
 .PHONY: bench bench-quick bench-programs bench-instr bench-instr-check
 
 # Benchmarks (bench/README.md): each operation's cost beside the floor, libuv
@@ -46,6 +46,35 @@ demo: build/demo
 # `make test ONLY="guide ports"` runs only those stages (tests/checks/README.md).
 test:
 	sh tests/run_matrix.sh $(ONLY)
+
+# The quick tier, for the edit-compile loop (about a minute on two cores): the
+# unit tests in two builds made side by side: gcc C11 -O0 under AddressSanitizer
+# and UBSan, and C++17 -O2 with clang++ (g++ where clang++ is missing), both
+# with AIO_DEBUG. `make test` runs everything before a commit.
+.PHONY: check
+CHECK_CXX ?= $(if $(shell command -v clang++ 2>/dev/null),clang++,g++)
+CHECK_DEPS := aio_timeout.h $(wildcard tests/*.h) $(TEST_SRC)
+check:
+	@$(MAKE) --no-print-directory -j2 build/check/unit-asan build/check/unit-cxx
+	@failed=0; for t in unit-asan unit-cxx; do \
+	    timeout 300 ./build/check/$$t >build/check/$$t.out 2>&1; rc=$$?; \
+	    grep -E '^(FAIL|    )' build/check/$$t.out | head -40; \
+	    last=$$(tail -n 1 build/check/$$t.out); \
+	    case $$rc:$$last in \
+	    "0:"*" passed, 0 failed") echo "[$$t] $$last" ;; \
+	    *) echo "[$$t] FAILED (exit $$rc): $$last (build/check/$$t.out)"; failed=1 ;; \
+	    esac; \
+	done; exit $$failed
+
+build/check/unit-asan: $(CHECK_DEPS)
+	@mkdir -p build/check
+	gcc -std=c11 -O0 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer $(TEST_SRC) -lm -o $@
+
+build/check/unit-cxx: $(CHECK_DEPS)
+	@mkdir -p build/check
+	$(CHECK_CXX) -x c++ -std=c++17 -O2 $(WARN_BASE) $(call aio_uninit,$(CHECK_CXX),c++) -DAIO_DEBUG \
+	    $(TEST_SRC) -lm -o $@
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
 # and events set and queue items put from other threads, the worker threads and

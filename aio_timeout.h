@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* aio_timeout.h - asyncio's timeouts and cancellation for stackless C coroutines.
+/* aio_timeout.h v0.1.0 - asyncio's timeouts and cancellation for stackless C coroutines.
  *
  * One C11 header (also valid C++11 and later). In exactly one source file:
  *
@@ -81,13 +81,228 @@
  *
  *     AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(2));
  *     if (s->n == AIO_ETIMEDOUT) ...   // idle for 2 s (0: the peer closed)
+ *
+ * CONTENTS
+ *
+ * Each section starts with a line `// >>name` just above its banner, so
+ * `grep -n '^// >>' aio_timeout.h` lists them, in this order, with their
+ * lines. docs/internals.md tells a maintainer how the parts fit together.
+ *
+ *   The API: what a program sees
+ *   >>config            the version; every compile-time option and its default
+ *   >>time              aio_time, AIO_SEC / AIO_MS / AIO_US, the statuses
+ *   >>types             the structs: aio_frame, aio_task, aio_timeout, the
+ *                       synchronisation objects, the hooks, aio_loop
+ *   >>loop              making a loop, its clock and hooks, aio_run, aio_step
+ *   >>tasks             aio_spawn, aio_cancel, a task's result
+ *   >>scopes            an open block's deadline: moved, read, time left
+ *   >>many              wait modes, as_completed, groups, events, locks,
+ *                       semaphores, conditions
+ *   >>queues            queues, and a put from an interrupt handler
+ *   >>io                the I/O port (struct aio_io), sockets, addresses,
+ *                       streams, datagrams, signals
+ *   >>threads           calls on worker threads, host names
+ *   >>processes         child processes
+ *   >>instruments       the hook told of every step, aio_recorder
+ *   >>simulation        aio_sim_config, aio_sim_run (with AIO_SIMULATION)
+ *   >>macros            AIO_BEGIN ... AIO_END and every await
+ *   >>internals         what the macros expand to: AIO__AWAIT, the blocks,
+ *                       and the start and poll function of every await
+ *   >>fast-paths        task states and flags, lists, the awaits' inline halves
+ *   The implementation: in the one file that defines AIO_TIMEOUT_IMPLEMENTATION
+ *   >>impl              the system's headers; what this build has (AIO__SOCKETS,
+ *                       AIO__THREADS, AIO__PROCESSES, AIO__SIM, ...)
+ *   >>misc              the debug hook, misuse messages, time arithmetic
+ *   >>clock             the system's clock and idle wait; a loop made, destroyed
+ *   >>heap              the timer heap
+ *   >>waking            the ready queue; a parked task woken
+ *   >>cancellation      which cancellation applies, its delivery, how it is
+ *                       passed on; a task parked until its deadlines
+ *   >>tasks-impl        a task spawned, cancelled, stepped, finished
+ *   >>loop-impl         deadlines fired, events drained, the turn, aio_run
+ *   >>coroutines        frames and unwinding; sleep, yield, awaiting a task
+ *   >>scopes-impl       timeout and shielded blocks
+ *   >>many-impl         AIO_WAIT, AIO_GATHER
+ *   >>as-completed      AIO_NEXT_COMPLETED
+ *   >>groups            task groups
+ *   >>events            events
+ *   >>locks             locks and semaphores
+ *   >>conditions        conditions
+ *   >>queues-impl       queues
+ *   >>io-impl           waiting on a descriptor: slots, the port's calls
+ *   >>sockets           the platform's socket calls (POSIX, Windows, routed to
+ *                       a simulation); the socket awaits
+ *   >>streams           buffered reads; addresses, listeners, aio_close
+ *   >>datagrams         UDP
+ *   >>signals           POSIX signals, Windows' console events
+ *   >>sysio             the system's wait: epoll, poll(), WSAPoll
+ *   >>pool              the worker threads
+ *   >>lookup            host names
+ *   >>connect           AIO_TCP_CONNECT (Happy Eyeballs)
+ *   >>simulation-impl   the simulated network, its port, its runner
+ *   >>processes-impl    child processes: simulated, POSIX, Windows
+ *   >>process-wait      awaiting a child, stopping it
+ *   >>instruments-impl  the trace, the recorder, the records as text
+ *   >>left-out          what a build without signals, threads or sockets
+ *                       refuses
+ *
+ * GLOSSARY: the words the comments use in a sense of their own
+ *
+ *   await       a macro that may suspend the task; every await is a
+ *               checkpoint. It runs in two steps: a start on arrival, a
+ *               poll at each resumption (AIO__AWAIT).
+ *   checkpoint  where a cancellation or an expired deadline is noticed and
+ *               raised: every await, and nowhere else.
+ *   step        one run of a task's body, from a resumption to a suspension
+ *               or its end. A turn of the loop runs the steps that were
+ *               ready when it began, then the timers that are due.
+ *   instant     one value of the clock: what happens at the same instant
+ *               happens in asyncio's order.
+ *   park        suspend a task on a timer, a wait list or both (state
+ *               AIO__PARKED); wake makes it ready again.
+ *   deaf        parked where no deadline applies: a group's end waiting for
+ *               its children, or a wait that must end and found no timer
+ *               slot (a cleanup awaited, a condition's lock taken back).
+ *   plain       a task with no block open around it and no cancellation
+ *               requested or delivered: its awaits take the inline fast
+ *               path (aio__plain).
+ *   owner       the task that spawned another. A cancellation of the owner
+ *               is passed on to an owned child it awaits; waiting is not
+ *               owning.
+ *   block       a timeout block, a shielded block or a group's block: an
+ *               aio_timeout scope open around part of a coroutine.
+ *   landing     the resume point at the end of a block (its case label, in
+ *               scope->landing), where unwinding goes first.
+ *   unwind      leave the coroutine through the landings of its open
+ *               blocks, innermost first, to AIO_FINALLY.
+ *   deliver     raise a cancellation at a checkpoint. Deliveries are
+ *               numbered (the loop's epoch); a cleanup section sets the
+ *               task's barrier so that those before it stay unseen.
+ *   held back   what a shielded block does to cancellations from outside:
+ *               they wait until it ends.
+ *   spread      a cancellation passed on through gathering tasks to the
+ *               tasks they own (loop->spread).
+ *   notice      a group's entry in the ready queue (a waiter with no task)
+ *               once a child failed; heard: the group takes it one turn
+ *               later and cancels the rest (loop->heard).
+ *   rang        a queue's getters' event, rung by a put from outside (an
+ *               interrupt handler, another thread): the loop then hands the
+ *               items to the getters (loop->rang).
+ *   ticket      the count of an event's sets when a task began to wait: a
+ *               later set wakes it.
+ *   handed      a lock, a permit, an item or a place given straight to the
+ *               oldest waiter and kept for it until it runs (also granted,
+ *               promised).
+ *   hook        a function pointer in aio_loop, set at a feature's first
+ *               use, so that a program links only the features it uses.
+ *   port        what waits for descriptors: a struct aio_io. The system's
+ *               wait (epoll, poll(), WSAPoll), a simulation's, or yours.
+ *   slot        the loop's record of one descriptor (aio_io_slot): the task
+ *               waiting on it each way, what is watched.
+ *   way         one direction of a descriptor: readable (0) or writable (1).
+ *   watch       ask the port to report a way of a descriptor; a report is
+ *               its aio_io_ready call.
+ *   dry         a try found nothing to do that way (EAGAIN, a short read)
+ *               since the last report: the next try waits first, trusting
+ *               the watch.
+ *   forget      aio_io_forget: a descriptor's number may now be another
+ *               one's; the slot counts its forgets (closes).
+ *   pool        the worker threads of a loop; a call is one blocking
+ *               function run there (aio__job).
+ *   route line  AIO__SIM_ROUTE(...) or AIO__SIM_PROC_ROUTE(...) at the top
+ *               of a platform call: while a simulation runs on the thread,
+ *               the call goes to the simulation instead.
+ *   misuse      a mistake the library reports through the debug hook with a
+ *               message that names it (aio__misuse), returning a status.
  */
 #ifndef AIO_TIMEOUT_H
 #define AIO_TIMEOUT_H
 
+// >>config
 /* ------------------------------------------------------------------------ */
 /* Configuration                                                              */
 /* ------------------------------------------------------------------------ */
+
+/* The version, for #if: AIO_VERSION is 10000 * major + 100 * minor + patch.
+ * library.json, library.properties, CMakeLists.txt and the Makefile give the
+ * same one (make test checks it). */
+#define AIO_VERSION_MAJOR 0
+#define AIO_VERSION_MINOR 1
+#define AIO_VERSION_PATCH 0
+#define AIO_VERSION 100
+#define AIO_VERSION_STRING "0.1.0"
+
+/* COMPILE-TIME OPTIONS
+ *
+ * Define them before the header is included. Those that change types
+ * (AIO_TIME_32, AIO_TIME_TYPE, AIO_STIME_TYPE, AIO_TICKS_PER_SEC) must be the
+ * same in every file of a program, and AIO_SIMULATION is defined in every
+ * file or none; the others matter only in the file that defines
+ * AIO_TIMEOUT_IMPLEMENTATION. Each with its default, then what it does
+ * (docs/api.md, "Configuration", has the same list):
+ *
+ *   AIO_TIMEOUT_IMPLEMENTATION  (not defined) compile the implementation in
+ *                               this file; exactly one file defines it
+ *   AIO_STATIC                  (not defined) make every function static: a
+ *                               program in one file
+ *   AIO_DEBUG                   (not defined) report each misuse through the
+ *                               debug hook with a message that names it (the
+ *                               status is returned either way), and check the
+ *                               internal invariants (AIO_ASSERT)
+ *   AIO_ASSERT(c)               (assert(c) with AIO_DEBUG, else nothing) the
+ *                               check of an internal invariant
+ *   AIO_INSTRUMENTS             (1 with AIO_DEBUG or AIO_SIMULATION, else 0)
+ *                               1 compiles in the instruments
+ *                               (aio_loop_set_instrument), 0 leaves them out
+ *   AIO_TIME_32                 (not defined) 32-bit millisecond ticks that
+ *                               wrap (microcontrollers); else 64-bit
+ *                               nanoseconds
+ *   AIO_TIME_TYPE               (uint64_t; uint32_t with AIO_TIME_32) the
+ *                               unsigned type of a time in ticks
+ *   AIO_STIME_TYPE              (int64_t; int32_t with AIO_TIME_32) its
+ *                               signed twin, defined with AIO_TIME_TYPE
+ *   AIO_TICKS_PER_SEC           (1000000000u; 1000u with AIO_TIME_32) the
+ *                               ticks in a second
+ *   AIO_CRITICAL_ENTER()        (nothing) enter a critical section around the
+ *                               ready queue and the events, for wake-ups from
+ *                               interrupt handlers and other threads
+ *   AIO_CRITICAL_EXIT()         (nothing) leave it; defined with
+ *                               AIO_CRITICAL_ENTER
+ *   AIO_THREAD_LOCAL            (nothing) the storage class of the running
+ *                               loop's pointer: _Thread_local runs a loop per
+ *                               thread
+ *   AIO_NO_STDLIB               (not defined) freestanding: no stdio.h,
+ *                               stdlib.h or time.h (set a clock, or use the
+ *                               virtual one)
+ *   AIO_NO_IO                   (not defined) leave out the sockets, the
+ *                               signals, the child processes and the
+ *                               system's I/O wait (a port of yours still
+ *                               works: aio_loop_set_io)
+ *   AIO_IO_POLL                 (not defined) wait for I/O with poll() on
+ *                               Linux too, instead of epoll
+ *   AIO_NO_THREADS              (not defined) leave out the worker threads:
+ *                               AIO_TO_THREAD is refused, a host name needs
+ *                               a lookup of yours (aio_set_lookup), and
+ *                               Windows has no child processes
+ *   AIO_THREADS_MAX             (8) the most worker threads a loop runs at
+ *                               once (aio_loop_set_threads: one loop's)
+ *   AIO_THREADS_TIMEOUT         (AIO_SEC(300)) how long aio_loop_destroy waits
+ *                               for the calls under way
+ *                               (aio_loop_set_threads_timeout: one loop's)
+ *   AIO_NO_PROCESSES            (not defined) leave out the child processes
+ *   AIO_NO_PIDFD                (not defined) tell a child's exit by SIGCHLD
+ *                               even where Linux has a pidfd
+ *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
+ *                               cancellation has between SIGTERM and SIGKILL
+ *                               (aio_process_set_grace: one child's)
+ *   AIO_ACCEPT_RETRY_DELAY      (AIO_SEC(1)) how often an accept out of
+ *                               descriptors tries again
+ *   AIO_HAPPY_EYEBALLS_DELAY    (AIO_MS(250)) the time AIO_TCP_CONNECT gives
+ *                               an address before it tries the next as well
+ *   AIO_SIMULATION              (not defined) compile in the simulation
+ *                               (aio_sim_run, docs/simulation.md)
+ *
+ * The defaults are defined below, in this section. */
 
 /* The POSIX clock needs this feature macro under -std=c11, and Linux's
  * pidfd_open (through syscall()) _DEFAULT_SOURCE; they only take effect when
@@ -121,9 +336,6 @@
 #ifndef AIO_TICKS_PER_SEC
 #define AIO_TICKS_PER_SEC 1000000000u
 #endif
-
-/* AIO_DEBUG: misuse is reported through the debug hook with a message that
- * names the mistake (the status is returned either way). */
 
 /* AIO_INSTRUMENTS: 1 compiles in the instruments (aio_loop_set_instrument: a
  * hook told of every spawn, step, suspension, wake-up, cancel, block and
@@ -164,6 +376,25 @@
 #define AIO_THREAD_LOCAL
 #endif
 
+/* The timings and sizes of the I/O, the worker threads and the child
+ * processes (a macro's body is expanded where it is used: AIO_SEC and
+ * AIO_MS are defined in the next section). */
+#ifndef AIO_THREADS_MAX
+#define AIO_THREADS_MAX 8
+#endif
+#ifndef AIO_THREADS_TIMEOUT
+#define AIO_THREADS_TIMEOUT AIO_SEC(300)
+#endif
+#ifndef AIO_PROCESS_GRACE
+#define AIO_PROCESS_GRACE AIO_SEC(5)
+#endif
+#ifndef AIO_ACCEPT_RETRY_DELAY
+#define AIO_ACCEPT_RETRY_DELAY AIO_SEC(1)
+#endif
+#ifndef AIO_HAPPY_EYEBALLS_DELAY
+#define AIO_HAPPY_EYEBALLS_DELAY AIO_MS(250)
+#endif
+
 /* Speed first, except where size counts (-Os): the loop's turn is inlined
  * where it runs tasks, and the awaits take their fast paths inline in the
  * task's body (AIO__FAST(fast, slow) picks one). */
@@ -200,6 +431,7 @@
 extern "C" {
 #endif
 
+// >>time
 /* ------------------------------------------------------------------------ */
 /* Time and status                                                            */
 /* ------------------------------------------------------------------------ */
@@ -305,6 +537,7 @@ AIO_API const char *aio_strerror(aio_status status);
  * due, as asyncio treats it), +inf or too large -> AIO_NEVER. */
 AIO_API aio_time aio_seconds(double seconds);
 
+// >>types
 /* ------------------------------------------------------------------------ */
 /* Types                                                                      */
 /* ------------------------------------------------------------------------ */
@@ -577,6 +810,7 @@ struct aio_loop {
 #endif
 };
 
+// >>loop
 /* ------------------------------------------------------------------------ */
 /* The loop                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -629,6 +863,7 @@ AIO_API aio_loop *aio_running_loop(void);
 AIO_API aio_time aio_now(void);
 AIO_API void aio_set_debug_hook(aio_debug_fn hook); /* NULL restores the default */
 
+// >>tasks
 /* ------------------------------------------------------------------------ */
 /* Tasks                                                                      */
 /* ------------------------------------------------------------------------ */
@@ -653,6 +888,7 @@ AIO_API aio_status aio_task_result(const aio_task *t);
 /* 1 while a cancel request waits to be delivered. */
 AIO_API int aio_task_cancel_pending(const aio_task *t);
 
+// >>scopes
 /* ------------------------------------------------------------------------ */
 /* Timeout scopes and deadlines                                               */
 /* ------------------------------------------------------------------------ */
@@ -678,6 +914,7 @@ AIO_API aio_time aio_effective_deadline(aio_task *t);
 /* Ticks left before that deadline: 0 if due, AIO_NEVER if none. */
 AIO_API aio_time aio_time_left(aio_task *t);
 
+// >>many
 /* ------------------------------------------------------------------------ */
 /* Waiting on many, groups, events, locks                                     */
 /* ------------------------------------------------------------------------ */
@@ -735,6 +972,7 @@ AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock);
 AIO_API int aio_condition_notify(aio_condition *cond, int n);
 AIO_API int aio_condition_notify_all(aio_condition *cond);
 
+// >>queues
 /* ------------------------------------------------------------------------ */
 /* Queues                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -778,6 +1016,7 @@ AIO_API aio_status aio_queue_task_done(aio_queue *q);
  * returns once no item is left undone). */
 AIO_API void aio_queue_shutdown(aio_queue *q, int immediate);
 
+// >>io
 /* ------------------------------------------------------------------------ */
 /* I/O with deadlines                                                         */
 /* ------------------------------------------------------------------------ */
@@ -1000,6 +1239,7 @@ AIO_API int aio_udp_open(const char *host, int port);
  * logoff, a shutdown: the process is held until the loop is destroyed). */
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
 
+// >>threads
 /* ------------------------------------------------------------------------ */
 /* Blocking calls on worker threads, and host names                           */
 /* ------------------------------------------------------------------------ */
@@ -1024,16 +1264,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * function reach only memory that outlives any call (or that the copy
  * holds, such as a string in an array member). */
 typedef int (*aio_thread_fn)(void *data); /* its result: >= 0, or a status */
-#ifndef AIO_THREADS_MAX
-#define AIO_THREADS_MAX 8
-#endif
 /* The most worker threads the loop's pool runs at once (1 to 1024; AIO_OK,
  * or AIO_EINVAL). A higher count than it runs now starts threads for the
  * calls waiting their turn at once; a lower one takes effect as calls end. */
 AIO_API aio_status aio_loop_set_threads(aio_loop *loop, int max);
-#ifndef AIO_THREADS_TIMEOUT
-#define AIO_THREADS_TIMEOUT AIO_SEC(300)
-#endif
 /* How long aio_loop_destroy waits for the calls under way on the pool's
  * threads, in real time whatever the loop's clock: AIO_THREADS_TIMEOUT
  * (300 s, asyncio's shutdown_default_executor) by default; AIO_NEVER: as
@@ -1057,6 +1291,7 @@ AIO_API aio_status aio_loop_set_threads_timeout(aio_loop *loop, aio_time d);
 typedef int (*aio_lookup_fn)(void *ctx, const char *host, int port, aio_address *out, int max);
 AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
 
+// >>processes
 /* ------------------------------------------------------------------------ */
 /* Child processes                                                            */
 /* ------------------------------------------------------------------------ */
@@ -1101,9 +1336,6 @@ typedef struct aio_process_options {
     const char *cwd;        /* its working directory; NULL: this process's */
     int in, out, err;       /* AIO_STDIO_... for its standard input, output, error */
 } aio_process_options;
-#ifndef AIO_PROCESS_GRACE
-#define AIO_PROCESS_GRACE AIO_SEC(5)
-#endif
 /* A child process. Zero-initialise it before its first spawn; it may be
  * spawned again once closed. It is the loop's from its spawn to its close:
  * keep it in memory that lives that long (the task's state struct, with the
@@ -1170,6 +1402,7 @@ typedef struct aio_communicate {
     size_t input_done; /* the library's: how much of the input was written */
 } aio_communicate;
 
+// >>instruments
 /* ------------------------------------------------------------------------ */
 /* Instruments: see what happened                                             */
 /* ------------------------------------------------------------------------ */
@@ -1267,6 +1500,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *record, char *buf, size_
 /* A `line` for aio_recorder_dump: fputs(text) and a newline to the FILE * ctx. */
 AIO_API void aio_trace_fputs(void *file, const char *text);
 
+// >>simulation
 /* ------------------------------------------------------------------------ */
 /* Simulation: your program under seeded hardship, replayable by seed         */
 /* ------------------------------------------------------------------------ */
@@ -1409,6 +1643,7 @@ AIO_API int aio_sim_run(aio_sim_options *opts, size_t state_size, size_t task_of
 AIO_API void *aio_sim_arg(void);
 #endif
 
+// >>macros
 /* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                           */
 /* ------------------------------------------------------------------------ */
@@ -1617,9 +1852,6 @@ AIO_API void *aio_sim_arg(void);
  * asyncio's server does, it stops watching the listener and tries again each
  * AIO_ACCEPT_RETRY_DELAY (1 s) within d, the loop serving everything else
  * meanwhile; the connection waits in the listener's backlog. */
-#ifndef AIO_ACCEPT_RETRY_DELAY
-#define AIO_ACCEPT_RETRY_DELAY AIO_SEC(1)
-#endif
 #define AIO_ACCEPT(t, lv, listen_fd, d) AIO__IO(t, lv, AIO__IO_ACCEPT, listen_fd, NULL, 0, d)
 /* sock.recv(len) into buf[0..len): lv = the bytes received (what is there,
  * 1..len), 0 at the end of the stream, or an error (AIO_ECONNRESET, ...).
@@ -1733,6 +1965,7 @@ AIO_API void *aio_sim_arg(void);
  * on a connected one), which stays usable. */
 #define AIO_SEND_TO(t, lv, fd, buf, len, to, d) AIO__DGRAM(t, lv, AIO__DGRAM_SEND, fd, buf, len, to, d)
 
+// >>internals
 /* ------------------------------------------------------------------------ */
 /* Internals used by the macros                                               */
 /* ------------------------------------------------------------------------ */
@@ -1983,6 +2216,7 @@ AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__suspended(aio_task *t);
 AIO_API void aio__not_suspended(aio_task *t);
 
+// >>fast-paths
 /* ------------------------------------------------------------------------ */
 /* The awaits' fast paths                                                     */
 /* ------------------------------------------------------------------------ */
@@ -2168,6 +2402,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #endif
 #endif /* AIO_TIMEOUT_H */
 
+// >>impl
 /* ======================================================================== */
 /* Implementation                                                             */
 /* ======================================================================== */
@@ -2314,6 +2549,7 @@ static AIO_THREAD_LOCAL aio_loop *aio__loop;
 static AIO_THREAD_LOCAL aio_loop *aio__last;
 static AIO_THREAD_LOCAL aio_loop *aio__stepping;
 
+// >>misc
 /* ------------------------------------------------------------------ misc */
 
 #ifdef AIO__HOSTED
@@ -2491,6 +2727,7 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
     return aio__instant((aio_time)(aio__now(L) + d));
 }
 
+// >>clock
 /* ----------------------------------------------------------------- clock */
 
 /* A system clock: Windows' performance counter, POSIX's monotonic clock,
@@ -2822,6 +3059,7 @@ AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now((aio_loop *)L
 AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
 AIO_API aio_time aio_now(void) { return aio__loop ? aio__now(aio__loop) : 0; }
 
+// >>heap
 /* ------------------------------------------------------------ timer heap */
 
 /* Twice the storage, from the growth hook. Storage is given back to the hook
@@ -2959,6 +3197,7 @@ static aio_status aio__arm(const aio_timer *e) {
     return AIO_OK;
 }
 
+// >>waking
 /* ----------------------------------------------------- queues and waking */
 
 #define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
@@ -3013,6 +3252,7 @@ static void aio__wake_all(aio_link *l, uint16_t flag) {
     }
 }
 
+// >>cancellation
 /* ----------------------------------------------------------- cancellation */
 
 /* Sentinel "source" meaning: the task itself was cancelled. */
@@ -3343,6 +3583,7 @@ static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
     return AIO__RAISE;
 }
 
+// >>tasks-impl
 /* ------------------------------------------------------------------ tasks */
 
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
@@ -3542,6 +3783,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     AIO__TRACED(L, AIO_TRACE_STEPPED, t, 0); /* LCOV_EXCL_BR_LINE: (as above) */
 }
 
+// >>loop-impl
 /* -------------------------------------------------------------------- loop */
 
 /* The timer of parked task t is due: its deadlines that passed take effect
@@ -3836,6 +4078,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     return main->frame.rc;
 }
 
+// >>coroutines
 /* ----------------------------------------------------------- coroutines */
 
 AIO_API void aio__frame_init(aio_frame *f) { memset(f, 0, sizeof *f); }
@@ -4095,6 +4338,7 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
     return 1;
 }
 
+// >>scopes-impl
 /* --------------------------------------------------------- timeout scopes */
 
 static int aio__scope_open(const aio_timeout *sc) {
@@ -4257,6 +4501,7 @@ AIO_API void aio__own_deadline(aio_task *t, aio_time d) {
     aio__set_until(t, aio__deadline(t->loop, d, 1));
 }
 
+// >>many-impl
 /* ------------------------------------------------------- waiting on many */
 
 static void aio__items_unlink(aio_wait_item *items, size_t n) {
@@ -4444,6 +4689,7 @@ AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *item
     return aio__many_step(t, f, items, n, mode, 0);
 }
 
+// >>as-completed
 /* ------------------------------------------------------------ as_completed */
 
 AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
@@ -4563,6 +4809,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     return rc;
 }
 
+// >>groups
 /* ------------------------------------------------------------ task groups */
 
 static int aio__group_open(const aio_group *g) {
@@ -4711,6 +4958,7 @@ AIO_API int aio_group_cancel(aio_group *g) {
     return 1;
 }
 
+// >>events
 /* ------------------------------------------------------------------ events */
 
 #ifdef AIO__SIM
@@ -4816,6 +5064,7 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
     return aio__event_park(t, f, ev, ticket);
 }
 
+// >>locks
 /* ------------------------------------------------------ locks, semaphores */
 
 /* A lock and a semaphore share the code below: `count` is the lock's
@@ -4941,6 +5190,7 @@ AIO_API aio_status aio_lock_release(aio_lock *lock) {
 }
 AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked == AIO__LOCK_HELD; }
 
+// >>conditions
 /* -------------------------------------------------------------- conditions */
 
 AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock) {
@@ -5057,6 +5307,7 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
     return aio__cond_relock(t, f, c, 0);
 }
 
+// >>queues-impl
 /* ------------------------------------------------------------------ queues */
 
 /* A queue's state is shared with aio_queue_put_from_isr: it is read and
@@ -5463,6 +5714,7 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
     return aio__queue_park(t, f, q, &q->joiners);
 }
 
+// >>io-impl
 /* ------------------------------------------------------------------ I/O */
 
 /* A task waits on a descriptor through the slot of the descriptor in its
@@ -5739,6 +5991,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
     s->dry = 0;
 }
 
+// >>sockets
 /* ------------------------------------------------- the platform's sockets */
 
 /* What the awaits need of the system's sockets, one set of functions per
@@ -5750,7 +6003,9 @@ AIO_API void aio_io_forget(aio_socket sock) {
  *   aio__net_socket, aio__net_connect, aio__net_connected: a new non-blocking
  *       socket; its connect begun (AIO_OK, AIO__AGAIN: in progress, or a
  *       status); how it went once writable;
- *   aio__net_closesocket, aio__net_listener (bind and listen);
+ *   aio__net_recvfrom, aio__net_sendto: the same for a datagram;
+ *   aio__socket_private, aio__accept_private, aio__net_bind,
+ *       aio__net_closesocket: a socket made, accepted, bound, closed;
  *   aio__wake_pair_*: what wakes the system's wait from elsewhere (a pipe on
  *       POSIX, a connected pair of sockets on Windows, where WSAPoll waits
  *       for sockets only).
@@ -6446,6 +6701,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->seq.io.done; }
 
 #ifdef AIO__SOCKETS
+// >>streams
 /* ---------------------------------------------------------------- streams */
 
 /* A stream's read is a readiness wait of its own: it first looks at what is
@@ -7011,6 +7267,7 @@ AIO_API aio_status aio_close(aio_socket sock) {
     return AIO_OK;
 }
 
+// >>datagrams
 /* -------------------------------------------------------------- datagrams */
 
 /* A datagram's receive or send is one system call that takes or gives a
@@ -7125,6 +7382,7 @@ AIO_API int aio_udp_open(const char *host, int port) {
     return fd;
 }
 
+// >>signals
 /* ---------------------------------------------------------------- signals */
 
 /* POSIX: the handler only notes the signal and writes the wake-up pipe of the
@@ -7232,6 +7490,7 @@ static void aio__sig_default(int signo) {
 static void aio__deliver_signals(aio_loop *L) { (void)L; }
 #endif
 
+// >>sysio
 /* -------------------------------------------------- the system's I/O wait */
 
 typedef struct aio__sysio {
@@ -7591,6 +7850,7 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
 #endif /* AIO__SIGNALS */
 #endif /* AIO__SOCKETS */
 
+// >>pool
 /* ------------------------------------------ blocking calls on worker threads */
 
 /* The pool of a loop (made at its first call, with the loop's I/O): its
@@ -8169,6 +8429,7 @@ AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_
 }
 #endif /* AIO__THREADS */
 
+// >>lookup
 /* ------------------------------------------------------------ host names */
 
 /* A lookup is a call on the pool (getaddrinfo blocks), its data the name
@@ -8416,6 +8677,7 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
 #endif /* LCOV_EXCL_STOP */
 }
 
+// >>connect
 /* ------------------------------------------------------------ connecting */
 
 /* AIO_TCP_CONNECT: the host's addresses (a lookup for a name), then Happy
@@ -8426,10 +8688,6 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
  * whose first address is dead (IPv6 that goes nowhere) connects a delay
  * later by the next. The state lives on the heap while the task waits (the
  * task's seq.connecting); the task waits on every attempt's socket at once. */
-#ifndef AIO_HAPPY_EYEBALLS_DELAY
-#define AIO_HAPPY_EYEBALLS_DELAY AIO_MS(250)
-#endif
-
 typedef struct aio__connecting {
     aio_time until;        /* the connect's own deadline */
     aio_time next_at;      /* when the next attempt starts */
@@ -8624,6 +8882,7 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
 }
 #endif /* AIO__SOCKETS */
 
+// >>simulation-impl
 /* ------------------------------------------------------------- simulation */
 
 /* The simulated world of one loop: its I/O port (the loop waits through it),
@@ -10287,6 +10546,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
 }
 #endif /* AIO__SIM */
 
+// >>processes-impl
 /* ------------------------------------------------------- child processes */
 
 /* A child is started with fork and exec (between them only calls that are
@@ -11529,6 +11789,7 @@ AIO_API aio_status aio_process_close(aio_process *p) {
     return AIO_OK;
 }
 
+// >>process-wait
 /* ------------------------------------------- awaiting a child, stopping it */
 
 /* The descriptors an await on p waits on, and which way: its pipes while
@@ -11817,6 +12078,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
 /* LCOV_EXCL_STOP */
 #endif
 
+// >>instruments-impl
 /* ------------------------------------------------------------ instruments */
 
 #if AIO_INSTRUMENTS
@@ -12066,6 +12328,9 @@ AIO_API void aio_trace_fputs(void *file, const char *text) {
     (void)text;
 #endif
 }
+
+// >>left-out
+/* ---------------------------------------------- the calls a build leaves out */
 
 /* What needs POSIX says so elsewhere. */
 #ifndef AIO__SIGNALS

@@ -17,16 +17,11 @@ set -u
 cd "$(dirname "$0")/.."
 out=build/tests
 mkdir -p "$out"
-WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
-# uninit_warnings COMPILER: the warnings that catch part of the locals rule
-# (README, "The model"), as that compiler spells them; the Makefile has the same.
-uninit_warnings() {
-    case $1 in
-    gcc) echo "-Wuninitialized -Wmaybe-uninitialized -Wjump-misses-init" ;;
-    g++) echo "-Wuninitialized -Wmaybe-uninitialized" ;; # -Wjump-misses-init is C only
-    clang | clang++) echo "-Wuninitialized -Wsometimes-uninitialized -Wconditional-uninitialized" ;;
-    esac
-}
+# The warning flags (tests/warnings.sh): $WARN for every build, and
+# $(uninit_warnings COMPILER) for the ones that catch part of the locals rule
+# (README, "The model"), as that compiler spells them.
+. tests/warnings.sh
+WARN=$WARN_BASE
 SRC="tests/main.c tests/impl.c $(ls tests/test_*.c | tr "\n" " ")"
 total_pass=0
 total_fail=0

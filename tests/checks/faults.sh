@@ -37,8 +37,8 @@ f_check queue-threads f_queue_threads
 f_cxx() { # std extra-flags: each installed C++ compiler builds both, the first links and runs
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" || return 1
     for f_cxx_cc in $f_cxx_compilers; do
-        f_cxx_extra="-Wold-style-cast"
-        [ "$f_cxx_cc" = g++ ] && f_cxx_extra="$f_cxx_extra -Wuseless-cast"
+        f_cxx_extra=$WARN_CXX_CASTS # (tests/warnings.sh)
+        [ "$f_cxx_cc" = g++ ] && f_cxx_extra=$WARN_GXX_CASTS
         # shellcheck disable=SC2086
         $f_cxx_cc -std=$1 $2 $WARN $f_cxx_extra -I. -c tests/checks/cxx_macros.cpp -o "$out/cxx_macros.$f_cxx_cc.o" &&
             $f_cxx_cc -std=$1 $2 -Werror -I. -c "$out/cxx_impl.cpp" -o "$out/cxx_impl.$f_cxx_cc.o" || return 1

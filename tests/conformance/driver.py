@@ -19,7 +19,9 @@ sys.path.insert(0, HERE)
 import scenario  # noqa: E402
 import pyrunner  # noqa: E402
 
-WARN = ['-Wall', '-Wextra', '-Wpedantic', '-Wimplicit-fallthrough', '-Werror']
+# The warning flags of every build, from the one place they are spelt.
+WARN = subprocess.run(['sh', '-c', '. tests/warnings.sh && echo "$WARN_BASE"'], cwd=ROOT,
+                      capture_output=True, text=True, check=True).stdout.split()
 BATCH = 200
 
 

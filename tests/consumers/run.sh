@@ -19,7 +19,9 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here="$root/tests/consumers"
 CC=${CC:-cc}
-WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
+. "$root/tests/warnings.sh" # (the warning flags, given to every consumer's build)
+WARN=$WARN_BASE
+WARN_CMAKE=$(echo $WARN | tr ' ' ';')
 expected="2 ticks, then timed out at 0.25 s"
 version=$(sed -n 's/^project(aio_timeout VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 work=$(mktemp -d "${TMPDIR:-/tmp}/aio-consumers.XXXXXX") || exit 1
@@ -86,7 +88,7 @@ else
     pcver=$(pkg-config --modversion aio_timeout 2>/dev/null)
     if [ "$pcver" != "$version" ]; then
         bad pkg-config "pkg-config --modversion says '$pcver', CMakeLists.txt says '$version'"
-    elif make -C "$work/pkg-config" --no-print-directory CC="$CC" >"$work/pkg-config.log" 2>&1; then
+    elif make -C "$work/pkg-config" --no-print-directory CC="$CC" CFLAGS="-O2 $WARN" >"$work/pkg-config.log" 2>&1; then
         runs pkg-config "$work/pkg-config/app" && ok pkg-config "cflags: $(pkg-config --cflags aio_timeout)"
     else
         bad pkg-config "the build failed" "$work/pkg-config.log"
@@ -100,7 +102,8 @@ if ! command -v cmake >/dev/null 2>&1; then
 else
     cmake_app() { # name source-dir build-dir configure-args...
         name=$1 src=$2 bld=$3; shift 3
-        if cmake -S "$src" -B "$bld" -DCMAKE_C_COMPILER="$CC" "$@" >"$work/$name.log" 2>&1 &&
+        if cmake -S "$src" -B "$bld" -DCMAKE_C_COMPILER="$CC" -DAIO_TEST_WARNINGS="$WARN_CMAKE" "$@" \
+                >"$work/$name.log" 2>&1 &&
            cmake --build "$bld" >>"$work/$name.log" 2>&1; then
             runs "$name" "$bld/app"
         else
@@ -141,7 +144,7 @@ else
     for want in 0.2 1.0; do
         # refused for its version: CMake lists the installed one as "not accepted"
         if ! cmake -S "$work/find-package" -B "$work/find-package/build-$want" -DCMAKE_PREFIX_PATH="$prefix" \
-                -DAIO_TIMEOUT_WANTED="$want" >"$work/find-package-$want.log" 2>&1 &&
+                -DAIO_TEST_WARNINGS="$WARN_CMAKE" -DAIO_TIMEOUT_WANTED="$want" >"$work/find-package-$want.log" 2>&1 &&
            grep -q "aio_timeout-config.cmake, version: $version" "$work/find-package-$want.log"; then
             refused=$((refused + 1))
         fi

@@ -26,7 +26,8 @@ mkdir -p "$out"
 for tool in avr-gcc avr-size simavr; do
     command -v $tool >/dev/null 2>&1 || { echo "[avr] skipped: $tool is not installed (make test-avr installs it)"; exit 3; }
 done
-WARN="-Wall -Wextra -Wpedantic -Werror"
+. tests/warnings.sh # (the warning flags)
+WARN=$WARN_AVR
 MCU=atmega1284p
 FREQ=16000000
 RAM_STATIC_MAX=14080 # .data + .bss of an image; the rest (2.25 KiB) for the heap and the stack

@@ -16,7 +16,7 @@ ARM_CXX ?= arm-none-eabi-g++
 RV_CC   ?= riscv64-unknown-elf-gcc
 E       := tests/embedded
 B       := build/embedded
-WARN    := -Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror
+WARN    := $(shell . ./tests/warnings.sh && echo "$$WARN_BASE") # (the warning flags: tests/warnings.sh)
 
 CPU_m0 := -mcpu=cortex-m0 -mthumb
 CPU_m3 := -mcpu=cortex-m3 -mthumb

@@ -47,7 +47,8 @@ fi
 HDEFS=""
 grep -q 'unheard' "$HEADER_DIR/aio_timeout.h" || HDEFS="-DFUZZ_PRE_NOTICES"
 grep -q 'heap_owned' "$HEADER_DIR/aio_timeout.h" && HDEFS="$HDEFS -DFUZZ_HEAP_OWNED"
-WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
+. tests/warnings.sh # (the warning flags)
+WARN=$WARN_BASE
 FLAGS="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 # The I/O slot fuzzer needs neither: it reads no group or timer storage field.
 FLAGS_IO="-std=c11 -O1 -g $WARN -DAIO_DEBUG -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"

@@ -67,7 +67,8 @@ if [ -n "$need" ]; then
 fi
 export WINEDEBUG=-all
 export WINEPREFIX="$PWD/$out/wineprefix" # a scratch prefix of its own
-WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
+. tests/warnings.sh # (the warning flags)
+WARN=$WARN_BASE
 # (-static: no MinGW runtime DLL to find at run time)
 LIBS="-static -lws2_32"
 if [ ! -d "$WINEPREFIX" ]; then
@@ -263,7 +264,7 @@ if command -v clang >/dev/null 2>&1; then
         files=0
         for f in "$out/impl_msvc.c" examples/[0-9][0-9]_*.c examples/demo.c; do
             clang --target=x86_64-pc-windows-msvc -fms-compatibility -fms-extensions -fsyntax-only \
-                ${lang#*:} -ferror-limit=0 -Wall -Wextra -Wpedantic \
+                ${lang#*:} -ferror-limit=0 $WARN_MSVC_VIEW \
                 -isystem /usr/x86_64-w64-mingw32/include -I. "$f" >"$out/msvc.log" 2>&1
             # a diagnostic located in our files: aio_timeout.h, examples/, the file itself
             ours=$(grep -E '(error|warning):' "$out/msvc.log" | grep -v '^/usr/' || true)
@@ -303,7 +304,8 @@ if command -v cmake >/dev/null 2>&1; then
               cmake -S "$cm/sub/third_party/aio_timeout" -B "$cm/pkg" $tc >"$cm/pkg.log" 2>&1 &&
                   cmake --install "$cm/pkg" --prefix "$cm/prefix" >>"$cm/pkg.log" 2>&1 ;;
         esac
-        if cmake -S "$cm/$d" -B "$cm/$d/build" $tc $extra >"$cm/$d.log" 2>&1 &&
+        if cmake -S "$cm/$d" -B "$cm/$d/build" $tc $extra -DAIO_TEST_WARNINGS="$(echo $WARN | tr ' ' ';')" \
+                >"$cm/$d.log" 2>&1 &&
             cmake --build "$cm/$d/build" >>"$cm/$d.log" 2>&1; then
             got=$(timeout 60 $WINE "$cm/$d/build/app.exe" 2>&1 | tr -d '\r')
             if [ "$got" = "$expected" ]; then

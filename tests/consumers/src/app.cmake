@@ -4,6 +4,8 @@
 add_executable(app main.c aio_impl.c)
 target_link_libraries(app PRIVATE aio_timeout::aio_timeout)
 set_target_properties(app PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
-if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
-    target_compile_options(app PRIVATE -Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror)
+# The project's warning flags, as a list: the test scripts give them
+# (-DAIO_TEST_WARNINGS=..., from tests/warnings.sh).
+if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang" AND AIO_TEST_WARNINGS)
+    target_compile_options(app PRIVATE ${AIO_TEST_WARNINGS})
 endif()

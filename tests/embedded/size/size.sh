@@ -28,7 +28,8 @@ cd "$(dirname "$0")/../../.."
 CC=${ARM_CC:-arm-none-eabi-gcc}
 S=tests/embedded/size
 B=build/embedded/size
-WARN="-Wall -Wextra -Wpedantic -Wimplicit-fallthrough -Werror"
+. tests/warnings.sh # (the warning flags)
+WARN=$WARN_BASE
 CFLAGS="-std=c11 -Os $WARN -ffunction-sections -fdata-sections"
 if ! command -v "$CC" >/dev/null 2>&1; then
     echo "size: $CC is not installed (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)"
@@ -111,7 +112,7 @@ if command -v avr-gcc >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; t
         extra=
         [ $v = minimal ] || extra=-DAIO_STATIC
         # shellcheck disable=SC2086
-        avr-gcc -mmcu=atmega328p -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -ffunction-sections -fdata-sections -Wl,--gc-sections \
+        avr-gcc -mmcu=atmega328p -std=c11 -Os $WARN_AVR -ffunction-sections -fdata-sections -Wl,--gc-sections \
             $extra -DPROGRAM='"minimal.c"' $S/onefile.c -o "$B/avr/$v.elf"
     done
     avr_sleep=$(avr-size "$B/avr/minimal.elf" | awk 'NR == 2 { print $1 + $2 }')
