@@ -132,7 +132,9 @@
  *   >>io-impl           waiting on a descriptor: slots, the port's calls
  *   >>sockets           the platform's socket calls (POSIX, Windows, routed to
  *                       a simulation); the socket awaits
- *   >>streams           buffered reads; addresses, listeners, aio_close
+ *   >>streams           buffered reads and writes, a stream's transport;
+ *                       addresses, listeners, aio_close
+ *   >>unix              Unix domain sockets: aio_unix_listen, AIO_UNIX_CONNECT
  *   >>datagrams         UDP
  *   >>signals           POSIX signals, Windows' console events
  *   >>sysio             the system's wait: epoll, poll(), WSAPoll
@@ -7090,6 +7092,28 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
     return fd;
 }
 
+AIO_API int aio_socket_port(aio_socket sock) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    int fd = aio__fd(sock);
+    AIO__SIM_ROUTE(aio__sim_port_of(fd) >= 0 ? aio__sim_port_of(fd)
+                                             : aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket"));
+    if (fd < 0 || getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0)
+        return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+
+AIO_API aio_status aio_close(aio_socket sock) {
+    int fd = aio__fd(sock);
+    aio_io_forget(sock);
+    AIO__SIM_ROUTE(fd < 0 || aio__sim_close_fd(fd) != 0 ? aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open")
+                                                        : AIO_OK);
+    if (fd < 0 || aio__net_closesocket(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
+    return AIO_OK;
+}
+
+// >>unix
 /* ------------------------------------------------------ Unix domain sockets */
 
 /* A Unix domain socket's address from `path` ('@': Linux's abstract
@@ -7244,27 +7268,6 @@ AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {
     (void)t; (void)f; /* LCOV_EXCL_LINE: never called (the start refused) */
     return AIO_EINVAL; /* LCOV_EXCL_LINE */
 #endif
-}
-
-AIO_API int aio_socket_port(aio_socket sock) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    int fd = aio__fd(sock);
-    AIO__SIM_ROUTE(aio__sim_port_of(fd) >= 0 ? aio__sim_port_of(fd)
-                                             : aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket"));
-    if (fd < 0 || getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0)
-        return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
-    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
-}
-
-AIO_API aio_status aio_close(aio_socket sock) {
-    int fd = aio__fd(sock);
-    aio_io_forget(sock);
-    AIO__SIM_ROUTE(fd < 0 || aio__sim_close_fd(fd) != 0 ? aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open")
-                                                        : AIO_OK);
-    if (fd < 0 || aio__net_closesocket(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
-    return AIO_OK;
 }
 
 // >>datagrams
