@@ -2645,6 +2645,13 @@ static aio_status engine_send(void *ctx, aio_socket fd, const void *buf, size_t 
 }
 static const aio_transport engine = {engine_recv, engine_send};
 
+/* The peer (S.sv[1]) has received exactly `text` since it last looked. */
+static void peer_got(const char *text) {
+    char got[16] = {0};
+    CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), (long)strlen(text));
+    CHECK(memcmp(got, text, strlen(text)) == 0);
+}
+
 /* Lines through the transport: the stream asks it again while it has bytes
  * (never waiting on the dry socket for them), waits writable when it wants
  * that, and readable when it has nothing; writes go through it in pieces. */
@@ -2670,20 +2677,19 @@ static aio_status engine_main(aio_task *t) {
     CHECK_EQ(ST.rc, AIO_OK);
     CHECK_EQ(aio_bytes_sent(t), 7);
     CHECK_EQ(TR.sends, 3); /* 3 + 3 + 1 */
-    {
-        char got[8] = {0};
-        CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), 7);
-        CHECK(memcmp(got, "bcdefgh", 7) == 0);
-    }
+    peer_got("bcdefgh");
     AIO_END(t);
 }
-static void test_io_stream_transport(void) {
+/* A test of fn over a stream on S.sv[0] with the peer's steps, the
+ * transport's state new. */
+static void transport_test(const step_t *steps, aio_task_fn fn) {
     aio_loop loop;
-    stream_setup(&loop, sizeof ST.buf, engine_steps);
+    stream_setup(&loop, sizeof ST.buf, steps);
     memset(&TR, 0, sizeof TR);
-    CHECK_EQ(test_run(&loop, &ST.main, engine_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &ST.main, fn), AIO_OK);
     sock_teardown(&loop);
 }
+static void test_io_stream_transport(void) { transport_test(engine_steps, engine_main); }
 
 /* Set on a stream that has bytes buffered (a plain-text start, then an
  * upgrade: STARTTLS): those are read first, as they came, then the
@@ -2709,20 +2715,10 @@ static aio_status upgrade_main(aio_task *t) {
     CHECK(ST.st.transport_ctx == NULL);
     AIO_STREAM_WRITE(t, ST.rc, &ST.st, "xy", 2, AIO_SEC(1));
     CHECK_EQ(ST.rc, AIO_OK);
-    {
-        char got[4] = {0};
-        CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), 2);
-        CHECK(memcmp(got, "xy", 2) == 0);
-    }
+    peer_got("xy");
     AIO_END(t);
 }
-static void test_io_stream_upgrade(void) {
-    aio_loop loop;
-    stream_setup(&loop, sizeof ST.buf, NULL);
-    memset(&TR, 0, sizeof TR);
-    CHECK_EQ(test_run(&loop, &ST.main, upgrade_main), AIO_OK);
-    sock_teardown(&loop);
-}
+static void test_io_stream_upgrade(void) { transport_test(NULL, upgrade_main); }
 
 /* AIO_STREAM_WRITE on the socket's own transport: all at once while the
  * system takes it; with the peer not reading, it waits, and its deadline
