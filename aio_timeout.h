@@ -362,10 +362,10 @@ struct aio_task {
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
-    union {
+    union {                /* what its current await holds (once done: when it finished) */
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
-        aio_task *awaited; /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
+        aio_task *child;   /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
         struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
         struct aio__connecting *connecting; /* in AIO_TCP_CONNECT: its attempts */
         struct {           /* in AIO_WAIT / AIO_GATHER */
@@ -379,7 +379,7 @@ struct aio_task {
             uint8_t closes; /* the slot's count of forgets when it parked there */
             size_t done;   /* AIO_SEND_ALL: bytes sent so far */
         } io;
-    } seq;
+    } await;
 };
 
 /* A timeout scope: `async with asyncio.timeout(...)`. Lives in the task's state
@@ -1469,12 +1469,12 @@ AIO_API void *aio_sim_arg(void);
  * When the deadline fires, the awaits inside unwind to the end of the block
  * and execution continues after it with aio_timeout_status() == AIO_ETIMEDOUT.
  * `break` leaves the block early. The deadline counts from block entry. */
-#define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, 1, AIO__LABEL)
+#define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, AIO__ENTER_RELATIVE, AIO__LABEL)
 #define AIO_TIMEOUT_AT(t, sc, when) AIO__SCOPE(t, sc, when, 0, AIO__LABEL)
 /* A shielded block: cancellations from outside (task cancel, outer deadlines,
  * groups) are held back until it ends; only its own deadline `d` (AIO_NEVER
  * for none) applies inside. For cleanup that must not be interrupted. */
-#define AIO_SHIELDED(t, sc, d) AIO__SCOPE(t, sc, d, 3, AIO__LABEL)
+#define AIO_SHIELDED(t, sc, d) AIO__SCOPE(t, sc, d, AIO__ENTER_RELATIVE | AIO__ENTER_SHIELD, AIO__LABEL)
 
 /* asyncio.shield(child): await it, but if the caller is cancelled it stops
  * waiting and leaves the child running (await it again later). */
@@ -1833,9 +1833,14 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
     }                                                                          \
     } while (0)
 
-#define AIO__SCOPE(t, sc, d, rel, n) AIO__SCOPE_(t, sc, d, rel, n)
-#define AIO__SCOPE_(t, sc, d, rel, n)                                          \
-    if (aio__scope_enter((t), aio__f, (sc), (d), (rel), AIO__LC(n)) != AIO_OK) \
+/* How a block is entered (aio__scope_enter's `how`): d relative to now (else
+ * an instant), outer cancellations kept out, a task group's block. */
+#define AIO__ENTER_RELATIVE 1
+#define AIO__ENTER_SHIELD 2
+#define AIO__ENTER_GROUP 4
+#define AIO__SCOPE(t, sc, d, how, n) AIO__SCOPE_(t, sc, d, how, n)
+#define AIO__SCOPE_(t, sc, d, how, n)                                          \
+    if (aio__scope_enter((t), aio__f, (sc), (d), (how), AIO__LC(n)) != AIO_OK) \
         goto aio__unwind;                                                      \
     else                                                                       \
         for (; aio__scope_outer((t), (sc));)                                   \
@@ -1914,7 +1919,7 @@ AIO_API void aio__own_deadline(aio_task *t, aio_time d);
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
                               aio_status rc);
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
-                                    int relative, uint32_t landing);
+                                    int how, uint32_t landing);
 AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
@@ -1948,8 +1953,8 @@ enum { /* task flags */
     AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
     AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
     AIO__T_DEAF = 256,      /* parked where no deadline applies */
-    AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
-    AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
+    AIO__T_AWAITING = 512,  /* parked awaiting the owned child await.child */
+    AIO__T_GATHERING = 1024, /* parked gathering await.many, some of which it owns */
     AIO__T_RELOCK_NOSPC = 2048, /* condition wait: raise AIO_ENOSPC once the lock is back */
     AIO__T_WATCHED = 4096,  /* a block is open around it or a cancel was delivered to it */
     AIO__T_NOTIFIED = 8192, /* condition wait: took a notification, now retaking the lock */
@@ -2044,7 +2049,7 @@ static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
     aio__wait_in(t, &child->joiners);
     if (owned) {
         t->flags |= AIO__T_AWAITING;
-        t->seq.awaited = child;
+        t->await.child = child;
     }
 }
 
@@ -3042,7 +3047,7 @@ static void aio__request_cancel(aio_task *t, const aio_task *by) {
     t->loop->cancellation = by->loop->cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
     AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, by,
-               (by->flags & AIO__T_GATHERING) || by->seq.awaited != t ? AIO_BY_GATHER : AIO_BY_OWNER, 0);
+               (by->flags & AIO__T_GATHERING) || by->await.child != t ? AIO_BY_GATHER : AIO_BY_OWNER, 0);
 }
 
 static inline aio_status aio__checkpoint(aio_task *t) {
@@ -3207,7 +3212,7 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
         aio__list_append(gatherers, &t->wait.link);
         return NULL;
     }
-    child = t->seq.awaited;
+    child = t->await.child;
     aio__request_cancel(child, t);
     return child;
 }
@@ -3215,10 +3220,10 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
 /* A gather passes its cancellation on to the tasks it spawned and stops
  * waiting for the others. 1 if it still waits for some. */
 static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
-    aio_wait_item *items = t->seq.many.items;
+    aio_wait_item *items = t->await.many.items;
     uint32_t i;
     int waiting = 0;
-    for (i = 0; i < t->seq.many.n; i++) {
+    for (i = 0; i < t->await.many.n; i++) {
         aio_task *c = items[i].task;
         if (c->state == AIO__DONE) continue;
         if (c->parent != t) {
@@ -3423,7 +3428,7 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
-    t->seq.finished = ++L->finished;
+    t->await.finished = ++L->finished;
     L->live--;
 #ifdef AIO_DEBUG
     if (aio__told_task == t) aio__told_task = NULL; /* its next run starts afresh */
@@ -3513,7 +3518,7 @@ static void aio__expire(aio_task *t, aio_time now) {
         t->flags |= AIO__T_JOIN_CANCEL;
         AIO__TRACE(t->loop, AIO_TRACE_FIRE, t, NULL, AIO_FIRE_WAIT, 0);
         AIO__CAUSE(t->loop, t, AIO_BY_WAIT_FOR);
-        aio_cancel(t->seq.awaited);
+        aio_cancel(t->await.child);
     }
     aio__cancel_arrives(t);
     aio__rearm(t); /* still parked: its timer moves to the next deadline */
@@ -3610,7 +3615,7 @@ static void aio__drain_events(aio_loop *L) {
             for (n = ev->waiters.next; !ev->kind && n && n != &ev->waiters;) {
                 aio_task *w = AIO__TASK_OF(n);
                 n = n->next;
-                if (w->seq.ticket == sets) continue;
+                if (w->await.ticket == sets) continue;
                 w->flags |= AIO__T_SIGNALLED;
                 aio__disarm(w);
                 if (w->state != AIO__PARKED) continue;
@@ -4068,7 +4073,7 @@ static void aio__scope_close(aio_task *t, aio_timeout *sc) {
 }
 
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
-                                    int relative, uint32_t landing) {
+                                    int how, uint32_t landing) {
     aio_time deadline;
     if (!sc) {
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: the scope pointer is NULL"));
@@ -4079,7 +4084,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
                                                       "still open; use one aio_timeout per block"));
         return AIO_EINVAL;
     }
-    deadline = aio__deadline(t->loop, d, relative & 1);
+    deadline = aio__deadline(t->loop, d, how & AIO__ENTER_RELATIVE);
     if (deadline == AIO_TIME_INVALID) {
         aio__set_status(t, f, AIO__TIMEOUT_REFUSED("timeout", "delay"));
         return AIO_EINVAL;
@@ -4094,12 +4099,12 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
     sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |
-                          ((relative & 2) ? AIO__S_SHIELD : 0));
+                          ((how & AIO__ENTER_SHIELD) ? AIO__S_SHIELD : 0));
     sc->state = AIO__S_ENTERED;
     aio__use_blocks(t->loop);
     aio__set_scope(t, sc);
     AIO__TRACE(t->loop, AIO_TRACE_ENTER, t, sc,
-               (relative & 4) ? AIO_BLOCK_GROUP : (relative & 2) ? AIO_BLOCK_SHIELDED : AIO_BLOCK_TIMEOUT,
+               (how & AIO__ENTER_GROUP) ? AIO_BLOCK_GROUP : (how & AIO__ENTER_SHIELD) ? AIO_BLOCK_SHIELDED : AIO_BLOCK_TIMEOUT,
                (aio_stime)deadline);
     return AIO_OK;
 }
@@ -4222,7 +4227,7 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, uint32_
         if (c->frame.rc != AIO_ECANCELED) failed = 1;
         /* failures from before the wait began rank first, in argument order
          * (as asyncio sees them); later ones in the order they happened */
-        at = aio__epoch_after(c->seq.finished, began) ? c->seq.finished : began;
+        at = aio__epoch_after(c->await.finished, began) ? c->await.finished : began;
         if (!*first || aio__epoch_after(first_at, at)) {
             first_at = at;
             *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
@@ -4264,15 +4269,15 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if ((mode & AIO__GATHER) && owns) { /* a cancellation of t is passed on to them */
         t->flags |= AIO__T_GATHERING;
-        t->seq.many.items = items;
-        t->seq.many.n = (uint32_t)n;
+        t->await.many.items = items;
+        t->await.many.n = (uint32_t)n;
     }
     return AIO__SUSPENDED;
 }
 
 /* A cancelled gather waits for the tasks it owns to finish their cleanup. */
 static aio_status aio__gather_wait_cleanup(aio_task *t) {
-    AIO__WAITS_ON(t->loop, AIO_ON_GATHER, t->seq.many.items, 0);
+    AIO__WAITS_ON(t->loop, AIO_ON_GATHER, t->await.many.items, 0);
     if (aio__park(t, 0, 1) != AIO__SUSPENDED)
         aio__park(t, 0, 0); /* no timer slot: wait for them all the same */
     t->flags |= AIO__T_GATHERING;
@@ -4303,7 +4308,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    met = aio__many_met(items, n, mode, t->seq.many.began, &done, &first);
+    met = aio__many_met(items, n, mode, t->await.many.began, &done, &first);
     /* what it waits for was met before anything else reached this task */
     if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
         /* asyncio's wait() suspends once even then, and counts what is done
@@ -4322,8 +4327,8 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         if (mode & AIO__GATHER) { /* cancel what it owns and wait for it; let the rest go */
             aio_link gatherers;
             aio__list_init(&gatherers);
-            t->seq.many.items = items;
-            t->seq.many.n = (uint32_t)n;
+            t->await.many.items = items;
+            t->await.many.n = (uint32_t)n;
             t->flags |= AIO__T_JOIN_CANCEL;
             if (aio__gather_pass_on(t, &gatherers)) {
                 aio__cancel_spread(&gatherers);
@@ -4373,7 +4378,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait", "timeout"));
     aio__set_until(t, until);
     if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
-    t->seq.many.began = t->loop->finished;
+    t->await.many.began = t->loop->finished;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
 }
@@ -4394,7 +4399,7 @@ AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
         size_t j;
         if (!it.task || it.task->state != AIO__DONE) continue;
         for (j = i; j > done; j--) items[j] = items[j - 1];
-        while (j > 0 && aio__epoch_after(items[j - 1].task->seq.finished, it.task->seq.finished)) {
+        while (j > 0 && aio__epoch_after(items[j - 1].task->await.finished, it.task->await.finished)) {
             items[j] = items[j - 1];
             j--;
         }
@@ -4445,8 +4450,8 @@ static aio_status aio__next_finished(aio_as_completed *ac) {
     for (i = 0; i < ac->n; i++) {
         const aio_task *c = ac->items[i].task;
         if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
-        if (ac->expired && aio__epoch_after(c->seq.finished, ac->cutoff)) continue; /* too late */
-        if (best == ac->n || aio__epoch_after(ac->items[best].task->seq.finished, c->seq.finished))
+        if (ac->expired && aio__epoch_after(c->await.finished, ac->cutoff)) continue; /* too late */
+        if (best == ac->n || aio__epoch_after(ac->items[best].task->await.finished, c->await.finished))
             best = i;
     }
     if (best == ac->n) return AIO_EINPROGRESS;
@@ -4540,7 +4545,7 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: the group pointer is NULL"));
         return AIO_EINVAL;
     }
-    rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, 1 | 4, landing); /* (4: a group's, for the trace) */
+    rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, AIO__ENTER_RELATIVE | AIO__ENTER_GROUP, landing);
     if (rc != AIO_OK) return rc;
     t->loop->close_blocks = aio__close_blocks_and_groups;
     t->loop->left_group = aio__left_group;
@@ -4713,7 +4718,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     if (!L->events) L->events = aio__events; /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
-    t->seq.ticket = ticket;
+    t->await.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
     if (!ev->loop) {
         ev->loop = L;
@@ -5546,7 +5551,7 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
  * again (a descriptor closed and opened anew under the same number). */
 static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, const char *what) {
     aio_loop *L = t->loop;
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     int way = 1 << dir;
     aio_status rc = AIO_OK;
     aio_io_slot *s = aio__io_slot(L, fd, what, &rc);
@@ -5562,8 +5567,8 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     AIO__WAITS_ON(L, AIO_ON_IO, NULL, fd);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    t->seq.io.dir = (uint8_t)dir;
-    t->seq.io.closes = s->closes;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.closes = s->closes;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
@@ -5574,10 +5579,10 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
  * number was forgotten since it parked (the slot is no longer its). */
 static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
-    aio_io_slot *s = &io->slots[t->seq.io.fd];
+    aio_io_slot *s = &io->slots[t->await.io.fd];
     io->waiting--;
-    if (s->closes != t->seq.io.closes) return 1;
-    if (s->waiter[t->seq.io.dir] == t) s->waiter[t->seq.io.dir] = NULL;
+    if (s->closes != t->await.io.closes) return 1;
+    if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
     return 0;
 }
 
@@ -6285,7 +6290,7 @@ static aio_status aio__io_pause(aio_task *t, aio_frame *f, int fd) {
 /* Try the operation once more: its result, or parked until the descriptor
  * is ready (AIO__SUSPENDED). */
 static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     int dir = aio__io_dirs[op];
     aio_io *io = t->loop->io;
     const char *what = AIO__IO_NAME(op);
@@ -6300,10 +6305,10 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
             rc = aio__net_recv(fd, into, len, what);
             if (rc >= 0 && (size_t)rc < len) aio__io_dry(t->loop, fd, 0);
         } else if (op == AIO__IO_SEND) {
-            rc = aio__net_send(fd, (const char *)buf + t->seq.io.done, len - t->seq.io.done, what);
+            rc = aio__net_send(fd, (const char *)buf + t->await.io.done, len - t->await.io.done, what);
             if (rc >= 0) {
-                t->seq.io.done += (size_t)rc;
-                if (t->seq.io.done == len) return AIO_OK;
+                t->await.io.done += (size_t)rc;
+                if (t->await.io.done == len) return AIO_OK;
                 rc = AIO__AGAIN; /* the send buffer is full: wait for room */
             }
         } else { /* AIO__IO_ACCEPT */
@@ -6338,9 +6343,9 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV: len is 0 (a receive of 0 bytes would "
                                                         "read as the end of the stream)"));
 #endif
-    t->seq.io.fd = fd;
-    t->seq.io.dir = aio__io_dirs[op];
-    t->seq.io.done = 0;
+    t->await.io.fd = fd;
+    t->await.io.dir = aio__io_dirs[op];
+    t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
@@ -6350,8 +6355,8 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
 
 AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
-    int fd = t->seq.io.fd;
-    int way = 1 << t->seq.io.dir;
+    int fd = t->await.io.fd;
+    int way = 1 << t->await.io.dir;
     int closed;
     t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
     closed = aio__io_leave(t); /* (a closed number's slot is not its to unwatch) */
@@ -6368,13 +6373,13 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if (closed) return AIO_ECLOSED;
     /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
      * slot to move to (aio__rearm): it parks again and reports that */
-    if (!woke) return aio__io_park(t, f, t->seq.io.dir, 1, AIO__IO_NAME(op));
+    if (!woke) return aio__io_park(t, f, t->await.io.dir, 1, AIO__IO_NAME(op));
     /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
 }
 
-AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->seq.io.done; }
+AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 
 #ifdef AIO__SOCKETS
 /* ---------------------------------------------------------------- streams */
@@ -6451,7 +6456,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
  * deadline throughout). */
 static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
     aio_loop *L = t->loop;
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     for (;;) { /* LCOV_EXCL_LINE: (entered again after each receive) */
         aio_status rc = aio__stream_scan(s);
         if (rc != AIO__MORE) return rc;
@@ -6488,9 +6493,9 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     s->sep = sep;
     s->want = (aio__offset)n; /* (at most the buffer's size: checked above) */
     s->scanned = 0;
-    t->seq.io.fd = aio__fd(s->fd);
-    t->seq.io.dir = 0;
-    t->seq.io.done = 0;
+    t->await.io.fd = aio__fd(s->fd);
+    t->await.io.dir = 0;
+    t->await.io.done = 0;
     aio__set_until(t, until);
     rc = aio__stream_try(t, f, s);
     if (rc == AIO__SUSPENDED) s->reader = t;
@@ -6698,7 +6703,7 @@ AIO_API aio_status aio_close(aio_socket sock) {
 /* A datagram's receive or send is one system call that takes or gives a
  * whole datagram: tried at once, and when it would block, tried again each
  * time the socket is ready, all within its one deadline, through the
- * readiness waits' path (t->seq.io, the slot's waiter, `dry`). Its buffer,
+ * readiness waits' path (t->await.io, the slot's waiter, `dry`). Its buffer,
  * length and address come from the macro to the start and to each
  * resumption: the task holds nothing more. (Their own functions: the other
  * awaits' paths do not test for them, and a program without datagrams
@@ -6744,7 +6749,7 @@ static aio_status aio__dgram_once(int fd, int op, const void *buf, size_t len, c
 static aio_status aio__dgram_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
                                  const aio_address *addr) {
     aio_loop *L = t->loop;
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
         aio_status rc;
         if (aio__io_is_dry(L->io, fd, op)) return aio__io_park(t, f, op, 1, aio__dgram_names[op]);
@@ -6771,9 +6776,9 @@ AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socke
     if (op == AIO__DGRAM_RECV && !len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV_FROM: len is 0 (a receive of 0 bytes would "
                                                         "drop the datagram)"));
-    t->seq.io.fd = fd;
-    t->seq.io.dir = (uint8_t)op;
-    t->seq.io.done = 0;
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)op;
+    t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (op == AIO__DGRAM_SEND && !aio__address_ok(addr))
         return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is NULL or holds no IPv4 or IPv6 address "
@@ -7748,7 +7753,7 @@ static void aio__job_give_up(aio_loop *L, aio__job *j, int handed) {
 /* Park t until call j ends (queued now) or its deadline `until`. */
 static aio_status aio__job_await(aio_task *t, aio_frame *f, aio__job *j, aio_time until) {
     aio_status rc;
-    t->seq.job = j;
+    t->await.job = j;
     aio__set_until(t, until);
     AIO__WAITS_ON(t->loop, AIO_ON_IO, NULL, -1);
     rc = aio__park(t, 1, 1);
@@ -7836,7 +7841,7 @@ AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn
 }
 
 AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_t size) {
-    aio__job *j = t->seq.job;
+    aio__job *j = t->await.job;
     aio_status rc = aio__job_outcome(t, f, j);
     if (rc != AIO_OK) return rc;
     if (size) memcpy(data, j->data, size);
@@ -8085,7 +8090,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
 
 AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addrs, int max) {
 #ifdef AIO__THREADS
-    aio__job *j = t->seq.job;
+    aio__job *j = t->await.job;
     aio_status rc = aio__job_outcome(t, f, j);
     (void)max;
     return rc != AIO_OK ? rc : aio__lookup_take(j, addrs);
@@ -8104,7 +8109,7 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
  * together; the first connected wins and the others are closed. So a host
  * whose first address is dead (IPv6 that goes nowhere) connects a delay
  * later by the next. The state lives on the heap while the task waits (the
- * task's seq.connecting); the task waits on every attempt's socket at once. */
+ * task's await.connecting); the task waits on every attempt's socket at once. */
 #ifndef AIO_HAPPY_EYEBALLS_DELAY
 #define AIO_HAPPY_EYEBALLS_DELAY AIO_MS(250)
 #endif
@@ -8128,7 +8133,7 @@ static aio_status aio__connect_end(aio_task *t, aio__connecting *c, int keep, ai
     for (i = 0; i < c->tried; i++)
         if (c->fd[i] >= 0 && c->fd[i] != keep) (void)aio_close(c->fd[i]);
     free(c);
-    t->seq.connecting = NULL;
+    t->await.connecting = NULL;
     return rc;
 }
 
@@ -8215,7 +8220,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     c->until = until;
     c->error = AIO_ECONNREFUSED;
-    t->seq.connecting = c;
+    t->await.connecting = c;
     if (aio__numeric(host, port, &c->addr[0])) {
         c->naddrs = 1;
         return aio__connect_go(t, f, c);
@@ -8247,7 +8252,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
 }
 
 AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
-    aio__connecting *c = t->seq.connecting;
+    aio__connecting *c = t->await.connecting;
     aio_loop *L = t->loop;
     aio_io *io = L->io;
     int reported[AIO__ATTEMPTS];
