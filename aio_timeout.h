@@ -164,6 +164,16 @@
 #define AIO_THREAD_LOCAL
 #endif
 
+/* AIO_MALLOC(size), AIO_REALLOC(p, size), AIO_FREE(p): the allocator behind
+ * every byte the header allocates, as stb's STBI_MALLOC. Define all three
+ * (or none: malloc, realloc, free) before including the header in the file
+ * that implements it. The core never allocates; hosted parts do (the I/O
+ * port's tables, the worker threads and their calls, a connect's state,
+ * child processes, aio_grow_realloc, the simulation). Zeroed memory is
+ * AIO_MALLOC and memset. A block may be freed on another thread than the one
+ * that allocated it (a call given up is freed by its worker). What the system
+ * allocates (getaddrinfo's answer) goes back to the system. */
+
 /* Speed first, except where size counts (-Os): the loop's turn is inlined
  * where it runs tasks, and the awaits take their fast paths inline in the
  * task's body (AIO__FAST(fast, slow) picks one). */
@@ -593,7 +603,7 @@ AIO_API void aio_loop_set_idle(aio_loop *loop, aio_idle_fn idle, void *ctx);
  * idle hook set without one is woken only by its own means). */
 AIO_API void aio_loop_set_wakeup(aio_loop *loop, aio_wakeup_fn wakeup, void *ctx);
 AIO_API void aio_loop_set_grow(aio_loop *loop, aio_grow_fn grow, void *ctx);
-/* A ready-made growth hook over realloc() (hosted builds only). */
+/* A ready-made growth hook over AIO_REALLOC (hosted builds only). */
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
                                     uint32_t new_count);
 /* AIO_OK, or AIO_EBUSY if tasks are still alive (they are left as they are).
@@ -2143,6 +2153,16 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <stdlib.h>
 #include <time.h>
 #define AIO__HOSTED 1
+/* The allocator (Configuration): all three macros or none. */
+#if defined(AIO_MALLOC) || defined(AIO_REALLOC) || defined(AIO_FREE)
+#if !defined(AIO_MALLOC) || !defined(AIO_REALLOC) || !defined(AIO_FREE)
+#error "aio_timeout.h: define all of AIO_MALLOC, AIO_REALLOC and AIO_FREE, or none"
+#endif
+#else
+#define AIO_MALLOC(size) malloc(size)
+#define AIO_REALLOC(p, size) realloc((p), (size))
+#define AIO_FREE(p) free(p)
+#endif
 #if defined(AIO__SHARED) && !defined(AIO__WIN32) && (defined(__unix__) || defined(__APPLE__))
 #include <fcntl.h>
 #include <poll.h>
@@ -2326,6 +2346,19 @@ static aio_status aio__misuse(aio_status code, const char *message) {
 #endif
     return code;
 }
+
+#ifdef AIO__SOCKETS
+/* Memory: every allocation goes through AIO_MALLOC, AIO_REALLOC and AIO_FREE
+ * (Configuration). `size` bytes zeroed, or NULL if there is no memory. */
+static void *aio__zalloc(size_t size) {
+    void *p = AIO_MALLOC(size);
+    if (p) memset(p, 0, size);
+    return p;
+}
+/* The same for the state of one of the program's waits or calls while it
+ * lasts (a connect's attempts, a call on the pool, a child's). */
+static void *aio__alloc_state(size_t size) { return aio__zalloc(size); }
+#endif
 
 AIO_API const char *aio_strerror(aio_status s) {
     switch (s) {
@@ -2632,10 +2665,10 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
     (void)ctx;
     (void)old_count;
     if (new_count == 0) {
-        free(old);
+        AIO_FREE(old);
         return NULL;
     }
-    return (aio_timer *)realloc(old, (size_t)new_count * sizeof(aio_timer));
+    return (aio_timer *)AIO_REALLOC(old, (size_t)new_count * sizeof(aio_timer));
 }
 #else
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
@@ -6969,13 +7002,13 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     uint32_t n = io->nslots ? io->nslots : 64u;
     aio_io_slot *slots;
     while (n <= (uint32_t)fd) n *= 2u;
-    slots = (aio_io_slot *)realloc(io->slots, (size_t)n * sizeof *slots);
+    slots = (aio_io_slot *)AIO_REALLOC(io->slots, (size_t)n * sizeof *slots);
     if (!slots) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
 #ifndef AIO__EPOLL
     {
-        uint32_t *at = (uint32_t *)realloc(s->at, (size_t)n * sizeof *at);
+        uint32_t *at = (uint32_t *)AIO_REALLOC(s->at, (size_t)n * sizeof *at);
         if (!at) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
         memset(at + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *at);
         s->at = at;
@@ -7039,11 +7072,11 @@ static void aio__sysio_release(aio_io *io) {
 #ifdef AIO__EPOLL
     (void)close(s->epfd);
 #else
-    free(s->fds);
-    free(s->at);
+    AIO_FREE(s->fds);
+    AIO_FREE(s->at);
 #endif
-    free(io->slots);
-    free(s);
+    AIO_FREE(io->slots);
+    AIO_FREE(s);
 #ifdef AIO__WIN32_IO
     (void)WSACleanup(); /* (the loop's start of Winsock) */
 #endif
@@ -7108,7 +7141,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     if (!i) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
-            aio__pollfd *fds = (aio__pollfd *)realloc(s->fds, (size_t)cap * sizeof *fds);
+            aio__pollfd *fds = (aio__pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
             if (!fds) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
             s->fds = fds;
             s->cap = cap;
@@ -7156,12 +7189,12 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 #endif
 
 static aio_io *aio__sysio_start(aio_loop *L) {
-    aio__sysio *s = (aio__sysio *)calloc(1, sizeof *s);
+    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
     /* LCOV_EXCL_START: out of memory or descriptors */
     if (!s) return NULL;
 #ifdef AIO__WIN32_IO
     if (aio__wsa_start() != 0) {
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
 #endif
@@ -7169,7 +7202,7 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 #ifdef AIO__WIN32_IO
         (void)WSACleanup();
 #endif
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
     /* LCOV_EXCL_STOP */
@@ -7189,7 +7222,7 @@ static aio_io *aio__sysio_start(aio_loop *L) {
     if (s->epfd < 0) {
         (void)close(s->pipe[0]);
         (void)close(s->pipe[1]);
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
     /* LCOV_EXCL_STOP */
@@ -7197,14 +7230,14 @@ static aio_io *aio__sysio_start(aio_loop *L) {
     s->io.wait = aio__epoll_wait;
 #else
     s->cap = 64;
-    s->fds = (aio__pollfd *)malloc(s->cap * sizeof *s->fds);
+    s->fds = (aio__pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
     /* LCOV_EXCL_START: out of memory */
     if (!s->fds) {
         aio__wake_pair_close(s->pipe);
 #ifdef AIO__WIN32_IO
         (void)WSACleanup();
 #endif
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
     /* LCOV_EXCL_STOP */
@@ -7389,8 +7422,8 @@ static void aio__pool_free(aio__pool *p) {
     (void)pthread_cond_destroy(&p->work);
     (void)pthread_cond_destroy(&p->gone);
 #endif
-    free(p->workers);
-    free(p);
+    AIO_FREE(p->workers);
+    AIO_FREE(p);
 }
 
 /* The loop's pool, or NULL. */
@@ -7428,7 +7461,7 @@ static void *aio__worker(void *arg)
         aio__lock(&p->lock);
         p->busy--;
         if (p->abandoned) { /* the loop is gone: nobody takes the result */
-            free(j);
+            AIO_FREE(j);
             break;
         }
         j->result = result;
@@ -7449,7 +7482,7 @@ static void *aio__worker(void *arg)
 
 /* Start one more thread (under the lock): 0, or -1 if the system refused. */
 static int aio__pool_grow(aio__pool *p) {
-    aio__thread *workers = (aio__thread *)realloc(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
+    aio__thread *workers = (aio__thread *)AIO_REALLOC(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
     if (!workers) return -1; /* LCOV_EXCL_LINE: out of memory */
     p->workers = workers;
 #ifdef AIO__WIN32_IO
@@ -7483,7 +7516,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
         return NULL;
     }
     sio = (aio__sysio *)L->io;
-    p = (aio__pool *)calloc(1, sizeof *p);
+    p = (aio__pool *)aio__zalloc(sizeof *p);
     if (!p) { /* LCOV_EXCL_START: out of memory */
         *rc = AIO_EIO;
         return NULL;
@@ -7510,7 +7543,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
 
 static void aio__job_free(aio__job *j) {
     aio__list_unlink(&j->all);
-    free(j);
+    AIO_FREE(j);
 }
 
 /* Wait (under the lock) until every thread has left, the calls under way
@@ -7671,7 +7704,7 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
         p = aio__pool_start(L, what, rc);
         if (!p) return NULL;
     }
-    j = (aio__job *)calloc(1, head + size + extra);
+    j = (aio__job *)aio__alloc_state(head + size + extra);
     if (!j) { /* LCOV_EXCL_START: out of memory */
         *rc = AIO_EIO;
         return NULL;
@@ -7686,7 +7719,7 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     short_of_threads = p->idle <= p->queued && p->threads < p->max;
     if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_START */
         aio__unlock(&p->lock);
-        free(j);
+        AIO_FREE(j);
         *rc = AIO_EIO; /* (no thread at all: nothing would ever run it) */
         return NULL;
     } /* LCOV_EXCL_STOP */
@@ -8132,7 +8165,7 @@ static aio_status aio__connect_end(aio_task *t, aio__connecting *c, int keep, ai
     int i;
     for (i = 0; i < c->tried; i++)
         if (c->fd[i] >= 0 && c->fd[i] != keep) (void)aio_close(c->fd[i]);
-    free(c);
+    AIO_FREE(c);
     t->await.connecting = NULL;
     return rc;
 }
@@ -8216,7 +8249,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the port is not 0-65535");
     }
     aio__net_need();
-    c = (aio__connecting *)calloc(1, sizeof *c);
+    c = (aio__connecting *)aio__alloc_state(sizeof *c);
     if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     c->until = until;
     c->error = AIO_ECONNREFUSED;
@@ -8565,7 +8598,7 @@ static void aio__sim_at(aio__sim *s, aio_time when, int kind, int fd, uint32_t g
     uint32_t i;
     if (s->nev == s->evcap) {
         uint32_t cap = s->evcap ? s->evcap * 2 : 64;
-        aio__sim_event *grown = (aio__sim_event *)realloc(s->ev, cap * sizeof *grown);
+        aio__sim_event *grown = (aio__sim_event *)AIO_REALLOC(s->ev, cap * sizeof *grown);
         if (!grown) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
         s->ev = grown;
         s->evcap = cap;
@@ -8637,7 +8670,7 @@ static size_t aio__sim_buffer(const aio__sim *s) { return s->cfg.buffer ? s->cfg
 
 /* ---- pipes */
 static aio__sim_pipe *aio__sim_pipe_new(int from, int to) {
-    aio__sim_pipe *p = (aio__sim_pipe *)calloc(1, sizeof *p);
+    aio__sim_pipe *p = (aio__sim_pipe *)aio__zalloc(sizeof *p);
     if (!p) abort(); /* LCOV_EXCL_LINE */
     p->from = from;
     p->to = to;
@@ -8646,7 +8679,7 @@ static aio__sim_pipe *aio__sim_pipe_new(int from, int to) {
 static void aio__sim_pipe_lose(aio__sim_pipe *p) { /* what is on its way */
     while (p->head) {
         aio__sim_seg *next = p->head->next;
-        free(p->head);
+        AIO_FREE(p->head);
         p->head = next;
     }
     p->tail = NULL;
@@ -8654,7 +8687,7 @@ static void aio__sim_pipe_lose(aio__sim_pipe *p) { /* what is on its way */
 }
 static void aio__sim_pipe_drop(aio__sim_pipe *p) { /* ... and what was not read */
     aio__sim_pipe_lose(p);
-    free(p->buf);
+    AIO_FREE(p->buf);
     p->buf = NULL;
     p->len = p->cap = 0;
 }
@@ -8662,13 +8695,13 @@ static void aio__sim_unref(aio__sim_pipe *p) {
     if (--p->refs == 0) {
         aio__sim_pipe_drop(p);
         if (p->back) p->back->back = NULL;
-        free(p);
+        AIO_FREE(p);
     }
 }
 /* A segment on its way along p (len bytes of data, or its end, or the
  * answer to a connect), after those ahead of it. */
 static void aio__sim_put(aio__sim *s, aio__sim_pipe *p, int kind, const void *data, size_t len) {
-    aio__sim_seg *g = (aio__sim_seg *)malloc(sizeof *g + len);
+    aio__sim_seg *g = (aio__sim_seg *)AIO_MALLOC(sizeof *g + len);
     aio_time due = aio__sim_wire(s, &p->busy, len) + aio__sim_trip(s);
     if (!g) abort(); /* LCOV_EXCL_LINE */
     if (aio__before(due, p->last_due)) due = p->last_due;
@@ -8848,7 +8881,7 @@ static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
         int cap = s->nsocks ? s->nsocks * 2 : 16;
         aio__sim_sock *grown;
         while (cap <= n[0]) cap *= 2;
-        grown = (aio__sim_sock *)realloc(s->socks, (size_t)cap * sizeof *grown);
+        grown = (aio__sim_sock *)AIO_REALLOC(s->socks, (size_t)cap * sizeof *grown);
         if (!grown) { /* LCOV_EXCL_START */
             aio__wake_pair_close(n);
             return -1;
@@ -8999,7 +9032,7 @@ static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *t
     } else if (!tx->reset && !tx->ended) {
         aio__sim_put(s, tx, AIO__SIM_FIN, NULL, 0);
     }
-    free(rx->buf); /* (what was not read; what is on its way comes) */
+    AIO_FREE(rx->buf); /* (what was not read; what is on its way comes) */
     rx->buf = NULL;
     rx->len = rx->cap = 0;
     aio__sim_unref(rx);
@@ -9014,10 +9047,10 @@ static int aio__sim_close(aio__sim *s, int fd) {
     aio__sim_mix(s, 0xC105Eull << 32 | k->serial);
     aio__sim_end_stream(s, k->rx, k->tx);
     for (i = 0; i < k->queued; i++) aio__sim_end_stream(s, k->queue[i].rx, k->queue[i].tx);
-    free(k->queue);
+    AIO_FREE(k->queue);
     while (k->dq) {
         aio__sim_dgram *next = k->dq->next;
-        free(k->dq);
+        AIO_FREE(k->dq);
         k->dq = next;
     }
     k->kind = AIO__SIM_FREE;
@@ -9067,8 +9100,8 @@ static void aio__sim_look(aio__sim *s) {
     if (!s->placed) return;
     if (s->npolls < s->placed) {
         int cap = s->placed * 2;
-        aio__pollfd *polls = (aio__pollfd *)realloc(s->polls, (size_t)cap * sizeof *polls);
-        int *polled = polls ? (int *)realloc(s->polled, (size_t)cap * sizeof *polled) : NULL; /* LCOV_EXCL_BR_LINE */
+        aio__pollfd *polls = (aio__pollfd *)AIO_REALLOC(s->polls, (size_t)cap * sizeof *polls);
+        int *polled = polls ? (int *)AIO_REALLOC(s->polled, (size_t)cap * sizeof *polled) : NULL; /* LCOV_EXCL_BR_LINE */
         if (!polled) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
         s->polls = polls;
         s->polled = polled;
@@ -9109,7 +9142,7 @@ static void aio__sim_append(aio__sim_pipe *p, const void *data, size_t len) {
         size_t cap = p->cap ? p->cap : 256;
         unsigned char *grown;
         while (cap < p->len + len) cap *= 2;
-        grown = (unsigned char *)realloc(p->buf, cap);
+        grown = (unsigned char *)AIO_REALLOC(p->buf, cap);
         if (!grown) abort(); /* LCOV_EXCL_LINE */
         p->buf = grown;
         p->cap = cap;
@@ -9151,7 +9184,7 @@ static void aio__sim_flow(aio__sim *s, aio__sim_pipe *p) {
         } else {
             p->open = 1;
         }
-        free(g);
+        AIO_FREE(g);
     }
 }
 static void aio__sim_reset_now(aio__sim *s, aio__sim_pipe *p) {
@@ -9200,7 +9233,7 @@ static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
     }
     if (l->queued == l->queue_cap) {
         int cap = l->queue_cap ? l->queue_cap * 2 : 8;
-        aio__sim_pending *grown = (aio__sim_pending *)realloc(l->queue, (size_t)cap * sizeof *grown);
+        aio__sim_pending *grown = (aio__sim_pending *)AIO_REALLOC(l->queue, (size_t)cap * sizeof *grown);
         if (!grown) abort(); /* LCOV_EXCL_LINE */
         l->queue = grown;
         l->queue_cap = cap;
@@ -9234,7 +9267,7 @@ static void aio__sim_dgram_arrives(aio__sim *s, aio__sim_dgram *d) {
         aio__sim_mix(s, 0xD6ull << 32 | d->len);
         return;
     }
-    free(d);
+    AIO_FREE(d);
 }
 
 #ifdef AIO__PROCESSES
@@ -9344,7 +9377,7 @@ static aio_status aio__sim_grow_slots(aio_io *io, int fd) {
     uint32_t n = io->nslots ? io->nslots : 16;
     aio_io_slot *grown;
     while (n <= (uint32_t)fd) n *= 2;
-    grown = (aio_io_slot *)realloc(io->slots, n * sizeof *grown);
+    grown = (aio_io_slot *)AIO_REALLOC(io->slots, n * sizeof *grown);
     if (!grown) return AIO_EIO; /* LCOV_EXCL_LINE */
     memset(grown + io->nslots, 0, (n - io->nslots) * sizeof *grown);
     io->slots = grown;
@@ -9367,7 +9400,7 @@ static void aio__sim_release(aio_io *io) {
     while (s->nev) {
         aio__sim_event e = aio__sim_pop(s);
         if (e.kind == AIO__SIM_EV_FLOW || e.kind == AIO__SIM_EV_RESET) aio__sim_unref((aio__sim_pipe *)e.p);
-        if (e.kind == AIO__SIM_EV_DGRAM) free(e.p);
+        if (e.kind == AIO__SIM_EV_DGRAM) AIO_FREE(e.p);
 #ifdef AIO__THREADS
         if (e.kind == AIO__SIM_EV_CALL) aio__job_free((aio__job *)e.p);
 #endif
@@ -9378,16 +9411,16 @@ static void aio__sim_release(aio_io *io) {
     if (s->listener >= 0) (void)closesocket(AIO__SOCK(s->listener));
     (void)WSACleanup(); /* (its own WSAStartup's) */
 #endif
-    free(s->polls);
-    free(s->polled);
-    free(s->ev);
-    free(s->held);
-    free(s->socks);
-    free(s->port.slots);
-    free(s->hosts);
-    free(s->ids);
-    free(s->slots_of_id);
-    free(s);
+    AIO_FREE(s->polls);
+    AIO_FREE(s->polled);
+    AIO_FREE(s->ev);
+    AIO_FREE(s->held);
+    AIO_FREE(s->socks);
+    AIO_FREE(s->port.slots);
+    AIO_FREE(s->hosts);
+    AIO_FREE(s->ids);
+    AIO_FREE(s->slots_of_id);
+    AIO_FREE(s);
 }
 
 /* ---- the platform's socket calls, simulated (the same returns) */
@@ -9518,7 +9551,7 @@ static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockad
         in.sin_port = htons((uint16_t)d->from_port);
         memcpy(from, &in, sizeof in);
     }
-    free(d);
+    AIO_FREE(d);
     return (aio_status)n;
 }
 static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what) {
@@ -9538,7 +9571,7 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
         errno = EMSGSIZE; /* (beyond what a UDP datagram holds over IPv4, over IPv6: the system's calls fail so) */
         return AIO_EIO;
     }
-    d = (aio__sim_dgram *)malloc(sizeof *d + len);
+    d = (aio__sim_dgram *)AIO_MALLOC(sizeof *d + len);
     if (!d) abort(); /* LCOV_EXCL_LINE */
     d->to_host = aio__sim_host_at(s, ip, k->host);
     d->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip;
@@ -9551,7 +9584,7 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
     if (aio__sim_chance(s, s->cfg.reorder)) due += aio__sim_upto(s, 2 * s->cfg.latency + 1);
     if (d->to_host < 0 || s->cut[k->host][d->to_host] || aio__sim_chance(s, s->cfg.loss)) {
         aio__sim_mix(s, 0x1055ull);
-        free(d);
+        AIO_FREE(d);
     } else {
         aio__sim_at(s, due, AIO__SIM_EV_DGRAM, -1, 0, d);
     }
@@ -9594,7 +9627,7 @@ static int aio__sim_set_later(aio_event *ev) {
     if (!s || !s->in_call) return 0;
     if (s->nheld == s->held_cap) {
         uint32_t cap = s->held_cap ? s->held_cap * 2 : 4;
-        aio_event **grown = (aio_event **)realloc(s->held, cap * sizeof(aio_event *));
+        aio_event **grown = (aio_event **)AIO_REALLOC(s->held, cap * sizeof(aio_event *));
         if (!grown) abort(); /* LCOV_EXCL_LINE */
         s->held = grown;
         s->held_cap = cap;
@@ -9635,9 +9668,9 @@ static uint32_t aio__sim_id(aio__sim *s, const void *p) { return p ? *aio__sim_s
 /* A table twice as large (the first: 256 slots), the live numbers moved. */
 static void aio__sim_ids_grow(aio__sim *s) {
     uint32_t mask = s->id_mask ? s->id_mask * 2 + 1 : 255;
-    uint32_t *slots = (uint32_t *)calloc((size_t)mask + 1, sizeof *slots);
-    const void **ids = (const void **)realloc((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
-    uint8_t *hosts = (uint8_t *)realloc(s->hosts, ((size_t)mask + 1) / 2);
+    uint32_t *slots = (uint32_t *)aio__zalloc(((size_t)mask + 1) * sizeof *slots);
+    const void **ids = (const void **)AIO_REALLOC((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
+    uint8_t *hosts = (uint8_t *)AIO_REALLOC(s->hosts, ((size_t)mask + 1) / 2);
     uint32_t i;
     if (!slots || !ids || !hosts) abort(); /* LCOV_EXCL_LINE */
     for (i = 0; i < s->nids; i++) {
@@ -9646,7 +9679,7 @@ static void aio__sim_ids_grow(aio__sim *s) {
         while (slots[h]) h = (h + 1) & mask;
         slots[h] = i + 1;
     }
-    free(s->slots_of_id);
+    AIO_FREE(s->slots_of_id);
     s->slots_of_id = slots;
     s->ids = ids;
     s->hosts = hosts;
@@ -9721,7 +9754,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     if (L->io || aio__sim_here)
         return aio__misuse(AIO_EBUSY, "aio_sim_start: the loop waits for I/O already, or a simulation runs "
                                       "on this thread");
-    s = (aio__sim *)calloc(1, sizeof *s);
+    s = (aio__sim *)aio__zalloc(sizeof *s);
     if (!s) return AIO_EIO; /* LCOV_EXCL_LINE */
     s->port.watch = aio__sim_watch;
     s->port.wait = aio__sim_wait;
@@ -9845,14 +9878,14 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
     aio__sim *s;
     aio_status rc;
     int failed;
-    char *state = (char *)calloc(1, size);
+    char *state = (char *)aio__zalloc(size);
     if (!state) return -1; /* LCOV_EXCL_LINE */
     cfg.seed = seed;
     aio_loop_init(&L, first, 2);
     aio_loop_set_grow(&L, aio_grow_realloc, NULL); /* (aio_sim_start puts timer_full in front) */
     rc = aio_sim_start(&L, &cfg);
     if (rc < 0) { /* LCOV_EXCL_START: (the config was checked first) */
-        free(state);
+        AIO_FREE(state);
         return -1;
     } /* LCOV_EXCL_STOP */
     s = aio__sim_here;
@@ -9886,7 +9919,7 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
         L.io = NULL;
         aio__loop = aio__last = NULL;
     }
-    free(state);
+    AIO_FREE(state);
     return failed;
 }
 
@@ -9937,7 +9970,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
     if (failed > 0 || replay) { /* run it again, recorded, and write its trace */
         aio_recorder rec;
         char message[sizeof o->message];
-        aio_trace_record *ring = (aio_trace_record *)malloc(65536u * sizeof *ring);
+        aio_trace_record *ring = (aio_trace_record *)AIO_MALLOC(65536u * sizeof *ring);
         FILE *out;
         if (!ring) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
         memcpy(message, o->message, sizeof message);
@@ -9952,7 +9985,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
         } else if (*path && !o->quiet) {
             (void)fprintf(stderr, "aio_sim: the trace cannot be written to %s: %s\n", path, strerror(errno));
         }
-        free(ring);
+        AIO_FREE(ring);
         if (again != digest && !o->quiet)
             (void)fprintf(stderr, "aio_sim: seed %llu did not run the same way twice: something outside the "
                                   "simulation (a real socket, the real clock, a thread, uninitialised memory) "
@@ -10111,8 +10144,8 @@ static void aio__sim_procs_turn(aio__sim *s) {
         aio__sim_proc_check(s, q);
         if (q->cleaned && !q->p) {
             *at = q->next;
-            free(q->state);
-            free(q);
+            AIO_FREE(q->state);
+            AIO_FREE(q);
         } else {
             at = &q->next;
         }
@@ -10137,8 +10170,8 @@ static void aio__sim_procs_release(aio__sim *s) {
     while (s->procs) {
         aio__sim_proc *q = s->procs;
         s->procs = q->next;
-        free(q->state);
-        free(q);
+        AIO_FREE(q->state);
+        AIO_FREE(q);
     }
 }
 
@@ -10164,10 +10197,10 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     }
     while (argv[argc]) bytes += strlen(argv[argc++]) + 1;
     at = (prog->size + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
-    q = (aio__sim_proc *)calloc(1, sizeof *q);
-    if (q) q->state = (char *)calloc(1, at + (size_t)(argc + 1) * sizeof(char *) + bytes); /* LCOV_EXCL_BR_LINE */
+    q = (aio__sim_proc *)aio__alloc_state(sizeof *q);
+    if (q) q->state = (char *)aio__alloc_state(at + (size_t)(argc + 1) * sizeof(char *) + bytes); /* LCOV_EXCL_BR_LINE */
     if (!q || !q->state) { /* LCOV_EXCL_START: out of memory */
-        free(q);
+        AIO_FREE(q);
         return AIO_EIO;
     } /* LCOV_EXCL_STOP */
     child = (aio_sim_child *)(void *)(q->state + prog->child_offset);
@@ -10194,8 +10227,8 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
             if (mine[i] >= 0) (void)aio__sim_close(s, mine[i]);
             if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_close(s, q->ends[i]);
         }
-        free(q->state);
-        free(q);
+        AIO_FREE(q->state);
+        AIO_FREE(q);
         return AIO_EIO;
     } /* LCOV_EXCL_STOP */
     child->in = (aio_socket)q->ends[0];
@@ -10625,7 +10658,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     sp.cwd = opts->cwd;
     if (!strchr(argv[0], '/')) {
         sp.path = aio__exec_path(opts->env);
-        sp.scratch = (char *)malloc(strlen(sp.path) + strlen(argv[0]) + 2);
+        sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
         if (!sp.scratch) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     }
     sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
@@ -10647,7 +10680,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     }
     for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
     aio__close_fd(&report[1]);
-    free(sp.scratch);
+    AIO_FREE(sp.scratch);
     if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]); /* LCOV_EXCL_BR_LINE: (out of processes) */
     aio__close_fd(&report[0]);
     if (rc < 0) {
@@ -10698,7 +10731,7 @@ static DWORD WINAPI aio__relay_main(LPVOID arg) {
     aio__relay r = *(aio__relay *)arg;
     char buf[4096];
     int going = 1;
-    free(arg);
+    AIO_FREE(arg);
     if (r.way == AIO__RELAY_EXIT) {
         (void)WaitForSingleObject(r.handle, INFINITE);
         going = 0;
@@ -10732,10 +10765,10 @@ static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
     int pair[2];
     u_long blocking = 0;
     HANDLE thread = NULL;
-    aio__relay *r = (aio__relay *)malloc(sizeof *r);
+    aio__relay *r = (aio__relay *)AIO_MALLOC(sizeof *r);
     *mine = -1;
     if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
-        free(r);
+        AIO_FREE(r);
         return NULL;
     } /* LCOV_EXCL_STOP */
     (void)ioctlsocket(AIO__SOCK(pair[1]), (long)FIONBIO, &blocking);
@@ -10744,7 +10777,7 @@ static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
     r->way = way;
     thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
     if (!thread) { /* LCOV_EXCL_START: out of threads */
-        free(r);
+        AIO_FREE(r);
         (void)closesocket(AIO__SOCK(pair[0]));
         (void)closesocket(AIO__SOCK(pair[1]));
         return NULL;
@@ -10790,9 +10823,9 @@ static size_t aio__cmdline_arg(char *out, size_t n, const char *a) {
 /* UTF-8 s[0..len) (len -1: to its NUL, included) in UTF-16, malloc'd; NULL if it is not UTF-8. */
 static wchar_t *aio__wide(const char *s, int len) {
     int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, NULL, 0);
-    wchar_t *w = n > 0 ? (wchar_t *)malloc((size_t)n * sizeof *w) : NULL;
+    wchar_t *w = n > 0 ? (wchar_t *)AIO_MALLOC((size_t)n * sizeof *w) : NULL;
     if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, w, n) != n) { /* LCOV_EXCL_START */
-        free(w);
+        AIO_FREE(w);
         w = NULL;
     } /* LCOV_EXCL_STOP */
     return w;
@@ -10806,7 +10839,7 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
     char *line;
     *cmd = *block = NULL;
     for (i = 0; argv[i]; i++) n += aio__cmdline_arg(NULL, 0, argv[i]) + 1;
-    line = (char *)malloc(n);
+    line = (char *)AIO_MALLOC(n);
     if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     for (n = 0, i = 0; argv[i]; i++) {
         if (i) line[n++] = ' ';
@@ -10814,11 +10847,11 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
     }
     line[n] = '\0';
     *cmd = aio__wide(line, -1);
-    free(line);
+    AIO_FREE(line);
     if (!*cmd) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an argument is not UTF-8");
     if (!env) return AIO_OK;
     for (n = 1, i = 0; env[i]; i++) n += strlen(env[i]) + 1;
-    line = (char *)malloc(n);
+    line = (char *)AIO_MALLOC(n);
     if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     for (n = 0, i = 0; env[i]; i++) {
         size_t len = strlen(env[i]) + 1;
@@ -10828,7 +10861,7 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
     line[n++] = '\0';
     if (n == 1) line[n++] = '\0'; /* (an empty block is two NULs) */
     *block = aio__wide(line, (int)n);
-    free(line);
+    AIO_FREE(line);
     if (!*block) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an environment string is not UTF-8");
     return AIO_OK;
 }
@@ -10895,9 +10928,9 @@ static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opt
 static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
     SIZE_T size = 0;
     (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
-    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)malloc(size);
+    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)AIO_MALLOC(size);
     if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
-        free(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
+        AIO_FREE(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
         si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
     }
     if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
@@ -10934,7 +10967,7 @@ static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE chi
     err = GetLastError();
     if (si.lpAttributeList) {
         DeleteProcThreadAttributeList(si.lpAttributeList);
-        free(si.lpAttributeList);
+        AIO_FREE(si.lpAttributeList);
     }
     SetLastError(err);
     return ok;
@@ -10975,9 +11008,9 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     p->pidfd = -1;
     /* (suspended until it is in its job: nothing it starts escapes) */
     if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
-    free(cmd);
-    free(env);
-    free(cwd);
+    AIO_FREE(cmd);
+    AIO_FREE(env);
+    AIO_FREE(cwd);
     for (i = 0; i < 3; i++) aio__close_handle(&child[i]);
     if (rc < 0) {
         int err = errno;

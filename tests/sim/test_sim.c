@@ -22,7 +22,10 @@
 #define AIO_SIMULATION
 #endif
 #define AIO_TIMEOUT_IMPLEMENTATION
+#include "../counted_alloc.h" /* every block of the header counted: each test gives back what it took */
 #include "../../aio_timeout.h"
+#define TEST_COUNTED_ALLOC_DEFINE
+#include "../counted_alloc.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -4616,11 +4619,15 @@ int main(int argc, char **argv) {
     aio_set_debug_hook(capture_debug);
     for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         int before = failed;
+        long live = test_alloc_live();
         test_name = tests[i].name;
         last_debug[0] = '\0';
         tests[i].fn();
+        check_eq_(test_alloc_live(), live, __LINE__, "the blocks of the header's allocator live after the test, before");
         if (failed == before) printf("ok %s\n", test_name);
     }
+    printf("the header's allocator: %lu blocks given, %ld not freed\n", test_alloc_made(), test_alloc_live());
+    CHECK(test_alloc_made() > 0 && test_alloc_live() == 0);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
