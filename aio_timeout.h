@@ -1288,6 +1288,9 @@ typedef struct aio_sim_config {
                                returncode -9), drawn at its spawn ... */
     aio_time child_life;    /* ... at a time up to this long after it (one that has
                                ended by then is left as it ended) */
+    double alloc_fails;     /* memory runs out: the state of a wait or a call (a connect,
+                               AIO_TO_THREAD, AIO_LOOKUP, a child's spawn) cannot be
+                               allocated, and it fails with AIO_EIO (errno ENOMEM) */
 } aio_sim_config;
 
 /* Simulate on `loop` (initialised, no I/O yet; its clock becomes virtual at
@@ -2355,9 +2358,18 @@ static void *aio__zalloc(size_t size) {
     if (p) memset(p, 0, size);
     return p;
 }
+#ifdef AIO__SIM
+static int aio__sim_alloc_fails(void);
+#endif
 /* The same for the state of one of the program's waits or calls while it
- * lasts (a connect's attempts, a call on the pool, a child's). */
-static void *aio__alloc_state(size_t size) { return aio__zalloc(size); }
+ * lasts (a connect's attempts, a call on the pool, a child's): in a
+ * simulation the fault alloc_fails may refuse it, as memory may run out. */
+static void *aio__alloc_state(size_t size) {
+#ifdef AIO__SIM
+    if (aio__sim_alloc_fails()) return NULL;
+#endif
+    return aio__zalloc(size);
+}
 #endif
 
 AIO_API const char *aio_strerror(aio_status s) {
@@ -7705,10 +7717,10 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
         if (!p) return NULL;
     }
     j = (aio__job *)aio__alloc_state(head + size + extra);
-    if (!j) { /* LCOV_EXCL_START: out of memory */
+    if (!j) { /* (out of memory) */
         *rc = AIO_EIO;
         return NULL;
-    } /* LCOV_EXCL_STOP */
+    }
     j->fn = fn;
     j->data = (char *)j + head;
     if (size) memcpy(j->data, data, size);
@@ -7869,7 +7881,7 @@ AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn
     j = aio__job_new(t->loop, fn, data, size, 0,
                      "AIO_TO_THREAD: the loop waits through a port of its own (aio_loop_set_io): worker "
                      "threads need the system's wait", &rc);
-    if (!j) return rc; /* LCOV_EXCL_BR_LINE: (tested with aio_loop_set_threads) */
+    if (!j) return rc; /* (out of memory, or a port of the loop's own) */
     return aio__job_await(t, f, j, until);
 }
 
@@ -8112,7 +8124,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
         aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                          "AIO_LOOKUP: the loop waits through a port of its own (aio_loop_set_io): worker "
                          "threads need the system's wait", &rc);
-        if (!j) return rc; /* LCOV_EXCL_BR_LINE: (tested with aio_loop_set_threads) */
+        if (!j) return rc; /* (out of memory, or a port of the loop's own) */
         aio__lookup_fill((aio__lookup_call *)j->data, host, port, max);
         return aio__job_await(t, f, j, until);
     }
@@ -8176,11 +8188,11 @@ static void aio__connect_attempt(aio_loop *L, aio__connecting *c) {
     int fd = aio__net_socket(aio__address_family(a));
     aio_status rc;
     c->next_at = aio__now(L) + AIO_HAPPY_EYEBALLS_DELAY;
-    if (fd < 0) { /* LCOV_EXCL_START: out of descriptors or memory */
+    if (fd < 0) { /* (out of descriptors or memory) */
         c->error = AIO_EIO;
         c->fd[c->tried++] = -1;
         return;
-    } /* LCOV_EXCL_STOP */
+    }
     rc = aio__net_connect(fd, AIO__SA(a), a->len, "AIO_TCP_CONNECT");
     c->fd[c->tried++] = fd; /* (connected at once: it is writable at once) */
     if (rc != AIO_OK && rc != AIO__AGAIN) { /* LCOV_EXCL_BR_LINE: (TCP on loopback says "in progress") */
@@ -8250,7 +8262,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     }
     aio__net_need();
     c = (aio__connecting *)aio__alloc_state(sizeof *c);
-    if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    if (!c) return AIO_EIO; /* (out of memory) */
     c->until = until;
     c->error = AIO_ECONNREFUSED;
     t->await.connecting = c;
@@ -8263,7 +8275,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                                    "AIO_TCP_CONNECT: the loop waits through a port of its own "
                                    "(aio_loop_set_io): a host name needs the system's wait", &rc);
-        if (!j) return aio__connect_end(t, c, -1, rc); /* LCOV_EXCL_BR_LINE: (see aio_loop_set_threads) */
+        if (!j) return aio__connect_end(t, c, -1, rc); /* (out of memory, or a port of the loop's own) */
         aio__lookup_fill((aio__lookup_call *)j->data, host, port, AIO__ATTEMPTS);
         c->lookup = j;
         aio__set_until(t, until);
@@ -9005,11 +9017,12 @@ static int aio__sim_pair(aio__sim *s, int host, int *a, int *b) {
     aio__sim_pipe *ab;
     aio__sim_pipe *ba;
     *a = aio__sim_socket_new(s, AIO__SIM_STREAM, host);
-    *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host); /* LCOV_EXCL_BR_LINE: (out of descriptors) */
-    if (*b < 0) { /* LCOV_EXCL_START: out of descriptors */
+    *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host);
+    if (*b < 0) { /* (out of descriptors) */
         if (*a >= 0) (void)aio__sim_close(s, *a);
+        *a = -1;
         return -1;
-    } /* LCOV_EXCL_STOP */
+    }
     ab = aio__sim_pipe_new(host, host);
     ba = aio__sim_pipe_new(host, host);
     ab->back = ba;
@@ -9731,10 +9744,23 @@ static int aio__sim_config_bad(const aio_sim_config *cfg) {
            !(cfg->reset >= 0 && cfg->reset <= 1) || !(cfg->refuse >= 0 && cfg->refuse <= 1) ||
            !(cfg->lookup_fail >= 0 && cfg->lookup_fail <= 1) || !(cfg->timer_full >= 0 && cfg->timer_full <= 1) ||
            !(cfg->loss >= 0 && cfg->loss <= 1) || !(cfg->reorder >= 0 && cfg->reorder <= 1) ||
-           !(cfg->child_dies >= 0 && cfg->child_dies <= 1) ||
+           !(cfg->child_dies >= 0 && cfg->child_dies <= 1) || !(cfg->alloc_fails >= 0 && cfg->alloc_fails <= 1) ||
            cfg->timer_late > AIO__HALF_RANGE / 4u || cfg->step > AIO__HALF_RANGE / 4u ||
            cfg->latency > AIO__HALF_RANGE / 4u || cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u ||
            cfg->child_life > AIO__HALF_RANGE / 4u;
+}
+/* The fault alloc_fails, drawn for the state of one of the program's waits
+ * or calls (aio__alloc_state): 1 if it cannot be allocated. The simulated
+ * world's own memory is never refused, nor what grows with the sockets'
+ * numbers (they are the system's: a replay may number them otherwise). */
+static int aio__sim_alloc_fails(void) {
+    aio__sim *s = aio__sim_here;
+    if (!s || !aio__sim_chance(s, s->cfg.alloc_fails)) return 0;
+    errno = ENOMEM;
+    (void)aio__misuse(AIO_EIO, "out of memory: the simulation's fault alloc_fails refused an allocation, as "
+                               "where memory runs out; the wait or call fails with AIO_EIO (errno ENOMEM), "
+                               "which the program must handle (config.alloc_fails 0: no such fault)");
+    return 1;
 }
 /* The loop's growth hook, behind the fault timer_full: storage that may
  * refuse to grow (giving back is always passed on). */
@@ -10198,11 +10224,11 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     while (argv[argc]) bytes += strlen(argv[argc++]) + 1;
     at = (prog->size + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
     q = (aio__sim_proc *)aio__alloc_state(sizeof *q);
-    if (q) q->state = (char *)aio__alloc_state(at + (size_t)(argc + 1) * sizeof(char *) + bytes); /* LCOV_EXCL_BR_LINE */
-    if (!q || !q->state) { /* LCOV_EXCL_START: out of memory */
+    if (q) q->state = (char *)aio__alloc_state(at + (size_t)(argc + 1) * sizeof(char *) + bytes);
+    if (!q || !q->state) { /* (out of memory: errno ENOMEM) */
         AIO_FREE(q);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     child = (aio_sim_child *)(void *)(q->state + prog->child_offset);
     args = (char **)(void *)(q->state + at);
     text = (char *)(args + argc + 1);
@@ -10214,15 +10240,16 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     }
     child->argc = argc;
     child->argv = args;
+    for (i = 0; i < 4; i++) q->ends[i] = -1; /* (a failure below closes those made, no other) */
     for (i = 0; i < 4; i++) {
         int mode = i == 0 ? opts->in : i == 1 ? opts->out : i == 2 ? opts->err : AIO_STDIO_PIPE;
-        q->ends[i] = -1;
         if (mode == AIO_STDIO_STDOUT) q->ends[i] = q->ends[1];
-        if (mode == AIO_STDIO_PIPE && aio__sim_pair(s, host, &mine[i], &q->ends[i]) != 0) break; /* LCOV_EXCL_BR_LINE */
+        if (mode == AIO_STDIO_PIPE && aio__sim_pair(s, host, &mine[i], &q->ends[i]) != 0) break;
         if (q->ends[i] >= 0) q->gens[i] = s->socks[q->ends[i]].gen;
     }
     q->task = (aio_task *)(void *)(q->state + prog->task_offset);
-    if (i < 4 || aio_spawn(q->task, prog->fn) < 0) { /* LCOV_EXCL_START: out of memory */
+    /* out of descriptors (errno EMFILE) for a pipe: those made closed again */
+    if (i < 4 || aio_spawn(q->task, prog->fn) < 0) { /* LCOV_EXCL_BR_LINE: (a zeroed task on its loop: spawned) */
         for (i = 0; i < 4; i++) {
             if (mine[i] >= 0) (void)aio__sim_close(s, mine[i]);
             if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_close(s, q->ends[i]);
@@ -10230,7 +10257,7 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
         AIO_FREE(q->state);
         AIO_FREE(q);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     child->in = (aio_socket)q->ends[0];
     child->out = (aio_socket)q->ends[1];
     child->err = (aio_socket)q->ends[2];
