@@ -7015,13 +7015,13 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     aio_io_slot *slots;
     while (n <= (uint32_t)fd) n *= 2u;
     slots = (aio_io_slot *)AIO_REALLOC(io->slots, (size_t)n * sizeof *slots);
-    if (!slots) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    if (!slots) return AIO_EIO; /* (out of memory) */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
 #ifndef AIO__EPOLL
     {
         uint32_t *at = (uint32_t *)AIO_REALLOC(s->at, (size_t)n * sizeof *at);
-        if (!at) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+        if (!at) return AIO_EIO; /* (out of memory) */
         memset(at + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *at);
         s->at = at;
     }
@@ -7202,8 +7202,8 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 
 static aio_io *aio__sysio_start(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
-    /* LCOV_EXCL_START: out of memory or descriptors */
-    if (!s) return NULL;
+    if (!s) return NULL; /* (out of memory) */
+    /* LCOV_EXCL_START: out of descriptors */
 #ifdef AIO__WIN32_IO
     if (aio__wsa_start() != 0) {
         AIO_FREE(s);
@@ -7243,8 +7243,7 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 #else
     s->cap = 64;
     s->fds = (aio__pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
-    /* LCOV_EXCL_START: out of memory */
-    if (!s->fds) {
+    if (!s->fds) { /* (out of memory) */
         aio__wake_pair_close(s->pipe);
 #ifdef AIO__WIN32_IO
         (void)WSACleanup();
@@ -7252,7 +7251,6 @@ static aio_io *aio__sysio_start(aio_loop *L) {
         AIO_FREE(s);
         return NULL;
     }
-    /* LCOV_EXCL_STOP */
     s->fds[0].fd = AIO__SOCK(s->pipe[0]);
     s->fds[0].events = POLLIN;
     s->fds[0].revents = 0;
@@ -7289,7 +7287,7 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
     if (aio__sig_loop && aio__sig_loop != L)
         return aio__misuse(AIO_EINVAL, "aio_signal_event: signals go to another loop; destroy it first");
-    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
+    if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
     if (!AIO__SYSTEM_PORT(L))
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
@@ -7495,7 +7493,7 @@ static void *aio__worker(void *arg)
 /* Start one more thread (under the lock): 0, or -1 if the system refused. */
 static int aio__pool_grow(aio__pool *p) {
     aio__thread *workers = (aio__thread *)AIO_REALLOC(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
-    if (!workers) return -1; /* LCOV_EXCL_LINE: out of memory */
+    if (!workers) return -1; /* (out of memory) */
     p->workers = workers;
 #ifdef AIO__WIN32_IO
     workers[p->threads] = CreateThread(NULL, 0, aio__worker, p, 0, NULL);
@@ -7523,16 +7521,20 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     aio__pool *p = aio__pool_of(L);
     aio__sysio *sio;
     if (p) return p;
-    if (!aio__io_of(L) || !AIO__SYSTEM_PORT(L)) {
+    if (!aio__io_of(L)) {
+        *rc = AIO_EIO; /* (the system's wait could not start: out of memory or descriptors, errno says) */
+        return NULL;
+    }
+    if (!AIO__SYSTEM_PORT(L)) {
         *rc = aio__misuse(AIO_EINVAL, what); /* (the message says: a port of its own) */
         return NULL;
     }
     sio = (aio__sysio *)L->io;
     p = (aio__pool *)aio__zalloc(sizeof *p);
-    if (!p) { /* LCOV_EXCL_START: out of memory */
+    if (!p) { /* (out of memory) */
         *rc = AIO_EIO;
         return NULL;
-    } /* LCOV_EXCL_STOP */
+    }
 #ifdef AIO__WIN32_IO
     InitializeSRWLock(&p->lock);
 #else
@@ -7729,12 +7731,13 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
 #endif
     aio__lock(&p->lock);
     short_of_threads = p->idle <= p->queued && p->threads < p->max;
-    if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_START */
+    /* no thread could start (out of memory or threads), and none runs: nothing would ever run the call */
+    if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_BR_LINE: (threads: others take it) */
         aio__unlock(&p->lock);
         AIO_FREE(j);
-        *rc = AIO_EIO; /* (no thread at all: nothing would ever run it) */
+        *rc = AIO_EIO;
         return NULL;
-    } /* LCOV_EXCL_STOP */
+    }
     aio__unlock(&p->lock);
     aio__list_append(&p->jobs, &j->all);
     return j;
@@ -10686,7 +10689,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     if (!strchr(argv[0], '/')) {
         sp.path = aio__exec_path(opts->env);
         sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
-        if (!sp.scratch) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+        if (!sp.scratch) return AIO_EIO; /* (out of memory) */
     }
     sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
     /* (a failure here: out of descriptors) */
@@ -11181,7 +11184,7 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     if (p->state == AIO__PROC_RUNNING || p->state == AIO__PROC_REAPED)
         return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
-    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
+    if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
     if (!AIO__SYSTEM_PORT(L) && !AIO__SIM_OWNS(L))
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
                                        "(aio_loop_set_io): child processes need the system's wait");
@@ -11293,7 +11296,7 @@ static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w
     for (i = 0; i < w->n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
         int way = 1 << w->dir[i];
         aio_io_slot *s = aio__io_slot(L, w->fd[i], what, &rc);
-        if (!s) break; /* LCOV_EXCL_LINE: out of memory */
+        if (!s) break; /* (out of memory: the table could not grow) */
         if (s->waiter[w->dir[i]]) {
             rc = aio__bad_fd(AIO_EBUSY, what, w->fd[i], "(a pipe of the process) has another task waiting on it");
             break;
@@ -11432,7 +11435,9 @@ static aio_status aio__proc_go(aio_task *t, aio_frame *f, aio_process *p, aio_co
         return aio__proc_result(t, f, p);
     } /* LCOV_EXCL_STOP */
     p->waiter = NULL;
-    return rc == AIO_EBUSY ? rc : aio__raise(t, f, rc); /* LCOV_EXCL_BR_LINE: (else no timer slot) */
+    /* as every await: no timer slot raises; a refusal (another waiter) or a
+     * table that could not grow (AIO_EIO: out of memory) is the await's value */
+    return rc == AIO_ENOSPC ? aio__raise(t, f, rc) : rc;
 }
 
 static const char *aio__proc_what(const aio_communicate *io, int stop) {
