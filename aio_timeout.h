@@ -2480,10 +2480,10 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
 /* The refusal of a timeout that is none, where aio__deadline gave
  * AIO_TIME_INVALID (NaN, negative, half the clock's range or more): every
  * wait with a timeout returns or raises it. AIO_EINVAL, told in debug builds
- * in the words of the call the user made, `what`, naming its argument `arg`
- * (string literals: the message is one constant, no buffer). */
-#define AIO__TIMEOUT_REFUSED(what, arg) \
-    aio__misuse(AIO_EINVAL, what ": the " arg " is NaN, negative or beyond half the clock range")
+ * in the words of the call the user made, which `what` names with its
+ * argument ("sleep: the duration"; a string literal: the message is one
+ * constant, no buffer). */
+#define AIO__TIMEOUT_REFUSED(what) aio__misuse(AIO_EINVAL, what " is NaN, negative or beyond half the clock range")
 
 /* ----------------------------------------------------------------- clock */
 
@@ -3956,7 +3956,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
     aio_time until = aio__deadline(L, d, relative);
     aio_status rc;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("sleep", "duration"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("sleep: the duration"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     if (aio__due(until, aio__now(L))) { /* sleep(0): one trip through the ready queue */
         t->until = until;
@@ -4057,7 +4057,7 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "await: a task cannot await itself"));
     until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait_for", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait_for: the timeout"));
     aio__set_until(t, until);
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__join_step(t, f, child, shield, 1);
@@ -4131,7 +4131,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     }
     deadline = aio__deadline(t->loop, d, how & AIO__ENTER_RELATIVE);
     if (deadline == AIO_TIME_INVALID) {
-        aio__set_status(t, f, AIO__TIMEOUT_REFUSED("timeout", "delay"));
+        aio__set_status(t, f, AIO__TIMEOUT_REFUSED("timeout: the delay"));
         return AIO_EINVAL;
     }
     sc->parent = t->scope;
@@ -4149,7 +4149,9 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     aio__use_blocks(t->loop);
     aio__set_scope(t, sc);
     AIO__TRACE(t->loop, AIO_TRACE_ENTER, t, sc,
-               (how & AIO__ENTER_GROUP) ? AIO_BLOCK_GROUP : (how & AIO__ENTER_SHIELD) ? AIO_BLOCK_SHIELDED : AIO_BLOCK_TIMEOUT,
+               (how & AIO__ENTER_GROUP)    ? AIO_BLOCK_GROUP
+               : (how & AIO__ENTER_SHIELD) ? AIO_BLOCK_SHIELDED
+                                           : AIO_BLOCK_TIMEOUT,
                (aio_stime)deadline);
     return AIO_OK;
 }
@@ -4214,7 +4216,7 @@ AIO_API aio_status aio_timeout_reschedule_in(aio_timeout *sc, aio_time delay) {
         return aio__misuse(AIO_EINVAL, "reschedule: the timeout scope is not open");
     when = aio__deadline(sc->task->loop, delay, 1);
     if (when == AIO_TIME_INVALID)
-        return AIO__TIMEOUT_REFUSED("reschedule", "delay");
+        return AIO__TIMEOUT_REFUSED("reschedule: the delay");
     return aio_timeout_reschedule(sc, when);
 }
 
@@ -4420,7 +4422,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
     }
     until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait: the timeout"));
     aio__set_until(t, until);
     if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
     t->await.many.began = t->loop->finished;
@@ -4467,7 +4469,7 @@ AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *it
             return aio__misuse(AIO_EINVAL, "as_completed: an item's task was never spawned");
     ac->deadline = aio__deadline(items[0].task->loop, timeout, 1);
     if (ac->deadline == AIO_TIME_INVALID)
-        return AIO__TIMEOUT_REFUSED("as_completed", "timeout");
+        return AIO__TIMEOUT_REFUSED("as_completed: the timeout");
     ac->left = 0;
     for (i = 0; i < n; i++) {
         size_t j = 0;
@@ -4779,7 +4781,7 @@ AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, ai
     aio_time until = aio__deadline(t->loop, d, 1);
     uint32_t ticket;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("event wait", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("event wait: the timeout"));
     if (aio__event_look(ev, &ticket)) return AIO_OK;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     aio__set_until(t, until);
@@ -4876,7 +4878,7 @@ AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waite
                                       int *handed, aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("acquire", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("acquire: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     if (aio__try_take(waiters, count, handed)) return AIO_OK;
     aio__set_until(t, until);
@@ -5009,7 +5011,7 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
                                                         "not held"));
     until = relative ? aio__deadline(t->loop, d, 1) : d; /* else AIO_COND_WAIT_FOR's own */
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("condition wait", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("condition wait: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* lock still held */
     if (relative) aio__set_until(t, until); /* AIO_COND_WAIT_FOR armed its deadline once */
     t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
@@ -5332,7 +5334,7 @@ AIO_API aio_status aio__queue_put_start(aio_task *t, aio_frame *f, aio_queue *q,
     if (!q || !item)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue put: the queue or the item is NULL"));
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue put", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue put: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     rc = aio__queue_try_put(q, item, 1);
     if (rc == AIO_OK) aio__queue_hand_items(q);
@@ -5375,7 +5377,7 @@ AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q,
     if (!q || !out)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue get: the queue or the item is NULL"));
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue get", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue get: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     rc = aio__queue_try_get(q, out, 1);
     if (rc == AIO_OK) aio__queue_hand_room(q);
@@ -5421,7 +5423,7 @@ AIO_API aio_status aio__queue_join_start(aio_task *t, aio_frame *f, aio_queue *q
     uint32_t unfinished;
     if (!q) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue join: the queue is NULL"));
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue join", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue join: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     AIO_CRITICAL_ENTER();
     unfinished = q->unfinished;
@@ -6379,7 +6381,7 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
     const char *what = AIO__IO_NAME(op);
     int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
 #ifdef AIO__SOCKETS
     if ((op == AIO__IO_RECV || op == AIO__IO_SEND) && !buf && len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__IO_RECV ? "AIO_RECV: the buffer is NULL"
@@ -6531,7 +6533,7 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_EXACTLY: the count is larger than the "
                                                         "stream's buffer"));
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
     s->kind = (uint8_t)kind;
@@ -6813,8 +6815,8 @@ AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socke
     aio_time until = aio__deadline(t->loop, d, 1);
     int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, op == AIO__DGRAM_SEND ? AIO__TIMEOUT_REFUSED("AIO_SEND_TO", "timeout")
-                                                      : AIO__TIMEOUT_REFUSED("AIO_RECV_FROM", "timeout"));
+        return aio__raise(t, f, op == AIO__DGRAM_SEND ? AIO__TIMEOUT_REFUSED("AIO_SEND_TO: the timeout")
+                                                      : AIO__TIMEOUT_REFUSED("AIO_RECV_FROM: the timeout"));
     if (!buf && len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__DGRAM_SEND ? "AIO_SEND_TO: the buffer is NULL"
                                                                               : "AIO_RECV_FROM: the buffer is NULL"));
@@ -7731,8 +7733,9 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
 #endif
     aio__lock(&p->lock);
     short_of_threads = p->idle <= p->queued && p->threads < p->max;
-    /* no thread could start (out of memory or threads), and none runs: nothing would ever run the call */
-    if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_BR_LINE: (threads: others take it) */
+    /* no thread could start (out of memory or threads) and none runs: nothing would run the call
+     * (where some run, they take it) */
+    if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_BR_LINE */
         aio__unlock(&p->lock);
         AIO_FREE(j);
         *rc = AIO_EIO;
@@ -7877,7 +7880,7 @@ AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn
     aio_status rc = AIO_OK;
     aio__job *j;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TO_THREAD", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TO_THREAD: the timeout"));
     if (!fn) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the function is NULL"));
     if (!data && size) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the data is NULL"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
@@ -8113,7 +8116,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
     aio_time until = aio__deadline(t->loop, d, 1);
     aio_status rc;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_LOOKUP", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_LOOKUP: the timeout"));
     if (!addrs || max < 1)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_LOOKUP: no room for an address (addrs is NULL "
                                                         "or max < 1)"));
@@ -8254,7 +8257,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     aio__connecting *c;
     aio_status rc;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TCP_CONNECT", "timeout"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TCP_CONNECT: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (host && *host) {
         rc = aio__lookup_check(host, port, "AIO_TCP_CONNECT: the host is longer than 255 characters, or the "
@@ -11449,8 +11452,8 @@ AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p,
     aio_time until = aio__deadline(t->loop, d, 1);
     const char *what = aio__proc_what(io, stop);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, stop ? AIO__TIMEOUT_REFUSED("AIO_PROCESS_STOP", "grace period")
-                                     : AIO__TIMEOUT_REFUSED("a process's await", "timeout"));
+        return aio__raise(t, f, stop ? AIO__TIMEOUT_REFUSED("AIO_PROCESS_STOP: the grace period")
+                                     : AIO__TIMEOUT_REFUSED("a process's await: the timeout"));
     if (stop && until == AIO_NEVER) /* (a stop that would never kill) */
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_PROCESS_STOP: the grace period is AIO_NEVER: a "
                                                         "stop needs one it can reach"));
