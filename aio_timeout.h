@@ -303,8 +303,14 @@
  *                               an address before it tries the next as well
  *   AIO_SIMULATION              (not defined) compile in the simulation
  *                               (aio_sim_run, docs/simulation.md)
+ *   AIO_MALLOC(size)            (malloc) the allocator behind every
+ *                               allocation of the header (the hosted parts:
+ *                               the core allocates nothing)
+ *   AIO_REALLOC(p, size)        (realloc) its realloc; all three or none
+ *   AIO_FREE(p)                 (free) its free
  *
- * The defaults are defined below, in this section. */
+ * The defaults are defined below, in this section (the allocator's in the
+ * implementation, where the C library is included). */
 
 /* The POSIX clock needs this feature macro under -std=c11, and Linux's
  * pidfd_open (through syscall()) _DEFAULT_SOURCE; they only take effect when
@@ -396,6 +402,16 @@
 #ifndef AIO_HAPPY_EYEBALLS_DELAY
 #define AIO_HAPPY_EYEBALLS_DELAY AIO_MS(250)
 #endif
+
+/* AIO_MALLOC(size), AIO_REALLOC(p, size), AIO_FREE(p): the allocator behind
+ * every byte the header allocates, as stb's STBI_MALLOC. Define all three
+ * (or none: malloc, realloc, free) before including the header in the file
+ * that implements it. The core never allocates; hosted parts do (the I/O
+ * port's tables, the worker threads and their calls, a connect's state,
+ * child processes, aio_grow_realloc, the simulation). Zeroed memory is
+ * AIO_MALLOC and memset. A block may be freed on another thread than the one
+ * that allocated it (a call given up is freed by its worker). What the system
+ * allocates (getaddrinfo's answer) goes back to the system. */
 
 /* Speed first, except where size counts (-Os): the loop's turn is inlined
  * where it runs tasks, and the awaits take their fast paths inline in the
@@ -599,10 +615,10 @@ struct aio_task {
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
     uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
-    union {
+    union {                /* what its current await holds (once done: when it finished) */
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
-        aio_task *awaited; /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
+        aio_task *child;   /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
         struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
         struct aio__connecting *connecting; /* in AIO_TCP_CONNECT: its attempts */
         struct aio__unix_connecting *unix_connecting; /* in AIO_UNIX_CONNECT */
@@ -617,7 +633,7 @@ struct aio_task {
             uint8_t closes; /* the slot's count of forgets when it parked there */
             size_t done;   /* AIO_SEND_ALL: bytes sent so far */
         } io;
-    } seq;
+    } await;
 };
 
 /* A timeout scope: `async with asyncio.timeout(...)`. Lives in the task's state
@@ -832,7 +848,7 @@ AIO_API void aio_loop_set_idle(aio_loop *loop, aio_idle_fn idle, void *ctx);
  * idle hook set without one is woken only by its own means). */
 AIO_API void aio_loop_set_wakeup(aio_loop *loop, aio_wakeup_fn wakeup, void *ctx);
 AIO_API void aio_loop_set_grow(aio_loop *loop, aio_grow_fn grow, void *ctx);
-/* A ready-made growth hook over realloc() (hosted builds only). */
+/* A ready-made growth hook over AIO_REALLOC (hosted builds only). */
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
                                     uint32_t new_count);
 /* AIO_OK, or AIO_EBUSY if tasks are still alive (they are left as they are).
@@ -1552,6 +1568,9 @@ typedef struct aio_sim_config {
                                returncode -9), drawn at its spawn ... */
     aio_time child_life;    /* ... at a time up to this long after it (one that has
                                ended by then is left as it ended) */
+    double alloc_fails;     /* memory runs out: the state of a wait or a call (a connect,
+                               AIO_TO_THREAD, AIO_LOOKUP, a child's spawn) cannot be
+                               allocated, and it fails with AIO_EIO (errno ENOMEM) */
 } aio_sim_config;
 
 /* Simulate on `loop` (initialised, no I/O yet; its clock becomes virtual at
@@ -1744,12 +1763,12 @@ AIO_API void *aio_sim_arg(void);
  * When the deadline fires, the awaits inside unwind to the end of the block
  * and execution continues after it with aio_timeout_status() == AIO_ETIMEDOUT.
  * `break` leaves the block early. The deadline counts from block entry. */
-#define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, 1, AIO__LABEL)
+#define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, AIO__ENTER_RELATIVE, AIO__LABEL)
 #define AIO_TIMEOUT_AT(t, sc, when) AIO__SCOPE(t, sc, when, 0, AIO__LABEL)
 /* A shielded block: cancellations from outside (task cancel, outer deadlines,
  * groups) are held back until it ends; only its own deadline `d` (AIO_NEVER
  * for none) applies inside. For cleanup that must not be interrupted. */
-#define AIO_SHIELDED(t, sc, d) AIO__SCOPE(t, sc, d, 3, AIO__LABEL)
+#define AIO_SHIELDED(t, sc, d) AIO__SCOPE(t, sc, d, AIO__ENTER_RELATIVE | AIO__ENTER_SHIELD, AIO__LABEL)
 
 /* asyncio.shield(child): await it, but if the caller is cancelled it stops
  * waiting and leaves the child running (await it again later). */
@@ -2124,9 +2143,14 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
     }                                                                          \
     } while (0)
 
-#define AIO__SCOPE(t, sc, d, rel, n) AIO__SCOPE_(t, sc, d, rel, n)
-#define AIO__SCOPE_(t, sc, d, rel, n)                                          \
-    if (aio__scope_enter((t), aio__f, (sc), (d), (rel), AIO__LC(n)) != AIO_OK) \
+/* How a block is entered (aio__scope_enter's `how`): d relative to now (else
+ * an instant), outer cancellations kept out, a task group's block. */
+#define AIO__ENTER_RELATIVE 1
+#define AIO__ENTER_SHIELD 2
+#define AIO__ENTER_GROUP 4
+#define AIO__SCOPE(t, sc, d, how, n) AIO__SCOPE_(t, sc, d, how, n)
+#define AIO__SCOPE_(t, sc, d, how, n)                                          \
+    if (aio__scope_enter((t), aio__f, (sc), (d), (how), AIO__LC(n)) != AIO_OK) \
         goto aio__unwind;                                                      \
     else                                                                       \
         for (; aio__scope_outer((t), (sc));)                                   \
@@ -2210,7 +2234,7 @@ AIO_API void aio__own_deadline(aio_task *t, aio_time d);
 AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee,
                               aio_status rc);
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
-                                    int relative, uint32_t landing);
+                                    int how, uint32_t landing);
 AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
@@ -2245,8 +2269,8 @@ enum { /* task flags */
     AIO__T_RELOCK_RAISE = 64,   /* ... then unwind */
     AIO__T_RELOCK_TIMEOUT = 128, /* ... then report AIO_ETIMEDOUT */
     AIO__T_DEAF = 256,      /* parked where no deadline applies */
-    AIO__T_AWAITING = 512,  /* parked awaiting the owned child seq.awaited */
-    AIO__T_GATHERING = 1024, /* parked gathering seq.many, some of which it owns */
+    AIO__T_AWAITING = 512,  /* parked awaiting the owned child await.child */
+    AIO__T_GATHERING = 1024, /* parked gathering await.many, some of which it owns */
     AIO__T_RELOCK_NOSPC = 2048, /* condition wait: raise AIO_ENOSPC once the lock is back */
     AIO__T_WATCHED = 4096,  /* a block is open around it or a cancel was delivered to it */
     AIO__T_NOTIFIED = 8192, /* condition wait: took a notification, now retaking the lock */
@@ -2341,7 +2365,7 @@ static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
     aio__wait_in(t, &child->joiners);
     if (owned) {
         t->flags |= AIO__T_AWAITING;
-        t->seq.awaited = child;
+        t->await.child = child;
     }
 }
 
@@ -2436,6 +2460,16 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #include <stdlib.h>
 #include <time.h>
 #define AIO__HOSTED 1
+/* The allocator (Configuration): all three macros or none. */
+#if defined(AIO_MALLOC) || defined(AIO_REALLOC) || defined(AIO_FREE)
+#if !defined(AIO_MALLOC) || !defined(AIO_REALLOC) || !defined(AIO_FREE)
+#error "aio_timeout.h: define all of AIO_MALLOC, AIO_REALLOC and AIO_FREE, or none"
+#endif
+#else
+#define AIO_MALLOC(size) malloc(size)
+#define AIO_REALLOC(p, size) realloc((p), (size))
+#define AIO_FREE(p) free(p)
+#endif
 #if defined(AIO__SHARED) && !defined(AIO__WIN32) && (defined(__unix__) || defined(__APPLE__))
 #include <fcntl.h>
 #include <poll.h>
@@ -2622,6 +2656,28 @@ static aio_status aio__misuse(aio_status code, const char *message) {
     return code;
 }
 
+#ifdef AIO__SOCKETS
+/* Memory: every allocation goes through AIO_MALLOC, AIO_REALLOC and AIO_FREE
+ * (Configuration). `size` bytes zeroed, or NULL if there is no memory. */
+static void *aio__zalloc(size_t size) {
+    void *p = AIO_MALLOC(size);
+    if (p) memset(p, 0, size);
+    return p;
+}
+#ifdef AIO__SIM
+static int aio__sim_alloc_fails(void);
+#endif
+/* The same for the state of one of the program's waits or calls while it
+ * lasts (a connect's attempts, a call on the pool, a child's): in a
+ * simulation the fault alloc_fails may refuse it, as memory may run out. */
+static void *aio__alloc_state(size_t size) {
+#ifdef AIO__SIM
+    if (aio__sim_alloc_fails()) return NULL;
+#endif
+    return aio__zalloc(size);
+}
+#endif
+
 AIO_API const char *aio_strerror(aio_status s) {
     switch (s) {
     case AIO_ECANCELED: return "cancelled";
@@ -2728,6 +2784,14 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
     if (d >= (aio_time)(AIO_NEVER / 2)) return AIO_TIME_INVALID;
     return aio__instant((aio_time)(aio__now(L) + d));
 }
+
+/* The refusal of a timeout that is none, where aio__deadline gave
+ * AIO_TIME_INVALID (NaN, negative, half the clock's range or more): every
+ * wait with a timeout returns or raises it. AIO_EINVAL, told in debug builds
+ * in the words of the call the user made, which `what` names with its
+ * argument ("sleep: the duration"; a string literal: the message is one
+ * constant, no buffer). */
+#define AIO__TIMEOUT_REFUSED(what) aio__misuse(AIO_EINVAL, what " is NaN, negative or beyond half the clock range")
 
 // >>clock
 /* ----------------------------------------------------------------- clock */
@@ -2922,10 +2986,10 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
     (void)ctx;
     (void)old_count;
     if (new_count == 0) {
-        free(old);
+        AIO_FREE(old);
         return NULL;
     }
-    return (aio_timer *)realloc(old, (size_t)new_count * sizeof(aio_timer));
+    return (aio_timer *)AIO_REALLOC(old, (size_t)new_count * sizeof(aio_timer));
 }
 #else
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
@@ -3340,7 +3404,7 @@ static void aio__request_cancel(aio_task *t, const aio_task *by) {
     t->loop->cancellation = by->loop->cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
     AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, by,
-               (by->flags & AIO__T_GATHERING) || by->seq.awaited != t ? AIO_BY_GATHER : AIO_BY_OWNER, 0);
+               (by->flags & AIO__T_GATHERING) || by->await.child != t ? AIO_BY_GATHER : AIO_BY_OWNER, 0);
 }
 
 static inline aio_status aio__checkpoint(aio_task *t) {
@@ -3505,7 +3569,7 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
         aio__list_append(gatherers, &t->wait.link);
         return NULL;
     }
-    child = t->seq.awaited;
+    child = t->await.child;
     aio__request_cancel(child, t);
     return child;
 }
@@ -3513,10 +3577,10 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
 /* A gather passes its cancellation on to the tasks it spawned and stops
  * waiting for the others. 1 if it still waits for some. */
 static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
-    aio_wait_item *items = t->seq.many.items;
+    aio_wait_item *items = t->await.many.items;
     uint32_t i;
     int waiting = 0;
-    for (i = 0; i < t->seq.many.n; i++) {
+    for (i = 0; i < t->await.many.n; i++) {
         aio_task *c = items[i].task;
         if (c->state == AIO__DONE) continue;
         if (c->parent != t) {
@@ -3722,7 +3786,7 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
-    t->seq.finished = ++L->finished;
+    t->await.finished = ++L->finished;
     L->live--;
 #ifdef AIO_DEBUG
     if (aio__told_task == t) aio__told_task = NULL; /* its next run starts afresh */
@@ -3813,7 +3877,7 @@ static void aio__expire(aio_task *t, aio_time now) {
         t->flags |= AIO__T_JOIN_CANCEL;
         AIO__TRACE(t->loop, AIO_TRACE_FIRE, t, NULL, AIO_FIRE_WAIT, 0);
         AIO__CAUSE(t->loop, t, AIO_BY_WAIT_FOR);
-        aio_cancel(t->seq.awaited);
+        aio_cancel(t->await.child);
     }
     aio__cancel_arrives(t);
     aio__rearm(t); /* still parked: its timer moves to the next deadline */
@@ -3910,7 +3974,7 @@ static void aio__drain_events(aio_loop *L) {
             for (n = ev->waiters.next; !ev->kind && n && n != &ev->waiters;) {
                 aio_task *w = AIO__TASK_OF(n);
                 n = n->next;
-                if (w->seq.ticket == sets) continue;
+                if (w->await.ticket == sets) continue;
                 w->flags |= AIO__T_SIGNALLED;
                 aio__disarm(w);
                 if (w->state != AIO__PARKED) continue;
@@ -4207,8 +4271,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
     aio_time until = aio__deadline(L, d, relative);
     aio_status rc;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "sleep: the duration is NaN, negative "
-                                                        "or beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("sleep: the duration"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     if (aio__due(until, aio__now(L))) { /* sleep(0): one trip through the ready queue */
         t->until = until;
@@ -4309,8 +4372,7 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "await: a task cannot await itself"));
     until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait_for: the timeout is NaN, negative "
-                                                        "or beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait_for: the timeout"));
     aio__set_until(t, until);
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__join_step(t, f, child, shield, 1);
@@ -4372,7 +4434,7 @@ static void aio__scope_close(aio_task *t, aio_timeout *sc) {
 }
 
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
-                                    int relative, uint32_t landing) {
+                                    int how, uint32_t landing) {
     aio_time deadline;
     if (!sc) {
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: the scope pointer is NULL"));
@@ -4383,10 +4445,9 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
                                                       "still open; use one aio_timeout per block"));
         return AIO_EINVAL;
     }
-    deadline = aio__deadline(t->loop, d, relative & 1);
+    deadline = aio__deadline(t->loop, d, how & AIO__ENTER_RELATIVE);
     if (deadline == AIO_TIME_INVALID) {
-        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "timeout: the delay is NaN, negative or "
-                                                      "beyond half the clock range"));
+        aio__set_status(t, f, AIO__TIMEOUT_REFUSED("timeout: the delay"));
         return AIO_EINVAL;
     }
     sc->parent = t->scope;
@@ -4399,12 +4460,14 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
     sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |
-                          ((relative & 2) ? AIO__S_SHIELD : 0));
+                          ((how & AIO__ENTER_SHIELD) ? AIO__S_SHIELD : 0));
     sc->state = AIO__S_ENTERED;
     aio__use_blocks(t->loop);
     aio__set_scope(t, sc);
     AIO__TRACE(t->loop, AIO_TRACE_ENTER, t, sc,
-               (relative & 4) ? AIO_BLOCK_GROUP : (relative & 2) ? AIO_BLOCK_SHIELDED : AIO_BLOCK_TIMEOUT,
+               (how & AIO__ENTER_GROUP)    ? AIO_BLOCK_GROUP
+               : (how & AIO__ENTER_SHIELD) ? AIO_BLOCK_SHIELDED
+                                           : AIO_BLOCK_TIMEOUT,
                (aio_stime)deadline);
     return AIO_OK;
 }
@@ -4469,8 +4532,7 @@ AIO_API aio_status aio_timeout_reschedule_in(aio_timeout *sc, aio_time delay) {
         return aio__misuse(AIO_EINVAL, "reschedule: the timeout scope is not open");
     when = aio__deadline(sc->task->loop, delay, 1);
     if (when == AIO_TIME_INVALID)
-        return aio__misuse(AIO_EINVAL, "reschedule: the delay is NaN, negative or beyond half "
-                                       "the clock range");
+        return AIO__TIMEOUT_REFUSED("reschedule: the delay");
     return aio_timeout_reschedule(sc, when);
 }
 
@@ -4529,7 +4591,7 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, uint32_
         if (c->frame.rc != AIO_ECANCELED) failed = 1;
         /* failures from before the wait began rank first, in argument order
          * (as asyncio sees them); later ones in the order they happened */
-        at = aio__epoch_after(c->seq.finished, began) ? c->seq.finished : began;
+        at = aio__epoch_after(c->await.finished, began) ? c->await.finished : began;
         if (!*first || aio__epoch_after(first_at, at)) {
             first_at = at;
             *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
@@ -4571,15 +4633,15 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if ((mode & AIO__GATHER) && owns) { /* a cancellation of t is passed on to them */
         t->flags |= AIO__T_GATHERING;
-        t->seq.many.items = items;
-        t->seq.many.n = (uint32_t)n;
+        t->await.many.items = items;
+        t->await.many.n = (uint32_t)n;
     }
     return AIO__SUSPENDED;
 }
 
 /* A cancelled gather waits for the tasks it owns to finish their cleanup. */
 static aio_status aio__gather_wait_cleanup(aio_task *t) {
-    AIO__WAITS_ON(t->loop, AIO_ON_GATHER, t->seq.many.items, 0);
+    AIO__WAITS_ON(t->loop, AIO_ON_GATHER, t->await.many.items, 0);
     if (aio__park(t, 0, 1) != AIO__SUSPENDED)
         aio__park(t, 0, 0); /* no timer slot: wait for them all the same */
     t->flags |= AIO__T_GATHERING;
@@ -4610,7 +4672,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    met = aio__many_met(items, n, mode, t->seq.many.began, &done, &first);
+    met = aio__many_met(items, n, mode, t->await.many.began, &done, &first);
     /* what it waits for was met before anything else reached this task */
     if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
         /* asyncio's wait() suspends once even then, and counts what is done
@@ -4629,8 +4691,8 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         if (mode & AIO__GATHER) { /* cancel what it owns and wait for it; let the rest go */
             aio_link gatherers;
             aio__list_init(&gatherers);
-            t->seq.many.items = items;
-            t->seq.many.n = (uint32_t)n;
+            t->await.many.items = items;
+            t->await.many.n = (uint32_t)n;
             t->flags |= AIO__T_JOIN_CANCEL;
             if (aio__gather_pass_on(t, &gatherers)) {
                 aio__cancel_spread(&gatherers);
@@ -4677,11 +4739,10 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
     }
     until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait: the timeout"));
     aio__set_until(t, until);
     if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
-    t->seq.many.began = t->loop->finished;
+    t->await.many.began = t->loop->finished;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
 }
@@ -4703,7 +4764,7 @@ AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
         size_t j;
         if (!it.task || it.task->state != AIO__DONE) continue;
         for (j = i; j > done; j--) items[j] = items[j - 1];
-        while (j > 0 && aio__epoch_after(items[j - 1].task->seq.finished, it.task->seq.finished)) {
+        while (j > 0 && aio__epoch_after(items[j - 1].task->await.finished, it.task->await.finished)) {
             items[j] = items[j - 1];
             j--;
         }
@@ -4726,8 +4787,7 @@ AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *it
             return aio__misuse(AIO_EINVAL, "as_completed: an item's task was never spawned");
     ac->deadline = aio__deadline(items[0].task->loop, timeout, 1);
     if (ac->deadline == AIO_TIME_INVALID)
-        return aio__misuse(AIO_EINVAL, "as_completed: the timeout is NaN, negative or beyond half "
-                                       "the clock range");
+        return AIO__TIMEOUT_REFUSED("as_completed: the timeout");
     ac->left = 0;
     for (i = 0; i < n; i++) {
         size_t j = 0;
@@ -4755,8 +4815,8 @@ static aio_status aio__next_finished(aio_as_completed *ac) {
     for (i = 0; i < ac->n; i++) {
         const aio_task *c = ac->items[i].task;
         if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
-        if (ac->expired && aio__epoch_after(c->seq.finished, ac->cutoff)) continue; /* too late */
-        if (best == ac->n || aio__epoch_after(ac->items[best].task->seq.finished, c->seq.finished))
+        if (ac->expired && aio__epoch_after(c->await.finished, ac->cutoff)) continue; /* too late */
+        if (best == ac->n || aio__epoch_after(ac->items[best].task->await.finished, c->await.finished))
             best = i;
     }
     if (best == ac->n) return AIO_EINPROGRESS;
@@ -4851,7 +4911,7 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "group: the group pointer is NULL"));
         return AIO_EINVAL;
     }
-    rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, 1 | 4, landing); /* (4: a group's, for the trace) */
+    rc = aio__scope_enter(t, f, &g->scope, AIO_NEVER, AIO__ENTER_RELATIVE | AIO__ENTER_GROUP, landing);
     if (rc != AIO_OK) return rc;
     t->loop->close_blocks = aio__close_blocks_and_groups;
     t->loop->left_group = aio__left_group;
@@ -5025,7 +5085,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     if (!L->events) L->events = aio__events; /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
-    t->seq.ticket = ticket;
+    t->await.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
     if (!ev->loop) {
         ev->loop = L;
@@ -5041,8 +5101,7 @@ AIO_API aio_status aio__event_start(aio_task *t, aio_frame *f, aio_event *ev, ai
     aio_time until = aio__deadline(t->loop, d, 1);
     uint32_t ticket;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "event wait: the timeout is NaN, negative "
-                                                        "or beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("event wait: the timeout"));
     if (aio__event_look(ev, &ticket)) return AIO_OK;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     aio__set_until(t, until);
@@ -5140,8 +5199,7 @@ AIO_API aio_status aio__acquire_start(aio_task *t, aio_frame *f, aio_link *waite
                                       int *handed, aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "acquire: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("acquire: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     if (aio__try_take(waiters, count, handed)) return AIO_OK;
     aio__set_until(t, until);
@@ -5275,8 +5333,7 @@ AIO_API aio_status aio__cond_start(aio_task *t, aio_frame *f, aio_condition *c, 
                                                         "not held"));
     until = relative ? aio__deadline(t->loop, d, 1) : d; /* else AIO_COND_WAIT_FOR's own */
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "condition wait: the timeout is NaN, "
-                                                        "negative or beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("condition wait: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* lock still held */
     if (relative) aio__set_until(t, until); /* AIO_COND_WAIT_FOR armed its deadline once */
     t->flags &= (uint16_t)~(AIO__T_RELOCK | AIO__T_RELOCK_RAISE | AIO__T_RELOCK_TIMEOUT |
@@ -5600,8 +5657,7 @@ AIO_API aio_status aio__queue_put_start(aio_task *t, aio_frame *f, aio_queue *q,
     if (!q || !item)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue put: the queue or the item is NULL"));
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue put: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue put: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     rc = aio__queue_try_put(q, item, 1);
     if (rc == AIO_OK) aio__queue_hand_items(q);
@@ -5644,8 +5700,7 @@ AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q,
     if (!q || !out)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue get: the queue or the item is NULL"));
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue get: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue get: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     rc = aio__queue_try_get(q, out, 1);
     if (rc == AIO_OK) aio__queue_hand_room(q);
@@ -5691,8 +5746,7 @@ AIO_API aio_status aio__queue_join_start(aio_task *t, aio_frame *f, aio_queue *q
     uint32_t unfinished;
     if (!q) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue join: the queue is NULL"));
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "queue join: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue join: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     AIO_CRITICAL_ENTER();
     unfinished = q->unfinished;
@@ -5868,7 +5922,7 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
  * again (a descriptor closed and opened anew under the same number). */
 static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, const char *what) {
     aio_loop *L = t->loop;
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     int way = 1 << dir;
     aio_status rc = AIO_OK;
     aio_io_slot *s = aio__io_slot(L, fd, what, &rc);
@@ -5884,8 +5938,8 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     AIO__WAITS_ON(L, AIO_ON_IO, NULL, fd);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    t->seq.io.dir = (uint8_t)dir;
-    t->seq.io.closes = s->closes;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.closes = s->closes;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
@@ -5896,10 +5950,10 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
  * number was forgotten since it parked (the slot is no longer its). */
 static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
-    aio_io_slot *s = &io->slots[t->seq.io.fd];
+    aio_io_slot *s = &io->slots[t->await.io.fd];
     io->waiting--;
-    if (s->closes != t->seq.io.closes) return 1;
-    if (s->waiter[t->seq.io.dir] == t) s->waiter[t->seq.io.dir] = NULL;
+    if (s->closes != t->await.io.closes) return 1;
+    if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
     return 0;
 }
 
@@ -6610,7 +6664,7 @@ static aio_status aio__io_pause(aio_task *t, aio_frame *f, int fd) {
 /* Try the operation once more: its result, or parked until the descriptor
  * is ready (AIO__SUSPENDED). */
 static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     int dir = aio__io_dirs[op];
     aio_io *io = t->loop->io;
     const char *what = AIO__IO_NAME(op);
@@ -6625,10 +6679,10 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
             rc = aio__net_recv(fd, into, len, what);
             if (rc >= 0 && (size_t)rc < len) aio__io_dry(t->loop, fd, 0);
         } else if (op == AIO__IO_SEND) {
-            rc = aio__net_send(fd, (const char *)buf + t->seq.io.done, len - t->seq.io.done, what);
+            rc = aio__net_send(fd, (const char *)buf + t->await.io.done, len - t->await.io.done, what);
             if (rc >= 0) {
-                t->seq.io.done += (size_t)rc;
-                if (t->seq.io.done == len) return AIO_OK;
+                t->await.io.done += (size_t)rc;
+                if (t->await.io.done == len) return AIO_OK;
                 rc = AIO__AGAIN; /* the send buffer is full: wait for room */
             }
         } else { /* AIO__IO_ACCEPT */
@@ -6654,8 +6708,7 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
     const char *what = AIO__IO_NAME(op);
     int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "I/O wait: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
 #ifdef AIO__SOCKETS
     if ((op == AIO__IO_RECV || op == AIO__IO_SEND) && !buf && len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__IO_RECV ? "AIO_RECV: the buffer is NULL"
@@ -6664,9 +6717,9 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV: len is 0 (a receive of 0 bytes would "
                                                         "read as the end of the stream)"));
 #endif
-    t->seq.io.fd = fd;
-    t->seq.io.dir = aio__io_dirs[op];
-    t->seq.io.done = 0;
+    t->await.io.fd = fd;
+    t->await.io.dir = aio__io_dirs[op];
+    t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
@@ -6676,8 +6729,8 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
 
 AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
-    int fd = t->seq.io.fd;
-    int way = 1 << t->seq.io.dir;
+    int fd = t->await.io.fd;
+    int way = 1 << t->await.io.dir;
     int closed;
     t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
     closed = aio__io_leave(t); /* (a closed number's slot is not its to unwatch) */
@@ -6694,13 +6747,13 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if (closed) return AIO_ECLOSED;
     /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
      * slot to move to (aio__rearm): it parks again and reports that */
-    if (!woke) return aio__io_park(t, f, t->seq.io.dir, 1, AIO__IO_NAME(op));
+    if (!woke) return aio__io_park(t, f, t->await.io.dir, 1, AIO__IO_NAME(op));
     /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
 }
 
-AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->seq.io.done; }
+AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 
 #ifdef AIO__SOCKETS
 // >>streams
@@ -6795,7 +6848,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
  * none (t->until stays the read's deadline throughout). */
 static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
     aio_loop *L = t->loop;
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     for (;;) { /* LCOV_EXCL_LINE: (entered again after each receive) */
         int way;
         aio_status rc = aio__stream_scan(s);
@@ -6816,10 +6869,10 @@ static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
 /* Send what is left of the write through the transport while it takes
  * bytes; park until the socket is ready the way it needs when it takes none. */
 static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     for (;;) { /* LCOV_EXCL_LINE: (entered again after each send) */
-        const char *rest = (const char *)buf + t->seq.io.done;
-        size_t left = len - t->seq.io.done;
+        const char *rest = (const char *)buf + t->await.io.done;
+        size_t left = len - t->await.io.done;
         aio_status rc;
         int way;
         if (!left) return AIO_OK;
@@ -6835,7 +6888,7 @@ static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, con
         if (rc == AIO__INTR) continue;
         /* LCOV_EXCL_STOP */
         if (rc > 0) {
-            t->seq.io.done += (size_t)rc;
+            t->await.io.done += (size_t)rc;
             continue;
         }
         way = aio__stream_way(rc, 1);
@@ -6859,17 +6912,16 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_EXACTLY: the count is larger than the "
                                                         "stream's buffer"));
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
     s->kind = (uint8_t)kind;
     s->sep = sep;
     s->want = (aio__offset)n; /* (at most the buffer's size: checked above) */
     s->scanned = 0;
-    t->seq.io.fd = aio__fd(s->fd);
-    t->seq.io.dir = 0;
-    t->seq.io.done = 0;
+    t->await.io.fd = aio__fd(s->fd);
+    t->await.io.dir = 0;
+    t->await.io.done = 0;
     aio__set_until(t, until);
     rc = aio__stream_try(t, f, s);
     if (rc == AIO__SUSPENDED) s->reader = t;
@@ -6892,11 +6944,10 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
                                                         "(aio_stream_init)"));
     if (!buf && len) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_STREAM_WRITE: the buffer is NULL"));
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_STREAM_WRITE: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
-    t->seq.io.fd = aio__fd(s->fd);
-    t->seq.io.dir = 1;
-    t->seq.io.done = 0;
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_STREAM_WRITE: the timeout"));
+    t->await.io.fd = aio__fd(s->fd);
+    t->await.io.dir = 1;
+    t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
     aio__set_until(t, until);
@@ -7178,7 +7229,7 @@ AIO_API int aio_unix_listen(const char *path, int backlog) {
  * or refused at once, except when the listener's queue is full (EAGAIN):
  * then the socket is not connecting, a wait for it to be writable ends at
  * once, and the only way is to ask again later. The state (the heap's while
- * the task waits: seq.unix_connecting) keeps the address and the backoff. */
+ * the task waits: await.unix_connecting) keeps the address and the backoff. */
 #ifdef AIO__POSIX_IO
 typedef struct aio__unix_connecting {
     aio_time until; /* the connect's own deadline */
@@ -7189,17 +7240,17 @@ typedef struct aio__unix_connecting {
 } aio__unix_connecting;
 
 static aio_status aio__unix_connect_end(aio_task *t, aio_status rc) {
-    aio__unix_connecting *c = t->seq.unix_connecting;
+    aio__unix_connecting *c = t->await.unix_connecting;
     if (rc < 0) (void)aio_close(c->fd);
     else rc = c->fd;
-    free(c);
-    t->seq.unix_connecting = NULL;
+    AIO_FREE(c);
+    t->await.unix_connecting = NULL;
     return rc;
 }
 
 /* Try to connect: the descriptor, a status, or parked until the next try. */
 static aio_status aio__unix_connect_try(aio_task *t, aio_frame *f) {
-    aio__unix_connecting *c = t->seq.unix_connecting;
+    aio__unix_connecting *c = t->await.unix_connecting;
     aio_time now;
     aio_status rc;
     for (;;) {
@@ -7228,31 +7279,31 @@ AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char
     aio__unix_connecting *c;
 #endif
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_UNIX_CONNECT: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
 #ifdef AIO__POSIX_IO
     if (AIO__UNIX_SIMULATED())
         return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets are not simulated (a simulated "
                                        "network has TCP and UDP)");
-    c = (aio__unix_connecting *)calloc(1, sizeof *c);
-    if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    c = (aio__unix_connecting *)AIO_MALLOC(sizeof *c);
+    if (!c) return AIO_EIO; /* (out of memory) */
+    memset(c, 0, sizeof *c);
     c->len = aio__unix_address(path, &c->sa);
     if (!c->len) {
-        free(c);
+        AIO_FREE(c);
         return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: the path is NULL, empty or longer than a Unix "
                                        "socket's address takes");
     }
     c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
     if (c->fd < 0) { /* LCOV_EXCL_START: out of descriptors */
-        free(c);
+        AIO_FREE(c);
         return AIO_EIO;
     } /* LCOV_EXCL_STOP */
     aio_io_forget(c->fd);
     aio__nonblocking(c->fd);
     c->until = until;
     c->retry = AIO_MS(1);
-    t->seq.unix_connecting = c;
+    t->await.unix_connecting = c;
     return aio__unix_connect_try(t, f);
 #else
     (void)path;
@@ -7276,7 +7327,7 @@ AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {
 /* A datagram's receive or send is one system call that takes or gives a
  * whole datagram: tried at once, and when it would block, tried again each
  * time the socket is ready, all within its one deadline, through the
- * readiness waits' path (t->seq.io, the slot's waiter, `dry`). Its buffer,
+ * readiness waits' path (t->await.io, the slot's waiter, `dry`). Its buffer,
  * length and address come from the macro to the start and to each
  * resumption: the task holds nothing more. (Their own functions: the other
  * awaits' paths do not test for them, and a program without datagrams
@@ -7322,7 +7373,7 @@ static aio_status aio__dgram_once(int fd, int op, const void *buf, size_t len, c
 static aio_status aio__dgram_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
                                  const aio_address *addr) {
     aio_loop *L = t->loop;
-    int fd = t->seq.io.fd;
+    int fd = t->await.io.fd;
     for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
         aio_status rc;
         if (aio__io_is_dry(L->io, fd, op)) return aio__io_park(t, f, op, 1, aio__dgram_names[op]);
@@ -7341,18 +7392,17 @@ AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socke
     aio_time until = aio__deadline(t->loop, d, 1);
     int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__DGRAM_SEND
-                                                            ? "AIO_SEND_TO: the timeout is NaN, negative or beyond half the clock range"
-                                                            : "AIO_RECV_FROM: the timeout is NaN, negative or beyond half the clock range"));
+        return aio__raise(t, f, op == AIO__DGRAM_SEND ? AIO__TIMEOUT_REFUSED("AIO_SEND_TO: the timeout")
+                                                      : AIO__TIMEOUT_REFUSED("AIO_RECV_FROM: the timeout"));
     if (!buf && len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__DGRAM_SEND ? "AIO_SEND_TO: the buffer is NULL"
                                                                               : "AIO_RECV_FROM: the buffer is NULL"));
     if (op == AIO__DGRAM_RECV && !len)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV_FROM: len is 0 (a receive of 0 bytes would "
                                                         "drop the datagram)"));
-    t->seq.io.fd = fd;
-    t->seq.io.dir = (uint8_t)op;
-    t->seq.io.done = 0;
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)op;
+    t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (op == AIO__DGRAM_SEND && !aio__address_ok(addr))
         return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is NULL or holds no IPv4 or IPv6 address "
@@ -7545,14 +7595,14 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     uint32_t n = io->nslots ? io->nslots : 64u;
     aio_io_slot *slots;
     while (n <= (uint32_t)fd) n *= 2u;
-    slots = (aio_io_slot *)realloc(io->slots, (size_t)n * sizeof *slots);
-    if (!slots) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    slots = (aio_io_slot *)AIO_REALLOC(io->slots, (size_t)n * sizeof *slots);
+    if (!slots) return AIO_EIO; /* (out of memory) */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
 #ifndef AIO__EPOLL
     {
-        uint32_t *at = (uint32_t *)realloc(s->at, (size_t)n * sizeof *at);
-        if (!at) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+        uint32_t *at = (uint32_t *)AIO_REALLOC(s->at, (size_t)n * sizeof *at);
+        if (!at) return AIO_EIO; /* (out of memory) */
         memset(at + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *at);
         s->at = at;
     }
@@ -7615,11 +7665,11 @@ static void aio__sysio_release(aio_io *io) {
 #ifdef AIO__EPOLL
     (void)close(s->epfd);
 #else
-    free(s->fds);
-    free(s->at);
+    AIO_FREE(s->fds);
+    AIO_FREE(s->at);
 #endif
-    free(io->slots);
-    free(s);
+    AIO_FREE(io->slots);
+    AIO_FREE(s);
 #ifdef AIO__WIN32_IO
     (void)WSACleanup(); /* (the loop's start of Winsock) */
 #endif
@@ -7684,7 +7734,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     if (!i) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
-            aio__pollfd *fds = (aio__pollfd *)realloc(s->fds, (size_t)cap * sizeof *fds);
+            aio__pollfd *fds = (aio__pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
             if (!fds) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
             s->fds = fds;
             s->cap = cap;
@@ -7732,12 +7782,12 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 #endif
 
 static aio_io *aio__sysio_start(aio_loop *L) {
-    aio__sysio *s = (aio__sysio *)calloc(1, sizeof *s);
-    /* LCOV_EXCL_START: out of memory or descriptors */
-    if (!s) return NULL;
+    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
+    if (!s) return NULL; /* (out of memory) */
+    /* LCOV_EXCL_START: out of descriptors */
 #ifdef AIO__WIN32_IO
     if (aio__wsa_start() != 0) {
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
 #endif
@@ -7745,7 +7795,7 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 #ifdef AIO__WIN32_IO
         (void)WSACleanup();
 #endif
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
     /* LCOV_EXCL_STOP */
@@ -7765,7 +7815,7 @@ static aio_io *aio__sysio_start(aio_loop *L) {
     if (s->epfd < 0) {
         (void)close(s->pipe[0]);
         (void)close(s->pipe[1]);
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
     /* LCOV_EXCL_STOP */
@@ -7773,17 +7823,15 @@ static aio_io *aio__sysio_start(aio_loop *L) {
     s->io.wait = aio__epoll_wait;
 #else
     s->cap = 64;
-    s->fds = (aio__pollfd *)malloc(s->cap * sizeof *s->fds);
-    /* LCOV_EXCL_START: out of memory */
-    if (!s->fds) {
+    s->fds = (aio__pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
+    if (!s->fds) { /* (out of memory) */
         aio__wake_pair_close(s->pipe);
 #ifdef AIO__WIN32_IO
         (void)WSACleanup();
 #endif
-        free(s);
+        AIO_FREE(s);
         return NULL;
     }
-    /* LCOV_EXCL_STOP */
     s->fds[0].fd = AIO__SOCK(s->pipe[0]);
     s->fds[0].events = POLLIN;
     s->fds[0].revents = 0;
@@ -7820,7 +7868,7 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
     if (aio__sig_loop && aio__sig_loop != L)
         return aio__misuse(AIO_EINVAL, "aio_signal_event: signals go to another loop; destroy it first");
-    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
+    if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
     if (!AIO__SYSTEM_PORT(L))
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
@@ -7966,8 +8014,8 @@ static void aio__pool_free(aio__pool *p) {
     (void)pthread_cond_destroy(&p->work);
     (void)pthread_cond_destroy(&p->gone);
 #endif
-    free(p->workers);
-    free(p);
+    AIO_FREE(p->workers);
+    AIO_FREE(p);
 }
 
 /* The loop's pool, or NULL. */
@@ -8005,7 +8053,7 @@ static void *aio__worker(void *arg)
         aio__lock(&p->lock);
         p->busy--;
         if (p->abandoned) { /* the loop is gone: nobody takes the result */
-            free(j);
+            AIO_FREE(j);
             break;
         }
         j->result = result;
@@ -8026,8 +8074,8 @@ static void *aio__worker(void *arg)
 
 /* Start one more thread (under the lock): 0, or -1 if the system refused. */
 static int aio__pool_grow(aio__pool *p) {
-    aio__thread *workers = (aio__thread *)realloc(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
-    if (!workers) return -1; /* LCOV_EXCL_LINE: out of memory */
+    aio__thread *workers = (aio__thread *)AIO_REALLOC(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
+    if (!workers) return -1; /* (out of memory) */
     p->workers = workers;
 #ifdef AIO__WIN32_IO
     workers[p->threads] = CreateThread(NULL, 0, aio__worker, p, 0, NULL);
@@ -8055,16 +8103,20 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     aio__pool *p = aio__pool_of(L);
     aio__sysio *sio;
     if (p) return p;
-    if (!aio__io_of(L) || !AIO__SYSTEM_PORT(L)) {
+    if (!aio__io_of(L)) {
+        *rc = AIO_EIO; /* (the system's wait could not start: out of memory or descriptors, errno says) */
+        return NULL;
+    }
+    if (!AIO__SYSTEM_PORT(L)) {
         *rc = aio__misuse(AIO_EINVAL, what); /* (the message says: a port of its own) */
         return NULL;
     }
     sio = (aio__sysio *)L->io;
-    p = (aio__pool *)calloc(1, sizeof *p);
-    if (!p) { /* LCOV_EXCL_START: out of memory */
+    p = (aio__pool *)aio__zalloc(sizeof *p);
+    if (!p) { /* (out of memory) */
         *rc = AIO_EIO;
         return NULL;
-    } /* LCOV_EXCL_STOP */
+    }
 #ifdef AIO__WIN32_IO
     InitializeSRWLock(&p->lock);
 #else
@@ -8087,7 +8139,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
 
 static void aio__job_free(aio__job *j) {
     aio__list_unlink(&j->all);
-    free(j);
+    AIO_FREE(j);
 }
 
 /* Wait (under the lock) until every thread has left, the calls under way
@@ -8248,11 +8300,11 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
         p = aio__pool_start(L, what, rc);
         if (!p) return NULL;
     }
-    j = (aio__job *)calloc(1, head + size + extra);
-    if (!j) { /* LCOV_EXCL_START: out of memory */
+    j = (aio__job *)aio__alloc_state(head + size + extra);
+    if (!j) { /* (out of memory) */
         *rc = AIO_EIO;
         return NULL;
-    } /* LCOV_EXCL_STOP */
+    }
     j->fn = fn;
     j->data = (char *)j + head;
     if (size) memcpy(j->data, data, size);
@@ -8261,12 +8313,14 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
 #endif
     aio__lock(&p->lock);
     short_of_threads = p->idle <= p->queued && p->threads < p->max;
-    if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_START */
+    /* no thread could start (out of memory or threads) and none runs: nothing would run the call
+     * (where some run, they take it) */
+    if (short_of_threads && aio__pool_grow(p) != 0 && p->threads == 0) { /* LCOV_EXCL_BR_LINE */
         aio__unlock(&p->lock);
-        free(j);
-        *rc = AIO_EIO; /* (no thread at all: nothing would ever run it) */
+        AIO_FREE(j);
+        *rc = AIO_EIO;
         return NULL;
-    } /* LCOV_EXCL_STOP */
+    }
     aio__unlock(&p->lock);
     aio__list_append(&p->jobs, &j->all);
     return j;
@@ -8330,7 +8384,7 @@ static void aio__job_give_up(aio_loop *L, aio__job *j, int handed) {
 /* Park t until call j ends (queued now) or its deadline `until`. */
 static aio_status aio__job_await(aio_task *t, aio_frame *f, aio__job *j, aio_time until) {
     aio_status rc;
-    t->seq.job = j;
+    t->await.job = j;
     aio__set_until(t, until);
     AIO__WAITS_ON(t->loop, AIO_ON_IO, NULL, -1);
     rc = aio__park(t, 1, 1);
@@ -8406,20 +8460,19 @@ AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn
     aio_status rc = AIO_OK;
     aio__job *j;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the timeout is NaN, negative or "
-                                                        "beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TO_THREAD: the timeout"));
     if (!fn) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the function is NULL"));
     if (!data && size) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TO_THREAD: the data is NULL"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     j = aio__job_new(t->loop, fn, data, size, 0,
                      "AIO_TO_THREAD: the loop waits through a port of its own (aio_loop_set_io): worker "
                      "threads need the system's wait", &rc);
-    if (!j) return rc; /* LCOV_EXCL_BR_LINE: (tested with aio_loop_set_threads) */
+    if (!j) return rc; /* (out of memory, or a port of the loop's own) */
     return aio__job_await(t, f, j, until);
 }
 
 AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_t size) {
-    aio__job *j = t->seq.job;
+    aio__job *j = t->await.job;
     aio_status rc = aio__job_outcome(t, f, j);
     if (rc != AIO_OK) return rc;
     if (size) memcpy(data, j->data, size);
@@ -8644,8 +8697,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
     aio_time until = aio__deadline(t->loop, d, 1);
     aio_status rc;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_LOOKUP: the timeout is NaN, negative or beyond "
-                                                        "half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_LOOKUP: the timeout"));
     if (!addrs || max < 1)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_LOOKUP: no room for an address (addrs is NULL "
                                                         "or max < 1)"));
@@ -8659,7 +8711,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
         aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                          "AIO_LOOKUP: the loop waits through a port of its own (aio_loop_set_io): worker "
                          "threads need the system's wait", &rc);
-        if (!j) return rc; /* LCOV_EXCL_BR_LINE: (tested with aio_loop_set_threads) */
+        if (!j) return rc; /* (out of memory, or a port of the loop's own) */
         aio__lookup_fill((aio__lookup_call *)j->data, host, port, max);
         return aio__job_await(t, f, j, until);
     }
@@ -8670,7 +8722,7 @@ AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host
 
 AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addrs, int max) {
 #ifdef AIO__THREADS
-    aio__job *j = t->seq.job;
+    aio__job *j = t->await.job;
     aio_status rc = aio__job_outcome(t, f, j);
     (void)max;
     return rc != AIO_OK ? rc : aio__lookup_take(j, addrs);
@@ -8690,7 +8742,7 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
  * together; the first connected wins and the others are closed. So a host
  * whose first address is dead (IPv6 that goes nowhere) connects a delay
  * later by the next. The state lives on the heap while the task waits (the
- * task's seq.connecting); the task waits on every attempt's socket at once. */
+ * task's await.connecting); the task waits on every attempt's socket at once. */
 typedef struct aio__connecting {
     aio_time until;        /* the connect's own deadline */
     aio_time next_at;      /* when the next attempt starts */
@@ -8709,8 +8761,8 @@ static aio_status aio__connect_end(aio_task *t, aio__connecting *c, int keep, ai
     int i;
     for (i = 0; i < c->tried; i++)
         if (c->fd[i] >= 0 && c->fd[i] != keep) (void)aio_close(c->fd[i]);
-    free(c);
-    t->seq.connecting = NULL;
+    AIO_FREE(c);
+    t->await.connecting = NULL;
     return rc;
 }
 
@@ -8720,11 +8772,11 @@ static void aio__connect_attempt(aio_loop *L, aio__connecting *c) {
     int fd = aio__net_socket(aio__address_family(a));
     aio_status rc;
     c->next_at = aio__now(L) + AIO_HAPPY_EYEBALLS_DELAY;
-    if (fd < 0) { /* LCOV_EXCL_START: out of descriptors or memory */
+    if (fd < 0) { /* (out of descriptors or memory) */
         c->error = AIO_EIO;
         c->fd[c->tried++] = -1;
         return;
-    } /* LCOV_EXCL_STOP */
+    }
     rc = aio__net_connect(fd, AIO__SA(a), a->len, "AIO_TCP_CONNECT");
     c->fd[c->tried++] = fd; /* (connected at once: it is writable at once) */
     if (rc != AIO_OK && rc != AIO__AGAIN) { /* LCOV_EXCL_BR_LINE: (TCP on loopback says "in progress") */
@@ -8783,8 +8835,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     aio__connecting *c;
     aio_status rc;
     if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the timeout is NaN, negative "
-                                                        "or beyond half the clock range"));
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TCP_CONNECT: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (host && *host) {
         rc = aio__lookup_check(host, port, "AIO_TCP_CONNECT: the host is longer than 255 characters, or the "
@@ -8794,11 +8845,11 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         return aio__misuse(AIO_EINVAL, "AIO_TCP_CONNECT: the port is not 0-65535");
     }
     aio__net_need();
-    c = (aio__connecting *)calloc(1, sizeof *c);
-    if (!c) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    c = (aio__connecting *)aio__alloc_state(sizeof *c);
+    if (!c) return AIO_EIO; /* (out of memory) */
     c->until = until;
     c->error = AIO_ECONNREFUSED;
-    t->seq.connecting = c;
+    t->await.connecting = c;
     if (aio__numeric(host, port, &c->addr[0])) {
         c->naddrs = 1;
         return aio__connect_go(t, f, c);
@@ -8808,7 +8859,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
         aio__job *j = aio__job_new(t->loop, aio__lookup_run, NULL, 0, AIO__LOOKUP_SIZE,
                                    "AIO_TCP_CONNECT: the loop waits through a port of its own "
                                    "(aio_loop_set_io): a host name needs the system's wait", &rc);
-        if (!j) return aio__connect_end(t, c, -1, rc); /* LCOV_EXCL_BR_LINE: (see aio_loop_set_threads) */
+        if (!j) return aio__connect_end(t, c, -1, rc); /* (out of memory, or a port of the loop's own) */
         aio__lookup_fill((aio__lookup_call *)j->data, host, port, AIO__ATTEMPTS);
         c->lookup = j;
         aio__set_until(t, until);
@@ -8830,7 +8881,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
 }
 
 AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
-    aio__connecting *c = t->seq.connecting;
+    aio__connecting *c = t->await.connecting;
     aio_loop *L = t->loop;
     aio_io *io = L->io;
     int reported[AIO__ATTEMPTS];
@@ -9144,7 +9195,7 @@ static void aio__sim_at(aio__sim *s, aio_time when, int kind, int fd, uint32_t g
     uint32_t i;
     if (s->nev == s->evcap) {
         uint32_t cap = s->evcap ? s->evcap * 2 : 64;
-        aio__sim_event *grown = (aio__sim_event *)realloc(s->ev, cap * sizeof *grown);
+        aio__sim_event *grown = (aio__sim_event *)AIO_REALLOC(s->ev, cap * sizeof *grown);
         if (!grown) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
         s->ev = grown;
         s->evcap = cap;
@@ -9216,7 +9267,7 @@ static size_t aio__sim_buffer(const aio__sim *s) { return s->cfg.buffer ? s->cfg
 
 /* ---- pipes */
 static aio__sim_pipe *aio__sim_pipe_new(int from, int to) {
-    aio__sim_pipe *p = (aio__sim_pipe *)calloc(1, sizeof *p);
+    aio__sim_pipe *p = (aio__sim_pipe *)aio__zalloc(sizeof *p);
     if (!p) abort(); /* LCOV_EXCL_LINE */
     p->from = from;
     p->to = to;
@@ -9225,7 +9276,7 @@ static aio__sim_pipe *aio__sim_pipe_new(int from, int to) {
 static void aio__sim_pipe_lose(aio__sim_pipe *p) { /* what is on its way */
     while (p->head) {
         aio__sim_seg *next = p->head->next;
-        free(p->head);
+        AIO_FREE(p->head);
         p->head = next;
     }
     p->tail = NULL;
@@ -9233,7 +9284,7 @@ static void aio__sim_pipe_lose(aio__sim_pipe *p) { /* what is on its way */
 }
 static void aio__sim_pipe_drop(aio__sim_pipe *p) { /* ... and what was not read */
     aio__sim_pipe_lose(p);
-    free(p->buf);
+    AIO_FREE(p->buf);
     p->buf = NULL;
     p->len = p->cap = 0;
 }
@@ -9241,13 +9292,13 @@ static void aio__sim_unref(aio__sim_pipe *p) {
     if (--p->refs == 0) {
         aio__sim_pipe_drop(p);
         if (p->back) p->back->back = NULL;
-        free(p);
+        AIO_FREE(p);
     }
 }
 /* A segment on its way along p (len bytes of data, or its end, or the
  * answer to a connect), after those ahead of it. */
 static void aio__sim_put(aio__sim *s, aio__sim_pipe *p, int kind, const void *data, size_t len) {
-    aio__sim_seg *g = (aio__sim_seg *)malloc(sizeof *g + len);
+    aio__sim_seg *g = (aio__sim_seg *)AIO_MALLOC(sizeof *g + len);
     aio_time due = aio__sim_wire(s, &p->busy, len) + aio__sim_trip(s);
     if (!g) abort(); /* LCOV_EXCL_LINE */
     if (aio__before(due, p->last_due)) due = p->last_due;
@@ -9427,7 +9478,7 @@ static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
         int cap = s->nsocks ? s->nsocks * 2 : 16;
         aio__sim_sock *grown;
         while (cap <= n[0]) cap *= 2;
-        grown = (aio__sim_sock *)realloc(s->socks, (size_t)cap * sizeof *grown);
+        grown = (aio__sim_sock *)AIO_REALLOC(s->socks, (size_t)cap * sizeof *grown);
         if (!grown) { /* LCOV_EXCL_START */
             aio__wake_pair_close(n);
             return -1;
@@ -9551,11 +9602,12 @@ static int aio__sim_pair(aio__sim *s, int host, int *a, int *b) {
     aio__sim_pipe *ab;
     aio__sim_pipe *ba;
     *a = aio__sim_socket_new(s, AIO__SIM_STREAM, host);
-    *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host); /* LCOV_EXCL_BR_LINE: (out of descriptors) */
-    if (*b < 0) { /* LCOV_EXCL_START: out of descriptors */
+    *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host);
+    if (*b < 0) { /* (out of descriptors) */
         if (*a >= 0) (void)aio__sim_close(s, *a);
+        *a = -1;
         return -1;
-    } /* LCOV_EXCL_STOP */
+    }
     ab = aio__sim_pipe_new(host, host);
     ba = aio__sim_pipe_new(host, host);
     ab->back = ba;
@@ -9578,7 +9630,7 @@ static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *t
     } else if (!tx->reset && !tx->ended) {
         aio__sim_put(s, tx, AIO__SIM_FIN, NULL, 0);
     }
-    free(rx->buf); /* (what was not read; what is on its way comes) */
+    AIO_FREE(rx->buf); /* (what was not read; what is on its way comes) */
     rx->buf = NULL;
     rx->len = rx->cap = 0;
     aio__sim_unref(rx);
@@ -9593,10 +9645,10 @@ static int aio__sim_close(aio__sim *s, int fd) {
     aio__sim_mix(s, 0xC105Eull << 32 | k->serial);
     aio__sim_end_stream(s, k->rx, k->tx);
     for (i = 0; i < k->queued; i++) aio__sim_end_stream(s, k->queue[i].rx, k->queue[i].tx);
-    free(k->queue);
+    AIO_FREE(k->queue);
     while (k->dq) {
         aio__sim_dgram *next = k->dq->next;
-        free(k->dq);
+        AIO_FREE(k->dq);
         k->dq = next;
     }
     k->kind = AIO__SIM_FREE;
@@ -9646,8 +9698,8 @@ static void aio__sim_look(aio__sim *s) {
     if (!s->placed) return;
     if (s->npolls < s->placed) {
         int cap = s->placed * 2;
-        aio__pollfd *polls = (aio__pollfd *)realloc(s->polls, (size_t)cap * sizeof *polls);
-        int *polled = polls ? (int *)realloc(s->polled, (size_t)cap * sizeof *polled) : NULL; /* LCOV_EXCL_BR_LINE */
+        aio__pollfd *polls = (aio__pollfd *)AIO_REALLOC(s->polls, (size_t)cap * sizeof *polls);
+        int *polled = polls ? (int *)AIO_REALLOC(s->polled, (size_t)cap * sizeof *polled) : NULL; /* LCOV_EXCL_BR_LINE */
         if (!polled) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
         s->polls = polls;
         s->polled = polled;
@@ -9688,7 +9740,7 @@ static void aio__sim_append(aio__sim_pipe *p, const void *data, size_t len) {
         size_t cap = p->cap ? p->cap : 256;
         unsigned char *grown;
         while (cap < p->len + len) cap *= 2;
-        grown = (unsigned char *)realloc(p->buf, cap);
+        grown = (unsigned char *)AIO_REALLOC(p->buf, cap);
         if (!grown) abort(); /* LCOV_EXCL_LINE */
         p->buf = grown;
         p->cap = cap;
@@ -9730,7 +9782,7 @@ static void aio__sim_flow(aio__sim *s, aio__sim_pipe *p) {
         } else {
             p->open = 1;
         }
-        free(g);
+        AIO_FREE(g);
     }
 }
 static void aio__sim_reset_now(aio__sim *s, aio__sim_pipe *p) {
@@ -9779,7 +9831,7 @@ static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
     }
     if (l->queued == l->queue_cap) {
         int cap = l->queue_cap ? l->queue_cap * 2 : 8;
-        aio__sim_pending *grown = (aio__sim_pending *)realloc(l->queue, (size_t)cap * sizeof *grown);
+        aio__sim_pending *grown = (aio__sim_pending *)AIO_REALLOC(l->queue, (size_t)cap * sizeof *grown);
         if (!grown) abort(); /* LCOV_EXCL_LINE */
         l->queue = grown;
         l->queue_cap = cap;
@@ -9813,7 +9865,7 @@ static void aio__sim_dgram_arrives(aio__sim *s, aio__sim_dgram *d) {
         aio__sim_mix(s, 0xD6ull << 32 | d->len);
         return;
     }
-    free(d);
+    AIO_FREE(d);
 }
 
 #ifdef AIO__PROCESSES
@@ -9923,7 +9975,7 @@ static aio_status aio__sim_grow_slots(aio_io *io, int fd) {
     uint32_t n = io->nslots ? io->nslots : 16;
     aio_io_slot *grown;
     while (n <= (uint32_t)fd) n *= 2;
-    grown = (aio_io_slot *)realloc(io->slots, n * sizeof *grown);
+    grown = (aio_io_slot *)AIO_REALLOC(io->slots, n * sizeof *grown);
     if (!grown) return AIO_EIO; /* LCOV_EXCL_LINE */
     memset(grown + io->nslots, 0, (n - io->nslots) * sizeof *grown);
     io->slots = grown;
@@ -9946,7 +9998,7 @@ static void aio__sim_release(aio_io *io) {
     while (s->nev) {
         aio__sim_event e = aio__sim_pop(s);
         if (e.kind == AIO__SIM_EV_FLOW || e.kind == AIO__SIM_EV_RESET) aio__sim_unref((aio__sim_pipe *)e.p);
-        if (e.kind == AIO__SIM_EV_DGRAM) free(e.p);
+        if (e.kind == AIO__SIM_EV_DGRAM) AIO_FREE(e.p);
 #ifdef AIO__THREADS
         if (e.kind == AIO__SIM_EV_CALL) aio__job_free((aio__job *)e.p);
 #endif
@@ -9957,16 +10009,16 @@ static void aio__sim_release(aio_io *io) {
     if (s->listener >= 0) (void)closesocket(AIO__SOCK(s->listener));
     (void)WSACleanup(); /* (its own WSAStartup's) */
 #endif
-    free(s->polls);
-    free(s->polled);
-    free(s->ev);
-    free(s->held);
-    free(s->socks);
-    free(s->port.slots);
-    free(s->hosts);
-    free(s->ids);
-    free(s->slots_of_id);
-    free(s);
+    AIO_FREE(s->polls);
+    AIO_FREE(s->polled);
+    AIO_FREE(s->ev);
+    AIO_FREE(s->held);
+    AIO_FREE(s->socks);
+    AIO_FREE(s->port.slots);
+    AIO_FREE(s->hosts);
+    AIO_FREE(s->ids);
+    AIO_FREE(s->slots_of_id);
+    AIO_FREE(s);
 }
 
 /* ---- the platform's socket calls, simulated (the same returns) */
@@ -10097,7 +10149,7 @@ static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockad
         in.sin_port = htons((uint16_t)d->from_port);
         memcpy(from, &in, sizeof in);
     }
-    free(d);
+    AIO_FREE(d);
     return (aio_status)n;
 }
 static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what) {
@@ -10117,7 +10169,7 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
         errno = EMSGSIZE; /* (beyond what a UDP datagram holds over IPv4, over IPv6: the system's calls fail so) */
         return AIO_EIO;
     }
-    d = (aio__sim_dgram *)malloc(sizeof *d + len);
+    d = (aio__sim_dgram *)AIO_MALLOC(sizeof *d + len);
     if (!d) abort(); /* LCOV_EXCL_LINE */
     d->to_host = aio__sim_host_at(s, ip, k->host);
     d->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip;
@@ -10130,7 +10182,7 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
     if (aio__sim_chance(s, s->cfg.reorder)) due += aio__sim_upto(s, 2 * s->cfg.latency + 1);
     if (d->to_host < 0 || s->cut[k->host][d->to_host] || aio__sim_chance(s, s->cfg.loss)) {
         aio__sim_mix(s, 0x1055ull);
-        free(d);
+        AIO_FREE(d);
     } else {
         aio__sim_at(s, due, AIO__SIM_EV_DGRAM, -1, 0, d);
     }
@@ -10173,7 +10225,7 @@ static int aio__sim_set_later(aio_event *ev) {
     if (!s || !s->in_call) return 0;
     if (s->nheld == s->held_cap) {
         uint32_t cap = s->held_cap ? s->held_cap * 2 : 4;
-        aio_event **grown = (aio_event **)realloc(s->held, cap * sizeof(aio_event *));
+        aio_event **grown = (aio_event **)AIO_REALLOC(s->held, cap * sizeof(aio_event *));
         if (!grown) abort(); /* LCOV_EXCL_LINE */
         s->held = grown;
         s->held_cap = cap;
@@ -10214,9 +10266,9 @@ static uint32_t aio__sim_id(aio__sim *s, const void *p) { return p ? *aio__sim_s
 /* A table twice as large (the first: 256 slots), the live numbers moved. */
 static void aio__sim_ids_grow(aio__sim *s) {
     uint32_t mask = s->id_mask ? s->id_mask * 2 + 1 : 255;
-    uint32_t *slots = (uint32_t *)calloc((size_t)mask + 1, sizeof *slots);
-    const void **ids = (const void **)realloc((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
-    uint8_t *hosts = (uint8_t *)realloc(s->hosts, ((size_t)mask + 1) / 2);
+    uint32_t *slots = (uint32_t *)aio__zalloc(((size_t)mask + 1) * sizeof *slots);
+    const void **ids = (const void **)AIO_REALLOC((void *)s->ids, ((size_t)mask + 1) / 2 * sizeof *ids);
+    uint8_t *hosts = (uint8_t *)AIO_REALLOC(s->hosts, ((size_t)mask + 1) / 2);
     uint32_t i;
     if (!slots || !ids || !hosts) abort(); /* LCOV_EXCL_LINE */
     for (i = 0; i < s->nids; i++) {
@@ -10225,7 +10277,7 @@ static void aio__sim_ids_grow(aio__sim *s) {
         while (slots[h]) h = (h + 1) & mask;
         slots[h] = i + 1;
     }
-    free(s->slots_of_id);
+    AIO_FREE(s->slots_of_id);
     s->slots_of_id = slots;
     s->ids = ids;
     s->hosts = hosts;
@@ -10277,10 +10329,23 @@ static int aio__sim_config_bad(const aio_sim_config *cfg) {
            !(cfg->reset >= 0 && cfg->reset <= 1) || !(cfg->refuse >= 0 && cfg->refuse <= 1) ||
            !(cfg->lookup_fail >= 0 && cfg->lookup_fail <= 1) || !(cfg->timer_full >= 0 && cfg->timer_full <= 1) ||
            !(cfg->loss >= 0 && cfg->loss <= 1) || !(cfg->reorder >= 0 && cfg->reorder <= 1) ||
-           !(cfg->child_dies >= 0 && cfg->child_dies <= 1) ||
+           !(cfg->child_dies >= 0 && cfg->child_dies <= 1) || !(cfg->alloc_fails >= 0 && cfg->alloc_fails <= 1) ||
            cfg->timer_late > AIO__HALF_RANGE / 4u || cfg->step > AIO__HALF_RANGE / 4u ||
            cfg->latency > AIO__HALF_RANGE / 4u || cfg->jitter > AIO__HALF_RANGE / 4u || cfg->call > AIO__HALF_RANGE / 4u ||
            cfg->child_life > AIO__HALF_RANGE / 4u;
+}
+/* The fault alloc_fails, drawn for the state of one of the program's waits
+ * or calls (aio__alloc_state): 1 if it cannot be allocated. The simulated
+ * world's own memory is never refused, nor what grows with the sockets'
+ * numbers (they are the system's: a replay may number them otherwise). */
+static int aio__sim_alloc_fails(void) {
+    aio__sim *s = aio__sim_here;
+    if (!s || !aio__sim_chance(s, s->cfg.alloc_fails)) return 0;
+    errno = ENOMEM;
+    (void)aio__misuse(AIO_EIO, "out of memory: the simulation's fault alloc_fails refused an allocation, as "
+                               "where memory runs out; the wait or call fails with AIO_EIO (errno ENOMEM), "
+                               "which the program must handle (config.alloc_fails 0: no such fault)");
+    return 1;
 }
 /* The loop's growth hook, behind the fault timer_full: storage that may
  * refuse to grow (giving back is always passed on). */
@@ -10300,7 +10365,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     if (L->io || aio__sim_here)
         return aio__misuse(AIO_EBUSY, "aio_sim_start: the loop waits for I/O already, or a simulation runs "
                                       "on this thread");
-    s = (aio__sim *)calloc(1, sizeof *s);
+    s = (aio__sim *)aio__zalloc(sizeof *s);
     if (!s) return AIO_EIO; /* LCOV_EXCL_LINE */
     s->port.watch = aio__sim_watch;
     s->port.wait = aio__sim_wait;
@@ -10424,14 +10489,14 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
     aio__sim *s;
     aio_status rc;
     int failed;
-    char *state = (char *)calloc(1, size);
+    char *state = (char *)aio__zalloc(size);
     if (!state) return -1; /* LCOV_EXCL_LINE */
     cfg.seed = seed;
     aio_loop_init(&L, first, 2);
     aio_loop_set_grow(&L, aio_grow_realloc, NULL); /* (aio_sim_start puts timer_full in front) */
     rc = aio_sim_start(&L, &cfg);
     if (rc < 0) { /* LCOV_EXCL_START: (the config was checked first) */
-        free(state);
+        AIO_FREE(state);
         return -1;
     } /* LCOV_EXCL_STOP */
     s = aio__sim_here;
@@ -10465,7 +10530,7 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
         L.io = NULL;
         aio__loop = aio__last = NULL;
     }
-    free(state);
+    AIO_FREE(state);
     return failed;
 }
 
@@ -10516,7 +10581,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
     if (failed > 0 || replay) { /* run it again, recorded, and write its trace */
         aio_recorder rec;
         char message[sizeof o->message];
-        aio_trace_record *ring = (aio_trace_record *)malloc(65536u * sizeof *ring);
+        aio_trace_record *ring = (aio_trace_record *)AIO_MALLOC(65536u * sizeof *ring);
         FILE *out;
         if (!ring) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
         memcpy(message, o->message, sizeof message);
@@ -10531,7 +10596,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
         } else if (*path && !o->quiet) {
             (void)fprintf(stderr, "aio_sim: the trace cannot be written to %s: %s\n", path, strerror(errno));
         }
-        free(ring);
+        AIO_FREE(ring);
         if (again != digest && !o->quiet)
             (void)fprintf(stderr, "aio_sim: seed %llu did not run the same way twice: something outside the "
                                   "simulation (a real socket, the real clock, a thread, uninitialised memory) "
@@ -10691,8 +10756,8 @@ static void aio__sim_procs_turn(aio__sim *s) {
         aio__sim_proc_check(s, q);
         if (q->cleaned && !q->p) {
             *at = q->next;
-            free(q->state);
-            free(q);
+            AIO_FREE(q->state);
+            AIO_FREE(q);
         } else {
             at = &q->next;
         }
@@ -10717,8 +10782,8 @@ static void aio__sim_procs_release(aio__sim *s) {
     while (s->procs) {
         aio__sim_proc *q = s->procs;
         s->procs = q->next;
-        free(q->state);
-        free(q);
+        AIO_FREE(q->state);
+        AIO_FREE(q);
     }
 }
 
@@ -10744,12 +10809,12 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     }
     while (argv[argc]) bytes += strlen(argv[argc++]) + 1;
     at = (prog->size + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
-    q = (aio__sim_proc *)calloc(1, sizeof *q);
-    if (q) q->state = (char *)calloc(1, at + (size_t)(argc + 1) * sizeof(char *) + bytes); /* LCOV_EXCL_BR_LINE */
-    if (!q || !q->state) { /* LCOV_EXCL_START: out of memory */
-        free(q);
+    q = (aio__sim_proc *)aio__alloc_state(sizeof *q);
+    if (q) q->state = (char *)aio__alloc_state(at + (size_t)(argc + 1) * sizeof(char *) + bytes);
+    if (!q || !q->state) { /* (out of memory: errno ENOMEM) */
+        AIO_FREE(q);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     child = (aio_sim_child *)(void *)(q->state + prog->child_offset);
     args = (char **)(void *)(q->state + at);
     text = (char *)(args + argc + 1);
@@ -10761,23 +10826,24 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     }
     child->argc = argc;
     child->argv = args;
+    for (i = 0; i < 4; i++) q->ends[i] = -1; /* (a failure below closes those made, no other) */
     for (i = 0; i < 4; i++) {
         int mode = i == 0 ? opts->in : i == 1 ? opts->out : i == 2 ? opts->err : AIO_STDIO_PIPE;
-        q->ends[i] = -1;
         if (mode == AIO_STDIO_STDOUT) q->ends[i] = q->ends[1];
-        if (mode == AIO_STDIO_PIPE && aio__sim_pair(s, host, &mine[i], &q->ends[i]) != 0) break; /* LCOV_EXCL_BR_LINE */
+        if (mode == AIO_STDIO_PIPE && aio__sim_pair(s, host, &mine[i], &q->ends[i]) != 0) break;
         if (q->ends[i] >= 0) q->gens[i] = s->socks[q->ends[i]].gen;
     }
     q->task = (aio_task *)(void *)(q->state + prog->task_offset);
-    if (i < 4 || aio_spawn(q->task, prog->fn) < 0) { /* LCOV_EXCL_START: out of memory */
+    /* out of descriptors (errno EMFILE) for a pipe: those made closed again */
+    if (i < 4 || aio_spawn(q->task, prog->fn) < 0) { /* LCOV_EXCL_BR_LINE: (a zeroed task on its loop: spawned) */
         for (i = 0; i < 4; i++) {
             if (mine[i] >= 0) (void)aio__sim_close(s, mine[i]);
             if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_close(s, q->ends[i]);
         }
-        free(q->state);
-        free(q);
+        AIO_FREE(q->state);
+        AIO_FREE(q);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     child->in = (aio_socket)q->ends[0];
     child->out = (aio_socket)q->ends[1];
     child->err = (aio_socket)q->ends[2];
@@ -11205,8 +11271,8 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     sp.cwd = opts->cwd;
     if (!strchr(argv[0], '/')) {
         sp.path = aio__exec_path(opts->env);
-        sp.scratch = (char *)malloc(strlen(sp.path) + strlen(argv[0]) + 2);
-        if (!sp.scratch) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+        sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
+        if (!sp.scratch) return AIO_EIO; /* (out of memory) */
     }
     sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
     /* (a failure here: out of descriptors) */
@@ -11227,7 +11293,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     }
     for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
     aio__close_fd(&report[1]);
-    free(sp.scratch);
+    AIO_FREE(sp.scratch);
     if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]); /* LCOV_EXCL_BR_LINE: (out of processes) */
     aio__close_fd(&report[0]);
     if (rc < 0) {
@@ -11278,7 +11344,7 @@ static DWORD WINAPI aio__relay_main(LPVOID arg) {
     aio__relay r = *(aio__relay *)arg;
     char buf[4096];
     int going = 1;
-    free(arg);
+    AIO_FREE(arg);
     if (r.way == AIO__RELAY_EXIT) {
         (void)WaitForSingleObject(r.handle, INFINITE);
         going = 0;
@@ -11330,11 +11396,11 @@ static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
     int pair[2];
     u_long blocking = 0;
     HANDLE thread = NULL;
-    aio__relay *r = (aio__relay *)malloc(sizeof *r);
+    aio__relay *r = (aio__relay *)AIO_MALLOC(sizeof *r);
     *mine = -1;
     if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
         (void)aio__win_failed(r ? "a relay's socket pair" : "a relay's allocation", (DWORD)WSAGetLastError());
-        free(r);
+        AIO_FREE(r);
         return NULL;
     } /* LCOV_EXCL_STOP */
     (void)ioctlsocket(AIO__SOCK(pair[1]), (long)FIONBIO, &blocking);
@@ -11344,7 +11410,7 @@ static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
     thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
     if (!thread) { /* LCOV_EXCL_START: out of threads */
         (void)aio__win_failed("a relay's thread", GetLastError());
-        free(r);
+        AIO_FREE(r);
         (void)closesocket(AIO__SOCK(pair[0]));
         (void)closesocket(AIO__SOCK(pair[1]));
         return NULL;
@@ -11390,9 +11456,9 @@ static size_t aio__cmdline_arg(char *out, size_t n, const char *a) {
 /* UTF-8 s[0..len) (len -1: to its NUL, included) in UTF-16, malloc'd; NULL if it is not UTF-8. */
 static wchar_t *aio__wide(const char *s, int len) {
     int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, NULL, 0);
-    wchar_t *w = n > 0 ? (wchar_t *)malloc((size_t)n * sizeof *w) : NULL;
+    wchar_t *w = n > 0 ? (wchar_t *)AIO_MALLOC((size_t)n * sizeof *w) : NULL;
     if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, w, n) != n) { /* LCOV_EXCL_START */
-        free(w);
+        AIO_FREE(w);
         w = NULL;
     } /* LCOV_EXCL_STOP */
     return w;
@@ -11406,7 +11472,7 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
     char *line;
     *cmd = *block = NULL;
     for (i = 0; argv[i]; i++) n += aio__cmdline_arg(NULL, 0, argv[i]) + 1;
-    line = (char *)malloc(n);
+    line = (char *)AIO_MALLOC(n);
     if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     for (n = 0, i = 0; argv[i]; i++) {
         if (i) line[n++] = ' ';
@@ -11414,11 +11480,11 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
     }
     line[n] = '\0';
     *cmd = aio__wide(line, -1);
-    free(line);
+    AIO_FREE(line);
     if (!*cmd) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an argument is not UTF-8");
     if (!env) return AIO_OK;
     for (n = 1, i = 0; env[i]; i++) n += strlen(env[i]) + 1;
-    line = (char *)malloc(n);
+    line = (char *)AIO_MALLOC(n);
     if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
     for (n = 0, i = 0; env[i]; i++) {
         size_t len = strlen(env[i]) + 1;
@@ -11428,7 +11494,7 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
     line[n++] = '\0';
     if (n == 1) line[n++] = '\0'; /* (an empty block is two NULs) */
     *block = aio__wide(line, (int)n);
-    free(line);
+    AIO_FREE(line);
     if (!*block) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an environment string is not UTF-8");
     return AIO_OK;
 }
@@ -11496,9 +11562,9 @@ static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opt
 static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
     SIZE_T size = 0;
     (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
-    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)malloc(size);
+    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)AIO_MALLOC(size);
     if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
-        free(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
+        AIO_FREE(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
         si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
     }
     if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
@@ -11535,7 +11601,7 @@ static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE chi
     err = GetLastError();
     if (si.lpAttributeList) {
         DeleteProcThreadAttributeList(si.lpAttributeList);
-        free(si.lpAttributeList);
+        AIO_FREE(si.lpAttributeList);
     }
     SetLastError(err);
     return ok;
@@ -11576,9 +11642,9 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     p->pidfd = -1;
     /* (suspended until it is in its job: nothing it starts escapes) */
     if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
-    free(cmd);
-    free(env);
-    free(cwd);
+    AIO_FREE(cmd);
+    AIO_FREE(env);
+    AIO_FREE(cwd);
     for (i = 0; i < 3; i++) aio__close_handle(&child[i]);
     if (rc < 0) {
         int err = errno;
@@ -11722,7 +11788,7 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
     if (p->state == AIO__PROC_RUNNING || p->state == AIO__PROC_REAPED)
         return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
-    if (!aio__io_of(L)) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory or descriptors */
+    if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
     if (!AIO__SYSTEM_PORT(L) && !AIO__SIM_OWNS(L))
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
                                        "(aio_loop_set_io): child processes need the system's wait");
@@ -11835,7 +11901,7 @@ static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w
     for (i = 0; i < w->n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
         int way = 1 << w->dir[i];
         aio_io_slot *s = aio__io_slot(L, w->fd[i], what, &rc);
-        if (!s) break; /* LCOV_EXCL_LINE: out of memory */
+        if (!s) break; /* (out of memory: the table could not grow) */
         if (s->waiter[w->dir[i]]) {
             rc = aio__bad_fd(AIO_EBUSY, what, w->fd[i], "(a pipe of the process) has another task waiting on it");
             break;
@@ -11974,7 +12040,9 @@ static aio_status aio__proc_go(aio_task *t, aio_frame *f, aio_process *p, aio_co
         return aio__proc_result(t, f, p);
     } /* LCOV_EXCL_STOP */
     p->waiter = NULL;
-    return rc == AIO_EBUSY ? rc : aio__raise(t, f, rc); /* LCOV_EXCL_BR_LINE: (else no timer slot) */
+    /* as every await: no timer slot raises; a refusal (another waiter) or a
+     * table that could not grow (AIO_EIO: out of memory) is the await's value */
+    return rc == AIO_ENOSPC ? aio__raise(t, f, rc) : rc;
 }
 
 static const char *aio__proc_what(const aio_communicate *io, int stop) {
@@ -11985,12 +12053,12 @@ AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p,
                                       aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     const char *what = aio__proc_what(io, stop);
-    if (until == AIO_TIME_INVALID || (stop && until == AIO_NEVER))
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, stop ? "AIO_PROCESS_STOP: the grace period is NaN, "
-                                                               "negative, AIO_NEVER or beyond half the clock "
-                                                               "range"
-                                                             : "a process's await: the timeout is NaN, negative "
-                                                               "or beyond half the clock range"));
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, stop ? AIO__TIMEOUT_REFUSED("AIO_PROCESS_STOP: the grace period")
+                                     : AIO__TIMEOUT_REFUSED("a process's await: the timeout"));
+    if (stop && until == AIO_NEVER) /* (a stop that would never kill) */
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_PROCESS_STOP: the grace period is AIO_NEVER: a "
+                                                        "stop needs one it can reach"));
     if (!p || (p->state != AIO__PROC_RUNNING && p->state != AIO__PROC_REAPED) || p->loop != t->loop)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a process's await: not a process spawned on this "
                                                         "loop and not closed"));

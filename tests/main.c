@@ -102,8 +102,22 @@ static void print_debug_messages(void) {
 }
 #endif
 
+#ifdef TEST_COUNTED_ALLOC
+/* The blocks live once the test's loops are gone, given a call on the pool
+ * that was given up a moment to end (its worker frees it): `before` if
+ * every block the test's allocations took was freed. */
+static long test_alloc_gave_back(long before) {
+    int waits;
+    for (waits = 0; waits < 200 && test_alloc_live() != before; waits++) test_alloc_nap_ms(10);
+    return test_alloc_live();
+}
+#endif
+
 void test_register(const test_case *cases, size_t n) {
     size_t i;
+#ifdef TEST_COUNTED_ALLOC
+    long live;
+#endif
     for (i = 0; i < n; i++) {
         if (!cases[i].fn) continue; /* in another part (TEST_PARTS, test.h) */
         if (filter && !strstr(cases[i].name, filter)) continue;
@@ -111,7 +125,16 @@ void test_register(const test_case *cases, size_t n) {
         test_last_debug[0] = 0;
         test_last_debug_code = 0;
         test_trace[0] = 0;
+#ifdef TEST_COUNTED_ALLOC
+        live = test_alloc_live();
+#endif
         cases[i].fn();
+#ifdef TEST_COUNTED_ALLOC
+        if (test_alloc_gave_back(live) != live) {
+            PRINT("    %ld block(s) of the header's allocator not freed\n", test_alloc_live() - live);
+            test_failures++;
+        }
+#endif
         if (test_failures) {
 #if defined(AIO_DEBUG) && !defined(__AVR__)
             if (test_last_debug[0]) print_debug_messages();
@@ -148,6 +171,10 @@ int main(int argc, char **argv) {
     if (getenv("TEST_VERBOSE")) name_passed = 1;
     aio_set_debug_hook(test_capture_debug);
     RUN_TESTS()
+#ifdef TEST_COUNTED_ALLOC
+    printf("the header's allocator: %lu blocks given, %ld not freed\n", test_alloc_made(), test_alloc_live());
+    if (test_alloc_made() == 0 || test_alloc_live() != 0) failed++; /* (none given: the hook is not used) */
+#endif
     printf("%lu passed, %lu failed\n", (unsigned long)passed, (unsigned long)failed);
     return failed ? 1 : 0;
 }

@@ -64,7 +64,7 @@ stage_count=$(echo $stages | wc -w)
 stage_k=0
 stage_title() { # name: what the stage runs, from its script's "# Stage:" line
     case $1 in
-    unit) echo "the unit tests with gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release, -Os, poll()" ;;
+    unit) echo "the unit tests with gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release, -Os, poll(), allocations counted" ;;
     demo) echo "the README's example and the demo" ;;
     *) sed -n 's/^# Stage: *//p' "tests/checks/$1.sh" | head -n 1 ;;
     esac
@@ -118,14 +118,18 @@ stage_unit() {
             run "$cc-cxx17$opt" $cxx -x c++ -std=c++17 $opt $WARN $(uninit_warnings $cxx) -DAIO_DEBUG
         done
     done
-    run "gcc-c11-ms32-sigchld-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD
+    # two of them with the header's allocator counting (tests/counted_alloc.h): every
+    # block a test's allocations took is freed by its end, none freed another way
+    run "gcc-c11-ms32-sigchld-counted-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TIME_32 \
+        -DAIO_NO_PIDFD -DTEST_COUNTED_ALLOC
     run "clang-cxx17-ms32-O0" clang++ -x c++ -std=c++17 -O0 $WARN $(uninit_warnings clang++) -DAIO_DEBUG -DAIO_TIME_32
     run "gcc-c11-release-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DNDEBUG
     # what firmware compiles: -Os takes the library's smaller code paths
     run "gcc-c11-ms32-release-Os" gcc -std=c11 -Os $WARN $(uninit_warnings gcc) -DNDEBUG -DAIO_TIME_32
     # I/O through poll() instead of epoll (what systems other than Linux get), and
     # every test's loop traced (tests/main.c, TEST_TRACED): the instruments change nothing
-    run "gcc-c11-poll-traced-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED
+    run "gcc-c11-poll-traced-counted-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL \
+        -DTEST_TRACED -DTEST_COUNTED_ALLOC
 }
 
 # The README's example and the demo must print what they promise.

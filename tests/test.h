@@ -2,6 +2,9 @@
 /* A small test harness for aio_timeout.h: tests run on the virtual clock. */
 #ifndef AIO_TEST_H
 #define AIO_TEST_H
+#ifdef TEST_COUNTED_ALLOC /* every allocation counted (tests/counted_alloc.h, tests/main.c) */
+#include "counted_alloc.h"
+#endif
 #include "../aio_timeout.h"
 #include <stdio.h>
 #include <string.h>

@@ -3075,6 +3075,24 @@ static void unix_test(aio_task_fn fn, aio_status expect) {
 static void test_io_unix_lines(void) { unix_test(unix_lines_main, AIO_OK); }
 static void test_io_unix_errors(void) { unix_test(unix_errors_main, AIO_OK); }
 static void test_io_unix_cancel(void) { unix_test(unix_cancel_main, AIO_OK); }
+#ifdef TEST_COUNTED_ALLOC
+/* Out of memory for its state, a connect gives AIO_EIO and leaves nothing. */
+static aio_status unix_no_memory_main(aio_task *t) {
+    AIO_BEGIN(t);
+    UX.l = aio_unix_listen(UX.path, 0);
+    CHECK(UX.l >= 0);
+    test_alloc_fail_after(0);
+    AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_SEC(1));
+    test_alloc_fail_after(-1);
+    CHECK_EQ(UX.rc, AIO_EIO);
+    AIO_UNIX_CONNECT(t, UX.c, UX.path, AIO_SEC(1)); /* (with memory: made) */
+    CHECK(UX.c >= 0);
+    CHECK_EQ(aio_close(UX.c), AIO_OK);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_unix_no_memory(void) { unix_test(unix_no_memory_main, AIO_OK); }
+#endif
 static void test_io_unix_bad_input(void) {
     char longer[200];
     memset(longer, 'x', sizeof longer - 1);
@@ -3707,6 +3725,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_unix_errors),
     SOCKET_ENTRY(test_io_unix_cancel),
     SOCKET_ENTRY(test_io_unix_bad_input),
+#ifdef TEST_COUNTED_ALLOC
+    SOCKET_ENTRY(test_io_unix_no_memory),
+#endif
 #endif
     SOCKET_ENTRY(test_io_addresses),
     SOCKET_ENTRY(test_io_udp_round_trip),

@@ -1145,6 +1145,90 @@ static void test_threads_then_processes_and_signals(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+#if defined(TEST_COUNTED_ALLOC) && !defined(_WIN32)
+#include <sys/wait.h>
+/* Out of memory at each allocation in turn (tests/counted_alloc.h fails the
+ * n-th from the loop's start, n = 0, 1, ... until a run needs no more): a
+ * child spawned and awaited (the system's wait started, its table grown, the
+ * program's path searched), a call on the pool (the pool, its thread, the
+ * call), a signal's event, a wait on a descriptor numbered past the table.
+ * Each gives its result, or AIO_EIO where its memory ran out; what failed
+ * leaves nothing behind (every block given back, no child left), and what
+ * comes after it works. Three orders, so that each can be the first to start
+ * the system's wait: the spawn, the call, the signal's event. */
+static struct {
+    aio_task main;
+    aio_process p;
+    aio_event ev;
+    call_t call;
+    int order, fd, high;
+    aio_status spawned, waited, called, routed, ready;
+} OM;
+static aio_status oom_main(aio_task *t) {
+    static const char *const exit4[] = {"sh", "-c", "exit 4", NULL};
+    AIO_BEGIN(t);
+    if (OM.order == 2) OM.routed = aio_signal_event(SIGUSR1, &OM.ev);
+    if (OM.order == 1) {
+        OM.call.in = 5;
+        AIO_TO_THREAD(t, OM.called, blocking_square, &OM.call, sizeof OM.call, AIO_NEVER);
+    }
+    OM.spawned = aio_process_spawn(&OM.p, exit4, NULL);
+    if (OM.spawned == AIO_OK) {
+        AIO_PROCESS_WAIT(t, OM.waited, &OM.p, AIO_NEVER);
+        if (OM.waited == AIO_EIO) AIO_PROCESS_WAIT(t, OM.waited, &OM.p, AIO_NEVER); /* (again: the memory is there now) */
+        CHECK_EQ(OM.waited, 4);
+        CHECK_EQ(aio_process_close(&OM.p), AIO_OK);
+    }
+    if (OM.order != 1) {
+        OM.call.in = 5;
+        AIO_TO_THREAD(t, OM.called, blocking_square, &OM.call, sizeof OM.call, AIO_NEVER);
+    }
+    if (OM.order != 2) OM.routed = aio_signal_event(SIGUSR1, &OM.ev);
+    if (OM.routed == AIO_OK) CHECK_EQ(aio_signal_event(SIGUSR1, NULL), AIO_OK);
+    AIO_WAIT_WRITABLE(t, OM.ready, OM.high, AIO_NEVER); /* (no deadline: no timer to grow) */
+    AIO_END(t);
+}
+static void test_threads_out_of_memory(void) {
+    int sv[2];
+    long n;
+    int failures = 0;
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    OM.high = fcntl(sv[0], F_DUPFD, 200); /* (past the system wait's first table of 64) */
+    CHECK(OM.high >= 200);
+    for (OM.order = 0; OM.order < 3; OM.order++) {
+        for (n = 0;; n++) {
+            aio_loop loop;
+            unsigned long failed = test_alloc_failed();
+            reset();
+            memset(&OM.p, 0, sizeof OM.p);
+            OM.spawned = OM.waited = OM.called = OM.routed = OM.ready = 1;
+            test_loop(&loop);
+            test_alloc_fail_after(n);
+            CHECK_EQ(test_run(&loop, &OM.main, oom_main), AIO_OK);
+            test_alloc_fail_after(-1);
+            CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+            CHECK(OM.spawned == AIO_OK || OM.spawned == AIO_EIO);
+            CHECK(OM.called == 1005 || OM.called == AIO_EIO);
+            CHECK(OM.routed == AIO_OK || OM.routed == AIO_EIO);
+            CHECK(OM.ready == AIO_OK || OM.ready == AIO_EIO);
+            CHECK(waitpid(-1, NULL, WNOHANG) < 0); /* (no child left) */
+            if (test_alloc_failed() == failed) break; /* (a run that needed no more) */
+            failures++;
+            CHECK(n < 40);
+            if (n >= 40) break;
+        }
+        CHECK_EQ(OM.spawned, AIO_OK); /* (the last run, with all its memory) */
+        CHECK_EQ(OM.called, 1005);
+        CHECK_EQ(OM.routed, AIO_OK);
+        CHECK_EQ(OM.ready, AIO_OK);
+    }
+    CHECK(failures >= 3 * 6); /* (each order: at least six allocations) */
+    close(OM.high);
+    close(sv[0]);
+    close(sv[1]);
+}
+#endif
+
 /* (The boards count a file's TEST_ENTRY lines: tests/embedded/test_qemu.sh.
  * They have no threads: only the test above runs there.) */
 #define THREAD_ENTRY(name) TEST_ENTRY (name)
@@ -1169,6 +1253,9 @@ static const test_case cases[] = {
     THREAD_ENTRY(test_threads_interleave_whole_answer),
     THREAD_ENTRY(test_threads_connect_lookup_timeout),
     THREAD_ENTRY(test_threads_then_processes_and_signals),
+#if defined(TEST_COUNTED_ALLOC) && !defined(_WIN32)
+    THREAD_ENTRY(test_threads_out_of_memory),
+#endif
 #ifdef __linux__
     THREAD_ENTRY(test_threads_happy_eyeballs),
 #endif

@@ -8,7 +8,9 @@
 #   tests/coverage/run.sh [--lines PCT] [--branches PCT]
 #
 # Configurations (each line of the header counts once, wherever it ran):
-#   debug    -O0 -DAIO_DEBUG: the unit tests, the C runner of the conformance
+#   debug    -O0 -DAIO_DEBUG: the unit tests (with the allocator counted,
+#            tests/counted_alloc.h, and out of memory at each allocation of
+#            test_threads_out_of_memory in turn), the C runner of the conformance
 #            scenarios over tests/conformance/scenarios, every example with
 #            --virtual, the demo with --virtual (stdout against the expected
 #            output; debug messages, such as the cancellation 04_wait
@@ -21,7 +23,8 @@
 #            barriers (as for events set from interrupt handlers; a barrier
 #            is code, so the lines of the critical sections count): the unit
 #            tests, and the system idle hook's wake-up pipe
-#   poll     -O0 -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED: the I/O tests, through poll(), traced
+#   poll     -O0 -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED: the I/O tests, through poll(), traced,
+#            and test_threads_out_of_memory (the allocator counted)
 #   threads  events set from other threads (tests/threads/event_threads.c):
 #            the system idle hook and its wake-up pipe
 #   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
@@ -87,15 +90,17 @@ unit() {
     AIO_STRESS_TASKS=20000 timeout 600 "$out/$name/prog" >"$out/$name/run.log" 2>&1 ||
         { fail "unit tests ($name): $(tail -n 1 "$out/$name/run.log")"; grep '^FAIL' "$out/$name/run.log" | head; }
 }
-unit debug -DAIO_DEBUG
+unit debug -DAIO_DEBUG -DTEST_COUNTED_ALLOC
 unit ms32 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD
 unit release -DNDEBUG
 unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
 unit traced -DAIO_DEBUG -DTEST_TRACED
 # I/O through poll() instead of epoll, traced: the I/O tests only
-if build poll -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED $UNIT; then
+if build poll -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED -DTEST_COUNTED_ALLOC $UNIT; then
     timeout 300 "$out/poll/prog" test_io >"$out/poll/run.log" 2>&1 ||
         fail "unit tests (poll): $(tail -n 1 "$out/poll/run.log")"
+    timeout 300 "$out/poll/prog" test_threads_out_of_memory >"$out/poll/oom.log" 2>&1 ||
+        fail "unit tests (poll, out of memory): $(tail -n 1 "$out/poll/oom.log")"
 fi
 
 # The conformance scenarios on the C runner (the traces are compared with

@@ -629,7 +629,7 @@ static void check_wakeups(void) {
                 const aio_task *t = ((const aio_waiter *)(const void *)n)->task;
                 const slot *s = slot_of(t);
                 if (!s || n != &t->wait.link || s->ev_wait != ev) continue;
-                REQUIRE(t->seq.ticket == ev->sets || ev->sets == s->ev_sets_before,
+                REQUIRE(t->await.ticket == ev->sets || ev->sets == s->ev_sets_before,
                         "task %d waits on event %d of loop %d, set %u times since it began "
                         "waiting, and nothing will wake it (a lost wake-up)",
                         s->idx, k, li, (unsigned)(ev->sets - s->ev_sets_before));

@@ -22,7 +22,10 @@
 #define AIO_SIMULATION
 #endif
 #define AIO_TIMEOUT_IMPLEMENTATION
+#include "../counted_alloc.h" /* every block of the header counted: each test gives back what it took */
 #include "../../aio_timeout.h"
+#define TEST_COUNTED_ALLOC_DEFINE
+#include "../counted_alloc.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -1901,11 +1904,12 @@ static void test_start_checks(void) {
     aio_loop_init(&a, t1, 4);
     CHECK_EQ(aio_sim_start(&a, NULL), AIO_EINVAL);
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        for (j = 0; j < 8; j++) {
-            double *p[8];
+        for (j = 0; j < 10; j++) {
+            double *p[10];
             c = exact();
             p[0] = &c.short_recv, p[1] = &c.short_send, p[2] = &c.reset, p[3] = &c.refuse;
             p[4] = &c.lookup_fail, p[5] = &c.timer_full, p[6] = &c.loss, p[7] = &c.reorder;
+            p[8] = &c.child_dies, p[9] = &c.alloc_fails;
             *p[j] = bad[i];
             last_debug[0] = '\0';
             CHECK_EQ(aio_sim_start(&a, &c), AIO_EINVAL);
@@ -4582,6 +4586,205 @@ static void test_processes_unread_input(void) {
     CHECK_EQ(RUN(exact(), s, unread_main), AIO_OK);
 }
 
+/* ------------------------------------------------------- alloc_fails */
+
+/* alloc_fails = 1: the state a wait or a call of the program allocates
+ * cannot be had, as where memory runs out, and each fails with AIO_EIO,
+ * errno ENOMEM, and a debug message that says the simulation refused: a
+ * connect to an address and to a name, a call on the pool (its function
+ * never runs), a lookup, a child's spawn. What allocates nothing of the
+ * program's goes on: a listener, a lookup of a numeric address, a sleep.
+ * Each test gives back every block it took (tests/counted_alloc.h), and ASan
+ * finds no leak. */
+typedef struct {
+    aio_task task;
+    aio_process p;
+    const char *argv[2];
+    aio_address addr[2];
+    int v, l, err;
+    aio_status rc;
+} nomem_t;
+static aio_status nomem_main(aio_task *t) {
+    nomem_t *s = AIO_SELF(t, nomem_t);
+    AIO_BEGIN(t);
+    s->l = aio_tcp_listen(NULL, 7000, 0);
+    CHECK(s->l >= 0);
+    errno = 0;
+    AIO_TCP_CONNECT(t, s->rc, "127.0.0.1", 7000, AIO_SEC(1));
+    s->err = errno;
+    CHECK_EQ(s->rc, AIO_EIO);
+    CHECK_EQ(s->err, ENOMEM);
+    CHECK_DEBUG("out of memory: the simulation's fault alloc_fails refused an allocation");
+    AIO_TCP_CONNECT(t, s->rc, "main", 7000, AIO_SEC(1));
+    CHECK_EQ(s->rc, AIO_EIO);
+    s->v = 20;
+    AIO_TO_THREAD(t, s->rc, twice, &s->v, sizeof s->v, AIO_SEC(1));
+    CHECK_EQ(s->rc, AIO_EIO);
+    CHECK_EQ(s->v, 20); /* (never run) */
+    AIO_LOOKUP(t, s->rc, "main", 80, s->addr, 2, AIO_SEC(1));
+    CHECK_EQ(s->rc, AIO_EIO);
+    AIO_LOOKUP(t, s->rc, "10.0.0.1", 80, s->addr, 2, AIO_SEC(1)); /* (numeric: no call) */
+    CHECK_EQ(s->rc, 1);
+    CHECK(register_programs());
+    s->argv[0] = "cat";
+    s->argv[1] = NULL;
+    errno = 0;
+    CHECK_EQ(aio_process_spawn(&s->p, s->argv, &all_pipes), AIO_EIO);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(aio_process_returncode(&s->p), AIO_EINPROGRESS); /* (no process) */
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_now(), AIO_MS(1));
+    CHECK_EQ(aio_close(s->l), AIO_OK);
+    AIO_END(t);
+}
+static void test_fault_alloc_fails(void) {
+    nomem_t s;
+    aio_sim_config c = exact();
+    c.alloc_fails = 1;
+    last_debug[0] = '\0';
+    CHECK_EQ(RUN(c, s, nomem_main), AIO_OK);
+}
+
+/* alloc_fails = 0.5 under the runner: each allocation fails or not, drawn
+ * from the seed, so over the seeds a connect to a name fails at its state
+ * or at its lookup's call, and a spawn at the child's record or at its
+ * state; every wait or call either does what it does without the fault or
+ * fails with AIO_EIO, the rest of the run unharmed, and the same seed
+ * fails the same allocations (one digest for two sweeps). */
+static int nomem_failed[3], nomem_went[3];
+typedef struct {
+    aio_task task;
+    aio_process p;
+    const char *argv[2];
+    aio_communicate io;
+    char out[16];
+    int v;
+    aio_status rc;
+} nomem_sweep_t;
+static aio_status nomem_sweep_main(aio_task *t) {
+    nomem_sweep_t *s = AIO_SELF(t, nomem_sweep_t);
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, s->rc, "main", 7000, AIO_SEC(1)); /* (nobody listens) */
+    aio_sim_check(s->rc == AIO_ECONNREFUSED || s->rc == AIO_EIO, "a connect: refused, or out of memory");
+    if (s->rc == AIO_EIO) nomem_failed[0]++; else nomem_went[0]++;
+    s->v = 20;
+    AIO_TO_THREAD(t, s->rc, twice, &s->v, sizeof s->v, AIO_SEC(1));
+    aio_sim_check(s->rc == 41 ? s->v == 40 : s->rc == AIO_EIO && s->v == 20, "a call: run, or out of memory");
+    if (s->rc == AIO_EIO) nomem_failed[1]++; else nomem_went[1]++;
+    aio_sim_check(register_programs(), "the programs registered");
+    s->argv[0] = "cat";
+    s->argv[1] = NULL;
+    s->rc = aio_process_spawn(&s->p, s->argv, &all_pipes);
+    aio_sim_check(s->rc == AIO_OK || s->rc == AIO_EIO, "a spawn: a child, or out of memory");
+    if (s->rc != AIO_OK) {
+        nomem_failed[2]++;
+    } else {
+        nomem_went[2]++;
+        memset(&s->io, 0, sizeof s->io);
+        s->io.input = "hi";
+        s->io.input_len = 2;
+        s->io.out = s->out;
+        s->io.out_size = sizeof s->out;
+        AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
+        aio_sim_check(s->rc == 0 && s->io.out_len == 2, "the child ran");
+        aio_sim_check(aio_process_close(&s->p) == AIO_OK, "the child closed");
+    }
+    AIO_END(t);
+}
+static void test_fault_alloc_fails_over_seeds(void) {
+    aio_sim_config c = exact();
+    aio_sim_options o, again;
+    int i;
+    c.alloc_fails = 0.5;
+    memset(nomem_failed, 0, sizeof nomem_failed);
+    memset(nomem_went, 0, sizeof nomem_went);
+    o = options(c, 200);
+    CHECK_EQ(AIO_SIM_RUN(&o, nomem_sweep_t, nomem_sweep_main), 0);
+    CHECK_STR(o.message, "");
+    for (i = 0; i < 3; i++) {
+        CHECK(nomem_failed[i] > 20); /* (a connect by name fails with 3 in 4, a call and a spawn with 1 in 2 or 3 in 4) */
+        CHECK(nomem_went[i] > 20);
+    }
+    again = options(c, 200);
+    CHECK_EQ(AIO_SIM_RUN(&again, nomem_sweep_t, nomem_sweep_main), 0);
+    CHECK_EQ(again.digest, o.digest);
+}
+
+/* A spawn when the process is out of descriptors: each pipe to the child is
+ * a pair of simulated sockets, and each of those holds a pair of the
+ * system's descriptors (four a pipe; the child's exit takes one too). Room
+ * for one pipe and not the next (four descriptors free), for one pipe and
+ * one socket of the next (six), for three and not the exit's (twelve), or,
+ * its error sent to its output, for two and not the exit's (eight): the
+ * spawn fails with AIO_EIO, errno EMFILE, what it made closed again (the
+ * descriptors free as before), and the state it took freed. With room
+ * again, the same spawn runs. */
+#ifndef _WIN32
+typedef struct {
+    aio_task task;
+    aio_process p;
+    const char *argv[2];
+    aio_communicate io;
+    char out[16];
+    int nfill, fill[64], err, free_after, k;
+    aio_status rc;
+} spawn_emfile_t;
+static int first_free_fd(void) {
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) close(fd);
+    return fd;
+}
+static aio_status spawn_emfile_main(aio_task *t) {
+    spawn_emfile_t *s = AIO_SELF(t, spawn_emfile_t);
+    int i;
+    AIO_BEGIN(t);
+    CHECK(register_programs());
+    s->argv[0] = "cat";
+    s->argv[1] = NULL;
+    while (s->nfill < 64 && (s->fill[s->nfill] = open("/dev/null", O_RDONLY)) >= 0) s->nfill++;
+    CHECK(s->nfill >= 12 && s->nfill < 64); /* (the descriptors ran out) */
+    for (s->k = 0; s->k < 4; s->k++) {
+        static const int room[4] = {4, 6, 12, 8};
+        static const aio_process_options err_out = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_PIPE, AIO_STDIO_STDOUT};
+        for (i = 0; i < room[s->k]; i++) close(s->fill[--s->nfill]);
+        errno = 0;
+        s->rc = aio_process_spawn(&s->p, s->argv, s->k == 3 ? &err_out : &all_pipes);
+        s->err = errno;
+        CHECK_EQ(s->rc, AIO_EIO);
+        CHECK_EQ(s->err, EMFILE);
+        s->free_after = first_free_fd();
+        CHECK_EQ(s->free_after, s->fill[s->nfill]); /* (what it made: free again) */
+        for (i = 0; i < room[s->k]; i++) s->fill[s->nfill++] = open("/dev/null", O_RDONLY);
+        CHECK(s->fill[s->nfill - 1] >= 0);
+    }
+    while (s->nfill) close(s->fill[--s->nfill]);
+    CHECK_EQ(aio_process_spawn(&s->p, s->argv, &all_pipes), AIO_OK);
+    memset(&s->io, 0, sizeof s->io);
+    s->io.input = "hi";
+    s->io.input_len = 2;
+    s->io.out = s->out;
+    s->io.out_size = sizeof s->out;
+    AIO_COMMUNICATE(t, s->rc, &s->p, &s->io, AIO_NEVER);
+    CHECK_EQ(s->rc, 0);
+    CHECK_EQ(s->io.out_len, 2);
+    CHECK_EQ(aio_process_close(&s->p), AIO_OK);
+    AIO_END(t);
+}
+static void test_processes_out_of_descriptors(void) {
+    static spawn_emfile_t m;
+    struct rlimit old, low;
+    int probe = first_free_fd();
+    memset(&old, 0, sizeof old);
+    CHECK(probe >= 0);
+    CHECK_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)probe + 40;
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    CHECK_EQ(RUN(exact(), m, spawn_emfile_main), AIO_OK);
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+}
+#endif
+
 static const test_case tests[] = {
     TEST(test_stream_basics),
     TEST(test_end_of_stream),
@@ -4644,6 +4847,11 @@ static const test_case tests[] = {
     TEST(test_processes_runner),
     TEST(test_processes_misuse),
     TEST(test_processes_unread_input),
+    TEST(test_fault_alloc_fails),
+    TEST(test_fault_alloc_fails_over_seeds),
+#ifndef _WIN32
+    TEST(test_processes_out_of_descriptors),
+#endif
 };
 
 int main(int argc, char **argv) {
@@ -4655,12 +4863,16 @@ int main(int argc, char **argv) {
     aio_set_debug_hook(capture_debug);
     for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         int before = failed;
+        long live = test_alloc_live();
         test_name = tests[i].name;
         last_debug[0] = '\0';
         tests[i].fn();
+        check_eq_(test_alloc_live(), live, __LINE__, "the blocks of the header's allocator live after the test, before");
         if (failed == before) printf("ok %s\n", test_name);
         (void)fflush(stdout); /* (a run cut off by a time limit still shows where it was) */
     }
+    printf("the header's allocator: %lu blocks given, %ld not freed\n", test_alloc_made(), test_alloc_live());
+    CHECK(test_alloc_made() > 0 && test_alloc_live() == 0);
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
