@@ -2689,7 +2689,11 @@ static void transport_test(const step_t *steps, aio_task_fn fn) {
     CHECK_EQ(test_run(&loop, &ST.main, fn), AIO_OK);
     sock_teardown(&loop);
 }
-static void test_io_stream_transport(void) { transport_test(engine_steps, engine_main); }
+static void test_io_stream_transport(void) {
+    CHECK_STR(aio_strerror(AIO_WANT_READ), "waits until readable"); /* (named where there are streams) */
+    CHECK_STR(aio_strerror(AIO_WANT_WRITE), "waits until writable");
+    transport_test(engine_steps, engine_main);
+}
 
 /* Set on a stream that has bytes buffered (a plain-text start, then an
  * upgrade: STARTTLS): those are read first, as they came, then the
