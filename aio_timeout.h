@@ -11835,8 +11835,14 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls);
 /* A mistake in a configuration or a session: its text kept for
  * aio_tls_config_error or aio_tls_error (a release build has no debug
  * message), the status returned. */
+static void aio__tls_say(char *error, size_t size, const char *text) {
+    size_t n = strlen(text);
+    if (n >= size) n = size - 1; /* (cut: the debug message has it whole) */
+    memcpy(error, text, n);
+    error[n] = '\0';
+}
 static aio_status aio__tls_misuse(char *error, size_t size, aio_status code, const char *message) {
-    (void)snprintf(error, size, "%s", message);
+    aio__tls_say(error, size, message);
     return aio__misuse(code, message);
 }
 
@@ -11881,7 +11887,7 @@ static aio_status aio__tls_fail(aio_tls *tls, aio_status rc, const char *why) {
         tls->error[0] = '\0';
         return 0;
     }
-    if (!tls->error[0]) (void)snprintf(tls->error, sizeof tls->error, "%s", why);
+    if (!tls->error[0]) aio__tls_say(tls->error, sizeof tls->error, why);
     tls->state = AIO__TLS_BROKEN;
     tls->broken = rc == AIO_ETRUNCATED ? rc : AIO_ETLS;
     return rc;
@@ -12075,9 +12081,8 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
                                                 "AIO_TLS_HANDSHAKE: a server takes no server name (NULL)"));
     if (!(flags & (AIO_TLS_SERVER | AIO_TLS_NO_VERIFY)) && (!server_name || !*server_name))
         return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
-                                                "AIO_TLS_HANDSHAKE: a client that verifies the server needs the "
-                                                "server's name (server_name), or AIO_TLS_NO_VERIFY in its "
-                                                "configuration"));
+                                                "AIO_TLS_HANDSHAKE: a client that verifies the server needs its "
+                                                "name (server_name), or AIO_TLS_NO_VERIFY"));
     t->seq.io.fd = aio__fd(s->fd);
     t->seq.io.dir = 0;
     t->seq.io.done = 0;
@@ -12209,6 +12214,9 @@ static long aio__ossl_bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
 static void aio__ossl_reason(char *buf, size_t size) {
     unsigned long code = ERR_peek_error();
     const char *reason = code ? ERR_reason_error_string(code) : NULL;
+#ifdef ERR_SYSTEM_ERROR
+    if (code && ERR_SYSTEM_ERROR(code)) reason = strerror(ERR_GET_REASON(code)); /* (a file: why it failed) */
+#endif
     if (reason)
         (void)snprintf(buf, size, "%s", reason);
     else if (code)
@@ -12258,10 +12266,8 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     if (c->cert_file) {
         if (!SSL_CTX_use_certificate_chain_file(e->ctx, c->cert_file))
             return aio__ossl_load_failed(c, e, "cannot use the certificate", c->cert_file);
-        if (!SSL_CTX_use_PrivateKey_file(e->ctx, c->key_file, SSL_FILETYPE_PEM))
+        if (!SSL_CTX_use_PrivateKey_file(e->ctx, c->key_file, SSL_FILETYPE_PEM)) /* (and it matches) */
             return aio__ossl_load_failed(c, e, "cannot use the private key", c->key_file);
-        if (!SSL_CTX_check_private_key(e->ctx))
-            return aio__ossl_load_failed(c, e, "the private key does not match the certificate", c->cert_file);
     }
     c->engine = e;
     return AIO_OK;
