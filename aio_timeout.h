@@ -1483,9 +1483,9 @@ AIO_API const char *aio_tls_config_error(const aio_tls_config *c);
 AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c);
 /* The engine's state freed, and the stream it carried given back its own
  * transport (after a shutdown, what follows on the socket is plain text,
- * as after ssl's unwrap()). AIO_OK (a zeroed or freed tls too), or
- * AIO_EBUSY (a task waits in a read or a write of that stream: nothing
- * freed). */
+ * as after ssl's unwrap(); the end that TLS read is forgotten). AIO_OK (a
+ * zeroed or freed tls too), or AIO_EBUSY (a task waits in the handshake or
+ * the shutdown, or in a read or a write of that stream: nothing freed). */
 AIO_API aio_status aio_tls_free(aio_tls *tls);
 /* Why the session failed, in words a person can act on: the certificate
  * check ("certificate verify failed: certificate has expired"), the peer's
@@ -12016,6 +12016,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
     if (s && s->transport == &aio__tls_transport && s->transport_ctx == tls) {
         s->transport = NULL;
         s->transport_ctx = NULL;
+        s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
     }
     aio__tls_e_delete(tls);
     free(tls->early);

@@ -7,10 +7,18 @@
  * another name (wrong.pem) and one that expired (expired.pem). Built with
  * the runner of tests/main.c (at the end). */
 #define AIO_TIMEOUT_IMPLEMENTATION
-#if !defined(AIO_TLS_OPENSSL)
+/* Without OpenSSL's headers the file is a runner of no test, which the
+ * checkers that read every test file can still read (tls.sh runs none). */
+#if defined(__has_include) && !defined(AIO_TLS_OPENSSL)
+#if !__has_include(<openssl/ssl.h>)
+#define TEST_TLS_NONE 1
+#endif
+#endif
+#if !defined(AIO_TLS_OPENSSL) && !defined(TEST_TLS_NONE)
 #define AIO_TLS_OPENSSL
 #endif
 #include "../test.h"
+#ifndef TEST_TLS_NONE
 #include <stdlib.h>
 #include <sys/socket.h>
 
@@ -678,6 +686,8 @@ static aio_status starttls_server(aio_task *t) {
     CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
     AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
     CHECK_LINE(p->rc, p, "QUIT\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "221 bye\n", 8, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
     AIO_END(t);
 }
 static aio_status starttls_client(aio_task *t) {
@@ -696,10 +706,13 @@ static aio_status starttls_client(aio_task *t) {
     CHECK_EQ(p->rc, 0); /* the server's close_notify */
     AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
     CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(aio_stream_at_eof(&p->st), 1);
     CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    p->st.eof = 0; /* (the TLS end was not the socket's) */
+    CHECK_EQ(aio_stream_at_eof(&p->st), 0); /* (TLS's end, not the socket's) */
     AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "221 bye\n");
     AIO_END(t);
 }
 static void test_tls_starttls(void) {
@@ -1036,8 +1049,13 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_client_certificate),
     TEST_ENTRY(test_tls_peer_closes_in_handshake),
 };
+#endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
+#ifndef TEST_TLS_NONE
 void register_tls_tests(void) { test_register(tls_tests, TEST_COUNT(tls_tests)); }
+#else
+void register_tls_tests(void) {}
+#endif
 
 /* The runner of the unit tests, for this file alone (it prints "ok NAME"
  * for each test that passed). */
