@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Stage: TLS on a stream (AIO_TLS_OPENSSL): its tests with gcc, g++ and clang, under ASan and UBSan and valgrind
+# Stage: TLS on a stream (OpenSSL, Mbed TLS): its tests with gcc, g++ and clang, under ASan and UBSan and valgrind
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # tests/tls/test_tls.c runs a TLS client and server, tasks of one loop on the
@@ -15,10 +15,13 @@
 # (-fno-sanitize-recover=all: an error, a leak, undefined behaviour fails
 # it), g++ -x c++ -std=c++17, clang -std=c11 -O2 without AIO_DEBUG, each with
 # the warnings of the unit tests; then the gcc build under valgrind (no leak,
-# no error), when valgrind is installed. One more check: a program built
-# without AIO_TLS_OPENSSL has none of it (no TLS symbol, nothing of OpenSSL's).
-# Without OpenSSL's headers or the openssl command (apt-get install libssl-dev
-# openssl) every check is skipped and says so.
+# no error), when valgrind is installed. Then the same tests on Mbed TLS's
+# engine (-DAIO_TLS_MBEDTLS: Debian's libmbedtls-dev, 2.28): gcc with ASan and
+# UBSan, g++ -O2 without AIO_DEBUG; skipped, and said, without it. One more
+# check: a program built without AIO_TLS_OPENSSL has none of it (no TLS
+# symbol, nothing of OpenSSL's). Without OpenSSL's headers or the openssl
+# command (apt-get install libssl-dev openssl) every check is skipped and
+# says so.
 tls_dir="$out/tls"
 rm -rf "$tls_dir"
 mkdir -p "$tls_dir/certs"
@@ -26,7 +29,7 @@ tls_pass=0
 tls_fail=0
 tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
 tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
-tls_checks=5 # (what is skipped when OpenSSL is missing)
+tls_checks=7 # (what is skipped when OpenSSL is missing)
 
 # The certificates, made in DIR: tls_certs DIR (0 if all were made).
 tls_certs() (
@@ -78,7 +81,7 @@ tls_run() {
         add_skipped 1 "tls $tls_name"
         return
     fi
-    if ! "$@" tests/tls/test_tls.c -o "$tls_dir/$tls_name" -lssl -lcrypto -lm 2>"$tls_dir/$tls_name.log"; then
+    if ! "$@" tests/tls/test_tls.c -o "$tls_dir/$tls_name" $tls_libs -lm 2>"$tls_dir/$tls_name.log"; then
         tls_bad "$tls_name: tests/tls/test_tls.c does not build:"
         sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
         return
@@ -113,6 +116,7 @@ elif ! tls_certs "$tls_dir/certs"; then
     tls_bad "the openssl command did not make the certificates:"
     tail -n 15 "$tls_dir/certs.log" | sed 's/^/    /'
 else
+    tls_libs="-lssl -lcrypto"
     tls_san="-fsanitize=address,undefined -fno-sanitize-recover=all"
     tls_with=" (ASan, UBSan)"
     if ! gcc $tls_san "$tls_probe" -o "$tls_dir/probe" -lssl -lcrypto >/dev/null 2>&1; then
@@ -131,6 +135,22 @@ else
     else
         echo "[tls] gcc-c11-valgrind: skipped: valgrind is not installed (apt-get install valgrind)"
         add_skipped 1 "tls valgrind"
+    fi
+    # The same tests on Mbed TLS's engine (AIO_TLS_MBEDTLS), when it is installed.
+    tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto"
+    printf '#include <mbedtls/ssl.h>\nint main(void) { mbedtls_ssl_config c; mbedtls_ssl_config_init(&c); return 0; }\n' \
+        >"$tls_dir/probe-mbedtls.c"
+    if gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
+        [ -n "$tls_san" ] && tls_with=" (Mbed TLS; ASan, UBSan)"
+        tls_run gcc-c11-mbedtls-asan - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TLS_MBEDTLS \
+            $tls_san
+        tls_with=" (Mbed TLS)"
+        tls_run gxx-cxx17-mbedtls - g++ -x c++ -std=c++17 -O2 $WARN $(uninit_warnings g++) -DNDEBUG -DAIO_TLS_MBEDTLS
+        tls_with=
+    else
+        echo "[tls] gcc-c11-mbedtls-asan, gxx-cxx17-mbedtls: skipped: Mbed TLS's headers or libraries are not" \
+            "installed (apt-get install libmbedtls-dev)"
+        add_skipped 2 "tls with Mbed TLS (libmbedtls-dev)"
     fi
     # A program without AIO_TLS_OPENSSL: nothing of TLS in it.
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$tls_dir/plain.c"
