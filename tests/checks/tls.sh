@@ -17,9 +17,13 @@
 # the warnings of the unit tests; then the gcc build under valgrind (no leak,
 # no error), when valgrind is installed. Then the same tests on Mbed TLS's
 # engine (-DAIO_TLS_MBEDTLS: Debian's libmbedtls-dev, 2.28): gcc with ASan and
-# UBSan, g++ -O2 without AIO_DEBUG; skipped, and said, without it. One more
-# check: a program built without AIO_TLS_OPENSSL has none of it (no TLS
-# symbol, nothing of OpenSSL's). Without OpenSSL's headers or the openssl
+# UBSan, g++ -O2 without AIO_DEBUG; skipped, and said, without it. Then
+# examples/tls/22_https_fetch.c, built warning-free with gcc -O2 and clang -O0
+# (and gcc on Mbed TLS), must print examples/tls/22_https_fetch.txt on the
+# virtual clock with these certificates; the coroutine checker reads it and
+# the tests (the coroutines stage leaves them here: they need the engine's
+# headers). One more check: a program built without AIO_TLS_OPENSSL has none
+# of it (no TLS symbol, nothing of OpenSSL's). Without OpenSSL's headers or the openssl
 # command (apt-get install libssl-dev openssl) every check is skipped and
 # says so.
 tls_dir="$out/tls"
@@ -29,7 +33,7 @@ tls_pass=0
 tls_fail=0
 tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
 tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
-tls_checks=7 # (what is skipped when OpenSSL is missing)
+tls_checks=11 # (what is skipped when OpenSSL is missing)
 
 # The certificates, made in DIR: tls_certs DIR (0 if all were made).
 tls_certs() (
@@ -151,6 +155,48 @@ else
         echo "[tls] gcc-c11-mbedtls-asan, gxx-cxx17-mbedtls: skipped: Mbed TLS's headers or libraries are not" \
             "installed (apt-get install libmbedtls-dev)"
         add_skipped 2 "tls with Mbed TLS (libmbedtls-dev)"
+    fi
+    # examples/tls/22_https_fetch.c: warning-free with gcc -O2 and clang -O0, and
+    # on the virtual clock it prints examples/tls/22_https_fetch.txt, on each engine.
+    for tls_ex in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS; do
+        tls_cc=${tls_ex%%:*}
+        tls_flags=$(echo "${tls_ex#*:}" | tr : ' ')
+        tls_bin="$tls_dir/22_https_fetch-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
+        case $tls_flags in
+        *MBEDTLS*) tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto"; tls_engine="Mbed TLS" ;;
+        *) tls_libs="-lssl -lcrypto"; tls_engine="OpenSSL" ;;
+        esac
+        if ! command -v "$tls_cc" >/dev/null 2>&1; then
+            echo "[tls] 22_https_fetch ($tls_cc $tls_flags): skipped: $tls_cc is not installed"
+            add_skipped 1 "tls 22_https_fetch with $tls_cc"
+        elif [ "$tls_engine" = "Mbed TLS" ] && ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
+            echo "[tls] 22_https_fetch ($tls_cc $tls_flags): skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
+            add_skipped 1 "tls 22_https_fetch with Mbed TLS"
+        elif ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. examples/tls/22_https_fetch.c \
+            -o "$tls_bin" $tls_libs 2>"$tls_bin.log"; then
+            tls_bad "22_https_fetch ($tls_cc $tls_flags) does not build:"
+            sed 's/^/    /' "$tls_bin.log" | head -n 20
+        elif timeout 60 "$tls_bin" --virtual "$tls_dir/certs/server.pem" "$tls_dir/certs/server.key" \
+            "$tls_dir/certs/ca.pem" >"$tls_bin.out" 2>&1 && cmp -s "$tls_bin.out" examples/tls/22_https_fetch.txt; then
+            tls_ok "22_https_fetch ($tls_cc $tls_flags, $tls_engine) builds warning-free and prints examples/tls/22_https_fetch.txt"
+        else
+            tls_bad "22_https_fetch ($tls_cc $tls_flags, $tls_engine) does not print examples/tls/22_https_fetch.txt:"
+            diff examples/tls/22_https_fetch.txt "$tls_bin.out" | head -n 20 | sed 's/^/    /'
+        fi
+    done
+    # The coroutine checker (tests/lint/README.md) on the TLS tests and example,
+    # which the coroutines stage leaves to this one (they need OpenSSL's headers).
+    if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c examples/tls/22_https_fetch.c \
+            >"$tls_dir/coroutines.out" 2>&1; then
+            tls_ok "the coroutine checker finds nothing in tests/tls/test_tls.c and examples/tls/22_https_fetch.c"
+        else
+            tls_bad "the coroutine checker on tests/tls/test_tls.c and examples/tls/22_https_fetch.c:"
+            head -n 20 "$tls_dir/coroutines.out" | sed 's/^/    /'
+        fi
+    else
+        echo "[tls] coroutines: skipped: the coroutine checker needs clang and python3"
+        add_skipped 1 "tls coroutine checker (clang, python3)"
     fi
     # A program without AIO_TLS_OPENSSL: nothing of TLS in it.
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$tls_dir/plain.c"
