@@ -12405,6 +12405,10 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     tls->io_status = 0;
     ret = SSL_shutdown((SSL *)tls->engine);
     if (ret >= 0) return ret; /* 0: ours sent; 1: and the peer's had */
+    if (tls->io_status && (SSL_get_shutdown((SSL *)tls->engine) & SSL_RECEIVED_SHUTDOWN)) {
+        ERR_clear_error();
+        return 1; /* (the peer ended first, and closed: ours has nowhere to go) */
+    }
     return aio__ossl_failed(tls, ret, 0);
 }
 #endif /* AIO__TLS_OPENSSL */
@@ -12664,6 +12668,7 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     tls->io_status = 0;
     ret = mbedtls_ssl_close_notify(&m->ssl);
     if (ret == 0) return m->peer_closed; /* 0: ours sent; 1: and the peer's had */
+    if (tls->io_status && m->peer_closed) return 1; /* (the peer ended first, and closed) */
     return aio__mbed_failed(tls, ret, 0);
 }
 #endif /* AIO__TLS_MBEDTLS */

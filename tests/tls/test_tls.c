@@ -1056,6 +1056,45 @@ static void test_tls_peer_closes_in_handshake(void) {
     pair_run(closing_server, closed_client);
 }
 
+
+/* A peer that ends first (its close_notify) and closes its socket at once:
+ * the reads give 0, and a shutdown after that is AIO_OK even though its own
+ * close_notify has nowhere to go (the socket answers with a reset). */
+static aio_status closing_first_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "bye\n", 4, AIO_SEC(5));
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_MS(10)); /* (it does not wait for the answer) */
+    CHECK_EQ(p->end, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static aio_status after_close_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "bye\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_SLEEP(t, AIO_MS(20)); /* the server closed its socket meanwhile */
+    if (send(p->fd, "x", 1, MSG_NOSIGNAL) == 1) { /* (a byte the closed end answers with a reset) */
+        AIO_SLEEP(t, AIO_MS(10));
+    }
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_END(t);
+}
+static void test_tls_shutdown_after_peer_closed(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(closing_first_server, after_close_client);
+}
+
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
     TEST_ENTRY(test_tls_ip_address),
@@ -1067,6 +1106,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_no_verify),
     TEST_ENTRY(test_tls_shutdown_deadline),
     TEST_ENTRY(test_tls_shutdown_default_deadline),
+    TEST_ENTRY(test_tls_shutdown_after_peer_closed),
     TEST_ENTRY(test_tls_truncated),
     TEST_ENTRY(test_tls_megabyte_each_way),
     TEST_ENTRY(test_tls_read_deadline),
