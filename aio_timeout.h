@@ -11823,7 +11823,8 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  *   any await cut or failed, a write cut with bytes in the engine --> BROKEN
  *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED)
  *
- * The engine (OpenSSL, its own section below) is reached through these:
+ * The engine (OpenSSL's or Mbed TLS's, each a section of its own below) is
+ * reached through these:
  *
  *   aio__tls_e_load, aio__tls_e_unload: a configuration's shared state;
  *   aio__tls_e_new, aio__tls_e_delete: a session's;
