@@ -67,8 +67,10 @@
  * AIO_GROUP (TaskGroup), queues (Queue, LifoQueue, PriorityQueue, and a put
  * from an interrupt handler), events, locks, semaphores and conditions, and
  * I/O: AIO_ACCEPT, AIO_TCP_CONNECT (to a name too), AIO_RECV, AIO_SEND_ALL on
- * sockets (POSIX, and Windows: link ws2_32), buffered streams (AIO_READ_LINE,
- * ...), datagrams (AIO_RECV_FROM, AIO_SEND_TO), blocking calls on worker
+ * sockets (POSIX, and Windows: link ws2_32), Unix domain sockets
+ * (aio_unix_listen, AIO_UNIX_CONNECT), buffered streams (AIO_READ_LINE, ...,
+ * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
+ * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM, AIO_SEND_TO), blocking calls on worker
  * threads (AIO_TO_THREAD, AIO_LOOKUP), child processes (aio_process_spawn,
  * AIO_PROCESS_WAIT, AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE
  * on any descriptor (through a port on a microcontroller), aio_signal_event
@@ -105,6 +107,9 @@
  *   >>processes         child processes
  *   >>instruments       the hook told of every step, aio_recorder
  *   >>simulation        aio_sim_config, aio_sim_run (with AIO_SIMULATION)
+ *   >>tls               TLS on a stream: aio_tls_config, aio_tls,
+ *                       AIO_TLS_HANDSHAKE, AIO_TLS_SHUTDOWN (with
+ *                       AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS)
  *   >>macros            AIO_BEGIN ... AIO_END and every await
  *   >>internals         what the macros expand to: AIO__AWAIT, the blocks,
  *                       and the start and poll function of every await
@@ -144,6 +149,10 @@
  *   >>simulation-impl   the simulated network, its port, its runner
  *   >>processes-impl    child processes: simulated, POSIX, Windows
  *   >>process-wait      awaiting a child, stopping it
+ *   >>tls-impl          TLS: the session, its handshake, reads, writes and
+ *                       shutdown, over an engine's few calls
+ *   >>tls-openssl       the engine on OpenSSL 3
+ *   >>tls-mbedtls       the engine on Mbed TLS 2.28
  *   >>instruments-impl  the trace, the recorder, the records as text
  *   >>left-out          what a build without signals, threads or sockets
  *                       refuses
@@ -303,6 +312,14 @@
  *                               an address before it tries the next as well
  *   AIO_SIMULATION              (not defined) compile in the simulation
  *                               (aio_sim_run, docs/simulation.md)
+ *   AIO_TLS_OPENSSL             (not defined) compile in TLS on a stream
+ *                               with OpenSSL 3 (link -lssl -lcrypto); in
+ *                               every file that uses it
+ *   AIO_TLS_MBEDTLS             (not defined) the same with Mbed TLS 2.28
+ *                               (-lmbedtls -lmbedx509 -lmbedcrypto)
+ *   AIO_TLS_HANDSHAKE_TIMEOUT   (AIO_SEC(60)) a handshake's deadline when
+ *                               given AIO_TLS_DEFAULT_TIMEOUT (asyncio's)
+ *   AIO_TLS_SHUTDOWN_TIMEOUT    (AIO_SEC(30)) a shutdown's, the same way
  *   AIO_MALLOC(size)            (malloc) the allocator behind every
  *                               allocation of the header (the hosted parts:
  *                               the core allocates nothing)
@@ -545,6 +562,9 @@ enum {
     AIO_ESIGNALED = -21,  /* process: it ended by a signal (aio_process_returncode: -signal) */
     AIO_WANT_READ = -22,  /* a stream transport's: nothing to do until the socket is readable */
     AIO_WANT_WRITE = -23, /* a stream transport's: nothing to do until the socket is writable */
+    AIO_ETLS = -24,       /* TLS: the protocol failed, the peer refused, or the session is unusable */
+    AIO_ECERT = -25,      /* TLS: the peer's certificate did not verify (aio_tls_error says why) */
+    AIO_ETRUNCATED = -26, /* TLS: the peer closed without close_notify (what came may be cut short) */
     AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
 };
 
@@ -1664,6 +1684,144 @@ AIO_API int aio_sim_run(aio_sim_options *opts, size_t state_size, size_t task_of
 AIO_API void *aio_sim_arg(void);
 #endif
 
+// >>tls
+/* ------------------------------------------------------------------------ */
+/* TLS on a stream (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS)                         */
+/* ------------------------------------------------------------------------ */
+
+/* asyncio's ssl= and start_tls on a stream, every step under a deadline.
+ * Compiled in where AIO_TLS_OPENSSL is defined (in every file that uses it,
+ * before the include; the program links -lssl -lcrypto: OpenSSL 1.1.1 or
+ * later), or AIO_TLS_MBEDTLS (the same API on Mbed TLS 2.28: link -lmbedtls
+ * -lmbedx509 -lmbedcrypto), on a hosted build with sockets; a program built
+ * without either carries none of it. A configuration is loaded once (the engine's shared state: the
+ * trust store, a server's certificate); each connection has a session that
+ * becomes its stream's transport at the handshake, so that AIO_READ_LINE,
+ * AIO_READ_EXACTLY, ... and AIO_STREAM_WRITE carry plain text through it.
+ *
+ *     s->cfg.ca_file = "ca.pem";                 // NULL: the system's trust store
+ *     aio_tls_config_load(&s->cfg);              // ssl.create_default_context()
+ *     aio_tls_init(&s->tls, &s->cfg);
+ *     AIO_TLS_HANDSHAKE(t, s->rc, &s->tls, &s->st, "example.org", AIO_SEC(10));
+ *     if (s->rc < 0) printf("%s\n", aio_tls_error(&s->tls));
+ *     AIO_STREAM_WRITE(t, s->rc, &s->st, "hello\n", 6, AIO_SEC(5));
+ *     AIO_READ_LINE(t, s->rc, &s->st, AIO_SEC(5));
+ *     AIO_TLS_SHUTDOWN(t, s->rc, &s->tls, AIO_TLS_DEFAULT_TIMEOUT);
+ *     ...  AIO_FINALLY(t); aio_tls_free(&s->tls); aio_close(s->fd);
+ *
+ * The rules (docs/api.md, "TLS on a stream"): a handshake, a shutdown, a
+ * write or a read that times out or is cancelled: a handshake or a shutdown
+ * leaves the session unusable, and so does a write cut after part of it went
+ * into the engine (Trio's rule); a read takes nothing and the session goes
+ * on. A peer that closes without TLS's close_notify ends the reads with
+ * AIO_ETRUNCATED, not 0 (AIO_TLS_LENIENT_EOF reads it as the end). */
+#if defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS)
+enum {
+    AIO_TLS_CLIENT = 0,         /* a client: verifies the server's certificate and name */
+    AIO_TLS_SERVER = 1,         /* a server: shows cert_file, proves it with key_file */
+    AIO_TLS_NO_VERIFY = 2,      /* a client that skips the server's verification
+                                   (ssl.CERT_NONE, check_hostname = False) */
+    AIO_TLS_VERIFY_CLIENT = 4,  /* a server that requires a client certificate and
+                                   verifies it against the trusted CAs */
+    AIO_TLS_LENIENT_EOF = 8     /* a peer that closes without close_notify reads as the
+                                   end (0), as a clean close does */
+};
+/* What the sessions of a program share: yours to set before
+ * aio_tls_config_load (zero: a client that verifies servers against the
+ * system's trust store, TLS 1.2 at least), the library's after. */
+typedef struct aio_tls_config {
+    unsigned flags;             /* AIO_TLS_SERVER, AIO_TLS_NO_VERIFY, ... */
+    const char *ca_file;        /* PEM file of the CAs to trust; with ca_dir */
+    const char *ca_dir;         /* (hashed, c_rehash) both NULL: the system's */
+    const char *cert_file;      /* PEM: the certificate (chain) this side shows */
+    const char *key_file;       /* PEM: its private key */
+    void *engine;               /* the library's: the engine's shared state */
+    char error[192];            /* why the load failed (aio_tls_config_error) */
+} aio_tls_config;
+/* One connection's TLS: its engine state, and the stream it is the
+ * transport of from its handshake on. Zeroed, or set up by aio_tls_init;
+ * it must not move while set up. The fields are the library's. */
+typedef struct aio_tls {
+    void *engine;               /* the engine's session (NULL: none) */
+    aio_tls_config *config;
+    aio_stream *stream;         /* the stream it carries (from the handshake) */
+    unsigned char *early;       /* what the stream had buffered at the handshake */
+    size_t early_len, early_at; /* (the engine's first bytes) */
+    aio_status broken;          /* what later calls give once unusable */
+    aio_status io_status;       /* the socket's last error, as the engine met it */
+    uint8_t state, eof, held;   /* held: the engine keeps bytes of a write */
+    char error[128];            /* why it failed (aio_tls_error) */
+} aio_tls;
+/* ssl.create_default_context(), then load_verify_locations and
+ * load_cert_chain as c says: AIO_OK; AIO_EINVAL (a server without its
+ * certificate or key, a key without a certificate, unknown flags: a debug
+ * message names it); AIO_ETLS (a file that cannot be read, a key that does
+ * not match: aio_tls_config_error says which and why). Keep c, at the same
+ * address, until every session made from it is freed. */
+AIO_API aio_status aio_tls_config_load(aio_tls_config *c);
+/* What c holds of the engine's, freed (a zeroed or freed c: nothing). */
+AIO_API void aio_tls_config_free(aio_tls_config *c);
+/* Why aio_tls_config_load failed ("" if it did not). */
+AIO_API const char *aio_tls_config_error(const aio_tls_config *c);
+/* A session for one connection, from a loaded configuration: AIO_OK,
+ * AIO_EINVAL (c not loaded, tls already set up), AIO_ETLS (the engine's
+ * memory). aio_tls_free ends it, whatever became of it. */
+AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c);
+/* The engine's state freed, and the stream it carried given back its own
+ * transport (after a shutdown, what follows on the socket is plain text,
+ * as after ssl's unwrap(); the end that TLS read is forgotten). AIO_OK (a
+ * zeroed or freed tls too), or AIO_EBUSY (a task waits in the handshake or
+ * the shutdown, or in a read or a write of that stream: nothing freed). */
+AIO_API aio_status aio_tls_free(aio_tls *tls);
+/* Why the session failed, in words a person can act on: the certificate
+ * check ("certificate verify failed: certificate has expired"), the peer's
+ * alert ("tlsv1 alert unknown ca"), a deadline ("the handshake timed out:
+ * ..."); "" while nothing failed. Kept after aio_tls_free. */
+AIO_API const char *aio_tls_error(const aio_tls *tls);
+
+/* AIO_TLS_HANDSHAKE and AIO_TLS_SHUTDOWN take this for d: their defaults,
+ * asyncio's ssl_handshake_timeout (60 s) and ssl_shutdown_timeout (30 s). */
+#define AIO_TLS_DEFAULT_TIMEOUT AIO__TIME(-3)
+#ifndef AIO_TLS_HANDSHAKE_TIMEOUT
+#define AIO_TLS_HANDSHAKE_TIMEOUT AIO_SEC(60)
+#endif
+#ifndef AIO_TLS_SHUTDOWN_TIMEOUT
+#define AIO_TLS_SHUTDOWN_TIMEOUT AIO_SEC(30)
+#endif
+/* await start_tls(sslcontext, server_hostname=name, ssl_handshake_timeout=d):
+ * the handshake on stream s (its socket connected), within d; from then on
+ * the session is s's transport. A client verifies the server's certificate
+ * against its trusted CAs and server_name (a host name, or a numeric IPv4 or
+ * IPv6 address), which it also sends (SNI); a server takes NULL. lv = AIO_OK,
+ * AIO_ECERT (the certificate did not verify), AIO_ETLS (the protocol failed,
+ * or the peer refused: an alert), AIO_ETIMEDOUT, an I/O error, ...;
+ * aio_tls_error says why. Anything but AIO_OK leaves the session unusable:
+ * its stream's reads and writes then give AIO_ETLS. Bytes the stream had
+ * buffered and not read (a STARTTLS peer that sent its first TLS bytes
+ * right after its plain request) are the engine's first: the plain protocol
+ * has read what was its own. AIO_EINVAL: a session not set up or used
+ * before, a client that verifies without server_name (a debug message names
+ * it); AIO_EBUSY: a task waits in a read or a write of s. */
+#define AIO_TLS_HANDSHAKE(t, lv, tls, s, server_name, d)                        \
+    AIO__AWAIT(t, (lv) = aio__r, aio__tls_handshake_start((t), aio__f, (tls), (s), (server_name), (d)), \
+               aio__tls_handshake_poll((t), aio__f, (tls)), AIO__LABEL)
+/* The end of TLS on the stream, within d: TLS's close_notify sent, the
+ * peer's awaited (what comes before it is dropped). lv = AIO_OK, then the
+ * stream reads 0 and writes AIO_ETLS, and the socket is yours to close (or
+ * to go on with in plain text, after aio_tls_free); AIO_ETRUNCATED (the peer
+ * closed without its close_notify; AIO_OK with AIO_TLS_LENIENT_EOF),
+ * AIO_ETIMEDOUT, an error: the session is unusable. On a session that
+ * already failed it gives what its reads give, at once. */
+#define AIO_TLS_SHUTDOWN(t, lv, tls, d)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__tls_shutdown_start((t), aio__f, (tls), (d)), \
+               aio__tls_shutdown_poll((t), aio__f, (tls)), AIO__LABEL)
+AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
+                                            const char *server_name, aio_time d);
+AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls);
+AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_time d);
+AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tls);
+#endif
+
 // >>macros
 /* ------------------------------------------------------------------------ */
 /* Coroutine macros                                                           */
@@ -2554,6 +2712,32 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #elif defined(AIO_SIMULATION)
 #error "AIO_SIMULATION needs a hosted POSIX or Windows build with sockets"
 #endif
+/* TLS (AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS): the engine's headers; it needs
+ * the sockets. */
+#if defined(AIO_TLS_OPENSSL) && defined(AIO_TLS_MBEDTLS)
+#error "define one of AIO_TLS_OPENSSL and AIO_TLS_MBEDTLS"
+#elif (defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS)) && !defined(AIO__SOCKETS)
+#error "TLS (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS) needs a hosted POSIX or Windows build with sockets"
+#elif defined(AIO_TLS_OPENSSL)
+#define AIO__TLS 1
+#define AIO__TLS_OPENSSL 1
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#elif defined(AIO_TLS_MBEDTLS)
+#define AIO__TLS 1
+#define AIO__TLS_MBEDTLS 1
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509_crt.h>
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#error "AIO_TLS_MBEDTLS: Mbed TLS 2.x (2.28 is the one tested); for 3.x, use AIO_TLS_OPENSSL"
+#endif
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -2704,6 +2888,11 @@ AIO_API const char *aio_strerror(aio_status s) {
     case AIO_ESIGNALED: return "ended by a signal";
     case AIO_WANT_READ: return "waits until readable";
     case AIO_WANT_WRITE: return "waits until writable";
+#endif
+#ifdef AIO__TLS /* (TLS's: a program without it keeps its table) */
+    case AIO_ETLS: return "TLS failed";
+    case AIO_ECERT: return "certificate verify failed";
+    case AIO_ETRUNCATED: return "closed without close_notify";
 #endif
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
@@ -12148,6 +12337,878 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
 }
 /* LCOV_EXCL_STOP */
 #endif
+
+// >>tls-impl
+/* ------------------------------------------------------- TLS on a stream */
+
+/* A session is its stream's transport from its handshake on: the stream's
+ * reads and writes call aio__tls_recv and aio__tls_send, which ask the
+ * engine, whose records go through aio__tls_io_recv and aio__tls_io_send on
+ * the stream's socket (the platform's calls, each non-blocking; the
+ * simulation's in a simulation). The handshake and the shutdown are awaits
+ * written as the stream's are: a checkpoint, a deadline, the socket waited
+ * on the way the engine wants. A session's life:
+ *
+ *   NONE --aio_tls_init--> NEW --AIO_TLS_HANDSHAKE--> HANDSHAKE --> OPEN
+ *   OPEN --AIO_TLS_SHUTDOWN--> CLOSING (close_notify going out) --> DRAINING
+ *        (the peer's awaited) --> CLOSED (reads 0; a write is refused)
+ *   any await cut or failed, a write cut with bytes in the engine --> BROKEN
+ *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED)
+ *
+ * The engine (OpenSSL's or Mbed TLS's, each a section of its own below) is
+ * reached through these:
+ *
+ *   aio__tls_e_load, aio__tls_e_unload: a configuration's shared state;
+ *   aio__tls_e_new, aio__tls_e_delete: a session's;
+ *   aio__tls_e_name: a client's server name (sent, and verified);
+ *   aio__tls_e_handshake, aio__tls_e_read, aio__tls_e_write,
+ *   aio__tls_e_shutdown: one step each, never blocking: AIO_OK (the
+ *       handshake done; the close_notify sent, or 1: and the peer's had), a
+ *       count (a read's 0: the peer's close_notify), AIO_WANT_READ or
+ *       AIO_WANT_WRITE, or a status with tls->error saying why. */
+#ifdef AIO__TLS
+enum { AIO__TLS_NONE, AIO__TLS_NEW, AIO__TLS_HANDSHAKE, AIO__TLS_OPEN, AIO__TLS_CLOSING, AIO__TLS_DRAINING,
+       AIO__TLS_CLOSED, AIO__TLS_BROKEN };
+#define AIO__TLS_FLAGS 15u /* (every flag of the configuration) */
+#define AIO__TLS_DRAIN 64  /* records a shutdown drops in one turn before it lets others run */
+
+static aio_status aio__tls_e_load(aio_tls_config *c);
+static void aio__tls_e_unload(aio_tls_config *c);
+static aio_status aio__tls_e_new(aio_tls *tls);
+static void aio__tls_e_delete(aio_tls *tls);
+static aio_status aio__tls_e_name(aio_tls *tls, const char *name);
+static aio_status aio__tls_e_handshake(aio_tls *tls);
+static aio_status aio__tls_e_read(aio_tls *tls, void *buf, size_t len);
+static aio_status aio__tls_e_write(aio_tls *tls, const void *buf, size_t len);
+static aio_status aio__tls_e_shutdown(aio_tls *tls);
+
+/* A mistake in a configuration or a session: its text kept for
+ * aio_tls_config_error or aio_tls_error (a release build has no debug
+ * message), the status returned. */
+static void aio__tls_say(char *error, size_t size, const char *text) {
+    size_t n = strlen(text);
+    if (n >= size) n = size - 1; /* (cut: the debug message has it whole) */
+    memcpy(error, text, n);
+    error[n] = '\0';
+}
+static aio_status aio__tls_misuse(char *error, size_t size, aio_status code, const char *message) {
+    aio__tls_say(error, size, message);
+    return aio__misuse(code, message);
+}
+
+/* The engine's reads of the socket: what the stream had buffered at the
+ * handshake first, then the socket's. n > 0, 0 at its end, AIO__AGAIN, or
+ * a status (kept in tls->io_status for the engine's caller). */
+static aio_status aio__tls_io_recv(aio_tls *tls, void *buf, size_t len) {
+    aio_status rc;
+    if (tls->early) {
+        size_t n = tls->early_len - tls->early_at;
+        if (n > len) n = len;
+        memcpy(buf, tls->early + tls->early_at, n);
+        tls->early_at += n;
+        if (tls->early_at == tls->early_len) {
+            AIO_FREE(tls->early);
+            tls->early = NULL;
+        }
+        return (aio_status)n; /* (n <= len, which the engine gives as an int) */
+    }
+    do rc = aio__net_recv(aio__fd(tls->stream->fd), buf, len, "a TLS session's read of its socket");
+    while (rc == AIO__INTR); /* LCOV_EXCL_BR_LINE: a signal in the call */
+    if (rc == 0) tls->eof = 1;
+    if (rc < 0 && rc != AIO__AGAIN) tls->io_status = rc;
+    return rc;
+}
+/* Its writes: n > 0 bytes taken, AIO__AGAIN, or a status (kept). */
+static aio_status aio__tls_io_send(aio_tls *tls, const void *buf, size_t len) {
+    aio_status rc;
+    do rc = aio__net_send(aio__fd(tls->stream->fd), buf, len, "a TLS session's write to its socket");
+    while (rc == AIO__INTR); /* LCOV_EXCL_BR_LINE: a signal in the call */
+    if (rc < 0 && rc != AIO__AGAIN) tls->io_status = rc;
+    return rc;
+}
+
+/* The session unusable from now on (its error text, if none was given,
+ * `why`): later calls give AIO_ETLS, or AIO_ETRUNCATED for a peer that
+ * closed without close_notify. A truncation that the configuration reads
+ * leniently is a clean end instead: 0. Returns rc. */
+static aio_status aio__tls_fail(aio_tls *tls, aio_status rc, const char *why) {
+    if (rc == AIO_ETRUNCATED && (tls->config->flags & AIO_TLS_LENIENT_EOF)) {
+        tls->state = AIO__TLS_CLOSED;
+        tls->error[0] = '\0';
+        return 0;
+    }
+    if (!tls->error[0]) aio__tls_say(tls->error, sizeof tls->error, why);
+    tls->state = AIO__TLS_BROKEN;
+    tls->broken = rc == AIO_ETRUNCATED ? rc : AIO_ETLS;
+    return rc;
+}
+
+/* A handshake or a shutdown that ended with rc: anything but success or a
+ * suspension leaves the session unusable, with the reason in words. */
+static aio_status aio__tls_ended(aio_tls *tls, aio_status rc, const char *what) {
+    char why[96];
+    if (rc == AIO_OK || rc == AIO__SUSPENDED || tls->state == AIO__TLS_BROKEN) return rc;
+    if (rc == AIO_ETIMEDOUT)
+        (void)snprintf(why, sizeof why, "the %s timed out: the session cannot be used", what);
+    else if (rc == AIO__RAISE)
+        (void)snprintf(why, sizeof why, "the %s was cancelled: the session cannot be used", what);
+    else if (rc == AIO_ECLOSED)
+        (void)snprintf(why, sizeof why, "the socket was closed during the %s", what);
+    else
+        (void)snprintf(why, sizeof why, "the %s failed: %s", what, aio_strerror(rc));
+    (void)aio__tls_fail(tls, rc == AIO_ETRUNCATED ? rc : AIO_ETLS, why);
+    return rc;
+}
+
+/* A write that was cut (a deadline, a cancellation) while the engine held
+ * part of it: the engine must send the rest of that record before anything
+ * else, and the caller was told those bytes did not go. Noticed at the
+ * session's next call (a write resumed is one whose stream still names its
+ * writer): the session is then unusable, as Trio's SSLStream makes it. */
+static int aio__tls_cut_write(aio_tls *tls) {
+    if (!tls->held || tls->stream->writer) return 0;
+    tls->held = 0;
+    (void)aio__tls_fail(tls, AIO_ETLS, "a write was cut (a deadline, a cancellation) after part of it went into "
+                                       "the TLS engine: the session cannot be used");
+    return 1;
+}
+
+/* The stream's transport (aio_transport): a read or a write of an open
+ * session goes to the engine; otherwise why not. */
+static aio_status aio__tls_recv(void *ctx, aio_socket fd, void *buf, size_t len) {
+    aio_tls *tls = (aio_tls *)ctx;
+    aio_status rc;
+    (void)fd;
+    if (tls->state == AIO__TLS_OPEN && !aio__tls_cut_write(tls)) {
+        rc = aio__tls_e_read(tls, buf, len);
+        if (rc >= 0 || rc == AIO_WANT_READ || rc == AIO_WANT_WRITE) return rc;
+        return aio__tls_fail(tls, rc, "a read failed");
+    }
+    if (tls->state == AIO__TLS_CLOSED) return 0;
+    if (tls->state == AIO__TLS_BROKEN) return tls->broken;
+    return aio__misuse(AIO_EBUSY, "a read of a TLS stream while its handshake or its shutdown is under way");
+}
+static aio_status aio__tls_send(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    aio_tls *tls = (aio_tls *)ctx;
+    aio_status rc;
+    (void)fd;
+    if (tls->state == AIO__TLS_OPEN && !aio__tls_cut_write(tls)) {
+        rc = aio__tls_e_write(tls, buf, len);
+        tls->held = (uint8_t)(rc == AIO_WANT_READ || rc == AIO_WANT_WRITE);
+        if (rc > 0 || tls->held) return rc;
+        return aio__tls_fail(tls, rc, "a write failed");
+    }
+    if (tls->state == AIO__TLS_CLOSED)
+        return aio__misuse(AIO_ETLS, "AIO_STREAM_WRITE: the stream's TLS session was shut down (AIO_TLS_SHUTDOWN), "
+                                     "or its peer closed it");
+    if (tls->state == AIO__TLS_BROKEN) return tls->broken;
+    return aio__misuse(AIO_EBUSY, "a write of a TLS stream while its handshake or its shutdown is under way");
+}
+static const aio_transport aio__tls_transport = {aio__tls_recv, aio__tls_send};
+
+AIO_API aio_status aio_tls_config_load(aio_tls_config *c) {
+    unsigned flags;
+    if (!c) return aio__misuse(AIO_EINVAL, "aio_tls_config_load: the configuration is NULL");
+    flags = c->flags;
+    c->error[0] = '\0';
+    if (c->engine)
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
+                               "aio_tls_config_load: the configuration is loaded already (aio_tls_config_free first)");
+    if (flags & ~AIO__TLS_FLAGS)
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL, "aio_tls_config_load: unknown flags");
+    if ((flags & AIO_TLS_SERVER) && (!c->cert_file || !c->key_file))
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
+                               "aio_tls_config_load: a server needs its certificate and its private key "
+                               "(cert_file and key_file)");
+    if (!c->cert_file != !c->key_file)
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
+                               "aio_tls_config_load: a certificate needs its private key, and a key its "
+                               "certificate (cert_file and key_file)");
+    if ((flags & AIO_TLS_SERVER) ? (flags & AIO_TLS_NO_VERIFY) != 0 : (flags & AIO_TLS_VERIFY_CLIENT) != 0)
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
+                               "aio_tls_config_load: AIO_TLS_NO_VERIFY is a client's flag, AIO_TLS_VERIFY_CLIENT "
+                               "a server's");
+    return aio__tls_e_load(c);
+}
+
+AIO_API void aio_tls_config_free(aio_tls_config *c) {
+    if (!c || !c->engine) return;
+    aio__tls_e_unload(c);
+    c->engine = NULL;
+}
+
+AIO_API const char *aio_tls_config_error(const aio_tls_config *c) { return c ? c->error : ""; }
+AIO_API const char *aio_tls_error(const aio_tls *tls) { return tls ? tls->error : ""; }
+
+AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c) {
+    aio_status rc;
+    if (!tls || !c || !c->engine)
+        return aio__misuse(AIO_EINVAL, "aio_tls_init: the session is NULL, or the configuration was not loaded "
+                                       "(aio_tls_config_load)");
+    if (tls->state != AIO__TLS_NONE)
+        return aio__misuse(AIO_EINVAL, "aio_tls_init: the session is set up already (aio_tls_free it first)");
+    memset(tls, 0, sizeof *tls);
+    tls->config = c;
+    rc = aio__tls_e_new(tls);
+    if (rc < 0) return rc;
+    tls->state = AIO__TLS_NEW;
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_tls_free(aio_tls *tls) {
+    aio_stream *s;
+    if (!tls || tls->state == AIO__TLS_NONE) return AIO_OK;
+    s = tls->stream;
+    if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
+        (s && s->transport_ctx == tls && (s->reader || s->writer)))
+        return aio__misuse(AIO_EBUSY, "aio_tls_free: a task is waiting in the session's handshake or shutdown, or in "
+                                      "a read or a write of its stream (cancel it, and let it end, first)");
+    if (s && s->transport == &aio__tls_transport && s->transport_ctx == tls) {
+        s->transport = NULL;
+        s->transport_ctx = NULL;
+        s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
+    }
+    aio__tls_e_delete(tls);
+    AIO_FREE(tls->early);
+    tls->engine = NULL;
+    tls->early = NULL;
+    tls->stream = NULL;
+    tls->config = NULL;
+    tls->state = AIO__TLS_NONE;
+    return AIO_OK;
+}
+
+/* Wait until the socket is ready the way the engine wants (t->until stays
+ * the await's deadline). */
+static aio_status aio__tls_park(aio_task *t, aio_frame *f, aio_status want, const char *what) {
+    int way = want == AIO_WANT_WRITE;
+    aio__io_dry(t->loop, t->await.io.fd, way);
+    return aio__io_park(t, f, way, 0, what);
+}
+
+/* What the stream had buffered and not read: the peer's first TLS bytes
+ * (the plain protocol read what was its own), given to the engine first. */
+static aio_status aio__tls_take_early(aio_tls *tls, aio_stream *s) {
+    size_t n = s->tail - s->head;
+    if (!n) return AIO_OK;
+    tls->early = (unsigned char *)AIO_MALLOC(n);
+    if (!tls->early) return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake");
+    memcpy(tls->early, s->buf + s->head, n);
+    tls->early_len = n;
+    tls->early_at = 0;
+    s->tail = s->head;
+    s->scanned = 0;
+    return AIO_OK;
+}
+
+static aio_status aio__tls_handshake_try(aio_task *t, aio_frame *f, aio_tls *tls) {
+    aio_status rc = aio__tls_e_handshake(tls);
+    if (rc == AIO_OK) {
+        tls->state = AIO__TLS_OPEN;
+        return AIO_OK;
+    }
+    if (rc == AIO_WANT_READ || rc == AIO_WANT_WRITE) return aio__tls_park(t, f, rc, "AIO_TLS_HANDSHAKE");
+    return aio__tls_fail(tls, rc, "the handshake failed");
+}
+
+AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
+                                            const char *server_name, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d, 1);
+    aio_status rc;
+    unsigned flags;
+    if (!tls || tls->state != AIO__TLS_NEW)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_HANDSHAKE: the session was not set up (aio_tls_init), "
+                                                        "or had its handshake already (one session, one connection)"));
+    flags = tls->config->flags;
+    if (!s || !s->buf)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_HANDSHAKE: the stream was not set up (aio_stream_init)"));
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_HANDSHAKE: the timeout is NaN, negative or beyond half the "
+                                                "clock range"));
+    if ((flags & AIO_TLS_SERVER) && server_name)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_HANDSHAKE: a server takes no server name (NULL)"));
+    if (!(flags & (AIO_TLS_SERVER | AIO_TLS_NO_VERIFY)) && (!server_name || !*server_name))
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_HANDSHAKE: a client that verifies the server needs its "
+                                                "name (server_name), or AIO_TLS_NO_VERIFY"));
+    t->await.io.fd = aio__fd(s->fd);
+    t->await.io.dir = 0;
+    t->await.io.done = 0;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (s->reader || s->writer)
+        return aio__misuse(AIO_EBUSY, "AIO_TLS_HANDSHAKE: a task is waiting in a read or a write of the stream");
+    tls->stream = s;
+    tls->state = AIO__TLS_HANDSHAKE;
+    s->transport = &aio__tls_transport;
+    s->transport_ctx = tls;
+    rc = aio__tls_e_name(tls, server_name);
+    if (rc == AIO_OK) rc = aio__tls_take_early(tls, s);
+    if (rc < 0) return aio__tls_fail(tls, rc, "the handshake could not start");
+    aio__set_until(t, until);
+    return aio__tls_ended(tls, aio__tls_handshake_try(t, f, tls), "handshake");
+}
+
+AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls) {
+    aio_status rc = aio__io_poll(t, f, AIO__IO_READABLE, NULL, 0); /* ready, or why not */
+    if (rc == AIO_OK) rc = aio__tls_handshake_try(t, f, tls);
+    return aio__tls_ended(tls, rc, "handshake");
+}
+
+/* The close_notify sent, then the peer's awaited, what comes before it
+ * dropped (a few records a turn, so that a peer that sends on and on does
+ * not hold the loop). */
+static aio_status aio__tls_shutdown_try(aio_task *t, aio_frame *f, aio_tls *tls) {
+    unsigned char drop[512];
+    int records = 0;
+    for (;;) { /* LCOV_EXCL_LINE: (entered again after each step) */
+        aio_status rc;
+        if (tls->state == AIO__TLS_CLOSING) {
+            rc = aio__tls_e_shutdown(tls);
+            if (rc == AIO_OK) {
+                tls->state = AIO__TLS_DRAINING;
+                continue;
+            }
+        } else {
+            rc = aio__tls_e_read(tls, drop, sizeof drop);
+            if (rc > 0 && ++records < AIO__TLS_DRAIN) continue;
+            if (rc > 0) return aio__io_park(t, f, 0, 0, "AIO_TLS_SHUTDOWN"); /* (readable at once: a turn) */
+            if (rc == AIO_ETRUNCATED) rc = aio__tls_fail(tls, rc, "");
+        }
+        if (rc == 1 || rc == 0) {
+            tls->state = AIO__TLS_CLOSED;
+            return AIO_OK;
+        }
+        if (rc == AIO_WANT_READ || rc == AIO_WANT_WRITE) return aio__tls_park(t, f, rc, "AIO_TLS_SHUTDOWN");
+        return aio__tls_fail(tls, rc, "the shutdown failed");
+    }
+}
+
+AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_SHUTDOWN_TIMEOUT : d, 1);
+    aio_stream *s;
+    if (!tls || tls->state == AIO__TLS_NONE || tls->state == AIO__TLS_NEW)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_SHUTDOWN: the session had no handshake "
+                                                        "(AIO_TLS_HANDSHAKE)"));
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TLS_SHUTDOWN: the timeout"));
+    s = tls->stream;
+    t->await.io.fd = aio__fd(s->fd);
+    t->await.io.dir = 0;
+    t->await.io.done = 0;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
+        (tls->state == AIO__TLS_OPEN && (s->reader || s->writer)))
+        return aio__misuse(AIO_EBUSY, "AIO_TLS_SHUTDOWN: a task is waiting in the session's handshake or shutdown, "
+                                      "or in a read or a write of its stream");
+    if (tls->state == AIO__TLS_OPEN) (void)aio__tls_cut_write(tls);
+    if (tls->state == AIO__TLS_CLOSED) return AIO_OK;
+    if (tls->state == AIO__TLS_BROKEN) return tls->broken;
+    tls->state = AIO__TLS_CLOSING;
+    aio__set_until(t, until);
+    return aio__tls_ended(tls, aio__tls_shutdown_try(t, f, tls), "shutdown");
+}
+
+AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tls) {
+    aio_status rc = aio__io_poll(t, f, AIO__IO_READABLE, NULL, 0); /* ready, or why not */
+    if (rc == AIO_OK) rc = aio__tls_shutdown_try(t, f, tls);
+    return aio__tls_ended(tls, rc, "shutdown");
+}
+#endif /* AIO__TLS */
+
+#ifdef AIO__TLS_OPENSSL
+// >>tls-openssl
+/* ----------------------------------------------------- TLS: OpenSSL's engine */
+
+/* A configuration is an SSL_CTX and a BIO method; a session an SSL whose one
+ * BIO reads and writes the socket through aio__tls_io_recv and
+ * aio__tls_io_send (so OpenSSL never touches the descriptor itself: the
+ * calls are non-blocking whatever its mode, and a simulation's sockets work
+ * too). OpenSSL's error queue is emptied before each call, so that
+ * SSL_get_error reads that call's. */
+typedef struct aio__ossl {
+    SSL_CTX *ctx;
+    BIO_METHOD *bio;
+} aio__ossl;
+static CRYPTO_ONCE aio__ossl_once = CRYPTO_ONCE_STATIC_INIT;
+static int aio__ossl_type; /* the BIO's type: one for the process (OpenSSL has few to give) */
+static void aio__ossl_new_type(void) { aio__ossl_type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK; }
+
+static int aio__ossl_bio_read(BIO *b, char *buf, int len) {
+    aio_status rc;
+    BIO_clear_retry_flags(b);
+    if (len <= 0) return 0; /* LCOV_EXCL_LINE: (OpenSSL asks for bytes) */
+    rc = aio__tls_io_recv((aio_tls *)BIO_get_data(b), buf, (size_t)len);
+    if (rc >= 0) return rc;
+    if (rc == AIO__AGAIN) BIO_set_retry_read(b);
+    return -1;
+}
+static int aio__ossl_bio_write(BIO *b, const char *buf, int len) {
+    aio_status rc;
+    BIO_clear_retry_flags(b);
+    if (len <= 0) return 0; /* LCOV_EXCL_LINE: (OpenSSL gives bytes) */
+    rc = aio__tls_io_send((aio_tls *)BIO_get_data(b), buf, (size_t)len);
+    if (rc >= 0) return rc;
+    if (rc == AIO__AGAIN) BIO_set_retry_write(b);
+    return -1;
+}
+static long aio__ossl_bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)b;
+    (void)num;
+    (void)ptr;
+    return cmd == BIO_CTRL_FLUSH; /* (nothing is kept: a flush is done) */
+}
+
+/* The first error OpenSSL queued, in words, into buf. */
+static void aio__ossl_reason(char *buf, size_t size) {
+    unsigned long code = ERR_peek_error();
+    const char *reason = code ? ERR_reason_error_string(code) : NULL;
+#ifdef ERR_SYSTEM_ERROR
+    if (code && ERR_SYSTEM_ERROR(code)) reason = strerror(ERR_GET_REASON(code)); /* (a file: why it failed) */
+#endif
+    if (reason)
+        (void)snprintf(buf, size, "%s", reason);
+    else if (code)
+        ERR_error_string_n(code, buf, size); /* LCOV_EXCL_LINE: (every code has its words) */
+    else
+        (void)snprintf(buf, size, "no reason given");
+    ERR_clear_error();
+}
+/* A configuration that could not load: why, in c->error. */
+static aio_status aio__ossl_load_failed(aio_tls_config *c, aio__ossl *e, const char *what, const char *file) {
+    char reason[96];
+    aio__ossl_reason(reason, sizeof reason);
+    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", reason);
+    SSL_CTX_free(e->ctx);
+    if (e->bio) BIO_meth_free(e->bio);
+    AIO_FREE(e);
+    return AIO_ETLS;
+}
+
+static aio_status aio__tls_e_load(aio_tls_config *c) {
+    int server = (c->flags & AIO_TLS_SERVER) != 0;
+    int verify = server ? (c->flags & AIO_TLS_VERIFY_CLIENT) != 0 : !(c->flags & AIO_TLS_NO_VERIFY);
+    aio__ossl *e = (aio__ossl *)AIO_MALLOC(sizeof *e);
+    if (!e) { /* LCOV_EXCL_START: out of memory */
+        (void)snprintf(c->error, sizeof c->error, "out of memory");
+        return AIO_ETLS;
+    } /* LCOV_EXCL_STOP */
+    memset(e, 0, sizeof *e);
+    ERR_clear_error();
+    (void)CRYPTO_THREAD_run_once(&aio__ossl_once, aio__ossl_new_type);
+    e->ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    e->bio = BIO_meth_new(aio__ossl_type, "aio_timeout socket");
+    if (!e->ctx || !e->bio || !BIO_meth_set_read(e->bio, aio__ossl_bio_read) ||
+        !BIO_meth_set_write(e->bio, aio__ossl_bio_write) || !BIO_meth_set_ctrl(e->bio, aio__ossl_bio_ctrl) ||
+        !SSL_CTX_set_min_proto_version(e->ctx, TLS1_2_VERSION))
+        return aio__ossl_load_failed(c, e, "the TLS engine could not start", NULL); /* LCOV_EXCL_LINE */
+    (void)SSL_CTX_set_mode(e->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (verify) {
+        SSL_CTX_set_verify(e->ctx, SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+        if (c->ca_file || c->ca_dir) {
+            if (!SSL_CTX_load_verify_locations(e->ctx, c->ca_file, c->ca_dir))
+                return aio__ossl_load_failed(c, e, "cannot load the trusted CAs from",
+                                             c->ca_file ? c->ca_file : c->ca_dir);
+        } else if (!SSL_CTX_set_default_verify_paths(e->ctx)) {
+            return aio__ossl_load_failed(c, e, "cannot load the system's trust store", NULL); /* LCOV_EXCL_LINE */
+        }
+    }
+    if (c->cert_file) {
+        if (!SSL_CTX_use_certificate_chain_file(e->ctx, c->cert_file))
+            return aio__ossl_load_failed(c, e, "cannot use the certificate", c->cert_file);
+        if (!SSL_CTX_use_PrivateKey_file(e->ctx, c->key_file, SSL_FILETYPE_PEM)) /* (and it matches) */
+            return aio__ossl_load_failed(c, e, "cannot use the private key", c->key_file);
+    }
+    c->engine = e;
+    return AIO_OK;
+}
+
+static void aio__tls_e_unload(aio_tls_config *c) {
+    aio__ossl *e = (aio__ossl *)c->engine;
+    SSL_CTX_free(e->ctx);
+    BIO_meth_free(e->bio);
+    AIO_FREE(e);
+}
+
+static aio_status aio__tls_e_new(aio_tls *tls) {
+    aio__ossl *e = (aio__ossl *)tls->config->engine;
+    SSL *ssl;
+    BIO *bio;
+    ERR_clear_error();
+    ssl = SSL_new(e->ctx);
+    bio = ssl ? BIO_new(e->bio) : NULL;
+    if (!bio) { /* LCOV_EXCL_START: out of memory */
+        SSL_free(ssl);
+        aio__ossl_reason(tls->error, sizeof tls->error);
+        return AIO_ETLS;
+    } /* LCOV_EXCL_STOP */
+    BIO_set_data(bio, tls);
+    BIO_set_init(bio, 1);
+    SSL_set_bio(ssl, bio, bio); /* (the session owns it) */
+    if (tls->config->flags & AIO_TLS_SERVER)
+        SSL_set_accept_state(ssl);
+    else
+        SSL_set_connect_state(ssl);
+    tls->engine = ssl;
+    return AIO_OK;
+}
+
+static void aio__tls_e_delete(aio_tls *tls) { SSL_free((SSL *)tls->engine); }
+
+/* A client's server name: sent (SNI) unless it is an address, and the
+ * certificate's name (or address) checked against it unless verification
+ * is off. */
+static aio_status aio__tls_e_name(aio_tls *tls, const char *name) {
+    SSL *ssl = (SSL *)tls->engine;
+    int verify = !(tls->config->flags & AIO_TLS_NO_VERIFY);
+    ASN1_OCTET_STRING *ip;
+    if (!name) return AIO_OK;
+    ERR_clear_error();
+    ip = a2i_IPADDRESS(name);
+    if (ip) {
+        ASN1_OCTET_STRING_free(ip);
+        if (!verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)) return AIO_OK;
+    } else if (SSL_set_tlsext_host_name(ssl, name)) {
+        SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        if (!verify || SSL_set1_host(ssl, name)) return AIO_OK;
+    }
+    aio__ossl_reason(tls->error, sizeof tls->error); /* (a name too long to send) */
+    return AIO_EINVAL;
+}
+
+/* Why the last call of the session failed (ret: what it returned): a way
+ * to wait, the end (0), or a status, with tls->error saying why. */
+static aio_status aio__ossl_failed(aio_tls *tls, int ret, int handshake) {
+    SSL *ssl = (SSL *)tls->engine;
+    int e = SSL_get_error(ssl, ret);
+    unsigned long code = ERR_peek_error();
+    long verified = SSL_get_verify_result(ssl);
+    aio_status rc = AIO_ETLS;
+    if (e == SSL_ERROR_WANT_READ) return AIO_WANT_READ;
+    if (e == SSL_ERROR_WANT_WRITE) return AIO_WANT_WRITE;
+    if (e == SSL_ERROR_ZERO_RETURN) return 0;
+    if (e == SSL_ERROR_SSL && verified != X509_V_OK && ERR_GET_REASON(code) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+        (void)snprintf(tls->error, sizeof tls->error, "certificate verify failed: %s",
+                       X509_verify_cert_error_string(verified));
+        rc = AIO_ECERT;
+    } else if (tls->io_status) {
+        (void)snprintf(tls->error, sizeof tls->error, "the socket: %s", aio_strerror(tls->io_status));
+        rc = tls->io_status;
+    } else if (tls->eof && handshake) {
+        (void)snprintf(tls->error, sizeof tls->error, "the peer closed the connection during the handshake");
+    } else if (tls->eof) {
+        (void)snprintf(tls->error, sizeof tls->error, "the peer closed the connection without close_notify "
+                                                      "(AIO_TLS_LENIENT_EOF reads that as the end)");
+        rc = AIO_ETRUNCATED;
+    } else {
+        aio__ossl_reason(tls->error, sizeof tls->error);
+    }
+    ERR_clear_error();
+    return rc;
+}
+
+static aio_status aio__tls_e_handshake(aio_tls *tls) {
+    int ret;
+    ERR_clear_error();
+    tls->io_status = 0;
+    ret = SSL_do_handshake((SSL *)tls->engine);
+    return ret == 1 ? AIO_OK : aio__ossl_failed(tls, ret, 1);
+}
+
+static aio_status aio__tls_e_read(aio_tls *tls, void *buf, size_t len) {
+    size_t n = 0;
+    ERR_clear_error();
+    tls->io_status = 0;
+    if (SSL_read_ex((SSL *)tls->engine, buf, len, &n)) return (aio_status)n; /* (n <= len: a stream's room) */
+    return aio__ossl_failed(tls, 0, 0);
+}
+
+static aio_status aio__tls_e_write(aio_tls *tls, const void *buf, size_t len) {
+    size_t n = 0;
+    ERR_clear_error();
+    tls->io_status = 0;
+    if (SSL_write_ex((SSL *)tls->engine, buf, len, &n)) return (aio_status)n; /* (a record at most) */
+    return aio__ossl_failed(tls, 0, 0);
+}
+
+static aio_status aio__tls_e_shutdown(aio_tls *tls) {
+    int ret;
+    ERR_clear_error();
+    tls->io_status = 0;
+    ret = SSL_shutdown((SSL *)tls->engine);
+    if (ret >= 0) return ret; /* 0: ours sent; 1: and the peer's had */
+    if (tls->io_status && (SSL_get_shutdown((SSL *)tls->engine) & SSL_RECEIVED_SHUTDOWN)) {
+        ERR_clear_error();
+        return 1; /* (the peer ended first, and closed: ours has nowhere to go) */
+    }
+    return aio__ossl_failed(tls, ret, 0);
+}
+#endif /* AIO__TLS_OPENSSL */
+
+#ifdef AIO__TLS_MBEDTLS
+// >>tls-mbedtls
+/* ----------------------------------------------------- TLS: Mbed TLS's engine */
+
+/* Mbed TLS 2.28 (Debian's libmbedtls-dev). A configuration is an
+ * mbedtls_ssl_config with what it points to: the trusted CAs, this side's
+ * certificate and key, a random generator seeded from the system's entropy
+ * (the sessions of one configuration belong to one thread); a session an
+ * mbedtls_ssl_context whose transport callbacks read and write the socket
+ * through aio__tls_io_recv and aio__tls_io_send. Mbed TLS 2.28 checks a
+ * certificate's names but not its addresses: a client that verifies an
+ * address checks it against the certificate's iPAddress names itself, once
+ * the handshake is done. With no CAs given, the system's trust store is the
+ * first of the usual bundle files that exists. */
+typedef struct aio__mbed {
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca, own;
+    mbedtls_pk_context key;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+} aio__mbed;
+typedef struct aio__mbed_session {
+    mbedtls_ssl_context ssl;
+    unsigned char ip[16]; /* the address a client verifies (ip_len: 4 or 16), or none */
+    uint8_t ip_len;
+    uint8_t peer_closed;  /* the peer's close_notify came */
+} aio__mbed_session;
+static const char *const aio__mbed_trust[] = {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                                              "/etc/ssl/cert.pem", NULL};
+
+static int aio__mbed_send(void *ctx, const unsigned char *buf, size_t len) {
+    aio_status rc = aio__tls_io_send((aio_tls *)ctx, buf, len);
+    if (rc >= 0) return rc;
+    return rc == AIO__AGAIN ? MBEDTLS_ERR_SSL_WANT_WRITE : MBEDTLS_ERR_NET_SEND_FAILED;
+}
+static int aio__mbed_recv(void *ctx, unsigned char *buf, size_t len) {
+    aio_status rc = aio__tls_io_recv((aio_tls *)ctx, buf, len);
+    if (rc >= 0) return rc;
+    return rc == AIO__AGAIN ? MBEDTLS_ERR_SSL_WANT_READ : MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+static void aio__mbed_unload(aio__mbed *e) {
+    mbedtls_ssl_config_free(&e->conf);
+    mbedtls_x509_crt_free(&e->ca);
+    mbedtls_x509_crt_free(&e->own);
+    mbedtls_pk_free(&e->key);
+    mbedtls_ctr_drbg_free(&e->drbg);
+    mbedtls_entropy_free(&e->entropy);
+    AIO_FREE(e);
+}
+/* A configuration that could not load: why, in c->error. */
+static aio_status aio__mbed_load_failed(aio_tls_config *c, aio__mbed *e, const char *what, const char *file, int ret) {
+    char reason[96];
+    mbedtls_strerror(ret, reason, sizeof reason);
+    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", reason);
+    aio__mbed_unload(e);
+    return AIO_ETLS;
+}
+
+static aio_status aio__tls_e_load(aio_tls_config *c) {
+    int server = (c->flags & AIO_TLS_SERVER) != 0;
+    int verify = server ? (c->flags & AIO_TLS_VERIFY_CLIENT) != 0 : !(c->flags & AIO_TLS_NO_VERIFY);
+    aio__mbed *e = (aio__mbed *)AIO_MALLOC(sizeof *e);
+    int ret, i;
+    if (!e) { /* LCOV_EXCL_START: out of memory */
+        (void)snprintf(c->error, sizeof c->error, "out of memory");
+        return AIO_ETLS;
+    } /* LCOV_EXCL_STOP */
+    memset(e, 0, sizeof *e);
+    mbedtls_ssl_config_init(&e->conf);
+    mbedtls_x509_crt_init(&e->ca);
+    mbedtls_x509_crt_init(&e->own);
+    mbedtls_pk_init(&e->key);
+    mbedtls_entropy_init(&e->entropy);
+    mbedtls_ctr_drbg_init(&e->drbg);
+    ret = mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy, (const unsigned char *)"aio_timeout", 11);
+    if (!ret)
+        ret = mbedtls_ssl_config_defaults(&e->conf, server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+                                          MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    if (ret) return aio__mbed_load_failed(c, e, "the TLS engine could not start", NULL, ret); /* LCOV_EXCL_LINE */
+    mbedtls_ssl_conf_rng(&e->conf, mbedtls_ctr_drbg_random, &e->drbg);
+    mbedtls_ssl_conf_min_version(&e->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+    mbedtls_ssl_conf_authmode(&e->conf, verify ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
+    if (verify) {
+        if (c->ca_file && (ret = mbedtls_x509_crt_parse_file(&e->ca, c->ca_file)) != 0)
+            return aio__mbed_load_failed(c, e, "cannot load the trusted CAs from", c->ca_file, ret);
+        if (c->ca_dir && (ret = mbedtls_x509_crt_parse_path(&e->ca, c->ca_dir)) < 0)
+            return aio__mbed_load_failed(c, e, "cannot load the trusted CAs from", c->ca_dir, ret);
+        for (i = 0, ret = -1; !c->ca_file && !c->ca_dir && ret < 0 && aio__mbed_trust[i]; i++)
+            ret = mbedtls_x509_crt_parse_file(&e->ca, aio__mbed_trust[i]);
+        if (!c->ca_file && !c->ca_dir && ret < 0)
+            return aio__mbed_load_failed(c, e, "cannot load the system's trust store (give ca_file)", NULL, ret);
+        mbedtls_ssl_conf_ca_chain(&e->conf, &e->ca, NULL);
+    }
+    if (c->cert_file) {
+        if ((ret = mbedtls_x509_crt_parse_file(&e->own, c->cert_file)) != 0)
+            return aio__mbed_load_failed(c, e, "cannot use the certificate", c->cert_file, ret);
+        if ((ret = mbedtls_pk_parse_keyfile(&e->key, c->key_file, NULL)) != 0 ||
+            (ret = mbedtls_ssl_conf_own_cert(&e->conf, &e->own, &e->key)) != 0)
+            return aio__mbed_load_failed(c, e, "cannot use the private key", c->key_file, ret);
+        if (mbedtls_pk_check_pair(&e->own.pk, &e->key) != 0) {
+            (void)snprintf(c->error, sizeof c->error, "cannot use the private key %s: key values mismatch", c->key_file);
+            aio__mbed_unload(e);
+            return AIO_ETLS;
+        }
+    }
+    c->engine = e;
+    return AIO_OK;
+}
+
+static void aio__tls_e_unload(aio_tls_config *c) { aio__mbed_unload((aio__mbed *)c->engine); }
+
+static aio_status aio__tls_e_new(aio_tls *tls) {
+    aio__mbed_session *m = (aio__mbed_session *)AIO_MALLOC(sizeof *m);
+    int ret;
+    if (!m) { /* LCOV_EXCL_START: out of memory */
+        (void)snprintf(tls->error, sizeof tls->error, "out of memory");
+        return AIO_ETLS;
+    } /* LCOV_EXCL_STOP */
+    memset(m, 0, sizeof *m);
+    mbedtls_ssl_init(&m->ssl);
+    ret = mbedtls_ssl_setup(&m->ssl, &((aio__mbed *)tls->config->engine)->conf);
+    if (ret) { /* LCOV_EXCL_START: out of memory */
+        mbedtls_strerror(ret, tls->error, sizeof tls->error);
+        mbedtls_ssl_free(&m->ssl);
+        AIO_FREE(m);
+        return AIO_ETLS;
+    } /* LCOV_EXCL_STOP */
+    mbedtls_ssl_set_bio(&m->ssl, tls, aio__mbed_send, aio__mbed_recv, NULL);
+    tls->engine = m;
+    return AIO_OK;
+}
+
+static void aio__tls_e_delete(aio_tls *tls) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    mbedtls_ssl_free(&m->ssl);
+    AIO_FREE(m);
+}
+
+static aio_status aio__tls_e_name(aio_tls *tls, const char *name) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    int ret;
+    if (!name) return AIO_OK;
+    if (inet_pton(AF_INET, name, m->ip) == 1) {
+        m->ip_len = 4;
+    } else if (inet_pton(AF_INET6, name, m->ip) == 1) {
+        m->ip_len = 16;
+    } else if ((ret = mbedtls_ssl_set_hostname(&m->ssl, name)) != 0) { /* (sent, and verified) */
+        mbedtls_strerror(ret, tls->error, sizeof tls->error);
+        return AIO_EINVAL;
+    }
+    if (tls->config->flags & AIO_TLS_NO_VERIFY) m->ip_len = 0;
+    return AIO_OK;
+}
+
+/* The peer's alerts by name, as the other engines say them. */
+static const char *aio__mbed_alert(unsigned char code) {
+    static const struct { unsigned char code; const char *name; } names[] = {
+        {10, "unexpected message"}, {20, "bad record mac"}, {40, "handshake failure"},
+        {42, "bad certificate"}, {43, "unsupported certificate"}, {44, "certificate revoked"},
+        {45, "certificate expired"}, {46, "certificate unknown"}, {47, "illegal parameter"},
+        {48, "unknown ca"}, {49, "access denied"}, {50, "decode error"}, {51, "decrypt error"},
+        {70, "protocol version"}, {71, "insufficient security"}, {80, "internal error"},
+        {112, "unrecognized name"}, {116, "certificate required"}, {120, "no application protocol"}};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].code == code) return names[i].name;
+    return "of an unknown kind"; /* LCOV_EXCL_LINE */
+}
+
+/* Why the last call of the session failed (ret: what it returned): a way
+ * to wait, the end (0), or a status, with tls->error saying why. */
+static aio_status aio__mbed_failed(aio_tls *tls, int ret, int handshake) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    if (ret == MBEDTLS_ERR_SSL_WANT_READ) return AIO_WANT_READ;
+    if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) return AIO_WANT_WRITE;
+    if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+        m->peer_closed = 1;
+        return 0;
+    }
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        char why[96];
+        char *nl;
+        (void)mbedtls_x509_crt_verify_info(why, sizeof why, "", mbedtls_ssl_get_verify_result(&m->ssl));
+        nl = strchr(why, '\n');
+        if (nl) *nl = '\0';
+        (void)snprintf(tls->error, sizeof tls->error, "certificate verify failed: %s", why);
+        return AIO_ECERT;
+    }
+    if (tls->io_status) {
+        (void)snprintf(tls->error, sizeof tls->error, "the socket: %s", aio_strerror(tls->io_status));
+        return tls->io_status;
+    }
+    if (tls->eof || ret == 0 || ret == MBEDTLS_ERR_SSL_CONN_EOF) {
+        if (handshake) {
+            (void)snprintf(tls->error, sizeof tls->error, "the peer closed the connection during the handshake");
+            return AIO_ETLS;
+        }
+        (void)snprintf(tls->error, sizeof tls->error, "the peer closed the connection without close_notify "
+                                                      "(AIO_TLS_LENIENT_EOF reads that as the end)");
+        return AIO_ETRUNCATED;
+    }
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE)
+        (void)snprintf(tls->error, sizeof tls->error, "the peer's alert: %s", aio__mbed_alert(m->ssl.in_msg[1]));
+    else if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
+        (void)snprintf(tls->error, sizeof tls->error, "the peer sent no certificate, and one is required");
+    else
+        mbedtls_strerror(ret, tls->error, sizeof tls->error);
+    return AIO_ETLS;
+}
+
+/* A client's check of the address it verifies against the certificate's
+ * iPAddress names (Mbed TLS 2.28 checks names only). */
+static aio_status aio__mbed_check_ip(aio_tls *tls) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&m->ssl);
+    const mbedtls_x509_sequence *san;
+    for (san = peer ? &peer->subject_alt_names : NULL; san; san = san->next)
+        if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && san->buf.len == m->ip_len &&
+            memcmp(san->buf.p, m->ip, m->ip_len) == 0)
+            return AIO_OK;
+    (void)mbedtls_ssl_send_alert_message(&m->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL, MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
+    (void)snprintf(tls->error, sizeof tls->error, "certificate verify failed: IP address mismatch");
+    return AIO_ECERT;
+}
+
+static aio_status aio__tls_e_handshake(aio_tls *tls) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    int ret;
+    tls->io_status = 0;
+    ret = mbedtls_ssl_handshake(&m->ssl);
+    if (ret == 0) return m->ip_len ? aio__mbed_check_ip(tls) : AIO_OK;
+    return aio__mbed_failed(tls, ret, 1);
+}
+
+static aio_status aio__tls_e_read(aio_tls *tls, void *buf, size_t len) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    int ret;
+    if (m->peer_closed) return 0;
+    tls->io_status = 0;
+    ret = mbedtls_ssl_read(&m->ssl, (unsigned char *)buf, len);
+    return ret > 0 ? ret : aio__mbed_failed(tls, ret, 0);
+}
+
+static aio_status aio__tls_e_write(aio_tls *tls, const void *buf, size_t len) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    int ret;
+    tls->io_status = 0;
+    ret = mbedtls_ssl_write(&m->ssl, (const unsigned char *)buf, len);
+    return ret > 0 ? ret : aio__mbed_failed(tls, ret, 0);
+}
+
+static aio_status aio__tls_e_shutdown(aio_tls *tls) {
+    aio__mbed_session *m = (aio__mbed_session *)tls->engine;
+    int ret;
+    tls->io_status = 0;
+    ret = mbedtls_ssl_close_notify(&m->ssl);
+    if (ret == 0) return m->peer_closed; /* 0: ours sent; 1: and the peer's had */
+    if (tls->io_status && m->peer_closed) return 1; /* (the peer ended first, and closed) */
+    return aio__mbed_failed(tls, ret, 0);
+}
+#endif /* AIO__TLS_MBEDTLS */
 
 // >>instruments-impl
 /* ------------------------------------------------------------ instruments */

@@ -37,7 +37,7 @@ else
     # the project's own; tests/windows/ below, as Windows sees it
     co_src=$(find examples tests \( -name '*.c' -o -name '*.cpp' \) ! -path 'tests/lint/corpus/*' \
         ! -path 'examples/ports/*' ! -path tests/embedded/avr_glue.c ! -path tests/embedded/size/onefile.c \
-        ! -path 'tests/windows/*' | sort)
+        ! -path 'tests/windows/*' ! -path 'tests/tls/*' ! -path 'examples/tls/*' | sort) # (TLS's: tls.sh, with OpenSSL)
     [ -f "$out/readme_example.c" ] && co_src="$co_src $out/readme_example.c" # README's example
     co_ok=1
     python3 tests/lint/coroutines.py -I. $co_src >"$out/coroutines-project.out" 2>&1 || co_ok=0

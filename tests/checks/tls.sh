@@ -1,0 +1,214 @@
+# SPDX-License-Identifier: MIT
+# Stage: TLS on a stream (OpenSSL, Mbed TLS): its tests with gcc, g++ and clang, under ASan and UBSan and valgrind
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# tests/tls/test_tls.c runs a TLS client and server, tasks of one loop on the
+# virtual clock, over real sockets on 127.0.0.1 (and a local socket pair with
+# small buffers): handshakes, lines both ways, a megabyte each way, deadlines
+# that cut a handshake, a shutdown, a read and a write, a cancel, certificates
+# that do not verify, a peer that closes without close_notify, STARTTLS, the
+# misuse messages. Its certificates are made here, at run time, with the
+# openssl command, in $out/tls/certs (no key is kept in the repository): a CA
+# and another CA, a server's certificate for localhost and 127.0.0.1 signed
+# by the first, one for another name, and one that expired in 2020.
+# Each build is a check: gcc -std=c11 with ASan and UBSan
+# (-fno-sanitize-recover=all: an error, a leak, undefined behaviour fails
+# it), g++ -x c++ -std=c++17, clang -std=c11 -O2 without AIO_DEBUG, each with
+# the warnings of the unit tests; then the gcc build under valgrind (no leak,
+# no error), when valgrind is installed. Then the same tests on Mbed TLS's
+# engine (-DAIO_TLS_MBEDTLS: Debian's libmbedtls-dev, 2.28): gcc with ASan and
+# UBSan, g++ -O2 without AIO_DEBUG; skipped, and said, without it. Then
+# examples/tls/22_https_fetch.c, built warning-free with gcc -O2 and clang -O0
+# (and gcc on Mbed TLS), must print examples/tls/22_https_fetch.txt on the
+# virtual clock with these certificates; the coroutine checker reads it and
+# the tests (the coroutines stage leaves them here: they need the engine's
+# headers). One more check: a program built without AIO_TLS_OPENSSL has none
+# of it (no TLS symbol, nothing of OpenSSL's). Without OpenSSL's headers or the openssl
+# command (apt-get install libssl-dev openssl) every check is skipped and
+# says so.
+tls_dir="$out/tls"
+rm -rf "$tls_dir"
+mkdir -p "$tls_dir/certs"
+tls_pass=0
+tls_fail=0
+tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
+tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
+tls_checks=11 # (what is skipped when OpenSSL is missing)
+
+# The certificates, made in DIR: tls_certs DIR (0 if all were made).
+tls_certs() (
+    cd "$1" || exit 1
+    ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+    for ca in ca other-ca; do
+        openssl req -x509 $ec -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=aio_timeout test $ca" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" || exit 1
+    done
+    for name in server wrong expired; do
+        openssl req -new $ec -keyout $name.key -out $name.csr -subj "/CN=$name" || exit 1
+    done
+    : >index.txt
+    echo 01 >serial
+    cat >ca.cnf <<'EOF'
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = any
+unique_subject = no
+[ any ]
+commonName = supplied
+[ server ]
+basicConstraints = CA:FALSE
+subjectAltName = DNS:localhost,IP:127.0.0.1
+[ wrong ]
+basicConstraints = CA:FALSE
+subjectAltName = DNS:wrong.example
+EOF
+    sign="openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -notext"
+    $sign -in server.csr -out server.pem -extensions server -days 2 &&
+        $sign -in wrong.csr -out wrong.pem -extensions wrong -days 2 &&
+        $sign -in expired.csr -out expired.pem -extensions server -startdate 20200101000000Z \
+            -enddate 20200102000000Z
+) >"$tls_dir/certs.log" 2>&1
+
+# tls_run NAME RUNNER COMPILER FLAGS...: build the tests, run them (under
+# RUNNER if not "-"), one check.
+tls_run() {
+    tls_name=$1
+    tls_runner=$2
+    shift 2
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "[tls] $tls_name: skipped: $1 is not installed"
+        add_skipped 1 "tls $tls_name"
+        return
+    fi
+    if ! "$@" tests/tls/test_tls.c -o "$tls_dir/$tls_name" $tls_libs -lm 2>"$tls_dir/$tls_name.log"; then
+        tls_bad "$tls_name: tests/tls/test_tls.c does not build:"
+        sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
+        return
+    fi
+    if [ "$tls_runner" = - ]; then
+        TLS_CERTS="$tls_dir/certs" timeout 300 "$tls_dir/$tls_name" >"$tls_dir/$tls_name.out" 2>&1
+    else
+        TLS_CERTS="$tls_dir/certs" timeout 300 $tls_runner "$tls_dir/$tls_name" >"$tls_dir/$tls_name.out" 2>&1
+    fi
+    tls_status=$?
+    tls_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$tls_dir/$tls_name.out" | tail -n 1)
+    tls_p=$(echo "$tls_line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+    tls_f=$(echo "$tls_line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+    if [ -z "$tls_p" ] || [ "$tls_f" != 0 ] || [ $tls_status -ne 0 ]; then
+        tls_bad "$tls_name (exit status $tls_status):"
+        { grep -E '^(FAIL|    |==[0-9]+==.*(ERROR|definitely|Invalid)|SUMMARY)' "$tls_dir/$tls_name.out" ||
+            tail -n 30 "$tls_dir/$tls_name.out"; } | head -n 40 | sed 's/^/    /'
+    else
+        tls_ok "$tls_name: tests/tls/test_tls.c, $tls_p tests passed$tls_with"
+    fi
+}
+
+tls_probe="$tls_dir/probe.c"
+printf '#include <openssl/ssl.h>\nint main(void) { return SSL_CTX_new(TLS_method()) == 0; }\n' >"$tls_probe"
+if ! command -v openssl >/dev/null 2>&1; then
+    echo "[tls] skipped: the openssl command is not installed (apt-get install openssl): no certificates to test with"
+    add_skipped $tls_checks "tls (the openssl command)"
+elif ! gcc "$tls_probe" -o "$tls_dir/probe" -lssl -lcrypto >/dev/null 2>&1; then
+    echo "[tls] skipped: OpenSSL's headers or libraries are not installed (apt-get install libssl-dev)"
+    add_skipped $tls_checks "tls (libssl-dev)"
+elif ! tls_certs "$tls_dir/certs"; then
+    tls_bad "the openssl command did not make the certificates:"
+    tail -n 15 "$tls_dir/certs.log" | sed 's/^/    /'
+else
+    tls_libs="-lssl -lcrypto"
+    tls_san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+    tls_with=" (ASan, UBSan)"
+    if ! gcc $tls_san "$tls_probe" -o "$tls_dir/probe" -lssl -lcrypto >/dev/null 2>&1; then
+        tls_san=
+        tls_with=" (no sanitizers: gcc has no runtime for them here)"
+    fi
+    tls_run gcc-c11-asan - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG $tls_san
+    tls_with=
+    tls_run gxx-cxx17 - g++ -x c++ -std=c++17 -O1 $WARN $(uninit_warnings g++) -DAIO_DEBUG
+    tls_run clang-c11-release-O2 - clang -std=c11 -O2 $WARN $(uninit_warnings clang) -DNDEBUG
+    if command -v valgrind >/dev/null 2>&1; then
+        tls_with=" (valgrind: no error, no leak)"
+        tls_run gcc-c11-valgrind "valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+            gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG
+        tls_with=
+    else
+        echo "[tls] gcc-c11-valgrind: skipped: valgrind is not installed (apt-get install valgrind)"
+        add_skipped 1 "tls valgrind"
+    fi
+    # The same tests on Mbed TLS's engine (AIO_TLS_MBEDTLS), when it is installed.
+    tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto"
+    printf '#include <mbedtls/ssl.h>\nint main(void) { mbedtls_ssl_config c; mbedtls_ssl_config_init(&c); return 0; }\n' \
+        >"$tls_dir/probe-mbedtls.c"
+    if gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
+        [ -n "$tls_san" ] && tls_with=" (Mbed TLS; ASan, UBSan)"
+        tls_run gcc-c11-mbedtls-asan - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TLS_MBEDTLS \
+            $tls_san
+        tls_with=" (Mbed TLS)"
+        tls_run gxx-cxx17-mbedtls - g++ -x c++ -std=c++17 -O2 $WARN $(uninit_warnings g++) -DNDEBUG -DAIO_TLS_MBEDTLS
+        tls_with=
+    else
+        echo "[tls] gcc-c11-mbedtls-asan, gxx-cxx17-mbedtls: skipped: Mbed TLS's headers or libraries are not" \
+            "installed (apt-get install libmbedtls-dev)"
+        add_skipped 2 "tls with Mbed TLS (libmbedtls-dev)"
+    fi
+    # examples/tls/22_https_fetch.c: warning-free with gcc -O2 and clang -O0, and
+    # on the virtual clock it prints examples/tls/22_https_fetch.txt, on each engine.
+    for tls_ex in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS; do
+        tls_cc=${tls_ex%%:*}
+        tls_flags=$(echo "${tls_ex#*:}" | tr : ' ')
+        tls_bin="$tls_dir/22_https_fetch-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
+        case $tls_flags in
+        *MBEDTLS*) tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto"; tls_engine="Mbed TLS" ;;
+        *) tls_libs="-lssl -lcrypto"; tls_engine="OpenSSL" ;;
+        esac
+        if ! command -v "$tls_cc" >/dev/null 2>&1; then
+            echo "[tls] 22_https_fetch ($tls_cc $tls_flags): skipped: $tls_cc is not installed"
+            add_skipped 1 "tls 22_https_fetch with $tls_cc"
+        elif [ "$tls_engine" = "Mbed TLS" ] && ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
+            echo "[tls] 22_https_fetch ($tls_cc $tls_flags): skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
+            add_skipped 1 "tls 22_https_fetch with Mbed TLS"
+        elif ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. examples/tls/22_https_fetch.c \
+            -o "$tls_bin" $tls_libs 2>"$tls_bin.log"; then
+            tls_bad "22_https_fetch ($tls_cc $tls_flags) does not build:"
+            sed 's/^/    /' "$tls_bin.log" | head -n 20
+        elif timeout 60 "$tls_bin" --virtual "$tls_dir/certs/server.pem" "$tls_dir/certs/server.key" \
+            "$tls_dir/certs/ca.pem" >"$tls_bin.out" 2>&1 && cmp -s "$tls_bin.out" examples/tls/22_https_fetch.txt; then
+            tls_ok "22_https_fetch ($tls_cc $tls_flags, $tls_engine) builds warning-free and prints examples/tls/22_https_fetch.txt"
+        else
+            tls_bad "22_https_fetch ($tls_cc $tls_flags, $tls_engine) does not print examples/tls/22_https_fetch.txt:"
+            diff examples/tls/22_https_fetch.txt "$tls_bin.out" | head -n 20 | sed 's/^/    /'
+        fi
+    done
+    # The coroutine checker (tests/lint/README.md) on the TLS tests and example,
+    # which the coroutines stage leaves to this one (they need OpenSSL's headers).
+    if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c examples/tls/22_https_fetch.c \
+            >"$tls_dir/coroutines.out" 2>&1; then
+            tls_ok "the coroutine checker finds nothing in tests/tls/test_tls.c and examples/tls/22_https_fetch.c"
+        else
+            tls_bad "the coroutine checker on tests/tls/test_tls.c and examples/tls/22_https_fetch.c:"
+            head -n 20 "$tls_dir/coroutines.out" | sed 's/^/    /'
+        fi
+    else
+        echo "[tls] coroutines: skipped: the coroutine checker needs clang and python3"
+        add_skipped 1 "tls coroutine checker (clang, python3)"
+    fi
+    # A program without AIO_TLS_OPENSSL: nothing of TLS in it.
+    printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$tls_dir/plain.c"
+    printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#define AIO_TLS_OPENSSL\n#include "aio_timeout.h"\n' >"$tls_dir/with.c"
+    if gcc -std=c11 -O2 $WARN -I. -c "$tls_dir/plain.c" -o "$tls_dir/plain.o" 2>"$tls_dir/plain.log" &&
+        gcc -std=c11 -O2 $WARN -I. -c "$tls_dir/with.c" -o "$tls_dir/with.o" 2>>"$tls_dir/plain.log" &&
+        ! nm "$tls_dir/plain.o" | grep -i -E 'tls|ssl|crypto' >"$tls_dir/plain.nm" &&
+        [ "$(nm "$tls_dir/with.o" | grep -c -E ' (T|U) (aio_tls_|SSL_)')" -gt 10 ]; then
+        tls_ok "a program without AIO_TLS_OPENSSL has no TLS symbol and nothing of OpenSSL's"
+    else
+        tls_bad "a program without AIO_TLS_OPENSSL has TLS in it, or one with it has none:"
+        { cat "$tls_dir/plain.log" "$tls_dir/plain.nm" 2>/dev/null; } | head -n 20 | sed 's/^/    /'
+    fi
+fi
+add_counts "$tls_pass" "$tls_fail"

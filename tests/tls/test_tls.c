@@ -1,0 +1,1133 @@
+/* SPDX-License-Identifier: MIT */
+/* TLS on a stream (AIO_TLS_OPENSSL; with -DAIO_TLS_MBEDTLS, the same tests
+ * on Mbed TLS's engine): a client and a server, each a task of
+ * one loop on the virtual clock, over real sockets on 127.0.0.1, with the
+ * certificates tests/checks/tls.sh makes at run time in the directory
+ * TLS_CERTS names: a CA (ca.pem) and another (other-ca.pem), a server's
+ * certificate for localhost and 127.0.0.1 (server.pem, server.key), one for
+ * another name (wrong.pem) and one that expired (expired.pem). Built with
+ * the runner of tests/main.c (at the end). */
+#define AIO_TIMEOUT_IMPLEMENTATION
+/* Without OpenSSL's headers the file is a runner of no test, which the
+ * checkers that read every test file can still read (tls.sh runs none). */
+#if defined(__has_include) && !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS)
+#if !__has_include(<openssl/ssl.h>)
+#define TEST_TLS_NONE 1
+#endif
+#endif
+#if !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS) && !defined(TEST_TLS_NONE)
+#define AIO_TLS_OPENSSL
+#endif
+#include "../test.h"
+#ifndef TEST_TLS_NONE
+#include <stdlib.h>
+#include <sys/socket.h>
+
+/* Small socket buffers, so that a megabyte fills them many times over. */
+static void small_buffers(int fd) {
+    int size = 4096;
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
+}
+
+/* One end of a connection: its task, socket, stream and session. */
+typedef struct {
+    aio_task task;
+    int fd;
+    aio_stream st;
+    char buf[4096];
+    aio_tls tls;
+    aio_status rc, hs, end;
+    long long at, hs_at, end_at;
+    size_t n, sent;
+    int i;
+    char line[96];
+} peer_t;
+
+/* A task that writes or reads a large amount beside its peer's other task. */
+typedef struct {
+    aio_task task;
+    peer_t *p;
+    aio_status rc;
+    size_t n;
+} bulk_t;
+
+static struct {
+    aio_task main, canceller;
+    aio_tls_config scfg, ccfg;
+    int lfd, port;
+    int sv[2];      /* a socket pair instead of a listener (sv[0] the server's) */
+    peer_t server, client;
+    bulk_t swriter, cwriter;
+    aio_task_fn server_fn, client_fn;
+    aio_time cancel_at;
+    const char *name; /* the name a refused client verifies (NULL: localhost) */
+    char paths[8][512];
+} W;
+
+#define BIG (1u << 20)
+static unsigned char big_out[BIG];
+
+/* The file `name` of the certificates' directory (one of 8 kept at once). */
+static const char *cert(const char *name) {
+    static int next;
+    const char *dir = getenv("TLS_CERTS");
+    char *p = W.paths[next++ % 8];
+    (void)snprintf(p, sizeof W.paths[0], "%s/%s", dir ? dir : "build/tests/tls/certs", name);
+    return p;
+}
+
+/* A server's configuration showing the certificate `name`.pem, `name`.key. */
+static void server_config(const char *name, unsigned flags) {
+    char pem[64], key[64];
+    (void)snprintf(pem, sizeof pem, "%s.pem", name);
+    (void)snprintf(key, sizeof key, "%s.key", name);
+    W.scfg.flags = AIO_TLS_SERVER | flags;
+    W.scfg.cert_file = cert(pem);
+    W.scfg.key_file = cert(key);
+    CHECK_EQ(aio_tls_config_load(&W.scfg), AIO_OK);
+    CHECK_STR(aio_tls_config_error(&W.scfg), "");
+}
+/* A client's, trusting the CA in `ca` (NULL: none given). */
+static void client_config(const char *ca, unsigned flags) {
+    W.ccfg.flags = flags;
+    W.ccfg.ca_file = ca ? cert(ca) : NULL;
+    CHECK_EQ(aio_tls_config_load(&W.ccfg), AIO_OK);
+}
+
+/* After a connect or an accept: the stream over it and a session. */
+static void peer_setup(peer_t *p, aio_tls_config *c) {
+    CHECK(p->fd >= 0);
+    CHECK_EQ(aio_stream_init(&p->st, p->fd, p->buf, sizeof p->buf), AIO_OK);
+    CHECK_EQ(aio_tls_init(&p->tls, c), AIO_OK);
+}
+
+/* The main task: the server and the client, awaited (the server cancelled
+ * once the client ended: some servers wait on). */
+static aio_status pair_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
+    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
+    AIO_AWAIT(t, W.client.rc, &W.client.task);
+    AIO_AWAIT(t, W.server.rc, &W.server.task);
+    AIO_END(t);
+}
+
+/* A test: configurations set, the two tasks run to their end, then every
+ * session freed (on every path) and every socket closed. */
+static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
+    aio_loop loop;
+    test_loop(&loop);
+    W.server.fd = W.client.fd = -1;
+    if (!W.sv[0] && !W.sv[1]) W.sv[0] = W.sv[1] = -1;
+    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
+    CHECK(W.lfd >= 0);
+    W.port = aio_socket_port(W.lfd);
+    W.server_fn = server_fn;
+    W.client_fn = client_fn;
+    CHECK_EQ(test_run(&loop, &W.main, pair_main), AIO_OK);
+    CHECK_EQ(aio_tls_free(&W.server.tls), AIO_OK);
+    CHECK_EQ(aio_tls_free(&W.client.tls), AIO_OK);
+    if (W.server.fd >= 0) CHECK_EQ(aio_close(W.server.fd), AIO_OK);
+    if (W.client.fd >= 0) CHECK_EQ(aio_close(W.client.fd), AIO_OK);
+    CHECK_EQ(aio_close(W.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&W.scfg);
+    aio_tls_config_free(&W.ccfg);
+    memset(&W, 0, sizeof W);
+}
+
+#define SERVER_PEER AIO_CONTAINER(t, peer_t, task)
+#define CLIENT_PEER AIO_CONTAINER(t, peer_t, task)
+/* The server's accept and handshake, and the client's connect and handshake
+ * (to `name`), each within 5 s; p->hs the handshake's result. */
+#define ACCEPT_HANDSHAKE(t, p)                                                  \
+    do {                                                                       \
+        if (W.sv[0] >= 0)                                                      \
+            (p)->fd = W.sv[0];                                                 \
+        else                                                                   \
+            AIO_ACCEPT(t, (p)->fd, W.lfd, AIO_SEC(5));                         \
+        peer_setup((p), &W.scfg);                                              \
+        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, NULL, AIO_SEC(5));  \
+        (p)->hs_at = T_MS();                                                   \
+    } while (0)
+#define CONNECT_HANDSHAKE(t, p, name, d)                                        \
+    do {                                                                       \
+        if (W.sv[1] >= 0)                                                      \
+            (p)->fd = W.sv[1];                                                 \
+        else                                                                   \
+            AIO_TCP_CONNECT(t, (p)->fd, "127.0.0.1", W.port, AIO_SEC(5));      \
+        peer_setup((p), &W.ccfg);                                              \
+        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, (name), (d));       \
+        (p)->hs_at = T_MS();                                                   \
+    } while (0)
+#define CHECK_LINE(rc, p, text)                                                \
+    do {                                                                       \
+        CHECK_EQ((rc), (aio_status)strlen(text));                              \
+        if ((rc) == (aio_status)strlen(text))                                  \
+            CHECK(memcmp(aio_stream_data(&(p)->st), (text), strlen(text)) == 0); \
+    } while (0)
+#define CONTAINS(text, part) CHECK(strstr((text), (part)) != NULL)
+
+/* ------------------------------------------------------------ handshake */
+
+/* A handshake, then lines both ways through AIO_READ_LINE and
+ * AIO_STREAM_WRITE, then each side's shutdown: the client's first (the
+ * server reads its close_notify as the end: 0), the server's answers it.
+ * After it, a read gives 0 and a write AIO_ETLS. All at once on the
+ * virtual clock. */
+static aio_status lines_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "hello\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0); /* the client's close_notify */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static aio_status lines_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    CHECK_EQ(aio_bytes_sent(t), 6);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "more\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_DEBUG("the stream's TLS session was shut down");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5)); /* (again: done already) */
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_tls_lines(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(lines_server, lines_client);
+}
+
+/* The same to 127.0.0.1: the certificate's address is checked. */
+static aio_status ip_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "127.0.0.1", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_ip_address(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(lines_server, ip_client);
+}
+
+/* A server that accepts and never says a word: the client's handshake ends
+ * at its deadline, exactly (on the virtual clock, the peer never writes);
+ * the session is then unusable, its reads and writes say so, and
+ * aio_tls_error says why. AIO_TLS_DEFAULT_TIMEOUT is 60 s. */
+static aio_status silent_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    AIO_SLEEP(t, AIO_SEC(1000));
+    AIO_END(t);
+}
+static aio_status cut_handshake_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(3));
+    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
+    CHECK_EQ(p->hs_at, 3000);
+    CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_EQ(T_MS(), 3000);
+    /* the default: asyncio's 60 s */
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    p->at = T_MS();
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_TLS_DEFAULT_TIMEOUT);
+    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
+    CHECK_EQ(p->hs_at - p->at, 60000);
+    AIO_END(t);
+}
+static aio_status two_silent_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    AIO_ACCEPT(t, p->rc, W.lfd, AIO_SEC(5)); /* the second connection */
+    p->i = p->rc;
+    AIO_SLEEP(t, AIO_SEC(1000));
+    AIO_FINALLY(t);
+    if (p->i > 0) aio_close(p->i);
+    AIO_END(t);
+}
+static void test_tls_handshake_deadline(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(two_silent_server, cut_handshake_client);
+}
+
+/* A cancel during the handshake: the handshake's await delivers it, the
+ * session is unusable and aio_tls_free (in the cleanup) frees it. */
+static aio_status cancel_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(30));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_STR(aio_tls_error(&p->tls), "the handshake was cancelled: the session cannot be used");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK); /* (twice: nothing) */
+    AIO_END(t);
+}
+static aio_status canceller(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, W.cancel_at);
+    aio_cancel(&W.client.task);
+    AIO_END(t);
+}
+static aio_status cancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
+    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
+    CHECK_EQ(aio_spawn(&W.canceller, canceller), AIO_OK);
+    AIO_AWAIT(t, W.client.rc, &W.client.task);
+    CHECK_EQ(W.client.rc, AIO_ECANCELED);
+    AIO_END(t);
+}
+static aio_status cancel_pair(aio_task *t) { return cancel_main(t); }
+static void test_tls_handshake_cancelled(void) {
+    aio_loop loop;
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    test_loop(&loop);
+    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
+    W.port = aio_socket_port(W.lfd);
+    W.server.fd = W.client.fd = -1;
+    W.sv[0] = W.sv[1] = -1;
+    W.server_fn = silent_server;
+    W.client_fn = cancel_client;
+    W.cancel_at = AIO_MS(100);
+    CHECK_EQ(test_run(&loop, &W.main, cancel_pair), AIO_OK);
+    if (W.server.fd >= 0) CHECK_EQ(aio_close(W.server.fd), AIO_OK);
+    if (W.client.fd >= 0) CHECK_EQ(aio_close(W.client.fd), AIO_OK);
+    CHECK_EQ(aio_close(W.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&W.scfg);
+    aio_tls_config_free(&W.ccfg);
+    memset(&W, 0, sizeof W);
+}
+
+/* --------------------------------------------------------- verification */
+
+/* A client whose handshake fails with AIO_ECERT, the reason containing
+ * W.client.line; the server's handshake fails too (the client's alert):
+ * AIO_ETLS, the alert in its reason. (Mbed TLS checks an address once its
+ * handshake is done: the server hears of it at its first read.) */
+static aio_status refused_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+#ifdef AIO_TLS_MBEDTLS
+    if (W.name && p->hs == AIO_OK) AIO_READ_LINE(t, p->hs, &p->st, AIO_SEC(5));
+#endif
+    CHECK_EQ(p->hs, AIO_ETLS);
+    CONTAINS(aio_tls_error(&p->tls), "alert");
+    CONTAINS(aio_tls_error(&p->tls), p->line);
+    AIO_END(t);
+}
+static aio_status refusing_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, W.name ? W.name : "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_ECERT);
+    CONTAINS(aio_tls_error(&p->tls), "certificate verify failed: ");
+    CONTAINS(aio_tls_error(&p->tls), p->line);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+static void refused(const char *server_cert, const char *ca, const char *reason, const char *alert) {
+    server_config(server_cert, 0);
+    client_config(ca, 0);
+    (void)snprintf(W.client.line, sizeof W.client.line, "%s", reason);
+    (void)snprintf(W.server.line, sizeof W.server.line, "%s", alert);
+    pair_run(refused_server, refusing_client);
+}
+/* (each engine's words for the reason; the alerts have their names) */
+#ifdef AIO_TLS_MBEDTLS
+#define UNKNOWN_CA "The certificate is not correctly signed by the trusted CA"
+#define WRONG_NAME "The certificate Common Name (CN) does not match with the expected CN"
+#define EXPIRED "The certificate validity has expired"
+#else
+#define UNKNOWN_CA "unable to get local issuer certificate"
+#define WRONG_NAME "hostname mismatch"
+#define EXPIRED "certificate has expired"
+#endif
+static void test_tls_unknown_ca(void) { refused("server", "other-ca.pem", UNKNOWN_CA, "unknown ca"); }
+static void test_tls_wrong_name(void) {
+    refused("wrong", "ca.pem", WRONG_NAME, "bad certificate");
+    W.name = "127.0.0.1"; /* (an address the certificate does not name) */
+    refused("wrong", "ca.pem", "IP address mismatch", "bad certificate");
+}
+static void test_tls_expired(void) { refused("expired", "ca.pem", EXPIRED, "certificate expired"); }
+
+/* AIO_TLS_NO_VERIFY connects to each of them (and needs no server name). */
+static aio_status no_verify_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, W.client.line[0] ? W.client.line : NULL, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_no_verify(void) {
+    static const char *const certs[] = {"server", "wrong", "expired"};
+    int i;
+    for (i = 0; i < 3; i++) {
+        server_config(certs[i], 0);
+        client_config(NULL, AIO_TLS_NO_VERIFY);
+        if (i == 1) (void)snprintf(W.client.line, sizeof W.client.line, "localhost");
+        pair_run(lines_server, no_verify_client);
+    }
+}
+
+
+/* ------------------------------------------------------------- shutdown */
+
+/* A peer that never answers the close_notify: the shutdown ends at its
+ * deadline, exactly, and leaves the session unusable; the default is 30 s. */
+static aio_status mute_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1000));
+    AIO_END(t);
+}
+static aio_status cut_shutdown_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(2));
+    CHECK_EQ(p->end, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_STR(aio_tls_error(&p->tls), "the shutdown timed out: the session cannot be used");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+static void test_tls_shutdown_deadline(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(mute_server, cut_shutdown_client);
+}
+static aio_status default_shutdown_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_TLS_DEFAULT_TIMEOUT);
+    CHECK_EQ(p->end, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 30000);
+    AIO_END(t);
+}
+static void test_tls_shutdown_default_deadline(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(mute_server, default_shutdown_client);
+}
+
+/* A peer that closes its socket without close_notify: the read that meets
+ * the end gives AIO_ETRUNCATED (what came before it was read), and so does
+ * every read after; with AIO_TLS_LENIENT_EOF it is the end: what is left,
+ * then 0. */
+static aio_status abrupt_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "whole\npartial", 13, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static aio_status truncated_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "whole\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
+        CHECK_LINE(p->rc, p, "partial");
+        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+        CHECK_EQ(p->rc, 0);
+        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+        CHECK_EQ(p->end, AIO_OK);
+        CHECK_STR(aio_tls_error(&p->tls), "");
+    } else {
+        CHECK_EQ(p->rc, AIO_ETRUNCATED);
+        CHECK_STR(aio_tls_error(&p->tls), "the peer closed the connection without close_notify "
+                                         "(AIO_TLS_LENIENT_EOF reads that as the end)");
+        CHECK_EQ(aio_stream_buffered(&p->st), 7); /* "partial": not taken */
+        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
+        CHECK_EQ(p->rc, 7); /* (what was buffered) */
+        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
+        CHECK_EQ(p->rc, AIO_ETRUNCATED);
+        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+        CHECK_EQ(p->end, AIO_ETRUNCATED);
+    }
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_tls_truncated(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(abrupt_server, truncated_client);
+    server_config("server", 0);
+    client_config("ca.pem", AIO_TLS_LENIENT_EOF);
+    pair_run(abrupt_server, truncated_client);
+}
+
+/* ---------------------------------------------------------- data and time */
+
+/* 1 MB each way at once: each side a reader (its task) and a writer (a
+ * task beside it) on one session, the socket's buffers full more than once. */
+static aio_status bulk_writer(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, b->rc, &b->p->st, big_out, BIG, AIO_SEC(30));
+    CHECK_EQ(b->rc, AIO_OK);
+    b->n = aio_bytes_sent(t);
+    AIO_END(t);
+}
+#define BULK_READ(t, p)                                                         \
+    do {                                                                       \
+        for ((p)->n = 0; (p)->n < BIG; (p)->n += (size_t)(p)->rc) {             \
+            AIO_READ_SOME(t, (p)->rc, &(p)->st, AIO_SEC(30));                  \
+            if ((p)->rc <= 0) break;                                           \
+            if (memcmp(aio_stream_data(&(p)->st), big_out + (p)->n, (size_t)(p)->rc) != 0) (p)->i++; \
+        }                                                                      \
+    } while (0)
+static aio_status bulk_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    if (W.sv[0] >= 0) small_buffers(p->fd);
+    W.swriter.p = p;
+    CHECK_EQ(aio_spawn(&W.swriter.task, bulk_writer), AIO_OK);
+    BULK_READ(t, p);
+    CHECK_EQ(p->n, BIG);
+    CHECK_EQ(p->i, 0);
+    AIO_AWAIT(t, p->rc, &W.swriter.task);
+    CHECK_EQ(W.swriter.n, BIG);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static aio_status bulk_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    if (W.sv[1] >= 0) small_buffers(p->fd);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, bulk_writer), AIO_OK);
+    BULK_READ(t, p);
+    CHECK_EQ(p->n, BIG);
+    CHECK_EQ(p->i, 0);
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(W.cwriter.n, BIG);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_tls_megabyte_each_way(void) {
+    size_t i;
+    for (i = 0; i < BIG; i++) big_out[i] = (unsigned char)(i * 7 + i / 4099);
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(bulk_server, bulk_client);
+    /* and over a pair of local sockets with small buffers: each write and
+     * read waits for the socket many times (TCP's would wait for its timers
+     * in real time, which the virtual clock does not give) */
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, W.sv), 0);
+    pair_run(bulk_server, bulk_client);
+}
+
+
+/* A read whose deadline passes takes nothing, and the session goes on: the
+ * line that comes later is read whole. */
+static aio_status late_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    AIO_SLEEP(t, AIO_MS(100));
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "ok\n");
+    AIO_END(t);
+}
+static aio_status late_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_MS(50));
+    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 50);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "late\n");
+    CHECK_EQ(T_MS(), 100);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_read_deadline(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(late_server, late_client);
+}
+
+/* TLS 1.3's session tickets come after the handshake, and a key update may
+ * come at any time: records that carry no data. A read that consumed such a
+ * record and found nothing more waits for the socket; it never reads as the
+ * end (0). The line that follows 100 ms later is read then, exactly. */
+static aio_status tickets_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+#ifdef AIO_TLS_OPENSSL
+    CHECK_EQ(SSL_version((SSL *)p->tls.engine), TLS1_3_VERSION);
+#endif
+    AIO_SLEEP(t, AIO_MS(100));
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
+#ifdef AIO_TLS_OPENSSL
+    CHECK_EQ(SSL_key_update((SSL *)p->tls.engine, SSL_KEY_UPDATE_REQUESTED), 1);
+#endif
+    AIO_SLEEP(t, AIO_MS(100));
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "updated\n", 8, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "answer\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static aio_status tickets_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "late\n");
+    CHECK_EQ(T_MS(), 100);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "updated\n");
+    CHECK_EQ(T_MS(), 200);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "answer\n", 7, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_tickets_and_key_update(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(tickets_server, tickets_client);
+}
+
+/* STARTTLS: a plain line, then the handshake on the same stream. The
+ * client sends its TLS hello right after its plain request, so the
+ * server's stream holds it, unread, when the plain line is read: the
+ * handshake gives those bytes to the engine first. */
+static aio_status starttls_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    peer_setup(p, &W.scfg);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "STARTTLS\n");
+    CHECK(aio_stream_buffered(&p->st) > 0); /* the client's hello */
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    CHECK_EQ(aio_stream_buffered(&p->st), 0);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "secret\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "noted\n", 6, AIO_SEC(5));
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    /* plain text again after the session's end */
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "QUIT\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "221 bye\n", 8, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+static aio_status starttls_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    peer_setup(p, &W.ccfg);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "STARTTLS\n", 9, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "secret\n", 7, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "noted\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0); /* the server's close_notify */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(aio_stream_at_eof(&p->st), 1);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_stream_at_eof(&p->st), 0); /* (TLS's end, not the socket's) */
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "221 bye\n");
+    AIO_END(t);
+}
+static void test_tls_starttls(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(starttls_server, starttls_client);
+}
+
+/* A write cut by its deadline after part of it went into the engine (a
+ * peer that reads nothing): the session is unusable from then on, for
+ * writes and reads, as Trio's rule has it; aio_bytes_sent says what went. */
+static aio_status cut_write_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    small_buffers(p->fd);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(1));
+    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 1000);
+    p->n = aio_bytes_sent(t);
+    CHECK(p->n < BIG);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
+                                      "the TLS engine: the session cannot be used");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+static void test_tls_write_cut(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(mute_server, cut_write_client);
+}
+
+
+/* --------------------------------------------------------------- misuse */
+
+/* Configurations that cannot load say why, in a debug message where it is
+ * a mistake in the program, and in aio_tls_config_error always. */
+static void test_tls_config_errors(void) {
+    aio_tls_config c;
+    aio_tls tls;
+    memset(&c, 0, sizeof c);
+    c.flags = AIO_TLS_SERVER;
+    c.cert_file = cert("server.pem");
+    CHECK_EQ(aio_tls_config_load(&c), AIO_EINVAL);
+    CHECK_DEBUG("aio_tls_config_load: a server needs its certificate and its private key");
+    CONTAINS(aio_tls_config_error(&c), "a server needs its certificate and its private key");
+    c.flags = 0;
+    CHECK_EQ(aio_tls_config_load(&c), AIO_EINVAL);
+    CONTAINS(aio_tls_config_error(&c), "a certificate needs its private key");
+    c.cert_file = NULL;
+    c.flags = 64;
+    CHECK_EQ(aio_tls_config_load(&c), AIO_EINVAL);
+    CHECK_STR(aio_tls_config_error(&c), "aio_tls_config_load: unknown flags");
+    c.flags = AIO_TLS_VERIFY_CLIENT;
+    CHECK_EQ(aio_tls_config_load(&c), AIO_EINVAL);
+    CONTAINS(aio_tls_config_error(&c), "AIO_TLS_VERIFY_CLIENT");
+    c.flags = 0;
+    c.ca_file = cert("no-such-ca.pem");
+    CHECK_EQ(aio_tls_config_load(&c), AIO_ETLS);
+    CONTAINS(aio_tls_config_error(&c), "cannot load the trusted CAs from ");
+    CONTAINS(aio_tls_config_error(&c), "no-such-ca.pem");
+    CHECK(c.engine == NULL);
+    c.ca_file = NULL;
+    c.flags = AIO_TLS_SERVER;
+    c.cert_file = cert("server.pem");
+    c.key_file = cert("wrong.key");
+    CHECK_EQ(aio_tls_config_load(&c), AIO_ETLS);
+    CONTAINS(aio_tls_config_error(&c), "cannot use the private key ");
+    CONTAINS(aio_tls_config_error(&c), "wrong.key: key values mismatch");
+    c.key_file = cert("no-such.key");
+    CHECK_EQ(aio_tls_config_load(&c), AIO_ETLS);
+#ifdef AIO_TLS_MBEDTLS
+    CONTAINS(aio_tls_config_error(&c), "no-such.key: PK - Read/write of file failed");
+#else
+    CONTAINS(aio_tls_config_error(&c), "no-such.key: No such file or directory");
+#endif
+    c.cert_file = cert("ca.key");
+    CHECK_EQ(aio_tls_config_load(&c), AIO_ETLS);
+    CONTAINS(aio_tls_config_error(&c), "cannot use the certificate ");
+    c.cert_file = cert("server.pem");
+    c.key_file = cert("server.key");
+    CHECK_EQ(aio_tls_config_load(&c), AIO_OK);
+    CHECK_STR(aio_tls_config_error(&c), "");
+    CHECK_EQ(aio_tls_config_load(&c), AIO_EINVAL);
+    CONTAINS(aio_tls_config_error(&c), "loaded already");
+    memset(&tls, 0, sizeof tls);
+    CHECK_EQ(aio_tls_free(&tls), AIO_OK); /* (zeroed: nothing) */
+    CHECK_EQ(aio_tls_init(&tls, &c), AIO_OK);
+    CHECK_EQ(aio_tls_init(&tls, &c), AIO_EINVAL);
+    CHECK_DEBUG("aio_tls_init: the session is set up already");
+    CHECK_EQ(aio_tls_free(&tls), AIO_OK); /* (never used: freed all the same) */
+    aio_tls_config_free(&c);
+    aio_tls_config_free(&c); /* (twice: nothing) */
+    CHECK_EQ(aio_tls_init(&tls, &c), AIO_EINVAL);
+    CHECK_DEBUG("the configuration was not loaded");
+    CHECK_EQ(aio_tls_free(NULL), AIO_OK);
+    aio_tls_config_free(NULL);
+    CHECK_STR(aio_strerror(AIO_ETLS), "TLS failed");
+    CHECK_STR(aio_strerror(AIO_ECERT), "certificate verify failed");
+    CHECK_STR(aio_strerror(AIO_ETRUNCATED), "closed without close_notify");
+}
+
+/* A client that verifies needs the server's name: its handshake raises
+ * AIO_EINVAL (a debug message and aio_tls_error name the mistake); a
+ * server takes none. */
+static aio_status nameless_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, NULL, AIO_SEC(5));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_HANDSHAKE: a client that verifies the server needs its name (server_name)");
+    CONTAINS(aio_tls_error(&p->tls), "needs its name (server_name), or AIO_TLS_NO_VERIFY");
+    AIO_END(t);
+}
+static aio_status named_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    peer_setup(p, &W.scfg);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_HANDSHAKE: a server takes no server name (NULL)");
+    AIO_END(t);
+}
+static aio_status misuse_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
+    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
+    AIO_AWAIT(t, W.client.rc, &W.client.task);
+    CHECK_EQ(W.client.rc, AIO_EINVAL);
+    AIO_AWAIT(t, W.server.rc, &W.server.task);
+    CHECK_EQ(W.server.rc, AIO_EINVAL);
+    AIO_END(t);
+}
+static void test_tls_handshake_misuse(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    W.server_fn = named_server;
+    W.client_fn = nameless_client;
+    {
+        aio_loop loop;
+        test_loop(&loop);
+        W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
+        W.port = aio_socket_port(W.lfd);
+        W.sv[0] = W.sv[1] = -1;
+        CHECK_EQ(test_run(&loop, &W.main, misuse_main), AIO_OK);
+        CHECK_EQ(aio_tls_free(&W.server.tls), AIO_OK);
+        CHECK_EQ(aio_tls_free(&W.client.tls), AIO_OK);
+        CHECK_EQ(aio_close(W.server.fd), AIO_OK);
+        CHECK_EQ(aio_close(W.client.fd), AIO_OK);
+        CHECK_EQ(aio_close(W.lfd), AIO_OK);
+        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    }
+    aio_tls_config_free(&W.scfg);
+    aio_tls_config_free(&W.ccfg);
+    memset(&W, 0, sizeof W);
+}
+
+/* While a handshake is under way: a read of its stream by another task is
+ * refused (AIO_EBUSY), and so are aio_tls_free, a second handshake and a
+ * shutdown; after it, a second handshake is refused (one session, one
+ * connection). */
+static aio_status busy_reader(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_READ_LINE(t, b->rc, &b->p->st, AIO_SEC(5));
+    CHECK_EQ(b->rc, AIO_EBUSY);
+    CHECK_DEBUG("a read of a TLS stream while its handshake or its shutdown is under way");
+    CHECK_EQ(aio_tls_free(&b->p->tls), AIO_EBUSY);
+    CHECK_DEBUG("aio_tls_free: a task is waiting in the session's handshake");
+    AIO_TLS_SHUTDOWN(t, b->rc, &b->p->tls, AIO_SEC(1));
+    CHECK_EQ(b->rc, AIO_EBUSY);
+    AIO_END(t);
+}
+static aio_status slow_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    AIO_SLEEP(t, AIO_MS(100));
+    peer_setup(p, &W.scfg);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_END(t);
+}
+static aio_status busy_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, busy_reader), AIO_OK);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    CHECK_EQ(p->hs_at, 100);
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    AIO_TLS_HANDSHAKE(t, p->rc, &p->tls, &p->st, "localhost", AIO_SEC(5));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_EINVAL);
+    CHECK_DEBUG("or had its handshake already");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    AIO_END(t);
+}
+static aio_status busy_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
+    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
+    AIO_AWAIT(t, W.client.rc, &W.client.task);
+    CHECK_EQ(W.client.rc, AIO_EINVAL);
+    AIO_AWAIT(t, W.server.rc, &W.server.task);
+    AIO_END(t);
+}
+static void test_tls_busy(void) {
+    aio_loop loop;
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    W.server_fn = slow_server;
+    W.client_fn = busy_client;
+    test_loop(&loop);
+    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
+    W.port = aio_socket_port(W.lfd);
+    W.sv[0] = W.sv[1] = -1;
+    CHECK_EQ(test_run(&loop, &W.main, busy_main), AIO_OK);
+    CHECK_EQ(aio_tls_free(&W.server.tls), AIO_OK);
+    CHECK_EQ(aio_close(W.server.fd), AIO_OK);
+    CHECK_EQ(aio_close(W.client.fd), AIO_OK);
+    CHECK_EQ(aio_close(W.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&W.scfg);
+    aio_tls_config_free(&W.ccfg);
+    memset(&W, 0, sizeof W);
+}
+
+/* A server that requires a client certificate: a client that shows one
+ * the server's CA signed gets through; one that shows none is refused by
+ * the server (its handshake: AIO_ETLS), and learns it by the server's alert
+ * at its first read (TLS 1.3 ends the client's handshake first), or in its
+ * handshake (TLS 1.2). */
+static aio_status client_cert_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    if (W.ccfg.cert_file) {
+        CHECK_EQ(p->hs, AIO_OK);
+        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+        CHECK_LINE(p->rc, p, "hello\n");
+        AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
+    } else {
+        CHECK_EQ(p->hs, AIO_ETLS);
+        CONTAINS(aio_tls_error(&p->tls), "certificate");
+        AIO_SLEEP(t, AIO_MS(10));
+        CHECK_EQ(aio_close(p->fd), AIO_OK); /* (as a server does, alert or not) */
+        p->fd = -1;
+    }
+    AIO_END(t);
+}
+static aio_status client_cert_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    if (!W.ccfg.cert_file && (p->hs == AIO_ETLS || p->hs == AIO_ECONNRESET)) {
+        CHECK(p->hs_at <= 10); /* (TLS 1.2: refused in the handshake; the close resets what the server did not read) */
+        AIO_RETURN(t, 0);
+    }
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    if (W.ccfg.cert_file) {
+        CHECK_LINE(p->rc, p, "world\n");
+    } else {
+        CHECK_EQ(p->rc, AIO_ETLS);
+        CONTAINS(aio_tls_error(&p->tls), "alert");
+    }
+    AIO_END(t);
+}
+static void test_tls_client_certificate(void) {
+    int i;
+    for (i = 0; i < 2; i++) {
+        W.scfg.ca_file = cert("ca.pem");
+        server_config("server", AIO_TLS_VERIFY_CLIENT);
+        if (i == 0) {
+            W.ccfg.cert_file = cert("server.pem"); /* (a certificate the CA signed) */
+            W.ccfg.key_file = cert("server.key");
+        }
+        client_config("ca.pem", 0);
+        pair_run(client_cert_server, client_cert_client);
+    }
+}
+
+/* A peer that closes during the handshake: the handshake fails at once
+ * (AIO_ETLS, or the reset the system reports), not at its deadline. */
+static aio_status closing_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static aio_status closed_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK(p->hs == AIO_ETLS || p->hs == AIO_ECONNRESET);
+    if (p->hs == AIO_ETLS) CHECK_STR(aio_tls_error(&p->tls), "the peer closed the connection during the handshake");
+    CHECK_EQ(p->hs_at, 10);
+    AIO_END(t);
+}
+static void test_tls_peer_closes_in_handshake(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(closing_server, closed_client);
+}
+
+
+/* A peer that ends first (its close_notify) and closes its socket at once:
+ * the reads give 0, and a shutdown after that is AIO_OK even though its own
+ * close_notify has nowhere to go (the socket answers with a reset). */
+static aio_status closing_first_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "bye\n", 4, AIO_SEC(5));
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_MS(10)); /* (it does not wait for the answer) */
+    CHECK_EQ(p->end, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static aio_status after_close_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "bye\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_SLEEP(t, AIO_MS(20)); /* the server closed its socket meanwhile */
+    if (send(p->fd, "x", 1, MSG_NOSIGNAL) == 1) { /* (a byte the closed end answers with a reset) */
+        AIO_SLEEP(t, AIO_MS(10));
+    }
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_END(t);
+}
+static void test_tls_shutdown_after_peer_closed(void) {
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    pair_run(closing_first_server, after_close_client);
+}
+
+static const test_case tls_tests[] = {
+    TEST_ENTRY(test_tls_lines),
+    TEST_ENTRY(test_tls_ip_address),
+    TEST_ENTRY(test_tls_handshake_deadline),
+    TEST_ENTRY(test_tls_handshake_cancelled),
+    TEST_ENTRY(test_tls_unknown_ca),
+    TEST_ENTRY(test_tls_wrong_name),
+    TEST_ENTRY(test_tls_expired),
+    TEST_ENTRY(test_tls_no_verify),
+    TEST_ENTRY(test_tls_shutdown_deadline),
+    TEST_ENTRY(test_tls_shutdown_default_deadline),
+    TEST_ENTRY(test_tls_shutdown_after_peer_closed),
+    TEST_ENTRY(test_tls_truncated),
+    TEST_ENTRY(test_tls_megabyte_each_way),
+    TEST_ENTRY(test_tls_read_deadline),
+    TEST_ENTRY(test_tls_tickets_and_key_update),
+    TEST_ENTRY(test_tls_starttls),
+    TEST_ENTRY(test_tls_write_cut),
+    TEST_ENTRY(test_tls_config_errors),
+    TEST_ENTRY(test_tls_handshake_misuse),
+    TEST_ENTRY(test_tls_busy),
+    TEST_ENTRY(test_tls_client_certificate),
+    TEST_ENTRY(test_tls_peer_closes_in_handshake),
+};
+#endif /* TEST_TLS_NONE */
+void register_tls_tests(void);
+#ifndef TEST_TLS_NONE
+void register_tls_tests(void) { test_register(tls_tests, TEST_COUNT(tls_tests)); }
+#else
+void register_tls_tests(void) {}
+#endif
+
+/* The runner of the unit tests, for this file alone (it prints "ok NAME"
+ * for each test that passed). */
+#define TEST_FILE tls
+#include "../main.c"
