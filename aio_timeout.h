@@ -7375,6 +7375,17 @@ static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) 
 }
 #endif
 
+/* A mode that is a socket's file (S_ISSOCK is X/Open's: a strict POSIX
+ * build may lack it; then a stale socket file stays, and the bind says
+ * EADDRINUSE). */
+#if defined(S_ISSOCK)
+#define AIO__IS_SOCKET_FILE(mode) S_ISSOCK(mode)
+#elif defined(S_IFSOCK)
+#define AIO__IS_SOCKET_FILE(mode) (((mode) & S_IFMT) == S_IFSOCK)
+#else
+#define AIO__IS_SOCKET_FILE(mode) 0
+#endif
+
 /* 1 if a simulation runs here: its network has TCP and UDP only. */
 #ifdef AIO_SIMULATION
 #define AIO__UNIX_SIMULATED() (aio__sim_here != NULL)
@@ -7395,7 +7406,7 @@ AIO_API int aio_unix_listen(const char *path, int backlog) {
         return aio__misuse(AIO_EINVAL, "aio_unix_listen: the path is NULL, empty or longer than a Unix "
                                        "socket's address takes, or the backlog is negative");
     /* (asyncio's rule: a socket file an earlier listener left is removed) */
-    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode)) (void)unlink(sa.sun_path);
+    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) (void)unlink(sa.sun_path);
     fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
     if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
     /* (a listen that fails once bound: not seen) */
