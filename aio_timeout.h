@@ -70,10 +70,11 @@
  * sockets (POSIX, and Windows: link ws2_32), Unix domain sockets
  * (aio_unix_listen, AIO_UNIX_CONNECT), buffered streams (AIO_READ_LINE, ...,
  * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
- * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM, AIO_SEND_TO), blocking calls on worker
- * threads (AIO_TO_THREAD, AIO_LOOKUP), child processes (aio_process_spawn,
- * AIO_PROCESS_WAIT, AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE
- * on any descriptor (through a port on a microcontroller), aio_signal_event
+ * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM,
+ * AIO_SEND_TO), blocking calls on worker threads (AIO_TO_THREAD,
+ * AIO_LOOKUP), child processes (aio_process_spawn, AIO_PROCESS_WAIT,
+ * AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any
+ * descriptor (through a port on a microcontroller), aio_signal_event
  * (add_signal_handler; Ctrl-C and console close on Windows), and
  * instruments to see what happened (aio_loop_set_instrument, aio_recorder:
  * tools/aio_trace.py draws a timeline of it), and, with AIO_SIMULATION, a
