@@ -1695,8 +1695,9 @@ AIO_API void *aio_sim_arg(void);
  * before the include; the program links -lssl -lcrypto: OpenSSL 1.1.1 or
  * later), or AIO_TLS_MBEDTLS (the same API on Mbed TLS 2.28: link -lmbedtls
  * -lmbedx509 -lmbedcrypto), on a hosted build with sockets; a program built
- * without either carries none of it. A configuration is loaded once (the engine's shared state: the
- * trust store, a server's certificate); each connection has a session that
+ * without either carries none of it. A configuration is loaded once (the
+ * engine's shared state: the trust store, a server's certificate); each
+ * connection has a session that
  * becomes its stream's transport at the handshake, so that AIO_READ_LINE,
  * AIO_READ_EXACTLY, ... and AIO_STREAM_WRITE carry plain text through it.
  *
