@@ -12749,6 +12749,40 @@ static CRYPTO_ONCE aio__ossl_once = CRYPTO_ONCE_STATIC_INIT;
 static int aio__ossl_type; /* the BIO's type: one for the process (OpenSSL has few to give) */
 static void aio__ossl_new_type(void) { aio__ossl_type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK; }
 
+/* In a simulation, OpenSSL's random bytes (its keys, nonces, randoms,
+ * tickets) are drawn from the simulation's seeded generator, so that a run
+ * replays by its seed: a RAND_METHOD (deprecated in OpenSSL 3, kept in its
+ * builds with the deprecated API; without it, OpenSSL's own bytes are used
+ * and only what they encrypt differs between runs: docs/simulation.md),
+ * set for the process at the first session made in a simulation, and
+ * giving OpenSSL's own bytes whenever no simulation runs on the thread. */
+#if defined(AIO__SIM) && !defined(OPENSSL_NO_DEPRECATED_3_0)
+#define AIO__OSSL_SIM_RAND 1
+#include <openssl/rand.h>
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+static const RAND_METHOD *aio__ossl_own_rand;
+static int aio__ossl_sim_bytes(unsigned char *out, int n) {
+    int i;
+    if (!aio_sim_active()) return aio__ossl_own_rand->bytes(out, n);
+    for (i = 0; i < n; i++) out[i] = (unsigned char)aio_sim_random(256);
+    return 1;
+}
+static int aio__ossl_sim_status(void) { return 1; }
+static RAND_METHOD aio__ossl_sim_rand = {NULL, aio__ossl_sim_bytes, NULL, NULL, aio__ossl_sim_bytes,
+                                         aio__ossl_sim_status};
+static void aio__ossl_sim_rand_set(void) {
+    if (aio__ossl_own_rand || !aio_sim_active()) return;
+    aio__ossl_own_rand = RAND_OpenSSL();
+    (void)RAND_set_rand_method(&aio__ossl_sim_rand);
+}
+#if defined(__GNUC__) || defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
 static int aio__ossl_bio_read(BIO *b, char *buf, int len) {
     aio_status rc;
     BIO_clear_retry_flags(b);
@@ -12810,6 +12844,9 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     } /* LCOV_EXCL_STOP */
     memset(e, 0, sizeof *e);
     ERR_clear_error();
+#ifdef AIO__OSSL_SIM_RAND
+    aio__ossl_sim_rand_set(); /* (SSL_CTX_new draws the keys of its tickets) */
+#endif
     (void)CRYPTO_THREAD_run_once(&aio__ossl_once, aio__ossl_new_type);
     e->ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     e->bio = BIO_meth_new(aio__ossl_type, "aio_timeout socket");
@@ -12850,6 +12887,9 @@ static aio_status aio__tls_e_new(aio_tls *tls) {
     SSL *ssl;
     BIO *bio;
     ERR_clear_error();
+#ifdef AIO__OSSL_SIM_RAND
+    aio__ossl_sim_rand_set();
+#endif
     ssl = SSL_new(e->ctx);
     bio = ssl ? BIO_new(e->bio) : NULL;
     if (!bio) { /* LCOV_EXCL_START: out of memory */
@@ -13001,6 +13041,20 @@ static int aio__mbed_recv(void *ctx, unsigned char *buf, size_t len) {
     return rc == AIO__AGAIN ? MBEDTLS_ERR_SSL_WANT_READ : MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
+/* The engine's random bytes: the configuration's generator; in a
+ * simulation, the simulation's seeded one (aio_sim_random), so that a run
+ * replays by its seed: its keys, nonces and randoms, its ciphertext. */
+static int aio__mbed_random(void *drbg, unsigned char *out, size_t len) {
+#ifdef AIO__SIM
+    if (aio_sim_active()) {
+        size_t i;
+        for (i = 0; i < len; i++) out[i] = (unsigned char)aio_sim_random(256);
+        return 0;
+    }
+#endif
+    return mbedtls_ctr_drbg_random(drbg, out, len);
+}
+
 static void aio__mbed_unload(aio__mbed *e) {
     mbedtls_ssl_config_free(&e->conf);
     mbedtls_x509_crt_free(&e->ca);
@@ -13040,7 +13094,7 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
         ret = mbedtls_ssl_config_defaults(&e->conf, server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
                                           MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret) return aio__mbed_load_failed(c, e, "the TLS engine could not start", NULL, ret); /* LCOV_EXCL_LINE */
-    mbedtls_ssl_conf_rng(&e->conf, mbedtls_ctr_drbg_random, &e->drbg);
+    mbedtls_ssl_conf_rng(&e->conf, aio__mbed_random, &e->drbg);
     mbedtls_ssl_conf_min_version(&e->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
     mbedtls_ssl_conf_authmode(&e->conf, verify ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
     if (verify) {

@@ -22,9 +22,12 @@
 # (and gcc on Mbed TLS), must print examples/tls/22_https_fetch.txt on the
 # virtual clock with these certificates; the coroutine checker reads it and
 # the tests (the coroutines stage leaves them here: they need the engine's
-# headers). One more check: a program built without AIO_TLS_OPENSSL has none
-# of it (no TLS symbol, nothing of OpenSSL's). Without OpenSSL's headers or the openssl
-# command (apt-get install libssl-dev openssl) every check is skipped and
+# headers). Then tests/tls/test_tls_sim.c: TLS in a simulation over many
+# seeds with faults, each seed replayed (gcc with ASan and UBSan; and gcc on
+# Mbed TLS), with the certificate sim.pem (for the name "server", an RSA
+# key). One more check: a program built without AIO_TLS_OPENSSL has none of
+# it (no TLS symbol, nothing of OpenSSL's). Without OpenSSL's headers or the
+# openssl command (apt-get install libssl-dev openssl) every check is skipped and
 # says so.
 tls_dir="$out/tls"
 rm -rf "$tls_dir"
@@ -33,7 +36,9 @@ tls_pass=0
 tls_fail=0
 tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
 tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
-tls_checks=11 # (what is skipped when OpenSSL is missing)
+tls_checks=12 # (what is skipped when OpenSSL is missing)
+tls_src=tests/tls/test_tls.c
+tls_what=tests
 
 # The certificates, made in DIR: tls_certs DIR (0 if all were made).
 tls_certs() (
@@ -46,6 +51,7 @@ tls_certs() (
     for name in server wrong expired; do
         openssl req -new $ec -keyout $name.key -out $name.csr -subj "/CN=$name" || exit 1
     done
+    openssl req -new -newkey rsa:2048 -nodes -keyout sim.key -out sim.csr -subj "/CN=server" || exit 1
     : >index.txt
     echo 01 >serial
     cat >ca.cnf <<'EOF'
@@ -66,12 +72,16 @@ subjectAltName = DNS:localhost,IP:127.0.0.1
 [ wrong ]
 basicConstraints = CA:FALSE
 subjectAltName = DNS:wrong.example
+[ sim ]
+basicConstraints = CA:FALSE
+subjectAltName = DNS:server
 EOF
     sign="openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -notext"
     $sign -in server.csr -out server.pem -extensions server -days 2 &&
         $sign -in wrong.csr -out wrong.pem -extensions wrong -days 2 &&
         $sign -in expired.csr -out expired.pem -extensions server -startdate 20200101000000Z \
-            -enddate 20200102000000Z
+            -enddate 20200102000000Z &&
+        $sign -in sim.csr -out sim.pem -extensions sim -days 2
 ) >"$tls_dir/certs.log" 2>&1
 
 # tls_run NAME RUNNER COMPILER FLAGS...: build the tests, run them (under
@@ -85,8 +95,8 @@ tls_run() {
         add_skipped 1 "tls $tls_name"
         return
     fi
-    if ! "$@" tests/tls/test_tls.c -o "$tls_dir/$tls_name" $tls_libs -lm 2>"$tls_dir/$tls_name.log"; then
-        tls_bad "$tls_name: tests/tls/test_tls.c does not build:"
+    if ! "$@" $tls_src -o "$tls_dir/$tls_name" $tls_libs -lm 2>"$tls_dir/$tls_name.log"; then
+        tls_bad "$tls_name: $tls_src does not build:"
         sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
         return
     fi
@@ -104,7 +114,7 @@ tls_run() {
         { grep -E '^(FAIL|    |==[0-9]+==.*(ERROR|definitely|Invalid)|SUMMARY)' "$tls_dir/$tls_name.out" ||
             tail -n 30 "$tls_dir/$tls_name.out"; } | head -n 40 | sed 's/^/    /'
     else
-        tls_ok "$tls_name: tests/tls/test_tls.c, $tls_p tests passed$tls_with"
+        tls_ok "$tls_name: $tls_src, $tls_p $tls_what passed$tls_with"
     fi
 }
 
@@ -140,6 +150,16 @@ else
         echo "[tls] gcc-c11-valgrind: skipped: valgrind is not installed (apt-get install valgrind)"
         add_skipped 1 "tls valgrind"
     fi
+    # TLS in a simulation (tests/tls/test_tls_sim.c): a client and a server over
+    # the simulated network with its faults, 150 seeds, each run twice (the same
+    # outcomes, the same digest).
+    tls_src=tests/tls/test_tls_sim.c
+    tls_what=checks
+    [ -n "$tls_san" ] && tls_with=" (a simulation; ASan, UBSan)"
+    tls_run gcc-c11-sim-asan - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_SIMULATION $tls_san
+    tls_with=
+    tls_src=tests/tls/test_tls.c
+    tls_what=tests
     # The same tests on Mbed TLS's engine (AIO_TLS_MBEDTLS), when it is installed.
     tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto"
     printf '#include <mbedtls/ssl.h>\nint main(void) { mbedtls_ssl_config c; mbedtls_ssl_config_init(&c); return 0; }\n' \
@@ -150,11 +170,18 @@ else
             $tls_san
         tls_with=" (Mbed TLS)"
         tls_run gxx-cxx17-mbedtls - g++ -x c++ -std=c++17 -O2 $WARN $(uninit_warnings g++) -DNDEBUG -DAIO_TLS_MBEDTLS
+        tls_src=tests/tls/test_tls_sim.c
+        tls_what=checks
+        tls_with=" (a simulation, Mbed TLS)"
+        tls_run gcc-c11-sim-mbedtls - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_SIMULATION \
+            -DAIO_TLS_MBEDTLS
+        tls_src=tests/tls/test_tls.c
+        tls_what=tests
         tls_with=
     else
-        echo "[tls] gcc-c11-mbedtls-asan, gxx-cxx17-mbedtls: skipped: Mbed TLS's headers or libraries are not" \
-            "installed (apt-get install libmbedtls-dev)"
-        add_skipped 2 "tls with Mbed TLS (libmbedtls-dev)"
+        echo "[tls] gcc-c11-mbedtls-asan, gxx-cxx17-mbedtls, gcc-c11-sim-mbedtls: skipped: Mbed TLS's headers or" \
+            "libraries are not installed (apt-get install libmbedtls-dev)"
+        add_skipped 3 "tls with Mbed TLS (libmbedtls-dev)"
     fi
     # examples/tls/22_https_fetch.c: warning-free with gcc -O2 and clang -O0, and
     # on the virtual clock it prints examples/tls/22_https_fetch.txt, on each engine.
@@ -187,7 +214,7 @@ else
     # The coroutine checker (tests/lint/README.md) on the TLS tests and example,
     # which the coroutines stage leaves to this one (they need OpenSSL's headers).
     if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
-        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c examples/tls/22_https_fetch.c \
+        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c examples/tls/22_https_fetch.c \
             >"$tls_dir/coroutines.out" 2>&1; then
             tls_ok "the coroutine checker finds nothing in tests/tls/test_tls.c and examples/tls/22_https_fetch.c"
         else
