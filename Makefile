@@ -217,7 +217,8 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 # I/O API, without streams, or without worker threads).
 .PHONY: bench-io bench-io-quick bench-io-programs
 BENCH_IO_PROGS = build/bench/io/loadgen $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
-                 $(if $(wildcard /usr/include/event2/event.h),build/bench/io/echo_event)
+                 $(if $(wildcard /usr/include/event2/event.h),build/bench/io/echo_event) \
+                 $(if $(wildcard /usr/include/openssl/ssl.h),build/bench/io/tls_load build/bench/io/tls_floor)
 BENCH_IO_HDR   = $(or $(patsubst -I%,%,$(firstword $(filter -I%,$(BENCH_INC)))),.)/aio_timeout.h
 
 bench-io bench-io-quick:
@@ -232,6 +233,19 @@ bench-io bench-io-quick:
 	@if $(MAKE) --no-print-directory build/bench/io/threads_aio >build/bench/io/threads_aio.log 2>&1; then \
 	    cat build/bench/io/threads_aio.log; else rm -f build/bench/io/threads_aio; \
 	    echo "bench-io: bench/io/threads_aio.c does not compile against $(BENCH_IO_HDR) (no worker threads?): our to_thread and lookups are skipped (build/bench/io/threads_aio.log)"; fi
+	@rm -f build/bench/io/lines_tls_aio.why build/bench/io/lines_tls_mbedtls.why
+	@if [ ! -f /usr/include/openssl/ssl.h ]; then rm -f build/bench/io/lines_tls_aio; \
+	    echo "OpenSSL's headers are not installed (apt-get install libssl-dev)" >build/bench/io/lines_tls_aio.why; \
+	elif $(MAKE) --no-print-directory build/bench/io/lines_tls_aio >build/bench/io/lines_tls_aio.log 2>&1; then \
+	    cat build/bench/io/lines_tls_aio.log; else rm -f build/bench/io/lines_tls_aio; \
+	    echo "bench/io/lines_tls_aio.c does not compile against $(BENCH_IO_HDR) (no TLS?): build/bench/io/lines_tls_aio.log" \
+	    | tee build/bench/io/lines_tls_aio.why; fi
+	@if [ ! -f /usr/include/mbedtls/ssl.h ]; then rm -f build/bench/io/lines_tls_mbedtls; \
+	    echo "Mbed TLS's headers are not installed (apt-get install libmbedtls-dev)" >build/bench/io/lines_tls_mbedtls.why; \
+	elif $(MAKE) --no-print-directory build/bench/io/lines_tls_mbedtls >build/bench/io/lines_tls_mbedtls.log 2>&1; then \
+	    cat build/bench/io/lines_tls_mbedtls.log; else rm -f build/bench/io/lines_tls_mbedtls; \
+	    echo "bench/io/lines_tls_aio.c does not compile on Mbed TLS against $(BENCH_IO_HDR): build/bench/io/lines_tls_mbedtls.log" \
+	    | tee build/bench/io/lines_tls_mbedtls.why; fi
 	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/io/run.py \
 	    $(if $(filter bench-io-quick,$@),--quick)
 
@@ -264,6 +278,25 @@ build/bench/io/echo_aio: bench/io/echo_aio.c $(BENCH_IO_HDR) build/bench/io/flag
 build/bench/io/lines_aio: bench/io/lines_aio.c $(BENCH_IO_HDR) build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/lines_aio.c -o $@
+
+# The TLS rows (bench/io/tls_run.py): the load generator and the floor on
+# OpenSSL, our line server over TLS on each engine whose headers are present.
+build/bench/io/tls_load: bench/io/tls_load.c build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/tls_load.c -lssl -lcrypto -lpthread -o $@
+
+build/bench/io/tls_floor: bench/io/tls_floor.c build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/tls_floor.c -lssl -lcrypto -o $@
+
+build/bench/io/lines_tls_aio: bench/io/lines_tls_aio.c $(BENCH_IO_HDR) build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/lines_tls_aio.c -lssl -lcrypto -o $@
+
+build/bench/io/lines_tls_mbedtls: bench/io/lines_tls_aio.c $(BENCH_IO_HDR) build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) -DAIO_TLS_MBEDTLS bench/io/lines_tls_aio.c \
+	    -lmbedtls -lmbedx509 -lmbedcrypto -o $@
 
 # (-lpthread: the pool's worker threads; glibc has them in the C library from
 # 2.34 on, older C libraries need it)

@@ -6,17 +6,21 @@ as its documentation writes one: asyncio.start_server, and per client
 `await writer.drain()` (each line answered upper-cased, as
 examples/17_line_server.py does).
 
-    python3 lines_asyncio.py PORT [HOST] [--uvloop]
+    python3 lines_asyncio.py PORT [HOST] [--uvloop] [--tls CERT KEY]
     python3 lines_asyncio.py --version [--uvloop]
 
 Listens on HOST (127.0.0.1) with a backlog of 1024. The streams' limit is
 4096 bytes, the longest line bench/io/lines_aio.c takes (its buffer); a
 longer line closes the client. --uvloop runs the same code on uvloop's event
-loop (asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())).
+loop (asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())). --tls
+serves over TLS (start_server(ssl=ctx), ctx an ssl.SSLContext for a server
+with CERT and KEY loaded, as its documentation makes one), the TLS rows of
+`make bench-io` (bench/io/tls_load.c).
 Single-threaded; prints nothing but errors.
 """
 import asyncio
 import platform
+import ssl
 import sys
 
 LINE_LIMIT = 4096
@@ -33,21 +37,28 @@ async def handle(reader, writer):
             await writer.drain()
     except ValueError:
         print("lines_asyncio: a line longer than %d bytes: the client is closed" % LINE_LIMIT, file=sys.stderr)
-    except (ConnectionResetError, BrokenPipeError):
-        pass  # the client went away
+    except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+        pass  # the client went away (over TLS: without its close_notify, say)
     finally:
         writer.close()
 
 
-async def serve(host, port):
-    server = await asyncio.start_server(handle, host, port, backlog=BACKLOG, limit=LINE_LIMIT)
+async def serve(host, port, ctx=None):
+    server = await asyncio.start_server(handle, host, port, backlog=BACKLOG, limit=LINE_LIMIT, ssl=ctx)
     async with server:
         await server.serve_forever()
 
 
 def main():
-    args = [a for a in sys.argv[1:] if a != "--uvloop"]
-    use_uvloop = "--uvloop" in sys.argv[1:]
+    argv = sys.argv[1:]
+    ctx = None
+    if "--tls" in argv:
+        i = argv.index("--tls")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(argv[i + 1], argv[i + 2])
+        del argv[i:i + 3]
+    args = [a for a in argv if a != "--uvloop"]
+    use_uvloop = "--uvloop" in argv
     if use_uvloop:
         import uvloop
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
@@ -56,10 +67,10 @@ def main():
                                ", uvloop %s" % uvloop.__version__ if use_uvloop else ""))
         return
     if not args:
-        sys.exit("usage: lines_asyncio.py PORT [HOST] [--uvloop]")
+        sys.exit("usage: lines_asyncio.py PORT [HOST] [--uvloop] [--tls CERT KEY]")
     host = args[1] if len(args) > 1 else "127.0.0.1"
     try:
-        asyncio.run(serve(host, int(args[0])))
+        asyncio.run(serve(host, int(args[0]), ctx))
     except KeyboardInterrupt:
         pass
 

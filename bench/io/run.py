@@ -37,6 +37,12 @@ is the one whose asyncio is measured; uvloop runs on the first of it and
 /usr/bin/python3 that can import uvloop (Debian's python3-uvloop installs it
 for /usr/bin/python3).
 
+Then the TLS rows (bench/io/tls_run.py: the line server over TLS and full
+handshakes, as the server's CPU time per request, beside a floor in C on
+OpenSSL, asyncio and uvloop over ssl), where OpenSSL's headers were there to
+build them (else left out, with the reason); they go in io-results.json
+("tls") and in a table of their own.
+
 Then, in rounds of their own, calls on worker threads and name lookups:
 build/bench/io/threads_aio (ours) and bench/io/threads_asyncio.py (asyncio,
 and uvloop with --uvloop), a fresh process each time, each on one core
@@ -59,6 +65,9 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tls_run  # noqa: E402  (the TLS rows)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "build", "bench", "io")
@@ -730,6 +739,9 @@ def markdown(doc, svg_name):
                  (", " + m["virtualisation"]) if m["virtualisation"] else "", m["pinned"], m["load_before"],
                  m["load_after"], doc["fd_limit"][0].upper() + doc["fd_limit"][1:],
                  ("; " + doc["port_note"]) if doc["port_note"] else "", doc["elapsed_s"]))
+    tls = tls_run.markdown(doc.get("tls"))
+    if tls:
+        L += [""] + tls[:-1]
     threads = markdown_threads(doc)
     if threads:
         L += [""] + threads[:-1]
@@ -1114,7 +1126,7 @@ def main():
     ap.add_argument("--out", help="where the results go (default: bench/ for the full run, "
                                   "build/bench/io/quick/ for the quick one)")
     ap.add_argument("--servers", help="comma-separated subset of: " + ",".join(
-        [s for s, _, _ in SERVERS] + [s for s, _ in THREADS]))
+        [s for s, _, _ in SERVERS] + [s for s, _ in THREADS] + ["tls"]))
     args = ap.parse_args()
     mode = "quick" if args.quick else "full"
     cfg = dict(MODES[mode])
@@ -1211,6 +1223,9 @@ def main():
             "targets": evaluate_threads(trows, placements), "failures": tfailures,
             "raw": [{"program": p, "cores": k, "rounds": rs} for (p, k), rs in sorted(truns.items())],
         }
+    tls = None
+    if not args.servers or "tls" in args.servers.split(","):
+        tls = tls_run.run(mode, pins)
     rows = summarise(runs, names, all_conns)
     m = machine(pins)
     m["pinned"] += ", " + prio
@@ -1227,7 +1242,7 @@ def main():
         "busy_threshold": BUSY, "retried": retried,
         "header_elsewhere": "ours" in names and os.path.realpath(header_dir()) != os.path.realpath(ROOT),
         "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],
-        "threads": threads,
+        "threads": threads, "tls": tls,
     }
     json_path = os.path.join(out, "io-results.json")
     with open(json_path, "w") as f:
@@ -1253,7 +1268,10 @@ def main():
         log("bench-io: worker threads and lookups: %d runs in %.0f s%s" % (
             sum(len(r["rounds"]) for r in threads["raw"]), threads["elapsed_s"],
             "; %d FAILED" % len(threads["failures"]) if threads["failures"] else ""))
-    if failures or (threads and threads["failures"]):
+    if tls and tls.get("elapsed_s") is not None:
+        log("bench-io: TLS: %d runs in %.0f s%s" % (sum(r["rounds"] for r in tls["results"]), tls["elapsed_s"],
+                                                    "; %d FAILED" % len(tls["failures"]) if tls["failures"] else ""))
+    if failures or (threads and threads["failures"]) or (tls and tls.get("failures")):
         sys.exit(1)
 
 
