@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # What `make bench-io` needs beyond a C compiler and python3: libuv1-dev and
-# libevent-dev (the libuv and libevent servers) and python3-uvloop (the uvloop
-# server). Installs them with apt-get when missing (apt-get update first); a
+# libevent-dev (the libuv and libevent servers), python3-uvloop (the uvloop
+# server), and for the TLS rows libssl-dev and openssl (the floor, the load
+# generator, our server on OpenSSL, the certificate) and libmbedtls-dev (our
+# server on Mbed TLS). Installs them with apt-get when missing (apt-get update first); a
 # package that cannot be installed is said so in one line, and the benchmark
 # runs without that peer.
 PYTHON=${PYTHON:-python3}
@@ -11,6 +13,9 @@ missing=""
 [ -f /usr/include/event2/event.h ] || missing="$missing libevent-dev"
 "$PYTHON" -c 'import uvloop' >/dev/null 2>&1 || /usr/bin/python3 -c 'import uvloop' >/dev/null 2>&1 ||
     missing="$missing python3-uvloop"
+[ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+[ -f /usr/include/mbedtls/ssl.h ] || missing="$missing libmbedtls-dev"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bench-io: installing$missing (apt-get update first)"
