@@ -13007,7 +13007,8 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
 /* Mbed TLS 2.28 (Debian's libmbedtls-dev). A configuration is an
  * mbedtls_ssl_config with what it points to: the trusted CAs, this side's
  * certificate and key, a random generator seeded from the system's entropy
- * (the sessions of one configuration belong to one thread); a session an
+ * (in a simulation, the simulation's: aio__mbed_random; the sessions of one
+ * configuration belong to one thread); a session an
  * mbedtls_ssl_context whose transport callbacks read and write the socket
  * through aio__tls_io_recv and aio__tls_io_send. Mbed TLS 2.28 checks a
  * certificate's names but not its addresses: a client that verifies an

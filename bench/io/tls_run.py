@@ -7,6 +7,9 @@ the measured seconds), not as requests per second: the load generator does
 TLS too, on one core, and caps those.
 
     python3 bench/io/tls_run.py [--quick]     (alone: prints the table)
+    python3 bench/io/tls_run.py --update      (the full rows, put into
+        bench/io-results.json and the section of bench/results.md that
+        `make bench-io` wrote, the rest of them kept)
 
 bench/io/run.py calls run() after its other rounds and puts what it returns
 in io-results.json ("tls") and its table in results.md. The servers, each a
@@ -233,7 +236,7 @@ def targets(results):
             if p is None:
                 continue
             out.append({"row": row, "target": "%s: %s" % (what, text), "ours_us": ours, "peer_us": p,
-                        "ratio": round(ours / p, 3), "met": ours <= factor * p})
+                        "ratio": round(ours / p, 4), "met": ours <= factor * p})
     return out
 
 
@@ -285,10 +288,30 @@ def markdown(tls):
     return L
 
 
+def update(tls):
+    """bench/io-results.json's "tls" replaced, and results.md's section written again from it."""
+    import json
+    import run as io_run  # (bench/io/run.py)
+    path = os.path.join(ROOT, "bench", "io-results.json")
+    with open(path) as f:
+        doc = json.load(f)
+    doc["tls"] = tls
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    svg = os.path.join(ROOT, "bench", "io-results.svg")
+    io_run.replace_section(os.path.join(ROOT, "bench", "results.md"),
+                           io_run.markdown(doc, os.path.basename(svg) if os.path.exists(svg) else None))
+    log("wrote bench/io-results.json and bench/results.md")
+
+
 if __name__ == "__main__":
     pins = [[], []]
-    if (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
+    if (os.cpu_count() or 1) >= 2 and shutil.which("taskset") and \
+            subprocess.run(["taskset", "-c", "1", "true"]).returncode == 0:
         pins = [["taskset", "-c", "0"], ["taskset", "-c", "1"]]
     doc = run("quick" if "--quick" in sys.argv else "full", pins)
     print("\n".join(markdown(doc)))
+    if "--update" in sys.argv and "--quick" not in sys.argv:
+        update(doc)
     sys.exit(1 if doc.get("failures") else 0)
