@@ -214,11 +214,11 @@ else
     # The coroutine checker (tests/lint/README.md) on the TLS tests and example,
     # which the coroutines stage leaves to this one (they need OpenSSL's headers).
     if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
-        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c examples/tls/22_https_fetch.c \
-            >"$tls_dir/coroutines.out" 2>&1; then
-            tls_ok "the coroutine checker finds nothing in tests/tls/test_tls.c and examples/tls/22_https_fetch.c"
+        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c \
+            examples/tls/22_https_fetch.c >"$tls_dir/coroutines.out" 2>&1; then
+            tls_ok "the coroutine checker finds nothing in tests/tls/*.c and examples/tls/22_https_fetch.c"
         else
-            tls_bad "the coroutine checker on tests/tls/test_tls.c and examples/tls/22_https_fetch.c:"
+            tls_bad "the coroutine checker on tests/tls/*.c and examples/tls/22_https_fetch.c:"
             head -n 20 "$tls_dir/coroutines.out" | sed 's/^/    /'
         fi
     else
