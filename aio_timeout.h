@@ -12754,8 +12754,9 @@ static void aio__ossl_new_type(void) { aio__ossl_type = BIO_get_new_index() | BI
  * replays by its seed: a RAND_METHOD (deprecated in OpenSSL 3, kept in its
  * builds with the deprecated API; without it, OpenSSL's own bytes are used
  * and only what they encrypt differs between runs: docs/simulation.md),
- * set for the process at the first session made in a simulation, and
- * giving OpenSSL's own bytes whenever no simulation runs on the thread. */
+ * set for the process at the first configuration or session made in a
+ * simulation, and giving OpenSSL's own bytes whenever no simulation runs
+ * on the thread. */
 #if defined(AIO__SIM) && !defined(OPENSSL_NO_DEPRECATED_3_0)
 #define AIO__OSSL_SIM_RAND 1
 #include <openssl/rand.h>
@@ -13044,7 +13045,8 @@ static int aio__mbed_recv(void *ctx, unsigned char *buf, size_t len) {
 
 /* The engine's random bytes: the configuration's generator; in a
  * simulation, the simulation's seeded one (aio_sim_random), so that a run
- * replays by its seed: its keys, nonces and randoms, its ciphertext. */
+ * replays by its seed: its keys, nonces and randoms (not the wall clock's
+ * seconds Mbed TLS puts in each hello: docs/simulation.md). */
 static int aio__mbed_random(void *drbg, unsigned char *out, size_t len) {
 #ifdef AIO__SIM
     if (aio_sim_active()) {
