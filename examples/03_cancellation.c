@@ -20,12 +20,9 @@
  * The Python original is 03_cancellation.py; it prints the same lines except
  * in part 4 (expected/03_cancellation.python-diff lists the difference).
  * Run: 03_cancellation [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
 #ifndef AIO_DEBUG
 #define AIO_DEBUG /* report misuse, such as a swallowed cancellation */
 #endif
-#include "aio_timeout.h"
 #include "example.h"
 
 /* 1. -------------------------------------------------------------------- */
@@ -204,11 +201,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

@@ -12,9 +12,6 @@
  * "random" numbers come from a fixed list, the same as there (it explains
  * which number decides what).
  * Run: 06_retry_backoff [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 enum { OPERATION_FAILED = AIO_EUSER }; /* RuntimeError("Operation failed") */
@@ -105,11 +102,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

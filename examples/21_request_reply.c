@@ -9,10 +9,7 @@
  * aio_sim_check asserting that each reply answers its request; --all counts
  * the seeds that fail. The Python original is 21_request_reply.py.
  * Run: 21_request_reply [--fixed] [--virtual | --sim [N] [--all]] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
 #define AIO_SIMULATION
-#include "aio_timeout.h"
 #include "example.h"
 
 static const int numbers[5] = {12, 7, 30, 5, 11};
@@ -112,11 +109,8 @@ static aio_status main_task(aio_task *t) { /* the client */
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
     static aio_sim_options o;
-    aio_loop loop;
-    aio_status rc;
     int i, sim = 0, all = 0, failed = 0;
     for (i = 1; i < argc; i++) {
         fixed |= strcmp(argv[i], "--fixed") == 0;
@@ -124,9 +118,7 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "--sim") == 0) sim = i + 1 < argc && atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1000;
     }
     if (!sim) { /* real sockets on 127.0.0.1 */
-        example_loop(&loop, timers, 8, argc, argv);
-        rc = aio_run(&loop, &m.task, main_task);
-        return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+        return example_run(&m.task, main_task, argc, argv);
     }
     listen_on = NULL, server_host = "server"; /* (NULL: any address of its host) */
     o.config.latency = AIO_MS(10);    /* each way 10 ms, plus up to 230 ms */

@@ -12,10 +12,21 @@
  *       line, like timed_print() in virtual_asyncio.py, which the Python
  *       originals use, so both print the same lines.
  *
- * Each example defines AIO_TIMEOUT_IMPLEMENTATION and AIO_STATIC, then includes
- * aio_timeout.h, then this file. */
+ *   example_run(&m.task, main_task, argc, argv)
+ *       runs the task main_task on such a loop and destroys the loop: the
+ *       program's exit status (0: the task ended without an error), as
+ *       asyncio.run(main()) is a Python original's last line.
+ *
+ * An example includes this file first: it includes aio_timeout.h with its
+ * implementation (AIO_TIMEOUT_IMPLEMENTATION, AIO_STATIC). One that includes
+ * the header itself first (examples 16 and 17) keeps its own. */
 #ifndef EXAMPLE_H
 #define EXAMPLE_H
+#ifndef AIO_TIMEOUT_IMPLEMENTATION
+#define AIO_TIMEOUT_IMPLEMENTATION
+#define AIO_STATIC
+#include "aio_timeout.h"
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +49,22 @@ static void example_loop(aio_loop *loop, aio_timer *timers, uint32_t n, int argc
     setvbuf(stdout, NULL, _IOLBF, 0); /* a person watching sees each line when it happens */
 }
 
+static int example_run(aio_task *main_task, aio_task_fn fn, int argc, char **argv) {
+    static aio_timer timers[64];
+    aio_loop loop;
+    aio_status rc;
+    example_loop(&loop, timers, 64, argc, argv);
+    rc = aio_run(&loop, main_task, fn);
+    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+}
+
 /* Seconds since the start, as a double. */
 static double elapsed(void) {
     return (double)(aio_time)(aio_now() - example_start) / (double)AIO_TICKS_PER_SEC;
 }
 
 #if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 1, 2)))
+__attribute__((format(printf, 1, 2), unused))
 #endif
 static void say(const char *fmt, ...) {
     char text[2048];
