@@ -111,25 +111,13 @@ static aio_status main_task(aio_task *t) { /* the client */
 int main(int argc, char **argv) {
     static main_t m;
     static aio_sim_options o;
-    int i, sim = 0, all = 0, failed = 0;
-    for (i = 1; i < argc; i++) {
-        fixed |= strcmp(argv[i], "--fixed") == 0;
-        all |= strcmp(argv[i], "--all") == 0;
-        if (strcmp(argv[i], "--sim") == 0) sim = i + 1 < argc && atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1000;
-    }
-    if (!sim) { /* real sockets on 127.0.0.1 */
-        return example_run(&m.task, main_task, argc, argv);
-    }
+    fixed = example_flag(argc, argv, "--fixed") != 0;
+    if (!example_flag(argc, argv, "--sim")) return example_run(&m.task, main_task, argc, argv); /* 127.0.0.1 */
     listen_on = NULL, server_host = "server"; /* (NULL: any address of its host) */
     o.config.latency = AIO_MS(10);    /* each way 10 ms, plus up to 230 ms */
     o.config.jitter = AIO_MS(230);
     o.config.timer_late = AIO_MS(20); /* a timer fires up to 20 ms late */
     o.config.step = AIO_US(100);      /* a turn of the loop takes up to 0.1 ms */
     o.config.short_recv = 0.3;        /* 30% of the receives are short */
-    o.quiet = all = all && !getenv("AIO_SIM_SEED"); /* --all: one seed at a time (a replay: one) */
-    o.trace = all ? "" : NULL;                     /* and no trace ("": none) */
-    for (o.first = 1, o.seeds = all ? 1 : (uint64_t)sim; o.first <= (uint64_t)sim; o.first += o.seeds)
-        failed += AIO_SIM_RUN(&o, main_t, main_task);
-    printf("sim: %d of %llu seeds failed\n", failed, all ? (unsigned long long)sim : (unsigned long long)o.runs);
-    return failed != 0;
+    return EXAMPLE_SIM(&o, argc, argv, main_t, main_task);
 }

@@ -17,6 +17,15 @@
  *       program's exit status (0: the task ended without an error), as
  *       asyncio.run(main()) is a Python original's last line.
  *
+ *   example_flag(argc, argv, "--fixed")
+ *       whether the command line has that word;
+ *   EXAMPLE_SIM(&options, argc, argv, main_t, main_task)   (with AIO_SIMULATION)
+ *       `--sim [N]`: main_task (the field `task` of a main_t) over seeds 1 to
+ *       N (1000) in a simulation with those options, then "sim: F of N seeds
+ *       failed"; `--all` runs them one at a time, quiet and without a trace,
+ *       to count every failing seed (a replay, AIO_SIM_SEED=S: that one).
+ *       The program's exit status (0: none failed).
+ *
  * An example includes this file first: it includes aio_timeout.h with its
  * implementation (AIO_TIMEOUT_IMPLEMENTATION, AIO_STATIC). One that includes
  * the header itself first (examples 16 and 17) keeps its own. */
@@ -28,18 +37,23 @@
 #include "aio_timeout.h"
 #endif
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static aio_time example_start;
 
-static int example_virtual(int argc, char **argv) {
-    const char *env = getenv("AIO_VIRTUAL");
+static int example_flag(int argc, char **argv, const char *word) {
     int i;
     for (i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--virtual") == 0) return 1;
-    return env && env[0] && strcmp(env, "0") != 0;
+        if (strcmp(argv[i], word) == 0) return i;
+    return 0;
+}
+
+static int example_virtual(int argc, char **argv) {
+    const char *env = getenv("AIO_VIRTUAL");
+    return example_flag(argc, argv, "--virtual") || (env && env[0] && strcmp(env, "0") != 0);
 }
 
 static void example_loop(aio_loop *loop, aio_timer *timers, uint32_t n, int argc, char **argv) {
@@ -57,6 +71,22 @@ static int example_run(aio_task *main_task, aio_task_fn fn, int argc, char **arg
     rc = aio_run(&loop, main_task, fn);
     return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
 }
+
+#ifdef AIO_SIMULATION
+#define EXAMPLE_SIM(o, argc, argv, type, fn) example_sim((o), (argc), (argv), sizeof(type), offsetof(type, task), (fn))
+static int example_sim(aio_sim_options *o, int argc, char **argv, size_t size, size_t offset, aio_task_fn fn) {
+    int at = example_flag(argc, argv, "--sim");
+    int sim = at && at + 1 < argc && atoi(argv[at + 1]) > 0 ? atoi(argv[at + 1]) : 1000;
+    int all = example_flag(argc, argv, "--all") && !getenv("AIO_SIM_SEED"); /* (a replay: one seed) */
+    int failed = 0;
+    o->quiet = all;
+    o->trace = all ? "" : NULL; /* ("": none) */
+    for (o->first = 1, o->seeds = all ? 1 : (uint64_t)sim; o->first <= (uint64_t)sim; o->first += o->seeds)
+        failed += aio_sim_run(o, size, offset, fn);
+    printf("sim: %d of %llu seeds failed\n", failed, all ? (unsigned long long)sim : (unsigned long long)o->runs);
+    return failed != 0;
+}
+#endif
 
 /* Seconds since the start, as a double. */
 static double elapsed(void) {
