@@ -55,13 +55,7 @@ static aio_status run_with_timeout_and_progress(aio_task *t, monitor_t *s) {
     AIO_END(t);
 }
 
-typedef struct {
-    aio_task task;
-    operation_t operation;
-    monitor_t monitor;
-    int run;
-    aio_status rc;
-} main_t;
+typedef struct { aio_task task; operation_t operation; monitor_t monitor; int run; aio_status rc; } main_t;
 static aio_status main_task(aio_task *t) {
     /* the operation takes 5 s: within 7 s it completes, within 3 s it does not */
     static const double timeouts[2] = {7, 3};

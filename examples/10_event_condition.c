@@ -101,24 +101,19 @@ static aio_status main_task(aio_task *t) {
     say("\n== 2. a condition and a predicate");
     count = 0;
     s->waiters[0].target = 2;
-    s->waiters[0].timeout = AIO_NEVER;
     s->waiters[1].target = 4;
-    s->waiters[1].timeout = AIO_NEVER;
-    AIO_CHECK(t, aio_spawn(&s->waiters[0].task, wait_for_condition));
-    AIO_CHECK(t, aio_spawn(&s->waiters[1].task, wait_for_condition));
-    AIO_CHECK(t, aio_spawn(&s->updater.task, update_state_periodically));
-    s->items[0].task = &s->waiters[0].task;
-    s->items[1].task = &s->waiters[1].task;
-    s->items[2].task = &s->updater.task;
+    s->waiters[0].timeout = s->waiters[1].timeout = AIO_NEVER;
+    AIO_CHECK(t, create_task(&s->items[0], &s->waiters[0].task, wait_for_condition));
+    AIO_CHECK(t, create_task(&s->items[1], &s->waiters[1].task, wait_for_condition));
+    AIO_CHECK(t, create_task(&s->items[2], &s->updater.task, update_state_periodically));
     AIO_GATHER(t, s->rc, s->items, 3);
 
     say("\n== 3. a condition wait with a timeout of 2.5 s");
     count = 0;
     s->waiters[0].target = 10;
     s->waiters[0].timeout = AIO_MS(2500);
-    AIO_CHECK(t, aio_spawn(&s->waiters[0].task, wait_for_condition));
-    AIO_CHECK(t, aio_spawn(&s->updater.task, update_state_periodically));
-    s->items[1].task = &s->updater.task;
+    AIO_CHECK(t, create_task(&s->items[0], &s->waiters[0].task, wait_for_condition));
+    AIO_CHECK(t, create_task(&s->items[1], &s->updater.task, update_state_periodically));
     AIO_GATHER(t, s->rc, s->items, 2);
     AIO_END(t);
 }

@@ -34,14 +34,8 @@ static aio_status manager_release(aio_task *t, manager_t *s) {
     AIO_END(t);
 }
 
-typedef struct {
-    aio_frame frame;
-    int timeout;
-    int resource; /* 0: not acquired */
-    manager_t manager;
-    aio_timeout scope;
-    aio_status rc;
-} use_t;
+/* (resource 0: not acquired) */
+typedef struct { aio_frame frame; int timeout, resource; manager_t manager; aio_timeout scope; aio_status rc; } use_t;
 static aio_status use_resource_with_timeout(aio_task *t, use_t *s) {
     AIO_BEGIN(t, s);
     s->resource = 0;
@@ -135,14 +129,7 @@ static aio_status good_resource_handling(aio_task *t, handling_t *s) {
 }
 
 /* ----------------------------------------------------------------------- */
-typedef struct {
-    aio_task task;
-    use_t use;
-    db_t db;
-    handling_t handling;
-    aio_timeout scope;
-    aio_status rc;
-} main_t;
+typedef struct { aio_task task; use_t use; db_t db; handling_t handling; aio_timeout scope; aio_status rc; } main_t;
 
 static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);

@@ -17,6 +17,9 @@
  *       program's exit status (0: the task ended without an error), as
  *       asyncio.run(main()) is a Python original's last line.
  *
+ *   create_task(&items[i], &task, fn)
+ *       asyncio.create_task: spawns the task and notes it in a wait item for
+ *       AIO_GATHER, AIO_WAIT or as_completed;
  *   example_flag(argc, argv, "--fixed")
  *       whether the command line has that word;
  *   EXAMPLE_SIM(&options, argc, argv, main_t, main_task)   (with AIO_SIMULATION)
@@ -44,6 +47,12 @@
 
 static aio_time example_start;
 
+#if defined(__GNUC__) || defined(__clang__)
+#define EXAMPLE_UNUSED __attribute__((unused)) /* (an example need not use each) */
+#else
+#define EXAMPLE_UNUSED
+#endif
+
 static int example_flag(int argc, char **argv, const char *word) {
     int i;
     for (i = 1; i < argc; i++)
@@ -63,7 +72,7 @@ static void example_loop(aio_loop *loop, aio_timer *timers, uint32_t n, int argc
     setvbuf(stdout, NULL, _IOLBF, 0); /* a person watching sees each line when it happens */
 }
 
-static int example_run(aio_task *main_task, aio_task_fn fn, int argc, char **argv) {
+EXAMPLE_UNUSED static int example_run(aio_task *main_task, aio_task_fn fn, int argc, char **argv) {
     static aio_timer timers[64];
     aio_loop loop;
     aio_status rc;
@@ -88,15 +97,22 @@ static int example_sim(aio_sim_options *o, int argc, char **argv, size_t size, s
 }
 #endif
 
+/* asyncio.create_task(fn()) for a gather or a wait: spawn `task`, which
+ * runs fn, and note it in *item; AIO_OK, or aio_spawn's error. */
+EXAMPLE_UNUSED static aio_status create_task(aio_wait_item *item, aio_task *task, aio_task_fn fn) {
+    item->task = task;
+    return aio_spawn(task, fn);
+}
+
 /* Seconds since the start, as a double. */
 static double elapsed(void) {
     return (double)(aio_time)(aio_now() - example_start) / (double)AIO_TICKS_PER_SEC;
 }
 
 #if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 1, 2), unused))
+__attribute__((format(printf, 1, 2)))
 #endif
-static void say(const char *fmt, ...) {
+EXAMPLE_UNUSED static void say(const char *fmt, ...) {
     char text[2048];
     const char *p = text;
     va_list ap;
