@@ -68,8 +68,7 @@ static aio_status fetch_from_fastest_source(aio_task *t, fastest_t *s) {
         s->source[s->i].id = s->i;
         s->source[s->i].url = urls[s->i];
         s->source[s->i].seconds = uniform(1, 5);
-        AIO_CHECK(t, aio_spawn(&s->source[s->i].task, job));
-        s->items[s->i].task = &s->source[s->i].task;
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->source[s->i].task, job));
     }
     AIO_WAIT(t, s->rc, s->items, 3, AIO_FIRST_COMPLETED, aio_seconds(s->timeout));
     s->winner = -1;
@@ -109,8 +108,7 @@ static void start_jobs(main_t *s, int n, const double *seconds) {
         memset(&s->jobs[i], 0, sizeof s->jobs[i]);
         s->jobs[i].id = i + 1;
         s->jobs[i].seconds = seconds[i];
-        aio_spawn(&s->jobs[i].task, job);
-        s->items[i].task = &s->jobs[i].task;
+        create_task(&s->items[i], &s->jobs[i].task, job);
     }
     s->n = n;
 }

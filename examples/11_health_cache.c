@@ -276,8 +276,7 @@ static aio_status main_task(aio_task *t) {
         s->checks[s->i].service = names[s->i];
         s->checks[s->i].timeout = timeouts[s->i];
         s->checks[s->i].degraded_threshold = 500;
-        AIO_CHECK(t, aio_spawn(&s->checks[s->i].task, check_health));
-        s->items[s->i].task = &s->checks[s->i].task;
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->checks[s->i].task, check_health));
     }
     AIO_GATHER(t, s->rc, s->items, 4);
     s->system_status = "healthy";

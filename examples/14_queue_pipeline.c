@@ -73,8 +73,7 @@ static aio_status main_task(aio_task *t) {
     for (s->i = 0; s->i < 3; s->i++) {
         s->consumers[s->i].name = "ABC"[s->i];
         s->consumers[s->i].work_ms = work_ms[s->i];
-        s->items[s->i].task = &s->consumers[s->i].task;
-        AIO_CHECK(t, aio_spawn(&s->consumers[s->i].task, consumer));
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->consumers[s->i].task, consumer));
         AIO_SLEEP(t, AIO_MS(30)); /* so that no two consumers time out at the same instant */
     }
     AIO_CALL(t, s->rc, producer, &s->producer);

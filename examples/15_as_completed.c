@@ -50,8 +50,7 @@ static aio_status main_task(aio_task *t) {
         s->src[s->i].name = sources[s->i].name;
         s->src[s->i].delay_ms = sources[s->i].delay_ms;
         s->src[s->i].price = sources[s->i].price;
-        s->items[s->i].task = &s->src[s->i].task;
-        AIO_CHECK(t, aio_spawn(&s->src[s->i].task, ask));
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->src[s->i].task, ask));
     }
     s->best = -1;
     AIO_CHECK(t, aio_as_completed_init(&s->ac, s->items, N, AIO_SEC(2)));

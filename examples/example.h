@@ -22,6 +22,8 @@
  *   create_task(&items[i], &task, fn)
  *       asyncio.create_task: spawns the task and notes it in a wait item for
  *       AIO_GATHER, AIO_WAIT or as_completed;
+ *   join(list, sizeof list, "'%s'", item)
+ *       ", ".join(...), an item at a time (list[0] = '\0' starts a list);
  *   example_flag(argc, argv, "--fixed")
  *       whether the command line has that word;
  *   EXAMPLE_SIM(&options, argc, argv, main_t, main_task)   (with AIO_SIMULATION)
@@ -104,6 +106,21 @@ static int example_sim(aio_sim_options *o, int argc, char **argv, size_t size, s
 EXAMPLE_UNUSED static aio_status create_task(aio_wait_item *item, aio_task *task, aio_task_fn fn) {
     item->task = task;
     return aio_spawn(task, fn);
+}
+
+/* ", ".join(items), an item at a time: the item printf formats appended to
+ * the text in list[0..size), after ", " unless the list is empty; list. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+EXAMPLE_UNUSED static char *join(char *list, size_t size, const char *fmt, ...) {
+    size_t len = strlen(list);
+    va_list ap;
+    if (len) len += (size_t)snprintf(list + len, size - len, ", ");
+    va_start(ap, fmt);
+    if (len < size) vsnprintf(list + len, size - len, fmt, ap);
+    va_end(ap);
+    return list;
 }
 
 /* Seconds since the start, as a double. */
