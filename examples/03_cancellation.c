@@ -169,8 +169,7 @@ static aio_status main_task(aio_task *t) {
         aio_cancel(&s->loop.task);
         AIO_AWAIT(t, s->rc, &s->loop.task);
         if (s->rc == AIO_ECANCELED)
-            say("%s: cancelled at iteration %d", s->round == 0 ? "bad_loop" : "good_loop",
-                progress);
+            say("%s: cancelled at iteration %d", s->round == 0 ? "bad_loop" : "good_loop", progress);
         else
             say("%s: ran all %d iterations and returned %d; the cancel came too late",
                 s->round == 0 ? "bad_loop" : "good_loop", progress + 1, s->rc);

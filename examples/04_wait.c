@@ -46,9 +46,7 @@ static aio_status job(aio_task *t) {
 }
 
 /* The fixed "random" numbers: uniform(1, 5) = 1 + 4 * u. */
-static const double random_u[] = {0.275, 0.1, 0.55, 0.5, 0.25, 0.75};
-static int random_used;
-static double uniform(double a, double b) { return a + (b - a) * random_u[random_used++]; }
+static const double random_u[] = {0.275, 0.1, 0.55, 0.5, 0.25, 0.75}; /* (scripted: example.h) */
 
 /* 3. The fastest of three sources within `timeout`. */
 static const char *const urls[3] = {"https://api1.example.com/data",
@@ -123,6 +121,7 @@ static aio_status main_task(aio_task *t) {
     static const double part1[] = {1, 2, 3}, part2[] = {1, 3, 5, 2}, part5[] = {3, 2};
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+    scripted = random_u;
 
     say("== 1. FIRST_COMPLETED with a timeout of 1.5 s (tasks of 1, 2, 3 s)");
     start_jobs(s, 3, part1);

@@ -24,6 +24,8 @@
  *       AIO_GATHER, AIO_WAIT or as_completed;
  *   join(list, sizeof list, "'%s'", item)
  *       ", ".join(...), an item at a time (list[0] = '\0' starts a list);
+ *   scripted = numbers; random_value(), uniform(a, b)
+ *       the fixed "random" numbers of virtual_asyncio.py's Scripted;
  *   example_flag(argc, argv, "--fixed")
  *       whether the command line has that word;
  *   EXAMPLE_SIM(&options, argc, argv, main_t, main_task)   (with AIO_SIMULATION)
@@ -122,6 +124,13 @@ EXAMPLE_UNUSED static char *join(char *list, size_t size, const char *fmt, ...) 
     va_end(ap);
     return list;
 }
+
+/* virtual_asyncio.py's Scripted, where a Python original uses randomness:
+ * random_value() and uniform(a, b) take the next of the fixed numbers the
+ * example points `scripted` at. */
+EXAMPLE_UNUSED static const double *scripted;
+EXAMPLE_UNUSED static double random_value(void) { return *scripted++; }
+EXAMPLE_UNUSED static double uniform(double a, double b) { return a + (b - a) * random_value(); }
 
 /* Seconds since the start, as a double. */
 static double elapsed(void) {
