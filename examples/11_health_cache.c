@@ -24,12 +24,6 @@ static const double random_values[] = {
     0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2, 0.8,     /* product-789 */
     0.5, 0.5, 0.5, 0.5, 0.9, 0.5, 0.5,
 };
-static int random_used;
-static double random_value(void) {
-    if (random_used == (int)(sizeof random_values / sizeof random_values[0])) return 0.5;
-    return random_values[random_used++];
-}
-static double uniform(double a, double b) { return a + (b - a) * random_value(); }
 static double seconds(aio_time ticks) { return (double)ticks / AIO_TICKS_PER_SEC; }
 
 /* 1. -------------------------------------------------------------------- */
@@ -270,6 +264,7 @@ static aio_status main_task(aio_task *t) {
     static const char *const keys[3] = {"product-123", "product-456", "product-789"};
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+    scripted = random_values; /* (example.h) */
 
     say("== 1. health checks, each service with its own timeout");
     for (s->i = 0; s->i < 4; s->i++) {
