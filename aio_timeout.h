@@ -7000,14 +7000,9 @@ static size_t aio__stream_sizes(const aio_stream *s, int which) { /* 0: its star
 }
 
 /* Resize a growing stream's buffer to `size` bytes (at least what it
- * holds): AIO_OK, or AIO_EIO (errno ENOMEM) with the buffer as it was. In a
- * simulation the fault alloc_fails may refuse it, as memory may run out. */
+ * holds): AIO_OK, or AIO_EIO (errno ENOMEM) with the buffer as it was. */
 static aio_status aio__stream_resize(aio_stream *s, size_t size) {
-    unsigned char *block = NULL;
-#ifdef AIO__SIM
-    if (!aio__sim_alloc_fails())
-#endif
-        block = (unsigned char *)AIO_REALLOC(s->buf - AIO__GROW_HEAD, AIO__GROW_HEAD + size);
+    unsigned char *block = (unsigned char *)AIO_REALLOC(s->buf - AIO__GROW_HEAD, AIO__GROW_HEAD + size);
     if (!block) {
         errno = ENOMEM;
         return AIO_EIO;
@@ -7257,11 +7252,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
                                        "the limit below it or larger than INT_MAX");
     memset(s, 0, sizeof *s);
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init_growing", aio__fd(fd), "is negative");
-    block = NULL;
-#ifdef AIO__SIM
-    if (!aio__sim_alloc_fails())
-#endif
-        block = (unsigned char *)AIO_MALLOC(AIO__GROW_HEAD + start);
+    block = (unsigned char *)AIO_MALLOC(AIO__GROW_HEAD + start);
     if (!block) {
         errno = ENOMEM;
         return AIO_EIO;

@@ -494,6 +494,10 @@ static void test_io_port_no_sockets(void) {
     CHECK_EQ(aio_unix_listen("/tmp/x.sock", 0), AIO_EINVAL);
     CHECK_DEBUG("aio_unix_listen: Unix domain sockets need POSIX");
     CHECK_EQ(aio_stream_set_transport(&P.st, NULL, NULL), AIO_EINVAL);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_stream_init_growing(&P.st, 3, 256, 1024), AIO_EINVAL);
+    CHECK_DEBUG("streams need POSIX or Windows");
+    CHECK_EQ(aio_stream_free(&P.st), AIO_OK); /* (nothing to give back) */
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);
