@@ -1194,11 +1194,15 @@ AIO_API aio_status aio_close(aio_socket fd);
 AIO_API size_t aio_bytes_sent(const aio_task *t);
 
 /* A buffered stream over a socket (asyncio's StreamReader and StreamWriter),
- * in a buffer the caller gives: AIO_READ_LINE, AIO_READ_UNTIL,
+ * in a buffer the caller gives (aio_stream_init: fixed, the firmware's way)
+ * or one that grows up to a limit (aio_stream_init_growing: asyncio's
+ * `limit`): AIO_READ_LINE, AIO_READ_UNTIL,
  * AIO_READ_EXACTLY, AIO_READ_SOME, and AIO_STREAM_WRITE. Each read is an
  * await with a deadline whose lv is a length: the bytes are at
- * aio_stream_data() until the next read of the stream (the caller may change
- * them in place meanwhile). A read that times out, is cancelled or fails has
+ * aio_stream_data() until the next read of the stream, and the caller may
+ * change them in place meanwhile; the next read may move them (to the front
+ * of the buffer, or with a growing buffer to another block), so keep no
+ * pointer into the buffer across a read. A read that times out, is cancelled or fails has
  * taken nothing: what arrived stays buffered for the next one. A write
  * returns once the transport took every byte (write() then drain()).
  * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
@@ -1237,12 +1241,33 @@ typedef struct aio_stream {
     aio__offset scanned; /* how far from head a separator is known to be absent */
     uint8_t kind;
     uint8_t eof;       /* the peer ended the stream */
+    uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
  * negative descriptor). The buffer is the longest line a read can return. */
 AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size);
-/* The bytes the last read gave (valid until the next read of the stream). */
+/* A stream over socket fd whose buffer the stream owns: `start` bytes from
+ * the allocator hook (AIO_MALLOC), doubled (AIO_REALLOC) while a read needs
+ * more, up to `limit`, the longest line a read can return (asyncio's limit,
+ * 64 KiB by default: AIO_READ_LINE gives AIO_ELIMIT beyond it, as a fixed
+ * stream does beyond its buffer), and back to `start` bytes once what is
+ * buffered fits in them again. AIO_OK, AIO_EINVAL (start 0, limit below
+ * start or beyond INT_MAX), AIO_EBADF, or AIO_EIO (errno ENOMEM: no memory).
+ * When memory runs out as it grows, the read gives AIO_EIO (errno ENOMEM)
+ * and has taken nothing: the stream stays usable, what arrived stays
+ * buffered, and the next read tries again. The program owns the aio_stream
+ * and the socket; the stream owns the buffer, which aio_stream_free gives
+ * back. */
+AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t start, size_t limit);
+/* Give back a growing stream's buffer (a fixed stream's stays the
+ * program's: it is only forgotten); the socket stays open (aio_close). The
+ * stream cannot read or write until initialised again; a stream freed or
+ * zeroed may be freed again. AIO_OK, or AIO_EBUSY (a task waits in a read or
+ * a write of it: nothing freed). */
+AIO_API aio_status aio_stream_free(aio_stream *s);
+/* The bytes the last read gave (valid until the next read of the stream,
+ * which may move them; writable meanwhile). */
 AIO_API const char *aio_stream_data(const aio_stream *s);
 /* How many bytes are buffered and not read yet, and where they begin: after
  * AIO_EINCOMPLETE the partial data, after AIO_ELIMIT a full buffer. */
@@ -2070,7 +2095,8 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
  * the bytes at aio_stream_data(s), or a status (AIO_ETIMEDOUT, an I/O error,
  * ...); nothing is taken unless it succeeds.
  * reader.readline(): the line with its '\n'; at the end of the stream what
- * is left without one, then 0; AIO_ELIMIT if the buffer fills first. */
+ * is left without one, then 0; AIO_ELIMIT if the buffer fills first (a
+ * growing stream's: once it is at its limit). */
 #define AIO_READ_LINE(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_LINE, NULL, 0, d)
 /* reader.readuntil(sep): up to and with sep[0..seplen); AIO_EINCOMPLETE if
  * the stream ends first (the partial data stays buffered), AIO_ELIMIT;
@@ -2079,7 +2105,8 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
  * read resumes, so keep it where it lives until the read ends (a string
  * literal, the task's state; never a local). */
 #define AIO_READ_UNTIL(t, lv, s, sep, seplen, d) AIO__STREAM(t, lv, s, AIO__READ_UNTIL, sep, seplen, d)
-/* reader.readexactly(n): n bytes (n at most the buffer's size);
+/* reader.readexactly(n): n bytes (n at most the buffer's size, or a growing
+ * stream's limit);
  * AIO_EINCOMPLETE if the stream ends first. n = 0: 0 at once, at the end
  * too (still a checkpoint). */
 #define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
@@ -6960,6 +6987,43 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
  * functions: the other awaits' paths do not test for it.) */
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
 
+/* A growing stream's buffer (aio_stream_init_growing) is one block of the
+ * allocator: its starting size and its limit, then the bytes (s->buf points
+ * at them). The stream's fields are a fixed stream's; only the paths where a
+ * fixed buffer is full (AIO_ELIMIT) or its bytes are moved to the front test
+ * `grows`. */
+#define AIO__GROW_HEAD (2 * sizeof(size_t))
+static size_t aio__stream_sizes(const aio_stream *s, int which) { /* 0: its start, 1: its limit */
+    size_t v[2];
+    memcpy(v, s->buf - AIO__GROW_HEAD, sizeof v);
+    return v[which];
+}
+
+/* Resize a growing stream's buffer to `size` bytes (at least what it
+ * holds): AIO_OK, or AIO_EIO (errno ENOMEM) with the buffer as it was. */
+static aio_status aio__stream_resize(aio_stream *s, size_t size) {
+    unsigned char *block = (unsigned char *)AIO_REALLOC(s->buf - AIO__GROW_HEAD, AIO__GROW_HEAD + size);
+    if (!block) {
+        errno = ENOMEM;
+        return AIO_EIO;
+    }
+    s->buf = block + AIO__GROW_HEAD;
+    s->size = (aio__offset)size;
+    return AIO_OK;
+}
+
+/* A growing stream's buffer is full and the read needs more: double it, to
+ * its limit at most. AIO__MORE (room made), AIO_ELIMIT (at its limit), or
+ * AIO_EIO (no memory). */
+static aio_status aio__stream_grow(aio_stream *s) {
+    size_t limit = aio__stream_sizes(s, 1);
+    size_t size = (size_t)s->size * 2; /* (at most 2 * INT_MAX) */
+    aio_status rc;
+    if (s->size >= limit) return AIO_ELIMIT;
+    rc = aio__stream_resize(s, size < limit ? size : limit);
+    return rc == AIO_OK ? AIO__MORE : rc;
+}
+
 /* What the read under way takes of the bytes buffered: their length (taken:
  * aio_stream_data gives them), AIO__MORE, or the status it ends with. */
 static aio_status aio__stream_scan(aio_stream *s) {
@@ -6991,7 +7055,7 @@ static aio_status aio__stream_scan(aio_stream *s) {
             return AIO_EINCOMPLETE;
         }
     }
-    if (!n) return have == s->size ? AIO_ELIMIT : AIO__MORE;
+    if (!n) return have == s->size ? (s->grows ? aio__stream_grow(s) : AIO_ELIMIT) : AIO__MORE;
     s->last = s->head;
     s->head += (aio__offset)n;
     s->scanned = 0;
@@ -7019,6 +7083,8 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
         memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
         s->last = s->head = 0;
+        if (s->grows && s->size > aio__stream_sizes(s, 0) && s->tail <= aio__stream_sizes(s, 0))
+            (void)aio__stream_resize(s, aio__stream_sizes(s, 0)); /* (failing, it keeps the larger) */
     }
     if (s->transport) {
         rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
@@ -7096,10 +7162,10 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (!s || !s->buf)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the stream was not set up "
                                                         "(aio_stream_init)"));
-    if (kind == AIO__READ_UNTIL && (!sep || !n || n > s->size))
+    if (kind == AIO__READ_UNTIL && (!sep || !n || (n > s->size && (!s->grows || n > aio__stream_sizes(s, 1)))))
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_UNTIL: the separator is NULL, of length 0, "
                                                         "or longer than the stream's buffer"));
-    if (kind == AIO__READ_EXACTLY && n > s->size)
+    if (kind == AIO__READ_EXACTLY && n > s->size && (!s->grows || n > aio__stream_sizes(s, 1)))
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_EXACTLY: the count is larger than the "
                                                         "stream's buffer"));
     if (until == AIO_TIME_INVALID)
@@ -7175,6 +7241,41 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t start, size_t limit) {
+    unsigned char *block;
+    size_t sizes[2];
+    if (!s || !start || limit < start || limit > (size_t)INT_MAX)
+        return aio__misuse(AIO_EINVAL, "aio_stream_init_growing: the stream is NULL, the starting size 0, or "
+                                       "the limit below it or larger than INT_MAX");
+    memset(s, 0, sizeof *s);
+    if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init_growing", aio__fd(fd), "is negative");
+    block = (unsigned char *)AIO_MALLOC(AIO__GROW_HEAD + start);
+    if (!block) {
+        errno = ENOMEM;
+        return AIO_EIO;
+    }
+    sizes[0] = start;
+    sizes[1] = limit;
+    memcpy(block, sizes, sizeof sizes);
+    s->fd = fd;
+    s->buf = block + AIO__GROW_HEAD;
+    s->size = (aio__offset)start;
+    s->grows = 1;
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_stream_free(aio_stream *s) {
+    if (!s) return AIO_OK;
+    if (s->reader || s->writer)
+        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
+    if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
+    s->buf = NULL;
+    s->size = 0;
+    s->head = s->tail = s->last = s->scanned = 0;
+    s->grows = 0;
     return AIO_OK;
 }
 
@@ -13620,6 +13721,14 @@ AIO_API aio_status aio_close(aio_socket fd) {
 AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size) {
     (void)s; (void)fd; (void)buf; (void)size;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t start, size_t limit) {
+    (void)s; (void)fd; (void)start; (void)limit;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio_stream_free(aio_stream *s) {
+    (void)s; /* (never set up: nothing to give back) */
+    return AIO_OK;
 }
 AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
                                      size_t n, aio_time d) {

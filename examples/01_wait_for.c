@@ -12,9 +12,6 @@
  *
  * The Python original is 01_wait_for.py; both print the same lines.
  * Run: 01_wait_for [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 /* 1. async def long_running_task(): ten steps of one second, cleanup on cancel.
@@ -119,11 +116,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

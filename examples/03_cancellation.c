@@ -20,12 +20,9 @@
  * The Python original is 03_cancellation.py; it prints the same lines except
  * in part 4 (expected/03_cancellation.python-diff lists the difference).
  * Run: 03_cancellation [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
 #ifndef AIO_DEBUG
 #define AIO_DEBUG /* report misuse, such as a swallowed cancellation */
 #endif
-#include "aio_timeout.h"
 #include "example.h"
 
 /* 1. -------------------------------------------------------------------- */
@@ -79,24 +76,16 @@ static int heavy_computation(void) { /* sum(range(100)) */
     for (i = 0; i < 100; i++) sum += i;
     return sum;
 }
-typedef struct { aio_task task; int i, result; } loop_t;
-static aio_status bad_loop(aio_task *t) { /* no await: nothing can stop it */
+/* bad_loop (good 0): no await, nothing can stop it; good_loop (good 1): a
+ * checkpoint every 1000 iterations. */
+typedef struct { aio_task task; int good, i, result; } loop_t;
+static aio_status computation_loop(aio_task *t) {
     loop_t *s = AIO_SELF(t, loop_t);
     AIO_BEGIN(t);
     for (s->i = 0; s->i < 10000; s->i++) {
         progress = s->i;
         s->result = heavy_computation();
-    }
-    AIO_RETURN(t, s->result);
-    AIO_END(t);
-}
-static aio_status good_loop(aio_task *t) { /* a checkpoint every 1000 iterations */
-    loop_t *s = AIO_SELF(t, loop_t);
-    AIO_BEGIN(t);
-    for (s->i = 0; s->i < 10000; s->i++) {
-        progress = s->i;
-        s->result = heavy_computation();
-        if (s->i % 1000 == 0) AIO_YIELD(t);
+        if (s->good && s->i % 1000 == 0) AIO_YIELD(t);
     }
     AIO_RETURN(t, s->result);
     AIO_END(t);
@@ -173,14 +162,14 @@ static aio_status main_task(aio_task *t) {
 
     say("\n== 3. cancellation happens only at an await");
     for (s->round = 0; s->round < 2; s->round++) {
-        AIO_CHECK(t, aio_spawn(&s->loop.task, s->round == 0 ? bad_loop : good_loop));
+        s->loop.good = s->round;
+        AIO_CHECK(t, aio_spawn(&s->loop.task, computation_loop));
         for (s->turn = 0; s->turn < 3; s->turn++)
             AIO_YIELD(t); /* the loop gets a few turns, then it is cancelled */
         aio_cancel(&s->loop.task);
         AIO_AWAIT(t, s->rc, &s->loop.task);
         if (s->rc == AIO_ECANCELED)
-            say("%s: cancelled at iteration %d", s->round == 0 ? "bad_loop" : "good_loop",
-                progress);
+            say("%s: cancelled at iteration %d", s->round == 0 ? "bad_loop" : "good_loop", progress);
         else
             say("%s: ran all %d iterations and returned %d; the cancel came too late",
                 s->round == 0 ? "bad_loop" : "good_loop", progress + 1, s->rc);
@@ -204,11 +193,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

@@ -17,9 +17,6 @@
  * The Python original is 04_wait.py; both print the same lines. Its "random"
  * delays come from a fixed list, the same numbers as here.
  * Run: 04_wait [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 enum { JOB_FAILED = AIO_EUSER };  /* an error of our own: raise ValueError */
@@ -49,9 +46,7 @@ static aio_status job(aio_task *t) {
 }
 
 /* The fixed "random" numbers: uniform(1, 5) = 1 + 4 * u. */
-static const double random_u[] = {0.275, 0.1, 0.55, 0.5, 0.25, 0.75};
-static int random_used;
-static double uniform(double a, double b) { return a + (b - a) * random_u[random_used++]; }
+static const double random_u[] = {0.275, 0.1, 0.55, 0.5, 0.25, 0.75}; /* (scripted: example.h) */
 
 /* 3. The fastest of three sources within `timeout`. */
 static const char *const urls[3] = {"https://api1.example.com/data",
@@ -71,8 +66,7 @@ static aio_status fetch_from_fastest_source(aio_task *t, fastest_t *s) {
         s->source[s->i].id = s->i;
         s->source[s->i].url = urls[s->i];
         s->source[s->i].seconds = uniform(1, 5);
-        AIO_CHECK(t, aio_spawn(&s->source[s->i].task, job));
-        s->items[s->i].task = &s->source[s->i].task;
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->source[s->i].task, job));
     }
     AIO_WAIT(t, s->rc, s->items, 3, AIO_FIRST_COMPLETED, aio_seconds(s->timeout));
     s->winner = -1;
@@ -112,8 +106,7 @@ static void start_jobs(main_t *s, int n, const double *seconds) {
         memset(&s->jobs[i], 0, sizeof s->jobs[i]);
         s->jobs[i].id = i + 1;
         s->jobs[i].seconds = seconds[i];
-        aio_spawn(&s->jobs[i].task, job);
-        s->items[i].task = &s->jobs[i].task;
+        create_task(&s->items[i], &s->jobs[i].task, job);
     }
     s->n = n;
 }
@@ -128,6 +121,7 @@ static aio_status main_task(aio_task *t) {
     static const double part1[] = {1, 2, 3}, part2[] = {1, 3, 5, 2}, part5[] = {3, 2};
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+    scripted = random_u;
 
     say("== 1. FIRST_COMPLETED with a timeout of 1.5 s (tasks of 1, 2, 3 s)");
     start_jobs(s, 3, part1);
@@ -214,11 +208,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 8, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

@@ -11,9 +11,6 @@
  *
  * The Python original is 05_gather.py; both print the same lines.
  * Run: 05_gather [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 /* async def fetch_data(source, delay), an inline coroutine */
@@ -38,32 +35,20 @@ typedef struct {
 static aio_status fetcher(aio_task *t) {
     fetcher_t *s = AIO_SELF(t, fetcher_t);
     AIO_BEGIN(t);
-    if (s->timeout > 0)
-        AIO_WAIT_FOR_CALL(t, s->rc, fetch_data, &s->fetch, &s->scope, aio_seconds(s->timeout));
-    else
-        AIO_CALL(t, s->rc, fetch_data, &s->fetch);
-    if (s->rc == AIO_ETIMEDOUT) {
-        snprintf(s->result, sizeof s->result, "Timeout: %s took too long", s->fetch.source);
-        AIO_RETURN(t, 0);
-    }
-    snprintf(s->result, sizeof s->result, "Data from %s", s->fetch.source);
-    AIO_RETURN(t, 1);
+    AIO_WAIT_FOR_CALL(t, s->rc, fetch_data, &s->fetch, &s->scope,
+                      s->timeout > 0 ? aio_seconds(s->timeout) : AIO_NEVER); /* (0: no timeout of its own) */
+    snprintf(s->result, sizeof s->result, s->rc == AIO_ETIMEDOUT ? "Timeout: %s took too long" : "Data from %s",
+             s->fetch.source);
+    AIO_RETURN(t, s->rc != AIO_ETIMEDOUT); /* 1: its data, 0: timed out */
     AIO_END(t);
 }
 
 /* 1. async def fetch_multiple() and fetch_all_with_global_timeout(timeout):
  * inline coroutines, in the main task. Their code follows main_t. */
-typedef struct main_s main_t;
-typedef struct { aio_frame frame; main_t *m; } multiple_t;
-typedef struct {
-    aio_frame frame;
-    double timeout;
-    multiple_t multiple;
-    aio_timeout scope;
-    aio_status rc;
-} global_t;
+typedef struct { aio_frame frame; struct main_s *m; } multiple_t;
+typedef struct { aio_frame frame; double timeout; multiple_t multiple; aio_timeout scope; aio_status rc; } global_t;
 
-struct main_s {
+typedef struct main_s {
     aio_task task;
     global_t global;
     fetcher_t fetchers[3];
@@ -72,35 +57,32 @@ struct main_s {
     int i, ok;
     aio_status rc;
     char list[256];
-};
+} main_t;
 
-/* Set up fetchers[i] and its wait item, and spawn it. */
-static aio_status start(main_t *s, int i, const char *source, double delay, double timeout) {
+/* Set up fetchers[i] and its wait item, and spawn it (quiet: no "Fetching" line). */
+static aio_status start(main_t *s, int i, const char *source, double delay, double timeout, int quiet) {
     memset(&s->fetchers[i], 0, sizeof s->fetchers[i]);
     s->fetchers[i].fetch.source = source;
+    s->fetchers[i].fetch.quiet = quiet;
     s->fetchers[i].fetch.delay = delay;
     s->fetchers[i].timeout = timeout;
-    s->items[i].task = &s->fetchers[i].task;
-    return aio_spawn(&s->fetchers[i].task, fetcher);
+    return create_task(&s->items[i], &s->fetchers[i].task, fetcher);
 }
 
 /* The results as Python prints a list of strings. */
 static const char *results_list(main_t *s) {
     int i;
     s->list[0] = '\0';
-    for (i = 0; i < 3; i++)
-        snprintf(s->list + strlen(s->list), sizeof s->list - strlen(s->list), "%s'%s'",
-                 i ? ", " : "[", s->fetchers[i].result);
-    strcat(s->list, "]");
+    for (i = 0; i < 3; i++) join(s->list, sizeof s->list, "'%s'", s->fetchers[i].result);
     return s->list;
 }
 
 /* 1. Gather three fetches; if we are cancelled (our caller's timeout), so are they. */
 static aio_status fetch_multiple(aio_task *t, multiple_t *s) {
     AIO_BEGIN(t, s);
-    AIO_CHECK(t, start(s->m, 0, "Database", 2, 0));
-    AIO_CHECK(t, start(s->m, 1, "API", 3, 0));
-    AIO_CHECK(t, start(s->m, 2, "Cache", 1, 0));
+    AIO_CHECK(t, start(s->m, 0, "Database", 2, 0, 0));
+    AIO_CHECK(t, start(s->m, 1, "API", 3, 0, 0));
+    AIO_CHECK(t, start(s->m, 2, "Cache", 1, 0, 0));
     AIO_GATHER(t, s->m->rc, s->m->items, 3);
     AIO_END(t);
 }
@@ -112,7 +94,7 @@ static aio_status fetch_all_with_global_timeout(aio_task *t, global_t *s) {
     if (s->rc == AIO_ETIMEDOUT)
         say("Not all operations completed within %g seconds", s->timeout);
     else
-        say("All results: %s", results_list(s->multiple.m));
+        say("All results: [%s]", results_list(s->multiple.m));
     AIO_END(t);
 }
 
@@ -129,29 +111,27 @@ static aio_status main_task(aio_task *t) {
     AIO_CALL(t, s->rc, fetch_all_with_global_timeout, &s->global);
 
     say("\n== 2. a timeout for each fetch, gathered");
-    AIO_CHECK(t, start(s, 0, "Database", 2, 3.0)); /* 3 second timeout */
-    AIO_CHECK(t, start(s, 1, "API", 4, 2.0));      /* 2 second timeout (will time out) */
-    AIO_CHECK(t, start(s, 2, "Cache", 1, 5.0));    /* 5 second timeout */
+    AIO_CHECK(t, start(s, 0, "Database", 2, 3.0, 0)); /* 3 second timeout */
+    AIO_CHECK(t, start(s, 1, "API", 4, 2.0, 0));      /* 2 second timeout (will time out) */
+    AIO_CHECK(t, start(s, 2, "Cache", 1, 5.0, 0));    /* 5 second timeout */
     AIO_GATHER(t, s->rc, s->items, 3);
     for (s->i = 0; s->i < 3; s->i++) say("%s", s->fetchers[s->i].result);
 
     say("\n== 3. async with timeout(5): await gather(...)");
     AIO_TIMEOUT(t, &s->scope, AIO_SEC(5)) {
-        AIO_CHECK(t, start(s, 0, "api1", 2, 0));
-        AIO_CHECK(t, start(s, 1, "api2", 2, 0));
-        AIO_CHECK(t, start(s, 2, "api3", 2, 0));
-        for (s->i = 0; s->i < 3; s->i++) s->fetchers[s->i].fetch.quiet = 1;
+        AIO_CHECK(t, start(s, 0, "api1", 2, 0, 1));
+        AIO_CHECK(t, start(s, 1, "api2", 2, 0, 1));
+        AIO_CHECK(t, start(s, 2, "api3", 2, 0, 1));
         AIO_GATHER(t, s->rc, s->items, 3);
-        say("All results: %s", results_list(s));
+        say("All results: [%s]", results_list(s));
     }
     if (aio_timeout_status(&s->scope) == AIO_ETIMEDOUT)
         say("Failed to fetch all data within 5 seconds");
 
     say("\n== 4. partial results: each fetch within 2 s");
-    AIO_CHECK(t, start(s, 0, "fast-api", 0.5, 2));
-    AIO_CHECK(t, start(s, 1, "slow-api", 3, 2));
-    AIO_CHECK(t, start(s, 2, "normal-api", 1.5, 2));
-    for (s->i = 0; s->i < 3; s->i++) s->fetchers[s->i].fetch.quiet = 1;
+    AIO_CHECK(t, start(s, 0, "fast-api", 0.5, 2, 1));
+    AIO_CHECK(t, start(s, 1, "slow-api", 3, 2, 1));
+    AIO_CHECK(t, start(s, 2, "normal-api", 1.5, 2, 1));
     AIO_GATHER(t, s->rc, s->items, 3);
     for (s->ok = s->i = 0; s->i < 3; s->i++) s->ok += aio_task_result(&s->fetchers[s->i].task);
     say("Successful: %d", s->ok);
@@ -160,11 +140,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 8, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

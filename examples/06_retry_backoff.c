@@ -12,18 +12,12 @@
  * "random" numbers come from a fixed list, the same as there (it explains
  * which number decides what).
  * Run: 06_retry_backoff [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 enum { OPERATION_FAILED = AIO_EUSER }; /* RuntimeError("Operation failed") */
 
 static const double random_values[] = {0.1, 0.5, 0.6, 0.2, 0.25, 0.7, 0.9,
                                        0.4, 0.3, 0.4, 0.05, 0.5, 0.8, 0.1, 0.0};
-static int random_used;
-static double random_value(void) { return random_values[random_used++]; }
-static double uniform(double a, double b) { return a + (b - a) * random_value(); }
 
 /* Fails at once, hangs, or succeeds after 0.5 s. */
 typedef struct { aio_frame frame; } operation_t;
@@ -90,6 +84,7 @@ typedef struct { aio_task task; retry_t retry; aio_status rc; } main_t;
 static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+    scripted = random_values; /* (example.h) */
     say("== 1. up to 5 retries, first timeout 1 s");
     s->retry.max_retries = 5;
     s->retry.base_timeout = 1;
@@ -105,11 +100,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

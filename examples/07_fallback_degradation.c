@@ -13,18 +13,13 @@
  * The Python original is 07_fallback_degradation.py; both print the same
  * lines. The primary's "random" durations come from the same fixed list.
  * Run: 07_fallback_degradation [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 /* 1. -------------------------------------------------------------------- */
-static const double random_u[] = {0.125, 0.55, 0.775, 0.2, 0.425};
-static int random_used;
-static double uniform(double a, double b) { return a + (b - a) * random_u[random_used++]; }
+static const double random_u[] = {0.125, 0.55, 0.775, 0.2, 0.425}; /* (scripted: example.h) */
 
-typedef struct { aio_frame frame; double duration; } primary_t;
-static aio_status primary_operation(aio_task *t, primary_t *s) {
+typedef struct { aio_frame frame; double duration; } operation_t; /* the primary's and the fallback's */
+static aio_status primary_operation(aio_task *t, operation_t *s) {
     AIO_BEGIN(t, s);
     s->duration = uniform(1, 5);
     say("Primary operation running (will take %.1fs)", s->duration);
@@ -32,8 +27,7 @@ static aio_status primary_operation(aio_task *t, primary_t *s) {
     AIO_END(t);
 }
 
-typedef struct { aio_frame frame; } fallback_t;
-static aio_status fallback_operation(aio_task *t, fallback_t *s) {
+static aio_status fallback_operation(aio_task *t, operation_t *s) {
     AIO_BEGIN(t, s);
     say("Fallback operation running");
     AIO_SLEEP(t, AIO_MS(500));
@@ -41,13 +35,7 @@ static aio_status fallback_operation(aio_task *t, fallback_t *s) {
 }
 
 enum { PRIMARY_RESULT, FALLBACK_RESULT };
-typedef struct {
-    aio_frame frame;
-    primary_t primary;
-    fallback_t fallback;
-    aio_timeout scope;
-    aio_status rc;
-} with_fallback_t;
+typedef struct { aio_frame frame; operation_t primary, fallback; aio_timeout scope; aio_status rc; } with_fallback_t;
 static aio_status operation_with_fallback(aio_task *t, with_fallback_t *s) {
     AIO_BEGIN(t, s);
     AIO_WAIT_FOR_CALL(t, s->rc, primary_operation, &s->primary, &s->scope, AIO_SEC(2));
@@ -114,50 +102,26 @@ typedef struct {
     double max_wait, remaining;
     aio_time start;
     fetch_task_t data_task;
+    int i;
     aio_status rc;
 } degradation_t;
-static double seconds_since(aio_time start) {
-    return (double)(aio_time)(aio_now() - start) / AIO_TICKS_PER_SEC;
-}
 static aio_status get_product_with_graceful_degradation(aio_task *t, degradation_t *s) {
     AIO_BEGIN(t, s);
     s->start = aio_now();
-
-    s->data_task.fetch.tier = &tiers[0]; /* full */
-    AIO_CHECK(t, aio_spawn(&s->data_task.task, fetch_task));
-    AIO_WAIT_FOR(t, s->rc, &s->data_task.task, aio_seconds(s->max_wait));
-    if (s->rc != AIO_ETIMEDOUT) {
-        say("Using full data");
-        AIO_RETURN(t, s->rc);
-    }
-    say("Full data timed out");
-
-    s->remaining = s->max_wait - seconds_since(s->start);
-    if (s->remaining < 0) s->remaining = 0;
-    if (s->remaining > 0.5) { /* only if there is enough time for basic data */
-        s->data_task.fetch.tier = &tiers[1];
+    for (s->i = 0; s->i < 3; s->i++) { /* full, basic, minimal: each with the time left */
+        s->remaining = s->max_wait - (double)(aio_time)(aio_now() - s->start) / AIO_TICKS_PER_SEC;
+        if (s->remaining <= (s->i == 1 ? 0.5 : 0)) { /* basic data: only with more than 0.5 s left */
+            if (s->i == 1) say("Not enough time for basic data");
+            continue;
+        }
+        s->data_task.fetch.tier = &tiers[s->i];
         AIO_CHECK(t, aio_spawn(&s->data_task.task, fetch_task));
         AIO_WAIT_FOR(t, s->rc, &s->data_task.task, aio_seconds(s->remaining));
         if (s->rc != AIO_ETIMEDOUT) {
-            say("Using basic data");
+            say("Using %s data", tiers[s->i].name);
             AIO_RETURN(t, s->rc);
         }
-        say("Basic data timed out");
-    } else {
-        say("Not enough time for basic data");
-    }
-
-    s->remaining = s->max_wait - seconds_since(s->start);
-    if (s->remaining < 0) s->remaining = 0;
-    if (s->remaining > 0) {
-        s->data_task.fetch.tier = &tiers[2];
-        AIO_CHECK(t, aio_spawn(&s->data_task.task, fetch_task));
-        AIO_WAIT_FOR(t, s->rc, &s->data_task.task, aio_seconds(s->remaining));
-        if (s->rc != AIO_ETIMEDOUT) {
-            say("Using minimal data");
-            AIO_RETURN(t, s->rc);
-        }
-        say("Minimal data timed out");
+        say("%s data timed out", tiers[s->i].title);
     }
     say("All data fetches timed out");
     AIO_RETURN(t, NOTHING);
@@ -202,8 +166,7 @@ static const int items[5] = {1, 3, 2, 4, 1};
 typedef struct {
     aio_frame frame;
     double timeout_per_item, remaining_time;
-    int remaining_items, i, done;
-    int results[5];
+    int remaining_items, i, done, results[5];
     aio_timeout scope;
 } progressive_t;
 static aio_status operation_with_progressive_timeout(aio_task *t, progressive_t *s) {
@@ -245,6 +208,7 @@ static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
 
+    scripted = random_u;
     say("== 1. timeout with fallback (primary within 2 s, five times)");
     for (s->i = 0; s->i < 5; s->i++) {
         AIO_CALL(t, s->rc, operation_with_fallback, &s->fallback);
@@ -272,18 +236,12 @@ static aio_status main_task(aio_task *t) {
     say("Completed processing %d of 5 items", s->rc);
     s->list[0] = '\0';
     for (s->i = 0; s->i < s->rc; s->i++)
-        snprintf(s->list + strlen(s->list), sizeof s->list - strlen(s->list), "%s'Processed %d'",
-                 s->i ? ", " : "", s->progressive.results[s->i]);
+        join(s->list, sizeof s->list, "'Processed %d'", s->progressive.results[s->i]);
     say("Results: [%s]", s->list);
     AIO_END(t);
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

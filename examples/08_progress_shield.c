@@ -11,9 +11,6 @@
  *
  * The Python original is 08_progress_shield.py; both print the same lines.
  * Run: 08_progress_shield [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 /* async def operation_with_progress_updates(steps=10, step_time=0.5) */
@@ -58,13 +55,7 @@ static aio_status run_with_timeout_and_progress(aio_task *t, monitor_t *s) {
     AIO_END(t);
 }
 
-typedef struct {
-    aio_task task;
-    operation_t operation;
-    monitor_t monitor;
-    int run;
-    aio_status rc;
-} main_t;
+typedef struct { aio_task task; operation_t operation; monitor_t monitor; int run; aio_status rc; } main_t;
 static aio_status main_task(aio_task *t) {
     /* the operation takes 5 s: within 7 s it completes, within 3 s it does not */
     static const double timeouts[2] = {7, 3};
@@ -88,11 +79,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

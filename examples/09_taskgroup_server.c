@@ -11,18 +11,10 @@
  *
  * The Python original is 09_taskgroup_server.py; both print the same lines.
  * Run: 09_taskgroup_server [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 /* 1. A request handler: handle_request() under a 5 s timeout. */
-typedef struct {
-    aio_task task;
-    const char *request_id;
-    int processing_time;
-    aio_timeout deadline;
-} request_t;
+typedef struct { aio_task task; const char *request_id; int processing_time; aio_timeout deadline; } request_t;
 static aio_status request_handler(aio_task *t) {
     request_t *s = AIO_SELF(t, request_t);
     AIO_BEGIN(t);
@@ -61,8 +53,7 @@ typedef struct {
 } main_t;
 
 static aio_status main_task(aio_task *t) {
-    static const char *const ids[3] = {"req1", "req2", "req3"};
-    static const int times[3] = {2, 6, 3}; /* req2 will time out */
+    static const struct { const char *id; int time; } requests[3] = {{"req1", 2}, {"req2", 6}, {"req3", 3}};
     static const char *const names[3] = {"Task 1", "Task 2", "Task 3"};
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
@@ -70,8 +61,8 @@ static aio_status main_task(aio_task *t) {
     say("== 1. a server: each request has 5 s");
     AIO_GROUP(t, &s->group) {                    /* async with TaskGroup() as tg: */
         for (s->i = 0; s->i < 3; s->i++) {
-            s->requests[s->i].request_id = ids[s->i];
-            s->requests[s->i].processing_time = times[s->i];
+            s->requests[s->i].request_id = requests[s->i].id;
+            s->requests[s->i].processing_time = requests[s->i].time; /* req2 will time out */
             AIO_CHECK(t, aio_group_spawn(&s->group, &s->requests[s->i].task, request_handler));
         }
     }                                            /* waits for every request */
@@ -101,11 +92,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 8, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

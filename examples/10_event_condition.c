@@ -12,35 +12,28 @@
  *
  * The Python original is 10_event_condition.py; both print the same lines.
  * Run: 10_event_condition [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 /* 1. -------------------------------------------------------------------- */
-typedef struct { aio_task task; aio_event *event; int delay; } setter_t;
+typedef struct { aio_task task; aio_event event; int delay; } setter_t; /* the event it sets */
 static aio_status set_event_after_delay(aio_task *t) {
     setter_t *s = AIO_SELF(t, setter_t);
     AIO_BEGIN(t);
     AIO_SLEEP(t, AIO_SEC(s->delay));
     say("Setting event after %ds", s->delay);
-    aio_event_set(s->event);
+    aio_event_set(&s->event);
     AIO_END(t);
 }
 
-typedef struct { aio_frame frame; int timeout; aio_event event; setter_t setter; aio_status rc; } event_t;
+typedef struct { aio_frame frame; int timeout; setter_t setter; aio_status rc; } event_t;
 static aio_status wait_for_event(aio_task *t, event_t *s) {
     AIO_BEGIN(t, s);
-    aio_event_clear(&s->event);
-    s->setter.event = &s->event; /* a task that sets the event after 3 s */
+    aio_event_clear(&s->setter.event); /* a task that sets the event after 3 s */
     s->setter.delay = 3;
     AIO_CHECK(t, aio_spawn(&s->setter.task, set_event_after_delay));
     say("Waiting for event...");
-    AIO_EVENT_WAIT(t, s->rc, &s->event, AIO_SEC(s->timeout));
-    if (s->rc == AIO_OK)
-        say("Event was set!");
-    else
-        say("Timed out waiting for event");
+    AIO_EVENT_WAIT(t, s->rc, &s->setter.event, AIO_SEC(s->timeout));
+    say("%s", s->rc == AIO_OK ? "Event was set!" : "Timed out waiting for event");
     AIO_AWAIT(t, s->rc, &s->setter.task);
     AIO_END(t);
 }
@@ -55,7 +48,7 @@ static aio_status wait_for_condition(aio_task *t) {
     waiter_t *s = AIO_SELF(t, waiter_t);
     AIO_BEGIN(t);
     AIO_LOCK_ACQUIRE(t, s->rc, &lock, AIO_NEVER);                  /* async with condition: */
-    AIO_COND_WAIT_FOR(t, s->rc, &condition, count >= s->target, s->timeout);
+    AIO_COND_WAIT_FOR(t, s->rc, &condition, count >= s->target, s->timeout ? s->timeout : AIO_NEVER); /* 0: none */
     if (s->rc == AIO_OK)
         say("Condition is now true (count >= %d)", s->target);
     else
@@ -102,36 +95,24 @@ static aio_status main_task(aio_task *t) {
     AIO_CALL(t, s->rc, wait_for_event, &s->event);
 
     say("\n== 2. a condition and a predicate");
-    count = 0;
-    s->waiters[0].target = 2;
-    s->waiters[0].timeout = AIO_NEVER;
+    s->waiters[0].target = 2; /* (count is 0, as it starts) */
     s->waiters[1].target = 4;
-    s->waiters[1].timeout = AIO_NEVER;
-    AIO_CHECK(t, aio_spawn(&s->waiters[0].task, wait_for_condition));
-    AIO_CHECK(t, aio_spawn(&s->waiters[1].task, wait_for_condition));
-    AIO_CHECK(t, aio_spawn(&s->updater.task, update_state_periodically));
-    s->items[0].task = &s->waiters[0].task;
-    s->items[1].task = &s->waiters[1].task;
-    s->items[2].task = &s->updater.task;
+    AIO_CHECK(t, create_task(&s->items[0], &s->waiters[0].task, wait_for_condition));
+    AIO_CHECK(t, create_task(&s->items[1], &s->waiters[1].task, wait_for_condition));
+    AIO_CHECK(t, create_task(&s->items[2], &s->updater.task, update_state_periodically));
     AIO_GATHER(t, s->rc, s->items, 3);
 
     say("\n== 3. a condition wait with a timeout of 2.5 s");
     count = 0;
     s->waiters[0].target = 10;
     s->waiters[0].timeout = AIO_MS(2500);
-    AIO_CHECK(t, aio_spawn(&s->waiters[0].task, wait_for_condition));
-    AIO_CHECK(t, aio_spawn(&s->updater.task, update_state_periodically));
-    s->items[1].task = &s->updater.task;
+    AIO_CHECK(t, create_task(&s->items[0], &s->waiters[0].task, wait_for_condition));
+    AIO_CHECK(t, create_task(&s->items[1], &s->updater.task, update_state_periodically));
     AIO_GATHER(t, s->rc, s->items, 2);
     AIO_END(t);
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 8, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

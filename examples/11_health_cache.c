@@ -14,9 +14,6 @@
  * "random" numbers come from a fixed list; the same numbers are used here in
  * the same order.
  * Run: 11_health_cache [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 static const double random_values[] = {
@@ -27,12 +24,6 @@ static const double random_values[] = {
     0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2, 0.8,     /* product-789 */
     0.5, 0.5, 0.5, 0.5, 0.9, 0.5, 0.5,
 };
-static int random_used;
-static double random_value(void) {
-    if (random_used == (int)(sizeof random_values / sizeof random_values[0])) return 0.5;
-    return random_values[random_used++];
-}
-static double uniform(double a, double b) { return a + (b - a) * random_value(); }
 static double seconds(aio_time ticks) { return (double)ticks / AIO_TICKS_PER_SEC; }
 
 /* 1. -------------------------------------------------------------------- */
@@ -273,14 +264,14 @@ static aio_status main_task(aio_task *t) {
     static const char *const keys[3] = {"product-123", "product-456", "product-789"};
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+    scripted = random_values; /* (example.h) */
 
     say("== 1. health checks, each service with its own timeout");
     for (s->i = 0; s->i < 4; s->i++) {
         s->checks[s->i].service = names[s->i];
         s->checks[s->i].timeout = timeouts[s->i];
         s->checks[s->i].degraded_threshold = 500;
-        AIO_CHECK(t, aio_spawn(&s->checks[s->i].task, check_health));
-        s->items[s->i].task = &s->checks[s->i].task;
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->checks[s->i].task, check_health));
     }
     AIO_GATHER(t, s->rc, s->items, 4);
     s->system_status = "healthy";
@@ -327,11 +318,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[16];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 16, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

@@ -14,9 +14,6 @@
  *
  * The Python original is 12_resource_cleanup.py; both print the same lines.
  * Run: 12_resource_cleanup [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 /* 1. -------------------------------------------------------------------- */
@@ -37,14 +34,8 @@ static aio_status manager_release(aio_task *t, manager_t *s) {
     AIO_END(t);
 }
 
-typedef struct {
-    aio_frame frame;
-    int timeout;
-    int resource; /* 0: not acquired */
-    manager_t manager;
-    aio_timeout scope;
-    aio_status rc;
-} use_t;
+/* (resource 0: not acquired) */
+typedef struct { aio_frame frame; int timeout, resource; manager_t manager; aio_timeout scope; aio_status rc; } use_t;
 static aio_status use_resource_with_timeout(aio_task *t, use_t *s) {
     AIO_BEGIN(t, s);
     s->resource = 0;
@@ -138,14 +129,7 @@ static aio_status good_resource_handling(aio_task *t, handling_t *s) {
 }
 
 /* ----------------------------------------------------------------------- */
-typedef struct {
-    aio_task task;
-    use_t use;
-    db_t db;
-    handling_t handling;
-    aio_timeout scope;
-    aio_status rc;
-} main_t;
+typedef struct { aio_task task; use_t use; db_t db; handling_t handling; aio_timeout scope; aio_status rc; } main_t;
 
 static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
@@ -175,11 +159,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 4, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

@@ -14,9 +14,6 @@
  *
  * The Python original is 14_queue_pipeline.py; both print the same lines.
  * Run: 14_queue_pipeline [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 static const int produce_ms[] = {100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 2900, 100, 100};
@@ -76,8 +73,7 @@ static aio_status main_task(aio_task *t) {
     for (s->i = 0; s->i < 3; s->i++) {
         s->consumers[s->i].name = "ABC"[s->i];
         s->consumers[s->i].work_ms = work_ms[s->i];
-        s->items[s->i].task = &s->consumers[s->i].task;
-        AIO_CHECK(t, aio_spawn(&s->consumers[s->i].task, consumer));
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->consumers[s->i].task, consumer));
         AIO_SLEEP(t, AIO_MS(30)); /* so that no two consumers time out at the same instant */
     }
     AIO_CALL(t, s->rc, producer, &s->producer);
@@ -90,11 +86,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 8, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

@@ -12,9 +12,6 @@
  *
  * The Python original is 15_as_completed.py; both print the same lines.
  * Run: 15_as_completed [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 #define REFUSED AIO_EUSER /* ConnectionError */
@@ -53,8 +50,7 @@ static aio_status main_task(aio_task *t) {
         s->src[s->i].name = sources[s->i].name;
         s->src[s->i].delay_ms = sources[s->i].delay_ms;
         s->src[s->i].price = sources[s->i].price;
-        s->items[s->i].task = &s->src[s->i].task;
-        AIO_CHECK(t, aio_spawn(&s->src[s->i].task, ask));
+        AIO_CHECK(t, create_task(&s->items[s->i], &s->src[s->i].task, ask));
     }
     s->best = -1;
     AIO_CHECK(t, aio_as_completed_init(&s->ac, s->items, N, AIO_SEC(2)));
@@ -80,11 +76,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 8, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

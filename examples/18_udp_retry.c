@@ -14,9 +14,6 @@
  * The server is a task of the same program; the datagrams are real ones. The
  * Python original is 18_udp_retry.py; both print the same lines.
  * Run: 18_udp_retry [--virtual] */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
 #include "example.h"
 
 #define N 3
@@ -102,11 +99,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[8];
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
-    example_loop(&loop, timers, 8, argc, argv);
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, argc, argv);
 }

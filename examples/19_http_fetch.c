@@ -8,7 +8,9 @@
  *     each by a task of an AIO_GROUP, at most 3 at once (a semaphore);
  *   - per attempt: connect within 0.5 s, the status line and the headers
  *     within 0.5 s in all (AIO_READ_LINE in an AIO_TIMEOUT block), the
- *     Content-Length body within 0.5 s (AIO_READ_EXACTLY);
+ *     Content-Length body within 0.5 s (AIO_READ_EXACTLY), on a stream
+ *     whose buffer starts at 256 bytes and grows to what a read needs, up
+ *     to 64 KiB (aio_stream_init_growing: asyncio's default limit);
  *   - a 503 or a timeout is retried after 0.1, 0.2 and 0.4 s (4 attempts at
  *     most), all within a deadline per URL (an AIO_TIMEOUT block: 5 s, 1 s
  *     for /stuck);
@@ -21,19 +23,14 @@
  * examples/19_fetch_server.py (a new one for each run: it counts requests):
  *     python3 examples/19_fetch_server.py        # prints its port, e.g. 40123
  *     build/examples/19_http_fetch 40123 */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h" /* first: it asks for POSIX (sockets) */
+#include "example.h" /* (first: the header asks for POSIX) */
 #include <ctype.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 static const struct { const char *path; int deadline; } urls[] = { /* the deadline in s */
     {"/hello", 5}, {"/big", 5}, {"/flaky", 5}, {"/slow-head", 5}, {"/slow-body", 5},
     {"/missing", 5}, {"/stuck", 1}};
 enum { URLS = sizeof urls / sizeof urls[0], ATTEMPTS = 4, CONNECT_MS = 500, HEADERS_MS = 500,
-       BODY_MS = 500 };
+       BODY_MS = 500, MAX_BODY = 64 * 1024 };
 static const int backoff_ms[ATTEMPTS - 1] = {100, 200, 400}; /* before attempts 2, 3 and 4 */
 static int port, in_flight, most_in_flight;
 static aio_semaphore sem;
@@ -62,7 +59,7 @@ typedef struct {
     int fd, status, length;
     aio_stream in;
     aio_timeout headers;
-    char request[128], line[128], buf[4096];
+    char request[128], line[128];
     aio_status rc;
 } get_t;
 static const char *text(get_t *s) { /* the line just read, '\0'-ended (and cut short) */
@@ -79,7 +76,7 @@ static aio_status get(aio_task *t, get_t *s) {
     AIO_CHECK(t, s->fd = s->rc);
     s->rc = snprintf(s->request, sizeof s->request,
                      "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", s->path);
-    AIO_CHECK(t, aio_stream_init(&s->in, s->fd, s->buf, sizeof s->buf));
+    AIO_CHECK(t, aio_stream_init_growing(&s->in, s->fd, 256, MAX_BODY)); /* grows to a body's size */
     AIO_STREAM_WRITE(t, s->rc, &s->in, s->request, (size_t)s->rc, AIO_SEC(1));
     AIO_CHECK(t, s->rc);
     s->status = s->length = 0;
@@ -97,13 +94,14 @@ static aio_status get(aio_task *t, get_t *s) {
         }
     }
     if (aio_timeout_status(&s->headers) == AIO_ETIMEDOUT) AIO_RAISE(t, HEADERS_TIMEOUT);
-    if (s->status == 0 || s->rc < 0 || s->length < 0 || s->length > (int)sizeof s->buf)
+    if (s->status == 0 || s->rc < 0 || s->length < 0 || s->length > MAX_BODY)
         AIO_RAISE(t, NOT_HTTP); /* (or a body longer than this example reads) */
     AIO_READ_EXACTLY(t, s->rc, &s->in, (size_t)s->length, AIO_MS(BODY_MS));
     if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, BODY_TIMEOUT);
     AIO_CHECK(t, s->rc);
     AIO_RETURN(t, s->status);
     AIO_FINALLY(t); /* however it ended */
+    aio_stream_free(&s->in); /* (its buffer: the stream's own) */
     if (s->fd >= 0) aio_close(s->fd);
     AIO_END(t);
 }
@@ -165,18 +163,12 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4 * URLS]; /* a URL's deadline, its headers', an I/O's, a lookup's */
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
     if (argc < 2) {
         fprintf(stderr, "usage: %s PORT   (start python3 examples/19_fetch_server.py first: "
                         "it prints its port)\n", argv[0]);
         return 2;
     }
     port = atoi(argv[1]);
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    aio_loop_init(&loop, timers, 4 * URLS); /* the real clock: these are real sockets */
-    rc = aio_run(&loop, &m.task, main_task);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    return example_run(&m.task, main_task, 0, NULL); /* the real clock: these are real sockets */
 }

@@ -5,10 +5,7 @@
  * SIGKILL after a grace period; on Windows, which has no SIGTERM, it is ended at
  * once). Real processes, real clock, sh on POSIX and cmd.exe on Windows; the
  * Python original 20_command_runner.py prints the same. Run: 20_command_runner */
-#define AIO_TIMEOUT_IMPLEMENTATION
-#define AIO_STATIC
-#include "aio_timeout.h"
-#include <stdio.h>
+#include "example.h"
 
 typedef struct {
     aio_task task;
@@ -77,13 +74,6 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(void) {
-    static aio_timer timers[8];
     static aio_task m;
-    aio_loop loop;
-    aio_status rc;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    aio_loop_init(&loop, timers, 8);
-    rc = aio_run(&loop, &m, main_task);
-    aio_loop_destroy(&loop);
-    return rc == AIO_OK ? 0 : 1;
+    return example_run(&m, main_task, 0, NULL); /* the real clock: real processes */
 }

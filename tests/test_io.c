@@ -494,6 +494,10 @@ static void test_io_port_no_sockets(void) {
     CHECK_EQ(aio_unix_listen("/tmp/x.sock", 0), AIO_EINVAL);
     CHECK_DEBUG("aio_unix_listen: Unix domain sockets need POSIX");
     CHECK_EQ(aio_stream_set_transport(&P.st, NULL, NULL), AIO_EINVAL);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_stream_init_growing(&P.st, 3, 256, 1024), AIO_EINVAL);
+    CHECK_DEBUG("streams need POSIX or Windows");
+    CHECK_EQ(aio_stream_free(&P.st), AIO_OK); /* (nothing to give back) */
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);
@@ -2724,6 +2728,225 @@ static aio_status upgrade_main(aio_task *t) {
 }
 static void test_io_stream_upgrade(void) { transport_test(NULL, upgrade_main); }
 
+/* -------------------------------------------------- a stream that grows */
+
+/* A growing stream (aio_stream_init_growing) on S.sv[0]: 256 bytes at the
+ * start, 2 MiB at most; a writer sends GR.big[0..GR.len) on S.sv[1]. */
+#define GROW_LIMIT ((size_t)2 << 20)
+static struct {
+    aio_task main, writer, reader;
+    aio_stream st;
+    char big[((size_t)2 << 20) + 64];
+    size_t len;
+    aio_status rc, wrc;
+} GR;
+static aio_status grow_writer(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_ALL(t, GR.wrc, S.sv[1], GR.big, GR.len, AIO_SEC(10));
+    CHECK_EQ(GR.wrc, AIO_OK);
+    AIO_END(t);
+}
+/* GR.big: a line of n bytes ('a' + i % 26, then '\n'), then `rest`. */
+static void grow_text(size_t n, const char *rest) {
+    size_t i;
+    for (i = 0; i + 1 < n; i++) GR.big[i] = (char)('a' + i % 26);
+    GR.big[n - 1] = '\n';
+    memcpy(GR.big + n, rest, strlen(rest));
+    GR.len = n + strlen(rest);
+}
+static void grow_setup(aio_loop *loop) {
+    sock_setup(loop);
+    memset(&GR, 0, sizeof GR);
+    CHECK_EQ(aio_stream_init_growing(&GR.st, S.sv[0], 256, GROW_LIMIT), AIO_OK);
+    CHECK_EQ(GR.st.size, 256);
+}
+static void grow_teardown(aio_loop *loop) {
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    CHECK(GR.st.buf == NULL);
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK); /* (again: nothing) */
+    sock_teardown(loop);
+}
+
+/* A 2 MiB line through a stream that starts at 256 bytes: it doubles to
+ * 2 MiB exactly and gives the line whole; the next line, short, finds the
+ * buffer back at 256 bytes. Then a line 1 byte over the limit: AIO_ELIMIT
+ * with 2 MiB buffered (as a fixed stream's full buffer), dropped by the
+ * caller, and the rest read on. A count and a separator may go beyond the
+ * buffer's size, not beyond its limit. */
+static aio_status grow_main(aio_task *t) {
+    AIO_BEGIN(t);
+    grow_text(GROW_LIMIT, "short\n");
+    CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
+    CHECK_EQ(GR.rc, (aio_status)GROW_LIMIT);
+    CHECK(memcmp(aio_stream_data(&GR.st), GR.big, GROW_LIMIT) == 0);
+    CHECK_EQ(GR.st.size, GROW_LIMIT);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
+    CHECK_EQ(GR.rc, 6);
+    CHECK(memcmp(aio_stream_data(&GR.st), "short\n", 6) == 0);
+    CHECK_EQ(GR.st.size, 256); /* back to its start */
+    AIO_AWAIT(t, GR.rc, &GR.writer);
+    grow_text(GROW_LIMIT + 1, "end\n"); /* 1 byte over */
+    CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
+    CHECK_EQ(GR.rc, AIO_ELIMIT);
+    CHECK_EQ(aio_stream_buffered(&GR.st), GROW_LIMIT);
+    CHECK_EQ(GR.st.size, GROW_LIMIT);
+    CHECK(memcmp(aio_stream_peek(&GR.st), GR.big, GROW_LIMIT) == 0);
+    CHECK_EQ(aio_stream_discard(&GR.st, GROW_LIMIT), GROW_LIMIT);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
+    CHECK_EQ(GR.rc, 1);
+    CHECK_EQ(aio_stream_data(&GR.st)[0], '\n');
+    AIO_READ_EXACTLY(t, GR.rc, &GR.st, 4, AIO_SEC(10));
+    CHECK(GR.rc == 4 && memcmp(aio_stream_data(&GR.st), "end\n", 4) == 0);
+    CHECK_EQ(GR.st.size, 256);
+    AIO_AWAIT(t, GR.rc, &GR.writer);
+    grow_text(1000, "");
+    CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
+    AIO_READ_EXACTLY(t, GR.rc, &GR.st, 999, AIO_SEC(10)); /* beyond 256: it grows */
+    CHECK(GR.rc == 999 && memcmp(aio_stream_data(&GR.st), GR.big, 999) == 0);
+    CHECK_EQ(GR.st.size, 1024);
+    AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big + 999, 1, AIO_SEC(10));
+    CHECK_EQ(GR.rc, 1);
+    AIO_AWAIT(t, GR.rc, &GR.writer);
+    AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big, GROW_LIMIT + 1, AIO_SEC(10)); /* (raises) */
+    AIO_END(t);
+}
+static aio_status grow_exactly_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_EXACTLY(t, GR.rc, &GR.st, GROW_LIMIT + 1, AIO_SEC(10)); /* (raises) */
+    AIO_END(t);
+}
+static void test_io_stream_growing(void) {
+    aio_loop loop;
+    grow_setup(&loop);
+    CHECK_EQ(test_run(&loop, &GR.main, grow_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_READ_UNTIL: the separator is NULL, of length 0, or longer than the stream's buffer");
+    memset(&GR.main, 0, sizeof GR.main);
+    CHECK_EQ(test_run(&loop, &GR.main, grow_exactly_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_READ_EXACTLY: the count is larger than the stream's buffer");
+    grow_teardown(&loop);
+}
+
+/* STARTTLS on a growing stream: what was buffered before the transport is
+ * set is read first, and the line that goes on through the transport grows
+ * the buffer. */
+static aio_status grow_upgrade_main(aio_task *t) {
+    AIO_BEGIN(t);
+    grow_text(6, "");
+    memcpy(GR.big, "plain\n", 6);
+    memset(GR.big + 6, 'r', 300);
+    CHECK_EQ(send_sock(S.sv[1], GR.big, 306), 306);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    CHECK(GR.rc == 6 && memcmp(aio_stream_data(&GR.st), "plain\n", 6) == 0);
+    CHECK_EQ(aio_stream_buffered(&GR.st), 250); /* (the buffer's 256 bytes) */
+    CHECK_EQ(aio_stream_set_transport(&GR.st, &engine, &TR), AIO_OK);
+    TR.wanted_write = 1;
+    CHECK_EQ(send_sock(S.sv[1], "!\n", 2), 2);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    CHECK_EQ(GR.rc, 302);
+    CHECK(memcmp(aio_stream_data(&GR.st), GR.big + 6, 300) == 0);
+    CHECK(memcmp(aio_stream_data(&GR.st) + 300, "!\n", 2) == 0);
+    CHECK_EQ(GR.st.size, 512);
+    CHECK(TR.recvs > 0);
+    AIO_END(t);
+}
+static void test_io_stream_growing_upgrade(void) {
+    aio_loop loop;
+    grow_setup(&loop);
+    memset(&TR, 0, sizeof TR);
+    CHECK_EQ(test_run(&loop, &GR.main, grow_upgrade_main), AIO_OK);
+    grow_teardown(&loop);
+}
+
+/* Misuse: bad sizes and descriptors refused (nothing allocated); freeing
+ * while a task waits in a read refused; a freed stream reads as one never
+ * set up; a fixed stream's buffer stays the program's. */
+static aio_status grow_reader(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
+    AIO_END(t);
+}
+static aio_status grow_misuse_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&GR.reader, grow_reader), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_EBUSY);
+    CHECK_DEBUG("aio_stream_free: a task is waiting in a read or a write of the stream");
+    CHECK(GR.st.buf != NULL);
+    CHECK_EQ(aio_cancel(&GR.reader), 1);
+    AIO_AWAIT(t, GR.rc, &GR.reader);
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1)); /* (raises) */
+    AIO_END(t);
+}
+static void test_io_stream_growing_misuse(void) {
+    aio_loop loop;
+    aio_stream st;
+    unsigned char buf[8];
+    CHECK_EQ(aio_stream_init_growing(NULL, 3, 256, 1024), AIO_EINVAL);
+    CHECK_DEBUG("aio_stream_init_growing: the stream is NULL, the starting size 0, or the limit below it");
+    CHECK_EQ(aio_stream_init_growing(&st, 3, 0, 1024), AIO_EINVAL);
+    CHECK_EQ(aio_stream_init_growing(&st, 3, 256, 255), AIO_EINVAL);
+    CHECK_EQ(aio_stream_init_growing(&st, 3, 256, (size_t)INT_MAX + 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_init_growing(&st, -1, 256, 1024), AIO_EBADF);
+    CHECK(st.buf == NULL);
+    CHECK_EQ(aio_stream_free(&st), AIO_OK);
+    CHECK_EQ(aio_stream_free(NULL), AIO_OK);
+    CHECK_EQ(aio_stream_init(&st, 3, buf, sizeof buf), AIO_OK);
+    CHECK_EQ(aio_stream_free(&st), AIO_OK); /* (the program's buffer: forgotten, not freed) */
+    CHECK(st.buf == NULL);
+    grow_setup(&loop);
+    CHECK_EQ(test_run(&loop, &GR.main, grow_misuse_main), AIO_EINVAL);
+    CHECK_DEBUG("a stream's read: the stream was not set up (aio_stream_init)");
+    grow_teardown(&loop);
+}
+
+#ifdef TEST_COUNTED_ALLOC
+/* Out of memory: the stream is not made (AIO_EIO, errno ENOMEM, nothing
+ * held); as it grows, the read gives AIO_EIO (errno ENOMEM) and has taken
+ * nothing: the stream stays usable, and with memory the line comes whole. */
+static aio_status grow_no_memory_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(S.sv[1], "a\n", 2), 2);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    CHECK_EQ(GR.rc, 2);
+    grow_text(300, "");
+    CHECK_EQ(send_sock(S.sv[1], GR.big, 300), 300);
+    test_alloc_fail_after(0);
+    errno = 0;
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    CHECK_EQ(GR.rc, AIO_EIO);
+    CHECK_EQ(errno, ENOMEM);
+    test_alloc_fail_after(-1);
+    CHECK_EQ(aio_stream_buffered(&GR.st), 256); /* what came stays */
+    CHECK_EQ(GR.st.size, 256);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    CHECK_EQ(GR.rc, 300);
+    CHECK(memcmp(aio_stream_data(&GR.st), GR.big, 300) == 0);
+    CHECK_EQ(GR.st.size, 512);
+    AIO_END(t);
+}
+static void test_io_stream_growing_no_memory(void) {
+    aio_loop loop;
+    aio_stream st;
+    long live = test_alloc_live();
+    unsigned long failed = test_alloc_failed();
+    test_alloc_fail_after(0);
+    errno = 0;
+    CHECK_EQ(aio_stream_init_growing(&st, 3, 256, 1024), AIO_EIO);
+    test_alloc_fail_after(-1);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK(st.buf == NULL);
+    CHECK_EQ(test_alloc_live(), live);
+    CHECK_EQ(test_alloc_failed(), failed + 1);
+    grow_setup(&loop);
+    CHECK_EQ(test_run(&loop, &GR.main, grow_no_memory_main), AIO_OK);
+    CHECK_EQ(test_alloc_failed(), failed + 2);
+    grow_teardown(&loop);
+}
+#endif
+
 /* AIO_STREAM_WRITE on the socket's own transport: all at once while the
  * system takes it; with the peer not reading, it waits, and its deadline
  * cuts it at exactly 50 ms with the part sent told by aio_bytes_sent; a
@@ -3723,6 +3946,12 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_bad_input),
     SOCKET_ENTRY(test_io_stream_transport),
     SOCKET_ENTRY(test_io_stream_upgrade),
+    SOCKET_ENTRY(test_io_stream_growing),
+    SOCKET_ENTRY(test_io_stream_growing_upgrade),
+    SOCKET_ENTRY(test_io_stream_growing_misuse),
+#ifdef TEST_COUNTED_ALLOC
+    SOCKET_ENTRY(test_io_stream_growing_no_memory),
+#endif
     SOCKET_ENTRY(test_io_stream_write),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_unix_lines),
