@@ -1562,7 +1562,16 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * of named hosts instead of the system's; AIO_TO_THREAD and AIO_LOOKUP run
  * their call on the loop's thread at once and deliver its result at a
  * seeded time; aio_process_spawn starts a program of the simulation's
- * (aio_sim_program). The same seed gives the same run, byte for byte. */
+ * (aio_sim_program). The same seed gives the same run, byte for byte.
+ *
+ * A runner runs the scenario many times in one process, so what a run
+ * keeps must start afresh each time: move the program's statics into the
+ * scenario's state struct, which AIO_SIM_RUN zeroes for each run
+ * (`static int answered;` becomes a member `answered` of it, read as
+ * s->answered; another task reaches it through a pointer in its own state).
+ * Two traces of one seed differ in addresses (and socket numbers): number
+ * the 0x... values in the order they first appear before comparing
+ * (docs/simulation.md, "Replaying a seed"). */
 #ifdef AIO_SIMULATION
 typedef struct aio_sim_config {
     uint64_t seed;          /* the run's seed (aio_sim_run sets it for each run) */
@@ -2404,8 +2413,9 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
                 for (; aio__scope_outer((t), (sc)) || ((void)(release), 0);)   \
                     for (; aio__scope_inner(sc);)                              \
                         if (0) {                                               \
-                        case (m):                                              \
-                            if (aio__scope_land((t), aio__f, (sc))) break;     \
+                        case (m): /* (aio__r: then read, as after any resume) */ \
+                            aio__r = aio__scope_land((t), aio__f, (sc));       \
+                            if (aio__r) break;                                 \
                             (void)(release);                                   \
                             goto aio__unwind;                                  \
                         } else

@@ -117,7 +117,7 @@ typedef struct {
     aio_status rc;
 } degradation_t;
 static double seconds_since(aio_time start) {
-    return (double)(aio_time)(aio_now() - start) / AIO_TICKS_PER_SEC;
+    return aio_to_seconds(aio_now() - start);
 }
 static aio_status get_product_with_graceful_degradation(aio_task *t, degradation_t *s) {
     AIO_BEGIN(t, s);
