@@ -566,6 +566,40 @@ static void test_holds_misuse(void) {
     END_TEST();
 }
 
+/* AIO_LEAVE naming a block that is not the innermost open one: it still
+ * ends the innermost (it is a break), and debug builds say so. */
+typedef struct {
+    aio_task task;
+    aio_timeout outer, inner;
+    int after_inner, after_outer;
+} lv_t;
+static lv_t L1;
+
+static aio_status leave_wrong_block(aio_task *t) {
+    lv_t *l = AIO_SELF(t, lv_t);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &l->outer, AIO_SEC(1)) {
+        AIO_TIMEOUT(t, &l->inner, AIO_SEC(1)) {
+            AIO_SLEEP(t, AIO_MS(5));
+            AIO_LEAVE(t, &l->outer);
+        }
+        l->after_inner++;
+    }
+    l->after_outer++;
+    AIO_END(t);
+}
+
+static void test_holds_leave_names_the_wrong_block(void) {
+    BEGIN_TEST();
+    memset(&L1, 0, sizeof L1);
+    CHECK_EQ(test_run(&loop, &L1.task, leave_wrong_block), AIO_OK);
+    CHECK_DEBUG("AIO_LEAVE: the scope is not the innermost open block");
+    CHECK_EQ(L1.after_inner, 1);
+    CHECK_EQ(L1.after_outer, 1);
+    CHECK_EQ(T_MS(), 5);
+    END_TEST();
+}
+
 /* A zero timeout takes a free lock at once (the body runs), and gives up at
  * once on a held one. */
 typedef struct {
@@ -629,6 +663,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_holds_try_cancel),
     TEST_ENTRY(test_holds_try_own_deadline),
     TEST_ENTRY(test_holds_misuse),
+    TEST_ENTRY(test_holds_leave_names_the_wrong_block),
     TEST_ENTRY(test_holds_zero_timeout),
     TEST_ENTRY(test_holds_to_seconds),
 };
