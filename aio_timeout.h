@@ -4834,9 +4834,10 @@ AIO_API int aio__scope_due(const aio_timeout *sc) {
     return aio__due(sc->deadline, aio__now(sc->task->loop));
 }
 
-/* ---------------------------------------------- blocks that hold, try blocks */
-
-/* Before a holding block's acquire: sc must be given and not open (else the
+/* Blocks that hold (AIO_WITH_LOCK, ...) and try blocks: scopes with no
+ * deadline, their landings releasing or cleaning up.
+ *
+ * Before a holding block's acquire: sc must be given and not open (else the
  * task raises AIO_EINVAL); it is made idle, so the acquire's loop runs. */
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
     if (!sc) {
