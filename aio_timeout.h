@@ -181,7 +181,8 @@
  *   owner       the task that spawned another. A cancellation of the owner
  *               is passed on to an owned child it awaits; waiting is not
  *               owning.
- *   block       a timeout block, a shielded block or a group's block: an
+ *   block       a timeout block, a shielded block, a group's block, a block
+ *               that holds a lock (AIO_WITH_LOCK, ...) or a try block: an
  *               aio_timeout scope open around part of a coroutine.
  *   landing     the resume point at the end of a block (its case label, in
  *               scope->landing), where unwinding goes first.
@@ -1998,7 +1999,8 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
             if ((sc)->status == AIO__RAISE) goto aio__unwind;                  \
             break;                                                             \
         } else                                                                 \
-            for (struct aio_cleanup_cannot_await *aio__f = 0; !aio__f && !aio__pass; aio__pass = 1)
+            AIO__SHADOWING for (struct aio_cleanup_cannot_await *aio__f = 0; !aio__f && !aio__pass; aio__pass = 1) \
+                AIO__SHADOWED
 
 /* asyncio.shield(child): await it, but if the caller is cancelled it stops
  * waiting and leaves the child running (await it again later). */
@@ -2438,8 +2440,16 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
                     } else
 
 /* (declared here: a `for` may not declare a struct; an await inside a
- * cleanup meets it as the type of aio__f, undefined, and fails to compile) */
+ * cleanup meets it as the type of aio__f, undefined, and fails to compile;
+ * that aio__f hides the coroutine's on purpose: -Wshadow is told so) */
 struct aio_cleanup_cannot_await;
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO__SHADOWING _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"")
+#define AIO__SHADOWED _Pragma("GCC diagnostic pop")
+#else
+#define AIO__SHADOWING
+#define AIO__SHADOWED
+#endif
 
 #ifdef AIO_DEBUG
 #define AIO__LEAVING(t, sc) aio__leaving((t), (sc))
