@@ -433,6 +433,50 @@ static void test_holds_nested_blocks_outer_deadline(void) {
     END_TEST();
 }
 
+/* An inline coroutine holds the lock; its caller's block expires at 40 ms
+ * while it sleeps inside: the callee's block releases the lock as the
+ * unwinding passes through it, then the caller's block ends. */
+typedef struct {
+    aio_frame frame;
+    aio_timeout held;
+    int body;
+} in_t;
+typedef struct {
+    aio_task task;
+    aio_timeout to;
+    in_t in;
+    aio_status rc;
+} call_t;
+static call_t CL;
+
+static aio_status inline_holder(aio_task *t, in_t *in) {
+    AIO_BEGIN(t, in);
+    AIO_WITH_LOCK(t, &in->held, &H.lock, AIO_NEVER) {
+        in->body++;
+        AIO_SLEEP(t, AIO_SEC(1));
+    }
+    AIO_END(t);
+}
+
+static aio_status caller_of_holder(aio_task *t) {
+    call_t *c = AIO_SELF(t, call_t);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &c->to, AIO_MS(40)) {
+        AIO_CALL(t, c->rc, inline_holder, &c->in);
+    }
+    trace("after=%d@%lld locked=%d ", aio_timeout_status(&c->to), T_MS(), holding());
+    AIO_END(t);
+}
+
+static void test_holds_inline_coroutine_cut_by_callers_deadline(void) {
+    BEGIN_TEST();
+    memset(&CL, 0, sizeof CL);
+    CHECK_EQ(test_run(&loop, &CL.task, caller_of_holder), AIO_OK);
+    CHECK_STR(test_trace, "after=-2@40 locked=0 ");
+    CHECK_EQ(CL.in.body, 1);
+    END_TEST();
+}
+
 /* ------------------------------------------------------------- try blocks */
 
 static void test_holds_try_end(void) {
@@ -655,6 +699,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_holds_condition_block),
     TEST_ENTRY(test_holds_condition_block_cancelled_in_wait),
     TEST_ENTRY(test_holds_nested_blocks_outer_deadline),
+    TEST_ENTRY(test_holds_inline_coroutine_cut_by_callers_deadline),
     TEST_ENTRY(test_holds_try_end),
     TEST_ENTRY(test_holds_try_leave),
     TEST_ENTRY(test_holds_try_raise),
