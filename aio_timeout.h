@@ -1935,7 +1935,7 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
  *     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) { ...awaits... }
  * When the deadline fires, the awaits inside unwind to the end of the block
  * and execution continues after it with aio_timeout_status() == AIO_ETIMEDOUT.
- * `break` leaves the block early. The deadline counts from block entry. */
+ * AIO_LEAVE leaves the block early. The deadline counts from block entry. */
 #define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, AIO__ENTER_RELATIVE, AIO__LABEL)
 #define AIO_TIMEOUT_AT(t, sc, when) AIO__SCOPE(t, sc, when, 0, AIO__LABEL)
 /* A shielded block: cancellations from outside (task cancel, outer deadlines,
