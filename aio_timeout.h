@@ -2397,7 +2397,9 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
  * (`start`, `poll`, resume point n) in a loop of its own that goes round
  * while sc is idle; then a scope with no deadline, whose end and landing
  * (m) run `release` once it has closed. A timed-out acquire leaves sc
- * closed with that status, and the body is not run. */
+ * closed with that status, and the body is not run. (aio__r is assigned on
+ * every way to the loop's test, as after any resume: `make lint-coroutines`
+ * follows the loop round.) */
 #define AIO__HOLD(t, sc, start, poll, release, n, m) AIO__HOLD_(t, sc, start, poll, release, n, m)
 #define AIO__HOLD_(t, sc, start, poll, release, n, m)                          \
     if (aio__hold_check((t), aio__f, (sc)) != AIO_OK)                          \
@@ -2412,12 +2414,11 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
             } else if ((AIO__NO_SUSPENSION(t), aio__hold_enter((t), aio__f, (sc), aio__r, AIO__LC(m))) != AIO_OK) \
                 (void)0; /* timed out: sc is closed */                         \
             else                                                               \
-                for (; aio__scope_outer((t), (sc)) || ((void)(release), 0);)   \
+                for (; (aio__r = AIO_OK, aio__scope_outer((t), (sc))) || ((void)(release), 0);) \
                     for (; aio__scope_inner(sc);)                              \
                         if (0) {                                               \
-                        case (m): /* (aio__r: then read, as after any resume) */ \
-                            aio__r = aio__scope_land((t), aio__f, (sc));       \
-                            if (aio__r) break;                                 \
+                        case (m):                                              \
+                            if (aio__scope_land((t), aio__f, (sc))) break;     \
                             (void)(release);                                   \
                             goto aio__unwind;                                  \
                         } else
