@@ -4899,7 +4899,7 @@ AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 
 /* AIO_LEAVE in a debug build: sc must be the innermost open block. */
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc) {
-    if (!t || t->scope != sc || !sc)
+    if (t->scope != sc)
         (void)aio__misuse(AIO_EINVAL, "AIO_LEAVE: the scope is not the innermost open block; "
                                       "AIO_LEAVE ends the innermost one (a break)");
     return 1;
