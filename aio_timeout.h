@@ -1999,7 +1999,7 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
             if ((sc)->status == AIO__RAISE) goto aio__unwind;                  \
             break;                                                             \
         } else                                                                 \
-            AIO__SHADOWING for (struct aio_cleanup_cannot_await *aio__f = 0; !aio__f && !aio__pass; aio__pass = 1) \
+            AIO__SHADOWING for (const struct aio_cleanup_cannot_await *aio__f = 0; !aio__f && !aio__pass; aio__pass = 1) \
                 AIO__SHADOWED
 
 /* asyncio.shield(child): await it, but if the caller is cancelled it stops
