@@ -1985,7 +1985,8 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
  * unwound through by an outer deadline or a cancel; after it, execution goes
  * on after the block if the body ended or was left, else the unwinding goes
  * on outward. `sc` (an aio_timeout) is the block's storage, the same in both
- * halves; a try without its cleanup (or the reverse) does not compile.
+ * halves; a try without its cleanup (or the reverse) does not compile. The
+ * two are two statements: under an `if` or a loop, brace them together.
  *     AIO_TRY(t, &s->conn) { ...awaits on s->fd... }
  *     AIO_CLEANUP(t, &s->conn) { aio_close(s->fd); }
  * The cleanup is plain C, run to its end in one step: it cannot await (an
