@@ -4864,6 +4864,7 @@ AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
         return AIO_EINVAL;
     }
     sc->state = AIO__S_IDLE;
+    sc->flags = 0;
     sc->status = AIO_OK;
     return AIO_OK;
 }
