@@ -2445,7 +2445,7 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
  * cleanup meets it as the type of aio__f, undefined, and fails to compile;
  * that aio__f hides the coroutine's on purpose: -Wshadow is told so) */
 struct aio_cleanup_cannot_await;
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 10) /* (older gcc misplace it) */
 #define AIO__SHADOWING _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"")
 #define AIO__SHADOWED _Pragma("GCC diagnostic pop")
 #else
