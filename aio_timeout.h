@@ -181,7 +181,8 @@
  *   owner       the task that spawned another. A cancellation of the owner
  *               is passed on to an owned child it awaits; waiting is not
  *               owning.
- *   block       a timeout block, a shielded block or a group's block: an
+ *   block       a timeout block, a shielded block, a group's block, a block
+ *               that holds a lock (AIO_WITH_LOCK, ...) or a try block: an
  *               aio_timeout scope open around part of a coroutine.
  *   landing     the resume point at the end of a block (its case label, in
  *               scope->landing), where unwinding goes first.
@@ -575,6 +576,9 @@ AIO_API const char *aio_strerror(aio_status status);
 /* Seconds as a double -> ticks: NaN -> AIO_TIME_INVALID, negative -> 0 (already
  * due, as asyncio treats it), +inf or too large -> AIO_NEVER. */
 AIO_API aio_time aio_seconds(double seconds);
+/* Ticks -> seconds as a double, for printing: printf("%.3f s",
+ * aio_to_seconds(aio_now() - start)). (AIO_NEVER gives a huge number.) */
+AIO_API double aio_to_seconds(aio_time ticks);
 
 // >>types
 /* ------------------------------------------------------------------------ */
@@ -1584,7 +1588,16 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * of named hosts instead of the system's; AIO_TO_THREAD and AIO_LOOKUP run
  * their call on the loop's thread at once and deliver its result at a
  * seeded time; aio_process_spawn starts a program of the simulation's
- * (aio_sim_program). The same seed gives the same run, byte for byte. */
+ * (aio_sim_program). The same seed gives the same run, byte for byte.
+ *
+ * A runner runs the scenario many times in one process, so what a run
+ * keeps must start afresh each time: move the program's statics into the
+ * scenario's state struct, which AIO_SIM_RUN zeroes for each run
+ * (`static int answered;` becomes a member `answered` of it, read as
+ * s->answered; another task reaches it through a pointer in its own state).
+ * Two traces of one seed differ in addresses (and socket numbers): number
+ * the 0x... values in the order they first appear before comparing
+ * (docs/simulation.md, "Replaying a seed"). */
 #ifdef AIO_SIMULATION
 typedef struct aio_sim_config {
     uint64_t seed;          /* the run's seed (aio_sim_run sets it for each run) */
@@ -1947,13 +1960,73 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
  *     AIO_TIMEOUT(t, &s->to, AIO_MS(300)) { ...awaits... }
  * When the deadline fires, the awaits inside unwind to the end of the block
  * and execution continues after it with aio_timeout_status() == AIO_ETIMEDOUT.
- * `break` leaves the block early. The deadline counts from block entry. */
+ * AIO_LEAVE leaves the block early. The deadline counts from block entry. */
 #define AIO_TIMEOUT(t, sc, d) AIO__SCOPE(t, sc, d, AIO__ENTER_RELATIVE, AIO__LABEL)
 #define AIO_TIMEOUT_AT(t, sc, when) AIO__SCOPE(t, sc, when, 0, AIO__LABEL)
 /* A shielded block: cancellations from outside (task cancel, outer deadlines,
  * groups) are held back until it ends; only its own deadline `d` (AIO_NEVER
  * for none) applies inside. For cleanup that must not be interrupted. */
 #define AIO_SHIELDED(t, sc, d) AIO__SCOPE(t, sc, d, AIO__ENTER_RELATIVE | AIO__ENTER_SHIELD, AIO__LABEL)
+
+/* Leave the block `sc` early: it ends as if its body had, and execution goes
+ * on after it (its lock released, its cleanup run). Python's `break` inside
+ * `async with` leaves the loop around the block; C's `break` cannot, and
+ * would end only the block, so a bare `break` or `continue` directly in a
+ * block's body is a finding of `make lint-coroutines`: write this instead.
+ * Only directly in the body of the innermost open block `sc`, not inside a
+ * loop or switch of yours there (the checker finds that; debug builds say
+ * when `sc` is not the innermost open block). */
+#define AIO_LEAVE(t, sc)                                                       \
+    if (AIO__LEAVING(t, sc)) /* (no else: `if (x) AIO_LEAVE(t, sc);` stays quiet) */ \
+    break
+
+/* `async with lock:` as a block: acquire the lock, waiting at most `d` (0:
+ * only if it is free now; AIO_NEVER: no limit), run the body, and release the
+ * lock however the block is left: its end, AIO_LEAVE, AIO_RETURN / AIO_RAISE
+ * inside, an outer block's deadline or a cancel unwinding through it. `sc`
+ * (an aio_timeout of the state struct) is the block's storage; after it,
+ * aio_timeout_status(sc) is AIO_OK (the body ran) or AIO_ETIMEDOUT (the lock
+ * did not come within `d`: the body did not run). `d` bounds the wait for the
+ * lock only; put the body's own deadline in an AIO_TIMEOUT inside or around.
+ * Do not release the lock yourself inside: the block's end does.
+ *     AIO_WITH_LOCK(t, &s->held, &s->lock, AIO_SEC(1)) { ...awaits... }
+ *     if (aio_timeout_status(&s->held) == AIO_ETIMEDOUT) ...  */
+#define AIO_WITH_LOCK(t, sc, lock, d)                                          \
+    AIO__HOLD(t, sc, aio__acquire_start((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL, (d)), \
+              aio__acquire_poll((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL), \
+              aio_lock_release(lock), AIO__LABEL, AIO__LABEL)
+/* `async with sem:`: the same with one permit of a semaphore. */
+#define AIO_WITH_SEMAPHORE(t, sc, sem, d)                                      \
+    AIO__HOLD(t, sc, aio__acquire_start((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed, (d)), \
+              aio__acquire_poll((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed), \
+              aio_semaphore_release(sem), AIO__LABEL, AIO__LABEL)
+/* `async with cond:`: the same with the condition's lock (AIO_COND_WAIT
+ * inside gives it up while it waits and holds it again when it returns or
+ * unwinds, so the block's end always has it to release). */
+#define AIO_WITH_CONDITION(t, sc, cond, d) AIO_WITH_LOCK(t, sc, (cond)->lock, d)
+
+/* try/finally without a new function: the cleanup runs when the body ends,
+ * is left (AIO_LEAVE), raises or returns (AIO_RAISE, AIO_RETURN), or is
+ * unwound through by an outer deadline or a cancel; after it, execution goes
+ * on after the block if the body ended or was left, else the unwinding goes
+ * on outward. `sc` (an aio_timeout) is the block's storage, the same in both
+ * halves; a try without its cleanup (or the reverse) does not compile. The
+ * two are two statements: under an `if` or a loop, brace them together.
+ *     AIO_TRY(t, &s->conn) { ...awaits on s->fd... }
+ *     AIO_CLEANUP(t, &s->conn) { aio_close(s->fd); }
+ * The cleanup is plain C, run to its end in one step: it cannot await (an
+ * await there does not compile: the error names aio_cleanup_cannot_await),
+ * nor AIO_RETURN. Cleanup that must await goes in AIO_FINALLY. */
+#define AIO_TRY(t, sc) AIO__TRY(t, sc, AIO__LABEL)
+#define AIO_CLEANUP(t, sc)                                                     \
+    }                                                                          \
+    for (int aio__pass = 0;; aio__pass = 1)                                    \
+        if (aio__pass) {                                                       \
+            if ((sc)->status == AIO__RAISE) goto aio__unwind;                  \
+            break;                                                             \
+        } else                                                                 \
+            AIO__SHADOWING for (const struct aio_cleanup_cannot_await *aio__f = 0; !aio__f && !aio__pass; aio__pass = 1) \
+                AIO__SHADOWED
 
 /* asyncio.shield(child): await it, but if the caller is cancelled it stops
  * waiting and leaves the child running (await it again later). */
@@ -2348,6 +2421,71 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
                     goto aio__unwind;                                          \
                 } else
 
+/* A block that holds something (AIO_WITH_LOCK, ...): the acquire is an await
+ * (`start`, `poll`, resume point n) in a loop of its own that goes round
+ * while sc is idle; then a scope with no deadline, whose end and landing
+ * (m) run `release` once it has closed. A timed-out acquire leaves sc
+ * closed with that status, and the body is not run. (aio__r is assigned on
+ * every way to the loop's test, as after any resume: `make lint-coroutines`
+ * follows the loop round.) */
+#define AIO__HOLD(t, sc, start, poll, release, n, m) AIO__HOLD_(t, sc, start, poll, release, n, m)
+#define AIO__HOLD_(t, sc, start, poll, release, n, m)                          \
+    if (aio__hold_check((t), aio__f, (sc)) != AIO_OK)                          \
+        goto aio__unwind;                                                      \
+    else                                                                       \
+        for (aio__f->lc = AIO__LC(n), aio__r = (start); aio__hold_pending(sc);) \
+            if (aio__r <= AIO__RAISE)                                          \
+                goto aio__special;                                             \
+            else if (0) {                                                      \
+            case (n):                                                          \
+                aio__r = (poll);                                               \
+            } else if ((AIO__NO_SUSPENSION(t), aio__hold_enter((t), aio__f, (sc), aio__r, AIO__LC(m))) != AIO_OK) \
+                (void)0; /* timed out: sc is closed */                         \
+            else                                                               \
+                for (; (aio__r = AIO_OK, aio__scope_outer((t), (sc))) || ((void)(release), 0);) \
+                    for (; aio__scope_inner(sc);)                              \
+                        if (0) {                                               \
+                        case (m):                                              \
+                            if (aio__scope_land((t), aio__f, (sc))) break;     \
+                            (void)(release);                                   \
+                            goto aio__unwind;                                  \
+                        } else
+
+/* AIO_TRY: a scope with no deadline whose landing marks it unwound (its
+ * status AIO__RAISE) and leaves the loops, closed; AIO_CLEANUP's second pass
+ * goes on unwinding if so. The brace AIO_TRY opens, AIO_CLEANUP closes. */
+#define AIO__TRY(t, sc, n) AIO__TRY_(t, sc, n)
+#define AIO__TRY_(t, sc, n)                                                    \
+    {                                                                          \
+        if (aio__scope_enter((t), aio__f, (sc), AIO_NEVER, AIO__ENTER_RELATIVE, AIO__LC(n)) != AIO_OK) \
+            goto aio__unwind;                                                  \
+        else                                                                   \
+            for (; aio__try_outer((t), (sc));)                                 \
+                for (; aio__scope_inner(sc);)                                  \
+                    if (0) {                                                   \
+                    case (n):                                                  \
+                        aio__try_land((t), aio__f, (sc));                      \
+                        break;                                                 \
+                    } else
+
+/* (declared here: a `for` may not declare a struct; an await inside a
+ * cleanup meets it as the type of aio__f, undefined, and fails to compile;
+ * that aio__f hides the coroutine's on purpose: -Wshadow is told so) */
+struct aio_cleanup_cannot_await;
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 10) /* (older gcc misplace it) */
+#define AIO__SHADOWING _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"")
+#define AIO__SHADOWED _Pragma("GCC diagnostic pop")
+#else
+#define AIO__SHADOWING
+#define AIO__SHADOWED
+#endif
+
+#ifdef AIO_DEBUG
+#define AIO__LEAVING(t, sc) aio__leaving((t), (sc))
+#else
+#define AIO__LEAVING(t, sc) ((void)(t), (void)(sc), 1)
+#endif
+
 AIO_API void aio__frame_init(aio_frame *f);
 AIO_API uint32_t aio__unwind_target(aio_task *t, aio_frame *f);
 AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc);
@@ -2426,6 +2564,13 @@ AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__scope_due(const aio_timeout *sc);
+AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
+AIO_API int aio__hold_pending(const aio_timeout *sc);
+AIO_API aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
+                                   uint32_t landing);
+AIO_API int aio__try_outer(aio_task *t, aio_timeout *sc);
+AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc);
+AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);
 AIO_API aio_status aio__suspended(aio_task *t);
 AIO_API void aio__not_suspended(aio_task *t);
 
@@ -2941,6 +3086,8 @@ AIO_API aio_time aio_seconds(double s) {
     if (ticks - (double)whole >= 0.5) whole = (aio_time)(whole + 1u);
     return whole >= half ? AIO_NEVER : whole; /* rounded up to half the range: too large */
 }
+
+AIO_API double aio_to_seconds(aio_time ticks) { return (double)ticks / AIO_TICKS_PER_SEC; }
 
 /* Wrap-safe order: a is before b. */
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
@@ -4724,6 +4871,67 @@ AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 /* 1 if the deadline of sc, just entered, has been reached. */
 AIO_API int aio__scope_due(const aio_timeout *sc) {
     return aio__due(sc->deadline, aio__now(sc->task->loop));
+}
+
+/* Blocks that hold (AIO_WITH_LOCK, ...) and try blocks: scopes with no
+ * deadline, their landings releasing or cleaning up.
+ *
+ * Before a holding block's acquire: sc must be given and not open (else the
+ * task raises AIO_EINVAL); it is made idle, so the acquire's loop runs. */
+AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
+    if (!sc) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_LOCK / _SEMAPHORE / _CONDITION: "
+                                                      "the scope pointer is NULL"));
+        return AIO_EINVAL;
+    }
+    if (aio__scope_open(sc)) {
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_LOCK / _SEMAPHORE / _CONDITION: "
+                                                      "re-entering a scope that is still open; use "
+                                                      "one aio_timeout per block"));
+        return AIO_EINVAL;
+    }
+    sc->state = AIO__S_IDLE;
+    sc->flags = 0;
+    sc->status = AIO_OK;
+    return AIO_OK;
+}
+
+/* 1 while the holding block's acquire goes on. */
+AIO_API int aio__hold_pending(const aio_timeout *sc) { return sc->state == AIO__S_IDLE; }
+
+/* The acquire ended with `acquired`: AIO_OK opens the block (a scope with no
+ * deadline); anything else (AIO_ETIMEDOUT) is the block's status, and the
+ * body is not run. */
+AIO_API aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
+                                   uint32_t landing) {
+    if (acquired != AIO_OK) {
+        sc->status = acquired;
+        sc->state = AIO__S_DONE;
+        return acquired;
+    }
+    return aio__scope_enter(t, f, sc, AIO_NEVER, AIO__ENTER_RELATIVE, landing); /* (sc checked) */
+}
+
+/* A try block's hidden loop: enter once, close when the body ended or was
+ * left; one its landing closed is over. */
+AIO_API int aio__try_outer(aio_task *t, aio_timeout *sc) {
+    if (sc->state == AIO__S_DONE) return 0;
+    return aio__scope_outer(t, sc);
+}
+
+/* A try block unwound through: closed, marked so that its cleanup passes the
+ * unwinding on (unless a deadline given to it by aio_timeout_reschedule
+ * fired: then, as any block, it ends with AIO_ETIMEDOUT). */
+AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
+    if (!aio__scope_land(t, f, sc)) sc->status = AIO__RAISE;
+}
+
+/* AIO_LEAVE in a debug build: sc must be the innermost open block. */
+AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc) {
+    if (t->scope != sc)
+        (void)aio__misuse(AIO_EINVAL, "AIO_LEAVE: the scope is not the innermost open block; "
+                                      "AIO_LEAVE ends the innermost one (a break)");
+    return 1;
 }
 
 AIO_API aio_time aio_timeout_when(const aio_timeout *sc) {

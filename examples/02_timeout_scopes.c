@@ -159,8 +159,7 @@ static aio_status main_task(aio_task *t) {
     say("\n== 5. timeout_at: a deadline the work can read");
     AIO_TIMEOUT_AT(t, &s->to, aio_now() + AIO_SEC(10)) {
         for (s->i = 0; s->i < 5; s->i++) {
-            say("Step %d: doing work (%.1fs left)", s->i,
-                (double)aio_time_left(NULL) / AIO_TICKS_PER_SEC);
+            say("Step %d: doing work (%.1fs left)", s->i, aio_to_seconds(aio_time_left(NULL)));
             AIO_SLEEP(t, AIO_SEC(2));
         }
     }

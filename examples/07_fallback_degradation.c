@@ -109,7 +109,7 @@ static aio_status get_product_with_graceful_degradation(aio_task *t, degradation
     AIO_BEGIN(t, s);
     s->start = aio_now();
     for (s->i = 0; s->i < 3; s->i++) { /* full, basic, minimal: each with the time left */
-        s->remaining = s->max_wait - (double)(aio_time)(aio_now() - s->start) / AIO_TICKS_PER_SEC;
+        s->remaining = s->max_wait - aio_to_seconds(aio_now() - s->start);
         if (s->remaining <= (s->i == 1 ? 0.5 : 0)) { /* basic data: only with more than 0.5 s left */
             if (s->i == 1) say("Not enough time for basic data");
             continue;

@@ -39,7 +39,7 @@ static aio_status run_with_timeout_and_progress(aio_task *t, monitor_t *s) {
     AIO_BEGIN(t, s);
     s->start = aio_now();
     while (!aio_task_done(s->task)) {
-        s->elapsed = (double)(aio_time)(aio_now() - s->start) / AIO_TICKS_PER_SEC;
+        s->elapsed = aio_to_seconds(aio_now() - s->start);
         if (s->elapsed >= s->timeout) {
             aio_cancel(s->task);
             AIO_AWAIT(t, s->rc, s->task); /* wait until it has cleaned up */

@@ -53,7 +53,7 @@ static aio_status wait_for_condition(aio_task *t) {
         say("Condition is now true (count >= %d)", s->target);
     else
         say("Gave up waiting for count >= %d after %gs (count is %d, lock held: %s)", s->target,
-            (double)s->timeout / AIO_TICKS_PER_SEC, count, aio_lock_locked(&lock) ? "True" : "False");
+            aio_to_seconds(s->timeout), count, aio_lock_locked(&lock) ? "True" : "False");
     aio_lock_release(&lock);
     AIO_END(t);
 }

@@ -24,7 +24,6 @@ static const double random_values[] = {
     0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.2, 0.8,     /* product-789 */
     0.5, 0.5, 0.5, 0.5, 0.9, 0.5, 0.5,
 };
-static double seconds(aio_time ticks) { return (double)ticks / AIO_TICKS_PER_SEC; }
 
 /* 1. -------------------------------------------------------------------- */
 enum { SERVICE_ERROR = AIO_EUSER }; /* the service answered {"status": "error"} */
@@ -63,7 +62,7 @@ static aio_status check_health(aio_task *t) {
         snprintf(s->message, sizeof s->message, "Health check timed out after %.1fs", s->timeout);
         AIO_RETURN(t, 0);
     }
-    s->response_time_ms = seconds(aio_now() - s->start) * 1000;
+    s->response_time_ms = aio_to_seconds(aio_now() - s->start) * 1000;
     if (s->response_time_ms > s->degraded_threshold) {
         s->status = "degraded";
         snprintf(s->message, sizeof s->message, "Response time (%.1fms) exceeds threshold (%dms)",
@@ -218,7 +217,7 @@ static aio_status get_data(aio_task *t, data_t *s) {
         s->stale = 1;
         AIO_RETURN(t, s->rc);
     }
-    s->elapsed_ms = seconds(aio_now() - s->start) * 1000; /* service unavailable */
+    s->elapsed_ms = aio_to_seconds(aio_now() - s->start) * 1000; /* service unavailable */
     AIO_RETURN(t, -1);
     AIO_END(t);
 }

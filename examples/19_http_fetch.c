@@ -82,7 +82,8 @@ static aio_status get(aio_task *t, get_t *s) {
     s->status = s->length = 0;
     AIO_TIMEOUT(t, &s->headers, AIO_MS(HEADERS_MS)) { /* the status line and the headers */
         AIO_READ_LINE(t, s->rc, &s->in, AIO_NEVER);
-        if (s->rc <= 0 || sscanf(text(s), "HTTP/%*d.%*d %d", &s->status) != 1) break;
+        if (s->rc <= 0 || sscanf(text(s), "HTTP/%*d.%*d %d", &s->status) != 1)
+            AIO_LEAVE(t, &s->headers);
         for (;;) {
             AIO_READ_LINE(t, s->rc, &s->in, AIO_NEVER);
             if (s->rc <= 2) break; /* "\r\n": the end of the headers (or of the stream) */

@@ -36,7 +36,7 @@ static aio_status run_command(aio_task *t) {
     if (aio_timeout_status(&c->block) == AIO_ETIMEDOUT) {
         AIO_PROCESS_STOP(t, c->rc, &c->proc, AIO_SEC(2));
         printf("[%s] gave up after %.1f s: stopped by signal %d\n", c->name,
-               (double)c->deadline / AIO_TICKS_PER_SEC, -aio_process_returncode(&c->proc));
+               aio_to_seconds(c->deadline), -aio_process_returncode(&c->proc));
     }
     AIO_FINALLY(t);
     aio_process_close(&c->proc); /* (kills and reaps it if it still runs) */

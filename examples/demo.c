@@ -15,7 +15,7 @@
 
 static aio_time t0;
 static void say(const char *text) {
-    printf("[%5.2f s] %s\n", (double)(aio_time)(aio_now() - t0) / AIO_TICKS_PER_SEC, text);
+    printf("[%5.2f s] %s\n", aio_to_seconds(aio_now() - t0), text);
 }
 
 /* async def slow(): await asyncio.sleep(5); return "ok" -- an inline coroutine */

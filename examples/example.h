@@ -134,7 +134,7 @@ EXAMPLE_UNUSED static double uniform(double a, double b) { return a + (b - a) * 
 
 /* Seconds since the start, as a double. */
 static double elapsed(void) {
-    return (double)(aio_time)(aio_now() - example_start) / (double)AIO_TICKS_PER_SEC;
+    return aio_to_seconds(aio_now() - example_start);
 }
 
 #if defined(__GNUC__) || defined(__clang__)

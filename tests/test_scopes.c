@@ -585,7 +585,7 @@ static aio_status break_main(aio_task *t) {
     AIO_BEGIN(t);
     AIO_TIMEOUT(t, &S.to, AIO_SEC(1)) {
         AIO_SLEEP(t, AIO_MS(500));
-        if (S.n == 0) break;
+        if (S.n == 0) AIO_LEAVE(t, &S.to);
         trace("unreached ");
     }
     trace("after@%lld st=%d/%d ed=%lld ", T_MS(), ST(&S.to), rel_ms(aio_effective_deadline(NULL)));
@@ -593,7 +593,7 @@ static aio_status break_main(aio_task *t) {
     trace("end@%lld", T_MS());
     AIO_END(t);
 }
-/* `break` leaves the block early and closes the scope; a later await ignores its deadline. */
+/* AIO_LEAVE (a `break`) leaves the block early and closes the scope; a later await ignores its deadline. */
 static void test_scope_break_leaves_early(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, break_main), AIO_OK);

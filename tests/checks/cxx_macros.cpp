@@ -52,6 +52,12 @@ static aio_status body(aio_task *t) {
     aio_semaphore_init(&s->sem, 1, 0);
     AIO_SEMAPHORE_ACQUIRE(t, s->rc, &s->sem, AIO_MS(1));
     AIO_CHECK(t, s->rc);
+    aio_semaphore_release(&s->sem);
+    AIO_WITH_LOCK(t, &s->to, &s->lock, AIO_MS(1)) { AIO_YIELD(t); if (s->rc) AIO_LEAVE(t, &s->to); }
+    AIO_WITH_SEMAPHORE(t, &s->to, &s->sem, AIO_NEVER) { AIO_YIELD(t); }
+    AIO_WITH_CONDITION(t, &s->to, &s->cond, AIO_MS(1)) { AIO_COND_WAIT(t, s->rc, &s->cond, AIO_MS(1)); }
+    AIO_TRY(t, &s->to) { AIO_YIELD(t); } AIO_CLEANUP(t, &s->to) { s->rc = aio_to_seconds(aio_now()) > 0 ? 0 : 1; }
+    AIO_CHECK(t, s->rc);
     if (s->rc > 100) AIO_RAISE(t, AIO_EUSER);
     AIO_RETURN(t, 3);
     AIO_FINALLY(t);

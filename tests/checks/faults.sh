@@ -14,6 +14,9 @@
 #    the implementation builds as C++20 with -Werror.
 # 3. tests/checks/tick_rates.c: negative AIO_MS/AIO_US counts are refused at
 #    tick rates that are not a multiple of 1000.
+# 4. An await inside AIO_CLEANUP does not compile, in C and C++, and the
+#    error names aio_cleanup_cannot_await; an AIO_TRY without its AIO_CLEANUP
+#    does not compile either; the same file without the mistake does.
 f_pass=0
 f_fail=0
 f_check() { # name command...: one line, counted
@@ -69,4 +72,34 @@ for f_rate_hz in 32768u 1024u 100u; do
     f_check "tick-rate-$f_rate_hz" f_rate $f_rate_hz ""
     f_check "tick-rate-$f_rate_hz-ms32" f_rate $f_rate_hz -DAIO_TIME_32
 done
+f_cleanup() { # the mistake in C and C++, then the same file without it
+    f_cleanup_src=$out/cleanup_await.c
+    for f_cleanup_mistake in "AIO_YIELD(t);" "AIO_RETURN(t, 1);"; do
+        printf '%s\n' '#include "aio_timeout.h"' \
+            'typedef struct { aio_task task; aio_timeout tr; int n; } st;' \
+            'aio_status co(aio_task *t) {' '    st *s = AIO_SELF(t, st);' '    AIO_BEGIN(t);' \
+            '    AIO_TRY(t, &s->tr) { AIO_YIELD(t); }' \
+            "    AIO_CLEANUP(t, &s->tr) { s->n++; MISTAKE }" '    AIO_END(t);' '}' |
+            sed "s/MISTAKE/$f_cleanup_mistake/" >"$f_cleanup_src"
+        if gcc -std=c11 $WARN -I. -c "$f_cleanup_src" -o "$out/cleanup_await.o" >"$out/cleanup_await.log" 2>&1; then
+            echo "gcc compiled $f_cleanup_mistake inside AIO_CLEANUP"; return 1
+        fi
+        grep -q aio_cleanup_cannot_await "$out/cleanup_await.log" ||
+            { echo "gcc's error does not name aio_cleanup_cannot_await"; cat "$out/cleanup_await.log"; return 1; }
+        if g++ -x c++ -std=c++17 $WARN -I. -c "$f_cleanup_src" -o "$out/cleanup_await.o" >"$out/cleanup_await.log" 2>&1; then
+            echo "g++ compiled $f_cleanup_mistake inside AIO_CLEANUP"; return 1
+        fi
+        grep -q aio_cleanup_cannot_await "$out/cleanup_await.log" ||
+            { echo "g++'s error does not name aio_cleanup_cannot_await"; cat "$out/cleanup_await.log"; return 1; }
+    done
+    sed 's/ MISTAKE//; s/ AIO_RETURN(t, 1);//' "$f_cleanup_src" >"$out/cleanup_ok.c"
+    gcc -std=c11 $WARN -I. -c "$out/cleanup_ok.c" -o "$out/cleanup_ok.o" ||
+        { echo "the file without the mistake does not compile"; return 1; }
+    grep -v AIO_CLEANUP "$out/cleanup_ok.c" >"$out/try_alone.c"
+    if gcc -std=c11 $WARN -I. -c "$out/try_alone.c" -o "$out/try_alone.o" >/dev/null 2>&1; then
+        echo "gcc compiled an AIO_TRY without its AIO_CLEANUP"; return 1
+    fi
+    echo "an await or AIO_RETURN in a cleanup, or a try without its cleanup, does not compile"
+}
+f_check cleanup-cannot-await f_cleanup
 add_counts $f_pass $f_fail

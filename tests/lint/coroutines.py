@@ -64,17 +64,20 @@ Rules, besides that one:
   after the await: the resume jumps over the initialisation (the README's
   rule; C++ compilers reject it, gcc -Wjump-misses-init warns in C).
 - Leaving a block (AIO_TIMEOUT, AIO_TIMEOUT_AT, AIO_SHIELDED, AIO_GROUP,
-  AIO_WAIT_FOR_CALL: an `if` of the header's whose condition enters a scope
-  or a group) other than by its end, `break` directly inside it, AIO_RETURN,
+  AIO_WAIT_FOR_CALL, AIO_WITH_LOCK, AIO_WITH_SEMAPHORE, AIO_WITH_CONDITION,
+  AIO_TRY: an `if` of the header's whose condition enters a scope, a group
+  or a hold) other than by its end, AIO_LEAVE directly inside it, AIO_RETURN,
   AIO_RAISE or AIO_CHECK is a finding naming the block's macro and line: a
   user `goto` to a label outside the block (or from outside to a label inside
-  it), a user `continue` whose loop is one of the block's hidden `for`s, and
-  any `return` the user writes in a coroutine.
-- A user `break` directly inside a block (its loop is one of the block's
-  hidden `for`s) that is itself inside a loop the user wrote is a finding:
-  it ends the block, and the loop goes on, where Python's `break` in
-  `async with timeout():` leaves the loop. One in a loop or `switch` of the
-  user's inside the block, or in a block that no loop is around, is not.
+  it), a user `break` or `continue` whose loop is one of the block's hidden
+  `for`s, and any `return` the user writes in a coroutine. A bare `break`
+  there would end the block (the block is a hidden loop) where Python's
+  `break` in `async with` leaves the loop around it: the finding says to
+  write AIO_LEAVE. One in a loop or `switch` of the user's inside the block
+  is that loop's or switch's, and not a finding.
+- AIO_LEAVE (a `break` of the header's) whose nearest loop or switch is one
+  the user wrote is a finding: it would end that loop or switch, not the
+  block.
 - The bodies of C++ lambdas inside a coroutine are not analysed.
 - A finding on a line that contains `lint-coroutines: ok` is not reported:
   for a test that makes the mistake on purpose.
@@ -371,13 +374,17 @@ class Function:
                     sw[3] = True
             return self.stmt(s["inner"][-1], n)
         if k == "BreakStmt":
-            # a `break` directly in a block ends it: the documented way out,
-            # but inside a loop of the user's it reads as leaving that loop
+            # a bare `break` directly in a block would end it where Python's
+            # leaves the loop around it: AIO_LEAVE says which is meant; and
+            # AIO_LEAVE (the header's break) must act on a block
             if self.loops:
                 owner = self.loops[-1][2]
-                if owner is not None and not spelled_in_header(s) and \
-                        any(loop[3] for loop in self.loops[:-1]):
-                    self.report(user_position(s), "break", owner[0], [owner[1]])
+                if not spelled_in_header(s):
+                    if owner is not None:
+                        self.report(user_position(s), "break", owner[0], [owner[1]])
+                elif self.loops[-1][3]:
+                    block = self.blocks[-1] if self.blocks else (None, 0)
+                    self.report(user_position(s), "leave", block[0], [block[1]] if block[0] else [])
                 self.edge(self.at(cur), self.loops[-1][0])
             return None
         if k == "ContinueStmt":
@@ -433,7 +440,7 @@ class Function:
             return None
         parts = s["inner"]
         cond = parts[(1 if s.get("hasInit") else 0) + (1 if s.get("hasVar") else 0)]
-        if not calls(cond, ("aio__scope_enter", "aio__group_enter")):
+        if not calls(cond, ("aio__scope_enter", "aio__group_enter", "aio__hold_check")):
             return None
         b = begin_of(s)
         b = b.get("expansionLoc", b)
@@ -443,7 +450,8 @@ class Function:
         """The block whose hidden `for` this is (one a `continue` would act on)."""
         if self.blocks and spelled_in_header(s):
             parts = s["inner"]
-            if parts[2] and calls(parts[2], ("aio__scope_outer", "aio__scope_inner", "aio__group_next")):
+            if parts[2] and calls(parts[2], ("aio__scope_outer", "aio__scope_inner", "aio__group_next",
+                                             "aio__hold_pending", "aio__try_outer")):
                 return self.blocks[-1]
         return None
 
@@ -510,7 +518,7 @@ class Function:
         out = self.node()
         sw = [head, not header, [], False, s]
         self.switches.append(sw)
-        self.loops.append((out, None, None, False))
+        self.loops.append((out, None, None, not header))
         end = self.stmt(body, None)
         self.loops.pop()
         self.switches.pop()
@@ -837,7 +845,7 @@ def suppressed(findings):
     return keep
 
 
-LEAVE = ("leave a block by falling off its end, by `break` directly inside it, or by "
+LEAVE = ("leave a block by falling off its end, by AIO_LEAVE(t, scope) directly inside it, or by "
          "AIO_RETURN, AIO_RAISE or AIO_CHECK")
 
 
@@ -855,14 +863,18 @@ def message(pos, kind, name, lines):
                 "there, and its end closes one that was never opened" % block)
     if kind == "continue":
         return ("continue in %s acts on the block's hidden loop: it ends the block instead of "
-                "continuing the loop around it; put an if/else around the rest of the block, or "
-                "`break` out of it and `continue` after it" % block)
+                "continuing the loop around it (Python's continue in `async with` goes to the "
+                "loop's next round); put an if/else around the rest of the block, or "
+                "AIO_LEAVE(t, scope) out of it and `continue` after it" % block)
     if kind == "break":
-        return ("break in %s, inside a loop, ends only the block (the block is a hidden loop), "
-                "and the loop around it goes on: unlike Python's break in `async with timeout():`, "
-                "it does not leave your loop; to leave the loop, set a flag in the state struct, "
-                "break, and after the block `if (s->flag) break;`; to end only the block, say so "
-                "with `lint-coroutines: ok` on the line" % block)
+        return ("break in %s ends only the block (the block is a hidden loop), not the loop "
+                "around it as Python's break in `async with` does; to end the block early write "
+                "AIO_LEAVE(t, scope); to leave the loop around it, set a flag in the state struct, "
+                "AIO_LEAVE, and after the block `if (s->flag) break;`" % block)
+    if kind == "leave":
+        return ("AIO_LEAVE here is inside a loop or switch of yours%s: it would end that, not the "
+                "block; leave your loop first (a flag, `break`), then AIO_LEAVE directly in the "
+                "block's body" % (" in " + block if block else ", in no block"))
     if kind == "return":
         return ("a plain return in a coroutine skips AIO_END and AIO_FINALLY%s; "
                 "use AIO_RETURN(t, value) or AIO_RAISE(t, error)" %
@@ -893,7 +905,7 @@ def describe(kind, name, lines):
         return "switch around %s" % lines
     if kind == "skipped":
         return "init %s skipped by %s" % (name, lines)
-    if kind in ("goto", "goto into", "continue", "break", "return"):
+    if kind in ("goto", "goto into", "continue", "break", "return", "leave"):
         word = {"goto": "goto out of", "goto into": "goto into"}.get(kind, kind + " in")
         return "%s %s at %s" % (word, name, lines) if name else kind
     return "%s%s after %s" % ("&" if kind == "address" else "", name, lines)

@@ -20,7 +20,7 @@ typedef struct {
 
 typedef struct {
     aio_task task;
-    aio_timeout deadline, call_scope, shield_scope;
+    aio_timeout deadline, call_scope, shield_scope, held, tried;
     aio_group group;
     aio_event ready;
     aio_lock lock;
@@ -100,6 +100,25 @@ static aio_status body(aio_task *t) {
     AIO_CHECK(t, aio_lock_release(&s->lock));
     AIO_SHIELDED(t, &s->shield_scope, AIO_NEVER) {
         AIO_YIELD(t);
+    }
+    AIO_WITH_LOCK(t, &s->held, &s->lock, AIO_MS(10)) {
+        AIO_YIELD(t);
+        if (s->flag) AIO_LEAVE(t, &s->held);
+        AIO_YIELD(t);
+    }
+    AIO_WITH_SEMAPHORE(t, &s->held, &s->slots, AIO_NEVER) {
+        AIO_YIELD(t);
+    }
+    AIO_WITH_CONDITION(t, &s->held, &s->cond, AIO_MS(10)) {
+        AIO_COND_WAIT_FOR(t, s->lv, &s->cond, s->flag, AIO_MS(1));
+    }
+    AIO_CHECK(t, aio_timeout_status(&s->held));
+    AIO_TRY(t, &s->tried) {
+        AIO_SLEEP(t, AIO_MS(1));
+        if (s->flag) AIO_LEAVE(t, &s->tried);
+    }
+    AIO_CLEANUP(t, &s->tried) {
+        s->n += aio_to_seconds(aio_now()) > 0.0 ? 1 : 0;
     }
     AIO_RETURN(t, s->lv);
     AIO_FINALLY(t);

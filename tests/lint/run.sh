@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Static analysis of aio_timeout.h: cppcheck and clang-tidy over tests/lint/lint.c
 # (the implementation plus every coroutine macro) in each configuration that
-# changes the code. One line per tool and configuration: "ok" or the findings.
+# changes the code, then the coroutine checker on lint.c and on its corpus.
+# One line per tool and configuration: "ok" or the findings.
 # Exits non-zero on any finding. `make lint` runs it; tests/lint/README.md
 # says which checks are on and why the others are off.
 #
@@ -76,5 +77,20 @@ while [ "$i" -le "$n" ]; do
     report "clang-tidy $(cat "$tmp/tidy$i.name")" "$tmp/tidy$i"
     i=$((i + 1))
 done
+
+# The coroutine checker (tests/lint/coroutines.py, needs clang and python3):
+# lint.c's coroutines have no finding, and each file of its corpus gets
+# exactly the findings it expects (a bare break or continue in a block,
+# AIO_LEAVE in a loop of the user's, a local read after an await, ...).
+# tests/checks/coroutines.sh runs it on the project's examples and tests.
+if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+    { python3 tests/lint/coroutines.py -I. "$TU" &&
+      python3 tests/lint/coroutines.py --expect -I. tests/lint/corpus/*.c tests/lint/corpus/*.cpp |
+          grep -v '^ok ' ; } >"$tmp/coroutines" 2>&1
+    if [ -s "$tmp/coroutines" ]; then echo 1; else echo 0; fi >"$tmp/coroutines.rc"
+    report "coroutines (lint.c, corpus)" "$tmp/coroutines"
+else
+    echo "coroutines: skipped (needs clang and python3)"
+fi
 
 exit $failed

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The ways out of a block that close it: falling off its end, `break`
+/* The ways out of a block that close it: falling off its end, AIO_LEAVE
  * directly inside it, AIO_RETURN, AIO_RAISE, AIO_CHECK. A goto to a label
  * inside the same block, and `break` and `continue` of a loop of the
- * user's inside the block, stay inside it. A `break` directly in a block
- * that a loop is around says on its line that it means to end only the
- * block. No finding. */
+ * user's inside the block, stay inside it. A bare `break` directly in a
+ * block says on its line that it means to end only the block. No
+ * finding. */
 #include "aio_timeout.h"
 
 int get(void);
@@ -73,12 +73,12 @@ aio_status leaves_well(aio_task *t) {
         inner_end:
             s->n++;
         }
-        if (get()) break;
+        if (get()) AIO_LEAVE(t, &s->to);
         AIO_CHECK(t, get());
     }
     AIO_GROUP(t, &s->g) {
         aio_group_spawn(&s->g, &s->child, child);
-        if (get()) break; /* the group still waits for its child */
+        if (get()) AIO_LEAVE(t, &s->g.scope); /* the group still waits for its child */
         AIO_SLEEP(t, AIO_MS(1));
         if (get()) AIO_RETURN(t, 1);
     }
