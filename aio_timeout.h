@@ -9331,6 +9331,7 @@ static aio_status aio__server_run(aio_task *t) {
         if (s->rc >= 0) {
             aio__server_take(s, s->rc);
             s->backoff = 0;
+            AIO_YIELD(t); /* (a handler's first step comes before the next accept) */
             continue;
         }
         if (s->listener < 0 || s->rc == AIO_ECLOSED) break;
