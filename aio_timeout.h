@@ -9335,6 +9335,7 @@ static aio_status aio__server_run(aio_task *t) {
             continue;
         }
         if (s->listener < 0 || s->rc == AIO_ECLOSED) break;
+        if (s->rc == AIO_ECONNRESET) continue; /* (a connection gone before its accept: the next) */
         if (s->rc == AIO_EBADF || s->rc == AIO_EINVAL) { /* not a listener: serving cannot go on */
             (void)aio_server_close(s);
             AIO_RAISE(t, s->rc);
