@@ -9319,19 +9319,32 @@ static int aio__server_alive(aio_server *s) {
         if (s->made[i] && aio_task_alive(&s->made[i]->task)) return 1;
     return 0;
 }
+
+/* The allocated states given back. */
+static void aio__server_release(aio_server *s) {
+    uint32_t i;
+    for (i = 0; i < s->limit; i++) AIO_FREE(s->made[i]);
+    AIO_FREE(s->made);
+    s->made = NULL;
+}
 #endif
 
-/* The accept loop, then the wait for the handlers. */
+/* The accept loop, then the wait for the handlers. Its awaits number their
+ * resume points themselves (1u...): AIO__LABEL's __COUNTER__ taken here
+ * would move every later coroutine's labels, and the code of a program that
+ * has no server with them. */
 static aio_status aio__server_run(aio_task *t) {
     aio_server *s = AIO_CONTAINER(t, aio_server, task);
-    uint32_t i;
     AIO_BEGIN(t);
     while (s->listener >= 0) {
-        AIO_ACCEPT(t, s->rc, s->listener, AIO_NEVER);
+        AIO__AWAIT(t, s->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_ACCEPT, s->listener, NULL, 0, AIO_NEVER),
+                   aio__io_poll(t, aio__f, AIO__IO_ACCEPT, NULL, 0), 1u); /* AIO_ACCEPT */
         if (s->rc >= 0) {
             aio__server_take(s, s->rc);
             s->backoff = 0;
-            AIO_YIELD(t); /* (a handler's first step comes before the next accept) */
+            AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f), /* AIO_YIELD: */
+                       AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 2u); /* a handler's first step
+                                                                            comes before the next accept */
             continue;
         }
         if (s->listener < 0 || s->rc == AIO_ECLOSED) break;
@@ -9343,7 +9356,7 @@ static aio_status aio__server_run(aio_task *t) {
         /* LCOV_EXCL_START: a failure that may pass (ENOBUFS, EPERM, EPROTO...) */
         s->backoff = s->backoff ? s->backoff * 2 : AIO_MS(1);
         if (s->backoff > AIO_MS(AIO__SERVER_BACKOFF_MAX)) s->backoff = AIO_MS(AIO__SERVER_BACKOFF_MAX);
-        AIO_SLEEP(t, s->backoff);
+        AIO__AWAIT(t, (void)0, aio__sleep_start(t, aio__f, s->backoff, 1), aio__sleep_poll(t, aio__f), 3u);
         /* LCOV_EXCL_STOP */
     }
     while (s->live) {
@@ -9353,17 +9366,18 @@ static aio_status aio__server_run(aio_task *t) {
             s->aborted += (uint32_t)aio_server_abort_clients(s);
             continue;
         }
-        AIO_EVENT_WAIT(t, s->rc, &s->changed, s->graced ? s->until - aio_now() : AIO_NEVER);
+        AIO__AWAIT(t, s->rc = aio__r, aio__event_start(t, aio__f, &s->changed, s->graced ? s->until - aio_now() : AIO_NEVER),
+                   aio__event_poll(t, aio__f, &s->changed), 4u); /* AIO_EVENT_WAIT */
     }
     AIO_RETURN(t, (aio_status)s->aborted);
     AIO_FINALLY(t);
     (void)aio_server_close(s);
 #ifdef AIO__SOCKETS
     if (s->made && !s->live) { /* (cancelled with handlers live: they keep their states) */
-        while (aio__server_alive(s)) AIO_YIELD(t); /* an aborted handler that never ran: its turn */
-        for (i = 0; i < s->limit; i++) AIO_FREE(s->made[i]);
-        AIO_FREE(s->made);
-        s->made = NULL;
+        while (aio__server_alive(s)) /* an aborted handler that never ran: its turn (AIO_YIELD) */
+            AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f),
+                       AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 5u);
+        aio__server_release(s);
     }
 #endif
     AIO_END(t);
