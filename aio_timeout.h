@@ -68,7 +68,8 @@
  * from an interrupt handler), events, locks, semaphores and conditions, and
  * I/O: AIO_ACCEPT, AIO_TCP_CONNECT (to a name too), AIO_RECV, AIO_SEND_ALL on
  * sockets (POSIX, and Windows: link ws2_32), Unix domain sockets
- * (aio_unix_listen, AIO_UNIX_CONNECT), buffered streams (AIO_READ_LINE, ...,
+ * (aio_unix_listen, AIO_UNIX_CONNECT), a server in one call (aio_server:
+ * start_server), buffered streams (AIO_READ_LINE, ...,
  * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
  * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM,
  * AIO_SEND_TO), blocking calls on worker threads (AIO_TO_THREAD,
@@ -9425,7 +9426,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     }
 #ifdef AIO__SOCKETS
     if (!srv->states && !srv->made) {
-        srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof *srv->made);
+        srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
         if (!srv->made) { /* LCOV_EXCL_START: out of memory */
             (void)aio_close(listener);
             return AIO_EIO;
