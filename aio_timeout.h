@@ -1352,8 +1352,9 @@ AIO_API int aio_server_port(const aio_server *srv);
  * (a Unix socket's file stays: unlink it). AIO_OK, or AIO_ECLOSED (already). */
 AIO_API aio_status aio_server_close(aio_server *srv);
 /* server.close_clients(): every live connection is shut down both ways
- * (shutdown()): each handler's reads find the end of the stream, its
- * writes fail. How many (in a simulation: AIO_EINVAL). */
+ * (shutdown()): a handler's wait under way on it ends with AIO_ECLOSED,
+ * its later reads find the end of the stream (0), its writes fail. How
+ * many (in a simulation: AIO_EINVAL). */
 AIO_API int aio_server_close_clients(aio_server *srv);
 /* server.abort_clients(): every live handler is cancelled, in connection
  * order; its cleanup runs, then its socket is closed. How many. */
@@ -9488,6 +9489,7 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
 #elif defined(AIO__SOCKETS)
         (void)shutdown(c->fd, SHUT_RDWR);
 #endif
+        aio_io_forget(c->fd); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
         n++;
     }
     return n;

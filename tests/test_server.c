@@ -40,7 +40,8 @@ typedef struct {
  *   's' sleep the number of seconds in the second byte, then end;
  *   'w' wait for the end of the stream (60 s at most), then end.
  * Each handler's outcome is written to G.log: "id:what " (done, eof,
- * cancelled). */
+ * closed, cancelled); has() finds one whatever the order in which the
+ * system reported the sockets (WSAPoll's differs). */
 static struct {
     aio_task main;
     aio_server srv;
@@ -52,6 +53,8 @@ static struct {
     long long at;
     aio_conn *first;
 } G;
+
+static int has(const char *what) { return strstr(G.log, what) != NULL; }
 
 static void note(unsigned id, const char *what) {
     size_t len = strlen(G.log);
@@ -71,7 +74,7 @@ static aio_status handler(aio_task *t) {
     }
     if (c->buf[0] == 'w') {
         AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(60));
-        note(c->conn.id, c->n == 0 ? "eof" : "other");
+        note(c->conn.id, c->n == 0 ? "eof" : c->n == AIO_ECLOSED ? "closed" : "other");
         AIO_RETURN(t, 0);
     }
     while (c->n > 0) {
@@ -180,7 +183,7 @@ static aio_status per_connection_main(aio_task *t) {
     for (G.i = 0; G.i < 3; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 0);
-    CHECK_STR(G.log, "1:done 2:done 3:done ");
+    CHECK(has("1:done ") && has("2:done ") && has("3:done "));
     CHECK(aio_server_next(&G.srv, NULL) == NULL);
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
     CHECK_EQ(aio_server_close(&G.srv), AIO_ECLOSED);
@@ -224,7 +227,7 @@ static aio_status limit_main(aio_task *t) {
     for (G.i = 0; G.i < 4; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
     AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
     CHECK_EQ(G.rc, 0);
-    CHECK_STR(G.log, "1:done 2:eof 3:done ");
+    CHECK(has("1:done ") && has("2:eof ") && has("3:done "));
     AIO_END(t);
 }
 static void test_server_limit(void) { server_test(limit_main, G.conns, 2); }
@@ -273,8 +276,9 @@ static aio_status close_clients_main(aio_task *t) {
     AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
     CHECK_EQ(G.rc, 0);
     CHECK_EQ(T_MS(), 1);
-    CHECK_STR(G.log, "1:eof 2:eof ");
+    CHECK(has("1:closed ") && has("2:closed "));
     CHECK_STR(reply(G.c[0]), ""); /* the client sees the end too */
+    CHECK_STR(reply(G.c[1]), "");
     CHECK_EQ(close_sock(G.c[0]), 0);
     CHECK_EQ(close_sock(G.c[1]), 0);
     AIO_END(t);
