@@ -1320,6 +1320,7 @@ struct aio_server {
     aio_conn **made;           /* with states NULL: the allocated ones */
     size_t size;
     uint32_t limit, live, served, aborted;
+    uint32_t hint;             /* where the search for a free state starts */
     int listener;              /* -1 once closed */
     const char *busy;          /* what the one too many is sent, or NULL */
     void (*refused)(aio_server *srv);
@@ -9279,10 +9280,12 @@ static aio_status aio__server_conn(aio_task *t) {
 
 /* A free state, allocated if need be, or NULL (none: the one too many). */
 static aio_conn *aio__server_free(aio_server *s) {
-    uint32_t i;
+    uint32_t k;
     if (s->live >= s->limit) return NULL;
-    for (i = 0; i < s->limit; i++) {
+    for (k = 0; k < s->limit; k++) { /* (from after the last one taken: the next is free, often) */
+        uint32_t i = s->hint + k < s->limit ? s->hint + k : s->hint + k - s->limit;
         aio_conn *c = aio__server_state(s, i);
+        s->hint = i + 1 < s->limit ? i + 1 : 0;
 #ifdef AIO__SOCKETS
         if (!c) {
             c = (aio_conn *)aio__zalloc(s->size);
@@ -9290,7 +9293,7 @@ static aio_conn *aio__server_free(aio_server *s) {
             return c; /* (NULL: out of memory, the connection refused) */
         }
 #endif
-        if (c && !aio_task_alive(&c->task)) return c;
+        if (!aio_task_alive(&c->task)) return c;
     }
     return NULL; /* LCOV_EXCL_LINE: (an aborted handler not yet finished holds its state) */
 }
