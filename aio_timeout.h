@@ -1336,7 +1336,9 @@ struct aio_server {
 AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *states, size_t size,
                                    uint32_t limit);
 /* The one too many is sent `message` (NULL: nothing) with one try that does
- * not wait, then `refused(srv)` is called (NULL: none), then it is closed. */
+ * not wait, then `refused(srv)` is called (NULL: none), then it is closed
+ * (a client that had sent something may see a reset instead: the system's
+ * answer to a close with bytes unread). */
 AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refused)(aio_server *srv));
 /* Serve on `listener` (TCP or Unix, made by the program) from the running
  * loop: AIO_OK, or a negative listener as it is (so that

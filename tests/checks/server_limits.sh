@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Stage: a server on aio_server out of descriptors: 100 clients at ulimit -n 32, then SIGTERM
+# Stage: a server on aio_server out of descriptors (100 clients at ulimit -n 32, then SIGTERM) and simulated
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The line server of example 17 (built on aio_server, at most 100 clients) is started
@@ -9,7 +9,8 @@
 # spinning (its CPU time read from /proc on Linux), and, with 100 more knocking, a
 # SIGTERM must end it with status 0 once its grace (1 s) has passed and within 3 s
 # more, each client it had accepted told goodbye. POSIX only (ulimit, SIGTERM); about
-# 10 s. Built with gcc -O2 and the flags of the other examples.
+# 10 s. Built with gcc -O2 and the flags of the other examples. Then tests/sim/server_sim.c: a
+# server on aio_server over the simulated network, its limit and its shutdown, over 1,000 seeds.
 
 sk_dir="$out/server_limits"
 rm -rf "$sk_dir"
@@ -42,6 +43,20 @@ else
     echo "[server-knock] FAILED: 17_line_server.c does not build:"
     sed 's/^/    /' "$sk_dir/build.log" | head -20
     sk_fail=$((sk_fail + 1))
+fi
+
+# The same server helper over the simulated network: tests/sim/server_sim.c, 1,000 seeds
+if command -v gcc >/dev/null 2>&1; then
+    if gcc -std=c11 -O1 -DAIO_DEBUG -fsanitize=address,undefined $WARN -I. tests/sim/server_sim.c \
+        -o "$sk_dir/server_sim" 2>"$sk_dir/server_sim.log" &&
+        (cd "$sk_dir" && timeout 300 ./server_sim 1000) >"$sk_dir/server_sim.txt" 2>&1; then
+        sk_pass=$((sk_pass + 1))
+        echo "[server-knock] tests/sim/server_sim.c: $(tail -n 1 "$sk_dir/server_sim.txt")"
+    else
+        sk_fail=$((sk_fail + 1))
+        echo "[server-knock] FAILED: tests/sim/server_sim.c (under ASan and UBSan):"
+        cat "$sk_dir/server_sim.log" "$sk_dir/server_sim.txt" 2>/dev/null | tail -n 10 | sed 's/^/    /'
+    fi
 fi
 
 add_counts "$sk_pass" "$sk_fail"
