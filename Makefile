@@ -230,6 +230,10 @@ bench-io bench-io-quick:
 	@if $(MAKE) --no-print-directory build/bench/io/lines_aio >build/bench/io/lines_aio.log 2>&1; then \
 	    cat build/bench/io/lines_aio.log; else rm -f build/bench/io/lines_aio; \
 	    echo "bench-io: bench/io/lines_aio.c does not compile against $(BENCH_IO_HDR) (no streams?): our line server is skipped (build/bench/io/lines_aio.log)"; fi
+	@for p in echo_server_aio lines_server_aio; do \
+	    if $(MAKE) --no-print-directory build/bench/io/$$p >build/bench/io/$$p.log 2>&1; then \
+	    cat build/bench/io/$$p.log; else rm -f build/bench/io/$$p; \
+	    echo "bench-io: bench/io/$$p.c does not compile against $(BENCH_IO_HDR) (no aio_server?): it is skipped (build/bench/io/$$p.log)"; fi; done
 	@if $(MAKE) --no-print-directory build/bench/io/threads_aio >build/bench/io/threads_aio.log 2>&1; then \
 	    cat build/bench/io/threads_aio.log; else rm -f build/bench/io/threads_aio; \
 	    echo "bench-io: bench/io/threads_aio.c does not compile against $(BENCH_IO_HDR) (no worker threads?): our to_thread and lookups are skipped (build/bench/io/threads_aio.log)"; fi
@@ -297,6 +301,10 @@ build/bench/io/lines_tls_mbedtls: bench/io/lines_tls_aio.c $(BENCH_IO_HDR) build
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) -DAIO_TLS_MBEDTLS bench/io/lines_tls_aio.c \
 	    -lmbedtls -lmbedx509 -lmbedcrypto -o $@
+
+build/bench/io/echo_server_aio build/bench/io/lines_server_aio: build/bench/io/%: bench/io/%.c $(BENCH_IO_HDR) build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) $< -o $@
 
 # (-lpthread: the pool's worker threads; glibc has them in the C library from
 # 2.34 on, older C libraries need it)

@@ -68,7 +68,8 @@
  * from an interrupt handler), events, locks, semaphores and conditions, and
  * I/O: AIO_ACCEPT, AIO_TCP_CONNECT (to a name too), AIO_RECV, AIO_SEND_ALL on
  * sockets (POSIX, and Windows: link ws2_32), Unix domain sockets
- * (aio_unix_listen, AIO_UNIX_CONNECT), buffered streams (AIO_READ_LINE, ...,
+ * (aio_unix_listen, AIO_UNIX_CONNECT), a server in one call (aio_server:
+ * start_server), buffered streams (AIO_READ_LINE, ...,
  * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
  * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM,
  * AIO_SEND_TO), blocking calls on worker threads (AIO_TO_THREAD,
@@ -103,7 +104,7 @@
  *                       semaphores, conditions
  *   >>queues            queues, and a put from an interrupt handler
  *   >>io                the I/O port (struct aio_io), sockets, addresses,
- *                       streams, datagrams, signals
+ *                       streams, datagrams, signals, servers
  *   >>threads           calls on worker threads, host names
  *   >>processes         child processes
  *   >>instruments       the hook told of every step, aio_recorder
@@ -147,6 +148,8 @@
  *   >>pool              the worker threads
  *   >>lookup            host names
  *   >>connect           AIO_TCP_CONNECT (Happy Eyeballs)
+ *   >>server            a server in one call: the accept loop, a handler
+ *                       task per connection, its limit and its shutdown
  *   >>simulation-impl   the simulated network, its port, its runner
  *   >>processes-impl    child processes: simulated, POSIX, Windows
  *   >>process-wait      awaiting a child, stopping it
@@ -1307,6 +1310,94 @@ AIO_API int aio_udp_open(const char *host, int port);
  * logoff, a shutdown: the process is held until the loop is destroyed). */
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
 
+/* A server in one call (asyncio's start_server, Trio's serve_tcp): a task of
+ * the library accepts connections on a listener and runs `handler` as a task
+ * of its own for each, over a connection state the program provides, at
+ * most `limit` at once. The state is the program's struct whose FIRST member
+ * is an aio_conn (AIO_CONN_SELF finds it from the handler's task):
+ *
+ *     typedef struct { aio_conn conn; char buf[512]; } client_t;
+ *     static client_t clients[64];                 // a fixed array, or NULL:
+ *     aio_server_init(&srv, handle, clients, sizeof clients[0], 64);
+ *     aio_server_listen(&srv, "127.0.0.1", 8888, 0); // or aio_server_start(&srv, fd)
+ *
+ * With `states` NULL each state is allocated at its first use (AIO_MALLOC,
+ * zeroed), kept for the next connection, and freed when the server has
+ * closed (hosted builds). The handler gets the connected socket in
+ * conn.fd; the server closes it when the handler ends, however it ends
+ * (the handler must not close it). The one too many (`limit` connections
+ * live) is accepted and closed at once, after the message given to
+ * aio_server_refuse, if any (asyncio has no limit). A failed accept never
+ * stops the server: a connection gone before its accept is skipped, a
+ * listener out of descriptors (EMFILE, ENFILE) waits
+ * AIO_ACCEPT_RETRY_DELAY (1 s, asyncio's) while the loop serves the rest,
+ * other errors back off from 1 ms, doubling to 100 ms; only a listener that
+ * is not one (AIO_EBADF, AIO_EINVAL) ends it. The listener may be TCP or
+ * Unix (aio_unix_listen); for TLS the handler does AIO_TLS_HANDSHAKE on
+ * its stream first. Treat the fields as the library's. */
+typedef struct aio_server aio_server;
+typedef struct aio_conn {
+    aio_task task;      /* the handler's task */
+    aio_socket fd;      /* the connected socket (the server closes it) */
+    aio_server *server;
+    uint32_t id;        /* 1, 2, ...: the connections served, in order */
+} aio_conn;
+struct aio_server {
+    aio_task task;             /* the accept loop; ended once closed with no handler left */
+    aio_task_fn handler;
+    unsigned char *states;     /* the program's, or NULL */
+    aio_conn **made;           /* with states NULL: the allocated ones */
+    size_t size;
+    uint32_t limit, live, served, aborted;
+    uint32_t hint;             /* where the search for a free state starts */
+    int listener;              /* -1 once closed */
+    const char *busy;          /* what the one too many is sent, or NULL */
+    void (*refused)(aio_server *srv);
+    aio_time backoff, until;   /* the accept's back-off; the grace's end */
+    aio_event changed;         /* a handler ended, or a shutdown began */
+    aio_status rc;
+    uint8_t graced;            /* a shutdown set `until` */
+};
+/* The state around handler task t: AIO_CONN_SELF(t, client_t). */
+#define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))
+/* Make a server: AIO_OK, or AIO_EINVAL (srv or handler NULL, size smaller
+ * than an aio_conn, limit 0, states NULL where nothing can be allocated). */
+AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *states, size_t size,
+                                   uint32_t limit);
+/* The one too many is sent `message` (NULL: nothing) with one try that does
+ * not wait, then `refused(srv)` is called (NULL: none), then it is closed
+ * (a client that had sent something may see a reset instead: the system's
+ * answer to a close with bytes unread). */
+AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refused)(aio_server *srv));
+/* Serve on `listener` (TCP or Unix, made by the program) from the running
+ * loop: AIO_OK, or a negative listener as it is (so that
+ * aio_server_start(&srv, aio_unix_listen(path, 0)) reports a failed listen),
+ * AIO_EINVAL (not initialised), AIO_EBUSY (serving already). The server
+ * owns the listener from then on: close() closes it. */
+AIO_API aio_status aio_server_start(aio_server *srv, int listener);
+/* aio_tcp_listen(host, port, backlog), then aio_server_start: AIO_OK or the
+ * listen's status (AIO_EIO: errno says why). */
+AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port, int backlog);
+/* The listener's port (aio_socket_port), or AIO_EBADF once closed. */
+AIO_API int aio_server_port(const aio_server *srv);
+/* server.close(): stop accepting and close the listener; the handlers go on
+ * (a Unix socket's file stays: unlink it). AIO_OK, or AIO_ECLOSED (already). */
+AIO_API aio_status aio_server_close(aio_server *srv);
+/* server.close_clients(): every live connection is shut down both ways
+ * (shutdown()): a handler's wait under way on it ends with AIO_ECLOSED,
+ * its later reads find the end of the stream (0), its writes fail. How
+ * many (in a simulation: AIO_EINVAL). */
+AIO_API int aio_server_close_clients(aio_server *srv);
+/* server.abort_clients(): every live handler is cancelled, in connection
+ * order; its cleanup runs, then its socket is closed. How many. */
+AIO_API int aio_server_abort_clients(aio_server *srv);
+/* The live connection after `c` in connection order (NULL: the first), or
+ * NULL: for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)). */
+AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c);
+/* A graceful stop: close(), then the handlers have `grace` to end; those
+ * left are cancelled (abort_clients). AIO_SERVER_SHUTDOWN awaits it. */
+AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace);
+
 // >>threads
 /* ------------------------------------------------------------------------ */
 /* Blocking calls on worker threads, and host names                           */
@@ -2132,6 +2223,19 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
  * AIO_ACCEPT_RETRY_DELAY (1 s) within d, the loop serving everything else
  * meanwhile; the connection waits in the listener's backlog. */
 #define AIO_ACCEPT(t, lv, listen_fd, d) AIO__IO(t, lv, AIO__IO_ACCEPT, listen_fd, NULL, 0, d)
+/* server.wait_closed() with timeout d (aio_server): wait until the server
+ * is closed and every handler has ended; lv = how many handlers a shutdown
+ * cancelled (0: none), the error that stopped its accepts (AIO_EBADF,
+ * AIO_EINVAL: not a listener), or AIO_ETIMEDOUT (it still serves). The
+ * server is left alone when the wait ends. */
+#define AIO_SERVER_WAIT_CLOSED(t, lv, srv, d) AIO_WAIT_FOR_SHIELD(t, lv, &(srv)->task, d)
+/* A graceful stop (aio_server_shutdown(srv, grace)) awaited to its end: lv as
+ * AIO_SERVER_WAIT_CLOSED's, or the shutdown's refusal. */
+#define AIO_SERVER_SHUTDOWN(t, lv, srv, grace)                                 \
+    do {                                                                       \
+        (lv) = aio_server_shutdown((srv), (grace));                            \
+        if ((lv) == AIO_OK) AIO_SERVER_WAIT_CLOSED(t, lv, srv, AIO_NEVER);     \
+    } while (0)
 /* sock.recv(len) into buf[0..len): lv = the bytes received (what is there,
  * 1..len), 0 at the end of the stream, or an error (AIO_ECONNRESET, ...).
  * Cancelled or timed out, it has received nothing: the data stays for the
@@ -9446,6 +9550,295 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
     return aio__connect_go(t, f, c);
 }
 #endif /* AIO__SOCKETS */
+
+// >>server
+/* ----------------------------------------------------------------- servers */
+
+/* A server is one task of the library (srv->task, the accept loop) and a
+ * task per connection, spawned from it over a state the program gave or
+ * one allocated for it. Each connection's task runs aio__server_conn, which
+ * steps the program's handler and, in the step the handler ends, closes
+ * the socket and counts it gone: the handler's cleanup always comes first.
+ * A handler cancelled before its first step never runs (the loop finishes
+ * it at once): abort_clients closes those itself. The accept loop ends when
+ * the listener is closed, then waits for the handlers (cancelling them at
+ * a shutdown's grace), gives back the allocated states and ends: its end is
+ * wait_closed's. Nothing here is linked by a program that uses no server. */
+
+enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
+
+/* Connection state i (a fixed one, or one allocated: NULL if not yet). */
+static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
+    if (s->states) return (aio_conn *)(void *)(s->states + (size_t)i * s->size);
+    return s->made[i];
+}
+
+/* A handler ended (or will never run): its socket closed, one fewer live. */
+static void aio__server_gone(aio_conn *c) {
+    aio_server *s = c->server;
+    if (c->fd == (aio_socket)-1) return; /* (counted gone already) */
+    (void)aio_close(c->fd);
+    c->fd = (aio_socket)-1;
+    s->live--;
+    aio_event_set(&s->changed);
+}
+
+static aio_status aio__server_conn(aio_task *t) {
+    aio_conn *c = AIO_CONTAINER(t, aio_conn, task);
+    aio_status rc = c->server->handler(t);
+    if (rc != AIO__SUSPENDED) aio__server_gone(c);
+    return rc;
+}
+
+/* A free state, allocated if need be, or NULL (none: the one too many). */
+static aio_conn *aio__server_free(aio_server *s) {
+    uint32_t k;
+    if (s->live >= s->limit) return NULL;
+    for (k = 0; k < s->limit; k++) { /* (from after the last one taken: the next is free, often) */
+        uint32_t i = s->hint + k < s->limit ? s->hint + k : s->hint + k - s->limit;
+        aio_conn *c = aio__server_state(s, i);
+        s->hint = i + 1 < s->limit ? i + 1 : 0;
+#ifdef AIO__SOCKETS
+        if (!c) {
+            c = (aio_conn *)aio__zalloc(s->size);
+            s->made[i] = c;
+            return c; /* (NULL: out of memory, the connection refused) */
+        }
+#endif
+        if (!aio_task_alive(&c->task)) return c;
+    }
+    return NULL; /* LCOV_EXCL_LINE: (an aborted handler not yet finished holds its state) */
+}
+
+/* A connection accepted: its handler spawned, or it is refused. */
+static void aio__server_take(aio_server *s, int fd) {
+    aio_conn *c = aio__server_free(s);
+    if (c) {
+        c->fd = (aio_socket)fd;
+        c->server = s;
+        c->id = ++s->served;
+        s->live++;
+        if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) return;
+        s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
+    }
+#ifdef AIO__SOCKETS
+    if (s->busy) (void)aio__net_send(fd, s->busy, strlen(s->busy), "aio_server: the refusal");
+#endif
+    if (s->refused) s->refused(s);
+    (void)aio_close(fd);
+}
+
+#ifdef AIO__SOCKETS
+/* Whether an allocated state's task is still alive. */
+static int aio__server_alive(aio_server *s) {
+    uint32_t i;
+    for (i = 0; i < s->limit; i++)
+        if (s->made[i] && aio_task_alive(&s->made[i]->task)) return 1;
+    return 0;
+}
+
+/* The allocated states given back. */
+static void aio__server_release(aio_server *s) {
+    uint32_t i;
+    for (i = 0; i < s->limit; i++) AIO_FREE(s->made[i]);
+    AIO_FREE(s->made);
+    s->made = NULL;
+}
+#endif
+
+/* The accept loop, then the wait for the handlers. Its awaits number their
+ * resume points themselves (1u...): AIO__LABEL's __COUNTER__ taken here
+ * would move every later coroutine's labels, and the code of a program that
+ * has no server with them. */
+static aio_status aio__server_run(aio_task *t) {
+    aio_server *s = AIO_CONTAINER(t, aio_server, task);
+    AIO_BEGIN(t);
+    while (s->listener >= 0) {
+        AIO__AWAIT(t, s->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_ACCEPT, s->listener, NULL, 0, AIO_NEVER),
+                   aio__io_poll(t, aio__f, AIO__IO_ACCEPT, NULL, 0), 1u); /* AIO_ACCEPT */
+        if (s->rc >= 0) {
+            aio__server_take(s, s->rc);
+            s->backoff = 0;
+            AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f), /* AIO_YIELD: */
+                       AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 2u); /* a handler's first step
+                                                                            comes before the next accept */
+            continue;
+        }
+        if (s->listener < 0 || s->rc == AIO_ECLOSED) break;
+        if (s->rc == AIO_ECONNRESET) continue; /* (a connection gone before its accept: the next) */
+        if (s->rc == AIO_EBADF || s->rc == AIO_EINVAL) { /* not a listener: serving cannot go on */
+            (void)aio_server_close(s);
+            AIO_RAISE(t, s->rc);
+        }
+        /* LCOV_EXCL_START: a failure that may pass (ENOBUFS, EPERM, EPROTO...) */
+        s->backoff = s->backoff ? s->backoff * 2 : AIO_MS(1);
+        if (s->backoff > AIO_MS(AIO__SERVER_BACKOFF_MAX)) s->backoff = AIO_MS(AIO__SERVER_BACKOFF_MAX);
+        AIO__AWAIT(t, (void)0, aio__sleep_start(t, aio__f, s->backoff, 1), aio__sleep_poll(t, aio__f), 3u);
+        /* LCOV_EXCL_STOP */
+    }
+    while (s->live) {
+        aio_event_clear(&s->changed);
+        if (s->graced && !aio__before(aio_now(), s->until)) {
+            s->graced = 0;
+            s->aborted += (uint32_t)aio_server_abort_clients(s);
+            continue;
+        }
+        AIO__AWAIT(t, s->rc = aio__r, aio__event_start(t, aio__f, &s->changed, s->graced ? s->until - aio_now() : AIO_NEVER),
+                   aio__event_poll(t, aio__f, &s->changed), 4u); /* AIO_EVENT_WAIT */
+    }
+    AIO_RETURN(t, (aio_status)s->aborted);
+    AIO_FINALLY(t);
+    (void)aio_server_close(s);
+#ifdef AIO__SOCKETS
+    if (s->made && !s->live) { /* (cancelled with handlers live: they keep their states) */
+        while (aio__server_alive(s)) /* an aborted handler that never ran: its turn (AIO_YIELD) */
+            AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f),
+                       AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 5u);
+        aio__server_release(s);
+    }
+#endif
+    AIO_END(t);
+}
+
+AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *states, size_t size,
+                                   uint32_t limit) {
+    if (!srv || !handler)
+        return aio__misuse(AIO_EINVAL, "aio_server_init: the server or the handler is NULL");
+    if (size < sizeof(aio_conn) || !limit)
+        return aio__misuse(AIO_EINVAL, "aio_server_init: the state's size is smaller than an aio_conn "
+                                       "(its first member), or the limit is 0");
+#ifndef AIO__SOCKETS
+    if (!states) return aio__misuse(AIO_EINVAL, "aio_server_init: states NULL: nothing to allocate them with");
+#endif
+    memset(srv, 0, sizeof *srv);
+    srv->handler = handler;
+    srv->states = (unsigned char *)states;
+    srv->size = size;
+    srv->limit = limit;
+    srv->listener = -1;
+    return AIO_OK;
+}
+
+AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refused)(aio_server *srv)) {
+    if (!srv) {
+        (void)aio__misuse(AIO_EINVAL, "aio_server_refuse: the server is NULL");
+        return;
+    }
+    srv->busy = message;
+    srv->refused = refused;
+}
+
+AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
+    aio_status rc;
+    if (listener < 0) return listener; /* (the listen's own status, its message given) */
+    if (!srv || !srv->handler) {
+        (void)aio_close(listener);
+        return aio__misuse(AIO_EINVAL, "aio_server_start: the server is NULL or not initialised "
+                                       "(aio_server_init)");
+    }
+    if (aio_task_alive(&srv->task)) {
+        (void)aio_close(listener);
+        return aio__misuse(AIO_EBUSY, "aio_server_start: the server is serving already");
+    }
+#ifdef AIO__SOCKETS
+    if (!srv->states && !srv->made) {
+        srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
+        if (!srv->made) { /* LCOV_EXCL_START: out of memory */
+            (void)aio_close(listener);
+            return AIO_EIO;
+        } /* LCOV_EXCL_STOP */
+    }
+#endif
+    srv->listener = listener;
+    srv->graced = 0;
+    srv->aborted = 0;
+    rc = aio_spawn(&srv->task, aio__server_run);
+    if (rc < 0) { /* LCOV_EXCL_START: (the task is not alive: only no loop refuses it) */
+        srv->listener = -1;
+        (void)aio_close(listener);
+    } /* LCOV_EXCL_STOP */
+    return rc;
+}
+
+AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port, int backlog) {
+    return aio_server_start(srv, aio_tcp_listen(host, port, backlog));
+}
+
+AIO_API int aio_server_port(const aio_server *srv) {
+    if (!srv || srv->listener < 0) return aio__misuse(AIO_EBADF, "aio_server_port: no server, or it is closed");
+    return aio_socket_port(srv->listener);
+}
+
+AIO_API aio_status aio_server_close(aio_server *srv) {
+    int l;
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close: the server is NULL");
+    l = srv->listener;
+    if (l < 0) return AIO_ECLOSED;
+    srv->listener = -1;
+    (void)aio_close(l); /* (the accept wakes with AIO_ECLOSED) */
+    return AIO_OK;
+}
+
+AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c) {
+    aio_conn *best = NULL;
+    uint32_t after = c ? c->id : 0;
+    uint32_t i;
+    if (!srv) return NULL;
+    for (i = 0; i < srv->limit; i++) {
+        aio_conn *k = aio__server_state(srv, i);
+        if (!k || !aio_task_alive(&k->task) || k->fd == (aio_socket)-1 || k->id <= after) continue;
+        if (!best || k->id < best->id) best = k;
+    }
+    return best;
+}
+
+AIO_API int aio_server_close_clients(aio_server *srv) {
+    aio_conn *c;
+    int n = 0;
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
+#ifdef AIO__SIM
+    if (aio__sim_here) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: not in a simulation "
+                                                      "(its sockets have no shutdown)");
+#endif
+    for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
+#if defined(AIO__WIN32_IO)
+        (void)shutdown(AIO__SOCK(aio__fd(c->fd)), SD_BOTH);
+#elif defined(AIO__SOCKETS)
+        (void)shutdown(c->fd, SHUT_RDWR);
+#endif
+        aio_io_forget(c->fd); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
+        n++;
+    }
+    return n;
+}
+
+AIO_API int aio_server_abort_clients(aio_server *srv) {
+    aio_conn *c;
+    aio_conn *next;
+    int n = 0;
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_abort_clients: the server is NULL");
+    for (c = aio_server_next(srv, NULL); c; c = next) {
+        next = aio_server_next(srv, c);
+        (void)aio_cancel(&c->task);
+        if (!(c->task.flags & AIO__T_STARTED)) aio__server_gone(c); /* (its body will never run) */
+        n++;
+    }
+    return n;
+}
+
+AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
+    aio_time now = aio_now();
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_shutdown: the server is NULL");
+    if (grace > AIO__HALF_RANGE && grace != AIO_NEVER)
+        return AIO__TIMEOUT_REFUSED("aio_server_shutdown: the grace");
+    if (!aio_task_alive(&srv->task)) return aio_task_done(&srv->task) ? AIO_OK : aio__misuse(AIO_EINVAL,
+        "aio_server_shutdown: the server was never started");
+    (void)aio_server_close(srv);
+    srv->until = now + grace;
+    srv->graced = grace != AIO_NEVER;
+    aio_event_set(&srv->changed);
+    return AIO_OK;
+}
 
 // >>simulation-impl
 /* ------------------------------------------------------------- simulation */

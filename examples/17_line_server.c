@@ -2,16 +2,17 @@
 /* 17_line_server.c - a line-protocol server on the library's streams: each
  * line a client sends is answered upper-cased.
  *
- *   - each client is served by a child of the server's AIO_GROUP, which reads
- *     lines from an aio_stream (AIO_READ_LINE, asyncio's readline());
+ *   - aio_server_listen (asyncio's start_server) runs handle() as a task of
+ *     its own for each client, which reads lines from an aio_stream
+ *     (AIO_READ_LINE, asyncio's readline());
  *   - a client silent for 2 s (the read's deadline) is told so and dropped;
  *   - a line longer than 1024 bytes (AIO_ELIMIT: the buffer holds 1024 and a
  *     newline) is answered with an error, and the rest of it skipped;
- *   - at most MAX clients at once (100; a second argument sets it): the next
- *     is told so and refused;
+ *   - at most MAX clients at once (100; a second argument sets it): the
+ *     server tells the next one so and closes it (aio_server_refuse);
  *   - SIGTERM or Ctrl-C: the server stops accepting, says goodbye to each
- *     client, gives them 1 s to leave (AIO_WAIT), cancels who is left, and
- *     exits 0.
+ *     client, gives them 1 s to leave, cancels who is left
+ *     (AIO_SERVER_SHUTDOWN), and exits 0.
  *
  * The Python original is 17_line_server.py; for the same clients both print
  * the same lines. It runs on the real clock only (real sockets);
@@ -27,118 +28,83 @@
 
 enum { LIMIT = 1024, MAX_CLIENTS = 100 }; /* the longest line, without its newline */
 typedef struct {
-    aio_task task;
-    int fd, id, skipping, i;
+    aio_conn conn;
+    int skipping, i;
     aio_status n;
     aio_stream in;
     char buf[LIMIT + 1], out[LIMIT + 1]; /* a line and its newline */
-} conn_t;
-enum { SLOTS = MAX_CLIENTS + 8 };      /* (a few more: for those being refused) */
-static conn_t conns[SLOTS];           /* a free one: its task is not alive */
-static aio_wait_item items[SLOTS];
-static int clients, connected, max_clients = MAX_CLIENTS; /* clients so far: 1, 2, ... */
+} client_t;
+static client_t clients[MAX_CLIENTS];
 
 static aio_status handle(aio_task *t) {
-    conn_t *c = AIO_SELF(t, conn_t);
+    client_t *c = AIO_CONN_SELF(t, client_t);
     AIO_BEGIN(t);
-    c->id = 0;
-    if (connected == max_clients) { /* decided in the turn it runs, as asyncio's handler */
-        say("a client refused: %d connected", max_clients);
-        AIO_SEND_ALL(t, c->n, c->fd, "busy: try again later\n", 22, AIO_SEC(1));
-        AIO_RETURN(t, 0);
-    }
-    c->id = ++clients;
-    connected++;
+    say("client %u connected", c->conn.id);
     c->skipping = 0;
-    say("client %d connected", c->id);
-    AIO_CHECK(t, aio_stream_init(&c->in, c->fd, c->buf, sizeof c->buf));
+    AIO_CHECK(t, aio_stream_init(&c->in, c->conn.fd, c->buf, sizeof c->buf));
     for (;;) {
         AIO_READ_LINE(t, c->n, &c->in, AIO_SEC(2)); /* wait_for(readuntil(b"\n"), 2) */
         if (c->n == AIO_ETIMEDOUT) {
-            say("client %d idle for 2 s: dropped", c->id);
+            say("client %u idle for 2 s: dropped", c->conn.id);
             AIO_STREAM_WRITE(t, c->n, &c->in, "idle for 2 s: goodbye\n", 22, AIO_SEC(1));
             break;
         }
         if (c->n == AIO_ELIMIT) { /* answered once, the rest skipped */
-            if (!c->skipping) say("client %d: a line over %d bytes", c->id, LIMIT);
+            if (!c->skipping) say("client %u: a line over %d bytes", c->conn.id, LIMIT);
             if (!c->skipping) AIO_STREAM_WRITE(t, c->n, &c->in, "error: line too long\n", 21, AIO_SEC(1));
             c->skipping = 1;
             aio_stream_discard(&c->in, sizeof c->buf);
             continue;
         }
         if (c->n <= 0 || aio_stream_data(&c->in)[c->n - 1] != '\n') { /* the end, or an error */
-            say("client %d left", c->id);
+            say("client %u left", c->conn.id);
             break;
         }
         if (c->skipping) { /* the end of the long line */
             c->skipping = 0;
             continue;
         }
-        say("client %d: %.*s", c->id, c->n - 1, aio_stream_data(&c->in));
+        say("client %u: %.*s", c->conn.id, c->n - 1, aio_stream_data(&c->in));
         for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->in)[c->i]);
         AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_NEVER); /* write(), drain() */
     }
     AIO_FINALLY(t);
-    if (c->id && AIO_STATUS(t) == AIO_ECANCELED) say("client %d did not leave within 1 s", c->id);
-    connected -= c->id != 0;
-    aio_close(c->fd);
+    if (AIO_STATUS(t) == AIO_ECANCELED) say("client %u did not leave within 1 s", c->conn.id);
     AIO_END(t);
 }
 
-typedef struct { aio_task task; aio_event signalled; int listener, i, n; aio_status rc; } stop_t;
-static aio_status stop_on_signal(aio_task *t) { /* SIGTERM or Ctrl-C: goodbye, 1 s, the rest cancelled */
-    stop_t *s = AIO_SELF(t, stop_t);
-    AIO_BEGIN(t);
-    AIO_EVENT_WAIT(t, s->rc, &s->signalled, AIO_NEVER);
-    say("SIGTERM or Ctrl-C: goodbye to each client");
-    aio_close(s->listener); /* the accept wakes with AIO_ECLOSED */
-    for (s->i = s->n = 0; s->i < SLOTS; s->i++) /* in connection order, as asyncio's dict */
-        if (aio_task_alive(&conns[s->i].task)) items[s->n++].task = &conns[s->i].task;
-    for (s->i = 0; s->i < s->n; s->i++)
-        if (AIO_CONTAINER(items[s->i].task, conn_t, task)->id)
-            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(items[s->i].task, conn_t, task)->in,
-                             "server closing: goodbye\n", 24, AIO_SEC(1));
-    if (s->n) AIO_WAIT(t, s->rc, items, (uint32_t)s->n, AIO_ALL_COMPLETED, AIO_SEC(1));
-    for (s->i = 0; s->i < s->n; s->i++) aio_cancel(items[s->i].task);
-    AIO_END(t);
-}
+static void refused(aio_server *server) { say("a client refused: %u connected", server->live); }
 
-typedef struct { aio_task task; int port, fd, i; aio_group group; stop_t stop; } server_t;
+typedef struct { aio_task task; int port, max; aio_status rc; aio_event stop; aio_server server; aio_conn *c; } main_t;
 static aio_status serve(aio_task *t) {
-    server_t *s = AIO_SELF(t, server_t);
+    main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
-    s->stop.listener = aio_tcp_listen("127.0.0.1", s->port, 100);
-    if (s->stop.listener < 0) perror("17_line_server: cannot listen on 127.0.0.1"); /* port in use */
-    AIO_CHECK(t, s->stop.listener);
-    say("serving on 127.0.0.1 port %d", aio_socket_port(s->stop.listener));
-    AIO_CHECK(t, aio_signal_event(SIGTERM, &s->stop.signalled)); /* add_signal_handler */
-    AIO_CHECK(t, aio_signal_event(SIGINT, &s->stop.signalled));
-    AIO_GROUP(t, &s->group) {
-        AIO_CHECK(t, aio_group_spawn(&s->group, &s->stop.task, stop_on_signal));
-        for (;;) {
-            AIO_ACCEPT(t, s->fd, s->stop.listener, AIO_NEVER);
-            if (s->fd == AIO_ECLOSED) break; /* closed: no more clients */
-            for (s->i = 0; s->i < SLOTS && aio_task_alive(&conns[s->i].task); s->i++) {}
-            if (s->fd < 0 || s->i == SLOTS) { /* a failed accept, or no state free */
-                if (s->fd >= 0) aio_close(s->fd);
-                continue;
-            }
-            conns[s->i].fd = s->fd;
-            AIO_CHECK(t, aio_group_spawn(&s->group, &conns[s->i].task, handle));
-        }
-    }
+    AIO_CHECK(t, aio_server_init(&s->server, handle, clients, sizeof clients[0], (uint32_t)s->max));
+    aio_server_refuse(&s->server, "busy: try again later\n", refused);
+    s->rc = aio_server_listen(&s->server, "127.0.0.1", s->port, 100);
+    if (s->rc < 0) perror("17_line_server: cannot listen on 127.0.0.1"); /* port in use */
+    AIO_CHECK(t, s->rc);
+    say("serving on 127.0.0.1 port %d", aio_server_port(&s->server));
+    AIO_CHECK(t, aio_signal_event(SIGTERM, &s->stop)); /* add_signal_handler */
+    AIO_CHECK(t, aio_signal_event(SIGINT, &s->stop));
+    AIO_EVENT_WAIT(t, s->rc, &s->stop, AIO_NEVER);
+    say("SIGTERM or Ctrl-C: goodbye to each client");
+    aio_server_close(&s->server);
+    for (s->c = aio_server_next(&s->server, NULL); s->c; s->c = aio_server_next(&s->server, s->c))
+        AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(s->c, client_t, conn)->in, "server closing: goodbye\n", 24, AIO_SEC(1));
+    AIO_SERVER_SHUTDOWN(t, s->rc, &s->server, AIO_SEC(1)); /* 1 s to leave, then cancelled */
     say("server closed");
     AIO_END(t);
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[SLOTS + 4]; /* one per task waiting with a deadline */
-    static server_t server;
+    static aio_timer timers[MAX_CLIENTS + 4]; /* one per task waiting with a deadline */
+    static main_t server;
     aio_loop loop;
     aio_status rc;
     server.port = argc > 1 ? atoi(argv[1]) : 8888;
-    if (argc > 2 && atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_CLIENTS) max_clients = atoi(argv[2]);
-    example_loop(&loop, timers, SLOTS + 4, 0, NULL); /* the real clock: real sockets */
+    server.max = argc > 2 && atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_CLIENTS ? atoi(argv[2]) : MAX_CLIENTS;
+    example_loop(&loop, timers, MAX_CLIENTS + 4, 0, NULL); /* the real clock: real sockets */
     rc = aio_run(&loop, &server.task, serve);
     return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
 }

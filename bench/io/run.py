@@ -100,6 +100,7 @@ LINE_BUFFER = 4096      # the stream buffer lines_aio.c gives each connection
 # name, label in the tables, colour in the plot
 SERVERS = [
     ("ours", "aio_timeout.h", "#1f77b4"),
+    ("ours_server", "aio_timeout.h, aio_server", "#17becf"),
     ("libuv", "libuv", "#ff7f0e"),
     ("libuv_tw", "libuv, uv_try_write", "#e6b800"),
     ("libevent", "libevent", "#2ca02c"),
@@ -107,6 +108,7 @@ SERVERS = [
     ("uvloop", "uvloop", "#8c564b"),
     # the line protocol
     ("lines_ours", "aio_timeout.h, lines", "#1f77b4"),
+    ("lines_ours_server", "aio_timeout.h, lines, aio_server", "#17becf"),
     ("lines_asyncio", "asyncio, lines", "#9467bd"),
     ("lines_uvloop", "uvloop, lines", "#8c564b"),
 ]
@@ -164,7 +166,8 @@ def server_commands():
     """name -> argv without the port, for the servers that can run; and why the others cannot."""
     cmds, missing = {}, {}
     for name, prog in (("ours", "echo_aio"), ("libuv", "echo_uv"), ("libevent", "echo_event"),
-                       ("lines_ours", "lines_aio")):
+                       ("lines_ours", "lines_aio"), ("ours_server", "echo_server_aio"),
+                       ("lines_ours_server", "lines_server_aio")):
         path = os.path.join(BIN, prog)
         if os.access(path, os.X_OK):
             cmds[name] = [path]

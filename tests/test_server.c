@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/* A server in one call (aio_server): a handler task per connection, the
+ * limit and the one too many, a failed accept, close, wait_closed,
+ * close_clients, abort_clients and a graceful shutdown with their
+ * deadlines, a Unix-socket server, bad input.
+ *
+ * Real sockets on 127.0.0.1, on the virtual clock: each client connects
+ * with a blocking connect() to the listener (the kernel completes it before
+ * any accept), so the server's accept finds it in the loop's next look at
+ * the descriptors, before any time passes; times that decide an outcome
+ * come from the handlers' own sleeps and deadlines and are exact. */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
+#define _POSIX_C_SOURCE 200809L /* sockets, unlink under -std=c11 */
+#endif
+#include "test.h"
+#include <stdlib.h>
+
+#if !(defined(__unix__) || defined(__APPLE__) || defined(_WIN32)) || defined(AIO_NO_STDLIB) || \
+    defined(AIO_NO_IO)
+#define SERVER_TESTS 0
+#define UNIX_SERVER_TESTS 0
+#elif defined(_WIN32)
+#define SERVER_TESTS 1
+#define UNIX_SERVER_TESTS 0
+#else
+#define SERVER_TESTS 1
+#define UNIX_SERVER_TESTS 1
+#endif
+
+/* The state of one connection: the aio_conn first, then the handler's. */
+typedef struct {
+    aio_conn conn;
+    aio_status rc;
+    int n;
+    char buf[64];
+} conn_t;
+
+/* What each handler does, by the first byte it receives:
+ *   'e' echo what came, then wait for more (10 s idle at most);
+ *   's' sleep the number of seconds in the second byte, then end;
+ *   'w' wait for the end of the stream (60 s at most), then end.
+ * Each handler's outcome is written to G.log: "id:what " (done, eof,
+ * closed, cancelled); has() finds one whatever the order in which the
+ * system reported the sockets (WSAPoll's differs). */
+static struct {
+    aio_task main;
+    aio_server srv;
+    conn_t conns[4];
+    aio_status rc;
+    int port, c[8], refusals, i;
+    char got[64];
+    char log[256];
+    long long at;
+    aio_conn *first;
+} G;
+
+static void note(unsigned id, const char *what) {
+    size_t len = strlen(G.log);
+    (void)snprintf(G.log + len, sizeof G.log - len, "%u:%s ", id, what);
+}
+
+static aio_status handler(aio_task *t) {
+    conn_t *c = AIO_CONN_SELF(t, conn_t);
+    AIO_BEGIN(t);
+    CHECK(c->conn.server == &G.srv);
+    AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(10));
+    if (c->n <= 0) AIO_RETURN(t, c->n);
+    if (c->buf[0] == 's') {
+        AIO_SLEEP(t, AIO_SEC(c->buf[1] - '0'));
+        note(c->conn.id, "done");
+        AIO_RETURN(t, 0);
+    }
+    if (c->buf[0] == 'w') {
+        AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(60));
+        note(c->conn.id, c->n == 0 ? "eof" : c->n == AIO_ECLOSED ? "closed" : "other");
+        AIO_RETURN(t, 0);
+    }
+    while (c->n > 0) {
+        AIO_SEND_ALL(t, c->rc, c->conn.fd, c->buf, (size_t)c->n, AIO_SEC(1));
+        AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(10));
+    }
+    note(c->conn.id, "done");
+    AIO_FINALLY(t);
+    if (AIO_STATUS(t) == AIO_ECANCELED) note(c->conn.id, "cancelled");
+    AIO_END(t);
+}
+
+#if SERVER_TESTS
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#define SOCK(fd) ((SOCKET)(uintptr_t)(unsigned)(fd))
+static int close_sock(int fd) { return closesocket(SOCK(fd)); }
+static long send_sock(int fd, const char *text) { return send(SOCK(fd), text, (int)strlen(text), 0); }
+static long recv_sock(int fd, char *buf, size_t n) { return recv(SOCK(fd), buf, (int)n, 0); }
+static void recv_timeout(int fd) {
+    DWORD ms = 5000;
+    (void)setsockopt(SOCK(fd), SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, sizeof ms);
+}
+#else
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#define SOCK(fd) (fd)
+static int close_sock(int fd) { return close(fd); }
+static long send_sock(int fd, const char *text) { return (long)send(fd, text, strlen(text), 0); }
+static long recv_sock(int fd, char *buf, size_t n) { return (long)recv(fd, buf, n, 0); }
+static void recv_timeout(int fd) {
+    struct timeval tv;
+    tv.tv_sec = 5;
+    tv.tv_usec = 0;
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+#endif
+
+static int has(const char *what) { return strstr(G.log, what) != NULL; }
+
+/* A client connected to the server's port (blocking, 5 s to receive). */
+static int client(void) {
+    aio_address a;
+    int fd = (int)socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    CHECK_EQ(aio_address_set(&a, "127.0.0.1", G.port), AIO_OK);
+    CHECK_EQ(connect(SOCK(fd), (const struct sockaddr *)(const void *)a.sa, a.len), 0);
+    recv_timeout(fd);
+    return fd;
+}
+
+/* What client fd receives (its whole reply, up to its end or 5 s). */
+static const char *reply(int fd) {
+    long n = recv_sock(fd, G.got, sizeof G.got - 1);
+    G.got[n > 0 ? n : 0] = '\0';
+    return G.got;
+}
+
+static void refused(aio_server *srv) {
+    CHECK(srv == &G.srv);
+    CHECK_EQ(srv->live, srv->limit);
+    G.refusals++;
+}
+
+/* A test of main task fn with a server of `limit` connections (states: the
+ * fixed array, or NULL to allocate them) listening on a free port. */
+static void server_test(aio_task_fn fn, void *states, uint32_t limit) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&G, 0, sizeof G);
+    CHECK_EQ(aio_server_init(&G.srv, handler, states ? G.conns : NULL, sizeof G.conns[0], limit), AIO_OK);
+    CHECK_EQ(test_run(&loop, &G.main, fn), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static aio_status listen_here(void) {
+    aio_status rc = aio_server_listen(&G.srv, "127.0.0.1", 0, 16);
+    G.port = aio_server_port(&G.srv);
+    CHECK(G.port > 0);
+    return rc;
+}
+
+/* A handler per connection, each over its own state, numbered in the order
+ * accepted; each socket closed when its handler ends; wait_closed after
+ * close() ends at once once no handler is left. */
+static aio_status per_connection_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    for (G.i = 0; G.i < 3; G.i++) {
+        G.c[G.i] = client();
+        CHECK_EQ(send_sock(G.c[G.i], G.i == 0 ? "e-one" : G.i == 1 ? "e-two" : "e-three"), 5 + 2 * (G.i == 2));
+    }
+    AIO_SLEEP(t, AIO_MS(1)); /* (accepted, each handler's first step taken) */
+    CHECK_EQ(G.srv.live, 3);
+    CHECK_EQ(G.srv.served, 3);
+    CHECK_STR(reply(G.c[0]), "e-one");
+    CHECK_STR(reply(G.c[1]), "e-two");
+    CHECK_STR(reply(G.c[2]), "e-three");
+    G.first = aio_server_next(&G.srv, NULL); /* the live connections in order */
+    CHECK(G.first != NULL && G.first->id == 1);
+    CHECK(G.first != NULL && aio_server_next(&G.srv, G.first)->id == 2);
+    CHECK(G.first != NULL && aio_server_next(&G.srv, aio_server_next(&G.srv, G.first))->id == 3);
+    if (G.srv.states) CHECK(G.first == &G.conns[0].conn); /* (the array's first) */
+    if (!G.srv.states) CHECK(G.first != &G.conns[0].conn); /* (allocated) */
+    for (G.i = 0; G.i < 3; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 0);
+    CHECK(has("1:done ") && has("2:done ") && has("3:done "));
+    CHECK(aio_server_next(&G.srv, NULL) == NULL);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_ECLOSED);
+    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF);
+    G.at = T_MS();
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(T_MS(), G.at);
+    AIO_END(t);
+}
+static void test_server_per_connection(void) { server_test(per_connection_main, G.conns, 4); }
+/* The same with the states allocated (AIO_MALLOC), given back at the end. */
+static void test_server_allocated_states(void) { server_test(per_connection_main, NULL, 4); }
+
+/* The limit: the one too many is sent the refusal, told to the callback,
+ * and closed; once a connection has ended, the next is served. */
+static aio_status limit_main(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_server_refuse(&G.srv, "busy\n", refused);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    G.c[1] = client();
+    CHECK_EQ(send_sock(G.c[0], "s2"), 2); /* ends at 2 s */
+    CHECK_EQ(send_sock(G.c[1], "w"), 1);
+    G.c[2] = client();
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.refusals, 1);
+    CHECK_EQ(G.srv.live, 2);
+    CHECK_STR(reply(G.c[2]), "busy\n");
+    CHECK_STR(reply(G.c[2]), ""); /* then closed */
+    AIO_SLEEP(t, AIO_SEC(2));
+    CHECK_EQ(G.srv.live, 1);
+    CHECK_STR(G.log, "1:done ");
+    G.c[3] = client();
+    CHECK_EQ(send_sock(G.c[3], "e-four"), 6);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[3]), "e-four");
+    CHECK_EQ(G.conns[0].conn.id, 3); /* (the first state, free again) */
+    CHECK_EQ(G.refusals, 1);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    for (G.i = 0; G.i < 4; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK(has("1:done ") && has("2:eof ") && has("3:done "));
+    AIO_END(t);
+}
+static void test_server_limit(void) { server_test(limit_main, G.conns, 2); }
+
+/* wait_closed with deadlines: the server is closed (no new connection is
+ * taken), the handlers go on; a wait of 1 s times out at exactly 1 s, the
+ * next ends with the last handler, at 3 s. */
+static aio_status wait_closed_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    G.c[1] = client();
+    CHECK_EQ(send_sock(G.c[0], "s3"), 2);
+    CHECK_EQ(send_sock(G.c[1], "s2"), 2);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 1001);
+    CHECK_EQ(G.srv.live, 2);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(10));
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(T_MS(), 3000); /* (the handler's 3 s from its first step, at 0) */
+    CHECK_STR(G.log, "2:done 1:done ");
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(10)); /* (closed: at once) */
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(T_MS(), 3000);
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    AIO_END(t);
+}
+static void test_server_wait_closed(void) { server_test(wait_closed_main, G.conns, 4); }
+
+/* close_clients: each handler's read finds the end of the stream at once;
+ * abort_clients: each handler is cancelled, in connection order. */
+static aio_status close_clients_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    G.c[1] = client();
+    CHECK_EQ(send_sock(G.c[0], "w"), 1);
+    CHECK_EQ(send_sock(G.c[1], "w"), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    CHECK_EQ(aio_server_close_clients(&G.srv), 2);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(T_MS(), 1);
+    CHECK(has("1:closed ") && has("2:closed "));
+    CHECK_STR(reply(G.c[0]), ""); /* the client sees the end too */
+    CHECK_STR(reply(G.c[1]), "");
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    AIO_END(t);
+}
+static void test_server_close_clients(void) { server_test(close_clients_main, G.conns, 4); }
+
+static aio_status abort_clients_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    G.c[1] = client();
+    G.c[2] = client();
+    CHECK_EQ(send_sock(G.c[0], "e"), 1);
+    CHECK_EQ(send_sock(G.c[1], "w"), 1);
+    CHECK_EQ(send_sock(G.c[2], "s9"), 2);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_server_abort_clients(&G.srv), 3); /* (the server still serves) */
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_STR(G.log, "1:cancelled 2:cancelled 3:cancelled ");
+    CHECK_STR(reply(G.c[0]), "e");
+    CHECK_STR(reply(G.c[0]), ""); /* closed */
+    G.c[3] = client(); /* still accepting */
+    CHECK_EQ(send_sock(G.c[3], "e4"), 2);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[3]), "e4");
+    CHECK_EQ(aio_server_abort_clients(&G.srv), 1);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(T_MS(), 3);
+    for (G.i = 0; G.i < 4; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
+    AIO_END(t);
+}
+static void test_server_abort_clients(void) { server_test(abort_clients_main, G.conns, 4); }
+
+/* A graceful stop: no more accepts at once, 2 s for the handlers, the one
+ * left then cancelled (lv: 1, at exactly 2 s). A handler spawned but not yet
+ * run when the grace ends (0 s) is closed all the same. */
+static aio_status shutdown_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    G.c[1] = client();
+    CHECK_EQ(send_sock(G.c[0], "s1"), 2);
+    CHECK_EQ(send_sock(G.c[1], "s5"), 2);
+    AIO_SLEEP(t, AIO_MS(1));
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(2));
+    CHECK_EQ(G.rc, 1);
+    CHECK_EQ(T_MS(), 2001);
+    CHECK_STR(G.log, "1:done 2:cancelled ");
+    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF);
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(2)); /* (over: at once) */
+    CHECK_EQ(G.rc, 1);
+    CHECK_EQ(T_MS(), 2001);
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    /* again, a connection waiting in the backlog when the grace (0) ends */
+    G.log[0] = '\0';
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    CHECK_EQ(send_sock(G.c[0], "s5"), 2);
+    AIO_SLEEP(t, AIO_MS(1));
+    G.c[1] = client();
+    AIO_YIELD(t); /* (accepted, its handler spawned, not yet run) */
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, 0);
+    CHECK(G.rc >= 1);
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_EQ(T_MS(), 2002);
+    CHECK_STR(reply(G.c[1]), ""); /* closed */
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    AIO_END(t);
+}
+static void test_server_shutdown(void) { server_test(shutdown_main, G.conns, 4); }
+static void test_server_shutdown_allocated(void) { server_test(shutdown_main, NULL, 4); }
+
+/* A failed accept: a connection reset before its accept is skipped (or
+ * served and ended at once: the system decides), the next one is served;
+ * a listener that is not one ends the server with the accept's status. */
+static aio_status failed_accept_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    {
+        struct linger lg;
+        lg.l_onoff = 1;
+        lg.l_linger = 0; /* a reset on close */
+        (void)setsockopt(SOCK(G.c[0]), SOL_SOCKET, SO_LINGER, (const char *)&lg, sizeof lg);
+    }
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    G.c[1] = client();
+    CHECK_EQ(send_sock(G.c[1], "e-next"), 6);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[1]), "e-next");
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    AIO_SLEEP(t, AIO_MS(1));
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    /* a socket that does not listen */
+    G.c[2] = (int)socket(AF_INET, SOCK_STREAM, 0);
+    CHECK_EQ(aio_server_start(&G.srv, G.c[2]), AIO_OK);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, AIO_EBADF);
+    CHECK_DEBUG("AIO_ACCEPT: descriptor");
+    CHECK_EQ(aio_server_close(&G.srv), AIO_ECLOSED); /* (closed by the server) */
+    AIO_END(t);
+}
+static void test_server_failed_accept(void) { server_test(failed_accept_main, G.conns, 4); }
+
+/* Bad input: clear statuses, and messages naming the mistake. */
+static aio_status bad_input_main(aio_task *t) {
+    static aio_server srv;
+    static aio_server zero;
+    int fd;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_init(NULL, handler, G.conns, sizeof G.conns[0], 4), AIO_EINVAL);
+    CHECK_DEBUG("aio_server_init: the server or the handler is NULL");
+    CHECK_EQ(aio_server_init(&srv, NULL, G.conns, sizeof G.conns[0], 4), AIO_EINVAL);
+    CHECK_EQ(aio_server_init(&srv, handler, G.conns, sizeof G.conns[0], 0), AIO_EINVAL);
+    CHECK_DEBUG("or the limit is 0");
+    CHECK_EQ(aio_server_init(&srv, handler, G.conns, sizeof(aio_conn) - 1, 4), AIO_EINVAL);
+    CHECK_DEBUG("smaller than an aio_conn");
+    CHECK_EQ(aio_server_start(&srv, AIO_EIO), AIO_EIO); /* a failed listen's status, as it is */
+    fd = aio_tcp_listen("127.0.0.1", 0, 0);
+    CHECK_EQ(aio_server_start(&zero, fd), AIO_EINVAL); /* (not initialised: the listener closed) */
+    CHECK_DEBUG("aio_server_start: the server is NULL or not initialised");
+    CHECK_EQ(aio_server_start(NULL, aio_tcp_listen("127.0.0.1", 0, 0)), AIO_EINVAL);
+    test_last_debug[0] = '\0';
+    CHECK_EQ(aio_server_listen(&G.srv, "no such host", 0, 0), AIO_EINVAL);
+    CHECK_DEBUG("aio_tcp_listen: the host is not a numeric");
+    CHECK_EQ(listen_here(), AIO_OK);
+    CHECK_EQ(aio_server_listen(&G.srv, "127.0.0.1", 0, 0), AIO_EBUSY);
+    CHECK_DEBUG("aio_server_start: the server is serving already");
+    CHECK_EQ(aio_server_shutdown(&G.srv, AIO_NEVER - 1), AIO_EINVAL);
+    CHECK_DEBUG("aio_server_shutdown: the grace is NaN");
+    test_last_debug[0] = '\0';
+    CHECK_EQ(aio_server_shutdown(&zero, AIO_SEC(1)), AIO_EINVAL);
+    CHECK_DEBUG("aio_server_shutdown: the server was never started");
+    CHECK_EQ(aio_server_shutdown(NULL, AIO_SEC(1)), AIO_EINVAL);
+    CHECK_EQ(aio_server_close(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_close_clients(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_abort_clients(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_port(NULL), AIO_EBADF);
+    CHECK(aio_server_next(NULL, NULL) == NULL);
+    aio_server_refuse(NULL, "x", NULL);
+    CHECK_DEBUG("aio_server_refuse: the server is NULL");
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_NEVER); /* (no grace limit: none live) */
+    CHECK_EQ(G.rc, 0);
+    AIO_END(t);
+}
+static void test_server_bad_input(void) { server_test(bad_input_main, G.conns, 4); }
+
+#if UNIX_SERVER_TESTS
+/* A Unix-socket server through the same call: aio_server_start on
+ * aio_unix_listen's listener. */
+static char unix_path[64];
+static aio_status unix_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen(unix_path, 0)), AIO_OK);
+    AIO_UNIX_CONNECT(t, G.c[0], unix_path, AIO_SEC(1));
+    CHECK(G.c[0] >= 0);
+    AIO_SEND_ALL(t, G.rc, G.c[0], "e-unix", 6, AIO_SEC(1));
+    AIO_RECV(t, G.rc, G.c[0], G.got, sizeof G.got, AIO_SEC(1));
+    CHECK_EQ(G.rc, 6);
+    CHECK(memcmp(G.got, "e-unix", 6) == 0);
+    CHECK_EQ(aio_close(G.c[0]), AIO_OK);
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_STR(G.log, "1:done ");
+    CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen("", 0)), AIO_EINVAL); /* (the listen's refusal) */
+    AIO_END(t);
+}
+static void test_server_unix(void) {
+    (void)snprintf(unix_path, sizeof unix_path, "/tmp/aio-server-%d.sock", (int)getpid());
+    (void)unlink(unix_path);
+    server_test(unix_main, G.conns, 4);
+    (void)unlink(unix_path);
+}
+#endif
+#else
+/* Without sockets a server cannot listen; its states are the program's. */
+static void test_server_no_sockets(void) {
+    static aio_server srv;
+    static conn_t conns[2];
+    CHECK_EQ(aio_server_init(&srv, handler, NULL, sizeof conns[0], 2), AIO_EINVAL);
+    CHECK_EQ(aio_server_init(&srv, handler, conns, sizeof conns[0], 2), AIO_OK);
+    CHECK_EQ(aio_server_start(&srv, AIO_EINVAL), AIO_EINVAL);
+}
+#endif
+
+/* (The boards that split a file among images count its TEST_ENTRY lines:
+ * tests/embedded/test_parts.sh. They have no sockets.) */
+#define SERVER_ENTRY(name) TEST_ENTRY (name)
+static const test_case cases[] = {
+#if SERVER_TESTS
+    SERVER_ENTRY(test_server_per_connection),
+    SERVER_ENTRY(test_server_allocated_states),
+    SERVER_ENTRY(test_server_limit),
+    SERVER_ENTRY(test_server_wait_closed),
+    SERVER_ENTRY(test_server_close_clients),
+    SERVER_ENTRY(test_server_abort_clients),
+    SERVER_ENTRY(test_server_shutdown),
+    SERVER_ENTRY(test_server_shutdown_allocated),
+    SERVER_ENTRY(test_server_failed_accept),
+    SERVER_ENTRY(test_server_bad_input),
+#if UNIX_SERVER_TESTS
+    SERVER_ENTRY(test_server_unix),
+#endif
+#else
+    TEST_ENTRY(test_server_no_sockets),
+#endif
+};
+
+void register_server_tests(void) { test_register(cases, TEST_COUNT(cases)); }
