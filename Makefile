@@ -216,7 +216,7 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 # not compile against the aio_timeout.h found with BENCH_INC (one without the
 # I/O API, without streams, or without worker threads).
 .PHONY: bench-io bench-io-quick bench-io-programs
-BENCH_IO_PROGS = build/bench/io/loadgen $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
+BENCH_IO_PROGS = build/bench/io/loadgen build/bench/io/echo_floor $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
                  $(if $(wildcard /usr/include/event2/event.h),build/bench/io/echo_event)
 BENCH_IO_HDR   = $(or $(patsubst -I%,%,$(firstword $(filter -I%,$(BENCH_INC)))),.)/aio_timeout.h
 
@@ -248,6 +248,10 @@ build/bench/io/flags: bench-io-always
 build/bench/io/loadgen: bench/io/loadgen.c build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/loadgen.c -o $@
+
+build/bench/io/echo_floor: bench/io/echo_floor.c build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/echo_floor.c -o $@
 
 build/bench/io/echo_uv: bench/io/echo_uv.c build/bench/io/flags
 	@mkdir -p build/bench/io
