@@ -205,9 +205,10 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 # in the same run a line-protocol server (a 64-byte line answered upper-cased)
 # on our streams, asyncio's and uvloop's, at 100 and 1,000 connections; then a
 # to_thread round trip and a name lookup, ours beside asyncio's and uvloop's
-# (bench/io/threads_aio.c, bench/io/threads_asyncio.py), on one core and on two.
-# `make bench-io` (3 rounds of the servers, 5 of the thread programs, about 9
-# minutes) writes bench/io-results.{json,svg} and the "## I/O: echo server"
+# (bench/io/threads_aio.c, bench/io/threads_asyncio.py), on one core and on two;
+# between them, system calls and CPU time per request at a fixed load (perf stat,
+# bench/io/echo_floor.c the floor). `make bench-io` (3 rounds of the servers, 3 at
+# the fixed load, 5 of the thread programs, about 12 minutes) writes bench/io-results.{json,svg} and the "## I/O: echo server"
 # section of bench/results.md; `make bench-io-quick` (one round, 100 and 1,000
 # connections, 1 s each; 3 rounds of fewer calls) writes build/bench/io/quick/.
 # Installs libuv1-dev, libevent-dev and python3-uvloop if missing

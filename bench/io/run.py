@@ -602,10 +602,16 @@ def markdown_syscalls(doc):
              "request*: the server's CPU time in the window (perf's `task-clock`, user and system), ÷ the "
              "requests: unlike requests/s it is not capped by the load generator. *floor (epoll)* is "
              "`bench/io/echo_floor.c`: one blocking `epoll_wait` a turn, a `read` and a `write` a request, "
-             "nothing else. With one connection each request is a turn of its own; with 100, requests that "
+             "nothing else. With one connection each request is a turn of its own (and waits for the reply "
+             "before it as well as for its time: the round trip sets the rate); with 100, requests that "
              "arrive together share a turn's wait, on a busy machine more often." % (
                  "{:,}".format(cfg["rate"]), 1e6 / cfg["rate"], cfg["warmup"], cfg["duration"], cfg["rounds"],
                  "" if cfg["rounds"] == 1 else "s"))
+    if sc.get("date"):
+        L[-1] += " Measured on its own (`run.py --only syscalls`) on %s: %s; load average after: %s; it took %.0f s." % (
+            sc["date"][:10], "; ".join("%s: %s" % kv for kv in sc.get("versions", {}).items()
+                                       if kv[0] in ("aio_timeout.h", "libuv", "asyncio", "uvloop")),
+            sc.get("load_before_after", "?"), sc.get("elapsed_s", 0))
     L.append("")
     if sc.get("not_measured"):
         L.append("**Not measured**: %s." % sc["not_measured"])
