@@ -6061,12 +6061,15 @@ static int aio__io_events(aio_loop *L, int op) {
  * descriptors and the next deadline together. On the virtual clock it does
  * not block while a timer is armed; time jumps to it if nothing came. */
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
+#ifdef AIO__SOCKETS
+    int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
+#endif
     (void)ctx;
     if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
         deadline = L->io->paused_until;
     L->io->wait(L->io, L, deadline); /* (detaching the port gives the idle hook back) */
 #ifdef AIO__SOCKETS
-    if (L->io && L->io->grow == aio__sysio_grow) aio__sysio_idles(L);
+    if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
 #endif
     if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
         aio__before(L->now, deadline))
