@@ -205,9 +205,10 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 # in the same run a line-protocol server (a 64-byte line answered upper-cased)
 # on our streams, asyncio's and uvloop's, at 100 and 1,000 connections; then a
 # to_thread round trip and a name lookup, ours beside asyncio's and uvloop's
-# (bench/io/threads_aio.c, bench/io/threads_asyncio.py), on one core and on two.
-# `make bench-io` (3 rounds of the servers, 5 of the thread programs, about 9
-# minutes) writes bench/io-results.{json,svg} and the "## I/O: echo server"
+# (bench/io/threads_aio.c, bench/io/threads_asyncio.py), on one core and on two;
+# between them, system calls and CPU time per request at a fixed load (perf stat,
+# bench/io/echo_floor.c the floor). `make bench-io` (3 rounds of the servers, 3 at
+# the fixed load, 5 of the thread programs, about 12 minutes) writes bench/io-results.{json,svg} and the "## I/O: echo server"
 # section of bench/results.md; `make bench-io-quick` (one round, 100 and 1,000
 # connections, 1 s each; 3 rounds of fewer calls) writes build/bench/io/quick/.
 # Installs libuv1-dev, libevent-dev and python3-uvloop if missing
@@ -216,7 +217,7 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 # not compile against the aio_timeout.h found with BENCH_INC (one without the
 # I/O API, without streams, or without worker threads).
 .PHONY: bench-io bench-io-quick bench-io-programs
-BENCH_IO_PROGS = build/bench/io/loadgen $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
+BENCH_IO_PROGS = build/bench/io/loadgen build/bench/io/echo_floor $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
                  $(if $(wildcard /usr/include/event2/event.h),build/bench/io/echo_event) \
                  $(if $(wildcard /usr/include/openssl/ssl.h),build/bench/io/tls_load build/bench/io/tls_floor)
 BENCH_IO_HDR   = $(or $(patsubst -I%,%,$(firstword $(filter -I%,$(BENCH_INC)))),.)/aio_timeout.h
@@ -266,6 +267,10 @@ build/bench/io/flags: bench-io-always
 build/bench/io/loadgen: bench/io/loadgen.c build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/loadgen.c -o $@
+
+build/bench/io/echo_floor: bench/io/echo_floor.c build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/echo_floor.c -o $@
 
 build/bench/io/echo_uv: bench/io/echo_uv.c build/bench/io/flags
 	@mkdir -p build/bench/io

@@ -6345,6 +6345,8 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 static aio_io *aio__sysio_start(aio_loop *L);
 static aio_status aio__sysio_grow(aio_io *io, int fd);
 static const char *aio__sysio_holds(aio_io *io);
+static int aio__sysio_looked(aio_loop *L);
+static void aio__sysio_idles(aio_loop *L);
 #endif
 
 /* The listeners paused out of descriptors are tried again (reported
@@ -6361,15 +6363,27 @@ static void aio__io_unpause(aio_loop *L) {
     }
 }
 
+/* Whether the turn's look at the descriptors is an idle wait's own: on the
+ * system's port, in aio_run, the wait just before (aio__sysio_looked). */
+static int aio__io_looked(aio_loop *L) {
+#ifdef AIO__SOCKETS
+    return L->io->grow == aio__sysio_grow && aio__sysio_looked(L);
+#else
+    (void)L;
+    return 0;
+#endif
+}
+
 /* The loop's work in each turn once it waits for I/O: look at the
  * descriptors without blocking (the loop's own time as the deadline), then
  * the events' work (asyncio's order: I/O callbacks, then what they set).
- * And whether anything can still wake a loop with nothing armed: a task
- * waiting on a descriptor, or an event set from elsewhere (a signal, a
- * thread) through the loop's wake-up. */
+ * A look that an idle wait makes, just before or just after, is not made
+ * twice (aio__io_looked). And whether anything can still wake a loop with
+ * nothing armed: a task waiting on a descriptor, or an event set from
+ * elsewhere (a signal, a thread) through the loop's wake-up. */
 static int aio__io_events(aio_loop *L, int op) {
     if (L->io && op == AIO__EV_DRAIN) {
-        L->io->wait(L->io, L, L->now);
+        if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_unpause(L);
     }
     if (L->io && op == AIO__EV_STUCK) {
@@ -6386,10 +6400,16 @@ static int aio__io_events(aio_loop *L, int op) {
  * descriptors and the next deadline together. On the virtual clock it does
  * not block while a timer is armed; time jumps to it if nothing came. */
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
+#ifdef AIO__SOCKETS
+    int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
+#endif
     (void)ctx;
     if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
         deadline = L->io->paused_until;
     L->io->wait(L->io, L, deadline); /* (detaching the port gives the idle hook back) */
+#ifdef AIO__SOCKETS
+    if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
+#endif
     if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
         aio__before(L->now, deadline))
         L->now = deadline;
@@ -8167,6 +8187,7 @@ typedef struct aio__sysio {
     int pipe[2];     /* wakes the wait: events set from elsewhere, signals
                         (a pipe; on Windows a pair of sockets) */
     void *pool;      /* the worker threads, once a blocking call needed them */
+    uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
@@ -8201,6 +8222,32 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
 }
 
 static void aio__sysio_drain(aio__sysio *s) { aio__wake_pair_drain(s->pipe[0]); }
+
+/* One system call to wait per turn of aio_run (aio__io_events asks). Each
+ * turn's drain looks at the descriptors without blocking, and a turn that
+ * leaves nothing to run then waits in aio__io_idle: two calls where one
+ * does. aio_run's idle wait marks the port (0 until then: aio_step looks as
+ * it always did). The empty turn right after a wait that woke nothing does
+ * not look again: the wait just did (asyncio's one select per iteration).
+ * A later drain leaves its look to the idle wait when the turn will go
+ * idle: nothing to run or drain (the pool's ended calls included), no timer
+ * due at the turn's time, no listener paused; what a look would find then
+ * is what the wait finds, in the same order. It unmarks the port: the wait
+ * marks it again, and a return from aio_run leaves aio_step its looks. */
+static void aio__sysio_idles(aio_loop *L) {
+    ((aio__sysio *)L->io)->run = (uint8_t)(aio__ready_empty(L) ? 2 : 1);
+}
+static int aio__sysio_looked(aio_loop *L) {
+    aio__sysio *s = (aio__sysio *)L->io;
+    if (s->run == 2) {
+        s->run = 1;
+        return 1;
+    }
+    if (!s->run || s->io.paused || !aio__ready_empty(L) || aio__any_signalled(L)) return 0;
+    if (L->heap_len && !aio__before(aio__now(L), L->heap[0].when)) return 0;
+    s->run = 0;
+    return 1;
+}
 
 /* Whether loop L waits through the system's wait (below): its grow is the
  * one thing of it that the pool, once started, does not wrap. */

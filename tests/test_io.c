@@ -733,6 +733,40 @@ static void test_io_readable_then_recv(void) {
     sock_teardown(&loop);
 }
 
+/* aio_run leaves a turn's look at the descriptors to its idle wait when the
+ * turn goes idle; aio_step never waits, and still looks in each turn after
+ * an aio_run on the same loop: a write in a turn wakes its reader by the
+ * end of that turn (the reader is ready: the next deadline is now). */
+static aio_status send_now(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(S.wr.fd, S.wr.msg, strlen(S.wr.msg)), (long)strlen(S.wr.msg));
+    settle(S.r[0].fd);
+    AIO_END(t);
+}
+
+static void test_io_step_after_run_looks(void) {
+    aio_loop loop;
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, readable_main), AIO_OK);
+    CHECK_EQ(drain_fd(S.sv[0], S.r[2].buf, (int)sizeof S.r[2].buf), 0); /* (readable_main read it all) */
+    S.r[0].at = -1;
+    S.r[0].rc = AIO_EINVAL;
+    spawn_reader(0, 0, S.sv[0], AIO_SEC(5));
+    aio_step(&loop); /* the reader parks */
+    CHECK(aio_next_deadline(&loop) != loop.now);
+    S.wr.fd = S.sv[1];
+    S.wr.msg = "x";
+    CHECK_EQ(aio_spawn(&S.wr.task, send_now), AIO_OK);
+    aio_step(&loop); /* the write, then the turn's look */
+    CHECK(aio_next_deadline(&loop) == loop.now);
+    CHECK_EQ(S.r[0].at, -1);
+    aio_step(&loop);
+    CHECK_EQ(S.r[0].rc, AIO_OK);
+    CHECK_EQ(S.r[0].at, 1000);
+    CHECK(!aio_task_alive(&S.r[0].task));
+    sock_teardown(&loop);
+}
+
 /* A receive with nothing to read waits, and its deadline ends it exactly;
  * the loop then waits for nothing on the descriptor. A later write wakes a
  * second receive at the write's time. */
@@ -3891,6 +3925,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_io_port_detached_on_real_clock),
 #if SOCKET_TESTS
     SOCKET_ENTRY(test_io_readable_then_recv),
+    SOCKET_ENTRY(test_io_step_after_run_looks),
     SOCKET_ENTRY(test_io_recv_deadline),
     SOCKET_ENTRY(test_io_recv_cancel_leaves_data),
     SOCKET_ENTRY(test_io_peer_close),

@@ -4,6 +4,7 @@
  *
  *     loadgen -p PORT [-h HOST] [-c CONNS] [-w WARMUP_S] [-d SECONDS] [-n MAX_REQUESTS]
  *             [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i] [-l]
+ *             [-R RATE] [-C CONTROL_FIFO]
  *
  * Opens CONNS connections to HOST:PORT (default 127.0.0.1), at most BATCH
  * (default 128) at a time still unconfirmed: a connection counts as open once
@@ -37,6 +38,14 @@
  * hold them idle; a line on stdin starts the load as above, end of stdin or
  * SIGINT/SIGTERM closes them and exits (no result line). This is how
  * bench/io/run.py measures the server's memory per idle connection.
+ *
+ * -R RATE: a fixed offered load instead of as fast as the server answers:
+ * RATE requests a second in all, one every 1/RATE s (epoll_pwait2's
+ * nanosecond timeout), each on the connection whose reply came first; a
+ * connection waits its turn. (A server that cannot keep up sets the pace.)
+ * -C FIFO: writes `enable` to FIFO when the measurement starts and `disable`
+ * when it ends (perf stat --control fifo:FIFO -D -1 -p SERVER_PID counts the
+ * server's system calls over the measured window only).
  *
  * Exit status 0, or 1 with a message on stderr (bad arguments, connections
  * that could not be opened, no request completed). */
@@ -89,6 +98,12 @@ static long opened;            /* confirmed */
 static int phase;              /* 0 opening, 1 load */
 static long errors, reconnects;
 static volatile sig_atomic_t stop_signal;
+
+/* -R: connections whose reply came, in order, waiting for their send time */
+static double rate;
+static uint64_t gap_ns, t_next;
+static uint32_t *paced;
+static long p_head, p_len;
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -326,6 +341,12 @@ static void on_event(long i, uint32_t events, uint64_t now) {
             c->state = C_OPEN; /* idle until every connection is open */
             return;
         }
+        if (rate > 0) {
+            c->state = C_OPEN;
+            paced[(p_head + p_len) % nconns] = (uint32_t)i;
+            p_len++;
+            return;
+        }
         if (send_request(i, now) < 0) fail(i, 1);
         return;
     }
@@ -333,10 +354,35 @@ static void on_event(long i, uint32_t events, uint64_t now) {
     if (c->state == C_OPEN) fail(i, 1);
 }
 
+/* -R: send on the waiting connections whose time has come; after a stall
+ * (the server slow) the pace starts again from now rather than in a burst. */
+static void pace(uint64_t now) {
+    while (p_len > 0 && now >= t_next) {
+        long i = paced[p_head];
+        p_head = (p_head + 1) % nconns;
+        p_len--;
+        if (conns[i].state != C_OPEN) continue; /* (failed and reopened meanwhile) */
+        if (send_request(i, now) < 0) fail(i, 1);
+        t_next += gap_ns;
+        if (now > t_next + 10000000ull) t_next = now;
+    }
+}
+
 static void turn(int timeout_ms) {
     struct epoll_event evs[MAX_EVENTS];
-    int n = epoll_wait(ep, evs, MAX_EVENTS, timeout_ms), k;
+    int n, k;
     uint64_t now;
+    if (rate > 0 && phase == 1 && p_len > 0) {
+        uint64_t at = now_ns();
+        struct timespec ts;
+        uint64_t wait = t_next > at ? t_next - at : 0;
+        if (wait > (uint64_t)timeout_ms * 1000000ull) wait = (uint64_t)timeout_ms * 1000000ull;
+        ts.tv_sec = (time_t)(wait / 1000000000ull);
+        ts.tv_nsec = (long)(wait % 1000000000ull);
+        n = epoll_pwait2(ep, evs, MAX_EVENTS, &ts, NULL);
+    } else {
+        n = epoll_wait(ep, evs, MAX_EVENTS, timeout_ms);
+    }
     if (n < 0) {
         if (errno == EINTR) return;
         die("epoll_wait failed");
@@ -377,14 +423,25 @@ static void on_signal(int signo) {
     stop_signal = 1;
 }
 
+/* -C: tell perf stat to start or stop counting (and wait for its ack if any) */
+static void control(const char *fifo, const char *what) {
+    FILE *f;
+    if (!fifo) return;
+    f = fopen(fifo, "w");
+    if (!f) die("cannot open the control FIFO (-C)");
+    fprintf(f, "%s\n", what);
+    fclose(f);
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: loadgen -p PORT [-h HOST] [-c CONNS] [-w WARMUP_S] [-d SECONDS] [-n MAX_REQUESTS]\n"
-                    "               [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i] [-l]\n");
+                    "               [-s SIZE] [-b BATCH] [-T CONNECT_LIMIT_S] [-P SERVER_PID] [-i] [-l]\n"
+                    "               [-R RATE] [-C CONTROL_FIFO]\n");
     exit(1);
 }
 
 int main(int argc, char **argv) {
-    const char *host = "127.0.0.1", *port = NULL;
+    const char *host = "127.0.0.1", *port = NULL, *fifo = NULL;
     double warmup = 1.0, duration = 3.0, connect_limit = 60.0, connect_s, srv0 = 0, srv1, me0 = 0, me1;
     long server_pid = 0, i;
     int opt, hold = 0, rc;
@@ -394,7 +451,7 @@ int main(int argc, char **argv) {
     uint64_t t_opened, warm_end, t_last_expire;
 
     nconns = 100;
-    while ((opt = getopt(argc, argv, "h:p:c:w:d:n:s:b:T:P:il")) != -1) {
+    while ((opt = getopt(argc, argv, "h:p:c:w:d:n:s:b:T:P:ilR:C:")) != -1) {
         switch (opt) {
         case 'h': host = optarg; break;
         case 'p': port = optarg; break;
@@ -408,11 +465,13 @@ int main(int argc, char **argv) {
         case 'P': server_pid = strtol(optarg, NULL, 10); break;
         case 'i': hold = 1; break;
         case 'l': lines = 1; break;
+        case 'R': rate = strtod(optarg, NULL); break;
+        case 'C': fifo = optarg; break;
         default: usage();
         }
     }
     if (!port || nconns < 1 || size < (lines ? 2 : 1) || size > MAX_SIZE || batch < 1 || duration <= 0 ||
-        warmup < 0 || max_requests < 1)
+        warmup < 0 || max_requests < 1 || rate < 0)
         usage();
 
     /* descriptors: the soft limit up to the hard one */
@@ -443,7 +502,8 @@ int main(int argc, char **argv) {
 
     conns = (conn *)calloc((size_t)nconns, sizeof *conns);
     queue = (uint32_t *)calloc((size_t)nconns, sizeof *queue);
-    if (!conns || !queue) die("out of memory");
+    paced = (uint32_t *)calloc((size_t)nconns, sizeof *paced);
+    if (!conns || !queue || !paced) die("out of memory");
     for (i = 0; i < MAX_SIZE; i++) {
         uint32_t r = ((uint32_t)i * 2654435761u) >> 13;
         pattern[i] = lines ? (unsigned char)"abcdefghijklmnopqrstuvwxyz0123456789"[r % 36] : (unsigned char)r;
@@ -491,7 +551,13 @@ int main(int argc, char **argv) {
     errors = reconnects = 0;
     {
         uint64_t now = now_ns();
-        for (i = 0; i < nconns; i++)
+        if (rate > 0) {
+            gap_ns = (uint64_t)(1e9 / rate);
+            t_next = now;
+            for (i = 0; i < nconns; i++)
+                if (conns[i].state == C_OPEN) paced[p_len++] = (uint32_t)i;
+        }
+        for (i = 0; i < nconns && rate <= 0; i++)
             if (conns[i].state == C_OPEN && send_request(i, now) < 0) fail(i, 1);
         warm_end = now + (uint64_t)(warmup * 1e9);
     }
@@ -502,6 +568,7 @@ int main(int argc, char **argv) {
             measuring = 1;
             m_start = now;
             m_end = now + (uint64_t)(duration * 1e9);
+            control(fifo, "enable");
             srv0 = proc_cpu_s(server_pid);
             me0 = self_cpu_s();
             errors = reconnects = 0;
@@ -511,9 +578,11 @@ int main(int argc, char **argv) {
             break;
         }
         start_connects(now); /* connections reopened after an error */
+        if (rate > 0) pace(now);
         turn(10);
     }
     srv1 = proc_cpu_s(server_pid);
+    control(fifo, "disable");
     me1 = self_cpu_s();
     if (h_count == 0) die("no request completed in the measured time");
     {

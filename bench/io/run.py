@@ -8,7 +8,7 @@ connections, 1 s each: build/bench/io/quick/). The programs must be built
 first (the make targets do it); a server whose program is missing is left
 out and said so.
 
-    python3 bench/io/run.py [--quick] [--out DIR] [--servers ours,libuv,...]
+    python3 bench/io/run.py [--quick] [--out DIR] [--servers ours,libuv,...] [--only syscalls]
 
 For every server and every number of connections N, in interleaved rounds
 (every server once per round, the order rotated each round), on a fresh
@@ -36,6 +36,15 @@ Each figure is the median over the rounds. The python3 that runs this script
 is the one whose asyncio is measured; uvloop runs on the first of it and
 /usr/bin/python3 that can import uvloop (Debian's python3-uvloop installs it
 for /usr/bin/python3).
+
+Then, at a fixed offered load (loadgen -R: 4,000 requests/s in all, on 1
+and on 100 connections), the system calls each server makes per request
+(perf stat -e raw_syscalls:sys_enter and a few syscalls:sys_enter_* on the
+server's process, counting only the measured window: loadgen -C tells perf
+when) and the CPU time it uses per request (perf's task-clock over the same
+window), beside the floor's (bench/io/echo_floor.c, a minimal epoll echo
+server), libuv's and asyncio's. `--only syscalls` runs only that part and
+puts it into the io-results.json already there.
 
 Then the TLS rows (bench/io/tls_run.py: the line server over TLS and full
 handshakes, as the server's CPU time per request, beside a floor in C on
@@ -111,6 +120,8 @@ SERVERS = [
     ("lines_ours_server", "aio_timeout.h, lines, aio_server", "#17becf"),
     ("lines_asyncio", "asyncio, lines", "#9467bd"),
     ("lines_uvloop", "uvloop, lines", "#8c564b"),
+    # measured only in the system-call part
+    ("floor", "floor (epoll)", "#7f7f7f"),
 ]
 LABEL = {name: label for name, label, _ in SERVERS}
 COLOUR = {name: colour for name, _, colour in SERVERS}
@@ -131,6 +142,17 @@ THREAD_MODES = {
     "quick": {"rounds": 3, "n": 5000, "warmup": 500, "k": 8, "m": 1000, "lookups": 500},
 }
 THREAD_LIMIT_S = 300  # one program's run, or it has failed
+
+# System calls and CPU time per request at a fixed offered load: the servers
+# (echo, then line protocol), the connections, the load, the rounds.
+SYSCALL_SERVERS = ["ours", "floor", "libuv", "asyncio", "uvloop", "lines_ours", "lines_asyncio", "lines_uvloop"]
+SYSCALL_MODES = {
+    "full": {"rounds": 3, "conns": [1, 100], "rate": 4000, "warmup": 0.5, "duration": 2.0},
+    "quick": {"rounds": 1, "conns": [1, 100], "rate": 4000, "warmup": 0.3, "duration": 1.0},
+}
+# the calls named in the breakdown (every other one is counted in the total)
+SYSCALL_NAMES = ["epoll_wait", "epoll_pwait", "select", "poll", "read", "write", "recvfrom", "sendto",
+                 "readv", "writev", "recvmsg", "sendmsg", "epoll_ctl"]
 
 
 def protocol(name):
@@ -178,6 +200,11 @@ def server_commands():
                 cmds["libuv_tw"] = [path, "--try-write"]
             else:
                 missing["libuv_tw"] = missing[name]
+    path = os.path.join(BIN, "echo_floor")
+    if os.access(path, os.X_OK):
+        cmds["floor"] = [path]
+    else:
+        missing["floor"] = "%s was not built" % rel(path)
     cmds["asyncio"] = [sys.executable, os.path.join(HERE, "echo_asyncio.py")]
     cmds["lines_asyncio"] = [sys.executable, os.path.join(HERE, "lines_asyncio.py")]
     path = os.path.join(BIN, "threads_aio")
@@ -439,6 +466,178 @@ def run_one(cfg, name, cmd, n, pins, logdir, tag):
         "bytes_per_idle_conn": (rss_n - rss0) * 1024.0 / n if rss0 is not None and rss_n is not None else None,
         "server_stderr": server_err[:500],
     }
+
+
+# ------------------------------------------------ system calls per request
+
+def perf_ready():
+    """None if perf stat can count the system-call tracepoints of a process;
+    else why not (as root, kernel.perf_event_paranoid is lowered first)."""
+    if not shutil.which("perf"):
+        return "perf is not installed (apt-get install linux-perf)"
+    probe = ["perf", "stat", "-x,", "-e", "raw_syscalls:sys_enter", "true"]
+    ok = lambda: subprocess.run(probe, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: E731
+    r = ok()
+    if r.returncode != 0 and os.geteuid() == 0:
+        subprocess.run(["sysctl", "-q", "kernel.perf_event_paranoid=-1"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        r = ok()
+    if r.returncode != 0:
+        return "perf stat cannot count raw_syscalls:sys_enter here (%s)" % (
+            r.stderr.decode(errors="replace").strip().splitlines() or ["?"])[-1]
+    return None
+
+
+def run_syscalls_one(scfg, name, cmd, n, pins, logdir, tag):
+    """One server at the fixed load: system calls and CPU time per request."""
+    port = free_port()
+    fifo = os.path.join(logdir, "perf-control-%d" % os.getpid())
+    out = os.path.join(logdir, "perf-%s-%d-%s.csv" % (name, n, tag))
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo)
+    line = protocol(name) == "line"
+    srv = subprocess.Popen(pins[0] + cmd + [str(port)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    perf = lg = None
+    try:
+        wait_ready(port, srv, line)
+        events = ["raw_syscalls:sys_enter", "task-clock"] + ["syscalls:sys_enter_" + c for c in SYSCALL_NAMES]
+        perf = subprocess.Popen(["perf", "stat", "-x,", "-e", ",".join(events), "--control", "fifo:" + fifo,
+                                 "-D", "-1", "-p", str(srv.pid), "-o", out],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.3)  # (perf opens the FIFO and attaches)
+        lg = subprocess.run(pins[1] + [LOADGEN, "-p", str(port), "-c", str(n), "-w", str(scfg["warmup"]),
+                                       "-d", str(scfg["duration"]), "-R", str(scfg["rate"]), "-b", "1",
+                                       "-s", str(REQUEST_SIZE), "-P", str(srv.pid), "-C", fifo]
+                            + (["-l"] if line else []), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            timeout=scfg["warmup"] + scfg["duration"] + CONNECT_LIMIT_S)
+        if lg.returncode != 0:
+            raise RunFailed("the load generator failed: %s" % lg.stderr.decode(errors="replace").strip()[:200])
+        res = parse_kv([x for x in lg.stdout.decode().splitlines() if x.startswith("result")][0])
+    except subprocess.TimeoutExpired:
+        raise RunFailed("the load generator did not finish")
+    finally:
+        if perf is not None:
+            perf.send_signal(2)  # SIGINT: perf writes its counts
+            try:
+                perf.wait(10)
+            except subprocess.TimeoutExpired:
+                perf.kill()
+                perf.wait()
+        stop(srv)
+        os.unlink(fifo)
+    counts = {}
+    with open(out) as f:
+        for row in f:
+            parts = row.strip().split(",")
+            if len(parts) < 3 or not parts[0] or parts[0].startswith("<"):
+                continue
+            try:
+                counts[parts[2]] = float(parts[0])
+            except ValueError:
+                pass
+    os.unlink(out)
+    req = int(res["requests"])
+    if not req or "raw_syscalls:sys_enter" not in counts:
+        raise RunFailed("perf counted nothing")
+    per = {c: counts.get("syscalls:sys_enter_" + c, 0.0) / req for c in SYSCALL_NAMES}
+    return {"requests": req, "rps": res["rps"], "errors": int(res["errors"]),
+            "syscalls_per_request": counts["raw_syscalls:sys_enter"] / req,
+            "by_call": {c: round(v, 4) for c, v in per.items() if v > 0},
+            "cpu_us_per_request": counts.get("task-clock", 0.0) * 1e3 / req,  # (task-clock is in ms)
+            "server_cpu": res["server_cpu"], "client_cpu": res["client_cpu"]}
+
+
+def run_syscalls(mode, cmds, pins, logdir):
+    """Every server of SYSCALL_SERVERS that can run, at every N, in rotated
+    rounds; the medians, and every round's values."""
+    scfg = dict(SYSCALL_MODES[mode])
+    names = [s for s in SYSCALL_SERVERS if s in cmds]
+    why = perf_ready()
+    if why:
+        log("bench-io: system calls per request not measured: " + why)
+        return {"config": scfg, "counter": None, "not_measured": why, "results": [], "raw": [], "failures": []}
+    log("== bench-io (%s): system calls and CPU time per request at %s requests/s: %s; %d round(s) of %s "
+        "connections, %.1f s warm-up + %.1f s each" % (
+            mode, "{:,}".format(scfg["rate"]), ", ".join(LABEL[s] for s in names), scfg["rounds"],
+            "/".join("{:,}".format(n) for n in scfg["conns"]), scfg["warmup"], scfg["duration"]))
+    start = time.time()
+    runs, failures = {}, []
+    for rnd in range(scfg["rounds"]):
+        order = names[rnd % len(names):] + names[:rnd % len(names)] if names else []
+        for n in scfg["conns"]:
+            for name in order:
+                try:
+                    r = run_syscalls_one(scfg, name, cmds[name], n, pins, logdir, "r%d" % (rnd + 1))
+                except (RunFailed, OSError, IndexError) as e:
+                    log("bench-io: %s with %d connections at a fixed load, round %d: FAILED: %s" % (
+                        LABEL[name], n, rnd + 1, e))
+                    failures.append({"server": name, "conns": n, "round": rnd + 1, "why": str(e)})
+                    continue
+                log("round %d  %-19s %6s conns  %9s req/s  %6.3f system calls/request (%s)  %7.2f us CPU/request" % (
+                    rnd + 1, LABEL[name], "{:,}".format(n), fmt_int(r["rps"]), r["syscalls_per_request"],
+                    ", ".join("%s %.2f" % kv for kv in sorted(r["by_call"].items(), key=lambda kv: -kv[1])),
+                    r["cpu_us_per_request"]))
+                runs.setdefault((name, n), []).append(r)
+    rows = []
+    for n in scfg["conns"]:
+        for name in names:
+            rs = runs.get((name, n))
+            if not rs:
+                continue
+            calls = sorted({c for r in rs for c in r["by_call"]})
+            rows.append({"server": name, "protocol": protocol(name), "conns": n, "rounds": len(rs),
+                         "rps": med([r["rps"] for r in rs]),
+                         "syscalls_per_request": round(med([r["syscalls_per_request"] for r in rs]), 3),
+                         "by_call": {c: round(med([r["by_call"].get(c, 0.0) for r in rs]), 3) for c in calls},
+                         "cpu_us_per_request": round(med([r["cpu_us_per_request"] for r in rs]), 2)})
+    return {"config": scfg, "counter": "perf stat -e raw_syscalls:sys_enter,task-clock,syscalls:sys_enter_* -p "
+                                       "SERVER_PID, over the measured window (loadgen -C)",
+            "elapsed_s": round(time.time() - start, 1), "results": rows, "failures": failures,
+            "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())]}
+
+
+def markdown_syscalls(doc):
+    """The system-call part of the section: its own table."""
+    sc = doc.get("syscalls")
+    if not sc:
+        return []
+    cfg = sc["config"]
+    L = ["### System calls and CPU time per request", ""]
+    L.append("The same servers at a fixed offered load instead of as fast as they answer: the load generator "
+             "sends %s requests a second in all (`loadgen -R`), one every %.0f µs, each on the connection whose "
+             "reply came first, on 1 and on 100 connections; %.1f s of warm-up, then %.1f s measured, %d round%s, "
+             "the median. *System calls per request*: every system call the server's process entered in the "
+             "measured window (`perf stat -e raw_syscalls:sys_enter` on it; the load generator tells perf when the "
+             "window opens and closes), ÷ the requests answered in it; *of which* names the usual ones. *CPU per "
+             "request*: the server's CPU time in the window (perf's `task-clock`, user and system), ÷ the "
+             "requests: unlike requests/s it is not capped by the load generator. *floor (epoll)* is "
+             "`bench/io/echo_floor.c`: one blocking `epoll_wait` a turn, a `read` and a `write` a request, "
+             "nothing else. With one connection each request is a turn of its own (and waits for the reply "
+             "before it as well as for its time: the round trip sets the rate); with 100, requests that "
+             "arrive together share a turn's wait, on a busy machine more often." % (
+                 "{:,}".format(cfg["rate"]), 1e6 / cfg["rate"], cfg["warmup"], cfg["duration"], cfg["rounds"],
+                 "" if cfg["rounds"] == 1 else "s"))
+    if sc.get("date"):
+        L[-1] += " Measured on its own (`run.py --only syscalls`) on %s: %s; load average after: %s; it took %.0f s." % (
+            sc["date"][:10], "; ".join("%s: %s" % kv for kv in sc.get("versions", {}).items()
+                                       if kv[0] in ("aio_timeout.h", "libuv", "asyncio", "uvloop")),
+            sc.get("load_before_after", "?"), sc.get("elapsed_s", 0))
+    L.append("")
+    if sc.get("not_measured"):
+        L.append("**Not measured**: %s." % sc["not_measured"])
+        L.append("")
+        return L
+    L.append("| server | connections | requests/s | system calls per request | of which | CPU per request |")
+    L.append("|---|---:|---:|---:|---|---:|")
+    for r in sc["results"]:
+        L.append("| %s | %s | %s | %.2f | %s | %.1f µs |" % (
+            LABEL[r["server"]], fmt_int(r["conns"]), fmt_int(r["rps"]), r["syscalls_per_request"],
+            ", ".join("%s %.2f" % kv for kv in sorted(r["by_call"].items(), key=lambda kv: -kv[1]) if kv[1] >= 0.005)
+            or "—", r["cpu_us_per_request"]))
+    L.append("")
+    return L
 
 
 # ------------------------------------------------------------------ reporting
@@ -728,6 +927,7 @@ def markdown(doc, svg_name):
     if doc["targets"]:
         L += target_lines(doc["targets"])
     L += markdown_lines(doc)
+    L += markdown_syscalls(doc)
     if svg_name:
         L.append("![requests per second and RSS per idle connection of each server, echo and line protocol](%s)"
                  % svg_name)
@@ -1123,6 +1323,43 @@ def loadavg():
 
 # ------------------------------------------------------------------ main
 
+def write_results(doc, out, full):
+    """io-results.json, .svg and the markdown (results.md's section, or io-results.md)."""
+    json_path = os.path.join(out, "io-results.json")
+    with open(json_path, "w") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    svg = svg_plot(doc, os.path.join(out, "io-results.svg"))
+    md = markdown(doc, os.path.basename(svg) if svg else None)
+    written = [json_path] + ([svg] if svg else [])
+    md_path = os.path.join(out, "results.md" if full else "io-results.md")
+    if full:
+        replace_section(md_path, md)
+    else:
+        with open(md_path, "w") as f:
+            f.write(md)
+    written.append(md_path)
+    return md, written
+
+
+def only_syscalls(mode, out, full, cmds, pins, logdir):
+    """--only syscalls: that part alone, into the io-results.json of an earlier run."""
+    json_path = os.path.join(out, "io-results.json")
+    if not os.path.exists(json_path):
+        raise SystemExit("bench-io: --only syscalls needs an earlier run's %s" % rel(json_path))
+    with open(json_path) as f:
+        doc = json.load(f)
+    doc["syscalls"] = run_syscalls(mode, cmds, pins, logdir)
+    doc["syscalls"]["date"] = datetime.datetime.now().isoformat(timespec="seconds")
+    doc["syscalls"]["versions"] = versions({k: v for k, v in cmds.items() if k in SYSCALL_SERVERS})
+    doc["syscalls"]["load_before_after"] = loadavg()
+    md, written = write_results(doc, out, full)
+    log(md)
+    log("wrote %s" % ", ".join(rel(p) for p in written))
+    if doc["syscalls"]["failures"]:
+        sys.exit(1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="one round, 100 and 1,000 connections, 1 s each")
@@ -1130,6 +1367,8 @@ def main():
                                   "build/bench/io/quick/ for the quick one)")
     ap.add_argument("--servers", help="comma-separated subset of: " + ",".join(
         [s for s, _, _ in SERVERS] + [s for s, _ in THREADS] + ["tls"]))
+    ap.add_argument("--only", choices=["syscalls"], help="only the system calls and CPU time per request at a "
+                                                          "fixed load, put into the io-results.json already there")
     args = ap.parse_args()
     mode = "quick" if args.quick else "full"
     cfg = dict(MODES[mode])
@@ -1168,6 +1407,9 @@ def main():
             subprocess.run(["taskset", "-c", "1", "true"]).returncode == 0:
         pins = [["taskset", "-c", "0"], ["taskset", "-c", "1"]]
 
+    if args.only == "syscalls":
+        only_syscalls(mode, out, full, cmds, pins, logdir)
+        return
     load_before = loadavg()
     start = time.time()
     log("== bench-io (%s): %s; %d round(s) of %s connections (lines: %s), %.1f s warm-up + %.1f s each; %s" % (
@@ -1210,6 +1452,7 @@ def main():
                 if r is not None:
                     runs.setdefault((name, n), []).append(r)
     elapsed = time.time() - start
+    syscalls = run_syscalls(mode, cmds, pins, logdir)
     threads = None
     if thread_names or thread_missing:
         tcfg = dict(THREAD_MODES[mode])
@@ -1245,23 +1488,9 @@ def main():
         "busy_threshold": BUSY, "retried": retried,
         "header_elsewhere": "ours" in names and os.path.realpath(header_dir()) != os.path.realpath(ROOT),
         "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],
-        "threads": threads, "tls": tls,
+        "threads": threads, "syscalls": syscalls, "tls": tls,
     }
-    json_path = os.path.join(out, "io-results.json")
-    with open(json_path, "w") as f:
-        json.dump(doc, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    svg = svg_plot(doc, os.path.join(out, "io-results.svg"))
-    md = markdown(doc, os.path.basename(svg) if svg else None)
-    written = [json_path] + ([svg] if svg else [])
-    if full:
-        md_path = os.path.join(out, "results.md")
-        replace_section(md_path, md)
-    else:
-        md_path = os.path.join(out, "io-results.md")
-        with open(md_path, "w") as f:
-            f.write(md)
-    written.append(md_path)
+    md, written = write_results(doc, out, full)
     log("== bench-io: results")
     log(md)
     log("wrote %s" % ", ".join(rel(p) for p in written))
