@@ -42,6 +42,7 @@ typedef struct {
     size_t n, sent;
     int i;
     char line[96];
+    aio_timeout scope;
 } peer_t;
 
 /* A task that writes or reads a large amount beside its peer's other task. */
@@ -751,6 +752,348 @@ static void test_tls_write_cut(void) {
 }
 
 
+/* ------------------------------------------------ more cases, and ported */
+
+/* A server that accepts, then fails its handshake: the client gave up. */
+static aio_status failing_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK(p->hs < 0);
+    AIO_END(t);
+}
+
+/* The two ends agree on no version: the server takes TLS 1.3 only, the
+ * client offers TLS 1.2 at most (on Mbed TLS 2.28, which speaks no 1.3,
+ * the server offers 1.1 at most, which the client refuses). Both
+ * handshakes fail, each saying it was the version. */
+static void versions_apart(void) {
+#ifdef AIO_TLS_MBEDTLS
+    mbedtls_ssl_conf_min_version(&((aio__mbed *)W.scfg.engine)->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_1);
+    mbedtls_ssl_conf_max_version(&((aio__mbed *)W.scfg.engine)->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_2);
+#else
+    CHECK_EQ(SSL_CTX_set_min_proto_version(((aio__ossl *)W.scfg.engine)->ctx, TLS1_3_VERSION), 1);
+    CHECK_EQ(SSL_CTX_set_max_proto_version(((aio__ossl *)W.ccfg.engine)->ctx, TLS1_2_VERSION), 1);
+#endif
+}
+#ifdef AIO_TLS_MBEDTLS
+#define VERSION_SERVER "the peer's alert: protocol version"
+#define VERSION_CLIENT "Handshake protocol not within min/max boundaries"
+#define NOT_A_RECORD "An invalid SSL record was received"
+#else
+#define VERSION_SERVER "unsupported protocol"
+#define VERSION_CLIENT "alert protocol version"
+#define NOT_A_RECORD "wrong version number"
+#endif
+static aio_status version_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_ETLS);
+    CONTAINS(aio_tls_error(&p->tls), VERSION_SERVER);
+    AIO_END(t);
+}
+static aio_status version_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_ETLS);
+    CONTAINS(aio_tls_error(&p->tls), VERSION_CLIENT);
+    CHECK_EQ(p->hs_at, 0);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+static void test_tls_protocol_version(void) {
+    W.engines = versions_apart;
+    pair_run(version_server, version_client);
+}
+
+/* A cancel in a read: the read takes nothing and the session goes on (the
+ * cleanup reads the line that comes later, whole, at its time). */
+static aio_status cancel_read_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 50);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "late\n");
+    CHECK_EQ(T_MS(), 100);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_cancel_in_read(void) {
+    W.cancel_at = AIO_MS(50);
+    W.client_end = AIO_ECANCELED;
+    pair_run(late_server, cancel_read_client);
+}
+
+/* A cancel in a write that part of went into the engine (a peer that reads
+ * nothing): the session is broken, and every later call says so. */
+static aio_status cancel_write_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    small_buffers(p->fd);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(30));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 100);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
+                                      "the TLS engine: the session cannot be used");
+    AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_EQ(T_MS(), 100);
+    AIO_END(t);
+}
+static void test_tls_cancel_in_write(void) {
+    W.cancel_at = AIO_MS(100);
+    W.client_end = AIO_ECANCELED;
+    pair_run(mute_server, cancel_write_client);
+}
+
+/* A cancel in a shutdown (a peer that never answers its close_notify): the
+ * session is unusable, and says so. */
+static aio_status cancel_shutdown_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(30));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_STR(aio_tls_error(&p->tls), "the shutdown was cancelled: the session cannot be used");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+static void test_tls_cancel_in_shutdown(void) {
+    W.cancel_at = AIO_MS(100);
+    W.client_end = AIO_ECANCELED;
+    pair_run(mute_server, cancel_shutdown_client);
+}
+
+/* A read whose deadline falls inside a record: a relay between the two
+ * ends (each end's socket paired with one of the relay's) passes every
+ * byte at once, except that the record carrying "late\n" reaches the
+ * client without its last 5 bytes until 100 ms later. The client's read
+ * with a 50 ms deadline ends then, taking nothing, with the engine holding
+ * part of a record; the session goes on, and the next read has the line
+ * whole at 100 ms. */
+typedef struct {
+    aio_task task;
+    int from, to, split;
+    aio_status rc, n;
+    char buf[32768];
+} relay_t;
+static relay_t relay[2]; /* the server's bytes to the client, and back */
+static int relay_fd[2];  /* the relay's sockets (the client's side, the server's) */
+static aio_status relay_task(aio_task *t) {
+    relay_t *r = AIO_CONTAINER(t, relay_t, task);
+    AIO_BEGIN(t);
+    for (;;) {
+        AIO_RECV(t, r->n, r->from, r->buf, sizeof r->buf, AIO_NEVER);
+        if (r->n <= 0) break;
+        if (r->split && r->n > 5) { /* the record the server just wrote: all but its end */
+            r->split = 0;
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n - 5, AIO_SEC(5));
+            CHECK_EQ(r->rc, AIO_OK);
+            AIO_SLEEP(t, AIO_MS(100));
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf + r->n - 5, 5, AIO_SEC(5));
+        } else {
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n, AIO_SEC(5));
+        }
+        CHECK_EQ(r->rc, AIO_OK);
+    }
+    AIO_END(t);
+}
+static aio_status split_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10)); /* (the handshake's last bytes, and any ticket, gone through) */
+    relay[0].split = 1;
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "ok\n");
+    AIO_FINALLY(t);
+    aio_cancel(&relay[0].task);
+    aio_cancel(&relay[1].task);
+    AIO_AWAIT(t, p->rc, &relay[0].task);
+    AIO_AWAIT(t, p->rc, &relay[1].task);
+    AIO_END(t);
+}
+static aio_status split_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&relay[0].task, relay_task), AIO_OK);
+    CHECK_EQ(aio_spawn(&relay[1].task, relay_task), AIO_OK);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_MS(50));
+    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 70);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    CHECK_EQ(aio_stream_buffered(&p->st), 0);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "late\n");
+    CHECK_EQ(T_MS(), 110);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_read_deadline_inside_a_record(void) {
+    int a[2], b[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+    W.sv[1] = a[0];     /* the client's */
+    relay_fd[0] = a[1]; /* the relay's, facing the client */
+    W.sv[0] = b[0];     /* the server's */
+    relay_fd[1] = b[1]; /* the relay's, facing the server */
+    memset(relay, 0, sizeof relay);
+    relay[0].from = relay_fd[1];
+    relay[0].to = relay_fd[0];
+    relay[1].from = relay_fd[0];
+    relay[1].to = relay_fd[1];
+    pair_run(split_server, split_client);
+    CHECK_EQ(aio_close(relay_fd[0]), AIO_OK);
+    CHECK_EQ(aio_close(relay_fd[1]), AIO_OK);
+}
+
+/* Cases of CPython's asyncio tests (test_ssl.py, test_sslproto.py), each
+ * as what it checks, in this library's terms:
+ *   - a handshake against a server that reads and never answers ends at
+ *     its own deadline: test_tls_handshake_deadline;
+ *   - ... and at an outer one, shorter than its own, with the server seeing
+ *     the connection end: test_tls_handshake_outer_deadline (below);
+ *   - a zero handshake timeout: test_tls_handshake_zero_deadline (below);
+ *   - closing or cancelling during the handshake leaks nothing and raises
+ *     nothing more: test_tls_handshake_cancelled;
+ *   - the peer's end during the handshake fails it at once:
+ *     test_tls_peer_closes_in_handshake;
+ *   - a certificate that does not verify: test_tls_unknown_ca and the rest
+ *     of the verification section;
+ *   - a shutdown against a peer that never answers ends at its deadline:
+ *     test_tls_shutdown_deadline, test_tls_shutdown_default_deadline;
+ *   - a write after the session was closed is refused, not lost silently:
+ *     test_tls_lines;
+ *   - start_tls on a connection whose first TLS bytes came with the plain
+ *     ones: test_tls_starttls;
+ *   - plain bytes under a session after its handshake:
+ *     test_tls_corrupted_record (below). */
+
+/* A handshake under an outer deadline shorter than its own (asyncio:
+ * wait_for around a connection whose ssl_handshake_timeout is 10 s, against
+ * a server that reads and never answers): the outer deadline ends it, at
+ * its time, the session is unusable and says it was cut, nothing leaks,
+ * and the server sees the connection end once the client closes it. */
+static aio_status reading_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    do AIO_RECV(t, p->rc, p->fd, p->buf, sizeof p->buf, AIO_SEC(5)); /* the client's hello, then the end */
+    while (p->rc > 0);
+    CHECK_EQ(p->rc, 0);
+    CHECK_EQ(T_MS(), 500);
+    AIO_END(t);
+}
+static aio_status outer_deadline_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &p->scope, AIO_MS(500)) {
+        CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(10));
+        CHECK(0); /* (never reached) */
+    }
+    CHECK_EQ(aio_timeout_status(&p->scope), AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 500);
+    CHECK_STR(aio_tls_error(&p->tls), "the handshake was cancelled: the session cannot be used");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static void test_tls_handshake_outer_deadline(void) { pair_run(reading_server, outer_deadline_client); }
+
+/* A handshake timeout of zero (asyncio refuses one: ValueError): here a
+ * deadline that has come already, so the handshake, which must wait for
+ * the peer, ends at once with AIO_ETIMEDOUT; the server's fails when the
+ * client closes. */
+static aio_status zero_deadline_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", 0);
+    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
+    CHECK_EQ(p->hs_at, 0);
+    CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static void test_tls_handshake_zero_deadline(void) { pair_run(failing_server, zero_deadline_client); }
+
+/* Bytes that are not TLS after the handshake (asyncio: a server that
+ * writes plain text on the socket under its session): the read that meets
+ * them fails at once with AIO_ETLS and the engine's reason, never a hang
+ * nor an end (0), and so does every read after. */
+static aio_status corrupting_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "A\n", 2, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "B\n");
+    AIO_SEND_ALL(t, p->rc, p->fd, "please corrupt the session\n", 27, AIO_SEC(5)); /* (under the session) */
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(100));
+    AIO_END(t);
+}
+static aio_status corrupted_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "A\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "B\n", 2, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_EQ(T_MS(), 0);
+    CONTAINS(aio_tls_error(&p->tls), NOT_A_RECORD);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "C\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+static void test_tls_corrupted_record(void) { pair_run(corrupting_server, corrupted_client); }
+
+
 /* --------------------------------------------------------------- misuse */
 
 /* Configurations that cannot load say why, in a debug message where it is
@@ -1039,6 +1382,14 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_busy),
     TEST_ENTRY(test_tls_client_certificate),
     TEST_ENTRY(test_tls_peer_closes_in_handshake),
+    TEST_ENTRY(test_tls_protocol_version),
+    TEST_ENTRY(test_tls_cancel_in_read),
+    TEST_ENTRY(test_tls_cancel_in_write),
+    TEST_ENTRY(test_tls_cancel_in_shutdown),
+    TEST_ENTRY(test_tls_read_deadline_inside_a_record),
+    TEST_ENTRY(test_tls_handshake_outer_deadline),
+    TEST_ENTRY(test_tls_handshake_zero_deadline),
+    TEST_ENTRY(test_tls_corrupted_record),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
