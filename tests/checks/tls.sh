@@ -3,12 +3,14 @@
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # tests/tls/test_tls.c runs a TLS client and server, tasks of one loop on the
-# virtual clock, over real sockets on 127.0.0.1 (and a local socket pair with
-# small buffers): handshakes, lines both ways, a megabyte each way, deadlines
-# that cut a handshake, a shutdown, a read and a write, a cancel, certificates
-# that do not verify, a peer that closes without close_notify, STARTTLS, the
-# misuse messages. Its certificates are made here, at run time, with the
-# openssl command, in $out/tls/certs (no key is kept in the repository): a CA
+# virtual clock, over real sockets on 127.0.0.1 (and local socket pairs with
+# small buffers, or a relay between them): handshakes, lines both ways, 10 MB
+# each way, deadlines that cut a handshake, a shutdown, a read (inside a
+# record too) and a write, a cancel in each, certificates that do not verify
+# and versions that do not meet, a peer that closes without close_notify,
+# bytes under a session that are not TLS, STARTTLS, the misuse messages.
+# Its certificates are made at run time by tests/tls/certs.sh (the openssl
+# command), in $out/tls/certs (no key is kept in the repository): a CA
 # and another CA, a server's certificate for localhost and 127.0.0.1 signed
 # by the first, one for another name, and one that expired in 2020.
 # Each build is a check: gcc -std=c11 with ASan and UBSan
@@ -43,44 +45,8 @@ tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
 tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
 tls_checks=22 # (what is skipped when OpenSSL is missing)
 
-# The certificates, made in DIR: tls_certs DIR (0 if all were made).
-tls_certs() (
-    cd "$1" || exit 1
-    ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-    for ca in ca other-ca; do
-        openssl req -x509 $ec -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=aio_timeout test $ca" \
-            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" || exit 1
-    done
-    for name in server wrong expired; do
-        openssl req -new $ec -keyout $name.key -out $name.csr -subj "/CN=$name" || exit 1
-    done
-    : >index.txt
-    echo 01 >serial
-    cat >ca.cnf <<'EOF'
-[ ca ]
-default_ca = test_ca
-[ test_ca ]
-database = index.txt
-new_certs_dir = .
-serial = serial
-default_md = sha256
-policy = any
-unique_subject = no
-[ any ]
-commonName = supplied
-[ server ]
-basicConstraints = CA:FALSE
-subjectAltName = DNS:localhost,IP:127.0.0.1
-[ wrong ]
-basicConstraints = CA:FALSE
-subjectAltName = DNS:wrong.example
-EOF
-    sign="openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -notext"
-    $sign -in server.csr -out server.pem -extensions server -days 2 &&
-        $sign -in wrong.csr -out wrong.pem -extensions wrong -days 2 &&
-        $sign -in expired.csr -out expired.pem -extensions server -startdate 20200101000000Z \
-            -enddate 20200102000000Z
-) >"$tls_dir/certs.log" 2>&1
+# The certificates, made in DIR by tests/tls/certs.sh (0 if all were made).
+tls_certs() { sh tests/tls/certs.sh "$1" >"$tls_dir/certs.log" 2>&1; }
 
 # tls_run NAME RUNNER COMPILER FLAGS...: build the tests, run them (under
 # RUNNER if not "-"), one check.
