@@ -392,6 +392,8 @@ static void test_tls_wrong_name(void) {
     refused("wrong", "ca.pem", WRONG_NAME, "bad certificate");
     W.name = "127.0.0.1"; /* (an address the certificate does not name) */
     refused("wrong", "ca.pem", "IP address mismatch", "bad certificate");
+    W.name = "::1"; /* (and an IPv6 address) */
+    refused("server", "ca.pem", "IP address mismatch", "bad certificate");
 }
 static void test_tls_expired(void) { refused("expired", "ca.pem", EXPIRED, "certificate expired"); }
 
@@ -1125,6 +1127,13 @@ static void test_tls_config_errors(void) {
     CONTAINS(aio_tls_config_error(&c), "no-such-ca.pem");
     CHECK(c.engine == NULL);
     c.ca_file = NULL;
+#ifdef AIO_TLS_MBEDTLS
+    c.ca_dir = cert("no-such-dir"); /* (OpenSSL looks in a directory only when it verifies) */
+    CHECK_EQ(aio_tls_config_load(&c), AIO_ETLS);
+    CONTAINS(aio_tls_config_error(&c), "cannot load the trusted CAs from ");
+    CONTAINS(aio_tls_config_error(&c), "no-such-dir");
+    c.ca_dir = NULL;
+#endif
     c.flags = AIO_TLS_SERVER;
     c.cert_file = cert("server.pem");
     c.key_file = cert("wrong.key");
@@ -1384,6 +1393,188 @@ static void test_tls_shutdown_after_peer_closed(void) {
     pair_run(closing_first_server, after_close_client);
 }
 
+/* ------------------------------------------------------ more edges */
+
+/* Mistakes that raise AIO_EINVAL (each in a coroutine of its own, as a
+ * raise ends the coroutine): a handshake on a stream not set up, or with a
+ * negative timeout; a shutdown of a session that had no handshake, or with
+ * a negative timeout. None of them touches the session they name: the
+ * client's own goes on, lines both ways and its shutdown. */
+typedef struct {
+    aio_frame frame;
+    int which;
+    aio_stream zeroed;
+    aio_tls *tls;
+    aio_stream *st;
+    aio_status rc;
+} misuse_t;
+static aio_status misuse_call(aio_task *t, misuse_t *s) {
+    AIO_BEGIN(t, s);
+    if (s->which == 0) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, &s->zeroed, "localhost", AIO_SEC(5));
+    if (s->which == 1) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, s->st, "localhost", -5);
+    if (s->which == 2) AIO_TLS_SHUTDOWN(t, s->rc, s->tls, AIO_SEC(5));
+    if (s->which == 3) AIO_TLS_SHUTDOWN(t, s->rc, s->tls, -5);
+    AIO_END(t);
+}
+static struct {
+    misuse_t call;
+    aio_tls fresh;
+} M;
+static aio_status misuses_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    memset(&M, 0, sizeof M);
+    CHECK_EQ(aio_tls_init(&M.fresh, &W.ccfg), AIO_OK);
+    M.call.tls = &M.fresh;
+    M.call.st = &p->st;
+    AIO_CALL(t, p->rc, misuse_call, &M.call);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_HANDSHAKE: the stream was not set up (aio_stream_init)");
+    M.call.which = 1;
+    AIO_CALL(t, p->rc, misuse_call, &M.call);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_HANDSHAKE: the timeout is NaN, negative or beyond half the clock range");
+    M.call.which = 2;
+    AIO_CALL(t, p->rc, misuse_call, &M.call);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_SHUTDOWN: the session had no handshake (AIO_TLS_HANDSHAKE)");
+    CHECK_EQ(aio_tls_free(&M.fresh), AIO_OK);
+    M.call.which = 3;
+    M.call.tls = &p->tls;
+    AIO_CALL(t, p->rc, misuse_call, &M.call);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_SHUTDOWN: the timeout is NaN, negative or beyond half the clock range");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_misuse_raises(void) { pair_run(lines_server, misuses_client); }
+
+/* A handshake while another task waits in a read of the stream (plain
+ * text still): AIO_EBUSY, and the session is as it was: once the read has
+ * ended, the handshake goes through. */
+static aio_status plain_reader(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, b->rc, &b->p->st, AIO_MS(50));
+    CHECK_EQ(b->rc, AIO_ETIMEDOUT);
+    AIO_END(t);
+}
+static aio_status reader_first_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    peer_setup(p, &W.ccfg);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, plain_reader), AIO_OK);
+    AIO_YIELD(t);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_EBUSY);
+    CHECK_DEBUG("AIO_TLS_HANDSHAKE: a task is waiting in a read or a write of the stream");
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    CHECK_EQ(T_MS(), 50);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_handshake_while_reading(void) { pair_run(lines_server, reader_first_client); }
+
+/* The socket closed (aio_close, by another task) while a handshake waits
+ * on it: the handshake ends then with AIO_ECLOSED, and says so. */
+static aio_status closer(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(100));
+    CHECK_EQ(aio_close(b->p->fd), AIO_OK);
+    b->p->fd = -1;
+    AIO_END(t);
+}
+static aio_status closed_under_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, closer), AIO_OK);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_ECLOSED);
+    CHECK_EQ(p->hs_at, 100);
+    CHECK_STR(aio_tls_error(&p->tls), "the socket was closed during the handshake");
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    AIO_END(t);
+}
+static void test_tls_socket_closed_in_handshake(void) { pair_run(silent_server, closed_under_client); }
+
+/* A peer that resets the connection after the handshake: the next write
+ * fails with the system's error, and so does a shutdown, whose close_notify
+ * has nowhere to go (W.variant 1); the session says why, and is unusable. */
+static aio_status resetting_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    reset_on_close(p->fd);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static aio_status reset_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    if (W.variant == 1) {
+        AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
+        CHECK_EQ(p->rc, AIO_ECONNRESET);
+    } else {
+        AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+        CHECK_EQ(p->rc, AIO_ECONNRESET);
+    }
+    CHECK_STR(aio_tls_error(&p->tls), "the socket: connection reset");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "y\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+static void test_tls_peer_resets(void) {
+    pair_run(resetting_server, reset_client);
+    W.variant = 1;
+    pair_run(resetting_server, reset_client);
+}
+
+/* A server name the engine cannot send (longer than SNI's 255 bytes): the
+ * handshake does not start (AIO_EINVAL, the engine's reason). */
+static aio_status long_name_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    memset(p->line, 'a', sizeof p->line - 1);
+    p->line[sizeof p->line - 1] = '\0';
+    memset(p->buf, 'b', 300);
+    p->buf[300] = '\0';
+    CONNECT_HANDSHAKE(t, p, p->buf, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_EINVAL);
+    CHECK(aio_tls_error(&p->tls)[0] != '\0');
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static void test_tls_server_name_too_long(void) { pair_run(failing_server, long_name_client); }
+
+/* A client given no CAs verifies against the system's trust store, which
+ * does not know the test's CA: AIO_ECERT, the unknown authority. */
+static void test_tls_system_trust_store(void) { refused("server", "", UNKNOWN_CA, "unknown ca"); }
+
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
     TEST_ENTRY(test_tls_ip_address),
@@ -1415,6 +1606,12 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_handshake_outer_deadline),
     TEST_ENTRY(test_tls_handshake_zero_deadline),
     TEST_ENTRY(test_tls_corrupted_record),
+    TEST_ENTRY(test_tls_misuse_raises),
+    TEST_ENTRY(test_tls_handshake_while_reading),
+    TEST_ENTRY(test_tls_socket_closed_in_handshake),
+    TEST_ENTRY(test_tls_peer_resets),
+    TEST_ENTRY(test_tls_server_name_too_long),
+    TEST_ENTRY(test_tls_system_trust_store),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
