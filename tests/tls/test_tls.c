@@ -1168,6 +1168,21 @@ static void test_tls_config_errors(void) {
     CHECK_DEBUG("the configuration was not loaded");
     CHECK_EQ(aio_tls_free(NULL), AIO_OK);
     aio_tls_config_free(NULL);
+    CHECK_EQ(aio_tls_config_load(NULL), AIO_EINVAL);
+    CHECK_DEBUG("aio_tls_config_load: the configuration is NULL");
+    CHECK_STR(aio_tls_config_error(NULL), "");
+    CHECK_STR(aio_tls_error(NULL), "");
+    CHECK_EQ(aio_tls_init(NULL, &c), AIO_EINVAL);
+    CHECK_EQ(aio_tls_init(&tls, NULL), AIO_EINVAL);
+    memset(&c, 0, sizeof c);
+    c.flags = AIO_TLS_SERVER;
+    c.key_file = cert("server.key"); /* (a key, no certificate) */
+    CHECK_EQ(aio_tls_config_load(&c), AIO_EINVAL);
+    CONTAINS(aio_tls_config_error(&c), "a server needs its certificate and its private key");
+    memset(&c, 0, sizeof c);
+    c.ca_dir = cert("."); /* (the certificates' directory: CAs to trust) */
+    CHECK_EQ(aio_tls_config_load(&c), AIO_OK);
+    aio_tls_config_free(&c);
     CHECK_STR(aio_strerror(AIO_ETLS), "TLS failed");
     CHECK_STR(aio_strerror(AIO_ECERT), "certificate verify failed");
     CHECK_STR(aio_strerror(AIO_ETRUNCATED), "closed without close_notify");
@@ -1414,6 +1429,10 @@ static aio_status misuse_call(aio_task *t, misuse_t *s) {
     if (s->which == 1) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, s->st, "localhost", -5);
     if (s->which == 2) AIO_TLS_SHUTDOWN(t, s->rc, s->tls, AIO_SEC(5));
     if (s->which == 3) AIO_TLS_SHUTDOWN(t, s->rc, s->tls, -5);
+    if (s->which == 4) AIO_TLS_SHUTDOWN(t, s->rc, NULL, AIO_SEC(5));
+    if (s->which == 5) AIO_TLS_HANDSHAKE(t, s->rc, NULL, s->st, "localhost", AIO_SEC(5));
+    if (s->which == 6) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, NULL, "localhost", AIO_SEC(5));
+    if (s->which == 7) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, s->st, "", AIO_SEC(5));
     AIO_END(t);
 }
 static struct {
@@ -1440,7 +1459,16 @@ static aio_status misuses_client(aio_task *t) {
     AIO_CALL(t, p->rc, misuse_call, &M.call);
     CHECK_EQ(p->rc, AIO_EINVAL);
     CHECK_DEBUG("AIO_TLS_SHUTDOWN: the session had no handshake (AIO_TLS_HANDSHAKE)");
+    for (M.call.which = 4; M.call.which <= 7; M.call.which++) { /* (NULLs, and an empty name) */
+        AIO_CALL(t, p->rc, misuse_call, &M.call);
+        CHECK_EQ(p->rc, AIO_EINVAL);
+    }
+    CHECK_DEBUG("needs its name (server_name), or AIO_TLS_NO_VERIFY");
     CHECK_EQ(aio_tls_free(&M.fresh), AIO_OK);
+    memset(&M.fresh, 0, sizeof M.fresh); /* (zeroed: no session at all) */
+    M.call.which = 2;
+    AIO_CALL(t, p->rc, misuse_call, &M.call);
+    CHECK_EQ(p->rc, AIO_EINVAL);
     M.call.which = 3;
     M.call.tls = &p->tls;
     AIO_CALL(t, p->rc, misuse_call, &M.call);
@@ -1575,6 +1603,138 @@ static void test_tls_server_name_too_long(void) { pair_run(failing_server, long_
  * does not know the test's CA: AIO_ECERT, the unknown authority. */
 static void test_tls_system_trust_store(void) { refused("server", "", UNKNOWN_CA, "unknown ca"); }
 
+/* A cancellation already due when a handshake or a shutdown starts (the
+ * task cancelled itself): the await raises it before it touches the
+ * session, which says nothing (W.variant 0: the handshake; 1: the
+ * shutdown, after a handshake). */
+static aio_status precancelled_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    peer_setup(p, &W.ccfg);
+    if (W.variant == 1) {
+        AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
+        CHECK_EQ(p->hs, AIO_OK);
+        aio_cancel(t);
+        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    } else {
+        aio_cancel(t);
+        AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
+    }
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_tls_cancelled_before(void) {
+    W.client_end = AIO_ECANCELED;
+    pair_run(failing_server, precancelled_client);
+    W.client_end = AIO_ECANCELED;
+    W.variant = 1;
+    pair_run(mute_server, precancelled_client);
+}
+
+/* A shutdown drops what the peer sent before its close_notify, a turn at a
+ * time when there is much of it (here 100 records), and ends AIO_OK. */
+static aio_status chatty_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    for (p->i = 0; p->i < 100; p->i++) {
+        AIO_STREAM_WRITE(t, p->rc, &p->st, "line\n", 5, AIO_SEC(5));
+        CHECK_EQ(p->rc, AIO_OK);
+    }
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0); /* the client's close_notify */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static aio_status draining_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10)); /* (the lines arrive meanwhile) */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(T_MS(), 10);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_END(t);
+}
+static void test_tls_shutdown_drops_what_comes_first(void) { pair_run(chatty_server, draining_client); }
+
+/* A shutdown that meets the peer's close without close_notify:
+ * AIO_ETRUNCATED; AIO_OK with AIO_TLS_LENIENT_EOF. */
+static aio_status truncated_shutdown_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10)); /* (the server has written and closed) */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
+        CHECK_EQ(p->end, AIO_OK);
+    } else {
+        CHECK_EQ(p->end, AIO_ETRUNCATED);
+        CONTAINS(aio_tls_error(&p->tls), "without close_notify");
+    }
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+static void test_tls_shutdown_meets_truncation(void) {
+    pair_run(abrupt_server, truncated_shutdown_client);
+    W.cflags = AIO_TLS_LENIENT_EOF;
+    pair_run(abrupt_server, truncated_shutdown_client);
+}
+
+/* While another task reads the session's stream, or shuts the session
+ * down: a shutdown and aio_tls_free are refused (AIO_EBUSY), and the
+ * session goes on as it was. */
+static aio_status tls_reader(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, b->rc, &b->p->st, AIO_MS(50));
+    CHECK_EQ(b->rc, AIO_ETIMEDOUT);
+    AIO_END(t);
+}
+static aio_status tls_shutter(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_TLS_SHUTDOWN(t, b->rc, &b->p->tls, AIO_MS(100));
+    CHECK_EQ(b->rc, AIO_ETIMEDOUT);
+    AIO_END(t);
+}
+static aio_status busy_session_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, tls_reader), AIO_OK);
+    AIO_YIELD(t);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_EBUSY);
+    CHECK_DEBUG("AIO_TLS_SHUTDOWN");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
+    CHECK_DEBUG("aio_tls_free: a task is waiting");
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(T_MS(), 50);
+    CHECK_EQ(aio_spawn(&W.cwriter.task, tls_shutter), AIO_OK);
+    AIO_YIELD(t);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_EBUSY);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(T_MS(), 150);
+    AIO_END(t);
+}
+static void test_tls_busy_session(void) { pair_run(mute_server, busy_session_client); }
+
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
     TEST_ENTRY(test_tls_ip_address),
@@ -1612,6 +1772,10 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_peer_resets),
     TEST_ENTRY(test_tls_server_name_too_long),
     TEST_ENTRY(test_tls_system_trust_store),
+    TEST_ENTRY(test_tls_cancelled_before),
+    TEST_ENTRY(test_tls_shutdown_drops_what_comes_first),
+    TEST_ENTRY(test_tls_shutdown_meets_truncation),
+    TEST_ENTRY(test_tls_busy_session),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
