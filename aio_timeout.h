@@ -12400,7 +12400,7 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls);
  * message), the status returned. */
 static void aio__tls_say(char *error, size_t size, const char *text) {
     size_t n = strlen(text);
-    if (n >= size) n = size - 1; /* (cut: the debug message has it whole) */
+    if (n >= size) n = size - 1; /* (cut: the debug message has it whole) LCOV_EXCL_BR_LINE: no text is so long */
     memcpy(error, text, n);
     error[n] = '\0';
 }
@@ -12465,12 +12465,12 @@ static aio_status aio__tls_ended(aio_tls *tls, aio_status rc, const char *what) 
         (void)snprintf(why, sizeof why, "the %s timed out: the session cannot be used", what);
     else if (rc == AIO__RAISE)
         (void)snprintf(why, sizeof why, "the %s was cancelled: the session cannot be used", what);
-    else if (rc == AIO_ECLOSED)
+    else if (rc == AIO_ECLOSED) /* LCOV_EXCL_BR_LINE: (the other side: below) */
         (void)snprintf(why, sizeof why, "the socket was closed during the %s", what);
     else /* LCOV_EXCL_START: (every other failure went through aio__tls_fail, which marked the session broken) */
         (void)snprintf(why, sizeof why, "the %s failed: %s", what, aio_strerror(rc));
     /* LCOV_EXCL_STOP */
-    (void)aio__tls_fail(tls, rc == AIO_ETRUNCATED ? rc : AIO_ETLS, why);
+    (void)aio__tls_fail(tls, rc == AIO_ETRUNCATED ? rc : AIO_ETLS, why); /* LCOV_EXCL_BR_LINE: (broken before) */
     return rc;
 }
 
@@ -12564,7 +12564,7 @@ AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c) {
     memset(tls, 0, sizeof *tls);
     tls->config = c;
     rc = aio__tls_e_new(tls);
-    if (rc < 0) return rc;
+    if (rc < 0) return rc; /* LCOV_EXCL_BR_LINE: out of memory */
     tls->state = AIO__TLS_NEW;
     return AIO_OK;
 }
@@ -12606,7 +12606,8 @@ static aio_status aio__tls_take_early(aio_tls *tls, aio_stream *s) {
     size_t n = s->tail - s->head;
     if (!n) return AIO_OK;
     tls->early = (unsigned char *)AIO_MALLOC(n);
-    if (!tls->early) return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake");
+    if (!tls->early) /* LCOV_EXCL_BR_LINE: out of memory */
+        return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake");
     memcpy(tls->early, s->buf + s->head, n);
     tls->early_len = n;
     tls->early_at = 0;
@@ -12778,11 +12779,12 @@ static long aio__ossl_bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
 /* The first error OpenSSL queued, in words, into buf. */
 static void aio__ossl_reason(char *buf, size_t size) {
     unsigned long code = ERR_peek_error();
-    const char *reason = code ? ERR_reason_error_string(code) : NULL;
+    const char *reason = code ? ERR_reason_error_string(code) : NULL; /* LCOV_EXCL_BR_LINE: (below) */
 #ifdef ERR_SYSTEM_ERROR
-    if (code && ERR_SYSTEM_ERROR(code)) reason = strerror(ERR_GET_REASON(code)); /* (a file: why it failed) */
+    if (code && ERR_SYSTEM_ERROR(code)) /* LCOV_EXCL_BR_LINE: (every failure queues a code) */
+        reason = strerror(ERR_GET_REASON(code)); /* (a file: why it failed) */
 #endif
-    if (reason)
+    if (reason) /* LCOV_EXCL_BR_LINE: (every code has its words) */
         (void)snprintf(buf, size, "%s", reason);
     else if (code) /* LCOV_EXCL_START: (every failure queues a code, and every code has its words) */
         ERR_error_string_n(code, buf, size);
@@ -12795,9 +12797,10 @@ static void aio__ossl_reason(char *buf, size_t size) {
 static aio_status aio__ossl_load_failed(aio_tls_config *c, aio__ossl *e, const char *what, const char *file) {
     char reason[96];
     aio__ossl_reason(reason, sizeof reason);
-    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", reason);
+    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", /* LCOV_EXCL_BR_LINE: (below) */
+                   reason); /* (no file: only the failures that cannot happen) */
     SSL_CTX_free(e->ctx);
-    if (e->bio) BIO_meth_free(e->bio);
+    if (e->bio) BIO_meth_free(e->bio); /* LCOV_EXCL_BR_LINE: (none: out of memory) */
     AIO_FREE(e);
     return AIO_ETLS;
 }
@@ -12815,8 +12818,9 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     (void)CRYPTO_THREAD_run_once(&aio__ossl_once, aio__ossl_new_type);
     e->ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     e->bio = BIO_meth_new(aio__ossl_type, "aio_timeout socket");
-    if (!e->ctx || !e->bio || !BIO_meth_set_read(e->bio, aio__ossl_bio_read) ||
-        !BIO_meth_set_write(e->bio, aio__ossl_bio_write) || !BIO_meth_set_ctrl(e->bio, aio__ossl_bio_ctrl) ||
+    if (!e->ctx || !e->bio || !BIO_meth_set_read(e->bio, aio__ossl_bio_read) || /* LCOV_EXCL_BR_LINE: out of memory */
+        !BIO_meth_set_write(e->bio, aio__ossl_bio_write) || /* LCOV_EXCL_BR_LINE: out of memory */
+        !BIO_meth_set_ctrl(e->bio, aio__ossl_bio_ctrl) || /* LCOV_EXCL_BR_LINE: out of memory */
         !SSL_CTX_set_min_proto_version(e->ctx, TLS1_2_VERSION))
         return aio__ossl_load_failed(c, e, "the TLS engine could not start", NULL); /* LCOV_EXCL_LINE */
     (void)SSL_CTX_set_mode(e->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -12825,8 +12829,8 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
         if (c->ca_file || c->ca_dir) {
             if (!SSL_CTX_load_verify_locations(e->ctx, c->ca_file, c->ca_dir))
                 return aio__ossl_load_failed(c, e, "cannot load the trusted CAs from",
-                                             c->ca_file ? c->ca_file : c->ca_dir);
-        } else if (!SSL_CTX_set_default_verify_paths(e->ctx)) {
+                                             c->ca_file ? c->ca_file : c->ca_dir); /* LCOV_EXCL_BR_LINE: (a directory: read later) */
+        } else if (!SSL_CTX_set_default_verify_paths(e->ctx)) { /* LCOV_EXCL_BR_LINE: (below) */
             return aio__ossl_load_failed(c, e, "cannot load the system's trust store", NULL); /* LCOV_EXCL_LINE */
         }
     }
@@ -12853,7 +12857,7 @@ static aio_status aio__tls_e_new(aio_tls *tls) {
     BIO *bio;
     ERR_clear_error();
     ssl = SSL_new(e->ctx);
-    bio = ssl ? BIO_new(e->bio) : NULL;
+    bio = ssl ? BIO_new(e->bio) : NULL; /* LCOV_EXCL_BR_LINE: out of memory */
     if (!bio) { /* LCOV_EXCL_START: out of memory */
         SSL_free(ssl);
         aio__ossl_reason(tls->error, sizeof tls->error);
@@ -12884,10 +12888,11 @@ static aio_status aio__tls_e_name(aio_tls *tls, const char *name) {
     ip = a2i_IPADDRESS(name);
     if (ip) {
         ASN1_OCTET_STRING_free(ip);
-        if (!verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)) return AIO_OK;
+        if (!verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)) /* LCOV_EXCL_BR_LINE */
+            return AIO_OK; /* (an address it has just parsed: always taken) */
     } else if (SSL_set_tlsext_host_name(ssl, name)) {
         SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        if (!verify || SSL_set1_host(ssl, name)) return AIO_OK;
+        if (!verify || SSL_set1_host(ssl, name)) return AIO_OK; /* LCOV_EXCL_BR_LINE: (out of memory) */
     }
     aio__ossl_reason(tls->error, sizeof tls->error); /* (a name too long to send) */
     return AIO_EINVAL;
@@ -13016,7 +13021,8 @@ static void aio__mbed_unload(aio__mbed *e) {
 static aio_status aio__mbed_load_failed(aio_tls_config *c, aio__mbed *e, const char *what, const char *file, int ret) {
     char reason[96];
     mbedtls_strerror(ret, reason, sizeof reason);
-    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", reason);
+    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", /* LCOV_EXCL_BR_LINE: (below) */
+                   reason); /* (no file: only the failures that cannot happen) */
     aio__mbed_unload(e);
     return AIO_ETLS;
 }
@@ -13038,7 +13044,7 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     mbedtls_entropy_init(&e->entropy);
     mbedtls_ctr_drbg_init(&e->drbg);
     ret = mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy, (const unsigned char *)"aio_timeout", 11);
-    if (!ret)
+    if (!ret) /* LCOV_EXCL_BR_LINE: (seeding fails only without entropy) */
         ret = mbedtls_ssl_config_defaults(&e->conf, server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
                                           MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret) return aio__mbed_load_failed(c, e, "the TLS engine could not start", NULL, ret); /* LCOV_EXCL_LINE */
@@ -13050,7 +13056,7 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
             return aio__mbed_load_failed(c, e, "cannot load the trusted CAs from", c->ca_file, ret);
         if (c->ca_dir && (ret = mbedtls_x509_crt_parse_path(&e->ca, c->ca_dir)) < 0)
             return aio__mbed_load_failed(c, e, "cannot load the trusted CAs from", c->ca_dir, ret);
-        for (i = 0, ret = -1; !c->ca_file && !c->ca_dir && ret < 0 && aio__mbed_trust[i]; i++)
+        for (i = 0, ret = -1; !c->ca_file && !c->ca_dir && ret < 0 && aio__mbed_trust[i]; i++) /* LCOV_EXCL_BR_LINE: (one found) */
             ret = mbedtls_x509_crt_parse_file(&e->ca, aio__mbed_trust[i]);
         if (!c->ca_file && !c->ca_dir && ret < 0) /* LCOV_EXCL_START: (a system without a trust store) */
             return aio__mbed_load_failed(c, e, "cannot load the system's trust store (give ca_file)", NULL, ret);

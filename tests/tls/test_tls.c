@@ -418,6 +418,7 @@ static void test_tls_no_verify(void) {
         W.ca = "";
         W.cflags = AIO_TLS_NO_VERIFY;
         if (i == 1) (void)snprintf(W.client.line, sizeof W.client.line, "localhost");
+        if (i == 2) (void)snprintf(W.client.line, sizeof W.client.line, "127.0.0.1"); /* (an address: not sent) */
         pair_run(lines_server, no_verify_client);
     }
 }
@@ -1735,6 +1736,49 @@ static aio_status busy_session_client(aio_task *t) {
 }
 static void test_tls_busy_session(void) { pair_run(mute_server, busy_session_client); }
 
+/* While another task waits in a write of the stream (a peer that reads
+ * nothing): a handshake on the plain stream, and on the TLS one a shutdown
+ * and aio_tls_free, are refused (AIO_EBUSY). W.variant 0: plain. */
+static aio_status stuck_writer(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    small_buffers(b->p->fd);
+    AIO_STREAM_WRITE(t, b->rc, &b->p->st, big_out, BIG, AIO_MS(50));
+    CHECK_EQ(b->rc, AIO_ETIMEDOUT);
+    AIO_END(t);
+}
+static aio_status writer_first_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    if (W.variant == 1) {
+        CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+        CHECK_EQ(p->hs, AIO_OK);
+    } else {
+        AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+        peer_setup(p, &W.ccfg);
+    }
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, stuck_writer), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    if (W.variant == 1) {
+        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+        CHECK_EQ(p->end, AIO_EBUSY);
+        CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
+    } else {
+        AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
+        CHECK_EQ(p->hs, AIO_EBUSY);
+        CHECK_DEBUG("AIO_TLS_HANDSHAKE: a task is waiting in a read or a write of the stream");
+    }
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(T_MS(), 50);
+    AIO_END(t);
+}
+static void test_tls_while_writing(void) {
+    pair_run(silent_server, writer_first_client);
+    W.variant = 1;
+    pair_run(mute_server, writer_first_client);
+}
+
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
     TEST_ENTRY(test_tls_ip_address),
@@ -1776,6 +1820,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_shutdown_drops_what_comes_first),
     TEST_ENTRY(test_tls_shutdown_meets_truncation),
     TEST_ENTRY(test_tls_busy_session),
+    TEST_ENTRY(test_tls_while_writing),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
