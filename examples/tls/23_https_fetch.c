@@ -99,7 +99,7 @@ static aio_status get(aio_task *t, get_t *s) {
     AIO_CHECK(t, aio_tls_init(&s->tls, &config));
     AIO_TLS_HANDSHAKE(t, s->rc, &s->tls, &s->in, "localhost", AIO_MS(HANDSHAKE_MS)); /* verified, and its name */
     if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, HANDSHAKE_TIMEOUT);
-    if (s->rc < 0) snprintf(s->error, sizeof s->error, "%s", aio_tls_error(&s->tls));
+    if (s->rc < 0) (void)snprintf(s->error, sizeof s->error, "%s", aio_tls_error(&s->tls));
     AIO_CHECK(t, s->rc);
     s->rc = snprintf(s->request, sizeof s->request,
                      "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", s->path);
@@ -108,7 +108,8 @@ static aio_status get(aio_task *t, get_t *s) {
     s->status = s->length = 0; /* the status line and the headers, each read within READ_MS */
     AIO_READ_LINE(t, s->rc, &s->in, AIO_MS(READ_MS));
     if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, HEADERS_TIMEOUT);
-    if (s->rc > 0 && sscanf(text(s), "HTTP/%*d.%*d %d", &s->status) == 1) {
+    if (s->rc > 12 && memcmp(text(s), "HTTP/1.", 7) == 0) {
+        s->status = (int)strtol(s->line + 9, NULL, 10); /* "HTTP/1.1 200 OK" */
         for (;;) {
             AIO_READ_LINE(t, s->rc, &s->in, AIO_MS(READ_MS));
             if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, HEADERS_TIMEOUT);
@@ -116,7 +117,7 @@ static aio_status get(aio_task *t, get_t *s) {
             {
                 int i = 0; /* "Content-Length:", in any case */
                 while (i < 15 && tolower((unsigned char)text(s)[i]) == "content-length:"[i]) i++;
-                if (i == 15) s->length = atoi(s->line + 15);
+                if (i == 15) s->length = (int)strtol(s->line + 15, NULL, 10);
             }
         }
     }
@@ -163,13 +164,13 @@ static aio_status fetch(aio_task *t) {
 static void report(const fetch_t *f) {
     char what[128];
     if (aio_timeout_status(&f->deadline) == AIO_ETIMEDOUT)
-        snprintf(what, sizeof what, "no answer within %d s", urls[f->url].deadline);
+        (void)snprintf(what, sizeof what, "no answer within %d s", urls[f->url].deadline);
     else if (f->rc == AIO_ECERT) /* ssl.SSLCertVerificationError */
-        snprintf(what, sizeof what, "%s", f->get.error);
+        (void)snprintf(what, sizeof what, "%s", f->get.error);
     else if (f->rc >= 0)
-        snprintf(what, sizeof what, "%d, %d bytes", f->rc, f->get.length);
+        (void)snprintf(what, sizeof what, "%d, %d bytes", f->rc, f->get.length);
     else
-        snprintf(what, sizeof what, "%s", describe(f->rc));
+        (void)snprintf(what, sizeof what, "%s", describe(f->rc));
     printf("%-11s %s (%d attempt%s)\n", urls[f->url].path, what, f->attempts,
            f->attempts > 1 ? "s" : "");
 }
@@ -196,17 +197,17 @@ int main(int argc, char **argv) {
     aio_loop loop;
     aio_status rc;
     if (argc < 3) {
-        fprintf(stderr, "usage: %s PORT CAFILE   (start python3 examples/tls/23_https_server.py CERT KEY "
+        (void)fprintf(stderr, "usage: %s PORT CAFILE   (start python3 examples/tls/23_https_server.py CERT KEY "
                         "first: it prints its port)\n", argv[0]);
         return 2;
     }
-    port = atoi(argv[1]);
+    port = (int)strtol(argv[1], NULL, 10);
     config.ca_file = argv[2]; /* a client that verifies the server against this CA */
     if (aio_tls_config_load(&config) < 0) {
-        fprintf(stderr, "23_https_fetch: %s\n", aio_tls_config_error(&config));
+        (void)fprintf(stderr, "23_https_fetch: %s\n", aio_tls_config_error(&config));
         return 1;
     }
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    (void)setvbuf(stdout, NULL, _IOLBF, 0);
     aio_loop_init(&loop, timers, 4 * URLS); /* the real clock: these are real sockets */
     rc = aio_run(&loop, &m.task, main_task);
     rc = aio_loop_destroy(&loop) != AIO_OK || rc < 0;

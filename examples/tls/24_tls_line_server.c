@@ -162,17 +162,19 @@ int main(int argc, char **argv) {
     static server_t server;
     aio_loop loop;
     aio_status rc;
+    long max;
     if (argc != 5) {
-        fprintf(stderr, "usage: %s PORT MAX CERT KEY (the certificate for localhost, its key)\n", argv[0]);
+        (void)fprintf(stderr, "usage: %s PORT MAX CERT KEY (the certificate for localhost, its key)\n", argv[0]);
         return 2;
     }
-    server.port = atoi(argv[1]);
-    if (atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_CLIENTS) max_clients = atoi(argv[2]);
+    server.port = (int)strtol(argv[1], NULL, 10);
+    max = strtol(argv[2], NULL, 10);
+    if (max > 0 && max <= MAX_CLIENTS) max_clients = (int)max;
     config.flags = AIO_TLS_SERVER; /* ssl.create_default_context(Purpose.CLIENT_AUTH) */
     config.cert_file = argv[3];    /* load_cert_chain(CERT, KEY) */
     config.key_file = argv[4];
     if (aio_tls_config_load(&config) < 0) {
-        fprintf(stderr, "24_tls_line_server: %s\n", aio_tls_config_error(&config));
+        (void)fprintf(stderr, "24_tls_line_server: %s\n", aio_tls_config_error(&config));
         return 1;
     }
     example_loop(&loop, timers, SLOTS + 4, 0, NULL); /* the real clock: real sockets */
