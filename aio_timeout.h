@@ -13032,7 +13032,8 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     int server = (c->flags & AIO_TLS_SERVER) != 0;
     int verify = server ? (c->flags & AIO_TLS_VERIFY_CLIENT) != 0 : !(c->flags & AIO_TLS_NO_VERIFY);
     aio__mbed *e = (aio__mbed *)AIO_MALLOC(sizeof *e);
-    int ret, i;
+    int ret;
+    int i;
     if (!e) { /* LCOV_EXCL_START: out of memory */
         (void)snprintf(c->error, sizeof c->error, "out of memory");
         return AIO_ETLS;
