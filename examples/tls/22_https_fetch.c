@@ -97,7 +97,7 @@ typedef struct {
 
 /* The status of a status line, or the length a header gives (-1: other). */
 static int status_of(const char *line, int len) {
-    return len > 12 && memcmp(line, "HTTP/1.1 ", 9) == 0 ? atoi(line + 9) : 0;
+    return len > 12 && memcmp(line, "HTTP/1.1 ", 9) == 0 ? (int)strtol(line + 9, NULL, 10) : 0;
 }
 static long length_of(const char *line, int len) {
     return len > 16 && memcmp(line, "Content-Length: ", 16) == 0 ? strtol(line + 16, NULL, 10) : -1;
@@ -174,10 +174,11 @@ int main(int argc, char **argv) {
     static main_t m;
     aio_loop loop;
     aio_status rc;
-    int i, arg = 1;
+    int i;
+    int arg = 1;
     if (arg < argc && strcmp(argv[arg], "--virtual") == 0) arg++;
     if (argc - arg != 3) {
-        fprintf(stderr, "usage: %s [--virtual] CERT KEY CA (the certificate for localhost, its key, its CA)\n",
+        (void)fprintf(stderr, "usage: %s [--virtual] CERT KEY CA (the certificate for localhost, its key, its CA)\n",
                 argv[0]);
         return 2;
     }
@@ -186,7 +187,7 @@ int main(int argc, char **argv) {
     server_config.key_file = argv[arg + 1];
     client_config.ca_file = argv[arg + 2];
     if (aio_tls_config_load(&server_config) < 0 || aio_tls_config_load(&client_config) < 0) {
-        fprintf(stderr, "%s%s\n", aio_tls_config_error(&server_config), aio_tls_config_error(&client_config));
+        (void)fprintf(stderr, "%s%s\n", aio_tls_config_error(&server_config), aio_tls_config_error(&client_config));
         return 1;
     }
     for (i = 0; i < SERVERS; i++) {

@@ -3,12 +3,14 @@
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # tests/tls/test_tls.c runs a TLS client and server, tasks of one loop on the
-# virtual clock, over real sockets on 127.0.0.1 (and a local socket pair with
-# small buffers): handshakes, lines both ways, a megabyte each way, deadlines
-# that cut a handshake, a shutdown, a read and a write, a cancel, certificates
-# that do not verify, a peer that closes without close_notify, STARTTLS, the
-# misuse messages. Its certificates are made here, at run time, with the
-# openssl command, in $out/tls/certs (no key is kept in the repository): a CA
+# virtual clock, over real sockets on 127.0.0.1 (and local socket pairs with
+# small buffers, or a relay between them): handshakes, lines both ways, 10 MB
+# each way, deadlines that cut a handshake, a shutdown, a read (inside a
+# record too) and a write, a cancel in each, certificates that do not verify
+# and versions that do not meet, a peer that closes without close_notify,
+# bytes under a session that are not TLS, STARTTLS, the misuse messages.
+# Its certificates are made at run time by tests/tls/certs.sh (the openssl
+# command), in $out/tls/certs (no key is kept in the repository): a CA
 # and another CA, a server's certificate for localhost and 127.0.0.1 signed
 # by the first, one for another name, and one that expired in 2020.
 # Each build is a check: gcc -std=c11 with ASan and UBSan
@@ -20,14 +22,22 @@
 # UBSan, g++ -O2 without AIO_DEBUG; skipped, and said, without it. Then
 # examples/tls/22_https_fetch.c, built warning-free with gcc -O2 and clang -O0
 # (and gcc on Mbed TLS), must print examples/tls/22_https_fetch.txt on the
-# virtual clock with these certificates; the coroutine checker reads it and
-# the tests (the coroutines stage leaves them here: they need the engine's
-# headers). Then tests/tls/test_tls_sim.c: TLS in a simulation over many
-# seeds with faults, each seed replayed (gcc with ASan and UBSan; and gcc on
-# Mbed TLS), with the certificate sim.pem (for the name "server", an RSA
-# key). One more check: a program built without AIO_TLS_OPENSSL has none of
-# it (no TLS symbol, nothing of OpenSSL's). Without OpenSSL's headers or the
-# openssl command (apt-get install libssl-dev openssl) every check is skipped and
+# virtual clock with these certificates. examples/tls/23_https_fetch.c (the
+# same three builds) and its Python original must each print
+# examples/tls/23_https_fetch.txt against a new examples/tls/23_https_server.py
+# (Python's ssl, these certificates), on the real clock (no timings in it).
+# examples/tls/24_tls_line_server.c (the same three builds) and its Python
+# original are each started, driven over TLS and stopped by
+# examples/17_line_client.py --ssl: the clients must see what they see of
+# example 17's plain servers (examples/expected/17_line_*.txt), and each C
+# build what the Python original showed and printed. Then
+# tests/tls/test_tls_sim.c: TLS in a simulation over many seeds with faults,
+# each seed replayed (gcc with ASan and UBSan; and gcc on Mbed TLS), with the
+# certificate sim.pem (for the name "server", an RSA key). The coroutine checker
+# reads the examples and the tests (the coroutines stage leaves them here: they need the engine's
+# headers). One more check: a program built without AIO_TLS_OPENSSL has none
+# of it (no TLS symbol, nothing of OpenSSL's). Without OpenSSL's headers or the openssl
+# command (apt-get install libssl-dev openssl) every check is skipped and
 # says so.
 tls_dir="$out/tls"
 rm -rf "$tls_dir"
@@ -36,53 +46,10 @@ tls_pass=0
 tls_fail=0
 tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
 tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
-tls_checks=12 # (what is skipped when OpenSSL is missing)
-tls_src=tests/tls/test_tls.c
-tls_what=tests
+tls_checks=25 # (what is skipped when OpenSSL is missing)
 
-# The certificates, made in DIR: tls_certs DIR (0 if all were made).
-tls_certs() (
-    cd "$1" || exit 1
-    ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-    for ca in ca other-ca; do
-        openssl req -x509 $ec -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=aio_timeout test $ca" \
-            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" || exit 1
-    done
-    for name in server wrong expired; do
-        openssl req -new $ec -keyout $name.key -out $name.csr -subj "/CN=$name" || exit 1
-    done
-    openssl req -new -newkey rsa:2048 -nodes -keyout sim.key -out sim.csr -subj "/CN=server" || exit 1
-    : >index.txt
-    echo 01 >serial
-    cat >ca.cnf <<'EOF'
-[ ca ]
-default_ca = test_ca
-[ test_ca ]
-database = index.txt
-new_certs_dir = .
-serial = serial
-default_md = sha256
-policy = any
-unique_subject = no
-[ any ]
-commonName = supplied
-[ server ]
-basicConstraints = CA:FALSE
-subjectAltName = DNS:localhost,IP:127.0.0.1
-[ wrong ]
-basicConstraints = CA:FALSE
-subjectAltName = DNS:wrong.example
-[ sim ]
-basicConstraints = CA:FALSE
-subjectAltName = DNS:server
-EOF
-    sign="openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -notext"
-    $sign -in server.csr -out server.pem -extensions server -days 2 &&
-        $sign -in wrong.csr -out wrong.pem -extensions wrong -days 2 &&
-        $sign -in expired.csr -out expired.pem -extensions server -startdate 20200101000000Z \
-            -enddate 20200102000000Z &&
-        $sign -in sim.csr -out sim.pem -extensions sim -days 2
-) >"$tls_dir/certs.log" 2>&1
+# The certificates, made in DIR by tests/tls/certs.sh (0 if all were made).
+tls_certs() { sh tests/tls/certs.sh "$1" >"$tls_dir/certs.log" 2>&1; }
 
 # tls_run NAME RUNNER COMPILER FLAGS...: build the tests, run them (under
 # RUNNER if not "-"), one check.
@@ -211,14 +178,144 @@ else
             diff examples/tls/22_https_fetch.txt "$tls_bin.out" | head -n 20 | sed 's/^/    /'
         fi
     done
+    # examples/tls/23_https_fetch.c (gcc -O2, clang -O0, gcc -O2 on Mbed TLS)
+    # and its Python original, each against a new examples/tls/23_https_server.py
+    # (Python's ssl, the certificate for localhost made here; it counts the
+    # requests), must print examples/tls/23_https_fetch.txt (no timings in it).
+    tls_https() { # NAME COMMAND...: the fetch against a new server (one check)
+        tls_who=$1
+        shift
+        rm -f "$tls_dir/https.port"
+        timeout 60 python3 examples/tls/23_https_server.py "$tls_dir/certs/server.pem" "$tls_dir/certs/server.key" \
+            --lifetime 30 >"$tls_dir/https.port" 2>"$tls_dir/https.server.err" &
+        tls_server=$!
+        tls_i=0
+        while [ ! -s "$tls_dir/https.port" ] && [ $tls_i -lt 100 ]; do
+            sleep 0.1
+            tls_i=$((tls_i + 1))
+        done
+        if timeout 60 "$@" "$(cat "$tls_dir/https.port")" "$tls_dir/certs/ca.pem" >"$tls_dir/$tls_who.out" \
+            2>"$tls_dir/$tls_who.err" && cmp -s "$tls_dir/$tls_who.out" examples/tls/23_https_fetch.txt; then
+            tls_ok "$tls_who prints examples/tls/23_https_fetch.txt against examples/tls/23_https_server.py"
+        else
+            tls_bad "$tls_who does not print examples/tls/23_https_fetch.txt:"
+            { diff examples/tls/23_https_fetch.txt "$tls_dir/$tls_who.out"; tail -n 5 "$tls_dir/$tls_who.err"; } |
+                head -n 20 | sed 's/^/    /'
+        fi
+        kill $tls_server 2>/dev/null
+        wait $tls_server 2>/dev/null
+    }
+    for tls_ex in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS; do
+        tls_cc=${tls_ex%%:*}
+        tls_flags=$(echo "${tls_ex#*:}" | tr : ' ')
+        tls_name="23_https_fetch-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
+        case $tls_flags in
+        *MBEDTLS*) tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
+        *) tls_libs="-lssl -lcrypto" ;;
+        esac
+        if ! command -v "$tls_cc" >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+            echo "[tls] $tls_name: skipped: $tls_cc or python3 is not installed"
+            add_skipped 1 "tls $tls_name"
+        elif [ "$tls_libs" != "-lssl -lcrypto" ] &&
+            ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
+            echo "[tls] $tls_name: skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
+            add_skipped 1 "tls $tls_name"
+        elif ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. examples/tls/23_https_fetch.c \
+            -o "$tls_dir/$tls_name" $tls_libs 2>"$tls_dir/$tls_name.log"; then
+            tls_bad "$tls_name does not build warning-free:"
+            sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
+        else
+            tls_https "$tls_name" "$tls_dir/$tls_name"
+        fi
+    done
+    # examples/tls/24_tls_line_server.c (gcc -O2, clang -O0, gcc -O2 on Mbed TLS)
+    # and its Python original, each started, driven over TLS and stopped by
+    # examples/17_line_client.py --ssl (the CA made here): the clients must see
+    # examples/expected/17_line_client.txt and the server print the lines of
+    # examples/expected/17_line_server.txt (without the times, the port as
+    # PORT), as example 17's plain servers do; then each C build what the
+    # Python original showed and printed.
+    tls_python=
+    for tls_try in ${PYTHON:-} python3.13 python3.12 python3; do
+        if command -v $tls_try >/dev/null 2>&1 &&
+            $tls_try -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            tls_python=$tls_try; break
+        fi
+    done
+    tls_normal() { sed -e 's/^\[ *[0-9][0-9]*\.[0-9][0-9]s\] //' -e 's/ port [0-9][0-9]*$/ port PORT/' "$1"; }
+    tls_normal examples/expected/17_line_server.txt >"$tls_dir/17_line_server.normal"
+    tls_line() { # NAME COMMAND...: the clients over TLS against that server
+        if [ -z "$tls_python" ]; then
+            echo "[tls] 24_tls_line_server ($1): skipped: no CPython 3.11 or later to run the clients"
+            add_skipped 1 "tls 24_tls_line_server ($1): CPython 3.11 or later"
+            return 1
+        fi
+        tls_who=$1
+        shift
+        timeout 60 $tls_python examples/17_line_client.py --ssl "$tls_dir/certs/ca.pem" \
+            --server-output "$tls_dir/$tls_who.server" "$@" 0 3 "$tls_dir/certs/server.pem" \
+            "$tls_dir/certs/server.key" >"$tls_dir/$tls_who.clients" 2>"$tls_dir/$tls_who.err"
+        tls_status=$?
+        tls_normal "$tls_dir/$tls_who.server" >"$tls_dir/$tls_who.server.normal"
+        if [ $tls_status -eq 0 ] && cmp -s "$tls_dir/$tls_who.clients" examples/expected/17_line_client.txt &&
+            cmp -s "$tls_dir/$tls_who.server.normal" "$tls_dir/17_line_server.normal"; then
+            tls_ok "$tls_who: examples/17_line_client.py --ssl passed, the clients saw examples/expected/17_line_client.txt, the server printed examples/expected/17_line_server.txt"
+        else
+            tls_bad "$tls_who: examples/17_line_client.py --ssl (exit status $tls_status), the clients, the server:"
+            { tail -n 5 "$tls_dir/$tls_who.err"
+              diff examples/expected/17_line_client.txt "$tls_dir/$tls_who.clients"
+              diff "$tls_dir/17_line_server.normal" "$tls_dir/$tls_who.server.normal"; } | head -n 20 | sed 's/^/    /'
+            return 1
+        fi
+    }
+    if [ -n "$tls_python" ]; then
+        tls_https 23_https_fetch.py $tls_python examples/tls/23_https_fetch.py
+    else
+        echo "[tls] 23_https_fetch.py: skipped: no CPython 3.11 or later"
+        add_skipped 1 "tls 23_https_fetch.py: CPython 3.11 or later"
+    fi
+    tls_line 24_tls_line_server.py $tls_python examples/tls/24_tls_line_server.py && tls_have_python=1 ||
+        tls_have_python=0
+    for tls_ex in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS; do
+        tls_cc=${tls_ex%%:*}
+        tls_flags=$(echo "${tls_ex#*:}" | tr : ' ')
+        tls_name="24_tls_line_server-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
+        case $tls_flags in
+        *MBEDTLS*) tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
+        *) tls_libs="-lssl -lcrypto" ;;
+        esac
+        if ! command -v "$tls_cc" >/dev/null 2>&1; then
+            echo "[tls] $tls_name: skipped: $tls_cc is not installed"
+            add_skipped 1 "tls $tls_name"
+            continue
+        elif [ "$tls_libs" != "-lssl -lcrypto" ] &&
+            ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
+            echo "[tls] $tls_name: skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
+            add_skipped 1 "tls $tls_name"
+            continue
+        elif ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. examples/tls/24_tls_line_server.c \
+            -o "$tls_dir/$tls_name" $tls_libs 2>"$tls_dir/$tls_name.log"; then
+            tls_bad "$tls_name does not build warning-free:"
+            sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
+            continue
+        fi
+        tls_line "$tls_name" "$tls_dir/$tls_name" || continue
+        [ $tls_have_python = 1 ] || continue
+        if cmp -s "$tls_dir/24_tls_line_server.py.clients" "$tls_dir/$tls_name.clients" &&
+            cmp -s "$tls_dir/24_tls_line_server.py.server.normal" "$tls_dir/$tls_name.server.normal"; then
+            tls_ok "$tls_name and its Python original: the clients saw the same, the servers printed the same lines"
+        else
+            tls_bad "$tls_name and its Python original differ"
+        fi
+    done
     # The coroutine checker (tests/lint/README.md) on the TLS tests and example,
     # which the coroutines stage leaves to this one (they need OpenSSL's headers).
     if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
-        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c \
-            examples/tls/22_https_fetch.c >"$tls_dir/coroutines.out" 2>&1; then
-            tls_ok "the coroutine checker finds nothing in tests/tls/*.c and examples/tls/22_https_fetch.c"
+        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c examples/tls/2[234]_*.c \
+            >"$tls_dir/coroutines.out" 2>&1; then
+            tls_ok "the coroutine checker finds nothing in tests/tls/*.c and examples/tls/*.c"
         else
-            tls_bad "the coroutine checker on tests/tls/*.c and examples/tls/22_https_fetch.c:"
+            tls_bad "the coroutine checker on tests/tls/*.c and examples/tls/*.c:"
             head -n 20 "$tls_dir/coroutines.out" | sed 's/^/    /'
         fi
     else

@@ -33,6 +33,10 @@
 #   sim      -O0 -DAIO_DEBUG -DAIO_SIMULATION: tests/sim/test_sim.c, the
 #            simulation (and, outside one, the system's sockets, threads and
 #            names through the same calls: the hooks' other side)
+#   tls-*    TLS on a stream, where the engines are installed: tests/tls/test_tls.c
+#            on OpenSSL (-DAIO_DEBUG, and -DNDEBUG) and on Mbed TLS
+#            (-DAIO_DEBUG -DAIO_TLS_MBEDTLS), with certificates tests/tls/certs.sh
+#            makes; examples/tls/22_https_fetch.c --virtual on OpenSSL
 # Branches on a line with AIO_ASSERT( are not counted: an assertion's failing
 # side is a bug, not a path (they are compiled out of release builds).
 # Lines that cannot run carry LCOV_EXCL_LINE or LCOV_EXCL_START/STOP, and
@@ -154,6 +158,41 @@ fi
 if build sim -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c; then
     timeout 300 "$out/sim/prog" "$out/sim" >"$out/sim/run.log" 2>&1 ||
         fail "tests/sim/test_sim.c: $(tail -n 1 "$out/sim/run.log")"
+fi
+
+# TLS on a stream, where an engine's headers and the openssl command are
+# present (else said, and its sections not counted: nothing compiles them):
+# tests/tls/test_tls.c with certificates made now, on OpenSSL (debug and
+# release) and on Mbed TLS (debug), and examples/tls/22_https_fetch.c on the
+# virtual clock against its expected output.
+if ! command -v openssl >/dev/null 2>&1; then
+    echo "coverage: TLS not counted: the openssl command is not installed (apt-get install openssl)"
+elif ! sh tests/tls/certs.sh "$out/tls-certs" >"$out/tls-certs.log" 2>&1; then
+    fail "tests/tls/certs.sh could not make the certificates"
+else
+    tls_cov() { # NAME LIBS FLAGS...: the TLS tests built and run
+        t_name=$1 t_libs=$2
+        shift 2
+        printf '#include <%s>\nint main(void) { return 0; }\n' "$([ "$t_libs" = "-lssl -lcrypto" ] &&
+            echo openssl/ssl.h || echo mbedtls/ssl.h)" >"$out/tls-probe.c"
+        if ! $CC "$out/tls-probe.c" -o "$out/tls-probe" $t_libs >/dev/null 2>&1; then
+            echo "coverage: $t_name not counted: the engine's headers or libraries ($t_libs) are not installed"
+            return 1
+        fi
+        build "$t_name" "$@" tests/tls/test_tls.c $t_libs || return 1
+        TLS_CERTS="$out/tls-certs" timeout 300 "$out/$t_name/prog" >"$out/$t_name/run.log" 2>&1 ||
+            fail "TLS tests ($t_name): $(tail -n 1 "$out/$t_name/run.log")"
+    }
+    if tls_cov tls-openssl "-lssl -lcrypto" -DAIO_DEBUG; then
+        tls_cov tls-openssl-release "-lssl -lcrypto" -DNDEBUG
+        if build ex-22_https_fetch -DAIO_DEBUG -I. examples/tls/22_https_fetch.c -lssl -lcrypto; then
+            timeout 60 "$out/ex-22_https_fetch/prog" --virtual "$out/tls-certs/server.pem" "$out/tls-certs/server.key" \
+                "$out/tls-certs/ca.pem" >"$out/ex-22_https_fetch/run.log" 2>&1 &&
+                cmp -s "$out/ex-22_https_fetch/run.log" examples/tls/22_https_fetch.txt ||
+                fail "examples/tls/22_https_fetch.c --virtual does not print examples/tls/22_https_fetch.txt"
+        fi
+    fi
+    tls_cov tls-mbedtls "-lmbedtls -lmbedx509 -lmbedcrypto" -DAIO_DEBUG -DAIO_TLS_MBEDTLS
 fi
 
 if [ "$failed" -ne 0 ]; then

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Static analysis of aio_timeout.h: cppcheck and clang-tidy over tests/lint/lint.c
 # (the implementation plus every coroutine macro) in each configuration that
-# changes the code, then the coroutine checker on lint.c and on its corpus.
+# changes the code (clang-tidy: TLS's on each engine installed, and the TLS
+# tests and examples), then the coroutine checker on lint.c and on its corpus.
 # One line per tool and configuration: "ok" or the findings.
 # Exits non-zero on any finding. `make lint` runs it; tests/lint/README.md
 # says which checks are on and why the others are off.
@@ -50,6 +51,20 @@ for cfg in "" -DAIO_TIME_32 -DAIO_DEBUG -DAIO_NO_STDLIB; do
     report "cppcheck ${cfg:-(every configuration)}" "$tmp/cppcheck"
 done
 
+# TLS (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS): the header's TLS sections through
+# lint.c by clang-tidy, on each engine whose headers are installed (said, and
+# left out, when not), then the TLS tests and examples. (Not cppcheck: it reads
+# no system header, so it cannot see the sockets TLS needs.)
+tls_engines=
+for engine in OPENSSL:openssl/ssl.h MBEDTLS:mbedtls/ssl.h; do
+    printf '#include <%s>\nint main(void) { return 0; }\n' "${engine#*:}" >"$tmp/probe.c"
+    if ${CC:-cc} -fsyntax-only "$tmp/probe.c" >/dev/null 2>&1; then
+        tls_engines="$tls_engines -DAIO_TLS_${engine%%:*}"
+    else
+        echo "lint: -DAIO_TLS_${engine%%:*}: skipped: ${engine#*:} is not installed (libssl-dev, libmbedtls-dev)"
+    fi
+done
+
 # clang-tidy compiles the unit once per configuration; the runs go side by
 # side, as each takes seconds (the analyzer follows every path through the
 # coroutines). In C++ the aio__ prefix is a reserved name (it contains two
@@ -72,6 +87,33 @@ tidy "C11 -DAIO_SIMULATION" "" -std=c11 -DAIO_SIMULATION -DAIO_DEBUG
 tidy "C++17 -DAIO_DEBUG" "--checks=-bugprone-reserved-identifier,-cert-dcl37-c,-cert-dcl51-cpp" \
     -x c++ -std=c++17 -DAIO_DEBUG
 wait
+for cfg in $tls_engines; do
+    tidy "C11 $cfg -DAIO_DEBUG" "" -std=c11 $cfg -DAIO_DEBUG
+done
+wait
+# The TLS tests and examples themselves (tidy_file NAME FILE EXTRA FLAGS...):
+# the examples with every check; the tests without the static analyzer (it
+# follows the test program's paths through the whole header: the header's
+# own runs above do that) and without two checks that the test runner's
+# macros trip (CHECK_EQ declares two locals in one statement; the file
+# includes the runner, tests/main.c).
+tidy_file() {
+    n=$((n + 1))
+    echo "$1" >"$tmp/tidy$n.name"
+    file=$2 extra=$3
+    shift 3
+    { "$CLANG_TIDY" --quiet --config-file=tests/lint/clang-tidy.yaml --warnings-as-errors='*' \
+          --header-filter='aio_timeout\.h$' $extra "$file" -- -I. "$@" >"$tmp/tidy$n" 2>&1
+      echo $? >"$tmp/tidy$n.rc"; } &
+}
+for cfg in $tls_engines; do
+    for file in examples/tls/*.c; do
+        tidy_file "$file $cfg" "$file" "" -std=c11 $cfg -DAIO_DEBUG
+    done
+    tidy_file "tests/tls/test_tls.c $cfg" tests/tls/test_tls.c \
+        "--checks=-clang-analyzer-*,-readability-isolate-declaration,-bugprone-suspicious-include" -std=c11 $cfg -DAIO_DEBUG
+    wait
+done
 i=1
 while [ "$i" -le "$n" ]; do
     report "clang-tidy $(cat "$tmp/tidy$i.name")" "$tmp/tidy$i"
