@@ -221,9 +221,10 @@
  *               one's; the slot counts its forgets (closes).
  *   pool        the worker threads of a loop; a call is one blocking
  *               function run there (aio__job).
- *   route line  AIO__SIM_ROUTE(...) or AIO__SIM_PROC_ROUTE(...) at the top
- *               of a platform call: while a simulation runs on the thread,
- *               the call goes to the simulation instead.
+ *   table       the platform's table (aio__platform): the functions a
+ *               backend gives for the system's calls; the thread's table
+ *               (aio__os()) is the system's, or the simulation's while one
+ *               runs.
  *   misuse      a mistake the library reports through the debug hook with a
  *               message that names it (aio__misuse), returning a status.
  */
@@ -6277,35 +6278,18 @@ AIO_API void aio_io_forget(aio_socket sock) {
 #define AIO__AGAIN (INT_MIN + 2) /* would block (never leaves this section) */
 #define AIO__INTR (INT_MIN + 3)  /* interrupted: try again at once */
 
-/* The simulated network is the other backend of these calls: while a
- * simulation runs on the thread, each of them is routed there (see
- * "simulation" below); a build without AIO_SIMULATION has none of it. */
+/* The simulated network is the other backend of these calls (its table is
+ * installed while a simulation runs on the thread: see "the platform's
+ * table" below and "simulation"); a build without AIO_SIMULATION has none
+ * of it. */
 #ifdef AIO__SIM
 typedef struct aio__sim aio__sim;
 static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this thread */
-static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what);
-static aio_status aio__sim_send(int fd, const void *buf, size_t len, const char *what);
-static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
-static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what);
-static aio_status aio__sim_accept(int fd, const char *what);
-static int aio__sim_socket(void);
-static aio_status aio__sim_connect(int fd, const void *sa);
-static aio_status aio__sim_connected(int fd);
-static int aio__sim_listen(const aio_address *at, int backlog);
-static int aio__sim_udp(const aio_address *at);
-static int aio__sim_port_of(int fd);
-static int aio__sim_close_fd(int fd);
 static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max);
 #ifdef AIO__THREADS
 struct aio__job;
 static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
 #endif
-#define AIO__SIM_ROUTE(call)                                                   \
-    do {                                                                       \
-        if (aio__sim_here) return call;                                        \
-    } while (0)
-#else
-#define AIO__SIM_ROUTE(call) ((void)0)
 #endif
 
 #ifdef AIO__WIN32_IO
@@ -6379,6 +6363,108 @@ static void aio__nonblocking(int fd) {
 #endif
 #define aio__net_own(fd) (fd)
 static int aio__net_closesocket(int fd) { return close(fd); }
+#endif
+
+/* ---- the platform's table
+ *
+ * Every call the awaits make of the system's sockets goes through a table
+ * of functions, one per backend: the system's (aio__system_platform: the
+ * aio__sys_ functions below, POSIX or Windows) and the simulation's
+ * (aio__sim_platform, in "simulation"). One predicate, aio__os(), gives the
+ * table the thread has installed: the system's, or the simulation's while
+ * aio_sim_start's simulation runs (aio__os_install). A build without
+ * AIO_SIMULATION has one table, constant: the compiler calls its functions
+ * directly. Each slot has the returns of the aio__net_ function that calls
+ * it (the list at the top of this section):
+ *
+ *   listen, udp: a listening TCP socket, a bound UDP socket at `at` (the
+ *       address checked), or a status;
+ *   port_of: a socket's port, or -1; close: 0, or -1 (not open). */
+typedef struct aio__platform {
+    const char *name;
+    aio_status (*recv)(int fd, void *buf, size_t len, const char *what);
+    aio_status (*send)(int fd, const void *buf, size_t len, const char *what);
+    aio_status (*recvfrom)(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+    aio_status (*sendto)(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                         int family, const char *what);
+    aio_status (*accept)(int fd, const char *what);
+    int (*socket)(int family);
+    aio_status (*connect)(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+    aio_status (*connected)(int fd, const char *what);
+    int (*listen)(const aio_address *at, int backlog);
+    int (*udp)(const aio_address *at);
+    int (*port_of)(int fd);
+    int (*close)(int fd);
+#ifdef AIO__PROCESSES
+    /* child processes (see "child processes": the list at its top) */
+    aio_status (*proc_start)(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                             aio_loop *L);
+    int (*proc_reap)(aio_process *p);
+    void (*proc_kill_now)(aio_process *p);
+    int (*proc_send)(aio_process *p, int signo);
+    void (*proc_release)(aio_process *p);
+    aio_status (*pipe_read)(int fd, void *buf, size_t len);
+    aio_status (*pipe_write)(int fd, const void *buf, size_t len);
+    aio_process **(*children_of)(aio_loop *L);
+#endif
+} aio__platform;
+/* The slots, for the check where a table is installed. */
+#define AIO__PLATFORM_SLOTS(X)                                                 \
+    X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
+    X(connected) X(listen) X(udp) X(port_of) X(close) AIO__PLATFORM_PROC_SLOTS(X)
+#ifdef AIO__PROCESSES
+#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
+    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
+    X(pipe_read) X(pipe_write) X(children_of)
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                      aio_loop *L);
+static int aio__sys_proc_reap(aio_process *p);
+static void aio__sys_proc_kill_now(aio_process *p);
+static int aio__sys_proc_send(aio_process *p, int signo);
+static void aio__sys_proc_release(aio_process *p);
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len);
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len);
+static aio_process **aio__sys_children_of(aio_loop *L);
+#define AIO__SYS_PROC_SLOTS                                                    \
+    , aio__sys_proc_start, aio__sys_proc_reap, aio__sys_proc_kill_now, aio__sys_proc_send, aio__sys_proc_release, \
+        aio__sys_pipe_read, aio__sys_pipe_write, aio__sys_children_of
+#else
+#define AIO__PLATFORM_PROC_SLOTS(X)
+#define AIO__SYS_PROC_SLOTS
+#endif
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what);
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what);
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what);
+static aio_status aio__sys_accept(int fd, const char *what);
+static int aio__sys_socket(int family);
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+static aio_status aio__sys_connected(int fd, const char *what);
+static int aio__sys_listen(const aio_address *at, int backlog);
+static int aio__sys_udp(const aio_address *at);
+static int aio__sys_port_of(int fd);
+static int aio__sys_close(int fd);
+static const aio__platform aio__system_platform = {
+    "the system's", aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
+    aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
+    aio__sys_close AIO__SYS_PROC_SLOTS};
+#ifdef AIO__SIM
+static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
+#define aio__os() aio__os_now
+/* Make p the thread's table (NULL: the system's): AIO_OK, or AIO_EINVAL
+ * (a debug build names the slot left empty) and the table stays. */
+static aio_status aio__os_install(const aio__platform *p) {
+    if (!p) p = &aio__system_platform;
+#define AIO__PLATFORM_SLOT_CHECK(slot)                                         \
+    if (!p->slot) return aio__misuse(AIO_EINVAL, AIO__DETAIL("a platform table's slot `" #slot "` is empty"));
+    AIO__PLATFORM_SLOTS(AIO__PLATFORM_SLOT_CHECK)
+#undef AIO__PLATFORM_SLOT_CHECK
+    aio__os_now = p;
+    return AIO_OK;
+}
+#else
+#define aio__os() (&aio__system_platform)
 #endif
 
 /* New descriptors are close-on-exec (on Windows, not inheritable) from the
@@ -6553,13 +6639,11 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
 #define aio__net_read(n, fd, buf, len) (n)
 #define aio__net_write(n, fd, buf, len) (n)
 #endif
-static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
-    AIO__SIM_ROUTE(aio__sim_recv(fd, buf, len, what));
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
     long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
 }
-static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
-    AIO__SIM_ROUTE(aio__sim_send(fd, buf, len, what));
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
     long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
 }
@@ -6577,11 +6661,10 @@ static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
 #endif
     return aio__net_result(n, what, fd);
 }
-static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
                                     const char *what) {
     aio__socklen sl = sizeof *from;
     long n;
-    AIO__SIM_ROUTE(aio__sim_recvfrom(fd, buf, len, from, what));
     memset(from, 0, sizeof *from);
     n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
 #ifdef AIO__WIN32_IO
@@ -6596,10 +6679,9 @@ static int aio__net_family(int fd) {
     if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
     return ss.ss_family;
 }
-static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
                                   int family, const char *what) {
     long n;
-    AIO__SIM_ROUTE(aio__sim_sendto(fd, buf, len, sa, family, what));
     n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
                           AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
     if (n < 0) { /* (the systems name an address of the other family differently) */
@@ -6637,9 +6719,8 @@ static void aio__sock_setup(int fd) {
 #endif
 }
 
-static aio_status aio__net_accept(int fd, const char *what) {
+static aio_status aio__sys_accept(int fd, const char *what) {
     int c;
-    AIO__SIM_ROUTE(aio__sim_accept(fd, what));
     aio__nonblocking(fd); /* (accept has no per-call flag) */
     c = aio__accept_private(fd);
     if (c < 0) {
@@ -6671,10 +6752,9 @@ static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
 }
 
 /* A connect's outcome once its socket is writable. */
-static aio_status aio__net_connected(int fd, const char *what) {
+static aio_status aio__sys_connected(int fd, const char *what) {
     int err = 0;
     aio__socklen sl = sizeof err;
-    AIO__SIM_ROUTE(aio__sim_connected(fd));
     if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
     if (err == 0) return AIO_OK;
     /* LCOV_EXCL_START: reported writable before the connection was made */
@@ -6684,9 +6764,8 @@ static aio_status aio__net_connected(int fd, const char *what) {
 }
 
 /* A new non-blocking stream socket of `family`, or a negative number. */
-static int aio__net_socket(int family) {
+static int aio__sys_socket(int family) {
     int fd;
-    AIO__SIM_ROUTE(aio__sim_socket());
     fd = aio__socket_private(family, SOCK_STREAM);
     if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
     aio_io_forget(fd);
@@ -6694,8 +6773,7 @@ static int aio__net_socket(int family) {
     return fd;
 }
 
-static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
-    AIO__SIM_ROUTE(aio__sim_connect(fd, sa));
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
     for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
         int err;
         if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
@@ -6821,6 +6899,75 @@ static void aio__net_need(void) {
 #else
 #define aio__net_need() ((void)0)
 #endif
+
+/* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
+ * SO_REUSEADDR would let another program take the port), a bound UDP socket,
+ * a socket's port, a socket closed: the system's slots of the same names. */
+static int aio__address_family(const aio_address *a);
+static int aio__sys_listen(const aio_address *at, int backlog) {
+    const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
+    int one = 1;
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+#ifdef AIO__WIN32_IO
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+#else
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#endif
+    /* (a listen that fails once bound: not seen) */
+    if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
+        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
+        int err = aio__net_last();
+        (void)aio__net_closesocket(fd);
+        aio__net_set_last(err);
+        return AIO_EIO;
+    }
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+static int aio__sys_udp(const aio_address *at) {
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
+    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
+    aio__sock_private(fd);
+    return fd;
+}
+static int aio__sys_port_of(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
+
+/* The calls the awaits make: through the thread's table. */
+static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
+    return aio__os()->recv(fd, buf, len, what);
+}
+static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
+    return aio__os()->send(fd, buf, len, what);
+}
+static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    return aio__os()->recvfrom(fd, buf, len, from, what);
+}
+static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    return aio__os()->sendto(fd, buf, len, sa, sl, family, what);
+}
+static aio_status aio__net_accept(int fd, const char *what) { return aio__os()->accept(fd, what); }
+static int aio__net_socket(int family) { return aio__os()->socket(family); }
+static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    return aio__os()->connect(fd, sa, sl, what);
+}
+static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }
 #endif /* AIO__SOCKETS */
 
 #ifdef AIO__SOCKETS
@@ -7308,50 +7455,22 @@ AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
 }
 
 AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
-    int one = 1;
-    int fd;
     if (!aio__address_ok(at) || backlog < 0)
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen_at: not an address, or the backlog is negative");
-    AIO__SIM_ROUTE(aio__sim_listen(at, backlog));
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-#ifdef AIO__WIN32_IO /* (SO_REUSEADDR there would let another program take the port) */
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-#else
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-#endif
-    /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), AIO__SA(at), at->len) != 0 || /* LCOV_EXCL_BR_LINE */
-        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
-        int err = aio__net_last();
-        (void)aio__net_closesocket(fd);
-        aio__net_set_last(err);
-        return AIO_EIO;
-    }
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
+    return aio__os()->listen(at, backlog);
 }
 
 AIO_API int aio_socket_port(aio_socket sock) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
     int fd = aio__fd(sock);
-    AIO__SIM_ROUTE(aio__sim_port_of(fd) >= 0 ? aio__sim_port_of(fd)
-                                             : aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket"));
-    if (fd < 0 || getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0)
-        return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
-    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+    int port = fd < 0 ? -1 : aio__os()->port_of(fd);
+    if (port < 0) return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
+    return port;
 }
 
 AIO_API aio_status aio_close(aio_socket sock) {
     int fd = aio__fd(sock);
     aio_io_forget(sock);
-    AIO__SIM_ROUTE(fd < 0 || aio__sim_close_fd(fd) != 0 ? aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open")
-                                                        : AIO_OK);
-    if (fd < 0 || aio__net_closesocket(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
+    if (fd < 0 || aio__os()->close(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
     return AIO_OK;
 }
 
@@ -7623,18 +7742,10 @@ AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void
 
 AIO_API int aio_udp_open(const char *host, int port) {
     aio_address at;
-    int fd;
     if (!aio__sockaddr(host, port, &at))
         return aio__misuse(AIO_EINVAL, "aio_udp_open: the host is not a numeric IPv4 or IPv6 address or "
                                        "\"localhost\", or the port is not 0-65535");
-    AIO__SIM_ROUTE(aio__sim_udp(&at));
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(&at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
-    if (aio__net_bind(fd, AIO__SA(&at), at.len) != 0) return AIO_EIO;
-    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
-    aio__sock_private(fd);
-    return fd;
+    return aio__os()->udp(&at);
 }
 
 // >>signals
@@ -10207,6 +10318,7 @@ static void aio__sim_release(aio_io *io) {
     }
     s->loop->events = aio__io_events;
     aio__sim_here = NULL; /* (the thread's one simulation: this one) */
+    (void)aio__os_install(NULL);
 #ifdef AIO__WIN32_IO
     if (s->listener >= 0) (void)closesocket(AIO__SOCK(s->listener));
     (void)WSACleanup(); /* (its own WSAStartup's) */
@@ -10288,14 +10400,17 @@ static aio_status aio__sim_accept(int fd, const char *what) {
     s->socks[nfd].tx = c.tx;
     return nfd;
 }
-static int aio__sim_socket(void) {
+static int aio__sim_socket(int family) {
     aio__sim *s = aio__sim_here;
+    (void)family;
     return aio__sim_socket_new(s, AIO__SIM_STREAM, aio__sim_here_host(s));
 }
-static aio_status aio__sim_connect(int fd, const void *sa) {
+static aio_status aio__sim_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
     aio__sim *s = aio__sim_here;
     aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
     uint32_t ip = aio__sim_ip(sa, &c->to_port);
+    (void)sl;
+    (void)what;
     c->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip == AIO__SIM_ANY6 ? AIO__SIM_LOOPBACK6 : ip; /* (0.0.0.0, ::: this
                                                                                           host, as Linux takes them) */
     c->to_host = aio__sim_host_at(s, c->to_ip, c->host);
@@ -10307,8 +10422,9 @@ static aio_status aio__sim_connect(int fd, const void *sa) {
         aio__sim_at(s, s->loop->now + aio__sim_trip(s), AIO__SIM_EV_SYN, fd, c->gen, NULL);
     return AIO__AGAIN;
 }
-static aio_status aio__sim_connected(int fd) {
+static aio_status aio__sim_connected(int fd, const char *what) {
     aio__sim_sock *c = aio__sim_sock_of(aio__sim_here, fd, AIO__SIM_STREAM);
+    (void)what;
     if (!c) return AIO_EBADF; /* LCOV_EXCL_LINE: (the connect's own) */
     if (c->error) return aio__sim_error(c->error);
     AIO_ASSERT(c->rx && c->rx->open); /* (reported writable: answered) */
@@ -10354,7 +10470,8 @@ static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockad
     AIO_FREE(d);
     return (aio_status)n;
 }
-static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what) {
+static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
     aio__sim *s = aio__sim_here;
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
     aio__sim_dgram *d;
@@ -10365,6 +10482,7 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
     /* (an IPv6 socket sends to IPv4 addresses where it takes them: dual-stack) */
     if (family == AF_INET6 ? !k->v6 : k->v6 && aio__sim_dual(s) <= 0) /* LCOV_EXCL_BR_LINE: (dual: per machine) */
         return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other way round");
+    (void)sl;
     ip = aio__sim_ip(sa, &port);
     if (ip == AIO__SIM_ANY6) ip = AIO__SIM_LOOPBACK6; /* (::: this host, as Linux takes it) */
     if (len > (ip == AIO__SIM_LOOPBACK6 || (ip == AIO__SIM_NONE && family == AF_INET6) ? 65527u : 65507u)) {
@@ -10399,6 +10517,28 @@ static int aio__sim_port_of(int fd) {
     aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
     return k ? k->port : -1;
 }
+/* The simulation's table, installed by aio_sim_start (see "the platform's
+ * table"); its child processes are in "child processes". */
+#ifdef AIO__PROCESSES
+static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                      aio_loop *L);
+static int aio__sim_proc_reap(aio_process *p);
+static void aio__sim_proc_kill_now(aio_process *p);
+static int aio__sim_proc_send(aio_process *p, int signo);
+static void aio__sim_proc_release(aio_process *p);
+static aio_status aio__sim_pipe_read(int fd, void *buf, size_t len);
+static aio_status aio__sim_pipe_write(int fd, const void *buf, size_t len);
+static aio_process **aio__sim_children_of(aio_loop *L);
+#define AIO__SIM_PROC_SLOTS                                                    \
+    , aio__sim_proc_start, aio__sim_proc_reap, aio__sim_proc_kill_now, aio__sim_proc_send, aio__sim_proc_release, \
+        aio__sim_pipe_read, aio__sim_pipe_write, aio__sim_children_of
+#else
+#define AIO__SIM_PROC_SLOTS
+#endif
+static const aio__platform aio__sim_platform = {
+    "the simulation's", aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
+    aio__sim_socket, aio__sim_connect, aio__sim_connected, aio__sim_listen, aio__sim_udp, aio__sim_port_of,
+    aio__sim_close_fd AIO__SIM_PROC_SLOTS};
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
@@ -10567,8 +10707,12 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     if (L->io || aio__sim_here)
         return aio__misuse(AIO_EBUSY, "aio_sim_start: the loop waits for I/O already, or a simulation runs "
                                       "on this thread");
+    if (aio__os_install(&aio__sim_platform) != AIO_OK) return AIO_EINVAL; /* LCOV_EXCL_LINE: a slot left empty */
     s = (aio__sim *)aio__zalloc(sizeof *s);
-    if (!s) return AIO_EIO; /* LCOV_EXCL_LINE */
+    if (!s) { /* LCOV_EXCL_START */
+        (void)aio__os_install(NULL);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
     s->port.watch = aio__sim_watch;
     s->port.wait = aio__sim_wait;
     s->port.grow = aio__sim_grow_slots;
@@ -10881,18 +11025,6 @@ static aio__sim_proc *aio__sim_proc_of(const aio_process *p) {
     while (q->p != p) q = q->next; /* (every child the simulation's loop holds has one) */
     return q;
 }
-/* The platform's calls below go to these while p's loop is the simulation's. */
-#define AIO__SIM_PROC_ROUTE(L, call)                                           \
-    do {                                                                       \
-        if (aio__sim_here && aio__sim_here->loop == (L)) return call;          \
-    } while (0)
-#define AIO__SIM_PROC_ROUTE_VOID(L, call)                                      \
-    do {                                                                       \
-        if (aio__sim_here && aio__sim_here->loop == (L)) {                     \
-            call;                                                              \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
 /* Each of the child's sockets that is still the one it was given: closed
  * (`close`), or cut: its streams ended, whatever it tries next fails. */
 static void aio__sim_proc_ends(aio__sim *s, aio__sim_proc *q, int close) {
@@ -10989,7 +11121,11 @@ static void aio__sim_procs_release(aio__sim *s) {
     }
 }
 
-static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts) {
+/* A child of another loop (started before the simulation, beside it) is
+ * the system's: the calls on it are passed on. */
+#define AIO__SIM_OWNS(L) (aio__sim_here->loop == (L))
+static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                      aio_loop *L) {
     aio__sim *s = aio__sim_here;
     const aio__sim_program *prog = NULL;
     aio__sim_proc *q;
@@ -11002,6 +11138,7 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     int mine[4] = {-1, -1, -1, -1};
     int argc = 0;
     int i;
+    if (!AIO__SIM_OWNS(L)) return aio__sys_proc_start(p, argv, opts, L);
     for (i = 0; i < s->nprograms && !prog; i++)
         if (strcmp(s->programs[i].name, argv[0]) == 0) prog = &s->programs[i];
     if (!prog) {
@@ -11068,6 +11205,7 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
 }
 static int aio__sim_proc_reap(aio_process *p) {
     aio__sim_proc *q;
+    if (!AIO__SIM_OWNS(p->loop)) return aio__sys_proc_reap(p);
     if (p->state != AIO__PROC_RUNNING) return 1;
     q = aio__sim_proc_of(p);
     aio__sim_proc_check(aio__sim_here, q);
@@ -11079,12 +11217,18 @@ static int aio__sim_proc_reap(aio_process *p) {
     return 1;
 }
 static void aio__sim_proc_kill_now(aio_process *p) {
+    if (!AIO__SIM_OWNS(p->loop)) {
+        aio__sys_proc_kill_now(p);
+        return;
+    }
     if (p->state != AIO__PROC_RUNNING) return;
     aio__sim_proc_kill(aio__sim_here, aio__sim_proc_of(p), AIO__SIGKILL);
     (void)aio__sim_proc_reap(p);
 }
 static int aio__sim_proc_send(aio_process *p, int signo) {
-    aio__sim_proc *q = aio__sim_proc_of(p);
+    aio__sim_proc *q;
+    if (!AIO__SIM_OWNS(p->loop)) return aio__sys_proc_send(p, signo);
+    q = aio__sim_proc_of(p);
 #ifdef AIO__WIN32_IO
     if (signo != SIGTERM && signo != AIO__SIGKILL) return -1; /* (as the platform's own) */
     aio__sim_proc_kill(aio__sim_here, q, signo);
@@ -11102,18 +11246,29 @@ static int aio__sim_proc_send(aio_process *p, int signo) {
 #endif
     return 0;
 }
-static void aio__sim_proc_release(aio_process *p) { aio__sim_proc_of(p)->p = NULL; }
-#define AIO__SIM_OWNS(L) (aio__sim_here && aio__sim_here->loop == (L))
-#else
-#define AIO__SIM_PROC_ROUTE(L, call) ((void)0)
-#define AIO__SIM_PROC_ROUTE_VOID(L, call) ((void)0)
-#define AIO__SIM_OWNS(L) 0
+static void aio__sim_proc_release(aio_process *p) {
+    if (!AIO__SIM_OWNS(p->loop)) {
+        aio__sys_proc_release(p);
+        return;
+    }
+    aio__sim_proc_of(p)->p = NULL;
+}
+static aio_status aio__sim_pipe_read(int fd, void *buf, size_t len) {
+    return aio__sim_recv(fd, buf, len, "AIO_COMMUNICATE");
+}
+static aio_status aio__sim_pipe_write(int fd, const void *buf, size_t len) {
+    return aio__sim_send(fd, buf, len, "AIO_COMMUNICATE");
+}
+/* The simulation's loop keeps its children; another loop's are the system's. */
+static aio_process **aio__sim_children_of(aio_loop *L) {
+    return AIO__SIM_OWNS(L) ? &aio__sim_here->children : aio__sys_children_of(L);
+}
 #endif /* AIO__SIM */
 
-/* The loop's children: the system's wait keeps them, or the simulation. */
-static aio_process **aio__children_of(aio_loop *L) {
-    AIO__SIM_PROC_ROUTE(L, &aio__sim_here->children);
-    return &aio__sysio_of(L)->children;
+/* The system's wait keeps its loop's children (NULL: the loop waits through
+ * a port of its own, which cannot tell a child's exit). */
+static aio_process **aio__sys_children_of(aio_loop *L) {
+    return AIO__SYSTEM_PORT(L) ? &aio__sysio_of(L)->children : NULL;
 }
 #ifdef AIO__POSIX_PROCESSES
 extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
@@ -11318,10 +11473,9 @@ static void aio__proc_reaped(aio_process *p, int status) {
 }
 
 /* Reap p if it ended: 1 once reaped, 0 while it runs. */
-static int aio__proc_reap(aio_process *p) {
+static int aio__sys_proc_reap(aio_process *p) {
     int status = 0;
     int r;
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_reap(p));
     if (p->state != AIO__PROC_RUNNING) return 1;
     do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
     if (r == 0) return 0;
@@ -11350,10 +11504,9 @@ static int aio__proc_signal(const aio_process *p, int signo) {
 }
 
 /* Kill p and wait for its end (blocking: a killed process ends at once). */
-static void aio__proc_kill_now(aio_process *p) {
+static void aio__sys_proc_kill_now(aio_process *p) {
     int status = 0;
     int r;
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
     if (p->state != AIO__PROC_RUNNING) return;
     (void)aio__proc_signal(p, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
@@ -11367,7 +11520,7 @@ static void aio__children_exited(aio_loop *L) {
     for (p = aio__sysio_of(L)->children; p; p = p->next) {
         aio_task *w = p->waiter;
         /* (which of these holds depends on when SIGCHLD comes) */
-        if (p->pidfd >= 0 || !aio__proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
+        if (p->pidfd >= 0 || !aio__sys_proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
         if (w->state == AIO__PARKED) { /* LCOV_EXCL_BR_LINE */
             w->flags |= AIO__T_SIGNALLED;
             AIO__CAUSE(L, NULL, AIO_BY_IO);
@@ -11392,22 +11545,18 @@ static void aio__children_done(aio__sysio *s) {
         }
 }
 
-static int aio__proc_send(aio_process *p, int signo) {
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
+static int aio__sys_proc_send(aio_process *p, int signo) {
     return signo > 0 ? aio__proc_signal(p, signo) : -1;
 }
 #define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
-static void aio__proc_release(aio_process *p) {
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_release(p));
+static void aio__sys_proc_release(aio_process *p) {
     (void)p;
 }
 
-static aio_status aio__pipe_read(int fd, void *buf, size_t len) {
-    AIO__SIM_ROUTE(aio__sim_recv(fd, buf, len, "AIO_COMMUNICATE"));
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) {
     return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
 }
-static aio_status aio__pipe_write(int fd, const void *buf, size_t len) {
-    AIO__SIM_ROUTE(aio__sim_send(fd, buf, len, "AIO_COMMUNICATE"));
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
     return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
 }
 
@@ -11453,7 +11602,7 @@ static aio_status aio__spawn_report(long pid, int report) {
 }
 
 /* POSIX: fork and exec. */
-static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
                                   aio_loop *L) {
     aio__spawn sp;
     int mine[3] = {-1, -1, -1};
@@ -11461,7 +11610,6 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     int i;
     long pid = -1;
     aio_status rc = AIO_OK;
-    AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
     if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
     memset(&sp, 0, sizeof sp);
     sp.argv = argv;
@@ -11514,7 +11662,7 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     if (p->pidfd >= 0) {
         aio_io_forget(p->pidfd);
     } else if (aio__sigchld_route(L) < 0) { /* LCOV_EXCL_START: pidfd refused (routed first without) */
-        aio__proc_kill_now(p); /* (nothing could reap it) */
+        aio__sys_proc_kill_now(p); /* (nothing could reap it) */
         for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
         p->in = p->out = p->err = (aio_socket)-1;
         p->state = AIO__PROC_CLOSED;
@@ -11809,10 +11957,10 @@ static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE chi
     return ok;
 }
 
-static void aio__proc_release(aio_process *p);
-static void aio__proc_kill_now(aio_process *p);
+static void aio__sys_proc_release(aio_process *p);
+static void aio__sys_proc_kill_now(aio_process *p);
 
-static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
                                   aio_loop *L) {
     static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
     PROCESS_INFORMATION pi;
@@ -11824,7 +11972,6 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     wchar_t *cwd = NULL;
     int ends[4] = {-1, -1, -1, -1};
     int i;
-    AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
     aio_status rc = aio__win_command(argv, opts->env, &cmd, &env);
     (void)L;
     if (rc == AIO_OK && opts->cwd && !(cwd = aio__wide(opts->cwd, -1)))
@@ -11882,10 +12029,10 @@ static aio_status aio__proc_start(aio_process *p, const char *const argv[], cons
     }
     if (!p->threads[0]) rc = AIO_EIO;
     if (rc < 0) {
-        aio__proc_kill_now(p);
+        aio__sys_proc_kill_now(p);
         for (i = 0; i < 3; i++) if (ends[i] >= 0) (void)aio__net_closesocket(ends[i]);
         p->in = p->out = p->err = (aio_socket)-1;
-        aio__proc_release(p);
+        aio__sys_proc_release(p);
         p->state = AIO__PROC_CLOSED;
         errno = EAGAIN;
         return rc;
@@ -11906,8 +12053,7 @@ static void aio__proc_ended(aio_process *p) {
     p->pidfd = -1;
 }
 
-static int aio__proc_reap(aio_process *p) {
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_reap(p));
+static int aio__sys_proc_reap(aio_process *p) {
     if (p->state != AIO__PROC_RUNNING) return 1;
     if (WaitForSingleObject((HANDLE)p->handle, 0) != WAIT_OBJECT_0) return 0;
     aio__proc_ended(p);
@@ -11922,8 +12068,7 @@ static void aio__proc_end_job(aio_process *p, int signo) {
         (void)TerminateProcess((HANDLE)p->handle, AIO__WIN_STOPPED | (UINT)signo);
 }
 
-static void aio__proc_kill_now(aio_process *p) {
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
+static void aio__sys_proc_kill_now(aio_process *p) {
     if (p->state != AIO__PROC_RUNNING) return;
     aio__proc_end_job(p, AIO__SIGKILL);
     (void)WaitForSingleObject((HANDLE)p->handle, INFINITE);
@@ -11931,8 +12076,7 @@ static void aio__proc_kill_now(aio_process *p) {
 }
 
 #define AIO__BAD_SIGNAL "aio_process_signal: Windows can only end a process: signal 15 (SIGTERM) or 9 (SIGKILL)"
-static int aio__proc_send(aio_process *p, int signo) {
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
+static int aio__sys_proc_send(aio_process *p, int signo) {
     if (signo != SIGTERM && signo != AIO__SIGKILL) return -1;
     aio__proc_end_job(p, signo);
     return 0;
@@ -11940,9 +12084,8 @@ static int aio__proc_send(aio_process *p, int signo) {
 
 /* Whatever of its job still runs is ended (its relays then see their pipes
  * close), the relays joined, the job closed. */
-static void aio__proc_release(aio_process *p) {
+static void aio__sys_proc_release(aio_process *p) {
     int i;
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_release(p));
     if (p->job) (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | AIO__SIGKILL);
     for (i = 1; i < 4; i++) {
         if (p->threads[i]) (void)WaitForSingleObject((HANDLE)p->threads[i], INFINITE);
@@ -11951,12 +12094,26 @@ static void aio__proc_release(aio_process *p) {
     aio__close_handle((HANDLE *)&p->job);
 }
 
-static aio_status aio__pipe_read(int fd, void *buf, size_t len) { return aio__net_recv(fd, buf, len, "AIO_COMMUNICATE"); }
-static aio_status aio__pipe_write(int fd, const void *buf, size_t len) {
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) { return aio__net_recv(fd, buf, len, "AIO_COMMUNICATE"); }
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
     return aio__net_send(fd, buf, len, "AIO_COMMUNICATE");
 }
 static void aio__children_done(aio__sysio *s) { (void)s; }
 #endif /* AIO__WIN32_IO */
+
+/* The calls the section makes of the platform: through the thread's table
+ * (see "the platform's table"). */
+static aio_process **aio__children_of(aio_loop *L) { return aio__os()->children_of(L); }
+static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
+    return aio__os()->proc_start(p, argv, opts, L);
+}
+static int aio__proc_reap(aio_process *p) { return aio__os()->proc_reap(p); }
+static void aio__proc_kill_now(aio_process *p) { aio__os()->proc_kill_now(p); }
+static int aio__proc_send(aio_process *p, int signo) { return aio__os()->proc_send(p, signo); }
+static void aio__proc_release(aio_process *p) { aio__os()->proc_release(p); }
+static aio_status aio__pipe_read(int fd, void *buf, size_t len) { return aio__os()->pipe_read(fd, buf, len); }
+static aio_status aio__pipe_write(int fd, const void *buf, size_t len) { return aio__os()->pipe_write(fd, buf, len); }
 
 /* Kill, reap and close whatever children the loop has left. */
 static void aio__children_release(aio__sysio *s) {
@@ -11979,6 +12136,7 @@ static void aio__children_release(aio__sysio *s) {
 AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
     static const aio_process_options inherit = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT};
     aio_loop *L = aio__loop;
+    aio_process **kids;
     aio_status rc;
     if (!opts) opts = &inherit;
     if (!p || !argv || !argv[0] || !*argv[0])
@@ -11991,15 +12149,16 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
         return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
     if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
-    if (!AIO__SYSTEM_PORT(L) && !AIO__SIM_OWNS(L))
+    kids = aio__children_of(L);
+    if (!kids)
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
                                        "(aio_loop_set_io): child processes need the system's wait");
     rc = aio__proc_start(p, argv, opts, L);
     if (rc < 0) return rc;
     p->loop = L;
     p->grace = AIO_PROCESS_GRACE;
-    p->next = *aio__children_of(L);
-    *aio__children_of(L) = p;
+    p->next = *kids;
+    *kids = p;
     return AIO_OK;
 }
 
