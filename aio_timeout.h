@@ -6165,6 +6165,61 @@ static void aio__io_unwatch(aio_io *io, int fd, int way) {
 }
 
 #ifdef AIO__SOCKETS
+/* Task t leaves the slots of fd[0..n) (a negative one: none) where it
+ * waits, either way. */
+static void aio__io_leave_all(aio_task *t, const int *fd, int n) {
+    aio_io *io = t->loop->io;
+    int i;
+    int dir;
+    for (i = 0; i < n; i++) {
+        if (fd[i] < 0 || (uint32_t)fd[i] >= io->nslots) continue;
+        for (dir = 0; dir < 2; dir++)
+            if (io->slots[fd[i]].waiter[dir] == t) io->slots[fd[i]].waiter[dir] = NULL;
+    }
+}
+
+/* Park task t until `until` on several descriptors at once, fd[0..n) (a
+ * negative one: none), each the way dir[i] (dir NULL: writable): a slot
+ * each, watched that way, t its waiter. AIO__SUSPENDED (the I/O's count of
+ * waiters counts it once, until it resumes), or a status with every slot
+ * left: out of memory, or (with `busy`, saying what the descriptor is)
+ * another task waits there, AIO_EBUSY. AIO_TCP_CONNECT waits so on its
+ * attempts, a process await on its pipes and its exit; one descriptor is
+ * aio__io_park's. */
+static aio_status aio__io_park_all(aio_task *t, const int *fd, const int *dir, int n, aio_time until,
+                                   const char *what, const char *busy) {
+    aio_loop *L = t->loop;
+    aio_status rc = AIO_OK;
+    int i;
+    for (i = 0; i < n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
+        int way = dir ? 1 << dir[i] : AIO_WRITABLE;
+        aio_io_slot *s;
+        if (fd[i] < 0) continue;
+        s = aio__io_slot(L, fd[i], what, &rc);
+        if (!s) break; /* (out of memory: the table could not grow) */
+        if (busy && s->waiter[way >> 1]) {
+            rc = aio__bad_fd(AIO_EBUSY, what, fd[i], busy);
+            break;
+        }
+        if (!(s->watched & way)) {
+            rc = L->io->watch(L->io, fd[i], s->watched, s->watched | way);
+            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
+            s->watched = (uint8_t)(s->watched | way);
+        }
+        s->waiter[way >> 1] = t;
+    }
+    if (rc >= 0) {
+        aio__set_until(t, until);
+        AIO__WAITS_ON(L, AIO_ON_IO, NULL, n ? fd[0] : -1);
+        rc = aio__park(t, 1, 1);
+        if (rc == AIO__SUSPENDED) {
+            L->io->waiting++;
+            return rc;
+        }
+    }
+    aio__io_leave_all(t, fd, n);
+    return rc;
+}
 /* A try on fd found nothing to do that way: the next one waits first. */
 static void aio__io_dry(aio_loop *L, int fd, int dir) {
     if (L->io && (uint32_t)fd < L->io->nslots) L->io->slots[fd].dry = (uint8_t)(L->io->slots[fd].dry | (1 << dir));
@@ -8843,7 +8898,7 @@ static void aio__connect_attempt(aio_loop *L, aio__connecting *c) {
 static aio_status aio__connect_go(aio_task *t, aio_frame *f, aio__connecting *c) {
     aio_loop *L = t->loop;
     aio_time until;
-    aio_status rc = AIO_OK;
+    aio_status rc;
     int live;
     int i;
     for (;;) {
@@ -8854,31 +8909,9 @@ static aio_status aio__connect_go(aio_task *t, aio_frame *f, aio__connecting *c)
     if (!live) return aio__connect_end(t, c, -1, c->error);
     until = c->until;
     if (c->tried < c->naddrs && (until == AIO_NEVER || aio__before(c->next_at, until))) until = c->next_at;
-    aio__set_until(t, until);
-    for (i = 0; i < c->tried; i++) {
-        aio_io_slot *s;
-        if (c->fd[i] < 0) continue;
-        s = aio__io_slot(L, c->fd[i], "AIO_TCP_CONNECT", &rc);
-        /* (a slot or a watch refused: out of memory) */
-        if (s && !(s->watched & AIO_WRITABLE)) {                                        /* LCOV_EXCL_BR_LINE */
-            rc = L->io->watch(L->io, c->fd[i], s->watched, s->watched | AIO_WRITABLE);
-            if (rc >= 0) s->watched = (uint8_t)(s->watched | AIO_WRITABLE);             /* LCOV_EXCL_BR_LINE */
-        }
-        if (!s || rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
-        s->waiter[1] = t;
-    }
-    if (rc >= 0) { /* LCOV_EXCL_BR_LINE: (out of memory) */
-        AIO__WAITS_ON(L, AIO_ON_IO, NULL, c->fd[0]);
-        rc = aio__park(t, 1, 1);
-        if (rc == AIO__SUSPENDED) {
-            L->io->waiting++; /* (once, until it resumes) */
-            return rc;
-        }
-    }
-    for (i = 0; i < c->tried; i++) /* (no park: leave the slots) */
-        if (c->fd[i] >= 0 && L->io->slots[c->fd[i]].waiter[1] == t) /* LCOV_EXCL_BR_LINE */
-            L->io->slots[c->fd[i]].waiter[1] = NULL;
-    return aio__connect_end(t, c, -1, aio__raise(t, f, rc));
+    rc = aio__io_park_all(t, c->fd, NULL, c->tried, until, "AIO_TCP_CONNECT", NULL);
+    if (rc == AIO__SUSPENDED) return rc;
+    return aio__connect_end(t, c, -1, aio__raise(t, f, rc)); /* (out of memory, or no timer slot) */
 }
 
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
@@ -9024,6 +9057,24 @@ static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->
  *       any);
  * and, outside the table (the system's alone), aio__children_done: the
  * loop's last child is gone (its SIGCHLD route). */
+
+/* Close the parent's ends of p's pipes and mark them closed: with `system`
+ * by the system's close alone (a loop destroyed, a start undone: real
+ * descriptors, whatever table is installed), else each as aio_close does
+ * (forgotten by the loop, closed by the thread's table). */
+static void aio__proc_close_pipes(aio_process *p, int system) {
+    aio_socket *end[3];
+    int i;
+    end[0] = &p->in;
+    end[1] = &p->out;
+    end[2] = &p->err;
+    for (i = 0; i < 3; i++) {
+        int fd = aio__fd(*end[i]);
+        if (fd >= 0 && system) (void)aio__net_closesocket(fd);
+        if (fd >= 0 && !system) (void)aio_close(*end[i]);
+        *end[i] = (aio_socket)-1;
+    }
+}
 
 /* The system's wait keeps its loop's children (NULL: the loop waits through
  * a port of its own, which cannot tell a child's exit). */
@@ -10037,7 +10088,7 @@ static aio_status aio__win_command(const char *const argv[], const char *const *
 /* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
  * other end into *mine (PIPE; never inheritable, not even for a moment).
  * `out`: the child writes it. */
-static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
+static aio_status aio__win_stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
     SECURITY_ATTRIBUTES sa;
     HANDLE self = GetCurrentProcess();
     HANDLE h;
@@ -10167,8 +10218,8 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
                                              DUPLICATE_SAME_ACCESS))
                 rc = AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
         } else {
-            rc = aio__stdio_open(i == 0 ? opts->in : i == 1 ? opts->out : opts->err, i > 0, std[i], &child[i],
-                                 &mine[i]);
+            rc = aio__win_stdio_open(i == 0 ? opts->in : i == 1 ? opts->out : opts->err, i > 0, std[i], &child[i],
+                                     &mine[i]);
         }
     }
     memset(p, 0, sizeof *p);
@@ -10215,8 +10266,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     if (!p->threads[0]) rc = AIO_EIO;
     if (rc < 0) {
         aio__sys_proc_kill_now(p);
-        for (i = 0; i < 3; i++) if (ends[i] >= 0) (void)aio__net_closesocket(ends[i]);
-        p->in = p->out = p->err = (aio_socket)-1;
+        aio__proc_close_pipes(p, 1);
         aio__sys_proc_release(p);
         p->state = AIO__PROC_CLOSED;
         errno = EAGAIN;
@@ -12303,10 +12353,7 @@ static void aio__children_release(aio__sysio *s) {
         aio_process *p = s->children;
         s->children = p->next;
         aio__proc_kill_now(p);
-        if (aio__fd(p->in) >= 0) (void)aio__net_closesocket(aio__fd(p->in));
-        if (aio__fd(p->out) >= 0) (void)aio__net_closesocket(aio__fd(p->out));
-        if (aio__fd(p->err) >= 0) (void)aio__net_closesocket(aio__fd(p->err));
-        p->in = p->out = p->err = (aio_socket)-1;
+        aio__proc_close_pipes(p, 1);
         aio__proc_release(p);
         p->state = AIO__PROC_CLOSED;
         p->loop = NULL;
@@ -12387,10 +12434,7 @@ AIO_API aio_status aio_process_close(aio_process *p) {
     if (!p || (p->state != AIO__PROC_RUNNING && p->state != AIO__PROC_REAPED)) return AIO_OK;
     if (p->waiter) return aio__misuse(AIO_EBUSY, "aio_process_close: a task awaits the process");
     aio__proc_kill_now(p);
-    (void)aio_process_end_input(p);
-    if (aio__fd(p->out) >= 0) (void)aio_close(p->out);
-    if (aio__fd(p->err) >= 0) (void)aio_close(p->err);
-    p->out = p->err = (aio_socket)-1;
+    aio__proc_close_pipes(p, 0);
     aio__proc_release(p);
     for (at = aio__children_of(p->loop); *at != p; at = &(*at)->next) {
     }
@@ -12414,57 +12458,27 @@ typedef struct aio__proc_waits {
 
 /* Leave every slot t parked in (whatever woke it); it stops being counted. */
 static void aio__proc_leave(aio_task *t, aio_process *p) {
-    aio_io *io = t->loop->io;
     int fds[4];
-    int i;
-    int dir;
     fds[0] = aio__fd(p->in);
     fds[1] = aio__fd(p->out);
     fds[2] = aio__fd(p->err);
     fds[3] = p->pidfd;
-    for (i = 0; i < 4; i++) {
-        if (fds[i] < 0 || (uint32_t)fds[i] >= io->nslots) continue;
-        for (dir = 0; dir < 2; dir++)
-            if (io->slots[fds[i]].waiter[dir] == t) io->slots[fds[i]].waiter[dir] = NULL;
-    }
+    aio__io_leave_all(t, fds, 4);
     p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
-    io->waiting--;
+    t->loop->io->waiting--;
 }
 
 /* Park t on what w lists (its exit if nothing), until `until`. */
 static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w, aio_time until, const char *what) {
-    aio_loop *L = t->loop;
-    aio_status rc = AIO_OK;
-    int i;
+    aio_status rc;
     if (!w->n && p->pidfd >= 0) {
         w->fd[0] = p->pidfd;
         w->dir[0] = 0;
         w->n = 1;
     }
-    for (i = 0; i < w->n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
-        int way = 1 << w->dir[i];
-        aio_io_slot *s = aio__io_slot(L, w->fd[i], what, &rc);
-        if (!s) break; /* (out of memory: the table could not grow) */
-        if (s->waiter[w->dir[i]]) {
-            rc = aio__bad_fd(AIO_EBUSY, what, w->fd[i], "(a pipe of the process) has another task waiting on it");
-            break;
-        }
-        if (!(s->watched & way)) {
-            rc = L->io->watch(L->io, w->fd[i], s->watched, s->watched | way);
-            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
-            s->watched = (uint8_t)(s->watched | way);
-        }
-        s->waiter[w->dir[i]] = t;
-    }
-    L->io->waiting++; /* (once, until aio__proc_leave) */
-    if (rc >= 0 && !w->n) p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED); /* the exit, told by SIGCHLD */
-    if (rc >= 0) {
-        aio__set_until(t, until);
-        AIO__WAITS_ON(L, AIO_ON_IO, NULL, w->n ? w->fd[0] : -1);
-        rc = aio__park(t, 1, 1);
-        if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_BR_LINE: (no timer slot: tested for the others) */
-    }
-    aio__proc_leave(t, p);
+    if (!w->n) p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED); /* the exit, told by SIGCHLD */
+    rc = aio__io_park_all(t, w->fd, w->dir, w->n, until, what, "(a pipe of the process) has another task waiting on it");
+    if (rc != AIO__SUSPENDED) p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
     return rc;
 }
 
