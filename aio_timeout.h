@@ -6349,11 +6349,9 @@ AIO_API void aio_io_forget(aio_socket sock) {
 #ifdef AIO__SIM
 typedef struct aio__sim aio__sim;
 static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this thread */
-static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max);
+#endif
 #ifdef AIO__THREADS
 struct aio__job;
-static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
-#endif
 #endif
 
 #ifdef AIO__WIN32_IO
@@ -6428,6 +6426,7 @@ static int aio__net_closesocket(int fd) { return close(fd); }
  *   port_of: a socket's port, or -1; close: 0, or -1 (not open). */
 typedef struct aio__platform {
     const char *name;
+    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
     aio_status (*recv)(int fd, void *buf, size_t len, const char *what);
     aio_status (*send)(int fd, const void *buf, size_t len, const char *what);
     aio_status (*recvfrom)(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
@@ -6453,11 +6452,33 @@ typedef struct aio__platform {
     aio_status (*pipe_write)(int fd, const void *buf, size_t len);
     aio_process **(*children_of)(aio_loop *L);
 #endif
+#ifdef AIO__THREADS
+    /* calls on the pool (see "worker threads"): the pool a call runs on
+     * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
+     * a call queued, awaited by t; given up before it was handed over;
+     * the names a lookup asks (hook and ctx left: the program's) */
+    struct aio__pool *(*job_pool)(aio_loop *L, const char *what, aio_status *rc);
+    void (*job_submit)(aio_task *t, struct aio__job *j);
+    void (*job_give_up)(aio_loop *L, struct aio__job *j);
+    void (*names)(aio_lookup_fn *hook, void **ctx);
+#endif
 } aio__platform;
 /* The slots, for the check where a table is installed. */
 #define AIO__PLATFORM_SLOTS(X)                                                 \
     X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
-    X(connected) X(listen) X(udp) X(port_of) X(close) AIO__PLATFORM_PROC_SLOTS(X)
+    X(connected) X(listen) X(udp) X(port_of) X(close) AIO__PLATFORM_PROC_SLOTS(X) AIO__PLATFORM_JOB_SLOTS(X)
+#ifdef AIO__THREADS
+#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
+struct aio__pool;
+static struct aio__pool *aio__sys_job_pool(aio_loop *L, const char *what, aio_status *rc);
+static void aio__sys_job_submit(aio_task *t, struct aio__job *j);
+static void aio__sys_job_give_up(aio_loop *L, struct aio__job *j);
+static void aio__sys_names(aio_lookup_fn *hook, void **ctx);
+#define AIO__SYS_JOB_SLOTS , aio__sys_job_pool, aio__sys_job_submit, aio__sys_job_give_up, aio__sys_names
+#else
+#define AIO__PLATFORM_JOB_SLOTS(X)
+#define AIO__SYS_JOB_SLOTS
+#endif
 #ifdef AIO__PROCESSES
 #define AIO__PLATFORM_PROC_SLOTS(X)                                            \
     X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
@@ -6492,9 +6513,9 @@ static int aio__sys_udp(const aio_address *at);
 static int aio__sys_port_of(int fd);
 static int aio__sys_close(int fd);
 static const aio__platform aio__system_platform = {
-    "the system's", aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
+    "the system's", 1, aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
     aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
-    aio__sys_close AIO__SYS_PROC_SLOTS};
+    aio__sys_close AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
 #ifdef AIO__SIM
 static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
 #define aio__os() aio__os_now
@@ -7301,12 +7322,9 @@ static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) 
 #define AIO__IS_SOCKET_FILE(mode) 0
 #endif
 
-/* 1 if a simulation runs here: its network has TCP and UDP only. */
-#ifdef AIO_SIMULATION
-#define AIO__UNIX_SIMULATED() (aio__sim_here != NULL)
-#else
-#define AIO__UNIX_SIMULATED() 0
-#endif
+/* 1 if the thread's table has no Unix domain sockets (a simulation's
+ * network has TCP and UDP only). */
+#define AIO__UNIX_SIMULATED() (!aio__os()->unix_sockets)
 
 AIO_API int aio_unix_listen(const char *path, int backlog) {
 #ifdef AIO__POSIX_IO
@@ -8400,13 +8418,9 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     size_t head = (sizeof(aio__job) + 15u) / 16u * 16u; /* (the copy aligned for any type) */
     aio__job *j;
     int short_of_threads;
-#ifdef AIO__SIM
-    if (!aio__sim_here)
-#endif
-    {
-        p = aio__pool_start(L, what, rc);
-        if (!p) return NULL;
-    }
+    *rc = AIO_OK;
+    p = aio__os()->job_pool(L, what, rc);
+    if (!p && *rc < 0) return NULL;
     j = (aio__job *)aio__alloc_state(head + size + extra);
     if (!j) { /* (out of memory) */
         *rc = AIO_EIO;
@@ -8415,9 +8429,7 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     j->fn = fn;
     j->data = (char *)j + head;
     if (size) memcpy(j->data, data, size);
-#ifdef AIO__SIM
-    if (!p) return j;
-#endif
+    if (!p) return j; /* (the backend runs its calls itself) */
     aio__lock(&p->lock);
     short_of_threads = p->idle <= p->queued && p->threads < p->max;
     /* no thread could start (out of memory or threads) and none runs: nothing would run the call
@@ -8433,15 +8445,19 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     return j;
 }
 
-/* Queue call j for the pool's threads, awaited by t. */
-static void aio__job_submit(aio_task *t, aio__job *j) {
+/* The system's pool for a call (the table's job_pool). */
+static aio__pool *aio__sys_job_pool(aio_loop *L, const char *what, aio_status *rc) {
+    return aio__pool_start(L, what, rc);
+}
+/* The program's names (the table's names: the hook and ctx it set). */
+static void aio__sys_names(aio_lookup_fn *hook, void **ctx) {
+    (void)hook;
+    (void)ctx;
+}
+/* Queue call j for the pool's threads, awaited by t (the table's). */
+static void aio__job_submit(aio_task *t, aio__job *j) { aio__os()->job_submit(t, j); }
+static void aio__sys_job_submit(aio_task *t, aio__job *j) {
     aio__pool *p = aio__pool_of(t->loop);
-#ifdef AIO__SIM
-    if (aio__sim_here) {
-        aio__sim_job_submit(t, j);
-        return;
-    }
-#endif
     j->waiter = t;
     p->awaited++;
     aio__lock(&p->lock);
@@ -8460,18 +8476,15 @@ static void aio__job_submit(aio_task *t, aio__job *j) {
  * started is taken off the queue and freed, one under way runs to its end
  * and is freed then. */
 static void aio__job_give_up(aio_loop *L, aio__job *j, int handed) {
-    aio__pool *p = aio__pool_of(L);
-    aio__job **at;
     if (handed) {
         aio__job_free(j);
         return;
     }
-#ifdef AIO__SIM
-    if (aio__sim_here) { /* (the call landed, or will: it is freed then) */
-        j->waiter = NULL;
-        return;
-    }
-#endif
+    aio__os()->job_give_up(L, j);
+}
+static void aio__sys_job_give_up(aio_loop *L, aio__job *j) {
+    aio__pool *p = aio__pool_of(L);
+    aio__job **at;
     p->awaited--;
     j->waiter = NULL;
     aio__lock(&p->lock);
@@ -8763,12 +8776,7 @@ static int aio__lookup_take(aio__job *j, aio_address *addrs) {
 static void aio__lookup_fill(aio__lookup_call *c, const char *host, int port, int max) {
     c->hook = aio__lookup_hook;
     c->ctx = aio__lookup_ctx;
-#ifdef AIO__SIM
-    if (aio__sim_here) { /* (the simulation's names) */
-        c->hook = aio__sim_resolve;
-        c->ctx = aio__sim_here;
-    }
-#endif
+    aio__os()->names(&c->hook, &c->ctx); /* (the simulation's names) */
     c->port = port;
     c->max = max;
     memcpy(c->host, host, strlen(host) + 1u); /* (its length was checked) */
@@ -11623,16 +11631,37 @@ static aio_process **aio__sim_children_of(aio_loop *L);
 #else
 #define AIO__SIM_PROC_SLOTS
 #endif
+#ifdef AIO__THREADS
+static struct aio__pool *aio__sim_job_pool(aio_loop *L, const char *what, aio_status *rc);
+static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
+static void aio__sim_job_give_up(aio_loop *L, struct aio__job *j);
+static void aio__sim_names(aio_lookup_fn *hook, void **ctx);
+#define AIO__SIM_JOB_SLOTS , aio__sim_job_pool, aio__sim_job_submit, aio__sim_job_give_up, aio__sim_names
+#else
+#define AIO__SIM_JOB_SLOTS
+#endif
 static const aio__platform aio__sim_platform = {
-    "the simulation's", aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
+    "the simulation's", 0, aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
     aio__sim_socket, aio__sim_connect, aio__sim_connected, aio__sim_listen, aio__sim_udp, aio__sim_port_of,
-    aio__sim_close_fd AIO__SIM_PROC_SLOTS};
+    aio__sim_close_fd AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
 /* An event the call sets (from "another thread") is set at a seeded time
  * from the call's start to its landing, never after it: a thread sets it
  * before its function returns. */
+/* No pool: the simulation runs its calls itself (the table's job_pool). */
+static struct aio__pool *aio__sim_job_pool(aio_loop *L, const char *what, aio_status *rc) {
+    (void)L;
+    (void)what;
+    *rc = AIO_OK;
+    return NULL;
+}
+/* A call given up: it landed, or will (it is freed then). */
+static void aio__sim_job_give_up(aio_loop *L, aio__job *j) {
+    (void)L;
+    j->waiter = NULL;
+}
 static void aio__sim_job_submit(aio_task *t, aio__job *j) {
     aio__sim *s = aio__sim_here;
     aio_time now = s->loop->now;
@@ -11663,6 +11692,7 @@ static int aio__sim_set_later(aio_event *ev) {
     s->held[s->nheld++] = ev;
     return 1;
 }
+#ifdef AIO__THREADS
 /* The simulation's names: a host's name, "localhost", a numeric address. */
 static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max) {
     aio__sim *s = (aio__sim *)ctx;
@@ -11675,6 +11705,12 @@ static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *
     aio__address_v4(out, AIO__SIM_IP(h), port);
     return 1;
 }
+/* A lookup asks the simulation's names (the table's names). */
+static void aio__sim_names(aio_lookup_fn *hook, void **ctx) {
+    *hook = aio__sim_resolve;
+    *ctx = aio__sim_here;
+}
+#endif
 
 /* ---- the digest: every record of the instruments, no address in it
  *
