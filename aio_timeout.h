@@ -9300,7 +9300,6 @@ static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__sockl
 /* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
  * SO_REUSEADDR would let another program take the port), a bound UDP socket,
  * a socket's port, a socket closed: the system's slots of the same names. */
-static int aio__address_family(const aio_address *a);
 static int aio__sys_listen(const aio_address *at, int backlog) {
     const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
     int one = 1;
@@ -9876,7 +9875,6 @@ static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__sockl
 /* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
  * SO_REUSEADDR would let another program take the port), a bound UDP socket,
  * a socket's port, a socket closed: the system's slots of the same names. */
-static int aio__address_family(const aio_address *a);
 static int aio__sys_listen(const aio_address *at, int backlog) {
     const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
     int one = 1;
