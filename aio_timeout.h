@@ -137,8 +137,9 @@
  *   >>conditions        conditions
  *   >>queues-impl       queues
  *   >>io-impl           waiting on a descriptor: slots, the port's calls
- *   >>sockets           the platform's socket calls (POSIX, Windows, routed to
- *                       a simulation); the socket awaits
+ *   >>sockets           the system's socket vocabulary; the platform's table
+ *                       (aio__platform) and the one predicate that picks it
+ *                       (aio__os); the socket awaits
  *   >>streams           buffered reads and writes, a stream's transport;
  *                       addresses, listeners, aio_close
  *   >>unix              Unix domain sockets: aio_unix_listen, AIO_UNIX_CONNECT
@@ -150,8 +151,12 @@
  *   >>connect           AIO_TCP_CONNECT (Happy Eyeballs)
  *   >>server            a server in one call: the accept loop, a handler
  *                       task per connection, its limit and its shutdown
- *   >>simulation-impl   the simulated network, its port, its runner
- *   >>processes-impl    child processes: simulated, POSIX, Windows
+ *   >>platform          what the backends share: a child's states
+ *   >>posix             the POSIX backend: the table's sockets and processes
+ *   >>windows           the Windows backend: Winsock 2, CreateProcess
+ *   >>simulation-impl   the simulation's backend: the simulated network,
+ *                       its port, its runner, its child processes
+ *   >>processes-impl    child processes: spawned, closed, communicated with
  *   >>process-wait      awaiting a child, stopping it
  *   >>tls-impl          TLS: the session, its handshake, reads, writes and
  *                       shutdown, over an engine's few calls
@@ -225,9 +230,10 @@
  *               one's; the slot counts its forgets (closes).
  *   pool        the worker threads of a loop; a call is one blocking
  *               function run there (aio__job).
- *   route line  AIO__SIM_ROUTE(...) or AIO__SIM_PROC_ROUTE(...) at the top
- *               of a platform call: while a simulation runs on the thread,
- *               the call goes to the simulation instead.
+ *   table       the platform's table (aio__platform): the functions a
+ *               backend gives for the system's calls; the thread's table
+ *               (aio__os()) is the system's, or the simulation's while one
+ *               runs.
  *   misuse      a mistake the library reports through the debug hook with a
  *               message that names it (aio__misuse), returning a status.
  */
@@ -6518,6 +6524,61 @@ static void aio__io_unwatch(aio_io *io, int fd, int way) {
 }
 
 #ifdef AIO__SOCKETS
+/* Task t leaves the slots of fd[0..n) (a negative one: none) where it
+ * waits, either way. */
+static void aio__io_leave_all(aio_task *t, const int *fd, int n) {
+    aio_io *io = t->loop->io;
+    int i;
+    int dir;
+    for (i = 0; i < n; i++) {
+        if (fd[i] < 0 || (uint32_t)fd[i] >= io->nslots) continue;
+        for (dir = 0; dir < 2; dir++)
+            if (io->slots[fd[i]].waiter[dir] == t) io->slots[fd[i]].waiter[dir] = NULL;
+    }
+}
+
+/* Park task t until `until` on several descriptors at once, fd[0..n) (a
+ * negative one: none), each the way dir[i] (dir NULL: writable): a slot
+ * each, watched that way, t its waiter. AIO__SUSPENDED (the I/O's count of
+ * waiters counts it once, until it resumes), or a status with every slot
+ * left: out of memory, or (with `busy`, saying what the descriptor is)
+ * another task waits there, AIO_EBUSY. AIO_TCP_CONNECT waits so on its
+ * attempts, a process await on its pipes and its exit; one descriptor is
+ * aio__io_park's. */
+static aio_status aio__io_park_all(aio_task *t, const int *fd, const int *dir, int n, aio_time until,
+                                   const char *what, const char *busy) {
+    aio_loop *L = t->loop;
+    aio_status rc = AIO_OK;
+    int i;
+    for (i = 0; i < n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
+        int way = dir ? 1 << dir[i] : AIO_WRITABLE;
+        aio_io_slot *s;
+        if (fd[i] < 0) continue;
+        s = aio__io_slot(L, fd[i], what, &rc);
+        if (!s) break; /* (out of memory: the table could not grow) */
+        if (busy && s->waiter[way >> 1]) {
+            rc = aio__bad_fd(AIO_EBUSY, what, fd[i], busy);
+            break;
+        }
+        if (!(s->watched & way)) {
+            rc = L->io->watch(L->io, fd[i], s->watched, s->watched | way);
+            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
+            s->watched = (uint8_t)(s->watched | way);
+        }
+        s->waiter[way >> 1] = t;
+    }
+    if (rc >= 0) {
+        aio__set_until(t, until);
+        AIO__WAITS_ON(L, AIO_ON_IO, NULL, n ? fd[0] : -1);
+        rc = aio__park(t, 1, 1);
+        if (rc == AIO__SUSPENDED) {
+            L->io->waiting++;
+            return rc;
+        }
+    }
+    aio__io_leave_all(t, fd, n);
+    return rc;
+}
 /* A try on fd found nothing to do that way: the next one waits first. */
 static void aio__io_dry(aio_loop *L, int fd, int dir) {
     if (L->io && (uint32_t)fd < L->io->nslots) L->io->slots[fd].dry = (uint8_t)(L->io->slots[fd].dry | (1 << dir));
@@ -6600,9 +6661,12 @@ AIO_API void aio_io_forget(aio_socket sock) {
 // >>sockets
 /* ------------------------------------------------- the platform's sockets */
 
-/* What the awaits need of the system's sockets, one set of functions per
- * platform (POSIX, Windows), so that the platform #ifs live here and in the
- * system's wait below, and nowhere in the awaits:
+/* What the awaits need of the system's sockets: calls through the
+ * platform's table (below), whose backends are in "POSIX", "Windows" and
+ * "simulation", and the system's vocabulary that every part uses (the
+ * errors, a socket made private, closed, what wakes the system's wait), so
+ * that the platform #ifs live in those sections, here and in the system's
+ * wait below, and nowhere in the awaits:
  *
  *   aio__net_recv, aio__net_send, aio__net_accept: a count or a new socket
  *       (>= 0), AIO__AGAIN when the call would have had to wait, or a status;
@@ -6610,8 +6674,9 @@ AIO_API void aio_io_forget(aio_socket sock) {
  *       socket; its connect begun (AIO_OK, AIO__AGAIN: in progress, or a
  *       status); how it went once writable;
  *   aio__net_recvfrom, aio__net_sendto: the same for a datagram;
- *   aio__socket_private, aio__accept_private, aio__net_bind,
- *       aio__net_closesocket: a socket made, accepted, bound, closed;
+ *   aio_tcp_listen_at, aio_udp_open, aio_socket_port, aio_close: the table's
+ *       listen, udp, port_of and close;
+ *   aio__socket_private, aio__net_closesocket: a socket made, closed;
  *   aio__wake_pair_*: what wakes the system's wait from elsewhere (a pipe on
  *       POSIX, a connected pair of sockets on Windows, where WSAPoll waits
  *       for sockets only).
@@ -6636,35 +6701,16 @@ AIO_API void aio_io_forget(aio_socket sock) {
 #define AIO__AGAIN (INT_MIN + 2) /* would block (never leaves this section) */
 #define AIO__INTR (INT_MIN + 3)  /* interrupted: try again at once */
 
-/* The simulated network is the other backend of these calls: while a
- * simulation runs on the thread, each of them is routed there (see
- * "simulation" below); a build without AIO_SIMULATION has none of it. */
+/* The simulated network is the other backend of these calls (its table is
+ * installed while a simulation runs on the thread: see "the platform's
+ * table" below and "simulation"); a build without AIO_SIMULATION has none
+ * of it. */
 #ifdef AIO__SIM
 typedef struct aio__sim aio__sim;
 static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this thread */
-static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what);
-static aio_status aio__sim_send(int fd, const void *buf, size_t len, const char *what);
-static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
-static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what);
-static aio_status aio__sim_accept(int fd, const char *what);
-static int aio__sim_socket(void);
-static aio_status aio__sim_connect(int fd, const void *sa);
-static aio_status aio__sim_connected(int fd);
-static int aio__sim_listen(const aio_address *at, int backlog);
-static int aio__sim_udp(const aio_address *at);
-static int aio__sim_port_of(int fd);
-static int aio__sim_close_fd(int fd);
-static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max);
+#endif
 #ifdef AIO__THREADS
 struct aio__job;
-static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
-#endif
-#define AIO__SIM_ROUTE(call)                                                   \
-    do {                                                                       \
-        if (aio__sim_here) return call;                                        \
-    } while (0)
-#else
-#define AIO__SIM_ROUTE(call) ((void)0)
 #endif
 
 #ifdef AIO__WIN32_IO
@@ -6682,13 +6728,10 @@ static int aio__net_exhausted(void) {
     int err = WSAGetLastError();
     return err == WSAEMFILE || err == WSAENOBUFS;
 }
-#define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
 static void aio__nonblocking(int fd) {
     u_long one = 1;
     (void)ioctlsocket(AIO__SOCK(fd), (long)FIONBIO, &one);
 }
-#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
-#define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
 /* A new SOCKET as the library's int, or -1 (none, or one beyond an int:
  * closed; not seen in practice). */
 static int aio__net_own(SOCKET s) {
@@ -6717,27 +6760,137 @@ static void aio__net_set_last(int err) { errno = err; }
 static int aio__net_exhausted(void) {
     return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
 }
-#ifdef ECONNABORTED
-#define AIO__ECONNABORTED ECONNABORTED
-#else
-#define AIO__ECONNABORTED (-1)
-#endif
 static void aio__nonblocking(int fd) {
     int flags = fcntl(fd, F_GETFL);
     if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
-#ifdef MSG_DONTWAIT
-#define AIO__DONTWAIT(fd) MSG_DONTWAIT
-#else /* (a system without it has the descriptor made non-blocking instead) */
-#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
-#endif
-#ifdef MSG_NOSIGNAL
-#define AIO__NOSIGNAL MSG_NOSIGNAL
-#else
-#define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
-#endif
 #define aio__net_own(fd) (fd)
 static int aio__net_closesocket(int fd) { return close(fd); }
+#endif
+
+/* ---- the platform's table
+ *
+ * Every call the awaits make of the system's sockets goes through a table
+ * of functions, one per backend: the system's (aio__system_platform: the
+ * aio__sys_ functions below, POSIX or Windows) and the simulation's
+ * (aio__sim_platform, in "simulation"). One predicate, aio__os(), gives the
+ * table the thread has installed: the system's, or the simulation's while
+ * aio_sim_start's simulation runs (aio__os_install). A build without
+ * AIO_SIMULATION has one table, constant: the compiler calls its functions
+ * directly. Each slot has the returns of the aio__net_ function that calls
+ * it (the list at the top of this section):
+ *
+ *   listen, udp: a listening TCP socket, a bound UDP socket at `at` (the
+ *       address checked), or a status;
+ *   port_of: a socket's port, or -1; close: 0, or -1 (not open). */
+typedef struct aio__platform {
+    const char *name;
+    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
+    aio_status (*recv)(int fd, void *buf, size_t len, const char *what);
+    aio_status (*send)(int fd, const void *buf, size_t len, const char *what);
+    aio_status (*recvfrom)(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+    aio_status (*sendto)(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                         int family, const char *what);
+    aio_status (*accept)(int fd, const char *what);
+    int (*socket)(int family);
+    aio_status (*connect)(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+    aio_status (*connected)(int fd, const char *what);
+    int (*listen)(const aio_address *at, int backlog);
+    int (*udp)(const aio_address *at);
+    int (*port_of)(int fd);
+    int (*close)(int fd);
+#ifdef AIO__PROCESSES
+    /* child processes (see "child processes": the list at its top) */
+    aio_status (*proc_start)(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                             aio_loop *L);
+    int (*proc_reap)(aio_process *p);
+    void (*proc_kill_now)(aio_process *p);
+    int (*proc_send)(aio_process *p, int signo);
+    void (*proc_release)(aio_process *p);
+    aio_status (*pipe_read)(int fd, void *buf, size_t len);
+    aio_status (*pipe_write)(int fd, const void *buf, size_t len);
+    aio_process **(*children_of)(aio_loop *L);
+#endif
+#ifdef AIO__THREADS
+    /* calls on the pool (see "worker threads"): the pool a call runs on
+     * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
+     * a call queued, awaited by t; given up before it was handed over;
+     * the names a lookup asks (hook and ctx left: the program's) */
+    struct aio__pool *(*job_pool)(aio_loop *L, const char *what, aio_status *rc);
+    void (*job_submit)(aio_task *t, struct aio__job *j);
+    void (*job_give_up)(aio_loop *L, struct aio__job *j);
+    void (*names)(aio_lookup_fn *hook, void **ctx);
+#endif
+} aio__platform;
+/* The slots, for the check where a table is installed. */
+#define AIO__PLATFORM_SLOTS(X)                                                 \
+    X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
+    X(connected) X(listen) X(udp) X(port_of) X(close) AIO__PLATFORM_PROC_SLOTS(X) AIO__PLATFORM_JOB_SLOTS(X)
+#ifdef AIO__THREADS
+#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
+struct aio__pool;
+static struct aio__pool *aio__sys_job_pool(aio_loop *L, const char *what, aio_status *rc);
+static void aio__sys_job_submit(aio_task *t, struct aio__job *j);
+static void aio__sys_job_give_up(aio_loop *L, struct aio__job *j);
+static void aio__sys_names(aio_lookup_fn *hook, void **ctx);
+#define AIO__SYS_JOB_SLOTS , aio__sys_job_pool, aio__sys_job_submit, aio__sys_job_give_up, aio__sys_names
+#else
+#define AIO__PLATFORM_JOB_SLOTS(X)
+#define AIO__SYS_JOB_SLOTS
+#endif
+#ifdef AIO__PROCESSES
+#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
+    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
+    X(pipe_read) X(pipe_write) X(children_of)
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                      aio_loop *L);
+static int aio__sys_proc_reap(aio_process *p);
+static void aio__sys_proc_kill_now(aio_process *p);
+static int aio__sys_proc_send(aio_process *p, int signo);
+static void aio__sys_proc_release(aio_process *p);
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len);
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len);
+static aio_process **aio__sys_children_of(aio_loop *L);
+#define AIO__SYS_PROC_SLOTS                                                    \
+    , aio__sys_proc_start, aio__sys_proc_reap, aio__sys_proc_kill_now, aio__sys_proc_send, aio__sys_proc_release, \
+        aio__sys_pipe_read, aio__sys_pipe_write, aio__sys_children_of
+#else
+#define AIO__PLATFORM_PROC_SLOTS(X)
+#define AIO__SYS_PROC_SLOTS
+#endif
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what);
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what);
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what);
+static aio_status aio__sys_accept(int fd, const char *what);
+static int aio__sys_socket(int family);
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+static aio_status aio__sys_connected(int fd, const char *what);
+static int aio__sys_listen(const aio_address *at, int backlog);
+static int aio__sys_udp(const aio_address *at);
+static int aio__sys_port_of(int fd);
+static int aio__sys_close(int fd);
+static const aio__platform aio__system_platform = {
+    "the system's", 1, aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
+    aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
+    aio__sys_close AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
+#ifdef AIO__SIM
+static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
+#define aio__os() aio__os_now
+/* Make p the thread's table (NULL: the system's): AIO_OK, or AIO_EINVAL
+ * (a debug build names the slot left empty) and the table stays. */
+static aio_status aio__os_install(const aio__platform *p) {
+    if (!p) p = &aio__system_platform;
+#define AIO__PLATFORM_SLOT_CHECK(slot)                                         \
+    if (!p->slot) return aio__misuse(AIO_EINVAL, AIO__DETAIL("a platform table's slot `" #slot "` is empty"));
+    AIO__PLATFORM_SLOTS(AIO__PLATFORM_SLOT_CHECK)
+#undef AIO__PLATFORM_SLOT_CHECK
+    aio__os_now = p;
+    return AIO_OK;
+}
+#else
+#define aio__os() (&aio__system_platform)
 #endif
 
 /* New descriptors are close-on-exec (on Windows, not inheritable) from the
@@ -6762,7 +6915,6 @@ static int aio__socket_private(int family, int type) {
     } /* LCOV_EXCL_STOP */
     return aio__net_own(s);
 }
-static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
 #else
 static int aio__cloexec(int fd) {
     if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -6774,13 +6926,6 @@ static int aio__socket_private(int family, int type) {
 #else
     return aio__cloexec(socket(family, type, 0));
 #endif
-}
-static int aio__accept_private(int fd) {
-#if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
-    int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
-    if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
-#endif
-    return aio__cloexec(accept(fd, NULL, NULL)); /* LCOV_EXCL_LINE: (Linux: see above) */
 }
 /* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
  * 0, or -1 (out of descriptors). */
@@ -6840,143 +6985,6 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 /* The largest count one call moves: what a status can say. */
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
 
-/* A receive or a send; on POSIX a descriptor that is not a socket (a pipe, a
- * FIFO, a terminal, a child's standard streams) is read or written instead,
- * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
- * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
- * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
- * and its mode belongs to every process that shares it (the next program
- * of a pipeline, a child, the shell that gave it as standard input): made
- * non-blocking, even only for the length of one call, it makes another
- * process's plain read() fail with EAGAIN. So one that is blocking is left
- * so: it is read only when poll() says it is readable (a read of a readable
- * pipe does not block), and written only while poll() says it takes more,
- * PIPE_BUF bytes at a time (a pipe said writable has room for that many:
- * Linux, the BSDs and macOS). The one way left to block is another reader
- * taking the bytes between the poll and the read: then the read waits for
- * more, and two readers of one byte stream each get an arbitrary part of
- * it anyway. One that is non-blocking (the library's ends of a child's
- * pipes) is read and written at once. */
-#ifndef AIO__WIN32_IO
-static void aio__no_sigpipe(void) {
-#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
-    struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-        sa.sa_handler = SIG_IGN;
-        (void)sigaction(SIGPIPE, &sa, NULL);
-    }
-#endif
-}
-#ifdef PIPE_BUF
-#define AIO__PIPE_BUF PIPE_BUF
-#else
-#define AIO__PIPE_BUF 512 /* (POSIX's least) */
-#endif
-/* Whether fd is in blocking mode (not when fcntl fails: the call says why). */
-static int aio__fd_blocking(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    return flags >= 0 && !(flags & O_NONBLOCK);
-}
-/* Whether fd is ready for `events` now: 1, or 0 with errno EAGAIN. */
-static int aio__fd_ready(int fd, short events) {
-    aio__pollfd one;
-    int n;
-    one.fd = fd;
-    one.events = events;
-    one.revents = 0;
-    do n = aio__poll(&one, 1, 0); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
-    if (n != 0) return 1; /* (ready, or an error that the call then reports) */
-    errno = EAGAIN;
-    return 0;
-}
-static long aio__net_read(long n, int fd, void *buf, size_t len) {
-    if (n >= 0 || errno != ENOTSOCK) return n;
-    if (aio__fd_blocking(fd) && !aio__fd_ready(fd, POLLIN)) return -1;
-    return (long)read(fd, buf, aio__net_chunk(len));
-}
-static long aio__net_write(long n, int fd, const void *buf, size_t len) {
-    size_t want = aio__net_chunk(len);
-    size_t done = 0;
-    if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__no_sigpipe();
-    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
-    while (done < want && aio__fd_ready(fd, POLLOUT)) {
-        size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
-        ssize_t k = write(fd, (const char *)buf + done, part);
-        if (k < 0) break; /* (what was written is said first, the error next time) */
-        done += (size_t)k;
-    }
-    return done ? (long)done : -1;
-}
-#else
-#define aio__net_read(n, fd, buf, len) (n)
-#define aio__net_write(n, fd, buf, len) (n)
-#endif
-static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
-    AIO__SIM_ROUTE(aio__sim_recv(fd, buf, len, what));
-    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
-    return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
-}
-static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
-    AIO__SIM_ROUTE(aio__sim_send(fd, buf, len, what));
-    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
-    return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
-}
-
-/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
- * address into *from (zeroed first: a socket that is not a datagram one
- * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
- * when it cuts one: the length is len all the same). A send gives one whole
- * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
- * a full send buffer. A port nobody listens on, which Windows reports to a
- * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
-static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
-#ifdef AIO__WIN32_IO
-    if (n < 0 && WSAGetLastError() == WSAECONNRESET) return AIO_ECONNREFUSED;
-#endif
-    return aio__net_result(n, what, fd);
-}
-static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
-                                    const char *what) {
-    aio__socklen sl = sizeof *from;
-    long n;
-    AIO__SIM_ROUTE(aio__sim_recvfrom(fd, buf, len, from, what));
-    memset(from, 0, sizeof *from);
-    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
-#ifdef AIO__WIN32_IO
-    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (aio_status)aio__net_chunk(len);
-#endif
-    return aio__net_dgram_result(n, what, fd);
-}
-/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
-static int aio__net_family(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    return ss.ss_family;
-}
-static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what) {
-    long n;
-    AIO__SIM_ROUTE(aio__sim_sendto(fd, buf, len, sa, family, what));
-    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
-                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
-    if (n < 0) { /* (the systems name an address of the other family differently) */
-        int err = aio__net_last();
-        int mine = aio__net_family(fd);
-        if (mine >= 0 && mine != family)
-            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
-                                           "way round");
-#ifdef AIO__WIN32_IO
-        if (err == WSAENOBUFS) return AIO__AGAIN;
-#else
-        if (err == ENOBUFS) return AIO__AGAIN; /* LCOV_EXCL_BR_LINE: (not seen on loopback) */
-#endif
-        aio__net_set_last(err);
-    }
-    return aio__net_dgram_result(n, what, fd);
-}
-
 /* The library's sockets: non-blocking, not inherited by child processes; */
 static void aio__sock_private(int fd) {
     aio__nonblocking(fd);
@@ -6994,74 +7002,6 @@ static void aio__sock_setup(int fd) {
 #ifdef SO_NOSIGPIPE
     (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
 #endif
-}
-
-static aio_status aio__net_accept(int fd, const char *what) {
-    int c;
-    AIO__SIM_ROUTE(aio__sim_accept(fd, what));
-    aio__nonblocking(fd); /* (accept has no per-call flag) */
-    c = aio__accept_private(fd);
-    if (c < 0) {
-        int err = aio__net_last();
-        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
-        if (err == AIO__ECONNABORTED) return AIO__INTR;
-        /* LCOV_EXCL_STOP */
-        return aio__net_result(-1, what, fd);
-    }
-    aio_io_forget(c); /* a number used before: nothing of it is watched now */
-    aio__sock_setup(c);
-    return c;
-}
-
-/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
- * another program take the port): 0, or -1 (the socket closed, the error
- * kept for errno or WSAGetLastError). */
-static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
-    int err;
-#ifdef AIO__WIN32_IO
-    int one = 1;
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-#endif
-    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
-    err = aio__net_last();
-    (void)aio__net_closesocket(fd);
-    aio__net_set_last(err);
-    return -1;
-}
-
-/* A connect's outcome once its socket is writable. */
-static aio_status aio__net_connected(int fd, const char *what) {
-    int err = 0;
-    aio__socklen sl = sizeof err;
-    AIO__SIM_ROUTE(aio__sim_connected(fd));
-    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
-    if (err == 0) return AIO_OK;
-    /* LCOV_EXCL_START: reported writable before the connection was made */
-    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
-    /* LCOV_EXCL_STOP */
-    return aio__net_error(err, what, fd);
-}
-
-/* A new non-blocking stream socket of `family`, or a negative number. */
-static int aio__net_socket(int family) {
-    int fd;
-    AIO__SIM_ROUTE(aio__sim_socket());
-    fd = aio__socket_private(family, SOCK_STREAM);
-    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
-}
-
-static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
-    AIO__SIM_ROUTE(aio__sim_connect(fd, sa));
-    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
-        int err;
-        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
-        err = aio__net_last();
-        if (aio__net_in_progress(err)) return AIO__AGAIN;
-        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
-    }
 }
 
 /* The wake-up of the system's wait: p[0] is waited on, p[1] written. */
@@ -7180,6 +7120,28 @@ static void aio__net_need(void) {
 #else
 #define aio__net_need() ((void)0)
 #endif
+
+/* The calls the awaits make: through the thread's table. */
+static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
+    return aio__os()->recv(fd, buf, len, what);
+}
+static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
+    return aio__os()->send(fd, buf, len, what);
+}
+static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    return aio__os()->recvfrom(fd, buf, len, from, what);
+}
+static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    return aio__os()->sendto(fd, buf, len, sa, sl, family, what);
+}
+static aio_status aio__net_accept(int fd, const char *what) { return aio__os()->accept(fd, what); }
+static int aio__net_socket(int family) { return aio__os()->socket(family); }
+static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    return aio__os()->connect(fd, sa, sl, what);
+}
+static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }
 #endif /* AIO__SOCKETS */
 
 #ifdef AIO__SOCKETS
@@ -7741,50 +7703,22 @@ AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
 }
 
 AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
-    int one = 1;
-    int fd;
     if (!aio__address_ok(at) || backlog < 0)
         return aio__misuse(AIO_EINVAL, "aio_tcp_listen_at: not an address, or the backlog is negative");
-    AIO__SIM_ROUTE(aio__sim_listen(at, backlog));
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-#ifdef AIO__WIN32_IO /* (SO_REUSEADDR there would let another program take the port) */
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-#else
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-#endif
-    /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), AIO__SA(at), at->len) != 0 || /* LCOV_EXCL_BR_LINE */
-        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
-        int err = aio__net_last();
-        (void)aio__net_closesocket(fd);
-        aio__net_set_last(err);
-        return AIO_EIO;
-    }
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
+    return aio__os()->listen(at, backlog);
 }
 
 AIO_API int aio_socket_port(aio_socket sock) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
     int fd = aio__fd(sock);
-    AIO__SIM_ROUTE(aio__sim_port_of(fd) >= 0 ? aio__sim_port_of(fd)
-                                             : aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket"));
-    if (fd < 0 || getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0)
-        return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
-    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+    int port = fd < 0 ? -1 : aio__os()->port_of(fd);
+    if (port < 0) return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
+    return port;
 }
 
 AIO_API aio_status aio_close(aio_socket sock) {
     int fd = aio__fd(sock);
     aio_io_forget(sock);
-    AIO__SIM_ROUTE(fd < 0 || aio__sim_close_fd(fd) != 0 ? aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open")
-                                                        : AIO_OK);
-    if (fd < 0 || aio__net_closesocket(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
+    if (fd < 0 || aio__os()->close(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
     return AIO_OK;
 }
 
@@ -7821,12 +7755,9 @@ static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) 
 #define AIO__IS_SOCKET_FILE(mode) 0
 #endif
 
-/* 1 if a simulation runs here: its network has TCP and UDP only. */
-#ifdef AIO_SIMULATION
-#define AIO__UNIX_SIMULATED() (aio__sim_here != NULL)
-#else
-#define AIO__UNIX_SIMULATED() 0
-#endif
+/* 1 if the thread's table has no Unix domain sockets (a simulation's
+ * network has TCP and UDP only). */
+#define AIO__UNIX_SIMULATED() (!aio__os()->unix_sockets)
 
 AIO_API int aio_unix_listen(const char *path, int backlog) {
 #ifdef AIO__POSIX_IO
@@ -8056,18 +7987,10 @@ AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void
 
 AIO_API int aio_udp_open(const char *host, int port) {
     aio_address at;
-    int fd;
     if (!aio__sockaddr(host, port, &at))
         return aio__misuse(AIO_EINVAL, "aio_udp_open: the host is not a numeric IPv4 or IPv6 address or "
                                        "\"localhost\", or the port is not 0-65535");
-    AIO__SIM_ROUTE(aio__sim_udp(&at));
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(&at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
-    if (aio__net_bind(fd, AIO__SA(&at), at.len) != 0) return AIO_EIO;
-    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
-    aio__sock_private(fd);
-    return fd;
+    return aio__os()->udp(&at);
 }
 
 // >>signals
@@ -8955,13 +8878,9 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     size_t head = (sizeof(aio__job) + 15u) / 16u * 16u; /* (the copy aligned for any type) */
     aio__job *j;
     int short_of_threads;
-#ifdef AIO__SIM
-    if (!aio__sim_here)
-#endif
-    {
-        p = aio__pool_start(L, what, rc);
-        if (!p) return NULL;
-    }
+    *rc = AIO_OK;
+    p = aio__os()->job_pool(L, what, rc);
+    if (!p && *rc < 0) return NULL;
     j = (aio__job *)aio__alloc_state(head + size + extra);
     if (!j) { /* (out of memory) */
         *rc = AIO_EIO;
@@ -8970,9 +8889,7 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     j->fn = fn;
     j->data = (char *)j + head;
     if (size) memcpy(j->data, data, size);
-#ifdef AIO__SIM
-    if (!p) return j;
-#endif
+    if (!p) return j; /* (the backend runs its calls itself) */
     aio__lock(&p->lock);
     short_of_threads = p->idle <= p->queued && p->threads < p->max;
     /* no thread could start (out of memory or threads) and none runs: nothing would run the call
@@ -8988,15 +8905,19 @@ static aio__job *aio__job_new(aio_loop *L, aio_thread_fn fn, const void *data, s
     return j;
 }
 
-/* Queue call j for the pool's threads, awaited by t. */
-static void aio__job_submit(aio_task *t, aio__job *j) {
+/* The system's pool for a call (the table's job_pool). */
+static aio__pool *aio__sys_job_pool(aio_loop *L, const char *what, aio_status *rc) {
+    return aio__pool_start(L, what, rc);
+}
+/* The program's names (the table's names: the hook and ctx it set). */
+static void aio__sys_names(aio_lookup_fn *hook, void **ctx) {
+    (void)hook;
+    (void)ctx;
+}
+/* Queue call j for the pool's threads, awaited by t (the table's). */
+static void aio__job_submit(aio_task *t, aio__job *j) { aio__os()->job_submit(t, j); }
+static void aio__sys_job_submit(aio_task *t, aio__job *j) {
     aio__pool *p = aio__pool_of(t->loop);
-#ifdef AIO__SIM
-    if (aio__sim_here) {
-        aio__sim_job_submit(t, j);
-        return;
-    }
-#endif
     j->waiter = t;
     p->awaited++;
     aio__lock(&p->lock);
@@ -9015,18 +8936,15 @@ static void aio__job_submit(aio_task *t, aio__job *j) {
  * started is taken off the queue and freed, one under way runs to its end
  * and is freed then. */
 static void aio__job_give_up(aio_loop *L, aio__job *j, int handed) {
-    aio__pool *p = aio__pool_of(L);
-    aio__job **at;
     if (handed) {
         aio__job_free(j);
         return;
     }
-#ifdef AIO__SIM
-    if (aio__sim_here) { /* (the call landed, or will: it is freed then) */
-        j->waiter = NULL;
-        return;
-    }
-#endif
+    aio__os()->job_give_up(L, j);
+}
+static void aio__sys_job_give_up(aio_loop *L, aio__job *j) {
+    aio__pool *p = aio__pool_of(L);
+    aio__job **at;
     p->awaited--;
     j->waiter = NULL;
     aio__lock(&p->lock);
@@ -9318,12 +9236,7 @@ static int aio__lookup_take(aio__job *j, aio_address *addrs) {
 static void aio__lookup_fill(aio__lookup_call *c, const char *host, int port, int max) {
     c->hook = aio__lookup_hook;
     c->ctx = aio__lookup_ctx;
-#ifdef AIO__SIM
-    if (aio__sim_here) { /* (the simulation's names) */
-        c->hook = aio__sim_resolve;
-        c->ctx = aio__sim_here;
-    }
-#endif
+    aio__os()->names(&c->hook, &c->ctx); /* (the simulation's names) */
     c->port = port;
     c->max = max;
     memcpy(c->host, host, strlen(host) + 1u); /* (its length was checked) */
@@ -9453,7 +9366,7 @@ static void aio__connect_attempt(aio_loop *L, aio__connecting *c) {
 static aio_status aio__connect_go(aio_task *t, aio_frame *f, aio__connecting *c) {
     aio_loop *L = t->loop;
     aio_time until;
-    aio_status rc = AIO_OK;
+    aio_status rc;
     int live;
     int i;
     for (;;) {
@@ -9464,31 +9377,9 @@ static aio_status aio__connect_go(aio_task *t, aio_frame *f, aio__connecting *c)
     if (!live) return aio__connect_end(t, c, -1, c->error);
     until = c->until;
     if (c->tried < c->naddrs && (until == AIO_NEVER || aio__before(c->next_at, until))) until = c->next_at;
-    aio__set_until(t, until);
-    for (i = 0; i < c->tried; i++) {
-        aio_io_slot *s;
-        if (c->fd[i] < 0) continue;
-        s = aio__io_slot(L, c->fd[i], "AIO_TCP_CONNECT", &rc);
-        /* (a slot or a watch refused: out of memory) */
-        if (s && !(s->watched & AIO_WRITABLE)) {                                        /* LCOV_EXCL_BR_LINE */
-            rc = L->io->watch(L->io, c->fd[i], s->watched, s->watched | AIO_WRITABLE);
-            if (rc >= 0) s->watched = (uint8_t)(s->watched | AIO_WRITABLE);             /* LCOV_EXCL_BR_LINE */
-        }
-        if (!s || rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
-        s->waiter[1] = t;
-    }
-    if (rc >= 0) { /* LCOV_EXCL_BR_LINE: (out of memory) */
-        AIO__WAITS_ON(L, AIO_ON_IO, NULL, c->fd[0]);
-        rc = aio__park(t, 1, 1);
-        if (rc == AIO__SUSPENDED) {
-            L->io->waiting++; /* (once, until it resumes) */
-            return rc;
-        }
-    }
-    for (i = 0; i < c->tried; i++) /* (no park: leave the slots) */
-        if (c->fd[i] >= 0 && L->io->slots[c->fd[i]].waiter[1] == t) /* LCOV_EXCL_BR_LINE */
-            L->io->slots[c->fd[i]].waiter[1] = NULL;
-    return aio__connect_end(t, c, -1, aio__raise(t, f, rc));
+    rc = aio__io_park_all(t, c->fd, NULL, c->tried, until, "AIO_TCP_CONNECT", NULL);
+    if (rc == AIO__SUSPENDED) return rc;
+    return aio__connect_end(t, c, -1, aio__raise(t, f, rc)); /* (out of memory, or no timer slot) */
 }
 
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
@@ -9886,6 +9777,1320 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     aio_event_set(&srv->changed);
     return AIO_OK;
 }
+
+// >>platform
+/* ------------------------------------------------ what the backends share */
+
+/* The three backends of the platform's table (see "the platform's table",
+ * in "sockets") follow, each in a section of its own: POSIX, Windows and
+ * the simulation. Each gives every slot; this section has what the system's
+ * two share: the states a child process goes through, which every
+ * backend's process slots set, and the system's list of a loop's
+ * children. */
+#ifdef AIO__PROCESSES
+enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
+enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
+#define AIO__PROC_PARKED 4      /* (in stopping's high bits: parked on its exit alone) */
+#define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
+#define AIO__PROC_STOP_MASK 3
+#define AIO__SIGKILL 9          /* (Windows' <signal.h> has no SIGKILL) */
+
+static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
+
+/* The table's process slots, which each backend gives (the rest of "child
+ * processes" is the same on all), as the wrappers there name them:
+ *
+ *   aio__proc_start: start the program, fill p from zero (pid, the parent's
+ *       ends of its pipes, pidfd: a descriptor readable once it exited, or
+ *       -1 where SIGCHLD tells), AIO_OK or a status with nothing left behind;
+ *   aio__proc_reap: 1 once it ended (returncode kept, pidfd closed), 0 while
+ *       it runs; aio__proc_kill_now: kill it and reap it (blocking: a killed
+ *       process ends at once);
+ *   aio__proc_send: a signal (on Windows SIGTERM and SIGKILL only: both end it);
+ *   aio__proc_release: once its pipes are closed, what else it holds;
+ *   aio__pipe_read, aio__pipe_write: as aio__net_recv and aio__net_send, on
+ *       the parent's end of a pipe;
+ *   aio__children_of: the list of a loop's children (NULL: it cannot have
+ *       any);
+ * and, outside the table (the system's alone), aio__children_done: the
+ * loop's last child is gone (its SIGCHLD route). */
+
+/* Close the parent's ends of p's pipes and mark them closed: with `system`
+ * by the system's close alone (a loop destroyed, a start undone: real
+ * descriptors, whatever table is installed), else each as aio_close does
+ * (forgotten by the loop, closed by the thread's table). */
+static void aio__proc_close_pipes(aio_process *p, int system) {
+    aio_socket *end[3];
+    int i;
+    end[0] = &p->in;
+    end[1] = &p->out;
+    end[2] = &p->err;
+    for (i = 0; i < 3; i++) {
+        int fd = aio__fd(*end[i]);
+        if (fd >= 0 && system) (void)aio__net_closesocket(fd);
+        if (fd >= 0 && !system) (void)aio_close(*end[i]);
+        *end[i] = (aio_socket)-1;
+    }
+}
+
+/* The system's wait keeps its loop's children (NULL: the loop waits through
+ * a port of its own, which cannot tell a child's exit). */
+static aio_process **aio__sys_children_of(aio_loop *L) {
+    return AIO__SYSTEM_PORT(L) ? &aio__sysio_of(L)->children : NULL;
+}
+#endif /* AIO__PROCESSES */
+
+// >>posix
+/* ------------------------------------------------------------------ POSIX */
+
+/* The POSIX backend: the system's table's functions (aio__sys_...) on
+ * POSIX sockets, pipes, fork and exec. */
+#ifdef AIO__POSIX_IO
+#ifdef ECONNABORTED
+#define AIO__ECONNABORTED ECONNABORTED
+#else
+#define AIO__ECONNABORTED (-1)
+#endif
+#ifdef MSG_DONTWAIT
+#define AIO__DONTWAIT(fd) MSG_DONTWAIT
+#else /* (a system without it has the descriptor made non-blocking instead) */
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#endif
+#ifdef MSG_NOSIGNAL
+#define AIO__NOSIGNAL MSG_NOSIGNAL
+#else
+#define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+#endif
+static int aio__accept_private(int fd) {
+#if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
+    int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
+#endif
+    return aio__cloexec(accept(fd, NULL, NULL)); /* LCOV_EXCL_LINE: (Linux: see above) */
+}
+/* A receive or a send; a descriptor that is not a socket (a pipe, a
+ * FIFO, a terminal, a child's standard streams) is read or written instead,
+ * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
+ * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
+ * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
+ * and its mode belongs to every process that shares it (the next program
+ * of a pipeline, a child, the shell that gave it as standard input): made
+ * non-blocking, even only for the length of one call, it makes another
+ * process's plain read() fail with EAGAIN. So one that is blocking is left
+ * so: it is read only when poll() says it is readable (a read of a readable
+ * pipe does not block), and written only while poll() says it takes more,
+ * PIPE_BUF bytes at a time (a pipe said writable has room for that many:
+ * Linux, the BSDs and macOS). The one way left to block is another reader
+ * taking the bytes between the poll and the read: then the read waits for
+ * more, and two readers of one byte stream each get an arbitrary part of
+ * it anyway. One that is non-blocking (the library's ends of a child's
+ * pipes) is read and written at once. */
+static void aio__no_sigpipe(void) {
+#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        (void)sigaction(SIGPIPE, &sa, NULL);
+    }
+#endif
+}
+#ifdef PIPE_BUF
+#define AIO__PIPE_BUF PIPE_BUF
+#else
+#define AIO__PIPE_BUF 512 /* (POSIX's least) */
+#endif
+/* Whether fd is in blocking mode (not when fcntl fails: the call says why). */
+static int aio__fd_blocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && !(flags & O_NONBLOCK);
+}
+/* Whether fd is ready for `events` now: 1, or 0 with errno EAGAIN. */
+static int aio__fd_ready(int fd, short events) {
+    aio__pollfd one;
+    int n;
+    one.fd = fd;
+    one.events = events;
+    one.revents = 0;
+    do n = aio__poll(&one, 1, 0); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (n != 0) return 1; /* (ready, or an error that the call then reports) */
+    errno = EAGAIN;
+    return 0;
+}
+static long aio__net_read(long n, int fd, void *buf, size_t len) {
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    if (aio__fd_blocking(fd) && !aio__fd_ready(fd, POLLIN)) return -1;
+    return (long)read(fd, buf, aio__net_chunk(len));
+}
+static long aio__net_write(long n, int fd, const void *buf, size_t len) {
+    size_t want = aio__net_chunk(len);
+    size_t done = 0;
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    aio__no_sigpipe();
+    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
+    while (done < want && aio__fd_ready(fd, POLLOUT)) {
+        size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
+        ssize_t k = write(fd, (const char *)buf + done, part);
+        if (k < 0) break; /* (what was written is said first, the error next time) */
+        done += (size_t)k;
+    }
+    return done ? (long)done : -1;
+}
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
+    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
+}
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
+    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
+}
+
+/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
+ * address into *from (zeroed first: a socket that is not a datagram one
+ * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
+ * when it cuts one: the length is len all the same). A send gives one whole
+ * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
+ * a full send buffer. A port nobody listens on, which Windows reports to a
+ * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
+static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
+    return aio__net_result(n, what, fd);
+}
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    aio__socklen sl = sizeof *from;
+    long n;
+    memset(from, 0, sizeof *from);
+    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
+    return aio__net_dgram_result(n, what, fd);
+}
+/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
+static int aio__net_family(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    return ss.ss_family;
+}
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    long n;
+    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
+                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
+    if (n < 0) { /* (the systems name an address of the other family differently) */
+        int err = aio__net_last();
+        int mine = aio__net_family(fd);
+        if (mine >= 0 && mine != family)
+            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
+                                           "way round");
+        if (err == ENOBUFS) return AIO__AGAIN; /* LCOV_EXCL_BR_LINE: (not seen on loopback) */
+        aio__net_set_last(err);
+    }
+    return aio__net_dgram_result(n, what, fd);
+}
+
+static aio_status aio__sys_accept(int fd, const char *what) {
+    int c;
+    aio__nonblocking(fd); /* (accept has no per-call flag) */
+    c = aio__accept_private(fd);
+    if (c < 0) {
+        int err = aio__net_last();
+        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
+        if (err == AIO__ECONNABORTED) return AIO__INTR;
+        /* LCOV_EXCL_STOP */
+        return aio__net_result(-1, what, fd);
+    }
+    aio_io_forget(c); /* a number used before: nothing of it is watched now */
+    aio__sock_setup(c);
+    return c;
+}
+
+/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
+ * another program take the port): 0, or -1 (the socket closed, the error
+ * kept for errno or WSAGetLastError). */
+static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
+    int err;
+    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
+    err = aio__net_last();
+    (void)aio__net_closesocket(fd);
+    aio__net_set_last(err);
+    return -1;
+}
+
+/* A connect's outcome once its socket is writable. */
+static aio_status aio__sys_connected(int fd, const char *what) {
+    int err = 0;
+    aio__socklen sl = sizeof err;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
+    if (err == 0) return AIO_OK;
+    /* LCOV_EXCL_START: reported writable before the connection was made */
+    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
+    /* LCOV_EXCL_STOP */
+    return aio__net_error(err, what, fd);
+}
+
+/* A new non-blocking stream socket of `family`, or a negative number. */
+static int aio__sys_socket(int family) {
+    int fd;
+    fd = aio__socket_private(family, SOCK_STREAM);
+    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
+        int err;
+        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
+        err = aio__net_last();
+        if (aio__net_in_progress(err)) return AIO__AGAIN;
+        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
+    }
+}
+
+/* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
+ * SO_REUSEADDR would let another program take the port), a bound UDP socket,
+ * a socket's port, a socket closed: the system's slots of the same names. */
+static int aio__sys_listen(const aio_address *at, int backlog) {
+    const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
+    int one = 1;
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* (a listen that fails once bound: not seen) */
+    if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
+        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
+        int err = aio__net_last();
+        (void)aio__net_closesocket(fd);
+        aio__net_set_last(err);
+        return AIO_EIO;
+    }
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+static int aio__sys_udp(const aio_address *at) {
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
+    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
+    aio__sock_private(fd);
+    return fd;
+}
+static int aio__sys_port_of(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
+
+#ifdef AIO__PROCESSES
+#ifdef AIO__POSIX_PROCESSES
+extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
+static int aio__pidfd_open(int pid) {
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0); /* (close-on-exec) */
+#else
+    return (int)syscall(434, pid, 0); /* (the same number on every architecture) */
+#endif
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* What the child does between fork and exec (async-signal-safe calls only). */
+typedef struct aio__spawn {
+    const char *const *argv;
+    char *const *args; /* argv, as execve takes it */
+    char *const *env;
+    const char *path;  /* the PATH searched, or NULL: argv[0] as it is */
+    char *scratch;     /* room for the longest candidate */
+    const char *cwd;
+    int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
+    int report;        /* the failure's pipe (above 2: the dup2s leave it) */
+    int fd_limit;      /* descriptors are below this number (RLIMIT_NOFILE) */
+} aio__spawn;
+
+/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
+static void aio__spawn_fail(int report, int stage, int err) {
+    int msg[2];
+    ssize_t n;
+    msg[0] = stage;
+    msg[1] = err;
+    n = write(report, msg, sizeof msg);
+    (void)n;
+    _exit(127);
+}
+
+/* Close every descriptor above 2 but `keep`, as asyncio's children have
+ * them (close_fds): the program's own sockets, pipes and files, which
+ * exec would keep where they are not close-on-exec, so that one the
+ * program closes is not held open by the child. close_range where Linux
+ * has it (5.9), else each number below `limit`. */
+static void aio__close_others(int keep, int limit) {
+    int fd;
+#if defined(AIO__SYSCALL) && defined(SYS_close_range)
+    if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
+        syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
+        return;
+#endif
+    for (fd = 3; fd < limit; fd++)
+        if (fd != keep) (void)close(fd);
+}
+
+static void aio__spawn_child(const aio__spawn *sp) {
+    struct sigaction dfl;
+    sigset_t none;
+    int err = ENOENT;
+    int i;
+    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    (void)sigaction(SIGPIPE, &dfl, NULL);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
+        int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
+        if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
+    }
+    aio__close_others(sp->report, sp->fd_limit);
+    if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
+    if (!sp->path) {
+        (void)execve(sp->argv[0], sp->args, sp->env);
+        err = errno;
+    } else { /* each directory of PATH in turn, as execvp does (empty: the current one) */
+        const char *dir = sp->path;
+        size_t name = strlen(sp->argv[0]) + 1;
+        for (;;) {
+            const char *end = dir;
+            char *c = sp->scratch;
+            while (*end && *end != ':') end++;
+            if (end > dir) {
+                memcpy(c, dir, (size_t)(end - dir));
+                c += end - dir;
+                *c++ = '/';
+            }
+            memcpy(c, sp->argv[0], name);
+            (void)execve(sp->scratch, sp->args, sp->env);
+            if (errno == EACCES) {
+                err = EACCES; /* (reported if no other directory has it) */
+            } else if (errno != ENOENT && errno != ENOTDIR) {
+                err = errno;
+                break;
+            }
+            if (!*end) break;
+            dir = end + 1;
+        }
+    }
+    aio__spawn_fail(sp->report, 2, err);
+}
+/* LCOV_EXCL_STOP */
+
+/* The number every descriptor is below (RLIMIT_NOFILE), for the child. */
+static int aio__fd_limit(void) {
+    long n = sysconf(_SC_OPEN_MAX);
+    return n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+}
+
+/* fd moved above the standard three (the child's dup2s must not overlap). */
+static int aio__above_stdio(int fd) {
+    int moved;
+    if (fd < 0 || fd > 2) return fd; /* LCOV_EXCL_BR_LINE: (fd < 0: out of descriptors) */
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    (void)close(fd);
+    return moved;
+}
+
+static void aio__close_fd(int *fd) {
+    if (*fd >= 0) (void)close(*fd);
+    *fd = -1;
+}
+
+/* The PATH a program name is searched in: the child's environment's, if it
+ * gives one, else this process's, else the system's default. */
+static const char *aio__exec_path(const char *const *env) {
+    const char *path = NULL;
+    if (env) {
+        for (; *env; env++)
+            if (strncmp(*env, "PATH=", 5) == 0) path = *env + 5;
+    } else {
+        path = getenv("PATH");
+    }
+    return path ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* Whether the loop that signals go to needs SIGCHLD for its children. */
+static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
+
+/* The program's SIGCHLD action, kept while the library's handler has its
+ * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
+ * ends in the default, as any signal's). */
+static struct sigaction aio__sigchld_kept;
+
+/* Whether SIGCHLD action `sa` has the system reap children by itself
+ * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
+static int aio__reaps_itself(const struct sigaction *sa) {
+#ifdef SA_NOCLDWAIT
+    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
+#endif
+    return sa->sa_handler == SIG_IGN;
+}
+
+/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
+ * where the program's action has the system reap children (it would take
+ * a child's exit status, even one told by a pidfd, before the loop asks;
+ * the library's handler in its place keeps each child until the loop
+ * reaps it). */
+static int aio__sigchld_first(void) {
+#ifdef AIO__PIDFD
+    struct sigaction now;
+    if (aio__sigchld_needed()) return aio__reaps_itself(&aio__sigchld_kept);
+    return sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
+#else
+    return 1;
+#endif
+}
+
+/* SIGCHLD to this loop (the program's action kept), for children without
+ * a pidfd or whose exit the system would take. */
+static aio_status aio__sigchld_route(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    struct sigaction sa;
+    if (s->sigchld) return AIO_OK;
+    if (aio__sig_loop && aio__sig_loop != L)
+        return aio__misuse(AIO_EINVAL, "aio_process_spawn: signals go to another loop, and SIGCHLD must "
+                                       "tell this one of its children's exits; destroy that loop first");
+    aio__sig_loop = L;
+    aio__sig_fd = s->pipe[1];
+    s->sigchld = 1;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (aio__sig_event[SIGCHLD]) { /* (routed already: the same handler) */
+        sa.sa_handler = SIG_DFL;
+        aio__sigchld_kept = sa;
+        return AIO_OK;
+    }
+    sa.sa_handler = aio__sig_handler;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
+    return AIO_OK;
+}
+
+/* The child's wait status kept: it has been reaped. */
+static void aio__proc_reaped(aio_process *p, int status) {
+    p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
+                                      : WIFSIGNALED(status) ? -WTERMSIG(status) : 255; /* LCOV_EXCL_BR_LINE */
+    p->state = AIO__PROC_REAPED;
+    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+}
+
+/* Reap p if it ended: 1 once reaped, 0 while it runs. */
+static int aio__sys_proc_reap(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (r == 0) return 0;
+    /* LCOV_EXCL_START: reaped by someone else (a waitpid(-1) of the program's) */
+    if (r < 0) status = 255 << 8;
+    /* LCOV_EXCL_STOP */
+    aio__proc_reaped(p, status);
+    return 1;
+}
+
+/* Send signo to p (not reaped): by its pidfd where it has one, which a
+ * process started since with the same pid cannot be; else by its pid,
+ * which no other process can have until the loop reaps it. 0, or -1 (not
+ * a signal number). */
+static int aio__proc_signal(const aio_process *p, int signo) {
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_send_signal
+    long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
+#else
+    long r = p->pidfd >= 0 ? syscall(424, p->pidfd, signo, NULL, 0u) : -1; /* (the same number everywhere) */
+#endif
+    if (r == 0) return 0;
+    if (p->pidfd >= 0 && errno != ENOSYS) return -1; /* LCOV_EXCL_BR_LINE: (ENOSYS: Linux 5.1-5.2, refused) */
+#endif
+    return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+}
+
+/* Kill p and wait for its end (blocking: a killed process ends at once). */
+static void aio__sys_proc_kill_now(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->state != AIO__PROC_RUNNING) return;
+    (void)aio__proc_signal(p, SIGKILL);
+    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
+    if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
+    aio__proc_reaped(p, status);
+}
+
+static void aio__children_exited(aio_loop *L) {
+    aio_process *p;
+    if (!L->io || !AIO__SYSTEM_PORT(L)) return; /* LCOV_EXCL_LINE: (routed by this loop's I/O) */
+    for (p = aio__sysio_of(L)->children; p; p = p->next) {
+        aio_task *w = p->waiter;
+        /* (which of these holds depends on when SIGCHLD comes) */
+        if (p->pidfd >= 0 || !aio__sys_proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
+        if (w->state == AIO__PARKED) { /* LCOV_EXCL_BR_LINE */
+            w->flags |= AIO__T_SIGNALLED;
+            AIO__CAUSE(L, NULL, AIO_BY_IO);
+            aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        }
+    }
+}
+
+/* POSIX: SIGCHLD back to the program's action, once no child of the loop
+ * needs it (unless the program routes it now). Where that action has the
+ * system reap children, the program's own that ended meanwhile (kept by
+ * the library's handler) are reaped now, as the system would have. */
+static void aio__children_done(aio__sysio *s) {
+    int status;
+    if (!s->sigchld) return;
+    s->sigchld = 0;
+    if (aio__sig_event[SIGCHLD]) return;
+    (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
+    if (aio__reaps_itself(&aio__sigchld_kept))
+        while (waitpid(-1, &status, WNOHANG) > 0) {
+        }
+}
+
+static int aio__sys_proc_send(aio_process *p, int signo) {
+    return signo > 0 ? aio__proc_signal(p, signo) : -1;
+}
+#define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
+static void aio__sys_proc_release(aio_process *p) {
+    (void)p;
+}
+
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) {
+    return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+}
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
+    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+}
+
+/* A stdio mode's descriptors: the child's end into *child, the parent's into
+ * *mine (PIPE). `out`: the child writes it. AIO_OK or AIO_EIO. */
+static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
+    int p[2];
+    *child = *mine = -1;
+    if (mode == AIO_STDIO_DEVNULL) {
+        *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
+        return *child >= 0 ? AIO_OK : AIO_EIO; /* LCOV_EXCL_BR_LINE: (out of descriptors) */
+    }
+    if (mode != AIO_STDIO_PIPE) return AIO_OK;
+    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    *child = aio__above_stdio(out ? p[1] : p[0]);
+    *mine = out ? p[0] : p[1];
+    if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
+        aio__close_fd(mine);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+    aio__nonblocking(*mine);
+    aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
+    return AIO_OK;
+}
+
+/* Whether child `pid` started its program: the exec closed the report pipe
+ * (0 bytes: AIO_OK), or the child says why it failed (then it is reaped). */
+static aio_status aio__spawn_report(long pid, int report) {
+    int msg[2];
+    int status;
+    ssize_t n;
+    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
+    if (n != (ssize_t)sizeof msg) return AIO_OK;
+    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
+    }
+    if (msg[0] == 1) {
+        (void)aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+        errno = msg[1];
+        return AIO_ENOTFOUND;
+    }
+    errno = msg[1]; /* (EACCES, ENOEXEC, ...: the program cannot be run, errno says why) */
+    return msg[1] == ENOENT || msg[1] == ENOTDIR ? AIO_ENOTFOUND : AIO_ENOEXEC;
+}
+
+/* POSIX: fork and exec. */
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
+    aio__spawn sp;
+    int mine[3] = {-1, -1, -1};
+    int report[2] = {-1, -1};
+    int i;
+    long pid = -1;
+    aio_status rc = AIO_OK;
+    if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
+    memset(&sp, 0, sizeof sp);
+    sp.argv = argv;
+    memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
+    if (opts->env)
+        memcpy(&sp.env, &opts->env, sizeof sp.env);
+    else
+        sp.env = environ;
+    sp.cwd = opts->cwd;
+    if (!strchr(argv[0], '/')) {
+        sp.path = aio__exec_path(opts->env);
+        sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
+        if (!sp.scratch) return AIO_EIO; /* (out of memory) */
+    }
+    sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
+    /* (a failure here: out of descriptors) */
+    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||  /* LCOV_EXCL_BR_LINE */
+        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
+        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
+                                       : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
+        aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
+        rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    }
+    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
+    if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (out of descriptors) */
+        sp.report = report[1];
+        sp.fd_limit = aio__fd_limit();
+        pid = (long)fork();
+        if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
+        if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
+    }
+    for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
+    aio__close_fd(&report[1]);
+    AIO_FREE(sp.scratch);
+    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]); /* LCOV_EXCL_BR_LINE: (out of processes) */
+    aio__close_fd(&report[0]);
+    if (rc < 0) {
+        int err = errno;
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        errno = err;
+        return rc;
+    }
+    memset(p, 0, sizeof *p);
+    p->pid = (int)pid;
+    p->in = (aio_socket)mine[0];
+    p->out = (aio_socket)mine[1];
+    p->err = (aio_socket)mine[2];
+    p->state = AIO__PROC_RUNNING;
+    p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
+    if (p->pidfd >= 0) {
+        aio_io_forget(p->pidfd);
+    } else if (aio__sigchld_route(L) < 0) { /* LCOV_EXCL_START: pidfd refused (routed first without) */
+        aio__sys_proc_kill_now(p); /* (nothing could reap it) */
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        p->in = p->out = p->err = (aio_socket)-1;
+        p->state = AIO__PROC_CLOSED;
+        return AIO_EINVAL;
+    } /* LCOV_EXCL_STOP */
+    return AIO_OK;
+}
+#endif /* AIO__POSIX_PROCESSES */
+
+#endif /* AIO__PROCESSES */
+#endif /* AIO__POSIX_IO */
+
+// >>windows
+/* ---------------------------------------------------------------- Windows */
+
+/* The Windows backend: the system's table's functions (aio__sys_...) on
+ * Winsock 2 and CreateProcess. */
+#ifdef AIO__WIN32_IO
+#define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
+static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
+/* A receive or a send (Windows has no per-call flag: each try makes its
+ * socket non-blocking, see AIO__DONTWAIT). */
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
+    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
+    return aio__net_result(n, what, fd);
+}
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
+    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
+    return aio__net_result(n, what, fd);
+}
+
+/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
+ * address into *from (zeroed first: a socket that is not a datagram one
+ * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
+ * when it cuts one: the length is len all the same). A send gives one whole
+ * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
+ * a full send buffer. A port nobody listens on, which Windows reports to a
+ * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
+static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
+    if (n < 0 && WSAGetLastError() == WSAECONNRESET) return AIO_ECONNREFUSED;
+    return aio__net_result(n, what, fd);
+}
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    aio__socklen sl = sizeof *from;
+    long n;
+    memset(from, 0, sizeof *from);
+    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
+    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (aio_status)aio__net_chunk(len);
+    return aio__net_dgram_result(n, what, fd);
+}
+/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
+static int aio__net_family(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    return ss.ss_family;
+}
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    long n;
+    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
+                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
+    if (n < 0) { /* (the systems name an address of the other family differently) */
+        int err = aio__net_last();
+        int mine = aio__net_family(fd);
+        if (mine >= 0 && mine != family)
+            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
+                                           "way round");
+        if (err == WSAENOBUFS) return AIO__AGAIN;
+        aio__net_set_last(err);
+    }
+    return aio__net_dgram_result(n, what, fd);
+}
+
+static aio_status aio__sys_accept(int fd, const char *what) {
+    int c;
+    aio__nonblocking(fd); /* (accept has no per-call flag) */
+    c = aio__accept_private(fd);
+    if (c < 0) {
+        int err = aio__net_last();
+        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
+        if (err == AIO__ECONNABORTED) return AIO__INTR;
+        /* LCOV_EXCL_STOP */
+        return aio__net_result(-1, what, fd);
+    }
+    aio_io_forget(c); /* a number used before: nothing of it is watched now */
+    aio__sock_setup(c);
+    return c;
+}
+
+/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
+ * another program take the port): 0, or -1 (the socket closed, the error
+ * kept for errno or WSAGetLastError). */
+static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
+    int err;
+    int one = 1;
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
+    err = aio__net_last();
+    (void)aio__net_closesocket(fd);
+    aio__net_set_last(err);
+    return -1;
+}
+
+/* A connect's outcome once its socket is writable. */
+static aio_status aio__sys_connected(int fd, const char *what) {
+    int err = 0;
+    aio__socklen sl = sizeof err;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
+    if (err == 0) return AIO_OK;
+    /* LCOV_EXCL_START: reported writable before the connection was made */
+    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
+    /* LCOV_EXCL_STOP */
+    return aio__net_error(err, what, fd);
+}
+
+/* A new non-blocking stream socket of `family`, or a negative number. */
+static int aio__sys_socket(int family) {
+    int fd;
+    fd = aio__socket_private(family, SOCK_STREAM);
+    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
+        int err;
+        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
+        err = aio__net_last();
+        if (aio__net_in_progress(err)) return AIO__AGAIN;
+        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
+    }
+}
+
+/* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
+ * SO_REUSEADDR would let another program take the port), a bound UDP socket,
+ * a socket's port, a socket closed: the system's slots of the same names. */
+static int aio__sys_listen(const aio_address *at, int backlog) {
+    const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
+    int one = 1;
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+    /* (a listen that fails once bound: not seen) */
+    if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
+        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
+        int err = aio__net_last();
+        (void)aio__net_closesocket(fd);
+        aio__net_set_last(err);
+        return AIO_EIO;
+    }
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+static int aio__sys_udp(const aio_address *at) {
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
+    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
+    aio__sock_private(fd);
+    return fd;
+}
+static int aio__sys_port_of(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
+
+#ifdef AIO__PROCESSES
+/* Windows: CreateProcess. WSAPoll waits for sockets only, so each pipe of
+ * the child is relayed to a socket by a thread of its own (a blocking
+ * ReadFile or WriteFile on the pipe, a send or recv on its end of a pair of
+ * sockets), and a thread waits for the process handle and then closes its
+ * end of a pair: the other end is the child's "pidfd", readable once it
+ * exited. The child, and whatever it starts, runs in a job object: a stop
+ * terminates the job (Windows has no SIGTERM to ask first), and closing the
+ * job's handle ends whatever is left of it. A process the library ended
+ * exits with AIO__WIN_STOPPED | signal, which reads back as -signal. */
+#define AIO__WIN_STOPPED 0xA10E0000u
+enum { AIO__RELAY_OUT, AIO__RELAY_IN, AIO__RELAY_EXIT };
+typedef struct aio__relay {
+    HANDLE handle; /* the pipe (its own), or the process (the caller's) */
+    SOCKET sock;   /* its end of the pair (blocking) */
+    int way;
+} aio__relay;
+
+static DWORD WINAPI aio__relay_main(LPVOID arg) {
+    aio__relay r = *(aio__relay *)arg;
+    char buf[4096];
+    int going = 1;
+    AIO_FREE(arg);
+    if (r.way == AIO__RELAY_EXIT) {
+        (void)WaitForSingleObject(r.handle, INFINITE);
+        going = 0;
+    }
+    while (going) {
+        DWORD n = 0;
+        DWORD done;
+        int k;
+        if (r.way == AIO__RELAY_OUT) { /* the child's output, to the loop's socket, until either end goes */
+            if (!ReadFile(r.handle, buf, sizeof buf, &n, NULL) || n == 0) break;
+            for (done = 0; going && done < n; done += (DWORD)k) {
+                k = send(r.sock, buf + done, (int)(n - done), 0);
+                if (k <= 0) going = 0;
+            }
+        } else { /* the loop's socket to the child's input, until either end goes */
+            k = recv(r.sock, buf, (int)sizeof buf, 0);
+            if (k <= 0) break;
+            for (done = 0; going && done < (DWORD)k; done += n)
+                if (!WriteFile(r.handle, buf + done, (DWORD)k - done, &n, NULL)) going = 0;
+        }
+    }
+    if (r.way != AIO__RELAY_EXIT) (void)CloseHandle(r.handle);
+    (void)shutdown(r.sock, SD_SEND); /* (what it sent is delivered, then the end) */
+    (void)closesocket(r.sock);
+    return 0;
+}
+
+/* A step of a spawn that failed for a reason the system gives (out of
+ * handles, threads or memory, or one of its own): AIO_EIO, errno EIO, and
+ * in a debug build a message that names the step and the system's error. */
+static aio_status aio__win_failed(const char *step, DWORD err) {
+    errno = EIO;
+#ifdef AIO_DEBUG
+    {
+        static char message[160];
+        (void)snprintf(message, sizeof message, "aio_process_spawn: %s failed (Windows error %lu)", step,
+                       (unsigned long)err);
+        return aio__misuse(AIO_EIO, message);
+    }
+#else
+    (void)step; (void)err;
+    return AIO_EIO;
+#endif
+}
+
+/* A thread relaying `handle` one way; the loop's end of its pair into *mine.
+ * The thread's handle, or NULL (then *mine is -1 and nothing is left). */
+static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
+    int pair[2];
+    u_long blocking = 0;
+    HANDLE thread = NULL;
+    aio__relay *r = (aio__relay *)AIO_MALLOC(sizeof *r);
+    *mine = -1;
+    if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
+        (void)aio__win_failed(r ? "a relay's socket pair" : "a relay's allocation", (DWORD)WSAGetLastError());
+        AIO_FREE(r);
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    (void)ioctlsocket(AIO__SOCK(pair[1]), (long)FIONBIO, &blocking);
+    r->handle = handle;
+    r->sock = AIO__SOCK(pair[1]);
+    r->way = way;
+    thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+    if (!thread) { /* LCOV_EXCL_START: out of threads */
+        (void)aio__win_failed("a relay's thread", GetLastError());
+        AIO_FREE(r);
+        (void)closesocket(AIO__SOCK(pair[0]));
+        (void)closesocket(AIO__SOCK(pair[1]));
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    aio_io_forget(pair[0]); /* (a number used before: nothing of it is watched now) */
+    *mine = pair[0];
+    return thread;
+}
+
+static void aio__close_handle(HANDLE *h) {
+    if (*h && *h != INVALID_HANDLE_VALUE) (void)CloseHandle(*h);
+    *h = NULL;
+}
+
+/* One argument onto a command line as the C runtime's parser reads it back
+ * (quoted if it must be; a backslash doubled only before a quote): its
+ * length; written to out[n..] unless out is NULL. */
+static size_t aio__cmdline_arg(char *out, size_t n, const char *a) {
+    size_t slashes = 0;
+    size_t start = n;
+    if (*a && !strpbrk(a, " \t\n\v\"")) {
+        size_t len = strlen(a);
+        if (out) memcpy(out + n, a, len);
+        return len;
+    }
+    if (out) out[n] = '"';
+    n++;
+    for (;; a++) {
+        if (*a == '\\') {
+            slashes++;
+            continue;
+        }
+        if (!*a || *a == '"') slashes = slashes * 2 + (*a == '"'); /* (the quote's own, escaped) */
+        for (; slashes; slashes--, n++) if (out) out[n] = '\\';
+        if (!*a) break;
+        if (out) out[n] = *a;
+        n++;
+    }
+    if (out) out[n] = '"';
+    return n + 1 - start;
+}
+
+/* UTF-8 s[0..len) (len -1: to its NUL, included) in UTF-16, malloc'd; NULL if it is not UTF-8. */
+static wchar_t *aio__wide(const char *s, int len) {
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, NULL, 0);
+    wchar_t *w = n > 0 ? (wchar_t *)AIO_MALLOC((size_t)n * sizeof *w) : NULL;
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, w, n) != n) { /* LCOV_EXCL_START */
+        AIO_FREE(w);
+        w = NULL;
+    } /* LCOV_EXCL_STOP */
+    return w;
+}
+
+/* The command line of argv, and the environment block of env (NULL: none),
+ * in UTF-16: AIO_OK, AIO_EINVAL (not UTF-8), AIO_EIO (out of memory). */
+static aio_status aio__win_command(const char *const argv[], const char *const *env, wchar_t **cmd, wchar_t **block) {
+    size_t n = 0;
+    size_t i;
+    char *line;
+    *cmd = *block = NULL;
+    for (i = 0; argv[i]; i++) n += aio__cmdline_arg(NULL, 0, argv[i]) + 1;
+    line = (char *)AIO_MALLOC(n);
+    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    for (n = 0, i = 0; argv[i]; i++) {
+        if (i) line[n++] = ' ';
+        n += aio__cmdline_arg(line, n, argv[i]);
+    }
+    line[n] = '\0';
+    *cmd = aio__wide(line, -1);
+    AIO_FREE(line);
+    if (!*cmd) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an argument is not UTF-8");
+    if (!env) return AIO_OK;
+    for (n = 1, i = 0; env[i]; i++) n += strlen(env[i]) + 1;
+    line = (char *)AIO_MALLOC(n);
+    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    for (n = 0, i = 0; env[i]; i++) {
+        size_t len = strlen(env[i]) + 1;
+        memcpy(line + n, env[i], len);
+        n += len;
+    }
+    line[n++] = '\0';
+    if (n == 1) line[n++] = '\0'; /* (an empty block is two NULs) */
+    *block = aio__wide(line, (int)n);
+    AIO_FREE(line);
+    if (!*block) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an environment string is not UTF-8");
+    return AIO_OK;
+}
+
+/* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
+ * other end into *mine (PIPE; never inheritable, not even for a moment).
+ * `out`: the child writes it. */
+static aio_status aio__win_stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
+    SECURITY_ATTRIBUTES sa;
+    HANDLE self = GetCurrentProcess();
+    HANDLE h;
+    memset(&sa, 0, sizeof sa);
+    sa.nLength = sizeof sa;
+    sa.bInheritHandle = TRUE;
+    *child = *mine = NULL;
+    if (mode == AIO_STDIO_DEVNULL) {
+        *child = CreateFileW(L"NUL", out ? GENERIC_WRITE : GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                             OPEN_EXISTING, 0, NULL);
+        if (*child != INVALID_HANDLE_VALUE) return AIO_OK;
+        *child = NULL; /* LCOV_EXCL_LINE: out of handles */
+        return aio__win_failed("opening NUL", GetLastError()); /* LCOV_EXCL_LINE */
+    }
+    if (mode == AIO_STDIO_PIPE) {
+        HANDLE r;
+        HANDLE w;
+        if (!CreatePipe(&r, &w, NULL, 0)) return aio__win_failed("CreatePipe", GetLastError()); /* LCOV_EXCL_LINE */
+        *child = out ? w : r;
+        *mine = out ? r : w;
+        (void)SetHandleInformation(*child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        return AIO_OK;
+    }
+    h = GetStdHandle(std); /* this process's (none: the child has none either) */
+    if (h && h != INVALID_HANDLE_VALUE && !DuplicateHandle(self, h, self, child, 0, TRUE, DUPLICATE_SAME_ACCESS))
+        *child = NULL;
+    return AIO_OK;
+}
+
+/* CreateProcess's failure as a status (errno set as POSIX would). */
+static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opts) {
+    switch (err) {
+    case ERROR_DIRECTORY:
+        errno = ENOENT;
+        return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME:
+        errno = ENOENT;
+        if (opts->cwd && GetFileAttributesA(opts->cwd) == INVALID_FILE_ATTRIBUTES)
+            return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+        return AIO_ENOTFOUND;
+    case ERROR_ACCESS_DENIED:
+        errno = EACCES;
+        return AIO_ENOEXEC;
+    case ERROR_BAD_EXE_FORMAT:
+    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
+        errno = ENOEXEC;
+        return AIO_ENOEXEC;
+    default:
+        return aio__win_failed("CreateProcess", err);
+    }
+}
+
+/* si's attribute list: handles list[0..n) the only ones a child inherits.
+ * TRUE, or FALSE (out of memory; no list then). */
+static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
+    SIZE_T size = 0;
+    (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)AIO_MALLOC(size);
+    if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
+        AIO_FREE(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
+        si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
+    }
+    if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
+    return UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+                                     n * sizeof *list, NULL, NULL);
+}
+
+/* CreateProcessW (suspended) with child[0..3) as its standard handles and
+ * no other handle inherited: a handle list, so that the program's own
+ * inheritable handles (a socket() is one) stay out of the child, as
+ * asyncio's do. FALSE with GetLastError() set if it failed. */
+static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE child[3], PROCESS_INFORMATION *pi) {
+    STARTUPINFOEXW si;
+    HANDLE list[3];
+    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
+    DWORD n = 0;
+    DWORD err;
+    BOOL ok = TRUE;
+    DWORD i;
+    memset(&si, 0, sizeof si);
+    si.StartupInfo.cb = sizeof si.StartupInfo;
+    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    si.StartupInfo.hStdInput = child[0];
+    si.StartupInfo.hStdOutput = child[1];
+    si.StartupInfo.hStdError = child[2];
+    for (i = 0; i < 3; i++) /* (not a console's pseudo handle, Windows 7's: the console hands those on) */
+        if (child[i] && ((uintptr_t)child[i] & 3u) != 3u) list[n++] = child[i];
+    if (n) {
+        ok = aio__win_inherit_only(&si, list, n);
+        si.StartupInfo.cb = sizeof si;
+        flags |= EXTENDED_STARTUPINFO_PRESENT;
+    }
+    if (ok) ok = CreateProcessW(NULL, cmd, NULL, NULL, n > 0, flags, env, cwd, &si.StartupInfo, pi);
+    err = GetLastError();
+    if (si.lpAttributeList) {
+        DeleteProcThreadAttributeList(si.lpAttributeList);
+        AIO_FREE(si.lpAttributeList);
+    }
+    SetLastError(err);
+    return ok;
+}
+
+static void aio__sys_proc_release(aio_process *p);
+static void aio__sys_proc_kill_now(aio_process *p);
+
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
+    static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+    PROCESS_INFORMATION pi;
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    HANDLE child[3] = {NULL, NULL, NULL};
+    HANDLE mine[3] = {NULL, NULL, NULL};
+    wchar_t *cmd;
+    wchar_t *env;
+    wchar_t *cwd = NULL;
+    int ends[4] = {-1, -1, -1, -1};
+    int i;
+    aio_status rc = aio__win_command(argv, opts->env, &cmd, &env);
+    (void)L;
+    if (rc == AIO_OK && opts->cwd && !(cwd = aio__wide(opts->cwd, -1)))
+        rc = aio__misuse(AIO_EINVAL, "aio_process_spawn: the working directory is not UTF-8");
+    for (i = 0; i < 3 && rc == AIO_OK; i++) {
+        if (i == 2 && opts->err == AIO_STDIO_STDOUT) {
+            if (child[1] && !DuplicateHandle(GetCurrentProcess(), child[1], GetCurrentProcess(), &child[2], 0, TRUE,
+                                             DUPLICATE_SAME_ACCESS))
+                rc = AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
+        } else {
+            rc = aio__win_stdio_open(i == 0 ? opts->in : i == 1 ? opts->out : opts->err, i > 0, std[i], &child[i],
+                                     &mine[i]);
+        }
+    }
+    memset(p, 0, sizeof *p);
+    p->in = p->out = p->err = (aio_socket)-1;
+    p->pidfd = -1;
+    /* (suspended until it is in its job: nothing it starts escapes) */
+    if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
+    AIO_FREE(cmd);
+    AIO_FREE(env);
+    AIO_FREE(cwd);
+    for (i = 0; i < 3; i++) aio__close_handle(&child[i]);
+    if (rc < 0) {
+        int err = errno;
+        for (i = 0; i < 3; i++) aio__close_handle(&mine[i]);
+        errno = err;
+        return rc;
+    }
+    p->pid = (int)pi.dwProcessId;
+    p->handle = pi.hProcess;
+    p->state = AIO__PROC_RUNNING;
+    p->job = CreateJobObjectW(NULL, NULL);
+    memset(&limits, 0, sizeof limits);
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (p->job && (!SetInformationJobObject((HANDLE)p->job, JobObjectExtendedLimitInformation, &limits, sizeof limits) ||
+                   !AssignProcessToJobObject((HANDLE)p->job, pi.hProcess)))
+        aio__close_handle((HANDLE *)&p->job); /* (then a stop ends the child alone) */
+    (void)ResumeThread(pi.hThread);
+    (void)CloseHandle(pi.hThread);
+    p->threads[0] = aio__relay_start(pi.hProcess, AIO__RELAY_EXIT, &ends[3]);
+    for (i = 0; i < 3; i++) {
+        if (!mine[i]) continue;
+        p->threads[i + 1] = aio__relay_start(mine[i], i ? AIO__RELAY_OUT : AIO__RELAY_IN, &ends[i]);
+        if (p->threads[i + 1]) mine[i] = NULL; /* (the thread's now) */
+    }
+    p->in = (aio_socket)ends[0];
+    p->out = (aio_socket)ends[1];
+    p->err = (aio_socket)ends[2];
+    p->pidfd = ends[3];
+    for (i = 0; i < 3; i++) { /* LCOV_EXCL_START: out of sockets or threads: nothing is left */
+        if (!mine[i]) continue;
+        aio__close_handle(&mine[i]);
+        rc = AIO_EIO;
+    }
+    if (!p->threads[0]) rc = AIO_EIO;
+    if (rc < 0) {
+        aio__sys_proc_kill_now(p);
+        aio__proc_close_pipes(p, 1);
+        aio__sys_proc_release(p);
+        p->state = AIO__PROC_CLOSED;
+        errno = EAGAIN;
+        return rc;
+    } /* LCOV_EXCL_STOP */
+    return AIO_OK;
+}
+
+/* p has ended: its exit code kept, the thread that waited for it joined. */
+static void aio__proc_ended(aio_process *p) {
+    DWORD code = 255;
+    (void)GetExitCodeProcess((HANDLE)p->handle, &code);
+    p->returncode = (code & 0xFFFFFF00u) == AIO__WIN_STOPPED ? -(int)(code & 0xFFu) : (int)code;
+    if (p->threads[0]) (void)WaitForSingleObject((HANDLE)p->threads[0], INFINITE);
+    aio__close_handle((HANDLE *)&p->threads[0]);
+    aio__close_handle((HANDLE *)&p->handle);
+    p->state = AIO__PROC_REAPED;
+    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+}
+
+static int aio__sys_proc_reap(aio_process *p) {
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    if (WaitForSingleObject((HANDLE)p->handle, 0) != WAIT_OBJECT_0) return 0;
+    aio__proc_ended(p);
+    return 1;
+}
+
+/* End p's job (or p, with no job) as signal signo would. */
+static void aio__proc_end_job(aio_process *p, int signo) {
+    if (p->job)
+        (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | (UINT)signo);
+    else if (p->handle)
+        (void)TerminateProcess((HANDLE)p->handle, AIO__WIN_STOPPED | (UINT)signo);
+}
+
+static void aio__sys_proc_kill_now(aio_process *p) {
+    if (p->state != AIO__PROC_RUNNING) return;
+    aio__proc_end_job(p, AIO__SIGKILL);
+    (void)WaitForSingleObject((HANDLE)p->handle, INFINITE);
+    aio__proc_ended(p);
+}
+
+#define AIO__BAD_SIGNAL "aio_process_signal: Windows can only end a process: signal 15 (SIGTERM) or 9 (SIGKILL)"
+static int aio__sys_proc_send(aio_process *p, int signo) {
+    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1;
+    aio__proc_end_job(p, signo);
+    return 0;
+}
+
+/* Whatever of its job still runs is ended (its relays then see their pipes
+ * close), the relays joined, the job closed. */
+static void aio__sys_proc_release(aio_process *p) {
+    int i;
+    if (p->job) (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | AIO__SIGKILL);
+    for (i = 1; i < 4; i++) {
+        if (p->threads[i]) (void)WaitForSingleObject((HANDLE)p->threads[i], INFINITE);
+        aio__close_handle((HANDLE *)&p->threads[i]);
+    }
+    aio__close_handle((HANDLE *)&p->job);
+}
+
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) { return aio__net_recv(fd, buf, len, "AIO_COMMUNICATE"); }
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
+    return aio__net_send(fd, buf, len, "AIO_COMMUNICATE");
+}
+static void aio__children_done(aio__sysio *s) { (void)s; }
+#endif /* AIO__PROCESSES */
+#endif /* AIO__WIN32_IO */
 
 // >>simulation-impl
 /* ------------------------------------------------------------- simulation */
@@ -10956,6 +12161,7 @@ static void aio__sim_release(aio_io *io) {
     }
     s->loop->events = aio__io_events;
     aio__sim_here = NULL; /* (the thread's one simulation: this one) */
+    (void)aio__os_install(NULL);
 #ifdef AIO__WIN32_IO
     if (s->listener >= 0) (void)closesocket(AIO__SOCK(s->listener));
     (void)WSACleanup(); /* (its own WSAStartup's) */
@@ -11037,14 +12243,17 @@ static aio_status aio__sim_accept(int fd, const char *what) {
     s->socks[nfd].tx = c.tx;
     return nfd;
 }
-static int aio__sim_socket(void) {
+static int aio__sim_socket(int family) {
     aio__sim *s = aio__sim_here;
+    (void)family;
     return aio__sim_socket_new(s, AIO__SIM_STREAM, aio__sim_here_host(s));
 }
-static aio_status aio__sim_connect(int fd, const void *sa) {
+static aio_status aio__sim_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
     aio__sim *s = aio__sim_here;
     aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
     uint32_t ip = aio__sim_ip(sa, &c->to_port);
+    (void)sl;
+    (void)what;
     c->to_ip = ip == 0 ? AIO__SIM_LOOPBACK : ip == AIO__SIM_ANY6 ? AIO__SIM_LOOPBACK6 : ip; /* (0.0.0.0, ::: this
                                                                                           host, as Linux takes them) */
     c->to_host = aio__sim_host_at(s, c->to_ip, c->host);
@@ -11056,8 +12265,9 @@ static aio_status aio__sim_connect(int fd, const void *sa) {
         aio__sim_at(s, s->loop->now + aio__sim_trip(s), AIO__SIM_EV_SYN, fd, c->gen, NULL);
     return AIO__AGAIN;
 }
-static aio_status aio__sim_connected(int fd) {
+static aio_status aio__sim_connected(int fd, const char *what) {
     aio__sim_sock *c = aio__sim_sock_of(aio__sim_here, fd, AIO__SIM_STREAM);
+    (void)what;
     if (!c) return AIO_EBADF; /* LCOV_EXCL_LINE: (the connect's own) */
     if (c->error) return aio__sim_error(c->error);
     AIO_ASSERT(c->rx && c->rx->open); /* (reported writable: answered) */
@@ -11103,7 +12313,8 @@ static aio_status aio__sim_recvfrom(int fd, void *buf, size_t len, struct sockad
     AIO_FREE(d);
     return (aio_status)n;
 }
-static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const void *sa, int family, const char *what) {
+static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
     aio__sim *s = aio__sim_here;
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
     aio__sim_dgram *d;
@@ -11114,6 +12325,7 @@ static aio_status aio__sim_sendto(int fd, const void *buf, size_t len, const voi
     /* (an IPv6 socket sends to IPv4 addresses where it takes them: dual-stack) */
     if (family == AF_INET6 ? !k->v6 : k->v6 && aio__sim_dual(s) <= 0) /* LCOV_EXCL_BR_LINE: (dual: per machine) */
         return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other way round");
+    (void)sl;
     ip = aio__sim_ip(sa, &port);
     if (ip == AIO__SIM_ANY6) ip = AIO__SIM_LOOPBACK6; /* (::: this host, as Linux takes it) */
     if (len > (ip == AIO__SIM_LOOPBACK6 || (ip == AIO__SIM_NONE && family == AF_INET6) ? 65527u : 65507u)) {
@@ -11148,12 +12360,55 @@ static int aio__sim_port_of(int fd) {
     aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
     return k ? k->port : -1;
 }
+/* The simulation's table, installed by aio_sim_start (see "the platform's
+ * table"); its child processes are in "child processes". */
+#ifdef AIO__PROCESSES
+static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                      aio_loop *L);
+static int aio__sim_proc_reap(aio_process *p);
+static void aio__sim_proc_kill_now(aio_process *p);
+static int aio__sim_proc_send(aio_process *p, int signo);
+static void aio__sim_proc_release(aio_process *p);
+static aio_status aio__sim_pipe_read(int fd, void *buf, size_t len);
+static aio_status aio__sim_pipe_write(int fd, const void *buf, size_t len);
+static aio_process **aio__sim_children_of(aio_loop *L);
+#define AIO__SIM_PROC_SLOTS                                                    \
+    , aio__sim_proc_start, aio__sim_proc_reap, aio__sim_proc_kill_now, aio__sim_proc_send, aio__sim_proc_release, \
+        aio__sim_pipe_read, aio__sim_pipe_write, aio__sim_children_of
+#else
+#define AIO__SIM_PROC_SLOTS
+#endif
+#ifdef AIO__THREADS
+static struct aio__pool *aio__sim_job_pool(aio_loop *L, const char *what, aio_status *rc);
+static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
+static void aio__sim_job_give_up(aio_loop *L, struct aio__job *j);
+static void aio__sim_names(aio_lookup_fn *hook, void **ctx);
+#define AIO__SIM_JOB_SLOTS , aio__sim_job_pool, aio__sim_job_submit, aio__sim_job_give_up, aio__sim_names
+#else
+#define AIO__SIM_JOB_SLOTS
+#endif
+static const aio__platform aio__sim_platform = {
+    "the simulation's", 0, aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
+    aio__sim_socket, aio__sim_connect, aio__sim_connected, aio__sim_listen, aio__sim_udp, aio__sim_port_of,
+    aio__sim_close_fd AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
 /* An event the call sets (from "another thread") is set at a seeded time
  * from the call's start to its landing, never after it: a thread sets it
  * before its function returns. */
+/* No pool: the simulation runs its calls itself (the table's job_pool). */
+static struct aio__pool *aio__sim_job_pool(aio_loop *L, const char *what, aio_status *rc) {
+    (void)L;
+    (void)what;
+    *rc = AIO_OK;
+    return NULL;
+}
+/* A call given up: it landed, or will (it is freed then). */
+static void aio__sim_job_give_up(aio_loop *L, aio__job *j) {
+    (void)L;
+    j->waiter = NULL;
+}
 static void aio__sim_job_submit(aio_task *t, aio__job *j) {
     aio__sim *s = aio__sim_here;
     aio_time now = s->loop->now;
@@ -11184,6 +12439,7 @@ static int aio__sim_set_later(aio_event *ev) {
     s->held[s->nheld++] = ev;
     return 1;
 }
+#ifdef AIO__THREADS
 /* The simulation's names: a host's name, "localhost", a numeric address. */
 static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *out, int max) {
     aio__sim *s = (aio__sim *)ctx;
@@ -11196,6 +12452,12 @@ static int aio__sim_resolve(void *ctx, const char *host, int port, aio_address *
     aio__address_v4(out, AIO__SIM_IP(h), port);
     return 1;
 }
+/* A lookup asks the simulation's names (the table's names). */
+static void aio__sim_names(aio_lookup_fn *hook, void **ctx) {
+    *hook = aio__sim_resolve;
+    *ctx = aio__sim_here;
+}
+#endif
 
 /* ---- the digest: every record of the instruments, no address in it
  *
@@ -11316,8 +12578,12 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     if (L->io || aio__sim_here)
         return aio__misuse(AIO_EBUSY, "aio_sim_start: the loop waits for I/O already, or a simulation runs "
                                       "on this thread");
+    if (aio__os_install(&aio__sim_platform) != AIO_OK) return AIO_EINVAL; /* LCOV_EXCL_LINE: a slot left empty */
     s = (aio__sim *)aio__zalloc(sizeof *s);
-    if (!s) return AIO_EIO; /* LCOV_EXCL_LINE */
+    if (!s) { /* LCOV_EXCL_START */
+        (void)aio__os_install(NULL);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
     s->port.watch = aio__sim_watch;
     s->port.wait = aio__sim_wait;
     s->port.grow = aio__sim_grow_slots;
@@ -11565,44 +12831,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
 }
 #endif /* AIO__SIM */
 
-// >>processes-impl
-/* ------------------------------------------------------- child processes */
-
-/* A child is started with fork and exec (between them only calls that are
- * safe after a fork in a process with threads: its three streams put in
- * place, every other descriptor closed), its failure to start told
- * through a pipe that the exec closes. Its exit: a pidfd (Linux 5.3 and
- * later), which a task waits on as on any descriptor; where there is none,
- * SIGCHLD wakes the loop, which asks each child of its own whether it ended
- * (waitpid of that pid: a child the program made some other way is not
- * touched). The loop keeps its children in a list until they are closed, so
- * that its destruction can kill, reap and close whatever is left. An await
- * on a child waits on every pipe it uses and on the exit at once, as the
- * connect waits on its attempts. */
 #ifdef AIO__PROCESSES
-enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
-enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
-#define AIO__PROC_PARKED 4      /* (in stopping's high bits: parked on its exit alone) */
-#define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
-#define AIO__PROC_STOP_MASK 3
-#define AIO__SIGKILL 9          /* (Windows' <signal.h> has no SIGKILL) */
-
-static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
-
-/* What each platform gives the section (the rest of it is the same on all):
- *
- *   aio__proc_start: start the program, fill p from zero (pid, the parent's
- *       ends of its pipes, pidfd: a descriptor readable once it exited, or
- *       -1 where SIGCHLD tells), AIO_OK or a status with nothing left behind;
- *   aio__proc_reap: 1 once it ended (returncode kept, pidfd closed), 0 while
- *       it runs; aio__proc_kill_now: kill it and reap it (blocking: a killed
- *       process ends at once);
- *   aio__proc_send: a signal (on Windows SIGTERM and SIGKILL only: both end it);
- *   aio__proc_release: once its pipes are closed, what else it holds;
- *   aio__pipe_read, aio__pipe_write: as aio__net_recv and aio__net_send, on
- *       the parent's end of a pipe;
- *   aio__children_done: the loop's last child is gone (its SIGCHLD route). */
-
 /* The simulated platform (aio_sim_program): a child is a task of the
  * simulation, its pipes and its exit a local pair of simulated sockets each
  * (the exit's: the child's end closed when it ends, as a pidfd turns
@@ -11630,18 +12859,6 @@ static aio__sim_proc *aio__sim_proc_of(const aio_process *p) {
     while (q->p != p) q = q->next; /* (every child the simulation's loop holds has one) */
     return q;
 }
-/* The platform's calls below go to these while p's loop is the simulation's. */
-#define AIO__SIM_PROC_ROUTE(L, call)                                           \
-    do {                                                                       \
-        if (aio__sim_here && aio__sim_here->loop == (L)) return call;          \
-    } while (0)
-#define AIO__SIM_PROC_ROUTE_VOID(L, call)                                      \
-    do {                                                                       \
-        if (aio__sim_here && aio__sim_here->loop == (L)) {                     \
-            call;                                                              \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
 /* Each of the child's sockets that is still the one it was given: closed
  * (`close`), or cut: its streams ended, whatever it tries next fails. */
 static void aio__sim_proc_ends(aio__sim *s, aio__sim_proc *q, int close) {
@@ -11738,7 +12955,11 @@ static void aio__sim_procs_release(aio__sim *s) {
     }
 }
 
-static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts) {
+/* A child of another loop (started before the simulation, beside it) is
+ * the system's: the calls on it are passed on. */
+#define AIO__SIM_OWNS(L) (aio__sim_here->loop == (L))
+static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                      aio_loop *L) {
     aio__sim *s = aio__sim_here;
     const aio__sim_program *prog = NULL;
     aio__sim_proc *q;
@@ -11751,6 +12972,7 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     int mine[4] = {-1, -1, -1, -1};
     int argc = 0;
     int i;
+    if (!AIO__SIM_OWNS(L)) return aio__sys_proc_start(p, argv, opts, L);
     for (i = 0; i < s->nprograms && !prog; i++)
         if (strcmp(s->programs[i].name, argv[0]) == 0) prog = &s->programs[i];
     if (!prog) {
@@ -11817,6 +13039,7 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
 }
 static int aio__sim_proc_reap(aio_process *p) {
     aio__sim_proc *q;
+    if (!AIO__SIM_OWNS(p->loop)) return aio__sys_proc_reap(p);
     if (p->state != AIO__PROC_RUNNING) return 1;
     q = aio__sim_proc_of(p);
     aio__sim_proc_check(aio__sim_here, q);
@@ -11828,12 +13051,18 @@ static int aio__sim_proc_reap(aio_process *p) {
     return 1;
 }
 static void aio__sim_proc_kill_now(aio_process *p) {
+    if (!AIO__SIM_OWNS(p->loop)) {
+        aio__sys_proc_kill_now(p);
+        return;
+    }
     if (p->state != AIO__PROC_RUNNING) return;
     aio__sim_proc_kill(aio__sim_here, aio__sim_proc_of(p), AIO__SIGKILL);
     (void)aio__sim_proc_reap(p);
 }
 static int aio__sim_proc_send(aio_process *p, int signo) {
-    aio__sim_proc *q = aio__sim_proc_of(p);
+    aio__sim_proc *q;
+    if (!AIO__SIM_OWNS(p->loop)) return aio__sys_proc_send(p, signo);
+    q = aio__sim_proc_of(p);
 #ifdef AIO__WIN32_IO
     if (signo != SIGTERM && signo != AIO__SIGKILL) return -1; /* (as the platform's own) */
     aio__sim_proc_kill(aio__sim_here, q, signo);
@@ -11851,861 +13080,55 @@ static int aio__sim_proc_send(aio_process *p, int signo) {
 #endif
     return 0;
 }
-static void aio__sim_proc_release(aio_process *p) { aio__sim_proc_of(p)->p = NULL; }
-#define AIO__SIM_OWNS(L) (aio__sim_here && aio__sim_here->loop == (L))
-#else
-#define AIO__SIM_PROC_ROUTE(L, call) ((void)0)
-#define AIO__SIM_PROC_ROUTE_VOID(L, call) ((void)0)
-#define AIO__SIM_OWNS(L) 0
-#endif /* AIO__SIM */
-
-/* The loop's children: the system's wait keeps them, or the simulation. */
-static aio_process **aio__children_of(aio_loop *L) {
-    AIO__SIM_PROC_ROUTE(L, &aio__sim_here->children);
-    return &aio__sysio_of(L)->children;
-}
-#ifdef AIO__POSIX_PROCESSES
-extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
-static int aio__pidfd_open(int pid) {
-#ifdef AIO__PIDFD
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0); /* (close-on-exec) */
-#else
-    return (int)syscall(434, pid, 0); /* (the same number on every architecture) */
-#endif
-#else
-    (void)pid;
-    return -1;
-#endif
-}
-
-/* What the child does between fork and exec (async-signal-safe calls only). */
-typedef struct aio__spawn {
-    const char *const *argv;
-    char *const *args; /* argv, as execve takes it */
-    char *const *env;
-    const char *path;  /* the PATH searched, or NULL: argv[0] as it is */
-    char *scratch;     /* room for the longest candidate */
-    const char *cwd;
-    int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
-    int report;        /* the failure's pipe (above 2: the dup2s leave it) */
-    int fd_limit;      /* descriptors are below this number (RLIMIT_NOFILE) */
-} aio__spawn;
-
-/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
-static void aio__spawn_fail(int report, int stage, int err) {
-    int msg[2];
-    ssize_t n;
-    msg[0] = stage;
-    msg[1] = err;
-    n = write(report, msg, sizeof msg);
-    (void)n;
-    _exit(127);
-}
-
-/* Close every descriptor above 2 but `keep`, as asyncio's children have
- * them (close_fds): the program's own sockets, pipes and files, which
- * exec would keep where they are not close-on-exec, so that one the
- * program closes is not held open by the child. close_range where Linux
- * has it (5.9), else each number below `limit`. */
-static void aio__close_others(int keep, int limit) {
-    int fd;
-#if defined(AIO__SYSCALL) && defined(SYS_close_range)
-    if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
-        syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
+static void aio__sim_proc_release(aio_process *p) {
+    if (!AIO__SIM_OWNS(p->loop)) {
+        aio__sys_proc_release(p);
         return;
-#endif
-    for (fd = 3; fd < limit; fd++)
-        if (fd != keep) (void)close(fd);
-}
-
-static void aio__spawn_child(const aio__spawn *sp) {
-    struct sigaction dfl;
-    sigset_t none;
-    int err = ENOENT;
-    int i;
-    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    (void)sigaction(SIGPIPE, &dfl, NULL);
-    sigemptyset(&none);
-    (void)sigprocmask(SIG_SETMASK, &none, NULL);
-    for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
-        int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
-        if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
     }
-    aio__close_others(sp->report, sp->fd_limit);
-    if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
-    if (!sp->path) {
-        (void)execve(sp->argv[0], sp->args, sp->env);
-        err = errno;
-    } else { /* each directory of PATH in turn, as execvp does (empty: the current one) */
-        const char *dir = sp->path;
-        size_t name = strlen(sp->argv[0]) + 1;
-        for (;;) {
-            const char *end = dir;
-            char *c = sp->scratch;
-            while (*end && *end != ':') end++;
-            if (end > dir) {
-                memcpy(c, dir, (size_t)(end - dir));
-                c += end - dir;
-                *c++ = '/';
-            }
-            memcpy(c, sp->argv[0], name);
-            (void)execve(sp->scratch, sp->args, sp->env);
-            if (errno == EACCES) {
-                err = EACCES; /* (reported if no other directory has it) */
-            } else if (errno != ENOENT && errno != ENOTDIR) {
-                err = errno;
-                break;
-            }
-            if (!*end) break;
-            dir = end + 1;
-        }
-    }
-    aio__spawn_fail(sp->report, 2, err);
+    aio__sim_proc_of(p)->p = NULL;
 }
-/* LCOV_EXCL_STOP */
-
-/* The number every descriptor is below (RLIMIT_NOFILE), for the child. */
-static int aio__fd_limit(void) {
-    long n = sysconf(_SC_OPEN_MAX);
-    return n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+static aio_status aio__sim_pipe_read(int fd, void *buf, size_t len) {
+    return aio__sim_recv(fd, buf, len, "AIO_COMMUNICATE");
 }
-
-/* fd moved above the standard three (the child's dup2s must not overlap). */
-static int aio__above_stdio(int fd) {
-    int moved;
-    if (fd < 0 || fd > 2) return fd; /* LCOV_EXCL_BR_LINE: (fd < 0: out of descriptors) */
-    moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    (void)close(fd);
-    return moved;
+static aio_status aio__sim_pipe_write(int fd, const void *buf, size_t len) {
+    return aio__sim_send(fd, buf, len, "AIO_COMMUNICATE");
 }
-
-static void aio__close_fd(int *fd) {
-    if (*fd >= 0) (void)close(*fd);
-    *fd = -1;
+/* The simulation's loop keeps its children; another loop's are the system's. */
+static aio_process **aio__sim_children_of(aio_loop *L) {
+    return AIO__SIM_OWNS(L) ? &aio__sim_here->children : aio__sys_children_of(L);
 }
+#endif /* AIO__SIM */
+#endif /* AIO__PROCESSES */
 
-/* The PATH a program name is searched in: the child's environment's, if it
- * gives one, else this process's, else the system's default. */
-static const char *aio__exec_path(const char *const *env) {
-    const char *path = NULL;
-    if (env) {
-        for (; *env; env++)
-            if (strncmp(*env, "PATH=", 5) == 0) path = *env + 5;
-    } else {
-        path = getenv("PATH");
-    }
-    return path ? path : "/usr/local/bin:/usr/bin:/bin";
-}
+// >>processes-impl
+/* ------------------------------------------------------- child processes */
 
-/* Whether the loop that signals go to needs SIGCHLD for its children. */
-static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
+/* A child is started with fork and exec (between them only calls that are
+ * safe after a fork in a process with threads: its three streams put in
+ * place, every other descriptor closed), its failure to start told
+ * through a pipe that the exec closes. Its exit: a pidfd (Linux 5.3 and
+ * later), which a task waits on as on any descriptor; where there is none,
+ * SIGCHLD wakes the loop, which asks each child of its own whether it ended
+ * (waitpid of that pid: a child the program made some other way is not
+ * touched). The loop keeps its children in a list until they are closed, so
+ * that its destruction can kill, reap and close whatever is left. An await
+ * on a child waits on every pipe it uses and on the exit at once, as the
+ * connect waits on its attempts. */
+#ifdef AIO__PROCESSES
 
-/* The program's SIGCHLD action, kept while the library's handler has its
- * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
- * ends in the default, as any signal's). */
-static struct sigaction aio__sigchld_kept;
-
-/* Whether SIGCHLD action `sa` has the system reap children by itself
- * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
-static int aio__reaps_itself(const struct sigaction *sa) {
-#ifdef SA_NOCLDWAIT
-    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
-#endif
-    return sa->sa_handler == SIG_IGN;
-}
-
-/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
- * where the program's action has the system reap children (it would take
- * a child's exit status, even one told by a pidfd, before the loop asks;
- * the library's handler in its place keeps each child until the loop
- * reaps it). */
-static int aio__sigchld_first(void) {
-#ifdef AIO__PIDFD
-    struct sigaction now;
-    if (aio__sigchld_needed()) return aio__reaps_itself(&aio__sigchld_kept);
-    return sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
-#else
-    return 1;
-#endif
-}
-
-/* SIGCHLD to this loop (the program's action kept), for children without
- * a pidfd or whose exit the system would take. */
-static aio_status aio__sigchld_route(aio_loop *L) {
-    aio__sysio *s = aio__sysio_of(L);
-    struct sigaction sa;
-    if (s->sigchld) return AIO_OK;
-    if (aio__sig_loop && aio__sig_loop != L)
-        return aio__misuse(AIO_EINVAL, "aio_process_spawn: signals go to another loop, and SIGCHLD must "
-                                       "tell this one of its children's exits; destroy that loop first");
-    aio__sig_loop = L;
-    aio__sig_fd = s->pipe[1];
-    s->sigchld = 1;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    if (aio__sig_event[SIGCHLD]) { /* (routed already: the same handler) */
-        sa.sa_handler = SIG_DFL;
-        aio__sigchld_kept = sa;
-        return AIO_OK;
-    }
-    sa.sa_handler = aio__sig_handler;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
-    return AIO_OK;
-}
-
-/* The child's wait status kept: it has been reaped. */
-static void aio__proc_reaped(aio_process *p, int status) {
-    p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
-                                      : WIFSIGNALED(status) ? -WTERMSIG(status) : 255; /* LCOV_EXCL_BR_LINE */
-    p->state = AIO__PROC_REAPED;
-    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
-    p->pidfd = -1;
-}
-
-/* Reap p if it ended: 1 once reaped, 0 while it runs. */
-static int aio__proc_reap(aio_process *p) {
-    int status = 0;
-    int r;
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_reap(p));
-    if (p->state != AIO__PROC_RUNNING) return 1;
-    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
-    if (r == 0) return 0;
-    /* LCOV_EXCL_START: reaped by someone else (a waitpid(-1) of the program's) */
-    if (r < 0) status = 255 << 8;
-    /* LCOV_EXCL_STOP */
-    aio__proc_reaped(p, status);
-    return 1;
-}
-
-/* Send signo to p (not reaped): by its pidfd where it has one, which a
- * process started since with the same pid cannot be; else by its pid,
- * which no other process can have until the loop reaps it. 0, or -1 (not
- * a signal number). */
-static int aio__proc_signal(const aio_process *p, int signo) {
-#ifdef AIO__PIDFD
-#ifdef SYS_pidfd_send_signal
-    long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
-#else
-    long r = p->pidfd >= 0 ? syscall(424, p->pidfd, signo, NULL, 0u) : -1; /* (the same number everywhere) */
-#endif
-    if (r == 0) return 0;
-    if (p->pidfd >= 0 && errno != ENOSYS) return -1; /* LCOV_EXCL_BR_LINE: (ENOSYS: Linux 5.1-5.2, refused) */
-#endif
-    return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
-}
-
-/* Kill p and wait for its end (blocking: a killed process ends at once). */
-static void aio__proc_kill_now(aio_process *p) {
-    int status = 0;
-    int r;
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
-    if (p->state != AIO__PROC_RUNNING) return;
-    (void)aio__proc_signal(p, SIGKILL);
-    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
-    if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
-    aio__proc_reaped(p, status);
-}
-
-static void aio__children_exited(aio_loop *L) {
-    aio_process *p;
-    if (!L->io || !AIO__SYSTEM_PORT(L)) return; /* LCOV_EXCL_LINE: (routed by this loop's I/O) */
-    for (p = aio__sysio_of(L)->children; p; p = p->next) {
-        aio_task *w = p->waiter;
-        /* (which of these holds depends on when SIGCHLD comes) */
-        if (p->pidfd >= 0 || !aio__proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
-        if (w->state == AIO__PARKED) { /* LCOV_EXCL_BR_LINE */
-            w->flags |= AIO__T_SIGNALLED;
-            AIO__CAUSE(L, NULL, AIO_BY_IO);
-            aio__wake(w);
-            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
-        }
-    }
-}
-
-/* POSIX: SIGCHLD back to the program's action, once no child of the loop
- * needs it (unless the program routes it now). Where that action has the
- * system reap children, the program's own that ended meanwhile (kept by
- * the library's handler) are reaped now, as the system would have. */
-static void aio__children_done(aio__sysio *s) {
-    int status;
-    if (!s->sigchld) return;
-    s->sigchld = 0;
-    if (aio__sig_event[SIGCHLD]) return;
-    (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
-    if (aio__reaps_itself(&aio__sigchld_kept))
-        while (waitpid(-1, &status, WNOHANG) > 0) {
-        }
-}
-
-static int aio__proc_send(aio_process *p, int signo) {
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
-    return signo > 0 ? aio__proc_signal(p, signo) : -1;
-}
-#define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
-static void aio__proc_release(aio_process *p) {
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_release(p));
-    (void)p;
-}
-
-static aio_status aio__pipe_read(int fd, void *buf, size_t len) {
-    AIO__SIM_ROUTE(aio__sim_recv(fd, buf, len, "AIO_COMMUNICATE"));
-    return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
-}
-static aio_status aio__pipe_write(int fd, const void *buf, size_t len) {
-    AIO__SIM_ROUTE(aio__sim_send(fd, buf, len, "AIO_COMMUNICATE"));
-    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
-}
-
-/* A stdio mode's descriptors: the child's end into *child, the parent's into
- * *mine (PIPE). `out`: the child writes it. AIO_OK or AIO_EIO. */
-static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
-    int p[2];
-    *child = *mine = -1;
-    if (mode == AIO_STDIO_DEVNULL) {
-        *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
-        return *child >= 0 ? AIO_OK : AIO_EIO; /* LCOV_EXCL_BR_LINE: (out of descriptors) */
-    }
-    if (mode != AIO_STDIO_PIPE) return AIO_OK;
-    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
-    *child = aio__above_stdio(out ? p[1] : p[0]);
-    *mine = out ? p[0] : p[1];
-    if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
-        aio__close_fd(mine);
-        return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
-    aio__nonblocking(*mine);
-    aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
-    return AIO_OK;
-}
-
-/* Whether child `pid` started its program: the exec closed the report pipe
- * (0 bytes: AIO_OK), or the child says why it failed (then it is reaped). */
-static aio_status aio__spawn_report(long pid, int report) {
-    int msg[2];
-    int status;
-    ssize_t n;
-    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
-    if (n != (ssize_t)sizeof msg) return AIO_OK;
-    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
-    }
-    if (msg[0] == 1) {
-        (void)aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
-        errno = msg[1];
-        return AIO_ENOTFOUND;
-    }
-    errno = msg[1]; /* (EACCES, ENOEXEC, ...: the program cannot be run, errno says why) */
-    return msg[1] == ENOENT || msg[1] == ENOTDIR ? AIO_ENOTFOUND : AIO_ENOEXEC;
-}
-
-/* POSIX: fork and exec. */
+/* The calls the section makes of the platform: through the thread's table
+ * (see "the platform's table"). */
+static aio_process **aio__children_of(aio_loop *L) { return aio__os()->children_of(L); }
 static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
                                   aio_loop *L) {
-    aio__spawn sp;
-    int mine[3] = {-1, -1, -1};
-    int report[2] = {-1, -1};
-    int i;
-    long pid = -1;
-    aio_status rc = AIO_OK;
-    AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
-    if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
-    memset(&sp, 0, sizeof sp);
-    sp.argv = argv;
-    memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
-    if (opts->env)
-        memcpy(&sp.env, &opts->env, sizeof sp.env);
-    else
-        sp.env = environ;
-    sp.cwd = opts->cwd;
-    if (!strchr(argv[0], '/')) {
-        sp.path = aio__exec_path(opts->env);
-        sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
-        if (!sp.scratch) return AIO_EIO; /* (out of memory) */
-    }
-    sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
-    /* (a failure here: out of descriptors) */
-    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||  /* LCOV_EXCL_BR_LINE */
-        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
-        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
-                                       : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
-        aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
-        rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
-    }
-    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
-    if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (out of descriptors) */
-        sp.report = report[1];
-        sp.fd_limit = aio__fd_limit();
-        pid = (long)fork();
-        if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
-        if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
-    }
-    for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
-    aio__close_fd(&report[1]);
-    AIO_FREE(sp.scratch);
-    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]); /* LCOV_EXCL_BR_LINE: (out of processes) */
-    aio__close_fd(&report[0]);
-    if (rc < 0) {
-        int err = errno;
-        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
-        errno = err;
-        return rc;
-    }
-    memset(p, 0, sizeof *p);
-    p->pid = (int)pid;
-    p->in = (aio_socket)mine[0];
-    p->out = (aio_socket)mine[1];
-    p->err = (aio_socket)mine[2];
-    p->state = AIO__PROC_RUNNING;
-    p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
-    if (p->pidfd >= 0) {
-        aio_io_forget(p->pidfd);
-    } else if (aio__sigchld_route(L) < 0) { /* LCOV_EXCL_START: pidfd refused (routed first without) */
-        aio__proc_kill_now(p); /* (nothing could reap it) */
-        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
-        p->in = p->out = p->err = (aio_socket)-1;
-        p->state = AIO__PROC_CLOSED;
-        return AIO_EINVAL;
-    } /* LCOV_EXCL_STOP */
-    return AIO_OK;
+    return aio__os()->proc_start(p, argv, opts, L);
 }
-#endif /* AIO__POSIX_PROCESSES */
-
-#ifdef AIO__WIN32_IO
-/* Windows: CreateProcess. WSAPoll waits for sockets only, so each pipe of
- * the child is relayed to a socket by a thread of its own (a blocking
- * ReadFile or WriteFile on the pipe, a send or recv on its end of a pair of
- * sockets), and a thread waits for the process handle and then closes its
- * end of a pair: the other end is the child's "pidfd", readable once it
- * exited. The child, and whatever it starts, runs in a job object: a stop
- * terminates the job (Windows has no SIGTERM to ask first), and closing the
- * job's handle ends whatever is left of it. A process the library ended
- * exits with AIO__WIN_STOPPED | signal, which reads back as -signal. */
-#define AIO__WIN_STOPPED 0xA10E0000u
-enum { AIO__RELAY_OUT, AIO__RELAY_IN, AIO__RELAY_EXIT };
-typedef struct aio__relay {
-    HANDLE handle; /* the pipe (its own), or the process (the caller's) */
-    SOCKET sock;   /* its end of the pair (blocking) */
-    int way;
-} aio__relay;
-
-static DWORD WINAPI aio__relay_main(LPVOID arg) {
-    aio__relay r = *(aio__relay *)arg;
-    char buf[4096];
-    int going = 1;
-    AIO_FREE(arg);
-    if (r.way == AIO__RELAY_EXIT) {
-        (void)WaitForSingleObject(r.handle, INFINITE);
-        going = 0;
-    }
-    while (going) {
-        DWORD n = 0;
-        DWORD done;
-        int k;
-        if (r.way == AIO__RELAY_OUT) { /* the child's output, to the loop's socket, until either end goes */
-            if (!ReadFile(r.handle, buf, sizeof buf, &n, NULL) || n == 0) break;
-            for (done = 0; going && done < n; done += (DWORD)k) {
-                k = send(r.sock, buf + done, (int)(n - done), 0);
-                if (k <= 0) going = 0;
-            }
-        } else { /* the loop's socket to the child's input, until either end goes */
-            k = recv(r.sock, buf, (int)sizeof buf, 0);
-            if (k <= 0) break;
-            for (done = 0; going && done < (DWORD)k; done += n)
-                if (!WriteFile(r.handle, buf + done, (DWORD)k - done, &n, NULL)) going = 0;
-        }
-    }
-    if (r.way != AIO__RELAY_EXIT) (void)CloseHandle(r.handle);
-    (void)shutdown(r.sock, SD_SEND); /* (what it sent is delivered, then the end) */
-    (void)closesocket(r.sock);
-    return 0;
-}
-
-/* A step of a spawn that failed for a reason the system gives (out of
- * handles, threads or memory, or one of its own): AIO_EIO, errno EIO, and
- * in a debug build a message that names the step and the system's error. */
-static aio_status aio__win_failed(const char *step, DWORD err) {
-    errno = EIO;
-#ifdef AIO_DEBUG
-    {
-        static char message[160];
-        (void)snprintf(message, sizeof message, "aio_process_spawn: %s failed (Windows error %lu)", step,
-                       (unsigned long)err);
-        return aio__misuse(AIO_EIO, message);
-    }
-#else
-    (void)step; (void)err;
-    return AIO_EIO;
-#endif
-}
-
-/* A thread relaying `handle` one way; the loop's end of its pair into *mine.
- * The thread's handle, or NULL (then *mine is -1 and nothing is left). */
-static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
-    int pair[2];
-    u_long blocking = 0;
-    HANDLE thread = NULL;
-    aio__relay *r = (aio__relay *)AIO_MALLOC(sizeof *r);
-    *mine = -1;
-    if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
-        (void)aio__win_failed(r ? "a relay's socket pair" : "a relay's allocation", (DWORD)WSAGetLastError());
-        AIO_FREE(r);
-        return NULL;
-    } /* LCOV_EXCL_STOP */
-    (void)ioctlsocket(AIO__SOCK(pair[1]), (long)FIONBIO, &blocking);
-    r->handle = handle;
-    r->sock = AIO__SOCK(pair[1]);
-    r->way = way;
-    thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
-    if (!thread) { /* LCOV_EXCL_START: out of threads */
-        (void)aio__win_failed("a relay's thread", GetLastError());
-        AIO_FREE(r);
-        (void)closesocket(AIO__SOCK(pair[0]));
-        (void)closesocket(AIO__SOCK(pair[1]));
-        return NULL;
-    } /* LCOV_EXCL_STOP */
-    aio_io_forget(pair[0]); /* (a number used before: nothing of it is watched now) */
-    *mine = pair[0];
-    return thread;
-}
-
-static void aio__close_handle(HANDLE *h) {
-    if (*h && *h != INVALID_HANDLE_VALUE) (void)CloseHandle(*h);
-    *h = NULL;
-}
-
-/* One argument onto a command line as the C runtime's parser reads it back
- * (quoted if it must be; a backslash doubled only before a quote): its
- * length; written to out[n..] unless out is NULL. */
-static size_t aio__cmdline_arg(char *out, size_t n, const char *a) {
-    size_t slashes = 0;
-    size_t start = n;
-    if (*a && !strpbrk(a, " \t\n\v\"")) {
-        size_t len = strlen(a);
-        if (out) memcpy(out + n, a, len);
-        return len;
-    }
-    if (out) out[n] = '"';
-    n++;
-    for (;; a++) {
-        if (*a == '\\') {
-            slashes++;
-            continue;
-        }
-        if (!*a || *a == '"') slashes = slashes * 2 + (*a == '"'); /* (the quote's own, escaped) */
-        for (; slashes; slashes--, n++) if (out) out[n] = '\\';
-        if (!*a) break;
-        if (out) out[n] = *a;
-        n++;
-    }
-    if (out) out[n] = '"';
-    return n + 1 - start;
-}
-
-/* UTF-8 s[0..len) (len -1: to its NUL, included) in UTF-16, malloc'd; NULL if it is not UTF-8. */
-static wchar_t *aio__wide(const char *s, int len) {
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, NULL, 0);
-    wchar_t *w = n > 0 ? (wchar_t *)AIO_MALLOC((size_t)n * sizeof *w) : NULL;
-    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, w, n) != n) { /* LCOV_EXCL_START */
-        AIO_FREE(w);
-        w = NULL;
-    } /* LCOV_EXCL_STOP */
-    return w;
-}
-
-/* The command line of argv, and the environment block of env (NULL: none),
- * in UTF-16: AIO_OK, AIO_EINVAL (not UTF-8), AIO_EIO (out of memory). */
-static aio_status aio__win_command(const char *const argv[], const char *const *env, wchar_t **cmd, wchar_t **block) {
-    size_t n = 0;
-    size_t i;
-    char *line;
-    *cmd = *block = NULL;
-    for (i = 0; argv[i]; i++) n += aio__cmdline_arg(NULL, 0, argv[i]) + 1;
-    line = (char *)AIO_MALLOC(n);
-    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
-    for (n = 0, i = 0; argv[i]; i++) {
-        if (i) line[n++] = ' ';
-        n += aio__cmdline_arg(line, n, argv[i]);
-    }
-    line[n] = '\0';
-    *cmd = aio__wide(line, -1);
-    AIO_FREE(line);
-    if (!*cmd) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an argument is not UTF-8");
-    if (!env) return AIO_OK;
-    for (n = 1, i = 0; env[i]; i++) n += strlen(env[i]) + 1;
-    line = (char *)AIO_MALLOC(n);
-    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
-    for (n = 0, i = 0; env[i]; i++) {
-        size_t len = strlen(env[i]) + 1;
-        memcpy(line + n, env[i], len);
-        n += len;
-    }
-    line[n++] = '\0';
-    if (n == 1) line[n++] = '\0'; /* (an empty block is two NULs) */
-    *block = aio__wide(line, (int)n);
-    AIO_FREE(line);
-    if (!*block) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an environment string is not UTF-8");
-    return AIO_OK;
-}
-
-/* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
- * other end into *mine (PIPE; never inheritable, not even for a moment).
- * `out`: the child writes it. */
-static aio_status aio__stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
-    SECURITY_ATTRIBUTES sa;
-    HANDLE self = GetCurrentProcess();
-    HANDLE h;
-    memset(&sa, 0, sizeof sa);
-    sa.nLength = sizeof sa;
-    sa.bInheritHandle = TRUE;
-    *child = *mine = NULL;
-    if (mode == AIO_STDIO_DEVNULL) {
-        *child = CreateFileW(L"NUL", out ? GENERIC_WRITE : GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
-                             OPEN_EXISTING, 0, NULL);
-        if (*child != INVALID_HANDLE_VALUE) return AIO_OK;
-        *child = NULL; /* LCOV_EXCL_LINE: out of handles */
-        return aio__win_failed("opening NUL", GetLastError()); /* LCOV_EXCL_LINE */
-    }
-    if (mode == AIO_STDIO_PIPE) {
-        HANDLE r;
-        HANDLE w;
-        if (!CreatePipe(&r, &w, NULL, 0)) return aio__win_failed("CreatePipe", GetLastError()); /* LCOV_EXCL_LINE */
-        *child = out ? w : r;
-        *mine = out ? r : w;
-        (void)SetHandleInformation(*child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-        return AIO_OK;
-    }
-    h = GetStdHandle(std); /* this process's (none: the child has none either) */
-    if (h && h != INVALID_HANDLE_VALUE && !DuplicateHandle(self, h, self, child, 0, TRUE, DUPLICATE_SAME_ACCESS))
-        *child = NULL;
-    return AIO_OK;
-}
-
-/* CreateProcess's failure as a status (errno set as POSIX would). */
-static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opts) {
-    switch (err) {
-    case ERROR_DIRECTORY:
-        errno = ENOENT;
-        return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
-    case ERROR_FILE_NOT_FOUND:
-    case ERROR_PATH_NOT_FOUND:
-    case ERROR_INVALID_NAME:
-        errno = ENOENT;
-        if (opts->cwd && GetFileAttributesA(opts->cwd) == INVALID_FILE_ATTRIBUTES)
-            return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
-        return AIO_ENOTFOUND;
-    case ERROR_ACCESS_DENIED:
-        errno = EACCES;
-        return AIO_ENOEXEC;
-    case ERROR_BAD_EXE_FORMAT:
-    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
-        errno = ENOEXEC;
-        return AIO_ENOEXEC;
-    default:
-        return aio__win_failed("CreateProcess", err);
-    }
-}
-
-/* si's attribute list: handles list[0..n) the only ones a child inherits.
- * TRUE, or FALSE (out of memory; no list then). */
-static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
-    SIZE_T size = 0;
-    (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
-    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)AIO_MALLOC(size);
-    if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
-        AIO_FREE(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
-        si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
-    }
-    if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
-    return UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
-                                     n * sizeof *list, NULL, NULL);
-}
-
-/* CreateProcessW (suspended) with child[0..3) as its standard handles and
- * no other handle inherited: a handle list, so that the program's own
- * inheritable handles (a socket() is one) stay out of the child, as
- * asyncio's do. FALSE with GetLastError() set if it failed. */
-static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE child[3], PROCESS_INFORMATION *pi) {
-    STARTUPINFOEXW si;
-    HANDLE list[3];
-    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
-    DWORD n = 0;
-    DWORD err;
-    BOOL ok = TRUE;
-    DWORD i;
-    memset(&si, 0, sizeof si);
-    si.StartupInfo.cb = sizeof si.StartupInfo;
-    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-    si.StartupInfo.hStdInput = child[0];
-    si.StartupInfo.hStdOutput = child[1];
-    si.StartupInfo.hStdError = child[2];
-    for (i = 0; i < 3; i++) /* (not a console's pseudo handle, Windows 7's: the console hands those on) */
-        if (child[i] && ((uintptr_t)child[i] & 3u) != 3u) list[n++] = child[i];
-    if (n) {
-        ok = aio__win_inherit_only(&si, list, n);
-        si.StartupInfo.cb = sizeof si;
-        flags |= EXTENDED_STARTUPINFO_PRESENT;
-    }
-    if (ok) ok = CreateProcessW(NULL, cmd, NULL, NULL, n > 0, flags, env, cwd, &si.StartupInfo, pi);
-    err = GetLastError();
-    if (si.lpAttributeList) {
-        DeleteProcThreadAttributeList(si.lpAttributeList);
-        AIO_FREE(si.lpAttributeList);
-    }
-    SetLastError(err);
-    return ok;
-}
-
-static void aio__proc_release(aio_process *p);
-static void aio__proc_kill_now(aio_process *p);
-
-static aio_status aio__proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                  aio_loop *L) {
-    static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
-    PROCESS_INFORMATION pi;
-    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
-    HANDLE child[3] = {NULL, NULL, NULL};
-    HANDLE mine[3] = {NULL, NULL, NULL};
-    wchar_t *cmd;
-    wchar_t *env;
-    wchar_t *cwd = NULL;
-    int ends[4] = {-1, -1, -1, -1};
-    int i;
-    AIO__SIM_PROC_ROUTE(L, aio__sim_proc_start(p, argv, opts));
-    aio_status rc = aio__win_command(argv, opts->env, &cmd, &env);
-    (void)L;
-    if (rc == AIO_OK && opts->cwd && !(cwd = aio__wide(opts->cwd, -1)))
-        rc = aio__misuse(AIO_EINVAL, "aio_process_spawn: the working directory is not UTF-8");
-    for (i = 0; i < 3 && rc == AIO_OK; i++) {
-        if (i == 2 && opts->err == AIO_STDIO_STDOUT) {
-            if (child[1] && !DuplicateHandle(GetCurrentProcess(), child[1], GetCurrentProcess(), &child[2], 0, TRUE,
-                                             DUPLICATE_SAME_ACCESS))
-                rc = AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
-        } else {
-            rc = aio__stdio_open(i == 0 ? opts->in : i == 1 ? opts->out : opts->err, i > 0, std[i], &child[i],
-                                 &mine[i]);
-        }
-    }
-    memset(p, 0, sizeof *p);
-    p->in = p->out = p->err = (aio_socket)-1;
-    p->pidfd = -1;
-    /* (suspended until it is in its job: nothing it starts escapes) */
-    if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
-    AIO_FREE(cmd);
-    AIO_FREE(env);
-    AIO_FREE(cwd);
-    for (i = 0; i < 3; i++) aio__close_handle(&child[i]);
-    if (rc < 0) {
-        int err = errno;
-        for (i = 0; i < 3; i++) aio__close_handle(&mine[i]);
-        errno = err;
-        return rc;
-    }
-    p->pid = (int)pi.dwProcessId;
-    p->handle = pi.hProcess;
-    p->state = AIO__PROC_RUNNING;
-    p->job = CreateJobObjectW(NULL, NULL);
-    memset(&limits, 0, sizeof limits);
-    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-    if (p->job && (!SetInformationJobObject((HANDLE)p->job, JobObjectExtendedLimitInformation, &limits, sizeof limits) ||
-                   !AssignProcessToJobObject((HANDLE)p->job, pi.hProcess)))
-        aio__close_handle((HANDLE *)&p->job); /* (then a stop ends the child alone) */
-    (void)ResumeThread(pi.hThread);
-    (void)CloseHandle(pi.hThread);
-    p->threads[0] = aio__relay_start(pi.hProcess, AIO__RELAY_EXIT, &ends[3]);
-    for (i = 0; i < 3; i++) {
-        if (!mine[i]) continue;
-        p->threads[i + 1] = aio__relay_start(mine[i], i ? AIO__RELAY_OUT : AIO__RELAY_IN, &ends[i]);
-        if (p->threads[i + 1]) mine[i] = NULL; /* (the thread's now) */
-    }
-    p->in = (aio_socket)ends[0];
-    p->out = (aio_socket)ends[1];
-    p->err = (aio_socket)ends[2];
-    p->pidfd = ends[3];
-    for (i = 0; i < 3; i++) { /* LCOV_EXCL_START: out of sockets or threads: nothing is left */
-        if (!mine[i]) continue;
-        aio__close_handle(&mine[i]);
-        rc = AIO_EIO;
-    }
-    if (!p->threads[0]) rc = AIO_EIO;
-    if (rc < 0) {
-        aio__proc_kill_now(p);
-        for (i = 0; i < 3; i++) if (ends[i] >= 0) (void)aio__net_closesocket(ends[i]);
-        p->in = p->out = p->err = (aio_socket)-1;
-        aio__proc_release(p);
-        p->state = AIO__PROC_CLOSED;
-        errno = EAGAIN;
-        return rc;
-    } /* LCOV_EXCL_STOP */
-    return AIO_OK;
-}
-
-/* p has ended: its exit code kept, the thread that waited for it joined. */
-static void aio__proc_ended(aio_process *p) {
-    DWORD code = 255;
-    (void)GetExitCodeProcess((HANDLE)p->handle, &code);
-    p->returncode = (code & 0xFFFFFF00u) == AIO__WIN_STOPPED ? -(int)(code & 0xFFu) : (int)code;
-    if (p->threads[0]) (void)WaitForSingleObject((HANDLE)p->threads[0], INFINITE);
-    aio__close_handle((HANDLE *)&p->threads[0]);
-    aio__close_handle((HANDLE *)&p->handle);
-    p->state = AIO__PROC_REAPED;
-    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
-    p->pidfd = -1;
-}
-
-static int aio__proc_reap(aio_process *p) {
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_reap(p));
-    if (p->state != AIO__PROC_RUNNING) return 1;
-    if (WaitForSingleObject((HANDLE)p->handle, 0) != WAIT_OBJECT_0) return 0;
-    aio__proc_ended(p);
-    return 1;
-}
-
-/* End p's job (or p, with no job) as signal signo would. */
-static void aio__proc_end_job(aio_process *p, int signo) {
-    if (p->job)
-        (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | (UINT)signo);
-    else if (p->handle)
-        (void)TerminateProcess((HANDLE)p->handle, AIO__WIN_STOPPED | (UINT)signo);
-}
-
-static void aio__proc_kill_now(aio_process *p) {
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_kill_now(p));
-    if (p->state != AIO__PROC_RUNNING) return;
-    aio__proc_end_job(p, AIO__SIGKILL);
-    (void)WaitForSingleObject((HANDLE)p->handle, INFINITE);
-    aio__proc_ended(p);
-}
-
-#define AIO__BAD_SIGNAL "aio_process_signal: Windows can only end a process: signal 15 (SIGTERM) or 9 (SIGKILL)"
-static int aio__proc_send(aio_process *p, int signo) {
-    AIO__SIM_PROC_ROUTE(p->loop, aio__sim_proc_send(p, signo));
-    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1;
-    aio__proc_end_job(p, signo);
-    return 0;
-}
-
-/* Whatever of its job still runs is ended (its relays then see their pipes
- * close), the relays joined, the job closed. */
-static void aio__proc_release(aio_process *p) {
-    int i;
-    AIO__SIM_PROC_ROUTE_VOID(p->loop, aio__sim_proc_release(p));
-    if (p->job) (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | AIO__SIGKILL);
-    for (i = 1; i < 4; i++) {
-        if (p->threads[i]) (void)WaitForSingleObject((HANDLE)p->threads[i], INFINITE);
-        aio__close_handle((HANDLE *)&p->threads[i]);
-    }
-    aio__close_handle((HANDLE *)&p->job);
-}
-
-static aio_status aio__pipe_read(int fd, void *buf, size_t len) { return aio__net_recv(fd, buf, len, "AIO_COMMUNICATE"); }
-static aio_status aio__pipe_write(int fd, const void *buf, size_t len) {
-    return aio__net_send(fd, buf, len, "AIO_COMMUNICATE");
-}
-static void aio__children_done(aio__sysio *s) { (void)s; }
-#endif /* AIO__WIN32_IO */
+static int aio__proc_reap(aio_process *p) { return aio__os()->proc_reap(p); }
+static void aio__proc_kill_now(aio_process *p) { aio__os()->proc_kill_now(p); }
+static int aio__proc_send(aio_process *p, int signo) { return aio__os()->proc_send(p, signo); }
+static void aio__proc_release(aio_process *p) { aio__os()->proc_release(p); }
+static aio_status aio__pipe_read(int fd, void *buf, size_t len) { return aio__os()->pipe_read(fd, buf, len); }
+static aio_status aio__pipe_write(int fd, const void *buf, size_t len) { return aio__os()->pipe_write(fd, buf, len); }
 
 /* Kill, reap and close whatever children the loop has left. */
 static void aio__children_release(aio__sysio *s) {
@@ -12713,10 +13136,7 @@ static void aio__children_release(aio__sysio *s) {
         aio_process *p = s->children;
         s->children = p->next;
         aio__proc_kill_now(p);
-        if (aio__fd(p->in) >= 0) (void)aio__net_closesocket(aio__fd(p->in));
-        if (aio__fd(p->out) >= 0) (void)aio__net_closesocket(aio__fd(p->out));
-        if (aio__fd(p->err) >= 0) (void)aio__net_closesocket(aio__fd(p->err));
-        p->in = p->out = p->err = (aio_socket)-1;
+        aio__proc_close_pipes(p, 1);
         aio__proc_release(p);
         p->state = AIO__PROC_CLOSED;
         p->loop = NULL;
@@ -12728,6 +13148,7 @@ static void aio__children_release(aio__sysio *s) {
 AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], const aio_process_options *opts) {
     static const aio_process_options inherit = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT, AIO_STDIO_INHERIT};
     aio_loop *L = aio__loop;
+    aio_process **kids;
     aio_status rc;
     if (!opts) opts = &inherit;
     if (!p || !argv || !argv[0] || !*argv[0])
@@ -12740,15 +13161,16 @@ AIO_API aio_status aio_process_spawn(aio_process *p, const char *const argv[], c
         return aio__misuse(AIO_EBUSY, "aio_process_spawn: the process is open (aio_process_close it first)");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_process_spawn: no loop is running or initialised");
     if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
-    if (!AIO__SYSTEM_PORT(L) && !AIO__SIM_OWNS(L))
+    kids = aio__children_of(L);
+    if (!kids)
         return aio__misuse(AIO_EINVAL, "aio_process_spawn: the loop waits through a port of its own "
                                        "(aio_loop_set_io): child processes need the system's wait");
     rc = aio__proc_start(p, argv, opts, L);
     if (rc < 0) return rc;
     p->loop = L;
     p->grace = AIO_PROCESS_GRACE;
-    p->next = *aio__children_of(L);
-    *aio__children_of(L) = p;
+    p->next = *kids;
+    *kids = p;
     return AIO_OK;
 }
 
@@ -12795,10 +13217,7 @@ AIO_API aio_status aio_process_close(aio_process *p) {
     if (!p || (p->state != AIO__PROC_RUNNING && p->state != AIO__PROC_REAPED)) return AIO_OK;
     if (p->waiter) return aio__misuse(AIO_EBUSY, "aio_process_close: a task awaits the process");
     aio__proc_kill_now(p);
-    (void)aio_process_end_input(p);
-    if (aio__fd(p->out) >= 0) (void)aio_close(p->out);
-    if (aio__fd(p->err) >= 0) (void)aio_close(p->err);
-    p->out = p->err = (aio_socket)-1;
+    aio__proc_close_pipes(p, 0);
     aio__proc_release(p);
     for (at = aio__children_of(p->loop); *at != p; at = &(*at)->next) {
     }
@@ -12822,57 +13241,27 @@ typedef struct aio__proc_waits {
 
 /* Leave every slot t parked in (whatever woke it); it stops being counted. */
 static void aio__proc_leave(aio_task *t, aio_process *p) {
-    aio_io *io = t->loop->io;
     int fds[4];
-    int i;
-    int dir;
     fds[0] = aio__fd(p->in);
     fds[1] = aio__fd(p->out);
     fds[2] = aio__fd(p->err);
     fds[3] = p->pidfd;
-    for (i = 0; i < 4; i++) {
-        if (fds[i] < 0 || (uint32_t)fds[i] >= io->nslots) continue;
-        for (dir = 0; dir < 2; dir++)
-            if (io->slots[fds[i]].waiter[dir] == t) io->slots[fds[i]].waiter[dir] = NULL;
-    }
+    aio__io_leave_all(t, fds, 4);
     p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
-    io->waiting--;
+    t->loop->io->waiting--;
 }
 
 /* Park t on what w lists (its exit if nothing), until `until`. */
 static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w, aio_time until, const char *what) {
-    aio_loop *L = t->loop;
-    aio_status rc = AIO_OK;
-    int i;
+    aio_status rc;
     if (!w->n && p->pidfd >= 0) {
         w->fd[0] = p->pidfd;
         w->dir[0] = 0;
         w->n = 1;
     }
-    for (i = 0; i < w->n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
-        int way = 1 << w->dir[i];
-        aio_io_slot *s = aio__io_slot(L, w->fd[i], what, &rc);
-        if (!s) break; /* (out of memory: the table could not grow) */
-        if (s->waiter[w->dir[i]]) {
-            rc = aio__bad_fd(AIO_EBUSY, what, w->fd[i], "(a pipe of the process) has another task waiting on it");
-            break;
-        }
-        if (!(s->watched & way)) {
-            rc = L->io->watch(L->io, w->fd[i], s->watched, s->watched | way);
-            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
-            s->watched = (uint8_t)(s->watched | way);
-        }
-        s->waiter[w->dir[i]] = t;
-    }
-    L->io->waiting++; /* (once, until aio__proc_leave) */
-    if (rc >= 0 && !w->n) p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED); /* the exit, told by SIGCHLD */
-    if (rc >= 0) {
-        aio__set_until(t, until);
-        AIO__WAITS_ON(L, AIO_ON_IO, NULL, w->n ? w->fd[0] : -1);
-        rc = aio__park(t, 1, 1);
-        if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_BR_LINE: (no timer slot: tested for the others) */
-    }
-    aio__proc_leave(t, p);
+    if (!w->n) p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED); /* the exit, told by SIGCHLD */
+    rc = aio__io_park_all(t, w->fd, w->dir, w->n, until, what, "(a pipe of the process) has another task waiting on it");
+    if (rc != AIO__SUSPENDED) p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
     return rc;
 }
 

@@ -1894,6 +1894,32 @@ static aio_status fake_watch(aio_io *io, int fd, int old, int events) {
     (void)events;
     return AIO_OK;
 }
+/* The platform's table: one with a slot left empty is refused where it is
+ * installed, the slot named, and the thread's table stays; aio_sim_start
+ * installs the simulation's, its end puts the system's back. */
+static void test_platform_table(void) {
+    static aio_timer timers[4];
+    aio__platform t = aio__sim_platform;
+    aio_sim_config c = exact();
+    aio_loop L;
+    CHECK(aio__os() == &aio__system_platform);
+    t.connect = NULL;
+    last_debug[0] = '\0';
+    CHECK_EQ(aio__os_install(&t), AIO_EINVAL);
+    CHECK_DEBUG("slot `connect` is empty");
+    CHECK(aio__os() == &aio__system_platform);
+    t = aio__sim_platform;
+    t.close = NULL;
+    CHECK_EQ(aio__os_install(&t), AIO_EINVAL);
+    CHECK_DEBUG("slot `close` is empty");
+    CHECK(aio__os() == &aio__system_platform);
+    aio_loop_init(&L, timers, 4);
+    CHECK_EQ(aio_sim_start(&L, &c), AIO_OK);
+    CHECK(aio__os() == &aio__sim_platform);
+    CHECK_EQ(aio_loop_destroy(&L), AIO_OK);
+    CHECK(aio__os() == &aio__system_platform);
+}
+
 static void test_start_checks(void) {
     static aio_timer t1[4], t2[4];
     aio_loop a, b;
@@ -4812,6 +4838,7 @@ static const test_case tests[] = {
     TEST(test_runner_race_and_replay),
     TEST(test_runner_not_deterministic),
     TEST(test_runner_options),
+    TEST(test_platform_table),
     TEST(test_start_checks),
     TEST(test_misuse_inside),
     TEST(test_outside),
