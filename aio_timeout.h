@@ -7306,17 +7306,27 @@ static aio_status aio__stream_resize(aio_stream *s, size_t size) {
     return AIO_OK;
 }
 
-/* A growing stream's buffer is full and the read needs more: double it, to
- * its limit at most. AIO__MORE (room made), AIO_ELIMIT (at its limit), or
- * AIO_EIO (no memory). */
-static aio_status aio__stream_grow(aio_stream *s) {
+/* A growing stream's buffer resized. grow: it is full and the read needs
+ * more: doubled, to its limit at most; AIO__MORE (room made), AIO_ELIMIT (at
+ * its limit), or AIO_EIO (no memory). Else its bytes were just moved to the
+ * front: back to its starting size if they fit (failing, it keeps the
+ * larger). Reached through aio__stream_regrow_hook, which
+ * aio_stream_init_growing sets: a program with fixed streams only links
+ * none of it. */
+static aio_status aio__stream_regrow(aio_stream *s, int grow) {
+    size_t start = aio__stream_sizes(s, 0);
     size_t limit = aio__stream_sizes(s, 1);
     size_t size = (size_t)s->size * 2; /* (at most 2 * INT_MAX) */
     aio_status rc;
+    if (!grow) {
+        if (s->size > start && s->tail <= start) (void)aio__stream_resize(s, start);
+        return AIO_OK;
+    }
     if (s->size >= limit) return AIO_ELIMIT;
     rc = aio__stream_resize(s, size < limit ? size : limit);
     return rc == AIO_OK ? AIO__MORE : rc;
 }
+static aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
 
 /* What the read under way takes of the bytes buffered: their length (taken:
  * aio_stream_data gives them), AIO__MORE, or the status it ends with. */
@@ -7349,7 +7359,7 @@ static aio_status aio__stream_scan(aio_stream *s) {
             return AIO_EINCOMPLETE;
         }
     }
-    if (!n) return have == s->size ? (s->grows ? aio__stream_grow(s) : AIO_ELIMIT) : AIO__MORE;
+    if (!n) return have == s->size ? (s->grows ? aio__stream_regrow_hook(s, 1) : AIO_ELIMIT) : AIO__MORE;
     s->last = s->head;
     s->head += (aio__offset)n;
     s->scanned = 0;
@@ -7377,8 +7387,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
         memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
         s->last = s->head = 0;
-        if (s->grows && s->size > aio__stream_sizes(s, 0) && s->tail <= aio__stream_sizes(s, 0))
-            (void)aio__stream_resize(s, aio__stream_sizes(s, 0)); /* (failing, it keeps the larger) */
+        if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (back to its starting size) */
     }
     if (s->transport) {
         rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
@@ -7558,6 +7567,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
+    aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }
 
