@@ -1846,6 +1846,10 @@ AIO_API void *aio_sim_arg(void);
  *     AIO_TLS_SHUTDOWN(t, s->rc, &s->tls, AIO_TLS_DEFAULT_TIMEOUT);
  *     ...  AIO_FINALLY(t); aio_tls_free(&s->tls); aio_close(s->fd);
  *
+ * AIO_TLS_CONNECT is asyncio's open_connection(host, port, ssl=ctx): the
+ * name looked up, connected, the stream set up and the handshake done with
+ * host for the server's name, under one deadline.
+ *
  * The rules (docs/api.md, "TLS on a stream"): a handshake, a shutdown, a
  * write or a read that times out or is cancelled: a handshake or a shutdown
  * leaves the session unusable, and so does a write cut after part of it went
