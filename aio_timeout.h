@@ -1846,6 +1846,10 @@ AIO_API void *aio_sim_arg(void);
  *     AIO_TLS_SHUTDOWN(t, s->rc, &s->tls, AIO_TLS_DEFAULT_TIMEOUT);
  *     ...  AIO_FINALLY(t); aio_tls_free(&s->tls); aio_close(s->fd);
  *
+ * AIO_TLS_CONNECT is asyncio's open_connection(host, port, ssl=ctx): the
+ * name looked up, connected, the stream set up and the handshake done with
+ * host for the server's name, under one deadline.
+ *
  * The rules (docs/api.md, "TLS on a stream"): a handshake, a shutdown, a
  * write or a read that times out or is cancelled: a handshake or a shutdown
  * leaves the session unusable, and so does a write cut after part of it went
@@ -1952,11 +1956,36 @@ AIO_API const char *aio_tls_error(const aio_tls *tls);
 #define AIO_TLS_SHUTDOWN(t, lv, tls, d)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__tls_shutdown_start((t), aio__f, (tls), (d)), \
                aio__tls_shutdown_poll((t), aio__f, (tls)), AIO__LABEL)
+/* await open_connection(host, port, ssl=ctx, server_hostname=host,
+ * ssl_handshake_timeout=...), the whole of it within the one deadline d:
+ * host looked up and connected as AIO_TCP_CONNECT does (Happy Eyeballs),
+ * stream s set up over the new socket with a buffer of its own
+ * (aio_stream_init_growing: 4 KiB, growing to asyncio's limit, 64 KiB), and
+ * the handshake of session tls (aio_tls_init, a client's configuration)
+ * with host for the server's name: sent (SNI), and the certificate verified
+ * against it. s is the program's, not set up (zeroed, or aio_stream_free'd).
+ * lv = the socket (>= 0), or the first failure: AIO_ETIMEDOUT (d passed, in
+ * whichever step), the connect's (AIO_ECONNREFUSED, AIO_ENOTFOUND, ...),
+ * AIO_ECERT, AIO_ETLS, ...; aio_tls_error says why. On a failure or a
+ * cancellation nothing is left: the socket is closed and s's buffer freed
+ * here, and the session is unusable (aio_tls_free it, as always). On
+ * success the socket and s are the program's: AIO_TLS_SHUTDOWN, then
+ * aio_tls_free, aio_stream_free and aio_close. host is read again once the
+ * connection is made: keep it where it lives until the await ends (a
+ * literal, the task's state). d = AIO_TLS_DEFAULT_TIMEOUT: 60 s
+ * (AIO_TLS_HANDSHAKE_TIMEOUT) for the whole. AIO_EINVAL: a session not set
+ * up or used before, a server's, no host, s set up already. */
+#define AIO_TLS_CONNECT(t, lv, tls, s, host, port, d)                           \
+    AIO__AWAIT(t, (lv) = aio__r, aio__tls_connect_start((t), aio__f, (tls), (s), (host), (port), (d)), \
+               aio__tls_connect_poll((t), aio__f, (tls), (s), (host)), AIO__LABEL)
 AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
                                             const char *server_name, aio_time d);
 AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls);
 AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_time d);
 AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tls);
+AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host,
+                                          int port, aio_time d);
+AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host);
 #endif
 
 // >>macros
@@ -13511,6 +13540,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  * on the way the engine wants. A session's life:
  *
  *   NONE --aio_tls_init--> NEW --AIO_TLS_HANDSHAKE--> HANDSHAKE --> OPEN
+ *   NEW --AIO_TLS_CONNECT--> CONNECTING (no stream yet) --> HANDSHAKE --> OPEN
  *   OPEN --AIO_TLS_SHUTDOWN--> CLOSING (close_notify going out) --> DRAINING
  *        (the peer's awaited) --> CLOSED (reads 0; a write is refused)
  *   any await cut or failed, a write cut with bytes in the engine --> BROKEN
@@ -13529,7 +13559,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  *       AIO_WANT_WRITE, or a status with tls->error saying why. */
 #ifdef AIO__TLS
 enum { AIO__TLS_NONE, AIO__TLS_NEW, AIO__TLS_HANDSHAKE, AIO__TLS_OPEN, AIO__TLS_CLOSING, AIO__TLS_DRAINING,
-       AIO__TLS_CLOSED, AIO__TLS_BROKEN };
+       AIO__TLS_CLOSED, AIO__TLS_BROKEN, AIO__TLS_CONNECTING };
 #define AIO__TLS_FLAGS 15u /* (every flag of the configuration) */
 #define AIO__TLS_DRAIN 64  /* records a shutdown drops in one turn before it lets others run */
 
@@ -13722,6 +13752,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
     if (!tls || tls->state == AIO__TLS_NONE) return AIO_OK;
     s = tls->stream;
     if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
+        tls->state == AIO__TLS_CONNECTING ||
         (s && s->transport_ctx == tls && (s->reader || s->writer))) /* LCOV_EXCL_BR_LINE: (s is tls's, below) */
         return aio__misuse(AIO_EBUSY, "aio_tls_free: a task is waiting in the session's handshake or shutdown, or in "
                                       "a read or a write of its stream (cancel it, and let it end, first)");
@@ -13775,10 +13806,25 @@ static aio_status aio__tls_handshake_try(aio_task *t, aio_frame *f, aio_tls *tls
     return aio__tls_fail(tls, rc, "the handshake failed");
 }
 
+/* The handshake begun on stream s (t->await.io set for its socket), within
+ * until: the session is its transport from now on. */
+static aio_status aio__tls_begin(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *server_name,
+                                 aio_time until) {
+    aio_status rc;
+    tls->stream = s;
+    tls->state = AIO__TLS_HANDSHAKE;
+    s->transport = &aio__tls_transport;
+    s->transport_ctx = tls;
+    rc = aio__tls_e_name(tls, server_name);
+    if (rc == AIO_OK) rc = aio__tls_take_early(tls, s);
+    if (rc < 0) return aio__tls_fail(tls, rc, "the handshake could not start");
+    aio__set_until(t, until);
+    return aio__tls_ended(tls, aio__tls_handshake_try(t, f, tls), "handshake");
+}
+
 AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
                                             const char *server_name, aio_time d) {
     aio_time until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d, 1);
-    aio_status rc;
     unsigned flags;
     if (!tls || tls->state != AIO__TLS_NEW)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_HANDSHAKE: the session was not set up (aio_tls_init), "
@@ -13804,15 +13850,7 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (s->reader || s->writer)
         return aio__misuse(AIO_EBUSY, "AIO_TLS_HANDSHAKE: a task is waiting in a read or a write of the stream");
-    tls->stream = s;
-    tls->state = AIO__TLS_HANDSHAKE;
-    s->transport = &aio__tls_transport;
-    s->transport_ctx = tls;
-    rc = aio__tls_e_name(tls, server_name);
-    if (rc == AIO_OK) rc = aio__tls_take_early(tls, s);
-    if (rc < 0) return aio__tls_fail(tls, rc, "the handshake could not start");
-    aio__set_until(t, until);
-    return aio__tls_ended(tls, aio__tls_handshake_try(t, f, tls), "handshake");
+    return aio__tls_begin(t, f, tls, s, server_name, until);
 }
 
 AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls) {
@@ -13853,13 +13891,13 @@ static aio_status aio__tls_shutdown_try(aio_task *t, aio_frame *f, aio_tls *tls)
 AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_time d) {
     aio_time until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_SHUTDOWN_TIMEOUT : d, 1);
     aio_stream *s;
-    if (!tls || tls->state == AIO__TLS_NONE || tls->state == AIO__TLS_NEW)
+    if (!tls || tls->state == AIO__TLS_NONE || tls->state == AIO__TLS_NEW || tls->state == AIO__TLS_CONNECTING)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_SHUTDOWN: the session had no handshake "
                                                         "(AIO_TLS_HANDSHAKE)"));
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_TLS_SHUTDOWN: the timeout"));
-    s = tls->stream;
-    t->await.io.fd = aio__fd(s->fd);
+    s = tls->stream; /* (NULL: an AIO_TLS_CONNECT that failed before its handshake) */
+    t->await.io.fd = s ? aio__fd(s->fd) : -1;
     t->await.io.dir = 0;
     t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
@@ -13879,6 +13917,78 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
     aio_status rc = aio__io_poll(t, f, AIO__IO_READABLE, NULL, 0); /* ready, or why not */
     if (rc == AIO_OK) rc = aio__tls_shutdown_try(t, f, tls);
     return aio__tls_ended(tls, rc, "shutdown");
+}
+
+/* AIO_TLS_CONNECT: AIO_TCP_CONNECT's await (its state, t->await.connecting,
+ * holds the one deadline), then the handshake's on that deadline. The
+ * session is CONNECTING meanwhile, with no stream yet. */
+#define AIO__TLS_CONNECT_START 4096u  /* the stream's first buffer */
+#define AIO__TLS_CONNECT_LIMIT 65536u /* and its limit (asyncio's) */
+
+/* The connect ended with rc (not a connection): the session unusable, and
+ * why. */
+static aio_status aio__tls_connect_failed(aio_frame *f, aio_tls *tls, aio_status rc) {
+    char why[96];
+    aio_status cause = rc == AIO__RAISE || rc == AIO__SUSPENDED ? f->rc : rc;
+    if (cause == AIO_ETIMEDOUT)
+        (void)snprintf(why, sizeof why, "the connect timed out: the session cannot be used");
+    else if (cause == AIO_ECANCELED)
+        (void)snprintf(why, sizeof why, "the connect was cancelled: the session cannot be used");
+    else
+        (void)snprintf(why, sizeof why, "the connect failed: %s", aio_strerror(cause));
+    tls->error[0] = '\0'; /* (the connect's reason, not a refusal's before it) */
+    (void)aio__tls_fail(tls, AIO_ETLS, why);
+    return rc;
+}
+
+AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host,
+                                          int port, aio_time d) {
+    aio_status rc;
+    if (!tls || tls->state != AIO__TLS_NEW)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_CONNECT: the session was not set up (aio_tls_init), "
+                                                        "or had its handshake already (one session, one connection)"));
+    if (tls->config->flags & AIO_TLS_SERVER)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_CONNECT: the session is a server's"));
+    if (!host || !*host)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_CONNECT: no host to connect to (a name or an address)"));
+    if (!s || s->buf)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_CONNECT: the stream is NULL, or set up already (it sets "
+                                                "it up: aio_stream_free it first)"));
+    rc = aio__connect_start(t, f, host, port, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d);
+    if (rc != AIO__SUSPENDED || (f->flags & AIO__F_RAISING)) return aio__tls_connect_failed(f, tls, rc);
+    tls->state = AIO__TLS_CONNECTING;
+    return rc;
+}
+
+AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host) {
+    aio_status rc;
+    if (tls->state == AIO__TLS_CONNECTING) {
+        aio_time until = t->await.connecting->until;
+        int fd = aio__connect_poll(t, f);
+        if (fd == AIO__SUSPENDED) return fd;
+        tls->state = AIO__TLS_NEW;
+        if (fd < 0) return aio__tls_connect_failed(f, tls, fd);
+        rc = aio_stream_init_growing(s, (aio_socket)fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT);
+        if (rc < 0) { /* LCOV_EXCL_START: out of memory */
+            (void)aio_close((aio_socket)fd);
+            return aio__tls_connect_failed(f, tls, rc);
+        } /* LCOV_EXCL_STOP */
+        t->await.io.fd = fd;
+        t->await.io.dir = 0;
+        t->await.io.done = 0;
+        rc = aio__tls_begin(t, f, tls, s, host, until);
+    } else {
+        rc = aio__tls_handshake_poll(t, f, tls);
+    }
+    if (rc == AIO__SUSPENDED) return rc;
+    if (rc == AIO_OK) return aio__fd(s->fd);
+    (void)aio_close(s->fd); /* (a failure: nothing left but the session, which the program frees) */
+    (void)aio_stream_free(s);
+    s->fd = (aio_socket)-1;
+    return rc;
 }
 #endif /* AIO__TLS */
 

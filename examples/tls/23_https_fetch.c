@@ -4,14 +4,15 @@
  * retries with backoff and at most 3 requests in flight.
  *
  * Example 19 over TLS:
- *   - seven paths fetched from "localhost" (a name: AIO_TCP_CONNECT looks it
- *     up on a worker thread, then tries its addresses Happy Eyeballs' way),
- *     each by a task of an AIO_GROUP, at most 3 at once (a semaphore);
- *   - per attempt: connect within 0.5 s, the TLS handshake within 0.5 s
- *     (AIO_TLS_HANDSHAKE: the server's certificate verified against the CA
- *     given, and its name "localhost"), each read within 0.5 s (aiohttp's
- *     sock_read: AIO_READ_LINE for the status line and each header, then
- *     AIO_READ_EXACTLY for the Content-Length body), through the session;
+ *   - seven paths fetched from "localhost" (a name), each by a task of an
+ *     AIO_GROUP, at most 3 at once (a semaphore);
+ *   - per attempt: the connect and the TLS handshake within 1 s, one deadline
+ *     (AIO_TLS_CONNECT: the name looked up on a worker thread, its addresses
+ *     tried Happy Eyeballs' way, then the server's certificate verified
+ *     against the CA given, and its name "localhost"), each read within 0.5 s
+ *     (aiohttp's sock_read: AIO_READ_LINE for the status line and each
+ *     header, then AIO_READ_EXACTLY for the Content-Length body), through the
+ *     session;
  *   - a 503 or a timeout is retried after 0.1, 0.2 and 0.4 s (4 attempts at
  *     most), all within a deadline per URL (an AIO_TIMEOUT block: 5 s, 1 s
  *     for /stuck: aiohttp's total);
@@ -46,8 +47,7 @@
 static const struct { const char *path; int deadline; } urls[] = { /* the deadline in s */
     {"/hello", 5}, {"/big", 5}, {"/flaky", 5}, {"/slow-head", 5}, {"/slow-body", 5},
     {"/missing", 5}, {"/stuck", 1}};
-enum { URLS = sizeof urls / sizeof urls[0], ATTEMPTS = 4, CONNECT_MS = 500, HANDSHAKE_MS = 500,
-       READ_MS = 500 };
+enum { URLS = sizeof urls / sizeof urls[0], ATTEMPTS = 4, CONNECT_MS = 1000, READ_MS = 500, MAX_BODY = 4096 };
 static const int backoff_ms[ATTEMPTS - 1] = {100, 200, 400}; /* before attempts 2, 3 and 4 */
 static int port, in_flight, most_in_flight;
 static aio_semaphore sem;
@@ -55,16 +55,14 @@ static aio_tls_config config; /* ssl.create_default_context(cafile=CA) */
 
 enum { /* the timeouts, worth another attempt (as a 503 is), and an answer not understood */
     CONNECT_TIMEOUT = AIO_EUSER, HEADERS_TIMEOUT = AIO_EUSER - 1, BODY_TIMEOUT = AIO_EUSER - 2,
-    NOT_HTTP = AIO_EUSER - 3, HANDSHAKE_TIMEOUT = AIO_EUSER - 4
+    NOT_HTTP = AIO_EUSER - 3
 };
 static int worth_retrying(aio_status rc) {
-    return rc == 503 || rc == CONNECT_TIMEOUT || rc == HANDSHAKE_TIMEOUT || rc == HEADERS_TIMEOUT ||
-           rc == BODY_TIMEOUT;
+    return rc == 503 || rc == CONNECT_TIMEOUT || rc == HEADERS_TIMEOUT || rc == BODY_TIMEOUT;
 }
 static const char *describe(aio_status rc) {
     switch (rc) {
     case CONNECT_TIMEOUT: return "connect timed out";
-    case HANDSHAKE_TIMEOUT: return "handshake timed out";
     case HEADERS_TIMEOUT: return "headers timed out";
     case BODY_TIMEOUT: return "body timed out";
     case NOT_HTTP: return "failed: not an HTTP answer";
@@ -80,7 +78,7 @@ typedef struct {
     aio_stream in;
     aio_tls tls;
     char error[160]; /* why the handshake failed (aio_tls_error) */
-    char request[128], line[128], buf[4096];
+    char request[128], line[128];
     aio_status rc;
 } get_t;
 static const char *text(get_t *s) { /* the line just read, '\0'-ended (and cut short) */
@@ -92,15 +90,11 @@ static const char *text(get_t *s) { /* the line just read, '\0'-ended (and cut s
 static aio_status get(aio_task *t, get_t *s) {
     AIO_BEGIN(t, s);
     s->fd = -1;
-    AIO_TCP_CONNECT(t, s->rc, "localhost", port, AIO_MS(CONNECT_MS)); /* looked up, then connected */
-    if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, CONNECT_TIMEOUT);
-    AIO_CHECK(t, s->fd = s->rc);
-    AIO_CHECK(t, aio_stream_init(&s->in, s->fd, s->buf, sizeof s->buf));
     AIO_CHECK(t, aio_tls_init(&s->tls, &config));
-    AIO_TLS_HANDSHAKE(t, s->rc, &s->tls, &s->in, "localhost", AIO_MS(HANDSHAKE_MS)); /* verified, and its name */
-    if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, HANDSHAKE_TIMEOUT);
+    AIO_TLS_CONNECT(t, s->rc, &s->tls, &s->in, "localhost", port, AIO_MS(CONNECT_MS)); /* verified: its name */
+    if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, CONNECT_TIMEOUT);
     if (s->rc < 0) (void)snprintf(s->error, sizeof s->error, "%s", aio_tls_error(&s->tls));
-    AIO_CHECK(t, s->rc);
+    AIO_CHECK(t, s->fd = s->rc); /* (the socket; the stream is set up over it) */
     s->rc = snprintf(s->request, sizeof s->request,
                      "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", s->path);
     AIO_STREAM_WRITE(t, s->rc, &s->in, s->request, (size_t)s->rc, AIO_SEC(1));
@@ -121,15 +115,16 @@ static aio_status get(aio_task *t, get_t *s) {
             }
         }
     }
-    if (s->status == 0 || s->rc < 0 || s->length < 0 || s->length > (int)sizeof s->buf)
+    if (s->status == 0 || s->rc < 0 || s->length < 0 || s->length > MAX_BODY)
         AIO_RAISE(t, NOT_HTTP); /* (or a body longer than this example reads) */
     AIO_READ_EXACTLY(t, s->rc, &s->in, (size_t)s->length, AIO_MS(READ_MS));
     if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, BODY_TIMEOUT);
     AIO_CHECK(t, s->rc);
     AIO_RETURN(t, s->status);
-    AIO_FINALLY(t); /* however it ended: the session freed, the socket closed */
+    AIO_FINALLY(t); /* however it ended: the session and the stream freed, the socket closed */
     aio_tls_free(&s->tls);
-    if (s->fd >= 0) aio_close(s->fd);
+    aio_stream_free(&s->in);
+    if (s->fd >= 0) aio_close(s->fd); /* (a failed connect closed its own) */
     AIO_END(t);
 }
 

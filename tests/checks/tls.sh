@@ -47,6 +47,8 @@ tls_fail=0
 tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
 tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
 tls_checks=25 # (what is skipped when OpenSSL is missing)
+tls_src=tests/tls/test_tls.c
+tls_what=tests
 
 # The certificates, made in DIR by tests/tls/certs.sh (0 if all were made).
 tls_certs() { sh tests/tls/certs.sh "$1" >"$tls_dir/certs.log" 2>&1; }

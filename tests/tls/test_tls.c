@@ -1434,6 +1434,9 @@ static aio_status misuse_call(aio_task *t, misuse_t *s) {
     if (s->which == 5) AIO_TLS_HANDSHAKE(t, s->rc, NULL, s->st, "localhost", AIO_SEC(5));
     if (s->which == 6) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, NULL, "localhost", AIO_SEC(5));
     if (s->which == 7) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, s->st, "", AIO_SEC(5));
+    if (s->which == 8) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "", 443, AIO_SEC(5));
+    if (s->which == 9) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "localhost", 443, AIO_SEC(5));
+    if (s->which == 10) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "localhost", 443, -5);
     AIO_END(t);
 }
 static struct {
@@ -1779,6 +1782,156 @@ static void test_tls_while_writing(void) {
     pair_run(mute_server, writer_first_client);
 }
 
+/* ------------------------------------------------------ AIO_TLS_CONNECT */
+
+/* AIO_TLS_CONNECT: "localhost" looked up, connected, its stream set up and
+ * the handshake verified against the name, all under one deadline; lv the
+ * socket, the program's to close after the shutdown (pair_run does). */
+static aio_status tls_connect_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_CONNECT(t, p->fd, &p->tls, &p->st, W.name ? W.name : "localhost", W.port, AIO_SEC(5));
+    CHECK(p->fd >= 0);
+    CHECK_EQ(aio__fd(p->st.fd), p->fd);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_connect(void) {
+    pair_run(lines_server, tls_connect_client);
+    W.name = "127.0.0.1"; /* (an address: no lookup; the certificate names it) */
+    pair_run(lines_server, tls_connect_client);
+}
+
+/* A failed AIO_TLS_CONNECT leaves nothing behind: its socket closed, the
+ * stream's buffer freed, the session unusable; it ends with W.client_end at
+ * W.client.at ms (-1: any time), aio_tls_error containing W.client.line.
+ * W.name: the host (NULL: localhost); W.variant 1: a port nobody listens on,
+ * 2: AIO_TLS_DEFAULT_TIMEOUT. */
+static aio_status failing_connect_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    if (W.variant == 1) { /* (a listener's port, closed: refused) */
+        p->i = aio_tcp_listen("127.0.0.1", 0, 1);
+        CHECK(p->i >= 0);
+        W.port = aio_socket_port(p->i);
+        CHECK_EQ(aio_close(p->i), AIO_OK);
+    }
+    AIO_TLS_CONNECT(t, p->rc, &p->tls, &p->st, W.name ? W.name : "localhost", W.port,
+                    W.variant == 2 ? AIO_TLS_DEFAULT_TIMEOUT : AIO_SEC(3));
+    p->hs_at = T_MS();
+    if (p->at >= 0) CHECK_EQ(p->hs_at, p->at);
+    CHECK_EQ(p->rc, W.client_end);
+    CHECK(p->st.buf == NULL); /* (freed, or never set up) */
+    if (W.variant != 1) CHECK_EQ(aio__fd(p->st.fd), -1);
+    CONTAINS(aio_tls_error(&p->tls), p->line);
+    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5)); /* (the session is unusable) */
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_RETURN(t, W.client_end);
+    AIO_END(t);
+}
+static void failing_connect(aio_task_fn server, aio_status end, long long at, const char *why) {
+    W.client_end = end;
+    W.client.at = at;
+    (void)snprintf(W.client.line, sizeof W.client.line, "%s", why);
+    pair_run(server, failing_connect_client);
+}
+/* The certificate does not carry the name: AIO_ECERT (the server hears the
+ * client's alert). */
+static void test_tls_connect_wrong_name(void) {
+    W.server_cert = "wrong";
+    (void)snprintf(W.server.line, sizeof W.server.line, "%s", "bad certificate");
+    failing_connect(refused_server, AIO_ECERT, -1, WRONG_NAME);
+}
+/* A server that accepts and never speaks: the one deadline ends the
+ * handshake at 3 s exactly; AIO_TLS_DEFAULT_TIMEOUT is 60 s in all. */
+static void test_tls_connect_deadline(void) {
+    W.name = "127.0.0.1";
+    failing_connect(silent_server, AIO_ETIMEDOUT, 3000, "the handshake timed out");
+    W.name = "127.0.0.1";
+    W.variant = 2;
+    failing_connect(silent_server, AIO_ETIMEDOUT, 60000, "the handshake timed out");
+}
+/* Nobody listens: AIO_ECONNREFUSED (both of localhost's addresses), no
+ * handshake tried. */
+static aio_status idle_server(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_END(t);
+}
+static void test_tls_connect_refused(void) {
+    W.variant = 1;
+    failing_connect(idle_server, AIO_ECONNREFUSED, -1, "the connect failed");
+}
+/* A cancel in the handshake's step: delivered, the socket closed and the
+ * stream freed by the await, the session unusable. */
+static aio_status cancelled_connect_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_CONNECT(t, p->fd, &p->tls, &p->st, "127.0.0.1", W.port, AIO_SEC(30));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 100);
+    CHECK_EQ(p->fd, -1);
+    CHECK(p->st.buf == NULL);
+    CHECK_EQ(aio__fd(p->st.fd), -1);
+    CHECK_STR(aio_tls_error(&p->tls), "the handshake was cancelled: the session cannot be used");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_connect_cancelled(void) {
+    W.cancel_at = AIO_MS(100);
+    W.client_end = AIO_ECANCELED;
+    pair_run(silent_server, cancelled_connect_client);
+}
+/* Misuse: no host, a stream set up already, a server's session (each
+ * raised), a negative timeout (the session then unusable). */
+static misuse_t connect_misuse;
+static aio_status connect_misuse_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    misuse_t *m = &connect_misuse;
+    AIO_BEGIN(t);
+    memset(m, 0, sizeof *m);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    m->tls = &p->tls;
+    m->st = &p->st;
+    m->which = 8;
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: no host to connect to");
+    CHECK_EQ(aio_stream_init(&p->st, 0, p->buf, sizeof p->buf), AIO_OK);
+    m->which = 9;
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: the stream is NULL, or set up already");
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    m->which = 10;
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_STR(aio_tls_error(&p->tls), "the connect failed: invalid argument");
+    m->which = 9; /* (the session is unusable now) */
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: the session was not set up (aio_tls_init), or had its handshake already");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.scfg), AIO_OK);
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: the session is a server's");
+    AIO_END(t);
+}
+static void test_tls_connect_misuse(void) { pair_run(idle_server, connect_misuse_client); }
+
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
     TEST_ENTRY(test_tls_ip_address),
@@ -1821,6 +1974,12 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_shutdown_meets_truncation),
     TEST_ENTRY(test_tls_busy_session),
     TEST_ENTRY(test_tls_while_writing),
+    TEST_ENTRY(test_tls_connect),
+    TEST_ENTRY(test_tls_connect_wrong_name),
+    TEST_ENTRY(test_tls_connect_deadline),
+    TEST_ENTRY(test_tls_connect_refused),
+    TEST_ENTRY(test_tls_connect_cancelled),
+    TEST_ENTRY(test_tls_connect_misuse),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
