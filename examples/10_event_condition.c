@@ -5,7 +5,8 @@
  *   1. AIO_EVENT_WAIT with a timeout while another task sets the event after
  *      3 s: within 5 s it is set; within 2 s the wait times out;
  *   2. two tasks wait on a condition until a shared count reaches 2 and 4
- *      (AIO_COND_WAIT_FOR: Condition.wait_for(predicate)); a third task updates
+ *      (AIO_COND_WAIT_FOR: Condition.wait_for(predicate)) inside
+ *      AIO_WITH_CONDITION blocks (async with condition:); a third task updates
  *      the count every second and notifies them;
  *   3. the same wait with a timeout: the count never reaches 10 within 2.5 s;
  *      the lock is held again when the timeout is reported.

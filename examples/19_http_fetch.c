@@ -5,7 +5,8 @@
  * The tutorials' aiohttp pattern on the library's own sockets and streams:
  *   - seven paths fetched from "localhost" (a name: AIO_TCP_CONNECT looks it
  *     up on a worker thread, then tries its addresses Happy Eyeballs' way),
- *     each by a task of an AIO_GROUP, at most 3 at once (a semaphore);
+ *     each by a task of an AIO_GROUP, at most 3 at once (a semaphore held
+ *     for the fetch by AIO_WITH_SEMAPHORE, released however it ends);
  *   - per attempt: connect within 0.5 s, the status line and the headers
  *     within 0.5 s in all (AIO_READ_LINE in an AIO_TIMEOUT block), the
  *     Content-Length body within 0.5 s (AIO_READ_EXACTLY), on a stream
