@@ -40,12 +40,9 @@ static aio_status unreliable_operation(aio_task *t, operation_t *s) {
 
 typedef struct {
     aio_frame frame;
-    int max_retries;
-    double base_timeout;
-    int retries;
-    double timeout, jitter;
+    int max_retries, retries;
+    double base_timeout, timeout, jitter, last_timeout;
     aio_status rc, last_error;
-    double last_timeout;
     operation_t operation;
     aio_timeout attempt;
 } retry_t;

@@ -5,7 +5,8 @@
  *   1. AIO_EVENT_WAIT with a timeout while another task sets the event after
  *      3 s: within 5 s it is set; within 2 s the wait times out;
  *   2. two tasks wait on a condition until a shared count reaches 2 and 4
- *      (AIO_COND_WAIT_FOR: Condition.wait_for(predicate)); a third task updates
+ *      (AIO_COND_WAIT_FOR: Condition.wait_for(predicate)) inside
+ *      AIO_WITH_CONDITION blocks (async with condition:); a third task updates
  *      the count every second and notifies them;
  *   3. the same wait with a timeout: the count never reaches 10 within 2.5 s;
  *      the lock is held again when the timeout is reported.
@@ -43,32 +44,32 @@ static aio_lock lock;
 static aio_condition condition;
 static int count; /* the shared state */
 
-typedef struct { aio_task task; int target; aio_time timeout; aio_status rc; } waiter_t;
+typedef struct { aio_task task; int target; aio_time timeout; aio_timeout held; aio_status rc; } waiter_t;
 static aio_status wait_for_condition(aio_task *t) {
     waiter_t *s = AIO_SELF(t, waiter_t);
     AIO_BEGIN(t);
-    AIO_LOCK_ACQUIRE(t, s->rc, &lock, AIO_NEVER);                  /* async with condition: */
-    AIO_COND_WAIT_FOR(t, s->rc, &condition, count >= s->target, s->timeout ? s->timeout : AIO_NEVER); /* 0: none */
-    if (s->rc == AIO_OK)
-        say("Condition is now true (count >= %d)", s->target);
-    else
-        say("Gave up waiting for count >= %d after %gs (count is %d, lock held: %s)", s->target,
-            aio_to_seconds(s->timeout), count, aio_lock_locked(&lock) ? "True" : "False");
-    aio_lock_release(&lock);
+    AIO_WITH_CONDITION(t, &s->held, &condition, AIO_NEVER) {      /* async with condition: */
+        AIO_COND_WAIT_FOR(t, s->rc, &condition, count >= s->target, s->timeout ? s->timeout : AIO_NEVER); /* 0: none */
+        if (s->rc == AIO_OK)
+            say("Condition is now true (count >= %d)", s->target);
+        else
+            say("Gave up waiting for count >= %d after %gs (count is %d, lock held: %s)", s->target,
+                aio_to_seconds(s->timeout), count, aio_lock_locked(&lock) ? "True" : "False");
+    }
     AIO_END(t);
 }
 
-typedef struct { aio_task task; int i; aio_status rc; } updater_t;
+typedef struct { aio_task task; int i; aio_timeout held; } updater_t;
 static aio_status update_state_periodically(aio_task *t) {
     updater_t *s = AIO_SELF(t, updater_t);
     AIO_BEGIN(t);
     for (s->i = 0; s->i < 5; s->i++) {
         AIO_SLEEP(t, AIO_SEC(1));                                  /* simulate work */
-        AIO_LOCK_ACQUIRE(t, s->rc, &lock, AIO_NEVER);
-        count++;
-        say("Updated count to %d", count);
-        aio_condition_notify_all(&condition);                      /* notify waiters */
-        aio_lock_release(&lock);
+        AIO_WITH_CONDITION(t, &s->held, &condition, AIO_NEVER) {
+            count++;
+            say("Updated count to %d", count);
+            aio_condition_notify_all(&condition);                  /* notify waiters */
+        }
     }
     AIO_END(t);
 }

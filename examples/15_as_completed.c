@@ -21,16 +21,16 @@ typedef struct { const char *name; int delay_ms, price; } source_spec;
 static const source_spec sources[N] = {
     {"alpha", 1300, 101}, {"beta", 400, 97},    {"gamma", 3500, 99},
     {"delta", 700, -1},   {"epsilon", 1900, 95}, {"zeta", 2600, 93}};
-typedef struct { aio_task task; const char *name; int delay_ms, price; } source_t;
+typedef struct { aio_task task; const source_spec *spec; } source_t;
 
 static aio_status ask(aio_task *t) {
     source_t *s = AIO_SELF(t, source_t);
     AIO_BEGIN(t);
-    AIO_SLEEP(t, AIO_MS(s->delay_ms));
-    if (s->price < 0) AIO_RAISE(t, REFUSED);
-    AIO_RETURN(t, s->price);
+    AIO_SLEEP(t, AIO_MS(s->spec->delay_ms));
+    if (s->spec->price < 0) AIO_RAISE(t, REFUSED);
+    AIO_RETURN(t, s->spec->price);
     AIO_FINALLY(t);
-    if (AIO_STATUS(t) == AIO_ECANCELED) say("%s: cancelled", s->name);
+    if (AIO_STATUS(t) == AIO_ECANCELED) say("%s: cancelled", s->spec->name);
     AIO_END(t);
 }
 
@@ -47,9 +47,7 @@ static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
     for (s->i = 0; s->i < N; s->i++) {
-        s->src[s->i].name = sources[s->i].name;
-        s->src[s->i].delay_ms = sources[s->i].delay_ms;
-        s->src[s->i].price = sources[s->i].price;
+        s->src[s->i].spec = &sources[s->i];
         AIO_CHECK(t, create_task(&s->items[s->i], &s->src[s->i].task, ask));
     }
     s->best = -1;
@@ -59,11 +57,11 @@ static aio_status main_task(aio_task *t) {
         if (s->lv == AIO_ETIMEDOUT) break;
         s->i = s->lv; /* the index of the task that finished */
         if (aio_task_result(&s->src[s->i].task) == REFUSED) {
-            say("%s: connection refused", s->src[s->i].name);
+            say("%s: connection refused", sources[s->i].name);
             continue;
         }
-        say("%s: %d", s->src[s->i].name, aio_task_result(&s->src[s->i].task));
-        if (s->best < 0 || s->src[s->i].price < s->src[s->best].price) s->best = s->i;
+        say("%s: %d", sources[s->i].name, aio_task_result(&s->src[s->i].task));
+        if (s->best < 0 || sources[s->i].price < sources[s->best].price) s->best = s->i;
     }
     if (s->lv == AIO_ETIMEDOUT) {
         for (s->missing = 0, s->i = 0; s->i < N; s->i++) s->missing += !aio_task_done(&s->src[s->i].task);
@@ -71,7 +69,7 @@ static aio_status main_task(aio_task *t) {
         for (s->i = 0; s->i < N; s->i++) aio_cancel(&s->src[s->i].task);
     }
     AIO_GATHER_ALL(t, s->lv, s->items, N);
-    say("best price: %d from %s", s->src[s->best].price, s->src[s->best].name);
+    say("best price: %d from %s", sources[s->best].price, sources[s->best].name);
     AIO_END(t);
 }
 

@@ -5,7 +5,8 @@
  * The tutorials' aiohttp pattern on the library's own sockets and streams:
  *   - seven paths fetched from "localhost" (a name: AIO_TCP_CONNECT looks it
  *     up on a worker thread, then tries its addresses Happy Eyeballs' way),
- *     each by a task of an AIO_GROUP, at most 3 at once (a semaphore);
+ *     each by a task of an AIO_GROUP, at most 3 at once (a semaphore held
+ *     for the fetch by AIO_WITH_SEMAPHORE, released however it ends);
  *   - per attempt: connect within 0.5 s, the status line and the headers
  *     within 0.5 s in all (AIO_READ_LINE in an AIO_TIMEOUT block), the
  *     Content-Length body within 0.5 s (AIO_READ_EXACTLY), on a stream
@@ -111,27 +112,26 @@ static aio_status get(aio_task *t, get_t *s) {
  * deadline; rc and attempts tell what came. */
 typedef struct {
     aio_task task;
-    int url, attempts, held;
+    int url, attempts;
     get_t get;
-    aio_timeout deadline;
+    aio_timeout held, deadline;
     aio_status rc;
 } fetch_t;
 static aio_status fetch(aio_task *t) {
     fetch_t *s = AIO_SELF(t, fetch_t);
     AIO_BEGIN(t);
-    AIO_SEMAPHORE_ACQUIRE(t, s->rc, &sem, AIO_NEVER); /* async with sem: */
-    s->held = 1;
-    if (++in_flight > most_in_flight) most_in_flight = in_flight;
     s->get.path = urls[s->url].path;
-    AIO_TIMEOUT(t, &s->deadline, AIO_SEC(urls[s->url].deadline)) {
-        for (s->attempts = 1;; s->attempts++) {
-            AIO_CALL(t, s->rc, get, &s->get);
-            if (!worth_retrying(s->rc) || s->attempts == ATTEMPTS) break;
-            AIO_SLEEP(t, AIO_MS(backoff_ms[s->attempts - 1]));
+    AIO_WITH_SEMAPHORE(t, &s->held, &sem, AIO_NEVER) { /* async with sem: */
+        if (++in_flight > most_in_flight) most_in_flight = in_flight;
+        AIO_TIMEOUT(t, &s->deadline, AIO_SEC(urls[s->url].deadline)) {
+            for (s->attempts = 1;; s->attempts++) {
+                AIO_CALL(t, s->rc, get, &s->get);
+                if (!worth_retrying(s->rc) || s->attempts == ATTEMPTS) break;
+                AIO_SLEEP(t, AIO_MS(backoff_ms[s->attempts - 1]));
+            }
         }
+        in_flight--;
     }
-    AIO_FINALLY(t);
-    if (s->held) in_flight--, aio_semaphore_release(&sem);
     AIO_END(t);
 }
 
