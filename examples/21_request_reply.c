@@ -51,12 +51,7 @@ static aio_status server(aio_task *t) {
 }
 
 typedef struct {
-    aio_task task;
-    server_t server;
-    end_t c;
-    aio_timeout wait;
-    int q, id, attempt, got, answer;
-    char why[160];
+    aio_task task; server_t server; end_t c; aio_timeout wait; int q, id, attempt, got, answer; char why[160];
 } main_t;
 
 static aio_status main_task(aio_task *t) { /* the client */
@@ -107,7 +102,10 @@ int main(int argc, char **argv) {
     listen_on = NULL, server_host = "server"; /* (NULL: any address of its host) */
     /* each way 10 ms plus up to 230 ms, timers up to 20 ms late, a turn of
      * the loop up to 0.1 ms, 30% of the receives short */
-    o.config = (aio_sim_config){.latency = AIO_MS(10), .jitter = AIO_MS(230), .timer_late = AIO_MS(20),
-                                .step = AIO_US(100), .short_recv = 0.3};
+    o.config.latency = AIO_MS(10);
+    o.config.jitter = AIO_MS(230);
+    o.config.timer_late = AIO_MS(20);
+    o.config.step = AIO_US(100);
+    o.config.short_recv = 0.3;
     return EXAMPLE_SIM(&o, argc, argv, main_t, main_task);
 }
