@@ -44,7 +44,7 @@
 enum { LIMIT = 1024, MAX_CLIENTS = 100, STATES = MAX_CLIENTS + 8 }; /* (a few more: for those being refused) */
 typedef struct {
     aio_conn conn;
-    int id, skipping, i, bye; /* id: 1, 2, ... among the clients connected (conn.id counts all) */
+    int id, skipping, i; /* id: 1, 2, ... among the clients connected (conn.id counts all) */
     aio_status n;
     aio_stream in;
     aio_tls tls;
@@ -58,7 +58,6 @@ static aio_status handle(aio_task *t) {
     client_t *c = AIO_CONN_SELF(t, client_t);
     AIO_BEGIN(t);
     c->id = 0;
-    c->bye = 1; /* close_notify at the end, unless the client left */
     AIO_CHECK(t, aio_stream_init(&c->in, c->conn.fd, c->buf, sizeof c->buf));
     AIO_CHECK(t, aio_tls_init(&c->tls, &config));
     AIO_TLS_HANDSHAKE(t, c->n, &c->tls, &c->in, NULL, AIO_SEC(5));
@@ -81,6 +80,7 @@ static aio_status handle(aio_task *t) {
         if (c->n == AIO_ETIMEDOUT) {
             say("client %d idle for 2 s: dropped", c->id);
             AIO_STREAM_WRITE(t, c->n, &c->in, "idle for 2 s: goodbye\n", 22, AIO_SEC(1));
+            AIO_TLS_SHUTDOWN(t, c->n, &c->tls, AIO_SEC(1)); /* close_notify; the client's, or its close */
             break;
         }
         if (c->n == AIO_ELIMIT) { /* answered once, the rest skipped */
@@ -91,8 +91,7 @@ static aio_status handle(aio_task *t) {
             continue;
         }
         if (c->n <= 0 || aio_stream_data(&c->in)[c->n - 1] != '\n') { /* the end (TLS's or not), an error */
-            say("client %d left", c->id);
-            c->bye = 0;
+            say("client %d left", c->id); /* (let go: no close_notify) */
             break;
         }
         if (c->skipping) { /* the end of the long line */
@@ -103,7 +102,6 @@ static aio_status handle(aio_task *t) {
         for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->in)[c->i]);
         AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_NEVER); /* write(), drain() */
     }
-    if (c->bye) AIO_TLS_SHUTDOWN(t, c->n, &c->tls, AIO_SEC(1)); /* close_notify; the client's, or its close */
     AIO_FINALLY(t);
     if (c->id && AIO_STATUS(t) == AIO_ECANCELED) say("client %d did not leave within 1 s", c->id);
     connected -= c->id != 0;
@@ -127,7 +125,8 @@ static aio_status serve(aio_task *t) {
     aio_server_close(&s->server);
     for (s->c = aio_server_next(&s->server, NULL); s->c; s->c = aio_server_next(&s->server, s->c))
         if (AIO_CONTAINER(s->c, client_t, conn)->id) /* (connected: past its handshake, not refused) */
-            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(s->c, client_t, conn)->in, "server closing: goodbye\n", 24, AIO_SEC(1));
+            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(s->c, client_t, conn)->in, "server closing: goodbye\n", 24,
+                             AIO_SEC(1));
     AIO_SERVER_SHUTDOWN(t, s->rc, &s->server, AIO_SEC(1)); /* 1 s to leave, then cancelled */
     say("server closed");
     AIO_END(t);
