@@ -2,21 +2,24 @@
 /* 24_tls_line_server.c - the line server of example 17 over TLS: each line
  * a client sends is answered upper-cased, through a TLS session.
  *
- *   - each client is served by a child of the server's AIO_GROUP: the TLS
- *     handshake within 5 s (AIO_TLS_HANDSHAKE: the stream's transport is
- *     the session from then on), then lines read from the stream
- *     (AIO_READ_LINE, asyncio's readline()) and answered (AIO_STREAM_WRITE);
+ *   - aio_server_listen (asyncio's start_server) runs handle() as a task of
+ *     its own for each client, as in example 17: the TLS handshake first,
+ *     within 5 s (AIO_TLS_HANDSHAKE: the stream's transport is the session
+ *     from then on), then lines read from the stream (AIO_READ_LINE,
+ *     asyncio's readline()) and answered (AIO_STREAM_WRITE);
  *   - a client silent for 2 s (the read's deadline) is told so and dropped;
  *   - a line longer than 1024 bytes (AIO_ELIMIT: the buffer holds 1024 and a
  *     newline) is answered with an error, and the rest of it skipped;
  *   - at most MAX clients at once (100; a second argument sets it): the next
- *     is told so, after its handshake, and refused;
+ *     is told so, after its handshake, and refused, by the handler (the
+ *     server has a few states more than MAX for those: aio_server_refuse
+ *     would answer before the handshake, in clear);
  *   - a client that leaves is let go; one that is dropped or refused gets
  *     TLS's close_notify (AIO_TLS_SHUTDOWN, within 1 s: the end a client
- *     reads as "closed"), then the socket is closed;
+ *     reads as "closed"), then the server closes the socket;
  *   - SIGTERM or Ctrl-C: the server stops accepting, says goodbye to each
- *     client, gives them 1 s to leave (AIO_WAIT), cancels who is left, and
- *     exits 0.
+ *     client, gives them 1 s to leave, cancels who is left
+ *     (AIO_SERVER_SHUTDOWN), and exits 0.
  *
  * The Python original is 24_tls_line_server.py (asyncio.start_server with
  * ssl=); for the same clients both print the same lines, and the lines of
@@ -38,34 +41,31 @@
 #include <ctype.h>
 #include <signal.h>
 
-enum { LIMIT = 1024, MAX_CLIENTS = 100 }; /* the longest line, without its newline */
+enum { LIMIT = 1024, MAX_CLIENTS = 100, STATES = MAX_CLIENTS + 8 }; /* (a few more: for those being refused) */
 typedef struct {
-    aio_task task;
-    int fd, id, skipping, i, bye;
+    aio_conn conn;
+    int id, skipping, i; /* id: 1, 2, ... among the clients connected (conn.id counts all) */
     aio_status n;
     aio_stream in;
     aio_tls tls;
     char buf[LIMIT + 1], out[LIMIT + 1]; /* a line and its newline */
-} conn_t;
-enum { SLOTS = MAX_CLIENTS + 8 };      /* (a few more: for those being refused) */
-static conn_t conns[SLOTS];           /* a free one: its task is not alive */
-static aio_wait_item items[SLOTS];
+} client_t;
+static client_t states[STATES];
 static int clients, connected, max_clients = MAX_CLIENTS; /* clients so far: 1, 2, ... */
 static aio_tls_config config;         /* the server's certificate and key, loaded once */
 
 static aio_status handle(aio_task *t) {
-    conn_t *c = AIO_SELF(t, conn_t);
+    client_t *c = AIO_CONN_SELF(t, client_t);
     AIO_BEGIN(t);
     c->id = 0;
-    c->bye = 1; /* close_notify at the end, unless the client left */
-    AIO_CHECK(t, aio_stream_init(&c->in, c->fd, c->buf, sizeof c->buf));
+    AIO_CHECK(t, aio_stream_init(&c->in, c->conn.fd, c->buf, sizeof c->buf));
     AIO_CHECK(t, aio_tls_init(&c->tls, &config));
     AIO_TLS_HANDSHAKE(t, c->n, &c->tls, &c->in, NULL, AIO_SEC(5));
     if (c->n < 0) { /* (asyncio logs it and closes: nothing reaches the handler) */
         say("a handshake failed: %s", aio_tls_error(&c->tls));
         AIO_RETURN(t, 0);
     }
-    if (connected == max_clients) { /* decided in the turn it runs, as asyncio's handler */
+    if (connected == max_clients) { /* decided after the handshake, as asyncio's handler */
         say("a client refused: %d connected", max_clients);
         AIO_STREAM_WRITE(t, c->n, &c->in, "busy: try again later\n", 22, AIO_SEC(1));
         AIO_TLS_SHUTDOWN(t, c->n, &c->tls, AIO_SEC(1));
@@ -80,6 +80,7 @@ static aio_status handle(aio_task *t) {
         if (c->n == AIO_ETIMEDOUT) {
             say("client %d idle for 2 s: dropped", c->id);
             AIO_STREAM_WRITE(t, c->n, &c->in, "idle for 2 s: goodbye\n", 22, AIO_SEC(1));
+            AIO_TLS_SHUTDOWN(t, c->n, &c->tls, AIO_SEC(1)); /* close_notify; the client's, or its close */
             break;
         }
         if (c->n == AIO_ELIMIT) { /* answered once, the rest skipped */
@@ -90,8 +91,7 @@ static aio_status handle(aio_task *t) {
             continue;
         }
         if (c->n <= 0 || aio_stream_data(&c->in)[c->n - 1] != '\n') { /* the end (TLS's or not), an error */
-            say("client %d left", c->id);
-            c->bye = 0;
+            say("client %d left", c->id); /* (let go: no close_notify) */
             break;
         }
         if (c->skipping) { /* the end of the long line */
@@ -102,74 +102,47 @@ static aio_status handle(aio_task *t) {
         for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->in)[c->i]);
         AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_NEVER); /* write(), drain() */
     }
-    if (c->bye) AIO_TLS_SHUTDOWN(t, c->n, &c->tls, AIO_SEC(1)); /* close_notify; the client's, or its close */
     AIO_FINALLY(t);
     if (c->id && AIO_STATUS(t) == AIO_ECANCELED) say("client %d did not leave within 1 s", c->id);
     connected -= c->id != 0;
-    aio_tls_free(&c->tls);
-    aio_close(c->fd);
+    aio_tls_free(&c->tls); /* (the server closes the socket) */
     AIO_END(t);
 }
 
-typedef struct { aio_task task; aio_event signalled; int listener, i, n; aio_status rc; } stop_t;
-static aio_status stop_on_signal(aio_task *t) { /* SIGTERM or Ctrl-C: goodbye, 1 s, the rest cancelled */
-    stop_t *s = AIO_SELF(t, stop_t);
-    AIO_BEGIN(t);
-    AIO_EVENT_WAIT(t, s->rc, &s->signalled, AIO_NEVER);
-    say("SIGTERM or Ctrl-C: goodbye to each client");
-    aio_close(s->listener); /* the accept wakes with AIO_ECLOSED */
-    for (s->i = s->n = 0; s->i < SLOTS; s->i++) /* in connection order, as asyncio's dict */
-        if (aio_task_alive(&conns[s->i].task)) items[s->n++].task = &conns[s->i].task;
-    for (s->i = 0; s->i < s->n; s->i++)
-        if (AIO_CONTAINER(items[s->i].task, conn_t, task)->id)
-            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(items[s->i].task, conn_t, task)->in,
-                             "server closing: goodbye\n", 24, AIO_SEC(1));
-    if (s->n) AIO_WAIT(t, s->rc, items, (uint32_t)s->n, AIO_ALL_COMPLETED, AIO_SEC(1));
-    for (s->i = 0; s->i < s->n; s->i++) aio_cancel(items[s->i].task);
-    AIO_END(t);
-}
-
-typedef struct { aio_task task; int port, fd, i; aio_group group; stop_t stop; } server_t;
+typedef struct { aio_task task; int port; aio_status rc; aio_event stop; aio_server server; aio_conn *c; } main_t;
 static aio_status serve(aio_task *t) {
-    server_t *s = AIO_SELF(t, server_t);
+    main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
-    s->stop.listener = aio_tcp_listen("127.0.0.1", s->port, 100);
-    if (s->stop.listener < 0) perror("24_tls_line_server: cannot listen on 127.0.0.1"); /* port in use */
-    AIO_CHECK(t, s->stop.listener);
-    say("serving on 127.0.0.1 port %d", aio_socket_port(s->stop.listener));
-    AIO_CHECK(t, aio_signal_event(SIGTERM, &s->stop.signalled)); /* add_signal_handler */
-    AIO_CHECK(t, aio_signal_event(SIGINT, &s->stop.signalled));
-    AIO_GROUP(t, &s->group) {
-        AIO_CHECK(t, aio_group_spawn(&s->group, &s->stop.task, stop_on_signal));
-        for (;;) {
-            AIO_ACCEPT(t, s->fd, s->stop.listener, AIO_NEVER);
-            if (s->fd == AIO_ECLOSED) break; /* closed: no more clients */
-            for (s->i = 0; s->i < SLOTS && aio_task_alive(&conns[s->i].task); s->i++) {}
-            if (s->fd < 0 || s->i == SLOTS) { /* a failed accept, or no state free */
-                if (s->fd >= 0) aio_close(s->fd);
-                continue;
-            }
-            conns[s->i].fd = s->fd;
-            AIO_CHECK(t, aio_group_spawn(&s->group, &conns[s->i].task, handle));
-        }
-    }
+    AIO_CHECK(t, aio_server_init(&s->server, handle, states, sizeof states[0], STATES));
+    s->rc = aio_server_listen(&s->server, "127.0.0.1", s->port, 100);
+    if (s->rc < 0) perror("24_tls_line_server: cannot listen on 127.0.0.1"); /* port in use */
+    AIO_CHECK(t, s->rc);
+    say("serving on 127.0.0.1 port %d", aio_server_port(&s->server));
+    AIO_CHECK(t, aio_signal_event(SIGTERM, &s->stop)); /* add_signal_handler */
+    AIO_CHECK(t, aio_signal_event(SIGINT, &s->stop));
+    AIO_EVENT_WAIT(t, s->rc, &s->stop, AIO_NEVER);
+    say("SIGTERM or Ctrl-C: goodbye to each client");
+    aio_server_close(&s->server);
+    for (s->c = aio_server_next(&s->server, NULL); s->c; s->c = aio_server_next(&s->server, s->c))
+        if (AIO_CONTAINER(s->c, client_t, conn)->id) /* (connected: past its handshake, not refused) */
+            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(s->c, client_t, conn)->in, "server closing: goodbye\n", 24,
+                             AIO_SEC(1));
+    AIO_SERVER_SHUTDOWN(t, s->rc, &s->server, AIO_SEC(1)); /* 1 s to leave, then cancelled */
     say("server closed");
     AIO_END(t);
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[SLOTS + 4]; /* one per task waiting with a deadline */
-    static server_t server;
+    static aio_timer timers[STATES + 4]; /* one per task waiting with a deadline */
+    static main_t server;
     aio_loop loop;
     aio_status rc;
-    long max;
     if (argc != 5) {
         (void)fprintf(stderr, "usage: %s PORT MAX CERT KEY (the certificate for localhost, its key)\n", argv[0]);
         return 2;
     }
-    server.port = (int)strtol(argv[1], NULL, 10);
-    max = strtol(argv[2], NULL, 10);
-    if (max > 0 && max <= MAX_CLIENTS) max_clients = (int)max;
+    server.port = atoi(argv[1]);
+    max_clients = atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_CLIENTS ? atoi(argv[2]) : MAX_CLIENTS;
     config.flags = AIO_TLS_SERVER; /* ssl.create_default_context(Purpose.CLIENT_AUTH) */
     config.cert_file = argv[3];    /* load_cert_chain(CERT, KEY) */
     config.key_file = argv[4];
@@ -177,7 +150,7 @@ int main(int argc, char **argv) {
         (void)fprintf(stderr, "24_tls_line_server: %s\n", aio_tls_config_error(&config));
         return 1;
     }
-    example_loop(&loop, timers, SLOTS + 4, 0, NULL); /* the real clock: real sockets */
+    example_loop(&loop, timers, STATES + 4, 0, NULL); /* the real clock: real sockets */
     rc = aio_run(&loop, &server.task, serve);
     rc = aio_loop_destroy(&loop) != AIO_OK || rc < 0;
     aio_tls_config_free(&config);
