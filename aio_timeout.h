@@ -5019,14 +5019,11 @@ AIO_API int aio__scope_due(const aio_timeout *sc) {
  * task raises AIO_EINVAL); it is made idle, so the acquire's loop runs. */
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
     if (!sc) {
-        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_LOCK / _SEMAPHORE / _CONDITION: "
-                                                      "the scope pointer is NULL"));
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_*: the scope pointer is NULL"));
         return AIO_EINVAL;
     }
     if (aio__scope_open(sc)) {
-        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_LOCK / _SEMAPHORE / _CONDITION: "
-                                                      "re-entering a scope that is still open; use "
-                                                      "one aio_timeout per block"));
+        aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_*: re-entering a scope that is still open"));
         return AIO_EINVAL;
     }
     sc->state = AIO__S_IDLE;
@@ -5068,8 +5065,7 @@ AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 /* AIO_LEAVE in a debug build: sc must be the innermost open block. */
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc) {
     if (t->scope != sc)
-        (void)aio__misuse(AIO_EINVAL, "AIO_LEAVE: the scope is not the innermost open block; "
-                                      "AIO_LEAVE ends the innermost one (a break)");
+        (void)aio__misuse(AIO_EINVAL, "AIO_LEAVE: the scope is not the innermost open block");
     return 1;
 }
 
@@ -9540,8 +9536,10 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
  * it at once): abort_clients closes those itself. The accept loop ends when
  * the listener is closed, then waits for the handlers (cancelling them at
  * a shutdown's grace), gives back the allocated states and ends: its end is
- * wait_closed's. Nothing here is linked by a program that uses no server. */
+ * wait_closed's. Nothing here is linked by a program that uses no server;
+ * a build without sockets has none of it (each call refuses). */
 
+#ifdef AIO__SOCKETS /* (a build without sockets refuses a server: see >>left-out) */
 enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
 
 /* Connection state i (a fixed one, or one allocated: NULL if not yet). */
@@ -9575,13 +9573,11 @@ static aio_conn *aio__server_free(aio_server *s) {
         uint32_t i = s->hint + k < s->limit ? s->hint + k : s->hint + k - s->limit;
         aio_conn *c = aio__server_state(s, i);
         s->hint = i + 1 < s->limit ? i + 1 : 0;
-#ifdef AIO__SOCKETS
         if (!c) {
             c = (aio_conn *)aio__zalloc(s->size);
             s->made[i] = c;
             return c; /* (NULL: out of memory, the connection refused) */
         }
-#endif
         if (!aio_task_alive(&c->task)) return c;
     }
     return NULL; /* LCOV_EXCL_LINE: (an aborted handler not yet finished holds its state) */
@@ -9598,14 +9594,11 @@ static void aio__server_take(aio_server *s, int fd) {
         if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) return;
         s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
     }
-#ifdef AIO__SOCKETS
     if (s->busy) (void)aio__net_send(fd, s->busy, strlen(s->busy), "aio_server: the refusal");
-#endif
     if (s->refused) s->refused(s);
     (void)aio_close(fd);
 }
 
-#ifdef AIO__SOCKETS
 /* Whether an allocated state's task is still alive. */
 static int aio__server_alive(aio_server *s) {
     uint32_t i;
@@ -9621,7 +9614,6 @@ static void aio__server_release(aio_server *s) {
     AIO_FREE(s->made);
     s->made = NULL;
 }
-#endif
 
 /* The accept loop, then the wait for the handlers. Its awaits number their
  * resume points themselves (1u...): AIO__LABEL's __COUNTER__ taken here
@@ -9666,14 +9658,12 @@ static aio_status aio__server_run(aio_task *t) {
     AIO_RETURN(t, (aio_status)s->aborted);
     AIO_FINALLY(t);
     (void)aio_server_close(s);
-#ifdef AIO__SOCKETS
     if (s->made && !s->live) { /* (cancelled with handlers live: they keep their states) */
         while (aio__server_alive(s)) /* an aborted handler that never ran: its turn (AIO_YIELD) */
             AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f),
                        AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 5u);
         aio__server_release(s);
     }
-#endif
     AIO_END(t);
 }
 
@@ -9684,9 +9674,6 @@ AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *s
     if (size < sizeof(aio_conn) || !limit)
         return aio__misuse(AIO_EINVAL, "aio_server_init: the state's size is smaller than an aio_conn "
                                        "(its first member), or the limit is 0");
-#ifndef AIO__SOCKETS
-    if (!states) return aio__misuse(AIO_EINVAL, "aio_server_init: states NULL: nothing to allocate them with");
-#endif
     memset(srv, 0, sizeof *srv);
     srv->handler = handler;
     srv->states = (unsigned char *)states;
@@ -9717,7 +9704,6 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
         (void)aio_close(listener);
         return aio__misuse(AIO_EBUSY, "aio_server_start: the server is serving already");
     }
-#ifdef AIO__SOCKETS
     if (!srv->states && !srv->made) {
         srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
         if (!srv->made) { /* LCOV_EXCL_START: out of memory */
@@ -9725,7 +9711,6 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
             return AIO_EIO;
         } /* LCOV_EXCL_STOP */
     }
-#endif
     srv->listener = listener;
     srv->graced = 0;
     srv->aborted = 0;
@@ -9816,6 +9801,7 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     aio_event_set(&srv->changed);
     return AIO_OK;
 }
+#endif /* AIO__SOCKETS */
 
 // >>platform
 /* ------------------------------------------------ what the backends share */
@@ -14831,6 +14817,52 @@ AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_
     return AIO_EINVAL;
 }
 /* LCOV_EXCL_STOP */
+#endif
+#ifndef AIO__SOCKETS
+/* A server needs sockets: every call refuses, with one message. */
+#define AIO__NO_SERVER aio__misuse(AIO_EINVAL, "aio_server_*: a server needs sockets (POSIX or Windows)")
+AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *states, size_t size,
+                                   uint32_t limit) {
+    (void)srv; (void)handler; (void)states; (void)size; (void)limit;
+    return AIO__NO_SERVER;
+}
+AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refused)(aio_server *srv)) {
+    (void)srv; (void)message; (void)refused;
+    (void)AIO__NO_SERVER;
+}
+AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
+    (void)srv; (void)listener;
+    return AIO__NO_SERVER;
+}
+AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port, int backlog) {
+    (void)srv; (void)host; (void)port; (void)backlog;
+    return AIO__NO_SERVER;
+}
+AIO_API int aio_server_port(const aio_server *srv) {
+    (void)srv;
+    return AIO__NO_SERVER;
+}
+AIO_API aio_status aio_server_close(aio_server *srv) {
+    (void)srv;
+    return AIO__NO_SERVER;
+}
+AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c) {
+    (void)srv; (void)c;
+    (void)AIO__NO_SERVER;
+    return NULL;
+}
+AIO_API int aio_server_close_clients(aio_server *srv) {
+    (void)srv;
+    return AIO__NO_SERVER;
+}
+AIO_API int aio_server_abort_clients(aio_server *srv) {
+    (void)srv;
+    return AIO__NO_SERVER;
+}
+AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
+    (void)srv; (void)grace;
+    return AIO__NO_SERVER;
+}
 #endif
 #ifndef AIO__SOCKETS
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,

@@ -11,12 +11,12 @@
 
 /* TEST_SMALL_RAM: built for a board with 16 KiB of RAM (the micro:bit,
  * tests/embedded/embedded.mk; the ATmega1284P, tests/embedded/avr.sh). The
- * trace shrinks to 512 characters (no test writes more than 119; one that
+ * trace shrinks to 256 characters (no test writes more than 119; one that
  * fills it fails), the stress tests run 60 tasks, and the few other tests
  * that need more memory than that scale down, each checking the same rule in
  * the way its comment gives. */
 #ifdef TEST_SMALL_RAM
-#define TEST_TRACE_SIZE 512
+#define TEST_TRACE_SIZE 256
 #else
 #define TEST_TRACE_SIZE 4096
 #endif

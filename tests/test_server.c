@@ -460,13 +460,22 @@ static void test_server_unix(void) {
 }
 #endif
 #else
-/* Without sockets a server cannot listen; its states are the program's. */
+/* Without sockets there is no server: every call refuses, with one message. */
 static void test_server_no_sockets(void) {
     static aio_server srv;
     static conn_t conns[2];
     CHECK_EQ(aio_server_init(&srv, handler, NULL, sizeof conns[0], 2), AIO_EINVAL);
-    CHECK_EQ(aio_server_init(&srv, handler, conns, sizeof conns[0], 2), AIO_OK);
-    CHECK_EQ(aio_server_start(&srv, AIO_EINVAL), AIO_EINVAL);
+    CHECK_EQ(aio_server_init(&srv, handler, conns, sizeof conns[0], 2), AIO_EINVAL);
+    CHECK(strstr(test_last_debug, "a server needs sockets") != NULL);
+    CHECK_EQ(aio_server_start(&srv, 3), AIO_EINVAL);
+    CHECK_EQ(aio_server_listen(&srv, NULL, 0, 0), AIO_EINVAL);
+    CHECK_EQ(aio_server_port(&srv), AIO_EINVAL);
+    CHECK_EQ(aio_server_close(&srv), AIO_EINVAL);
+    CHECK_EQ(aio_server_close_clients(&srv), AIO_EINVAL);
+    CHECK_EQ(aio_server_abort_clients(&srv), AIO_EINVAL);
+    CHECK_EQ(aio_server_shutdown(&srv, AIO_SEC(1)), AIO_EINVAL);
+    CHECK(aio_server_next(&srv, NULL) == NULL);
+    aio_server_refuse(&srv, "busy\n", NULL);
 }
 #endif
 
