@@ -6,7 +6,7 @@
  * once a debug hook is set (aio_set_debug_hook(NULL) turns it off again),
  * a task that holds the loop with a fixed message. I/O: a readiness wait
  * with no port, or on a bad descriptor, says so; what needs POSIX (sockets,
- * addresses, streams, datagrams, signals) says that.
+ * addresses, streams, datagrams, signals, a server) says that.
  * Exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
@@ -117,10 +117,20 @@ int main(void) {
         }
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
-        bad += heard != 34;
+        bad += aio_stream_init_growing(&io.st, 0, 16, 64) != AIO_EINVAL || aio_stream_free(&io.st) != AIO_OK;
+        {
+            static aio_server srv; /* no sockets: no server, each call refuses */
+            bad += aio_server_init(&srv, sleeper, NULL, sizeof(aio_conn), 1) != AIO_EINVAL;
+            bad += aio_server_start(&srv, 3) != AIO_EINVAL || aio_server_listen(&srv, NULL, 80, 0) != AIO_EINVAL;
+            bad += aio_server_port(&srv) != AIO_EINVAL || aio_server_close(&srv) != AIO_EINVAL;
+            bad += aio_server_close_clients(&srv) != AIO_EINVAL || aio_server_abort_clients(&srv) != AIO_EINVAL;
+            bad += aio_server_shutdown(&srv, 0) != AIO_EINVAL || aio_server_next(&srv, NULL) != NULL;
+            aio_server_refuse(&srv, "busy", NULL);
+        }
+        bad += heard != 45;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 34;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 45;
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");
