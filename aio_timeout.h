@@ -13894,7 +13894,7 @@ AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *t
     t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
-        (tls->state == AIO__TLS_OPEN && (s->reader || s->writer)))
+        (tls->state == AIO__TLS_OPEN && s && (s->reader || s->writer)))
         return aio__misuse(AIO_EBUSY, "AIO_TLS_SHUTDOWN: a task is waiting in the session's handshake or shutdown, "
                                       "or in a read or a write of its stream");
     if (tls->state == AIO__TLS_OPEN) (void)aio__tls_cut_write(tls);

@@ -141,8 +141,9 @@ int main(int argc, char **argv) {
         (void)fprintf(stderr, "usage: %s PORT MAX CERT KEY (the certificate for localhost, its key)\n", argv[0]);
         return 2;
     }
-    server.port = atoi(argv[1]);
-    max_clients = atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_CLIENTS ? atoi(argv[2]) : MAX_CLIENTS;
+    server.port = (int)strtol(argv[1], NULL, 10);
+    max_clients = (int)strtol(argv[2], NULL, 10);
+    if (max_clients <= 0 || max_clients > MAX_CLIENTS) max_clients = MAX_CLIENTS;
     config.flags = AIO_TLS_SERVER; /* ssl.create_default_context(Purpose.CLIENT_AUTH) */
     config.cert_file = argv[3];    /* load_cert_chain(CERT, KEY) */
     config.key_file = argv[4];
