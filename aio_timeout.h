@@ -13897,7 +13897,7 @@ AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *t
         (tls->state == AIO__TLS_OPEN && s && (s->reader || s->writer)))
         return aio__misuse(AIO_EBUSY, "AIO_TLS_SHUTDOWN: a task is waiting in the session's handshake or shutdown, "
                                       "or in a read or a write of its stream");
-    if (tls->state == AIO__TLS_OPEN) (void)aio__tls_cut_write(tls);
+    if (tls->state == AIO__TLS_OPEN && s) (void)aio__tls_cut_write(tls); /* (open: it has its stream) */
     if (tls->state == AIO__TLS_CLOSED) return AIO_OK;
     if (tls->state == AIO__TLS_BROKEN) return tls->broken;
     tls->state = AIO__TLS_CLOSING;
