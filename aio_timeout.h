@@ -15035,6 +15035,7 @@ static aio_status aio__sch_decrypt(aio_tls *tls) {
     SecBuffer b[4];
     SecBufferDesc desc;
     SECURITY_STATUS ss;
+    unsigned char type = m->in[0]; /* (the record's content type: 21, an alert) */
     int i;
     b[0].BufferType = SECBUFFER_DATA;
     b[0].pvBuffer = m->in;
@@ -15072,6 +15073,8 @@ static aio_status aio__sch_decrypt(aio_tls *tls) {
         return AIO_ETLS;
     } /* LCOV_EXCL_STOP */
     if (m->plain_at == m->plain_end) aio__sch_taken(m);
+    if (ss == SEC_E_OK && m->plain_at == m->plain_end && type == 21) /* (wine's SChannel on GnuTLS gives the */
+        m->peer_closed = 1; /* close_notify so: an alert that decrypts to nothing; a fatal alert is an error) */
     if (ss == SEC_I_RENEGOTIATE) {
         m->reneg = 1;
         m->negotiated = 0;

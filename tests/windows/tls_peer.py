@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: MIT
+"""The Linux-side peer of tests/windows/tls_schannel.c: TLS echo servers on
+127.0.0.1 with Python's ssl module, over the certificates tests/tls/certs.sh
+makes.
+
+    python3 tests/windows/tls_peer.py CERTDIR [--lifetime S]
+
+It prints one line, "GOOD EXPIRED TLS12", the ports of three servers: one
+with server.pem (localhost, 127.0.0.1), one with expired.pem, and one with
+server.pem that speaks TLS 1.2 at most. Each echoes what it reads until the
+client's close_notify, then sends its own (unwrap). A read of exactly
+b"CUT\\n" makes it close the socket without close_notify. It exits after its
+lifetime (60 s by default) whatever happens."""
+import os
+import socket
+import ssl
+import sys
+import threading
+
+
+def handle(raw, ctx):
+    try:
+        conn = ctx.wrap_socket(raw, server_side=True)
+    except (ssl.SSLError, OSError):  # a client that refused the certificate
+        raw.close()
+        return
+    try:
+        while True:
+            data = conn.recv(65536)
+            if not data:  # the client's close_notify
+                break
+            if data == b"CUT\n":
+                conn.close()  # (no SSL_shutdown: no close_notify)
+                return
+            conn.sendall(data)
+        conn.unwrap()
+    except (ssl.SSLError, OSError):
+        pass
+    finally:
+        conn.close()
+
+
+def serve(listener, ctx):
+    while True:
+        raw, _ = listener.accept()
+        threading.Thread(target=handle, args=(raw, ctx), daemon=True).start()
+
+
+def main():
+    certs = sys.argv[1]
+    lifetime = float(sys.argv[sys.argv.index("--lifetime") + 1]) if "--lifetime" in sys.argv else 60.0
+    threading.Timer(lifetime, os._exit, [0]).start()
+    ports = []
+    for cert, top in (("server", None), ("expired", None), ("server", ssl.TLSVersion.TLSv1_2)):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(certs, cert + ".pem"), os.path.join(certs, cert + ".key"))
+        if top:
+            ctx.maximum_version = top
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        ports.append(listener.getsockname()[1])
+        threading.Thread(target=serve, args=(listener, ctx), daemon=True).start()
+    print(" ".join(str(p) for p in ports), flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
