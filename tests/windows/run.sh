@@ -30,6 +30,10 @@
 #      some of their own declarations in that mode; those are not counted);
 #   5. the CMake package built into a consumer with a MinGW-w64 toolchain file
 #      (tests/windows/mingw-w64.cmake), by add_subdirectory and by find_package.
+#   6. TLS on SChannel (AIO_TLS_SCHANNEL): tests/windows/tls_schannel.c, a
+#      client in C11 (debug) and C++17, against tests/windows/tls_peer.py (Python's
+#      ssl) on 127.0.0.1 with certificates made at run time (tests/tls/certs.sh);
+#      skipped, saying why, without the openssl command or python3.
 #
 # The virtual clock makes 1 and 3 exact however slow wine is; the real-clock
 # checks (sockets, Ctrl-C, example 13) wait seconds where milliseconds do.
@@ -319,6 +323,55 @@ if command -v cmake >/dev/null 2>&1; then
     done
 else
     echo "[windows] skipped: cmake is not installed: the CMake package is not built for Windows"
+fi
+
+# 6. TLS on Windows' own engine (AIO_TLS_SCHANNEL, secur32 and crypt32; wine's
+# runs on GnuTLS): a client built with MinGW-w64, run under wine against the
+# Python ssl servers of tests/windows/tls_peer.py on 127.0.0.1, with the
+# certificates tests/tls/certs.sh makes at run time (tests/windows/tls_schannel.c
+# says the cases: handshakes, refusals with their reasons, 4 MiB echoed, a
+# read's deadline, the shutdown, a peer that cuts)
+if ! command -v openssl >/dev/null 2>&1; then
+    echo "[windows] skipped: the openssl command is missing (apt-get install openssl): no certificates for the SChannel test"
+elif ! command -v python3 >/dev/null 2>&1; then
+    echo "[windows] skipped: python3 is missing: no peer for the SChannel test"
+else
+    exe="$out/bin/tls_schannel.exe"
+    certs="$out/tls-certs"
+    rm -rf "$certs"
+    if ! sh tests/tls/certs.sh "$certs" >"$out/tls-certs.log" 2>&1; then
+        bad "SChannel: tests/tls/certs.sh could not make the certificates:"; tail -n 5 "$out/tls-certs.log" | sed 's/^/    /' | tee -a "$failures"
+    elif $CC -std=c11 -O2 -DAIO_DEBUG $WARN tests/windows/tls_schannel.c -o "$exe" -static -lsecur32 -lcrypt32 -lws2_32 \
+        2>"$exe.log" && $CXX -x c++ -std=c++17 -O2 $WARN tests/windows/tls_schannel.c -o "$out/bin/tls_schannel_cxx.exe" \
+        -static -lsecur32 -lcrypt32 -lws2_32 2>>"$exe.log"; then
+        rm -f "$out/tls.ports"
+        python3 tests/windows/tls_peer.py "$certs" --lifetime 300 >"$out/tls.ports" 2>"$out/tls.err" &
+        peer=$!
+        tries=0
+        while [ ! -s "$out/tls.ports" ] && [ $tries -lt 100 ]; do
+            sleep 0.1
+            tries=$((tries + 1))
+        done
+        for x in "$exe" "$out/bin/tls_schannel_cxx.exe"; do
+            if [ ! -s "$out/tls.ports" ]; then
+                bad "SChannel: tests/windows/tls_peer.py did not start:"; head -5 "$out/tls.err" | sed 's/^/    /' | tee -a "$failures"
+                break
+            fi
+            timeout 240 $WINE "$x" $(cat "$out/tls.ports") "$certs" >"$x.out" 2>&1
+            status=$?
+            tr -d '\r' <"$x.out" >"$x.txt"
+            line=$(tail -n 1 "$x.txt")
+            if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
+                ok "SChannel client ($(basename "$x" .exe)) against Python's ssl on 127.0.0.1: $line"
+            else
+                bad "SChannel client ($(basename "$x" .exe)), exit $status: $line"; grep '^FAIL' "$x.txt" | head -20 | tee -a "$failures"
+            fi
+        done
+        kill "$peer" 2>/dev/null
+        wait "$peer" 2>/dev/null
+    else
+        bad "tests/windows/tls_schannel.c does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
+    fi
 fi
 
 if [ $fail -gt 0 ]; then

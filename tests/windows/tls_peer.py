@@ -9,13 +9,15 @@ It prints one line, "GOOD EXPIRED TLS12", the ports of three servers: one
 with server.pem (localhost, 127.0.0.1), one with expired.pem, and one with
 server.pem that speaks TLS 1.2 at most. Each echoes what it reads until the
 client's close_notify, then sends its own (unwrap). A read of exactly
-b"CUT\\n" makes it close the socket without close_notify. It exits after its
+b"CUT\\n" makes it close the socket without close_notify; b"PAUSE\\n" makes it
+read nothing for a second (its receive buffer is small: 64 KiB). It exits after its
 lifetime (60 s by default) whatever happens."""
 import os
 import socket
 import ssl
 import sys
 import threading
+import time
 
 
 def handle(raw, ctx):
@@ -29,6 +31,9 @@ def handle(raw, ctx):
             data = conn.recv(65536)
             if not data:  # the client's close_notify
                 break
+            if data == b"PAUSE\n":  # (the client's writes meet a full socket meanwhile)
+                time.sleep(1)
+                continue
             if data == b"CUT\n":
                 conn.close()  # (no SSL_shutdown: no close_notify)
                 return
@@ -57,6 +62,7 @@ def main():
         if top:
             ctx.maximum_version = top
         listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
         ports.append(listener.getsockname()[1])

@@ -14,8 +14,8 @@
  * CA (another CA's file, and the system's store) and an expired certificate
  * refused with AIO_ECERT and their reasons; AIO_TLS_NO_VERIFY against the
  * expired one; 4 MiB echoed while it is written (a writer task and a
- * reader on one stream: records split across socket reads, a write held on
- * a full socket); a read whose deadline fires (1 s: the session goes on
+ * reader on one stream: records split across socket reads, writes held on
+ * a full socket while the peer pauses); a read whose deadline fires (1 s: the session goes on
  * after it); a peer that closes without close_notify (AIO_ETRUNCATED); and
  * what this engine refuses (a server, ca_dir). Real clock: the margins are
  * wide (a deadline of 1 s must end between 0.9 s and 10 s).
@@ -115,6 +115,12 @@ static aio_status client(aio_task *t) {
         s->waited = aio_now() - s->started;
     }
     if (s->what == BIG_ECHO) { /* written by another task while this one reads it back */
+        {
+            int small = 65536; /* (a small send buffer: the writes meet a full socket) */
+            (void)setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, (const char *)&small, (int)sizeof small);
+        }
+        AIO_STREAM_WRITE(t, s->rc, &s->st, "PAUSE\n", 6, AIO_SEC(30)); /* (the peer reads nothing for 1 s) */
+        AIO_CHECK(t, s->rc);
         s->w.st = &s->st;
         AIO_CHECK(t, aio_spawn(&s->w.task, writer));
         for (s->got = 0; s->got < BIG;) {
