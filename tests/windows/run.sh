@@ -23,7 +23,8 @@
 #      stopped by Ctrl-C; the command runner of example 20 with cmd.exe and
 #      ping.exe as its commands (each command's lines as expected);
 #   4. MSVC, as near as this machine gets: clang --target=x86_64-pc-windows-msvc
-#      -fms-compatibility over the implementation and every example, in C11 and
+#      -fms-compatibility over the implementation (with AIO_TLS_SCHANNEL too)
+#      and every example, in C11 and
 #      C++17, as MSVC (__clang__ undefined: the header's branches for compilers
 #      that are not GNU's) and as clang-cl, with -Wall -Wextra -Wpedantic: no
 #      error or warning located in our files (the MinGW-w64 headers trip over
@@ -260,13 +261,15 @@ done
 # 4. MSVC's view, through clang
 if command -v clang >/dev/null 2>&1; then
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/impl_msvc.c"
+    printf '#define AIO_TLS_SCHANNEL\n#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' \
+        >"$out/impl_msvc_schannel.c" # (and with the SChannel engine)
     # twice each: as MSVC itself (without __clang__: the header's branches for
     # compilers that are not GNU's), and as clang-cl
     for lang in "c:-x c -std=c11 -U__clang__" "c++:-x c++ -std=c++17 -U__clang__" \
         "c, clang-cl:-x c -std=c11" "c++, clang-cl:-x c++ -std=c++17"; do
         found=0
         files=0
-        for f in "$out/impl_msvc.c" examples/[0-9][0-9]_*.c examples/demo.c; do
+        for f in "$out/impl_msvc.c" "$out/impl_msvc_schannel.c" examples/[0-9][0-9]_*.c examples/demo.c; do
             clang --target=x86_64-pc-windows-msvc -fms-compatibility -fms-extensions -fsyntax-only \
                 ${lang#*:} -ferror-limit=0 $WARN_MSVC_VIEW \
                 -isystem /usr/x86_64-w64-mingw32/include -I. "$f" >"$out/msvc.log" 2>&1
