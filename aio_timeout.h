@@ -14586,14 +14586,19 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
  * certificates the server sent; without ca_file its root must be in the
  * system's store; with ca_file it must be one of those CAs and nothing else
  * (the system's roots are not trusted then, as OpenSSL's
- * load_verify_locations); then the SSL policy checks the name. A server
+ * load_verify_locations); then the SSL policy checks the name (an address:
+ * the certificate's iPAddress names, checked here, as wine's policy reads
+ * host names only). A server
  * (AcceptSecurityContext, a certificate and its key) and a client's
- * certificate are not done: aio_tls_config_load refuses them (AIO_EINVAL). */
+ * certificate are not done: aio_tls_config_load refuses them (AIO_EINVAL);
+ * wine's SChannel, where this engine is tested, has no server side
+ * (tests/windows/README.md). */
 #define AIO__SCH_IN (16384u + 2048u + 512u) /* a record at most: 5 + 2^14 + 2048 (TLS 1.2's expansion) */
 #define AIO__SCH_REQ                                                                                     \
     (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_ALLOCATE_MEMORY | \
      ISC_REQ_STREAM | ISC_REQ_MANUAL_CRED_VALIDATION)
 #define AIO__SCH_IGNORE_UNKNOWN_CA 0x00000100u /* (wininet.h's SECURITY_FLAG_IGNORE_UNKNOWN_CA) */
+#define AIO__SCH_IGNORE_NAME 0x00001000u       /* (and SECURITY_FLAG_IGNORE_CERT_CN_INVALID) */
 typedef struct aio__sch {
     CredHandle cred;
     HCERTSTORE roots; /* ca_file's CAs, the only roots trusted (NULL: the system's store) */
@@ -14608,7 +14613,8 @@ typedef struct aio__sch_session {
     size_t out_len, out_at, out_size;
     size_t out_plain;           /* the plain bytes of a write that the record in `out` carries */
     char name[256];             /* the server's name (sent, and verified) */
-    uint8_t has_ctx, more, negotiated, reneg, peer_closed, closing, hello;
+    uint8_t has_ctx, more, negotiated, reneg, peer_closed, closing;
+    uint8_t now; /* SEC_I_RENEGOTIATE: SChannel is called at once, with what `in` holds (maybe nothing) */
 } aio__sch_session;
 
 /* SChannel's and crypt32's statuses in words; *cert: a certificate's. */
@@ -14751,7 +14757,7 @@ static aio_status aio__sch_negotiate(aio_tls *tls) {
         aio_status rc = aio__sch_flush(tls);
         if (rc != AIO_OK) return rc;
         if (m->negotiated) return AIO_OK;
-        if (m->has_ctx && (m->in_len == 0 || m->more)) {
+        if (m->has_ctx && !m->now && (m->in_len == 0 || m->more)) {
             rc = aio__sch_fill(tls, 1);
             if (rc != AIO_OK) return rc;
         }
@@ -14773,6 +14779,7 @@ static aio_status aio__sch_negotiate(aio_tls *tls) {
                                         AIO__SCH_REQ, 0, 0, m->has_ctx ? &in_desc : NULL, 0, &m->ctx, &out_desc,
                                         &attributes, NULL);
         if (ss == SEC_E_OK || ss == SEC_I_CONTINUE_NEEDED) m->has_ctx = 1;
+        m->now = 0;
         rc = aio__sch_queue(tls, &out[0]); /* (a failure may have made an alert) */
         if (ss == SEC_E_INCOMPLETE_MESSAGE) {
             m->more = 1;
@@ -14789,6 +14796,26 @@ static aio_status aio__sch_negotiate(aio_tls *tls) {
         aio__sch_taken(m);
         if (ss == SEC_E_OK) m->negotiated = 1;
     }
+}
+
+/* Whether the certificate names the address ip[0..len) among its
+ * iPAddress names (the SSL policy checks host names only, under wine). */
+static int aio__sch_has_ip(PCCERT_CONTEXT cert, const unsigned char *ip, DWORD len) {
+    PCERT_EXTENSION ext = CertFindExtension(szOID_SUBJECT_ALT_NAME2, cert->pCertInfo->cExtension,
+                                            cert->pCertInfo->rgExtension);
+    CERT_ALT_NAME_INFO *info = NULL;
+    DWORD size = 0;
+    DWORD i;
+    int found = 0;
+    if (!ext || !CryptDecodeObjectEx(X509_ASN_ENCODING, X509_ALTERNATE_NAME, ext->Value.pbData, ext->Value.cbData,
+                                     CRYPT_DECODE_ALLOC_FLAG, NULL, &info, &size))
+        return 0;
+    for (i = 0; i < info->cAltEntry; i++)
+        if (info->rgAltEntry[i].dwAltNameChoice == CERT_ALT_NAME_IP_ADDRESS &&
+            info->rgAltEntry[i].IPAddress.cbData == len && memcmp(info->rgAltEntry[i].IPAddress.pbData, ip, len) == 0)
+            found = 1;
+    (void)LocalFree(info);
+    return found;
 }
 
 /* The verification's failure: ss, in words, and AIO_ECERT. */
@@ -14808,6 +14835,8 @@ static aio_status aio__sch_verify(aio_tls *tls) {
     CERT_CHAIN_POLICY_STATUS status;
     SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
     wchar_t name[256];
+    unsigned char ip[16];
+    DWORD ip_len = 0;
     long ss = 0;
     DWORD trust;
     if (QueryContextAttributesA(&m->ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&peer) != SEC_E_OK || !peer) {
@@ -14854,13 +14883,21 @@ static aio_status aio__sch_verify(aio_tls *tls) {
             ss = (long)CERT_E_WRONG_USAGE;
         else if (trust)
             ss = (long)CERT_E_CHAINING;
-        if (!ss) { /* the name, by the SSL policy (the root checked above) */
+        if (inet_pton(AF_INET, m->name, ip) == 1)
+            ip_len = 4;
+        else if (inet_pton(AF_INET6, m->name, ip) == 1)
+            ip_len = 16;
+        if (!ss && ip_len && !aio__sch_has_ip(peer, ip, ip_len)) {
+            (void)snprintf(tls->error, sizeof tls->error, "certificate verify failed: IP address mismatch");
+            ss = (long)CERT_E_CN_NO_MATCH;
+        }
+        if (!ss) { /* the name, by the SSL policy (the root checked above; an address above) */
             if (!MultiByteToWideChar(CP_UTF8, 0, m->name, -1, name, (int)(sizeof name / sizeof name[0])))
                 name[0] = 0;
             memset(&ssl, 0, sizeof ssl);
             ssl.cbSize = sizeof ssl;
             ssl.dwAuthType = AUTHTYPE_SERVER;
-            ssl.fdwChecks = e->roots ? AIO__SCH_IGNORE_UNKNOWN_CA : 0;
+            ssl.fdwChecks = (e->roots ? AIO__SCH_IGNORE_UNKNOWN_CA : 0) | (ip_len ? AIO__SCH_IGNORE_NAME : 0);
             ssl.pwszServerName = name;
             memset(&policy, 0, sizeof policy);
             policy.cbSize = sizeof policy;
@@ -14876,6 +14913,7 @@ static aio_status aio__sch_verify(aio_tls *tls) {
     if (chain) CertFreeCertificateChain(chain);
     if (more) (void)CertCloseStore(more, 0);
     CertFreeCertificateContext(peer);
+    if (ss && ip_len && tls->error[0]) return AIO_ECERT; /* (its words said) */
     return ss ? aio__sch_refuse(tls, ss) : AIO_OK;
 }
 
@@ -15076,7 +15114,7 @@ static aio_status aio__sch_decrypt(aio_tls *tls) {
     if (ss == SEC_E_OK && m->plain_at == m->plain_end && type == 21) /* (wine's SChannel on GnuTLS gives the */
         m->peer_closed = 1; /* close_notify so: an alert that decrypts to nothing; a fatal alert is an error) */
     if (ss == SEC_I_RENEGOTIATE) {
-        m->reneg = 1;
+        m->reneg = m->now = 1;
         m->negotiated = 0;
     }
     return AIO_OK;

@@ -10,7 +10,8 @@
  *
  * The cases: a handshake through AIO_TLS_CONNECT ("localhost": verified
  * against ca.pem), lines echoed, AIO_TLS_SHUTDOWN (our close_notify and the
- * peer's), then reads give 0; the same on TLS 1.2; a wrong name, an unknown
+ * peer's), then reads give 0; the same on TLS 1.2; an address verified
+ * against the certificate's (and another refused); a wrong name, an unknown
  * CA (another CA's file, and the system's store) and an expired certificate
  * refused with AIO_ECERT and their reasons; AIO_TLS_NO_VERIFY against the
  * expired one; 4 MiB echoed while it is written (a writer task and a
@@ -208,6 +209,12 @@ int main(int argc, char **argv) {
     check("AIO_TLS_HANDSHAKE on TLS 1.2 (a server that speaks no later one): a line echoed, the shutdown",
           rc == AIO_OK && c.hs == AIO_OK && strcmp(c.line, hello) == 0 && c.shut == AIO_OK && c.after == 0,
           say(&c, rc));
+    rc = run(&c, &trusted, "127.0.0.1", good, HANDSHAKE_ONLY);
+    check("an address for the server's name: verified against the certificate's IP address",
+          rc == AIO_OK && c.hs == AIO_OK, say(&c, rc));
+    rc = run(&c, &trusted, "127.0.0.2", good, HANDSHAKE_ONLY);
+    check("another address: AIO_ECERT, IP address mismatch",
+          c.hs == AIO_ECERT && strstr(c.error, "IP address mismatch") != NULL, say(&c, rc));
     rc = run(&c, &trusted, "wrong.example", good, HANDSHAKE_ONLY);
     check("a name the certificate is not for: AIO_ECERT, name mismatch",
           c.hs == AIO_ECERT && strstr(c.error, "name mismatch") != NULL, say(&c, rc));
