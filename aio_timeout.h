@@ -14750,8 +14750,10 @@ static aio_status aio__sch_negotiate(aio_tls *tls) {
     aio__sch *e = (aio__sch *)tls->config->engine;
     int asked = 0; /* (SEC_I_INCOMPLETE_CREDENTIALS: the server asked for a client's certificate) */
     for (;;) {
-        SecBuffer in[2], out[1];
-        SecBufferDesc in_desc, out_desc;
+        SecBuffer in[2];
+        SecBuffer out[1];
+        SecBufferDesc in_desc;
+        SecBufferDesc out_desc;
         unsigned long attributes = 0;
         SECURITY_STATUS ss;
         aio_status rc = aio__sch_flush(tls);
@@ -14823,6 +14825,66 @@ static aio_status aio__sch_refuse(aio_tls *tls, long ss) {
     aio_status rc = aio__sch_failed(tls, ss, "certificate verify failed");
     return rc == AIO_ETLS ? AIO_ECERT : rc;
 }
+/* What the chain's trust status says, as a status (0: nothing wrong); with
+ * ca_file's CAs, its root must be one of them. */
+static long aio__sch_trust(const aio__sch *e, PCCERT_CHAIN_CONTEXT chain) {
+    DWORD trust = chain->TrustStatus.dwErrorStatus &
+                  ~(DWORD)(CERT_TRUST_REVOCATION_STATUS_UNKNOWN | CERT_TRUST_IS_OFFLINE_REVOCATION);
+    if (e->roots && chain->cChain > 0 && chain->rgpChain[0]->cElement > 0) { /* its root: one of ca_file's? */
+        const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
+        PCCERT_CONTEXT root = simple->rgpElement[simple->cElement - 1]->pCertContext;
+        PCCERT_CONTEXT found = CertFindCertificateInStore(e->roots, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, root, NULL);
+        if (found) {
+            CertFreeCertificateContext(found);
+            trust &= ~(DWORD)CERT_TRUST_IS_UNTRUSTED_ROOT;
+        } else {
+            trust |= CERT_TRUST_IS_UNTRUSTED_ROOT; /* (even a root of the system's) */
+        }
+    }
+    if (trust & CERT_TRUST_IS_PARTIAL_CHAIN) return (long)CERT_E_CHAINING;
+    if (trust & CERT_TRUST_IS_UNTRUSTED_ROOT) return (long)CERT_E_UNTRUSTEDROOT;
+    if (trust & CERT_TRUST_IS_NOT_TIME_VALID) return (long)CERT_E_EXPIRED;
+    if (trust & CERT_TRUST_IS_NOT_SIGNATURE_VALID) return (long)TRUST_E_CERT_SIGNATURE;
+    if (trust & CERT_TRUST_IS_REVOKED) return (long)CERT_E_REVOKED;
+    if (trust & CERT_TRUST_IS_NOT_VALID_FOR_USAGE) return (long)CERT_E_WRONG_USAGE;
+    return trust ? (long)CERT_E_CHAINING : 0;
+}
+
+/* The server's name, by the SSL policy (its root was checked before; an
+ * address: here, against the certificate's iPAddress names). */
+static long aio__sch_name(aio_tls *tls, PCCERT_CONTEXT peer, PCCERT_CHAIN_CONTEXT chain) {
+    aio__sch_session *m = (aio__sch_session *)tls->engine;
+    CERT_CHAIN_POLICY_PARA policy;
+    CERT_CHAIN_POLICY_STATUS status;
+    SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
+    wchar_t name[256];
+    unsigned char ip[16];
+    DWORD ip_len = 0;
+    if (inet_pton(AF_INET, m->name, ip) == 1)
+        ip_len = 4;
+    else if (inet_pton(AF_INET6, m->name, ip) == 1)
+        ip_len = 16;
+    if (ip_len && !aio__sch_has_ip(peer, ip, ip_len)) {
+        (void)snprintf(tls->error, sizeof tls->error, "certificate verify failed: IP address mismatch");
+        return (long)CERT_E_CN_NO_MATCH;
+    }
+    if (!MultiByteToWideChar(CP_UTF8, 0, m->name, -1, name, (int)(sizeof name / sizeof name[0]))) name[0] = 0;
+    memset(&ssl, 0, sizeof ssl);
+    ssl.cbSize = sizeof ssl;
+    ssl.dwAuthType = AUTHTYPE_SERVER;
+    ssl.fdwChecks = (((aio__sch *)tls->config->engine)->roots ? AIO__SCH_IGNORE_UNKNOWN_CA : 0) |
+                    (ip_len ? AIO__SCH_IGNORE_NAME : 0);
+    ssl.pwszServerName = name;
+    memset(&policy, 0, sizeof policy);
+    policy.cbSize = sizeof policy;
+    policy.pvExtraPolicyPara = &ssl;
+    memset(&status, 0, sizeof status);
+    status.cbSize = sizeof status;
+    if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &policy, &status))
+        return (long)GetLastError(); /* LCOV_EXCL_LINE: (the SSL policy is always there) */
+    return (long)status.dwError;
+}
+
 /* The server's certificate verified: its chain, its root, its name. */
 static aio_status aio__sch_verify(aio_tls *tls) {
     aio__sch_session *m = (aio__sch_session *)tls->engine;
@@ -14831,14 +14893,7 @@ static aio_status aio__sch_verify(aio_tls *tls) {
     PCCERT_CHAIN_CONTEXT chain = NULL;
     HCERTSTORE more = NULL;
     CERT_CHAIN_PARA para;
-    CERT_CHAIN_POLICY_PARA policy;
-    CERT_CHAIN_POLICY_STATUS status;
-    SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
-    wchar_t name[256];
-    unsigned char ip[16];
-    DWORD ip_len = 0;
     long ss = 0;
-    DWORD trust;
     if (QueryContextAttributesA(&m->ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, (void *)&peer) != SEC_E_OK || !peer) {
         (void)snprintf(tls->error, sizeof tls->error, "certificate verify failed: the server sent no certificate");
         return AIO_ECERT;
@@ -14852,76 +14907,26 @@ static aio_status aio__sch_verify(aio_tls *tls) {
             (void)CertAddStoreToCollection(more, e->roots, 0, 0);
         }
     }
-    if (e->roots && !more) {
-        ss = (long)GetLastError(); /* LCOV_EXCL_LINE: out of memory */
-    } else if (!CertGetCertificateChain(NULL, peer, NULL, more ? more : peer->hCertStore, &para, 0, NULL, &chain)) {
+    if ((e->roots && !more) || /* LCOV_EXCL_BR_LINE: out of memory */
+        !CertGetCertificateChain(NULL, peer, NULL, more ? more : peer->hCertStore, &para, 0, NULL, &chain))
         ss = (long)GetLastError();
-    } else {
-        trust = chain->TrustStatus.dwErrorStatus &
-                ~(DWORD)(CERT_TRUST_REVOCATION_STATUS_UNKNOWN | CERT_TRUST_IS_OFFLINE_REVOCATION);
-        if (e->roots && chain->cChain > 0 && chain->rgpChain[0]->cElement > 0) { /* its root: one of ca_file's? */
-            const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
-            PCCERT_CONTEXT root = simple->rgpElement[simple->cElement - 1]->pCertContext;
-            PCCERT_CONTEXT found =
-                CertFindCertificateInStore(e->roots, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, root, NULL);
-            if (found) {
-                CertFreeCertificateContext(found);
-                trust &= ~(DWORD)CERT_TRUST_IS_UNTRUSTED_ROOT;
-            } else {
-                trust |= CERT_TRUST_IS_UNTRUSTED_ROOT; /* (even a root of the system's) */
-            }
-        }
-        if (trust & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN))
-            ss = (long)(trust & CERT_TRUST_IS_PARTIAL_CHAIN ? CERT_E_CHAINING : CERT_E_UNTRUSTEDROOT);
-        else if (trust & CERT_TRUST_IS_NOT_TIME_VALID)
-            ss = (long)CERT_E_EXPIRED;
-        else if (trust & CERT_TRUST_IS_NOT_SIGNATURE_VALID)
-            ss = (long)TRUST_E_CERT_SIGNATURE;
-        else if (trust & CERT_TRUST_IS_REVOKED)
-            ss = (long)CERT_E_REVOKED;
-        else if (trust & CERT_TRUST_IS_NOT_VALID_FOR_USAGE)
-            ss = (long)CERT_E_WRONG_USAGE;
-        else if (trust)
-            ss = (long)CERT_E_CHAINING;
-        if (inet_pton(AF_INET, m->name, ip) == 1)
-            ip_len = 4;
-        else if (inet_pton(AF_INET6, m->name, ip) == 1)
-            ip_len = 16;
-        if (!ss && ip_len && !aio__sch_has_ip(peer, ip, ip_len)) {
-            (void)snprintf(tls->error, sizeof tls->error, "certificate verify failed: IP address mismatch");
-            ss = (long)CERT_E_CN_NO_MATCH;
-        }
-        if (!ss) { /* the name, by the SSL policy (the root checked above; an address above) */
-            if (!MultiByteToWideChar(CP_UTF8, 0, m->name, -1, name, (int)(sizeof name / sizeof name[0])))
-                name[0] = 0;
-            memset(&ssl, 0, sizeof ssl);
-            ssl.cbSize = sizeof ssl;
-            ssl.dwAuthType = AUTHTYPE_SERVER;
-            ssl.fdwChecks = (e->roots ? AIO__SCH_IGNORE_UNKNOWN_CA : 0) | (ip_len ? AIO__SCH_IGNORE_NAME : 0);
-            ssl.pwszServerName = name;
-            memset(&policy, 0, sizeof policy);
-            policy.cbSize = sizeof policy;
-            policy.pvExtraPolicyPara = &ssl;
-            memset(&status, 0, sizeof status);
-            status.cbSize = sizeof status;
-            if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &policy, &status))
-                ss = (long)GetLastError();
-            else
-                ss = (long)status.dwError;
-        }
-    }
+    else
+        ss = aio__sch_trust(e, chain);
+    if (!ss) ss = aio__sch_name(tls, peer, chain);
     if (chain) CertFreeCertificateChain(chain);
     if (more) (void)CertCloseStore(more, 0);
     CertFreeCertificateContext(peer);
-    if (ss && ip_len && tls->error[0]) return AIO_ECERT; /* (its words said) */
+    if (ss && tls->error[0]) return AIO_ECERT; /* (its words said: an address) */
     return ss ? aio__sch_refuse(tls, ss) : AIO_OK;
 }
 
 /* The trusted CAs of a PEM file, into a memory store: AIO_OK, or why not. */
 static aio_status aio__sch_load_cas(aio_tls_config *c, aio__sch *e) {
-    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char end[] = "-----END CERTIFICATE-----";
     FILE *f = fopen(c->ca_file, "rb");
-    char *text = NULL, *at;
+    char *text = NULL;
+    char *at;
     long size = -1;
     int count = 0;
     if (f && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
@@ -15207,8 +15212,10 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     tls->io_status = 0;
     if (!m->closing) { /* the close_notify made: SCHANNEL_SHUTDOWN, then the handshake's call gives it */
         DWORD type = SCHANNEL_SHUTDOWN;
-        SecBuffer b, out;
-        SecBufferDesc desc, out_desc;
+        SecBuffer b;
+        SecBuffer out;
+        SecBufferDesc desc;
+        SecBufferDesc out_desc;
         unsigned long attributes = 0;
         SECURITY_STATUS ss;
         b.BufferType = SECBUFFER_TOKEN;

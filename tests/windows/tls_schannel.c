@@ -184,9 +184,9 @@ int main(int argc, char **argv) {
         (void)fprintf(stderr, "usage: %s GOOD EXPIRED TLS12 CERTDIR (tests/windows/tls_peer.py's ports)\n", argv[0]);
         return 2;
     }
-    good = atoi(argv[1]);
-    expired = atoi(argv[2]);
-    tls12 = atoi(argv[3]);
+    good = (int)strtol(argv[1], NULL, 10);
+    expired = (int)strtol(argv[2], NULL, 10);
+    tls12 = (int)strtol(argv[3], NULL, 10);
     (void)snprintf(path, sizeof path, "%s/ca.pem", argv[4]);
     (void)snprintf(other_path, sizeof other_path, "%s/other-ca.pem", argv[4]);
     trusted.ca_file = path;
