@@ -5,9 +5,10 @@ makes.
 
     python3 tests/windows/tls_peer.py CERTDIR [--lifetime S]
 
-It prints one line, "GOOD EXPIRED TLS12", the ports of three servers: one
-with server.pem (localhost, 127.0.0.1), one with expired.pem, and one with
-server.pem that speaks TLS 1.2 at most. Each echoes what it reads until the
+It prints one line, "GOOD EXPIRED TLS12 SILENT", the ports of three servers:
+one with server.pem (localhost, 127.0.0.1), one with expired.pem, and one
+with server.pem that speaks TLS 1.2 at most; and of a listener that accepts
+and says nothing (a handshake that never ends). Each echoes what it reads until the
 client's close_notify, then sends its own (unwrap). A read of exactly
 b"CUT\\n" makes it close the socket without close_notify; b"PAUSE\\n" makes it
 read nothing for a second (its receive buffer is small: 64 KiB). It exits after its
@@ -45,6 +46,12 @@ def handle(raw, ctx):
         conn.close()
 
 
+def hold(listener):
+    held = []  # (kept open, never answered)
+    while True:
+        held.append(listener.accept()[0])
+
+
 def serve(listener, ctx):
     while True:
         raw, _ = listener.accept()
@@ -67,6 +74,11 @@ def main():
         listener.listen(16)
         ports.append(listener.getsockname()[1])
         threading.Thread(target=serve, args=(listener, ctx), daemon=True).start()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    ports.append(silent.getsockname()[1])
+    threading.Thread(target=hold, args=(silent,), daemon=True).start()
     print(" ".join(str(p) for p in ports), flush=True)
     threading.Event().wait()
 

@@ -5,8 +5,8 @@
  * certificates tests/tls/certs.sh makes at run time. tests/windows/run.sh
  * runs it:
  *
- *     python3 tests/windows/tls_peer.py CERTDIR      # prints GOOD EXPIRED TLS12
- *     wine tls_schannel.exe GOOD EXPIRED TLS12 CERTDIR
+ *     python3 tests/windows/tls_peer.py CERTDIR      # prints GOOD EXPIRED TLS12 SILENT
+ *     wine tls_schannel.exe GOOD EXPIRED TLS12 SILENT CERTDIR
  *
  * The cases: a handshake through AIO_TLS_CONNECT ("localhost": verified
  * against ca.pem), lines echoed, AIO_TLS_SHUTDOWN (our close_notify and the
@@ -14,7 +14,7 @@
  * against the certificate's (and another refused); a wrong name, an unknown
  * CA (another CA's file, and the system's store) and an expired certificate
  * refused with AIO_ECERT and their reasons; AIO_TLS_NO_VERIFY against the
- * expired one; 4 MiB echoed while it is written (a writer task and a
+ * expired one; a handshake's deadline (1 s, a peer that never answers); 4 MiB echoed while it is written (a writer task and a
  * reader on one stream: records split across socket reads, writes held on
  * a full socket while the peer pauses); a read whose deadline fires (1 s: the session goes on
  * after it); a peer that closes without close_notify (AIO_ETRUNCATED); and
@@ -70,6 +70,7 @@ typedef struct {
     aio_tls_config *cfg;
     const char *name; /* the server's name (NULL: AIO_TLS_CONNECT to "localhost") */
     int port, what;
+    aio_time deadline; /* the handshake's */
     aio_socket fd;
     aio_stream st;
     aio_tls tls;
@@ -100,7 +101,9 @@ static aio_status client(aio_task *t) {
         AIO_CHECK(t, s->rc);
         s->fd = (aio_socket)s->rc;
         AIO_CHECK(t, aio_stream_init_growing(&s->st, s->fd, 4096, 65536));
-        AIO_TLS_HANDSHAKE(t, s->hs, &s->tls, &s->st, s->name, AIO_SEC(30));
+        s->started = aio_now();
+        AIO_TLS_HANDSHAKE(t, s->hs, &s->tls, &s->st, s->name, s->deadline);
+        s->waited = aio_now() - s->started;
     }
     (void)snprintf(s->error, sizeof s->error, "%s", aio_tls_error(&s->tls));
     if (s->hs != AIO_OK || s->what == HANDSHAKE_ONLY) AIO_RETURN(t, s->hs);
@@ -150,20 +153,25 @@ static aio_status client(aio_task *t) {
     AIO_END(t);
 }
 
-/* One client run to its end on a loop of its own: its status. */
-static aio_status run(client_t *c, aio_tls_config *cfg, const char *name, int port, int what) {
+/* One client run to its end on a loop of its own: its status (run_with:
+ * with the fields c has already). */
+static aio_status run_with(client_t *c, aio_tls_config *cfg, const char *name, int port, int what) {
     static aio_timer timers[16];
     aio_loop loop;
     aio_status rc;
-    memset(c, 0, sizeof *c);
     c->cfg = cfg;
     c->name = name;
     c->port = port;
     c->what = what;
+    if (!c->deadline) c->deadline = AIO_SEC(30);
     aio_loop_init(&loop, timers, 16);
     rc = aio_run(&loop, &c->task, client);
     (void)aio_loop_destroy(&loop);
     return rc;
+}
+static aio_status run(client_t *c, aio_tls_config *cfg, const char *name, int port, int what) {
+    memset(c, 0, sizeof *c);
+    return run_with(c, cfg, name, port, what);
 }
 
 static char detail[640];
@@ -178,17 +186,19 @@ int main(int argc, char **argv) {
     static client_t c;
     static aio_tls_config trusted, other, system_store, no_verify, refused;
     char path[600], other_path[600];
-    int good, expired, tls12;
+    int good, expired, tls12, silent;
     aio_status rc;
-    if (argc < 5) {
-        (void)fprintf(stderr, "usage: %s GOOD EXPIRED TLS12 CERTDIR (tests/windows/tls_peer.py's ports)\n", argv[0]);
+    if (argc < 6) {
+        (void)fprintf(stderr, "usage: %s GOOD EXPIRED TLS12 SILENT CERTDIR (tests/windows/tls_peer.py's ports)\n",
+                      argv[0]);
         return 2;
     }
     good = (int)strtol(argv[1], NULL, 10);
     expired = (int)strtol(argv[2], NULL, 10);
     tls12 = (int)strtol(argv[3], NULL, 10);
-    (void)snprintf(path, sizeof path, "%s/ca.pem", argv[4]);
-    (void)snprintf(other_path, sizeof other_path, "%s/other-ca.pem", argv[4]);
+    silent = (int)strtol(argv[4], NULL, 10);
+    (void)snprintf(path, sizeof path, "%s/ca.pem", argv[5]);
+    (void)snprintf(other_path, sizeof other_path, "%s/other-ca.pem", argv[5]);
     trusted.ca_file = path;
     other.ca_file = other_path;
     no_verify.flags = AIO_TLS_NO_VERIFY;
@@ -230,6 +240,14 @@ int main(int argc, char **argv) {
     rc = run(&c, &no_verify, "localhost", expired, ECHO_LINES);
     check("AIO_TLS_NO_VERIFY takes the expired one: a line echoed, the shutdown",
           rc == AIO_OK && c.hs == AIO_OK && strcmp(c.line, hello) == 0 && c.shut == AIO_OK, say(&c, rc));
+    memset(&c, 0, sizeof c);
+    c.deadline = AIO_SEC(1);
+    rc = run_with(&c, &trusted, "localhost", silent, HANDSHAKE_ONLY);
+    (void)snprintf(detail + strlen(say(&c, rc)), 64, ", the handshake waited %.3f s", aio_to_seconds(c.waited));
+    check("a peer that never answers: the handshake gives AIO_ETIMEDOUT after its 1 s, and says so",
+          c.hs == AIO_ETIMEDOUT && c.waited >= AIO_MS(900) && c.waited < AIO_SEC(10) &&
+              strstr(c.error, "timed out") != NULL,
+          detail);
     rc = run(&c, &trusted, NULL, good, BIG_ECHO);
     (void)snprintf(detail + strlen(say(&c, rc)), 64, ", got %u bytes, %d wrong, writer %d", (unsigned)c.got, c.wrong,
                    c.written);
@@ -254,12 +272,12 @@ int main(int argc, char **argv) {
     check("a server's configuration: AIO_EINVAL, and why", rc == AIO_EINVAL &&
           strstr(aio_tls_config_error(&refused), "AIO_TLS_SERVER") != NULL, aio_tls_config_error(&refused));
     memset(&refused, 0, sizeof refused);
-    refused.ca_dir = argv[4];
+    refused.ca_dir = argv[5];
     rc = aio_tls_config_load(&refused);
     check("ca_dir: AIO_EINVAL, and why", rc == AIO_EINVAL && strstr(aio_tls_config_error(&refused), "ca_dir") != NULL,
           aio_tls_config_error(&refused));
     memset(&refused, 0, sizeof refused);
-    refused.ca_file = argv[4]; /* (a directory: not a PEM file) */
+    refused.ca_file = argv[5]; /* (a directory: not a PEM file) */
     rc = aio_tls_config_load(&refused);
     check("a ca_file that is not a PEM file: AIO_ETLS, and why", rc == AIO_ETLS &&
           strstr(aio_tls_config_error(&refused), "cannot load the trusted CAs") != NULL,
