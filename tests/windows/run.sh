@@ -332,8 +332,8 @@ fi
 # runs on GnuTLS): a client built with MinGW-w64, run under wine against the
 # Python ssl servers of tests/windows/tls_peer.py on 127.0.0.1, with the
 # certificates tests/tls/certs.sh makes at run time (tests/windows/tls_schannel.c
-# says the cases: handshakes, refusals with their reasons, 4 MiB echoed, a
-# read's deadline, the shutdown, a peer that cuts)
+# says the cases: handshakes, refusals with their reasons, a handshake's and a
+# read's deadline, 4 MiB echoed, the shutdown, a peer that cuts)
 if ! command -v openssl >/dev/null 2>&1; then
     echo "[windows] skipped: the openssl command is missing (apt-get install openssl): no certificates for the SChannel test"
 elif ! command -v python3 >/dev/null 2>&1; then
