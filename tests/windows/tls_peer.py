@@ -10,7 +10,8 @@ one with server.pem (localhost, 127.0.0.1), one with expired.pem, and one
 with server.pem that speaks TLS 1.2 at most; and of a listener that accepts
 and says nothing (a handshake that never ends). Each echoes what it reads until the
 client's close_notify, then sends its own (unwrap). A read of exactly
-b"CUT\\n" makes it close the socket without close_notify; b"PAUSE\\n" makes it
+b"CUT\\n" makes it close the socket without close_notify, b"SNI?\\n" tells the
+name the client sent (SNI) in a line, "sni NAME" ("sni none"), and b"PAUSE\\n" makes it
 read nothing for a second (its receive buffer is small: 64 KiB). It exits after its
 lifetime (60 s by default) whatever happens."""
 import os
@@ -32,6 +33,9 @@ def handle(raw, ctx):
             data = conn.recv(65536)
             if not data:  # the client's close_notify
                 break
+            if data == b"SNI?\n":  # the name the client sent (SNI), or none
+                conn.sendall(b"sni %s\n" % (getattr(conn, "sni_name", None) or "none").encode())
+                continue
             if data == b"PAUSE\n":  # (the client's writes meet a full socket meanwhile)
                 time.sleep(1)
                 continue
@@ -44,6 +48,10 @@ def handle(raw, ctx):
         pass
     finally:
         conn.close()
+
+
+def remember_sni(conn, name, ctx):
+    conn.sni_name = name
 
 
 def hold(listener):
@@ -68,6 +76,7 @@ def main():
         ctx.load_cert_chain(os.path.join(certs, cert + ".pem"), os.path.join(certs, cert + ".key"))
         if top:
             ctx.maximum_version = top
+        ctx.sni_callback = remember_sni
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
         listener.bind(("127.0.0.1", 0))

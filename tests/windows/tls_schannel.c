@@ -9,7 +9,7 @@
  *     wine tls_schannel.exe GOOD EXPIRED TLS12 SILENT CERTDIR
  *
  * The cases: a handshake through AIO_TLS_CONNECT ("localhost": verified
- * against ca.pem), lines echoed, AIO_TLS_SHUTDOWN (our close_notify and the
+ * against ca.pem), lines echoed, the name sent (SNI), AIO_TLS_SHUTDOWN (our close_notify and the
  * peer's), then reads give 0; the same on TLS 1.2; an address verified
  * against the certificate's (and another refused); a wrong name, an unknown
  * CA (another CA's file, and the system's store) and an expired certificate
@@ -41,7 +41,7 @@ static void check(const char *name, int ok, const char *detail) {
     (void)fflush(stdout);
 }
 
-enum { HANDSHAKE_ONLY, ECHO_LINES, BIG_ECHO, READ_DEADLINE, CUT };
+enum { HANDSHAKE_ONLY, ECHO_LINES, BIG_ECHO, READ_DEADLINE, CUT, SNI };
 #define BIG (4u << 20)
 #define CHUNK 65536u
 static unsigned char pattern(size_t i) { return (unsigned char)(i % 251u + i / 65521u); }
@@ -78,7 +78,7 @@ typedef struct {
     aio_time started, waited;
     size_t got;
     int wrong;
-    char error[128], line[64];
+    char error[128], line[64], sni[64];
     writer_t w;
 } client_t;
 
@@ -112,6 +112,15 @@ static aio_status client(aio_task *t) {
         AIO_READ_SOME(t, s->read, &s->st, AIO_SEC(30));
         (void)snprintf(s->error, sizeof s->error, "%s", aio_tls_error(&s->tls));
         AIO_RETURN(t, AIO_OK);
+    }
+    if (s->what == SNI) { /* the name the peer heard */
+        AIO_STREAM_WRITE(t, s->rc, &s->st, "SNI?\n", 5, AIO_SEC(30));
+        AIO_CHECK(t, s->rc);
+        AIO_READ_LINE(t, s->rc, &s->st, AIO_SEC(30));
+        if (s->rc > 0 && s->rc < (aio_status)sizeof s->sni) {
+            memcpy(s->sni, aio_stream_data(&s->st), (size_t)s->rc);
+            s->sni[s->rc] = '\0';
+        }
     }
     if (s->what == READ_DEADLINE) { /* nothing comes: the read's deadline fires, the session goes on */
         s->started = aio_now();
@@ -174,7 +183,7 @@ static aio_status run(client_t *c, aio_tls_config *cfg, const char *name, int po
     return run_with(c, cfg, name, port, what);
 }
 
-static char detail[640];
+static char detail[700];
 static const char *say(const client_t *c, aio_status rc) {
     (void)snprintf(detail, 512, "run %d (%s), handshake %d (%s), error \"%s\", echoed %d \"%s\", read %d, "
                    "shutdown %d, after %d", rc, aio_strerror(rc), c->hs, aio_strerror(c->hs), c->error, c->echoed,
@@ -215,6 +224,10 @@ int main(int argc, char **argv) {
           rc == AIO_OK && c.hs == AIO_OK && c.echoed == (aio_status)sizeof hello - 1 && strcmp(c.line, hello) == 0 &&
               c.shut == AIO_OK && c.after == 0,
           say(&c, rc));
+    rc = run(&c, &trusted, "localhost", good, SNI);
+    (void)snprintf(detail + strlen(say(&c, rc)), 96, ", the peer heard \"%s\"", c.sni);
+    check("the server's name sent (SNI): the peer heard \"localhost\"",
+          rc == AIO_OK && strcmp(c.sni, "sni localhost\n") == 0 && c.shut == AIO_OK, detail);
     rc = run(&c, &trusted, "localhost", tls12, ECHO_LINES);
     check("AIO_TLS_HANDSHAKE on TLS 1.2 (a server that speaks no later one): a line echoed, the shutdown",
           rc == AIO_OK && c.hs == AIO_OK && strcmp(c.line, hello) == 0 && c.shut == AIO_OK && c.after == 0,
