@@ -14581,9 +14581,11 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
  * and records go through aio__tls_io_recv and aio__tls_io_send.
  *
  * The server's certificate is verified here, once the handshake is done
- * (SCH_CRED_MANUAL_CRED_VALIDATION, as SChannel's own check would block on
- * the network): its chain built by CertGetCertificateChain with the
- * certificates the server sent; without ca_file its root must be in the
+ * (SCH_CRED_MANUAL_CRED_VALIDATION, as SChannel's own check may block on
+ * the network): its chain built by CertGetCertificateChain from the
+ * certificates the server sent and what Windows has cached, never fetched
+ * (CERT_CHAIN_CACHE_ONLY_URL_RETRIEVAL: the server sends its chain, as
+ * OpenSSL requires too); without ca_file its root must be in the
  * system's store; with ca_file it must be one of those CAs and nothing else
  * (the system's roots are not trusted then, as OpenSSL's
  * load_verify_locations); then the SSL policy checks the name (an address:
@@ -14908,7 +14910,8 @@ static aio_status aio__sch_verify(aio_tls *tls) {
         }
     }
     if ((e->roots && !more) || /* LCOV_EXCL_BR_LINE: out of memory */
-        !CertGetCertificateChain(NULL, peer, NULL, more ? more : peer->hCertStore, &para, 0, NULL, &chain))
+        !CertGetCertificateChain(NULL, peer, NULL, more ? more : peer->hCertStore, &para,
+                                 CERT_CHAIN_CACHE_ONLY_URL_RETRIEVAL, NULL, &chain)) /* (never the network) */
         ss = (long)GetLastError();
     else
         ss = aio__sch_trust(e, chain);
