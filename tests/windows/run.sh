@@ -34,6 +34,8 @@
 #   6. TLS on SChannel (AIO_TLS_SCHANNEL): tests/windows/tls_schannel.c, a
 #      client in C11 (debug) and C++17, against tests/windows/tls_peer.py (Python's
 #      ssl) on 127.0.0.1 with certificates made at run time (tests/tls/certs.sh);
+#      and example 23 (examples/tls/23_https_fetch.c, HTTPS fetches) on SChannel
+#      against its Python server, printing what it prints on Linux;
 #      skipped, saying why, without the openssl command or python3.
 #
 # The virtual clock makes 1 and 3 exact however slow wine is; the real-clock
@@ -374,6 +376,36 @@ else
         wait "$peer" 2>/dev/null
     else
         bad "tests/windows/tls_schannel.c does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
+    fi
+    # example 23 (HTTPS fetches with deadlines and retries) on SChannel, against a new
+    # examples/tls/23_https_server.py, must print examples/tls/23_https_fetch.txt as it
+    # does on Linux (its engine picked by a copy whose #if lets AIO_TLS_SCHANNEL choose)
+    exe="$out/bin/23_https_fetch_schannel.exe"
+    sed 's/^#if !defined(AIO_TLS_MBEDTLS)$/#if !defined(AIO_TLS_MBEDTLS) \&\& !defined(AIO_TLS_SCHANNEL)/' \
+        examples/tls/23_https_fetch.c >"$out/23_https_fetch_schannel.c" # (its #include finds the header two up)
+    if [ -s "$certs/server.pem" ] && $CC -std=c11 -O2 -DAIO_TLS_SCHANNEL $WARN "$out/23_https_fetch_schannel.c" \
+        -o "$exe" -static -lsecur32 -lcrypt32 -lws2_32 2>"$exe.log"; then
+        rm -f "$out/23.port"
+        timeout 90 python3 examples/tls/23_https_server.py "$certs/server.pem" "$certs/server.key" >"$out/23.port" \
+            2>"$out/23.err" &
+        server=$!
+        tries=0
+        while [ ! -s "$out/23.port" ] && [ $tries -lt 100 ]; do
+            sleep 0.1
+            tries=$((tries + 1))
+        done
+        timeout 60 $WINE "$exe" "$(head -n 1 "$out/23.port")" "$certs/ca.pem" >"$exe.out" 2>&1
+        tr -d '\r' <"$exe.out" >"$exe.txt"
+        if cmp -s "$exe.txt" examples/tls/23_https_fetch.txt; then
+            ok "23_https_fetch on SChannel against examples/tls/23_https_server.py prints examples/tls/23_https_fetch.txt"
+        else
+            bad "23_https_fetch on SChannel: output differs from examples/tls/23_https_fetch.txt"
+            diff examples/tls/23_https_fetch.txt "$exe.txt" | head -10 | tee -a "$failures"
+        fi
+        kill "$server" 2>/dev/null
+        wait "$server" 2>/dev/null
+    elif [ -s "$certs/server.pem" ]; then
+        bad "23_https_fetch does not build on SChannel:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
     fi
 fi
 
