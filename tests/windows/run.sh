@@ -36,7 +36,7 @@
 #      ssl) on 127.0.0.1 with certificates made at run time (tests/tls/certs.sh);
 #      and example 23 (examples/tls/23_https_fetch.c, HTTPS fetches) on SChannel
 #      against its Python server, printing what it prints on Linux;
-#      skipped, saying why, without the openssl command or python3.
+#      skipped, saying why, without wine, the openssl command or python3.
 #
 # The virtual clock makes 1 and 3 exact however slow wine is; the real-clock
 # checks (sockets, Ctrl-C, example 13) wait seconds where milliseconds do.
@@ -336,7 +336,9 @@ fi
 # certificates tests/tls/certs.sh makes at run time (tests/windows/tls_schannel.c
 # says the cases: handshakes, refusals with their reasons, a handshake's and a
 # read's deadline, 4 MiB echoed, the shutdown, a peer that cuts)
-if ! command -v openssl >/dev/null 2>&1; then
+if [ ! -x $WINE ]; then
+    echo "[windows] skipped: wine is missing ($WINE): the SChannel test cannot run"
+elif ! command -v openssl >/dev/null 2>&1; then
     echo "[windows] skipped: the openssl command is missing (apt-get install openssl): no certificates for the SChannel test"
 elif ! command -v python3 >/dev/null 2>&1; then
     echo "[windows] skipped: python3 is missing: no peer for the SChannel test"
