@@ -14596,6 +14596,7 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
  * wine's SChannel, where this engine is tested, has no server side
  * (tests/windows/README.md). */
 #define AIO__SCH_IN (16384u + 2048u + 512u) /* a record at most: 5 + 2^14 + 2048 (TLS 1.2's expansion) */
+#define AIO__SCH_IN_MAX (8u * AIO__SCH_IN)  /* a handshake's flight that SChannel wants whole (a long chain) */
 #define AIO__SCH_REQ                                                                                     \
     (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_ALLOCATE_MEMORY | \
      ISC_REQ_STREAM | ISC_REQ_MANUAL_CRED_VALIDATION)
@@ -14609,7 +14610,7 @@ typedef struct aio__sch_session {
     CtxtHandle ctx;
     SecPkgContext_StreamSizes sizes;
     unsigned char *in, *out;
-    size_t in_len;              /* the bytes in `in` */
+    size_t in_len, in_size;     /* the bytes in `in`, its size */
     size_t plain_at, plain_end; /* the plain text decrypted in `in` and not yet taken */
     size_t extra;               /* the next records' bytes: the last `extra` of `in` */
     size_t out_len, out_at, out_size;
@@ -14711,11 +14712,19 @@ static aio_status aio__sch_queue(aio_tls *tls, SecBuffer *token) {
 static aio_status aio__sch_fill(aio_tls *tls, int handshake) {
     aio__sch_session *m = (aio__sch_session *)tls->engine;
     aio_status rc;
-    if (m->in_len == AIO__SCH_IN) {
-        (void)snprintf(tls->error, sizeof tls->error, "a record longer than TLS allows");
+    if (m->in_len == m->in_size && handshake && m->in_size < AIO__SCH_IN_MAX) { /* (SChannel wants more at once) */
+        unsigned char *grown = (unsigned char *)AIO_REALLOC(m->in, 2 * m->in_size);
+        if (grown) {
+            m->in = grown;
+            m->in_size *= 2;
+        }
+    }
+    if (m->in_len == m->in_size) {
+        (void)snprintf(tls->error, sizeof tls->error, "%s", handshake ? "a handshake message longer than this engine takes"
+                                                                       : "a record longer than TLS allows");
         return AIO_ETLS;
     }
-    rc = aio__tls_io_recv(tls, m->in + m->in_len, AIO__SCH_IN - m->in_len);
+    rc = aio__tls_io_recv(tls, m->in + m->in_len, m->in_size - m->in_len);
     if (rc > 0) {
         m->in_len += (size_t)rc;
         m->more = 0;
@@ -15034,6 +15043,7 @@ static aio_status aio__tls_e_new(aio_tls *tls) {
     } /* LCOV_EXCL_STOP */
     memset(m, 0, sizeof *m);
     m->in = in;
+    m->in_size = AIO__SCH_IN;
     tls->engine = m;
     return AIO_OK;
 }
