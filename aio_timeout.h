@@ -14596,7 +14596,7 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
  * wine's SChannel, where this engine is tested, has no server side
  * (tests/windows/README.md). */
 #define AIO__SCH_IN (16384u + 2048u + 512u) /* a record at most: 5 + 2^14 + 2048 (TLS 1.2's expansion) */
-#define AIO__SCH_IN_MAX (8u * AIO__SCH_IN)  /* a handshake's flight that SChannel wants whole (a long chain) */
+#define AIO__SCH_IN_MAX ((size_t)8 * AIO__SCH_IN) /* a handshake's flight that SChannel wants whole (a long chain) */
 #define AIO__SCH_REQ                                                                                     \
     (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY | ISC_REQ_ALLOCATE_MEMORY | \
      ISC_REQ_STREAM | ISC_REQ_MANUAL_CRED_VALIDATION)
