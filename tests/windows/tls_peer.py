@@ -5,10 +5,13 @@ makes.
 
     python3 tests/windows/tls_peer.py CERTDIR [--lifetime S]
 
-It prints one line, "GOOD EXPIRED TLS12 SILENT", the ports of three servers:
-one with server.pem (localhost, 127.0.0.1), one with expired.pem, and one
-with server.pem that speaks TLS 1.2 at most; and of a listener that accepts
-and says nothing (a handshake that never ends). Each echoes what it reads until the
+It prints one line, "GOOD EXPIRED TLS12 SILENT BIG", the ports of three
+servers: one with server.pem (localhost, 127.0.0.1), one with expired.pem,
+and one with server.pem that speaks TLS 1.2 at most; of a listener that
+accepts and says nothing (a handshake that never ends); and of a server
+whose certificate is long, 1,500 more names (about 33 KB: its handshake
+message spans three records), which it makes in CERTDIR with the openssl
+command and the CA there. Each echoes what it reads until the
 client's close_notify, then sends its own (unwrap). A read of exactly
 b"CUT\\n" makes it close the socket without close_notify, b"SNI?\\n" tells the
 name the client sent (SNI) in a line, "sni NAME" ("sni none"), and b"PAUSE\\n" makes it
@@ -17,6 +20,7 @@ lifetime (60 s by default) whatever happens."""
 import os
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -50,6 +54,17 @@ def handle(raw, ctx):
         conn.close()
 
 
+def make_big(certs):
+    names = ",".join("DNS:host%04d.example.org" % i for i in range(1500))
+    with open(os.path.join(certs, "big.ext"), "w") as f:
+        f.write("basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1," + names + "\n")
+    run = lambda *args: subprocess.run(args, cwd=certs, check=True, capture_output=True)
+    run("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", "big.key", "-out", "big.csr", "-subj", "/CN=big")
+    run("openssl", "x509", "-req", "-in", "big.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "4242",
+        "-out", "big.pem", "-days", "2", "-extfile", "big.ext")
+
+
 def remember_sni(conn, name, ctx):
     conn.sni_name = name
 
@@ -70,8 +85,10 @@ def main():
     certs = sys.argv[1]
     lifetime = float(sys.argv[sys.argv.index("--lifetime") + 1]) if "--lifetime" in sys.argv else 60.0
     threading.Timer(lifetime, os._exit, [0]).start()
+    make_big(certs)
+    servers = (("server", None), ("expired", None), ("server", ssl.TLSVersion.TLSv1_2), ("big", None))
     ports = []
-    for cert, top in (("server", None), ("expired", None), ("server", ssl.TLSVersion.TLSv1_2)):
+    for cert, top in servers:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(certs, cert + ".pem"), os.path.join(certs, cert + ".key"))
         if top:
@@ -86,7 +103,7 @@ def main():
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)
-    ports.append(silent.getsockname()[1])
+    ports.insert(3, silent.getsockname()[1])
     threading.Thread(target=hold, args=(silent,), daemon=True).start()
     print(" ".join(str(p) for p in ports), flush=True)
     threading.Event().wait()

@@ -5,12 +5,13 @@
  * certificates tests/tls/certs.sh makes at run time. tests/windows/run.sh
  * runs it:
  *
- *     python3 tests/windows/tls_peer.py CERTDIR      # prints GOOD EXPIRED TLS12 SILENT
- *     wine tls_schannel.exe GOOD EXPIRED TLS12 SILENT CERTDIR
+ *     python3 tests/windows/tls_peer.py CERTDIR      # prints GOOD EXPIRED TLS12 SILENT BIG
+ *     wine tls_schannel.exe GOOD EXPIRED TLS12 SILENT BIG CERTDIR
  *
  * The cases: a handshake through AIO_TLS_CONNECT ("localhost": verified
  * against ca.pem), lines echoed, the name sent (SNI), AIO_TLS_SHUTDOWN (our close_notify and the
- * peer's), then reads give 0; the same on TLS 1.2; an address verified
+ * peer's), then reads give 0; the same on TLS 1.2, and with a certificate
+ * of 33 KB (its handshake message spans three records); an address verified
  * against the certificate's (and another refused); a wrong name, an unknown
  * CA (another CA's file, and the system's store) and an expired certificate
  * refused with AIO_ECERT and their reasons; AIO_TLS_NO_VERIFY against the
@@ -195,10 +196,10 @@ int main(int argc, char **argv) {
     static client_t c;
     static aio_tls_config trusted, other, system_store, no_verify, refused;
     char path[600], other_path[600];
-    int good, expired, tls12, silent;
+    int good, expired, tls12, silent, big;
     aio_status rc;
-    if (argc < 6) {
-        (void)fprintf(stderr, "usage: %s GOOD EXPIRED TLS12 SILENT CERTDIR (tests/windows/tls_peer.py's ports)\n",
+    if (argc < 7) {
+        (void)fprintf(stderr, "usage: %s GOOD EXPIRED TLS12 SILENT BIG CERTDIR (tests/windows/tls_peer.py's ports)\n",
                       argv[0]);
         return 2;
     }
@@ -206,8 +207,9 @@ int main(int argc, char **argv) {
     expired = (int)strtol(argv[2], NULL, 10);
     tls12 = (int)strtol(argv[3], NULL, 10);
     silent = (int)strtol(argv[4], NULL, 10);
-    (void)snprintf(path, sizeof path, "%s/ca.pem", argv[5]);
-    (void)snprintf(other_path, sizeof other_path, "%s/other-ca.pem", argv[5]);
+    big = (int)strtol(argv[5], NULL, 10);
+    (void)snprintf(path, sizeof path, "%s/ca.pem", argv[6]);
+    (void)snprintf(other_path, sizeof other_path, "%s/other-ca.pem", argv[6]);
     trusted.ca_file = path;
     other.ca_file = other_path;
     no_verify.flags = AIO_TLS_NO_VERIFY;
@@ -230,6 +232,10 @@ int main(int argc, char **argv) {
           rc == AIO_OK && strcmp(c.sni, "sni localhost\n") == 0 && c.shut == AIO_OK, detail);
     rc = run(&c, &trusted, "localhost", tls12, ECHO_LINES);
     check("AIO_TLS_HANDSHAKE on TLS 1.2 (a server that speaks no later one): a line echoed, the shutdown",
+          rc == AIO_OK && c.hs == AIO_OK && strcmp(c.line, hello) == 0 && c.shut == AIO_OK && c.after == 0,
+          say(&c, rc));
+    rc = run(&c, &trusted, NULL, big, ECHO_LINES);
+    check("a certificate of 33 KB (its handshake message in three records): verified; a line echoed, the shutdown",
           rc == AIO_OK && c.hs == AIO_OK && strcmp(c.line, hello) == 0 && c.shut == AIO_OK && c.after == 0,
           say(&c, rc));
     rc = run(&c, &trusted, "127.0.0.1", good, HANDSHAKE_ONLY);
@@ -285,12 +291,12 @@ int main(int argc, char **argv) {
     check("a server's configuration: AIO_EINVAL, and why", rc == AIO_EINVAL &&
           strstr(aio_tls_config_error(&refused), "AIO_TLS_SERVER") != NULL, aio_tls_config_error(&refused));
     memset(&refused, 0, sizeof refused);
-    refused.ca_dir = argv[5];
+    refused.ca_dir = argv[6];
     rc = aio_tls_config_load(&refused);
     check("ca_dir: AIO_EINVAL, and why", rc == AIO_EINVAL && strstr(aio_tls_config_error(&refused), "ca_dir") != NULL,
           aio_tls_config_error(&refused));
     memset(&refused, 0, sizeof refused);
-    refused.ca_file = argv[5]; /* (a directory: not a PEM file) */
+    refused.ca_file = argv[6]; /* (a directory: not a PEM file) */
     rc = aio_tls_config_load(&refused);
     check("a ca_file that is not a PEM file: AIO_ETLS, and why", rc == AIO_ETLS &&
           strstr(aio_tls_config_error(&refused), "cannot load the trusted CAs") != NULL,
