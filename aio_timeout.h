@@ -71,7 +71,8 @@
  * (aio_unix_listen, AIO_UNIX_CONNECT), a server in one call (aio_server:
  * start_server), buffered streams (AIO_READ_LINE, ...,
  * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
- * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM,
+ * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS, or an engine of yours: AIO_TLS and
+ * aio_tls_engine), datagrams (AIO_RECV_FROM,
  * AIO_SEND_TO), blocking calls on worker threads (AIO_TO_THREAD,
  * AIO_LOOKUP), child processes (aio_process_spawn, AIO_PROCESS_WAIT,
  * AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any
@@ -111,7 +112,8 @@
  *   >>simulation        aio_sim_config, aio_sim_run (with AIO_SIMULATION)
  *   >>tls               TLS on a stream: aio_tls_config, aio_tls,
  *                       AIO_TLS_HANDSHAKE, AIO_TLS_SHUTDOWN (with
- *                       AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS)
+ *                       AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS); an engine
+ *                       of yours: aio_tls_engine (AIO_TLS)
  *   >>macros            AIO_BEGIN ... AIO_END and every await
  *   >>internals         what the macros expand to: AIO__AWAIT, the blocks,
  *                       and the start and poll function of every await
