@@ -342,6 +342,48 @@ static aio_status cut_shutdown_client(aio_task *t) {
 }
 static void test_engine_shutdown_deadline(void) { pair_run(silent_server, cut_shutdown_client); }
 
+/* STARTTLS with the client's hello sent right after its plain request: the
+ * stream had the hello buffered at the handshake, and the engine reads it
+ * first through aio_tls_io_recv. The client speaks the records by hand. */
+static aio_status starttls_server(aio_task *t) {
+    peer_t *p = PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    CHECK_EQ(aio_stream_init(&p->st, p->fd, p->buf, sizeof p->buf), AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "STARTTLS\n");
+    CHECK(aio_stream_buffered(&p->st) > 0); /* (the hello, buffered) */
+    CHECK_EQ(aio_tls_init(&p->tls, &W.scfg), AIO_OK);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "secret\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_END(t);
+}
+static aio_status starttls_client(aio_task *t) {
+    peer_t *p = PEER;
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    memcpy(p->raw, "STARTTLS\n", 9);
+    p->n = 9 + toy_seal(p->raw + 9, TOY_HELLO, "toy-hello:x", 11);
+    AIO_SEND_ALL(t, p->rc, p->fd, p->raw, p->n, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_RECV(t, p->rc, p->fd, p->raw, TOY_HEAD + 16, AIO_SEC(5));
+    CHECK_EQ(p->rc, TOY_HEAD + 16);
+    if (p->rc == TOY_HEAD + 16) { /* (else its header is not to be trusted) */
+        CHECK_EQ(toy_open(p->raw), 16);
+        CHECK(memcmp(p->raw + TOY_HEAD, "toy-hello-server", 16) == 0);
+    }
+    p->n = toy_seal(p->raw, TOY_DATA, "secret\n", 7);
+    p->n += toy_seal(p->raw + p->n, TOY_CLOSE, "", 0);
+    AIO_SEND_ALL(t, p->rc, p->fd, p->raw, p->n, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_engine_starttls(void) { pair_run(starttls_server, starttls_client); }
+
 /* ------------------------------------------------------------ the end */
 
 /* A peer that closes its socket without close_notify: AIO_ETRUNCATED with
@@ -558,6 +600,7 @@ static const test_case tls_engine_tests[] = {
     TEST_ENTRY(test_engine_write_cut),
     TEST_ENTRY(test_engine_shutdown_deadline),
     TEST_ENTRY(test_engine_truncated),
+    TEST_ENTRY(test_engine_starttls),
     TEST_ENTRY(test_engine_certificate),
     TEST_ENTRY(test_engine_not_a_toy),
     TEST_ENTRY(test_engine_load_refused),
