@@ -43,7 +43,8 @@
 # program's (tests/tls/toy_engine.h, written through aio_tls_engine and the
 # public io calls) under the built-in engines' rules, with AIO_TLS alone:
 # gcc with ASan and UBSan, g++, clang -O2 without AIO_DEBUG; and, with
-# OpenSSL, gcc beside the built-in engine (-DAIO_TLS_OPENSSL).
+# OpenSSL, gcc beside the built-in engine (-DAIO_TLS_OPENSSL). And a program
+# with AIO_TLS alone has TLS's calls and nothing of an engine library's.
 tls_dir="$out/tls"
 rm -rf "$tls_dir"
 mkdir -p "$tls_dir/certs"
@@ -110,6 +111,16 @@ tls_run gxx-cxx17-engine - g++ -x c++ -std=c++17 -O1 $WARN $(uninit_warnings g++
 tls_run clang-c11-engine-release-O2 - clang -std=c11 -O2 $WARN $(uninit_warnings clang) -DNDEBUG
 tls_with=
 tls_src=tests/tls/test_tls.c
+# A program with AIO_TLS alone: TLS's calls, and nothing of an engine library's.
+printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#define AIO_TLS\n#include "aio_timeout.h"\n' >"$tls_dir/user.c"
+if gcc -std=c11 -O2 $WARN -I. -c "$tls_dir/user.c" -o "$tls_dir/user.o" 2>"$tls_dir/user.log" &&
+    ! nm "$tls_dir/user.o" | grep -E ' U .*(SSL_|mbedtls_|ERR_)' >"$tls_dir/user.nm" &&
+    [ "$(nm "$tls_dir/user.o" | grep -c -E ' T aio_tls_')" -ge 10 ]; then
+    tls_ok "a program with AIO_TLS alone has TLS's calls and nothing of an engine library's"
+else
+    tls_bad "a program with AIO_TLS alone does not build, lacks TLS's calls, or needs an engine library:"
+    { cat "$tls_dir/user.log" "$tls_dir/user.nm" 2>/dev/null; } | head -n 20 | sed 's/^/    /'
+fi
 
 tls_probe="$tls_dir/probe.c"
 printf '#include <openssl/ssl.h>\nint main(void) { return SSL_CTX_new(TLS_method()) == 0; }\n' >"$tls_probe"
