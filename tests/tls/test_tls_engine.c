@@ -284,6 +284,40 @@ static aio_status split_client(aio_task *t) {
 }
 static void test_engine_read_cut_inside_a_record(void) { pair_run(split_server, split_client); }
 
+/* The same read cancelled at 1 s (a task of its own, cancelled by the
+ * client): it takes nothing either, and the session goes on. */
+static struct {
+    aio_task task;
+    aio_status rc;
+} reader;
+static aio_status read_line_task(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, reader.rc, &W.client.st, AIO_SEC(5));
+    AIO_RETURN(t, reader.rc);
+    AIO_END(t);
+}
+static aio_status cancelled_read_client(aio_task *t) {
+    peer_t *p = PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    CHECK_EQ(aio_spawn(&reader.task, read_line_task), AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1));
+    aio_cancel(&reader.task);
+    AIO_AWAIT(t, p->rc, &reader.task);
+    CHECK_EQ(p->rc, AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_EQ(aio_stream_buffered(&p->st), 0);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "hello\n");
+    CHECK_EQ(T_MS(), 2000);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_END(t);
+}
+static void test_engine_read_cancelled_inside_a_record(void) { pair_run(split_server, cancelled_read_client); }
+
 /* A write cut by its deadline with a record half sent (a peer that reads
  * nothing): every later call of the session says it cannot be used. */
 static aio_status idle_server(aio_task *t) {
@@ -597,6 +631,7 @@ static const test_case tls_engine_tests[] = {
     TEST_ENTRY(test_engine_megabyte),
     TEST_ENTRY(test_engine_handshake_deadline),
     TEST_ENTRY(test_engine_read_cut_inside_a_record),
+    TEST_ENTRY(test_engine_read_cancelled_inside_a_record),
     TEST_ENTRY(test_engine_write_cut),
     TEST_ENTRY(test_engine_shutdown_deadline),
     TEST_ENTRY(test_engine_truncated),
