@@ -2,7 +2,8 @@
 /* A TLS engine of the program's (tests/tls/toy_engine.h, written through the
  * public interface only) under the rules the built-in engines are tested
  * for: a handshake and a shutdown cut by their deadlines at their exact
- * times, a read cut inside a record that takes nothing, a write cut with a
+ * times, a read cut inside a record (its deadline, a cancel) that takes
+ * nothing, STARTTLS's buffered hello read first, a write cut with a
  * record half sent that leaves the session unusable, a shutdown both ways,
  * a peer that closes without close_notify (AIO_ETRUNCATED; the end with
  * AIO_TLS_LENIENT_EOF), the engine's reasons (aio_tls_error,
