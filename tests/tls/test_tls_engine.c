@@ -604,12 +604,15 @@ static void test_engine_empty_slot(void) {
 #endif
 }
 
-/* The io calls outside the engine's steps (a session with no stream yet):
- * refused, and said. */
+/* The io calls outside the engine's steps (a session with no stream yet),
+ * without a session, room or bytes: refused, and said; the error helpers
+ * without a session or a text. */
 static void test_engine_io_misuse(void) {
     aio_tls_config c;
     aio_tls tls;
+    aio_stream st;
     char byte = 0;
+    memset(&st, 0, sizeof st);
     memset(&c, 0, sizeof c);
     memset(&tls, 0, sizeof tls);
     c.engine_ops = &toy_engine;
@@ -619,6 +622,22 @@ static void test_engine_io_misuse(void) {
     CHECK_DEBUG("aio_tls_io_recv: no session, a session without its stream");
     CHECK_EQ(aio_tls_io_send(&tls, &byte, 1), AIO_EINVAL);
     CHECK_DEBUG("aio_tls_io_send: no session, a session without its stream");
+    CHECK_EQ(aio_tls_io_recv(NULL, &byte, 1), AIO_EINVAL);
+    CHECK_EQ(aio_tls_io_send(NULL, &byte, 1), AIO_EINVAL);
+    tls.stream = &st; /* (as in a step: then no room, no bytes) */
+    CHECK_EQ(aio_tls_io_recv(&tls, NULL, 1), AIO_EINVAL);
+    CHECK_EQ(aio_tls_io_recv(&tls, &byte, 0), AIO_EINVAL);
+    CHECK_DEBUG("or no room");
+    CHECK_EQ(aio_tls_io_send(&tls, NULL, 1), AIO_EINVAL);
+    CHECK_EQ(aio_tls_io_send(&tls, &byte, 0), AIO_EINVAL);
+    CHECK_DEBUG("or no bytes");
+    tls.stream = NULL;
+    aio_tls_set_error(NULL, "nowhere");
+    aio_tls_config_set_error(NULL, "nowhere");
+    aio_tls_config_set_error(&c, NULL);
+    CHECK_STR(aio_tls_config_error(&c), "");
+    aio_tls_set_error(&tls, NULL);
+    CHECK_STR(aio_tls_error(&tls), "");
     aio_tls_set_error(&tls, "set by hand");
     CHECK_STR(aio_tls_error(&tls), "set by hand");
     CHECK_EQ(aio_tls_free(&tls), AIO_OK);
