@@ -71,7 +71,8 @@
  * (aio_unix_listen, AIO_UNIX_CONNECT), a server in one call (aio_server:
  * start_server), buffered streams (AIO_READ_LINE, ...,
  * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
- * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM,
+ * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS, or an engine of yours: AIO_TLS and
+ * aio_tls_engine), datagrams (AIO_RECV_FROM,
  * AIO_SEND_TO), blocking calls on worker threads (AIO_TO_THREAD,
  * AIO_LOOKUP), child processes (aio_process_spawn, AIO_PROCESS_WAIT,
  * AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any
@@ -111,7 +112,8 @@
  *   >>simulation        aio_sim_config, aio_sim_run (with AIO_SIMULATION)
  *   >>tls               TLS on a stream: aio_tls_config, aio_tls,
  *                       AIO_TLS_HANDSHAKE, AIO_TLS_SHUTDOWN (with
- *                       AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS)
+ *                       AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS); an engine
+ *                       of yours: aio_tls_engine (AIO_TLS)
  *   >>macros            AIO_BEGIN ... AIO_END and every await
  *   >>internals         what the macros expand to: AIO__AWAIT, the blocks,
  *                       and the start and poll function of every await
@@ -328,6 +330,10 @@
  *                               every file that uses it
  *   AIO_TLS_MBEDTLS             (not defined) the same with Mbed TLS 2.28
  *                               (-lmbedtls -lmbedx509 -lmbedcrypto)
+ *   AIO_TLS                     (not defined) compile in TLS on a stream
+ *                               with no engine of the header's: each
+ *                               configuration names yours (engine_ops, an
+ *                               aio_tls_engine); in every file that uses it
  *   AIO_TLS_HANDSHAKE_TIMEOUT   (AIO_SEC(60)) a handshake's deadline when
  *                               given AIO_TLS_DEFAULT_TIMEOUT (asyncio's)
  *   AIO_TLS_SHUTDOWN_TIMEOUT    (AIO_SEC(30)) a shutdown's, the same way
@@ -1822,7 +1828,7 @@ AIO_API void *aio_sim_arg(void);
 
 // >>tls
 /* ------------------------------------------------------------------------ */
-/* TLS on a stream (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS)                         */
+/* TLS on a stream (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, AIO_TLS)               */
 /* ------------------------------------------------------------------------ */
 
 /* asyncio's ssl= and start_tls on a stream, every step under a deadline.
@@ -1855,8 +1861,16 @@ AIO_API void *aio_sim_arg(void);
  * leaves the session unusable, and so does a write cut after part of it went
  * into the engine (Trio's rule); a read takes nothing and the session goes
  * on. A peer that closes without TLS's close_notify ends the reads with
- * AIO_ETRUNCATED, not 0 (AIO_TLS_LENIENT_EOF reads it as the end). */
-#if defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS)
+ * AIO_ETRUNCATED, not 0 (AIO_TLS_LENIENT_EOF reads it as the end).
+ *
+ * The engine is a table of functions (aio_tls_engine, below): the built-in
+ * one the macro chose, or one of yours (wolfSSL, BearSSL, SChannel, a test's)
+ * named by the configuration's engine_ops; AIO_TLS compiles this section
+ * with no engine of the header's, for yours alone. Each slot's contract is
+ * written beside it; docs/api.md, "Adding a TLS engine", has the whole of it
+ * with an example, and tests/tls/toy_engine.h is one written outside the
+ * header. */
+#if defined(AIO_TLS) || defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS)
 enum {
     AIO_TLS_CLIENT = 0,         /* a client: verifies the server's certificate and name */
     AIO_TLS_SERVER = 1,         /* a server: shows cert_file, proves it with key_file */
@@ -1870,13 +1884,16 @@ enum {
 /* What the sessions of a program share: yours to set before
  * aio_tls_config_load (zero: a client that verifies servers against the
  * system's trust store, TLS 1.2 at least), the library's after. */
+typedef struct aio_tls_engine aio_tls_engine;
 typedef struct aio_tls_config {
     unsigned flags;             /* AIO_TLS_SERVER, AIO_TLS_NO_VERIFY, ... */
     const char *ca_file;        /* PEM file of the CAs to trust; with ca_dir */
     const char *ca_dir;         /* (hashed, c_rehash) both NULL: the system's */
     const char *cert_file;      /* PEM: the certificate (chain) this side shows */
     const char *key_file;       /* PEM: its private key */
-    void *engine;               /* the library's: the engine's shared state */
+    const aio_tls_engine *engine_ops; /* the engine (NULL: the built-in one) */
+    void *engine;               /* the engine's: its shared state */
+    const aio_tls_engine *loaded; /* the library's: the engine loaded (NULL: none) */
     char error[192];            /* why the load failed (aio_tls_config_error) */
 } aio_tls_config;
 /* One connection's TLS: its engine state, and the stream it is the
@@ -1893,10 +1910,85 @@ typedef struct aio_tls {
     uint8_t state, eof, held;   /* held: the engine keeps bytes of a write */
     char error[128];            /* why it failed (aio_tls_error) */
 } aio_tls;
+
+/* A TLS engine: what the library asks of it, one slot a step. Every slot is
+ * given (aio_tls_config_load refuses a table with one left empty:
+ * AIO_EINVAL, the slot named); none blocks, and none touches the socket but
+ * through aio_tls_io_recv and aio_tls_io_send. Its state lives in c->engine
+ * (a configuration's, shared by its sessions) and tls->engine (a session's);
+ * it may read the configuration's public fields (flags, the files) and
+ * tls->config. It says why a step failed with aio_tls_config_set_error or
+ * aio_tls_set_error (the text aio_tls_config_error, aio_tls_error give),
+ * and returns a status: AIO_ETLS (the protocol failed, the peer refused),
+ * AIO_ECERT (the peer's certificate did not verify), or the status an io
+ * call gave (the socket's error). The steps that may wait (handshake, read,
+ * write, shutdown) return AIO_WANT_READ or AIO_WANT_WRITE when they can do
+ * nothing more until the socket is readable or writable; the library waits
+ * that way and calls the step again. */
+struct aio_tls_engine {
+    const char *name; /* its name, for people ("OpenSSL") */
+    /* c's shared state made (the trust store, a server's certificate and key,
+     * as c's fields say; c->engine): AIO_OK, or AIO_ETLS (a file that cannot
+     * be read, a key that does not match) with the reason set. c's fields
+     * were checked before (flags, a server's files). */
+    aio_status (*load)(aio_tls_config *c);
+    /* c->engine freed (after every session made from it). */
+    void (*unload)(aio_tls_config *c);
+    /* A session's state made (tls->engine; tls->config is set): AIO_OK, or
+     * AIO_ETLS with the reason set. No I/O yet. */
+    aio_status (*session_new)(aio_tls *tls);
+    /* tls->engine freed, whatever became of the session (never handshaken,
+     * broken, closed). */
+    void (*session_free)(aio_tls *tls);
+    /* A client's server name (name NULL: none; a server's is NULL), before
+     * its handshake: sent, and the peer's certificate checked against it
+     * unless AIO_TLS_NO_VERIFY. AIO_OK, or a status with the reason set. */
+    aio_status (*server_name)(aio_tls *tls, const char *name);
+    /* One step of the handshake: AIO_OK (done: the session is open),
+     * AIO_WANT_READ / AIO_WANT_WRITE, or a status with the reason set
+     * (AIO_ECERT, AIO_ETLS, the socket's). */
+    aio_status (*handshake)(aio_tls *tls);
+    /* Plain text into buf[0..len) (len > 0): n > 0 bytes; 0: the peer's
+     * close_notify came (and every later read gives 0); AIO_WANT_READ /
+     * AIO_WANT_WRITE; AIO_ETRUNCATED: the socket ended without close_notify
+     * (the library reads it as the end under AIO_TLS_LENIENT_EOF); another
+     * status with the reason set. A record that came in part is kept for
+     * the next call: what a read gave the caller is never given again. */
+    aio_status (*read)(aio_tls *tls, void *buf, size_t len);
+    /* Plain text from buf[0..len) (len > 0): n > 0 bytes taken (a record's
+     * worth at most is fine); AIO_WANT_READ / AIO_WANT_WRITE: the engine may
+     * keep what it took so far (a record half sent), and the next call gives
+     * the same bytes again, the count taken then covering them; or a status
+     * with the reason set. A write given up while the engine keeps part of
+     * it leaves the session unusable (the library does that). */
+    aio_status (*write)(aio_tls *tls, const void *buf, size_t len);
+    /* One step of the end: AIO_OK (0: this side's close_notify sent), 1 (sent,
+     * and the peer's came), AIO_WANT_READ / AIO_WANT_WRITE, or a status. After
+     * 0 the library reads until the peer's close_notify (read gives 0),
+     * dropping what comes before it. */
+    aio_status (*shutdown)(aio_tls *tls);
+};
+/* An engine's reads of the socket under session tls: what the stream had
+ * buffered at the handshake first, then the socket's. n > 0 bytes put in
+ * buf[0..len); 0: the socket's end (the peer closed); AIO_WANT_READ: none
+ * now (the socket is dry: return AIO_WANT_READ, or go on with what you
+ * have); or the socket's error (AIO_ECONNRESET, ...). Never blocks.
+ * AIO_EINVAL: a session without its stream (outside the steps above). */
+AIO_API aio_status aio_tls_io_recv(aio_tls *tls, void *buf, size_t len);
+/* Its writes: n > 0 bytes of buf[0..len) taken by the socket;
+ * AIO_WANT_WRITE: none now (the socket is full); or the socket's error.
+ * Never blocks. AIO_EINVAL as above. */
+AIO_API aio_status aio_tls_io_send(aio_tls *tls, const void *buf, size_t len);
+/* The reason an engine gives for its failure, kept for aio_tls_error
+ * (cut to its room): a session's, and a configuration's (for
+ * aio_tls_config_error). */
+AIO_API void aio_tls_set_error(aio_tls *tls, const char *text);
+AIO_API void aio_tls_config_set_error(aio_tls_config *c, const char *text);
 /* ssl.create_default_context(), then load_verify_locations and
- * load_cert_chain as c says: AIO_OK; AIO_EINVAL (a server without its
- * certificate or key, a key without a certificate, unknown flags: a debug
- * message names it); AIO_ETLS (a file that cannot be read, a key that does
+ * load_cert_chain as c says, on c's engine: AIO_OK; AIO_EINVAL (a server
+ * without its certificate or key, a key without a certificate, unknown
+ * flags, an engine with a slot left empty, no engine (AIO_TLS and no
+ * engine_ops): a debug message and aio_tls_config_error name it); AIO_ETLS (a file that cannot be read, a key that does
  * not match: aio_tls_config_error says which and why). Keep c, at the same
  * address, until every session made from it is freed. */
 AIO_API aio_status aio_tls_config_load(aio_tls_config *c);
@@ -3026,11 +3118,12 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #error "AIO_SIMULATION needs a hosted POSIX or Windows build with sockets"
 #endif
 /* TLS (AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS): the engine's headers; it needs
- * the sockets. */
+ * the sockets. AIO_TLS alone: no engine of the header's (AIO__TLS_USER),
+ * each configuration names the program's. */
 #if defined(AIO_TLS_OPENSSL) && defined(AIO_TLS_MBEDTLS)
 #error "define one of AIO_TLS_OPENSSL and AIO_TLS_MBEDTLS"
-#elif (defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS)) && !defined(AIO__SOCKETS)
-#error "TLS (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS) needs a hosted POSIX or Windows build with sockets"
+#elif (defined(AIO_TLS) || defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS)) && !defined(AIO__SOCKETS)
+#error "TLS (AIO_TLS, AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS) needs a hosted POSIX or Windows build with sockets"
 #elif defined(AIO_TLS_OPENSSL)
 #define AIO__TLS 1
 #define AIO__TLS_OPENSSL 1
@@ -3050,6 +3143,9 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #error "AIO_TLS_MBEDTLS: Mbed TLS 2.x (2.28 is the one tested); for 3.x, use AIO_TLS_OPENSSL"
 #endif
+#elif defined(AIO_TLS)
+#define AIO__TLS 1
+#define AIO__TLS_USER 1
 #endif
 
 #ifdef __cplusplus
@@ -13538,8 +13634,12 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  *   any await cut or failed, a write cut with bytes in the engine --> BROKEN
  *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED)
  *
- * The engine (OpenSSL's or Mbed TLS's, each a section of its own below) is
- * reached through these:
+ * The engine is reached through its table (aio_tls_engine: the contract
+ * of each slot is written beside it), the one the configuration loaded
+ * (c->loaded, AIO__TLS_E(tls) for a session's): the program's (engine_ops)
+ * or the built-in one. A built-in engine (OpenSSL's or Mbed TLS's, each a
+ * section of its own below) writes these nine, and its section ends with
+ * its table of them, named by AIO__TLS_BUILTIN (aio__tls_builtin):
  *
  *   aio__tls_e_load, aio__tls_e_unload: a configuration's shared state;
  *   aio__tls_e_new, aio__tls_e_delete: a session's;
@@ -13548,13 +13648,22 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  *   aio__tls_e_shutdown: one step each, never blocking: AIO_OK (the
  *       handshake done; the close_notify sent, or 1: and the peer's had), a
  *       count (a read's 0: the peer's close_notify), AIO_WANT_READ or
- *       AIO_WANT_WRITE, or a status with tls->error saying why. */
+ *       AIO_WANT_WRITE, or a status with tls->error saying why.
+ *
+ * Their reads and writes of the socket are aio__tls_io_recv and
+ * aio__tls_io_send (AIO__AGAIN: nothing now); a program's engine calls
+ * aio_tls_io_recv and aio_tls_io_send, which say AIO_WANT_READ and
+ * AIO_WANT_WRITE instead. */
 #ifdef AIO__TLS
 enum { AIO__TLS_NONE, AIO__TLS_NEW, AIO__TLS_HANDSHAKE, AIO__TLS_OPEN, AIO__TLS_CLOSING, AIO__TLS_DRAINING,
        AIO__TLS_CLOSED, AIO__TLS_BROKEN, AIO__TLS_CONNECTING };
 #define AIO__TLS_FLAGS 15u /* (every flag of the configuration) */
 #define AIO__TLS_DRAIN 64  /* records a shutdown drops in one turn before it lets others run */
+#define AIO__TLS_E(tls) ((tls)->config->loaded) /* a session's engine */
 
+#ifdef AIO__TLS_USER /* (no engine of the header's: the configuration names the program's) */
+static const aio_tls_engine *aio__tls_builtin(void) { return NULL; }
+#else
 static aio_status aio__tls_e_load(aio_tls_config *c);
 static void aio__tls_e_unload(aio_tls_config *c);
 static aio_status aio__tls_e_new(aio_tls *tls);
@@ -13564,6 +13673,15 @@ static aio_status aio__tls_e_handshake(aio_tls *tls);
 static aio_status aio__tls_e_read(aio_tls *tls, void *buf, size_t len);
 static aio_status aio__tls_e_write(aio_tls *tls, const void *buf, size_t len);
 static aio_status aio__tls_e_shutdown(aio_tls *tls);
+/* The built-in engine's table, which its section ends with (after the
+ * table: AIO__TLS_BUILTIN(its name)). */
+static const aio_tls_engine *aio__tls_builtin(void);
+#define AIO__TLS_BUILTIN(table)                                                \
+    static const aio_tls_engine *aio__tls_builtin(void) { return &(table); }
+#endif
+/* The slots of an engine's table, for the check where it is loaded. */
+#define AIO__TLS_ENGINE_SLOTS(X)                                               \
+    X(name) X(load) X(unload) X(session_new) X(session_free) X(server_name) X(handshake) X(read) X(write) X(shutdown)
 
 /* A mistake in a configuration or a session: its text kept for
  * aio_tls_config_error or aio_tls_error (a release build has no debug
@@ -13608,6 +13726,30 @@ static aio_status aio__tls_io_send(aio_tls *tls, const void *buf, size_t len) {
     while (rc == AIO__INTR); /* LCOV_EXCL_BR_LINE: a signal in the call */
     if (rc < 0 && rc != AIO__AGAIN) tls->io_status = rc;
     return rc;
+}
+
+/* The same for a program's engine: AIO__AGAIN said as the way to wait. */
+AIO_API aio_status aio_tls_io_recv(aio_tls *tls, void *buf, size_t len) {
+    aio_status rc;
+    if (!tls || !tls->stream || !buf || !len)
+        return aio__misuse(AIO_EINVAL, "aio_tls_io_recv: no session, a session without its stream (outside the "
+                                       "engine's steps), or no room");
+    rc = aio__tls_io_recv(tls, buf, len);
+    return rc == AIO__AGAIN ? AIO_WANT_READ : rc;
+}
+AIO_API aio_status aio_tls_io_send(aio_tls *tls, const void *buf, size_t len) {
+    aio_status rc;
+    if (!tls || !tls->stream || !buf || !len)
+        return aio__misuse(AIO_EINVAL, "aio_tls_io_send: no session, a session without its stream (outside the "
+                                       "engine's steps), or no bytes");
+    rc = aio__tls_io_send(tls, buf, len);
+    return rc == AIO__AGAIN ? AIO_WANT_WRITE : rc;
+}
+AIO_API void aio_tls_set_error(aio_tls *tls, const char *text) {
+    if (tls) aio__tls_say(tls->error, sizeof tls->error, text ? text : "");
+}
+AIO_API void aio_tls_config_set_error(aio_tls_config *c, const char *text) {
+    if (c) aio__tls_say(c->error, sizeof c->error, text ? text : "");
 }
 
 /* The session unusable from now on (its error text, if none was given,
@@ -13664,7 +13806,7 @@ static aio_status aio__tls_recv(void *ctx, aio_socket fd, void *buf, size_t len)
     aio_status rc;
     (void)fd;
     if (tls->state == AIO__TLS_OPEN && !aio__tls_cut_write(tls)) {
-        rc = aio__tls_e_read(tls, buf, len);
+        rc = AIO__TLS_E(tls)->read(tls, buf, len);
         if (rc >= 0 || rc == AIO_WANT_READ || rc == AIO_WANT_WRITE) return rc;
         return aio__tls_fail(tls, rc, "a read failed");
     }
@@ -13677,7 +13819,7 @@ static aio_status aio__tls_send(void *ctx, aio_socket fd, const void *buf, size_
     aio_status rc;
     (void)fd;
     if (tls->state == AIO__TLS_OPEN && !aio__tls_cut_write(tls)) {
-        rc = aio__tls_e_write(tls, buf, len);
+        rc = AIO__TLS_E(tls)->write(tls, buf, len);
         tls->held = (uint8_t)(rc == AIO_WANT_READ || rc == AIO_WANT_WRITE);
         if (rc > 0 || tls->held) return rc;
         return aio__tls_fail(tls, rc, "a write failed");
@@ -13690,12 +13832,34 @@ static aio_status aio__tls_send(void *ctx, aio_socket fd, const void *buf, size_
 }
 static const aio_transport aio__tls_transport = {aio__tls_recv, aio__tls_send};
 
+/* The engine c names (or the built-in one), every slot given: AIO_OK, or
+ * AIO_EINVAL with c->error (and a debug message) naming what is missing. */
+static aio_status aio__tls_engine_check(aio_tls_config *c, const aio_tls_engine **out) {
+    const aio_tls_engine *e = c->engine_ops ? c->engine_ops : aio__tls_builtin();
+    if (!e)
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
+                               "aio_tls_config_load: no TLS engine (a build with AIO_TLS alone has none of its own: "
+                               "engine_ops names yours)");
+#define AIO__TLS_SLOT_CHECK(slot)                                              \
+    if (!e->slot)                                                              \
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,           \
+                               "aio_tls_config_load: the engine's slot `" #slot "` is empty");
+    /* (the header's tables fill every slot; tests/tls/test_tls_engine.c
+     * empties each, and every slot's check is this one line) */
+    AIO__TLS_ENGINE_SLOTS(AIO__TLS_SLOT_CHECK) /* LCOV_EXCL_BR_LINE */
+#undef AIO__TLS_SLOT_CHECK
+    *out = e;
+    return AIO_OK;
+}
+
 AIO_API aio_status aio_tls_config_load(aio_tls_config *c) {
+    const aio_tls_engine *e = NULL;
     unsigned flags;
+    aio_status rc;
     if (!c) return aio__misuse(AIO_EINVAL, "aio_tls_config_load: the configuration is NULL");
     flags = c->flags;
     c->error[0] = '\0';
-    if (c->engine)
+    if (c->loaded)
         return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
                                "aio_tls_config_load: the configuration is loaded already (aio_tls_config_free first)");
     if (flags & ~AIO__TLS_FLAGS)
@@ -13712,13 +13876,17 @@ AIO_API aio_status aio_tls_config_load(aio_tls_config *c) {
         return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
                                "aio_tls_config_load: AIO_TLS_NO_VERIFY is a client's flag, AIO_TLS_VERIFY_CLIENT "
                                "a server's");
-    return aio__tls_e_load(c);
+    rc = aio__tls_engine_check(c, &e);
+    if (rc == AIO_OK) rc = e->load(c);
+    if (rc == AIO_OK) c->loaded = e;
+    return rc;
 }
 
 AIO_API void aio_tls_config_free(aio_tls_config *c) {
-    if (!c || !c->engine) return;
-    aio__tls_e_unload(c);
+    if (!c || !c->loaded) return;
+    c->loaded->unload(c);
     c->engine = NULL;
+    c->loaded = NULL;
 }
 
 AIO_API const char *aio_tls_config_error(const aio_tls_config *c) { return c ? c->error : ""; }
@@ -13726,14 +13894,14 @@ AIO_API const char *aio_tls_error(const aio_tls *tls) { return tls ? tls->error 
 
 AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c) {
     aio_status rc;
-    if (!tls || !c || !c->engine)
+    if (!tls || !c || !c->loaded)
         return aio__misuse(AIO_EINVAL, "aio_tls_init: the session is NULL, or the configuration was not loaded "
                                        "(aio_tls_config_load)");
     if (tls->state != AIO__TLS_NONE)
         return aio__misuse(AIO_EINVAL, "aio_tls_init: the session is set up already (aio_tls_free it first)");
     memset(tls, 0, sizeof *tls);
     tls->config = c;
-    rc = aio__tls_e_new(tls);
+    rc = AIO__TLS_E(tls)->session_new(tls);
     if (rc < 0) return rc; /* LCOV_EXCL_BR_LINE: out of memory */
     tls->state = AIO__TLS_NEW;
     return AIO_OK;
@@ -13754,7 +13922,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
         s->transport_ctx = NULL;
         s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
     }
-    aio__tls_e_delete(tls);
+    AIO__TLS_E(tls)->session_free(tls);
     AIO_FREE(tls->early);
     tls->engine = NULL;
     tls->early = NULL;
@@ -13789,7 +13957,7 @@ static aio_status aio__tls_take_early(aio_tls *tls, aio_stream *s) {
 }
 
 static aio_status aio__tls_handshake_try(aio_task *t, aio_frame *f, aio_tls *tls) {
-    aio_status rc = aio__tls_e_handshake(tls);
+    aio_status rc = AIO__TLS_E(tls)->handshake(tls);
     if (rc == AIO_OK) {
         tls->state = AIO__TLS_OPEN;
         return AIO_OK;
@@ -13807,7 +13975,7 @@ static aio_status aio__tls_begin(aio_task *t, aio_frame *f, aio_tls *tls, aio_st
     tls->state = AIO__TLS_HANDSHAKE;
     s->transport = &aio__tls_transport;
     s->transport_ctx = tls;
-    rc = aio__tls_e_name(tls, server_name);
+    rc = AIO__TLS_E(tls)->server_name(tls, server_name);
     if (rc == AIO_OK) rc = aio__tls_take_early(tls, s);
     if (rc < 0) return aio__tls_fail(tls, rc, "the handshake could not start");
     aio__set_until(t, until);
@@ -13860,13 +14028,13 @@ static aio_status aio__tls_shutdown_try(aio_task *t, aio_frame *f, aio_tls *tls)
     for (;;) { /* LCOV_EXCL_LINE: (entered again after each step) */
         aio_status rc;
         if (tls->state == AIO__TLS_CLOSING) {
-            rc = aio__tls_e_shutdown(tls);
+            rc = AIO__TLS_E(tls)->shutdown(tls);
             if (rc == AIO_OK) {
                 tls->state = AIO__TLS_DRAINING;
                 continue;
             }
         } else {
-            rc = aio__tls_e_read(tls, drop, sizeof drop);
+            rc = AIO__TLS_E(tls)->read(tls, drop, sizeof drop);
             if (rc > 0 && ++records < AIO__TLS_DRAIN) continue;
             if (rc > 0) return aio__io_park(t, f, 0, 0, "AIO_TLS_SHUTDOWN"); /* (readable at once: a turn) */
             if (rc == AIO_ETRUNCATED) rc = aio__tls_fail(tls, rc, "");
@@ -14260,6 +14428,11 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     }
     return aio__ossl_failed(tls, ret, 0);
 }
+
+static const aio_tls_engine aio__tls_openssl = {
+    "OpenSSL", aio__tls_e_load, aio__tls_e_unload, aio__tls_e_new, aio__tls_e_delete, aio__tls_e_name,
+    aio__tls_e_handshake, aio__tls_e_read, aio__tls_e_write, aio__tls_e_shutdown};
+AIO__TLS_BUILTIN(aio__tls_openssl)
 #endif /* AIO__TLS_OPENSSL */
 
 #ifdef AIO__TLS_MBEDTLS
@@ -14542,6 +14715,11 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     if (tls->io_status && m->peer_closed) return 1; /* (the peer ended first, and closed) */
     return aio__mbed_failed(tls, ret, 0);
 }
+
+static const aio_tls_engine aio__tls_mbedtls = {
+    "Mbed TLS", aio__tls_e_load, aio__tls_e_unload, aio__tls_e_new, aio__tls_e_delete, aio__tls_e_name,
+    aio__tls_e_handshake, aio__tls_e_read, aio__tls_e_write, aio__tls_e_shutdown};
+AIO__TLS_BUILTIN(aio__tls_mbedtls)
 #endif /* AIO__TLS_MBEDTLS */
 
 // >>instruments-impl
