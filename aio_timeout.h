@@ -154,6 +154,7 @@
  *   >>platform          what the backends share: a child's states
  *   >>posix             the POSIX backend: the table's sockets and processes
  *   >>windows           the Windows backend: Winsock 2, CreateProcess
+ *   >>system-sockets    the socket slots POSIX and Windows share, written once
  *   >>simulation-impl   the simulation's backend: the simulated network,
  *                       its port, its runner, its child processes
  *   >>processes-impl    child processes: spawned, closed, communicated with
@@ -10394,8 +10395,11 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
 #define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
 static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
 /* A receive or a send takes what the call gave (Windows has no per-call
- * flag: each try makes its socket non-blocking, see AIO__DONTWAIT). */
-#define aio__net_read(n, fd, buf, len) (n)
+ * flag: each try makes its socket non-blocking, see AIO__DONTWAIT), but a
+ * receive on a socket shut down for reading, which Windows fails with
+ * WSAESHUTDOWN, finds the end (0), as on POSIX. */
+static long aio__net_read_shut(long n) { return n < 0 && WSAGetLastError() == WSAESHUTDOWN ? 0 : n; }
+#define aio__net_read(n, fd, buf, len) aio__net_read_shut(n)
 #define aio__net_write(n, fd, buf, len) (n)
 #define AIO__ENOBUFS WSAENOBUFS
 #define AIO__SHUT_BOTH SD_BOTH
