@@ -12294,8 +12294,9 @@ static int aio__sim_port_of(int fd) {
 static int aio__sim_shutdown(int fd) {
     aio__sim *s = aio__sim_here;
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
-    if (k && !k->shut && aio__sim_notice(s, fd)) k = NULL; /* (closed in this turn) */
-    if (!k) return -1;
+    /* (a number the program closed in this turn: not a server's) */
+    if (k && !k->shut && aio__sim_notice(s, fd)) k = NULL; /* LCOV_EXCL_BR_LINE */
+    if (!k) return -1; /* LCOV_EXCL_LINE */
     if (!k->shut) aio__sim_shut(s, k);
     k->shut_read = 1;
     return 0;

@@ -2532,6 +2532,7 @@ static aio_status cc_server(aio_task *t) {
     CHECK_EQ(s->srv.live, 2);
     s->shut = aio_now();
     s->n = aio_server_close_clients(&s->srv);
+    CHECK_EQ(aio_server_close_clients(&s->srv), 2); /* (again: done already, nothing sent twice) */
     AIO_SERVER_SHUTDOWN(t, s->rc, &s->srv, AIO_SEC(1));
     AIO_END(t);
 }
