@@ -156,6 +156,7 @@
  *   >>platform          what the backends share: a child's states
  *   >>posix             the POSIX backend: the table's sockets and processes
  *   >>windows           the Windows backend: Winsock 2, CreateProcess
+ *   >>system-sockets    the socket slots POSIX and Windows share, written once
  *   >>simulation-impl   the simulation's backend: the simulated network,
  *                       its port, its runner, its child processes
  *   >>processes-impl    child processes: spawned, closed, communicated with
@@ -1398,7 +1399,7 @@ AIO_API aio_status aio_server_close(aio_server *srv);
 /* server.close_clients(): every live connection is shut down both ways
  * (shutdown()): a handler's wait under way on it ends with AIO_ECLOSED,
  * its later reads find the end of the stream (0), its writes fail. How
- * many (in a simulation: AIO_EINVAL). */
+ * many. */
 AIO_API int aio_server_close_clients(aio_server *srv);
 /* server.abort_clients(): every live handler is cancelled, in connection
  * order; its cleanup runs, then its socket is closed. How many. */
@@ -6796,7 +6797,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
  *       status); how it went once writable;
  *   aio__net_recvfrom, aio__net_sendto: the same for a datagram;
  *   aio_tcp_listen_at, aio_udp_open, aio_socket_port, aio_close: the table's
- *       listen, udp, port_of and close;
+ *       listen, udp, port_of and close; aio__net_shutdown: its shutdown;
  *   aio__socket_private, aio__net_closesocket: a socket made, closed;
  *   aio__wake_pair_*: what wakes the system's wait from elsewhere (a pipe on
  *       POSIX, a connected pair of sockets on Windows, where WSAPoll waits
@@ -6903,7 +6904,10 @@ static int aio__net_closesocket(int fd) { return close(fd); }
  *
  *   listen, udp: a listening TCP socket, a bound UDP socket at `at` (the
  *       address checked), or a status;
- *   port_of: a socket's port, or -1; close: 0, or -1 (not open). */
+ *   port_of: a socket's port, or -1; close: 0, or -1 (not open);
+ *   shutdown: a connection shut down both ways (its peer reads the end
+ *       after its bytes, its own later reads find the end, its writes
+ *       fail): 0, or -1 (not open, or not connected where the system says so). */
 typedef struct aio__platform {
     const char *name;
     int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
@@ -6920,6 +6924,7 @@ typedef struct aio__platform {
     int (*udp)(const aio_address *at);
     int (*port_of)(int fd);
     int (*close)(int fd);
+    int (*shutdown)(int fd);
 #ifdef AIO__PROCESSES
     /* child processes (see "child processes": the list at its top) */
     aio_status (*proc_start)(aio_process *p, const char *const argv[], const aio_process_options *opts,
@@ -6946,7 +6951,8 @@ typedef struct aio__platform {
 /* The slots, for the check where a table is installed. */
 #define AIO__PLATFORM_SLOTS(X)                                                 \
     X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
-    X(connected) X(listen) X(udp) X(port_of) X(close) AIO__PLATFORM_PROC_SLOTS(X) AIO__PLATFORM_JOB_SLOTS(X)
+    X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
+    AIO__PLATFORM_JOB_SLOTS(X)
 #ifdef AIO__THREADS
 #define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
 struct aio__pool;
@@ -6992,10 +6998,11 @@ static int aio__sys_listen(const aio_address *at, int backlog);
 static int aio__sys_udp(const aio_address *at);
 static int aio__sys_port_of(int fd);
 static int aio__sys_close(int fd);
+static int aio__sys_shutdown(int fd);
 static const aio__platform aio__system_platform = {
     "the system's", 1, aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
     aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
-    aio__sys_close AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
+    aio__sys_close, aio__sys_shutdown AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
 #ifdef AIO__SIM
 static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
 #define aio__os() aio__os_now
@@ -7265,6 +7272,7 @@ static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__sockl
     return aio__os()->connect(fd, sa, sl, what);
 }
 static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }
+static int aio__net_shutdown(int fd) { return aio__os()->shutdown(fd); }
 #endif /* AIO__SOCKETS */
 
 #ifdef AIO__SOCKETS
@@ -9858,18 +9866,8 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
     aio_conn *c;
     int n = 0;
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
-#ifdef AIO__SIM
-    /* LCOV_EXCL_START: (the simulation's tests in coverage run no server) */
-    if (aio__sim_here) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: not in a simulation "
-                                                      "(its sockets have no shutdown)");
-    /* LCOV_EXCL_STOP */
-#endif
     for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
-#if defined(AIO__WIN32_IO)
-        (void)shutdown(AIO__SOCK(aio__fd(c->fd)), SD_BOTH);
-#elif defined(AIO__SOCKETS)
-        (void)shutdown(c->fd, SHUT_RDWR);
-#endif
+        (void)aio__net_shutdown(aio__fd(c->fd));
         aio_io_forget(c->fd); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
         n++;
     }
@@ -10062,158 +10060,19 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
     }
     return done ? (long)done : -1;
 }
-static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
-    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
-    return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
-}
-static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
-    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
-    return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
-}
-
-/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
- * address into *from (zeroed first: a socket that is not a datagram one
- * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
- * when it cuts one: the length is len all the same). A send gives one whole
- * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
- * a full send buffer. A port nobody listens on, which Windows reports to a
- * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
-static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
-    return aio__net_result(n, what, fd);
-}
-static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
-                                    const char *what) {
-    aio__socklen sl = sizeof *from;
-    long n;
-    memset(from, 0, sizeof *from);
-    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
-    return aio__net_dgram_result(n, what, fd);
-}
-/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
-static int aio__net_family(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    return ss.ss_family;
-}
-static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what) {
-    long n;
-    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
-                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
-    if (n < 0) { /* (the systems name an address of the other family differently) */
-        int err = aio__net_last();
-        int mine = aio__net_family(fd);
-        if (mine >= 0 && mine != family)
-            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
-                                           "way round");
-        if (err == ENOBUFS) return AIO__AGAIN; /* LCOV_EXCL_BR_LINE: (not seen on loopback) */
-        aio__net_set_last(err);
-    }
-    return aio__net_dgram_result(n, what, fd);
-}
-
-static aio_status aio__sys_accept(int fd, const char *what) {
-    int c;
-    aio__nonblocking(fd); /* (accept has no per-call flag) */
-    c = aio__accept_private(fd);
-    if (c < 0) {
-        int err = aio__net_last();
-        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
-        if (err == AIO__ECONNABORTED) return AIO__INTR;
-        /* LCOV_EXCL_STOP */
-        return aio__net_result(-1, what, fd);
-    }
-    aio_io_forget(c); /* a number used before: nothing of it is watched now */
-    aio__sock_setup(c);
-    return c;
-}
-
-/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
- * another program take the port): 0, or -1 (the socket closed, the error
- * kept for errno or WSAGetLastError). */
-static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
-    int err;
-    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
-    err = aio__net_last();
-    (void)aio__net_closesocket(fd);
-    aio__net_set_last(err);
-    return -1;
-}
-
-/* A connect's outcome once its socket is writable. */
-static aio_status aio__sys_connected(int fd, const char *what) {
-    int err = 0;
-    aio__socklen sl = sizeof err;
-    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
-    if (err == 0) return AIO_OK;
-    /* LCOV_EXCL_START: reported writable before the connection was made */
-    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
-    /* LCOV_EXCL_STOP */
-    return aio__net_error(err, what, fd);
-}
-
-/* A new non-blocking stream socket of `family`, or a negative number. */
-static int aio__sys_socket(int family) {
-    int fd;
-    fd = aio__socket_private(family, SOCK_STREAM);
-    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
-}
-
-static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
-    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
-        int err;
-        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
-        err = aio__net_last();
-        if (aio__net_in_progress(err)) return AIO__AGAIN;
-        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
-    }
-}
-
-/* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
- * SO_REUSEADDR would let another program take the port), a bound UDP socket,
- * a socket's port, a socket closed: the system's slots of the same names. */
-static int aio__sys_listen(const aio_address *at, int backlog) {
-    const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
+/* A datagram's receive and its result are a stream's (see "what POSIX and
+ * Windows share"); the rest of what the shared slots ask of this backend. */
+#define aio__net_dgram_cut(n, len) (n)
+#define aio__net_dgram_result(n, what, fd) aio__net_result((n), (what), (fd))
+#define AIO__ENOBUFS ENOBUFS
+#define AIO__SHUT_BOTH SHUT_RDWR
+/* The option a socket the library binds takes: a listener's SO_REUSEADDR
+ * (its port taken again at once while the connections of the last one
+ * linger, as every server on POSIX does); a datagram socket none. */
+static void aio__net_claim(int fd, int listening) {
     int one = 1;
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
-        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
-        int err = aio__net_last();
-        (void)aio__net_closesocket(fd);
-        aio__net_set_last(err);
-        return AIO_EIO;
-    }
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
+    if (listening) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 }
-static int aio__sys_udp(const aio_address *at) {
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
-    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
-    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
-    aio__sock_private(fd);
-    return fd;
-}
-static int aio__sys_port_of(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
-}
-static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
 
 #ifdef AIO__PROCESSES
 #ifdef AIO__POSIX_PROCESSES
@@ -10631,164 +10490,35 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
 static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
-/* A receive or a send (Windows has no per-call flag: each try makes its
- * socket non-blocking, see AIO__DONTWAIT). */
-static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
-    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
-    return aio__net_result(n, what, fd);
-}
-static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
-    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
-    return aio__net_result(n, what, fd);
-}
-
-/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
- * address into *from (zeroed first: a socket that is not a datagram one
- * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
- * when it cuts one: the length is len all the same). A send gives one whole
- * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
- * a full send buffer. A port nobody listens on, which Windows reports to a
- * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
+/* A receive or a send takes what the call gave (Windows has no per-call
+ * flag: each try makes its socket non-blocking, see AIO__DONTWAIT), but a
+ * receive on a socket shut down for reading, which Windows fails with
+ * WSAESHUTDOWN, finds the end (0), as on POSIX. */
+static long aio__net_read_shut(long n) { return n < 0 && WSAGetLastError() == WSAESHUTDOWN ? 0 : n; }
+#define aio__net_read(n, fd, buf, len) aio__net_read_shut(n)
+#define aio__net_write(n, fd, buf, len) (n)
+#define AIO__ENOBUFS WSAENOBUFS
+#define AIO__SHUT_BOTH SD_BOTH
+/* A datagram's result: a port nobody listens on, which Windows reports to
+ * a UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
 static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
     if (n < 0 && WSAGetLastError() == WSAECONNRESET) return AIO_ECONNREFUSED;
     return aio__net_result(n, what, fd);
 }
-static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
-                                    const char *what) {
-    aio__socklen sl = sizeof *from;
-    long n;
-    memset(from, 0, sizeof *from);
-    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
-    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (aio_status)aio__net_chunk(len);
-    return aio__net_dgram_result(n, what, fd);
+/* A datagram's receive cut to len: Windows fails with WSAEMSGSIZE when it
+ * cuts one; the length is len all the same. */
+static long aio__net_dgram_cut(long n, size_t len) {
+    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (long)aio__net_chunk(len);
+    return n;
 }
-/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
-static int aio__net_family(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    return ss.ss_family;
-}
-static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what) {
-    long n;
-    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
-                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
-    if (n < 0) { /* (the systems name an address of the other family differently) */
-        int err = aio__net_last();
-        int mine = aio__net_family(fd);
-        if (mine >= 0 && mine != family)
-            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
-                                           "way round");
-        if (err == WSAENOBUFS) return AIO__AGAIN;
-        aio__net_set_last(err);
-    }
-    return aio__net_dgram_result(n, what, fd);
-}
-
-static aio_status aio__sys_accept(int fd, const char *what) {
-    int c;
-    aio__nonblocking(fd); /* (accept has no per-call flag) */
-    c = aio__accept_private(fd);
-    if (c < 0) {
-        int err = aio__net_last();
-        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
-        if (err == AIO__ECONNABORTED) return AIO__INTR;
-        /* LCOV_EXCL_STOP */
-        return aio__net_result(-1, what, fd);
-    }
-    aio_io_forget(c); /* a number used before: nothing of it is watched now */
-    aio__sock_setup(c);
-    return c;
-}
-
-/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
- * another program take the port): 0, or -1 (the socket closed, the error
- * kept for errno or WSAGetLastError). */
-static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
-    int err;
+/* The option a socket the library binds takes: exclusive, a listener's and
+ * a datagram socket's (SO_REUSEADDR there would let another program take
+ * the port). */
+static void aio__net_claim(int fd, int listening) {
     int one = 1;
+    (void)listening;
     (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
-    err = aio__net_last();
-    (void)aio__net_closesocket(fd);
-    aio__net_set_last(err);
-    return -1;
 }
-
-/* A connect's outcome once its socket is writable. */
-static aio_status aio__sys_connected(int fd, const char *what) {
-    int err = 0;
-    aio__socklen sl = sizeof err;
-    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
-    if (err == 0) return AIO_OK;
-    /* LCOV_EXCL_START: reported writable before the connection was made */
-    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
-    /* LCOV_EXCL_STOP */
-    return aio__net_error(err, what, fd);
-}
-
-/* A new non-blocking stream socket of `family`, or a negative number. */
-static int aio__sys_socket(int family) {
-    int fd;
-    fd = aio__socket_private(family, SOCK_STREAM);
-    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
-}
-
-static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
-    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
-        int err;
-        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
-        err = aio__net_last();
-        if (aio__net_in_progress(err)) return AIO__AGAIN;
-        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
-    }
-}
-
-/* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
- * SO_REUSEADDR would let another program take the port), a bound UDP socket,
- * a socket's port, a socket closed: the system's slots of the same names. */
-static int aio__sys_listen(const aio_address *at, int backlog) {
-    const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
-    int one = 1;
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-    /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
-        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
-        int err = aio__net_last();
-        (void)aio__net_closesocket(fd);
-        aio__net_set_last(err);
-        return AIO_EIO;
-    }
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
-}
-static int aio__sys_udp(const aio_address *at) {
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
-    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
-    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
-    aio__sock_private(fd);
-    return fd;
-}
-static int aio__sys_port_of(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
-}
-static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
 
 #ifdef AIO__PROCESSES
 /* Windows: CreateProcess. WSAPoll waits for sockets only, so each pipe of
@@ -11219,6 +10949,171 @@ static void aio__children_done(aio__sysio *s) { (void)s; }
 #endif /* AIO__PROCESSES */
 #endif /* AIO__WIN32_IO */
 
+// >>system-sockets
+/* ------------------------------------------- what POSIX and Windows share */
+
+/* The system's socket slots, written once: the Berkeley calls are the same
+ * on POSIX and Windows, and the few places they differ are each backend's,
+ * in its section above:
+ *
+ *   AIO__DONTWAIT(fd), AIO__NOSIGNAL: a receive's and a send's flags;
+ *   AIO__ECONNABORTED, AIO__ENOBUFS: the errors of those names;
+ *   AIO__SHUT_BOTH: shutdown()'s both ways;
+ *   aio__accept_private: an accept whose socket is not inherited;
+ *   aio__net_read, aio__net_write: a receive's or a send's result n, or
+ *       (POSIX) a descriptor that is not a socket read or written instead;
+ *   aio__net_dgram_cut, aio__net_dgram_result: a datagram's receive cut to
+ *       its buffer, a datagram call's status;
+ *   aio__net_claim: the option a socket the library binds takes. */
+#if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
+    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
+}
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
+    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
+}
+
+/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
+ * address into *from (zeroed first: a socket that is not a datagram one
+ * leaves it so): its length, cut to len. A send gives one whole to (sa, sl),
+ * or none: with no buffer for it now (ENOBUFS) it waits, as for a full send
+ * buffer. */
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    aio__socklen sl = sizeof *from;
+    long n;
+    memset(from, 0, sizeof *from);
+    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
+    return aio__net_dgram_result(aio__net_dgram_cut(n, len), what, fd);
+}
+/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
+static int aio__net_family(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    return ss.ss_family;
+}
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    long n;
+    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
+                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
+    if (n < 0) { /* (the systems name an address of the other family differently) */
+        int err = aio__net_last();
+        int mine = aio__net_family(fd);
+        if (mine >= 0 && mine != family)
+            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
+                                           "way round");
+        if (err == AIO__ENOBUFS) return AIO__AGAIN; /* LCOV_EXCL_BR_LINE: (not seen on loopback) */
+        aio__net_set_last(err);
+    }
+    return aio__net_dgram_result(n, what, fd);
+}
+
+static aio_status aio__sys_accept(int fd, const char *what) {
+    int c;
+    aio__nonblocking(fd); /* (accept has no per-call flag) */
+    c = aio__accept_private(fd);
+    if (c < 0) {
+        int err = aio__net_last();
+        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
+        if (err == AIO__ECONNABORTED) return AIO__INTR;
+        /* LCOV_EXCL_STOP */
+        return aio__net_result(-1, what, fd);
+    }
+    aio_io_forget(c); /* a number used before: nothing of it is watched now */
+    aio__sock_setup(c);
+    return c;
+}
+
+/* Close fd, the error of the call that failed kept for errno or
+ * WSAGetLastError: -1. */
+static int aio__net_drop(int fd) {
+    int err = aio__net_last();
+    (void)aio__net_closesocket(fd);
+    aio__net_set_last(err);
+    return -1;
+}
+/* Bind fd to (sa, sl) with the option its kind takes (aio__net_claim): 0,
+ * or -1 (the socket closed, the error kept). */
+static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl, int listening) {
+    aio__net_claim(fd, listening);
+    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
+    return aio__net_drop(fd);
+}
+
+/* A connect's outcome once its socket is writable. */
+static aio_status aio__sys_connected(int fd, const char *what) {
+    int err = 0;
+    aio__socklen sl = sizeof err;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
+    if (err == 0) return AIO_OK;
+    /* LCOV_EXCL_START: reported writable before the connection was made */
+    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
+    /* LCOV_EXCL_STOP */
+    return aio__net_error(err, what, fd);
+}
+
+/* A new non-blocking stream socket of `family`, or a negative number. */
+static int aio__sys_socket(int family) {
+    int fd;
+    fd = aio__socket_private(family, SOCK_STREAM);
+    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
+        int err;
+        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
+        err = aio__net_last();
+        if (aio__net_in_progress(err)) return AIO__AGAIN;
+        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
+    }
+}
+
+/* A listening TCP socket at `at`, a bound UDP socket (each with the option
+ * aio__net_claim gives), a socket's port, a socket closed, a connection
+ * shut down both ways: the system's slots of the same names. */
+static int aio__sys_listen(const aio_address *at, int backlog) {
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 1) != 0) return AIO_EIO;
+    if (listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_START: once bound: not seen */
+        (void)aio__net_drop(fd);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+static int aio__sys_udp(const aio_address *at) {
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 0) != 0) return AIO_EIO;
+    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
+    aio__sock_private(fd);
+    return fd;
+}
+static int aio__sys_port_of(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
+static int aio__sys_shutdown(int fd) { return shutdown(AIO__SOCK(fd), AIO__SHUT_BOTH) == 0 ? 0 : -1; }
+#endif /* AIO__POSIX_IO || AIO__WIN32_IO */
+
 // >>simulation-impl
 /* ------------------------------------------------------------- simulation */
 
@@ -11288,6 +11183,7 @@ typedef struct aio__sim_sock {
     uint8_t accepted;          /* a connection a listener took (it shares the port) */
     uint8_t v6;                /* AIO__SIM_V6: an IPv6 socket; AIO__SIM_ON6: reached through ::1 */
     uint8_t shut;              /* the program shut it down for writing (shutdown()) */
+    uint8_t shut_read;         /* ... and for reading (the table's shutdown: both ways) */
     int host, port;
     uint32_t ip;               /* the IPv4 address bound: 0 (every one), 127.0.0.1 or the host's,
                                   AIO__SIM_NONE (an IPv6 socket that takes no IPv4) */
@@ -12011,7 +11907,7 @@ static int aio__sim_readiness(const aio__sim *s, const aio__sim_sock *k) {
     if (k->kind == AIO__SIM_DGRAM) return (k->dq ? AIO_READABLE : 0) | AIO_WRITABLE;
     if (k->error) return AIO_READABLE | AIO_WRITABLE;
     if (!k->rx) return 0;
-    if (k->rx->len || k->rx->fin || k->rx->reset) r |= AIO_READABLE;
+    if (k->rx->len || k->rx->fin || k->rx->reset || k->shut_read) r |= AIO_READABLE;
     if (k->rx->open && (k->tx->reset || k->shut || k->tx->flying + k->tx->len < aio__sim_buffer(s)))
         r |= AIO_WRITABLE; /* (a send after a shutdown fails at once) */
     return r;
@@ -12315,7 +12211,7 @@ static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what)
     if (k->error) return aio__sim_error(k->error);
     if (!k->rx) return AIO__AGAIN;
     if (k->rx->reset) return AIO_ECONNRESET;
-    if (!k->rx->len) return k->rx->fin ? 0 : AIO__AGAIN;
+    if (!k->rx->len) return k->rx->fin || k->shut_read ? 0 : AIO__AGAIN;
     n = aio__net_chunk(len < k->rx->len ? len : k->rx->len);
     if (n > 1 && aio__sim_chance(s, s->cfg.short_recv)) n = 1 + (size_t)aio__sim_upto(s, (aio_time)(n - 2));
     memcpy(buf, k->rx->buf, n);
@@ -12487,6 +12383,20 @@ static int aio__sim_port_of(int fd) {
     aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
     return k ? k->port : -1;
 }
+/* Socket fd shut down both ways, as the system's shutdown(SHUT_RDWR) does:
+ * its end sent after its bytes (aio__sim_shut), its sends fail, its reads
+ * find the end once what came is read. A listener or a datagram socket is
+ * only marked (as the program's own shutdown() of one is). */
+static int aio__sim_shutdown(int fd) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    /* (a number the program closed in this turn: not a server's) */
+    if (k && !k->shut && aio__sim_notice(s, fd)) k = NULL; /* LCOV_EXCL_BR_LINE */
+    if (!k) return -1; /* LCOV_EXCL_LINE */
+    if (!k->shut) aio__sim_shut(s, k);
+    k->shut_read = 1;
+    return 0;
+}
 /* The simulation's table, installed by aio_sim_start (see "the platform's
  * table"); its child processes are in "child processes". */
 #ifdef AIO__PROCESSES
@@ -12517,7 +12427,7 @@ static void aio__sim_names(aio_lookup_fn *hook, void **ctx);
 static const aio__platform aio__sim_platform = {
     "the simulation's", 0, aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
     aio__sim_socket, aio__sim_connect, aio__sim_connected, aio__sim_listen, aio__sim_udp, aio__sim_port_of,
-    aio__sim_close_fd AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
+    aio__sim_close_fd, aio__sim_shutdown AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
