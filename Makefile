@@ -258,6 +258,15 @@ bench-io bench-io-quick:
 
 bench-io-programs: $(BENCH_IO_PROGS)
 
+# The servers' user-space instructions per request under callgrind (bench/io/instr.py):
+# unlike requests/s and CPU time, they do not move with the machine's load, so a
+# change to the I/O path that costs an instruction per request shows.
+.PHONY: bench-io-instr
+bench-io-instr: build/bench/io/loadgen build/bench/io/echo_floor build/bench/io/echo_aio build/bench/io/lines_aio \
+                build/bench/io/echo_server_aio build/bench/io/lines_server_aio
+	@command -v valgrind >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q valgrind)
+	$(PYTHON) bench/io/instr.py
+
 # What the programs were built with: a different BENCH_CC, BENCH_CFLAGS or
 # BENCH_INC (another aio_timeout.h) rebuilds them.
 .PHONY: bench-io-always

@@ -71,7 +71,8 @@
  * (aio_unix_listen, AIO_UNIX_CONNECT), a server in one call (aio_server:
  * start_server), buffered streams (AIO_READ_LINE, ...,
  * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
- * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS), datagrams (AIO_RECV_FROM,
+ * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS, or an engine of yours: AIO_TLS and
+ * aio_tls_engine), datagrams (AIO_RECV_FROM,
  * AIO_SEND_TO), blocking calls on worker threads (AIO_TO_THREAD,
  * AIO_LOOKUP), child processes (aio_process_spawn, AIO_PROCESS_WAIT,
  * AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any
@@ -112,7 +113,8 @@
  *   >>tls               TLS on a stream: aio_tls_config, aio_tls,
  *                       AIO_TLS_HANDSHAKE, AIO_TLS_SHUTDOWN (with
  *                       AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS or
- *                       AIO_TLS_SCHANNEL)
+ *                       AIO_TLS_SCHANNEL); an engine of yours:
+ *                       aio_tls_engine (AIO_TLS)
  *   >>macros            AIO_BEGIN ... AIO_END and every await
  *   >>internals         what the macros expand to: AIO__AWAIT, the blocks,
  *                       and the start and poll function of every await
@@ -155,6 +157,7 @@
  *   >>platform          what the backends share: a child's states
  *   >>posix             the POSIX backend: the table's sockets and processes
  *   >>windows           the Windows backend: Winsock 2, CreateProcess
+ *   >>system-sockets    the socket slots POSIX and Windows share, written once
  *   >>simulation-impl   the simulation's backend: the simulated network,
  *                       its port, its runner, its child processes
  *   >>processes-impl    child processes: spawned, closed, communicated with
@@ -333,6 +336,10 @@
  *   AIO_TLS_SCHANNEL            (not defined) the same on Windows with its
  *                               own SChannel, a client only (-lsecur32
  *                               -lcrypt32 -lws2_32)
+ *   AIO_TLS                     (not defined) compile in TLS on a stream
+ *                               with no engine of the header's: each
+ *                               configuration names yours (engine_ops, an
+ *                               aio_tls_engine); in every file that uses it
  *   AIO_TLS_HANDSHAKE_TIMEOUT   (AIO_SEC(60)) a handshake's deadline when
  *                               given AIO_TLS_DEFAULT_TIMEOUT (asyncio's)
  *   AIO_TLS_SHUTDOWN_TIMEOUT    (AIO_SEC(30)) a shutdown's, the same way
@@ -1397,7 +1404,7 @@ AIO_API aio_status aio_server_close(aio_server *srv);
 /* server.close_clients(): every live connection is shut down both ways
  * (shutdown()): a handler's wait under way on it ends with AIO_ECLOSED,
  * its later reads find the end of the stream (0), its writes fail. How
- * many (in a simulation: AIO_EINVAL). */
+ * many. */
 AIO_API int aio_server_close_clients(aio_server *srv);
 /* server.abort_clients(): every live handler is cancelled, in connection
  * order; its cleanup runs, then its socket is closed. How many. */
@@ -1827,7 +1834,7 @@ AIO_API void *aio_sim_arg(void);
 
 // >>tls
 /* ------------------------------------------------------------------------ */
-/* TLS on a stream (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS)                         */
+/* TLS on a stream (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, AIO_TLS)               */
 /* ------------------------------------------------------------------------ */
 
 /* asyncio's ssl= and start_tls on a stream, every step under a deadline.
@@ -1860,8 +1867,16 @@ AIO_API void *aio_sim_arg(void);
  * leaves the session unusable, and so does a write cut after part of it went
  * into the engine (Trio's rule); a read takes nothing and the session goes
  * on. A peer that closes without TLS's close_notify ends the reads with
- * AIO_ETRUNCATED, not 0 (AIO_TLS_LENIENT_EOF reads it as the end). */
-#if defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS) || defined(AIO_TLS_SCHANNEL)
+ * AIO_ETRUNCATED, not 0 (AIO_TLS_LENIENT_EOF reads it as the end).
+ *
+ * The engine is a table of functions (aio_tls_engine, below): the built-in
+ * one the macro chose, or one of yours (wolfSSL, BearSSL, a test's)
+ * named by the configuration's engine_ops; AIO_TLS compiles this section
+ * with no engine of the header's, for yours alone. Each slot's contract is
+ * written beside it; docs/api.md, "Adding a TLS engine", has the whole of it
+ * with an example, and tests/tls/toy_engine.h is one written outside the
+ * header. */
+#if defined(AIO_TLS) || defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS) || defined(AIO_TLS_SCHANNEL)
 enum {
     AIO_TLS_CLIENT = 0,         /* a client: verifies the server's certificate and name */
     AIO_TLS_SERVER = 1,         /* a server: shows cert_file, proves it with key_file */
@@ -1875,13 +1890,16 @@ enum {
 /* What the sessions of a program share: yours to set before
  * aio_tls_config_load (zero: a client that verifies servers against the
  * system's trust store, TLS 1.2 at least), the library's after. */
+typedef struct aio_tls_engine aio_tls_engine;
 typedef struct aio_tls_config {
     unsigned flags;             /* AIO_TLS_SERVER, AIO_TLS_NO_VERIFY, ... */
     const char *ca_file;        /* PEM file of the CAs to trust; with ca_dir */
     const char *ca_dir;         /* (hashed, c_rehash) both NULL: the system's */
     const char *cert_file;      /* PEM: the certificate (chain) this side shows */
     const char *key_file;       /* PEM: its private key */
-    void *engine;               /* the library's: the engine's shared state */
+    const aio_tls_engine *engine_ops; /* the engine (NULL: the built-in one) */
+    void *engine;               /* the engine's: its shared state */
+    const aio_tls_engine *loaded; /* the library's: the engine loaded (NULL: none) */
     char error[192];            /* why the load failed (aio_tls_config_error) */
 } aio_tls_config;
 /* One connection's TLS: its engine state, and the stream it is the
@@ -1898,10 +1916,85 @@ typedef struct aio_tls {
     uint8_t state, eof, held;   /* held: the engine keeps bytes of a write */
     char error[128];            /* why it failed (aio_tls_error) */
 } aio_tls;
+
+/* A TLS engine: what the library asks of it, one slot a step. Every slot is
+ * given (aio_tls_config_load refuses a table with one left empty:
+ * AIO_EINVAL, the slot named); none blocks, and none touches the socket but
+ * through aio_tls_io_recv and aio_tls_io_send. Its state lives in c->engine
+ * (a configuration's, shared by its sessions) and tls->engine (a session's);
+ * it may read the configuration's public fields (flags, the files) and
+ * tls->config. It says why a step failed with aio_tls_config_set_error or
+ * aio_tls_set_error (the text aio_tls_config_error, aio_tls_error give),
+ * and returns a status: AIO_ETLS (the protocol failed, the peer refused),
+ * AIO_ECERT (the peer's certificate did not verify), or the status an io
+ * call gave (the socket's error). The steps that may wait (handshake, read,
+ * write, shutdown) return AIO_WANT_READ or AIO_WANT_WRITE when they can do
+ * nothing more until the socket is readable or writable; the library waits
+ * that way and calls the step again. */
+struct aio_tls_engine {
+    const char *name; /* its name, for people ("OpenSSL") */
+    /* c's shared state made (the trust store, a server's certificate and key,
+     * as c's fields say; c->engine): AIO_OK, or AIO_ETLS (a file that cannot
+     * be read, a key that does not match) with the reason set. c's fields
+     * were checked before (flags, a server's files). */
+    aio_status (*load)(aio_tls_config *c);
+    /* c->engine freed (after every session made from it). */
+    void (*unload)(aio_tls_config *c);
+    /* A session's state made (tls->engine; tls->config is set): AIO_OK, or
+     * AIO_ETLS with the reason set. No I/O yet. */
+    aio_status (*session_new)(aio_tls *tls);
+    /* tls->engine freed, whatever became of the session (never handshaken,
+     * broken, closed). */
+    void (*session_free)(aio_tls *tls);
+    /* A client's server name (name NULL: none; a server's is NULL), before
+     * its handshake: sent, and the peer's certificate checked against it
+     * unless AIO_TLS_NO_VERIFY. AIO_OK, or a status with the reason set. */
+    aio_status (*server_name)(aio_tls *tls, const char *name);
+    /* One step of the handshake: AIO_OK (done: the session is open),
+     * AIO_WANT_READ / AIO_WANT_WRITE, or a status with the reason set
+     * (AIO_ECERT, AIO_ETLS, the socket's). */
+    aio_status (*handshake)(aio_tls *tls);
+    /* Plain text into buf[0..len) (len > 0): n > 0 bytes; 0: the peer's
+     * close_notify came (and every later read gives 0); AIO_WANT_READ /
+     * AIO_WANT_WRITE; AIO_ETRUNCATED: the socket ended without close_notify
+     * (the library reads it as the end under AIO_TLS_LENIENT_EOF); another
+     * status with the reason set. A record that came in part is kept for
+     * the next call: what a read gave the caller is never given again. */
+    aio_status (*read)(aio_tls *tls, void *buf, size_t len);
+    /* Plain text from buf[0..len) (len > 0): n > 0 bytes taken (a record's
+     * worth at most is fine); AIO_WANT_READ / AIO_WANT_WRITE: the engine may
+     * keep what it took so far (a record half sent), and the next call gives
+     * the same bytes again, the count taken then covering them; or a status
+     * with the reason set. A write given up while the engine keeps part of
+     * it leaves the session unusable (the library does that). */
+    aio_status (*write)(aio_tls *tls, const void *buf, size_t len);
+    /* One step of the end: AIO_OK (0: this side's close_notify sent), 1 (sent,
+     * and the peer's came), AIO_WANT_READ / AIO_WANT_WRITE, or a status. After
+     * 0 the library reads until the peer's close_notify (read gives 0),
+     * dropping what comes before it. */
+    aio_status (*shutdown)(aio_tls *tls);
+};
+/* An engine's reads of the socket under session tls: what the stream had
+ * buffered at the handshake first, then the socket's. n > 0 bytes put in
+ * buf[0..len); 0: the socket's end (the peer closed); AIO_WANT_READ: none
+ * now (the socket is dry: return AIO_WANT_READ, or go on with what you
+ * have); or the socket's error (AIO_ECONNRESET, ...). Never blocks.
+ * AIO_EINVAL: a session without its stream (outside the steps above). */
+AIO_API aio_status aio_tls_io_recv(aio_tls *tls, void *buf, size_t len);
+/* Its writes: n > 0 bytes of buf[0..len) taken by the socket;
+ * AIO_WANT_WRITE: none now (the socket is full); or the socket's error.
+ * Never blocks. AIO_EINVAL as above. */
+AIO_API aio_status aio_tls_io_send(aio_tls *tls, const void *buf, size_t len);
+/* The reason an engine gives for its failure, kept for aio_tls_error
+ * (cut to its room): a session's, and a configuration's (for
+ * aio_tls_config_error). */
+AIO_API void aio_tls_set_error(aio_tls *tls, const char *text);
+AIO_API void aio_tls_config_set_error(aio_tls_config *c, const char *text);
 /* ssl.create_default_context(), then load_verify_locations and
- * load_cert_chain as c says: AIO_OK; AIO_EINVAL (a server without its
- * certificate or key, a key without a certificate, unknown flags: a debug
- * message names it); AIO_ETLS (a file that cannot be read, a key that does
+ * load_cert_chain as c says, on c's engine: AIO_OK; AIO_EINVAL (a server
+ * without its certificate or key, a key without a certificate, unknown
+ * flags, an engine with a slot left empty, no engine (AIO_TLS and no
+ * engine_ops): a debug message and aio_tls_config_error name it); AIO_ETLS (a file that cannot be read, a key that does
  * not match: aio_tls_config_error says which and why). Keep c, at the same
  * address, until every session made from it is freed. */
 AIO_API aio_status aio_tls_config_load(aio_tls_config *c);
@@ -3031,11 +3124,13 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #error "AIO_SIMULATION needs a hosted POSIX or Windows build with sockets"
 #endif
 /* TLS (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, or AIO_TLS_SCHANNEL on Windows):
- * the engine's headers; it needs the sockets. */
+ * the engine's headers; it needs the sockets. AIO_TLS alone: no engine of
+ * the header's (AIO__TLS_USER), each configuration names the program's. */
 #if defined(AIO_TLS_OPENSSL) + defined(AIO_TLS_MBEDTLS) + defined(AIO_TLS_SCHANNEL) > 1
 #error "define one of AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS and AIO_TLS_SCHANNEL"
-#elif (defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS) || defined(AIO_TLS_SCHANNEL)) && !defined(AIO__SOCKETS)
-#error "TLS (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, AIO_TLS_SCHANNEL) needs a hosted POSIX or Windows build with sockets"
+#elif (defined(AIO_TLS) || defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS) || defined(AIO_TLS_SCHANNEL)) && \
+    !defined(AIO__SOCKETS)
+#error "TLS (AIO_TLS, AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, AIO_TLS_SCHANNEL) needs a hosted POSIX or Windows build with sockets"
 #elif defined(AIO_TLS_SCHANNEL) && !defined(AIO__WIN32)
 #error "AIO_TLS_SCHANNEL is Windows' own TLS: on other systems, AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS"
 #elif defined(AIO_TLS_SCHANNEL)
@@ -3070,6 +3165,9 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #error "AIO_TLS_MBEDTLS: Mbed TLS 2.x (2.28 is the one tested); for 3.x, use AIO_TLS_OPENSSL"
 #endif
+#elif defined(AIO_TLS)
+#define AIO__TLS 1
+#define AIO__TLS_USER 1
 #endif
 
 #ifdef __cplusplus
@@ -6720,7 +6818,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
  *       status); how it went once writable;
  *   aio__net_recvfrom, aio__net_sendto: the same for a datagram;
  *   aio_tcp_listen_at, aio_udp_open, aio_socket_port, aio_close: the table's
- *       listen, udp, port_of and close;
+ *       listen, udp, port_of and close; aio__net_shutdown: its shutdown;
  *   aio__socket_private, aio__net_closesocket: a socket made, closed;
  *   aio__wake_pair_*: what wakes the system's wait from elsewhere (a pipe on
  *       POSIX, a connected pair of sockets on Windows, where WSAPoll waits
@@ -6827,7 +6925,10 @@ static int aio__net_closesocket(int fd) { return close(fd); }
  *
  *   listen, udp: a listening TCP socket, a bound UDP socket at `at` (the
  *       address checked), or a status;
- *   port_of: a socket's port, or -1; close: 0, or -1 (not open). */
+ *   port_of: a socket's port, or -1; close: 0, or -1 (not open);
+ *   shutdown: a connection shut down both ways (its peer reads the end
+ *       after its bytes, its own later reads find the end, its writes
+ *       fail): 0, or -1 (not open, or not connected where the system says so). */
 typedef struct aio__platform {
     const char *name;
     int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
@@ -6844,6 +6945,7 @@ typedef struct aio__platform {
     int (*udp)(const aio_address *at);
     int (*port_of)(int fd);
     int (*close)(int fd);
+    int (*shutdown)(int fd);
 #ifdef AIO__PROCESSES
     /* child processes (see "child processes": the list at its top) */
     aio_status (*proc_start)(aio_process *p, const char *const argv[], const aio_process_options *opts,
@@ -6870,7 +6972,8 @@ typedef struct aio__platform {
 /* The slots, for the check where a table is installed. */
 #define AIO__PLATFORM_SLOTS(X)                                                 \
     X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
-    X(connected) X(listen) X(udp) X(port_of) X(close) AIO__PLATFORM_PROC_SLOTS(X) AIO__PLATFORM_JOB_SLOTS(X)
+    X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
+    AIO__PLATFORM_JOB_SLOTS(X)
 #ifdef AIO__THREADS
 #define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
 struct aio__pool;
@@ -6916,10 +7019,11 @@ static int aio__sys_listen(const aio_address *at, int backlog);
 static int aio__sys_udp(const aio_address *at);
 static int aio__sys_port_of(int fd);
 static int aio__sys_close(int fd);
+static int aio__sys_shutdown(int fd);
 static const aio__platform aio__system_platform = {
     "the system's", 1, aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
     aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
-    aio__sys_close AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
+    aio__sys_close, aio__sys_shutdown AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
 #ifdef AIO__SIM
 static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
 #define aio__os() aio__os_now
@@ -7189,6 +7293,7 @@ static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__sockl
     return aio__os()->connect(fd, sa, sl, what);
 }
 static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }
+static int aio__net_shutdown(int fd) { return aio__os()->shutdown(fd); }
 #endif /* AIO__SOCKETS */
 
 #ifdef AIO__SOCKETS
@@ -9782,18 +9887,8 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
     aio_conn *c;
     int n = 0;
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
-#ifdef AIO__SIM
-    /* LCOV_EXCL_START: (the simulation's tests in coverage run no server) */
-    if (aio__sim_here) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: not in a simulation "
-                                                      "(its sockets have no shutdown)");
-    /* LCOV_EXCL_STOP */
-#endif
     for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
-#if defined(AIO__WIN32_IO)
-        (void)shutdown(AIO__SOCK(aio__fd(c->fd)), SD_BOTH);
-#elif defined(AIO__SOCKETS)
-        (void)shutdown(c->fd, SHUT_RDWR);
-#endif
+        (void)aio__net_shutdown(aio__fd(c->fd));
         aio_io_forget(c->fd); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
         n++;
     }
@@ -9986,158 +10081,19 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
     }
     return done ? (long)done : -1;
 }
-static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
-    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
-    return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
-}
-static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
-    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
-    return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
-}
-
-/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
- * address into *from (zeroed first: a socket that is not a datagram one
- * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
- * when it cuts one: the length is len all the same). A send gives one whole
- * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
- * a full send buffer. A port nobody listens on, which Windows reports to a
- * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
-static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
-    return aio__net_result(n, what, fd);
-}
-static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
-                                    const char *what) {
-    aio__socklen sl = sizeof *from;
-    long n;
-    memset(from, 0, sizeof *from);
-    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
-    return aio__net_dgram_result(n, what, fd);
-}
-/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
-static int aio__net_family(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    return ss.ss_family;
-}
-static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what) {
-    long n;
-    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
-                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
-    if (n < 0) { /* (the systems name an address of the other family differently) */
-        int err = aio__net_last();
-        int mine = aio__net_family(fd);
-        if (mine >= 0 && mine != family)
-            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
-                                           "way round");
-        if (err == ENOBUFS) return AIO__AGAIN; /* LCOV_EXCL_BR_LINE: (not seen on loopback) */
-        aio__net_set_last(err);
-    }
-    return aio__net_dgram_result(n, what, fd);
-}
-
-static aio_status aio__sys_accept(int fd, const char *what) {
-    int c;
-    aio__nonblocking(fd); /* (accept has no per-call flag) */
-    c = aio__accept_private(fd);
-    if (c < 0) {
-        int err = aio__net_last();
-        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
-        if (err == AIO__ECONNABORTED) return AIO__INTR;
-        /* LCOV_EXCL_STOP */
-        return aio__net_result(-1, what, fd);
-    }
-    aio_io_forget(c); /* a number used before: nothing of it is watched now */
-    aio__sock_setup(c);
-    return c;
-}
-
-/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
- * another program take the port): 0, or -1 (the socket closed, the error
- * kept for errno or WSAGetLastError). */
-static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
-    int err;
-    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
-    err = aio__net_last();
-    (void)aio__net_closesocket(fd);
-    aio__net_set_last(err);
-    return -1;
-}
-
-/* A connect's outcome once its socket is writable. */
-static aio_status aio__sys_connected(int fd, const char *what) {
-    int err = 0;
-    aio__socklen sl = sizeof err;
-    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
-    if (err == 0) return AIO_OK;
-    /* LCOV_EXCL_START: reported writable before the connection was made */
-    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
-    /* LCOV_EXCL_STOP */
-    return aio__net_error(err, what, fd);
-}
-
-/* A new non-blocking stream socket of `family`, or a negative number. */
-static int aio__sys_socket(int family) {
-    int fd;
-    fd = aio__socket_private(family, SOCK_STREAM);
-    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
-}
-
-static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
-    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
-        int err;
-        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
-        err = aio__net_last();
-        if (aio__net_in_progress(err)) return AIO__AGAIN;
-        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
-    }
-}
-
-/* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
- * SO_REUSEADDR would let another program take the port), a bound UDP socket,
- * a socket's port, a socket closed: the system's slots of the same names. */
-static int aio__sys_listen(const aio_address *at, int backlog) {
-    const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
+/* A datagram's receive and its result are a stream's (see "what POSIX and
+ * Windows share"); the rest of what the shared slots ask of this backend. */
+#define aio__net_dgram_cut(n, len) (n)
+#define aio__net_dgram_result(n, what, fd) aio__net_result((n), (what), (fd))
+#define AIO__ENOBUFS ENOBUFS
+#define AIO__SHUT_BOTH SHUT_RDWR
+/* The option a socket the library binds takes: a listener's SO_REUSEADDR
+ * (its port taken again at once while the connections of the last one
+ * linger, as every server on POSIX does); a datagram socket none. */
+static void aio__net_claim(int fd, int listening) {
     int one = 1;
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
-        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
-        int err = aio__net_last();
-        (void)aio__net_closesocket(fd);
-        aio__net_set_last(err);
-        return AIO_EIO;
-    }
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
+    if (listening) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 }
-static int aio__sys_udp(const aio_address *at) {
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
-    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
-    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
-    aio__sock_private(fd);
-    return fd;
-}
-static int aio__sys_port_of(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
-}
-static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
 
 #ifdef AIO__PROCESSES
 #ifdef AIO__POSIX_PROCESSES
@@ -10555,164 +10511,35 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
 static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
-/* A receive or a send (Windows has no per-call flag: each try makes its
- * socket non-blocking, see AIO__DONTWAIT). */
-static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
-    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
-    return aio__net_result(n, what, fd);
-}
-static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
-    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
-    return aio__net_result(n, what, fd);
-}
-
-/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
- * address into *from (zeroed first: a socket that is not a datagram one
- * leaves it so): its length, cut to len (Windows fails with WSAEMSGSIZE
- * when it cuts one: the length is len all the same). A send gives one whole
- * to (sa, sl), or none: with no buffer for it now (ENOBUFS) it waits, as for
- * a full send buffer. A port nobody listens on, which Windows reports to a
- * UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
+/* A receive or a send takes what the call gave (Windows has no per-call
+ * flag: each try makes its socket non-blocking, see AIO__DONTWAIT), but a
+ * receive on a socket shut down for reading, which Windows fails with
+ * WSAESHUTDOWN, finds the end (0), as on POSIX. */
+static long aio__net_read_shut(long n) { return n < 0 && WSAGetLastError() == WSAESHUTDOWN ? 0 : n; }
+#define aio__net_read(n, fd, buf, len) aio__net_read_shut(n)
+#define aio__net_write(n, fd, buf, len) (n)
+#define AIO__ENOBUFS WSAENOBUFS
+#define AIO__SHUT_BOTH SD_BOTH
+/* A datagram's result: a port nobody listens on, which Windows reports to
+ * a UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
 static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
     if (n < 0 && WSAGetLastError() == WSAECONNRESET) return AIO_ECONNREFUSED;
     return aio__net_result(n, what, fd);
 }
-static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
-                                    const char *what) {
-    aio__socklen sl = sizeof *from;
-    long n;
-    memset(from, 0, sizeof *from);
-    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
-    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (aio_status)aio__net_chunk(len);
-    return aio__net_dgram_result(n, what, fd);
+/* A datagram's receive cut to len: Windows fails with WSAEMSGSIZE when it
+ * cuts one; the length is len all the same. */
+static long aio__net_dgram_cut(long n, size_t len) {
+    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (long)aio__net_chunk(len);
+    return n;
 }
-/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
-static int aio__net_family(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    return ss.ss_family;
-}
-static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what) {
-    long n;
-    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
-                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
-    if (n < 0) { /* (the systems name an address of the other family differently) */
-        int err = aio__net_last();
-        int mine = aio__net_family(fd);
-        if (mine >= 0 && mine != family)
-            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
-                                           "way round");
-        if (err == WSAENOBUFS) return AIO__AGAIN;
-        aio__net_set_last(err);
-    }
-    return aio__net_dgram_result(n, what, fd);
-}
-
-static aio_status aio__sys_accept(int fd, const char *what) {
-    int c;
-    aio__nonblocking(fd); /* (accept has no per-call flag) */
-    c = aio__accept_private(fd);
-    if (c < 0) {
-        int err = aio__net_last();
-        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
-        if (err == AIO__ECONNABORTED) return AIO__INTR;
-        /* LCOV_EXCL_STOP */
-        return aio__net_result(-1, what, fd);
-    }
-    aio_io_forget(c); /* a number used before: nothing of it is watched now */
-    aio__sock_setup(c);
-    return c;
-}
-
-/* Bind fd to (sa, sl), on Windows exclusively (SO_REUSEADDR there would let
- * another program take the port): 0, or -1 (the socket closed, the error
- * kept for errno or WSAGetLastError). */
-static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl) {
-    int err;
+/* The option a socket the library binds takes: exclusive, a listener's and
+ * a datagram socket's (SO_REUSEADDR there would let another program take
+ * the port). */
+static void aio__net_claim(int fd, int listening) {
     int one = 1;
+    (void)listening;
     (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
-    err = aio__net_last();
-    (void)aio__net_closesocket(fd);
-    aio__net_set_last(err);
-    return -1;
 }
-
-/* A connect's outcome once its socket is writable. */
-static aio_status aio__sys_connected(int fd, const char *what) {
-    int err = 0;
-    aio__socklen sl = sizeof err;
-    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
-    if (err == 0) return AIO_OK;
-    /* LCOV_EXCL_START: reported writable before the connection was made */
-    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
-    /* LCOV_EXCL_STOP */
-    return aio__net_error(err, what, fd);
-}
-
-/* A new non-blocking stream socket of `family`, or a negative number. */
-static int aio__sys_socket(int family) {
-    int fd;
-    fd = aio__socket_private(family, SOCK_STREAM);
-    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
-}
-
-static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
-    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
-        int err;
-        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
-        err = aio__net_last();
-        if (aio__net_in_progress(err)) return AIO__AGAIN;
-        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
-    }
-}
-
-/* A listening TCP socket at `at` (SO_REUSEADDR; on Windows exclusive, where
- * SO_REUSEADDR would let another program take the port), a bound UDP socket,
- * a socket's port, a socket closed: the system's slots of the same names. */
-static int aio__sys_listen(const aio_address *at, int backlog) {
-    const struct sockaddr *sa = (const struct sockaddr *)(const void *)at->sa;
-    int one = 1;
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-    /* (a listen that fails once bound: not seen) */
-    if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
-        listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) {
-        int err = aio__net_last();
-        (void)aio__net_closesocket(fd);
-        aio__net_set_last(err);
-        return AIO_EIO;
-    }
-    aio_io_forget(fd);
-    aio__sock_setup(fd);
-    return fd;
-}
-static int aio__sys_udp(const aio_address *at) {
-    int fd;
-    aio__net_need();
-    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
-    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
-    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
-    aio__sock_private(fd);
-    return fd;
-}
-static int aio__sys_port_of(int fd) {
-    struct sockaddr_storage ss;
-    aio__socklen sl = sizeof ss;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
-    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
-}
-static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
 
 #ifdef AIO__PROCESSES
 /* Windows: CreateProcess. WSAPoll waits for sockets only, so each pipe of
@@ -11143,6 +10970,171 @@ static void aio__children_done(aio__sysio *s) { (void)s; }
 #endif /* AIO__PROCESSES */
 #endif /* AIO__WIN32_IO */
 
+// >>system-sockets
+/* ------------------------------------------- what POSIX and Windows share */
+
+/* The system's socket slots, written once: the Berkeley calls are the same
+ * on POSIX and Windows, and the few places they differ are each backend's,
+ * in its section above:
+ *
+ *   AIO__DONTWAIT(fd), AIO__NOSIGNAL: a receive's and a send's flags;
+ *   AIO__ECONNABORTED, AIO__ENOBUFS: the errors of those names;
+ *   AIO__SHUT_BOTH: shutdown()'s both ways;
+ *   aio__accept_private: an accept whose socket is not inherited;
+ *   aio__net_read, aio__net_write: a receive's or a send's result n, or
+ *       (POSIX) a descriptor that is not a socket read or written instead;
+ *   aio__net_dgram_cut, aio__net_dgram_result: a datagram's receive cut to
+ *       its buffer, a datagram call's status;
+ *   aio__net_claim: the option a socket the library binds takes. */
+#if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
+    long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
+}
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
+    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
+    return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
+}
+
+/* A datagram (UDP). A receive takes one into buf[0..len) and its sender's
+ * address into *from (zeroed first: a socket that is not a datagram one
+ * leaves it so): its length, cut to len. A send gives one whole to (sa, sl),
+ * or none: with no buffer for it now (ENOBUFS) it waits, as for a full send
+ * buffer. */
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    aio__socklen sl = sizeof *from;
+    long n;
+    memset(from, 0, sizeof *from);
+    n = (long)recvfrom(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd), (struct sockaddr *)from, &sl);
+    return aio__net_dgram_result(aio__net_dgram_cut(n, len), what, fd);
+}
+/* The address family of socket fd (AF_INET, AF_INET6, ...), or -1. */
+static int aio__net_family(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    return ss.ss_family;
+}
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    long n;
+    n = (long)sendto(AIO__SOCK(fd), (const char *)(buf ? buf : ""), aio__net_chunk(len),
+                          AIO__NOSIGNAL | AIO__DONTWAIT(fd), sa, sl);
+    if (n < 0) { /* (the systems name an address of the other family differently) */
+        int err = aio__net_last();
+        int mine = aio__net_family(fd);
+        if (mine >= 0 && mine != family)
+            return aio__misuse(AIO_EINVAL, "AIO_SEND_TO: the address is IPv6 and the socket IPv4, or the other "
+                                           "way round");
+        if (err == AIO__ENOBUFS) return AIO__AGAIN; /* LCOV_EXCL_BR_LINE: (not seen on loopback) */
+        aio__net_set_last(err);
+    }
+    return aio__net_dgram_result(n, what, fd);
+}
+
+static aio_status aio__sys_accept(int fd, const char *what) {
+    int c;
+    aio__nonblocking(fd); /* (accept has no per-call flag) */
+    c = aio__accept_private(fd);
+    if (c < 0) {
+        int err = aio__net_last();
+        /* LCOV_EXCL_START: a connection gone before its accept: the next one */
+        if (err == AIO__ECONNABORTED) return AIO__INTR;
+        /* LCOV_EXCL_STOP */
+        return aio__net_result(-1, what, fd);
+    }
+    aio_io_forget(c); /* a number used before: nothing of it is watched now */
+    aio__sock_setup(c);
+    return c;
+}
+
+/* Close fd, the error of the call that failed kept for errno or
+ * WSAGetLastError: -1. */
+static int aio__net_drop(int fd) {
+    int err = aio__net_last();
+    (void)aio__net_closesocket(fd);
+    aio__net_set_last(err);
+    return -1;
+}
+/* Bind fd to (sa, sl) with the option its kind takes (aio__net_claim): 0,
+ * or -1 (the socket closed, the error kept). */
+static int aio__net_bind(int fd, const struct sockaddr *sa, aio__socklen sl, int listening) {
+    aio__net_claim(fd, listening);
+    if (bind(AIO__SOCK(fd), sa, sl) == 0) return 0;
+    return aio__net_drop(fd);
+}
+
+/* A connect's outcome once its socket is writable. */
+static aio_status aio__sys_connected(int fd, const char *what) {
+    int err = 0;
+    aio__socklen sl = sizeof err;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_ERROR, (char *)&err, &sl) != 0) err = aio__net_last(); /* LCOV_EXCL_LINE */
+    if (err == 0) return AIO_OK;
+    /* LCOV_EXCL_START: reported writable before the connection was made */
+    if (aio__net_in_progress(err) || aio__net_would_block(err)) return AIO__AGAIN;
+    /* LCOV_EXCL_STOP */
+    return aio__net_error(err, what, fd);
+}
+
+/* A new non-blocking stream socket of `family`, or a negative number. */
+static int aio__sys_socket(int family) {
+    int fd;
+    fd = aio__socket_private(family, SOCK_STREAM);
+    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR) */
+        int err;
+        if (connect(AIO__SOCK(fd), sa, sl) == 0) return AIO_OK; /* LCOV_EXCL_LINE: (see the caller) */
+        err = aio__net_last();
+        if (aio__net_in_progress(err)) return AIO__AGAIN;
+        if (!aio__net_interrupted(err)) return aio__net_error(err, what, fd); /* LCOV_EXCL_BR_LINE */
+    }
+}
+
+/* A listening TCP socket at `at`, a bound UDP socket (each with the option
+ * aio__net_claim gives), a socket's port, a socket closed, a connection
+ * shut down both ways: the system's slots of the same names. */
+static int aio__sys_listen(const aio_address *at, int backlog) {
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 1) != 0) return AIO_EIO;
+    if (listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_START: once bound: not seen */
+        (void)aio__net_drop(fd);
+        return AIO_EIO;
+    } /* LCOV_EXCL_STOP */
+    aio_io_forget(fd);
+    aio__sock_setup(fd);
+    return fd;
+}
+static int aio__sys_udp(const aio_address *at) {
+    int fd;
+    aio__net_need();
+    fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
+    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 0) != 0) return AIO_EIO;
+    aio_io_forget(fd); /* a number used before: nothing of it is watched now */
+    aio__sock_private(fd);
+    return fd;
+}
+static int aio__sys_port_of(int fd) {
+    struct sockaddr_storage ss;
+    aio__socklen sl = sizeof ss;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&ss, &sl) != 0) return -1;
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)(void *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)(void *)&ss)->sin_port);
+}
+static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
+static int aio__sys_shutdown(int fd) { return shutdown(AIO__SOCK(fd), AIO__SHUT_BOTH) == 0 ? 0 : -1; }
+#endif /* AIO__POSIX_IO || AIO__WIN32_IO */
+
 // >>simulation-impl
 /* ------------------------------------------------------------- simulation */
 
@@ -11212,6 +11204,7 @@ typedef struct aio__sim_sock {
     uint8_t accepted;          /* a connection a listener took (it shares the port) */
     uint8_t v6;                /* AIO__SIM_V6: an IPv6 socket; AIO__SIM_ON6: reached through ::1 */
     uint8_t shut;              /* the program shut it down for writing (shutdown()) */
+    uint8_t shut_read;         /* ... and for reading (the table's shutdown: both ways) */
     int host, port;
     uint32_t ip;               /* the IPv4 address bound: 0 (every one), 127.0.0.1 or the host's,
                                   AIO__SIM_NONE (an IPv6 socket that takes no IPv4) */
@@ -11935,7 +11928,7 @@ static int aio__sim_readiness(const aio__sim *s, const aio__sim_sock *k) {
     if (k->kind == AIO__SIM_DGRAM) return (k->dq ? AIO_READABLE : 0) | AIO_WRITABLE;
     if (k->error) return AIO_READABLE | AIO_WRITABLE;
     if (!k->rx) return 0;
-    if (k->rx->len || k->rx->fin || k->rx->reset) r |= AIO_READABLE;
+    if (k->rx->len || k->rx->fin || k->rx->reset || k->shut_read) r |= AIO_READABLE;
     if (k->rx->open && (k->tx->reset || k->shut || k->tx->flying + k->tx->len < aio__sim_buffer(s)))
         r |= AIO_WRITABLE; /* (a send after a shutdown fails at once) */
     return r;
@@ -12239,7 +12232,7 @@ static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what)
     if (k->error) return aio__sim_error(k->error);
     if (!k->rx) return AIO__AGAIN;
     if (k->rx->reset) return AIO_ECONNRESET;
-    if (!k->rx->len) return k->rx->fin ? 0 : AIO__AGAIN;
+    if (!k->rx->len) return k->rx->fin || k->shut_read ? 0 : AIO__AGAIN;
     n = aio__net_chunk(len < k->rx->len ? len : k->rx->len);
     if (n > 1 && aio__sim_chance(s, s->cfg.short_recv)) n = 1 + (size_t)aio__sim_upto(s, (aio_time)(n - 2));
     memcpy(buf, k->rx->buf, n);
@@ -12411,6 +12404,20 @@ static int aio__sim_port_of(int fd) {
     aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
     return k ? k->port : -1;
 }
+/* Socket fd shut down both ways, as the system's shutdown(SHUT_RDWR) does:
+ * its end sent after its bytes (aio__sim_shut), its sends fail, its reads
+ * find the end once what came is read. A listener or a datagram socket is
+ * only marked (as the program's own shutdown() of one is). */
+static int aio__sim_shutdown(int fd) {
+    aio__sim *s = aio__sim_here;
+    aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
+    /* (a number the program closed in this turn: not a server's) */
+    if (k && !k->shut && aio__sim_notice(s, fd)) k = NULL; /* LCOV_EXCL_BR_LINE */
+    if (!k) return -1; /* LCOV_EXCL_LINE */
+    if (!k->shut) aio__sim_shut(s, k);
+    k->shut_read = 1;
+    return 0;
+}
 /* The simulation's table, installed by aio_sim_start (see "the platform's
  * table"); its child processes are in "child processes". */
 #ifdef AIO__PROCESSES
@@ -12441,7 +12448,7 @@ static void aio__sim_names(aio_lookup_fn *hook, void **ctx);
 static const aio__platform aio__sim_platform = {
     "the simulation's", 0, aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
     aio__sim_socket, aio__sim_connect, aio__sim_connected, aio__sim_listen, aio__sim_udp, aio__sim_port_of,
-    aio__sim_close_fd AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
+    aio__sim_close_fd, aio__sim_shutdown AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
@@ -13558,8 +13565,12 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  *   any await cut or failed, a write cut with bytes in the engine --> BROKEN
  *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED)
  *
- * The engine (OpenSSL's or Mbed TLS's, each a section of its own below) is
- * reached through these:
+ * The engine is reached through its table (aio_tls_engine: the contract
+ * of each slot is written beside it), the one the configuration loaded
+ * (c->loaded, AIO__TLS_E(tls) for a session's): the program's (engine_ops)
+ * or the built-in one. A built-in engine (OpenSSL's or Mbed TLS's, each a
+ * section of its own below) writes these nine, and its section ends with
+ * its table of them, named by AIO__TLS_BUILTIN (aio__tls_builtin):
  *
  *   aio__tls_e_load, aio__tls_e_unload: a configuration's shared state;
  *   aio__tls_e_new, aio__tls_e_delete: a session's;
@@ -13568,13 +13579,22 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  *   aio__tls_e_shutdown: one step each, never blocking: AIO_OK (the
  *       handshake done; the close_notify sent, or 1: and the peer's had), a
  *       count (a read's 0: the peer's close_notify), AIO_WANT_READ or
- *       AIO_WANT_WRITE, or a status with tls->error saying why. */
+ *       AIO_WANT_WRITE, or a status with tls->error saying why.
+ *
+ * Their reads and writes of the socket are aio__tls_io_recv and
+ * aio__tls_io_send (AIO__AGAIN: nothing now); a program's engine calls
+ * aio_tls_io_recv and aio_tls_io_send, which say AIO_WANT_READ and
+ * AIO_WANT_WRITE instead. */
 #ifdef AIO__TLS
 enum { AIO__TLS_NONE, AIO__TLS_NEW, AIO__TLS_HANDSHAKE, AIO__TLS_OPEN, AIO__TLS_CLOSING, AIO__TLS_DRAINING,
        AIO__TLS_CLOSED, AIO__TLS_BROKEN, AIO__TLS_CONNECTING };
 #define AIO__TLS_FLAGS 15u /* (every flag of the configuration) */
 #define AIO__TLS_DRAIN 64  /* records a shutdown drops in one turn before it lets others run */
+#define AIO__TLS_E(tls) ((tls)->config->loaded) /* a session's engine */
 
+#ifdef AIO__TLS_USER /* (no engine of the header's: the configuration names the program's) */
+static const aio_tls_engine *aio__tls_builtin(void) { return NULL; }
+#else
 static aio_status aio__tls_e_load(aio_tls_config *c);
 static void aio__tls_e_unload(aio_tls_config *c);
 static aio_status aio__tls_e_new(aio_tls *tls);
@@ -13584,6 +13604,15 @@ static aio_status aio__tls_e_handshake(aio_tls *tls);
 static aio_status aio__tls_e_read(aio_tls *tls, void *buf, size_t len);
 static aio_status aio__tls_e_write(aio_tls *tls, const void *buf, size_t len);
 static aio_status aio__tls_e_shutdown(aio_tls *tls);
+/* The built-in engine's table, which its section ends with (after the
+ * table: AIO__TLS_BUILTIN(its name)). */
+static const aio_tls_engine *aio__tls_builtin(void);
+#define AIO__TLS_BUILTIN(table)                                                \
+    static const aio_tls_engine *aio__tls_builtin(void) { return &(table); }
+#endif
+/* The slots of an engine's table, for the check where it is loaded. */
+#define AIO__TLS_ENGINE_SLOTS(X)                                               \
+    X(name) X(load) X(unload) X(session_new) X(session_free) X(server_name) X(handshake) X(read) X(write) X(shutdown)
 
 /* A mistake in a configuration or a session: its text kept for
  * aio_tls_config_error or aio_tls_error (a release build has no debug
@@ -13628,6 +13657,30 @@ static aio_status aio__tls_io_send(aio_tls *tls, const void *buf, size_t len) {
     while (rc == AIO__INTR); /* LCOV_EXCL_BR_LINE: a signal in the call */
     if (rc < 0 && rc != AIO__AGAIN) tls->io_status = rc;
     return rc;
+}
+
+/* The same for a program's engine: AIO__AGAIN said as the way to wait. */
+AIO_API aio_status aio_tls_io_recv(aio_tls *tls, void *buf, size_t len) {
+    aio_status rc;
+    if (!tls || !tls->stream || !buf || !len)
+        return aio__misuse(AIO_EINVAL, "aio_tls_io_recv: no session, a session without its stream (outside the "
+                                       "engine's steps), or no room");
+    rc = aio__tls_io_recv(tls, buf, len);
+    return rc == AIO__AGAIN ? AIO_WANT_READ : rc;
+}
+AIO_API aio_status aio_tls_io_send(aio_tls *tls, const void *buf, size_t len) {
+    aio_status rc;
+    if (!tls || !tls->stream || !buf || !len)
+        return aio__misuse(AIO_EINVAL, "aio_tls_io_send: no session, a session without its stream (outside the "
+                                       "engine's steps), or no bytes");
+    rc = aio__tls_io_send(tls, buf, len);
+    return rc == AIO__AGAIN ? AIO_WANT_WRITE : rc;
+}
+AIO_API void aio_tls_set_error(aio_tls *tls, const char *text) {
+    if (tls) aio__tls_say(tls->error, sizeof tls->error, text ? text : "");
+}
+AIO_API void aio_tls_config_set_error(aio_tls_config *c, const char *text) {
+    if (c) aio__tls_say(c->error, sizeof c->error, text ? text : "");
 }
 
 /* The session unusable from now on (its error text, if none was given,
@@ -13684,7 +13737,7 @@ static aio_status aio__tls_recv(void *ctx, aio_socket fd, void *buf, size_t len)
     aio_status rc;
     (void)fd;
     if (tls->state == AIO__TLS_OPEN && !aio__tls_cut_write(tls)) {
-        rc = aio__tls_e_read(tls, buf, len);
+        rc = AIO__TLS_E(tls)->read(tls, buf, len);
         if (rc >= 0 || rc == AIO_WANT_READ || rc == AIO_WANT_WRITE) return rc;
         return aio__tls_fail(tls, rc, "a read failed");
     }
@@ -13697,7 +13750,7 @@ static aio_status aio__tls_send(void *ctx, aio_socket fd, const void *buf, size_
     aio_status rc;
     (void)fd;
     if (tls->state == AIO__TLS_OPEN && !aio__tls_cut_write(tls)) {
-        rc = aio__tls_e_write(tls, buf, len);
+        rc = AIO__TLS_E(tls)->write(tls, buf, len);
         tls->held = (uint8_t)(rc == AIO_WANT_READ || rc == AIO_WANT_WRITE);
         if (rc > 0 || tls->held) return rc;
         return aio__tls_fail(tls, rc, "a write failed");
@@ -13710,12 +13763,34 @@ static aio_status aio__tls_send(void *ctx, aio_socket fd, const void *buf, size_
 }
 static const aio_transport aio__tls_transport = {aio__tls_recv, aio__tls_send};
 
+/* The engine c names (or the built-in one), every slot given: AIO_OK, or
+ * AIO_EINVAL with c->error (and a debug message) naming what is missing. */
+static aio_status aio__tls_engine_check(aio_tls_config *c, const aio_tls_engine **out) {
+    const aio_tls_engine *e = c->engine_ops ? c->engine_ops : aio__tls_builtin();
+    if (!e)
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
+                               "aio_tls_config_load: no TLS engine (a build with AIO_TLS alone has none of its own: "
+                               "engine_ops names yours)");
+#define AIO__TLS_SLOT_CHECK(slot)                                              \
+    if (!e->slot)                                                              \
+        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,           \
+                               "aio_tls_config_load: the engine's slot `" #slot "` is empty");
+    /* (the header's tables fill every slot; tests/tls/test_tls_engine.c
+     * empties each, and every slot's check is this one line) */
+    AIO__TLS_ENGINE_SLOTS(AIO__TLS_SLOT_CHECK) /* LCOV_EXCL_BR_LINE */
+#undef AIO__TLS_SLOT_CHECK
+    *out = e;
+    return AIO_OK;
+}
+
 AIO_API aio_status aio_tls_config_load(aio_tls_config *c) {
+    const aio_tls_engine *e = NULL;
     unsigned flags;
+    aio_status rc;
     if (!c) return aio__misuse(AIO_EINVAL, "aio_tls_config_load: the configuration is NULL");
     flags = c->flags;
     c->error[0] = '\0';
-    if (c->engine)
+    if (c->loaded)
         return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
                                "aio_tls_config_load: the configuration is loaded already (aio_tls_config_free first)");
     if (flags & ~AIO__TLS_FLAGS)
@@ -13732,13 +13807,17 @@ AIO_API aio_status aio_tls_config_load(aio_tls_config *c) {
         return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
                                "aio_tls_config_load: AIO_TLS_NO_VERIFY is a client's flag, AIO_TLS_VERIFY_CLIENT "
                                "a server's");
-    return aio__tls_e_load(c);
+    rc = aio__tls_engine_check(c, &e);
+    if (rc == AIO_OK) rc = e->load(c);
+    if (rc == AIO_OK) c->loaded = e;
+    return rc;
 }
 
 AIO_API void aio_tls_config_free(aio_tls_config *c) {
-    if (!c || !c->engine) return;
-    aio__tls_e_unload(c);
+    if (!c || !c->loaded) return;
+    c->loaded->unload(c);
     c->engine = NULL;
+    c->loaded = NULL;
 }
 
 AIO_API const char *aio_tls_config_error(const aio_tls_config *c) { return c ? c->error : ""; }
@@ -13746,14 +13825,14 @@ AIO_API const char *aio_tls_error(const aio_tls *tls) { return tls ? tls->error 
 
 AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c) {
     aio_status rc;
-    if (!tls || !c || !c->engine)
+    if (!tls || !c || !c->loaded)
         return aio__misuse(AIO_EINVAL, "aio_tls_init: the session is NULL, or the configuration was not loaded "
                                        "(aio_tls_config_load)");
     if (tls->state != AIO__TLS_NONE)
         return aio__misuse(AIO_EINVAL, "aio_tls_init: the session is set up already (aio_tls_free it first)");
     memset(tls, 0, sizeof *tls);
     tls->config = c;
-    rc = aio__tls_e_new(tls);
+    rc = AIO__TLS_E(tls)->session_new(tls);
     if (rc < 0) return rc; /* LCOV_EXCL_BR_LINE: out of memory */
     tls->state = AIO__TLS_NEW;
     return AIO_OK;
@@ -13774,7 +13853,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
         s->transport_ctx = NULL;
         s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
     }
-    aio__tls_e_delete(tls);
+    AIO__TLS_E(tls)->session_free(tls);
     AIO_FREE(tls->early);
     tls->engine = NULL;
     tls->early = NULL;
@@ -13809,7 +13888,7 @@ static aio_status aio__tls_take_early(aio_tls *tls, aio_stream *s) {
 }
 
 static aio_status aio__tls_handshake_try(aio_task *t, aio_frame *f, aio_tls *tls) {
-    aio_status rc = aio__tls_e_handshake(tls);
+    aio_status rc = AIO__TLS_E(tls)->handshake(tls);
     if (rc == AIO_OK) {
         tls->state = AIO__TLS_OPEN;
         return AIO_OK;
@@ -13827,7 +13906,7 @@ static aio_status aio__tls_begin(aio_task *t, aio_frame *f, aio_tls *tls, aio_st
     tls->state = AIO__TLS_HANDSHAKE;
     s->transport = &aio__tls_transport;
     s->transport_ctx = tls;
-    rc = aio__tls_e_name(tls, server_name);
+    rc = AIO__TLS_E(tls)->server_name(tls, server_name);
     if (rc == AIO_OK) rc = aio__tls_take_early(tls, s);
     if (rc < 0) return aio__tls_fail(tls, rc, "the handshake could not start");
     aio__set_until(t, until);
@@ -13880,13 +13959,13 @@ static aio_status aio__tls_shutdown_try(aio_task *t, aio_frame *f, aio_tls *tls)
     for (;;) { /* LCOV_EXCL_LINE: (entered again after each step) */
         aio_status rc;
         if (tls->state == AIO__TLS_CLOSING) {
-            rc = aio__tls_e_shutdown(tls);
+            rc = AIO__TLS_E(tls)->shutdown(tls);
             if (rc == AIO_OK) {
                 tls->state = AIO__TLS_DRAINING;
                 continue;
             }
         } else {
-            rc = aio__tls_e_read(tls, drop, sizeof drop);
+            rc = AIO__TLS_E(tls)->read(tls, drop, sizeof drop);
             if (rc > 0 && ++records < AIO__TLS_DRAIN) continue;
             if (rc > 0) return aio__io_park(t, f, 0, 0, "AIO_TLS_SHUTDOWN"); /* (readable at once: a turn) */
             if (rc == AIO_ETRUNCATED) rc = aio__tls_fail(tls, rc, "");
@@ -14280,6 +14359,11 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     }
     return aio__ossl_failed(tls, ret, 0);
 }
+
+static const aio_tls_engine aio__tls_openssl = {
+    "OpenSSL", aio__tls_e_load, aio__tls_e_unload, aio__tls_e_new, aio__tls_e_delete, aio__tls_e_name,
+    aio__tls_e_handshake, aio__tls_e_read, aio__tls_e_write, aio__tls_e_shutdown};
+AIO__TLS_BUILTIN(aio__tls_openssl)
 #endif /* AIO__TLS_OPENSSL */
 
 #ifdef AIO__TLS_MBEDTLS
@@ -14562,6 +14646,11 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     if (tls->io_status && m->peer_closed) return 1; /* (the peer ended first, and closed) */
     return aio__mbed_failed(tls, ret, 0);
 }
+
+static const aio_tls_engine aio__tls_mbedtls = {
+    "Mbed TLS", aio__tls_e_load, aio__tls_e_unload, aio__tls_e_new, aio__tls_e_delete, aio__tls_e_name,
+    aio__tls_e_handshake, aio__tls_e_read, aio__tls_e_write, aio__tls_e_shutdown};
+AIO__TLS_BUILTIN(aio__tls_mbedtls)
 #endif /* AIO__TLS_MBEDTLS */
 
 #ifdef AIO__TLS_SCHANNEL
@@ -15255,6 +15344,11 @@ static aio_status aio__tls_e_shutdown(aio_tls *tls) {
     if (tls->io_status && m->peer_closed) return 1; /* (the peer ended first, and closed) */
     return rc;
 }
+
+static const aio_tls_engine aio__tls_schannel = {
+    "SChannel", aio__tls_e_load, aio__tls_e_unload, aio__tls_e_new, aio__tls_e_delete, aio__tls_e_name,
+    aio__tls_e_handshake, aio__tls_e_read, aio__tls_e_write, aio__tls_e_shutdown};
+AIO__TLS_BUILTIN(aio__tls_schannel)
 #endif /* AIO__TLS_SCHANNEL */
 
 // >>instruments-impl

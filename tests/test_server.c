@@ -38,7 +38,9 @@ typedef struct {
 /* What each handler does, by the first byte it receives:
  *   'e' echo what came, then wait for more (10 s idle at most);
  *   's' sleep the number of seconds in the second byte, then end;
- *   'w' wait for the end of the stream (60 s at most), then end.
+ *   'w' wait for the end of the stream (60 s at most), then end;
+ *   'z' wait as 'w', then receive and send once more (after close_clients:
+ *       the wait closed, the end of the stream, a send that fails).
  * Each handler's outcome is written to G.log: "id:what " (done, eof,
  * closed, cancelled); has() finds one whatever the order in which the
  * system reported the sockets (WSAPoll's differs). */
@@ -68,6 +70,16 @@ static aio_status handler(aio_task *t) {
     if (c->buf[0] == 's') {
         AIO_SLEEP(t, AIO_SEC(c->buf[1] - '0'));
         note(c->conn.id, "done");
+        AIO_RETURN(t, 0);
+    }
+    if (c->buf[0] == 'z') {
+        AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(60));
+        CHECK_EQ(c->n, AIO_ECLOSED);
+        AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(60));
+        CHECK_EQ(c->n, 0);
+        AIO_SEND_ALL(t, c->rc, c->conn.fd, "late", 4, AIO_SEC(1));
+        CHECK_EQ(c->rc, AIO_ECONNRESET);
+        note(c->conn.id, c->n == 0 && c->rc == AIO_ECONNRESET ? "shut" : "other");
         AIO_RETURN(t, 0);
     }
     if (c->buf[0] == 'w') {
@@ -285,6 +297,32 @@ static aio_status close_clients_main(aio_task *t) {
 }
 static void test_server_close_clients(void) { server_test(close_clients_main, G.conns, 4); }
 
+/* After close_clients a handler's socket is shut down both ways: its wait
+ * under way ends with AIO_ECLOSED, its next receive finds the end at once,
+ * its send fails; the client reads the end; the listener still serves. */
+static aio_status close_clients_after_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    CHECK_EQ(send_sock(G.c[0], "z"), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_server_close_clients(&G.srv), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(G.log, "1:shut ");
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_STR(reply(G.c[0]), ""); /* the end */
+    G.c[1] = client(); /* (the listener was left open) */
+    CHECK_EQ(send_sock(G.c[1], "e-on"), 4);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[1]), "e-on");
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    AIO_END(t);
+}
+static void test_server_close_clients_after(void) { server_test(close_clients_after_main, G.conns, 4); }
+
 static aio_status abort_clients_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(listen_here(), AIO_OK);
@@ -489,6 +527,7 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_limit),
     SERVER_ENTRY(test_server_wait_closed),
     SERVER_ENTRY(test_server_close_clients),
+    SERVER_ENTRY(test_server_close_clients_after),
     SERVER_ENTRY(test_server_abort_clients),
     SERVER_ENTRY(test_server_shutdown),
     SERVER_ENTRY(test_server_shutdown_allocated),

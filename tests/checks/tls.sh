@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Stage: TLS on a stream (OpenSSL, Mbed TLS): its tests with gcc, g++ and clang, under ASan and UBSan and valgrind
+# Stage: TLS on a stream (OpenSSL, Mbed TLS, an engine of the program's): its tests with gcc, g++ and clang, under ASan and UBSan and valgrind
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # tests/tls/test_tls.c runs a TLS client and server, tasks of one loop on the
@@ -38,7 +38,13 @@
 # headers). One more check: a program built without AIO_TLS_OPENSSL has none
 # of it (no TLS symbol, nothing of OpenSSL's). Without OpenSSL's headers or the openssl
 # command (apt-get install libssl-dev openssl) every check is skipped and
-# says so.
+# says so. Before all that, and wherever there are sockets (it needs no
+# engine library): tests/tls/test_tls_engine.c, a TLS engine of the
+# program's (tests/tls/toy_engine.h, written through aio_tls_engine and the
+# public io calls) under the built-in engines' rules, with AIO_TLS alone:
+# gcc with ASan and UBSan, g++, clang -O2 without AIO_DEBUG; and, with
+# OpenSSL, gcc beside the built-in engine (-DAIO_TLS_OPENSSL). And a program
+# with AIO_TLS alone has TLS's calls and nothing of an engine library's.
 tls_dir="$out/tls"
 rm -rf "$tls_dir"
 mkdir -p "$tls_dir/certs"
@@ -46,7 +52,7 @@ tls_pass=0
 tls_fail=0
 tls_ok() { echo "[tls] $1"; tls_pass=$((tls_pass + 1)); }
 tls_bad() { echo "[tls] FAILED: $1"; tls_fail=$((tls_fail + 1)); }
-tls_checks=24 # (what is skipped when OpenSSL is missing)
+tls_checks=25 # (what is skipped when OpenSSL is missing)
 tls_src=tests/tls/test_tls.c
 tls_what=tests
 
@@ -87,6 +93,35 @@ tls_run() {
     fi
 }
 
+# A TLS engine of the program's (tests/tls/test_tls_engine.c), with AIO_TLS
+# alone: no engine library, no certificates.
+tls_src=tests/tls/test_tls_engine.c
+tls_libs=
+tls_san=
+tls_with=" (AIO_TLS: the toy engine)"
+printf 'int main(void) { return 0; }\n' >"$tls_dir/probe-san.c"
+if gcc -fsanitize=address,undefined -fno-sanitize-recover=all "$tls_dir/probe-san.c" -o "$tls_dir/probe-san" \
+    >/dev/null 2>&1; then
+    tls_san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+    tls_with=" (AIO_TLS: the toy engine; ASan, UBSan)"
+fi
+tls_run gcc-c11-engine-asan - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG $tls_san
+tls_with=" (AIO_TLS: the toy engine)"
+tls_run gxx-cxx17-engine - g++ -x c++ -std=c++17 -O1 $WARN $(uninit_warnings g++) -DAIO_DEBUG
+tls_run clang-c11-engine-release-O2 - clang -std=c11 -O2 $WARN $(uninit_warnings clang) -DNDEBUG
+tls_with=
+tls_src=tests/tls/test_tls.c
+# A program with AIO_TLS alone: TLS's calls, and nothing of an engine library's.
+printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#define AIO_TLS\n#include "aio_timeout.h"\n' >"$tls_dir/user.c"
+if gcc -std=c11 -O2 $WARN -I. -c "$tls_dir/user.c" -o "$tls_dir/user.o" 2>"$tls_dir/user.log" &&
+    ! nm "$tls_dir/user.o" | grep -E ' U .*(SSL_|mbedtls_|ERR_)' >"$tls_dir/user.nm" &&
+    [ "$(nm "$tls_dir/user.o" | grep -c -E ' T aio_tls_')" -ge 10 ]; then
+    tls_ok "a program with AIO_TLS alone has TLS's calls and nothing of an engine library's"
+else
+    tls_bad "a program with AIO_TLS alone does not build, lacks TLS's calls, or needs an engine library:"
+    { cat "$tls_dir/user.log" "$tls_dir/user.nm" 2>/dev/null; } | head -n 20 | sed 's/^/    /'
+fi
+
 tls_probe="$tls_dir/probe.c"
 printf '#include <openssl/ssl.h>\nint main(void) { return SSL_CTX_new(TLS_method()) == 0; }\n' >"$tls_probe"
 if ! command -v openssl >/dev/null 2>&1; then
@@ -107,6 +142,12 @@ else
         tls_with=" (no sanitizers: gcc has no runtime for them here)"
     fi
     tls_run gcc-c11-asan - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG $tls_san
+    # The toy engine beside OpenSSL's: a configuration with engine_ops and
+    # one without, in one program.
+    tls_src=tests/tls/test_tls_engine.c
+    tls_with=" (the toy engine beside OpenSSL's)"
+    tls_run gcc-c11-engine-openssl - gcc -std=c11 -O1 -g $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_TLS_OPENSSL
+    tls_src=tests/tls/test_tls.c
     tls_with=
     tls_run gxx-cxx17 - g++ -x c++ -std=c++17 -O1 $WARN $(uninit_warnings g++) -DAIO_DEBUG
     tls_run clang-c11-release-O2 - clang -std=c11 -O2 $WARN $(uninit_warnings clang) -DNDEBUG
@@ -313,7 +354,8 @@ else
     # The coroutine checker (tests/lint/README.md) on the TLS tests and example,
     # which the coroutines stage leaves to this one (they need OpenSSL's headers).
     if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
-        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c examples/tls/2[234]_*.c \
+        if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c tests/tls/test_tls_engine.c \
+            examples/tls/2[234]_*.c \
             >"$tls_dir/coroutines.out" 2>&1; then
             tls_ok "the coroutine checker finds nothing in tests/tls/*.c and examples/tls/*.c"
         else

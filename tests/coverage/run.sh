@@ -36,7 +36,8 @@
 #   tls-*    TLS on a stream, where the engines are installed: tests/tls/test_tls.c
 #            on OpenSSL (-DAIO_DEBUG, and -DNDEBUG) and on Mbed TLS
 #            (-DAIO_DEBUG -DAIO_TLS_MBEDTLS), with certificates tests/tls/certs.sh
-#            makes; examples/tls/22_https_fetch.c --virtual on OpenSSL
+#            makes; examples/tls/22_https_fetch.c --virtual on OpenSSL; and
+#            tests/tls/test_tls_engine.c (a toy engine, -DAIO_TLS alone) with them
 # Branches on a line with AIO_ASSERT( are not counted: an assertion's failing
 # side is a bug, not a path (they are compiled out of release builds).
 # Lines that cannot run carry LCOV_EXCL_LINE or LCOV_EXCL_START/STOP, and
@@ -190,6 +191,12 @@ else
                 "$out/tls-certs/ca.pem" >"$out/ex-22_https_fetch/run.log" 2>&1 &&
                 cmp -s "$out/ex-22_https_fetch/run.log" examples/tls/22_https_fetch.txt ||
                 fail "examples/tls/22_https_fetch.c --virtual does not print examples/tls/22_https_fetch.txt"
+        fi
+        # An engine of the program's (tests/tls/test_tls_engine.c, AIO_TLS alone):
+        # the engine table's checks, the public io calls, a build with no engine.
+        if build tls-engine -DAIO_DEBUG tests/tls/test_tls_engine.c; then
+            timeout 300 "$out/tls-engine/prog" >"$out/tls-engine/run.log" 2>&1 ||
+                fail "TLS engine tests: $(tail -n 1 "$out/tls-engine/run.log")"
         fi
     fi
     tls_cov tls-mbedtls "-lmbedtls -lmbedx509 -lmbedcrypto" -DAIO_DEBUG -DAIO_TLS_MBEDTLS

@@ -2493,6 +2493,95 @@ static void test_shutdown_not_connected(void) {
     CHECK_EQ(RUN(exact(), m, unshut_main), AIO_OK);
 }
 
+/* aio_server_close_clients in a simulation: each connection shut down both
+ * ways by the simulation's table. A handler's wait under way ends with
+ * AIO_ECLOSED at once, its next receive finds the end, its send fails; its
+ * client reads what it sent before, then the end a trip after the shutdown. */
+typedef struct {
+    aio_conn conn;
+    aio_status n;
+    char buf[8];
+} cc_conn_t;
+typedef struct {
+    aio_task task;
+    aio_server srv;
+    cc_conn_t conns[2];
+    aio_status rc, first[2], then[2], sent[2];
+    int n;
+    aio_time shut;
+} cc_server_t;
+static aio_status cc_handler(aio_task *t) {
+    cc_conn_t *c = AIO_CONN_SELF(t, cc_conn_t);
+    cc_server_t *s = AIO_CONTAINER(c->conn.server, cc_server_t, srv);
+    AIO_BEGIN(t);
+    AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(30));
+    CHECK_EQ(c->n, 1); /* "w" */
+    AIO_SEND_ALL(t, c->n, c->conn.fd, "ok", 2, AIO_SEC(1));
+    CHECK_EQ(c->n, AIO_OK);
+    AIO_RECV(t, s->first[c->conn.id - 1], c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(30));
+    AIO_RECV(t, s->then[c->conn.id - 1], c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(30));
+    AIO_SEND_ALL(t, s->sent[c->conn.id - 1], c->conn.fd, "late", 4, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status cc_server(aio_task *t) {
+    cc_server_t *s = AIO_SELF(t, cc_server_t);
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_server_init(&s->srv, cc_handler, s->conns, sizeof s->conns[0], 2));
+    AIO_CHECK(t, aio_server_listen(&s->srv, NULL, 7000, 8));
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(s->srv.live, 2);
+    s->shut = aio_now();
+    s->n = aio_server_close_clients(&s->srv);
+    CHECK_EQ(aio_server_close_clients(&s->srv), 2); /* (again: done already, nothing sent twice) */
+    AIO_SERVER_SHUTDOWN(t, s->rc, &s->srv, AIO_SEC(1));
+    AIO_END(t);
+}
+typedef struct {
+    aio_task task;
+    cc_server_t srv;
+    int fd[2], i;
+    aio_status n, rc;
+    aio_time end[2];
+    char buf[8];
+} cc_t;
+static aio_status cc_main(aio_task *t) {
+    cc_t *s = AIO_SELF(t, cc_t);
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_sim_spawn("server", &s->srv.task, cc_server));
+    for (s->i = 0; s->i < 2; s->i++) {
+        AIO_TCP_CONNECT(t, s->fd[s->i], "server", 7000, AIO_SEC(1));
+        AIO_CHECK(t, s->fd[s->i]);
+        AIO_SEND_ALL(t, s->rc, s->fd[s->i], "w", 1, AIO_SEC(1));
+        CHECK_EQ(s->rc, AIO_OK);
+    }
+    for (s->i = 0; s->i < 2; s->i++) {
+        AIO_RECV(t, s->n, s->fd[s->i], s->buf, sizeof s->buf, AIO_SEC(1));
+        CHECK_EQ(s->n, 2); /* "ok" */
+        AIO_RECV(t, s->n, s->fd[s->i], s->buf, sizeof s->buf, AIO_SEC(1));
+        CHECK_EQ(s->n, 0); /* the end */
+        s->end[s->i] = aio_now();
+    }
+    AIO_AWAIT(t, s->rc, &s->srv.task);
+    CHECK_EQ(s->rc, AIO_OK);
+    aio_close(s->fd[0]);
+    aio_close(s->fd[1]);
+    AIO_END(t);
+}
+static void test_server_close_clients(void) {
+    static cc_t m;
+    int i;
+    CHECK_EQ(RUN(exact(), m, cc_main), AIO_OK);
+    CHECK_EQ(m.srv.n, 2);
+    CHECK_EQ(m.srv.shut, AIO_MS(10));
+    CHECK_EQ(m.srv.rc, 0); /* (no handler left to cancel) */
+    for (i = 0; i < 2; i++) {
+        CHECK_EQ(m.srv.first[i], AIO_ECLOSED);
+        CHECK_EQ(m.srv.then[i], 0);
+        CHECK_EQ(m.srv.sent[i], AIO_ECONNRESET);
+        CHECK_EQ(m.end[i], AIO_MS(11)); /* a trip after the shutdown */
+    }
+}
+
 /* The number of a socket the program closed itself, given to its next
  * socket by the system in the same turn (on POSIX the lowest free: the
  * same): the closed socket is closed first (its peer reads the end), the
@@ -4847,6 +4936,7 @@ static const test_case tests[] = {
     TEST(test_close_outside),
     TEST(test_shutdown_outside),
     TEST(test_shutdown_not_connected),
+    TEST(test_server_close_clients),
     TEST(test_number_reused),
 #ifndef _WIN32
     TEST(test_out_of_descriptors),
