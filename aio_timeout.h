@@ -71,8 +71,8 @@
  * (aio_unix_listen, AIO_UNIX_CONNECT), a server in one call (aio_server:
  * start_server), buffered streams (AIO_READ_LINE, ...,
  * AIO_STREAM_WRITE) over any transport, TLS on them (AIO_TLS_HANDSHAKE, with
- * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS, or an engine of yours: AIO_TLS and
- * aio_tls_engine), datagrams (AIO_RECV_FROM,
+ * AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS, AIO_TLS_SCHANNEL on Windows, or an
+ * engine of yours: AIO_TLS and aio_tls_engine), datagrams (AIO_RECV_FROM,
  * AIO_SEND_TO), blocking calls on worker threads (AIO_TO_THREAD,
  * AIO_LOOKUP), child processes (aio_process_spawn, AIO_PROCESS_WAIT,
  * AIO_COMMUNICATE), AIO_WAIT_READABLE / AIO_WAIT_WRITABLE on any
@@ -1841,8 +1841,9 @@ AIO_API void *aio_sim_arg(void);
  * Compiled in where AIO_TLS_OPENSSL is defined (in every file that uses it,
  * before the include; the program links -lssl -lcrypto: OpenSSL 1.1.1 or
  * later), or AIO_TLS_MBEDTLS (the same API on Mbed TLS 2.28: link -lmbedtls
- * -lmbedx509 -lmbedcrypto), on a hosted build with sockets; a program built
- * without either carries none of it. A configuration is loaded once (the
+ * -lmbedx509 -lmbedcrypto), or on Windows AIO_TLS_SCHANNEL (the system's
+ * own TLS, a client only: link -lsecur32 -lcrypt32 -lws2_32), on a hosted
+ * build with sockets; a program built without any carries none of it. A configuration is loaded once (the
  * engine's shared state: the trust store, a server's certificate); each
  * connection has a session that
  * becomes its stream's transport at the handshake, so that AIO_READ_LINE,
