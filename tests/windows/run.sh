@@ -23,13 +23,20 @@
 #      stopped by Ctrl-C; the command runner of example 20 with cmd.exe and
 #      ping.exe as its commands (each command's lines as expected);
 #   4. MSVC, as near as this machine gets: clang --target=x86_64-pc-windows-msvc
-#      -fms-compatibility over the implementation and every example, in C11 and
+#      -fms-compatibility over the implementation (with AIO_TLS_SCHANNEL too)
+#      and every example, in C11 and
 #      C++17, as MSVC (__clang__ undefined: the header's branches for compilers
 #      that are not GNU's) and as clang-cl, with -Wall -Wextra -Wpedantic: no
 #      error or warning located in our files (the MinGW-w64 headers trip over
 #      some of their own declarations in that mode; those are not counted);
 #   5. the CMake package built into a consumer with a MinGW-w64 toolchain file
 #      (tests/windows/mingw-w64.cmake), by add_subdirectory and by find_package.
+#   6. TLS on SChannel (AIO_TLS_SCHANNEL): tests/windows/tls_schannel.c, a
+#      client in C11 (debug) and C++17, against tests/windows/tls_peer.py (Python's
+#      ssl) on 127.0.0.1 with certificates made at run time (tests/tls/certs.sh);
+#      and example 23 (examples/tls/23_https_fetch.c, HTTPS fetches) on SChannel
+#      against its Python server, printing what it prints on Linux;
+#      skipped, saying why, without wine, the openssl command or python3.
 #
 # The virtual clock makes 1 and 3 exact however slow wine is; the real-clock
 # checks (sockets, Ctrl-C, example 13) wait seconds where milliseconds do.
@@ -256,13 +263,15 @@ done
 # 4. MSVC's view, through clang
 if command -v clang >/dev/null 2>&1; then
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/impl_msvc.c"
+    printf '#define AIO_TLS_SCHANNEL\n#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' \
+        >"$out/impl_msvc_schannel.c" # (and with the SChannel engine)
     # twice each: as MSVC itself (without __clang__: the header's branches for
     # compilers that are not GNU's), and as clang-cl
     for lang in "c:-x c -std=c11 -U__clang__" "c++:-x c++ -std=c++17 -U__clang__" \
         "c, clang-cl:-x c -std=c11" "c++, clang-cl:-x c++ -std=c++17"; do
         found=0
         files=0
-        for f in "$out/impl_msvc.c" examples/[0-9][0-9]_*.c examples/demo.c; do
+        for f in "$out/impl_msvc.c" "$out/impl_msvc_schannel.c" examples/[0-9][0-9]_*.c examples/demo.c; do
             clang --target=x86_64-pc-windows-msvc -fms-compatibility -fms-extensions -fsyntax-only \
                 ${lang#*:} -ferror-limit=0 $WARN_MSVC_VIEW \
                 -isystem /usr/x86_64-w64-mingw32/include -I. "$f" >"$out/msvc.log" 2>&1
@@ -319,6 +328,87 @@ if command -v cmake >/dev/null 2>&1; then
     done
 else
     echo "[windows] skipped: cmake is not installed: the CMake package is not built for Windows"
+fi
+
+# 6. TLS on Windows' own engine (AIO_TLS_SCHANNEL, secur32 and crypt32; wine's
+# runs on GnuTLS): a client built with MinGW-w64, run under wine against the
+# Python ssl servers of tests/windows/tls_peer.py on 127.0.0.1, with the
+# certificates tests/tls/certs.sh makes at run time (tests/windows/tls_schannel.c
+# says the cases: handshakes, refusals with their reasons, a handshake's and a
+# read's deadline, 4 MiB echoed, the shutdown, a peer that cuts)
+if [ ! -x $WINE ]; then
+    echo "[windows] skipped: wine is missing ($WINE): the SChannel test cannot run"
+elif ! command -v openssl >/dev/null 2>&1; then
+    echo "[windows] skipped: the openssl command is missing (apt-get install openssl): no certificates for the SChannel test"
+elif ! command -v python3 >/dev/null 2>&1; then
+    echo "[windows] skipped: python3 is missing: no peer for the SChannel test"
+else
+    exe="$out/bin/tls_schannel.exe"
+    certs="$out/tls-certs"
+    rm -rf "$certs"
+    if ! sh tests/tls/certs.sh "$certs" >"$out/tls-certs.log" 2>&1; then
+        bad "SChannel: tests/tls/certs.sh could not make the certificates:"; tail -n 5 "$out/tls-certs.log" | sed 's/^/    /' | tee -a "$failures"
+    elif $CC -std=c11 -O2 -DAIO_DEBUG $WARN tests/windows/tls_schannel.c -o "$exe" -static -lsecur32 -lcrypt32 -lws2_32 \
+        2>"$exe.log" && $CXX -x c++ -std=c++17 -O2 $WARN tests/windows/tls_schannel.c -o "$out/bin/tls_schannel_cxx.exe" \
+        -static -lsecur32 -lcrypt32 -lws2_32 2>>"$exe.log"; then
+        rm -f "$out/tls.ports"
+        python3 tests/windows/tls_peer.py "$certs" --lifetime 300 >"$out/tls.ports" 2>"$out/tls.err" &
+        peer=$!
+        tries=0
+        while [ ! -s "$out/tls.ports" ] && [ $tries -lt 100 ]; do
+            sleep 0.1
+            tries=$((tries + 1))
+        done
+        for x in "$exe" "$out/bin/tls_schannel_cxx.exe"; do
+            if [ ! -s "$out/tls.ports" ]; then
+                bad "SChannel: tests/windows/tls_peer.py did not start:"; head -5 "$out/tls.err" | sed 's/^/    /' | tee -a "$failures"
+                break
+            fi
+            timeout 240 $WINE "$x" $(cat "$out/tls.ports") "$certs" >"$x.out" 2>&1
+            status=$?
+            tr -d '\r' <"$x.out" >"$x.txt"
+            line=$(tail -n 1 "$x.txt")
+            if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
+                ok "SChannel client ($(basename "$x" .exe)) against Python's ssl on 127.0.0.1: $line"
+            else
+                bad "SChannel client ($(basename "$x" .exe)), exit $status: $line"; grep '^FAIL' "$x.txt" | head -20 | tee -a "$failures"
+            fi
+        done
+        kill "$peer" 2>/dev/null
+        wait "$peer" 2>/dev/null
+    else
+        bad "tests/windows/tls_schannel.c does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
+    fi
+    # example 23 (HTTPS fetches with deadlines and retries) on SChannel, against a new
+    # examples/tls/23_https_server.py, must print examples/tls/23_https_fetch.txt as it
+    # does on Linux (its engine picked by a copy whose #if lets AIO_TLS_SCHANNEL choose)
+    exe="$out/bin/23_https_fetch_schannel.exe"
+    sed 's/^#if !defined(AIO_TLS_MBEDTLS)$/#if !defined(AIO_TLS_MBEDTLS) \&\& !defined(AIO_TLS_SCHANNEL)/' \
+        examples/tls/23_https_fetch.c >"$out/23_https_fetch_schannel.c" # (its #include finds the header two up)
+    if [ -s "$certs/server.pem" ] && $CC -std=c11 -O2 -DAIO_TLS_SCHANNEL $WARN "$out/23_https_fetch_schannel.c" \
+        -o "$exe" -static -lsecur32 -lcrypt32 -lws2_32 2>"$exe.log"; then
+        rm -f "$out/23.port"
+        timeout 90 python3 examples/tls/23_https_server.py "$certs/server.pem" "$certs/server.key" >"$out/23.port" \
+            2>"$out/23.err" &
+        server=$!
+        tries=0
+        while [ ! -s "$out/23.port" ] && [ $tries -lt 100 ]; do
+            sleep 0.1
+            tries=$((tries + 1))
+        done
+        timeout 60 $WINE "$exe" "$(head -n 1 "$out/23.port")" "$certs/ca.pem" >"$exe.out" 2>&1
+        tr -d '\r' <"$exe.out" >"$exe.txt"
+        if cmp -s "$exe.txt" examples/tls/23_https_fetch.txt; then
+            ok "23_https_fetch on SChannel against examples/tls/23_https_server.py prints examples/tls/23_https_fetch.txt"
+        else
+            bad "23_https_fetch on SChannel: output differs from examples/tls/23_https_fetch.txt"
+            diff examples/tls/23_https_fetch.txt "$exe.txt" | head -10 | tee -a "$failures"
+        fi
+        kill "$server" 2>/dev/null
+        wait "$server" 2>/dev/null
+    elif [ -s "$certs/server.pem" ]; then
+        bad "23_https_fetch does not build on SChannel:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
+    fi
 fi
 
 if [ $fail -gt 0 ]; then
