@@ -32,10 +32,11 @@
  *     cc -std=c11 -I. examples/tls/23_https_fetch.c -o https_fetch -lssl -lcrypto
  *     ./https_fetch 40123 ca.pem
  * With -DAIO_TLS_MBEDTLS, linked with -lmbedtls -lmbedx509 -lmbedcrypto,
- * the same on Mbed TLS. */
+ * the same on Mbed TLS; on Windows with -DAIO_TLS_SCHANNEL, linked with
+ * -lsecur32 -lcrypt32 -lws2_32, on SChannel. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
-#if !defined(AIO_TLS_MBEDTLS)
+#if !defined(AIO_TLS_MBEDTLS) && !defined(AIO_TLS_SCHANNEL)
 #define AIO_TLS_OPENSSL
 #endif
 #include "../../aio_timeout.h" /* first: it asks for POSIX (sockets) */
