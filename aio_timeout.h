@@ -14767,10 +14767,28 @@ static void aio__put_id(aio__text *o, const void *p) {
         aio__put_unsigned(o, (uint64_t)(uintptr_t)p, 16, " 0x");
 }
 
-static const char *const aio__trace_kinds[] = {
+/* The names of the kinds and details. On an AVR they stay in flash (its
+ * string literals are data, which avr-libc copies to RAM): there a table is
+ * rows of `width` characters in program memory (a name fills at most all
+ * of its row), read by aio__put_P. */
+#ifdef __AVR__
+#include <avr/pgmspace.h>
+#define AIO__NAMES(table, width) static const char table[][width] PROGMEM
+static void aio__put_P(aio__text *o, const char *s, size_t width) {
+    char c;
+    for (; width && (c = (char)pgm_read_byte(s)) != 0; s++, width--, o->len++)
+        if (o->len + 1 < o->size) o->buf[o->len] = c;
+}
+#define AIO__PUT_NAME(o, table, i) \
+    ((i) < sizeof table / sizeof *table ? aio__put_P(o, table[i], sizeof *table) : aio__put(o, "?"))
+#else
+#define AIO__NAMES(table, width) static const char *const table[]
+#define AIO__PUT_NAME(o, table, i) aio__put(o, (i) < sizeof table / sizeof *table ? table[i] : "?")
+#endif
+AIO__NAMES(aio__trace_kinds, 8) = {
     "name", "spawn", "step", "stepped", "suspend", "wake", "cancel", "enter",
     "leave", "fire", "cleanup", "end", "idle", "awake", "grow", "full"};
-static const char *const aio__trace_details[] = {
+AIO__NAMES(aio__trace_details, 10) = {
     "-", "sleep", "task", "event", "lock", "semaphore", "condition", "queue", "io", "yield",
     "wait", "gather", "group", "nothing", "timer", "done", "set", "granted", "cancel", "io",
     "closed", "call", "deadline", "group", "wait_for", "gather", "owner", "run",
@@ -14784,8 +14802,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     o.len = 0;
     aio__put_unsigned(&o, (uint64_t)rec->when, 10, "");
     aio__put(&o, " ");
-    aio__put(&o, rec->kind < sizeof aio__trace_kinds / sizeof *aio__trace_kinds
-                     ? aio__trace_kinds[rec->kind] : "?");
+    AIO__PUT_NAME(&o, aio__trace_kinds, rec->kind);
     aio__put_id(&o, rec->task);
     if (rec->kind == AIO_TRACE_NAME) { /* other is the label */
         aio__put(&o, " - ");
@@ -14793,8 +14810,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     } else {
         aio__put_id(&o, rec->other);
         aio__put(&o, " ");
-        aio__put(&o, rec->detail < sizeof aio__trace_details / sizeof *aio__trace_details
-                         ? aio__trace_details[rec->detail] : "?");
+        AIO__PUT_NAME(&o, aio__trace_details, rec->detail);
     }
     if (rec->kind == AIO_TRACE_ENTER || rec->kind == AIO_TRACE_IDLE) { /* a deadline, in ticks */
         if ((aio_time)v == AIO_NEVER)
