@@ -14780,10 +14780,10 @@ static void aio__put_P(aio__text *o, const char *s, size_t width) {
         if (o->len + 1 < o->size) o->buf[o->len] = c;
 }
 #define AIO__PUT_NAME(o, table, i) \
-    ((i) < sizeof table / sizeof *table ? aio__put_P(o, table[i], sizeof *table) : aio__put(o, "?"))
+    ((i) < sizeof(table) / sizeof *(table) ? aio__put_P(o, (table)[i], sizeof *(table)) : aio__put(o, "?"))
 #else
 #define AIO__NAMES(table, width) static const char *const table[]
-#define AIO__PUT_NAME(o, table, i) aio__put(o, (i) < sizeof table / sizeof *table ? table[i] : "?")
+#define AIO__PUT_NAME(o, table, i) aio__put(o, (i) < sizeof(table) / sizeof *(table) ? (table)[i] : "?")
 #endif
 AIO__NAMES(aio__trace_kinds, 8) = {
     "name", "spawn", "step", "stepped", "suspend", "wake", "cancel", "enter",
