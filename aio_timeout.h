@@ -3204,9 +3204,26 @@ static AIO_THREAD_LOCAL aio_loop *aio__stepping;
 // >>misc
 /* ------------------------------------------------------------------ misc */
 
+/* Debug messages in flash on an AVR (AIO_DEBUG): its string literals are
+ * data, which avr-libc copies to RAM at start, so there each literal message
+ * goes through PSTR at its call (the macro aio__misuse below, over
+ * aio__misuse_P) and stays in program memory until told; its text is copied
+ * to the stack (AIO__TOLD_ROOM bytes) for as long as the hook runs, so a hook
+ * reads a string in RAM everywhere. A message that is not a literal (built at
+ * run time, kept in a variable) cannot take PSTR: it is told through
+ * aio__misuse_text, the function itself, as every message is elsewhere. */
+#if defined(AIO_DEBUG) && defined(__AVR__)
+#define AIO__DEBUG_FLASH 1
+#include <avr/pgmspace.h>
+#endif
+
 #ifdef AIO__HOSTED
 static void aio__default_debug(aio_status code, const char *message) {
+#ifdef AIO__DEBUG_FLASH
+    (void)fprintf_P(stderr, PSTR("aio_timeout: %s (%s)\n"), message, aio_strerror(code));
+#else
     (void)fprintf(stderr, "aio_timeout: %s (%s)\n", message, aio_strerror(code));
+#endif
 }
 static aio_debug_fn aio__debug_hook = aio__default_debug;
 #else
@@ -3247,7 +3264,10 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
 #endif
 
 /* Report misuse (in debug builds) and return its status. */
-static aio_status aio__misuse(aio_status code, const char *message) {
+#ifndef AIO__DEBUG_FLASH
+#define aio__misuse_text aio__misuse
+#endif
+static aio_status aio__misuse_text(aio_status code, const char *message) {
 #ifdef AIO_DEBUG
     const aio_task *t = aio__loop ? aio__loop->current : NULL;
     if (t && t == aio__told_task && t->loop->finished == aio__told_run &&
@@ -3271,6 +3291,37 @@ static aio_status aio__misuse(aio_status code, const char *message) {
 #endif
     return code;
 }
+#ifdef AIO__DEBUG_FLASH
+/* The longest literal message, its NUL included (a longer one does not
+ * compile: the array's size is negative). */
+#define AIO__TOLD_ROOM 160
+#define aio__misuse(code, message)                                                            \
+    ((void)sizeof(char[sizeof(message) <= AIO__TOLD_ROOM ? 1 : -1]), aio__misuse_P(code, PSTR(message)))
+static aio_status aio__misuse_P(aio_status code, const char *message_P) {
+    char text[AIO__TOLD_ROOM];
+    (void)strncpy_P(text, message_P, sizeof text);
+    return aio__misuse_text(code, text);
+}
+#endif
+
+/* snprintf with a literal format (hosted builds), and the debug hook told a
+ * literal message that is no misuse (no repeats counted; freestanding
+ * builds): both kept in flash on an AVR. */
+#if defined(AIO__DEBUG_FLASH) && defined(AIO__HOSTED)
+#define AIO__FORMAT(buffer, size, format, ...) snprintf_P(buffer, size, PSTR(format), __VA_ARGS__)
+#elif defined(AIO__HOSTED)
+#define AIO__FORMAT(buffer, size, format, ...) snprintf(buffer, size, format, __VA_ARGS__)
+#elif defined(AIO__DEBUG_FLASH)
+static void aio__tell_P(aio_status code, const char *message_P) {
+    char text[AIO__TOLD_ROOM];
+    (void)strncpy_P(text, message_P, sizeof text);
+    aio__debug_hook(code, text);
+}
+#define AIO__TELL(code, message)                                                              \
+    ((void)sizeof(char[sizeof(message) <= AIO__TOLD_ROOM ? 1 : -1]), aio__tell_P(code, PSTR(message)))
+#else
+#define AIO__TELL(code, message) aio__debug_hook(code, message)
+#endif
 
 #ifdef AIO__SOCKETS
 /* Memory: every allocation goes through AIO_MALLOC, AIO_REALLOC and AIO_FREE
@@ -4853,22 +4904,22 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
         uintptr_t fn_at = 0; /* (a function's address, as addr2line takes it) */
         memcpy(&fn_at, &t->fn, sizeof fn_at < sizeof t->fn ? sizeof fn_at : sizeof t->fn);
         if (same_mistake)
-            (void)snprintf(message, sizeof message,
-                           "task %p (body at 0x%lx) holds the loop: %lu times the same mistake "
-                           "(above) without suspending; an await that fails at once, in a loop, "
-                           "keeps every other task waiting: check its status",
-                           (const void *)t, (unsigned long)fn_at, count);
+            (void)AIO__FORMAT(message, sizeof message,
+                              "task %p (body at 0x%lx) holds the loop: %lu times the same mistake "
+                              "(above) without suspending; an await that fails at once, in a loop, "
+                              "keeps every other task waiting: check its status",
+                              (const void *)t, (unsigned long)fn_at, count);
         else
-            (void)snprintf(message, sizeof message,
-                           "task %p (body at 0x%lx) holds the loop: %lu awaits without "
-                           "suspending; an await that fails or completes at once, in a loop, "
-                           "keeps every other task waiting: check its status, or AIO_YIELD",
-                           (const void *)t, (unsigned long)fn_at, count);
+            (void)AIO__FORMAT(message, sizeof message,
+                              "task %p (body at 0x%lx) holds the loop: %lu awaits without "
+                              "suspending; an await that fails or completes at once, in a loop, "
+                              "keeps every other task waiting: check its status, or AIO_YIELD",
+                              (const void *)t, (unsigned long)fn_at, count);
         aio__debug_hook(AIO_EBUSY, message);
     }
 #else
     (void)t; (void)count; (void)same_mistake;
-    aio__debug_hook(AIO_EBUSY, "a task holds the loop: many awaits without suspending");
+    AIO__TELL(AIO_EBUSY, "a task holds the loop: many awaits without suspending");
 #endif
 }
 
@@ -15524,10 +15575,28 @@ static void aio__put_id(aio__text *o, const void *p) {
         aio__put_unsigned(o, (uint64_t)(uintptr_t)p, 16, " 0x");
 }
 
-static const char *const aio__trace_kinds[] = {
+/* The names of the kinds and details. On an AVR they stay in flash (its
+ * string literals are data, which avr-libc copies to RAM): there a table is
+ * rows of `width` characters in program memory (a name fills at most all
+ * of its row), read by aio__put_P. */
+#ifdef __AVR__
+#include <avr/pgmspace.h>
+#define AIO__NAMES(table, width) static const char table[][width] PROGMEM
+static void aio__put_P(aio__text *o, const char *s, size_t width) {
+    char c;
+    for (; width && (c = (char)pgm_read_byte(s)) != 0; s++, width--, o->len++)
+        if (o->len + 1 < o->size) o->buf[o->len] = c;
+}
+#define AIO__PUT_NAME(o, table, i) \
+    ((i) < sizeof(table) / sizeof *(table) ? aio__put_P(o, (table)[i], sizeof *(table)) : aio__put(o, "?"))
+#else
+#define AIO__NAMES(table, width) static const char *const table[]
+#define AIO__PUT_NAME(o, table, i) aio__put(o, (i) < sizeof(table) / sizeof *(table) ? (table)[i] : "?")
+#endif
+AIO__NAMES(aio__trace_kinds, 8) = {
     "name", "spawn", "step", "stepped", "suspend", "wake", "cancel", "enter",
     "leave", "fire", "cleanup", "end", "idle", "awake", "grow", "full"};
-static const char *const aio__trace_details[] = {
+AIO__NAMES(aio__trace_details, 10) = {
     "-", "sleep", "task", "event", "lock", "semaphore", "condition", "queue", "io", "yield",
     "wait", "gather", "group", "nothing", "timer", "done", "set", "granted", "cancel", "io",
     "closed", "call", "deadline", "group", "wait_for", "gather", "owner", "run",
@@ -15541,8 +15610,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     o.len = 0;
     aio__put_unsigned(&o, (uint64_t)rec->when, 10, "");
     aio__put(&o, " ");
-    aio__put(&o, rec->kind < sizeof aio__trace_kinds / sizeof *aio__trace_kinds
-                     ? aio__trace_kinds[rec->kind] : "?");
+    AIO__PUT_NAME(&o, aio__trace_kinds, rec->kind);
     aio__put_id(&o, rec->task);
     if (rec->kind == AIO_TRACE_NAME) { /* other is the label */
         aio__put(&o, " - ");
@@ -15550,8 +15618,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     } else {
         aio__put_id(&o, rec->other);
         aio__put(&o, " ");
-        aio__put(&o, rec->detail < sizeof aio__trace_details / sizeof *aio__trace_details
-                         ? aio__trace_details[rec->detail] : "?");
+        AIO__PUT_NAME(&o, aio__trace_details, rec->detail);
     }
     if (rec->kind == AIO_TRACE_ENTER || rec->kind == AIO_TRACE_IDLE) { /* a deadline, in ticks */
         if ((aio_time)v == AIO_NEVER)

@@ -18,7 +18,9 @@
 # stack never reached. A file fails if an image does not build, fails a
 # test, prints no result line (a crash or a hang), used all its RAM, or if
 # test_parts.sh finds a test of its table that its parts did not run
-# exactly once. Exit 0 when everything passed. --smoke: the smoke program only.
+# exactly once; the run fails too if the library's default debug hook did not
+# print its line on the UART (test_errors.c makes one mistake with it). Exit 0
+# when everything passed. --smoke: the smoke program only.
 set -u
 cd "$(dirname "$0")/../.."
 out=build/embedded/avr
@@ -189,6 +191,14 @@ for f in $files; do
     fi
     total_p=$((total_p + p_sum)); total_f=$((total_f + f_sum))
 done
+# The default debug hook prints too (stderr is the UART): the message of the
+# mistake test_error_debug_hook_null_restores_the_default makes, read from
+# flash where the header keeps it on an AVR, in the hook's format
+told='aio_timeout: aio_cancel: the task was never spawned (invalid argument)'
+if ! cat "$out"/errors-*.elf.out 2>/dev/null | grep -a -q -x -F "$told"; then
+    echo "[avr-unit] FAILED: the default debug hook did not print \"$told\""
+    status=1; total_f=$((total_f + 1))
+fi
 echo "[avr-unit] ATmega1284P under simavr, 32-bit ms ticks, AIO_DEBUG: $total_p passed, $total_f failed" \
      "in $images images ($(($(date +%s) - start)) s)${bad_files:+; failing:$bad_files}"
 exit $status

@@ -109,6 +109,7 @@ void test_avr_start(void) {
     char *p = &__heap_start, *sp = (char *)SP;
     while (p < sp - 64) *p++ = (char)PAINT;
     stdout = &uart;
+    stderr = &uart; /* (the library's default debug hook writes there) */
     TCCR1A = 0;
     TCCR1B = _BV(CS11) | _BV(CS10); /* F_CPU / 64 */
     TIMSK1 = _BV(TOIE1);
