@@ -23,65 +23,41 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-/* Small socket buffers, so that a megabyte fills them many times over. */
-static void small_buffers(int fd) {
-    int size = 4096;
-    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
-    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
-}
-
-/* One end of a connection: its task, socket, stream and session. */
-typedef struct {
-    aio_task task;
-    int fd;
-    aio_stream st;
-    char buf[4096];
-    aio_tls tls;
-    aio_status rc, hs, end;
-    long long at, hs_at, end_at;
-    size_t n, sent;
-    int i;
-    char line[96];
+/* What the shared cases of tls_cases.h leave to each file (it says each). */
+#define TLS_PEER_MORE                                                           \
+    long long end_at;                                                          \
+    size_t sent;                                                               \
+    int i;                                                                     \
+    char line[96];                                                             \
     aio_timeout scope;
-} peer_t;
+/* (the case: the server's certificate and the client's CAs, the engines'
+ * settings, the bulk tests' size, which way a test's task goes; the run:
+ * the bulk tests' writers, the certificates' paths) */
+#define TLS_WORLD_MORE                                                          \
+    const char *server_cert;                                                   \
+    const char *ca;                                                            \
+    void (*engines)(void);                                                     \
+    size_t bulk;                                                               \
+    int variant;                                                               \
+    bulk_t swriter, cwriter;                                                   \
+    char paths[8][512];
+#define TLS_SERVER_NAME "localhost"
+#define TLS_TRUNCATED_WHY                                                       \
+    "the peer closed the connection without close_notify (AIO_TLS_LENIENT_EOF reads that as the end)"
+#define TLS_HANDSHAKE_CUT_MS 3000
+#define TLS_WRITE_CUT_CHECK(p) ((void)0)
+#define BIG (10u << 20)
+static unsigned char big_out[BIG];
 
 /* A task that writes or reads a large amount beside its peer's other task. */
 typedef struct {
     aio_task task;
-    peer_t *p;
+    struct tls_peer *p;
     aio_status rc;
     size_t n;
 } bulk_t;
 
-/* A test's world. A test states its case in the fields of the first group
- * (zero: the defaults), then pair_run(server, client) does the rest: the
- * configurations, a loop, a listener, the two tasks run to their end (and
- * what each ended with checked), every session freed, every socket closed,
- * W zeroed for the next test. */
-static struct {
-    /* the case */
-    const char *server_cert;  /* the server's certificate and key (NULL: "server") */
-    const char *ca;           /* the CAs the client trusts (NULL: "ca.pem"; "": none given) */
-    unsigned sflags, cflags;  /* each side's flags (AIO_TLS_SERVER added) */
-    aio_status client_end, server_end; /* what each task must end with (AIO_OK) */
-    aio_time cancel_at;       /* > 0: a task cancels the client then */
-    void (*engines)(void);    /* called once both configurations are loaded */
-    int sv[2];                /* a socket pair instead of a listener (sv[0] the server's) */
-    size_t bulk;              /* what the bulk tests send each way (BIG) */
-    const char *name;         /* the name a refused client verifies (NULL: localhost) */
-    int variant;              /* which way a test's task goes, where it has two */
-    /* the run */
-    aio_task main, canceller;
-    aio_tls_config scfg, ccfg;
-    int lfd, port;
-    peer_t server, client;
-    bulk_t swriter, cwriter;
-    aio_task_fn server_fn, client_fn;
-    char paths[8][512];
-} W;
-
-#define BIG (10u << 20)
-static unsigned char big_out[BIG];
+#include "tls_cases.h"
 
 /* The file `name` of the certificates' directory (one of 8 kept at once). */
 static const char *cert(const char *name) {
@@ -110,99 +86,17 @@ static void client_config(const char *ca, unsigned flags) {
     CHECK_EQ(aio_tls_config_load(&W.ccfg), AIO_OK);
 }
 
-/* After a connect or an accept: the stream over it and a session. */
-static void peer_setup(peer_t *p, aio_tls_config *c) {
-    CHECK(p->fd >= 0);
-    CHECK_EQ(aio_stream_init(&p->st, p->fd, p->buf, sizeof p->buf), AIO_OK);
-    CHECK_EQ(aio_tls_init(&p->tls, c), AIO_OK);
-}
-
-/* A task that cancels the client at W.cancel_at. */
-static aio_status canceller(aio_task *t) {
-    AIO_BEGIN(t);
-    AIO_SLEEP(t, W.cancel_at);
-    aio_cancel(&W.client.task);
-    AIO_END(t);
-}
-
-/* The main task: the server and the client (and the canceller), each
- * awaited and what it ended with checked. */
-static aio_status pair_main(aio_task *t) {
-    AIO_BEGIN(t);
-    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
-    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
-    if (W.cancel_at > 0) CHECK_EQ(aio_spawn(&W.canceller, canceller), AIO_OK);
-    AIO_AWAIT(t, W.client.rc, &W.client.task);
-    CHECK_EQ(W.client.rc, W.client_end);
-    if (W.cancel_at > 0) {
-        aio_cancel(&W.canceller);
-        AIO_AWAIT(t, W.server.rc, &W.canceller);
-    }
-    AIO_AWAIT(t, W.server.rc, &W.server.task);
-    CHECK_EQ(W.server.rc, W.server_end);
-    AIO_END(t);
-}
-
-/* A test of the case W states: the server's task and the client's, on a
- * loop of the virtual clock, over a connection on 127.0.0.1 (or W.sv); then
- * every session freed (on every path) and every socket closed. */
+/* A test of the case W states (tls_cases.h): the configurations (the
+ * server's certificate, the CAs the client trusts: W.server_cert, W.ca),
+ * the engines' settings (W.engines), then pair_loop; W zeroed after. */
 static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
-    aio_loop loop;
     server_config(W.server_cert ? W.server_cert : "server", W.sflags);
     client_config(!W.ca ? "ca.pem" : W.ca[0] ? W.ca : NULL, W.cflags);
     if (W.engines) W.engines();
     if (!W.bulk) W.bulk = BIG;
-    test_loop(&loop);
-    W.server.fd = W.client.fd = -1;
-    if (!W.sv[0] && !W.sv[1]) W.sv[0] = W.sv[1] = -1;
-    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
-    CHECK(W.lfd >= 0);
-    W.port = aio_socket_port(W.lfd);
-    W.server_fn = server_fn;
-    W.client_fn = client_fn;
-    CHECK_EQ(test_run(&loop, &W.main, pair_main), AIO_OK);
-    CHECK_EQ(aio_tls_free(&W.server.tls), AIO_OK);
-    CHECK_EQ(aio_tls_free(&W.client.tls), AIO_OK);
-    if (W.server.fd >= 0) CHECK_EQ(aio_close(W.server.fd), AIO_OK);
-    if (W.client.fd >= 0) CHECK_EQ(aio_close(W.client.fd), AIO_OK);
-    CHECK_EQ(aio_close(W.lfd), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    aio_tls_config_free(&W.scfg);
-    aio_tls_config_free(&W.ccfg);
+    pair_loop(server_fn, client_fn);
     memset(&W, 0, sizeof W);
 }
-
-#define SERVER_PEER AIO_CONTAINER(t, peer_t, task)
-#define CLIENT_PEER AIO_CONTAINER(t, peer_t, task)
-/* The server's accept and handshake, and the client's connect and handshake
- * (to `name`), each within 5 s; p->hs the handshake's result. */
-#define ACCEPT_HANDSHAKE(t, p)                                                  \
-    do {                                                                       \
-        if (W.sv[0] >= 0)                                                      \
-            (p)->fd = W.sv[0];                                                 \
-        else                                                                   \
-            AIO_ACCEPT(t, (p)->fd, W.lfd, AIO_SEC(5));                         \
-        peer_setup((p), &W.scfg);                                              \
-        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, NULL, AIO_SEC(5));  \
-        (p)->hs_at = T_MS();                                                   \
-    } while (0)
-#define CONNECT_HANDSHAKE(t, p, name, d)                                        \
-    do {                                                                       \
-        if (W.sv[1] >= 0)                                                      \
-            (p)->fd = W.sv[1];                                                 \
-        else                                                                   \
-            AIO_TCP_CONNECT(t, (p)->fd, "127.0.0.1", W.port, AIO_SEC(5));      \
-        peer_setup((p), &W.ccfg);                                              \
-        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, (name), (d));       \
-        (p)->hs_at = T_MS();                                                   \
-    } while (0)
-#define CHECK_LINE(rc, p, text)                                                \
-    do {                                                                       \
-        CHECK_EQ((rc), (aio_status)strlen(text));                              \
-        if ((rc) == (aio_status)strlen(text))                                  \
-            CHECK(memcmp(aio_stream_data(&(p)->st), (text), strlen(text)) == 0); \
-    } while (0)
-#define CONTAINS(text, part) CHECK(strstr((text), (part)) != NULL)
 
 /* ------------------------------------------------------------ handshake */
 
@@ -211,44 +105,6 @@ static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
  * server reads its close_notify as the end: 0), the server's answers it.
  * After it, a read gives 0 and a write AIO_ETLS. All at once on the
  * virtual clock. */
-static aio_status lines_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "hello\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the client's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_END(t);
-}
-static aio_status lines_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    CHECK_EQ(aio_bytes_sent(t), 6);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "more\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_DEBUG("the stream's TLS session was shut down");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5)); /* (again: done already) */
-    CHECK_EQ(p->end, AIO_OK);
-    CHECK_EQ(T_MS(), 0);
-    AIO_END(t);
-}
 static void test_tls_lines(void) {
     pair_run(lines_server, lines_client);
 }
@@ -279,41 +135,6 @@ static aio_status silent_server(aio_task *t) {
     AIO_BEGIN(t);
     AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
     AIO_SLEEP(t, AIO_SEC(1000));
-    AIO_END(t);
-}
-static aio_status cut_handshake_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(3));
-    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
-    CHECK_EQ(p->hs_at, 3000);
-    CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_EQ(T_MS(), 3000);
-    /* the default: asyncio's 60 s */
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
-    p->at = T_MS();
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_TLS_DEFAULT_TIMEOUT);
-    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
-    CHECK_EQ(p->hs_at - p->at, 60000);
-    AIO_END(t);
-}
-static aio_status two_silent_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
-    AIO_ACCEPT(t, p->rc, W.lfd, AIO_SEC(5)); /* the second connection */
-    p->i = p->rc;
-    AIO_SLEEP(t, AIO_SEC(1000));
-    AIO_FINALLY(t);
-    if (p->i > 0) aio_close(p->i);
     AIO_END(t);
 }
 static void test_tls_handshake_deadline(void) {
@@ -428,38 +249,8 @@ static void test_tls_no_verify(void) {
 
 /* A peer that never answers the close_notify: the shutdown ends at its
  * deadline, exactly, and leaves the session unusable; the default is 30 s. */
-static aio_status mute_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_SEC(1000));
-    AIO_END(t);
-}
-static aio_status cut_shutdown_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(2));
-    CHECK_EQ(p->end, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 2000);
-    CHECK_STR(aio_tls_error(&p->tls), "the shutdown timed out: the session cannot be used");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_END(t);
-}
 static void test_tls_shutdown_deadline(void) {
     pair_run(mute_server, cut_shutdown_client);
-}
-static aio_status default_shutdown_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_TLS_DEFAULT_TIMEOUT);
-    CHECK_EQ(p->end, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 30000);
-    AIO_END(t);
 }
 static void test_tls_shutdown_default_deadline(void) {
     pair_run(mute_server, default_shutdown_client);
@@ -469,48 +260,6 @@ static void test_tls_shutdown_default_deadline(void) {
  * the end gives AIO_ETRUNCATED (what came before it was read), and so does
  * every read after; with AIO_TLS_LENIENT_EOF it is the end: what is left,
  * then 0. */
-static aio_status abrupt_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "whole\npartial", 13, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
-    AIO_END(t);
-}
-static aio_status truncated_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "whole\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
-        CHECK_LINE(p->rc, p, "partial");
-        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, 0);
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_OK);
-        CHECK_STR(aio_tls_error(&p->tls), "");
-    } else {
-        CHECK_EQ(p->rc, AIO_ETRUNCATED);
-        CHECK_STR(aio_tls_error(&p->tls), "the peer closed the connection without close_notify "
-                                         "(AIO_TLS_LENIENT_EOF reads that as the end)");
-        CHECK_EQ(aio_stream_buffered(&p->st), 7); /* "partial": not taken */
-        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, 7); /* (what was buffered) */
-        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, AIO_ETRUNCATED);
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_ETRUNCATED);
-    }
-    CHECK_EQ(T_MS(), 0);
-    AIO_END(t);
-}
 static void test_tls_truncated(void) {
     pair_run(abrupt_server, truncated_client);
     W.cflags = AIO_TLS_LENIENT_EOF;
@@ -729,28 +478,6 @@ static void test_tls_starttls(void) {
 /* A write cut by its deadline after part of it went into the engine (a
  * peer that reads nothing): the session is unusable from then on, for
  * writes and reads, as Trio's rule has it; aio_bytes_sent says what went. */
-static aio_status cut_write_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    small_buffers(p->fd);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(1));
-    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 1000);
-    p->n = aio_bytes_sent(t);
-    CHECK(p->n < BIG);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
-                                      "the TLS engine: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_END(t);
-}
 static void test_tls_write_cut(void) {
     pair_run(mute_server, cut_write_client);
 }
@@ -1674,22 +1401,6 @@ static void test_tls_shutdown_drops_what_comes_first(void) { pair_run(chatty_ser
 
 /* A shutdown that meets the peer's close without close_notify:
  * AIO_ETRUNCATED; AIO_OK with AIO_TLS_LENIENT_EOF. */
-static aio_status truncated_shutdown_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_MS(10)); /* (the server has written and closed) */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
-        CHECK_EQ(p->end, AIO_OK);
-    } else {
-        CHECK_EQ(p->end, AIO_ETRUNCATED);
-        CONTAINS(aio_tls_error(&p->tls), "without close_notify");
-    }
-    CHECK_EQ(T_MS(), 10);
-    AIO_END(t);
-}
 static void test_tls_shutdown_meets_truncation(void) {
     pair_run(abrupt_server, truncated_shutdown_client);
     W.cflags = AIO_TLS_LENIENT_EOF;
