@@ -27,19 +27,16 @@
 #define TLS_PEER_MORE                                                           \
     long long end_at;                                                          \
     size_t sent;                                                               \
-    int i;                                                                     \
     char line[96];                                                             \
     aio_timeout scope;
 /* (the case: the server's certificate and the client's CAs, the engines'
- * settings, the bulk tests' size, which way a test's task goes; the run:
- * the bulk tests' writers, the certificates' paths) */
+ * settings, which way a test's task goes; the run: the certificates'
+ * paths) */
 #define TLS_WORLD_MORE                                                          \
     const char *server_cert;                                                   \
     const char *ca;                                                            \
     void (*engines)(void);                                                     \
-    size_t bulk;                                                               \
     int variant;                                                               \
-    bulk_t swriter, cwriter;                                                   \
     char paths[8][512];
 #define TLS_SERVER_NAME "localhost"
 #define TLS_TRUNCATED_WHY                                                       \
@@ -48,14 +45,6 @@
 #define TLS_WRITE_CUT_CHECK(p) ((void)0)
 #define BIG (10u << 20)
 static unsigned char big_out[BIG];
-
-/* A task that writes or reads a large amount beside its peer's other task. */
-typedef struct {
-    aio_task task;
-    struct tls_peer *p;
-    aio_status rc;
-    size_t n;
-} bulk_t;
 
 #include "tls_cases.h"
 
@@ -93,7 +82,6 @@ static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
     server_config(W.server_cert ? W.server_cert : "server", W.sflags);
     client_config(!W.ca ? "ca.pem" : W.ca[0] ? W.ca : NULL, W.cflags);
     if (W.engines) W.engines();
-    if (!W.bulk) W.bulk = BIG;
     pair_loop(server_fn, client_fn);
     memset(&W, 0, sizeof W);
 }
@@ -268,63 +256,10 @@ static void test_tls_truncated(void) {
 
 /* ---------------------------------------------------------- data and time */
 
-/* 10 MB each way at once: each side a reader (its task) and a writer (a
- * task beside it) on one session, the socket's buffers full many times
- * over; every byte arrives, in order, and all of it on the virtual clock's
- * time 0 (nothing waits for a timer). */
-static aio_status bulk_writer(aio_task *t) {
-    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
-    AIO_BEGIN(t);
-    AIO_STREAM_WRITE(t, b->rc, &b->p->st, big_out, W.bulk, AIO_SEC(60));
-    CHECK_EQ(b->rc, AIO_OK);
-    b->n = aio_bytes_sent(t);
-    AIO_END(t);
-}
-#define BULK_READ(t, p)                                                         \
-    do {                                                                       \
-        for ((p)->n = 0; (p)->n < W.bulk; (p)->n += (size_t)(p)->rc) {          \
-            AIO_READ_SOME(t, (p)->rc, &(p)->st, AIO_SEC(60));                  \
-            if ((p)->rc <= 0) break;                                           \
-            if (memcmp(aio_stream_data(&(p)->st), big_out + (p)->n, (size_t)(p)->rc) != 0) (p)->i++; \
-        }                                                                      \
-    } while (0)
-static aio_status bulk_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    if (W.sv[0] >= 0) small_buffers(p->fd);
-    W.swriter.p = p;
-    CHECK_EQ(aio_spawn(&W.swriter.task, bulk_writer), AIO_OK);
-    BULK_READ(t, p);
-    CHECK_EQ(p->n, W.bulk);
-    CHECK_EQ(p->i, 0);
-    AIO_AWAIT(t, p->rc, &W.swriter.task);
-    CHECK_EQ(W.swriter.n, W.bulk);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_END(t);
-}
-static aio_status bulk_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    if (W.sv[1] >= 0) small_buffers(p->fd);
-    W.cwriter.p = p;
-    CHECK_EQ(aio_spawn(&W.cwriter.task, bulk_writer), AIO_OK);
-    BULK_READ(t, p);
-    CHECK_EQ(p->n, W.bulk);
-    CHECK_EQ(p->i, 0);
-    AIO_AWAIT(t, p->rc, &W.cwriter.task);
-    CHECK_EQ(W.cwriter.n, W.bulk);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    CHECK_EQ(T_MS(), 0);
-    AIO_END(t);
-}
+/* 10 MB each way at once (tls_cases.h): each side a reader (its task) and
+ * a writer (a task beside it) on one session, the socket's buffers full
+ * many times over; every byte arrives, in order, and all of it on the
+ * virtual clock's time 0 (nothing waits for a timer). */
 static void test_tls_ten_megabytes_each_way(void) {
     size_t i;
     for (i = 0; i < BIG; i++) big_out[i] = (unsigned char)(i * 7 + i / 4099);

@@ -41,8 +41,17 @@ typedef struct tls_peer {
     aio_status rc, hs, end;
     long long at, hs_at;
     size_t n;
+    int i;
     TLS_PEER_MORE
 } peer_t;
+
+/* A task that writes or reads a large amount beside its peer's other task. */
+typedef struct {
+    aio_task task;
+    peer_t *p;
+    aio_status rc;
+    size_t n;
+} bulk_t;
 
 /* A test's world. A test states its case in the fields of the first group
  * (zero: the defaults), then the file's pair_run(server, client) does the
@@ -56,11 +65,13 @@ static struct {
     aio_time cancel_at;       /* > 0: a task cancels the client then */
     int sv[2];                /* a socket pair instead of a listener (sv[0] the server's) */
     const char *name;         /* the name the file's clients give (NULL: its default) */
+    size_t bulk;              /* what the bulk tests send each way (BIG) */
     /* the run */
     aio_task main, canceller;
     aio_tls_config scfg, ccfg;
     int lfd, port;
     peer_t server, client;
+    bulk_t swriter, cwriter;
     aio_task_fn server_fn, client_fn;
     TLS_WORLD_MORE
 } W;
@@ -104,6 +115,7 @@ static aio_status pair_main(aio_task *t) {
  * socket closed, the configurations freed. */
 static void pair_loop(aio_task_fn server_fn, aio_task_fn client_fn) {
     aio_loop loop;
+    if (!W.bulk) W.bulk = BIG;
     test_loop(&loop);
     W.server.fd = W.client.fd = -1;
     if (!W.sv[0] && !W.sv[1]) W.sv[0] = W.sv[1] = -1;
@@ -311,6 +323,65 @@ static aio_status cut_write_client(aio_task *t) {
     AIO_END(t);
 }
 
+/* ---------------------------------------------------------------- bulk */
+
+/* W.bulk bytes of big_out each way at once: each side a reader (its task)
+ * and a writer (a task beside it) on one session, over a socket pair
+ * (W.sv) with small buffers or TCP; every byte arrives, in order, all of it
+ * on the virtual clock's time 0 (nothing waits for a timer). */
+static aio_status bulk_writer(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, b->rc, &b->p->st, big_out, W.bulk, AIO_SEC(60));
+    CHECK_EQ(b->rc, AIO_OK);
+    b->n = aio_bytes_sent(t);
+    AIO_END(t);
+}
+#define BULK_READ(t, p)                                                         \
+    do {                                                                       \
+        for ((p)->n = 0; (p)->n < W.bulk; (p)->n += (size_t)(p)->rc) {          \
+            AIO_READ_SOME(t, (p)->rc, &(p)->st, AIO_SEC(60));                  \
+            if ((p)->rc <= 0) break;                                           \
+            if (memcmp(aio_stream_data(&(p)->st), big_out + (p)->n, (size_t)(p)->rc) != 0) (p)->i++; \
+        }                                                                      \
+    } while (0)
+static aio_status bulk_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    if (W.sv[0] >= 0) small_buffers(p->fd);
+    W.swriter.p = p;
+    CHECK_EQ(aio_spawn(&W.swriter.task, bulk_writer), AIO_OK);
+    BULK_READ(t, p);
+    CHECK_EQ(p->n, W.bulk);
+    CHECK_EQ(p->i, 0);
+    AIO_AWAIT(t, p->rc, &W.swriter.task);
+    CHECK_EQ(W.swriter.n, W.bulk);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static aio_status bulk_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    if (W.sv[1] >= 0) small_buffers(p->fd);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, bulk_writer), AIO_OK);
+    BULK_READ(t, p);
+    CHECK_EQ(p->n, W.bulk);
+    CHECK_EQ(p->i, 0);
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(W.cwriter.n, W.bulk);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
 /* ------------------------------------------------------------ the end */
 
 /* A peer that closes its socket without close_notify: the read that meets
