@@ -353,59 +353,8 @@ static void test_tls_tickets_and_key_update(void) {
     pair_run(tickets_server, tickets_client);
 }
 
-/* STARTTLS: a plain line, then the handshake on the same stream. The
- * client sends its TLS hello right after its plain request, so the
- * server's stream holds it, unread, when the plain line is read: the
- * handshake gives those bytes to the engine first. */
-static aio_status starttls_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
-    peer_setup(p, &W.scfg);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "STARTTLS\n");
-    CHECK(aio_stream_buffered(&p->st) > 0); /* the client's hello */
-    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    CHECK_EQ(aio_stream_buffered(&p->st), 0);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "secret\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "noted\n", 6, AIO_SEC(5));
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    /* plain text again after the session's end */
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "QUIT\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "221 bye\n", 8, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_END(t);
-}
-static aio_status starttls_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
-    peer_setup(p, &W.ccfg);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "STARTTLS\n", 9, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "secret\n", 7, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "noted\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the server's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    CHECK_EQ(aio_stream_at_eof(&p->st), 1);
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_stream_at_eof(&p->st), 0); /* (TLS's end, not the socket's) */
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "221 bye\n");
-    AIO_END(t);
-}
+/* STARTTLS: a plain line, then the handshake on the same stream, then plain
+ * text again (tls_cases.h). */
 static void test_tls_starttls(void) {
     pair_run(starttls_server, starttls_client);
 }
