@@ -76,6 +76,9 @@ static struct {
     TLS_WORLD_MORE
 } W;
 
+/* The file's: the configurations of the case W states, then pair_loop. */
+static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn);
+
 /* After a connect or an accept: the stream over it and a session. */
 static void peer_setup(peer_t *p, aio_tls_config *c) {
     CHECK(p->fd >= 0);
@@ -382,6 +385,100 @@ static aio_status bulk_client(aio_task *t) {
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
+/* ------------------------------------------------------ a record split */
+
+/* A read whose deadline falls inside a record: a relay between the two
+ * ends (each end's socket paired with one of the relay's) passes every
+ * byte at once, except that the record carrying "late\n" reaches the
+ * client without its last 5 bytes until 100 ms later. The client's read
+ * with a 50 ms deadline ends then, taking nothing, with the engine holding
+ * part of a record; the session goes on, and the next read has the line
+ * whole at 100 ms. */
+typedef struct {
+    aio_task task;
+    int from, to, split;
+    aio_status rc, n;
+    char buf[32768];
+} relay_t;
+static relay_t relay[2]; /* the server's bytes to the client, and back */
+static int relay_fd[2];  /* the relay's sockets (the client's side, the server's) */
+static aio_status relay_task(aio_task *t) {
+    relay_t *r = AIO_CONTAINER(t, relay_t, task);
+    AIO_BEGIN(t);
+    for (;;) {
+        AIO_RECV(t, r->n, r->from, r->buf, sizeof r->buf, AIO_NEVER);
+        if (r->n <= 0) break;
+        if (r->split && r->n > 5) { /* the record the server just wrote: all but its end */
+            r->split = 0;
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n - 5, AIO_SEC(5));
+            CHECK_EQ(r->rc, AIO_OK);
+            AIO_SLEEP(t, AIO_MS(100));
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf + r->n - 5, 5, AIO_SEC(5));
+        } else {
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n, AIO_SEC(5));
+        }
+        CHECK_EQ(r->rc, AIO_OK);
+    }
+    AIO_END(t);
+}
+static aio_status relay_split_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10)); /* (the handshake's last bytes, and any ticket, gone through) */
+    relay[0].split = 1;
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "ok\n");
+    AIO_FINALLY(t);
+    aio_cancel(&relay[0].task);
+    aio_cancel(&relay[1].task);
+    AIO_AWAIT(t, p->rc, &relay[0].task);
+    AIO_AWAIT(t, p->rc, &relay[1].task);
+    AIO_END(t);
+}
+static aio_status relay_split_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&relay[0].task, relay_task), AIO_OK);
+    CHECK_EQ(aio_spawn(&relay[1].task, relay_task), AIO_OK);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_MS(50));
+    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 70);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    CHECK_EQ(aio_stream_buffered(&p->st), 0);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "late\n");
+    CHECK_EQ(T_MS(), 110);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+/* The case's run: the relay's two socket pairs, the relay's tasks given
+ * their ends, the two ends' tasks. */
+static void relay_split_run(void) {
+    int a[2], b[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+    W.sv[1] = a[0];     /* the client's */
+    relay_fd[0] = a[1]; /* the relay's, facing the client */
+    W.sv[0] = b[0];     /* the server's */
+    relay_fd[1] = b[1]; /* the relay's, facing the server */
+    memset(relay, 0, sizeof relay);
+    relay[0].from = relay_fd[1];
+    relay[0].to = relay_fd[0];
+    relay[1].from = relay_fd[0];
+    relay[1].to = relay_fd[1];
+    pair_run(relay_split_server, relay_split_client);
+    CHECK_EQ(aio_close(relay_fd[0]), AIO_OK);
+    CHECK_EQ(aio_close(relay_fd[1]), AIO_OK);
+}
+
 /* ------------------------------------------------------------- STARTTLS */
 
 /* STARTTLS: a plain line, then the handshake on the same stream. The
