@@ -5,8 +5,10 @@
  * certificates tests/checks/tls.sh makes at run time in the directory
  * TLS_CERTS names: a CA (ca.pem) and another (other-ca.pem), a server's
  * certificate for localhost and 127.0.0.1 (server.pem, server.key), one for
- * another name (wrong.pem) and one that expired (expired.pem). Built with
- * the runner of tests/main.c (at the end). */
+ * another name (wrong.pem) and one that expired (expired.pem). The cases
+ * every engine keeps are written once in tls_cases.h, which
+ * test_tls_engine.c runs on an engine of the program's. Built with the
+ * runner of tests/main.c (at the end). */
 #define AIO_TIMEOUT_IMPLEMENTATION
 /* Without OpenSSL's headers the file is a runner of no test, which the
  * checkers that read every test file can still read (tls.sh runs none). */

@@ -12,8 +12,10 @@
  * wherever there are sockets), or beside a built-in engine
  * (-DAIO_TLS_OPENSSL), whose configurations the toy's do not disturb. A
  * client and a server, each a task of one loop on the virtual clock, over
- * real sockets on 127.0.0.1; some servers speak the toy's records by hand,
- * to split them. Built with the runner of tests/main.c (at the end). */
+ * real sockets on 127.0.0.1; some peers speak the toy's records by hand,
+ * to split them. The cases every engine keeps are those of tls_cases.h,
+ * which test_tls.c runs on the built-in engines. Built with the runner of
+ * tests/main.c (at the end). */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #if !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS)
 #define AIO_TLS
