@@ -5,8 +5,10 @@
  * certificates tests/checks/tls.sh makes at run time in the directory
  * TLS_CERTS names: a CA (ca.pem) and another (other-ca.pem), a server's
  * certificate for localhost and 127.0.0.1 (server.pem, server.key), one for
- * another name (wrong.pem) and one that expired (expired.pem). Built with
- * the runner of tests/main.c (at the end). */
+ * another name (wrong.pem) and one that expired (expired.pem). The cases
+ * every engine keeps are written once in tls_cases.h, which
+ * test_tls_engine.c runs on an engine of the program's. Built with the
+ * runner of tests/main.c (at the end). */
 #define AIO_TIMEOUT_IMPLEMENTATION
 /* Without OpenSSL's headers the file is a runner of no test, which the
  * checkers that read every test file can still read (tls.sh runs none). */
@@ -23,65 +25,30 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-/* Small socket buffers, so that a megabyte fills them many times over. */
-static void small_buffers(int fd) {
-    int size = 4096;
-    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
-    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
-}
-
-/* One end of a connection: its task, socket, stream and session. */
-typedef struct {
-    aio_task task;
-    int fd;
-    aio_stream st;
-    char buf[4096];
-    aio_tls tls;
-    aio_status rc, hs, end;
-    long long at, hs_at, end_at;
-    size_t n, sent;
-    int i;
-    char line[96];
+/* What the shared cases of tls_cases.h leave to each file (it says each). */
+#define TLS_PEER_MORE                                                           \
+    long long end_at;                                                          \
+    size_t sent;                                                               \
+    char line[96];                                                             \
     aio_timeout scope;
-} peer_t;
-
-/* A task that writes or reads a large amount beside its peer's other task. */
-typedef struct {
-    aio_task task;
-    peer_t *p;
-    aio_status rc;
-    size_t n;
-} bulk_t;
-
-/* A test's world. A test states its case in the fields of the first group
- * (zero: the defaults), then pair_run(server, client) does the rest: the
- * configurations, a loop, a listener, the two tasks run to their end (and
- * what each ended with checked), every session freed, every socket closed,
- * W zeroed for the next test. */
-static struct {
-    /* the case */
-    const char *server_cert;  /* the server's certificate and key (NULL: "server") */
-    const char *ca;           /* the CAs the client trusts (NULL: "ca.pem"; "": none given) */
-    unsigned sflags, cflags;  /* each side's flags (AIO_TLS_SERVER added) */
-    aio_status client_end, server_end; /* what each task must end with (AIO_OK) */
-    aio_time cancel_at;       /* > 0: a task cancels the client then */
-    void (*engines)(void);    /* called once both configurations are loaded */
-    int sv[2];                /* a socket pair instead of a listener (sv[0] the server's) */
-    size_t bulk;              /* what the bulk tests send each way (BIG) */
-    const char *name;         /* the name a refused client verifies (NULL: localhost) */
-    int variant;              /* which way a test's task goes, where it has two */
-    /* the run */
-    aio_task main, canceller;
-    aio_tls_config scfg, ccfg;
-    int lfd, port;
-    peer_t server, client;
-    bulk_t swriter, cwriter;
-    aio_task_fn server_fn, client_fn;
+/* (the case: the server's certificate and the client's CAs, the engines'
+ * settings, which way a test's task goes; the run: the certificates'
+ * paths) */
+#define TLS_WORLD_MORE                                                          \
+    const char *server_cert;                                                   \
+    const char *ca;                                                            \
+    void (*engines)(void);                                                     \
+    int variant;                                                               \
     char paths[8][512];
-} W;
-
+#define TLS_SERVER_NAME "localhost"
+#define TLS_TRUNCATED_WHY                                                       \
+    "the peer closed the connection without close_notify (AIO_TLS_LENIENT_EOF reads that as the end)"
+#define TLS_HANDSHAKE_CUT_MS 3000
+#define TLS_WRITE_CUT_CHECK(p) ((void)0)
 #define BIG (10u << 20)
 static unsigned char big_out[BIG];
+
+#include "tls_cases.h"
 
 /* The file `name` of the certificates' directory (one of 8 kept at once). */
 static const char *cert(const char *name) {
@@ -110,99 +77,16 @@ static void client_config(const char *ca, unsigned flags) {
     CHECK_EQ(aio_tls_config_load(&W.ccfg), AIO_OK);
 }
 
-/* After a connect or an accept: the stream over it and a session. */
-static void peer_setup(peer_t *p, aio_tls_config *c) {
-    CHECK(p->fd >= 0);
-    CHECK_EQ(aio_stream_init(&p->st, p->fd, p->buf, sizeof p->buf), AIO_OK);
-    CHECK_EQ(aio_tls_init(&p->tls, c), AIO_OK);
-}
-
-/* A task that cancels the client at W.cancel_at. */
-static aio_status canceller(aio_task *t) {
-    AIO_BEGIN(t);
-    AIO_SLEEP(t, W.cancel_at);
-    aio_cancel(&W.client.task);
-    AIO_END(t);
-}
-
-/* The main task: the server and the client (and the canceller), each
- * awaited and what it ended with checked. */
-static aio_status pair_main(aio_task *t) {
-    AIO_BEGIN(t);
-    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
-    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
-    if (W.cancel_at > 0) CHECK_EQ(aio_spawn(&W.canceller, canceller), AIO_OK);
-    AIO_AWAIT(t, W.client.rc, &W.client.task);
-    CHECK_EQ(W.client.rc, W.client_end);
-    if (W.cancel_at > 0) {
-        aio_cancel(&W.canceller);
-        AIO_AWAIT(t, W.server.rc, &W.canceller);
-    }
-    AIO_AWAIT(t, W.server.rc, &W.server.task);
-    CHECK_EQ(W.server.rc, W.server_end);
-    AIO_END(t);
-}
-
-/* A test of the case W states: the server's task and the client's, on a
- * loop of the virtual clock, over a connection on 127.0.0.1 (or W.sv); then
- * every session freed (on every path) and every socket closed. */
+/* A test of the case W states (tls_cases.h): the configurations (the
+ * server's certificate, the CAs the client trusts: W.server_cert, W.ca),
+ * the engines' settings (W.engines), then pair_loop; W zeroed after. */
 static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
-    aio_loop loop;
     server_config(W.server_cert ? W.server_cert : "server", W.sflags);
     client_config(!W.ca ? "ca.pem" : W.ca[0] ? W.ca : NULL, W.cflags);
     if (W.engines) W.engines();
-    if (!W.bulk) W.bulk = BIG;
-    test_loop(&loop);
-    W.server.fd = W.client.fd = -1;
-    if (!W.sv[0] && !W.sv[1]) W.sv[0] = W.sv[1] = -1;
-    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
-    CHECK(W.lfd >= 0);
-    W.port = aio_socket_port(W.lfd);
-    W.server_fn = server_fn;
-    W.client_fn = client_fn;
-    CHECK_EQ(test_run(&loop, &W.main, pair_main), AIO_OK);
-    CHECK_EQ(aio_tls_free(&W.server.tls), AIO_OK);
-    CHECK_EQ(aio_tls_free(&W.client.tls), AIO_OK);
-    if (W.server.fd >= 0) CHECK_EQ(aio_close(W.server.fd), AIO_OK);
-    if (W.client.fd >= 0) CHECK_EQ(aio_close(W.client.fd), AIO_OK);
-    CHECK_EQ(aio_close(W.lfd), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    aio_tls_config_free(&W.scfg);
-    aio_tls_config_free(&W.ccfg);
+    pair_loop(server_fn, client_fn);
     memset(&W, 0, sizeof W);
 }
-
-#define SERVER_PEER AIO_CONTAINER(t, peer_t, task)
-#define CLIENT_PEER AIO_CONTAINER(t, peer_t, task)
-/* The server's accept and handshake, and the client's connect and handshake
- * (to `name`), each within 5 s; p->hs the handshake's result. */
-#define ACCEPT_HANDSHAKE(t, p)                                                  \
-    do {                                                                       \
-        if (W.sv[0] >= 0)                                                      \
-            (p)->fd = W.sv[0];                                                 \
-        else                                                                   \
-            AIO_ACCEPT(t, (p)->fd, W.lfd, AIO_SEC(5));                         \
-        peer_setup((p), &W.scfg);                                              \
-        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, NULL, AIO_SEC(5));  \
-        (p)->hs_at = T_MS();                                                   \
-    } while (0)
-#define CONNECT_HANDSHAKE(t, p, name, d)                                        \
-    do {                                                                       \
-        if (W.sv[1] >= 0)                                                      \
-            (p)->fd = W.sv[1];                                                 \
-        else                                                                   \
-            AIO_TCP_CONNECT(t, (p)->fd, "127.0.0.1", W.port, AIO_SEC(5));      \
-        peer_setup((p), &W.ccfg);                                              \
-        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, (name), (d));       \
-        (p)->hs_at = T_MS();                                                   \
-    } while (0)
-#define CHECK_LINE(rc, p, text)                                                \
-    do {                                                                       \
-        CHECK_EQ((rc), (aio_status)strlen(text));                              \
-        if ((rc) == (aio_status)strlen(text))                                  \
-            CHECK(memcmp(aio_stream_data(&(p)->st), (text), strlen(text)) == 0); \
-    } while (0)
-#define CONTAINS(text, part) CHECK(strstr((text), (part)) != NULL)
 
 /* ------------------------------------------------------------ handshake */
 
@@ -211,44 +95,6 @@ static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
  * server reads its close_notify as the end: 0), the server's answers it.
  * After it, a read gives 0 and a write AIO_ETLS. All at once on the
  * virtual clock. */
-static aio_status lines_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "hello\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the client's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_END(t);
-}
-static aio_status lines_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    CHECK_EQ(aio_bytes_sent(t), 6);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "more\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_DEBUG("the stream's TLS session was shut down");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5)); /* (again: done already) */
-    CHECK_EQ(p->end, AIO_OK);
-    CHECK_EQ(T_MS(), 0);
-    AIO_END(t);
-}
 static void test_tls_lines(void) {
     pair_run(lines_server, lines_client);
 }
@@ -279,41 +125,6 @@ static aio_status silent_server(aio_task *t) {
     AIO_BEGIN(t);
     AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
     AIO_SLEEP(t, AIO_SEC(1000));
-    AIO_END(t);
-}
-static aio_status cut_handshake_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(3));
-    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
-    CHECK_EQ(p->hs_at, 3000);
-    CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_EQ(T_MS(), 3000);
-    /* the default: asyncio's 60 s */
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
-    p->at = T_MS();
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_TLS_DEFAULT_TIMEOUT);
-    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
-    CHECK_EQ(p->hs_at - p->at, 60000);
-    AIO_END(t);
-}
-static aio_status two_silent_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
-    AIO_ACCEPT(t, p->rc, W.lfd, AIO_SEC(5)); /* the second connection */
-    p->i = p->rc;
-    AIO_SLEEP(t, AIO_SEC(1000));
-    AIO_FINALLY(t);
-    if (p->i > 0) aio_close(p->i);
     AIO_END(t);
 }
 static void test_tls_handshake_deadline(void) {
@@ -428,38 +239,8 @@ static void test_tls_no_verify(void) {
 
 /* A peer that never answers the close_notify: the shutdown ends at its
  * deadline, exactly, and leaves the session unusable; the default is 30 s. */
-static aio_status mute_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_SEC(1000));
-    AIO_END(t);
-}
-static aio_status cut_shutdown_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(2));
-    CHECK_EQ(p->end, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 2000);
-    CHECK_STR(aio_tls_error(&p->tls), "the shutdown timed out: the session cannot be used");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_END(t);
-}
 static void test_tls_shutdown_deadline(void) {
     pair_run(mute_server, cut_shutdown_client);
-}
-static aio_status default_shutdown_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_TLS_DEFAULT_TIMEOUT);
-    CHECK_EQ(p->end, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 30000);
-    AIO_END(t);
 }
 static void test_tls_shutdown_default_deadline(void) {
     pair_run(mute_server, default_shutdown_client);
@@ -469,48 +250,6 @@ static void test_tls_shutdown_default_deadline(void) {
  * the end gives AIO_ETRUNCATED (what came before it was read), and so does
  * every read after; with AIO_TLS_LENIENT_EOF it is the end: what is left,
  * then 0. */
-static aio_status abrupt_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "whole\npartial", 13, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
-    AIO_END(t);
-}
-static aio_status truncated_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "whole\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
-        CHECK_LINE(p->rc, p, "partial");
-        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, 0);
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_OK);
-        CHECK_STR(aio_tls_error(&p->tls), "");
-    } else {
-        CHECK_EQ(p->rc, AIO_ETRUNCATED);
-        CHECK_STR(aio_tls_error(&p->tls), "the peer closed the connection without close_notify "
-                                         "(AIO_TLS_LENIENT_EOF reads that as the end)");
-        CHECK_EQ(aio_stream_buffered(&p->st), 7); /* "partial": not taken */
-        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, 7); /* (what was buffered) */
-        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, AIO_ETRUNCATED);
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_ETRUNCATED);
-    }
-    CHECK_EQ(T_MS(), 0);
-    AIO_END(t);
-}
 static void test_tls_truncated(void) {
     pair_run(abrupt_server, truncated_client);
     W.cflags = AIO_TLS_LENIENT_EOF;
@@ -519,63 +258,10 @@ static void test_tls_truncated(void) {
 
 /* ---------------------------------------------------------- data and time */
 
-/* 10 MB each way at once: each side a reader (its task) and a writer (a
- * task beside it) on one session, the socket's buffers full many times
- * over; every byte arrives, in order, and all of it on the virtual clock's
- * time 0 (nothing waits for a timer). */
-static aio_status bulk_writer(aio_task *t) {
-    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
-    AIO_BEGIN(t);
-    AIO_STREAM_WRITE(t, b->rc, &b->p->st, big_out, W.bulk, AIO_SEC(60));
-    CHECK_EQ(b->rc, AIO_OK);
-    b->n = aio_bytes_sent(t);
-    AIO_END(t);
-}
-#define BULK_READ(t, p)                                                         \
-    do {                                                                       \
-        for ((p)->n = 0; (p)->n < W.bulk; (p)->n += (size_t)(p)->rc) {          \
-            AIO_READ_SOME(t, (p)->rc, &(p)->st, AIO_SEC(60));                  \
-            if ((p)->rc <= 0) break;                                           \
-            if (memcmp(aio_stream_data(&(p)->st), big_out + (p)->n, (size_t)(p)->rc) != 0) (p)->i++; \
-        }                                                                      \
-    } while (0)
-static aio_status bulk_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    if (W.sv[0] >= 0) small_buffers(p->fd);
-    W.swriter.p = p;
-    CHECK_EQ(aio_spawn(&W.swriter.task, bulk_writer), AIO_OK);
-    BULK_READ(t, p);
-    CHECK_EQ(p->n, W.bulk);
-    CHECK_EQ(p->i, 0);
-    AIO_AWAIT(t, p->rc, &W.swriter.task);
-    CHECK_EQ(W.swriter.n, W.bulk);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_END(t);
-}
-static aio_status bulk_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    if (W.sv[1] >= 0) small_buffers(p->fd);
-    W.cwriter.p = p;
-    CHECK_EQ(aio_spawn(&W.cwriter.task, bulk_writer), AIO_OK);
-    BULK_READ(t, p);
-    CHECK_EQ(p->n, W.bulk);
-    CHECK_EQ(p->i, 0);
-    AIO_AWAIT(t, p->rc, &W.cwriter.task);
-    CHECK_EQ(W.cwriter.n, W.bulk);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    CHECK_EQ(T_MS(), 0);
-    AIO_END(t);
-}
+/* 10 MB each way at once (tls_cases.h): each side a reader (its task) and
+ * a writer (a task beside it) on one session, the socket's buffers full
+ * many times over; every byte arrives, in order, and all of it on the
+ * virtual clock's time 0 (nothing waits for a timer). */
 static void test_tls_ten_megabytes_each_way(void) {
     size_t i;
     for (i = 0; i < BIG; i++) big_out[i] = (unsigned char)(i * 7 + i / 4099);
@@ -669,59 +355,8 @@ static void test_tls_tickets_and_key_update(void) {
     pair_run(tickets_server, tickets_client);
 }
 
-/* STARTTLS: a plain line, then the handshake on the same stream. The
- * client sends its TLS hello right after its plain request, so the
- * server's stream holds it, unread, when the plain line is read: the
- * handshake gives those bytes to the engine first. */
-static aio_status starttls_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
-    peer_setup(p, &W.scfg);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "STARTTLS\n");
-    CHECK(aio_stream_buffered(&p->st) > 0); /* the client's hello */
-    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    CHECK_EQ(aio_stream_buffered(&p->st), 0);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "secret\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "noted\n", 6, AIO_SEC(5));
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    /* plain text again after the session's end */
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "QUIT\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "221 bye\n", 8, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_END(t);
-}
-static aio_status starttls_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
-    peer_setup(p, &W.ccfg);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "STARTTLS\n", 9, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "secret\n", 7, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "noted\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the server's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    CHECK_EQ(aio_stream_at_eof(&p->st), 1);
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_stream_at_eof(&p->st), 0); /* (TLS's end, not the socket's) */
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "221 bye\n");
-    AIO_END(t);
-}
+/* STARTTLS: a plain line, then the handshake on the same stream, then plain
+ * text again (tls_cases.h). */
 static void test_tls_starttls(void) {
     pair_run(starttls_server, starttls_client);
 }
@@ -729,28 +364,6 @@ static void test_tls_starttls(void) {
 /* A write cut by its deadline after part of it went into the engine (a
  * peer that reads nothing): the session is unusable from then on, for
  * writes and reads, as Trio's rule has it; aio_bytes_sent says what went. */
-static aio_status cut_write_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    small_buffers(p->fd);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(1));
-    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 1000);
-    p->n = aio_bytes_sent(t);
-    CHECK(p->n < BIG);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
-                                      "the TLS engine: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_END(t);
-}
 static void test_tls_write_cut(void) {
     pair_run(mute_server, cut_write_client);
 }
@@ -898,95 +511,9 @@ static void test_tls_cancel_in_shutdown(void) {
     pair_run(mute_server, cancel_shutdown_client);
 }
 
-/* A read whose deadline falls inside a record: a relay between the two
- * ends (each end's socket paired with one of the relay's) passes every
- * byte at once, except that the record carrying "late\n" reaches the
- * client without its last 5 bytes until 100 ms later. The client's read
- * with a 50 ms deadline ends then, taking nothing, with the engine holding
- * part of a record; the session goes on, and the next read has the line
- * whole at 100 ms. */
-typedef struct {
-    aio_task task;
-    int from, to, split;
-    aio_status rc, n;
-    char buf[32768];
-} relay_t;
-static relay_t relay[2]; /* the server's bytes to the client, and back */
-static int relay_fd[2];  /* the relay's sockets (the client's side, the server's) */
-static aio_status relay_task(aio_task *t) {
-    relay_t *r = AIO_CONTAINER(t, relay_t, task);
-    AIO_BEGIN(t);
-    for (;;) {
-        AIO_RECV(t, r->n, r->from, r->buf, sizeof r->buf, AIO_NEVER);
-        if (r->n <= 0) break;
-        if (r->split && r->n > 5) { /* the record the server just wrote: all but its end */
-            r->split = 0;
-            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n - 5, AIO_SEC(5));
-            CHECK_EQ(r->rc, AIO_OK);
-            AIO_SLEEP(t, AIO_MS(100));
-            AIO_SEND_ALL(t, r->rc, r->to, r->buf + r->n - 5, 5, AIO_SEC(5));
-        } else {
-            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n, AIO_SEC(5));
-        }
-        CHECK_EQ(r->rc, AIO_OK);
-    }
-    AIO_END(t);
-}
-static aio_status split_server(aio_task *t) {
-    peer_t *p = SERVER_PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_MS(10)); /* (the handshake's last bytes, and any ticket, gone through) */
-    relay[0].split = 1;
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "ok\n");
-    AIO_FINALLY(t);
-    aio_cancel(&relay[0].task);
-    aio_cancel(&relay[1].task);
-    AIO_AWAIT(t, p->rc, &relay[0].task);
-    AIO_AWAIT(t, p->rc, &relay[1].task);
-    AIO_END(t);
-}
-static aio_status split_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CHECK_EQ(aio_spawn(&relay[0].task, relay_task), AIO_OK);
-    CHECK_EQ(aio_spawn(&relay[1].task, relay_task), AIO_OK);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_MS(20));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_MS(50));
-    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 70);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    CHECK_EQ(aio_stream_buffered(&p->st), 0);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "late\n");
-    CHECK_EQ(T_MS(), 110);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_END(t);
-}
-static void test_tls_read_deadline_inside_a_record(void) {
-    int a[2], b[2];
-    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
-    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
-    W.sv[1] = a[0];     /* the client's */
-    relay_fd[0] = a[1]; /* the relay's, facing the client */
-    W.sv[0] = b[0];     /* the server's */
-    relay_fd[1] = b[1]; /* the relay's, facing the server */
-    memset(relay, 0, sizeof relay);
-    relay[0].from = relay_fd[1];
-    relay[0].to = relay_fd[0];
-    relay[1].from = relay_fd[0];
-    relay[1].to = relay_fd[1];
-    pair_run(split_server, split_client);
-    CHECK_EQ(aio_close(relay_fd[0]), AIO_OK);
-    CHECK_EQ(aio_close(relay_fd[1]), AIO_OK);
-}
+/* A read whose deadline falls inside a record, held back by a relay
+ * (tls_cases.h). */
+static void test_tls_read_deadline_inside_a_record(void) { relay_split_run(); }
 
 /* Cases of CPython's asyncio tests (test_ssl.py, test_sslproto.py), each
  * as what it checks, in this library's terms:
@@ -1674,22 +1201,6 @@ static void test_tls_shutdown_drops_what_comes_first(void) { pair_run(chatty_ser
 
 /* A shutdown that meets the peer's close without close_notify:
  * AIO_ETRUNCATED; AIO_OK with AIO_TLS_LENIENT_EOF. */
-static aio_status truncated_shutdown_client(aio_task *t) {
-    peer_t *p = CLIENT_PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_MS(10)); /* (the server has written and closed) */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
-        CHECK_EQ(p->end, AIO_OK);
-    } else {
-        CHECK_EQ(p->end, AIO_ETRUNCATED);
-        CONTAINS(aio_tls_error(&p->tls), "without close_notify");
-    }
-    CHECK_EQ(T_MS(), 10);
-    AIO_END(t);
-}
 static void test_tls_shutdown_meets_truncation(void) {
     pair_run(abrupt_server, truncated_shutdown_client);
     W.cflags = AIO_TLS_LENIENT_EOF;

@@ -12,54 +12,37 @@
  * wherever there are sockets), or beside a built-in engine
  * (-DAIO_TLS_OPENSSL), whose configurations the toy's do not disturb. A
  * client and a server, each a task of one loop on the virtual clock, over
- * real sockets on 127.0.0.1; some servers speak the toy's records by hand,
- * to split them. Built with the runner of tests/main.c (at the end). */
+ * real sockets on 127.0.0.1; some peers speak the toy's records by hand,
+ * to split them. The cases every engine keeps are those of tls_cases.h,
+ * which test_tls.c runs on the built-in engines. Built with the runner of
+ * tests/main.c (at the end). */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #if !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS)
 #define AIO_TLS
 #endif
 #include "../test.h"
 #include "toy_engine.h"
-#include <sys/socket.h>
 
-/* Small socket buffers, so that a write fills them with a record half sent. */
-static void small_buffers(int fd) {
-    int size = 4096;
-    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
-    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
-}
-
-/* One end of a connection: its task, socket, stream and session. */
-typedef struct {
-    aio_task task;
-    int fd;
-    aio_stream st;
-    char buf[4096];
-    aio_tls tls;
-    aio_status rc, hs, end;
-    unsigned char raw[TOY_HEAD + TOY_MAX];
-    size_t n;
-} peer_t;
-
-/* A test's world: the case (the flags, the client's server name), then the
- * run. pair_run(server, client) makes the configurations on the toy engine,
- * a loop and a listener, runs both tasks to their end (each must end with
- * AIO_OK), frees every session, closes every socket, and checks that the
- * engine freed what it made. */
-static struct {
-    unsigned sflags, cflags;
-    const char *name; /* the client's server name (NULL: "toy.example") */
-    aio_task main;
-    aio_tls_config scfg, ccfg;
-    int lfd, port;
-    peer_t server, client;
-    aio_task_fn server_fn, client_fn;
-} W;
-
+/* What the shared cases of tls_cases.h leave to each file (it says each):
+ * the raw record of a peer that speaks the toy's by hand. */
+#define TLS_PEER_MORE unsigned char raw[TOY_HEAD + TOY_MAX];
+#define TLS_WORLD_MORE
+#define TLS_SERVER_NAME (W.name ? W.name : "toy.example")
+#define TLS_TRUNCATED_WHY "toy: the peer closed the connection without close_notify"
+#define TLS_HANDSHAKE_CUT_MS 2000
+/* (a record half sent: the toy's session says how far it went) */
+#define TLS_WRITE_CUT_CHECK(p)                                                  \
+    do {                                                                       \
+        CHECK(((toy_session *)(p)->tls.engine)->out_at > 0);                   \
+        CHECK(((toy_session *)(p)->tls.engine)->out_at < ((toy_session *)(p)->tls.engine)->out_len); \
+    } while (0)
 #define BIG (1u << 20)
 static unsigned char big_out[BIG];
+#include "tls_cases.h"
 
-static void configs(void) {
+/* A test of the case W states (tls_cases.h): the configurations on the toy
+ * engine, then pair_loop; then the engine must have freed what it made. */
+static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
     W.scfg.flags = AIO_TLS_SERVER | W.sflags;
     W.scfg.cert_file = "toy.pem"; /* (the toy reads no file: the library wants a server to name them) */
     W.scfg.key_file = "toy.key";
@@ -68,60 +51,12 @@ static void configs(void) {
     W.ccfg.flags = W.cflags;
     W.ccfg.engine_ops = &toy_engine;
     CHECK_EQ(aio_tls_config_load(&W.ccfg), AIO_OK);
-}
-
-static aio_status pair_main(aio_task *t) {
-    AIO_BEGIN(t);
-    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
-    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
-    AIO_AWAIT(t, W.client.rc, &W.client.task);
-    CHECK_EQ(W.client.rc, AIO_OK);
-    AIO_AWAIT(t, W.server.rc, &W.server.task);
-    CHECK_EQ(W.server.rc, AIO_OK);
-    AIO_END(t);
-}
-
-static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
-    aio_loop loop;
-    configs();
-    test_loop(&loop);
-    W.server.fd = W.client.fd = -1;
-    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
-    CHECK(W.lfd >= 0);
-    W.port = aio_socket_port(W.lfd);
-    W.server_fn = server_fn;
-    W.client_fn = client_fn;
-    CHECK_EQ(test_run(&loop, &W.main, pair_main), AIO_OK);
-    CHECK_EQ(aio_tls_free(&W.server.tls), AIO_OK);
-    CHECK_EQ(aio_tls_free(&W.client.tls), AIO_OK);
-    if (W.server.fd >= 0) CHECK_EQ(aio_close(W.server.fd), AIO_OK);
-    if (W.client.fd >= 0) CHECK_EQ(aio_close(W.client.fd), AIO_OK);
-    CHECK_EQ(aio_close(W.lfd), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    aio_tls_config_free(&W.scfg);
-    aio_tls_config_free(&W.ccfg);
+    pair_loop(server_fn, client_fn);
     CHECK_EQ(toy_sessions, 0);
     CHECK_EQ(toy_loads, toy_unloads);
     memset(&W, 0, sizeof W);
 }
 
-#define PEER AIO_CONTAINER(t, peer_t, task)
-/* The server's accept, its stream, and the handshake within 5 s (p->hs). */
-#define ACCEPT_HANDSHAKE(t, p)                                                 \
-    do {                                                                       \
-        AIO_ACCEPT(t, (p)->fd, W.lfd, AIO_SEC(5));                             \
-        CHECK(aio_stream_init(&(p)->st, (p)->fd, (p)->buf, sizeof (p)->buf) == AIO_OK); \
-        CHECK(aio_tls_init(&(p)->tls, &W.scfg) == AIO_OK);                     \
-        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, NULL, AIO_SEC(5));  \
-    } while (0)
-/* The client's connect, its stream, and the handshake within d. */
-#define CONNECT_HANDSHAKE(t, p, d)                                             \
-    do {                                                                       \
-        AIO_TCP_CONNECT(t, (p)->fd, "127.0.0.1", W.port, AIO_SEC(5));          \
-        CHECK(aio_stream_init(&(p)->st, (p)->fd, (p)->buf, sizeof (p)->buf) == AIO_OK); \
-        CHECK(aio_tls_init(&(p)->tls, &W.ccfg) == AIO_OK);                     \
-        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, W.name ? W.name : "toy.example", (d)); \
-    } while (0)
 /* A server that speaks the toy's records by hand: the accept, the client's
  * hello read whole (its header, then its body), the server's sent. */
 #define RAW_HANDSHAKE(t, p)                                                    \
@@ -135,124 +70,40 @@ static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
         AIO_SEND_ALL(t, (p)->rc, (p)->fd, (p)->raw, (p)->n, AIO_SEC(5));       \
         CHECK_EQ((p)->rc, AIO_OK);                                             \
     } while (0)
-#define CHECK_LINE(rc, p, text)                                                \
-    do {                                                                       \
-        CHECK_EQ((rc), (aio_status)strlen(text));                              \
-        if ((rc) == (aio_status)strlen(text))                                  \
-            CHECK(memcmp(aio_stream_data(&(p)->st), (text), strlen(text)) == 0); \
-    } while (0)
 
 /* ------------------------------------------------------- lines, shutdown */
 
 /* A line each way, then the client's shutdown, which the server reads as
  * the end (0) and answers with its own; after it the client reads 0 and
- * cannot write. */
-static aio_status lines_server(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "hello\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the client's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_END(t);
-}
-static aio_status lines_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "more\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_DEBUG("AIO_STREAM_WRITE: the stream's TLS session was shut down");
-    CHECK_EQ(T_MS(), 0);
-    AIO_END(t);
-}
+ * cannot write (tls_cases.h). */
 static void test_engine_lines(void) {
     pair_run(lines_server, lines_client);
     CHECK(toy_loads >= 2);
 }
 
-/* A megabyte through small socket buffers: records cut by the socket, sent
- * and read in pieces, every byte in its place. */
-static unsigned char big_in[BIG];
-static aio_status bulk_server(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    for (p->n = 0; p->n < BIG; p->n += (size_t)p->rc) {
-        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
-        if (p->rc <= 0) break;
-        memcpy(big_in + p->n, aio_stream_data(&p->st), (size_t)p->rc);
-    }
-    CHECK_EQ(p->n, BIG);
-    CHECK(memcmp(big_in, big_out, BIG) == 0);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_END(t);
-}
-static aio_status bulk_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    small_buffers(p->fd);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_END(t);
-}
+/* A megabyte each way at once (tls_cases.h), over TCP, then over a pair of
+ * local sockets with small buffers: records cut by the socket, sent and
+ * read in pieces, every byte in its place. */
 static void test_engine_megabyte(void) {
     size_t i;
     for (i = 0; i < BIG; i++) big_out[i] = (unsigned char)(i * 7 + i / 251);
+    pair_run(bulk_server, bulk_client);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, W.sv), 0);
     pair_run(bulk_server, bulk_client);
 }
 
 /* ------------------------------------------------------------- deadlines */
 
 /* A server that accepts and says nothing: the handshake ends at its
- * deadline, to the instant, and leaves the session unusable. */
-static aio_status mute_server(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
-    AIO_SLEEP(t, AIO_SEC(40));
-    AIO_END(t);
-}
-static aio_status cut_handshake_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(2));
-    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 2000);
-    CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_END(t);
-}
-static void test_engine_handshake_deadline(void) { pair_run(mute_server, cut_handshake_client); }
+ * deadline, to the instant, and leaves the session unusable; the default
+ * deadline, 60 s (tls_cases.h). */
+static void test_engine_handshake_deadline(void) { pair_run(two_silent_server, cut_handshake_client); }
 
 /* A server that sends the first 5 bytes of a record "hello\n", then the
  * rest 2 s later: a read cut at 1 s takes nothing (the engine keeps what
  * came of the record), and the next one reads the whole line. */
-static aio_status split_server(aio_task *t) {
-    peer_t *p = PEER;
+static aio_status raw_split_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
     RAW_HANDSHAKE(t, p);
     p->n = toy_seal(p->raw, TOY_DATA, "hello\n", 6);
@@ -266,30 +117,13 @@ static aio_status split_server(aio_task *t) {
     CHECK_EQ(p->rc, AIO_OK);
     AIO_END(t);
 }
-static aio_status split_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(1));
-    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 1000);
-    CHECK_EQ(aio_stream_buffered(&p->st), 0);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "hello\n");
-    CHECK_EQ(T_MS(), 2000);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_END(t);
-}
-static void test_engine_read_cut_inside_a_record(void) { pair_run(split_server, split_client); }
-
-/* The same read cancelled at 1 s (a task of its own, cancelled by the
- * client): it takes nothing either, and the session goes on. */
+/* The client: its first read cut at 1 s inside the record, by its deadline
+ * or (reader.by_cancel) by a cancel of the task it runs in; it takes
+ * nothing, the session goes on, and the next read has the whole line. */
 static struct {
     aio_task task;
     aio_status rc;
+    int by_cancel;
 } reader;
 static aio_status read_line_task(aio_task *t) {
     AIO_BEGIN(t);
@@ -297,16 +131,21 @@ static aio_status read_line_task(aio_task *t) {
     AIO_RETURN(t, reader.rc);
     AIO_END(t);
 }
-static aio_status cancelled_read_client(aio_task *t) {
-    peer_t *p = PEER;
+static aio_status raw_split_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
     CHECK_EQ(p->hs, AIO_OK);
-    CHECK_EQ(aio_spawn(&reader.task, read_line_task), AIO_OK);
-    AIO_SLEEP(t, AIO_SEC(1));
-    aio_cancel(&reader.task);
-    AIO_AWAIT(t, p->rc, &reader.task);
-    CHECK_EQ(p->rc, AIO_ECANCELED);
+    if (reader.by_cancel) {
+        CHECK_EQ(aio_spawn(&reader.task, read_line_task), AIO_OK);
+        AIO_SLEEP(t, AIO_SEC(1));
+        aio_cancel(&reader.task);
+        AIO_AWAIT(t, p->rc, &reader.task);
+        CHECK_EQ(p->rc, AIO_ECANCELED);
+    } else {
+        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(1));
+        CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    }
     CHECK_EQ(T_MS(), 1000);
     CHECK_EQ(aio_stream_buffered(&p->st), 0);
     CHECK_STR(aio_tls_error(&p->tls), "");
@@ -317,12 +156,24 @@ static aio_status cancelled_read_client(aio_task *t) {
     CHECK_EQ(p->rc, 0);
     AIO_END(t);
 }
-static void test_engine_read_cancelled_inside_a_record(void) { pair_run(split_server, cancelled_read_client); }
+static void test_engine_read_cut_inside_a_record(void) {
+    pair_run(raw_split_server, raw_split_client);
+    relay_split_run(); /* (and a record held back by a relay: tls_cases.h) */
+}
+
+/* The same read cancelled at 1 s (a task of its own, cancelled by the
+ * client): it takes nothing either, and the session goes on. */
+static void test_engine_read_cancelled_inside_a_record(void) {
+    reader.by_cancel = 1;
+    pair_run(raw_split_server, raw_split_client);
+    reader.by_cancel = 0;
+}
 
 /* A write cut by its deadline with a record half sent (a peer that reads
- * nothing): every later call of the session says it cannot be used. */
+ * nothing, through small buffers): every later call of the session says it
+ * cannot be used (tls_cases.h). */
 static aio_status idle_server(aio_task *t) {
-    peer_t *p = PEER;
+    peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
     ACCEPT_HANDSHAKE(t, p);
     CHECK_EQ(p->hs, AIO_OK);
@@ -330,151 +181,67 @@ static aio_status idle_server(aio_task *t) {
     AIO_SLEEP(t, AIO_SEC(3));
     AIO_END(t);
 }
-static aio_status cut_write_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    small_buffers(p->fd);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(1));
-    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 1000);
-    CHECK(aio_bytes_sent(t) < BIG);
-    CHECK(((toy_session *)p->tls.engine)->out_at > 0); /* (a record half sent) */
-    CHECK(((toy_session *)p->tls.engine)->out_at < ((toy_session *)p->tls.engine)->out_len);
-    CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
-                                      "the TLS engine: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_END(t);
-}
 static void test_engine_write_cut(void) { pair_run(idle_server, cut_write_client); }
 
-/* A shutdown against a peer that never answers: its default deadline, 30 s. */
-static aio_status silent_server(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_SEC(40));
-    AIO_END(t);
+/* A shutdown against a peer that never answers: cut at its deadline, and
+ * at its default deadline, 30 s (tls_cases.h). */
+static void test_engine_shutdown_deadline(void) {
+    pair_run(mute_server, cut_shutdown_client);
+    pair_run(mute_server, default_shutdown_client);
 }
-static aio_status cut_shutdown_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_TLS_DEFAULT_TIMEOUT);
-    CHECK_EQ(p->end, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 30000);
-    CHECK_STR(aio_tls_error(&p->tls), "the shutdown timed out: the session cannot be used");
-    AIO_END(t);
-}
-static void test_engine_shutdown_deadline(void) { pair_run(silent_server, cut_shutdown_client); }
 
-/* STARTTLS with the client's hello sent right after its plain request: the
- * stream had the hello buffered at the handshake, and the engine reads it
- * first through aio_tls_io_recv. The client speaks the records by hand. */
-static aio_status starttls_server(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
-    CHECK_EQ(aio_stream_init(&p->st, p->fd, p->buf, sizeof p->buf), AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "STARTTLS\n");
-    CHECK(aio_stream_buffered(&p->st) > 0); /* (the hello, buffered) */
-    CHECK_EQ(aio_tls_init(&p->tls, &W.scfg), AIO_OK);
-    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "secret\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_END(t);
-}
-static aio_status starttls_client(aio_task *t) {
-    peer_t *p = PEER;
+/* STARTTLS (tls_cases.h): a plain line, the handshake on the same stream,
+ * plain text again after the session's end. Then with a client that speaks
+ * the records by hand, its hello sent in one piece with its plain request:
+ * the server's stream has the hello buffered at the handshake, for
+ * certain, and the engine reads it first through aio_tls_io_recv. */
+/* A record of type `type` carrying `text`, read whole through the client's
+ * plain stream. */
+#define RAW_READ(t, p, type, text)                                             \
+    do {                                                                       \
+        AIO_READ_EXACTLY(t, (p)->rc, &(p)->st, TOY_HEAD + strlen(text), AIO_SEC(5)); \
+        CHECK_EQ((p)->rc, (aio_status)(TOY_HEAD + strlen(text)));              \
+        if ((p)->rc == (aio_status)(TOY_HEAD + strlen(text))) { /* (else its header is not to be trusted) */ \
+            memcpy((p)->raw, aio_stream_data(&(p)->st), (size_t)(p)->rc);      \
+            CHECK_EQ((p)->raw[0], (type));                                     \
+            CHECK_EQ(toy_open((p)->raw), strlen(text));                        \
+            CHECK(memcmp((p)->raw + TOY_HEAD, (text), strlen(text)) == 0);     \
+        }                                                                      \
+    } while (0)
+static aio_status raw_starttls_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
     AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    CHECK_EQ(aio_stream_init(&p->st, p->fd, p->buf, sizeof p->buf), AIO_OK);
     memcpy(p->raw, "STARTTLS\n", 9);
     p->n = 9 + toy_seal(p->raw + 9, TOY_HELLO, "toy-hello:x", 11);
-    AIO_SEND_ALL(t, p->rc, p->fd, p->raw, p->n, AIO_SEC(5));
+    AIO_STREAM_WRITE(t, p->rc, &p->st, p->raw, p->n, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_OK);
-    AIO_RECV(t, p->rc, p->fd, p->raw, TOY_HEAD + 16, AIO_SEC(5));
-    CHECK_EQ(p->rc, TOY_HEAD + 16);
-    if (p->rc == TOY_HEAD + 16) { /* (else its header is not to be trusted) */
-        CHECK_EQ(toy_open(p->raw), 16);
-        CHECK(memcmp(p->raw + TOY_HEAD, "toy-hello-server", 16) == 0);
-    }
+    RAW_READ(t, p, TOY_HELLO, "toy-hello-server");
     p->n = toy_seal(p->raw, TOY_DATA, "secret\n", 7);
-    p->n += toy_seal(p->raw + p->n, TOY_CLOSE, "", 0);
-    AIO_SEND_ALL(t, p->rc, p->fd, p->raw, p->n, AIO_SEC(5));
+    AIO_STREAM_WRITE(t, p->rc, &p->st, p->raw, p->n, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_OK);
+    RAW_READ(t, p, TOY_DATA, "noted\n");
+    RAW_READ(t, p, TOY_CLOSE, ""); /* the server's close_notify, answered */
+    p->n = toy_seal(p->raw, TOY_CLOSE, "", 0);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, p->raw, p->n, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "221 bye\n");
     AIO_END(t);
 }
-static void test_engine_starttls(void) { pair_run(starttls_server, starttls_client); }
+static void test_engine_starttls(void) {
+    pair_run(starttls_server, starttls_client);
+    pair_run(starttls_server, raw_starttls_client);
+}
 
 /* ------------------------------------------------------------ the end */
 
 /* A peer that closes its socket without close_notify: AIO_ETRUNCATED with
  * the engine's reason, in a read and in a shutdown; the end (0) with
  * AIO_TLS_LENIENT_EOF. */
-static aio_status abrupt_server(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "whole\npartial", 13, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
-    AIO_END(t);
-}
-static aio_status truncated_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "whole\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
-        CHECK_LINE(p->rc, p, "partial");
-        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, 0);
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_OK);
-        CHECK_STR(aio_tls_error(&p->tls), "");
-    } else {
-        CHECK_EQ(p->rc, AIO_ETRUNCATED);
-        CHECK_STR(aio_tls_error(&p->tls), "toy: the peer closed the connection without close_notify");
-        CHECK_EQ(aio_stream_buffered(&p->st), 7); /* "partial": not taken */
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_ETRUNCATED);
-    }
-    AIO_END(t);
-}
-static aio_status truncated_shutdown_client(aio_task *t) {
-    peer_t *p = PEER;
-    AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_SLEEP(t, AIO_MS(100)); /* (the server has gone) */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
-        CHECK_EQ(p->end, AIO_OK);
-    } else {
-        CHECK_EQ(p->end, AIO_ETRUNCATED);
-        CHECK_STR(aio_tls_error(&p->tls), "toy: the peer closed the connection without close_notify");
-    }
-    AIO_END(t);
-}
 static void test_engine_truncated(void) {
     pair_run(abrupt_server, truncated_client);
     W.cflags = AIO_TLS_LENIENT_EOF;
@@ -490,16 +257,16 @@ static void test_engine_truncated(void) {
  * "expired."): AIO_ECERT with the engine's words; AIO_TLS_NO_VERIFY lets it
  * through. */
 static aio_status hello_server(aio_task *t) {
-    peer_t *p = PEER;
+    peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
     ACCEPT_HANDSHAKE(t, p);
     CHECK_EQ(p->hs, AIO_OK);
     AIO_END(t);
 }
 static aio_status refused_client(aio_task *t) {
-    peer_t *p = PEER;
+    peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
     if (W.cflags & AIO_TLS_NO_VERIFY) {
         CHECK_EQ(p->hs, AIO_OK);
     } else {
@@ -521,7 +288,7 @@ static void test_engine_certificate(void) {
 /* A server that is not the toy's (it answers in plain text): the
  * handshake fails with the engine's reason. */
 static aio_status plain_server(aio_task *t) {
-    peer_t *p = PEER;
+    peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
     AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
     AIO_SEND_ALL(t, p->rc, p->fd, "HTTP/1.1 400 Bad Request\r\n\r\n", 28, AIO_SEC(5));
@@ -529,9 +296,9 @@ static aio_status plain_server(aio_task *t) {
     AIO_END(t);
 }
 static aio_status not_toy_client(aio_task *t) {
-    peer_t *p = PEER;
+    peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, AIO_SEC(5));
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
     CHECK_EQ(p->hs, AIO_ETLS);
     CHECK_STR(aio_tls_error(&p->tls), "toy: a record too long (not a toy's)");
     AIO_END(t);

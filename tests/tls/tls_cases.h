@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: MIT */
+/* The cases of TLS on a stream that hold on every engine, written once:
+ * tests/tls/test_tls.c runs them on the built-in engines (OpenSSL, Mbed
+ * TLS), tests/tls/test_tls_engine.c on an engine of the program's (the toy
+ * of tests/tls/toy_engine.h). Here: the peer, the test's world W, the
+ * connection's set-up, the run of a server task and a client task on one
+ * loop of the virtual clock, and the tasks of the shared cases (lines both
+ * ways and each side's shutdown, a handshake cut by its deadline, a
+ * shutdown against a silent peer, a write cut with a record half sent, a
+ * peer that closes without close_notify). Each file states what differs:
+ *
+ *   TLS_PEER_MORE          its own fields of peer_t (may be empty)
+ *   TLS_WORLD_MORE         its own fields of W (may be empty)
+ *   TLS_SERVER_NAME        the name the shared clients give their handshake
+ *   TLS_TRUNCATED_WHY      the engine's reason for a close without close_notify
+ *   TLS_HANDSHAKE_CUT_MS   the deadline that cuts cut_handshake_client's first handshake
+ *   TLS_WRITE_CUT_CHECK(p) what it checks more of a write cut (empty: nothing)
+ *   BIG, big_out           what a write that fills the socket sends
+ *
+ * then includes this after tests/test.h, and loads the two configurations
+ * (W.scfg, W.ccfg) before each pair_loop. */
+#ifndef TLS_CASES_H
+#define TLS_CASES_H
+#include <sys/socket.h>
+
+/* Small socket buffers: a write fills them with a record half sent, a
+ * megabyte fills them many times over. */
+static void small_buffers(int fd) {
+    int size = 4096;
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
+    CHECK_EQ(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
+}
+
+/* One end of a connection: its task, socket, stream and session. */
+typedef struct tls_peer {
+    aio_task task;
+    int fd;
+    aio_stream st;
+    char buf[4096];
+    aio_tls tls;
+    aio_status rc, hs, end;
+    long long at, hs_at;
+    size_t n;
+    int i;
+    TLS_PEER_MORE
+} peer_t;
+
+/* A task that writes or reads a large amount beside its peer's other task. */
+typedef struct {
+    aio_task task;
+    peer_t *p;
+    aio_status rc;
+    size_t n;
+} bulk_t;
+
+/* A test's world. A test states its case in the fields of the first group
+ * (zero: the defaults), then the file's pair_run(server, client) does the
+ * rest: the configurations, then pair_loop (a loop, a listener, the two
+ * tasks run to their end and what each ended with checked, every session
+ * freed, every socket closed), W zeroed for the next test. */
+static struct {
+    /* the case */
+    unsigned sflags, cflags;  /* each side's flags (AIO_TLS_SERVER added) */
+    aio_status client_end, server_end; /* what each task must end with (AIO_OK) */
+    aio_time cancel_at;       /* > 0: a task cancels the client then */
+    int sv[2];                /* a socket pair instead of a listener (sv[0] the server's) */
+    const char *name;         /* the name the file's clients give (NULL: its default) */
+    size_t bulk;              /* what the bulk tests send each way (BIG) */
+    /* the run */
+    aio_task main, canceller;
+    aio_tls_config scfg, ccfg;
+    int lfd, port;
+    peer_t server, client;
+    bulk_t swriter, cwriter;
+    aio_task_fn server_fn, client_fn;
+    TLS_WORLD_MORE
+} W;
+
+/* The file's: the configurations of the case W states, then pair_loop. */
+static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn);
+
+/* After a connect or an accept: the stream over it and a session. */
+static void peer_setup(peer_t *p, aio_tls_config *c) {
+    CHECK(p->fd >= 0);
+    CHECK_EQ(aio_stream_init(&p->st, p->fd, p->buf, sizeof p->buf), AIO_OK);
+    CHECK_EQ(aio_tls_init(&p->tls, c), AIO_OK);
+}
+
+/* A task that cancels the client at W.cancel_at. */
+static aio_status canceller(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, W.cancel_at);
+    aio_cancel(&W.client.task);
+    AIO_END(t);
+}
+
+/* The main task: the server and the client (and the canceller), each
+ * awaited and what it ended with checked. */
+static aio_status pair_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&W.server.task, W.server_fn), AIO_OK);
+    CHECK_EQ(aio_spawn(&W.client.task, W.client_fn), AIO_OK);
+    if (W.cancel_at > 0) CHECK_EQ(aio_spawn(&W.canceller, canceller), AIO_OK);
+    AIO_AWAIT(t, W.client.rc, &W.client.task);
+    CHECK_EQ(W.client.rc, W.client_end);
+    if (W.cancel_at > 0) {
+        aio_cancel(&W.canceller);
+        AIO_AWAIT(t, W.server.rc, &W.canceller);
+    }
+    AIO_AWAIT(t, W.server.rc, &W.server.task);
+    CHECK_EQ(W.server.rc, W.server_end);
+    AIO_END(t);
+}
+
+/* The run of the case W states, its configurations loaded: the server's
+ * task and the client's, on a loop of the virtual clock, over a connection
+ * on 127.0.0.1 (or W.sv); then every session freed (on every path), every
+ * socket closed, the configurations freed. */
+static void pair_loop(aio_task_fn server_fn, aio_task_fn client_fn) {
+    aio_loop loop;
+    if (!W.bulk) W.bulk = BIG;
+    test_loop(&loop);
+    W.server.fd = W.client.fd = -1;
+    if (!W.sv[0] && !W.sv[1]) W.sv[0] = W.sv[1] = -1;
+    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
+    CHECK(W.lfd >= 0);
+    W.port = aio_socket_port(W.lfd);
+    W.server_fn = server_fn;
+    W.client_fn = client_fn;
+    CHECK_EQ(test_run(&loop, &W.main, pair_main), AIO_OK);
+    CHECK_EQ(aio_tls_free(&W.server.tls), AIO_OK);
+    CHECK_EQ(aio_tls_free(&W.client.tls), AIO_OK);
+    if (W.server.fd >= 0) CHECK_EQ(aio_close(W.server.fd), AIO_OK);
+    if (W.client.fd >= 0) CHECK_EQ(aio_close(W.client.fd), AIO_OK);
+    CHECK_EQ(aio_close(W.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&W.scfg);
+    aio_tls_config_free(&W.ccfg);
+}
+
+#define SERVER_PEER AIO_CONTAINER(t, peer_t, task)
+#define CLIENT_PEER AIO_CONTAINER(t, peer_t, task)
+/* The server's accept and handshake, and the client's connect and handshake
+ * (to `name`, within d), each within 5 s; p->hs the handshake's result,
+ * p->hs_at its time. */
+#define ACCEPT_HANDSHAKE(t, p)                                                  \
+    do {                                                                       \
+        if (W.sv[0] >= 0)                                                      \
+            (p)->fd = W.sv[0];                                                 \
+        else                                                                   \
+            AIO_ACCEPT(t, (p)->fd, W.lfd, AIO_SEC(5));                         \
+        peer_setup((p), &W.scfg);                                              \
+        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, NULL, AIO_SEC(5));  \
+        (p)->hs_at = T_MS();                                                   \
+    } while (0)
+#define CONNECT_HANDSHAKE(t, p, name, d)                                        \
+    do {                                                                       \
+        if (W.sv[1] >= 0)                                                      \
+            (p)->fd = W.sv[1];                                                 \
+        else                                                                   \
+            AIO_TCP_CONNECT(t, (p)->fd, "127.0.0.1", W.port, AIO_SEC(5));      \
+        peer_setup((p), &W.ccfg);                                              \
+        AIO_TLS_HANDSHAKE(t, (p)->hs, &(p)->tls, &(p)->st, (name), (d));       \
+        (p)->hs_at = T_MS();                                                   \
+    } while (0)
+#define CHECK_LINE(rc, p, text)                                                \
+    do {                                                                       \
+        CHECK_EQ((rc), (aio_status)strlen(text));                              \
+        if ((rc) == (aio_status)strlen(text))                                  \
+            CHECK(memcmp(aio_stream_data(&(p)->st), (text), strlen(text)) == 0); \
+    } while (0)
+#define CONTAINS(text, part) CHECK(strstr((text), (part)) != NULL)
+
+/* ------------------------------------------------------- lines, shutdown */
+
+/* A handshake, then lines both ways through AIO_READ_LINE and
+ * AIO_STREAM_WRITE, then each side's shutdown: the client's first (the
+ * server reads its close_notify as the end: 0), the server's answers it.
+ * After it, a read gives 0 and a write AIO_ETLS; a second shutdown has
+ * nothing to do. All at once on the virtual clock. */
+static aio_status lines_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "hello\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0); /* the client's close_notify */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static aio_status lines_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    CHECK_EQ(aio_bytes_sent(t), 6);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "more\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_DEBUG("AIO_STREAM_WRITE: the stream's TLS session was shut down");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5)); /* (again: done already) */
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+
+/* ------------------------------------------------------------- deadlines */
+
+/* A server that accepts two connections, one after the other, and never
+ * says a word. */
+static aio_status two_silent_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    AIO_ACCEPT(t, p->rc, W.lfd, AIO_SEC(5)); /* the second connection */
+    p->n = p->rc > 0 ? (size_t)p->rc : 0;
+    AIO_SLEEP(t, AIO_SEC(1000));
+    AIO_FINALLY(t);
+    if (p->n > 0) aio_close((int)p->n);
+    AIO_END(t);
+}
+/* Against a silent server (two_silent_server), the client's handshake ends
+ * at its deadline, exactly (on the virtual clock, the peer never writes);
+ * the session is then unusable, its reads and writes say so, and
+ * aio_tls_error says why. Then the default, AIO_TLS_DEFAULT_TIMEOUT: 60 s. */
+static aio_status cut_handshake_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_MS(TLS_HANDSHAKE_CUT_MS));
+    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
+    CHECK_EQ(p->hs_at, TLS_HANDSHAKE_CUT_MS);
+    CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_EQ(T_MS(), TLS_HANDSHAKE_CUT_MS);
+    /* the default: asyncio's 60 s */
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    p->at = T_MS();
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_TLS_DEFAULT_TIMEOUT);
+    CHECK_EQ(p->hs, AIO_ETIMEDOUT);
+    CHECK_EQ(p->hs_at - p->at, 60000);
+    AIO_END(t);
+}
+
+/* A server that finishes its handshake and then says nothing: a peer that
+ * never answers a close_notify, and reads nothing. */
+static aio_status mute_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(1000));
+    AIO_END(t);
+}
+/* Against it, the shutdown ends at its deadline, exactly, and leaves the
+ * session unusable; the default is 30 s. */
+static aio_status cut_shutdown_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(2));
+    CHECK_EQ(p->end, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_STR(aio_tls_error(&p->tls), "the shutdown timed out: the session cannot be used");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+static aio_status default_shutdown_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_TLS_DEFAULT_TIMEOUT);
+    CHECK_EQ(p->end, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 30000);
+    CHECK_STR(aio_tls_error(&p->tls), "the shutdown timed out: the session cannot be used");
+    AIO_END(t);
+}
+
+/* A write cut by its deadline after part of it went into the engine (a
+ * peer that reads nothing): the session is unusable from then on, for
+ * writes, reads and a shutdown, as Trio's rule has it; aio_bytes_sent says
+ * what went. */
+static aio_status cut_write_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    small_buffers(p->fd);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(1));
+    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 1000);
+    p->n = aio_bytes_sent(t);
+    CHECK(p->n < BIG);
+    TLS_WRITE_CUT_CHECK(p);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
+                                      "the TLS engine: the session cannot be used");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_ETLS);
+    AIO_END(t);
+}
+
+/* ---------------------------------------------------------------- bulk */
+
+/* W.bulk bytes of big_out each way at once: each side a reader (its task)
+ * and a writer (a task beside it) on one session, over a socket pair
+ * (W.sv) with small buffers or TCP; every byte arrives, in order, all of it
+ * on the virtual clock's time 0 (nothing waits for a timer). */
+static aio_status bulk_writer(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, b->rc, &b->p->st, big_out, W.bulk, AIO_SEC(60));
+    CHECK_EQ(b->rc, AIO_OK);
+    b->n = aio_bytes_sent(t);
+    AIO_END(t);
+}
+#define BULK_READ(t, p)                                                         \
+    do {                                                                       \
+        for ((p)->n = 0; (p)->n < W.bulk; (p)->n += (size_t)(p)->rc) {          \
+            AIO_READ_SOME(t, (p)->rc, &(p)->st, AIO_SEC(60));                  \
+            if ((p)->rc <= 0) break;                                           \
+            if (memcmp(aio_stream_data(&(p)->st), big_out + (p)->n, (size_t)(p)->rc) != 0) (p)->i++; \
+        }                                                                      \
+    } while (0)
+static aio_status bulk_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    if (W.sv[0] >= 0) small_buffers(p->fd);
+    W.swriter.p = p;
+    CHECK_EQ(aio_spawn(&W.swriter.task, bulk_writer), AIO_OK);
+    BULK_READ(t, p);
+    CHECK_EQ(p->n, W.bulk);
+    CHECK_EQ(p->i, 0);
+    AIO_AWAIT(t, p->rc, &W.swriter.task);
+    CHECK_EQ(W.swriter.n, W.bulk);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_END(t);
+}
+static aio_status bulk_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    if (W.sv[1] >= 0) small_buffers(p->fd);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, bulk_writer), AIO_OK);
+    BULK_READ(t, p);
+    CHECK_EQ(p->n, W.bulk);
+    CHECK_EQ(p->i, 0);
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(W.cwriter.n, W.bulk);
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+/* ------------------------------------------------------ a record split */
+
+/* A read whose deadline falls inside a record: a relay between the two
+ * ends (each end's socket paired with one of the relay's) passes every
+ * byte at once, except that the record carrying "late\n" reaches the
+ * client without its last 5 bytes until 100 ms later. The client's read
+ * with a 50 ms deadline ends then, taking nothing, with the engine holding
+ * part of a record; the session goes on, and the next read has the line
+ * whole at 100 ms. */
+typedef struct {
+    aio_task task;
+    int from, to, split;
+    aio_status rc, n;
+    char buf[32768];
+} relay_t;
+static relay_t relay[2]; /* the server's bytes to the client, and back */
+static int relay_fd[2];  /* the relay's sockets (the client's side, the server's) */
+static aio_status relay_task(aio_task *t) {
+    relay_t *r = AIO_CONTAINER(t, relay_t, task);
+    AIO_BEGIN(t);
+    for (;;) {
+        AIO_RECV(t, r->n, r->from, r->buf, sizeof r->buf, AIO_NEVER);
+        if (r->n <= 0) break;
+        if (r->split && r->n > 5) { /* the record the server just wrote: all but its end */
+            r->split = 0;
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n - 5, AIO_SEC(5));
+            CHECK_EQ(r->rc, AIO_OK);
+            AIO_SLEEP(t, AIO_MS(100));
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf + r->n - 5, 5, AIO_SEC(5));
+        } else {
+            AIO_SEND_ALL(t, r->rc, r->to, r->buf, (size_t)r->n, AIO_SEC(5));
+        }
+        CHECK_EQ(r->rc, AIO_OK);
+    }
+    AIO_END(t);
+}
+static aio_status relay_split_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10)); /* (the handshake's last bytes, and any ticket, gone through) */
+    relay[0].split = 1;
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "ok\n");
+    AIO_FINALLY(t);
+    aio_cancel(&relay[0].task);
+    aio_cancel(&relay[1].task);
+    AIO_AWAIT(t, p->rc, &relay[0].task);
+    AIO_AWAIT(t, p->rc, &relay[1].task);
+    AIO_END(t);
+}
+static aio_status relay_split_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&relay[0].task, relay_task), AIO_OK);
+    CHECK_EQ(aio_spawn(&relay[1].task, relay_task), AIO_OK);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_MS(50));
+    CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 70);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    CHECK_EQ(aio_stream_buffered(&p->st), 0);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "late\n");
+    CHECK_EQ(T_MS(), 110);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+/* The case's run: the relay's two socket pairs, the relay's tasks given
+ * their ends, the two ends' tasks. */
+static void relay_split_run(void) {
+    int a[2], b[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+    W.sv[1] = a[0];     /* the client's */
+    relay_fd[0] = a[1]; /* the relay's, facing the client */
+    W.sv[0] = b[0];     /* the server's */
+    relay_fd[1] = b[1]; /* the relay's, facing the server */
+    memset(relay, 0, sizeof relay);
+    relay[0].from = relay_fd[1];
+    relay[0].to = relay_fd[0];
+    relay[1].from = relay_fd[0];
+    relay[1].to = relay_fd[1];
+    pair_run(relay_split_server, relay_split_client);
+    CHECK_EQ(aio_close(relay_fd[0]), AIO_OK);
+    CHECK_EQ(aio_close(relay_fd[1]), AIO_OK);
+}
+
+/* ------------------------------------------------------------- STARTTLS */
+
+/* STARTTLS: a plain line, then the handshake on the same stream. The
+ * client sends its TLS hello right after its plain request, so the
+ * server's stream holds it, unread, when the plain line is read: the
+ * handshake gives those bytes to the engine first. After each side's
+ * shutdown and aio_tls_free, plain text again on the same stream. */
+static aio_status starttls_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    peer_setup(p, &W.scfg);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "STARTTLS\n");
+    CHECK(aio_stream_buffered(&p->st) > 0); /* the client's hello */
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    CHECK_EQ(aio_stream_buffered(&p->st), 0);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "secret\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "noted\n", 6, AIO_SEC(5));
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    /* plain text again after the session's end */
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "QUIT\n");
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "221 bye\n", 8, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_END(t);
+}
+static aio_status starttls_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    peer_setup(p, &W.ccfg);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "STARTTLS\n", 9, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "secret\n", 7, AIO_SEC(5));
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "noted\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 0); /* the server's close_notify */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    CHECK_EQ(aio_stream_at_eof(&p->st), 1);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_stream_at_eof(&p->st), 0); /* (TLS's end, not the socket's) */
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "221 bye\n");
+    AIO_END(t);
+}
+
+/* ------------------------------------------------------------ the end */
+
+/* A peer that closes its socket without close_notify: the read that meets
+ * the end gives AIO_ETRUNCATED with the engine's reason (what came before
+ * it was read), and so does every read after, and the shutdown; with
+ * AIO_TLS_LENIENT_EOF it is the end: what is left, then 0. */
+static aio_status abrupt_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_HANDSHAKE(t, p);
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "whole\npartial", 13, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static aio_status truncated_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "whole\n");
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
+        CHECK_LINE(p->rc, p, "partial");
+        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+        CHECK_EQ(p->rc, 0);
+        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+        CHECK_EQ(p->end, AIO_OK);
+        CHECK_STR(aio_tls_error(&p->tls), "");
+    } else {
+        CHECK_EQ(p->rc, AIO_ETRUNCATED);
+        CHECK_STR(aio_tls_error(&p->tls), TLS_TRUNCATED_WHY);
+        CHECK_EQ(aio_stream_buffered(&p->st), 7); /* "partial": not taken */
+        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
+        CHECK_EQ(p->rc, 7); /* (what was buffered) */
+        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
+        CHECK_EQ(p->rc, AIO_ETRUNCATED);
+        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+        CHECK_EQ(p->end, AIO_ETRUNCATED);
+    }
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+/* A shutdown that meets the peer's close without close_notify:
+ * AIO_ETRUNCATED with the engine's reason; AIO_OK with AIO_TLS_LENIENT_EOF. */
+static aio_status truncated_shutdown_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10)); /* (the server has written and closed) */
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
+        CHECK_EQ(p->end, AIO_OK);
+    } else {
+        CHECK_EQ(p->end, AIO_ETRUNCATED);
+        CHECK_STR(aio_tls_error(&p->tls), TLS_TRUNCATED_WHY);
+    }
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+#endif
