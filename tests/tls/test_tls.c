@@ -1437,6 +1437,9 @@ static aio_status misuse_call(aio_task *t, misuse_t *s) {
     if (s->which == 8) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "", 443, AIO_SEC(5));
     if (s->which == 9) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "localhost", 443, AIO_SEC(5));
     if (s->which == 10) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "localhost", 443, -5);
+    if (s->which == 11) AIO_TLS_CONNECT(t, s->rc, NULL, s->st, "localhost", 443, AIO_SEC(5));
+    if (s->which == 12) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, NULL, 443, AIO_SEC(5));
+    if (s->which == 13) AIO_TLS_CONNECT(t, s->rc, s->tls, NULL, "localhost", 443, AIO_SEC(5));
     AIO_END(t);
 }
 static struct {
@@ -1928,9 +1931,43 @@ static aio_status connect_misuse_client(aio_task *t) {
     AIO_CALL(t, p->rc, misuse_call, m);
     CHECK_EQ(p->rc, AIO_EINVAL);
     CHECK_DEBUG("AIO_TLS_CONNECT: the session is a server's");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    m->which = 11; /* (no session) */
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: the session was not set up (aio_tls_init)");
+    m->which = 12; /* (no host) */
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: no host to connect to");
+    m->which = 13; /* (no stream) */
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: the stream is NULL, or set up already");
     AIO_END(t);
 }
 static void test_tls_connect_misuse(void) { pair_run(idle_server, connect_misuse_client); }
+/* A connect whose task was cancelled before it: a checkpoint first, so it
+ * connects nothing, and the session is unusable with the cancel as why. */
+static aio_status cancelled_before_connect_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    CHECK_EQ(aio_cancel(t), 1);
+    AIO_TLS_CONNECT(t, p->fd, &p->tls, &p->st, "127.0.0.1", W.port, AIO_SEC(30));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 0);
+    CHECK(p->st.buf == NULL);
+    CHECK_STR(aio_tls_error(&p->tls), "the connect was cancelled: the session cannot be used");
+    AIO_END(t);
+}
+static void test_tls_connect_cancelled_before(void) {
+    W.client_end = AIO_ECANCELED;
+    pair_run(idle_server, cancelled_before_connect_client);
+}
 
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
@@ -1980,6 +2017,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_connect_refused),
     TEST_ENTRY(test_tls_connect_cancelled),
     TEST_ENTRY(test_tls_connect_misuse),
+    TEST_ENTRY(test_tls_connect_cancelled_before),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
