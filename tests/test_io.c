@@ -1913,6 +1913,15 @@ static void test_io_bad_input(void) {
     CHECK_EQ(aio_tcp_listen("127.0.0.1", -1, 1), AIO_EINVAL);
     CHECK_EQ(aio_tcp_listen("127.0.0.1", 0, -1), AIO_EINVAL);
     CHECK_EQ(aio_socket_port(-1), AIO_EBADF);
+    {
+        int pp[2];
+        CHECK_EQ(pipe(pp), 0);
+        test_last_debug[0] = 0;
+        CHECK_EQ(aio_socket_port(pp[0]), AIO_EBADF); /* (a pipe: no socket, no port) */
+        CHECK_DEBUG("is not a socket");
+        CHECK_EQ(close(pp[0]), 0);
+        CHECK_EQ(close(pp[1]), 0);
+    }
     CHECK_EQ(aio_close(-1), AIO_EBADF);
     CHECK_EQ(aio_signal_event(SIGKILL, &S.ev), AIO_EINVAL);
     CHECK_EQ(aio_signal_event(0, &S.ev), AIO_EINVAL);
@@ -2989,6 +2998,7 @@ static unsigned char stream_big[65536], stream_huge[1 << 22];
 static aio_status stream_second_writer(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_set_transport(&ST.st, NULL, NULL), AIO_EBUSY); /* a write waits */
+    CHECK_EQ(aio_stream_free(&ST.st), AIO_EBUSY); /* (and so is a free) */
     AIO_STREAM_WRITE(t, ST.rc2, &ST.st, "z", 1, AIO_SEC(1));
     AIO_END(t);
 }
@@ -3391,6 +3401,11 @@ static void test_io_addresses(void) {
     CHECK_EQ(aio_address_format(&a, text, 13), AIO_EINVAL);
     CHECK_DEBUG("aio_address_format: the buffer is too small");
     CHECK_EQ(text[0], '\0');
+    CHECK_EQ(aio_address_format(&a, NULL, sizeof text), AIO_EINVAL); /* no buffer */
+    CHECK_DEBUG("aio_address_format: not an address, or no buffer");
+    text[0] = 'x';
+    CHECK_EQ(aio_address_format(&a, text, 0), AIO_EINVAL); /* no room, not even for the end */
+    CHECK_EQ(text[0], 'x');
     CHECK_EQ(aio_address_set(&a, "example.com", 80), AIO_EINVAL);
     CHECK_DEBUG("aio_address_set: the host is not a numeric");
     CHECK_EQ(a.len, 0);

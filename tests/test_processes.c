@@ -838,6 +838,7 @@ static aio_status streams_main(aio_task *t) {
     CHECK(memcmp(P.buf, "ping\n", 5) == 0);
     CHECK_EQ(aio_process_end_input(&P.p), AIO_OK); /* cat sees the end and ends */
     CHECK_EQ((int)P.p.in, -1);
+    CHECK_EQ(aio_process_end_input(&P.p), AIO_OK); /* (again: nothing left to close) */
     AIO_RECV(t, P.rc, P.p.out, P.buf, sizeof P.buf, AIO_NEVER);
     CHECK_EQ(P.rc, 0);
     AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
@@ -948,6 +949,19 @@ static aio_status stop_never(aio_task *t) {
     AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_NEVER);
     AIO_END(t);
 }
+static aio_status stop_bad_grace(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, -5);
+    AIO_END(t);
+}
+/* A wait is a checkpoint: cancelled before it, it raises and waits for nothing. */
+static aio_status wait_cancelled(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_cancel(t), 1);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1));
+    CHECK(0); /* (never reached) */
+    AIO_END(t);
+}
 static aio_status communicate_no_buffer(aio_task *t) {
     AIO_BEGIN(t);
     AIO_COMMUNICATE(t, P.rc, &P.p, &P.io, AIO_SEC(1));
@@ -998,6 +1012,11 @@ static void test_processes_bad_input(void) {
     CHECK_DEBUG("the timeout is NaN, negative");
     CHECK_EQ(test_run(&loop, &P.main, stop_never), AIO_EINVAL);
     CHECK_DEBUG("AIO_PROCESS_STOP: the grace period");
+    CHECK_EQ(test_run(&loop, &P.main, stop_bad_grace), AIO_EINVAL);
+    CHECK_DEBUG("AIO_PROCESS_STOP: the grace period is NaN, negative or beyond half the clock range");
+    CHECK_EQ(test_run(&loop, &P.main, wait_cancelled), AIO_ECANCELED);
+    CHECK(P.p.waiter == NULL); /* (no wait began) */
+    test_last_debug[0] = '\0';
     CHECK_EQ(aio_process_set_grace(&P.p, AIO_NEVER), AIO_EINVAL);
     CHECK_EQ(aio_process_signal(&P.p, 0), AIO_EINVAL);
     CHECK_EQ(aio_process_signal(&P.p, -3), AIO_EINVAL);

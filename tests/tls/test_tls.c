@@ -1948,6 +1948,45 @@ static aio_status connect_misuse_client(aio_task *t) {
     AIO_END(t);
 }
 static void test_tls_connect_misuse(void) { pair_run(idle_server, connect_misuse_client); }
+/* While AIO_TLS_CONNECT looks its host up and connects, the session is
+ * busy: aio_tls_free refuses (AIO_EBUSY), AIO_TLS_SHUTDOWN raises
+ * AIO_EINVAL (no handshake yet); the connect goes on, and the lines. */
+static aio_status connecting_helper(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_TLS_CONNECT(t, b->rc, &b->p->tls, &b->p->st, "localhost", W.port, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status busy_connecting_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, connecting_helper), AIO_OK);
+    AIO_YIELD(t); /* (the helper's connect under way: its lookup on a thread) */
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
+    CHECK_DEBUG("aio_tls_free: a task is waiting in the session's handshake or shutdown");
+    memset(&M, 0, sizeof M);
+    M.call.tls = &p->tls;
+    M.call.which = 2;
+    AIO_CALL(t, p->rc, misuse_call, &M.call);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_SHUTDOWN: the session had no handshake (AIO_TLS_HANDSHAKE)");
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(p->rc, AIO_OK);
+    p->fd = W.cwriter.rc;
+    CHECK(p->fd >= 0);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_busy_connecting(void) { pair_run(lines_server, busy_connecting_client); }
 /* A connect whose task was cancelled before it: a checkpoint first, so it
  * connects nothing, and the session is unusable with the cancel as why. */
 static aio_status cancelled_before_connect_client(aio_task *t) {
@@ -2018,6 +2057,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_connect_cancelled),
     TEST_ENTRY(test_tls_connect_misuse),
     TEST_ENTRY(test_tls_connect_cancelled_before),
+    TEST_ENTRY(test_tls_busy_connecting),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
