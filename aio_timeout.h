@@ -10233,7 +10233,7 @@ static int aio__fd_limit(void) {
 /* fd moved above the standard three (the child's dup2s must not overlap). */
 static int aio__above_stdio(int fd) {
     int moved;
-    if (fd < 0 || fd > 2) return fd; /* LCOV_EXCL_BR_LINE: (fd < 0: out of descriptors) */
+    if (fd < 0 || fd > 2) return fd; /* (fd < 0: out of descriptors) */
     moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     (void)close(fd);
     return moved;
@@ -10418,10 +10418,10 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
     *child = *mine = -1;
     if (mode == AIO_STDIO_DEVNULL) {
         *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
-        return *child >= 0 ? AIO_OK : AIO_EIO; /* LCOV_EXCL_BR_LINE: (out of descriptors) */
+        return *child >= 0 ? AIO_OK : AIO_EIO; /* (AIO_EIO: out of descriptors) */
     }
     if (mode != AIO_STDIO_PIPE) return AIO_OK;
-    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* (out of descriptors) */
     *child = aio__above_stdio(out ? p[1] : p[0]);
     *mine = out ? p[0] : p[1];
     if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
@@ -10477,15 +10477,15 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     }
     sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
     /* (a failure here: out of descriptors) */
-    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||  /* LCOV_EXCL_BR_LINE */
-        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
-        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
+    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||
+        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 ||
+        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0)
                                        : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
         aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
-        rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+        rc = AIO_EIO; /* (out of descriptors) */
     }
     if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
-    if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (out of descriptors) */
+    if (rc == AIO_OK) {
         sp.report = report[1];
         sp.fd_limit = aio__fd_limit();
         pid = (long)fork();
@@ -10495,7 +10495,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
     aio__close_fd(&report[1]);
     AIO_FREE(sp.scratch);
-    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]); /* LCOV_EXCL_BR_LINE: (out of processes) */
+    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]);
     aio__close_fd(&report[0]);
     if (rc < 0) {
         int err = errno;

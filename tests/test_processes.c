@@ -983,6 +983,67 @@ static aio_status bad_input_main(aio_task *t) {
     AIO_END(t);
 }
 
+/* A spawn out of descriptors: room for no pipe, for one of the three, for
+ * two, for the three and not the one that reports a failed start, or for
+ * no /dev/null. Each
+ * is AIO_EIO with errno EMFILE, what it made closed again (the same
+ * descriptors free as before) and no child left; with room again, the same
+ * spawn runs. */
+#include <sys/resource.h>
+static int first_free_fd(void) {
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) (void)close(fd);
+    return fd;
+}
+static aio_status wait_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    AIO_END(t);
+}
+static void test_processes_out_of_descriptors(void) {
+    static const char *const truth[] = {"true", NULL};
+    static const int room[4] = {0, 2, 4, 6};
+    static int fill[64];
+    struct rlimit old, low;
+    aio_loop loop;
+    int nfill = 0;
+    int fds = open_fds();
+    int k, i, before;
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK); /* (the loop's wait for children made) */
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)first_free_fd() + 40;
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (nfill < 64 && (fill[nfill] = open("/dev/null", O_RDONLY)) >= 0) nfill++;
+    CHECK(nfill >= 8 && nfill < 64); /* (the descriptors ran out) */
+    for (k = 0; k < 4; k++) {
+        for (i = 0; i < room[k]; i++) (void)close(fill[--nfill]);
+        before = first_free_fd();
+        errno = 0;
+        CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_EIO);
+        CHECK_EQ(errno, EMFILE);
+        CHECK_EQ(first_free_fd(), before); /* (what it made: closed again) */
+        for (i = 0; i < room[k]; i++) fill[nfill++] = open("/dev/null", O_RDONLY);
+        CHECK(fill[nfill - 1] >= 0);
+    }
+    errno = 0; /* (and no room for /dev/null either) */
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &out_pipe), AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    while (nfill) (void)close(fill[--nfill]);
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
 static void test_processes_bad_input(void) {
     static const char *const sleeper[] = {"sleep", "30", NULL};
     static const char *const empty[] = {"", NULL};
@@ -1382,6 +1443,7 @@ static void test_processes_need_system_wait(void) {
 #define PROCESS_ENTRY(name) TEST_ENTRY (name)
 static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_exit_status),
+    PROCESS_ENTRY(test_processes_out_of_descriptors),
     PROCESS_ENTRY(test_processes_cannot_start),
     PROCESS_ENTRY(test_processes_timeout_then_stop),
     PROCESS_ENTRY(test_processes_block_deadline_stops),

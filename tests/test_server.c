@@ -140,13 +140,6 @@ static void refused(aio_server *srv) {
     G.refusals++;
 }
 
-/* Refused for want of memory: fewer live than the limit. */
-static void refused_no_memory(aio_server *srv) {
-    CHECK(srv == &G.srv);
-    CHECK(srv->live < srv->limit);
-    G.refusals++;
-}
-
 /* A test of main task fn with a server of `limit` connections (states: the
  * fixed array, or NULL to allocate them) listening on a free port. */
 static void server_test(aio_task_fn fn, void *states, uint32_t limit) {
@@ -511,6 +504,13 @@ static aio_status cancelled_server_main(aio_task *t) {
 static void test_server_cancelled(void) { server_test(cancelled_server_main, NULL, 4); }
 
 #ifdef TEST_COUNTED_ALLOC
+/* Refused for want of memory: fewer live than the limit. */
+static void refused_no_memory(aio_server *srv) {
+    CHECK(srv == &G.srv);
+    CHECK(srv->live < srv->limit);
+    G.refusals++;
+}
+
 /* Out of memory: a server whose states cannot be allocated does not start
  * (AIO_EIO, its listener closed); a connection whose state cannot be
  * allocated is refused as the one too many is, and the next is served. */
