@@ -7811,7 +7811,7 @@ AIO_API int aio_unix_listen(const char *path, int backlog) {
     /* (asyncio's rule: a socket file an earlier listener left is removed) */
     if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) (void)unlink(sa.sun_path);
     fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
     /* (a listen that fails once bound: not seen) */
     if (bind(fd, (struct sockaddr *)&sa, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_BR_LINE */
         int err = errno;
@@ -7898,10 +7898,10 @@ AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char
                                        "socket's address takes");
     }
     c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
-    if (c->fd < 0) { /* LCOV_EXCL_START: out of descriptors */
+    if (c->fd < 0) { /* out of descriptors */
         AIO_FREE(c);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     aio_io_forget(c->fd);
     aio__nonblocking(c->fd);
     c->until = until;
@@ -10062,7 +10062,7 @@ static aio_status aio__sys_connected(int fd, const char *what) {
 static int aio__sys_socket(int family) {
     int fd;
     fd = aio__socket_private(family, SOCK_STREAM);
-    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (fd < 0) return -1; /* (out of descriptors or memory) */
     aio_io_forget(fd);
     aio__sock_setup(fd);
     return fd;
@@ -10087,7 +10087,7 @@ static int aio__sys_listen(const aio_address *at, int backlog) {
     int fd;
     aio__net_need();
     fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     /* (a listen that fails once bound: not seen) */
     if (bind(AIO__SOCK(fd), sa, at->len) != 0 || /* LCOV_EXCL_BR_LINE */
@@ -10105,7 +10105,7 @@ static int aio__sys_udp(const aio_address *at) {
     int fd;
     aio__net_need();
     fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory, or no IPv6) */
     if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len) != 0) return AIO_EIO;
     aio_io_forget(fd); /* a number used before: nothing of it is watched now */
     aio__sock_private(fd);

@@ -646,6 +646,7 @@ static struct {
     aio_timeout to;
     aio_status rc;
     int fd, lfd, port;
+    char path[64];
     char big_in[1 << 16];
 } S;
 
@@ -1753,6 +1754,34 @@ static aio_status first_wait_exhausted_main(aio_task *t) {
 }
 
 static void test_io_first_wait_out_of_descriptors(void) { sock_test(first_wait_exhausted_main); }
+
+/* Every call that makes a socket, with no descriptor left: AIO_EIO (errno
+ * EMFILE), nothing made: a listener, a datagram socket, a Unix listener, a
+ * connect (its attempt's socket) and a Unix connect; each works again once
+ * descriptors are free. */
+static aio_status sockets_exhausted_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], 0); /* the loop's wait starts (it takes descriptors) */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    (void)snprintf(S.path, sizeof S.path, "/tmp/aio-exhausted-%d.sock", (int)getpid());
+    exhaust_begin(S.sv[0]);
+    errno = 0;
+    CHECK_EQ(aio_tcp_listen("127.0.0.1", 0, 1), AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    CHECK_EQ(aio_udp_open("127.0.0.1", 0), AIO_EIO);
+    CHECK_EQ(aio_unix_listen(S.path, 0), AIO_EIO);
+    AIO_TCP_CONNECT(t, S.rc, "127.0.0.1", 9, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EIO);
+    CHECK_EQ(T_MS(), 0);
+    AIO_UNIX_CONNECT(t, S.rc, S.path, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EIO);
+    exhaust_end();
+    S.fd = aio_udp_open("127.0.0.1", 0);
+    CHECK(S.fd >= 0);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_sockets_out_of_descriptors(void) { sock_test(sockets_exhausted_main); }
 
 /* AIO_ACCEPT at the descriptor limit pauses, as asyncio's server does: it
  * tries again each AIO_ACCEPT_RETRY_DELAY (1 s), the loop serving the rest
@@ -3958,6 +3987,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_bytes_sent),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_first_wait_out_of_descriptors),
+    SOCKET_ENTRY(test_io_sockets_out_of_descriptors),
     SOCKET_ENTRY(test_io_accept_out_of_descriptors),
 #endif
     SOCKET_ENTRY(test_io_connect_timeout_and_cancel),
