@@ -1847,7 +1847,67 @@ static void test_io_accept_out_of_descriptors(void) {
     CHECK_EQ(aio_close(S.lfd), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
+/* Two accepts paused at once (two listeners at the descriptor limit, a
+ * connection waiting on each): the loop keeps the earlier retry time, and
+ * each accept ends at its own deadline (500 ms); with descriptors free,
+ * each takes its connection. */
+static aio_status second_acceptor(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, S.r[0].rc, S.r[0].fd, AIO_MS(500));
+    S.r[0].at = T_MS();
+    AIO_END(t);
+}
+static aio_status two_paused_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, S.rc, S.lfd, 0); /* the loop's wait starts (it takes descriptors) */
+    CHECK_EQ(S.rc, AIO_OK); /* (the connection waits) */
+    exhaust_begin(S.lfd);
+    CHECK_EQ(aio_spawn(&S.r[0].task, second_acceptor), AIO_OK);
+    AIO_ACCEPT(t, S.fd, S.lfd, AIO_MS(500));
+    CHECK_EQ(S.fd, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 500);
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_ETIMEDOUT);
+    CHECK_EQ(S.r[0].at, 500);
+    exhaust_end();
+    AIO_ACCEPT(t, S.fd, S.lfd, AIO_SEC(5));
+    CHECK(S.fd >= 0);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_ACCEPT(t, S.fd, S.r[0].fd, AIO_SEC(5));
+    CHECK(S.fd >= 0);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_two_accepts_paused(void) {
+    aio_loop loop;
+    aio_address at;
+    int client[2];
+    int i;
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        printf("    (under valgrind: the descriptor limit is valgrind's, skipped)\n");
+        fflush(stdout);
+        return;
+    }
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    S.lfd = aio_tcp_listen("127.0.0.1", 0, 0);
+    S.r[0].fd = aio_tcp_listen("127.0.0.1", 0, 0);
+    CHECK(S.lfd >= 0 && S.r[0].fd >= 0);
+    for (i = 0; i < 2; i++) {
+        client[i] = new_socket();
+        CHECK(client[i] >= 0);
+        CHECK_EQ(aio_address_set(&at, "127.0.0.1", aio_socket_port(i ? S.r[0].fd : S.lfd)), AIO_OK);
+        CHECK_EQ(connect_sock(client[i], &at), 0); /* (in the backlog until accepted) */
+    }
+    CHECK_EQ(test_run(&loop, &S.main, two_paused_main), AIO_OK);
+    for (i = 0; i < 2; i++) CHECK_EQ(close_sock(client[i]), 0);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_close(S.r[0].fd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
 #endif
+
 
 /* A task that waits for S.ev (set by a signal, or by a test's main). */
 static aio_status signal_waiter(aio_task *t) {
@@ -3989,6 +4049,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_first_wait_out_of_descriptors),
     SOCKET_ENTRY(test_io_sockets_out_of_descriptors),
     SOCKET_ENTRY(test_io_accept_out_of_descriptors),
+    SOCKET_ENTRY(test_io_two_accepts_paused),
 #endif
     SOCKET_ENTRY(test_io_connect_timeout_and_cancel),
     SOCKET_ENTRY(test_io_connect_listen_errors),

@@ -934,6 +934,11 @@ static aio_status wait_never_spawned(aio_task *t) {
     AIO_PROCESS_WAIT(t, P.rc, &never_spawned, AIO_SEC(1));
     AIO_END(t);
 }
+static aio_status wait_bad_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1));
+    AIO_END(t);
+}
 static aio_status wait_null(aio_task *t) {
     AIO_BEGIN(t);
     AIO_PROCESS_WAIT(t, P.rc, NULL, AIO_SEC(1));
@@ -1050,12 +1055,20 @@ static void test_processes_bad_input(void) {
     static const char *const sh[] = {"sh", NULL};
     aio_process_options bad_mode = {NULL, NULL, AIO_STDIO_STDOUT, 0, 0};
     aio_process_options bad_err = {NULL, NULL, 0, 0, 9};
-    aio_loop loop;
+    static const aio_process_options bad_modes[4] = {
+        {NULL, NULL, -1, 0, 0}, {NULL, NULL, 0, -1, 0}, {NULL, NULL, 0, AIO_STDIO_STDOUT, 0}, {NULL, NULL, 0, 0, -1}};
+    aio_loop loop, other;
     int fds = open_fds();
+    int i;
     reset();
     CHECK_EQ(aio_process_close(NULL), AIO_OK);
     CHECK_EQ(aio_process_returncode(NULL), AIO_EINPROGRESS);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, NULL), AIO_EINVAL); /* (no loop: the last one was destroyed) */
+    CHECK_DEBUG("aio_process_spawn: no loop is running or initialised");
     test_loop(&loop);
+    for (i = 0; i < 4; i++) CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_modes[i]), AIO_EINVAL);
+    CHECK_DEBUG("a standard stream's mode");
+    test_last_debug[0] = '\0';
     CHECK_EQ(aio_process_spawn(NULL, sh, NULL), AIO_EINVAL);
     CHECK_EQ(aio_process_spawn(&P.p, NULL, NULL), AIO_EINVAL);
     CHECK_EQ(aio_process_spawn(&P.p, empty, NULL), AIO_EINVAL);
@@ -1069,6 +1082,11 @@ static void test_processes_bad_input(void) {
     CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
     CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_EBUSY);
     CHECK_DEBUG("the process is open");
+    test_loop(&other); /* (a loop of its own: it cannot wait for the first one's child) */
+    CHECK_EQ(test_run(&other, &P.main, wait_bad_loop), AIO_EINVAL);
+    CHECK_DEBUG("a process's await: not a process spawned on this loop");
+    CHECK_EQ(aio_loop_destroy(&other), AIO_OK);
+    test_last_debug[0] = '\0';
     CHECK_EQ(test_run(&loop, &P.main, wait_bad_timeout), AIO_EINVAL);
     CHECK_DEBUG("the timeout is NaN, negative");
     CHECK_EQ(test_run(&loop, &P.main, stop_never), AIO_EINVAL);

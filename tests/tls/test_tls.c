@@ -394,6 +394,8 @@ static void test_tls_wrong_name(void) {
     refused("wrong", "ca.pem", "IP address mismatch", "bad certificate");
     W.name = "::1"; /* (and an IPv6 address) */
     refused("server", "ca.pem", "IP address mismatch", "bad certificate");
+    W.name = "127.0.0.2"; /* (an address of the certificate's length, not its own) */
+    refused("server", "ca.pem", "IP address mismatch", "bad certificate");
 }
 static void test_tls_expired(void) { refused("expired", "ca.pem", EXPIRED, "certificate expired"); }
 
