@@ -2941,6 +2941,12 @@ static aio_status grow_main(aio_task *t) {
     AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big + 999, 1, AIO_SEC(10));
     CHECK_EQ(GR.rc, 1);
     AIO_AWAIT(t, GR.rc, &GR.writer);
+    grow_text(2000, "");
+    CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
+    AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big, 2000, AIO_SEC(10)); /* a separator beyond 1024: it grows */
+    CHECK_EQ(GR.rc, 2000);
+    CHECK_EQ(GR.st.size, 2048);
+    AIO_AWAIT(t, GR.rc, &GR.writer);
     AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big, GROW_LIMIT + 1, AIO_SEC(10)); /* (raises) */
     AIO_END(t);
 }
