@@ -8406,33 +8406,32 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 static aio_io *aio__sysio_start(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
     if (!s) return NULL; /* (out of memory) */
-    /* LCOV_EXCL_START: out of descriptors */
 #ifdef AIO__WIN32_IO
     if (aio__wsa_start() != 0) {
         AIO_FREE(s);
         return NULL;
     }
 #endif
-    if (aio__wake_pair_open(s->pipe) != 0) {
+    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of descriptors) */
 #ifdef AIO__WIN32_IO
         (void)WSACleanup();
 #endif
         AIO_FREE(s);
         return NULL;
     }
-    /* LCOV_EXCL_STOP */
 #ifdef AIO__EPOLL
-    s->epfd = epoll_create1(EPOLL_CLOEXEC);
-    /* LCOV_EXCL_START: out of memory or descriptors */
+    s->epfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
     if (s->epfd >= 0) {
         struct epoll_event e;
         memset(&e, 0, sizeof e);
         e.events = EPOLLIN;
         e.data.fd = s->pipe[0];
+        /* LCOV_EXCL_START: out of memory */
         if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->pipe[0], &e) != 0) {
             (void)close(s->epfd);
             s->epfd = -1;
         }
+        /* LCOV_EXCL_STOP */
     }
     if (s->epfd < 0) {
         (void)close(s->pipe[0]);
@@ -8440,7 +8439,6 @@ static aio_io *aio__sysio_start(aio_loop *L) {
         AIO_FREE(s);
         return NULL;
     }
-    /* LCOV_EXCL_STOP */
     s->io.watch = aio__epoll_watch;
     s->io.wait = aio__epoll_wait;
 #else

@@ -1754,6 +1754,33 @@ static aio_status first_wait_exhausted_main(aio_task *t) {
 }
 
 static void test_io_first_wait_out_of_descriptors(void) { sock_test(first_wait_exhausted_main); }
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+/* The same with room for the loop's wake-up pipe and not for its epoll
+ * descriptor: AIO_EIO (errno EMFILE), the pipe closed again. */
+static aio_status first_wait_no_epoll_main(aio_task *t) {
+    AIO_BEGIN(t);
+    exhaust_begin(S.sv[0]);
+    exhaust_release_one();
+    exhaust_release_one();
+    errno = 0;
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
+    CHECK_EQ(S.rc, AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    CHECK(t->loop->io == NULL);
+    S.fd = dup(S.sv[0]); /* (the two the pipe took: free again) */
+    CHECK(S.fd >= 0);
+    S.lfd = dup(S.sv[0]);
+    CHECK(S.lfd >= 0);
+    CHECK_EQ(close(S.fd), 0);
+    CHECK_EQ(close(S.lfd), 0);
+    exhaust_end();
+    CHECK_EQ(send_sock(S.sv[1], "a", 1), 1L);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_io_first_wait_no_epoll(void) { sock_test(first_wait_no_epoll_main); }
+#endif
 
 /* Every call that makes a socket, with no descriptor left: AIO_EIO (errno
  * EMFILE), nothing made: a listener, a datagram socket, a Unix listener, a
@@ -4053,6 +4080,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_bytes_sent),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_first_wait_out_of_descriptors),
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+    SOCKET_ENTRY(test_io_first_wait_no_epoll),
+#endif
     SOCKET_ENTRY(test_io_sockets_out_of_descriptors),
     SOCKET_ENTRY(test_io_accept_out_of_descriptors),
     SOCKET_ENTRY(test_io_two_accepts_paused),
