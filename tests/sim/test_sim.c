@@ -4074,6 +4074,33 @@ static void test_unix_sockets_refused(void) {
 #endif
 }
 
+/* aio_server_close_clients refuses in a simulation (its sockets have no
+ * shutdown), saying so; with no simulation running it shuts down what
+ * connections there are (none here: 0). */
+typedef struct {
+    aio_task task;
+    aio_server srv;
+    aio_conn conns[1];
+} server_sim_t;
+static aio_status idle_handler(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_END(t);
+}
+static aio_status close_clients_main(aio_task *t) {
+    server_sim_t *s = AIO_SELF(t, server_sim_t);
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_init(&s->srv, idle_handler, s->conns, sizeof s->conns[0], 1), AIO_OK);
+    CHECK_EQ(aio_server_close_clients(&s->srv), AIO_EINVAL);
+    CHECK_DEBUG("aio_server_close_clients: not in a simulation");
+    AIO_END(t);
+}
+static void test_server_close_clients_refused(void) {
+    static server_sim_t s, outside;
+    CHECK_EQ(RUN(exact(), s, close_clients_main), AIO_OK);
+    CHECK_EQ(aio_server_init(&outside.srv, idle_handler, outside.conns, sizeof outside.conns[0], 1), AIO_OK);
+    CHECK_EQ(aio_server_close_clients(&outside.srv), 0);
+}
+
 /* A loop of the system's, with a child left open, closed and destroyed
  * while a simulation runs on the same thread: its child is the system's,
  * killed and reaped as ever, and the simulation's loop is left alone. */
@@ -4868,6 +4895,7 @@ static const test_case tests[] = {
     TEST(test_without_simulation),
     TEST(test_real_child_beside_simulation),
     TEST(test_unix_sockets_refused),
+    TEST(test_server_close_clients_refused),
     TEST(test_processes_communicate),
     TEST(test_processes_signals),
     TEST(test_processes_child_dies),
