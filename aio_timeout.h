@@ -9718,10 +9718,10 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     srv->graced = 0;
     srv->aborted = 0;
     rc = aio_spawn(&srv->task, aio__server_run);
-    if (rc < 0) { /* LCOV_EXCL_START: (the task is not alive: only no loop refuses it) */
+    if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
         (void)aio_close(listener);
-    } /* LCOV_EXCL_STOP */
+    }
     return rc;
 }
 

@@ -1063,6 +1063,8 @@ static void test_processes_bad_input(void) {
     reset();
     CHECK_EQ(aio_process_close(NULL), AIO_OK);
     CHECK_EQ(aio_process_returncode(NULL), AIO_EINPROGRESS);
+    test_loop(&loop);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK_EQ(aio_process_spawn(&P.p, sh, NULL), AIO_EINVAL); /* (no loop: the last one was destroyed) */
     CHECK_DEBUG("aio_process_spawn: no loop is running or initialised");
     test_loop(&loop);

@@ -558,6 +558,25 @@ static aio_status no_memory_main(aio_task *t) {
 static void test_server_no_memory(void) { server_test(no_memory_main, NULL, 4); }
 #endif
 
+/* With no loop a server cannot start: aio_server_start gives aio_spawn's
+ * refusal and closes the listener it was given. */
+static void test_server_no_loop(void) {
+    static aio_server srv;
+    aio_loop loop;
+    int fd;
+    memset(&G, 0, sizeof G);
+    test_loop(&loop); /* (and destroyed: no loop left) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_server_init(&srv, handler, G.conns, sizeof G.conns[0], 4), AIO_OK);
+    fd = aio_tcp_listen("127.0.0.1", 0, 1);
+    CHECK(fd >= 0);
+    CHECK_EQ(aio_server_start(&srv, fd), AIO_EINVAL);
+    CHECK_DEBUG("aio_spawn: no loop");
+    CHECK(!aio_task_alive(&srv.task));
+    CHECK_EQ(aio_server_port(&srv), AIO_EBADF);
+    CHECK_EQ(aio_close(fd), AIO_EBADF); /* (closed by the refusal) */
+}
+
 /* Bad input: clear statuses, and messages naming the mistake. */
 static aio_status bad_input_main(aio_task *t) {
     static aio_server srv;
@@ -664,6 +683,7 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_failed_accept),
     SERVER_ENTRY(test_server_bad_input),
     SERVER_ENTRY(test_server_silent_limit),
+    SERVER_ENTRY(test_server_no_loop),
     SERVER_ENTRY(test_server_abort_unstarted),
     SERVER_ENTRY(test_server_cancelled),
 #ifdef TEST_COUNTED_ALLOC
