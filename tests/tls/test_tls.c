@@ -1189,6 +1189,7 @@ static void test_tls_config_errors(void) {
     CHECK_STR(aio_strerror(AIO_ETLS), "TLS failed");
     CHECK_STR(aio_strerror(AIO_ECERT), "certificate verify failed");
     CHECK_STR(aio_strerror(AIO_ETRUNCATED), "closed without close_notify");
+    CHECK_STR(aio_strerror(AIO_ETRUNCATED - 1), "unknown error"); /* (none of TLS's) */
 }
 
 /* A client that verifies needs the server's name: its handshake raises
