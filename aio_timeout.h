@@ -13402,11 +13402,11 @@ static aio_status aio__proc_go(aio_task *t, aio_frame *f, aio_process *p, aio_co
     }
     if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p);
     rc = aio__proc_park(t, p, &w, until, what);
-    if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_BR_LINE: (see aio__proc_park) */
-    if (p->stopping & AIO__PROC_STOP_MASK) { /* LCOV_EXCL_START: no timer slot for the grace: no grace */
+    if (rc == AIO__SUSPENDED) return rc;
+    if (p->stopping & AIO__PROC_STOP_MASK) { /* no timer slot for the grace: no grace */
         aio__proc_kill_now(p);
         return aio__proc_result(t, f, p);
-    } /* LCOV_EXCL_STOP */
+    }
     p->waiter = NULL;
     /* as every await: no timer slot raises; a refusal (another waiter) or a
      * table that could not grow (AIO_EIO: out of memory) is the await's value */

@@ -1005,6 +1005,16 @@ static aio_status wait_main(aio_task *t) {
     AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
     AIO_END(t);
 }
+static aio_status stop_main_grace(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status wait_main_deadline(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1));
+    AIO_END(t);
+}
 static void test_processes_out_of_descriptors(void) {
     static const char *const truth[] = {"true", NULL};
     static const int room[4] = {0, 2, 4, 6};
@@ -1044,6 +1054,30 @@ static void test_processes_out_of_descriptors(void) {
     CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK);
     CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
     CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* A wait with a deadline on a loop with no timer slot to give it: it
+ * raises AIO_ENOSPC (as every await does), and the child is left as it
+ * was, still running; a stop there has no slot for its grace period
+ * either: it is killed at once (AIO_ESIGNALED). */
+static void test_processes_no_timer_slot(void) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    aio_loop_init(&loop, NULL, 0); /* (no slot, and no way to grow) */
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(aio_run(&loop, &P.main, wait_main_deadline), AIO_ENOSPC);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS);
+    memset(&P.main, 0, sizeof P.main);
+    P.start = aio_loop_now(&loop);
+    CHECK_EQ(aio_run(&loop, &P.main, stop_main_grace), AIO_OK); /* (no slot for its grace: killed at once) */
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK(aio_process_returncode(&P.p) == -9 || aio_process_returncode(&P.p) == -15); /* (SIGTERM went first) */
+    CHECK(aio_loop_now(&loop) - P.start < AIO_SEC(2)); /* (the real clock: no 5 s grace waited for) */
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     check_clean(fds);
@@ -1464,6 +1498,7 @@ static void test_processes_need_system_wait(void) {
 static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_exit_status),
     PROCESS_ENTRY(test_processes_out_of_descriptors),
+    PROCESS_ENTRY(test_processes_no_timer_slot),
     PROCESS_ENTRY(test_processes_cannot_start),
     PROCESS_ENTRY(test_processes_timeout_then_stop),
     PROCESS_ENTRY(test_processes_block_deadline_stops),
