@@ -1024,6 +1024,14 @@ static void test_processes_out_of_descriptors(void) {
     int nfill = 0;
     int fds = open_fds();
     int k, i, before;
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        /* valgrind keeps a limit of its own below the system's, and its
+         * own errno for a call beyond it */
+        printf("    (under valgrind: the descriptor limit is valgrind's, skipped)\n");
+        fflush(stdout);
+        return;
+    }
     reset();
     test_loop(&loop);
     CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK); /* (the loop's wait for children made) */
