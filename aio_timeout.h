@@ -7988,7 +7988,7 @@ AIO_API int aio_unix_listen(const char *path, int backlog) {
     /* (asyncio's rule: a socket file an earlier listener left is removed) */
     if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) (void)unlink(sa.sun_path);
     fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
     /* (a listen that fails once bound: not seen) */
     if (bind(fd, (struct sockaddr *)&sa, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_BR_LINE */
         int err = errno;
@@ -8075,10 +8075,10 @@ AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char
                                        "socket's address takes");
     }
     c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
-    if (c->fd < 0) { /* LCOV_EXCL_START: out of descriptors */
+    if (c->fd < 0) { /* out of descriptors */
         AIO_FREE(c);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     aio_io_forget(c->fd);
     aio__nonblocking(c->fd);
     c->until = until;
@@ -8583,33 +8583,32 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 static aio_io *aio__sysio_start(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
     if (!s) return NULL; /* (out of memory) */
-    /* LCOV_EXCL_START: out of descriptors */
 #ifdef AIO__WIN32_IO
     if (aio__wsa_start() != 0) {
         AIO_FREE(s);
         return NULL;
     }
 #endif
-    if (aio__wake_pair_open(s->pipe) != 0) {
+    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of descriptors) */
 #ifdef AIO__WIN32_IO
         (void)WSACleanup();
 #endif
         AIO_FREE(s);
         return NULL;
     }
-    /* LCOV_EXCL_STOP */
 #ifdef AIO__EPOLL
-    s->epfd = epoll_create1(EPOLL_CLOEXEC);
-    /* LCOV_EXCL_START: out of memory or descriptors */
+    s->epfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
     if (s->epfd >= 0) {
         struct epoll_event e;
         memset(&e, 0, sizeof e);
         e.events = EPOLLIN;
         e.data.fd = s->pipe[0];
+        /* LCOV_EXCL_START: out of memory */
         if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->pipe[0], &e) != 0) {
             (void)close(s->epfd);
             s->epfd = -1;
         }
+        /* LCOV_EXCL_STOP */
     }
     if (s->epfd < 0) {
         (void)close(s->pipe[0]);
@@ -8617,7 +8616,6 @@ static aio_io *aio__sysio_start(aio_loop *L) {
         AIO_FREE(s);
         return NULL;
     }
-    /* LCOV_EXCL_STOP */
     s->io.watch = aio__epoll_watch;
     s->io.wait = aio__epoll_wait;
 #else
@@ -9747,9 +9745,10 @@ static aio_status aio__server_conn(aio_task *t) {
 /* A free state, allocated if need be, or NULL (none: the one too many). */
 static aio_conn *aio__server_free(aio_server *s) {
     uint32_t k;
+    uint32_t first = s->hint; /* (s->hint moves below: the search goes from where it began) */
     if (s->live >= s->limit) return NULL;
     for (k = 0; k < s->limit; k++) { /* (from after the last one taken: the next is free, often) */
-        uint32_t i = s->hint + k < s->limit ? s->hint + k : s->hint + k - s->limit;
+        uint32_t i = first + k < s->limit ? first + k : first + k - s->limit;
         aio_conn *c = aio__server_state(s, i);
         s->hint = i + 1 < s->limit ? i + 1 : 0;
         if (!c) {
@@ -9887,19 +9886,19 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     }
     if (!srv->states && !srv->made) {
         srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
-        if (!srv->made) { /* LCOV_EXCL_START: out of memory */
+        if (!srv->made) { /* out of memory */
             (void)aio_close(listener);
             return AIO_EIO;
-        } /* LCOV_EXCL_STOP */
+        }
     }
     srv->listener = listener;
     srv->graced = 0;
     srv->aborted = 0;
     rc = aio_spawn(&srv->task, aio__server_run);
-    if (rc < 0) { /* LCOV_EXCL_START: (the task is not alive: only no loop refuses it) */
+    if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
         (void)aio_close(listener);
-    } /* LCOV_EXCL_STOP */
+    }
     return rc;
 }
 
@@ -10260,7 +10259,7 @@ static int aio__fd_limit(void) {
 /* fd moved above the standard three (the child's dup2s must not overlap). */
 static int aio__above_stdio(int fd) {
     int moved;
-    if (fd < 0 || fd > 2) return fd; /* LCOV_EXCL_BR_LINE: (fd < 0: out of descriptors) */
+    if (fd < 0 || fd > 2) return fd; /* (fd < 0: out of descriptors) */
     moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     (void)close(fd);
     return moved;
@@ -10445,10 +10444,10 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
     *child = *mine = -1;
     if (mode == AIO_STDIO_DEVNULL) {
         *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
-        return *child >= 0 ? AIO_OK : AIO_EIO; /* LCOV_EXCL_BR_LINE: (out of descriptors) */
+        return *child >= 0 ? AIO_OK : AIO_EIO; /* (AIO_EIO: out of descriptors) */
     }
     if (mode != AIO_STDIO_PIPE) return AIO_OK;
-    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* (out of descriptors) */
     *child = aio__above_stdio(out ? p[1] : p[0]);
     *mine = out ? p[0] : p[1];
     if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
@@ -10504,15 +10503,15 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     }
     sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
     /* (a failure here: out of descriptors) */
-    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||  /* LCOV_EXCL_BR_LINE */
-        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 || /* LCOV_EXCL_BR_LINE */
-        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0) /* LCOV_EXCL_BR_LINE */
+    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||
+        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 ||
+        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0)
                                        : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
         aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
-        rc = AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors */
+        rc = AIO_EIO; /* (out of descriptors) */
     }
     if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
-    if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (out of descriptors) */
+    if (rc == AIO_OK) {
         sp.report = report[1];
         sp.fd_limit = aio__fd_limit();
         pid = (long)fork();
@@ -10522,7 +10521,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
     aio__close_fd(&report[1]);
     AIO_FREE(sp.scratch);
-    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]); /* LCOV_EXCL_BR_LINE: (out of processes) */
+    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]);
     aio__close_fd(&report[0]);
     if (rc < 0) {
         int err = errno;
@@ -11133,7 +11132,7 @@ static aio_status aio__sys_connected(int fd, const char *what) {
 static int aio__sys_socket(int family) {
     int fd;
     fd = aio__socket_private(family, SOCK_STREAM);
-    if (fd < 0) return -1; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (fd < 0) return -1; /* (out of descriptors or memory) */
     aio_io_forget(fd);
     aio__sock_setup(fd);
     return fd;
@@ -11156,7 +11155,7 @@ static int aio__sys_listen(const aio_address *at, int backlog) {
     int fd;
     aio__net_need();
     fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory */
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
     if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 1) != 0) return AIO_EIO;
     if (listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_START: once bound: not seen */
         (void)aio__net_drop(fd);
@@ -11170,7 +11169,7 @@ static int aio__sys_udp(const aio_address *at) {
     int fd;
     aio__net_need();
     fd = aio__socket_private(aio__address_family(at), SOCK_DGRAM);
-    if (fd < 0) return AIO_EIO; /* LCOV_EXCL_LINE: out of descriptors or memory, or no IPv6 */
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory, or no IPv6) */
     if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 0) != 0) return AIO_EIO;
     aio_io_forget(fd); /* a number used before: nothing of it is watched now */
     aio__sock_private(fd);
@@ -13484,11 +13483,11 @@ static aio_status aio__proc_go(aio_task *t, aio_frame *f, aio_process *p, aio_co
     }
     if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p);
     rc = aio__proc_park(t, p, &w, until, what);
-    if (rc == AIO__SUSPENDED) return rc; /* LCOV_EXCL_BR_LINE: (see aio__proc_park) */
-    if (p->stopping & AIO__PROC_STOP_MASK) { /* LCOV_EXCL_START: no timer slot for the grace: no grace */
+    if (rc == AIO__SUSPENDED) return rc;
+    if (p->stopping & AIO__PROC_STOP_MASK) { /* no timer slot for the grace: no grace */
         aio__proc_kill_now(p);
         return aio__proc_result(t, f, p);
-    } /* LCOV_EXCL_STOP */
+    }
     p->waiter = NULL;
     /* as every await: no timer slot raises; a refusal (another waiter) or a
      * table that could not grow (AIO_EIO: out of memory) is the await's value */

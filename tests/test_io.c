@@ -646,6 +646,7 @@ static struct {
     aio_timeout to;
     aio_status rc;
     int fd, lfd, port;
+    char path[64];
     char big_in[1 << 16];
 } S;
 
@@ -1753,6 +1754,61 @@ static aio_status first_wait_exhausted_main(aio_task *t) {
 }
 
 static void test_io_first_wait_out_of_descriptors(void) { sock_test(first_wait_exhausted_main); }
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+/* The same with room for the loop's wake-up pipe and not for its epoll
+ * descriptor: AIO_EIO (errno EMFILE), the pipe closed again. */
+static aio_status first_wait_no_epoll_main(aio_task *t) {
+    AIO_BEGIN(t);
+    exhaust_begin(S.sv[0]);
+    exhaust_release_one();
+    exhaust_release_one();
+    errno = 0;
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
+    CHECK_EQ(S.rc, AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    CHECK(t->loop->io == NULL);
+    S.fd = dup(S.sv[0]); /* (the two the pipe took: free again) */
+    CHECK(S.fd >= 0);
+    S.lfd = dup(S.sv[0]);
+    CHECK(S.lfd >= 0);
+    CHECK_EQ(close(S.fd), 0);
+    CHECK_EQ(close(S.lfd), 0);
+    exhaust_end();
+    CHECK_EQ(send_sock(S.sv[1], "a", 1), 1L);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
+    CHECK_EQ(S.rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_io_first_wait_no_epoll(void) { sock_test(first_wait_no_epoll_main); }
+#endif
+
+/* Every call that makes a socket, with no descriptor left: AIO_EIO (errno
+ * EMFILE), nothing made: a listener, a datagram socket, a Unix listener, a
+ * connect (its attempt's socket) and a Unix connect; each works again once
+ * descriptors are free. */
+static aio_status sockets_exhausted_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], 0); /* the loop's wait starts (it takes descriptors) */
+    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+    (void)snprintf(S.path, sizeof S.path, "/tmp/aio-exhausted-%d.sock", (int)getpid());
+    exhaust_begin(S.sv[0]);
+    errno = 0;
+    CHECK_EQ(aio_tcp_listen("127.0.0.1", 0, 1), AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    CHECK_EQ(aio_udp_open("127.0.0.1", 0), AIO_EIO);
+    CHECK_EQ(aio_unix_listen(S.path, 0), AIO_EIO);
+    AIO_TCP_CONNECT(t, S.rc, "127.0.0.1", 9, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EIO);
+    CHECK_EQ(T_MS(), 0);
+    AIO_UNIX_CONNECT(t, S.rc, S.path, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EIO);
+    exhaust_end();
+    S.fd = aio_udp_open("127.0.0.1", 0);
+    CHECK(S.fd >= 0);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_sockets_out_of_descriptors(void) { sock_test(sockets_exhausted_main); }
 
 /* AIO_ACCEPT at the descriptor limit pauses, as asyncio's server does: it
  * tries again each AIO_ACCEPT_RETRY_DELAY (1 s), the loop serving the rest
@@ -1818,7 +1874,67 @@ static void test_io_accept_out_of_descriptors(void) {
     CHECK_EQ(aio_close(S.lfd), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
+/* Two accepts paused at once (two listeners at the descriptor limit, a
+ * connection waiting on each): the loop keeps the earlier retry time, and
+ * each accept ends at its own deadline (500 ms); with descriptors free,
+ * each takes its connection. */
+static aio_status second_acceptor(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, S.r[0].rc, S.r[0].fd, AIO_MS(500));
+    S.r[0].at = T_MS();
+    AIO_END(t);
+}
+static aio_status two_paused_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, S.rc, S.lfd, 0); /* the loop's wait starts (it takes descriptors) */
+    CHECK_EQ(S.rc, AIO_OK); /* (the connection waits) */
+    exhaust_begin(S.lfd);
+    CHECK_EQ(aio_spawn(&S.r[0].task, second_acceptor), AIO_OK);
+    AIO_ACCEPT(t, S.fd, S.lfd, AIO_MS(500));
+    CHECK_EQ(S.fd, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 500);
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, AIO_ETIMEDOUT);
+    CHECK_EQ(S.r[0].at, 500);
+    exhaust_end();
+    AIO_ACCEPT(t, S.fd, S.lfd, AIO_SEC(5));
+    CHECK(S.fd >= 0);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_ACCEPT(t, S.fd, S.r[0].fd, AIO_SEC(5));
+    CHECK(S.fd >= 0);
+    CHECK_EQ(aio_close(S.fd), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_two_accepts_paused(void) {
+    aio_loop loop;
+    aio_address at;
+    int client[2];
+    int i;
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        printf("    (under valgrind: the descriptor limit is valgrind's, skipped)\n");
+        fflush(stdout);
+        return;
+    }
+    test_loop(&loop);
+    memset(&S, 0, sizeof S);
+    S.lfd = aio_tcp_listen("127.0.0.1", 0, 0);
+    S.r[0].fd = aio_tcp_listen("127.0.0.1", 0, 0);
+    CHECK(S.lfd >= 0 && S.r[0].fd >= 0);
+    for (i = 0; i < 2; i++) {
+        client[i] = new_socket();
+        CHECK(client[i] >= 0);
+        CHECK_EQ(aio_address_set(&at, "127.0.0.1", aio_socket_port(i ? S.r[0].fd : S.lfd)), AIO_OK);
+        CHECK_EQ(connect_sock(client[i], &at), 0); /* (in the backlog until accepted) */
+    }
+    CHECK_EQ(test_run(&loop, &S.main, two_paused_main), AIO_OK);
+    for (i = 0; i < 2; i++) CHECK_EQ(close_sock(client[i]), 0);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_close(S.r[0].fd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
 #endif
+
 
 /* A task that waits for S.ev (set by a signal, or by a test's main). */
 static aio_status signal_waiter(aio_task *t) {
@@ -1913,6 +2029,15 @@ static void test_io_bad_input(void) {
     CHECK_EQ(aio_tcp_listen("127.0.0.1", -1, 1), AIO_EINVAL);
     CHECK_EQ(aio_tcp_listen("127.0.0.1", 0, -1), AIO_EINVAL);
     CHECK_EQ(aio_socket_port(-1), AIO_EBADF);
+    {
+        int pp[2];
+        CHECK_EQ(pipe(pp), 0);
+        test_last_debug[0] = 0;
+        CHECK_EQ(aio_socket_port(pp[0]), AIO_EBADF); /* (a pipe: no socket, no port) */
+        CHECK_DEBUG("is not a socket");
+        CHECK_EQ(close(pp[0]), 0);
+        CHECK_EQ(close(pp[1]), 0);
+    }
     CHECK_EQ(aio_close(-1), AIO_EBADF);
     CHECK_EQ(aio_signal_event(SIGKILL, &S.ev), AIO_EINVAL);
     CHECK_EQ(aio_signal_event(0, &S.ev), AIO_EINVAL);
@@ -2843,6 +2968,12 @@ static aio_status grow_main(aio_task *t) {
     AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big + 999, 1, AIO_SEC(10));
     CHECK_EQ(GR.rc, 1);
     AIO_AWAIT(t, GR.rc, &GR.writer);
+    grow_text(2000, "");
+    CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
+    AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big, 2000, AIO_SEC(10)); /* a separator beyond 1024: it grows */
+    CHECK_EQ(GR.rc, 2000);
+    CHECK_EQ(GR.st.size, 2048);
+    AIO_AWAIT(t, GR.rc, &GR.writer);
     AIO_READ_UNTIL(t, GR.rc, &GR.st, GR.big, GROW_LIMIT + 1, AIO_SEC(10)); /* (raises) */
     AIO_END(t);
 }
@@ -2989,6 +3120,7 @@ static unsigned char stream_big[65536], stream_huge[1 << 22];
 static aio_status stream_second_writer(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_set_transport(&ST.st, NULL, NULL), AIO_EBUSY); /* a write waits */
+    CHECK_EQ(aio_stream_free(&ST.st), AIO_EBUSY); /* (and so is a free) */
     AIO_STREAM_WRITE(t, ST.rc2, &ST.st, "z", 1, AIO_SEC(1));
     AIO_END(t);
 }
@@ -3391,6 +3523,11 @@ static void test_io_addresses(void) {
     CHECK_EQ(aio_address_format(&a, text, 13), AIO_EINVAL);
     CHECK_DEBUG("aio_address_format: the buffer is too small");
     CHECK_EQ(text[0], '\0');
+    CHECK_EQ(aio_address_format(&a, NULL, sizeof text), AIO_EINVAL); /* no buffer */
+    CHECK_DEBUG("aio_address_format: not an address, or no buffer");
+    text[0] = 'x';
+    CHECK_EQ(aio_address_format(&a, text, 0), AIO_EINVAL); /* no room, not even for the end */
+    CHECK_EQ(text[0], 'x');
     CHECK_EQ(aio_address_set(&a, "example.com", 80), AIO_EINVAL);
     CHECK_DEBUG("aio_address_set: the host is not a numeric");
     CHECK_EQ(a.len, 0);
@@ -3943,7 +4080,12 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_bytes_sent),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_first_wait_out_of_descriptors),
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+    SOCKET_ENTRY(test_io_first_wait_no_epoll),
+#endif
+    SOCKET_ENTRY(test_io_sockets_out_of_descriptors),
     SOCKET_ENTRY(test_io_accept_out_of_descriptors),
+    SOCKET_ENTRY(test_io_two_accepts_paused),
 #endif
     SOCKET_ENTRY(test_io_connect_timeout_and_cancel),
     SOCKET_ENTRY(test_io_connect_listen_errors),

@@ -838,6 +838,7 @@ static aio_status streams_main(aio_task *t) {
     CHECK(memcmp(P.buf, "ping\n", 5) == 0);
     CHECK_EQ(aio_process_end_input(&P.p), AIO_OK); /* cat sees the end and ends */
     CHECK_EQ((int)P.p.in, -1);
+    CHECK_EQ(aio_process_end_input(&P.p), AIO_OK); /* (again: nothing left to close) */
     AIO_RECV(t, P.rc, P.p.out, P.buf, sizeof P.buf, AIO_NEVER);
     CHECK_EQ(P.rc, 0);
     AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
@@ -933,6 +934,11 @@ static aio_status wait_never_spawned(aio_task *t) {
     AIO_PROCESS_WAIT(t, P.rc, &never_spawned, AIO_SEC(1));
     AIO_END(t);
 }
+static aio_status wait_bad_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1));
+    AIO_END(t);
+}
 static aio_status wait_null(aio_task *t) {
     AIO_BEGIN(t);
     AIO_PROCESS_WAIT(t, P.rc, NULL, AIO_SEC(1));
@@ -946,6 +952,19 @@ static aio_status wait_bad_timeout(aio_task *t) {
 static aio_status stop_never(aio_task *t) {
     AIO_BEGIN(t);
     AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status stop_bad_grace(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, -5);
+    AIO_END(t);
+}
+/* A wait is a checkpoint: cancelled before it, it raises and waits for nothing. */
+static aio_status wait_cancelled(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_cancel(t), 1);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1));
+    CHECK(0); /* (never reached) */
     AIO_END(t);
 }
 static aio_status communicate_no_buffer(aio_task *t) {
@@ -969,18 +988,131 @@ static aio_status bad_input_main(aio_task *t) {
     AIO_END(t);
 }
 
+/* A spawn out of descriptors: room for no pipe, for one of the three, for
+ * two, for the three and not the one that reports a failed start, or for
+ * no /dev/null. Each
+ * is AIO_EIO with errno EMFILE, what it made closed again (the same
+ * descriptors free as before) and no child left; with room again, the same
+ * spawn runs. */
+#include <sys/resource.h>
+static int first_free_fd(void) {
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) (void)close(fd);
+    return fd;
+}
+static aio_status wait_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status stop_main_grace(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status wait_main_deadline(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(1));
+    AIO_END(t);
+}
+static void test_processes_out_of_descriptors(void) {
+    static const char *const truth[] = {"true", NULL};
+    static const int room[4] = {0, 2, 4, 6};
+    static int fill[64];
+    struct rlimit old, low;
+    aio_loop loop;
+    int nfill = 0;
+    int fds = open_fds();
+    int k, i, before;
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) {
+        /* valgrind keeps a limit of its own below the system's, and its
+         * own errno for a call beyond it */
+        printf("    (under valgrind: the descriptor limit is valgrind's, skipped)\n");
+        fflush(stdout);
+        return;
+    }
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK); /* (the loop's wait for children made) */
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)first_free_fd() + 40;
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (nfill < 64 && (fill[nfill] = open("/dev/null", O_RDONLY)) >= 0) nfill++;
+    CHECK(nfill >= 8 && nfill < 64); /* (the descriptors ran out) */
+    for (k = 0; k < 4; k++) {
+        for (i = 0; i < room[k]; i++) (void)close(fill[--nfill]);
+        before = first_free_fd();
+        errno = 0;
+        CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_EIO);
+        CHECK_EQ(errno, EMFILE);
+        CHECK_EQ(first_free_fd(), before); /* (what it made: closed again) */
+        for (i = 0; i < room[k]; i++) fill[nfill++] = open("/dev/null", O_RDONLY);
+        CHECK(fill[nfill - 1] >= 0);
+    }
+    errno = 0; /* (and no room for /dev/null either) */
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &out_pipe), AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    while (nfill) (void)close(fill[--nfill]);
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* A wait with a deadline on a loop with no timer slot to give it: it
+ * raises AIO_ENOSPC (as every await does), and the child is left as it
+ * was, still running; a stop there has no slot for its grace period
+ * either: it is killed at once (AIO_ESIGNALED). */
+static void test_processes_no_timer_slot(void) {
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    aio_loop_init(&loop, NULL, 0); /* (no slot, and no way to grow) */
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(aio_run(&loop, &P.main, wait_main_deadline), AIO_ENOSPC);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS);
+    memset(&P.main, 0, sizeof P.main);
+    P.start = aio_loop_now(&loop);
+    CHECK_EQ(aio_run(&loop, &P.main, stop_main_grace), AIO_OK); /* (no slot for its grace: killed at once) */
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK(aio_process_returncode(&P.p) == -9 || aio_process_returncode(&P.p) == -15); /* (SIGTERM went first) */
+    CHECK(aio_loop_now(&loop) - P.start < AIO_SEC(2)); /* (the real clock: no 5 s grace waited for) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
 static void test_processes_bad_input(void) {
     static const char *const sleeper[] = {"sleep", "30", NULL};
     static const char *const empty[] = {"", NULL};
     static const char *const sh[] = {"sh", NULL};
     aio_process_options bad_mode = {NULL, NULL, AIO_STDIO_STDOUT, 0, 0};
     aio_process_options bad_err = {NULL, NULL, 0, 0, 9};
-    aio_loop loop;
+    static const aio_process_options bad_modes[4] = {
+        {NULL, NULL, -1, 0, 0}, {NULL, NULL, 0, -1, 0}, {NULL, NULL, 0, AIO_STDIO_STDOUT, 0}, {NULL, NULL, 0, 0, -1}};
+    aio_loop loop, other;
     int fds = open_fds();
+    int i;
     reset();
     CHECK_EQ(aio_process_close(NULL), AIO_OK);
     CHECK_EQ(aio_process_returncode(NULL), AIO_EINPROGRESS);
     test_loop(&loop);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, sh, NULL), AIO_EINVAL); /* (no loop: the last one was destroyed) */
+    CHECK_DEBUG("aio_process_spawn: no loop is running or initialised");
+    test_loop(&loop);
+    for (i = 0; i < 4; i++) CHECK_EQ(aio_process_spawn(&P.p, sh, &bad_modes[i]), AIO_EINVAL);
+    CHECK_DEBUG("a standard stream's mode");
+    test_last_debug[0] = '\0';
     CHECK_EQ(aio_process_spawn(NULL, sh, NULL), AIO_EINVAL);
     CHECK_EQ(aio_process_spawn(&P.p, NULL, NULL), AIO_EINVAL);
     CHECK_EQ(aio_process_spawn(&P.p, empty, NULL), AIO_EINVAL);
@@ -994,10 +1126,20 @@ static void test_processes_bad_input(void) {
     CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
     CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_EBUSY);
     CHECK_DEBUG("the process is open");
+    test_loop(&other); /* (a loop of its own: it cannot wait for the first one's child) */
+    CHECK_EQ(test_run(&other, &P.main, wait_bad_loop), AIO_EINVAL);
+    CHECK_DEBUG("a process's await: not a process spawned on this loop");
+    CHECK_EQ(aio_loop_destroy(&other), AIO_OK);
+    test_last_debug[0] = '\0';
     CHECK_EQ(test_run(&loop, &P.main, wait_bad_timeout), AIO_EINVAL);
     CHECK_DEBUG("the timeout is NaN, negative");
     CHECK_EQ(test_run(&loop, &P.main, stop_never), AIO_EINVAL);
     CHECK_DEBUG("AIO_PROCESS_STOP: the grace period");
+    CHECK_EQ(test_run(&loop, &P.main, stop_bad_grace), AIO_EINVAL);
+    CHECK_DEBUG("AIO_PROCESS_STOP: the grace period is NaN, negative or beyond half the clock range");
+    CHECK_EQ(test_run(&loop, &P.main, wait_cancelled), AIO_ECANCELED);
+    CHECK(P.p.waiter == NULL); /* (no wait began) */
+    test_last_debug[0] = '\0';
     CHECK_EQ(aio_process_set_grace(&P.p, AIO_NEVER), AIO_EINVAL);
     CHECK_EQ(aio_process_signal(&P.p, 0), AIO_EINVAL);
     CHECK_EQ(aio_process_signal(&P.p, -3), AIO_EINVAL);
@@ -1363,6 +1505,8 @@ static void test_processes_need_system_wait(void) {
 #define PROCESS_ENTRY(name) TEST_ENTRY (name)
 static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_exit_status),
+    PROCESS_ENTRY(test_processes_out_of_descriptors),
+    PROCESS_ENTRY(test_processes_no_timer_slot),
     PROCESS_ENTRY(test_processes_cannot_start),
     PROCESS_ENTRY(test_processes_timeout_then_stop),
     PROCESS_ENTRY(test_processes_block_deadline_stops),

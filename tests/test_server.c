@@ -427,6 +427,194 @@ static aio_status failed_accept_main(aio_task *t) {
 }
 static void test_server_failed_accept(void) { server_test(failed_accept_main, G.conns, 4); }
 
+/* The one too many with no refusal set: closed, nothing sent, nothing
+ * told. The search for a free state starts after the last one taken and
+ * goes round: with the second state busy, the next connection takes the
+ * first; aio_server_next gives the live ones by id, not by state. */
+static aio_status silent_limit_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    G.c[1] = client();
+    CHECK_EQ(send_sock(G.c[0], "w"), 1);
+    CHECK_EQ(send_sock(G.c[1], "w"), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 2);
+    G.c[2] = client(); /* the one too many */
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[2]), ""); /* closed, no message */
+    CHECK_EQ(G.srv.served, 2);
+    CHECK_EQ(G.refusals, 0);
+    CHECK_EQ(close_sock(G.c[0]), 0); /* handler 1 (state 0) ends */
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 1);
+    G.c[3] = client();
+    CHECK_EQ(send_sock(G.c[3], "w"), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.conns[0].conn.id, 3); /* (state 0 again: the search began there) */
+    CHECK_EQ(close_sock(G.c[3]), 0); /* handler 3 ends: state 0 free, state 1 busy */
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 1);
+    G.c[4] = client();
+    CHECK_EQ(send_sock(G.c[4], "w"), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 2);
+    CHECK_EQ(G.conns[0].conn.id, 4); /* (from state 1, busy, round to state 0) */
+    CHECK_EQ(G.conns[1].conn.id, 2);
+    G.first = aio_server_next(&G.srv, NULL);
+    CHECK(G.first == &G.conns[1].conn); /* id 2 first, though its state is the second */
+    CHECK(G.first != NULL && aio_server_next(&G.srv, G.first) == &G.conns[0].conn);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    CHECK_EQ(close_sock(G.c[4]), 0);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_STR(G.log, "1:eof 3:eof 2:eof 4:eof ");
+    CHECK_EQ(close_sock(G.c[2]), 0);
+    AIO_END(t);
+}
+static void test_server_silent_limit(void) { server_test(silent_limit_main, G.conns, 2); }
+
+/* abort_clients on a handler spawned and not yet run: its body never runs
+ * (no cleanup to note), its socket is closed and it is counted gone at
+ * once. The main task yields until the server has spawned it, so it runs
+ * between the spawn and the handler's first step. */
+static aio_status unstarted_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    CHECK_EQ(send_sock(G.c[0], "w"), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.served, 1);
+    G.c[1] = client();
+    for (G.i = 0; G.i < 1000 && G.srv.served < 2; G.i++) AIO_YIELD(t);
+    CHECK_EQ(G.srv.served, 2);
+    CHECK_EQ(G.srv.live, 2);
+    CHECK_EQ(aio_server_abort_clients(&G.srv), 2);
+    CHECK_EQ(G.srv.live, 1); /* (the one that never ran: gone already) */
+    CHECK_EQ((int)G.conns[1].conn.fd, -1);
+    CHECK(aio_server_next(&G.srv, NULL) == &G.conns[0].conn); /* (the other: no socket, not live) */
+    CHECK(aio_server_next(&G.srv, &G.conns[0].conn) == NULL);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_STR(G.log, "1:cancelled "); /* (the second's body never ran) */
+    CHECK_STR(reply(G.c[1]), ""); /* closed */
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, 0);
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    AIO_END(t);
+}
+static void test_server_abort_unstarted(void) { server_test(unstarted_main, G.conns, 4); }
+
+/* The server's task cancelled with a handler live: it ends (its listener
+ * closed), the handler goes on in its allocated state, which the server
+ * keeps; started again, it serves beside it with the same states, and
+ * gives them back when it ends with none live. */
+static aio_status cancelled_server_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client();
+    CHECK_EQ(send_sock(G.c[0], "w"), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 1);
+    CHECK_EQ(aio_cancel(&G.srv.task), 1);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK(aio_task_done(&G.srv.task));
+    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF); /* (closed) */
+    CHECK_EQ(G.srv.live, 1); /* the handler goes on */
+    CHECK(G.srv.made != NULL); /* in its state, kept */
+    CHECK_EQ(listen_here(), AIO_OK); /* again, with the states it has */
+    G.c[1] = client();
+    CHECK_EQ(send_sock(G.c[1], "e-again"), 7);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[1]), "e-again");
+    CHECK_EQ(G.srv.live, 2);
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(G.srv.live, 0);
+    CHECK(G.srv.made == NULL); /* (given back) */
+    CHECK(has("1:eof ") && has("2:done "));
+    AIO_END(t);
+}
+static void test_server_cancelled(void) { server_test(cancelled_server_main, NULL, 4); }
+
+#ifdef TEST_COUNTED_ALLOC
+/* Refused for want of memory: fewer live than the limit. */
+static void refused_no_memory(aio_server *srv) {
+    CHECK(srv == &G.srv);
+    CHECK(srv->live < srv->limit);
+    G.refusals++;
+}
+
+/* Out of memory: a server whose states cannot be allocated does not start
+ * (AIO_EIO, its listener closed); a connection whose state cannot be
+ * allocated is refused as the one too many is, and the next is served. */
+static aio_status no_memory_main(aio_task *t) {
+    int fd;
+    AIO_BEGIN(t);
+    aio_server_refuse(&G.srv, "busy\n", refused_no_memory);
+    fd = aio_tcp_listen("127.0.0.1", 0, 16);
+    CHECK(fd >= 0);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_server_start(&G.srv, fd), AIO_EIO);
+    test_alloc_fail_after(-1);
+    CHECK(!aio_task_alive(&G.srv.task));
+    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF);
+    CHECK_EQ(listen_here(), AIO_OK);
+    G.c[0] = client(); /* (served and ended: the loop's tables grown) */
+    CHECK_EQ(send_sock(G.c[0], "e-warm"), 6);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[0]), "e-warm");
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 0);
+    G.c[1] = client();
+    G.at = (long long)test_alloc_failed();
+    test_alloc_fail_after(0); /* (the next allocation: the connection's state) */
+    AIO_SLEEP(t, AIO_MS(1));
+    test_alloc_fail_after(-1);
+    CHECK_EQ((long long)test_alloc_failed(), G.at + 1);
+    CHECK_EQ(G.refusals, 1);
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_EQ(G.srv.served, 1);
+    CHECK_STR(reply(G.c[1]), "busy\n");
+    CHECK_STR(reply(G.c[1]), ""); /* then closed */
+    G.c[2] = client();
+    CHECK_EQ(send_sock(G.c[2], "e-next"), 6);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[2]), "e-next");
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    CHECK_EQ(close_sock(G.c[2]), 0);
+    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_STR(G.log, "1:done 2:done ");
+    AIO_END(t);
+}
+static void test_server_no_memory(void) { server_test(no_memory_main, NULL, 4); }
+#endif
+
+/* With no loop a server cannot start: aio_server_start gives aio_spawn's
+ * refusal and closes the listener it was given. */
+static void test_server_no_loop(void) {
+    static aio_server srv;
+    aio_loop loop;
+    int fd;
+    memset(&G, 0, sizeof G);
+    test_loop(&loop); /* (and destroyed: no loop left) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_server_init(&srv, handler, G.conns, sizeof G.conns[0], 4), AIO_OK);
+    fd = aio_tcp_listen("127.0.0.1", 0, 1);
+    CHECK(fd >= 0);
+    CHECK_EQ(aio_server_start(&srv, fd), AIO_EINVAL);
+    CHECK_DEBUG("aio_spawn: no loop");
+    CHECK(!aio_task_alive(&srv.task));
+    CHECK_EQ(aio_server_port(&srv), AIO_EBADF);
+    CHECK_EQ(aio_close(fd), AIO_EBADF); /* (closed by the refusal) */
+}
+
 /* Bad input: clear statuses, and messages naming the mistake. */
 static aio_status bad_input_main(aio_task *t) {
     static aio_server srv;
@@ -533,6 +721,13 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_shutdown_allocated),
     SERVER_ENTRY(test_server_failed_accept),
     SERVER_ENTRY(test_server_bad_input),
+    SERVER_ENTRY(test_server_silent_limit),
+    SERVER_ENTRY(test_server_no_loop),
+    SERVER_ENTRY(test_server_abort_unstarted),
+    SERVER_ENTRY(test_server_cancelled),
+#ifdef TEST_COUNTED_ALLOC
+    SERVER_ENTRY(test_server_no_memory),
+#endif
 #if UNIX_SERVER_TESTS
     SERVER_ENTRY(test_server_unix),
 #endif

@@ -67,10 +67,21 @@ static aio_status io_body(aio_task *t) {
     AIO_END(t);
 }
 
+static aio_task never; /* never spawned: cancelling it is misuse */
+
+/* The same misuse twice from one place, no hook set: each its status, and
+ * nothing said (a hook would hear it once) */
+typedef struct { aio_task task; int i; aio_status rc[2]; } twice_t;
+static aio_status misuse_twice(aio_task *t) {
+    twice_t *s = AIO_SELF(t, twice_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < 2; s->i++) s->rc[s->i] = aio_cancel(&never);
+    AIO_END(t);
+}
+
 int main(void) {
     static aio_timer timers[2];
     static sleeper_t s;
-    static aio_task never; /* never spawned: cancelling it is misuse */
     aio_loop loop;
     int bad = 0;
     aio_loop_init(&loop, timers, 2);
@@ -131,6 +142,11 @@ int main(void) {
     }
     aio_set_debug_hook(NULL);
     bad += aio_cancel(&never) != AIO_EINVAL || heard != 45;
+    {
+        static twice_t tw;
+        bad += aio_run(&loop, &tw.task, misuse_twice) != AIO_OK;
+        bad += tw.rc[0] != AIO_EINVAL || tw.rc[1] != AIO_EINVAL || heard != 45;
+    }
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",
            bad ? ": WRONG" : "");

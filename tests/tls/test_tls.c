@@ -205,6 +205,8 @@ static void test_tls_wrong_name(void) {
     refused("wrong", "ca.pem", "IP address mismatch", "bad certificate");
     W.name = "::1"; /* (and an IPv6 address) */
     refused("server", "ca.pem", "IP address mismatch", "bad certificate");
+    W.name = "127.0.0.2"; /* (an address of the certificate's length, not its own) */
+    refused("server", "ca.pem", "IP address mismatch", "bad certificate");
 }
 static void test_tls_expired(void) { refused("expired", "ca.pem", EXPIRED, "certificate expired"); }
 
@@ -714,6 +716,7 @@ static void test_tls_config_errors(void) {
     CHECK_STR(aio_strerror(AIO_ETLS), "TLS failed");
     CHECK_STR(aio_strerror(AIO_ECERT), "certificate verify failed");
     CHECK_STR(aio_strerror(AIO_ETRUNCATED), "closed without close_notify");
+    CHECK_STR(aio_strerror(AIO_ETRUNCATED - 1), "unknown error"); /* (none of TLS's) */
 }
 
 /* A client that verifies needs the server's name: its handshake raises
@@ -964,6 +967,9 @@ static aio_status misuse_call(aio_task *t, misuse_t *s) {
     if (s->which == 8) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "", 443, AIO_SEC(5));
     if (s->which == 9) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "localhost", 443, AIO_SEC(5));
     if (s->which == 10) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, "localhost", 443, -5);
+    if (s->which == 11) AIO_TLS_CONNECT(t, s->rc, NULL, s->st, "localhost", 443, AIO_SEC(5));
+    if (s->which == 12) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, NULL, 443, AIO_SEC(5));
+    if (s->which == 13) AIO_TLS_CONNECT(t, s->rc, s->tls, NULL, "localhost", 443, AIO_SEC(5));
     AIO_END(t);
 }
 static struct {
@@ -1439,9 +1445,82 @@ static aio_status connect_misuse_client(aio_task *t) {
     AIO_CALL(t, p->rc, misuse_call, m);
     CHECK_EQ(p->rc, AIO_EINVAL);
     CHECK_DEBUG("AIO_TLS_CONNECT: the session is a server's");
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    m->which = 11; /* (no session) */
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: the session was not set up (aio_tls_init)");
+    m->which = 12; /* (no host) */
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: no host to connect to");
+    m->which = 13; /* (no stream) */
+    AIO_CALL(t, p->rc, misuse_call, m);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_CONNECT: the stream is NULL, or set up already");
     AIO_END(t);
 }
 static void test_tls_connect_misuse(void) { pair_run(idle_server, connect_misuse_client); }
+/* While AIO_TLS_CONNECT looks its host up and connects, the session is
+ * busy: aio_tls_free refuses (AIO_EBUSY), AIO_TLS_SHUTDOWN raises
+ * AIO_EINVAL (no handshake yet); the connect goes on, and the lines. */
+static aio_status connecting_helper(aio_task *t) {
+    bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
+    AIO_BEGIN(t);
+    AIO_TLS_CONNECT(t, b->rc, &b->p->tls, &b->p->st, "localhost", W.port, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status busy_connecting_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    W.cwriter.p = p;
+    CHECK_EQ(aio_spawn(&W.cwriter.task, connecting_helper), AIO_OK);
+    AIO_YIELD(t); /* (the helper's connect under way: its lookup on a thread) */
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
+    CHECK_DEBUG("aio_tls_free: a task is waiting in the session's handshake or shutdown");
+    memset(&M, 0, sizeof M);
+    M.call.tls = &p->tls;
+    M.call.which = 2;
+    AIO_CALL(t, p->rc, misuse_call, &M.call);
+    CHECK_EQ(p->rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_TLS_SHUTDOWN: the session had no handshake (AIO_TLS_HANDSHAKE)");
+    AIO_AWAIT(t, p->rc, &W.cwriter.task);
+    CHECK_EQ(p->rc, AIO_OK);
+    p->fd = W.cwriter.rc;
+    CHECK(p->fd >= 0);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "world\n");
+    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+    CHECK_EQ(p->end, AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_busy_connecting(void) { pair_run(lines_server, busy_connecting_client); }
+/* A connect whose task was cancelled before it: a checkpoint first, so it
+ * connects nothing, and the session is unusable with the cancel as why. */
+static aio_status cancelled_before_connect_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    CHECK_EQ(aio_cancel(t), 1);
+    AIO_TLS_CONNECT(t, p->fd, &p->tls, &p->st, "127.0.0.1", W.port, AIO_SEC(30));
+    CHECK(0); /* (never reached) */
+    AIO_FINALLY(t);
+    CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 0);
+    CHECK(p->st.buf == NULL);
+    CHECK_STR(aio_tls_error(&p->tls), "the connect was cancelled: the session cannot be used");
+    AIO_END(t);
+}
+static void test_tls_connect_cancelled_before(void) {
+    W.client_end = AIO_ECANCELED;
+    pair_run(idle_server, cancelled_before_connect_client);
+}
 
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
@@ -1491,6 +1570,8 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_connect_refused),
     TEST_ENTRY(test_tls_connect_cancelled),
     TEST_ENTRY(test_tls_connect_misuse),
+    TEST_ENTRY(test_tls_connect_cancelled_before),
+    TEST_ENTRY(test_tls_busy_connecting),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);
