@@ -1834,7 +1834,7 @@ AIO_API void *aio_sim_arg(void);
 
 // >>tls
 /* ------------------------------------------------------------------------ */
-/* TLS on a stream (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, AIO_TLS)               */
+/* TLS on a stream (AIO_TLS_OPENSSL, _MBEDTLS, _SCHANNEL, or AIO_TLS)        */
 /* ------------------------------------------------------------------------ */
 
 /* asyncio's ssl= and start_tls on a stream, every step under a deadline.
@@ -1843,10 +1843,10 @@ AIO_API void *aio_sim_arg(void);
  * later), or AIO_TLS_MBEDTLS (the same API on Mbed TLS 2.28: link -lmbedtls
  * -lmbedx509 -lmbedcrypto), or on Windows AIO_TLS_SCHANNEL (the system's
  * own TLS, a client only: link -lsecur32 -lcrypt32 -lws2_32), on a hosted
- * build with sockets; a program built without any carries none of it. A configuration is loaded once (the
- * engine's shared state: the trust store, a server's certificate); each
- * connection has a session that
- * becomes its stream's transport at the handshake, so that AIO_READ_LINE,
+ * build with sockets; a program built without any carries none of it. A
+ * configuration is loaded once (the engine's shared state: the trust store,
+ * a server's certificate); each connection has a session that becomes its
+ * stream's transport at the handshake, so that AIO_READ_LINE,
  * AIO_READ_EXACTLY, ... and AIO_STREAM_WRITE carry plain text through it.
  *
  *     s->cfg.ca_file = "ca.pem";                 // NULL: the system's trust store
