@@ -1995,8 +1995,9 @@ AIO_API void aio_tls_config_set_error(aio_tls_config *c, const char *text);
  * load_cert_chain as c says, on c's engine: AIO_OK; AIO_EINVAL (a server
  * without its certificate or key, a key without a certificate, unknown
  * flags, an engine with a slot left empty, no engine (AIO_TLS and no
- * engine_ops): a debug message and aio_tls_config_error name it); AIO_ETLS (a file that cannot be read, a key that does
- * not match: aio_tls_config_error says which and why). Keep c, at the same
+ * engine_ops): a debug message and aio_tls_config_error name it); AIO_ETLS
+ * (a file that cannot be read, a key that does not match:
+ * aio_tls_config_error says which and why). Keep c, at the same
  * address, until every session made from it is freed. */
 AIO_API aio_status aio_tls_config_load(aio_tls_config *c);
 /* What c holds of the engine's, freed (a zeroed or freed c: nothing). */
