@@ -13815,30 +13815,34 @@ static aio_status aio__tls_send(void *ctx, aio_socket fd, const void *buf, size_
 }
 static const aio_transport aio__tls_transport = {aio__tls_recv, aio__tls_send};
 
-/* The engine c names (or the built-in one), every slot given: AIO_OK, or
- * AIO_EINVAL with c->error (and a debug message) naming what is missing. */
-static aio_status aio__tls_engine_check(aio_tls_config *c, const aio_tls_engine **out) {
+/* The engine c names (or the built-in one), every slot given; or NULL, with
+ * *rc = AIO_EINVAL and c->error (and a debug message) naming what is
+ * missing. */
+static const aio_tls_engine *aio__tls_engine_check(aio_tls_config *c, aio_status *rc) {
     const aio_tls_engine *e = c->engine_ops ? c->engine_ops : aio__tls_builtin();
-    if (!e)
-        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
-                               "aio_tls_config_load: no TLS engine (a build with AIO_TLS alone has none of its own: "
-                               "engine_ops names yours)");
+    if (!e) {
+        *rc = aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
+                              "aio_tls_config_load: no TLS engine (a build with AIO_TLS alone has none of its own: "
+                              "engine_ops names yours)");
+        return NULL;
+    }
 #define AIO__TLS_SLOT_CHECK(slot)                                              \
-    if (!e->slot)                                                              \
-        return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,           \
-                               "aio_tls_config_load: the engine's slot `" #slot "` is empty");
+    if (!e->slot) {                                                            \
+        *rc = aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,            \
+                              "aio_tls_config_load: the engine's slot `" #slot "` is empty"); \
+        return NULL;                                                           \
+    }
     /* (the header's tables fill every slot; tests/tls/test_tls_engine.c
      * empties each, and every slot's check is this one line) */
     AIO__TLS_ENGINE_SLOTS(AIO__TLS_SLOT_CHECK) /* LCOV_EXCL_BR_LINE */
 #undef AIO__TLS_SLOT_CHECK
-    *out = e;
-    return AIO_OK;
+    return e;
 }
 
 AIO_API aio_status aio_tls_config_load(aio_tls_config *c) {
-    const aio_tls_engine *e = NULL;
+    const aio_tls_engine *e;
     unsigned flags;
-    aio_status rc;
+    aio_status rc = AIO_EINVAL;
     if (!c) return aio__misuse(AIO_EINVAL, "aio_tls_config_load: the configuration is NULL");
     flags = c->flags;
     c->error[0] = '\0';
@@ -13859,8 +13863,9 @@ AIO_API aio_status aio_tls_config_load(aio_tls_config *c) {
         return aio__tls_misuse(c->error, sizeof c->error, AIO_EINVAL,
                                "aio_tls_config_load: AIO_TLS_NO_VERIFY is a client's flag, AIO_TLS_VERIFY_CLIENT "
                                "a server's");
-    rc = aio__tls_engine_check(c, &e);
-    if (rc == AIO_OK) rc = e->load(c);
+    e = aio__tls_engine_check(c, &rc);
+    if (!e) return rc;
+    rc = e->load(c);
     if (rc == AIO_OK) c->loaded = e;
     return rc;
 }
