@@ -103,13 +103,10 @@ static void test_tls_lines(void) {
 static aio_status ip_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "127.0.0.1", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "127.0.0.1");
     AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static void test_tls_ip_address(void) {
@@ -177,8 +174,7 @@ static aio_status refusing_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_ECERT);
     CONTAINS(aio_tls_error(&p->tls), "certificate verify failed: ");
     CONTAINS(aio_tls_error(&p->tls), p->line);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    READ_LINE_GIVES(t, p, AIO_ETLS);
     AIO_END(t);
 }
 static void refused(const char *server_cert, const char *ca, const char *reason, const char *alert) {
@@ -214,13 +210,10 @@ static void test_tls_expired(void) { refused("expired", "ca.pem", EXPIRED, "cert
 static aio_status no_verify_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, W.client.line[0] ? W.client.line : NULL, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, W.client.line[0] ? W.client.line : NULL);
     AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static void test_tls_no_verify(void) {
@@ -284,25 +277,20 @@ static aio_status late_server(aio_task *t) {
     AIO_BEGIN(t);
     ACCEPT_HANDSHAKE(t, p);
     AIO_SLEEP(t, AIO_MS(100));
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "ok\n");
+    WRITE_GIVES(t, p, "late\n", AIO_OK);
+    READ_LINE_IS(t, p, "ok\n");
     AIO_END(t);
 }
 static aio_status late_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     AIO_READ_LINE(t, p->rc, &p->st, AIO_MS(50));
     CHECK_EQ(p->rc, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 50);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "late\n");
+    READ_LINE_IS(t, p, "late\n");
     CHECK_EQ(T_MS(), 100);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
+    WRITE_GIVES(t, p, "ok\n", AIO_OK);
     AIO_END(t);
 }
 static void test_tls_read_deadline(void) {
@@ -316,8 +304,7 @@ static void test_tls_read_deadline(void) {
 static aio_status tickets_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
 #ifdef AIO_TLS_OPENSSL
     CHECK_EQ(SSL_version((SSL *)p->tls.engine), TLS1_3_VERSION);
 #endif
@@ -328,29 +315,21 @@ static aio_status tickets_server(aio_task *t) {
 #endif
     AIO_SLEEP(t, AIO_MS(100));
     AIO_STREAM_WRITE(t, p->rc, &p->st, "updated\n", 8, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "answer\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_IS(t, p, "answer\n");
+    READ_LINE_GIVES(t, p, 0);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static aio_status tickets_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "late\n");
+    CONNECT_OK(t, p, "localhost");
+    READ_LINE_IS(t, p, "late\n");
     CHECK_EQ(T_MS(), 100);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "updated\n");
+    READ_LINE_IS(t, p, "updated\n");
     CHECK_EQ(T_MS(), 200);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "answer\n", 7, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    WRITE_GIVES(t, p, "answer\n", AIO_OK);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static void test_tls_tickets_and_key_update(void) {
@@ -421,8 +400,7 @@ static aio_status version_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_ETLS);
     CONTAINS(aio_tls_error(&p->tls), VERSION_CLIENT);
     CHECK_EQ(p->hs_at, 0);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    READ_LINE_GIVES(t, p, AIO_ETLS);
     AIO_END(t);
 }
 static void test_tls_protocol_version(void) {
@@ -435,19 +413,16 @@ static void test_tls_protocol_version(void) {
 static aio_status cancel_read_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
     CHECK(0); /* (never reached) */
     AIO_FINALLY(t);
     CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
     CHECK_EQ(T_MS(), 50);
     CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "late\n");
+    READ_LINE_IS(t, p, "late\n");
     CHECK_EQ(T_MS(), 100);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
+    WRITE_GIVES(t, p, "ok\n", AIO_OK);
     AIO_END(t);
 }
 static void test_tls_cancel_in_read(void) {
@@ -461,16 +436,14 @@ static void test_tls_cancel_in_read(void) {
 static aio_status cancel_write_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     small_buffers(p->fd);
     AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(30));
     CHECK(0); /* (never reached) */
     AIO_FINALLY(t);
     CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
     CHECK_EQ(T_MS(), 100);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    WRITE_GIVES(t, p, "x\n", AIO_ETLS);
     CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
                                       "the TLS engine: the session cannot be used");
     AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
@@ -491,18 +464,15 @@ static void test_tls_cancel_in_write(void) {
 static aio_status cancel_shutdown_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(30));
     CHECK(0); /* (never reached) */
     AIO_FINALLY(t);
     CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
     CHECK_EQ(T_MS(), 100);
     CHECK_STR(aio_tls_error(&p->tls), "the shutdown was cancelled: the session cannot be used");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    WRITE_GIVES(t, p, "x\n", AIO_ETLS);
+    READ_LINE_GIVES(t, p, AIO_ETLS);
     AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_ETLS);
     AIO_END(t);
@@ -596,11 +566,9 @@ static void test_tls_handshake_zero_deadline(void) { pair_run(failing_server, ze
 static aio_status corrupting_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     AIO_STREAM_WRITE(t, p->rc, &p->st, "A\n", 2, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "B\n");
+    READ_LINE_IS(t, p, "B\n");
     AIO_SEND_ALL(t, p->rc, p->fd, "please corrupt the session\n", 27, AIO_SEC(5)); /* (under the session) */
     CHECK_EQ(p->rc, AIO_OK);
     AIO_SLEEP(t, AIO_MS(100));
@@ -609,19 +577,14 @@ static aio_status corrupting_server(aio_task *t) {
 static aio_status corrupted_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "A\n");
+    CONNECT_OK(t, p, "localhost");
+    READ_LINE_IS(t, p, "A\n");
     AIO_STREAM_WRITE(t, p->rc, &p->st, "B\n", 2, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    READ_LINE_GIVES(t, p, AIO_ETLS);
     CHECK_EQ(T_MS(), 0);
     CONTAINS(aio_tls_error(&p->tls), NOT_A_RECORD);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "C\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    READ_LINE_GIVES(t, p, AIO_ETLS);
+    WRITE_GIVES(t, p, "C\n", AIO_ETLS);
     AIO_END(t);
 }
 static void test_tls_corrupted_record(void) { pair_run(corrupting_server, corrupted_client); }
@@ -785,8 +748,7 @@ static aio_status busy_client(aio_task *t) {
     AIO_BEGIN(t);
     W.cwriter.p = p;
     CHECK_EQ(aio_spawn(&W.cwriter.task, busy_reader), AIO_OK);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     CHECK_EQ(p->hs_at, 100);
     AIO_AWAIT(t, p->rc, &W.cwriter.task);
     AIO_TLS_HANDSHAKE(t, p->rc, &p->tls, &p->st, "localhost", AIO_SEC(5));
@@ -813,8 +775,7 @@ static aio_status client_cert_server(aio_task *t) {
     ACCEPT_HANDSHAKE(t, p);
     if (W.ccfg.cert_file) {
         CHECK_EQ(p->hs, AIO_OK);
-        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_LINE(p->rc, p, "hello\n");
+        READ_LINE_IS(t, p, "hello\n");
         AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
     } else {
         CHECK_EQ(p->hs, AIO_ETLS);
@@ -922,16 +883,13 @@ static aio_status after_close_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
     CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "bye\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
+    READ_LINE_IS(t, p, "bye\n");
+    READ_LINE_GIVES(t, p, 0);
     AIO_SLEEP(t, AIO_MS(20)); /* the server closed its socket meanwhile */
     if (send(p->fd, "x", 1, MSG_NOSIGNAL) == 1) { /* (a byte the closed end answers with a reset) */
         AIO_SLEEP(t, AIO_MS(10));
     }
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     CHECK_STR(aio_tls_error(&p->tls), "");
     AIO_END(t);
 }
@@ -979,8 +937,7 @@ static struct {
 static aio_status misuses_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     memset(&M, 0, sizeof M);
     CHECK_EQ(aio_tls_init(&M.fresh, &W.ccfg), AIO_OK);
     M.call.tls = &M.fresh;
@@ -1012,10 +969,8 @@ static aio_status misuses_client(aio_task *t) {
     CHECK_EQ(p->rc, AIO_EINVAL);
     CHECK_DEBUG("AIO_TLS_SHUTDOWN: the timeout is NaN, negative or beyond half the clock range");
     AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static void test_tls_misuse_raises(void) { pair_run(lines_server, misuses_client); }
@@ -1047,10 +1002,8 @@ static aio_status reader_first_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_OK);
     CHECK_EQ(T_MS(), 50);
     AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static void test_tls_handshake_while_reading(void) { pair_run(lines_server, reader_first_client); }
@@ -1085,8 +1038,7 @@ static void test_tls_socket_closed_in_handshake(void) { pair_run(silent_server, 
 static aio_status resetting_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     reset_on_close(p->fd);
     CHECK_EQ(aio_close(p->fd), AIO_OK);
     p->fd = -1;
@@ -1095,19 +1047,16 @@ static aio_status resetting_server(aio_task *t) {
 static aio_status reset_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     AIO_SLEEP(t, AIO_MS(10));
     if (W.variant == 1) {
         AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
         CHECK_EQ(p->rc, AIO_ECONNRESET);
     } else {
-        AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-        CHECK_EQ(p->rc, AIO_ECONNRESET);
+        WRITE_GIVES(t, p, "x\n", AIO_ECONNRESET);
     }
     CHECK_STR(aio_tls_error(&p->tls), "the socket: connection reset");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "y\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    WRITE_GIVES(t, p, "y\n", AIO_ETLS);
     CHECK_EQ(T_MS(), 10);
     AIO_END(t);
 }
@@ -1178,29 +1127,22 @@ static void test_tls_cancelled_before(void) {
 static aio_status chatty_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     for (p->i = 0; p->i < 100; p->i++) {
-        AIO_STREAM_WRITE(t, p->rc, &p->st, "line\n", 5, AIO_SEC(5));
-        CHECK_EQ(p->rc, AIO_OK);
+        WRITE_GIVES(t, p, "line\n", AIO_OK);
     }
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the client's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_GIVES(t, p, 0); /* the client's close_notify */
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static aio_status draining_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     AIO_SLEEP(t, AIO_MS(10)); /* (the lines arrive meanwhile) */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     CHECK_EQ(T_MS(), 10);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
+    READ_LINE_GIVES(t, p, 0);
     AIO_END(t);
 }
 static void test_tls_shutdown_drops_what_comes_first(void) { pair_run(chatty_server, draining_client); }
@@ -1233,13 +1175,11 @@ static aio_status tls_shutter(aio_task *t) {
 static aio_status busy_session_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, "localhost");
     W.cwriter.p = p;
     CHECK_EQ(aio_spawn(&W.cwriter.task, tls_reader), AIO_OK);
     AIO_YIELD(t);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_EBUSY);
+    SHUTDOWN_GIVES(t, p, AIO_EBUSY);
     CHECK_DEBUG("AIO_TLS_SHUTDOWN");
     CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
     CHECK_DEBUG("aio_tls_free: a task is waiting");
@@ -1247,8 +1187,7 @@ static aio_status busy_session_client(aio_task *t) {
     CHECK_EQ(T_MS(), 50);
     CHECK_EQ(aio_spawn(&W.cwriter.task, tls_shutter), AIO_OK);
     AIO_YIELD(t);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_EBUSY);
+    SHUTDOWN_GIVES(t, p, AIO_EBUSY);
     CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
     AIO_AWAIT(t, p->rc, &W.cwriter.task);
     CHECK_EQ(T_MS(), 150);
@@ -1271,8 +1210,7 @@ static aio_status writer_first_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
     if (W.variant == 1) {
-        CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
-        CHECK_EQ(p->hs, AIO_OK);
+        CONNECT_OK(t, p, "localhost");
     } else {
         AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
         peer_setup(p, &W.ccfg);
@@ -1281,8 +1219,7 @@ static aio_status writer_first_client(aio_task *t) {
     CHECK_EQ(aio_spawn(&W.cwriter.task, stuck_writer), AIO_OK);
     AIO_SLEEP(t, AIO_MS(10));
     if (W.variant == 1) {
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_EBUSY);
+        SHUTDOWN_GIVES(t, p, AIO_EBUSY);
         CHECK_EQ(aio_tls_free(&p->tls), AIO_EBUSY);
     } else {
         AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, "localhost", AIO_SEC(5));
@@ -1312,12 +1249,9 @@ static aio_status tls_connect_client(aio_task *t) {
     CHECK(p->fd >= 0);
     CHECK_EQ(aio__fd(p->st.fd), p->fd);
     CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    WRITE_GIVES(t, p, "hello\n", AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_FINALLY(t);
     CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
     AIO_END(t);
@@ -1490,12 +1424,9 @@ static aio_status busy_connecting_client(aio_task *t) {
     CHECK_EQ(p->rc, AIO_OK);
     p->fd = W.cwriter.rc;
     CHECK(p->fd >= 0);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    WRITE_GIVES(t, p, "hello\n", AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_FINALLY(t);
     CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
     AIO_END(t);

@@ -134,8 +134,7 @@ static aio_status read_line_task(aio_task *t) {
 static aio_status raw_split_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     if (reader.by_cancel) {
         CHECK_EQ(aio_spawn(&reader.task, read_line_task), AIO_OK);
         AIO_SLEEP(t, AIO_SEC(1));
@@ -149,11 +148,9 @@ static aio_status raw_split_client(aio_task *t) {
     CHECK_EQ(T_MS(), 1000);
     CHECK_EQ(aio_stream_buffered(&p->st), 0);
     CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "hello\n");
+    READ_LINE_IS(t, p, "hello\n");
     CHECK_EQ(T_MS(), 2000);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
+    READ_LINE_GIVES(t, p, 0);
     AIO_END(t);
 }
 static void test_engine_read_cut_inside_a_record(void) {
@@ -175,8 +172,7 @@ static void test_engine_read_cancelled_inside_a_record(void) {
 static aio_status idle_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     small_buffers(p->fd);
     AIO_SLEEP(t, AIO_SEC(3));
     AIO_END(t);
@@ -226,10 +222,8 @@ static aio_status raw_starttls_client(aio_task *t) {
     p->n = toy_seal(p->raw, TOY_CLOSE, "", 0);
     AIO_STREAM_WRITE(t, p->rc, &p->st, p->raw, p->n, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_OK);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "221 bye\n");
+    WRITE_GIVES(t, p, "QUIT\n", AIO_OK);
+    READ_LINE_IS(t, p, "221 bye\n");
     AIO_END(t);
 }
 static void test_engine_starttls(void) {
@@ -259,8 +253,7 @@ static void test_engine_truncated(void) {
 static aio_status hello_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     AIO_END(t);
 }
 static aio_status refused_client(aio_task *t) {
@@ -272,8 +265,7 @@ static aio_status refused_client(aio_task *t) {
     } else {
         CHECK_EQ(p->hs, AIO_ECERT);
         CHECK_STR(aio_tls_error(&p->tls), "certificate verify failed: toy: the name's certificate expired");
-        AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-        CHECK_EQ(p->rc, AIO_ETLS);
+        WRITE_GIVES(t, p, "x\n", AIO_ETLS);
     }
     AIO_END(t);
 }

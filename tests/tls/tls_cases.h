@@ -170,6 +170,40 @@ static void pair_loop(aio_task_fn server_fn, aio_task_fn client_fn) {
             CHECK(memcmp(aio_stream_data(&(p)->st), (text), strlen(text)) == 0); \
     } while (0)
 #define CONTAINS(text, part) CHECK(strstr((text), (part)) != NULL)
+/* A case's steps, each an await within 5 s and the check of what it gave:
+ * a string written (p->rc then `want`), a line read (the line `text`, or
+ * p->rc `want`), a shutdown (p->end `want`), a handshake that succeeds
+ * (the client's to `name`). */
+#define WRITE_GIVES(t, p, text, want)                                           \
+    do {                                                                       \
+        AIO_STREAM_WRITE(t, (p)->rc, &(p)->st, (text), strlen(text), AIO_SEC(5)); \
+        CHECK_EQ((p)->rc, (want));                                             \
+    } while (0)
+#define READ_LINE_IS(t, p, text)                                                \
+    do {                                                                       \
+        AIO_READ_LINE(t, (p)->rc, &(p)->st, AIO_SEC(5));                       \
+        CHECK_LINE((p)->rc, (p), (text));                                      \
+    } while (0)
+#define READ_LINE_GIVES(t, p, want)                                             \
+    do {                                                                       \
+        AIO_READ_LINE(t, (p)->rc, &(p)->st, AIO_SEC(5));                       \
+        CHECK_EQ((p)->rc, (want));                                             \
+    } while (0)
+#define SHUTDOWN_GIVES(t, p, want)                                              \
+    do {                                                                       \
+        AIO_TLS_SHUTDOWN(t, (p)->end, &(p)->tls, AIO_SEC(5));                  \
+        CHECK_EQ((p)->end, (want));                                            \
+    } while (0)
+#define ACCEPT_OK(t, p)                                                         \
+    do {                                                                       \
+        ACCEPT_HANDSHAKE(t, p);                                                \
+        CHECK_EQ((p)->hs, AIO_OK);                                             \
+    } while (0)
+#define CONNECT_OK(t, p, name)                                                  \
+    do {                                                                       \
+        CONNECT_HANDSHAKE(t, p, name, AIO_SEC(5));                             \
+        CHECK_EQ((p)->hs, AIO_OK);                                             \
+    } while (0)
 
 /* ------------------------------------------------------- lines, shutdown */
 
@@ -181,38 +215,26 @@ static void pair_loop(aio_task_fn server_fn, aio_task_fn client_fn) {
 static aio_status lines_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "hello\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "world\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the client's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    ACCEPT_OK(t, p);
+    READ_LINE_IS(t, p, "hello\n");
+    WRITE_GIVES(t, p, "world\n", AIO_OK);
+    READ_LINE_GIVES(t, p, 0); /* the client's close_notify */
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static aio_status lines_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "hello\n", 6, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
+    WRITE_GIVES(t, p, "hello\n", AIO_OK);
     CHECK_EQ(aio_bytes_sent(t), 6);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "world\n");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "more\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
+    READ_LINE_GIVES(t, p, 0);
+    WRITE_GIVES(t, p, "more\n", AIO_ETLS);
     CHECK_DEBUG("AIO_STREAM_WRITE: the stream's TLS session was shut down");
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5)); /* (again: done already) */
-    CHECK_EQ(p->end, AIO_OK);
+    SHUTDOWN_GIVES(t, p, AIO_OK); /* (again: done already) */
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
@@ -243,10 +265,8 @@ static aio_status cut_handshake_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_ETIMEDOUT);
     CHECK_EQ(p->hs_at, TLS_HANDSHAKE_CUT_MS);
     CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    READ_LINE_GIVES(t, p, AIO_ETLS);
+    WRITE_GIVES(t, p, "x\n", AIO_ETLS);
     AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_ETLS);
     CHECK_EQ(T_MS(), TLS_HANDSHAKE_CUT_MS);
@@ -266,8 +286,7 @@ static aio_status cut_handshake_client(aio_task *t) {
 static aio_status mute_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     AIO_SLEEP(t, AIO_SEC(1000));
     AIO_END(t);
 }
@@ -276,21 +295,18 @@ static aio_status mute_server(aio_task *t) {
 static aio_status cut_shutdown_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(2));
     CHECK_EQ(p->end, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 2000);
     CHECK_STR(aio_tls_error(&p->tls), "the shutdown timed out: the session cannot be used");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    WRITE_GIVES(t, p, "x\n", AIO_ETLS);
     AIO_END(t);
 }
 static aio_status default_shutdown_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_TLS_DEFAULT_TIMEOUT);
     CHECK_EQ(p->end, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 30000);
@@ -305,8 +321,7 @@ static aio_status default_shutdown_client(aio_task *t) {
 static aio_status cut_write_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     small_buffers(p->fd);
     AIO_STREAM_WRITE(t, p->rc, &p->st, big_out, BIG, AIO_SEC(1));
     CHECK_EQ(p->rc, AIO_ETIMEDOUT);
@@ -315,12 +330,10 @@ static aio_status cut_write_client(aio_task *t) {
     CHECK(p->n < BIG);
     TLS_WRITE_CUT_CHECK(p);
     CHECK_STR(aio_tls_error(&p->tls), "");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "x\n", 2, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    WRITE_GIVES(t, p, "x\n", AIO_ETLS);
     CHECK_STR(aio_tls_error(&p->tls), "a write was cut (a deadline, a cancellation) after part of it went into "
                                       "the TLS engine: the session cannot be used");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_ETLS);
+    READ_LINE_GIVES(t, p, AIO_ETLS);
     AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_ETLS);
     AIO_END(t);
@@ -351,8 +364,7 @@ static aio_status bulk_writer(aio_task *t) {
 static aio_status bulk_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     if (W.sv[0] >= 0) small_buffers(p->fd);
     W.swriter.p = p;
     CHECK_EQ(aio_spawn(&W.swriter.task, bulk_writer), AIO_OK);
@@ -361,17 +373,14 @@ static aio_status bulk_server(aio_task *t) {
     CHECK_EQ(p->i, 0);
     AIO_AWAIT(t, p->rc, &W.swriter.task);
     CHECK_EQ(W.swriter.n, W.bulk);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_GIVES(t, p, 0);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     AIO_END(t);
 }
 static aio_status bulk_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     if (W.sv[1] >= 0) small_buffers(p->fd);
     W.cwriter.p = p;
     CHECK_EQ(aio_spawn(&W.cwriter.task, bulk_writer), AIO_OK);
@@ -380,8 +389,7 @@ static aio_status bulk_client(aio_task *t) {
     CHECK_EQ(p->i, 0);
     AIO_AWAIT(t, p->rc, &W.cwriter.task);
     CHECK_EQ(W.cwriter.n, W.bulk);
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
@@ -424,14 +432,11 @@ static aio_status relay_task(aio_task *t) {
 static aio_status relay_split_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
+    ACCEPT_OK(t, p);
     AIO_SLEEP(t, AIO_MS(10)); /* (the handshake's last bytes, and any ticket, gone through) */
     relay[0].split = 1;
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "late\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "ok\n");
+    WRITE_GIVES(t, p, "late\n", AIO_OK);
+    READ_LINE_IS(t, p, "ok\n");
     AIO_FINALLY(t);
     aio_cancel(&relay[0].task);
     aio_cancel(&relay[1].task);
@@ -444,19 +449,16 @@ static aio_status relay_split_client(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_spawn(&relay[0].task, relay_task), AIO_OK);
     CHECK_EQ(aio_spawn(&relay[1].task, relay_task), AIO_OK);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     AIO_SLEEP(t, AIO_MS(20));
     AIO_READ_LINE(t, p->rc, &p->st, AIO_MS(50));
     CHECK_EQ(p->rc, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 70);
     CHECK_STR(aio_tls_error(&p->tls), "");
     CHECK_EQ(aio_stream_buffered(&p->st), 0);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "late\n");
+    READ_LINE_IS(t, p, "late\n");
     CHECK_EQ(T_MS(), 110);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "ok\n", 3, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
+    WRITE_GIVES(t, p, "ok\n", AIO_OK);
     AIO_END(t);
 }
 /* The case's run: the relay's two socket pairs, the relay's tasks given
@@ -491,23 +493,18 @@ static aio_status starttls_server(aio_task *t) {
     AIO_BEGIN(t);
     AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
     peer_setup(p, &W.scfg);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "STARTTLS\n");
+    READ_LINE_IS(t, p, "STARTTLS\n");
     CHECK(aio_stream_buffered(&p->st) > 0); /* the client's hello */
     AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
     CHECK_EQ(p->hs, AIO_OK);
     CHECK_EQ(aio_stream_buffered(&p->st), 0);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "secret\n");
+    READ_LINE_IS(t, p, "secret\n");
     AIO_STREAM_WRITE(t, p->rc, &p->st, "noted\n", 6, AIO_SEC(5));
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     /* plain text again after the session's end */
     CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "QUIT\n");
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "221 bye\n", 8, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
+    READ_LINE_IS(t, p, "QUIT\n");
+    WRITE_GIVES(t, p, "221 bye\n", AIO_OK);
     AIO_END(t);
 }
 static aio_status starttls_client(aio_task *t) {
@@ -515,24 +512,18 @@ static aio_status starttls_client(aio_task *t) {
     AIO_BEGIN(t);
     AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
     peer_setup(p, &W.ccfg);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "STARTTLS\n", 9, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
+    WRITE_GIVES(t, p, "STARTTLS\n", AIO_OK);
     AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, TLS_SERVER_NAME, AIO_SEC(5));
     CHECK_EQ(p->hs, AIO_OK);
     AIO_STREAM_WRITE(t, p->rc, &p->st, "secret\n", 7, AIO_SEC(5));
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "noted\n");
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_EQ(p->rc, 0); /* the server's close_notify */
-    AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-    CHECK_EQ(p->end, AIO_OK);
+    READ_LINE_IS(t, p, "noted\n");
+    READ_LINE_GIVES(t, p, 0); /* the server's close_notify */
+    SHUTDOWN_GIVES(t, p, AIO_OK);
     CHECK_EQ(aio_stream_at_eof(&p->st), 1);
     CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
     CHECK_EQ(aio_stream_at_eof(&p->st), 0); /* (TLS's end, not the socket's) */
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "QUIT\n", 5, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "221 bye\n");
+    WRITE_GIVES(t, p, "QUIT\n", AIO_OK);
+    READ_LINE_IS(t, p, "221 bye\n");
     AIO_END(t);
 }
 
@@ -545,10 +536,8 @@ static aio_status starttls_client(aio_task *t) {
 static aio_status abrupt_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
-    ACCEPT_HANDSHAKE(t, p);
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_STREAM_WRITE(t, p->rc, &p->st, "whole\npartial", 13, AIO_SEC(5));
-    CHECK_EQ(p->rc, AIO_OK);
+    ACCEPT_OK(t, p);
+    WRITE_GIVES(t, p, "whole\npartial", AIO_OK);
     CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
     CHECK_EQ(aio_close(p->fd), AIO_OK);
     p->fd = -1;
@@ -557,17 +546,13 @@ static aio_status abrupt_server(aio_task *t) {
 static aio_status truncated_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
-    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-    CHECK_LINE(p->rc, p, "whole\n");
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
+    READ_LINE_IS(t, p, "whole\n");
     AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
     if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
         CHECK_LINE(p->rc, p, "partial");
-        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK_EQ(p->rc, 0);
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_OK);
+        READ_LINE_GIVES(t, p, 0);
+        SHUTDOWN_GIVES(t, p, AIO_OK);
         CHECK_STR(aio_tls_error(&p->tls), "");
     } else {
         CHECK_EQ(p->rc, AIO_ETRUNCATED);
@@ -577,8 +562,7 @@ static aio_status truncated_client(aio_task *t) {
         CHECK_EQ(p->rc, 7); /* (what was buffered) */
         AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(5));
         CHECK_EQ(p->rc, AIO_ETRUNCATED);
-        AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
-        CHECK_EQ(p->end, AIO_ETRUNCATED);
+        SHUTDOWN_GIVES(t, p, AIO_ETRUNCATED);
     }
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
@@ -588,8 +572,7 @@ static aio_status truncated_client(aio_task *t) {
 static aio_status truncated_shutdown_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
-    CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_SEC(5));
-    CHECK_EQ(p->hs, AIO_OK);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
     AIO_SLEEP(t, AIO_MS(10)); /* (the server has written and closed) */
     AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
     if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
