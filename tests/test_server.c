@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L /* sockets, unlink under -std=c11 */
 #endif
 #include "test.h"
+#include <stdarg.h>
 #include <stdlib.h>
 
 #if !(defined(__unix__) || defined(__APPLE__) || defined(_WIN32)) || defined(AIO_NO_STDLIB) || \
@@ -170,16 +171,57 @@ static aio_status listen_here(void) {
     return rc;
 }
 
+/* Client i connected (G.c[i]), then sending `text` ("": nothing). */
+static void connect_client(int i, const char *text) {
+    G.c[i] = client();
+    if (text[0] != '\0') CHECK_EQ(send_sock(G.c[i], text), (long)strlen(text));
+}
+
+/* The opening of most tests: the server listening on a free port, then n
+ * clients connected in turn, G.c[0] first, each sending its text as it
+ * connects ("": nothing). */
+static void serve(int n, ...) {
+    va_list ap;
+    int i;
+    CHECK_EQ(listen_here(), AIO_OK);
+    va_start(ap, n);
+    for (i = 0; i < n; i++) connect_client(i, va_arg(ap, const char *));
+    va_end(ap);
+}
+
+/* Clients 0 to n - 1 closed, in that order. */
+static void close_socks(int n) {
+    int i;
+    for (i = 0; i < n; i++) CHECK_EQ(close_sock(G.c[i]), 0);
+}
+
+/* The steps a test takes again and again: client i connected, sending
+ * `text` (an echo's), which comes back once its handler has run (1 ms);
+ * the server's wait_closed and shutdown, each within d, with the status
+ * each must give. */
+#define ECHOED(t, i, text)                                                     \
+    do {                                                                       \
+        connect_client((i), (text));                                           \
+        AIO_SLEEP(t, AIO_MS(1));                                               \
+        CHECK_STR(reply(G.c[i]), text);                                        \
+    } while (0)
+#define WAIT_CLOSED_GIVES(t, d, want)                                          \
+    do {                                                                       \
+        AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, (d));                          \
+        CHECK_EQ(G.rc, (want));                                                \
+    } while (0)
+#define SHUTDOWN_GIVES(t, d, want)                                             \
+    do {                                                                       \
+        AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, (d));                             \
+        CHECK_EQ(G.rc, (want));                                                \
+    } while (0)
+
 /* A handler per connection, each over its own state, numbered in the order
  * accepted; each socket closed when its handler ends; wait_closed after
  * close() ends at once once no handler is left. */
 static aio_status per_connection_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    for (G.i = 0; G.i < 3; G.i++) {
-        G.c[G.i] = client();
-        CHECK_EQ(send_sock(G.c[G.i], G.i == 0 ? "e-one" : G.i == 1 ? "e-two" : "e-three"), 5 + 2 * (G.i == 2));
-    }
+    serve(3, "e-one", "e-two", "e-three");
     AIO_SLEEP(t, AIO_MS(1)); /* (accepted, each handler's first step taken) */
     CHECK_EQ(G.srv.live, 3);
     CHECK_EQ(G.srv.served, 3);
@@ -192,7 +234,7 @@ static aio_status per_connection_main(aio_task *t) {
     CHECK(G.first != NULL && aio_server_next(&G.srv, aio_server_next(&G.srv, G.first))->id == 3);
     if (G.srv.states) CHECK(G.first == &G.conns[0].conn); /* (the array's first) */
     if (!G.srv.states) CHECK(G.first != &G.conns[0].conn); /* (allocated) */
-    for (G.i = 0; G.i < 3; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
+    close_socks(3);
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 0);
     CHECK(has("1:done ") && has("2:done ") && has("3:done "));
@@ -201,8 +243,7 @@ static aio_status per_connection_main(aio_task *t) {
     CHECK_EQ(aio_server_close(&G.srv), AIO_ECLOSED);
     CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF);
     G.at = T_MS();
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), 0);
     CHECK_EQ(T_MS(), G.at);
     AIO_END(t);
 }
@@ -215,12 +256,7 @@ static void test_server_allocated_states(void) { server_test(per_connection_main
 static aio_status limit_main(aio_task *t) {
     AIO_BEGIN(t);
     aio_server_refuse(&G.srv, "busy\n", refused);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    G.c[1] = client();
-    CHECK_EQ(send_sock(G.c[0], "s2"), 2); /* ends at 2 s */
-    CHECK_EQ(send_sock(G.c[1], "w"), 1);
-    G.c[2] = client();
+    serve(3, "s2", "w", ""); /* the first ends at 2 s; the third is one too many */
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.refusals, 1);
     CHECK_EQ(G.srv.live, 2);
@@ -229,16 +265,12 @@ static aio_status limit_main(aio_task *t) {
     AIO_SLEEP(t, AIO_SEC(2));
     CHECK_EQ(G.srv.live, 1);
     CHECK_STR(G.log, "1:done ");
-    G.c[3] = client();
-    CHECK_EQ(send_sock(G.c[3], "e-four"), 6);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK_STR(reply(G.c[3]), "e-four");
+    ECHOED(t, 3, "e-four");
     CHECK_EQ(G.conns[0].conn.id, 3); /* (the first state, free again) */
     CHECK_EQ(G.refusals, 1);
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
-    for (G.i = 0; G.i < 4; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    close_socks(4);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), 0);
     CHECK(has("1:done ") && has("2:eof ") && has("3:done "));
     AIO_END(t);
 }
@@ -249,26 +281,18 @@ static void test_server_limit(void) { server_test(limit_main, G.conns, 2); }
  * next ends with the last handler, at 3 s. */
 static aio_status wait_closed_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    G.c[1] = client();
-    CHECK_EQ(send_sock(G.c[0], "s3"), 2);
-    CHECK_EQ(send_sock(G.c[1], "s2"), 2);
+    serve(2, "s3", "s2");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, AIO_ETIMEDOUT);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 1001);
     CHECK_EQ(G.srv.live, 2);
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(10));
-    CHECK_EQ(G.rc, 0);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(10), 0);
     CHECK_EQ(T_MS(), 3000); /* (the handler's 3 s from its first step, at 0) */
     CHECK_STR(G.log, "2:done 1:done ");
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(10)); /* (closed: at once) */
-    CHECK_EQ(G.rc, 0);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(10), 0); /* (closed: at once) */
     CHECK_EQ(T_MS(), 3000);
-    CHECK_EQ(close_sock(G.c[0]), 0);
-    CHECK_EQ(close_sock(G.c[1]), 0);
+    close_socks(2);
     AIO_END(t);
 }
 static void test_server_wait_closed(void) { server_test(wait_closed_main, G.conns, 4); }
@@ -277,22 +301,16 @@ static void test_server_wait_closed(void) { server_test(wait_closed_main, G.conn
  * abort_clients: each handler is cancelled, in connection order. */
 static aio_status close_clients_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    G.c[1] = client();
-    CHECK_EQ(send_sock(G.c[0], "w"), 1);
-    CHECK_EQ(send_sock(G.c[1], "w"), 1);
+    serve(2, "w", "w");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
     CHECK_EQ(aio_server_close_clients(&G.srv), 2);
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), 0);
     CHECK_EQ(T_MS(), 1);
     CHECK(has("1:closed ") && has("2:closed "));
     CHECK_STR(reply(G.c[0]), ""); /* the client sees the end too */
     CHECK_STR(reply(G.c[1]), "");
-    CHECK_EQ(close_sock(G.c[0]), 0);
-    CHECK_EQ(close_sock(G.c[1]), 0);
+    close_socks(2);
     AIO_END(t);
 }
 static void test_server_close_clients(void) { server_test(close_clients_main, G.conns, 4); }
@@ -302,36 +320,24 @@ static void test_server_close_clients(void) { server_test(close_clients_main, G.
  * its send fails; the client reads the end; the listener still serves. */
 static aio_status close_clients_after_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    CHECK_EQ(send_sock(G.c[0], "z"), 1);
+    serve(1, "z");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(aio_server_close_clients(&G.srv), 1);
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_STR(G.log, "1:shut ");
     CHECK_EQ(G.srv.live, 0);
     CHECK_STR(reply(G.c[0]), ""); /* the end */
-    G.c[1] = client(); /* (the listener was left open) */
-    CHECK_EQ(send_sock(G.c[1], "e-on"), 4);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK_STR(reply(G.c[1]), "e-on");
+    ECHOED(t, 1, "e-on"); /* (the listener was left open) */
     CHECK_EQ(close_sock(G.c[1]), 0);
     CHECK_EQ(close_sock(G.c[0]), 0);
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
     AIO_END(t);
 }
 static void test_server_close_clients_after(void) { server_test(close_clients_after_main, G.conns, 4); }
 
 static aio_status abort_clients_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    G.c[1] = client();
-    G.c[2] = client();
-    CHECK_EQ(send_sock(G.c[0], "e"), 1);
-    CHECK_EQ(send_sock(G.c[1], "w"), 1);
-    CHECK_EQ(send_sock(G.c[2], "s9"), 2);
+    serve(3, "e", "w", "s9");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(aio_server_abort_clients(&G.srv), 3); /* (the server still serves) */
     AIO_SLEEP(t, AIO_MS(1));
@@ -339,16 +345,12 @@ static aio_status abort_clients_main(aio_task *t) {
     CHECK_STR(G.log, "1:cancelled 2:cancelled 3:cancelled ");
     CHECK_STR(reply(G.c[0]), "e");
     CHECK_STR(reply(G.c[0]), ""); /* closed */
-    G.c[3] = client(); /* still accepting */
-    CHECK_EQ(send_sock(G.c[3], "e4"), 2);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK_STR(reply(G.c[3]), "e4");
+    ECHOED(t, 3, "e4"); /* still accepting */
     CHECK_EQ(aio_server_abort_clients(&G.srv), 1);
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), 0);
     CHECK_EQ(T_MS(), 3);
-    for (G.i = 0; G.i < 4; G.i++) CHECK_EQ(close_sock(G.c[G.i]), 0);
+    close_socks(4);
     AIO_END(t);
 }
 static void test_server_abort_clients(void) { server_test(abort_clients_main, G.conns, 4); }
@@ -358,27 +360,18 @@ static void test_server_abort_clients(void) { server_test(abort_clients_main, G.
  * run when the grace ends (0 s) is closed all the same. */
 static aio_status shutdown_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    G.c[1] = client();
-    CHECK_EQ(send_sock(G.c[0], "s1"), 2);
-    CHECK_EQ(send_sock(G.c[1], "s5"), 2);
+    serve(2, "s1", "s5");
     AIO_SLEEP(t, AIO_MS(1));
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(2));
-    CHECK_EQ(G.rc, 1);
+    SHUTDOWN_GIVES(t, AIO_SEC(2), 1);
     CHECK_EQ(T_MS(), 2001);
     CHECK_STR(G.log, "1:done 2:cancelled ");
     CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF);
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(2)); /* (over: at once) */
-    CHECK_EQ(G.rc, 1);
+    SHUTDOWN_GIVES(t, AIO_SEC(2), 1); /* (over: at once) */
     CHECK_EQ(T_MS(), 2001);
-    CHECK_EQ(close_sock(G.c[0]), 0);
-    CHECK_EQ(close_sock(G.c[1]), 0);
+    close_socks(2);
     /* again, a connection waiting in the backlog when the grace (0) ends */
     G.log[0] = '\0';
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    CHECK_EQ(send_sock(G.c[0], "s5"), 2);
+    serve(1, "s5");
     AIO_SLEEP(t, AIO_MS(1));
     G.c[1] = client();
     AIO_YIELD(t); /* (accepted, its handler spawned, not yet run) */
@@ -387,8 +380,7 @@ static aio_status shutdown_main(aio_task *t) {
     CHECK_EQ(G.srv.live, 0);
     CHECK_EQ(T_MS(), 2002);
     CHECK_STR(reply(G.c[1]), ""); /* closed */
-    CHECK_EQ(close_sock(G.c[0]), 0);
-    CHECK_EQ(close_sock(G.c[1]), 0);
+    close_socks(2);
     AIO_END(t);
 }
 static void test_server_shutdown(void) { server_test(shutdown_main, G.conns, 4); }
@@ -399,8 +391,7 @@ static void test_server_shutdown_allocated(void) { server_test(shutdown_main, NU
  * a listener that is not one ends the server with the accept's status. */
 static aio_status failed_accept_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
+    serve(1, "");
     {
         struct linger lg;
         lg.l_onoff = 1;
@@ -408,19 +399,14 @@ static aio_status failed_accept_main(aio_task *t) {
         (void)setsockopt(SOCK(G.c[0]), SOL_SOCKET, SO_LINGER, (const char *)&lg, sizeof lg);
     }
     CHECK_EQ(close_sock(G.c[0]), 0);
-    G.c[1] = client();
-    CHECK_EQ(send_sock(G.c[1], "e-next"), 6);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK_STR(reply(G.c[1]), "e-next");
+    ECHOED(t, 1, "e-next");
     CHECK_EQ(close_sock(G.c[1]), 0);
     AIO_SLEEP(t, AIO_MS(1));
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
     /* a socket that does not listen */
     G.c[2] = (int)socket(AF_INET, SOCK_STREAM, 0);
     CHECK_EQ(aio_server_start(&G.srv, G.c[2]), AIO_OK);
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, AIO_EBADF);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), AIO_EBADF);
     CHECK_DEBUG("AIO_ACCEPT: descriptor");
     CHECK_EQ(aio_server_close(&G.srv), AIO_ECLOSED); /* (closed by the server) */
     AIO_END(t);
@@ -433,11 +419,7 @@ static void test_server_failed_accept(void) { server_test(failed_accept_main, G.
  * first; aio_server_next gives the live ones by id, not by state. */
 static aio_status silent_limit_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    G.c[1] = client();
-    CHECK_EQ(send_sock(G.c[0], "w"), 1);
-    CHECK_EQ(send_sock(G.c[1], "w"), 1);
+    serve(2, "w", "w");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 2);
     G.c[2] = client(); /* the one too many */
@@ -448,15 +430,13 @@ static aio_status silent_limit_main(aio_task *t) {
     CHECK_EQ(close_sock(G.c[0]), 0); /* handler 1 (state 0) ends */
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 1);
-    G.c[3] = client();
-    CHECK_EQ(send_sock(G.c[3], "w"), 1);
+    connect_client(3, "w");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.conns[0].conn.id, 3); /* (state 0 again: the search began there) */
     CHECK_EQ(close_sock(G.c[3]), 0); /* handler 3 ends: state 0 free, state 1 busy */
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 1);
-    G.c[4] = client();
-    CHECK_EQ(send_sock(G.c[4], "w"), 1);
+    connect_client(4, "w");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 2);
     CHECK_EQ(G.conns[0].conn.id, 4); /* (from state 1, busy, round to state 0) */
@@ -467,8 +447,7 @@ static aio_status silent_limit_main(aio_task *t) {
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
     CHECK_EQ(close_sock(G.c[1]), 0);
     CHECK_EQ(close_sock(G.c[4]), 0);
-    AIO_SERVER_WAIT_CLOSED(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), 0);
     CHECK_STR(G.log, "1:eof 3:eof 2:eof 4:eof ");
     CHECK_EQ(close_sock(G.c[2]), 0);
     AIO_END(t);
@@ -481,9 +460,7 @@ static void test_server_silent_limit(void) { server_test(silent_limit_main, G.co
  * between the spawn and the handler's first step. */
 static aio_status unstarted_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    CHECK_EQ(send_sock(G.c[0], "w"), 1);
+    serve(1, "w");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.served, 1);
     G.c[1] = client();
@@ -499,10 +476,8 @@ static aio_status unstarted_main(aio_task *t) {
     CHECK_EQ(G.srv.live, 0);
     CHECK_STR(G.log, "1:cancelled "); /* (the second's body never ran) */
     CHECK_STR(reply(G.c[1]), ""); /* closed */
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, 0);
-    CHECK_EQ(G.rc, 0);
-    CHECK_EQ(close_sock(G.c[0]), 0);
-    CHECK_EQ(close_sock(G.c[1]), 0);
+    SHUTDOWN_GIVES(t, 0, 0);
+    close_socks(2);
     AIO_END(t);
 }
 static void test_server_abort_unstarted(void) { server_test(unstarted_main, G.conns, 4); }
@@ -513,9 +488,7 @@ static void test_server_abort_unstarted(void) { server_test(unstarted_main, G.co
  * gives them back when it ends with none live. */
 static aio_status cancelled_server_main(aio_task *t) {
     AIO_BEGIN(t);
-    CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client();
-    CHECK_EQ(send_sock(G.c[0], "w"), 1);
+    serve(1, "w");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 1);
     CHECK_EQ(aio_cancel(&G.srv.task), 1);
@@ -525,15 +498,10 @@ static aio_status cancelled_server_main(aio_task *t) {
     CHECK_EQ(G.srv.live, 1); /* the handler goes on */
     CHECK(G.srv.made != NULL); /* in its state, kept */
     CHECK_EQ(listen_here(), AIO_OK); /* again, with the states it has */
-    G.c[1] = client();
-    CHECK_EQ(send_sock(G.c[1], "e-again"), 7);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK_STR(reply(G.c[1]), "e-again");
+    ECHOED(t, 1, "e-again");
     CHECK_EQ(G.srv.live, 2);
-    CHECK_EQ(close_sock(G.c[0]), 0);
-    CHECK_EQ(close_sock(G.c[1]), 0);
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    close_socks(2);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
     CHECK_EQ(G.srv.live, 0);
     CHECK(G.srv.made == NULL); /* (given back) */
     CHECK(has("1:eof ") && has("2:done "));
@@ -564,10 +532,7 @@ static aio_status no_memory_main(aio_task *t) {
     CHECK(!aio_task_alive(&G.srv.task));
     CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF);
     CHECK_EQ(listen_here(), AIO_OK);
-    G.c[0] = client(); /* (served and ended: the loop's tables grown) */
-    CHECK_EQ(send_sock(G.c[0], "e-warm"), 6);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK_STR(reply(G.c[0]), "e-warm");
+    ECHOED(t, 0, "e-warm"); /* (served and ended: the loop's tables grown) */
     CHECK_EQ(close_sock(G.c[0]), 0);
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 0);
@@ -582,14 +547,10 @@ static aio_status no_memory_main(aio_task *t) {
     CHECK_EQ(G.srv.served, 1);
     CHECK_STR(reply(G.c[1]), "busy\n");
     CHECK_STR(reply(G.c[1]), ""); /* then closed */
-    G.c[2] = client();
-    CHECK_EQ(send_sock(G.c[2], "e-next"), 6);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK_STR(reply(G.c[2]), "e-next");
+    ECHOED(t, 2, "e-next");
     CHECK_EQ(close_sock(G.c[1]), 0);
     CHECK_EQ(close_sock(G.c[2]), 0);
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
     CHECK_STR(G.log, "1:done 2:done ");
     AIO_END(t);
 }
@@ -652,8 +613,7 @@ static aio_status bad_input_main(aio_task *t) {
     CHECK(aio_server_next(NULL, NULL) == NULL);
     aio_server_refuse(NULL, "x", NULL);
     CHECK_DEBUG("aio_server_refuse: the server is NULL");
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_NEVER); /* (no grace limit: none live) */
-    CHECK_EQ(G.rc, 0);
+    SHUTDOWN_GIVES(t, AIO_NEVER, 0); /* (no grace limit: none live) */
     AIO_END(t);
 }
 static void test_server_bad_input(void) { server_test(bad_input_main, G.conns, 4); }
@@ -672,8 +632,7 @@ static aio_status unix_main(aio_task *t) {
     CHECK_EQ(G.rc, 6);
     CHECK(memcmp(G.got, "e-unix", 6) == 0);
     CHECK_EQ(aio_close(G.c[0]), AIO_OK);
-    AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, AIO_SEC(1));
-    CHECK_EQ(G.rc, 0);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
     CHECK_STR(G.log, "1:done ");
     CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen("", 0)), AIO_EINVAL); /* (the listen's refusal) */
     AIO_END(t);
