@@ -195,10 +195,16 @@ static void close_socks(int n) {
     for (i = 0; i < n; i++) CHECK_EQ(close_sock(G.c[i]), 0);
 }
 
-/* The steps a test takes again and again: client i connected, sending
- * `text` (an echo's), which comes back once its handler has run (1 ms);
- * the server's wait_closed and shutdown, each within d, with the status
- * each must give. */
+/* The steps a test takes again and again: serve(n, ...), then 1 ms (each
+ * client accepted, its handler's first step taken); client i connected,
+ * sending `text` (an echo's), which comes back once its handler has run
+ * (1 ms); the server's wait_closed and shutdown, each within d, with the
+ * status each must give. */
+#define SERVE(t, ...)                                                          \
+    do {                                                                       \
+        serve(__VA_ARGS__);                                                    \
+        AIO_SLEEP(t, AIO_MS(1));                                               \
+    } while (0)
 #define ECHOED(t, i, text)                                                     \
     do {                                                                       \
         connect_client((i), (text));                                           \
@@ -221,8 +227,7 @@ static void close_socks(int n) {
  * close() ends at once once no handler is left. */
 static aio_status per_connection_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(3, "e-one", "e-two", "e-three");
-    AIO_SLEEP(t, AIO_MS(1)); /* (accepted, each handler's first step taken) */
+    SERVE(t, 3, "e-one", "e-two", "e-three");
     CHECK_EQ(G.srv.live, 3);
     CHECK_EQ(G.srv.served, 3);
     CHECK_STR(reply(G.c[0]), "e-one");
@@ -256,8 +261,7 @@ static void test_server_allocated_states(void) { server_test(per_connection_main
 static aio_status limit_main(aio_task *t) {
     AIO_BEGIN(t);
     aio_server_refuse(&G.srv, "busy\n", refused);
-    serve(3, "s2", "w", ""); /* the first ends at 2 s; the third is one too many */
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 3, "s2", "w", ""); /* the first ends at 2 s; the third is one too many */
     CHECK_EQ(G.refusals, 1);
     CHECK_EQ(G.srv.live, 2);
     CHECK_STR(reply(G.c[2]), "busy\n");
@@ -281,8 +285,7 @@ static void test_server_limit(void) { server_test(limit_main, G.conns, 2); }
  * next ends with the last handler, at 3 s. */
 static aio_status wait_closed_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(2, "s3", "s2");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 2, "s3", "s2");
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
     WAIT_CLOSED_GIVES(t, AIO_SEC(1), AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 1001);
@@ -301,8 +304,7 @@ static void test_server_wait_closed(void) { server_test(wait_closed_main, G.conn
  * abort_clients: each handler is cancelled, in connection order. */
 static aio_status close_clients_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(2, "w", "w");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 2, "w", "w");
     CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
     CHECK_EQ(aio_server_close_clients(&G.srv), 2);
     WAIT_CLOSED_GIVES(t, AIO_SEC(1), 0);
@@ -320,8 +322,7 @@ static void test_server_close_clients(void) { server_test(close_clients_main, G.
  * its send fails; the client reads the end; the listener still serves. */
 static aio_status close_clients_after_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(1, "z");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 1, "z");
     CHECK_EQ(aio_server_close_clients(&G.srv), 1);
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_STR(G.log, "1:shut ");
@@ -337,8 +338,7 @@ static void test_server_close_clients_after(void) { server_test(close_clients_af
 
 static aio_status abort_clients_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(3, "e", "w", "s9");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 3, "e", "w", "s9");
     CHECK_EQ(aio_server_abort_clients(&G.srv), 3); /* (the server still serves) */
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 0);
@@ -360,8 +360,7 @@ static void test_server_abort_clients(void) { server_test(abort_clients_main, G.
  * run when the grace ends (0 s) is closed all the same. */
 static aio_status shutdown_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(2, "s1", "s5");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 2, "s1", "s5");
     SHUTDOWN_GIVES(t, AIO_SEC(2), 1);
     CHECK_EQ(T_MS(), 2001);
     CHECK_STR(G.log, "1:done 2:cancelled ");
@@ -371,8 +370,7 @@ static aio_status shutdown_main(aio_task *t) {
     close_socks(2);
     /* again, a connection waiting in the backlog when the grace (0) ends */
     G.log[0] = '\0';
-    serve(1, "s5");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 1, "s5");
     G.c[1] = client();
     AIO_YIELD(t); /* (accepted, its handler spawned, not yet run) */
     AIO_SERVER_SHUTDOWN(t, G.rc, &G.srv, 0);
@@ -419,8 +417,7 @@ static void test_server_failed_accept(void) { server_test(failed_accept_main, G.
  * first; aio_server_next gives the live ones by id, not by state. */
 static aio_status silent_limit_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(2, "w", "w");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 2, "w", "w");
     CHECK_EQ(G.srv.live, 2);
     G.c[2] = client(); /* the one too many */
     AIO_SLEEP(t, AIO_MS(1));
@@ -460,8 +457,7 @@ static void test_server_silent_limit(void) { server_test(silent_limit_main, G.co
  * between the spawn and the handler's first step. */
 static aio_status unstarted_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(1, "w");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 1, "w");
     CHECK_EQ(G.srv.served, 1);
     G.c[1] = client();
     for (G.i = 0; G.i < 1000 && G.srv.served < 2; G.i++) AIO_YIELD(t);
@@ -488,8 +484,7 @@ static void test_server_abort_unstarted(void) { server_test(unstarted_main, G.co
  * gives them back when it ends with none live. */
 static aio_status cancelled_server_main(aio_task *t) {
     AIO_BEGIN(t);
-    serve(1, "w");
-    AIO_SLEEP(t, AIO_MS(1));
+    SERVE(t, 1, "w");
     CHECK_EQ(G.srv.live, 1);
     CHECK_EQ(aio_cancel(&G.srv.task), 1);
     AIO_SLEEP(t, AIO_MS(1));
