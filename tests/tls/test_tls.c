@@ -87,6 +87,12 @@ static void pair_run(aio_task_fn server_fn, aio_task_fn client_fn) {
     pair_loop(server_fn, client_fn);
     memset(&W, 0, sizeof W);
 }
+/* The same with the client cancelled at `at`: it ends AIO_ECANCELED. */
+static void cancelled_run(aio_time at, aio_task_fn server_fn, aio_task_fn client_fn) {
+    W.cancel_at = at;
+    W.client_end = AIO_ECANCELED;
+    pair_run(server_fn, client_fn);
+}
 
 /* ------------------------------------------------------------ handshake */
 
@@ -144,9 +150,7 @@ static aio_status cancel_client(aio_task *t) {
     AIO_END(t);
 }
 static void test_tls_handshake_cancelled(void) {
-    W.cancel_at = AIO_MS(100);
-    W.client_end = AIO_ECANCELED;
-    pair_run(silent_server, cancel_client);
+    cancelled_run(AIO_MS(100), silent_server, cancel_client);
 }
 
 /* --------------------------------------------------------- verification */
@@ -316,8 +320,7 @@ static aio_status tickets_server(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(100));
     AIO_STREAM_WRITE(t, p->rc, &p->st, "updated\n", 8, AIO_SEC(5));
     READ_LINE_IS(t, p, "answer\n");
-    READ_LINE_GIVES(t, p, 0);
-    SHUTDOWN_GIVES(t, p, AIO_OK);
+    CLOSE_NOTIFY_ANSWERED(t, p);
     AIO_END(t);
 }
 static aio_status tickets_client(aio_task *t) {
@@ -426,9 +429,7 @@ static aio_status cancel_read_client(aio_task *t) {
     AIO_END(t);
 }
 static void test_tls_cancel_in_read(void) {
-    W.cancel_at = AIO_MS(50);
-    W.client_end = AIO_ECANCELED;
-    pair_run(late_server, cancel_read_client);
+    cancelled_run(AIO_MS(50), late_server, cancel_read_client);
 }
 
 /* A cancel in a write that part of went into the engine (a peer that reads
@@ -454,9 +455,7 @@ static aio_status cancel_write_client(aio_task *t) {
     AIO_END(t);
 }
 static void test_tls_cancel_in_write(void) {
-    W.cancel_at = AIO_MS(100);
-    W.client_end = AIO_ECANCELED;
-    pair_run(mute_server, cancel_write_client);
+    cancelled_run(AIO_MS(100), mute_server, cancel_write_client);
 }
 
 /* A cancel in a shutdown (a peer that never answers its close_notify): the
@@ -478,9 +477,7 @@ static aio_status cancel_shutdown_client(aio_task *t) {
     AIO_END(t);
 }
 static void test_tls_cancel_in_shutdown(void) {
-    W.cancel_at = AIO_MS(100);
-    W.client_end = AIO_ECANCELED;
-    pair_run(mute_server, cancel_shutdown_client);
+    cancelled_run(AIO_MS(100), mute_server, cancel_shutdown_client);
 }
 
 /* A read whose deadline falls inside a record, held back by a relay
@@ -1131,8 +1128,7 @@ static aio_status chatty_server(aio_task *t) {
     for (p->i = 0; p->i < 100; p->i++) {
         WRITE_GIVES(t, p, "line\n", AIO_OK);
     }
-    READ_LINE_GIVES(t, p, 0); /* the client's close_notify */
-    SHUTDOWN_GIVES(t, p, AIO_OK);
+    CLOSE_NOTIFY_ANSWERED(t, p); /* (the client's) */
     AIO_END(t);
 }
 static aio_status draining_client(aio_task *t) {
@@ -1341,9 +1337,7 @@ static aio_status cancelled_connect_client(aio_task *t) {
     AIO_END(t);
 }
 static void test_tls_connect_cancelled(void) {
-    W.cancel_at = AIO_MS(100);
-    W.client_end = AIO_ECANCELED;
-    pair_run(silent_server, cancelled_connect_client);
+    cancelled_run(AIO_MS(100), silent_server, cancelled_connect_client);
 }
 /* Misuse: no host, a stream set up already, a server's session (each
  * raised), a negative timeout (the session then unusable). */

@@ -204,6 +204,13 @@ static void pair_loop(aio_task_fn server_fn, aio_task_fn client_fn) {
         CONNECT_HANDSHAKE(t, p, name, AIO_SEC(5));                             \
         CHECK_EQ((p)->hs, AIO_OK);                                             \
     } while (0)
+/* The peer's close_notify (a line read gives 0), then this side's shutdown
+ * answering it. */
+#define CLOSE_NOTIFY_ANSWERED(t, p)                                             \
+    do {                                                                       \
+        READ_LINE_GIVES(t, p, 0);                                              \
+        SHUTDOWN_GIVES(t, p, AIO_OK);                                          \
+    } while (0)
 
 /* ------------------------------------------------------- lines, shutdown */
 
@@ -218,8 +225,7 @@ static aio_status lines_server(aio_task *t) {
     ACCEPT_OK(t, p);
     READ_LINE_IS(t, p, "hello\n");
     WRITE_GIVES(t, p, "world\n", AIO_OK);
-    READ_LINE_GIVES(t, p, 0); /* the client's close_notify */
-    SHUTDOWN_GIVES(t, p, AIO_OK);
+    CLOSE_NOTIFY_ANSWERED(t, p); /* (the client's) */
     AIO_END(t);
 }
 static aio_status lines_client(aio_task *t) {
@@ -361,34 +367,33 @@ static aio_status bulk_writer(aio_task *t) {
             if (memcmp(aio_stream_data(&(p)->st), big_out + (p)->n, (size_t)(p)->rc) != 0) (p)->i++; \
         }                                                                      \
     } while (0)
+/* One side's part, after its handshake: small buffers on a socket pair
+ * (sv: its end, or -1), its writer w spawned beside it, every byte read in
+ * order, then the writer's end, all of it sent. */
+#define BULK_BOTH_WAYS(t, p, w, sv)                                             \
+    do {                                                                       \
+        if ((sv) >= 0) small_buffers((p)->fd);                                 \
+        (w).p = (p);                                                           \
+        CHECK_EQ(aio_spawn(&(w).task, bulk_writer), AIO_OK);                   \
+        BULK_READ(t, p);                                                       \
+        CHECK_EQ((p)->n, W.bulk);                                              \
+        CHECK_EQ((p)->i, 0);                                                   \
+        AIO_AWAIT(t, (p)->rc, &(w).task);                                      \
+        CHECK_EQ((w).n, W.bulk);                                               \
+    } while (0)
 static aio_status bulk_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
     ACCEPT_OK(t, p);
-    if (W.sv[0] >= 0) small_buffers(p->fd);
-    W.swriter.p = p;
-    CHECK_EQ(aio_spawn(&W.swriter.task, bulk_writer), AIO_OK);
-    BULK_READ(t, p);
-    CHECK_EQ(p->n, W.bulk);
-    CHECK_EQ(p->i, 0);
-    AIO_AWAIT(t, p->rc, &W.swriter.task);
-    CHECK_EQ(W.swriter.n, W.bulk);
-    READ_LINE_GIVES(t, p, 0);
-    SHUTDOWN_GIVES(t, p, AIO_OK);
+    BULK_BOTH_WAYS(t, p, W.swriter, W.sv[0]);
+    CLOSE_NOTIFY_ANSWERED(t, p);
     AIO_END(t);
 }
 static aio_status bulk_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
     CONNECT_OK(t, p, TLS_SERVER_NAME);
-    if (W.sv[1] >= 0) small_buffers(p->fd);
-    W.cwriter.p = p;
-    CHECK_EQ(aio_spawn(&W.cwriter.task, bulk_writer), AIO_OK);
-    BULK_READ(t, p);
-    CHECK_EQ(p->n, W.bulk);
-    CHECK_EQ(p->i, 0);
-    AIO_AWAIT(t, p->rc, &W.cwriter.task);
-    CHECK_EQ(W.cwriter.n, W.bulk);
+    BULK_BOTH_WAYS(t, p, W.cwriter, W.sv[1]);
     SHUTDOWN_GIVES(t, p, AIO_OK);
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
@@ -517,8 +522,7 @@ static aio_status starttls_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_OK);
     AIO_STREAM_WRITE(t, p->rc, &p->st, "secret\n", 7, AIO_SEC(5));
     READ_LINE_IS(t, p, "noted\n");
-    READ_LINE_GIVES(t, p, 0); /* the server's close_notify */
-    SHUTDOWN_GIVES(t, p, AIO_OK);
+    CLOSE_NOTIFY_ANSWERED(t, p); /* (the server's) */
     CHECK_EQ(aio_stream_at_eof(&p->st), 1);
     CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
     CHECK_EQ(aio_stream_at_eof(&p->st), 0); /* (TLS's end, not the socket's) */
@@ -551,8 +555,7 @@ static aio_status truncated_client(aio_task *t) {
     AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
     if (W.ccfg.flags & AIO_TLS_LENIENT_EOF) {
         CHECK_LINE(p->rc, p, "partial");
-        READ_LINE_GIVES(t, p, 0);
-        SHUTDOWN_GIVES(t, p, AIO_OK);
+        CLOSE_NOTIFY_ANSWERED(t, p);
         CHECK_STR(aio_tls_error(&p->tls), "");
     } else {
         CHECK_EQ(p->rc, AIO_ETRUNCATED);
