@@ -193,27 +193,46 @@ else
             "libraries are not installed (apt-get install libmbedtls-dev)"
         add_skipped 3 "tls with Mbed TLS (libmbedtls-dev)"
     fi
-    # examples/tls/22_https_fetch.c: warning-free with gcc -O2 and clang -O0, and
-    # on the virtual clock it prints examples/tls/22_https_fetch.txt, on each engine.
-    for tls_ex in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS; do
-        tls_cc=${tls_ex%%:*}
-        tls_flags=$(echo "${tls_ex#*:}" | tr : ' ')
-        tls_bin="$tls_dir/22_https_fetch-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
+    # The TLS examples' builds: each with gcc -O2 and clang -O0 on OpenSSL, and
+    # gcc -O2 on Mbed TLS (COMPILER:FLAGS...).
+    tls_builds="gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS"
+    # tls_example NAME BUILD: examples/tls/NAME.c built warning-free by one of
+    # tls_builds into $tls_dir/$tls_name (NAME-gcc-O2, ...), its compiler and
+    # flags in tls_cc and tls_flags, its engine in tls_engine; 0 if built,
+    # else 1 having said why (a compiler or Mbed TLS missing: skipped; a build
+    # that fails: failed).
+    tls_example() {
+        tls_cc=${2%%:*}
+        tls_flags=$(echo "${2#*:}" | tr : ' ')
+        tls_name="$1-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
         case $tls_flags in
         *MBEDTLS*) tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto"; tls_engine="Mbed TLS" ;;
         *) tls_libs="-lssl -lcrypto"; tls_engine="OpenSSL" ;;
         esac
         if ! command -v "$tls_cc" >/dev/null 2>&1; then
-            echo "[tls] 22_https_fetch ($tls_cc $tls_flags): skipped: $tls_cc is not installed"
-            add_skipped 1 "tls 22_https_fetch with $tls_cc"
-        elif [ "$tls_engine" = "Mbed TLS" ] && ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
-            echo "[tls] 22_https_fetch ($tls_cc $tls_flags): skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
-            add_skipped 1 "tls 22_https_fetch with Mbed TLS"
-        elif ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. examples/tls/22_https_fetch.c \
-            -o "$tls_bin" $tls_libs 2>"$tls_bin.log"; then
-            tls_bad "22_https_fetch ($tls_cc $tls_flags) does not build:"
-            sed 's/^/    /' "$tls_bin.log" | head -n 20
-        elif timeout 60 "$tls_bin" --virtual "$tls_dir/certs/server.pem" "$tls_dir/certs/server.key" \
+            echo "[tls] $tls_name: skipped: $tls_cc is not installed"
+            add_skipped 1 "tls $tls_name"
+            return 1
+        fi
+        if [ "$tls_engine" = "Mbed TLS" ] &&
+            ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
+            echo "[tls] $tls_name: skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
+            add_skipped 1 "tls $tls_name"
+            return 1
+        fi
+        if ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. "examples/tls/$1.c" \
+            -o "$tls_dir/$tls_name" $tls_libs 2>"$tls_dir/$tls_name.log"; then
+            tls_bad "$tls_name does not build warning-free:"
+            sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
+            return 1
+        fi
+    }
+    # examples/tls/22_https_fetch.c: warning-free with gcc -O2 and clang -O0, and
+    # on the virtual clock it prints examples/tls/22_https_fetch.txt, on each engine.
+    for tls_ex in $tls_builds; do
+        tls_example 22_https_fetch "$tls_ex" || continue
+        tls_bin="$tls_dir/$tls_name"
+        if timeout 60 "$tls_bin" --virtual "$tls_dir/certs/server.pem" "$tls_dir/certs/server.key" \
             "$tls_dir/certs/ca.pem" >"$tls_bin.out" 2>&1 && cmp -s "$tls_bin.out" examples/tls/22_https_fetch.txt; then
             tls_ok "22_https_fetch ($tls_cc $tls_flags, $tls_engine) builds warning-free and prints examples/tls/22_https_fetch.txt"
         else
@@ -248,26 +267,11 @@ else
         kill $tls_server 2>/dev/null
         wait $tls_server 2>/dev/null
     }
-    for tls_ex in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS; do
-        tls_cc=${tls_ex%%:*}
-        tls_flags=$(echo "${tls_ex#*:}" | tr : ' ')
-        tls_name="23_https_fetch-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
-        case $tls_flags in
-        *MBEDTLS*) tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
-        *) tls_libs="-lssl -lcrypto" ;;
-        esac
-        if ! command -v "$tls_cc" >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
-            echo "[tls] $tls_name: skipped: $tls_cc or python3 is not installed"
-            add_skipped 1 "tls $tls_name"
-        elif [ "$tls_libs" != "-lssl -lcrypto" ] &&
-            ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
-            echo "[tls] $tls_name: skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
-            add_skipped 1 "tls $tls_name"
-        elif ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. examples/tls/23_https_fetch.c \
-            -o "$tls_dir/$tls_name" $tls_libs 2>"$tls_dir/$tls_name.log"; then
-            tls_bad "$tls_name does not build warning-free:"
-            sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
-        else
+    for tls_ex in $tls_builds; do
+        if ! command -v python3 >/dev/null 2>&1; then
+            echo "[tls] 23_https_fetch ($tls_ex): skipped: python3 is not installed"
+            add_skipped 1 "tls 23_https_fetch ($tls_ex)"
+        elif tls_example 23_https_fetch "$tls_ex"; then
             tls_https "$tls_name" "$tls_dir/$tls_name"
         fi
     done
@@ -319,29 +323,8 @@ else
     fi
     tls_line 24_tls_line_server.py $tls_python examples/tls/24_tls_line_server.py && tls_have_python=1 ||
         tls_have_python=0
-    for tls_ex in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_TLS_MBEDTLS; do
-        tls_cc=${tls_ex%%:*}
-        tls_flags=$(echo "${tls_ex#*:}" | tr : ' ')
-        tls_name="24_tls_line_server-$tls_cc$(echo "$tls_flags" | tr -d ' ')"
-        case $tls_flags in
-        *MBEDTLS*) tls_libs="-lmbedtls -lmbedx509 -lmbedcrypto" ;;
-        *) tls_libs="-lssl -lcrypto" ;;
-        esac
-        if ! command -v "$tls_cc" >/dev/null 2>&1; then
-            echo "[tls] $tls_name: skipped: $tls_cc is not installed"
-            add_skipped 1 "tls $tls_name"
-            continue
-        elif [ "$tls_libs" != "-lssl -lcrypto" ] &&
-            ! gcc "$tls_dir/probe-mbedtls.c" -o "$tls_dir/probe" $tls_libs >/dev/null 2>&1; then
-            echo "[tls] $tls_name: skipped: Mbed TLS is not installed (apt-get install libmbedtls-dev)"
-            add_skipped 1 "tls $tls_name"
-            continue
-        elif ! $tls_cc -std=c11 $tls_flags $WARN $(uninit_warnings "$tls_cc") -I. examples/tls/24_tls_line_server.c \
-            -o "$tls_dir/$tls_name" $tls_libs 2>"$tls_dir/$tls_name.log"; then
-            tls_bad "$tls_name does not build warning-free:"
-            sed 's/^/    /' "$tls_dir/$tls_name.log" | head -n 20
-            continue
-        fi
+    for tls_ex in $tls_builds; do
+        tls_example 24_tls_line_server "$tls_ex" || continue
         tls_line "$tls_name" "$tls_dir/$tls_name" || continue
         [ $tls_have_python = 1 ] || continue
         if cmp -s "$tls_dir/24_tls_line_server.py.clients" "$tls_dir/$tls_name.clients" &&
