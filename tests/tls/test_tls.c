@@ -10,16 +10,10 @@
  * test_tls_engine.c runs on an engine of the program's. Built with the
  * runner of tests/main.c (at the end). */
 #define AIO_TIMEOUT_IMPLEMENTATION
-/* Without OpenSSL's headers the file is a runner of no test, which the
- * checkers that read every test file can still read (tls.sh runs none). */
-#if defined(__has_include) && !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS)
-#if !__has_include(<openssl/ssl.h>)
-#define TEST_TLS_NONE 1
-#endif
-#endif
-#if !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS) && !defined(TEST_TLS_NONE)
-#define AIO_TLS_OPENSSL
-#endif
+/* The engine (engine_pick.h): the build's, else OpenSSL's; without
+ * OpenSSL's headers the file is a runner of no test, which the checkers
+ * that read every test file can still read (tls.sh runs none). */
+#include "engine_pick.h"
 #include "../test.h"
 #ifndef TEST_TLS_NONE
 #include <stdlib.h>

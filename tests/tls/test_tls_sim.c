@@ -34,16 +34,10 @@
 #ifndef AIO_SIMULATION
 #define AIO_SIMULATION
 #endif
-/* Without OpenSSL's headers the file is a program of no check, which the
- * checkers that read every test file can still read (tls.sh runs none). */
-#if defined(__has_include) && !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS)
-#if !__has_include(<openssl/ssl.h>)
-#define TEST_TLS_NONE 1
-#endif
-#endif
-#if !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS) && !defined(TEST_TLS_NONE)
-#define AIO_TLS_OPENSSL
-#endif
+/* The engine (engine_pick.h): the build's, else OpenSSL's; without
+ * OpenSSL's headers the file is a program of no check, which the checkers
+ * that read every test file can still read (tls.sh runs none). */
+#include "engine_pick.h"
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include "../../aio_timeout.h"
 #ifdef TEST_TLS_NONE
