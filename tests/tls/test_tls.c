@@ -525,9 +525,7 @@ static aio_status outer_deadline_client(aio_task *t) {
     CHECK_EQ(aio_timeout_status(&p->scope), AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 500);
     CHECK_STR(aio_tls_error(&p->tls), "the handshake was cancelled: the session cannot be used");
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_DROP(p);
     AIO_END(t);
 }
 static void test_tls_handshake_outer_deadline(void) { pair_run(reading_server, outer_deadline_client); }
@@ -543,9 +541,7 @@ static aio_status zero_deadline_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_ETIMEDOUT);
     CHECK_EQ(p->hs_at, 0);
     CHECK_STR(aio_tls_error(&p->tls), "the handshake timed out: the session cannot be used");
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_DROP(p);
     AIO_END(t);
 }
 static void test_tls_handshake_zero_deadline(void) { pair_run(failing_server, zero_deadline_client); }
@@ -772,8 +768,7 @@ static aio_status client_cert_server(aio_task *t) {
         CHECK_EQ(p->hs, AIO_ETLS);
         CONTAINS(aio_tls_error(&p->tls), "certificate");
         AIO_SLEEP(t, AIO_MS(10));
-        CHECK_EQ(aio_close(p->fd), AIO_OK); /* (as a server does, alert or not) */
-        p->fd = -1;
+        PEER_CLOSE(p); /* (as a server does, alert or not) */
     }
     AIO_END(t);
 }
@@ -830,8 +825,7 @@ static aio_status closing_server(aio_task *t) {
         AIO_RECV(t, p->rc, p->fd, p->buf, sizeof p->buf, AIO_SEC(5)); /* the client's hello */
         CHECK(p->rc > 0);
     }
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_CLOSE(p);
     AIO_END(t);
 }
 static aio_status closed_client(aio_task *t) {
@@ -865,9 +859,7 @@ static aio_status closing_first_server(aio_task *t) {
     AIO_STREAM_WRITE(t, p->rc, &p->st, "bye\n", 4, AIO_SEC(5));
     AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_MS(10)); /* (it does not wait for the answer) */
     CHECK_EQ(p->end, AIO_ETIMEDOUT);
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_DROP(p);
     AIO_END(t);
 }
 static aio_status after_close_client(aio_task *t) {
@@ -1031,8 +1023,7 @@ static aio_status resetting_server(aio_task *t) {
     AIO_BEGIN(t);
     ACCEPT_OK(t, p);
     reset_on_close(p->fd);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_CLOSE(p);
     AIO_END(t);
 }
 static aio_status reset_client(aio_task *t) {
@@ -1069,9 +1060,7 @@ static aio_status long_name_client(aio_task *t) {
     CONNECT_HANDSHAKE(t, p, p->buf, AIO_SEC(5));
     CHECK_EQ(p->hs, AIO_EINVAL);
     CHECK(aio_tls_error(&p->tls)[0] != '\0');
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_DROP(p);
     AIO_END(t);
 }
 static void test_tls_server_name_too_long(void) { pair_run(failing_server, long_name_client); }

@@ -204,6 +204,18 @@ static void pair_loop(aio_task_fn server_fn, aio_task_fn client_fn) {
         CONNECT_HANDSHAKE(t, p, name, AIO_SEC(5));                             \
         CHECK_EQ((p)->hs, AIO_OK);                                             \
     } while (0)
+/* A peer's socket closed (-1 then: pair_loop closes no more), its session
+ * freed first with PEER_DROP (no close_notify sent: a peer gone abruptly). */
+#define PEER_CLOSE(p)                                                           \
+    do {                                                                       \
+        CHECK_EQ(aio_close((p)->fd), AIO_OK);                                  \
+        (p)->fd = -1;                                                          \
+    } while (0)
+#define PEER_DROP(p)                                                            \
+    do {                                                                       \
+        CHECK_EQ(aio_tls_free(&(p)->tls), AIO_OK);                             \
+        PEER_CLOSE(p);                                                         \
+    } while (0)
 /* The peer's close_notify (a line read gives 0), then this side's shutdown
  * answering it. */
 #define CLOSE_NOTIFY_ANSWERED(t, p)                                             \
@@ -277,9 +289,7 @@ static aio_status cut_handshake_client(aio_task *t) {
     CHECK_EQ(p->rc, AIO_ETLS);
     CHECK_EQ(T_MS(), TLS_HANDSHAKE_CUT_MS);
     /* the default: asyncio's 60 s */
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_DROP(p);
     p->at = T_MS();
     CONNECT_HANDSHAKE(t, p, TLS_SERVER_NAME, AIO_TLS_DEFAULT_TIMEOUT);
     CHECK_EQ(p->hs, AIO_ETIMEDOUT);
@@ -542,9 +552,7 @@ static aio_status abrupt_server(aio_task *t) {
     AIO_BEGIN(t);
     ACCEPT_OK(t, p);
     WRITE_GIVES(t, p, "whole\npartial", AIO_OK);
-    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-    CHECK_EQ(aio_close(p->fd), AIO_OK);
-    p->fd = -1;
+    PEER_DROP(p);
     AIO_END(t);
 }
 static aio_status truncated_client(aio_task *t) {
