@@ -112,14 +112,20 @@ static void set_w(int i, int kind, int how, aio_time hold, aio_time hold2) {
 
 /* Runs w[0] alone as the main task. */
 static aio_status run_one(aio_loop *loop) { return test_run(loop, &H.w[0].task, holder); }
+/* w[0] set (set_w's kind, way out, hold and hold2) and run alone: it ends
+ * with `rc`, having traced `text`. */
+#define RUN_ONE(kind, how, hold, hold2, rc, text)                              \
+    do {                                                                       \
+        set_w(0, (kind), (how), (hold), (hold2));                              \
+        CHECK_EQ(run_one(&loop), (rc));                                        \
+        CHECK_STR(test_trace, text);                                           \
+    } while (0)
 
 /* ------------------------------------------------- every way out, one by one */
 
 static void test_holds_lock_block_end(void) {
     BEGIN_TEST();
-    set_w(0, K_LOCK, H_END, AIO_MS(10), AIO_MS(5));
-    CHECK_EQ(run_one(&loop), AIO_OK);
-    CHECK_STR(test_trace, "w0+@0 w0-0@15 w0f=0@15 ");
+    RUN_ONE(K_LOCK, H_END, AIO_MS(10), AIO_MS(5), AIO_OK, "w0+@0 w0-0@15 w0f=0@15 ");
     CHECK_EQ(H.w[0].after, 1);
     CHECK(!holding());
     END_TEST();
@@ -127,18 +133,14 @@ static void test_holds_lock_block_end(void) {
 
 static void test_holds_lock_block_leave(void) {
     BEGIN_TEST();
-    set_w(0, K_LOCK, H_LEAVE, AIO_MS(10), AIO_SEC(5));
-    CHECK_EQ(run_one(&loop), AIO_OK);
-    CHECK_STR(test_trace, "w0+@0 w0-0@10 w0f=0@10 "); /* the second sleep never ran */
+    RUN_ONE(K_LOCK, H_LEAVE, AIO_MS(10), AIO_SEC(5), AIO_OK, "w0+@0 w0-0@10 w0f=0@10 "); /* the second sleep never ran */
     CHECK(!holding());
     END_TEST();
 }
 
 static void test_holds_lock_block_raise(void) {
     BEGIN_TEST();
-    set_w(0, K_LOCK, H_RAISE, AIO_MS(10), AIO_SEC(5));
-    CHECK_EQ(run_one(&loop), AIO_EUSER);
-    CHECK_STR(test_trace, "w0+@0 w0f=-64@10 ");
+    RUN_ONE(K_LOCK, H_RAISE, AIO_MS(10), AIO_SEC(5), AIO_EUSER, "w0+@0 w0f=-64@10 ");
     CHECK_EQ(H.w[0].after, 0);
     CHECK_EQ(H.w[0].locked_at_fin, 0); /* released before AIO_FINALLY */
     END_TEST();
@@ -146,9 +148,7 @@ static void test_holds_lock_block_raise(void) {
 
 static void test_holds_lock_block_return(void) {
     BEGIN_TEST();
-    set_w(0, K_LOCK, H_RETURN, AIO_MS(10), AIO_SEC(5));
-    CHECK_EQ(run_one(&loop), 7);
-    CHECK_STR(test_trace, "w0+@0 w0f=7@10 ");
+    RUN_ONE(K_LOCK, H_RETURN, AIO_MS(10), AIO_SEC(5), 7, "w0+@0 w0f=7@10 ");
     CHECK_EQ(H.w[0].locked_at_fin, 0);
     END_TEST();
 }
@@ -481,25 +481,19 @@ static void test_holds_inline_coroutine_cut_by_callers_deadline(void) {
 
 static void test_holds_try_end(void) {
     BEGIN_TEST();
-    set_w(0, K_TRY, H_END, AIO_MS(10), AIO_MS(5));
-    CHECK_EQ(run_one(&loop), AIO_OK);
-    CHECK_STR(test_trace, "w0+@0 w0c@15 w0-0@15 w0f=0@15 ");
+    RUN_ONE(K_TRY, H_END, AIO_MS(10), AIO_MS(5), AIO_OK, "w0+@0 w0c@15 w0-0@15 w0f=0@15 ");
     END_TEST();
 }
 
 static void test_holds_try_leave(void) {
     BEGIN_TEST();
-    set_w(0, K_TRY, H_LEAVE, AIO_MS(10), AIO_SEC(5));
-    CHECK_EQ(run_one(&loop), AIO_OK);
-    CHECK_STR(test_trace, "w0+@0 w0c@10 w0-0@10 w0f=0@10 ");
+    RUN_ONE(K_TRY, H_LEAVE, AIO_MS(10), AIO_SEC(5), AIO_OK, "w0+@0 w0c@10 w0-0@10 w0f=0@10 ");
     END_TEST();
 }
 
 static void test_holds_try_raise(void) {
     BEGIN_TEST();
-    set_w(0, K_TRY, H_RAISE, AIO_MS(10), AIO_SEC(5));
-    CHECK_EQ(run_one(&loop), AIO_EUSER);
-    CHECK_STR(test_trace, "w0+@0 w0c@10 w0f=-64@10 ");
+    RUN_ONE(K_TRY, H_RAISE, AIO_MS(10), AIO_SEC(5), AIO_EUSER, "w0+@0 w0c@10 w0f=-64@10 ");
     CHECK_EQ(H.w[0].cleanup, 1);
     CHECK_EQ(H.w[0].after, 0);
     END_TEST();
@@ -507,9 +501,7 @@ static void test_holds_try_raise(void) {
 
 static void test_holds_try_return(void) {
     BEGIN_TEST();
-    set_w(0, K_TRY, H_RETURN, AIO_MS(10), AIO_SEC(5));
-    CHECK_EQ(run_one(&loop), 7);
-    CHECK_STR(test_trace, "w0+@0 w0c@10 w0f=7@10 ");
+    RUN_ONE(K_TRY, H_RETURN, AIO_MS(10), AIO_SEC(5), 7, "w0+@0 w0c@10 w0f=7@10 ");
     END_TEST();
 }
 
