@@ -144,7 +144,8 @@ report() { # name log rc found-dir fuzzer replay decoder
     execs=$(fz_stat number_of_executed_units "$2")
     [ -n "$execs" ] || execs=$(grep -a -E '^#[0-9]+' "$2" | tail -n 1 | sed 's/^#\([0-9]*\).*/\1/')
     slowest=$(fz_stat slowest_unit_time_sec "$2")
-    echo "[$1] ${execs:-?} executions, ${cov:-coverage not reported};" \
+    seed=$(grep -a -m 1 'INFO: Seed:' "$2" | sed 's/.*Seed: *//') # (-seed= runs it again)
+    echo "[$1] ${execs:-?} executions (seed ${seed:-?}), ${cov:-coverage not reported};" \
          "slowest input under $(( ${slowest:-0} + 1 )) s, peak memory $(fz_stat peak_rss_mb "$2") MB"
     n=0 shown=
     start=$(cat "$out/started")
@@ -178,9 +179,11 @@ report() { # name log rc found-dir fuzzer replay decoder
     fi
     if [ "$n" -gt 0 ] && [ "${FUZZ_KEEP_GOING:-0}" != 1 ]; then
         python3 "tests/fuzz/$7" "$shown" | sed 's/^/    /'
+        printf '%s\t%s\t%s\n' "$1" "$6" "$shown" >>"$out/shown.list"
     fi
     [ "$n" -eq 0 ]
 }
+: >"$out/shown.list"
 ok=0
 if [ "$ONLY" != io ]; then
     report fuzz "$out/fuzz.log" $rc64 "$out/found" "$out/fuzz" "$out/replay" decode.py || ok=1
@@ -217,4 +220,10 @@ coverage() { # name source gcda what dirs...
 # shellcheck disable=SC2086
 [ "$ONLY" != schedule ] && coverage fuzz-io-coverage tests/fuzz/fuzz_io.c replay-fuzz_io.gcda "the I/O corpus" \
     "$out/corpus-io" $seeds_io
+# Last, so that the end of a log cut short still holds it: each failing input
+# printed above, as its bytes, to replay where only the log is left.
+while IFS="$(printf '\t')" read -r name replay input; do
+    echo "[$name] the input printed above, base64 (to replay it: echo '...' | base64 -d >in && $replay in):"
+    echo "    $(base64 -w 0 "$input")"
+done <"$out/shown.list"
 [ $rc64 -eq 0 ] && [ $rc32 -eq 0 ] && [ $rcio -eq 0 ] && [ $rcpoll -eq 0 ] && [ $ok -eq 0 ]
