@@ -156,11 +156,13 @@ stress:
 # slot fuzzer for half that time on the epoll and the poll() builds at once;
 # installs clang's fuzzer runtime if missing. `make test` replays their corpora.
 # FUZZ_HEADER_DIR=dir fuzzes another aio_timeout.h, FUZZ_SEEDS=0 starts from
-# nothing, FUZZ_KEEP_GOING=1 keeps every failure and times how long each took.
+# nothing, FUZZ_KEEP_GOING=1 keeps every failure and times how long each took;
+# FUZZ_RUNS=n runs a campaign of n executions a build from a seed the commit
+# gives, the same on any machine (CI's).
 .PHONY: fuzz
 FUZZ_SECONDS ?= 120
 fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh
 
 # Installs libuv1-dev and hyperfine if missing (bench/deps.sh), builds, runs.
 bench bench-quick:

@@ -13,6 +13,9 @@
 # Settings (environment or make variables):
 #   FUZZ_SECONDS=n       how long each build runs (120); FUZZ_SECONDS_32 for the 32-bit one
 #   FUZZ_IO_SECONDS=n    how long each build of the I/O slot fuzzer runs (FUZZ_SECONDS / 2)
+#   FUZZ_RUNS=n          a campaign the same on any machine: n executions per schedule build
+#                        (FUZZ_IO_RUNS, n / 2, per I/O build) from a seed the commit gives
+#                        (FUZZ_SEED=s to choose it), the committed corpus only (CI's way)
 #   FUZZ_ONLY=schedule   run only that fuzzer (schedule, or io)
 #   FUZZ_HEADER_DIR=dir  fuzz the aio_timeout.h in dir instead of the repository's
 #   FUZZ_SEEDS=0         start from an empty corpus (no committed seeds or regressions)
@@ -47,6 +50,8 @@ fi
 HDEFS=""
 grep -q 'unheard' "$HEADER_DIR/aio_timeout.h" || HDEFS="-DFUZZ_PRE_NOTICES"
 grep -q 'heap_owned' "$HEADER_DIR/aio_timeout.h" && HDEFS="$HDEFS -DFUZZ_HEAP_OWNED"
+# one from before the task holding the loop was named lacks the state reset between inputs
+grep -q 'aio__holder_run' "$HEADER_DIR/aio_timeout.h" || HDEFS="$HDEFS -DFUZZ_PRE_STATE"
 . tests/warnings.sh # (the warning flags)
 WARN=$WARN_BASE
 FLAGS="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
@@ -73,11 +78,31 @@ fi
 # corpus under $out and starts from the committed seeds and regressions.
 keep=""
 [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1"
-run() { # binary seconds corpus log artifact-prefix seeds...
-    bin=$1 secs=$2 corpus=$3 log=$4 prefix=$5
-    shift 5
-    # shellcheck disable=SC2086 # $keep is a list
-    "$bin" $keep -max_total_time="$secs" -max_len=512 -timeout=10 -print_final_stats=1 \
+# FUZZ_RUNS: a campaign that is the same on every machine, however fast or
+# loaded: a number of executions instead of a time, libFuzzer's seed taken
+# from the commit (FUZZ_SEED), no corpus of an earlier run, no reloading, and
+# the addresses of the process fixed (setarch -R; a few features count the
+# length of a message that prints an address). A failure CI saw is then
+# found again by the same command on the same commit.
+RUNS=${FUZZ_RUNS:-}
+fixed=""
+if [ -n "$RUNS" ]; then
+    SEED=${FUZZ_SEED:-$(( 0x$(git rev-parse --short=7 HEAD 2>/dev/null || echo 1) % 2000000000 + 1 ))}
+    setarch -R true 2>/dev/null && fixed="setarch -R"
+    [ -n "$fixed" ] || echo "(setarch -R is refused here: the campaign may differ from another machine's)"
+    rm -rf "$out/corpus" "$out/corpus-ms32" "$out/corpus-io" "$out/corpus-io-poll"
+    mkdir -p "$out/corpus" "$out/corpus-ms32" "$out/corpus-io" "$out/corpus-io-poll"
+fi
+run() { # binary seconds-or-runs seed-offset corpus log artifact-prefix seeds...
+    bin=$1 amount=$2 offset=$3 corpus=$4 log=$5 prefix=$6
+    shift 6
+    if [ -n "$RUNS" ]; then
+        how="-runs=$amount -seed=$((SEED + offset)) -reload=0"
+    else
+        how="-max_total_time=$amount"
+    fi
+    # shellcheck disable=SC2086 # $fixed, $keep and $how are lists
+    $fixed "$bin" $keep $how -max_len=512 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$prefix" "$corpus" "$@" >"$log" 2>&1
 }
 # What an earlier run found is moved to $out/earlier/, so that this run
@@ -90,25 +115,30 @@ for d in found found-ms32 found-io found-io-poll; do
 done
 mkdir -p "$out/found" "$out/found-ms32" "$out/found-io" "$out/found-io-poll"
 date +%s >"$out/started"
+A64=$SECONDS_64 A32=$SECONDS_32 AIO=$SECONDS_IO UNIT=s
+if [ -n "$RUNS" ]; then
+    A64=$RUNS A32=$RUNS AIO=${FUZZ_IO_RUNS:-$(( (RUNS + 1) / 2 ))} UNIT=executions
+    echo "a campaign of a fixed size: libFuzzer's seeds $SEED to $((SEED + 3)), one a build"
+fi
 if [ "$ONLY" != io ]; then
-    echo "fuzzing $HEADER_DIR/aio_timeout.h for ${SECONDS_64} s (64-bit ns) and ${SECONDS_32} s (32-bit ms ticks)..."
+    echo "fuzzing $HEADER_DIR/aio_timeout.h for ${A64} $UNIT (64-bit ns) and ${A32} $UNIT (32-bit ms ticks)..."
     # shellcheck disable=SC2086 # $seeds is a list
-    run "$out/fuzz" "$SECONDS_64" "$out/corpus" "$out/fuzz.log" "$out/found/" $seeds &
+    run "$out/fuzz" "$A64" 0 "$out/corpus" "$out/fuzz.log" "$out/found/" $seeds &
     pid64=$!
     # shellcheck disable=SC2086
-    run "$out/fuzz-ms32" "$SECONDS_32" "$out/corpus-ms32" "$out/fuzz-ms32.log" "$out/found-ms32/" $seeds &
+    run "$out/fuzz-ms32" "$A32" 1 "$out/corpus-ms32" "$out/fuzz-ms32.log" "$out/found-ms32/" $seeds &
     pid32=$!
     wait $pid64; rc64=$?
     wait $pid32; rc32=$?
 fi
 if [ "$ONLY" != schedule ]; then
-    echo "fuzzing the I/O slots of $HEADER_DIR/aio_timeout.h for ${SECONDS_IO} s (epoll) and ${SECONDS_IO} s (poll)..."
+    echo "fuzzing the I/O slots of $HEADER_DIR/aio_timeout.h for ${AIO} $UNIT (epoll) and ${AIO} $UNIT (poll)..."
     date +%s >"$out/started-io"
     # shellcheck disable=SC2086 # $seeds_io is a list
-    run "$out/fuzz-io" "$SECONDS_IO" "$out/corpus-io" "$out/fuzz-io.log" "$out/found-io/" $seeds_io &
+    run "$out/fuzz-io" "$AIO" 2 "$out/corpus-io" "$out/fuzz-io.log" "$out/found-io/" $seeds_io &
     pidio=$!
     # shellcheck disable=SC2086
-    run "$out/fuzz-io-poll" "$SECONDS_IO" "$out/corpus-io-poll" "$out/fuzz-io-poll.log" "$out/found-io-poll/" \
+    run "$out/fuzz-io-poll" "$AIO" 3 "$out/corpus-io-poll" "$out/fuzz-io-poll.log" "$out/found-io-poll/" \
         $seeds_io &
     pidpoll=$!
     wait $pidio; rcio=$?
