@@ -7596,7 +7596,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     }
     if (s->transport) {
         rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
-        if (rc > (aio_status)(s->size - s->tail)) /* LCOV_EXCL_BR_LINE */
+        if (rc > (aio_status)(s->size - s->tail))
             rc = aio__misuse(AIO_EIO, "a stream's read: the transport's recv said it put more bytes than asked");
     } else {
         rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
@@ -7614,7 +7614,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
 static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
     aio_loop *L = t->loop;
     int fd = t->await.io.fd;
-    for (;;) { /* LCOV_EXCL_LINE: (entered again after each receive) */
+    for (;;) {
         int way;
         aio_status rc = aio__stream_scan(s);
         if (rc != AIO__MORE) return rc;
@@ -7635,7 +7635,7 @@ static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
  * bytes; park until the socket is ready the way it needs when it takes none. */
 static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
     int fd = t->await.io.fd;
-    for (;;) { /* LCOV_EXCL_LINE: (entered again after each send) */
+    for (;;) {
         const char *rest = (const char *)buf + t->await.io.done;
         size_t left = len - t->await.io.done;
         aio_status rc;
@@ -8274,7 +8274,7 @@ static void aio__deliver_signals(aio_loop *L) {
 #ifdef AIO__POSIX_PROCESSES
         if (s == SIGCHLD) aio__children_exited(L);
 #endif
-        if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* LCOV_EXCL_BR_LINE: (unrouted since) */
+        if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* (NULL: unrouted since) */
     }
 }
 
@@ -8819,7 +8819,7 @@ static void aio__pool_free(aio__pool *p) {
 /* The loop's pool, or NULL. */
 static aio__pool *aio__pool_of(const aio_loop *L) {
     /* (no pool: the loop's I/O was replaced after it, aio_loop_set_io) */
-    return L->io && L->io->release == aio__pool_release ? (aio__pool *)((aio__sysio *)L->io)->pool /* LCOV_EXCL_BR_LINE */
+    return L->io && L->io->release == aio__pool_release ? (aio__pool *)((aio__sysio *)L->io)->pool
                                                        : NULL;
 }
 
@@ -10064,7 +10064,7 @@ static int aio__accept_private(int fd) {
     int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
     if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
 #endif
-    return aio__cloexec(accept(fd, NULL, NULL)); /* LCOV_EXCL_LINE: (Linux: see above) */
+    return aio__cloexec(accept(fd, NULL, NULL)); /* (without syscall(), or Linux: see above) */
 }
 /* A receive or a send; a descriptor that is not a socket (a pipe, a
  * FIFO, a terminal, a child's standard streams) is read or written instead,
@@ -10511,7 +10511,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
         aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
         rc = AIO_EIO; /* (out of descriptors) */
     }
-    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
+    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
     if (rc == AIO_OK) {
         sp.report = report[1];
         sp.fd_limit = aio__fd_limit();
@@ -11675,7 +11675,7 @@ static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     up = fcntl(n[1], F_DUPFD, s->far_floor);
     if (up >= 0) (void)fcntl(up, F_SETFD, FD_CLOEXEC);
 #endif
-    if (up >= 0) { /* LCOV_EXCL_BR_LINE: (one short of descriptors there: the first number kept) */
+    if (up >= 0) { /* (one short of descriptors there: the first number kept) */
         (void)close(n[1]);
         n[1] = up;
     }
@@ -13834,7 +13834,7 @@ static const aio_tls_engine *aio__tls_engine_check(aio_tls_config *c, aio_status
     }
     /* (the header's tables fill every slot; tests/tls/test_tls_engine.c
      * empties each, and every slot's check is this one line) */
-    AIO__TLS_ENGINE_SLOTS(AIO__TLS_SLOT_CHECK) /* LCOV_EXCL_BR_LINE */
+    AIO__TLS_ENGINE_SLOTS(AIO__TLS_SLOT_CHECK)
 #undef AIO__TLS_SLOT_CHECK
     return e;
 }
@@ -14013,7 +14013,7 @@ AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *t
 static aio_status aio__tls_shutdown_try(aio_task *t, aio_frame *f, aio_tls *tls) {
     unsigned char drop[512];
     int records = 0;
-    for (;;) { /* LCOV_EXCL_LINE: (entered again after each step) */
+    for (;;) {
         aio_status rc;
         if (tls->state == AIO__TLS_CLOSING) {
             rc = AIO__TLS_E(tls)->shutdown(tls);
