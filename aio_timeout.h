@@ -12690,10 +12690,10 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
                                       "on this thread");
     if (aio__os_install(&aio__sim_platform) != AIO_OK) return AIO_EINVAL; /* LCOV_EXCL_LINE: a slot left empty */
     s = (aio__sim *)aio__zalloc(sizeof *s);
-    if (!s) { /* LCOV_EXCL_START */
+    if (!s) {
         (void)aio__os_install(NULL);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     s->port.watch = aio__sim_watch;
     s->port.wait = aio__sim_wait;
     s->port.grow = aio__sim_grow_slots;
@@ -12817,15 +12817,15 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
     aio_status rc;
     int failed;
     char *state = (char *)aio__zalloc(size);
-    if (!state) return -1; /* LCOV_EXCL_LINE */
+    if (!state) return -1;
     cfg.seed = seed;
     aio_loop_init(&L, first, 2);
     aio_loop_set_grow(&L, aio_grow_realloc, NULL); /* (aio_sim_start puts timer_full in front) */
     rc = aio_sim_start(&L, &cfg);
-    if (rc < 0) { /* LCOV_EXCL_START: (the config was checked first) */
+    if (rc < 0) { /* (out of memory: the config was checked first) */
         AIO_FREE(state);
         return -1;
-    } /* LCOV_EXCL_STOP */
+    }
     s = aio__sim_here;
     s->record = rec;
     rc = aio_run(&L, (aio_task *)(void *)(state + offset), fn);
@@ -12899,7 +12899,10 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
         if (!replay && o->seconds > 0 && (double)(aio_time)(aio__sim_clock() - began) >= o->seconds * AIO_TICKS_PER_SEC)
             break;
         failed = aio__sim_once(o, seed, size, offset, fn, NULL, &digest);
-        if (failed < 0) break; /* LCOV_EXCL_LINE */
+        if (failed < 0) { /* (out of memory for a run: none made) */
+            aio__sim_running = NULL;
+            return AIO_EIO;
+        }
         o->runs++;
         o->digest = (o->digest ^ digest) * 0x100000001B3ull;
         if (failed || replay) break;

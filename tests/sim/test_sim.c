@@ -1880,6 +1880,40 @@ static void test_runner_options(void) {
     CHECK_EQ(plain_runs, 0);
 }
 
+/* Out of memory for a run (its state, then the simulation's own): the
+ * runner stops and says AIO_EIO, no run made or counted, nothing held, the
+ * system's platform in place; with memory the same options run each seed.
+ * aio_sim_start out of memory: AIO_EIO, and the loop can start one later. */
+static void test_runner_out_of_memory(void) {
+    static aio_timer timers[4];
+    aio_sim_options o = options(exact(), 3);
+    aio_sim_config c = exact();
+    aio_loop L;
+    long k;
+    for (k = 0; k < 2; k++) {
+        plain_runs = 0;
+        o.runs = 5;
+        test_alloc_fail_after(k);
+        CHECK_EQ(AIO_SIM_RUN(&o, plain_t, plain_main), AIO_EIO);
+        test_alloc_fail_after(-1);
+        CHECK_EQ(o.runs, 0);
+        CHECK_EQ(plain_runs, 0);
+        CHECK(aio__os() == &aio__system_platform);
+        CHECK(aio_sim_arg() == NULL); /* (the runner gone) */
+    }
+    CHECK_EQ(AIO_SIM_RUN(&o, plain_t, plain_main), 0);
+    CHECK_EQ(o.runs, 3);
+    CHECK_EQ(plain_runs, 3);
+    aio_loop_init(&L, timers, 4);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_sim_start(&L, &c), AIO_EIO);
+    test_alloc_fail_after(-1);
+    CHECK(aio__os() == &aio__system_platform);
+    CHECK_EQ(aio_sim_start(&L, &c), AIO_OK);
+    CHECK(aio__os() == &aio__sim_platform);
+    CHECK_EQ(aio_loop_destroy(&L), AIO_OK);
+}
+
 /* aio_sim_start: its config checked, one simulation per thread, a loop that
  * waits for I/O already refused. */
 static void fake_watch_wait(aio_io *io, aio_loop *loop, aio_time deadline) {
@@ -4927,6 +4961,7 @@ static const test_case tests[] = {
     TEST(test_runner_race_and_replay),
     TEST(test_runner_not_deterministic),
     TEST(test_runner_options),
+    TEST(test_runner_out_of_memory),
     TEST(test_platform_table),
     TEST(test_start_checks),
     TEST(test_misuse_inside),
