@@ -6758,7 +6758,7 @@ static aio_status aio__io_park_all(aio_task *t, const int *fd, const int *dir, i
         }
         if (!(s->watched & way)) {
             rc = L->io->watch(L->io, fd[i], s->watched, s->watched | way);
-            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
+            if (rc < 0) break; /* (out of memory) */
             s->watched = (uint8_t)(s->watched | way);
         }
         s->waiter[way >> 1] = t;
@@ -8535,7 +8535,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
             aio__pollfd *fds = (aio__pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
-            if (!fds) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+            if (!fds) return AIO_EIO; /* (out of memory) */
             s->fds = fds;
             s->cap = cap;
         }
@@ -8689,10 +8689,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     sa.sa_handler = aio__sig_handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(signo, &sa, NULL) != 0) { /* LCOV_EXCL_START: (a valid number, checked above) */
+    if (sigaction(signo, &sa, NULL) != 0) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
 #endif
     return AIO_OK;
 }

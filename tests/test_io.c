@@ -1060,6 +1060,81 @@ static void test_io_thousand_descriptors(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+#if defined(TEST_COUNTED_ALLOC) && POSIX_IO_TESTS
+/* Out of memory as the system's table of watched descriptors grows (poll()'s
+ * array, 64 entries: the wake-up pipe's, then each watched): 70 tasks wait on
+ * a socket each, every one with its next allocation failing, the descriptor
+ * slots grown before (by a wait on the highest, which stays watched); the
+ * first 62 wake as their byte comes, each after them needs the array doubled
+ * and gets AIO_EIO (epoll needs no array: none fails), and waits again with
+ * memory. */
+#define TABLE_WAITERS 70
+typedef struct {
+    aio_task task;
+    int fd, peer;
+    aio_status rc;
+} table_t;
+static table_t table[TABLE_WAITERS + 1]; /* (and the one of the highest number, waited on first) */
+static aio_task table_main_task;
+static aio_status table_waiter(aio_task *t) {
+    table_t *w = AIO_CONTAINER(t, table_t, task);
+    AIO_BEGIN(t);
+    test_alloc_fail_after(0);
+    AIO_WAIT_READABLE(t, w->rc, w->fd, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status table_main(aio_task *t) {
+    static int i;
+    static aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(table[TABLE_WAITERS].peer, "!", 1), 1);
+    AIO_WAIT_READABLE(t, rc, table[TABLE_WAITERS].fd, AIO_SEC(1)); /* (the slots grown for every descriptor) */
+    CHECK_EQ(rc, AIO_OK);
+    for (i = 0; i < TABLE_WAITERS; i++) CHECK_EQ(aio_spawn(&table[i].task, table_waiter), AIO_OK);
+    AIO_YIELD(t); /* (each waits now) */
+    test_alloc_fail_after(-1);
+    for (i = 0; i < TABLE_WAITERS; i++) CHECK_EQ(send_sock(table[i].peer, "!", 1), 1);
+    for (i = 0; i < TABLE_WAITERS; i++) AIO_AWAIT(t, rc, &table[i].task);
+    for (i = 0; i < TABLE_WAITERS; i++) {
+        if (table[i].rc == AIO_OK) continue;
+        AIO_WAIT_READABLE(t, rc, table[i].fd, AIO_SEC(1)); /* (refused: its byte waits) */
+        CHECK_EQ(rc, AIO_OK);
+    }
+    AIO_END(t);
+}
+static void test_io_watch_table_no_memory(void) {
+    aio_loop loop;
+    int i, high = 0, first = -1;
+    table_t top;
+    test_loop(&loop);
+    for (i = 0; i <= TABLE_WAITERS; i++) {
+        int sv[2];
+        CHECK_EQ(blocking_pair(sv), 0);
+        nonblocking(sv[0]);
+        table[i].fd = sv[0];
+        table[i].peer = sv[1];
+        table[i].rc = 0;
+        if (table[i].fd > table[high].fd) high = i;
+    }
+    top = table[high]; /* (the highest last) */
+    table[high] = table[TABLE_WAITERS];
+    table[TABLE_WAITERS] = top;
+    CHECK_EQ(test_run(&loop, &table_main_task, table_main), AIO_OK);
+    for (i = 0; i <= TABLE_WAITERS; i++) {
+        if (i < TABLE_WAITERS && first < 0 && table[i].rc != AIO_OK) first = i;
+        if (i < TABLE_WAITERS) CHECK_EQ(table[i].rc, first < 0 ? AIO_OK : AIO_EIO);
+        (void)aio_close(table[i].fd);
+        (void)close_sock(table[i].peer);
+    }
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+    CHECK_EQ(first, -1);
+#else
+    CHECK_EQ(first, 62); /* (the wake-up pipe's, the one waited on first: still watched) */
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
+
 /* A TCP listener on a free loopback port; a client connects, sends, the
  * server's connection echoes, the client reads it back. */
 static aio_status tcp_server(aio_task *t) {
@@ -2120,6 +2195,19 @@ static void test_io_signal_refusals(void) {
     CHECK(aio_running_loop() == NULL);
     CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
     CHECK_DEBUG("no loop is running or initialised");
+#ifdef __linux__
+    /* 32 is the C library's own (glibc and musl keep it for their threads):
+     * sigaction refuses it, so the route fails, AIO_EIO, and nothing is
+     * left routed (a signal routed after works) */
+    test_loop(&loop);
+    errno = 0;
+    CHECK_EQ(aio_signal_event(32, &ev), AIO_EIO);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(aio_signal_event(32, NULL), AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGUSR2, NULL), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+#endif
 }
 
 #endif /* POSIX_IO_TESTS */
@@ -4070,6 +4158,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_two_readers_refused),
     SOCKET_ENTRY(test_io_send_all_waits_for_room),
     SOCKET_ENTRY(test_io_thousand_descriptors),
+#if defined(TEST_COUNTED_ALLOC) && POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_watch_table_no_memory),
+#endif
     SOCKET_ENTRY(test_io_tcp_listen_accept_connect),
     SOCKET_ENTRY(test_io_connect_refused_accept_deadline),
     SOCKET_ENTRY(test_io_close_while_waiting),
