@@ -4093,6 +4093,56 @@ static aio_status udp_bad_input_main(aio_task *t) {
     AIO_END(t);
 }
 
+#if POSIX_IO_TESTS && defined(__linux__)
+/* A datagram's send on a connected TCP socket (Linux ignores the address
+ * there) that takes part of it, its send buffer small and no one reading:
+ * AIO_EBADF, the socket named as no UDP socket, not a send. */
+#define TCP_DGRAM_LEN (1u << 20)
+static struct {
+    aio_task main;
+    int fd;
+    aio_address to;
+    char *big;
+    aio_status rc;
+} TD;
+static aio_status tcp_dgram_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, TD.rc, TD.fd, TD.big, TCP_DGRAM_LEN, &TD.to, AIO_SEC(1));
+    AIO_END(t);
+}
+static void test_io_udp_send_on_tcp(void) {
+    aio_loop loop;
+    struct sockaddr_in sa;
+    int small = 4096;
+    int l = aio_tcp_listen("127.0.0.1", 0, 1);
+    int peer;
+    CHECK(l >= 0);
+    TD.fd = (int)socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(TD.fd >= 0);
+    CHECK_EQ(setsockopt(TD.fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)aio_socket_port(l));
+    sa.sin_addr.s_addr = htonl(0x7f000001u);
+    CHECK_EQ(connect(TD.fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    CHECK_EQ(fcntl(l, F_SETFL, fcntl(l, F_GETFL) & ~O_NONBLOCK), 0); /* (the accept waits for it) */
+    peer = (int)accept(l, NULL, NULL);
+    CHECK(peer >= 0);
+    CHECK_EQ(aio_address_set(&TD.to, "127.0.0.1", 9), AIO_OK);
+    TD.big = (char *)calloc(1, TCP_DGRAM_LEN);
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &TD.main, tcp_dgram_main), AIO_OK);
+    CHECK_EQ(TD.rc, AIO_EBADF);
+    CHECK_DEBUG("is not a UDP socket (it took part of the datagram)");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(TD.big);
+    CHECK_EQ(close(TD.fd), 0);
+    CHECK_EQ(close(peer), 0);
+    CHECK_EQ(aio_close(l), AIO_OK);
+}
+#endif
+
 static void test_io_udp_bad_input(void) {
     aio_loop loop;
     int fd;
@@ -4238,6 +4288,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_udp_ipv6),
     SOCKET_ENTRY(test_io_udp_refused),
     SOCKET_ENTRY(test_io_udp_bad_input),
+#if POSIX_IO_TESTS && defined(__linux__)
+    SOCKET_ENTRY(test_io_udp_send_on_tcp),
+#endif
 #else
     TEST_ENTRY(test_io_port_no_sockets),
 #endif
