@@ -10451,10 +10451,10 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
     if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* (out of descriptors) */
     *child = aio__above_stdio(out ? p[1] : p[0]);
     *mine = out ? p[0] : p[1];
-    if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
+    if (*child < 0) { /* (out of descriptors above the standard streams') */
         aio__close_fd(mine);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     aio__nonblocking(*mine);
     aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
     return AIO_OK;
