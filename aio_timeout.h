@@ -10357,9 +10357,7 @@ static int aio__sys_proc_reap(aio_process *p) {
     if (p->state != AIO__PROC_RUNNING) return 1;
     do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
     if (r == 0) return 0;
-    /* LCOV_EXCL_START: reaped by someone else (a waitpid(-1) of the program's) */
-    if (r < 0) status = 255 << 8;
-    /* LCOV_EXCL_STOP */
+    if (r < 0) status = 255 << 8; /* (reaped by someone else: a waitpid of the program's) */
     aio__proc_reaped(p, status);
     return 1;
 }
@@ -10388,7 +10386,7 @@ static void aio__sys_proc_kill_now(aio_process *p) {
     if (p->state != AIO__PROC_RUNNING) return;
     (void)aio__proc_signal(p, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
-    if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
+    if (r < 0) status = 255 << 8; /* (reaped by someone else) */
     aio__proc_reaped(p, status);
 }
 

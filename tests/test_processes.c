@@ -1420,6 +1420,35 @@ static void test_processes_closed_standard_streams(void) {
     check_clean(fds);
 }
 
+/* A child the program reaps itself (a waitpid of its own): its exit status
+ * is gone, so the wait gives 255; and one killed and reaped behind the
+ * loop's back is closed all the same (the kill and the reap find nothing). */
+static void test_processes_reaped_by_the_program(void) {
+    static const char *const yes[] = {"true", NULL};
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    aio_loop loop;
+    int status;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK);
+    CHECK_EQ(waitpid(P.p.pid, &status, 0), P.p.pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 255);
+    CHECK_EQ(aio_process_returncode(&P.p), 255);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(kill(P.p.pid, SIGKILL), 0);
+    CHECK_EQ(waitpid(P.p.pid, &status, 0), P.p.pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS); /* (the loop has not looked) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_returncode(&P.p), 255); /* (what the close found: no status) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
 /* SIGCHLD's action is the program's. Ignored (the system then reaps the
  * program's children itself), a child's exit status is still seen; after
  * the loop it is ignored again, and a child of the program's own that
@@ -1543,6 +1572,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_only_standard_streams),
     PROCESS_ENTRY(test_processes_closed_standard_streams),
     PROCESS_ENTRY(test_processes_sigchld_kept),
+    PROCESS_ENTRY(test_processes_reaped_by_the_program),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };
 #endif
