@@ -9299,7 +9299,7 @@ static void *aio__lookup_ctx;
 /* (host, port) as a numeric address, without a lookup: 1, or 0. */
 static int aio__numeric(const char *host, int port, aio_address *a) {
 #ifdef AIO__THREADS
-    if (host && strcmp(host, "localhost") == 0) return 0; /* LCOV_EXCL_BR_LINE: (NULL: refused first) */
+    if (host && strcmp(host, "localhost") == 0) return 0; /* (NULL: a connect's, to this host) */
 #endif
     return aio__sockaddr(host, port, a);
 }

@@ -1192,6 +1192,35 @@ static void test_io_tcp_listen_accept_connect(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+#if POSIX_IO_TESTS
+/* No host (NULL, or ""): the connect goes to 0.0.0.0, which POSIX systems
+ * take as this host: the listener on 127.0.0.1 accepts it. */
+static aio_status no_host_main(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    for (i = 0; i < 2; i++) {
+        AIO_TCP_CONNECT(t, S.fd, i ? "" : NULL, S.port, AIO_SEC(5));
+        CHECK(S.fd >= 0);
+        AIO_ACCEPT(t, S.rc, S.lfd, AIO_SEC(5));
+        CHECK(S.rc >= 0);
+        CHECK_EQ(aio_close(S.rc), AIO_OK);
+        CHECK_EQ(aio_close(S.fd), AIO_OK);
+    }
+    AIO_END(t);
+}
+static void test_io_tcp_connect_no_host(void) {
+    aio_loop loop;
+    real_loop(&loop);
+    memset(&S, 0, sizeof S);
+    S.lfd = aio_tcp_listen("127.0.0.1", 0, 16);
+    CHECK(S.lfd >= 0);
+    S.port = aio_socket_port(S.lfd);
+    CHECK_EQ(test_run(&loop, &S.main, no_host_main), AIO_OK);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
+
 /* Connecting where nobody listens: AIO_ECONNREFUSED. Accepting with nobody
  * connecting: the deadline. IPv6 loopback, where the system has it. */
 static aio_status refused_main(aio_task *t) {
@@ -4208,6 +4237,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_two_readers_refused),
     SOCKET_ENTRY(test_io_send_all_waits_for_room),
     SOCKET_ENTRY(test_io_thousand_descriptors),
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_tcp_connect_no_host),
+#endif
 #if defined(TEST_COUNTED_ALLOC) && POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_watch_table_no_memory),
 #endif
