@@ -12226,7 +12226,7 @@ static aio_status aio__sim_grow_slots(aio_io *io, int fd) {
     aio_io_slot *grown;
     while (n <= (uint32_t)fd) n *= 2;
     grown = (aio_io_slot *)AIO_REALLOC(io->slots, n * sizeof *grown);
-    if (!grown) return AIO_EIO; /* LCOV_EXCL_LINE */
+    if (!grown) return AIO_EIO; /* (out of memory) */
     memset(grown + io->nslots, 0, (n - io->nslots) * sizeof *grown);
     io->slots = grown;
     io->nslots = n;

@@ -3489,6 +3489,39 @@ static aio_status many_main(aio_task *t) {
     aio_close(s->taken);
     AIO_END(t);
 }
+/* Out of memory as the loop's slots grow for a socket's number (16 of
+ * them first): its wait gives AIO_EIO and holds nothing; with memory the
+ * same wait is made. */
+typedef struct {
+    aio_task task;
+    int fds[40];
+    int n, i;
+    aio_status rc;
+} slots_t;
+static aio_status slots_main(aio_task *t) {
+    slots_t *s = AIO_SELF(t, slots_t);
+    AIO_BEGIN(t);
+    do {
+        s->fds[s->n] = aio_udp_open(NULL, 0);
+        AIO_CHECK(t, s->fds[s->n]);
+    } while (s->fds[s->n++] < 16 && s->n < 40);
+    CHECK(s->fds[s->n - 1] >= 16);
+    AIO_WAIT_WRITABLE(t, s->rc, s->fds[0], AIO_NEVER); /* (the first 16 slots) */
+    CHECK_EQ(s->rc, AIO_OK);
+    test_alloc_fail_after(0);
+    AIO_WAIT_WRITABLE(t, s->rc, s->fds[s->n - 1], AIO_NEVER);
+    test_alloc_fail_after(-1);
+    CHECK_EQ(s->rc, AIO_EIO);
+    AIO_WAIT_WRITABLE(t, s->rc, s->fds[s->n - 1], AIO_NEVER);
+    CHECK_EQ(s->rc, AIO_OK);
+    for (s->i = 0; s->i < s->n; s->i++) CHECK_EQ(aio_close(s->fds[s->i]), AIO_OK);
+    AIO_END(t);
+}
+static void test_slots_no_memory(void) {
+    static slots_t m;
+    CHECK_EQ(RUN(exact(), m, slots_main), AIO_OK);
+}
+
 static void test_many_sockets(void) {
     static many_t m;
     CHECK_EQ(RUN(exact(), m, many_main), AIO_OK);
@@ -4983,6 +5016,7 @@ static const test_case tests[] = {
     TEST(test_deadlock),
     TEST(test_more_streams),
     TEST(test_many_sockets),
+    TEST(test_slots_no_memory),
     TEST(test_record),
     TEST(test_corners),
     TEST(test_connecting_socket_used),
