@@ -6758,7 +6758,7 @@ static aio_status aio__io_park_all(aio_task *t, const int *fd, const int *dir, i
         }
         if (!(s->watched & way)) {
             rc = L->io->watch(L->io, fd[i], s->watched, s->watched | way);
-            if (rc < 0) break; /* (out of memory) */
+            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
             s->watched = (uint8_t)(s->watched | way);
         }
         s->waiter[way >> 1] = t;
