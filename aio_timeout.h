@@ -13934,8 +13934,8 @@ static aio_status aio__tls_take_early(aio_tls *tls, aio_stream *s) {
     size_t n = s->tail - s->head;
     if (!n) return AIO_OK;
     tls->early = (unsigned char *)AIO_MALLOC(n);
-    if (!tls->early) /* LCOV_EXCL_BR_LINE: out of memory */
-        return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake"); /* LCOV_EXCL_LINE */
+    if (!tls->early)
+        return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake");
     memcpy(tls->early, s->buf + s->head, n);
     tls->early_len = n;
     tls->early_at = 0;
@@ -14123,10 +14123,10 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         tls->state = AIO__TLS_NEW;
         if (fd < 0) return aio__tls_connect_failed(f, tls, fd);
         rc = aio_stream_init_growing(s, (aio_socket)fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT);
-        if (rc < 0) { /* LCOV_EXCL_START: out of memory */
+        if (rc < 0) { /* (out of memory) */
             (void)aio_close((aio_socket)fd);
             return aio__tls_connect_failed(f, tls, rc);
-        } /* LCOV_EXCL_STOP */
+        }
         t->await.io.fd = fd;
         t->await.io.dir = 0;
         t->await.io.done = 0;
