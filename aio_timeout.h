@@ -13890,7 +13890,7 @@ AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c) {
     memset(tls, 0, sizeof *tls);
     tls->config = c;
     rc = AIO__TLS_E(tls)->session_new(tls);
-    if (rc < 0) return rc; /* LCOV_EXCL_BR_LINE: out of memory */
+    if (rc < 0) return rc; /* (out of memory) */
     tls->state = AIO__TLS_NEW;
     return AIO_OK;
 }
@@ -14254,10 +14254,10 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     int server = (c->flags & AIO_TLS_SERVER) != 0;
     int verify = server ? (c->flags & AIO_TLS_VERIFY_CLIENT) != 0 : !(c->flags & AIO_TLS_NO_VERIFY);
     aio__ossl *e = (aio__ossl *)AIO_MALLOC(sizeof *e);
-    if (!e) { /* LCOV_EXCL_START: out of memory */
+    if (!e) {
         (void)snprintf(c->error, sizeof c->error, "out of memory");
         return AIO_ETLS;
-    } /* LCOV_EXCL_STOP */
+    }
     memset(e, 0, sizeof *e);
     ERR_clear_error();
 #ifdef AIO__OSSL_SIM_RAND
@@ -14505,10 +14505,10 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     aio__mbed *e = (aio__mbed *)AIO_MALLOC(sizeof *e);
     int ret;
     int i;
-    if (!e) { /* LCOV_EXCL_START: out of memory */
+    if (!e) {
         (void)snprintf(c->error, sizeof c->error, "out of memory");
         return AIO_ETLS;
-    } /* LCOV_EXCL_STOP */
+    }
     memset(e, 0, sizeof *e);
     mbedtls_ssl_config_init(&e->conf);
     mbedtls_x509_crt_init(&e->ca);
@@ -14557,10 +14557,10 @@ static void aio__tls_e_unload(aio_tls_config *c) { aio__mbed_unload((aio__mbed *
 static aio_status aio__tls_e_new(aio_tls *tls) {
     aio__mbed_session *m = (aio__mbed_session *)AIO_MALLOC(sizeof *m);
     int ret;
-    if (!m) { /* LCOV_EXCL_START: out of memory */
+    if (!m) {
         (void)snprintf(tls->error, sizeof tls->error, "out of memory");
         return AIO_ETLS;
-    } /* LCOV_EXCL_STOP */
+    }
     memset(m, 0, sizeof *m);
     mbedtls_ssl_init(&m->ssl);
     ret = mbedtls_ssl_setup(&m->ssl, &((aio__mbed *)tls->config->engine)->conf);
