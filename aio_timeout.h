@@ -14078,13 +14078,10 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
 static aio_status aio__tls_connect_failed(aio_frame *f, aio_tls *tls, aio_status rc) {
     char why[96];
     aio_status cause = rc == AIO__RAISE || rc == AIO__SUSPENDED ? f->rc : rc;
-    /* LCOV_EXCL_START: (a local connect ends at once on the virtual clock: the
-     * tests' deadlines and cancels meet the handshake) */
     if (cause == AIO_ETIMEDOUT)
         (void)snprintf(why, sizeof why, "the connect timed out: the session cannot be used");
     else if (cause == AIO_ECANCELED)
         (void)snprintf(why, sizeof why, "the connect was cancelled: the session cannot be used");
-    /* LCOV_EXCL_STOP */
     else
         (void)snprintf(why, sizeof why, "the connect failed: %s", aio_strerror(cause));
     tls->error[0] = '\0'; /* (the connect's reason, not a refusal's before it) */

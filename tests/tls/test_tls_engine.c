@@ -332,6 +332,70 @@ static void test_engine_connect_no_memory(void) {
     CHECK_EQ(toy_sessions, 0);
 }
 
+/* AIO_TLS_CONNECT cut while it connects, its name's lookup held up (a
+ * lookup of the test's own, on a worker thread, that waits until the test
+ * lets it go), on the real clock: by a cancel (raised), and by its deadline
+ * (AIO_ETIMEDOUT); each time the session says which, and cannot be used. */
+static int held_gate[2];
+static int held_lookup(void *ctx, const char *host, int port, aio_address *out, int max) {
+    char c;
+    (void)ctx;
+    (void)host;
+    (void)max;
+    if (read(held_gate[0], &c, 1) != 1) return 0;
+    return aio_address_set(&out[0], "127.0.0.1", port) == AIO_OK ? 1 : 0;
+}
+static struct {
+    aio_task main, client;
+    aio_tls_config cfg;
+    aio_tls tls;
+    aio_stream st;
+    aio_time d;
+    aio_status rc, ended;
+} TH;
+static aio_status held_client(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TLS_CONNECT(t, TH.rc, &TH.tls, &TH.st, "held.example", 443, TH.d);
+    AIO_END(t);
+}
+static aio_status held_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&TH.client, held_client), AIO_OK);
+    AIO_YIELD(t); /* (it waits for its lookup now) */
+    if (TH.d == AIO_NEVER) CHECK_EQ(aio_cancel(&TH.client), 1);
+    AIO_AWAIT(t, TH.ended, &TH.client);
+    CHECK_EQ(write(held_gate[1], "!", 1), 1); /* (the worker's lookup ends) */
+    AIO_END(t);
+}
+static void held_run(aio_time d, aio_status rc, aio_status ended, const char *why) {
+    aio_loop loop;
+    CHECK_EQ(pipe(held_gate), 0); /* (each run its own: a lookup not started is dropped, its byte unread) */
+    memset(&TH, 0, sizeof TH);
+    TH.d = d;
+    TH.cfg.engine_ops = &toy_engine;
+    CHECK_EQ(aio_tls_config_load(&TH.cfg), AIO_OK);
+    CHECK_EQ(aio_tls_init(&TH.tls, &TH.cfg), AIO_OK);
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_set_grow(&loop, aio_grow_realloc, NULL);
+    CHECK_EQ(test_run(&loop, &TH.main, held_main), AIO_OK);
+    CHECK_EQ(TH.ended, ended);
+    CHECK_EQ(TH.rc, rc);
+    CHECK_STR(aio_tls_error(&TH.tls), why);
+    CHECK(TH.st.buf == NULL);
+    CHECK_EQ(aio_tls_free(&TH.tls), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&TH.cfg);
+    CHECK_EQ(close(held_gate[0]), 0);
+    CHECK_EQ(close(held_gate[1]), 0);
+}
+static void test_engine_connect_cut(void) {
+    aio_set_lookup(held_lookup, NULL);
+    held_run(AIO_NEVER, 0, AIO_ECANCELED, "the connect was cancelled: the session cannot be used");
+    held_run(AIO_MS(50), AIO_ETIMEDOUT, AIO_OK, "the connect timed out: the session cannot be used");
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(toy_sessions, 0);
+}
+
 /* ------------------------------------------------------------ the end */
 
 /* A peer that closes its socket without close_notify: AIO_ETRUNCATED with
@@ -520,6 +584,7 @@ static const test_case tls_engine_tests[] = {
     TEST_ENTRY(test_engine_starttls),
     TEST_ENTRY(test_engine_starttls_no_memory),
     TEST_ENTRY(test_engine_connect_no_memory),
+    TEST_ENTRY(test_engine_connect_cut),
     TEST_ENTRY(test_engine_certificate),
     TEST_ENTRY(test_engine_not_a_toy),
     TEST_ENTRY(test_engine_load_refused),
