@@ -7643,7 +7643,7 @@ static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, con
         if (!left) return AIO_OK;
         if (s->transport) {
             rc = s->transport->send(s->transport_ctx, s->fd, rest, left);
-            if (rc > (aio_status)left || rc == 0) /* LCOV_EXCL_BR_LINE */
+            if (rc > (aio_status)left || rc == 0)
                 rc = aio__misuse(AIO_EIO, "AIO_STREAM_WRITE: the transport's send said it took no bytes, or more "
                                           "than given");
         } else {

@@ -3331,8 +3331,13 @@ static aio_status liar_send(void *ctx, aio_socket fd, const void *buf, size_t le
     (void)ctx; (void)fd; (void)buf; (void)len;
     return 0;
 }
+static aio_status liar_send_more(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    (void)ctx; (void)fd; (void)buf;
+    return (aio_status)len + 1;
+}
 static aio_status liar_main(aio_task *t) {
     static const aio_transport liar = {liar_recv, liar_send};
+    static const aio_transport liar_more = {liar_recv, liar_send_more};
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_set_transport(&ST.st, &liar, NULL), AIO_OK);
     AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
@@ -3342,6 +3347,11 @@ static aio_status liar_main(aio_task *t) {
     AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x", 1, AIO_SEC(1));
     CHECK_EQ(ST.rc, AIO_EIO);
     CHECK_DEBUG("the transport's send said it took no bytes");
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &liar_more, NULL), AIO_OK);
+    test_last_debug[0] = 0;
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x", 1, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EIO);
+    CHECK_DEBUG("the transport's send said it took no bytes, or more than given");
     CHECK_EQ(aio_stream_set_transport(&ST.st, NULL, NULL), AIO_OK);
     AIO_END(t);
 }
