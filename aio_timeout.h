@@ -1809,8 +1809,8 @@ AIO_API aio_status aio_sim_program(const char *name, aio_task_fn fn, size_t size
  * or the main task ended with an error), prints its seed and how to replay
  * it, and writes its trace for tools/aio_trace.py. With the environment
  * variable AIO_SIM_SEED=N it runs seed N alone and writes its trace.
- * Returns 0 (every run passed), 1 (one failed: opts->failed_seed), or
- * AIO_EINVAL. */
+ * Returns 0 (every run passed), 1 (one failed: opts->failed_seed),
+ * AIO_EIO (no memory for a run: it stops there), or AIO_EINVAL. */
 typedef struct aio_sim_options {
     aio_sim_config config;  /* the hardship (its seed is set for each run) */
     uint64_t first;         /* the first seed (0: 1) */
