@@ -8050,7 +8050,7 @@ static aio_status aio__unix_connect_try(aio_task *t, aio_frame *f) {
     AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
     rc = aio__park(t, 1, 1);
     /* (a park fails only with no timer slot left: see the sleeps' tests) */
-    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc)); /* LCOV_EXCL_BR_LINE */
+    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc));
 }
 #endif
 

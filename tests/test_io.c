@@ -3592,6 +3592,38 @@ static void unix_test(aio_task_fn fn, aio_status expect) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     (void)unlink(UX.path);
 }
+/* A connect that finds the listener's queue full waits to try again; on a
+ * loop with no timer slot (and no way to grow) it cannot wait: AIO_ENOSPC
+ * raised, as every await gives there, its socket closed. */
+static int lowest_free_fd(void) {
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) (void)close(fd);
+    return fd;
+}
+static aio_status unix_no_slot_main(aio_task *t) {
+    AIO_BEGIN(t);
+    UX.l = aio_unix_listen(UX.path, 1);
+    CHECK(UX.l >= 0);
+    (void)unix_fill_queue();
+    UX.rc2 = lowest_free_fd();
+    AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_NEVER);
+    UX.rc2 = -1; /* (never reached) */
+    AIO_END(t);
+}
+static void test_io_unix_no_timer_slot(void) {
+    aio_loop loop;
+    aio_loop_init(&loop, NULL, 0); /* (no slot, and no way to grow) */
+    memset(&UX, 0, sizeof UX);
+    (void)snprintf(UX.path, sizeof UX.path, "/tmp/aio-test-%d.sock", (int)getpid());
+    (void)unlink(UX.path);
+    CHECK_EQ(aio_run(&loop, &UX.main, unix_no_slot_main), AIO_ENOSPC);
+    CHECK(UX.rc2 >= 0);
+    CHECK_EQ(lowest_free_fd(), UX.rc2); /* (its socket closed) */
+    unix_unfill_queue();
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    (void)unlink(UX.path);
+}
 static void test_io_unix_lines(void) { unix_test(unix_lines_main, AIO_OK); }
 static void test_io_unix_errors(void) { unix_test(unix_errors_main, AIO_OK); }
 static void test_io_unix_cancel(void) { unix_test(unix_cancel_main, AIO_OK); }
@@ -4318,6 +4350,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_unix_errors),
     SOCKET_ENTRY(test_io_unix_cancel),
     SOCKET_ENTRY(test_io_unix_bad_input),
+    SOCKET_ENTRY(test_io_unix_no_timer_slot),
 #ifdef TEST_COUNTED_ALLOC
     SOCKET_ENTRY(test_io_unix_no_memory),
 #endif
