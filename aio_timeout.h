@@ -9226,8 +9226,8 @@ AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     aio__lock(&p->lock);
     p->max = max;
     /* a higher count lets more go now: threads for the calls waiting their turn */
-    while (p->idle < p->queued && p->threads < p->max) /* LCOV_EXCL_BR_LINE: (a lower count: none) */
-        if (aio__pool_grow(p) != 0) break; /* LCOV_EXCL_BR_LINE: out of threads (those there take them) */
+    while (p->idle < p->queued && p->threads < p->max) /* (a lower count: none) */
+        if (aio__pool_grow(p) != 0) break; /* (out of memory or threads: those there take them) */
     aio__broadcast_work(&p->work);
     aio__unlock(&p->lock);
     return AIO_OK;
