@@ -1809,8 +1809,8 @@ AIO_API aio_status aio_sim_program(const char *name, aio_task_fn fn, size_t size
  * or the main task ended with an error), prints its seed and how to replay
  * it, and writes its trace for tools/aio_trace.py. With the environment
  * variable AIO_SIM_SEED=N it runs seed N alone and writes its trace.
- * Returns 0 (every run passed), 1 (one failed: opts->failed_seed), or
- * AIO_EINVAL. */
+ * Returns 0 (every run passed), 1 (one failed: opts->failed_seed),
+ * AIO_EIO (no memory for a run: it stops there), or AIO_EINVAL. */
 typedef struct aio_sim_options {
     aio_sim_config config;  /* the hardship (its seed is set for each run) */
     uint64_t first;         /* the first seed (0: 1) */
@@ -6571,8 +6571,8 @@ static int aio__io_looked(aio_loop *L) {
 #ifdef AIO__SOCKETS
     return L->io->grow == aio__sysio_grow && aio__sysio_looked(L);
 #else
-    (void)L;   /* LCOV_EXCL_LINE: (a build with a port of its own and no sockets: none covered) */
-    return 0;  /* LCOV_EXCL_LINE */
+    (void)L; /* (a port of its own, with no sockets: tests/coverage/no_stdlib.c) */
+    return 0;
 #endif
 }
 
@@ -7596,7 +7596,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     }
     if (s->transport) {
         rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
-        if (rc > (aio_status)(s->size - s->tail)) /* LCOV_EXCL_BR_LINE */
+        if (rc > (aio_status)(s->size - s->tail))
             rc = aio__misuse(AIO_EIO, "a stream's read: the transport's recv said it put more bytes than asked");
     } else {
         rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
@@ -7614,7 +7614,7 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
 static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
     aio_loop *L = t->loop;
     int fd = t->await.io.fd;
-    for (;;) { /* LCOV_EXCL_LINE: (entered again after each receive) */
+    for (;;) {
         int way;
         aio_status rc = aio__stream_scan(s);
         if (rc != AIO__MORE) return rc;
@@ -7635,7 +7635,7 @@ static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
  * bytes; park until the socket is ready the way it needs when it takes none. */
 static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
     int fd = t->await.io.fd;
-    for (;;) { /* LCOV_EXCL_LINE: (entered again after each send) */
+    for (;;) {
         const char *rest = (const char *)buf + t->await.io.done;
         size_t left = len - t->await.io.done;
         aio_status rc;
@@ -7643,7 +7643,7 @@ static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, con
         if (!left) return AIO_OK;
         if (s->transport) {
             rc = s->transport->send(s->transport_ctx, s->fd, rest, left);
-            if (rc > (aio_status)left || rc == 0) /* LCOV_EXCL_BR_LINE */
+            if (rc > (aio_status)left || rc == 0)
                 rc = aio__misuse(AIO_EIO, "AIO_STREAM_WRITE: the transport's send said it took no bytes, or more "
                                           "than given");
         } else {
@@ -8050,7 +8050,7 @@ static aio_status aio__unix_connect_try(aio_task *t, aio_frame *f) {
     AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
     rc = aio__park(t, 1, 1);
     /* (a park fails only with no timer slot left: see the sleeps' tests) */
-    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc)); /* LCOV_EXCL_BR_LINE */
+    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc));
 }
 #endif
 
@@ -8128,9 +8128,9 @@ static aio_status aio__dgram_once(int fd, int op, const void *buf, size_t len, c
         rc = aio__net_sendto(fd, buf, len, (const struct sockaddr *)(const void *)addr->sa, addr->len,
                              aio__address_family(addr), what);
         if (rc < 0) return rc;
-        /* (a stream socket may take part of it, when its buffer is full: not tested) */
-        if ((size_t)rc != len) /* LCOV_EXCL_BR_LINE */
-            return aio__bad_fd(AIO_EBADF, what, fd, "is not a UDP socket (it took part of the datagram)"); /* LCOV_EXCL_LINE */
+        /* (a stream socket may take part of it, when its buffer is full) */
+        if ((size_t)rc != len)
+            return aio__bad_fd(AIO_EBADF, what, fd, "is not a UDP socket (it took part of the datagram)");
         return AIO_OK;
     }
     memcpy(&into, &buf, sizeof into); /* (the receive's buffer and address, passed as const) */
@@ -8274,7 +8274,7 @@ static void aio__deliver_signals(aio_loop *L) {
 #ifdef AIO__POSIX_PROCESSES
         if (s == SIGCHLD) aio__children_exited(L);
 #endif
-        if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* LCOV_EXCL_BR_LINE: (unrouted since) */
+        if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* (NULL: unrouted since) */
     }
 }
 
@@ -8535,7 +8535,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
             aio__pollfd *fds = (aio__pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
-            if (!fds) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+            if (!fds) return AIO_EIO; /* (out of memory) */
             s->fds = fds;
             s->cap = cap;
         }
@@ -8689,10 +8689,10 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     sa.sa_handler = aio__sig_handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (sigaction(signo, &sa, NULL) != 0) { /* LCOV_EXCL_START: (a valid number, checked above) */
+    if (sigaction(signo, &sa, NULL) != 0) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
 #endif
     return AIO_OK;
 }
@@ -8819,7 +8819,7 @@ static void aio__pool_free(aio__pool *p) {
 /* The loop's pool, or NULL. */
 static aio__pool *aio__pool_of(const aio_loop *L) {
     /* (no pool: the loop's I/O was replaced after it, aio_loop_set_io) */
-    return L->io && L->io->release == aio__pool_release ? (aio__pool *)((aio__sysio *)L->io)->pool /* LCOV_EXCL_BR_LINE */
+    return L->io && L->io->release == aio__pool_release ? (aio__pool *)((aio__sysio *)L->io)->pool
                                                        : NULL;
 }
 
@@ -9226,8 +9226,8 @@ AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     aio__lock(&p->lock);
     p->max = max;
     /* a higher count lets more go now: threads for the calls waiting their turn */
-    while (p->idle < p->queued && p->threads < p->max) /* LCOV_EXCL_BR_LINE: (a lower count: none) */
-        if (aio__pool_grow(p) != 0) break; /* LCOV_EXCL_BR_LINE: out of threads (those there take them) */
+    while (p->idle < p->queued && p->threads < p->max) /* (a lower count: none) */
+        if (aio__pool_grow(p) != 0) break; /* (out of memory or threads: those there take them) */
     aio__broadcast_work(&p->work);
     aio__unlock(&p->lock);
     return AIO_OK;
@@ -9299,7 +9299,7 @@ static void *aio__lookup_ctx;
 /* (host, port) as a numeric address, without a lookup: 1, or 0. */
 static int aio__numeric(const char *host, int port, aio_address *a) {
 #ifdef AIO__THREADS
-    if (host && strcmp(host, "localhost") == 0) return 0; /* LCOV_EXCL_BR_LINE: (NULL: refused first) */
+    if (host && strcmp(host, "localhost") == 0) return 0; /* (NULL: a connect's, to this host) */
 #endif
     return aio__sockaddr(host, port, a);
 }
@@ -10064,7 +10064,7 @@ static int aio__accept_private(int fd) {
     int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
     if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
 #endif
-    return aio__cloexec(accept(fd, NULL, NULL)); /* LCOV_EXCL_LINE: (Linux: see above) */
+    return aio__cloexec(accept(fd, NULL, NULL)); /* (without syscall(), or Linux: see above) */
 }
 /* A receive or a send; a descriptor that is not a socket (a pipe, a
  * FIFO, a terminal, a child's standard streams) is read or written instead,
@@ -10357,9 +10357,7 @@ static int aio__sys_proc_reap(aio_process *p) {
     if (p->state != AIO__PROC_RUNNING) return 1;
     do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
     if (r == 0) return 0;
-    /* LCOV_EXCL_START: reaped by someone else (a waitpid(-1) of the program's) */
-    if (r < 0) status = 255 << 8;
-    /* LCOV_EXCL_STOP */
+    if (r < 0) status = 255 << 8; /* (reaped by someone else: a waitpid of the program's) */
     aio__proc_reaped(p, status);
     return 1;
 }
@@ -10388,7 +10386,7 @@ static void aio__sys_proc_kill_now(aio_process *p) {
     if (p->state != AIO__PROC_RUNNING) return;
     (void)aio__proc_signal(p, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
-    if (r < 0) status = 255 << 8; /* LCOV_EXCL_LINE: reaped by someone else */
+    if (r < 0) status = 255 << 8; /* (reaped by someone else) */
     aio__proc_reaped(p, status);
 }
 
@@ -10451,10 +10449,10 @@ static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
     if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* (out of descriptors) */
     *child = aio__above_stdio(out ? p[1] : p[0]);
     *mine = out ? p[0] : p[1];
-    if (*child < 0) { /* LCOV_EXCL_START: out of descriptors */
+    if (*child < 0) { /* (out of descriptors above the standard streams') */
         aio__close_fd(mine);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     aio__nonblocking(*mine);
     aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
     return AIO_OK;
@@ -10511,7 +10509,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
         aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
         rc = AIO_EIO; /* (out of descriptors) */
     }
-    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* LCOV_EXCL_BR_LINE: (its end may go first) */
+    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
     if (rc == AIO_OK) {
         sp.report = report[1];
         sp.fd_limit = aio__fd_limit();
@@ -11675,7 +11673,7 @@ static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     up = fcntl(n[1], F_DUPFD, s->far_floor);
     if (up >= 0) (void)fcntl(up, F_SETFD, FD_CLOEXEC);
 #endif
-    if (up >= 0) { /* LCOV_EXCL_BR_LINE: (one short of descriptors there: the first number kept) */
+    if (up >= 0) { /* (one short of descriptors there: the first number kept) */
         (void)close(n[1]);
         n[1] = up;
     }
@@ -12228,7 +12226,7 @@ static aio_status aio__sim_grow_slots(aio_io *io, int fd) {
     aio_io_slot *grown;
     while (n <= (uint32_t)fd) n *= 2;
     grown = (aio_io_slot *)AIO_REALLOC(io->slots, n * sizeof *grown);
-    if (!grown) return AIO_EIO; /* LCOV_EXCL_LINE */
+    if (!grown) return AIO_EIO; /* (out of memory) */
     memset(grown + io->nslots, 0, (n - io->nslots) * sizeof *grown);
     io->slots = grown;
     io->nslots = n;
@@ -12690,10 +12688,10 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
                                       "on this thread");
     if (aio__os_install(&aio__sim_platform) != AIO_OK) return AIO_EINVAL; /* LCOV_EXCL_LINE: a slot left empty */
     s = (aio__sim *)aio__zalloc(sizeof *s);
-    if (!s) { /* LCOV_EXCL_START */
+    if (!s) {
         (void)aio__os_install(NULL);
         return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
+    }
     s->port.watch = aio__sim_watch;
     s->port.wait = aio__sim_wait;
     s->port.grow = aio__sim_grow_slots;
@@ -12817,15 +12815,15 @@ static int aio__sim_once(aio_sim_options *o, uint64_t seed, size_t size, size_t 
     aio_status rc;
     int failed;
     char *state = (char *)aio__zalloc(size);
-    if (!state) return -1; /* LCOV_EXCL_LINE */
+    if (!state) return -1;
     cfg.seed = seed;
     aio_loop_init(&L, first, 2);
     aio_loop_set_grow(&L, aio_grow_realloc, NULL); /* (aio_sim_start puts timer_full in front) */
     rc = aio_sim_start(&L, &cfg);
-    if (rc < 0) { /* LCOV_EXCL_START: (the config was checked first) */
+    if (rc < 0) { /* (out of memory: the config was checked first) */
         AIO_FREE(state);
         return -1;
-    } /* LCOV_EXCL_STOP */
+    }
     s = aio__sim_here;
     s->record = rec;
     rc = aio_run(&L, (aio_task *)(void *)(state + offset), fn);
@@ -12899,7 +12897,10 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
         if (!replay && o->seconds > 0 && (double)(aio_time)(aio__sim_clock() - began) >= o->seconds * AIO_TICKS_PER_SEC)
             break;
         failed = aio__sim_once(o, seed, size, offset, fn, NULL, &digest);
-        if (failed < 0) break; /* LCOV_EXCL_LINE */
+        if (failed < 0) { /* (out of memory for a run: none made) */
+            aio__sim_running = NULL;
+            return AIO_EIO;
+        }
         o->runs++;
         o->digest = (o->digest ^ digest) * 0x100000001B3ull;
         if (failed || replay) break;
@@ -13591,12 +13592,11 @@ AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p,
     (void)t; (void)f; (void)p; (void)io; (void)stop; (void)d;
     return aio__no_processes();
 }
-/* LCOV_EXCL_START: never called (the start refused) */
+/* (never called by the macros: the start refused) */
 AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop) {
     (void)t; (void)f; (void)p; (void)io; (void)stop;
     return AIO_EINVAL;
 }
-/* LCOV_EXCL_STOP */
 #endif
 
 // >>tls-impl
@@ -13834,7 +13834,7 @@ static const aio_tls_engine *aio__tls_engine_check(aio_tls_config *c, aio_status
     }
     /* (the header's tables fill every slot; tests/tls/test_tls_engine.c
      * empties each, and every slot's check is this one line) */
-    AIO__TLS_ENGINE_SLOTS(AIO__TLS_SLOT_CHECK) /* LCOV_EXCL_BR_LINE */
+    AIO__TLS_ENGINE_SLOTS(AIO__TLS_SLOT_CHECK)
 #undef AIO__TLS_SLOT_CHECK
     return e;
 }
@@ -13890,7 +13890,7 @@ AIO_API aio_status aio_tls_init(aio_tls *tls, aio_tls_config *c) {
     memset(tls, 0, sizeof *tls);
     tls->config = c;
     rc = AIO__TLS_E(tls)->session_new(tls);
-    if (rc < 0) return rc; /* LCOV_EXCL_BR_LINE: out of memory */
+    if (rc < 0) return rc; /* (out of memory) */
     tls->state = AIO__TLS_NEW;
     return AIO_OK;
 }
@@ -13934,8 +13934,8 @@ static aio_status aio__tls_take_early(aio_tls *tls, aio_stream *s) {
     size_t n = s->tail - s->head;
     if (!n) return AIO_OK;
     tls->early = (unsigned char *)AIO_MALLOC(n);
-    if (!tls->early) /* LCOV_EXCL_BR_LINE: out of memory */
-        return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake"); /* LCOV_EXCL_LINE */
+    if (!tls->early)
+        return aio__tls_fail(tls, AIO_ETLS, "out of memory for the bytes buffered before the handshake");
     memcpy(tls->early, s->buf + s->head, n);
     tls->early_len = n;
     tls->early_at = 0;
@@ -14013,7 +14013,7 @@ AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *t
 static aio_status aio__tls_shutdown_try(aio_task *t, aio_frame *f, aio_tls *tls) {
     unsigned char drop[512];
     int records = 0;
-    for (;;) { /* LCOV_EXCL_LINE: (entered again after each step) */
+    for (;;) {
         aio_status rc;
         if (tls->state == AIO__TLS_CLOSING) {
             rc = AIO__TLS_E(tls)->shutdown(tls);
@@ -14078,13 +14078,10 @@ AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tl
 static aio_status aio__tls_connect_failed(aio_frame *f, aio_tls *tls, aio_status rc) {
     char why[96];
     aio_status cause = rc == AIO__RAISE || rc == AIO__SUSPENDED ? f->rc : rc;
-    /* LCOV_EXCL_START: (a local connect ends at once on the virtual clock: the
-     * tests' deadlines and cancels meet the handshake) */
     if (cause == AIO_ETIMEDOUT)
         (void)snprintf(why, sizeof why, "the connect timed out: the session cannot be used");
     else if (cause == AIO_ECANCELED)
         (void)snprintf(why, sizeof why, "the connect was cancelled: the session cannot be used");
-    /* LCOV_EXCL_STOP */
     else
         (void)snprintf(why, sizeof why, "the connect failed: %s", aio_strerror(cause));
     tls->error[0] = '\0'; /* (the connect's reason, not a refusal's before it) */
@@ -14123,10 +14120,10 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         tls->state = AIO__TLS_NEW;
         if (fd < 0) return aio__tls_connect_failed(f, tls, fd);
         rc = aio_stream_init_growing(s, (aio_socket)fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT);
-        if (rc < 0) { /* LCOV_EXCL_START: out of memory */
+        if (rc < 0) { /* (out of memory) */
             (void)aio_close((aio_socket)fd);
             return aio__tls_connect_failed(f, tls, rc);
-        } /* LCOV_EXCL_STOP */
+        }
         t->await.io.fd = fd;
         t->await.io.dir = 0;
         t->await.io.done = 0;
@@ -14254,10 +14251,10 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     int server = (c->flags & AIO_TLS_SERVER) != 0;
     int verify = server ? (c->flags & AIO_TLS_VERIFY_CLIENT) != 0 : !(c->flags & AIO_TLS_NO_VERIFY);
     aio__ossl *e = (aio__ossl *)AIO_MALLOC(sizeof *e);
-    if (!e) { /* LCOV_EXCL_START: out of memory */
+    if (!e) {
         (void)snprintf(c->error, sizeof c->error, "out of memory");
         return AIO_ETLS;
-    } /* LCOV_EXCL_STOP */
+    }
     memset(e, 0, sizeof *e);
     ERR_clear_error();
 #ifdef AIO__OSSL_SIM_RAND
@@ -14505,10 +14502,10 @@ static aio_status aio__tls_e_load(aio_tls_config *c) {
     aio__mbed *e = (aio__mbed *)AIO_MALLOC(sizeof *e);
     int ret;
     int i;
-    if (!e) { /* LCOV_EXCL_START: out of memory */
+    if (!e) {
         (void)snprintf(c->error, sizeof c->error, "out of memory");
         return AIO_ETLS;
-    } /* LCOV_EXCL_STOP */
+    }
     memset(e, 0, sizeof *e);
     mbedtls_ssl_config_init(&e->conf);
     mbedtls_x509_crt_init(&e->ca);
@@ -14557,10 +14554,10 @@ static void aio__tls_e_unload(aio_tls_config *c) { aio__mbed_unload((aio__mbed *
 static aio_status aio__tls_e_new(aio_tls *tls) {
     aio__mbed_session *m = (aio__mbed_session *)AIO_MALLOC(sizeof *m);
     int ret;
-    if (!m) { /* LCOV_EXCL_START: out of memory */
+    if (!m) {
         (void)snprintf(tls->error, sizeof tls->error, "out of memory");
         return AIO_ETLS;
-    } /* LCOV_EXCL_STOP */
+    }
     memset(m, 0, sizeof *m);
     mbedtls_ssl_init(&m->ssl);
     ret = mbedtls_ssl_setup(&m->ssl, &((aio__mbed *)tls->config->engine)->conf);
@@ -15700,12 +15697,11 @@ AIO_API aio_status aio__thread_start(aio_task *t, aio_frame *f, aio_thread_fn fn
     (void)t; (void)f; (void)fn; (void)data; (void)size; (void)d;
     return aio__misuse(AIO_EINVAL, "worker threads need POSIX (this header included first) or Windows, and no AIO_NO_THREADS");
 }
-/* LCOV_EXCL_START: never called (the start refused) */
+/* (never called by the macros: the start refused) */
 AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_t size) {
     (void)t; (void)f; (void)data; (void)size;
     return AIO_EINVAL;
 }
-/* LCOV_EXCL_STOP */
 #endif
 #ifndef AIO__SOCKETS
 /* A server needs sockets: every call refuses, with one message. */
@@ -15759,7 +15755,7 @@ AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *hos
     (void)t; (void)f; (void)host; (void)port; (void)d;
     return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
 }
-/* LCOV_EXCL_START: never called (the start refused) */
+/* (never called by the macros: the start refused) */
 AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
     (void)t; (void)f;
     return AIO_EINVAL;
@@ -15768,7 +15764,6 @@ AIO_API aio_status aio__lookup_poll(aio_task *t, aio_frame *f, aio_address *addr
     (void)t; (void)f; (void)addrs; (void)max;
     return AIO_EINVAL;
 }
-/* LCOV_EXCL_STOP */
 AIO_API aio_status aio__lookup_start(aio_task *t, aio_frame *f, const char *host, int port, aio_address *addrs,
                                      int max, aio_time d) {
     (void)t; (void)f; (void)host; (void)port; (void)addrs; (void)max; (void)d;
@@ -15850,7 +15845,7 @@ AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socke
     (void)t; (void)f; (void)op; (void)sock; (void)buf; (void)len; (void)addr; (void)d;
     return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
 }
-/* LCOV_EXCL_START: never called (the start refused) */
+/* (never called by the macros: the start refused) */
 AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
     (void)t; (void)f; (void)s;
     return AIO_EINVAL;
@@ -15868,7 +15863,6 @@ AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void
     (void)t; (void)f; (void)op; (void)buf; (void)len; (void)addr;
     return AIO_EINVAL;
 }
-/* LCOV_EXCL_STOP */
 #endif
 
 #ifdef __cplusplus

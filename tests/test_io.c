@@ -1060,6 +1060,81 @@ static void test_io_thousand_descriptors(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+#if defined(TEST_COUNTED_ALLOC) && POSIX_IO_TESTS
+/* Out of memory as the system's table of watched descriptors grows (poll()'s
+ * array, 64 entries: the wake-up pipe's, then each watched): 70 tasks wait on
+ * a socket each, every one with its next allocation failing, the descriptor
+ * slots grown before (by a wait on the highest, which stays watched); the
+ * first 62 wake as their byte comes, each after them needs the array doubled
+ * and gets AIO_EIO (epoll needs no array: none fails), and waits again with
+ * memory. */
+#define TABLE_WAITERS 70
+typedef struct {
+    aio_task task;
+    int fd, peer;
+    aio_status rc;
+} table_t;
+static table_t table[TABLE_WAITERS + 1]; /* (and the one of the highest number, waited on first) */
+static aio_task table_main_task;
+static aio_status table_waiter(aio_task *t) {
+    table_t *w = AIO_CONTAINER(t, table_t, task);
+    AIO_BEGIN(t);
+    test_alloc_fail_after(0);
+    AIO_WAIT_READABLE(t, w->rc, w->fd, AIO_NEVER);
+    AIO_END(t);
+}
+static aio_status table_main(aio_task *t) {
+    static int i;
+    static aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(table[TABLE_WAITERS].peer, "!", 1), 1);
+    AIO_WAIT_READABLE(t, rc, table[TABLE_WAITERS].fd, AIO_SEC(1)); /* (the slots grown for every descriptor) */
+    CHECK_EQ(rc, AIO_OK);
+    for (i = 0; i < TABLE_WAITERS; i++) CHECK_EQ(aio_spawn(&table[i].task, table_waiter), AIO_OK);
+    AIO_YIELD(t); /* (each waits now) */
+    test_alloc_fail_after(-1);
+    for (i = 0; i < TABLE_WAITERS; i++) CHECK_EQ(send_sock(table[i].peer, "!", 1), 1);
+    for (i = 0; i < TABLE_WAITERS; i++) AIO_AWAIT(t, rc, &table[i].task);
+    for (i = 0; i < TABLE_WAITERS; i++) {
+        if (table[i].rc == AIO_OK) continue;
+        AIO_WAIT_READABLE(t, rc, table[i].fd, AIO_SEC(1)); /* (refused: its byte waits) */
+        CHECK_EQ(rc, AIO_OK);
+    }
+    AIO_END(t);
+}
+static void test_io_watch_table_no_memory(void) {
+    aio_loop loop;
+    int i, high = 0, first = -1;
+    table_t top;
+    test_loop(&loop);
+    for (i = 0; i <= TABLE_WAITERS; i++) {
+        int sv[2];
+        CHECK_EQ(blocking_pair(sv), 0);
+        nonblocking(sv[0]);
+        table[i].fd = sv[0];
+        table[i].peer = sv[1];
+        table[i].rc = 0;
+        if (table[i].fd > table[high].fd) high = i;
+    }
+    top = table[high]; /* (the highest last) */
+    table[high] = table[TABLE_WAITERS];
+    table[TABLE_WAITERS] = top;
+    CHECK_EQ(test_run(&loop, &table_main_task, table_main), AIO_OK);
+    for (i = 0; i <= TABLE_WAITERS; i++) {
+        if (i < TABLE_WAITERS && first < 0 && table[i].rc != AIO_OK) first = i;
+        if (i < TABLE_WAITERS) CHECK_EQ(table[i].rc, first < 0 ? AIO_OK : AIO_EIO);
+        (void)aio_close(table[i].fd);
+        (void)close_sock(table[i].peer);
+    }
+#if defined(__linux__) && !defined(AIO_IO_POLL)
+    CHECK_EQ(first, -1);
+#else
+    CHECK_EQ(first, 62); /* (the wake-up pipe's, the one waited on first: still watched) */
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
+
 /* A TCP listener on a free loopback port; a client connects, sends, the
  * server's connection echoes, the client reads it back. */
 static aio_status tcp_server(aio_task *t) {
@@ -1116,6 +1191,35 @@ static void test_io_tcp_listen_accept_connect(void) {
     CHECK_EQ(aio_close(S.lfd), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
+
+#if POSIX_IO_TESTS
+/* No host (NULL, or ""): the connect goes to 0.0.0.0, which POSIX systems
+ * take as this host: the listener on 127.0.0.1 accepts it. */
+static aio_status no_host_main(aio_task *t) {
+    static int i;
+    AIO_BEGIN(t);
+    for (i = 0; i < 2; i++) {
+        AIO_TCP_CONNECT(t, S.fd, i ? "" : NULL, S.port, AIO_SEC(5));
+        CHECK(S.fd >= 0);
+        AIO_ACCEPT(t, S.rc, S.lfd, AIO_SEC(5));
+        CHECK(S.rc >= 0);
+        CHECK_EQ(aio_close(S.rc), AIO_OK);
+        CHECK_EQ(aio_close(S.fd), AIO_OK);
+    }
+    AIO_END(t);
+}
+static void test_io_tcp_connect_no_host(void) {
+    aio_loop loop;
+    real_loop(&loop);
+    memset(&S, 0, sizeof S);
+    S.lfd = aio_tcp_listen("127.0.0.1", 0, 16);
+    CHECK(S.lfd >= 0);
+    S.port = aio_socket_port(S.lfd);
+    CHECK_EQ(test_run(&loop, &S.main, no_host_main), AIO_OK);
+    CHECK_EQ(aio_close(S.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+#endif
 
 /* Connecting where nobody listens: AIO_ECONNREFUSED. Accepting with nobody
  * connecting: the deadline. IPv6 loopback, where the system has it. */
@@ -2120,6 +2224,19 @@ static void test_io_signal_refusals(void) {
     CHECK(aio_running_loop() == NULL);
     CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
     CHECK_DEBUG("no loop is running or initialised");
+#ifdef __linux__
+    /* 32 is the C library's own (glibc and musl keep it for their threads):
+     * sigaction refuses it, so the route fails, AIO_EIO, and nothing is
+     * left routed (a signal routed after works) */
+    test_loop(&loop);
+    errno = 0;
+    CHECK_EQ(aio_signal_event(32, &ev), AIO_EIO);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(aio_signal_event(32, NULL), AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_OK);
+    CHECK_EQ(aio_signal_event(SIGUSR2, NULL), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+#endif
 }
 
 #endif /* POSIX_IO_TESTS */
@@ -3214,8 +3331,13 @@ static aio_status liar_send(void *ctx, aio_socket fd, const void *buf, size_t le
     (void)ctx; (void)fd; (void)buf; (void)len;
     return 0;
 }
+static aio_status liar_send_more(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    (void)ctx; (void)fd; (void)buf;
+    return (aio_status)len + 1;
+}
 static aio_status liar_main(aio_task *t) {
     static const aio_transport liar = {liar_recv, liar_send};
+    static const aio_transport liar_more = {liar_recv, liar_send_more};
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_set_transport(&ST.st, &liar, NULL), AIO_OK);
     AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
@@ -3225,6 +3347,11 @@ static aio_status liar_main(aio_task *t) {
     AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x", 1, AIO_SEC(1));
     CHECK_EQ(ST.rc, AIO_EIO);
     CHECK_DEBUG("the transport's send said it took no bytes");
+    CHECK_EQ(aio_stream_set_transport(&ST.st, &liar_more, NULL), AIO_OK);
+    test_last_debug[0] = 0;
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x", 1, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EIO);
+    CHECK_DEBUG("the transport's send said it took no bytes, or more than given");
     CHECK_EQ(aio_stream_set_transport(&ST.st, NULL, NULL), AIO_OK);
     AIO_END(t);
 }
@@ -3462,6 +3589,38 @@ static void unix_test(aio_task_fn fn, aio_status expect) {
     (void)snprintf(UX.abstract, sizeof UX.abstract, "@aio-test-%d", (int)getpid());
     (void)unlink(UX.path);
     CHECK_EQ(test_run(&loop, &UX.main, fn), expect);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    (void)unlink(UX.path);
+}
+/* A connect that finds the listener's queue full waits to try again; on a
+ * loop with no timer slot (and no way to grow) it cannot wait: AIO_ENOSPC
+ * raised, as every await gives there, its socket closed. */
+static int lowest_free_fd(void) {
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd >= 0) (void)close(fd);
+    return fd;
+}
+static aio_status unix_no_slot_main(aio_task *t) {
+    AIO_BEGIN(t);
+    UX.l = aio_unix_listen(UX.path, 1);
+    CHECK(UX.l >= 0);
+    (void)unix_fill_queue();
+    UX.rc2 = lowest_free_fd();
+    AIO_UNIX_CONNECT(t, UX.rc, UX.path, AIO_NEVER);
+    UX.rc2 = -1; /* (never reached) */
+    AIO_END(t);
+}
+static void test_io_unix_no_timer_slot(void) {
+    aio_loop loop;
+    aio_loop_init(&loop, NULL, 0); /* (no slot, and no way to grow) */
+    memset(&UX, 0, sizeof UX);
+    (void)snprintf(UX.path, sizeof UX.path, "/tmp/aio-test-%d.sock", (int)getpid());
+    (void)unlink(UX.path);
+    CHECK_EQ(aio_run(&loop, &UX.main, unix_no_slot_main), AIO_ENOSPC);
+    CHECK(UX.rc2 >= 0);
+    CHECK_EQ(lowest_free_fd(), UX.rc2); /* (its socket closed) */
+    unix_unfill_queue();
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     (void)unlink(UX.path);
 }
@@ -4005,6 +4164,56 @@ static aio_status udp_bad_input_main(aio_task *t) {
     AIO_END(t);
 }
 
+#if POSIX_IO_TESTS && defined(__linux__)
+/* A datagram's send on a connected TCP socket (Linux ignores the address
+ * there) that takes part of it, its send buffer small and no one reading:
+ * AIO_EBADF, the socket named as no UDP socket, not a send. */
+#define TCP_DGRAM_LEN (1u << 20)
+static struct {
+    aio_task main;
+    int fd;
+    aio_address to;
+    char *big;
+    aio_status rc;
+} TD;
+static aio_status tcp_dgram_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_TO(t, TD.rc, TD.fd, TD.big, TCP_DGRAM_LEN, &TD.to, AIO_SEC(1));
+    AIO_END(t);
+}
+static void test_io_udp_send_on_tcp(void) {
+    aio_loop loop;
+    struct sockaddr_in sa;
+    int small = 4096;
+    int l = aio_tcp_listen("127.0.0.1", 0, 1);
+    int peer;
+    CHECK(l >= 0);
+    TD.fd = (int)socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(TD.fd >= 0);
+    CHECK_EQ(setsockopt(TD.fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small), 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)aio_socket_port(l));
+    sa.sin_addr.s_addr = htonl(0x7f000001u);
+    CHECK_EQ(connect(TD.fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    CHECK_EQ(fcntl(l, F_SETFL, fcntl(l, F_GETFL) & ~O_NONBLOCK), 0); /* (the accept waits for it) */
+    peer = (int)accept(l, NULL, NULL);
+    CHECK(peer >= 0);
+    CHECK_EQ(aio_address_set(&TD.to, "127.0.0.1", 9), AIO_OK);
+    TD.big = (char *)calloc(1, TCP_DGRAM_LEN);
+    test_loop(&loop);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop, &TD.main, tcp_dgram_main), AIO_OK);
+    CHECK_EQ(TD.rc, AIO_EBADF);
+    CHECK_DEBUG("is not a UDP socket (it took part of the datagram)");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(TD.big);
+    CHECK_EQ(close(TD.fd), 0);
+    CHECK_EQ(close(peer), 0);
+    CHECK_EQ(aio_close(l), AIO_OK);
+}
+#endif
+
 static void test_io_udp_bad_input(void) {
     aio_loop loop;
     int fd;
@@ -4070,6 +4279,12 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_two_readers_refused),
     SOCKET_ENTRY(test_io_send_all_waits_for_room),
     SOCKET_ENTRY(test_io_thousand_descriptors),
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_tcp_connect_no_host),
+#endif
+#if defined(TEST_COUNTED_ALLOC) && POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_watch_table_no_memory),
+#endif
     SOCKET_ENTRY(test_io_tcp_listen_accept_connect),
     SOCKET_ENTRY(test_io_connect_refused_accept_deadline),
     SOCKET_ENTRY(test_io_close_while_waiting),
@@ -4135,6 +4350,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_unix_errors),
     SOCKET_ENTRY(test_io_unix_cancel),
     SOCKET_ENTRY(test_io_unix_bad_input),
+    SOCKET_ENTRY(test_io_unix_no_timer_slot),
 #ifdef TEST_COUNTED_ALLOC
     SOCKET_ENTRY(test_io_unix_no_memory),
 #endif
@@ -4147,6 +4363,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_udp_ipv6),
     SOCKET_ENTRY(test_io_udp_refused),
     SOCKET_ENTRY(test_io_udp_bad_input),
+#if POSIX_IO_TESTS && defined(__linux__)
+    SOCKET_ENTRY(test_io_udp_send_on_tcp),
+#endif
 #else
     TEST_ENTRY(test_io_port_no_sockets),
 #endif

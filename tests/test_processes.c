@@ -1362,15 +1362,23 @@ static void test_processes_only_standard_streams(void) { on_virtual_clock(only_s
 /* With the program's standard streams closed (a daemon), the descriptors
  * a spawn makes take those numbers; none of them may be where the child's
  * streams go: a program that does not exist is still AIO_ENOTFOUND, and
- * one that runs writes its output and error to its pipe. */
+ * one that runs writes its output and error to its pipe. With no number
+ * above them left (the limit at 3), a pipe's end cannot be moved there:
+ * AIO_EIO, the pipe closed. */
 static void test_processes_closed_standard_streams(void) {
     static const char *const yes[] = {"true", NULL};
     static const char *const nope[] = {"/no/such/program", NULL};
     static const char *const both[] = {"sh", "-c", "echo out; echo err >&2", NULL};
     static const aio_process_options merged = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_STDOUT};
-    aio_loop loop;
+    static const aio_process_options in_pipe = {NULL, NULL, AIO_STDIO_PIPE, AIO_STDIO_DEVNULL, AIO_STDIO_DEVNULL};
+    const char *preload = getenv("LD_PRELOAD");
+    int valgrind = preload && strstr(preload, "vgpreload"); /* (its descriptor limit is its own) */
+    struct rlimit old, low;
     aio_status missing;
     aio_status ran;
+    aio_status no_room = AIO_EIO;
+    int left = 0;
+    aio_loop loop;
     int saved[3];
     int fds = open_fds();
     int i;
@@ -1381,6 +1389,15 @@ static void test_processes_closed_standard_streams(void) {
     (void)fflush(stdout);
     for (i = 0; i < 3; i++) saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
     for (i = 0; i < 3; i++) (void)close(i);
+    if (!valgrind && getrlimit(RLIMIT_NOFILE, &old) == 0) {
+        low = old;
+        low.rlim_cur = 3;
+        if (setrlimit(RLIMIT_NOFILE, &low) == 0) {
+            no_room = aio_process_spawn(&P.ps[0], yes, &in_pipe);
+            (void)setrlimit(RLIMIT_NOFILE, &old);
+            for (i = 0; i < 3; i++) left += fcntl(i, F_GETFD) >= 0; /* (the pipe's ends closed) */
+        }
+    }
     missing = aio_process_spawn(&P.p, nope, &merged);
     if (missing == AIO_OK) (void)aio_process_close(&P.p);
     ran = aio_process_spawn(&P.p, both, &merged);
@@ -1391,12 +1408,43 @@ static void test_processes_closed_standard_streams(void) {
         (void)dup2(saved[i], i);
         (void)close(saved[i]);
     }
+    CHECK_EQ(no_room, AIO_EIO);
+    CHECK_EQ(left, 0);
     CHECK_EQ(missing, AIO_ENOTFOUND);
     CHECK_EQ(ran, AIO_OK);
     CHECK_EQ(P.rc, 0);
     CHECK_EQ(P.io.out_len, 8);
     CHECK(memcmp(P.out, "out\nerr\n", 8) == 0);
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
+/* A child the program reaps itself (a waitpid of its own): its exit status
+ * is gone, so the wait gives 255; and one killed and reaped behind the
+ * loop's back is closed all the same (the kill and the reap find nothing). */
+static void test_processes_reaped_by_the_program(void) {
+    static const char *const yes[] = {"true", NULL};
+    static const char *const sleeper[] = {"sleep", "30", NULL};
+    aio_loop loop;
+    int status;
+    int fds = open_fds();
+    reset();
+    test_loop(&loop);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK);
+    CHECK_EQ(waitpid(P.p.pid, &status, 0), P.p.pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 255);
+    CHECK_EQ(aio_process_returncode(&P.p), 255);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_spawn(&P.p, sleeper, NULL), AIO_OK);
+    CHECK_EQ(kill(P.p.pid, SIGKILL), 0);
+    CHECK_EQ(waitpid(P.p.pid, &status, 0), P.p.pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS); /* (the loop has not looked) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(aio_process_returncode(&P.p), 255); /* (what the close found: no status) */
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     check_clean(fds);
 }
@@ -1524,6 +1572,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_only_standard_streams),
     PROCESS_ENTRY(test_processes_closed_standard_streams),
     PROCESS_ENTRY(test_processes_sigchld_kept),
+    PROCESS_ENTRY(test_processes_reaped_by_the_program),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };
 #endif

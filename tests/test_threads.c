@@ -366,6 +366,13 @@ static aio_status raise_main(aio_task *t) {
     while (shared_get(&W.calls) == 0) AIO_YIELD(t); /* it runs on the one thread */
     aio_spawn(&TT.t[1], second_call);
     AIO_YIELD(t); /* queued behind it */
+    CHECK_EQ(aio_loop_set_threads(aio_running_loop(), 1), AIO_OK); /* (the same count: no thread more) */
+#ifdef TEST_COUNTED_ALLOC
+    test_alloc_fail_after(0); /* (no memory for a thread: none more, the call still queued) */
+    CHECK_EQ(aio_loop_set_threads(aio_running_loop(), 2), AIO_OK);
+    test_alloc_fail_after(-1);
+    CHECK_EQ(shared_get(&W.gate_open), 0);
+#endif
     TT.rc0 = aio_loop_set_threads(aio_running_loop(), 2);
     AIO_AWAIT(t, TT.rc[2], &TT.t[0]);
     AIO_AWAIT(t, TT.rc[2], &TT.t[1]);
@@ -373,7 +380,9 @@ static aio_status raise_main(aio_task *t) {
 }
 
 /* A higher thread count starts threads for the calls already waiting their
- * turn: the call queued behind one that waits for it runs at once. */
+ * turn: the call queued behind one that waits for it runs at once (the same
+ * count starts none; out of memory for a thread, none starts, and a later
+ * call of it does). */
 static void test_threads_raise_starts_threads(void) {
     aio_loop loop;
     reset();

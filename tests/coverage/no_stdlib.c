@@ -6,7 +6,8 @@
  * once a debug hook is set (aio_set_debug_hook(NULL) turns it off again),
  * a task that holds the loop with a fixed message. I/O: a readiness wait
  * with no port, or on a bad descriptor, says so; what needs POSIX (sockets,
- * addresses, streams, datagrams, signals, a server) says that.
+ * addresses, streams, datagrams, signals, a server) says that, and so does
+ * each await's second half called directly; a port of its own waits.
  * Exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
@@ -64,6 +65,31 @@ static aio_status io_body(aio_task *t) {
     AIO_PROCESS_WAIT(t, s->rc[9], &s->p, AIO_MS(1));                      /* no processes */
     AIO_STREAM_WRITE(t, s->rc[10], &s->st, s->buf, sizeof s->buf, AIO_MS(1)); /* no stream writes */
     AIO_UNIX_CONNECT(t, s->rc[11], "/tmp/x.sock", AIO_MS(1));             /* no Unix sockets */
+    AIO_END(t);
+}
+
+/* A port of its own, without sockets: a readiness wait through it, the
+ * port's wait making descriptor 1 readable (its slots fixed, 4 of them) */
+static aio_io_slot port_slots[4];
+static int port_watched, port_waits;
+static aio_status port_watch(aio_io *io, int fd, int old, int events) {
+    (void)io;
+    (void)old;
+    port_watched += fd == 1 && events == AIO_READABLE;
+    return AIO_OK;
+}
+static void port_wait(aio_io *io, aio_loop *loop, aio_time deadline) {
+    (void)io;
+    (void)deadline;
+    port_waits++;
+    aio_io_ready(loop, 1, AIO_READABLE);
+}
+static aio_io port = {port_watch, port_wait, NULL, NULL, port_slots, 4, 0, 0, 0};
+typedef struct { aio_task task; aio_status rc; } port_t;
+static aio_status port_body(aio_task *t) {
+    port_t *s = AIO_SELF(t, port_t);
+    AIO_BEGIN(t);
+    AIO_WAIT_READABLE(t, s->rc, 1, AIO_MS(10));
     AIO_END(t);
 }
 
@@ -139,6 +165,24 @@ int main(void) {
             aio_server_refuse(&srv, "busy", NULL);
         }
         bad += heard != 45;
+        /* the awaits' second halves, called as though a start had not
+         * refused: each refuses too, silently (no start: nothing to say) */
+        bad += aio__stream_poll(&io.task, NULL, &io.st) != AIO_EINVAL;
+        bad += aio__stream_write_poll(&io.task, NULL, &io.st, io.buf, sizeof io.buf) != AIO_EINVAL;
+        bad += aio__unix_connect_poll(&io.task, NULL) != AIO_EINVAL;
+        bad += aio__dgram_poll(&io.task, NULL, 0, io.buf, sizeof io.buf, NULL) != AIO_EINVAL;
+        bad += aio__connect_poll(&io.task, NULL) != AIO_EINVAL;
+        bad += aio__lookup_poll(&io.task, NULL, &io.a, 1) != AIO_EINVAL;
+        bad += aio__thread_poll(&io.task, NULL, io.buf, sizeof io.buf) != AIO_EINVAL;
+        bad += aio__process_poll(&io.task, NULL, &io.p, NULL, 0) != AIO_EINVAL;
+        bad += heard != 45;
+    }
+    {
+        static port_t pt;
+        bad += aio_loop_set_io(&loop, &port) != AIO_OK;
+        bad += aio_run(&loop, &pt.task, port_body) != AIO_OK || pt.rc != AIO_OK;
+        bad += port_watched != 1 || port_waits < 1 || aio_loop_now(&loop) != AIO_MS(250); /* (no time passed) */
+        bad += aio_loop_set_io(&loop, NULL) != AIO_OK;
     }
     aio_set_debug_hook(NULL);
     bad += aio_cancel(&never) != AIO_EINVAL || heard != 45;

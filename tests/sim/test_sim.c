@@ -1880,6 +1880,40 @@ static void test_runner_options(void) {
     CHECK_EQ(plain_runs, 0);
 }
 
+/* Out of memory for a run (its state, then the simulation's own): the
+ * runner stops and says AIO_EIO, no run made or counted, nothing held, the
+ * system's platform in place; with memory the same options run each seed.
+ * aio_sim_start out of memory: AIO_EIO, and the loop can start one later. */
+static void test_runner_out_of_memory(void) {
+    static aio_timer timers[4];
+    aio_sim_options o = options(exact(), 3);
+    aio_sim_config c = exact();
+    aio_loop L;
+    long k;
+    for (k = 0; k < 2; k++) {
+        plain_runs = 0;
+        o.runs = 5;
+        test_alloc_fail_after(k);
+        CHECK_EQ(AIO_SIM_RUN(&o, plain_t, plain_main), AIO_EIO);
+        test_alloc_fail_after(-1);
+        CHECK_EQ(o.runs, 0);
+        CHECK_EQ(plain_runs, 0);
+        CHECK(aio__os() == &aio__system_platform);
+        CHECK(aio_sim_arg() == NULL); /* (the runner gone) */
+    }
+    CHECK_EQ(AIO_SIM_RUN(&o, plain_t, plain_main), 0);
+    CHECK_EQ(o.runs, 3);
+    CHECK_EQ(plain_runs, 3);
+    aio_loop_init(&L, timers, 4);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_sim_start(&L, &c), AIO_EIO);
+    test_alloc_fail_after(-1);
+    CHECK(aio__os() == &aio__system_platform);
+    CHECK_EQ(aio_sim_start(&L, &c), AIO_OK);
+    CHECK(aio__os() == &aio__sim_platform);
+    CHECK_EQ(aio_loop_destroy(&L), AIO_OK);
+}
+
 /* aio_sim_start: its config checked, one simulation per thread, a loop that
  * waits for I/O already refused. */
 static void fake_watch_wait(aio_io *io, aio_loop *loop, aio_time deadline) {
@@ -3455,6 +3489,39 @@ static aio_status many_main(aio_task *t) {
     aio_close(s->taken);
     AIO_END(t);
 }
+/* Out of memory as the loop's slots grow for a socket's number (16 of
+ * them first): its wait gives AIO_EIO and holds nothing; with memory the
+ * same wait is made. */
+typedef struct {
+    aio_task task;
+    int fds[40];
+    int n, i;
+    aio_status rc;
+} slots_t;
+static aio_status slots_main(aio_task *t) {
+    slots_t *s = AIO_SELF(t, slots_t);
+    AIO_BEGIN(t);
+    do {
+        s->fds[s->n] = aio_udp_open(NULL, 0);
+        AIO_CHECK(t, s->fds[s->n]);
+    } while (s->fds[s->n++] < 16 && s->n < 40);
+    CHECK(s->fds[s->n - 1] >= 16);
+    AIO_WAIT_WRITABLE(t, s->rc, s->fds[0], AIO_NEVER); /* (the first 16 slots) */
+    CHECK_EQ(s->rc, AIO_OK);
+    test_alloc_fail_after(0);
+    AIO_WAIT_WRITABLE(t, s->rc, s->fds[s->n - 1], AIO_NEVER);
+    test_alloc_fail_after(-1);
+    CHECK_EQ(s->rc, AIO_EIO);
+    AIO_WAIT_WRITABLE(t, s->rc, s->fds[s->n - 1], AIO_NEVER);
+    CHECK_EQ(s->rc, AIO_OK);
+    for (s->i = 0; s->i < s->n; s->i++) CHECK_EQ(aio_close(s->fds[s->i]), AIO_OK);
+    AIO_END(t);
+}
+static void test_slots_no_memory(void) {
+    static slots_t m;
+    CHECK_EQ(RUN(exact(), m, slots_main), AIO_OK);
+}
+
 static void test_many_sockets(void) {
     static many_t m;
     CHECK_EQ(RUN(exact(), m, many_main), AIO_OK);
@@ -4927,6 +4994,7 @@ static const test_case tests[] = {
     TEST(test_runner_race_and_replay),
     TEST(test_runner_not_deterministic),
     TEST(test_runner_options),
+    TEST(test_runner_out_of_memory),
     TEST(test_platform_table),
     TEST(test_start_checks),
     TEST(test_misuse_inside),
@@ -4948,6 +5016,7 @@ static const test_case tests[] = {
     TEST(test_deadlock),
     TEST(test_more_streams),
     TEST(test_many_sockets),
+    TEST(test_slots_no_memory),
     TEST(test_record),
     TEST(test_corners),
     TEST(test_connecting_socket_used),

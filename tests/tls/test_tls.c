@@ -14,7 +14,14 @@
  * OpenSSL's headers the file is a runner of no test, which the checkers
  * that read every test file can still read (tls.sh runs none). */
 #include "engine_pick.h"
+#if !defined(TEST_TLS_NONE) && !defined(TEST_COUNTED_ALLOC)
+#define TEST_COUNTED_ALLOC /* every block of the header's allocator counted (it may fail one: test_alloc_fail_after) */
+#endif
 #include "../test.h"
+#ifdef TEST_COUNTED_ALLOC
+#define TEST_COUNTED_ALLOC_DEFINE
+#include "../counted_alloc.h"
+#endif
 #ifndef TEST_TLS_NONE
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -667,6 +674,31 @@ static void test_tls_config_errors(void) {
     CHECK_STR(aio_strerror(AIO_ECERT), "certificate verify failed");
     CHECK_STR(aio_strerror(AIO_ETRUNCATED), "closed without close_notify");
     CHECK_STR(aio_strerror(AIO_ETRUNCATED - 1), "unknown error"); /* (none of TLS's) */
+}
+
+/* Out of memory for the engine's state: the configuration does not load
+ * (AIO_ETLS, and why), nothing held, and loads after; on Mbed TLS a
+ * session's state too (aio_tls_init: AIO_ETLS, and why). */
+static void test_tls_out_of_memory(void) {
+    aio_tls_config c;
+    aio_tls tls;
+    memset(&c, 0, sizeof c);
+    memset(&tls, 0, sizeof tls);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_tls_config_load(&c), AIO_ETLS);
+    test_alloc_fail_after(-1);
+    CHECK_STR(aio_tls_config_error(&c), "out of memory");
+    CHECK(c.engine == NULL);
+    CHECK_EQ(aio_tls_config_load(&c), AIO_OK);
+#ifdef AIO_TLS_MBEDTLS
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_tls_init(&tls, &c), AIO_ETLS);
+    test_alloc_fail_after(-1);
+    CHECK_STR(aio_tls_error(&tls), "out of memory");
+#endif
+    CHECK_EQ(aio_tls_init(&tls, &c), AIO_OK);
+    CHECK_EQ(aio_tls_free(&tls), AIO_OK);
+    aio_tls_config_free(&c);
 }
 
 /* A client that verifies needs the server's name: its handshake raises
@@ -1449,6 +1481,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_starttls),
     TEST_ENTRY(test_tls_write_cut),
     TEST_ENTRY(test_tls_config_errors),
+    TEST_ENTRY(test_tls_out_of_memory),
     TEST_ENTRY(test_tls_handshake_misuse),
     TEST_ENTRY(test_tls_busy),
     TEST_ENTRY(test_tls_client_certificate),

@@ -20,7 +20,12 @@
 #if !defined(AIO_TLS_OPENSSL) && !defined(AIO_TLS_MBEDTLS)
 #define AIO_TLS
 #endif
+#ifndef TEST_COUNTED_ALLOC
+#define TEST_COUNTED_ALLOC /* every block of the header's allocator counted (it may fail one: test_alloc_fail_after) */
+#endif
 #include "../test.h"
+#define TEST_COUNTED_ALLOC_DEFINE
+#include "../counted_alloc.h"
 #include "toy_engine.h"
 
 /* What the shared cases of tls_cases.h leave to each file (it says each):
@@ -231,6 +236,160 @@ static void test_engine_starttls(void) {
     pair_run(starttls_server, raw_starttls_client);
 }
 
+/* STARTTLS out of memory for the hello the stream holds: the handshake
+ * fails (AIO_ETLS, and why), the session unusable; the server closes, and
+ * the client's handshake meets the end. */
+static aio_status starttls_no_memory_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    peer_setup(p, &W.scfg);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_LINE(p->rc, p, "STARTTLS\n");
+    CHECK(aio_stream_buffered(&p->st) > 0); /* the client's hello */
+    test_alloc_fail_after(0);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, NULL, AIO_SEC(5));
+    test_alloc_fail_after(-1);
+    CHECK_EQ(p->hs, AIO_ETLS);
+    CHECK_STR(aio_tls_error(&p->tls), "out of memory for the bytes buffered before the handshake");
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    AIO_END(t);
+}
+static aio_status starttls_no_memory_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    peer_setup(p, &W.ccfg);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, "STARTTLS\n", 9, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK(p->hs < 0);
+    CHECK(p->hs != AIO_ETIMEDOUT);
+    AIO_END(t);
+}
+static void test_engine_starttls_no_memory(void) { pair_run(starttls_no_memory_server, starttls_no_memory_client); }
+
+/* AIO_TLS_CONNECT out of memory for its stream, once connected: AIO_EIO,
+ * the session unusable (the connect's reason), the socket closed (the
+ * listener's end of it reads the end). */
+static struct {
+    aio_task main, client, arm;
+    aio_tls_config cfg;
+    aio_tls tls;
+    aio_stream st;
+    int lfd, fd;
+    aio_status rc, ended;
+    char c;
+} TC;
+static aio_status connect_arm(aio_task *t) { /* (after the connect's start: its state made) */
+    AIO_BEGIN(t);
+    test_alloc_fail_after(0);
+    AIO_END(t);
+}
+static aio_status connect_no_memory_client(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&TC.arm, connect_arm), AIO_OK);
+    AIO_TLS_CONNECT(t, TC.rc, &TC.tls, &TC.st, "127.0.0.1", aio_socket_port(TC.lfd), AIO_SEC(5));
+    test_alloc_fail_after(-1);
+    AIO_END(t);
+}
+static aio_status connect_no_memory_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&TC.client, connect_no_memory_client), AIO_OK);
+    AIO_AWAIT(t, TC.ended, &TC.client);
+    CHECK_EQ(TC.ended, AIO_OK);
+    CHECK_EQ(TC.rc, AIO_EIO);
+    AIO_ACCEPT(t, TC.fd, TC.lfd, AIO_SEC(5));
+    CHECK(TC.fd >= 0);
+    AIO_RECV(t, TC.ended, TC.fd, &TC.c, 1, AIO_SEC(5));
+    CHECK_EQ(TC.ended, 0); /* (closed) */
+    CHECK_EQ(aio_close(TC.fd), AIO_OK);
+    AIO_END(t);
+}
+static void test_engine_connect_no_memory(void) {
+    aio_loop loop;
+    memset(&TC, 0, sizeof TC);
+    TC.cfg.engine_ops = &toy_engine;
+    CHECK_EQ(aio_tls_config_load(&TC.cfg), AIO_OK);
+    CHECK_EQ(aio_tls_init(&TC.tls, &TC.cfg), AIO_OK);
+    TC.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
+    CHECK(TC.lfd >= 0);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &TC.main, connect_no_memory_main), AIO_OK);
+    CHECK(strstr(aio_tls_error(&TC.tls), "the connect failed: ") != NULL);
+    CHECK(TC.st.buf == NULL);
+    CHECK_EQ(aio_tls_free(&TC.tls), AIO_OK);
+    CHECK_EQ(aio_close(TC.lfd), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&TC.cfg);
+    CHECK_EQ(toy_sessions, 0);
+}
+
+/* AIO_TLS_CONNECT cut while it connects, its name's lookup held up (a
+ * lookup of the test's own, on a worker thread, that waits until the test
+ * lets it go), on the real clock: by a cancel (raised), and by its deadline
+ * (AIO_ETIMEDOUT); each time the session says which, and cannot be used. */
+static int held_gate[2];
+static int held_lookup(void *ctx, const char *host, int port, aio_address *out, int max) {
+    char c;
+    (void)ctx;
+    (void)host;
+    (void)max;
+    if (read(held_gate[0], &c, 1) != 1) return 0;
+    return aio_address_set(&out[0], "127.0.0.1", port) == AIO_OK ? 1 : 0;
+}
+static struct {
+    aio_task main, client;
+    aio_tls_config cfg;
+    aio_tls tls;
+    aio_stream st;
+    aio_time d;
+    aio_status rc, ended;
+} TH;
+static aio_status held_client(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TLS_CONNECT(t, TH.rc, &TH.tls, &TH.st, "held.example", 443, TH.d);
+    AIO_END(t);
+}
+static aio_status held_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&TH.client, held_client), AIO_OK);
+    AIO_YIELD(t); /* (it waits for its lookup now) */
+    if (TH.d == AIO_NEVER) CHECK_EQ(aio_cancel(&TH.client), 1);
+    AIO_AWAIT(t, TH.ended, &TH.client);
+    CHECK_EQ(write(held_gate[1], "!", 1), 1); /* (the worker's lookup ends) */
+    AIO_END(t);
+}
+static void held_run(aio_time d, aio_status rc, aio_status ended, const char *why) {
+    aio_loop loop;
+    CHECK_EQ(pipe(held_gate), 0); /* (each run its own: a lookup not started is dropped, its byte unread) */
+    memset(&TH, 0, sizeof TH);
+    TH.d = d;
+    TH.cfg.engine_ops = &toy_engine;
+    CHECK_EQ(aio_tls_config_load(&TH.cfg), AIO_OK);
+    CHECK_EQ(aio_tls_init(&TH.tls, &TH.cfg), AIO_OK);
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_set_grow(&loop, aio_grow_realloc, NULL);
+    CHECK_EQ(test_run(&loop, &TH.main, held_main), AIO_OK);
+    CHECK_EQ(TH.ended, ended);
+    CHECK_EQ(TH.rc, rc);
+    CHECK_STR(aio_tls_error(&TH.tls), why);
+    CHECK(TH.st.buf == NULL);
+    CHECK_EQ(aio_tls_free(&TH.tls), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&TH.cfg);
+    CHECK_EQ(close(held_gate[0]), 0);
+    CHECK_EQ(close(held_gate[1]), 0);
+}
+static void test_engine_connect_cut(void) {
+    aio_set_lookup(held_lookup, NULL);
+    held_run(AIO_NEVER, 0, AIO_ECANCELED, "the connect was cancelled: the session cannot be used");
+    held_run(AIO_MS(50), AIO_ETIMEDOUT, AIO_OK, "the connect timed out: the session cannot be used");
+    aio_set_lookup(NULL, NULL);
+    CHECK_EQ(toy_sessions, 0);
+}
+
 /* ------------------------------------------------------------ the end */
 
 /* A peer that closes its socket without close_notify: AIO_ETRUNCATED with
@@ -415,6 +574,9 @@ static const test_case tls_engine_tests[] = {
     TEST_ENTRY(test_engine_shutdown_deadline),
     TEST_ENTRY(test_engine_truncated),
     TEST_ENTRY(test_engine_starttls),
+    TEST_ENTRY(test_engine_starttls_no_memory),
+    TEST_ENTRY(test_engine_connect_no_memory),
+    TEST_ENTRY(test_engine_connect_cut),
     TEST_ENTRY(test_engine_certificate),
     TEST_ENTRY(test_engine_not_a_toy),
     TEST_ENTRY(test_engine_load_refused),
