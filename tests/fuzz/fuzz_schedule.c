@@ -1885,11 +1885,13 @@ static void reset_header_state(void) {
     aio__holder = NULL;
     aio__holder_run = 0;
     aio__held = 0;
+#ifdef AIO_DEBUG
     aio__told_task = NULL;
     aio__told_at = 0;
     aio__told_run = 0;
     aio__told_again = 0;
     aio__told = 0;
+#endif
 #endif
 }
 
