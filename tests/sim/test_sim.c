@@ -3491,7 +3491,10 @@ static aio_status many_main(aio_task *t) {
 }
 /* Out of memory as the loop's slots grow for a socket's number (16 of
  * them first): its wait gives AIO_EIO and holds nothing; with memory the
- * same wait is made. */
+ * same wait is made. (POSIX: sockets take the lowest numbers free, so the
+ * first waits fit the first slots; Windows' socket handles are not small
+ * consecutive numbers.) */
+#ifndef _WIN32
 typedef struct {
     aio_task task;
     int fds[40];
@@ -3521,6 +3524,7 @@ static void test_slots_no_memory(void) {
     static slots_t m;
     CHECK_EQ(RUN(exact(), m, slots_main), AIO_OK);
 }
+#endif
 
 static void test_many_sockets(void) {
     static many_t m;
@@ -5016,7 +5020,9 @@ static const test_case tests[] = {
     TEST(test_deadlock),
     TEST(test_more_streams),
     TEST(test_many_sockets),
+#ifndef _WIN32
     TEST(test_slots_no_memory),
+#endif
     TEST(test_record),
     TEST(test_corners),
     TEST(test_connecting_socket_used),
