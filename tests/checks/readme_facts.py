@@ -4,9 +4,9 @@
     python3 tests/checks/readme_facts.py [--write-bench]
 
 - README.md is at most MAX_LINES lines: the first hour, not the whole manual.
-- Every relative link in README.md and in the Markdown pages of docs/, bench/,
-  tests/ and examples/ names a file of the repository, and a #fragment names a
-  heading of that file.
+- Every relative link in README.md, CHANGELOG.md and the Markdown pages of
+  docs/, bench/, tests/ and examples/ names a file of the repository, and a
+  #fragment names a heading of that file.
 - The benchmark table between the README's `bench-table` markers holds rows
   copied from bench/results.md, not typed: each row must stand there as it is.
   With --write-bench the rows listed in BENCH_ROWS are copied in again (after
@@ -21,7 +21,7 @@ from api_names import prose_lines
 
 MAX_LINES = 349  # "under 350"
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
-PAGES = ["README.md", "docs", "bench", "tests", "examples"]
+PAGES = ["README.md", "CHANGELOG.md", "docs", "bench", "tests", "examples"]
 BEGIN, END = "<!-- bench-table: rows copied from bench/results.md -->", "<!-- /bench-table -->"
 # (figure, case) of the rows the README shows
 BENCH_ROWS = [
