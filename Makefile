@@ -337,7 +337,7 @@ clean:
 # variables removes them. `make consumers` builds a small program against each
 # way of getting the header (tests/consumers/run.sh; pkg-config and cmake).
 .PHONY: install uninstall consumers
-AIO_VERSION  := 0.1.0
+AIO_VERSION  := 0.2.0
 PREFIX       ?= /usr/local
 AIO_INCDIR    = $(DESTDIR)$(PREFIX)/include
 AIO_PCDIR     = $(DESTDIR)$(PREFIX)/share/pkgconfig

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* aio_timeout.h v0.1.0 - asyncio's timeouts and cancellation for stackless C coroutines.
+/* aio_timeout.h v0.2.0 - asyncio's timeouts and cancellation for stackless C coroutines.
  *
  * One C11 header (also valid C++11 and later). In exactly one source file:
  *
@@ -251,13 +251,13 @@
 /* ------------------------------------------------------------------------ */
 
 /* The version, for #if: AIO_VERSION is 10000 * major + 100 * minor + patch.
- * library.json, library.properties, CMakeLists.txt and the Makefile give the
- * same one (make test checks it). */
+ * library.json, library.properties, CMakeLists.txt, the Makefile and the top
+ * heading of CHANGELOG.md give the same one (make test checks it). */
 #define AIO_VERSION_MAJOR 0
-#define AIO_VERSION_MINOR 1
+#define AIO_VERSION_MINOR 2
 #define AIO_VERSION_PATCH 0
-#define AIO_VERSION 100
-#define AIO_VERSION_STRING "0.1.0"
+#define AIO_VERSION 200
+#define AIO_VERSION_STRING "0.2.0"
 
 /* COMPILE-TIME OPTIONS
  *

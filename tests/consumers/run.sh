@@ -24,6 +24,8 @@ WARN=$WARN_BASE
 WARN_CMAKE=$(echo $WARN | tr ' ' ';')
 expected="2 ticks, then timed out at 0.25 s"
 version=$(sed -n 's/^project(aio_timeout VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+series=${version%.*}                                # 0.2 for 0.2.0: what find-package/ asks for
+later="${series%%.*}.$((${series#*.} + 1))"         # 0.3: a minor release it must refuse (before 1.0)
 work=$(mktemp -d "${TMPDIR:-/tmp}/aio-consumers.XXXXXX") || exit 1
 passed=0
 failed=0
@@ -113,7 +115,7 @@ else
     project find-package find-package
     cmake_app find-package "$work/find-package" "$work/find-package/build-make" \
         -DCMAKE_PREFIX_PATH="$prefix" &&
-        ok find-package "find_package(aio_timeout 0.1) in the prefix of make install"
+        ok find-package "find_package(aio_timeout $series) in the prefix of make install"
 
     # The CMake installer must produce the same files as make install.
     cprefix="$work/cmake-prefix"
@@ -139,9 +141,9 @@ else
     else
         bad find-package-cmake-install "cmake --install failed" "$work/cmake-install.log"
     fi
-    # 0.1.x satisfies a request for 0.1 (above) and refuses one for 0.2 and 1.0.
+    # 0.x.y satisfies a request for 0.x (above) and refuses one for the next minor and 1.0.
     refused=0
-    for want in 0.2 1.0; do
+    for want in "$later" 1.0; do
         # refused for its version: CMake lists the installed one as "not accepted"
         if ! cmake -S "$work/find-package" -B "$work/find-package/build-$want" -DCMAKE_PREFIX_PATH="$prefix" \
                 -DAIO_TEST_WARNINGS="$WARN_CMAKE" -DAIO_TIMEOUT_WANTED="$want" >"$work/find-package-$want.log" 2>&1 &&
@@ -150,9 +152,9 @@ else
         fi
     done
     if [ "$refused" = 2 ]; then
-        ok find-package-version "requests for 0.2 and 1.0 are refused"
+        ok find-package-version "requests for $later and 1.0 are refused"
     else
-        bad find-package-version "an incompatible version request was accepted" "$work/find-package-0.2.log"
+        bad find-package-version "an incompatible version request was accepted" "$work/find-package-$later.log"
     fi
 
     # The repository as a project would vendor it: the working tree without build output.
