@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""The header's map is true: its sections, options, version and docs/internals.md.
+"""The header's map is true: its sections, options and docs/internals.md.
 
     python3 tests/checks/map.py [ROOT]
 
-Six checks, one line each, "ok NAME: ..." or "FAILED NAME: ..." (the details
+Five checks, one line each, "ok NAME: ..." or "FAILED NAME: ..." (the details
 indented below it):
 
   banners    every section banner of aio_timeout.h has a line `// >>name` just
@@ -23,14 +23,8 @@ indented below it):
   internals  every name docs/internals.md gives in `code` with the prefix
              aio_, aio__, AIO_ or AIO__ is in the header's code (not only in a
              comment), and every section it names as >>name is a marker.
-  version    AIO_VERSION_STRING is the version of library.json,
-             library.properties, CMakeLists.txt (project) and the Makefile
-             (AIO_VERSION), and the one the top comment's first line names;
-             AIO_VERSION_MAJOR, _MINOR, _PATCH are its parts and AIO_VERSION
-             is 10000 * major + 100 * minor + patch.
 Exit status 1 if a check failed.
 """
-import json
 import os
 import re
 import sys
@@ -200,54 +194,12 @@ def check_internals(text, lines):
     return problems, "the %d names and %d sections docs/internals.md cites are the header's" % (len(cited), len(sections))
 
 
-def check_version(text):
-    problems = []
-
-    def define(name):
-        m = re.search(r"^#define %s (\S+)" % name, text, flags=re.M)
-        return m.group(1) if m else None
-
-    parts = [define("AIO_VERSION_" + p) for p in ("MAJOR", "MINOR", "PATCH")]
-    number = define("AIO_VERSION")
-    string = define("AIO_VERSION_STRING")
-    if None in parts or number is None or string is None:
-        return ["the header does not define AIO_VERSION_MAJOR, _MINOR, _PATCH, AIO_VERSION and AIO_VERSION_STRING"], ""
-    string = string.strip('"')
-    try:
-        major, minor, patch = (int(p) for p in parts)
-        if "%d.%d.%d" % (major, minor, patch) != string:
-            problems.append("AIO_VERSION_STRING is %s, its parts say %d.%d.%d" % (string, major, minor, patch))
-        if int(number) != 10000 * major + 100 * minor + patch:
-            problems.append("AIO_VERSION is %s, not 10000 * %d + 100 * %d + %d" % (number, major, minor, patch))
-    except ValueError:
-        problems.append("AIO_VERSION and its parts are not plain numbers")
-    m = re.match(r"/\*[^\n]*\n/\* aio_timeout\.h v(\S+) ", text)
-    top = m.group(1) if m else None
-    others = {"the top comment's first line": top}
-    try:
-        others["library.json"] = json.loads(read("library.json")).get("version")
-    except (OSError, ValueError):
-        others["library.json"] = None
-    for path, pattern in (("library.properties", r"^version=(\S+)"),
-                          ("CMakeLists.txt", r"project\(aio_timeout VERSION (\S+)"),
-                          ("Makefile", r"^AIO_VERSION\s*:?=\s*(\S+)")):
-        try:
-            m = re.search(pattern, read(path), flags=re.M)
-        except OSError:
-            m = None
-        others[path] = m.group(1) if m else None
-    for where, version in others.items():
-        if version != string:
-            problems.append("%s gives %s, the header %s" % (where, version or "no version", string))
-    return problems, "%s in the header, its top comment, library.json, library.properties, CMakeLists.txt and the Makefile" % string
-
-
 def main():
     text = read("aio_timeout.h")
     lines = text.split("\n")
     checks = [("banners", check_banners(lines)), ("contents", check_contents(text, lines)),
               ("options", check_options(text)), ("api-options", check_api_options(text)),
-              ("internals", check_internals(text, lines)), ("version", check_version(text))]
+              ("internals", check_internals(text, lines))]
     failed = 0
     for name, (problems, summary) in checks:
         if problems:
