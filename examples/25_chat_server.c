@@ -72,10 +72,10 @@ static aio_status write_outbox(aio_task *t) { /* the client's writer: its outbox
 static aio_status handle(aio_task *t) {
     client_t *c = AIO_CONN_SELF(t, client_t);
     AIO_BEGIN(t);
-    c->name[0] = '\0';
-    AIO_CHECK(t, aio_stream_init_growing(&c->in, c->conn.fd, 256, LIMIT));
+    c->name[0] = '\0'; /* (no message comes before it has a name: the writer may start first) */
     aio_queue_init(&c->outbox, c->box, sizeof c->box[0], OUTBOX, 0);
     AIO_CHECK(t, aio_spawn(&c->writer, write_outbox));
+    AIO_CHECK(t, aio_stream_init_growing(&c->in, c->conn.fd, 256, LIMIT));
     for (;;) {
         AIO_READ_LINE(t, c->n, &c->in, AIO_SEC(IDLE_S));
         if (c->n <= 0) { /* silent for too long; the end, a reset, a line over the limit */
