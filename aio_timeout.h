@@ -182,7 +182,8 @@
  *               or its end. A turn of the loop runs the steps that were
  *               ready when it began, then the timers that are due.
  *   instant     one value of the clock: what happens at the same instant
- *               happens in asyncio's order.
+ *               happens in asyncio's order, but that timers due together
+ *               fire in the order they were armed (asyncio: undefined).
  *   park        suspend a task on a timer, a wait list or both (state
  *               AIO__PARKED); wake makes it ready again.
  *   deaf        parked where no deadline applies: a group's end waiting for

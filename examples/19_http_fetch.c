@@ -25,7 +25,6 @@
  *     python3 examples/19_fetch_server.py        # prints its port, e.g. 40123
  *     build/examples/19_http_fetch 40123 */
 #include "example.h" /* (first: the header asks for POSIX) */
-#include <ctype.h>
 
 static const struct { const char *path; int deadline; } urls[] = { /* the deadline in s */
     {"/hello", 5}, {"/big", 5}, {"/flaky", 5}, {"/slow-head", 5}, {"/slow-body", 5},
@@ -44,13 +43,9 @@ static int worth_retrying(aio_status rc) {
     return rc == 503 || rc == CONNECT_TIMEOUT || rc == HEADERS_TIMEOUT || rc == BODY_TIMEOUT;
 }
 static const char *describe(aio_status rc) {
-    switch (rc) {
-    case CONNECT_TIMEOUT: return "connect timed out";
-    case HEADERS_TIMEOUT: return "headers timed out";
-    case BODY_TIMEOUT: return "body timed out";
-    case NOT_HTTP: return "failed: not an HTTP answer";
-    default: return aio_strerror(rc);
-    }
+    static const char *const ours[] = {"connect timed out", "headers timed out", "body timed out",
+                                       "failed: not an HTTP answer"};
+    return rc <= AIO_EUSER && rc >= NOT_HTTP ? ours[AIO_EUSER - rc] : aio_strerror(rc);
 }
 
 /* One attempt: lv = the HTTP status (the body's length in `length`), or an error. */
@@ -88,11 +83,7 @@ static aio_status get(aio_task *t, get_t *s) {
         for (;;) {
             AIO_READ_LINE(t, s->rc, &s->in, AIO_NEVER);
             if (s->rc <= 2) break; /* "\r\n": the end of the headers (or of the stream) */
-            {
-                int i = 0; /* "Content-Length:", in any case */
-                while (i < 15 && tolower((unsigned char)text(s)[i]) == "content-length:"[i]) i++;
-                if (i == 15) s->length = atoi(s->line + 15);
-            }
+            if (starts_with_nocase(text(s), "content-length:")) s->length = atoi(s->line + 15);
         }
     }
     if (aio_timeout_status(&s->headers) == AIO_ETIMEDOUT) AIO_RAISE(t, HEADERS_TIMEOUT);

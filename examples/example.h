@@ -28,6 +28,8 @@
  *       the fixed "random" numbers of virtual_asyncio.py's Scripted;
  *   example_flag(argc, argv, "--fixed")
  *       whether the command line has that word;
+ *   starts_with_nocase(text, "content-length:")
+ *       whether text begins so, letters in any case (an HTTP header's name);
  *   EXAMPLE_SIM(&options, argc, argv, main_t, main_task)   (with AIO_SIMULATION)
  *       `--sim [N]`: main_task (the field `task` of a main_t) over seeds 1 to
  *       N (1000) in a simulation with those options, then "sim: F of N seeds
@@ -45,6 +47,7 @@
 #define AIO_STATIC
 #include "aio_timeout.h"
 #endif
+#include <ctype.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -123,6 +126,13 @@ EXAMPLE_UNUSED static char *join(char *list, size_t size, const char *fmt, ...) 
     if (len < size) vsnprintf(list + len, size - len, fmt, ap);
     va_end(ap);
     return list;
+}
+
+/* Whether text begins with prefix, letters in any case (bytes.lower() in
+ * the Python originals). */
+EXAMPLE_UNUSED static int starts_with_nocase(const char *text, const char *prefix) {
+    while (*prefix && tolower((unsigned char)*text) == tolower((unsigned char)*prefix)) text++, prefix++;
+    return *prefix == '\0';
 }
 
 /* virtual_asyncio.py's Scripted, where a Python original uses randomness:

@@ -40,10 +40,7 @@
 #define AIO_TLS_OPENSSL
 #endif
 #include "../../aio_timeout.h" /* first: it asks for POSIX (sockets) */
-#include <ctype.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "../example.h"
 
 static const struct { const char *path; int deadline; } urls[] = { /* the deadline in s */
     {"/hello", 5}, {"/big", 5}, {"/flaky", 5}, {"/slow-head", 5}, {"/slow-body", 5},
@@ -62,13 +59,9 @@ static int worth_retrying(aio_status rc) {
     return rc == 503 || rc == CONNECT_TIMEOUT || rc == HEADERS_TIMEOUT || rc == BODY_TIMEOUT;
 }
 static const char *describe(aio_status rc) {
-    switch (rc) {
-    case CONNECT_TIMEOUT: return "connect timed out";
-    case HEADERS_TIMEOUT: return "headers timed out";
-    case BODY_TIMEOUT: return "body timed out";
-    case NOT_HTTP: return "failed: not an HTTP answer";
-    default: return aio_strerror(rc);
-    }
+    static const char *const ours[] = {"connect timed out", "headers timed out", "body timed out",
+                                       "failed: not an HTTP answer"};
+    return rc <= AIO_EUSER && rc >= NOT_HTTP ? ours[AIO_EUSER - rc] : aio_strerror(rc);
 }
 
 /* One attempt: lv = the HTTP status (the body's length in `length`), or an error. */
@@ -109,11 +102,7 @@ static aio_status get(aio_task *t, get_t *s) {
             AIO_READ_LINE(t, s->rc, &s->in, AIO_MS(READ_MS));
             if (s->rc == AIO_ETIMEDOUT) AIO_RAISE(t, HEADERS_TIMEOUT);
             if (s->rc <= 2) break; /* "\r\n": the end of the headers (or of the stream) */
-            {
-                int i = 0; /* "Content-Length:", in any case */
-                while (i < 15 && tolower((unsigned char)text(s)[i]) == "content-length:"[i]) i++;
-                if (i == 15) s->length = (int)strtol(s->line + 15, NULL, 10);
-            }
+            if (starts_with_nocase(text(s), "content-length:")) s->length = (int)strtol(s->line + 15, NULL, 10);
         }
     }
     if (s->status == 0 || s->rc < 0 || s->length < 0 || s->length > MAX_BODY)
@@ -133,27 +122,26 @@ static aio_status get(aio_task *t, get_t *s) {
  * deadline; rc and attempts tell what came. */
 typedef struct {
     aio_task task;
-    int url, attempts, held;
+    int url, attempts;
     get_t get;
-    aio_timeout deadline;
+    aio_timeout held, deadline;
     aio_status rc;
 } fetch_t;
 static aio_status fetch(aio_task *t) {
     fetch_t *s = AIO_SELF(t, fetch_t);
     AIO_BEGIN(t);
-    AIO_SEMAPHORE_ACQUIRE(t, s->rc, &sem, AIO_NEVER); /* async with sem: */
-    s->held = 1;
-    if (++in_flight > most_in_flight) most_in_flight = in_flight;
     s->get.path = urls[s->url].path;
-    AIO_TIMEOUT(t, &s->deadline, AIO_SEC(urls[s->url].deadline)) {
-        for (s->attempts = 1;; s->attempts++) {
-            AIO_CALL(t, s->rc, get, &s->get);
-            if (!worth_retrying(s->rc) || s->attempts == ATTEMPTS) break;
-            AIO_SLEEP(t, AIO_MS(backoff_ms[s->attempts - 1]));
+    AIO_WITH_SEMAPHORE(t, &s->held, &sem, AIO_NEVER) { /* async with sem: */
+        if (++in_flight > most_in_flight) most_in_flight = in_flight;
+        AIO_TIMEOUT(t, &s->deadline, AIO_SEC(urls[s->url].deadline)) {
+            for (s->attempts = 1;; s->attempts++) {
+                AIO_CALL(t, s->rc, get, &s->get);
+                if (!worth_retrying(s->rc) || s->attempts == ATTEMPTS) break;
+                AIO_SLEEP(t, AIO_MS(backoff_ms[s->attempts - 1]));
+            }
         }
+        in_flight--;
     }
-    AIO_FINALLY(t);
-    if (s->held) in_flight--, aio_semaphore_release(&sem);
     AIO_END(t);
 }
 
@@ -188,10 +176,8 @@ static aio_status main_task(aio_task *t) {
 }
 
 int main(int argc, char **argv) {
-    static aio_timer timers[4 * URLS]; /* a URL's deadline, its headers', an I/O's, a lookup's */
     static main_t m;
-    aio_loop loop;
-    aio_status rc;
+    int rc;
     if (argc < 3) {
         (void)fprintf(stderr, "usage: %s PORT CAFILE   (start python3 examples/tls/23_https_server.py CERT KEY "
                         "first: it prints its port)\n", argv[0]);
@@ -203,10 +189,7 @@ int main(int argc, char **argv) {
         (void)fprintf(stderr, "23_https_fetch: %s\n", aio_tls_config_error(&config));
         return 1;
     }
-    (void)setvbuf(stdout, NULL, _IOLBF, 0);
-    aio_loop_init(&loop, timers, 4 * URLS); /* the real clock: these are real sockets */
-    rc = aio_run(&loop, &m.task, main_task);
-    rc = aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    rc = example_run(&m.task, main_task, 0, NULL); /* the real clock: these are real sockets */
     aio_tls_config_free(&config);
-    return (int)rc;
+    return rc;
 }

@@ -11,10 +11,12 @@ C: // and /* */ comments (outside string and character literals) are
 dropped. Python: # comments and docstrings (the string that opens a module,
 a class or a function) are dropped. A statement over several lines counts
 each of its lines in both languages. The pairs: examples/NN_name.c and
-examples/NN_name.py (16 and 17: the servers, NN_*_server); 13_http_client
-has no original (13_slow_server.py is the server it fetches from, not a
-port) and is left out. The helpers both sides share (example.h,
-virtual_asyncio.py) are not counted.
+examples/NN_name.py, and the same in examples' folders (tls/NN_name.c and
+tls/NN_name.py); 16 and 17: the servers, NN_*_server. Those without an
+original are left out: 13_http_client (13_slow_server.py is the server it
+fetches from, not a port) and tls/22_https_fetch. The helpers both sides
+share (example.h, virtual_asyncio.py) are not counted. Every example must
+stay at TARGET_MAX (2x) or under: the check fails above it, saying which.
 """
 import ast
 import glob
@@ -94,10 +96,13 @@ def py_lines(text):
 
 
 def pairs():
-    """(name, the C file, the Python original) for every example with one."""
+    """(name, the C file, the Python original) for every example with one, in
+    examples/ and its folders (tls/23_https_fetch), by number."""
     out = []
-    for c in sorted(glob.glob(os.path.join(ROOT, "examples", "[0-9][0-9]_*.c"))):
-        name = os.path.basename(c)[:-2]
+    found = glob.glob(os.path.join(ROOT, "examples", "[0-9][0-9]_*.c")) + \
+        glob.glob(os.path.join(ROOT, "examples", "*", "[0-9][0-9]_*.c"))
+    for c in sorted(found, key=os.path.basename):
+        name = os.path.relpath(c, os.path.join(ROOT, "examples"))[:-2].replace(os.sep, "/")
         py = c[:-2] + ".py"
         if os.path.exists(py):
             out.append((name, c, py))
@@ -155,6 +160,12 @@ def main():
             if o not in new:
                 print("    is:        " + o)
         print("regenerate it: python3 tests/checks/linecount.py --write")
+        return 1
+    over = [r for r in rows if r[3] > TARGET_MAX]
+    for name, nc, npy, ratio in over:
+        print("examples/%s: %d lines of C for %d of Python, %.2fx: over the %.1fx every example keeps to"
+              % (name, nc, npy, ratio, TARGET_MAX))
+    if over:
         return 1
     print("the table of line counts in examples/README.md is true: %d examples, median %.2fx, maximum %.2fx"
           % (len(rows), median, worst))
