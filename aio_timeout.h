@@ -11262,6 +11262,7 @@ typedef struct aio__sim_sock {
     uint32_t serial;           /* the run's sockets counted: the digest's name for it (its number is
                                   the system's, which depends on what else the process holds) */
     int hold;                  /* the simulation's end of its number's pair, its "far" end */
+    int older, newer;          /* the sockets made before and after it (-1: none), the order of scans */
     uint64_t id[2];            /* ... and the number's socket as the system knows it */
     aio_status error;          /* a connect refused, or given up; the connection given up */
     int to_host, to_port;      /* a connect's target, */
@@ -11330,6 +11331,7 @@ struct aio__sim {
     int listener;              /* (Windows) the pairs connect to it (-1: none yet) */
     uint32_t serials;          /* sockets made */
     int far_floor;             /* the pairs' far ends from this number up (where the system allows) */
+    int oldest, newest;        /* the sockets in the order they were made: its ends (-1: none) */
     int npolls;                /* room in polls, polled */
     aio__pollfd *polls;        /* the turn's look at the far ends, */
     int *polled;               /* ... each one's socket */
@@ -11700,7 +11702,14 @@ static int aio__sim_floor(void) {
 #endif
 }
 
-/* ---- sockets */
+/* ---- sockets
+ *
+ * A turn's scans of the sockets (the readiness told the loop, which wakes
+ * their tasks in that order; the look at what the program did to their
+ * numbers) go in the order the sockets were made, never by number: the
+ * numbers are the system's (Windows' are not the lowest free, and other
+ * descriptors of the process move them), and a seed replays alike on every
+ * system. (Other searches find one socket, or all: their order is moot.) */
 static aio__sim_sock *aio__sim_sock_of(aio__sim *s, int fd, int kind) {
     if (fd < 0 || fd >= s->nsocks || s->socks[fd].kind == AIO__SIM_FREE) return NULL;
     if (kind && s->socks[fd].kind != kind) return NULL;
@@ -11748,6 +11757,10 @@ static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
     k->id[0] = id[0];
     k->id[1] = id[1];
     k->serial = ++s->serials;
+    k->older = s->newest;
+    k->newer = -1;
+    if (s->newest >= 0) s->socks[s->newest].newer = n[0]; else s->oldest = n[0];
+    s->newest = n[0];
     s->placed++;
     aio__sim_mix(s, ((uint64_t)kind << 32) | k->serial);
     return n[0];
@@ -11902,6 +11915,8 @@ static int aio__sim_close(aio__sim *s, int fd) {
         k->dq = next;
     }
     k->kind = AIO__SIM_FREE;
+    if (k->older >= 0) s->socks[k->older].newer = k->newer; else s->oldest = k->newer;
+    if (k->newer >= 0) s->socks[k->newer].older = k->older; else s->newest = k->older;
     k->rx = k->tx = NULL;
     k->queue = NULL;
     k->host = -1;
@@ -11943,6 +11958,7 @@ static int aio__sim_notice(aio__sim *s, int fd) {
  * all the time, is asked by itself whether it was closed since). */
 static void aio__sim_look(aio__sim *s) {
     int fd;
+    int next;
     int n = 0;
     int i;
     if (!s->placed) return;
@@ -11955,8 +11971,8 @@ static void aio__sim_look(aio__sim *s) {
         s->polled = polled;
         s->npolls = cap;
     }
-    for (fd = 0; fd < s->nsocks; fd++) {
-        if (s->socks[fd].kind == AIO__SIM_FREE) continue;
+    for (fd = s->oldest; fd >= 0; fd = next) {
+        next = s->socks[fd].newer; /* (a notice may close fd) */
         if (s->socks[fd].shut) {
             (void)aio__sim_notice(s, fd);
             continue;
@@ -12172,10 +12188,10 @@ static void aio__sim_deliver(aio__sim *s) {
  * each time, while it lasts). */
 static void aio__sim_report(aio__sim *s) {
     int fd;
-    for (fd = 0; fd < s->nsocks; fd++) {
+    for (fd = s->oldest; fd >= 0; fd = s->socks[fd].newer) {
         aio__sim_sock *k = &s->socks[fd];
         int ready;
-        if (k->kind == AIO__SIM_FREE || !k->watch) continue;
+        if (!k->watch) continue;
         ready = aio__sim_readiness(s, k) & k->watch;
         if (ready) aio_io_ready(s->loop, fd, ready);
     }
@@ -12703,6 +12719,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     s->spawn_on = -1;
     s->far_floor = aio__sim_floor();
     s->listener = -1;
+    s->oldest = s->newest = -1;
 #ifdef AIO__WIN32_IO
     (void)aio__wsa_start(); /* (the pairs are sockets) */
 #endif

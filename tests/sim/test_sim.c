@@ -3241,6 +3241,128 @@ static void test_digest_counts_no_address(void) {
     for (i = 0; i < 64; i++) free(hold[i]);
 }
 
+/* Sockets numbered otherwise: a seed replays alike whatever numbers the
+ * system gives the sockets (Windows' are not the lowest free; other
+ * descriptors of the process move them). Four clients connect and wait for
+ * a byte that the server sends each in one turn, and each closes its
+ * number itself (aio_io_forget, then the system's close) once woken: the
+ * tasks woken in one turn run in the order their sockets were made, and
+ * the closes are seen in that order too. The renumbered run holds four
+ * descriptors of its own before the clients connect and frees one before
+ * each connect, the highest first, so that the clients' numbers fall (on
+ * POSIX) where the plain run's rise: the same wake-ups, the same digest. */
+#define RENUMBERED 4
+#ifdef _WIN32
+static int dummy_open(void) { return (int)socket(AF_INET, SOCK_STREAM, 0); }
+#else
+static int dummy_open(void) { return open("/dev/null", O_RDONLY); }
+#endif
+typedef struct renumber_t renumber_t;
+typedef struct {
+    aio_task task;
+    int l, c[RENUMBERED], i;
+    aio_status n;
+    char buf[4];
+} renumber_server_t;
+typedef struct {
+    aio_task task;
+    renumber_t *m;
+    int id, fd;
+    aio_status n;
+    char buf[4];
+} renumber_client_t;
+struct renumber_t {
+    aio_task task;
+    renumber_server_t srv;
+    renumber_client_t c[RENUMBERED];
+    int dummy[RENUMBERED], number[RENUMBERED], woken[RENUMBERED], nwoken, i;
+    aio_status rc;
+};
+static aio_status renumber_server(aio_task *t) {
+    renumber_server_t *s = AIO_SELF(t, renumber_server_t);
+    AIO_BEGIN(t);
+    s->l = aio_tcp_listen(NULL, 7000, RENUMBERED);
+    AIO_CHECK(t, s->l);
+    for (s->i = 0; s->i < RENUMBERED; s->i++) {
+        AIO_ACCEPT(t, s->c[s->i], s->l, AIO_SEC(5));
+        AIO_CHECK(t, s->c[s->i]);
+    }
+    for (s->i = 0; s->i < RENUMBERED; s->i++) {
+        AIO_SEND_ALL(t, s->n, s->c[s->i], "x", 1, AIO_SEC(5));
+        AIO_CHECK(t, s->n);
+    }
+    for (s->i = 0; s->i < RENUMBERED; s->i++) { /* each client's end */
+        do {
+            AIO_RECV(t, s->n, s->c[s->i], s->buf, sizeof s->buf, AIO_SEC(5));
+        } while (s->n > 0);
+        aio_sim_check(s->n == 0, "the server reads each client's end");
+        (void)aio_close(s->c[s->i]);
+    }
+    (void)aio_close(s->l);
+    AIO_END(t);
+}
+static aio_status renumber_client(aio_task *t) {
+    renumber_client_t *s = AIO_SELF(t, renumber_client_t);
+    renumber_t *m = s->m;
+    AIO_BEGIN(t);
+    if (m->dummy[RENUMBERED - 1 - s->id] >= 0) (void)close_number(m->dummy[RENUMBERED - 1 - s->id]);
+    m->dummy[RENUMBERED - 1 - s->id] = -1;
+    AIO_TCP_CONNECT(t, s->fd, "10.0.0.2", 7000, AIO_SEC(5));
+    AIO_CHECK(t, s->fd);
+    m->number[s->id] = s->fd;
+    AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(5));
+    aio_sim_check(s->n == 1, "each client reads its byte");
+    m->woken[m->nwoken++] = s->id;
+    aio_io_forget(s->fd);
+    (void)close_number(s->fd);
+    AIO_END(t);
+}
+static int renumber_woken[2][RENUMBERED], renumber_number[2][RENUMBERED]; /* (the last run's: plain, renumbered) */
+static aio_status renumber_main(aio_task *t) {
+    renumber_t *s = AIO_SELF(t, renumber_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < RENUMBERED; s->i++) s->dummy[s->i] = aio_sim_arg() ? dummy_open() : -1;
+    AIO_CHECK(t, aio_sim_spawn("server", &s->srv.task, renumber_server));
+    for (s->i = 0; s->i < RENUMBERED; s->i++) {
+        s->c[s->i].m = s;
+        s->c[s->i].id = s->i;
+        AIO_CHECK(t, aio_spawn(&s->c[s->i].task, renumber_client));
+    }
+    for (s->i = 0; s->i < RENUMBERED; s->i++) AIO_AWAIT(t, s->rc, &s->c[s->i].task);
+    AIO_AWAIT(t, s->rc, &s->srv.task);
+    aio_sim_check(s->nwoken == RENUMBERED, "every client woken");
+    memcpy(renumber_woken[aio_sim_arg() != NULL], s->woken, sizeof s->woken);
+    memcpy(renumber_number[aio_sim_arg() != NULL], s->number, sizeof s->number);
+    AIO_END(t);
+}
+static void test_digest_counts_no_number(void) {
+    int held = 1;
+    aio_sim_options o[2];
+    int run, i;
+    for (run = 0; run < 2; run++) { /* the exact world: the byte reaches every client in one instant */
+        o[run] = options(exact(), 1);
+        o[run].arg = run ? &held : NULL;
+        CHECK_EQ(AIO_SIM_RUN(&o[run], renumber_t, renumber_main), 0);
+        CHECK_STR(o[run].message, "");
+    }
+    CHECK_EQ(o[0].digest, o[1].digest);
+    for (i = 0; i < RENUMBERED; i++) CHECK_EQ(renumber_woken[1][i], renumber_woken[0][i]);
+#ifndef _WIN32 /* (the lowest free number: the plain run's rise, the other's fall) */
+    for (i = 1; i < RENUMBERED; i++) CHECK(renumber_number[0][i] > renumber_number[0][i - 1]);
+    for (i = 1; i < RENUMBERED; i++) CHECK(renumber_number[1][i] < renumber_number[1][i - 1]);
+#endif
+    for (run = 0; run < 2; run++) { /* and over seeds, turns taking their time (no jitter: wake-ups together) */
+        aio_sim_config c = det_config();
+        c.jitter = 0;
+        o[run] = options(c, 200);
+        o[run].arg = run ? &held : NULL;
+        CHECK_EQ(AIO_SIM_RUN(&o[run], renumber_t, renumber_main), 0);
+        CHECK_STR(o[run].message, "");
+        CHECK_EQ(o[run].runs, 200);
+    }
+    CHECK_EQ(o[0].digest, o[1].digest);
+}
+
 /* --------------------------------------------------------------- deadlock */
 
 /* A main task that waits forever on a socket with nothing on its way ends
@@ -5017,6 +5139,7 @@ static const test_case tests[] = {
     TEST(test_ipv6_any),
     TEST(test_determinism),
     TEST(test_digest_counts_no_address),
+    TEST(test_digest_counts_no_number),
     TEST(test_deadlock),
     TEST(test_more_streams),
     TEST(test_many_sockets),
