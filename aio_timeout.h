@@ -7213,7 +7213,8 @@ static void aio__sock_setup(int fd) {
 /* The connection from `from` accepted on listener l: a socket, or -1. One
  * from anywhere else (another program may connect to the port first) is
  * closed and the next accepted, up to 16 of them (CPython's socketpair()
- * refuses it since CVE-2024-3219). */
+ * refuses it since CVE-2024-3219). The wake-up pair's and the simulation's
+ * pairs (aio__sim_pair_new) are made so. */
 static int aio__pair_accept(int l, const struct sockaddr_in *from) {
     int tries;
     for (tries = 0; tries < 16; tries++) {
@@ -11609,24 +11610,24 @@ static int aio__sim_ports(int fd, uint64_t id[2]) { /* (the number's socket's ow
     id[1] = ntohs(b.sin_port);
     return 0;
 }
-/* A socket of a pair as the library's int (-1: none): not inherited,
- * non-blocking, closed abortively (a loopback connection closed politely
- * takes wine milliseconds, and leaves its port waiting on Windows). */
-static int aio__sim_end(SOCKET e) {
+/* A socket of a pair made not inherited, non-blocking, and closed
+ * abortively (a loopback connection closed politely takes wine
+ * milliseconds, and leaves its port waiting on Windows). */
+static void aio__sim_end(int fd) {
     struct linger now = {1, 0};
-    int fd = aio__net_own(e);
-    if (fd < 0) return -1;
-    (void)setsockopt(e, SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
     aio__sock_private(fd);
-    return fd;
 }
 /* A pair for a new socket: its number n[0] and far end n[1], connected
  * through the simulation's listener (made at the first), the number's
- * identity in id: 0, or -1 (none made). */
+ * identity in id: 0, or -1 (none made). The far end is the connection
+ * from n[0]'s own port: another program may connect to the listener too,
+ * and is refused (aio__pair_accept, as the loop's wake-up pair does). */
 static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     struct sockaddr_in a;
+    struct sockaddr_in mine;
     int sl = sizeof a;
-    SOCKET c;
+    int ml = sizeof mine;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -11642,15 +11643,17 @@ static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     }
     if (getsockname(AIO__SOCK(s->listener), (struct sockaddr *)&a, &sl) != 0) return -1;
     n[1] = -1;
-    c = socket(AF_INET, SOCK_STREAM, 0); /* (its connect and the accept: at once, on loopback) */
-    if (c != INVALID_SOCKET && connect(c, (struct sockaddr *)&a, sizeof a) == 0)
-        n[1] = aio__sim_end(accept(AIO__SOCK(s->listener), NULL, NULL));
-    n[0] = aio__sim_end(c);
+    n[0] = aio__net_own(socket(AF_INET, SOCK_STREAM, 0)); /* (its connect and the accept: at once, on loopback) */
+    if (n[0] >= 0 && connect(AIO__SOCK(n[0]), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(n[0]), (struct sockaddr *)&mine, &ml) == 0)
+        n[1] = aio__pair_accept(s->listener, &mine);
     if (n[0] < 0 || n[1] < 0 || aio__sim_ports(n[0], id) != 0) {
         if (n[0] >= 0) (void)closesocket(AIO__SOCK(n[0]));
         if (n[1] >= 0) (void)closesocket(AIO__SOCK(n[1]));
         return -1;
     }
+    aio__sim_end(n[0]);
+    aio__sim_end(n[1]);
     return 0;
 }
 /* Whether number fd still names the socket of k's pair. */

@@ -2735,6 +2735,92 @@ static void test_out_of_descriptors(void) {
 }
 #endif
 
+#ifdef _WIN32
+/* Another program that connects to the loopback listener through which the
+ * simulation makes its sockets' pairs on Windows (it has no socketpair) is
+ * refused: its connections are closed when the next socket is made, whose
+ * far end is the connection from that socket's own port, as the loop's
+ * wake-up pair takes only its own (CPython's socketpair() since
+ * CVE-2024-3219). Were a stranger's connection taken for a far end, its
+ * close would read as the program's own close or shutdown of the socket:
+ * here the server would get the client's end at once, and the client's
+ * aio_close be AIO_EBADF. */
+#define STRANGERS 3
+typedef struct {
+    aio_task task;
+    int l, c;
+    aio_status n1, n2;
+    char buf[8];
+} stranger_server_t;
+static aio_status stranger_server(aio_task *t) {
+    stranger_server_t *s = AIO_SELF(t, stranger_server_t);
+    AIO_BEGIN(t);
+    s->c = -1;
+    s->l = aio_tcp_listen(NULL, 7000, 4);
+    AIO_CHECK(t, s->l);
+    AIO_ACCEPT(t, s->c, s->l, AIO_SEC(1));
+    AIO_CHECK(t, s->c);
+    AIO_RECV(t, s->n1, s->c, s->buf, sizeof s->buf, AIO_SEC(1));
+    AIO_RECV(t, s->n2, s->c, s->buf, sizeof s->buf, AIO_SEC(1)); /* the client neither sends nor closes */
+    AIO_FINALLY(t);
+    if (s->c >= 0) (void)aio_close(s->c);
+    (void)aio_close(s->l);
+    AIO_END(t);
+}
+/* What a stranger's connection reads within 5 s of real time: 0 (its end)
+ * or -1 (a reset) once refused, 1 if it is still open then. */
+static int stranger_refused_read(SOCKET k) {
+    fd_set r;
+    struct timeval wait = {5, 0};
+    char b;
+    int n;
+    FD_ZERO(&r);
+    FD_SET(k, &r);
+    if (select(0, &r, NULL, NULL, &wait) != 1) return 1;
+    n = recv(k, &b, 1, 0);
+    return n > 0 ? 1 : n == 0 ? 0 : -1;
+}
+typedef struct {
+    aio_task task;
+    stranger_server_t srv;
+    SOCKET k[STRANGERS];
+    int fd, i;
+    aio_status n, rc;
+} stranger_t;
+static aio_status stranger_main(aio_task *t) {
+    stranger_t *s = AIO_SELF(t, stranger_t);
+    struct sockaddr_in a;
+    int sl = sizeof a;
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_sim_spawn("server", &s->srv.task, stranger_server));
+    AIO_SLEEP(t, AIO_MS(10)); /* (the server listens: the pairs' listener is made) */
+    CHECK(aio__sim_here->listener >= 0);
+    CHECK_EQ(getsockname(NUMBER(aio__sim_here->listener), (struct sockaddr *)&a, &sl), 0);
+    for (s->i = 0; s->i < STRANGERS; s->i++) { /* another program, on the real network */
+        s->k[s->i] = socket(AF_INET, SOCK_STREAM, 0);
+        CHECK_EQ(connect(s->k[s->i], (struct sockaddr *)&a, sizeof a), 0);
+    }
+    AIO_TCP_CONNECT(t, s->fd, "server", 7000, AIO_SEC(1));
+    AIO_CHECK(t, s->fd);
+    for (s->i = 0; s->i < STRANGERS; s->i++) { /* each refused, and gone */
+        CHECK(stranger_refused_read(s->k[s->i]) <= 0);
+        (void)closesocket(s->k[s->i]);
+    }
+    AIO_SEND_ALL(t, s->n, s->fd, "hello", 5, AIO_SEC(1));
+    CHECK_EQ(s->n, AIO_OK);
+    AIO_AWAIT(t, s->rc, &s->srv.task);
+    CHECK_EQ(s->srv.n1, 5);
+    CHECK_EQ(s->srv.n2, AIO_ETIMEDOUT); /* not the end: the strangers' closes are not the client's */
+    CHECK_EQ(aio_now(), AIO_MS(1013)); /* (connected at 12 ms, "hello" read at 13, then 1 s) */
+    CHECK_EQ(aio_close(s->fd), AIO_OK);
+    AIO_END(t);
+}
+static void test_stranger_refused(void) {
+    static stranger_t m;
+    CHECK_EQ(RUN(exact(), m, stranger_main), AIO_OK);
+}
+#endif
+
 /* Whether a listener on :: made by the system's calls takes an IPv4
  * connection here (1; Linux's and macOS's default), or not (0: IPv6 only,
  * Windows' default), or the system has no IPv6 (-1): asked once, of real
@@ -5134,6 +5220,8 @@ static const test_case tests[] = {
     TEST(test_number_reused),
 #ifndef _WIN32
     TEST(test_out_of_descriptors),
+#else
+    TEST(test_stranger_refused),
 #endif
     TEST(test_datagram_too_large),
     TEST(test_ipv6_any),
