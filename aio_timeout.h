@@ -7214,7 +7214,8 @@ static void aio__sock_setup(int fd) {
 /* The connection from `from` accepted on listener l: a socket, or -1. One
  * from anywhere else (another program may connect to the port first) is
  * closed and the next accepted, up to 16 of them (CPython's socketpair()
- * refuses it since CVE-2024-3219). */
+ * refuses it since CVE-2024-3219). The wake-up pair's and the simulation's
+ * pairs (aio__sim_pair_new) are made so. */
 static int aio__pair_accept(int l, const struct sockaddr_in *from) {
     int tries;
     for (tries = 0; tries < 16; tries++) {
@@ -11263,6 +11264,7 @@ typedef struct aio__sim_sock {
     uint32_t serial;           /* the run's sockets counted: the digest's name for it (its number is
                                   the system's, which depends on what else the process holds) */
     int hold;                  /* the simulation's end of its number's pair, its "far" end */
+    int older, newer;          /* the sockets made before and after it (-1: none), the order of scans */
     uint64_t id[2];            /* ... and the number's socket as the system knows it */
     aio_status error;          /* a connect refused, or given up; the connection given up */
     int to_host, to_port;      /* a connect's target, */
@@ -11331,6 +11333,7 @@ struct aio__sim {
     int listener;              /* (Windows) the pairs connect to it (-1: none yet) */
     uint32_t serials;          /* sockets made */
     int far_floor;             /* the pairs' far ends from this number up (where the system allows) */
+    int oldest, newest;        /* the sockets in the order they were made: its ends (-1: none) */
     int npolls;                /* room in polls, polled */
     aio__pollfd *polls;        /* the turn's look at the far ends, */
     int *polled;               /* ... each one's socket */
@@ -11608,24 +11611,24 @@ static int aio__sim_ports(int fd, uint64_t id[2]) { /* (the number's socket's ow
     id[1] = ntohs(b.sin_port);
     return 0;
 }
-/* A socket of a pair as the library's int (-1: none): not inherited,
- * non-blocking, closed abortively (a loopback connection closed politely
- * takes wine milliseconds, and leaves its port waiting on Windows). */
-static int aio__sim_end(SOCKET e) {
+/* A socket of a pair made not inherited, non-blocking, and closed
+ * abortively (a loopback connection closed politely takes wine
+ * milliseconds, and leaves its port waiting on Windows). */
+static void aio__sim_end(int fd) {
     struct linger now = {1, 0};
-    int fd = aio__net_own(e);
-    if (fd < 0) return -1;
-    (void)setsockopt(e, SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
     aio__sock_private(fd);
-    return fd;
 }
 /* A pair for a new socket: its number n[0] and far end n[1], connected
  * through the simulation's listener (made at the first), the number's
- * identity in id: 0, or -1 (none made). */
+ * identity in id: 0, or -1 (none made). The far end is the connection
+ * from n[0]'s own port: another program may connect to the listener too,
+ * and is refused (aio__pair_accept, as the loop's wake-up pair does). */
 static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     struct sockaddr_in a;
+    struct sockaddr_in mine;
     int sl = sizeof a;
-    SOCKET c;
+    int ml = sizeof mine;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -11641,15 +11644,17 @@ static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     }
     if (getsockname(AIO__SOCK(s->listener), (struct sockaddr *)&a, &sl) != 0) return -1;
     n[1] = -1;
-    c = socket(AF_INET, SOCK_STREAM, 0); /* (its connect and the accept: at once, on loopback) */
-    if (c != INVALID_SOCKET && connect(c, (struct sockaddr *)&a, sizeof a) == 0)
-        n[1] = aio__sim_end(accept(AIO__SOCK(s->listener), NULL, NULL));
-    n[0] = aio__sim_end(c);
+    n[0] = aio__net_own(socket(AF_INET, SOCK_STREAM, 0)); /* (its connect and the accept: at once, on loopback) */
+    if (n[0] >= 0 && connect(AIO__SOCK(n[0]), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(n[0]), (struct sockaddr *)&mine, &ml) == 0)
+        n[1] = aio__pair_accept(s->listener, &mine);
     if (n[0] < 0 || n[1] < 0 || aio__sim_ports(n[0], id) != 0) {
         if (n[0] >= 0) (void)closesocket(AIO__SOCK(n[0]));
         if (n[1] >= 0) (void)closesocket(AIO__SOCK(n[1]));
         return -1;
     }
+    aio__sim_end(n[0]);
+    aio__sim_end(n[1]);
     return 0;
 }
 /* Whether number fd still names the socket of k's pair. */
@@ -11701,7 +11706,14 @@ static int aio__sim_floor(void) {
 #endif
 }
 
-/* ---- sockets */
+/* ---- sockets
+ *
+ * A turn's scans of the sockets (the readiness told the loop, which wakes
+ * their tasks in that order; the look at what the program did to their
+ * numbers) go in the order the sockets were made, never by number: the
+ * numbers are the system's (Windows' are not the lowest free, and other
+ * descriptors of the process move them), and a seed replays alike on every
+ * system. (Other searches find one socket, or all: their order is moot.) */
 static aio__sim_sock *aio__sim_sock_of(aio__sim *s, int fd, int kind) {
     if (fd < 0 || fd >= s->nsocks || s->socks[fd].kind == AIO__SIM_FREE) return NULL;
     if (kind && s->socks[fd].kind != kind) return NULL;
@@ -11749,6 +11761,10 @@ static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
     k->id[0] = id[0];
     k->id[1] = id[1];
     k->serial = ++s->serials;
+    k->older = s->newest;
+    k->newer = -1;
+    if (s->newest >= 0) s->socks[s->newest].newer = n[0]; else s->oldest = n[0];
+    s->newest = n[0];
     s->placed++;
     aio__sim_mix(s, ((uint64_t)kind << 32) | k->serial);
     return n[0];
@@ -11903,6 +11919,8 @@ static int aio__sim_close(aio__sim *s, int fd) {
         k->dq = next;
     }
     k->kind = AIO__SIM_FREE;
+    if (k->older >= 0) s->socks[k->older].newer = k->newer; else s->oldest = k->newer;
+    if (k->newer >= 0) s->socks[k->newer].older = k->older; else s->newest = k->older;
     k->rx = k->tx = NULL;
     k->queue = NULL;
     k->host = -1;
@@ -11944,6 +11962,7 @@ static int aio__sim_notice(aio__sim *s, int fd) {
  * all the time, is asked by itself whether it was closed since). */
 static void aio__sim_look(aio__sim *s) {
     int fd;
+    int next;
     int n = 0;
     int i;
     if (!s->placed) return;
@@ -11956,8 +11975,8 @@ static void aio__sim_look(aio__sim *s) {
         s->polled = polled;
         s->npolls = cap;
     }
-    for (fd = 0; fd < s->nsocks; fd++) {
-        if (s->socks[fd].kind == AIO__SIM_FREE) continue;
+    for (fd = s->oldest; fd >= 0; fd = next) {
+        next = s->socks[fd].newer; /* (a notice may close fd) */
         if (s->socks[fd].shut) {
             (void)aio__sim_notice(s, fd);
             continue;
@@ -12173,10 +12192,10 @@ static void aio__sim_deliver(aio__sim *s) {
  * each time, while it lasts). */
 static void aio__sim_report(aio__sim *s) {
     int fd;
-    for (fd = 0; fd < s->nsocks; fd++) {
+    for (fd = s->oldest; fd >= 0; fd = s->socks[fd].newer) {
         aio__sim_sock *k = &s->socks[fd];
         int ready;
-        if (k->kind == AIO__SIM_FREE || !k->watch) continue;
+        if (!k->watch) continue;
         ready = aio__sim_readiness(s, k) & k->watch;
         if (ready) aio_io_ready(s->loop, fd, ready);
     }
@@ -12704,6 +12723,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     s->spawn_on = -1;
     s->far_floor = aio__sim_floor();
     s->listener = -1;
+    s->oldest = s->newest = -1;
 #ifdef AIO__WIN32_IO
     (void)aio__wsa_start(); /* (the pairs are sockets) */
 #endif

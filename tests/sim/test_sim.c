@@ -2735,6 +2735,92 @@ static void test_out_of_descriptors(void) {
 }
 #endif
 
+#ifdef _WIN32
+/* Another program that connects to the loopback listener through which the
+ * simulation makes its sockets' pairs on Windows (it has no socketpair) is
+ * refused: its connections are closed when the next socket is made, whose
+ * far end is the connection from that socket's own port, as the loop's
+ * wake-up pair takes only its own (CPython's socketpair() since
+ * CVE-2024-3219). Were a stranger's connection taken for a far end, its
+ * close would read as the program's own close or shutdown of the socket:
+ * here the server would get the client's end at once, and the client's
+ * aio_close be AIO_EBADF. */
+#define STRANGERS 3
+typedef struct {
+    aio_task task;
+    int l, c;
+    aio_status n1, n2;
+    char buf[8];
+} stranger_server_t;
+static aio_status stranger_server(aio_task *t) {
+    stranger_server_t *s = AIO_SELF(t, stranger_server_t);
+    AIO_BEGIN(t);
+    s->c = -1;
+    s->l = aio_tcp_listen(NULL, 7000, 4);
+    AIO_CHECK(t, s->l);
+    AIO_ACCEPT(t, s->c, s->l, AIO_SEC(1));
+    AIO_CHECK(t, s->c);
+    AIO_RECV(t, s->n1, s->c, s->buf, sizeof s->buf, AIO_SEC(1));
+    AIO_RECV(t, s->n2, s->c, s->buf, sizeof s->buf, AIO_SEC(1)); /* the client neither sends nor closes */
+    AIO_FINALLY(t);
+    if (s->c >= 0) (void)aio_close(s->c);
+    (void)aio_close(s->l);
+    AIO_END(t);
+}
+/* What a stranger's connection reads within 5 s of real time: 0 (its end)
+ * or -1 (a reset) once refused, 1 if it is still open then. */
+static int stranger_refused_read(SOCKET k) {
+    fd_set r;
+    struct timeval wait = {5, 0};
+    char b;
+    int n;
+    FD_ZERO(&r);
+    FD_SET(k, &r);
+    if (select(0, &r, NULL, NULL, &wait) != 1) return 1;
+    n = recv(k, &b, 1, 0);
+    return n > 0 ? 1 : n == 0 ? 0 : -1;
+}
+typedef struct {
+    aio_task task;
+    stranger_server_t srv;
+    SOCKET k[STRANGERS];
+    int fd, i;
+    aio_status n, rc;
+} stranger_t;
+static aio_status stranger_main(aio_task *t) {
+    stranger_t *s = AIO_SELF(t, stranger_t);
+    struct sockaddr_in a;
+    int sl = sizeof a;
+    AIO_BEGIN(t);
+    AIO_CHECK(t, aio_sim_spawn("server", &s->srv.task, stranger_server));
+    AIO_SLEEP(t, AIO_MS(10)); /* (the server listens: the pairs' listener is made) */
+    CHECK(aio__sim_here->listener >= 0);
+    CHECK_EQ(getsockname(NUMBER(aio__sim_here->listener), (struct sockaddr *)&a, &sl), 0);
+    for (s->i = 0; s->i < STRANGERS; s->i++) { /* another program, on the real network */
+        s->k[s->i] = socket(AF_INET, SOCK_STREAM, 0);
+        CHECK_EQ(connect(s->k[s->i], (struct sockaddr *)&a, sizeof a), 0);
+    }
+    AIO_TCP_CONNECT(t, s->fd, "server", 7000, AIO_SEC(1));
+    AIO_CHECK(t, s->fd);
+    for (s->i = 0; s->i < STRANGERS; s->i++) { /* each refused, and gone */
+        CHECK(stranger_refused_read(s->k[s->i]) <= 0);
+        (void)closesocket(s->k[s->i]);
+    }
+    AIO_SEND_ALL(t, s->n, s->fd, "hello", 5, AIO_SEC(1));
+    CHECK_EQ(s->n, AIO_OK);
+    AIO_AWAIT(t, s->rc, &s->srv.task);
+    CHECK_EQ(s->srv.n1, 5);
+    CHECK_EQ(s->srv.n2, AIO_ETIMEDOUT); /* not the end: the strangers' closes are not the client's */
+    CHECK_EQ(aio_now(), AIO_MS(1013)); /* (connected at 12 ms, "hello" read at 13, then 1 s) */
+    CHECK_EQ(aio_close(s->fd), AIO_OK);
+    AIO_END(t);
+}
+static void test_stranger_refused(void) {
+    static stranger_t m;
+    CHECK_EQ(RUN(exact(), m, stranger_main), AIO_OK);
+}
+#endif
+
 /* Whether a listener on :: made by the system's calls takes an IPv4
  * connection here (1; Linux's and macOS's default), or not (0: IPv6 only,
  * Windows' default), or the system has no IPv6 (-1): asked once, of real
@@ -3239,6 +3325,128 @@ static void test_digest_counts_no_address(void) {
     CHECK_EQ(heap_digests[0], heap_digests[1]);
     CHECK(heap_digests[0] != 0);
     for (i = 0; i < 64; i++) free(hold[i]);
+}
+
+/* Sockets numbered otherwise: a seed replays alike whatever numbers the
+ * system gives the sockets (Windows' are not the lowest free; other
+ * descriptors of the process move them). Four clients connect and wait for
+ * a byte that the server sends each in one turn, and each closes its
+ * number itself (aio_io_forget, then the system's close) once woken: the
+ * tasks woken in one turn run in the order their sockets were made, and
+ * the closes are seen in that order too. The renumbered run holds four
+ * descriptors of its own before the clients connect and frees one before
+ * each connect, the highest first, so that the clients' numbers fall (on
+ * POSIX) where the plain run's rise: the same wake-ups, the same digest. */
+#define RENUMBERED 4
+#ifdef _WIN32
+static int dummy_open(void) { return (int)socket(AF_INET, SOCK_STREAM, 0); }
+#else
+static int dummy_open(void) { return open("/dev/null", O_RDONLY); }
+#endif
+typedef struct renumber_t renumber_t;
+typedef struct {
+    aio_task task;
+    int l, c[RENUMBERED], i;
+    aio_status n;
+    char buf[4];
+} renumber_server_t;
+typedef struct {
+    aio_task task;
+    renumber_t *m;
+    int id, fd;
+    aio_status n;
+    char buf[4];
+} renumber_client_t;
+struct renumber_t {
+    aio_task task;
+    renumber_server_t srv;
+    renumber_client_t c[RENUMBERED];
+    int dummy[RENUMBERED], number[RENUMBERED], woken[RENUMBERED], nwoken, i;
+    aio_status rc;
+};
+static aio_status renumber_server(aio_task *t) {
+    renumber_server_t *s = AIO_SELF(t, renumber_server_t);
+    AIO_BEGIN(t);
+    s->l = aio_tcp_listen(NULL, 7000, RENUMBERED);
+    AIO_CHECK(t, s->l);
+    for (s->i = 0; s->i < RENUMBERED; s->i++) {
+        AIO_ACCEPT(t, s->c[s->i], s->l, AIO_SEC(5));
+        AIO_CHECK(t, s->c[s->i]);
+    }
+    for (s->i = 0; s->i < RENUMBERED; s->i++) {
+        AIO_SEND_ALL(t, s->n, s->c[s->i], "x", 1, AIO_SEC(5));
+        AIO_CHECK(t, s->n);
+    }
+    for (s->i = 0; s->i < RENUMBERED; s->i++) { /* each client's end */
+        do {
+            AIO_RECV(t, s->n, s->c[s->i], s->buf, sizeof s->buf, AIO_SEC(5));
+        } while (s->n > 0);
+        aio_sim_check(s->n == 0, "the server reads each client's end");
+        (void)aio_close(s->c[s->i]);
+    }
+    (void)aio_close(s->l);
+    AIO_END(t);
+}
+static aio_status renumber_client(aio_task *t) {
+    renumber_client_t *s = AIO_SELF(t, renumber_client_t);
+    renumber_t *m = s->m;
+    AIO_BEGIN(t);
+    if (m->dummy[RENUMBERED - 1 - s->id] >= 0) (void)close_number(m->dummy[RENUMBERED - 1 - s->id]);
+    m->dummy[RENUMBERED - 1 - s->id] = -1;
+    AIO_TCP_CONNECT(t, s->fd, "10.0.0.2", 7000, AIO_SEC(5));
+    AIO_CHECK(t, s->fd);
+    m->number[s->id] = s->fd;
+    AIO_RECV(t, s->n, s->fd, s->buf, sizeof s->buf, AIO_SEC(5));
+    aio_sim_check(s->n == 1, "each client reads its byte");
+    m->woken[m->nwoken++] = s->id;
+    aio_io_forget(s->fd);
+    (void)close_number(s->fd);
+    AIO_END(t);
+}
+static int renumber_woken[2][RENUMBERED], renumber_number[2][RENUMBERED]; /* (the last run's: plain, renumbered) */
+static aio_status renumber_main(aio_task *t) {
+    renumber_t *s = AIO_SELF(t, renumber_t);
+    AIO_BEGIN(t);
+    for (s->i = 0; s->i < RENUMBERED; s->i++) s->dummy[s->i] = aio_sim_arg() ? dummy_open() : -1;
+    AIO_CHECK(t, aio_sim_spawn("server", &s->srv.task, renumber_server));
+    for (s->i = 0; s->i < RENUMBERED; s->i++) {
+        s->c[s->i].m = s;
+        s->c[s->i].id = s->i;
+        AIO_CHECK(t, aio_spawn(&s->c[s->i].task, renumber_client));
+    }
+    for (s->i = 0; s->i < RENUMBERED; s->i++) AIO_AWAIT(t, s->rc, &s->c[s->i].task);
+    AIO_AWAIT(t, s->rc, &s->srv.task);
+    aio_sim_check(s->nwoken == RENUMBERED, "every client woken");
+    memcpy(renumber_woken[aio_sim_arg() != NULL], s->woken, sizeof s->woken);
+    memcpy(renumber_number[aio_sim_arg() != NULL], s->number, sizeof s->number);
+    AIO_END(t);
+}
+static void test_digest_counts_no_number(void) {
+    int held = 1;
+    aio_sim_options o[2];
+    int run, i;
+    for (run = 0; run < 2; run++) { /* the exact world: the byte reaches every client in one instant */
+        o[run] = options(exact(), 1);
+        o[run].arg = run ? &held : NULL;
+        CHECK_EQ(AIO_SIM_RUN(&o[run], renumber_t, renumber_main), 0);
+        CHECK_STR(o[run].message, "");
+    }
+    CHECK_EQ(o[0].digest, o[1].digest);
+    for (i = 0; i < RENUMBERED; i++) CHECK_EQ(renumber_woken[1][i], renumber_woken[0][i]);
+#ifndef _WIN32 /* (the lowest free number: the plain run's rise, the other's fall) */
+    for (i = 1; i < RENUMBERED; i++) CHECK(renumber_number[0][i] > renumber_number[0][i - 1]);
+    for (i = 1; i < RENUMBERED; i++) CHECK(renumber_number[1][i] < renumber_number[1][i - 1]);
+#endif
+    for (run = 0; run < 2; run++) { /* and over seeds, turns taking their time (no jitter: wake-ups together) */
+        aio_sim_config c = det_config();
+        c.jitter = 0;
+        o[run] = options(c, 200);
+        o[run].arg = run ? &held : NULL;
+        CHECK_EQ(AIO_SIM_RUN(&o[run], renumber_t, renumber_main), 0);
+        CHECK_STR(o[run].message, "");
+        CHECK_EQ(o[run].runs, 200);
+    }
+    CHECK_EQ(o[0].digest, o[1].digest);
 }
 
 /* --------------------------------------------------------------- deadlock */
@@ -5012,11 +5220,14 @@ static const test_case tests[] = {
     TEST(test_number_reused),
 #ifndef _WIN32
     TEST(test_out_of_descriptors),
+#else
+    TEST(test_stranger_refused),
 #endif
     TEST(test_datagram_too_large),
     TEST(test_ipv6_any),
     TEST(test_determinism),
     TEST(test_digest_counts_no_address),
+    TEST(test_digest_counts_no_number),
     TEST(test_deadlock),
     TEST(test_more_streams),
     TEST(test_many_sockets),

@@ -9,7 +9,9 @@
 #      on Linux, the socket tests on Winsock (a loopback pair where POSIX has
 #      socketpair), pipes and POSIX signals left out, child processes on
 #      CreateProcess with cmd.exe, find.exe and ping.exe;
-#      the simulation's tests (tests/sim/test_sim.c, -DAIO_SIMULATION);
+#      the simulation's tests (tests/sim/test_sim.c, -DAIO_SIMULATION), with
+#      another program's connections to the listener its pairs are made
+#      through refused;
 #   2. Ctrl-C, Ctrl-Break and a console close routed to events (tests/windows/console_ctrl.c):
 #      this script sends the process an interrupt, which wine delivers as
 #      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
