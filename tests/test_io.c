@@ -3259,7 +3259,10 @@ static aio_status stream_write_main(aio_task *t) {
     AIO_STREAM_WRITE(t, ST.rc, &ST.st, NULL, 0, AIO_SEC(1));
     CHECK_EQ(ST.rc, AIO_OK);
     CHECK_EQ(aio_spawn(&ST.reader, stream_second_writer), AIO_OK);
-    for (ST.i = 0; ST.i < 64; ST.i++) {
+    /* until the system's buffers are full: up to 64 MiB, more than any
+     * system's socket buffers hold, however it sizes them (wine's loopback
+     * pairs, say, take several MiB) */
+    for (ST.i = 0; ST.i < 1024; ST.i++) {
         AIO_STREAM_WRITE(t, ST.rc, &ST.st, stream_big, sizeof stream_big, AIO_MS(50));
         if (ST.rc != AIO_OK) break;
     }
