@@ -3397,7 +3397,12 @@ AIO_API aio_time aio_seconds(double s) {
     return whole >= half ? AIO_NEVER : whole; /* rounded up to half the range: too large */
 }
 
-AIO_API double aio_to_seconds(aio_time ticks) { return (double)ticks / AIO_TICKS_PER_SEC; }
+/* Whole seconds and the ticks left, each exact as a double, the rest scaled by
+ * a product: a floating division is a library routine of its own on a chip
+ * without one (an AVR's is 228 bytes) that nothing else here needs. */
+AIO_API double aio_to_seconds(aio_time ticks) {
+    return (double)(ticks / AIO_TICKS_PER_SEC) + (double)(ticks % AIO_TICKS_PER_SEC) * (1.0 / AIO_TICKS_PER_SEC);
+}
 
 /* Wrap-safe order: a is before b. */
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
