@@ -6556,8 +6556,10 @@ static int aio__sysio_looked(aio_loop *L);
 static void aio__sysio_idles(aio_loop *L);
 #endif
 
+#ifdef AIO__SOCKETS
 /* The listeners paused out of descriptors are tried again (reported
- * readable, so that their accepts try) once io->paused_until has come. */
+ * readable, so that their accepts try) once io->paused_until has come.
+ * (Only the library's accept pauses: a build without sockets has none.) */
 static void aio__io_unpause(aio_loop *L) {
     aio_io *io = L->io;
     uint32_t fd;
@@ -6569,6 +6571,9 @@ static void aio__io_unpause(aio_loop *L) {
         aio_io_ready(L, (int)fd, AIO_READABLE);
     }
 }
+#else
+#define aio__io_unpause(L) ((void)0)
+#endif
 
 /* Whether the turn's look at the descriptors is an idle wait's own: on the
  * system's port, in aio_run, the wait just before (aio__sysio_looked). */
@@ -6609,10 +6614,10 @@ static int aio__io_events(aio_loop *L, int op) {
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
+    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
+        deadline = L->io->paused_until; /* (the accepts paused try again then) */
 #endif
     (void)ctx;
-    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
-        deadline = L->io->paused_until;
     L->io->wait(L->io, L, deadline); /* (detaching the port gives the idle hook back) */
 #ifdef AIO__SOCKETS
     if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
