@@ -371,6 +371,7 @@
  * 64-bit nanoseconds. Or set AIO_TIME_TYPE, AIO_STIME_TYPE (its signed twin)
  * and AIO_TICKS_PER_SEC yourself. */
 #if defined(AIO_TIME_32) && !defined(AIO_TIME_TYPE)
+#define AIO__TIME_BITS_32 1 /* (for #if: the text form's numbers) */
 #define AIO_TIME_TYPE uint32_t
 #define AIO_STIME_TYPE int32_t
 #ifndef AIO_TICKS_PER_SEC
@@ -15535,12 +15536,26 @@ typedef struct aio__text {
     size_t size, len;
 } aio__text;
 
-static void aio__put(aio__text *o, const char *s) {
-    for (; *s; s++, o->len++)
-        if (o->len + 1 < o->size) o->buf[o->len] = *s;
+static void aio__put_char(aio__text *o, char c) {
+    if (o->len + 1 < o->size) o->buf[o->len] = c;
+    o->len++;
 }
 
-static void aio__put_unsigned(aio__text *o, uint64_t v, unsigned base, const char *prefix) {
+static void aio__put(aio__text *o, const char *s) {
+    for (; *s; s++) aio__put_char(o, *s);
+}
+
+/* The widest number a record holds (a time or value, a pointer): 32 bits
+ * where times and pointers are (a 64-bit division is a routine of its own
+ * on a small chip, an AVR's 162 bytes, and its arguments take twice the
+ * registers). */
+#if defined(AIO__TIME_BITS_32) && UINTPTR_MAX <= 0xffffffffu
+typedef uint32_t aio__number;
+#else
+typedef uint64_t aio__number;
+#endif
+
+static void aio__put_unsigned(aio__text *o, aio__number v, unsigned base, const char *prefix) {
     char digits[24];
     int n = 0;
     aio__put(o, prefix);
@@ -15548,12 +15563,7 @@ static void aio__put_unsigned(aio__text *o, uint64_t v, unsigned base, const cha
         digits[n++] = "0123456789abcdef"[v % base];
         v /= base;
     } while (v);
-    while (n) {
-        char c[2];
-        c[0] = digits[--n];
-        c[1] = 0;
-        aio__put(o, c);
-    }
+    while (n) aio__put_char(o, digits[--n]);
 }
 
 /* A task's label as one word (aio_trace_name): `%`, spaces, control
@@ -15564,18 +15574,15 @@ static void aio__put_label(aio__text *o, const char *s) {
     if (!s || !*s) s = "-"; /* (not from aio_trace_name, which refuses it) */
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        char e[4];
         size_t w = c > ' ' && c < 0x7f && c != '%' ? 1u : 3u;
         if (n + w > 40u) return;
-        e[0] = (char)c;
-        e[1] = 0;
-        if (w == 3u) {
-            e[0] = '%';
-            e[1] = "0123456789ABCDEF"[c >> 4];
-            e[2] = "0123456789ABCDEF"[c & 15u];
-            e[3] = 0;
+        if (w == 1u) {
+            aio__put_char(o, (char)c);
+        } else {
+            aio__put_char(o, '%');
+            aio__put_char(o, "0123456789ABCDEF"[c >> 4]);
+            aio__put_char(o, "0123456789ABCDEF"[c & 15u]);
         }
-        aio__put(o, e);
         n += w;
     }
 }
@@ -15584,35 +15591,41 @@ static void aio__put_id(aio__text *o, const void *p) {
     if (!p)
         aio__put(o, " -");
     else
-        aio__put_unsigned(o, (uint64_t)(uintptr_t)p, 16, " 0x");
+        aio__put_unsigned(o, (aio__number)(uintptr_t)p, 16, " 0x");
 }
 
-/* The names of the kinds and details. On an AVR they stay in flash (its
- * string literals are data, which avr-libc copies to RAM): there a table is
- * rows of `width` characters in program memory (a name fills at most all
- * of its row), read by aio__put_P. */
+/* The names of the kinds and details: each table one string, its names
+ * ended by NULs, the i-th found by counting them (smaller than a table of
+ * pointers and its strings). On an AVR the strings stay in flash (its string
+ * literals are data, which avr-libc copies to RAM), read a byte at a time. */
 #ifdef __AVR__
 #include <avr/pgmspace.h>
-#define AIO__NAMES(table, width) static const char table[][width] PROGMEM
-static void aio__put_P(aio__text *o, const char *s, size_t width) {
-    char c;
-    for (; width && (c = (char)pgm_read_byte(s)) != 0; s++, width--, o->len++)
-        if (o->len + 1 < o->size) o->buf[o->len] = c;
-}
-#define AIO__PUT_NAME(o, table, i) \
-    ((i) < sizeof(table) / sizeof *(table) ? aio__put_P(o, (table)[i], sizeof *(table)) : aio__put(o, "?"))
+#define AIO__NAMES(table) static const char table[] PROGMEM
+#define AIO__NAME_BYTE(p) ((char)pgm_read_byte(p))
 #else
-#define AIO__NAMES(table, width) static const char *const table[]
-#define AIO__PUT_NAME(o, table, i) aio__put(o, (i) < sizeof(table) / sizeof *(table) ? (table)[i] : "?")
+#define AIO__NAMES(table) static const char table[]
+#define AIO__NAME_BYTE(p) (*(p))
 #endif
-AIO__NAMES(aio__trace_kinds, 8) = {
-    "name", "spawn", "step", "stepped", "suspend", "wake", "cancel", "enter",
-    "leave", "fire", "cleanup", "end", "idle", "awake", "grow", "full"};
-AIO__NAMES(aio__trace_details, 10) = {
-    "-", "sleep", "task", "event", "lock", "semaphore", "condition", "queue", "io", "yield",
-    "wait", "gather", "group", "nothing", "timer", "done", "set", "granted", "cancel", "io",
-    "closed", "call", "deadline", "group", "wait_for", "gather", "owner", "run",
-    "timeout", "shielded", "group", "block", "wait"};
+AIO__NAMES(aio__trace_kinds) = "name\0spawn\0step\0stepped\0suspend\0wake\0cancel\0enter\0"
+                               "leave\0fire\0cleanup\0end\0idle\0awake\0grow\0full";
+AIO__NAMES(aio__trace_details) = "-\0sleep\0task\0event\0lock\0semaphore\0condition\0queue\0io\0yield\0"
+                                 "wait\0gather\0group\0nothing\0timer\0done\0set\0granted\0cancel\0io\0"
+                                 "closed\0call\0deadline\0group\0wait_for\0gather\0owner\0run\0"
+                                 "timeout\0shielded\0group\0block\0wait";
+
+/* Name i of a table of `size` bytes (its sizeof), "?" beyond its last. */
+static void aio__put_name(aio__text *o, const char *names, size_t size, unsigned i) {
+    const char *end = names + size;
+    char c;
+    for (; i && names < end; names++)
+        if (AIO__NAME_BYTE(names) == 0) i--;
+    if (names == end) {
+        aio__put(o, "?");
+        return;
+    }
+    for (; (c = AIO__NAME_BYTE(names)) != 0; names++) aio__put_char(o, c);
+}
+#define AIO__PUT_NAME(o, table, i) aio__put_name(o, table, sizeof table, i)
 
 AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t size) {
     aio__text o;
@@ -15620,7 +15633,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     o.buf = buf;
     o.size = size;
     o.len = 0;
-    aio__put_unsigned(&o, (uint64_t)rec->when, 10, "");
+    aio__put_unsigned(&o, (aio__number)rec->when, 10, "");
     aio__put(&o, " ");
     AIO__PUT_NAME(&o, aio__trace_kinds, rec->kind);
     aio__put_id(&o, rec->task);
@@ -15636,9 +15649,9 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
         if ((aio_time)v == AIO_NEVER)
             aio__put(&o, " -1"); /* none, whatever the width of time */
         else
-            aio__put_unsigned(&o, (uint64_t)(aio_time)v, 10, " ");
+            aio__put_unsigned(&o, (aio__number)(aio_time)v, 10, " ");
     } else {
-        aio__put_unsigned(&o, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 10, v < 0 ? " -" : " ");
+        aio__put_unsigned(&o, v < 0 ? 0u - (aio__number)v : (aio__number)v, 10, v < 0 ? " -" : " ");
     }
     if (size) buf[o.len < size ? o.len : size - 1] = 0;
     return o.len;
@@ -15654,7 +15667,7 @@ AIO_API void aio_recorder_dump(const aio_recorder *r, void (*line)(void *ctx, co
     o.len = 0;
     aio__put_unsigned(&o, AIO_TICKS_PER_SEC, 10, "aio-trace 1 ticks_per_sec=");
     if (AIO__WRAPS) /* the times wrap: the tool unwraps them */
-        aio__put_unsigned(&o, (uint64_t)sizeof(aio_time) * CHAR_BIT, 10, " time_bits=");
+        aio__put_unsigned(&o, (aio__number)sizeof(aio_time) * CHAR_BIT, 10, " time_bits=");
     text[o.len] = 0;
     line(ctx, text);
     if (r->lost) {
