@@ -692,11 +692,15 @@ struct aio_timeout {
     aio_time deadline;   /* absolute; AIO_NEVER = none */
     uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches, */
     uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
+    uint16_t landing;    /* resume point that unwinds out of the block (a frame's lc) */
     uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
-    uint32_t landing;    /* resume point that unwinds out of the block */
     uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
     aio_status saved_rc; /* the frame's status at entry, restored when caught */
+    union {              /* a holding block's: what it holds, its argument read once */
+        struct aio_lock *a_lock;
+        struct aio_semaphore *a_semaphore;
+    } held;
 };
 
 /* One task of the collection given to AIO_WAIT / AIO_GATHER: set `task`, the
@@ -2215,18 +2219,24 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * aio_timeout_status(sc) is AIO_OK (the body ran) or AIO_ETIMEDOUT (the lock
  * did not come within `d`: the body did not run). `d` bounds the wait for the
  * lock only; put the body's own deadline in an AIO_TIMEOUT inside or around.
- * Do not release the lock yourself inside: the block's end does.
+ * Do not release the lock yourself inside: the block's end does. `lock` is
+ * read once, as the block begins (kept in `sc`): the lock released is the one
+ * taken, whatever the body does to what the argument reads (s->locks[s->i]).
  *     AIO_WITH_LOCK(t, &s->held, &s->lock, AIO_SEC(1)) { ...awaits... }
  *     if (aio_timeout_status(&s->held) == AIO_ETIMEDOUT) ...  */
 #define AIO_WITH_LOCK(t, sc, lock, d)                                          \
-    AIO__HOLD(t, sc, aio__acquire_start((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL, (d)), \
-              aio__acquire_poll((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL), \
-              aio_lock_release(lock), AIO__LABEL, AIO__LABEL)
+    AIO__HOLD(t, sc, (sc)->held.a_lock = (lock),                               \
+              aio__acquire_start((t), aio__f, &(sc)->held.a_lock->waiters, &(sc)->held.a_lock->locked, NULL, (d)), \
+              aio__acquire_poll((t), aio__f, &(sc)->held.a_lock->waiters, &(sc)->held.a_lock->locked, NULL), \
+              aio_lock_release((sc)->held.a_lock), AIO__LABEL, AIO__LABEL)
 /* `async with sem:`: the same with one permit of a semaphore. */
 #define AIO_WITH_SEMAPHORE(t, sc, sem, d)                                      \
-    AIO__HOLD(t, sc, aio__acquire_start((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed, (d)), \
-              aio__acquire_poll((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed), \
-              aio_semaphore_release(sem), AIO__LABEL, AIO__LABEL)
+    AIO__HOLD(t, sc, (sc)->held.a_semaphore = (sem),                           \
+              aio__acquire_start((t), aio__f, &(sc)->held.a_semaphore->waiters, &(sc)->held.a_semaphore->value, \
+                                 &(sc)->held.a_semaphore->handed, (d)),        \
+              aio__acquire_poll((t), aio__f, &(sc)->held.a_semaphore->waiters, &(sc)->held.a_semaphore->value, \
+                                &(sc)->held.a_semaphore->handed),              \
+              aio_semaphore_release((sc)->held.a_semaphore), AIO__LABEL, AIO__LABEL)
 /* `async with cond:`: the same with the condition's lock (AIO_COND_WAIT
  * inside gives it up while it waits and holds it again when it returns or
  * unwinds, so the block's end always has it to release). */
@@ -2661,19 +2671,21 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
                     goto aio__unwind;                                          \
                 } else
 
-/* A block that holds something (AIO_WITH_LOCK, ...): the acquire is an await
- * (`start`, `poll`, resume point n) in a loop of its own that goes round
- * while sc is idle; then a scope with no deadline, whose end and landing
- * (m) run `release` once it has closed. A timed-out acquire leaves sc
- * closed with that status, and the body is not run. (aio__r is assigned on
- * every way to the loop's test, as after any resume: `make lint-coroutines`
- * follows the loop round.) */
-#define AIO__HOLD(t, sc, start, poll, release, n, m) AIO__HOLD_(t, sc, start, poll, release, n, m)
-#define AIO__HOLD_(t, sc, start, poll, release, n, m)                          \
+/* A block that holds something (AIO_WITH_LOCK, ...): `keep` stores what it
+ * holds in sc->held, its argument evaluated once (a body that changes what
+ * the argument reads still has the one it took released); the acquire is an
+ * await (`start`, `poll`, resume point n, both reading sc->held) in a loop
+ * of its own that goes round while sc is idle; then a scope with no
+ * deadline, whose end and landing (m) run `release` once it has closed. A
+ * timed-out acquire leaves sc closed with that status, and the body is not
+ * run. (aio__r is assigned on every way to the loop's test, as after any
+ * resume: `make lint-coroutines` follows the loop round.) */
+#define AIO__HOLD(t, sc, keep, start, poll, release, n, m) AIO__HOLD_(t, sc, keep, start, poll, release, n, m)
+#define AIO__HOLD_(t, sc, keep, start, poll, release, n, m)                    \
     if (aio__hold_check((t), aio__f, (sc)) != AIO_OK)                          \
         goto aio__unwind;                                                      \
     else                                                                       \
-        for (aio__f->lc = AIO__LC(n), aio__r = (start); aio__hold_pending(sc);) \
+        for (aio__f->lc = AIO__LC(n), (void)(keep), aio__r = (start); aio__hold_pending(sc);) \
             if (aio__r <= AIO__RAISE)                                          \
                 goto aio__special;                                             \
             else if (0) {                                                      \
@@ -2805,11 +2817,6 @@ AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
-AIO_API int aio__hold_pending(const aio_timeout *sc);
-AIO_API aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
-                                   uint32_t landing);
-AIO_API int aio__try_outer(aio_task *t, aio_timeout *sc);
-AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);
 AIO_API aio_status aio__suspended(aio_task *t);
 AIO_API void aio__not_suspended(aio_task *t);
@@ -2995,6 +3002,45 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
     return aio__join_poll(t, f, child, shield);
 }
 
+/* Blocks that hold (AIO_WITH_LOCK, ...) and try blocks are scopes with no
+ * deadline of their own, their landings releasing or cleaning up; their
+ * steps are inline too, in the bodies that open one, so that a program that
+ * opens none carries none of them in any build (one linked without
+ * --gc-sections as well). Only the refusal of a bad scope is a call
+ * (aio__hold_check). */
+enum { /* scope states (an aio_timeout's state) */
+    AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
+};
+
+/* 1 while the holding block's acquire goes on. */
+static inline int aio__hold_pending(const aio_timeout *sc) { return sc->state == AIO__S_IDLE; }
+
+/* The acquire ended with `acquired`: AIO_OK opens the block (a scope with no
+ * deadline); anything else (AIO_ETIMEDOUT) is the block's status, and the
+ * body is not run. */
+static inline aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
+                                         uint32_t landing) {
+    if (acquired != AIO_OK) {
+        sc->status = acquired;
+        sc->state = AIO__S_DONE;
+        return acquired;
+    }
+    return aio__scope_enter(t, f, sc, AIO_NEVER, AIO__ENTER_RELATIVE, landing); /* (sc checked) */
+}
+
+/* A try block's hidden loop: enter once, close when the body ended or was
+ * left; one its landing closed is over. */
+static inline int aio__try_outer(aio_task *t, aio_timeout *sc) {
+    return sc->state != AIO__S_DONE && aio__scope_outer(t, sc);
+}
+
+/* A try block unwound through: closed, marked so that its cleanup passes the
+ * unwinding on (unless a deadline given to it by aio_timeout_reschedule
+ * fired: then, as any block, it ends with AIO_ETIMEDOUT). */
+static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
+    if (!aio__scope_land(t, f, sc)) sc->status = AIO__RAISE;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -3177,9 +3223,6 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 extern "C" {
 #endif
 
-enum { /* scope states */
-    AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
-};
 enum { /* scope flags */
     AIO__S_EXPIRED = 1,     /* cancelled: deadline noticed, or group aborted */
     AIO__S_SAVED_OVERRIDE = 2,
@@ -5136,7 +5179,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->frame = f;
     sc->deadline = deadline;
     sc->seq = t->loop->seq++;
-    sc->landing = landing;
+    sc->landing = (uint16_t)landing; /* (AIO__LC: at most AIO__LC_LAST) */
     sc->epoch = 0;
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
@@ -5189,11 +5232,9 @@ AIO_API int aio__scope_due(const aio_timeout *sc) {
     return aio__due(sc->deadline, aio__now(sc->task->loop));
 }
 
-/* Blocks that hold (AIO_WITH_LOCK, ...) and try blocks: scopes with no
- * deadline, their landings releasing or cleaning up.
- *
- * Before a holding block's acquire: sc must be given and not open (else the
- * task raises AIO_EINVAL); it is made idle, so the acquire's loop runs. */
+/* Before a holding block's acquire (its other steps are inline: the
+ * fast paths): sc must be given and not open (else the task raises
+ * AIO_EINVAL); it is made idle, so the acquire's loop runs. */
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
     if (!sc) {
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_*: the scope pointer is NULL"));
@@ -5207,36 +5248,6 @@ AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
     sc->flags = 0;
     sc->status = AIO_OK;
     return AIO_OK;
-}
-
-/* 1 while the holding block's acquire goes on. */
-AIO_API int aio__hold_pending(const aio_timeout *sc) { return sc->state == AIO__S_IDLE; }
-
-/* The acquire ended with `acquired`: AIO_OK opens the block (a scope with no
- * deadline); anything else (AIO_ETIMEDOUT) is the block's status, and the
- * body is not run. */
-AIO_API aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
-                                   uint32_t landing) {
-    if (acquired != AIO_OK) {
-        sc->status = acquired;
-        sc->state = AIO__S_DONE;
-        return acquired;
-    }
-    return aio__scope_enter(t, f, sc, AIO_NEVER, AIO__ENTER_RELATIVE, landing); /* (sc checked) */
-}
-
-/* A try block's hidden loop: enter once, close when the body ended or was
- * left; one its landing closed is over. */
-AIO_API int aio__try_outer(aio_task *t, aio_timeout *sc) {
-    if (sc->state == AIO__S_DONE) return 0;
-    return aio__scope_outer(t, sc);
-}
-
-/* A try block unwound through: closed, marked so that its cleanup passes the
- * unwinding on (unless a deadline given to it by aio_timeout_reschedule
- * fired: then, as any block, it ends with AIO_ETIMEDOUT). */
-AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
-    if (!aio__scope_land(t, f, sc)) sc->status = AIO__RAISE;
 }
 
 /* AIO_LEAVE in a debug build: sc must be the innermost open block. */
