@@ -626,44 +626,54 @@ static aio_status read_once_two(aio_task *t) {
         CHECK_EQ(aio_semaphore_value(&R.sem[1]), 1);                           \
     } while (0)
 
-/* One block of each kind, each on a loop of its own (its clock from 0):
- * run as `fn` from `main_task`, it traces `want` and gives everything back. */
-static void read_once_runs(aio_time outer, aio_task *main_task, aio_task_fn fn, const char *want) {
-    int kind, k;
-    for (kind = K_LOCK; kind <= K_COND; kind++) {
-        aio_loop loop;
-        memset(&R, 0, sizeof R);
-        memset(RW, 0, sizeof RW);
-        for (k = 0; k < 2; k++) {
-            aio_semaphore_init(&R.sem[k], 1, 1);
-            aio_condition_init(&R.cond[k], &R.lock[k]);
-            RW[k].id = k;
-            RW[k].kind = kind;
-            RW[k].outer = outer;
-        }
-        test_loop(&loop);
-        test_trace[0] = 0;
-        CHECK_EQ(test_run(&loop, main_task, fn), AIO_OK);
-        CHECK_STR(test_trace, want);
-        CHECK_EQ(R.i, 1);
-        CHECK_ALL_GIVEN_BACK();
-        CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+/* A block of that kind on a loop of its own (its clock from 0), run as
+ * `fn` from `main_task`: R.i changed, everything given back (test_trace
+ * says what ran when). */
+static void read_once_run(int kind, aio_time outer, aio_task *main_task, aio_task_fn fn) {
+    aio_loop loop;
+    int k;
+    memset(&R, 0, sizeof R);
+    memset(RW, 0, sizeof RW);
+    for (k = 0; k < 2; k++) {
+        aio_semaphore_init(&R.sem[k], 1, 1);
+        aio_condition_init(&R.cond[k], &R.lock[k]);
+        RW[k].id = k;
+        RW[k].kind = kind;
+        RW[k].outer = outer;
     }
+    test_loop(&loop);
+    test_trace[0] = 0;
+    CHECK_EQ(test_run(&loop, main_task, fn), AIO_OK);
+    CHECK_EQ(R.i, 1);
+    CHECK_ALL_GIVEN_BACK();
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
 static void test_holds_argument_read_once_at_the_end(void) {
-    read_once_runs(0, &RW[0].task, read_once, "s0+@0 s0-0@10 ");
+    int kind;
+    for (kind = K_LOCK; kind <= K_COND; kind++) {
+        read_once_run(kind, 0, &RW[0].task, read_once);
+        CHECK_STR(test_trace, "s0+@0 s0-0@10 ");
+    }
 }
 
 /* Cut at 7 ms by the deadline around it: its landing gives it back. */
 static void test_holds_argument_read_once_at_the_landing(void) {
-    read_once_runs(AIO_MS(7), &RW[0].task, read_once, "s0+@0 s0-0@7 ");
+    int kind;
+    for (kind = K_LOCK; kind <= K_COND; kind++) {
+        read_once_run(kind, AIO_MS(7), &RW[0].task, read_once);
+        CHECK_STR(test_trace, "s0+@0 s0-0@7 ");
+    }
 }
 
 /* The second block waits for the first's (R.i 0 when it began), which the
  * first hands on at 10 ms, R.i 1 by then: the second holds that one. */
 static void test_holds_argument_read_once_after_a_wait(void) {
-    read_once_runs(0, &H.task, read_once_two, "s0+@0 s0-0@10 s1+@10 s1-0@20 ");
+    int kind;
+    for (kind = K_LOCK; kind <= K_COND; kind++) {
+        read_once_run(kind, 0, &H.task, read_once_two);
+        CHECK_STR(test_trace, "s0+@0 s0-0@10 s1+@10 s1-0@20 ");
+    }
 }
 
 /* ----------------------------------------------------------------- misuse */
