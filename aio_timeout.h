@@ -372,6 +372,7 @@
  * 64-bit nanoseconds. Or set AIO_TIME_TYPE, AIO_STIME_TYPE (its signed twin)
  * and AIO_TICKS_PER_SEC yourself. */
 #if defined(AIO_TIME_32) && !defined(AIO_TIME_TYPE)
+#define AIO__TIME_BITS_32 1 /* (for #if: the text form's numbers) */
 #define AIO_TIME_TYPE uint32_t
 #define AIO_STIME_TYPE int32_t
 #ifndef AIO_TICKS_PER_SEC
@@ -692,11 +693,15 @@ struct aio_timeout {
     aio_time deadline;   /* absolute; AIO_NEVER = none */
     uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches, */
     uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
+    uint16_t landing;    /* resume point that unwinds out of the block (a frame's lc) */
     uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
-    uint32_t landing;    /* resume point that unwinds out of the block */
     uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
     aio_status saved_rc; /* the frame's status at entry, restored when caught */
+    union {              /* a holding block's: what it holds, its argument read once */
+        struct aio_lock *a_lock;
+        struct aio_semaphore *a_semaphore;
+    } held;
 };
 
 /* One task of the collection given to AIO_WAIT / AIO_GATHER: set `task`, the
@@ -2215,18 +2220,24 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * aio_timeout_status(sc) is AIO_OK (the body ran) or AIO_ETIMEDOUT (the lock
  * did not come within `d`: the body did not run). `d` bounds the wait for the
  * lock only; put the body's own deadline in an AIO_TIMEOUT inside or around.
- * Do not release the lock yourself inside: the block's end does.
+ * Do not release the lock yourself inside: the block's end does. `lock` is
+ * read once, as the block begins (kept in `sc`): the lock released is the one
+ * taken, whatever the body does to what the argument reads (s->locks[s->i]).
  *     AIO_WITH_LOCK(t, &s->held, &s->lock, AIO_SEC(1)) { ...awaits... }
  *     if (aio_timeout_status(&s->held) == AIO_ETIMEDOUT) ...  */
 #define AIO_WITH_LOCK(t, sc, lock, d)                                          \
-    AIO__HOLD(t, sc, aio__acquire_start((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL, (d)), \
-              aio__acquire_poll((t), aio__f, &(lock)->waiters, &(lock)->locked, NULL), \
-              aio_lock_release(lock), AIO__LABEL, AIO__LABEL)
+    AIO__HOLD(t, sc, (sc)->held.a_lock = (lock),                               \
+              aio__acquire_start((t), aio__f, &(sc)->held.a_lock->waiters, &(sc)->held.a_lock->locked, NULL, (d)), \
+              aio__acquire_poll((t), aio__f, &(sc)->held.a_lock->waiters, &(sc)->held.a_lock->locked, NULL), \
+              aio_lock_release((sc)->held.a_lock), AIO__LABEL, AIO__LABEL)
 /* `async with sem:`: the same with one permit of a semaphore. */
 #define AIO_WITH_SEMAPHORE(t, sc, sem, d)                                      \
-    AIO__HOLD(t, sc, aio__acquire_start((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed, (d)), \
-              aio__acquire_poll((t), aio__f, &(sem)->waiters, &(sem)->value, &(sem)->handed), \
-              aio_semaphore_release(sem), AIO__LABEL, AIO__LABEL)
+    AIO__HOLD(t, sc, (sc)->held.a_semaphore = (sem),                           \
+              aio__acquire_start((t), aio__f, &(sc)->held.a_semaphore->waiters, &(sc)->held.a_semaphore->value, \
+                                 &(sc)->held.a_semaphore->handed, (d)),        \
+              aio__acquire_poll((t), aio__f, &(sc)->held.a_semaphore->waiters, &(sc)->held.a_semaphore->value, \
+                                &(sc)->held.a_semaphore->handed),              \
+              aio_semaphore_release((sc)->held.a_semaphore), AIO__LABEL, AIO__LABEL)
 /* `async with cond:`: the same with the condition's lock (AIO_COND_WAIT
  * inside gives it up while it waits and holds it again when it returns or
  * unwinds, so the block's end always has it to release). */
@@ -2661,19 +2672,21 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
                     goto aio__unwind;                                          \
                 } else
 
-/* A block that holds something (AIO_WITH_LOCK, ...): the acquire is an await
- * (`start`, `poll`, resume point n) in a loop of its own that goes round
- * while sc is idle; then a scope with no deadline, whose end and landing
- * (m) run `release` once it has closed. A timed-out acquire leaves sc
- * closed with that status, and the body is not run. (aio__r is assigned on
- * every way to the loop's test, as after any resume: `make lint-coroutines`
- * follows the loop round.) */
-#define AIO__HOLD(t, sc, start, poll, release, n, m) AIO__HOLD_(t, sc, start, poll, release, n, m)
-#define AIO__HOLD_(t, sc, start, poll, release, n, m)                          \
+/* A block that holds something (AIO_WITH_LOCK, ...): `keep` stores what it
+ * holds in sc->held, its argument evaluated once (a body that changes what
+ * the argument reads still has the one it took released); the acquire is an
+ * await (`start`, `poll`, resume point n, both reading sc->held) in a loop
+ * of its own that goes round while sc is idle; then a scope with no
+ * deadline, whose end and landing (m) run `release` once it has closed. A
+ * timed-out acquire leaves sc closed with that status, and the body is not
+ * run. (aio__r is assigned on every way to the loop's test, as after any
+ * resume: `make lint-coroutines` follows the loop round.) */
+#define AIO__HOLD(t, sc, keep, start, poll, release, n, m) AIO__HOLD_(t, sc, keep, start, poll, release, n, m)
+#define AIO__HOLD_(t, sc, keep, start, poll, release, n, m)                    \
     if (aio__hold_check((t), aio__f, (sc)) != AIO_OK)                          \
         goto aio__unwind;                                                      \
     else                                                                       \
-        for (aio__f->lc = AIO__LC(n), aio__r = (start); aio__hold_pending(sc);) \
+        for (aio__f->lc = AIO__LC(n), (void)(keep), aio__r = (start); aio__hold_pending(sc);) \
             if (aio__r <= AIO__RAISE)                                          \
                 goto aio__special;                                             \
             else if (0) {                                                      \
@@ -2805,11 +2818,6 @@ AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
-AIO_API int aio__hold_pending(const aio_timeout *sc);
-AIO_API aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
-                                   uint32_t landing);
-AIO_API int aio__try_outer(aio_task *t, aio_timeout *sc);
-AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);
 AIO_API aio_status aio__suspended(aio_task *t);
 AIO_API void aio__not_suspended(aio_task *t);
@@ -2995,6 +3003,45 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
     return aio__join_poll(t, f, child, shield);
 }
 
+/* Blocks that hold (AIO_WITH_LOCK, ...) and try blocks are scopes with no
+ * deadline of their own, their landings releasing or cleaning up; their
+ * steps are inline too, in the bodies that open one, so that a program that
+ * opens none carries none of them in any build (one linked without
+ * --gc-sections as well). Only the refusal of a bad scope is a call
+ * (aio__hold_check). */
+enum { /* scope states (an aio_timeout's state) */
+    AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
+};
+
+/* 1 while the holding block's acquire goes on. */
+static inline int aio__hold_pending(const aio_timeout *sc) { return sc->state == AIO__S_IDLE; }
+
+/* The acquire ended with `acquired`: AIO_OK opens the block (a scope with no
+ * deadline); anything else (AIO_ETIMEDOUT) is the block's status, and the
+ * body is not run. */
+static inline aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
+                                         uint32_t landing) {
+    if (acquired != AIO_OK) {
+        sc->status = acquired;
+        sc->state = AIO__S_DONE;
+        return acquired;
+    }
+    return aio__scope_enter(t, f, sc, AIO_NEVER, AIO__ENTER_RELATIVE, landing); /* (sc checked) */
+}
+
+/* A try block's hidden loop: enter once, close when the body ended or was
+ * left; one its landing closed is over. */
+static inline int aio__try_outer(aio_task *t, aio_timeout *sc) {
+    return sc->state != AIO__S_DONE && aio__scope_outer(t, sc);
+}
+
+/* A try block unwound through: closed, marked so that its cleanup passes the
+ * unwinding on (unless a deadline given to it by aio_timeout_reschedule
+ * fired: then, as any block, it ends with AIO_ETIMEDOUT). */
+static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
+    if (!aio__scope_land(t, f, sc)) sc->status = AIO__RAISE;
+}
+
 #ifdef __cplusplus
 }
 #endif
@@ -3177,9 +3224,6 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 extern "C" {
 #endif
 
-enum { /* scope states */
-    AIO__S_IDLE = 0, AIO__S_ENTERED, AIO__S_FIRST, AIO__S_BODY, AIO__S_DONE
-};
 enum { /* scope flags */
     AIO__S_EXPIRED = 1,     /* cancelled: deadline noticed, or group aborted */
     AIO__S_SAVED_OVERRIDE = 2,
@@ -3398,7 +3442,13 @@ AIO_API aio_time aio_seconds(double s) {
     return whole >= half ? AIO_NEVER : whole; /* rounded up to half the range: too large */
 }
 
-AIO_API double aio_to_seconds(aio_time ticks) { return (double)ticks / AIO_TICKS_PER_SEC; }
+/* Whole seconds and the ticks left, each exact as a double, the rest scaled by
+ * a product: a floating division is a library routine of its own on a chip
+ * without one (an AVR's is 228 bytes) that nothing else here needs. */
+AIO_API double aio_to_seconds(aio_time ticks) {
+    aio_time whole = ticks / AIO_TICKS_PER_SEC;
+    return (double)whole + (double)(ticks % AIO_TICKS_PER_SEC) * (1.0 / AIO_TICKS_PER_SEC);
+}
 
 /* Wrap-safe order: a is before b. */
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
@@ -5131,7 +5181,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->frame = f;
     sc->deadline = deadline;
     sc->seq = t->loop->seq++;
-    sc->landing = landing;
+    sc->landing = (uint16_t)landing; /* (AIO__LC: at most AIO__LC_LAST) */
     sc->epoch = 0;
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
@@ -5184,11 +5234,9 @@ AIO_API int aio__scope_due(const aio_timeout *sc) {
     return aio__due(sc->deadline, aio__now(sc->task->loop));
 }
 
-/* Blocks that hold (AIO_WITH_LOCK, ...) and try blocks: scopes with no
- * deadline, their landings releasing or cleaning up.
- *
- * Before a holding block's acquire: sc must be given and not open (else the
- * task raises AIO_EINVAL); it is made idle, so the acquire's loop runs. */
+/* Before a holding block's acquire (its other steps are inline: the
+ * fast paths): sc must be given and not open (else the task raises
+ * AIO_EINVAL); it is made idle, so the acquire's loop runs. */
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
     if (!sc) {
         aio__set_status(t, f, aio__misuse(AIO_EINVAL, "AIO_WITH_*: the scope pointer is NULL"));
@@ -5202,36 +5250,6 @@ AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc) {
     sc->flags = 0;
     sc->status = AIO_OK;
     return AIO_OK;
-}
-
-/* 1 while the holding block's acquire goes on. */
-AIO_API int aio__hold_pending(const aio_timeout *sc) { return sc->state == AIO__S_IDLE; }
-
-/* The acquire ended with `acquired`: AIO_OK opens the block (a scope with no
- * deadline); anything else (AIO_ETIMEDOUT) is the block's status, and the
- * body is not run. */
-AIO_API aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_status acquired,
-                                   uint32_t landing) {
-    if (acquired != AIO_OK) {
-        sc->status = acquired;
-        sc->state = AIO__S_DONE;
-        return acquired;
-    }
-    return aio__scope_enter(t, f, sc, AIO_NEVER, AIO__ENTER_RELATIVE, landing); /* (sc checked) */
-}
-
-/* A try block's hidden loop: enter once, close when the body ended or was
- * left; one its landing closed is over. */
-AIO_API int aio__try_outer(aio_task *t, aio_timeout *sc) {
-    if (sc->state == AIO__S_DONE) return 0;
-    return aio__scope_outer(t, sc);
-}
-
-/* A try block unwound through: closed, marked so that its cleanup passes the
- * unwinding on (unless a deadline given to it by aio_timeout_reschedule
- * fired: then, as any block, it ends with AIO_ETIMEDOUT). */
-AIO_API void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
-    if (!aio__scope_land(t, f, sc)) sc->status = AIO__RAISE;
 }
 
 /* AIO_LEAVE in a debug build: sc must be the innermost open block. */
@@ -5946,8 +5964,9 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
         t->flags &= (uint16_t)~AIO__T_GRANTED;
         if (handed)
             --*handed; /* the permit is its own now */
-        else
-            *count = AIO__LOCK_HELD;
+        else /* (count and handed are fields of one lock or semaphore, which a holding block
+                reads from its scope on resuming: the analyzer cannot know it is there) */
+            *count = AIO__LOCK_HELD; /* NOLINT(clang-analyzer-core.NullDereference) */
         if (aio__checkpoint(t) < 0) { /* cancelled before it could use it: pass it on */
             aio__release(waiters, count, handed, 0);
             return aio__raise(t, f, AIO_ECANCELED);
@@ -6552,8 +6571,10 @@ static int aio__sysio_looked(aio_loop *L);
 static void aio__sysio_idles(aio_loop *L);
 #endif
 
+#ifdef AIO__SOCKETS
 /* The listeners paused out of descriptors are tried again (reported
- * readable, so that their accepts try) once io->paused_until has come. */
+ * readable, so that their accepts try) once io->paused_until has come.
+ * (Only the library's accept pauses: a build without sockets has none.) */
 static void aio__io_unpause(aio_loop *L) {
     aio_io *io = L->io;
     uint32_t fd;
@@ -6565,6 +6586,9 @@ static void aio__io_unpause(aio_loop *L) {
         aio_io_ready(L, (int)fd, AIO_READABLE);
     }
 }
+#else
+#define aio__io_unpause(L) ((void)0)
+#endif
 
 /* Whether the turn's look at the descriptors is an idle wait's own: on the
  * system's port, in aio_run, the wait just before (aio__sysio_looked). */
@@ -6605,10 +6629,10 @@ static int aio__io_events(aio_loop *L, int op) {
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
+    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
+        deadline = L->io->paused_until; /* (the accepts paused try again then) */
 #endif
     (void)ctx;
-    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
-        deadline = L->io->paused_until;
     L->io->wait(L->io, L, deadline); /* (detaching the port gives the idle hook back) */
 #ifdef AIO__SOCKETS
     if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
@@ -15546,12 +15570,26 @@ typedef struct aio__text {
     size_t size, len;
 } aio__text;
 
-static void aio__put(aio__text *o, const char *s) {
-    for (; *s; s++, o->len++)
-        if (o->len + 1 < o->size) o->buf[o->len] = *s;
+static void aio__put_char(aio__text *o, char c) {
+    if (o->len + 1 < o->size) o->buf[o->len] = c;
+    o->len++;
 }
 
-static void aio__put_unsigned(aio__text *o, uint64_t v, unsigned base, const char *prefix) {
+static void aio__put(aio__text *o, const char *s) {
+    for (; *s; s++) aio__put_char(o, *s);
+}
+
+/* The widest number a record holds (a time or value, a pointer): 32 bits
+ * where times and pointers are (a 64-bit division is a routine of its own
+ * on a small chip, an AVR's 162 bytes, and its arguments take twice the
+ * registers). */
+#if defined(AIO__TIME_BITS_32) && UINTPTR_MAX <= 0xffffffffu
+typedef uint32_t aio__number;
+#else
+typedef uint64_t aio__number;
+#endif
+
+static void aio__put_unsigned(aio__text *o, aio__number v, unsigned base, const char *prefix) {
     char digits[24];
     int n = 0;
     aio__put(o, prefix);
@@ -15559,12 +15597,7 @@ static void aio__put_unsigned(aio__text *o, uint64_t v, unsigned base, const cha
         digits[n++] = "0123456789abcdef"[v % base];
         v /= base;
     } while (v);
-    while (n) {
-        char c[2];
-        c[0] = digits[--n];
-        c[1] = 0;
-        aio__put(o, c);
-    }
+    while (n) aio__put_char(o, digits[--n]);
 }
 
 /* A task's label as one word (aio_trace_name): `%`, spaces, control
@@ -15575,18 +15608,15 @@ static void aio__put_label(aio__text *o, const char *s) {
     if (!s || !*s) s = "-"; /* (not from aio_trace_name, which refuses it) */
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        char e[4];
         size_t w = c > ' ' && c < 0x7f && c != '%' ? 1u : 3u;
         if (n + w > 40u) return;
-        e[0] = (char)c;
-        e[1] = 0;
-        if (w == 3u) {
-            e[0] = '%';
-            e[1] = "0123456789ABCDEF"[c >> 4];
-            e[2] = "0123456789ABCDEF"[c & 15u];
-            e[3] = 0;
+        if (w == 1u) {
+            aio__put_char(o, (char)c);
+        } else {
+            aio__put_char(o, '%');
+            aio__put_char(o, "0123456789ABCDEF"[c >> 4]);
+            aio__put_char(o, "0123456789ABCDEF"[c & 15u]);
         }
-        aio__put(o, e);
         n += w;
     }
 }
@@ -15595,35 +15625,41 @@ static void aio__put_id(aio__text *o, const void *p) {
     if (!p)
         aio__put(o, " -");
     else
-        aio__put_unsigned(o, (uint64_t)(uintptr_t)p, 16, " 0x");
+        aio__put_unsigned(o, (aio__number)(uintptr_t)p, 16, " 0x");
 }
 
-/* The names of the kinds and details. On an AVR they stay in flash (its
- * string literals are data, which avr-libc copies to RAM): there a table is
- * rows of `width` characters in program memory (a name fills at most all
- * of its row), read by aio__put_P. */
+/* The names of the kinds and details: each table one string, its names
+ * ended by NULs, the i-th found by counting them (smaller than a table of
+ * pointers and its strings). On an AVR the strings stay in flash (its string
+ * literals are data, which avr-libc copies to RAM), read a byte at a time. */
 #ifdef __AVR__
 #include <avr/pgmspace.h>
-#define AIO__NAMES(table, width) static const char table[][width] PROGMEM
-static void aio__put_P(aio__text *o, const char *s, size_t width) {
-    char c;
-    for (; width && (c = (char)pgm_read_byte(s)) != 0; s++, width--, o->len++)
-        if (o->len + 1 < o->size) o->buf[o->len] = c;
-}
-#define AIO__PUT_NAME(o, table, i) \
-    ((i) < sizeof(table) / sizeof *(table) ? aio__put_P(o, (table)[i], sizeof *(table)) : aio__put(o, "?"))
+#define AIO__NAMES(table) static const char table[] PROGMEM
+#define AIO__NAME_BYTE(p) ((char)pgm_read_byte(p))
 #else
-#define AIO__NAMES(table, width) static const char *const table[]
-#define AIO__PUT_NAME(o, table, i) aio__put(o, (i) < sizeof(table) / sizeof *(table) ? (table)[i] : "?")
+#define AIO__NAMES(table) static const char table[]
+#define AIO__NAME_BYTE(p) (*(p))
 #endif
-AIO__NAMES(aio__trace_kinds, 8) = {
-    "name", "spawn", "step", "stepped", "suspend", "wake", "cancel", "enter",
-    "leave", "fire", "cleanup", "end", "idle", "awake", "grow", "full"};
-AIO__NAMES(aio__trace_details, 10) = {
-    "-", "sleep", "task", "event", "lock", "semaphore", "condition", "queue", "io", "yield",
-    "wait", "gather", "group", "nothing", "timer", "done", "set", "granted", "cancel", "io",
-    "closed", "call", "deadline", "group", "wait_for", "gather", "owner", "run",
-    "timeout", "shielded", "group", "block", "wait"};
+AIO__NAMES(aio__trace_kinds) = "name\0spawn\0step\0stepped\0suspend\0wake\0cancel\0enter\0"
+                               "leave\0fire\0cleanup\0end\0idle\0awake\0grow\0full";
+AIO__NAMES(aio__trace_details) = "-\0sleep\0task\0event\0lock\0semaphore\0condition\0queue\0io\0yield\0"
+                                 "wait\0gather\0group\0nothing\0timer\0done\0set\0granted\0cancel\0io\0"
+                                 "closed\0call\0deadline\0group\0wait_for\0gather\0owner\0run\0"
+                                 "timeout\0shielded\0group\0block\0wait";
+
+/* Name i of a table of `size` bytes (its sizeof), "?" beyond its last. */
+static void aio__put_name(aio__text *o, const char *names, size_t size, unsigned i) {
+    const char *end = names + size;
+    char c;
+    for (; i && names < end; names++)
+        if (AIO__NAME_BYTE(names) == 0) i--;
+    if (names == end) {
+        aio__put(o, "?");
+        return;
+    }
+    for (; (c = AIO__NAME_BYTE(names)) != 0; names++) aio__put_char(o, c);
+}
+#define AIO__PUT_NAME(o, table, i) aio__put_name(o, table, sizeof(table), i)
 
 AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t size) {
     aio__text o;
@@ -15631,7 +15667,7 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
     o.buf = buf;
     o.size = size;
     o.len = 0;
-    aio__put_unsigned(&o, (uint64_t)rec->when, 10, "");
+    aio__put_unsigned(&o, (aio__number)rec->when, 10, "");
     aio__put(&o, " ");
     AIO__PUT_NAME(&o, aio__trace_kinds, rec->kind);
     aio__put_id(&o, rec->task);
@@ -15647,9 +15683,9 @@ AIO_API size_t aio_trace_format(const aio_trace_record *rec, char *buf, size_t s
         if ((aio_time)v == AIO_NEVER)
             aio__put(&o, " -1"); /* none, whatever the width of time */
         else
-            aio__put_unsigned(&o, (uint64_t)(aio_time)v, 10, " ");
+            aio__put_unsigned(&o, (aio__number)(aio_time)v, 10, " ");
     } else {
-        aio__put_unsigned(&o, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 10, v < 0 ? " -" : " ");
+        aio__put_unsigned(&o, v < 0 ? 0u - (aio__number)v : (aio__number)v, 10, v < 0 ? " -" : " ");
     }
     if (size) buf[o.len < size ? o.len : size - 1] = 0;
     return o.len;
@@ -15665,7 +15701,7 @@ AIO_API void aio_recorder_dump(const aio_recorder *r, void (*line)(void *ctx, co
     o.len = 0;
     aio__put_unsigned(&o, AIO_TICKS_PER_SEC, 10, "aio-trace 1 ticks_per_sec=");
     if (AIO__WRAPS) /* the times wrap: the tool unwraps them */
-        aio__put_unsigned(&o, (uint64_t)sizeof(aio_time) * CHAR_BIT, 10, " time_bits=");
+        aio__put_unsigned(&o, (aio__number)sizeof(aio_time) * CHAR_BIT, 10, " time_bits=");
     text[o.len] = 0;
     line(ctx, text);
     if (r->lost) {

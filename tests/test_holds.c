@@ -558,6 +558,124 @@ static void test_holds_try_own_deadline(void) {
     END_TEST();
 }
 
+/* --------------------------------------------- the argument is read once */
+
+/* Each block takes what it holds from an expression that reads R.i (the
+ * lock, semaphore or condition R.i of two): the body changes R.i after 5 ms,
+ * and what the block took is still what it gives back, at its end, at its
+ * landing (cut by an outer deadline), and after a wait for it (the acquire's
+ * resumption reads it too). */
+static struct {
+    aio_lock lock[2];
+    aio_semaphore sem[2];
+    aio_condition cond[2];
+    int i;
+} R;
+
+typedef struct {
+    aio_task task;
+    int id, kind;
+    aio_time outer;
+    aio_timeout to, held;
+} rw_t;
+static rw_t RW[2];
+
+#define READ_ONCE_BODY(t, w)                                                   \
+    trace("s%d+@%lld ", (w)->id, T_MS());                                      \
+    AIO_SLEEP(t, AIO_MS(5));                                                   \
+    R.i = 1;                                                                   \
+    AIO_SLEEP(t, AIO_MS(5))
+
+static aio_status read_once(aio_task *t) {
+    rw_t *w = AIO_SELF(t, rw_t);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &w->to, w->outer ? w->outer : AIO_NEVER) {
+        if (w->kind == K_LOCK) {
+            AIO_WITH_LOCK(t, &w->held, &R.lock[R.i], AIO_NEVER) {
+                READ_ONCE_BODY(t, w);
+            }
+        } else if (w->kind == K_SEM) {
+            AIO_WITH_SEMAPHORE(t, &w->held, &R.sem[R.i], AIO_NEVER) {
+                READ_ONCE_BODY(t, w);
+            }
+        } else {
+            AIO_WITH_CONDITION(t, &w->held, &R.cond[R.i], AIO_NEVER) {
+                READ_ONCE_BODY(t, w);
+            }
+        }
+    }
+    trace("s%d-%d@%lld ", w->id, aio_timeout_status(&w->held), T_MS());
+    AIO_END(t);
+}
+
+static aio_status read_once_two(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&RW[0].task, read_once), AIO_OK);
+    CHECK_EQ(aio_spawn(&RW[1].task, read_once), AIO_OK);
+    AIO_AWAIT(t, H.rc, &RW[0].task);
+    AIO_AWAIT(t, H.rc2, &RW[1].task);
+    AIO_END(t);
+}
+
+/* Both locks free and both permits back (a condition's block holds its lock). */
+#define CHECK_ALL_GIVEN_BACK()                                                 \
+    do {                                                                       \
+        CHECK_EQ(aio_lock_locked(&R.lock[0]), 0);                              \
+        CHECK_EQ(aio_lock_locked(&R.lock[1]), 0);                              \
+        CHECK_EQ(aio_semaphore_value(&R.sem[0]), 1);                           \
+        CHECK_EQ(aio_semaphore_value(&R.sem[1]), 1);                           \
+    } while (0)
+
+/* A block of that kind on a loop of its own (its clock from 0), run as
+ * `fn` from `main_task`: R.i changed, everything given back (test_trace
+ * says what ran when). */
+static void read_once_run(int kind, aio_time outer, aio_task *main_task, aio_task_fn fn) {
+    aio_loop loop;
+    int k;
+    memset(&R, 0, sizeof R);
+    memset(RW, 0, sizeof RW);
+    for (k = 0; k < 2; k++) {
+        aio_semaphore_init(&R.sem[k], 1, 1);
+        aio_condition_init(&R.cond[k], &R.lock[k]);
+        RW[k].id = k;
+        RW[k].kind = kind;
+        RW[k].outer = outer;
+    }
+    test_loop(&loop);
+    test_trace[0] = 0;
+    CHECK_EQ(test_run(&loop, main_task, fn), AIO_OK);
+    CHECK_EQ(R.i, 1);
+    CHECK_ALL_GIVEN_BACK();
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+static void test_holds_argument_read_once_at_the_end(void) {
+    int kind;
+    for (kind = K_LOCK; kind <= K_COND; kind++) {
+        read_once_run(kind, 0, &RW[0].task, read_once);
+        CHECK_STR(test_trace, "s0+@0 s0-0@10 ");
+    }
+}
+
+/* Cut at 7 ms by the deadline around it: its landing gives it back. */
+static void test_holds_argument_read_once_at_the_landing(void) {
+    int kind;
+    for (kind = K_LOCK; kind <= K_COND; kind++) {
+        read_once_run(kind, AIO_MS(7), &RW[0].task, read_once);
+        CHECK_STR(test_trace, "s0+@0 s0-0@7 ");
+    }
+}
+
+/* The second block waits for the first's (R.i 0 when it began), which the
+ * first hands on at 10 ms, R.i 1 by then: the second holds that one. */
+static void test_holds_argument_read_once_after_a_wait(void) {
+    int kind;
+    for (kind = K_LOCK; kind <= K_COND; kind++) {
+        read_once_run(kind, 0, &H.task, read_once_two);
+        CHECK_STR(test_trace, "s0+@0 s0-0@10 s1+@10 s1-0@20 ");
+    }
+}
+
 /* ----------------------------------------------------------------- misuse */
 
 typedef struct {
@@ -699,6 +817,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_holds_try_outer_deadline),
     TEST_ENTRY(test_holds_try_cancel),
     TEST_ENTRY(test_holds_try_own_deadline),
+    TEST_ENTRY(test_holds_argument_read_once_at_the_end),
+    TEST_ENTRY(test_holds_argument_read_once_at_the_landing),
+    TEST_ENTRY(test_holds_argument_read_once_after_a_wait),
     TEST_ENTRY(test_holds_misuse),
     TEST_ENTRY(test_holds_leave_names_the_wrong_block),
     TEST_ENTRY(test_holds_zero_timeout),

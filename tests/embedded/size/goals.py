@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """The size goals: each figure `make size` measured beside its goal and the
-ceiling CI holds it to (ceilings.txt: today's figure; lower it when a change
-makes the library smaller, never raise it without saying why).
+ceiling CI holds it to (ceilings.txt: today's figure, or a budget where it
+says so; lower it when a change makes the library smaller, never raise it
+without saying why).
 
 usage: goals.py [--check] NAME=VALUE ...   (VALUE "-" = not measured here)
 Prints the table in Markdown; with --check exits 1 if a figure is above its
@@ -17,6 +18,7 @@ ROWS = [
     ("m0_core", "Cortex-M0 -Os, a wait with a timeout, cancelled, cleanup that awaits, one file", "B", 1600),
     ("m0_full", "Cortex-M0 -Os, the library with every feature used (library alone)", "B", 6000),
     ("avr_sleep", "ATmega328P -Os, one task that sleeps, whole program's flash", "B", 4096),
+    ("avr_whole", "ATmega328P -Os, the whole library linked (no --gc-sections), core's program, flash", "B", 28672),
     ("task32", "a task, `AIO_TIME_32`, 32-bit target", "B", 64),
     ("task_host", "a task, x86-64", "B", 96),
 ]
