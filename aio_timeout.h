@@ -8246,8 +8246,17 @@ static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's w
 static aio_event *aio__sig_event[AIO__NSIG];
 static aio_loop *aio__sig_loop;
 
+#ifdef AIO__POSIX_PROCESSES
+static void aio__children_told(void);
+static void aio__children_check(aio_loop *L);
+static int aio__sigchld_needed(void);
+#endif
+
 static void aio__sig_handler(int signo) {
     int saved = errno;
+#ifdef AIO__POSIX_PROCESSES
+    if (signo == SIGCHLD) aio__children_told(); /* (the loops with children, beside the event) */
+#endif
     AIO__SIG_SET(aio__sig_pending[signo]); /* (installed for a valid number only) */
     AIO__SIG_SET(aio__sig_any);
 #ifdef AIO__WIN32_IO
@@ -8260,20 +8269,15 @@ static void aio__sig_handler(int signo) {
     errno = saved;
 }
 
-#ifdef AIO__POSIX_PROCESSES
-static void aio__children_exited(aio_loop *L);
-static int aio__sigchld_needed(void);
-#endif
-
 static void aio__deliver_signals(aio_loop *L) {
     int s;
+#ifdef AIO__POSIX_PROCESSES
+    aio__children_check(L);
+#endif
     if (!aio__sig_any || L != aio__sig_loop) return;
     AIO__SIG_CLEAR(aio__sig_any);
     for (s = 1; s < AIO__NSIG; s++) {
         if (!AIO__SIG_TAKE(aio__sig_pending[s])) continue;
-#ifdef AIO__POSIX_PROCESSES
-        if (s == SIGCHLD) aio__children_exited(L);
-#endif
         if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* (NULL: unrouted since) */
     }
 }
@@ -8303,7 +8307,7 @@ static void aio__sig_default(int signo) {
     struct sigaction sa;
     aio__sig_event[signo] = NULL;
 #ifdef AIO__POSIX_PROCESSES
-    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (the loop's children still need it) */
+    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (loops' children still need it) */
 #endif
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
@@ -8329,6 +8333,10 @@ typedef struct aio__sysio {
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
+#endif
+#ifdef AIO__POSIX_PROCESSES
+    struct aio__sysio *sigchld_next; /* the next loop SIGCHLD tells */
+    unsigned sigchld_seen;           /* the count of SIGCHLDs it has looked after */
 #endif
 #ifdef AIO__EPOLL
     int epfd;
@@ -10284,63 +10292,6 @@ static const char *aio__exec_path(const char *const *env) {
     return path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-/* Whether the loop that signals go to needs SIGCHLD for its children. */
-static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
-
-/* The program's SIGCHLD action, kept while the library's handler has its
- * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
- * ends in the default, as any signal's). */
-static struct sigaction aio__sigchld_kept;
-
-/* Whether SIGCHLD action `sa` has the system reap children by itself
- * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
-static int aio__reaps_itself(const struct sigaction *sa) {
-#ifdef SA_NOCLDWAIT
-    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
-#endif
-    return sa->sa_handler == SIG_IGN;
-}
-
-/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
- * where the program's action has the system reap children (it would take
- * a child's exit status, even one told by a pidfd, before the loop asks;
- * the library's handler in its place keeps each child until the loop
- * reaps it). */
-static int aio__sigchld_first(void) {
-#ifdef AIO__PIDFD
-    struct sigaction now;
-    if (aio__sigchld_needed()) return aio__reaps_itself(&aio__sigchld_kept);
-    return sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
-#else
-    return 1;
-#endif
-}
-
-/* SIGCHLD to this loop (the program's action kept), for children without
- * a pidfd or whose exit the system would take. */
-static aio_status aio__sigchld_route(aio_loop *L) {
-    aio__sysio *s = aio__sysio_of(L);
-    struct sigaction sa;
-    if (s->sigchld) return AIO_OK;
-    if (aio__sig_loop && aio__sig_loop != L)
-        return aio__misuse(AIO_EINVAL, "aio_process_spawn: signals go to another loop, and SIGCHLD must "
-                                       "tell this one of its children's exits; destroy that loop first");
-    aio__sig_loop = L;
-    aio__sig_fd = s->pipe[1];
-    s->sigchld = 1;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    if (aio__sig_event[SIGCHLD]) { /* (routed already: the same handler) */
-        sa.sa_handler = SIG_DFL;
-        aio__sigchld_kept = sa;
-        return AIO_OK;
-    }
-    sa.sa_handler = aio__sig_handler;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
-    return AIO_OK;
-}
-
 /* The child's wait status kept: it has been reaped. */
 static void aio__proc_reaped(aio_process *p, int status) {
     p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
@@ -10406,19 +10357,197 @@ static void aio__children_exited(aio_loop *L) {
     }
 }
 
-/* POSIX: SIGCHLD back to the program's action, once no child of the loop
- * needs it (unless the program routes it now). Where that action has the
- * system reap children, the program's own that ended meanwhile (kept by
- * the library's handler) are reaped now, as the system would have. */
-static void aio__children_done(aio__sysio *s) {
+/* SIGCHLD, for the children of every loop in every thread. A signal goes
+ * to the process, not to the loop that spawned the child, and a handler
+ * cannot tell whose a pid is: so the handler writes a byte into a pipe of
+ * the process's, which every loop with such children waits on beside its
+ * own descriptors (its slot unmarked: a report of it wakes no task). After
+ * each wait such a loop reads the pipe; one that found a byte counts one
+ * SIGCHLD more and wakes the others through their own wake-ups (the pipe
+ * is empty for them now), and each loop that sees the count move asks its
+ * own children whether they ended (waitpid of each pid). The list of those
+ * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
+ * mutex where loops run in several threads; the pipe and the handler last
+ * while a loop is on the list. */
+static aio__sysio *aio__sigchld_loops;      /* the loops SIGCHLD tells */
+static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
+static int aio__sigchld_pipe[2] = {-1, -1};
+static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
+static volatile sig_atomic_t aio__sigchld_busy;    /* handlers writing to it now */
+/* (the handler runs in any thread: what it reads and counts is atomic) */
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO__ATOMIC_GET(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_ADD(x, v) ((void)__atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST))
+#else
+#define AIO__ATOMIC_GET(x) (x)
+#define AIO__ATOMIC_SET(x, v) ((void)((x) = (v)))
+#define AIO__ATOMIC_ADD(x, v) ((void)((x) += (v)))
+#endif
+
+/* The handler's part (async-signal-safe): a byte into the pipe, if it is open. */
+static void aio__children_told(void) {
+    int fd;
+    AIO__ATOMIC_ADD(aio__sigchld_busy, 1);
+    fd = AIO__ATOMIC_GET(aio__sigchld_fd);
+    if (fd >= 0) aio__wake_pair_write(fd); /* LCOV_EXCL_BR_LINE: (closed: a SIGCHLD as it closes) */
+    AIO__ATOMIC_ADD(aio__sigchld_busy, -1);
+}
+static void aio__sigchld_handler(int signo) {
+    int saved = errno;
+    (void)signo;
+    aio__children_told();
+    errno = saved;
+}
+
+/* Whether loops' children need SIGCHLD now. */
+static int aio__sigchld_needed(void) {
+    int needed;
+    AIO_CRITICAL_ENTER();
+    needed = aio__sigchld_loops != NULL;
+    AIO_CRITICAL_EXIT();
+    return needed;
+}
+
+/* The program's SIGCHLD action, kept while the library's handler has its
+ * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
+ * ends in the default, as any signal's). */
+static struct sigaction aio__sigchld_kept;
+
+/* Whether SIGCHLD action `sa` has the system reap children by itself
+ * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
+static int aio__reaps_itself(const struct sigaction *sa) {
+#ifdef SA_NOCLDWAIT
+    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
+#endif
+    return sa->sa_handler == SIG_IGN;
+}
+
+/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
+ * where the program's action has the system reap children (it would take
+ * a child's exit status, even one told by a pidfd, before the loop asks;
+ * the library's handler in its place keeps each child until the loop
+ * reaps it). */
+static int aio__sigchld_first(void) {
+#ifdef AIO__PIDFD
+    struct sigaction now;
+    int first;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops)
+        first = aio__reaps_itself(&aio__sigchld_kept);
+    else
+        first = sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
+    AIO_CRITICAL_EXIT();
+    return first;
+#else
+    return 1;
+#endif
+}
+
+/* The pipe and the handler, for the first loop on the list (locked):
+ * AIO_OK, or AIO_EIO (out of descriptors). */
+static aio_status aio__sigchld_start(void) {
+    struct sigaction sa;
+    if (aio__wake_pair_open(aio__sigchld_pipe) != 0) return AIO_EIO;
+    AIO__ATOMIC_SET(aio__sigchld_fd, aio__sigchld_pipe[1]);
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (aio__sig_event[SIGCHLD]) { /* (routed already: that handler tells the loops too) */
+        sa.sa_handler = SIG_DFL;
+        aio__sigchld_kept = sa;
+        return AIO_OK;
+    }
+    sa.sa_handler = aio__sigchld_handler;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
+    return AIO_OK;
+}
+
+/* The last loop left the list (locked): SIGCHLD back to the program's
+ * action (unless the program routes it now), the pipe closed. Where that
+ * action has the system reap children, the program's own that ended
+ * meanwhile (kept by the library's handler) are reaped now, as the system
+ * would have. */
+static void aio__sigchld_stop(void) {
     int status;
-    if (!s->sigchld) return;
-    s->sigchld = 0;
-    if (aio__sig_event[SIGCHLD]) return;
-    (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
-    if (aio__reaps_itself(&aio__sigchld_kept))
-        while (waitpid(-1, &status, WNOHANG) > 0) {
+    if (!aio__sig_event[SIGCHLD]) {
+        (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
+        if (aio__reaps_itself(&aio__sigchld_kept))
+            while (waitpid(-1, &status, WNOHANG) > 0) {
+            }
+    }
+    AIO__ATOMIC_SET(aio__sigchld_fd, -1);
+    while (AIO__ATOMIC_GET(aio__sigchld_busy)) { /* LCOV_EXCL_BR_LINE: (a handler in another thread writes) */
+    }
+    aio__wake_pair_close(aio__sigchld_pipe);
+    aio__sigchld_pipe[0] = aio__sigchld_pipe[1] = -1;
+}
+
+/* Loop s's wait watches the pipe (on), or no longer (locked). */
+static aio_status aio__sigchld_watch(aio__sysio *s, int on) {
+    int fd = aio__sigchld_pipe[0];
+    aio_status rc;
+    if ((uint32_t)fd >= s->io.nslots && (rc = aio__sysio_grow(&s->io, fd)) < 0) return rc; /* (out of memory) */
+    return s->io.watch(&s->io, fd, on ? 0 : AIO_READABLE, on ? AIO_READABLE : 0);
+}
+
+/* SIGCHLD to loop L too (the program's action kept), for children without
+ * a pidfd or whose exit the system would take: AIO_OK, or AIO_EIO (out of
+ * descriptors or memory). */
+static aio_status aio__sigchld_route(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    aio_status rc = AIO_OK;
+    if (s->sigchld) return AIO_OK;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops || (rc = aio__sigchld_start()) == AIO_OK) {
+        rc = aio__sigchld_watch(s, 1);
+        if (rc == AIO_OK) {
+            s->sigchld = 1;
+            s->sigchld_seen = aio__sigchld_count;
+            s->sigchld_next = aio__sigchld_loops;
+            aio__sigchld_loops = s;
+        } else if (!aio__sigchld_loops) {
+            aio__sigchld_stop();
         }
+    }
+    AIO_CRITICAL_EXIT();
+    return rc;
+}
+
+/* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
+ * on the list; if one came since L last looked, L asks its children. */
+static void aio__children_check(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    aio__sysio *o;
+    char byte;
+    int news;
+    if (!s->sigchld) return;
+    AIO_CRITICAL_ENTER();
+    if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
+        aio__wake_pair_drain(aio__sigchld_pipe[0]);
+        aio__sigchld_count++;
+        for (o = aio__sigchld_loops; o; o = o->sigchld_next)
+            if (o != s) aio__wake_pair_write(o->pipe[1]);
+    }
+    news = s->sigchld_seen != aio__sigchld_count;
+    s->sigchld_seen = aio__sigchld_count;
+    AIO_CRITICAL_EXIT();
+    if (news) aio__children_exited(L);
+}
+
+/* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
+ * to leave puts the program's action back. */
+static void aio__children_done(aio__sysio *s) {
+    aio__sysio **at;
+    if (!s->sigchld) return;
+    AIO_CRITICAL_ENTER();
+    (void)aio__sigchld_watch(s, 0);
+    for (at = &aio__sigchld_loops; *at != s; at = &(*at)->sigchld_next) {
+    }
+    *at = s->sigchld_next;
+    s->sigchld = 0;
+    if (!aio__sigchld_loops) aio__sigchld_stop();
+    AIO_CRITICAL_EXIT();
 }
 
 static int aio__sys_proc_send(aio_process *p, int signo) {
@@ -10537,12 +10666,12 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
     if (p->pidfd >= 0) {
         aio_io_forget(p->pidfd);
-    } else if (aio__sigchld_route(L) < 0) { /* LCOV_EXCL_START: pidfd refused (routed first without) */
+    } else if ((rc = aio__sigchld_route(L)) < 0) { /* LCOV_EXCL_START: pidfd refused, and out of descriptors */
         aio__sys_proc_kill_now(p); /* (nothing could reap it) */
         for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
         p->in = p->out = p->err = (aio_socket)-1;
         p->state = AIO__PROC_CLOSED;
-        return AIO_EINVAL;
+        return rc;
     } /* LCOV_EXCL_STOP */
     return AIO_OK;
 }
