@@ -95,8 +95,8 @@ sanitize:
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_NO_PIDFD -fsanitize=thread tests/threads/process_threads.c -lpthread \
 	    -o build/process-threads-tsan-sigchld
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread $(TEST_SRC) -lm -lpthread -o build/test-tsan
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_NO_PIDFD -fsanitize=thread $(TEST_SRC) -lm -lpthread \
-	    -o build/test-tsan-sigchld
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE -fsanitize=thread $(TEST_SRC) \
+	    -lm -lpthread -o build/test-tsan-sigchld
 	./build/test-asan
 	./build/test-asan-cxx
 	./build/test-asan-ms32

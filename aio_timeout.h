@@ -319,6 +319,9 @@
  *   AIO_NO_PROCESSES            (not defined) leave out the child processes
  *   AIO_NO_PIDFD                (not defined) tell a child's exit by SIGCHLD
  *                               even where Linux has a pidfd
+ *   AIO_NO_CLOSE_RANGE          (not defined) close a child's inherited
+ *                               descriptors one by one even where Linux has
+ *                               close_range (as macOS and the BSDs do)
  *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
  *                               cancellation has between SIGTERM and SIGKILL
  *                               (aio_process_set_grace: one child's)
@@ -3085,6 +3088,7 @@ static inline aio_status aio__join_resume(aio_task *t, aio_frame *f, aio_task *c
 #if !defined(AIO_NO_PROCESSES) && defined(SA_RESTART)
 #define AIO__PROCESSES 1
 #define AIO__POSIX_PROCESSES 1
+#include <dirent.h>
 #include <sys/wait.h>
 #if defined(AIO__SYSCALL) && !defined(AIO_NO_PIDFD)
 #define AIO__PIDFD 1
@@ -10199,10 +10203,10 @@ static void aio__spawn_fail(int report, int stage, int err) {
  * them (close_fds): the program's own sockets, pipes and files, which
  * exec would keep where they are not close-on-exec, so that one the
  * program closes is not held open by the child. close_range where Linux
- * has it (5.9), else each number below `limit`. */
+ * has it (5.9), else each number below `limit` (aio__fd_limit). */
 static void aio__close_others(int keep, int limit) {
     int fd;
-#if defined(AIO__SYSCALL) && defined(SYS_close_range)
+#if defined(AIO__SYSCALL) && defined(SYS_close_range) && !defined(AIO_NO_CLOSE_RANGE)
     if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
         syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
         return;
@@ -10259,10 +10263,37 @@ static void aio__spawn_child(const aio__spawn *sp) {
 }
 /* LCOV_EXCL_STOP */
 
-/* The number every descriptor is below (RLIMIT_NOFILE), for the child. */
+/* The directory that lists this process's open descriptors, where it
+ * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
+#if defined(__linux__)
+#define AIO__FD_DIR "/proc/self/fd"
+#elif defined(__APPLE__)
+#define AIO__FD_DIR "/dev/fd"
+#endif
+
+/* The number every descriptor is below, for the child's closing: the
+ * descriptor limit (RLIMIT_NOFILE, which may be a million numbers, a
+ * close each), or, where the system lists the open ones, 64 above the
+ * highest of them (room for those other threads open meanwhile: a new
+ * descriptor takes the lowest number free). Read here, before the fork:
+ * the child may only make async-signal-safe calls. */
 static int aio__fd_limit(void) {
     long n = sysconf(_SC_OPEN_MAX);
-    return n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+    int limit = n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+#ifdef AIO__FD_DIR
+    DIR *dir = opendir(AIO__FD_DIR);
+    struct dirent *e;
+    long top = 2;
+    if (!dir) return limit; /* LCOV_EXCL_LINE: no /proc (a chroot) */
+    while ((e = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (end != e->d_name && fd > top) top = fd; /* (not ".", "..") */
+    }
+    (void)closedir(dir);
+    if (top < (long)limit - 65) limit = (int)top + 65;
+#endif
+    return limit;
 }
 
 /* fd moved above the standard three (the child's dup2s must not overlap). */
