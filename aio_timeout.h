@@ -1489,6 +1489,11 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
  * SIGCHLD action is put back when the loop is destroyed; one that has the
  * system reap children, SIG_IGN, is replaced by the library's handler
  * meanwhile, pidfd or not, so that exit statuses are not lost).
+ * On POSIX a child's own children outlive it unless p->group, set before
+ * the spawn, puts it in a process group of its own: then every signal
+ * goes to the whole group, and aio_process_close ends what is left of it
+ * (the child, once ended, is left unreaped until then, so that the
+ * group's id stays its own).
  * Windows: CreateProcess, the child in a job object (its own children end
  * with it), its pipes relayed to sockets by threads (p->in, p->out, p->err
  * are sockets there); SIGTERM and SIGKILL both end the job at once (no
@@ -1519,8 +1524,9 @@ typedef struct aio_process_options {
 /* A child process. Zero-initialise it before its first spawn; it may be
  * spawned again once closed. It is the loop's from its spawn to its close:
  * keep it in memory that lives that long (the task's state struct, with the
- * close in the task's AIO_FINALLY). Read pid, in, out and err; close the
- * pipes only through aio_process_end_input and aio_process_close. */
+ * close in the task's AIO_FINALLY). Read pid, in, out and err; set group
+ * before the spawn if you want it (it stays for p's later spawns); close
+ * the pipes only through aio_process_end_input and aio_process_close. */
 typedef struct aio_process {
     int pid;              /* its process id */
     aio_socket in;        /* AIO_STDIO_PIPE: the write end of its standard input, else -1 */
@@ -1542,6 +1548,8 @@ typedef struct aio_process {
     uint32_t barrier;     /* the awaiting task's, while a cancellation stops it */
     uint8_t state;        /* running, reaped, closed */
     uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
+    uint8_t group;        /* yours to set before its spawn (POSIX): nonzero puts the child
+                             in a process group of its own (see above) */
 } aio_process;
 /* Start argv[0] (searched in PATH, the child's environment's if env gives
  * one, when it has no '/') with arguments argv (NULL-ended), on the running
@@ -10185,7 +10193,8 @@ typedef struct aio__spawn {
     const char *cwd;
     int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
     int report;        /* the failure's pipe (above 2: the dup2s leave it) */
-    int fd_limit;      /* descriptors are below this number (RLIMIT_NOFILE) */
+    int fd_limit;      /* descriptors are below this number (aio__fd_limit) */
+    int group;         /* a process group of its own */
 } aio__spawn;
 
 /* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
@@ -10226,6 +10235,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
     (void)sigaction(SIGPIPE, &dfl, NULL);
     sigemptyset(&none);
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    if (sp->group && setpgid(0, 0) != 0) aio__spawn_fail(sp->report, 0, errno);
     for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
         int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
         if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
@@ -10332,11 +10342,35 @@ static void aio__proc_reaped(aio_process *p, int status) {
     p->pidfd = -1;
 }
 
+/* In p->group: it leads its process group; it ended and is not reaped. */
+#define AIO__GROUP_LEADS 1
+#define AIO__GROUP_KEPT 2
+
+/* A group's leader that ended: its status read, the process itself left
+ * unreaped (aio__sys_proc_kill_now reaps it), so that its pid, the group's
+ * id, is no other process's or group's while the group may have members. */
+static int aio__group_ended(aio_process *p) {
+    siginfo_t info;
+    int r;
+    memset(&info, 0, sizeof info);
+    do r = waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (r == 0 && info.si_pid == 0) return 0;
+    if (r < 0) { /* (reaped by someone else: its group's id is not its own any more) */
+        aio__proc_reaped(p, 255 << 8);
+        p->group = AIO__GROUP_LEADS;
+        return 1;
+    }
+    aio__proc_reaped(p, info.si_code == CLD_EXITED ? (info.si_status & 255) << 8 : info.si_status & 127);
+    p->group |= AIO__GROUP_KEPT;
+    return 1;
+}
+
 /* Reap p if it ended: 1 once reaped, 0 while it runs. */
 static int aio__sys_proc_reap(aio_process *p) {
     int status = 0;
     int r;
     if (p->state != AIO__PROC_RUNNING) return 1;
+    if (p->group) return aio__group_ended(p);
     do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
     if (r == 0) return 0;
     if (r < 0) status = 255 << 8; /* (reaped by someone else: a waitpid of the program's) */
@@ -10349,6 +10383,7 @@ static int aio__sys_proc_reap(aio_process *p) {
  * which no other process can have until the loop reaps it. 0, or -1 (not
  * a signal number). */
 static int aio__proc_signal(const aio_process *p, int signo) {
+    if (p->group) return kill(-(pid_t)p->pid, signo) == 0 ? 0 : -1; /* (its group: see aio__group_ended) */
 #ifdef AIO__PIDFD
 #ifdef SYS_pidfd_send_signal
     long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
@@ -10361,10 +10396,19 @@ static int aio__proc_signal(const aio_process *p, int signo) {
     return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
 }
 
-/* Kill p and wait for its end (blocking: a killed process ends at once). */
+/* Kill p and wait for its end (blocking: a killed process ends at once);
+ * a group's leader kept unreaped: what is left of its group killed, then
+ * the leader reaped. */
 static void aio__sys_proc_kill_now(aio_process *p) {
     int status = 0;
     int r;
+    if (p->group & AIO__GROUP_KEPT) {
+        (void)kill(-(pid_t)p->pid, SIGKILL);
+        while (waitpid((pid_t)p->pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
+        }
+        p->group = AIO__GROUP_LEADS; /* (what was asked, for its next spawn) */
+        return;
+    }
     if (p->state != AIO__PROC_RUNNING) return;
     (void)aio__proc_signal(p, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
@@ -10648,6 +10692,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     aio_status rc = AIO_OK;
     if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
     memset(&sp, 0, sizeof sp);
+    sp.group = p->group != 0;
     sp.argv = argv;
     memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
     if (opts->env)
@@ -10690,6 +10735,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     }
     memset(p, 0, sizeof *p);
     p->pid = (int)pid;
+    p->group = (uint8_t)(sp.group ? AIO__GROUP_LEADS : 0);
     p->in = (aio_socket)mine[0];
     p->out = (aio_socket)mine[1];
     p->err = (aio_socket)mine[2];

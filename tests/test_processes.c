@@ -345,6 +345,7 @@ static const test_case cases[] = {
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <dirent.h>
@@ -1325,6 +1326,102 @@ static void test_processes_corners(void) {
     check_clean(fds);
 }
 
+/* ------------------------------------------------ a child's own children */
+
+/* A child whose p.group was set before its spawn leads a process group of
+ * its own, and every signal goes to the whole group, as Windows' job ends
+ * the child's own children with it: a stop ends the shell and the sleep it
+ * started; a shell that ended by itself, leaving a sleep behind, has the
+ * sleep ended by aio_process_close (the shell is kept unreaped until then,
+ * its exit status read). Without p.group the sleep outlives both (and is
+ * killed here). Each shell says its sleep's pid first; real clock. */
+static long long grandchild;
+
+/* Whether process `pid` has ended (gone, or a zombie its new parent has
+ * not reaped yet), within 5 s. */
+static int ended(long long pid) {
+    int tries;
+    for (tries = 0; tries < 500; tries++) {
+        struct timespec pause = {0, 10000000};
+        char path[64], stat[256];
+        FILE *f;
+        size_t n = 0;
+        if (kill((pid_t)pid, 0) != 0) return 1;
+        (void)snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+        f = fopen(path, "r");
+        if (f) {
+            n = fread(stat, 1, sizeof stat - 1, f);
+            (void)fclose(f);
+            stat[n] = '\0';
+            if (strstr(stat, ") Z ")) return 1;
+        }
+        (void)nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
+/* Read the sleep's pid, the first line of the shell's output. */
+static aio_status reads_grandchild(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&P.stream, P.p.out, P.buf, sizeof P.buf), AIO_OK);
+    AIO_READ_LINE(t, P.rc2, &P.stream, AIO_SEC(5));
+    CHECK(P.rc2 > 1);
+    grandchild = atoll(aio_stream_data(&P.stream)); /* (up to its newline) */
+    CHECK(grandchild > 0);
+    AIO_END(t);
+}
+
+static aio_status group_main(aio_task *t) {
+    static const char *const waits[] = {"sh", "-c", "sleep 30 & echo $!; wait", NULL};
+    static const char *const leaves[] = {"sh", "-c", "sleep 30 & echo $!", NULL};
+    static const aio_process_options out_only = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_INHERIT};
+    AIO_BEGIN(t);
+    /* a stop ends the group */
+    P.p.group = 1;
+    CHECK_EQ(aio_process_spawn(&P.p, waits, &out_only), AIO_OK);
+    CHECK_EQ(P.p.group, 1);
+    CHECK_EQ(aio_spawn(&P.t[0], reads_grandchild), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(10));
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    CHECK(ended(grandchild));
+    CHECK(real_ms(t->loop) < 5000); /* (SIGTERM did it: no SIGKILL after the grace) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* a child that ended by itself: its group ends at the close */
+    CHECK_EQ(aio_process_spawn(&P.p, leaves, &out_only), AIO_OK); /* (p.group stays) */
+    CHECK_EQ(aio_spawn(&P.t[0], reads_grandchild), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(10));
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(kill((pid_t)grandchild, 0), 0); /* (the sleep runs on) */
+    CHECK_EQ(kill((pid_t)P.p.pid, 0), 0);    /* (the shell, kept unreaped) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK(ended(grandchild));
+    CHECK_EQ(aio_process_returncode(&P.p), 0);
+    /* without a group of its own, the sleep outlives its shell's stop */
+    P.p.group = 0;
+    CHECK_EQ(aio_process_spawn(&P.p, waits, &out_only), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.t[0], reads_grandchild), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(10));
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(kill((pid_t)grandchild, 0), 0);
+    CHECK_EQ(kill((pid_t)grandchild, SIGKILL), 0);
+    AIO_END(t);
+}
+
+static void test_processes_group(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    real_loop(&loop);
+    CHECK_EQ(aio_run(&loop, &P.main, group_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    check_clean(fds);
+}
+
 /* ------------------------------------------------- what a child is given */
 
 /* A child gets its three standard streams and nothing else of the
@@ -1418,8 +1515,9 @@ static void test_processes_closed_standard_streams(void) {
 }
 
 /* A child the program reaps itself (a waitpid of its own): its exit status
- * is gone, so the wait gives 255; and one killed and reaped behind the
- * loop's back is closed all the same (the kill and the reap find nothing). */
+ * is gone, so the wait gives 255 (in a process group of its own too); and
+ * one killed and reaped behind the loop's back is closed all the same (the
+ * kill and the reap find nothing). */
 static void test_processes_reaped_by_the_program(void) {
     static const char *const yes[] = {"true", NULL};
     static const char *const sleeper[] = {"sleep", "30", NULL};
@@ -1442,6 +1540,12 @@ static void test_processes_reaped_by_the_program(void) {
     CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS); /* (the loop has not looked) */
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_process_returncode(&P.p), 255); /* (what the close found: no status) */
+    P.p.group = 1; /* the same for a child leading a group of its own */
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK);
+    CHECK_EQ(waitpid(P.p.pid, &status, 0), P.p.pid);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 255);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     check_clean(fds);
 }
@@ -1691,6 +1795,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_cancel_during_grace),
     PROCESS_ENTRY(test_processes_cancel_stops),
     PROCESS_ENTRY(test_processes_stop_in_cleanup),
+    PROCESS_ENTRY(test_processes_group),
     PROCESS_ENTRY(test_processes_communicate),
     PROCESS_ENTRY(test_processes_communicate_timeout),
     PROCESS_ENTRY(test_processes_pipes_as_streams),
