@@ -1206,11 +1206,14 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
  * AIO_EINVAL (path NULL, empty or longer than the system takes: 107 bytes
  * on Linux; a negative backlog; Windows; a simulation), AIO_EIO (errno:
  * EADDRINUSE, EACCES, ENOENT...). A socket file left at `path` by an earlier
- * listener is removed first, as asyncio does; any other file there stays
- * and the bind fails (EADDRINUSE). Remove the file when done (unlink). A
- * path that begins with '@' is a name in Linux's abstract namespace (no
- * file; '@' stands for the leading NUL byte of such names). The accepted
- * connections, and AIO_UNIX_CONNECT's, take every socket await and a stream. */
+ * listener (nobody answers a connect to it) is removed first, as asyncio
+ * does; one a listener answers at is not taken over (AIO_EIO, EADDRINUSE,
+ * as libuv refuses), and any other file there stays and the bind fails
+ * (EADDRINUSE). Remove the file when done (unlink). A path that begins
+ * with '@' is a name in Linux's abstract namespace (no file; '@' stands for
+ * the leading NUL byte of such names, which has no NUL after it: '@' and
+ * up to 107 bytes). The accepted connections, and AIO_UNIX_CONNECT's, take
+ * every socket await and a stream. */
 AIO_API int aio_unix_listen(const char *path, int backlog);
 /* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
@@ -7953,13 +7956,22 @@ AIO_API aio_status aio_close(aio_socket sock) {
 /* ------------------------------------------------------ Unix domain sockets */
 
 /* A Unix domain socket's address from `path` ('@': Linux's abstract
- * namespace): its length, or 0 if the path is NULL, empty or too long. */
+ * namespace): its length, or 0 if the path is NULL, empty or too long. A
+ * file's path needs its NUL in sun_path; an abstract name has none after
+ * it, so it may fill sun_path ('@' standing for its leading NUL). */
 #ifdef AIO__POSIX_IO
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes, 107 on Linux; an abstract name: '@' and 107 bytes)"
 static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
     size_t n = path ? strlen(path) : 0;
+    size_t room = sizeof sa->sun_path - 1; /* (and its NUL) */
     memset(sa, 0, sizeof *sa);
     sa->sun_family = AF_UNIX;
-    if (!n || n >= sizeof sa->sun_path) return 0;
+#ifdef __linux__
+    if (n && path[0] == '@') room++;
+#endif
+    if (!n || n > room) return 0;
     memcpy(sa->sun_path, path, n);
 #ifdef __linux__
     if (path[0] == '@') {
@@ -7968,6 +7980,20 @@ static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) 
     }
 #endif
     return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
+/* Whether the socket file of address sa may be live: only a connect
+ * refused proves it stale (an earlier listener's, gone); one made, or one
+ * that would wait (the listener's queue is full), or that fails another
+ * way (no permission), leaves it as it is. */
+static int aio__unix_answers(const struct sockaddr_un *sa, aio__socklen len) {
+    int fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    int answers;
+    if (fd < 0) return 1; /* LCOV_EXCL_LINE: out of descriptors (then the file stays: the bind says why) */
+    aio__nonblocking(fd);
+    answers = connect(fd, (const struct sockaddr *)sa, len) == 0 || errno != ECONNREFUSED;
+    (void)close(fd);
+    return answers;
 }
 #endif
 
@@ -7995,11 +8021,19 @@ AIO_API int aio_unix_listen(const char *path, int backlog) {
     if (AIO__UNIX_SIMULATED())
         return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets are not simulated (a simulated "
                                        "network has TCP and UDP)");
-    if (!sl || backlog < 0)
-        return aio__misuse(AIO_EINVAL, "aio_unix_listen: the path is NULL, empty or longer than a Unix "
-                                       "socket's address takes, or the backlog is negative");
-    /* (asyncio's rule: a socket file an earlier listener left is removed) */
-    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) (void)unlink(sa.sun_path);
+    if (!sl) return aio__misuse(AIO_EINVAL, "aio_unix_listen: " AIO__UNIX_TOO_LONG);
+    if (backlog < 0) return aio__misuse(AIO_EINVAL, "aio_unix_listen: the backlog is negative");
+    /* (asyncio's rule: a socket file an earlier listener left is removed;
+     * one a listener answers at is not taken over, as libuv refuses) */
+    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) {
+        if (aio__unix_answers(&sa, sl)) {
+            (void)aio__misuse(AIO_EIO, "aio_unix_listen: a listener answers at the path (a connect to its "
+                                       "socket file was not refused): not taken over (errno EADDRINUSE)");
+            errno = EADDRINUSE;
+            return AIO_EIO;
+        }
+        (void)unlink(sa.sun_path);
+    }
     fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
     if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
     /* (a listen that fails once bound: not seen) */
@@ -8084,8 +8118,7 @@ AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char
     c->len = aio__unix_address(path, &c->sa);
     if (!c->len) {
         AIO_FREE(c);
-        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: the path is NULL, empty or longer than a Unix "
-                                       "socket's address takes");
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: " AIO__UNIX_TOO_LONG);
     }
     c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
     if (c->fd < 0) { /* out of descriptors */
