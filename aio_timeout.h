@@ -1488,10 +1488,12 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
  * gets those three streams and nothing else of this process's (no other
  * descriptor or inheritable handle), as asyncio's. POSIX builds: fork and
  * exec; the exit is a pidfd on Linux 5.3 and later (a descriptor like any
- * other), SIGCHLD elsewhere or where pidfd is refused (the program's own
- * SIGCHLD action is put back when the loop is destroyed; one that has the
- * system reap children, SIG_IGN, is replaced by the library's handler
- * meanwhile, pidfd or not, so that exit statuses are not lost).
+ * other), SIGCHLD elsewhere or where pidfd is refused (it wakes every loop
+ * with children, in any thread, each asking only its own; the program's
+ * own SIGCHLD action is put back when the last such loop is destroyed;
+ * one that has the system reap children, SIG_IGN, is replaced by the
+ * library's handler meanwhile, pidfd or not, so that exit statuses are not
+ * lost).
  * On POSIX a child's own children outlive it unless p->group, set before
  * the spawn, puts it in a process group of its own: then every signal
  * goes to the whole group, and aio_process_close ends what is left of it
