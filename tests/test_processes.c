@@ -1059,6 +1059,11 @@ static void test_processes_out_of_descriptors(void) {
     CHECK_EQ(aio_process_spawn(&P.p, truth, &out_pipe), AIO_EIO);
     CHECK_EQ(errno, EMFILE);
     while (nfill) (void)close(fill[--nfill]);
+    /* room again under the low limit: the child's closing stops at it */
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
     CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK);
     CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
@@ -1380,6 +1385,7 @@ static aio_status group_main(aio_task *t) {
     P.p.group = 1;
     CHECK_EQ(aio_process_spawn(&P.p, waits, &out_only), AIO_OK);
     CHECK_EQ(P.p.group, 1);
+    CHECK_EQ(aio_process_signal(&P.p, 100000), AIO_EINVAL); /* (not a signal: the group's kill refuses it too) */
     CHECK_EQ(aio_spawn(&P.t[0], reads_grandchild), AIO_OK);
     AIO_AWAIT(t, P.rc, &P.t[0]);
     AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(10));
@@ -1706,6 +1712,25 @@ static aio_status waits_writable(aio_task *t) {
     AIO_END(t);
 }
 
+static aio_status spawns_with_room(aio_task *t) {
+    static const char *const yes[] = {"true", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+#ifdef TEST_COUNTED_ALLOC
+static aio_status spawns_out_of_memory(aio_task *t) {
+    static const char *const yes[] = {"true", NULL};
+    AIO_BEGIN(t);
+    test_alloc_fail_after(0);
+    P.rc = aio_process_spawn(&P.p, yes, NULL);
+    test_alloc_fail_after(-1);
+    AIO_END(t);
+}
+#endif
+
 static void test_processes_sigchld_no_room(void) {
     static const char *const yes[] = {"true", NULL};
     static int fill[128];
@@ -1737,20 +1762,26 @@ static void test_processes_sigchld_no_room(void) {
     CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
     CHECK(now.sa_handler == SIG_IGN);
 #ifdef TEST_COUNTED_ALLOC
-    /* the pipe beyond the table (64 numbers), which cannot grow */
+    /* the pipe beyond the table (64 numbers), which cannot grow: first the
+     * only loop SIGCHLD would tell, then with another loop told already */
     while (nfill < 128 && first_free_fd() < 70) fill[nfill++] = open("/dev/null", O_RDONLY);
     test_alloc_fail_after(0);
     CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_EIO);
     test_alloc_fail_after(-1);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+    CHECK(now.sa_handler == SIG_IGN);
+    test_loop(&loop_b);
+    CHECK_EQ(aio_process_spawn(&P.ps[1], yes, NULL), AIO_OK); /* (on loop B: the last made) */
+    CHECK_EQ(test_run(&loop, &P.main, spawns_out_of_memory), AIO_OK);
+    CHECK_EQ(P.rc, AIO_EIO);
+    CHECK_EQ(aio_loop_destroy(&loop_b), AIO_OK); /* (its child killed and reaped) */
     while (nfill) (void)close(fill[--nfill]);
     CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
     CHECK(now.sa_handler == SIG_IGN);
 #endif
     /* with room, the same spawn */
-    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK);
-    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, spawns_with_room), AIO_OK);
     CHECK_EQ(P.rc, 0);
-    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK_EQ(close(room_pipe[0]), 0);
     CHECK_EQ(close(room_pipe[1]), 0);

@@ -140,7 +140,7 @@ static int run(void (*action)(int), const char *what) {
 int main(void) {
     int bad = run(SIG_DFL, "SIGCHLD as it was");
     bad |= run(SIG_IGN, "SIGCHLD ignored");
-    printf("%s: %d loops in threads of their own, %d children each, SIGCHLD as it was and ignored\n",
-           bad ? "FAILED" : "ok", THREADS, ROUNDS);
+    printf("%s%d loops in threads of their own, %d children each, SIGCHLD as it was and ignored\n",
+           bad ? "FAILED: " : "", THREADS, ROUNDS);
     return bad;
 }
