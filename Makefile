@@ -78,7 +78,8 @@ build/check/unit-cxx: $(CHECK_DEPS)
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
 # and events set and queue items put from other threads, the worker threads and
-# child processes (their exits told by a pidfd, and by SIGCHLD) under ThreadSanitizer.
+# child processes (their exits told by a pidfd, and by SIGCHLD; of loops in several
+# threads at once) under ThreadSanitizer.
 sanitize:
 	@mkdir -p build
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -89,14 +90,20 @@ sanitize:
 	    -fno-sanitize-recover=all $(TEST_SRC) -lm -o build/test-asan-ms32
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/queue_threads.c -lpthread -o build/queue-threads-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/process_threads.c -lpthread \
+	    -o build/process-threads-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_NO_PIDFD -fsanitize=thread tests/threads/process_threads.c -lpthread \
+	    -o build/process-threads-tsan-sigchld
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread $(TEST_SRC) -lm -lpthread -o build/test-tsan
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_NO_PIDFD -fsanitize=thread $(TEST_SRC) -lm -lpthread \
-	    -o build/test-tsan-sigchld
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE -fsanitize=thread $(TEST_SRC) \
+	    -lm -lpthread -o build/test-tsan-sigchld
 	./build/test-asan
 	./build/test-asan-cxx
 	./build/test-asan-ms32
 	TSAN_OPTIONS=halt_on_error=1 ./build/threads-tsan
 	TSAN_OPTIONS=halt_on_error=1 ./build/queue-threads-tsan
+	TSAN_OPTIONS=halt_on_error=1 ./build/process-threads-tsan
+	TSAN_OPTIONS=halt_on_error=1 ./build/process-threads-tsan-sigchld
 	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_threads
 	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_processes
 	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan-sigchld test_processes

@@ -320,6 +320,9 @@
  *   AIO_NO_PROCESSES            (not defined) leave out the child processes
  *   AIO_NO_PIDFD                (not defined) tell a child's exit by SIGCHLD
  *                               even where Linux has a pidfd
+ *   AIO_NO_CLOSE_RANGE          (not defined) close a child's inherited
+ *                               descriptors one by one even where Linux has
+ *                               close_range (as macOS and the BSDs do)
  *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
  *                               cancellation has between SIGTERM and SIGKILL
  *                               (aio_process_set_grace: one child's)
@@ -1209,11 +1212,14 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
  * AIO_EINVAL (path NULL, empty or longer than the system takes: 107 bytes
  * on Linux; a negative backlog; Windows; a simulation), AIO_EIO (errno:
  * EADDRINUSE, EACCES, ENOENT...). A socket file left at `path` by an earlier
- * listener is removed first, as asyncio does; any other file there stays
- * and the bind fails (EADDRINUSE). Remove the file when done (unlink). A
- * path that begins with '@' is a name in Linux's abstract namespace (no
- * file; '@' stands for the leading NUL byte of such names). The accepted
- * connections, and AIO_UNIX_CONNECT's, take every socket await and a stream. */
+ * listener (nobody answers a connect to it) is removed first, as asyncio
+ * does; one a listener answers at is not taken over (AIO_EIO, EADDRINUSE,
+ * as libuv refuses), and any other file there stays and the bind fails
+ * (EADDRINUSE). Remove the file when done (unlink). A path that begins
+ * with '@' is a name in Linux's abstract namespace (no file; '@' stands for
+ * the leading NUL byte of such names, which has no NUL after it: '@' and
+ * up to 107 bytes). The accepted connections, and AIO_UNIX_CONNECT's, take
+ * every socket await and a stream. */
 AIO_API int aio_unix_listen(const char *path, int backlog);
 /* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or
  * AIO_EBADF if it was not open (without sockets, the forget only: the port's
@@ -1488,10 +1494,17 @@ AIO_API void aio_set_lookup(aio_lookup_fn lookup, void *ctx);
  * gets those three streams and nothing else of this process's (no other
  * descriptor or inheritable handle), as asyncio's. POSIX builds: fork and
  * exec; the exit is a pidfd on Linux 5.3 and later (a descriptor like any
- * other), SIGCHLD elsewhere or where pidfd is refused (the program's own
- * SIGCHLD action is put back when the loop is destroyed; one that has the
- * system reap children, SIG_IGN, is replaced by the library's handler
- * meanwhile, pidfd or not, so that exit statuses are not lost).
+ * other), SIGCHLD elsewhere or where pidfd is refused (it wakes every loop
+ * with children, in any thread, each asking only its own; the program's
+ * own SIGCHLD action is put back when the last such loop is destroyed;
+ * one that has the system reap children, SIG_IGN, is replaced by the
+ * library's handler meanwhile, pidfd or not, so that exit statuses are not
+ * lost).
+ * On POSIX a child's own children outlive it unless p->group, set before
+ * the spawn, puts it in a process group of its own: then every signal
+ * goes to the whole group, and aio_process_close ends what is left of it
+ * (the child, once ended, is left unreaped until then, so that the
+ * group's id stays its own).
  * Windows: CreateProcess, the child in a job object (its own children end
  * with it), its pipes relayed to sockets by threads (p->in, p->out, p->err
  * are sockets there); SIGTERM and SIGKILL both end the job at once (no
@@ -1522,8 +1535,9 @@ typedef struct aio_process_options {
 /* A child process. Zero-initialise it before its first spawn; it may be
  * spawned again once closed. It is the loop's from its spawn to its close:
  * keep it in memory that lives that long (the task's state struct, with the
- * close in the task's AIO_FINALLY). Read pid, in, out and err; close the
- * pipes only through aio_process_end_input and aio_process_close. */
+ * close in the task's AIO_FINALLY). Read pid, in, out and err; set group
+ * before the spawn if you want it (it stays for p's later spawns); close
+ * the pipes only through aio_process_end_input and aio_process_close. */
 typedef struct aio_process {
     int pid;              /* its process id */
     aio_socket in;        /* AIO_STDIO_PIPE: the write end of its standard input, else -1 */
@@ -1545,6 +1559,8 @@ typedef struct aio_process {
     uint32_t barrier;     /* the awaiting task's, while a cancellation stops it */
     uint8_t state;        /* running, reaped, closed */
     uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
+    uint8_t group;        /* yours to set before its spawn (POSIX): nonzero puts the child
+                             in a process group of its own (see above) */
 } aio_process;
 /* Start argv[0] (searched in PATH, the child's environment's if env gives
  * one, when it has no '/') with arguments argv (NULL-ended), on the running
@@ -3133,6 +3149,7 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #if !defined(AIO_NO_PROCESSES) && defined(SA_RESTART)
 #define AIO__PROCESSES 1
 #define AIO__POSIX_PROCESSES 1
+#include <dirent.h>
 #include <sys/wait.h>
 #if defined(AIO__SYSCALL) && !defined(AIO_NO_PIDFD)
 #define AIO__PIDFD 1
@@ -7967,13 +7984,22 @@ AIO_API aio_status aio_close(aio_socket sock) {
 /* ------------------------------------------------------ Unix domain sockets */
 
 /* A Unix domain socket's address from `path` ('@': Linux's abstract
- * namespace): its length, or 0 if the path is NULL, empty or too long. */
+ * namespace): its length, or 0 if the path is NULL, empty or too long. A
+ * file's path needs its NUL in sun_path; an abstract name has none after
+ * it, so it may fill sun_path ('@' standing for its leading NUL). */
 #ifdef AIO__POSIX_IO
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes, 107 on Linux; an abstract name: '@' and 107 bytes)"
 static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
     size_t n = path ? strlen(path) : 0;
+    size_t room = sizeof sa->sun_path - 1; /* (and its NUL) */
     memset(sa, 0, sizeof *sa);
     sa->sun_family = AF_UNIX;
-    if (!n || n >= sizeof sa->sun_path) return 0;
+#ifdef __linux__
+    if (n && path[0] == '@') room++;
+#endif
+    if (!n || n > room) return 0;
     memcpy(sa->sun_path, path, n);
 #ifdef __linux__
     if (path[0] == '@') {
@@ -7982,6 +8008,20 @@ static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) 
     }
 #endif
     return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
+/* Whether the socket file of address sa may be live: only a connect
+ * refused proves it stale (an earlier listener's, gone); one made, or one
+ * that would wait (the listener's queue is full), or that fails another
+ * way (no permission), leaves it as it is. */
+static int aio__unix_answers(const struct sockaddr_un *sa, aio__socklen len) {
+    int fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    int answers;
+    if (fd < 0) return 1; /* LCOV_EXCL_LINE: out of descriptors (then the file stays: the bind says why) */
+    aio__nonblocking(fd);
+    answers = connect(fd, (const struct sockaddr *)sa, len) == 0 || errno != ECONNREFUSED;
+    (void)close(fd);
+    return answers;
 }
 #endif
 
@@ -8009,11 +8049,19 @@ AIO_API int aio_unix_listen(const char *path, int backlog) {
     if (AIO__UNIX_SIMULATED())
         return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets are not simulated (a simulated "
                                        "network has TCP and UDP)");
-    if (!sl || backlog < 0)
-        return aio__misuse(AIO_EINVAL, "aio_unix_listen: the path is NULL, empty or longer than a Unix "
-                                       "socket's address takes, or the backlog is negative");
-    /* (asyncio's rule: a socket file an earlier listener left is removed) */
-    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) (void)unlink(sa.sun_path);
+    if (!sl) return aio__misuse(AIO_EINVAL, "aio_unix_listen: " AIO__UNIX_TOO_LONG);
+    if (backlog < 0) return aio__misuse(AIO_EINVAL, "aio_unix_listen: the backlog is negative");
+    /* (asyncio's rule: a socket file an earlier listener left is removed;
+     * one a listener answers at is not taken over, as libuv refuses) */
+    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) {
+        if (aio__unix_answers(&sa, sl)) {
+            (void)aio__misuse(AIO_EIO, "aio_unix_listen: a listener answers at the path (a connect to its "
+                                       "socket file was not refused): not taken over (errno EADDRINUSE)");
+            errno = EADDRINUSE;
+            return AIO_EIO;
+        }
+        (void)unlink(sa.sun_path);
+    }
     fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
     if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
     /* (a listen that fails once bound: not seen) */
@@ -8098,8 +8146,7 @@ AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char
     c->len = aio__unix_address(path, &c->sa);
     if (!c->len) {
         AIO_FREE(c);
-        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: the path is NULL, empty or longer than a Unix "
-                                       "socket's address takes");
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: " AIO__UNIX_TOO_LONG);
     }
     c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
     if (c->fd < 0) { /* out of descriptors */
@@ -8272,8 +8319,17 @@ static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's w
 static aio_event *aio__sig_event[AIO__NSIG];
 static aio_loop *aio__sig_loop;
 
+#ifdef AIO__POSIX_PROCESSES
+static void aio__children_told(void);
+static void aio__children_check(aio_loop *L);
+static int aio__sigchld_needed(void);
+#endif
+
 static void aio__sig_handler(int signo) {
     int saved = errno;
+#ifdef AIO__POSIX_PROCESSES
+    if (signo == SIGCHLD) aio__children_told(); /* (the loops with children, beside the event) */
+#endif
     AIO__SIG_SET(aio__sig_pending[signo]); /* (installed for a valid number only) */
     AIO__SIG_SET(aio__sig_any);
 #ifdef AIO__WIN32_IO
@@ -8286,20 +8342,15 @@ static void aio__sig_handler(int signo) {
     errno = saved;
 }
 
-#ifdef AIO__POSIX_PROCESSES
-static void aio__children_exited(aio_loop *L);
-static int aio__sigchld_needed(void);
-#endif
-
 static void aio__deliver_signals(aio_loop *L) {
     int s;
+#ifdef AIO__POSIX_PROCESSES
+    aio__children_check(L);
+#endif
     if (!aio__sig_any || L != aio__sig_loop) return;
     AIO__SIG_CLEAR(aio__sig_any);
     for (s = 1; s < AIO__NSIG; s++) {
         if (!AIO__SIG_TAKE(aio__sig_pending[s])) continue;
-#ifdef AIO__POSIX_PROCESSES
-        if (s == SIGCHLD) aio__children_exited(L);
-#endif
         if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* (NULL: unrouted since) */
     }
 }
@@ -8329,7 +8380,7 @@ static void aio__sig_default(int signo) {
     struct sigaction sa;
     aio__sig_event[signo] = NULL;
 #ifdef AIO__POSIX_PROCESSES
-    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (the loop's children still need it) */
+    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (loops' children still need it) */
 #endif
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
@@ -8355,6 +8406,10 @@ typedef struct aio__sysio {
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
+#endif
+#ifdef AIO__POSIX_PROCESSES
+    struct aio__sysio *sigchld_next; /* the next loop SIGCHLD tells */
+    unsigned sigchld_seen;           /* the count of SIGCHLDs it has looked after */
 #endif
 #ifdef AIO__EPOLL
     int epfd;
@@ -10199,7 +10254,8 @@ typedef struct aio__spawn {
     const char *cwd;
     int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
     int report;        /* the failure's pipe (above 2: the dup2s leave it) */
-    int fd_limit;      /* descriptors are below this number (RLIMIT_NOFILE) */
+    int fd_limit;      /* descriptors are below this number (aio__fd_limit) */
+    int group;         /* a process group of its own */
 } aio__spawn;
 
 /* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
@@ -10217,10 +10273,10 @@ static void aio__spawn_fail(int report, int stage, int err) {
  * them (close_fds): the program's own sockets, pipes and files, which
  * exec would keep where they are not close-on-exec, so that one the
  * program closes is not held open by the child. close_range where Linux
- * has it (5.9), else each number below `limit`. */
+ * has it (5.9), else each number below `limit` (aio__fd_limit). */
 static void aio__close_others(int keep, int limit) {
     int fd;
-#if defined(AIO__SYSCALL) && defined(SYS_close_range)
+#if defined(AIO__SYSCALL) && defined(SYS_close_range) && !defined(AIO_NO_CLOSE_RANGE)
     if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
         syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
         return;
@@ -10240,6 +10296,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
     (void)sigaction(SIGPIPE, &dfl, NULL);
     sigemptyset(&none);
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    if (sp->group && setpgid(0, 0) != 0) aio__spawn_fail(sp->report, 0, errno);
     for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
         int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
         if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
@@ -10277,10 +10334,37 @@ static void aio__spawn_child(const aio__spawn *sp) {
 }
 /* LCOV_EXCL_STOP */
 
-/* The number every descriptor is below (RLIMIT_NOFILE), for the child. */
+/* The directory that lists this process's open descriptors, where it
+ * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
+#if defined(__linux__)
+#define AIO__FD_DIR "/proc/self/fd"
+#elif defined(__APPLE__)
+#define AIO__FD_DIR "/dev/fd"
+#endif
+
+/* The number every descriptor is below, for the child's closing: the
+ * descriptor limit (RLIMIT_NOFILE, which may be a million numbers, a
+ * close each), or, where the system lists the open ones, 64 above the
+ * highest of them (room for those other threads open meanwhile: a new
+ * descriptor takes the lowest number free). Read here, before the fork:
+ * the child may only make async-signal-safe calls. */
 static int aio__fd_limit(void) {
     long n = sysconf(_SC_OPEN_MAX);
-    return n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+    int limit = n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+#ifdef AIO__FD_DIR
+    DIR *dir = opendir(AIO__FD_DIR);
+    struct dirent *e;
+    long top = 2;
+    if (!dir) return limit; /* LCOV_EXCL_LINE: no /proc (a chroot) */
+    while ((e = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (end != e->d_name && fd > top) top = fd; /* (not ".", "..") */
+    }
+    (void)closedir(dir);
+    if (top < (long)limit - 65) limit = (int)top + 65;
+#endif
+    return limit;
 }
 
 /* fd moved above the standard three (the child's dup2s must not overlap). */
@@ -10310,63 +10394,6 @@ static const char *aio__exec_path(const char *const *env) {
     return path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-/* Whether the loop that signals go to needs SIGCHLD for its children. */
-static int aio__sigchld_needed(void) { return aio__sig_loop && aio__sysio_of(aio__sig_loop)->sigchld; }
-
-/* The program's SIGCHLD action, kept while the library's handler has its
- * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
- * ends in the default, as any signal's). */
-static struct sigaction aio__sigchld_kept;
-
-/* Whether SIGCHLD action `sa` has the system reap children by itself
- * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
-static int aio__reaps_itself(const struct sigaction *sa) {
-#ifdef SA_NOCLDWAIT
-    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
-#endif
-    return sa->sa_handler == SIG_IGN;
-}
-
-/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
- * where the program's action has the system reap children (it would take
- * a child's exit status, even one told by a pidfd, before the loop asks;
- * the library's handler in its place keeps each child until the loop
- * reaps it). */
-static int aio__sigchld_first(void) {
-#ifdef AIO__PIDFD
-    struct sigaction now;
-    if (aio__sigchld_needed()) return aio__reaps_itself(&aio__sigchld_kept);
-    return sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
-#else
-    return 1;
-#endif
-}
-
-/* SIGCHLD to this loop (the program's action kept), for children without
- * a pidfd or whose exit the system would take. */
-static aio_status aio__sigchld_route(aio_loop *L) {
-    aio__sysio *s = aio__sysio_of(L);
-    struct sigaction sa;
-    if (s->sigchld) return AIO_OK;
-    if (aio__sig_loop && aio__sig_loop != L)
-        return aio__misuse(AIO_EINVAL, "aio_process_spawn: signals go to another loop, and SIGCHLD must "
-                                       "tell this one of its children's exits; destroy that loop first");
-    aio__sig_loop = L;
-    aio__sig_fd = s->pipe[1];
-    s->sigchld = 1;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    if (aio__sig_event[SIGCHLD]) { /* (routed already: the same handler) */
-        sa.sa_handler = SIG_DFL;
-        aio__sigchld_kept = sa;
-        return AIO_OK;
-    }
-    sa.sa_handler = aio__sig_handler;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
-    return AIO_OK;
-}
-
 /* The child's wait status kept: it has been reaped. */
 static void aio__proc_reaped(aio_process *p, int status) {
     p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
@@ -10376,11 +10403,35 @@ static void aio__proc_reaped(aio_process *p, int status) {
     p->pidfd = -1;
 }
 
+/* In p->group: it leads its process group; it ended and is not reaped. */
+#define AIO__GROUP_LEADS 1
+#define AIO__GROUP_KEPT 2
+
+/* A group's leader that ended: its status read, the process itself left
+ * unreaped (aio__sys_proc_kill_now reaps it), so that its pid, the group's
+ * id, is no other process's or group's while the group may have members. */
+static int aio__group_ended(aio_process *p) {
+    siginfo_t info;
+    int r;
+    memset(&info, 0, sizeof info);
+    do r = waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (r == 0 && info.si_pid == 0) return 0;
+    if (r < 0) { /* (reaped by someone else: its group's id is not its own any more) */
+        aio__proc_reaped(p, 255 << 8);
+        p->group = AIO__GROUP_LEADS;
+        return 1;
+    }
+    aio__proc_reaped(p, info.si_code == CLD_EXITED ? (info.si_status & 255) << 8 : info.si_status & 127);
+    p->group |= AIO__GROUP_KEPT;
+    return 1;
+}
+
 /* Reap p if it ended: 1 once reaped, 0 while it runs. */
 static int aio__sys_proc_reap(aio_process *p) {
     int status = 0;
     int r;
     if (p->state != AIO__PROC_RUNNING) return 1;
+    if (p->group) return aio__group_ended(p);
     do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
     if (r == 0) return 0;
     if (r < 0) status = 255 << 8; /* (reaped by someone else: a waitpid of the program's) */
@@ -10393,6 +10444,7 @@ static int aio__sys_proc_reap(aio_process *p) {
  * which no other process can have until the loop reaps it. 0, or -1 (not
  * a signal number). */
 static int aio__proc_signal(const aio_process *p, int signo) {
+    if (p->group) return kill(-(pid_t)p->pid, signo) == 0 ? 0 : -1; /* (its group: see aio__group_ended) */
 #ifdef AIO__PIDFD
 #ifdef SYS_pidfd_send_signal
     long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
@@ -10405,10 +10457,19 @@ static int aio__proc_signal(const aio_process *p, int signo) {
     return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
 }
 
-/* Kill p and wait for its end (blocking: a killed process ends at once). */
+/* Kill p and wait for its end (blocking: a killed process ends at once);
+ * a group's leader kept unreaped: what is left of its group killed, then
+ * the leader reaped. */
 static void aio__sys_proc_kill_now(aio_process *p) {
     int status = 0;
     int r;
+    if (p->group & AIO__GROUP_KEPT) {
+        (void)kill(-(pid_t)p->pid, SIGKILL);
+        while (waitpid((pid_t)p->pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
+        }
+        p->group = AIO__GROUP_LEADS; /* (what was asked, for its next spawn) */
+        return;
+    }
     if (p->state != AIO__PROC_RUNNING) return;
     (void)aio__proc_signal(p, SIGKILL);
     do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
@@ -10432,19 +10493,197 @@ static void aio__children_exited(aio_loop *L) {
     }
 }
 
-/* POSIX: SIGCHLD back to the program's action, once no child of the loop
- * needs it (unless the program routes it now). Where that action has the
- * system reap children, the program's own that ended meanwhile (kept by
- * the library's handler) are reaped now, as the system would have. */
-static void aio__children_done(aio__sysio *s) {
+/* SIGCHLD, for the children of every loop in every thread. A signal goes
+ * to the process, not to the loop that spawned the child, and a handler
+ * cannot tell whose a pid is: so the handler writes a byte into a pipe of
+ * the process's, which every loop with such children waits on beside its
+ * own descriptors (its slot unmarked: a report of it wakes no task). After
+ * each wait such a loop reads the pipe; one that found a byte counts one
+ * SIGCHLD more and wakes the others through their own wake-ups (the pipe
+ * is empty for them now), and each loop that sees the count move asks its
+ * own children whether they ended (waitpid of each pid). The list of those
+ * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
+ * mutex where loops run in several threads; the pipe and the handler last
+ * while a loop is on the list. */
+static aio__sysio *aio__sigchld_loops;      /* the loops SIGCHLD tells */
+static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
+static int aio__sigchld_pipe[2] = {-1, -1};
+static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
+static volatile sig_atomic_t aio__sigchld_busy;    /* handlers writing to it now */
+/* (the handler runs in any thread: what it reads and counts is atomic) */
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO__ATOMIC_GET(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_ADD(x, v) ((void)__atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST))
+#else
+#define AIO__ATOMIC_GET(x) (x)
+#define AIO__ATOMIC_SET(x, v) ((void)((x) = (v)))
+#define AIO__ATOMIC_ADD(x, v) ((void)((x) += (v)))
+#endif
+
+/* The handler's part (async-signal-safe): a byte into the pipe, if it is open. */
+static void aio__children_told(void) {
+    int fd;
+    AIO__ATOMIC_ADD(aio__sigchld_busy, 1);
+    fd = AIO__ATOMIC_GET(aio__sigchld_fd);
+    if (fd >= 0) aio__wake_pair_write(fd); /* LCOV_EXCL_BR_LINE: (closed: a SIGCHLD as it closes) */
+    AIO__ATOMIC_ADD(aio__sigchld_busy, -1);
+}
+static void aio__sigchld_handler(int signo) {
+    int saved = errno;
+    (void)signo;
+    aio__children_told();
+    errno = saved;
+}
+
+/* Whether loops' children need SIGCHLD now. */
+static int aio__sigchld_needed(void) {
+    int needed;
+    AIO_CRITICAL_ENTER();
+    needed = aio__sigchld_loops != NULL;
+    AIO_CRITICAL_EXIT();
+    return needed;
+}
+
+/* The program's SIGCHLD action, kept while the library's handler has its
+ * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
+ * ends in the default, as any signal's). */
+static struct sigaction aio__sigchld_kept;
+
+/* Whether SIGCHLD action `sa` has the system reap children by itself
+ * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
+static int aio__reaps_itself(const struct sigaction *sa) {
+#ifdef SA_NOCLDWAIT
+    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
+#endif
+    return sa->sa_handler == SIG_IGN;
+}
+
+/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
+ * where the program's action has the system reap children (it would take
+ * a child's exit status, even one told by a pidfd, before the loop asks;
+ * the library's handler in its place keeps each child until the loop
+ * reaps it). */
+static int aio__sigchld_first(void) {
+#ifdef AIO__PIDFD
+    struct sigaction now;
+    int first;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops)
+        first = aio__reaps_itself(&aio__sigchld_kept);
+    else
+        first = sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
+    AIO_CRITICAL_EXIT();
+    return first;
+#else
+    return 1;
+#endif
+}
+
+/* The pipe and the handler, for the first loop on the list (locked):
+ * AIO_OK, or AIO_EIO (out of descriptors). */
+static aio_status aio__sigchld_start(void) {
+    struct sigaction sa;
+    if (aio__wake_pair_open(aio__sigchld_pipe) != 0) return AIO_EIO;
+    AIO__ATOMIC_SET(aio__sigchld_fd, aio__sigchld_pipe[1]);
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (aio__sig_event[SIGCHLD]) { /* (routed already: that handler tells the loops too) */
+        sa.sa_handler = SIG_DFL;
+        aio__sigchld_kept = sa;
+        return AIO_OK;
+    }
+    sa.sa_handler = aio__sigchld_handler;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
+    return AIO_OK;
+}
+
+/* The last loop left the list (locked): SIGCHLD back to the program's
+ * action (unless the program routes it now), the pipe closed. Where that
+ * action has the system reap children, the program's own that ended
+ * meanwhile (kept by the library's handler) are reaped now, as the system
+ * would have. */
+static void aio__sigchld_stop(void) {
     int status;
-    if (!s->sigchld) return;
-    s->sigchld = 0;
-    if (aio__sig_event[SIGCHLD]) return;
-    (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
-    if (aio__reaps_itself(&aio__sigchld_kept))
-        while (waitpid(-1, &status, WNOHANG) > 0) {
+    if (!aio__sig_event[SIGCHLD]) {
+        (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
+        if (aio__reaps_itself(&aio__sigchld_kept))
+            while (waitpid(-1, &status, WNOHANG) > 0) {
+            }
+    }
+    AIO__ATOMIC_SET(aio__sigchld_fd, -1);
+    while (AIO__ATOMIC_GET(aio__sigchld_busy)) { /* LCOV_EXCL_BR_LINE: (a handler in another thread writes) */
+    }
+    aio__wake_pair_close(aio__sigchld_pipe);
+    aio__sigchld_pipe[0] = aio__sigchld_pipe[1] = -1;
+}
+
+/* Loop s's wait watches the pipe (on), or no longer (locked). */
+static aio_status aio__sigchld_watch(aio__sysio *s, int on) {
+    int fd = aio__sigchld_pipe[0];
+    aio_status rc;
+    if ((uint32_t)fd >= s->io.nslots && (rc = aio__sysio_grow(&s->io, fd)) < 0) return rc; /* (out of memory) */
+    return s->io.watch(&s->io, fd, on ? 0 : AIO_READABLE, on ? AIO_READABLE : 0);
+}
+
+/* SIGCHLD to loop L too (the program's action kept), for children without
+ * a pidfd or whose exit the system would take: AIO_OK, or AIO_EIO (out of
+ * descriptors or memory). */
+static aio_status aio__sigchld_route(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    aio_status rc = AIO_OK;
+    if (s->sigchld) return AIO_OK;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops || (rc = aio__sigchld_start()) == AIO_OK) {
+        rc = aio__sigchld_watch(s, 1);
+        if (rc == AIO_OK) {
+            s->sigchld = 1;
+            s->sigchld_seen = aio__sigchld_count;
+            s->sigchld_next = aio__sigchld_loops;
+            aio__sigchld_loops = s;
+        } else if (!aio__sigchld_loops) {
+            aio__sigchld_stop();
         }
+    }
+    AIO_CRITICAL_EXIT();
+    return rc;
+}
+
+/* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
+ * on the list; if one came since L last looked, L asks its children. */
+static void aio__children_check(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    aio__sysio *o;
+    char byte;
+    int news;
+    if (!s->sigchld) return;
+    AIO_CRITICAL_ENTER();
+    if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
+        aio__wake_pair_drain(aio__sigchld_pipe[0]);
+        aio__sigchld_count++;
+        for (o = aio__sigchld_loops; o; o = o->sigchld_next)
+            if (o != s) aio__wake_pair_write(o->pipe[1]);
+    }
+    news = s->sigchld_seen != aio__sigchld_count;
+    s->sigchld_seen = aio__sigchld_count;
+    AIO_CRITICAL_EXIT();
+    if (news) aio__children_exited(L);
+}
+
+/* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
+ * to leave puts the program's action back. */
+static void aio__children_done(aio__sysio *s) {
+    aio__sysio **at;
+    if (!s->sigchld) return;
+    AIO_CRITICAL_ENTER();
+    (void)aio__sigchld_watch(s, 0);
+    for (at = &aio__sigchld_loops; *at != s; at = &(*at)->sigchld_next) {
+    }
+    *at = s->sigchld_next;
+    s->sigchld = 0;
+    if (!aio__sigchld_loops) aio__sigchld_stop();
+    AIO_CRITICAL_EXIT();
 }
 
 static int aio__sys_proc_send(aio_process *p, int signo) {
@@ -10514,6 +10753,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     aio_status rc = AIO_OK;
     if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
     memset(&sp, 0, sizeof sp);
+    sp.group = p->group != 0;
     sp.argv = argv;
     memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
     if (opts->env)
@@ -10556,6 +10796,7 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     }
     memset(p, 0, sizeof *p);
     p->pid = (int)pid;
+    p->group = (uint8_t)(sp.group ? AIO__GROUP_LEADS : 0);
     p->in = (aio_socket)mine[0];
     p->out = (aio_socket)mine[1];
     p->err = (aio_socket)mine[2];
@@ -10563,12 +10804,12 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
     p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
     if (p->pidfd >= 0) {
         aio_io_forget(p->pidfd);
-    } else if (aio__sigchld_route(L) < 0) { /* LCOV_EXCL_START: pidfd refused (routed first without) */
+    } else if ((rc = aio__sigchld_route(L)) < 0) { /* LCOV_EXCL_START: pidfd refused, and out of descriptors */
         aio__sys_proc_kill_now(p); /* (nothing could reap it) */
         for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
         p->in = p->out = p->err = (aio_socket)-1;
         p->state = AIO__PROC_CLOSED;
-        return AIO_EINVAL;
+        return rc;
     } /* LCOV_EXCL_STOP */
     return AIO_OK;
 }

@@ -3627,6 +3627,86 @@ static void test_io_unix_no_timer_slot(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     (void)unlink(UX.path);
 }
+/* A socket file a listener answers at is not taken over: a second listen
+ * at its path is AIO_EIO (EADDRINUSE), the file stays, and the first
+ * listener still accepts there; so too while its queue is full (a connect
+ * would wait). Once it is closed, its file is stale (a connect to it is
+ * refused) and the next listen takes it. */
+static aio_status unix_live_main(aio_task *t) {
+    AIO_BEGIN(t);
+    UX.l = aio_unix_listen(UX.path, 1);
+    CHECK(UX.l >= 0);
+    errno = 0;
+    CHECK_EQ(aio_unix_listen(UX.path, 0), AIO_EIO);
+    CHECK_EQ(errno, EADDRINUSE);
+    CHECK_DEBUG("aio_unix_listen: a listener answers at the path");
+    CHECK_EQ(aio_spawn(&UX.other, unix_accepter), AIO_OK);
+    AIO_UNIX_CONNECT(t, UX.c, UX.path, AIO_SEC(1)); /* (the first one's, still) */
+    CHECK(UX.c >= 0);
+    AIO_AWAIT(t, UX.rc, &UX.other);
+    CHECK(UX.a >= 0);
+    CHECK_EQ(aio_close(UX.a), AIO_OK);
+    CHECK_EQ(aio_close(UX.c), AIO_OK);
+    CHECK(unix_fill_queue() >= 1);
+    errno = 0;
+    CHECK_EQ(aio_unix_listen(UX.path, 0), AIO_EIO);
+    CHECK_EQ(errno, EADDRINUSE);
+    unix_unfill_queue();
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    UX.l = aio_unix_listen(UX.path, 0); /* (stale now: taken) */
+    CHECK(UX.l >= 0);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_unix_live_listener(void) { unix_test(unix_live_main, AIO_OK); }
+
+/* The longest addresses: a file's path of sizeof sun_path - 1 bytes (its
+ * NUL fills sun_path) and, on Linux, an abstract name of '@' and
+ * sizeof sun_path - 1 bytes (no NUL after it: sun_path full) are taken by
+ * the listen and the connect; one byte more is AIO_EINVAL for both, with a
+ * message. */
+static char unix_longest[sizeof(((struct sockaddr_un *)0)->sun_path) + 2];
+static char unix_too_long[sizeof unix_longest];
+static aio_status unix_longest_main(aio_task *t) {
+    AIO_BEGIN(t);
+    UX.l = aio_unix_listen(unix_longest, 0);
+    CHECK(UX.l >= 0);
+    AIO_UNIX_CONNECT(t, UX.c, unix_longest, AIO_SEC(1));
+    CHECK(UX.c >= 0);
+    CHECK_EQ(aio_close(UX.c), AIO_OK);
+    CHECK_EQ(aio_close(UX.l), AIO_OK);
+    AIO_UNIX_CONNECT(t, UX.rc, unix_too_long, AIO_SEC(1));
+    CHECK_EQ(UX.rc, AIO_EINVAL);
+    CHECK_DEBUG("AIO_UNIX_CONNECT: the path is NULL, empty or longer than a Unix socket's address takes");
+    AIO_END(t);
+}
+static void test_io_unix_longest(void) {
+    struct sockaddr_un sa;
+    size_t room = sizeof sa.sun_path;
+    int k;
+    for (k = 0; k < 2; k++) { /* a file's path; an abstract name */
+#ifndef __linux__
+        if (k) break;
+#endif
+        memset(unix_longest, 'a', sizeof unix_longest);
+        if (k) {
+            unix_longest[0] = '@';
+            unix_longest[room] = '\0';
+        } else {
+            memcpy(unix_longest, "/tmp/", 5);
+            unix_longest[room - 1] = '\0';
+        }
+        memcpy(unix_too_long, unix_longest, sizeof unix_too_long);
+        unix_too_long[strlen(unix_longest)] = 'a';
+        unix_too_long[strlen(unix_longest) + 1] = '\0';
+        CHECK_EQ(aio_unix_listen(unix_too_long, 0), AIO_EINVAL);
+        CHECK_DEBUG("aio_unix_listen: the path is NULL, empty or longer than a Unix socket's address takes");
+        (void)unlink(unix_longest);
+        unix_test(unix_longest_main, AIO_OK);
+        if (!k) CHECK_EQ(unlink(unix_longest), 0); /* (it was a file) */
+    }
+}
+
 static void test_io_unix_lines(void) { unix_test(unix_lines_main, AIO_OK); }
 static void test_io_unix_errors(void) { unix_test(unix_errors_main, AIO_OK); }
 static void test_io_unix_cancel(void) { unix_test(unix_cancel_main, AIO_OK); }
@@ -4353,6 +4433,8 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_unix_errors),
     SOCKET_ENTRY(test_io_unix_cancel),
     SOCKET_ENTRY(test_io_unix_bad_input),
+    SOCKET_ENTRY(test_io_unix_live_listener),
+    SOCKET_ENTRY(test_io_unix_longest),
     SOCKET_ENTRY(test_io_unix_no_timer_slot),
 #ifdef TEST_COUNTED_ALLOC
     SOCKET_ENTRY(test_io_unix_no_memory),

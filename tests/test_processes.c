@@ -345,6 +345,7 @@ static const test_case cases[] = {
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <dirent.h>
@@ -1058,6 +1059,11 @@ static void test_processes_out_of_descriptors(void) {
     CHECK_EQ(aio_process_spawn(&P.p, truth, &out_pipe), AIO_EIO);
     CHECK_EQ(errno, EMFILE);
     while (nfill) (void)close(fill[--nfill]);
+    /* room again under the low limit: the child's closing stops at it */
+    CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
     CHECK_EQ(aio_process_spawn(&P.p, truth, &pipes), AIO_OK);
     CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
@@ -1255,6 +1261,7 @@ static aio_status sigchld_main(aio_task *t) {
 static void test_processes_corners(void) {
     static const char *const no_program[] = {NULL};
     static const char *const sh[] = {"sh", NULL};
+    static const char *const six[] = {"sh", "-c", "exit 6", NULL};
     static const char *const cat[] = {"cat", NULL};
     aio_process_options bad_in = {NULL, NULL, -1, 0, 0};
     aio_process_options bad_out = {NULL, NULL, 0, 9, 0};
@@ -1306,25 +1313,118 @@ static void test_processes_corners(void) {
     /* SIGCHLD routed by the program as well */
     CHECK_EQ(test_run(&loop, &P.main, sigchld_main), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    /* signals routed to another loop: where SIGCHLD tells of exits, a child
-     * needs them here, and is refused */
+    /* signals routed to another loop: a child here is told of its exit all
+     * the same (by SIGCHLD where there is no pidfd: valgrind, which does not
+     * know the system call, and AIO_NO_PIDFD builds) */
     test_loop(&other);
     CHECK_EQ(aio_signal_event(SIGUSR1, &P.ev), AIO_OK);
     test_loop(&loop);
-    /* (with a pidfd no signal is needed: valgrind, which does not know the
-     * system call, and AIO_NO_PIDFD builds have none) */
-    if (aio_process_spawn(&P.p, sh, NULL) == AIO_OK) {
-        CHECK(P.p.pidfd >= 0);
-    } else {
-        CHECK_DEBUG("signals go to another loop");
-        CHECK_EQ(P.p.state, 3); /* (closed: killed and reaped) */
-    }
+    CHECK_EQ(aio_process_spawn(&P.p, six, NULL), AIO_OK);
 #ifdef AIO_NO_PIDFD
     CHECK(P.p.pidfd < 0);
 #endif
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 6);
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&other), AIO_OK);
+    check_clean(fds);
+}
+
+/* ------------------------------------------------ a child's own children */
+
+/* A child whose p.group was set before its spawn leads a process group of
+ * its own, and every signal goes to the whole group, as Windows' job ends
+ * the child's own children with it: a stop ends the shell and the sleep it
+ * started; a shell that ended by itself, leaving a sleep behind, has the
+ * sleep ended by aio_process_close (the shell is kept unreaped until then,
+ * its exit status read). Without p.group the sleep outlives both (and is
+ * killed here). Each shell says its sleep's pid first; real clock. */
+static long long grandchild;
+
+/* Whether process `pid` has ended (gone, or a zombie its new parent has
+ * not reaped yet), within 5 s. */
+static int ended(long long pid) {
+    int tries;
+    for (tries = 0; tries < 500; tries++) {
+        struct timespec pause = {0, 10000000};
+        char path[64], stat[256];
+        FILE *f;
+        size_t n = 0;
+        if (kill((pid_t)pid, 0) != 0) return 1;
+        (void)snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+        f = fopen(path, "r");
+        if (f) {
+            n = fread(stat, 1, sizeof stat - 1, f);
+            (void)fclose(f);
+            stat[n] = '\0';
+            if (strstr(stat, ") Z ")) return 1;
+        }
+        (void)nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
+/* Read the sleep's pid, the first line of the shell's output. */
+static aio_status reads_grandchild(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&P.stream, P.p.out, P.buf, sizeof P.buf), AIO_OK);
+    AIO_READ_LINE(t, P.rc2, &P.stream, AIO_SEC(5));
+    CHECK(P.rc2 > 1);
+    grandchild = atoll(aio_stream_data(&P.stream)); /* (up to its newline) */
+    CHECK(grandchild > 0);
+    AIO_END(t);
+}
+
+static aio_status group_main(aio_task *t) {
+    static const char *const waits[] = {"sh", "-c", "sleep 30 & echo $!; wait", NULL};
+    static const char *const leaves[] = {"sh", "-c", "sleep 30 & echo $!", NULL};
+    static const aio_process_options out_only = {NULL, NULL, AIO_STDIO_DEVNULL, AIO_STDIO_PIPE, AIO_STDIO_INHERIT};
+    AIO_BEGIN(t);
+    /* a stop ends the group */
+    P.p.group = 1;
+    CHECK_EQ(aio_process_spawn(&P.p, waits, &out_only), AIO_OK);
+    CHECK_EQ(P.p.group, 1);
+    CHECK_EQ(aio_process_signal(&P.p, 100000), AIO_EINVAL); /* (not a signal: the group's kill refuses it too) */
+    CHECK_EQ(aio_spawn(&P.t[0], reads_grandchild), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(10));
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_returncode(&P.p), -SIGTERM);
+    CHECK(ended(grandchild));
+    CHECK(real_ms(t->loop) < 5000); /* (SIGTERM did it: no SIGKILL after the grace) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    /* a child that ended by itself: its group ends at the close */
+    CHECK_EQ(aio_process_spawn(&P.p, leaves, &out_only), AIO_OK); /* (p.group stays) */
+    CHECK_EQ(aio_spawn(&P.t[0], reads_grandchild), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_SEC(10));
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(kill((pid_t)grandchild, 0), 0); /* (the sleep runs on) */
+    CHECK_EQ(kill((pid_t)P.p.pid, 0), 0);    /* (the shell, kept unreaped) */
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK(ended(grandchild));
+    CHECK_EQ(aio_process_returncode(&P.p), 0);
+    /* without a group of its own, the sleep outlives its shell's stop */
+    P.p.group = 0;
+    CHECK_EQ(aio_process_spawn(&P.p, waits, &out_only), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.t[0], reads_grandchild), AIO_OK);
+    AIO_AWAIT(t, P.rc, &P.t[0]);
+    AIO_PROCESS_STOP(t, P.rc, &P.p, AIO_SEC(10));
+    CHECK_EQ(P.rc, AIO_ESIGNALED);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    CHECK_EQ(kill((pid_t)grandchild, 0), 0);
+    CHECK_EQ(kill((pid_t)grandchild, SIGKILL), 0);
+    AIO_END(t);
+}
+
+static void test_processes_group(void) {
+    aio_loop loop;
+    int fds = open_fds();
+    reset();
+    real_loop(&loop);
+    CHECK_EQ(aio_run(&loop, &P.main, group_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     check_clean(fds);
 }
 
@@ -1421,8 +1521,9 @@ static void test_processes_closed_standard_streams(void) {
 }
 
 /* A child the program reaps itself (a waitpid of its own): its exit status
- * is gone, so the wait gives 255; and one killed and reaped behind the
- * loop's back is closed all the same (the kill and the reap find nothing). */
+ * is gone, so the wait gives 255 (in a process group of its own too); and
+ * one killed and reaped behind the loop's back is closed all the same (the
+ * kill and the reap find nothing). */
 static void test_processes_reaped_by_the_program(void) {
     static const char *const yes[] = {"true", NULL};
     static const char *const sleeper[] = {"sleep", "30", NULL};
@@ -1445,6 +1546,12 @@ static void test_processes_reaped_by_the_program(void) {
     CHECK_EQ(aio_process_returncode(&P.p), AIO_EINPROGRESS); /* (the loop has not looked) */
     CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_process_returncode(&P.p), 255); /* (what the close found: no status) */
+    P.p.group = 1; /* the same for a child leading a group of its own */
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK);
+    CHECK_EQ(waitpid(P.p.pid, &status, 0), P.p.pid);
+    CHECK_EQ(test_run(&loop, &P.main, wait_main), AIO_OK);
+    CHECK_EQ(P.rc, 255);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     check_clean(fds);
 }
@@ -1524,6 +1631,164 @@ static void test_processes_sigchld_kept(void) {
     check_clean(fds);
 }
 
+/* Several loops, each with children of its own at once: every one may
+ * spawn, wherever SIGCHLD tells of exits (no pidfd, or SIGCHLD ignored by
+ * the program), and each is told of its own children's ends whichever loop
+ * read the signal. Loop A's main task waits for its child; meanwhile a
+ * task of A runs loop B, whose child outlives A's: B's wait reads the
+ * SIGCHLD of A's child and passes it on, and A, back in its own wait, finds
+ * its child ended (its await's deadline is 5 s of virtual time: missed,
+ * the wait would give AIO_ETIMEDOUT at once). SIGCHLD's action is the
+ * library's until the last of the loops is destroyed. */
+static aio_loop loop_b;
+
+static aio_status loop_b_main(aio_task *t) {
+    static const char *const later[] = {"sh", "-c", "sleep 1; exit 4", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.ps[1], later, NULL), AIO_OK); /* (A has a child too) */
+    AIO_PROCESS_WAIT(t, P.rcs[1], &P.ps[1], AIO_NEVER);
+    CHECK_EQ(aio_process_close(&P.ps[1]), AIO_OK);
+    AIO_END(t);
+}
+static aio_status runs_loop_b(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(test_run(&loop_b, &P.other, loop_b_main), AIO_OK);
+    AIO_END(t);
+}
+static aio_status loop_a_main(aio_task *t) {
+    static const char *const sooner[] = {"sh", "-c", "sleep 0.3; exit 3", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.ps[0], sooner, NULL), AIO_OK);
+    CHECK_EQ(aio_spawn(&P.t[0], runs_loop_b), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rcs[0], &P.ps[0], AIO_SEC(5));
+    CHECK_EQ(P.t[0].state, AIO__DONE); /* (B ran to its end first) */
+    CHECK_EQ(aio_process_close(&P.ps[0]), AIO_OK);
+    AIO_END(t);
+}
+
+static void two_loops_run(void (*action)(int)) {
+    struct sigaction now;
+    aio_loop loop;
+    reset();
+    (void)signal(SIGCHLD, action);
+    test_loop(&loop_b);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, loop_a_main), AIO_OK);
+    CHECK_EQ(P.rcs[0], 3);
+    CHECK_EQ(P.rcs[1], 4);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+#ifndef AIO_NO_PIDFD
+    if (action == SIG_IGN) /* (else: no SIGCHLD needed, unless valgrind refuses pidfd) */
+#endif
+        CHECK(now.sa_handler != action); /* (B is still there) */
+    CHECK_EQ(aio_loop_destroy(&loop_b), AIO_OK);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+    CHECK(now.sa_handler == action);
+}
+
+static void test_processes_loops_side_by_side(void) {
+    struct sigaction saved;
+    int fds = open_fds();
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &saved), 0);
+    two_loops_run(SIG_DFL);
+    two_loops_run(SIG_IGN);
+    CHECK_EQ(sigaction(SIGCHLD, &saved, NULL), 0);
+    check_clean(fds);
+}
+
+/* The first loop SIGCHLD must tell opens the pipe its handler writes to,
+ * and every such loop waits on that pipe: with no descriptor left for it,
+ * the spawn is AIO_EIO (errno EMFILE) and nothing has changed; the same
+ * where the pipe's number is beyond the loop's table of descriptors and
+ * the table cannot grow (out of memory: builds with the allocator
+ * counted). SIGCHLD ignored by the program, so that every build routes it.
+ * The loop's wait is made first, by a wait on a pipe of the test's. */
+static int room_pipe[2];
+static aio_status waits_writable(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_WRITABLE(t, P.rc, room_pipe[1], AIO_SEC(1));
+    AIO_END(t);
+}
+
+static aio_status spawns_with_room(aio_task *t) {
+    static const char *const yes[] = {"true", NULL};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_OK);
+    AIO_PROCESS_WAIT(t, P.rc, &P.p, AIO_NEVER);
+    CHECK_EQ(aio_process_close(&P.p), AIO_OK);
+    AIO_END(t);
+}
+#ifdef TEST_COUNTED_ALLOC
+static aio_status spawns_out_of_memory(aio_task *t) {
+    static const char *const yes[] = {"true", NULL};
+    AIO_BEGIN(t);
+    test_alloc_fail_after(0);
+    P.rc = aio_process_spawn(&P.p, yes, NULL);
+    test_alloc_fail_after(-1);
+    AIO_END(t);
+}
+#endif
+
+static void test_processes_sigchld_no_room(void) {
+    static const char *const yes[] = {"true", NULL};
+    static int fill[128];
+    struct sigaction saved, now;
+    struct rlimit old, low;
+    aio_loop loop;
+    int nfill = 0;
+    int fds = open_fds();
+    const char *preload = getenv("LD_PRELOAD");
+    if (preload && strstr(preload, "vgpreload")) return; /* (valgrind's descriptor limit is its own) */
+    reset();
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &saved), 0);
+    (void)signal(SIGCHLD, SIG_IGN);
+    CHECK_EQ(pipe(room_pipe), 0);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &P.main, waits_writable), AIO_OK);
+    CHECK_EQ(P.rc, AIO_OK);
+    /* no descriptor left */
+    CHECK_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)first_free_fd() + 8;
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (nfill < 128 && (fill[nfill] = open("/dev/null", O_RDONLY)) >= 0) nfill++;
+    errno = 0;
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_EIO);
+    CHECK_EQ(errno, EMFILE);
+    while (nfill) (void)close(fill[--nfill]);
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+    CHECK(now.sa_handler == SIG_IGN);
+#ifdef TEST_COUNTED_ALLOC
+    /* the pipe beyond the table (64 numbers), which cannot grow: first the
+     * only loop SIGCHLD would tell, then with another loop told already */
+    while (nfill < 128 && first_free_fd() < 70) fill[nfill++] = open("/dev/null", O_RDONLY);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_process_spawn(&P.p, yes, NULL), AIO_EIO);
+    test_alloc_fail_after(-1);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+    CHECK(now.sa_handler == SIG_IGN);
+    test_loop(&loop_b);
+    CHECK_EQ(aio_process_spawn(&P.ps[1], yes, NULL), AIO_OK); /* (on loop B: the last made) */
+    CHECK_EQ(test_run(&loop, &P.main, spawns_out_of_memory), AIO_OK);
+    CHECK_EQ(P.rc, AIO_EIO);
+    CHECK_EQ(aio_loop_destroy(&loop_b), AIO_OK); /* (its child killed and reaped) */
+    while (nfill) (void)close(fill[--nfill]);
+    CHECK_EQ(sigaction(SIGCHLD, NULL, &now), 0);
+    CHECK(now.sa_handler == SIG_IGN);
+#endif
+    /* with room, the same spawn */
+    CHECK_EQ(test_run(&loop, &P.main, spawns_with_room), AIO_OK);
+    CHECK_EQ(P.rc, 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(close(room_pipe[0]), 0);
+    CHECK_EQ(close(room_pipe[1]), 0);
+    CHECK_EQ(sigaction(SIGCHLD, &saved, NULL), 0);
+    check_clean(fds);
+}
+
 /* A loop waiting through a port of its own has no children. */
 static aio_status port_watch(aio_io *io, int fd, int old, int events) {
     (void)io; (void)fd; (void)old; (void)events;
@@ -1561,6 +1826,7 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_cancel_during_grace),
     PROCESS_ENTRY(test_processes_cancel_stops),
     PROCESS_ENTRY(test_processes_stop_in_cleanup),
+    PROCESS_ENTRY(test_processes_group),
     PROCESS_ENTRY(test_processes_communicate),
     PROCESS_ENTRY(test_processes_communicate_timeout),
     PROCESS_ENTRY(test_processes_pipes_as_streams),
@@ -1572,6 +1838,8 @@ static const test_case cases[] = {
     PROCESS_ENTRY(test_processes_only_standard_streams),
     PROCESS_ENTRY(test_processes_closed_standard_streams),
     PROCESS_ENTRY(test_processes_sigchld_kept),
+    PROCESS_ENTRY(test_processes_loops_side_by_side),
+    PROCESS_ENTRY(test_processes_sigchld_no_room),
     PROCESS_ENTRY(test_processes_reaped_by_the_program),
     PROCESS_ENTRY(test_processes_need_system_wait),
 };

@@ -8,7 +8,12 @@
 #    system idle hook with nothing armed (make sanitize runs it under
 #    ThreadSanitizer too); tests/threads/queue_threads.c: two threads put
 #    with aio_queue_put_from_isr while a task of the main loop gets with a
-#    timeout, every item once and in each producer's order (the same).
+#    timeout, every item once and in each producer's order (the same);
+#    tests/threads/process_threads.c: loops in four threads spawn and await
+#    children at once, with a pidfd and without, SIGCHLD as found and
+#    ignored (the same); tests/checks/spawn_closes.c: a child closes the
+#    numbers up to a little above the highest descriptor open, not up to
+#    the descriptor limit, without close_range (AIO_NO_CLOSE_RANGE).
 # 2. tests/checks/cxx_macros.cpp: every public macro in C++ user code is quiet
 #    under -Wold-style-cast and -Wuseless-cast (C++11 to C++20, 32-bit ticks);
 #    the implementation builds as C++20 with -Werror.
@@ -37,6 +42,17 @@ f_queue_threads() {
         timeout 60 "$out/queue_threads"
 }
 f_check queue-threads f_queue_threads
+f_process_threads() { # with a pidfd, then without (SIGCHLD tells every exit)
+    gcc -std=c11 -O2 $WARN tests/threads/process_threads.c -o "$out/process_threads" -lpthread &&
+        timeout 60 "$out/process_threads" &&
+        gcc -std=c11 -O2 $WARN -DAIO_NO_PIDFD tests/threads/process_threads.c -o "$out/process_threads" -lpthread &&
+        timeout 60 "$out/process_threads"
+}
+f_check process-threads f_process_threads
+f_spawn_closes() {
+    gcc -std=c11 -O2 $WARN tests/checks/spawn_closes.c -o "$out/spawn_closes" && timeout 60 "$out/spawn_closes"
+}
+f_check spawn-closes f_spawn_closes
 f_cxx() { # std extra-flags: each installed C++ compiler builds both, the first links and runs
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" || return 1
     for f_cxx_cc in $f_cxx_compilers; do

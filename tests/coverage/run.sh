@@ -15,8 +15,9 @@
 #            --virtual, the demo with --virtual (stdout against the expected
 #            output; debug messages, such as the cancellation 04_wait
 #            swallows on purpose, go to stderr.log)
-#   ms32     -O0 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD: the unit tests
-#            (wrapping ticks; children's exits told by SIGCHLD)
+#   ms32     -O0 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE:
+#            the unit tests (wrapping ticks; children's exits told by SIGCHLD,
+#            their descriptors closed one by one)
 #   release  -O0 without AIO_DEBUG: the unit tests
 #   traced   -O0 -DAIO_DEBUG -DTEST_TRACED: the unit tests, each loop traced
 #   shared   -O0 -DAIO_DEBUG with AIO_CRITICAL_ENTER/EXIT defined as memory
@@ -96,7 +97,7 @@ unit() {
         { fail "unit tests ($name): $(tail -n 1 "$out/$name/run.log")"; grep '^FAIL' "$out/$name/run.log" | head; }
 }
 unit debug -DAIO_DEBUG -DTEST_COUNTED_ALLOC
-unit ms32 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD
+unit ms32 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE
 unit release -DNDEBUG
 unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
 unit traced -DAIO_DEBUG -DTEST_TRACED
