@@ -7487,15 +7487,20 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
 
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
- * allocator: its starting size and its limit, then the bytes (s->buf points
- * at them). The stream's fields are a fixed stream's; only the paths where a
- * fixed buffer is full (AIO_ELIMIT) or its bytes are moved to the front test
- * `grows`. */
-#define AIO__GROW_HEAD (2 * sizeof(size_t))
-static size_t aio__stream_sizes(const aio_stream *s, int which) { /* 0: its start, 1: its limit */
-    size_t v[2];
-    memcpy(v, s->buf - AIO__GROW_HEAD, sizeof v);
-    return v[which];
+ * allocator: its starting size, its limit and its count of quiet receives
+ * (below), then the bytes (s->buf points at them). The stream's fields are a
+ * fixed stream's; only the paths where a fixed buffer is full (AIO_ELIMIT)
+ * or its bytes are moved to the front test `grows`. */
+enum { AIO__GROW_START, AIO__GROW_LIMIT, AIO__GROW_QUIET, AIO__GROW_FIELDS };
+#define AIO__GROW_HEAD (AIO__GROW_FIELDS * sizeof(size_t))
+#define AIO__GROW_QUIET_RECEIVES 4 /* quiet receives in a row before it shrinks */
+static size_t aio__stream_sizes(const aio_stream *s, int which) {
+    size_t v;
+    memcpy(&v, s->buf - AIO__GROW_HEAD + which * sizeof v, sizeof v);
+    return v;
+}
+static void aio__stream_set_quiet(aio_stream *s, size_t quiet) {
+    memcpy(s->buf - AIO__GROW_HEAD + AIO__GROW_QUIET * sizeof quiet, &quiet, sizeof quiet);
 }
 
 /* Resize a growing stream's buffer to `size` bytes (at least what it
@@ -7511,24 +7516,50 @@ static aio_status aio__stream_resize(aio_stream *s, size_t size) {
     return AIO_OK;
 }
 
+/* The most a growing stream's buffer holds for the read under way:
+ * asyncio's limit counts a line's bytes before its separator, so a line or
+ * a separator adds the separator's length (clamped: a status counts the
+ * bytes a read gives); a count is at most the limit already. */
+static size_t aio__stream_cap(const aio_stream *s) {
+    size_t limit = aio__stream_sizes(s, AIO__GROW_LIMIT);
+    size_t sep = s->kind == AIO__READ_LINE ? 1 : s->kind == AIO__READ_UNTIL ? (size_t)s->want : 0;
+    return sep > (size_t)INT_MAX - limit ? (size_t)INT_MAX : limit + sep;
+}
+
+/* Its bytes were just moved to the front (s->head and s->last still say
+ * what the last read took): the receive was quiet if that read took at
+ * most `start` bytes and fewer than `start` are left; after
+ * AIO__GROW_QUIET_RECEIVES quiet ones in a row it goes back to `start`
+ * bytes (failing, it keeps the larger). The hysteresis keeps a stream whose
+ * lines are a little longer than its start from shrinking and growing
+ * again at every line, and `start` bytes holding fewer leave room to
+ * receive into: a receive never has 0 bytes of room. */
+static void aio__stream_shrink(aio_stream *s) {
+    size_t start = aio__stream_sizes(s, AIO__GROW_START);
+    size_t quiet = aio__stream_sizes(s, AIO__GROW_QUIET);
+    if (s->size == start) return;
+    quiet = (size_t)(s->head - s->last) <= start && s->tail < start ? quiet + 1 : 0;
+    if (quiet >= AIO__GROW_QUIET_RECEIVES && aio__stream_resize(s, start) == AIO_OK) quiet = 0;
+    aio__stream_set_quiet(s, quiet);
+}
+
 /* A growing stream's buffer resized. grow: it is full and the read needs
- * more: doubled, to its limit at most; AIO__MORE (room made), AIO_ELIMIT (at
- * its limit), or AIO_EIO (no memory). Else its bytes were just moved to the
- * front: back to its starting size if they fit (failing, it keeps the
- * larger). Reached through aio__stream_regrow_hook, which
- * aio_stream_init_growing sets: a program with fixed streams only links
- * none of it. */
+ * more: doubled, to its cap at most (aio__stream_cap); AIO__MORE (room
+ * made), AIO_ELIMIT (at its cap), or AIO_EIO (no memory). Else its bytes
+ * were just moved to the front: aio__stream_shrink. Reached through
+ * aio__stream_regrow_hook, which aio_stream_init_growing sets: a program
+ * with fixed streams only links none of it. */
 static aio_status aio__stream_regrow(aio_stream *s, int grow) {
-    size_t start = aio__stream_sizes(s, 0);
-    size_t limit = aio__stream_sizes(s, 1);
+    size_t cap = aio__stream_cap(s);
     size_t size = (size_t)s->size * 2; /* (at most 2 * INT_MAX) */
     aio_status rc;
     if (!grow) {
-        if (s->size > start && s->tail <= start) (void)aio__stream_resize(s, start);
+        aio__stream_shrink(s);
         return AIO_OK;
     }
-    if (s->size >= limit) return AIO_ELIMIT;
-    rc = aio__stream_resize(s, size < limit ? size : limit);
+    if (s->size >= cap) return AIO_ELIMIT;
+    aio__stream_set_quiet(s, 0);
+    rc = aio__stream_resize(s, size < cap ? size : cap);
     return rc == AIO_OK ? AIO__MORE : rc;
 }
 static aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
@@ -7591,8 +7622,8 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     if (s->head) {
         memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
+        if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (it may shrink: head - last is what the last read took) */
         s->last = s->head = 0;
-        if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (back to its starting size) */
     }
     if (s->transport) {
         rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
@@ -7663,6 +7694,12 @@ static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, con
     }
 }
 
+/* Whether n bytes are more than the stream's buffer (a growing one's
+ * limit). */
+static int aio__stream_beyond(const aio_stream *s, size_t n) {
+    return n > s->size && (!s->grows || n > aio__stream_sizes(s, AIO__GROW_LIMIT));
+}
+
 AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
                                      size_t n, aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
@@ -7670,10 +7707,10 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (!s || !s->buf)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the stream was not set up "
                                                         "(aio_stream_init)"));
-    if (kind == AIO__READ_UNTIL && (!sep || !n || (n > s->size && (!s->grows || n > aio__stream_sizes(s, 1)))))
+    if (kind == AIO__READ_UNTIL && (!sep || !n || aio__stream_beyond(s, n)))
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_UNTIL: the separator is NULL, of length 0, "
                                                         "or longer than the stream's buffer"));
-    if (kind == AIO__READ_EXACTLY && n > s->size && (!s->grows || n > aio__stream_sizes(s, 1)))
+    if (kind == AIO__READ_EXACTLY && aio__stream_beyond(s, n))
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_EXACTLY: the count is larger than the "
                                                         "stream's buffer"));
     if (until == AIO_TIME_INVALID)
@@ -7754,7 +7791,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
 
 AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t start, size_t limit) {
     unsigned char *block;
-    size_t sizes[2];
+    size_t head[AIO__GROW_FIELDS];
     if (!s || !start || limit < start || limit > (size_t)INT_MAX)
         return aio__misuse(AIO_EINVAL, "aio_stream_init_growing: the stream is NULL, the starting size 0, or "
                                        "the limit below it or larger than INT_MAX");
@@ -7765,9 +7802,10 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
         errno = ENOMEM;
         return AIO_EIO;
     }
-    sizes[0] = start;
-    sizes[1] = limit;
-    memcpy(block, sizes, sizeof sizes);
+    head[AIO__GROW_START] = start;
+    head[AIO__GROW_LIMIT] = limit;
+    head[AIO__GROW_QUIET] = 0;
+    memcpy(block, head, sizeof head);
     s->fd = fd;
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
