@@ -1270,14 +1270,19 @@ typedef struct aio_stream {
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
- * negative descriptor). The buffer is the longest line a read can return. */
+ * negative descriptor). The buffer holds the longest line a read can
+ * return, its separator included: asyncio's limit of size - 1 for lines. */
 AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size);
 /* A stream over socket fd whose buffer the stream owns: `start` bytes from
  * the allocator hook (AIO_MALLOC), doubled (AIO_REALLOC) while a read needs
- * more, up to `limit`, the longest line a read can return (asyncio's limit,
- * 64 KiB by default: AIO_READ_LINE gives AIO_ELIMIT beyond it, as a fixed
- * stream does beyond its buffer), and back to `start` bytes once what is
- * buffered fits in them again. AIO_OK, AIO_EINVAL (start 0, limit below
+ * more, up to asyncio's `limit` (64 KiB by default): a line of at most
+ * `limit` bytes before its separator (the buffer takes the separator's
+ * bytes beyond it), a count of at most `limit`; AIO_READ_LINE gives
+ * AIO_ELIMIT beyond, as a fixed stream does beyond its buffer. Back to
+ * `start` bytes after four receives in a row that found it needing no more
+ * (the read before each took at most `start` bytes, and fewer are
+ * buffered), so that lines a little longer than `start` do not resize it
+ * at every line. AIO_OK, AIO_EINVAL (start 0, limit below
  * start or beyond INT_MAX), AIO_EBADF, or AIO_EIO (errno ENOMEM: no memory).
  * When memory runs out as it grows, the read gives AIO_EIO (errno ENOMEM)
  * and has taken nothing: the stream stays usable, what arrived stays
@@ -2408,7 +2413,7 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * ...); nothing is taken unless it succeeds.
  * reader.readline(): the line with its '\n'; at the end of the stream what
  * is left without one, then 0; AIO_ELIMIT if the buffer fills first (a
- * growing stream's: once it is at its limit). */
+ * growing stream's: once the line passes its limit). */
 #define AIO_READ_LINE(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_LINE, NULL, 0, d)
 /* reader.readuntil(sep): up to and with sep[0..seplen); AIO_EINCOMPLETE if
  * the stream ends first (the partial data stays buffered), AIO_ELIMIT;
@@ -2422,7 +2427,9 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * AIO_EINCOMPLETE if the stream ends first. n = 0: 0 at once, at the end
  * too (still a checkpoint). */
 #define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
-/* reader.read(): what is buffered, else what one receive brings; 0 at the end. */
+/* reader.read(n), n the buffer's size (a growing stream's as it is now):
+ * what is buffered, else what one receive brings; 0 at the end. (asyncio's
+ * read() with no n reads to the end: call this until it gives 0.) */
 #define AIO_READ_SOME(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_SOME, NULL, 0, d)
 /* writer.write(buf) then drain(), within d: lv = AIO_OK once the stream's
  * transport took every byte of buf[0..len), or AIO_ETIMEDOUT, AIO_ECANCELED,
