@@ -7537,16 +7537,19 @@ static size_t aio__stream_cap(const aio_stream *s) {
  * what the last read took): the receive was quiet if that read took at
  * most `start` bytes and fewer than `start` are left; after
  * AIO__GROW_QUIET_RECEIVES quiet ones in a row it goes back to `start`
- * bytes (failing, it keeps the larger). The hysteresis keeps a stream whose
- * lines are a little longer than its start from shrinking and growing
- * again at every line, and `start` bytes holding fewer leave room to
- * receive into: a receive never has 0 bytes of room. */
+ * bytes (failing, it keeps the larger, and counts again). The hysteresis
+ * keeps a stream whose lines are a little longer than its start from
+ * shrinking and growing again at every line, and `start` bytes holding
+ * fewer leave room to receive into: a receive never has 0 bytes of room. */
 static void aio__stream_shrink(aio_stream *s) {
     size_t start = aio__stream_sizes(s, AIO__GROW_START);
     size_t quiet = aio__stream_sizes(s, AIO__GROW_QUIET);
     if (s->size == start) return;
     quiet = (size_t)(s->head - s->last) <= start && s->tail < start ? quiet + 1 : 0;
-    if (quiet >= AIO__GROW_QUIET_RECEIVES && aio__stream_resize(s, start) == AIO_OK) quiet = 0;
+    if (quiet == AIO__GROW_QUIET_RECEIVES) {
+        (void)aio__stream_resize(s, start);
+        quiet = 0;
+    }
     aio__stream_set_quiet(s, quiet);
 }
 
@@ -7557,13 +7560,14 @@ static void aio__stream_shrink(aio_stream *s) {
  * aio__stream_regrow_hook, which aio_stream_init_growing sets: a program
  * with fixed streams only links none of it. */
 static aio_status aio__stream_regrow(aio_stream *s, int grow) {
-    size_t cap = aio__stream_cap(s);
     size_t size = (size_t)s->size * 2; /* (at most 2 * INT_MAX) */
+    size_t cap;
     aio_status rc;
     if (!grow) {
         aio__stream_shrink(s);
         return AIO_OK;
     }
+    cap = aio__stream_cap(s);
     if (s->size >= cap) return AIO_ELIMIT;
     aio__stream_set_quiet(s, 0);
     rc = aio__stream_resize(s, size < cap ? size : cap);

@@ -3278,6 +3278,12 @@ static aio_status grow_limit_main(aio_task *t) {
     AIO_READ_UNTIL(t, GR.rc, &GR.st, "\r\n", 2, AIO_SEC(1));
     GROW_READ_IS(GR.rc, "\r\n", 2);
     CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    CHECK_EQ(aio_stream_init_growing(&GR.st, S.sv[0], 4, INT_MAX), AIO_OK); /* (no line beyond INT_MAX) */
+    grow_send("0123456789\n", 11);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    GROW_READ_IS(GR.rc, "0123456789\n", 11);
+    CHECK_EQ(GR.st.size, 16);
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
     CHECK_EQ(aio_stream_init(&GR.st, S.sv[0], GR.big + 64, 9), AIO_OK); /* (fixed) */
     for (GR.i = 8; GR.i <= 9; GR.i++) {
         grow_send(GR.big, (size_t)GR.i);
