@@ -1282,14 +1282,19 @@ typedef struct aio_stream {
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
- * negative descriptor). The buffer is the longest line a read can return. */
+ * negative descriptor). The buffer holds the longest line a read can
+ * return, its separator included: asyncio's limit of size - 1 for lines. */
 AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size);
 /* A stream over socket fd whose buffer the stream owns: `start` bytes from
  * the allocator hook (AIO_MALLOC), doubled (AIO_REALLOC) while a read needs
- * more, up to `limit`, the longest line a read can return (asyncio's limit,
- * 64 KiB by default: AIO_READ_LINE gives AIO_ELIMIT beyond it, as a fixed
- * stream does beyond its buffer), and back to `start` bytes once what is
- * buffered fits in them again. AIO_OK, AIO_EINVAL (start 0, limit below
+ * more, up to asyncio's `limit` (64 KiB by default): a line of at most
+ * `limit` bytes before its separator (the buffer takes the separator's
+ * bytes beyond it), a count of at most `limit`; AIO_READ_LINE gives
+ * AIO_ELIMIT beyond, as a fixed stream does beyond its buffer. Back to
+ * `start` bytes after four receives in a row that found it needing no more
+ * (the read before each took at most `start` bytes, and fewer are
+ * buffered), so that lines a little longer than `start` do not resize it
+ * at every line. AIO_OK, AIO_EINVAL (start 0, limit below
  * start or beyond INT_MAX), AIO_EBADF, or AIO_EIO (errno ENOMEM: no memory).
  * When memory runs out as it grows, the read gives AIO_EIO (errno ENOMEM)
  * and has taken nothing: the stream stays usable, what arrived stays
@@ -2436,7 +2441,7 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * ...); nothing is taken unless it succeeds.
  * reader.readline(): the line with its '\n'; at the end of the stream what
  * is left without one, then 0; AIO_ELIMIT if the buffer fills first (a
- * growing stream's: once it is at its limit). */
+ * growing stream's: once the line passes its limit). */
 #define AIO_READ_LINE(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_LINE, NULL, 0, d)
 /* reader.readuntil(sep): up to and with sep[0..seplen); AIO_EINCOMPLETE if
  * the stream ends first (the partial data stays buffered), AIO_ELIMIT;
@@ -2450,7 +2455,9 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * AIO_EINCOMPLETE if the stream ends first. n = 0: 0 at once, at the end
  * too (still a checkpoint). */
 #define AIO_READ_EXACTLY(t, lv, s, n, d) AIO__STREAM(t, lv, s, AIO__READ_EXACTLY, NULL, n, d)
-/* reader.read(): what is buffered, else what one receive brings; 0 at the end. */
+/* reader.read(n), n the buffer's size (a growing stream's as it is now):
+ * what is buffered, else what one receive brings; 0 at the end. (asyncio's
+ * read() with no n reads to the end: call this until it gives 0.) */
 #define AIO_READ_SOME(t, lv, s, d) AIO__STREAM(t, lv, s, AIO__READ_SOME, NULL, 0, d)
 /* writer.write(buf) then drain(), within d: lv = AIO_OK once the stream's
  * transport took every byte of buf[0..len), or AIO_ETIMEDOUT, AIO_ECANCELED,
@@ -7530,15 +7537,20 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
 
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
- * allocator: its starting size and its limit, then the bytes (s->buf points
- * at them). The stream's fields are a fixed stream's; only the paths where a
- * fixed buffer is full (AIO_ELIMIT) or its bytes are moved to the front test
- * `grows`. */
-#define AIO__GROW_HEAD (2 * sizeof(size_t))
-static size_t aio__stream_sizes(const aio_stream *s, int which) { /* 0: its start, 1: its limit */
-    size_t v[2];
-    memcpy(v, s->buf - AIO__GROW_HEAD, sizeof v);
-    return v[which];
+ * allocator: its starting size, its limit and its count of quiet receives
+ * (below), then the bytes (s->buf points at them). The stream's fields are a
+ * fixed stream's; only the paths where a fixed buffer is full (AIO_ELIMIT)
+ * or its bytes are moved to the front test `grows`. */
+enum { AIO__GROW_START, AIO__GROW_LIMIT, AIO__GROW_QUIET, AIO__GROW_FIELDS };
+#define AIO__GROW_HEAD (AIO__GROW_FIELDS * sizeof(size_t))
+#define AIO__GROW_QUIET_RECEIVES 4 /* quiet receives in a row before it shrinks */
+static size_t aio__stream_sizes(const aio_stream *s, int which) {
+    size_t v;
+    memcpy(&v, s->buf - AIO__GROW_HEAD + which * sizeof v, sizeof v);
+    return v;
+}
+static void aio__stream_set_quiet(aio_stream *s, size_t quiet) {
+    memcpy(s->buf - AIO__GROW_HEAD + AIO__GROW_QUIET * sizeof quiet, &quiet, sizeof quiet);
 }
 
 /* Resize a growing stream's buffer to `size` bytes (at least what it
@@ -7554,24 +7566,54 @@ static aio_status aio__stream_resize(aio_stream *s, size_t size) {
     return AIO_OK;
 }
 
+/* The most a growing stream's buffer holds for the read under way:
+ * asyncio's limit counts a line's bytes before its separator, so a line or
+ * a separator adds the separator's length (clamped: a status counts the
+ * bytes a read gives); a count is at most the limit already. */
+static size_t aio__stream_cap(const aio_stream *s) {
+    size_t limit = aio__stream_sizes(s, AIO__GROW_LIMIT);
+    size_t sep = s->kind == AIO__READ_LINE ? 1 : s->kind == AIO__READ_UNTIL ? (size_t)s->want : 0;
+    return sep > (size_t)INT_MAX - limit ? (size_t)INT_MAX : limit + sep;
+}
+
+/* Its bytes were just moved to the front (s->head and s->last still say
+ * what the last read took): the receive was quiet if that read took at
+ * most `start` bytes and fewer than `start` are left; after
+ * AIO__GROW_QUIET_RECEIVES quiet ones in a row it goes back to `start`
+ * bytes (failing, it keeps the larger, and counts again). The hysteresis
+ * keeps a stream whose lines are a little longer than its start from
+ * shrinking and growing again at every line, and `start` bytes holding
+ * fewer leave room to receive into: a receive never has 0 bytes of room. */
+static void aio__stream_shrink(aio_stream *s) {
+    size_t start = aio__stream_sizes(s, AIO__GROW_START);
+    size_t quiet = aio__stream_sizes(s, AIO__GROW_QUIET);
+    if (s->size == start) return;
+    quiet = (size_t)(s->head - s->last) <= start && s->tail < start ? quiet + 1 : 0;
+    if (quiet == AIO__GROW_QUIET_RECEIVES) {
+        (void)aio__stream_resize(s, start);
+        quiet = 0;
+    }
+    aio__stream_set_quiet(s, quiet);
+}
+
 /* A growing stream's buffer resized. grow: it is full and the read needs
- * more: doubled, to its limit at most; AIO__MORE (room made), AIO_ELIMIT (at
- * its limit), or AIO_EIO (no memory). Else its bytes were just moved to the
- * front: back to its starting size if they fit (failing, it keeps the
- * larger). Reached through aio__stream_regrow_hook, which
- * aio_stream_init_growing sets: a program with fixed streams only links
- * none of it. */
+ * more: doubled, to its cap at most (aio__stream_cap); AIO__MORE (room
+ * made), AIO_ELIMIT (at its cap), or AIO_EIO (no memory). Else its bytes
+ * were just moved to the front: aio__stream_shrink. Reached through
+ * aio__stream_regrow_hook, which aio_stream_init_growing sets: a program
+ * with fixed streams only links none of it. */
 static aio_status aio__stream_regrow(aio_stream *s, int grow) {
-    size_t start = aio__stream_sizes(s, 0);
-    size_t limit = aio__stream_sizes(s, 1);
     size_t size = (size_t)s->size * 2; /* (at most 2 * INT_MAX) */
+    size_t cap;
     aio_status rc;
     if (!grow) {
-        if (s->size > start && s->tail <= start) (void)aio__stream_resize(s, start);
+        aio__stream_shrink(s);
         return AIO_OK;
     }
-    if (s->size >= limit) return AIO_ELIMIT;
-    rc = aio__stream_resize(s, size < limit ? size : limit);
+    cap = aio__stream_cap(s);
+    if (s->size >= cap) return AIO_ELIMIT;
+    aio__stream_set_quiet(s, 0);
+    rc = aio__stream_resize(s, size < cap ? size : cap);
     return rc == AIO_OK ? AIO__MORE : rc;
 }
 static aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
@@ -7634,8 +7676,8 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     if (s->head) {
         memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
+        if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (it may shrink: head - last is what the last read took) */
         s->last = s->head = 0;
-        if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (back to its starting size) */
     }
     if (s->transport) {
         rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
@@ -7706,6 +7748,12 @@ static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, con
     }
 }
 
+/* Whether n bytes are more than the stream's buffer (a growing one's
+ * limit). */
+static int aio__stream_beyond(const aio_stream *s, size_t n) {
+    return n > s->size && (!s->grows || n > aio__stream_sizes(s, AIO__GROW_LIMIT));
+}
+
 AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
                                      size_t n, aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
@@ -7713,10 +7761,10 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (!s || !s->buf)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the stream was not set up "
                                                         "(aio_stream_init)"));
-    if (kind == AIO__READ_UNTIL && (!sep || !n || (n > s->size && (!s->grows || n > aio__stream_sizes(s, 1)))))
+    if (kind == AIO__READ_UNTIL && (!sep || !n || aio__stream_beyond(s, n)))
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_UNTIL: the separator is NULL, of length 0, "
                                                         "or longer than the stream's buffer"));
-    if (kind == AIO__READ_EXACTLY && n > s->size && (!s->grows || n > aio__stream_sizes(s, 1)))
+    if (kind == AIO__READ_EXACTLY && aio__stream_beyond(s, n))
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_EXACTLY: the count is larger than the "
                                                         "stream's buffer"));
     if (until == AIO_TIME_INVALID)
@@ -7797,7 +7845,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
 
 AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t start, size_t limit) {
     unsigned char *block;
-    size_t sizes[2];
+    size_t head[AIO__GROW_FIELDS];
     if (!s || !start || limit < start || limit > (size_t)INT_MAX)
         return aio__misuse(AIO_EINVAL, "aio_stream_init_growing: the stream is NULL, the starting size 0, or "
                                        "the limit below it or larger than INT_MAX");
@@ -7808,9 +7856,10 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
         errno = ENOMEM;
         return AIO_EIO;
     }
-    sizes[0] = start;
-    sizes[1] = limit;
-    memcpy(block, sizes, sizeof sizes);
+    head[AIO__GROW_START] = start;
+    head[AIO__GROW_LIMIT] = limit;
+    head[AIO__GROW_QUIET] = 0;
+    memcpy(block, head, sizeof head);
     s->fd = fd;
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;

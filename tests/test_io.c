@@ -3015,6 +3015,8 @@ static struct {
     char big[((size_t)2 << 20) + 64];
     size_t len;
     aio_status rc, wrc;
+    int round, i;
+    size_t held, seen[6];
 } GR;
 static aio_status grow_writer(aio_task *t) {
     AIO_BEGIN(t);
@@ -3043,40 +3045,44 @@ static void grow_teardown(aio_loop *loop) {
     sock_teardown(loop);
 }
 
-/* A 2 MiB line through a stream that starts at 256 bytes: it doubles to
- * 2 MiB exactly and gives the line whole; the next line, short, finds the
- * buffer back at 256 bytes. Then a line 1 byte over the limit: AIO_ELIMIT
- * with 2 MiB buffered (as a fixed stream's full buffer), dropped by the
- * caller, and the rest read on. A count and a separator may go beyond the
- * buffer's size, not beyond its limit. */
+/* A line of 2 MiB before its newline through a stream that starts at 256
+ * bytes: it doubles to 2 MiB, then takes one byte more for the newline
+ * (asyncio's limit counts a line's bytes before its separator) and gives
+ * the line whole; the next line, short, finds the buffer as large (it
+ * shrinks only after quiet receives). Then a line 1 byte over the limit:
+ * AIO_ELIMIT with 2 MiB + 1 bytes buffered (as a fixed stream's full
+ * buffer), dropped by the caller, and the rest read on. On a stream set up
+ * again: a count and a separator may go beyond the buffer's size, not
+ * beyond its limit. */
 static aio_status grow_main(aio_task *t) {
     AIO_BEGIN(t);
-    grow_text(GROW_LIMIT, "short\n");
+    grow_text(GROW_LIMIT + 1, "short\n");
     CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
     AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
-    CHECK_EQ(GR.rc, (aio_status)GROW_LIMIT);
-    CHECK(memcmp(aio_stream_data(&GR.st), GR.big, GROW_LIMIT) == 0);
-    CHECK_EQ(GR.st.size, GROW_LIMIT);
+    CHECK_EQ(GR.rc, (aio_status)GROW_LIMIT + 1);
+    CHECK(memcmp(aio_stream_data(&GR.st), GR.big, GROW_LIMIT + 1) == 0);
+    CHECK_EQ(GR.st.size, GROW_LIMIT + 1);
     AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
     CHECK_EQ(GR.rc, 6);
     CHECK(memcmp(aio_stream_data(&GR.st), "short\n", 6) == 0);
-    CHECK_EQ(GR.st.size, 256); /* back to its start */
+    CHECK_EQ(GR.st.size, GROW_LIMIT + 1); /* (not yet back to its start) */
     AIO_AWAIT(t, GR.rc, &GR.writer);
-    grow_text(GROW_LIMIT + 1, "end\n"); /* 1 byte over */
+    grow_text(GROW_LIMIT + 2, "end\n"); /* 1 byte over */
     CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
     AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
     CHECK_EQ(GR.rc, AIO_ELIMIT);
-    CHECK_EQ(aio_stream_buffered(&GR.st), GROW_LIMIT);
-    CHECK_EQ(GR.st.size, GROW_LIMIT);
-    CHECK(memcmp(aio_stream_peek(&GR.st), GR.big, GROW_LIMIT) == 0);
-    CHECK_EQ(aio_stream_discard(&GR.st, GROW_LIMIT), GROW_LIMIT);
+    CHECK_EQ(aio_stream_buffered(&GR.st), GROW_LIMIT + 1);
+    CHECK_EQ(GR.st.size, GROW_LIMIT + 1);
+    CHECK(memcmp(aio_stream_peek(&GR.st), GR.big, GROW_LIMIT + 1) == 0);
+    CHECK_EQ(aio_stream_discard(&GR.st, GROW_LIMIT + 1), GROW_LIMIT + 1);
     AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(10));
     CHECK_EQ(GR.rc, 1);
     CHECK_EQ(aio_stream_data(&GR.st)[0], '\n');
     AIO_READ_EXACTLY(t, GR.rc, &GR.st, 4, AIO_SEC(10));
     CHECK(GR.rc == 4 && memcmp(aio_stream_data(&GR.st), "end\n", 4) == 0);
-    CHECK_EQ(GR.st.size, 256);
     AIO_AWAIT(t, GR.rc, &GR.writer);
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    CHECK_EQ(aio_stream_init_growing(&GR.st, S.sv[0], 256, GROW_LIMIT), AIO_OK);
     grow_text(1000, "");
     CHECK_EQ(aio_spawn(&GR.writer, grow_writer), AIO_OK);
     AIO_READ_EXACTLY(t, GR.rc, &GR.st, 999, AIO_SEC(10)); /* beyond 256: it grows */
@@ -3107,6 +3113,194 @@ static void test_io_stream_growing(void) {
     memset(&GR.main, 0, sizeof GR.main);
     CHECK_EQ(test_run(&loop, &GR.main, grow_exactly_main), AIO_EINVAL);
     CHECK_DEBUG("AIO_READ_EXACTLY: the count is larger than the stream's buffer");
+    grow_teardown(&loop);
+}
+
+/* Bytes into S.sv[1], all taken. */
+static void grow_send(const char *text, size_t n) { CHECK_EQ(send_sock(S.sv[1], text, n), (long)n); }
+#define GROW_READ_IS(rc, text, n) CHECK((rc) == (aio_status)(n) && memcmp(aio_stream_data(&GR.st), (text), (n)) == 0)
+
+/* A stream of 16 bytes growing to 64, set up again over S.sv[0]. */
+static void grow_small(void) {
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    CHECK_EQ(aio_stream_init_growing(&GR.st, S.sv[0], 16, 64), AIO_OK);
+}
+
+/* A growing stream (16 bytes, up to 64) that holds `held` bytes when a
+ * read needs more and moves them to the front, for 15, 16 and 17 held (its
+ * start less one, its start, one more), by a line and by a count: the rest
+ * comes whole, and no receive is ever asked for 0 bytes of room (whose 0
+ * would read as the peer's end: a line without its newline, then 0, while
+ * the rest waits in the socket). Twice: right after it grew to 64 (33 and
+ * 15 bytes read of the 64 received), where it stays at 64; and at its
+ * fourth quiet receive in a row (a line of 41 grows it, three short lines
+ * each sent alone follow, then "c\n" with the held bytes), where it goes
+ * back to 16 if they are fewer (one byte of room), and stays at 64 if not. */
+static aio_status grow_held_main(aio_task *t) {
+    AIO_BEGIN(t);
+    for (GR.round = 0; GR.round < 6; GR.round++) {
+        GR.held = 15 + (size_t)GR.round % 3;
+        grow_small();
+        memset(GR.big, 'e', 48);
+        memset(GR.big + 48, 'g', GR.held);
+        GR.big[48 + GR.held] = '\n';
+        grow_send(GR.big, 48 + GR.held);
+        AIO_READ_EXACTLY(t, GR.rc, &GR.st, 33, AIO_SEC(1));
+        CHECK_EQ(GR.rc, 33);
+        AIO_READ_EXACTLY(t, GR.rc, &GR.st, 15, AIO_SEC(1));
+        CHECK_EQ(GR.rc, 15);
+        spawn_writer(S.sv[1], AIO_MS(10), "\n"); /* the rest, once the read waits */
+        if (GR.round < 3)
+            AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+        else
+            AIO_READ_EXACTLY(t, GR.rc, &GR.st, GR.held + 1, AIO_SEC(1));
+        GROW_READ_IS(GR.rc, GR.big + 48, GR.held + 1);
+        CHECK_EQ(GR.st.size, 64);
+        AIO_AWAIT(t, GR.rc, &S.wr.task);
+        grow_small();
+        memset(GR.big, 'a', 40);
+        grow_send(GR.big, 40);
+        grow_send("\n", 1);
+        AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+        CHECK_EQ(GR.rc, 41);
+        CHECK_EQ(GR.st.size, 64);
+        for (GR.i = 0; GR.i < 3; GR.i++) {
+            grow_send("b\n", 2);
+            AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+            GROW_READ_IS(GR.rc, "b\n", 2);
+        }
+        memcpy(GR.big, "c\n", 2);
+        memset(GR.big + 2, 'd', GR.held + 1);
+        GR.big[GR.held + 3] = '\n';
+        grow_send(GR.big, 2 + GR.held);
+        AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+        GROW_READ_IS(GR.rc, "c\n", 2);
+        CHECK_EQ(aio_stream_buffered(&GR.st), GR.held);
+        spawn_writer(S.sv[1], AIO_MS(10), "d\n");
+        if (GR.round < 3) {
+            AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+            GROW_READ_IS(GR.rc, GR.big + 2, GR.held + 2);
+            CHECK_EQ(GR.st.size, GR.held < 16 ? 32 : 64); /* (16, full: grown again for the newline) */
+        } else {
+            AIO_READ_EXACTLY(t, GR.rc, &GR.st, GR.held + 1, AIO_SEC(1));
+            GROW_READ_IS(GR.rc, GR.big + 2, GR.held + 1);
+            CHECK_EQ(GR.st.size, GR.held < 16 ? 16 : 64);
+            AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+            GROW_READ_IS(GR.rc, "\n", 1);
+        }
+        CHECK_EQ(T_MS(), 20 * (GR.round + 1));
+        AIO_AWAIT(t, GR.rc, &S.wr.task);
+    }
+    CHECK_EQ(aio_stream_buffered(&GR.st), 0);
+    AIO_END(t);
+}
+static void test_io_stream_growing_shrink_full(void) {
+    aio_loop loop;
+    grow_setup(&loop);
+    CHECK_EQ(test_run(&loop, &GR.main, grow_held_main), AIO_OK);
+    grow_teardown(&loop);
+}
+
+/* The shrink's hysteresis, on a stream of 16 bytes growing to 64: lines of
+ * 20 bytes, each in two halves 10 ms apart, grow it to 32 once and never
+ * shrink it between them (seen while the read waits for the second half);
+ * then short lines, each read alone: the receive after the last long line
+ * is not quiet, the next four are, and the fourth takes it back to 16. */
+static aio_status grow_halves_writer(aio_task *t) {
+    AIO_BEGIN(t);
+    for (GR.i = 0; GR.i < 6; GR.i++) {
+        AIO_SLEEP(t, AIO_MS(10));
+        grow_send("0123456789", 10);
+        AIO_SLEEP(t, AIO_MS(10));
+        GR.seen[GR.i] = GR.st.size;
+        grow_send("abcdefghi\n", 10);
+    }
+    AIO_END(t);
+}
+static aio_status grow_hysteresis_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&GR.writer, grow_halves_writer), AIO_OK);
+    for (GR.round = 0; GR.round < 6; GR.round++) {
+        AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+        GROW_READ_IS(GR.rc, "0123456789abcdefghi\n", 20);
+        CHECK_EQ(T_MS(), 20 * (GR.round + 1));
+    }
+    AIO_AWAIT(t, GR.rc, &GR.writer);
+    CHECK_EQ(GR.seen[0], 16);
+    for (GR.i = 1; GR.i < 6; GR.i++) CHECK_EQ(GR.seen[GR.i], 32);
+    for (GR.round = 0; GR.round < 5; GR.round++) {
+        grow_send("ok\n", 3);
+        AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+        GROW_READ_IS(GR.rc, "ok\n", 3);
+        CHECK_EQ(GR.st.size, GR.round < 4 ? 32 : 16);
+    }
+    AIO_END(t);
+}
+static void test_io_stream_growing_hysteresis(void) {
+    aio_loop loop;
+    grow_setup(&loop);
+    grow_small();
+    CHECK_EQ(test_run(&loop, &GR.main, grow_hysteresis_main), AIO_OK);
+    grow_teardown(&loop);
+}
+
+/* A stream's limit is asyncio's: StreamReader(limit=8) reads a line of 7
+ * or 8 bytes before its newline, and one of 9 is a LimitOverrunError; the
+ * same with readuntil(b"\r\n"). A growing stream of limit 8 does the same
+ * (its buffer takes the separator's bytes beyond the limit: 9 for a line,
+ * 10 for "\r\n"); AIO_ELIMIT takes nothing, the caller drops the 9 bytes and
+ * reads the separator. A fixed buffer holds a line with its separator: 9
+ * bytes are asyncio's limit of 8 for lines. */
+static aio_status grow_limit_main(aio_task *t) {
+    AIO_BEGIN(t);
+    memset(GR.big, 'x', 9);
+    for (GR.i = 7; GR.i <= 9; GR.i++) {
+        grow_send(GR.big, (size_t)GR.i);
+        grow_send("\n", 1);
+        AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+        if (GR.i <= 8) CHECK_EQ(GR.rc, GR.i + 1);
+    }
+    CHECK_EQ(GR.rc, AIO_ELIMIT);
+    CHECK_EQ(GR.st.size, 9);
+    CHECK_EQ(aio_stream_buffered(&GR.st), 9);
+    CHECK_EQ(aio_stream_discard(&GR.st, 9), 9);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    GROW_READ_IS(GR.rc, "\n", 1);
+    for (GR.i = 7; GR.i <= 9; GR.i++) {
+        grow_send(GR.big, (size_t)GR.i);
+        grow_send("\r\n", 2);
+        AIO_READ_UNTIL(t, GR.rc, &GR.st, "\r\n", 2, AIO_SEC(1));
+        if (GR.i <= 8) CHECK_EQ(GR.rc, GR.i + 2);
+    }
+    CHECK_EQ(GR.rc, AIO_ELIMIT);
+    CHECK_EQ(GR.st.size, 10);
+    CHECK_EQ(aio_stream_discard(&GR.st, 9), 9);
+    AIO_READ_UNTIL(t, GR.rc, &GR.st, "\r\n", 2, AIO_SEC(1));
+    GROW_READ_IS(GR.rc, "\r\n", 2);
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    CHECK_EQ(aio_stream_init_growing(&GR.st, S.sv[0], 4, INT_MAX), AIO_OK); /* (no line beyond INT_MAX) */
+    grow_send("0123456789\n", 11);
+    AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+    GROW_READ_IS(GR.rc, "0123456789\n", 11);
+    CHECK_EQ(GR.st.size, 16);
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    CHECK_EQ(aio_stream_init(&GR.st, S.sv[0], GR.big + 64, 9), AIO_OK); /* (fixed) */
+    for (GR.i = 8; GR.i <= 9; GR.i++) {
+        grow_send(GR.big, (size_t)GR.i);
+        grow_send("\n", 1);
+        AIO_READ_LINE(t, GR.rc, &GR.st, AIO_SEC(1));
+        if (GR.i == 8) CHECK_EQ(GR.rc, 9);
+    }
+    CHECK_EQ(GR.rc, AIO_ELIMIT);
+    CHECK_EQ(aio_stream_buffered(&GR.st), 9);
+    AIO_END(t);
+}
+static void test_io_stream_limit_is_asyncios(void) {
+    aio_loop loop;
+    grow_setup(&loop);
+    CHECK_EQ(aio_stream_free(&GR.st), AIO_OK);
+    CHECK_EQ(aio_stream_init_growing(&GR.st, S.sv[0], 4, 8), AIO_OK);
+    CHECK_EQ(test_run(&loop, &GR.main, grow_limit_main), AIO_OK);
     grow_teardown(&loop);
 }
 
@@ -4422,6 +4616,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_transport),
     SOCKET_ENTRY(test_io_stream_upgrade),
     SOCKET_ENTRY(test_io_stream_growing),
+    SOCKET_ENTRY(test_io_stream_growing_shrink_full),
+    SOCKET_ENTRY(test_io_stream_growing_hysteresis),
+    SOCKET_ENTRY(test_io_stream_limit_is_asyncios),
     SOCKET_ENTRY(test_io_stream_growing_upgrade),
     SOCKET_ENTRY(test_io_stream_growing_misuse),
 #ifdef TEST_COUNTED_ALLOC

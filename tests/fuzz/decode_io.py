@@ -16,12 +16,26 @@ NT = 4  # task slots
 NH = 3  # connection handles
 OPS = ["recv", "wait_readable", "wait_writable", "send_all", "read_some", "read_exactly", "accept",
        "yield", "sleep", "write", "drain", "close", "open", "cancel", "set_io", "peer_close",
-       "connect", "listen_close", "spawn"]
-IO_OPS = 7
-ACTIONS = OPS[OPS.index("write"):]
+       "connect", "listen_close", "spawn", "write_line", "read_line"]
+IO_OPS = 7  # (and read_line)
+ACTIONS = OPS[OPS.index("write"):OPS.index("write_line") + 1]
 DRIVER = ["step", "next", "advance", "settle"] + ACTIONS
 PORTS = ["NULL (the system's at the next wait)", "port A (grows)", "port B (64 fixed slots)"]
 SBUF, RBUF, BIG = 16, 24, 48 * 1024
+SIZES = [(4, 16), (1, 1), (1, 3), (2, 8), (3, 3), (3, 10), (5, 20), (16, 64)]  # a stream's (start, limit)
+COUNT = [SBUF]  # the largest count a read may ask (the input's streams say)
+
+
+def streams(flags):
+    """The streams byte 0 says (bits 3-7)."""
+    start, limit = SIZES[flags >> 5]
+    if flags & 8:
+        COUNT[0] = limit
+        kind = f"growing from {start} to {limit} bytes"
+    else:
+        COUNT[0] = limit if flags >> 5 else SBUF
+        kind = f"fixed, {COUNT[0]} bytes"
+    return kind + (", through the program's transport" if flags & 16 else "")
 
 
 def dur(b):
@@ -33,6 +47,8 @@ def action(name, a, x):
     h = a % NH
     if name == "write":
         return f"write {x % 16 + 1} bytes into handle {h}'s peer"
+    if name == "write_line":
+        return f"write a line of {x % 16 + 1} bytes (the last a newline) into handle {h}'s peer"
     if name == "drain":
         amount = {0: "4096 bytes", 1: "everything"}.get(x & 3, f"{(x >> 2) % 16 + 1} bytes")
         return f"drain {amount} from handle {h}'s peer"
@@ -74,7 +90,9 @@ def operation(op, a, b):
     if name == "read_some":
         return f"AIO_READ_SOME handle {h}'s stream, {dur(b)}"
     if name == "read_exactly":
-        return f"AIO_READ_EXACTLY handle {h}'s stream, {(a >> 2) % SBUF + 1} bytes, {dur(b)}"
+        return f"AIO_READ_EXACTLY handle {h}'s stream, {(a >> 2) % COUNT[0] + 1} bytes, {dur(b)}"
+    if name == "read_line":
+        return f"AIO_READ_LINE handle {h}'s stream, {dur(b)} (AIO_ELIMIT: what it holds dropped)"
     if name == "accept":
         return f"AIO_ACCEPT on the listener, {dur(b)}"
     if name == "yield":
@@ -96,7 +114,7 @@ def describe(data):
     port = flags & 3
     start = PORTS[port] if port in (1, 2) else "no port (the system's at the first wait)"
     listener = ", no listener" if flags & 4 else ", a listener"
-    out = [f"flags {flags:#04x}: the loop starts with {start}{listener}"]
+    out = [f"flags {flags:#04x}: the loop starts with {start}{listener}; streams {streams(flags)}"]
     out.append("driver:")
     for i in range(0, len(drv) - 1, 2):
         cmd, a = DRIVER[drv[i] % len(DRIVER)], drv[i + 1]

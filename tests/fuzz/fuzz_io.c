@@ -17,6 +17,13 @@
  *    connection (or listener) the await was started on: each byte stream is
  *    tagged with its connection's number, and the bytes a connection holds
  *    are the bytes written to it less those its reads returned;
+ *  - a stream (fixed, or growing from a small start to a small limit; over
+ *    the socket, or through a transport of the program's that holds bytes
+ *    as a TLS engine does and fails a receive of 0 bytes) gives the bytes
+ *    in the order written, none lost: a line up to its newline, the end
+ *    (0, a line without its newline, AIO_EINCOMPLETE) only once the peer
+ *    closed and every byte was read, AIO_ELIMIT only for a line longer
+ *    than its limit;
  *  - a waiter whose descriptor is closed while it waits (parked, or woken
  *    and not yet resumed) gets AIO_ECLOSED, unless a cancellation came first
  *    (it unwinds cancelled) or its deadline woke it before the close
@@ -44,6 +51,7 @@
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include "aio_timeout.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,7 +64,10 @@
 #define NH 3            /* connection handles (socketpairs) */
 #define NCONN 40        /* connections and listeners one input may open */
 #define NCLIENT 3       /* connections waiting on the listener, at most */
-#define SBUF 16         /* a stream's buffer */
+#define SBUF 16         /* a stream's buffer (unless the input's flags say otherwise) */
+#define MAXBUF 64       /* the largest a stream's buffer may be */
+#define MODEL 8192      /* the bytes written into a connection that the checker keeps (no more are written) */
+#define TP_RECORD 7     /* the bytes the program's transport takes from the socket at a time */
 #define RBUF 24         /* a receive's buffer */
 #define BIG (48 * 1024) /* a send that fills the socket's buffer */
 #define MAX_STEPS 3000
@@ -90,16 +101,22 @@ enum { /* task operations: the I/O awaits first */
     OP_IO_COUNT,
     OP_YIELD = OP_IO_COUNT, OP_SLEEP, OP_WRITE, OP_DRAIN, OP_CLOSE, OP_OPEN, OP_CANCEL,
     OP_SET_IO, OP_PEER_CLOSE, OP_CONNECT, OP_LISTEN_CLOSE, OP_SPAWN,
+    OP_WRITE_LINE, /* (added since: each new one at the end, which keeps the inputs kept) */
+    OP_READ_LINE,
     OP_COUNT
 };
+#define NIO (OP_IO_COUNT + 1) /* the I/O awaits: those before OP_IO_COUNT, and OP_READ_LINE */
+static int is_await(int op) { return op < OP_IO_COUNT || op == OP_READ_LINE; }
+static int io_index(int op) { return op == OP_READ_LINE ? OP_IO_COUNT : op; } /* (0 to NIO - 1) */
+static int is_stream_read(int op) { return op == OP_READ_SOME || op == OP_READ_EXACTLY || op == OP_READ_LINE; }
 static const char *const op_names[] = {"AIO_RECV", "AIO_WAIT_READABLE", "AIO_WAIT_WRITABLE",
                                        "AIO_SEND_ALL", "AIO_READ_SOME", "AIO_READ_EXACTLY",
                                        "AIO_ACCEPT", "yield", "sleep", "write", "drain", "close",
                                        "open", "cancel", "set_io", "peer_close", "connect",
-                                       "listen_close", "spawn"};
+                                       "listen_close", "spawn", "write_line", "AIO_READ_LINE"};
 enum { /* driver commands: the actions are the tasks' own (ACT_FIRST + k: OP_WRITE + k) */
     DR_STEP, DR_NEXT, DR_ADVANCE, DR_SETTLE, DR_ACT_FIRST,
-    DR_COUNT = DR_ACT_FIRST + (OP_SPAWN - OP_WRITE + 1)
+    DR_COUNT = DR_ACT_FIRST + (OP_WRITE_LINE - OP_WRITE + 1)
 };
 enum { /* what woke a waiting task, as the checker saw it */
     WOKE_NONE, WOKE_READY, WOKE_TIMER, WOKE_CANCEL, WOKE_CLOSED, WOKE_OTHER
@@ -120,15 +137,20 @@ typedef struct fzport {
 
 /* A connection: a socketpair whose `local` end the tasks wait on and whose
  * `peer` end the program writes into and drains; or the listener, whose
- * clients wait to be accepted. Every byte written either way is `tag`. */
+ * clients wait to be accepted. Every byte written either way is `tag`, but
+ * the newlines that end lines written into peer. */
 typedef struct conn {
     int kind;
     int local, peer;          /* -1 once closed */
     uint8_t tag;
-    long written, consumed;   /* bytes written into peer; bytes reads of local returned */
+    long written, consumed;   /* bytes written into peer; bytes reads of local returned (or dropped) */
     long drained;             /* bytes read from peer */
     aio_stream stream;        /* over local */
-    unsigned char sbuf[SBUF];
+    unsigned char sbuf[MAXBUF];
+    unsigned char data[MODEL]; /* what was written into peer, in order */
+    int mixed;                /* a receive took bytes past what the stream held: its reads are no longer in order */
+    unsigned char tp[TP_RECORD]; /* the program's transport: the bytes it holds */
+    int tp_len, tp_at;
     int clients[NCLIENT], nclients;
     struct sockaddr_un addr;  /* the listener's (abstract) address */
     socklen_t addrlen;
@@ -179,6 +201,8 @@ static struct world {
     fzport pa, pb;
     long steps, seq;
     int spawns;
+    int grows, own_transport; /* the streams: growing (start, limit) or fixed (size); the transport */
+    size_t start, limit, size;
     unsigned char open_at_start[MAX_FD];
     int fillers[MAX_FD], nfillers; /* descriptors that fill the gaps below the highest one open */
 } W;
@@ -197,7 +221,11 @@ enum { /* the moments */
     M_CLOSE, M_FORGET, M_REUSE, M_CANCEL, M_SET_IO_REFUSED, M_SET_IO_TAKEN, M_NEW_WAITER,
     M_PAST_DEADLINE, M_WRITE, M_DRAIN, M_PEER_CLOSE, M_RESUMED_CLOSED, M_RESUMED_BESIDE, M_COUNT
 };
-enum { FT_COUNT = M_COUNT * 3 * OP_IO_COUNT };
+enum { FT_MOMENTS = M_COUNT * 3 * NIO };
+/* and, as a stream read begins, where its stream is: what it holds (nothing,
+ * less than its start, its start, more, full) by its size (its start, between,
+ * its limit or more) by the read */
+enum { FT_STREAM = FT_MOMENTS, FT_COUNT = FT_STREAM + 5 * 3 * 3 };
 #ifdef FUZZ_REPLAY
 static void feature(int i) { (void)i; }
 #else
@@ -227,7 +255,7 @@ static int wait_state(const slot *s) {
     if (s->task.state == AIO__PARKED) return 0;
     return s->w.woke == WOKE_READY ? 1 : 2;
 }
-static void moment(int m, const slot *s) { feature((m * 3 + wait_state(s)) * OP_IO_COUNT + s->w.op); }
+static void moment(int m, const slot *s) { feature((m * 3 + wait_state(s)) * NIO + io_index(s->w.op)); }
 
 /* Whether fd is ready its way, as the system says now. */
 static int fd_ready(int fd, int way) {
@@ -334,15 +362,16 @@ static void port_prepare(fzport *p) {
 
 static conn *conn_at(int ci) { return ci >= 0 ? &W.c[ci] : NULL; }
 
-/* Bytes conservation: what the local end holds (the socket's queue, and the
- * stream's buffer) is what was written to it less what reads returned. */
+/* Bytes conservation: what the local end holds (the socket's queue, the
+ * stream's buffer, and what the program's transport holds) is what was
+ * written to it less what reads returned. */
 static void check_conn(int ci) {
     conn *c = &W.c[ci];
     int q = 0;
     long held;
     if (c->kind != K_PAIR || c->local < 0) return;
     REQUIRE(ioctl(c->local, FIONREAD, &q) == 0, "connection %d: descriptor %d is not open", c->tag, c->local);
-    held = (long)q + (long)aio_stream_buffered(&c->stream);
+    held = (long)q + (long)aio_stream_buffered(&c->stream) + (c->tp_len - c->tp_at);
     REQUIRE(held == c->written - c->consumed,
             "connection %d (descriptor %d) holds %ld bytes, but %ld were written to it and reads returned %ld: "
             "a read took bytes it did not return, or returned bytes it did not take",
@@ -356,9 +385,69 @@ static int new_conn(int kind) {
     memset(c, 0, sizeof *c);
     c->kind = kind;
     c->local = c->peer = -1;
-    c->tag = (uint8_t)(W.nconn + 1);
+    c->tag = (uint8_t)(W.nconn + 1 < '\n' ? W.nconn + 1 : W.nconn + 2); /* (never a newline) */
     return W.nconn++;
 }
+
+#ifndef FUZZ_PRE_TRANSPORT
+/* The program's own transport (aio_stream_set_transport), as a TLS engine
+ * is one: it takes up to TP_RECORD bytes from the socket at a time and
+ * holds what the stream has no room for, so the stream asks it again while
+ * the socket has none. A stream must never ask it to receive into 0 bytes
+ * of room: a TLS engine fails such a read, or gives 0, the end. */
+static aio_status fz_transport_recv(void *ctx, aio_socket fd, void *buf, size_t len) {
+    conn *c = (conn *)ctx;
+    size_t n;
+    REQUIRE(len > 0, "connection %d: its stream asked its transport to receive into 0 bytes of room", c->tag);
+    REQUIRE(fd == c->local, "connection %d: its stream asked its transport to receive from descriptor %d, not %d",
+            c->tag, fd, c->local);
+    if (c->tp_at == c->tp_len) {
+        long k;
+        do k = (long)recv(fd, c->tp, sizeof c->tp, MSG_DONTWAIT);
+        while (k < 0 && errno == EINTR);
+        if (k < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? AIO_WANT_READ
+                          : errno == ECONNRESET                   ? AIO_ECONNRESET
+                                                                  : AIO_EIO;
+        if (k == 0) return 0;
+        c->tp_len = (int)k;
+        c->tp_at = 0;
+    }
+    n = (size_t)(c->tp_len - c->tp_at);
+    if (n > len) n = len;
+    memcpy(buf, c->tp + c->tp_at, n);
+    c->tp_at += (int)n;
+    return (aio_status)n;
+}
+static aio_status fz_transport_send(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    long k;
+    (void)ctx;
+    do k = (long)send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (k < 0 && errno == EINTR);
+    if (k < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? AIO_WANT_WRITE : AIO_EIO;
+    return (aio_status)k;
+}
+static const aio_transport fz_transport = {fz_transport_recv, fz_transport_send};
+#endif
+
+/* The stream over a connection's local end, as the input's flags say. */
+static void stream_setup(conn *c) {
+    aio_status rc;
+#ifndef FUZZ_PRE_GROWING
+    if (W.grows)
+        rc = aio_stream_init_growing(&c->stream, c->local, W.start, W.limit);
+    else
+#endif
+        rc = aio_stream_init(&c->stream, c->local, c->sbuf, W.size);
+    REQUIRE(rc == AIO_OK, "the stream's set-up refused (%d)", rc);
+#ifndef FUZZ_PRE_TRANSPORT
+    if (W.own_transport) REQUIRE(aio_stream_set_transport(&c->stream, &fz_transport, c) == AIO_OK, "a transport refused");
+#endif
+}
+
+/* The most a stream read may give (a growing stream's line: its limit and
+ * the newline), and the largest count a read may ask. */
+static size_t stream_cap(void) { return W.grows ? W.limit + 1 : W.size; }
+static size_t stream_count(void) { return W.grows ? W.limit : W.size; }
 
 /* A socketpair into handle h: its ends take the lowest free numbers (with
  * bit 0 of x, the second end is the one the tasks wait on). The local end's
@@ -371,7 +460,7 @@ static void open_pair(int h, uint8_t x) {
     c->local = sv[x & 1];
     c->peer = sv[1 - (x & 1)];
     (void)setsockopt(c->local, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    REQUIRE(aio_stream_init(&c->stream, c->local, c->sbuf, SBUF) == AIO_OK, "aio_stream_init refused");
+    stream_setup(c);
     W.h[h] = ci;
     TRACE("  handle %d: connection %d, descriptors %d (waited on) and %d\n", h, c->tag, c->local, c->peer);
 }
@@ -408,6 +497,7 @@ static void close_watched(int fd, int how) {
 }
 
 static void observe(int moment_kind, int target);
+static void stream_feature(const aio_stream *st, int op);
 
 /* Close connection ci (its local end as `how` says; the peer, or the
  * listener's clients, with close), telling the checker which waits it hits. */
@@ -446,14 +536,21 @@ static void note_reuse(int fd, int ci) {
         if (holds_slot(&W.s[i]) && W.s[i].w.fd == fd && W.s[i].w.conn != ci) moment(M_REUSE, &W.s[i]);
 }
 
-/* Bytes into a connection's peer, tagged (n of them, as many as fit). */
-static void write_peer(conn *c, int n) {
+/* Bytes into a connection's peer, tagged (n of them, as many as fit; with
+ * `line`, the last a newline), kept in order for the checker. */
+static void write_peer(conn *c, int n, int line) {
     unsigned char b[32];
     long k;
     if (!c || c->kind != K_PAIR || c->peer < 0) return;
+    if (n > MODEL - c->written) n = (int)(MODEL - c->written);
+    if (n <= 0) return;
     memset(b, c->tag, sizeof b);
+    if (line) b[n - 1] = '\n';
     k = (long)send(c->peer, b, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (k > 0) c->written += k;
+    if (k > 0) {
+        memcpy(c->data + c->written, b, (size_t)k);
+        c->written += k;
+    }
     TRACE("  wrote %ld bytes into connection %d\n", k, c->tag);
 }
 
@@ -473,7 +570,8 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
     observe(-1, -1); /* (who is parked now: a wake this action makes is then seen as its own) */
     switch (op) {
     case OP_WRITE:
-        write_peer(c, x % 16 + 1);
+    case OP_WRITE_LINE: /* (x % 16 bytes and a newline) */
+        write_peer(c, x % 16 + 1, op == OP_WRITE_LINE);
         for (i = 0; c && i < NT; i++)
             if (holds_slot(&W.s[i]) && W.s[i].w.conn == W.h[h]) moment(M_WRITE, &W.s[i]);
         break;
@@ -499,7 +597,7 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
         if (!(x & 2)) {
             open_pair(h, (uint8_t)(x >> 3));
             if (W.h[h] >= 0) note_reuse(W.c[W.h[h]].local, W.h[h]);
-            if (!(x & 4)) write_peer(conn_at(W.h[h]), (x >> 4) % 8 + 1);
+            if (!(x & 4)) write_peer(conn_at(W.h[h]), (x >> 4) % 8 + 1, 0);
         }
         break;
     case OP_OPEN:
@@ -618,7 +716,8 @@ static int begin_wait(slot *s) {
         w->len = s->a & 4 ? (size_t)BIG : (size_t)((s->a >> 3) % 16 + 1);
         memset(s->sendbuf, W.c[ci].tag, w->len);
     }
-    if (s->op == OP_READ_EXACTLY) w->len = (size_t)(s->a >> 2) % SBUF + 1;
+    if (s->op == OP_READ_EXACTLY) w->len = (size_t)(s->a >> 2) % stream_count() + 1;
+    if (is_stream_read(s->op)) stream_feature(&W.c[ci].stream, s->op);
     for (i = 0; i < NT; i++)
         if (holds_slot(&W.s[i]) && W.s[i].w.fd == w->fd && W.s[i].w.way == w->way) moment(M_NEW_WAITER, &W.s[i]);
     s->in_io = 1;
@@ -626,6 +725,16 @@ static int begin_wait(slot *s) {
     TRACE("task %d: %s on descriptor %d (connection %d), deadline %s%s\n", s->idx, op_names[w->op], w->fd,
           W.c[ci].tag, d == AIO_NEVER ? "never" : "set", w->ckpt ? ", a cancel pending" : "");
     return 1;
+}
+
+/* Where a stream read begins: what its stream holds, by its size, by the
+ * read (extra counters: libFuzzer keeps inputs that reach a new one). */
+static void stream_feature(const aio_stream *st, int op) {
+    size_t held = aio_stream_buffered(st), start = W.grows ? W.start : W.size, size = st->size;
+    int h = held == 0 ? 0 : held < start ? 1 : held == start ? 2 : held < size ? 3 : 4;
+    int z = size == start ? 0 : size < stream_count() ? 1 : 2;
+    int r = op == OP_READ_SOME ? 0 : op == OP_READ_EXACTLY ? 1 : 2;
+    feature(FT_STREAM + (h * 3 + z) * 3 + r);
 }
 
 /* Where the close found a wait: parked, or woken by what and not run yet. */
@@ -636,12 +745,74 @@ static const char *when_closed(const wait_rec *w) {
     return when[w->woke_at_close];
 }
 
-static void check_tags(const slot *s, const unsigned char *p, long n, const char *how) {
+/* The n bytes a read gave (how: "received", "read") belong to the
+ * connection it was started on; while its reads are in order (no receive
+ * took bytes past what the stream held), they are the next n written. */
+static void check_bytes(const slot *s, const unsigned char *p, long n, const char *how) {
     const conn *c = &W.c[s->w.conn];
     long j;
     for (j = 0; j < n; j++)
-        REQUIRE(p[j] == c->tag, "task %d: %s on descriptor %d, started on connection %d, %s a byte written to "
-                "connection %d", s->idx, op_names[s->w.op], s->w.fd, c->tag, how, p[j]);
+        REQUIRE(p[j] == c->tag || p[j] == '\n', "task %d: %s on descriptor %d, started on connection %d, %s a byte "
+                "written to connection %d", s->idx, op_names[s->w.op], s->w.fd, c->tag, how, p[j]);
+    if (c->mixed) return;
+    REQUIRE(c->consumed + n <= c->written, "task %d: %s on connection %d %s %ld bytes, %ld more than were written",
+            s->idx, op_names[s->w.op], c->tag, how, n, c->consumed + n - c->written);
+    for (j = 0; j < n; j++)
+        REQUIRE(p[j] == c->data[c->consumed + j], "task %d: %s on connection %d %s byte %ld of what was written "
+                "where byte %ld was due: a byte lost, or out of order", s->idx, op_names[s->w.op], c->tag, how,
+                c->consumed + j + (p[j] == '\n' ? 1 : -1), c->consumed + j);
+}
+
+/* Where the next newline written into connection c is, from the next byte
+ * to read: the line's length with it, or 0 if none was written (or the
+ * connection's reads are not in order). */
+static long next_line(const conn *c) {
+    long j;
+    if (c->mixed) return 0;
+    for (j = c->consumed; j < c->written; j++)
+        if (c->data[j] == '\n') return j - c->consumed + 1;
+    return 0;
+}
+
+/* A stream read that returned rc (no close, no cancel, no timeout): the
+ * bytes in order, none lost, the end only at the end. */
+static void check_stream_read(slot *s, aio_status rc) {
+    wait_rec *w = &s->w;
+    conn *c = &W.c[w->conn];
+    const char *what = op_names[w->op];
+    const unsigned char *p = (const unsigned char *)aio_stream_data(&c->stream);
+    long left = c->written - c->consumed, line = next_line(c);
+    size_t held = aio_stream_buffered(&c->stream);
+    int peer_gone = c->peer < 0;
+    if (rc == AIO_EINCOMPLETE) {
+        REQUIRE(w->op == OP_READ_EXACTLY && peer_gone && (long)held == left && left < (long)w->len,
+                "task %d: %s on connection %d gave AIO_EINCOMPLETE with %ld bytes left to read (%zu buffered), "
+                "its peer %s", s->idx, what, c->tag, left, held, peer_gone ? "closed" : "open");
+        return;
+    }
+    if (rc == AIO_ELIMIT) { /* no newline in a full buffer: dropped, and read on */
+        REQUIRE(w->op == OP_READ_LINE && held == stream_cap() && c->stream.size == stream_cap() &&
+                    (line == 0 || line > (long)held),
+                "task %d: AIO_READ_LINE on connection %d gave AIO_ELIMIT with %zu bytes buffered (of %zu), the next "
+                "line %ld bytes long", s->idx, c->tag, held, (size_t)c->stream.size, line);
+        c->consumed += (long)aio_stream_discard(&c->stream, held);
+        return;
+    }
+    REQUIRE(rc >= 0 && (w->op != OP_READ_EXACTLY || (size_t)rc == w->len) && (size_t)rc <= stream_cap(),
+            "task %d: %s on descriptor %d returned %d (%s)", s->idx, what, w->fd, rc, aio_strerror(rc));
+    REQUIRE(rc > 0 || (peer_gone && left == 0), "task %d: %s on connection %d returned 0 (the end) with %ld bytes "
+            "left to read, its peer %s", s->idx, what, c->tag, left, peer_gone ? "closed" : "open");
+    check_bytes(s, p, rc, "read");
+    if (w->op == OP_READ_LINE && rc > 0) {
+        REQUIRE(memchr(p, '\n', (size_t)rc - 1) == NULL, "task %d: AIO_READ_LINE on connection %d gave a line with "
+                "a newline inside it", s->idx, c->tag);
+        REQUIRE(p[rc - 1] == '\n' || (peer_gone && rc == left), "task %d: AIO_READ_LINE on connection %d gave %d "
+                "bytes without a newline while %ld were left to read, its peer %s: an early end", s->idx, c->tag,
+                rc, left, peer_gone ? "closed" : "open");
+        REQUIRE(line == 0 || line == rc, "task %d: AIO_READ_LINE on connection %d gave %d bytes, and the line "
+                "written was %ld", s->idx, c->tag, rc, line);
+    }
+    c->consumed += rc;
 }
 
 /* The await returned rc, or (unwound) its task unwinds from it. */
@@ -661,7 +832,7 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
     }
     if (w->close_seq) moment(M_RESUMED_CLOSED, s);
     if (other_holder(s)) /* (another task took its way of the descriptor meanwhile) */
-        feature((M_RESUMED_BESIDE * 3 + (w->resumed_by == WOKE_READY ? 1 : unwound ? 0 : 2)) * OP_IO_COUNT + w->op);
+        feature((M_RESUMED_BESIDE * 3 + (w->resumed_by == WOKE_READY ? 1 : unwound ? 0 : 2)) * NIO + io_index(w->op));
     if (w->cancel_seq && (!w->close_seq || w->cancel_seq < w->close_seq)) {
         REQUIRE(unwound, "task %d: %s on descriptor %d was cancelled%s while it waited, and returned %d (%s) "
                 "instead of unwinding", s->idx, what, w->fd, w->close_seq ? " (before the close)" : "", rc,
@@ -673,7 +844,7 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
         int ok = !unwound && rc == AIO_ECLOSED;
         if (unwound && w->cancel_seq && rc == AIO_ECANCELED) ok = 1; /* a cancellation after the close */
         if (!unwound && rc == AIO_ETIMEDOUT && w->timer_before_close) ok = 1;
-        if (!ok && !unwound && rc > 0 && (w->op == OP_RECV || w->op == OP_READ_SOME || w->op == OP_READ_EXACTLY)) {
+        if (!ok && !unwound && rc > 0 && (w->op == OP_RECV || is_stream_read(w->op))) {
             const unsigned char *p = w->op == OP_RECV ? s->rbuf : (const unsigned char *)aio_stream_data(&c->stream);
             fz_fail("task %d: %s on descriptor %d (connection %d), closed by %s while it waited (%s), returned %d "
                     "bytes instead of AIO_ECLOSED; the first was written to connection %d", s->idx, what, w->fd,
@@ -689,7 +860,7 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
     REQUIRE(!unwound, "task %d: %s unwound (%d, %s) with no cancel and no close", s->idx, what, rc,
             aio_strerror(rc));
     if (rc == AIO_EBUSY) {
-        REQUIRE(other_holder(s) || ((w->op == OP_READ_SOME || w->op == OP_READ_EXACTLY) && c->stream.reader),
+        REQUIRE(other_holder(s) || (is_stream_read(w->op) && c->stream.reader),
                 "task %d: %s on descriptor %d was refused (AIO_EBUSY) though no other task waits on it that way",
                 s->idx, what, w->fd);
         return;
@@ -719,18 +890,15 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
                 w->fd, rc, aio_strerror(rc));
         REQUIRE(rc > 0 || peer_gone, "task %d: AIO_RECV on descriptor %d returned 0 (the end) while its peer is "
                 "open", s->idx, w->fd);
-        check_tags(s, s->rbuf, rc, "received");
+        /* (past bytes the stream or its transport holds: its reads are out of order from now on) */
+        if (rc > 0 && (aio_stream_buffered(&c->stream) || c->tp_at < c->tp_len)) c->mixed = 1;
+        check_bytes(s, s->rbuf, rc, "received");
         c->consumed += rc;
         break;
     case OP_READ_SOME:
     case OP_READ_EXACTLY:
-        if (rc == AIO_EINCOMPLETE && w->op == OP_READ_EXACTLY && peer_gone) break;
-        REQUIRE(rc >= 0 && (w->op == OP_READ_SOME ? (size_t)rc <= SBUF : (size_t)rc == w->len),
-                "task %d: %s on descriptor %d returned %d (%s)", s->idx, what, w->fd, rc, aio_strerror(rc));
-        REQUIRE(rc > 0 || peer_gone, "task %d: %s on descriptor %d returned 0 (the end) while its peer is open",
-                s->idx, what, w->fd);
-        check_tags(s, (const unsigned char *)aio_stream_data(&c->stream), rc, "read");
-        c->consumed += rc;
+    case OP_READ_LINE:
+        check_stream_read(s, rc);
         break;
     case OP_ACCEPT: {
         struct sockaddr_un at;
@@ -780,7 +948,7 @@ static aio_status task_fn(aio_task *t) {
             s->op = (uint8_t)(s->prog[s->pc] % OP_COUNT);
             s->a = s->prog[s->pc + 1];
             s->b = s->prog[s->pc + 2];
-            if (s->op < OP_IO_COUNT) {
+            if (is_await(s->op)) {
                 if (!begin_wait(s)) continue;
                 if (s->op == OP_RECV) {
                     AIO_RECV(t, s->rc, s->w.fd, s->rbuf, s->w.len, dur(s->b));
@@ -794,6 +962,8 @@ static aio_status task_fn(aio_task *t) {
                     AIO_READ_SOME(t, s->rc, &W.c[s->w.conn].stream, dur(s->b));
                 } else if (s->op == OP_READ_EXACTLY) {
                     AIO_READ_EXACTLY(t, s->rc, &W.c[s->w.conn].stream, s->w.len, dur(s->b));
+                } else if (s->op == OP_READ_LINE) {
+                    AIO_READ_LINE(t, s->rc, &W.c[s->w.conn].stream, dur(s->b));
                 } else {
                     AIO_ACCEPT(t, s->rc, s->w.fd, dur(s->b));
                 }
@@ -992,12 +1162,34 @@ static void finish(void) {
     fz_phase = "close";
     for (i = 0; i < W.nconn; i++)
         if (W.c[i].local >= 0) close_conn(i, 1);
+#ifndef FUZZ_PRE_GROWING
+    for (i = 0; i < W.nconn; i++) /* (a growing stream's buffer given back) */
+        REQUIRE(aio_stream_free(&W.c[i].stream) == AIO_OK, "connection %d's stream would not be freed", W.c[i].tag);
+#endif
     REQUIRE(aio_loop_destroy(&W.loop) == AIO_OK, "the loop would not close");
     REQUIRE(!W.pa.live && !W.pb.live, "a port given to the loop was not released with it");
     for (i = 0; i < W.nfillers; i++) REQUIRE(close(W.fillers[i]) == 0, "close failed");
     for (fd = 0; fd < MAX_FD; fd++)
         REQUIRE(fd_open(fd) == W.open_at_start[fd], "descriptor %d %s", fd,
                 W.open_at_start[fd] ? "was closed by the library, though the program owned it" : "was left open");
+}
+
+/* The streams of the input's flags (bits 3-7): growing (bit 3) from a
+ * start to a limit, or fixed (16 bytes, or the limit); through the
+ * program's transport (bit 4). The sizes (bits 5-7) put the start and the
+ * limit a byte or a few apart, or equal, or one byte. */
+static void stream_flags(uint8_t flags) {
+    static const size_t sizes[8][2] = {{4, 16}, {1, 1}, {1, 3}, {2, 8}, {3, 3}, {3, 10}, {5, 20}, {16, 64}};
+    int k = flags >> 5;
+#ifndef FUZZ_PRE_GROWING
+    W.grows = (flags >> 3) & 1;
+#endif
+#ifndef FUZZ_PRE_TRANSPORT
+    W.own_transport = (flags >> 4) & 1;
+#endif
+    W.start = sizes[k][0];
+    W.limit = sizes[k][1];
+    W.size = k ? W.limit : SBUF;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -1024,8 +1216,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     aio_loop_init(&W.loop, W.timers, NT + 2);
     aio_loop_use_virtual_clock(&W.loop, AIO_SEC(1000));
     /* byte 0: bits 0-1 the port the loop starts with (none: the system's at
-     * the first wait); bit 2 no listener */
+     * the first wait); bit 2 no listener; bit 3 the streams grow, bit 4
+     * through the program's transport; bits 5-7 their sizes */
     if ((flags & 3) == 1 || (flags & 3) == 2) act(-1, OP_SET_IO, (uint8_t)(flags & 3), 0);
+    stream_flags(flags);
     for (i = 0; i < NH; i++) open_pair((int)i, 0);
     if (!(flags & 4)) open_listener();
     for (i = 0; i < NT; i++) {

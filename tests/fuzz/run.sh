@@ -55,8 +55,12 @@ grep -q 'aio__holder_run' "$HEADER_DIR/aio_timeout.h" || HDEFS="$HDEFS -DFUZZ_PR
 . tests/warnings.sh # (the warning flags)
 WARN=$WARN_BASE
 FLAGS="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-# The I/O slot fuzzer needs neither: it reads no group or timer storage field.
-FLAGS_IO="-std=c11 -O1 -g $WARN -DAIO_DEBUG -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+# The I/O slot fuzzer needs neither: it reads no group or timer storage field. A header from
+# before streams had a transport, or before they grew, has its streams fixed and over the socket.
+HDEFS_IO=""
+grep -q 'aio_stream_set_transport' "$HEADER_DIR/aio_timeout.h" || HDEFS_IO="-DFUZZ_PRE_TRANSPORT"
+grep -q 'aio_stream_init_growing' "$HEADER_DIR/aio_timeout.h" || HDEFS_IO="$HDEFS_IO -DFUZZ_PRE_GROWING"
+FLAGS_IO="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS_IO -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 rc64=0
 rc32=0
 rcio=0
@@ -152,8 +156,8 @@ fi
 gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c -o "$out/replay" &&
 gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_TIME_32 $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c \
     -o "$out/replay-ms32" &&
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY "-I$HEADER_DIR" tests/fuzz/fuzz_io.c -o "$out/replay-io" &&
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL "-I$HEADER_DIR" tests/fuzz/fuzz_io.c \
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c -o "$out/replay-io" &&
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c \
     -o "$out/replay-io-poll" || exit 1
 what_broke() { # fuzzer replay input
     { "$2" "$3" >/dev/null 2>"$out/what.txt"; } 2>/dev/null

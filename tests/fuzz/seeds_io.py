@@ -54,6 +54,19 @@ def program(driver=(), tasks=(), flags=0):
     return out
 
 
+def exactly(h, n, count, ms=None):
+    """AIO_READ_EXACTLY of n bytes on handle h's stream, whose largest count is `count`."""
+    return op("read_exactly", arg(h, lambda a: (a >> 2) % count + 1 == n), d(ms))
+
+
+def write(h, n, line=False):
+    """n bytes into handle h's peer (with line, the last a newline)."""
+    return op("write_line" if line else "write", h, n - 1)
+
+
+# byte 0's streams: growing, through the program's transport, and SIZES[k] (decode_io.py) as k << 5
+GROW, OWN = 8, 16
+
 # close's x: bit 0 aio_io_forget + close, bit 1 no new connection, bit 2 nothing written into it
 NO_REOPEN = 2
 FORGET = 1
@@ -123,6 +136,37 @@ SEEDS = {
     "rounds-on-two-connections": program(tasks=[task(recv(0, 4, 10), op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 4), d(10)), reps=3),
                                                 task(op("write", 0, 1), op("drain", 1, 0), op("sleep", 0, d(1)),
                                                      reps=3)]),
+    # a growing stream (16 bytes up to 64) grown to 64 by a count, then holding exactly its start when a
+    # line needs more, the line's rest in the socket: the line is whole, and the next
+    "growing-holds-its-start": program(tasks=[task(exactly(0, 33, 64, 20), exactly(0, 15, 64, 20),
+                                                   op("read_line", 0, d(20)), op("read_line", 0, d(20))),
+                                              task(*[write(0, 16)] * 4, write(0, 3, True), write(0, 4, True))],
+                                       flags=GROW | 7 << 5),
+    # the same from 4 bytes up to 16, the line's rest 5 ms later
+    "growing-holds-its-start-small": program(tasks=[task(exactly(1, 9, 16, 20), exactly(1, 3, 16, 20),
+                                                         op("read_line", 1, d(20))),
+                                                    task(write(1, 16), op("sleep", 0, d(5)), write(1, 2, True))],
+                                             flags=GROW),
+    # and through the program's transport, which takes 7 bytes at a time and holds what the stream has no
+    # room for: 14 received of a stream of 4 up to 16, 10 read, 4 held when the line needs more
+    "growing-holds-its-start-transport": program(tasks=[task(exactly(0, 9, 16, 20), exactly(0, 1, 16, 20),
+                                                             op("read_line", 0, d(20))),
+                                                        task(write(0, 16), write(0, 3, True))], flags=GROW | OWN),
+    # lines of its start, one more, its limit with the newline, one more (AIO_ELIMIT), on a stream of 3 up to 10
+    "growing-lines-around-the-limit": program(tasks=[task(op("read_line", 2, d(10)), op("read_line", 2, d(10)), reps=3),
+                                                     task(write(2, 3, True), write(2, 4, True), write(2, 11, True),
+                                                          write(2, 12, True), write(2, 2, True))], flags=GROW | 5 << 5),
+    # lines a little longer than the start (4), each in two halves: the stream keeps its size between them;
+    # then short lines, each read alone; through the transport
+    "growing-lines-in-halves": program(tasks=[task(op("read_line", 0, d(20)), reps=4),
+                                              task(write(0, 3), op("sleep", 0, d(1)), write(0, 3, True),
+                                                   op("sleep", 0, d(1)), reps=4),
+                                              task(op("sleep", 0, d(20)), write(0, 2, True), op("read_some", 0, d(5)),
+                                                   reps=4)], flags=GROW | OWN),
+    # a stream of 1 byte: counts of one, lines that are a newline alone, a longer one refused
+    "one-byte-stream": program([cmd("settle"), act("write_line", 1, 0), act("write_line", 1, 2), cmd("settle")],
+                               [task(op("read_line", 1, d(10)), op("read_line", 1, d(10)), exactly(1, 1, 1, 10),
+                                     op("read_line", 1, d(10)))], flags=1 << 5),
 }
 
 

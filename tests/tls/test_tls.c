@@ -1462,6 +1462,56 @@ static void test_tls_connect_cancelled_before(void) {
     pair_run(idle_server, cancelled_before_connect_client);
 }
 
+/* A growing stream at the edge of its shrink (tls_cases.h), over TCP and
+ * over a socket pair. */
+static void test_tls_growing_stream_held(void) {
+    pair_run(start_held_server, start_held_client);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, W.sv), 0);
+    pair_run(start_held_server, start_held_client);
+}
+
+/* The stream AIO_TLS_CONNECT sets up (4 KiB, growing to 64 KiB) holding
+ * exactly its 4 KiB when a line needs more: 8193 and 4095 bytes read of
+ * the first record's 16 KiB, which grew it to 16 KiB; the line's rest is in
+ * the next record, and the line comes whole (as asyncio reads it), then the
+ * next one. */
+static unsigned char held_out[8193 + 4095 + 4096 + 7];
+static aio_status connect_held_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_OK(t, p);
+    memset(held_out, 'X', 8193);
+    memset(held_out + 8193, 'Y', 4095);
+    memset(held_out + 8193 + 4095, 'Z', 4096);
+    memcpy(held_out + 8193 + 4095 + 4096, "ZZ\nend\n", 7);
+    AIO_STREAM_WRITE(t, p->rc, &p->st, held_out, sizeof held_out, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    CLOSE_NOTIFY_ANSWERED(t, p);
+    AIO_END(t);
+}
+static aio_status connect_held_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_CONNECT(t, p->fd, &p->tls, &p->st, "localhost", W.port, AIO_SEC(5));
+    CHECK(p->fd >= 0);
+    AIO_READ_EXACTLY(t, p->rc, &p->st, 8193, AIO_SEC(5));
+    CHECK_EQ(p->rc, 8193);
+    AIO_READ_EXACTLY(t, p->rc, &p->st, 4095, AIO_SEC(5));
+    CHECK_EQ(p->rc, 4095);
+    CHECK_EQ(aio_stream_buffered(&p->st), 4096);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK_EQ(p->rc, 4099);
+    if (p->rc == 4099) CHECK(memcmp(aio_stream_data(&p->st), held_out + 8193 + 4095, 4099) == 0);
+    READ_LINE_IS(t, p, "end\n");
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    AIO_END(t);
+}
+static void test_tls_connect_stream_held(void) { pair_run(connect_held_server, connect_held_client); }
+
 static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_lines),
     TEST_ENTRY(test_tls_ip_address),
@@ -1513,6 +1563,8 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_connect_misuse),
     TEST_ENTRY(test_tls_connect_cancelled_before),
     TEST_ENTRY(test_tls_busy_connecting),
+    TEST_ENTRY(test_tls_growing_stream_held),
+    TEST_ENTRY(test_tls_connect_stream_held),
 };
 #endif /* TEST_TLS_NONE */
 void register_tls_tests(void);

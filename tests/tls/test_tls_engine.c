@@ -97,6 +97,14 @@ static void test_engine_megabyte(void) {
     pair_run(bulk_server, bulk_client);
 }
 
+/* A growing stream at the edge of its shrink (tls_cases.h): the toy's
+ * read of 0 bytes would give 0, the end. Over TCP and a socket pair. */
+static void test_engine_growing_stream_held(void) {
+    pair_run(start_held_server, start_held_client);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, W.sv), 0);
+    pair_run(start_held_server, start_held_client);
+}
+
 /* ------------------------------------------------------------- deadlines */
 
 /* A server that accepts and says nothing: the handshake ends at its
@@ -567,6 +575,7 @@ static void test_engine_io_misuse(void) {
 static const test_case tls_engine_tests[] = {
     TEST_ENTRY(test_engine_lines),
     TEST_ENTRY(test_engine_megabyte),
+    TEST_ENTRY(test_engine_growing_stream_held),
     TEST_ENTRY(test_engine_handshake_deadline),
     TEST_ENTRY(test_engine_read_cut_inside_a_record),
     TEST_ENTRY(test_engine_read_cancelled_inside_a_record),

@@ -7,7 +7,8 @@
  * loop of the virtual clock, and the tasks of the shared cases (lines both
  * ways and each side's shutdown, a handshake cut by its deadline, a
  * shutdown against a silent peer, a write cut with a record half sent, a
- * peer that closes without close_notify). Each file states what differs:
+ * peer that closes without close_notify, a growing stream at the edge of
+ * its shrink). Each file states what differs:
  *
  *   TLS_PEER_MORE          its own fields of peer_t (may be empty)
  *   TLS_WORLD_MORE         its own fields of W (may be empty)
@@ -494,6 +495,80 @@ static void relay_split_run(void) {
     pair_run(relay_split_server, relay_split_client);
     CHECK_EQ(aio_close(relay_fd[0]), AIO_OK);
     CHECK_EQ(aio_close(relay_fd[1]), AIO_OK);
+}
+
+/* ------------------------------------------------------- a growing stream */
+
+/* The client's stream grows (16 bytes, up to 64) and holds, when a read
+ * needs more and moves what it holds to the front, exactly what its start
+ * holds, one byte less, one more: the session is never asked to read into
+ * 0 bytes of room (an engine fails such a read, or gives 0 for it, which
+ * would read as the peer's end) and every line comes whole. First right
+ * after it grew to 64 (33 and 15 bytes read of a record of 64, 16 left);
+ * then at its fourth quiet receive in a row (a line of 41, three short
+ * lines, then "c\n" with `held` bytes more: each a record, and a receive
+ * takes one record at most), where it goes back to 16 bytes if it holds
+ * fewer, by a line and by a count. The server writes the rest 10 ms after
+ * each case's first part, once the read waits. */
+#define HELD(i) (15 + (size_t)(i) % 3)
+static aio_status start_held_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_OK(t, p);
+    WRITE_GIVES(t, p, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeefffffffffffffffgggggggggggggggg", AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    WRITE_GIVES(t, p, "\n", AIO_OK);
+    for (p->i = 0; p->i < 6; p->i++) {
+        WRITE_GIVES(t, p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", AIO_OK);
+        for (p->n = 0; p->n < 3; p->n++) WRITE_GIVES(t, p, "b\n", AIO_OK);
+        AIO_STREAM_WRITE(t, p->rc, &p->st, "c\nddddddddddddddddd", 2 + HELD(p->i), AIO_SEC(5));
+        CHECK_EQ(p->rc, AIO_OK);
+        AIO_SLEEP(t, AIO_MS(10));
+        WRITE_GIVES(t, p, "d\n", AIO_OK);
+    }
+    CLOSE_NOTIFY_ANSWERED(t, p);
+    AIO_END(t);
+}
+static aio_status start_held_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    if (W.sv[1] >= 0)
+        p->fd = W.sv[1];
+    else
+        AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+    CHECK_EQ(aio_stream_init_growing(&p->st, p->fd, 16, 64), AIO_OK);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_OK);
+    AIO_READ_EXACTLY(t, p->rc, &p->st, 33, AIO_SEC(5));
+    CHECK_EQ(p->rc, 33);
+    AIO_READ_EXACTLY(t, p->rc, &p->st, 15, AIO_SEC(5));
+    CHECK_EQ(p->rc, 15);
+    READ_LINE_IS(t, p, "gggggggggggggggg\n");
+    CHECK_EQ(p->st.size, 64);
+    for (p->i = 0; p->i < 6; p->i++) {
+        READ_LINE_IS(t, p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n");
+        CHECK_EQ(p->st.size, 64);
+        for (p->n = 0; p->n < 3; p->n++) READ_LINE_IS(t, p, "b\n");
+        READ_LINE_IS(t, p, "c\n");
+        CHECK_EQ(aio_stream_buffered(&p->st), HELD(p->i));
+        if (p->i < 3) {
+            AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+            CHECK_LINE(p->rc, p, &"dddddddddddddddddd\n"[17 - HELD(p->i)]);
+            CHECK_EQ(p->st.size, HELD(p->i) < 16 ? 32 : 64); /* (16, full: grown again for the newline) */
+        } else {
+            AIO_READ_EXACTLY(t, p->rc, &p->st, HELD(p->i) + 1, AIO_SEC(5));
+            CHECK_LINE(p->rc, p, &"dddddddddddddddddd"[17 - HELD(p->i)]);
+            CHECK_EQ(p->st.size, HELD(p->i) < 16 ? 16 : 64);
+            READ_LINE_IS(t, p, "\n");
+        }
+        CHECK_EQ(T_MS(), 10 * (p->i + 2));
+    }
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    AIO_END(t);
 }
 
 /* ------------------------------------------------------------- STARTTLS */
