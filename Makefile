@@ -41,6 +41,13 @@ build/demo: examples/demo.c aio_timeout.h
 demo: build/demo
 	./build/demo $(ARGS)
 
+# The headers from their source, parts/ (docs/internals.md, "The file"): after
+# editing a part, `make header` writes aio_timeout.h and aio_timeout_core.h (the
+# core alone, for firmware); make test fails when they differ from what parts/ makes.
+.PHONY: header
+header:
+	$(PYTHON) tools/parts.py build
+
 # Unit tests: gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release;
 # then every check of tests/checks/, a line as each stage starts and ends.
 # `make test ONLY="guide ports"` runs only those stages (tests/checks/README.md).

@@ -1,0 +1,357 @@
+// >>io-impl
+/* ------------------------------------------------------------------ I/O */
+
+/* A task waits on a descriptor through the slot of the descriptor in its
+ * loop's aio_io: slot.waiter[dir] is the task for as long as it is parked
+ * there. Whoever wakes it (a readiness report, a forget) takes it out, so
+ * that another task may wait that way before it runs; if something else
+ * woke it (a deadline, a cancellation), its own resumption does.
+ *
+ * A woken task is not gone: until it resumes, it is counted in io->waiting
+ * (the port cannot be changed under it), and it must still learn of a
+ * forget (aio_close) that came after its wake but before it ran, or it
+ * would use a number that may already be another descriptor's. So each
+ * slot counts its forgets (`closes`) and a task notes the count when it
+ * parks: at its resumption a different count says the number was closed
+ * (AIO_ECLOSED) and that the slot is not its to touch any more.
+ *
+ * What the port watches lags behind who waits: a descriptor stays watched
+ * after its waiter was woken by readiness (it will most likely wait again,
+ * and a server would otherwise pay a system call per wait), until a report
+ * finds nobody waiting that way. `dry` remembers that a try found nothing
+ * (EAGAIN, a short read): the next try of that way waits first, which spares
+ * the system call that would fail, until a report says it is ready again.
+ *
+ * Whether a way still watched is still watched by the system: a number
+ * closed behind the loop's back leaves epoll without a word, and the number
+ * opened next under it is watched by nobody. So a wait asks the port again,
+ * except where the library's own try found that way dry since the last
+ * report: that try used this descriptor, a receive or send parks trusting
+ * the watch there, and so does a readiness wait (a server that waits for a
+ * request before taking a buffer pays no system call for the wait, as it
+ * pays none when it receives at once). So a number the library used is
+ * closed with aio_close, or forgotten with aio_io_forget. */
+
+/* The way each operation waits: 0 until readable, 1 until writable. */
+static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
+
+/* In a slot's `dry`: a listener whose accept ran out of descriptors, not
+ * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
+#define AIO__IO_PAUSED 4
+
+#ifdef AIO__SOCKETS
+static aio_io *aio__sysio_start(aio_loop *L);
+static aio_status aio__sysio_grow(aio_io *io, int fd);
+static const char *aio__sysio_holds(aio_io *io);
+static int aio__sysio_looked(aio_loop *L);
+static void aio__sysio_idles(aio_loop *L);
+#endif
+
+#ifdef AIO__SOCKETS
+/* The listeners paused out of descriptors are tried again (reported
+ * readable, so that their accepts try) once io->paused_until has come.
+ * (Only the library's accept pauses: a build without sockets has none.) */
+static void aio__io_unpause(aio_loop *L) {
+    aio_io *io = L->io;
+    uint32_t fd;
+    if (!io->paused || aio__before(aio__now(L), io->paused_until)) return;
+    io->paused = 0;
+    for (fd = 0; fd < io->nslots; fd++) {
+        if (!(io->slots[fd].dry & AIO__IO_PAUSED)) continue;
+        io->slots[fd].dry = (uint8_t)(io->slots[fd].dry & ~AIO__IO_PAUSED);
+        aio_io_ready(L, (int)fd, AIO_READABLE);
+    }
+}
+#else
+#define aio__io_unpause(L) ((void)0)
+#endif
+
+/* Whether the turn's look at the descriptors is an idle wait's own: on the
+ * system's port, in aio_run, the wait just before (aio__sysio_looked). */
+static int aio__io_looked(aio_loop *L) {
+#ifdef AIO__SOCKETS
+    return L->io->grow == aio__sysio_grow && aio__sysio_looked(L);
+#else
+    (void)L; /* (a port of its own, with no sockets: tests/coverage/no_stdlib.c) */
+    return 0;
+#endif
+}
+
+/* The loop's work in each turn once it waits for I/O: look at the
+ * descriptors without blocking (the loop's own time as the deadline), then
+ * the events' work (asyncio's order: I/O callbacks, then what they set).
+ * A look that an idle wait makes, just before or just after, is not made
+ * twice (aio__io_looked). And whether anything can still wake a loop with
+ * nothing armed: a task waiting on a descriptor, or an event set from
+ * elsewhere (a signal, a thread) through the loop's wake-up. */
+static int aio__io_events(aio_loop *L, int op) {
+    if (L->io && op == AIO__EV_DRAIN) {
+        if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
+        aio__io_unpause(L);
+    }
+    if (L->io && op == AIO__EV_STUCK) {
+        int bound;
+        AIO_CRITICAL_ENTER();
+        bound = L->bound_events != 0 && L->wakeup != NULL;
+        AIO_CRITICAL_EXIT();
+        return !L->io->waiting && !bound;
+    }
+    return aio__events(L, op);
+}
+
+/* aio_run's idle wait once the loop waits for I/O: the port's wait, for the
+ * descriptors and the next deadline together. On the virtual clock it does
+ * not block while a timer is armed; time jumps to it if nothing came. */
+static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
+#ifdef AIO__SOCKETS
+    int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
+    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
+        deadline = L->io->paused_until; /* (the accepts paused try again then) */
+#endif
+    (void)ctx;
+    L->io->wait(L->io, L, deadline); /* (detaching the port gives the idle hook back) */
+#ifdef AIO__SOCKETS
+    if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
+#endif
+    if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
+        aio__before(L->now, deadline))
+        L->now = deadline;
+}
+
+/* The loop's I/O, started on first use where the system has it; from then
+ * on the loop waits through it. */
+static aio_io *aio__io_of(aio_loop *L) {
+#ifdef AIO__SOCKETS
+    if (!L->io) (void)aio__sysio_start(L);
+#endif
+    if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
+    if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
+    L->idle = aio__io_idle;
+    return L->io;
+}
+
+/* A misused descriptor, named in the message (POSIX builds; elsewhere one
+ * message says it all: string literals take RAM on an AVR). */
+#ifdef AIO__SOCKETS
+#define AIO__DETAIL(text) text
+static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
+#ifdef AIO_DEBUG
+    static char message[160];
+    (void)snprintf(message, sizeof message, "%s: descriptor %d %s", what, fd, why);
+    return aio__misuse(code, message);
+#else
+    (void)what; (void)fd; (void)why;
+    return code;
+#endif
+}
+#else
+#define AIO__DETAIL(text) ""
+static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
+    (void)what; (void)fd; (void)why;
+    return aio__misuse(code, "I/O wait: the descriptor cannot be waited on that way");
+}
+#endif
+
+/* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
+static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+    aio_io *io = aio__io_of(L);
+    if (!io) {
+#ifdef AIO__SOCKETS
+        *rc = AIO_EIO; /* the system's wait could not start: errno says why (EMFILE, ENOMEM) */
+#else
+        *rc = aio__misuse(AIO_EINVAL, "I/O wait: no I/O port (aio_loop_set_io)");
+#endif
+        return NULL;
+    }
+    if ((uint32_t)fd >= io->nslots) { /* (never negative: the awaits refuse that first) */
+        *rc = io->grow ? io->grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is beyond the port's slots"));
+        if (*rc < 0) return NULL;
+    }
+    return &io->slots[fd];
+}
+
+/* Park t on its descriptor's way `dir`; with `trust`, a way still watched
+ * is taken as watched (the library's own sockets), else the port is asked
+ * again (a descriptor closed and opened anew under the same number). */
+static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, const char *what) {
+    aio_loop *L = t->loop;
+    int fd = t->await.io.fd;
+    int way = 1 << dir;
+    aio_status rc = AIO_OK;
+    aio_io_slot *s = aio__io_slot(L, fd, what, &rc);
+    if (!s) return rc;
+    if (s->waiter[dir])
+        return aio__bad_fd(AIO_EBUSY, what, fd, AIO__DETAIL(dir ? "already has a task waiting until it is writable"
+                                                                : "already has a task waiting until it is readable"));
+    if ((!trust || !(s->watched & way)) && !(s->dry & AIO__IO_PAUSED)) {
+        rc = L->io->watch(L->io, fd, s->watched, s->watched | way);
+        if (rc < 0) return rc;
+        s->watched = (uint8_t)(s->watched | way);
+    }
+    AIO__WAITS_ON(L, AIO_ON_IO, NULL, fd);
+    rc = aio__park(t, 1, 1);
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.closes = s->closes;
+    s->waiter[dir] = t;
+    L->io->waiting++;
+    return rc;
+}
+
+/* The resumption of a task parked by aio__io_park, whatever woke it: it
+ * leaves its slot if it is still there and stops being counted. 1 if the
+ * number was forgotten since it parked (the slot is no longer its). */
+static int aio__io_leave(aio_task *t) {
+    aio_io *io = t->loop->io;
+    aio_io_slot *s = &io->slots[t->await.io.fd];
+    io->waiting--;
+    if (s->closes != t->await.io.closes) return 1;
+    if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+    return 0;
+}
+
+/* Stop watching way `way` of fd, unless a task waits that way (one that
+ * took the slot after its last waiter was woken). */
+static void aio__io_unwatch(aio_io *io, int fd, int way) {
+    aio_io_slot *s = &io->slots[fd];
+    if ((s->watched & way) && !s->waiter[way >> 1]) {
+        s->watched = (uint8_t)(s->watched & ~way);
+        (void)io->watch(io, fd, s->watched | way, s->watched);
+    }
+}
+
+#ifdef AIO__SOCKETS
+/* Task t leaves the slots of fd[0..n) (a negative one: none) where it
+ * waits, either way. */
+static void aio__io_leave_all(aio_task *t, const int *fd, int n) {
+    aio_io *io = t->loop->io;
+    int i;
+    int dir;
+    for (i = 0; i < n; i++) {
+        if (fd[i] < 0 || (uint32_t)fd[i] >= io->nslots) continue;
+        for (dir = 0; dir < 2; dir++)
+            if (io->slots[fd[i]].waiter[dir] == t) io->slots[fd[i]].waiter[dir] = NULL;
+    }
+}
+
+/* Park task t until `until` on several descriptors at once, fd[0..n) (a
+ * negative one: none), each the way dir[i] (dir NULL: writable): a slot
+ * each, watched that way, t its waiter. AIO__SUSPENDED (the I/O's count of
+ * waiters counts it once, until it resumes), or a status with every slot
+ * left: out of memory, or (with `busy`, saying what the descriptor is)
+ * another task waits there, AIO_EBUSY. AIO_TCP_CONNECT waits so on its
+ * attempts, a process await on its pipes and its exit; one descriptor is
+ * aio__io_park's. */
+static aio_status aio__io_park_all(aio_task *t, const int *fd, const int *dir, int n, aio_time until,
+                                   const char *what, const char *busy) {
+    aio_loop *L = t->loop;
+    aio_status rc = AIO_OK;
+    int i;
+    for (i = 0; i < n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
+        int way = dir ? 1 << dir[i] : AIO_WRITABLE;
+        aio_io_slot *s;
+        if (fd[i] < 0) continue;
+        s = aio__io_slot(L, fd[i], what, &rc);
+        if (!s) break; /* (out of memory: the table could not grow) */
+        if (busy && s->waiter[way >> 1]) {
+            rc = aio__bad_fd(AIO_EBUSY, what, fd[i], busy);
+            break;
+        }
+        if (!(s->watched & way)) {
+            rc = L->io->watch(L->io, fd[i], s->watched, s->watched | way);
+            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
+            s->watched = (uint8_t)(s->watched | way);
+        }
+        s->waiter[way >> 1] = t;
+    }
+    if (rc >= 0) {
+        aio__set_until(t, until);
+        AIO__WAITS_ON(L, AIO_ON_IO, NULL, n ? fd[0] : -1);
+        rc = aio__park(t, 1, 1);
+        if (rc == AIO__SUSPENDED) {
+            L->io->waiting++;
+            return rc;
+        }
+    }
+    aio__io_leave_all(t, fd, n);
+    return rc;
+}
+/* A try on fd found nothing to do that way: the next one waits first. */
+static void aio__io_dry(aio_loop *L, int fd, int dir) {
+    if (L->io && (uint32_t)fd < L->io->nslots) L->io->slots[fd].dry = (uint8_t)(L->io->slots[fd].dry | (1 << dir));
+}
+#endif
+
+AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
+    if (L->io && L->io->waiting)
+        return aio__misuse(AIO_EBUSY, "aio_loop_set_io: tasks wait on descriptors (or were woken from such "
+                                      "a wait and have not run yet)");
+#ifdef AIO__SOCKETS
+    if (L->io && L->io->grow == aio__sysio_grow && aio__sysio_holds(L->io))
+        return aio__misuse(AIO_EBUSY, aio__sysio_holds(L->io));
+#endif
+    if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
+        return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
+    if (L->io && L->io->release) L->io->release(L->io);
+    L->io = io;
+    if (io) {
+        io->waiting = 0;
+        io->paused = 0;
+    } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
+        L->idle = NULL;
+#ifdef AIO__SYSTEM_CLOCK
+        if (!L->is_virtual) {
+            L->idle = aio__system_idle;
+            aio__idle_wakeup_restore(L); /* (the port's wake-up was the loop's) */
+        }
+#endif
+    }
+    return AIO_OK;
+}
+
+AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
+    aio_io *io = L->io;
+    int dir;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    for (dir = 0; dir < 2; dir++) {
+        aio_io_slot *s = &io->slots[fd];
+        aio_task *w = s->waiter[dir];
+        if (!(events & (1 << dir))) continue;
+        s->dry = (uint8_t)(s->dry & ~(1 << dir));
+        if (!w) {
+            aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+        } else if (w->state == AIO__PARKED) {
+            s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+            w->flags |= AIO__T_SIGNALLED;
+            AIO__CAUSE(L, NULL, AIO_BY_IO);
+            aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        } /* (else woken already: its resumption leaves the slot) */
+    }
+}
+
+AIO_API void aio_io_forget(aio_socket sock) {
+    int fd = aio__fd(sock);
+    aio_loop *L = aio__loop;
+    aio_io *io = L ? L->io : NULL;
+    aio_io_slot *s;
+    int dir;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    s = &io->slots[fd];
+    s->closes++; /* (a task woken but not run yet finds it changed) */
+    for (dir = 0; dir < 2; dir++) {
+        aio_task *w = s->waiter[dir];
+        if (!w) continue;
+        s->waiter[dir] = NULL;
+        if (w->state == AIO__PARKED) {
+            w->flags |= AIO__T_CLOSED;
+            AIO__CAUSE(L, NULL, AIO_BY_CLOSED);
+            aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        }
+    }
+    if (s->watched) (void)io->watch(io, fd, s->watched, 0);
+    s->watched = 0;
+    s->dry = 0;
+}
+

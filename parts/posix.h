@@ -1,0 +1,699 @@
+// >>posix
+/* ------------------------------------------------------------------ POSIX */
+
+/* The POSIX backend: the system's table's functions (aio__sys_...) on
+ * POSIX sockets, pipes, fork and exec. */
+#ifdef AIO__POSIX_IO
+#ifdef ECONNABORTED
+#define AIO__ECONNABORTED ECONNABORTED
+#else
+#define AIO__ECONNABORTED (-1)
+#endif
+#ifdef MSG_DONTWAIT
+#define AIO__DONTWAIT(fd) MSG_DONTWAIT
+#else /* (a system without it has the descriptor made non-blocking instead) */
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#endif
+#ifdef MSG_NOSIGNAL
+#define AIO__NOSIGNAL MSG_NOSIGNAL
+#else
+#define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+#endif
+static int aio__accept_private(int fd) {
+#if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
+    int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
+#endif
+    return aio__cloexec(accept(fd, NULL, NULL)); /* (without syscall(), or Linux: see above) */
+}
+/* A receive or a send; a descriptor that is not a socket (a pipe, a
+ * FIFO, a terminal, a child's standard streams) is read or written instead,
+ * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
+ * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
+ * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
+ * and its mode belongs to every process that shares it (the next program
+ * of a pipeline, a child, the shell that gave it as standard input): made
+ * non-blocking, even only for the length of one call, it makes another
+ * process's plain read() fail with EAGAIN. So one that is blocking is left
+ * so: it is read only when poll() says it is readable (a read of a readable
+ * pipe does not block), and written only while poll() says it takes more,
+ * PIPE_BUF bytes at a time (a pipe said writable has room for that many:
+ * Linux, the BSDs and macOS). The one way left to block is another reader
+ * taking the bytes between the poll and the read: then the read waits for
+ * more, and two readers of one byte stream each get an arbitrary part of
+ * it anyway. One that is non-blocking (the library's ends of a child's
+ * pipes) is read and written at once. */
+static void aio__no_sigpipe(void) {
+#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        (void)sigaction(SIGPIPE, &sa, NULL);
+    }
+#endif
+}
+#ifdef PIPE_BUF
+#define AIO__PIPE_BUF PIPE_BUF
+#else
+#define AIO__PIPE_BUF 512 /* (POSIX's least) */
+#endif
+/* Whether fd is in blocking mode (not when fcntl fails: the call says why). */
+static int aio__fd_blocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && !(flags & O_NONBLOCK);
+}
+/* Whether fd is ready for `events` now: 1, or 0 with errno EAGAIN. */
+static int aio__fd_ready(int fd, short events) {
+    aio__pollfd one;
+    int n;
+    one.fd = fd;
+    one.events = events;
+    one.revents = 0;
+    do n = aio__poll(&one, 1, 0); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (n != 0) return 1; /* (ready, or an error that the call then reports) */
+    errno = EAGAIN;
+    return 0;
+}
+static long aio__net_read(long n, int fd, void *buf, size_t len) {
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    if (aio__fd_blocking(fd) && !aio__fd_ready(fd, POLLIN)) return -1;
+    return (long)read(fd, buf, aio__net_chunk(len));
+}
+static long aio__net_write(long n, int fd, const void *buf, size_t len) {
+    size_t want = aio__net_chunk(len);
+    size_t done = 0;
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    aio__no_sigpipe();
+    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
+    while (done < want && aio__fd_ready(fd, POLLOUT)) {
+        size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
+        ssize_t k = write(fd, (const char *)buf + done, part);
+        if (k < 0) break; /* (what was written is said first, the error next time) */
+        done += (size_t)k;
+    }
+    return done ? (long)done : -1;
+}
+/* A datagram's receive and its result are a stream's (see "what POSIX and
+ * Windows share"); the rest of what the shared slots ask of this backend. */
+#define aio__net_dgram_cut(n, len) (n)
+#define aio__net_dgram_result(n, what, fd) aio__net_result((n), (what), (fd))
+#define AIO__ENOBUFS ENOBUFS
+#define AIO__SHUT_BOTH SHUT_RDWR
+/* The option a socket the library binds takes: a listener's SO_REUSEADDR
+ * (its port taken again at once while the connections of the last one
+ * linger, as every server on POSIX does); a datagram socket none. */
+static void aio__net_claim(int fd, int listening) {
+    int one = 1;
+    if (listening) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+}
+
+#ifdef AIO__PROCESSES
+#ifdef AIO__POSIX_PROCESSES
+extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
+static int aio__pidfd_open(int pid) {
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0); /* (close-on-exec) */
+#else
+    return (int)syscall(434, pid, 0); /* (the same number on every architecture) */
+#endif
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* What the child does between fork and exec (async-signal-safe calls only). */
+typedef struct aio__spawn {
+    const char *const *argv;
+    char *const *args; /* argv, as execve takes it */
+    char *const *env;
+    const char *path;  /* the PATH searched, or NULL: argv[0] as it is */
+    char *scratch;     /* room for the longest candidate */
+    const char *cwd;
+    int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
+    int report;        /* the failure's pipe (above 2: the dup2s leave it) */
+    int fd_limit;      /* descriptors are below this number (aio__fd_limit) */
+    int group;         /* a process group of its own */
+} aio__spawn;
+
+/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
+static void aio__spawn_fail(int report, int stage, int err) {
+    int msg[2];
+    ssize_t n;
+    msg[0] = stage;
+    msg[1] = err;
+    n = write(report, msg, sizeof msg);
+    (void)n;
+    _exit(127);
+}
+
+/* Close every descriptor above 2 but `keep`, as asyncio's children have
+ * them (close_fds): the program's own sockets, pipes and files, which
+ * exec would keep where they are not close-on-exec, so that one the
+ * program closes is not held open by the child. close_range where Linux
+ * has it (5.9), else each number below `limit` (aio__fd_limit). */
+static void aio__close_others(int keep, int limit) {
+    int fd;
+#if defined(AIO__SYSCALL) && defined(SYS_close_range) && !defined(AIO_NO_CLOSE_RANGE)
+    if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
+        syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
+        return;
+#endif
+    for (fd = 3; fd < limit; fd++)
+        if (fd != keep) (void)close(fd);
+}
+
+static void aio__spawn_child(const aio__spawn *sp) {
+    struct sigaction dfl;
+    sigset_t none;
+    int err = ENOENT;
+    int i;
+    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    (void)sigaction(SIGPIPE, &dfl, NULL);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    if (sp->group && setpgid(0, 0) != 0) aio__spawn_fail(sp->report, 0, errno);
+    for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
+        int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
+        if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
+    }
+    aio__close_others(sp->report, sp->fd_limit);
+    if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
+    if (!sp->path) {
+        (void)execve(sp->argv[0], sp->args, sp->env);
+        err = errno;
+    } else { /* each directory of PATH in turn, as execvp does (empty: the current one) */
+        const char *dir = sp->path;
+        size_t name = strlen(sp->argv[0]) + 1;
+        for (;;) {
+            const char *end = dir;
+            char *c = sp->scratch;
+            while (*end && *end != ':') end++;
+            if (end > dir) {
+                memcpy(c, dir, (size_t)(end - dir));
+                c += end - dir;
+                *c++ = '/';
+            }
+            memcpy(c, sp->argv[0], name);
+            (void)execve(sp->scratch, sp->args, sp->env);
+            if (errno == EACCES) {
+                err = EACCES; /* (reported if no other directory has it) */
+            } else if (errno != ENOENT && errno != ENOTDIR) {
+                err = errno;
+                break;
+            }
+            if (!*end) break;
+            dir = end + 1;
+        }
+    }
+    aio__spawn_fail(sp->report, 2, err);
+}
+/* LCOV_EXCL_STOP */
+
+/* The directory that lists this process's open descriptors, where it
+ * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
+#if defined(__linux__)
+#define AIO__FD_DIR "/proc/self/fd"
+#elif defined(__APPLE__)
+#define AIO__FD_DIR "/dev/fd"
+#endif
+
+/* The number every descriptor is below, for the child's closing: the
+ * descriptor limit (RLIMIT_NOFILE, which may be a million numbers, a
+ * close each), or, where the system lists the open ones, 64 above the
+ * highest of them (room for those other threads open meanwhile: a new
+ * descriptor takes the lowest number free). Read here, before the fork:
+ * the child may only make async-signal-safe calls. */
+static int aio__fd_limit(void) {
+    long n = sysconf(_SC_OPEN_MAX);
+    int limit = n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+#ifdef AIO__FD_DIR
+    DIR *dir = opendir(AIO__FD_DIR);
+    struct dirent *e;
+    long top = 2;
+    if (!dir) return limit; /* LCOV_EXCL_LINE: no /proc (a chroot) */
+    while ((e = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (end != e->d_name && fd > top) top = fd; /* (not ".", "..") */
+    }
+    (void)closedir(dir);
+    if (top < (long)limit - 65) limit = (int)top + 65;
+#endif
+    return limit;
+}
+
+/* fd moved above the standard three (the child's dup2s must not overlap). */
+static int aio__above_stdio(int fd) {
+    int moved;
+    if (fd < 0 || fd > 2) return fd; /* (fd < 0: out of descriptors) */
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    (void)close(fd);
+    return moved;
+}
+
+static void aio__close_fd(int *fd) {
+    if (*fd >= 0) (void)close(*fd);
+    *fd = -1;
+}
+
+/* The PATH a program name is searched in: the child's environment's, if it
+ * gives one, else this process's, else the system's default. */
+static const char *aio__exec_path(const char *const *env) {
+    const char *path = NULL;
+    if (env) {
+        for (; *env; env++)
+            if (strncmp(*env, "PATH=", 5) == 0) path = *env + 5;
+    } else {
+        path = getenv("PATH");
+    }
+    return path ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* The child's wait status kept: it has been reaped. */
+static void aio__proc_reaped(aio_process *p, int status) {
+    p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
+                                      : WIFSIGNALED(status) ? -WTERMSIG(status) : 255; /* LCOV_EXCL_BR_LINE */
+    p->state = AIO__PROC_REAPED;
+    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+}
+
+/* In p->group: it leads its process group; it ended and is not reaped. */
+#define AIO__GROUP_LEADS 1
+#define AIO__GROUP_KEPT 2
+
+/* A group's leader that ended: its status read, the process itself left
+ * unreaped (aio__sys_proc_kill_now reaps it), so that its pid, the group's
+ * id, is no other process's or group's while the group may have members. */
+static int aio__group_ended(aio_process *p) {
+    siginfo_t info;
+    int r;
+    memset(&info, 0, sizeof info);
+    do r = waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (r == 0 && info.si_pid == 0) return 0;
+    if (r < 0) { /* (reaped by someone else: its group's id is not its own any more) */
+        aio__proc_reaped(p, 255 << 8);
+        p->group = AIO__GROUP_LEADS;
+        return 1;
+    }
+    aio__proc_reaped(p, info.si_code == CLD_EXITED ? (info.si_status & 255) << 8 : info.si_status & 127);
+    p->group |= AIO__GROUP_KEPT;
+    return 1;
+}
+
+/* Reap p if it ended: 1 once reaped, 0 while it runs. */
+static int aio__sys_proc_reap(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    if (p->group) return aio__group_ended(p);
+    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (r == 0) return 0;
+    if (r < 0) status = 255 << 8; /* (reaped by someone else: a waitpid of the program's) */
+    aio__proc_reaped(p, status);
+    return 1;
+}
+
+/* Send signo to p (not reaped): by its pidfd where it has one, which a
+ * process started since with the same pid cannot be; else by its pid,
+ * which no other process can have until the loop reaps it. 0, or -1 (not
+ * a signal number). */
+static int aio__proc_signal(const aio_process *p, int signo) {
+    if (p->group) return kill(-(pid_t)p->pid, signo) == 0 ? 0 : -1; /* (its group: see aio__group_ended) */
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_send_signal
+    long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
+#else
+    long r = p->pidfd >= 0 ? syscall(424, p->pidfd, signo, NULL, 0u) : -1; /* (the same number everywhere) */
+#endif
+    if (r == 0) return 0;
+    if (p->pidfd >= 0 && errno != ENOSYS) return -1; /* LCOV_EXCL_BR_LINE: (ENOSYS: Linux 5.1-5.2, refused) */
+#endif
+    return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+}
+
+/* Kill p and wait for its end (blocking: a killed process ends at once);
+ * a group's leader kept unreaped: what is left of its group killed, then
+ * the leader reaped. */
+static void aio__sys_proc_kill_now(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->group & AIO__GROUP_KEPT) {
+        (void)kill(-(pid_t)p->pid, SIGKILL);
+        while (waitpid((pid_t)p->pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
+        }
+        p->group = AIO__GROUP_LEADS; /* (what was asked, for its next spawn) */
+        return;
+    }
+    if (p->state != AIO__PROC_RUNNING) return;
+    (void)aio__proc_signal(p, SIGKILL);
+    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
+    if (r < 0) status = 255 << 8; /* (reaped by someone else) */
+    aio__proc_reaped(p, status);
+}
+
+static void aio__children_exited(aio_loop *L) {
+    aio_process *p;
+    if (!L->io || !AIO__SYSTEM_PORT(L)) return; /* LCOV_EXCL_LINE: (routed by this loop's I/O) */
+    for (p = aio__sysio_of(L)->children; p; p = p->next) {
+        aio_task *w = p->waiter;
+        /* (which of these holds depends on when SIGCHLD comes) */
+        if (p->pidfd >= 0 || !aio__sys_proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
+        if (w->state == AIO__PARKED) { /* LCOV_EXCL_BR_LINE */
+            w->flags |= AIO__T_SIGNALLED;
+            AIO__CAUSE(L, NULL, AIO_BY_IO);
+            aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        }
+    }
+}
+
+/* SIGCHLD, for the children of every loop in every thread. A signal goes
+ * to the process, not to the loop that spawned the child, and a handler
+ * cannot tell whose a pid is: so the handler writes a byte into a pipe of
+ * the process's, which every loop with such children waits on beside its
+ * own descriptors (its slot unmarked: a report of it wakes no task). After
+ * each wait such a loop reads the pipe; one that found a byte counts one
+ * SIGCHLD more and wakes the others through their own wake-ups (the pipe
+ * is empty for them now), and each loop that sees the count move asks its
+ * own children whether they ended (waitpid of each pid). The list of those
+ * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
+ * mutex where loops run in several threads; the pipe and the handler last
+ * while a loop is on the list. */
+static aio__sysio *aio__sigchld_loops;      /* the loops SIGCHLD tells */
+static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
+static int aio__sigchld_pipe[2] = {-1, -1};
+static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
+static volatile sig_atomic_t aio__sigchld_busy;    /* handlers writing to it now */
+/* (the handler runs in any thread: what it reads and counts is atomic) */
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO__ATOMIC_GET(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_ADD(x, v) ((void)__atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST))
+#else
+#define AIO__ATOMIC_GET(x) (x)
+#define AIO__ATOMIC_SET(x, v) ((void)((x) = (v)))
+#define AIO__ATOMIC_ADD(x, v) ((void)((x) += (v)))
+#endif
+
+/* The handler's part (async-signal-safe): a byte into the pipe, if it is open. */
+static void aio__children_told(void) {
+    int fd;
+    AIO__ATOMIC_ADD(aio__sigchld_busy, 1);
+    fd = AIO__ATOMIC_GET(aio__sigchld_fd);
+    if (fd >= 0) aio__wake_pair_write(fd); /* LCOV_EXCL_BR_LINE: (closed: a SIGCHLD as it closes) */
+    AIO__ATOMIC_ADD(aio__sigchld_busy, -1);
+}
+static void aio__sigchld_handler(int signo) {
+    int saved = errno;
+    (void)signo;
+    aio__children_told();
+    errno = saved;
+}
+
+/* Whether loops' children need SIGCHLD now. */
+static int aio__sigchld_needed(void) {
+    int needed;
+    AIO_CRITICAL_ENTER();
+    needed = aio__sigchld_loops != NULL;
+    AIO_CRITICAL_EXIT();
+    return needed;
+}
+
+/* The program's SIGCHLD action, kept while the library's handler has its
+ * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
+ * ends in the default, as any signal's). */
+static struct sigaction aio__sigchld_kept;
+
+/* Whether SIGCHLD action `sa` has the system reap children by itself
+ * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
+static int aio__reaps_itself(const struct sigaction *sa) {
+#ifdef SA_NOCLDWAIT
+    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
+#endif
+    return sa->sa_handler == SIG_IGN;
+}
+
+/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
+ * where the program's action has the system reap children (it would take
+ * a child's exit status, even one told by a pidfd, before the loop asks;
+ * the library's handler in its place keeps each child until the loop
+ * reaps it). */
+static int aio__sigchld_first(void) {
+#ifdef AIO__PIDFD
+    struct sigaction now;
+    int first;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops)
+        first = aio__reaps_itself(&aio__sigchld_kept);
+    else
+        first = sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
+    AIO_CRITICAL_EXIT();
+    return first;
+#else
+    return 1;
+#endif
+}
+
+/* The pipe and the handler, for the first loop on the list (locked):
+ * AIO_OK, or AIO_EIO (out of descriptors). */
+static aio_status aio__sigchld_start(void) {
+    struct sigaction sa;
+    if (aio__wake_pair_open(aio__sigchld_pipe) != 0) return AIO_EIO;
+    AIO__ATOMIC_SET(aio__sigchld_fd, aio__sigchld_pipe[1]);
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (aio__sig_event[SIGCHLD]) { /* (routed already: that handler tells the loops too) */
+        sa.sa_handler = SIG_DFL;
+        aio__sigchld_kept = sa;
+        return AIO_OK;
+    }
+    sa.sa_handler = aio__sigchld_handler;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
+    return AIO_OK;
+}
+
+/* The last loop left the list (locked): SIGCHLD back to the program's
+ * action (unless the program routes it now), the pipe closed. Where that
+ * action has the system reap children, the program's own that ended
+ * meanwhile (kept by the library's handler) are reaped now, as the system
+ * would have. */
+static void aio__sigchld_stop(void) {
+    int status;
+    if (!aio__sig_event[SIGCHLD]) {
+        (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
+        if (aio__reaps_itself(&aio__sigchld_kept))
+            while (waitpid(-1, &status, WNOHANG) > 0) {
+            }
+    }
+    AIO__ATOMIC_SET(aio__sigchld_fd, -1);
+    while (AIO__ATOMIC_GET(aio__sigchld_busy)) { /* LCOV_EXCL_BR_LINE: (a handler in another thread writes) */
+    }
+    aio__wake_pair_close(aio__sigchld_pipe);
+    aio__sigchld_pipe[0] = aio__sigchld_pipe[1] = -1;
+}
+
+/* Loop s's wait watches the pipe (on), or no longer (locked). */
+static aio_status aio__sigchld_watch(aio__sysio *s, int on) {
+    int fd = aio__sigchld_pipe[0];
+    aio_status rc;
+    if ((uint32_t)fd >= s->io.nslots && (rc = aio__sysio_grow(&s->io, fd)) < 0) return rc; /* (out of memory) */
+    return s->io.watch(&s->io, fd, on ? 0 : AIO_READABLE, on ? AIO_READABLE : 0);
+}
+
+/* SIGCHLD to loop L too (the program's action kept), for children without
+ * a pidfd or whose exit the system would take: AIO_OK, or AIO_EIO (out of
+ * descriptors or memory). */
+static aio_status aio__sigchld_route(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    aio_status rc = AIO_OK;
+    if (s->sigchld) return AIO_OK;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops || (rc = aio__sigchld_start()) == AIO_OK) {
+        rc = aio__sigchld_watch(s, 1);
+        if (rc == AIO_OK) {
+            s->sigchld = 1;
+            s->sigchld_seen = aio__sigchld_count;
+            s->sigchld_next = aio__sigchld_loops;
+            aio__sigchld_loops = s;
+        } else if (!aio__sigchld_loops) {
+            aio__sigchld_stop();
+        }
+    }
+    AIO_CRITICAL_EXIT();
+    return rc;
+}
+
+/* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
+ * on the list; if one came since L last looked, L asks its children. */
+static void aio__children_check(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    aio__sysio *o;
+    char byte;
+    int news;
+    if (!s->sigchld) return;
+    AIO_CRITICAL_ENTER();
+    if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
+        aio__wake_pair_drain(aio__sigchld_pipe[0]);
+        aio__sigchld_count++;
+        for (o = aio__sigchld_loops; o; o = o->sigchld_next)
+            if (o != s) aio__wake_pair_write(o->pipe[1]);
+    }
+    news = s->sigchld_seen != aio__sigchld_count;
+    s->sigchld_seen = aio__sigchld_count;
+    AIO_CRITICAL_EXIT();
+    if (news) aio__children_exited(L);
+}
+
+/* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
+ * to leave puts the program's action back. */
+static void aio__children_done(aio__sysio *s) {
+    aio__sysio **at;
+    if (!s->sigchld) return;
+    AIO_CRITICAL_ENTER();
+    (void)aio__sigchld_watch(s, 0);
+    for (at = &aio__sigchld_loops; *at != s; at = &(*at)->sigchld_next) {
+    }
+    *at = s->sigchld_next;
+    s->sigchld = 0;
+    if (!aio__sigchld_loops) aio__sigchld_stop();
+    AIO_CRITICAL_EXIT();
+}
+
+static int aio__sys_proc_send(aio_process *p, int signo) {
+    return signo > 0 ? aio__proc_signal(p, signo) : -1;
+}
+#define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
+static void aio__sys_proc_release(aio_process *p) {
+    (void)p;
+}
+
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) {
+    return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+}
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
+    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+}
+
+/* A stdio mode's descriptors: the child's end into *child, the parent's into
+ * *mine (PIPE). `out`: the child writes it. AIO_OK or AIO_EIO. */
+static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
+    int p[2];
+    *child = *mine = -1;
+    if (mode == AIO_STDIO_DEVNULL) {
+        *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
+        return *child >= 0 ? AIO_OK : AIO_EIO; /* (AIO_EIO: out of descriptors) */
+    }
+    if (mode != AIO_STDIO_PIPE) return AIO_OK;
+    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* (out of descriptors) */
+    *child = aio__above_stdio(out ? p[1] : p[0]);
+    *mine = out ? p[0] : p[1];
+    if (*child < 0) { /* (out of descriptors above the standard streams') */
+        aio__close_fd(mine);
+        return AIO_EIO;
+    }
+    aio__nonblocking(*mine);
+    aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
+    return AIO_OK;
+}
+
+/* Whether child `pid` started its program: the exec closed the report pipe
+ * (0 bytes: AIO_OK), or the child says why it failed (then it is reaped). */
+static aio_status aio__spawn_report(long pid, int report) {
+    int msg[2];
+    int status;
+    ssize_t n;
+    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
+    if (n != (ssize_t)sizeof msg) return AIO_OK;
+    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
+    }
+    if (msg[0] == 1) {
+        (void)aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+        errno = msg[1];
+        return AIO_ENOTFOUND;
+    }
+    errno = msg[1]; /* (EACCES, ENOEXEC, ...: the program cannot be run, errno says why) */
+    return msg[1] == ENOENT || msg[1] == ENOTDIR ? AIO_ENOTFOUND : AIO_ENOEXEC;
+}
+
+/* POSIX: fork and exec. */
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
+    aio__spawn sp;
+    int mine[3] = {-1, -1, -1};
+    int report[2] = {-1, -1};
+    int i;
+    long pid = -1;
+    aio_status rc = AIO_OK;
+    if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
+    memset(&sp, 0, sizeof sp);
+    sp.group = p->group != 0;
+    sp.argv = argv;
+    memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
+    if (opts->env)
+        memcpy(&sp.env, &opts->env, sizeof sp.env);
+    else
+        sp.env = environ;
+    sp.cwd = opts->cwd;
+    if (!strchr(argv[0], '/')) {
+        sp.path = aio__exec_path(opts->env);
+        sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
+        if (!sp.scratch) return AIO_EIO; /* (out of memory) */
+    }
+    sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
+    /* (a failure here: out of descriptors) */
+    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||
+        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 ||
+        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0)
+                                       : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
+        aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
+        rc = AIO_EIO; /* (out of descriptors) */
+    }
+    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
+    if (rc == AIO_OK) {
+        sp.report = report[1];
+        sp.fd_limit = aio__fd_limit();
+        pid = (long)fork();
+        if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
+        if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
+    }
+    for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
+    aio__close_fd(&report[1]);
+    AIO_FREE(sp.scratch);
+    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]);
+    aio__close_fd(&report[0]);
+    if (rc < 0) {
+        int err = errno;
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        errno = err;
+        return rc;
+    }
+    memset(p, 0, sizeof *p);
+    p->pid = (int)pid;
+    p->group = (uint8_t)(sp.group ? AIO__GROUP_LEADS : 0);
+    p->in = (aio_socket)mine[0];
+    p->out = (aio_socket)mine[1];
+    p->err = (aio_socket)mine[2];
+    p->state = AIO__PROC_RUNNING;
+    p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
+    if (p->pidfd >= 0) {
+        aio_io_forget(p->pidfd);
+    } else if ((rc = aio__sigchld_route(L)) < 0) { /* LCOV_EXCL_START: pidfd refused, and out of descriptors */
+        aio__sys_proc_kill_now(p); /* (nothing could reap it) */
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        p->in = p->out = p->err = (aio_socket)-1;
+        p->state = AIO__PROC_CLOSED;
+        return rc;
+    } /* LCOV_EXCL_STOP */
+    return AIO_OK;
+}
+#endif /* AIO__POSIX_PROCESSES */
+
+#endif /* AIO__PROCESSES */
+#endif /* AIO__POSIX_IO */
+

@@ -1,0 +1,274 @@
+// >>server
+/* ----------------------------------------------------------------- servers */
+
+/* A server is one task of the library (srv->task, the accept loop) and a
+ * task per connection, spawned from it over a state the program gave or
+ * one allocated for it. Each connection's task runs aio__server_conn, which
+ * steps the program's handler and, in the step the handler ends, closes
+ * the socket and counts it gone: the handler's cleanup always comes first.
+ * A handler cancelled before its first step never runs (the loop finishes
+ * it at once): abort_clients closes those itself. The accept loop ends when
+ * the listener is closed, then waits for the handlers (cancelling them at
+ * a shutdown's grace), gives back the allocated states and ends: its end is
+ * wait_closed's. Nothing here is linked by a program that uses no server;
+ * a build without sockets has none of it (each call refuses). */
+
+#ifdef AIO__SOCKETS /* (a build without sockets refuses a server: see >>left-out) */
+enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
+
+/* Connection state i (a fixed one, or one allocated: NULL if not yet). */
+static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
+    if (s->states) return (aio_conn *)(void *)(s->states + (size_t)i * s->size);
+    return s->made[i];
+}
+
+/* A handler ended (or will never run): its socket closed, one fewer live. */
+static void aio__server_gone(aio_conn *c) {
+    aio_server *s = c->server;
+    if (c->fd == (aio_socket)-1) return; /* (counted gone already) */
+    (void)aio_close(c->fd);
+    c->fd = (aio_socket)-1;
+    s->live--;
+    aio_event_set(&s->changed);
+}
+
+static aio_status aio__server_conn(aio_task *t) {
+    aio_conn *c = AIO_CONTAINER(t, aio_conn, task);
+    aio_status rc = c->server->handler(t);
+    if (rc != AIO__SUSPENDED) aio__server_gone(c);
+    return rc;
+}
+
+/* A free state, allocated if need be, or NULL (none: the one too many). */
+static aio_conn *aio__server_free(aio_server *s) {
+    uint32_t k;
+    uint32_t first = s->hint; /* (s->hint moves below: the search goes from where it began) */
+    if (s->live >= s->limit) return NULL;
+    for (k = 0; k < s->limit; k++) { /* (from after the last one taken: the next is free, often) */
+        uint32_t i = first + k < s->limit ? first + k : first + k - s->limit;
+        aio_conn *c = aio__server_state(s, i);
+        s->hint = i + 1 < s->limit ? i + 1 : 0;
+        if (!c) {
+            c = (aio_conn *)aio__zalloc(s->size);
+            s->made[i] = c;
+            return c; /* (NULL: out of memory, the connection refused) */
+        }
+        if (!aio_task_alive(&c->task)) return c;
+    }
+    return NULL; /* LCOV_EXCL_LINE: (an aborted handler not yet finished holds its state) */
+}
+
+/* A connection accepted: its handler spawned, or it is refused. */
+static void aio__server_take(aio_server *s, int fd) {
+    aio_conn *c = aio__server_free(s);
+    if (c) {
+        c->fd = (aio_socket)fd;
+        c->server = s;
+        c->id = ++s->served;
+        s->live++;
+        if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) return;
+        s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
+    }
+    if (s->busy) (void)aio__net_send(fd, s->busy, strlen(s->busy), "aio_server: the refusal");
+    if (s->refused) s->refused(s);
+    (void)aio_close(fd);
+}
+
+/* Whether an allocated state's task is still alive. */
+static int aio__server_alive(aio_server *s) {
+    uint32_t i;
+    for (i = 0; i < s->limit; i++)
+        if (s->made[i] && aio_task_alive(&s->made[i]->task)) return 1;
+    return 0;
+}
+
+/* The allocated states given back. */
+static void aio__server_release(aio_server *s) {
+    uint32_t i;
+    for (i = 0; i < s->limit; i++) AIO_FREE(s->made[i]);
+    AIO_FREE(s->made);
+    s->made = NULL;
+}
+
+/* The accept loop, then the wait for the handlers. Its awaits number their
+ * resume points themselves (1u...): AIO__LABEL's __COUNTER__ taken here
+ * would move every later coroutine's labels, and the code of a program that
+ * has no server with them. */
+static aio_status aio__server_run(aio_task *t) {
+    aio_server *s = AIO_CONTAINER(t, aio_server, task);
+    AIO_BEGIN(t);
+    while (s->listener >= 0) {
+        AIO__AWAIT(t, s->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_ACCEPT, s->listener, NULL, 0, AIO_NEVER),
+                   aio__io_poll(t, aio__f, AIO__IO_ACCEPT, NULL, 0), 1u); /* AIO_ACCEPT */
+        if (s->rc >= 0) {
+            aio__server_take(s, s->rc);
+            s->backoff = 0;
+            AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f), /* AIO_YIELD: */
+                       AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 2u); /* a handler's first step
+                                                                            comes before the next accept */
+            continue;
+        }
+        if (s->listener < 0 || s->rc == AIO_ECLOSED) break;
+        if (s->rc == AIO_ECONNRESET) continue; /* (a connection gone before its accept: the next) */
+        if (s->rc == AIO_EBADF || s->rc == AIO_EINVAL) { /* not a listener: serving cannot go on */
+            (void)aio_server_close(s);
+            AIO_RAISE(t, s->rc);
+        }
+        /* LCOV_EXCL_START: a failure that may pass (ENOBUFS, EPERM, EPROTO...) */
+        s->backoff = s->backoff ? s->backoff * 2 : AIO_MS(1);
+        if (s->backoff > AIO_MS(AIO__SERVER_BACKOFF_MAX)) s->backoff = AIO_MS(AIO__SERVER_BACKOFF_MAX);
+        AIO__AWAIT(t, (void)0, aio__sleep_start(t, aio__f, s->backoff, 1), aio__sleep_poll(t, aio__f), 3u);
+        /* LCOV_EXCL_STOP */
+    }
+    while (s->live) {
+        aio_event_clear(&s->changed);
+        if (s->graced && !aio__before(aio_now(), s->until)) {
+            s->graced = 0;
+            s->aborted += (uint32_t)aio_server_abort_clients(s);
+            continue;
+        }
+        AIO__AWAIT(t, s->rc = aio__r, aio__event_start(t, aio__f, &s->changed, s->graced ? s->until - aio_now() : AIO_NEVER),
+                   aio__event_poll(t, aio__f, &s->changed), 4u); /* AIO_EVENT_WAIT */
+    }
+    AIO_RETURN(t, (aio_status)s->aborted);
+    AIO_FINALLY(t);
+    (void)aio_server_close(s);
+    if (s->made && !s->live) { /* (cancelled with handlers live: they keep their states) */
+        while (aio__server_alive(s)) /* an aborted handler that never ran: its turn (AIO_YIELD) */
+            /* LCOV_EXCL_START: (no test aborts a handler as the server ends) */
+            AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f),
+                       AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 5u);
+            /* LCOV_EXCL_STOP */
+        aio__server_release(s);
+    }
+    AIO_END(t);
+}
+
+AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *states, size_t size,
+                                   uint32_t limit) {
+    if (!srv || !handler)
+        return aio__misuse(AIO_EINVAL, "aio_server_init: the server or the handler is NULL");
+    if (size < sizeof(aio_conn) || !limit)
+        return aio__misuse(AIO_EINVAL, "aio_server_init: the state's size is smaller than an aio_conn "
+                                       "(its first member), or the limit is 0");
+    memset(srv, 0, sizeof *srv);
+    srv->handler = handler;
+    srv->states = (unsigned char *)states;
+    srv->size = size;
+    srv->limit = limit;
+    srv->listener = -1;
+    return AIO_OK;
+}
+
+AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refused)(aio_server *srv)) {
+    if (!srv) {
+        (void)aio__misuse(AIO_EINVAL, "aio_server_refuse: the server is NULL");
+        return;
+    }
+    srv->busy = message;
+    srv->refused = refused;
+}
+
+AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
+    aio_status rc;
+    if (listener < 0) return listener; /* (the listen's own status, its message given) */
+    if (!srv || !srv->handler) {
+        (void)aio_close(listener);
+        return aio__misuse(AIO_EINVAL, "aio_server_start: the server is NULL or not initialised "
+                                       "(aio_server_init)");
+    }
+    if (aio_task_alive(&srv->task)) {
+        (void)aio_close(listener);
+        return aio__misuse(AIO_EBUSY, "aio_server_start: the server is serving already");
+    }
+    if (!srv->states && !srv->made) {
+        srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
+        if (!srv->made) { /* out of memory */
+            (void)aio_close(listener);
+            return AIO_EIO;
+        }
+    }
+    srv->listener = listener;
+    srv->graced = 0;
+    srv->aborted = 0;
+    rc = aio_spawn(&srv->task, aio__server_run);
+    if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
+        srv->listener = -1;
+        (void)aio_close(listener);
+    }
+    return rc;
+}
+
+AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port, int backlog) {
+    return aio_server_start(srv, aio_tcp_listen(host, port, backlog));
+}
+
+AIO_API int aio_server_port(const aio_server *srv) {
+    if (!srv || srv->listener < 0) return aio__misuse(AIO_EBADF, "aio_server_port: no server, or it is closed");
+    return aio_socket_port(srv->listener);
+}
+
+AIO_API aio_status aio_server_close(aio_server *srv) {
+    int l;
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close: the server is NULL");
+    l = srv->listener;
+    if (l < 0) return AIO_ECLOSED;
+    srv->listener = -1;
+    (void)aio_close(l); /* (the accept wakes with AIO_ECLOSED) */
+    return AIO_OK;
+}
+
+AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c) {
+    aio_conn *best = NULL;
+    uint32_t after = c ? c->id : 0;
+    uint32_t i;
+    if (!srv) return NULL;
+    for (i = 0; i < srv->limit; i++) {
+        aio_conn *k = aio__server_state(srv, i);
+        if (!k || !aio_task_alive(&k->task) || k->fd == (aio_socket)-1 || k->id <= after) continue;
+        if (!best || k->id < best->id) best = k;
+    }
+    return best;
+}
+
+AIO_API int aio_server_close_clients(aio_server *srv) {
+    aio_conn *c;
+    int n = 0;
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
+    for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
+        (void)aio__net_shutdown(aio__fd(c->fd));
+        aio_io_forget(c->fd); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
+        n++;
+    }
+    return n;
+}
+
+AIO_API int aio_server_abort_clients(aio_server *srv) {
+    aio_conn *c;
+    aio_conn *next;
+    int n = 0;
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_abort_clients: the server is NULL");
+    for (c = aio_server_next(srv, NULL); c; c = next) {
+        next = aio_server_next(srv, c);
+        (void)aio_cancel(&c->task);
+        if (!(c->task.flags & AIO__T_STARTED)) aio__server_gone(c); /* (its body will never run) */
+        n++;
+    }
+    return n;
+}
+
+AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
+    aio_time now = aio_now();
+    if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_shutdown: the server is NULL");
+    if (grace > AIO__HALF_RANGE && grace != AIO_NEVER)
+        return AIO__TIMEOUT_REFUSED("aio_server_shutdown: the grace");
+    if (!aio_task_alive(&srv->task)) return aio_task_done(&srv->task) ? AIO_OK : aio__misuse(AIO_EINVAL,
+        "aio_server_shutdown: the server was never started");
+    (void)aio_server_close(srv);
+    srv->until = now + grace;
+    srv->graced = grace != AIO_NEVER;
+    aio_event_set(&srv->changed);
+    return AIO_OK;
+}
+#endif /* AIO__SOCKETS */
+

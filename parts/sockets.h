@@ -1,0 +1,620 @@
+// >>sockets
+/* ------------------------------------------------- the platform's sockets */
+
+/* What the awaits need of the system's sockets: calls through the
+ * platform's table (below), whose backends are in "POSIX", "Windows" and
+ * "simulation", and the system's vocabulary that every part uses (the
+ * errors, a socket made private, closed, what wakes the system's wait), so
+ * that the platform #ifs live in those sections, here and in the system's
+ * wait below, and nowhere in the awaits:
+ *
+ *   aio__net_recv, aio__net_send, aio__net_accept: a count or a new socket
+ *       (>= 0), AIO__AGAIN when the call would have had to wait, or a status;
+ *   aio__net_socket, aio__net_connect, aio__net_connected: a new non-blocking
+ *       socket; its connect begun (AIO_OK, AIO__AGAIN: in progress, or a
+ *       status); how it went once writable;
+ *   aio__net_recvfrom, aio__net_sendto: the same for a datagram;
+ *   aio_tcp_listen_at, aio_udp_open, aio_socket_port, aio_close: the table's
+ *       listen, udp, port_of and close; aio__net_shutdown: its shutdown;
+ *   aio__socket_private, aio__net_closesocket: a socket made, closed;
+ *   aio__wake_pair_*: what wakes the system's wait from elsewhere (a pipe on
+ *       POSIX, a connected pair of sockets on Windows, where WSAPoll waits
+ *       for sockets only).
+ *
+ * No call blocks, whatever mode a descriptor the program gave was opened in
+ * (a socketpair, an inherited or activated listener, a socket from another
+ * library are blocking by default): on POSIX a receive and a send say so in
+ * each call (MSG_DONTWAIT), which leaves the descriptor's mode alone (it may
+ * be shared with another process), and a pipe is read and written only as
+ * far as poll() says it is ready (see aio__net_read); an accept has no such
+ * flag, so the listener is made non-blocking at its first accept, as libuv
+ * and Trio do with every descriptor they are given. Windows has no per-call
+ * flag and no way to read a socket's mode: each try makes its socket
+ * non-blocking.
+ * Descriptors the library makes are non-blocking from the start.
+ *
+ * A socket is an int in the library, its slot's index: a POSIX descriptor,
+ * or the value of a Windows SOCKET, which Windows keeps well within an int
+ * (its handles are 32-bit values, multiples of 4: CPython's socket.fileno()
+ * makes the same use of it). */
+#ifdef AIO__SOCKETS
+#define AIO__AGAIN (INT_MIN + 2) /* would block (never leaves this section) */
+#define AIO__INTR (INT_MIN + 3)  /* interrupted: try again at once */
+
+/* The simulated network is the other backend of these calls (its table is
+ * installed while a simulation runs on the thread: see "the platform's
+ * table" below and "simulation"); a build without AIO_SIMULATION has none
+ * of it. */
+#ifdef AIO__SIM
+typedef struct aio__sim aio__sim;
+static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this thread */
+#endif
+#ifdef AIO__THREADS
+struct aio__job;
+#endif
+
+#ifdef AIO__WIN32_IO
+typedef int aio__socklen;
+typedef WSAPOLLFD aio__pollfd;
+#define AIO__SOCK(fd) ((SOCKET)(uintptr_t)(unsigned)(fd))
+#define aio__poll(fds, n, ms) WSAPoll((fds), (ULONG)(n), (ms))
+static int aio__net_last(void) { return WSAGetLastError(); }
+static int aio__net_would_block(int err) { return err == WSAEWOULDBLOCK; }
+static int aio__net_interrupted(int err) { return err == WSAEINTR; }
+static int aio__net_in_progress(int err) { return err == WSAEWOULDBLOCK || err == WSAEINPROGRESS; }
+static void aio__net_set_last(int err) { WSASetLastError(err); }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    int err = WSAGetLastError();
+    return err == WSAEMFILE || err == WSAENOBUFS;
+}
+static void aio__nonblocking(int fd) {
+    u_long one = 1;
+    (void)ioctlsocket(AIO__SOCK(fd), (long)FIONBIO, &one);
+}
+/* A new SOCKET as the library's int, or -1 (none, or one beyond an int:
+ * closed; not seen in practice). */
+static int aio__net_own(SOCKET s) {
+    if (s == INVALID_SOCKET) return -1;
+    if (s > (SOCKET)INT_MAX) { /* LCOV_EXCL_START */
+        (void)closesocket(s);
+        WSASetLastError(WSAEMFILE);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    return (int)s;
+}
+static int aio__net_closesocket(int fd) { return closesocket(AIO__SOCK(fd)) == 0 ? 0 : -1; }
+#else
+typedef socklen_t aio__socklen;
+typedef struct pollfd aio__pollfd;
+#define AIO__SOCK(fd) (fd)
+#define aio__poll(fds, n, ms) poll((fds), (nfds_t)(n), (ms))
+static int aio__net_last(void) { return errno; }
+static int aio__net_would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK; /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+}
+static int aio__net_interrupted(int err) { return err == EINTR; }
+static int aio__net_in_progress(int err) { return err == EINPROGRESS; }
+static void aio__net_set_last(int err) { errno = err; }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+}
+static void aio__nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+#define aio__net_own(fd) (fd)
+static int aio__net_closesocket(int fd) { return close(fd); }
+#endif
+
+/* ---- the platform's table
+ *
+ * Every call the awaits make of the system's sockets goes through a table
+ * of functions, one per backend: the system's (aio__system_platform: the
+ * aio__sys_ functions below, POSIX or Windows) and the simulation's
+ * (aio__sim_platform, in "simulation"). One predicate, aio__os(), gives the
+ * table the thread has installed: the system's, or the simulation's while
+ * aio_sim_start's simulation runs (aio__os_install). A build without
+ * AIO_SIMULATION has one table, constant: the compiler calls its functions
+ * directly. Each slot has the returns of the aio__net_ function that calls
+ * it (the list at the top of this section):
+ *
+ *   listen, udp: a listening TCP socket, a bound UDP socket at `at` (the
+ *       address checked), or a status;
+ *   port_of: a socket's port, or -1; close: 0, or -1 (not open);
+ *   shutdown: a connection shut down both ways (its peer reads the end
+ *       after its bytes, its own later reads find the end, its writes
+ *       fail): 0, or -1 (not open, or not connected where the system says so). */
+typedef struct aio__platform {
+    const char *name;
+    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
+    aio_status (*recv)(int fd, void *buf, size_t len, const char *what);
+    aio_status (*send)(int fd, const void *buf, size_t len, const char *what);
+    aio_status (*recvfrom)(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+    aio_status (*sendto)(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                         int family, const char *what);
+    aio_status (*accept)(int fd, const char *what);
+    int (*socket)(int family);
+    aio_status (*connect)(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+    aio_status (*connected)(int fd, const char *what);
+    int (*listen)(const aio_address *at, int backlog);
+    int (*udp)(const aio_address *at);
+    int (*port_of)(int fd);
+    int (*close)(int fd);
+    int (*shutdown)(int fd);
+#ifdef AIO__PROCESSES
+    /* child processes (see "child processes": the list at its top) */
+    aio_status (*proc_start)(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                             aio_loop *L);
+    int (*proc_reap)(aio_process *p);
+    void (*proc_kill_now)(aio_process *p);
+    int (*proc_send)(aio_process *p, int signo);
+    void (*proc_release)(aio_process *p);
+    aio_status (*pipe_read)(int fd, void *buf, size_t len);
+    aio_status (*pipe_write)(int fd, const void *buf, size_t len);
+    aio_process **(*children_of)(aio_loop *L);
+#endif
+#ifdef AIO__THREADS
+    /* calls on the pool (see "worker threads"): the pool a call runs on
+     * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
+     * a call queued, awaited by t; given up before it was handed over;
+     * the names a lookup asks (hook and ctx left: the program's) */
+    struct aio__pool *(*job_pool)(aio_loop *L, const char *what, aio_status *rc);
+    void (*job_submit)(aio_task *t, struct aio__job *j);
+    void (*job_give_up)(aio_loop *L, struct aio__job *j);
+    void (*names)(aio_lookup_fn *hook, void **ctx);
+#endif
+} aio__platform;
+/* The slots, for the check where a table is installed. */
+#define AIO__PLATFORM_SLOTS(X)                                                 \
+    X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
+    X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
+    AIO__PLATFORM_JOB_SLOTS(X)
+#ifdef AIO__THREADS
+#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
+struct aio__pool;
+static struct aio__pool *aio__sys_job_pool(aio_loop *L, const char *what, aio_status *rc);
+static void aio__sys_job_submit(aio_task *t, struct aio__job *j);
+static void aio__sys_job_give_up(aio_loop *L, struct aio__job *j);
+static void aio__sys_names(aio_lookup_fn *hook, void **ctx);
+#define AIO__SYS_JOB_SLOTS , aio__sys_job_pool, aio__sys_job_submit, aio__sys_job_give_up, aio__sys_names
+#else
+#define AIO__PLATFORM_JOB_SLOTS(X)
+#define AIO__SYS_JOB_SLOTS
+#endif
+#ifdef AIO__PROCESSES
+#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
+    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
+    X(pipe_read) X(pipe_write) X(children_of)
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                      aio_loop *L);
+static int aio__sys_proc_reap(aio_process *p);
+static void aio__sys_proc_kill_now(aio_process *p);
+static int aio__sys_proc_send(aio_process *p, int signo);
+static void aio__sys_proc_release(aio_process *p);
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len);
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len);
+static aio_process **aio__sys_children_of(aio_loop *L);
+#define AIO__SYS_PROC_SLOTS                                                    \
+    , aio__sys_proc_start, aio__sys_proc_reap, aio__sys_proc_kill_now, aio__sys_proc_send, aio__sys_proc_release, \
+        aio__sys_pipe_read, aio__sys_pipe_write, aio__sys_children_of
+#else
+#define AIO__PLATFORM_PROC_SLOTS(X)
+#define AIO__SYS_PROC_SLOTS
+#endif
+static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what);
+static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what);
+static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what);
+static aio_status aio__sys_accept(int fd, const char *what);
+static int aio__sys_socket(int family);
+static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+static aio_status aio__sys_connected(int fd, const char *what);
+static int aio__sys_listen(const aio_address *at, int backlog);
+static int aio__sys_udp(const aio_address *at);
+static int aio__sys_port_of(int fd);
+static int aio__sys_close(int fd);
+static int aio__sys_shutdown(int fd);
+static const aio__platform aio__system_platform = {
+    "the system's", 1, aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
+    aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
+    aio__sys_close, aio__sys_shutdown AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
+#ifdef AIO__SIM
+static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
+#define aio__os() aio__os_now
+/* Make p the thread's table (NULL: the system's): AIO_OK, or AIO_EINVAL
+ * (a debug build names the slot left empty) and the table stays. */
+static aio_status aio__os_install(const aio__platform *p) {
+    if (!p) p = &aio__system_platform;
+#define AIO__PLATFORM_SLOT_CHECK(slot)                                         \
+    if (!p->slot) return aio__misuse(AIO_EINVAL, AIO__DETAIL("a platform table's slot `" #slot "` is empty"));
+    /* (the header's tables fill every slot; test_platform_table empties one,
+     * and every slot's check is this one line) */
+    AIO__PLATFORM_SLOTS(AIO__PLATFORM_SLOT_CHECK) /* LCOV_EXCL_BR_LINE */
+#undef AIO__PLATFORM_SLOT_CHECK
+    aio__os_now = p;
+    return AIO_OK;
+}
+#else
+#define aio__os() (&aio__system_platform)
+#endif
+
+/* New descriptors are close-on-exec (on Windows, not inheritable) from the
+ * call that makes them wherever the system can say so (SOCK_CLOEXEC,
+ * accept4, pipe2; WSA_FLAG_NO_HANDLE_INHERIT), so that a fork and exec in
+ * another thread between two calls cannot hand them to its child; elsewhere
+ * they are made so at once after. (A child the library starts gets its
+ * three standard streams and nothing else, whatever it could inherit: see
+ * "child processes".) Windows has no flag for accept: the socket accepted
+ * is made non-inheritable after, as CPython does. */
+#ifdef AIO__WIN32_IO
+#ifdef WSA_FLAG_NO_HANDLE_INHERIT
+#define AIO__WSA_NO_INHERIT WSA_FLAG_NO_HANDLE_INHERIT
+#else
+#define AIO__WSA_NO_INHERIT 0x80 /* (Windows 7 SP1's; older SDKs lack its name) */
+#endif
+static int aio__socket_private(int family, int type) {
+    SOCKET s = WSASocketW(family, type, 0, NULL, 0, WSA_FLAG_OVERLAPPED | AIO__WSA_NO_INHERIT);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) { /* LCOV_EXCL_START: before Windows 7 SP1 */
+        s = socket(family, type, 0);
+        if (s != INVALID_SOCKET) (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    } /* LCOV_EXCL_STOP */
+    return aio__net_own(s);
+}
+#else
+static int aio__cloexec(int fd) {
+    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+static int aio__socket_private(int family, int type) {
+#ifdef SOCK_CLOEXEC
+    return socket(family, type | SOCK_CLOEXEC, 0);
+#else
+    return aio__cloexec(socket(family, type, 0));
+#endif
+}
+/* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
+ * 0, or -1 (out of descriptors). */
+static int aio__pipe_private(int p[2], int flags) {
+    int i;
+#if defined(AIO__SYSCALL) && defined(SYS_pipe2) && defined(O_CLOEXEC)
+    if (syscall(SYS_pipe2, p, O_CLOEXEC | flags) == 0) return 0;
+    if (errno != ENOSYS) return -1; /* LCOV_EXCL_LINE: out of descriptors */
+#endif
+    /* LCOV_EXCL_START: (Linux: see above) */
+    if (pipe(p) != 0) return -1;
+    for (i = 0; i < 2; i++) {
+        (void)aio__cloexec(p[i]);
+        if (flags) (void)fcntl(p[i], F_SETFL, flags);
+    }
+    return 0;
+    /* LCOV_EXCL_STOP */
+}
+#endif
+
+/* The status of system error `err` on socket fd. */
+static aio_status aio__net_error(int err, const char *what, int fd) {
+#ifdef AIO__WIN32_IO
+    switch (err) {
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAESHUTDOWN: return AIO_ECONNRESET;
+    case WSAECONNREFUSED: return AIO_ECONNREFUSED;
+    case WSAENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
+    case WSAEINVAL:
+    case WSAEOPNOTSUPP: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
+    default: WSASetLastError(err); return AIO_EIO;
+    }
+#else
+    switch (err) {
+    case ECONNRESET:
+    case EPIPE: return AIO_ECONNRESET;
+    case ECONNREFUSED: return AIO_ECONNREFUSED;
+    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not open"));
+    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket"));
+    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket of that kind (listening? connected?)"));
+    default: errno = err; return AIO_EIO;
+    }
+#endif
+}
+
+/* A call's result n (-1: failed), as the functions above return it. */
+static aio_status aio__net_result(long n, const char *what, int fd) {
+    int err;
+    if (n >= 0) return (aio_status)n;
+    err = aio__net_last();
+    if (aio__net_would_block(err)) return AIO__AGAIN;
+    if (aio__net_interrupted(err)) return AIO__INTR; /* LCOV_EXCL_LINE: a signal in the call */
+    return aio__net_error(err, what, fd);
+}
+
+/* The largest count one call moves: what a status can say. */
+static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
+
+/* The library's sockets: non-blocking, not inherited by child processes; */
+static void aio__sock_private(int fd) {
+    aio__nonblocking(fd);
+#ifdef AIO__WIN32_IO
+    (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
+#else
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
+}
+/* its stream sockets TCP_NODELAY, with no SIGPIPE. */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+#ifdef SO_NOSIGPIPE
+    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+}
+
+/* The wake-up of the system's wait: p[0] is waited on, p[1] written. */
+#ifdef AIO__WIN32_IO
+/* The connection from `from` accepted on listener l: a socket, or -1. One
+ * from anywhere else (another program may connect to the port first) is
+ * closed and the next accepted, up to 16 of them (CPython's socketpair()
+ * refuses it since CVE-2024-3219). The wake-up pair's and the simulation's
+ * pairs (aio__sim_pair_new) are made so. */
+static int aio__pair_accept(int l, const struct sockaddr_in *from) {
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        struct sockaddr_in peer;
+        int sl = sizeof peer;
+        int s = aio__net_own(accept(AIO__SOCK(l), (struct sockaddr *)&peer, &sl));
+        if (s < 0) return -1; /* LCOV_EXCL_LINE: out of sockets */
+        if (sl == (int)sizeof peer && peer.sin_family == AF_INET && peer.sin_port == from->sin_port &&
+            peer.sin_addr.s_addr == from->sin_addr.s_addr)
+            return s;
+        (void)closesocket(AIO__SOCK(s)); /* LCOV_EXCL_LINE: not the connection made */
+    }
+    return -1; /* LCOV_EXCL_LINE */
+}
+#endif
+static int aio__wake_pair_open(int p[2]) {
+#ifdef AIO__WIN32_IO
+    /* a loopback connection made to a listener of its own, then closed */
+    struct sockaddr_in a;
+    struct sockaddr_in mine;
+    int sl = sizeof a;
+    int ml = sizeof mine;
+    int l = aio__socket_private(AF_INET, SOCK_STREAM);
+    int c = -1;
+    int s = -1;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
+        getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
+        (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
+        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(c), (struct sockaddr *)&mine, &ml) == 0)
+        s = aio__pair_accept(l, &mine);
+    if (l >= 0) (void)aio__net_closesocket(l);
+    p[0] = s;
+    p[1] = c;
+    if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
+        if (p[0] >= 0) (void)aio__net_closesocket(s);
+        if (p[1] >= 0) (void)aio__net_closesocket(c);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    aio__sock_setup(p[0]);
+    aio__sock_setup(p[1]);
+    return 0;
+#else
+    return aio__pipe_private(p, O_NONBLOCK);
+#endif
+}
+static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
+#ifdef AIO__WIN32_IO
+    (void)send(AIO__SOCK(fd), "", 1, 0);
+#else
+    ssize_t n = write(fd, "", 1);
+    (void)n;
+#endif
+}
+static void aio__wake_pair_drain(int fd) {
+    char buf[64];
+#ifdef AIO__WIN32_IO
+    while (recv(AIO__SOCK(fd), buf, sizeof buf, 0) > 0) {
+    }
+#else
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+#endif
+}
+static void aio__wake_pair_close(const int p[2]) {
+    (void)aio__net_closesocket(p[0]);
+    (void)aio__net_closesocket(p[1]);
+}
+
+#ifndef AIO__EPOLL
+/* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
+ * regular file ready at once; WSAPoll fails as a whole for a non-socket). */
+static aio_status aio__net_can_watch(int fd) {
+#ifdef AIO__WIN32_IO
+    int type;
+    int sl = sizeof type;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_TYPE, (char *)&type, &sl) != 0)
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket (Windows waits for sockets only)");
+#else
+    struct stat st;
+    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+#endif
+    return AIO_OK;
+}
+#endif
+
+/* Winsock is started when the first socket is needed: once by each loop that
+ * waits for I/O (cleaned up by aio_loop_destroy), and once for good by a
+ * socket call made with no loop. */
+#ifdef AIO__WIN32_IO
+static int aio__wsa_start(void) {
+    WSADATA data;
+    return WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -1;
+}
+static void aio__net_need(void) {
+    static volatile LONG started_for_good;
+    if (aio__loop) {
+        (void)aio__io_of(aio__loop);
+    } else if (InterlockedCompareExchange(&started_for_good, 1, 0) == 0) {
+        (void)aio__wsa_start();
+    }
+}
+#else
+#define aio__net_need() ((void)0)
+#endif
+
+/* The calls the awaits make: through the thread's table. */
+static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
+    return aio__os()->recv(fd, buf, len, what);
+}
+static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
+    return aio__os()->send(fd, buf, len, what);
+}
+static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
+                                    const char *what) {
+    return aio__os()->recvfrom(fd, buf, len, from, what);
+}
+static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                  int family, const char *what) {
+    return aio__os()->sendto(fd, buf, len, sa, sl, family, what);
+}
+static aio_status aio__net_accept(int fd, const char *what) { return aio__os()->accept(fd, what); }
+static int aio__net_socket(int family) { return aio__os()->socket(family); }
+static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    return aio__os()->connect(fd, sa, sl, what);
+}
+static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }
+static int aio__net_shutdown(int fd) { return aio__os()->shutdown(fd); }
+#endif /* AIO__SOCKETS */
+
+#ifdef AIO__SOCKETS
+static const char *const aio__io_names[] = {"AIO_WAIT_READABLE", "AIO_WAIT_WRITABLE", "AIO_ACCEPT",
+                                            "AIO_RECV", "AIO_SEND_ALL", "AIO_TCP_CONNECT"};
+#define AIO__IO_NAME(op) aio__io_names[op]
+#else
+#define AIO__IO_NAME(op) "" /* (string literals take RAM on an AVR) */
+#endif
+
+/* 1 if a try on fd found way `dir` dry since its last report (its watch is
+ * then trusted: see "Whether a way still watched" above). */
+static int aio__io_is_dry(const aio_io *io, int fd, int dir) {
+    return io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir));
+}
+
+#ifdef AIO__SOCKETS
+/* An accept out of descriptors: its listener is not watched, and the task
+ * waits on it for the loop to try again at the next retry time (asyncio's
+ * server pauses its accepts the same way), or for its own deadline. */
+static aio_status aio__io_pause(aio_task *t, aio_frame *f, int fd) {
+    aio_io *io = t->loop->io;
+    aio_time retry = aio__now(t->loop) + AIO_ACCEPT_RETRY_DELAY;
+    aio__io_unwatch(io, fd, AIO_READABLE);
+    io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | AIO__IO_PAUSED | 1);
+    if (!io->paused || aio__before(retry, io->paused_until)) io->paused_until = retry;
+    io->paused = 1;
+    return aio__io_park(t, f, 0, 1, "AIO_ACCEPT");
+}
+#endif
+
+/* Try the operation once more: its result, or parked until the descriptor
+ * is ready (AIO__SUSPENDED). */
+static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+    int fd = t->await.io.fd;
+    int dir = aio__io_dirs[op];
+    aio_io *io = t->loop->io;
+    const char *what = AIO__IO_NAME(op);
+    if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, aio__io_is_dry(io, fd, dir), what);
+#ifdef AIO__SOCKETS
+    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR or ECONNABORTED) */
+        aio_status rc;
+        if (aio__io_is_dry(io, fd, dir)) return aio__io_park(t, f, dir, 1, what);
+        if (op == AIO__IO_RECV) {
+            void *into; /* (the receive's buffer, passed as const with the others') */
+            memcpy(&into, &buf, sizeof into);
+            rc = aio__net_recv(fd, into, len, what);
+            if (rc >= 0 && (size_t)rc < len) aio__io_dry(t->loop, fd, 0);
+        } else if (op == AIO__IO_SEND) {
+            rc = aio__net_send(fd, (const char *)buf + t->await.io.done, len - t->await.io.done, what);
+            if (rc >= 0) {
+                t->await.io.done += (size_t)rc;
+                if (t->await.io.done == len) return AIO_OK;
+                rc = AIO__AGAIN; /* the send buffer is full: wait for room */
+            }
+        } else { /* AIO__IO_ACCEPT */
+            rc = aio__net_accept(fd, what);
+            if (rc == AIO_EIO && aio__net_exhausted()) return aio__io_pause(t, f, fd);
+        }
+        /* LCOV_EXCL_START: a signal in the call; a connection gone before its accept */
+        if (rc == AIO__INTR) continue;
+        /* LCOV_EXCL_STOP */
+        if (rc != AIO__AGAIN) return rc;
+        aio__io_dry(t->loop, fd, dir);
+        return aio__io_park(t, f, dir, 0, what); /* (trusts nothing the first time) */
+    }
+#else
+    (void)buf; (void)len; (void)io; (void)fd;
+    return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
+#endif
+}
+
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                size_t len, aio_time d) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    const char *what = AIO__IO_NAME(op);
+    int fd = aio__fd(sock);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
+#ifdef AIO__SOCKETS
+    if ((op == AIO__IO_RECV || op == AIO__IO_SEND) && !buf && len)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__IO_RECV ? "AIO_RECV: the buffer is NULL"
+                                                                           : "AIO_SEND_ALL: the buffer is NULL"));
+    if (op == AIO__IO_RECV && !len)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV: len is 0 (a receive of 0 bytes would "
+                                                        "read as the end of the stream)"));
+#endif
+    t->await.io.fd = fd;
+    t->await.io.dir = aio__io_dirs[op];
+    t->await.io.done = 0;
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
+    if (op == AIO__IO_SEND && !len) return AIO_OK;
+    aio__set_until(t, until);
+    return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+    uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
+    int fd = t->await.io.fd;
+    int way = 1 << t->await.io.dir;
+    int closed;
+    t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
+    closed = aio__io_leave(t); /* (a closed number's slot is not its to unwatch) */
+    /* A cancellation comes first: a cancelled wait has consumed nothing. */
+    if (aio__checkpoint(t) < 0) {
+        if (!closed) aio__io_unwatch(t->loop->io, fd, way);
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    /* Then what came first: a deadline that woke it, or a close */
+    if (!woke && aio__due(t->until, aio__now(t->loop))) {
+        if (!closed) aio__io_unwatch(t->loop->io, fd, way);
+        return AIO_ETIMEDOUT;
+    }
+    if (closed) return AIO_ECLOSED;
+    /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
+     * slot to move to (aio__rearm): it parks again and reports that */
+    if (!woke) return aio__io_park(t, f, t->await.io.dir, 1, AIO__IO_NAME(op));
+    /* LCOV_EXCL_STOP */
+    if (op <= AIO__IO_WRITABLE) return AIO_OK;
+    return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
+
+#ifdef AIO__SOCKETS

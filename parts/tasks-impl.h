@@ -1,0 +1,200 @@
+// >>tasks-impl
+/* ------------------------------------------------------------------ tasks */
+
+AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
+
+
+/* Every task belongs to the loop it is spawned on: it is queued, parked,
+ * woken and cancelled there, whichever loop or thread the caller runs. */
+static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
+    if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+    if (t->state != AIO__NEW && t->state != AIO__DONE)
+        return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
+                                       "wait for it to finish before spawning it again");
+    /* zero from the flags on (no all-zero template in flash); the head is
+     * set here, its wait link by the enqueue below */
+    memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
+    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+    t->fn = fn;
+    t->wait.task = t;
+    t->loop = L;
+    aio__list_init(&t->joiners);
+    t->parent = aio__loop == L ? L->current : NULL;
+    t->until = AIO_NEVER;
+    L->live++;
+    aio__list_insert(&L->tasks, &t->member);
+    aio__enqueue(t);
+    AIO__TRACE(L, AIO_TRACE_SPAWN, t, t->parent, 0, 0);
+    return AIO_OK;
+}
+
+/* asyncio.run's end: cancel every task the main task left running (a group's
+ * children through their group's owner), then let them finish. */
+static void aio__cancel_leftovers(aio_loop *L) {
+    aio_link *n;
+    for (n = L->tasks.next; n != &L->tasks; n = n->next) {
+        AIO__CAUSE(L, NULL, AIO_BY_RUN);
+        aio_cancel(AIO_CONTAINER(n, aio_task, member));
+    }
+}
+
+AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
+    if (aio__loop) aio__loop->end_run = aio__cancel_leftovers; /* tasks beside aio_run's main */
+    return aio__spawn_on(aio__loop, t, fn);
+}
+
+AIO_API int aio_task_alive(const aio_task *t) {
+    return t && t->state != AIO__NEW && t->state != AIO__DONE;
+}
+
+AIO_API int aio_cancel(aio_task *t) {
+    if (!t || t->state == AIO__NEW)
+        return aio__misuse(AIO_EINVAL, "aio_cancel: the task was never spawned");
+    if (t->state == AIO__DONE) return 0;
+    t->loop->cancellation = aio__cancellation;
+    t->flags |= AIO__T_CANCEL_REQ;
+    AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, NULL, AIO_BY_CALL, 0); /* (or a cause: aio__trace) */
+    if (t->state == AIO__PARKED) aio__cancel_arrives(t); /* else it takes it at its next step */
+    return 1;
+}
+
+AIO_API int aio_task_done(const aio_task *t) { return t->state == AIO__DONE; }
+AIO_API int aio_task_cancelled(const aio_task *t) {
+    return t->state == AIO__DONE && t->frame.rc == AIO_ECANCELED;
+}
+AIO_API int aio_task_failed(const aio_task *t) {
+    return t->state == AIO__DONE && t->frame.rc < 0 && t->frame.rc != AIO_ECANCELED;
+}
+AIO_API aio_status aio_task_result(const aio_task *t) {
+    if (t->state == AIO__NEW)
+        return aio__misuse(AIO_EINVAL, "aio_task_result: the task was never spawned");
+    return t->state == AIO__DONE ? t->frame.rc : AIO_EINPROGRESS;
+}
+AIO_API int aio_task_cancel_pending(const aio_task *t) {
+    return t->state != AIO__DONE && (t->flags & AIO__T_CANCEL_REQ) != 0;
+}
+
+/* The group a task was spawned into: the root of its scope chain. */
+static aio_group *aio__group_of(const aio_task *t) {
+    aio_timeout *root = t->scope;
+    while (root && root->task == t) root = root->parent;
+    return root && (root->flags & AIO__S_GROUP) ? AIO_CONTAINER(root, aio_group, scope) : NULL;
+}
+
+static void aio__group_abort(aio_group *g);
+
+static void aio__scope_close(aio_task *t, aio_timeout *sc);
+
+/* A coroutine left with a plain `return` inside blocks it opened (those of
+ * `frame`, or every one of the task's if NULL): close them, as their ends
+ * would have, and cancel the children of a group among them (the second
+ * version, which a program that opens groups uses). */
+static int aio__abandoned(const aio_task *t, const aio_frame *frame) {
+    return t->scope && t->scope->task == t && (!frame || t->scope->frame == frame);
+}
+static void aio__close_blocks(aio_task *t, const aio_frame *frame) {
+    while (aio__abandoned(t, frame)) aio__scope_close(t, t->scope);
+}
+static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
+    while (aio__abandoned(t, frame)) {
+        aio_timeout *sc = t->scope;
+        int outlived = (sc->flags & AIO__S_GROUP) && AIO_CONTAINER(sc, aio_group, scope)->live;
+        if (outlived) aio__group_abort(AIO_CONTAINER(sc, aio_group, scope));
+        aio__scope_close(t, sc);
+        /* Its children, cancelled, outlive the blocks around it, which may
+         * end and be entered again meanwhile: they no longer reach them. */
+        if (outlived) sc->parent = NULL;
+    }
+}
+
+/* A child of a group has ended (with status rc). */
+static void aio__left_group(aio_task *t, aio_status rc) {
+    aio_group *g = AIO_CONTAINER(t->scope, aio_group, scope); /* (its own blocks are closed) */
+    aio__list_unlink(&t->member);
+    if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
+        if (g->status == AIO_OK) g->status = rc;
+        /* The group hears of it one turn of the ready queue later (asyncio:
+         * a done callback): siblings woken in this instant take the step
+         * their wake-up earned first. Until then it counts as alive, so
+         * the block cannot end before the group has heard. */
+        g->unheard++;
+        if (!aio__linked(&g->notice.link)) aio__enqueue_link(t->loop, &g->notice.link);
+    } else {
+        g->live--;
+        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
+    }
+}
+
+static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
+    if (t->scope && t->scope->task == t) {
+        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
+                                "leave coroutines with AIO_RETURN, never `return`");
+        L->close_blocks(t, NULL);
+    }
+    aio__disarm(t);
+    t->frame.rc = rc;
+    t->state = AIO__DONE;
+    t->await.finished = ++L->finished;
+    L->live--;
+#ifdef AIO_DEBUG
+    if (aio__told_task == t) aio__told_task = NULL; /* its next run starts afresh */
+#endif
+    AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
+    AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
+    aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
+    if (t->scope) { /* (a block of its own is closed by now): a group's child */
+        L->left_group(t, rc);
+        AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        return;
+    }
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    aio__list_unlink(&t->member);
+    if (L->ending && rc < 0 && rc != AIO_ECANCELED)
+        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
+}
+
+/* A group's notice comes up in the ready queue: it hears of the failures. */
+static void aio__group_hear(aio_link *notice) {
+    aio_group *g = AIO_CONTAINER(notice, aio_group, notice);
+    g->live -= g->unheard;
+    g->unheard = 0;
+    aio__group_abort(g);
+    if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
+}
+
+/* Run one ready task until it suspends or finishes; `traced`: tell the
+ * instruments (a constant: the turn tests for a hook once per step, and
+ * takes the copy that tells). */
+#if AIO_INSTRUMENTS
+#define AIO__TRACED(L, kind, t, detail) \
+    do { if (traced) (L)->trace((L), (kind), (t), NULL, (detail), 0); } while (0)
+#else
+#define AIO__TRACED(L, kind, t, detail) ((void)traced)
+#endif
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced) {
+    aio_status rc;
+    if (!(t->flags & AIO__T_STARTED)) {
+        t->flags |= AIO__T_STARTED;
+        /* cancelled before it ran: the body never runs */
+        if (!aio__plain(t) && L->cancellation && L->cancellation(t, AIO__OBSERVE)) {
+            t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
+            aio__finish(L, t, AIO_ECANCELED);
+            return;
+        }
+    }
+    t->state = AIO__RUNNING;
+    L->current = t;
+    AIO__TRACED(L, AIO_TRACE_STEP, t, 0); /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
+    rc = t->fn(t);
+    L->current = NULL;
+    if (rc != AIO__SUSPENDED)
+        aio__finish(L, t, rc);
+    else if (t->state == AIO__RUNNING) {
+        t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
+        AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING); /* LCOV_EXCL_BR_LINE: (as above) */
+    } else if (t->state == AIO__READY) /* a yield (else it parked, and aio__park told) */
+        AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_YIELD); /* LCOV_EXCL_BR_LINE: (as above) */
+    AIO__TRACED(L, AIO_TRACE_STEPPED, t, 0); /* LCOV_EXCL_BR_LINE: (as above) */
+}
+

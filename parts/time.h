@@ -1,0 +1,112 @@
+// >>time
+/* ------------------------------------------------------------------------ */
+/* Time and status                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef AIO_TIME_TYPE aio_time;   /* ticks; wraps safely when 32-bit */
+typedef AIO_STIME_TYPE aio_stime; /* signed difference of two aio_time */
+
+/* Conversions in the macros: casts in C; in C++ a function parameter, so
+ * that user code built with -Wold-style-cast or -Wuseless-cast stays quiet. */
+#ifdef __cplusplus
+constexpr aio_time aio__as_time(aio_time v) { return v; }
+#define AIO__TIME(v) aio__as_time(v)
+#else
+#define AIO__TIME(v) ((aio_time)(v))
+#endif
+
+#define AIO_NEVER AIO__TIME(-1)        /* no deadline */
+#define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
+/* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
+ * that is negative, or that reaches half the clock's range (24.8 days with
+ * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
+ * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
+ * Where the tick rate allows, they are constant expressions (for static
+ * initialisers); in C they then evaluate the count twice, so pass a plain
+ * value. At other rates (a 32.768 kHz clock) a function rounds down. */
+#define AIO__HALF_RANGE (AIO_NEVER / 2u)
+#ifdef __cplusplus
+constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
+    return n <= (AIO__HALF_RANGE - 1u) / per_unit ? n * per_unit : AIO_TIME_INVALID;
+}
+#define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
+#else
+/* (0ull + n, not a cast: no "comparison always true" warning for a narrow n) */
+#define AIO__SCALE(n, per_unit)                                                \
+    (0ull + (n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)               \
+         ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
+#endif
+#define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
+#if AIO_TICKS_PER_SEC % 1000u == 0
+#define AIO_MS(ms) AIO__SCALE(ms, AIO_TICKS_PER_SEC / 1000u)
+#else
+#define AIO_MS(ms) aio__ticks_of((ms), 1000)
+#define AIO__TICKS_OF 1
+#endif
+#if AIO_TICKS_PER_SEC % 1000000u == 0
+#define AIO_US(us) AIO__SCALE(us, AIO_TICKS_PER_SEC / 1000000u)
+#else
+#define AIO_US(us) aio__ticks_of((us), 1000000)
+#define AIO__TICKS_OF 1
+#endif
+
+#ifdef AIO__TICKS_OF
+/* n units of 1/per_sec seconds in ticks, rounded down. */
+static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
+    const int64_t rate = AIO_TICKS_PER_SEC;
+    const uint64_t half = AIO__HALF_RANGE;
+    const uint64_t most_whole = (half - 1u) / AIO_TICKS_PER_SEC; /* seconds below half */
+    uint64_t ticks;
+    if (n < 0) return AIO_TIME_INVALID;
+    ticks = n / per_sec; /* whole seconds, not negative */
+    if (ticks > most_whole) return AIO_TIME_INVALID;
+    ticks *= AIO_TICKS_PER_SEC;
+    ticks += n % per_sec * rate / per_sec; /* the part: below rate, no overflow */
+    return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
+}
+#endif
+
+typedef int aio_status; /* >= 0: a result; < 0: an error */
+
+enum {
+    AIO_OK = 0,
+    AIO_ECANCELED = -1,   /* the task or the work was cancelled */
+    AIO_ETIMEDOUT = -2,   /* a deadline expired */
+    AIO_EINVAL = -3,      /* invalid argument or misuse */
+    AIO_ENOSPC = -4,      /* timer storage is full and cannot grow */
+    AIO_EBUSY = -5,       /* still in use (e.g. loop destroyed with live tasks) */
+    AIO_EINPROGRESS = -6, /* the task has not finished yet */
+    AIO_EDEADLK = -7,     /* everything waits and nothing can wake it */
+    AIO_ECHILDCANCELED = -8, /* gather: a task was cancelled by someone else */
+    AIO_EFULL = -9,       /* queue: full (asyncio.QueueFull) */
+    AIO_EEMPTY = -10,     /* queue: empty (asyncio.QueueEmpty) */
+    AIO_ESHUTDOWN = -11,  /* queue: shut down (asyncio.QueueShutDown) */
+    AIO_ECLOSED = -12,    /* I/O: the descriptor was closed (aio_close) while waited on */
+    AIO_EBADF = -13,      /* I/O: not an open descriptor of a kind that can be waited on */
+    AIO_ECONNRESET = -14, /* I/O: the peer reset the connection, or closed it before a send */
+    AIO_ECONNREFUSED = -15, /* I/O: nobody listens at the address connected to */
+    AIO_EIO = -16,        /* I/O: another system error; errno says which */
+    AIO_EINCOMPLETE = -17, /* stream: the end came first (asyncio.IncompleteReadError) */
+    AIO_ELIMIT = -18,     /* stream: no separator within the buffer (asyncio.LimitOverrunError) */
+    AIO_ENOTFOUND = -19,  /* lookup: the name does not resolve (socket.gaierror); process:
+                             no such program, or no such working directory */
+    AIO_ENOEXEC = -20,    /* process: the program cannot be run (not executable; errno says why) */
+    AIO_ESIGNALED = -21,  /* process: it ended by a signal (aio_process_returncode: -signal) */
+    AIO_WANT_READ = -22,  /* a stream transport's: nothing to do until the socket is readable */
+    AIO_WANT_WRITE = -23, /* a stream transport's: nothing to do until the socket is writable */
+    AIO_ETLS = -24,       /* TLS: the protocol failed, the peer refused, or the session is unusable */
+    AIO_ECERT = -25,      /* TLS: the peer's certificate did not verify (aio_tls_error says why) */
+    AIO_ETRUNCATED = -26, /* TLS: the peer closed without close_notify (what came may be cut short) */
+    AIO_EUSER = -64       /* first code for applications: AIO_EUSER, AIO_EUSER-1, ... */
+};
+
+/* A short English description of a status ("timed out", "user error", ...). */
+AIO_API const char *aio_strerror(aio_status status);
+
+/* Seconds as a double -> ticks: NaN -> AIO_TIME_INVALID, negative -> 0 (already
+ * due, as asyncio treats it), +inf or too large -> AIO_NEVER. */
+AIO_API aio_time aio_seconds(double seconds);
+/* Ticks -> seconds as a double, for printing: printf("%.3f s",
+ * aio_to_seconds(aio_now() - start)). (AIO_NEVER gives a huge number.) */
+AIO_API double aio_to_seconds(aio_time ticks);
+

@@ -1,0 +1,277 @@
+// >>types
+/* ------------------------------------------------------------------------ */
+/* Types                                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct aio_loop aio_loop;
+typedef struct aio_task aio_task;
+typedef struct aio_timeout aio_timeout;
+typedef struct aio_trace_record aio_trace_record; /* (the instruments') */
+typedef aio_status (*aio_task_fn)(aio_task *t);
+
+/* The continuation of one coroutine: the task's body has one inside the task;
+ * an inline coroutine (AIO_CALL) has one as a member named `frame` of its
+ * state struct. Treat as opaque. */
+typedef struct aio_frame {
+    uint16_t lc;         /* where to resume (the compiler refuses a file with
+                            more than 65,000 awaits) */
+    uint8_t flags;
+    aio_status rc;       /* return value or the error being unwound */
+    uint32_t barrier;    /* saved cancellation barrier while in cleanup */
+} aio_frame;
+
+/* A place in the timer storage, or how many: the target's unsigned int,
+ * 16 bits where int is (an 8-bit target's RAM holds far fewer timers). */
+typedef unsigned int aio__slot;
+
+/* One armed deadline in the loop's timer heap; storage is the user's. */
+typedef struct aio_timer {
+    aio_time when;
+    uint32_t seq; /* when the deadline was set: equal deadlines fire in that order */
+    aio_task *task;
+} aio_timer;
+
+/* Links of the circular lists (ready queue, wait lists); opaque. A zeroed
+ * list head is a valid empty list. */
+typedef struct aio_link { struct aio_link *next, *prev; } aio_link;
+/* A place in a wait list: the task it wakes. */
+typedef struct aio_waiter { aio_link link; aio_task *task; } aio_waiter;
+
+/* A task. Zero-initialise it (static storage or = {0}) before its first spawn;
+ * a finished task may be spawned again, once no task still waits on its last
+ * run (a waiter that has not resumed yet would wait for the new run instead).
+ * Treat the fields as opaque. */
+struct aio_task {
+    /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
+    aio_task_fn fn;
+    aio_waiter wait;     /* in the ready queue or in one wait list */
+    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
+    uint16_t flags;
+    uint8_t state;
+    aio_frame frame;     /* the body's continuation; frame.rc = final status */
+    aio_link joiners;    /* waiters for this task's end */
+    aio_link member;     /* place among its group's children, or its loop's other tasks */
+    aio_task *parent;    /* the task that spawned it: it owns it */
+    aio_timeout *scope;  /* innermost open timeout scope */
+    aio_time until;      /* deadline of the current await itself */
+    uint32_t until_seq;  /* its arming order: equal deadlines fire in that order */
+    aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
+    uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
+    uint32_t barrier;    /* cancellations delivered up to here are not seen */
+    union {                /* what its current await holds (once done: when it finished) */
+        uint32_t finished; /* once done: order of finishing, for "the first failure" */
+        uint32_t ticket;   /* while waiting on an event: the set it waits for */
+        aio_task *child;   /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
+        struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
+        struct aio__connecting *connecting; /* in AIO_TCP_CONNECT: its attempts */
+        struct aio__unix_connecting *unix_connecting; /* in AIO_UNIX_CONNECT */
+        struct {           /* in AIO_WAIT / AIO_GATHER */
+            struct aio_wait_item *items;
+            uint32_t n;
+            uint32_t began; /* tasks finished before it began */
+        } many;
+        struct {           /* in an I/O wait */
+            int fd;
+            uint8_t dir;   /* 0 waits until readable, 1 until writable */
+            uint8_t closes; /* the slot's count of forgets when it parked there */
+            size_t done;   /* AIO_SEND_ALL: bytes sent so far */
+        } io;
+    } await;
+};
+
+/* A timeout scope: `async with asyncio.timeout(...)`. Lives in the task's state
+ * struct; zero-initialise it or let a previous use finish. */
+struct aio_timeout {
+    aio_timeout *parent;
+    aio_task *task;
+    aio_frame *frame;
+    aio_time deadline;   /* absolute; AIO_NEVER = none */
+    uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches, */
+    uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
+    uint16_t landing;    /* resume point that unwinds out of the block (a frame's lc) */
+    uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
+    uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
+    aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
+    aio_status saved_rc; /* the frame's status at entry, restored when caught */
+    union {              /* a holding block's: what it holds, its argument read once */
+        struct aio_lock *a_lock;
+        struct aio_semaphore *a_semaphore;
+    } held;
+};
+
+/* One task of the collection given to AIO_WAIT / AIO_GATHER: set `task`, the
+ * rest is the library's. Keep the array in the state struct. */
+typedef struct aio_wait_item {
+    aio_task *task;
+    aio_waiter node;
+} aio_wait_item;
+
+/* asyncio.as_completed over an array of items (aio_as_completed_init). */
+typedef struct aio_as_completed {
+    aio_wait_item *items;
+    size_t n;
+    size_t left;         /* not returned yet */
+    aio_time deadline;   /* absolute; AIO_NEVER = none */
+    uint32_t cutoff;     /* once expired: the loop's count of finished tasks then */
+    uint8_t expired;
+} aio_as_completed;
+
+/* A task group (structured concurrency, asyncio.TaskGroup). */
+typedef struct aio_group {
+    uint8_t flags;       /* (first: it and the block's state and flags are then within
+                            the 31 bytes a Cortex-M0's byte load reaches) */
+    aio_timeout scope;   /* the block; cancelled when the group aborts */
+    aio_link children;   /* live children */
+    aio_waiter notice;   /* in the ready queue when a child has failed: the abort */
+    uint32_t live;       /* children alive, or failed and not heard of yet */
+    uint32_t unheard;    /* children that failed since the notice was queued */
+    aio_status status;   /* the first error: a child's failure or the body's */
+} aio_group;
+
+/* asyncio.Event. Zero-initialised = clear. It belongs to the loop of the
+ * tasks that wait on it. aio_event_set is safe to call from an interrupt
+ * handler or another thread (with AIO_CRITICAL_ENTER/EXIT defined): it queues
+ * the event on its waiters' loop, which wakes them at its next iteration, so
+ * a set event must stay in place until then. */
+typedef struct aio_event {
+    aio_link waiters;
+    struct aio_event *next_signalled;
+    struct aio_loop *loop;  /* the loop of its waiters, while it has any or is queued */
+    volatile uint32_t sets; /* how many times it was set: a waiter wakes for a later one */
+    unsigned mark;          /* the loop's count of queued tasks when it was set */
+    volatile uint8_t set;
+    uint8_t queued;
+    uint8_t kind;           /* 0, or 1 in a queue (its getters wait on it) */
+} aio_event;
+
+/* asyncio.Semaphore (aio_semaphore_init) and asyncio.Lock (zeroed = unlocked).
+ * Waiters are served first come, first served: a release hands the permit
+ * straight to the oldest waiter, and it stays reserved for that waiter until
+ * it runs (a later acquirer queues behind it, as in CPython 3.13). */
+typedef struct aio_semaphore {
+    aio_link waiters;
+    int value;           /* permits available */
+    int handed;          /* permits handed to waiters that have not run yet */
+    int bound;           /* BoundedSemaphore: most permits there can be; 0 = no bound */
+} aio_semaphore;
+typedef struct aio_lock {
+    aio_link waiters;
+    int locked; /* 0 free, 1 held, 2 handed to a waiter that has not run yet */
+} aio_lock;
+
+/* asyncio.Condition over a lock (aio_condition_init). */
+typedef struct aio_condition {
+    aio_link waiters;
+    aio_lock *lock;
+} aio_condition;
+
+/* asyncio.Queue, LifoQueue and PriorityQueue over storage you give (see
+ * aio_queue_init). Waiters are served first come, first served: an item put,
+ * or a place freed, goes straight to the oldest waiter and stays promised to
+ * it until it runs; if that waiter is cancelled or times out first, the item
+ * or place goes on to the next one (none is ever lost). */
+typedef int (*aio_queue_less_fn)(const void *a, const void *b);
+typedef struct aio_queue {
+    aio_event ready;         /* its waiters are the getters; rung by a put from outside */
+    aio_link putters;        /* waiting for a place */
+    aio_link joiners;        /* waiting for every item to be marked done */
+    unsigned char *storage;  /* capacity items of item_size bytes */
+    size_t item_size;
+    aio_queue_less_fn less;  /* a priority queue's order */
+    uint32_t capacity;
+    uint32_t maxsize;        /* 0: bounded by the storage only */
+    uint32_t head;           /* a FIFO's oldest item */
+    uint32_t count;          /* items in the queue, promised ones too */
+    uint32_t promised;       /* items promised to getters that have not run yet */
+    uint32_t room_promised;  /* places promised to putters that have not run yet */
+    uint32_t unfinished;     /* items put and not marked done yet */
+    uint8_t order;           /* FIFO, LIFO or priority */
+    uint8_t shut;            /* 1 once shut down */
+} aio_queue;
+
+typedef aio_time (*aio_clock_fn)(void *ctx);
+/* Called when no task is ready: return at or before `deadline` (AIO_NEVER:
+ * nothing is armed), earlier if something external became ready. */
+typedef void (*aio_idle_fn)(void *ctx, aio_loop *loop, aio_time deadline);
+/* Called by aio_event_set, in the setter's context (another thread, a signal
+ * or interrupt handler), when the event's loop is inside its idle hook in
+ * aio_run: make that hook return (write to a pipe, give a semaphore). It runs
+ * inside AIO_CRITICAL_ENTER/EXIT, so that the loop cannot be destroyed under
+ * it: it must not call the library. */
+typedef void (*aio_wakeup_fn)(void *ctx, aio_loop *loop);
+/* Timer storage growth, realloc-like: return storage for `new_count` timers
+ * keeping the first `old_count` of `old` (NULL the first time: the loop copies
+ * from your array itself), or NULL to refuse. new_count 0 releases `old`. */
+typedef aio_timer *(*aio_grow_fn)(void *ctx, aio_timer *old, uint32_t old_count,
+                                  uint32_t new_count);
+typedef void (*aio_debug_fn)(aio_status code, const char *message);
+
+struct aio_loop {
+    /* What every turn reads first: where a load's offset is short (a
+     * Cortex-M0's byte load reaches 31 bytes, an AVR's any load 63), the
+     * fields of the loop's own work come before those of set-up and hooks. */
+    aio_time now;        /* read at most once per iteration (aio__now) */
+    uint8_t is_virtual;
+    uint8_t stale;       /* `now` is to be read when next needed */
+    uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
+    uint8_t ending;      /* aio_run is cancelling what its main task left running */
+    aio_timer *heap;
+    aio__slot heap_len, heap_cap;
+    unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
+                            an event set counts only those of one turn: int is wide enough) */
+    uint32_t seq;        /* timer arming counter */
+    uint32_t epoch;      /* cancellation delivery counter */
+    uint32_t finished;   /* tasks finished so far */
+    aio_link ready;      /* tasks to run, oldest first */
+    aio_task *current;
+    size_t live;         /* spawned and not finished */
+    struct aio_event *signalled; /* events set since the last iteration */
+    /* What the features a program uses add to the loop's own work, set at
+     * their first use: a program that never uses one carries none of its code. */
+    struct aio_timeout *(*cancellation)(aio_task *t, int how); /* aio_cancel, blocks */
+    int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
+    void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
+    aio_link tasks;      /* the tasks alive that no group owns */
+    aio_clock_fn clock;
+    void *clock_ctx;
+    aio_idle_fn idle;
+    void *idle_ctx;
+    void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
+    void (*scope_key)(const aio_task *t, aio_time *when, uint32_t *seq); /* blocks' deadlines */
+    void (*heard)(aio_link *notice);               /* a group's notice came up */
+    void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
+    void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
+    void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
+    void (*rang)(aio_event *ready);                /* a queue was put to from outside */
+    int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
+    aio_grow_fn grow;
+    void *grow_ctx;
+    aio_grow_fn heap_grow; /* the hook that allocated heap (NULL: the user's array) */
+    void *heap_grow_ctx;
+    aio_wakeup_fn wakeup;
+    void *wakeup_ctx;
+#ifdef _WIN32
+    void *wake_event;    /* the system idle hook's wake-up: a Win32 event, NULL = not made */
+#else
+    int wake_pipe[2];    /* the system idle hook's wake-up pipe: fds + 1, 0 = not opened */
+#endif
+    uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
+    struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
+#if AIO_INSTRUMENTS
+    void (*instrument)(void *ctx, const aio_trace_record *r); /* NULL: none */
+    void *instrument_ctx;
+    /* what tells it (while it is set): reached through this pointer, so that
+     * a program that sets no hook links none of it */
+    void (*trace)(aio_loop *L, int kind, const aio_task *t, const void *other, int detail,
+                  aio_stime value);
+    /* Set just before the library makes a wake-up, a cancel or a park, for
+     * the record it gives the instrument: who causes it and why (AIO_BY_...),
+     * or what the task parks on (AIO_ON_..., the object, a descriptor). */
+    const void *trace_by;
+    const void *trace_obj;
+    int trace_value;
+    uint8_t trace_why;
+    uint8_t trace_on;
+#endif
+};
+
