@@ -28,6 +28,7 @@ else
         parts_failed "the headers and parts/ differ:"; sed 's/^/    /' "$pdir/check.out"
     fi
     # (the same text: -E -P, no line markers, so the two files' line numbers do not count)
+    # shellcheck disable=SC2086 # ($parts_full: the flags aio_timeout.h gets besides, split into words)
     parts_same() { # compiler flags... file: the same text with either header? (else why, indented)
         if ! "$@" -DAIO_HEADER='"aio_timeout.h"' $parts_full -E -P -o "$pdir/full.i" 2>"$pdir/full.log" ||
            ! "$@" -DAIO_HEADER='"aio_timeout_core.h"' -E -P -o "$pdir/core.i" 2>"$pdir/core.log"; then
@@ -42,9 +43,10 @@ else
     # the size programs on a Cortex-M0, their include of the header made AIO_HEADER
     if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
         parts_m0=""
+        parts_full=""
         for f in lib minimal core full; do
             sed 's|#include "../../../aio_timeout.h"|#include AIO_HEADER|' "tests/embedded/size/$f.c" >"$pdir/$f.c"
-            parts_full="" parts_same arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -std=c11 -Os -I. -Itests/embedded/size \
+            parts_same arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -std=c11 -Os -I. -Itests/embedded/size \
                 "$pdir/$f.c" >"$pdir/m0-$f.why" || parts_m0="$parts_m0 $f"
         done
         if [ -z "$parts_m0" ]; then
@@ -58,7 +60,8 @@ else
         add_skipped 1 "parts (arm-none-eabi-gcc)"
     fi
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include AIO_HEADER\n' >"$pdir/impl.c"
-    if parts_full="-DAIO_NO_IO -DAIO_NO_THREADS -DAIO_NO_PROCESSES" parts_same gcc -std=c11 -DAIO_DEBUG -DNDEBUG -I. \
+    parts_full="-DAIO_NO_IO -DAIO_NO_THREADS -DAIO_NO_PROCESSES"
+    if parts_same gcc -std=c11 -DAIO_DEBUG -DNDEBUG -I. \
             "$pdir/impl.c" >"$pdir/host.why"; then
         parts_ok "this machine, AIO_DEBUG (NDEBUG: assert names its file and line): the implementation is the same text with aio_timeout_core.h as with aio_timeout.h and AIO_NO_IO, AIO_NO_THREADS, AIO_NO_PROCESSES"
     else
@@ -68,7 +71,7 @@ else
     # the unit tests: tests/test.h includes "../aio_timeout.h", so a copy of them beside the core header
     cp tests/*.c tests/*.h "$pdir/core/tests/"
     cp aio_timeout_core.h "$pdir/core/aio_timeout.h"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2046
     if (cd "$pdir/core" && gcc -std=c11 -O0 $WARN $(uninit_warnings gcc) -DAIO_DEBUG tests/main.c tests/impl.c \
             tests/test_*.c -lm -o unit) 2>"$pdir/unit.log"; then
         timeout 300 "$pdir/core/unit" >"$pdir/unit.out" 2>&1
