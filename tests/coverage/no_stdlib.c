@@ -162,6 +162,7 @@ int main(void) {
             bad += aio_server_port(&srv) != AIO_EINVAL || aio_server_close(&srv) != AIO_EINVAL;
             bad += aio_server_close_clients(&srv) != AIO_EINVAL || aio_server_abort_clients(&srv) != AIO_EINVAL;
             bad += aio_server_shutdown(&srv, 0) != AIO_EINVAL || aio_server_next(&srv, NULL) != NULL;
+            bad += aio_conn_abort(NULL) != AIO_EINVAL;
             aio_server_refuse(&srv, "busy", NULL);
         }
         bad += heard != 45;
