@@ -1344,11 +1344,11 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * closed (hosted builds). The handler gets the connected socket in
  * conn.fd; the server closes it when the handler ends, however it ends
  * (returned, failed, cancelled, or cancelled before its first step: its
- * body then never runs); the handler must not close it. The one too many (`limit` connections
- * live) is accepted and closed at once, after the message given to
- * aio_server_refuse, if any (asyncio has no limit). A failed accept never
- * stops the server: a connection gone before its accept is skipped, a
- * listener out of descriptors (EMFILE, ENFILE) waits
+ * body then never runs); the handler must not close it. The one too many
+ * (`limit` connections live) is accepted and closed at once, after the
+ * message given to aio_server_refuse, if any (asyncio has no limit). A
+ * failed accept never stops the server: a connection gone before its
+ * accept is skipped, a listener out of descriptors (EMFILE, ENFILE) waits
  * AIO_ACCEPT_RETRY_DELAY (1 s, asyncio's) while the loop serves the rest,
  * other errors back off from 1 ms, doubling to 100 ms; only a listener that
  * is not one (AIO_EBADF, AIO_EINVAL) ends it. The listener may be TCP or
@@ -1415,13 +1415,13 @@ AIO_API int aio_server_close_clients(aio_server *srv);
  * closed. How many it cancelled (one cancelled already, by an earlier call,
  * a shutdown, aio_conn_abort or aio_cancel, is left to its cleanup). */
 AIO_API int aio_server_abort_clients(aio_server *srv);
-/* transport.abort() for one connection (a client that stopped reading, say):
- * it is shut down both ways at once (what its handler has not sent yet is
- * dropped; the peer reads the end), and its handler is cancelled: a wait
- * under way ends (AIO_ECANCELED; AIO_ECLOSED inside a shielded block), its
- * cleanup runs, its calls on the socket fail at once, then the server
- * closes the socket. 1; 0 if aborted already or ended; AIO_EINVAL for NULL
- * or a connection no server took. */
+/* writer.transport.abort() for one connection (a client that stopped
+ * reading, say): it is shut down both ways at once (what its handler has
+ * not sent yet is dropped; the peer reads the end), and its handler is
+ * cancelled: a wait under way ends (AIO_ECANCELED; AIO_ECLOSED inside a
+ * shielded block), its cleanup runs, its calls on the socket fail at once,
+ * then the server closes the socket. 1; 0 if aborted already or ended;
+ * AIO_EINVAL for NULL or a connection no server took. */
 AIO_API int aio_conn_abort(aio_conn *c);
 /* The live connection after `c` in connection order (NULL: the first), or
  * NULL: for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)). */
