@@ -9743,15 +9743,15 @@ static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
     return s->made[i];
 }
 
-/* The count of forgets (aio_close, aio_io_forget) of fd's slot on the
- * running loop, the slot made if need be (and the loop's wait for
- * descriptors: an accept that did not wait may not have started it); -1 if
- * there is none for it. A count that moved since the connection was taken
- * says that its number was closed behind the server: it may be another
- * socket's by now. */
-static int aio__server_closes(aio_socket fd) {
-    aio_io *io = aio__loop ? aio__io_of(aio__loop) : NULL;
-    uint32_t i = (uint32_t)aio__fd(fd);
+/* The count of forgets (aio_close, aio_io_forget) of the slot of c's
+ * socket on its handler's loop, the slot made if need be (and the loop's
+ * wait for descriptors: an accept that did not wait may not have started
+ * it); -1 if there is none for it. A count that moved since the server last
+ * noted it says that the number was closed behind the server: it may be
+ * another socket's by now. */
+static int aio__server_closes(const aio_conn *c) {
+    aio_io *io = aio__io_of(c->task.loop);
+    uint32_t i = (uint32_t)aio__fd(c->fd);
     if (!io || (i >= io->nslots && (!io->grow || io->grow(io, (int)i) < 0))) return -1;
     return io->slots[i].closes;
 }
@@ -9759,7 +9759,7 @@ static int aio__server_closes(aio_socket fd) {
 /* A wait under way on c's socket ends (AIO_ECLOSED): the server's own forget. */
 static void aio__server_forget(aio_conn *c) {
     aio_io_forget(c->fd);
-    if (c->closes >= 0) c->closes = aio__server_closes(c->fd);
+    c->closes = aio__server_closes(c);
 }
 
 /* A handler ended (or will never run): its socket closed, one fewer live. A
@@ -9767,7 +9767,7 @@ static void aio__server_forget(aio_conn *c) {
  * another connection's by now. */
 static void aio__server_gone(aio_conn *c) {
     aio_server *s = c->server;
-    if (c->closes < 0 || aio__server_closes(c->fd) == c->closes)
+    if (c->closes < 0 || aio__server_closes(c) == c->closes)
         (void)aio_close(c->fd);
     else
         (void)aio__misuse(AIO_EBADF, "aio_server: a handler closed its own socket (aio_close or aio_io_forget "
@@ -9817,11 +9817,11 @@ static void aio__server_take(aio_server *s, int fd) {
         c->fd = (aio_socket)fd;
         c->server = s;
         c->id = ++s->served;
-        c->closes = aio__server_closes(c->fd);
         c->flags = 0;
         s->live++;
         if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
             c->task.flags |= AIO__T_STARTED; /* (aio__server_conn takes its first step, cancelled or not) */
+            c->closes = aio__server_closes(c);
             return;
         }
         s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
@@ -9941,7 +9941,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
         (void)aio_close(listener);
         return aio__misuse(AIO_EBUSY, "aio_server_start: the server is serving already");
     }
-    if (!srv->states && !srv->made) {
+    if (!srv->states) { /* (none made: a server gives them back as it ends, or fails to start) */
         srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
         if (!srv->made) { /* out of memory */
             (void)aio_close(listener);
@@ -9956,6 +9956,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
         (void)aio_close(listener);
+        if (srv->made) aio__server_release(srv);
     }
     return rc;
 }
@@ -10019,7 +10020,7 @@ AIO_API int aio_server_abort_clients(aio_server *srv) {
 AIO_API int aio_conn_abort(aio_conn *c) {
     if (!c || !c->server)
         return aio__misuse(AIO_EINVAL, "aio_conn_abort: the connection is NULL, or no server took it");
-    if (c->fd == (aio_socket)-1 || !aio_task_alive(&c->task) || (c->flags & AIO__C_ABORTED)) return 0;
+    if (c->fd == (aio_socket)-1 || (c->flags & AIO__C_ABORTED)) return 0; /* (-1: its handler ended) */
     c->flags |= AIO__C_ABORTED;
     (void)aio__net_shutdown(aio__fd(c->fd));
     if (!aio__server_cancelled(c)) (void)aio_cancel(&c->task);

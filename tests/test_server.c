@@ -708,7 +708,8 @@ static void test_server_no_memory(void) { server_test(no_memory_main, NULL, 4); 
 #endif
 
 /* With no loop a server cannot start: aio_server_start gives aio_spawn's
- * refusal and closes the listener it was given. */
+ * refusal, closes the listener it was given and gives back the table of
+ * states it allocated (states NULL). */
 static void test_server_no_loop(void) {
     static aio_server srv;
     aio_loop loop;
@@ -724,6 +725,9 @@ static void test_server_no_loop(void) {
     CHECK(!aio_task_alive(&srv.task));
     CHECK_EQ(aio_server_port(&srv), AIO_EBADF);
     CHECK_EQ(aio_close(fd), AIO_EBADF); /* (closed by the refusal) */
+    CHECK_EQ(aio_server_init(&srv, handler, NULL, sizeof G.conns[0], 4), AIO_OK);
+    CHECK_EQ(aio_server_start(&srv, aio_tcp_listen("127.0.0.1", 0, 1)), AIO_EINVAL);
+    CHECK(srv.made == NULL); /* (given back) */
 }
 
 /* Bad input: clear statuses, and messages naming the mistake. */
