@@ -7,8 +7,9 @@
  *     of its own for each, over a state from a fixed array (at most 64 at
  *     once); the server closes each socket when its handler ends;
  *   - each handler echoes what it receives; a receive that waits more than
- *     2 s (AIO_RECV's deadline) drops the idle client; its AIO_FINALLY says
- *     so, however the connection ended;
+ *     2 s (AIO_RECV's deadline) drops the idle client, and so does an echo
+ *     that waits 2 s to go out (a client that reads nothing); its
+ *     AIO_FINALLY says so, however the connection ended;
  *   - SIGTERM or Ctrl-C (SIGINT) sets an event (aio_signal_event,
  *     loop.add_signal_handler; on Windows the console's Ctrl-C and close):
  *     the server stops accepting and cancels every connection
@@ -41,7 +42,8 @@ static aio_status handle(aio_task *t) {
             break;
         }
         say("client %u: %.*s", c->conn.id, c->n, c->buf);
-        AIO_SEND_ALL(t, c->n, c->conn.fd, c->buf, (size_t)c->n, AIO_NEVER); /* write(), drain() */
+        AIO_SEND_ALL(t, c->n, c->conn.fd, c->buf, (size_t)c->n, AIO_SEC(2)); /* write(), wait_for(drain(), 2) */
+        if (c->n == AIO_ETIMEDOUT) say("client %u not reading for 2 s: dropped", c->conn.id);
         if (c->n < 0) break;
     }
     AIO_FINALLY(t); /* however it ended, SIGTERM's cancellation included */

@@ -4,7 +4,8 @@
 The Python original of 16_echo_server.c (not from the tutorials: the echo server of
 asyncio's streams documentation, asyncio.start_server, with the tutorials' timeouts):
   - each client is served by its own task, which echoes what it reads; a read that
-    waits more than 2 s (asyncio.wait_for) drops the idle client;
+    waits more than 2 s (asyncio.wait_for) drops the idle client, and so does an
+    echo that waits 2 s to go out (a client that reads nothing: transport.abort());
   - loop.add_signal_handler(SIGTERM, and SIGINT: Ctrl-C) sets an event; the server then cancels every
     connection, each closes its socket in `finally` and says so, the listening socket
     is closed, and the program exits with status 0.
@@ -46,7 +47,12 @@ async def handle(reader, writer):
                 break
             print(f"client {n}: {data.decode()}")
             writer.write(data)
-            await writer.drain()
+            try:
+                await asyncio.wait_for(writer.drain(), 2.0)
+            except TimeoutError:  # (a client that reads nothing)
+                print(f"client {n} not reading for 2 s: dropped")
+                writer.transport.abort()
+                break
     except asyncio.CancelledError:
         pass  # SIGTERM: end normally (CPython 3.11.7 and older log a cancelled handler)
     finally:

@@ -6,6 +6,8 @@
  *     its own for each client, which reads lines from an aio_stream
  *     (AIO_READ_LINE, asyncio's readline());
  *   - a client silent for 2 s (the read's deadline) is told so and dropped;
+ *     one that reads nothing while answered, once its reply has waited 2 s
+ *     to go out (the write's deadline), is dropped at once;
  *   - a line longer than 1024 bytes (AIO_ELIMIT: the buffer holds 1024 and a
  *     newline) is answered with an error, and the rest of it skipped;
  *   - at most MAX clients at once (100; a second argument sets it): the
@@ -66,7 +68,11 @@ static aio_status handle(aio_task *t) {
         }
         say("client %u: %.*s", c->conn.id, c->n - 1, aio_stream_data(&c->in));
         for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->in)[c->i]);
-        AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_NEVER); /* write(), drain() */
+        AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_SEC(2)); /* write(), wait_for(drain(), 2) */
+        if (c->n == AIO_ETIMEDOUT) { /* (a client that reads nothing would hold its place for good) */
+            say("client %u not reading for 2 s: dropped", c->conn.id);
+            break;
+        }
     }
     AIO_FINALLY(t);
     if (AIO_STATUS(t) == AIO_ECANCELED) say("client %u did not leave within 1 s", c->conn.id);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* A server in one call (aio_server): a handler task per connection, the
  * limit and the one too many, a failed accept, close, wait_closed,
- * close_clients, abort_clients and a graceful shutdown with their
- * deadlines, a Unix-socket server, bad input.
+ * close_clients, abort_clients, one connection aborted (aio_conn_abort) and
+ * a graceful shutdown with their deadlines, handlers cancelled however and
+ * whenever (before their first step, twice, with the server, by aio_run's
+ * end), a handler that closes its own socket, a Unix-socket server, bad
+ * input.
  *
  * Real sockets on 127.0.0.1, on the virtual clock: each client connects
  * with a blocking connect() to the listener (the kernel completes it before
@@ -33,7 +36,9 @@ typedef struct {
     aio_conn conn;
     aio_status rc;
     int n;
+    char mode; /* the first byte it received */
     char buf[64];
+    aio_timeout shield;
 } conn_t;
 
 /* What each handler does, by the first byte it receives:
@@ -41,7 +46,13 @@ typedef struct {
  *   's' sleep the number of seconds in the second byte, then end;
  *   'w' wait for the end of the stream (60 s at most), then end;
  *   'z' wait as 'w', then receive and send once more (after close_clients:
- *       the wait closed, the end of the stream, a send that fails).
+ *       the wait closed, the end of the stream, a send that fails);
+ *   'c' wait as 'w'; its cleanup takes 100 ms (an await), then notes
+ *       "cleaned";
+ *   'h' wait as 'w' inside a shielded block (60 s);
+ *   'f' send 64 KiB again and again (to a client that never reads);
+ *   'x' close its own socket (against the rule), open a listener, which
+ *       takes the number on POSIX (G.spare), and end.
  * Each handler's outcome is written to G.log: "id:what " (done, eof,
  * closed, cancelled); has() finds one whatever the order in which the
  * system reported the sockets (WSAPoll's differs). */
@@ -50,11 +61,12 @@ static struct {
     aio_server srv;
     conn_t conns[4];
     aio_status rc;
-    int port, c[8], refusals, i;
+    int port, c[8], refusals, i, spare;
     char got[64];
     char log[256];
     long long at;
     aio_conn *first;
+    char big[SERVER_TESTS ? 65536 : 1]; /* (what a handler sends again and again: mode f) */
 } G;
 
 static void note(unsigned id, const char *what) {
@@ -66,8 +78,25 @@ static aio_status handler(aio_task *t) {
     conn_t *c = AIO_CONN_SELF(t, conn_t);
     AIO_BEGIN(t);
     CHECK(c->conn.server == &G.srv);
+    c->mode = '\0';
     AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(10));
     if (c->n <= 0) AIO_RETURN(t, c->n);
+    c->mode = c->buf[0];
+    if (c->mode == 'f') {
+        for (;;) AIO_SEND_ALL(t, c->rc, c->conn.fd, G.big, sizeof G.big, AIO_NEVER);
+    }
+    if (c->mode == 'x') {
+        CHECK_EQ(aio_close(c->conn.fd), AIO_OK);
+        G.spare = aio_tcp_listen("127.0.0.1", 0, 1);
+        AIO_RETURN(t, 0);
+    }
+    if (c->mode == 'h') {
+        AIO_SHIELDED(t, &c->shield, AIO_SEC(60)) {
+            AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(60));
+        }
+        note(c->conn.id, c->n == AIO_ECLOSED ? "closed" : "other");
+        AIO_RETURN(t, 0);
+    }
     if (c->buf[0] == 's') {
         AIO_SLEEP(t, AIO_SEC(c->buf[1] - '0'));
         note(c->conn.id, "done");
@@ -83,7 +112,7 @@ static aio_status handler(aio_task *t) {
         note(c->conn.id, c->n == 0 && c->rc == AIO_ECONNRESET ? "shut" : "other");
         AIO_RETURN(t, 0);
     }
-    if (c->buf[0] == 'w') {
+    if (c->mode == 'w' || c->mode == 'c') {
         AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(60));
         note(c->conn.id, c->n == 0 ? "eof" : c->n == AIO_ECLOSED ? "closed" : "other");
         AIO_RETURN(t, 0);
@@ -95,6 +124,10 @@ static aio_status handler(aio_task *t) {
     note(c->conn.id, "done");
     AIO_FINALLY(t);
     if (AIO_STATUS(t) == AIO_ECANCELED) note(c->conn.id, "cancelled");
+    if (c->mode == 'c') {
+        AIO_SLEEP(t, AIO_MS(100));
+        note(c->conn.id, "cleaned");
+    }
     AIO_END(t);
 }
 
@@ -451,10 +484,13 @@ static aio_status silent_limit_main(aio_task *t) {
 }
 static void test_server_silent_limit(void) { server_test(silent_limit_main, G.conns, 2); }
 
-/* abort_clients on a handler spawned and not yet run: its body never runs
- * (no cleanup to note), its socket is closed and it is counted gone at
- * once. The main task yields until the server has spawned it, so it runs
- * between the spawn and the handler's first step. */
+/* A handler cancelled before its first step, by abort_clients or by
+ * aio_cancel on its task: its body never runs (no cleanup to note), and in
+ * the step it would have taken its socket is closed and its state freed;
+ * abort_clients cancels each handler once. The main task yields until the
+ * server has spawned it, so it runs between the spawn and the handler's
+ * first step. */
+static int by_cancel;
 static aio_status unstarted_main(aio_task *t) {
     AIO_BEGIN(t);
     SERVE(t, 1, "w");
@@ -463,46 +499,165 @@ static aio_status unstarted_main(aio_task *t) {
     for (G.i = 0; G.i < 1000 && G.srv.served < 2; G.i++) AIO_YIELD(t);
     CHECK_EQ(G.srv.served, 2);
     CHECK_EQ(G.srv.live, 2);
-    CHECK_EQ(aio_server_abort_clients(&G.srv), 2);
-    CHECK_EQ(G.srv.live, 1); /* (the one that never ran: gone already) */
-    CHECK_EQ((int)G.conns[1].conn.fd, -1);
-    CHECK(aio_server_next(&G.srv, NULL) == &G.conns[0].conn); /* (the other: no socket, not live) */
-    CHECK(aio_server_next(&G.srv, &G.conns[0].conn) == NULL);
-    AIO_SLEEP(t, AIO_MS(1));
+    if (by_cancel) CHECK_EQ(aio_cancel(&G.conns[1].conn.task), 1);
+    CHECK_EQ(aio_server_abort_clients(&G.srv), by_cancel ? 1 : 2);
+    CHECK_EQ(aio_server_abort_clients(&G.srv), 0); /* (each cancelled once) */
+    AIO_YIELD(t);
     CHECK_EQ(G.srv.live, 0);
+    CHECK_EQ((int)G.conns[1].conn.fd, -1);
+    CHECK(aio_task_cancelled(&G.conns[1].conn.task));
+    CHECK(aio_server_next(&G.srv, NULL) == NULL);
     CHECK_STR(G.log, "1:cancelled "); /* (the second's body never ran) */
     CHECK_STR(reply(G.c[1]), ""); /* closed */
+    G.at = T_MS();
     SHUTDOWN_GIVES(t, 0, 0);
+    CHECK_EQ(T_MS(), G.at);
     close_socks(2);
     AIO_END(t);
 }
-static void test_server_abort_unstarted(void) { server_test(unstarted_main, G.conns, 4); }
+static void test_server_abort_unstarted(void) {
+    by_cancel = 0;
+    server_test(unstarted_main, G.conns, 4);
+}
+static void test_server_cancel_unstarted(void) {
+    by_cancel = 1;
+    server_test(unstarted_main, G.conns, 4);
+}
 
-/* The server's task cancelled with a handler live: it ends (its listener
- * closed), the handler goes on in its allocated state, which the server
- * keeps; started again, it serves beside it with the same states, and
- * gives them back when it ends with none live. */
+/* A second shutdown (a second Ctrl-C) does not cancel again the handlers
+ * the first one cancelled: a cleanup that awaits runs whole, and
+ * wait_closed counts each handler once. */
+static aio_status shutdown_twice_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 2, "c", "w");
+    CHECK_EQ(aio_server_shutdown(&G.srv, 0), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_STR(G.log, "1:cancelled 2:cancelled "); /* (1's cleanup under way) */
+    CHECK_EQ(G.srv.live, 1);
+    CHECK_EQ(aio_server_shutdown(&G.srv, 0), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_server_abort_clients(&G.srv), 0);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), 2);
+    CHECK_EQ(T_MS(), 101);
+    CHECK_STR(G.log, "1:cancelled 2:cancelled 1:cleaned ");
+    close_socks(2);
+    AIO_END(t);
+}
+static void test_server_shutdown_twice(void) { server_test(shutdown_twice_main, G.conns, 4); }
+
+/* The server's task cancelled while serving: it owns its handlers, so they
+ * are cancelled too and waited for, a cleanup that awaits run whole even
+ * when the server is cancelled again meanwhile; their sockets are closed,
+ * the allocated states given back, and the server can start again. */
 static aio_status cancelled_server_main(aio_task *t) {
     AIO_BEGIN(t);
-    SERVE(t, 1, "w");
-    CHECK_EQ(G.srv.live, 1);
-    CHECK_EQ(aio_cancel(&G.srv.task), 1);
-    AIO_SLEEP(t, AIO_MS(1));
-    CHECK(aio_task_done(&G.srv.task));
-    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF); /* (closed) */
-    CHECK_EQ(G.srv.live, 1); /* the handler goes on */
-    CHECK(G.srv.made != NULL); /* in its state, kept */
-    CHECK_EQ(listen_here(), AIO_OK); /* again, with the states it has */
-    ECHOED(t, 1, "e-again");
+    SERVE(t, 2, "c", "w");
     CHECK_EQ(G.srv.live, 2);
-    close_socks(2);
-    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
-    CHECK_EQ(G.srv.live, 0);
+    CHECK_EQ(aio_cancel(&G.srv.task), 1);
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_STR(G.log, "1:cancelled 2:cancelled ");
+    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF); /* (closed) */
+    CHECK_EQ(G.srv.live, 1); /* (1's cleanup under way) */
+    CHECK_EQ(aio_cancel(&G.srv.task), 1); /* again: its wait goes on */
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 101);
+    CHECK_STR(G.log, "1:cancelled 2:cancelled 1:cleaned ");
     CHECK(G.srv.made == NULL); /* (given back) */
-    CHECK(has("1:eof ") && has("2:done "));
+    CHECK_STR(reply(G.c[0]), ""); /* closed */
+    CHECK_STR(reply(G.c[1]), "");
+    CHECK_EQ(listen_here(), AIO_OK); /* again */
+    ECHOED(t, 2, "e-again");
+    close_socks(3);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+    CHECK(G.srv.made == NULL);
     AIO_END(t);
 }
 static void test_server_cancelled(void) { server_test(cancelled_server_main, NULL, 4); }
+
+/* The main task returns while the server serves: aio_run cancels the server
+ * and its handlers (once each: a cleanup that awaits runs whole), each
+ * socket is closed, and the server gives its allocated states back. */
+static aio_status left_serving_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 2, "w", "c");
+    CHECK_EQ(G.srv.live, 2);
+    AIO_END(t);
+}
+static void test_server_left_serving(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&G, 0, sizeof G);
+    CHECK_EQ(aio_server_init(&G.srv, handler, NULL, sizeof G.conns[0], 4), AIO_OK);
+    CHECK_EQ(test_run(&loop, &G.main, left_serving_main), AIO_OK);
+    CHECK(aio_task_cancelled(&G.srv.task));
+    CHECK_EQ(G.srv.live, 0);
+    CHECK(G.srv.made == NULL);
+    CHECK_STR(G.log, "1:cancelled 2:cancelled 2:cleaned ");
+    CHECK_STR(reply(G.c[0]), ""); /* closed */
+    CHECK_STR(reply(G.c[1]), "");
+    close_socks(2);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* One connection aborted (asyncio's transport.abort()): a handler waiting
+ * in a receive, one whose send is blocked by a client that never reads, one
+ * waiting in a shielded block, one cancelled already: each wait ends at
+ * once (cancelled; closed inside the shield), the cleanup runs, the socket
+ * is shut down and closed (the client reads the end); the server serves
+ * on. Aborting again, or a connection that has ended, does nothing. */
+static aio_status conn_abort_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 4, "w", "f", "h", "e");
+    AIO_SLEEP(t, AIO_MS(10)); /* (2's socket full) */
+    CHECK_EQ(G.srv.live, 4);
+    CHECK_STR(reply(G.c[3]), "e");
+    CHECK_EQ(aio_conn_abort(&G.conns[0].conn), 1);
+    CHECK_EQ(aio_conn_abort(&G.conns[0].conn), 0); /* (aborted already) */
+    CHECK_EQ(aio_conn_abort(&G.conns[1].conn), 1);
+    CHECK_EQ(aio_conn_abort(&G.conns[2].conn), 1);
+    CHECK_EQ(aio_cancel(&G.conns[3].conn.task), 1);
+    CHECK_EQ(aio_conn_abort(&G.conns[3].conn), 1); /* (cancelled already: not again) */
+    CHECK_EQ(aio_server_abort_clients(&G.srv), 0); /* (every one cancelled already) */
+    AIO_YIELD(t);
+    CHECK_EQ(G.srv.live, 0);
+    CHECK(has("1:cancelled ") && has("2:cancelled ") && has("3:closed ") && has("4:cancelled "));
+    CHECK_EQ(T_MS(), 11);
+    CHECK_STR(reply(G.c[0]), ""); /* the end */
+    CHECK_STR(reply(G.c[2]), "");
+    CHECK_EQ(aio_conn_abort(&G.conns[0].conn), 0); /* (ended) */
+    ECHOED(t, 4, "e-on"); /* (the server serves on) */
+    CHECK_EQ(aio_conn_abort(aio_server_next(&G.srv, NULL)), 1);
+    close_socks(5);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+    AIO_END(t);
+}
+static void test_server_conn_abort(void) { server_test(conn_abort_main, G.conns, 4); }
+
+/* A handler that closes its own socket (against the rule): the server does
+ * not close that number again, which may be another socket's by then (here
+ * the listener the handler opened next takes it, on POSIX), and a debug
+ * message names the mistake. aio_cancel on a handler after its first step:
+ * its cleanup runs, then its socket is closed. */
+static aio_status own_close_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 1, "x");
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_DEBUG("aio_server: a handler closed its own socket");
+    CHECK(aio_socket_port(G.spare) > 0); /* (still open) */
+    CHECK_EQ(aio_close(G.spare), AIO_OK);
+    CHECK_STR(reply(G.c[0]), "");
+    connect_client(1, "w");
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_cancel(&aio_server_next(&G.srv, NULL)->task), 1);
+    AIO_YIELD(t);
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_STR(G.log, "2:cancelled ");
+    CHECK_STR(reply(G.c[1]), ""); /* closed */
+    close_socks(2);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+    AIO_END(t);
+}
+static void test_server_own_close(void) { server_test(own_close_main, G.conns, 4); }
 
 #ifdef TEST_COUNTED_ALLOC
 /* Refused for want of memory: fewer live than the limit. */
@@ -553,7 +708,8 @@ static void test_server_no_memory(void) { server_test(no_memory_main, NULL, 4); 
 #endif
 
 /* With no loop a server cannot start: aio_server_start gives aio_spawn's
- * refusal and closes the listener it was given. */
+ * refusal, closes the listener it was given and gives back the table of
+ * states it allocated (states NULL). */
 static void test_server_no_loop(void) {
     static aio_server srv;
     aio_loop loop;
@@ -569,6 +725,9 @@ static void test_server_no_loop(void) {
     CHECK(!aio_task_alive(&srv.task));
     CHECK_EQ(aio_server_port(&srv), AIO_EBADF);
     CHECK_EQ(aio_close(fd), AIO_EBADF); /* (closed by the refusal) */
+    CHECK_EQ(aio_server_init(&srv, handler, NULL, sizeof G.conns[0], 4), AIO_OK);
+    CHECK_EQ(aio_server_start(&srv, aio_tcp_listen("127.0.0.1", 0, 1)), AIO_EINVAL);
+    CHECK(srv.made == NULL); /* (given back) */
 }
 
 /* Bad input: clear statuses, and messages naming the mistake. */
@@ -604,6 +763,9 @@ static aio_status bad_input_main(aio_task *t) {
     CHECK_EQ(aio_server_close(NULL), AIO_EINVAL);
     CHECK_EQ(aio_server_close_clients(NULL), AIO_EINVAL);
     CHECK_EQ(aio_server_abort_clients(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_conn_abort(NULL), AIO_EINVAL);
+    CHECK_DEBUG("aio_conn_abort: the connection is NULL, or no server took it");
+    CHECK_EQ(aio_conn_abort(&G.conns[3].conn), AIO_EINVAL); /* (never served) */
     CHECK_EQ(aio_server_port(NULL), AIO_EBADF);
     CHECK(aio_server_next(NULL, NULL) == NULL);
     aio_server_refuse(NULL, "x", NULL);
@@ -653,6 +815,7 @@ static void test_server_no_sockets(void) {
     CHECK_EQ(aio_server_close(&srv), AIO_EINVAL);
     CHECK_EQ(aio_server_close_clients(&srv), AIO_EINVAL);
     CHECK_EQ(aio_server_abort_clients(&srv), AIO_EINVAL);
+    CHECK_EQ(aio_conn_abort(&conns[0].conn), AIO_EINVAL);
     CHECK_EQ(aio_server_shutdown(&srv, AIO_SEC(1)), AIO_EINVAL);
     CHECK(aio_server_next(&srv, NULL) == NULL);
     aio_server_refuse(&srv, "busy\n", NULL);
@@ -678,7 +841,12 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_silent_limit),
     SERVER_ENTRY(test_server_no_loop),
     SERVER_ENTRY(test_server_abort_unstarted),
+    SERVER_ENTRY(test_server_cancel_unstarted),
+    SERVER_ENTRY(test_server_shutdown_twice),
     SERVER_ENTRY(test_server_cancelled),
+    SERVER_ENTRY(test_server_left_serving),
+    SERVER_ENTRY(test_server_conn_abort),
+    SERVER_ENTRY(test_server_own_close),
 #ifdef TEST_COUNTED_ALLOC
     SERVER_ENTRY(test_server_no_memory),
 #endif

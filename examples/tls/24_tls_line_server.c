@@ -8,14 +8,16 @@
  *     from then on), then lines read from the stream (AIO_READ_LINE,
  *     asyncio's readline()) and answered (AIO_STREAM_WRITE);
  *   - a client silent for 2 s (the read's deadline) is told so and dropped;
+ *     one that reads nothing while answered, once its reply has waited 2 s
+ *     to go out (the write's deadline), is dropped at once;
  *   - a line longer than 1024 bytes (AIO_ELIMIT: the buffer holds 1024 and a
  *     newline) is answered with an error, and the rest of it skipped;
  *   - at most MAX clients at once (100; a second argument sets it): the next
  *     is told so, after its handshake, and refused, by the handler (the
  *     server has a few states more than MAX for those: aio_server_refuse
  *     would answer before the handshake, in clear);
- *   - a client that leaves is let go; one that is dropped or refused gets
- *     TLS's close_notify (AIO_TLS_SHUTDOWN, within 1 s: the end a client
+ *   - a client that leaves, or reads nothing, is let go; one dropped as
+ *     idle, or refused, gets TLS's close_notify (AIO_TLS_SHUTDOWN, within 1 s: the end a client
  *     reads as "closed"), then the server closes the socket;
  *   - SIGTERM or Ctrl-C: the server stops accepting, says goodbye to each
  *     client, gives them 1 s to leave, cancels who is left
@@ -100,7 +102,11 @@ static aio_status handle(aio_task *t) {
         }
         say("client %d: %.*s", c->id, c->n - 1, aio_stream_data(&c->in));
         for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->in)[c->i]);
-        AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_NEVER); /* write(), drain() */
+        AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_SEC(2)); /* write(), wait_for(drain(), 2) */
+        if (c->n == AIO_ETIMEDOUT) { /* (a client that reads nothing would hold its place for good) */
+            say("client %d not reading for 2 s: dropped", c->id);
+            break;
+        }
     }
     AIO_FINALLY(t);
     if (c->id && AIO_STATUS(t) == AIO_ECANCELED) say("client %d did not leave within 1 s", c->id);

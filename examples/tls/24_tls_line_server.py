@@ -5,7 +5,9 @@ The Python original of 24_tls_line_server.c: examples/17_line_server.py with
 ssl= given to start_server (the server's certificate and key from the command
 line), a handshake timeout of 5 s, and the rest unchanged:
   - each line a client sends is answered upper-cased (reader.readline());
-  - a client silent for 2 s (asyncio.wait_for) is told so and dropped;
+  - a client silent for 2 s (asyncio.wait_for) is told so and dropped; one
+    that reads nothing while answered, once its reply has waited 2 s to go
+    out (wait_for(drain(), 2)), is dropped at once (transport.abort());
   - a line longer than 1024 bytes (asyncio's limit) is answered with an error,
     and the rest of it skipped;
   - at most MAX clients at once (100; a second argument sets it): the next is
@@ -20,6 +22,7 @@ it, drives it over TLS and stops it:
 Run: python3 24_tls_line_server.py PORT MAX CERT KEY    (PORT 0: any free port)
 """
 import asyncio
+import contextlib
 import os
 import signal
 import ssl
@@ -54,17 +57,26 @@ async def serve(n, reader, writer):
         if skipping:  # the end of the long line
             skipping = False
             continue
-        print(f"client {n}: {line[:-1].decode()}")
+        print(f"client {n}: {line[:-1].decode(errors='replace')}")  # (any bytes: the C prints them)
         writer.write(line.upper())
-        await writer.drain()
+        try:
+            await asyncio.wait_for(writer.drain(), 2.0)
+        except TimeoutError:  # (a client that reads nothing would hold its place for good)
+            print(f"client {n} not reading for 2 s: dropped")
+            writer.transport.abort()
+            return
+        except ConnectionError:
+            print(f"client {n} left")
+            return
 
 
 async def handle(reader, writer):
     global clients
-    if len(writers) == MAX:
-        print(f"a client refused: {MAX} connected")
-        writer.write(b"busy: try again later\n")
-    else:
+    try:
+        if len(writers) == MAX:
+            print(f"a client refused: {MAX} connected")
+            writer.write(b"busy: try again later\n")
+            return
         clients += 1
         n = clients
         writers[n] = writer
@@ -73,9 +85,12 @@ async def handle(reader, writer):
             await serve(n, reader, writer)
         except asyncio.CancelledError:
             print(f"client {n} did not leave within 1 s")
-        del writers[n]
-    writer.close()
-    await writer.wait_closed()
+        finally:  # however serve() ended (an error too): its place is free again
+            del writers[n]
+    finally:  # and its connection closed
+        writer.close()
+        with contextlib.suppress(ConnectionError):  # (a client that reset)
+            await writer.wait_closed()
 
 
 async def main():
@@ -93,7 +108,8 @@ async def main():
     server.close()
     handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     for writer in writers.values():
-        writer.write(b"server closing: goodbye\n")
+        if not writer.is_closing():  # (a goodbye written to a connection gone would raise)
+            writer.write(b"server closing: goodbye\n")
     if handlers:
         done, pending = await asyncio.wait(handlers, timeout=1.0)
         for task in pending:
