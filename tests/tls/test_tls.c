@@ -1103,8 +1103,10 @@ static void test_tls_system_trust_store(void) { refused("server", "", UNKNOWN_CA
 
 /* A cancellation already due when a handshake or a shutdown starts (the
  * task cancelled itself): the await raises it before it touches the
- * session, which says nothing (W.variant 0: the handshake; 1: the
- * shutdown, after a handshake). */
+ * socket, and the session is unusable, saying so (W.variant 0: the
+ * handshake; 1: the shutdown, after a handshake). The same cut in each of
+ * them, and by a deadline passed, with what the stream does after:
+ * test_tls_first_step_cut. */
 static aio_status precancelled_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
@@ -1122,7 +1124,8 @@ static aio_status precancelled_client(aio_task *t) {
     CHECK(0); /* (never reached) */
     AIO_FINALLY(t);
     CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
-    CHECK_STR(aio_tls_error(&p->tls), "");
+    CHECK_STR(aio_tls_error(&p->tls), W.variant == 1 ? "the shutdown was cancelled: the session cannot be used"
+                                                     : "the handshake was cancelled: the session cannot be used");
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
@@ -1156,6 +1159,12 @@ static aio_status draining_client(aio_task *t) {
     READ_LINE_GIVES(t, p, 0);
     AIO_END(t);
 }
+/* A handshake, a shutdown and AIO_TLS_CONNECT cut at their first step, by
+ * a deadline passed and by a cancel pending (tls_cases.h): the stream is
+ * never plain after a handshake was begun on it, every later call gives
+ * AIO_ETLS, and a connect cut so made nothing. */
+static void test_tls_first_step_cut(void) { first_step_cut_runs(); }
+
 static void test_tls_shutdown_drops_what_comes_first(void) { pair_run(chatty_server, draining_client); }
 
 /* A shutdown that meets the peer's close without close_notify:
@@ -1501,6 +1510,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_server_name_too_long),
     TEST_ENTRY(test_tls_system_trust_store),
     TEST_ENTRY(test_tls_cancelled_before),
+    TEST_ENTRY(test_tls_first_step_cut),
     TEST_ENTRY(test_tls_shutdown_drops_what_comes_first),
     TEST_ENTRY(test_tls_shutdown_meets_truncation),
     TEST_ENTRY(test_tls_busy_session),
