@@ -1229,7 +1229,9 @@ AIO_API size_t aio_bytes_sent(const aio_task *t);
  * of the buffer, or with a growing buffer to another block), so keep no
  * pointer into the buffer across a read. A read that times out, is cancelled or fails has
  * taken nothing: what arrived stays buffered for the next one. A write
- * returns once the transport took every byte (write() then drain()).
+ * returns once the transport took every byte (write() then drain()). A
+ * stream whose socket was closed (aio_close) reads and writes no more:
+ * AIO_ECLOSED, even once another socket has the number.
  * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
 #if SIZE_MAX > 0xFFFFFFFFu
 typedef uint32_t aio__offset; /* (a buffer holds at most INT_MAX bytes: 32 bits */
@@ -1265,8 +1267,9 @@ typedef struct aio_stream {
     aio__offset last;  /* where the bytes the last read gave begin */
     aio__offset scanned; /* how far from head a separator is known to be absent */
     uint8_t kind;
-    uint8_t eof;       /* the peer ended the stream */
+    uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
+    uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
@@ -6829,7 +6832,12 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     }
 }
 
-AIO_API void aio_io_forget(aio_socket sock) {
+/* aio_io_forget's work. `reused`: the number may now be another
+ * descriptor's (it was closed), so the slot's count of forgets moves on: a
+ * task woken but not run yet, and a stream set up over the number before,
+ * find it changed. aio_server_close_clients wakes the waiters of sockets it
+ * shuts down and keeps: their numbers are still theirs. */
+static void aio__io_drop(aio_socket sock, int reused) {
     int fd = aio__fd(sock);
     aio_loop *L = aio__loop;
     aio_io *io = L ? L->io : NULL;
@@ -6837,7 +6845,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
     int dir;
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
     s = &io->slots[fd];
-    s->closes++; /* (a task woken but not run yet finds it changed) */
+    s->closes = (uint8_t)(s->closes + reused);
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
@@ -6853,6 +6861,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
     s->watched = 0;
     s->dry = 0;
 }
+AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
 
 // >>sockets
 /* ------------------------------------------------- the platform's sockets */
@@ -7461,7 +7470,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
         if (!closed) aio__io_unwatch(t->loop->io, fd, way);
         return AIO_ETIMEDOUT;
     }
-    if (closed) return AIO_ECLOSED;
+    if (closed || (woke & AIO__T_CLOSED)) return AIO_ECLOSED;
     /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
      * slot to move to (aio__rearm): it parks again and reports that */
     if (!woke) return aio__io_park(t, f, t->await.io.dir, 1, AIO__IO_NAME(op));
@@ -7485,6 +7494,26 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
  * in it. (Its own
  * functions: the other awaits' paths do not test for it.) */
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
+
+/* A stream is over the socket it was set up on, not over a number: a
+ * socket closed under it (aio_close, aio_io_forget) may give its number to
+ * the next one made. So the stream notes its slot's count of forgets when
+ * set up (0 where the loop has no slot for it yet: a new slot starts at 0),
+ * and every read and write compares: a count moved on is a socket gone, and
+ * the stream refuses for good (AIO_ECLOSED, as a wait it was in gave), in
+ * s->eof's second bit. */
+#define AIO__STREAM_GONE 2
+static uint8_t aio__stream_closes(const aio_loop *L, aio_socket fd) {
+    int n = aio__fd(fd);
+    const aio_io *io = L ? L->io : NULL;
+    return io && n >= 0 && (uint32_t)n < io->nslots ? io->slots[n].closes : 0;
+}
+static aio_status aio__stream_gone(const aio_task *t, aio_stream *s, const char *what) {
+    if (!(s->eof & AIO__STREAM_GONE) && aio__stream_closes(t->loop, s->fd) == s->closes) return AIO_OK;
+    s->eof |= AIO__STREAM_GONE;
+    return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
+                       AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
+}
 
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
  * allocator: its starting size and its limit, then the bytes (s->buf points
@@ -7679,6 +7708,8 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "a stream's read");
+    if (rc < 0) return rc;
     if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
     s->kind = (uint8_t)kind;
     s->sep = sep;
@@ -7714,6 +7745,8 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     t->await.io.dir = 1;
     t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
+    if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
     aio__set_until(t, until);
     rc = aio__stream_send(t, f, s, buf, len);
@@ -7748,6 +7781,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->fd = fd;
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
+    s->closes = aio__stream_closes(aio__loop, fd);
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -7772,6 +7806,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
+    s->closes = aio__stream_closes(aio__loop, fd);
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }
@@ -9941,7 +9976,7 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
     for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
         (void)aio__net_shutdown(aio__fd(c->fd));
-        aio_io_forget(c->fd); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
+        aio__io_drop(c->fd, 0); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
         n++;
     }
     return n;
@@ -13910,7 +13945,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
     if (s && s->transport == &aio__tls_transport && s->transport_ctx == tls) { /* LCOV_EXCL_BR_LINE: (above) */
         s->transport = NULL;
         s->transport_ctx = NULL;
-        s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
+        s->eof &= AIO__STREAM_GONE; /* (TLS's end, not the socket's: its next read asks the socket) */
     }
     AIO__TLS_E(tls)->session_free(tls);
     AIO_FREE(tls->early);
@@ -13964,7 +13999,7 @@ static void aio__tls_attach(aio_tls *tls, aio_stream *s) {
     tls->state = AIO__TLS_HANDSHAKE;
     s->transport = &aio__tls_transport;
     s->transport_ctx = tls;
-    s->eof = 0;
+    s->eof &= AIO__STREAM_GONE;
 }
 
 /* The handshake begun on stream s (t->await.io set for its socket), within
@@ -13984,6 +14019,7 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
                                             const char *server_name, aio_time d) {
     aio_time until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d, 1);
     unsigned flags;
+    aio_status rc;
     if (!tls || tls->state != AIO__TLS_NEW)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_HANDSHAKE: the session was not set up (aio_tls_init), "
                                                         "or had its handshake already (one session, one connection)"));
@@ -14014,6 +14050,11 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
         s->scanned = 0;
         (void)aio__tls_fail(tls, AIO_ETLS, "the handshake was cancelled: the session cannot be used");
         return aio__yield_then_raise(t, f);
+    }
+    rc = aio__stream_gone(t, s, "AIO_TLS_HANDSHAKE");
+    if (rc < 0) { /* (its socket was closed: begun and failed at once) */
+        aio__tls_attach(tls, s);
+        return aio__tls_fail(tls, rc, "the socket was closed before the handshake");
     }
     if (s->reader || s->writer)
         return aio__misuse(AIO_EBUSY, "AIO_TLS_HANDSHAKE: a task is waiting in a read or a write of the stream");
@@ -14079,6 +14120,11 @@ AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *t
         (tls->state == AIO__TLS_OPEN && s && (s->reader || s->writer)))
         return aio__misuse(AIO_EBUSY, "AIO_TLS_SHUTDOWN: a task is waiting in the session's handshake or shutdown, "
                                       "or in a read or a write of its stream");
+    if (s && s->buf && aio__stream_gone(t, s, "AIO_TLS_SHUTDOWN") < 0) { /* (what its reads give) */
+        if (tls->state == AIO__TLS_OPEN)
+            (void)aio__tls_fail(tls, AIO_ETLS, "the socket was closed under the session");
+        return AIO_ECLOSED;
+    }
     if (tls->state == AIO__TLS_OPEN && s) (void)aio__tls_cut_write(tls); /* (open: it has its stream) */
     if (tls->state == AIO__TLS_CLOSED) return AIO_OK;
     if (tls->state == AIO__TLS_BROKEN) return tls->broken;

@@ -2697,6 +2697,88 @@ static void test_io_stream_timeout_keeps_bytes(void) {
     sock_teardown(&loop);
 }
 
+/* A stream is over its socket, not over its number: a socket closed under
+ * it (aio_close) ends a read waiting in it with AIO_ECLOSED, and every
+ * later read and write of the stream gives AIO_ECLOSED at once (a debug
+ * message says why), also once a new socket has the number: the stream
+ * reads none of the new socket's bytes and sends nothing on it. The same
+ * for a stream idle at the close, and for one whose socket was forgotten
+ * (aio_io_forget) and closed; a stream set up again over the new socket
+ * reads it. */
+static void pair_on_number(int old) { /* (S.sv[0] closed: a new pair, one of them on its number) */
+    int sv[2];
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(sv);
+#if POSIX_IO_TESTS /* (the lowest numbers free; Windows numbers its handles otherwise) */
+    CHECK(sv[0] == old || sv[1] == old);
+#endif
+    S.sv[0] = sv[1] == old ? sv[1] : sv[0];
+    S.sv[1] = sv[1] == old ? sv[0] : sv[1];
+    CHECK_EQ(send_sock(S.sv[1], "new\n", 4), 4);
+    settle(S.sv[0]);
+}
+static void new_socket_untouched(void) { /* (its bytes still there, its peer sent nothing) */
+    char got[16];
+    CHECK_EQ(drain_fd(S.sv[0], got, sizeof got), 4);
+    CHECK(memcmp(got, "new\n", 4) == 0);
+    CHECK_EQ(drain_fd(S.sv[1], got, sizeof got), 0);
+}
+#define STREAM_REFUSES(t)                                                      \
+    do {                                                                       \
+        AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));                           \
+        CHECK_EQ(ST.rc, AIO_ECLOSED);                                          \
+        CHECK_DEBUG("was closed under the stream (aio_close): the stream reads and writes no more"); \
+        AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x\n", 2, AIO_SEC(1));              \
+        CHECK_EQ(ST.rc, AIO_ECLOSED);                                          \
+        CHECK_DEBUG("AIO_STREAM_WRITE: descriptor");                           \
+        AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));                           \
+        CHECK_EQ(ST.rc, AIO_ECLOSED);                                          \
+    } while (0)
+static aio_status stream_closed_main(aio_task *t) {
+    AIO_BEGIN(t);
+    /* a read waiting */
+    CHECK_EQ(aio_spawn(&ST.reader, stream_reader), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    S.fd = S.sv[0];
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    AIO_AWAIT(t, ST.rc, &ST.reader);
+    CHECK_EQ(ST.rc2, AIO_ECLOSED);
+    CHECK_EQ(ST.at, 10);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    new_socket_untouched();
+    /* idle: a line read, then its socket closed while no read waits */
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    CHECK_EQ(send_sock(S.sv[1], "one\n", 4), 4);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "one\n");
+    S.fd = S.sv[0];
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    new_socket_untouched();
+    /* forgotten, then closed by the system's call: the same; then a
+     * stream set up over the new socket reads it */
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    S.fd = S.sv[0];
+    aio_io_forget(S.sv[0]);
+    CHECK_EQ(close_sock(S.sv[0]), 0);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "new\n");
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+
+static void test_io_stream_socket_closed(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_closed_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* A line longer than the buffer: AIO_ELIMIT with the buffer full and nothing
  * taken; the caller drops it and reads on. A separator split between two
  * receives; exact counts; what is there; and the end of the stream in the
@@ -4333,6 +4415,7 @@ static const test_case cases[] = {
 #endif
     SOCKET_ENTRY(test_io_stream_lines),
     SOCKET_ENTRY(test_io_stream_timeout_keeps_bytes),
+    SOCKET_ENTRY(test_io_stream_socket_closed),
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_read_exactly_zero),
     SOCKET_ENTRY(test_io_stream_bad_input),

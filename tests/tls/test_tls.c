@@ -1024,7 +1024,8 @@ static aio_status reader_first_client(aio_task *t) {
 static void test_tls_handshake_while_reading(void) { pair_run(lines_server, reader_first_client); }
 
 /* The socket closed (aio_close, by another task) while a handshake waits
- * on it: the handshake ends then with AIO_ECLOSED, and says so. */
+ * on it: the handshake ends then with AIO_ECLOSED, and says so; the
+ * stream's reads and the shutdown give AIO_ECLOSED after. */
 static aio_status closer(aio_task *t) {
     bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
     AIO_BEGIN(t);
@@ -1042,6 +1043,8 @@ static aio_status closed_under_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_ECLOSED);
     CHECK_EQ(p->hs_at, 100);
     CHECK_STR(aio_tls_error(&p->tls), "the socket was closed during the handshake");
+    READ_LINE_GIVES(t, p, AIO_ECLOSED); /* (and its stream is gone with it) */
+    SHUTDOWN_GIVES(t, p, AIO_ECLOSED);
     AIO_AWAIT(t, p->rc, &W.cwriter.task);
     AIO_END(t);
 }
@@ -1164,6 +1167,12 @@ static aio_status draining_client(aio_task *t) {
  * never plain after a handshake was begun on it, every later call gives
  * AIO_ETLS, and a connect cut so made nothing. */
 static void test_tls_first_step_cut(void) { first_step_cut_runs(); }
+
+/* A socket closed under a session (aio_close), while a read waits in it
+ * and while it is idle, its number then taken by a new socket: every later
+ * read, write and shutdown AIO_ECLOSED, nothing of the new socket's read
+ * (tls_cases.h). */
+static void test_tls_socket_closed_under(void) { socket_closed_runs(); }
 
 static void test_tls_shutdown_drops_what_comes_first(void) { pair_run(chatty_server, draining_client); }
 
@@ -1511,6 +1520,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_system_trust_store),
     TEST_ENTRY(test_tls_cancelled_before),
     TEST_ENTRY(test_tls_first_step_cut),
+    TEST_ENTRY(test_tls_socket_closed_under),
     TEST_ENTRY(test_tls_shutdown_drops_what_comes_first),
     TEST_ENTRY(test_tls_shutdown_meets_truncation),
     TEST_ENTRY(test_tls_busy_session),

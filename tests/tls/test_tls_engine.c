@@ -189,6 +189,10 @@ static void test_engine_write_cut(void) { pair_run(idle_server, cut_write_client
  * every later call AIO_ETLS (tls_cases.h). */
 static void test_engine_first_step_cut(void) { first_step_cut_runs(); }
 
+/* A socket closed under a session, its number taken by a new socket: every
+ * later call AIO_ECLOSED, nothing of the new socket's read (tls_cases.h). */
+static void test_engine_socket_closed_under(void) { socket_closed_runs(); }
+
 /* A shutdown against a peer that never answers: cut at its deadline, and
  * at its default deadline, 30 s (tls_cases.h). */
 static void test_engine_shutdown_deadline(void) {
@@ -578,6 +582,7 @@ static const test_case tls_engine_tests[] = {
     TEST_ENTRY(test_engine_write_cut),
     TEST_ENTRY(test_engine_shutdown_deadline),
     TEST_ENTRY(test_engine_first_step_cut),
+    TEST_ENTRY(test_engine_socket_closed_under),
     TEST_ENTRY(test_engine_truncated),
     TEST_ENTRY(test_engine_starttls),
     TEST_ENTRY(test_engine_starttls_no_memory),

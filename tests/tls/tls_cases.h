@@ -6,8 +6,8 @@
  * connection's set-up, the run of a server task and a client task on one
  * loop of the virtual clock, and the tasks of the shared cases (lines both
  * ways and each side's shutdown, a handshake cut by its deadline, a
- * handshake, a shutdown and a connect cut at their first step, a shutdown
- * against a silent peer, a write cut with a record half sent, a peer that
+ * handshake, a shutdown and a connect cut at their first step, a socket
+ * closed under a session, a shutdown against a silent peer, a write cut with a record half sent, a peer that
  * closes without close_notify). Each file states what differs:
  *
  *   TLS_PEER_MORE          its own fields of peer_t (may be empty)
@@ -359,6 +359,17 @@ static aio_status cut_write_client(aio_task *t) {
 
 /* ---------------------------------------------------- a first step cut */
 
+/* A server whose client's session ends without close_notify, nor any data
+ * (a reset where the client closed with the server's tickets unread). */
+static aio_status abandoned_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_OK(t, p);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK(p->rc == AIO_ETRUNCATED || p->rc == AIO_ECONNRESET);
+    AIO_END(t);
+}
+
 /* A step cut at once, before it touched the socket: by a deadline that has
  * passed (an outer block of 0: W.cut 1) or by a cancel pending (asked by
  * the task itself: W.cut 2). The step (W.step) is the handshake (0), the
@@ -404,11 +415,7 @@ static aio_status first_cut_server(aio_task *t) {
         }
         CHECK_EQ(p->rc, 0);
         CHECK_EQ(p->n, 0);
-    } else if (W.step == 1) {
-        ACCEPT_OK(t, p);
-        AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
-        CHECK(p->rc == AIO_ETRUNCATED || p->rc == AIO_ECONNRESET); /* (a reset: tickets the client never read) */
-    } else {
+    } else { /* the connect's: no connection comes (the shutdown's server: abandoned_server) */
         AIO_ACCEPT(t, p->rc, W.lfd, AIO_SEC(1));
         CHECK_EQ(p->rc, AIO_ETIMEDOUT);
     }
@@ -454,8 +461,67 @@ static void first_step_cut_runs(void) {
         for (cut = 1; cut <= 2; cut++) {
             W.step = step;
             W.cut = cut;
-            pair_run(first_cut_server, first_cut_client);
+            pair_run(step == 1 ? abandoned_server : first_cut_server, first_cut_client);
         }
+}
+
+/* ------------------------------------------ a socket closed under it */
+
+/* A TLS stream whose socket is closed under it (aio_close) while a read
+ * waits in it (W.step 0) or while it is idle (1): the read ends with
+ * AIO_ECLOSED, and so does every later read, write and shutdown, also once
+ * a new socket has the number (a socket pair made at once takes it: the
+ * lowest numbers free): nothing of the new socket's is read, nothing sent
+ * on it, and the session says its socket was closed. */
+static struct {
+    aio_task task;
+    peer_t *p;
+    aio_status rc;
+} waiting;
+static aio_status waiting_reader(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, waiting.rc, &waiting.p->st, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status socket_gone_client(aio_task *t) {
+    static int pair[2];
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
+    waiting.p = p;
+    if (W.step == 0) CHECK_EQ(aio_spawn(&waiting.task, waiting_reader), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    p->i = p->fd;
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    if (W.step == 0) {
+        AIO_AWAIT(t, p->rc, &waiting.task);
+        CHECK_EQ(waiting.rc, AIO_ECLOSED);
+    }
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+    CHECK(pair[0] == p->i || pair[1] == p->i);
+    if (pair[1] == p->i) {
+        pair[1] = pair[0];
+        pair[0] = p->i;
+    }
+    p->fd = pair[0]; /* (pair_loop closes it) */
+    CHECK_EQ(send(pair[1], "plain\n", 6, 0), 6);
+    READ_LINE_GIVES(t, p, AIO_ECLOSED);
+    WRITE_GIVES(t, p, "secret\n", AIO_ECLOSED);
+    SHUTDOWN_GIVES(t, p, AIO_ECLOSED);
+    CHECK_STR(aio_tls_error(&p->tls), "the socket was closed under the session");
+    READ_LINE_GIVES(t, p, AIO_ECLOSED);
+    CHECK_EQ(recv(pair[0], p->buf, sizeof p->buf, MSG_DONTWAIT), 6); /* (the new socket's bytes, still there) */
+    CHECK_EQ(recv(pair[1], p->buf, sizeof p->buf, MSG_DONTWAIT), -1); /* (and nothing sent to its peer) */
+    CHECK_EQ(close(pair[1]), 0);
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+static void socket_closed_runs(void) {
+    W.step = 0;
+    pair_run(abandoned_server, socket_gone_client);
+    W.step = 1;
+    pair_run(abandoned_server, socket_gone_client);
 }
 
 /* ---------------------------------------------------------------- bulk */
