@@ -6845,7 +6845,7 @@ static void aio__io_drop(aio_socket sock, int reused) {
     int dir;
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
     s = &io->slots[fd];
-    s->closes = (uint8_t)(s->closes + reused);
+    if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
@@ -7497,20 +7497,36 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 
 /* A stream is over the socket it was set up on, not over a number: a
  * socket closed under it (aio_close, aio_io_forget) may give its number to
- * the next one made. So the stream notes its slot's count of forgets when
- * set up (0 where the loop has no slot for it yet: a new slot starts at 0),
- * and every read and write compares: a count moved on is a socket gone, and
- * the stream refuses for good (AIO_ECLOSED, as a wait it was in gave), in
- * s->eof's second bit. */
+ * the next one made. A close counts in the number's slot (`closes`, never 0
+ * once counted), so the stream notes that count when set up (0 where the
+ * loop has no slot for it yet), and every read and write compares, making
+ * the slot first if need be (a close counts only where there is one): a
+ * count moved on is a socket gone, and the stream refuses for good
+ * (AIO_ECLOSED, as a wait it was in gave), in s->eof's second bit. A slot
+ * that counts 0 is new (a port given since, aio_loop_set_io): the count is
+ * noted again. */
 #define AIO__STREAM_GONE 2
 static uint8_t aio__stream_closes(const aio_loop *L, aio_socket fd) {
     int n = aio__fd(fd);
     const aio_io *io = L ? L->io : NULL;
     return io && n >= 0 && (uint32_t)n < io->nslots ? io->slots[n].closes : 0;
 }
-static aio_status aio__stream_gone(const aio_task *t, aio_stream *s, const char *what) {
-    if (!(s->eof & AIO__STREAM_GONE) && aio__stream_closes(t->loop, s->fd) == s->closes) return AIO_OK;
-    s->eof |= AIO__STREAM_GONE;
+static aio_io_slot *aio__stream_slot(aio_loop *L, int fd) {
+    aio_io *io = aio__io_of(L);
+    if (!io || fd < 0) return NULL; /* (a loop out of descriptors; a stream set up on none) */
+    if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
+    return &io->slots[fd];
+}
+static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+    if (!(s->eof & AIO__STREAM_GONE)) {
+        aio_io_slot *slot = aio__stream_slot(t->loop, aio__fd(s->fd));
+        if (!slot || slot->closes == s->closes) return AIO_OK;
+        if (!slot->closes) { /* (a new port's) */
+            s->closes = 0;
+            return AIO_OK;
+        }
+        s->eof |= AIO__STREAM_GONE;
+    }
     return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
                        AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
 }

@@ -2779,6 +2779,38 @@ static void test_io_stream_socket_closed(void) {
     sock_teardown(&loop);
 }
 
+/* The same for a stream that never waited, on a loop that never waited on a
+ * descriptor (its read had its bytes at once): closed, its number taken,
+ * it refuses. A stream set up over the new socket goes on reading after the
+ * loop's I/O was detached and started again (aio_loop_set_io(NULL): new
+ * slots, which know nothing of the closes before). */
+static aio_status stream_closed_unwaited_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(S.sv[1], "one\n", 4), 4);
+    settle(S.sv[0]);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "one\n");
+    S.fd = S.sv[0];
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "new\n");
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "ok\n", 3, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+
+static void test_io_stream_closed_unwaited(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_closed_unwaited_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* A line longer than the buffer: AIO_ELIMIT with the buffer full and nothing
  * taken; the caller drops it and reads on. A separator split between two
  * receives; exact counts; what is there; and the end of the stream in the
@@ -4416,6 +4448,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_lines),
     SOCKET_ENTRY(test_io_stream_timeout_keeps_bytes),
     SOCKET_ENTRY(test_io_stream_socket_closed),
+    SOCKET_ENTRY(test_io_stream_closed_unwaited),
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_read_exactly_zero),
     SOCKET_ENTRY(test_io_stream_bad_input),

@@ -16,7 +16,7 @@ NT = 4  # task slots
 NH = 3  # connection handles
 OPS = ["recv", "wait_readable", "wait_writable", "send_all", "read_some", "read_exactly", "accept",
        "yield", "sleep", "write", "drain", "close", "open", "cancel", "set_io", "peer_close",
-       "connect", "listen_close", "spawn"]
+       "connect", "listen_close", "spawn", "close_under"]
 IO_OPS = 7
 ACTIONS = OPS[OPS.index("write"):]
 DRIVER = ["step", "next", "advance", "settle"] + ACTIONS
@@ -58,6 +58,14 @@ def action(name, a, x):
     if name == "listen_close":
         return (f"close the listener ({'aio_io_forget + close' if x & 1 else 'aio_close'})"
                 f"{', then a new one' if x & 2 else ''}")
+    if name == "close_under":
+        how = "aio_io_forget + close" if x & 1 else "aio_close"
+        more = ""
+        if not x & 2:
+            more = ", then a new socketpair on no handle" + (" (ends swapped)" if (x >> 3) & 1 else "")
+            if not x & 4:
+                more += f" with {(x >> 4) % 8 + 1} bytes written"
+        return f"close handle {h}'s socket under its stream, which the handle keeps ({how}){more}"
     return f"spawn task {a % NT} again (if it ended)"
 
 

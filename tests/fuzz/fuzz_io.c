@@ -10,13 +10,17 @@
  * cancel the task, move the clock past its deadline, change the loop's I/O
  * port (aio_loop_set_io: NULL, or one of two ports of the fuzzer's own), or
  * start another wait on the same descriptor; they do the same while it is
- * still parked. An invariant checker holds the library to its documented
+ * still parked. They also close a connection's socket under its stream,
+ * which stays (and a new socket may take the number, with bytes of its
+ * own). An invariant checker holds the library to its documented
  * promises after every step and every action:
  *
  *  - every byte a receive, a stream read or an accept returns belongs to the
  *    connection (or listener) the await was started on: each byte stream is
  *    tagged with its connection's number, and the bytes a connection holds
  *    are the bytes written to it less those its reads returned;
+ *  - a stream whose socket was closed under it reads nothing from then on,
+ *    from whatever socket has the number: every read gives AIO_ECLOSED;
  *  - a waiter whose descriptor is closed while it waits (parked, or woken
  *    and not yet resumed) gets AIO_ECLOSED, unless a cancellation came first
  *    (it unwinds cancelled) or its deadline woke it before the close
@@ -89,17 +93,17 @@ enum { /* task operations: the I/O awaits first */
     OP_RECV, OP_READABLE, OP_WRITABLE, OP_SEND, OP_READ_SOME, OP_READ_EXACTLY, OP_ACCEPT,
     OP_IO_COUNT,
     OP_YIELD = OP_IO_COUNT, OP_SLEEP, OP_WRITE, OP_DRAIN, OP_CLOSE, OP_OPEN, OP_CANCEL,
-    OP_SET_IO, OP_PEER_CLOSE, OP_CONNECT, OP_LISTEN_CLOSE, OP_SPAWN,
-    OP_COUNT
+    OP_SET_IO, OP_PEER_CLOSE, OP_CONNECT, OP_LISTEN_CLOSE, OP_SPAWN, OP_CLOSE_UNDER,
+    OP_COUNT /* (a new operation goes last: the inputs kept say theirs by number) */
 };
 static const char *const op_names[] = {"AIO_RECV", "AIO_WAIT_READABLE", "AIO_WAIT_WRITABLE",
                                        "AIO_SEND_ALL", "AIO_READ_SOME", "AIO_READ_EXACTLY",
                                        "AIO_ACCEPT", "yield", "sleep", "write", "drain", "close",
                                        "open", "cancel", "set_io", "peer_close", "connect",
-                                       "listen_close", "spawn"};
+                                       "listen_close", "spawn", "close_under"};
 enum { /* driver commands: the actions are the tasks' own (ACT_FIRST + k: OP_WRITE + k) */
     DR_STEP, DR_NEXT, DR_ADVANCE, DR_SETTLE, DR_ACT_FIRST,
-    DR_COUNT = DR_ACT_FIRST + (OP_SPAWN - OP_WRITE + 1)
+    DR_COUNT = DR_ACT_FIRST + (OP_COUNT - OP_WRITE)
 };
 enum { /* what woke a waiting task, as the checker saw it */
     WOKE_NONE, WOKE_READY, WOKE_TIMER, WOKE_CANCEL, WOKE_CLOSED, WOKE_OTHER
@@ -124,6 +128,7 @@ typedef struct fzport {
 typedef struct conn {
     int kind;
     int local, peer;          /* -1 once closed */
+    int gone;                 /* local was closed under the stream, which its handle keeps */
     uint8_t tag;
     long written, consumed;   /* bytes written into peer; bytes reads of local returned */
     long drained;             /* bytes read from peer */
@@ -140,6 +145,7 @@ typedef struct wait_rec {
     size_t len;
     aio_time start, deadline;
     int ckpt;                 /* a cancel was pending when it began: its checkpoint unwinds it */
+    int gone;                 /* a stream read begun after its socket was closed under it */
     int parked;               /* seen parked at the last look */
     int woke;                 /* what woke it last (WOKE_*) */
     int ready_at_turn;        /* parked at the start of this step, its descriptor ready */
@@ -195,7 +201,7 @@ static int fz_trace; /* FUZZ_TRACE=1 in the environment: print each command and 
  * not yet resumed) even when they run no new line. */
 enum { /* the moments */
     M_CLOSE, M_FORGET, M_REUSE, M_CANCEL, M_SET_IO_REFUSED, M_SET_IO_TAKEN, M_NEW_WAITER,
-    M_PAST_DEADLINE, M_WRITE, M_DRAIN, M_PEER_CLOSE, M_RESUMED_CLOSED, M_RESUMED_BESIDE, M_COUNT
+    M_PAST_DEADLINE, M_WRITE, M_DRAIN, M_PEER_CLOSE, M_RESUMED_CLOSED, M_RESUMED_BESIDE, M_STREAM_GONE, M_COUNT
 };
 enum { FT_COUNT = M_COUNT * 3 * OP_IO_COUNT };
 #ifdef FUZZ_REPLAY
@@ -360,20 +366,22 @@ static int new_conn(int kind) {
     return W.nconn++;
 }
 
-/* A socketpair into handle h: its ends take the lowest free numbers (with
- * bit 0 of x, the second end is the one the tasks wait on). The local end's
- * send buffer is small, so that a big send waits for room. */
-static void open_pair(int h, uint8_t x) {
+/* A socketpair into handle h (-1: none, a socket that only takes a number):
+ * its ends take the lowest free numbers (with bit 0 of x, the second end is
+ * the one the tasks wait on). The local end's send buffer is small, so that
+ * a big send waits for room. Its connection, or -1. */
+static int open_pair(int h, uint8_t x) {
     int sv[2], ci = new_conn(K_PAIR), small = 1;
     conn *c = conn_at(ci);
-    if (!c) return;
+    if (!c) return -1;
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair failed");
     c->local = sv[x & 1];
     c->peer = sv[1 - (x & 1)];
     (void)setsockopt(c->local, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
     REQUIRE(aio_stream_init(&c->stream, c->local, c->sbuf, SBUF) == AIO_OK, "aio_stream_init refused");
-    W.h[h] = ci;
+    if (h >= 0) W.h[h] = ci;
     TRACE("  handle %d: connection %d, descriptors %d (waited on) and %d\n", h, c->tag, c->local, c->peer);
+    return ci;
 }
 
 static void open_listener(void) {
@@ -414,6 +422,7 @@ static void observe(int moment_kind, int target);
 static void close_conn(int ci, int how) {
     conn *c = &W.c[ci];
     int i, fd = c->local;
+    if (c->gone) return; /* (closed under its stream already) */
     for (i = 0; i < NT; i++) {
         slot *s = &W.s[i];
         if (!holds_slot(s) || s->w.conn != ci) continue;
@@ -579,6 +588,16 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
             if (W.lh >= 0) note_reuse(W.c[W.lh].local, W.lh);
         }
         break;
+    case OP_CLOSE_UNDER: /* the handle keeps the connection, for its stream; a new socket may take the number */
+        if (!c || c->kind != K_PAIR || c->gone) break;
+        close_conn(W.h[h], x & 1 ? 2 : 1);
+        c->gone = 1;
+        if (!(x & 2)) {
+            int ci = open_pair(-1, (uint8_t)(x >> 3));
+            if (ci >= 0) note_reuse(W.c[ci].local, ci);
+            if (!(x & 4)) write_peer(conn_at(ci), (x >> 4) % 8 + 1);
+        }
+        break;
     default: /* OP_SPAWN */
         spawn_task(a % NT);
         break;
@@ -605,10 +624,13 @@ static int begin_wait(slot *s) {
     aio_time d = dur(s->b);
     wait_rec *w = &s->w;
     if (ci < 0) return 0;
+    if (W.c[ci].gone && s->op != OP_READ_SOME && s->op != OP_READ_EXACTLY)
+        return 0; /* (the number is another socket's, or none: only the stream is the connection's) */
     memset(w, 0, sizeof *w);
     w->op = s->op;
     w->conn = ci;
-    w->fd = W.c[ci].local;
+    w->gone = W.c[ci].gone;
+    w->fd = w->gone ? (int)W.c[ci].stream.fd : W.c[ci].local;
     w->way = s->op == OP_WRITABLE || s->op == OP_SEND;
     w->start = now();
     w->deadline = d == AIO_NEVER ? AIO_NEVER : (aio_time)(w->start + d);
@@ -622,6 +644,7 @@ static int begin_wait(slot *s) {
     for (i = 0; i < NT; i++)
         if (holds_slot(&W.s[i]) && W.s[i].w.fd == w->fd && W.s[i].w.way == w->way) moment(M_NEW_WAITER, &W.s[i]);
     s->in_io = 1;
+    if (w->gone) moment(M_STREAM_GONE, s);
     fz_phase = "task";
     TRACE("task %d: %s on descriptor %d (connection %d), deadline %s%s\n", s->idx, op_names[w->op], w->fd,
           W.c[ci].tag, d == AIO_NEVER ? "never" : "set", w->ckpt ? ", a cancel pending" : "");
@@ -657,6 +680,13 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
     if (w->ckpt) {
         REQUIRE(unwound, "task %d: %s began with a cancellation pending, and returned %d (%s) instead of unwinding",
                 s->idx, what, rc, aio_strerror(rc));
+        return;
+    }
+    if (w->gone) {
+        if (!unwound && rc > 0) check_tags(s, (const unsigned char *)aio_stream_data(&c->stream), rc, "read");
+        REQUIRE(!unwound && rc == AIO_ECLOSED, "task %d: %s on the stream of connection %d, whose socket (descriptor "
+                "%d) was closed under it before, %s %d (%s) instead of AIO_ECLOSED", s->idx, what, c->tag, w->fd,
+                unwound ? "unwound with" : "returned", rc, aio_strerror(rc));
         return;
     }
     if (w->close_seq) moment(M_RESUMED_CLOSED, s);

@@ -119,6 +119,15 @@ SEEDS = {
     # a task spawned again after it ended, on a connection opened anew
     "spawn-again-new-connection": program([cmd("step"), cmd("next"), act("open", 0), act("spawn", 0),
                                            act("write", 0, 1), cmd("settle")], [task(recv(0, 4, 3))]),
+    # a stream read waiting when its socket is closed under it (aio_close), a new socket taking the number
+    # with bytes of its own: the read gives AIO_ECLOSED, and so does the next, which reads none of them
+    "stream-closed-under-while-reading": program([cmd("step"), act("close_under", 0, 0), cmd("settle")],
+                                                 [task(op("read_some", 0, d(None)), op("read_some", 0, d(5)))]),
+    # the same with the stream idle at the close (aio_io_forget and close), after a read
+    "stream-closed-under-idle": program([act("write", 0, 3), cmd("step"), act("close_under", 0, FORGET),
+                                         cmd("next"), cmd("settle")],
+                                        [task(op("read_some", 0, d(5)), op("sleep", 0, d(1)),
+                                              op("read_exactly", 0, d(5)), op("read_some", 0, d(5)))]),
     # several rounds of a program on two connections
     "rounds-on-two-connections": program(tasks=[task(recv(0, 4, 10), op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 4), d(10)), reps=3),
                                                 task(op("write", 0, 1), op("drain", 1, 0), op("sleep", 0, d(1)),
