@@ -7498,24 +7498,23 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 /* A stream is over the socket it was set up on, not over a number: a
  * socket closed under it (aio_close, aio_io_forget) may give its number to
  * the next one made. A close counts in the number's slot (`closes`, never 0
- * once counted), so the stream notes that count when set up (0 where the
- * loop has no slot for it yet), and every read and write compares, making
- * the slot first if need be (a close counts only where there is one): a
- * count moved on is a socket gone, and the stream refuses for good
+ * once counted), where there is one: so the stream makes its slot when set
+ * up (on the running loop, else the last one made; none: 0) and notes the
+ * count, and every read and write compares (making the slot, if need be):
+ * a count moved on is a socket gone, and the stream refuses for good
  * (AIO_ECLOSED, as a wait it was in gave), in s->eof's second bit. A slot
  * that counts 0 is new (a port given since, aio_loop_set_io): the count is
  * noted again. */
 #define AIO__STREAM_GONE 2
-static uint8_t aio__stream_closes(const aio_loop *L, aio_socket fd) {
-    int n = aio__fd(fd);
-    const aio_io *io = L ? L->io : NULL;
-    return io && n >= 0 && (uint32_t)n < io->nslots ? io->slots[n].closes : 0;
-}
 static aio_io_slot *aio__stream_slot(aio_loop *L, int fd) {
-    aio_io *io = aio__io_of(L);
-    if (!io || fd < 0) return NULL; /* (a loop out of descriptors; a stream set up on none) */
+    aio_io *io = L && fd >= 0 ? aio__io_of(L) : NULL;
+    if (!io) return NULL; /* (no loop; a stream set up on no socket; a loop out of descriptors) */
     if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
     return &io->slots[fd];
+}
+static uint8_t aio__stream_closes(aio_socket fd) {
+    aio_io_slot *slot = aio__stream_slot(aio__loop, aio__fd(fd));
+    return slot ? slot->closes : 0;
 }
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
     if (!(s->eof & AIO__STREAM_GONE)) {
@@ -7797,7 +7796,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->fd = fd;
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
-    s->closes = aio__stream_closes(aio__loop, fd);
+    s->closes = aio__stream_closes(fd);
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -7822,7 +7821,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
-    s->closes = aio__stream_closes(aio__loop, fd);
+    s->closes = aio__stream_closes(fd);
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }

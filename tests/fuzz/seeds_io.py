@@ -128,6 +128,9 @@ SEEDS = {
                                          cmd("next"), cmd("settle")],
                                         [task(op("read_some", 0, d(5)), op("sleep", 0, d(1)),
                                               op("read_exactly", 0, d(5)), op("read_some", 0, d(5)))]),
+    # the same before the stream's first read, before the loop waited on anything
+    "stream-closed-under-before-use": program([act("close_under", 0, 0), cmd("settle")],
+                                              [task(op("read_some", 0, d(5)))]),
     # several rounds of a program on two connections
     "rounds-on-two-connections": program(tasks=[task(recv(0, 4, 10), op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 4), d(10)), reps=3),
                                                 task(op("write", 0, 1), op("drain", 1, 0), op("sleep", 0, d(1)),
