@@ -583,6 +583,34 @@ static aio_status corrupted_client(aio_task *t) {
 }
 static void test_tls_corrupted_record(void) { pair_run(corrupting_server, corrupted_client); }
 
+/* A peer that answers the hello in plain text (a plain HTTP server on the
+ * port: "HTTP/1.1 400 Bad Request") and keeps the connection open: the
+ * handshake fails at once with AIO_ETLS and the engine's reason, never
+ * waiting out its deadline. */
+#define HTTP_400 "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+static aio_status http_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    AIO_RECV(t, p->rc, p->fd, p->buf, sizeof p->buf, AIO_SEC(5)); /* (the hello) */
+    CHECK(p->rc > 0);
+    AIO_SEND_ALL(t, p->rc, p->fd, HTTP_400, sizeof HTTP_400 - 1, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(10));
+    AIO_END(t);
+}
+static aio_status http_answered_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_ETLS);
+    CHECK_EQ(p->hs_at, 0);
+    CONTAINS(aio_tls_error(&p->tls), NOT_A_RECORD);
+    WRITE_GIVES(t, p, "x\n", AIO_ETLS);
+    AIO_END(t);
+}
+static void test_tls_plain_answer(void) { pair_run(http_server, http_answered_client); }
+
 
 /* --------------------------------------------------------------- misuse */
 
@@ -1512,6 +1540,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_handshake_outer_deadline),
     TEST_ENTRY(test_tls_handshake_zero_deadline),
     TEST_ENTRY(test_tls_corrupted_record),
+    TEST_ENTRY(test_tls_plain_answer),
     TEST_ENTRY(test_tls_misuse_raises),
     TEST_ENTRY(test_tls_handshake_while_reading),
     TEST_ENTRY(test_tls_socket_closed_in_handshake),
