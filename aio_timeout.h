@@ -6620,11 +6620,17 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
         L->now = deadline;
 }
 
+/* Set by the first stream set up: carries the slots' counts of closes from
+ * a port the loop gives up (aio_loop_set_io) to the next one (from or to
+ * NULL: none), so that a stream over a number closed before the change
+ * still finds it changed. */
+static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
 static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__SOCKETS
-    if (!L->io) (void)aio__sysio_start(L);
+    if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
     if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
@@ -6794,6 +6800,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
 #endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
+    if (aio__io_carry) aio__io_carry(L, L->io, io);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) {
@@ -7516,6 +7523,42 @@ static uint8_t aio__stream_closes(aio_socket fd) {
     aio_io_slot *slot = aio__stream_slot(aio__loop, aio__fd(fd));
     return slot ? slot->closes : 0;
 }
+
+/* The counts of closes carried from a port the loop gives up to the next
+ * one (aio__io_carry): at once, or kept while the loop has none, for the
+ * port it starts next (the first AIO__STREAM_KEPT numbers': the rest are
+ * forgotten). */
+#define AIO__STREAM_KEPT 1024
+static AIO_THREAD_LOCAL struct {
+    const aio_loop *loop; /* (NULL: nothing kept) */
+    uint8_t closes[AIO__STREAM_KEPT];
+} aio__stream_kept;
+/* Port `to` made to hold numbers [0, n) if it can: how many it holds. */
+static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
+    if (n > to->nslots && to->grow) (void)to->grow(to, (int)n - 1); /* (failing, the rest are forgotten) */
+    return n < to->nslots ? n : to->nslots;
+}
+static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
+    uint32_t i, n = 0;
+    if (from) {
+        for (i = 0; i < from->nslots; i++)
+            if (from->slots[i].closes) n = i + 1;
+        if (to) {
+            n = aio__stream_room(to, n);
+            for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;
+            return;
+        }
+        aio__stream_kept.loop = L;
+        memset(aio__stream_kept.closes, 0, sizeof aio__stream_kept.closes);
+        for (i = 0; i < n && i < AIO__STREAM_KEPT; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
+    } else if (to && aio__stream_kept.loop == L) {
+        for (i = 0; i < AIO__STREAM_KEPT; i++)
+            if (aio__stream_kept.closes[i]) n = i + 1;
+        n = aio__stream_room(to, n);
+        for (i = 0; i < n; i++) to->slots[i].closes = aio__stream_kept.closes[i];
+        aio__stream_kept.loop = NULL;
+    }
+}
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
     if (!(s->eof & AIO__STREAM_GONE)) {
         aio_io_slot *slot = aio__stream_slot(t->loop, aio__fd(s->fd));
@@ -7797,6 +7840,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
     s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -7822,6 +7866,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->size = (aio__offset)start;
     s->grows = 1;
     s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }

@@ -2811,6 +2811,68 @@ static void test_io_stream_closed_unwaited(void) {
     sock_teardown(&loop);
 }
 
+/* What a port counts of a socket closed under a stream goes with the loop's
+ * I/O when it changes (aio_loop_set_io): detached, then started again; to a
+ * port of the program's. A stream whose loop was destroyed and which a new
+ * loop reads (whose slots know nothing of the closes before) notes the
+ * count afresh and reads on. */
+static aio_io_slot big_slots[1024];
+static aio_status big_watch(aio_io *io, int fd, int old, int events) {
+    (void)io; (void)fd; (void)old; (void)events;
+    return AIO_OK;
+}
+static void big_wait(aio_io *io, aio_loop *loop, aio_time deadline) { (void)io; (void)loop; (void)deadline; }
+static aio_io big_port;
+static aio_status stream_closed_ports_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&ST.st2, S.sv2[0], ST.buf2, sizeof ST.buf2), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv2[0]), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK); /* (the counts kept) */
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1)); /* (the system's port started again, the counts given) */
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    memset(big_slots, 0, sizeof big_slots);
+    memset(&big_port, 0, sizeof big_port);
+    big_port.watch = big_watch;
+    big_port.wait = big_wait;
+    big_port.slots = big_slots;
+    big_port.nslots = 1024;
+    CHECK_EQ(aio_loop_set_io(t->loop, &big_port), AIO_OK); /* (the counts given at once) */
+    AIO_READ_SOME(t, ST.rc, &ST.st2, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static aio_status read_one_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "new\n");
+    AIO_END(t);
+}
+
+static void test_io_stream_closed_ports(void) {
+    aio_loop loop;
+    int old;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    sockpair(S.sv2);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_closed_ports_main), AIO_OK);
+    CHECK_EQ(aio_close(S.sv2[1]), AIO_OK);
+    /* a stream over a number closed once, read by another loop */
+    S.sv[0] = new_socket(); /* (a number for the pair below: closed at once) */
+    CHECK(S.sv[0] >= 0);
+    old = S.sv[0];
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    pair_on_number(old);
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    CHECK(ST.st.closes != 0);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &ST.main, read_one_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
 /* A line longer than the buffer: AIO_ELIMIT with the buffer full and nothing
  * taken; the caller drops it and reads on. A separator split between two
  * receives; exact counts; what is there; and the end of the stream in the
@@ -4449,6 +4511,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_timeout_keeps_bytes),
     SOCKET_ENTRY(test_io_stream_socket_closed),
     SOCKET_ENTRY(test_io_stream_closed_unwaited),
+    SOCKET_ENTRY(test_io_stream_closed_ports),
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_read_exactly_zero),
     SOCKET_ENTRY(test_io_stream_bad_input),
