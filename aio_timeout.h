@@ -7525,12 +7525,14 @@ static uint8_t aio__stream_closes(aio_socket fd) {
 }
 
 /* The counts of closes carried from a port the loop gives up to the next
- * one (aio__io_carry): at once, or kept while the loop has none, for the
- * port it starts next (the first AIO__STREAM_KEPT numbers': the rest are
- * forgotten). */
+ * one (aio__io_carry), with a slot for every number the old one had (a
+ * close counts only where there is one): at once, or kept while the loop
+ * has none, for the port it starts next (the first AIO__STREAM_KEPT
+ * numbers': the rest are forgotten). */
 #define AIO__STREAM_KEPT 1024
 static AIO_THREAD_LOCAL struct {
     const aio_loop *loop; /* (NULL: nothing kept) */
+    uint32_t n;
     uint8_t closes[AIO__STREAM_KEPT];
 } aio__stream_kept;
 /* Port `to` made to hold numbers [0, n) if it can: how many it holds. */
@@ -7539,22 +7541,16 @@ static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
     return n < to->nslots ? n : to->nslots;
 }
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
-    uint32_t i, n = 0;
-    if (from) {
-        for (i = 0; i < from->nslots; i++)
-            if (from->slots[i].closes) n = i + 1;
-        if (to) {
-            n = aio__stream_room(to, n);
-            for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;
-            return;
-        }
+    uint32_t i, n;
+    if (from && to) {
+        n = aio__stream_room(to, from->nslots);
+        for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;
+    } else if (from) {
         aio__stream_kept.loop = L;
-        memset(aio__stream_kept.closes, 0, sizeof aio__stream_kept.closes);
-        for (i = 0; i < n && i < AIO__STREAM_KEPT; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
+        aio__stream_kept.n = from->nslots < AIO__STREAM_KEPT ? from->nslots : AIO__STREAM_KEPT;
+        for (i = 0; i < aio__stream_kept.n; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
     } else if (to && aio__stream_kept.loop == L) {
-        for (i = 0; i < AIO__STREAM_KEPT; i++)
-            if (aio__stream_kept.closes[i]) n = i + 1;
-        n = aio__stream_room(to, n);
+        n = aio__stream_room(to, aio__stream_kept.n);
         for (i = 0; i < n; i++) to->slots[i].closes = aio__stream_kept.closes[i];
         aio__stream_kept.loop = NULL;
     }

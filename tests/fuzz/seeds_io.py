@@ -131,6 +131,12 @@ SEEDS = {
     # the same before the stream's first read, before the loop waited on anything
     "stream-closed-under-before-use": program([act("close_under", 0, 0), cmd("settle")],
                                               [task(op("read_some", 0, d(5)))]),
+    # the loop's port changed after the stream was set up (its slot in the new port too), then the close
+    "stream-closed-under-after-ports-changed": program([act("set_io", 2), act("set_io", 1), act("close_under", 0, 0),
+                                                        cmd("settle")], [task(op("read_some", 0, d(5)))], flags=1),
+    # the close, then the port detached and the system's started again: what it counted goes with it
+    "stream-closed-under-port-detached": program([act("close_under", 0, FORGET), act("set_io", 0), cmd("settle")],
+                                                 [task(op("read_some", 0, d(5)))], flags=1),
     # several rounds of a program on two connections
     "rounds-on-two-connections": program(tasks=[task(recv(0, 4, 10), op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 4), d(10)), reps=3),
                                                 task(op("write", 0, 1), op("drain", 1, 0), op("sleep", 0, d(1)),
