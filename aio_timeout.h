@@ -6625,6 +6625,8 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
  * NULL: none), so that a stream over a number closed before the change
  * still finds it changed. */
 static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+/* And counts a close while the loop has no port (what it carries then). */
+static void (*aio__io_carry_close)(aio_loop *L, int fd);
 
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
@@ -6850,6 +6852,7 @@ static void aio__io_drop(aio_socket sock, int reused) {
     aio_io *io = L ? L->io : NULL;
     aio_io_slot *s;
     int dir;
+    if (L && !io && reused && aio__io_carry_close) aio__io_carry_close(L, fd);
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
     s = &io->slots[fd];
     if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
@@ -7555,6 +7558,11 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
         aio__stream_kept.loop = NULL;
     }
 }
+/* A close while the loop has no port: counted in what it keeps. */
+static void aio__stream_carry_close(aio_loop *L, int fd) {
+    uint8_t *closes = aio__stream_kept.closes;
+    if (aio__stream_kept.loop == L && fd >= 0 && (uint32_t)fd < aio__stream_kept.n && !++closes[fd]) closes[fd] = 1;
+}
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
     if (!(s->eof & AIO__STREAM_GONE)) {
         aio_io_slot *slot = aio__stream_slot(t->loop, aio__fd(s->fd));
@@ -7837,6 +7845,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->size = (aio__offset)size;
     s->closes = aio__stream_closes(fd);
     aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -7863,6 +7872,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->grows = 1;
     s->closes = aio__stream_closes(fd);
     aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }

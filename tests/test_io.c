@@ -2812,8 +2812,8 @@ static void test_io_stream_closed_unwaited(void) {
 }
 
 /* What a port counts of a socket closed under a stream goes with the loop's
- * I/O when it changes (aio_loop_set_io): detached, then started again; to a
- * port of the program's. A stream whose loop was destroyed and which a new
+ * I/O when it changes (aio_loop_set_io): detached (a close meanwhile counted
+ * too), then started again; to a port of the program's. A stream whose loop was destroyed and which a new
  * loop reads (whose slots know nothing of the closes before) notes the
  * count afresh and reads on. */
 static aio_io_slot big_slots[1024];
@@ -2827,8 +2827,8 @@ static aio_status stream_closed_ports_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&ST.st2, S.sv2[0], ST.buf2, sizeof ST.buf2), AIO_OK);
     CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
-    CHECK_EQ(aio_close(S.sv2[0]), AIO_OK);
     CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK); /* (the counts kept) */
+    CHECK_EQ(aio_close(S.sv2[0]), AIO_OK);             /* (counted there) */
     AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1)); /* (the system's port started again, the counts given) */
     CHECK_EQ(ST.rc, AIO_ECLOSED);
     memset(big_slots, 0, sizeof big_slots);

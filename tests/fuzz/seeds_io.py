@@ -137,6 +137,9 @@ SEEDS = {
     # the close, then the port detached and the system's started again: what it counted goes with it
     "stream-closed-under-port-detached": program([act("close_under", 0, FORGET), act("set_io", 0), cmd("settle")],
                                                  [task(op("read_some", 0, d(5)))], flags=1),
+    # the port detached, then the close, then the system's started again
+    "stream-closed-under-while-detached": program([act("set_io", 0), act("close_under", 0, FORGET), cmd("settle")],
+                                                  [task(op("read_some", 0, d(5)))], flags=1),
     # several rounds of a program on two connections
     "rounds-on-two-connections": program(tasks=[task(recv(0, 4, 10), op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 4), d(10)), reps=3),
                                                 task(op("write", 0, 1), op("drain", 1, 0), op("sleep", 0, d(1)),
