@@ -7507,42 +7507,62 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 
 /* A stream is over the socket it was set up on, not over a number: a
  * socket closed under it (aio_close, aio_io_forget) may give its number to
- * the next one made. A close counts in the number's slot (`closes`, never 0
- * once counted), where there is one: so the stream makes its slot when set
- * up (on the running loop, else the last one made; none: 0) and notes the
- * count, and every read and write compares (making the slot, if need be):
- * a count moved on is a socket gone, and the stream refuses for good
- * (AIO_ECLOSED, as a wait it was in gave), in s->eof's second bit. A slot
- * that counts 0 is new (a port given since, aio_loop_set_io): the count is
- * noted again. */
+ * the next one made. A close counts in the number's slot of the loop's port
+ * (`closes`, never 0 once counted), and while the loop has no port (none
+ * started yet, or detached by aio_loop_set_io) in what the loop keeps for
+ * the next one (aio__stream_kept). The stream notes that count when set up
+ * (on the running loop, else the last one made) and every read and write
+ * compares, making the slot or the kept entry if need be: a count moved on
+ * is a socket gone, and the stream refuses for good (AIO_ECLOSED, as a wait
+ * it was in gave), in s->eof's second bit. A count of 0 where the stream
+ * noted another is a loop's that knows nothing before (a stream made on
+ * another loop): it is noted again. */
 #define AIO__STREAM_GONE 2
-static aio_io_slot *aio__stream_slot(aio_loop *L, int fd) {
-    aio_io *io = L && fd >= 0 ? aio__io_of(L) : NULL;
-    if (!io) return NULL; /* (no loop; a stream set up on no socket; a loop out of descriptors) */
-    if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
-    return &io->slots[fd];
-}
-static uint8_t aio__stream_closes(aio_socket fd) {
-    aio_io_slot *slot = aio__stream_slot(aio__loop, aio__fd(fd));
-    return slot ? slot->closes : 0;
-}
 
-/* The counts of closes carried from a port the loop gives up to the next
- * one (aio__io_carry), with a slot for every number the old one had (a
- * close counts only where there is one): at once, or kept while the loop
- * has none, for the port it starts next (the first AIO__STREAM_KEPT
- * numbers': the rest are forgotten). */
+/* What the loop keeps while it has no port: the counts of the first
+ * AIO__STREAM_KEPT numbers (the rest are forgotten), given to the port it
+ * starts next (aio__io_carry); the same carries the counts from a port
+ * given up to the next one at once, with a slot for every number the old
+ * one had (a close counts only where there is one). */
 #define AIO__STREAM_KEPT 1024
 static AIO_THREAD_LOCAL struct {
     const aio_loop *loop; /* (NULL: nothing kept) */
-    uint32_t n;
+    uint32_t n;           /* numbers [0, n) kept */
     uint8_t closes[AIO__STREAM_KEPT];
 } aio__stream_kept;
+
+/* Where L counts the closes of number fd, made if need be (NULL: nowhere:
+ * no loop, no socket, beyond a port's fixed slots or the kept numbers). */
+static uint8_t *aio__stream_count(aio_loop *L, int fd) {
+    aio_io *io = L ? L->io : NULL;
+    if (!L || fd < 0) return NULL;
+    if (io) {
+        if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
+        return &io->slots[fd].closes;
+    }
+    if (fd >= AIO__STREAM_KEPT) return NULL;
+    if (aio__stream_kept.loop != L) {
+        aio__stream_kept.loop = L;
+        aio__stream_kept.n = 0;
+    }
+    if ((uint32_t)fd >= aio__stream_kept.n) {
+        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, (size_t)fd + 1 - aio__stream_kept.n);
+        aio__stream_kept.n = (uint32_t)fd + 1;
+    }
+    return &aio__stream_kept.closes[fd];
+}
+static uint8_t aio__stream_closes(aio_socket fd) {
+    const uint8_t *count = aio__stream_count(aio__loop, aio__fd(fd));
+    return count ? *count : 0;
+}
+
 /* Port `to` made to hold numbers [0, n) if it can: how many it holds. */
 static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
     if (n > to->nslots && to->grow) (void)to->grow(to, (int)n - 1); /* (failing, the rest are forgotten) */
     return n < to->nslots ? n : to->nslots;
 }
+/* aio__io_carry: the counts from port `from` (NULL: what L keeps) to port
+ * `to` (NULL: kept). */
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     uint32_t i, n;
     if (from && to) {
@@ -7558,16 +7578,17 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
         aio__stream_kept.loop = NULL;
     }
 }
-/* A close while the loop has no port: counted in what it keeps. */
+/* aio__io_carry_close: a close while L has no port, counted in what it keeps. */
 static void aio__stream_carry_close(aio_loop *L, int fd) {
     uint8_t *closes = aio__stream_kept.closes;
     if (aio__stream_kept.loop == L && fd >= 0 && (uint32_t)fd < aio__stream_kept.n && !++closes[fd]) closes[fd] = 1;
 }
+
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
     if (!(s->eof & AIO__STREAM_GONE)) {
-        aio_io_slot *slot = aio__stream_slot(t->loop, aio__fd(s->fd));
-        if (!slot || slot->closes == s->closes) return AIO_OK;
-        if (!slot->closes) { /* (a new port's) */
+        const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
+        if (!count || *count == s->closes) return AIO_OK;
+        if (!*count) { /* (a loop's that knows nothing before) */
             s->closes = 0;
             return AIO_OK;
         }
