@@ -472,7 +472,8 @@ static void first_step_cut_runs(void) {
  * AIO_ECLOSED, and so does every later read, write and shutdown, also once
  * a new socket has the number (a socket pair made at once takes it: the
  * lowest numbers free): nothing of the new socket's is read, nothing sent
- * on it, and the session says its socket was closed. */
+ * on it, and the session says its socket was closed; a new session's
+ * handshake on the stream is refused the same way. */
 static struct {
     aio_task task;
     peer_t *p;
@@ -506,6 +507,7 @@ static aio_status socket_gone_client(aio_task *t) {
     }
     p->fd = pair[0]; /* (pair_loop closes it) */
     CHECK_EQ(send(pair[1], "plain\n", 6, 0), 6);
+    test_last_debug[0] = '\0'; /* (the refusals' messages to come: each says so) */
     READ_LINE_GIVES(t, p, AIO_ECLOSED);
     WRITE_GIVES(t, p, "secret\n", AIO_ECLOSED);
     SHUTDOWN_GIVES(t, p, AIO_ECLOSED);
@@ -514,6 +516,12 @@ static aio_status socket_gone_client(aio_task *t) {
     CHECK_EQ(recv(pair[0], p->buf, sizeof p->buf, MSG_DONTWAIT), 6); /* (the new socket's bytes, still there) */
     CHECK_EQ(recv(pair[1], p->buf, sizeof p->buf, MSG_DONTWAIT), -1); /* (and nothing sent to its peer) */
     CHECK_EQ(close(pair[1]), 0);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK); /* a new session on the stream: refused at once */
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_ECLOSED);
+    CHECK_STR(aio_tls_error(&p->tls), "the socket was closed before the handshake");
+    READ_LINE_GIVES(t, p, AIO_ECLOSED);
     CHECK_EQ(T_MS(), 10);
     AIO_END(t);
 }
