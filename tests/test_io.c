@@ -2876,7 +2876,9 @@ static void test_io_stream_closed_ports(void) {
     CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
     pair_on_number(old);
     CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+#if POSIX_IO_TESTS /* (the number taken again, its count moved on) */
     CHECK(ST.st.closes != 0);
+#endif
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     test_loop(&other);
     CHECK_EQ(test_run(&other, &ST.main, read_one_main), AIO_OK);
