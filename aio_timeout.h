@@ -1241,7 +1241,9 @@ AIO_API size_t aio_bytes_sent(const aio_task *t);
  * of the buffer, or with a growing buffer to another block), so keep no
  * pointer into the buffer across a read. A read that times out, is cancelled or fails has
  * taken nothing: what arrived stays buffered for the next one. A write
- * returns once the transport took every byte (write() then drain()).
+ * returns once the transport took every byte (write() then drain()). A
+ * stream whose socket was closed (aio_close) reads and writes no more:
+ * AIO_ECLOSED, even once another socket has the number.
  * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
 #if SIZE_MAX > 0xFFFFFFFFu
 typedef uint32_t aio__offset; /* (a buffer holds at most INT_MAX bytes: 32 bits */
@@ -1277,8 +1279,9 @@ typedef struct aio_stream {
     aio__offset last;  /* where the bytes the last read gave begin */
     aio__offset scanned; /* how far from head a separator is known to be absent */
     uint8_t kind;
-    uint8_t eof;       /* the peer ended the stream */
+    uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
+    uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
@@ -6680,11 +6683,19 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
         L->now = deadline;
 }
 
+/* Set by the first stream set up: carries the slots' counts of closes from
+ * a port the loop gives up (aio_loop_set_io) to the next one (from or to
+ * NULL: none), so that a stream over a number closed before the change
+ * still finds it changed. */
+static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+/* And counts a close while the loop has no port (what it carries then). */
+static void (*aio__io_carry_close)(aio_loop *L, int fd);
+
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
 static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__SOCKETS
-    if (!L->io) (void)aio__sysio_start(L);
+    if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
     if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
@@ -6854,6 +6865,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
 #endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
+    if (aio__io_carry) aio__io_carry(L, L->io, io);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) {
@@ -6892,15 +6904,21 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     }
 }
 
-AIO_API void aio_io_forget(aio_socket sock) {
+/* aio_io_forget's work. `reused`: the number may now be another
+ * descriptor's (it was closed), so the slot's count of forgets moves on: a
+ * task woken but not run yet, and a stream set up over the number before,
+ * find it changed. aio_server_close_clients wakes the waiters of sockets it
+ * shuts down and keeps: their numbers are still theirs. */
+static void aio__io_drop(aio_socket sock, int reused) {
     int fd = aio__fd(sock);
     aio_loop *L = aio__loop;
     aio_io *io = L ? L->io : NULL;
     aio_io_slot *s;
     int dir;
+    if (L && !io && reused && aio__io_carry_close) aio__io_carry_close(L, fd);
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
     s = &io->slots[fd];
-    s->closes++; /* (a task woken but not run yet finds it changed) */
+    if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
@@ -6916,6 +6934,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
     s->watched = 0;
     s->dry = 0;
 }
+AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
 
 // >>sockets
 /* ------------------------------------------------- the platform's sockets */
@@ -7525,7 +7544,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
         if (!closed) aio__io_unwatch(t->loop->io, fd, way);
         return AIO_ETIMEDOUT;
     }
-    if (closed) return AIO_ECLOSED;
+    if (closed || (woke & AIO__T_CLOSED)) return AIO_ECLOSED;
     /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
      * slot to move to (aio__rearm): it parks again and reports that */
     if (!woke) return aio__io_park(t, f, t->await.io.dir, 1, AIO__IO_NAME(op));
@@ -7549,6 +7568,99 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
  * in it. (Its own
  * functions: the other awaits' paths do not test for it.) */
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
+
+/* A stream is over the socket it was set up on, not over a number: a
+ * socket closed under it (aio_close, aio_io_forget) may give its number to
+ * the next one made. A close counts in the number's slot of the loop's port
+ * (`closes`, never 0 once counted), and while the loop has no port (none
+ * started yet, or detached by aio_loop_set_io) in what the loop keeps for
+ * the next one (aio__stream_kept). The stream notes that count when set up
+ * (on the running loop, else the last one made) and every read and write
+ * compares, making the slot or the kept entry if need be: a count moved on
+ * is a socket gone, and the stream refuses for good (AIO_ECLOSED, as a wait
+ * it was in gave), in s->eof's second bit. A count of 0 where the stream
+ * noted another is a loop's that knows nothing before (a stream made on
+ * another loop): it is noted again. */
+#define AIO__STREAM_GONE 2
+
+/* What the loop keeps while it has no port: the counts of the first
+ * AIO__STREAM_KEPT numbers (the rest are forgotten), given to the port it
+ * starts next (aio__io_carry); the same carries the counts from a port
+ * given up to the next one at once, with a slot for every number the old
+ * one had (a close counts only where there is one). */
+#define AIO__STREAM_KEPT 1024
+static AIO_THREAD_LOCAL struct {
+    const aio_loop *loop; /* (NULL: nothing kept) */
+    uint32_t n;           /* numbers [0, n) kept */
+    uint8_t closes[AIO__STREAM_KEPT];
+} aio__stream_kept;
+
+/* Where L counts the closes of number fd, made if need be (NULL: nowhere:
+ * no loop, no socket, beyond a port's fixed slots or the kept numbers). */
+static uint8_t *aio__stream_count(aio_loop *L, int fd) {
+    aio_io *io = L ? L->io : NULL;
+    if (!L || fd < 0) return NULL;
+    if (io) {
+        if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
+        return &io->slots[fd].closes;
+    }
+    if (fd >= AIO__STREAM_KEPT) return NULL;
+    if (aio__stream_kept.loop != L) {
+        aio__stream_kept.loop = L;
+        aio__stream_kept.n = 0;
+    }
+    if ((uint32_t)fd >= aio__stream_kept.n) {
+        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, (size_t)fd + 1 - aio__stream_kept.n);
+        aio__stream_kept.n = (uint32_t)fd + 1;
+    }
+    return &aio__stream_kept.closes[fd];
+}
+static uint8_t aio__stream_closes(aio_socket fd) {
+    const uint8_t *count = aio__stream_count(aio__loop, aio__fd(fd));
+    return count ? *count : 0;
+}
+
+/* Port `to` made to hold numbers [0, n) if it can: how many it holds. */
+static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
+    if (n > to->nslots && to->grow) (void)to->grow(to, (int)n - 1); /* (failing, the rest are forgotten) */
+    return n < to->nslots ? n : to->nslots;
+}
+/* aio__io_carry: the counts from port `from` (NULL: what L keeps) to port
+ * `to` (NULL: kept). */
+static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
+    uint32_t i, n;
+    if (from && to) {
+        n = aio__stream_room(to, from->nslots);
+        for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;
+    } else if (from) {
+        aio__stream_kept.loop = L;
+        aio__stream_kept.n = from->nslots < AIO__STREAM_KEPT ? from->nslots : AIO__STREAM_KEPT;
+        for (i = 0; i < aio__stream_kept.n; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
+    } else if (to && aio__stream_kept.loop == L) {
+        n = aio__stream_room(to, aio__stream_kept.n);
+        for (i = 0; i < n; i++) to->slots[i].closes = aio__stream_kept.closes[i];
+        aio__stream_kept.loop = NULL;
+    }
+}
+/* aio__io_carry_close: a close while L has no port, counted in what it keeps. */
+static void aio__stream_carry_close(aio_loop *L, int fd) {
+    uint8_t *closes = aio__stream_kept.closes;
+    if (aio__stream_kept.loop == L && fd >= 0 && (uint32_t)fd < aio__stream_kept.n && !++closes[fd]) closes[fd] = 1;
+}
+
+static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+    if (!(s->eof & AIO__STREAM_GONE)) {
+        const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
+        if (!count || *count == s->closes) return AIO_OK;
+        if (!*count) { /* (a loop's that knows nothing before) */
+            s->closes = 0;
+            return AIO_OK;
+        }
+        s->eof |= AIO__STREAM_GONE;
+    }
+    return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
+                       AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
+}
 
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
  * allocator: its starting size, its limit and its count of quiet receives
@@ -7784,6 +7896,8 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "a stream's read");
+    if (rc < 0) return rc;
     if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
     s->kind = (uint8_t)kind;
     s->sep = sep;
@@ -7819,6 +7933,8 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     t->await.io.dir = 1;
     t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
+    if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
     aio__set_until(t, until);
     rc = aio__stream_send(t, f, s, buf, len);
@@ -7853,6 +7969,9 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->fd = fd;
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
+    s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -7878,6 +7997,9 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
+    s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }
@@ -9886,9 +10008,11 @@ static int aio__server_closes(const aio_conn *c) {
     return io->slots[i].closes;
 }
 
-/* A wait under way on c's socket ends (AIO_ECLOSED): the server's own forget. */
+/* A wait under way on c's socket ends (AIO_ECLOSED), the socket still
+ * open: no close is counted, so a stream over it is not taken for one whose
+ * socket is gone (a later read finds the end the shutdown gives). */
 static void aio__server_forget(aio_conn *c) {
-    aio_io_forget(c->fd);
+    aio__io_drop(c->fd, 0);
     c->closes = aio__server_closes(c);
 }
 
@@ -14017,7 +14141,9 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  *   OPEN --AIO_TLS_SHUTDOWN--> CLOSING (close_notify going out) --> DRAINING
  *        (the peer's awaited) --> CLOSED (reads 0; a write is refused)
  *   any await cut or failed, a write cut with bytes in the engine --> BROKEN
- *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED)
+ *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED;
+ *        a handshake cut at its first checkpoint is the stream's transport
+ *        all the same: a stream is never plain again once one was begun)
  *
  * The engine is reached through its table (aio_tls_engine: the contract
  * of each slot is written beside it), the one the configuration loaded
@@ -14310,7 +14436,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
     if (s && s->transport == &aio__tls_transport && s->transport_ctx == tls) { /* LCOV_EXCL_BR_LINE: (above) */
         s->transport = NULL;
         s->transport_ctx = NULL;
-        s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
+        s->eof &= AIO__STREAM_GONE; /* (TLS's end, not the socket's: its next read asks the socket) */
     }
     AIO__TLS_E(tls)->session_free(tls);
     AIO_FREE(tls->early);
@@ -14356,15 +14482,23 @@ static aio_status aio__tls_handshake_try(aio_task *t, aio_frame *f, aio_tls *tls
     return aio__tls_fail(tls, rc, "the handshake failed");
 }
 
+/* The session made stream s's transport: from a handshake's first step on,
+ * the stream is never plain again, whatever becomes of the handshake. (An
+ * end the plain stream had met is the socket's: TLS's reads meet it.) */
+static void aio__tls_attach(aio_tls *tls, aio_stream *s) {
+    tls->stream = s;
+    tls->state = AIO__TLS_HANDSHAKE;
+    s->transport = &aio__tls_transport;
+    s->transport_ctx = tls;
+    s->eof &= AIO__STREAM_GONE;
+}
+
 /* The handshake begun on stream s (t->await.io set for its socket), within
  * until: the session is its transport from now on. */
 static aio_status aio__tls_begin(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *server_name,
                                  aio_time until) {
     aio_status rc;
-    tls->stream = s;
-    tls->state = AIO__TLS_HANDSHAKE;
-    s->transport = &aio__tls_transport;
-    s->transport_ctx = tls;
+    aio__tls_attach(tls, s);
     rc = AIO__TLS_E(tls)->server_name(tls, server_name);
     if (rc == AIO_OK) rc = aio__tls_take_early(tls, s);
     if (rc < 0) return aio__tls_fail(tls, rc, "the handshake could not start");
@@ -14376,6 +14510,7 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
                                             const char *server_name, aio_time d) {
     aio_time until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d, 1);
     unsigned flags;
+    aio_status rc;
     if (!tls || tls->state != AIO__TLS_NEW)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_HANDSHAKE: the session was not set up (aio_tls_init), "
                                                         "or had its handshake already (one session, one connection)"));
@@ -14397,7 +14532,21 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
     t->await.io.fd = aio__fd(s->fd);
     t->await.io.dir = 0;
     t->await.io.done = 0;
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (aio__checkpoint(t) < 0) { /* (before any refusal: a checkpoint) */
+        /* Cut at once (a cancel pending, an outer deadline passed): begun
+         * all the same, so the stream goes on unusable, never plain. What
+         * it had buffered was the engine's: dropped with the session. */
+        aio__tls_attach(tls, s);
+        s->tail = s->head;
+        s->scanned = 0;
+        (void)aio__tls_fail(tls, AIO_ETLS, "the handshake was cancelled: the session cannot be used");
+        return aio__yield_then_raise(t, f);
+    }
+    rc = aio__stream_gone(t, s, "AIO_TLS_HANDSHAKE");
+    if (rc < 0) { /* (its socket was closed: begun and failed at once) */
+        aio__tls_attach(tls, s);
+        return aio__tls_fail(tls, rc, "the socket was closed before the handshake");
+    }
     if (s->reader || s->writer)
         return aio__misuse(AIO_EBUSY, "AIO_TLS_HANDSHAKE: a task is waiting in a read or a write of the stream");
     return aio__tls_begin(t, f, tls, s, server_name, until);
@@ -14450,11 +14599,23 @@ AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *t
     t->await.io.fd = s ? aio__fd(s->fd) : -1;
     t->await.io.dir = 0;
     t->await.io.done = 0;
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (aio__checkpoint(t) < 0) { /* (before any refusal: a checkpoint) */
+        /* Cut at once: an open session is left unusable, as by a cut
+         * later on (one closed or broken stays so; one whose handshake or
+         * shutdown another task waits in is that task's). */
+        if (tls->state == AIO__TLS_OPEN)
+            (void)aio__tls_fail(tls, AIO_ETLS, "the shutdown was cancelled: the session cannot be used");
+        return aio__yield_then_raise(t, f);
+    }
     if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
         (tls->state == AIO__TLS_OPEN && s && (s->reader || s->writer)))
         return aio__misuse(AIO_EBUSY, "AIO_TLS_SHUTDOWN: a task is waiting in the session's handshake or shutdown, "
                                       "or in a read or a write of its stream");
+    if (s && s->buf && aio__stream_gone(t, s, "AIO_TLS_SHUTDOWN") < 0) { /* (what its reads give) */
+        if (tls->state == AIO__TLS_OPEN)
+            (void)aio__tls_fail(tls, AIO_ETLS, "the socket was closed under the session");
+        return AIO_ECLOSED;
+    }
     if (tls->state == AIO__TLS_OPEN && s) (void)aio__tls_cut_write(tls); /* (open: it has its stream) */
     if (tls->state == AIO__TLS_CLOSED) return AIO_OK;
     if (tls->state == AIO__TLS_BROKEN) return tls->broken;
@@ -15298,6 +15459,29 @@ static void aio__sch_taken(aio__sch_session *m) {
     m->plain_at = m->plain_end = 0;
 }
 
+/* The header of the record `in` begins with, checked before SChannel sees
+ * it: SChannel takes bytes that are not TLS for the start of a long record
+ * and waits for the rest (a server that answers the hello in plain text,
+ * "HTTP/1.1 400 Bad Request", until the deadline), where OpenSSL and Mbed
+ * TLS refuse them at once. A type (20-24: change_cipher_spec, alert,
+ * handshake, application_data, heartbeat), version 3.x, a length TLS
+ * allows: AIO_OK, else AIO_ETLS with the bytes' start in the reason. */
+static aio_status aio__sch_header(aio_tls *tls) {
+    const aio__sch_session *m = (const aio__sch_session *)tls->engine;
+    const unsigned char *h = m->in;
+    size_t n = m->in_len;
+    char seen[32];
+    size_t i;
+    if ((h[0] >= 20 && h[0] <= 24) && (n < 2 || h[1] == 3) &&
+        (n < 5 || (((size_t)h[3] << 8) | h[4]) <= (size_t)16384 + 2048))
+        return AIO_OK;
+    for (i = 0; i < n && i + 1 < sizeof seen && h[i] >= 0x20 && h[i] < 0x7f; i++) seen[i] = (char)h[i];
+    seen[i] = '\0';
+    (void)snprintf(tls->error, sizeof tls->error, "the peer's bytes are not TLS (they begin \"%s\"): a plain-text "
+                                                  "server?", seen);
+    return AIO_ETLS;
+}
+
 /* The handshake's steps (the first, or one the peer asked for after it:
  * SEC_I_RENEGOTIATE), until SChannel has what it needs and its last token
  * is sent: AIO_OK, AIO_WANT_READ, AIO_WANT_WRITE, or why not. */
@@ -15317,6 +15501,7 @@ static aio_status aio__sch_negotiate(aio_tls *tls) {
         if (m->negotiated) return AIO_OK;
         if (m->has_ctx && !m->now && (m->in_len == 0 || m->more)) {
             rc = aio__sch_fill(tls, 1);
+            if (rc == AIO_OK) rc = aio__sch_header(tls);
             if (rc != AIO_OK) return rc;
         }
         in[0].BufferType = SECBUFFER_TOKEN;

@@ -2697,6 +2697,194 @@ static void test_io_stream_timeout_keeps_bytes(void) {
     sock_teardown(&loop);
 }
 
+/* A stream is over its socket, not over its number: a socket closed under
+ * it (aio_close) ends a read waiting in it with AIO_ECLOSED, and every
+ * later read and write of the stream gives AIO_ECLOSED at once (a debug
+ * message says why), also once a new socket has the number: the stream
+ * reads none of the new socket's bytes and sends nothing on it. The same
+ * for a stream idle at the close, and for one whose socket was forgotten
+ * (aio_io_forget) and closed; a stream set up again over the new socket
+ * reads it. */
+static void pair_on_number(int old) { /* (S.sv[0] closed: a new pair, one of them on its number) */
+    int sv[2];
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(sv);
+#if POSIX_IO_TESTS /* (the lowest numbers free; Windows numbers its handles otherwise) */
+    CHECK(sv[0] == old || sv[1] == old);
+#endif
+    S.sv[0] = sv[1] == old ? sv[1] : sv[0];
+    S.sv[1] = sv[1] == old ? sv[0] : sv[1];
+    CHECK_EQ(send_sock(S.sv[1], "new\n", 4), 4);
+    settle(S.sv[0]);
+}
+static void new_socket_untouched(void) { /* (its bytes still there, its peer sent nothing) */
+    char got[16];
+    CHECK_EQ(drain_fd(S.sv[0], got, sizeof got), 4);
+    CHECK(memcmp(got, "new\n", 4) == 0);
+    CHECK_EQ(drain_fd(S.sv[1], got, sizeof got), 0);
+}
+#define STREAM_REFUSES(t)                                                      \
+    do {                                                                       \
+        AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));                           \
+        CHECK_EQ(ST.rc, AIO_ECLOSED);                                          \
+        CHECK_DEBUG("was closed under the stream (aio_close): the stream reads and writes no more"); \
+        AIO_STREAM_WRITE(t, ST.rc, &ST.st, "x\n", 2, AIO_SEC(1));              \
+        CHECK_EQ(ST.rc, AIO_ECLOSED);                                          \
+        CHECK_DEBUG("AIO_STREAM_WRITE: descriptor");                           \
+        AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));                           \
+        CHECK_EQ(ST.rc, AIO_ECLOSED);                                          \
+    } while (0)
+static aio_status stream_closed_main(aio_task *t) {
+    AIO_BEGIN(t);
+    /* a read waiting */
+    CHECK_EQ(aio_spawn(&ST.reader, stream_reader), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    S.fd = S.sv[0];
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    AIO_AWAIT(t, ST.rc, &ST.reader);
+    CHECK_EQ(ST.rc2, AIO_ECLOSED);
+    CHECK_EQ(ST.at, 10);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    new_socket_untouched();
+    /* idle: a line read, then its socket closed while no read waits */
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    CHECK_EQ(send_sock(S.sv[1], "one\n", 4), 4);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "one\n");
+    S.fd = S.sv[0];
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    new_socket_untouched();
+    /* forgotten, then closed by the system's call: the same; then a
+     * stream set up over the new socket reads it */
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    S.fd = S.sv[0];
+    aio_io_forget(S.sv[0]);
+    CHECK_EQ(close_sock(S.sv[0]), 0);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "new\n");
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+
+static void test_io_stream_socket_closed(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_closed_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* The same for a stream that never waited, on a loop that never waited on a
+ * descriptor (its read had its bytes at once): closed, its number taken,
+ * it refuses. A stream set up over the new socket goes on reading after the
+ * loop's I/O was detached and started again (aio_loop_set_io(NULL): new
+ * slots, which know nothing of the closes before). */
+static aio_status stream_closed_unwaited_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(S.sv[1], "one\n", 4), 4);
+    settle(S.sv[0]);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "one\n");
+    S.fd = S.sv[0];
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t);
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "new\n");
+    AIO_STREAM_WRITE(t, ST.rc, &ST.st, "ok\n", 3, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+
+static void test_io_stream_closed_unwaited(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_closed_unwaited_main), AIO_OK);
+    sock_teardown(&loop);
+}
+
+/* What a port counts of a socket closed under a stream goes with the loop's
+ * I/O when it changes (aio_loop_set_io): detached (a close meanwhile counted
+ * too), then started again; to a port of the program's. A stream whose loop was destroyed and which a new
+ * loop reads (whose slots know nothing of the closes before) notes the
+ * count afresh and reads on. */
+static aio_io_slot big_slots[1024];
+static aio_status big_watch(aio_io *io, int fd, int old, int events) {
+    (void)io; (void)fd; (void)old; (void)events;
+    return AIO_OK;
+}
+static void big_wait(aio_io *io, aio_loop *loop, aio_time deadline) { (void)io; (void)loop; (void)deadline; }
+static aio_io big_port;
+static aio_status stream_closed_ports_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&ST.st2, S.sv2[0], ST.buf2, sizeof ST.buf2), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK); /* (the counts kept) */
+    CHECK_EQ(aio_close(S.sv2[0]), AIO_OK);             /* (counted there) */
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1)); /* (counted in what the loop keeps) */
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    AIO_WAIT_WRITABLE(t, ST.rc, S.sv[1], AIO_SEC(1)); /* (the system's port started again, the counts given) */
+    CHECK_EQ(ST.rc, AIO_OK);
+    memset(big_slots, 0, sizeof big_slots);
+    memset(&big_port, 0, sizeof big_port);
+    big_port.watch = big_watch;
+    big_port.wait = big_wait;
+    big_port.slots = big_slots;
+    big_port.nslots = 1024;
+    CHECK_EQ(aio_loop_set_io(t->loop, &big_port), AIO_OK); /* (the counts given from port to port) */
+    AIO_READ_SOME(t, ST.rc, &ST.st2, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    fake_init(); /* (a port of 3 slots that cannot grow: it holds what it can) */
+    CHECK_EQ(aio_loop_set_io(t->loop, &FP.io), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static aio_status read_one_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_READ(ST.rc, "new\n");
+#if POSIX_IO_TESTS /* (a number beyond what a loop without a port keeps: nothing to compare, the system's answer) */
+    CHECK_EQ(aio_stream_init(&ST.st2, 4000, ST.buf2, sizeof ST.buf2), AIO_OK);
+    AIO_READ_SOME(t, ST.rc, &ST.st2, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_EBADF);
+#endif
+    AIO_END(t);
+}
+
+static void test_io_stream_closed_ports(void) {
+    aio_loop loop, other;
+    int old;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    sockpair(S.sv2);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_closed_ports_main), AIO_OK);
+    CHECK_EQ(aio_close(S.sv2[1]), AIO_OK);
+    /* a stream over a number closed once, read by another loop */
+    S.sv[0] = new_socket(); /* (a number for the pair below: closed at once) */
+    CHECK(S.sv[0] >= 0);
+    old = S.sv[0];
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    pair_on_number(old);
+    CHECK_EQ(aio_stream_init(&ST.st, S.sv[0], ST.buf, sizeof ST.buf), AIO_OK);
+#if POSIX_IO_TESTS /* (the number taken again, its count moved on) */
+    CHECK(ST.st.closes != 0);
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    test_loop(&other);
+    CHECK_EQ(test_run(&other, &ST.main, read_one_main), AIO_OK);
+    sock_teardown(&other);
+}
+
 /* A line longer than the buffer: AIO_ELIMIT with the buffer full and nothing
  * taken; the caller drops it and reads on. A separator split between two
  * receives; exact counts; what is there; and the end of the stream in the
@@ -4610,6 +4798,9 @@ static const test_case cases[] = {
 #endif
     SOCKET_ENTRY(test_io_stream_lines),
     SOCKET_ENTRY(test_io_stream_timeout_keeps_bytes),
+    SOCKET_ENTRY(test_io_stream_socket_closed),
+    SOCKET_ENTRY(test_io_stream_closed_unwaited),
+    SOCKET_ENTRY(test_io_stream_closed_ports),
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_read_exactly_zero),
     SOCKET_ENTRY(test_io_stream_bad_input),

@@ -16,9 +16,9 @@ NT = 4  # task slots
 NH = 3  # connection handles
 OPS = ["recv", "wait_readable", "wait_writable", "send_all", "read_some", "read_exactly", "accept",
        "yield", "sleep", "write", "drain", "close", "open", "cancel", "set_io", "peer_close",
-       "connect", "listen_close", "spawn", "write_line", "read_line"]
+       "connect", "listen_close", "spawn", "write_line", "read_line", "close_under"]
 IO_OPS = 7  # (and read_line)
-ACTIONS = OPS[OPS.index("write"):OPS.index("write_line") + 1]
+ACTIONS = OPS[OPS.index("write"):OPS.index("write_line") + 1] + ["close_under"]  # (the driver's, in its order)
 DRIVER = ["step", "next", "advance", "settle"] + ACTIONS
 PORTS = ["NULL (the system's at the next wait)", "port A (grows)", "port B (64 fixed slots)"]
 SBUF, RBUF, BIG = 16, 24, 48 * 1024
@@ -74,6 +74,14 @@ def action(name, a, x):
     if name == "listen_close":
         return (f"close the listener ({'aio_io_forget + close' if x & 1 else 'aio_close'})"
                 f"{', then a new one' if x & 2 else ''}")
+    if name == "close_under":
+        how = "aio_io_forget + close" if x & 1 else "aio_close"
+        more = ""
+        if not x & 2:
+            more = ", then a new socketpair on no handle" + (" (ends swapped)" if (x >> 3) & 1 else "")
+            if not x & 4:
+                more += f" with {(x >> 4) % 8 + 1} bytes written"
+        return f"close handle {h}'s socket under its stream, which the handle keeps ({how}){more}"
     return f"spawn task {a % NT} again (if it ended)"
 
 

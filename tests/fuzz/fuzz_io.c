@@ -10,7 +10,9 @@
  * cancel the task, move the clock past its deadline, change the loop's I/O
  * port (aio_loop_set_io: NULL, or one of two ports of the fuzzer's own), or
  * start another wait on the same descriptor; they do the same while it is
- * still parked. An invariant checker holds the library to its documented
+ * still parked. They also close a connection's socket under its stream,
+ * which stays (and a new socket may take the number, with bytes of its
+ * own). An invariant checker holds the library to its documented
  * promises after every step and every action:
  *
  *  - every byte a receive, a stream read or an accept returns belongs to the
@@ -24,6 +26,8 @@
  *    (0, a line without its newline, AIO_EINCOMPLETE) only once the peer
  *    closed and every byte was read, AIO_ELIMIT only for a line longer
  *    than its limit;
+ *  - a stream whose socket was closed under it reads nothing from then on,
+ *    from whatever socket has the number: every read gives AIO_ECLOSED;
  *  - a waiter whose descriptor is closed while it waits (parked, or woken
  *    and not yet resumed) gets AIO_ECLOSED, unless a cancellation came first
  *    (it unwinds cancelled) or its deadline woke it before the close
@@ -103,6 +107,7 @@ enum { /* task operations: the I/O awaits first */
     OP_SET_IO, OP_PEER_CLOSE, OP_CONNECT, OP_LISTEN_CLOSE, OP_SPAWN,
     OP_WRITE_LINE, /* (added since: each new one at the end, which keeps the inputs kept) */
     OP_READ_LINE,
+    OP_CLOSE_UNDER,
     OP_COUNT
 };
 #define NIO (OP_IO_COUNT + 1) /* the I/O awaits: those before OP_IO_COUNT, and OP_READ_LINE */
@@ -113,10 +118,12 @@ static const char *const op_names[] = {"AIO_RECV", "AIO_WAIT_READABLE", "AIO_WAI
                                        "AIO_SEND_ALL", "AIO_READ_SOME", "AIO_READ_EXACTLY",
                                        "AIO_ACCEPT", "yield", "sleep", "write", "drain", "close",
                                        "open", "cancel", "set_io", "peer_close", "connect",
-                                       "listen_close", "spawn", "write_line", "AIO_READ_LINE"};
-enum { /* driver commands: the actions are the tasks' own (ACT_FIRST + k: OP_WRITE + k) */
+                                       "listen_close", "spawn", "write_line", "AIO_READ_LINE", "close_under"};
+enum { /* driver commands: the actions are the tasks' own (ACT_FIRST + k: OP_WRITE + k up to
+        * OP_WRITE_LINE, then OP_CLOSE_UNDER; an await between them is no action) */
     DR_STEP, DR_NEXT, DR_ADVANCE, DR_SETTLE, DR_ACT_FIRST,
-    DR_COUNT = DR_ACT_FIRST + (OP_WRITE_LINE - OP_WRITE + 1)
+    DR_CLOSE_UNDER = DR_ACT_FIRST + (OP_WRITE_LINE - OP_WRITE + 1),
+    DR_COUNT
 };
 enum { /* what woke a waiting task, as the checker saw it */
     WOKE_NONE, WOKE_READY, WOKE_TIMER, WOKE_CANCEL, WOKE_CLOSED, WOKE_OTHER
@@ -142,6 +149,7 @@ typedef struct fzport {
 typedef struct conn {
     int kind;
     int local, peer;          /* -1 once closed */
+    int gone;                 /* local was closed under the stream, which its handle keeps */
     uint8_t tag;
     long written, consumed;   /* bytes written into peer; bytes reads of local returned (or dropped) */
     long drained;             /* bytes read from peer */
@@ -162,6 +170,7 @@ typedef struct wait_rec {
     size_t len;
     aio_time start, deadline;
     int ckpt;                 /* a cancel was pending when it began: its checkpoint unwinds it */
+    int gone;                 /* a stream read begun after its socket was closed under it */
     int parked;               /* seen parked at the last look */
     int woke;                 /* what woke it last (WOKE_*) */
     int ready_at_turn;        /* parked at the start of this step, its descriptor ready */
@@ -219,7 +228,7 @@ static int fz_trace; /* FUZZ_TRACE=1 in the environment: print each command and 
  * not yet resumed) even when they run no new line. */
 enum { /* the moments */
     M_CLOSE, M_FORGET, M_REUSE, M_CANCEL, M_SET_IO_REFUSED, M_SET_IO_TAKEN, M_NEW_WAITER,
-    M_PAST_DEADLINE, M_WRITE, M_DRAIN, M_PEER_CLOSE, M_RESUMED_CLOSED, M_RESUMED_BESIDE, M_COUNT
+    M_PAST_DEADLINE, M_WRITE, M_DRAIN, M_PEER_CLOSE, M_RESUMED_CLOSED, M_RESUMED_BESIDE, M_STREAM_GONE, M_COUNT
 };
 enum { FT_MOMENTS = M_COUNT * 3 * NIO };
 /* and, as a stream read begins, where its stream is: what it holds (nothing,
@@ -399,6 +408,8 @@ static aio_status fz_transport_recv(void *ctx, aio_socket fd, void *buf, size_t 
     conn *c = (conn *)ctx;
     size_t n;
     REQUIRE(len > 0, "connection %d: its stream asked its transport to receive into 0 bytes of room", c->tag);
+    REQUIRE(!c->gone, "connection %d: its stream asked its transport to receive though its socket was closed under "
+            "it", c->tag);
     REQUIRE(fd == c->local, "connection %d: its stream asked its transport to receive from descriptor %d, not %d",
             c->tag, fd, c->local);
     if (c->tp_at == c->tp_len) {
@@ -449,20 +460,22 @@ static void stream_setup(conn *c) {
 static size_t stream_cap(void) { return W.grows ? W.limit + 1 : W.size; }
 static size_t stream_count(void) { return W.grows ? W.limit : W.size; }
 
-/* A socketpair into handle h: its ends take the lowest free numbers (with
- * bit 0 of x, the second end is the one the tasks wait on). The local end's
- * send buffer is small, so that a big send waits for room. */
-static void open_pair(int h, uint8_t x) {
+/* A socketpair into handle h (-1: none, a socket that only takes a number):
+ * its ends take the lowest free numbers (with bit 0 of x, the second end is
+ * the one the tasks wait on). The local end's send buffer is small, so that
+ * a big send waits for room. Its connection, or -1. */
+static int open_pair(int h, uint8_t x) {
     int sv[2], ci = new_conn(K_PAIR), small = 1;
     conn *c = conn_at(ci);
-    if (!c) return;
+    if (!c) return -1;
     REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair failed");
     c->local = sv[x & 1];
     c->peer = sv[1 - (x & 1)];
     (void)setsockopt(c->local, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
     stream_setup(c);
-    W.h[h] = ci;
+    if (h >= 0) W.h[h] = ci;
     TRACE("  handle %d: connection %d, descriptors %d (waited on) and %d\n", h, c->tag, c->local, c->peer);
+    return ci;
 }
 
 static void open_listener(void) {
@@ -504,6 +517,7 @@ static void stream_feature(const aio_stream *st, int op);
 static void close_conn(int ci, int how) {
     conn *c = &W.c[ci];
     int i, fd = c->local;
+    if (c->gone) return; /* (closed under its stream already) */
     for (i = 0; i < NT; i++) {
         slot *s = &W.s[i];
         if (!holds_slot(s) || s->w.conn != ci) continue;
@@ -677,6 +691,16 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
             if (W.lh >= 0) note_reuse(W.c[W.lh].local, W.lh);
         }
         break;
+    case OP_CLOSE_UNDER: /* the handle keeps the connection, for its stream; a new socket may take the number */
+        if (!c || c->kind != K_PAIR || c->gone) break;
+        close_conn(W.h[h], x & 1 ? 2 : 1);
+        c->gone = 1;
+        if (!(x & 2)) {
+            int ci = open_pair(-1, (uint8_t)(x >> 3));
+            if (ci >= 0) note_reuse(W.c[ci].local, ci);
+            if (!(x & 4)) write_peer(conn_at(ci), (x >> 4) % 8 + 1, 0);
+        }
+        break;
     default: /* OP_SPAWN */
         spawn_task(a % NT);
         break;
@@ -703,10 +727,13 @@ static int begin_wait(slot *s) {
     aio_time d = dur(s->b);
     wait_rec *w = &s->w;
     if (ci < 0) return 0;
+    if (W.c[ci].gone && !is_stream_read(s->op))
+        return 0; /* (the number is another socket's, or none: only the stream is the connection's) */
     memset(w, 0, sizeof *w);
     w->op = s->op;
     w->conn = ci;
-    w->fd = W.c[ci].local;
+    w->gone = W.c[ci].gone;
+    w->fd = w->gone ? (int)W.c[ci].stream.fd : W.c[ci].local;
     w->way = s->op == OP_WRITABLE || s->op == OP_SEND;
     w->start = now();
     w->deadline = d == AIO_NEVER ? AIO_NEVER : (aio_time)(w->start + d);
@@ -721,6 +748,7 @@ static int begin_wait(slot *s) {
     for (i = 0; i < NT; i++)
         if (holds_slot(&W.s[i]) && W.s[i].w.fd == w->fd && W.s[i].w.way == w->way) moment(M_NEW_WAITER, &W.s[i]);
     s->in_io = 1;
+    if (w->gone) moment(M_STREAM_GONE, s);
     fz_phase = "task";
     TRACE("task %d: %s on descriptor %d (connection %d), deadline %s%s\n", s->idx, op_names[w->op], w->fd,
           W.c[ci].tag, d == AIO_NEVER ? "never" : "set", w->ckpt ? ", a cancel pending" : "");
@@ -828,6 +856,16 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
     if (w->ckpt) {
         REQUIRE(unwound, "task %d: %s began with a cancellation pending, and returned %d (%s) instead of unwinding",
                 s->idx, what, rc, aio_strerror(rc));
+        return;
+    }
+    if (w->gone) {
+        if (!unwound && rc > 0)
+            fz_fail("task %d: %s on the stream of connection %d, whose socket (descriptor %d) was closed under it "
+                    "before, returned %d bytes instead of AIO_ECLOSED; the first was written to connection %d",
+                    s->idx, what, c->tag, w->fd, rc, *(const unsigned char *)aio_stream_data(&c->stream));
+        REQUIRE(!unwound && rc == AIO_ECLOSED, "task %d: %s on the stream of connection %d, whose socket (descriptor "
+                "%d) was closed under it before, %s %d (%s) instead of AIO_ECLOSED", s->idx, what, c->tag, w->fd,
+                unwound ? "unwound with" : "returned", rc, aio_strerror(rc));
         return;
     }
     if (w->close_seq) moment(M_RESUMED_CLOSED, s);
@@ -1246,6 +1284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         case DR_SETTLE:
             for (i = 0; i < 32 && !quiet(); i++) step();
             break;
+        case DR_CLOSE_UNDER: act(-1, OP_CLOSE_UNDER, (uint8_t)(a & 7), (uint8_t)(a >> 3)); break;
         default: act(-1, OP_WRITE + (cmd - DR_ACT_FIRST), (uint8_t)(a & 7), (uint8_t)(a >> 3)); break;
         }
     }

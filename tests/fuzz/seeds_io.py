@@ -132,6 +132,34 @@ SEEDS = {
     # a task spawned again after it ended, on a connection opened anew
     "spawn-again-new-connection": program([cmd("step"), cmd("next"), act("open", 0), act("spawn", 0),
                                            act("write", 0, 1), cmd("settle")], [task(recv(0, 4, 3))]),
+    # a stream read waiting when its socket is closed under it (aio_close), a new socket taking the number
+    # with bytes of its own: the read gives AIO_ECLOSED, and so does the next, which reads none of them
+    "stream-closed-under-while-reading": program([cmd("step"), act("close_under", 0, 0), cmd("settle")],
+                                                 [task(op("read_some", 0, d(None)), op("read_some", 0, d(5)))]),
+    # the same with the stream idle at the close (aio_io_forget and close), after a read
+    "stream-closed-under-idle": program([act("write", 0, 3), cmd("step"), act("close_under", 0, FORGET),
+                                         cmd("next"), cmd("settle")],
+                                        [task(op("read_some", 0, d(5)), op("sleep", 0, d(1)),
+                                              op("read_exactly", 0, d(5)), op("read_some", 0, d(5)))]),
+    # the same before the stream's first read, before the loop waited on anything
+    "stream-closed-under-before-use": program([act("close_under", 0, 0), cmd("settle")],
+                                              [task(op("read_some", 0, d(5)))]),
+    # the loop's port changed after the stream was set up (its slot in the new port too), then the close
+    "stream-closed-under-after-ports-changed": program([act("set_io", 2), act("set_io", 1), act("close_under", 0, 0),
+                                                        cmd("settle")], [task(op("read_some", 0, d(5)))], flags=1),
+    # the close, then the port detached and the system's started again: what it counted goes with it
+    "stream-closed-under-port-detached": program([act("close_under", 0, FORGET), act("set_io", 0), cmd("settle")],
+                                                 [task(op("read_some", 0, d(5)))], flags=1),
+    # the port detached, then the close, then the system's started again
+    "stream-closed-under-while-detached": program([act("set_io", 0), act("close_under", 0, FORGET), cmd("settle")],
+                                                  [task(op("read_some", 0, d(5)))], flags=1),
+    # a growing stream (2 up to 8) through the program's transport, closed under while both hold bytes of
+    # its own (3 read of 7): its line, its count and its read_some give AIO_ECLOSED, the transport untouched
+    "stream-closed-under-growing-transport": program([act("write", 0, 6), cmd("step"), act("close_under", 0, 0),
+                                                      cmd("next"), cmd("settle")],
+                                                     [task(exactly(0, 3, 8, 5), op("sleep", 0, d(1)),
+                                                           op("read_line", 0, d(5)), exactly(0, 2, 8, 5),
+                                                           op("read_some", 0, d(5)))], flags=GROW | OWN | 3 << 5),
     # several rounds of a program on two connections
     "rounds-on-two-connections": program(tasks=[task(recv(0, 4, 10), op("send_all", arg(1, lambda a: not a & 4 and (a >> 3) % 16 + 1 == 4), d(10)), reps=3),
                                                 task(op("write", 0, 1), op("drain", 1, 0), op("sleep", 0, d(1)),

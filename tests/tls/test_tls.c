@@ -583,6 +583,34 @@ static aio_status corrupted_client(aio_task *t) {
 }
 static void test_tls_corrupted_record(void) { pair_run(corrupting_server, corrupted_client); }
 
+/* A peer that answers the hello in plain text (a plain HTTP server on the
+ * port: "HTTP/1.1 400 Bad Request") and keeps the connection open: the
+ * handshake fails at once with AIO_ETLS and the engine's reason, never
+ * waiting out its deadline. */
+#define HTTP_400 "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+static aio_status http_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+    AIO_RECV(t, p->rc, p->fd, p->buf, sizeof p->buf, AIO_SEC(5)); /* (the hello) */
+    CHECK(p->rc > 0);
+    AIO_SEND_ALL(t, p->rc, p->fd, HTTP_400, sizeof HTTP_400 - 1, AIO_SEC(5));
+    CHECK_EQ(p->rc, AIO_OK);
+    AIO_SLEEP(t, AIO_SEC(10));
+    AIO_END(t);
+}
+static aio_status http_answered_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_HANDSHAKE(t, p, "localhost", AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_ETLS);
+    CHECK_EQ(p->hs_at, 0);
+    CONTAINS(aio_tls_error(&p->tls), NOT_A_RECORD);
+    WRITE_GIVES(t, p, "x\n", AIO_ETLS);
+    AIO_END(t);
+}
+static void test_tls_plain_answer(void) { pair_run(http_server, http_answered_client); }
+
 
 /* --------------------------------------------------------------- misuse */
 
@@ -1024,7 +1052,8 @@ static aio_status reader_first_client(aio_task *t) {
 static void test_tls_handshake_while_reading(void) { pair_run(lines_server, reader_first_client); }
 
 /* The socket closed (aio_close, by another task) while a handshake waits
- * on it: the handshake ends then with AIO_ECLOSED, and says so. */
+ * on it: the handshake ends then with AIO_ECLOSED, and says so; the
+ * stream's reads and the shutdown give AIO_ECLOSED after. */
 static aio_status closer(aio_task *t) {
     bulk_t *b = AIO_CONTAINER(t, bulk_t, task);
     AIO_BEGIN(t);
@@ -1042,6 +1071,8 @@ static aio_status closed_under_client(aio_task *t) {
     CHECK_EQ(p->hs, AIO_ECLOSED);
     CHECK_EQ(p->hs_at, 100);
     CHECK_STR(aio_tls_error(&p->tls), "the socket was closed during the handshake");
+    READ_LINE_GIVES(t, p, AIO_ECLOSED); /* (and its stream is gone with it) */
+    SHUTDOWN_GIVES(t, p, AIO_ECLOSED);
     AIO_AWAIT(t, p->rc, &W.cwriter.task);
     AIO_END(t);
 }
@@ -1103,8 +1134,10 @@ static void test_tls_system_trust_store(void) { refused("server", "", UNKNOWN_CA
 
 /* A cancellation already due when a handshake or a shutdown starts (the
  * task cancelled itself): the await raises it before it touches the
- * session, which says nothing (W.variant 0: the handshake; 1: the
- * shutdown, after a handshake). */
+ * socket, and the session is unusable, saying so (W.variant 0: the
+ * handshake; 1: the shutdown, after a handshake). The same cut in each of
+ * them, and by a deadline passed, with what the stream does after:
+ * test_tls_first_step_cut. */
 static aio_status precancelled_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
@@ -1122,7 +1155,8 @@ static aio_status precancelled_client(aio_task *t) {
     CHECK(0); /* (never reached) */
     AIO_FINALLY(t);
     CHECK_EQ(AIO_STATUS(t), AIO_ECANCELED);
-    CHECK_STR(aio_tls_error(&p->tls), "");
+    CHECK_STR(aio_tls_error(&p->tls), W.variant == 1 ? "the shutdown was cancelled: the session cannot be used"
+                                                     : "the handshake was cancelled: the session cannot be used");
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
@@ -1156,6 +1190,18 @@ static aio_status draining_client(aio_task *t) {
     READ_LINE_GIVES(t, p, 0);
     AIO_END(t);
 }
+/* A handshake, a shutdown and AIO_TLS_CONNECT cut at their first step, by
+ * a deadline passed and by a cancel pending (tls_cases.h): the stream is
+ * never plain after a handshake was begun on it, every later call gives
+ * AIO_ETLS, and a connect cut so made nothing. */
+static void test_tls_first_step_cut(void) { first_step_cut_runs(); }
+
+/* A socket closed under a session (aio_close), while a read waits in it
+ * and while it is idle, its number then taken by a new socket: every later
+ * read, write and shutdown AIO_ECLOSED, nothing of the new socket's read
+ * (tls_cases.h). */
+static void test_tls_socket_closed_under(void) { socket_closed_runs(); }
+
 static void test_tls_shutdown_drops_what_comes_first(void) { pair_run(chatty_server, draining_client); }
 
 /* A shutdown that meets the peer's close without close_notify:
@@ -1544,6 +1590,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_handshake_outer_deadline),
     TEST_ENTRY(test_tls_handshake_zero_deadline),
     TEST_ENTRY(test_tls_corrupted_record),
+    TEST_ENTRY(test_tls_plain_answer),
     TEST_ENTRY(test_tls_misuse_raises),
     TEST_ENTRY(test_tls_handshake_while_reading),
     TEST_ENTRY(test_tls_socket_closed_in_handshake),
@@ -1551,6 +1598,8 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_server_name_too_long),
     TEST_ENTRY(test_tls_system_trust_store),
     TEST_ENTRY(test_tls_cancelled_before),
+    TEST_ENTRY(test_tls_first_step_cut),
+    TEST_ENTRY(test_tls_socket_closed_under),
     TEST_ENTRY(test_tls_shutdown_drops_what_comes_first),
     TEST_ENTRY(test_tls_shutdown_meets_truncation),
     TEST_ENTRY(test_tls_busy_session),

@@ -192,6 +192,15 @@ static aio_status idle_server(aio_task *t) {
 }
 static void test_engine_write_cut(void) { pair_run(idle_server, cut_write_client); }
 
+/* A handshake, a shutdown and AIO_TLS_CONNECT cut at their first step, by
+ * a deadline passed and by a cancel pending: the stream never plain again,
+ * every later call AIO_ETLS (tls_cases.h). */
+static void test_engine_first_step_cut(void) { first_step_cut_runs(); }
+
+/* A socket closed under a session, its number taken by a new socket: every
+ * later call AIO_ECLOSED, nothing of the new socket's read (tls_cases.h). */
+static void test_engine_socket_closed_under(void) { socket_closed_runs(); }
+
 /* A shutdown against a peer that never answers: cut at its deadline, and
  * at its default deadline, 30 s (tls_cases.h). */
 static void test_engine_shutdown_deadline(void) {
@@ -581,6 +590,8 @@ static const test_case tls_engine_tests[] = {
     TEST_ENTRY(test_engine_read_cancelled_inside_a_record),
     TEST_ENTRY(test_engine_write_cut),
     TEST_ENTRY(test_engine_shutdown_deadline),
+    TEST_ENTRY(test_engine_first_step_cut),
+    TEST_ENTRY(test_engine_socket_closed_under),
     TEST_ENTRY(test_engine_truncated),
     TEST_ENTRY(test_engine_starttls),
     TEST_ENTRY(test_engine_starttls_no_memory),

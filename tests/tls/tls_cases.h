@@ -6,9 +6,10 @@
  * connection's set-up, the run of a server task and a client task on one
  * loop of the virtual clock, and the tasks of the shared cases (lines both
  * ways and each side's shutdown, a handshake cut by its deadline, a
- * shutdown against a silent peer, a write cut with a record half sent, a
- * peer that closes without close_notify, a growing stream at the edge of
- * its shrink). Each file states what differs:
+ * handshake, a shutdown and a connect cut at their first step, a socket
+ * closed under a session, a shutdown against a silent peer, a write cut
+ * with a record half sent, a peer that closes without close_notify, a
+ * growing stream at the edge of its shrink). Each file states what differs:
  *
  *   TLS_PEER_MORE          its own fields of peer_t (may be empty)
  *   TLS_WORLD_MORE         its own fields of W (may be empty)
@@ -67,6 +68,7 @@ static struct {
     int sv[2];                /* a socket pair instead of a listener (sv[0] the server's) */
     const char *name;         /* the name the file's clients give (NULL: its default) */
     size_t bulk;              /* what the bulk tests send each way (BIG) */
+    int step, cut;            /* a first step cut (first_cut_client): which, and how */
     /* the run */
     aio_task main, canceller;
     aio_tls_config scfg, ccfg;
@@ -354,6 +356,181 @@ static aio_status cut_write_client(aio_task *t) {
     AIO_TLS_SHUTDOWN(t, p->rc, &p->tls, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_ETLS);
     AIO_END(t);
+}
+
+/* ---------------------------------------------------- a first step cut */
+
+/* A server whose client's session ends without close_notify, nor any data
+ * (a reset where the client closed with the server's tickets unread). */
+static aio_status abandoned_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_OK(t, p);
+    AIO_READ_LINE(t, p->rc, &p->st, AIO_SEC(5));
+    CHECK(p->rc == AIO_ETRUNCATED || p->rc == AIO_ECONNRESET);
+    AIO_END(t);
+}
+
+/* A step cut at once, before it touched the socket: by a deadline that has
+ * passed (an outer block of 0: W.cut 1) or by a cancel pending (asked by
+ * the task itself: W.cut 2). The step (W.step) is the handshake (0), the
+ * shutdown after a handshake (1) or AIO_TLS_CONNECT (2), run in a task of
+ * the client's, which then finds the session unusable and the stream never
+ * plain: every read and write AIO_ETLS, a shutdown the same at once,
+ * aio_tls_error saying which step was cut. The server reads its socket as
+ * it comes: after the handshake's cut, nothing at all (not the line the
+ * client then tries to write, in clear or not; and the plain bytes its
+ * stream held are not read as the session's); after the shutdown's, no
+ * close_notify; and after the connect's, no connection. */
+static struct {
+    aio_task task;
+    peer_t *p;
+    aio_timeout scope;
+} first;
+static aio_status first_step_task(aio_task *t) {
+    peer_t *p = first.p;
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &first.scope, W.cut == 1 ? 0 : AIO_SEC(5)) {
+        if (W.cut == 2) CHECK_EQ(aio_cancel(t), 1);
+        if (W.step == 0)
+            AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, TLS_SERVER_NAME, AIO_SEC(5));
+        else if (W.step == 1)
+            AIO_TLS_SHUTDOWN(t, p->end, &p->tls, AIO_SEC(5));
+        else
+            AIO_TLS_CONNECT(t, p->fd, &p->tls, &p->st, "127.0.0.1", W.port, AIO_SEC(5));
+        CHECK(0); /* (never reached) */
+    }
+    AIO_RETURN(t, aio_timeout_status(&first.scope));
+    AIO_END(t);
+}
+static aio_status first_cut_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    if (W.step == 0) {
+        AIO_ACCEPT(t, p->fd, W.lfd, AIO_SEC(5));
+        AIO_SEND_ALL(t, p->rc, p->fd, "ready\nmore\n", 11, AIO_SEC(5));
+        CHECK_EQ(p->rc, AIO_OK);
+        for (p->n = 0;; p->n += (size_t)p->rc) {
+            AIO_RECV(t, p->rc, p->fd, p->buf, sizeof p->buf, AIO_SEC(5));
+            if (p->rc <= 0) break;
+        }
+        CHECK_EQ(p->rc, 0);
+        CHECK_EQ(p->n, 0);
+    } else { /* the connect's: no connection comes (the shutdown's server: abandoned_server) */
+        AIO_ACCEPT(t, p->rc, W.lfd, AIO_SEC(1));
+        CHECK_EQ(p->rc, AIO_ETIMEDOUT);
+    }
+    AIO_END(t);
+}
+static aio_status first_cut_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    if (W.step == 0) { /* a plain line first; the next one stays buffered */
+        AIO_TCP_CONNECT(t, p->fd, "127.0.0.1", W.port, AIO_SEC(5));
+        peer_setup(p, &W.ccfg);
+        READ_LINE_IS(t, p, "ready\n");
+        CHECK_EQ(aio_stream_buffered(&p->st), 5);
+    } else if (W.step == 1) {
+        CONNECT_OK(t, p, TLS_SERVER_NAME);
+    } else {
+        CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    }
+    first.p = p;
+    CHECK_EQ(aio_spawn(&first.task, first_step_task), AIO_OK);
+    AIO_AWAIT(t, p->rc, &first.task);
+    CHECK_EQ(p->rc, W.cut == 1 ? AIO_ETIMEDOUT : AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 0);
+    CHECK_STR(aio_tls_error(&p->tls), W.step == 0   ? "the handshake was cancelled: the session cannot be used"
+                                      : W.step == 1 ? "the shutdown was cancelled: the session cannot be used"
+                                                    : "the connect was cancelled: the session cannot be used");
+    if (W.step == 2) { /* nothing made: no socket, no stream */
+        CHECK_EQ(p->fd, -1);
+        CHECK(p->st.buf == NULL);
+    } else {
+        READ_LINE_GIVES(t, p, AIO_ETLS);
+        WRITE_GIVES(t, p, "secret\n", AIO_ETLS);
+        CHECK_EQ(aio_stream_buffered(&p->st), 0);
+    }
+    SHUTDOWN_GIVES(t, p, AIO_ETLS);
+    if (p->fd >= 0) PEER_DROP(p);
+    AIO_END(t);
+}
+/* Each step, cut each way. */
+static void first_step_cut_runs(void) {
+    int step, cut;
+    for (step = 0; step < 3; step++)
+        for (cut = 1; cut <= 2; cut++) {
+            W.step = step;
+            W.cut = cut;
+            pair_run(step == 1 ? abandoned_server : first_cut_server, first_cut_client);
+        }
+}
+
+/* ------------------------------------------ a socket closed under it */
+
+/* A TLS stream whose socket is closed under it (aio_close) while a read
+ * waits in it (W.step 0) or while it is idle (1): the read ends with
+ * AIO_ECLOSED, and so does every later read, write and shutdown, also once
+ * a new socket has the number (a socket pair made at once takes it: the
+ * lowest numbers free): nothing of the new socket's is read, nothing sent
+ * on it, and the session says its socket was closed; a new session's
+ * handshake on the stream is refused the same way. */
+static struct {
+    aio_task task;
+    peer_t *p;
+    aio_status rc;
+} waiting;
+static aio_status waiting_reader(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_LINE(t, waiting.rc, &waiting.p->st, AIO_SEC(5));
+    AIO_END(t);
+}
+static aio_status socket_gone_client(aio_task *t) {
+    static int pair[2];
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_OK(t, p, TLS_SERVER_NAME);
+    waiting.p = p;
+    if (W.step == 0) CHECK_EQ(aio_spawn(&waiting.task, waiting_reader), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    p->i = p->fd;
+    CHECK_EQ(aio_close(p->fd), AIO_OK);
+    p->fd = -1;
+    if (W.step == 0) {
+        AIO_AWAIT(t, p->rc, &waiting.task);
+        CHECK_EQ(waiting.rc, AIO_ECLOSED);
+    }
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+    CHECK(pair[0] == p->i || pair[1] == p->i);
+    if (pair[1] == p->i) {
+        pair[1] = pair[0];
+        pair[0] = p->i;
+    }
+    p->fd = pair[0]; /* (pair_loop closes it) */
+    CHECK_EQ(send(pair[1], "plain\n", 6, 0), 6);
+    test_last_debug[0] = '\0'; /* (the refusals' messages to come: each says so) */
+    READ_LINE_GIVES(t, p, AIO_ECLOSED);
+    WRITE_GIVES(t, p, "secret\n", AIO_ECLOSED);
+    SHUTDOWN_GIVES(t, p, AIO_ECLOSED);
+    CHECK_STR(aio_tls_error(&p->tls), "the socket was closed under the session");
+    READ_LINE_GIVES(t, p, AIO_ECLOSED);
+    CHECK_EQ(recv(pair[0], p->buf, sizeof p->buf, MSG_DONTWAIT), 6); /* (the new socket's bytes, still there) */
+    CHECK_EQ(recv(pair[1], p->buf, sizeof p->buf, MSG_DONTWAIT), -1); /* (and nothing sent to its peer) */
+    CHECK_EQ(close(pair[1]), 0);
+    CHECK_EQ(aio_tls_free(&p->tls), AIO_OK); /* a new session on the stream: refused at once */
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_HANDSHAKE(t, p->hs, &p->tls, &p->st, TLS_SERVER_NAME, AIO_SEC(5));
+    CHECK_EQ(p->hs, AIO_ECLOSED);
+    CHECK_STR(aio_tls_error(&p->tls), "the socket was closed before the handshake");
+    READ_LINE_GIVES(t, p, AIO_ECLOSED);
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+static void socket_closed_runs(void) {
+    W.step = 0;
+    pair_run(abandoned_server, socket_gone_client);
+    W.step = 1;
+    pair_run(abandoned_server, socket_gone_client);
 }
 
 /* ---------------------------------------------------------------- bulk */

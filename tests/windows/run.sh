@@ -337,7 +337,8 @@ fi
 # Python ssl servers of tests/windows/tls_peer.py on 127.0.0.1, with the
 # certificates tests/tls/certs.sh makes at run time (tests/windows/tls_schannel.c
 # says the cases: handshakes, refusals with their reasons, a handshake's and a
-# read's deadline, 4 MiB echoed, the shutdown, a peer that cuts)
+# read's deadline, a peer that answers in plain HTTP, 4 MiB echoed, the
+# shutdown, a peer that cuts)
 if [ ! -x $WINE ]; then
     echo "[windows] skipped: wine is missing ($WINE): the SChannel test cannot run"
 elif ! command -v openssl >/dev/null 2>&1; then

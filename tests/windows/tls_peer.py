@@ -5,13 +5,15 @@ makes.
 
     python3 tests/windows/tls_peer.py CERTDIR [--lifetime S]
 
-It prints one line, "GOOD EXPIRED TLS12 SILENT BIG", the ports of three
+It prints one line, "GOOD EXPIRED TLS12 SILENT BIG PLAIN", the ports of three
 servers: one with server.pem (localhost, 127.0.0.1), one with expired.pem,
 and one with server.pem that speaks TLS 1.2 at most; of a listener that
-accepts and says nothing (a handshake that never ends); and of a server
+accepts and says nothing (a handshake that never ends); of a server
 whose certificate is long, 1,500 more names (about 33 KB: its handshake
 message spans three records), which it makes in CERTDIR with the openssl
-command and the CA there. Each echoes what it reads until the
+command and the CA there; and of a plain HTTP server, which answers the
+client's hello with "HTTP/1.1 400 Bad Request" and keeps the connection
+open. Each echoes what it reads until the
 client's close_notify, then sends its own (unwrap). A read of exactly
 b"CUT\\n" makes it close the socket without close_notify, b"SNI?\\n" tells the
 name the client sent (SNI) in a line, "sni NAME" ("sni none"), and b"PAUSE\\n" makes it
@@ -75,6 +77,19 @@ def hold(listener):
         held.append(listener.accept()[0])
 
 
+def answer_plain(listener):
+    held = []  # (kept open: only the bytes say that this is not TLS)
+    while True:
+        raw = listener.accept()[0]
+        try:
+            raw.recv(4096)  # the client's hello
+            raw.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n"
+                        b"Bad Request")
+        except OSError:
+            pass
+        held.append(raw)
+
+
 def serve(listener, ctx):
     while True:
         raw, _ = listener.accept()
@@ -105,6 +120,11 @@ def main():
     silent.listen(16)
     ports.insert(3, silent.getsockname()[1])
     threading.Thread(target=hold, args=(silent,), daemon=True).start()
+    plain = socket.socket()
+    plain.bind(("127.0.0.1", 0))
+    plain.listen(16)
+    ports.append(plain.getsockname()[1])
+    threading.Thread(target=answer_plain, args=(plain,), daemon=True).start()
     print(" ".join(str(p) for p in ports), flush=True)
     threading.Event().wait()
 

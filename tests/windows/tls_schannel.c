@@ -5,8 +5,8 @@
  * certificates tests/tls/certs.sh makes at run time. tests/windows/run.sh
  * runs it:
  *
- *     python3 tests/windows/tls_peer.py CERTDIR      # prints GOOD EXPIRED TLS12 SILENT BIG
- *     wine tls_schannel.exe GOOD EXPIRED TLS12 SILENT BIG CERTDIR
+ *     python3 tests/windows/tls_peer.py CERTDIR      # prints GOOD EXPIRED TLS12 SILENT BIG PLAIN
+ *     wine tls_schannel.exe GOOD EXPIRED TLS12 SILENT BIG PLAIN CERTDIR
  *
  * The cases: a handshake through AIO_TLS_CONNECT ("localhost": verified
  * against ca.pem), lines echoed, the name sent (SNI), AIO_TLS_SHUTDOWN (our close_notify and the
@@ -15,7 +15,9 @@
  * against the certificate's (and another refused); a wrong name, an unknown
  * CA (another CA's file, and the system's store) and an expired certificate
  * refused with AIO_ECERT and their reasons; AIO_TLS_NO_VERIFY against the
- * expired one; a handshake's deadline (1 s, a peer that never answers); 4 MiB echoed while it is written (a writer task and a
+ * expired one; a handshake's deadline (1 s, a peer that never answers); a
+ * peer that answers the hello in plain HTTP (AIO_ETLS at once, not at the
+ * deadline); 4 MiB echoed while it is written (a writer task and a
  * reader on one stream: records split across socket reads, writes held on
  * a full socket while the peer pauses); a read whose deadline fires (1 s: the session goes on
  * after it); a peer that closes without close_notify (AIO_ETRUNCATED); and
@@ -196,11 +198,11 @@ int main(int argc, char **argv) {
     static client_t c;
     static aio_tls_config trusted, other, system_store, no_verify, refused;
     char path[600], other_path[600];
-    int good, expired, tls12, silent, big;
+    int good, expired, tls12, silent, big, plain;
     aio_status rc;
-    if (argc < 7) {
-        (void)fprintf(stderr, "usage: %s GOOD EXPIRED TLS12 SILENT BIG CERTDIR (tests/windows/tls_peer.py's ports)\n",
-                      argv[0]);
+    if (argc < 8) {
+        (void)fprintf(stderr, "usage: %s GOOD EXPIRED TLS12 SILENT BIG PLAIN CERTDIR (tests/windows/tls_peer.py's "
+                      "ports)\n", argv[0]);
         return 2;
     }
     good = (int)strtol(argv[1], NULL, 10);
@@ -208,8 +210,9 @@ int main(int argc, char **argv) {
     tls12 = (int)strtol(argv[3], NULL, 10);
     silent = (int)strtol(argv[4], NULL, 10);
     big = (int)strtol(argv[5], NULL, 10);
-    (void)snprintf(path, sizeof path, "%s/ca.pem", argv[6]);
-    (void)snprintf(other_path, sizeof other_path, "%s/other-ca.pem", argv[6]);
+    plain = (int)strtol(argv[6], NULL, 10);
+    (void)snprintf(path, sizeof path, "%s/ca.pem", argv[7]);
+    (void)snprintf(other_path, sizeof other_path, "%s/other-ca.pem", argv[7]);
     trusted.ca_file = path;
     other.ca_file = other_path;
     no_verify.flags = AIO_TLS_NO_VERIFY;
@@ -267,6 +270,14 @@ int main(int argc, char **argv) {
           c.hs == AIO_ETIMEDOUT && c.waited >= AIO_MS(900) && c.waited < AIO_SEC(10) &&
               strstr(c.error, "timed out") != NULL,
           detail);
+    memset(&c, 0, sizeof c);
+    c.deadline = AIO_SEC(20);
+    rc = run_with(&c, &trusted, "localhost", plain, HANDSHAKE_ONLY);
+    (void)snprintf(detail + strlen(say(&c, rc)), 64, ", the handshake waited %.3f s", aio_to_seconds(c.waited));
+    check("a peer that answers the hello in plain text (HTTP/1.1 400): AIO_ETLS at once, not at the deadline (20 s), "
+          "and says why",
+          c.hs == AIO_ETLS && c.waited < AIO_SEC(5) && strstr(c.error, "not TLS (they begin \"HTTP/1.1 400") != NULL,
+          detail);
     rc = run(&c, &trusted, NULL, good, BIG_ECHO);
     (void)snprintf(detail + strlen(say(&c, rc)), 64, ", got %u bytes, %d wrong, writer %d", (unsigned)c.got, c.wrong,
                    c.written);
@@ -291,12 +302,12 @@ int main(int argc, char **argv) {
     check("a server's configuration: AIO_EINVAL, and why", rc == AIO_EINVAL &&
           strstr(aio_tls_config_error(&refused), "AIO_TLS_SERVER") != NULL, aio_tls_config_error(&refused));
     memset(&refused, 0, sizeof refused);
-    refused.ca_dir = argv[6];
+    refused.ca_dir = argv[7];
     rc = aio_tls_config_load(&refused);
     check("ca_dir: AIO_EINVAL, and why", rc == AIO_EINVAL && strstr(aio_tls_config_error(&refused), "ca_dir") != NULL,
           aio_tls_config_error(&refused));
     memset(&refused, 0, sizeof refused);
-    refused.ca_file = argv[6]; /* (a directory: not a PEM file) */
+    refused.ca_file = argv[7]; /* (a directory: not a PEM file) */
     rc = aio_tls_config_load(&refused);
     check("a ca_file that is not a PEM file: AIO_ETLS, and why", rc == AIO_ETLS &&
           strstr(aio_tls_config_error(&refused), "cannot load the trusted CAs") != NULL,
