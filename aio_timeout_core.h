@@ -1033,7 +1033,9 @@ AIO_API size_t aio_bytes_sent(const aio_task *t);
  * of the buffer, or with a growing buffer to another block), so keep no
  * pointer into the buffer across a read. A read that times out, is cancelled or fails has
  * taken nothing: what arrived stays buffered for the next one. A write
- * returns once the transport took every byte (write() then drain()).
+ * returns once the transport took every byte (write() then drain()). A
+ * stream whose socket was closed (aio_close) reads and writes no more:
+ * AIO_ECLOSED, even once another socket has the number.
  * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
 #if SIZE_MAX > 0xFFFFFFFFu
 typedef uint32_t aio__offset; /* (a buffer holds at most INT_MAX bytes: 32 bits */
@@ -1069,8 +1071,9 @@ typedef struct aio_stream {
     aio__offset last;  /* where the bytes the last read gave begin */
     aio__offset scanned; /* how far from head a separator is known to be absent */
     uint8_t kind;
-    uint8_t eof;       /* the peer ended the stream */
+    uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
+    uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
@@ -1152,11 +1155,12 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * zeroed), kept for the next connection, and freed when the server has
  * closed (hosted builds). The handler gets the connected socket in
  * conn.fd; the server closes it when the handler ends, however it ends
- * (the handler must not close it). The one too many (`limit` connections
- * live) is accepted and closed at once, after the message given to
- * aio_server_refuse, if any (asyncio has no limit). A failed accept never
- * stops the server: a connection gone before its accept is skipped, a
- * listener out of descriptors (EMFILE, ENFILE) waits
+ * (returned, failed, cancelled, or cancelled before its first step: its
+ * body then never runs); the handler must not close it. The one too many
+ * (`limit` connections live) is accepted and closed at once, after the
+ * message given to aio_server_refuse, if any (asyncio has no limit). A
+ * failed accept never stops the server: a connection gone before its
+ * accept is skipped, a listener out of descriptors (EMFILE, ENFILE) waits
  * AIO_ACCEPT_RETRY_DELAY (1 s, asyncio's) while the loop serves the rest,
  * other errors back off from 1 ms, doubling to 100 ms; only a listener that
  * is not one (AIO_EBADF, AIO_EINVAL) ends it. The listener may be TCP or
@@ -1168,6 +1172,8 @@ typedef struct aio_conn {
     aio_socket fd;      /* the connected socket (the server closes it) */
     aio_server *server;
     uint32_t id;        /* 1, 2, ...: the connections served, in order */
+    int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
+    uint8_t flags;      /* (the library's) */
 } aio_conn;
 struct aio_server {
     aio_task task;             /* the accept loop; ended once closed with no handler left */
@@ -1182,8 +1188,9 @@ struct aio_server {
     void (*refused)(aio_server *srv);
     aio_time backoff, until;   /* the accept's back-off; the grace's end */
     aio_event changed;         /* a handler ended, or a shutdown began */
-    aio_status rc;
+    aio_status rc, failed;     /* an accept's result; the one that ended the accepts */
     uint8_t graced;            /* a shutdown set `until` */
+    aio_timeout shield;        /* a cancelled server's wait for its cancelled handlers */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))
@@ -1215,9 +1222,19 @@ AIO_API aio_status aio_server_close(aio_server *srv);
  * its later reads find the end of the stream (0), its writes fail. How
  * many. */
 AIO_API int aio_server_close_clients(aio_server *srv);
-/* server.abort_clients(): every live handler is cancelled, in connection
- * order; its cleanup runs, then its socket is closed. How many. */
+/* server.abort_clients(): every live handler not cancelled yet is
+ * cancelled, in connection order; its cleanup runs, then its socket is
+ * closed. How many it cancelled (one cancelled already, by an earlier call,
+ * a shutdown, aio_conn_abort or aio_cancel, is left to its cleanup). */
 AIO_API int aio_server_abort_clients(aio_server *srv);
+/* writer.transport.abort() for one connection (a client that stopped
+ * reading, say): it is shut down both ways at once (what its handler has
+ * not sent yet is dropped; the peer reads the end), and its handler is
+ * cancelled: a wait under way ends (AIO_ECANCELED; AIO_ECLOSED inside a
+ * shielded block), its cleanup runs, its calls on the socket fail at once,
+ * then the server closes the socket. 1; 0 if aborted already or ended;
+ * AIO_EINVAL for NULL or a connection no server took. */
+AIO_API int aio_conn_abort(aio_conn *c);
 /* The live connection after `c` in connection order (NULL: the first), or
  * NULL: for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)). */
 AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c);
@@ -6047,11 +6064,19 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
         L->now = deadline;
 }
 
+/* Set by the first stream set up: carries the slots' counts of closes from
+ * a port the loop gives up (aio_loop_set_io) to the next one (from or to
+ * NULL: none), so that a stream over a number closed before the change
+ * still finds it changed. */
+static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+/* And counts a close while the loop has no port (what it carries then). */
+static void (*aio__io_carry_close)(aio_loop *L, int fd);
+
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
 static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__SOCKETS
-    if (!L->io) (void)aio__sysio_start(L);
+    if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
     if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
@@ -6221,6 +6246,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
 #endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
+    if (aio__io_carry) aio__io_carry(L, L->io, io);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) {
@@ -6259,15 +6285,21 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     }
 }
 
-AIO_API void aio_io_forget(aio_socket sock) {
+/* aio_io_forget's work. `reused`: the number may now be another
+ * descriptor's (it was closed), so the slot's count of forgets moves on: a
+ * task woken but not run yet, and a stream set up over the number before,
+ * find it changed. aio_server_close_clients wakes the waiters of sockets it
+ * shuts down and keeps: their numbers are still theirs. */
+static void aio__io_drop(aio_socket sock, int reused) {
     int fd = aio__fd(sock);
     aio_loop *L = aio__loop;
     aio_io *io = L ? L->io : NULL;
     aio_io_slot *s;
     int dir;
+    if (L && !io && reused && aio__io_carry_close) aio__io_carry_close(L, fd);
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
     s = &io->slots[fd];
-    s->closes++; /* (a task woken but not run yet finds it changed) */
+    if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
@@ -6283,6 +6315,7 @@ AIO_API void aio_io_forget(aio_socket sock) {
     s->watched = 0;
     s->dry = 0;
 }
+AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
 
 // >>sockets
 /* ------------------------------------------------- the platform's sockets */
@@ -6892,7 +6925,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
         if (!closed) aio__io_unwatch(t->loop->io, fd, way);
         return AIO_ETIMEDOUT;
     }
-    if (closed) return AIO_ECLOSED;
+    if (closed || (woke & AIO__T_CLOSED)) return AIO_ECLOSED;
     /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
      * slot to move to (aio__rearm): it parks again and reports that */
     if (!woke) return aio__io_park(t, f, t->await.io.dir, 1, AIO__IO_NAME(op));
@@ -6916,6 +6949,99 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
  * in it. (Its own
  * functions: the other awaits' paths do not test for it.) */
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
+
+/* A stream is over the socket it was set up on, not over a number: a
+ * socket closed under it (aio_close, aio_io_forget) may give its number to
+ * the next one made. A close counts in the number's slot of the loop's port
+ * (`closes`, never 0 once counted), and while the loop has no port (none
+ * started yet, or detached by aio_loop_set_io) in what the loop keeps for
+ * the next one (aio__stream_kept). The stream notes that count when set up
+ * (on the running loop, else the last one made) and every read and write
+ * compares, making the slot or the kept entry if need be: a count moved on
+ * is a socket gone, and the stream refuses for good (AIO_ECLOSED, as a wait
+ * it was in gave), in s->eof's second bit. A count of 0 where the stream
+ * noted another is a loop's that knows nothing before (a stream made on
+ * another loop): it is noted again. */
+#define AIO__STREAM_GONE 2
+
+/* What the loop keeps while it has no port: the counts of the first
+ * AIO__STREAM_KEPT numbers (the rest are forgotten), given to the port it
+ * starts next (aio__io_carry); the same carries the counts from a port
+ * given up to the next one at once, with a slot for every number the old
+ * one had (a close counts only where there is one). */
+#define AIO__STREAM_KEPT 1024
+static AIO_THREAD_LOCAL struct {
+    const aio_loop *loop; /* (NULL: nothing kept) */
+    uint32_t n;           /* numbers [0, n) kept */
+    uint8_t closes[AIO__STREAM_KEPT];
+} aio__stream_kept;
+
+/* Where L counts the closes of number fd, made if need be (NULL: nowhere:
+ * no loop, no socket, beyond a port's fixed slots or the kept numbers). */
+static uint8_t *aio__stream_count(aio_loop *L, int fd) {
+    aio_io *io = L ? L->io : NULL;
+    if (!L || fd < 0) return NULL;
+    if (io) {
+        if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
+        return &io->slots[fd].closes;
+    }
+    if (fd >= AIO__STREAM_KEPT) return NULL;
+    if (aio__stream_kept.loop != L) {
+        aio__stream_kept.loop = L;
+        aio__stream_kept.n = 0;
+    }
+    if ((uint32_t)fd >= aio__stream_kept.n) {
+        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, (size_t)fd + 1 - aio__stream_kept.n);
+        aio__stream_kept.n = (uint32_t)fd + 1;
+    }
+    return &aio__stream_kept.closes[fd];
+}
+static uint8_t aio__stream_closes(aio_socket fd) {
+    const uint8_t *count = aio__stream_count(aio__loop, aio__fd(fd));
+    return count ? *count : 0;
+}
+
+/* Port `to` made to hold numbers [0, n) if it can: how many it holds. */
+static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
+    if (n > to->nslots && to->grow) (void)to->grow(to, (int)n - 1); /* (failing, the rest are forgotten) */
+    return n < to->nslots ? n : to->nslots;
+}
+/* aio__io_carry: the counts from port `from` (NULL: what L keeps) to port
+ * `to` (NULL: kept). */
+static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
+    uint32_t i, n;
+    if (from && to) {
+        n = aio__stream_room(to, from->nslots);
+        for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;
+    } else if (from) {
+        aio__stream_kept.loop = L;
+        aio__stream_kept.n = from->nslots < AIO__STREAM_KEPT ? from->nslots : AIO__STREAM_KEPT;
+        for (i = 0; i < aio__stream_kept.n; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
+    } else if (to && aio__stream_kept.loop == L) {
+        n = aio__stream_room(to, aio__stream_kept.n);
+        for (i = 0; i < n; i++) to->slots[i].closes = aio__stream_kept.closes[i];
+        aio__stream_kept.loop = NULL;
+    }
+}
+/* aio__io_carry_close: a close while L has no port, counted in what it keeps. */
+static void aio__stream_carry_close(aio_loop *L, int fd) {
+    uint8_t *closes = aio__stream_kept.closes;
+    if (aio__stream_kept.loop == L && fd >= 0 && (uint32_t)fd < aio__stream_kept.n && !++closes[fd]) closes[fd] = 1;
+}
+
+static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+    if (!(s->eof & AIO__STREAM_GONE)) {
+        const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
+        if (!count || *count == s->closes) return AIO_OK;
+        if (!*count) { /* (a loop's that knows nothing before) */
+            s->closes = 0;
+            return AIO_OK;
+        }
+        s->eof |= AIO__STREAM_GONE;
+    }
+    return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
+                       AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
+}
 
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
  * allocator: its starting size, its limit and its count of quiet receives
@@ -7151,6 +7277,8 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "a stream's read");
+    if (rc < 0) return rc;
     if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
     s->kind = (uint8_t)kind;
     s->sep = sep;
@@ -7186,6 +7314,8 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     t->await.io.dir = 1;
     t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
+    if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
     aio__set_until(t, until);
     rc = aio__stream_send(t, f, s, buf, len);
@@ -7220,6 +7350,9 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->fd = fd;
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
+    s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -7245,6 +7378,9 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
+    s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }
@@ -8019,6 +8155,10 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
 }
 AIO_API int aio_server_abort_clients(aio_server *srv) {
     (void)srv;
+    return AIO__NO_SERVER;
+}
+AIO_API int aio_conn_abort(aio_conn *c) {
+    (void)c;
     return AIO__NO_SERVER;
 }
 AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {

@@ -118,11 +118,19 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
         L->now = deadline;
 }
 
+/* Set by the first stream set up: carries the slots' counts of closes from
+ * a port the loop gives up (aio_loop_set_io) to the next one (from or to
+ * NULL: none), so that a stream over a number closed before the change
+ * still finds it changed. */
+static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+/* And counts a close while the loop has no port (what it carries then). */
+static void (*aio__io_carry_close)(aio_loop *L, int fd);
+
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
 static aio_io *aio__io_of(aio_loop *L) {
 #ifdef AIO__SOCKETS
-    if (!L->io) (void)aio__sysio_start(L);
+    if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
     if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
@@ -292,6 +300,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
 #endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
+    if (aio__io_carry) aio__io_carry(L, L->io, io);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) {
@@ -330,15 +339,21 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     }
 }
 
-AIO_API void aio_io_forget(aio_socket sock) {
+/* aio_io_forget's work. `reused`: the number may now be another
+ * descriptor's (it was closed), so the slot's count of forgets moves on: a
+ * task woken but not run yet, and a stream set up over the number before,
+ * find it changed. aio_server_close_clients wakes the waiters of sockets it
+ * shuts down and keeps: their numbers are still theirs. */
+static void aio__io_drop(aio_socket sock, int reused) {
     int fd = aio__fd(sock);
     aio_loop *L = aio__loop;
     aio_io *io = L ? L->io : NULL;
     aio_io_slot *s;
     int dir;
+    if (L && !io && reused && aio__io_carry_close) aio__io_carry_close(L, fd);
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
     s = &io->slots[fd];
-    s->closes++; /* (a task woken but not run yet finds it changed) */
+    if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
@@ -354,4 +369,5 @@ AIO_API void aio_io_forget(aio_socket sock) {
     s->watched = 0;
     s->dry = 0;
 }
+AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
 

@@ -150,7 +150,9 @@ AIO_API size_t aio_bytes_sent(const aio_task *t);
  * of the buffer, or with a growing buffer to another block), so keep no
  * pointer into the buffer across a read. A read that times out, is cancelled or fails has
  * taken nothing: what arrived stays buffered for the next one. A write
- * returns once the transport took every byte (write() then drain()).
+ * returns once the transport took every byte (write() then drain()). A
+ * stream whose socket was closed (aio_close) reads and writes no more:
+ * AIO_ECLOSED, even once another socket has the number.
  * Treat the fields as the library's, but `fd`. Hosted builds (POSIX, Windows). */
 #if SIZE_MAX > 0xFFFFFFFFu
 typedef uint32_t aio__offset; /* (a buffer holds at most INT_MAX bytes: 32 bits */
@@ -186,8 +188,9 @@ typedef struct aio_stream {
     aio__offset last;  /* where the bytes the last read gave begin */
     aio__offset scanned; /* how far from head a separator is known to be absent */
     uint8_t kind;
-    uint8_t eof;       /* the peer ended the stream */
+    uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
+    uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
@@ -269,11 +272,12 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * zeroed), kept for the next connection, and freed when the server has
  * closed (hosted builds). The handler gets the connected socket in
  * conn.fd; the server closes it when the handler ends, however it ends
- * (the handler must not close it). The one too many (`limit` connections
- * live) is accepted and closed at once, after the message given to
- * aio_server_refuse, if any (asyncio has no limit). A failed accept never
- * stops the server: a connection gone before its accept is skipped, a
- * listener out of descriptors (EMFILE, ENFILE) waits
+ * (returned, failed, cancelled, or cancelled before its first step: its
+ * body then never runs); the handler must not close it. The one too many
+ * (`limit` connections live) is accepted and closed at once, after the
+ * message given to aio_server_refuse, if any (asyncio has no limit). A
+ * failed accept never stops the server: a connection gone before its
+ * accept is skipped, a listener out of descriptors (EMFILE, ENFILE) waits
  * AIO_ACCEPT_RETRY_DELAY (1 s, asyncio's) while the loop serves the rest,
  * other errors back off from 1 ms, doubling to 100 ms; only a listener that
  * is not one (AIO_EBADF, AIO_EINVAL) ends it. The listener may be TCP or
@@ -285,6 +289,8 @@ typedef struct aio_conn {
     aio_socket fd;      /* the connected socket (the server closes it) */
     aio_server *server;
     uint32_t id;        /* 1, 2, ...: the connections served, in order */
+    int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
+    uint8_t flags;      /* (the library's) */
 } aio_conn;
 struct aio_server {
     aio_task task;             /* the accept loop; ended once closed with no handler left */
@@ -299,8 +305,9 @@ struct aio_server {
     void (*refused)(aio_server *srv);
     aio_time backoff, until;   /* the accept's back-off; the grace's end */
     aio_event changed;         /* a handler ended, or a shutdown began */
-    aio_status rc;
+    aio_status rc, failed;     /* an accept's result; the one that ended the accepts */
     uint8_t graced;            /* a shutdown set `until` */
+    aio_timeout shield;        /* a cancelled server's wait for its cancelled handlers */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))
@@ -332,9 +339,19 @@ AIO_API aio_status aio_server_close(aio_server *srv);
  * its later reads find the end of the stream (0), its writes fail. How
  * many. */
 AIO_API int aio_server_close_clients(aio_server *srv);
-/* server.abort_clients(): every live handler is cancelled, in connection
- * order; its cleanup runs, then its socket is closed. How many. */
+/* server.abort_clients(): every live handler not cancelled yet is
+ * cancelled, in connection order; its cleanup runs, then its socket is
+ * closed. How many it cancelled (one cancelled already, by an earlier call,
+ * a shutdown, aio_conn_abort or aio_cancel, is left to its cleanup). */
 AIO_API int aio_server_abort_clients(aio_server *srv);
+/* writer.transport.abort() for one connection (a client that stopped
+ * reading, say): it is shut down both ways at once (what its handler has
+ * not sent yet is dropped; the peer reads the end), and its handler is
+ * cancelled: a wait under way ends (AIO_ECANCELED; AIO_ECLOSED inside a
+ * shielded block), its cleanup runs, its calls on the socket fail at once,
+ * then the server closes the socket. 1; 0 if aborted already or ended;
+ * AIO_EINVAL for NULL or a connection no server took. */
+AIO_API int aio_conn_abort(aio_conn *c);
 /* The live connection after `c` in connection order (NULL: the first), or
  * NULL: for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)). */
 AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c);

@@ -70,6 +70,10 @@ AIO_API int aio_server_abort_clients(aio_server *srv) {
     (void)srv;
     return AIO__NO_SERVER;
 }
+AIO_API int aio_conn_abort(aio_conn *c) {
+    (void)c;
+    return AIO__NO_SERVER;
+}
 AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     (void)srv; (void)grace;
     return AIO__NO_SERVER;

@@ -3,18 +3,21 @@
 
 /* A server is one task of the library (srv->task, the accept loop) and a
  * task per connection, spawned from it over a state the program gave or
- * one allocated for it. Each connection's task runs aio__server_conn, which
- * steps the program's handler and, in the step the handler ends, closes
- * the socket and counts it gone: the handler's cleanup always comes first.
- * A handler cancelled before its first step never runs (the loop finishes
- * it at once): abort_clients closes those itself. The accept loop ends when
+ * one allocated for it. Each connection's task runs aio__server_conn,
+ * which steps the program's handler and, in the step the handler ends,
+ * closes the socket and counts it gone, however it ends: the handler's
+ * cleanup always comes first. The loop is told the task has started, so
+ * that even one cancelled before its first step comes there (its handler
+ * then never runs, as the loop would have had it). The accept loop ends when
  * the listener is closed, then waits for the handlers (cancelling them at
- * a shutdown's grace), gives back the allocated states and ends: its end is
+ * a shutdown's grace, or when the server itself is cancelled: it owns
+ * them), gives back the allocated states and ends: its end is
  * wait_closed's. Nothing here is linked by a program that uses no server;
  * a build without sockets has none of it (each call refuses). */
 
 #ifdef AIO__SOCKETS /* (a build without sockets refuses a server: see >>left-out) */
 enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
+enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2 }; /* a connection's flags: its handler stepped; aio_conn_abort */
 
 /* Connection state i (a fixed one, or one allocated: NULL if not yet). */
 static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
@@ -22,11 +25,37 @@ static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
     return s->made[i];
 }
 
-/* A handler ended (or will never run): its socket closed, one fewer live. */
+/* The count of forgets (aio_close, aio_io_forget) of the slot of c's
+ * socket on its handler's loop, the slot made if need be (and the loop's
+ * wait for descriptors: an accept that did not wait may not have started
+ * it); -1 if there is none for it. A count that moved since the server last
+ * noted it says that the number was closed behind the server: it may be
+ * another socket's by now. */
+static int aio__server_closes(const aio_conn *c) {
+    aio_io *io = aio__io_of(c->task.loop);
+    uint32_t i = (uint32_t)aio__fd(c->fd);
+    if (!io || (i >= io->nslots && (!io->grow || io->grow(io, (int)i) < 0))) return -1;
+    return io->slots[i].closes;
+}
+
+/* A wait under way on c's socket ends (AIO_ECLOSED), the socket still
+ * open: no close is counted, so a stream over it is not taken for one whose
+ * socket is gone (a later read finds the end the shutdown gives). */
+static void aio__server_forget(aio_conn *c) {
+    aio__io_drop(c->fd, 0);
+    c->closes = aio__server_closes(c);
+}
+
+/* A handler ended (or will never run): its socket closed, one fewer live. A
+ * socket the handler closed itself is not closed again: the number may be
+ * another connection's by now. */
 static void aio__server_gone(aio_conn *c) {
     aio_server *s = c->server;
-    if (c->fd == (aio_socket)-1) return; /* (counted gone already) */
-    (void)aio_close(c->fd);
+    if (c->closes < 0 || aio__server_closes(c) == c->closes)
+        (void)aio_close(c->fd);
+    else
+        (void)aio__misuse(AIO_EBADF, "aio_server: a handler closed its own socket (aio_close or aio_io_forget "
+                                     "on conn.fd); the server closes it when the handler ends");
     c->fd = (aio_socket)-1;
     s->live--;
     aio_event_set(&s->changed);
@@ -34,7 +63,14 @@ static void aio__server_gone(aio_conn *c) {
 
 static aio_status aio__server_conn(aio_task *t) {
     aio_conn *c = AIO_CONTAINER(t, aio_conn, task);
-    aio_status rc = c->server->handler(t);
+    aio_status rc;
+    if (!(c->flags & AIO__C_RAN) && (t->flags & AIO__T_CANCEL_REQ)) { /* cancelled before its first step */
+        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
+        rc = AIO_ECANCELED;
+    } else {
+        c->flags |= AIO__C_RAN;
+        rc = c->server->handler(t);
+    }
     if (rc != AIO__SUSPENDED) aio__server_gone(c);
     return rc;
 }
@@ -55,7 +91,7 @@ static aio_conn *aio__server_free(aio_server *s) {
         }
         if (!aio_task_alive(&c->task)) return c;
     }
-    return NULL; /* LCOV_EXCL_LINE: (an aborted handler not yet finished holds its state) */
+    return NULL; /* LCOV_EXCL_LINE: (fewer live than the limit: a state is free) */
 }
 
 /* A connection accepted: its handler spawned, or it is refused. */
@@ -65,8 +101,13 @@ static void aio__server_take(aio_server *s, int fd) {
         c->fd = (aio_socket)fd;
         c->server = s;
         c->id = ++s->served;
+        c->flags = 0;
         s->live++;
-        if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) return;
+        if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
+            c->task.flags |= AIO__T_STARTED; /* (aio__server_conn takes its first step, cancelled or not) */
+            c->closes = aio__server_closes(c);
+            return;
+        }
         s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
     }
     if (s->busy) (void)aio__net_send(fd, s->busy, strlen(s->busy), "aio_server: the refusal");
@@ -74,12 +115,10 @@ static void aio__server_take(aio_server *s, int fd) {
     (void)aio_close(fd);
 }
 
-/* Whether an allocated state's task is still alive. */
-static int aio__server_alive(aio_server *s) {
-    uint32_t i;
-    for (i = 0; i < s->limit; i++)
-        if (s->made[i] && aio_task_alive(&s->made[i]->task)) return 1;
-    return 0;
+/* Whether handler c was cancelled already (by the server, aio_conn_abort,
+ * aio_cancel or aio_run's end): cancelling it again would cut its cleanup. */
+static int aio__server_cancelled(const aio_conn *c) {
+    return (c->task.flags & AIO__T_CANCEL_REQ) || c->task.cancel_epoch != 0;
 }
 
 /* The allocated states given back. */
@@ -112,7 +151,8 @@ static aio_status aio__server_run(aio_task *t) {
         if (s->rc == AIO_ECONNRESET) continue; /* (a connection gone before its accept: the next) */
         if (s->rc == AIO_EBADF || s->rc == AIO_EINVAL) { /* not a listener: serving cannot go on */
             (void)aio_server_close(s);
-            AIO_RAISE(t, s->rc);
+            s->failed = s->rc;
+            break;
         }
         /* LCOV_EXCL_START: a failure that may pass (ENOBUFS, EPERM, EPROTO...) */
         s->backoff = s->backoff ? s->backoff * 2 : AIO_MS(1);
@@ -127,20 +167,24 @@ static aio_status aio__server_run(aio_task *t) {
             s->aborted += (uint32_t)aio_server_abort_clients(s);
             continue;
         }
-        AIO__AWAIT(t, s->rc = aio__r, aio__event_start(t, aio__f, &s->changed, s->graced ? s->until - aio_now() : AIO_NEVER),
+        AIO__AWAIT(t, (void)0, aio__event_start(t, aio__f, &s->changed, s->graced ? s->until - aio_now() : AIO_NEVER),
                    aio__event_poll(t, aio__f, &s->changed), 4u); /* AIO_EVENT_WAIT */
     }
-    AIO_RETURN(t, (aio_status)s->aborted);
+    AIO_RETURN(t, s->failed ? s->failed : (aio_status)s->aborted);
     AIO_FINALLY(t);
     (void)aio_server_close(s);
-    if (s->made && !s->live) { /* (cancelled with handlers live: they keep their states) */
-        while (aio__server_alive(s)) /* an aborted handler that never ran: its turn (AIO_YIELD) */
-            /* LCOV_EXCL_START: (no test aborts a handler as the server ends) */
-            AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f),
-                       AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 5u);
-            /* LCOV_EXCL_STOP */
-        aio__server_release(s);
+    if (s->live) { /* cancelled while serving: its handlers are cancelled too, and waited for */
+        (void)aio_server_abort_clients(s);
+        AIO__SCOPE(t, &s->shield, AIO_NEVER, AIO__ENTER_RELATIVE | AIO__ENTER_SHIELD, 5u) { /* (AIO_SHIELDED:
+                                                         a second cancel does not cut the wait short) */
+            while (s->live) {
+                aio_event_clear(&s->changed);
+                AIO__AWAIT(t, (void)0, aio__event_start(t, aio__f, &s->changed, AIO_NEVER),
+                           aio__event_poll(t, aio__f, &s->changed), 6u); /* AIO_EVENT_WAIT */
+            }
+        }
     }
+    if (s->made) aio__server_release(s); /* (none live by now: the states are free) */
     AIO_END(t);
 }
 
@@ -181,7 +225,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
         (void)aio_close(listener);
         return aio__misuse(AIO_EBUSY, "aio_server_start: the server is serving already");
     }
-    if (!srv->states && !srv->made) {
+    if (!srv->states) { /* (none made: a server gives them back as it ends, or fails to start) */
         srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
         if (!srv->made) { /* out of memory */
             (void)aio_close(listener);
@@ -191,10 +235,12 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     srv->listener = listener;
     srv->graced = 0;
     srv->aborted = 0;
+    srv->failed = 0;
     rc = aio_spawn(&srv->task, aio__server_run);
     if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
         (void)aio_close(listener);
+        if (srv->made) aio__server_release(srv);
     }
     return rc;
 }
@@ -237,7 +283,7 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
     for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
         (void)aio__net_shutdown(aio__fd(c->fd));
-        aio_io_forget(c->fd); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
+        aio__server_forget(c); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
         n++;
     }
     return n;
@@ -245,16 +291,25 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
 
 AIO_API int aio_server_abort_clients(aio_server *srv) {
     aio_conn *c;
-    aio_conn *next;
     int n = 0;
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_abort_clients: the server is NULL");
-    for (c = aio_server_next(srv, NULL); c; c = next) {
-        next = aio_server_next(srv, c);
+    for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
+        if (aio__server_cancelled(c)) continue; /* (told already: its cleanup runs) */
         (void)aio_cancel(&c->task);
-        if (!(c->task.flags & AIO__T_STARTED)) aio__server_gone(c); /* (its body will never run) */
         n++;
     }
     return n;
+}
+
+AIO_API int aio_conn_abort(aio_conn *c) {
+    if (!c || !c->server)
+        return aio__misuse(AIO_EINVAL, "aio_conn_abort: the connection is NULL, or no server took it");
+    if (c->fd == (aio_socket)-1 || (c->flags & AIO__C_ABORTED)) return 0; /* (-1: its handler ended) */
+    c->flags |= AIO__C_ABORTED;
+    (void)aio__net_shutdown(aio__fd(c->fd));
+    if (!aio__server_cancelled(c)) (void)aio_cancel(&c->task);
+    aio__server_forget(c); /* (inside a shielded block, where the cancel waits: AIO_ECLOSED) */
+    return 1;
 }
 
 AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {

@@ -606,7 +606,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
         if (!closed) aio__io_unwatch(t->loop->io, fd, way);
         return AIO_ETIMEDOUT;
     }
-    if (closed) return AIO_ECLOSED;
+    if (closed || (woke & AIO__T_CLOSED)) return AIO_ECLOSED;
     /* LCOV_EXCL_START: woken with no deadline due, by a timer that found no
      * slot to move to (aio__rearm): it parks again and reports that */
     if (!woke) return aio__io_park(t, f, t->await.io.dir, 1, AIO__IO_NAME(op));

@@ -11,6 +11,99 @@
  * functions: the other awaits' paths do not test for it.) */
 #define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
 
+/* A stream is over the socket it was set up on, not over a number: a
+ * socket closed under it (aio_close, aio_io_forget) may give its number to
+ * the next one made. A close counts in the number's slot of the loop's port
+ * (`closes`, never 0 once counted), and while the loop has no port (none
+ * started yet, or detached by aio_loop_set_io) in what the loop keeps for
+ * the next one (aio__stream_kept). The stream notes that count when set up
+ * (on the running loop, else the last one made) and every read and write
+ * compares, making the slot or the kept entry if need be: a count moved on
+ * is a socket gone, and the stream refuses for good (AIO_ECLOSED, as a wait
+ * it was in gave), in s->eof's second bit. A count of 0 where the stream
+ * noted another is a loop's that knows nothing before (a stream made on
+ * another loop): it is noted again. */
+#define AIO__STREAM_GONE 2
+
+/* What the loop keeps while it has no port: the counts of the first
+ * AIO__STREAM_KEPT numbers (the rest are forgotten), given to the port it
+ * starts next (aio__io_carry); the same carries the counts from a port
+ * given up to the next one at once, with a slot for every number the old
+ * one had (a close counts only where there is one). */
+#define AIO__STREAM_KEPT 1024
+static AIO_THREAD_LOCAL struct {
+    const aio_loop *loop; /* (NULL: nothing kept) */
+    uint32_t n;           /* numbers [0, n) kept */
+    uint8_t closes[AIO__STREAM_KEPT];
+} aio__stream_kept;
+
+/* Where L counts the closes of number fd, made if need be (NULL: nowhere:
+ * no loop, no socket, beyond a port's fixed slots or the kept numbers). */
+static uint8_t *aio__stream_count(aio_loop *L, int fd) {
+    aio_io *io = L ? L->io : NULL;
+    if (!L || fd < 0) return NULL;
+    if (io) {
+        if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
+        return &io->slots[fd].closes;
+    }
+    if (fd >= AIO__STREAM_KEPT) return NULL;
+    if (aio__stream_kept.loop != L) {
+        aio__stream_kept.loop = L;
+        aio__stream_kept.n = 0;
+    }
+    if ((uint32_t)fd >= aio__stream_kept.n) {
+        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, (size_t)fd + 1 - aio__stream_kept.n);
+        aio__stream_kept.n = (uint32_t)fd + 1;
+    }
+    return &aio__stream_kept.closes[fd];
+}
+static uint8_t aio__stream_closes(aio_socket fd) {
+    const uint8_t *count = aio__stream_count(aio__loop, aio__fd(fd));
+    return count ? *count : 0;
+}
+
+/* Port `to` made to hold numbers [0, n) if it can: how many it holds. */
+static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
+    if (n > to->nslots && to->grow) (void)to->grow(to, (int)n - 1); /* (failing, the rest are forgotten) */
+    return n < to->nslots ? n : to->nslots;
+}
+/* aio__io_carry: the counts from port `from` (NULL: what L keeps) to port
+ * `to` (NULL: kept). */
+static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
+    uint32_t i, n;
+    if (from && to) {
+        n = aio__stream_room(to, from->nslots);
+        for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;
+    } else if (from) {
+        aio__stream_kept.loop = L;
+        aio__stream_kept.n = from->nslots < AIO__STREAM_KEPT ? from->nslots : AIO__STREAM_KEPT;
+        for (i = 0; i < aio__stream_kept.n; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
+    } else if (to && aio__stream_kept.loop == L) {
+        n = aio__stream_room(to, aio__stream_kept.n);
+        for (i = 0; i < n; i++) to->slots[i].closes = aio__stream_kept.closes[i];
+        aio__stream_kept.loop = NULL;
+    }
+}
+/* aio__io_carry_close: a close while L has no port, counted in what it keeps. */
+static void aio__stream_carry_close(aio_loop *L, int fd) {
+    uint8_t *closes = aio__stream_kept.closes;
+    if (aio__stream_kept.loop == L && fd >= 0 && (uint32_t)fd < aio__stream_kept.n && !++closes[fd]) closes[fd] = 1;
+}
+
+static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+    if (!(s->eof & AIO__STREAM_GONE)) {
+        const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
+        if (!count || *count == s->closes) return AIO_OK;
+        if (!*count) { /* (a loop's that knows nothing before) */
+            s->closes = 0;
+            return AIO_OK;
+        }
+        s->eof |= AIO__STREAM_GONE;
+    }
+    return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
+                       AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
+}
+
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
  * allocator: its starting size, its limit and its count of quiet receives
  * (below), then the bytes (s->buf points at them). The stream's fields are a
@@ -245,6 +338,8 @@ AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, i
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "a stream's read");
+    if (rc < 0) return rc;
     if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
     s->kind = (uint8_t)kind;
     s->sep = sep;
@@ -280,6 +375,8 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     t->await.io.dir = 1;
     t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
+    if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
     aio__set_until(t, until);
     rc = aio__stream_send(t, f, s, buf, len);
@@ -314,6 +411,9 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->fd = fd;
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
+    s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -339,6 +439,9 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
+    s->closes = aio__stream_closes(fd);
+    aio__io_carry = aio__stream_carry;
+    aio__io_carry_close = aio__stream_carry_close;
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }

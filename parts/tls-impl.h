@@ -14,7 +14,9 @@
  *   OPEN --AIO_TLS_SHUTDOWN--> CLOSING (close_notify going out) --> DRAINING
  *        (the peer's awaited) --> CLOSED (reads 0; a write is refused)
  *   any await cut or failed, a write cut with bytes in the engine --> BROKEN
- *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED)
+ *        (every later call gives tls->broken: AIO_ETLS, or AIO_ETRUNCATED;
+ *        a handshake cut at its first checkpoint is the stream's transport
+ *        all the same: a stream is never plain again once one was begun)
  *
  * The engine is reached through its table (aio_tls_engine: the contract
  * of each slot is written beside it), the one the configuration loaded
@@ -307,7 +309,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
     if (s && s->transport == &aio__tls_transport && s->transport_ctx == tls) { /* LCOV_EXCL_BR_LINE: (above) */
         s->transport = NULL;
         s->transport_ctx = NULL;
-        s->eof = 0; /* (TLS's end, not the socket's: its next read asks the socket) */
+        s->eof &= AIO__STREAM_GONE; /* (TLS's end, not the socket's: its next read asks the socket) */
     }
     AIO__TLS_E(tls)->session_free(tls);
     AIO_FREE(tls->early);
@@ -353,15 +355,23 @@ static aio_status aio__tls_handshake_try(aio_task *t, aio_frame *f, aio_tls *tls
     return aio__tls_fail(tls, rc, "the handshake failed");
 }
 
+/* The session made stream s's transport: from a handshake's first step on,
+ * the stream is never plain again, whatever becomes of the handshake. (An
+ * end the plain stream had met is the socket's: TLS's reads meet it.) */
+static void aio__tls_attach(aio_tls *tls, aio_stream *s) {
+    tls->stream = s;
+    tls->state = AIO__TLS_HANDSHAKE;
+    s->transport = &aio__tls_transport;
+    s->transport_ctx = tls;
+    s->eof &= AIO__STREAM_GONE;
+}
+
 /* The handshake begun on stream s (t->await.io set for its socket), within
  * until: the session is its transport from now on. */
 static aio_status aio__tls_begin(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *server_name,
                                  aio_time until) {
     aio_status rc;
-    tls->stream = s;
-    tls->state = AIO__TLS_HANDSHAKE;
-    s->transport = &aio__tls_transport;
-    s->transport_ctx = tls;
+    aio__tls_attach(tls, s);
     rc = AIO__TLS_E(tls)->server_name(tls, server_name);
     if (rc == AIO_OK) rc = aio__tls_take_early(tls, s);
     if (rc < 0) return aio__tls_fail(tls, rc, "the handshake could not start");
@@ -373,6 +383,7 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
                                             const char *server_name, aio_time d) {
     aio_time until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d, 1);
     unsigned flags;
+    aio_status rc;
     if (!tls || tls->state != AIO__TLS_NEW)
         return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_HANDSHAKE: the session was not set up (aio_tls_init), "
                                                         "or had its handshake already (one session, one connection)"));
@@ -394,7 +405,21 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
     t->await.io.fd = aio__fd(s->fd);
     t->await.io.dir = 0;
     t->await.io.done = 0;
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (aio__checkpoint(t) < 0) { /* (before any refusal: a checkpoint) */
+        /* Cut at once (a cancel pending, an outer deadline passed): begun
+         * all the same, so the stream goes on unusable, never plain. What
+         * it had buffered was the engine's: dropped with the session. */
+        aio__tls_attach(tls, s);
+        s->tail = s->head;
+        s->scanned = 0;
+        (void)aio__tls_fail(tls, AIO_ETLS, "the handshake was cancelled: the session cannot be used");
+        return aio__yield_then_raise(t, f);
+    }
+    rc = aio__stream_gone(t, s, "AIO_TLS_HANDSHAKE");
+    if (rc < 0) { /* (its socket was closed: begun and failed at once) */
+        aio__tls_attach(tls, s);
+        return aio__tls_fail(tls, rc, "the socket was closed before the handshake");
+    }
     if (s->reader || s->writer)
         return aio__misuse(AIO_EBUSY, "AIO_TLS_HANDSHAKE: a task is waiting in a read or a write of the stream");
     return aio__tls_begin(t, f, tls, s, server_name, until);
@@ -447,11 +472,23 @@ AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *t
     t->await.io.fd = s ? aio__fd(s->fd) : -1;
     t->await.io.dir = 0;
     t->await.io.done = 0;
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
+    if (aio__checkpoint(t) < 0) { /* (before any refusal: a checkpoint) */
+        /* Cut at once: an open session is left unusable, as by a cut
+         * later on (one closed or broken stays so; one whose handshake or
+         * shutdown another task waits in is that task's). */
+        if (tls->state == AIO__TLS_OPEN)
+            (void)aio__tls_fail(tls, AIO_ETLS, "the shutdown was cancelled: the session cannot be used");
+        return aio__yield_then_raise(t, f);
+    }
     if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
         (tls->state == AIO__TLS_OPEN && s && (s->reader || s->writer)))
         return aio__misuse(AIO_EBUSY, "AIO_TLS_SHUTDOWN: a task is waiting in the session's handshake or shutdown, "
                                       "or in a read or a write of its stream");
+    if (s && s->buf && aio__stream_gone(t, s, "AIO_TLS_SHUTDOWN") < 0) { /* (what its reads give) */
+        if (tls->state == AIO__TLS_OPEN)
+            (void)aio__tls_fail(tls, AIO_ETLS, "the socket was closed under the session");
+        return AIO_ECLOSED;
+    }
     if (tls->state == AIO__TLS_OPEN && s) (void)aio__tls_cut_write(tls); /* (open: it has its stream) */
     if (tls->state == AIO__TLS_CLOSED) return AIO_OK;
     if (tls->state == AIO__TLS_BROKEN) return tls->broken;

@@ -186,6 +186,29 @@ static void aio__sch_taken(aio__sch_session *m) {
     m->plain_at = m->plain_end = 0;
 }
 
+/* The header of the record `in` begins with, checked before SChannel sees
+ * it: SChannel takes bytes that are not TLS for the start of a long record
+ * and waits for the rest (a server that answers the hello in plain text,
+ * "HTTP/1.1 400 Bad Request", until the deadline), where OpenSSL and Mbed
+ * TLS refuse them at once. A type (20-24: change_cipher_spec, alert,
+ * handshake, application_data, heartbeat), version 3.x, a length TLS
+ * allows: AIO_OK, else AIO_ETLS with the bytes' start in the reason. */
+static aio_status aio__sch_header(aio_tls *tls) {
+    const aio__sch_session *m = (const aio__sch_session *)tls->engine;
+    const unsigned char *h = m->in;
+    size_t n = m->in_len;
+    char seen[32];
+    size_t i;
+    if ((h[0] >= 20 && h[0] <= 24) && (n < 2 || h[1] == 3) &&
+        (n < 5 || (((size_t)h[3] << 8) | h[4]) <= (size_t)16384 + 2048))
+        return AIO_OK;
+    for (i = 0; i < n && i + 1 < sizeof seen && h[i] >= 0x20 && h[i] < 0x7f; i++) seen[i] = (char)h[i];
+    seen[i] = '\0';
+    (void)snprintf(tls->error, sizeof tls->error, "the peer's bytes are not TLS (they begin \"%s\"): a plain-text "
+                                                  "server?", seen);
+    return AIO_ETLS;
+}
+
 /* The handshake's steps (the first, or one the peer asked for after it:
  * SEC_I_RENEGOTIATE), until SChannel has what it needs and its last token
  * is sent: AIO_OK, AIO_WANT_READ, AIO_WANT_WRITE, or why not. */
@@ -205,6 +228,7 @@ static aio_status aio__sch_negotiate(aio_tls *tls) {
         if (m->negotiated) return AIO_OK;
         if (m->has_ctx && !m->now && (m->in_len == 0 || m->more)) {
             rc = aio__sch_fill(tls, 1);
+            if (rc == AIO_OK) rc = aio__sch_header(tls);
             if (rc != AIO_OK) return rc;
         }
         in[0].BufferType = SECBUFFER_TOKEN;
