@@ -1230,6 +1230,19 @@ static void stream_flags(uint8_t flags) {
     W.size = k ? W.limit : SBUF;
 }
 
+/* The header's state that outlives a loop, as a fresh process has it: the
+ * loop in use and the last one made, and the counts of closes a loop with
+ * no port keeps for its streams (kept by the loop's address, which is the
+ * same loop, W.loop, for every input). Each input runs alone, so that a
+ * failing one fails again when replayed by itself. */
+static void reset_header_state(void) {
+    aio__loop = NULL;
+    aio__last = NULL;
+#ifndef FUZZ_PRE_KEPT
+    memset(&aio__stream_kept, 0, sizeof aio__stream_kept);
+#endif
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *chunk[NT + 1];
@@ -1251,6 +1264,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     }
     fz_phase = "start";
+    reset_header_state();
     aio_loop_init(&W.loop, W.timers, NT + 2);
     aio_loop_use_virtual_clock(&W.loop, AIO_SEC(1000));
     /* byte 0: bits 0-1 the port the loop starts with (none: the system's at

@@ -60,6 +60,7 @@ FLAGS="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS -I$HEADER_DIR -fsanitize=fuzzer,
 HDEFS_IO=""
 grep -q 'aio_stream_set_transport' "$HEADER_DIR/aio_timeout.h" || HDEFS_IO="-DFUZZ_PRE_TRANSPORT"
 grep -q 'aio_stream_init_growing' "$HEADER_DIR/aio_timeout.h" || HDEFS_IO="$HDEFS_IO -DFUZZ_PRE_GROWING"
+grep -q 'aio__stream_kept' "$HEADER_DIR/aio_timeout.h" || HDEFS_IO="$HDEFS_IO -DFUZZ_PRE_KEPT"
 FLAGS_IO="-std=c11 -O1 -g $WARN -DAIO_DEBUG $HDEFS_IO -I$HEADER_DIR -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 rc64=0
 rc32=0
