@@ -70,7 +70,8 @@ static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
 /* aio__io_carry: the counts from port `from` (NULL: what L keeps) to port
  * `to` (NULL: kept). */
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
-    uint32_t i, n;
+    uint32_t i;
+    uint32_t n;
     if (from && to) {
         n = aio__stream_room(to, from->nslots);
         for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;

@@ -1522,6 +1522,7 @@ static void test_tls_growing_stream_held(void) {
  * the next record, and the line comes whole (as asyncio reads it), then the
  * next one. */
 static unsigned char held_out[8193 + 4095 + 4096 + 7];
+static const unsigned char held_tail[7] = {'Z', 'Z', '\n', 'e', 'n', 'd', '\n'}; /* (no NUL) */
 static aio_status connect_held_server(aio_task *t) {
     peer_t *p = SERVER_PEER;
     AIO_BEGIN(t);
@@ -1529,7 +1530,7 @@ static aio_status connect_held_server(aio_task *t) {
     memset(held_out, 'X', 8193);
     memset(held_out + 8193, 'Y', 4095);
     memset(held_out + 8193 + 4095, 'Z', 4096);
-    memcpy(held_out + 8193 + 4095 + 4096, "ZZ\nend\n", 7);
+    memcpy(held_out + 8193 + 4095 + 4096, held_tail, sizeof held_tail);
     AIO_STREAM_WRITE(t, p->rc, &p->st, held_out, sizeof held_out, AIO_SEC(5));
     CHECK_EQ(p->rc, AIO_OK);
     CLOSE_NOTIFY_ANSWERED(t, p);
