@@ -54,34 +54,98 @@ header:
 test:
 	sh tests/run_matrix.sh $(ONLY)
 
-# The quick tier, for the edit-compile loop (about a minute on two cores): the
-# unit tests in two builds made side by side: gcc C11 -O0 under AddressSanitizer
-# and UBSan, and C++17 -O2 with clang++ (g++ where clang++ is missing), both
-# with AIO_DEBUG. `make test` runs everything before a commit.
-.PHONY: check
+# The quick tier, for the edit-compile loop (about two minutes on two cores): the
+# unit tests in two builds, gcc C11 -O0 under AddressSanitizer and UBSan, and
+# C++17 -O2 with clang++ (g++ where clang++ is missing), both with AIO_DEBUG;
+# then, built as the first (their stages of make test build them at -O1), the
+# simulation's tests (tests/sim/test_sim.c) and TLS's: an engine of the
+# program's (tests/tls/test_tls_engine.c) and, where the engine's headers are
+# installed, the tests on OpenSSL and on Mbed TLS (tests/tls/test_tls.c) and
+# TLS in a simulation (tests/tls/test_tls_sim.c), on certificates
+# tests/tls/certs.sh makes afresh; a missing engine is said and skipped. Builds
+# and runs go two at a time, a line per program at the end. `make test` runs
+# everything before a commit.
+.PHONY: check check-always
 CHECK_CXX ?= $(if $(shell command -v clang++ 2>/dev/null),clang++,g++)
 CHECK_DEPS := aio_timeout.h $(wildcard tests/*.h) $(TEST_SRC)
+CHECK_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
+CHECK_GCC   = gcc -std=c11 -O0 -g $(WARN_GCC) -DAIO_DEBUG $(CHECK_SAN) -fno-omit-frame-pointer
+CHECK_TLS_DEPS := aio_timeout.h tests/test.h tests/counted_alloc.h tests/main.c $(wildcard tests/tls/*.h)
+# (the probes run only when make check does)
+check_has = printf '\#include <$(1)>\n' | gcc -E -x c - >/dev/null 2>&1
 check:
-	@$(MAKE) --no-print-directory -j2 build/check/unit-asan build/check/unit-cxx
-	@failed=0; for t in unit-asan unit-cxx; do \
-	    timeout 300 ./build/check/$$t >build/check/$$t.out 2>&1; rc=$$?; \
-	    grep -E '^(FAIL|    )' build/check/$$t.out | head -40; \
-	    last=$$(tail -n 1 build/check/$$t.out); \
-	    case $$rc:$$last in \
-	    "0:"*" passed, 0 failed") echo "[$$t] $$last" ;; \
-	    *) echo "[$$t] FAILED (exit $$rc): $$last (build/check/$$t.out)"; failed=1 ;; \
-	    esac; \
-	done; exit $$failed
+	@mkdir -p build/check; rm -f build/check/*.result; : >build/check/skipped; \
+	runs="unit-asan unit-cxx sim-asan tls-engine-asan"; \
+	if ! $(call check_has,openssl/ssl.h); then \
+	    echo "[tls-openssl-asan] [tls-sim-asan] skipped: OpenSSL's headers are not installed (apt-get install libssl-dev)" \
+	        >>build/check/skipped; \
+	elif ! command -v openssl >/dev/null 2>&1; then \
+	    echo "[tls-openssl-asan] [tls-sim-asan] [tls-mbedtls-asan] skipped: no openssl command to make the" \
+	        "certificates (apt-get install openssl)" >>build/check/skipped; \
+	else runs="$$runs tls-openssl-asan tls-sim-asan"; fi; \
+	if ! $(call check_has,mbedtls/ssl.h); then \
+	    echo "[tls-mbedtls-asan] skipped: Mbed TLS's headers are not installed (apt-get install libmbedtls-dev)" \
+	        >>build/check/skipped; \
+	elif command -v openssl >/dev/null 2>&1; then runs="$$runs tls-mbedtls-asan"; fi; \
+	$(MAKE) --no-print-directory -k -j2 $$(for r in $$runs; do echo build/check/$$r.result; done); \
+	failed=0; for r in $$runs; do \
+	    if [ -f build/check/$$r.result ]; then cat build/check/$$r.result; \
+	    else echo "[$$r] FAILED: not built (the errors above)"; failed=1; fi; \
+	done; cat build/check/skipped; \
+	! grep -q '^\[[^]]*\] FAILED' build/check/*.result && exit $$failed
+
+# A run of build/check/NAME, its output in NAME.out, what it ends with in NAME.result.
+build/check/%.result: build/check/% check-always
+	@$(if $(CHECK_DIR),rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR);) \
+	$(CHECK_ENV) timeout 300 ./build/check/$* $(CHECK_DIR) >build/check/$*.out 2>&1; rc=$$?; \
+	{ grep -E '^(FAIL|    )' build/check/$*.out | head -40; last=$$(tail -n 1 build/check/$*.out); \
+	  case $$rc:$$last in \
+	  "0:"*" passed, 0 failed") echo "[$*] $$last" ;; \
+	  *) echo "[$*] FAILED (exit $$rc): $$last (build/check/$*.out)" ;; \
+	  esac; } >$@
+check-always:
 
 build/check/unit-asan: $(CHECK_DEPS)
 	@mkdir -p build/check
-	gcc -std=c11 -O0 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -fno-omit-frame-pointer $(TEST_SRC) -lm -o $@
+	$(CHECK_GCC) $(TEST_SRC) -lm -o $@
 
 build/check/unit-cxx: $(CHECK_DEPS)
 	@mkdir -p build/check
 	$(CHECK_CXX) -x c++ -std=c++17 -O2 $(WARN_BASE) $(call aio_uninit,$(CHECK_CXX),c++) -DAIO_DEBUG \
 	    $(TEST_SRC) -lm -o $@
+
+# The simulation writes the traces of its runner's tests into a directory.
+build/check/sim-asan.result: CHECK_DIR = build/check/sim
+build/check/sim-asan: tests/sim/test_sim.c tests/counted_alloc.h aio_timeout.h
+	@mkdir -p build/check
+	$(CHECK_GCC) -DAIO_SIMULATION $< -o $@ -lm -lpthread
+
+build/check/tls-engine-asan: tests/tls/test_tls_engine.c $(CHECK_TLS_DEPS)
+	@mkdir -p build/check
+	$(CHECK_GCC) $< -o $@ -lm
+
+build/check/tls-openssl-asan: tests/tls/test_tls.c $(CHECK_TLS_DEPS)
+	@mkdir -p build/check
+	$(CHECK_GCC) $< -o $@ -lssl -lcrypto -lm
+
+build/check/tls-mbedtls-asan: tests/tls/test_tls.c $(CHECK_TLS_DEPS)
+	@mkdir -p build/check
+	$(CHECK_GCC) -DAIO_TLS_MBEDTLS $< -o $@ -lmbedtls -lmbedx509 -lmbedcrypto -lm
+
+build/check/tls-sim-asan: tests/tls/test_tls_sim.c $(CHECK_TLS_DEPS)
+	@mkdir -p build/check
+	$(CHECK_GCC) -DAIO_SIMULATION $< -o $@ -lssl -lcrypto -lm
+
+# The TLS tests' certificates, made afresh by every make check (they last two days).
+build/check/tls-openssl-asan.result build/check/tls-mbedtls-asan.result build/check/tls-sim-asan.result: \
+    CHECK_ENV = TLS_CERTS=build/check/certs
+build/check/tls-openssl-asan.result build/check/tls-mbedtls-asan.result build/check/tls-sim-asan.result: \
+    build/check/certs/made
+build/check/certs/made: check-always
+	@rm -rf build/check/certs
+	@sh tests/tls/certs.sh build/check/certs >build/check/certs.log 2>&1 || \
+	    { echo "tests/tls/certs.sh did not make the certificates:"; tail -n 15 build/check/certs.log; exit 1; }
+	@touch $@
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
 # and events set and queue items put from other threads, the worker threads and
