@@ -5,7 +5,13 @@
 #ifdef TEST_COUNTED_ALLOC /* every allocation counted (tests/counted_alloc.h, tests/main.c) */
 #include "counted_alloc.h"
 #endif
+/* The header under test: aio_timeout.h, or with TEST_CORE the core alone,
+ * aio_timeout_core.h, which the firmware builds use (tests/embedded/). */
+#ifdef TEST_CORE
+#include "../aio_timeout_core.h"
+#else
 #include "../aio_timeout.h"
+#endif
 #include <stdio.h>
 #include <string.h>
 

@@ -14,7 +14,9 @@
  *     Then the board sleeps.
  *
  * Install: the repository is an Arduino library (library.properties at its
- * root): copy it to your sketchbook's libraries/ folder, or add it as a ZIP. */
+ * root): copy it to your sketchbook's libraries/ folder, or add it as a ZIP.
+ * The sketch includes aio_timeout_core.h, the core alone (no sockets,
+ * threads or processes: a board has none); <aio_timeout.h> builds it the same. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
 #define AIO_TIME_32   /* millis() ticks */
@@ -22,7 +24,7 @@
 /* Interrupts masked around the ready queue, the flag register saved. */
 #define AIO_CRITICAL_ENTER() do { uint8_t aio_sreg = SREG; cli()
 #define AIO_CRITICAL_EXIT() SREG = aio_sreg; } while (0)
-#include <aio_timeout.h>
+#include <aio_timeout_core.h>
 #include <avr/sleep.h>
 
 static aio_time board_clock(void *ctx) {

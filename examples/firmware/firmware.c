@@ -50,7 +50,7 @@ static void irq_restore(uint32_t m) { __asm__ volatile("msr primask, %0\n\tisb" 
 #define AIO_NO_STDLIB      /* the library uses no stdio, stdlib or time.h */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
-#include "../../aio_timeout.h"
+#include "../../aio_timeout_core.h"
 
 /* SysTick clock and tickless idle: SysTick_Handler, tickless_clock,
  * tickless_idle (read it: how the clock stays exact through sleeps). */

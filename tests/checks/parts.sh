@@ -4,16 +4,20 @@
 #
 # The source is parts/ (tools/parts.py, docs/internals.md "The file"); the
 # committed headers must be what it makes, so an edit of one without the other
-# fails here. Then the core alone, aio_timeout_core.h: the library and the
-# size programs (tests/embedded/size/) preprocessed for a Cortex-M0 in the
-# configuration `make size` measures are the same text with it as with
-# aio_timeout.h, so every size figure is the same; on this machine the
+# fails here. Then the core alone, aio_timeout_core.h, which the firmware
+# builds include, and aio_timeout.h its superset: the library and the size
+# programs (tests/embedded/size/) preprocessed for a Cortex-M0 in the
+# configuration `make size` measures are the same text with either header, so
+# every size figure is the same; so are the firmware programs make cross builds
+# for a Cortex-M3 (the firmware and sampler examples, the tickless sweep, the
+# interrupt test and its cost) and the AVR program for an ATmega328P, so each
+# moves to aio_timeout.h by its include alone; on this machine the
 # implementation is the same text as aio_timeout.h's with AIO_NO_IO,
 # AIO_NO_THREADS and AIO_NO_PROCESSES; and the unit tests built against it
-# pass. Four checks.
+# (TEST_CORE) pass. Six checks.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "[parts] skipped: python3 is not installed (its 4 checks)"
-    add_skipped 4 "parts (python3)"
+    echo "[parts] skipped: python3 is not installed (its 6 checks)"
+    add_skipped 6 "parts (python3)"
 else
     parts_pass=0
     parts_fail=0
@@ -21,7 +25,7 @@ else
     parts_failed() { parts_fail=$((parts_fail + 1)); echo "[parts] FAILED: $1"; }
     pdir=$out/parts
     rm -rf "$pdir"
-    mkdir -p "$pdir/core/tests"
+    mkdir -p "$pdir/core"
     if python3 tools/parts.py check >"$pdir/check.out" 2>&1; then
         parts_ok "$(tr '\n' ';' <"$pdir/check.out" | sed 's/parts: //g; s/;$//; s/;/; /g')"
     else
@@ -40,24 +44,63 @@ else
         diff "$pdir/full.i" "$pdir/core.i" | head -20 | sed 's/^/    /'
         return 1
     }
-    # the size programs on a Cortex-M0, their include of the header made AIO_HEADER
+    # parts_prog FILE COMPILER FLAGS...: FILE, its include of the core header made
+    # AIO_HEADER (the other includes found beside it), the same text with either?
+    parts_prog() {
+        parts_f=$1
+        shift
+        parts_copy="$pdir/$(echo "$parts_f" | tr / _)"
+        sed 's|^#include "\(\.\./\)*aio_timeout_core\.h"|#include AIO_HEADER|' "$parts_f" >"$parts_copy"
+        if ! grep -q '^#include AIO_HEADER' "$parts_copy"; then
+            echo "    it does not include aio_timeout_core.h"
+            return 1
+        fi
+        parts_same "$@" -I. -I"$(dirname "$parts_f")" "$parts_copy"
+    }
+    parts_full=""
+    # The size programs on a Cortex-M0 as make size builds them; the firmware the
+    # cross builds and QEMU run, on a Cortex-M3 (superset: each builds on aio_timeout.h too)
     if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
         parts_m0=""
-        parts_full=""
-        for f in lib minimal core full; do
-            sed 's|#include "../../../aio_timeout.h"|#include AIO_HEADER|' "tests/embedded/size/$f.c" >"$pdir/$f.c"
-            parts_same arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -std=c11 -Os -I. -Itests/embedded/size \
-                "$pdir/$f.c" >"$pdir/m0-$f.why" || parts_m0="$parts_m0 $f"
+        for f in lib minimal core full feature structs; do
+            parts_prog "tests/embedded/size/$f.c" arm-none-eabi-gcc -mcpu=cortex-m0 -mthumb -std=c11 -Os \
+                -Itests/embedded/size >"$pdir/m0-$f.why" || parts_m0="$parts_m0 $f"
         done
         if [ -z "$parts_m0" ]; then
-            parts_ok "Cortex-M0 as make size builds it: the library and its minimal, core and full programs are the same text with aio_timeout_core.h as with aio_timeout.h"
+            parts_ok "Cortex-M0 as make size builds it: the library and its minimal, core, full, feature and struct programs are the same text with aio_timeout_core.h as with aio_timeout.h"
         else
             parts_failed "Cortex-M0 as make size builds it: in tests/embedded/size/,$(for f in $parts_m0; do printf " %s.c" "$f"; done) differ with aio_timeout_core.h:"
             for f in $parts_m0; do echo "  $f.c:"; cat "$pdir/m0-$f.why"; done
         fi
+        parts_m3=""
+        parts_hosted="-include tests/embedded/newlib_c11.h"
+        for f in examples/firmware/firmware.c examples/sampler/sampler.c tests/embedded/tickless_sweep.c \
+            tests/embedded/isr_put_cost.c "tests/embedded/test_isr.c $parts_hosted"; do
+            # shellcheck disable=SC2086 # (the hosted one's flags, split into words)
+            parts_prog ${f%% *} arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -std=c11 -Os \
+                $(echo "$f" | sed -n 's/^[^ ]* //p') >"$pdir/m3-$(basename "${f%% *}").why" ||
+                parts_m3="$parts_m3 ${f%% *}"
+        done
+        if [ -z "$parts_m3" ]; then
+            parts_ok "Cortex-M3 as make cross builds them: the firmware and sampler examples, the tickless sweep, the interrupt test and its cost are the same text with aio_timeout.h as with aio_timeout_core.h, which they include"
+        else
+            parts_failed "Cortex-M3 as make cross builds them:$parts_m3 differ with aio_timeout.h:"
+            for f in $parts_m3; do echo "  $f:"; cat "$pdir/m3-$(basename "$f").why"; done
+        fi
     else
-        echo "[parts] skipped: arm-none-eabi-gcc is not installed (the Cortex-M0 comparison)"
-        add_skipped 1 "parts (arm-none-eabi-gcc)"
+        echo "[parts] skipped: arm-none-eabi-gcc is not installed (the Cortex-M0 and M3 comparisons)"
+        add_skipped 2 "parts (arm-none-eabi-gcc)"
+    fi
+    # The AVR program as make test-avr builds it for an ATmega328P
+    if command -v avr-gcc >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
+        if parts_prog tests/embedded/avr_smoke.c avr-gcc -mmcu=atmega328p -Os -std=c11 >"$pdir/avr.why"; then
+            parts_ok "ATmega328P as make test-avr builds it: tests/embedded/avr_smoke.c is the same text with aio_timeout.h as with aio_timeout_core.h, which it includes"
+        else
+            parts_failed "ATmega328P: tests/embedded/avr_smoke.c differs with aio_timeout.h:"; cat "$pdir/avr.why"
+        fi
+    else
+        echo "[parts] skipped: avr-gcc and avr-libc are not installed (the ATmega328P comparison)"
+        add_skipped 1 "parts (avr-gcc)"
     fi
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include AIO_HEADER\n' >"$pdir/impl.c"
     parts_full="-DAIO_NO_IO -DAIO_NO_THREADS -DAIO_NO_PROCESSES"
@@ -68,12 +111,10 @@ else
         parts_failed "this machine, AIO_DEBUG: the implementation with aio_timeout_core.h differs from aio_timeout.h's with AIO_NO_IO, AIO_NO_THREADS, AIO_NO_PROCESSES:"
         cat "$pdir/host.why"
     fi
-    # the unit tests: tests/test.h includes "../aio_timeout.h", so a copy of them beside the core header
-    cp tests/*.c tests/*.h "$pdir/core/tests/"
-    cp aio_timeout_core.h "$pdir/core/aio_timeout.h"
+    # the unit tests on the core header (tests/test.h: TEST_CORE), as the firmware suites build them
     # shellcheck disable=SC2086,SC2046
-    if (cd "$pdir/core" && gcc -std=c11 -O0 $WARN $(uninit_warnings gcc) -DAIO_DEBUG tests/main.c tests/impl.c \
-            tests/test_*.c -lm -o unit) 2>"$pdir/unit.log"; then
+    if gcc -std=c11 -O0 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DTEST_CORE tests/main.c tests/impl.c \
+            tests/test_*.c -lm -o "$pdir/core/unit" 2>"$pdir/unit.log"; then
         timeout 300 "$pdir/core/unit" >"$pdir/unit.out" 2>&1
         parts_line=$(tail -n 1 "$pdir/unit.out")
         case $parts_line in

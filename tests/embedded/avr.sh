@@ -34,7 +34,7 @@ MCU=atmega1284p
 FREQ=16000000
 RAM_STATIC_MAX=14080 # .data + .bss of an image; the rest (2.25 KiB) for the heap and the stack
 FLASH_MAX=131072
-SUITE_FLAGS="-DAIO_DEBUG -DAIO_TIME_32 -DTEST_SMALL_RAM"
+SUITE_FLAGS="-DTEST_CORE -DAIO_DEBUG -DAIO_TIME_32 -DTEST_SMALL_RAM" # (TEST_CORE: on aio_timeout_core.h)
 CFLAGS="-mmcu=$MCU -DF_CPU=${FREQ}UL -Os -std=c11 $WARN -ffunction-sections -fdata-sections \
         -include tests/embedded/avr_c11.h $SUITE_FLAGS"
 

@@ -11,7 +11,7 @@
 #ifdef __AVR__
 #define AIO_NO_STDLIB
 #endif
-#include "../../aio_timeout.h"
+#include "../../aio_timeout_core.h"
 #include <limits.h>
 #include <stdio.h>
 #ifdef __AVR__

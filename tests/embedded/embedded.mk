@@ -2,9 +2,10 @@
 # Cross builds, QEMU runs and the size table (tests/embedded/README.md).
 # Called by the top Makefile: make cross | test-qemu | size.
 #
-#   cross      the header, the unit tests, the demo, the firmware example, the
+#   cross      the headers, the unit tests, the demo, the firmware example, the
 #              queue example (examples/sampler), the interrupt test and the
-#              tickless sweep for Cortex-M0, M3 and M4 at -Os with
+#              tickless sweep (all but the demo on aio_timeout_core.h, the core
+#              alone; the demo on aio_timeout.h) for Cortex-M0, M3 and M4 at -Os with
 #              arm-none-eabi-gcc (newlib), warning-free; the same for RV32IMAC
 #              with riscv64-unknown-elf-gcc (picolibc) when it is installed
 #   test-qemu  runs them under qemu-system-arm (tests/embedded/test_qemu.sh)
@@ -36,7 +37,8 @@ RV_LDFLAGS := --oslib=semihost --crt0=semihost -Wl,--defsym=__flash=0x80000000 \
               -Wl,--defsym=__ram_size=0x1000000 -Wl,--defsym=__stack_size=0x4000
 
 TEST_C := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
-TEST_H := tests/test.h tests/workers.h aio_timeout.h $(E)/newlib_c11.h
+# The suites build on the core alone, aio_timeout_core.h (tests/test.h: TEST_CORE), as firmware does.
+TEST_H := tests/test.h tests/workers.h aio_timeout_core.h $(E)/newlib_c11.h
 
 .PHONY: cross cross-arm cross-riscv microbit test-qemu size size-check
 .DELETE_ON_ERROR:
@@ -47,7 +49,7 @@ define SUITE
 $(1)_OBJS := $$(patsubst tests/%.c,$(B)/$(1)/%.o,$(TEST_C))
 $(B)/$(1)/%.o: tests/%.c $(TEST_H)
 	@mkdir -p $$(@D)
-	$(ARM_CC) $(CPU_$(2)) $(ARM_CFLAGS) $(3) $(HOSTED) -c $$< -o $$@
+	$(ARM_CC) $(CPU_$(2)) $(ARM_CFLAGS) -DTEST_CORE $(3) $(HOSTED) -c $$< -o $$@
 $(B)/$(1)/glue.o: $(E)/semihost.c
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(2)) $(ARM_CFLAGS) -DEMBEDDED_ENV='"$(5)"' -c $$< -o $$@
@@ -87,7 +89,7 @@ $(eval $(call SUITE,m0,m0,-DAIO_DEBUG -DAIO_TIME_32,mps2,$(STRESS)))
 MICROBIT_PARTS_core := 15
 MICROBIT_STACK      := 1536
 TEST_FILES := $(patsubst tests/test_%.c,%,$(filter tests/test_%.c,$(TEST_C)))
-MB_FLAGS   := -DAIO_DEBUG -DAIO_TIME_32 -DTEST_SMALL_RAM
+MB_FLAGS   := -DTEST_CORE -DAIO_DEBUG -DAIO_TIME_32 -DTEST_SMALL_RAM
 mb_parts    = $(or $(MICROBIT_PARTS_$(1)),1)
 mb_run      = $(or $(MICROBIT_RUN_$(1)),1)
 $(B)/microbit/obj/impl.o: tests/impl.c $(TEST_H)
@@ -125,7 +127,9 @@ $(B)/microbit/images.txt: $(E)/embedded.mk $(TEST_C)
 # ------------------------------------------------- header, examples, ISR test
 # The header on its own, as the implementation unit: freestanding
 # (AIO_NO_STDLIB) and hosted on newlib, C11 and C++17, 64-bit nanoseconds and
-# 32-bit millisecond ticks, debug and release.
+# 32-bit millisecond ticks, debug and release; each for the core alone
+# (header-core-*.o, aio_timeout_core.h, what the firmware here builds on) and
+# for aio_timeout.h, its superset (as the demo is).
 HEADER_VARIANTS := c11-freestanding c11-freestanding-ms32 c11-freestanding-debug c11-hosted \
                    cxx17-freestanding-ms32 cxx17-hosted
 HDR_c11-freestanding        := $(ARM_CC) -x c -DAIO_NO_STDLIB
@@ -140,31 +144,35 @@ $(B)/$(1)/header-%.o: aio_timeout.h $(E)/newlib_c11.h
 	@mkdir -p $$(@D)
 	$$(HDR_$$*) $(CPU_$(1)) $(filter-out -std=c11,$(ARM_CFLAGS)) $$(if $$(findstring c11,$$*),-std=c11) \
 	    -DAIO_TIMEOUT_IMPLEMENTATION -c $$< -o $$@
+$(B)/$(1)/header-core-%.o: aio_timeout_core.h $(E)/newlib_c11.h
+	@mkdir -p $$(@D)
+	$$(HDR_$$*) $(CPU_$(1)) $(filter-out -std=c11,$(ARM_CFLAGS)) $$(if $$(findstring c11,$$*),-std=c11) \
+	    -DAIO_TIMEOUT_IMPLEMENTATION -c $$< -o $$@
 $(B)/$(1)/demo.elf: examples/demo.c aio_timeout.h $(GLUE) $(E)/newlib_c11.h $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(HOSTED) -I. examples/demo.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-$(B)/$(1)/firmware.elf: examples/firmware/firmware.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
+$(B)/$(1)/firmware.elf: examples/firmware/firmware.c examples/firmware/tickless.h aio_timeout_core.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/firmware/firmware.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-$(B)/$(1)/firmware-qemu.elf: examples/firmware/firmware.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
+$(B)/$(1)/firmware-qemu.elf: examples/firmware/firmware.c examples/firmware/tickless.h aio_timeout_core.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/firmware/firmware.c $(E)/qemu_keepalive.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-$(B)/$(1)/sampler.elf: examples/sampler/sampler.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
+$(B)/$(1)/sampler.elf: examples/sampler/sampler.c examples/firmware/tickless.h aio_timeout_core.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/sampler/sampler.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-$(B)/$(1)/sampler-qemu.elf: examples/sampler/sampler.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
+$(B)/$(1)/sampler-qemu.elf: examples/sampler/sampler.c examples/firmware/tickless.h aio_timeout_core.h $(GLUE) $(E)/qemu_keepalive.c $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) examples/sampler/sampler.c $(E)/qemu_keepalive.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-$(B)/$(1)/isr_put_cost.elf: $(E)/isr_put_cost.c aio_timeout.h $(GLUE) $(E)/mps2.ld
+$(B)/$(1)/isr_put_cost.elf: $(E)/isr_put_cost.c aio_timeout_core.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(E)/isr_put_cost.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-$(B)/$(1)/tickless_sweep.elf: $(E)/tickless_sweep.c examples/firmware/tickless.h aio_timeout.h $(GLUE) $(E)/mps2.ld
+$(B)/$(1)/tickless_sweep.elf: $(E)/tickless_sweep.c examples/firmware/tickless.h aio_timeout_core.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(E)/tickless_sweep.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-$(B)/$(1)/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/mps2.ld
+$(B)/$(1)/isr.elf: $(E)/test_isr.c aio_timeout_core.h $(GLUE) $(E)/mps2.ld
 	@mkdir -p $$(@D)
 	$(ARM_CC) $(CPU_$(1)) $(ARM_CFLAGS) $(HOSTED) $(E)/test_isr.c $(GLUE) $(call ARM_LDFLAGS,mps2) -o $$@
-CROSS_ARM += $(foreach v,$(HEADER_VARIANTS),$(B)/$(1)/header-$(v).o) \
+CROSS_ARM += $(foreach v,$(HEADER_VARIANTS),$(B)/$(1)/header-$(v).o $(B)/$(1)/header-core-$(v).o) \
              $(B)/$(1)/demo.elf $(B)/$(1)/firmware.elf $(B)/$(1)/firmware-qemu.elf $(B)/$(1)/isr.elf \
              $(B)/$(1)/tickless_sweep.elf $(B)/$(1)/sampler.elf $(B)/$(1)/sampler-qemu.elf \
              $(B)/$(1)/isr_put_cost.elf
@@ -172,7 +180,7 @@ endef
 $(foreach c,m0 m3 m4,$(eval $(call PER_CPU,$(c))))
 
 # the interrupt test on the micro:bit's 16 MHz core
-$(B)/microbit/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/microbit.ld
+$(B)/microbit/isr.elf: $(E)/test_isr.c aio_timeout_core.h $(GLUE) $(E)/microbit.ld
 	@mkdir -p $(@D)
 	$(ARM_CC) $(CPU_m0) $(ARM_CFLAGS) $(HOSTED) -DCPU_HZ=16000000u $(E)/test_isr.c $(GLUE) \
 	    $(call ARM_LDFLAGS,microbit) -o $@
@@ -180,7 +188,7 @@ $(B)/microbit/isr.elf: $(E)/test_isr.c aio_timeout.h $(GLUE) $(E)/microbit.ld
 microbit: $(MICROBIT_ELFS) $(B)/microbit/images.txt $(B)/microbit/isr.elf
 
 cross-arm: $(CROSS_ARM) $(SUITES) microbit
-	@echo "cross: Cortex-M0, M3, M4 at -Os: header ($(words $(HEADER_VARIANTS)) variants each), unit tests, demo, firmware and queue examples, interrupt test, tickless sweep: built without warnings"
+	@echo "cross: Cortex-M0, M3, M4 at -Os: aio_timeout_core.h and aio_timeout.h ($(words $(HEADER_VARIANTS)) variants each), unit tests, demo, firmware and queue examples, interrupt test, tickless sweep: built without warnings"
 
 # ------------------------------------------------------------------- RISC-V
 RV_HEADER := $(foreach v,c11-freestanding c11-freestanding-ms32 c11-hosted,$(B)/rv32/header-$(v).o)
@@ -191,7 +199,7 @@ $(B)/rv32/header-%.o: aio_timeout.h $(E)/newlib_c11.h
 	    $(if $(findstring ms32,$*),-DAIO_TIME_32) -c $< -o $@
 $(B)/rv32/%.o: tests/%.c $(TEST_H)
 	@mkdir -p $(@D)
-	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) -DAIO_DEBUG $(HOSTED) -c $< -o $@
+	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) -DTEST_CORE -DAIO_DEBUG $(HOSTED) -c $< -o $@
 $(B)/rv32/timespec.o: $(E)/timespec_get.c $(E)/newlib_c11.h
 	@mkdir -p $(@D)
 	$(RV_CC) $(CPU_rv32) $(RV_CFLAGS) -c $< -o $@

@@ -46,7 +46,7 @@ static void irq_restore(uint32_t m) { __asm__ volatile("msr primask, %0\n\tisb" 
 #define AIO_NO_STDLIB
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
-#include "../../aio_timeout.h"
+#include "../../aio_timeout_core.h"
 
 typedef struct {
     uint32_t seq;

@@ -107,7 +107,7 @@ static void critical_exit(uint32_t m) {
 
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
-#include "../../aio_timeout.h"
+#include "../../aio_timeout_core.h"
 
 static unsigned passed, failed;
 static void report(int ok, const char *name, const char *detail) {

@@ -2,7 +2,7 @@
 /* The core: one task that waits with a timeout (a sleep in a timeout
  * block), cancelled from the super-loop, with a cleanup section that awaits. */
 #include "config.h"
-#include "../../../aio_timeout.h"
+#include "../../../aio_timeout_core.h"
 #include "board.h"
 
 typedef struct { aio_task task; aio_timeout scope; int cleaned; } app_t;

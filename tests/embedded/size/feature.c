@@ -4,7 +4,7 @@
  * program (the library bytes kept beside minimal.c's). With no FEATURE_
  * macro it is minimal.c's program again, written the same way. */
 #include "config.h"
-#include "../../../aio_timeout.h"
+#include "../../../aio_timeout_core.h"
 #include "board.h"
 
 typedef struct {

@@ -5,7 +5,7 @@
  * the deadline queries, run by aio_run and by aio_step. Not meant to do
  * anything useful: it makes sure every part of the library is linked in. */
 #include "config.h"
-#include "../../../aio_timeout.h"
+#include "../../../aio_timeout_core.h"
 #include "board.h"
 
 static aio_event ev;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* One task, one sleep. */
 #include "config.h"
-#include "../../../aio_timeout.h"
+#include "../../../aio_timeout_core.h"
 #include "board.h"
 
 typedef struct { aio_task task; } app_t;

@@ -3,5 +3,5 @@
  * implementation and PROGRAM (minimal.c or core.c) compiled together. */
 #include "config.h"
 #define AIO_TIMEOUT_IMPLEMENTATION
-#include "../../../aio_timeout.h"
+#include "../../../aio_timeout_core.h"
 #include PROGRAM

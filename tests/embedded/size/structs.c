@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sizeof each structure, as symbols whose sizes `nm -S` prints. */
 #include "config.h"
-#include "../../../aio_timeout.h"
+#include "../../../aio_timeout_core.h"
 unsigned char sizeof_task[sizeof(aio_task)];
 unsigned char sizeof_timeout[sizeof(aio_timeout)];
 unsigned char sizeof_timer[sizeof(aio_timer)];
