@@ -11,8 +11,9 @@ exactly once), and where its true value comes from:
 
 - `static` figures come from files that `make test` compares with a run
   (tests/readme.expected, examples/expected/, examples/firmware/expected.txt,
-  examples/sampler/expected.txt...) or from a small host program this script
-  builds and runs; `static` checks all of them (the `figures` stage of
+  examples/sampler/expected.txt...), from a small host program this script
+  builds and runs, or from the headers as arm-none-eabi-gcc preprocesses them
+  (skipped without it); `static` checks all of them (the `figures` stage of
   `make test`), and that every other figure's words are still on its page;
 - the others come from a run that needs cross tools (arm-none-eabi-gcc, QEMU,
   avr-gcc, simavr): the script that does the run calls `run GROUP` with what it
@@ -188,6 +189,36 @@ def sim_example():
     return [seed.group(1), failed.group(1)]
 
 
+def header_lines():
+    # Each header's lines, and how many of them a freestanding Cortex-M build
+    # compiles: the implementation on a Cortex-M0 with AIO_NO_STDLIB,
+    # preprocessed; a line of the header counts when code in the output comes
+    # from it (the line markers say where each output line comes from), so
+    # comments, blank lines, directives and what an #if leaves out do not.
+    cc = "arm-none-eabi-gcc"
+    out = []
+    for header in ("aio_timeout_core.h", "aio_timeout.h"):
+        try:
+            run = subprocess.run([cc, "-mcpu=cortex-m0", "-mthumb", "-std=c11", "-Os", "-x", "c", "-DAIO_NO_STDLIB",
+                                  "-DAIO_TIMEOUT_IMPLEMENTATION", "-E", header], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError:
+            raise Skip("%s is not installed" % cc)
+        if run.returncode != 0:
+            raise ValueError("%s -E %s: %s" % (cc, header, run.stderr.decode()[:200]))
+        where, line, compiled = None, 0, set()
+        for text in run.stdout.decode().split("\n"):
+            marker = re.match(r'# (\d+) "([^"]*)"', text)
+            if marker:
+                line, where = int(marker.group(1)), marker.group(2)
+                continue
+            if where == header and text.strip():
+                compiled.add(line)
+            line += 1
+        out += [thousands(read(header).count("\n")), thousands(len(compiled))]
+    return out
+
+
 # ---------------------------------------------------------------- runs elsewhere
 # Each GROUP function takes the arguments the run's script passes and returns
 # {figure name: values}; it raises Skip when the figures were measured with
@@ -334,6 +365,9 @@ FIGURES = [
     ("python-diffs", "examples/README.md", "Only `{code}` does:", python_diffs),
     ("sim-example", "docs/simulation.md",
      "The buggy version fails first at seed {int}, and {int} of the first 1,000 seeds fail", sim_example),
+    ("header-lines", "docs/embedded.md",
+     "Of its {int} lines a freestanding Cortex-M build compiles {int}; `aio_timeout.h` has {int} lines, and the "
+     "same build compiles {int} of them.", header_lines),
     ("firmware", "docs/embedded.md",
      "In QEMU it reports `the core slept {int} of {int} ms and woke {int} times`, where a 1 kHz tick would "
      "have woken it {int} times.", firmware),
