@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* main/aio_port.c: compiles aio_timeout.h for ESP-IDF and runs the loop.
+/* main/aio_port.c: compiles aio_timeout_core.h for ESP-IDF and runs the loop.
  * Project-wide defines: -DAIO_TICKS_PER_SEC=1000000u */
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
@@ -14,7 +14,7 @@ static portMUX_TYPE aio_mux = portMUX_INITIALIZER_UNLOCKED;   /* both cores, tas
 #define AIO_CRITICAL_EXIT() portEXIT_CRITICAL_SAFE(&aio_mux)
 #define AIO_NO_STDLIB
 #define AIO_TIMEOUT_IMPLEMENTATION
-#include "aio_timeout.h"
+#include "aio_timeout_core.h"
 
 /* The FreeRTOS task that runs the loop: interrupt handlers notify it after aio_event_set(). */
 TaskHandle_t aio_loop_task;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* aio_port.c: compiles aio_timeout.h for the pico-sdk and runs the loop.
+/* aio_port.c: compiles aio_timeout_core.h for the pico-sdk and runs the loop.
  * Project-wide defines: -DAIO_TICKS_PER_SEC=1000000u */
 #include "pico/stdlib.h"
 #include "pico/critical_section.h"
@@ -13,7 +13,7 @@ static critical_section_t aio_cs;           /* both cores, code and interrupt ha
 #define AIO_CRITICAL_EXIT() critical_section_exit(&aio_cs)
 #define AIO_NO_STDLIB
 #define AIO_TIMEOUT_IMPLEMENTATION
-#include "aio_timeout.h"
+#include "aio_timeout_core.h"
 
 static aio_time uptime_us(void *ctx) {
     (void)ctx;

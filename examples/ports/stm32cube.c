@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Core/Src/aio_port.c: compiles aio_timeout.h for an STM32Cube project and runs the loop.
+/* Core/Src/aio_port.c: compiles aio_timeout_core.h for an STM32Cube project and runs the loop.
  * Project-wide defines: -DAIO_TIME_32 */
 #include "main.h"                            /* the HAL and CMSIS of your STM32 */
 
@@ -17,7 +17,7 @@ static uint32_t aio_primask;                 /* the library never nests these */
 #define AIO_CRITICAL_EXIT() __set_PRIMASK(aio_primask)
 #define AIO_NO_STDLIB
 #define AIO_TIMEOUT_IMPLEMENTATION
-#include "aio_timeout.h"
+#include "aio_timeout_core.h"
 
 static aio_time tick_ms(void *ctx) {
     (void)ctx;

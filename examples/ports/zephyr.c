@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* src/aio_port.c: compiles aio_timeout.h for Zephyr and runs the loop.
+/* src/aio_port.c: compiles aio_timeout_core.h for Zephyr and runs the loop.
  * Project-wide defines: -DAIO_TIME_32 */
 #include <zephyr/kernel.h>
 
@@ -13,7 +13,7 @@ static k_spinlock_key_t aio_spinlock_key;
 #define AIO_CRITICAL_EXIT() k_spin_unlock(&aio_spinlock, aio_spinlock_key)
 #define AIO_NO_STDLIB
 #define AIO_TIMEOUT_IMPLEMENTATION
-#include "aio_timeout.h"
+#include "aio_timeout_core.h"
 
 /* Interrupt handlers give it after aio_event_set() so that the loop wakes at once. */
 K_SEM_DEFINE(aio_wake, 0, 1);
