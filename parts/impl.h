@@ -74,8 +74,8 @@
 #endif
 /* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
  * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
- * (MSG_NOSIGNAL; macOS's SO_NOSIGPIPE instead, see "the platform's
- * sockets"). */
+ * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE ignored: see
+ * "POSIX"). */
 #if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK) && !defined(AIO_NO_LINUX)
 #define AIO__SOCK_FLAGS 1
 #endif

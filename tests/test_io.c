@@ -868,7 +868,9 @@ static aio_status peer_close_main(aio_task *t) {
 static void test_io_peer_close(void) {
     aio_loop loop;
 #if POSIX_IO_TESTS
-    struct sigaction dfl, was, now;
+    struct sigaction dfl;
+    struct sigaction was;
+    struct sigaction now;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
