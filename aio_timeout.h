@@ -323,6 +323,17 @@
  *   AIO_NO_CLOSE_RANGE          (not defined) close a child's inherited
  *                               descriptors one by one even where Linux has
  *                               close_range (as macOS and the BSDs do)
+ *   AIO_NO_LINUX                (not defined) build the POSIX backend on
+ *                               Linux as macOS and the BSDs take it, so that
+ *                               their paths run there: poll(), SIGCHLD for
+ *                               every exit, no syscall() (no pidfd, pipe2,
+ *                               accept4, close_range), descriptors marked
+ *                               close-on-exec after they are made, the open
+ *                               ones listed in /dev/fd, no abstract socket
+ *                               names ('@...': AIO_EINVAL), no MSG_NOSIGNAL
+ *                               (nor SO_NOSIGPIPE, macOS's: with neither,
+ *                               SIGPIPE is set to ignored, if it is at its
+ *                               default, before each send)
  *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
  *                               cancellation has between SIGTERM and SIGKILL
  *                               (aio_process_set_grace: one child's)
@@ -357,12 +368,13 @@
  * implementation, where the C library is included). */
 
 /* The POSIX clock needs this feature macro under -std=c11, and Linux's
- * pidfd_open (through syscall()) _DEFAULT_SOURCE; they only take effect when
+ * pidfd_open (through syscall()) _DEFAULT_SOURCE (not with AIO_NO_LINUX:
+ * POSIX's declarations alone, as elsewhere); they only take effect when
  * this header is the first thing the implementing file includes. */
 #if defined(AIO_TIMEOUT_IMPLEMENTATION) && !defined(_POSIX_C_SOURCE) && \
     !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
 #define _POSIX_C_SOURCE 200809L
-#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE) && !defined(AIO_NO_LINUX)
 #define _DEFAULT_SOURCE 1 /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): a feature macro */
 #endif
 #endif
@@ -1218,7 +1230,8 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
  * (EADDRINUSE). Remove the file when done (unlink). A path that begins
  * with '@' is a name in Linux's abstract namespace (no file; '@' stands for
  * the leading NUL byte of such names, which has no NUL after it: '@' and
- * up to 107 bytes). The accepted connections, and AIO_UNIX_CONNECT's, take
+ * up to 107 bytes); elsewhere, and with AIO_NO_LINUX, AIO_EINVAL, as a path
+ * too long. The accepted connections, and AIO_UNIX_CONNECT's, take
  * every socket await and a stream. */
 AIO_API int aio_unix_listen(const char *path, int backlog);
 /* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or
@@ -3151,15 +3164,31 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#if defined(__linux__) && !defined(AIO_IO_POLL)
+/* Linux, with its extensions: AIO_NO_LINUX takes it as a POSIX system
+ * without them (as macOS and the BSDs are), so that their paths run there:
+ * poll(), SIGCHLD, descriptors made then marked, no abstract names. */
+#if defined(__linux__) && !defined(AIO_NO_LINUX)
+#define AIO__LINUX 1
+#endif
+#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
 #define AIO__EPOLL 1
 #include <sys/epoll.h>
+#endif
+/* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
+ * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
+ * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE ignored: see
+ * "POSIX"). */
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK) && !defined(AIO_NO_LINUX)
+#define AIO__SOCK_FLAGS 1
+#endif
+#if defined(MSG_NOSIGNAL) && !defined(AIO_NO_LINUX)
+#define AIO__MSG_NOSIGNAL MSG_NOSIGNAL
 #endif
 /* Linux's calls that this build's declarations may lack (pipe2, accept4,
  * close_range, pidfd_open, pidfd_send_signal) go through syscall(), which
  * _DEFAULT_SOURCE declares (if it came before the first system header:
  * glibc says so by __USE_MISC, musl by _BSD_SOURCE). */
-#if defined(__linux__) && \
+#if defined(AIO__LINUX) && \
     (defined(__USE_MISC) || (!defined(__GLIBC__) && (defined(_GNU_SOURCE) || defined(_BSD_SOURCE))))
 #define AIO__SYSCALL 1
 #include <sys/syscall.h>
@@ -7207,7 +7236,7 @@ static int aio__cloexec(int fd) {
     return fd;
 }
 static int aio__socket_private(int family, int type) {
-#ifdef SOCK_CLOEXEC
+#ifdef AIO__SOCK_FLAGS
     return socket(family, type | SOCK_CLOEXEC, 0);
 #else
     return aio__cloexec(socket(family, type, 0));
@@ -8170,24 +8199,34 @@ AIO_API aio_status aio_close(aio_socket sock) {
 /* ------------------------------------------------------ Unix domain sockets */
 
 /* A Unix domain socket's address from `path` ('@': Linux's abstract
- * namespace): its length, or 0 if the path is NULL, empty or too long. A
- * file's path needs its NUL in sun_path; an abstract name has none after
- * it, so it may fill sun_path ('@' standing for its leading NUL). */
+ * namespace): its length, or 0 if the path is NULL, empty or too long, or
+ * an abstract name where there are none (macOS, the BSDs, AIO_NO_LINUX: a
+ * file named '@...' instead would surprise). A file's path needs its NUL
+ * in sun_path; an abstract name has none after it, so it may fill sun_path
+ * ('@' standing for its leading NUL). */
 #ifdef AIO__POSIX_IO
+#ifdef AIO__LINUX
 #define AIO__UNIX_TOO_LONG                                                                          \
     "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
     "sizeof sun_path - 1 bytes, 107 on Linux; an abstract name: '@' and 107 bytes)"
+#else
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes), or an abstract name ('@': Linux's alone)"
+#endif
 static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
     size_t n = path ? strlen(path) : 0;
     size_t room = sizeof sa->sun_path - 1; /* (and its NUL) */
     memset(sa, 0, sizeof *sa);
     sa->sun_family = AF_UNIX;
-#ifdef __linux__
+#ifdef AIO__LINUX
     if (n && path[0] == '@') room++;
+#else
+    if (n && path[0] == '@') n = 0; /* (refused: see above) */
 #endif
     if (!n || n > room) return 0;
     memcpy(sa->sun_path, path, n);
-#ifdef __linux__
+#ifdef AIO__LINUX
     if (path[0] == '@') {
         sa->sun_path[0] = '\0'; /* (the name is its bytes, no NUL after) */
         return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n);
@@ -10376,10 +10415,12 @@ static aio_process **aio__sys_children_of(aio_loop *L) {
 #else /* (a system without it has the descriptor made non-blocking instead) */
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #endif
-#ifdef MSG_NOSIGNAL
-#define AIO__NOSIGNAL MSG_NOSIGNAL
-#else
+#if defined(AIO__MSG_NOSIGNAL)
+#define AIO__NOSIGNAL AIO__MSG_NOSIGNAL
+#elif defined(SO_NOSIGPIPE)
 #define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+#else /* (neither, as with AIO_NO_LINUX: SIGPIPE ignored before each send, as before a pipe's write) */
+#define AIO__NOSIGNAL (aio__no_sigpipe(), 0)
 #endif
 static int aio__accept_private(int fd) {
 #if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
@@ -10577,9 +10618,9 @@ static void aio__spawn_child(const aio__spawn *sp) {
 
 /* The directory that lists this process's open descriptors, where it
  * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
-#if defined(__linux__)
+#if defined(AIO__LINUX)
 #define AIO__FD_DIR "/proc/self/fd"
-#elif defined(__APPLE__)
+#elif defined(__APPLE__) || defined(__linux__) /* (Linux's lists all too: AIO_NO_LINUX) */
 #define AIO__FD_DIR "/dev/fd"
 #endif
 
@@ -12172,7 +12213,7 @@ static int aio__sim_same(const aio__sim_sock *k, int fd) {
 static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     struct stat st;
     int up;
-#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+#ifdef AIO__SOCK_FLAGS
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, n) != 0) return -1;
 #else
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) != 0) return -1;

@@ -75,6 +75,17 @@
  *   AIO_NO_CLOSE_RANGE          (not defined) close a child's inherited
  *                               descriptors one by one even where Linux has
  *                               close_range (as macOS and the BSDs do)
+ *   AIO_NO_LINUX                (not defined) build the POSIX backend on
+ *                               Linux as macOS and the BSDs take it, so that
+ *                               their paths run there: poll(), SIGCHLD for
+ *                               every exit, no syscall() (no pidfd, pipe2,
+ *                               accept4, close_range), descriptors marked
+ *                               close-on-exec after they are made, the open
+ *                               ones listed in /dev/fd, no abstract socket
+ *                               names ('@...': AIO_EINVAL), no MSG_NOSIGNAL
+ *                               (nor SO_NOSIGPIPE, macOS's: with neither,
+ *                               SIGPIPE is set to ignored, if it is at its
+ *                               default, before each send)
  *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
  *                               cancellation has between SIGTERM and SIGKILL
  *                               (aio_process_set_grace: one child's)
@@ -109,12 +120,13 @@
  * implementation, where the C library is included). */
 
 /* The POSIX clock needs this feature macro under -std=c11, and Linux's
- * pidfd_open (through syscall()) _DEFAULT_SOURCE; they only take effect when
+ * pidfd_open (through syscall()) _DEFAULT_SOURCE (not with AIO_NO_LINUX:
+ * POSIX's declarations alone, as elsewhere); they only take effect when
  * this header is the first thing the implementing file includes. */
 #if defined(AIO_TIMEOUT_IMPLEMENTATION) && !defined(_POSIX_C_SOURCE) && \
     !defined(_GNU_SOURCE) && (defined(__unix__) || defined(__APPLE__))
 #define _POSIX_C_SOURCE 200809L
-#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE) && !defined(AIO_NO_LINUX)
 #define _DEFAULT_SOURCE 1 /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): a feature macro */
 #endif
 #endif

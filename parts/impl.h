@@ -62,15 +62,31 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#if defined(__linux__) && !defined(AIO_IO_POLL)
+/* Linux, with its extensions: AIO_NO_LINUX takes it as a POSIX system
+ * without them (as macOS and the BSDs are), so that their paths run there:
+ * poll(), SIGCHLD, descriptors made then marked, no abstract names. */
+#if defined(__linux__) && !defined(AIO_NO_LINUX)
+#define AIO__LINUX 1
+#endif
+#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
 #define AIO__EPOLL 1
 #include <sys/epoll.h>
+#endif
+/* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
+ * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
+ * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE ignored: see
+ * "POSIX"). */
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK) && !defined(AIO_NO_LINUX)
+#define AIO__SOCK_FLAGS 1
+#endif
+#if defined(MSG_NOSIGNAL) && !defined(AIO_NO_LINUX)
+#define AIO__MSG_NOSIGNAL MSG_NOSIGNAL
 #endif
 /* Linux's calls that this build's declarations may lack (pipe2, accept4,
  * close_range, pidfd_open, pidfd_send_signal) go through syscall(), which
  * _DEFAULT_SOURCE declares (if it came before the first system header:
  * glibc says so by __USE_MISC, musl by _BSD_SOURCE). */
-#if defined(__linux__) && \
+#if defined(AIO__LINUX) && \
     (defined(__USE_MISC) || (!defined(__GLIBC__) && (defined(_GNU_SOURCE) || defined(_BSD_SOURCE))))
 #define AIO__SYSCALL 1
 #include <sys/syscall.h>

@@ -127,7 +127,8 @@ AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog);
  * (EADDRINUSE). Remove the file when done (unlink). A path that begins
  * with '@' is a name in Linux's abstract namespace (no file; '@' stands for
  * the leading NUL byte of such names, which has no NUL after it: '@' and
- * up to 107 bytes). The accepted connections, and AIO_UNIX_CONNECT's, take
+ * up to 107 bytes); elsewhere, and with AIO_NO_LINUX, AIO_EINVAL, as a path
+ * too long. The accepted connections, and AIO_UNIX_CONNECT's, take
  * every socket await and a stream. */
 AIO_API int aio_unix_listen(const char *path, int backlog);
 /* aio_io_forget(fd), then close(fd) (closesocket on Windows): AIO_OK, or

@@ -14,10 +14,12 @@
 #else /* (a system without it has the descriptor made non-blocking instead) */
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #endif
-#ifdef MSG_NOSIGNAL
-#define AIO__NOSIGNAL MSG_NOSIGNAL
-#else
+#if defined(AIO__MSG_NOSIGNAL)
+#define AIO__NOSIGNAL AIO__MSG_NOSIGNAL
+#elif defined(SO_NOSIGPIPE)
 #define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+#else /* (neither, as with AIO_NO_LINUX: SIGPIPE ignored before each send, as before a pipe's write) */
+#define AIO__NOSIGNAL (aio__no_sigpipe(), 0)
 #endif
 static int aio__accept_private(int fd) {
 #if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
@@ -215,9 +217,9 @@ static void aio__spawn_child(const aio__spawn *sp) {
 
 /* The directory that lists this process's open descriptors, where it
  * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
-#if defined(__linux__)
+#if defined(AIO__LINUX)
 #define AIO__FD_DIR "/proc/self/fd"
-#elif defined(__APPLE__)
+#elif defined(__APPLE__) || defined(__linux__) /* (Linux's lists all too: AIO_NO_LINUX) */
 #define AIO__FD_DIR "/dev/fd"
 #endif
 

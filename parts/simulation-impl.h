@@ -477,7 +477,7 @@ static int aio__sim_same(const aio__sim_sock *k, int fd) {
 static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
     struct stat st;
     int up;
-#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+#ifdef AIO__SOCK_FLAGS
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, n) != 0) return -1;
 #else
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) != 0) return -1;

@@ -269,7 +269,7 @@ static int aio__cloexec(int fd) {
     return fd;
 }
 static int aio__socket_private(int family, int type) {
-#ifdef SOCK_CLOEXEC
+#ifdef AIO__SOCK_FLAGS
     return socket(family, type | SOCK_CLOEXEC, 0);
 #else
     return aio__cloexec(socket(family, type, 0));

@@ -2,24 +2,34 @@
 /* ------------------------------------------------------ Unix domain sockets */
 
 /* A Unix domain socket's address from `path` ('@': Linux's abstract
- * namespace): its length, or 0 if the path is NULL, empty or too long. A
- * file's path needs its NUL in sun_path; an abstract name has none after
- * it, so it may fill sun_path ('@' standing for its leading NUL). */
+ * namespace): its length, or 0 if the path is NULL, empty or too long, or
+ * an abstract name where there are none (macOS, the BSDs, AIO_NO_LINUX: a
+ * file named '@...' instead would surprise). A file's path needs its NUL
+ * in sun_path; an abstract name has none after it, so it may fill sun_path
+ * ('@' standing for its leading NUL). */
 #ifdef AIO__POSIX_IO
+#ifdef AIO__LINUX
 #define AIO__UNIX_TOO_LONG                                                                          \
     "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
     "sizeof sun_path - 1 bytes, 107 on Linux; an abstract name: '@' and 107 bytes)"
+#else
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes), or an abstract name ('@': Linux's alone)"
+#endif
 static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
     size_t n = path ? strlen(path) : 0;
     size_t room = sizeof sa->sun_path - 1; /* (and its NUL) */
     memset(sa, 0, sizeof *sa);
     sa->sun_family = AF_UNIX;
-#ifdef __linux__
+#ifdef AIO__LINUX
     if (n && path[0] == '@') room++;
+#else
+    if (n && path[0] == '@') n = 0; /* (refused: see above) */
 #endif
     if (!n || n > room) return 0;
     memcpy(sa->sun_path, path, n);
-#ifdef __linux__
+#ifdef AIO__LINUX
     if (path[0] == '@') {
         sa->sun_path[0] = '\0'; /* (the name is its bytes, no NUL after) */
         return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n);

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: MIT
 # make test: build and run the unit tests in every configuration the README
 # promises (gcc and clang, C11 and C++17, -O0 and -O2, plus the 32-bit
-# millisecond tick build, a release build and poll() instead of epoll), then the
+# millisecond tick build, a release build, poll() instead of epoll, and Linux
+# taken as macOS and the BSDs are, AIO_NO_LINUX), then the
 # README's example and the demo, then every check in tests/checks/.
 #
 #   sh tests/run_matrix.sh              every stage
 #   sh tests/run_matrix.sh guide ports  only these stages (names: --list)
+#   UNIT="gcc-c11-O0 clang-c11-nolinux-counted-O2" sh tests/run_matrix.sh unit
+#                                       only these configurations of the unit tests
 #
 # Each stage prints a line when it starts, `[3/14] conformance: ... ...`, and one
 # when it ends, `[3/14] conformance (CPython 3.13.0) ... 41 s: 131 passed, 0 failed`.
@@ -66,7 +69,7 @@ stage_count=$(echo $stages | wc -w)
 stage_k=0
 stage_title() { # name: what the stage runs, from its script's "# Stage:" line
     case $1 in
-    unit) echo "the unit tests with gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release, -Os, poll(), allocations counted" ;;
+    unit) echo "the unit tests with gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release, -Os, poll(), allocations counted, the macOS and BSD paths" ;;
     demo) echo "the README's example and the demo" ;;
     *) sed -n 's/^# Stage: *//p' "tests/checks/$1.sh" | head -n 1 ;;
     esac
@@ -87,6 +90,7 @@ t_start=$(date +%s)
 
 run() { # name compiler flags...
     name=$1; shift
+    case " ${UNIT:-$name} " in *" $name "*) ;; *) return ;; esac
     command -v "$1" >/dev/null 2>&1 || { echo "[$name] skipped: $1 is not installed"; add_skipped 1 "$name"; return; }
     run_t0=$(date +%s)
     if ! "$@" -o "$out/$name" $SRC -lm 2>"$out/$name.log"; then
@@ -136,6 +140,11 @@ stage_unit() {
     # every test's loop traced (tests/main.c, TEST_TRACED): the instruments change nothing
     run "gcc-c11-poll-traced-counted-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL \
         -DTEST_TRACED -DTEST_COUNTED_ALLOC
+    # Linux taken as a POSIX system without its extensions, as macOS and the BSDs
+    # are (AIO_NO_LINUX): poll(), SIGCHLD, no syscall(), descriptors made then
+    # marked close-on-exec, no MSG_NOSIGNAL, no abstract socket names, /dev/fd
+    run "clang-c11-nolinux-counted-O2" clang -std=c11 -O2 $WARN $(uninit_warnings clang) -DAIO_DEBUG -DAIO_NO_LINUX \
+        -DTEST_COUNTED_ALLOC
 }
 
 # The README's example and the demo must print what they promise.

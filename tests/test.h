@@ -101,6 +101,14 @@ void test_trace_P(const char *fmt_P, ...);
 /* Elapsed time in whole milliseconds, for readable assertions. */
 #define T_MS() ((long long)((uint64_t)T() * 1000u / AIO_TICKS_PER_SEC))
 
+/* Linux with its extensions in the build (epoll, pidfd, abstract socket
+ * names): not with AIO_NO_LINUX, which builds the header as macOS and the
+ * BSDs take it; a test of such an extension tests what stands in there. */
+#if defined(__linux__) && !defined(AIO_NO_LINUX)
+#define TEST_LINUX 1
+#else
+#define TEST_LINUX 0
+#endif
 /* The debug hook of the tests: appends each message to test_last_debug. */
 void test_capture_debug(aio_status code, const char *message);
 /* A fresh loop on the virtual clock with growable timer storage. */

@@ -840,7 +840,10 @@ static void test_io_recv_cancel_leaves_data(void) {
 }
 
 /* The peer closes: a receive reads the end of the stream (0), a send after
- * that fails with AIO_ECONNRESET (and no SIGPIPE kills the test). */
+ * that fails with AIO_ECONNRESET (and no SIGPIPE kills the test, though its
+ * action is the default: the send's flag (MSG_NOSIGNAL) or the socket's
+ * option (SO_NOSIGPIPE) leaves it so; a build with neither, as AIO_NO_LINUX,
+ * has it ignored before the send, as before a pipe's write). */
 static aio_status peer_close_main(aio_task *t) {
     AIO_BEGIN(t);
     spawn_reader(0, 1, S.sv[0], AIO_SEC(5));
@@ -864,10 +867,27 @@ static aio_status peer_close_main(aio_task *t) {
 
 static void test_io_peer_close(void) {
     aio_loop loop;
+#if POSIX_IO_TESTS
+    struct sigaction dfl;
+    struct sigaction was;
+    struct sigaction now;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    CHECK_EQ(sigaction(SIGPIPE, &dfl, &was), 0);
+#endif
     sock_setup(&loop);
     CHECK_EQ(test_run(&loop, &S.main, peer_close_main), AIO_OK);
     CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+#if POSIX_IO_TESTS
+    CHECK_EQ(sigaction(SIGPIPE, &was, &now), 0);
+#if (defined(MSG_NOSIGNAL) && !defined(AIO_NO_LINUX)) || defined(SO_NOSIGPIPE)
+    CHECK(now.sa_handler == SIG_DFL);
+#else
+    CHECK(now.sa_handler == SIG_IGN);
+#endif
+#endif
 }
 
 /* A half-close: the peer shuts its sending side; this side reads the end of
@@ -1126,7 +1146,7 @@ static void test_io_watch_table_no_memory(void) {
         (void)aio_close(table[i].fd);
         (void)close_sock(table[i].peer);
     }
-#if defined(__linux__) && !defined(AIO_IO_POLL)
+#if TEST_LINUX && !defined(AIO_IO_POLL)
     CHECK_EQ(first, -1);
 #else
     CHECK_EQ(first, 62); /* (the wake-up pipe's, the one waited on first: still watched) */
@@ -1526,7 +1546,7 @@ static aio_status reuse_after_receive_main(aio_task *t) {
     reopen_pair(old);
     CHECK_EQ(send_sock(S.sv[1], "y", 1), 1);
     AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(50));
-#if defined(__linux__) && !defined(AIO_IO_POLL)
+#if TEST_LINUX && !defined(AIO_IO_POLL)
     CHECK_EQ(S.rc, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 60);
 #else
@@ -1858,7 +1878,7 @@ static aio_status first_wait_exhausted_main(aio_task *t) {
 }
 
 static void test_io_first_wait_out_of_descriptors(void) { sock_test(first_wait_exhausted_main); }
-#if defined(__linux__) && !defined(AIO_IO_POLL)
+#if TEST_LINUX && !defined(AIO_IO_POLL)
 /* The same with room for the loop's wake-up pipe and not for its epoll
  * descriptor: AIO_EIO (errno EMFILE), the pipe closed again. */
 static aio_status first_wait_no_epoll_main(aio_task *t) {
@@ -3847,7 +3867,16 @@ static aio_status unix_lines_main(aio_task *t) {
     UX.l = aio_unix_listen(UX.path, 4); /* the file left is a socket's: taken */
     CHECK(UX.l >= 0);
     CHECK_EQ(aio_close(UX.l), AIO_OK);
-#ifdef __linux__
+#if !TEST_LINUX
+    /* no abstract names (macOS, the BSDs, AIO_NO_LINUX): '@' refused as a
+     * path too long is, rather than taken as a file's name */
+    CHECK_EQ(aio_unix_listen(UX.abstract, 0), AIO_EINVAL);
+    CHECK_DEBUG("aio_unix_listen: the path is NULL, empty or longer than a Unix socket's address takes");
+    AIO_UNIX_CONNECT(t, UX.c, UX.abstract, AIO_SEC(1));
+    CHECK_EQ(UX.c, AIO_EINVAL);
+    CHECK_DEBUG("AIO_UNIX_CONNECT: the path is NULL, empty or longer than a Unix socket's address takes");
+    CHECK(access(UX.abstract, F_OK) != 0); /* (no file of that name made) */
+#else
     UX.l = aio_unix_listen(UX.abstract, 0);
     CHECK(UX.l >= 0);
     CHECK_EQ(aio_spawn(&UX.other, unix_accepter), AIO_OK);
@@ -4046,7 +4075,7 @@ static void test_io_unix_live_listener(void) { unix_test(unix_live_main, AIO_OK)
  * NUL fills sun_path) and, on Linux, an abstract name of '@' and
  * sizeof sun_path - 1 bytes (no NUL after it: sun_path full) are taken by
  * the listen and the connect; one byte more is AIO_EINVAL for both, with a
- * message. */
+ * message. Without abstract names, even the shortest is refused so. */
 static char unix_longest[sizeof(((struct sockaddr_un *)0)->sun_path) + 2];
 static char unix_too_long[sizeof unix_longest];
 static aio_status unix_longest_main(aio_task *t) {
@@ -4067,9 +4096,12 @@ static void test_io_unix_longest(void) {
     size_t room = sizeof sa.sun_path;
     int k;
     for (k = 0; k < 2; k++) { /* a file's path; an abstract name */
-#ifndef __linux__
-        if (k) break;
-#endif
+        if (k && !TEST_LINUX) {
+            CHECK_EQ(aio_unix_listen("@a", 0), AIO_EINVAL);
+            CHECK_DEBUG("aio_unix_listen: the path is NULL, empty or longer than a Unix socket's address takes");
+            CHECK(access("@a", F_OK) != 0);
+            break;
+        }
         memset(unix_longest, 'a', sizeof unix_longest);
         if (k) {
             unix_longest[0] = '@';
@@ -4760,7 +4792,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_bytes_sent),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_first_wait_out_of_descriptors),
-#if defined(__linux__) && !defined(AIO_IO_POLL)
+#if TEST_LINUX && !defined(AIO_IO_POLL)
     SOCKET_ENTRY(test_io_first_wait_no_epoll),
 #endif
     SOCKET_ENTRY(test_io_sockets_out_of_descriptors),

@@ -15,6 +15,10 @@
 #    (about 3 s); 19_http_fetch and its Python original each against a new
 #    examples/19_fetch_server.py (it counts requests), and both must print
 #    examples/expected/19_http_fetch.txt (about 3 s each).
+# 4. the examples that use sockets or child processes are built once more with
+#    gcc -O2 -DAIO_NO_LINUX, the header as macOS and the BSDs take it (poll(),
+#    SIGCHLD, no syscall(), descriptors marked close-on-exec after they are made, no
+#    MSG_NOSIGNAL), and each must print the same file as in 1 and 3.
 # The servers of examples 16 and 17 and their Python originals are only built here: they
 # serve real sockets, and tests/checks/servers.sh runs them against the same clients.
 # One line per check; counts via add_counts.
@@ -206,5 +210,39 @@ else
     ex_real "examples/20_command_runner.py (Python original)" examples/expected/20_command_runner.txt \
         $ex_python examples/20_command_runner.py
 fi
+
+# 4. the I/O and process examples as macOS and the BSDs take the header
+ex_io=$(grep -lE 'aio_server|aio_(tcp|udp|unix|process)_|AIO_(TCP|UDP|UNIX|RECV|SEND|ACCEPT|PROCESS)' \
+    examples/[0-9][0-9]_*.c)
+for ex_src in $ex_io; do
+    ex_name=$(basename "$ex_src" .c)
+    ex_bin="$ex_dir/$ex_name.nolinux"
+    ex_what="$ex_name (gcc -O2 -DAIO_NO_LINUX)"
+    if ! gcc -std=c11 -O2 -DAIO_NO_LINUX $WARN $(uninit_warnings gcc) -I. "$ex_src" -o "$ex_bin" 2>"$ex_bin.log"; then
+        ex_bad "$ex_what does not build:"; sed 's/^/    /' "$ex_bin.log" | head -20
+        continue
+    fi
+    case $ex_name in
+    16_echo_server | 17_line_server) ex_ok "$ex_what builds warning-free (tests/checks/servers.sh runs it)" ;;
+    13_http_client | 19_http_fetch)
+        if ! command -v python3 >/dev/null 2>&1; then
+            add_skipped 1 "$ex_what against its server (python3)"
+        elif [ "$ex_name" = 13_http_client ]; then
+            ex_net "$ex_what" examples/expected/13_http_client.txt examples/13_slow_server.py "$ex_bin" 127.0.0.1
+        else
+            ex_net "$ex_what" examples/expected/19_http_fetch.txt examples/19_fetch_server.py "$ex_bin"
+        fi ;;
+    20_command_runner) ex_real "$ex_what" examples/expected/20_command_runner.txt "$ex_bin" ;;
+    *)
+        if timeout 60 "$ex_bin" --virtual >"$ex_bin.out" 2>"$ex_bin.err" &&
+            cmp -s "$ex_bin.out" "examples/expected/$ex_name.txt"; then
+            ex_ok "$ex_what prints examples/expected/$ex_name.txt"
+        else
+            ex_bad "$ex_what: output differs from examples/expected/$ex_name.txt"
+            diff "examples/expected/$ex_name.txt" "$ex_bin.out" | head -20
+            sed 's/^/    /' "$ex_bin.err" | head -5
+        fi ;;
+    esac
+done
 
 add_counts "$ex_pass" "$ex_fail"

@@ -11,9 +11,11 @@
 #    timeout, every item once and in each producer's order (the same);
 #    tests/threads/process_threads.c: loops in four threads spawn and await
 #    children at once, with a pidfd and without, SIGCHLD as found and
-#    ignored (the same); tests/checks/spawn_closes.c: a child closes the
+#    ignored (the same), and built as macOS and the BSDs take the header
+#    (AIO_NO_LINUX); tests/checks/spawn_closes.c: a child closes the
 #    numbers up to a little above the highest descriptor open, not up to
-#    the descriptor limit, without close_range (AIO_NO_CLOSE_RANGE).
+#    the descriptor limit, without close_range (AIO_NO_CLOSE_RANGE; and
+#    with AIO_NO_LINUX, the open ones listed in /dev/fd).
 # 2. tests/checks/cxx_macros.cpp: every public macro in C++ user code is quiet
 #    under -Wold-style-cast and -Wuseless-cast (C++11 to C++20, 32-bit ticks);
 #    the implementation builds as C++20 with -Werror.
@@ -42,15 +44,18 @@ f_queue_threads() {
         timeout 60 "$out/queue_threads"
 }
 f_check queue-threads f_queue_threads
-f_process_threads() { # with a pidfd, then without (SIGCHLD tells every exit)
-    gcc -std=c11 -O2 $WARN tests/threads/process_threads.c -o "$out/process_threads" -lpthread &&
-        timeout 60 "$out/process_threads" &&
-        gcc -std=c11 -O2 $WARN -DAIO_NO_PIDFD tests/threads/process_threads.c -o "$out/process_threads" -lpthread &&
-        timeout 60 "$out/process_threads"
+f_process_threads() { # with a pidfd, then without (SIGCHLD tells every exit), then as on macOS
+    for f_knob in "" -DAIO_NO_PIDFD -DAIO_NO_LINUX; do
+        gcc -std=c11 -O2 $WARN $f_knob tests/threads/process_threads.c -o "$out/process_threads" -lpthread &&
+            timeout 60 "$out/process_threads" || return 1
+    done
 }
 f_check process-threads f_process_threads
-f_spawn_closes() {
-    gcc -std=c11 -O2 $WARN tests/checks/spawn_closes.c -o "$out/spawn_closes" && timeout 60 "$out/spawn_closes"
+f_spawn_closes() { # the descriptors found in /proc/self/fd, then (AIO_NO_LINUX) in /dev/fd
+    for f_knob in "" -DAIO_NO_LINUX; do
+        gcc -std=c11 -O2 $WARN $f_knob tests/checks/spawn_closes.c -o "$out/spawn_closes" &&
+            timeout 60 "$out/spawn_closes" || return 1
+    done
 }
 f_check spawn-closes f_spawn_closes
 f_cxx() { # std extra-flags: each installed C++ compiler builds both, the first links and runs

@@ -14,8 +14,8 @@
 #     refused, three dropped when idle), sends it SIGTERM, and checks the goodbyes, a
 #     client dropped 1 s after it and the exit status 0.
 # Each runs against its C server built with gcc -O2 and clang -O0 (warning-free, the
-# flags of the other examples) and gcc -O2 -DAIO_IO_POLL (poll() instead of epoll),
-# and against its Python original (asyncio, CPython 3.11 or later). For each server:
+# flags of the other examples), gcc -O2 -DAIO_IO_POLL (poll() instead of epoll) and
+# gcc -O2 -DAIO_NO_LINUX (the paths of macOS and the BSDs), and against its Python original (asyncio, CPython 3.11 or later). For each server:
 # the client's own checks pass, the clients print examples/expected/NN_*_client.txt
 # (no timings in it) and the server prints examples/expected/NN_*_server.txt,
 # compared without the time in front of each line and with the port as PORT (all
@@ -43,9 +43,9 @@ for es_try in ${PYTHON:-} python3.13 python3.12 python3; do
 done
 
 es_example() { # NN_name: its server's builds and runs; es_args, what follows the port
-    # 1. the C server, three builds
+    # 1. the C server, four builds
     es_builds=
-    for es_cc in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_IO_POLL; do
+    for es_cc in gcc:-O2 clang:-O0 gcc:-O2:-DAIO_IO_POLL gcc:-O2:-DAIO_NO_LINUX; do
         es_comp=${es_cc%%:*}
         es_flags=$(echo "${es_cc#*:}" | tr : ' ')
         es_name=$es_ex-$(echo "$es_comp$es_flags" | tr -d ' ')

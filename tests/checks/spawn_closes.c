@@ -13,7 +13,9 @@
  * part (test_processes_only_standard_streams, in a build with
  * AIO_NO_CLOSE_RANGE: tests/run_matrix.sh). Linux only
  * (the system calls by number); elsewhere it says so and passes. Run by
- * tests/checks/faults.sh (make test). Exit 0 when all is well. */
+ * tests/checks/faults.sh (make test), once as it is and once with
+ * AIO_NO_LINUX (the open descriptors listed in /dev/fd, as on macOS). Exit
+ * 0 when all is well. */
 #define _GNU_SOURCE
 #define AIO_NO_CLOSE_RANGE
 #define AIO_TIMEOUT_IMPLEMENTATION
@@ -21,6 +23,9 @@
 #include "../../aio_timeout.h"
 #include <dirent.h>
 #include <stdio.h>
+#ifdef __linux__
+#include <sys/syscall.h> /* (the header includes it only where it calls syscall() itself) */
+#endif
 #include <stdlib.h>
 #include <sys/resource.h>
 

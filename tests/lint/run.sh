@@ -84,6 +84,7 @@ tidy "C11 -DAIO_TIME_32" "" -std=c11 -DAIO_TIME_32
 tidy "C11 -DAIO_DEBUG" "" -std=c11 -DAIO_DEBUG
 tidy "C11 -DAIO_NO_STDLIB" "" -std=c11 -DAIO_NO_STDLIB
 tidy "C11 -DAIO_SIMULATION" "" -std=c11 -DAIO_SIMULATION -DAIO_DEBUG
+tidy "C11 -DAIO_NO_LINUX" "" -std=c11 -DAIO_NO_LINUX -DAIO_DEBUG
 tidy "C++17 -DAIO_DEBUG" "--checks=-bugprone-reserved-identifier,-cert-dcl37-c,-cert-dcl51-cpp" \
     -x c++ -std=c++17 -DAIO_DEBUG
 wait
