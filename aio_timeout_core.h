@@ -169,6 +169,11 @@
 #if defined(__linux__) && !defined(_DEFAULT_SOURCE) && !defined(AIO_NO_LINUX)
 #define _DEFAULT_SOURCE 1 /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): a feature macro */
 #endif
+/* macOS hides its own extensions under _POSIX_C_SOURCE, SO_NOSIGPIPE among
+ * them (it stands in for MSG_NOSIGNAL there): this brings them back. */
+#if defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE 1 /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp): a feature macro */
+#endif
 #endif
 
 #include <limits.h>
