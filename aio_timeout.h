@@ -6963,7 +6963,9 @@ AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
  * declaration of that name. docs/internals.md, "Adding a backend", is the
  * recipe; tests/checks/backend_names.py keeps it and this list true.
  *
- *   the vocabulary: aio__net_last, aio__net_set_last, aio__net_would_block,
+ *   the vocabulary: the types aio__socklen, aio__pollfd, the macros
+ *       AIO__SOCK (a socket's number as the system's handle), aio__poll,
+ *       and aio__net_last, aio__net_set_last, aio__net_would_block,
  *       aio__net_interrupted, aio__net_in_progress, aio__net_exhausted
  *       (the last error and what it means), aio__net_error (an error's
  *       status), aio__nonblocking, aio__socket_private, aio__sock_private
@@ -7004,13 +7006,16 @@ AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
  *       aio__sys_pairs_start, aio__sys_pairs_end (a simulation's first and
  *       last need of them), aio__sys_signal_effect (what a signal does to a
  *       simulated child, as to a real one: AIO__SIGNAL_...);
- *   the table's functions (aio__sys_recv ... aio__sys_names: "the
- *       platform's table", in "the platform's sockets"), and, for child
- *       processes, aio__children_done (the loop's last child is gone).
+ *   the table's functions ("the platform's table", in "the platform's
+ *       sockets"): its process slots, aio__sys_proc_start ...
+ *       aio__sys_pipe_write, and aio__children_done (the loop's last child
+ *       is gone); its socket slots, written once for the Berkeley calls of
+ *       both in "what POSIX and Windows share" from the helpers that
+ *       section names; the pool's and the lookup's, the same on both.
  *
  * The simulation is the one backend picked at run time: a table of its
- * own (aio__sim_platform), installed while it runs. It reaches the core
- * through the hooks that "simulation" lists at its top. */
+ * own (aio__sim_platform), installed while it runs; docs/internals.md
+ * ("The simulation") names the hooks it reaches the core through. */
 #ifdef AIO__SOCKETS
 /* The system's wait of a loop: its aio_io (first: the loop's io points
  * here), and what every backend keeps beside it. A backend may make it the
@@ -7072,6 +7077,8 @@ static void aio__sys_wait_close(aio__sysio *s);
 #ifdef AIO__POLL_WAIT
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms);
 static aio_status aio__net_can_watch(int fd);
+static int aio__poll_open(aio__sysio *s);
+static void aio__poll_close(aio__sysio *s);
 static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events);
 static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline);
 #endif
@@ -7121,8 +7128,9 @@ enum { AIO__SIGNAL_NONE, AIO__SIGNAL_ENDS, AIO__SIGNAL_DELIVERED };
 // >>posix
 /* ------------------------------------------------------------------ POSIX */
 
-/* The POSIX backend: the system's table's functions (aio__sys_...) on
- * POSIX sockets, pipes, fork and exec. */
+/* The POSIX backend: every name of "the system's interface", on POSIX
+ * sockets and pipes, epoll (Linux) or poll(), sigaction, POSIX threads,
+ * fork and exec. */
 #ifdef AIO__POSIX_IO
 /* ---- the vocabulary: errno, descriptors made private */
 typedef socklen_t aio__socklen;
@@ -7206,12 +7214,14 @@ static void aio__wake_pair_drain(int fd) {
 static void aio__net_need(void) {} /* (POSIX's sockets need no start) */
 
 /* ---- the system's wait: epoll on Linux, else poll() ("the system's I/O
- * wait" has its watch and wait) */
+ * wait" has its watch and wait). Each readiness wait is one block below,
+ * giving aio__readiness_open (the loop's watch and wait set, its wake pair
+ * watched: 0, or -1 with nothing of it left) and aio__readiness_close: a
+ * new one (kqueue) is one more block and the line of the configuration
+ * that picks it. */
 typedef struct aio__posix_io {
     aio__sysio s; /* (first: what the shared sections see) */
-#ifdef AIO__EPOLL
-    int epfd;
-#endif
+    int waitfd;   /* the wait's own descriptor (epoll's), if it has one */
 #ifdef AIO__POSIX_PROCESSES
     struct aio__posix_io *sigchld_next; /* the next loop SIGCHLD tells */
     unsigned sigchld_seen;              /* the count of SIGCHLDs it has looked after */
@@ -7228,13 +7238,13 @@ static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
     e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
     e.data.fd = fd;
     if (!events) {
-        (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
+        (void)epoll_ctl(s->waitfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
         return AIO_OK;
     }
-    if (epoll_ctl(s->epfd, op, fd, &e) == 0) return AIO_OK;
+    if (epoll_ctl(s->waitfd, op, fd, &e) == 0) return AIO_OK;
     /* what the slot says was watched may be stale: the number was closed
      * (which takes it out of epoll) and opened again */
-    if (errno == ENOENT && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
+    if (errno == ENOENT && epoll_ctl(s->waitfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
     if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
     return aio__net_error(errno, "I/O wait", fd);
 }
@@ -7246,7 +7256,7 @@ static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     int n;
     int i;
     if (ms == 0 && !io->waiting && !aio__sig_waiting()) return; /* nothing to look at */
-    n = epoll_wait(s->epfd, ev, 128, ms);
+    n = epoll_wait(s->waitfd, ev, 128, ms);
     for (i = 0; i < n; i++) {
         int fd = ev[i].data.fd;
         uint32_t e = ev[i].events;
@@ -7259,9 +7269,27 @@ static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     }
     aio__deliver_signals(L);
 }
+static int aio__readiness_open(aio__posix_io *s) {
+    s->waitfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
+    if (s->waitfd >= 0) {
+        struct epoll_event e;
+        memset(&e, 0, sizeof e);
+        e.events = EPOLLIN;
+        e.data.fd = s->s.pipe[0];
+        /* LCOV_EXCL_START: out of memory */
+        if (epoll_ctl(s->waitfd, EPOLL_CTL_ADD, s->s.pipe[0], &e) != 0) {
+            (void)close(s->waitfd);
+            s->waitfd = -1;
+        }
+        /* LCOV_EXCL_STOP */
+    }
+    if (s->waitfd < 0) return -1;
+    s->s.io.watch = aio__epoll_watch;
+    s->s.io.wait = aio__epoll_wait;
+    return 0;
+}
+static void aio__readiness_close(aio__posix_io *s) { (void)close(s->waitfd); }
 #else
-static int aio__poll_open(aio__sysio *s);
-static void aio__poll_close(aio__sysio *s);
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) { return poll(fds, (nfds_t)n, ms); }
 /* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
  * regular file ready at once). */
@@ -7272,6 +7300,8 @@ static aio_status aio__net_can_watch(int fd) {
         return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
     return AIO_OK;
 }
+static int aio__readiness_open(aio__posix_io *s) { return aio__poll_open(&s->s); }
+static void aio__readiness_close(aio__posix_io *s) { aio__poll_close(&s->s); }
 #endif
 
 static aio__sysio *aio__sys_wait_open(aio_loop *L) {
@@ -7282,45 +7312,17 @@ static aio__sysio *aio__sys_wait_open(aio_loop *L) {
         AIO_FREE(s);
         return NULL;
     }
-#ifdef AIO__EPOLL
-    s->epfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
-    if (s->epfd >= 0) {
-        struct epoll_event e;
-        memset(&e, 0, sizeof e);
-        e.events = EPOLLIN;
-        e.data.fd = s->s.pipe[0];
-        /* LCOV_EXCL_START: out of memory */
-        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->s.pipe[0], &e) != 0) {
-            (void)close(s->epfd);
-            s->epfd = -1;
-        }
-        /* LCOV_EXCL_STOP */
-    }
-    if (s->epfd < 0) {
-        (void)close(s->s.pipe[0]);
-        (void)close(s->s.pipe[1]);
-        AIO_FREE(s);
-        return NULL;
-    }
-    s->s.io.watch = aio__epoll_watch;
-    s->s.io.wait = aio__epoll_wait;
-#else
-    if (aio__poll_open(&s->s) != 0) { /* (out of memory) */
+    if (aio__readiness_open(s) != 0) { /* (out of memory or descriptors) */
         aio__wake_pair_close(s->s.pipe);
         AIO_FREE(s);
         return NULL;
     }
-#endif
     return &s->s;
 }
 
 static void aio__sys_wait_close(aio__sysio *s) {
     aio__wake_pair_close(s->pipe);
-#ifdef AIO__EPOLL
-    (void)close(AIO__POSIX_OF(s)->epfd);
-#else
-    aio__poll_close(s);
-#endif
+    aio__readiness_close(AIO__POSIX_OF(s));
     AIO_FREE(s);
 }
 
@@ -8342,8 +8344,8 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
 // >>windows
 /* ---------------------------------------------------------------- Windows */
 
-/* The Windows backend: the system's table's functions (aio__sys_...) on
- * Winsock 2 and CreateProcess. */
+/* The Windows backend: every name of "the system's interface", on
+ * Winsock 2 and WSAPoll, console events, Win32 threads and CreateProcess. */
 #ifdef AIO__WIN32_IO
 /* ---- the vocabulary: Winsock's errors, sockets made private */
 typedef int aio__socklen;
@@ -8506,8 +8508,6 @@ static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) {
     }
     return got;
 }
-static int aio__poll_open(aio__sysio *s);
-static void aio__poll_close(aio__sysio *s);
 static aio__sysio *aio__sys_wait_open(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
     (void)L;
@@ -10336,6 +10336,10 @@ static void aio__deliver_signals(aio_loop *L) { (void)L; }
 // >>sysio
 /* -------------------------------------------------- the system's I/O wait */
 
+/* The port the library starts for a loop: the backend opens and closes it
+ * (aio__sys_wait_open, aio__sys_wait_close: its descriptors and its own
+ * watch and wait, or with AIO__POLL_WAIT the poll() wait below); what is
+ * here is the same on every system. */
 static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
     (void)L;
     aio__wake_pair_write(((aio__sysio *)ctx)->pipe[1]);

@@ -1,6 +1,10 @@
 // >>sysio
 /* -------------------------------------------------- the system's I/O wait */
 
+/* The port the library starts for a loop: the backend opens and closes it
+ * (aio__sys_wait_open, aio__sys_wait_close: its descriptors and its own
+ * watch and wait, or with AIO__POLL_WAIT the poll() wait below); what is
+ * here is the same on every system. */
 static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
     (void)L;
     aio__wake_pair_write(((aio__sysio *)ctx)->pipe[1]);

@@ -10,7 +10,9 @@
  * declaration of that name. docs/internals.md, "Adding a backend", is the
  * recipe; tests/checks/backend_names.py keeps it and this list true.
  *
- *   the vocabulary: aio__net_last, aio__net_set_last, aio__net_would_block,
+ *   the vocabulary: the types aio__socklen, aio__pollfd, the macros
+ *       AIO__SOCK (a socket's number as the system's handle), aio__poll,
+ *       and aio__net_last, aio__net_set_last, aio__net_would_block,
  *       aio__net_interrupted, aio__net_in_progress, aio__net_exhausted
  *       (the last error and what it means), aio__net_error (an error's
  *       status), aio__nonblocking, aio__socket_private, aio__sock_private
@@ -51,13 +53,16 @@
  *       aio__sys_pairs_start, aio__sys_pairs_end (a simulation's first and
  *       last need of them), aio__sys_signal_effect (what a signal does to a
  *       simulated child, as to a real one: AIO__SIGNAL_...);
- *   the table's functions (aio__sys_recv ... aio__sys_names: "the
- *       platform's table", in "the platform's sockets"), and, for child
- *       processes, aio__children_done (the loop's last child is gone).
+ *   the table's functions ("the platform's table", in "the platform's
+ *       sockets"): its process slots, aio__sys_proc_start ...
+ *       aio__sys_pipe_write, and aio__children_done (the loop's last child
+ *       is gone); its socket slots, written once for the Berkeley calls of
+ *       both in "what POSIX and Windows share" from the helpers that
+ *       section names; the pool's and the lookup's, the same on both.
  *
  * The simulation is the one backend picked at run time: a table of its
- * own (aio__sim_platform), installed while it runs. It reaches the core
- * through the hooks that "simulation" lists at its top. */
+ * own (aio__sim_platform), installed while it runs; docs/internals.md
+ * ("The simulation") names the hooks it reaches the core through. */
 #ifdef AIO__SOCKETS
 /* The system's wait of a loop: its aio_io (first: the loop's io points
  * here), and what every backend keeps beside it. A backend may make it the
@@ -119,6 +124,8 @@ static void aio__sys_wait_close(aio__sysio *s);
 #ifdef AIO__POLL_WAIT
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms);
 static aio_status aio__net_can_watch(int fd);
+static int aio__poll_open(aio__sysio *s);
+static void aio__poll_close(aio__sysio *s);
 static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events);
 static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline);
 #endif

@@ -1,8 +1,8 @@
 // >>windows
 /* ---------------------------------------------------------------- Windows */
 
-/* The Windows backend: the system's table's functions (aio__sys_...) on
- * Winsock 2 and CreateProcess. */
+/* The Windows backend: every name of "the system's interface", on
+ * Winsock 2 and WSAPoll, console events, Win32 threads and CreateProcess. */
 #ifdef AIO__WIN32_IO
 /* ---- the vocabulary: Winsock's errors, sockets made private */
 typedef int aio__socklen;
@@ -165,8 +165,6 @@ static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) {
     }
     return got;
 }
-static int aio__poll_open(aio__sysio *s);
-static void aio__poll_close(aio__sysio *s);
 static aio__sysio *aio__sys_wait_open(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
     (void)L;
