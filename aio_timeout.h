@@ -6968,9 +6968,10 @@ AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
  *       and aio__net_last, aio__net_set_last, aio__net_would_block,
  *       aio__net_interrupted, aio__net_in_progress, aio__net_exhausted
  *       (the last error and what it means), aio__net_error (an error's
- *       status), aio__nonblocking, aio__socket_private, aio__sock_private
- *       (a socket made, made private), aio__net_closesocket, aio__net_need
- *       (the system's sockets started, where they must be);
+ *       status), aio__nonblocking, aio__socket_private, aio__sock_private,
+ *       aio__sock_setup (a socket made, made private, a stream's set up),
+ *       aio__net_closesocket, aio__net_need (the system's sockets started,
+ *       where they must be);
  *   the wake pair, what wakes the system's wait from elsewhere:
  *       aio__wake_pair_open, aio__wake_pair_write, aio__wake_pair_drain;
  *   the system's wait: aio__sys_wait_open (a loop's aio__sysio, its watch
@@ -7199,6 +7200,15 @@ static void aio__sock_private(int fd) {
     aio__nonblocking(fd);
     (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
+/* The library's stream sockets: private, TCP_NODELAY, with no SIGPIPE. */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+#ifdef SO_NOSIGPIPE
+    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+}
 
 /* The wake-up of the system's wait: a pipe, p[0] waited on, p[1] written. */
 static int aio__wake_pair_open(int p[2]) { return aio__pipe_private(p, O_NONBLOCK); }
@@ -7400,7 +7410,7 @@ typedef pthread_cond_t aio__cond;
 #define aio__cond_done(c) (void)pthread_cond_destroy(c)
 #define aio__thread_detach(th) (void)pthread_detach(th)
 #define aio__thread_join(th) (void)pthread_join((th), NULL)
-#define AIO__THREAD_MAIN(name, arg) void *name(void *arg)
+#define AIO__THREAD_MAIN(name, arg) void *name(void *arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
 typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
 /* The time d (ticks) from now (3 years at most: never beyond a time_t). */
 static void aio__wall_after(aio__wall *w, aio_time d) {
@@ -7605,6 +7615,7 @@ static int aio__sys_pair_floor(void) {
     if (!known || r.rlim_cur == RLIM_INFINITY || r.rlim_cur > 2048) return 1024; /* LCOV_EXCL_BR_LINE: (finite, read) */
     return (int)(r.rlim_cur / 2);
 }
+/* NOLINTNEXTLINE(readability-non-const-parameter): the listener is Windows' pairs' (made at the first) */
 static int aio__sys_pair_new(int *listener, int far_floor, int n[2], uint64_t id[2]) {
     struct stat st;
     int up;
@@ -8409,6 +8420,12 @@ static void aio__sock_private(int fd) {
     aio__nonblocking(fd);
     (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
 }
+/* The library's stream sockets: private, TCP_NODELAY (no SIGPIPE on Windows). */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+}
 
 /* The wake-up of the system's wait: a connected pair of sockets (WSAPoll
  * waits for sockets only), p[0] waited on, p[1] written. */
@@ -8612,7 +8629,7 @@ typedef CONDITION_VARIABLE aio__cond;
 #define aio__mutex_init(m) InitializeSRWLock(m)
 #define aio__mutex_done(m) ((void)(m))
 #define aio__thread_detach(th) (void)CloseHandle(th)
-#define AIO__THREAD_MAIN(name, arg) DWORD WINAPI name(LPVOID arg)
+#define AIO__THREAD_MAIN(name, arg) DWORD WINAPI name(LPVOID arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
 typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
 /* The time d (ticks) from now, rounded up to ms. */
 static void aio__wall_after(aio__wall *w, aio_time d) {
@@ -9331,7 +9348,7 @@ typedef void aio__slot_names(aio_lookup_fn *hook, void **ctx);
     X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
     X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
     AIO__PLATFORM_JOB_SLOTS(X)
-#define AIO__PLATFORM_FIELD(slot) aio__slot_##slot *slot;
+#define AIO__PLATFORM_FIELD(slot) aio__slot_##slot *slot; /* NOLINT(bugprone-macro-parentheses): a field */
 typedef struct aio__platform {
     const char *name;
     int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
@@ -9387,17 +9404,6 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 
 /* The largest count one call moves: what a status can say. */
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
-
-/* The library's stream sockets: private (aio__sock_private: non-blocking,
- * not inherited by child processes), TCP_NODELAY, with no SIGPIPE. */
-static void aio__sock_setup(int fd) {
-    int one = 1;
-    aio__sock_private(fd);
-    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-#ifdef SO_NOSIGPIPE
-    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-#endif
-}
 
 /* The calls the awaits make: through the thread's table. */
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {

@@ -6456,7 +6456,7 @@ typedef void aio__slot_names(aio_lookup_fn *hook, void **ctx);
     X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
     X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
     AIO__PLATFORM_JOB_SLOTS(X)
-#define AIO__PLATFORM_FIELD(slot) aio__slot_##slot *slot;
+#define AIO__PLATFORM_FIELD(slot) aio__slot_##slot *slot; /* NOLINT(bugprone-macro-parentheses): a field */
 typedef struct aio__platform {
     const char *name;
     int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
@@ -6512,17 +6512,6 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 
 /* The largest count one call moves: what a status can say. */
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
-
-/* The library's stream sockets: private (aio__sock_private: non-blocking,
- * not inherited by child processes), TCP_NODELAY, with no SIGPIPE. */
-static void aio__sock_setup(int fd) {
-    int one = 1;
-    aio__sock_private(fd);
-    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-#ifdef SO_NOSIGPIPE
-    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-#endif
-}
 
 /* The calls the awaits make: through the thread's table. */
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {

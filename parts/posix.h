@@ -72,6 +72,15 @@ static void aio__sock_private(int fd) {
     aio__nonblocking(fd);
     (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
+/* The library's stream sockets: private, TCP_NODELAY, with no SIGPIPE. */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+#ifdef SO_NOSIGPIPE
+    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+}
 
 /* The wake-up of the system's wait: a pipe, p[0] waited on, p[1] written. */
 static int aio__wake_pair_open(int p[2]) { return aio__pipe_private(p, O_NONBLOCK); }
@@ -273,7 +282,7 @@ typedef pthread_cond_t aio__cond;
 #define aio__cond_done(c) (void)pthread_cond_destroy(c)
 #define aio__thread_detach(th) (void)pthread_detach(th)
 #define aio__thread_join(th) (void)pthread_join((th), NULL)
-#define AIO__THREAD_MAIN(name, arg) void *name(void *arg)
+#define AIO__THREAD_MAIN(name, arg) void *name(void *arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
 typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
 /* The time d (ticks) from now (3 years at most: never beyond a time_t). */
 static void aio__wall_after(aio__wall *w, aio_time d) {
@@ -478,6 +487,7 @@ static int aio__sys_pair_floor(void) {
     if (!known || r.rlim_cur == RLIM_INFINITY || r.rlim_cur > 2048) return 1024; /* LCOV_EXCL_BR_LINE: (finite, read) */
     return (int)(r.rlim_cur / 2);
 }
+/* NOLINTNEXTLINE(readability-non-const-parameter): the listener is Windows' pairs' (made at the first) */
 static int aio__sys_pair_new(int *listener, int far_floor, int n[2], uint64_t id[2]) {
     struct stat st;
     int up;

@@ -15,9 +15,10 @@
  *       and aio__net_last, aio__net_set_last, aio__net_would_block,
  *       aio__net_interrupted, aio__net_in_progress, aio__net_exhausted
  *       (the last error and what it means), aio__net_error (an error's
- *       status), aio__nonblocking, aio__socket_private, aio__sock_private
- *       (a socket made, made private), aio__net_closesocket, aio__net_need
- *       (the system's sockets started, where they must be);
+ *       status), aio__nonblocking, aio__socket_private, aio__sock_private,
+ *       aio__sock_setup (a socket made, made private, a stream's set up),
+ *       aio__net_closesocket, aio__net_need (the system's sockets started,
+ *       where they must be);
  *   the wake pair, what wakes the system's wait from elsewhere:
  *       aio__wake_pair_open, aio__wake_pair_write, aio__wake_pair_drain;
  *   the system's wait: aio__sys_wait_open (a loop's aio__sysio, its watch

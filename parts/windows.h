@@ -66,6 +66,12 @@ static void aio__sock_private(int fd) {
     aio__nonblocking(fd);
     (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
 }
+/* The library's stream sockets: private, TCP_NODELAY (no SIGPIPE on Windows). */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+}
 
 /* The wake-up of the system's wait: a connected pair of sockets (WSAPoll
  * waits for sockets only), p[0] waited on, p[1] written. */
@@ -269,7 +275,7 @@ typedef CONDITION_VARIABLE aio__cond;
 #define aio__mutex_init(m) InitializeSRWLock(m)
 #define aio__mutex_done(m) ((void)(m))
 #define aio__thread_detach(th) (void)CloseHandle(th)
-#define AIO__THREAD_MAIN(name, arg) DWORD WINAPI name(LPVOID arg)
+#define AIO__THREAD_MAIN(name, arg) DWORD WINAPI name(LPVOID arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
 typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
 /* The time d (ticks) from now, rounded up to ms. */
 static void aio__wall_after(aio__wall *w, aio_time d) {
