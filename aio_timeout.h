@@ -140,7 +140,13 @@
  *   >>conditions        conditions
  *   >>queues-impl       queues
  *   >>io-impl           waiting on a descriptor: slots, the port's calls
- *   >>sockets           the system's socket vocabulary; the platform's table
+ *   >>system            the system's interface: the names each system
+ *                       backend defines, the system wait's shared state
+ *   >>posix             the POSIX backend: its vocabulary, wake pipe,
+ *                       epoll, signals, threads, Unix sockets, processes
+ *   >>windows           the Windows backend: Winsock 2, WSAPoll, console
+ *                       events, Win32 threads, CreateProcess
+ *   >>sockets           the system's socket calls; the platform's table
  *                       (aio__platform) and the one predicate that picks it
  *                       (aio__os); the socket awaits
  *   >>streams           buffered reads and writes, a stream's transport;
@@ -148,15 +154,15 @@
  *   >>unix              Unix domain sockets: aio_unix_listen, AIO_UNIX_CONNECT
  *   >>datagrams         UDP
  *   >>signals           POSIX signals, Windows' console events
- *   >>sysio             the system's wait: epoll, poll(), WSAPoll
+ *   >>sysio             the system's wait: what its backends share, the
+ *                       poll() wait (poll, WSAPoll)
  *   >>pool              the worker threads
  *   >>lookup            host names
  *   >>connect           AIO_TCP_CONNECT (Happy Eyeballs)
  *   >>server            a server in one call: the accept loop, a handler
  *                       task per connection, its limit and its shutdown
- *   >>platform          what the backends share: a child's states
- *   >>posix             the POSIX backend: the table's sockets and processes
- *   >>windows           the Windows backend: Winsock 2, CreateProcess
+ *   >>platform          what the backends share: a child's pipes, the
+ *                       system's list of a loop's children
  *   >>system-sockets    the socket slots POSIX and Windows share, written once
  *   >>simulation-impl   the simulation's backend: the simulated network,
  *                       its port, its runner, its child processes
@@ -3231,6 +3237,15 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
  * is in "the platform's sockets" below). */
 #if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
 #define AIO__SOCKETS 1
+/* The system's wait: epoll (its backend's own), else poll() or WSAPoll
+ * through the shared one ("the system's I/O wait"). Signals: POSIX's
+ * sigaction (POSIX.1's declarations), Windows' console events. */
+#if defined(AIO__WIN32_IO) || !defined(AIO__EPOLL)
+#define AIO__POLL_WAIT 1
+#endif
+#if defined(SA_RESTART) || defined(AIO__WIN32_IO)
+#define AIO__SIGNALS 1
+#endif
 /* and a pool of worker threads for blocking calls, unless AIO_NO_THREADS (on
  * POSIX it needs POSIX.1-2001's declarations: this header included first, or
  * _POSIX_C_SOURCE 200809L) */
@@ -6970,15 +6985,2301 @@ static void aio__io_drop(aio_socket sock, int reused) {
 }
 AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
 
+// >>system
+/* ------------------------------------------------- the system's interface */
+
+/* Everything the library asks of the system, as named functions that each
+ * system backend defines once (a part of its own: "POSIX", "Windows"; the
+ * configuration in "Implementation" picks one and includes its headers).
+ * The shared sections call these names and hold no platform #if; a
+ * backend that lacks one does not compile (the name is used, never
+ * defined), and one defined with another shape is a conflicting
+ * declaration of that name. docs/internals.md, "Adding a backend", is the
+ * recipe; tests/checks/backend_names.py keeps it and this list true.
+ *
+ *   the vocabulary: the types aio__socklen, aio__pollfd, the macros
+ *       AIO__SOCK (a socket's number as the system's handle), aio__poll,
+ *       and aio__net_last, aio__net_set_last, aio__net_would_block,
+ *       aio__net_interrupted, aio__net_in_progress, aio__net_exhausted
+ *       (the last error and what it means), aio__net_error (an error's
+ *       status), aio__nonblocking, aio__socket_private, aio__sock_private,
+ *       aio__sock_setup (a socket made, made private, a stream's set up),
+ *       aio__net_closesocket, aio__net_need (the system's sockets started,
+ *       where they must be);
+ *   the wake pair, what wakes the system's wait from elsewhere:
+ *       aio__wake_pair_open, aio__wake_pair_write, aio__wake_pair_drain;
+ *   the system's wait: aio__sys_wait_open (a loop's aio__sysio, its watch
+ *       and wait set, its wake pair open and watched: NULL if it cannot
+ *       be), aio__sys_wait_close (all of it let go); a backend that waits
+ *       in poll() leaves watch and wait to "the system's I/O wait" (its
+ *       AIO__POLL_WAIT, set by the configuration) and gives aio__sys_poll,
+ *       aio__net_can_watch;
+ *   signals: aio__sys_signal_check (NULL: a number the system routes,
+ *       else why not), aio__sys_signal_catch (the handler installed: 1, or
+ *       0), aio__sys_signal_default (the system's own action back),
+ *       aio__sys_signal_target (the write end of the wake pair the handler
+ *       writes; -1: none, the loop it belongs to is gone),
+ *       aio__sys_signal_wake (the handler's write), aio__sys_signal_caught
+ *       and aio__sys_signals_look (a backend's own work of a signal, in the
+ *       handler and at each wait: POSIX's SIGCHLD), the flag type
+ *       aio__sig_flag and AIO__SIG_SET, AIO__SIG_TAKE, AIO__SIG_CLEAR (set
+ *       from a handler, taken by the loop);
+ *   threads and locks (with AIO__THREADS): the types aio__thread,
+ *       aio__mutex, aio__cond, aio__wall, the calls aio__lock, aio__unlock,
+ *       aio__wait_for_work, aio__signal_work, aio__broadcast_work,
+ *       aio__mutex_init, aio__mutex_done, aio__cond_init, aio__cond_done,
+ *       aio__wall_after, aio__wait_until, aio__thread_new,
+ *       aio__thread_join, aio__thread_detach, and AIO__THREAD_MAIN(name,
+ *       arg) (a thread's function as the system calls it);
+ *   Unix domain sockets: aio__sys_unix_listen, aio__sys_unix_connect,
+ *       aio__sys_unix_connect_poll (where the system has none: each says
+ *       so, as a misuse);
+ *   the simulation's pairs (with AIO__SIM): aio__sys_pair_new (a socket's
+ *       number and its far end, connected, with the number's identity),
+ *       aio__sys_pair_same (whether a number still has that identity),
+ *       aio__sys_pair_floor (the least number for a far end),
+ *       aio__sys_pairs_start, aio__sys_pairs_end (a simulation's first and
+ *       last need of them), aio__sys_signal_effect (what a signal does to a
+ *       simulated child, as to a real one: AIO__SIGNAL_...);
+ *   the table's functions ("the platform's table", in "the platform's
+ *       sockets"): its process slots, aio__sys_proc_start ...
+ *       aio__sys_pipe_write, and aio__children_done (the loop's last child
+ *       is gone); its socket slots, written once for the Berkeley calls of
+ *       both in "what POSIX and Windows share" from the helpers that
+ *       section names; the pool's and the lookup's, the same on both.
+ *
+ * The simulation is the one backend picked at run time: a table of its
+ * own (aio__sim_platform), installed while it runs; docs/internals.md
+ * ("The simulation") names the hooks it reaches the core through. */
+#ifdef AIO__SOCKETS
+/* The system's wait of a loop: its aio_io (first: the loop's io points
+ * here), and what every backend keeps beside it. A backend may make it the
+ * first member of a larger struct of its own (aio__sys_wait_open makes it,
+ * aio__sys_wait_close frees it). */
+typedef struct aio__sysio {
+    aio_io io;
+    aio_loop *loop;
+    int pipe[2];     /* wakes the wait: events set from elsewhere, signals
+                        (a pipe; on Windows a pair of sockets) */
+    void *pool;      /* the worker threads, once a blocking call needed them */
+    uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
+#ifdef AIO__PROCESSES
+    aio_process *children; /* spawned and not closed */
+    int sigchld;     /* SIGCHLD tells this loop of its children's exits */
+#endif
+#ifdef AIO__POLL_WAIT
+    struct pollfd *fds; /* [0] is the pipe */
+    uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
+    uint32_t nfds;
+    uint32_t cap;
+#endif
+} aio__sysio;
+
+/* Whether loop L waits through the system's wait: its grow is the one
+ * thing of it that the pool, once started, does not wrap. */
+#define AIO__SYSTEM_PORT(L) ((L)->io->grow == aio__sysio_grow)
+
+/* What the backends call of the shared sections. */
+static aio_status aio__net_result(long n, const char *what, int fd);
+static size_t aio__net_chunk(size_t len);
+static int aio__io_timeout(aio_loop *L, aio_time deadline);
+static void aio__sysio_drain(aio__sysio *s);
+static void aio__deliver_signals(aio_loop *L);
+static int aio__sig_waiting(void);
+static void aio__sock_setup(int fd);
+static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what);
+static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what);
+
+/* The backends' names (the list above) that the shared sections call
+ * before their definitions. */
+static int aio__net_last(void);
+static void aio__net_set_last(int err);
+static int aio__net_would_block(int err);
+static int aio__net_interrupted(int err);
+static int aio__net_in_progress(int err);
+static int aio__net_exhausted(void);
+static aio_status aio__net_error(int err, const char *what, int fd);
+static void aio__nonblocking(int fd);
+static int aio__socket_private(int family, int type);
+static void aio__sock_private(int fd);
+static int aio__net_closesocket(int fd);
+static void aio__net_need(void);
+static int aio__wake_pair_open(int p[2]);
+static void aio__wake_pair_write(int fd);
+static void aio__wake_pair_drain(int fd);
+static aio__sysio *aio__sys_wait_open(aio_loop *L);
+static void aio__sys_wait_close(aio__sysio *s);
+#ifdef AIO__POLL_WAIT
+static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms);
+static aio_status aio__net_can_watch(int fd);
+static int aio__poll_open(aio__sysio *s);
+static void aio__poll_close(aio__sysio *s);
+static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events);
+static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline);
+#endif
+#ifdef AIO__SIGNALS
+#if defined(NSIG)
+#define AIO__NSIG NSIG
+#elif defined(_NSIG)
+#define AIO__NSIG _NSIG
+#else
+#define AIO__NSIG 65
+#endif
+static int aio__sig_routed(int signo);
+static void aio__sig_handler(int signo);
+static const char *aio__sys_signal_check(int signo);
+static int aio__sys_signal_catch(int signo);
+static void aio__sys_signal_default(int signo);
+static void aio__sys_signal_target(int fd);
+static void aio__sys_signal_wake(void);
+#endif
+static aio_status aio__sys_unix_listen(const char *path, int backlog, int simulated);
+static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *path, aio_time until,
+                                        int simulated);
+static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f);
+
+/* The wake pair let go: both ends closed. */
+static void aio__wake_pair_close(const int p[2]) {
+    (void)aio__net_closesocket(p[0]);
+    (void)aio__net_closesocket(p[1]);
+}
+
+#ifdef AIO__PROCESSES
+enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
+enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
+#define AIO__PROC_PARKED 4      /* (in stopping's high bits: parked on its exit alone) */
+#define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
+#define AIO__PROC_STOP_MASK 3
+#define AIO__SIGKILL 9          /* (Windows' <signal.h> has no SIGKILL) */
+
+static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
+static void aio__proc_close_pipes(aio_process *p, int system);
+static void aio__children_done(aio__sysio *s);
+/* What a signal does to a child (aio__sys_signal_effect: the simulation's
+ * children take them as the platform's do). */
+enum { AIO__SIGNAL_NONE, AIO__SIGNAL_ENDS, AIO__SIGNAL_DELIVERED };
+#endif
+#endif /* AIO__SOCKETS */
+// >>posix
+/* ------------------------------------------------------------------ POSIX */
+
+/* The POSIX backend: every name of "the system's interface", on POSIX
+ * sockets and pipes, epoll (Linux) or poll(), sigaction, POSIX threads,
+ * fork and exec. */
+#ifdef AIO__POSIX_IO
+/* ---- the vocabulary: errno, descriptors made private */
+typedef socklen_t aio__socklen;
+typedef struct pollfd aio__pollfd;
+#define AIO__SOCK(fd) (fd)
+#define aio__poll(fds, n, ms) poll((fds), (nfds_t)(n), (ms))
+static int aio__net_last(void) { return errno; }
+static int aio__net_would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK; /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+}
+static int aio__net_interrupted(int err) { return err == EINTR; }
+static int aio__net_in_progress(int err) { return err == EINPROGRESS; }
+static void aio__net_set_last(int err) { errno = err; }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+}
+static void aio__nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+#define aio__net_own(fd) (fd)
+static int aio__net_closesocket(int fd) { return close(fd); }
+static int aio__cloexec(int fd) {
+    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+static int aio__socket_private(int family, int type) {
+#ifdef AIO__SOCK_FLAGS
+    int fd = socket(family, type | SOCK_CLOEXEC, 0);
+#else
+    int fd = aio__cloexec(socket(family, type, 0));
+#endif
+#ifdef SO_NOSIGPIPE /* (every socket, a Unix socket's too: MSG_NOSIGNAL's stand-in on macOS) */
+    if (fd >= 0) {
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    }
+#endif
+    return fd;
+}
+/* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
+ * 0, or -1 (out of descriptors). */
+static int aio__pipe_private(int p[2], int flags) {
+    int i;
+#if defined(AIO__SYSCALL) && defined(SYS_pipe2) && defined(O_CLOEXEC)
+    if (syscall(SYS_pipe2, p, O_CLOEXEC | flags) == 0) return 0;
+    if (errno != ENOSYS) return -1; /* LCOV_EXCL_LINE: out of descriptors */
+#endif
+    /* LCOV_EXCL_START: (Linux: see above) */
+    if (pipe(p) != 0) return -1;
+    for (i = 0; i < 2; i++) {
+        (void)aio__cloexec(p[i]);
+        if (flags) (void)fcntl(p[i], F_SETFL, flags);
+    }
+    return 0;
+    /* LCOV_EXCL_STOP */
+}
+/* The status of system error `err` on socket fd. */
+static aio_status aio__net_error(int err, const char *what, int fd) {
+    switch (err) {
+    case ECONNRESET:
+    case EPIPE: return AIO_ECONNRESET;
+    case ECONNREFUSED: return AIO_ECONNREFUSED;
+    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not open"));
+    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket"));
+    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket of that kind (listening? connected?)"));
+    default: errno = err; return AIO_EIO;
+    }
+}
+/* A socket made private: non-blocking, not inherited by child processes. */
+static void aio__sock_private(int fd) {
+    aio__nonblocking(fd);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+/* The library's stream sockets: private, TCP_NODELAY, with no SIGPIPE. */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+#ifdef SO_NOSIGPIPE
+    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+}
+
+/* The wake-up of the system's wait: a pipe, p[0] waited on, p[1] written. */
+static int aio__wake_pair_open(int p[2]) { return aio__pipe_private(p, O_NONBLOCK); }
+static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
+    ssize_t n = write(fd, "", 1);
+    (void)n;
+}
+static void aio__wake_pair_drain(int fd) {
+    char buf[64];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+}
+static void aio__net_need(void) {} /* (POSIX's sockets need no start) */
+
+/* ---- the system's wait: epoll on Linux, else poll() ("the system's I/O
+ * wait" has its watch and wait). Each readiness wait is one block below,
+ * giving aio__readiness_open (the loop's watch and wait set, its wake pair
+ * watched: 0, or -1 with nothing of it left) and aio__readiness_close: a
+ * new one (kqueue) is one more block and the line of the configuration
+ * that picks it. */
+typedef struct aio__posix_io {
+    aio__sysio s; /* (first: what the shared sections see) */
+    int waitfd;   /* the wait's own descriptor (epoll's), if it has one */
+#ifdef AIO__POSIX_PROCESSES
+    struct aio__posix_io *sigchld_next; /* the next loop SIGCHLD tells */
+    unsigned sigchld_seen;              /* the count of SIGCHLDs it has looked after */
+#endif
+} aio__posix_io;
+#define AIO__POSIX_OF(s) ((aio__posix_io *)(void *)(s))
+
+#ifdef AIO__EPOLL
+static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
+    aio__posix_io *s = AIO__POSIX_OF(io);
+    struct epoll_event e;
+    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    memset(&e, 0, sizeof e);
+    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
+    e.data.fd = fd;
+    if (!events) {
+        (void)epoll_ctl(s->waitfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
+        return AIO_OK;
+    }
+    if (epoll_ctl(s->waitfd, op, fd, &e) == 0) return AIO_OK;
+    /* what the slot says was watched may be stale: the number was closed
+     * (which takes it out of epoll) and opened again */
+    if (errno == ENOENT && epoll_ctl(s->waitfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
+    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    return aio__net_error(errno, "I/O wait", fd);
+}
+
+static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__posix_io *s = AIO__POSIX_OF(io);
+    struct epoll_event ev[128];
+    int ms = aio__io_timeout(L, deadline);
+    int n;
+    int i;
+    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return; /* nothing to look at */
+    n = epoll_wait(s->waitfd, ev, 128, ms);
+    for (i = 0; i < n; i++) {
+        int fd = ev[i].data.fd;
+        uint32_t e = ev[i].events;
+        if (fd == s->s.pipe[0]) {
+            aio__sysio_drain(&s->s);
+            continue;
+        }
+        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
+                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
+    }
+    aio__deliver_signals(L);
+}
+static int aio__readiness_open(aio__posix_io *s) {
+    s->waitfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
+    if (s->waitfd >= 0) {
+        struct epoll_event e;
+        memset(&e, 0, sizeof e);
+        e.events = EPOLLIN;
+        e.data.fd = s->s.pipe[0];
+        /* LCOV_EXCL_START: out of memory */
+        if (epoll_ctl(s->waitfd, EPOLL_CTL_ADD, s->s.pipe[0], &e) != 0) {
+            (void)close(s->waitfd);
+            s->waitfd = -1;
+        }
+        /* LCOV_EXCL_STOP */
+    }
+    if (s->waitfd < 0) return -1;
+    s->s.io.watch = aio__epoll_watch;
+    s->s.io.wait = aio__epoll_wait;
+    return 0;
+}
+static void aio__readiness_close(aio__posix_io *s) { (void)close(s->waitfd); }
+#else
+static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) { return poll(fds, (nfds_t)n, ms); }
+/* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
+ * regular file ready at once). */
+static aio_status aio__net_can_watch(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    return AIO_OK;
+}
+static int aio__readiness_open(aio__posix_io *s) { return aio__poll_open(&s->s); }
+static void aio__readiness_close(aio__posix_io *s) { aio__poll_close(&s->s); }
+#endif
+
+static aio__sysio *aio__sys_wait_open(aio_loop *L) {
+    aio__posix_io *s = (aio__posix_io *)aio__zalloc(sizeof *s);
+    (void)L;
+    if (!s) return NULL; /* (out of memory) */
+    if (aio__wake_pair_open(s->s.pipe) != 0) { /* (out of descriptors) */
+        AIO_FREE(s);
+        return NULL;
+    }
+    if (aio__readiness_open(s) != 0) { /* (out of memory or descriptors) */
+        aio__wake_pair_close(s->s.pipe);
+        AIO_FREE(s);
+        return NULL;
+    }
+    return &s->s;
+}
+
+static void aio__sys_wait_close(aio__sysio *s) {
+    aio__wake_pair_close(s->pipe);
+    aio__readiness_close(AIO__POSIX_OF(s));
+    AIO_FREE(s);
+}
+
+/* ---- signals: sigaction; the handler notes the signal and writes the
+ * wake pair of the loop the signals go to (async-signal-safe) */
+#ifdef AIO__SIGNALS
+typedef volatile sig_atomic_t aio__sig_flag;
+#define AIO__SIG_SET(flag) ((void)((flag) = 1))
+#define AIO__SIG_TAKE(flag) ((flag) ? ((flag) = 0, 1) : 0)
+#define AIO__SIG_CLEAR(flag) ((void)((flag) = 0))
+static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+
+#ifdef AIO__POSIX_PROCESSES
+static void aio__children_told(void);
+static void aio__children_check(aio_loop *L);
+static int aio__sigchld_needed(void);
+#endif
+
+static const char *aio__sys_signal_check(int signo) {
+    if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
+        return "aio_signal_event: not a signal that can be caught";
+    return NULL;
+}
+static int aio__sys_signal_catch(int signo) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = aio__sig_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    return sigaction(signo, &sa, NULL) == 0; /* (0: one the C library keeps for itself: Linux's 32 and 33) */
+}
+static void aio__sys_signal_default(int signo) {
+    struct sigaction sa;
+#ifdef AIO__POSIX_PROCESSES
+    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (loops' children still need it) */
+#endif
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(signo, &sa, NULL);
+}
+static void aio__sys_signal_target(int fd) { aio__sig_fd = fd; }
+static void aio__sys_signal_wake(void) {
+    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
+}
+static void aio__sys_signal_caught(int signo) {
+#ifdef AIO__POSIX_PROCESSES
+    if (signo == SIGCHLD) aio__children_told(); /* (the loops with children, beside the event) */
+#else
+    (void)signo;
+#endif
+}
+#endif /* AIO__SIGNALS */
+/* At each wait, before the signals are delivered: the children SIGCHLD
+ * told of. */
+#ifdef AIO__POSIX_PROCESSES
+#define aio__sys_signals_look(L) aio__children_check(L)
+#else
+#define aio__sys_signals_look(L) ((void)(L))
+#endif
+
+/* ---- threads and locks: POSIX threads */
+#ifdef AIO__THREADS
+typedef pthread_t aio__thread;
+typedef pthread_mutex_t aio__mutex;
+typedef pthread_cond_t aio__cond;
+#define aio__lock(m) (void)pthread_mutex_lock(m)
+#define aio__unlock(m) (void)pthread_mutex_unlock(m)
+#define aio__wait_for_work(c, m) (void)pthread_cond_wait((c), (m))
+#define aio__signal_work(c) (void)pthread_cond_signal(c)
+#define aio__broadcast_work(c) (void)pthread_cond_broadcast(c)
+#define aio__mutex_init(m) (void)pthread_mutex_init((m), NULL)
+#define aio__mutex_done(m) (void)pthread_mutex_destroy(m)
+#define aio__cond_init(c) (void)pthread_cond_init((c), NULL)
+#define aio__cond_done(c) (void)pthread_cond_destroy(c)
+#define aio__thread_detach(th) (void)pthread_detach(th)
+#define aio__thread_join(th) (void)pthread_join((th), NULL)
+#define AIO__THREAD_MAIN(name, arg) void *name(void *arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
+typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
+/* The time d (ticks) from now (3 years at most: never beyond a time_t). */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    uint64_t secs = (uint64_t)d / AIO_TICKS_PER_SEC;
+    (void)clock_gettime(CLOCK_REALTIME, w);
+    w->tv_nsec += (long)((uint64_t)d % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC);
+    w->tv_sec += (time_t)(secs < 100000000u ? secs : 100000000u) + w->tv_nsec / 1000000000L; /* LCOV_EXCL_BR_LINE */
+    w->tv_nsec %= 1000000000L;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    return pthread_cond_timedwait(c, m, w) != ETIMEDOUT;
+}
+static AIO__THREAD_MAIN(aio__worker, arg);
+/* A thread that runs aio__worker(arg), taking no signals (they go to the
+ * loop's thread): 0, or not if the system refused. */
+static int aio__thread_new(aio__thread *th, void *arg) {
+    sigset_t all;
+    sigset_t old;
+    int rc;
+    (void)sigfillset(&all);
+    (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(th, NULL, aio__worker, arg);
+    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+#endif /* AIO__THREADS */
+
+/* ---- Unix domain sockets */
+/* A Unix domain socket's address from `path` ('@': Linux's abstract
+ * namespace): its length, or 0 if the path is NULL, empty or too long, or
+ * an abstract name where there are none (macOS, the BSDs, AIO_NO_LINUX: a
+ * file named '@...' instead would surprise). A file's path needs its NUL
+ * in sun_path; an abstract name has none after it, so it may fill sun_path
+ * ('@' standing for its leading NUL). */
+#ifdef AIO__LINUX
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes, 107 on Linux; an abstract name: '@' and 107 bytes)"
+#else
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes), or an abstract name ('@': Linux's alone)"
+#endif
+static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
+    size_t n = path ? strlen(path) : 0;
+    size_t room = sizeof sa->sun_path - 1; /* (and its NUL) */
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+#ifdef AIO__LINUX
+    if (n && path[0] == '@') room++;
+#else
+    if (n && path[0] == '@') n = 0; /* (refused: see above) */
+#endif
+    if (!n || n > room) return 0;
+    memcpy(sa->sun_path, path, n);
+#ifdef AIO__LINUX
+    if (path[0] == '@') {
+        sa->sun_path[0] = '\0'; /* (the name is its bytes, no NUL after) */
+        return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n);
+    }
+#endif
+    return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
+/* Whether the socket file of address sa may be live: only a connect
+ * refused proves it stale (an earlier listener's, gone); one made, or one
+ * that would wait (the listener's queue is full), or that fails another
+ * way (no permission), leaves it as it is. */
+static int aio__unix_answers(const struct sockaddr_un *sa, aio__socklen len) {
+    int fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    int answers;
+    if (fd < 0) return 1; /* LCOV_EXCL_LINE: out of descriptors (then the file stays: the bind says why) */
+    aio__nonblocking(fd);
+    answers = connect(fd, (const struct sockaddr *)sa, len) == 0 || errno != ECONNREFUSED;
+    (void)close(fd);
+    return answers;
+}
+/* A mode that is a socket's file (S_ISSOCK is X/Open's: a strict POSIX
+ * build may lack it; then a stale socket file stays, and the bind says
+ * EADDRINUSE). */
+#if defined(S_ISSOCK)
+#define AIO__IS_SOCKET_FILE(mode) S_ISSOCK(mode)
+#elif defined(S_IFSOCK)
+#define AIO__IS_SOCKET_FILE(mode) (((mode) & S_IFMT) == S_IFSOCK)
+#else
+#define AIO__IS_SOCKET_FILE(mode) 0
+#endif
+
+static aio_status aio__sys_unix_listen(const char *path, int backlog, int simulated) {
+    struct sockaddr_un sa;
+    struct stat st;
+    aio__socklen sl = aio__unix_address(path, &sa);
+    int fd;
+    if (simulated)
+        return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets are not simulated (a simulated "
+                                       "network has TCP and UDP)");
+    if (!sl) return aio__misuse(AIO_EINVAL, "aio_unix_listen: " AIO__UNIX_TOO_LONG);
+    if (backlog < 0) return aio__misuse(AIO_EINVAL, "aio_unix_listen: the backlog is negative");
+    /* (asyncio's rule: a socket file an earlier listener left is removed;
+     * one a listener answers at is not taken over, as libuv refuses) */
+    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) {
+        if (aio__unix_answers(&sa, sl)) {
+            (void)aio__misuse(AIO_EIO, "aio_unix_listen: a listener answers at the path (a connect to its "
+                                       "socket file was not refused): not taken over (errno EADDRINUSE)");
+            errno = EADDRINUSE;
+            return AIO_EIO;
+        }
+        (void)unlink(sa.sun_path);
+    }
+    fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
+    /* (a listen that fails once bound: not seen) */
+    if (bind(fd, (struct sockaddr *)&sa, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_BR_LINE */
+        int err = errno;
+        (void)close(fd);
+        errno = err;
+        return AIO_EIO;
+    }
+    aio_io_forget(fd);
+    aio__nonblocking(fd);
+    return fd;
+}
+
+/* AIO_UNIX_CONNECT: a connect on a non-blocking Unix socket is made at once
+ * or refused at once, except when the listener's queue is full (EAGAIN):
+ * then the socket is not connecting, a wait for it to be writable ends at
+ * once, and the only way is to ask again later. The state (the heap's while
+ * the task waits: await.unix_connecting) keeps the address and the backoff. */
+typedef struct aio__unix_connecting {
+    aio_time until; /* the connect's own deadline */
+    aio_time retry; /* the wait before the next try */
+    int fd;
+    aio__socklen len;
+    struct sockaddr_un sa;
+} aio__unix_connecting;
+
+static aio_status aio__unix_connect_end(aio_task *t, aio_status rc) {
+    aio__unix_connecting *c = t->await.unix_connecting;
+    if (rc < 0) (void)aio_close(c->fd);
+    else rc = c->fd;
+    AIO_FREE(c);
+    t->await.unix_connecting = NULL;
+    return rc;
+}
+
+/* Try to connect: the descriptor, a status, or parked until the next try. */
+static aio_status aio__unix_connect_try(aio_task *t, aio_frame *f) {
+    aio__unix_connecting *c = t->await.unix_connecting;
+    aio_time now;
+    aio_status rc;
+    for (;;) {
+        /* (EISCONN: a system that reports a connect completed later so) */
+        if (connect(c->fd, (struct sockaddr *)&c->sa, c->len) == 0 || errno == EISCONN) /* LCOV_EXCL_BR_LINE */
+            return aio__unix_connect_end(t, AIO_OK);
+        if (errno != EINTR) break; /* LCOV_EXCL_BR_LINE: (a signal in the call) */
+    }
+    if (errno == ENOENT) return aio__unix_connect_end(t, AIO_ENOTFOUND);
+    if (errno != EAGAIN && errno != EINPROGRESS && errno != EALREADY) /* LCOV_EXCL_BR_LINE */
+        return aio__unix_connect_end(t, aio__net_error(errno, "AIO_UNIX_CONNECT", c->fd));
+    now = aio__now(t->loop);
+    if (c->until != AIO_NEVER && !aio__before(now, c->until)) return aio__unix_connect_end(t, AIO_ETIMEDOUT);
+    aio__set_until(t, c->until != AIO_NEVER && aio__before(c->until, now + c->retry) ? c->until : now + c->retry);
+    if (c->retry < AIO_MS(64)) c->retry *= 2;
+    AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
+    rc = aio__park(t, 1, 1);
+    /* (a park fails only with no timer slot left: see the sleeps' tests) */
+    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc));
+}
+
+static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *path, aio_time until,
+                                        int simulated) {
+    aio__unix_connecting *c;
+    if (simulated)
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets are not simulated (a simulated "
+                                       "network has TCP and UDP)");
+    c = (aio__unix_connecting *)AIO_MALLOC(sizeof *c);
+    if (!c) return AIO_EIO; /* (out of memory) */
+    memset(c, 0, sizeof *c);
+    c->len = aio__unix_address(path, &c->sa);
+    if (!c->len) {
+        AIO_FREE(c);
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: " AIO__UNIX_TOO_LONG);
+    }
+    c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    if (c->fd < 0) { /* out of descriptors */
+        AIO_FREE(c);
+        return AIO_EIO;
+    }
+    aio_io_forget(c->fd);
+    aio__nonblocking(c->fd);
+    c->until = until;
+    c->retry = AIO_MS(1);
+    t->await.unix_connecting = c;
+    return aio__unix_connect_try(t, f);
+}
+static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f) {
+    if (aio__checkpoint(t) < 0) return aio__unix_connect_end(t, aio__raise(t, f, AIO_ECANCELED));
+    return aio__unix_connect_try(t, f);
+}
+
+/* ---- the simulation's pairs: a simulated socket's number is one end of
+ * a socketpair, whose far end the simulation writes and reads; the far ends
+ * go up, out of the way of the program's descriptors (what each function
+ * gives: see "the system's interface"). */
+#ifdef AIO__SIM
+/* Where the far ends go: half the descriptors the process may have, at
+ * most 1,024. */
+static int aio__sys_pair_floor(void) {
+    struct rlimit r;
+    int known = getrlimit(RLIMIT_NOFILE, &r) == 0;
+    if (!known || r.rlim_cur == RLIM_INFINITY || r.rlim_cur > 2048) return 1024; /* LCOV_EXCL_BR_LINE: (finite, read) */
+    return (int)(r.rlim_cur / 2);
+}
+/* NOLINTNEXTLINE(readability-non-const-parameter): the listener is Windows' pairs' (made at the first) */
+static int aio__sys_pair_new(int *listener, int far_floor, int n[2], uint64_t id[2]) {
+    struct stat st;
+    int up;
+    (void)listener; /* (the Windows backend's: the pairs' listener) */
+#ifdef AIO__SOCK_FLAGS
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, n) != 0) return -1;
+#else
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) != 0) return -1;
+    aio__sock_private(n[0]);
+    aio__sock_private(n[1]);
+#endif
+#ifdef F_DUPFD_CLOEXEC
+    up = fcntl(n[1], F_DUPFD_CLOEXEC, far_floor);
+#else
+    up = fcntl(n[1], F_DUPFD, far_floor);
+    if (up >= 0) (void)fcntl(up, F_SETFD, FD_CLOEXEC);
+#endif
+    if (up >= 0) { /* (one short of descriptors there: the first number kept) */
+        (void)close(n[1]);
+        n[1] = up;
+    }
+    (void)fstat(n[0], &st);
+    id[0] = (uint64_t)st.st_dev;
+    id[1] = (uint64_t)st.st_ino;
+    return 0;
+}
+static int aio__sys_pair_same(const uint64_t id[2], int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == id[0] && (uint64_t)st.st_ino == id[1];
+}
+static void aio__sys_pairs_start(void) {}
+static void aio__sys_pairs_end(int listener) { (void)listener; }
+#ifdef AIO__PROCESSES
+/* What signal signo does to a simulated child: any number up to 64 is
+ * delivered (SIGKILL ends it at once). */
+static int aio__sys_signal_effect(int signo) {
+    if (signo <= 0 || signo > 64) return AIO__SIGNAL_NONE;
+    return signo == AIO__SIGKILL ? AIO__SIGNAL_ENDS : AIO__SIGNAL_DELIVERED;
+}
+#endif
+#endif /* AIO__SIM */
+
+/* ---- the table's sockets (the rest: "what POSIX and Windows share") */
+#ifdef ECONNABORTED
+#define AIO__ECONNABORTED ECONNABORTED
+#else
+#define AIO__ECONNABORTED (-1)
+#endif
+#ifdef MSG_DONTWAIT
+#define AIO__DONTWAIT(fd) MSG_DONTWAIT
+#else /* (a system without it has the descriptor made non-blocking instead) */
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#endif
+#if defined(AIO__MSG_NOSIGNAL)
+#define AIO__NOSIGNAL AIO__MSG_NOSIGNAL
+#elif defined(SO_NOSIGPIPE)
+#define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
+#else /* (neither, as with AIO_NO_LINUX: SIGPIPE ignored before each send, as before a pipe's write) */
+#define AIO__NOSIGNAL (aio__no_sigpipe(), 0)
+#endif
+static int aio__accept_private(int fd) {
+#if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
+    int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
+#endif
+    return aio__cloexec(accept(fd, NULL, NULL)); /* (without syscall(), or Linux: see above) */
+}
+/* A receive or a send; a descriptor that is not a socket (a pipe, a
+ * FIFO, a terminal, a child's standard streams) is read or written instead,
+ * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
+ * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
+ * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
+ * and its mode belongs to every process that shares it (the next program
+ * of a pipeline, a child, the shell that gave it as standard input): made
+ * non-blocking, even only for the length of one call, it makes another
+ * process's plain read() fail with EAGAIN. So one that is blocking is left
+ * so: it is read only when poll() says it is readable (a read of a readable
+ * pipe does not block), and written only while poll() says it takes more,
+ * PIPE_BUF bytes at a time (a pipe said writable has room for that many:
+ * Linux, the BSDs and macOS). The one way left to block is another reader
+ * taking the bytes between the poll and the read: then the read waits for
+ * more, and two readers of one byte stream each get an arbitrary part of
+ * it anyway. One that is non-blocking (the library's ends of a child's
+ * pipes) is read and written at once. */
+static void aio__no_sigpipe(void) {
+#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+        sa.sa_handler = SIG_IGN;
+        (void)sigaction(SIGPIPE, &sa, NULL);
+    }
+#endif
+}
+#ifdef PIPE_BUF
+#define AIO__PIPE_BUF PIPE_BUF
+#else
+#define AIO__PIPE_BUF 512 /* (POSIX's least) */
+#endif
+/* Whether fd is in blocking mode (not when fcntl fails: the call says why). */
+static int aio__fd_blocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && !(flags & O_NONBLOCK);
+}
+/* Whether fd is ready for `events` now: 1, or 0 with errno EAGAIN. */
+static int aio__fd_ready(int fd, short events) {
+    aio__pollfd one;
+    int n;
+    one.fd = fd;
+    one.events = events;
+    one.revents = 0;
+    do n = aio__poll(&one, 1, 0); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (n != 0) return 1; /* (ready, or an error that the call then reports) */
+    errno = EAGAIN;
+    return 0;
+}
+static long aio__net_read(long n, int fd, void *buf, size_t len) {
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    if (aio__fd_blocking(fd) && !aio__fd_ready(fd, POLLIN)) return -1;
+    return (long)read(fd, buf, aio__net_chunk(len));
+}
+static long aio__net_write(long n, int fd, const void *buf, size_t len) {
+    size_t want = aio__net_chunk(len);
+    size_t done = 0;
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    aio__no_sigpipe();
+    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
+    while (done < want && aio__fd_ready(fd, POLLOUT)) {
+        size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
+        ssize_t k = write(fd, (const char *)buf + done, part);
+        if (k < 0) break; /* (what was written is said first, the error next time) */
+        done += (size_t)k;
+    }
+    return done ? (long)done : -1;
+}
+/* A datagram's receive and its result are a stream's (see "what POSIX and
+ * Windows share"); the rest of what the shared slots ask of this backend. */
+#define aio__net_dgram_cut(n, len) (n)
+#define aio__net_dgram_result(n, what, fd) aio__net_result((n), (what), (fd))
+#define AIO__ENOBUFS ENOBUFS
+#define AIO__SHUT_BOTH SHUT_RDWR
+/* The option a socket the library binds takes: a listener's SO_REUSEADDR
+ * (its port taken again at once while the connections of the last one
+ * linger, as every server on POSIX does); a datagram socket none. */
+static void aio__net_claim(int fd, int listening) {
+    int one = 1;
+    if (listening) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+}
+
+#ifdef AIO__PROCESSES
+#ifdef AIO__POSIX_PROCESSES
+extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
+static int aio__pidfd_open(int pid) {
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0); /* (close-on-exec) */
+#else
+    return (int)syscall(434, pid, 0); /* (the same number on every architecture) */
+#endif
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* What the child does between fork and exec (async-signal-safe calls only). */
+typedef struct aio__spawn {
+    const char *const *argv;
+    char *const *args; /* argv, as execve takes it */
+    char *const *env;
+    const char *path;  /* the PATH searched, or NULL: argv[0] as it is */
+    char *scratch;     /* room for the longest candidate */
+    const char *cwd;
+    int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
+    int report;        /* the failure's pipe (above 2: the dup2s leave it) */
+    int fd_limit;      /* descriptors are below this number (aio__fd_limit) */
+    int group;         /* a process group of its own */
+} aio__spawn;
+
+/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
+static void aio__spawn_fail(int report, int stage, int err) {
+    int msg[2];
+    ssize_t n;
+    msg[0] = stage;
+    msg[1] = err;
+    n = write(report, msg, sizeof msg);
+    (void)n;
+    _exit(127);
+}
+
+/* Close every descriptor above 2 but `keep`, as asyncio's children have
+ * them (close_fds): the program's own sockets, pipes and files, which
+ * exec would keep where they are not close-on-exec, so that one the
+ * program closes is not held open by the child. close_range where Linux
+ * has it (5.9), else each number below `limit` (aio__fd_limit). */
+static void aio__close_others(int keep, int limit) {
+    int fd;
+#if defined(AIO__SYSCALL) && defined(SYS_close_range) && !defined(AIO_NO_CLOSE_RANGE)
+    if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
+        syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
+        return;
+#endif
+    for (fd = 3; fd < limit; fd++)
+        if (fd != keep) (void)close(fd);
+}
+
+static void aio__spawn_child(const aio__spawn *sp) {
+    struct sigaction dfl;
+    sigset_t none;
+    int err = ENOENT;
+    int i;
+    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    (void)sigaction(SIGPIPE, &dfl, NULL);
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    if (sp->group && setpgid(0, 0) != 0) aio__spawn_fail(sp->report, 0, errno);
+    for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
+        int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
+        if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
+    }
+    aio__close_others(sp->report, sp->fd_limit);
+    if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
+    if (!sp->path) {
+        (void)execve(sp->argv[0], sp->args, sp->env);
+        err = errno;
+    } else { /* each directory of PATH in turn, as execvp does (empty: the current one) */
+        const char *dir = sp->path;
+        size_t name = strlen(sp->argv[0]) + 1;
+        for (;;) {
+            const char *end = dir;
+            char *c = sp->scratch;
+            while (*end && *end != ':') end++;
+            if (end > dir) {
+                memcpy(c, dir, (size_t)(end - dir));
+                c += end - dir;
+                *c++ = '/';
+            }
+            memcpy(c, sp->argv[0], name);
+            (void)execve(sp->scratch, sp->args, sp->env);
+            if (errno == EACCES) {
+                err = EACCES; /* (reported if no other directory has it) */
+            } else if (errno != ENOENT && errno != ENOTDIR) {
+                err = errno;
+                break;
+            }
+            if (!*end) break;
+            dir = end + 1;
+        }
+    }
+    aio__spawn_fail(sp->report, 2, err);
+}
+/* LCOV_EXCL_STOP */
+
+/* The directory that lists this process's open descriptors, where it
+ * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
+#if defined(AIO__LINUX)
+#define AIO__FD_DIR "/proc/self/fd"
+#elif defined(__APPLE__) || defined(__linux__) /* (Linux's lists all too: AIO_NO_LINUX) */
+#define AIO__FD_DIR "/dev/fd"
+#endif
+
+/* The number every descriptor is below, for the child's closing: the
+ * descriptor limit (RLIMIT_NOFILE, which may be a million numbers, a
+ * close each), or, where the system lists the open ones, 64 above the
+ * highest of them (room for those other threads open meanwhile: a new
+ * descriptor takes the lowest number free). Read here, before the fork:
+ * the child may only make async-signal-safe calls. */
+static int aio__fd_limit(void) {
+    long n = sysconf(_SC_OPEN_MAX);
+    int limit = n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
+#ifdef AIO__FD_DIR
+    DIR *dir = opendir(AIO__FD_DIR);
+    struct dirent *e;
+    long top = 2;
+    if (!dir) return limit; /* LCOV_EXCL_LINE: no /proc (a chroot) */
+    while ((e = readdir(dir)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (end != e->d_name && fd > top) top = fd; /* (not ".", "..") */
+    }
+    (void)closedir(dir);
+    if (top < (long)limit - 65) limit = (int)top + 65;
+#endif
+    return limit;
+}
+
+/* fd moved above the standard three (the child's dup2s must not overlap). */
+static int aio__above_stdio(int fd) {
+    int moved;
+    if (fd < 0 || fd > 2) return fd; /* (fd < 0: out of descriptors) */
+    moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    (void)close(fd);
+    return moved;
+}
+
+static void aio__close_fd(int *fd) {
+    if (*fd >= 0) (void)close(*fd);
+    *fd = -1;
+}
+
+/* The PATH a program name is searched in: the child's environment's, if it
+ * gives one, else this process's, else the system's default. */
+static const char *aio__exec_path(const char *const *env) {
+    const char *path = NULL;
+    if (env) {
+        for (; *env; env++)
+            if (strncmp(*env, "PATH=", 5) == 0) path = *env + 5;
+    } else {
+        path = getenv("PATH");
+    }
+    return path ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* The child's wait status kept: it has been reaped. */
+static void aio__proc_reaped(aio_process *p, int status) {
+    p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
+                                      : WIFSIGNALED(status) ? -WTERMSIG(status) : 255; /* LCOV_EXCL_BR_LINE */
+    p->state = AIO__PROC_REAPED;
+    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+}
+
+/* In p->group: it leads its process group; it ended and is not reaped. */
+#define AIO__GROUP_LEADS 1
+#define AIO__GROUP_KEPT 2
+
+/* A group's leader that ended: its status read, the process itself left
+ * unreaped (aio__sys_proc_kill_now reaps it), so that its pid, the group's
+ * id, is no other process's or group's while the group may have members. */
+static int aio__group_ended(aio_process *p) {
+    siginfo_t info;
+    int r;
+    memset(&info, 0, sizeof info);
+    do r = waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (r == 0 && info.si_pid == 0) return 0;
+    if (r < 0) { /* (reaped by someone else: its group's id is not its own any more) */
+        aio__proc_reaped(p, 255 << 8);
+        p->group = AIO__GROUP_LEADS;
+        return 1;
+    }
+    aio__proc_reaped(p, info.si_code == CLD_EXITED ? (info.si_status & 255) << 8 : info.si_status & 127);
+    p->group |= AIO__GROUP_KEPT;
+    return 1;
+}
+
+/* Reap p if it ended: 1 once reaped, 0 while it runs. */
+static int aio__sys_proc_reap(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    if (p->group) return aio__group_ended(p);
+    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
+    if (r == 0) return 0;
+    if (r < 0) status = 255 << 8; /* (reaped by someone else: a waitpid of the program's) */
+    aio__proc_reaped(p, status);
+    return 1;
+}
+
+/* Send signo to p (not reaped): by its pidfd where it has one, which a
+ * process started since with the same pid cannot be; else by its pid,
+ * which no other process can have until the loop reaps it. 0, or -1 (not
+ * a signal number). */
+static int aio__proc_signal(const aio_process *p, int signo) {
+    if (p->group) return kill(-(pid_t)p->pid, signo) == 0 ? 0 : -1; /* (its group: see aio__group_ended) */
+#ifdef AIO__PIDFD
+#ifdef SYS_pidfd_send_signal
+    long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
+#else
+    long r = p->pidfd >= 0 ? syscall(424, p->pidfd, signo, NULL, 0u) : -1; /* (the same number everywhere) */
+#endif
+    if (r == 0) return 0;
+    if (p->pidfd >= 0 && errno != ENOSYS) return -1; /* LCOV_EXCL_BR_LINE: (ENOSYS: Linux 5.1-5.2, refused) */
+#endif
+    return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
+}
+
+/* Kill p and wait for its end (blocking: a killed process ends at once);
+ * a group's leader kept unreaped: what is left of its group killed, then
+ * the leader reaped. */
+static void aio__sys_proc_kill_now(aio_process *p) {
+    int status = 0;
+    int r;
+    if (p->group & AIO__GROUP_KEPT) {
+        (void)kill(-(pid_t)p->pid, SIGKILL);
+        while (waitpid((pid_t)p->pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
+        }
+        p->group = AIO__GROUP_LEADS; /* (what was asked, for its next spawn) */
+        return;
+    }
+    if (p->state != AIO__PROC_RUNNING) return;
+    (void)aio__proc_signal(p, SIGKILL);
+    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
+    if (r < 0) status = 255 << 8; /* (reaped by someone else) */
+    aio__proc_reaped(p, status);
+}
+
+static void aio__children_exited(aio_loop *L) {
+    aio_process *p;
+    if (!L->io || !AIO__SYSTEM_PORT(L)) return; /* LCOV_EXCL_LINE: (routed by this loop's I/O) */
+    for (p = aio__sysio_of(L)->children; p; p = p->next) {
+        aio_task *w = p->waiter;
+        /* (which of these holds depends on when SIGCHLD comes) */
+        if (p->pidfd >= 0 || !aio__sys_proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
+        if (w->state == AIO__PARKED) { /* LCOV_EXCL_BR_LINE */
+            w->flags |= AIO__T_SIGNALLED;
+            AIO__CAUSE(L, NULL, AIO_BY_IO);
+            aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        }
+    }
+}
+
+/* SIGCHLD, for the children of every loop in every thread. A signal goes
+ * to the process, not to the loop that spawned the child, and a handler
+ * cannot tell whose a pid is: so the handler writes a byte into a pipe of
+ * the process's, which every loop with such children waits on beside its
+ * own descriptors (its slot unmarked: a report of it wakes no task). After
+ * each wait such a loop reads the pipe; one that found a byte counts one
+ * SIGCHLD more and wakes the others through their own wake-ups (the pipe
+ * is empty for them now), and each loop that sees the count move asks its
+ * own children whether they ended (waitpid of each pid). The list of those
+ * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
+ * mutex where loops run in several threads; the pipe and the handler last
+ * while a loop is on the list. */
+static aio__posix_io *aio__sigchld_loops;   /* the loops SIGCHLD tells */
+static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
+static int aio__sigchld_pipe[2] = {-1, -1};
+static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
+static volatile sig_atomic_t aio__sigchld_busy;    /* handlers writing to it now */
+/* (the handler runs in any thread: what it reads and counts is atomic) */
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO__ATOMIC_GET(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+#define AIO__ATOMIC_ADD(x, v) ((void)__atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST))
+#else
+#define AIO__ATOMIC_GET(x) (x)
+#define AIO__ATOMIC_SET(x, v) ((void)((x) = (v)))
+#define AIO__ATOMIC_ADD(x, v) ((void)((x) += (v)))
+#endif
+
+/* The handler's part (async-signal-safe): a byte into the pipe, if it is open. */
+static void aio__children_told(void) {
+    int fd;
+    AIO__ATOMIC_ADD(aio__sigchld_busy, 1);
+    fd = AIO__ATOMIC_GET(aio__sigchld_fd);
+    if (fd >= 0) aio__wake_pair_write(fd); /* LCOV_EXCL_BR_LINE: (closed: a SIGCHLD as it closes) */
+    AIO__ATOMIC_ADD(aio__sigchld_busy, -1);
+}
+static void aio__sigchld_handler(int signo) {
+    int saved = errno;
+    (void)signo;
+    aio__children_told();
+    errno = saved;
+}
+
+/* Whether loops' children need SIGCHLD now. */
+static int aio__sigchld_needed(void) {
+    int needed;
+    AIO_CRITICAL_ENTER();
+    needed = aio__sigchld_loops != NULL;
+    AIO_CRITICAL_EXIT();
+    return needed;
+}
+
+/* The program's SIGCHLD action, kept while the library's handler has its
+ * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
+ * ends in the default, as any signal's). */
+static struct sigaction aio__sigchld_kept;
+
+/* Whether SIGCHLD action `sa` has the system reap children by itself
+ * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
+static int aio__reaps_itself(const struct sigaction *sa) {
+#ifdef SA_NOCLDWAIT
+    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
+#endif
+    return sa->sa_handler == SIG_IGN;
+}
+
+/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
+ * where the program's action has the system reap children (it would take
+ * a child's exit status, even one told by a pidfd, before the loop asks;
+ * the library's handler in its place keeps each child until the loop
+ * reaps it). */
+static int aio__sigchld_first(void) {
+#ifdef AIO__PIDFD
+    struct sigaction now;
+    int first;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops)
+        first = aio__reaps_itself(&aio__sigchld_kept);
+    else
+        first = sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
+    AIO_CRITICAL_EXIT();
+    return first;
+#else
+    return 1;
+#endif
+}
+
+/* The pipe and the handler, for the first loop on the list (locked):
+ * AIO_OK, or AIO_EIO (out of descriptors). */
+static aio_status aio__sigchld_start(void) {
+    struct sigaction sa;
+    if (aio__wake_pair_open(aio__sigchld_pipe) != 0) return AIO_EIO;
+    AIO__ATOMIC_SET(aio__sigchld_fd, aio__sigchld_pipe[1]);
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    if (aio__sig_routed(SIGCHLD)) { /* (routed already: that handler tells the loops too) */
+        sa.sa_handler = SIG_DFL;
+        aio__sigchld_kept = sa;
+        return AIO_OK;
+    }
+    sa.sa_handler = aio__sigchld_handler;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
+    return AIO_OK;
+}
+
+/* The last loop left the list (locked): SIGCHLD back to the program's
+ * action (unless the program routes it now), the pipe closed. Where that
+ * action has the system reap children, the program's own that ended
+ * meanwhile (kept by the library's handler) are reaped now, as the system
+ * would have. */
+static void aio__sigchld_stop(void) {
+    int status;
+    if (!aio__sig_routed(SIGCHLD)) {
+        (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
+        if (aio__reaps_itself(&aio__sigchld_kept))
+            while (waitpid(-1, &status, WNOHANG) > 0) {
+            }
+    }
+    AIO__ATOMIC_SET(aio__sigchld_fd, -1);
+    while (AIO__ATOMIC_GET(aio__sigchld_busy)) { /* LCOV_EXCL_BR_LINE: (a handler in another thread writes) */
+    }
+    aio__wake_pair_close(aio__sigchld_pipe);
+    aio__sigchld_pipe[0] = aio__sigchld_pipe[1] = -1;
+}
+
+/* Loop s's wait watches the pipe (on), or no longer (locked). */
+static aio_status aio__sigchld_watch(aio__sysio *s, int on) {
+    int fd = aio__sigchld_pipe[0];
+    aio_status rc;
+    if ((uint32_t)fd >= s->io.nslots && (rc = aio__sysio_grow(&s->io, fd)) < 0) return rc; /* (out of memory) */
+    return s->io.watch(&s->io, fd, on ? 0 : AIO_READABLE, on ? AIO_READABLE : 0);
+}
+
+/* SIGCHLD to loop L too (the program's action kept), for children without
+ * a pidfd or whose exit the system would take: AIO_OK, or AIO_EIO (out of
+ * descriptors or memory). */
+static aio_status aio__sigchld_route(aio_loop *L) {
+    aio__sysio *s = aio__sysio_of(L);
+    aio_status rc = AIO_OK;
+    if (s->sigchld) return AIO_OK;
+    AIO_CRITICAL_ENTER();
+    if (aio__sigchld_loops || (rc = aio__sigchld_start()) == AIO_OK) {
+        rc = aio__sigchld_watch(s, 1);
+        if (rc == AIO_OK) {
+            s->sigchld = 1;
+            AIO__POSIX_OF(s)->sigchld_seen = aio__sigchld_count;
+            AIO__POSIX_OF(s)->sigchld_next = aio__sigchld_loops;
+            aio__sigchld_loops = AIO__POSIX_OF(s);
+        } else if (!aio__sigchld_loops) {
+            aio__sigchld_stop();
+        }
+    }
+    AIO_CRITICAL_EXIT();
+    return rc;
+}
+
+/* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
+ * on the list; if one came since L last looked, L asks its children. */
+static void aio__children_check(aio_loop *L) {
+    aio__posix_io *s = AIO__POSIX_OF(aio__sysio_of(L));
+    aio__posix_io *o;
+    char byte;
+    int news;
+    if (!s->s.sigchld) return;
+    AIO_CRITICAL_ENTER();
+    if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
+        aio__wake_pair_drain(aio__sigchld_pipe[0]);
+        aio__sigchld_count++;
+        for (o = aio__sigchld_loops; o; o = o->sigchld_next)
+            if (o != s) aio__wake_pair_write(o->s.pipe[1]);
+    }
+    news = s->sigchld_seen != aio__sigchld_count;
+    s->sigchld_seen = aio__sigchld_count;
+    AIO_CRITICAL_EXIT();
+    if (news) aio__children_exited(L);
+}
+
+/* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
+ * to leave puts the program's action back. */
+static void aio__children_done(aio__sysio *s) {
+    aio__posix_io **at;
+    if (!s->sigchld) return;
+    AIO_CRITICAL_ENTER();
+    (void)aio__sigchld_watch(s, 0);
+    for (at = &aio__sigchld_loops; &(*at)->s != s; at = &(*at)->sigchld_next) {
+    }
+    *at = AIO__POSIX_OF(s)->sigchld_next;
+    s->sigchld = 0;
+    if (!aio__sigchld_loops) aio__sigchld_stop();
+    AIO_CRITICAL_EXIT();
+}
+
+static int aio__sys_proc_send(aio_process *p, int signo) {
+    return signo > 0 ? aio__proc_signal(p, signo) : -1;
+}
+#define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
+static void aio__sys_proc_release(aio_process *p) {
+    (void)p;
+}
+
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) {
+    return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+}
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
+    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+}
+
+/* A stdio mode's descriptors: the child's end into *child, the parent's into
+ * *mine (PIPE). `out`: the child writes it. AIO_OK or AIO_EIO. */
+static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
+    int p[2];
+    *child = *mine = -1;
+    if (mode == AIO_STDIO_DEVNULL) {
+        *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
+        return *child >= 0 ? AIO_OK : AIO_EIO; /* (AIO_EIO: out of descriptors) */
+    }
+    if (mode != AIO_STDIO_PIPE) return AIO_OK;
+    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* (out of descriptors) */
+    *child = aio__above_stdio(out ? p[1] : p[0]);
+    *mine = out ? p[0] : p[1];
+    if (*child < 0) { /* (out of descriptors above the standard streams') */
+        aio__close_fd(mine);
+        return AIO_EIO;
+    }
+    aio__nonblocking(*mine);
+    aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
+    return AIO_OK;
+}
+
+/* Whether child `pid` started its program: the exec closed the report pipe
+ * (0 bytes: AIO_OK), or the child says why it failed (then it is reaped). */
+static aio_status aio__spawn_report(long pid, int report) {
+    int msg[2];
+    int status;
+    ssize_t n;
+    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
+    if (n != (ssize_t)sizeof msg) return AIO_OK;
+    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
+    }
+    if (msg[0] == 1) {
+        (void)aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+        errno = msg[1];
+        return AIO_ENOTFOUND;
+    }
+    errno = msg[1]; /* (EACCES, ENOEXEC, ...: the program cannot be run, errno says why) */
+    return msg[1] == ENOENT || msg[1] == ENOTDIR ? AIO_ENOTFOUND : AIO_ENOEXEC;
+}
+
+/* POSIX: fork and exec. */
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
+    aio__spawn sp;
+    int mine[3] = {-1, -1, -1};
+    int report[2] = {-1, -1};
+    int i;
+    long pid = -1;
+    aio_status rc = AIO_OK;
+    if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
+    memset(&sp, 0, sizeof sp);
+    sp.group = p->group != 0;
+    sp.argv = argv;
+    memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
+    if (opts->env)
+        memcpy(&sp.env, &opts->env, sizeof sp.env);
+    else
+        sp.env = environ;
+    sp.cwd = opts->cwd;
+    if (!strchr(argv[0], '/')) {
+        sp.path = aio__exec_path(opts->env);
+        sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
+        if (!sp.scratch) return AIO_EIO; /* (out of memory) */
+    }
+    sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
+    /* (a failure here: out of descriptors) */
+    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||
+        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 ||
+        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0)
+                                       : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
+        aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
+        rc = AIO_EIO; /* (out of descriptors) */
+    }
+    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
+    if (rc == AIO_OK) {
+        sp.report = report[1];
+        sp.fd_limit = aio__fd_limit();
+        pid = (long)fork();
+        if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
+        if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
+    }
+    for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
+    aio__close_fd(&report[1]);
+    AIO_FREE(sp.scratch);
+    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]);
+    aio__close_fd(&report[0]);
+    if (rc < 0) {
+        int err = errno;
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        errno = err;
+        return rc;
+    }
+    memset(p, 0, sizeof *p);
+    p->pid = (int)pid;
+    p->group = (uint8_t)(sp.group ? AIO__GROUP_LEADS : 0);
+    p->in = (aio_socket)mine[0];
+    p->out = (aio_socket)mine[1];
+    p->err = (aio_socket)mine[2];
+    p->state = AIO__PROC_RUNNING;
+    p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
+    if (p->pidfd >= 0) {
+        aio_io_forget(p->pidfd);
+    } else if ((rc = aio__sigchld_route(L)) < 0) { /* LCOV_EXCL_START: pidfd refused, and out of descriptors */
+        aio__sys_proc_kill_now(p); /* (nothing could reap it) */
+        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
+        p->in = p->out = p->err = (aio_socket)-1;
+        p->state = AIO__PROC_CLOSED;
+        return rc;
+    } /* LCOV_EXCL_STOP */
+    return AIO_OK;
+}
+#endif /* AIO__POSIX_PROCESSES */
+
+#endif /* AIO__PROCESSES */
+#endif /* AIO__POSIX_IO */
+
+// >>windows
+/* ---------------------------------------------------------------- Windows */
+
+/* The Windows backend: every name of "the system's interface", on
+ * Winsock 2 and WSAPoll, console events, Win32 threads and CreateProcess. */
+#ifdef AIO__WIN32_IO
+/* ---- the vocabulary: Winsock's errors, sockets made private */
+typedef int aio__socklen;
+typedef WSAPOLLFD aio__pollfd;
+#define AIO__SOCK(fd) ((SOCKET)(uintptr_t)(unsigned)(fd))
+#define aio__poll(fds, n, ms) WSAPoll((fds), (ULONG)(n), (ms))
+static int aio__net_last(void) { return WSAGetLastError(); }
+static int aio__net_would_block(int err) { return err == WSAEWOULDBLOCK; }
+static int aio__net_interrupted(int err) { return err == WSAEINTR; }
+static int aio__net_in_progress(int err) { return err == WSAEWOULDBLOCK || err == WSAEINPROGRESS; }
+static void aio__net_set_last(int err) { WSASetLastError(err); }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    int err = WSAGetLastError();
+    return err == WSAEMFILE || err == WSAENOBUFS;
+}
+static void aio__nonblocking(int fd) {
+    u_long one = 1;
+    (void)ioctlsocket(AIO__SOCK(fd), (long)FIONBIO, &one);
+}
+/* A new SOCKET as the library's int, or -1 (none, or one beyond an int:
+ * closed; not seen in practice). */
+static int aio__net_own(SOCKET s) {
+    if (s == INVALID_SOCKET) return -1;
+    if (s > (SOCKET)INT_MAX) { /* LCOV_EXCL_START */
+        (void)closesocket(s);
+        WSASetLastError(WSAEMFILE);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    return (int)s;
+}
+static int aio__net_closesocket(int fd) { return closesocket(AIO__SOCK(fd)) == 0 ? 0 : -1; }
+#ifdef WSA_FLAG_NO_HANDLE_INHERIT
+#define AIO__WSA_NO_INHERIT WSA_FLAG_NO_HANDLE_INHERIT
+#else
+#define AIO__WSA_NO_INHERIT 0x80 /* (Windows 7 SP1's; older SDKs lack its name) */
+#endif
+static int aio__socket_private(int family, int type) {
+    SOCKET s = WSASocketW(family, type, 0, NULL, 0, WSA_FLAG_OVERLAPPED | AIO__WSA_NO_INHERIT);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) { /* LCOV_EXCL_START: before Windows 7 SP1 */
+        s = socket(family, type, 0);
+        if (s != INVALID_SOCKET) (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    } /* LCOV_EXCL_STOP */
+    return aio__net_own(s);
+}
+/* The status of system error `err` on socket fd. */
+static aio_status aio__net_error(int err, const char *what, int fd) {
+    switch (err) {
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAESHUTDOWN: return AIO_ECONNRESET;
+    case WSAECONNREFUSED: return AIO_ECONNREFUSED;
+    case WSAENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
+    case WSAEINVAL:
+    case WSAEOPNOTSUPP: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
+    default: WSASetLastError(err); return AIO_EIO;
+    }
+}
+/* A socket made private: non-blocking, not inherited by child processes. */
+static void aio__sock_private(int fd) {
+    aio__nonblocking(fd);
+    (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
+}
+/* The library's stream sockets: private, TCP_NODELAY (no SIGPIPE on Windows). */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+}
+
+/* The wake-up of the system's wait: a connected pair of sockets (WSAPoll
+ * waits for sockets only), p[0] waited on, p[1] written. */
+/* The connection from `from` accepted on listener l: a socket, or -1. One
+ * from anywhere else (another program may connect to the port first) is
+ * closed and the next accepted, up to 16 of them (CPython's socketpair()
+ * refuses it since CVE-2024-3219). The wake-up pair's and the simulation's
+ * pairs (aio__sim_pair_new) are made so. */
+static int aio__pair_accept(int l, const struct sockaddr_in *from) {
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        struct sockaddr_in peer;
+        int sl = sizeof peer;
+        int s = aio__net_own(accept(AIO__SOCK(l), (struct sockaddr *)&peer, &sl));
+        if (s < 0) return -1; /* LCOV_EXCL_LINE: out of sockets */
+        if (sl == (int)sizeof peer && peer.sin_family == AF_INET && peer.sin_port == from->sin_port &&
+            peer.sin_addr.s_addr == from->sin_addr.s_addr)
+            return s;
+        (void)closesocket(AIO__SOCK(s)); /* LCOV_EXCL_LINE: not the connection made */
+    }
+    return -1; /* LCOV_EXCL_LINE */
+}
+static int aio__wake_pair_open(int p[2]) {
+    /* a loopback connection made to a listener of its own, then closed */
+    struct sockaddr_in a;
+    struct sockaddr_in mine;
+    int sl = sizeof a;
+    int ml = sizeof mine;
+    int l = aio__socket_private(AF_INET, SOCK_STREAM);
+    int c = -1;
+    int s = -1;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
+        getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
+        (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
+        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(c), (struct sockaddr *)&mine, &ml) == 0)
+        s = aio__pair_accept(l, &mine);
+    if (l >= 0) (void)aio__net_closesocket(l);
+    p[0] = s;
+    p[1] = c;
+    if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
+        if (p[0] >= 0) (void)aio__net_closesocket(s);
+        if (p[1] >= 0) (void)aio__net_closesocket(c);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    aio__sock_setup(p[0]);
+    aio__sock_setup(p[1]);
+    return 0;
+}
+static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
+    (void)send(AIO__SOCK(fd), "", 1, 0);
+}
+static void aio__wake_pair_drain(int fd) {
+    char buf[64];
+    while (recv(AIO__SOCK(fd), buf, sizeof buf, 0) > 0) {
+    }
+}
+
+/* Winsock is started when the first socket is needed: once by each loop that
+ * waits for I/O (cleaned up by aio_loop_destroy), and once for good by a
+ * socket call made with no loop. */
+static int aio__wsa_start(void) {
+    WSADATA data;
+    return WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -1;
+}
+static void aio__net_need(void) {
+    static volatile LONG started_for_good;
+    if (aio__loop) {
+        (void)aio__io_of(aio__loop);
+    } else if (InterlockedCompareExchange(&started_for_good, 1, 0) == 0) {
+        (void)aio__wsa_start();
+    }
+}
+
+/* ---- the system's wait: WSAPoll, through "the system's I/O wait" */
+/* Whether fd can be waited on: AIO_OK or AIO_EBADF (WSAPoll fails as a
+ * whole for a non-socket). */
+static aio_status aio__net_can_watch(int fd) {
+    int type;
+    int sl = sizeof type;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_TYPE, (char *)&type, &sl) != 0)
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket (Windows waits for sockets only)");
+    return AIO_OK;
+}
+static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) {
+    int got = WSAPoll(fds, (ULONG)n, ms);
+    uint32_t i;
+    /* WSAPoll fails as a whole for a socket closed behind the loop's back:
+     * each such socket is reported ready, so that its waiter finds out */
+    if (got < 0 && WSAGetLastError() == WSAENOTSOCK) {
+        for (i = 0; i < n; i++)
+            fds[i].revents = (short)(i && aio__net_can_watch((int)fds[i].fd) < 0 ? POLLNVAL : 0);
+        got = 1;
+    }
+    return got;
+}
+static aio__sysio *aio__sys_wait_open(aio_loop *L) {
+    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
+    (void)L;
+    if (!s) return NULL; /* (out of memory) */
+    if (aio__wsa_start() != 0) {
+        AIO_FREE(s);
+        return NULL;
+    }
+    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of sockets) */
+        (void)WSACleanup();
+        AIO_FREE(s);
+        return NULL;
+    }
+    if (aio__poll_open(s) != 0) { /* (out of memory) */
+        aio__wake_pair_close(s->pipe);
+        (void)WSACleanup();
+        AIO_FREE(s);
+        return NULL;
+    }
+    return s;
+}
+static void aio__sys_wait_close(aio__sysio *s) {
+    aio__wake_pair_close(s->pipe);
+    aio__poll_close(s);
+    AIO_FREE(s);
+    (void)WSACleanup(); /* (the loop's start of Winsock) */
+}
+
+/* ---- signals: Ctrl-C (SIGINT), Ctrl-Break (SIGBREAK) and the console's
+ * close, a logoff or a shutdown (SIGTERM) come to a handler that Windows
+ * runs in a thread of its own (SetConsoleCtrlHandler); it notes them as
+ * POSIX's handler does. */
+typedef volatile LONG aio__sig_flag; /* (set from the handler's thread) */
+#define AIO__SIG_SET(flag) ((void)InterlockedExchange(&(flag), 1))
+#define AIO__SIG_TAKE(flag) (InterlockedExchange(&(flag), 0) != 0)
+#define AIO__SIG_CLEAR(flag) ((void)InterlockedExchange(&(flag), 0))
+static SRWLOCK aio__sig_lock = SRWLOCK_INIT; /* the handler's wake-up against the pair's close */
+static HANDLE aio__sig_done; /* set once the loop the signals go to is gone */
+static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+
+static BOOL WINAPI aio__console_handler(DWORD type) {
+    int signo = type == CTRL_C_EVENT ? SIGINT : type == CTRL_BREAK_EVENT ? SIGBREAK : SIGTERM;
+    if (!aio__sig_routed(signo)) return FALSE; /* not routed: the next handler, or the default */
+    aio__sig_handler(signo);
+    if (type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT) return TRUE;
+    /* The console closes, or the user logs off, or the system shuts down: the
+     * process ends when this returns, so hold it until the loop is destroyed
+     * (Windows itself allows about 5 s for a console close). */
+    (void)WaitForSingleObject(aio__sig_done, INFINITE);
+    return TRUE;
+}
+static const char *aio__sys_signal_check(int signo) {
+    if (signo != SIGINT && signo != SIGBREAK && signo != SIGTERM)
+        return "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
+               "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only";
+    return NULL;
+}
+static int aio__sys_signal_catch(int signo) {
+    (void)signo;
+    return SetConsoleCtrlHandler(aio__console_handler, TRUE) != 0;
+}
+static void aio__sys_signal_default(int signo) {
+    int s;
+    int any = 0;
+    (void)signo;
+    for (s = 1; s < AIO__NSIG; s++) any |= aio__sig_routed(s);
+    if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
+}
+/* The handler's wake pair: set as signals are first routed to a loop, -1
+ * once it is gone (then a console close may end the process). */
+static void aio__sys_signal_target(int fd) {
+    AcquireSRWLockExclusive(&aio__sig_lock);
+    aio__sig_fd = fd;
+    ReleaseSRWLockExclusive(&aio__sig_lock);
+    if (fd < 0) {
+        (void)SetEvent(aio__sig_done); /* a console close may end the process now */
+        return;
+    }
+    if (!aio__sig_done) aio__sig_done = CreateEventW(NULL, TRUE, FALSE, NULL); /* (kept for good) */
+    (void)ResetEvent(aio__sig_done);
+}
+static void aio__sys_signal_wake(void) {
+    AcquireSRWLockShared(&aio__sig_lock);
+    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd);
+    ReleaseSRWLockShared(&aio__sig_lock);
+}
+#define aio__sys_signal_caught(signo) ((void)(signo))
+#define aio__sys_signals_look(L) ((void)(L))
+
+/* ---- threads and locks: Windows' own */
+#ifdef AIO__THREADS
+typedef HANDLE aio__thread;
+typedef SRWLOCK aio__mutex;
+typedef CONDITION_VARIABLE aio__cond;
+#define aio__lock(m) AcquireSRWLockExclusive(m)
+#define aio__unlock(m) ReleaseSRWLockExclusive(m)
+#define aio__wait_for_work(c, m) (void)SleepConditionVariableSRW((c), (m), INFINITE, 0)
+#define aio__signal_work(c) WakeConditionVariable(c)
+#define aio__broadcast_work(c) WakeAllConditionVariable(c)
+#define aio__cond_init(c) InitializeConditionVariable(c)
+#define aio__cond_done(c) ((void)(c))
+#define aio__mutex_init(m) InitializeSRWLock(m)
+#define aio__mutex_done(m) ((void)(m))
+#define aio__thread_detach(th) (void)CloseHandle(th)
+#define AIO__THREAD_MAIN(name, arg) DWORD WINAPI name(LPVOID arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
+typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
+/* The time d (ticks) from now, rounded up to ms. */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    *w = GetTickCount64() + (uint64_t)d / AIO_TICKS_PER_SEC * 1000u +
+         ((uint64_t)d % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    ULONGLONG now = GetTickCount64();
+    if (now >= *w) return 0;
+    (void)SleepConditionVariableSRW(c, m, *w - now < INFINITE ? (DWORD)(*w - now) : INFINITE - 1u, 0);
+    return GetTickCount64() < *w;
+}
+static void aio__thread_join(aio__thread th) {
+    (void)WaitForSingleObject(th, INFINITE);
+    (void)CloseHandle(th);
+}
+static AIO__THREAD_MAIN(aio__worker, arg);
+/* A thread that runs aio__worker(arg): 0, or not if the system refused. */
+static int aio__thread_new(aio__thread *th, void *arg) {
+    *th = CreateThread(NULL, 0, aio__worker, arg, 0, NULL);
+    return *th ? 0 : -1;
+}
+#endif /* AIO__THREADS */
+
+/* ---- Unix domain sockets: none (Windows' AF_UNIX is not waited on by WSAPoll) */
+static aio_status aio__sys_unix_listen(const char *path, int backlog, int simulated) {
+    (void)path; (void)backlog; (void)simulated;
+    return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets need POSIX");
+}
+static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *path, aio_time until,
+                                        int simulated) {
+    (void)t; (void)f; (void)until; (void)simulated;
+    (void)path;
+    return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets need POSIX");
+}
+static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f) {
+    (void)t; (void)f; /* LCOV_EXCL_LINE: never called (the start refused) */
+    return AIO_EINVAL; /* LCOV_EXCL_LINE */
+}
+/* ---- the simulation's pairs: a simulated socket's number is one end of
+ * a loopback connection, whose far end the simulation writes and reads
+ * (what each function gives: see "the system's interface"). */
+#ifdef AIO__SIM
+static int aio__sys_pair_floor(void) { return 0; }
+static int aio__sim_ports(int fd, uint64_t id[2]) { /* (the number's socket's own port and its peer's) */
+    struct sockaddr_in a;
+    struct sockaddr_in b;
+    int sl = sizeof a;
+    int bl = sizeof b;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&a, &sl) != 0 ||
+        getpeername(AIO__SOCK(fd), (struct sockaddr *)&b, &bl) != 0 || a.sin_family != AF_INET)
+        return -1;
+    id[0] = ntohs(a.sin_port);
+    id[1] = ntohs(b.sin_port);
+    return 0;
+}
+/* A socket of a pair made not inherited, non-blocking, and closed
+ * abortively (a loopback connection closed politely takes wine
+ * milliseconds, and leaves its port waiting on Windows). */
+static void aio__sim_end(int fd) {
+    struct linger now = {1, 0};
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
+    aio__sock_private(fd);
+}
+/* A pair for a new socket: its number n[0] and far end n[1], connected
+ * through the simulation's listener (made at the first), the number's
+ * identity in id: 0, or -1 (none made). The far end is the connection
+ * from n[0]'s own port: another program may connect to the listener too,
+ * and is refused (aio__pair_accept, as the loop's wake-up pair does). */
+static int aio__sys_pair_new(int *listener, int far_floor, int n[2], uint64_t id[2]) {
+    struct sockaddr_in a;
+    struct sockaddr_in mine;
+    int sl = sizeof a;
+    int ml = sizeof mine;
+    (void)far_floor; /* (Windows' handles are not numbered so) */
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (*listener < 0) {
+        SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
+        if (l == INVALID_SOCKET) return -1;
+        if (bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, SOMAXCONN) != 0) {
+            (void)closesocket(l);
+            return -1;
+        }
+        (void)SetHandleInformation((HANDLE)l, HANDLE_FLAG_INHERIT, 0);
+        *listener = aio__net_own(l);
+    }
+    if (getsockname(AIO__SOCK(*listener), (struct sockaddr *)&a, &sl) != 0) return -1;
+    n[1] = -1;
+    n[0] = aio__net_own(socket(AF_INET, SOCK_STREAM, 0)); /* (its connect and the accept: at once, on loopback) */
+    if (n[0] >= 0 && connect(AIO__SOCK(n[0]), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(n[0]), (struct sockaddr *)&mine, &ml) == 0)
+        n[1] = aio__pair_accept(*listener, &mine);
+    if (n[0] < 0 || n[1] < 0 || aio__sim_ports(n[0], id) != 0) {
+        if (n[0] >= 0) (void)closesocket(AIO__SOCK(n[0]));
+        if (n[1] >= 0) (void)closesocket(AIO__SOCK(n[1]));
+        return -1;
+    }
+    aio__sim_end(n[0]);
+    aio__sim_end(n[1]);
+    return 0;
+}
+/* Whether number fd still names the socket of the pair whose identity is id. */
+static int aio__sys_pair_same(const uint64_t id[2], int fd) {
+    uint64_t now[2];
+    return aio__sim_ports(fd, now) == 0 && now[0] == id[0] && now[1] == id[1];
+}
+static void aio__sys_pairs_start(void) { (void)aio__wsa_start(); /* (the pairs are sockets) */ }
+static void aio__sys_pairs_end(int listener) {
+    if (listener >= 0) (void)closesocket(AIO__SOCK(listener));
+    (void)WSACleanup(); /* (its own WSAStartup's) */
+}
+#ifdef AIO__PROCESSES
+/* What signal signo does to a simulated child: as the platform's own, only
+ * SIGTERM and SIGKILL, and both end it. */
+static int aio__sys_signal_effect(int signo) {
+    return signo != SIGTERM && signo != AIO__SIGKILL ? AIO__SIGNAL_NONE : AIO__SIGNAL_ENDS;
+}
+#endif
+#endif /* AIO__SIM */
+
+
+/* ---- the table's sockets (the rest: "what POSIX and Windows share") */
+#define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
+#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
+#define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
+static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
+/* A receive or a send takes what the call gave (Windows has no per-call
+ * flag: each try makes its socket non-blocking, see AIO__DONTWAIT), but a
+ * receive on a socket shut down for reading, which Windows fails with
+ * WSAESHUTDOWN, finds the end (0), as on POSIX. */
+static long aio__net_read_shut(long n) { return n < 0 && WSAGetLastError() == WSAESHUTDOWN ? 0 : n; }
+#define aio__net_read(n, fd, buf, len) aio__net_read_shut(n)
+#define aio__net_write(n, fd, buf, len) (n)
+#define AIO__ENOBUFS WSAENOBUFS
+#define AIO__SHUT_BOTH SD_BOTH
+/* A datagram's result: a port nobody listens on, which Windows reports to
+ * a UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
+static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
+    if (n < 0 && WSAGetLastError() == WSAECONNRESET) return AIO_ECONNREFUSED;
+    return aio__net_result(n, what, fd);
+}
+/* A datagram's receive cut to len: Windows fails with WSAEMSGSIZE when it
+ * cuts one; the length is len all the same. */
+static long aio__net_dgram_cut(long n, size_t len) {
+    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (long)aio__net_chunk(len);
+    return n;
+}
+/* The option a socket the library binds takes: exclusive, a listener's and
+ * a datagram socket's (SO_REUSEADDR there would let another program take
+ * the port). */
+static void aio__net_claim(int fd, int listening) {
+    int one = 1;
+    (void)listening;
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
+}
+
+#ifdef AIO__PROCESSES
+/* Windows: CreateProcess. WSAPoll waits for sockets only, so each pipe of
+ * the child is relayed to a socket by a thread of its own (a blocking
+ * ReadFile or WriteFile on the pipe, a send or recv on its end of a pair of
+ * sockets), and a thread waits for the process handle and then closes its
+ * end of a pair: the other end is the child's "pidfd", readable once it
+ * exited. The child, and whatever it starts, runs in a job object: a stop
+ * terminates the job (Windows has no SIGTERM to ask first), and closing the
+ * job's handle ends whatever is left of it. A process the library ended
+ * exits with AIO__WIN_STOPPED | signal, which reads back as -signal. */
+#define AIO__WIN_STOPPED 0xA10E0000u
+enum { AIO__RELAY_OUT, AIO__RELAY_IN, AIO__RELAY_EXIT };
+typedef struct aio__relay {
+    HANDLE handle; /* the pipe (its own), or the process (the caller's) */
+    SOCKET sock;   /* its end of the pair (blocking) */
+    int way;
+} aio__relay;
+
+static DWORD WINAPI aio__relay_main(LPVOID arg) {
+    aio__relay r = *(aio__relay *)arg;
+    char buf[4096];
+    int going = 1;
+    AIO_FREE(arg);
+    if (r.way == AIO__RELAY_EXIT) {
+        (void)WaitForSingleObject(r.handle, INFINITE);
+        going = 0;
+    }
+    while (going) {
+        DWORD n = 0;
+        DWORD done;
+        int k;
+        if (r.way == AIO__RELAY_OUT) { /* the child's output, to the loop's socket, until either end goes */
+            if (!ReadFile(r.handle, buf, sizeof buf, &n, NULL) || n == 0) break;
+            for (done = 0; going && done < n; done += (DWORD)k) {
+                k = send(r.sock, buf + done, (int)(n - done), 0);
+                if (k <= 0) going = 0;
+            }
+        } else { /* the loop's socket to the child's input, until either end goes */
+            k = recv(r.sock, buf, (int)sizeof buf, 0);
+            if (k <= 0) break;
+            for (done = 0; going && done < (DWORD)k; done += n)
+                if (!WriteFile(r.handle, buf + done, (DWORD)k - done, &n, NULL)) going = 0;
+        }
+    }
+    if (r.way != AIO__RELAY_EXIT) (void)CloseHandle(r.handle);
+    (void)shutdown(r.sock, SD_SEND); /* (what it sent is delivered, then the end) */
+    (void)closesocket(r.sock);
+    return 0;
+}
+
+/* A step of a spawn that failed for a reason the system gives (out of
+ * handles, threads or memory, or one of its own): AIO_EIO, errno EIO, and
+ * in a debug build a message that names the step and the system's error. */
+static aio_status aio__win_failed(const char *step, DWORD err) {
+    errno = EIO;
+#ifdef AIO_DEBUG
+    {
+        static char message[160];
+        (void)snprintf(message, sizeof message, "aio_process_spawn: %s failed (Windows error %lu)", step,
+                       (unsigned long)err);
+        return aio__misuse(AIO_EIO, message);
+    }
+#else
+    (void)step; (void)err;
+    return AIO_EIO;
+#endif
+}
+
+/* A thread relaying `handle` one way; the loop's end of its pair into *mine.
+ * The thread's handle, or NULL (then *mine is -1 and nothing is left). */
+static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
+    int pair[2];
+    u_long blocking = 0;
+    HANDLE thread = NULL;
+    aio__relay *r = (aio__relay *)AIO_MALLOC(sizeof *r);
+    *mine = -1;
+    if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
+        (void)aio__win_failed(r ? "a relay's socket pair" : "a relay's allocation", (DWORD)WSAGetLastError());
+        AIO_FREE(r);
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    (void)ioctlsocket(AIO__SOCK(pair[1]), (long)FIONBIO, &blocking);
+    r->handle = handle;
+    r->sock = AIO__SOCK(pair[1]);
+    r->way = way;
+    thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+    if (!thread) { /* LCOV_EXCL_START: out of threads */
+        (void)aio__win_failed("a relay's thread", GetLastError());
+        AIO_FREE(r);
+        (void)closesocket(AIO__SOCK(pair[0]));
+        (void)closesocket(AIO__SOCK(pair[1]));
+        return NULL;
+    } /* LCOV_EXCL_STOP */
+    aio_io_forget(pair[0]); /* (a number used before: nothing of it is watched now) */
+    *mine = pair[0];
+    return thread;
+}
+
+static void aio__close_handle(HANDLE *h) {
+    if (*h && *h != INVALID_HANDLE_VALUE) (void)CloseHandle(*h);
+    *h = NULL;
+}
+
+/* One argument onto a command line as the C runtime's parser reads it back
+ * (quoted if it must be; a backslash doubled only before a quote): its
+ * length; written to out[n..] unless out is NULL. */
+static size_t aio__cmdline_arg(char *out, size_t n, const char *a) {
+    size_t slashes = 0;
+    size_t start = n;
+    if (*a && !strpbrk(a, " \t\n\v\"")) {
+        size_t len = strlen(a);
+        if (out) memcpy(out + n, a, len);
+        return len;
+    }
+    if (out) out[n] = '"';
+    n++;
+    for (;; a++) {
+        if (*a == '\\') {
+            slashes++;
+            continue;
+        }
+        if (!*a || *a == '"') slashes = slashes * 2 + (*a == '"'); /* (the quote's own, escaped) */
+        for (; slashes; slashes--, n++) if (out) out[n] = '\\';
+        if (!*a) break;
+        if (out) out[n] = *a;
+        n++;
+    }
+    if (out) out[n] = '"';
+    return n + 1 - start;
+}
+
+/* UTF-8 s[0..len) (len -1: to its NUL, included) in UTF-16, malloc'd; NULL if it is not UTF-8. */
+static wchar_t *aio__wide(const char *s, int len) {
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, NULL, 0);
+    wchar_t *w = n > 0 ? (wchar_t *)AIO_MALLOC((size_t)n * sizeof *w) : NULL;
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, w, n) != n) { /* LCOV_EXCL_START */
+        AIO_FREE(w);
+        w = NULL;
+    } /* LCOV_EXCL_STOP */
+    return w;
+}
+
+/* The command line of argv, and the environment block of env (NULL: none),
+ * in UTF-16: AIO_OK, AIO_EINVAL (not UTF-8), AIO_EIO (out of memory). */
+static aio_status aio__win_command(const char *const argv[], const char *const *env, wchar_t **cmd, wchar_t **block) {
+    size_t n = 0;
+    size_t i;
+    char *line;
+    *cmd = *block = NULL;
+    for (i = 0; argv[i]; i++) n += aio__cmdline_arg(NULL, 0, argv[i]) + 1;
+    line = (char *)AIO_MALLOC(n);
+    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    for (n = 0, i = 0; argv[i]; i++) {
+        if (i) line[n++] = ' ';
+        n += aio__cmdline_arg(line, n, argv[i]);
+    }
+    line[n] = '\0';
+    *cmd = aio__wide(line, -1);
+    AIO_FREE(line);
+    if (!*cmd) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an argument is not UTF-8");
+    if (!env) return AIO_OK;
+    for (n = 1, i = 0; env[i]; i++) n += strlen(env[i]) + 1;
+    line = (char *)AIO_MALLOC(n);
+    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
+    for (n = 0, i = 0; env[i]; i++) {
+        size_t len = strlen(env[i]) + 1;
+        memcpy(line + n, env[i], len);
+        n += len;
+    }
+    line[n++] = '\0';
+    if (n == 1) line[n++] = '\0'; /* (an empty block is two NULs) */
+    *block = aio__wide(line, (int)n);
+    AIO_FREE(line);
+    if (!*block) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an environment string is not UTF-8");
+    return AIO_OK;
+}
+
+/* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
+ * other end into *mine (PIPE; never inheritable, not even for a moment).
+ * `out`: the child writes it. */
+static aio_status aio__win_stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
+    SECURITY_ATTRIBUTES sa;
+    HANDLE self = GetCurrentProcess();
+    HANDLE h;
+    memset(&sa, 0, sizeof sa);
+    sa.nLength = sizeof sa;
+    sa.bInheritHandle = TRUE;
+    *child = *mine = NULL;
+    if (mode == AIO_STDIO_DEVNULL) {
+        *child = CreateFileW(L"NUL", out ? GENERIC_WRITE : GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                             OPEN_EXISTING, 0, NULL);
+        if (*child != INVALID_HANDLE_VALUE) return AIO_OK;
+        *child = NULL; /* LCOV_EXCL_LINE: out of handles */
+        return aio__win_failed("opening NUL", GetLastError()); /* LCOV_EXCL_LINE */
+    }
+    if (mode == AIO_STDIO_PIPE) {
+        HANDLE r;
+        HANDLE w;
+        if (!CreatePipe(&r, &w, NULL, 0)) return aio__win_failed("CreatePipe", GetLastError()); /* LCOV_EXCL_LINE */
+        *child = out ? w : r;
+        *mine = out ? r : w;
+        (void)SetHandleInformation(*child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+        return AIO_OK;
+    }
+    h = GetStdHandle(std); /* this process's (none: the child has none either) */
+    if (h && h != INVALID_HANDLE_VALUE && !DuplicateHandle(self, h, self, child, 0, TRUE, DUPLICATE_SAME_ACCESS))
+        *child = NULL;
+    return AIO_OK;
+}
+
+/* CreateProcess's failure as a status (errno set as POSIX would). */
+static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opts) {
+    switch (err) {
+    case ERROR_DIRECTORY:
+        errno = ENOENT;
+        return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME:
+        errno = ENOENT;
+        if (opts->cwd && GetFileAttributesA(opts->cwd) == INVALID_FILE_ATTRIBUTES)
+            return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
+        return AIO_ENOTFOUND;
+    case ERROR_ACCESS_DENIED:
+        errno = EACCES;
+        return AIO_ENOEXEC;
+    case ERROR_BAD_EXE_FORMAT:
+    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
+        errno = ENOEXEC;
+        return AIO_ENOEXEC;
+    default:
+        return aio__win_failed("CreateProcess", err);
+    }
+}
+
+/* si's attribute list: handles list[0..n) the only ones a child inherits.
+ * TRUE, or FALSE (out of memory; no list then). */
+static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
+    SIZE_T size = 0;
+    (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)AIO_MALLOC(size);
+    if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
+        AIO_FREE(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
+        si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
+    }
+    if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
+    return UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
+                                     n * sizeof *list, NULL, NULL);
+}
+
+/* CreateProcessW (suspended) with child[0..3) as its standard handles and
+ * no other handle inherited: a handle list, so that the program's own
+ * inheritable handles (a socket() is one) stay out of the child, as
+ * asyncio's do. FALSE with GetLastError() set if it failed. */
+static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE child[3], PROCESS_INFORMATION *pi) {
+    STARTUPINFOEXW si;
+    HANDLE list[3];
+    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
+    DWORD n = 0;
+    DWORD err;
+    BOOL ok = TRUE;
+    DWORD i;
+    memset(&si, 0, sizeof si);
+    si.StartupInfo.cb = sizeof si.StartupInfo;
+    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    si.StartupInfo.hStdInput = child[0];
+    si.StartupInfo.hStdOutput = child[1];
+    si.StartupInfo.hStdError = child[2];
+    for (i = 0; i < 3; i++) /* (not a console's pseudo handle, Windows 7's: the console hands those on) */
+        if (child[i] && ((uintptr_t)child[i] & 3u) != 3u) list[n++] = child[i];
+    if (n) {
+        ok = aio__win_inherit_only(&si, list, n);
+        si.StartupInfo.cb = sizeof si;
+        flags |= EXTENDED_STARTUPINFO_PRESENT;
+    }
+    if (ok) ok = CreateProcessW(NULL, cmd, NULL, NULL, n > 0, flags, env, cwd, &si.StartupInfo, pi);
+    err = GetLastError();
+    if (si.lpAttributeList) {
+        DeleteProcThreadAttributeList(si.lpAttributeList);
+        AIO_FREE(si.lpAttributeList);
+    }
+    SetLastError(err);
+    return ok;
+}
+
+static void aio__sys_proc_release(aio_process *p);
+static void aio__sys_proc_kill_now(aio_process *p);
+
+static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                  aio_loop *L) {
+    static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+    PROCESS_INFORMATION pi;
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    HANDLE child[3] = {NULL, NULL, NULL};
+    HANDLE mine[3] = {NULL, NULL, NULL};
+    wchar_t *cmd;
+    wchar_t *env;
+    wchar_t *cwd = NULL;
+    int ends[4] = {-1, -1, -1, -1};
+    int i;
+    aio_status rc = aio__win_command(argv, opts->env, &cmd, &env);
+    (void)L;
+    if (rc == AIO_OK && opts->cwd && !(cwd = aio__wide(opts->cwd, -1)))
+        rc = aio__misuse(AIO_EINVAL, "aio_process_spawn: the working directory is not UTF-8");
+    for (i = 0; i < 3 && rc == AIO_OK; i++) {
+        if (i == 2 && opts->err == AIO_STDIO_STDOUT) {
+            if (child[1] && !DuplicateHandle(GetCurrentProcess(), child[1], GetCurrentProcess(), &child[2], 0, TRUE,
+                                             DUPLICATE_SAME_ACCESS))
+                rc = AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
+        } else {
+            rc = aio__win_stdio_open(i == 0 ? opts->in : i == 1 ? opts->out : opts->err, i > 0, std[i], &child[i],
+                                     &mine[i]);
+        }
+    }
+    memset(p, 0, sizeof *p);
+    p->in = p->out = p->err = (aio_socket)-1;
+    p->pidfd = -1;
+    /* (suspended until it is in its job: nothing it starts escapes) */
+    if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
+    AIO_FREE(cmd);
+    AIO_FREE(env);
+    AIO_FREE(cwd);
+    for (i = 0; i < 3; i++) aio__close_handle(&child[i]);
+    if (rc < 0) {
+        int err = errno;
+        for (i = 0; i < 3; i++) aio__close_handle(&mine[i]);
+        errno = err;
+        return rc;
+    }
+    p->pid = (int)pi.dwProcessId;
+    p->handle = pi.hProcess;
+    p->state = AIO__PROC_RUNNING;
+    p->job = CreateJobObjectW(NULL, NULL);
+    memset(&limits, 0, sizeof limits);
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (p->job && (!SetInformationJobObject((HANDLE)p->job, JobObjectExtendedLimitInformation, &limits, sizeof limits) ||
+                   !AssignProcessToJobObject((HANDLE)p->job, pi.hProcess)))
+        aio__close_handle((HANDLE *)&p->job); /* (then a stop ends the child alone) */
+    (void)ResumeThread(pi.hThread);
+    (void)CloseHandle(pi.hThread);
+    p->threads[0] = aio__relay_start(pi.hProcess, AIO__RELAY_EXIT, &ends[3]);
+    for (i = 0; i < 3; i++) {
+        if (!mine[i]) continue;
+        p->threads[i + 1] = aio__relay_start(mine[i], i ? AIO__RELAY_OUT : AIO__RELAY_IN, &ends[i]);
+        if (p->threads[i + 1]) mine[i] = NULL; /* (the thread's now) */
+    }
+    p->in = (aio_socket)ends[0];
+    p->out = (aio_socket)ends[1];
+    p->err = (aio_socket)ends[2];
+    p->pidfd = ends[3];
+    for (i = 0; i < 3; i++) { /* LCOV_EXCL_START: out of sockets or threads: nothing is left */
+        if (!mine[i]) continue;
+        aio__close_handle(&mine[i]);
+        rc = AIO_EIO;
+    }
+    if (!p->threads[0]) rc = AIO_EIO;
+    if (rc < 0) {
+        aio__sys_proc_kill_now(p);
+        aio__proc_close_pipes(p, 1);
+        aio__sys_proc_release(p);
+        p->state = AIO__PROC_CLOSED;
+        errno = EAGAIN;
+        return rc;
+    } /* LCOV_EXCL_STOP */
+    return AIO_OK;
+}
+
+/* p has ended: its exit code kept, the thread that waited for it joined. */
+static void aio__proc_ended(aio_process *p) {
+    DWORD code = 255;
+    (void)GetExitCodeProcess((HANDLE)p->handle, &code);
+    p->returncode = (code & 0xFFFFFF00u) == AIO__WIN_STOPPED ? -(int)(code & 0xFFu) : (int)code;
+    if (p->threads[0]) (void)WaitForSingleObject((HANDLE)p->threads[0], INFINITE);
+    aio__close_handle((HANDLE *)&p->threads[0]);
+    aio__close_handle((HANDLE *)&p->handle);
+    p->state = AIO__PROC_REAPED;
+    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
+    p->pidfd = -1;
+}
+
+static int aio__sys_proc_reap(aio_process *p) {
+    if (p->state != AIO__PROC_RUNNING) return 1;
+    if (WaitForSingleObject((HANDLE)p->handle, 0) != WAIT_OBJECT_0) return 0;
+    aio__proc_ended(p);
+    return 1;
+}
+
+/* End p's job (or p, with no job) as signal signo would. */
+static void aio__proc_end_job(aio_process *p, int signo) {
+    if (p->job)
+        (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | (UINT)signo);
+    else if (p->handle)
+        (void)TerminateProcess((HANDLE)p->handle, AIO__WIN_STOPPED | (UINT)signo);
+}
+
+static void aio__sys_proc_kill_now(aio_process *p) {
+    if (p->state != AIO__PROC_RUNNING) return;
+    aio__proc_end_job(p, AIO__SIGKILL);
+    (void)WaitForSingleObject((HANDLE)p->handle, INFINITE);
+    aio__proc_ended(p);
+}
+
+#define AIO__BAD_SIGNAL "aio_process_signal: Windows can only end a process: signal 15 (SIGTERM) or 9 (SIGKILL)"
+static int aio__sys_proc_send(aio_process *p, int signo) {
+    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1;
+    aio__proc_end_job(p, signo);
+    return 0;
+}
+
+/* Whatever of its job still runs is ended (its relays then see their pipes
+ * close), the relays joined, the job closed. */
+static void aio__sys_proc_release(aio_process *p) {
+    int i;
+    if (p->job) (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | AIO__SIGKILL);
+    for (i = 1; i < 4; i++) {
+        if (p->threads[i]) (void)WaitForSingleObject((HANDLE)p->threads[i], INFINITE);
+        aio__close_handle((HANDLE *)&p->threads[i]);
+    }
+    aio__close_handle((HANDLE *)&p->job);
+}
+
+static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) { return aio__net_recv(fd, buf, len, "AIO_COMMUNICATE"); }
+static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
+    return aio__net_send(fd, buf, len, "AIO_COMMUNICATE");
+}
+static void aio__children_done(aio__sysio *s) { (void)s; }
+#endif /* AIO__PROCESSES */
+#endif /* AIO__WIN32_IO */
+
 // >>sockets
 /* ------------------------------------------------- the platform's sockets */
 
 /* What the awaits need of the system's sockets: calls through the
  * platform's table (below), whose backends are in "POSIX", "Windows" and
  * "simulation", and the system's vocabulary that every part uses (the
- * errors, a socket made private, closed, what wakes the system's wait), so
- * that the platform #ifs live in those sections, here and in the system's
- * wait below, and nowhere in the awaits:
+ * errors, a socket made private, closed, what wakes the system's wait:
+ * each backend's, listed in "the system's interface"), so that the
+ * platform #ifs live in the backends alone:
  *
  *   aio__net_recv, aio__net_send, aio__net_accept: a count or a new socket
  *       (>= 0), AIO__AGAIN when the call would have had to wait, or a status;
@@ -7025,60 +9326,6 @@ static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this threa
 struct aio__job;
 #endif
 
-#ifdef AIO__WIN32_IO
-typedef int aio__socklen;
-typedef WSAPOLLFD aio__pollfd;
-#define AIO__SOCK(fd) ((SOCKET)(uintptr_t)(unsigned)(fd))
-#define aio__poll(fds, n, ms) WSAPoll((fds), (ULONG)(n), (ms))
-static int aio__net_last(void) { return WSAGetLastError(); }
-static int aio__net_would_block(int err) { return err == WSAEWOULDBLOCK; }
-static int aio__net_interrupted(int err) { return err == WSAEINTR; }
-static int aio__net_in_progress(int err) { return err == WSAEWOULDBLOCK || err == WSAEINPROGRESS; }
-static void aio__net_set_last(int err) { WSASetLastError(err); }
-/* The last call failed for want of descriptors or buffers (it may work later). */
-static int aio__net_exhausted(void) {
-    int err = WSAGetLastError();
-    return err == WSAEMFILE || err == WSAENOBUFS;
-}
-static void aio__nonblocking(int fd) {
-    u_long one = 1;
-    (void)ioctlsocket(AIO__SOCK(fd), (long)FIONBIO, &one);
-}
-/* A new SOCKET as the library's int, or -1 (none, or one beyond an int:
- * closed; not seen in practice). */
-static int aio__net_own(SOCKET s) {
-    if (s == INVALID_SOCKET) return -1;
-    if (s > (SOCKET)INT_MAX) { /* LCOV_EXCL_START */
-        (void)closesocket(s);
-        WSASetLastError(WSAEMFILE);
-        return -1;
-    } /* LCOV_EXCL_STOP */
-    return (int)s;
-}
-static int aio__net_closesocket(int fd) { return closesocket(AIO__SOCK(fd)) == 0 ? 0 : -1; }
-#else
-typedef socklen_t aio__socklen;
-typedef struct pollfd aio__pollfd;
-#define AIO__SOCK(fd) (fd)
-#define aio__poll(fds, n, ms) poll((fds), (nfds_t)(n), (ms))
-static int aio__net_last(void) { return errno; }
-static int aio__net_would_block(int err) {
-    return err == EAGAIN || err == EWOULDBLOCK; /* LCOV_EXCL_BR_LINE: (one value on Linux) */
-}
-static int aio__net_interrupted(int err) { return err == EINTR; }
-static int aio__net_in_progress(int err) { return err == EINPROGRESS; }
-static void aio__net_set_last(int err) { errno = err; }
-/* The last call failed for want of descriptors or buffers (it may work later). */
-static int aio__net_exhausted(void) {
-    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
-}
-static void aio__nonblocking(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-#define aio__net_own(fd) (fd)
-static int aio__net_closesocket(int fd) { return close(fd); }
-#endif
 
 /* ---- the platform's table
  *
@@ -7098,101 +9345,76 @@ static int aio__net_closesocket(int fd) { return close(fd); }
  *   shutdown: a connection shut down both ways (its peer reads the end
  *       after its bytes, its own later reads find the end, its writes
  *       fail): 0, or -1 (not open, or not connected where the system says so). */
-typedef struct aio__platform {
-    const char *name;
-    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
-    aio_status (*recv)(int fd, void *buf, size_t len, const char *what);
-    aio_status (*send)(int fd, const void *buf, size_t len, const char *what);
-    aio_status (*recvfrom)(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
-    aio_status (*sendto)(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                         int family, const char *what);
-    aio_status (*accept)(int fd, const char *what);
-    int (*socket)(int family);
-    aio_status (*connect)(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
-    aio_status (*connected)(int fd, const char *what);
-    int (*listen)(const aio_address *at, int backlog);
-    int (*udp)(const aio_address *at);
-    int (*port_of)(int fd);
-    int (*close)(int fd);
-    int (*shutdown)(int fd);
+/* Each slot's type, by its name: a backend's function for slot S is
+ * declared as aio__slot_S, so one defined with another shape is a
+ * conflicting declaration of it. */
+typedef aio_status aio__slot_recv(int fd, void *buf, size_t len, const char *what);
+typedef aio_status aio__slot_send(int fd, const void *buf, size_t len, const char *what);
+typedef aio_status aio__slot_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+typedef aio_status aio__slot_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                    int family, const char *what);
+typedef aio_status aio__slot_accept(int fd, const char *what);
+typedef int aio__slot_socket(int family);
+typedef aio_status aio__slot_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+typedef aio_status aio__slot_connected(int fd, const char *what);
+typedef int aio__slot_listen(const aio_address *at, int backlog);
+typedef int aio__slot_udp(const aio_address *at);
+typedef int aio__slot_port_of(int fd);
+typedef int aio__slot_close(int fd);
+typedef int aio__slot_shutdown(int fd);
 #ifdef AIO__PROCESSES
-    /* child processes (see "child processes": the list at its top) */
-    aio_status (*proc_start)(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                             aio_loop *L);
-    int (*proc_reap)(aio_process *p);
-    void (*proc_kill_now)(aio_process *p);
-    int (*proc_send)(aio_process *p, int signo);
-    void (*proc_release)(aio_process *p);
-    aio_status (*pipe_read)(int fd, void *buf, size_t len);
-    aio_status (*pipe_write)(int fd, const void *buf, size_t len);
-    aio_process **(*children_of)(aio_loop *L);
+/* child processes (see "child processes": the list at its top) */
+typedef aio_status aio__slot_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                        aio_loop *L);
+typedef int aio__slot_proc_reap(aio_process *p);
+typedef void aio__slot_proc_kill_now(aio_process *p);
+typedef int aio__slot_proc_send(aio_process *p, int signo);
+typedef void aio__slot_proc_release(aio_process *p);
+typedef aio_status aio__slot_pipe_read(int fd, void *buf, size_t len);
+typedef aio_status aio__slot_pipe_write(int fd, const void *buf, size_t len);
+typedef aio_process **aio__slot_children_of(aio_loop *L);
+#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
+    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
+    X(pipe_read) X(pipe_write) X(children_of)
+#else
+#define AIO__PLATFORM_PROC_SLOTS(X)
 #endif
 #ifdef AIO__THREADS
-    /* calls on the pool (see "worker threads"): the pool a call runs on
-     * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
-     * a call queued, awaited by t; given up before it was handed over;
-     * the names a lookup asks (hook and ctx left: the program's) */
-    struct aio__pool *(*job_pool)(aio_loop *L, const char *what, aio_status *rc);
-    void (*job_submit)(aio_task *t, struct aio__job *j);
-    void (*job_give_up)(aio_loop *L, struct aio__job *j);
-    void (*names)(aio_lookup_fn *hook, void **ctx);
+/* calls on the pool (see "worker threads"): the pool a call runs on
+ * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
+ * a call queued, awaited by t; given up before it was handed over;
+ * the names a lookup asks (hook and ctx left: the program's) */
+struct aio__pool;
+typedef struct aio__pool *aio__slot_job_pool(aio_loop *L, const char *what, aio_status *rc);
+typedef void aio__slot_job_submit(aio_task *t, struct aio__job *j);
+typedef void aio__slot_job_give_up(aio_loop *L, struct aio__job *j);
+typedef void aio__slot_names(aio_lookup_fn *hook, void **ctx);
+#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
+#else
+#define AIO__PLATFORM_JOB_SLOTS(X)
 #endif
-} aio__platform;
-/* The slots, for the check where a table is installed. */
+/* The slots, by name: the table's fields, each backend's declarations and
+ * its table are made from this one list, so a table cannot be filled out
+ * of order, and a backend that lacks a slot's function does not compile
+ * (its name is undeclared, or used and never defined). */
 #define AIO__PLATFORM_SLOTS(X)                                                 \
     X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
     X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
     AIO__PLATFORM_JOB_SLOTS(X)
-#ifdef AIO__THREADS
-#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
-struct aio__pool;
-static struct aio__pool *aio__sys_job_pool(aio_loop *L, const char *what, aio_status *rc);
-static void aio__sys_job_submit(aio_task *t, struct aio__job *j);
-static void aio__sys_job_give_up(aio_loop *L, struct aio__job *j);
-static void aio__sys_names(aio_lookup_fn *hook, void **ctx);
-#define AIO__SYS_JOB_SLOTS , aio__sys_job_pool, aio__sys_job_submit, aio__sys_job_give_up, aio__sys_names
-#else
-#define AIO__PLATFORM_JOB_SLOTS(X)
-#define AIO__SYS_JOB_SLOTS
-#endif
-#ifdef AIO__PROCESSES
-#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
-    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
-    X(pipe_read) X(pipe_write) X(children_of)
-static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                      aio_loop *L);
-static int aio__sys_proc_reap(aio_process *p);
-static void aio__sys_proc_kill_now(aio_process *p);
-static int aio__sys_proc_send(aio_process *p, int signo);
-static void aio__sys_proc_release(aio_process *p);
-static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len);
-static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len);
-static aio_process **aio__sys_children_of(aio_loop *L);
-#define AIO__SYS_PROC_SLOTS                                                    \
-    , aio__sys_proc_start, aio__sys_proc_reap, aio__sys_proc_kill_now, aio__sys_proc_send, aio__sys_proc_release, \
-        aio__sys_pipe_read, aio__sys_pipe_write, aio__sys_children_of
-#else
-#define AIO__PLATFORM_PROC_SLOTS(X)
-#define AIO__SYS_PROC_SLOTS
-#endif
-static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what);
-static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what);
-static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
-static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what);
-static aio_status aio__sys_accept(int fd, const char *what);
-static int aio__sys_socket(int family);
-static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
-static aio_status aio__sys_connected(int fd, const char *what);
-static int aio__sys_listen(const aio_address *at, int backlog);
-static int aio__sys_udp(const aio_address *at);
-static int aio__sys_port_of(int fd);
-static int aio__sys_close(int fd);
-static int aio__sys_shutdown(int fd);
-static const aio__platform aio__system_platform = {
-    "the system's", 1, aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
-    aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
-    aio__sys_close, aio__sys_shutdown AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
+#define AIO__PLATFORM_FIELD(slot) aio__slot_##slot *slot; /* NOLINT(bugprone-macro-parentheses): a field */
+typedef struct aio__platform {
+    const char *name;
+    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
+    AIO__PLATFORM_SLOTS(AIO__PLATFORM_FIELD)
+} aio__platform;
+/* A backend's table: each slot S filled with the function PREFIX_S,
+ * declared as the slot's type first (AIO__PLATFORM_DECLARE). */
+#define AIO__PLATFORM_SYS_DECL(slot) static aio__slot_##slot aio__sys_##slot;
+#define AIO__PLATFORM_SYS_FILL(slot) aio__sys_##slot,
+#define AIO__PLATFORM_SIM_DECL(slot) static aio__slot_##slot aio__sim_##slot;
+#define AIO__PLATFORM_SIM_FILL(slot) aio__sim_##slot,
+AIO__PLATFORM_SLOTS(AIO__PLATFORM_SYS_DECL)
+static const aio__platform aio__system_platform = {"the system's", 1, AIO__PLATFORM_SLOTS(AIO__PLATFORM_SYS_FILL)};
 #ifdef AIO__SIM
 static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
 #define aio__os() aio__os_now
@@ -7221,76 +9443,7 @@ static aio_status aio__os_install(const aio__platform *p) {
  * three standard streams and nothing else, whatever it could inherit: see
  * "child processes".) Windows has no flag for accept: the socket accepted
  * is made non-inheritable after, as CPython does. */
-#ifdef AIO__WIN32_IO
-#ifdef WSA_FLAG_NO_HANDLE_INHERIT
-#define AIO__WSA_NO_INHERIT WSA_FLAG_NO_HANDLE_INHERIT
-#else
-#define AIO__WSA_NO_INHERIT 0x80 /* (Windows 7 SP1's; older SDKs lack its name) */
-#endif
-static int aio__socket_private(int family, int type) {
-    SOCKET s = WSASocketW(family, type, 0, NULL, 0, WSA_FLAG_OVERLAPPED | AIO__WSA_NO_INHERIT);
-    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) { /* LCOV_EXCL_START: before Windows 7 SP1 */
-        s = socket(family, type, 0);
-        if (s != INVALID_SOCKET) (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
-    } /* LCOV_EXCL_STOP */
-    return aio__net_own(s);
-}
-#else
-static int aio__cloexec(int fd) {
-    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    return fd;
-}
-static int aio__socket_private(int family, int type) {
-#ifdef AIO__SOCK_FLAGS
-    return socket(family, type | SOCK_CLOEXEC, 0);
-#else
-    return aio__cloexec(socket(family, type, 0));
-#endif
-}
-/* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
- * 0, or -1 (out of descriptors). */
-static int aio__pipe_private(int p[2], int flags) {
-    int i;
-#if defined(AIO__SYSCALL) && defined(SYS_pipe2) && defined(O_CLOEXEC)
-    if (syscall(SYS_pipe2, p, O_CLOEXEC | flags) == 0) return 0;
-    if (errno != ENOSYS) return -1; /* LCOV_EXCL_LINE: out of descriptors */
-#endif
-    /* LCOV_EXCL_START: (Linux: see above) */
-    if (pipe(p) != 0) return -1;
-    for (i = 0; i < 2; i++) {
-        (void)aio__cloexec(p[i]);
-        if (flags) (void)fcntl(p[i], F_SETFL, flags);
-    }
-    return 0;
-    /* LCOV_EXCL_STOP */
-}
-#endif
 
-/* The status of system error `err` on socket fd. */
-static aio_status aio__net_error(int err, const char *what, int fd) {
-#ifdef AIO__WIN32_IO
-    switch (err) {
-    case WSAECONNRESET:
-    case WSAECONNABORTED:
-    case WSAESHUTDOWN: return AIO_ECONNRESET;
-    case WSAECONNREFUSED: return AIO_ECONNREFUSED;
-    case WSAENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
-    case WSAEINVAL:
-    case WSAEOPNOTSUPP: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
-    default: WSASetLastError(err); return AIO_EIO;
-    }
-#else
-    switch (err) {
-    case ECONNRESET:
-    case EPIPE: return AIO_ECONNRESET;
-    case ECONNREFUSED: return AIO_ECONNREFUSED;
-    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not open"));
-    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket"));
-    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket of that kind (listening? connected?)"));
-    default: errno = err; return AIO_EIO;
-    }
-#endif
-}
 
 /* A call's result n (-1: failed), as the functions above return it. */
 static aio_status aio__net_result(long n, const char *what, int fd) {
@@ -7304,143 +9457,6 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 
 /* The largest count one call moves: what a status can say. */
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
-
-/* The library's sockets: non-blocking, not inherited by child processes; */
-static void aio__sock_private(int fd) {
-    aio__nonblocking(fd);
-#ifdef AIO__WIN32_IO
-    (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
-#else
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-#endif
-}
-/* its stream sockets TCP_NODELAY, with no SIGPIPE. */
-static void aio__sock_setup(int fd) {
-    int one = 1;
-    aio__sock_private(fd);
-    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-#ifdef SO_NOSIGPIPE
-    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-#endif
-}
-
-/* The wake-up of the system's wait: p[0] is waited on, p[1] written. */
-#ifdef AIO__WIN32_IO
-/* The connection from `from` accepted on listener l: a socket, or -1. One
- * from anywhere else (another program may connect to the port first) is
- * closed and the next accepted, up to 16 of them (CPython's socketpair()
- * refuses it since CVE-2024-3219). The wake-up pair's and the simulation's
- * pairs (aio__sim_pair_new) are made so. */
-static int aio__pair_accept(int l, const struct sockaddr_in *from) {
-    int tries;
-    for (tries = 0; tries < 16; tries++) {
-        struct sockaddr_in peer;
-        int sl = sizeof peer;
-        int s = aio__net_own(accept(AIO__SOCK(l), (struct sockaddr *)&peer, &sl));
-        if (s < 0) return -1; /* LCOV_EXCL_LINE: out of sockets */
-        if (sl == (int)sizeof peer && peer.sin_family == AF_INET && peer.sin_port == from->sin_port &&
-            peer.sin_addr.s_addr == from->sin_addr.s_addr)
-            return s;
-        (void)closesocket(AIO__SOCK(s)); /* LCOV_EXCL_LINE: not the connection made */
-    }
-    return -1; /* LCOV_EXCL_LINE */
-}
-#endif
-static int aio__wake_pair_open(int p[2]) {
-#ifdef AIO__WIN32_IO
-    /* a loopback connection made to a listener of its own, then closed */
-    struct sockaddr_in a;
-    struct sockaddr_in mine;
-    int sl = sizeof a;
-    int ml = sizeof mine;
-    int l = aio__socket_private(AF_INET, SOCK_STREAM);
-    int c = -1;
-    int s = -1;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
-        getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
-        (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
-        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(AIO__SOCK(c), (struct sockaddr *)&mine, &ml) == 0)
-        s = aio__pair_accept(l, &mine);
-    if (l >= 0) (void)aio__net_closesocket(l);
-    p[0] = s;
-    p[1] = c;
-    if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
-        if (p[0] >= 0) (void)aio__net_closesocket(s);
-        if (p[1] >= 0) (void)aio__net_closesocket(c);
-        return -1;
-    } /* LCOV_EXCL_STOP */
-    aio__sock_setup(p[0]);
-    aio__sock_setup(p[1]);
-    return 0;
-#else
-    return aio__pipe_private(p, O_NONBLOCK);
-#endif
-}
-static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
-#ifdef AIO__WIN32_IO
-    (void)send(AIO__SOCK(fd), "", 1, 0);
-#else
-    ssize_t n = write(fd, "", 1);
-    (void)n;
-#endif
-}
-static void aio__wake_pair_drain(int fd) {
-    char buf[64];
-#ifdef AIO__WIN32_IO
-    while (recv(AIO__SOCK(fd), buf, sizeof buf, 0) > 0) {
-    }
-#else
-    while (read(fd, buf, sizeof buf) > 0) {
-    }
-#endif
-}
-static void aio__wake_pair_close(const int p[2]) {
-    (void)aio__net_closesocket(p[0]);
-    (void)aio__net_closesocket(p[1]);
-}
-
-#ifndef AIO__EPOLL
-/* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
- * regular file ready at once; WSAPoll fails as a whole for a non-socket). */
-static aio_status aio__net_can_watch(int fd) {
-#ifdef AIO__WIN32_IO
-    int type;
-    int sl = sizeof type;
-    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_TYPE, (char *)&type, &sl) != 0)
-        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket (Windows waits for sockets only)");
-#else
-    struct stat st;
-    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
-    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
-#endif
-    return AIO_OK;
-}
-#endif
-
-/* Winsock is started when the first socket is needed: once by each loop that
- * waits for I/O (cleaned up by aio_loop_destroy), and once for good by a
- * socket call made with no loop. */
-#ifdef AIO__WIN32_IO
-static int aio__wsa_start(void) {
-    WSADATA data;
-    return WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -1;
-}
-static void aio__net_need(void) {
-    static volatile LONG started_for_good;
-    if (aio__loop) {
-        (void)aio__io_of(aio__loop);
-    } else if (InterlockedCompareExchange(&started_for_good, 1, 0) == 0) {
-        (void)aio__wsa_start();
-    }
-}
-#else
-#define aio__net_need() ((void)0)
-#endif
 
 /* The calls the awaits make: through the thread's table. */
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
@@ -8203,208 +10219,27 @@ AIO_API aio_status aio_close(aio_socket sock) {
 // >>unix
 /* ------------------------------------------------------ Unix domain sockets */
 
-/* A Unix domain socket's address from `path` ('@': Linux's abstract
- * namespace): its length, or 0 if the path is NULL, empty or too long, or
- * an abstract name where there are none (macOS, the BSDs, AIO_NO_LINUX: a
- * file named '@...' instead would surprise). A file's path needs its NUL
- * in sun_path; an abstract name has none after it, so it may fill sun_path
- * ('@' standing for its leading NUL). */
-#ifdef AIO__POSIX_IO
-#ifdef AIO__LINUX
-#define AIO__UNIX_TOO_LONG                                                                          \
-    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
-    "sizeof sun_path - 1 bytes, 107 on Linux; an abstract name: '@' and 107 bytes)"
-#else
-#define AIO__UNIX_TOO_LONG                                                                          \
-    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
-    "sizeof sun_path - 1 bytes), or an abstract name ('@': Linux's alone)"
-#endif
-static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
-    size_t n = path ? strlen(path) : 0;
-    size_t room = sizeof sa->sun_path - 1; /* (and its NUL) */
-    memset(sa, 0, sizeof *sa);
-    sa->sun_family = AF_UNIX;
-#ifdef AIO__LINUX
-    if (n && path[0] == '@') room++;
-#else
-    if (n && path[0] == '@') n = 0; /* (refused: see above) */
-#endif
-    if (!n || n > room) return 0;
-    memcpy(sa->sun_path, path, n);
-#ifdef AIO__LINUX
-    if (path[0] == '@') {
-        sa->sun_path[0] = '\0'; /* (the name is its bytes, no NUL after) */
-        return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n);
-    }
-#endif
-    return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-}
-
-/* Whether the socket file of address sa may be live: only a connect
- * refused proves it stale (an earlier listener's, gone); one made, or one
- * that would wait (the listener's queue is full), or that fails another
- * way (no permission), leaves it as it is. */
-static int aio__unix_answers(const struct sockaddr_un *sa, aio__socklen len) {
-    int fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
-    int answers;
-    if (fd < 0) return 1; /* LCOV_EXCL_LINE: out of descriptors (then the file stays: the bind says why) */
-    aio__nonblocking(fd);
-    answers = connect(fd, (const struct sockaddr *)sa, len) == 0 || errno != ECONNREFUSED;
-    (void)close(fd);
-    return answers;
-}
-#endif
-
-/* A mode that is a socket's file (S_ISSOCK is X/Open's: a strict POSIX
- * build may lack it; then a stale socket file stays, and the bind says
- * EADDRINUSE). */
-#if defined(S_ISSOCK)
-#define AIO__IS_SOCKET_FILE(mode) S_ISSOCK(mode)
-#elif defined(S_IFSOCK)
-#define AIO__IS_SOCKET_FILE(mode) (((mode) & S_IFMT) == S_IFSOCK)
-#else
-#define AIO__IS_SOCKET_FILE(mode) 0
-#endif
+/* The backend's (aio__sys_unix_listen, aio__sys_unix_connect: POSIX's, or
+ * a refusal where the system has none); these are the calls and what every
+ * backend shares. */
 
 /* 1 if the thread's table has no Unix domain sockets (a simulation's
- * network has TCP and UDP only). */
+ * network has TCP and UDP only): the backend refuses then. */
 #define AIO__UNIX_SIMULATED() (!aio__os()->unix_sockets)
 
 AIO_API int aio_unix_listen(const char *path, int backlog) {
-#ifdef AIO__POSIX_IO
-    struct sockaddr_un sa;
-    struct stat st;
-    aio__socklen sl = aio__unix_address(path, &sa);
-    int fd;
-    if (AIO__UNIX_SIMULATED())
-        return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets are not simulated (a simulated "
-                                       "network has TCP and UDP)");
-    if (!sl) return aio__misuse(AIO_EINVAL, "aio_unix_listen: " AIO__UNIX_TOO_LONG);
-    if (backlog < 0) return aio__misuse(AIO_EINVAL, "aio_unix_listen: the backlog is negative");
-    /* (asyncio's rule: a socket file an earlier listener left is removed;
-     * one a listener answers at is not taken over, as libuv refuses) */
-    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) {
-        if (aio__unix_answers(&sa, sl)) {
-            (void)aio__misuse(AIO_EIO, "aio_unix_listen: a listener answers at the path (a connect to its "
-                                       "socket file was not refused): not taken over (errno EADDRINUSE)");
-            errno = EADDRINUSE;
-            return AIO_EIO;
-        }
-        (void)unlink(sa.sun_path);
-    }
-    fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
-    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
-    /* (a listen that fails once bound: not seen) */
-    if (bind(fd, (struct sockaddr *)&sa, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_BR_LINE */
-        int err = errno;
-        (void)close(fd);
-        errno = err;
-        return AIO_EIO;
-    }
-    aio_io_forget(fd);
-    aio__nonblocking(fd);
-    return fd;
-#else
-    (void)path; (void)backlog;
-    return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets need POSIX");
-#endif
+    return aio__sys_unix_listen(path, backlog, AIO__UNIX_SIMULATED());
 }
-
-/* AIO_UNIX_CONNECT: a connect on a non-blocking Unix socket is made at once
- * or refused at once, except when the listener's queue is full (EAGAIN):
- * then the socket is not connecting, a wait for it to be writable ends at
- * once, and the only way is to ask again later. The state (the heap's while
- * the task waits: await.unix_connecting) keeps the address and the backoff. */
-#ifdef AIO__POSIX_IO
-typedef struct aio__unix_connecting {
-    aio_time until; /* the connect's own deadline */
-    aio_time retry; /* the wait before the next try */
-    int fd;
-    aio__socklen len;
-    struct sockaddr_un sa;
-} aio__unix_connecting;
-
-static aio_status aio__unix_connect_end(aio_task *t, aio_status rc) {
-    aio__unix_connecting *c = t->await.unix_connecting;
-    if (rc < 0) (void)aio_close(c->fd);
-    else rc = c->fd;
-    AIO_FREE(c);
-    t->await.unix_connecting = NULL;
-    return rc;
-}
-
-/* Try to connect: the descriptor, a status, or parked until the next try. */
-static aio_status aio__unix_connect_try(aio_task *t, aio_frame *f) {
-    aio__unix_connecting *c = t->await.unix_connecting;
-    aio_time now;
-    aio_status rc;
-    for (;;) {
-        /* (EISCONN: a system that reports a connect completed later so) */
-        if (connect(c->fd, (struct sockaddr *)&c->sa, c->len) == 0 || errno == EISCONN) /* LCOV_EXCL_BR_LINE */
-            return aio__unix_connect_end(t, AIO_OK);
-        if (errno != EINTR) break; /* LCOV_EXCL_BR_LINE: (a signal in the call) */
-    }
-    if (errno == ENOENT) return aio__unix_connect_end(t, AIO_ENOTFOUND);
-    if (errno != EAGAIN && errno != EINPROGRESS && errno != EALREADY) /* LCOV_EXCL_BR_LINE */
-        return aio__unix_connect_end(t, aio__net_error(errno, "AIO_UNIX_CONNECT", c->fd));
-    now = aio__now(t->loop);
-    if (c->until != AIO_NEVER && !aio__before(now, c->until)) return aio__unix_connect_end(t, AIO_ETIMEDOUT);
-    aio__set_until(t, c->until != AIO_NEVER && aio__before(c->until, now + c->retry) ? c->until : now + c->retry);
-    if (c->retry < AIO_MS(64)) c->retry *= 2;
-    AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
-    rc = aio__park(t, 1, 1);
-    /* (a park fails only with no timer slot left: see the sleeps' tests) */
-    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc));
-}
-#endif
 
 AIO_API aio_status aio__unix_connect_start(aio_task *t, aio_frame *f, const char *path, aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
-#ifdef AIO__POSIX_IO
-    aio__unix_connecting *c;
-#endif
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_UNIX_CONNECT: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
-#ifdef AIO__POSIX_IO
-    if (AIO__UNIX_SIMULATED())
-        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets are not simulated (a simulated "
-                                       "network has TCP and UDP)");
-    c = (aio__unix_connecting *)AIO_MALLOC(sizeof *c);
-    if (!c) return AIO_EIO; /* (out of memory) */
-    memset(c, 0, sizeof *c);
-    c->len = aio__unix_address(path, &c->sa);
-    if (!c->len) {
-        AIO_FREE(c);
-        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: " AIO__UNIX_TOO_LONG);
-    }
-    c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
-    if (c->fd < 0) { /* out of descriptors */
-        AIO_FREE(c);
-        return AIO_EIO;
-    }
-    aio_io_forget(c->fd);
-    aio__nonblocking(c->fd);
-    c->until = until;
-    c->retry = AIO_MS(1);
-    t->await.unix_connecting = c;
-    return aio__unix_connect_try(t, f);
-#else
-    (void)path;
-    return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets need POSIX");
-#endif
+    return aio__sys_unix_connect(t, f, path, until, AIO__UNIX_SIMULATED());
 }
 
-AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {
-#ifdef AIO__POSIX_IO
-    if (aio__checkpoint(t) < 0) return aio__unix_connect_end(t, aio__raise(t, f, AIO_ECANCELED));
-    return aio__unix_connect_try(t, f);
-#else
-    (void)t; (void)f; /* LCOV_EXCL_LINE: never called (the start refused) */
-    return AIO_EINVAL; /* LCOV_EXCL_LINE */
-#endif
-}
-
+AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) { return aio__sys_unix_connect_poll(t, f); }
 // >>datagrams
 /* -------------------------------------------------------------- datagrams */
 
@@ -8514,69 +10349,33 @@ AIO_API int aio_udp_open(const char *host, int port) {
 // >>signals
 /* ---------------------------------------------------------------- signals */
 
-/* POSIX: the handler only notes the signal and writes the wake-up pipe of the
- * loop the signals go to (async-signal-safe); that loop's I/O wait sets the
+/* The backend's handler (aio__sys_signal_catch: POSIX's sigaction,
+ * Windows' console events, in a thread of its own) calls aio__sig_handler,
+ * which only notes the signal and writes the wake-up of the loop the
+ * signals go to (async-signal-safe); that loop's I/O wait sets the
  * events. (sigaction is POSIX's, not C's: declared with _POSIX_C_SOURCE,
- * which the top of this header defines when it is included first.)
- * Windows: Ctrl-C (SIGINT), Ctrl-Break (SIGBREAK) and the console's close, a
- * logoff or a shutdown (SIGTERM) come to a handler that Windows runs in a
- * thread of its own (SetConsoleCtrlHandler); it notes them the same way. */
-#if defined(SA_RESTART) || defined(AIO__WIN32_IO)
-#define AIO__SIGNALS 1
-#if defined(NSIG)
-#define AIO__NSIG NSIG
-#elif defined(_NSIG)
-#define AIO__NSIG _NSIG
-#else
-#define AIO__NSIG 65
-#endif
-#ifdef AIO__WIN32_IO
-typedef volatile LONG aio__sig_flag; /* (set from the handler's thread) */
-#define AIO__SIG_SET(flag) ((void)InterlockedExchange(&(flag), 1))
-#define AIO__SIG_TAKE(flag) (InterlockedExchange(&(flag), 0) != 0)
-#define AIO__SIG_CLEAR(flag) ((void)InterlockedExchange(&(flag), 0))
-static SRWLOCK aio__sig_lock = SRWLOCK_INIT; /* the handler's wake-up against the pair's close */
-static HANDLE aio__sig_done; /* set once the loop the signals go to is gone */
-#else
-typedef volatile sig_atomic_t aio__sig_flag;
-#define AIO__SIG_SET(flag) ((void)((flag) = 1))
-#define AIO__SIG_TAKE(flag) ((flag) ? ((flag) = 0, 1) : 0)
-#define AIO__SIG_CLEAR(flag) ((void)((flag) = 0))
-#endif
+ * which the top of this header defines when it is included first.) */
+#ifdef AIO__SIGNALS
 static aio__sig_flag aio__sig_pending[AIO__NSIG];
 static aio__sig_flag aio__sig_any;
-static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
 static aio_event *aio__sig_event[AIO__NSIG];
 static aio_loop *aio__sig_loop;
 
-#ifdef AIO__POSIX_PROCESSES
-static void aio__children_told(void);
-static void aio__children_check(aio_loop *L);
-static int aio__sigchld_needed(void);
-#endif
+static int aio__sig_waiting(void) { return aio__sig_any != 0; }
+static int aio__sig_routed(int signo) { return aio__sig_event[signo] != NULL; }
 
 static void aio__sig_handler(int signo) {
     int saved = errno;
-#ifdef AIO__POSIX_PROCESSES
-    if (signo == SIGCHLD) aio__children_told(); /* (the loops with children, beside the event) */
-#endif
+    aio__sys_signal_caught(signo);
     AIO__SIG_SET(aio__sig_pending[signo]); /* (installed for a valid number only) */
     AIO__SIG_SET(aio__sig_any);
-#ifdef AIO__WIN32_IO
-    AcquireSRWLockShared(&aio__sig_lock);
-#endif
-    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
-#ifdef AIO__WIN32_IO
-    ReleaseSRWLockShared(&aio__sig_lock);
-#endif
+    aio__sys_signal_wake();
     errno = saved;
 }
 
 static void aio__deliver_signals(aio_loop *L) {
     int s;
-#ifdef AIO__POSIX_PROCESSES
-    aio__children_check(L);
-#endif
+    aio__sys_signals_look(L);
     if (!aio__sig_any || L != aio__sig_loop) return;
     AIO__SIG_CLEAR(aio__sig_any);
     for (s = 1; s < AIO__NSIG; s++) {
@@ -8585,72 +10384,21 @@ static void aio__deliver_signals(aio_loop *L) {
     }
 }
 
-#ifdef AIO__WIN32_IO
-static BOOL WINAPI aio__console_handler(DWORD type) {
-    int signo = type == CTRL_C_EVENT ? SIGINT : type == CTRL_BREAK_EVENT ? SIGBREAK : SIGTERM;
-    if (!aio__sig_event[signo]) return FALSE; /* not routed: the next handler, or the default */
-    aio__sig_handler(signo);
-    if (type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT) return TRUE;
-    /* The console closes, or the user logs off, or the system shuts down: the
-     * process ends when this returns, so hold it until the loop is destroyed
-     * (Windows itself allows about 5 s for a console close). */
-    (void)WaitForSingleObject(aio__sig_done, INFINITE);
-    return TRUE;
-}
-#endif
-
 static void aio__sig_default(int signo) {
-#ifdef AIO__WIN32_IO
-    int s;
-    int any = 0;
     aio__sig_event[signo] = NULL;
-    for (s = 1; s < AIO__NSIG; s++) any |= aio__sig_event[s] != NULL;
-    if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
-#else
-    struct sigaction sa;
-    aio__sig_event[signo] = NULL;
-#ifdef AIO__POSIX_PROCESSES
-    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (loops' children still need it) */
-#endif
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(signo, &sa, NULL);
-#endif
+    aio__sys_signal_default(signo);
 }
 #else
-#define aio__sig_any 0
+static int aio__sig_waiting(void) { return 0; }
 static void aio__deliver_signals(aio_loop *L) { (void)L; }
 #endif
-
 // >>sysio
 /* -------------------------------------------------- the system's I/O wait */
 
-typedef struct aio__sysio {
-    aio_io io;
-    aio_loop *loop;
-    int pipe[2];     /* wakes the wait: events set from elsewhere, signals
-                        (a pipe; on Windows a pair of sockets) */
-    void *pool;      /* the worker threads, once a blocking call needed them */
-    uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
-#ifdef AIO__PROCESSES
-    aio_process *children; /* spawned and not closed */
-    int sigchld;     /* SIGCHLD tells this loop of its children's exits */
-#endif
-#ifdef AIO__POSIX_PROCESSES
-    struct aio__sysio *sigchld_next; /* the next loop SIGCHLD tells */
-    unsigned sigchld_seen;           /* the count of SIGCHLDs it has looked after */
-#endif
-#ifdef AIO__EPOLL
-    int epfd;
-#else
-    aio__pollfd *fds;   /* [0] is the pipe */
-    uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
-    uint32_t nfds;
-    uint32_t cap;
-#endif
-} aio__sysio;
-
+/* The port the library starts for a loop: the backend opens and closes it
+ * (aio__sys_wait_open, aio__sys_wait_close: its descriptors and its own
+ * watch and wait, or with AIO__POLL_WAIT the poll() wait below); what is
+ * here is the same on every system. */
 static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
     (void)L;
     aio__wake_pair_write(((aio__sysio *)ctx)->pipe[1]);
@@ -8698,9 +10446,6 @@ static int aio__sysio_looked(aio_loop *L) {
     return 1;
 }
 
-/* Whether loop L waits through the system's wait (below): its grow is the
- * one thing of it that the pool, once started, does not wrap. */
-#define AIO__SYSTEM_PORT(L) ((L)->io->grow == aio__sysio_grow)
 static aio_status aio__sysio_grow(aio_io *io, int fd) {
     aio__sysio *s = (aio__sysio *)io;
     uint32_t n = io->nslots ? io->nslots : 64u;
@@ -8710,7 +10455,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     if (!slots) return AIO_EIO; /* (out of memory) */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
-#ifndef AIO__EPOLL
+#ifdef AIO__POLL_WAIT
     {
         uint32_t *at = (uint32_t *)AIO_REALLOC(s->at, (size_t)n * sizeof *at);
         if (!at) return AIO_EIO; /* (out of memory) */
@@ -8759,74 +10504,36 @@ static void aio__sysio_release(aio_io *io) {
 #ifdef AIO__SIGNALS
     if (aio__sig_loop == s->loop) {
         for (signo = 1; signo < AIO__NSIG; signo++)
-            if (aio__sig_event[signo]) aio__sig_default(signo);
-#ifdef AIO__WIN32_IO
-        AcquireSRWLockExclusive(&aio__sig_lock);
-        aio__sig_fd = -1;
-        ReleaseSRWLockExclusive(&aio__sig_lock);
-        (void)SetEvent(aio__sig_done); /* a console close may end the process now */
-#else
-        aio__sig_fd = -1;
-#endif
+            if (aio__sig_routed(signo)) aio__sig_default(signo);
+        aio__sys_signal_target(-1);
         aio__sig_loop = NULL;
     }
 #endif
     aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it wrote to the pipe closed below) */
-    aio__wake_pair_close(s->pipe);
-#ifdef AIO__EPOLL
-    (void)close(s->epfd);
-#else
+    AIO_FREE(io->slots);
+    aio__sys_wait_close(s);
+}
+
+/* The wait in poll() (or WSAPoll): the backend's aio__sys_poll, on the
+ * array of descriptors that watch keeps, the wake pair's first. */
+#ifdef AIO__POLL_WAIT
+static int aio__poll_open(aio__sysio *s) {
+    s->cap = 64;
+    s->fds = (struct pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
+    if (!s->fds) return -1; /* (out of memory) */
+    s->fds[0].fd = AIO__SOCK(s->pipe[0]);
+    s->fds[0].events = POLLIN;
+    s->fds[0].revents = 0;
+    s->nfds = 1;
+    s->io.watch = aio__poll_watch;
+    s->io.wait = aio__poll_wait;
+    return 0;
+}
+static void aio__poll_close(aio__sysio *s) {
     AIO_FREE(s->fds);
     AIO_FREE(s->at);
-#endif
-    AIO_FREE(io->slots);
-    AIO_FREE(s);
-#ifdef AIO__WIN32_IO
-    (void)WSACleanup(); /* (the loop's start of Winsock) */
-#endif
 }
 
-#ifdef AIO__EPOLL
-static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
-    aio__sysio *s = (aio__sysio *)io;
-    struct epoll_event e;
-    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    memset(&e, 0, sizeof e);
-    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
-    e.data.fd = fd;
-    if (!events) {
-        (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
-        return AIO_OK;
-    }
-    if (epoll_ctl(s->epfd, op, fd, &e) == 0) return AIO_OK;
-    /* what the slot says was watched may be stale: the number was closed
-     * (which takes it out of epoll) and opened again */
-    if (errno == ENOENT && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
-    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
-    return aio__net_error(errno, "I/O wait", fd);
-}
-
-static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
-    aio__sysio *s = (aio__sysio *)io;
-    struct epoll_event ev[128];
-    int ms = aio__io_timeout(L, deadline);
-    int n;
-    int i;
-    if (ms == 0 && !io->waiting && !aio__sig_any) return; /* nothing to look at */
-    n = epoll_wait(s->epfd, ev, 128, ms);
-    for (i = 0; i < n; i++) {
-        int fd = ev[i].data.fd;
-        uint32_t e = ev[i].events;
-        if (fd == s->pipe[0]) {
-            aio__sysio_drain(s);
-            continue;
-        }
-        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
-                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
-    }
-    aio__deliver_signals(L);
-}
-#else
 static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     aio__sysio *s = (aio__sysio *)io;
     uint32_t i = s->at[fd];
@@ -8845,7 +10552,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     if (!i) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
-            aio__pollfd *fds = (aio__pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
+            struct pollfd *fds = (struct pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
             if (!fds) return AIO_EIO; /* (out of memory) */
             s->fds = fds;
             s->cap = cap;
@@ -8864,17 +10571,8 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     int ms = aio__io_timeout(L, deadline);
     uint32_t i;
     int n;
-    if (ms == 0 && !io->waiting && !aio__sig_any) return;
-    n = aio__poll(s->fds, s->nfds, ms);
-#ifdef AIO__WIN32_IO
-    /* WSAPoll fails as a whole for a socket closed behind the loop's back:
-     * each such socket is reported ready, so that its waiter finds out */
-    if (n < 0 && WSAGetLastError() == WSAENOTSOCK) {
-        for (i = 0; i < s->nfds; i++)
-            s->fds[i].revents = (short)(i && aio__net_can_watch((int)s->fds[i].fd) < 0 ? POLLNVAL : 0);
-        n = 1;
-    }
-#endif
+    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return;
+    n = aio__sys_poll(s->fds, s->nfds, ms);
     if (n > 0) {
         /* from the end: a report may move the last entry into its place */
         for (i = s->nfds; i-- > 1;) {
@@ -8893,61 +10591,8 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 #endif
 
 static aio_io *aio__sysio_start(aio_loop *L) {
-    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
-    if (!s) return NULL; /* (out of memory) */
-#ifdef AIO__WIN32_IO
-    if (aio__wsa_start() != 0) {
-        AIO_FREE(s);
-        return NULL;
-    }
-#endif
-    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of descriptors) */
-#ifdef AIO__WIN32_IO
-        (void)WSACleanup();
-#endif
-        AIO_FREE(s);
-        return NULL;
-    }
-#ifdef AIO__EPOLL
-    s->epfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
-    if (s->epfd >= 0) {
-        struct epoll_event e;
-        memset(&e, 0, sizeof e);
-        e.events = EPOLLIN;
-        e.data.fd = s->pipe[0];
-        /* LCOV_EXCL_START: out of memory */
-        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->pipe[0], &e) != 0) {
-            (void)close(s->epfd);
-            s->epfd = -1;
-        }
-        /* LCOV_EXCL_STOP */
-    }
-    if (s->epfd < 0) {
-        (void)close(s->pipe[0]);
-        (void)close(s->pipe[1]);
-        AIO_FREE(s);
-        return NULL;
-    }
-    s->io.watch = aio__epoll_watch;
-    s->io.wait = aio__epoll_wait;
-#else
-    s->cap = 64;
-    s->fds = (aio__pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
-    if (!s->fds) { /* (out of memory) */
-        aio__wake_pair_close(s->pipe);
-#ifdef AIO__WIN32_IO
-        (void)WSACleanup();
-#endif
-        AIO_FREE(s);
-        return NULL;
-    }
-    s->fds[0].fd = AIO__SOCK(s->pipe[0]);
-    s->fds[0].events = POLLIN;
-    s->fds[0].revents = 0;
-    s->nfds = 1;
-    s->io.watch = aio__poll_watch;
-    s->io.wait = aio__poll_wait;
-#endif
+    aio__sysio *s = aio__sys_wait_open(L); /* (NULL: out of memory or descriptors) */
+    if (!s) return NULL;
     s->io.grow = aio__sysio_grow;
     s->io.release = aio__sysio_release;
     s->loop = L;
@@ -8961,17 +10606,10 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 #ifdef AIO__SIGNALS
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     aio_loop *L = aio__loop;
-#ifdef AIO__WIN32_IO
-    if (signo != SIGINT && signo != SIGBREAK && signo != SIGTERM)
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
-                                       "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only");
-#else
-    struct sigaction sa;
-    if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: not a signal that can be caught");
-#endif
+    const char *bad = aio__sys_signal_check(signo);
+    if (bad) return aio__misuse(AIO_EINVAL, bad);
     if (!ev) {
-        if (aio__sig_event[signo]) aio__sig_default(signo);
+        if (aio__sig_routed(signo)) aio__sig_default(signo);
         return AIO_OK;
     }
     if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
@@ -8982,29 +10620,12 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
     aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
-#ifdef AIO__WIN32_IO
-    AcquireSRWLockExclusive(&aio__sig_lock);
-    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
-    ReleaseSRWLockExclusive(&aio__sig_lock);
-    if (!aio__sig_done) aio__sig_done = CreateEventW(NULL, TRUE, FALSE, NULL); /* (kept for good) */
-    (void)ResetEvent(aio__sig_done);
+    aio__sys_signal_target(((aio__sysio *)(void *)L->io)->pipe[1]);
     aio__sig_event[signo] = ev;
-    if (!SetConsoleCtrlHandler(aio__console_handler, TRUE)) { /* LCOV_EXCL_START */
-        aio__sig_event[signo] = NULL;
-        return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
-#else
-    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
-    aio__sig_event[signo] = ev;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = aio__sig_handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    if (sigaction(signo, &sa, NULL) != 0) { /* (one the C library keeps for itself: Linux's 32 and 33) */
+    if (!aio__sys_signal_catch(signo)) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;
         return AIO_EIO;
     }
-#endif
     return AIO_OK;
 }
 #endif /* AIO__SIGNALS */
@@ -9026,55 +10647,6 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
  * threads: they are detached, each frees the call it ran when it returns,
  * and the last to leave frees the pool (so what a thread uses outlives it). */
 #ifdef AIO__THREADS
-#ifdef AIO__WIN32_IO
-typedef HANDLE aio__thread;
-typedef SRWLOCK aio__mutex;
-typedef CONDITION_VARIABLE aio__cond;
-#define aio__lock(m) AcquireSRWLockExclusive(m)
-#define aio__unlock(m) ReleaseSRWLockExclusive(m)
-#define aio__wait_for_work(c, m) (void)SleepConditionVariableSRW((c), (m), INFINITE, 0)
-#define aio__signal_work(c) WakeConditionVariable(c)
-#define aio__broadcast_work(c) WakeAllConditionVariable(c)
-#define aio__cond_init(c) InitializeConditionVariable(c)
-#define aio__thread_detach(th) (void)CloseHandle(th)
-typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
-/* The time d (ticks) from now, rounded up to ms. */
-static void aio__wall_after(aio__wall *w, aio_time d) {
-    *w = GetTickCount64() + (uint64_t)d / AIO_TICKS_PER_SEC * 1000u +
-         ((uint64_t)d % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
-}
-/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
-static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
-    ULONGLONG now = GetTickCount64();
-    if (now >= *w) return 0;
-    (void)SleepConditionVariableSRW(c, m, *w - now < INFINITE ? (DWORD)(*w - now) : INFINITE - 1u, 0);
-    return GetTickCount64() < *w;
-}
-#else
-typedef pthread_t aio__thread;
-typedef pthread_mutex_t aio__mutex;
-typedef pthread_cond_t aio__cond;
-#define aio__lock(m) (void)pthread_mutex_lock(m)
-#define aio__unlock(m) (void)pthread_mutex_unlock(m)
-#define aio__wait_for_work(c, m) (void)pthread_cond_wait((c), (m))
-#define aio__signal_work(c) (void)pthread_cond_signal(c)
-#define aio__broadcast_work(c) (void)pthread_cond_broadcast(c)
-#define aio__cond_init(c) (void)pthread_cond_init((c), NULL)
-#define aio__thread_detach(th) (void)pthread_detach(th)
-typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
-/* The time d (ticks) from now (3 years at most: never beyond a time_t). */
-static void aio__wall_after(aio__wall *w, aio_time d) {
-    uint64_t secs = (uint64_t)d / AIO_TICKS_PER_SEC;
-    (void)clock_gettime(CLOCK_REALTIME, w);
-    w->tv_nsec += (long)((uint64_t)d % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC);
-    w->tv_sec += (time_t)(secs < 100000000u ? secs : 100000000u) + w->tv_nsec / 1000000000L; /* LCOV_EXCL_BR_LINE */
-    w->tv_nsec %= 1000000000L;
-}
-/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
-static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
-    return pthread_cond_timedwait(c, m, w) != ETIMEDOUT;
-}
-#endif
 
 enum { AIO__JOB_QUEUED, AIO__JOB_RUNNING, AIO__JOB_DONE };
 
@@ -9118,11 +10690,9 @@ static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline);
 
 /* The pool's memory freed: its threads have left. */
 static void aio__pool_free(aio__pool *p) {
-#ifndef AIO__WIN32_IO
-    (void)pthread_mutex_destroy(&p->lock);
-    (void)pthread_cond_destroy(&p->work);
-    (void)pthread_cond_destroy(&p->gone);
-#endif
+    aio__mutex_done(&p->lock);
+    aio__cond_done(&p->work);
+    aio__cond_done(&p->gone);
     AIO_FREE(p->workers);
     AIO_FREE(p);
 }
@@ -9134,12 +10704,7 @@ static aio__pool *aio__pool_of(const aio_loop *L) {
                                                        : NULL;
 }
 
-#ifdef AIO__WIN32_IO
-static DWORD WINAPI aio__worker(LPVOID arg)
-#else
-static void *aio__worker(void *arg)
-#endif
-{
+static AIO__THREAD_MAIN(aio__worker, arg) {
     aio__pool *p = (aio__pool *)arg;
     int last;
     aio__lock(&p->lock);
@@ -9186,22 +10751,7 @@ static int aio__pool_grow(aio__pool *p) {
     aio__thread *workers = (aio__thread *)AIO_REALLOC(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
     if (!workers) return -1; /* (out of memory) */
     p->workers = workers;
-#ifdef AIO__WIN32_IO
-    workers[p->threads] = CreateThread(NULL, 0, aio__worker, p, 0, NULL);
-    if (!workers[p->threads]) return -1; /* LCOV_EXCL_LINE: out of threads */
-#else
-    {
-        /* the threads take no signals: they go to the loop's thread */
-        sigset_t all;
-        sigset_t old;
-        int rc;
-        (void)sigfillset(&all);
-        (void)pthread_sigmask(SIG_SETMASK, &all, &old);
-        rc = pthread_create(&workers[p->threads], NULL, aio__worker, p);
-        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (rc != 0) return -1; /* LCOV_EXCL_LINE: out of threads */
-    }
-#endif
+    if (aio__thread_new(&workers[p->threads], p) != 0) return -1; /* LCOV_EXCL_LINE: out of threads */
     p->threads++;
     p->idle++;
     return 0;
@@ -9226,11 +10776,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
         *rc = AIO_EIO;
         return NULL;
     }
-#ifdef AIO__WIN32_IO
-    InitializeSRWLock(&p->lock);
-#else
-    (void)pthread_mutex_init(&p->lock, NULL);
-#endif
+    aio__mutex_init(&p->lock);
     aio__cond_init(&p->work);
     aio__cond_init(&p->gone);
     p->max = AIO_THREADS_MAX;
@@ -9280,14 +10826,7 @@ static void aio__pool_drop_calls(aio__pool *p) {
 /* Join the threads (they have left), then free the pool. */
 static void aio__pool_join(aio__pool *p) {
     int i;
-    for (i = 0; i < p->threads; i++) {
-#ifdef AIO__WIN32_IO
-        (void)WaitForSingleObject(p->workers[i], INFINITE);
-        (void)CloseHandle(p->workers[i]);
-#else
-        (void)pthread_join(p->workers[i], NULL);
-#endif
-    }
+    for (i = 0; i < p->threads; i++) aio__thread_join(p->workers[i]);
     aio__pool_free(p);
 }
 
@@ -10346,21 +11885,12 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
 /* ------------------------------------------------ what the backends share */
 
 /* The three backends of the platform's table (see "the platform's table",
- * in "sockets") follow, each in a section of its own: POSIX, Windows and
- * the simulation. Each gives every slot; this section has what the system's
- * two share: the states a child process goes through, which every
- * backend's process slots set, and the system's list of a loop's
- * children. */
+ * in "sockets"), each in a section of its own: POSIX and Windows (above,
+ * with the rest of "the system's interface") and the simulation (below).
+ * Each gives every slot; this section has what the system's two share of
+ * child processes: a child's pipes closed, and the system's list of a
+ * loop's children (a child's states are in "the system's interface"). */
 #ifdef AIO__PROCESSES
-enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
-enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
-#define AIO__PROC_PARKED 4      /* (in stopping's high bits: parked on its exit alone) */
-#define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
-#define AIO__PROC_STOP_MASK 3
-#define AIO__SIGKILL 9          /* (Windows' <signal.h> has no SIGKILL) */
-
-static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
-
 /* The table's process slots, which each backend gives (the rest of "child
  * processes" is the same on all), as the wrappers there name them:
  *
@@ -10404,1176 +11934,6 @@ static aio_process **aio__sys_children_of(aio_loop *L) {
 }
 #endif /* AIO__PROCESSES */
 
-// >>posix
-/* ------------------------------------------------------------------ POSIX */
-
-/* The POSIX backend: the system's table's functions (aio__sys_...) on
- * POSIX sockets, pipes, fork and exec. */
-#ifdef AIO__POSIX_IO
-#ifdef ECONNABORTED
-#define AIO__ECONNABORTED ECONNABORTED
-#else
-#define AIO__ECONNABORTED (-1)
-#endif
-#ifdef MSG_DONTWAIT
-#define AIO__DONTWAIT(fd) MSG_DONTWAIT
-#else /* (a system without it has the descriptor made non-blocking instead) */
-#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
-#endif
-#if defined(AIO__MSG_NOSIGNAL)
-#define AIO__NOSIGNAL AIO__MSG_NOSIGNAL
-#elif defined(SO_NOSIGPIPE)
-#define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
-#else /* (neither, as with AIO_NO_LINUX: SIGPIPE ignored before each send, as before a pipe's write) */
-#define AIO__NOSIGNAL (aio__no_sigpipe(), 0)
-#endif
-static int aio__accept_private(int fd) {
-#if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
-    int c = (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_CLOEXEC);
-    if (c >= 0 || errno != ENOSYS) return c; /* LCOV_EXCL_BR_LINE: (ENOSYS: a kernel before 2.6.28) */
-#endif
-    return aio__cloexec(accept(fd, NULL, NULL)); /* (without syscall(), or Linux: see above) */
-}
-/* A receive or a send; a descriptor that is not a socket (a pipe, a
- * FIFO, a terminal, a child's standard streams) is read or written instead,
- * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
- * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
- * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
- * and its mode belongs to every process that shares it (the next program
- * of a pipeline, a child, the shell that gave it as standard input): made
- * non-blocking, even only for the length of one call, it makes another
- * process's plain read() fail with EAGAIN. So one that is blocking is left
- * so: it is read only when poll() says it is readable (a read of a readable
- * pipe does not block), and written only while poll() says it takes more,
- * PIPE_BUF bytes at a time (a pipe said writable has room for that many:
- * Linux, the BSDs and macOS). The one way left to block is another reader
- * taking the bytes between the poll and the read: then the read waits for
- * more, and two readers of one byte stream each get an arbitrary part of
- * it anyway. One that is non-blocking (the library's ends of a child's
- * pipes) is read and written at once. */
-static void aio__no_sigpipe(void) {
-#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
-    struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-        sa.sa_handler = SIG_IGN;
-        (void)sigaction(SIGPIPE, &sa, NULL);
-    }
-#endif
-}
-#ifdef PIPE_BUF
-#define AIO__PIPE_BUF PIPE_BUF
-#else
-#define AIO__PIPE_BUF 512 /* (POSIX's least) */
-#endif
-/* Whether fd is in blocking mode (not when fcntl fails: the call says why). */
-static int aio__fd_blocking(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    return flags >= 0 && !(flags & O_NONBLOCK);
-}
-/* Whether fd is ready for `events` now: 1, or 0 with errno EAGAIN. */
-static int aio__fd_ready(int fd, short events) {
-    aio__pollfd one;
-    int n;
-    one.fd = fd;
-    one.events = events;
-    one.revents = 0;
-    do n = aio__poll(&one, 1, 0); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
-    if (n != 0) return 1; /* (ready, or an error that the call then reports) */
-    errno = EAGAIN;
-    return 0;
-}
-static long aio__net_read(long n, int fd, void *buf, size_t len) {
-    if (n >= 0 || errno != ENOTSOCK) return n;
-    if (aio__fd_blocking(fd) && !aio__fd_ready(fd, POLLIN)) return -1;
-    return (long)read(fd, buf, aio__net_chunk(len));
-}
-static long aio__net_write(long n, int fd, const void *buf, size_t len) {
-    size_t want = aio__net_chunk(len);
-    size_t done = 0;
-    if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__no_sigpipe();
-    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
-    while (done < want && aio__fd_ready(fd, POLLOUT)) {
-        size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
-        ssize_t k = write(fd, (const char *)buf + done, part);
-        if (k < 0) break; /* (what was written is said first, the error next time) */
-        done += (size_t)k;
-    }
-    return done ? (long)done : -1;
-}
-/* A datagram's receive and its result are a stream's (see "what POSIX and
- * Windows share"); the rest of what the shared slots ask of this backend. */
-#define aio__net_dgram_cut(n, len) (n)
-#define aio__net_dgram_result(n, what, fd) aio__net_result((n), (what), (fd))
-#define AIO__ENOBUFS ENOBUFS
-#define AIO__SHUT_BOTH SHUT_RDWR
-/* The option a socket the library binds takes: a listener's SO_REUSEADDR
- * (its port taken again at once while the connections of the last one
- * linger, as every server on POSIX does); a datagram socket none. */
-static void aio__net_claim(int fd, int listening) {
-    int one = 1;
-    if (listening) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-}
-
-#ifdef AIO__PROCESSES
-#ifdef AIO__POSIX_PROCESSES
-extern char **environ; /* NOLINT(readability-redundant-declaration): <unistd.h> has it with _GNU_SOURCE only */
-static int aio__pidfd_open(int pid) {
-#ifdef AIO__PIDFD
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0); /* (close-on-exec) */
-#else
-    return (int)syscall(434, pid, 0); /* (the same number on every architecture) */
-#endif
-#else
-    (void)pid;
-    return -1;
-#endif
-}
-
-/* What the child does between fork and exec (async-signal-safe calls only). */
-typedef struct aio__spawn {
-    const char *const *argv;
-    char *const *args; /* argv, as execve takes it */
-    char *const *env;
-    const char *path;  /* the PATH searched, or NULL: argv[0] as it is */
-    char *scratch;     /* room for the longest candidate */
-    const char *cwd;
-    int stdio[3];      /* what becomes its 0, 1, 2: -1 this process's, -2 (2 only) what 1 is */
-    int report;        /* the failure's pipe (above 2: the dup2s leave it) */
-    int fd_limit;      /* descriptors are below this number (aio__fd_limit) */
-    int group;         /* a process group of its own */
-} aio__spawn;
-
-/* LCOV_EXCL_START: runs in the child (its failures are reported and tested) */
-static void aio__spawn_fail(int report, int stage, int err) {
-    int msg[2];
-    ssize_t n;
-    msg[0] = stage;
-    msg[1] = err;
-    n = write(report, msg, sizeof msg);
-    (void)n;
-    _exit(127);
-}
-
-/* Close every descriptor above 2 but `keep`, as asyncio's children have
- * them (close_fds): the program's own sockets, pipes and files, which
- * exec would keep where they are not close-on-exec, so that one the
- * program closes is not held open by the child. close_range where Linux
- * has it (5.9), else each number below `limit` (aio__fd_limit). */
-static void aio__close_others(int keep, int limit) {
-    int fd;
-#if defined(AIO__SYSCALL) && defined(SYS_close_range) && !defined(AIO_NO_CLOSE_RANGE)
-    if ((keep == 3 || syscall(SYS_close_range, 3u, (unsigned)keep - 1u, 0u) == 0) &&
-        syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
-        return;
-#endif
-    for (fd = 3; fd < limit; fd++)
-        if (fd != keep) (void)close(fd);
-}
-
-static void aio__spawn_child(const aio__spawn *sp) {
-    struct sigaction dfl;
-    sigset_t none;
-    int err = ENOENT;
-    int i;
-    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    (void)sigaction(SIGPIPE, &dfl, NULL);
-    sigemptyset(&none);
-    (void)sigprocmask(SIG_SETMASK, &none, NULL);
-    if (sp->group && setpgid(0, 0) != 0) aio__spawn_fail(sp->report, 0, errno);
-    for (i = 0; i < 3; i++) { /* (the parent put each above 2: no overlap) */
-        int fd = sp->stdio[i] == -2 ? 1 : sp->stdio[i];
-        if (fd >= 0 && dup2(fd, i) < 0) aio__spawn_fail(sp->report, 0, errno);
-    }
-    aio__close_others(sp->report, sp->fd_limit);
-    if (sp->cwd && chdir(sp->cwd) != 0) aio__spawn_fail(sp->report, 1, errno);
-    if (!sp->path) {
-        (void)execve(sp->argv[0], sp->args, sp->env);
-        err = errno;
-    } else { /* each directory of PATH in turn, as execvp does (empty: the current one) */
-        const char *dir = sp->path;
-        size_t name = strlen(sp->argv[0]) + 1;
-        for (;;) {
-            const char *end = dir;
-            char *c = sp->scratch;
-            while (*end && *end != ':') end++;
-            if (end > dir) {
-                memcpy(c, dir, (size_t)(end - dir));
-                c += end - dir;
-                *c++ = '/';
-            }
-            memcpy(c, sp->argv[0], name);
-            (void)execve(sp->scratch, sp->args, sp->env);
-            if (errno == EACCES) {
-                err = EACCES; /* (reported if no other directory has it) */
-            } else if (errno != ENOENT && errno != ENOTDIR) {
-                err = errno;
-                break;
-            }
-            if (!*end) break;
-            dir = end + 1;
-        }
-    }
-    aio__spawn_fail(sp->report, 2, err);
-}
-/* LCOV_EXCL_STOP */
-
-/* The directory that lists this process's open descriptors, where it
- * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
-#if defined(AIO__LINUX)
-#define AIO__FD_DIR "/proc/self/fd"
-#elif defined(__APPLE__) || defined(__linux__) /* (Linux's lists all too: AIO_NO_LINUX) */
-#define AIO__FD_DIR "/dev/fd"
-#endif
-
-/* The number every descriptor is below, for the child's closing: the
- * descriptor limit (RLIMIT_NOFILE, which may be a million numbers, a
- * close each), or, where the system lists the open ones, 64 above the
- * highest of them (room for those other threads open meanwhile: a new
- * descriptor takes the lowest number free). Read here, before the fork:
- * the child may only make async-signal-safe calls. */
-static int aio__fd_limit(void) {
-    long n = sysconf(_SC_OPEN_MAX);
-    int limit = n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
-#ifdef AIO__FD_DIR
-    DIR *dir = opendir(AIO__FD_DIR);
-    struct dirent *e;
-    long top = 2;
-    if (!dir) return limit; /* LCOV_EXCL_LINE: no /proc (a chroot) */
-    while ((e = readdir(dir)) != NULL) {
-        char *end;
-        long fd = strtol(e->d_name, &end, 10);
-        if (end != e->d_name && fd > top) top = fd; /* (not ".", "..") */
-    }
-    (void)closedir(dir);
-    if (top < (long)limit - 65) limit = (int)top + 65;
-#endif
-    return limit;
-}
-
-/* fd moved above the standard three (the child's dup2s must not overlap). */
-static int aio__above_stdio(int fd) {
-    int moved;
-    if (fd < 0 || fd > 2) return fd; /* (fd < 0: out of descriptors) */
-    moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    (void)close(fd);
-    return moved;
-}
-
-static void aio__close_fd(int *fd) {
-    if (*fd >= 0) (void)close(*fd);
-    *fd = -1;
-}
-
-/* The PATH a program name is searched in: the child's environment's, if it
- * gives one, else this process's, else the system's default. */
-static const char *aio__exec_path(const char *const *env) {
-    const char *path = NULL;
-    if (env) {
-        for (; *env; env++)
-            if (strncmp(*env, "PATH=", 5) == 0) path = *env + 5;
-    } else {
-        path = getenv("PATH");
-    }
-    return path ? path : "/usr/local/bin:/usr/bin:/bin";
-}
-
-/* The child's wait status kept: it has been reaped. */
-static void aio__proc_reaped(aio_process *p, int status) {
-    p->returncode = WIFEXITED(status) ? WEXITSTATUS(status)
-                                      : WIFSIGNALED(status) ? -WTERMSIG(status) : 255; /* LCOV_EXCL_BR_LINE */
-    p->state = AIO__PROC_REAPED;
-    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
-    p->pidfd = -1;
-}
-
-/* In p->group: it leads its process group; it ended and is not reaped. */
-#define AIO__GROUP_LEADS 1
-#define AIO__GROUP_KEPT 2
-
-/* A group's leader that ended: its status read, the process itself left
- * unreaped (aio__sys_proc_kill_now reaps it), so that its pid, the group's
- * id, is no other process's or group's while the group may have members. */
-static int aio__group_ended(aio_process *p) {
-    siginfo_t info;
-    int r;
-    memset(&info, 0, sizeof info);
-    do r = waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
-    if (r == 0 && info.si_pid == 0) return 0;
-    if (r < 0) { /* (reaped by someone else: its group's id is not its own any more) */
-        aio__proc_reaped(p, 255 << 8);
-        p->group = AIO__GROUP_LEADS;
-        return 1;
-    }
-    aio__proc_reaped(p, info.si_code == CLD_EXITED ? (info.si_status & 255) << 8 : info.si_status & 127);
-    p->group |= AIO__GROUP_KEPT;
-    return 1;
-}
-
-/* Reap p if it ended: 1 once reaped, 0 while it runs. */
-static int aio__sys_proc_reap(aio_process *p) {
-    int status = 0;
-    int r;
-    if (p->state != AIO__PROC_RUNNING) return 1;
-    if (p->group) return aio__group_ended(p);
-    do r = (int)waitpid((pid_t)p->pid, &status, WNOHANG); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR: a signal) */
-    if (r == 0) return 0;
-    if (r < 0) status = 255 << 8; /* (reaped by someone else: a waitpid of the program's) */
-    aio__proc_reaped(p, status);
-    return 1;
-}
-
-/* Send signo to p (not reaped): by its pidfd where it has one, which a
- * process started since with the same pid cannot be; else by its pid,
- * which no other process can have until the loop reaps it. 0, or -1 (not
- * a signal number). */
-static int aio__proc_signal(const aio_process *p, int signo) {
-    if (p->group) return kill(-(pid_t)p->pid, signo) == 0 ? 0 : -1; /* (its group: see aio__group_ended) */
-#ifdef AIO__PIDFD
-#ifdef SYS_pidfd_send_signal
-    long r = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, signo, NULL, 0u) : -1;
-#else
-    long r = p->pidfd >= 0 ? syscall(424, p->pidfd, signo, NULL, 0u) : -1; /* (the same number everywhere) */
-#endif
-    if (r == 0) return 0;
-    if (p->pidfd >= 0 && errno != ENOSYS) return -1; /* LCOV_EXCL_BR_LINE: (ENOSYS: Linux 5.1-5.2, refused) */
-#endif
-    return kill((pid_t)p->pid, signo) == 0 ? 0 : -1;
-}
-
-/* Kill p and wait for its end (blocking: a killed process ends at once);
- * a group's leader kept unreaped: what is left of its group killed, then
- * the leader reaped. */
-static void aio__sys_proc_kill_now(aio_process *p) {
-    int status = 0;
-    int r;
-    if (p->group & AIO__GROUP_KEPT) {
-        (void)kill(-(pid_t)p->pid, SIGKILL);
-        while (waitpid((pid_t)p->pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
-        }
-        p->group = AIO__GROUP_LEADS; /* (what was asked, for its next spawn) */
-        return;
-    }
-    if (p->state != AIO__PROC_RUNNING) return;
-    (void)aio__proc_signal(p, SIGKILL);
-    do r = (int)waitpid((pid_t)p->pid, &status, 0); while (r < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
-    if (r < 0) status = 255 << 8; /* (reaped by someone else) */
-    aio__proc_reaped(p, status);
-}
-
-static void aio__children_exited(aio_loop *L) {
-    aio_process *p;
-    if (!L->io || !AIO__SYSTEM_PORT(L)) return; /* LCOV_EXCL_LINE: (routed by this loop's I/O) */
-    for (p = aio__sysio_of(L)->children; p; p = p->next) {
-        aio_task *w = p->waiter;
-        /* (which of these holds depends on when SIGCHLD comes) */
-        if (p->pidfd >= 0 || !aio__sys_proc_reap(p) || !w || !(p->stopping & AIO__PROC_PARKED)) continue; /* LCOV_EXCL_BR_LINE */
-        if (w->state == AIO__PARKED) { /* LCOV_EXCL_BR_LINE */
-            w->flags |= AIO__T_SIGNALLED;
-            AIO__CAUSE(L, NULL, AIO_BY_IO);
-            aio__wake(w);
-            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
-        }
-    }
-}
-
-/* SIGCHLD, for the children of every loop in every thread. A signal goes
- * to the process, not to the loop that spawned the child, and a handler
- * cannot tell whose a pid is: so the handler writes a byte into a pipe of
- * the process's, which every loop with such children waits on beside its
- * own descriptors (its slot unmarked: a report of it wakes no task). After
- * each wait such a loop reads the pipe; one that found a byte counts one
- * SIGCHLD more and wakes the others through their own wake-ups (the pipe
- * is empty for them now), and each loop that sees the count move asks its
- * own children whether they ended (waitpid of each pid). The list of those
- * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
- * mutex where loops run in several threads; the pipe and the handler last
- * while a loop is on the list. */
-static aio__sysio *aio__sigchld_loops;      /* the loops SIGCHLD tells */
-static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
-static int aio__sigchld_pipe[2] = {-1, -1};
-static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
-static volatile sig_atomic_t aio__sigchld_busy;    /* handlers writing to it now */
-/* (the handler runs in any thread: what it reads and counts is atomic) */
-#if defined(__GNUC__) || defined(__clang__)
-#define AIO__ATOMIC_GET(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
-#define AIO__ATOMIC_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
-#define AIO__ATOMIC_ADD(x, v) ((void)__atomic_add_fetch(&(x), (v), __ATOMIC_SEQ_CST))
-#else
-#define AIO__ATOMIC_GET(x) (x)
-#define AIO__ATOMIC_SET(x, v) ((void)((x) = (v)))
-#define AIO__ATOMIC_ADD(x, v) ((void)((x) += (v)))
-#endif
-
-/* The handler's part (async-signal-safe): a byte into the pipe, if it is open. */
-static void aio__children_told(void) {
-    int fd;
-    AIO__ATOMIC_ADD(aio__sigchld_busy, 1);
-    fd = AIO__ATOMIC_GET(aio__sigchld_fd);
-    if (fd >= 0) aio__wake_pair_write(fd); /* LCOV_EXCL_BR_LINE: (closed: a SIGCHLD as it closes) */
-    AIO__ATOMIC_ADD(aio__sigchld_busy, -1);
-}
-static void aio__sigchld_handler(int signo) {
-    int saved = errno;
-    (void)signo;
-    aio__children_told();
-    errno = saved;
-}
-
-/* Whether loops' children need SIGCHLD now. */
-static int aio__sigchld_needed(void) {
-    int needed;
-    AIO_CRITICAL_ENTER();
-    needed = aio__sigchld_loops != NULL;
-    AIO_CRITICAL_EXIT();
-    return needed;
-}
-
-/* The program's SIGCHLD action, kept while the library's handler has its
- * place (SIG_DFL if the program had routed SIGCHLD itself: its routing
- * ends in the default, as any signal's). */
-static struct sigaction aio__sigchld_kept;
-
-/* Whether SIGCHLD action `sa` has the system reap children by itself
- * (SIG_IGN, SA_NOCLDWAIT): their exit statuses are then lost. */
-static int aio__reaps_itself(const struct sigaction *sa) {
-#ifdef SA_NOCLDWAIT
-    if (sa->sa_flags & SA_NOCLDWAIT) return 1;
-#endif
-    return sa->sa_handler == SIG_IGN;
-}
-
-/* Whether a child needs SIGCHLD routed before it starts: with no pidfd, or
- * where the program's action has the system reap children (it would take
- * a child's exit status, even one told by a pidfd, before the loop asks;
- * the library's handler in its place keeps each child until the loop
- * reaps it). */
-static int aio__sigchld_first(void) {
-#ifdef AIO__PIDFD
-    struct sigaction now;
-    int first;
-    AIO_CRITICAL_ENTER();
-    if (aio__sigchld_loops)
-        first = aio__reaps_itself(&aio__sigchld_kept);
-    else
-        first = sigaction(SIGCHLD, NULL, &now) == 0 && aio__reaps_itself(&now); /* LCOV_EXCL_BR_LINE: (it fails for no SIGCHLD) */
-    AIO_CRITICAL_EXIT();
-    return first;
-#else
-    return 1;
-#endif
-}
-
-/* The pipe and the handler, for the first loop on the list (locked):
- * AIO_OK, or AIO_EIO (out of descriptors). */
-static aio_status aio__sigchld_start(void) {
-    struct sigaction sa;
-    if (aio__wake_pair_open(aio__sigchld_pipe) != 0) return AIO_EIO;
-    AIO__ATOMIC_SET(aio__sigchld_fd, aio__sigchld_pipe[1]);
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    if (aio__sig_event[SIGCHLD]) { /* (routed already: that handler tells the loops too) */
-        sa.sa_handler = SIG_DFL;
-        aio__sigchld_kept = sa;
-        return AIO_OK;
-    }
-    sa.sa_handler = aio__sigchld_handler;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    (void)sigaction(SIGCHLD, &sa, &aio__sigchld_kept);
-    return AIO_OK;
-}
-
-/* The last loop left the list (locked): SIGCHLD back to the program's
- * action (unless the program routes it now), the pipe closed. Where that
- * action has the system reap children, the program's own that ended
- * meanwhile (kept by the library's handler) are reaped now, as the system
- * would have. */
-static void aio__sigchld_stop(void) {
-    int status;
-    if (!aio__sig_event[SIGCHLD]) {
-        (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
-        if (aio__reaps_itself(&aio__sigchld_kept))
-            while (waitpid(-1, &status, WNOHANG) > 0) {
-            }
-    }
-    AIO__ATOMIC_SET(aio__sigchld_fd, -1);
-    while (AIO__ATOMIC_GET(aio__sigchld_busy)) { /* LCOV_EXCL_BR_LINE: (a handler in another thread writes) */
-    }
-    aio__wake_pair_close(aio__sigchld_pipe);
-    aio__sigchld_pipe[0] = aio__sigchld_pipe[1] = -1;
-}
-
-/* Loop s's wait watches the pipe (on), or no longer (locked). */
-static aio_status aio__sigchld_watch(aio__sysio *s, int on) {
-    int fd = aio__sigchld_pipe[0];
-    aio_status rc;
-    if ((uint32_t)fd >= s->io.nslots && (rc = aio__sysio_grow(&s->io, fd)) < 0) return rc; /* (out of memory) */
-    return s->io.watch(&s->io, fd, on ? 0 : AIO_READABLE, on ? AIO_READABLE : 0);
-}
-
-/* SIGCHLD to loop L too (the program's action kept), for children without
- * a pidfd or whose exit the system would take: AIO_OK, or AIO_EIO (out of
- * descriptors or memory). */
-static aio_status aio__sigchld_route(aio_loop *L) {
-    aio__sysio *s = aio__sysio_of(L);
-    aio_status rc = AIO_OK;
-    if (s->sigchld) return AIO_OK;
-    AIO_CRITICAL_ENTER();
-    if (aio__sigchld_loops || (rc = aio__sigchld_start()) == AIO_OK) {
-        rc = aio__sigchld_watch(s, 1);
-        if (rc == AIO_OK) {
-            s->sigchld = 1;
-            s->sigchld_seen = aio__sigchld_count;
-            s->sigchld_next = aio__sigchld_loops;
-            aio__sigchld_loops = s;
-        } else if (!aio__sigchld_loops) {
-            aio__sigchld_stop();
-        }
-    }
-    AIO_CRITICAL_EXIT();
-    return rc;
-}
-
-/* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
- * on the list; if one came since L last looked, L asks its children. */
-static void aio__children_check(aio_loop *L) {
-    aio__sysio *s = aio__sysio_of(L);
-    aio__sysio *o;
-    char byte;
-    int news;
-    if (!s->sigchld) return;
-    AIO_CRITICAL_ENTER();
-    if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
-        aio__wake_pair_drain(aio__sigchld_pipe[0]);
-        aio__sigchld_count++;
-        for (o = aio__sigchld_loops; o; o = o->sigchld_next)
-            if (o != s) aio__wake_pair_write(o->pipe[1]);
-    }
-    news = s->sigchld_seen != aio__sigchld_count;
-    s->sigchld_seen = aio__sigchld_count;
-    AIO_CRITICAL_EXIT();
-    if (news) aio__children_exited(L);
-}
-
-/* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
- * to leave puts the program's action back. */
-static void aio__children_done(aio__sysio *s) {
-    aio__sysio **at;
-    if (!s->sigchld) return;
-    AIO_CRITICAL_ENTER();
-    (void)aio__sigchld_watch(s, 0);
-    for (at = &aio__sigchld_loops; *at != s; at = &(*at)->sigchld_next) {
-    }
-    *at = s->sigchld_next;
-    s->sigchld = 0;
-    if (!aio__sigchld_loops) aio__sigchld_stop();
-    AIO_CRITICAL_EXIT();
-}
-
-static int aio__sys_proc_send(aio_process *p, int signo) {
-    return signo > 0 ? aio__proc_signal(p, signo) : -1;
-}
-#define AIO__BAD_SIGNAL "aio_process_signal: not a signal number"
-static void aio__sys_proc_release(aio_process *p) {
-    (void)p;
-}
-
-static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) {
-    return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
-}
-static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
-    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
-}
-
-/* A stdio mode's descriptors: the child's end into *child, the parent's into
- * *mine (PIPE). `out`: the child writes it. AIO_OK or AIO_EIO. */
-static aio_status aio__stdio_open(int mode, int out, int *child, int *mine) {
-    int p[2];
-    *child = *mine = -1;
-    if (mode == AIO_STDIO_DEVNULL) {
-        *child = aio__above_stdio(open("/dev/null", (out ? O_WRONLY : O_RDONLY) | O_CLOEXEC));
-        return *child >= 0 ? AIO_OK : AIO_EIO; /* (AIO_EIO: out of descriptors) */
-    }
-    if (mode != AIO_STDIO_PIPE) return AIO_OK;
-    if (aio__pipe_private(p, 0) != 0) return AIO_EIO; /* (out of descriptors) */
-    *child = aio__above_stdio(out ? p[1] : p[0]);
-    *mine = out ? p[0] : p[1];
-    if (*child < 0) { /* (out of descriptors above the standard streams') */
-        aio__close_fd(mine);
-        return AIO_EIO;
-    }
-    aio__nonblocking(*mine);
-    aio_io_forget(*mine); /* (a number used before: nothing of it is watched now) */
-    return AIO_OK;
-}
-
-/* Whether child `pid` started its program: the exec closed the report pipe
- * (0 bytes: AIO_OK), or the child says why it failed (then it is reaped). */
-static aio_status aio__spawn_report(long pid, int report) {
-    int msg[2];
-    int status;
-    ssize_t n;
-    do n = read(report, msg, sizeof msg); while (n < 0 && errno == EINTR); /* LCOV_EXCL_BR_LINE: (EINTR) */
-    if (n != (ssize_t)sizeof msg) return AIO_OK;
-    while (waitpid((pid_t)pid, &status, 0) < 0 && errno == EINTR) { /* LCOV_EXCL_BR_LINE: (EINTR) */
-    }
-    if (msg[0] == 1) {
-        (void)aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
-        errno = msg[1];
-        return AIO_ENOTFOUND;
-    }
-    errno = msg[1]; /* (EACCES, ENOEXEC, ...: the program cannot be run, errno says why) */
-    return msg[1] == ENOENT || msg[1] == ENOTDIR ? AIO_ENOTFOUND : AIO_ENOEXEC;
-}
-
-/* POSIX: fork and exec. */
-static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                  aio_loop *L) {
-    aio__spawn sp;
-    int mine[3] = {-1, -1, -1};
-    int report[2] = {-1, -1};
-    int i;
-    long pid = -1;
-    aio_status rc = AIO_OK;
-    if (aio__sigchld_first() && (rc = aio__sigchld_route(L)) < 0) return rc;
-    memset(&sp, 0, sizeof sp);
-    sp.group = p->group != 0;
-    sp.argv = argv;
-    memcpy(&sp.args, &argv, sizeof sp.args); /* (execve's types: it writes to neither) */
-    if (opts->env)
-        memcpy(&sp.env, &opts->env, sizeof sp.env);
-    else
-        sp.env = environ;
-    sp.cwd = opts->cwd;
-    if (!strchr(argv[0], '/')) {
-        sp.path = aio__exec_path(opts->env);
-        sp.scratch = (char *)AIO_MALLOC(strlen(sp.path) + strlen(argv[0]) + 2);
-        if (!sp.scratch) return AIO_EIO; /* (out of memory) */
-    }
-    sp.stdio[0] = sp.stdio[1] = sp.stdio[2] = -1;
-    /* (a failure here: out of descriptors) */
-    if (aio__stdio_open(opts->in, 0, &sp.stdio[0], &mine[0]) < 0 ||
-        aio__stdio_open(opts->out, 1, &sp.stdio[1], &mine[1]) < 0 ||
-        (opts->err == AIO_STDIO_STDOUT ? (sp.stdio[2] = -2, 0)
-                                       : aio__stdio_open(opts->err, 1, &sp.stdio[2], &mine[2])) < 0 ||
-        aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
-        rc = AIO_EIO; /* (out of descriptors) */
-    }
-    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
-    if (rc == AIO_OK) {
-        sp.report = report[1];
-        sp.fd_limit = aio__fd_limit();
-        pid = (long)fork();
-        if (pid == 0) aio__spawn_child(&sp); /* LCOV_EXCL_BR_LINE: (never returns: the child's branch) */
-        if (pid < 0) rc = AIO_EIO; /* LCOV_EXCL_LINE: out of processes */
-    }
-    for (i = 0; i < 3; i++) if (sp.stdio[i] >= 0) (void)close(sp.stdio[i]);
-    aio__close_fd(&report[1]);
-    AIO_FREE(sp.scratch);
-    if (rc == AIO_OK) rc = aio__spawn_report(pid, report[0]);
-    aio__close_fd(&report[0]);
-    if (rc < 0) {
-        int err = errno;
-        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
-        errno = err;
-        return rc;
-    }
-    memset(p, 0, sizeof *p);
-    p->pid = (int)pid;
-    p->group = (uint8_t)(sp.group ? AIO__GROUP_LEADS : 0);
-    p->in = (aio_socket)mine[0];
-    p->out = (aio_socket)mine[1];
-    p->err = (aio_socket)mine[2];
-    p->state = AIO__PROC_RUNNING;
-    p->pidfd = aio__pidfd_open(p->pid); /* (close-on-exec) */
-    if (p->pidfd >= 0) {
-        aio_io_forget(p->pidfd);
-    } else if ((rc = aio__sigchld_route(L)) < 0) { /* LCOV_EXCL_START: pidfd refused, and out of descriptors */
-        aio__sys_proc_kill_now(p); /* (nothing could reap it) */
-        for (i = 0; i < 3; i++) aio__close_fd(&mine[i]);
-        p->in = p->out = p->err = (aio_socket)-1;
-        p->state = AIO__PROC_CLOSED;
-        return rc;
-    } /* LCOV_EXCL_STOP */
-    return AIO_OK;
-}
-#endif /* AIO__POSIX_PROCESSES */
-
-#endif /* AIO__PROCESSES */
-#endif /* AIO__POSIX_IO */
-
-// >>windows
-/* ---------------------------------------------------------------- Windows */
-
-/* The Windows backend: the system's table's functions (aio__sys_...) on
- * Winsock 2 and CreateProcess. */
-#ifdef AIO__WIN32_IO
-#define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
-#define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
-#define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
-static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
-/* A receive or a send takes what the call gave (Windows has no per-call
- * flag: each try makes its socket non-blocking, see AIO__DONTWAIT), but a
- * receive on a socket shut down for reading, which Windows fails with
- * WSAESHUTDOWN, finds the end (0), as on POSIX. */
-static long aio__net_read_shut(long n) { return n < 0 && WSAGetLastError() == WSAESHUTDOWN ? 0 : n; }
-#define aio__net_read(n, fd, buf, len) aio__net_read_shut(n)
-#define aio__net_write(n, fd, buf, len) (n)
-#define AIO__ENOBUFS WSAENOBUFS
-#define AIO__SHUT_BOTH SD_BOTH
-/* A datagram's result: a port nobody listens on, which Windows reports to
- * a UDP socket as WSAECONNRESET, is AIO_ECONNREFUSED, as POSIX systems say. */
-static aio_status aio__net_dgram_result(long n, const char *what, int fd) {
-    if (n < 0 && WSAGetLastError() == WSAECONNRESET) return AIO_ECONNREFUSED;
-    return aio__net_result(n, what, fd);
-}
-/* A datagram's receive cut to len: Windows fails with WSAEMSGSIZE when it
- * cuts one; the length is len all the same. */
-static long aio__net_dgram_cut(long n, size_t len) {
-    if (n < 0 && WSAGetLastError() == WSAEMSGSIZE) return (long)aio__net_chunk(len);
-    return n;
-}
-/* The option a socket the library binds takes: exclusive, a listener's and
- * a datagram socket's (SO_REUSEADDR there would let another program take
- * the port). */
-static void aio__net_claim(int fd, int listening) {
-    int one = 1;
-    (void)listening;
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one, sizeof one);
-}
-
-#ifdef AIO__PROCESSES
-/* Windows: CreateProcess. WSAPoll waits for sockets only, so each pipe of
- * the child is relayed to a socket by a thread of its own (a blocking
- * ReadFile or WriteFile on the pipe, a send or recv on its end of a pair of
- * sockets), and a thread waits for the process handle and then closes its
- * end of a pair: the other end is the child's "pidfd", readable once it
- * exited. The child, and whatever it starts, runs in a job object: a stop
- * terminates the job (Windows has no SIGTERM to ask first), and closing the
- * job's handle ends whatever is left of it. A process the library ended
- * exits with AIO__WIN_STOPPED | signal, which reads back as -signal. */
-#define AIO__WIN_STOPPED 0xA10E0000u
-enum { AIO__RELAY_OUT, AIO__RELAY_IN, AIO__RELAY_EXIT };
-typedef struct aio__relay {
-    HANDLE handle; /* the pipe (its own), or the process (the caller's) */
-    SOCKET sock;   /* its end of the pair (blocking) */
-    int way;
-} aio__relay;
-
-static DWORD WINAPI aio__relay_main(LPVOID arg) {
-    aio__relay r = *(aio__relay *)arg;
-    char buf[4096];
-    int going = 1;
-    AIO_FREE(arg);
-    if (r.way == AIO__RELAY_EXIT) {
-        (void)WaitForSingleObject(r.handle, INFINITE);
-        going = 0;
-    }
-    while (going) {
-        DWORD n = 0;
-        DWORD done;
-        int k;
-        if (r.way == AIO__RELAY_OUT) { /* the child's output, to the loop's socket, until either end goes */
-            if (!ReadFile(r.handle, buf, sizeof buf, &n, NULL) || n == 0) break;
-            for (done = 0; going && done < n; done += (DWORD)k) {
-                k = send(r.sock, buf + done, (int)(n - done), 0);
-                if (k <= 0) going = 0;
-            }
-        } else { /* the loop's socket to the child's input, until either end goes */
-            k = recv(r.sock, buf, (int)sizeof buf, 0);
-            if (k <= 0) break;
-            for (done = 0; going && done < (DWORD)k; done += n)
-                if (!WriteFile(r.handle, buf + done, (DWORD)k - done, &n, NULL)) going = 0;
-        }
-    }
-    if (r.way != AIO__RELAY_EXIT) (void)CloseHandle(r.handle);
-    (void)shutdown(r.sock, SD_SEND); /* (what it sent is delivered, then the end) */
-    (void)closesocket(r.sock);
-    return 0;
-}
-
-/* A step of a spawn that failed for a reason the system gives (out of
- * handles, threads or memory, or one of its own): AIO_EIO, errno EIO, and
- * in a debug build a message that names the step and the system's error. */
-static aio_status aio__win_failed(const char *step, DWORD err) {
-    errno = EIO;
-#ifdef AIO_DEBUG
-    {
-        static char message[160];
-        (void)snprintf(message, sizeof message, "aio_process_spawn: %s failed (Windows error %lu)", step,
-                       (unsigned long)err);
-        return aio__misuse(AIO_EIO, message);
-    }
-#else
-    (void)step; (void)err;
-    return AIO_EIO;
-#endif
-}
-
-/* A thread relaying `handle` one way; the loop's end of its pair into *mine.
- * The thread's handle, or NULL (then *mine is -1 and nothing is left). */
-static HANDLE aio__relay_start(HANDLE handle, int way, int *mine) {
-    int pair[2];
-    u_long blocking = 0;
-    HANDLE thread = NULL;
-    aio__relay *r = (aio__relay *)AIO_MALLOC(sizeof *r);
-    *mine = -1;
-    if (!r || aio__wake_pair_open(pair) != 0) { /* LCOV_EXCL_START: out of memory or sockets */
-        (void)aio__win_failed(r ? "a relay's socket pair" : "a relay's allocation", (DWORD)WSAGetLastError());
-        AIO_FREE(r);
-        return NULL;
-    } /* LCOV_EXCL_STOP */
-    (void)ioctlsocket(AIO__SOCK(pair[1]), (long)FIONBIO, &blocking);
-    r->handle = handle;
-    r->sock = AIO__SOCK(pair[1]);
-    r->way = way;
-    thread = CreateThread(NULL, 64 * 1024, aio__relay_main, r, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
-    if (!thread) { /* LCOV_EXCL_START: out of threads */
-        (void)aio__win_failed("a relay's thread", GetLastError());
-        AIO_FREE(r);
-        (void)closesocket(AIO__SOCK(pair[0]));
-        (void)closesocket(AIO__SOCK(pair[1]));
-        return NULL;
-    } /* LCOV_EXCL_STOP */
-    aio_io_forget(pair[0]); /* (a number used before: nothing of it is watched now) */
-    *mine = pair[0];
-    return thread;
-}
-
-static void aio__close_handle(HANDLE *h) {
-    if (*h && *h != INVALID_HANDLE_VALUE) (void)CloseHandle(*h);
-    *h = NULL;
-}
-
-/* One argument onto a command line as the C runtime's parser reads it back
- * (quoted if it must be; a backslash doubled only before a quote): its
- * length; written to out[n..] unless out is NULL. */
-static size_t aio__cmdline_arg(char *out, size_t n, const char *a) {
-    size_t slashes = 0;
-    size_t start = n;
-    if (*a && !strpbrk(a, " \t\n\v\"")) {
-        size_t len = strlen(a);
-        if (out) memcpy(out + n, a, len);
-        return len;
-    }
-    if (out) out[n] = '"';
-    n++;
-    for (;; a++) {
-        if (*a == '\\') {
-            slashes++;
-            continue;
-        }
-        if (!*a || *a == '"') slashes = slashes * 2 + (*a == '"'); /* (the quote's own, escaped) */
-        for (; slashes; slashes--, n++) if (out) out[n] = '\\';
-        if (!*a) break;
-        if (out) out[n] = *a;
-        n++;
-    }
-    if (out) out[n] = '"';
-    return n + 1 - start;
-}
-
-/* UTF-8 s[0..len) (len -1: to its NUL, included) in UTF-16, malloc'd; NULL if it is not UTF-8. */
-static wchar_t *aio__wide(const char *s, int len) {
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, NULL, 0);
-    wchar_t *w = n > 0 ? (wchar_t *)AIO_MALLOC((size_t)n * sizeof *w) : NULL;
-    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, len, w, n) != n) { /* LCOV_EXCL_START */
-        AIO_FREE(w);
-        w = NULL;
-    } /* LCOV_EXCL_STOP */
-    return w;
-}
-
-/* The command line of argv, and the environment block of env (NULL: none),
- * in UTF-16: AIO_OK, AIO_EINVAL (not UTF-8), AIO_EIO (out of memory). */
-static aio_status aio__win_command(const char *const argv[], const char *const *env, wchar_t **cmd, wchar_t **block) {
-    size_t n = 0;
-    size_t i;
-    char *line;
-    *cmd = *block = NULL;
-    for (i = 0; argv[i]; i++) n += aio__cmdline_arg(NULL, 0, argv[i]) + 1;
-    line = (char *)AIO_MALLOC(n);
-    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
-    for (n = 0, i = 0; argv[i]; i++) {
-        if (i) line[n++] = ' ';
-        n += aio__cmdline_arg(line, n, argv[i]);
-    }
-    line[n] = '\0';
-    *cmd = aio__wide(line, -1);
-    AIO_FREE(line);
-    if (!*cmd) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an argument is not UTF-8");
-    if (!env) return AIO_OK;
-    for (n = 1, i = 0; env[i]; i++) n += strlen(env[i]) + 1;
-    line = (char *)AIO_MALLOC(n);
-    if (!line) return AIO_EIO; /* LCOV_EXCL_LINE: out of memory */
-    for (n = 0, i = 0; env[i]; i++) {
-        size_t len = strlen(env[i]) + 1;
-        memcpy(line + n, env[i], len);
-        n += len;
-    }
-    line[n++] = '\0';
-    if (n == 1) line[n++] = '\0'; /* (an empty block is two NULs) */
-    *block = aio__wide(line, (int)n);
-    AIO_FREE(line);
-    if (!*block) return aio__misuse(AIO_EINVAL, "aio_process_spawn: an environment string is not UTF-8");
-    return AIO_OK;
-}
-
-/* A stdio mode's handles: the child's (inheritable) into *child, the pipe's
- * other end into *mine (PIPE; never inheritable, not even for a moment).
- * `out`: the child writes it. */
-static aio_status aio__win_stdio_open(int mode, int out, DWORD std, HANDLE *child, HANDLE *mine) {
-    SECURITY_ATTRIBUTES sa;
-    HANDLE self = GetCurrentProcess();
-    HANDLE h;
-    memset(&sa, 0, sizeof sa);
-    sa.nLength = sizeof sa;
-    sa.bInheritHandle = TRUE;
-    *child = *mine = NULL;
-    if (mode == AIO_STDIO_DEVNULL) {
-        *child = CreateFileW(L"NUL", out ? GENERIC_WRITE : GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
-                             OPEN_EXISTING, 0, NULL);
-        if (*child != INVALID_HANDLE_VALUE) return AIO_OK;
-        *child = NULL; /* LCOV_EXCL_LINE: out of handles */
-        return aio__win_failed("opening NUL", GetLastError()); /* LCOV_EXCL_LINE */
-    }
-    if (mode == AIO_STDIO_PIPE) {
-        HANDLE r;
-        HANDLE w;
-        if (!CreatePipe(&r, &w, NULL, 0)) return aio__win_failed("CreatePipe", GetLastError()); /* LCOV_EXCL_LINE */
-        *child = out ? w : r;
-        *mine = out ? r : w;
-        (void)SetHandleInformation(*child, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
-        return AIO_OK;
-    }
-    h = GetStdHandle(std); /* this process's (none: the child has none either) */
-    if (h && h != INVALID_HANDLE_VALUE && !DuplicateHandle(self, h, self, child, 0, TRUE, DUPLICATE_SAME_ACCESS))
-        *child = NULL;
-    return AIO_OK;
-}
-
-/* CreateProcess's failure as a status (errno set as POSIX would). */
-static aio_status aio__win_spawn_error(DWORD err, const aio_process_options *opts) {
-    switch (err) {
-    case ERROR_DIRECTORY:
-        errno = ENOENT;
-        return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
-    case ERROR_FILE_NOT_FOUND:
-    case ERROR_PATH_NOT_FOUND:
-    case ERROR_INVALID_NAME:
-        errno = ENOENT;
-        if (opts->cwd && GetFileAttributesA(opts->cwd) == INVALID_FILE_ATTRIBUTES)
-            return aio__misuse(AIO_ENOTFOUND, "aio_process_spawn: the working directory cannot be entered");
-        return AIO_ENOTFOUND;
-    case ERROR_ACCESS_DENIED:
-        errno = EACCES;
-        return AIO_ENOEXEC;
-    case ERROR_BAD_EXE_FORMAT:
-    case ERROR_EXE_MACHINE_TYPE_MISMATCH:
-        errno = ENOEXEC;
-        return AIO_ENOEXEC;
-    default:
-        return aio__win_failed("CreateProcess", err);
-    }
-}
-
-/* si's attribute list: handles list[0..n) the only ones a child inherits.
- * TRUE, or FALSE (out of memory; no list then). */
-static BOOL aio__win_inherit_only(STARTUPINFOEXW *si, HANDLE *list, DWORD n) {
-    SIZE_T size = 0;
-    (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
-    si->lpAttributeList = (LPPROC_THREAD_ATTRIBUTE_LIST)AIO_MALLOC(size);
-    if (si->lpAttributeList && !InitializeProcThreadAttributeList(si->lpAttributeList, 1, 0, &size)) {
-        AIO_FREE(si->lpAttributeList); /* LCOV_EXCL_LINE: (a list of one attribute) */
-        si->lpAttributeList = NULL; /* LCOV_EXCL_LINE */
-    }
-    if (!si->lpAttributeList) return FALSE; /* LCOV_EXCL_LINE: out of memory */
-    return UpdateProcThreadAttribute(si->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, list,
-                                     n * sizeof *list, NULL, NULL);
-}
-
-/* CreateProcessW (suspended) with child[0..3) as its standard handles and
- * no other handle inherited: a handle list, so that the program's own
- * inheritable handles (a socket() is one) stay out of the child, as
- * asyncio's do. FALSE with GetLastError() set if it failed. */
-static BOOL aio__win_create(wchar_t *cmd, wchar_t *env, wchar_t *cwd, HANDLE child[3], PROCESS_INFORMATION *pi) {
-    STARTUPINFOEXW si;
-    HANDLE list[3];
-    DWORD flags = CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT;
-    DWORD n = 0;
-    DWORD err;
-    BOOL ok = TRUE;
-    DWORD i;
-    memset(&si, 0, sizeof si);
-    si.StartupInfo.cb = sizeof si.StartupInfo;
-    si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-    si.StartupInfo.hStdInput = child[0];
-    si.StartupInfo.hStdOutput = child[1];
-    si.StartupInfo.hStdError = child[2];
-    for (i = 0; i < 3; i++) /* (not a console's pseudo handle, Windows 7's: the console hands those on) */
-        if (child[i] && ((uintptr_t)child[i] & 3u) != 3u) list[n++] = child[i];
-    if (n) {
-        ok = aio__win_inherit_only(&si, list, n);
-        si.StartupInfo.cb = sizeof si;
-        flags |= EXTENDED_STARTUPINFO_PRESENT;
-    }
-    if (ok) ok = CreateProcessW(NULL, cmd, NULL, NULL, n > 0, flags, env, cwd, &si.StartupInfo, pi);
-    err = GetLastError();
-    if (si.lpAttributeList) {
-        DeleteProcThreadAttributeList(si.lpAttributeList);
-        AIO_FREE(si.lpAttributeList);
-    }
-    SetLastError(err);
-    return ok;
-}
-
-static void aio__sys_proc_release(aio_process *p);
-static void aio__sys_proc_kill_now(aio_process *p);
-
-static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                  aio_loop *L) {
-    static const DWORD std[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
-    PROCESS_INFORMATION pi;
-    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
-    HANDLE child[3] = {NULL, NULL, NULL};
-    HANDLE mine[3] = {NULL, NULL, NULL};
-    wchar_t *cmd;
-    wchar_t *env;
-    wchar_t *cwd = NULL;
-    int ends[4] = {-1, -1, -1, -1};
-    int i;
-    aio_status rc = aio__win_command(argv, opts->env, &cmd, &env);
-    (void)L;
-    if (rc == AIO_OK && opts->cwd && !(cwd = aio__wide(opts->cwd, -1)))
-        rc = aio__misuse(AIO_EINVAL, "aio_process_spawn: the working directory is not UTF-8");
-    for (i = 0; i < 3 && rc == AIO_OK; i++) {
-        if (i == 2 && opts->err == AIO_STDIO_STDOUT) {
-            if (child[1] && !DuplicateHandle(GetCurrentProcess(), child[1], GetCurrentProcess(), &child[2], 0, TRUE,
-                                             DUPLICATE_SAME_ACCESS))
-                rc = AIO_EIO; /* LCOV_EXCL_LINE: out of handles */
-        } else {
-            rc = aio__win_stdio_open(i == 0 ? opts->in : i == 1 ? opts->out : opts->err, i > 0, std[i], &child[i],
-                                     &mine[i]);
-        }
-    }
-    memset(p, 0, sizeof *p);
-    p->in = p->out = p->err = (aio_socket)-1;
-    p->pidfd = -1;
-    /* (suspended until it is in its job: nothing it starts escapes) */
-    if (rc == AIO_OK && !aio__win_create(cmd, env, cwd, child, &pi)) rc = aio__win_spawn_error(GetLastError(), opts);
-    AIO_FREE(cmd);
-    AIO_FREE(env);
-    AIO_FREE(cwd);
-    for (i = 0; i < 3; i++) aio__close_handle(&child[i]);
-    if (rc < 0) {
-        int err = errno;
-        for (i = 0; i < 3; i++) aio__close_handle(&mine[i]);
-        errno = err;
-        return rc;
-    }
-    p->pid = (int)pi.dwProcessId;
-    p->handle = pi.hProcess;
-    p->state = AIO__PROC_RUNNING;
-    p->job = CreateJobObjectW(NULL, NULL);
-    memset(&limits, 0, sizeof limits);
-    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-    if (p->job && (!SetInformationJobObject((HANDLE)p->job, JobObjectExtendedLimitInformation, &limits, sizeof limits) ||
-                   !AssignProcessToJobObject((HANDLE)p->job, pi.hProcess)))
-        aio__close_handle((HANDLE *)&p->job); /* (then a stop ends the child alone) */
-    (void)ResumeThread(pi.hThread);
-    (void)CloseHandle(pi.hThread);
-    p->threads[0] = aio__relay_start(pi.hProcess, AIO__RELAY_EXIT, &ends[3]);
-    for (i = 0; i < 3; i++) {
-        if (!mine[i]) continue;
-        p->threads[i + 1] = aio__relay_start(mine[i], i ? AIO__RELAY_OUT : AIO__RELAY_IN, &ends[i]);
-        if (p->threads[i + 1]) mine[i] = NULL; /* (the thread's now) */
-    }
-    p->in = (aio_socket)ends[0];
-    p->out = (aio_socket)ends[1];
-    p->err = (aio_socket)ends[2];
-    p->pidfd = ends[3];
-    for (i = 0; i < 3; i++) { /* LCOV_EXCL_START: out of sockets or threads: nothing is left */
-        if (!mine[i]) continue;
-        aio__close_handle(&mine[i]);
-        rc = AIO_EIO;
-    }
-    if (!p->threads[0]) rc = AIO_EIO;
-    if (rc < 0) {
-        aio__sys_proc_kill_now(p);
-        aio__proc_close_pipes(p, 1);
-        aio__sys_proc_release(p);
-        p->state = AIO__PROC_CLOSED;
-        errno = EAGAIN;
-        return rc;
-    } /* LCOV_EXCL_STOP */
-    return AIO_OK;
-}
-
-/* p has ended: its exit code kept, the thread that waited for it joined. */
-static void aio__proc_ended(aio_process *p) {
-    DWORD code = 255;
-    (void)GetExitCodeProcess((HANDLE)p->handle, &code);
-    p->returncode = (code & 0xFFFFFF00u) == AIO__WIN_STOPPED ? -(int)(code & 0xFFu) : (int)code;
-    if (p->threads[0]) (void)WaitForSingleObject((HANDLE)p->threads[0], INFINITE);
-    aio__close_handle((HANDLE *)&p->threads[0]);
-    aio__close_handle((HANDLE *)&p->handle);
-    p->state = AIO__PROC_REAPED;
-    if (p->pidfd >= 0) (void)aio_close(p->pidfd);
-    p->pidfd = -1;
-}
-
-static int aio__sys_proc_reap(aio_process *p) {
-    if (p->state != AIO__PROC_RUNNING) return 1;
-    if (WaitForSingleObject((HANDLE)p->handle, 0) != WAIT_OBJECT_0) return 0;
-    aio__proc_ended(p);
-    return 1;
-}
-
-/* End p's job (or p, with no job) as signal signo would. */
-static void aio__proc_end_job(aio_process *p, int signo) {
-    if (p->job)
-        (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | (UINT)signo);
-    else if (p->handle)
-        (void)TerminateProcess((HANDLE)p->handle, AIO__WIN_STOPPED | (UINT)signo);
-}
-
-static void aio__sys_proc_kill_now(aio_process *p) {
-    if (p->state != AIO__PROC_RUNNING) return;
-    aio__proc_end_job(p, AIO__SIGKILL);
-    (void)WaitForSingleObject((HANDLE)p->handle, INFINITE);
-    aio__proc_ended(p);
-}
-
-#define AIO__BAD_SIGNAL "aio_process_signal: Windows can only end a process: signal 15 (SIGTERM) or 9 (SIGKILL)"
-static int aio__sys_proc_send(aio_process *p, int signo) {
-    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1;
-    aio__proc_end_job(p, signo);
-    return 0;
-}
-
-/* Whatever of its job still runs is ended (its relays then see their pipes
- * close), the relays joined, the job closed. */
-static void aio__sys_proc_release(aio_process *p) {
-    int i;
-    if (p->job) (void)TerminateJobObject((HANDLE)p->job, AIO__WIN_STOPPED | AIO__SIGKILL);
-    for (i = 1; i < 4; i++) {
-        if (p->threads[i]) (void)WaitForSingleObject((HANDLE)p->threads[i], INFINITE);
-        aio__close_handle((HANDLE *)&p->threads[i]);
-    }
-    aio__close_handle((HANDLE *)&p->job);
-}
-
-static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) { return aio__net_recv(fd, buf, len, "AIO_COMMUNICATE"); }
-static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
-    return aio__net_send(fd, buf, len, "AIO_COMMUNICATE");
-}
-static void aio__children_done(aio__sysio *s) { (void)s; }
-#endif /* AIO__PROCESSES */
-#endif /* AIO__WIN32_IO */
-
 // >>system-sockets
 /* ------------------------------------------- what POSIX and Windows share */
 
@@ -11590,7 +11950,7 @@ static void aio__children_done(aio__sysio *s) { (void)s; }
  *   aio__net_dgram_cut, aio__net_dgram_result: a datagram's receive cut to
  *       its buffer, a datagram call's status;
  *   aio__net_claim: the option a socket the library binds takes. */
-#if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
+#ifdef AIO__SOCKETS
 static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
     long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
@@ -11737,7 +12097,7 @@ static int aio__sys_port_of(int fd) {
 }
 static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
 static int aio__sys_shutdown(int fd) { return shutdown(AIO__SOCK(fd), AIO__SHUT_BOTH) == 0 ? 0 : -1; }
-#endif /* AIO__POSIX_IO || AIO__WIN32_IO */
+#endif /* AIO__SOCKETS */
 
 // >>simulation-impl
 /* ------------------------------------------------------------- simulation */
@@ -12150,114 +12510,13 @@ static void aio__sim_reset_later(aio__sim *s, aio__sim_pipe *p) {
  * after a shutdown fails, as on a real socket), and when the system gives a
  * new pair a number its table still holds. Each socket takes two of the
  * process's descriptors. */
-#ifdef AIO__WIN32_IO
-static int aio__sim_ports(int fd, uint64_t id[2]) { /* (the number's socket's own port and its peer's) */
-    struct sockaddr_in a;
-    struct sockaddr_in b;
-    int sl = sizeof a;
-    int bl = sizeof b;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&a, &sl) != 0 ||
-        getpeername(AIO__SOCK(fd), (struct sockaddr *)&b, &bl) != 0 || a.sin_family != AF_INET)
-        return -1;
-    id[0] = ntohs(a.sin_port);
-    id[1] = ntohs(b.sin_port);
-    return 0;
-}
-/* A socket of a pair made not inherited, non-blocking, and closed
- * abortively (a loopback connection closed politely takes wine
- * milliseconds, and leaves its port waiting on Windows). */
-static void aio__sim_end(int fd) {
-    struct linger now = {1, 0};
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
-    aio__sock_private(fd);
-}
-/* A pair for a new socket: its number n[0] and far end n[1], connected
- * through the simulation's listener (made at the first), the number's
- * identity in id: 0, or -1 (none made). The far end is the connection
- * from n[0]'s own port: another program may connect to the listener too,
- * and is refused (aio__pair_accept, as the loop's wake-up pair does). */
+/* The pairs are the backend's (aio__sys_pair_new, aio__sys_pair_same: see
+ * "the simulation's pairs" in "POSIX" and "Windows"). */
 static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
-    struct sockaddr_in a;
-    struct sockaddr_in mine;
-    int sl = sizeof a;
-    int ml = sizeof mine;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s->listener < 0) {
-        SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
-        if (l == INVALID_SOCKET) return -1;
-        if (bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, SOMAXCONN) != 0) {
-            (void)closesocket(l);
-            return -1;
-        }
-        (void)SetHandleInformation((HANDLE)l, HANDLE_FLAG_INHERIT, 0);
-        s->listener = aio__net_own(l);
-    }
-    if (getsockname(AIO__SOCK(s->listener), (struct sockaddr *)&a, &sl) != 0) return -1;
-    n[1] = -1;
-    n[0] = aio__net_own(socket(AF_INET, SOCK_STREAM, 0)); /* (its connect and the accept: at once, on loopback) */
-    if (n[0] >= 0 && connect(AIO__SOCK(n[0]), (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(AIO__SOCK(n[0]), (struct sockaddr *)&mine, &ml) == 0)
-        n[1] = aio__pair_accept(s->listener, &mine);
-    if (n[0] < 0 || n[1] < 0 || aio__sim_ports(n[0], id) != 0) {
-        if (n[0] >= 0) (void)closesocket(AIO__SOCK(n[0]));
-        if (n[1] >= 0) (void)closesocket(AIO__SOCK(n[1]));
-        return -1;
-    }
-    aio__sim_end(n[0]);
-    aio__sim_end(n[1]);
-    return 0;
+    return aio__sys_pair_new(&s->listener, s->far_floor, n, id);
 }
 /* Whether number fd still names the socket of k's pair. */
-static int aio__sim_same(const aio__sim_sock *k, int fd) {
-    uint64_t id[2];
-    return aio__sim_ports(fd, id) == 0 && id[0] == k->id[0] && id[1] == k->id[1];
-}
-#else
-static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
-    struct stat st;
-    int up;
-#ifdef AIO__SOCK_FLAGS
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, n) != 0) return -1;
-#else
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) != 0) return -1;
-    aio__sock_private(n[0]);
-    aio__sock_private(n[1]);
-#endif
-#ifdef F_DUPFD_CLOEXEC
-    up = fcntl(n[1], F_DUPFD_CLOEXEC, s->far_floor);
-#else
-    up = fcntl(n[1], F_DUPFD, s->far_floor);
-    if (up >= 0) (void)fcntl(up, F_SETFD, FD_CLOEXEC);
-#endif
-    if (up >= 0) { /* (one short of descriptors there: the first number kept) */
-        (void)close(n[1]);
-        n[1] = up;
-    }
-    (void)fstat(n[0], &st);
-    id[0] = (uint64_t)st.st_dev;
-    id[1] = (uint64_t)st.st_ino;
-    return 0;
-}
-static int aio__sim_same(const aio__sim_sock *k, int fd) {
-    struct stat st;
-    return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == k->id[0] && (uint64_t)st.st_ino == k->id[1];
-}
-#endif
-/* Where the far ends go: half the descriptors the process may have, at
- * most 1,024 (Windows: its handles are not numbered so). */
-static int aio__sim_floor(void) {
-#ifdef AIO__WIN32_IO
-    return 0;
-#else
-    struct rlimit r;
-    int known = getrlimit(RLIMIT_NOFILE, &r) == 0;
-    if (!known || r.rlim_cur == RLIM_INFINITY || r.rlim_cur > 2048) return 1024; /* LCOV_EXCL_BR_LINE: (finite, read) */
-    return (int)(r.rlim_cur / 2);
-#endif
-}
-
+static int aio__sim_same(const aio__sim_sock *k, int fd) { return aio__sys_pair_same(k->id, fd); }
 /* ---- sockets
  *
  * A turn's scans of the sockets (the readiness told the loop, which wakes
@@ -12271,13 +12530,13 @@ static aio__sim_sock *aio__sim_sock_of(aio__sim *s, int fd, int kind) {
     if (kind && s->socks[fd].kind != kind) return NULL;
     return &s->socks[fd];
 }
-static int aio__sim_close(aio__sim *s, int fd);
+static int aio__sim_sock_close(aio__sim *s, int fd);
 /* The system gave number fd to a new pair: a socket the table holds there
  * was closed by the program (its number is free again). */
 static void aio__sim_taken(aio__sim *s, int fd) {
     if (fd >= s->nsocks || s->socks[fd].kind == AIO__SIM_FREE) return;
     aio_io_forget(fd);
-    (void)aio__sim_close(s, fd);
+    (void)aio__sim_sock_close(s, fd);
 }
 /* A new socket: the number the system gives its pair (the lowest free, as
  * POSIX gives), or -1 with errno (EMFILE: the process has no descriptor left). */
@@ -12423,7 +12682,7 @@ static int aio__sim_pair(aio__sim *s, int host, int *a, int *b) {
     *a = aio__sim_socket_new(s, AIO__SIM_STREAM, host);
     *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host);
     if (*b < 0) { /* (out of descriptors) */
-        if (*a >= 0) (void)aio__sim_close(s, *a);
+        if (*a >= 0) (void)aio__sim_sock_close(s, *a);
         *a = -1;
         return -1;
     }
@@ -12457,7 +12716,7 @@ static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *t
 }
 /* Socket fd closed, and its pair: -1 if there is none, 0 if its number was
  * closed with it, 1 if the program had closed that already. */
-static int aio__sim_close(aio__sim *s, int fd) {
+static int aio__sim_sock_close(aio__sim *s, int fd) {
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
     int i;
     if (!k) return -1;
@@ -12506,7 +12765,7 @@ static int aio__sim_notice(aio__sim *s, int fd) {
         return 0;
     }
     aio_io_forget(fd);
-    (void)aio__sim_close(s, fd);
+    (void)aio__sim_sock_close(s, fd);
     return 1;
 }
 /* What the program did to the numbers since, before the loop's clock moves
@@ -12816,7 +13075,7 @@ static void aio__sim_release(aio_io *io) {
 #ifdef AIO__PROCESSES
     aio__sim_procs_release(s);
 #endif
-    for (fd = 0; fd < s->nsocks; fd++) (void)aio__sim_close(s, fd);
+    for (fd = 0; fd < s->nsocks; fd++) (void)aio__sim_sock_close(s, fd);
     while (s->nev) {
         aio__sim_event e = aio__sim_pop(s);
         if (e.kind == AIO__SIM_EV_FLOW || e.kind == AIO__SIM_EV_RESET) aio__sim_unref((aio__sim_pipe *)e.p);
@@ -12828,10 +13087,7 @@ static void aio__sim_release(aio_io *io) {
     s->loop->events = aio__io_events;
     aio__sim_here = NULL; /* (the thread's one simulation: this one) */
     (void)aio__os_install(NULL);
-#ifdef AIO__WIN32_IO
-    if (s->listener >= 0) (void)closesocket(AIO__SOCK(s->listener));
-    (void)WSACleanup(); /* (its own WSAStartup's) */
-#endif
+    aio__sys_pairs_end(s->listener);
     AIO_FREE(s->polls);
     AIO_FREE(s->polled);
     AIO_FREE(s->ev);
@@ -13021,7 +13277,7 @@ static int aio__sim_listen(const aio_address *at, int backlog) {
     return aio__sim_bind(aio__sim_here, AIO__SIM_LISTEN, at, backlog);
 }
 static int aio__sim_udp(const aio_address *at) { return aio__sim_bind(aio__sim_here, AIO__SIM_DGRAM, at, 0); }
-static int aio__sim_close_fd(int fd) { return aio__sim_close(aio__sim_here, fd) == 0 ? 0 : -1; }
+static int aio__sim_close(int fd) { return aio__sim_sock_close(aio__sim_here, fd) == 0 ? 0 : -1; }
 static int aio__sim_port_of(int fd) {
     aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
     return k ? k->port : -1;
@@ -13042,35 +13298,8 @@ static int aio__sim_shutdown(int fd) {
 }
 /* The simulation's table, installed by aio_sim_start (see "the platform's
  * table"); its child processes are in "child processes". */
-#ifdef AIO__PROCESSES
-static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                      aio_loop *L);
-static int aio__sim_proc_reap(aio_process *p);
-static void aio__sim_proc_kill_now(aio_process *p);
-static int aio__sim_proc_send(aio_process *p, int signo);
-static void aio__sim_proc_release(aio_process *p);
-static aio_status aio__sim_pipe_read(int fd, void *buf, size_t len);
-static aio_status aio__sim_pipe_write(int fd, const void *buf, size_t len);
-static aio_process **aio__sim_children_of(aio_loop *L);
-#define AIO__SIM_PROC_SLOTS                                                    \
-    , aio__sim_proc_start, aio__sim_proc_reap, aio__sim_proc_kill_now, aio__sim_proc_send, aio__sim_proc_release, \
-        aio__sim_pipe_read, aio__sim_pipe_write, aio__sim_children_of
-#else
-#define AIO__SIM_PROC_SLOTS
-#endif
-#ifdef AIO__THREADS
-static struct aio__pool *aio__sim_job_pool(aio_loop *L, const char *what, aio_status *rc);
-static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
-static void aio__sim_job_give_up(aio_loop *L, struct aio__job *j);
-static void aio__sim_names(aio_lookup_fn *hook, void **ctx);
-#define AIO__SIM_JOB_SLOTS , aio__sim_job_pool, aio__sim_job_submit, aio__sim_job_give_up, aio__sim_names
-#else
-#define AIO__SIM_JOB_SLOTS
-#endif
-static const aio__platform aio__sim_platform = {
-    "the simulation's", 0, aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
-    aio__sim_socket, aio__sim_connect, aio__sim_connected, aio__sim_listen, aio__sim_udp, aio__sim_port_of,
-    aio__sim_close_fd, aio__sim_shutdown AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
+AIO__PLATFORM_SLOTS(AIO__PLATFORM_SIM_DECL)
+static const aio__platform aio__sim_platform = {"the simulation's", 0, AIO__PLATFORM_SLOTS(AIO__PLATFORM_SIM_FILL)};
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
@@ -13273,12 +13502,10 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     s->rng = cfg->seed;
     s->digest = 0xCBF29CE484222325ull ^ cfg->seed;
     s->spawn_on = -1;
-    s->far_floor = aio__sim_floor();
+    s->far_floor = aio__sys_pair_floor();
     s->listener = -1;
     s->oldest = s->newest = -1;
-#ifdef AIO__WIN32_IO
-    (void)aio__wsa_start(); /* (the pairs are sockets) */
-#endif
+    aio__sys_pairs_start();
     aio__sim_ids_grow(s);
     (void)aio__sim_host_named(s, "main", 1);
     aio_loop_use_virtual_clock(L, 0);
@@ -13552,7 +13779,7 @@ static void aio__sim_proc_ends(aio__sim *s, aio__sim_proc *q, int close) {
         if (!k || k->gen != q->gens[i] || (i == 2 && q->ends[2] == q->ends[1])) continue;
         if (close) {
             aio_io_forget(q->ends[i]);
-            (void)aio__sim_close(s, q->ends[i]);
+            (void)aio__sim_sock_close(s, q->ends[i]);
         } else {
             aio__sim_end_stream(s, k->rx, k->tx);
             k->rx = k->tx = NULL;
@@ -13570,7 +13797,7 @@ static void aio__sim_proc_exit(aio__sim *s, aio__sim_proc *q, int code) {
     aio__sim_proc_ends(s, q, q->cleaned);
     if (!q->cleaned) { /* (the exit's end is the simulation's: closed now) */
         aio_io_forget(q->ends[3]);
-        (void)aio__sim_close(s, q->ends[3]);
+        (void)aio__sim_sock_close(s, q->ends[3]);
     }
 }
 static void aio__sim_proc_check(aio__sim *s, aio__sim_proc *q);
@@ -13694,8 +13921,8 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     /* out of descriptors (errno EMFILE) for a pipe: those made closed again */
     if (i < 4 || aio_spawn(q->task, prog->fn) < 0) { /* LCOV_EXCL_BR_LINE: (a zeroed task on its loop: spawned) */
         for (i = 0; i < 4; i++) {
-            if (mine[i] >= 0) (void)aio__sim_close(s, mine[i]);
-            if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_close(s, q->ends[i]);
+            if (mine[i] >= 0) (void)aio__sim_sock_close(s, mine[i]);
+            if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_sock_close(s, q->ends[i]);
         }
         AIO_FREE(q->state);
         AIO_FREE(q);
@@ -13747,21 +13974,16 @@ static int aio__sim_proc_send(aio_process *p, int signo) {
     aio__sim_proc *q;
     if (!AIO__SIM_OWNS(p->loop)) return aio__sys_proc_send(p, signo);
     q = aio__sim_proc_of(p);
-#ifdef AIO__WIN32_IO
-    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1; /* (as the platform's own) */
-    aio__sim_proc_kill(aio__sim_here, q, signo);
-#else
-    if (signo <= 0 || signo > 64) return -1;
-    if (signo == AIO__SIGKILL) {
-        aio__sim_proc_kill(aio__sim_here, q, signo);
-    } else {
+    switch (aio__sys_signal_effect(signo)) {
+    case AIO__SIGNAL_NONE: return -1;
+    case AIO__SIGNAL_ENDS: aio__sim_proc_kill(aio__sim_here, q, signo); break;
+    default:
         aio__sim_proc_check(aio__sim_here, q);
         if (!q->exited) {
             q->signo = signo;
             (void)aio_cancel(q->task);
         }
     }
-#endif
     return 0;
 }
 static void aio__sim_proc_release(aio_process *p) {

@@ -124,6 +124,15 @@
  * is in "the platform's sockets" below). */
 #if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
 #define AIO__SOCKETS 1
+/* The system's wait: epoll (its backend's own), else poll() or WSAPoll
+ * through the shared one ("the system's I/O wait"). Signals: POSIX's
+ * sigaction (POSIX.1's declarations), Windows' console events. */
+#if defined(AIO__WIN32_IO) || !defined(AIO__EPOLL)
+#define AIO__POLL_WAIT 1
+#endif
+#if defined(SA_RESTART) || defined(AIO__WIN32_IO)
+#define AIO__SIGNALS 1
+#endif
 /* and a pool of worker threads for blocking calls, unless AIO_NO_THREADS (on
  * POSIX it needs POSIX.1-2001's declarations: this header included first, or
  * _POSIX_C_SOURCE 200809L) */

@@ -2,21 +2,12 @@
 /* ------------------------------------------------ what the backends share */
 
 /* The three backends of the platform's table (see "the platform's table",
- * in "sockets") follow, each in a section of its own: POSIX, Windows and
- * the simulation. Each gives every slot; this section has what the system's
- * two share: the states a child process goes through, which every
- * backend's process slots set, and the system's list of a loop's
- * children. */
+ * in "sockets"), each in a section of its own: POSIX and Windows (above,
+ * with the rest of "the system's interface") and the simulation (below).
+ * Each gives every slot; this section has what the system's two share of
+ * child processes: a child's pipes closed, and the system's list of a
+ * loop's children (a child's states are in "the system's interface"). */
 #ifdef AIO__PROCESSES
-enum { AIO__PROC_NONE, AIO__PROC_RUNNING, AIO__PROC_REAPED, AIO__PROC_CLOSED };
-enum { AIO__STOP_NONE, AIO__STOP_TERM, AIO__STOP_KILL };
-#define AIO__PROC_PARKED 4      /* (in stopping's high bits: parked on its exit alone) */
-#define AIO__PROC_CANCELLED 8   /* (a cancellation is stopping it: the await raises it) */
-#define AIO__PROC_STOP_MASK 3
-#define AIO__SIGKILL 9          /* (Windows' <signal.h> has no SIGKILL) */
-
-static aio__sysio *aio__sysio_of(aio_loop *L) { return (aio__sysio *)(void *)L->io; }
-
 /* The table's process slots, which each backend gives (the rest of "child
  * processes" is the same on all), as the wrappers there name them:
  *

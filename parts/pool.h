@@ -14,55 +14,6 @@
  * threads: they are detached, each frees the call it ran when it returns,
  * and the last to leave frees the pool (so what a thread uses outlives it). */
 #ifdef AIO__THREADS
-#ifdef AIO__WIN32_IO
-typedef HANDLE aio__thread;
-typedef SRWLOCK aio__mutex;
-typedef CONDITION_VARIABLE aio__cond;
-#define aio__lock(m) AcquireSRWLockExclusive(m)
-#define aio__unlock(m) ReleaseSRWLockExclusive(m)
-#define aio__wait_for_work(c, m) (void)SleepConditionVariableSRW((c), (m), INFINITE, 0)
-#define aio__signal_work(c) WakeConditionVariable(c)
-#define aio__broadcast_work(c) WakeAllConditionVariable(c)
-#define aio__cond_init(c) InitializeConditionVariable(c)
-#define aio__thread_detach(th) (void)CloseHandle(th)
-typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
-/* The time d (ticks) from now, rounded up to ms. */
-static void aio__wall_after(aio__wall *w, aio_time d) {
-    *w = GetTickCount64() + (uint64_t)d / AIO_TICKS_PER_SEC * 1000u +
-         ((uint64_t)d % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
-}
-/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
-static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
-    ULONGLONG now = GetTickCount64();
-    if (now >= *w) return 0;
-    (void)SleepConditionVariableSRW(c, m, *w - now < INFINITE ? (DWORD)(*w - now) : INFINITE - 1u, 0);
-    return GetTickCount64() < *w;
-}
-#else
-typedef pthread_t aio__thread;
-typedef pthread_mutex_t aio__mutex;
-typedef pthread_cond_t aio__cond;
-#define aio__lock(m) (void)pthread_mutex_lock(m)
-#define aio__unlock(m) (void)pthread_mutex_unlock(m)
-#define aio__wait_for_work(c, m) (void)pthread_cond_wait((c), (m))
-#define aio__signal_work(c) (void)pthread_cond_signal(c)
-#define aio__broadcast_work(c) (void)pthread_cond_broadcast(c)
-#define aio__cond_init(c) (void)pthread_cond_init((c), NULL)
-#define aio__thread_detach(th) (void)pthread_detach(th)
-typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
-/* The time d (ticks) from now (3 years at most: never beyond a time_t). */
-static void aio__wall_after(aio__wall *w, aio_time d) {
-    uint64_t secs = (uint64_t)d / AIO_TICKS_PER_SEC;
-    (void)clock_gettime(CLOCK_REALTIME, w);
-    w->tv_nsec += (long)((uint64_t)d % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC);
-    w->tv_sec += (time_t)(secs < 100000000u ? secs : 100000000u) + w->tv_nsec / 1000000000L; /* LCOV_EXCL_BR_LINE */
-    w->tv_nsec %= 1000000000L;
-}
-/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
-static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
-    return pthread_cond_timedwait(c, m, w) != ETIMEDOUT;
-}
-#endif
 
 enum { AIO__JOB_QUEUED, AIO__JOB_RUNNING, AIO__JOB_DONE };
 
@@ -106,11 +57,9 @@ static void aio__pool_wait(aio_io *io, aio_loop *L, aio_time deadline);
 
 /* The pool's memory freed: its threads have left. */
 static void aio__pool_free(aio__pool *p) {
-#ifndef AIO__WIN32_IO
-    (void)pthread_mutex_destroy(&p->lock);
-    (void)pthread_cond_destroy(&p->work);
-    (void)pthread_cond_destroy(&p->gone);
-#endif
+    aio__mutex_done(&p->lock);
+    aio__cond_done(&p->work);
+    aio__cond_done(&p->gone);
     AIO_FREE(p->workers);
     AIO_FREE(p);
 }
@@ -122,12 +71,7 @@ static aio__pool *aio__pool_of(const aio_loop *L) {
                                                        : NULL;
 }
 
-#ifdef AIO__WIN32_IO
-static DWORD WINAPI aio__worker(LPVOID arg)
-#else
-static void *aio__worker(void *arg)
-#endif
-{
+static AIO__THREAD_MAIN(aio__worker, arg) {
     aio__pool *p = (aio__pool *)arg;
     int last;
     aio__lock(&p->lock);
@@ -174,22 +118,7 @@ static int aio__pool_grow(aio__pool *p) {
     aio__thread *workers = (aio__thread *)AIO_REALLOC(p->workers, (size_t)(p->threads + 1) * sizeof *workers);
     if (!workers) return -1; /* (out of memory) */
     p->workers = workers;
-#ifdef AIO__WIN32_IO
-    workers[p->threads] = CreateThread(NULL, 0, aio__worker, p, 0, NULL);
-    if (!workers[p->threads]) return -1; /* LCOV_EXCL_LINE: out of threads */
-#else
-    {
-        /* the threads take no signals: they go to the loop's thread */
-        sigset_t all;
-        sigset_t old;
-        int rc;
-        (void)sigfillset(&all);
-        (void)pthread_sigmask(SIG_SETMASK, &all, &old);
-        rc = pthread_create(&workers[p->threads], NULL, aio__worker, p);
-        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (rc != 0) return -1; /* LCOV_EXCL_LINE: out of threads */
-    }
-#endif
+    if (aio__thread_new(&workers[p->threads], p) != 0) return -1; /* LCOV_EXCL_LINE: out of threads */
     p->threads++;
     p->idle++;
     return 0;
@@ -214,11 +143,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
         *rc = AIO_EIO;
         return NULL;
     }
-#ifdef AIO__WIN32_IO
-    InitializeSRWLock(&p->lock);
-#else
-    (void)pthread_mutex_init(&p->lock, NULL);
-#endif
+    aio__mutex_init(&p->lock);
     aio__cond_init(&p->work);
     aio__cond_init(&p->gone);
     p->max = AIO_THREADS_MAX;
@@ -268,14 +193,7 @@ static void aio__pool_drop_calls(aio__pool *p) {
 /* Join the threads (they have left), then free the pool. */
 static void aio__pool_join(aio__pool *p) {
     int i;
-    for (i = 0; i < p->threads; i++) {
-#ifdef AIO__WIN32_IO
-        (void)WaitForSingleObject(p->workers[i], INFINITE);
-        (void)CloseHandle(p->workers[i]);
-#else
-        (void)pthread_join(p->workers[i], NULL);
-#endif
-    }
+    for (i = 0; i < p->threads; i++) aio__thread_join(p->workers[i]);
     aio__pool_free(p);
 }
 

@@ -1,9 +1,553 @@
 // >>posix
 /* ------------------------------------------------------------------ POSIX */
 
-/* The POSIX backend: the system's table's functions (aio__sys_...) on
- * POSIX sockets, pipes, fork and exec. */
+/* The POSIX backend: every name of "the system's interface", on POSIX
+ * sockets and pipes, epoll (Linux) or poll(), sigaction, POSIX threads,
+ * fork and exec. */
 #ifdef AIO__POSIX_IO
+/* ---- the vocabulary: errno, descriptors made private */
+typedef socklen_t aio__socklen;
+typedef struct pollfd aio__pollfd;
+#define AIO__SOCK(fd) (fd)
+#define aio__poll(fds, n, ms) poll((fds), (nfds_t)(n), (ms))
+static int aio__net_last(void) { return errno; }
+static int aio__net_would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK; /* LCOV_EXCL_BR_LINE: (one value on Linux) */
+}
+static int aio__net_interrupted(int err) { return err == EINTR; }
+static int aio__net_in_progress(int err) { return err == EINPROGRESS; }
+static void aio__net_set_last(int err) { errno = err; }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
+}
+static void aio__nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+#define aio__net_own(fd) (fd)
+static int aio__net_closesocket(int fd) { return close(fd); }
+static int aio__cloexec(int fd) {
+    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+}
+static int aio__socket_private(int family, int type) {
+#ifdef AIO__SOCK_FLAGS
+    int fd = socket(family, type | SOCK_CLOEXEC, 0);
+#else
+    int fd = aio__cloexec(socket(family, type, 0));
+#endif
+#ifdef SO_NOSIGPIPE /* (every socket, a Unix socket's too: MSG_NOSIGNAL's stand-in on macOS) */
+    if (fd >= 0) {
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    }
+#endif
+    return fd;
+}
+/* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
+ * 0, or -1 (out of descriptors). */
+static int aio__pipe_private(int p[2], int flags) {
+    int i;
+#if defined(AIO__SYSCALL) && defined(SYS_pipe2) && defined(O_CLOEXEC)
+    if (syscall(SYS_pipe2, p, O_CLOEXEC | flags) == 0) return 0;
+    if (errno != ENOSYS) return -1; /* LCOV_EXCL_LINE: out of descriptors */
+#endif
+    /* LCOV_EXCL_START: (Linux: see above) */
+    if (pipe(p) != 0) return -1;
+    for (i = 0; i < 2; i++) {
+        (void)aio__cloexec(p[i]);
+        if (flags) (void)fcntl(p[i], F_SETFL, flags);
+    }
+    return 0;
+    /* LCOV_EXCL_STOP */
+}
+/* The status of system error `err` on socket fd. */
+static aio_status aio__net_error(int err, const char *what, int fd) {
+    switch (err) {
+    case ECONNRESET:
+    case EPIPE: return AIO_ECONNRESET;
+    case ECONNREFUSED: return AIO_ECONNREFUSED;
+    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not open"));
+    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket"));
+    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket of that kind (listening? connected?)"));
+    default: errno = err; return AIO_EIO;
+    }
+}
+/* A socket made private: non-blocking, not inherited by child processes. */
+static void aio__sock_private(int fd) {
+    aio__nonblocking(fd);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+/* The library's stream sockets: private, TCP_NODELAY, with no SIGPIPE. */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+#ifdef SO_NOSIGPIPE
+    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+}
+
+/* The wake-up of the system's wait: a pipe, p[0] waited on, p[1] written. */
+static int aio__wake_pair_open(int p[2]) { return aio__pipe_private(p, O_NONBLOCK); }
+static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
+    ssize_t n = write(fd, "", 1);
+    (void)n;
+}
+static void aio__wake_pair_drain(int fd) {
+    char buf[64];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+}
+static void aio__net_need(void) {} /* (POSIX's sockets need no start) */
+
+/* ---- the system's wait: epoll on Linux, else poll() ("the system's I/O
+ * wait" has its watch and wait). Each readiness wait is one block below,
+ * giving aio__readiness_open (the loop's watch and wait set, its wake pair
+ * watched: 0, or -1 with nothing of it left) and aio__readiness_close: a
+ * new one (kqueue) is one more block and the line of the configuration
+ * that picks it. */
+typedef struct aio__posix_io {
+    aio__sysio s; /* (first: what the shared sections see) */
+    int waitfd;   /* the wait's own descriptor (epoll's), if it has one */
+#ifdef AIO__POSIX_PROCESSES
+    struct aio__posix_io *sigchld_next; /* the next loop SIGCHLD tells */
+    unsigned sigchld_seen;              /* the count of SIGCHLDs it has looked after */
+#endif
+} aio__posix_io;
+#define AIO__POSIX_OF(s) ((aio__posix_io *)(void *)(s))
+
+#ifdef AIO__EPOLL
+static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
+    aio__posix_io *s = AIO__POSIX_OF(io);
+    struct epoll_event e;
+    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    memset(&e, 0, sizeof e);
+    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
+    e.data.fd = fd;
+    if (!events) {
+        (void)epoll_ctl(s->waitfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
+        return AIO_OK;
+    }
+    if (epoll_ctl(s->waitfd, op, fd, &e) == 0) return AIO_OK;
+    /* what the slot says was watched may be stale: the number was closed
+     * (which takes it out of epoll) and opened again */
+    if (errno == ENOENT && epoll_ctl(s->waitfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
+    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    return aio__net_error(errno, "I/O wait", fd);
+}
+
+static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__posix_io *s = AIO__POSIX_OF(io);
+    struct epoll_event ev[128];
+    int ms = aio__io_timeout(L, deadline);
+    int n;
+    int i;
+    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return; /* nothing to look at */
+    n = epoll_wait(s->waitfd, ev, 128, ms);
+    for (i = 0; i < n; i++) {
+        int fd = ev[i].data.fd;
+        uint32_t e = ev[i].events;
+        if (fd == s->s.pipe[0]) {
+            aio__sysio_drain(&s->s);
+            continue;
+        }
+        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
+                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
+    }
+    aio__deliver_signals(L);
+}
+static int aio__readiness_open(aio__posix_io *s) {
+    s->waitfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
+    if (s->waitfd >= 0) {
+        struct epoll_event e;
+        memset(&e, 0, sizeof e);
+        e.events = EPOLLIN;
+        e.data.fd = s->s.pipe[0];
+        /* LCOV_EXCL_START: out of memory */
+        if (epoll_ctl(s->waitfd, EPOLL_CTL_ADD, s->s.pipe[0], &e) != 0) {
+            (void)close(s->waitfd);
+            s->waitfd = -1;
+        }
+        /* LCOV_EXCL_STOP */
+    }
+    if (s->waitfd < 0) return -1;
+    s->s.io.watch = aio__epoll_watch;
+    s->s.io.wait = aio__epoll_wait;
+    return 0;
+}
+static void aio__readiness_close(aio__posix_io *s) { (void)close(s->waitfd); }
+#else
+static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) { return poll(fds, (nfds_t)n, ms); }
+/* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
+ * regular file ready at once). */
+static aio_status aio__net_can_watch(int fd) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    return AIO_OK;
+}
+static int aio__readiness_open(aio__posix_io *s) { return aio__poll_open(&s->s); }
+static void aio__readiness_close(aio__posix_io *s) { aio__poll_close(&s->s); }
+#endif
+
+static aio__sysio *aio__sys_wait_open(aio_loop *L) {
+    aio__posix_io *s = (aio__posix_io *)aio__zalloc(sizeof *s);
+    (void)L;
+    if (!s) return NULL; /* (out of memory) */
+    if (aio__wake_pair_open(s->s.pipe) != 0) { /* (out of descriptors) */
+        AIO_FREE(s);
+        return NULL;
+    }
+    if (aio__readiness_open(s) != 0) { /* (out of memory or descriptors) */
+        aio__wake_pair_close(s->s.pipe);
+        AIO_FREE(s);
+        return NULL;
+    }
+    return &s->s;
+}
+
+static void aio__sys_wait_close(aio__sysio *s) {
+    aio__wake_pair_close(s->pipe);
+    aio__readiness_close(AIO__POSIX_OF(s));
+    AIO_FREE(s);
+}
+
+/* ---- signals: sigaction; the handler notes the signal and writes the
+ * wake pair of the loop the signals go to (async-signal-safe) */
+#ifdef AIO__SIGNALS
+typedef volatile sig_atomic_t aio__sig_flag;
+#define AIO__SIG_SET(flag) ((void)((flag) = 1))
+#define AIO__SIG_TAKE(flag) ((flag) ? ((flag) = 0, 1) : 0)
+#define AIO__SIG_CLEAR(flag) ((void)((flag) = 0))
+static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+
+#ifdef AIO__POSIX_PROCESSES
+static void aio__children_told(void);
+static void aio__children_check(aio_loop *L);
+static int aio__sigchld_needed(void);
+#endif
+
+static const char *aio__sys_signal_check(int signo) {
+    if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
+        return "aio_signal_event: not a signal that can be caught";
+    return NULL;
+}
+static int aio__sys_signal_catch(int signo) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = aio__sig_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    return sigaction(signo, &sa, NULL) == 0; /* (0: one the C library keeps for itself: Linux's 32 and 33) */
+}
+static void aio__sys_signal_default(int signo) {
+    struct sigaction sa;
+#ifdef AIO__POSIX_PROCESSES
+    if (signo == SIGCHLD && aio__sigchld_needed()) return; /* (loops' children still need it) */
+#endif
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(signo, &sa, NULL);
+}
+static void aio__sys_signal_target(int fd) { aio__sig_fd = fd; }
+static void aio__sys_signal_wake(void) {
+    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
+}
+static void aio__sys_signal_caught(int signo) {
+#ifdef AIO__POSIX_PROCESSES
+    if (signo == SIGCHLD) aio__children_told(); /* (the loops with children, beside the event) */
+#else
+    (void)signo;
+#endif
+}
+#endif /* AIO__SIGNALS */
+/* At each wait, before the signals are delivered: the children SIGCHLD
+ * told of. */
+#ifdef AIO__POSIX_PROCESSES
+#define aio__sys_signals_look(L) aio__children_check(L)
+#else
+#define aio__sys_signals_look(L) ((void)(L))
+#endif
+
+/* ---- threads and locks: POSIX threads */
+#ifdef AIO__THREADS
+typedef pthread_t aio__thread;
+typedef pthread_mutex_t aio__mutex;
+typedef pthread_cond_t aio__cond;
+#define aio__lock(m) (void)pthread_mutex_lock(m)
+#define aio__unlock(m) (void)pthread_mutex_unlock(m)
+#define aio__wait_for_work(c, m) (void)pthread_cond_wait((c), (m))
+#define aio__signal_work(c) (void)pthread_cond_signal(c)
+#define aio__broadcast_work(c) (void)pthread_cond_broadcast(c)
+#define aio__mutex_init(m) (void)pthread_mutex_init((m), NULL)
+#define aio__mutex_done(m) (void)pthread_mutex_destroy(m)
+#define aio__cond_init(c) (void)pthread_cond_init((c), NULL)
+#define aio__cond_done(c) (void)pthread_cond_destroy(c)
+#define aio__thread_detach(th) (void)pthread_detach(th)
+#define aio__thread_join(th) (void)pthread_join((th), NULL)
+#define AIO__THREAD_MAIN(name, arg) void *name(void *arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
+typedef struct timespec aio__wall; /* a time to wait until: the wall clock's */
+/* The time d (ticks) from now (3 years at most: never beyond a time_t). */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    uint64_t secs = (uint64_t)d / AIO_TICKS_PER_SEC;
+    (void)clock_gettime(CLOCK_REALTIME, w);
+    w->tv_nsec += (long)((uint64_t)d % AIO_TICKS_PER_SEC * 1000000000u / AIO_TICKS_PER_SEC);
+    w->tv_sec += (time_t)(secs < 100000000u ? secs : 100000000u) + w->tv_nsec / 1000000000L; /* LCOV_EXCL_BR_LINE */
+    w->tv_nsec %= 1000000000L;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    return pthread_cond_timedwait(c, m, w) != ETIMEDOUT;
+}
+static AIO__THREAD_MAIN(aio__worker, arg);
+/* A thread that runs aio__worker(arg), taking no signals (they go to the
+ * loop's thread): 0, or not if the system refused. */
+static int aio__thread_new(aio__thread *th, void *arg) {
+    sigset_t all;
+    sigset_t old;
+    int rc;
+    (void)sigfillset(&all);
+    (void)pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(th, NULL, aio__worker, arg);
+    (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+#endif /* AIO__THREADS */
+
+/* ---- Unix domain sockets */
+/* A Unix domain socket's address from `path` ('@': Linux's abstract
+ * namespace): its length, or 0 if the path is NULL, empty or too long, or
+ * an abstract name where there are none (macOS, the BSDs, AIO_NO_LINUX: a
+ * file named '@...' instead would surprise). A file's path needs its NUL
+ * in sun_path; an abstract name has none after it, so it may fill sun_path
+ * ('@' standing for its leading NUL). */
+#ifdef AIO__LINUX
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes, 107 on Linux; an abstract name: '@' and 107 bytes)"
+#else
+#define AIO__UNIX_TOO_LONG                                                                          \
+    "the path is NULL, empty or longer than a Unix socket's address takes (a file's path: "        \
+    "sizeof sun_path - 1 bytes), or an abstract name ('@': Linux's alone)"
+#endif
+static aio__socklen aio__unix_address(const char *path, struct sockaddr_un *sa) {
+    size_t n = path ? strlen(path) : 0;
+    size_t room = sizeof sa->sun_path - 1; /* (and its NUL) */
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+#ifdef AIO__LINUX
+    if (n && path[0] == '@') room++;
+#else
+    if (n && path[0] == '@') n = 0; /* (refused: see above) */
+#endif
+    if (!n || n > room) return 0;
+    memcpy(sa->sun_path, path, n);
+#ifdef AIO__LINUX
+    if (path[0] == '@') {
+        sa->sun_path[0] = '\0'; /* (the name is its bytes, no NUL after) */
+        return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n);
+    }
+#endif
+    return (aio__socklen)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
+/* Whether the socket file of address sa may be live: only a connect
+ * refused proves it stale (an earlier listener's, gone); one made, or one
+ * that would wait (the listener's queue is full), or that fails another
+ * way (no permission), leaves it as it is. */
+static int aio__unix_answers(const struct sockaddr_un *sa, aio__socklen len) {
+    int fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    int answers;
+    if (fd < 0) return 1; /* LCOV_EXCL_LINE: out of descriptors (then the file stays: the bind says why) */
+    aio__nonblocking(fd);
+    answers = connect(fd, (const struct sockaddr *)sa, len) == 0 || errno != ECONNREFUSED;
+    (void)close(fd);
+    return answers;
+}
+/* A mode that is a socket's file (S_ISSOCK is X/Open's: a strict POSIX
+ * build may lack it; then a stale socket file stays, and the bind says
+ * EADDRINUSE). */
+#if defined(S_ISSOCK)
+#define AIO__IS_SOCKET_FILE(mode) S_ISSOCK(mode)
+#elif defined(S_IFSOCK)
+#define AIO__IS_SOCKET_FILE(mode) (((mode) & S_IFMT) == S_IFSOCK)
+#else
+#define AIO__IS_SOCKET_FILE(mode) 0
+#endif
+
+static aio_status aio__sys_unix_listen(const char *path, int backlog, int simulated) {
+    struct sockaddr_un sa;
+    struct stat st;
+    aio__socklen sl = aio__unix_address(path, &sa);
+    int fd;
+    if (simulated)
+        return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets are not simulated (a simulated "
+                                       "network has TCP and UDP)");
+    if (!sl) return aio__misuse(AIO_EINVAL, "aio_unix_listen: " AIO__UNIX_TOO_LONG);
+    if (backlog < 0) return aio__misuse(AIO_EINVAL, "aio_unix_listen: the backlog is negative");
+    /* (asyncio's rule: a socket file an earlier listener left is removed;
+     * one a listener answers at is not taken over, as libuv refuses) */
+    if (sa.sun_path[0] && stat(sa.sun_path, &st) == 0 && AIO__IS_SOCKET_FILE(st.st_mode)) {
+        if (aio__unix_answers(&sa, sl)) {
+            (void)aio__misuse(AIO_EIO, "aio_unix_listen: a listener answers at the path (a connect to its "
+                                       "socket file was not refused): not taken over (errno EADDRINUSE)");
+            errno = EADDRINUSE;
+            return AIO_EIO;
+        }
+        (void)unlink(sa.sun_path);
+    }
+    fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
+    /* (a listen that fails once bound: not seen) */
+    if (bind(fd, (struct sockaddr *)&sa, sl) != 0 || listen(fd, backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_BR_LINE */
+        int err = errno;
+        (void)close(fd);
+        errno = err;
+        return AIO_EIO;
+    }
+    aio_io_forget(fd);
+    aio__nonblocking(fd);
+    return fd;
+}
+
+/* AIO_UNIX_CONNECT: a connect on a non-blocking Unix socket is made at once
+ * or refused at once, except when the listener's queue is full (EAGAIN):
+ * then the socket is not connecting, a wait for it to be writable ends at
+ * once, and the only way is to ask again later. The state (the heap's while
+ * the task waits: await.unix_connecting) keeps the address and the backoff. */
+typedef struct aio__unix_connecting {
+    aio_time until; /* the connect's own deadline */
+    aio_time retry; /* the wait before the next try */
+    int fd;
+    aio__socklen len;
+    struct sockaddr_un sa;
+} aio__unix_connecting;
+
+static aio_status aio__unix_connect_end(aio_task *t, aio_status rc) {
+    aio__unix_connecting *c = t->await.unix_connecting;
+    if (rc < 0) (void)aio_close(c->fd);
+    else rc = c->fd;
+    AIO_FREE(c);
+    t->await.unix_connecting = NULL;
+    return rc;
+}
+
+/* Try to connect: the descriptor, a status, or parked until the next try. */
+static aio_status aio__unix_connect_try(aio_task *t, aio_frame *f) {
+    aio__unix_connecting *c = t->await.unix_connecting;
+    aio_time now;
+    aio_status rc;
+    for (;;) {
+        /* (EISCONN: a system that reports a connect completed later so) */
+        if (connect(c->fd, (struct sockaddr *)&c->sa, c->len) == 0 || errno == EISCONN) /* LCOV_EXCL_BR_LINE */
+            return aio__unix_connect_end(t, AIO_OK);
+        if (errno != EINTR) break; /* LCOV_EXCL_BR_LINE: (a signal in the call) */
+    }
+    if (errno == ENOENT) return aio__unix_connect_end(t, AIO_ENOTFOUND);
+    if (errno != EAGAIN && errno != EINPROGRESS && errno != EALREADY) /* LCOV_EXCL_BR_LINE */
+        return aio__unix_connect_end(t, aio__net_error(errno, "AIO_UNIX_CONNECT", c->fd));
+    now = aio__now(t->loop);
+    if (c->until != AIO_NEVER && !aio__before(now, c->until)) return aio__unix_connect_end(t, AIO_ETIMEDOUT);
+    aio__set_until(t, c->until != AIO_NEVER && aio__before(c->until, now + c->retry) ? c->until : now + c->retry);
+    if (c->retry < AIO_MS(64)) c->retry *= 2;
+    AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
+    rc = aio__park(t, 1, 1);
+    /* (a park fails only with no timer slot left: see the sleeps' tests) */
+    return rc == AIO__SUSPENDED ? rc : aio__unix_connect_end(t, aio__raise(t, f, rc));
+}
+
+static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *path, aio_time until,
+                                        int simulated) {
+    aio__unix_connecting *c;
+    if (simulated)
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets are not simulated (a simulated "
+                                       "network has TCP and UDP)");
+    c = (aio__unix_connecting *)AIO_MALLOC(sizeof *c);
+    if (!c) return AIO_EIO; /* (out of memory) */
+    memset(c, 0, sizeof *c);
+    c->len = aio__unix_address(path, &c->sa);
+    if (!c->len) {
+        AIO_FREE(c);
+        return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: " AIO__UNIX_TOO_LONG);
+    }
+    c->fd = aio__socket_private(AF_UNIX, SOCK_STREAM);
+    if (c->fd < 0) { /* out of descriptors */
+        AIO_FREE(c);
+        return AIO_EIO;
+    }
+    aio_io_forget(c->fd);
+    aio__nonblocking(c->fd);
+    c->until = until;
+    c->retry = AIO_MS(1);
+    t->await.unix_connecting = c;
+    return aio__unix_connect_try(t, f);
+}
+static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f) {
+    if (aio__checkpoint(t) < 0) return aio__unix_connect_end(t, aio__raise(t, f, AIO_ECANCELED));
+    return aio__unix_connect_try(t, f);
+}
+
+/* ---- the simulation's pairs: a simulated socket's number is one end of
+ * a socketpair, whose far end the simulation writes and reads; the far ends
+ * go up, out of the way of the program's descriptors (what each function
+ * gives: see "the system's interface"). */
+#ifdef AIO__SIM
+/* Where the far ends go: half the descriptors the process may have, at
+ * most 1,024. */
+static int aio__sys_pair_floor(void) {
+    struct rlimit r;
+    int known = getrlimit(RLIMIT_NOFILE, &r) == 0;
+    if (!known || r.rlim_cur == RLIM_INFINITY || r.rlim_cur > 2048) return 1024; /* LCOV_EXCL_BR_LINE: (finite, read) */
+    return (int)(r.rlim_cur / 2);
+}
+/* NOLINTNEXTLINE(readability-non-const-parameter): the listener is Windows' pairs' (made at the first) */
+static int aio__sys_pair_new(int *listener, int far_floor, int n[2], uint64_t id[2]) {
+    struct stat st;
+    int up;
+    (void)listener; /* (the Windows backend's: the pairs' listener) */
+#ifdef AIO__SOCK_FLAGS
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, n) != 0) return -1;
+#else
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) != 0) return -1;
+    aio__sock_private(n[0]);
+    aio__sock_private(n[1]);
+#endif
+#ifdef F_DUPFD_CLOEXEC
+    up = fcntl(n[1], F_DUPFD_CLOEXEC, far_floor);
+#else
+    up = fcntl(n[1], F_DUPFD, far_floor);
+    if (up >= 0) (void)fcntl(up, F_SETFD, FD_CLOEXEC);
+#endif
+    if (up >= 0) { /* (one short of descriptors there: the first number kept) */
+        (void)close(n[1]);
+        n[1] = up;
+    }
+    (void)fstat(n[0], &st);
+    id[0] = (uint64_t)st.st_dev;
+    id[1] = (uint64_t)st.st_ino;
+    return 0;
+}
+static int aio__sys_pair_same(const uint64_t id[2], int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == id[0] && (uint64_t)st.st_ino == id[1];
+}
+static void aio__sys_pairs_start(void) {}
+static void aio__sys_pairs_end(int listener) { (void)listener; }
+#ifdef AIO__PROCESSES
+/* What signal signo does to a simulated child: any number up to 64 is
+ * delivered (SIGKILL ends it at once). */
+static int aio__sys_signal_effect(int signo) {
+    if (signo <= 0 || signo > 64) return AIO__SIGNAL_NONE;
+    return signo == AIO__SIGKILL ? AIO__SIGNAL_ENDS : AIO__SIGNAL_DELIVERED;
+}
+#endif
+#endif /* AIO__SIM */
+
+/* ---- the table's sockets (the rest: "what POSIX and Windows share") */
 #ifdef ECONNABORTED
 #define AIO__ECONNABORTED ECONNABORTED
 #else
@@ -386,7 +930,7 @@ static void aio__children_exited(aio_loop *L) {
  * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
  * mutex where loops run in several threads; the pipe and the handler last
  * while a loop is on the list. */
-static aio__sysio *aio__sigchld_loops;      /* the loops SIGCHLD tells */
+static aio__posix_io *aio__sigchld_loops;   /* the loops SIGCHLD tells */
 static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
 static int aio__sigchld_pipe[2] = {-1, -1};
 static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
@@ -469,7 +1013,7 @@ static aio_status aio__sigchld_start(void) {
     AIO__ATOMIC_SET(aio__sigchld_fd, aio__sigchld_pipe[1]);
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
-    if (aio__sig_event[SIGCHLD]) { /* (routed already: that handler tells the loops too) */
+    if (aio__sig_routed(SIGCHLD)) { /* (routed already: that handler tells the loops too) */
         sa.sa_handler = SIG_DFL;
         aio__sigchld_kept = sa;
         return AIO_OK;
@@ -487,7 +1031,7 @@ static aio_status aio__sigchld_start(void) {
  * would have. */
 static void aio__sigchld_stop(void) {
     int status;
-    if (!aio__sig_event[SIGCHLD]) {
+    if (!aio__sig_routed(SIGCHLD)) {
         (void)sigaction(SIGCHLD, &aio__sigchld_kept, NULL);
         if (aio__reaps_itself(&aio__sigchld_kept))
             while (waitpid(-1, &status, WNOHANG) > 0) {
@@ -520,9 +1064,9 @@ static aio_status aio__sigchld_route(aio_loop *L) {
         rc = aio__sigchld_watch(s, 1);
         if (rc == AIO_OK) {
             s->sigchld = 1;
-            s->sigchld_seen = aio__sigchld_count;
-            s->sigchld_next = aio__sigchld_loops;
-            aio__sigchld_loops = s;
+            AIO__POSIX_OF(s)->sigchld_seen = aio__sigchld_count;
+            AIO__POSIX_OF(s)->sigchld_next = aio__sigchld_loops;
+            aio__sigchld_loops = AIO__POSIX_OF(s);
         } else if (!aio__sigchld_loops) {
             aio__sigchld_stop();
         }
@@ -534,17 +1078,17 @@ static aio_status aio__sigchld_route(aio_loop *L) {
 /* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
  * on the list; if one came since L last looked, L asks its children. */
 static void aio__children_check(aio_loop *L) {
-    aio__sysio *s = aio__sysio_of(L);
-    aio__sysio *o;
+    aio__posix_io *s = AIO__POSIX_OF(aio__sysio_of(L));
+    aio__posix_io *o;
     char byte;
     int news;
-    if (!s->sigchld) return;
+    if (!s->s.sigchld) return;
     AIO_CRITICAL_ENTER();
     if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
         aio__wake_pair_drain(aio__sigchld_pipe[0]);
         aio__sigchld_count++;
         for (o = aio__sigchld_loops; o; o = o->sigchld_next)
-            if (o != s) aio__wake_pair_write(o->pipe[1]);
+            if (o != s) aio__wake_pair_write(o->s.pipe[1]);
     }
     news = s->sigchld_seen != aio__sigchld_count;
     s->sigchld_seen = aio__sigchld_count;
@@ -555,13 +1099,13 @@ static void aio__children_check(aio_loop *L) {
 /* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
  * to leave puts the program's action back. */
 static void aio__children_done(aio__sysio *s) {
-    aio__sysio **at;
+    aio__posix_io **at;
     if (!s->sigchld) return;
     AIO_CRITICAL_ENTER();
     (void)aio__sigchld_watch(s, 0);
-    for (at = &aio__sigchld_loops; *at != s; at = &(*at)->sigchld_next) {
+    for (at = &aio__sigchld_loops; &(*at)->s != s; at = &(*at)->sigchld_next) {
     }
-    *at = s->sigchld_next;
+    *at = AIO__POSIX_OF(s)->sigchld_next;
     s->sigchld = 0;
     if (!aio__sigchld_loops) aio__sigchld_stop();
     AIO_CRITICAL_EXIT();

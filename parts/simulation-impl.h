@@ -409,114 +409,13 @@ static void aio__sim_reset_later(aio__sim *s, aio__sim_pipe *p) {
  * after a shutdown fails, as on a real socket), and when the system gives a
  * new pair a number its table still holds. Each socket takes two of the
  * process's descriptors. */
-#ifdef AIO__WIN32_IO
-static int aio__sim_ports(int fd, uint64_t id[2]) { /* (the number's socket's own port and its peer's) */
-    struct sockaddr_in a;
-    struct sockaddr_in b;
-    int sl = sizeof a;
-    int bl = sizeof b;
-    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&a, &sl) != 0 ||
-        getpeername(AIO__SOCK(fd), (struct sockaddr *)&b, &bl) != 0 || a.sin_family != AF_INET)
-        return -1;
-    id[0] = ntohs(a.sin_port);
-    id[1] = ntohs(b.sin_port);
-    return 0;
-}
-/* A socket of a pair made not inherited, non-blocking, and closed
- * abortively (a loopback connection closed politely takes wine
- * milliseconds, and leaves its port waiting on Windows). */
-static void aio__sim_end(int fd) {
-    struct linger now = {1, 0};
-    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
-    aio__sock_private(fd);
-}
-/* A pair for a new socket: its number n[0] and far end n[1], connected
- * through the simulation's listener (made at the first), the number's
- * identity in id: 0, or -1 (none made). The far end is the connection
- * from n[0]'s own port: another program may connect to the listener too,
- * and is refused (aio__pair_accept, as the loop's wake-up pair does). */
+/* The pairs are the backend's (aio__sys_pair_new, aio__sys_pair_same: see
+ * "the simulation's pairs" in "POSIX" and "Windows"). */
 static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
-    struct sockaddr_in a;
-    struct sockaddr_in mine;
-    int sl = sizeof a;
-    int ml = sizeof mine;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s->listener < 0) {
-        SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
-        if (l == INVALID_SOCKET) return -1;
-        if (bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, SOMAXCONN) != 0) {
-            (void)closesocket(l);
-            return -1;
-        }
-        (void)SetHandleInformation((HANDLE)l, HANDLE_FLAG_INHERIT, 0);
-        s->listener = aio__net_own(l);
-    }
-    if (getsockname(AIO__SOCK(s->listener), (struct sockaddr *)&a, &sl) != 0) return -1;
-    n[1] = -1;
-    n[0] = aio__net_own(socket(AF_INET, SOCK_STREAM, 0)); /* (its connect and the accept: at once, on loopback) */
-    if (n[0] >= 0 && connect(AIO__SOCK(n[0]), (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(AIO__SOCK(n[0]), (struct sockaddr *)&mine, &ml) == 0)
-        n[1] = aio__pair_accept(s->listener, &mine);
-    if (n[0] < 0 || n[1] < 0 || aio__sim_ports(n[0], id) != 0) {
-        if (n[0] >= 0) (void)closesocket(AIO__SOCK(n[0]));
-        if (n[1] >= 0) (void)closesocket(AIO__SOCK(n[1]));
-        return -1;
-    }
-    aio__sim_end(n[0]);
-    aio__sim_end(n[1]);
-    return 0;
+    return aio__sys_pair_new(&s->listener, s->far_floor, n, id);
 }
 /* Whether number fd still names the socket of k's pair. */
-static int aio__sim_same(const aio__sim_sock *k, int fd) {
-    uint64_t id[2];
-    return aio__sim_ports(fd, id) == 0 && id[0] == k->id[0] && id[1] == k->id[1];
-}
-#else
-static int aio__sim_pair_new(aio__sim *s, int n[2], uint64_t id[2]) {
-    struct stat st;
-    int up;
-#ifdef AIO__SOCK_FLAGS
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, n) != 0) return -1;
-#else
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, n) != 0) return -1;
-    aio__sock_private(n[0]);
-    aio__sock_private(n[1]);
-#endif
-#ifdef F_DUPFD_CLOEXEC
-    up = fcntl(n[1], F_DUPFD_CLOEXEC, s->far_floor);
-#else
-    up = fcntl(n[1], F_DUPFD, s->far_floor);
-    if (up >= 0) (void)fcntl(up, F_SETFD, FD_CLOEXEC);
-#endif
-    if (up >= 0) { /* (one short of descriptors there: the first number kept) */
-        (void)close(n[1]);
-        n[1] = up;
-    }
-    (void)fstat(n[0], &st);
-    id[0] = (uint64_t)st.st_dev;
-    id[1] = (uint64_t)st.st_ino;
-    return 0;
-}
-static int aio__sim_same(const aio__sim_sock *k, int fd) {
-    struct stat st;
-    return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == k->id[0] && (uint64_t)st.st_ino == k->id[1];
-}
-#endif
-/* Where the far ends go: half the descriptors the process may have, at
- * most 1,024 (Windows: its handles are not numbered so). */
-static int aio__sim_floor(void) {
-#ifdef AIO__WIN32_IO
-    return 0;
-#else
-    struct rlimit r;
-    int known = getrlimit(RLIMIT_NOFILE, &r) == 0;
-    if (!known || r.rlim_cur == RLIM_INFINITY || r.rlim_cur > 2048) return 1024; /* LCOV_EXCL_BR_LINE: (finite, read) */
-    return (int)(r.rlim_cur / 2);
-#endif
-}
-
+static int aio__sim_same(const aio__sim_sock *k, int fd) { return aio__sys_pair_same(k->id, fd); }
 /* ---- sockets
  *
  * A turn's scans of the sockets (the readiness told the loop, which wakes
@@ -530,13 +429,13 @@ static aio__sim_sock *aio__sim_sock_of(aio__sim *s, int fd, int kind) {
     if (kind && s->socks[fd].kind != kind) return NULL;
     return &s->socks[fd];
 }
-static int aio__sim_close(aio__sim *s, int fd);
+static int aio__sim_sock_close(aio__sim *s, int fd);
 /* The system gave number fd to a new pair: a socket the table holds there
  * was closed by the program (its number is free again). */
 static void aio__sim_taken(aio__sim *s, int fd) {
     if (fd >= s->nsocks || s->socks[fd].kind == AIO__SIM_FREE) return;
     aio_io_forget(fd);
-    (void)aio__sim_close(s, fd);
+    (void)aio__sim_sock_close(s, fd);
 }
 /* A new socket: the number the system gives its pair (the lowest free, as
  * POSIX gives), or -1 with errno (EMFILE: the process has no descriptor left). */
@@ -682,7 +581,7 @@ static int aio__sim_pair(aio__sim *s, int host, int *a, int *b) {
     *a = aio__sim_socket_new(s, AIO__SIM_STREAM, host);
     *b = *a < 0 ? -1 : aio__sim_socket_new(s, AIO__SIM_STREAM, host);
     if (*b < 0) { /* (out of descriptors) */
-        if (*a >= 0) (void)aio__sim_close(s, *a);
+        if (*a >= 0) (void)aio__sim_sock_close(s, *a);
         *a = -1;
         return -1;
     }
@@ -716,7 +615,7 @@ static void aio__sim_end_stream(aio__sim *s, aio__sim_pipe *rx, aio__sim_pipe *t
 }
 /* Socket fd closed, and its pair: -1 if there is none, 0 if its number was
  * closed with it, 1 if the program had closed that already. */
-static int aio__sim_close(aio__sim *s, int fd) {
+static int aio__sim_sock_close(aio__sim *s, int fd) {
     aio__sim_sock *k = aio__sim_sock_of(s, fd, 0);
     int i;
     if (!k) return -1;
@@ -765,7 +664,7 @@ static int aio__sim_notice(aio__sim *s, int fd) {
         return 0;
     }
     aio_io_forget(fd);
-    (void)aio__sim_close(s, fd);
+    (void)aio__sim_sock_close(s, fd);
     return 1;
 }
 /* What the program did to the numbers since, before the loop's clock moves
@@ -1075,7 +974,7 @@ static void aio__sim_release(aio_io *io) {
 #ifdef AIO__PROCESSES
     aio__sim_procs_release(s);
 #endif
-    for (fd = 0; fd < s->nsocks; fd++) (void)aio__sim_close(s, fd);
+    for (fd = 0; fd < s->nsocks; fd++) (void)aio__sim_sock_close(s, fd);
     while (s->nev) {
         aio__sim_event e = aio__sim_pop(s);
         if (e.kind == AIO__SIM_EV_FLOW || e.kind == AIO__SIM_EV_RESET) aio__sim_unref((aio__sim_pipe *)e.p);
@@ -1087,10 +986,7 @@ static void aio__sim_release(aio_io *io) {
     s->loop->events = aio__io_events;
     aio__sim_here = NULL; /* (the thread's one simulation: this one) */
     (void)aio__os_install(NULL);
-#ifdef AIO__WIN32_IO
-    if (s->listener >= 0) (void)closesocket(AIO__SOCK(s->listener));
-    (void)WSACleanup(); /* (its own WSAStartup's) */
-#endif
+    aio__sys_pairs_end(s->listener);
     AIO_FREE(s->polls);
     AIO_FREE(s->polled);
     AIO_FREE(s->ev);
@@ -1280,7 +1176,7 @@ static int aio__sim_listen(const aio_address *at, int backlog) {
     return aio__sim_bind(aio__sim_here, AIO__SIM_LISTEN, at, backlog);
 }
 static int aio__sim_udp(const aio_address *at) { return aio__sim_bind(aio__sim_here, AIO__SIM_DGRAM, at, 0); }
-static int aio__sim_close_fd(int fd) { return aio__sim_close(aio__sim_here, fd) == 0 ? 0 : -1; }
+static int aio__sim_close(int fd) { return aio__sim_sock_close(aio__sim_here, fd) == 0 ? 0 : -1; }
 static int aio__sim_port_of(int fd) {
     aio__sim_sock *k = aio__sim_sock_of(aio__sim_here, fd, 0);
     return k ? k->port : -1;
@@ -1301,35 +1197,8 @@ static int aio__sim_shutdown(int fd) {
 }
 /* The simulation's table, installed by aio_sim_start (see "the platform's
  * table"); its child processes are in "child processes". */
-#ifdef AIO__PROCESSES
-static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                      aio_loop *L);
-static int aio__sim_proc_reap(aio_process *p);
-static void aio__sim_proc_kill_now(aio_process *p);
-static int aio__sim_proc_send(aio_process *p, int signo);
-static void aio__sim_proc_release(aio_process *p);
-static aio_status aio__sim_pipe_read(int fd, void *buf, size_t len);
-static aio_status aio__sim_pipe_write(int fd, const void *buf, size_t len);
-static aio_process **aio__sim_children_of(aio_loop *L);
-#define AIO__SIM_PROC_SLOTS                                                    \
-    , aio__sim_proc_start, aio__sim_proc_reap, aio__sim_proc_kill_now, aio__sim_proc_send, aio__sim_proc_release, \
-        aio__sim_pipe_read, aio__sim_pipe_write, aio__sim_children_of
-#else
-#define AIO__SIM_PROC_SLOTS
-#endif
-#ifdef AIO__THREADS
-static struct aio__pool *aio__sim_job_pool(aio_loop *L, const char *what, aio_status *rc);
-static void aio__sim_job_submit(aio_task *t, struct aio__job *j);
-static void aio__sim_job_give_up(aio_loop *L, struct aio__job *j);
-static void aio__sim_names(aio_lookup_fn *hook, void **ctx);
-#define AIO__SIM_JOB_SLOTS , aio__sim_job_pool, aio__sim_job_submit, aio__sim_job_give_up, aio__sim_names
-#else
-#define AIO__SIM_JOB_SLOTS
-#endif
-static const aio__platform aio__sim_platform = {
-    "the simulation's", 0, aio__sim_recv, aio__sim_send, aio__sim_recvfrom, aio__sim_sendto, aio__sim_accept,
-    aio__sim_socket, aio__sim_connect, aio__sim_connected, aio__sim_listen, aio__sim_udp, aio__sim_port_of,
-    aio__sim_close_fd, aio__sim_shutdown AIO__SIM_PROC_SLOTS AIO__SIM_JOB_SLOTS};
+AIO__PLATFORM_SLOTS(AIO__PLATFORM_SIM_DECL)
+static const aio__platform aio__sim_platform = {"the simulation's", 0, AIO__PLATFORM_SLOTS(AIO__PLATFORM_SIM_FILL)};
 
 /* ---- calls on the pool: run at once on the loop's thread, landing later */
 #ifdef AIO__THREADS
@@ -1532,12 +1401,10 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     s->rng = cfg->seed;
     s->digest = 0xCBF29CE484222325ull ^ cfg->seed;
     s->spawn_on = -1;
-    s->far_floor = aio__sim_floor();
+    s->far_floor = aio__sys_pair_floor();
     s->listener = -1;
     s->oldest = s->newest = -1;
-#ifdef AIO__WIN32_IO
-    (void)aio__wsa_start(); /* (the pairs are sockets) */
-#endif
+    aio__sys_pairs_start();
     aio__sim_ids_grow(s);
     (void)aio__sim_host_named(s, "main", 1);
     aio_loop_use_virtual_clock(L, 0);
@@ -1811,7 +1678,7 @@ static void aio__sim_proc_ends(aio__sim *s, aio__sim_proc *q, int close) {
         if (!k || k->gen != q->gens[i] || (i == 2 && q->ends[2] == q->ends[1])) continue;
         if (close) {
             aio_io_forget(q->ends[i]);
-            (void)aio__sim_close(s, q->ends[i]);
+            (void)aio__sim_sock_close(s, q->ends[i]);
         } else {
             aio__sim_end_stream(s, k->rx, k->tx);
             k->rx = k->tx = NULL;
@@ -1829,7 +1696,7 @@ static void aio__sim_proc_exit(aio__sim *s, aio__sim_proc *q, int code) {
     aio__sim_proc_ends(s, q, q->cleaned);
     if (!q->cleaned) { /* (the exit's end is the simulation's: closed now) */
         aio_io_forget(q->ends[3]);
-        (void)aio__sim_close(s, q->ends[3]);
+        (void)aio__sim_sock_close(s, q->ends[3]);
     }
 }
 static void aio__sim_proc_check(aio__sim *s, aio__sim_proc *q);
@@ -1953,8 +1820,8 @@ static aio_status aio__sim_proc_start(aio_process *p, const char *const argv[], 
     /* out of descriptors (errno EMFILE) for a pipe: those made closed again */
     if (i < 4 || aio_spawn(q->task, prog->fn) < 0) { /* LCOV_EXCL_BR_LINE: (a zeroed task on its loop: spawned) */
         for (i = 0; i < 4; i++) {
-            if (mine[i] >= 0) (void)aio__sim_close(s, mine[i]);
-            if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_close(s, q->ends[i]);
+            if (mine[i] >= 0) (void)aio__sim_sock_close(s, mine[i]);
+            if (q->ends[i] >= 0 && (i != 2 || q->ends[2] != q->ends[1])) (void)aio__sim_sock_close(s, q->ends[i]);
         }
         AIO_FREE(q->state);
         AIO_FREE(q);
@@ -2006,21 +1873,16 @@ static int aio__sim_proc_send(aio_process *p, int signo) {
     aio__sim_proc *q;
     if (!AIO__SIM_OWNS(p->loop)) return aio__sys_proc_send(p, signo);
     q = aio__sim_proc_of(p);
-#ifdef AIO__WIN32_IO
-    if (signo != SIGTERM && signo != AIO__SIGKILL) return -1; /* (as the platform's own) */
-    aio__sim_proc_kill(aio__sim_here, q, signo);
-#else
-    if (signo <= 0 || signo > 64) return -1;
-    if (signo == AIO__SIGKILL) {
-        aio__sim_proc_kill(aio__sim_here, q, signo);
-    } else {
+    switch (aio__sys_signal_effect(signo)) {
+    case AIO__SIGNAL_NONE: return -1;
+    case AIO__SIGNAL_ENDS: aio__sim_proc_kill(aio__sim_here, q, signo); break;
+    default:
         aio__sim_proc_check(aio__sim_here, q);
         if (!q->exited) {
             q->signo = signo;
             (void)aio_cancel(q->task);
         }
     }
-#endif
     return 0;
 }
 static void aio__sim_proc_release(aio_process *p) {

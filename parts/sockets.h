@@ -4,9 +4,9 @@
 /* What the awaits need of the system's sockets: calls through the
  * platform's table (below), whose backends are in "POSIX", "Windows" and
  * "simulation", and the system's vocabulary that every part uses (the
- * errors, a socket made private, closed, what wakes the system's wait), so
- * that the platform #ifs live in those sections, here and in the system's
- * wait below, and nowhere in the awaits:
+ * errors, a socket made private, closed, what wakes the system's wait:
+ * each backend's, listed in "the system's interface"), so that the
+ * platform #ifs live in the backends alone:
  *
  *   aio__net_recv, aio__net_send, aio__net_accept: a count or a new socket
  *       (>= 0), AIO__AGAIN when the call would have had to wait, or a status;
@@ -53,60 +53,6 @@ static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this threa
 struct aio__job;
 #endif
 
-#ifdef AIO__WIN32_IO
-typedef int aio__socklen;
-typedef WSAPOLLFD aio__pollfd;
-#define AIO__SOCK(fd) ((SOCKET)(uintptr_t)(unsigned)(fd))
-#define aio__poll(fds, n, ms) WSAPoll((fds), (ULONG)(n), (ms))
-static int aio__net_last(void) { return WSAGetLastError(); }
-static int aio__net_would_block(int err) { return err == WSAEWOULDBLOCK; }
-static int aio__net_interrupted(int err) { return err == WSAEINTR; }
-static int aio__net_in_progress(int err) { return err == WSAEWOULDBLOCK || err == WSAEINPROGRESS; }
-static void aio__net_set_last(int err) { WSASetLastError(err); }
-/* The last call failed for want of descriptors or buffers (it may work later). */
-static int aio__net_exhausted(void) {
-    int err = WSAGetLastError();
-    return err == WSAEMFILE || err == WSAENOBUFS;
-}
-static void aio__nonblocking(int fd) {
-    u_long one = 1;
-    (void)ioctlsocket(AIO__SOCK(fd), (long)FIONBIO, &one);
-}
-/* A new SOCKET as the library's int, or -1 (none, or one beyond an int:
- * closed; not seen in practice). */
-static int aio__net_own(SOCKET s) {
-    if (s == INVALID_SOCKET) return -1;
-    if (s > (SOCKET)INT_MAX) { /* LCOV_EXCL_START */
-        (void)closesocket(s);
-        WSASetLastError(WSAEMFILE);
-        return -1;
-    } /* LCOV_EXCL_STOP */
-    return (int)s;
-}
-static int aio__net_closesocket(int fd) { return closesocket(AIO__SOCK(fd)) == 0 ? 0 : -1; }
-#else
-typedef socklen_t aio__socklen;
-typedef struct pollfd aio__pollfd;
-#define AIO__SOCK(fd) (fd)
-#define aio__poll(fds, n, ms) poll((fds), (nfds_t)(n), (ms))
-static int aio__net_last(void) { return errno; }
-static int aio__net_would_block(int err) {
-    return err == EAGAIN || err == EWOULDBLOCK; /* LCOV_EXCL_BR_LINE: (one value on Linux) */
-}
-static int aio__net_interrupted(int err) { return err == EINTR; }
-static int aio__net_in_progress(int err) { return err == EINPROGRESS; }
-static void aio__net_set_last(int err) { errno = err; }
-/* The last call failed for want of descriptors or buffers (it may work later). */
-static int aio__net_exhausted(void) {
-    return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM;
-}
-static void aio__nonblocking(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0 && !(flags & O_NONBLOCK)) (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-#define aio__net_own(fd) (fd)
-static int aio__net_closesocket(int fd) { return close(fd); }
-#endif
 
 /* ---- the platform's table
  *
@@ -126,101 +72,76 @@ static int aio__net_closesocket(int fd) { return close(fd); }
  *   shutdown: a connection shut down both ways (its peer reads the end
  *       after its bytes, its own later reads find the end, its writes
  *       fail): 0, or -1 (not open, or not connected where the system says so). */
-typedef struct aio__platform {
-    const char *name;
-    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
-    aio_status (*recv)(int fd, void *buf, size_t len, const char *what);
-    aio_status (*send)(int fd, const void *buf, size_t len, const char *what);
-    aio_status (*recvfrom)(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
-    aio_status (*sendto)(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                         int family, const char *what);
-    aio_status (*accept)(int fd, const char *what);
-    int (*socket)(int family);
-    aio_status (*connect)(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
-    aio_status (*connected)(int fd, const char *what);
-    int (*listen)(const aio_address *at, int backlog);
-    int (*udp)(const aio_address *at);
-    int (*port_of)(int fd);
-    int (*close)(int fd);
-    int (*shutdown)(int fd);
+/* Each slot's type, by its name: a backend's function for slot S is
+ * declared as aio__slot_S, so one defined with another shape is a
+ * conflicting declaration of it. */
+typedef aio_status aio__slot_recv(int fd, void *buf, size_t len, const char *what);
+typedef aio_status aio__slot_send(int fd, const void *buf, size_t len, const char *what);
+typedef aio_status aio__slot_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
+typedef aio_status aio__slot_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
+                                    int family, const char *what);
+typedef aio_status aio__slot_accept(int fd, const char *what);
+typedef int aio__slot_socket(int family);
+typedef aio_status aio__slot_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
+typedef aio_status aio__slot_connected(int fd, const char *what);
+typedef int aio__slot_listen(const aio_address *at, int backlog);
+typedef int aio__slot_udp(const aio_address *at);
+typedef int aio__slot_port_of(int fd);
+typedef int aio__slot_close(int fd);
+typedef int aio__slot_shutdown(int fd);
 #ifdef AIO__PROCESSES
-    /* child processes (see "child processes": the list at its top) */
-    aio_status (*proc_start)(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                             aio_loop *L);
-    int (*proc_reap)(aio_process *p);
-    void (*proc_kill_now)(aio_process *p);
-    int (*proc_send)(aio_process *p, int signo);
-    void (*proc_release)(aio_process *p);
-    aio_status (*pipe_read)(int fd, void *buf, size_t len);
-    aio_status (*pipe_write)(int fd, const void *buf, size_t len);
-    aio_process **(*children_of)(aio_loop *L);
+/* child processes (see "child processes": the list at its top) */
+typedef aio_status aio__slot_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
+                                        aio_loop *L);
+typedef int aio__slot_proc_reap(aio_process *p);
+typedef void aio__slot_proc_kill_now(aio_process *p);
+typedef int aio__slot_proc_send(aio_process *p, int signo);
+typedef void aio__slot_proc_release(aio_process *p);
+typedef aio_status aio__slot_pipe_read(int fd, void *buf, size_t len);
+typedef aio_status aio__slot_pipe_write(int fd, const void *buf, size_t len);
+typedef aio_process **aio__slot_children_of(aio_loop *L);
+#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
+    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
+    X(pipe_read) X(pipe_write) X(children_of)
+#else
+#define AIO__PLATFORM_PROC_SLOTS(X)
 #endif
 #ifdef AIO__THREADS
-    /* calls on the pool (see "worker threads"): the pool a call runs on
-     * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
-     * a call queued, awaited by t; given up before it was handed over;
-     * the names a lookup asks (hook and ctx left: the program's) */
-    struct aio__pool *(*job_pool)(aio_loop *L, const char *what, aio_status *rc);
-    void (*job_submit)(aio_task *t, struct aio__job *j);
-    void (*job_give_up)(aio_loop *L, struct aio__job *j);
-    void (*names)(aio_lookup_fn *hook, void **ctx);
+/* calls on the pool (see "worker threads"): the pool a call runs on
+ * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
+ * a call queued, awaited by t; given up before it was handed over;
+ * the names a lookup asks (hook and ctx left: the program's) */
+struct aio__pool;
+typedef struct aio__pool *aio__slot_job_pool(aio_loop *L, const char *what, aio_status *rc);
+typedef void aio__slot_job_submit(aio_task *t, struct aio__job *j);
+typedef void aio__slot_job_give_up(aio_loop *L, struct aio__job *j);
+typedef void aio__slot_names(aio_lookup_fn *hook, void **ctx);
+#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
+#else
+#define AIO__PLATFORM_JOB_SLOTS(X)
 #endif
-} aio__platform;
-/* The slots, for the check where a table is installed. */
+/* The slots, by name: the table's fields, each backend's declarations and
+ * its table are made from this one list, so a table cannot be filled out
+ * of order, and a backend that lacks a slot's function does not compile
+ * (its name is undeclared, or used and never defined). */
 #define AIO__PLATFORM_SLOTS(X)                                                 \
     X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
     X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
     AIO__PLATFORM_JOB_SLOTS(X)
-#ifdef AIO__THREADS
-#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
-struct aio__pool;
-static struct aio__pool *aio__sys_job_pool(aio_loop *L, const char *what, aio_status *rc);
-static void aio__sys_job_submit(aio_task *t, struct aio__job *j);
-static void aio__sys_job_give_up(aio_loop *L, struct aio__job *j);
-static void aio__sys_names(aio_lookup_fn *hook, void **ctx);
-#define AIO__SYS_JOB_SLOTS , aio__sys_job_pool, aio__sys_job_submit, aio__sys_job_give_up, aio__sys_names
-#else
-#define AIO__PLATFORM_JOB_SLOTS(X)
-#define AIO__SYS_JOB_SLOTS
-#endif
-#ifdef AIO__PROCESSES
-#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
-    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
-    X(pipe_read) X(pipe_write) X(children_of)
-static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                      aio_loop *L);
-static int aio__sys_proc_reap(aio_process *p);
-static void aio__sys_proc_kill_now(aio_process *p);
-static int aio__sys_proc_send(aio_process *p, int signo);
-static void aio__sys_proc_release(aio_process *p);
-static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len);
-static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len);
-static aio_process **aio__sys_children_of(aio_loop *L);
-#define AIO__SYS_PROC_SLOTS                                                    \
-    , aio__sys_proc_start, aio__sys_proc_reap, aio__sys_proc_kill_now, aio__sys_proc_send, aio__sys_proc_release, \
-        aio__sys_pipe_read, aio__sys_pipe_write, aio__sys_children_of
-#else
-#define AIO__PLATFORM_PROC_SLOTS(X)
-#define AIO__SYS_PROC_SLOTS
-#endif
-static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what);
-static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what);
-static aio_status aio__sys_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
-static aio_status aio__sys_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what);
-static aio_status aio__sys_accept(int fd, const char *what);
-static int aio__sys_socket(int family);
-static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
-static aio_status aio__sys_connected(int fd, const char *what);
-static int aio__sys_listen(const aio_address *at, int backlog);
-static int aio__sys_udp(const aio_address *at);
-static int aio__sys_port_of(int fd);
-static int aio__sys_close(int fd);
-static int aio__sys_shutdown(int fd);
-static const aio__platform aio__system_platform = {
-    "the system's", 1, aio__sys_recv, aio__sys_send, aio__sys_recvfrom, aio__sys_sendto, aio__sys_accept,
-    aio__sys_socket, aio__sys_connect, aio__sys_connected, aio__sys_listen, aio__sys_udp, aio__sys_port_of,
-    aio__sys_close, aio__sys_shutdown AIO__SYS_PROC_SLOTS AIO__SYS_JOB_SLOTS};
+#define AIO__PLATFORM_FIELD(slot) aio__slot_##slot *slot; /* NOLINT(bugprone-macro-parentheses): a field */
+typedef struct aio__platform {
+    const char *name;
+    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
+    AIO__PLATFORM_SLOTS(AIO__PLATFORM_FIELD)
+} aio__platform;
+/* A backend's table: each slot S filled with the function PREFIX_S,
+ * declared as the slot's type first (AIO__PLATFORM_DECLARE). */
+#define AIO__PLATFORM_SYS_DECL(slot) static aio__slot_##slot aio__sys_##slot;
+#define AIO__PLATFORM_SYS_FILL(slot) aio__sys_##slot,
+#define AIO__PLATFORM_SIM_DECL(slot) static aio__slot_##slot aio__sim_##slot;
+#define AIO__PLATFORM_SIM_FILL(slot) aio__sim_##slot,
+AIO__PLATFORM_SLOTS(AIO__PLATFORM_SYS_DECL)
+static const aio__platform aio__system_platform = {"the system's", 1, AIO__PLATFORM_SLOTS(AIO__PLATFORM_SYS_FILL)};
 #ifdef AIO__SIM
 static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
 #define aio__os() aio__os_now
@@ -249,76 +170,7 @@ static aio_status aio__os_install(const aio__platform *p) {
  * three standard streams and nothing else, whatever it could inherit: see
  * "child processes".) Windows has no flag for accept: the socket accepted
  * is made non-inheritable after, as CPython does. */
-#ifdef AIO__WIN32_IO
-#ifdef WSA_FLAG_NO_HANDLE_INHERIT
-#define AIO__WSA_NO_INHERIT WSA_FLAG_NO_HANDLE_INHERIT
-#else
-#define AIO__WSA_NO_INHERIT 0x80 /* (Windows 7 SP1's; older SDKs lack its name) */
-#endif
-static int aio__socket_private(int family, int type) {
-    SOCKET s = WSASocketW(family, type, 0, NULL, 0, WSA_FLAG_OVERLAPPED | AIO__WSA_NO_INHERIT);
-    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) { /* LCOV_EXCL_START: before Windows 7 SP1 */
-        s = socket(family, type, 0);
-        if (s != INVALID_SOCKET) (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
-    } /* LCOV_EXCL_STOP */
-    return aio__net_own(s);
-}
-#else
-static int aio__cloexec(int fd) {
-    if (fd >= 0) (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-    return fd;
-}
-static int aio__socket_private(int family, int type) {
-#ifdef AIO__SOCK_FLAGS
-    return socket(family, type | SOCK_CLOEXEC, 0);
-#else
-    return aio__cloexec(socket(family, type, 0));
-#endif
-}
-/* A pipe, both ends close-on-exec, and non-blocking if flags is O_NONBLOCK:
- * 0, or -1 (out of descriptors). */
-static int aio__pipe_private(int p[2], int flags) {
-    int i;
-#if defined(AIO__SYSCALL) && defined(SYS_pipe2) && defined(O_CLOEXEC)
-    if (syscall(SYS_pipe2, p, O_CLOEXEC | flags) == 0) return 0;
-    if (errno != ENOSYS) return -1; /* LCOV_EXCL_LINE: out of descriptors */
-#endif
-    /* LCOV_EXCL_START: (Linux: see above) */
-    if (pipe(p) != 0) return -1;
-    for (i = 0; i < 2; i++) {
-        (void)aio__cloexec(p[i]);
-        if (flags) (void)fcntl(p[i], F_SETFL, flags);
-    }
-    return 0;
-    /* LCOV_EXCL_STOP */
-}
-#endif
 
-/* The status of system error `err` on socket fd. */
-static aio_status aio__net_error(int err, const char *what, int fd) {
-#ifdef AIO__WIN32_IO
-    switch (err) {
-    case WSAECONNRESET:
-    case WSAECONNABORTED:
-    case WSAESHUTDOWN: return AIO_ECONNRESET;
-    case WSAECONNREFUSED: return AIO_ECONNREFUSED;
-    case WSAENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
-    case WSAEINVAL:
-    case WSAEOPNOTSUPP: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
-    default: WSASetLastError(err); return AIO_EIO;
-    }
-#else
-    switch (err) {
-    case ECONNRESET:
-    case EPIPE: return AIO_ECONNRESET;
-    case ECONNREFUSED: return AIO_ECONNREFUSED;
-    case EBADF: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not open"));
-    case ENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket"));
-    case EINVAL: return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is not a socket of that kind (listening? connected?)"));
-    default: errno = err; return AIO_EIO;
-    }
-#endif
-}
 
 /* A call's result n (-1: failed), as the functions above return it. */
 static aio_status aio__net_result(long n, const char *what, int fd) {
@@ -332,143 +184,6 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 
 /* The largest count one call moves: what a status can say. */
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
-
-/* The library's sockets: non-blocking, not inherited by child processes; */
-static void aio__sock_private(int fd) {
-    aio__nonblocking(fd);
-#ifdef AIO__WIN32_IO
-    (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
-#else
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-#endif
-}
-/* its stream sockets TCP_NODELAY, with no SIGPIPE. */
-static void aio__sock_setup(int fd) {
-    int one = 1;
-    aio__sock_private(fd);
-    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
-#ifdef SO_NOSIGPIPE
-    (void)setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
-#endif
-}
-
-/* The wake-up of the system's wait: p[0] is waited on, p[1] written. */
-#ifdef AIO__WIN32_IO
-/* The connection from `from` accepted on listener l: a socket, or -1. One
- * from anywhere else (another program may connect to the port first) is
- * closed and the next accepted, up to 16 of them (CPython's socketpair()
- * refuses it since CVE-2024-3219). The wake-up pair's and the simulation's
- * pairs (aio__sim_pair_new) are made so. */
-static int aio__pair_accept(int l, const struct sockaddr_in *from) {
-    int tries;
-    for (tries = 0; tries < 16; tries++) {
-        struct sockaddr_in peer;
-        int sl = sizeof peer;
-        int s = aio__net_own(accept(AIO__SOCK(l), (struct sockaddr *)&peer, &sl));
-        if (s < 0) return -1; /* LCOV_EXCL_LINE: out of sockets */
-        if (sl == (int)sizeof peer && peer.sin_family == AF_INET && peer.sin_port == from->sin_port &&
-            peer.sin_addr.s_addr == from->sin_addr.s_addr)
-            return s;
-        (void)closesocket(AIO__SOCK(s)); /* LCOV_EXCL_LINE: not the connection made */
-    }
-    return -1; /* LCOV_EXCL_LINE */
-}
-#endif
-static int aio__wake_pair_open(int p[2]) {
-#ifdef AIO__WIN32_IO
-    /* a loopback connection made to a listener of its own, then closed */
-    struct sockaddr_in a;
-    struct sockaddr_in mine;
-    int sl = sizeof a;
-    int ml = sizeof mine;
-    int l = aio__socket_private(AF_INET, SOCK_STREAM);
-    int c = -1;
-    int s = -1;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
-        getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
-        (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
-        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(AIO__SOCK(c), (struct sockaddr *)&mine, &ml) == 0)
-        s = aio__pair_accept(l, &mine);
-    if (l >= 0) (void)aio__net_closesocket(l);
-    p[0] = s;
-    p[1] = c;
-    if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
-        if (p[0] >= 0) (void)aio__net_closesocket(s);
-        if (p[1] >= 0) (void)aio__net_closesocket(c);
-        return -1;
-    } /* LCOV_EXCL_STOP */
-    aio__sock_setup(p[0]);
-    aio__sock_setup(p[1]);
-    return 0;
-#else
-    return aio__pipe_private(p, O_NONBLOCK);
-#endif
-}
-static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
-#ifdef AIO__WIN32_IO
-    (void)send(AIO__SOCK(fd), "", 1, 0);
-#else
-    ssize_t n = write(fd, "", 1);
-    (void)n;
-#endif
-}
-static void aio__wake_pair_drain(int fd) {
-    char buf[64];
-#ifdef AIO__WIN32_IO
-    while (recv(AIO__SOCK(fd), buf, sizeof buf, 0) > 0) {
-    }
-#else
-    while (read(fd, buf, sizeof buf) > 0) {
-    }
-#endif
-}
-static void aio__wake_pair_close(const int p[2]) {
-    (void)aio__net_closesocket(p[0]);
-    (void)aio__net_closesocket(p[1]);
-}
-
-#ifndef AIO__EPOLL
-/* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
- * regular file ready at once; WSAPoll fails as a whole for a non-socket). */
-static aio_status aio__net_can_watch(int fd) {
-#ifdef AIO__WIN32_IO
-    int type;
-    int sl = sizeof type;
-    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_TYPE, (char *)&type, &sl) != 0)
-        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket (Windows waits for sockets only)");
-#else
-    struct stat st;
-    if (fstat(fd, &st) != 0) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not open");
-    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
-#endif
-    return AIO_OK;
-}
-#endif
-
-/* Winsock is started when the first socket is needed: once by each loop that
- * waits for I/O (cleaned up by aio_loop_destroy), and once for good by a
- * socket call made with no loop. */
-#ifdef AIO__WIN32_IO
-static int aio__wsa_start(void) {
-    WSADATA data;
-    return WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -1;
-}
-static void aio__net_need(void) {
-    static volatile LONG started_for_good;
-    if (aio__loop) {
-        (void)aio__io_of(aio__loop);
-    } else if (InterlockedCompareExchange(&started_for_good, 1, 0) == 0) {
-        (void)aio__wsa_start();
-    }
-}
-#else
-#define aio__net_need() ((void)0)
-#endif
 
 /* The calls the awaits make: through the thread's table. */
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {

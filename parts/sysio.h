@@ -1,31 +1,10 @@
 // >>sysio
 /* -------------------------------------------------- the system's I/O wait */
 
-typedef struct aio__sysio {
-    aio_io io;
-    aio_loop *loop;
-    int pipe[2];     /* wakes the wait: events set from elsewhere, signals
-                        (a pipe; on Windows a pair of sockets) */
-    void *pool;      /* the worker threads, once a blocking call needed them */
-    uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
-#ifdef AIO__PROCESSES
-    aio_process *children; /* spawned and not closed */
-    int sigchld;     /* SIGCHLD tells this loop of its children's exits */
-#endif
-#ifdef AIO__POSIX_PROCESSES
-    struct aio__sysio *sigchld_next; /* the next loop SIGCHLD tells */
-    unsigned sigchld_seen;           /* the count of SIGCHLDs it has looked after */
-#endif
-#ifdef AIO__EPOLL
-    int epfd;
-#else
-    aio__pollfd *fds;   /* [0] is the pipe */
-    uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
-    uint32_t nfds;
-    uint32_t cap;
-#endif
-} aio__sysio;
-
+/* The port the library starts for a loop: the backend opens and closes it
+ * (aio__sys_wait_open, aio__sys_wait_close: its descriptors and its own
+ * watch and wait, or with AIO__POLL_WAIT the poll() wait below); what is
+ * here is the same on every system. */
 static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
     (void)L;
     aio__wake_pair_write(((aio__sysio *)ctx)->pipe[1]);
@@ -73,9 +52,6 @@ static int aio__sysio_looked(aio_loop *L) {
     return 1;
 }
 
-/* Whether loop L waits through the system's wait (below): its grow is the
- * one thing of it that the pool, once started, does not wrap. */
-#define AIO__SYSTEM_PORT(L) ((L)->io->grow == aio__sysio_grow)
 static aio_status aio__sysio_grow(aio_io *io, int fd) {
     aio__sysio *s = (aio__sysio *)io;
     uint32_t n = io->nslots ? io->nslots : 64u;
@@ -85,7 +61,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     if (!slots) return AIO_EIO; /* (out of memory) */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
-#ifndef AIO__EPOLL
+#ifdef AIO__POLL_WAIT
     {
         uint32_t *at = (uint32_t *)AIO_REALLOC(s->at, (size_t)n * sizeof *at);
         if (!at) return AIO_EIO; /* (out of memory) */
@@ -134,74 +110,36 @@ static void aio__sysio_release(aio_io *io) {
 #ifdef AIO__SIGNALS
     if (aio__sig_loop == s->loop) {
         for (signo = 1; signo < AIO__NSIG; signo++)
-            if (aio__sig_event[signo]) aio__sig_default(signo);
-#ifdef AIO__WIN32_IO
-        AcquireSRWLockExclusive(&aio__sig_lock);
-        aio__sig_fd = -1;
-        ReleaseSRWLockExclusive(&aio__sig_lock);
-        (void)SetEvent(aio__sig_done); /* a console close may end the process now */
-#else
-        aio__sig_fd = -1;
-#endif
+            if (aio__sig_routed(signo)) aio__sig_default(signo);
+        aio__sys_signal_target(-1);
         aio__sig_loop = NULL;
     }
 #endif
     aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it wrote to the pipe closed below) */
-    aio__wake_pair_close(s->pipe);
-#ifdef AIO__EPOLL
-    (void)close(s->epfd);
-#else
+    AIO_FREE(io->slots);
+    aio__sys_wait_close(s);
+}
+
+/* The wait in poll() (or WSAPoll): the backend's aio__sys_poll, on the
+ * array of descriptors that watch keeps, the wake pair's first. */
+#ifdef AIO__POLL_WAIT
+static int aio__poll_open(aio__sysio *s) {
+    s->cap = 64;
+    s->fds = (struct pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
+    if (!s->fds) return -1; /* (out of memory) */
+    s->fds[0].fd = AIO__SOCK(s->pipe[0]);
+    s->fds[0].events = POLLIN;
+    s->fds[0].revents = 0;
+    s->nfds = 1;
+    s->io.watch = aio__poll_watch;
+    s->io.wait = aio__poll_wait;
+    return 0;
+}
+static void aio__poll_close(aio__sysio *s) {
     AIO_FREE(s->fds);
     AIO_FREE(s->at);
-#endif
-    AIO_FREE(io->slots);
-    AIO_FREE(s);
-#ifdef AIO__WIN32_IO
-    (void)WSACleanup(); /* (the loop's start of Winsock) */
-#endif
 }
 
-#ifdef AIO__EPOLL
-static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
-    aio__sysio *s = (aio__sysio *)io;
-    struct epoll_event e;
-    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    memset(&e, 0, sizeof e);
-    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
-    e.data.fd = fd;
-    if (!events) {
-        (void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
-        return AIO_OK;
-    }
-    if (epoll_ctl(s->epfd, op, fd, &e) == 0) return AIO_OK;
-    /* what the slot says was watched may be stale: the number was closed
-     * (which takes it out of epoll) and opened again */
-    if (errno == ENOENT && epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
-    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
-    return aio__net_error(errno, "I/O wait", fd);
-}
-
-static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
-    aio__sysio *s = (aio__sysio *)io;
-    struct epoll_event ev[128];
-    int ms = aio__io_timeout(L, deadline);
-    int n;
-    int i;
-    if (ms == 0 && !io->waiting && !aio__sig_any) return; /* nothing to look at */
-    n = epoll_wait(s->epfd, ev, 128, ms);
-    for (i = 0; i < n; i++) {
-        int fd = ev[i].data.fd;
-        uint32_t e = ev[i].events;
-        if (fd == s->pipe[0]) {
-            aio__sysio_drain(s);
-            continue;
-        }
-        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
-                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
-    }
-    aio__deliver_signals(L);
-}
-#else
 static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     aio__sysio *s = (aio__sysio *)io;
     uint32_t i = s->at[fd];
@@ -220,7 +158,7 @@ static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
     if (!i) {
         if (s->nfds == s->cap) {
             uint32_t cap = s->cap * 2u;
-            aio__pollfd *fds = (aio__pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
+            struct pollfd *fds = (struct pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
             if (!fds) return AIO_EIO; /* (out of memory) */
             s->fds = fds;
             s->cap = cap;
@@ -239,17 +177,8 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
     int ms = aio__io_timeout(L, deadline);
     uint32_t i;
     int n;
-    if (ms == 0 && !io->waiting && !aio__sig_any) return;
-    n = aio__poll(s->fds, s->nfds, ms);
-#ifdef AIO__WIN32_IO
-    /* WSAPoll fails as a whole for a socket closed behind the loop's back:
-     * each such socket is reported ready, so that its waiter finds out */
-    if (n < 0 && WSAGetLastError() == WSAENOTSOCK) {
-        for (i = 0; i < s->nfds; i++)
-            s->fds[i].revents = (short)(i && aio__net_can_watch((int)s->fds[i].fd) < 0 ? POLLNVAL : 0);
-        n = 1;
-    }
-#endif
+    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return;
+    n = aio__sys_poll(s->fds, s->nfds, ms);
     if (n > 0) {
         /* from the end: a report may move the last entry into its place */
         for (i = s->nfds; i-- > 1;) {
@@ -268,61 +197,8 @@ static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 #endif
 
 static aio_io *aio__sysio_start(aio_loop *L) {
-    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
-    if (!s) return NULL; /* (out of memory) */
-#ifdef AIO__WIN32_IO
-    if (aio__wsa_start() != 0) {
-        AIO_FREE(s);
-        return NULL;
-    }
-#endif
-    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of descriptors) */
-#ifdef AIO__WIN32_IO
-        (void)WSACleanup();
-#endif
-        AIO_FREE(s);
-        return NULL;
-    }
-#ifdef AIO__EPOLL
-    s->epfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
-    if (s->epfd >= 0) {
-        struct epoll_event e;
-        memset(&e, 0, sizeof e);
-        e.events = EPOLLIN;
-        e.data.fd = s->pipe[0];
-        /* LCOV_EXCL_START: out of memory */
-        if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->pipe[0], &e) != 0) {
-            (void)close(s->epfd);
-            s->epfd = -1;
-        }
-        /* LCOV_EXCL_STOP */
-    }
-    if (s->epfd < 0) {
-        (void)close(s->pipe[0]);
-        (void)close(s->pipe[1]);
-        AIO_FREE(s);
-        return NULL;
-    }
-    s->io.watch = aio__epoll_watch;
-    s->io.wait = aio__epoll_wait;
-#else
-    s->cap = 64;
-    s->fds = (aio__pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
-    if (!s->fds) { /* (out of memory) */
-        aio__wake_pair_close(s->pipe);
-#ifdef AIO__WIN32_IO
-        (void)WSACleanup();
-#endif
-        AIO_FREE(s);
-        return NULL;
-    }
-    s->fds[0].fd = AIO__SOCK(s->pipe[0]);
-    s->fds[0].events = POLLIN;
-    s->fds[0].revents = 0;
-    s->nfds = 1;
-    s->io.watch = aio__poll_watch;
-    s->io.wait = aio__poll_wait;
-#endif
+    aio__sysio *s = aio__sys_wait_open(L); /* (NULL: out of memory or descriptors) */
+    if (!s) return NULL;
     s->io.grow = aio__sysio_grow;
     s->io.release = aio__sysio_release;
     s->loop = L;
@@ -336,17 +212,10 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 #ifdef AIO__SIGNALS
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     aio_loop *L = aio__loop;
-#ifdef AIO__WIN32_IO
-    if (signo != SIGINT && signo != SIGBREAK && signo != SIGTERM)
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
-                                       "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only");
-#else
-    struct sigaction sa;
-    if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: not a signal that can be caught");
-#endif
+    const char *bad = aio__sys_signal_check(signo);
+    if (bad) return aio__misuse(AIO_EINVAL, bad);
     if (!ev) {
-        if (aio__sig_event[signo]) aio__sig_default(signo);
+        if (aio__sig_routed(signo)) aio__sig_default(signo);
         return AIO_OK;
     }
     if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
@@ -357,29 +226,12 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
     aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
-#ifdef AIO__WIN32_IO
-    AcquireSRWLockExclusive(&aio__sig_lock);
-    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
-    ReleaseSRWLockExclusive(&aio__sig_lock);
-    if (!aio__sig_done) aio__sig_done = CreateEventW(NULL, TRUE, FALSE, NULL); /* (kept for good) */
-    (void)ResetEvent(aio__sig_done);
+    aio__sys_signal_target(((aio__sysio *)(void *)L->io)->pipe[1]);
     aio__sig_event[signo] = ev;
-    if (!SetConsoleCtrlHandler(aio__console_handler, TRUE)) { /* LCOV_EXCL_START */
-        aio__sig_event[signo] = NULL;
-        return AIO_EIO;
-    } /* LCOV_EXCL_STOP */
-#else
-    aio__sig_fd = ((aio__sysio *)(void *)L->io)->pipe[1];
-    aio__sig_event[signo] = ev;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = aio__sig_handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    if (sigaction(signo, &sa, NULL) != 0) { /* (one the C library keeps for itself: Linux's 32 and 33) */
+    if (!aio__sys_signal_catch(signo)) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;
         return AIO_EIO;
     }
-#endif
     return AIO_OK;
 }
 #endif /* AIO__SIGNALS */

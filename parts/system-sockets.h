@@ -14,7 +14,7 @@
  *   aio__net_dgram_cut, aio__net_dgram_result: a datagram's receive cut to
  *       its buffer, a datagram call's status;
  *   aio__net_claim: the option a socket the library binds takes. */
-#if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
+#ifdef AIO__SOCKETS
 static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what) {
     long n = (long)recv(AIO__SOCK(fd), (char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
@@ -161,5 +161,5 @@ static int aio__sys_port_of(int fd) {
 }
 static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
 static int aio__sys_shutdown(int fd) { return shutdown(AIO__SOCK(fd), AIO__SHUT_BOTH) == 0 ? 0 : -1; }
-#endif /* AIO__POSIX_IO || AIO__WIN32_IO */
+#endif /* AIO__SOCKETS */
 

@@ -140,7 +140,13 @@
  *   >>conditions        conditions
  *   >>queues-impl       queues
  *   >>io-impl           waiting on a descriptor: slots, the port's calls
- *   >>sockets           the system's socket vocabulary; the platform's table
+ *   >>system            the system's interface: the names each system
+ *                       backend defines, the system wait's shared state
+ *   >>posix             the POSIX backend: its vocabulary, wake pipe,
+ *                       epoll, signals, threads, Unix sockets, processes
+ *   >>windows           the Windows backend: Winsock 2, WSAPoll, console
+ *                       events, Win32 threads, CreateProcess
+ *   >>sockets           the system's socket calls; the platform's table
  *                       (aio__platform) and the one predicate that picks it
  *                       (aio__os); the socket awaits
  *   >>streams           buffered reads and writes, a stream's transport;
@@ -148,15 +154,15 @@
  *   >>unix              Unix domain sockets: aio_unix_listen, AIO_UNIX_CONNECT
  *   >>datagrams         UDP
  *   >>signals           POSIX signals, Windows' console events
- *   >>sysio             the system's wait: epoll, poll(), WSAPoll
+ *   >>sysio             the system's wait: what its backends share, the
+ *                       poll() wait (poll, WSAPoll)
  *   >>pool              the worker threads
  *   >>lookup            host names
  *   >>connect           AIO_TCP_CONNECT (Happy Eyeballs)
  *   >>server            a server in one call: the accept loop, a handler
  *                       task per connection, its limit and its shutdown
- *   >>platform          what the backends share: a child's states
- *   >>posix             the POSIX backend: the table's sockets and processes
- *   >>windows           the Windows backend: Winsock 2, CreateProcess
+ *   >>platform          what the backends share: a child's pipes, the
+ *                       system's list of a loop's children
  *   >>system-sockets    the socket slots POSIX and Windows share, written once
  *   >>simulation-impl   the simulation's backend: the simulated network,
  *                       its port, its runner, its child processes

@@ -1,9 +1,406 @@
 // >>windows
 /* ---------------------------------------------------------------- Windows */
 
-/* The Windows backend: the system's table's functions (aio__sys_...) on
- * Winsock 2 and CreateProcess. */
+/* The Windows backend: every name of "the system's interface", on
+ * Winsock 2 and WSAPoll, console events, Win32 threads and CreateProcess. */
 #ifdef AIO__WIN32_IO
+/* ---- the vocabulary: Winsock's errors, sockets made private */
+typedef int aio__socklen;
+typedef WSAPOLLFD aio__pollfd;
+#define AIO__SOCK(fd) ((SOCKET)(uintptr_t)(unsigned)(fd))
+#define aio__poll(fds, n, ms) WSAPoll((fds), (ULONG)(n), (ms))
+static int aio__net_last(void) { return WSAGetLastError(); }
+static int aio__net_would_block(int err) { return err == WSAEWOULDBLOCK; }
+static int aio__net_interrupted(int err) { return err == WSAEINTR; }
+static int aio__net_in_progress(int err) { return err == WSAEWOULDBLOCK || err == WSAEINPROGRESS; }
+static void aio__net_set_last(int err) { WSASetLastError(err); }
+/* The last call failed for want of descriptors or buffers (it may work later). */
+static int aio__net_exhausted(void) {
+    int err = WSAGetLastError();
+    return err == WSAEMFILE || err == WSAENOBUFS;
+}
+static void aio__nonblocking(int fd) {
+    u_long one = 1;
+    (void)ioctlsocket(AIO__SOCK(fd), (long)FIONBIO, &one);
+}
+/* A new SOCKET as the library's int, or -1 (none, or one beyond an int:
+ * closed; not seen in practice). */
+static int aio__net_own(SOCKET s) {
+    if (s == INVALID_SOCKET) return -1;
+    if (s > (SOCKET)INT_MAX) { /* LCOV_EXCL_START */
+        (void)closesocket(s);
+        WSASetLastError(WSAEMFILE);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    return (int)s;
+}
+static int aio__net_closesocket(int fd) { return closesocket(AIO__SOCK(fd)) == 0 ? 0 : -1; }
+#ifdef WSA_FLAG_NO_HANDLE_INHERIT
+#define AIO__WSA_NO_INHERIT WSA_FLAG_NO_HANDLE_INHERIT
+#else
+#define AIO__WSA_NO_INHERIT 0x80 /* (Windows 7 SP1's; older SDKs lack its name) */
+#endif
+static int aio__socket_private(int family, int type) {
+    SOCKET s = WSASocketW(family, type, 0, NULL, 0, WSA_FLAG_OVERLAPPED | AIO__WSA_NO_INHERIT);
+    if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) { /* LCOV_EXCL_START: before Windows 7 SP1 */
+        s = socket(family, type, 0);
+        if (s != INVALID_SOCKET) (void)SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    } /* LCOV_EXCL_STOP */
+    return aio__net_own(s);
+}
+/* The status of system error `err` on socket fd. */
+static aio_status aio__net_error(int err, const char *what, int fd) {
+    switch (err) {
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAESHUTDOWN: return AIO_ECONNRESET;
+    case WSAECONNREFUSED: return AIO_ECONNREFUSED;
+    case WSAENOTSOCK: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket");
+    case WSAEINVAL:
+    case WSAEOPNOTSUPP: return aio__bad_fd(AIO_EBADF, what, fd, "is not a socket of that kind (listening? connected?)");
+    default: WSASetLastError(err); return AIO_EIO;
+    }
+}
+/* A socket made private: non-blocking, not inherited by child processes. */
+static void aio__sock_private(int fd) {
+    aio__nonblocking(fd);
+    (void)SetHandleInformation((HANDLE)AIO__SOCK(fd), HANDLE_FLAG_INHERIT, 0);
+}
+/* The library's stream sockets: private, TCP_NODELAY (no SIGPIPE on Windows). */
+static void aio__sock_setup(int fd) {
+    int one = 1;
+    aio__sock_private(fd);
+    (void)setsockopt(AIO__SOCK(fd), IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
+}
+
+/* The wake-up of the system's wait: a connected pair of sockets (WSAPoll
+ * waits for sockets only), p[0] waited on, p[1] written. */
+/* The connection from `from` accepted on listener l: a socket, or -1. One
+ * from anywhere else (another program may connect to the port first) is
+ * closed and the next accepted, up to 16 of them (CPython's socketpair()
+ * refuses it since CVE-2024-3219). The wake-up pair's and the simulation's
+ * pairs (aio__sim_pair_new) are made so. */
+static int aio__pair_accept(int l, const struct sockaddr_in *from) {
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        struct sockaddr_in peer;
+        int sl = sizeof peer;
+        int s = aio__net_own(accept(AIO__SOCK(l), (struct sockaddr *)&peer, &sl));
+        if (s < 0) return -1; /* LCOV_EXCL_LINE: out of sockets */
+        if (sl == (int)sizeof peer && peer.sin_family == AF_INET && peer.sin_port == from->sin_port &&
+            peer.sin_addr.s_addr == from->sin_addr.s_addr)
+            return s;
+        (void)closesocket(AIO__SOCK(s)); /* LCOV_EXCL_LINE: not the connection made */
+    }
+    return -1; /* LCOV_EXCL_LINE */
+}
+static int aio__wake_pair_open(int p[2]) {
+    /* a loopback connection made to a listener of its own, then closed */
+    struct sockaddr_in a;
+    struct sockaddr_in mine;
+    int sl = sizeof a;
+    int ml = sizeof mine;
+    int l = aio__socket_private(AF_INET, SOCK_STREAM);
+    int c = -1;
+    int s = -1;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (l >= 0 && bind(AIO__SOCK(l), (struct sockaddr *)&a, sizeof a) == 0 && listen(AIO__SOCK(l), 1) == 0 &&
+        getsockname(AIO__SOCK(l), (struct sockaddr *)&a, &sl) == 0 &&
+        (c = aio__socket_private(AF_INET, SOCK_STREAM)) >= 0 &&
+        connect(AIO__SOCK(c), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(c), (struct sockaddr *)&mine, &ml) == 0)
+        s = aio__pair_accept(l, &mine);
+    if (l >= 0) (void)aio__net_closesocket(l);
+    p[0] = s;
+    p[1] = c;
+    if (p[0] < 0 || p[1] < 0) { /* LCOV_EXCL_START: out of sockets */
+        if (p[0] >= 0) (void)aio__net_closesocket(s);
+        if (p[1] >= 0) (void)aio__net_closesocket(c);
+        return -1;
+    } /* LCOV_EXCL_STOP */
+    aio__sock_setup(p[0]);
+    aio__sock_setup(p[1]);
+    return 0;
+}
+static void aio__wake_pair_write(int fd) { /* (a full pair has a wake-up pending) */
+    (void)send(AIO__SOCK(fd), "", 1, 0);
+}
+static void aio__wake_pair_drain(int fd) {
+    char buf[64];
+    while (recv(AIO__SOCK(fd), buf, sizeof buf, 0) > 0) {
+    }
+}
+
+/* Winsock is started when the first socket is needed: once by each loop that
+ * waits for I/O (cleaned up by aio_loop_destroy), and once for good by a
+ * socket call made with no loop. */
+static int aio__wsa_start(void) {
+    WSADATA data;
+    return WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 0 : -1;
+}
+static void aio__net_need(void) {
+    static volatile LONG started_for_good;
+    if (aio__loop) {
+        (void)aio__io_of(aio__loop);
+    } else if (InterlockedCompareExchange(&started_for_good, 1, 0) == 0) {
+        (void)aio__wsa_start();
+    }
+}
+
+/* ---- the system's wait: WSAPoll, through "the system's I/O wait" */
+/* Whether fd can be waited on: AIO_OK or AIO_EBADF (WSAPoll fails as a
+ * whole for a non-socket). */
+static aio_status aio__net_can_watch(int fd) {
+    int type;
+    int sl = sizeof type;
+    if (getsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_TYPE, (char *)&type, &sl) != 0)
+        return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "is not a socket (Windows waits for sockets only)");
+    return AIO_OK;
+}
+static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) {
+    int got = WSAPoll(fds, (ULONG)n, ms);
+    uint32_t i;
+    /* WSAPoll fails as a whole for a socket closed behind the loop's back:
+     * each such socket is reported ready, so that its waiter finds out */
+    if (got < 0 && WSAGetLastError() == WSAENOTSOCK) {
+        for (i = 0; i < n; i++)
+            fds[i].revents = (short)(i && aio__net_can_watch((int)fds[i].fd) < 0 ? POLLNVAL : 0);
+        got = 1;
+    }
+    return got;
+}
+static aio__sysio *aio__sys_wait_open(aio_loop *L) {
+    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
+    (void)L;
+    if (!s) return NULL; /* (out of memory) */
+    if (aio__wsa_start() != 0) {
+        AIO_FREE(s);
+        return NULL;
+    }
+    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of sockets) */
+        (void)WSACleanup();
+        AIO_FREE(s);
+        return NULL;
+    }
+    if (aio__poll_open(s) != 0) { /* (out of memory) */
+        aio__wake_pair_close(s->pipe);
+        (void)WSACleanup();
+        AIO_FREE(s);
+        return NULL;
+    }
+    return s;
+}
+static void aio__sys_wait_close(aio__sysio *s) {
+    aio__wake_pair_close(s->pipe);
+    aio__poll_close(s);
+    AIO_FREE(s);
+    (void)WSACleanup(); /* (the loop's start of Winsock) */
+}
+
+/* ---- signals: Ctrl-C (SIGINT), Ctrl-Break (SIGBREAK) and the console's
+ * close, a logoff or a shutdown (SIGTERM) come to a handler that Windows
+ * runs in a thread of its own (SetConsoleCtrlHandler); it notes them as
+ * POSIX's handler does. */
+typedef volatile LONG aio__sig_flag; /* (set from the handler's thread) */
+#define AIO__SIG_SET(flag) ((void)InterlockedExchange(&(flag), 1))
+#define AIO__SIG_TAKE(flag) (InterlockedExchange(&(flag), 0) != 0)
+#define AIO__SIG_CLEAR(flag) ((void)InterlockedExchange(&(flag), 0))
+static SRWLOCK aio__sig_lock = SRWLOCK_INIT; /* the handler's wake-up against the pair's close */
+static HANDLE aio__sig_done; /* set once the loop the signals go to is gone */
+static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+
+static BOOL WINAPI aio__console_handler(DWORD type) {
+    int signo = type == CTRL_C_EVENT ? SIGINT : type == CTRL_BREAK_EVENT ? SIGBREAK : SIGTERM;
+    if (!aio__sig_routed(signo)) return FALSE; /* not routed: the next handler, or the default */
+    aio__sig_handler(signo);
+    if (type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT) return TRUE;
+    /* The console closes, or the user logs off, or the system shuts down: the
+     * process ends when this returns, so hold it until the loop is destroyed
+     * (Windows itself allows about 5 s for a console close). */
+    (void)WaitForSingleObject(aio__sig_done, INFINITE);
+    return TRUE;
+}
+static const char *aio__sys_signal_check(int signo) {
+    if (signo != SIGINT && signo != SIGBREAK && signo != SIGTERM)
+        return "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
+               "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only";
+    return NULL;
+}
+static int aio__sys_signal_catch(int signo) {
+    (void)signo;
+    return SetConsoleCtrlHandler(aio__console_handler, TRUE) != 0;
+}
+static void aio__sys_signal_default(int signo) {
+    int s;
+    int any = 0;
+    (void)signo;
+    for (s = 1; s < AIO__NSIG; s++) any |= aio__sig_routed(s);
+    if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
+}
+/* The handler's wake pair: set as signals are first routed to a loop, -1
+ * once it is gone (then a console close may end the process). */
+static void aio__sys_signal_target(int fd) {
+    AcquireSRWLockExclusive(&aio__sig_lock);
+    aio__sig_fd = fd;
+    ReleaseSRWLockExclusive(&aio__sig_lock);
+    if (fd < 0) {
+        (void)SetEvent(aio__sig_done); /* a console close may end the process now */
+        return;
+    }
+    if (!aio__sig_done) aio__sig_done = CreateEventW(NULL, TRUE, FALSE, NULL); /* (kept for good) */
+    (void)ResetEvent(aio__sig_done);
+}
+static void aio__sys_signal_wake(void) {
+    AcquireSRWLockShared(&aio__sig_lock);
+    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd);
+    ReleaseSRWLockShared(&aio__sig_lock);
+}
+#define aio__sys_signal_caught(signo) ((void)(signo))
+#define aio__sys_signals_look(L) ((void)(L))
+
+/* ---- threads and locks: Windows' own */
+#ifdef AIO__THREADS
+typedef HANDLE aio__thread;
+typedef SRWLOCK aio__mutex;
+typedef CONDITION_VARIABLE aio__cond;
+#define aio__lock(m) AcquireSRWLockExclusive(m)
+#define aio__unlock(m) ReleaseSRWLockExclusive(m)
+#define aio__wait_for_work(c, m) (void)SleepConditionVariableSRW((c), (m), INFINITE, 0)
+#define aio__signal_work(c) WakeConditionVariable(c)
+#define aio__broadcast_work(c) WakeAllConditionVariable(c)
+#define aio__cond_init(c) InitializeConditionVariable(c)
+#define aio__cond_done(c) ((void)(c))
+#define aio__mutex_init(m) InitializeSRWLock(m)
+#define aio__mutex_done(m) ((void)(m))
+#define aio__thread_detach(th) (void)CloseHandle(th)
+#define AIO__THREAD_MAIN(name, arg) DWORD WINAPI name(LPVOID arg) /* NOLINT(bugprone-macro-parentheses): a function's head */
+typedef ULONGLONG aio__wall; /* a time to wait until: GetTickCount64's ms */
+/* The time d (ticks) from now, rounded up to ms. */
+static void aio__wall_after(aio__wall *w, aio_time d) {
+    *w = GetTickCount64() + (uint64_t)d / AIO_TICKS_PER_SEC * 1000u +
+         ((uint64_t)d % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+}
+/* Wait on c (under m) until it is signalled or *w: 0 once *w has passed. */
+static int aio__wait_until(aio__cond *c, aio__mutex *m, const aio__wall *w) {
+    ULONGLONG now = GetTickCount64();
+    if (now >= *w) return 0;
+    (void)SleepConditionVariableSRW(c, m, *w - now < INFINITE ? (DWORD)(*w - now) : INFINITE - 1u, 0);
+    return GetTickCount64() < *w;
+}
+static void aio__thread_join(aio__thread th) {
+    (void)WaitForSingleObject(th, INFINITE);
+    (void)CloseHandle(th);
+}
+static AIO__THREAD_MAIN(aio__worker, arg);
+/* A thread that runs aio__worker(arg): 0, or not if the system refused. */
+static int aio__thread_new(aio__thread *th, void *arg) {
+    *th = CreateThread(NULL, 0, aio__worker, arg, 0, NULL);
+    return *th ? 0 : -1;
+}
+#endif /* AIO__THREADS */
+
+/* ---- Unix domain sockets: none (Windows' AF_UNIX is not waited on by WSAPoll) */
+static aio_status aio__sys_unix_listen(const char *path, int backlog, int simulated) {
+    (void)path; (void)backlog; (void)simulated;
+    return aio__misuse(AIO_EINVAL, "aio_unix_listen: Unix domain sockets need POSIX");
+}
+static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *path, aio_time until,
+                                        int simulated) {
+    (void)t; (void)f; (void)until; (void)simulated;
+    (void)path;
+    return aio__misuse(AIO_EINVAL, "AIO_UNIX_CONNECT: Unix domain sockets need POSIX");
+}
+static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f) {
+    (void)t; (void)f; /* LCOV_EXCL_LINE: never called (the start refused) */
+    return AIO_EINVAL; /* LCOV_EXCL_LINE */
+}
+/* ---- the simulation's pairs: a simulated socket's number is one end of
+ * a loopback connection, whose far end the simulation writes and reads
+ * (what each function gives: see "the system's interface"). */
+#ifdef AIO__SIM
+static int aio__sys_pair_floor(void) { return 0; }
+static int aio__sim_ports(int fd, uint64_t id[2]) { /* (the number's socket's own port and its peer's) */
+    struct sockaddr_in a;
+    struct sockaddr_in b;
+    int sl = sizeof a;
+    int bl = sizeof b;
+    if (getsockname(AIO__SOCK(fd), (struct sockaddr *)&a, &sl) != 0 ||
+        getpeername(AIO__SOCK(fd), (struct sockaddr *)&b, &bl) != 0 || a.sin_family != AF_INET)
+        return -1;
+    id[0] = ntohs(a.sin_port);
+    id[1] = ntohs(b.sin_port);
+    return 0;
+}
+/* A socket of a pair made not inherited, non-blocking, and closed
+ * abortively (a loopback connection closed politely takes wine
+ * milliseconds, and leaves its port waiting on Windows). */
+static void aio__sim_end(int fd) {
+    struct linger now = {1, 0};
+    (void)setsockopt(AIO__SOCK(fd), SOL_SOCKET, SO_LINGER, (const char *)&now, sizeof now);
+    aio__sock_private(fd);
+}
+/* A pair for a new socket: its number n[0] and far end n[1], connected
+ * through the simulation's listener (made at the first), the number's
+ * identity in id: 0, or -1 (none made). The far end is the connection
+ * from n[0]'s own port: another program may connect to the listener too,
+ * and is refused (aio__pair_accept, as the loop's wake-up pair does). */
+static int aio__sys_pair_new(int *listener, int far_floor, int n[2], uint64_t id[2]) {
+    struct sockaddr_in a;
+    struct sockaddr_in mine;
+    int sl = sizeof a;
+    int ml = sizeof mine;
+    (void)far_floor; /* (Windows' handles are not numbered so) */
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (*listener < 0) {
+        SOCKET l = socket(AF_INET, SOCK_STREAM, 0);
+        if (l == INVALID_SOCKET) return -1;
+        if (bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, SOMAXCONN) != 0) {
+            (void)closesocket(l);
+            return -1;
+        }
+        (void)SetHandleInformation((HANDLE)l, HANDLE_FLAG_INHERIT, 0);
+        *listener = aio__net_own(l);
+    }
+    if (getsockname(AIO__SOCK(*listener), (struct sockaddr *)&a, &sl) != 0) return -1;
+    n[1] = -1;
+    n[0] = aio__net_own(socket(AF_INET, SOCK_STREAM, 0)); /* (its connect and the accept: at once, on loopback) */
+    if (n[0] >= 0 && connect(AIO__SOCK(n[0]), (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(AIO__SOCK(n[0]), (struct sockaddr *)&mine, &ml) == 0)
+        n[1] = aio__pair_accept(*listener, &mine);
+    if (n[0] < 0 || n[1] < 0 || aio__sim_ports(n[0], id) != 0) {
+        if (n[0] >= 0) (void)closesocket(AIO__SOCK(n[0]));
+        if (n[1] >= 0) (void)closesocket(AIO__SOCK(n[1]));
+        return -1;
+    }
+    aio__sim_end(n[0]);
+    aio__sim_end(n[1]);
+    return 0;
+}
+/* Whether number fd still names the socket of the pair whose identity is id. */
+static int aio__sys_pair_same(const uint64_t id[2], int fd) {
+    uint64_t now[2];
+    return aio__sim_ports(fd, now) == 0 && now[0] == id[0] && now[1] == id[1];
+}
+static void aio__sys_pairs_start(void) { (void)aio__wsa_start(); /* (the pairs are sockets) */ }
+static void aio__sys_pairs_end(int listener) {
+    if (listener >= 0) (void)closesocket(AIO__SOCK(listener));
+    (void)WSACleanup(); /* (its own WSAStartup's) */
+}
+#ifdef AIO__PROCESSES
+/* What signal signo does to a simulated child: as the platform's own, only
+ * SIGTERM and SIGKILL, and both end it. */
+static int aio__sys_signal_effect(int signo) {
+    return signo != SIGTERM && signo != AIO__SIGKILL ? AIO__SIGNAL_NONE : AIO__SIGNAL_ENDS;
+}
+#endif
+#endif /* AIO__SIM */
+
+
+/* ---- the table's sockets (the rest: "what POSIX and Windows share") */
 #define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: MIT
+# Stage: the system's interface: no platform #if in the shared sections, every name in every backend, the table filled by name
+# Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
+#
+# tests/checks/backend_names.py: no line of the implementation's shared
+# sections names a platform's macro; each name docs/internals.md's recipe
+# ("Adding a backend") lists is defined in parts/posix.h and parts/windows.h;
+# each slot of AIO__PLATFORM_SLOTS has its system and simulation functions,
+# and every table is made from that list (four checks). Then
+# tests/checks/backend_slots.c, a table made as the header makes its own, in
+# C11 and C++17 with each compiler there is (gcc, g++, clang, clang++): it
+# compiles and runs as it is; with a slot left out (port_of) or one filled
+# with a function of another slot's shape (connect given accept's) it does
+# not, and the compiler's messages name that slot's function.
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "[backends] skipped: python3 is not installed (its 4 checks)"
+    add_skipped 4 "backends (python3)"
+    backends_pass=0
+    backends_fail=0
+else
+    python3 tests/checks/backend_names.py >"$out/backends.out" 2>&1
+    backends_pass=0
+    backends_fail=0
+    while IFS= read -r backends_line; do
+        case $backends_line in
+        "ok "*) backends_pass=$((backends_pass + 1)); echo "[backends] ${backends_line#ok }" ;;
+        "FAILED "*) backends_fail=$((backends_fail + 1)); echo "[backends] $backends_line" ;;
+        *) echo "$backends_line" ;;
+        esac
+    done <"$out/backends.out"
+    [ $((backends_pass + backends_fail)) -eq 0 ] && backends_fail=1
+fi
+for backends_cc in gcc g++ clang clang++; do
+    if ! command -v "$backends_cc" >/dev/null 2>&1; then
+        echo "[backends] skipped: $backends_cc is not installed (its table by name)"
+        add_skipped 1 "backends ($backends_cc)"
+        continue
+    fi
+    case $backends_cc in
+    *++) backends_lang="-x c++ -std=c++17" ;;
+    *) backends_lang="-std=c11" ;;
+    esac
+    backends_bin="$out/backend_slots_$backends_cc"
+    backends_why=""
+    # shellcheck disable=SC2086 # ($backends_lang, $WARN: flags, split into words)
+    if ! "$backends_cc" $backends_lang $WARN -DAIO_SIMULATION tests/checks/backend_slots.c -o "$backends_bin" \
+        >"$backends_bin.log" 2>&1; then
+        backends_why="it does not compile as it is: $(head -5 "$backends_bin.log")"
+    elif ! "$backends_bin"; then
+        backends_why="its table is not installed and put back"
+    fi
+    for backends_case in LEAVE_OUT_PORT_OF:aio__t_port_of WRONG_CONNECT:aio__t_connect; do
+        backends_def=${backends_case%%:*}
+        backends_name=${backends_case#*:}
+        # shellcheck disable=SC2086
+        if "$backends_cc" $backends_lang $WARN -DAIO_SIMULATION -D"$backends_def" tests/checks/backend_slots.c \
+            -o "$backends_bin.bad" >"$backends_bin.$backends_def.log" 2>&1; then
+            backends_why="$backends_why; with $backends_def it compiles"
+        elif ! grep -q "$backends_name" "$backends_bin.$backends_def.log"; then
+            backends_why="$backends_why; with $backends_def no message names $backends_name"
+        fi
+    done
+    if [ -z "$backends_why" ]; then
+        backends_pass=$((backends_pass + 1))
+        echo "[backends] $backends_cc: the table by name compiles and runs; with port_of left out or connect given accept's function it does not, and the message names the slot"
+    else
+        backends_fail=$((backends_fail + 1))
+        echo "[backends] FAILED: $backends_cc, tests/checks/backend_slots.c: ${backends_why#; }"
+    fi
+done
+add_counts "$backends_pass" "$backends_fail"
