@@ -55,7 +55,13 @@ AIO_API int aio_cancel(aio_task *t) {
     t->loop->cancellation = aio__cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
     AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, NULL, AIO_BY_CALL, 0); /* (or a cause: aio__trace) */
-    if (t->state == AIO__PARKED) aio__cancel_arrives(t); /* else it takes it at its next step */
+    if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
+    /* with no block open and nothing it owns awaited, the request is all that
+     * applies, and it wakes to take it (aio__cancel_reaches, in short) */
+    if (!t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
+        aio__wake(t);
+    else
+        aio__cancel_arrives(t);
     return 1;
 }
 
