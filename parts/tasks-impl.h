@@ -12,10 +12,16 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
-    /* zero from the flags on (no all-zero template in flash); the head is
-     * set here, its wait link by the enqueue below */
-    memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+    /* every field from the flags on set or zeroed here (no all-zero
+     * template in flash, no call), the wait link by the enqueue below */
+    t->flags = 0;
+    memset(&t->frame, 0, sizeof t->frame);
+    t->scope = NULL;
+    t->until_seq = 0;
+    t->timer = 0;
+    t->cancel_epoch = 0;
+    t->barrier = 0;
+    memset(&t->await, 0, sizeof t->await);
     t->fn = fn;
     t->wait.task = t;
     t->loop = L;
