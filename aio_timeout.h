@@ -464,12 +464,15 @@
 #if defined(__OPTIMIZE_SIZE__)
 #define AIO__ALWAYS_INLINE inline
 #define AIO__FAST(fast, slow) slow
+#define AIO__SPEED 0 /* (1: a short cut that costs bytes, taken where time counts) */
 #elif defined(__GNUC__) || defined(__clang__)
 #define AIO__ALWAYS_INLINE inline __attribute__((always_inline))
 #define AIO__FAST(fast, slow) fast
+#define AIO__SPEED 1
 #else
 #define AIO__ALWAYS_INLINE inline
 #define AIO__FAST(fast, slow) fast
+#define AIO__SPEED 1
 #endif
 
 /* Small helpers that -Os would copy into each caller: kept as one function
@@ -4028,7 +4031,7 @@ static aio_status aio__arm(const aio_timer *e) {
         }
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
-#if !defined(__OPTIMIZE_SIZE__)
+#if AIO__SPEED
     { /* a new leaf has no children: it only rises, past the later parents */
         aio_timer *h = L->heap;
         aio__slot i = L->heap_len++;
@@ -4147,7 +4150,7 @@ static aio_status aio__deliver(aio_task *t, int observe) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     uint32_t epoch;
-    if (!t->scope) { /* no block open: only the task's own cancellation */
+    if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
         if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         t->cancel_epoch = aio__next_epoch(L);
@@ -4454,7 +4457,9 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
     /* every field from the flags on set or zeroed here (no all-zero
-     * template in flash, no call), the wait link by the enqueue below */
+     * template in flash), the wait link by the enqueue below: where time
+     * counts one by one, where size counts by a call */
+#if AIO__SPEED
     t->flags = 0;
     memset(&t->frame, 0, sizeof t->frame);
     t->scope = NULL;
@@ -4463,6 +4468,10 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->cancel_epoch = 0;
     t->barrier = 0;
     memset(&t->await, 0, sizeof t->await);
+#else
+    memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
+    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+#endif
     t->fn = fn;
     t->wait.task = t;
     t->loop = L;
@@ -4505,7 +4514,7 @@ AIO_API int aio_cancel(aio_task *t) {
     if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
     /* with no block open and nothing it owns awaited, the request is all that
      * applies, and it wakes to take it (aio__cancel_reaches, in short) */
-    if (!t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
+    if (AIO__SPEED && !t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
         aio__wake(t);
     else
         aio__cancel_arrives(t);

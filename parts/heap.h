@@ -131,7 +131,7 @@ static aio_status aio__arm(const aio_timer *e) {
         }
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
-#if !defined(__OPTIMIZE_SIZE__)
+#if AIO__SPEED
     { /* a new leaf has no children: it only rises, past the later parents */
         aio_timer *h = L->heap;
         aio__slot i = L->heap_len++;

@@ -13,7 +13,9 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
     /* every field from the flags on set or zeroed here (no all-zero
-     * template in flash, no call), the wait link by the enqueue below */
+     * template in flash), the wait link by the enqueue below: where time
+     * counts one by one, where size counts by a call */
+#if AIO__SPEED
     t->flags = 0;
     memset(&t->frame, 0, sizeof t->frame);
     t->scope = NULL;
@@ -22,6 +24,10 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->cancel_epoch = 0;
     t->barrier = 0;
     memset(&t->await, 0, sizeof t->await);
+#else
+    memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
+    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+#endif
     t->fn = fn;
     t->wait.task = t;
     t->loop = L;
@@ -64,7 +70,7 @@ AIO_API int aio_cancel(aio_task *t) {
     if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
     /* with no block open and nothing it owns awaited, the request is all that
      * applies, and it wakes to take it (aio__cancel_reaches, in short) */
-    if (!t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
+    if (AIO__SPEED && !t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
         aio__wake(t);
     else
         aio__cancel_arrives(t);
