@@ -273,12 +273,15 @@
 #if defined(__OPTIMIZE_SIZE__)
 #define AIO__ALWAYS_INLINE inline
 #define AIO__FAST(fast, slow) slow
+#define AIO__SPEED 0 /* (1: a short cut that costs bytes, taken where time counts) */
 #elif defined(__GNUC__) || defined(__clang__)
 #define AIO__ALWAYS_INLINE inline __attribute__((always_inline))
 #define AIO__FAST(fast, slow) fast
+#define AIO__SPEED 1
 #else
 #define AIO__ALWAYS_INLINE inline
 #define AIO__FAST(fast, slow) fast
+#define AIO__SPEED 1
 #endif
 
 /* Small helpers that -Os would copy into each caller: kept as one function
@@ -477,6 +480,7 @@ struct aio_task {
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
     union {                /* what its current await holds (once done: when it finished) */
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
+        aio_task_fn first; /* before its first step (where time counts): its body */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
         aio_task *child;   /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
         struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
@@ -2305,11 +2309,14 @@ static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
 static inline int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }
 static inline int aio__linked(const aio_link *n) { return n->next != NULL; }
 
-/* n goes just before `at` (at the tail if `at` is a list head). */
+/* n goes just before `at` (at the tail if `at` is a list head). (The store
+ * through `prev` between n's two, which may alias them, keeps a compiler
+ * from pairing those into one vector store built in three more instructions.) */
 static inline void aio__list_insert(aio_link *at, aio_link *n) {
-    n->prev = at->prev;
+    aio_link *prev = at->prev;
+    n->prev = prev;
+    prev->next = n;
     n->next = at;
-    at->prev->next = n;
     at->prev = n;
 }
 
@@ -3449,8 +3456,21 @@ static aio_status aio__arm(const aio_timer *e) {
         }
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
+#if AIO__SPEED
+    { /* a new leaf has no children: it only rises, past the later parents */
+        aio_timer *h = L->heap;
+        aio__slot i = L->heap_len++;
+        aio__slot up;
+        while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
+            aio__heap_put(h, i, &h[up]);
+            i = up;
+        }
+        aio__heap_put(h, i, e);
+    }
+#else
     L->heap_len++;
     aio__heap_sift(L, L->heap_len - 1, e);
+#endif
     return AIO_OK;
 }
 
@@ -3462,15 +3482,16 @@ static aio_status aio__arm(const aio_timer *e) {
 /* The ready queue is initialised with its loop: no lazy set-up to test. */
 static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
 
+/* The oldest entry of the ready queue, which is not empty: a turn takes
+ * entries up to the last one queued before it began, which nothing takes
+ * out of the queue before it (a ready task stays queued until it runs). */
 static aio_link *aio__dequeue(aio_loop *L) {
-    aio_link *first = NULL;
+    aio_link *first;
     AIO_CRITICAL_ENTER();
-    if (!aio__ready_empty(L)) { /* a linked node: no test, and `next` alone says unlinked */
-        first = L->ready.next;
-        L->ready.next = first->next;
-        first->next->prev = &L->ready;
-        first->next = NULL;
-    }
+    first = L->ready.next; /* a linked node: no test, and `next` alone says unlinked */
+    L->ready.next = first->next;
+    first->next->prev = &L->ready;
+    first->next = NULL;
     AIO_CRITICAL_EXIT();
     return first;
 }
@@ -3555,6 +3576,13 @@ static aio_status aio__deliver(aio_task *t, int observe) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     uint32_t epoch;
+    if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
+        if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
+        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
+        t->cancel_epoch = aio__next_epoch(L);
+        t->flags |= AIO__T_WATCHED;
+        return AIO_ECANCELED;
+    }
     if (!aio__cancel_source(t, observe)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {
@@ -3846,6 +3874,32 @@ static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
 
 
+/* 1 if task t, about to take its first step, never runs: it was cancelled
+ * before (asyncio: its coroutine never starts). */
+static int aio__never_runs(aio_loop *L, aio_task *t) {
+    t->flags |= AIO__T_STARTED;
+    if (aio__plain(t) || !L->cancellation || !L->cancellation(t, AIO__OBSERVE)) return 0;
+    t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
+    return 1;
+}
+
+/* A task's first step, where time counts: its body takes the place of this
+ * function, and a task cancelled before it ran ends without running it. The
+ * turn's own step then tests nothing for a first step (the copy that tells
+ * the instruments tests it before the step, as it tells none for a task that
+ * never runs). */
+static aio_status aio__first_step_checked(aio_task *t) {
+    return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->fn(t);
+}
+static aio_status aio__first_step(aio_task *t) {
+    t->fn = t->await.first;
+    t->await.first = NULL;
+    if (t->flags & AIO__T_STARTED) return t->fn(t);
+    if (!aio__plain(t)) return aio__first_step_checked(t); /* (a call apart: none here) */
+    t->flags |= AIO__T_STARTED;
+    return t->fn(t);
+}
+
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
  * woken and cancelled there, whichever loop or thread the caller runs. */
 static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
@@ -3854,11 +3908,24 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
-    /* zero from the flags on (no all-zero template in flash); the head is
-     * set here, its wait link by the enqueue below */
+    /* every field from the flags on set or zeroed here (no all-zero
+     * template in flash), the wait link by the enqueue below: where time
+     * counts one by one, where size counts by a call */
+#if AIO__SPEED
+    t->flags = 0;
+    memset(&t->frame, 0, sizeof t->frame);
+    t->scope = NULL;
+    t->until_seq = 0;
+    t->timer = 0;
+    t->cancel_epoch = 0;
+    t->barrier = 0;
+    memset(&t->await, 0, sizeof t->await);
+    t->await.first = fn; /* its first step is aio__first_step's */
+#else
     memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
     (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
-    t->fn = fn;
+#endif
+    t->fn = AIO__SPEED ? aio__first_step : fn;
     t->wait.task = t;
     t->loop = L;
     aio__list_init(&t->joiners);
@@ -3897,7 +3964,13 @@ AIO_API int aio_cancel(aio_task *t) {
     t->loop->cancellation = aio__cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
     AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, NULL, AIO_BY_CALL, 0); /* (or a cause: aio__trace) */
-    if (t->state == AIO__PARKED) aio__cancel_arrives(t); /* else it takes it at its next step */
+    if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
+    /* with no block open and nothing it owns awaited, the request is all that
+     * applies, and it wakes to take it (aio__cancel_reaches, in short) */
+    if (AIO__SPEED && !t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
+        aio__wake(t);
+    else
+        aio__cancel_arrives(t);
     return 1;
 }
 
@@ -4016,14 +4089,15 @@ static void aio__group_hear(aio_link *notice) {
 #endif
 static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced) {
     aio_status rc;
-    if (!(t->flags & AIO__T_STARTED)) {
-        t->flags |= AIO__T_STARTED;
-        /* cancelled before it ran: the body never runs */
-        if (!aio__plain(t) && L->cancellation && L->cancellation(t, AIO__OBSERVE)) {
-            t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
-            aio__finish(L, t, AIO_ECANCELED);
-            return;
-        }
+    /* cancelled before it ran: the body never runs (where time counts, the
+     * first step tests it, but for the instruments) */
+#if AIO__SPEED
+    if (traced && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
+#else
+    if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
+#endif
+        aio__finish(L, t, AIO_ECANCELED);
+        return;
     }
     t->state = AIO__RUNNING;
     L->current = t;
@@ -5653,11 +5727,25 @@ static uint32_t aio__queue_room(const aio_queue *q) {
     return used < bound ? bound - used : 0;
 }
 
+/* An item copied: one of an int's or a pointer's size (most queues') by a
+ * copy the compiler makes inline where time counts, any other by a call. */
+static void aio__queue_copy(void *to, const void *from, size_t size) {
+    if (AIO__SPEED && size == 4)
+        memcpy(to, from, 4);
+    else if (AIO__SPEED && size == 8)
+        memcpy(to, from, 8);
+    else
+        memcpy(to, from, size);
+}
+
 /* Inside the critical section, with room: add *item (one more not done). */
 static void aio__queue_store(aio_queue *q, const void *item) {
     uint32_t i = q->count;
-    if (q->order == AIO__Q_FIFO) i = (q->head + q->count) % q->capacity;
-    memcpy(aio__queue_slot(q, i), item, q->item_size);
+    if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
+        i = q->head + q->count;
+        if (i >= q->capacity) i -= q->capacity;
+    }
+    aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
     if (q->order == AIO__Q_PRIORITY) { /* heapq's push */
         while (i > 0 && q->less(aio__queue_slot(q, i), aio__queue_slot(q, (i - 1) / 2))) {
             aio__queue_swap(q, i, (i - 1) / 2);
@@ -5673,15 +5761,15 @@ static void aio__queue_take(aio_queue *q, void *out) {
     uint32_t i = 0;
     q->count--;
     if (q->order == AIO__Q_LIFO) {
-        memcpy(out, aio__queue_slot(q, q->count), q->item_size);
+        aio__queue_copy(out, aio__queue_slot(q, q->count), q->item_size);
         return;
     }
     if (q->order == AIO__Q_FIFO) {
-        memcpy(out, aio__queue_slot(q, q->head), q->item_size);
-        q->head = (q->head + 1) % q->capacity;
+        aio__queue_copy(out, aio__queue_slot(q, q->head), q->item_size);
+        q->head = q->head + 1 == q->capacity ? 0 : q->head + 1;
         return;
     }
-    memcpy(out, aio__queue_slot(q, 0), q->item_size); /* heapq's pop */
+    aio__queue_copy(out, aio__queue_slot(q, 0), q->item_size); /* heapq's pop */
     if (q->count == 0) return;
     memcpy(aio__queue_slot(q, 0), aio__queue_slot(q, q->count), q->item_size);
     for (;;) {

@@ -44,6 +44,13 @@ static aio_status aio__deliver(aio_task *t, int observe) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     uint32_t epoch;
+    if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
+        if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
+        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
+        t->cancel_epoch = aio__next_epoch(L);
+        t->flags |= AIO__T_WATCHED;
+        return AIO_ECANCELED;
+    }
     if (!aio__cancel_source(t, observe)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {

@@ -233,12 +233,15 @@
 #if defined(__OPTIMIZE_SIZE__)
 #define AIO__ALWAYS_INLINE inline
 #define AIO__FAST(fast, slow) slow
+#define AIO__SPEED 0 /* (1: a short cut that costs bytes, taken where time counts) */
 #elif defined(__GNUC__) || defined(__clang__)
 #define AIO__ALWAYS_INLINE inline __attribute__((always_inline))
 #define AIO__FAST(fast, slow) fast
+#define AIO__SPEED 1
 #else
 #define AIO__ALWAYS_INLINE inline
 #define AIO__FAST(fast, slow) fast
+#define AIO__SPEED 1
 #endif
 
 /* Small helpers that -Os would copy into each caller: kept as one function

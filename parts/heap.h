@@ -131,8 +131,21 @@ static aio_status aio__arm(const aio_timer *e) {
         }
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
+#if AIO__SPEED
+    { /* a new leaf has no children: it only rises, past the later parents */
+        aio_timer *h = L->heap;
+        aio__slot i = L->heap_len++;
+        aio__slot up;
+        while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
+            aio__heap_put(h, i, &h[up]);
+            i = up;
+        }
+        aio__heap_put(h, i, e);
+    }
+#else
     L->heap_len++;
     aio__heap_sift(L, L->heap_len - 1, e);
+#endif
     return AIO_OK;
 }
 

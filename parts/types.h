@@ -60,6 +60,7 @@ struct aio_task {
     uint32_t barrier;    /* cancellations delivered up to here are not seen */
     union {                /* what its current await holds (once done: when it finished) */
         uint32_t finished; /* once done: order of finishing, for "the first failure" */
+        aio_task_fn first; /* before its first step (where time counts): its body */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
         aio_task *child;   /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
         struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */

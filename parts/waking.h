@@ -6,15 +6,16 @@
 /* The ready queue is initialised with its loop: no lazy set-up to test. */
 static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
 
+/* The oldest entry of the ready queue, which is not empty: a turn takes
+ * entries up to the last one queued before it began, which nothing takes
+ * out of the queue before it (a ready task stays queued until it runs). */
 static aio_link *aio__dequeue(aio_loop *L) {
-    aio_link *first = NULL;
+    aio_link *first;
     AIO_CRITICAL_ENTER();
-    if (!aio__ready_empty(L)) { /* a linked node: no test, and `next` alone says unlinked */
-        first = L->ready.next;
-        L->ready.next = first->next;
-        first->next->prev = &L->ready;
-        first->next = NULL;
-    }
+    first = L->ready.next; /* a linked node: no test, and `next` alone says unlinked */
+    L->ready.next = first->next;
+    first->next->prev = &L->ready;
+    first->next = NULL;
     AIO_CRITICAL_EXIT();
     return first;
 }

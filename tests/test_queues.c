@@ -232,6 +232,44 @@ static void test_queue_fifo_wraps(void) {
     END_TEST();
 }
 
+/* Items of any size are copied whole, in and out: 8 bytes (a pointer's or
+ * a double's, on most targets) and 3 (a struct of three chars), in a FIFO
+ * that wraps and in a LIFO. */
+static void test_queue_items_of_other_sizes(void) {
+    typedef struct { unsigned char c[3]; } three;
+    static uint64_t wide[3];
+    static three narrow[2];
+    uint64_t w, w_out;
+    three n, n_out;
+    aio_queue q;
+    int i;
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&q, wide, sizeof(uint64_t), 3, 0), AIO_OK);
+    for (i = 0; i < 7; i++) { /* one in, one out: the head goes round twice */
+        w = 0x0102030405060708u * (uint64_t)(i + 1);
+        CHECK_EQ(aio_queue_put_nowait(&q, &w), AIO_OK);
+        w_out = 0;
+        CHECK_EQ(aio_queue_get_nowait(&q, &w_out), AIO_OK);
+        CHECK(w_out == w);
+    }
+    CHECK_EQ(aio_lifo_queue_init(&q, narrow, sizeof(three), 2, 0), AIO_OK);
+    for (i = 0; i < 2; i++) {
+        n.c[0] = (unsigned char)(10 * i + 1);
+        n.c[1] = (unsigned char)(10 * i + 2);
+        n.c[2] = (unsigned char)(10 * i + 3);
+        CHECK_EQ(aio_queue_put_nowait(&q, &n), AIO_OK);
+    }
+    for (i = 1; i >= 0; i--) {
+        memset(&n_out, 0, sizeof n_out);
+        CHECK_EQ(aio_queue_get_nowait(&q, &n_out), AIO_OK);
+        CHECK_EQ(n_out.c[0], 10 * i + 1);
+        CHECK_EQ(n_out.c[1], 10 * i + 2);
+        CHECK_EQ(n_out.c[2], 10 * i + 3);
+    }
+    CHECK_EQ(aio_queue_get_nowait(&q, &n_out), AIO_EEMPTY);
+    END_TEST();
+}
+
 /* LifoQueue: newest first. PriorityQueue: least first (heapq). */
 static void test_queue_lifo_and_priority_order(void) {
     static const int in[] = {5, 1, 4, 2, 8, 3, 7, 6};
@@ -943,6 +981,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_queue_fifo_nowait),
     TEST_ENTRY(test_queue_sizes),
     TEST_ENTRY(test_queue_fifo_wraps),
+    TEST_ENTRY(test_queue_items_of_other_sizes),
     TEST_ENTRY(test_queue_lifo_and_priority_order),
     TEST_ENTRY(test_queue_get_waits_and_times_out),
     TEST_ENTRY(test_queue_put_waits_for_a_place),
