@@ -2542,6 +2542,13 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #define AIO__IDLE_WAKEUP 1 /* the system idle hook sleeps in poll() on a pipe */
 #endif
 #endif
+/* The core's clock (>>clock): Windows' performance counter, else POSIX's
+ * monotonic clock or C11's timespec_get; none without a C library. */
+#if defined(AIO__HOSTED) && defined(AIO__WIN32)
+#define AIO__CLOCK_WINDOWS 1
+#elif defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
+#define AIO__CLOCK_POSIX 1
+#endif
 /* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
  * AIO_IO_POLL). AIO_NO_IO leaves them out of a POSIX build. */
 #if defined(AIO__HOSTED) && (defined(__unix__) || defined(__APPLE__)) && !defined(AIO_NO_IO)
@@ -2991,13 +2998,12 @@ static aio_time aio__deadline(aio_loop *L, aio_time d, int relative) {
  * constant, no buffer). */
 #define AIO__TIMEOUT_REFUSED(what) aio__misuse(AIO_EINVAL, what " is NaN, negative or beyond half the clock range")
 
-// >>clock
-/* ----------------------------------------------------------------- clock */
+// >>clock-windows
+/* ------------------------------------------------ the clock on Windows */
 
-/* A system clock: Windows' performance counter, POSIX's monotonic clock,
- * else C11's timespec_get. Without any (newlib, picolibc) the loop starts on
- * the virtual clock. */
-#if defined(AIO__HOSTED) && defined(AIO__WIN32)
+/* The core's clock backend on Windows (see >>clock): the performance
+ * counter, and an idle wait on a Win32 event. */
+#ifdef AIO__CLOCK_WINDOWS
 #define AIO__SYSTEM_CLOCK 1
 static aio_time aio__system_clock(void *ctx) {
     static volatile LONGLONG frequency; /* fixed at boot: read once (threads that race write the same) */
@@ -3070,7 +3076,14 @@ static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #endif
     if (ms != INFINITE) Sleep(ms); /* (with nothing armed, aio_run does not idle here) */
 }
-#elif defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
+#endif /* AIO__CLOCK_WINDOWS */
+
+// >>clock-posix
+/* ------------------------------------------------- the clock on POSIX */
+
+/* The core's clock backend on POSIX (see >>clock): the monotonic clock
+ * (else C11's timespec_get), and an idle wait in poll() on a pipe. */
+#ifdef AIO__CLOCK_POSIX
 #define AIO__SYSTEM_CLOCK 1
 static aio_time aio__from_timespec(const struct timespec *ts) {
     return (aio_time)((aio_time)ts->tv_sec * (aio_time)AIO_TICKS_PER_SEC +
@@ -3172,7 +3185,19 @@ static void aio__system_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #endif
     }
 }
-#endif
+#endif /* AIO__CLOCK_POSIX */
+
+// >>clock
+/* ----------------------------------------------------------------- clock */
+
+/* The system's clock and idle wait are the core's two backends, a section
+ * each: >>clock-windows (Windows' performance counter) and >>clock-posix
+ * (POSIX's monotonic clock, else C11's timespec_get); the configuration
+ * (>>impl) picks one by AIO__CLOCK_WINDOWS or AIO__CLOCK_POSIX. Each
+ * defines AIO__SYSTEM_CLOCK, aio__system_clock and aio__system_idle, and
+ * where the system idle hook can be woken (AIO__IDLE_WAKEUP), the wake-up's
+ * aio__idle_wakeup_restore and aio__idle_wakeup_close. Without either
+ * (newlib, picolibc) the loop starts on the virtual clock. */
 #if !defined(AIO__SYSTEM_CLOCK) || !defined(AIO__IDLE_WAKEUP)
 static void aio__idle_wakeup_close(aio_loop *L) { (void)L; }
 #define aio__idle_wakeup_restore(L) ((void)(L))

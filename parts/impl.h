@@ -47,6 +47,13 @@
 #define AIO__IDLE_WAKEUP 1 /* the system idle hook sleeps in poll() on a pipe */
 #endif
 #endif
+/* The core's clock (>>clock): Windows' performance counter, else POSIX's
+ * monotonic clock or C11's timespec_get; none without a C library. */
+#if defined(AIO__HOSTED) && defined(AIO__WIN32)
+#define AIO__CLOCK_WINDOWS 1
+#elif defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
+#define AIO__CLOCK_POSIX 1
+#endif
 /* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
  * AIO_IO_POLL). AIO_NO_IO leaves them out of a POSIX build. */
 #if defined(AIO__HOSTED) && (defined(__unix__) || defined(__APPLE__)) && !defined(AIO_NO_IO)

@@ -123,7 +123,11 @@
  *   >>impl              the system's headers; what this build has (AIO__SOCKETS,
  *                       AIO__THREADS, AIO__PROCESSES, AIO__SIM, ...)
  *   >>misc              the debug hook, misuse messages, time arithmetic
- *   >>clock             the system's clock and idle wait; a loop made, destroyed
+ *   >>clock-windows     the core's clock on Windows: the performance counter,
+ *                       an idle wait on an event
+ *   >>clock-posix       the core's clock on POSIX: the monotonic clock, an
+ *                       idle wait in poll() on a pipe
+ *   >>clock             a loop made, destroyed; its clock and idle hooks set
  *   >>heap              the timer heap
  *   >>waking            the ready queue; a parked task woken
  *   >>cancellation      which cancellation applies, its delivery, how it is

@@ -6,8 +6,9 @@ Prints one line a check, "ok ..." or "FAILED ...":
   1. no shared section of the implementation names a platform's macro: the
      lines that do are in the backends (parts/posix.h, parts/windows.h), the
      configuration (parts/config.h, parts/impl.h), the TLS engine on Windows'
-     SChannel, and the core's system clock (parts/clock.h: the core's header
-     has no backend section), and nowhere else;
+     SChannel, and the core's two clock backends (parts/clock-posix.h,
+     parts/clock-windows.h, each compiled alone by the configuration's
+     choice), and nowhere else;
   2. every name the recipe's list (its step 4) gives is defined in each
      system backend (or, for the table's socket slots, once for both in
      parts/system-sockets.h, which the recipe names);
@@ -24,7 +25,7 @@ PLATFORM = re.compile(r"_WIN32|__linux__|AIO__WIN32|AIO__POSIX|AIO__EPOLL|__APPL
 BACKENDS = ["posix.h", "windows.h"]
 SHARED_BY_BOTH = "system-sockets.h"
 # where a platform's macro belongs (see the docstring)
-ALLOWED = {"config.h", "impl.h", "tls-schannel.h", "clock.h"} | set(BACKENDS)
+ALLOWED = {"config.h", "impl.h", "tls-schannel.h", "clock-posix.h", "clock-windows.h"} | set(BACKENDS)
 
 failed = 0
 
