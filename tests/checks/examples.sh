@@ -30,6 +30,16 @@ ex_pass=0
 ex_fail=0
 ex_ok() { echo "[examples] $1"; ex_pass=$((ex_pass + 1)); }
 ex_bad() { echo "[examples] FAILED: $1"; ex_fail=$((ex_fail + 1)); }
+# ex_virtual WHAT BIN NAME: BIN --virtual prints examples/expected/NAME.txt
+ex_virtual() {
+    if timeout 60 "$2" --virtual >"$2.out" 2>"$2.err" && cmp -s "$2.out" "examples/expected/$3.txt"; then
+        ex_ok "$1 prints examples/expected/$3.txt"
+    else
+        ex_bad "$1: output differs from examples/expected/$3.txt"
+        diff "examples/expected/$3.txt" "$2.out" | head -20
+        sed 's/^/    /' "$2.err" | head -5
+    fi
+}
 
 # 1. build with both compilers (in parallel), run and compare
 ex_compilers="gcc:-O2"
@@ -59,14 +69,7 @@ for ex_src in examples/[0-9][0-9]_*.c; do
             ex_ok "$ex_what builds warning-free"
             continue
         fi
-        if timeout 60 "$ex_bin" --virtual >"$ex_bin.out" 2>"$ex_bin.err" &&
-            cmp -s "$ex_bin.out" "examples/expected/$ex_name.txt"; then
-            ex_ok "$ex_what prints examples/expected/$ex_name.txt"
-        else
-            ex_bad "$ex_what: output differs from examples/expected/$ex_name.txt"
-            diff "examples/expected/$ex_name.txt" "$ex_bin.out" | head -20
-            sed 's/^/    /' "$ex_bin.err" | head -5
-        fi
+        ex_virtual "$ex_what" "$ex_bin" "$ex_name"
     done
 done
 
@@ -234,14 +237,7 @@ for ex_src in $ex_io; do
         fi ;;
     20_command_runner) ex_real "$ex_what" examples/expected/20_command_runner.txt "$ex_bin" ;;
     *)
-        if timeout 60 "$ex_bin" --virtual >"$ex_bin.out" 2>"$ex_bin.err" &&
-            cmp -s "$ex_bin.out" "examples/expected/$ex_name.txt"; then
-            ex_ok "$ex_what prints examples/expected/$ex_name.txt"
-        else
-            ex_bad "$ex_what: output differs from examples/expected/$ex_name.txt"
-            diff "examples/expected/$ex_name.txt" "$ex_bin.out" | head -20
-            sed 's/^/    /' "$ex_bin.err" | head -5
-        fi ;;
+        ex_virtual "$ex_what" "$ex_bin" "$ex_name" ;;
     esac
 done
 
