@@ -88,33 +88,54 @@ stage_end() { # a stage may have set stage_note (e.g. the interpreter it used)
 }
 t_start=$(date +%s)
 
+# The unit configurations build and run side by side, as many at once as the
+# machine has processors (UNIT_JOBS sets another number): run() queues one, and
+# unit_results() runs the queue and reports each in the order queued.
+queued=""
 run() { # name compiler flags...
     name=$1; shift
     case " ${UNIT:-$name} " in *" $name "*) ;; *) return ;; esac
     command -v "$1" >/dev/null 2>&1 || { echo "[$name] skipped: $1 is not installed"; add_skipped 1 "$name"; return; }
-    run_t0=$(date +%s)
-    if ! "$@" -o "$out/$name" $SRC -lm 2>"$out/$name.log"; then
-        echo "[$name] BUILD FAILED:"; sed 's/^/    /' "$out/$name.log" | head -30
-        broken="$broken $name"; return
-    fi
-    # a broken scheduler shows up as a hang: give each configuration 5 minutes
-    timeout 300 "$out/$name" >"$out/$name.out" 2>&1
-    status=$?
-    line=$(tail -n 1 "$out/$name.out")
-    grep -E '^(FAIL|    )' "$out/$name.out" | head -40
-    p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-    f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-    if [ -z "$p" ] || [ -z "$f" ]; then
-        echo "[$name] did not finish (exit $status):"; tail -n 5 "$out/$name.out" | sed 's/^/    /'
-        broken="$broken $name"; return
-    fi
-    [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && { broken="$broken $name"; echo "[$name] exit status $status"; }
-    echo "[$name] $p passed, $f failed ($(duration $(($(date +%s) - run_t0))))"
-    configs=$((configs + 1)); per_config=$((p + f))
-    # (a configuration may have tests the others have not: the counted allocator's)
-    [ -z "$per_least" ] || [ "$per_config" -lt "$per_least" ] && per_least=$per_config
-    [ "$per_config" -gt "$per_most" ] && per_most=$per_config
-    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+    # the job: build, run (a broken scheduler shows up as a hang: 5 minutes at most),
+    # keep the exit status and the seconds it took
+    {
+        echo 'run_t0=$(date +%s)'
+        printf '%s' 'if '; for a in "$@"; do printf "'%s' " "$a"; done
+        echo "-o '$out/$name' $SRC -lm 2>'$out/$name.log'; then"
+        echo "    timeout 300 '$out/$name' >'$out/$name.out' 2>&1; echo \$? >'$out/$name.status'"
+        echo "else echo build >'$out/$name.status'; fi"
+        echo "echo \$((\$(date +%s) - run_t0)) >'$out/$name.time'"
+    } >"$out/$name.job"
+    rm -f "$out/$name.status" "$out/$name.time"
+    queued="$queued $name"
+}
+unit_results() {
+    [ -n "$queued" ] || return 0
+    jobs=${UNIT_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
+    for name in $queued; do echo "$out/$name.job"; done | xargs -n 1 -P "$jobs" sh
+    for name in $queued; do
+        status=$(cat "$out/$name.status" 2>/dev/null || echo build)
+        if [ "$status" = build ]; then
+            echo "[$name] BUILD FAILED:"; sed 's/^/    /' "$out/$name.log" | head -30
+            broken="$broken $name"; continue
+        fi
+        line=$(tail -n 1 "$out/$name.out")
+        grep -E '^(FAIL|    )' "$out/$name.out" | head -40
+        p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+        f=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+        if [ -z "$p" ] || [ -z "$f" ]; then
+            echo "[$name] did not finish (exit $status):"; tail -n 5 "$out/$name.out" | sed 's/^/    /'
+            broken="$broken $name"; continue
+        fi
+        [ "$status" -ne 0 ] && [ "$f" -eq 0 ] && { broken="$broken $name"; echo "[$name] exit status $status"; }
+        echo "[$name] $p passed, $f failed ($(duration "$(cat "$out/$name.time")"))"
+        configs=$((configs + 1)); per_config=$((p + f))
+        # (a configuration may have tests the others have not: the counted allocator's)
+        [ -z "$per_least" ] || [ "$per_config" -lt "$per_least" ] && per_least=$per_config
+        [ "$per_config" -gt "$per_most" ] && per_most=$per_config
+        total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+    done
+    queued=""
 }
 
 stage_unit() {
@@ -145,6 +166,7 @@ stage_unit() {
     # marked close-on-exec, no MSG_NOSIGNAL, no abstract socket names, /dev/fd
     run "clang-c11-nolinux-counted-O2" clang -std=c11 -O2 $WARN $(uninit_warnings clang) -DAIO_DEBUG -DAIO_NO_LINUX \
         -DTEST_COUNTED_ALLOC
+    unit_results
 }
 
 # The README's example and the demo must print what they promise.

@@ -4103,13 +4103,12 @@ static void test_io_unix_longest(void) {
             break;
         }
         memset(unix_longest, 'a', sizeof unix_longest);
-        if (k) {
-            unix_longest[0] = '@';
-            unix_longest[room] = '\0';
-        } else {
-            memcpy(unix_longest, "/tmp/", 5);
-            unix_longest[room - 1] = '\0';
+        { /* the process's number in the name: test runs side by side do not meet */
+            char prefix[40];
+            int n = snprintf(prefix, sizeof prefix, "%saio-%d-", k ? "@" : "/tmp/", (int)getpid());
+            memcpy(unix_longest, prefix, (size_t)n);
         }
+        unix_longest[k ? room : room - 1] = '\0';
         memcpy(unix_too_long, unix_longest, sizeof unix_too_long);
         unix_too_long[strlen(unix_longest)] = 'a';
         unix_too_long[strlen(unix_longest) + 1] = '\0';
