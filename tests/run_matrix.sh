@@ -10,6 +10,9 @@
 #   sh tests/run_matrix.sh guide ports  only these stages (names: --list)
 #   UNIT="gcc-c11-O0 clang-c11-nolinux-counted-O2" sh tests/run_matrix.sh unit
 #                                       only these configurations of the unit tests
+#   UNIT_JOBS=1 sh tests/run_matrix.sh unit
+#                                       one configuration at a time (the default: as many
+#                                       side by side as there are processors)
 #
 # Each stage prints a line when it starts, `[3/14] conformance: ... ...`, and one
 # when it ends, `[3/14] conformance (CPython 3.13.0) ... 41 s: 131 passed, 0 failed`.
