@@ -454,21 +454,44 @@ typedef struct aio_timer {
 /* Links of the circular lists (ready queue, wait lists); opaque. A zeroed
  * list head is a valid empty list. */
 typedef struct aio_link { struct aio_link *next, *prev; } aio_link;
-/* A place in a wait list: the task it wakes. */
-typedef struct aio_waiter { aio_link link; aio_task *task; } aio_waiter;
+/* A place in a wait list that is not a task's own (an AIO_WAIT item's): the
+ * task it wakes. A task's own place is its `wait`, with no pointer back: the
+ * task is found around it. The byte after the link tells them apart: here
+ * `mark` (AIO__FOREIGN), in a task its `state` (never that), in a group's
+ * notice (in the ready queue, with no task) a `mark` too. */
+typedef struct aio_waiter {
+    aio_link link;
+    uint8_t mark;        /* AIO__FOREIGN */
+    aio_task *task;      /* the task it wakes */
+} aio_waiter;
 
 /* A task. Zero-initialise it (static storage or = {0}) before its first spawn;
  * a finished task may be spawned again, once no task still waits on its last
  * run (a waiter that has not resumed yet would wait for the new run instead).
- * Treat the fields as opaque. */
+ * Treat the fields as opaque.
+ *
+ * Layout (x86-64 / Cortex-M0 with AIO_TIME_32, in bytes): wait 16/8, state 1,
+ * (1 free), flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
+ * 16/8, parent 8/4, scope 8/4, until 8/4, until_seq 4, timer 4,
+ * cancel_epoch 4, barrier 4, await 16/12: 136 / 88 B. Its place in a list
+ * comes first and carries no pointer back to the task (the task is at the
+ * link's own address, so the turn and the wake-ups find it with no load);
+ * the state byte right after the link is what tells it from a foreign place
+ * (aio_waiter). The rest stays as wide as the features read it: the
+ * deadlines' arming order and the cancellation epochs are the loop's 32-bit
+ * counters compared across wrap-around, a wait-many's count and start are
+ * the user's and the loop's full counts. */
 struct aio_task {
     /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
-    aio_task_fn fn;
-    aio_waiter wait;     /* in the ready queue or in one wait list */
-    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
+    struct {             /* in the ready queue or in one wait list: first, so */
+        aio_link link;   /* that the task is its place's address (no pointer back) */
+    } wait;
+    uint8_t state;       /* right after the link: what tells a task's own place
+                            in a list from an aio_waiter (whose `mark` is there) */
     uint16_t flags;
-    uint8_t state;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
+    aio_task_fn fn;
+    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
     aio_link joiners;    /* waiters for this task's end */
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
@@ -543,7 +566,10 @@ typedef struct aio_group {
                             the 31 bytes a Cortex-M0's byte load reaches) */
     aio_timeout scope;   /* the block; cancelled when the group aborts */
     aio_link children;   /* live children */
-    aio_waiter notice;   /* in the ready queue when a child has failed: the abort */
+    struct {             /* in the ready queue when a child has failed: the abort */
+        aio_link link;
+        uint8_t mark;    /* AIO__FOREIGN: no task's (as an aio_waiter's, with no task) */
+    } notice;
     uint32_t live;       /* children alive, or failed and not heard of yet */
     uint32_t unheard;    /* children that failed since the notice was queued */
     aio_status status;   /* the first error: a child's failure or the body's */
@@ -2280,7 +2306,8 @@ enum { /* task states */
     AIO__READY,     /* in the ready queue */
     AIO__RUNNING,
     AIO__PARKED,    /* waiting for a timer, a wait list or both */
-    AIO__DONE
+    AIO__DONE,
+    AIO__FOREIGN    /* no state: an aio_waiter's mark, where a task has its state */
 };
 enum { /* task flags */
     AIO__T_STARTED = 1,     /* the body has run at least once */
@@ -3502,7 +3529,15 @@ static aio_status aio__arm(const aio_timer *e) {
 // >>waking
 /* ----------------------------------------------------- queues and waking */
 
-#define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
+/* The task whose own place in a list is `l`, and the byte after a link,
+ * which says whose the place is: AIO__FOREIGN in an aio_waiter (the
+ * task it wakes is then its `task`), else the state of the task around it. */
+#define AIO__TASK_OF(l) AIO_CONTAINER(l, aio_task, wait)
+#define AIO__MARK(l) (((const unsigned char *)(const void *)(l))[sizeof(aio_link)])
+typedef char aio__mark_at_state[offsetof(aio_task, state) - offsetof(aio_task, wait) == sizeof(aio_link) &&
+                                        offsetof(aio_waiter, mark) == sizeof(aio_link)
+                                    ? 1
+                                    : -1];
 
 /* The ready queue is initialised with its loop: no lazy set-up to test. */
 static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
@@ -3532,15 +3567,23 @@ static void aio__wake(aio_task *t) {
     AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
 }
 
+/* The task that the place `n` in a list wakes: its own (the task around it)
+ * or an aio_waiter's (AIO_WAIT's items in a task's joiners). */
+#define AIO__WAITER_OF(n) \
+    (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
+
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
  * woke it); 0 if nobody waits. A waiter already woken by something else (a
- * gather's other items) keeps that. */
+ * gather's other items) keeps that. Where time counts, a list of tasks' own
+ * places only (a lock's, a queue's, a condition's: a task's joiners, which
+ * AIO_WAIT's items join, are woken by aio__wake_all); where size counts, any
+ * list (aio__wake_all is this one in a loop). */
 static int aio__wake_first(aio_link *l, uint16_t flag) {
     aio_link *n;
     aio_task *w;
     if (aio__list_empty(l)) return 0;
     n = l->next;
-    w = AIO__TASK_OF(n);
+    w = AIO__SPEED ? AIO__TASK_OF(n) : AIO__WAITER_OF(n);
     aio__list_unlink(n);
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
@@ -3549,10 +3592,23 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
     return 1;
 }
 
-/* Wake every waiter of a list, oldest first. */
+/* Wake every waiter of a list, oldest first: tasks' own places or
+ * aio_waiters. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
+#if AIO__SPEED
+    while (!aio__list_empty(l)) {
+        aio_link *n = l->next;
+        aio_task *w = AIO__WAITER_OF(n);
+        aio__list_unlink(n);
+        if (w->state == AIO__PARKED) {
+            w->flags |= flag;
+            aio__wake(w);
+        }
+    }
+#else
     while (aio__wake_first(l, flag)) {
     }
+#endif
 }
 
 // >>cancellation
@@ -3948,10 +4004,12 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->await.first = fn; /* its first step is aio__first_step's */
 #else
     memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+    (void)sizeof(char[offsetof(aio_task, flags) > offsetof(aio_task, state) &&
+                              offsetof(aio_task, flags) - offsetof(aio_task, state) <= sizeof(uint16_t)
+                          ? 1
+                          : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
     t->fn = AIO__SPEED ? aio__first_step : fn;
-    t->wait.task = t;
     t->loop = L;
     aio__list_init(&t->joiners);
     t->parent = aio__loop == L ? L->current : NULL;
@@ -4204,8 +4262,8 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
     do {
         aio_task *t;
         l = aio__dequeue(L);
-        t = AIO__TASK_OF(l);
-        if (t) {
+        if (AIO__MARK(l) != AIO__FOREIGN) {
+            t = AIO__TASK_OF(l);
 #if AIO_INSTRUMENTS
             if (L->trace)
                 aio__run_task(L, t, 1);
@@ -5050,6 +5108,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         if (items[i].task == t)
             return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait/gather: a task cannot wait for itself"));
         items[i].node.link.next = items[i].node.link.prev = NULL;
+        items[i].node.mark = AIO__FOREIGN;
         items[i].node.task = t;
     }
     until = aio__deadline(t->loop, d, 1);
@@ -5180,6 +5239,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     for (i = 0; i < ac->n; i++) { /* woken by the first of them to finish */
         aio_wait_item *it = &ac->items[i];
         if (aio__handed_out(it)) continue;
+        it->node.mark = AIO__FOREIGN;
         it->node.task = t;
         aio__list_append(&it->task->joiners, &it->node.link);
     }
@@ -5234,7 +5294,7 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
     g->scope.flags |= AIO__S_GROUP;
     aio__list_init(&g->children);
     g->notice.link.next = g->notice.link.prev = NULL;
-    g->notice.task = NULL; /* no task: the ready queue tells it apart */
+    g->notice.mark = AIO__FOREIGN; /* not a task's: the ready queue tells it apart */
     g->live = g->unheard = 0;
     g->status = AIO_OK;
     g->flags = 0;

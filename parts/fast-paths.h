@@ -13,7 +13,8 @@ enum { /* task states */
     AIO__READY,     /* in the ready queue */
     AIO__RUNNING,
     AIO__PARKED,    /* waiting for a timer, a wait list or both */
-    AIO__DONE
+    AIO__DONE,
+    AIO__FOREIGN    /* no state: an aio_waiter's mark, where a task has its state */
 };
 enum { /* task flags */
     AIO__T_STARTED = 1,     /* the body has run at least once */

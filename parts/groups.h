@@ -46,7 +46,7 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
     g->scope.flags |= AIO__S_GROUP;
     aio__list_init(&g->children);
     g->notice.link.next = g->notice.link.prev = NULL;
-    g->notice.task = NULL; /* no task: the ready queue tells it apart */
+    g->notice.mark = AIO__FOREIGN; /* not a task's: the ready queue tells it apart */
     g->live = g->unheard = 0;
     g->status = AIO_OK;
     g->flags = 0;

@@ -63,8 +63,8 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
     do {
         aio_task *t;
         l = aio__dequeue(L);
-        t = AIO__TASK_OF(l);
-        if (t) {
+        if (AIO__MARK(l) != AIO__FOREIGN) {
+            t = AIO__TASK_OF(l);
 #if AIO_INSTRUMENTS
             if (L->trace)
                 aio__run_task(L, t, 1);

@@ -53,10 +53,12 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->await.first = fn; /* its first step is aio__first_step's */
 #else
     memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+    (void)sizeof(char[offsetof(aio_task, flags) > offsetof(aio_task, state) &&
+                              offsetof(aio_task, flags) - offsetof(aio_task, state) <= sizeof(uint16_t)
+                          ? 1
+                          : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
     t->fn = AIO__SPEED ? aio__first_step : fn;
-    t->wait.task = t;
     t->loop = L;
     aio__list_init(&t->joiners);
     t->parent = aio__loop == L ? L->current : NULL;
