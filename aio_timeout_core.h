@@ -292,6 +292,14 @@
 #define AIO__OUT_OF_LINE
 #endif
 
+/* A fast path kept apart from the function that takes it, whose other
+ * paths would otherwise pay for the registers it needs (or the reverse). */
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO__APART __attribute__((noinline))
+#else
+#define AIO__APART
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))
@@ -4288,13 +4296,10 @@ static void aio__drain_events(aio_loop *L) {
  * was set meanwhile (AIO__EV_IDLE), or leave it (AIO__EV_AWAKE). An event set
  * from outside while the loop is in the hook calls the loop's wake-up. */
 enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
-static int aio__events(aio_loop *L, int op) {
+/* PEEK, IDLE and AWAKE, which aio_run asks each turn: apart from the drain,
+ * so that the I/O's hook answers them without the drain's registers. */
+static AIO__ALWAYS_INLINE int aio__events_look(aio_loop *L, int op) {
     int any;
-    if (op == AIO__EV_DRAIN) {
-        aio__drain_events(L);
-        return 0;
-    }
-    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
     AIO_CRITICAL_ENTER();
     any = L->signalled != NULL;
     if (op == AIO__EV_IDLE)
@@ -4303,6 +4308,14 @@ static int aio__events(aio_loop *L, int op) {
         L->idling = 0;
     AIO_CRITICAL_EXIT();
     return any;
+}
+static int aio__events(aio_loop *L, int op) {
+    if (op == AIO__EV_DRAIN) {
+        aio__drain_events(L);
+        return 0;
+    }
+    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
+    return aio__events_look(L, op);
 }
 
 /* 1 if an event was set since the last drain (events cannot be, while no
@@ -6186,12 +6199,21 @@ static int aio__io_looked(aio_loop *L) {
  * twice (aio__io_looked). And whether anything can still wake a loop with
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
-static int aio__io_events(aio_loop *L, int op) {
-    if (L->io && op == AIO__EV_DRAIN) {
+static void aio__io_drain(aio_loop *L) {
+    if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_unpause(L);
     }
-    if (L->io && op == AIO__EV_STUCK) {
+    if (aio__events_look(L, AIO__EV_PEEK)) aio__drain_events(L); /* (most turns set none) */
+}
+static int aio__io_events(aio_loop *L, int op) {
+    /* aio_run's looks, each turn: no call further */
+    if (op == AIO__EV_PEEK || op == AIO__EV_IDLE || op == AIO__EV_AWAKE) return aio__events_look(L, op);
+    if (op == AIO__EV_DRAIN) {
+        aio__io_drain(L);
+        return 0;
+    }
+    if (L->io) { /* AIO__EV_STUCK */
         int bound;
         AIO_CRITICAL_ENTER();
         bound = L->bound_events != 0 && L->wakeup != NULL;
@@ -6263,7 +6285,7 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 #endif
 
 /* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
-static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
 #ifdef AIO__SOCKETS
@@ -6278,6 +6300,14 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
+}
+/* The same, at once where aio__io_of has nothing to do (its hooks are the
+ * loop's) and the slot exists: each wait of a server. */
+static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+    aio_io *io = L->io;
+    if (io && L->idle == aio__io_idle && L->events && L->events != aio__events && (uint32_t)fd < io->nslots)
+        return &io->slots[fd];
+    return aio__io_slot_of(L, fd, what, rc);
 }
 
 /* Park t on its descriptor's way `dir`; with `trust`, a way still watched
@@ -6754,11 +6784,10 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
 #endif
 }
 
-AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
-                                size_t len, aio_time d) {
+static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const void *buf, size_t len,
+                                aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     const char *what = AIO__IO_NAME(op);
-    int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
 #ifdef AIO__SOCKETS
@@ -6776,7 +6805,61 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
     aio__set_until(t, until);
+    if (op <= AIO__IO_WRITABLE) /* (aio__io_try's first step, without its frame) */
+        return aio__io_park(t, f, aio__io_dirs[op], aio__io_is_dry(t->loop->io, fd, aio__io_dirs[op]), what);
     return aio__io_try(t, f, op, buf, len);
+}
+
+#if AIO__SPEED && defined(AIO__SOCKETS)
+/* A receive or a send that the descriptor takes at once (a server's, most
+ * of the time), by a task with nothing to check (no cancellation, no
+ * instruments), on a valid request: what aio__io_begin then does, without
+ * the deadline it would not arm. The deadline is computed only if the call
+ * did not complete: the same value (the iteration's time), armed after the
+ * ones armed before it. Apart from aio__io_start: the readiness waits do
+ * not pay for the registers this one keeps across the call. */
+static AIO__APART aio_status aio__io_at_once(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+                                             size_t len, aio_time d) {
+    aio_loop *L = t->loop;
+    aio_io *io = L->io;
+    int dir = op == AIO__IO_SEND;
+    aio_status rc;
+    if (!aio__plain(t) || fd < 0 || !buf || !len || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)) || !io ||
+        (uint32_t)fd >= io->nslots || (io->slots[fd].dry & (1 << dir)))
+        return aio__io_begin(t, f, op, fd, buf, len, d);
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    if (!dir) {
+        void *into; /* (the receive's buffer, passed as const with the others') */
+        memcpy(&into, &buf, sizeof into);
+        rc = aio__net_recv(fd, into, len, AIO__IO_NAME(AIO__IO_RECV));
+        if (rc >= 0) {
+            if ((size_t)rc < len) io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | 1);
+            return rc;
+        }
+    } else {
+        rc = aio__net_send(fd, buf, len, AIO__IO_NAME(AIO__IO_SEND));
+        if (rc >= 0) {
+            t->await.io.done = (size_t)rc;
+            if ((size_t)rc == len) return AIO_OK;
+            rc = AIO__AGAIN; /* the send buffer is full: wait for room */
+        }
+    }
+    if (rc != AIO__AGAIN && rc != AIO__INTR) return rc;
+    aio__set_until(t, aio__deadline(L, d, 1));
+    if (rc == AIO__INTR) return aio__io_try(t, f, op, buf, len); /* LCOV_EXCL_LINE: a signal in the call */
+    aio__io_dry(L, fd, dir);
+    return aio__io_park(t, f, dir, 0, AIO__IO_NAME(op)); /* (trusts nothing the first time) */
+}
+#endif
+
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                size_t len, aio_time d) {
+#if AIO__SPEED && defined(AIO__SOCKETS)
+    if (op == AIO__IO_RECV || op == AIO__IO_SEND) return aio__io_at_once(t, f, op, aio__fd(sock), buf, len, d);
+#endif
+    return aio__io_begin(t, f, op, aio__fd(sock), buf, len, d);
 }
 
 AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {

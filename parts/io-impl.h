@@ -84,12 +84,21 @@ static int aio__io_looked(aio_loop *L) {
  * twice (aio__io_looked). And whether anything can still wake a loop with
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
-static int aio__io_events(aio_loop *L, int op) {
-    if (L->io && op == AIO__EV_DRAIN) {
+static void aio__io_drain(aio_loop *L) {
+    if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_unpause(L);
     }
-    if (L->io && op == AIO__EV_STUCK) {
+    if (aio__events_look(L, AIO__EV_PEEK)) aio__drain_events(L); /* (most turns set none) */
+}
+static int aio__io_events(aio_loop *L, int op) {
+    /* aio_run's looks, each turn: no call further */
+    if (op == AIO__EV_PEEK || op == AIO__EV_IDLE || op == AIO__EV_AWAKE) return aio__events_look(L, op);
+    if (op == AIO__EV_DRAIN) {
+        aio__io_drain(L);
+        return 0;
+    }
+    if (L->io) { /* AIO__EV_STUCK */
         int bound;
         AIO_CRITICAL_ENTER();
         bound = L->bound_events != 0 && L->wakeup != NULL;
@@ -161,7 +170,7 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 #endif
 
 /* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
-static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
 #ifdef AIO__SOCKETS
@@ -176,6 +185,14 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
+}
+/* The same, at once where aio__io_of has nothing to do (its hooks are the
+ * loop's) and the slot exists: each wait of a server. */
+static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+    aio_io *io = L->io;
+    if (io && L->idle == aio__io_idle && L->events && L->events != aio__events && (uint32_t)fd < io->nslots)
+        return &io->slots[fd];
+    return aio__io_slot_of(L, fd, what, rc);
 }
 
 /* Park t on its descriptor's way `dir`; with `trust`, a way still watched
