@@ -6304,9 +6304,11 @@ static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_s
 /* The same, at once where aio__io_of has nothing to do (its hooks are the
  * loop's) and the slot exists: each wait of a server. */
 static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+#if AIO__SPEED
     aio_io *io = L->io;
     if (io && L->idle == aio__io_idle && L->events && L->events != aio__events && (uint32_t)fd < io->nslots)
         return &io->slots[fd];
+#endif
     return aio__io_slot_of(L, fd, what, rc);
 }
 
@@ -6450,25 +6452,30 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     return AIO_OK;
 }
 
+/* fd (a slot of L's port) is ready the way `dir`. */
+static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
+    aio_io *io = L->io;
+    aio_io_slot *s = &io->slots[fd];
+    aio_task *w = s->waiter[dir];
+    s->dry = (uint8_t)(s->dry & ~(1 << dir));
+    if (!w) {
+        aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+    } else if (w->state == AIO__PARKED) {
+        s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+        w->flags |= AIO__T_SIGNALLED;
+        AIO__CAUSE(L, NULL, AIO_BY_IO);
+        aio__wake(w);
+        AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    } /* (else woken already: its resumption leaves the slot) */
+}
+
 AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     aio_io *io = L->io;
-    int dir;
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
-    for (dir = 0; dir < 2; dir++) {
-        aio_io_slot *s = &io->slots[fd];
-        aio_task *w = s->waiter[dir];
-        if (!(events & (1 << dir))) continue;
-        s->dry = (uint8_t)(s->dry & ~(1 << dir));
-        if (!w) {
-            aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
-        } else if (w->state == AIO__PARKED) {
-            s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
-            w->flags |= AIO__T_SIGNALLED;
-            AIO__CAUSE(L, NULL, AIO_BY_IO);
-            aio__wake(w);
-            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
-        } /* (else woken already: its resumption leaves the slot) */
-    }
+    /* (each way a call of its own: the one way most reports give costs no
+     * loop's registers) */
+    if (events & AIO_READABLE) aio__io_ready_way(L, fd, 0);
+    if (events & AIO_WRITABLE) aio__io_ready_way(L, fd, 1);
 }
 
 /* aio_io_forget's work. `reused`: the number may now be another
@@ -6805,8 +6812,6 @@ static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
     aio__set_until(t, until);
-    if (op <= AIO__IO_WRITABLE) /* (aio__io_try's first step, without its frame) */
-        return aio__io_park(t, f, aio__io_dirs[op], aio__io_is_dry(t->loop->io, fd, aio__io_dirs[op]), what);
     return aio__io_try(t, f, op, buf, len);
 }
 
@@ -6854,15 +6859,35 @@ static AIO__APART aio_status aio__io_at_once(aio_task *t, aio_frame *f, int op, 
 }
 #endif
 
+#if AIO__SPEED
+/* A readiness wait (AIO_WAIT_READABLE, AIO_WAIT_WRITABLE) by a task with
+ * nothing to check, on a valid request: aio__io_begin's steps, then the
+ * park. */
+static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int fd, aio_time d) {
+    int dir = op;
+    if (!aio__plain(t) || fd < 0 || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)))
+        return aio__io_begin(t, f, op, fd, NULL, 0, d);
+    aio__set_until(t, aio__deadline(t->loop, d, 1));
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    return aio__io_park(t, f, dir, aio__io_is_dry(t->loop->io, fd, dir), AIO__IO_NAME(op));
+}
+#endif
+
 AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                 size_t len, aio_time d) {
 #if AIO__SPEED && defined(AIO__SOCKETS)
     if (op == AIO__IO_RECV || op == AIO__IO_SEND) return aio__io_at_once(t, f, op, aio__fd(sock), buf, len, d);
 #endif
+#if AIO__SPEED
+    if (op <= AIO__IO_WRITABLE) return aio__io_wait(t, f, op, aio__fd(sock), d);
+#endif
     return aio__io_begin(t, f, op, aio__fd(sock), buf, len, d);
 }
 
-AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+/* The resumption of an I/O wait, whatever woke it (aio__io_poll). */
+static AIO__APART aio_status aio__io_resume(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
     int fd = t->await.io.fd;
     int way = 1 << t->await.io.dir;
@@ -6886,6 +6911,26 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED
+    /* Woken by readiness, with nothing to check (no cancellation, no block,
+     * its number not closed since): aio__io_resume's own steps, without its
+     * frame. */
+    if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
+        aio_io *io = t->loop->io;
+        aio_io_slot *s = &io->slots[t->await.io.fd];
+        if (s->closes == t->await.io.closes) {
+            t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+            io->waiting--;
+            if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+            if (op <= AIO__IO_WRITABLE) return AIO_OK;
+            return aio__io_try(t, f, op, buf, len);
+        }
+    }
+#endif
+    return aio__io_resume(t, f, op, buf, len);
 }
 
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
@@ -6985,6 +7030,14 @@ static void aio__stream_carry_close(aio_loop *L, int fd) {
 }
 
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+#if AIO__SPEED
+    { /* the count in its slot, where there is one (every read of a stream in use) */
+        const aio_io *io = t->loop->io;
+        uint32_t fd = (uint32_t)aio__fd(s->fd);
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+            return AIO_OK;
+    }
+#endif
     if (!(s->eof & AIO__STREAM_GONE)) {
         const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
         if (!count || *count == s->closes) return AIO_OK;
@@ -7098,9 +7151,17 @@ static aio_status aio__stream_scan(aio_stream *s) {
         const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
                                                              : (const unsigned char *)s->sep;
         size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
-        size_t i;
-        for (i = s->scanned; i + k <= have && !n; i++)
-            if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
+        size_t i = s->scanned;
+        while (i + k <= have) { /* (the C library's memchr finds the first byte: many at a time) */
+            const unsigned char *at = (const unsigned char *)memchr(p + i, sep[0], have - k + 1 - i);
+            if (!at) break;
+            i = (size_t)(at - p);
+            if (k == 1 || memcmp(p + i, sep, k) == 0) {
+                n = i + k;
+                break;
+            }
+            i++;
+        }
         if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
     }
     if (!n && s->eof) { /* the end: a line or a read takes what is left */
@@ -7136,7 +7197,7 @@ static int aio__stream_way(aio_status rc, int own) {
 static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     aio_status rc;
     if (s->head) {
-        memmove(s->buf, s->buf + s->head, s->tail - s->head);
+        if (s->tail != s->head) memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
         if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (it may shrink: head - last is what the last read took) */
         s->last = s->head = 0;

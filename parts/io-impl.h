@@ -189,9 +189,11 @@ static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_s
 /* The same, at once where aio__io_of has nothing to do (its hooks are the
  * loop's) and the slot exists: each wait of a server. */
 static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+#if AIO__SPEED
     aio_io *io = L->io;
     if (io && L->idle == aio__io_idle && L->events && L->events != aio__events && (uint32_t)fd < io->nslots)
         return &io->slots[fd];
+#endif
     return aio__io_slot_of(L, fd, what, rc);
 }
 
@@ -335,25 +337,30 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     return AIO_OK;
 }
 
+/* fd (a slot of L's port) is ready the way `dir`. */
+static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
+    aio_io *io = L->io;
+    aio_io_slot *s = &io->slots[fd];
+    aio_task *w = s->waiter[dir];
+    s->dry = (uint8_t)(s->dry & ~(1 << dir));
+    if (!w) {
+        aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+    } else if (w->state == AIO__PARKED) {
+        s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+        w->flags |= AIO__T_SIGNALLED;
+        AIO__CAUSE(L, NULL, AIO_BY_IO);
+        aio__wake(w);
+        AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    } /* (else woken already: its resumption leaves the slot) */
+}
+
 AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     aio_io *io = L->io;
-    int dir;
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
-    for (dir = 0; dir < 2; dir++) {
-        aio_io_slot *s = &io->slots[fd];
-        aio_task *w = s->waiter[dir];
-        if (!(events & (1 << dir))) continue;
-        s->dry = (uint8_t)(s->dry & ~(1 << dir));
-        if (!w) {
-            aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
-        } else if (w->state == AIO__PARKED) {
-            s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
-            w->flags |= AIO__T_SIGNALLED;
-            AIO__CAUSE(L, NULL, AIO_BY_IO);
-            aio__wake(w);
-            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
-        } /* (else woken already: its resumption leaves the slot) */
-    }
+    /* (each way a call of its own: the one way most reports give costs no
+     * loop's registers) */
+    if (events & AIO_READABLE) aio__io_ready_way(L, fd, 0);
+    if (events & AIO_WRITABLE) aio__io_ready_way(L, fd, 1);
 }
 
 /* aio_io_forget's work. `reused`: the number may now be another

@@ -300,8 +300,6 @@ static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
     aio__set_until(t, until);
-    if (op <= AIO__IO_WRITABLE) /* (aio__io_try's first step, without its frame) */
-        return aio__io_park(t, f, aio__io_dirs[op], aio__io_is_dry(t->loop->io, fd, aio__io_dirs[op]), what);
     return aio__io_try(t, f, op, buf, len);
 }
 
@@ -349,15 +347,35 @@ static AIO__APART aio_status aio__io_at_once(aio_task *t, aio_frame *f, int op, 
 }
 #endif
 
+#if AIO__SPEED
+/* A readiness wait (AIO_WAIT_READABLE, AIO_WAIT_WRITABLE) by a task with
+ * nothing to check, on a valid request: aio__io_begin's steps, then the
+ * park. */
+static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int fd, aio_time d) {
+    int dir = op;
+    if (!aio__plain(t) || fd < 0 || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)))
+        return aio__io_begin(t, f, op, fd, NULL, 0, d);
+    aio__set_until(t, aio__deadline(t->loop, d, 1));
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    return aio__io_park(t, f, dir, aio__io_is_dry(t->loop->io, fd, dir), AIO__IO_NAME(op));
+}
+#endif
+
 AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                 size_t len, aio_time d) {
 #if AIO__SPEED && defined(AIO__SOCKETS)
     if (op == AIO__IO_RECV || op == AIO__IO_SEND) return aio__io_at_once(t, f, op, aio__fd(sock), buf, len, d);
 #endif
+#if AIO__SPEED
+    if (op <= AIO__IO_WRITABLE) return aio__io_wait(t, f, op, aio__fd(sock), d);
+#endif
     return aio__io_begin(t, f, op, aio__fd(sock), buf, len, d);
 }
 
-AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+/* The resumption of an I/O wait, whatever woke it (aio__io_poll). */
+static AIO__APART aio_status aio__io_resume(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
     int fd = t->await.io.fd;
     int way = 1 << t->await.io.dir;
@@ -381,6 +399,26 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED
+    /* Woken by readiness, with nothing to check (no cancellation, no block,
+     * its number not closed since): aio__io_resume's own steps, without its
+     * frame. */
+    if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
+        aio_io *io = t->loop->io;
+        aio_io_slot *s = &io->slots[t->await.io.fd];
+        if (s->closes == t->await.io.closes) {
+            t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+            io->waiting--;
+            if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+            if (op <= AIO__IO_WRITABLE) return AIO_OK;
+            return aio__io_try(t, f, op, buf, len);
+        }
+    }
+#endif
+    return aio__io_resume(t, f, op, buf, len);
 }
 
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
