@@ -511,8 +511,9 @@
 #endif
 
 /* A fast path kept apart from the function that takes it, whose other
- * paths would otherwise pay for the registers it needs (or the reverse). */
-#if defined(__GNUC__) || defined(__clang__)
+ * paths would otherwise pay for the registers it needs (or the reverse);
+ * where size counts, the compiler's choice (one call site: inlined). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define AIO__APART __attribute__((noinline))
 #else
 #define AIO__APART
@@ -6828,6 +6829,7 @@ static int aio__io_looked(aio_loop *L) {
  * twice (aio__io_looked). And whether anything can still wake a loop with
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
+#if AIO__SPEED
 static void aio__io_drain(aio_loop *L) {
     if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
@@ -6835,14 +6837,23 @@ static void aio__io_drain(aio_loop *L) {
     }
     if (aio__events_look(L, AIO__EV_PEEK)) aio__drain_events(L); /* (most turns set none) */
 }
+#endif
 static int aio__io_events(aio_loop *L, int op) {
-    /* aio_run's looks, each turn: no call further */
+#if AIO__SPEED
+    /* aio_run's looks, four calls a turn, answered here: aio__events would
+     * save the registers of its drain first */
     if (op == AIO__EV_PEEK || op == AIO__EV_IDLE || op == AIO__EV_AWAKE) return aio__events_look(L, op);
     if (op == AIO__EV_DRAIN) {
         aio__io_drain(L);
         return 0;
     }
-    if (L->io) { /* AIO__EV_STUCK */
+#else
+    if (L->io && op == AIO__EV_DRAIN) {
+        if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
+        aio__io_unpause(L);
+    }
+#endif
+    if (L->io && op == AIO__EV_STUCK) {
         int bound;
         AIO_CRITICAL_ENTER();
         bound = L->bound_events != 0 && L->wakeup != NULL;
@@ -7081,6 +7092,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     return AIO_OK;
 }
 
+#if AIO__SPEED
 /* fd (a slot of L's port) is ready the way `dir`. */
 static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
     aio_io *io = L->io;
@@ -7101,11 +7113,33 @@ static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
 AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     aio_io *io = L->io;
     if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
-    /* (each way a call of its own: the one way most reports give costs no
-     * loop's registers) */
+    /* (each way a call of its own: the one way most reports give pays for
+     * no loop's registers) */
     if (events & AIO_READABLE) aio__io_ready_way(L, fd, 0);
     if (events & AIO_WRITABLE) aio__io_ready_way(L, fd, 1);
 }
+#else
+AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
+    aio_io *io = L->io;
+    int dir;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    for (dir = 0; dir < 2; dir++) {
+        aio_io_slot *s = &io->slots[fd];
+        aio_task *w = s->waiter[dir];
+        if (!(events & (1 << dir))) continue;
+        s->dry = (uint8_t)(s->dry & ~(1 << dir));
+        if (!w) {
+            aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+        } else if (w->state == AIO__PARKED) {
+            s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+            w->flags |= AIO__T_SIGNALLED;
+            AIO__CAUSE(L, NULL, AIO_BY_IO);
+            aio__wake(w);
+            AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+        } /* (else woken already: its resumption leaves the slot) */
+    }
+}
+#endif
 
 /* aio_io_forget's work. `reused`: the number may now be another
  * descriptor's (it was closed), so the slot's count of forgets moves on: a
@@ -10067,6 +10101,7 @@ static aio_status aio__stream_scan(aio_stream *s) {
                                                              : (const unsigned char *)s->sep;
         size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
         size_t i = s->scanned;
+#if AIO__SPEED
         while (i + k <= have) { /* (the C library's memchr finds the first byte: many at a time) */
             const unsigned char *at = (const unsigned char *)memchr(p + i, sep[0], have - k + 1 - i);
             if (!at) break;
@@ -10077,6 +10112,10 @@ static aio_status aio__stream_scan(aio_stream *s) {
             }
             i++;
         }
+#else
+        for (; i + k <= have && !n; i++)
+            if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
+#endif
         if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
     }
     if (!n && s->eof) { /* the end: a line or a read takes what is left */

@@ -214,6 +214,7 @@ static aio_status aio__stream_scan(aio_stream *s) {
                                                              : (const unsigned char *)s->sep;
         size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
         size_t i = s->scanned;
+#if AIO__SPEED
         while (i + k <= have) { /* (the C library's memchr finds the first byte: many at a time) */
             const unsigned char *at = (const unsigned char *)memchr(p + i, sep[0], have - k + 1 - i);
             if (!at) break;
@@ -224,6 +225,10 @@ static aio_status aio__stream_scan(aio_stream *s) {
             }
             i++;
         }
+#else
+        for (; i + k <= have && !n; i++)
+            if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
+#endif
         if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
     }
     if (!n && s->eof) { /* the end: a line or a read takes what is left */
