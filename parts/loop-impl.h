@@ -93,7 +93,7 @@ static aio_link *aio__queued_when_set(aio_loop *L, const aio_event *ev) {
 
 /* Wake the waiters of the events set since the last iteration, in the order
  * of the sets: who waited before an event's latest set, not who came after. */
-static void aio__drain_events(aio_loop *L) {
+static AIO__ALWAYS_INLINE void aio__drain_events(aio_loop *L) {
     for (;;) {
         aio_event *ev;
         aio_event *oldest = NULL;
