@@ -292,6 +292,15 @@
 #define AIO__OUT_OF_LINE
 #endif
 
+/* A fast path kept apart from the function that takes it, whose other
+ * paths would otherwise pay for the registers it needs (or the reverse);
+ * where size counts, the compiler's choice (one call site: inlined). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define AIO__APART __attribute__((noinline))
+#else
+#define AIO__APART
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))
@@ -4292,7 +4301,7 @@ static aio_link *aio__queued_when_set(aio_loop *L, const aio_event *ev) {
 
 /* Wake the waiters of the events set since the last iteration, in the order
  * of the sets: who waited before an event's latest set, not who came after. */
-static void aio__drain_events(aio_loop *L) {
+static AIO__ALWAYS_INLINE void aio__drain_events(aio_loop *L) {
     for (;;) {
         aio_event *ev;
         aio_event *oldest = NULL;
@@ -4346,13 +4355,10 @@ static void aio__drain_events(aio_loop *L) {
  * was set meanwhile (AIO__EV_IDLE), or leave it (AIO__EV_AWAKE). An event set
  * from outside while the loop is in the hook calls the loop's wake-up. */
 enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
-static int aio__events(aio_loop *L, int op) {
+/* PEEK, IDLE and AWAKE, which aio_run asks each turn: apart from the drain,
+ * so that the I/O's hook answers them without the drain's registers. */
+static AIO__ALWAYS_INLINE int aio__events_look(aio_loop *L, int op) {
     int any;
-    if (op == AIO__EV_DRAIN) {
-        aio__drain_events(L);
-        return 0;
-    }
-    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
     AIO_CRITICAL_ENTER();
     any = L->signalled != NULL;
     if (op == AIO__EV_IDLE)
@@ -4361,6 +4367,14 @@ static int aio__events(aio_loop *L, int op) {
         L->idling = 0;
     AIO_CRITICAL_EXIT();
     return any;
+}
+static int aio__events(aio_loop *L, int op) {
+    if (op == AIO__EV_DRAIN) {
+        aio__drain_events(L);
+        return 0;
+    }
+    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
+    return aio__events_look(L, op);
 }
 
 /* 1 if an event was set since the last drain (events cannot be, while no
@@ -6246,11 +6260,32 @@ static int aio__io_looked(aio_loop *L) {
  * twice (aio__io_looked). And whether anything can still wake a loop with
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
+#if AIO__SPEED
+static void aio__io_drain(aio_loop *L) {
+    if (L->io) {
+        if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
+        aio__io_unpause(L);
+    }
+    /* (most turns set none; the drain's one caller stays aio__events, which
+     * a loop with no I/O has inline) */
+    if (aio__events_look(L, AIO__EV_PEEK)) (void)aio__events(L, AIO__EV_DRAIN);
+}
+#endif
 static int aio__io_events(aio_loop *L, int op) {
+#if AIO__SPEED
+    /* aio_run's looks, four calls a turn, answered here: aio__events would
+     * save the registers of its drain first */
+    if (op == AIO__EV_PEEK || op == AIO__EV_IDLE || op == AIO__EV_AWAKE) return aio__events_look(L, op);
+    if (op == AIO__EV_DRAIN) {
+        aio__io_drain(L);
+        return 0;
+    }
+#else
     if (L->io && op == AIO__EV_DRAIN) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_unpause(L);
     }
+#endif
     if (L->io && op == AIO__EV_STUCK) {
         int bound;
         AIO_CRITICAL_ENTER();
@@ -6323,7 +6358,7 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 #endif
 
 /* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
-static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
 #ifdef AIO__SOCKETS
@@ -6338,6 +6373,16 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
+}
+/* The same, at once where aio__io_of has nothing to do (its hooks are the
+ * loop's) and the slot exists: each wait of a server. */
+static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+#if AIO__SPEED
+    aio_io *io = L->io;
+    if (io && L->idle == aio__io_idle && L->events && L->events != aio__events && (uint32_t)fd < io->nslots)
+        return &io->slots[fd];
+#endif
+    return aio__io_slot_of(L, fd, what, rc);
 }
 
 /* Park t on its descriptor's way `dir`; with `trust`, a way still watched
@@ -6480,6 +6525,33 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     return AIO_OK;
 }
 
+#if AIO__SPEED
+/* fd (a slot of L's port) is ready the way `dir`. */
+static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
+    aio_io *io = L->io;
+    aio_io_slot *s = &io->slots[fd];
+    aio_task *w = s->waiter[dir];
+    s->dry = (uint8_t)(s->dry & ~(1 << dir));
+    if (!w) {
+        aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+    } else if (w->state == AIO__PARKED) {
+        s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+        w->flags |= AIO__T_SIGNALLED;
+        AIO__CAUSE(L, NULL, AIO_BY_IO);
+        aio__wake(w);
+        AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    } /* (else woken already: its resumption leaves the slot) */
+}
+
+AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
+    aio_io *io = L->io;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    /* (each way a call of its own: the one way most reports give pays for
+     * no loop's registers) */
+    if (events & AIO_READABLE) aio__io_ready_way(L, fd, 0);
+    if (events & AIO_WRITABLE) aio__io_ready_way(L, fd, 1);
+}
+#else
 AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     aio_io *io = L->io;
     int dir;
@@ -6500,6 +6572,7 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
         } /* (else woken already: its resumption leaves the slot) */
     }
 }
+#endif
 
 /* aio_io_forget's work. `reused`: the number may now be another
  * descriptor's (it was closed), so the slot's count of forgets moves on: a
@@ -6814,11 +6887,10 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
 #endif
 }
 
-AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
-                                size_t len, aio_time d) {
+static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const void *buf, size_t len,
+                                aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     const char *what = AIO__IO_NAME(op);
-    int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
 #ifdef AIO__SOCKETS
@@ -6839,7 +6911,79 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
     return aio__io_try(t, f, op, buf, len);
 }
 
-AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED && defined(AIO__SOCKETS)
+/* A receive or a send that the descriptor takes at once (a server's, most
+ * of the time), by a task with nothing to check (no cancellation, no
+ * instruments), on a valid request: what aio__io_begin then does, without
+ * the deadline it would not arm. The deadline is computed only if the call
+ * did not complete: the same value (the iteration's time), armed after the
+ * ones armed before it. Apart from aio__io_start: the readiness waits do
+ * not pay for the registers this one keeps across the call. */
+static AIO__APART aio_status aio__io_at_once(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+                                             size_t len, aio_time d) {
+    aio_loop *L = t->loop;
+    aio_io *io = L->io;
+    int dir = op == AIO__IO_SEND;
+    aio_status rc;
+    if (!aio__plain(t) || fd < 0 || !buf || !len || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)) || !io ||
+        (uint32_t)fd >= io->nslots || (io->slots[fd].dry & (1 << dir)))
+        return aio__io_begin(t, f, op, fd, buf, len, d);
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    if (!dir) {
+        void *into; /* (the receive's buffer, passed as const with the others') */
+        memcpy(&into, &buf, sizeof into);
+        rc = aio__net_recv(fd, into, len, AIO__IO_NAME(AIO__IO_RECV));
+        if (rc >= 0) {
+            if ((size_t)rc < len) io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | 1);
+            return rc;
+        }
+    } else {
+        rc = aio__net_send(fd, buf, len, AIO__IO_NAME(AIO__IO_SEND));
+        if (rc >= 0) {
+            t->await.io.done = (size_t)rc;
+            if ((size_t)rc == len) return AIO_OK;
+            rc = AIO__AGAIN; /* the send buffer is full: wait for room */
+        }
+    }
+    if (rc != AIO__AGAIN && rc != AIO__INTR) return rc;
+    aio__set_until(t, aio__deadline(L, d, 1));
+    if (rc == AIO__INTR) return aio__io_try(t, f, op, buf, len); /* LCOV_EXCL_LINE: a signal in the call */
+    aio__io_dry(L, fd, dir);
+    return aio__io_park(t, f, dir, 0, AIO__IO_NAME(op)); /* (trusts nothing the first time) */
+}
+#endif
+
+#if AIO__SPEED
+/* A readiness wait (AIO_WAIT_READABLE, AIO_WAIT_WRITABLE) by a task with
+ * nothing to check, on a valid request: aio__io_begin's steps, then the
+ * park. */
+static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int fd, aio_time d) {
+    int dir = op;
+    if (!aio__plain(t) || fd < 0 || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)))
+        return aio__io_begin(t, f, op, fd, NULL, 0, d);
+    aio__set_until(t, aio__deadline(t->loop, d, 1));
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    return aio__io_park(t, f, dir, aio__io_is_dry(t->loop->io, fd, dir), AIO__IO_NAME(op));
+}
+#endif
+
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                size_t len, aio_time d) {
+#if AIO__SPEED && defined(AIO__SOCKETS)
+    if (op == AIO__IO_RECV || op == AIO__IO_SEND) return aio__io_at_once(t, f, op, aio__fd(sock), buf, len, d);
+#endif
+#if AIO__SPEED
+    if (op <= AIO__IO_WRITABLE) return aio__io_wait(t, f, op, aio__fd(sock), d);
+#endif
+    return aio__io_begin(t, f, op, aio__fd(sock), buf, len, d);
+}
+
+/* The resumption of an I/O wait, whatever woke it (aio__io_poll). */
+static AIO__APART aio_status aio__io_resume(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
     int fd = t->await.io.fd;
     int way = 1 << t->await.io.dir;
@@ -6863,6 +7007,26 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED
+    /* Woken by readiness, with nothing to check (no cancellation, no block,
+     * its number not closed since): aio__io_resume's own steps, without its
+     * frame. */
+    if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
+        aio_io *io = t->loop->io;
+        aio_io_slot *s = &io->slots[t->await.io.fd];
+        if (s->closes == t->await.io.closes) {
+            t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+            io->waiting--;
+            if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+            if (op <= AIO__IO_WRITABLE) return AIO_OK;
+            return aio__io_try(t, f, op, buf, len);
+        }
+    }
+#endif
+    return aio__io_resume(t, f, op, buf, len);
 }
 
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
@@ -6962,6 +7126,14 @@ static void aio__stream_carry_close(aio_loop *L, int fd) {
 }
 
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+#if AIO__SPEED
+    { /* the count in its slot, where there is one (every read of a stream in use) */
+        const aio_io *io = t->loop->io;
+        uint32_t fd = (uint32_t)aio__fd(s->fd);
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+            return AIO_OK;
+    }
+#endif
     if (!(s->eof & AIO__STREAM_GONE)) {
         const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
         if (!count || *count == s->closes) return AIO_OK;
@@ -7075,9 +7247,22 @@ static aio_status aio__stream_scan(aio_stream *s) {
         const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
                                                              : (const unsigned char *)s->sep;
         size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
-        size_t i;
-        for (i = s->scanned; i + k <= have && !n; i++)
+        size_t i = s->scanned;
+#if AIO__SPEED
+        while (i + k <= have) { /* (the C library's memchr finds the first byte: many at a time) */
+            const unsigned char *at = (const unsigned char *)memchr(p + i, sep[0], have - k + 1 - i);
+            if (!at) break;
+            i = (size_t)(at - p);
+            if (k == 1 || memcmp(p + i, sep, k) == 0) {
+                n = i + k;
+                break;
+            }
+            i++;
+        }
+#else
+        for (; i + k <= have && !n; i++)
             if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
+#endif
         if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
     }
     if (!n && s->eof) { /* the end: a line or a read takes what is left */
@@ -7113,7 +7298,7 @@ static int aio__stream_way(aio_status rc, int own) {
 static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     aio_status rc;
     if (s->head) {
-        memmove(s->buf, s->buf + s->head, s->tail - s->head);
+        if (s->tail != s->head) memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
         if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (it may shrink: head - last is what the last read took) */
         s->last = s->head = 0;

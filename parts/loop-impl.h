@@ -93,7 +93,7 @@ static aio_link *aio__queued_when_set(aio_loop *L, const aio_event *ev) {
 
 /* Wake the waiters of the events set since the last iteration, in the order
  * of the sets: who waited before an event's latest set, not who came after. */
-static void aio__drain_events(aio_loop *L) {
+static AIO__ALWAYS_INLINE void aio__drain_events(aio_loop *L) {
     for (;;) {
         aio_event *ev;
         aio_event *oldest = NULL;
@@ -147,13 +147,10 @@ static void aio__drain_events(aio_loop *L) {
  * was set meanwhile (AIO__EV_IDLE), or leave it (AIO__EV_AWAKE). An event set
  * from outside while the loop is in the hook calls the loop's wake-up. */
 enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
-static int aio__events(aio_loop *L, int op) {
+/* PEEK, IDLE and AWAKE, which aio_run asks each turn: apart from the drain,
+ * so that the I/O's hook answers them without the drain's registers. */
+static AIO__ALWAYS_INLINE int aio__events_look(aio_loop *L, int op) {
     int any;
-    if (op == AIO__EV_DRAIN) {
-        aio__drain_events(L);
-        return 0;
-    }
-    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
     AIO_CRITICAL_ENTER();
     any = L->signalled != NULL;
     if (op == AIO__EV_IDLE)
@@ -162,6 +159,14 @@ static int aio__events(aio_loop *L, int op) {
         L->idling = 0;
     AIO_CRITICAL_EXIT();
     return any;
+}
+static int aio__events(aio_loop *L, int op) {
+    if (op == AIO__EV_DRAIN) {
+        aio__drain_events(L);
+        return 0;
+    }
+    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
+    return aio__events_look(L, op);
 }
 
 /* 1 if an event was set since the last drain (events cannot be, while no
