@@ -4190,9 +4190,14 @@ static AIO__ALWAYS_INLINE void aio__wake_parked(aio_task *t) {
     if (t->timer) aio__remove_timer_here(t);
 }
 
-/* t leaves whatever it waits on and becomes ready (its timer disarmed). */
+/* t leaves whatever it waits on and becomes ready (its timer disarmed: the
+ * removal inline where time counts). */
 static void aio__wake(aio_task *t) {
+#if AIO__SPEED
+    if (t->timer) aio__remove_timer_here(t);
+#else
     aio__disarm(t);
+#endif
     if (t->state != AIO__PARKED) return;
     AIO_CRITICAL_ENTER();
     aio__list_unlink(&t->wait.link);
@@ -4881,6 +4886,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
 #endif
         aio__finish(L, t, AIO_ECANCELED);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
     }
     t->state = AIO__RUNNING;

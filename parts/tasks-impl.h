@@ -312,6 +312,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
 #endif
         aio__finish(L, t, AIO_ECANCELED);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
     }
     t->state = AIO__RUNNING;
