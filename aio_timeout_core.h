@@ -670,7 +670,9 @@ struct aio_loop {
     uint8_t is_virtual;
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
-    uint8_t ending;      /* aio_run is cancelling what its main task left running */
+    uint8_t busy;        /* what takes aio_run's turn off its short way (AIO__BUSY_...):
+                            a timer armed, the main task ended, the events hook set,
+                            aio_run cancelling what its main task left running */
     aio_timer *heap;
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
@@ -2422,9 +2424,16 @@ static inline void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_EXIT();
 }
 
-/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it.
+ * (Where time counts, the list is known initialised: the child was spawned.) */
 static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+#if AIO__SPEED
+    AIO_CRITICAL_ENTER();
+    aio__list_insert(&child->joiners, &t->wait.link);
+    AIO_CRITICAL_EXIT();
+#else
     aio__wait_in(t, &child->joiners);
+#endif
     if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->await.child = child;
@@ -3474,16 +3483,43 @@ static void aio__heap_sift(aio_loop *L, aio__slot i, const aio_timer *e) {
 }
 #endif
 
-static void aio__remove_timer(aio_task *t) {
+/* What takes aio_run's turn off its short way (loop->busy, where time
+ * counts; where size counts, aio_run has no short way, and only the first
+ * bit is kept): aio_run is cancelling what its main task left running (its
+ * main task has ended then), a timer is armed (the bit follows the heap's
+ * length), the main task has ended, the events hook is set
+ * (aio__use_events: for good). */
+enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8 };
+#define AIO__ENDING(L) (AIO__SPEED ? (L)->busy & AIO__BUSY_ENDING : (L)->busy) /* (-Os: the bit alone) */
+
+static AIO__ALWAYS_INLINE void aio__remove_timer_here(aio_task *t) {
     aio_loop *L = t->loop;
     aio__slot i = t->timer - 1;
     t->timer = 0;
     if (i != --L->heap_len) aio__heap_sift(L, i, &L->heap[L->heap_len]);
+    else if (AIO__SPEED && !i) L->busy &= (uint8_t)~AIO__BUSY_TIMERS; /* (the last one) */
 }
+static void aio__remove_timer(aio_task *t) { aio__remove_timer_here(t); }
 
 static inline void aio__disarm(aio_task *t) {
     if (t->timer) aio__remove_timer(t);
 }
+
+#if AIO__SPEED
+/* A new timer, with room for it: a new leaf has no children, so it only
+ * rises, past the later parents. */
+static inline void aio__arm_leaf(aio_loop *L, const aio_timer *e) {
+    aio_timer *h = L->heap;
+    aio__slot i = L->heap_len++;
+    aio__slot up;
+    L->busy |= AIO__BUSY_TIMERS;
+    while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
+        aio__heap_put(h, i, &h[up]);
+        i = up;
+    }
+    aio__heap_put(h, i, e);
+}
+#endif
 
 #ifdef AIO__SIM
 /* 1 once the simulation's fault timer_full refused the storage's growth
@@ -3518,16 +3554,7 @@ static aio_status aio__arm(const aio_timer *e) {
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
 #if AIO__SPEED
-    { /* a new leaf has no children: it only rises, past the later parents */
-        aio_timer *h = L->heap;
-        aio__slot i = L->heap_len++;
-        aio__slot up;
-        while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
-            aio__heap_put(h, i, &h[up]);
-            i = up;
-        }
-        aio__heap_put(h, i, e);
-    }
+    aio__arm_leaf(L, e);
 #else
     L->heap_len++;
     aio__heap_sift(L, L->heap_len - 1, e);
@@ -3565,9 +3592,27 @@ static aio_link *aio__dequeue(aio_loop *L) {
     return first;
 }
 
-/* t leaves whatever it waits on and becomes ready (its timer disarmed). */
+/* Parked task t leaves whatever it waits on and becomes ready (its timer
+ * disarmed): aio__wake's, inline where one wake-up counts. The timer goes
+ * last, so that the rest calls nothing before it (its place in the heap is
+ * all it changes, which nothing here reads). */
+static AIO__ALWAYS_INLINE void aio__wake_parked(aio_task *t) {
+    AIO_CRITICAL_ENTER();
+    aio__list_unlink(&t->wait.link);
+    AIO_CRITICAL_EXIT();
+    aio__enqueue(t);
+    AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
+    if (t->timer) aio__remove_timer_here(t);
+}
+
+/* t leaves whatever it waits on and becomes ready (its timer disarmed: the
+ * removal inline where time counts). */
 static void aio__wake(aio_task *t) {
+#if AIO__SPEED
+    if (t->timer) aio__remove_timer_here(t);
+#else
     aio__disarm(t);
+#endif
     if (t->state != AIO__PARKED) return;
     AIO_CRITICAL_ENTER();
     aio__list_unlink(&t->wait.link);
@@ -3659,6 +3704,14 @@ static uint32_t aio__next_epoch(aio_loop *L) {
     return L->epoch;
 }
 
+/* The delivery of t's own request, with no block open: it becomes the
+ * task's cancellation, in a new epoch. */
+static inline aio_status aio__deliver_request(aio_task *t) {
+    t->flags = (uint16_t)((t->flags & ~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
+    t->cancel_epoch = aio__next_epoch(t->loop);
+    return AIO_ECANCELED;
+}
+
 /* A checkpoint: if a cancellation applies, mark every visible source as
  * delivered in one new epoch and return AIO_ECANCELED. With `observe`,
  * deadlines reached by now are noticed first. */
@@ -3668,10 +3721,7 @@ static aio_status aio__deliver(aio_task *t, int observe) {
     uint32_t epoch;
     if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
         if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
-        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
-        t->cancel_epoch = aio__next_epoch(L);
-        t->flags |= AIO__T_WATCHED;
-        return AIO_ECANCELED;
+        return aio__deliver_request(t);
     }
     if (!aio__cancel_source(t, observe)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
@@ -3963,6 +4013,17 @@ static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
 
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
 
+/* Where time counts, a call kept apart: the slow halves of the awaits whose
+ * fast halves are inline in the body (>>fast-paths), a function's slow way
+ * where its fast one is to save no register, the end of a task apart from
+ * the turn (the compiler could copy one in, the whole implementation being
+ * in the body's file). */
+#if AIO__SPEED && (defined(__GNUC__) || defined(__clang__))
+#define AIO__SLOW_HALF __attribute__((noinline))
+#else
+#define AIO__SLOW_HALF
+#endif
+
 
 /* 1 if task t, about to take its first step, never runs: it was cancelled
  * before (asyncio: its coroutine never starts). */
@@ -3977,24 +4038,37 @@ static int aio__never_runs(aio_loop *L, aio_task *t) {
  * function, and a task cancelled before it ran ends without running it. The
  * turn's own step then tests nothing for a first step (the copy that tells
  * the instruments tests it before the step, as it tells none for a task that
- * never runs). */
+ * never runs: one whose step is still this function, not marked started by
+ * its spawner; a task's start is not marked here). */
 static aio_status aio__first_step_checked(aio_task *t) {
+    if (t->flags & AIO__T_STARTED) return t->fn(t); /* (checked already, or never to be) */
     return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->fn(t);
 }
 static aio_status aio__first_step(aio_task *t) {
-    t->fn = t->await.first;
-    t->await.first = NULL;
-    if (t->flags & AIO__T_STARTED) return t->fn(t);
-    if (!aio__plain(t)) return aio__first_step_checked(t); /* (a call apart: none here) */
-    t->flags |= AIO__T_STARTED;
+    t->fn = t->await.first; /* (the union's other members are set by the awaits that use them) */
+    if (t->flags & (AIO__T_STARTED | AIO__T_WATCHED | AIO__T_CANCEL_REQ))
+        return aio__first_step_checked(t); /* (a call apart: none here) */
     return t->fn(t);
 }
 
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
- * woken and cancelled there, whichever loop or thread the caller runs. */
+ * woken and cancelled there, whichever loop or thread the caller runs.
+ * Where time counts, `end_run` becomes the loop's here (aio_spawn's: what
+ * aio_run's end cancels; the others pass the loop's own on); where size
+ * counts, aio_spawn sets it itself (AIO__SPAWN_ON drops the argument). */
+#if AIO__SPEED
+#define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn, end_run)
+static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                void (*end_run)(aio_loop *loop)) {
+#else
+#define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn)
 static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
+#endif
     if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+#if AIO__SPEED
+    L->end_run = end_run;
+#endif
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
@@ -4009,8 +4083,8 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->timer = 0;
     t->cancel_epoch = 0;
     t->barrier = 0;
-    memset(&t->await, 0, sizeof t->await);
-    t->await.first = fn; /* its first step is aio__first_step's */
+    t->await.first = fn; /* its first step is aio__first_step's (the union's other
+                            members are set by the awaits that use them) */
 #else
     memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
     (void)sizeof(char[offsetof(aio_task, flags) > offsetof(aio_task, state) &&
@@ -4041,8 +4115,8 @@ static void aio__cancel_leftovers(aio_loop *L) {
 }
 
 AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
-    if (aio__loop) aio__loop->end_run = aio__cancel_leftovers; /* tasks beside aio_run's main */
-    return aio__spawn_on(aio__loop, t, fn);
+    if (!AIO__SPEED && aio__loop) aio__loop->end_run = aio__cancel_leftovers;
+    return AIO__SPAWN_ON(aio__loop, t, fn, aio__cancel_leftovers); /* tasks beside aio_run's main */
 }
 
 AIO_API int aio_task_alive(const aio_task *t) {
@@ -4059,10 +4133,13 @@ AIO_API int aio_cancel(aio_task *t) {
     if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
     /* with no block open and nothing it owns awaited, the request is all that
      * applies, and it wakes to take it (aio__cancel_reaches, in short) */
-    if (AIO__SPEED && !t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
-        aio__wake(t);
-    else
-        aio__cancel_arrives(t);
+#if AIO__SPEED
+    if (!t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
+        aio__wake_parked(t);
+        return 1;
+    }
+#endif
+    aio__cancel_arrives(t);
     return 1;
 }
 
@@ -4133,12 +4210,9 @@ static void aio__left_group(aio_task *t, aio_status rc) {
     }
 }
 
-static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
-    if (t->scope && t->scope->task == t) {
-        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
-                                "leave coroutines with AIO_RETURN, never `return`");
-        L->close_blocks(t, NULL);
-    }
+/* Task t's end, with status rc, told to those who await it: its joiners
+ * woken, each marked as woken by the end. */
+static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
@@ -4150,16 +4224,76 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
     aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
+}
+
+/* The end of a task that no group owns: it leaves the loop's list. */
+static AIO__ALWAYS_INLINE void aio__ended_alone(aio_loop *L, aio_task *t, aio_status rc) {
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    aio__list_unlink(&t->member);
+    if (AIO__ENDING(L) && rc < 0 && rc != AIO_ECANCELED)
+        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
+}
+
+static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
+    if (t->scope && t->scope->task == t) {
+        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
+                                "leave coroutines with AIO_RETURN, never `return`");
+        L->close_blocks(t, NULL);
+    }
+    aio__ended(L, t, rc);
     if (t->scope) { /* (a block of its own is closed by now): a group's child */
         L->left_group(t, rc);
         AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         return;
     }
-    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
-    aio__list_unlink(&t->member);
-    if (L->ending && rc < 0 && rc != AIO_ECANCELED)
-        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
+    aio__ended_alone(L, t, rc);
 }
+
+#if AIO__SPEED
+/* The common end where time counts: no block open, no group, no timer, at
+ * most one joiner, parked awaiting this task alone (AIO_AWAIT, AIO_WAIT_FOR),
+ * and aio_run not ending. Every test comes first, so that the rest calls
+ * nothing (but the joiner's timer disarmed at the end) and saves no
+ * register: a call apart from the turn, whose registers it leaves alone.
+ * Anything else takes aio__finish. */
+static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
+    aio_link *l = &t->joiners;
+    aio_link *n = l->next;
+    aio_task *w = NULL;
+    if (t->timer || AIO__ENDING(L)) goto general;
+    if (n != l) {
+        w = AIO__TASK_OF(n);
+        if (n->next != l || n != &w->wait.link || w->state != AIO__PARKED) goto general;
+    }
+    t->frame.rc = rc;
+    t->state = AIO__DONE;
+    t->await.finished = ++L->finished;
+    L->live--;
+#ifdef AIO_DEBUG
+    if (aio__told_task == t) aio__told_task = NULL;
+#endif
+    AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
+    if (w) { /* its joiner, woken by the end as aio__ended would */
+        AIO__CAUSE(L, t, AIO_BY_DONE);
+        l->next = l->prev = l;
+        n->next = n->prev = NULL;
+        w->flags |= AIO__T_SIGNALLED;
+        aio__enqueue(w);
+        AIO__TRACE(L, AIO_TRACE_WAKE, w, NULL, AIO_TRACE_NONE, 0);
+    }
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    /* out of the loop's list, where a task no group owns is while it is
+     * alive (its link is not read again before its next spawn) */
+    t->member.prev->next = t->member.next;
+    t->member.next->prev = t->member.prev;
+    /* a wait_for's timer, last: a tail call (its place in the heap is all
+     * it changes, which nothing above reads) */
+    if (w && w->timer) aio__remove_timer(w);
+    return;
+general:
+    aio__finish(L, t, rc);
+}
+#endif
 
 /* A group's notice comes up in the ready queue: it hears of the failures. */
 static void aio__group_hear(aio_link *notice) {
@@ -4179,16 +4313,18 @@ static void aio__group_hear(aio_link *notice) {
 #else
 #define AIO__TRACED(L, kind, t, detail) ((void)traced)
 #endif
-static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced) {
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced,
+                                             const aio_task *main) {
     aio_status rc;
     /* cancelled before it ran: the body never runs (where time counts, the
      * first step tests it, but for the instruments) */
 #if AIO__SPEED
-    if (traced && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
+    if (traced && t->fn == aio__first_step && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
 #else
     if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
 #endif
         aio__finish(L, t, AIO_ECANCELED);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
     }
     t->state = AIO__RUNNING;
@@ -4196,9 +4332,15 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     AIO__TRACED(L, AIO_TRACE_STEP, t, 0); /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
     rc = t->fn(t);
     L->current = NULL;
-    if (rc != AIO__SUSPENDED)
-        aio__finish(L, t, rc);
-    else if (t->state == AIO__RUNNING) {
+    if (rc != AIO__SUSPENDED) {
+#if AIO__SPEED
+        if (!t->scope) /* no block, no group: the common end */
+            aio__end(L, t, rc);
+        else
+#endif
+            aio__finish(L, t, rc);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
+    } else if (t->state == AIO__RUNNING) {
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
         AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING); /* LCOV_EXCL_BR_LINE: (as above) */
     } else if (t->state == AIO__READY) /* a yield (else it parked, and aio__park told) */
@@ -4246,6 +4388,11 @@ static void aio__use_deadlines(aio_loop *L) {
     L->cancellation = aio__cancellation;
     L->expire = aio__expire;
 }
+/* The events hook set, or wrapped by a layer: aio_run's turns drain it. */
+static inline void aio__use_events(aio_loop *L, int (*events)(aio_loop *loop, int op)) {
+    L->events = events;
+    if (AIO__SPEED) L->busy |= AIO__BUSY_EVENTS;
+}
 static void aio__use_blocks(aio_loop *L) {
     aio__use_deadlines(L);
     L->scope_key = aio__scope_key;
@@ -4262,7 +4409,7 @@ static void aio__fire_timers(aio_loop *L, aio_time now) {
     }
 }
 
-static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L, const aio_task *main) {
     size_t n = 0;
     aio_link *last;
     aio_link *l;
@@ -4275,10 +4422,10 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
             t = AIO__TASK_OF(l);
 #if AIO_INSTRUMENTS
             if (L->trace)
-                aio__run_task(L, t, 1);
+                aio__run_task(L, t, 1, main);
             else
 #endif
-                aio__run_task(L, t, 0);
+                aio__run_task(L, t, 0, main);
             n++;
         } else {
             L->heard(l); /* a group's notice */
@@ -4421,7 +4568,7 @@ static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
  * After an idle wait nothing is queued: that turn is empty, and the steps
  * its timers queue are the next one, run in this call.
  * Inlined into aio_run's loop, where a turn of one task costs no call. */
-static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L, const aio_task *main) {
     aio_time began;
     size_t ran = 0;
     int empty = aio__ready_empty(L); /* (read once: the stores below may alias it) */
@@ -4432,7 +4579,7 @@ static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     }
     began = L->now;
     if (empty) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
-    if (!empty || !aio__ready_empty(L)) ran = aio__run_ready(L);
+    if (!empty || !aio__ready_empty(L)) ran = aio__run_ready(L, main);
     aio__wake_due(L, began);
     return ran;
 }
@@ -4448,7 +4595,7 @@ AIO_API size_t aio_step(aio_loop *L) {
     aio_loop *outer = aio__stepping;
     size_t ran;
     aio__stepping = L;
-    ran = aio__iterate(L);
+    ran = aio__iterate(L, NULL);
     aio__step_out(outer);
     return ran;
 }
@@ -4462,7 +4609,8 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;
     L->current = NULL;
-    rc = aio__spawn_on(L, main, fn);
+    if (AIO__SPEED) L->busy &= (uint8_t)~AIO__BUSY_MAIN;
+    rc = AIO__SPAWN_ON(L, main, fn, L->end_run);
     if (rc < 0) return rc;
     aio__stepping = L;
     for (;;) {
@@ -4471,15 +4619,15 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
              * of a group left by a plain `return`: its last child failed, and
              * it hears of it, to be entered again, in one more turn) */
             if (!L->live && aio__ready_empty(L)) break;
-            if (!L->ending) {
-                L->ending = 1;
+            if (!AIO__ENDING(L)) {
+                L->busy = (uint8_t)(AIO__SPEED ? L->busy | AIO__BUSY_ENDING : AIO__BUSY_ENDING);
                 if (L->end_run) L->end_run(L); /* (only aio_spawn leaves tasks outside groups) */
             }
         }
         if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = L->heap_len ? L->heap[0].when : AIO_NEVER;
             if (next == AIO_NEVER && aio__nothing_can_wake(L)) {
-                L->ending = 0;
+                L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);
                 aio__step_out(outer);
                 if (main->state == AIO__DONE)
                     return aio__misuse(main->frame.rc, "aio_run: tasks that the main task left "
@@ -4499,9 +4647,29 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 AIO__TRACE(L, AIO_TRACE_AWAKE, NULL, NULL, 0, 0);
             }
         }
-        aio__iterate(L);
+        aio__iterate(L, main);
+#if AIO__SPEED
+        /* Then turns back to back while nothing needs the loop's top or a
+         * turn's end: no events hook, no timer armed, main running (one
+         * word says so: loop->busy; the long way tests each), and a step
+         * ready. Such a turn is aio__iterate's for a queue that is not
+         * empty, in fewer tests. */
+        if (!L->busy) {
+            while (!aio__ready_empty(L)) {
+                aio_time began = L->now; /* (virtual time: the turn's; a real
+                                            clock's is read when needed) */
+                aio__loop = L;
+                if (!L->is_virtual) L->stale = 1;
+                (void)aio__run_ready(L, main);
+                if (L->busy) { /* the turn's end, as aio__iterate's */
+                    aio__wake_due(L, began);
+                    break;
+                }
+            }
+        }
+#endif
     }
-    L->ending = 0;
+    L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);
     aio__step_out(outer);
     return main->frame.rc;
 }
@@ -4527,13 +4695,30 @@ AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
     f->rc = rc;
 }
 
-AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
-    aio__raised(t, f);
+static AIO__ALWAYS_INLINE void aio__finally_in(aio_task *t, aio_frame *f) {
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
     f->barrier = t->barrier;
     t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
+}
+#if AIO__SPEED
+static AIO__SLOW_HALF void aio__finally_raised(aio_task *t, aio_frame *f) {
+    aio__raised(t, f);
+    aio__finally_in(t, f);
+}
+#endif
+AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
+#if AIO__SPEED
+    /* (the way that calls nothing saves no register) */
+    if (!(f->flags & AIO__F_RAISING))
+        aio__finally_in(t, f);
+    else
+        aio__finally_raised(t, f);
+#else
+    aio__raised(t, f);
+    aio__finally_in(t, f);
+#endif
 }
 
 static void aio__bad_resume(aio_task *t, aio_frame *f) {
@@ -4630,8 +4815,32 @@ static void aio__set_until(aio_task *t, aio_time until) {
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
     aio_loop *L = t->loop;
-    aio_time until = aio__deadline(L, d, relative);
+    aio_time until;
     aio_status rc;
+#if AIO__SPEED
+    /* Where time counts, a sleep of a duration (neither 0 nor too long) by
+     * a task with no block open and no cancellation to take, with room for
+     * a new timer: the sleep's own deadline is the timer's, armed as a new
+     * leaf (the way below, in short: the deadline, the checkpoint, which
+     * has nothing to do, and aio__park's arming). */
+    if (relative && aio__plain(t) && (aio_time)(d - 1u) < (aio_time)(AIO_NEVER / 2 - 1u) && !t->timer &&
+        L->heap_len != L->heap_cap) {
+        aio_timer e;
+        /* (after now, never due: a sum that lands on a reserved value is 0,
+         * which is then after now too) */
+        e.when = aio__instant((aio_time)(aio__now(L) + d));
+        e.seq = L->seq++;
+        e.task = t;
+        t->until = e.when;
+        t->until_seq = e.seq;
+        AIO__WAITS_ON(L, AIO_ON_SLEEP, NULL, 0);
+        aio__arm_leaf(L, &e);
+        aio__park_now(t, 0);
+        AIO__TRACE(L, AIO_TRACE_SUSPEND, t, L->trace_obj, L->trace_on, L->trace_value);
+        return AIO__SUSPENDED;
+    }
+#endif
+    until = aio__deadline(L, d, relative);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("sleep: the duration"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
@@ -4647,17 +4856,21 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
 }
 
 /* AIO_YIELD: AIO_SLEEP(t, 0) without the deadline arithmetic. */
-AIO_API aio_status aio__yield_start(aio_task *t, aio_frame *f) {
+AIO_API AIO__SLOW_HALF aio_status aio__yield_start(aio_task *t, aio_frame *f) {
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     aio__enqueue(t);
     return AIO__SUSPENDED;
 }
 
-AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
+AIO_API AIO__SLOW_HALF aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
     return aio__checkpoint(t) < 0 ? aio__raise(t, f, AIO_ECANCELED) : AIO_OK;
 }
 
+#if AIO__SPEED
+static AIO__SLOW_HALF aio_status aio__sleep_poll_on(aio_task *t, aio_frame *f) {
+#else
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
+#endif
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
@@ -4665,6 +4878,20 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
+#if AIO__SPEED
+AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
+    /* where time counts, the ways that call nothing come first and save no
+     * register: the task's own request delivered (no block open), or its
+     * deadline passed by the turn's time, read already (the checkpoint has
+     * nothing to do) */
+    if (!t->scope && (t->flags & AIO__T_CANCEL_REQ)) {
+        (void)aio__deliver_request(t);
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (aio__plain(t) && !t->loop->stale && aio__due(t->until, t->loop->now)) return AIO_OK;
+    return aio__sleep_poll_on(t, f);
+}
+#endif
 
 /* Park t on child's end; `owned`: a cancellation of t is passed on to it. */
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int owned) {
@@ -4725,7 +4952,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
     return aio__park_on(t, f, child, owned);
 }
 
-AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
+AIO_API AIO__SLOW_HALF aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
                                    int shield) {
     aio_time until;
     if (!child || child->state == AIO__NEW)
@@ -4740,7 +4967,7 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
     return aio__join_step(t, f, child, shield, 1);
 }
 
-AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield) {
+AIO_API AIO__SLOW_HALF aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield) {
     return aio__join_step(t, f, child, shield, 0);
 }
 
@@ -5389,7 +5616,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is not open");
     if (g->flags & AIO__G_ABORTED)
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is shutting down");
-    rc = aio__spawn_on(g->scope.task->loop, t, fn);
+    rc = AIO__SPAWN_ON(g->scope.task->loop, t, fn, g->scope.task->loop->end_run);
     if (rc < 0) return rc;
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup
@@ -5472,7 +5699,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
     AIO__WAITS_ON(L, AIO_ON_EVENT, ev, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    if (!L->events) L->events = aio__events; /* (before the event can be queued on L) */
+    if (!L->events) aio__use_events(L, aio__events); /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
     t->await.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
@@ -6023,7 +6250,7 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
     AIO__WAITS_ON(L, AIO_ON_QUEUE, q, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    if (!L->events) L->events = aio__events; /* (before the queue can be rung on L) */
+    if (!L->events) aio__use_events(L, aio__events); /* (before the queue can be rung on L) */
     L->rang = aio__queue_rang;
     AIO_CRITICAL_ENTER();
     aio__list_append(&q->ready.waiters, &t->wait.link);
@@ -6330,7 +6557,7 @@ static aio_io *aio__io_of(aio_loop *L) {
     if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
-    if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
+    if (!L->events || L->events == aio__events) aio__use_events(L, aio__io_events); /* (the pool wraps it) */
     L->idle = aio__io_idle;
     return L->io;
 }

@@ -154,7 +154,7 @@ static aio_io *aio__io_of(aio_loop *L) {
     if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
-    if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
+    if (!L->events || L->events == aio__events) aio__use_events(L, aio__io_events); /* (the pool wraps it) */
     L->idle = aio__io_idle;
     return L->io;
 }

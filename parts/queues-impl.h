@@ -265,7 +265,7 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
     AIO__WAITS_ON(L, AIO_ON_QUEUE, q, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    if (!L->events) L->events = aio__events; /* (before the queue can be rung on L) */
+    if (!L->events) aio__use_events(L, aio__events); /* (before the queue can be rung on L) */
     L->rang = aio__queue_rang;
     AIO_CRITICAL_ENTER();
     aio__list_append(&q->ready.waiters, &t->wait.link);

@@ -241,7 +241,9 @@ struct aio_loop {
     uint8_t is_virtual;
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
-    uint8_t ending;      /* aio_run is cancelling what its main task left running */
+    uint8_t busy;        /* what takes aio_run's turn off its short way (AIO__BUSY_...):
+                            a timer armed, the main task ended, the events hook set,
+                            aio_run cancelling what its main task left running */
     aio_timer *heap;
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;

@@ -28,9 +28,27 @@ static aio_link *aio__dequeue(aio_loop *L) {
     return first;
 }
 
-/* t leaves whatever it waits on and becomes ready (its timer disarmed). */
+/* Parked task t leaves whatever it waits on and becomes ready (its timer
+ * disarmed): aio__wake's, inline where one wake-up counts. The timer goes
+ * last, so that the rest calls nothing before it (its place in the heap is
+ * all it changes, which nothing here reads). */
+static AIO__ALWAYS_INLINE void aio__wake_parked(aio_task *t) {
+    AIO_CRITICAL_ENTER();
+    aio__list_unlink(&t->wait.link);
+    AIO_CRITICAL_EXIT();
+    aio__enqueue(t);
+    AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
+    if (t->timer) aio__remove_timer_here(t);
+}
+
+/* t leaves whatever it waits on and becomes ready (its timer disarmed: the
+ * removal inline where time counts). */
 static void aio__wake(aio_task *t) {
+#if AIO__SPEED
+    if (t->timer) aio__remove_timer_here(t);
+#else
     aio__disarm(t);
+#endif
     if (t->state != AIO__PARKED) return;
     AIO_CRITICAL_ENTER();
     aio__list_unlink(&t->wait.link);
