@@ -80,21 +80,19 @@ static void aio__queue_copy(void *to, const void *from, size_t size) {
 }
 
 /* What a put's or get's fast path calls (the other orders than a FIFO's,
- * the general wake path, the general hand-over loops), kept apart from it:
- * inlined there, their loops and calls would make every put and get save
- * the registers they need. */
-#if defined(__GNUC__) || defined(__clang__)
+ * the general wake path, the general hand-over loops, the awaits' general
+ * paths), kept apart from it: inlined there, their loops and calls would
+ * make every put and get save the registers they need. */
+#if AIO__SPEED && (defined(__GNUC__) || defined(__clang__))
 #define AIO__QUEUE_APART __attribute__((noinline))
 #else
-#define AIO__QUEUE_APART
+#define AIO__QUEUE_APART /* (-Os: the compiler's choice, for size) */
 #endif
-
-/* The general paths of the awaits, apart from their fast paths where time
- * counts, so that those save no register for them (one function at -Os). */
+/* ... and what it takes inline (-Os: the compiler's choice, one copy). */
 #if AIO__SPEED
-#define AIO__QUEUE_GENERAL AIO__QUEUE_APART
+#define AIO__QUEUE_INLINE AIO__ALWAYS_INLINE
 #else
-#define AIO__QUEUE_GENERAL
+#define AIO__QUEUE_INLINE
 #endif
 
 /* A LIFO's or a priority queue's item stored at place i (the count of items). */
@@ -110,7 +108,7 @@ static AIO__QUEUE_APART void aio__queue_store_ordered(aio_queue *q, const void *
 
 /* Inside the critical section, with room: add *item (one more not done).
  * The FIFO's store is inline in its callers; the other orders' a call. */
-static AIO__ALWAYS_INLINE void aio__queue_store(aio_queue *q, const void *item) {
+static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
     uint32_t i = q->count;
     if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
         i = q->head + q->count;
@@ -145,7 +143,7 @@ static AIO__QUEUE_APART void aio__queue_take_ordered(aio_queue *q, void *out) {
 }
 
 /* Inside the critical section, with an item: take the next into *out. */
-static AIO__ALWAYS_INLINE void aio__queue_take(aio_queue *q, void *out) {
+static AIO__QUEUE_INLINE void aio__queue_take(aio_queue *q, void *out) {
     q->count--;
     if (q->order == AIO__Q_FIFO) {
         aio__queue_copy(out, aio__queue_slot(q, q->head), q->item_size);
@@ -277,7 +275,7 @@ static AIO__ALWAYS_INLINE aio_status aio__queue_get_refused(const aio_queue *q, 
 }
 
 /* Put *item if a place is free: AIO_OK, else the reason. */
-static AIO__ALWAYS_INLINE aio_status aio__queue_try_put(aio_queue *q, const void *item, int newcomer) {
+static AIO__QUEUE_INLINE aio_status aio__queue_try_put(aio_queue *q, const void *item, int newcomer) {
     aio_status rc;
     AIO_CRITICAL_ENTER();
     rc = aio__queue_put_refused(q, newcomer);
@@ -423,12 +421,12 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
         q->ready.loop = L;
         L->bound_events++;
     }
+#ifdef AIO__SHARED
     /* put from outside while it belonged to no loop (an interrupt between the
-     * look at the queue and here): ring it now */
-    if (q->count > q->promised && !q->ready.queued) { /* LCOV_EXCL_BR_LINE */
-        aio__queue_hook(L); /* LCOV_EXCL_LINE */
-        (void)aio__signal(L, &q->ready); /* LCOV_EXCL_LINE */
-    }
+     * look at the queue and here): ring it now (without AIO__SHARED nothing
+     * runs between the two) */
+    if (q->count > q->promised && !q->ready.queued) (void)aio__signal(L, &q->ready); /* LCOV_EXCL_BR_LINE */
+#endif
     AIO_CRITICAL_EXIT();
     return rc;
 }
@@ -513,16 +511,14 @@ static AIO__QUEUE_APART aio_status aio__queue_put_granted(aio_task *t, aio_queue
 
 static AIO__QUEUE_APART aio_status aio__queue_get_granted(aio_task *t, aio_queue *q, void *out) {
     aio_loop *L;
+    t->flags &= (uint16_t)~AIO__T_GRANTED;
     AIO_CRITICAL_ENTER(); /* it has left the getters (aio__event_unbind_if_idle's) */
     L = q->ready.loop;
     if (L && aio__queue_none_in(&q->ready.waiters) && !q->ready.queued) {
         L->bound_events--;
         q->ready.loop = NULL;
     }
-    AIO_CRITICAL_EXIT();
-    t->flags &= (uint16_t)~AIO__T_GRANTED;
-    AIO_CRITICAL_ENTER();
-    q->promised -= q->promised > 0;
+    q->promised -= q->promised > 0; /* (0 once an immediate shutdown dropped them) */
     AIO_CRITICAL_EXIT();
     return aio__queue_get_in(q, out, 0);
 }
@@ -532,7 +528,7 @@ static AIO__QUEUE_APART aio_status aio__queue_get_granted(aio_task *t, aio_queue
     (((t)->flags & (AIO__T_GRANTED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_GRANTED)
 #endif
 
-static AIO__QUEUE_GENERAL aio_status aio__queue_put_start_all(aio_task *t, aio_frame *f, aio_queue *q, const void *item,
+static AIO__QUEUE_APART aio_status aio__queue_put_start_all(aio_task *t, aio_frame *f, aio_queue *q, const void *item,
                                         aio_time d) {
     aio_status rc;
     if (!q || !item)
@@ -553,7 +549,7 @@ AIO_API aio_status aio__queue_put_start(aio_task *t, aio_frame *f, aio_queue *q,
     return aio__queue_put_start_all(t, f, q, item, d);
 }
 
-static AIO__QUEUE_GENERAL aio_status aio__queue_put_poll_all(aio_task *t, aio_frame *f, aio_queue *q, const void *item) {
+static AIO__QUEUE_APART aio_status aio__queue_put_poll_all(aio_task *t, aio_frame *f, aio_queue *q, const void *item) {
     aio_status rc;
     if (t->flags & AIO__T_GRANTED) { /* a place was promised to it */
         t->flags &= (uint16_t)~AIO__T_GRANTED;
@@ -586,7 +582,7 @@ AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, 
     return aio__queue_put_poll_all(t, f, q, item);
 }
 
-static AIO__QUEUE_GENERAL aio_status aio__queue_get_start_all(aio_task *t, aio_frame *f, aio_queue *q, void *out,
+static AIO__QUEUE_APART aio_status aio__queue_get_start_all(aio_task *t, aio_frame *f, aio_queue *q, void *out,
                                         aio_time d) {
     aio_status rc;
     if (!q || !out)
@@ -607,7 +603,7 @@ AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q,
     return aio__queue_get_start_all(t, f, q, out, d);
 }
 
-static AIO__QUEUE_GENERAL aio_status aio__queue_get_poll_all(aio_task *t, aio_frame *f, aio_queue *q, void *out) {
+static AIO__QUEUE_APART aio_status aio__queue_get_poll_all(aio_task *t, aio_frame *f, aio_queue *q, void *out) {
     aio_status rc;
     AIO_CRITICAL_ENTER();
     aio__event_unbind_if_idle(&q->ready); /* it has left the getters */
