@@ -88,9 +88,16 @@ static void aio__queue_copy(void *to, const void *from, size_t size) {
 #else
 #define AIO__QUEUE_APART /* (-Os: the compiler's choice, for size) */
 #endif
-/* ... and what it takes inline (-Os: the compiler's choice, one copy). */
+/* ... and what it takes inline: AIO__QUEUE_FAST always where it optimizes
+ * (at -O0, a debug or coverage build, one copy of each, as gcov counts it),
+ * AIO__QUEUE_INLINE too where time counts (-Os: the compiler's choice). */
+#if defined(__OPTIMIZE__) || !(defined(__GNUC__) || defined(__clang__))
+#define AIO__QUEUE_FAST AIO__ALWAYS_INLINE
+#else
+#define AIO__QUEUE_FAST inline
+#endif
 #if AIO__SPEED
-#define AIO__QUEUE_INLINE AIO__ALWAYS_INLINE
+#define AIO__QUEUE_INLINE AIO__QUEUE_FAST
 #else
 #define AIO__QUEUE_INLINE
 #endif
@@ -156,7 +163,7 @@ static AIO__QUEUE_INLINE void aio__queue_take(aio_queue *q, void *out) {
 /* 1 if nobody waits in l, a list of a queue that was set up (one that has
  * room or an item; a zeroed one has neither): aio__list_empty's test of a
  * zeroed list left out. */
-static AIO__ALWAYS_INLINE int aio__queue_none_in(const aio_link *l) { return l->next == l; }
+static AIO__QUEUE_FAST int aio__queue_none_in(const aio_link *l) { return l->next == l; }
 
 /* Promise the items nobody has been promised to the oldest getters. */
 static AIO__QUEUE_APART void aio__queue_hand_items_all(aio_queue *q) {
@@ -188,12 +195,12 @@ static AIO__QUEUE_APART void aio__queue_hand_room_all(aio_queue *q) {
 /* 1 if the oldest waiter of l (not empty) is parked with no timer: it can be
  * woken by aio__queue_grant, a function that calls none (the general wake
  * path's, aio__wake_first, inline and without its cases). */
-static AIO__ALWAYS_INLINE int aio__queue_grantable(const aio_link *l) {
+static AIO__QUEUE_FAST int aio__queue_grantable(const aio_link *l) {
     const aio_task *w = AIO__TASK_OF(l->next);
-    return w->state == AIO__PARKED && !w->timer;
+    return (w->state == AIO__PARKED) & !w->timer; /* (one test: both almost always hold) */
 }
 
-static AIO__ALWAYS_INLINE void aio__queue_grant(aio_link *l) {
+static AIO__QUEUE_FAST void aio__queue_grant(aio_link *l) {
     aio_link *n = l->next;
     aio_task *w = AIO__TASK_OF(n);
     w->flags |= AIO__T_GRANTED;
@@ -210,7 +217,7 @@ static AIO__ALWAYS_INLINE void aio__queue_grant(aio_link *l) {
 /* The same, those waiters that need no more than aio__queue_grant woken
  * here, in a loop that calls nothing (and so saves no register), the others
  * and those after them by the general path. Inline in the puts and gets. */
-static AIO__ALWAYS_INLINE void aio__queue_hand_items_in(aio_queue *q) {
+static AIO__QUEUE_FAST void aio__queue_hand_items_in(aio_queue *q) {
 #if AIO__SPEED
     for (;;) {
         int spare;
@@ -227,7 +234,7 @@ static AIO__ALWAYS_INLINE void aio__queue_hand_items_in(aio_queue *q) {
     aio__queue_hand_items_all(q);
 }
 
-static AIO__ALWAYS_INLINE void aio__queue_hand_room_in(aio_queue *q) {
+static AIO__QUEUE_FAST void aio__queue_hand_room_in(aio_queue *q) {
 #if AIO__SPEED
     for (;;) {
         int spare;
@@ -259,7 +266,7 @@ static void aio__queue_rang(aio_event *ready) {
 
 /* Inside the critical section: AIO_OK if a put finds a place (a newcomer:
  * and no putter waits before it), else the reason. */
-static AIO__ALWAYS_INLINE aio_status aio__queue_put_refused(const aio_queue *q, int newcomer) {
+static AIO__QUEUE_FAST aio_status aio__queue_put_refused(const aio_queue *q, int newcomer) {
     if (q->shut) return AIO_ESHUTDOWN;
     if (aio__queue_room(q) == 0 || (newcomer && !aio__queue_none_in(&q->putters)))
         return q->maxsize ? AIO_EFULL : AIO_ENOSPC;
@@ -268,7 +275,7 @@ static AIO__ALWAYS_INLINE aio_status aio__queue_put_refused(const aio_queue *q, 
 
 /* Inside the critical section: AIO_OK if an item is free for a get (a
  * newcomer: and no getter waits before it), else AIO_EEMPTY or AIO_ESHUTDOWN. */
-static AIO__ALWAYS_INLINE aio_status aio__queue_get_refused(const aio_queue *q, int newcomer) {
+static AIO__QUEUE_FAST aio_status aio__queue_get_refused(const aio_queue *q, int newcomer) {
     if (q->count <= q->promised || (newcomer && !aio__queue_none_in(&q->ready.waiters)))
         return q->shut ? AIO_ESHUTDOWN : AIO_EEMPTY;
     return AIO_OK;
@@ -286,7 +293,7 @@ static AIO__QUEUE_INLINE aio_status aio__queue_try_put(aio_queue *q, const void 
 
 /* A put from a task: stored if a place is free (for a newcomer, with no
  * putter waiting before it), and the items handed to waiting getters. */
-static AIO__ALWAYS_INLINE aio_status aio__queue_put_in(aio_queue *q, const void *item, int newcomer) {
+static AIO__QUEUE_FAST aio_status aio__queue_put_in(aio_queue *q, const void *item, int newcomer) {
     aio_status rc = aio__queue_try_put(q, item, newcomer);
     if (rc != AIO_OK) return rc;
     aio__queue_hand_items_in(q);
@@ -295,7 +302,7 @@ static AIO__ALWAYS_INLINE aio_status aio__queue_put_in(aio_queue *q, const void 
 
 /* A get from a task: an item taken if one is free, and the places freed
  * handed to waiting putters. */
-static AIO__ALWAYS_INLINE aio_status aio__queue_get_in(aio_queue *q, void *out, int newcomer) {
+static AIO__QUEUE_FAST aio_status aio__queue_get_in(aio_queue *q, void *out, int newcomer) {
     aio_status rc;
     AIO_CRITICAL_ENTER();
     rc = aio__queue_get_refused(q, newcomer);
@@ -317,19 +324,14 @@ static AIO__QUEUE_APART aio_status aio__queue_get_now(aio_queue *q, void *out, i
 /* Whoever may ring a queue's event on L first gives L the events hook that
  * hears it (and that calls loop->rang for a queue's). Where puts can come
  * from other threads or handlers (AIO_CRITICAL_ENTER defined) that is the
- * getter's park, on the loop's own thread; else, with no wake-up for a put
- * from outside to call, every ring is on the loop's thread and the ring
- * installs it, so that a loop whose queues are only put to by its tasks (who
- * wake the getters themselves) runs no events hook in its turns. */
+ * getter's park, on the loop's own thread; else every ring is made on the
+ * loop's thread and the ring installs it, so that a loop whose queues are
+ * only put to by its tasks (who wake the getters themselves) runs no events
+ * hook in its turns. */
 static void aio__queue_hook(aio_loop *L) {
     if (!L->events) L->events = aio__events;
     L->rang = aio__queue_rang;
 }
-#ifdef AIO__SHARED
-#define AIO__QUEUE_HOOK_AT_PARK(L) 1
-#else
-#define AIO__QUEUE_HOOK_AT_PARK(L) ((L)->wakeup != NULL)
-#endif
 
 AIO_API aio_status aio_queue_put_nowait(aio_queue *q, const void *item) {
     if (!q || !item) return aio__misuse(AIO_EINVAL, "queue put: the queue or the item is NULL");
@@ -414,7 +416,9 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
     AIO__WAITS_ON(L, AIO_ON_QUEUE, q, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    if (AIO__QUEUE_HOOK_AT_PARK(L)) aio__queue_hook(L); /* (before the queue can be rung on L) */
+#ifdef AIO__SHARED
+    aio__queue_hook(L); /* (before the queue can be rung on L) */
+#endif
     AIO_CRITICAL_ENTER();
     aio__list_append(&q->ready.waiters, &t->wait.link);
     if (!q->ready.loop) {
@@ -467,30 +471,32 @@ static AIO__QUEUE_APART aio_status aio__queue_put_plain(aio_task *t, aio_queue *
 
 static AIO__QUEUE_APART aio_status aio__queue_get_plain(aio_task *t, aio_frame *f, aio_queue *q, void *out) {
     aio_status rc;
+#ifndef AIO__SHARED
     aio_loop *L;
     aio_loop *owner;
+#endif
     t->until = AIO_NEVER;
     rc = aio__queue_get_in(q, out, 1);
     if (rc != AIO_EEMPTY) return rc;
+#ifdef AIO__SHARED
+    return aio__queue_park_getter(t, f, q); /* (the hook to install, a ring to make up for) */
+#else
     L = t->loop;
-    AIO_CRITICAL_ENTER();
     owner = q->ready.loop;
-    AIO_CRITICAL_EXIT();
-    if ((owner && owner != L) || AIO__QUEUE_HOOK_AT_PARK(L))
-        return aio__queue_park_getter(t, f, q); /* (refused, or the hook to install) */
+    if (owner && owner != L) return aio__queue_park_getter(t, f, q); /* (refused) */
     /* (no put from outside can have come since the look at the queue: no
-     * ring to make up for, as aio__queue_park_getter's) */
+     * ring to make up for, and no events hook to install, as
+     * aio__queue_park_getter's where puts can come from outside) */
     AIO__WAITS_ON(L, AIO_ON_QUEUE, q, 0);
     aio__park_now(t, 0); /* (aio__queue_park_getter's, with no deadline and no block) */
     AIO__TRACE(L, AIO_TRACE_SUSPEND, t, q, AIO_ON_QUEUE, 0);
-    AIO_CRITICAL_ENTER();
     aio__list_append(&q->ready.waiters, &t->wait.link);
     if (!owner) {
         q->ready.loop = L;
         L->bound_events++;
     }
-    AIO_CRITICAL_EXIT();
     return AIO__SUSPENDED;
+#endif
 }
 
 /* (the place promised to it is there unless the queue was shut down: no
