@@ -61,9 +61,16 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 #pragma GCC diagnostic pop
 #endif
 
+/* loop->busy's bits (the heap's part says what each means); where time
+ * counts, a clock set takes aio_run off its turns back to back, which test
+ * the clock's kind once when they begin. */
+enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8,
+       AIO__BUSY_CLOCK = 16 };
+
 /* A virtual loop's time is L->now itself, never stale; with no idle hook,
  * aio_run moves it to the next deadline when nothing is ready. */
 AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = NULL;
     L->clock_ctx = NULL;
     L->idle = NULL;
@@ -86,6 +93,7 @@ AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
         aio__misuse(AIO_EINVAL, "aio_loop_set_clock: clock function is NULL");
         return;
     }
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = clock;
     L->clock_ctx = ctx;
     L->is_virtual = 0;
