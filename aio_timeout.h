@@ -3917,6 +3917,13 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 }
 #endif
 
+/* loop->busy's bits (the heap's part says what each means). Where time
+ * counts, a clock set, or another loop initialised, takes aio_run off its
+ * turns back to back, which test the clock's kind and make the loop the
+ * running one once, when they begin. */
+enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8,
+       AIO__BUSY_CLOCK = 16 };
+
 /* The loop is the running one from here until aio_loop_destroy: a loop in
  * main's frame, the usual case, is no dangling pointer (gcc 12 warns of one
  * where it inlines this into main, as it may with AIO_STATIC). */
@@ -3925,6 +3932,9 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #endif
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
+    /* (the running loop, if another: its turns back to back end, the next
+     * turn making it the running one again, as aio__iterate does) */
+    if (AIO__SPEED && aio__stepping && aio__stepping != L) aio__stepping->busy |= AIO__BUSY_CLOCK;
     memset(L, 0, sizeof *L);
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
@@ -3944,12 +3954,6 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 #if defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
-
-/* loop->busy's bits (the heap's part says what each means); where time
- * counts, a clock set takes aio_run off its turns back to back, which test
- * the clock's kind once when they begin. */
-enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8,
-       AIO__BUSY_CLOCK = 16 };
 
 /* A virtual loop's time is L->now itself, never stale; with no idle hook,
  * aio_run moves it to the next deadline when nothing is ready. */
@@ -5331,11 +5335,12 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
          * ready. Such a turn is aio__iterate's for a queue that is not
          * empty, in fewer tests. */
         if (!L->busy) {
-            /* (the clock's kind tested once: a clock set sets a busy bit) */
+            /* (the clock's kind tested and the running loop set once: a clock
+             * set, or another loop initialised, in a step sets a busy bit) */
+            aio__loop = L;
             if (L->is_virtual) {
                 while (!aio__ready_empty(L)) {
                     aio_time began = L->now; /* (the turn's time) */
-                    aio__loop = L;
                     (void)aio__run_ready(L, main);
                     if (L->busy) { /* the turn's end, as aio__iterate's */
                         L->current = NULL; /* (a step that suspended left it set) */
@@ -5348,7 +5353,6 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 while (!aio__ready_empty(L)) {
                     aio_time began = L->now; /* (read when needed, unless a
                                                 step sets a virtual clock) */
-                    aio__loop = L;
                     L->stale = 1;
                     (void)aio__run_ready(L, main);
                     if (L->busy) { /* the turn's end, as aio__iterate's */

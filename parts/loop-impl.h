@@ -309,11 +309,12 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
          * ready. Such a turn is aio__iterate's for a queue that is not
          * empty, in fewer tests. */
         if (!L->busy) {
-            /* (the clock's kind tested once: a clock set sets a busy bit) */
+            /* (the clock's kind tested and the running loop set once: a clock
+             * set, or another loop initialised, in a step sets a busy bit) */
+            aio__loop = L;
             if (L->is_virtual) {
                 while (!aio__ready_empty(L)) {
                     aio_time began = L->now; /* (the turn's time) */
-                    aio__loop = L;
                     (void)aio__run_ready(L, main);
                     if (L->busy) { /* the turn's end, as aio__iterate's */
                         L->current = NULL; /* (a step that suspended left it set) */
@@ -326,7 +327,6 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 while (!aio__ready_empty(L)) {
                     aio_time began = L->now; /* (read when needed, unless a
                                                 step sets a virtual clock) */
-                    aio__loop = L;
                     L->stale = 1;
                     (void)aio__run_ready(L, main);
                     if (L->busy) { /* the turn's end, as aio__iterate's */
