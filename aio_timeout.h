@@ -2226,11 +2226,29 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
 
 /* Finish with value v (>= 0) or error v (< 0), unwinding open blocks and
  * running AIO_FINALLY. Inside AIO_FINALLY it replaces the status. */
+#if AIO__SPEED
+/* Where time counts, a frame with no flag (no cleanup running, nothing
+ * delivered) and no block open lands on its cleanup section with no test
+ * more: the landing aio__landing would compute, set here, and the end of a
+ * body with no cleanup section no longer tests what is known. */
+#define AIO_RETURN(t, v)                                                       \
+    do {                                                                       \
+        aio_status aio__v = (v);                                               \
+        if (!aio__f->flags && !(t)->scope) {                                   \
+            aio__f->rc = aio__v;                                               \
+            aio__f->lc = AIO__LC_FINALLY;                                      \
+            goto aio__landed;                                                  \
+        }                                                                      \
+        aio__return_with((t), aio__f, aio__v);                                 \
+        goto aio__unwind;                                                      \
+    } while (0)
+#else
 #define AIO_RETURN(t, v)                                                       \
     do {                                                                       \
         AIO__FAST(aio__return_with, aio__set_status)((t), aio__f, (v));        \
         goto aio__unwind;                                                      \
     } while (0)
+#endif
 #define AIO_RAISE(t, err) AIO_RETURN(t, err)
 /* Raise `rc` if it is an error. */
 #define AIO_CHECK(t, rc)                                                       \
@@ -2256,6 +2274,7 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         }                                                                      \
         if (0) goto aio__special;                                              \
         if (0) goto aio__unwind;                                               \
+        if (0) goto aio__landed;                                               \
         return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
@@ -2650,6 +2669,8 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         AIO__NO_SUSPENSION(t);                                                 \
     aio__unwind:                                                               \
         aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
+    aio__landed: /* (AIO_RETURN's short way: the landing set) */               \
+        (void)0;                                                               \
     }                                                                          \
     switch (aio__f->lc) {                                                      \
     case 0:
@@ -3896,6 +3917,13 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 }
 #endif
 
+/* loop->busy's bits (the heap's part says what each means). Where time
+ * counts, a clock set, or another loop initialised, takes aio_run off its
+ * turns back to back, which test the clock's kind and make the loop the
+ * running one once, when they begin. */
+enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8,
+       AIO__BUSY_CLOCK = 16 };
+
 /* The loop is the running one from here until aio_loop_destroy: a loop in
  * main's frame, the usual case, is no dangling pointer (gcc 12 warns of one
  * where it inlines this into main, as it may with AIO_STATIC). */
@@ -3904,6 +3932,9 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #endif
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
+    /* (the running loop, if another: its turns back to back end, the next
+     * turn making it the running one again, as aio__iterate does) */
+    if (AIO__SPEED && aio__stepping && aio__stepping != L) aio__stepping->busy |= AIO__BUSY_CLOCK;
     memset(L, 0, sizeof *L);
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
@@ -3927,6 +3958,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 /* A virtual loop's time is L->now itself, never stale; with no idle hook,
  * aio_run moves it to the next deadline when nothing is ready. */
 AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = NULL;
     L->clock_ctx = NULL;
     L->idle = NULL;
@@ -3949,6 +3981,7 @@ AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
         aio__misuse(AIO_EINVAL, "aio_loop_set_clock: clock function is NULL");
         return;
     }
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = clock;
     L->clock_ctx = ctx;
     L->is_virtual = 0;
@@ -4118,7 +4151,7 @@ static void aio__heap_sift(aio_loop *L, aio__slot i, const aio_timer *e) {
  * main task has ended then), a timer is armed (the bit follows the heap's
  * length), the main task has ended, the events hook is set
  * (aio__use_events: for good). */
-enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8 };
+/* (the bits: in the clock's part, whose setters set one) */
 #define AIO__ENDING(L) (AIO__SPEED ? (L)->busy & AIO__BUSY_ENDING : (L)->busy) /* (-Os: the bit alone) */
 
 static AIO__ALWAYS_INLINE void aio__remove_timer_here(aio_task *t) {
@@ -4686,17 +4719,25 @@ static aio_status aio__first_step(aio_task *t) {
  * aio_run's end cancels; the others pass the loop's own on); where size
  * counts, aio_spawn sets it itself (AIO__SPAWN_ON drops the argument). */
 #if AIO__SPEED
+/* (where time counts, the arguments' checks are inline, in the spawner's
+ * body: there a task and a function it names are no test at all) */
 #define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn, end_run)
-static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
-                                void (*end_run)(aio_loop *loop)) {
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop));
+static AIO__ALWAYS_INLINE aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                                   void (*end_run)(aio_loop *loop)) {
+    if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+    return aio__spawn_checked(L, t, fn, end_run);
+}
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop)) {
+    L->end_run = end_run;
 #else
 #define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn)
 static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
-#endif
     if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
-#if AIO__SPEED
-    L->end_run = end_run;
 #endif
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
@@ -4948,6 +4989,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     /* cancelled before it ran: the body never runs (where time counts, the
      * first step tests it, but for the instruments) */
 #if AIO__SPEED
+    if (traced) L->current = NULL; /* (an untraced step that suspended left it set) */
     if (traced && t->fn == aio__first_step && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
 #else
     if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
@@ -4960,8 +5002,13 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     L->current = t;
     AIO__TRACED(L, AIO_TRACE_STEP, t, 0); /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
     rc = t->fn(t);
-    L->current = NULL;
+    /* Where time counts, a step that suspends leaves L->current set: the
+     * next step sets it, and whoever runs code between steps (a group's
+     * notice, the turn's end, the loop's top) clears it first (aio__run_ready
+     * and aio_run). The instruments' copy clears it here, as before. */
+    if (!AIO__SPEED || traced) L->current = NULL;
     if (rc != AIO__SUSPENDED) {
+        if (AIO__SPEED && !traced) L->current = NULL;
 #if AIO__SPEED
         if (!t->scope) /* no block, no group: the common end */
             aio__end(L, t, rc);
@@ -5057,6 +5104,7 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L, const aio_task *mai
                 aio__run_task(L, t, 0, main);
             n++;
         } else {
+            if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
             L->heard(l); /* a group's notice */
         }
     } while (l != last);
@@ -5208,7 +5256,10 @@ static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L, const aio_task *main)
     }
     began = L->now;
     if (empty) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
-    if (!empty || !aio__ready_empty(L)) ran = aio__run_ready(L, main);
+    if (!empty || !aio__ready_empty(L)) {
+        ran = aio__run_ready(L, main);
+        if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
+    }
     aio__wake_due(L, began);
     return ran;
 }
@@ -5238,7 +5289,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;
     L->current = NULL;
-    if (AIO__SPEED) L->busy &= (uint8_t)~AIO__BUSY_MAIN;
+    if (AIO__SPEED) L->busy &= (uint8_t)~(AIO__BUSY_MAIN | AIO__BUSY_CLOCK);
     rc = AIO__SPAWN_ON(L, main, fn, L->end_run);
     if (rc < 0) return rc;
     aio__stepping = L;
@@ -5284,17 +5335,35 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
          * ready. Such a turn is aio__iterate's for a queue that is not
          * empty, in fewer tests. */
         if (!L->busy) {
-            while (!aio__ready_empty(L)) {
-                aio_time began = L->now; /* (virtual time: the turn's; a real
-                                            clock's is read when needed) */
-                aio__loop = L;
-                if (!L->is_virtual) L->stale = 1;
-                (void)aio__run_ready(L, main);
-                if (L->busy) { /* the turn's end, as aio__iterate's */
-                    aio__wake_due(L, began);
-                    break;
+            /* (the clock's kind tested and the running loop set once: a clock
+             * set, or another loop initialised, in a step sets a busy bit) */
+            aio__loop = L;
+            if (L->is_virtual) {
+                while (!aio__ready_empty(L)) {
+                    aio_time began = L->now; /* (the turn's time) */
+                    (void)aio__run_ready(L, main);
+                    if (L->busy) { /* the turn's end, as aio__iterate's */
+                        L->current = NULL; /* (a step that suspended left it set) */
+                        aio__wake_due(L, began);
+                        L->busy &= (uint8_t)~AIO__BUSY_CLOCK; /* (the next turn: aio__iterate's) */
+                        break;
+                    }
+                }
+            } else {
+                while (!aio__ready_empty(L)) {
+                    aio_time began = L->now; /* (read when needed, unless a
+                                                step sets a virtual clock) */
+                    L->stale = 1;
+                    (void)aio__run_ready(L, main);
+                    if (L->busy) { /* the turn's end, as aio__iterate's */
+                        L->current = NULL;
+                        aio__wake_due(L, began);
+                        L->busy &= (uint8_t)~AIO__BUSY_CLOCK;
+                        break;
+                    }
                 }
             }
+            L->current = NULL; /* (as above: the loop's top runs hooks) */
         }
 #endif
     }

@@ -94,7 +94,7 @@ static void aio__heap_sift(aio_loop *L, aio__slot i, const aio_timer *e) {
  * main task has ended then), a timer is armed (the bit follows the heap's
  * length), the main task has ended, the events hook is set
  * (aio__use_events: for good). */
-enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8 };
+/* (the bits: in the clock's part, whose setters set one) */
 #define AIO__ENDING(L) (AIO__SPEED ? (L)->busy & AIO__BUSY_ENDING : (L)->busy) /* (-Os: the bit alone) */
 
 static AIO__ALWAYS_INLINE void aio__remove_timer_here(aio_task *t) {

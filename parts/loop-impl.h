@@ -78,6 +78,7 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L, const aio_task *mai
                 aio__run_task(L, t, 0, main);
             n++;
         } else {
+            if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
             L->heard(l); /* a group's notice */
         }
     } while (l != last);
@@ -229,7 +230,10 @@ static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L, const aio_task *main)
     }
     began = L->now;
     if (empty) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
-    if (!empty || !aio__ready_empty(L)) ran = aio__run_ready(L, main);
+    if (!empty || !aio__ready_empty(L)) {
+        ran = aio__run_ready(L, main);
+        if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
+    }
     aio__wake_due(L, began);
     return ran;
 }
@@ -259,7 +263,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;
     L->current = NULL;
-    if (AIO__SPEED) L->busy &= (uint8_t)~AIO__BUSY_MAIN;
+    if (AIO__SPEED) L->busy &= (uint8_t)~(AIO__BUSY_MAIN | AIO__BUSY_CLOCK);
     rc = AIO__SPAWN_ON(L, main, fn, L->end_run);
     if (rc < 0) return rc;
     aio__stepping = L;
@@ -305,17 +309,35 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
          * ready. Such a turn is aio__iterate's for a queue that is not
          * empty, in fewer tests. */
         if (!L->busy) {
-            while (!aio__ready_empty(L)) {
-                aio_time began = L->now; /* (virtual time: the turn's; a real
-                                            clock's is read when needed) */
-                aio__loop = L;
-                if (!L->is_virtual) L->stale = 1;
-                (void)aio__run_ready(L, main);
-                if (L->busy) { /* the turn's end, as aio__iterate's */
-                    aio__wake_due(L, began);
-                    break;
+            /* (the clock's kind tested and the running loop set once: a clock
+             * set, or another loop initialised, in a step sets a busy bit) */
+            aio__loop = L;
+            if (L->is_virtual) {
+                while (!aio__ready_empty(L)) {
+                    aio_time began = L->now; /* (the turn's time) */
+                    (void)aio__run_ready(L, main);
+                    if (L->busy) { /* the turn's end, as aio__iterate's */
+                        L->current = NULL; /* (a step that suspended left it set) */
+                        aio__wake_due(L, began);
+                        L->busy &= (uint8_t)~AIO__BUSY_CLOCK; /* (the next turn: aio__iterate's) */
+                        break;
+                    }
+                }
+            } else {
+                while (!aio__ready_empty(L)) {
+                    aio_time began = L->now; /* (read when needed, unless a
+                                                step sets a virtual clock) */
+                    L->stale = 1;
+                    (void)aio__run_ready(L, main);
+                    if (L->busy) { /* the turn's end, as aio__iterate's */
+                        L->current = NULL;
+                        aio__wake_due(L, began);
+                        L->busy &= (uint8_t)~AIO__BUSY_CLOCK;
+                        break;
+                    }
                 }
             }
+            L->current = NULL; /* (as above: the loop's top runs hooks) */
         }
 #endif
     }

@@ -47,17 +47,25 @@ static aio_status aio__first_step(aio_task *t) {
  * aio_run's end cancels; the others pass the loop's own on); where size
  * counts, aio_spawn sets it itself (AIO__SPAWN_ON drops the argument). */
 #if AIO__SPEED
+/* (where time counts, the arguments' checks are inline, in the spawner's
+ * body: there a task and a function it names are no test at all) */
 #define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn, end_run)
-static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
-                                void (*end_run)(aio_loop *loop)) {
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop));
+static AIO__ALWAYS_INLINE aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                                   void (*end_run)(aio_loop *loop)) {
+    if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+    return aio__spawn_checked(L, t, fn, end_run);
+}
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop)) {
+    L->end_run = end_run;
 #else
 #define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn)
 static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
-#endif
     if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
-#if AIO__SPEED
-    L->end_run = end_run;
 #endif
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
@@ -309,6 +317,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     /* cancelled before it ran: the body never runs (where time counts, the
      * first step tests it, but for the instruments) */
 #if AIO__SPEED
+    if (traced) L->current = NULL; /* (an untraced step that suspended left it set) */
     if (traced && t->fn == aio__first_step && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
 #else
     if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
@@ -321,8 +330,13 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int trace
     L->current = t;
     AIO__TRACED(L, AIO_TRACE_STEP, t, 0); /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
     rc = t->fn(t);
-    L->current = NULL;
+    /* Where time counts, a step that suspends leaves L->current set: the
+     * next step sets it, and whoever runs code between steps (a group's
+     * notice, the turn's end, the loop's top) clears it first (aio__run_ready
+     * and aio_run). The instruments' copy clears it here, as before. */
+    if (!AIO__SPEED || traced) L->current = NULL;
     if (rc != AIO__SUSPENDED) {
+        if (AIO__SPEED && !traced) L->current = NULL;
 #if AIO__SPEED
         if (!t->scope) /* no block, no group: the common end */
             aio__end(L, t, rc);
