@@ -6345,7 +6345,7 @@ static AIO__QUEUE_INLINE aio_status aio__queue_try_put(aio_queue *q, const void 
     return rc;
 }
 
-/* A put from a task: stored if a place is free (for a newcomer, with no
+/* A put from a task: stored if a place is open (for a newcomer, with no
  * putter waiting before it), and the items handed to waiting getters. */
 static AIO__QUEUE_FAST aio_status aio__queue_put_in(aio_queue *q, const void *item, int newcomer) {
     aio_status rc = aio__queue_try_put(q, item, newcomer);
