@@ -4656,6 +4656,49 @@ AIO_API aio_time aio_next_deadline(const aio_loop *L) {
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
+#if AIO__SPEED
+/* aio_run's turns after one of aio__iterate's (a function of its own only
+ * for reading: inlined). */
+static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_task *main) {
+    /* Then turns back to back while nothing needs the loop's top or a
+     * turn's end: no events hook, no timer armed, main running (one
+     * word says so: loop->busy; the long way tests each), and a step
+     * ready. Such a turn is aio__iterate's for a queue that is not
+     * empty, in fewer tests. */
+    if (!L->busy) {
+        /* (the clock's kind tested and the running loop set once: a clock
+         * set, or another loop initialised, in a step sets a busy bit) */
+        aio__loop = L;
+        if (L->is_virtual) {
+            while (!aio__ready_empty(L)) {
+                aio_time began = L->now; /* (the turn's time) */
+                (void)aio__run_ready(L, main);
+                if (L->busy) { /* the turn's end, as aio__iterate's */
+                    L->current = NULL; /* (a step that suspended left it set) */
+                    aio__wake_due(L, began);
+                    L->busy &= (uint8_t)~AIO__BUSY_CLOCK; /* (the next turn: aio__iterate's) */
+                    break;
+                }
+            }
+        } else {
+            while (!aio__ready_empty(L)) {
+                aio_time began = L->now; /* (read when needed, unless a
+                                            step sets a virtual clock) */
+                L->stale = 1;
+                (void)aio__run_ready(L, main);
+                if (L->busy) { /* the turn's end, as aio__iterate's */
+                    L->current = NULL;
+                    aio__wake_due(L, began);
+                    L->busy &= (uint8_t)~AIO__BUSY_CLOCK;
+                    break;
+                }
+            }
+        }
+        L->current = NULL; /* (as above: the loop's top runs hooks) */
+    }
+}
+#endif
+
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;
@@ -4700,42 +4743,7 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
         }
         aio__iterate(L, main);
 #if AIO__SPEED
-        /* Then turns back to back while nothing needs the loop's top or a
-         * turn's end: no events hook, no timer armed, main running (one
-         * word says so: loop->busy; the long way tests each), and a step
-         * ready. Such a turn is aio__iterate's for a queue that is not
-         * empty, in fewer tests. */
-        if (!L->busy) {
-            /* (the clock's kind tested and the running loop set once: a clock
-             * set, or another loop initialised, in a step sets a busy bit) */
-            aio__loop = L;
-            if (L->is_virtual) {
-                while (!aio__ready_empty(L)) {
-                    aio_time began = L->now; /* (the turn's time) */
-                    (void)aio__run_ready(L, main);
-                    if (L->busy) { /* the turn's end, as aio__iterate's */
-                        L->current = NULL; /* (a step that suspended left it set) */
-                        aio__wake_due(L, began);
-                        L->busy &= (uint8_t)~AIO__BUSY_CLOCK; /* (the next turn: aio__iterate's) */
-                        break;
-                    }
-                }
-            } else {
-                while (!aio__ready_empty(L)) {
-                    aio_time began = L->now; /* (read when needed, unless a
-                                                step sets a virtual clock) */
-                    L->stale = 1;
-                    (void)aio__run_ready(L, main);
-                    if (L->busy) { /* the turn's end, as aio__iterate's */
-                        L->current = NULL;
-                        aio__wake_due(L, began);
-                        L->busy &= (uint8_t)~AIO__BUSY_CLOCK;
-                        break;
-                    }
-                }
-            }
-            L->current = NULL; /* (as above: the loop's top runs hooks) */
-        }
+        aio__turns_back_to_back(L, main);
 #endif
     }
     L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);
@@ -6251,7 +6259,7 @@ static AIO__QUEUE_APART void aio__queue_hand_room_all(aio_queue *q) {
  * path's, aio__wake_first, inline and without its cases). */
 static AIO__QUEUE_FAST int aio__queue_grantable(const aio_link *l) {
     const aio_task *w = AIO__TASK_OF(l->next);
-    return (w->state == AIO__PARKED) & !w->timer; /* (one test: both almost always hold) */
+    return ((unsigned)(w->state ^ AIO__PARKED) | (unsigned)w->timer) == 0; /* (one test: both almost always hold) */
 }
 
 static AIO__QUEUE_FAST void aio__queue_grant(aio_link *l) {

@@ -197,7 +197,7 @@ static AIO__QUEUE_APART void aio__queue_hand_room_all(aio_queue *q) {
  * path's, aio__wake_first, inline and without its cases). */
 static AIO__QUEUE_FAST int aio__queue_grantable(const aio_link *l) {
     const aio_task *w = AIO__TASK_OF(l->next);
-    return (w->state == AIO__PARKED) & !w->timer; /* (one test: both almost always hold) */
+    return ((unsigned)(w->state ^ AIO__PARKED) | (unsigned)w->timer) == 0; /* (one test: both almost always hold) */
 }
 
 static AIO__QUEUE_FAST void aio__queue_grant(aio_link *l) {
