@@ -510,6 +510,15 @@
 #define AIO__OUT_OF_LINE
 #endif
 
+/* A fast path kept apart from the function that takes it, whose other
+ * paths would otherwise pay for the registers it needs (or the reverse);
+ * where size counts, the compiler's choice (one call site: inlined). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define AIO__APART __attribute__((noinline))
+#else
+#define AIO__APART
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))
@@ -672,21 +681,44 @@ typedef struct aio_timer {
 /* Links of the circular lists (ready queue, wait lists); opaque. A zeroed
  * list head is a valid empty list. */
 typedef struct aio_link { struct aio_link *next, *prev; } aio_link;
-/* A place in a wait list: the task it wakes. */
-typedef struct aio_waiter { aio_link link; aio_task *task; } aio_waiter;
+/* A place in a wait list that is not a task's own (an AIO_WAIT item's): the
+ * task it wakes. A task's own place is its `wait`, with no pointer back: the
+ * task is found around it. The byte after the link tells them apart: here
+ * `mark` (AIO__FOREIGN), in a task its `state` (never that), in a group's
+ * notice (in the ready queue, with no task) a `mark` too. */
+typedef struct aio_waiter {
+    aio_link link;
+    uint8_t mark;        /* AIO__FOREIGN */
+    aio_task *task;      /* the task it wakes */
+} aio_waiter;
 
 /* A task. Zero-initialise it (static storage or = {0}) before its first spawn;
  * a finished task may be spawned again, once no task still waits on its last
  * run (a waiter that has not resumed yet would wait for the new run instead).
- * Treat the fields as opaque. */
+ * Treat the fields as opaque.
+ *
+ * Layout (x86-64 / Cortex-M0 with AIO_TIME_32, in bytes): wait 16/8, state 1,
+ * (1 free), flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
+ * 16/8, parent 8/4, scope 8/4, until 8/4, until_seq 4, timer 4,
+ * cancel_epoch 4, barrier 4, await 16/12: 136 / 88 B. Its place in a list
+ * comes first and carries no pointer back to the task (the task is at the
+ * link's own address, so the turn and the wake-ups find it with no load);
+ * the state byte right after the link is what tells it from a foreign place
+ * (aio_waiter). The rest stays as wide as the features read it: the
+ * deadlines' arming order and the cancellation epochs are the loop's 32-bit
+ * counters compared across wrap-around, a wait-many's count and start are
+ * the user's and the loop's full counts. */
 struct aio_task {
     /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
-    aio_task_fn fn;
-    aio_waiter wait;     /* in the ready queue or in one wait list */
-    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
+    struct {             /* in the ready queue or in one wait list: first, so */
+        aio_link link;   /* that the task is its place's address (no pointer back) */
+    } wait;
+    uint8_t state;       /* right after the link: what tells a task's own place
+                            in a list from an aio_waiter (whose `mark` is there) */
     uint16_t flags;
-    uint8_t state;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
+    aio_task_fn fn;
+    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
     aio_link joiners;    /* waiters for this task's end */
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
@@ -761,7 +793,10 @@ typedef struct aio_group {
                             the 31 bytes a Cortex-M0's byte load reaches) */
     aio_timeout scope;   /* the block; cancelled when the group aborts */
     aio_link children;   /* live children */
-    aio_waiter notice;   /* in the ready queue when a child has failed: the abort */
+    struct {             /* in the ready queue when a child has failed: the abort */
+        aio_link link;
+        uint8_t mark;    /* AIO__FOREIGN: no task's (as an aio_waiter's, with no task) */
+    } notice;
     uint32_t live;       /* children alive, or failed and not heard of yet */
     uint32_t unheard;    /* children that failed since the notice was queued */
     aio_status status;   /* the first error: a child's failure or the body's */
@@ -853,7 +888,9 @@ struct aio_loop {
     uint8_t is_virtual;
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
-    uint8_t ending;      /* aio_run is cancelling what its main task left running */
+    uint8_t busy;        /* what takes aio_run's turn off its short way (AIO__BUSY_...):
+                            a timer armed, the main task ended, the events hook set,
+                            aio_run cancelling what its main task left running */
     aio_timer *heap;
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
@@ -2189,11 +2226,29 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
 
 /* Finish with value v (>= 0) or error v (< 0), unwinding open blocks and
  * running AIO_FINALLY. Inside AIO_FINALLY it replaces the status. */
+#if AIO__SPEED
+/* Where time counts, a frame with no flag (no cleanup running, nothing
+ * delivered) and no block open lands on its cleanup section with no test
+ * more: the landing aio__landing would compute, set here, and the end of a
+ * body with no cleanup section no longer tests what is known. */
+#define AIO_RETURN(t, v)                                                       \
+    do {                                                                       \
+        aio_status aio__v = (v);                                               \
+        if (!aio__f->flags && !(t)->scope) {                                   \
+            aio__f->rc = aio__v;                                               \
+            aio__f->lc = AIO__LC_FINALLY;                                      \
+            goto aio__landed;                                                  \
+        }                                                                      \
+        aio__return_with((t), aio__f, aio__v);                                 \
+        goto aio__unwind;                                                      \
+    } while (0)
+#else
 #define AIO_RETURN(t, v)                                                       \
     do {                                                                       \
         AIO__FAST(aio__return_with, aio__set_status)((t), aio__f, (v));        \
         goto aio__unwind;                                                      \
     } while (0)
+#endif
 #define AIO_RAISE(t, err) AIO_RETURN(t, err)
 /* Raise `rc` if it is an error. */
 #define AIO_CHECK(t, rc)                                                       \
@@ -2219,6 +2274,7 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         }                                                                      \
         if (0) goto aio__special;                                              \
         if (0) goto aio__unwind;                                               \
+        if (0) goto aio__landed;                                               \
         return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
@@ -2613,6 +2669,8 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         AIO__NO_SUSPENSION(t);                                                 \
     aio__unwind:                                                               \
         aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
+    aio__landed: /* (AIO_RETURN's short way: the landing set) */               \
+        (void)0;                                                               \
     }                                                                          \
     switch (aio__f->lc) {                                                      \
     case 0:
@@ -2909,7 +2967,8 @@ enum { /* task states */
     AIO__READY,     /* in the ready queue */
     AIO__RUNNING,
     AIO__PARKED,    /* waiting for a timer, a wait list or both */
-    AIO__DONE
+    AIO__DONE,
+    AIO__FOREIGN    /* no state: an aio_waiter's mark, where a task has its state */
 };
 enum { /* task flags */
     AIO__T_STARTED = 1,     /* the body has run at least once */
@@ -3015,9 +3074,16 @@ static inline void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_EXIT();
 }
 
-/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it.
+ * (Where time counts, the list is known initialised: the child was spawned.) */
 static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+#if AIO__SPEED
+    AIO_CRITICAL_ENTER();
+    aio__list_insert(&child->joiners, &t->wait.link);
+    AIO_CRITICAL_EXIT();
+#else
     aio__wait_in(t, &child->joiners);
+#endif
     if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->await.child = child;
@@ -3851,6 +3917,13 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 }
 #endif
 
+/* loop->busy's bits (the heap's part says what each means). Where time
+ * counts, a clock set, or another loop initialised, takes aio_run off its
+ * turns back to back, which test the clock's kind and make the loop the
+ * running one once, when they begin. */
+enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8,
+       AIO__BUSY_CLOCK = 16 };
+
 /* The loop is the running one from here until aio_loop_destroy: a loop in
  * main's frame, the usual case, is no dangling pointer (gcc 12 warns of one
  * where it inlines this into main, as it may with AIO_STATIC). */
@@ -3859,6 +3932,9 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #endif
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
+    /* (the running loop, if another: its turns back to back end, the next
+     * turn making it the running one again, as aio__iterate does) */
+    if (AIO__SPEED && aio__stepping && aio__stepping != L) aio__stepping->busy |= AIO__BUSY_CLOCK;
     memset(L, 0, sizeof *L);
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
@@ -3882,6 +3958,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 /* A virtual loop's time is L->now itself, never stale; with no idle hook,
  * aio_run moves it to the next deadline when nothing is ready. */
 AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = NULL;
     L->clock_ctx = NULL;
     L->idle = NULL;
@@ -3904,6 +3981,7 @@ AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
         aio__misuse(AIO_EINVAL, "aio_loop_set_clock: clock function is NULL");
         return;
     }
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = clock;
     L->clock_ctx = ctx;
     L->is_virtual = 0;
@@ -4067,16 +4145,43 @@ static void aio__heap_sift(aio_loop *L, aio__slot i, const aio_timer *e) {
 }
 #endif
 
-static void aio__remove_timer(aio_task *t) {
+/* What takes aio_run's turn off its short way (loop->busy, where time
+ * counts; where size counts, aio_run has no short way, and only the first
+ * bit is kept): aio_run is cancelling what its main task left running (its
+ * main task has ended then), a timer is armed (the bit follows the heap's
+ * length), the main task has ended, the events hook is set
+ * (aio__use_events: for good). */
+/* (the bits: in the clock's part, whose setters set one) */
+#define AIO__ENDING(L) (AIO__SPEED ? (L)->busy & AIO__BUSY_ENDING : (L)->busy) /* (-Os: the bit alone) */
+
+static AIO__ALWAYS_INLINE void aio__remove_timer_here(aio_task *t) {
     aio_loop *L = t->loop;
     aio__slot i = t->timer - 1;
     t->timer = 0;
     if (i != --L->heap_len) aio__heap_sift(L, i, &L->heap[L->heap_len]);
+    else if (AIO__SPEED && !i) L->busy &= (uint8_t)~AIO__BUSY_TIMERS; /* (the last one) */
 }
+static void aio__remove_timer(aio_task *t) { aio__remove_timer_here(t); }
 
 static inline void aio__disarm(aio_task *t) {
     if (t->timer) aio__remove_timer(t);
 }
+
+#if AIO__SPEED
+/* A new timer, with room for it: a new leaf has no children, so it only
+ * rises, past the later parents. */
+static inline void aio__arm_leaf(aio_loop *L, const aio_timer *e) {
+    aio_timer *h = L->heap;
+    aio__slot i = L->heap_len++;
+    aio__slot up;
+    L->busy |= AIO__BUSY_TIMERS;
+    while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
+        aio__heap_put(h, i, &h[up]);
+        i = up;
+    }
+    aio__heap_put(h, i, e);
+}
+#endif
 
 #ifdef AIO__SIM
 /* 1 once the simulation's fault timer_full refused the storage's growth
@@ -4111,16 +4216,7 @@ static aio_status aio__arm(const aio_timer *e) {
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
 #if AIO__SPEED
-    { /* a new leaf has no children: it only rises, past the later parents */
-        aio_timer *h = L->heap;
-        aio__slot i = L->heap_len++;
-        aio__slot up;
-        while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
-            aio__heap_put(h, i, &h[up]);
-            i = up;
-        }
-        aio__heap_put(h, i, e);
-    }
+    aio__arm_leaf(L, e);
 #else
     L->heap_len++;
     aio__heap_sift(L, L->heap_len - 1, e);
@@ -4131,7 +4227,15 @@ static aio_status aio__arm(const aio_timer *e) {
 // >>waking
 /* ----------------------------------------------------- queues and waking */
 
-#define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
+/* The task whose own place in a list is `l`, and the byte after a link,
+ * which says whose the place is: AIO__FOREIGN in an aio_waiter (the
+ * task it wakes is then its `task`), else the state of the task around it. */
+#define AIO__TASK_OF(l) AIO_CONTAINER(l, aio_task, wait)
+#define AIO__MARK(l) (((const unsigned char *)(const void *)(l))[sizeof(aio_link)])
+typedef char aio__mark_at_state[offsetof(aio_task, state) - offsetof(aio_task, wait) == sizeof(aio_link) &&
+                                        offsetof(aio_waiter, mark) == sizeof(aio_link)
+                                    ? 1
+                                    : -1];
 
 /* The ready queue is initialised with its loop: no lazy set-up to test. */
 static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
@@ -4150,9 +4254,27 @@ static aio_link *aio__dequeue(aio_loop *L) {
     return first;
 }
 
-/* t leaves whatever it waits on and becomes ready (its timer disarmed). */
+/* Parked task t leaves whatever it waits on and becomes ready (its timer
+ * disarmed): aio__wake's, inline where one wake-up counts. The timer goes
+ * last, so that the rest calls nothing before it (its place in the heap is
+ * all it changes, which nothing here reads). */
+static AIO__ALWAYS_INLINE void aio__wake_parked(aio_task *t) {
+    AIO_CRITICAL_ENTER();
+    aio__list_unlink(&t->wait.link);
+    AIO_CRITICAL_EXIT();
+    aio__enqueue(t);
+    AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
+    if (t->timer) aio__remove_timer_here(t);
+}
+
+/* t leaves whatever it waits on and becomes ready (its timer disarmed: the
+ * removal inline where time counts). */
 static void aio__wake(aio_task *t) {
+#if AIO__SPEED
+    if (t->timer) aio__remove_timer_here(t);
+#else
     aio__disarm(t);
+#endif
     if (t->state != AIO__PARKED) return;
     AIO_CRITICAL_ENTER();
     aio__list_unlink(&t->wait.link);
@@ -4161,15 +4283,23 @@ static void aio__wake(aio_task *t) {
     AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
 }
 
+/* The task that the place `n` in a list wakes: its own (the task around it)
+ * or an aio_waiter's (AIO_WAIT's items in a task's joiners). */
+#define AIO__WAITER_OF(n) \
+    (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
+
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
  * woke it); 0 if nobody waits. A waiter already woken by something else (a
- * gather's other items) keeps that. */
+ * gather's other items) keeps that. Where time counts, a list of tasks' own
+ * places only (a lock's, a queue's, a condition's: a task's joiners, which
+ * AIO_WAIT's items join, are woken by aio__wake_all); where size counts, any
+ * list (aio__wake_all is this one in a loop). */
 static int aio__wake_first(aio_link *l, uint16_t flag) {
     aio_link *n;
     aio_task *w;
     if (aio__list_empty(l)) return 0;
     n = l->next;
-    w = AIO__TASK_OF(n);
+    w = AIO__SPEED ? AIO__TASK_OF(n) : AIO__WAITER_OF(n);
     aio__list_unlink(n);
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
@@ -4178,10 +4308,23 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
     return 1;
 }
 
-/* Wake every waiter of a list, oldest first. */
+/* Wake every waiter of a list, oldest first: tasks' own places or
+ * aio_waiters. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
+#if AIO__SPEED
+    while (!aio__list_empty(l)) {
+        aio_link *n = l->next;
+        aio_task *w = AIO__WAITER_OF(n);
+        aio__list_unlink(n);
+        if (w->state == AIO__PARKED) {
+            w->flags |= flag;
+            aio__wake(w);
+        }
+    }
+#else
     while (aio__wake_first(l, flag)) {
     }
+#endif
 }
 
 // >>cancellation
@@ -4223,6 +4366,14 @@ static uint32_t aio__next_epoch(aio_loop *L) {
     return L->epoch;
 }
 
+/* The delivery of t's own request, with no block open: it becomes the
+ * task's cancellation, in a new epoch. */
+static inline aio_status aio__deliver_request(aio_task *t) {
+    t->flags = (uint16_t)((t->flags & ~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
+    t->cancel_epoch = aio__next_epoch(t->loop);
+    return AIO_ECANCELED;
+}
+
 /* A checkpoint: if a cancellation applies, mark every visible source as
  * delivered in one new epoch and return AIO_ECANCELED. With `observe`,
  * deadlines reached by now are noticed first. */
@@ -4232,10 +4383,7 @@ static aio_status aio__deliver(aio_task *t, int observe) {
     uint32_t epoch;
     if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
         if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
-        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
-        t->cancel_epoch = aio__next_epoch(L);
-        t->flags |= AIO__T_WATCHED;
-        return AIO_ECANCELED;
+        return aio__deliver_request(t);
     }
     if (!aio__cancel_source(t, observe)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
@@ -4527,6 +4675,17 @@ static aio_status aio__raise(aio_task *t, aio_frame *f, aio_status err) {
 
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
 
+/* Where time counts, a call kept apart: the slow halves of the awaits whose
+ * fast halves are inline in the body (>>fast-paths), a function's slow way
+ * where its fast one is to save no register, the end of a task apart from
+ * the turn (the compiler could copy one in, the whole implementation being
+ * in the body's file). */
+#if AIO__SPEED && (defined(__GNUC__) || defined(__clang__))
+#define AIO__SLOW_HALF __attribute__((noinline))
+#else
+#define AIO__SLOW_HALF
+#endif
+
 
 /* 1 if task t, about to take its first step, never runs: it was cancelled
  * before (asyncio: its coroutine never starts). */
@@ -4541,24 +4700,45 @@ static int aio__never_runs(aio_loop *L, aio_task *t) {
  * function, and a task cancelled before it ran ends without running it. The
  * turn's own step then tests nothing for a first step (the copy that tells
  * the instruments tests it before the step, as it tells none for a task that
- * never runs). */
+ * never runs: one whose step is still this function, not marked started by
+ * its spawner; a task's start is not marked here). */
 static aio_status aio__first_step_checked(aio_task *t) {
+    if (t->flags & AIO__T_STARTED) return t->fn(t); /* (checked already, or never to be) */
     return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->fn(t);
 }
 static aio_status aio__first_step(aio_task *t) {
-    t->fn = t->await.first;
-    t->await.first = NULL;
-    if (t->flags & AIO__T_STARTED) return t->fn(t);
-    if (!aio__plain(t)) return aio__first_step_checked(t); /* (a call apart: none here) */
-    t->flags |= AIO__T_STARTED;
+    t->fn = t->await.first; /* (the union's other members are set by the awaits that use them) */
+    if (t->flags & (AIO__T_STARTED | AIO__T_WATCHED | AIO__T_CANCEL_REQ))
+        return aio__first_step_checked(t); /* (a call apart: none here) */
     return t->fn(t);
 }
 
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
- * woken and cancelled there, whichever loop or thread the caller runs. */
+ * woken and cancelled there, whichever loop or thread the caller runs.
+ * Where time counts, `end_run` becomes the loop's here (aio_spawn's: what
+ * aio_run's end cancels; the others pass the loop's own on); where size
+ * counts, aio_spawn sets it itself (AIO__SPAWN_ON drops the argument). */
+#if AIO__SPEED
+/* (where time counts, the arguments' checks are inline, in the spawner's
+ * body: there a task and a function it names are no test at all) */
+#define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn, end_run)
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop));
+static AIO__ALWAYS_INLINE aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                                   void (*end_run)(aio_loop *loop)) {
+    if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+    return aio__spawn_checked(L, t, fn, end_run);
+}
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop)) {
+    L->end_run = end_run;
+#else
+#define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn)
 static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+#endif
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
@@ -4573,14 +4753,16 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->timer = 0;
     t->cancel_epoch = 0;
     t->barrier = 0;
-    memset(&t->await, 0, sizeof t->await);
-    t->await.first = fn; /* its first step is aio__first_step's */
+    t->await.first = fn; /* its first step is aio__first_step's (the union's other
+                            members are set by the awaits that use them) */
 #else
     memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+    (void)sizeof(char[offsetof(aio_task, flags) > offsetof(aio_task, state) &&
+                              offsetof(aio_task, flags) - offsetof(aio_task, state) <= sizeof(uint16_t)
+                          ? 1
+                          : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
     t->fn = AIO__SPEED ? aio__first_step : fn;
-    t->wait.task = t;
     t->loop = L;
     aio__list_init(&t->joiners);
     t->parent = aio__loop == L ? L->current : NULL;
@@ -4603,8 +4785,8 @@ static void aio__cancel_leftovers(aio_loop *L) {
 }
 
 AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
-    if (aio__loop) aio__loop->end_run = aio__cancel_leftovers; /* tasks beside aio_run's main */
-    return aio__spawn_on(aio__loop, t, fn);
+    if (!AIO__SPEED && aio__loop) aio__loop->end_run = aio__cancel_leftovers;
+    return AIO__SPAWN_ON(aio__loop, t, fn, aio__cancel_leftovers); /* tasks beside aio_run's main */
 }
 
 AIO_API int aio_task_alive(const aio_task *t) {
@@ -4621,10 +4803,13 @@ AIO_API int aio_cancel(aio_task *t) {
     if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
     /* with no block open and nothing it owns awaited, the request is all that
      * applies, and it wakes to take it (aio__cancel_reaches, in short) */
-    if (AIO__SPEED && !t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
-        aio__wake(t);
-    else
-        aio__cancel_arrives(t);
+#if AIO__SPEED
+    if (!t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
+        aio__wake_parked(t);
+        return 1;
+    }
+#endif
+    aio__cancel_arrives(t);
     return 1;
 }
 
@@ -4695,12 +4880,9 @@ static void aio__left_group(aio_task *t, aio_status rc) {
     }
 }
 
-static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
-    if (t->scope && t->scope->task == t) {
-        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
-                                "leave coroutines with AIO_RETURN, never `return`");
-        L->close_blocks(t, NULL);
-    }
+/* Task t's end, with status rc, told to those who await it: its joiners
+ * woken, each marked as woken by the end. */
+static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
@@ -4712,16 +4894,76 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
     aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
+}
+
+/* The end of a task that no group owns: it leaves the loop's list. */
+static AIO__ALWAYS_INLINE void aio__ended_alone(aio_loop *L, aio_task *t, aio_status rc) {
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    aio__list_unlink(&t->member);
+    if (AIO__ENDING(L) && rc < 0 && rc != AIO_ECANCELED)
+        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
+}
+
+static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
+    if (t->scope && t->scope->task == t) {
+        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
+                                "leave coroutines with AIO_RETURN, never `return`");
+        L->close_blocks(t, NULL);
+    }
+    aio__ended(L, t, rc);
     if (t->scope) { /* (a block of its own is closed by now): a group's child */
         L->left_group(t, rc);
         AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         return;
     }
-    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
-    aio__list_unlink(&t->member);
-    if (L->ending && rc < 0 && rc != AIO_ECANCELED)
-        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
+    aio__ended_alone(L, t, rc);
 }
+
+#if AIO__SPEED
+/* The common end where time counts: no block open, no group, no timer, at
+ * most one joiner, parked awaiting this task alone (AIO_AWAIT, AIO_WAIT_FOR),
+ * and aio_run not ending. Every test comes first, so that the rest calls
+ * nothing (but the joiner's timer disarmed at the end) and saves no
+ * register: a call apart from the turn, whose registers it leaves alone.
+ * Anything else takes aio__finish. */
+static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
+    aio_link *l = &t->joiners;
+    aio_link *n = l->next;
+    aio_task *w = NULL;
+    if (t->timer || AIO__ENDING(L)) goto general;
+    if (n != l) {
+        w = AIO__TASK_OF(n);
+        if (n->next != l || n != &w->wait.link || w->state != AIO__PARKED) goto general;
+    }
+    t->frame.rc = rc;
+    t->state = AIO__DONE;
+    t->await.finished = ++L->finished;
+    L->live--;
+#ifdef AIO_DEBUG
+    if (aio__told_task == t) aio__told_task = NULL;
+#endif
+    AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
+    if (w) { /* its joiner, woken by the end as aio__ended would */
+        AIO__CAUSE(L, t, AIO_BY_DONE);
+        l->next = l->prev = l;
+        n->next = n->prev = NULL;
+        w->flags |= AIO__T_SIGNALLED;
+        aio__enqueue(w);
+        AIO__TRACE(L, AIO_TRACE_WAKE, w, NULL, AIO_TRACE_NONE, 0);
+    }
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    /* out of the loop's list, where a task no group owns is while it is
+     * alive (its link is not read again before its next spawn) */
+    t->member.prev->next = t->member.next;
+    t->member.next->prev = t->member.prev;
+    /* a wait_for's timer, last: a tail call (its place in the heap is all
+     * it changes, which nothing above reads) */
+    if (w && w->timer) aio__remove_timer(w);
+    return;
+general:
+    aio__finish(L, t, rc);
+}
+#endif
 
 /* A group's notice comes up in the ready queue: it hears of the failures. */
 static void aio__group_hear(aio_link *notice) {
@@ -4741,26 +4983,40 @@ static void aio__group_hear(aio_link *notice) {
 #else
 #define AIO__TRACED(L, kind, t, detail) ((void)traced)
 #endif
-static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced) {
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced,
+                                             const aio_task *main) {
     aio_status rc;
     /* cancelled before it ran: the body never runs (where time counts, the
      * first step tests it, but for the instruments) */
 #if AIO__SPEED
-    if (traced && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
+    if (traced) L->current = NULL; /* (an untraced step that suspended left it set) */
+    if (traced && t->fn == aio__first_step && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
 #else
     if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
 #endif
         aio__finish(L, t, AIO_ECANCELED);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
     }
     t->state = AIO__RUNNING;
     L->current = t;
     AIO__TRACED(L, AIO_TRACE_STEP, t, 0); /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
     rc = t->fn(t);
-    L->current = NULL;
-    if (rc != AIO__SUSPENDED)
-        aio__finish(L, t, rc);
-    else if (t->state == AIO__RUNNING) {
+    /* Where time counts, a step that suspends leaves L->current set: the
+     * next step sets it, and whoever runs code between steps (a group's
+     * notice, the turn's end, the loop's top) clears it first (aio__run_ready
+     * and aio_run). The instruments' copy clears it here, as before. */
+    if (!AIO__SPEED || traced) L->current = NULL;
+    if (rc != AIO__SUSPENDED) {
+        if (AIO__SPEED && !traced) L->current = NULL;
+#if AIO__SPEED
+        if (!t->scope) /* no block, no group: the common end */
+            aio__end(L, t, rc);
+        else
+#endif
+            aio__finish(L, t, rc);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
+    } else if (t->state == AIO__RUNNING) {
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
         AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING); /* LCOV_EXCL_BR_LINE: (as above) */
     } else if (t->state == AIO__READY) /* a yield (else it parked, and aio__park told) */
@@ -4808,6 +5064,11 @@ static void aio__use_deadlines(aio_loop *L) {
     L->cancellation = aio__cancellation;
     L->expire = aio__expire;
 }
+/* The events hook set, or wrapped by a layer: aio_run's turns drain it. */
+static inline void aio__use_events(aio_loop *L, int (*events)(aio_loop *loop, int op)) {
+    L->events = events;
+    if (AIO__SPEED) L->busy |= AIO__BUSY_EVENTS;
+}
 static void aio__use_blocks(aio_loop *L) {
     aio__use_deadlines(L);
     L->scope_key = aio__scope_key;
@@ -4824,7 +5085,7 @@ static void aio__fire_timers(aio_loop *L, aio_time now) {
     }
 }
 
-static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L, const aio_task *main) {
     size_t n = 0;
     aio_link *last;
     aio_link *l;
@@ -4833,16 +5094,17 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
     do {
         aio_task *t;
         l = aio__dequeue(L);
-        t = AIO__TASK_OF(l);
-        if (t) {
+        if (AIO__MARK(l) != AIO__FOREIGN) {
+            t = AIO__TASK_OF(l);
 #if AIO_INSTRUMENTS
             if (L->trace)
-                aio__run_task(L, t, 1);
+                aio__run_task(L, t, 1, main);
             else
 #endif
-                aio__run_task(L, t, 0);
+                aio__run_task(L, t, 0, main);
             n++;
         } else {
+            if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
             L->heard(l); /* a group's notice */
         }
     } while (l != last);
@@ -4863,7 +5125,7 @@ static aio_link *aio__queued_when_set(aio_loop *L, const aio_event *ev) {
 
 /* Wake the waiters of the events set since the last iteration, in the order
  * of the sets: who waited before an event's latest set, not who came after. */
-static void aio__drain_events(aio_loop *L) {
+static AIO__ALWAYS_INLINE void aio__drain_events(aio_loop *L) {
     for (;;) {
         aio_event *ev;
         aio_event *oldest = NULL;
@@ -4917,13 +5179,10 @@ static void aio__drain_events(aio_loop *L) {
  * was set meanwhile (AIO__EV_IDLE), or leave it (AIO__EV_AWAKE). An event set
  * from outside while the loop is in the hook calls the loop's wake-up. */
 enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
-static int aio__events(aio_loop *L, int op) {
+/* PEEK, IDLE and AWAKE, which aio_run asks each turn: apart from the drain,
+ * so that the I/O's hook answers them without the drain's registers. */
+static AIO__ALWAYS_INLINE int aio__events_look(aio_loop *L, int op) {
     int any;
-    if (op == AIO__EV_DRAIN) {
-        aio__drain_events(L);
-        return 0;
-    }
-    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
     AIO_CRITICAL_ENTER();
     any = L->signalled != NULL;
     if (op == AIO__EV_IDLE)
@@ -4932,6 +5191,14 @@ static int aio__events(aio_loop *L, int op) {
         L->idling = 0;
     AIO_CRITICAL_EXIT();
     return any;
+}
+static int aio__events(aio_loop *L, int op) {
+    if (op == AIO__EV_DRAIN) {
+        aio__drain_events(L);
+        return 0;
+    }
+    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
+    return aio__events_look(L, op);
 }
 
 /* 1 if an event was set since the last drain (events cannot be, while no
@@ -4978,7 +5245,7 @@ static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
  * After an idle wait nothing is queued: that turn is empty, and the steps
  * its timers queue are the next one, run in this call.
  * Inlined into aio_run's loop, where a turn of one task costs no call. */
-static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L, const aio_task *main) {
     aio_time began;
     size_t ran = 0;
     int empty = aio__ready_empty(L); /* (read once: the stores below may alias it) */
@@ -4989,7 +5256,10 @@ static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     }
     began = L->now;
     if (empty) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
-    if (!empty || !aio__ready_empty(L)) ran = aio__run_ready(L);
+    if (!empty || !aio__ready_empty(L)) {
+        ran = aio__run_ready(L, main);
+        if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
+    }
     aio__wake_due(L, began);
     return ran;
 }
@@ -5005,7 +5275,7 @@ AIO_API size_t aio_step(aio_loop *L) {
     aio_loop *outer = aio__stepping;
     size_t ran;
     aio__stepping = L;
-    ran = aio__iterate(L);
+    ran = aio__iterate(L, NULL);
     aio__step_out(outer);
     return ran;
 }
@@ -5015,11 +5285,55 @@ AIO_API aio_time aio_next_deadline(const aio_loop *L) {
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
+#if AIO__SPEED
+/* aio_run's turns after one of aio__iterate's (a function of its own only
+ * for reading: inlined). */
+static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_task *main) {
+    /* Then turns back to back while nothing needs the loop's top or a
+     * turn's end: no events hook, no timer armed, main running (one
+     * word says so: loop->busy; the long way tests each), and a step
+     * ready. Such a turn is aio__iterate's for a queue that is not
+     * empty, in fewer tests. */
+    if (!L->busy) {
+        /* (the clock's kind tested and the running loop set once: a clock
+         * set, or another loop initialised, in a step sets a busy bit) */
+        aio__loop = L;
+        if (L->is_virtual) {
+            while (!aio__ready_empty(L)) {
+                aio_time began = L->now; /* (the turn's time) */
+                (void)aio__run_ready(L, main);
+                if (L->busy) { /* the turn's end, as aio__iterate's */
+                    L->current = NULL; /* (a step that suspended left it set) */
+                    aio__wake_due(L, began);
+                    L->busy &= (uint8_t)~AIO__BUSY_CLOCK; /* (the next turn: aio__iterate's) */
+                    break;
+                }
+            }
+        } else {
+            while (!aio__ready_empty(L)) {
+                aio_time began = L->now; /* (read when needed, unless a
+                                            step sets a virtual clock) */
+                L->stale = 1;
+                (void)aio__run_ready(L, main);
+                if (L->busy) { /* the turn's end, as aio__iterate's */
+                    L->current = NULL;
+                    aio__wake_due(L, began);
+                    L->busy &= (uint8_t)~AIO__BUSY_CLOCK;
+                    break;
+                }
+            }
+        }
+        L->current = NULL; /* (as above: the loop's top runs hooks) */
+    }
+}
+#endif
+
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;
     L->current = NULL;
-    rc = aio__spawn_on(L, main, fn);
+    if (AIO__SPEED) L->busy &= (uint8_t)~(AIO__BUSY_MAIN | AIO__BUSY_CLOCK);
+    rc = AIO__SPAWN_ON(L, main, fn, L->end_run);
     if (rc < 0) return rc;
     aio__stepping = L;
     for (;;) {
@@ -5028,15 +5342,15 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
              * of a group left by a plain `return`: its last child failed, and
              * it hears of it, to be entered again, in one more turn) */
             if (!L->live && aio__ready_empty(L)) break;
-            if (!L->ending) {
-                L->ending = 1;
+            if (!AIO__ENDING(L)) {
+                L->busy = (uint8_t)(AIO__SPEED ? L->busy | AIO__BUSY_ENDING : AIO__BUSY_ENDING);
                 if (L->end_run) L->end_run(L); /* (only aio_spawn leaves tasks outside groups) */
             }
         }
         if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = L->heap_len ? L->heap[0].when : AIO_NEVER;
             if (next == AIO_NEVER && aio__nothing_can_wake(L)) {
-                L->ending = 0;
+                L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);
                 aio__step_out(outer);
                 if (main->state == AIO__DONE)
                     return aio__misuse(main->frame.rc, "aio_run: tasks that the main task left "
@@ -5056,9 +5370,12 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 AIO__TRACE(L, AIO_TRACE_AWAKE, NULL, NULL, 0, 0);
             }
         }
-        aio__iterate(L);
+        aio__iterate(L, main);
+#if AIO__SPEED
+        aio__turns_back_to_back(L, main);
+#endif
     }
-    L->ending = 0;
+    L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);
     aio__step_out(outer);
     return main->frame.rc;
 }
@@ -5084,13 +5401,30 @@ AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
     f->rc = rc;
 }
 
-AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
-    aio__raised(t, f);
+static AIO__ALWAYS_INLINE void aio__finally_in(aio_task *t, aio_frame *f) {
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
     f->barrier = t->barrier;
     t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
+}
+#if AIO__SPEED
+static AIO__SLOW_HALF void aio__finally_raised(aio_task *t, aio_frame *f) {
+    aio__raised(t, f);
+    aio__finally_in(t, f);
+}
+#endif
+AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
+#if AIO__SPEED
+    /* (the way that calls nothing saves no register) */
+    if (!(f->flags & AIO__F_RAISING))
+        aio__finally_in(t, f);
+    else
+        aio__finally_raised(t, f);
+#else
+    aio__raised(t, f);
+    aio__finally_in(t, f);
+#endif
 }
 
 static void aio__bad_resume(aio_task *t, aio_frame *f) {
@@ -5187,8 +5521,32 @@ static void aio__set_until(aio_task *t, aio_time until) {
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
     aio_loop *L = t->loop;
-    aio_time until = aio__deadline(L, d, relative);
+    aio_time until;
     aio_status rc;
+#if AIO__SPEED
+    /* Where time counts, a sleep of a duration (neither 0 nor too long) by
+     * a task with no block open and no cancellation to take, with room for
+     * a new timer: the sleep's own deadline is the timer's, armed as a new
+     * leaf (the way below, in short: the deadline, the checkpoint, which
+     * has nothing to do, and aio__park's arming). */
+    if (relative && aio__plain(t) && (aio_time)(d - 1u) < (aio_time)(AIO_NEVER / 2 - 1u) && !t->timer &&
+        L->heap_len != L->heap_cap) {
+        aio_timer e;
+        /* (after now, never due: a sum that lands on a reserved value is 0,
+         * which is then after now too) */
+        e.when = aio__instant((aio_time)(aio__now(L) + d));
+        e.seq = L->seq++;
+        e.task = t;
+        t->until = e.when;
+        t->until_seq = e.seq;
+        AIO__WAITS_ON(L, AIO_ON_SLEEP, NULL, 0);
+        aio__arm_leaf(L, &e);
+        aio__park_now(t, 0);
+        AIO__TRACE(L, AIO_TRACE_SUSPEND, t, L->trace_obj, L->trace_on, L->trace_value);
+        return AIO__SUSPENDED;
+    }
+#endif
+    until = aio__deadline(L, d, relative);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("sleep: the duration"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
@@ -5204,17 +5562,21 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
 }
 
 /* AIO_YIELD: AIO_SLEEP(t, 0) without the deadline arithmetic. */
-AIO_API aio_status aio__yield_start(aio_task *t, aio_frame *f) {
+AIO_API AIO__SLOW_HALF aio_status aio__yield_start(aio_task *t, aio_frame *f) {
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     aio__enqueue(t);
     return AIO__SUSPENDED;
 }
 
-AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
+AIO_API AIO__SLOW_HALF aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
     return aio__checkpoint(t) < 0 ? aio__raise(t, f, AIO_ECANCELED) : AIO_OK;
 }
 
+#if AIO__SPEED
+static AIO__SLOW_HALF aio_status aio__sleep_poll_on(aio_task *t, aio_frame *f) {
+#else
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
+#endif
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
@@ -5222,6 +5584,20 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
+#if AIO__SPEED
+AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
+    /* where time counts, the ways that call nothing come first and save no
+     * register: the task's own request delivered (no block open), or its
+     * deadline passed by the turn's time, read already (the checkpoint has
+     * nothing to do) */
+    if (!t->scope && (t->flags & AIO__T_CANCEL_REQ)) {
+        (void)aio__deliver_request(t);
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (aio__plain(t) && !t->loop->stale && aio__due(t->until, t->loop->now)) return AIO_OK;
+    return aio__sleep_poll_on(t, f);
+}
+#endif
 
 /* Park t on child's end; `owned`: a cancellation of t is passed on to it. */
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int owned) {
@@ -5282,7 +5658,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
     return aio__park_on(t, f, child, owned);
 }
 
-AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
+AIO_API AIO__SLOW_HALF aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
                                    int shield) {
     aio_time until;
     if (!child || child->state == AIO__NEW)
@@ -5297,7 +5673,7 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
     return aio__join_step(t, f, child, shield, 1);
 }
 
-AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield) {
+AIO_API AIO__SLOW_HALF aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield) {
     return aio__join_step(t, f, child, shield, 0);
 }
 
@@ -5679,6 +6055,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         if (items[i].task == t)
             return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait/gather: a task cannot wait for itself"));
         items[i].node.link.next = items[i].node.link.prev = NULL;
+        items[i].node.mark = AIO__FOREIGN;
         items[i].node.task = t;
     }
     until = aio__deadline(t->loop, d, 1);
@@ -5809,6 +6186,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     for (i = 0; i < ac->n; i++) { /* woken by the first of them to finish */
         aio_wait_item *it = &ac->items[i];
         if (aio__handed_out(it)) continue;
+        it->node.mark = AIO__FOREIGN;
         it->node.task = t;
         aio__list_append(&it->task->joiners, &it->node.link);
     }
@@ -5863,7 +6241,7 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
     g->scope.flags |= AIO__S_GROUP;
     aio__list_init(&g->children);
     g->notice.link.next = g->notice.link.prev = NULL;
-    g->notice.task = NULL; /* no task: the ready queue tells it apart */
+    g->notice.mark = AIO__FOREIGN; /* not a task's: the ready queue tells it apart */
     g->live = g->unheard = 0;
     g->status = AIO_OK;
     g->flags = 0;
@@ -5944,7 +6322,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is not open");
     if (g->flags & AIO__G_ABORTED)
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is shutting down");
-    rc = aio__spawn_on(g->scope.task->loop, t, fn);
+    rc = AIO__SPAWN_ON(g->scope.task->loop, t, fn, g->scope.task->loop->end_run);
     if (rc < 0) return rc;
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup
@@ -6027,7 +6405,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
     AIO__WAITS_ON(L, AIO_ON_EVENT, ev, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    if (!L->events) L->events = aio__events; /* (before the event can be queued on L) */
+    if (!L->events) aio__use_events(L, aio__events); /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
     t->await.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);
@@ -6392,13 +6770,31 @@ static void aio__queue_copy(void *to, const void *from, size_t size) {
         memcpy(to, from, size);
 }
 
-/* Inside the critical section, with room: add *item (one more not done). */
-static void aio__queue_store(aio_queue *q, const void *item) {
-    uint32_t i = q->count;
-    if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
-        i = q->head + q->count;
-        if (i >= q->capacity) i -= q->capacity;
-    }
+/* What a put's or get's fast path calls (the other orders than a FIFO's,
+ * the general wake path, the general hand-over loops, the awaits' general
+ * paths), kept apart from it: inlined there, their loops and calls would
+ * make every put and get save the registers they need. */
+#if AIO__SPEED && (defined(__GNUC__) || defined(__clang__))
+#define AIO__QUEUE_APART __attribute__((noinline))
+#else
+#define AIO__QUEUE_APART /* (-Os: the compiler's choice, for size) */
+#endif
+/* ... and what it takes inline: AIO__QUEUE_FAST always where it optimizes
+ * (at -O0, a debug or coverage build, one copy of each, as gcov counts it),
+ * AIO__QUEUE_INLINE too where time counts (-Os: the compiler's choice). */
+#if defined(__OPTIMIZE__) || !(defined(__GNUC__) || defined(__clang__))
+#define AIO__QUEUE_FAST AIO__ALWAYS_INLINE
+#else
+#define AIO__QUEUE_FAST inline
+#endif
+#if AIO__SPEED
+#define AIO__QUEUE_INLINE AIO__QUEUE_FAST
+#else
+#define AIO__QUEUE_INLINE
+#endif
+
+/* A LIFO's or a priority queue's item stored at place i (the count of items). */
+static AIO__QUEUE_APART void aio__queue_store_ordered(aio_queue *q, const void *item, uint32_t i) {
     aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
     if (q->order == AIO__Q_PRIORITY) { /* heapq's push */
         while (i > 0 && q->less(aio__queue_slot(q, i), aio__queue_slot(q, (i - 1) / 2))) {
@@ -6406,21 +6802,29 @@ static void aio__queue_store(aio_queue *q, const void *item) {
             i = (i - 1) / 2;
         }
     }
+}
+
+/* Inside the critical section, with room: add *item (one more not done).
+ * The FIFO's store is inline in its callers; the other orders' a call. */
+static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
+    uint32_t i = q->count;
+    if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
+        i = q->head + q->count;
+        if (i >= q->capacity) i -= q->capacity;
+        aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
+    } else {
+        aio__queue_store_ordered(q, item, i);
+    }
     q->count++;
     q->unfinished++;
 }
 
-/* Inside the critical section, with an item: take the next into *out. */
-static void aio__queue_take(aio_queue *q, void *out) {
+/* A LIFO's or a priority queue's next item taken into *out (count is
+ * already one less). */
+static AIO__QUEUE_APART void aio__queue_take_ordered(aio_queue *q, void *out) {
     uint32_t i = 0;
-    q->count--;
     if (q->order == AIO__Q_LIFO) {
         aio__queue_copy(out, aio__queue_slot(q, q->count), q->item_size);
-        return;
-    }
-    if (q->order == AIO__Q_FIFO) {
-        aio__queue_copy(out, aio__queue_slot(q, q->head), q->item_size);
-        q->head = q->head + 1 == q->capacity ? 0 : q->head + 1;
         return;
     }
     aio__queue_copy(out, aio__queue_slot(q, 0), q->item_size); /* heapq's pop */
@@ -6436,8 +6840,24 @@ static void aio__queue_take(aio_queue *q, void *out) {
     }
 }
 
+/* Inside the critical section, with an item: take the next into *out. */
+static AIO__QUEUE_INLINE void aio__queue_take(aio_queue *q, void *out) {
+    q->count--;
+    if (q->order == AIO__Q_FIFO) {
+        aio__queue_copy(out, aio__queue_slot(q, q->head), q->item_size);
+        q->head = q->head + 1 == q->capacity ? 0 : q->head + 1;
+    } else {
+        aio__queue_take_ordered(q, out);
+    }
+}
+
+/* 1 if nobody waits in l, a list of a queue that was set up (one that has
+ * room or an item; a zeroed one has neither): aio__list_empty's test of a
+ * zeroed list left out. */
+static AIO__QUEUE_FAST int aio__queue_none_in(const aio_link *l) { return l->next == l; }
+
 /* Promise the items nobody has been promised to the oldest getters. */
-static void aio__queue_hand_items(aio_queue *q) {
+static AIO__QUEUE_APART void aio__queue_hand_items_all(aio_queue *q) {
     while (!aio__list_empty(&q->ready.waiters)) {
         int spare;
         AIO_CRITICAL_ENTER();
@@ -6450,7 +6870,7 @@ static void aio__queue_hand_items(aio_queue *q) {
 }
 
 /* Promise the free places to the oldest putters. */
-static void aio__queue_hand_room(aio_queue *q) {
+static AIO__QUEUE_APART void aio__queue_hand_room_all(aio_queue *q) {
     while (!aio__list_empty(&q->putters)) {
         int spare;
         AIO_CRITICAL_ENTER();
@@ -6462,57 +6882,166 @@ static void aio__queue_hand_room(aio_queue *q) {
     }
 }
 
+#if AIO__SPEED
+/* 1 if the oldest waiter of l (not empty) is parked with no timer: it can be
+ * woken by aio__queue_grant, a function that calls none (the general wake
+ * path's, aio__wake_first, inline and without its cases). */
+static AIO__QUEUE_FAST int aio__queue_grantable(const aio_link *l) {
+    const aio_task *w = AIO__TASK_OF(l->next);
+    return ((unsigned)(w->state ^ AIO__PARKED) | (unsigned)w->timer) == 0; /* (one test: both almost always hold) */
+}
+
+static AIO__QUEUE_FAST void aio__queue_grant(aio_link *l) {
+    aio_link *n = l->next;
+    aio_task *w = AIO__TASK_OF(n);
+    w->flags |= AIO__T_GRANTED;
+    AIO_CRITICAL_ENTER();
+    n->prev->next = n->next; /* (linked: l's first) */
+    n->next->prev = n->prev;
+    n->next = n->prev = NULL;
+    AIO_CRITICAL_EXIT();
+    aio__enqueue(w);
+    AIO__TRACE(w->loop, AIO_TRACE_WAKE, w, NULL, AIO_TRACE_NONE, 0);
+}
+#endif
+
+/* The same, those waiters that need no more than aio__queue_grant woken
+ * here, in a loop that calls nothing (and so saves no register), the others
+ * and those after them by the general path. Inline in the puts and gets. */
+static AIO__QUEUE_FAST void aio__queue_hand_items_in(aio_queue *q) {
+#if AIO__SPEED
+    for (;;) {
+        int spare;
+        if (aio__queue_none_in(&q->ready.waiters)) return;
+        if (!aio__queue_grantable(&q->ready.waiters)) break;
+        AIO_CRITICAL_ENTER();
+        spare = q->count > q->promised;
+        if (spare) q->promised++;
+        AIO_CRITICAL_EXIT();
+        if (!spare) return;
+        aio__queue_grant(&q->ready.waiters);
+    }
+#endif
+    aio__queue_hand_items_all(q);
+}
+
+static AIO__QUEUE_FAST void aio__queue_hand_room_in(aio_queue *q) {
+#if AIO__SPEED
+    for (;;) {
+        int spare;
+        if (aio__queue_none_in(&q->putters)) return;
+        if (!aio__queue_grantable(&q->putters)) break;
+        AIO_CRITICAL_ENTER();
+        spare = aio__queue_room(q) > 0;
+        if (spare) q->room_promised++;
+        AIO_CRITICAL_EXIT();
+        if (!spare) return;
+        aio__queue_grant(&q->putters);
+    }
+#endif
+    aio__queue_hand_room_all(q);
+}
+
+#if AIO__SPEED
+static AIO__QUEUE_APART void aio__queue_hand_items(aio_queue *q) { aio__queue_hand_items_in(q); }
+static AIO__QUEUE_APART void aio__queue_hand_room(aio_queue *q) { aio__queue_hand_room_in(q); }
+#else
+#define aio__queue_hand_items aio__queue_hand_items_all
+#define aio__queue_hand_room aio__queue_hand_room_all
+#endif
+
 /* A queue rang from outside: its getters' loop hands them the items. */
 static void aio__queue_rang(aio_event *ready) {
     aio__queue_hand_items(AIO_CONTAINER(ready, aio_queue, ready));
 }
 
-/* Put *item if a place is free for a newcomer: AIO_OK, else the reason. */
-static aio_status aio__queue_try_put(aio_queue *q, const void *item, int newcomer) {
-    aio_status rc = AIO_OK;
+/* Inside the critical section: AIO_OK if a put finds a place (a newcomer:
+ * and no putter waits before it), else the reason. */
+static AIO__QUEUE_FAST aio_status aio__queue_put_refused(const aio_queue *q, int newcomer) {
+    if (q->shut) return AIO_ESHUTDOWN;
+    if (aio__queue_room(q) == 0 || (newcomer && !aio__queue_none_in(&q->putters)))
+        return q->maxsize ? AIO_EFULL : AIO_ENOSPC;
+    return AIO_OK;
+}
+
+/* Inside the critical section: AIO_OK if an item is free for a get (a
+ * newcomer: and no getter waits before it), else AIO_EEMPTY or AIO_ESHUTDOWN. */
+static AIO__QUEUE_FAST aio_status aio__queue_get_refused(const aio_queue *q, int newcomer) {
+    if (q->count <= q->promised || (newcomer && !aio__queue_none_in(&q->ready.waiters)))
+        return q->shut ? AIO_ESHUTDOWN : AIO_EEMPTY;
+    return AIO_OK;
+}
+
+/* Put *item if a place is free: AIO_OK, else the reason. */
+static AIO__QUEUE_INLINE aio_status aio__queue_try_put(aio_queue *q, const void *item, int newcomer) {
+    aio_status rc;
     AIO_CRITICAL_ENTER();
-    if (q->shut)
-        rc = AIO_ESHUTDOWN;
-    else if (aio__queue_room(q) == 0 || (newcomer && !aio__list_empty(&q->putters)))
-        rc = q->maxsize ? AIO_EFULL : AIO_ENOSPC;
-    else
-        aio__queue_store(q, item);
+    rc = aio__queue_put_refused(q, newcomer);
+    if (rc == AIO_OK) aio__queue_store(q, item);
     AIO_CRITICAL_EXIT();
     return rc;
 }
 
-/* Take an item if one is free for a newcomer: AIO_OK, AIO_EEMPTY or AIO_ESHUTDOWN. */
-static aio_status aio__queue_try_get(aio_queue *q, void *out, int newcomer) {
-    aio_status rc = AIO_OK;
+/* A put from a task: stored if a place is open (for a newcomer, with no
+ * putter waiting before it), and the items handed to waiting getters. */
+static AIO__QUEUE_FAST aio_status aio__queue_put_in(aio_queue *q, const void *item, int newcomer) {
+    aio_status rc = aio__queue_try_put(q, item, newcomer);
+    if (rc != AIO_OK) return rc;
+    aio__queue_hand_items_in(q);
+    return AIO_OK;
+}
+
+/* A get from a task: an item taken if one is free, and the places freed
+ * handed to waiting putters. */
+static AIO__QUEUE_FAST aio_status aio__queue_get_in(aio_queue *q, void *out, int newcomer) {
+    aio_status rc;
     AIO_CRITICAL_ENTER();
-    if (q->count <= q->promised || (newcomer && !aio__list_empty(&q->ready.waiters)))
-        rc = q->shut ? AIO_ESHUTDOWN : AIO_EEMPTY;
-    else
-        aio__queue_take(q, out);
+    rc = aio__queue_get_refused(q, newcomer);
+    if (rc == AIO_OK) aio__queue_take(q, out);
     AIO_CRITICAL_EXIT();
-    return rc;
+    if (rc != AIO_OK) return rc;
+    aio__queue_hand_room_in(q);
+    return AIO_OK;
+}
+
+/* The same, one call for the general paths (the fast ones take them inline). */
+static AIO__QUEUE_APART aio_status aio__queue_put_now(aio_queue *q, const void *item, int newcomer) {
+    return aio__queue_put_in(q, item, newcomer);
+}
+static AIO__QUEUE_APART aio_status aio__queue_get_now(aio_queue *q, void *out, int newcomer) {
+    return aio__queue_get_in(q, out, newcomer);
+}
+
+/* Whoever may ring a queue's event on L first gives L the events hook that
+ * hears it (and that calls loop->rang for a queue's). Where puts can come
+ * from other threads or handlers (AIO_CRITICAL_ENTER defined) that is the
+ * getter's park, on the loop's own thread; else every ring is made on the
+ * loop's thread and the ring installs it, so that a loop whose queues are
+ * only put to by its tasks (who wake the getters themselves) runs no events
+ * hook in its turns. */
+static void aio__queue_hook(aio_loop *L) {
+    if (!L->events) aio__use_events(L, aio__events);
+    L->rang = aio__queue_rang;
 }
 
 AIO_API aio_status aio_queue_put_nowait(aio_queue *q, const void *item) {
-    aio_status rc;
     if (!q || !item) return aio__misuse(AIO_EINVAL, "queue put: the queue or the item is NULL");
-    rc = aio__queue_try_put(q, item, 1);
-    if (rc == AIO_OK) aio__queue_hand_items(q);
-    return rc;
+    return aio__queue_put_now(q, item, 1);
 }
 
 AIO_API aio_status aio_queue_get_nowait(aio_queue *q, void *item) {
-    aio_status rc;
     if (!q || !item) return aio__misuse(AIO_EINVAL, "queue get: the queue or the item is NULL");
-    rc = aio__queue_try_get(q, item, 1);
-    if (rc == AIO_OK) aio__queue_hand_room(q);
-    return rc;
+    return aio__queue_get_now(q, item, 1);
 }
 
 AIO_API aio_status aio_queue_put_from_isr(aio_queue *q, const void *item) {
     aio_status rc;
     if (!q || !item) return AIO_EINVAL; /* (no debug message: it may run in a handler) */
     rc = aio__queue_try_put(q, item, 0);
+#ifndef AIO__SHARED
+    /* (on the loop's thread: see aio__queue_hook) */
+    if (rc == AIO_OK && q->ready.loop) aio__queue_hook(q->ready.loop);
+#endif
     if (rc == AIO_OK) aio_event_set(&q->ready); /* the getters' loop hands it out */
     return rc;
 }
@@ -6578,17 +7107,21 @@ static aio_status aio__queue_park_getter(aio_task *t, aio_frame *f, aio_queue *q
     AIO__WAITS_ON(L, AIO_ON_QUEUE, q, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    if (!L->events) L->events = aio__events; /* (before the queue can be rung on L) */
-    L->rang = aio__queue_rang;
+#ifdef AIO__SHARED
+    aio__queue_hook(L); /* (before the queue can be rung on L) */
+#endif
     AIO_CRITICAL_ENTER();
     aio__list_append(&q->ready.waiters, &t->wait.link);
     if (!q->ready.loop) {
         q->ready.loop = L;
         L->bound_events++;
     }
+#ifdef AIO__SHARED
     /* put from outside while it belonged to no loop (an interrupt between the
-     * look at the queue and here): ring it now */
+     * look at the queue and here): ring it now (without AIO__SHARED nothing
+     * runs between the two) */
     if (q->count > q->promised && !q->ready.queued) (void)aio__signal(L, &q->ready); /* LCOV_EXCL_BR_LINE */
+#endif
     AIO_CRITICAL_EXIT();
     return rc;
 }
@@ -6610,7 +7143,89 @@ static aio_time aio__queue_until(aio_task *t, aio_time d) {
     return until;
 }
 
-AIO_API aio_status aio__queue_put_start(aio_task *t, aio_frame *f, aio_queue *q, const void *item,
+#if AIO__SPEED
+/* The awaits of a task with nothing to check (no block open around it, no
+ * cancellation, no timeout), apart from the general paths whose saved
+ * registers they would pay for: the put and get of a hand-over between two
+ * tasks. What they do is what the general paths do in that case. */
+static AIO__QUEUE_APART aio_status aio__queue_put_plain(aio_task *t, aio_queue *q, const void *item) {
+    aio_status rc;
+    t->until = AIO_NEVER;
+    rc = aio__queue_put_in(q, item, 1);
+    if (rc != AIO_EFULL) return rc;
+    AIO__WAITS_ON(t->loop, AIO_ON_QUEUE, q, 0);
+    aio__park_now(t, 0); /* (aio__park's, with no deadline and no block) */
+    AIO__TRACE(t->loop, AIO_TRACE_SUSPEND, t, q, AIO_ON_QUEUE, 0);
+    aio__wait_in(t, &q->putters);
+    return AIO__SUSPENDED;
+}
+
+static AIO__QUEUE_APART aio_status aio__queue_get_plain(aio_task *t, aio_frame *f, aio_queue *q, void *out) {
+    aio_status rc;
+#ifndef AIO__SHARED
+    aio_loop *L;
+    aio_loop *owner;
+#endif
+    t->until = AIO_NEVER;
+    rc = aio__queue_get_in(q, out, 1);
+    if (rc != AIO_EEMPTY) return rc;
+#ifdef AIO__SHARED
+    return aio__queue_park_getter(t, f, q); /* (the hook to install, a ring to make up for) */
+#else
+    L = t->loop;
+    owner = q->ready.loop;
+    if (owner && owner != L) return aio__queue_park_getter(t, f, q); /* (refused) */
+    /* (no put from outside can have come since the look at the queue: no
+     * ring to make up for, and no events hook to install, as
+     * aio__queue_park_getter's where puts can come from outside) */
+    AIO__WAITS_ON(L, AIO_ON_QUEUE, q, 0);
+    aio__park_now(t, 0); /* (aio__queue_park_getter's, with no deadline and no block) */
+    AIO__TRACE(L, AIO_TRACE_SUSPEND, t, q, AIO_ON_QUEUE, 0);
+    aio__list_append(&q->ready.waiters, &t->wait.link);
+    if (!owner) {
+        q->ready.loop = L;
+        L->bound_events++;
+    }
+    return AIO__SUSPENDED;
+#endif
+}
+
+/* (the place promised to it is there unless the queue was shut down: no
+ * put or promise takes a place promised to another, so items and promised
+ * places never outnumber the bound) */
+static AIO__QUEUE_APART aio_status aio__queue_put_granted(aio_task *t, aio_queue *q, const void *item) {
+    int shut;
+    t->flags &= (uint16_t)~AIO__T_GRANTED;
+    AIO_CRITICAL_ENTER();
+    q->room_promised--;
+    shut = q->shut;
+    if (!shut) aio__queue_store(q, item);
+    AIO_CRITICAL_EXIT();
+    if (shut) return AIO_ESHUTDOWN;
+    aio__queue_hand_items_in(q);
+    return AIO_OK;
+}
+
+static AIO__QUEUE_APART aio_status aio__queue_get_granted(aio_task *t, aio_queue *q, void *out) {
+    aio_loop *L;
+    t->flags &= (uint16_t)~AIO__T_GRANTED;
+    AIO_CRITICAL_ENTER(); /* it has left the getters (aio__event_unbind_if_idle's) */
+    L = q->ready.loop;
+    if (L && aio__queue_none_in(&q->ready.waiters) && !q->ready.queued) {
+        L->bound_events--;
+        q->ready.loop = NULL;
+    }
+    q->promised -= q->promised > 0; /* (0 once an immediate shutdown dropped them) */
+    AIO_CRITICAL_EXIT();
+    return aio__queue_get_in(q, out, 0);
+}
+
+/* (a granted task with nothing to check takes the fast path) */
+#define AIO__QUEUE_GRANTED_PLAIN(t)                                            \
+    (((t)->flags & (AIO__T_GRANTED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_GRANTED)
+#endif
+
+static AIO__QUEUE_APART aio_status aio__queue_put_start_all(aio_task *t, aio_frame *f, aio_queue *q, const void *item,
                                         aio_time d) {
     aio_status rc;
     if (!q || !item)
@@ -6618,13 +7233,20 @@ AIO_API aio_status aio__queue_put_start(aio_task *t, aio_frame *f, aio_queue *q,
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue put: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    rc = aio__queue_try_put(q, item, 1);
-    if (rc == AIO_OK) aio__queue_hand_items(q);
+    rc = aio__queue_put_now(q, item, 1);
     if (rc != AIO_EFULL) return rc; /* done, shut down, or no storage left: no wait */
     return aio__queue_park(t, f, q, &q->putters);
 }
 
-AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, const void *item) {
+AIO_API aio_status aio__queue_put_start(aio_task *t, aio_frame *f, aio_queue *q, const void *item,
+                                        aio_time d) {
+#if AIO__SPEED
+    if (d == AIO_NEVER && aio__plain(t) && q && item) return aio__queue_put_plain(t, q, item);
+#endif
+    return aio__queue_put_start_all(t, f, q, item, d);
+}
+
+static AIO__QUEUE_APART aio_status aio__queue_put_poll_all(aio_task *t, aio_frame *f, aio_queue *q, const void *item) {
     aio_status rc;
     if (t->flags & AIO__T_GRANTED) { /* a place was promised to it */
         t->flags &= (uint16_t)~AIO__T_GRANTED;
@@ -6635,9 +7257,7 @@ AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, 
             aio__queue_hand_room(q);
             return aio__raise(t, f, AIO_ECANCELED);
         }
-        rc = aio__queue_try_put(q, item, 0);
-        if (rc == AIO_OK) aio__queue_hand_items(q);
-        return rc; /* (AIO_ESHUTDOWN if shut down meanwhile) */
+        return aio__queue_put_now(q, item, 0); /* (AIO_ESHUTDOWN if shut down meanwhile) */
     }
     if (t->flags & AIO__T_SIGNALLED) { /* shut down before anything else reached it */
         t->flags &= (uint16_t)~AIO__T_SIGNALLED;
@@ -6647,13 +7267,19 @@ AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, 
      * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
-    rc = aio__queue_try_put(q, item, 1);
-    if (rc == AIO_OK) aio__queue_hand_items(q);
+    rc = aio__queue_put_now(q, item, 1);
     if (rc != AIO_EFULL) return rc;
     return aio__queue_park(t, f, q, &q->putters);
 }
 
-AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q, void *out,
+AIO_API aio_status aio__queue_put_poll(aio_task *t, aio_frame *f, aio_queue *q, const void *item) {
+#if AIO__SPEED
+    if (AIO__QUEUE_GRANTED_PLAIN(t)) return aio__queue_put_granted(t, q, item);
+#endif
+    return aio__queue_put_poll_all(t, f, q, item);
+}
+
+static AIO__QUEUE_APART aio_status aio__queue_get_start_all(aio_task *t, aio_frame *f, aio_queue *q, void *out,
                                         aio_time d) {
     aio_status rc;
     if (!q || !out)
@@ -6661,13 +7287,20 @@ AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q,
     if (aio__queue_until(t, d) == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("queue get: the timeout"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    rc = aio__queue_try_get(q, out, 1);
-    if (rc == AIO_OK) aio__queue_hand_room(q);
+    rc = aio__queue_get_now(q, out, 1);
     if (rc != AIO_EEMPTY) return rc;
     return aio__queue_park_getter(t, f, q);
 }
 
-AIO_API aio_status aio__queue_get_poll(aio_task *t, aio_frame *f, aio_queue *q, void *out) {
+AIO_API aio_status aio__queue_get_start(aio_task *t, aio_frame *f, aio_queue *q, void *out,
+                                        aio_time d) {
+#if AIO__SPEED
+    if (d == AIO_NEVER && aio__plain(t) && q && out) return aio__queue_get_plain(t, f, q, out);
+#endif
+    return aio__queue_get_start_all(t, f, q, out, d);
+}
+
+static AIO__QUEUE_APART aio_status aio__queue_get_poll_all(aio_task *t, aio_frame *f, aio_queue *q, void *out) {
     aio_status rc;
     AIO_CRITICAL_ENTER();
     aio__event_unbind_if_idle(&q->ready); /* it has left the getters */
@@ -6681,24 +7314,26 @@ AIO_API aio_status aio__queue_get_poll(aio_task *t, aio_frame *f, aio_queue *q, 
             aio__queue_hand_items(q);
             return aio__raise(t, f, AIO_ECANCELED);
         }
-        rc = aio__queue_try_get(q, out, 0);
-        if (rc == AIO_OK) aio__queue_hand_room(q);
-        return rc;
+        return aio__queue_get_now(q, out, 0);
     }
     if (t->flags & AIO__T_SIGNALLED) { /* shut down before anything else reached it */
         t->flags &= (uint16_t)~AIO__T_SIGNALLED;
-        rc = aio__queue_try_get(q, out, 1); /* (an item handed on since: taken) */
-        if (rc == AIO_OK) aio__queue_hand_room(q);
-        return rc;
+        return aio__queue_get_now(q, out, 1); /* (an item handed on since: taken) */
     }
     /* woken by a cancellation or a deadline first (it has left the queue): a
      * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
-    rc = aio__queue_try_get(q, out, 1);
-    if (rc == AIO_OK) aio__queue_hand_room(q);
+    rc = aio__queue_get_now(q, out, 1);
     if (rc != AIO_EEMPTY) return rc;
     return aio__queue_park_getter(t, f, q);
+}
+
+AIO_API aio_status aio__queue_get_poll(aio_task *t, aio_frame *f, aio_queue *q, void *out) {
+#if AIO__SPEED
+    if (AIO__QUEUE_GRANTED_PLAIN(t)) return aio__queue_get_granted(t, q, out);
+#endif
+    return aio__queue_get_poll_all(t, f, q, out);
 }
 
 AIO_API aio_status aio__queue_join_start(aio_task *t, aio_frame *f, aio_queue *q, aio_time d) {
@@ -6815,11 +7450,32 @@ static int aio__io_looked(aio_loop *L) {
  * twice (aio__io_looked). And whether anything can still wake a loop with
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
+#if AIO__SPEED
+static void aio__io_drain(aio_loop *L) {
+    if (L->io) {
+        if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
+        aio__io_unpause(L);
+    }
+    /* (most turns set none; the drain's one caller stays aio__events, which
+     * a loop with no I/O has inline) */
+    if (aio__events_look(L, AIO__EV_PEEK)) (void)aio__events(L, AIO__EV_DRAIN);
+}
+#endif
 static int aio__io_events(aio_loop *L, int op) {
+#if AIO__SPEED
+    /* aio_run's looks, four calls a turn, answered here: aio__events would
+     * save the registers of its drain first */
+    if (op == AIO__EV_PEEK || op == AIO__EV_IDLE || op == AIO__EV_AWAKE) return aio__events_look(L, op);
+    if (op == AIO__EV_DRAIN) {
+        aio__io_drain(L);
+        return 0;
+    }
+#else
     if (L->io && op == AIO__EV_DRAIN) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_unpause(L);
     }
+#endif
     if (L->io && op == AIO__EV_STUCK) {
         int bound;
         AIO_CRITICAL_ENTER();
@@ -6864,7 +7520,7 @@ static aio_io *aio__io_of(aio_loop *L) {
     if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
-    if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
+    if (!L->events || L->events == aio__events) aio__use_events(L, aio__io_events); /* (the pool wraps it) */
     L->idle = aio__io_idle;
     return L->io;
 }
@@ -6892,7 +7548,7 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 #endif
 
 /* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
-static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
 #ifdef AIO__SOCKETS
@@ -6907,6 +7563,16 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
+}
+/* The same, at once where aio__io_of has nothing to do (its hooks are the
+ * loop's) and the slot exists: each wait of a server. */
+static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+#if AIO__SPEED
+    aio_io *io = L->io;
+    if (io && L->idle == aio__io_idle && L->events && L->events != aio__events && (uint32_t)fd < io->nslots)
+        return &io->slots[fd];
+#endif
+    return aio__io_slot_of(L, fd, what, rc);
 }
 
 /* Park t on its descriptor's way `dir`; with `trust`, a way still watched
@@ -7049,6 +7715,33 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     return AIO_OK;
 }
 
+#if AIO__SPEED
+/* fd (a slot of L's port) is ready the way `dir`. */
+static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
+    aio_io *io = L->io;
+    aio_io_slot *s = &io->slots[fd];
+    aio_task *w = s->waiter[dir];
+    s->dry = (uint8_t)(s->dry & ~(1 << dir));
+    if (!w) {
+        aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+    } else if (w->state == AIO__PARKED) {
+        s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+        w->flags |= AIO__T_SIGNALLED;
+        AIO__CAUSE(L, NULL, AIO_BY_IO);
+        aio__wake(w);
+        AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    } /* (else woken already: its resumption leaves the slot) */
+}
+
+AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
+    aio_io *io = L->io;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    /* (each way a call of its own: the one way most reports give pays for
+     * no loop's registers) */
+    if (events & AIO_READABLE) aio__io_ready_way(L, fd, 0);
+    if (events & AIO_WRITABLE) aio__io_ready_way(L, fd, 1);
+}
+#else
 AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     aio_io *io = L->io;
     int dir;
@@ -7069,6 +7762,7 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
         } /* (else woken already: its resumption leaves the slot) */
     }
 }
+#endif
 
 /* aio_io_forget's work. `reused`: the number may now be another
  * descriptor's (it was closed), so the slot's count of forgets moves on: a
@@ -9669,11 +10363,10 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
 #endif
 }
 
-AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
-                                size_t len, aio_time d) {
+static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const void *buf, size_t len,
+                                aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     const char *what = AIO__IO_NAME(op);
-    int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
 #ifdef AIO__SOCKETS
@@ -9694,7 +10387,79 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
     return aio__io_try(t, f, op, buf, len);
 }
 
-AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED && defined(AIO__SOCKETS)
+/* A receive or a send that the descriptor takes at once (a server's, most
+ * of the time), by a task with nothing to check (no cancellation, no
+ * instruments), on a valid request: what aio__io_begin then does, without
+ * the deadline it would not arm. The deadline is computed only if the call
+ * did not complete: the same value (the iteration's time), armed after the
+ * ones armed before it. Apart from aio__io_start: the readiness waits do
+ * not pay for the registers this one keeps across the call. */
+static AIO__APART aio_status aio__io_at_once(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+                                             size_t len, aio_time d) {
+    aio_loop *L = t->loop;
+    aio_io *io = L->io;
+    int dir = op == AIO__IO_SEND;
+    aio_status rc;
+    if (!aio__plain(t) || fd < 0 || !buf || !len || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)) || !io ||
+        (uint32_t)fd >= io->nslots || (io->slots[fd].dry & (1 << dir)))
+        return aio__io_begin(t, f, op, fd, buf, len, d);
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    if (!dir) {
+        void *into; /* (the receive's buffer, passed as const with the others') */
+        memcpy(&into, &buf, sizeof into);
+        rc = aio__net_recv(fd, into, len, AIO__IO_NAME(AIO__IO_RECV));
+        if (rc >= 0) {
+            if ((size_t)rc < len) io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | 1);
+            return rc;
+        }
+    } else {
+        rc = aio__net_send(fd, buf, len, AIO__IO_NAME(AIO__IO_SEND));
+        if (rc >= 0) {
+            t->await.io.done = (size_t)rc;
+            if ((size_t)rc == len) return AIO_OK;
+            rc = AIO__AGAIN; /* the send buffer is full: wait for room */
+        }
+    }
+    if (rc != AIO__AGAIN && rc != AIO__INTR) return rc;
+    aio__set_until(t, aio__deadline(L, d, 1));
+    if (rc == AIO__INTR) return aio__io_try(t, f, op, buf, len); /* LCOV_EXCL_LINE: a signal in the call */
+    aio__io_dry(L, fd, dir);
+    return aio__io_park(t, f, dir, 0, AIO__IO_NAME(op)); /* (trusts nothing the first time) */
+}
+#endif
+
+#if AIO__SPEED
+/* A readiness wait (AIO_WAIT_READABLE, AIO_WAIT_WRITABLE) by a task with
+ * nothing to check, on a valid request: aio__io_begin's steps, then the
+ * park. */
+static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int fd, aio_time d) {
+    int dir = op;
+    if (!aio__plain(t) || fd < 0 || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)))
+        return aio__io_begin(t, f, op, fd, NULL, 0, d);
+    aio__set_until(t, aio__deadline(t->loop, d, 1));
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    return aio__io_park(t, f, dir, aio__io_is_dry(t->loop->io, fd, dir), AIO__IO_NAME(op));
+}
+#endif
+
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                size_t len, aio_time d) {
+#if AIO__SPEED && defined(AIO__SOCKETS)
+    if (op == AIO__IO_RECV || op == AIO__IO_SEND) return aio__io_at_once(t, f, op, aio__fd(sock), buf, len, d);
+#endif
+#if AIO__SPEED
+    if (op <= AIO__IO_WRITABLE) return aio__io_wait(t, f, op, aio__fd(sock), d);
+#endif
+    return aio__io_begin(t, f, op, aio__fd(sock), buf, len, d);
+}
+
+/* The resumption of an I/O wait, whatever woke it (aio__io_poll). */
+static AIO__APART aio_status aio__io_resume(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
     int fd = t->await.io.fd;
     int way = 1 << t->await.io.dir;
@@ -9718,6 +10483,26 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED
+    /* Woken by readiness, with nothing to check (no cancellation, no block,
+     * its number not closed since): aio__io_resume's own steps, without its
+     * frame. */
+    if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
+        aio_io *io = t->loop->io;
+        aio_io_slot *s = &io->slots[t->await.io.fd];
+        if (s->closes == t->await.io.closes) {
+            t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+            io->waiting--;
+            if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+            if (op <= AIO__IO_WRITABLE) return AIO_OK;
+            return aio__io_try(t, f, op, buf, len);
+        }
+    }
+#endif
+    return aio__io_resume(t, f, op, buf, len);
 }
 
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
@@ -9817,6 +10602,14 @@ static void aio__stream_carry_close(aio_loop *L, int fd) {
 }
 
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+#if AIO__SPEED
+    { /* the count in its slot, where there is one (every read of a stream in use) */
+        const aio_io *io = t->loop->io;
+        uint32_t fd = (uint32_t)aio__fd(s->fd);
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+            return AIO_OK;
+    }
+#endif
     if (!(s->eof & AIO__STREAM_GONE)) {
         const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
         if (!count || *count == s->closes) return AIO_OK;
@@ -9930,9 +10723,22 @@ static aio_status aio__stream_scan(aio_stream *s) {
         const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
                                                              : (const unsigned char *)s->sep;
         size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
-        size_t i;
-        for (i = s->scanned; i + k <= have && !n; i++)
+        size_t i = s->scanned;
+#if AIO__SPEED
+        while (i + k <= have) { /* (the C library's memchr finds the first byte: many at a time) */
+            const unsigned char *at = (const unsigned char *)memchr(p + i, sep[0], have - k + 1 - i);
+            if (!at) break;
+            i = (size_t)(at - p);
+            if (k == 1 || memcmp(p + i, sep, k) == 0) {
+                n = i + k;
+                break;
+            }
+            i++;
+        }
+#else
+        for (; i + k <= have && !n; i++)
             if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
+#endif
         if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
     }
     if (!n && s->eof) { /* the end: a line or a read takes what is left */
@@ -9968,7 +10774,7 @@ static int aio__stream_way(aio_status rc, int own) {
 static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     aio_status rc;
     if (s->head) {
-        memmove(s->buf, s->buf + s->head, s->tail - s->head);
+        if (s->tail != s->head) memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
         if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (it may shrink: head - last is what the last read took) */
         s->last = s->head = 0;
@@ -10531,7 +11337,11 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
     now = L->clock(L->clock_ctx);
     if (!aio__before(now, deadline)) return 0;
     ticks = (uint64_t)(aio_time)(deadline - now);
-    ms = ticks / AIO_TICKS_PER_SEC * 1000u + (ticks % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+    if (AIO_TICKS_PER_SEC % 1000u == 0) /* (ticks > 0) one division, by a constant: the same count */
+        ms = (ticks - 1u) / (AIO_TICKS_PER_SEC >= 1000u ? AIO_TICKS_PER_SEC / 1000u : 1u) + 1u;
+    else
+        ms = ticks / AIO_TICKS_PER_SEC * 1000u + (ticks % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) /
+                                                     AIO_TICKS_PER_SEC;
     return ms > 0x7fffffffu ? 0x7fffffff : (int)ms;
 }
 
@@ -10905,7 +11715,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     sio->pool = p;
     sio->io.release = aio__pool_release;
     sio->io.wait = aio__pool_wait;
-    L->events = aio__pool_events;
+    aio__use_events(L, aio__pool_events);
     return p;
 }
 
@@ -13628,7 +14438,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     aio_loop_use_virtual_clock(L, 0);
     (void)aio_loop_set_io(L, &s->port);
     aio__sim_here = s;
-    L->events = aio__sim_events;
+    aio__use_events(L, aio__sim_events);
     (void)aio__io_of(L);
     aio_loop_set_instrument(L, aio__sim_instrument, s);
     if (L->grow) { /* (a loop whose storage is fixed is full when it is full) */

@@ -111,6 +111,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
     for (i = 0; i < ac->n; i++) { /* woken by the first of them to finish */
         aio_wait_item *it = &ac->items[i];
         if (aio__handed_out(it)) continue;
+        it->node.mark = AIO__FOREIGN;
         it->node.task = t;
         aio__list_append(&it->task->joiners, &it->node.link);
     }

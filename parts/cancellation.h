@@ -37,6 +37,14 @@ static uint32_t aio__next_epoch(aio_loop *L) {
     return L->epoch;
 }
 
+/* The delivery of t's own request, with no block open: it becomes the
+ * task's cancellation, in a new epoch. */
+static inline aio_status aio__deliver_request(aio_task *t) {
+    t->flags = (uint16_t)((t->flags & ~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
+    t->cancel_epoch = aio__next_epoch(t->loop);
+    return AIO_ECANCELED;
+}
+
 /* A checkpoint: if a cancellation applies, mark every visible source as
  * delivered in one new epoch and return AIO_ECANCELED. With `observe`,
  * deadlines reached by now are noticed first. */
@@ -46,10 +54,7 @@ static aio_status aio__deliver(aio_task *t, int observe) {
     uint32_t epoch;
     if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
         if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
-        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
-        t->cancel_epoch = aio__next_epoch(L);
-        t->flags |= AIO__T_WATCHED;
-        return AIO_ECANCELED;
+        return aio__deliver_request(t);
     }
     if (!aio__cancel_source(t, observe)) return AIO_OK;
     epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */

@@ -33,6 +33,13 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 }
 #endif
 
+/* loop->busy's bits (the heap's part says what each means). Where time
+ * counts, a clock set, or another loop initialised, takes aio_run off its
+ * turns back to back, which test the clock's kind and make the loop the
+ * running one once, when they begin. */
+enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8,
+       AIO__BUSY_CLOCK = 16 };
+
 /* The loop is the running one from here until aio_loop_destroy: a loop in
  * main's frame, the usual case, is no dangling pointer (gcc 12 warns of one
  * where it inlines this into main, as it may with AIO_STATIC). */
@@ -41,6 +48,9 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #endif
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
+    /* (the running loop, if another: its turns back to back end, the next
+     * turn making it the running one again, as aio__iterate does) */
+    if (AIO__SPEED && aio__stepping && aio__stepping != L) aio__stepping->busy |= AIO__BUSY_CLOCK;
     memset(L, 0, sizeof *L);
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
@@ -64,6 +74,7 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
 /* A virtual loop's time is L->now itself, never stale; with no idle hook,
  * aio_run moves it to the next deadline when nothing is ready. */
 AIO_API void aio_loop_use_virtual_clock(aio_loop *L, aio_time start) {
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = NULL;
     L->clock_ctx = NULL;
     L->idle = NULL;
@@ -86,6 +97,7 @@ AIO_API void aio_loop_set_clock(aio_loop *L, aio_clock_fn clock, void *ctx) {
         aio__misuse(AIO_EINVAL, "aio_loop_set_clock: clock function is NULL");
         return;
     }
+    if (AIO__SPEED) L->busy |= AIO__BUSY_CLOCK;
     L->clock = clock;
     L->clock_ctx = ctx;
     L->is_virtual = 0;

@@ -252,6 +252,15 @@
 #define AIO__OUT_OF_LINE
 #endif
 
+/* A fast path kept apart from the function that takes it, whose other
+ * paths would otherwise pay for the registers it needs (or the reverse);
+ * where size counts, the compiler's choice (one call site: inlined). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define AIO__APART __attribute__((noinline))
+#else
+#define AIO__APART
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))

@@ -19,13 +19,30 @@ AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
     f->rc = rc;
 }
 
-AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
-    aio__raised(t, f);
+static AIO__ALWAYS_INLINE void aio__finally_in(aio_task *t, aio_frame *f) {
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
     f->barrier = t->barrier;
     t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
+}
+#if AIO__SPEED
+static AIO__SLOW_HALF void aio__finally_raised(aio_task *t, aio_frame *f) {
+    aio__raised(t, f);
+    aio__finally_in(t, f);
+}
+#endif
+AIO_API void aio__finally_enter(aio_task *t, aio_frame *f) {
+#if AIO__SPEED
+    /* (the way that calls nothing saves no register) */
+    if (!(f->flags & AIO__F_RAISING))
+        aio__finally_in(t, f);
+    else
+        aio__finally_raised(t, f);
+#else
+    aio__raised(t, f);
+    aio__finally_in(t, f);
+#endif
 }
 
 static void aio__bad_resume(aio_task *t, aio_frame *f) {
@@ -122,8 +139,32 @@ static void aio__set_until(aio_task *t, aio_time until) {
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
     aio_loop *L = t->loop;
-    aio_time until = aio__deadline(L, d, relative);
+    aio_time until;
     aio_status rc;
+#if AIO__SPEED
+    /* Where time counts, a sleep of a duration (neither 0 nor too long) by
+     * a task with no block open and no cancellation to take, with room for
+     * a new timer: the sleep's own deadline is the timer's, armed as a new
+     * leaf (the way below, in short: the deadline, the checkpoint, which
+     * has nothing to do, and aio__park's arming). */
+    if (relative && aio__plain(t) && (aio_time)(d - 1u) < (aio_time)(AIO_NEVER / 2 - 1u) && !t->timer &&
+        L->heap_len != L->heap_cap) {
+        aio_timer e;
+        /* (after now, never due: a sum that lands on a reserved value is 0,
+         * which is then after now too) */
+        e.when = aio__instant((aio_time)(aio__now(L) + d));
+        e.seq = L->seq++;
+        e.task = t;
+        t->until = e.when;
+        t->until_seq = e.seq;
+        AIO__WAITS_ON(L, AIO_ON_SLEEP, NULL, 0);
+        aio__arm_leaf(L, &e);
+        aio__park_now(t, 0);
+        AIO__TRACE(L, AIO_TRACE_SUSPEND, t, L->trace_obj, L->trace_on, L->trace_value);
+        return AIO__SUSPENDED;
+    }
+#endif
+    until = aio__deadline(L, d, relative);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("sleep: the duration"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
@@ -139,17 +180,21 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
 }
 
 /* AIO_YIELD: AIO_SLEEP(t, 0) without the deadline arithmetic. */
-AIO_API aio_status aio__yield_start(aio_task *t, aio_frame *f) {
+AIO_API AIO__SLOW_HALF aio_status aio__yield_start(aio_task *t, aio_frame *f) {
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
     aio__enqueue(t);
     return AIO__SUSPENDED;
 }
 
-AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
+AIO_API AIO__SLOW_HALF aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
     return aio__checkpoint(t) < 0 ? aio__raise(t, f, AIO_ECANCELED) : AIO_OK;
 }
 
+#if AIO__SPEED
+static AIO__SLOW_HALF aio_status aio__sleep_poll_on(aio_task *t, aio_frame *f) {
+#else
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
+#endif
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
     if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
@@ -157,6 +202,20 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
 }
+#if AIO__SPEED
+AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
+    /* where time counts, the ways that call nothing come first and save no
+     * register: the task's own request delivered (no block open), or its
+     * deadline passed by the turn's time, read already (the checkpoint has
+     * nothing to do) */
+    if (!t->scope && (t->flags & AIO__T_CANCEL_REQ)) {
+        (void)aio__deliver_request(t);
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (aio__plain(t) && !t->loop->stale && aio__due(t->until, t->loop->now)) return AIO_OK;
+    return aio__sleep_poll_on(t, f);
+}
+#endif
 
 /* Park t on child's end; `owned`: a cancellation of t is passed on to it. */
 static aio_status aio__park_on(aio_task *t, aio_frame *f, aio_task *child, int owned) {
@@ -217,7 +276,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
     return aio__park_on(t, f, child, owned);
 }
 
-AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
+AIO_API AIO__SLOW_HALF aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
                                    int shield) {
     aio_time until;
     if (!child || child->state == AIO__NEW)
@@ -232,7 +291,7 @@ AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, a
     return aio__join_step(t, f, child, shield, 1);
 }
 
-AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield) {
+AIO_API AIO__SLOW_HALF aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield) {
     return aio__join_step(t, f, child, shield, 0);
 }
 

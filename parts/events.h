@@ -61,7 +61,7 @@ static aio_status aio__event_park(aio_task *t, aio_frame *f, aio_event *ev, uint
     AIO__WAITS_ON(L, AIO_ON_EVENT, ev, 0);
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
-    if (!L->events) L->events = aio__events; /* (before the event can be queued on L) */
+    if (!L->events) aio__use_events(L, aio__events); /* (before the event can be queued on L) */
     AIO_CRITICAL_ENTER();
     t->await.ticket = ticket;
     aio__list_append(&ev->waiters, &t->wait.link);

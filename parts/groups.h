@@ -46,7 +46,7 @@ AIO_API aio_status aio__group_enter(aio_task *t, aio_frame *f, aio_group *g, uin
     g->scope.flags |= AIO__S_GROUP;
     aio__list_init(&g->children);
     g->notice.link.next = g->notice.link.prev = NULL;
-    g->notice.task = NULL; /* no task: the ready queue tells it apart */
+    g->notice.mark = AIO__FOREIGN; /* not a task's: the ready queue tells it apart */
     g->live = g->unheard = 0;
     g->status = AIO_OK;
     g->flags = 0;
@@ -127,7 +127,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is not open");
     if (g->flags & AIO__G_ABORTED)
         return aio__misuse(AIO_EINVAL, "aio_group_spawn: the group is shutting down");
-    rc = aio__spawn_on(g->scope.task->loop, t, fn);
+    rc = AIO__SPAWN_ON(g->scope.task->loop, t, fn, g->scope.task->loop->end_run);
     if (rc < 0) return rc;
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup

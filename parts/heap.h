@@ -88,16 +88,43 @@ static void aio__heap_sift(aio_loop *L, aio__slot i, const aio_timer *e) {
 }
 #endif
 
-static void aio__remove_timer(aio_task *t) {
+/* What takes aio_run's turn off its short way (loop->busy, where time
+ * counts; where size counts, aio_run has no short way, and only the first
+ * bit is kept): aio_run is cancelling what its main task left running (its
+ * main task has ended then), a timer is armed (the bit follows the heap's
+ * length), the main task has ended, the events hook is set
+ * (aio__use_events: for good). */
+/* (the bits: in the clock's part, whose setters set one) */
+#define AIO__ENDING(L) (AIO__SPEED ? (L)->busy & AIO__BUSY_ENDING : (L)->busy) /* (-Os: the bit alone) */
+
+static AIO__ALWAYS_INLINE void aio__remove_timer_here(aio_task *t) {
     aio_loop *L = t->loop;
     aio__slot i = t->timer - 1;
     t->timer = 0;
     if (i != --L->heap_len) aio__heap_sift(L, i, &L->heap[L->heap_len]);
+    else if (AIO__SPEED && !i) L->busy &= (uint8_t)~AIO__BUSY_TIMERS; /* (the last one) */
 }
+static void aio__remove_timer(aio_task *t) { aio__remove_timer_here(t); }
 
 static inline void aio__disarm(aio_task *t) {
     if (t->timer) aio__remove_timer(t);
 }
+
+#if AIO__SPEED
+/* A new timer, with room for it: a new leaf has no children, so it only
+ * rises, past the later parents. */
+static inline void aio__arm_leaf(aio_loop *L, const aio_timer *e) {
+    aio_timer *h = L->heap;
+    aio__slot i = L->heap_len++;
+    aio__slot up;
+    L->busy |= AIO__BUSY_TIMERS;
+    while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
+        aio__heap_put(h, i, &h[up]);
+        i = up;
+    }
+    aio__heap_put(h, i, e);
+}
+#endif
 
 #ifdef AIO__SIM
 /* 1 once the simulation's fault timer_full refused the storage's growth
@@ -132,16 +159,7 @@ static aio_status aio__arm(const aio_timer *e) {
         AIO__TRACE(L, AIO_TRACE_GROW, NULL, NULL, 0, (aio_stime)L->heap_cap);
     }
 #if AIO__SPEED
-    { /* a new leaf has no children: it only rises, past the later parents */
-        aio_timer *h = L->heap;
-        aio__slot i = L->heap_len++;
-        aio__slot up;
-        while (i > 0 && aio__timer_less(e, &h[up = (i - 1) / 2])) {
-            aio__heap_put(h, i, &h[up]);
-            i = up;
-        }
-        aio__heap_put(h, i, e);
-    }
+    aio__arm_leaf(L, e);
 #else
     L->heap_len++;
     aio__heap_sift(L, L->heap_len - 1, e);

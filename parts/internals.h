@@ -42,6 +42,8 @@
         AIO__NO_SUSPENSION(t);                                                 \
     aio__unwind:                                                               \
         aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
+    aio__landed: /* (AIO_RETURN's short way: the landing set) */               \
+        (void)0;                                                               \
     }                                                                          \
     switch (aio__f->lc) {                                                      \
     case 0:

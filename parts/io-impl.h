@@ -84,11 +84,32 @@ static int aio__io_looked(aio_loop *L) {
  * twice (aio__io_looked). And whether anything can still wake a loop with
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
+#if AIO__SPEED
+static void aio__io_drain(aio_loop *L) {
+    if (L->io) {
+        if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
+        aio__io_unpause(L);
+    }
+    /* (most turns set none; the drain's one caller stays aio__events, which
+     * a loop with no I/O has inline) */
+    if (aio__events_look(L, AIO__EV_PEEK)) (void)aio__events(L, AIO__EV_DRAIN);
+}
+#endif
 static int aio__io_events(aio_loop *L, int op) {
+#if AIO__SPEED
+    /* aio_run's looks, four calls a turn, answered here: aio__events would
+     * save the registers of its drain first */
+    if (op == AIO__EV_PEEK || op == AIO__EV_IDLE || op == AIO__EV_AWAKE) return aio__events_look(L, op);
+    if (op == AIO__EV_DRAIN) {
+        aio__io_drain(L);
+        return 0;
+    }
+#else
     if (L->io && op == AIO__EV_DRAIN) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_unpause(L);
     }
+#endif
     if (L->io && op == AIO__EV_STUCK) {
         int bound;
         AIO_CRITICAL_ENTER();
@@ -133,7 +154,7 @@ static aio_io *aio__io_of(aio_loop *L) {
     if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
 #endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
-    if (!L->events || L->events == aio__events) L->events = aio__io_events; /* (the pool wraps it) */
+    if (!L->events || L->events == aio__events) aio__use_events(L, aio__io_events); /* (the pool wraps it) */
     L->idle = aio__io_idle;
     return L->io;
 }
@@ -161,7 +182,7 @@ static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const c
 #endif
 
 /* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
-static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
 #ifdef AIO__SOCKETS
@@ -176,6 +197,16 @@ static aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_stat
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
+}
+/* The same, at once where aio__io_of has nothing to do (its hooks are the
+ * loop's) and the slot exists: each wait of a server. */
+static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const char *what, aio_status *rc) {
+#if AIO__SPEED
+    aio_io *io = L->io;
+    if (io && L->idle == aio__io_idle && L->events && L->events != aio__events && (uint32_t)fd < io->nslots)
+        return &io->slots[fd];
+#endif
+    return aio__io_slot_of(L, fd, what, rc);
 }
 
 /* Park t on its descriptor's way `dir`; with `trust`, a way still watched
@@ -318,6 +349,33 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     return AIO_OK;
 }
 
+#if AIO__SPEED
+/* fd (a slot of L's port) is ready the way `dir`. */
+static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
+    aio_io *io = L->io;
+    aio_io_slot *s = &io->slots[fd];
+    aio_task *w = s->waiter[dir];
+    s->dry = (uint8_t)(s->dry & ~(1 << dir));
+    if (!w) {
+        aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
+    } else if (w->state == AIO__PARKED) {
+        s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+        w->flags |= AIO__T_SIGNALLED;
+        AIO__CAUSE(L, NULL, AIO_BY_IO);
+        aio__wake(w);
+        AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    } /* (else woken already: its resumption leaves the slot) */
+}
+
+AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
+    aio_io *io = L->io;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    /* (each way a call of its own: the one way most reports give pays for
+     * no loop's registers) */
+    if (events & AIO_READABLE) aio__io_ready_way(L, fd, 0);
+    if (events & AIO_WRITABLE) aio__io_ready_way(L, fd, 1);
+}
+#else
 AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
     aio_io *io = L->io;
     int dir;
@@ -338,6 +396,7 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
         } /* (else woken already: its resumption leaves the slot) */
     }
 }
+#endif
 
 /* aio_io_forget's work. `reused`: the number may now be another
  * descriptor's (it was closed), so the slot's count of forgets moves on: a

@@ -38,6 +38,11 @@ static void aio__use_deadlines(aio_loop *L) {
     L->cancellation = aio__cancellation;
     L->expire = aio__expire;
 }
+/* The events hook set, or wrapped by a layer: aio_run's turns drain it. */
+static inline void aio__use_events(aio_loop *L, int (*events)(aio_loop *loop, int op)) {
+    L->events = events;
+    if (AIO__SPEED) L->busy |= AIO__BUSY_EVENTS;
+}
 static void aio__use_blocks(aio_loop *L) {
     aio__use_deadlines(L);
     L->scope_key = aio__scope_key;
@@ -54,7 +59,7 @@ static void aio__fire_timers(aio_loop *L, aio_time now) {
     }
 }
 
-static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L, const aio_task *main) {
     size_t n = 0;
     aio_link *last;
     aio_link *l;
@@ -63,16 +68,17 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L) {
     do {
         aio_task *t;
         l = aio__dequeue(L);
-        t = AIO__TASK_OF(l);
-        if (t) {
+        if (AIO__MARK(l) != AIO__FOREIGN) {
+            t = AIO__TASK_OF(l);
 #if AIO_INSTRUMENTS
             if (L->trace)
-                aio__run_task(L, t, 1);
+                aio__run_task(L, t, 1, main);
             else
 #endif
-                aio__run_task(L, t, 0);
+                aio__run_task(L, t, 0, main);
             n++;
         } else {
+            if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
             L->heard(l); /* a group's notice */
         }
     } while (l != last);
@@ -93,7 +99,7 @@ static aio_link *aio__queued_when_set(aio_loop *L, const aio_event *ev) {
 
 /* Wake the waiters of the events set since the last iteration, in the order
  * of the sets: who waited before an event's latest set, not who came after. */
-static void aio__drain_events(aio_loop *L) {
+static AIO__ALWAYS_INLINE void aio__drain_events(aio_loop *L) {
     for (;;) {
         aio_event *ev;
         aio_event *oldest = NULL;
@@ -147,13 +153,10 @@ static void aio__drain_events(aio_loop *L) {
  * was set meanwhile (AIO__EV_IDLE), or leave it (AIO__EV_AWAKE). An event set
  * from outside while the loop is in the hook calls the loop's wake-up. */
 enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
-static int aio__events(aio_loop *L, int op) {
+/* PEEK, IDLE and AWAKE, which aio_run asks each turn: apart from the drain,
+ * so that the I/O's hook answers them without the drain's registers. */
+static AIO__ALWAYS_INLINE int aio__events_look(aio_loop *L, int op) {
     int any;
-    if (op == AIO__EV_DRAIN) {
-        aio__drain_events(L);
-        return 0;
-    }
-    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
     AIO_CRITICAL_ENTER();
     any = L->signalled != NULL;
     if (op == AIO__EV_IDLE)
@@ -162,6 +165,14 @@ static int aio__events(aio_loop *L, int op) {
         L->idling = 0;
     AIO_CRITICAL_EXIT();
     return any;
+}
+static int aio__events(aio_loop *L, int op) {
+    if (op == AIO__EV_DRAIN) {
+        aio__drain_events(L);
+        return 0;
+    }
+    if (op == AIO__EV_STUCK) return -1; /* (only a loop waiting for I/O knows more) */
+    return aio__events_look(L, op);
 }
 
 /* 1 if an event was set since the last drain (events cannot be, while no
@@ -208,7 +219,7 @@ static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
  * After an idle wait nothing is queued: that turn is empty, and the steps
  * its timers queue are the next one, run in this call.
  * Inlined into aio_run's loop, where a turn of one task costs no call. */
-static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
+static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L, const aio_task *main) {
     aio_time began;
     size_t ran = 0;
     int empty = aio__ready_empty(L); /* (read once: the stores below may alias it) */
@@ -219,7 +230,10 @@ static AIO__ALWAYS_INLINE size_t aio__iterate(aio_loop *L) {
     }
     began = L->now;
     if (empty) aio__wake_due(L, began); /* an empty turn: what it wakes runs now */
-    if (!empty || !aio__ready_empty(L)) ran = aio__run_ready(L);
+    if (!empty || !aio__ready_empty(L)) {
+        ran = aio__run_ready(L, main);
+        if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */
+    }
     aio__wake_due(L, began);
     return ran;
 }
@@ -235,7 +249,7 @@ AIO_API size_t aio_step(aio_loop *L) {
     aio_loop *outer = aio__stepping;
     size_t ran;
     aio__stepping = L;
-    ran = aio__iterate(L);
+    ran = aio__iterate(L, NULL);
     aio__step_out(outer);
     return ran;
 }
@@ -245,11 +259,55 @@ AIO_API aio_time aio_next_deadline(const aio_loop *L) {
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
+#if AIO__SPEED
+/* aio_run's turns after one of aio__iterate's (a function of its own only
+ * for reading: inlined). */
+static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_task *main) {
+    /* Then turns back to back while nothing needs the loop's top or a
+     * turn's end: no events hook, no timer armed, main running (one
+     * word says so: loop->busy; the long way tests each), and a step
+     * ready. Such a turn is aio__iterate's for a queue that is not
+     * empty, in fewer tests. */
+    if (!L->busy) {
+        /* (the clock's kind tested and the running loop set once: a clock
+         * set, or another loop initialised, in a step sets a busy bit) */
+        aio__loop = L;
+        if (L->is_virtual) {
+            while (!aio__ready_empty(L)) {
+                aio_time began = L->now; /* (the turn's time) */
+                (void)aio__run_ready(L, main);
+                if (L->busy) { /* the turn's end, as aio__iterate's */
+                    L->current = NULL; /* (a step that suspended left it set) */
+                    aio__wake_due(L, began);
+                    L->busy &= (uint8_t)~AIO__BUSY_CLOCK; /* (the next turn: aio__iterate's) */
+                    break;
+                }
+            }
+        } else {
+            while (!aio__ready_empty(L)) {
+                aio_time began = L->now; /* (read when needed, unless a
+                                            step sets a virtual clock) */
+                L->stale = 1;
+                (void)aio__run_ready(L, main);
+                if (L->busy) { /* the turn's end, as aio__iterate's */
+                    L->current = NULL;
+                    aio__wake_due(L, began);
+                    L->busy &= (uint8_t)~AIO__BUSY_CLOCK;
+                    break;
+                }
+            }
+        }
+        L->current = NULL; /* (as above: the loop's top runs hooks) */
+    }
+}
+#endif
+
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;
     L->current = NULL;
-    rc = aio__spawn_on(L, main, fn);
+    if (AIO__SPEED) L->busy &= (uint8_t)~(AIO__BUSY_MAIN | AIO__BUSY_CLOCK);
+    rc = AIO__SPAWN_ON(L, main, fn, L->end_run);
     if (rc < 0) return rc;
     aio__stepping = L;
     for (;;) {
@@ -258,15 +316,15 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
              * of a group left by a plain `return`: its last child failed, and
              * it hears of it, to be entered again, in one more turn) */
             if (!L->live && aio__ready_empty(L)) break;
-            if (!L->ending) {
-                L->ending = 1;
+            if (!AIO__ENDING(L)) {
+                L->busy = (uint8_t)(AIO__SPEED ? L->busy | AIO__BUSY_ENDING : AIO__BUSY_ENDING);
                 if (L->end_run) L->end_run(L); /* (only aio_spawn leaves tasks outside groups) */
             }
         }
         if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = L->heap_len ? L->heap[0].when : AIO_NEVER;
             if (next == AIO_NEVER && aio__nothing_can_wake(L)) {
-                L->ending = 0;
+                L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);
                 aio__step_out(outer);
                 if (main->state == AIO__DONE)
                     return aio__misuse(main->frame.rc, "aio_run: tasks that the main task left "
@@ -286,9 +344,12 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 AIO__TRACE(L, AIO_TRACE_AWAKE, NULL, NULL, 0, 0);
             }
         }
-        aio__iterate(L);
+        aio__iterate(L, main);
+#if AIO__SPEED
+        aio__turns_back_to_back(L, main);
+#endif
     }
-    L->ending = 0;
+    L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);
     aio__step_out(outer);
     return main->frame.rc;
 }

@@ -168,6 +168,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         if (items[i].task == t)
             return aio__raise(t, f, aio__misuse(AIO_EINVAL, "wait/gather: a task cannot wait for itself"));
         items[i].node.link.next = items[i].node.link.prev = NULL;
+        items[i].node.mark = AIO__FOREIGN;
         items[i].node.task = t;
     }
     until = aio__deadline(t->loop, d, 1);

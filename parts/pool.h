@@ -155,7 +155,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     sio->pool = p;
     sio->io.release = aio__pool_release;
     sio->io.wait = aio__pool_wait;
-    L->events = aio__pool_events;
+    aio__use_events(L, aio__pool_events);
     return p;
 }
 

@@ -1410,7 +1410,7 @@ AIO_API aio_status aio_sim_start(aio_loop *L, const aio_sim_config *cfg) {
     aio_loop_use_virtual_clock(L, 0);
     (void)aio_loop_set_io(L, &s->port);
     aio__sim_here = s;
-    L->events = aio__sim_events;
+    aio__use_events(L, aio__sim_events);
     (void)aio__io_of(L);
     aio_loop_set_instrument(L, aio__sim_instrument, s);
     if (L->grow) { /* (a loop whose storage is fixed is full when it is full) */

@@ -279,11 +279,10 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
 #endif
 }
 
-AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
-                                size_t len, aio_time d) {
+static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const void *buf, size_t len,
+                                aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
     const char *what = AIO__IO_NAME(op);
-    int fd = aio__fd(sock);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
 #ifdef AIO__SOCKETS
@@ -304,7 +303,79 @@ AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket s
     return aio__io_try(t, f, op, buf, len);
 }
 
-AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED && defined(AIO__SOCKETS)
+/* A receive or a send that the descriptor takes at once (a server's, most
+ * of the time), by a task with nothing to check (no cancellation, no
+ * instruments), on a valid request: what aio__io_begin then does, without
+ * the deadline it would not arm. The deadline is computed only if the call
+ * did not complete: the same value (the iteration's time), armed after the
+ * ones armed before it. Apart from aio__io_start: the readiness waits do
+ * not pay for the registers this one keeps across the call. */
+static AIO__APART aio_status aio__io_at_once(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
+                                             size_t len, aio_time d) {
+    aio_loop *L = t->loop;
+    aio_io *io = L->io;
+    int dir = op == AIO__IO_SEND;
+    aio_status rc;
+    if (!aio__plain(t) || fd < 0 || !buf || !len || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)) || !io ||
+        (uint32_t)fd >= io->nslots || (io->slots[fd].dry & (1 << dir)))
+        return aio__io_begin(t, f, op, fd, buf, len, d);
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    if (!dir) {
+        void *into; /* (the receive's buffer, passed as const with the others') */
+        memcpy(&into, &buf, sizeof into);
+        rc = aio__net_recv(fd, into, len, AIO__IO_NAME(AIO__IO_RECV));
+        if (rc >= 0) {
+            if ((size_t)rc < len) io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | 1);
+            return rc;
+        }
+    } else {
+        rc = aio__net_send(fd, buf, len, AIO__IO_NAME(AIO__IO_SEND));
+        if (rc >= 0) {
+            t->await.io.done = (size_t)rc;
+            if ((size_t)rc == len) return AIO_OK;
+            rc = AIO__AGAIN; /* the send buffer is full: wait for room */
+        }
+    }
+    if (rc != AIO__AGAIN && rc != AIO__INTR) return rc;
+    aio__set_until(t, aio__deadline(L, d, 1));
+    if (rc == AIO__INTR) return aio__io_try(t, f, op, buf, len); /* LCOV_EXCL_LINE: a signal in the call */
+    aio__io_dry(L, fd, dir);
+    return aio__io_park(t, f, dir, 0, AIO__IO_NAME(op)); /* (trusts nothing the first time) */
+}
+#endif
+
+#if AIO__SPEED
+/* A readiness wait (AIO_WAIT_READABLE, AIO_WAIT_WRITABLE) by a task with
+ * nothing to check, on a valid request: aio__io_begin's steps, then the
+ * park. */
+static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int fd, aio_time d) {
+    int dir = op;
+    if (!aio__plain(t) || fd < 0 || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)))
+        return aio__io_begin(t, f, op, fd, NULL, 0, d);
+    aio__set_until(t, aio__deadline(t->loop, d, 1));
+    t->await.io.fd = fd;
+    t->await.io.dir = (uint8_t)dir;
+    t->await.io.done = 0;
+    return aio__io_park(t, f, dir, aio__io_is_dry(t->loop->io, fd, dir), AIO__IO_NAME(op));
+}
+#endif
+
+AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
+                                size_t len, aio_time d) {
+#if AIO__SPEED && defined(AIO__SOCKETS)
+    if (op == AIO__IO_RECV || op == AIO__IO_SEND) return aio__io_at_once(t, f, op, aio__fd(sock), buf, len, d);
+#endif
+#if AIO__SPEED
+    if (op <= AIO__IO_WRITABLE) return aio__io_wait(t, f, op, aio__fd(sock), d);
+#endif
+    return aio__io_begin(t, f, op, aio__fd(sock), buf, len, d);
+}
+
+/* The resumption of an I/O wait, whatever woke it (aio__io_poll). */
+static AIO__APART aio_status aio__io_resume(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
     uint16_t woke = (uint16_t)(t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED));
     int fd = t->await.io.fd;
     int way = 1 << t->await.io.dir;
@@ -328,6 +399,26 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     /* LCOV_EXCL_STOP */
     if (op <= AIO__IO_WRITABLE) return AIO_OK;
     return aio__io_try(t, f, op, buf, len);
+}
+
+AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len) {
+#if AIO__SPEED
+    /* Woken by readiness, with nothing to check (no cancellation, no block,
+     * its number not closed since): aio__io_resume's own steps, without its
+     * frame. */
+    if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
+        aio_io *io = t->loop->io;
+        aio_io_slot *s = &io->slots[t->await.io.fd];
+        if (s->closes == t->await.io.closes) {
+            t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+            io->waiting--;
+            if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+            if (op <= AIO__IO_WRITABLE) return AIO_OK;
+            return aio__io_try(t, f, op, buf, len);
+        }
+    }
+#endif
+    return aio__io_resume(t, f, op, buf, len);
 }
 
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }

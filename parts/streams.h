@@ -92,6 +92,14 @@ static void aio__stream_carry_close(aio_loop *L, int fd) {
 }
 
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+#if AIO__SPEED
+    { /* the count in its slot, where there is one (every read of a stream in use) */
+        const aio_io *io = t->loop->io;
+        uint32_t fd = (uint32_t)aio__fd(s->fd);
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+            return AIO_OK;
+    }
+#endif
     if (!(s->eof & AIO__STREAM_GONE)) {
         const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
         if (!count || *count == s->closes) return AIO_OK;
@@ -205,9 +213,22 @@ static aio_status aio__stream_scan(aio_stream *s) {
         const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
                                                              : (const unsigned char *)s->sep;
         size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
-        size_t i;
-        for (i = s->scanned; i + k <= have && !n; i++)
+        size_t i = s->scanned;
+#if AIO__SPEED
+        while (i + k <= have) { /* (the C library's memchr finds the first byte: many at a time) */
+            const unsigned char *at = (const unsigned char *)memchr(p + i, sep[0], have - k + 1 - i);
+            if (!at) break;
+            i = (size_t)(at - p);
+            if (k == 1 || memcmp(p + i, sep, k) == 0) {
+                n = i + k;
+                break;
+            }
+            i++;
+        }
+#else
+        for (; i + k <= have && !n; i++)
             if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
+#endif
         if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
     }
     if (!n && s->eof) { /* the end: a line or a read takes what is left */
@@ -243,7 +264,7 @@ static int aio__stream_way(aio_status rc, int own) {
 static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     aio_status rc;
     if (s->head) {
-        memmove(s->buf, s->buf + s->head, s->tail - s->head);
+        if (s->tail != s->head) memmove(s->buf, s->buf + s->head, s->tail - s->head);
         s->tail -= s->head;
         if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (it may shrink: head - last is what the last read took) */
         s->last = s->head = 0;

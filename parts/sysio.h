@@ -20,7 +20,11 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
     now = L->clock(L->clock_ctx);
     if (!aio__before(now, deadline)) return 0;
     ticks = (uint64_t)(aio_time)(deadline - now);
-    ms = ticks / AIO_TICKS_PER_SEC * 1000u + (ticks % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) / AIO_TICKS_PER_SEC;
+    if (AIO_TICKS_PER_SEC % 1000u == 0) /* (ticks > 0) one division, by a constant: the same count */
+        ms = (ticks - 1u) / (AIO_TICKS_PER_SEC >= 1000u ? AIO_TICKS_PER_SEC / 1000u : 1u) + 1u;
+    else
+        ms = ticks / AIO_TICKS_PER_SEC * 1000u + (ticks % AIO_TICKS_PER_SEC * 1000u + AIO_TICKS_PER_SEC - 1u) /
+                                                     AIO_TICKS_PER_SEC;
     return ms > 0x7fffffffu ? 0x7fffffff : (int)ms;
 }
 

@@ -3,6 +3,17 @@
 
 AIO_API aio_task *aio_current(void) { return aio__loop ? aio__loop->current : NULL; }
 
+/* Where time counts, a call kept apart: the slow halves of the awaits whose
+ * fast halves are inline in the body (>>fast-paths), a function's slow way
+ * where its fast one is to save no register, the end of a task apart from
+ * the turn (the compiler could copy one in, the whole implementation being
+ * in the body's file). */
+#if AIO__SPEED && (defined(__GNUC__) || defined(__clang__))
+#define AIO__SLOW_HALF __attribute__((noinline))
+#else
+#define AIO__SLOW_HALF
+#endif
+
 
 /* 1 if task t, about to take its first step, never runs: it was cancelled
  * before (asyncio: its coroutine never starts). */
@@ -17,24 +28,45 @@ static int aio__never_runs(aio_loop *L, aio_task *t) {
  * function, and a task cancelled before it ran ends without running it. The
  * turn's own step then tests nothing for a first step (the copy that tells
  * the instruments tests it before the step, as it tells none for a task that
- * never runs). */
+ * never runs: one whose step is still this function, not marked started by
+ * its spawner; a task's start is not marked here). */
 static aio_status aio__first_step_checked(aio_task *t) {
+    if (t->flags & AIO__T_STARTED) return t->fn(t); /* (checked already, or never to be) */
     return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->fn(t);
 }
 static aio_status aio__first_step(aio_task *t) {
-    t->fn = t->await.first;
-    t->await.first = NULL;
-    if (t->flags & AIO__T_STARTED) return t->fn(t);
-    if (!aio__plain(t)) return aio__first_step_checked(t); /* (a call apart: none here) */
-    t->flags |= AIO__T_STARTED;
+    t->fn = t->await.first; /* (the union's other members are set by the awaits that use them) */
+    if (t->flags & (AIO__T_STARTED | AIO__T_WATCHED | AIO__T_CANCEL_REQ))
+        return aio__first_step_checked(t); /* (a call apart: none here) */
     return t->fn(t);
 }
 
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
- * woken and cancelled there, whichever loop or thread the caller runs. */
+ * woken and cancelled there, whichever loop or thread the caller runs.
+ * Where time counts, `end_run` becomes the loop's here (aio_spawn's: what
+ * aio_run's end cancels; the others pass the loop's own on); where size
+ * counts, aio_spawn sets it itself (AIO__SPAWN_ON drops the argument). */
+#if AIO__SPEED
+/* (where time counts, the arguments' checks are inline, in the spawner's
+ * body: there a task and a function it names are no test at all) */
+#define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn, end_run)
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop));
+static AIO__ALWAYS_INLINE aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                                   void (*end_run)(aio_loop *loop)) {
+    if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
+    if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+    return aio__spawn_checked(L, t, fn, end_run);
+}
+static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
+                                     void (*end_run)(aio_loop *loop)) {
+    L->end_run = end_run;
+#else
+#define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn)
 static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
     if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+#endif
     if (t->state != AIO__NEW && t->state != AIO__DONE)
         return aio__misuse(AIO_EINVAL, "aio_spawn: the task is still alive; "
                                        "wait for it to finish before spawning it again");
@@ -49,14 +81,16 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->timer = 0;
     t->cancel_epoch = 0;
     t->barrier = 0;
-    memset(&t->await, 0, sizeof t->await);
-    t->await.first = fn; /* its first step is aio__first_step's */
+    t->await.first = fn; /* its first step is aio__first_step's (the union's other
+                            members are set by the awaits that use them) */
 #else
     memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) - offsetof(aio_task, loop) == sizeof(void *) ? 1 : -1]);
+    (void)sizeof(char[offsetof(aio_task, flags) > offsetof(aio_task, state) &&
+                              offsetof(aio_task, flags) - offsetof(aio_task, state) <= sizeof(uint16_t)
+                          ? 1
+                          : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
     t->fn = AIO__SPEED ? aio__first_step : fn;
-    t->wait.task = t;
     t->loop = L;
     aio__list_init(&t->joiners);
     t->parent = aio__loop == L ? L->current : NULL;
@@ -79,8 +113,8 @@ static void aio__cancel_leftovers(aio_loop *L) {
 }
 
 AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
-    if (aio__loop) aio__loop->end_run = aio__cancel_leftovers; /* tasks beside aio_run's main */
-    return aio__spawn_on(aio__loop, t, fn);
+    if (!AIO__SPEED && aio__loop) aio__loop->end_run = aio__cancel_leftovers;
+    return AIO__SPAWN_ON(aio__loop, t, fn, aio__cancel_leftovers); /* tasks beside aio_run's main */
 }
 
 AIO_API int aio_task_alive(const aio_task *t) {
@@ -97,10 +131,13 @@ AIO_API int aio_cancel(aio_task *t) {
     if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
     /* with no block open and nothing it owns awaited, the request is all that
      * applies, and it wakes to take it (aio__cancel_reaches, in short) */
-    if (AIO__SPEED && !t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING)))
-        aio__wake(t);
-    else
-        aio__cancel_arrives(t);
+#if AIO__SPEED
+    if (!t->scope && !(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
+        aio__wake_parked(t);
+        return 1;
+    }
+#endif
+    aio__cancel_arrives(t);
     return 1;
 }
 
@@ -171,12 +208,9 @@ static void aio__left_group(aio_task *t, aio_status rc) {
     }
 }
 
-static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
-    if (t->scope && t->scope->task == t) {
-        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
-                                "leave coroutines with AIO_RETURN, never `return`");
-        L->close_blocks(t, NULL);
-    }
+/* Task t's end, with status rc, told to those who await it: its joiners
+ * woken, each marked as woken by the end. */
+static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
@@ -188,16 +222,76 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
     aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
+}
+
+/* The end of a task that no group owns: it leaves the loop's list. */
+static AIO__ALWAYS_INLINE void aio__ended_alone(aio_loop *L, aio_task *t, aio_status rc) {
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    aio__list_unlink(&t->member);
+    if (AIO__ENDING(L) && rc < 0 && rc != AIO_ECANCELED)
+        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
+}
+
+static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
+    if (t->scope && t->scope->task == t) {
+        aio__misuse(AIO_EINVAL, "a task ended inside an open timeout block, which is now closed: "
+                                "leave coroutines with AIO_RETURN, never `return`");
+        L->close_blocks(t, NULL);
+    }
+    aio__ended(L, t, rc);
     if (t->scope) { /* (a block of its own is closed by now): a group's child */
         L->left_group(t, rc);
         AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         return;
     }
-    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
-    aio__list_unlink(&t->member);
-    if (L->ending && rc < 0 && rc != AIO_ECANCELED)
-        aio__misuse(rc, "a task that the main task left running failed as aio_run cancelled it");
+    aio__ended_alone(L, t, rc);
 }
+
+#if AIO__SPEED
+/* The common end where time counts: no block open, no group, no timer, at
+ * most one joiner, parked awaiting this task alone (AIO_AWAIT, AIO_WAIT_FOR),
+ * and aio_run not ending. Every test comes first, so that the rest calls
+ * nothing (but the joiner's timer disarmed at the end) and saves no
+ * register: a call apart from the turn, whose registers it leaves alone.
+ * Anything else takes aio__finish. */
+static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
+    aio_link *l = &t->joiners;
+    aio_link *n = l->next;
+    aio_task *w = NULL;
+    if (t->timer || AIO__ENDING(L)) goto general;
+    if (n != l) {
+        w = AIO__TASK_OF(n);
+        if (n->next != l || n != &w->wait.link || w->state != AIO__PARKED) goto general;
+    }
+    t->frame.rc = rc;
+    t->state = AIO__DONE;
+    t->await.finished = ++L->finished;
+    L->live--;
+#ifdef AIO_DEBUG
+    if (aio__told_task == t) aio__told_task = NULL;
+#endif
+    AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
+    if (w) { /* its joiner, woken by the end as aio__ended would */
+        AIO__CAUSE(L, t, AIO_BY_DONE);
+        l->next = l->prev = l;
+        n->next = n->prev = NULL;
+        w->flags |= AIO__T_SIGNALLED;
+        aio__enqueue(w);
+        AIO__TRACE(L, AIO_TRACE_WAKE, w, NULL, AIO_TRACE_NONE, 0);
+    }
+    AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
+    /* out of the loop's list, where a task no group owns is while it is
+     * alive (its link is not read again before its next spawn) */
+    t->member.prev->next = t->member.next;
+    t->member.next->prev = t->member.prev;
+    /* a wait_for's timer, last: a tail call (its place in the heap is all
+     * it changes, which nothing above reads) */
+    if (w && w->timer) aio__remove_timer(w);
+    return;
+general:
+    aio__finish(L, t, rc);
+}
+#endif
 
 /* A group's notice comes up in the ready queue: it hears of the failures. */
 static void aio__group_hear(aio_link *notice) {
@@ -217,26 +311,40 @@ static void aio__group_hear(aio_link *notice) {
 #else
 #define AIO__TRACED(L, kind, t, detail) ((void)traced)
 #endif
-static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced) {
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced,
+                                             const aio_task *main) {
     aio_status rc;
     /* cancelled before it ran: the body never runs (where time counts, the
      * first step tests it, but for the instruments) */
 #if AIO__SPEED
-    if (traced && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
+    if (traced) L->current = NULL; /* (an untraced step that suspended left it set) */
+    if (traced && t->fn == aio__first_step && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
 #else
     if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
 #endif
         aio__finish(L, t, AIO_ECANCELED);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
     }
     t->state = AIO__RUNNING;
     L->current = t;
     AIO__TRACED(L, AIO_TRACE_STEP, t, 0); /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
     rc = t->fn(t);
-    L->current = NULL;
-    if (rc != AIO__SUSPENDED)
-        aio__finish(L, t, rc);
-    else if (t->state == AIO__RUNNING) {
+    /* Where time counts, a step that suspends leaves L->current set: the
+     * next step sets it, and whoever runs code between steps (a group's
+     * notice, the turn's end, the loop's top) clears it first (aio__run_ready
+     * and aio_run). The instruments' copy clears it here, as before. */
+    if (!AIO__SPEED || traced) L->current = NULL;
+    if (rc != AIO__SUSPENDED) {
+        if (AIO__SPEED && !traced) L->current = NULL;
+#if AIO__SPEED
+        if (!t->scope) /* no block, no group: the common end */
+            aio__end(L, t, rc);
+        else
+#endif
+            aio__finish(L, t, rc);
+        if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
+    } else if (t->state == AIO__RUNNING) {
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
         AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING); /* LCOV_EXCL_BR_LINE: (as above) */
     } else if (t->state == AIO__READY) /* a yield (else it parked, and aio__park told) */

@@ -34,21 +34,44 @@ typedef struct aio_timer {
 /* Links of the circular lists (ready queue, wait lists); opaque. A zeroed
  * list head is a valid empty list. */
 typedef struct aio_link { struct aio_link *next, *prev; } aio_link;
-/* A place in a wait list: the task it wakes. */
-typedef struct aio_waiter { aio_link link; aio_task *task; } aio_waiter;
+/* A place in a wait list that is not a task's own (an AIO_WAIT item's): the
+ * task it wakes. A task's own place is its `wait`, with no pointer back: the
+ * task is found around it. The byte after the link tells them apart: here
+ * `mark` (AIO__FOREIGN), in a task its `state` (never that), in a group's
+ * notice (in the ready queue, with no task) a `mark` too. */
+typedef struct aio_waiter {
+    aio_link link;
+    uint8_t mark;        /* AIO__FOREIGN */
+    aio_task *task;      /* the task it wakes */
+} aio_waiter;
 
 /* A task. Zero-initialise it (static storage or = {0}) before its first spawn;
  * a finished task may be spawned again, once no task still waits on its last
  * run (a waiter that has not resumed yet would wait for the new run instead).
- * Treat the fields as opaque. */
+ * Treat the fields as opaque.
+ *
+ * Layout (x86-64 / Cortex-M0 with AIO_TIME_32, in bytes): wait 16/8, state 1,
+ * (1 free), flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
+ * 16/8, parent 8/4, scope 8/4, until 8/4, until_seq 4, timer 4,
+ * cancel_epoch 4, barrier 4, await 16/12: 136 / 88 B. Its place in a list
+ * comes first and carries no pointer back to the task (the task is at the
+ * link's own address, so the turn and the wake-ups find it with no load);
+ * the state byte right after the link is what tells it from a foreign place
+ * (aio_waiter). The rest stays as wide as the features read it: the
+ * deadlines' arming order and the cancellation epochs are the loop's 32-bit
+ * counters compared across wrap-around, a wait-many's count and start are
+ * the user's and the loop's full counts. */
 struct aio_task {
     /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
-    aio_task_fn fn;
-    aio_waiter wait;     /* in the ready queue or in one wait list */
-    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
+    struct {             /* in the ready queue or in one wait list: first, so */
+        aio_link link;   /* that the task is its place's address (no pointer back) */
+    } wait;
+    uint8_t state;       /* right after the link: what tells a task's own place
+                            in a list from an aio_waiter (whose `mark` is there) */
     uint16_t flags;
-    uint8_t state;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
+    aio_task_fn fn;
+    aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
     aio_link joiners;    /* waiters for this task's end */
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
@@ -123,7 +146,10 @@ typedef struct aio_group {
                             the 31 bytes a Cortex-M0's byte load reaches) */
     aio_timeout scope;   /* the block; cancelled when the group aborts */
     aio_link children;   /* live children */
-    aio_waiter notice;   /* in the ready queue when a child has failed: the abort */
+    struct {             /* in the ready queue when a child has failed: the abort */
+        aio_link link;
+        uint8_t mark;    /* AIO__FOREIGN: no task's (as an aio_waiter's, with no task) */
+    } notice;
     uint32_t live;       /* children alive, or failed and not heard of yet */
     uint32_t unheard;    /* children that failed since the notice was queued */
     aio_status status;   /* the first error: a child's failure or the body's */
@@ -215,7 +241,9 @@ struct aio_loop {
     uint8_t is_virtual;
     uint8_t stale;       /* `now` is to be read when next needed */
     uint8_t idling;      /* inside the idle hook in aio_run (under the critical section) */
-    uint8_t ending;      /* aio_run is cancelling what its main task left running */
+    uint8_t busy;        /* what takes aio_run's turn off its short way (AIO__BUSY_...):
+                            a timer armed, the main task ended, the events hook set,
+                            aio_run cancelling what its main task left running */
     aio_timer *heap;
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;

@@ -1,7 +1,15 @@
 // >>waking
 /* ----------------------------------------------------- queues and waking */
 
-#define AIO__TASK_OF(l) (((aio_waiter *)(void *)(l))->task)
+/* The task whose own place in a list is `l`, and the byte after a link,
+ * which says whose the place is: AIO__FOREIGN in an aio_waiter (the
+ * task it wakes is then its `task`), else the state of the task around it. */
+#define AIO__TASK_OF(l) AIO_CONTAINER(l, aio_task, wait)
+#define AIO__MARK(l) (((const unsigned char *)(const void *)(l))[sizeof(aio_link)])
+typedef char aio__mark_at_state[offsetof(aio_task, state) - offsetof(aio_task, wait) == sizeof(aio_link) &&
+                                        offsetof(aio_waiter, mark) == sizeof(aio_link)
+                                    ? 1
+                                    : -1];
 
 /* The ready queue is initialised with its loop: no lazy set-up to test. */
 static int aio__ready_empty(const aio_loop *L) { return L->ready.next == &L->ready; }
@@ -20,9 +28,27 @@ static aio_link *aio__dequeue(aio_loop *L) {
     return first;
 }
 
-/* t leaves whatever it waits on and becomes ready (its timer disarmed). */
+/* Parked task t leaves whatever it waits on and becomes ready (its timer
+ * disarmed): aio__wake's, inline where one wake-up counts. The timer goes
+ * last, so that the rest calls nothing before it (its place in the heap is
+ * all it changes, which nothing here reads). */
+static AIO__ALWAYS_INLINE void aio__wake_parked(aio_task *t) {
+    AIO_CRITICAL_ENTER();
+    aio__list_unlink(&t->wait.link);
+    AIO_CRITICAL_EXIT();
+    aio__enqueue(t);
+    AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
+    if (t->timer) aio__remove_timer_here(t);
+}
+
+/* t leaves whatever it waits on and becomes ready (its timer disarmed: the
+ * removal inline where time counts). */
 static void aio__wake(aio_task *t) {
+#if AIO__SPEED
+    if (t->timer) aio__remove_timer_here(t);
+#else
     aio__disarm(t);
+#endif
     if (t->state != AIO__PARKED) return;
     AIO_CRITICAL_ENTER();
     aio__list_unlink(&t->wait.link);
@@ -31,15 +57,23 @@ static void aio__wake(aio_task *t) {
     AIO__TRACE(t->loop, AIO_TRACE_WAKE, t, NULL, AIO_TRACE_NONE, 0); /* (why: aio__trace) */
 }
 
+/* The task that the place `n` in a list wakes: its own (the task around it)
+ * or an aio_waiter's (AIO_WAIT's items in a task's joiners). */
+#define AIO__WAITER_OF(n) \
+    (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
+
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
  * woke it); 0 if nobody waits. A waiter already woken by something else (a
- * gather's other items) keeps that. */
+ * gather's other items) keeps that. Where time counts, a list of tasks' own
+ * places only (a lock's, a queue's, a condition's: a task's joiners, which
+ * AIO_WAIT's items join, are woken by aio__wake_all); where size counts, any
+ * list (aio__wake_all is this one in a loop). */
 static int aio__wake_first(aio_link *l, uint16_t flag) {
     aio_link *n;
     aio_task *w;
     if (aio__list_empty(l)) return 0;
     n = l->next;
-    w = AIO__TASK_OF(n);
+    w = AIO__SPEED ? AIO__TASK_OF(n) : AIO__WAITER_OF(n);
     aio__list_unlink(n);
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
@@ -48,9 +82,22 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
     return 1;
 }
 
-/* Wake every waiter of a list, oldest first. */
+/* Wake every waiter of a list, oldest first: tasks' own places or
+ * aio_waiters. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
+#if AIO__SPEED
+    while (!aio__list_empty(l)) {
+        aio_link *n = l->next;
+        aio_task *w = AIO__WAITER_OF(n);
+        aio__list_unlink(n);
+        if (w->state == AIO__PARKED) {
+            w->flags |= flag;
+            aio__wake(w);
+        }
+    }
+#else
     while (aio__wake_first(l, flag)) {
     }
+#endif
 }
 

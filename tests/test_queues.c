@@ -332,6 +332,20 @@ static void test_queue_put_waits_for_a_place(void) {
     END_TEST();
 }
 
+/* Puts that wait with a timeout (their timers armed) are handed the places
+ * gets free, one each, as puts with none are. */
+static void test_queue_timed_puts_get_the_places(void) {
+    static const q_step a[] = {{Q_PUT, 1, -1}, {Q_PUT, 2, -1}, {Q_PUT, 3, 100}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 50, 0}, {Q_GET, 0, -1}, {Q_GET, 0, -1}, {Q_GET, 0, -1},
+                               {Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_SLEEP, 10, 0}, {Q_PUT, 4, 100}, {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 2), AIO_OK);
+    RUN_ACTORS(a, b, c);
+    CHECK_STR(test_trace, "A:p=0@0 A:p=0@0 B:g=1@50 B:g=2@50 A:p=0@50 C:p=0@50 B:g=3@50 B:g=4@50 ");
+    END_TEST();
+}
+
 /* Getters are served first come, first served, whatever the order in which
  * they would otherwise run. */
 static void test_queue_getters_first_come_first_served(void) {
@@ -842,6 +856,38 @@ static void test_queue_getters_of_two_loops(void) {
     END_TEST();
 }
 
+/* The same with no timeout (a getter with nothing to check). */
+static aio_status q_get_on_other_loop_never(aio_task *t) {
+    qmain_t *s = AIO_SELF(t, qmain_t);
+    AIO_BEGIN(t);
+    AIO_QUEUE_GET(t, s->rc, &S.q, &s->storage[0], AIO_NEVER);
+    AIO_END(t);
+}
+
+static void test_queue_getters_of_two_loops_no_timeout(void) {
+    static const q_step a[] = {{Q_GET, 0, 50}, {Q_END, 0, 0}};
+    static qmain_t other;
+    aio_loop loop2;
+    BEGIN_TEST();
+    memset(&other, 0, sizeof other);
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+    S.a[0].name = "A";
+    S.a[0].steps = a;
+    CHECK_EQ(aio_spawn(&S.a[0].task, actor), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1); /* A waits on the queue, in loop */
+    test_loop(&loop2);
+    test_last_debug[0] = 0;
+    CHECK_EQ(test_run(&loop2, &other.task, q_get_on_other_loop_never), AIO_EINVAL);
+    CHECK_DEBUG("a queue's getters belong to one loop");
+    CHECK_EQ(aio_loop_destroy(&loop2), AIO_OK);
+    aio_cancel(&S.a[0].task);
+    while (aio_step(&loop) > 0) {
+    }
+    CHECK(aio_task_cancelled(&S.a[0].task));
+    CHECK_STR(test_trace, "A!c@0 ");
+    END_TEST();
+}
+
 /* -------------------------------------------------- woken with no promise */
 
 /* A loop with one timer slot, held by a sleeper (actor B): a waiter whose
@@ -972,6 +1018,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_queue_immediate_shutdown_drops_promised_item),
     TEST_ENTRY(test_queue_await_bad_input),
     TEST_ENTRY(test_queue_getters_of_two_loops),
+    TEST_ENTRY(test_queue_getters_of_two_loops_no_timeout),
     TEST_ENTRY(test_queue_getter_woken_without_an_item),
     TEST_ENTRY(test_queue_putter_woken_without_a_place),
     TEST_ENTRY(test_queue_joiner_woken_without_all_done),
@@ -985,6 +1032,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_queue_lifo_and_priority_order),
     TEST_ENTRY(test_queue_get_waits_and_times_out),
     TEST_ENTRY(test_queue_put_waits_for_a_place),
+    TEST_ENTRY(test_queue_timed_puts_get_the_places),
     TEST_ENTRY(test_queue_getters_first_come_first_served),
     TEST_ENTRY(test_queue_promised_item_not_taken_by_newcomer),
     TEST_ENTRY(test_queue_cancelled_getter_hands_item_on),

@@ -398,6 +398,20 @@ static int is_item_node(const slot *s, const aio_link *n, const aio_wait_item **
     return 0;
 }
 
+/* The task whose place node n is: a task's own (the task is at its link's
+ * address) or a wait item's (it names its task); NULL for a group's notice,
+ * the one other node the ready queue holds. (A header from before the mark
+ * kept a pointer back to the task in every node.) */
+static aio_task *node_task(const aio_link *n, int in_ready) {
+#ifdef AIO__MARK
+    if (AIO__MARK(n) != AIO__FOREIGN) return AIO__TASK_OF((aio_link *)(void *)(uintptr_t)n);
+    return in_ready ? NULL : ((const aio_waiter *)(const void *)n)->task;
+#else
+    (void)in_ready;
+    return ((const aio_waiter *)(const void *)n)->task;
+#endif
+}
+
 /* Walk one list of loop li; count where each task's own node is, and check
  * item nodes. `owner` is the task whose joiners list this is (NULL otherwise). */
 static void walk_list(int li, const aio_link *head, const char *what, int places[NT], int items[NT],
@@ -406,8 +420,7 @@ static void walk_list(int li, const aio_link *head, const char *what, int places
     int guard = 0;
     if (!head->next) return; /* zeroed head: empty */
     for (n = head->next; n != head; n = n->next) {
-        const aio_waiter *w = (const aio_waiter *)(const void *)n;
-        slot *s = slot_of(w->task);
+        slot *s = slot_of(node_task(n, 0));
         const aio_wait_item *item;
         REQUIRE(++guard <= 4 * NT * (DEPTH + 2), "list %s does not end", what);
         REQUIRE(n->next && n->next->prev == n, "list %s is broken", what);
@@ -487,12 +500,12 @@ static void check_loop(int li) {
     /* the ready queue: tasks, and the notices of groups that have yet to hear
      * of a child's failure */
     for (n = L->ready.next; n != &L->ready; n = n->next) {
-        const aio_waiter *w = (const aio_waiter *)(const void *)n;
-        slot *s = slot_of(w->task);
+        const aio_task *owner_task = node_task(n, 1);
+        slot *s = slot_of(owner_task);
         REQUIRE(++guard <= NT * (DEPTH + 1), "ready queue holds a node twice or does not end");
 #ifndef FUZZ_PRE_NOTICES
-        if (!w->task) {
-            const aio_group *g = AIO_CONTAINER(w, aio_group, notice);
+        if (!owner_task) {
+            const aio_group *g = AIO_CONTAINER(n, aio_group, notice);
             /* open, in its owner's loop; or left by a plain `return`
              * (misuse) while its children live on: they still end into it,
              * and it must hear of them to be entered again, in their loop
