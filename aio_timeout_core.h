@@ -6881,8 +6881,19 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
  * NULL: none), so that a stream over a number closed before the change
  * still finds it changed. */
 static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
-/* And counts a close while the loop has no port (what it carries then). */
+/* And counts a close of a number the loop's port has no slot for (or while
+ * it has no port), and fills the slots a port just grew with the counts the
+ * loop kept for their numbers. */
 static void (*aio__io_carry_close)(aio_loop *L, int fd);
+static void (*aio__io_grown)(aio_io *io, uint32_t old_nslots);
+
+/* io's grow (which it has), its new slots given their counts of closes. */
+static aio_status aio__io_grow(aio_io *io, int fd) {
+    uint32_t old_nslots = io->nslots;
+    aio_status rc = io->grow(io, fd);
+    if (rc >= 0 && aio__io_grown) aio__io_grown(io, old_nslots);
+    return rc;
+}
 
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
@@ -6930,7 +6941,7 @@ static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_s
         return NULL;
     }
     if ((uint32_t)fd >= io->nslots) { /* (never negative: the awaits refuse that first) */
-        *rc = io->grow ? io->grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is beyond the port's slots"));
+        *rc = io->grow ? aio__io_grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is beyond the port's slots"));
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
@@ -7146,8 +7157,10 @@ static void aio__io_drop(aio_socket sock, int reused) {
     aio_io *io = L ? L->io : NULL;
     aio_io_slot *s;
     int dir;
-    if (L && !io && reused && aio__io_carry_close) aio__io_carry_close(L, fd);
-    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) {
+        if (L && reused && aio__io_carry_close) aio__io_carry_close(L, fd); /* (no slot: counted apart) */
+        return;
+    }
     s = &io->slots[fd];
     if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
     for (dir = 0; dir < 2; dir++) {
@@ -7609,81 +7622,101 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 /* A stream is over the socket it was set up on, not over a number: a
  * socket closed under it (aio_close, aio_io_forget) may give its number to
  * the next one made. A close counts in the number's slot of the loop's port
- * (`closes`, never 0 once counted), and while the loop has no port (none
- * started yet, or detached by aio_loop_set_io) in what the loop keeps for
- * the next one (aio__stream_kept). The stream notes that count when set up
- * (on the running loop, else the last one made) and every read and write
- * compares, making the slot or the kept entry if need be: a count moved on
- * is a socket gone, and the stream refuses for good (AIO_ECLOSED, as a wait
- * it was in gave), in s->eof's second bit. A count of 0 where the stream
- * noted another is a loop's that knows nothing before (a stream made on
- * another loop): it is noted again. */
+ * (`closes`, never 0 once counted), and for a number the port has no slot
+ * for (or while the loop has no port: none started yet, or detached by
+ * aio_loop_set_io) in what the loop keeps apart (aio__stream_kept). The
+ * stream notes that count when set up (on the running loop, else the last
+ * one made) and every read and write compares: a count moved on is a socket
+ * gone, and the stream refuses for good (AIO_ECLOSED, as a wait it was in
+ * gave), in s->eof's second bit. A count of 0 where the stream noted
+ * another is a loop's that knows nothing before (a stream made on another
+ * loop): it is noted again. So no close is lost, a count is never dropped:
+ * a port given up hands its counts to the next one, or to what is kept
+ * apart where the next one cannot hold them, and a port that grows takes
+ * the kept counts of its new slots. */
 #define AIO__STREAM_GONE 2
 
-/* What the loop keeps while it has no port: the counts of the first
- * AIO__STREAM_KEPT numbers (the rest are forgotten), given to the port it
- * starts next (aio__io_carry); the same carries the counts from a port
- * given up to the next one at once, with a slot for every number the old
- * one had (a close counts only where there is one). */
+/* What the loop keeps apart: the counts of the numbers below
+ * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
+ * all of them). Entries below the port's slots are stale: the slots hold
+ * those. One loop a thread: another loop's count takes the table over (the
+ * first loop's kept counts are then lost, as are those of the numbers
+ * beyond the table's end: a stream over such a number does not tell a
+ * close behind it). */
 #define AIO__STREAM_KEPT 1024
 static AIO_THREAD_LOCAL struct {
     const aio_loop *loop; /* (NULL: nothing kept) */
-    uint32_t n;           /* numbers [0, n) kept */
+    uint32_t n;           /* numbers [0, n) kept (0 above) */
     uint8_t closes[AIO__STREAM_KEPT];
 } aio__stream_kept;
 
-/* Where L counts the closes of number fd, made if need be (NULL: nowhere:
- * no loop, no socket, beyond a port's fixed slots or the kept numbers). */
-static uint8_t *aio__stream_count(aio_loop *L, int fd) {
-    aio_io *io = L ? L->io : NULL;
-    if (!L || fd < 0) return NULL;
-    if (io) {
-        if ((uint32_t)fd >= io->nslots && (!io->grow || io->grow(io, fd) < 0)) return NULL;
-        return &io->slots[fd].closes;
-    }
-    if (fd >= AIO__STREAM_KEPT) return NULL;
+/* L's kept count of number i (0: none). */
+static uint8_t aio__stream_kept_count(const aio_loop *L, uint32_t i) {
+    return aio__stream_kept.loop == L && i < aio__stream_kept.n ? aio__stream_kept.closes[i] : 0;
+}
+/* L's kept entries cover [0, n) (n at most AIO__STREAM_KEPT), the table taken over if another loop's. */
+static void aio__stream_keep(const aio_loop *L, uint32_t n) {
     if (aio__stream_kept.loop != L) {
         aio__stream_kept.loop = L;
         aio__stream_kept.n = 0;
     }
-    if ((uint32_t)fd >= aio__stream_kept.n) {
-        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, (size_t)fd + 1 - aio__stream_kept.n);
-        aio__stream_kept.n = (uint32_t)fd + 1;
+    if (n > aio__stream_kept.n) {
+        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, n - aio__stream_kept.n);
+        aio__stream_kept.n = n;
     }
-    return &aio__stream_kept.closes[fd];
-}
-static uint8_t aio__stream_closes(aio_socket fd) {
-    const uint8_t *count = aio__stream_count(aio__loop, aio__fd(fd));
-    return count ? *count : 0;
 }
 
-/* Port `to` made to hold numbers [0, n) if it can: how many it holds. */
-static uint32_t aio__stream_room(aio_io *to, uint32_t n) {
-    if (n > to->nslots && to->grow) (void)to->grow(to, (int)n - 1); /* (failing, the rest are forgotten) */
-    return n < to->nslots ? n : to->nslots;
+/* L's count of the closes of number fd (-1: nowhere: no loop, no socket, a
+ * number beyond the port's slots, which cannot grow, and the kept table).
+ * The port is made to hold the number if it can, so that its closes count
+ * in the slot. */
+static int aio__stream_count(aio_loop *L, int fd) {
+    aio_io *io = L ? L->io : NULL;
+    if (!L || fd < 0) return -1;
+    if (io && ((uint32_t)fd < io->nslots || (io->grow && aio__io_grow(io, fd) >= 0))) return io->slots[fd].closes;
+    if (fd >= AIO__STREAM_KEPT) return -1;
+    return aio__stream_kept_count(L, (uint32_t)fd);
 }
-/* aio__io_carry: the counts from port `from` (NULL: what L keeps) to port
- * `to` (NULL: kept). */
+static uint8_t aio__stream_closes(aio_socket fd) {
+    int count = aio__stream_count(aio__loop, aio__fd(fd));
+    return count > 0 ? (uint8_t)count : 0;
+}
+
+/* aio__io_carry: L gives up port `from` (NULL: none) for port `to` (NULL:
+ * none). The count of number i was from's slot if from has one, else kept;
+ * it goes into to's slot (to grown to hold every number that counted a
+ * close, if it can; counts 0 in the slots above, which a port given before
+ * may have left), else into the kept table. */
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
+    uint32_t from_n = from ? from->nslots : 0;
+    uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above count 0) */
+    uint32_t held = 0;
     uint32_t i;
-    uint32_t n;
-    if (from && to) {
-        n = aio__stream_room(to, from->nslots);
-        for (i = 0; i < n; i++) to->slots[i].closes = from->slots[i].closes;
-    } else if (from) {
-        aio__stream_kept.loop = L;
-        aio__stream_kept.n = from->nslots < AIO__STREAM_KEPT ? from->nslots : AIO__STREAM_KEPT;
-        for (i = 0; i < aio__stream_kept.n; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
-    } else if (to && aio__stream_kept.loop == L) {
-        n = aio__stream_room(to, aio__stream_kept.n);
-        for (i = 0; i < n; i++) to->slots[i].closes = aio__stream_kept.closes[i];
-        aio__stream_kept.loop = NULL;
+    while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
+    if (from_n > top) top = from_n;
+    if (to) {
+        if (top > to->nslots && to->grow) (void)to->grow(to, (int)top - 1); /* (failing, kept apart) */
+        for (i = 0; i < to->nslots; i++)
+            to->slots[i].closes = i < from_n ? from->slots[i].closes : aio__stream_kept_count(L, i);
+        held = to->nslots;
     }
+    if (top > AIO__STREAM_KEPT) top = AIO__STREAM_KEPT;
+    if (held >= top) return;
+    aio__stream_keep(L, top);
+    for (i = held; i < from_n && i < top; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
 }
-/* aio__io_carry_close: a close while L has no port, counted in what it keeps. */
+/* aio__io_carry_close: a close of number fd, which L's port has no slot
+ * for (or L has no port), counted in what L keeps. */
 static void aio__stream_carry_close(aio_loop *L, int fd) {
-    uint8_t *closes = aio__stream_kept.closes;
-    if (aio__stream_kept.loop == L && fd >= 0 && (uint32_t)fd < aio__stream_kept.n && !++closes[fd]) closes[fd] = 1;
+    if (fd < 0 || fd >= AIO__STREAM_KEPT) return;
+    aio__stream_keep(L, (uint32_t)fd + 1);
+    if (!++aio__stream_kept.closes[fd]) aio__stream_kept.closes[fd] = 1;
+}
+/* aio__io_grown: port io grew from old_nslots slots; its loop's kept counts go into the new ones. */
+static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {
+    uint32_t i;
+    if (!aio__stream_kept.loop || aio__stream_kept.loop->io != io) return;
+    for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closes = aio__stream_kept.closes[i];
 }
 
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
@@ -7696,9 +7729,9 @@ static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what)
     }
 #endif
     if (!(s->eof & AIO__STREAM_GONE)) {
-        const uint8_t *count = aio__stream_count(t->loop, aio__fd(s->fd));
-        if (!count || *count == s->closes) return AIO_OK;
-        if (!*count) { /* (a loop's that knows nothing before) */
+        int count = aio__stream_count(t->loop, aio__fd(s->fd));
+        if (count < 0 || count == s->closes) return AIO_OK;
+        if (!count) { /* (a loop's that knows nothing before) */
             s->closes = 0;
             return AIO_OK;
         }
@@ -8031,6 +8064,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->closes = aio__stream_closes(fd);
     aio__io_carry = aio__stream_carry;
     aio__io_carry_close = aio__stream_carry_close;
+    aio__io_grown = aio__stream_grown;
     if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
     return AIO_OK;
 }
@@ -8059,6 +8093,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->closes = aio__stream_closes(fd);
     aio__io_carry = aio__stream_carry;
     aio__io_carry_close = aio__stream_carry_close;
+    aio__io_grown = aio__stream_grown;
     aio__stream_regrow_hook = aio__stream_regrow;
     return AIO_OK;
 }

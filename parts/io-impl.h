@@ -144,8 +144,19 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
  * NULL: none), so that a stream over a number closed before the change
  * still finds it changed. */
 static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
-/* And counts a close while the loop has no port (what it carries then). */
+/* And counts a close of a number the loop's port has no slot for (or while
+ * it has no port), and fills the slots a port just grew with the counts the
+ * loop kept for their numbers. */
 static void (*aio__io_carry_close)(aio_loop *L, int fd);
+static void (*aio__io_grown)(aio_io *io, uint32_t old_nslots);
+
+/* io's grow (which it has), its new slots given their counts of closes. */
+static aio_status aio__io_grow(aio_io *io, int fd) {
+    uint32_t old_nslots = io->nslots;
+    aio_status rc = io->grow(io, fd);
+    if (rc >= 0 && aio__io_grown) aio__io_grown(io, old_nslots);
+    return rc;
+}
 
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
@@ -193,7 +204,7 @@ static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_s
         return NULL;
     }
     if ((uint32_t)fd >= io->nslots) { /* (never negative: the awaits refuse that first) */
-        *rc = io->grow ? io->grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is beyond the port's slots"));
+        *rc = io->grow ? aio__io_grow(io, fd) : aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is beyond the port's slots"));
         if (*rc < 0) return NULL;
     }
     return &io->slots[fd];
@@ -409,8 +420,10 @@ static void aio__io_drop(aio_socket sock, int reused) {
     aio_io *io = L ? L->io : NULL;
     aio_io_slot *s;
     int dir;
-    if (L && !io && reused && aio__io_carry_close) aio__io_carry_close(L, fd);
-    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) return;
+    if (!io || fd < 0 || (uint32_t)fd >= io->nslots) {
+        if (L && reused && aio__io_carry_close) aio__io_carry_close(L, fd); /* (no slot: counted apart) */
+        return;
+    }
     s = &io->slots[fd];
     if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
     for (dir = 0; dir < 2; dir++) {

@@ -1048,7 +1048,7 @@ static void aio__sigchld_stop(void) {
 static aio_status aio__sigchld_watch(aio__sysio *s, int on) {
     int fd = aio__sigchld_pipe[0];
     aio_status rc;
-    if ((uint32_t)fd >= s->io.nslots && (rc = aio__sysio_grow(&s->io, fd)) < 0) return rc; /* (out of memory) */
+    if ((uint32_t)fd >= s->io.nslots && (rc = aio__io_grow(&s->io, fd)) < 0) return rc; /* (out of memory) */
     return s->io.watch(&s->io, fd, on ? 0 : AIO_READABLE, on ? AIO_READABLE : 0);
 }
 

@@ -34,7 +34,7 @@ static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
 static int aio__server_closes(const aio_conn *c) {
     aio_io *io = aio__io_of(c->task.loop);
     uint32_t i = (uint32_t)aio__fd(c->fd);
-    if (!io || (i >= io->nslots && (!io->grow || io->grow(io, (int)i) < 0))) return -1;
+    if (!io || (i >= io->nslots && (!io->grow || aio__io_grow(io, (int)i) < 0))) return -1;
     return io->slots[i].closes;
 }
 

@@ -2905,6 +2905,73 @@ static void test_io_stream_closed_ports(void) {
     sock_teardown(&other);
 }
 
+#if POSIX_IO_TESTS /* (small numbers: Windows numbers its handles beyond what a loop keeps apart) */
+/* No close is lost when the loop's port cannot hold a stream's number. A
+ * port of 3 fixed slots takes the loop from the system's: the stream's
+ * count goes where the loop keeps what its port has no slot for; a close
+ * under the stream then counts there too, and the stream refuses, under
+ * that port, after it (no port: the kept counts), and under the system's
+ * port started again (given them) although a new socket has its number
+ * and bytes to read. A port that grows takes the kept counts into its new
+ * slots: a close counted apart while the number was beyond its slots is
+ * still seen once the port holds it. */
+static aio_io_slot grow_slots[64];
+static int grow_refused; /* (1: the port cannot grow for now) */
+static aio_status grow_port_grow(aio_io *io, int fd) {
+    if (fd >= 64 || grow_refused) return AIO_EBADF;
+    io->nslots = (uint32_t)fd + 1; /* (zeroed above: the slots were cleared before) */
+    return AIO_OK;
+}
+static aio_io grow_port;
+static aio_status stream_closed_small_port_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK(S.sv[0] >= 3 && S.sv2[0] >= 3);
+    AIO_WAIT_WRITABLE(t, ST.rc, S.sv[1], AIO_SEC(1)); /* (the system's port started) */
+    CHECK_EQ(ST.rc, AIO_OK);
+    fake_init();
+    CHECK_EQ(aio_loop_set_io(t->loop, &FP.io), AIO_OK);
+    S.fd = S.sv[0];
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK); /* (beyond FP's slots: counted apart) */
+    AIO_READ_SOME(t, ST.rc, &ST.st, AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    pair_on_number(S.fd);
+    STREAM_REFUSES(t); /* (no port: the kept counts) */
+    AIO_WAIT_WRITABLE(t, ST.rc, S.sv[1], AIO_SEC(1)); /* (the system's port again, given the counts) */
+    CHECK_EQ(ST.rc, AIO_OK);
+    STREAM_REFUSES(t);
+    new_socket_untouched();
+    /* a port that grows, beyond whose slots a close is counted apart */
+    memset(grow_slots, 0, sizeof grow_slots);
+    memset(&grow_port, 0, sizeof grow_port);
+    grow_port.watch = big_watch;
+    grow_port.wait = big_wait;
+    grow_port.grow = grow_port_grow;
+    grow_port.slots = grow_slots;
+    CHECK_EQ(aio_stream_init(&ST.st2, S.sv2[0], ST.buf2, sizeof ST.buf2), AIO_OK);
+    grow_refused = 1; /* (every count kept apart) */
+    CHECK_EQ(aio_loop_set_io(t->loop, &grow_port), AIO_OK);
+    CHECK_EQ(grow_port.nslots, 0);
+    CHECK_EQ(aio_close(S.sv2[0]), AIO_OK); /* (counted apart) */
+    CHECK_EQ(grow_port.nslots, 0);
+    grow_refused = 0;
+    AIO_READ_SOME(t, ST.rc, &ST.st2, AIO_SEC(1)); /* (the port grown over the number, given its count) */
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    CHECK_EQ(grow_port.nslots, (uint32_t)S.sv2[0] + 1);
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_io_stream_closed_small_port(void) {
+    aio_loop loop;
+    stream_setup(&loop, sizeof ST.buf, NULL);
+    sockpair(S.sv2);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_closed_small_port_main), AIO_OK);
+    CHECK_EQ(aio_close(S.sv2[1]), AIO_OK);
+    sock_teardown(&loop);
+}
+#endif
+
 /* A line longer than the buffer: AIO_ELIMIT with the buffer full and nothing
  * taken; the caller drops it and reads on. A separator split between two
  * receives; exact counts; what is there; and the end of the stream in the
@@ -4832,6 +4899,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_socket_closed),
     SOCKET_ENTRY(test_io_stream_closed_unwaited),
     SOCKET_ENTRY(test_io_stream_closed_ports),
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_stream_closed_small_port),
+#endif
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_read_exactly_zero),
     SOCKET_ENTRY(test_io_stream_bad_input),
