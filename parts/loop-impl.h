@@ -70,12 +70,12 @@ static AIO__ALWAYS_INLINE size_t aio__run_ready(aio_loop *L, const aio_task *mai
         l = aio__dequeue(L);
         if (AIO__MARK(l) != AIO__FOREIGN) {
             t = AIO__TASK_OF(l);
-#if AIO_INSTRUMENTS
+#if AIO__SPEED && AIO_INSTRUMENTS
             if (L->trace)
-                aio__run_task(L, t, 1, main);
+                aio__run_task_told(L, t, main);
             else
 #endif
-                aio__run_task(L, t, 0, main);
+                aio__run_task(L, t, main);
             n++;
         } else {
             if (AIO__SPEED) L->current = NULL; /* (a step that suspended left it set) */

@@ -302,53 +302,70 @@ static void aio__group_hear(aio_link *notice) {
     if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
 }
 
-/* Run one ready task until it suspends or finishes; `traced`: tell the
- * instruments (a constant: the turn tests for a hook once per step, and
- * takes the copy that tells). */
+/* Run one ready task until it suspends or finishes: the general way, which
+ * size builds take, and where time counts the turns of a loop with
+ * instruments (it tells them each step). A task cancelled before it ran
+ * never runs its body (where time counts, untold, its first step tests
+ * that: aio__first_step). */
 #if AIO_INSTRUMENTS
-#define AIO__TRACED(L, kind, t, detail) \
-    do { if (traced) (L)->trace((L), (kind), (t), NULL, (detail), 0); } while (0)
+#define AIO__TOLD(L, kind, t, detail) \
+    do { if ((L)->trace) (L)->trace((L), (kind), (t), NULL, (detail), 0); } while (0)
 #else
-#define AIO__TRACED(L, kind, t, detail) ((void)traced)
+#define AIO__TOLD(L, kind, t, detail) ((void)0)
 #endif
-static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, int traced,
-                                             const aio_task *main) {
+#if AIO__SPEED && AIO_INSTRUMENTS
+static AIO__SLOW_HALF void aio__run_task_told(aio_loop *L, aio_task *t, const aio_task *main) {
+#elif !AIO__SPEED
+static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
+#endif
+#if !AIO__SPEED || AIO_INSTRUMENTS
     aio_status rc;
-    /* cancelled before it ran: the body never runs (where time counts, the
-     * first step tests it, but for the instruments) */
-#if AIO__SPEED
-    if (traced) L->current = NULL; /* (an untraced step that suspended left it set) */
-    if (traced && t->fn == aio__first_step && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) { /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
-#else
-    if (!(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
-#endif
+    if (AIO__SPEED) L->current = NULL; /* (an untold step that suspended left it set) */
+    if ((!AIO__SPEED || t->fn == aio__first_step) && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
         aio__finish(L, t, AIO_ECANCELED);
         if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
     }
     t->state = AIO__RUNNING;
     L->current = t;
-    AIO__TRACED(L, AIO_TRACE_STEP, t, 0); /* LCOV_EXCL_BR_LINE: (`traced`: a constant in each copy) */
+    AIO__TOLD(L, AIO_TRACE_STEP, t, 0);
     rc = t->fn(t);
-    /* Where time counts, a step that suspends leaves L->current set: the
-     * next step sets it, and whoever runs code between steps (a group's
-     * notice, the turn's end, the loop's top) clears it first (aio__run_ready
-     * and aio_run). The instruments' copy clears it here, as before. */
-    if (!AIO__SPEED || traced) L->current = NULL;
+    L->current = NULL;
     if (rc != AIO__SUSPENDED) {
-        if (AIO__SPEED && !traced) L->current = NULL;
-#if AIO__SPEED
-        if (!t->scope) /* no block, no group: the common end */
-            aio__end(L, t, rc);
-        else
-#endif
-            aio__finish(L, t, rc);
+        aio__finish(L, t, rc);
         if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
     } else if (t->state == AIO__RUNNING) {
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
-        AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING); /* LCOV_EXCL_BR_LINE: (as above) */
-    } else if (t->state == AIO__READY) /* a yield (else it parked, and aio__park told) */
-        AIO__TRACED(L, AIO_TRACE_SUSPEND, t, AIO_ON_YIELD); /* LCOV_EXCL_BR_LINE: (as above) */
-    AIO__TRACED(L, AIO_TRACE_STEPPED, t, 0); /* LCOV_EXCL_BR_LINE: (as above) */
+        AIO__TOLD(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING);
+    } else if (t->state == AIO__READY) { /* a yield (else it parked, and aio__park told) */
+        AIO__TOLD(L, AIO_TRACE_SUSPEND, t, AIO_ON_YIELD);
+    }
+    AIO__TOLD(L, AIO_TRACE_STEPPED, t, 0);
+    (void)main;
 }
+#endif
+
+#if AIO__SPEED
+/* Where time counts, untold: a step that suspends leaves L->current set
+ * (the next step sets it, and whoever runs code between steps, a group's
+ * notice, the turn's end, the loop's top, clears it first: aio__run_ready
+ * and aio_run), and a task with no block open and in no group ends the
+ * common way (aio__end). */
+static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
+    aio_status rc;
+    t->state = AIO__RUNNING;
+    L->current = t;
+    rc = t->fn(t);
+    if (rc != AIO__SUSPENDED) {
+        L->current = NULL;
+        if (!t->scope) /* no block, no group: the common end */
+            aio__end(L, t, rc);
+        else
+            aio__finish(L, t, rc);
+        if (t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
+    } else if (t->state == AIO__RUNNING) {
+        t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
+    }
+}
+#endif
 
