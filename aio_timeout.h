@@ -3932,9 +3932,10 @@ enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #endif
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
-    /* (the running loop, if another: its turns back to back end, the next
-     * turn making it the running one again, as aio__iterate does) */
-    if (AIO__SPEED && aio__stepping && aio__stepping != L) aio__stepping->busy |= AIO__BUSY_CLOCK;
+    /* (the running loop: its turns back to back end, the next turn making
+     * it the running one again, as aio__iterate does; L itself is cleared
+     * below) */
+    if (AIO__SPEED && aio__stepping) aio__stepping->busy |= AIO__BUSY_CLOCK;
     memset(L, 0, sizeof *L);
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
@@ -4010,6 +4011,12 @@ AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
     L->grow_ctx = ctx;
 }
 
+/* Set by the first stream set up: carries the slots' counts of closes from
+ * a port the loop gives up (aio_loop_set_io) to the next one (from or to
+ * NULL: none), so that a stream over a number closed before the change
+ * still finds it changed; both NULL: the loop ends, what it kept goes. */
+static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+
 AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     if (L->live)
         return aio__misuse(AIO_EBUSY, "aio_loop_destroy: tasks are still alive; "
@@ -4045,6 +4052,9 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     aio__idle_wakeup_close(L);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = NULL;
+#ifdef AIO__SOCKETS
+    if (aio__io_carry) aio__io_carry(L, NULL, NULL); /* (a loop made here later knows nothing of them) */
+#endif
     if (aio__last == L) aio__last = NULL;
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;
@@ -7522,11 +7532,7 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
         L->now = deadline;
 }
 
-/* Set by the first stream set up: carries the slots' counts of closes from
- * a port the loop gives up (aio_loop_set_io) to the next one (from or to
- * NULL: none), so that a stream over a number closed before the change
- * still finds it changed. */
-static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+/* (aio__io_carry: with aio_loop_destroy) */
 /* And counts a close of a number the loop's port has no slot for (or while
  * it has no port), and fills the slots a port just grew with the counts the
  * loop kept for their numbers. */
@@ -7725,7 +7731,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
 #endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
-    if (aio__io_carry) aio__io_carry(L, L->io, io);
+    if (aio__io_carry && (L->io || io)) aio__io_carry(L, L->io, io); /* (none to none: nothing) */
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) {
@@ -10614,16 +10620,21 @@ static uint8_t aio__stream_closes(aio_socket fd) {
     return count > 0 ? (uint8_t)count : 0;
 }
 
-/* aio__io_carry: L gives up port `from` (NULL: none) for port `to` (NULL:
- * none). The count of number i was from's slot if from has one, else kept;
- * it goes into to's slot (to grown to hold every number that counted a
- * close, if it can; counts 0 in the slots above, which a port given before
- * may have left), else into the kept table. */
+/* aio__io_carry: L gives up port `from` (NULL: none) for port `to`
+ * (NULL: none; both NULL: L ends). The count of number i was from's slot
+ * if from has one, else kept; it goes into to's slot (to grown to hold
+ * every number that counted a close, if it can; counts 0 in the slots
+ * above, which a port given before may have left), else into the kept
+ * table. */
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     uint32_t from_n = from ? from->nslots : 0;
     uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above count 0) */
     uint32_t held = 0;
     uint32_t i;
+    if (!from && !to) { /* (L ends) */
+        if (aio__stream_kept.loop == L) aio__stream_kept.loop = NULL;
+        return;
+    }
     while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
     if (from_n > top) top = from_n;
     if (to) {

@@ -48,9 +48,10 @@ enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #endif
 AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
-    /* (the running loop, if another: its turns back to back end, the next
-     * turn making it the running one again, as aio__iterate does) */
-    if (AIO__SPEED && aio__stepping && aio__stepping != L) aio__stepping->busy |= AIO__BUSY_CLOCK;
+    /* (the running loop: its turns back to back end, the next turn making
+     * it the running one again, as aio__iterate does; L itself is cleared
+     * below) */
+    if (AIO__SPEED && aio__stepping) aio__stepping->busy |= AIO__BUSY_CLOCK;
     memset(L, 0, sizeof *L);
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
@@ -126,6 +127,12 @@ AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
     L->grow_ctx = ctx;
 }
 
+/* Set by the first stream set up: carries the slots' counts of closes from
+ * a port the loop gives up (aio_loop_set_io) to the next one (from or to
+ * NULL: none), so that a stream over a number closed before the change
+ * still finds it changed; both NULL: the loop ends, what it kept goes. */
+static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+
 AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     if (L->live)
         return aio__misuse(AIO_EBUSY, "aio_loop_destroy: tasks are still alive; "
@@ -161,6 +168,9 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     aio__idle_wakeup_close(L);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = NULL;
+#ifdef AIO__SOCKETS
+    if (aio__io_carry) aio__io_carry(L, NULL, NULL); /* (a loop made here later knows nothing of them) */
+#endif
     if (aio__last == L) aio__last = NULL;
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;

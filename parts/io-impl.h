@@ -139,11 +139,7 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
         L->now = deadline;
 }
 
-/* Set by the first stream set up: carries the slots' counts of closes from
- * a port the loop gives up (aio_loop_set_io) to the next one (from or to
- * NULL: none), so that a stream over a number closed before the change
- * still finds it changed. */
-static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+/* (aio__io_carry: with aio_loop_destroy) */
 /* And counts a close of a number the loop's port has no slot for (or while
  * it has no port), and fills the slots a port just grew with the counts the
  * loop kept for their numbers. */
@@ -342,7 +338,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
 #endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
-    if (aio__io_carry) aio__io_carry(L, L->io, io);
+    if (aio__io_carry && (L->io || io)) aio__io_carry(L, L->io, io); /* (none to none: nothing) */
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = io;
     if (io) {

@@ -74,16 +74,21 @@ static uint8_t aio__stream_closes(aio_socket fd) {
     return count > 0 ? (uint8_t)count : 0;
 }
 
-/* aio__io_carry: L gives up port `from` (NULL: none) for port `to` (NULL:
- * none). The count of number i was from's slot if from has one, else kept;
- * it goes into to's slot (to grown to hold every number that counted a
- * close, if it can; counts 0 in the slots above, which a port given before
- * may have left), else into the kept table. */
+/* aio__io_carry: L gives up port `from` (NULL: none) for port `to`
+ * (NULL: none; both NULL: L ends). The count of number i was from's slot
+ * if from has one, else kept; it goes into to's slot (to grown to hold
+ * every number that counted a close, if it can; counts 0 in the slots
+ * above, which a port given before may have left), else into the kept
+ * table. */
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     uint32_t from_n = from ? from->nslots : 0;
     uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above count 0) */
     uint32_t held = 0;
     uint32_t i;
+    if (!from && !to) { /* (L ends) */
+        if (aio__stream_kept.loop == L) aio__stream_kept.loop = NULL;
+        return;
+    }
     while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
     if (from_n > top) top = from_n;
     if (to) {

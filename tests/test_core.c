@@ -2634,6 +2634,52 @@ static void test_core_task_steps_another_loop(void) {
     CHECK_EQ(aio_loop_destroy(&la), AIO_OK);
 }
 
+/* A task that initialises another loop while its own runs turns back to
+ * back (nothing armed, no hook): that turn makes the new loop the running
+ * one for the rest of the turn, and the next turn makes its own the running
+ * loop again, so a task spawned then belongs there. */
+static struct {
+    aio_task task, other, spawned;
+    aio_loop inner;
+    aio_timer timers[2];
+    int steps;
+} INIT_IN;
+static aio_status init_in_other(aio_task *t) {
+    AIO_BEGIN(t);
+    while (INIT_IN.steps < 6) {
+        INIT_IN.steps++;
+        AIO_YIELD(t);
+    }
+    AIO_END(t);
+}
+static aio_status init_in_main(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&INIT_IN.other, init_in_other), AIO_OK);
+    AIO_YIELD(t);
+    AIO_YIELD(t); /* (turns back to back by now) */
+    aio_loop_init(&INIT_IN.inner, INIT_IN.timers, 2);
+    CHECK(aio_running_loop() == &INIT_IN.inner);
+    AIO_YIELD(t);
+    CHECK(aio_running_loop() == t->loop);
+    CHECK_EQ(aio_spawn(&INIT_IN.spawned, init_in_other), AIO_OK);
+    CHECK(INIT_IN.spawned.loop == t->loop);
+    AIO_AWAIT(t, rc, &INIT_IN.spawned);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_AWAIT(t, rc, &INIT_IN.other);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_core_loop_initialised_in_a_turn(void) {
+    aio_loop loop;
+    memset(&INIT_IN, 0, sizeof INIT_IN);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &INIT_IN.task, init_in_main), AIO_OK);
+    CHECK_EQ(INIT_IN.steps, 6);
+    CHECK_EQ(aio_loop_destroy(&INIT_IN.inner), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_core_sleep_exact),
     TEST_ENTRY(test_core_sleep_until),
@@ -2657,6 +2703,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_result_in_progress),
     TEST_ENTRY(test_core_current),
     TEST_ENTRY(test_core_nested_spawn_chain),
+    TEST_ENTRY(test_core_loop_initialised_in_a_turn),
     TEST_ENTRY(test_core_equal_deadlines_arming_order),
     TEST_ENTRY(test_core_equal_deadlines_relative),
     TEST_ENTRY(test_core_heap_1000_sorted),
