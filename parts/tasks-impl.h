@@ -52,10 +52,10 @@ static aio_status aio__first_step(aio_task *t) {
 #define AIO__SPAWN_ON(L, t, fn, end_run) aio__spawn_on(L, t, fn, end_run)
 static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
                                      void (*end_run)(aio_loop *loop));
+/* (L: a loop, which aio_spawn tests itself) */
 static AIO__ALWAYS_INLINE aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn,
                                                    void (*end_run)(aio_loop *loop)) {
     if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
-    if (!L) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
     return aio__spawn_checked(L, t, fn, end_run);
 }
 static aio_status aio__spawn_checked(aio_loop *L, aio_task *t, aio_task_fn fn,
@@ -113,8 +113,14 @@ static void aio__cancel_leftovers(aio_loop *L) {
 }
 
 AIO_API aio_status aio_spawn(aio_task *t, aio_task_fn fn) {
-    if (!AIO__SPEED && aio__loop) aio__loop->end_run = aio__cancel_leftovers;
+#if AIO__SPEED
+    if (!t || !fn) return aio__misuse(AIO_EINVAL, "aio_spawn: task or function is NULL");
+    if (!aio__loop) return aio__misuse(AIO_EINVAL, "aio_spawn: no loop; call aio_loop_init first");
+    return aio__spawn_checked(aio__loop, t, fn, aio__cancel_leftovers); /* tasks beside aio_run's main */
+#else
+    if (aio__loop) aio__loop->end_run = aio__cancel_leftovers;
     return AIO__SPAWN_ON(aio__loop, t, fn, aio__cancel_leftovers); /* tasks beside aio_run's main */
+#endif
 }
 
 AIO_API int aio_task_alive(const aio_task *t) {
@@ -328,7 +334,9 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
     }
     t->state = AIO__RUNNING;
     L->current = t;
-    AIO__TOLD(L, AIO_TRACE_STEP, t, 0);
+#if AIO_INSTRUMENTS
+    if (AIO__SPEED || L->trace) L->trace(L, AIO_TRACE_STEP, t, NULL, 0, 0); /* (where time counts: it is set) */
+#endif
     rc = t->fn(t);
     L->current = NULL;
     if (rc != AIO__SUSPENDED) {

@@ -759,6 +759,11 @@ static void test_core_spawn_invalid(void) {
     CHECK_EQ(aio_spawn(&fresh, NULL), AIO_EINVAL);
     CHECK_DEBUG("NULL");
     CHECK_EQ(aio_task_result(&fresh), AIO_EINVAL); /* still never spawned */
+    CHECK_EQ(aio_run(&loop, NULL, w_now), AIO_EINVAL); /* (aio_run's main the same) */
+    CHECK_DEBUG("aio_spawn: task or function is NULL");
+    CHECK_EQ(aio_run(&loop, &fresh, NULL), AIO_EINVAL);
+    CHECK_DEBUG("aio_spawn: task or function is NULL");
+    CHECK_EQ(aio_task_result(&fresh), AIO_EINVAL);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 

@@ -935,6 +935,10 @@ static aio_status m_spawn_not_open(aio_task *t) {
     s->rc1 = aio_group_spawn(&s->g, &A.task, worker); /* never entered */
     AIO_GROUP(t, &s->g) {
         s->rc2 = start_in_group(&s->g, &B, 100, 2);
+        CHECK_EQ(aio_group_spawn(&s->g, NULL, worker), AIO_EINVAL); /* (no task, no function) */
+        CHECK_DEBUG("aio_spawn: task or function is NULL");
+        CHECK_EQ(aio_group_spawn(&s->g, &C.task, NULL), AIO_EINVAL);
+        CHECK_DEBUG("aio_spawn: task or function is NULL");
     }
     s->rc3 = aio_group_spawn(&s->g, &C.task, worker); /* after the block */
     s->rc4 = aio_group_spawn(NULL, &D.task, worker);

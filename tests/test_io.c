@@ -2962,6 +2962,60 @@ static aio_status stream_closed_small_port_main(aio_task *t) {
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
+/* The same at the edges of what a loop keeps apart, over numbers no socket
+ * has (a stream refuses before it reads): a port with more slots than the
+ * table given up (the counts below its end kept, the rest forgotten), a
+ * count that wraps past 255 (never back to what a stream noted at 0), a
+ * close beyond the table with no port (nowhere to count), and a port that
+ * cannot grow when a stream looks (the kept count). */
+static aio_io_slot huge_slots[1600];
+static aio_io huge_port;
+static aio_stream kept_st[3];
+static unsigned char kept_buf[3][16];
+static aio_status stream_kept_edges_main(aio_task *t) {
+    int i;
+    AIO_BEGIN(t);
+    memset(huge_slots, 0, sizeof huge_slots);
+    memset(&huge_port, 0, sizeof huge_port);
+    huge_port.watch = big_watch;
+    huge_port.wait = big_wait;
+    huge_port.slots = huge_slots;
+    huge_port.nslots = 1600;
+    CHECK_EQ(aio_loop_set_io(t->loop, &huge_port), AIO_OK);
+    CHECK_EQ(aio_stream_init(&kept_st[0], 700, kept_buf[0], sizeof kept_buf[0]), AIO_OK);
+    aio_io_forget(700);
+    aio_io_forget(1500); /* (beyond the table: forgotten when the port goes) */
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    AIO_READ_SOME(t, ST.rc, &kept_st[0], AIO_SEC(1)); /* (kept) */
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    aio_io_forget(1500); /* (no port, beyond the table: nowhere) */
+    CHECK_EQ(aio_stream_init(&kept_st[1], 600, kept_buf[1], sizeof kept_buf[1]), AIO_OK);
+    for (i = 0; i < 256; i++) aio_io_forget(600);
+    AIO_READ_SOME(t, ST.rc, &kept_st[1], AIO_SEC(1));
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    memset(grow_slots, 0, sizeof grow_slots);
+    memset(&grow_port, 0, sizeof grow_port);
+    grow_port.watch = big_watch;
+    grow_port.wait = big_wait;
+    grow_port.grow = grow_port_grow;
+    grow_port.slots = grow_slots;
+    grow_refused = 1;
+    CHECK_EQ(aio_loop_set_io(t->loop, &grow_port), AIO_OK);
+    CHECK_EQ(aio_stream_init(&kept_st[2], 20, kept_buf[2], sizeof kept_buf[2]), AIO_OK);
+    aio_io_forget(20);
+    AIO_READ_SOME(t, ST.rc, &kept_st[2], AIO_SEC(1)); /* (the port cannot grow: the kept count) */
+    CHECK_EQ(ST.rc, AIO_ECLOSED);
+    grow_refused = 0;
+    CHECK_EQ(aio_loop_set_io(t->loop, NULL), AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_io_stream_closes_kept_edges(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &ST.main, stream_kept_edges_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
 static void test_io_stream_closed_small_port(void) {
     aio_loop loop;
     stream_setup(&loop, sizeof ST.buf, NULL);
@@ -4901,6 +4955,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_closed_ports),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_stream_closed_small_port),
+    SOCKET_ENTRY(test_io_stream_closes_kept_edges),
 #endif
     SOCKET_ENTRY(test_io_stream_kinds_and_limits),
     SOCKET_ENTRY(test_io_stream_read_exactly_zero),
