@@ -4318,9 +4318,9 @@ static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
     aio_link *n = l->next;
     aio_task *w = NULL;
     if (t->timer || AIO__ENDING(L)) goto general;
-    if (n != l) {
+    if (n != l) { /* (a wait item's mark, where a task has its state, is never AIO__PARKED) */
         w = AIO__TASK_OF(n);
-        if (n->next != l || n != &w->wait.link || w->state != AIO__PARKED) goto general;
+        if (n->next != l || w->state != AIO__PARKED) goto general;
     }
     t->frame.rc = rc;
     t->state = AIO__DONE;

@@ -1662,7 +1662,202 @@ static void test_tasks_run_leftover_that_cannot_finish(void) {
     END_TEST();
 }
 
+/* ===================================== turns back to back, on each clock */
+
+/* While only tasks are ready (no timer armed, no hook, main running) the
+ * loop runs its turns back to back; everything a turn can meet behaves
+ * there as in any turn: tasks that end in a group or alone, a group's
+ * notice of a child's failure, a task that suspends on nothing until
+ * cancelled, main's end. The same program on the virtual clock and on a
+ * clock of the program's (which the loop reads), and again with a step
+ * that changes the loop's clock from one kind to the other, and back. */
+static struct {
+    aio_task task, idle, yielder, kids[2];
+    aio_group g;
+    int yields, idle_runs, switch_clock;
+    aio_time fake_now;
+    aio_status idle_rc, yielder_rc, group_rc;
+} BB;
+static aio_time bb_clock(void *ctx) { return *(aio_time *)ctx; }
+static aio_status bb_idle(aio_task *t) { /* (a body by hand: suspends on nothing until cancelled) */
+    BB.idle_runs++;
+    return aio_task_cancel_pending(t) ? AIO_ECANCELED : AIO__SUSPENDED;
+}
+static aio_status bb_yielder(aio_task *t) {
+    AIO_BEGIN(t);
+    while (BB.yields < 6) {
+        BB.yields++;
+        if (BB.switch_clock && BB.yields == 2) aio_loop_set_clock(t->loop, bb_clock, &BB.fake_now);
+        if (BB.switch_clock && BB.yields == 4) aio_loop_use_virtual_clock(t->loop, AIO_SEC(7));
+        AIO_YIELD(t);
+    }
+    AIO_END(t);
+}
+static aio_status bb_kid(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t);
+    if (t == &BB.kids[1]) {
+        AIO_YIELD(t);
+        AIO_RETURN(t, AIO_EUSER);
+    }
+    AIO_END(t);
+}
+static aio_status bb_main(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&BB.idle, bb_idle), AIO_OK);
+    CHECK_EQ(aio_spawn(&BB.yielder, bb_yielder), AIO_OK);
+    AIO_YIELD(t);
+    AIO_GROUP(t, &BB.g) {
+        CHECK_EQ(aio_group_spawn(&BB.g, &BB.kids[0], bb_kid), AIO_OK);
+        CHECK_EQ(aio_group_spawn(&BB.g, &BB.kids[1], bb_kid), AIO_OK);
+    }
+    BB.group_rc = aio_group_status(&BB.g);
+    CHECK_EQ(aio_cancel(&BB.idle), 1);
+    AIO_AWAIT(t, rc, &BB.idle);
+    BB.idle_rc = rc;
+    AIO_AWAIT(t, rc, &BB.yielder);
+    BB.yielder_rc = rc;
+    AIO_END(t);
+}
+static void back_to_back_run(int virtual_clock, int switch_clock) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&BB, 0, sizeof BB);
+    BB.switch_clock = switch_clock;
+    BB.fake_now = AIO_SEC(3);
+    aio_loop_init(&loop, timers, 4);
+    if (virtual_clock)
+        aio_loop_use_virtual_clock(&loop, AIO_SEC(5));
+    else
+        aio_loop_set_clock(&loop, bb_clock, &BB.fake_now);
+    CHECK_EQ(aio_run(&loop, &BB.task, bb_main), AIO_OK);
+    CHECK_EQ(BB.group_rc, AIO_EUSER);
+    CHECK_EQ(aio_task_result(&BB.kids[0]), AIO_OK);
+    CHECK_EQ(aio_task_result(&BB.kids[1]), AIO_EUSER);
+    CHECK_EQ(BB.idle_rc, AIO_ECANCELED);
+    CHECK_EQ(BB.idle_runs, 2);
+    CHECK_EQ(BB.yielder_rc, AIO_OK);
+    CHECK_EQ(BB.yields, 6);
+    /* the clock the loop ends with: the program's (3 s), or the virtual one at 5 s, or 7 s once switched */
+    CHECK_EQ(aio_loop_now(&loop), switch_clock ? AIO_SEC(7) : virtual_clock ? AIO_SEC(5) : AIO_SEC(3));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+static void test_task_turns_back_to_back_on_each_clock(void) {
+    back_to_back_run(1, 0);
+    back_to_back_run(0, 0);
+    back_to_back_run(1, 1);
+    back_to_back_run(0, 1);
+}
+
+/* ===================================== the instruments set or cleared in a step */
+
+/* A hook set in a step hears the rest of it (the task's end, its joiner
+ * woken); a hook cleared in a step hears nothing more of it. */
+static struct {
+    aio_task task, child, yielder, sleeper;
+    aio_recorder rec;
+    aio_trace_record ring[32];
+    int phase;
+} TS;
+static aio_status ts_child(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t);
+    aio_loop_set_instrument(t->loop, aio_recorder_hook, &TS.rec); /* (ends told) */
+    AIO_END(t);
+}
+static aio_status ts_yield_quiet(aio_task *t) {
+    AIO_BEGIN(t);
+    aio_loop_set_instrument(t->loop, NULL, NULL); /* (its yield untold) */
+    AIO_YIELD(t);
+    AIO_END(t);
+}
+static aio_status ts_idle_quiet(aio_task *t) {
+    aio_loop_set_instrument(t->loop, NULL, NULL);
+    return aio_task_cancel_pending(t) ? AIO_ECANCELED : AIO__SUSPENDED;
+}
+static aio_status ts_main(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&TS.child, ts_child), AIO_OK);
+    AIO_AWAIT(t, rc, &TS.child);
+    CHECK_EQ(rc, AIO_OK);
+    CHECK_EQ(aio_spawn(&TS.yielder, ts_yield_quiet), AIO_OK);
+    AIO_AWAIT(t, rc, &TS.yielder);
+    CHECK_EQ(rc, AIO_OK);
+    aio_loop_set_instrument(t->loop, aio_recorder_hook, &TS.rec);
+    CHECK_EQ(aio_spawn(&TS.sleeper, ts_idle_quiet), AIO_OK);
+    AIO_YIELD(t);
+    AIO_YIELD(t);
+    CHECK_EQ(aio_cancel(&TS.sleeper), 1);
+    AIO_AWAIT(t, rc, &TS.sleeper);
+    CHECK_EQ(rc, AIO_ECANCELED);
+    AIO_END(t);
+}
+#if AIO_INSTRUMENTS
+static int ts_has(aio_task *task, int kind) {
+    uint32_t i;
+    for (i = 0; i < aio_recorder_count(&TS.rec); i++) {
+        const aio_trace_record *r = aio_recorder_at(&TS.rec, i);
+        if (r->task == task && r->kind == kind) return 1;
+    }
+    return 0;
+}
+#endif
+static void test_task_instruments_set_or_cleared_in_a_step(void) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&TS, 0, sizeof TS);
+    aio_recorder_init(&TS.rec, TS.ring, 32);
+    aio_loop_init(&loop, timers, 4);
+    aio_loop_use_virtual_clock(&loop, 0);
+    CHECK_EQ(aio_run(&loop, &TS.task, ts_main), AIO_OK);
+#if AIO_INSTRUMENTS
+    CHECK(ts_has(&TS.child, AIO_TRACE_END));   /* told in the step that set the hook */
+    CHECK(ts_has(&TS.task, AIO_TRACE_WAKE));   /* its joiner woken */
+    CHECK(ts_has(&TS.yielder, AIO_TRACE_STEP));
+    CHECK(!ts_has(&TS.yielder, AIO_TRACE_SUSPEND)); /* cleared before it yielded */
+    CHECK(ts_has(&TS.sleeper, AIO_TRACE_STEP));
+    CHECK(!ts_has(&TS.sleeper, AIO_TRACE_SUSPEND)); /* cleared before it suspended */
+    CHECK(!ts_has(&TS.sleeper, AIO_TRACE_STEPPED));
+#else
+    CHECK_EQ(aio_recorder_count(&TS.rec), 0);
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A main task cancelled before its first step (by a task spawned before
+ * aio_run, which runs first) never runs its body: aio_run gives
+ * AIO_ECANCELED, as asyncio.run raises CancelledError. */
+static struct {
+    aio_task task, killer;
+    int body_runs;
+} MC;
+static aio_status mc_main(aio_task *t) {
+    AIO_BEGIN(t);
+    MC.body_runs++;
+    AIO_END(t);
+}
+static aio_status mc_killer(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_cancel(&MC.task), 1);
+    AIO_END(t);
+}
+static void test_task_main_cancelled_before_it_ran(void) {
+    aio_loop loop;
+    memset(&MC, 0, sizeof MC);
+    test_loop(&loop);
+    CHECK_EQ(aio_spawn(&MC.killer, mc_killer), AIO_OK);
+    CHECK_EQ(test_run(&loop, &MC.task, mc_main), AIO_ECANCELED);
+    CHECK_EQ(MC.body_runs, 0);
+    CHECK_EQ(aio_task_result(&MC.killer), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
+    TEST_ENTRY(test_task_turns_back_to_back_on_each_clock),
+    TEST_ENTRY(test_task_instruments_set_or_cleared_in_a_step),
+    TEST_ENTRY(test_task_main_cancelled_before_it_ran),
     TEST_ENTRY(test_tasks_run_cancels_leftovers_and_waits_for_cleanup),
     TEST_ENTRY(test_tasks_run_waits_for_tasks_spawned_by_cleanup),
     TEST_ENTRY(test_tasks_run_leftover_that_cannot_finish),
