@@ -5216,6 +5216,13 @@ static AIO__ALWAYS_INLINE void aio__drain_events(aio_loop *L) {
 enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
 /* PEEK, IDLE and AWAKE, which aio_run asks each turn: apart from the drain,
  * so that the I/O's hook answers them without the drain's registers. */
+static AIO__ALWAYS_INLINE int aio__events_any(aio_loop *L) { /* (PEEK's alone) */
+    int any;
+    AIO_CRITICAL_ENTER();
+    any = L->signalled != NULL;
+    AIO_CRITICAL_EXIT();
+    return any;
+}
 static AIO__ALWAYS_INLINE int aio__events_look(aio_loop *L, int op) {
     int any;
     AIO_CRITICAL_ENTER();
@@ -7493,7 +7500,7 @@ static void aio__io_drain(aio_loop *L) {
     }
     /* (most turns set none; the drain's one caller stays aio__events, which
      * a loop with no I/O has inline) */
-    if (aio__events_look(L, AIO__EV_PEEK)) (void)aio__events(L, AIO__EV_DRAIN);
+    if (aio__events_any(L)) (void)aio__events(L, AIO__EV_DRAIN);
 }
 #endif
 static int aio__io_events(aio_loop *L, int op) {

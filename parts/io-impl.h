@@ -92,7 +92,7 @@ static void aio__io_drain(aio_loop *L) {
     }
     /* (most turns set none; the drain's one caller stays aio__events, which
      * a loop with no I/O has inline) */
-    if (aio__events_look(L, AIO__EV_PEEK)) (void)aio__events(L, AIO__EV_DRAIN);
+    if (aio__events_any(L)) (void)aio__events(L, AIO__EV_DRAIN);
 }
 #endif
 static int aio__io_events(aio_loop *L, int op) {

@@ -155,6 +155,13 @@ static AIO__ALWAYS_INLINE void aio__drain_events(aio_loop *L) {
 enum { AIO__EV_PEEK, AIO__EV_DRAIN, AIO__EV_IDLE, AIO__EV_AWAKE, AIO__EV_STUCK };
 /* PEEK, IDLE and AWAKE, which aio_run asks each turn: apart from the drain,
  * so that the I/O's hook answers them without the drain's registers. */
+static AIO__ALWAYS_INLINE int aio__events_any(aio_loop *L) { /* (PEEK's alone) */
+    int any;
+    AIO_CRITICAL_ENTER();
+    any = L->signalled != NULL;
+    AIO_CRITICAL_EXIT();
+    return any;
+}
 static AIO__ALWAYS_INLINE int aio__events_look(aio_loop *L, int op) {
     int any;
     AIO_CRITICAL_ENTER();

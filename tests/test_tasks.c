@@ -1854,7 +1854,69 @@ static void test_task_main_cancelled_before_it_ran(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A sleeper driven by aio_step on the virtual clock and on a clock of the
+ * program's: a turn with nothing ready wakes what is due (and runs it in
+ * the same turn), nothing before its time; and aio_run on a program's clock
+ * that moves 1 ms at each read, with no idle hook: it reads the clock until
+ * the sleep is due, then runs the sleeper in that turn. */
+static struct {
+    aio_task task;
+    aio_time fake_now, tick;
+    int woke;
+} SC;
+static aio_time sc_clock(void *ctx) {
+    aio_time now = SC.fake_now;
+    SC.fake_now += SC.tick;
+    (void)ctx;
+    return now;
+}
+static aio_status sc_sleeper(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(10));
+    SC.woke = 1;
+    AIO_END(t);
+}
+static void stepped_sleeper(int virtual_clock) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&SC, 0, sizeof SC);
+    SC.fake_now = AIO_SEC(2);
+    aio_loop_init(&loop, timers, 4);
+    if (virtual_clock)
+        aio_loop_use_virtual_clock(&loop, AIO_SEC(2));
+    else
+        aio_loop_set_clock(&loop, sc_clock, NULL);
+    CHECK_EQ(aio_spawn(&SC.task, sc_sleeper), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1); /* (it sleeps) */
+    CHECK_EQ(aio_step(&loop), 0); /* (an empty turn: nothing due) */
+    CHECK_EQ(SC.woke, 0);
+    if (virtual_clock)
+        aio_virtual_advance(&loop, AIO_MS(10));
+    else
+        SC.fake_now += AIO_MS(10);
+    CHECK_EQ(aio_step(&loop), 1); /* (an empty turn: due, woken and run) */
+    CHECK_EQ(SC.woke, 1);
+    CHECK_EQ(aio_task_result(&SC.task), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+static void test_task_stepped_sleeper_on_each_clock(void) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    stepped_sleeper(1);
+    stepped_sleeper(0);
+    memset(&SC, 0, sizeof SC);
+    SC.fake_now = AIO_SEC(2);
+    SC.tick = AIO_MS(1);
+    aio_loop_init(&loop, timers, 4);
+    aio_loop_set_clock(&loop, sc_clock, NULL);
+    CHECK_EQ(aio_run(&loop, &SC.task, sc_sleeper), AIO_OK);
+    CHECK_EQ(SC.woke, 1);
+    CHECK(aio_loop_now(&loop) >= AIO_SEC(2) + AIO_MS(10)); /* (never early) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
+    TEST_ENTRY(test_task_stepped_sleeper_on_each_clock),
     TEST_ENTRY(test_task_turns_back_to_back_on_each_clock),
     TEST_ENTRY(test_task_instruments_set_or_cleared_in_a_step),
     TEST_ENTRY(test_task_main_cancelled_before_it_ran),

@@ -3,7 +3,9 @@
  * 1,000,000 (a 32.768 kHz clock, 1024 Hz, 100 Hz): a negative count is
  * refused with AIO_EINVAL raised at the await, never taken as a long timeout,
  * positive counts round down, and a count of half the clock's range or more
- * is refused too. Built by tests/checks/faults.sh with
+ * is refused too. And a wait for a descriptor on the system's clock, whose
+ * timeout the system's wait takes in milliseconds: it never ends before its
+ * deadline (the ticks rounded up). Built by tests/checks/faults.sh with
  * -DAIO_TICKS_PER_SEC=... and with or without -DAIO_TIME_32; exit 0 if right. */
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
@@ -24,6 +26,20 @@ static aio_status sleeper(aio_task *t) {
     AIO_END(t);
 }
 
+#if defined(__unix__) || defined(__APPLE__)
+#define REAL_WAIT 1
+/* A UDP socket nobody sends to: its readable wait times out after 30 ms. */
+typedef struct { aio_task task; int fd; aio_status rc; aio_time began, ended; } waiter_t;
+static aio_status waiter(aio_task *t) {
+    waiter_t *w = AIO_SELF(t, waiter_t);
+    AIO_BEGIN(t);
+    w->began = aio_now();
+    AIO_WAIT_READABLE(t, w->rc, w->fd, AIO_MS(30));
+    w->ended = aio_now();
+    AIO_END(t);
+}
+#endif
+
 int main(void) {
     static sleeper_t s;
     static aio_timer timers[2];
@@ -43,6 +59,21 @@ int main(void) {
      * (int64_t's range of seconds overflows first at the higher rates) */
     bad += (AIO_MS(INT64_MAX) == AIO_TIME_INVALID) != BEYOND_HALF(INT64_MAX, 1000);
     bad += (AIO_MS(100000000) == AIO_TIME_INVALID) != BEYOND_HALF(100000000, 1000);
+#ifdef REAL_WAIT
+    {
+        static waiter_t w;
+        aio_loop real;
+        aio_loop_init(&real, timers, 2);
+        w.fd = aio_udp_open("127.0.0.1", 0);
+        bad += w.fd < 0;
+        if (w.fd >= 0) {
+            bad += aio_run(&real, &w.task, waiter) != AIO_OK || w.rc != AIO_ETIMEDOUT;
+            bad += (aio_time)(w.ended - w.began) < AIO_MS(30); /* never early */
+            bad += aio_close(w.fd) != AIO_OK;
+        }
+        bad += aio_loop_destroy(&real) != AIO_OK;
+    }
+#endif
     printf("%u ticks/s, %d-bit time: AIO_SLEEP(t, AIO_MS(-5)) -> %d, AIO_MS(1) = %lu, AIO_US(1500) = %lu%s\n",
            (unsigned)AIO_TICKS_PER_SEC, (int)(8 * sizeof(aio_time)), rc, (unsigned long)AIO_MS(1),
            (unsigned long)AIO_US(1500), bad ? ": WRONG" : "");
