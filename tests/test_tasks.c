@@ -1669,8 +1669,9 @@ static void test_tasks_run_leftover_that_cannot_finish(void) {
  * there as in any turn: tasks that end in a group or alone, a group's
  * notice of a child's failure, a task that suspends on nothing until
  * cancelled, main's end. The same program on the virtual clock and on a
- * clock of the program's (which the loop reads), and again with a step
- * that changes the loop's clock from one kind to the other, and back. */
+ * clock of the program's (which the loop reads, 1 ms later each time), and
+ * again with steps that change the loop's clock from one kind to the other
+ * and back, each then sleeping 1 ms. */
 static struct {
     aio_task task, idle, yielder, kids[2];
     aio_group g;
@@ -1678,7 +1679,11 @@ static struct {
     aio_time fake_now;
     aio_status idle_rc, yielder_rc, group_rc;
 } BB;
-static aio_time bb_clock(void *ctx) { return *(aio_time *)ctx; }
+static aio_time bb_clock(void *ctx) { /* (1 ms more at each read) */
+    aio_time now = *(aio_time *)ctx;
+    *(aio_time *)ctx = now + AIO_MS(1);
+    return now;
+}
 static aio_status bb_idle(aio_task *t) { /* (a body by hand: suspends on nothing until cancelled) */
     BB.idle_runs++;
     return aio_task_cancel_pending(t) ? AIO_ECANCELED : AIO__SUSPENDED;
@@ -1687,9 +1692,16 @@ static aio_status bb_yielder(aio_task *t) {
     AIO_BEGIN(t);
     while (BB.yields < 6) {
         BB.yields++;
-        if (BB.switch_clock && BB.yields == 2) aio_loop_set_clock(t->loop, bb_clock, &BB.fake_now);
-        if (BB.switch_clock && BB.yields == 4) aio_loop_use_virtual_clock(t->loop, AIO_SEC(7));
-        AIO_YIELD(t);
+        if (BB.switch_clock && (BB.yields == 2 || BB.yields == 4)) {
+            /* (a turn back to back ends with a timer armed, on the other kind of clock) */
+            if (BB.yields == 2)
+                aio_loop_set_clock(t->loop, bb_clock, &BB.fake_now);
+            else
+                aio_loop_use_virtual_clock(t->loop, AIO_SEC(7));
+            AIO_SLEEP(t, AIO_MS(1));
+        } else {
+            AIO_YIELD(t);
+        }
     }
     AIO_END(t);
 }
@@ -1739,8 +1751,14 @@ static void back_to_back_run(int virtual_clock, int switch_clock) {
     CHECK_EQ(BB.idle_runs, 2);
     CHECK_EQ(BB.yielder_rc, AIO_OK);
     CHECK_EQ(BB.yields, 6);
-    /* the clock the loop ends with: the program's (3 s), or the virtual one at 5 s, or 7 s once switched */
-    CHECK_EQ(aio_loop_now(&loop), switch_clock ? AIO_SEC(7) : virtual_clock ? AIO_SEC(5) : AIO_SEC(3));
+    /* the clock the loop ends with: the virtual one at 5 s, or at 7 s and
+     * the sleep once switched; the program's from 3 s */
+    if (switch_clock)
+        CHECK_EQ(aio_loop_now(&loop), AIO_SEC(7) + AIO_MS(1));
+    else if (virtual_clock)
+        CHECK_EQ(aio_loop_now(&loop), AIO_SEC(5));
+    else
+        CHECK(aio_loop_now(&loop) >= AIO_SEC(3));
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 static void test_task_turns_back_to_back_on_each_clock(void) {
@@ -1748,6 +1766,52 @@ static void test_task_turns_back_to_back_on_each_clock(void) {
     back_to_back_run(0, 0);
     back_to_back_run(1, 1);
     back_to_back_run(0, 1);
+}
+
+/* A turn back to back on a clock of the program's in which one task arms a
+ * timer and another then sets the clock anew (a read 1 ms later: the timer
+ * is due by the turn's end): the turn's end fires it, and the sleeper runs
+ * in the next turn, at its deadline or after. */
+static struct {
+    aio_task task, sleeper, setter;
+    aio_time fake_now, deadline, woke_at;
+} DT;
+static aio_status dt_sleeper(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t);
+    DT.deadline = aio_now() + AIO_MS(1);
+    AIO_SLEEP(t, AIO_MS(1));
+    DT.woke_at = aio_now();
+    AIO_END(t);
+}
+static aio_status dt_setter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_YIELD(t);
+    aio_loop_set_clock(t->loop, bb_clock, &DT.fake_now); /* (after the sleeper armed its timer) */
+    AIO_END(t);
+}
+static aio_status dt_main(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&DT.sleeper, dt_sleeper), AIO_OK);
+    CHECK_EQ(aio_spawn(&DT.setter, dt_setter), AIO_OK);
+    AIO_AWAIT(t, rc, &DT.sleeper);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_AWAIT(t, rc, &DT.setter);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_task_turn_back_to_back_ends_with_a_timer_due(void) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&DT, 0, sizeof DT);
+    DT.fake_now = AIO_SEC(3);
+    aio_loop_init(&loop, timers, 4);
+    aio_loop_set_clock(&loop, bb_clock, &DT.fake_now);
+    CHECK_EQ(aio_run(&loop, &DT.task, dt_main), AIO_OK);
+    CHECK(DT.deadline != 0);
+    CHECK(DT.woke_at >= DT.deadline);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
 /* ===================================== the instruments set or cleared in a step */
@@ -1918,6 +1982,7 @@ static void test_task_stepped_sleeper_on_each_clock(void) {
 static const test_case cases[] = {
     TEST_ENTRY(test_task_stepped_sleeper_on_each_clock),
     TEST_ENTRY(test_task_turns_back_to_back_on_each_clock),
+    TEST_ENTRY(test_task_turn_back_to_back_ends_with_a_timer_due),
     TEST_ENTRY(test_task_instruments_set_or_cleared_in_a_step),
     TEST_ENTRY(test_task_main_cancelled_before_it_ran),
     TEST_ENTRY(test_tasks_run_cancels_leftovers_and_waits_for_cleanup),
