@@ -884,6 +884,28 @@ static aio_status reset_then_close_clients_main(aio_task *t) {
     AIO_END(t);
 }
 static void test_server_close_clients_after_reset(void) { server_test(reset_then_close_clients_main, G.conns, 4); }
+
+/* The server's listener forgotten under it (aio_io_forget: a close notified,
+ * Trio's notify_closing): its accept ends with AIO_ECLOSED as after
+ * aio_server_close; its handler goes on to its end (1 s), and the server
+ * then ends, with status 0, its listener closed. */
+static aio_status listener_forgotten_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 1, "s1");
+    aio_io_forget(G.srv.listener);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK(aio_task_alive(&G.srv.task));
+    CHECK_EQ(G.srv.live, 1);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(5), 0);
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_STR(G.log, "1:done ");
+    CHECK_EQ(aio_task_result(&G.srv.task), 0);
+    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF); /* (closed by the server) */
+    CHECK_STR(reply(G.c[0]), ""); /* (its connection closed at its handler's end) */
+    close_socks(1);
+    AIO_END(t);
+}
+static void test_server_listener_forgotten(void) { server_test(listener_forgotten_main, G.conns, 4); }
 #endif
 #else
 /* Without sockets there is no server: every call refuses, with one message. */
@@ -940,6 +962,7 @@ static const test_case cases[] = {
 #if UNIX_SERVER_TESTS
     SERVER_ENTRY(test_server_beyond_port_slots),
     SERVER_ENTRY(test_server_close_clients_after_reset),
+    SERVER_ENTRY(test_server_listener_forgotten),
 #endif
 #else
     TEST_ENTRY(test_server_no_sockets),
