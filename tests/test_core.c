@@ -2685,6 +2685,103 @@ static void test_core_loop_initialised_in_a_turn(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* ------------------------------------------------ the sleep's other ways */
+
+static struct {
+    aio_task main, sleeper, spinner, resetter;
+    aio_time woke, reset_at, reset_woke;
+    int spins, done;
+} SL;
+
+/* A sleeper whose deadline passes while another task keeps the loop busy
+ * (yielding turn after turn) on a clock of its own: its timer fires at the
+ * end of a busy turn, and it resumes in the next one, before that turn has
+ * read the clock (no timer is left armed); its resumption reads it then,
+ * and it ends at its deadline's turn, the spinner still spinning. */
+static aio_status spin_sleeper(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(5));
+    SL.woke = T();
+    SL.done = 1;
+    AIO_END(t);
+}
+static aio_status spinner(aio_task *t) {
+    AIO_BEGIN(t);
+    while (!SL.done) {
+        SL.spins++;
+        AIO_YIELD(t);
+    }
+    AIO_END(t);
+}
+static aio_status spin_main(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&SL.sleeper, spin_sleeper), AIO_OK);
+    CHECK_EQ(aio_spawn(&SL.spinner, spinner), AIO_OK);
+    AIO_AWAIT(t, rc, &SL.sleeper);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_AWAIT(t, rc, &SL.spinner);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_core_sleep_ends_after_a_busy_turn(void) {
+    static counting_clock clk;
+    aio_loop loop;
+    memset(&SL, 0, sizeof SL);
+    test_loop(&loop);
+    clk.now = test_start;
+    clk.reads = 0;
+    aio_loop_set_instrument(&loop, NULL, NULL); /* (a traced loop reads it for each record) */
+    aio_loop_set_clock(&loop, counting_clock_read, &clk);
+    aio_loop_set_idle(&loop, NULL, NULL);
+    CHECK_EQ(test_run(&loop, &SL.main, spin_main), AIO_OK);
+    CHECK(SL.woke >= AIO_MS(5));
+    CHECK(SL.woke <= AIO_MS(10)); /* (a read or two a turn: the turn after its deadline's) */
+    CHECK(SL.spins >= 2);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
+/* A sleeper woken by its timer, whose deadline the loop's clock no longer
+ * has reached when it resumes (a task before it in that turn set the
+ * virtual clock back 50 ms): it sleeps on until the clock reaches its
+ * deadline again, after the first task's own 10 ms sleep from there. */
+static aio_status reset_sleeper(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(100));
+    SL.woke = T();
+    AIO_END(t);
+}
+static aio_status clock_resetter(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(100));
+    aio_loop_use_virtual_clock(t->loop, (aio_time)(test_start + AIO_MS(50)));
+    SL.reset_at = T();
+    AIO_SLEEP(t, AIO_MS(10));
+    SL.reset_woke = T();
+    AIO_END(t);
+}
+static aio_status reset_main(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&SL.resetter, clock_resetter), AIO_OK);
+    CHECK_EQ(aio_spawn(&SL.sleeper, reset_sleeper), AIO_OK);
+    AIO_AWAIT(t, rc, &SL.sleeper);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_AWAIT(t, rc, &SL.resetter);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_END(t);
+}
+static void test_core_sleep_woken_before_its_deadline_sleeps_on(void) {
+    aio_loop loop;
+    memset(&SL, 0, sizeof SL);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &SL.main, reset_main), AIO_OK);
+    CHECK_EQ(SL.reset_at, AIO_MS(50));
+    CHECK_EQ(SL.reset_woke, AIO_MS(60));
+    CHECK_EQ(SL.woke, AIO_MS(100));
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_core_sleep_exact),
     TEST_ENTRY(test_core_sleep_until),
@@ -2747,6 +2844,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_storage_that_cannot_double),
     TEST_ENTRY(test_core_task_steps_another_loop),
     TEST_ENTRY(test_core_event_set_while_idle_wakes_the_system_idle_hook),
+    TEST_ENTRY(test_core_sleep_ends_after_a_busy_turn),
+    TEST_ENTRY(test_core_sleep_woken_before_its_deadline_sleeps_on),
 };
 
 void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }

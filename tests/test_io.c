@@ -4870,6 +4870,135 @@ static void test_io_udp_bad_input(void) {
     udp_teardown(&loop);
 }
 
+/* ------------------------------------------- the fast paths' other ways */
+
+/* A receive or a send whose timeout is beyond half the clock range (a
+ * finite one) is refused as any other await's, before it touches the
+ * socket: the bytes waiting stay there, none is sent. */
+static aio_status beyond_half_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(send_sock(S.sv[1], "kept", 4), 4);
+    settle(S.sv[0]);
+    spawn_reader(0, 1, S.sv[0], (aio_time)(AIO_NEVER / 2));
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.rc, AIO_EINVAL); /* (raised: the await's value is not stored) */
+    CHECK_DEBUG("I/O wait: the timeout is NaN, negative or beyond half the clock range");
+    CHECK_EQ(S.r[0].at, 0);
+    S.r[1].msg = "never";
+    spawn_reader(1, 2, S.sv[0], (aio_time)(AIO_NEVER - 1));
+    AIO_AWAIT(t, S.rc, &S.r[1].task);
+    CHECK_EQ(S.rc, AIO_EINVAL);
+    CHECK_EQ(S.r[1].at, 0);
+    /* the same receive with a timeout within the range takes the bytes */
+    spawn_reader(2, 1, S.sv[0], (aio_time)(AIO_NEVER / 2 - 1));
+    AIO_AWAIT(t, S.rc, &S.r[2].task);
+    CHECK_EQ(S.r[2].rc, 4);
+    CHECK_STR(S.r[2].buf, "kept");
+    AIO_END(t);
+}
+
+static void test_io_timeout_beyond_half_refused(void) {
+    aio_loop loop;
+    char buf[16];
+    sock_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, beyond_half_main), AIO_OK);
+    CHECK_EQ(drain_fd(S.sv[1], buf, sizeof buf), 0); /* (nothing was sent) */
+    sock_teardown(&loop);
+}
+
+/* A receive inside a timeout block, woken by the bytes it waited for: the
+ * block's task resumes by the general path, which receives them then (at
+ * the writer's time, well before the block's deadline). */
+static aio_status block_receiver(aio_task *t) {
+    sock_t *r = AIO_CONTAINER(t, sock_t, task);
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &S.to, AIO_SEC(5)) {
+        AIO_RECV(t, r->rc, r->fd, r->buf, sizeof r->buf - 1, AIO_SEC(3));
+        r->at = T_MS();
+    }
+    r->rc2 = aio_timeout_status(&S.to);
+    AIO_END(t);
+}
+
+static aio_status block_receive_main(aio_task *t) {
+    AIO_BEGIN(t);
+    S.r[0].fd = S.sv[0];
+    S.r[0].at = -1;
+    CHECK_EQ(aio_spawn(&S.r[0].task, block_receiver), AIO_OK);
+    spawn_writer(S.sv[1], AIO_SEC(1), "hello");
+    AIO_AWAIT(t, S.rc, &S.r[0].task);
+    CHECK_EQ(S.r[0].rc, 5);
+    S.r[0].buf[5] = '\0';
+    CHECK_STR(S.r[0].buf, "hello");
+    CHECK_EQ(S.r[0].at, 1000);
+    CHECK_EQ(S.r[0].rc2, AIO_OK);
+    CHECK_EQ(t->loop->io->waiting, 0);
+    AIO_END(t);
+}
+
+static void test_io_receive_in_block_woken(void) { sock_test(block_receive_main); }
+
+
+#if POSIX_IO_TESTS
+/* A close counted apart by one loop (no port: kept for its number) is that
+ * loop's alone: a stream of another loop over the same number, made while
+ * that loop's port could not hold it (no count of its own), reads on once
+ * the port grows over the number (its new slot counts no close); a stream
+ * of the first loop over the number still refuses. */
+static struct {
+    aio_task main;
+    aio_stream a, b;
+    unsigned char abuf[16], bbuf[16];
+    aio_status rc;
+} XL;
+static aio_status other_loop_stream_main(aio_task *t) {
+    AIO_BEGIN(t);
+    grow_refused = 1;
+    CHECK_EQ(aio_stream_init(&XL.b, S.sv[0], XL.bbuf, sizeof XL.bbuf), AIO_OK);
+    CHECK_EQ(grow_port.nslots, 0);
+    grow_refused = 0;
+    AIO_READ_SOME(t, XL.rc, &XL.b, AIO_SEC(1)); /* (the port grown over the number) */
+    CHECK_EQ(XL.rc, 2);
+    CHECK(XL.rc == 2 && memcmp(aio_stream_data(&XL.b), "hi", 2) == 0);
+    CHECK_EQ(grow_port.nslots, (uint32_t)S.sv[0] + 1);
+    CHECK_EQ(grow_slots[S.sv[0]].closes, 0);
+    AIO_END(t);
+}
+static aio_status first_loop_stream_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_READ_SOME(t, XL.rc, &XL.a, AIO_SEC(1));
+    CHECK_EQ(XL.rc, AIO_ECLOSED);
+    AIO_END(t);
+}
+static void test_io_stream_closes_kept_for_one_loop(void) {
+    aio_loop a, b;
+    memset(&S, 0, sizeof S);
+    memset(&XL, 0, sizeof XL);
+    sockpair(S.sv);
+    CHECK(S.sv[0] >= 0 && S.sv[0] < 64);
+    test_loop(&a);
+    CHECK_EQ(aio_stream_init(&XL.a, S.sv[0], XL.abuf, sizeof XL.abuf), AIO_OK);
+    aio_io_forget(S.sv[0]); /* (loop a has no port: counted apart, for a) */
+    test_loop(&b);
+    memset(grow_slots, 0, sizeof grow_slots);
+    memset(&grow_port, 0, sizeof grow_port);
+    grow_port.watch = big_watch;
+    grow_port.wait = big_wait;
+    grow_port.grow = grow_port_grow;
+    grow_port.slots = grow_slots;
+    CHECK_EQ(aio_loop_set_io(&b, &grow_port), AIO_OK);
+    CHECK_EQ(send_sock(S.sv[1], "hi", 2), 2);
+    settle(S.sv[0]);
+    CHECK_EQ(test_run(&b, &XL.main, other_loop_stream_main), AIO_OK);
+    CHECK_EQ(aio_loop_set_io(&b, NULL), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&b), AIO_OK);
+    CHECK_EQ(test_run(&a, &XL.main, first_loop_stream_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&a), AIO_OK);
+    CHECK_EQ(close_sock(S.sv[0]), 0);
+    CHECK_EQ(close_sock(S.sv[1]), 0);
+}
+#endif
+
 #endif /* SOCKET_TESTS */
 
 /* (The boards that split a file among images count its TEST_ENTRY lines:
@@ -4994,6 +5123,11 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_udp_bad_input),
 #if POSIX_IO_TESTS && defined(__linux__)
     SOCKET_ENTRY(test_io_udp_send_on_tcp),
+#endif
+    SOCKET_ENTRY(test_io_timeout_beyond_half_refused),
+    SOCKET_ENTRY(test_io_receive_in_block_woken),
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_stream_closes_kept_for_one_loop),
 #endif
 #else
     TEST_ENTRY(test_io_port_no_sockets),

@@ -2590,6 +2590,31 @@ static void test_many_as_completed_null_arguments(void) {
     END_TEST();
 }
 
+/* aio_wait_sort_done on items whose done ones are in the order they
+ * finished already (A at 10, C at 20), a pending one between them (B, 40):
+ * the done ones keep their order, first, the pending one after. */
+static aio_status m_sort_in_order(aio_task *t) {
+    mn *s = AIO_SELF(t, mn);
+    AIO_BEGIN(t);
+    start_worker(&A, NULL, 10, 1);
+    start_worker(&B, NULL, 40, 2);
+    start_worker(&C, NULL, 20, 3);
+    WAIT_ITEMS(s->it, &A.task, &B.task, &C.task);
+    AIO_SLEEP(t, AIO_MS(30));
+    s->r1 = (int)aio_wait_sort_done(s->it, 3);
+    AIO_AWAIT(t, s->lv, &B.task);
+    AIO_END(t);
+}
+
+static void test_many_wait_sort_done_in_order(void) {
+    BEGIN_TEST();
+    CHECK_EQ(test_run(&loop, &M.task, m_sort_in_order), AIO_OK);
+    CHECK_EQ(M.r1, 2);
+    CHECK(M.it[0].task == &A.task && M.it[1].task == &C.task && M.it[2].task == &B.task);
+    CHECK_EQ(M.lv, 2);
+    END_TEST();
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_many_as_completed_order),
     TEST_ENTRY(test_many_as_completed_timeout),
@@ -2661,6 +2686,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_many_shared_task_mixed_waiters),
     TEST_ENTRY(test_many_wait_entered_with_cancel_pending),
     TEST_ENTRY(test_many_wait_for_shield_times_out_in_the_instant_the_task_ends),
+    TEST_ENTRY(test_many_wait_sort_done_in_order),
 };
 
 void register_many_tests(void) { test_register(cases, TEST_COUNT(cases)); }

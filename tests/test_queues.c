@@ -1012,6 +1012,41 @@ static void test_queue_null_arguments(void) {
     END_TEST();
 }
 
+/* ------------------------------------------- the fast paths' other ways */
+
+/* A getter granted an item by a task's put resumes after a put from
+ * outside made in the same turn, before it, by a task that ran first: the
+ * queue's ring is still pending (heard in the next turn). It takes the item
+ * promised, then the other at once with its next get; the ring, heard
+ * later, finds no getter to wake. */
+static void test_queue_granted_getter_with_a_ring_pending(void) {
+    static const q_step a[] = {{Q_GET, 0, -1}, {Q_GET, 0, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_SLEEP, 0, 0}, {Q_ISR, 7, 0}, {Q_SLEEP, 5, 0},
+                               {Q_GETNW, 0, 0}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_SLEEP, 10, 0}, {Q_PUTNW, 6, 0}, {Q_END, 0, 0}};
+    BEGIN_TEST();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 2), AIO_OK);
+    RUN_ACTORS(a, b, c);
+    CHECK_STR(test_trace, "C:pn=0@10 B:isr=0@10 A:g=6@10 A:g=7@10 B:gn=-10@15 ");
+    END_TEST();
+}
+
+/* A getter woken by a failed re-arm (its block moved, the one timer slot
+ * taken) finds the item put since, while it was no longer waiting (handed
+ * to no one), and takes it: the getter's side of
+ * test_queue_putter_woken_without_a_place. */
+static void test_queue_getter_woken_finds_an_item(void) {
+    static const q_step a[] = {{Q_GETS, -1, -1}, {Q_END, 0, 0}};
+    static const q_step b[] = {{Q_SLEEP, 10, 0}, {Q_END, 0, 0}};
+    static const q_step c[] = {{Q_RESCHED, 0, 100}, {Q_PUTNW, 5, 0}, {Q_END, 0, 0}};
+    ONE_SLOT_LOOP();
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
+    RUN_ACTORS(a, b, c);
+    CHECK_STR(test_trace, "C:r=0@0 C:pn=0@0 A:g=5@0 ");
+    CHECK_EQ(aio_queue_qsize(&S.q), 0);
+    END_TEST();
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_queue_priority_getters_wait),
     TEST_ENTRY(test_queue_promises_broken_by_shutdown),
@@ -1056,6 +1091,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_queue_put_from_isr_before_any_getter),
     TEST_ENTRY(test_queue_cancel_waiting_getter_and_putter),
     TEST_ENTRY(test_queue_bad_input),
+    TEST_ENTRY(test_queue_granted_getter_with_a_ring_pending),
+    TEST_ENTRY(test_queue_getter_woken_finds_an_item),
 };
 
 void register_queues_tests(void) { test_register(cases, TEST_COUNT(cases)); }

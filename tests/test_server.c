@@ -801,6 +801,112 @@ static void test_server_unix(void) {
     (void)unlink(unix_path);
 }
 #endif
+#if UNIX_SERVER_TESTS
+/* A connection whose number is beyond the slots of the loop's port (every
+ * lower number taken, by copies of a socket of the test's): its slot is
+ * made as it is taken (the port's table grows), and it is served as any
+ * other. Out of memory then (the table cannot grow), it is served still,
+ * its socket closed when its handler ends. */
+static struct {
+    int base, n;
+    int fds[1024];
+    uint32_t nslots;
+} B;
+
+/* Every number below the slots of loop L's port taken. */
+static void take_low_numbers(aio_loop *L) {
+    B.nslots = L->io->nslots;
+    while (B.n < (int)(sizeof B.fds / sizeof B.fds[0])) {
+        int fd = dup(B.base);
+        CHECK(fd >= 0);
+        if (fd < 0) return;
+        B.fds[B.n++] = fd;
+        if ((uint32_t)fd + 1 >= B.nslots) return;
+    }
+}
+
+static aio_status beyond_slots_main(aio_task *t) {
+    AIO_BEGIN(t);
+    B.n = 0;
+    B.base = (int)socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK(B.base >= 0);
+    CHECK_EQ(listen_here(), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(1)); /* (the server waits on its listener: the port is there) */
+    take_low_numbers(t->loop);
+    ECHOED(t, 0, "e-far");
+    G.first = aio_server_next(&G.srv, NULL);
+    CHECK(G.first != NULL);
+    CHECK((uint32_t)G.first->fd >= B.nslots);
+    CHECK(t->loop->io->nslots > (uint32_t)G.first->fd); /* (grown for it) */
+#ifdef TEST_COUNTED_ALLOC
+    take_low_numbers(t->loop);
+    connect_client(1, "e-oom");
+    G.at = (long long)test_alloc_failed();
+    test_alloc_fail_after(0); /* (the next allocation: the table's, as the connection is taken) */
+    AIO_SLEEP(t, AIO_MS(1));
+    test_alloc_fail_after(-1);
+    CHECK_EQ((long long)test_alloc_failed(), G.at + 1);
+    CHECK_EQ(G.srv.live, 2);
+    CHECK_STR(reply(G.c[1]), "e-oom");
+    CHECK_EQ(close_sock(G.c[1]), 0);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 1);
+    CHECK_STR(G.log, "2:done ");
+#endif
+    while (B.n) CHECK_EQ(close(B.fds[--B.n]), 0);
+    CHECK_EQ(close(B.base), 0);
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+    CHECK(has("1:done "));
+    AIO_END(t);
+}
+static void test_server_beyond_port_slots(void) { server_test(beyond_slots_main, G.conns, 4); }
+
+/* close_clients over a connection its client reset (its socket can no
+ * longer be shut down: the system refuses): counted still, its handler,
+ * asleep, goes on to its end, which the shutdown waits for. */
+static aio_status reset_then_close_clients_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 1, "s2");
+    {
+        struct linger lg;
+        lg.l_onoff = 1;
+        lg.l_linger = 0; /* a reset on close */
+        (void)setsockopt(G.c[0], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    CHECK_EQ(close_sock(G.c[0]), 0);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_server_close_clients(&G.srv), 1);
+    CHECK_EQ(G.srv.live, 1);
+    SHUTDOWN_GIVES(t, AIO_SEC(5), 0);
+    CHECK_EQ(T_MS(), 2000);
+    CHECK_STR(G.log, "1:done ");
+    AIO_END(t);
+}
+static void test_server_close_clients_after_reset(void) { server_test(reset_then_close_clients_main, G.conns, 4); }
+
+/* The server's listener forgotten under it (aio_io_forget: a close notified,
+ * Trio's notify_closing): its accept ends with AIO_ECLOSED as after
+ * aio_server_close; its handler goes on to its end (1 s), and the server
+ * then ends, with status 0, its listener closed. */
+static aio_status listener_forgotten_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 1, "s1");
+    aio_io_forget(G.srv.listener);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK(aio_task_alive(&G.srv.task));
+    CHECK_EQ(G.srv.live, 1);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(5), 0);
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_STR(G.log, "1:done ");
+    CHECK_EQ(aio_task_result(&G.srv.task), 0);
+    CHECK_EQ(aio_server_port(&G.srv), AIO_EBADF); /* (closed by the server) */
+    CHECK_STR(reply(G.c[0]), ""); /* (its connection closed at its handler's end) */
+    close_socks(1);
+    AIO_END(t);
+}
+static void test_server_listener_forgotten(void) { server_test(listener_forgotten_main, G.conns, 4); }
+#endif
 #else
 /* Without sockets there is no server: every call refuses, with one message. */
 static void test_server_no_sockets(void) {
@@ -852,6 +958,11 @@ static const test_case cases[] = {
 #endif
 #if UNIX_SERVER_TESTS
     SERVER_ENTRY(test_server_unix),
+#endif
+#if UNIX_SERVER_TESTS
+    SERVER_ENTRY(test_server_beyond_port_slots),
+    SERVER_ENTRY(test_server_close_clients_after_reset),
+    SERVER_ENTRY(test_server_listener_forgotten),
 #endif
 #else
     TEST_ENTRY(test_server_no_sockets),
