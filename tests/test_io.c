@@ -4999,6 +4999,24 @@ static void test_io_stream_closes_kept_for_one_loop(void) {
 }
 #endif
 
+#if POSIX_IO_TESTS
+/* An accept on a number no descriptor has (closed just before): refused at
+ * once, AIO_EBADF, the number named as not open; no wait, no time passes. */
+static aio_status accept_closed_main(aio_task *t) {
+    AIO_BEGIN(t);
+    S.fd = new_socket();
+    CHECK(S.fd >= 0);
+    CHECK_EQ(close_sock(S.fd), 0);
+    AIO_ACCEPT(t, S.rc, S.fd, AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EBADF);
+    CHECK_DEBUG("is not open");
+    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(t->loop->io ? t->loop->io->waiting : 0, 0);
+    AIO_END(t);
+}
+static void test_io_accept_on_a_closed_number(void) { sock_test(accept_closed_main); }
+#endif
+
 #endif /* SOCKET_TESTS */
 
 /* (The boards that split a file among images count its TEST_ENTRY lines:
@@ -5128,6 +5146,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_receive_in_block_woken),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_stream_closes_kept_for_one_loop),
+#endif
+#if POSIX_IO_TESTS
+    SOCKET_ENTRY(test_io_accept_on_a_closed_number),
 #endif
 #else
     TEST_ENTRY(test_io_port_no_sockets),

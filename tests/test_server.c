@@ -906,6 +906,28 @@ static aio_status listener_forgotten_main(aio_task *t) {
     AIO_END(t);
 }
 static void test_server_listener_forgotten(void) { server_test(listener_forgotten_main, G.conns, 4); }
+
+/* A listener whose accept fails with an error that may pass (a UDP socket:
+ * the system does not support accept there, and it is no lack of
+ * descriptors): the server tries again after 1, 2, 4 ... ms, up to 100 ms
+ * (asyncio's server logs it and goes on), and serves on until it is closed;
+ * it then ends at the end of the back-off under way (127 ms), with 0. */
+static aio_status accept_fails_main(aio_task *t) {
+    AIO_BEGIN(t);
+    G.spare = aio_udp_open("127.0.0.1", 0);
+    CHECK(G.spare >= 0);
+    CHECK_EQ(aio_server_start(&G.srv, G.spare), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(100));
+    CHECK(aio_task_alive(&G.srv.task));
+    CHECK_EQ(G.srv.live, 0);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    WAIT_CLOSED_GIVES(t, AIO_SEC(1), 0);
+    CHECK_EQ(T_MS(), 127);
+    CHECK_EQ(aio_task_result(&G.srv.task), 0);
+    CHECK_EQ(G.srv.served, 0);
+    AIO_END(t);
+}
+static void test_server_accept_fails_backs_off(void) { server_test(accept_fails_main, G.conns, 4); }
 #endif
 #else
 /* Without sockets there is no server: every call refuses, with one message. */
@@ -963,6 +985,7 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_beyond_port_slots),
     SERVER_ENTRY(test_server_close_clients_after_reset),
     SERVER_ENTRY(test_server_listener_forgotten),
+    SERVER_ENTRY(test_server_accept_fails_backs_off),
 #endif
 #else
     TEST_ENTRY(test_server_no_sockets),
