@@ -832,7 +832,7 @@ static aio_status q_get_on_other_loop(aio_task *t) {
     AIO_END(t);
 }
 
-static void test_queue_getters_of_two_loops(void) {
+static void getters_of_two_loops(aio_task_fn getter) {
     static const q_step a[] = {{Q_GET, 0, 50}, {Q_END, 0, 0}};
     static qmain_t other;
     aio_loop loop2;
@@ -845,7 +845,7 @@ static void test_queue_getters_of_two_loops(void) {
     CHECK_EQ(aio_step(&loop), 1); /* A waits on the queue, in loop */
     test_loop(&loop2);
     test_last_debug[0] = 0;
-    CHECK_EQ(test_run(&loop2, &other.task, q_get_on_other_loop), AIO_EINVAL);
+    CHECK_EQ(test_run(&loop2, &other.task, getter), AIO_EINVAL);
     CHECK_DEBUG("a queue's getters belong to one loop");
     CHECK_EQ(aio_loop_destroy(&loop2), AIO_OK);
     aio_cancel(&S.a[0].task);
@@ -855,6 +855,7 @@ static void test_queue_getters_of_two_loops(void) {
     CHECK_STR(test_trace, "A!c@0 ");
     END_TEST();
 }
+static void test_queue_getters_of_two_loops(void) { getters_of_two_loops(q_get_on_other_loop); }
 
 /* The same with no timeout (a getter with nothing to check). */
 static aio_status q_get_on_other_loop_never(aio_task *t) {
@@ -865,27 +866,7 @@ static aio_status q_get_on_other_loop_never(aio_task *t) {
 }
 
 static void test_queue_getters_of_two_loops_no_timeout(void) {
-    static const q_step a[] = {{Q_GET, 0, 50}, {Q_END, 0, 0}};
-    static qmain_t other;
-    aio_loop loop2;
-    BEGIN_TEST();
-    memset(&other, 0, sizeof other);
-    CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);
-    S.a[0].name = "A";
-    S.a[0].steps = a;
-    CHECK_EQ(aio_spawn(&S.a[0].task, actor), AIO_OK);
-    CHECK_EQ(aio_step(&loop), 1); /* A waits on the queue, in loop */
-    test_loop(&loop2);
-    test_last_debug[0] = 0;
-    CHECK_EQ(test_run(&loop2, &other.task, q_get_on_other_loop_never), AIO_EINVAL);
-    CHECK_DEBUG("a queue's getters belong to one loop");
-    CHECK_EQ(aio_loop_destroy(&loop2), AIO_OK);
-    aio_cancel(&S.a[0].task);
-    while (aio_step(&loop) > 0) {
-    }
-    CHECK(aio_task_cancelled(&S.a[0].task));
-    CHECK_STR(test_trace, "A!c@0 ");
-    END_TEST();
+    getters_of_two_loops(q_get_on_other_loop_never);
 }
 
 /* -------------------------------------------------- woken with no promise */
