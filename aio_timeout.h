@@ -2278,9 +2278,30 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
+#if AIO__SPEED
+/* Where time counts, both halves' slow ways end the body's call (the body
+ * calls nothing it comes back from, so it saves no register): the first
+ * always suspends, the second sets where the body goes on (`next`, or the
+ * landing if it was cancelled) and has the loop call the body again at once,
+ * in the same step (AIO__T_AGAIN). */
+#define AIO_YIELD(t) AIO__YIELD(t, AIO__LABEL, AIO__LABEL)
+#define AIO__YIELD(t, n, next) AIO__YIELD_(t, n, next)
+#define AIO__YIELD_(t, n, next)                                                \
+    do {                                                                       \
+        aio__f->lc = AIO__LC(n);                                               \
+        if (!aio__plain(t)) AIO__SUSPEND_AFTER(t, aio__yield_start((t), aio__f)); \
+        aio__enqueue(t);                                                       \
+        AIO__SUSPEND(t);                                                       \
+    case (n):                                                                  \
+        if (!aio__plain(t)) return aio__yield_again((t), aio__f, AIO__LC(next)); \
+        AIO__FALLTHROUGH;                                                      \
+    case (next):                                                               \
+        AIO__NO_SUSPENSION(t);                                                 \
+    } while (0)
+#else
 #define AIO_YIELD(t)                                                           \
-    AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)((t), aio__f), \
-               AIO__FAST(aio__yield_resume, aio__yield_poll)((t), aio__f), AIO__LABEL)
+    AIO__AWAIT(t, (void)0, aio__yield_start((t), aio__f), aio__yield_poll((t), aio__f), AIO__LABEL)
+#endif
 /* Sleep `d` ticks; AIO_SLEEP(t, 0) is a yield. */
 #define AIO_SLEEP(t, d) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (d), 1), aio__sleep_poll((t), aio__f), AIO__LABEL)
 #define AIO_SLEEP_UNTIL(t, when) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (when), 0), aio__sleep_poll((t), aio__f), AIO__LABEL)
@@ -2681,9 +2702,11 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * step that holds the loop too long). */
 #ifdef AIO_DEBUG
 #define AIO__SUSPEND(t) return aio__suspended(t)
+#define AIO__SUSPEND_AFTER(t, call) do { (void)(call); return aio__suspended(t); } while (0)
 #define AIO__NO_SUSPENSION(t) aio__not_suspended(t)
 #else
 #define AIO__SUSPEND(t) return AIO__SUSPENDED
+#define AIO__SUSPEND_AFTER(t, call) return (call) /* (a call that always suspends) */
 #define AIO__NO_SUSPENSION(t) ((void)0)
 #endif
 
@@ -2878,6 +2901,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__yield_start(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f);
+AIO_API aio_status aio__yield_again(aio_task *t, aio_frame *f, unsigned next);
 AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
                                    int shield);
 AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield);
@@ -2968,7 +2992,9 @@ enum { /* task states */
     AIO__RUNNING,
     AIO__PARKED,    /* waiting for a timer, a wait list or both */
     AIO__DONE,
-    AIO__FOREIGN    /* no state: an aio_waiter's mark, where a task has its state */
+    AIO__FOREIGN,   /* no state: an aio_waiter's mark, where a task has its state */
+    AIO__AGAIN      /* (where size counts) suspended to be called again at once,
+                       in the same step (aio__yield_again) */
 };
 enum { /* task flags */
     AIO__T_STARTED = 1,     /* the body has run at least once */
@@ -2992,6 +3018,12 @@ enum { /* task flags */
      * forgotten", aio_io_forget) */
     AIO__T_CLOSED = AIO__T_GRANTED
 };
+/* (the 16th bit, beyond a 16-bit int's enum) Where time counts, a task that
+ * suspended still running is to be called again at once, in the same step:
+ * an await's slow way ended the body's call, and set where it goes on
+ * (aio__yield_again; where size counts, the state AIO__AGAIN says it, in
+ * fewer bytes of the step). */
+#define AIO__T_AGAIN 0x8000u
 /* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
 static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
 static inline int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }
@@ -5019,14 +5051,28 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
 #if AIO_INSTRUMENTS
     if (AIO__SPEED || L->trace) L->trace(L, AIO_TRACE_STEP, t, NULL, 0, 0); /* (where time counts: it is set) */
 #endif
+again: /* (an await's slow way asked for the body again: the same step, told once) */
     rc = t->fn(t);
     L->current = NULL;
     if (rc != AIO__SUSPENDED) {
         aio__finish(L, t, rc);
         if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
     } else if (t->state == AIO__RUNNING) {
+#if AIO__SPEED
+        if (t->flags & AIO__T_AGAIN) {
+            t->flags &= (uint16_t)~AIO__T_AGAIN;
+            L->current = t;
+            goto again;
+        }
+#endif
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
         AIO__TOLD(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING);
+#if !AIO__SPEED
+    } else if (t->state == AIO__AGAIN) {
+        t->state = AIO__RUNNING;
+        L->current = t;
+        goto again;
+#endif
     } else if (t->state == AIO__READY) { /* a yield (else it parked, and aio__park told) */
         AIO__TOLD(L, AIO_TRACE_SUSPEND, t, AIO_ON_YIELD);
     }
@@ -5036,6 +5082,23 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
 #endif
 
 #if AIO__SPEED
+/* An untold step whose await's slow way ended the body's call to be called
+ * again at once (AIO__T_AGAIN): the step goes on, apart from the turn. (It
+ * cannot ask again: the body goes on past the await, or lands, and the
+ * await that would ask is a resumption's, which only a new step makes.) */
+static AIO__SLOW_HALF void aio__step_again(aio_loop *L, aio_task *t, const aio_task *main) {
+    aio_status rc;
+    t->flags &= (uint16_t)~AIO__T_AGAIN;
+    rc = t->fn(t);
+    if (rc != AIO__SUSPENDED) {
+        L->current = NULL;
+        aio__finish(L, t, rc);
+        if (t == main) L->busy |= AIO__BUSY_MAIN;
+    } else if (t->state == AIO__RUNNING) {
+        t->state = AIO__PARKED;
+    }
+}
+
 /* Where time counts, untold: a step that suspends leaves L->current set
  * (the next step sets it, and whoever runs code between steps, a group's
  * notice, the turn's end, the loop's top, clears it first: aio__run_ready
@@ -5054,7 +5117,10 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, const aio
             aio__finish(L, t, rc);
         if (t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
     } else if (t->state == AIO__RUNNING) {
-        t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
+        if (t->flags & AIO__T_AGAIN)
+            aio__step_again(L, t, main); /* the same step goes on */
+        else
+            t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
     }
 }
 #endif
@@ -5612,6 +5678,28 @@ AIO_API AIO__SLOW_HALF aio_status aio__yield_start(aio_task *t, aio_frame *f) {
 
 AIO_API AIO__SLOW_HALF aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
     return aio__checkpoint(t) < 0 ? aio__raise(t, f, AIO_ECANCELED) : AIO_OK;
+}
+
+/* AIO_YIELD's second half where time counts (the macro's slow way): the
+ * await is over, and the body goes on at `next`, or, cancelled, at its
+ * landing, when the loop calls it again at once, in the same step. (The
+ * body's half is compiled where it is used, this one with the loop: a body
+ * built for speed calls it from a loop built for size too.) */
+AIO_API AIO__SLOW_HALF aio_status aio__yield_again(aio_task *t, aio_frame *f, unsigned next) {
+    if (aio__checkpoint(t) < 0) {
+        aio__set_status(t, f, AIO_ECANCELED);
+#ifdef AIO_DEBUG
+        aio__not_suspended(t); /* (as the unwind after a raise) */
+#endif
+        next = (unsigned)aio__unwind_target(t, f);
+    }
+    f->lc = (uint16_t)next;
+#if AIO__SPEED
+    t->flags |= AIO__T_AGAIN; /* (the step's test for it: where it tests a task that suspended running) */
+#else
+    t->state = AIO__AGAIN;
+#endif
+    return AIO__SUSPENDED;
 }
 
 #if AIO__SPEED

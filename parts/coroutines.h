@@ -190,6 +190,28 @@ AIO_API AIO__SLOW_HALF aio_status aio__yield_poll(aio_task *t, aio_frame *f) {
     return aio__checkpoint(t) < 0 ? aio__raise(t, f, AIO_ECANCELED) : AIO_OK;
 }
 
+/* AIO_YIELD's second half where time counts (the macro's slow way): the
+ * await is over, and the body goes on at `next`, or, cancelled, at its
+ * landing, when the loop calls it again at once, in the same step. (The
+ * body's half is compiled where it is used, this one with the loop: a body
+ * built for speed calls it from a loop built for size too.) */
+AIO_API AIO__SLOW_HALF aio_status aio__yield_again(aio_task *t, aio_frame *f, unsigned next) {
+    if (aio__checkpoint(t) < 0) {
+        aio__set_status(t, f, AIO_ECANCELED);
+#ifdef AIO_DEBUG
+        aio__not_suspended(t); /* (as the unwind after a raise) */
+#endif
+        next = (unsigned)aio__unwind_target(t, f);
+    }
+    f->lc = (uint16_t)next;
+#if AIO__SPEED
+    t->flags |= AIO__T_AGAIN; /* (the step's test for it: where it tests a task that suspended running) */
+#else
+    t->state = AIO__AGAIN;
+#endif
+    return AIO__SUSPENDED;
+}
+
 #if AIO__SPEED
 static AIO__SLOW_HALF aio_status aio__sleep_poll_on(aio_task *t, aio_frame *f) {
 #else

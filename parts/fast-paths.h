@@ -14,7 +14,9 @@ enum { /* task states */
     AIO__RUNNING,
     AIO__PARKED,    /* waiting for a timer, a wait list or both */
     AIO__DONE,
-    AIO__FOREIGN    /* no state: an aio_waiter's mark, where a task has its state */
+    AIO__FOREIGN,   /* no state: an aio_waiter's mark, where a task has its state */
+    AIO__AGAIN      /* (where size counts) suspended to be called again at once,
+                       in the same step (aio__yield_again) */
 };
 enum { /* task flags */
     AIO__T_STARTED = 1,     /* the body has run at least once */
@@ -38,6 +40,12 @@ enum { /* task flags */
      * forgotten", aio_io_forget) */
     AIO__T_CLOSED = AIO__T_GRANTED
 };
+/* (the 16th bit, beyond a 16-bit int's enum) Where time counts, a task that
+ * suspended still running is to be called again at once, in the same step:
+ * an await's slow way ended the body's call, and set where it goes on
+ * (aio__yield_again; where size counts, the state AIO__AGAIN says it, in
+ * fewer bytes of the step). */
+#define AIO__T_AGAIN 0x8000u
 /* Circular lists; a zeroed head is empty, a node is linked iff next != NULL. */
 static inline void aio__list_init(aio_link *l) { l->next = l->prev = l; }
 static inline int aio__list_empty(const aio_link *l) { return !l->next || l->next == l; }

@@ -54,9 +54,11 @@
  * step that holds the loop too long). */
 #ifdef AIO_DEBUG
 #define AIO__SUSPEND(t) return aio__suspended(t)
+#define AIO__SUSPEND_AFTER(t, call) do { (void)(call); return aio__suspended(t); } while (0)
 #define AIO__NO_SUSPENSION(t) aio__not_suspended(t)
 #else
 #define AIO__SUSPEND(t) return AIO__SUSPENDED
+#define AIO__SUSPEND_AFTER(t, call) return (call) /* (a call that always suspends) */
 #define AIO__NO_SUSPENSION(t) ((void)0)
 #endif
 
@@ -251,6 +253,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
 AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__yield_start(aio_task *t, aio_frame *f);
 AIO_API aio_status aio__yield_poll(aio_task *t, aio_frame *f);
+AIO_API aio_status aio__yield_again(aio_task *t, aio_frame *f, unsigned next);
 AIO_API aio_status aio__join_start(aio_task *t, aio_frame *f, aio_task *child, aio_time d,
                                    int shield);
 AIO_API aio_status aio__join_poll(aio_task *t, aio_frame *f, aio_task *child, int shield);

@@ -75,9 +75,30 @@
         return AIO__FAST(aio__frame_done, aio__frame_end)((t), aio__f)
 
 /* Checkpoint: let every other ready task run, then go on (or unwind). */
+#if AIO__SPEED
+/* Where time counts, both halves' slow ways end the body's call (the body
+ * calls nothing it comes back from, so it saves no register): the first
+ * always suspends, the second sets where the body goes on (`next`, or the
+ * landing if it was cancelled) and has the loop call the body again at once,
+ * in the same step (AIO__T_AGAIN). */
+#define AIO_YIELD(t) AIO__YIELD(t, AIO__LABEL, AIO__LABEL)
+#define AIO__YIELD(t, n, next) AIO__YIELD_(t, n, next)
+#define AIO__YIELD_(t, n, next)                                                \
+    do {                                                                       \
+        aio__f->lc = AIO__LC(n);                                               \
+        if (!aio__plain(t)) AIO__SUSPEND_AFTER(t, aio__yield_start((t), aio__f)); \
+        aio__enqueue(t);                                                       \
+        AIO__SUSPEND(t);                                                       \
+    case (n):                                                                  \
+        if (!aio__plain(t)) return aio__yield_again((t), aio__f, AIO__LC(next)); \
+        AIO__FALLTHROUGH;                                                      \
+    case (next):                                                               \
+        AIO__NO_SUSPENSION(t);                                                 \
+    } while (0)
+#else
 #define AIO_YIELD(t)                                                           \
-    AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)((t), aio__f), \
-               AIO__FAST(aio__yield_resume, aio__yield_poll)((t), aio__f), AIO__LABEL)
+    AIO__AWAIT(t, (void)0, aio__yield_start((t), aio__f), aio__yield_poll((t), aio__f), AIO__LABEL)
+#endif
 /* Sleep `d` ticks; AIO_SLEEP(t, 0) is a yield. */
 #define AIO_SLEEP(t, d) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (d), 1), aio__sleep_poll((t), aio__f), AIO__LABEL)
 #define AIO_SLEEP_UNTIL(t, when) AIO__AWAIT(t, (void)0, aio__sleep_start((t), aio__f, (when), 0), aio__sleep_poll((t), aio__f), AIO__LABEL)

@@ -337,14 +337,28 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
 #if AIO_INSTRUMENTS
     if (AIO__SPEED || L->trace) L->trace(L, AIO_TRACE_STEP, t, NULL, 0, 0); /* (where time counts: it is set) */
 #endif
+again: /* (an await's slow way asked for the body again: the same step, told once) */
     rc = t->fn(t);
     L->current = NULL;
     if (rc != AIO__SUSPENDED) {
         aio__finish(L, t, rc);
         if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
     } else if (t->state == AIO__RUNNING) {
+#if AIO__SPEED
+        if (t->flags & AIO__T_AGAIN) {
+            t->flags &= (uint16_t)~AIO__T_AGAIN;
+            L->current = t;
+            goto again;
+        }
+#endif
         t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
         AIO__TOLD(L, AIO_TRACE_SUSPEND, t, AIO_ON_NOTHING);
+#if !AIO__SPEED
+    } else if (t->state == AIO__AGAIN) {
+        t->state = AIO__RUNNING;
+        L->current = t;
+        goto again;
+#endif
     } else if (t->state == AIO__READY) { /* a yield (else it parked, and aio__park told) */
         AIO__TOLD(L, AIO_TRACE_SUSPEND, t, AIO_ON_YIELD);
     }
@@ -354,6 +368,23 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
 #endif
 
 #if AIO__SPEED
+/* An untold step whose await's slow way ended the body's call to be called
+ * again at once (AIO__T_AGAIN): the step goes on, apart from the turn. (It
+ * cannot ask again: the body goes on past the await, or lands, and the
+ * await that would ask is a resumption's, which only a new step makes.) */
+static AIO__SLOW_HALF void aio__step_again(aio_loop *L, aio_task *t, const aio_task *main) {
+    aio_status rc;
+    t->flags &= (uint16_t)~AIO__T_AGAIN;
+    rc = t->fn(t);
+    if (rc != AIO__SUSPENDED) {
+        L->current = NULL;
+        aio__finish(L, t, rc);
+        if (t == main) L->busy |= AIO__BUSY_MAIN;
+    } else if (t->state == AIO__RUNNING) {
+        t->state = AIO__PARKED;
+    }
+}
+
 /* Where time counts, untold: a step that suspends leaves L->current set
  * (the next step sets it, and whoever runs code between steps, a group's
  * notice, the turn's end, the loop's top, clears it first: aio__run_ready
@@ -372,7 +403,10 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, const aio
             aio__finish(L, t, rc);
         if (t == main) L->busy |= AIO__BUSY_MAIN; /* (aio_run's: its turn goes the long way) */
     } else if (t->state == AIO__RUNNING) {
-        t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
+        if (t->flags & AIO__T_AGAIN)
+            aio__step_again(L, t, main); /* the same step goes on */
+        else
+            t->state = AIO__PARKED; /* suspended on nothing: only a cancel wakes it */
     }
 }
 #endif

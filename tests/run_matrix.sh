@@ -72,7 +72,7 @@ stage_count=$(echo $stages | wc -w)
 stage_k=0
 stage_title() { # name: what the stage runs, from its script's "# Stage:" line
     case $1 in
-    unit) echo "the unit tests with gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release, -Os, poll(), allocations counted, the macOS and BSD paths" ;;
+    unit) echo "the unit tests with gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release, -Os, bodies built for speed on a library built for size, poll(), allocations counted, the macOS and BSD paths" ;;
     demo) echo "the README's example and the demo" ;;
     *) sed -n 's/^# Stage: *//p' "tests/checks/$1.sh" | head -n 1 ;;
     esac
@@ -160,6 +160,8 @@ stage_unit() {
     run "gcc-c11-release-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DNDEBUG
     # what firmware compiles: -Os takes the library's smaller code paths
     run "gcc-c11-ms32-release-Os" gcc -std=c11 -Os $WARN $(uninit_warnings gcc) -DNDEBUG -DAIO_TIME_32
+    # the tests' bodies built for speed on a library built as -Os builds it (tests/impl.c)
+    run "gcc-c11-size-library-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DTEST_IMPL_FOR_SIZE
     # I/O through poll() instead of epoll (what systems other than Linux get), and
     # every test's loop traced (tests/main.c, TEST_TRACED): the instruments change nothing
     run "gcc-c11-poll-traced-counted-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL \

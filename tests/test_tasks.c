@@ -1890,6 +1890,109 @@ static void test_task_instruments_set_or_cleared_in_a_step(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* ============================= a yield's slow way goes on in the same step */
+
+/* A task with a block open (or a cancel delivered) takes a yield's slow way
+ * when it resumes: the body's call ends there (where time counts, so that a
+ * body saves no register for it) and the loop calls the body again at once.
+ * It stays one step: what follows the yield runs before the next task's
+ * step, the instruments tell one step, the task may end or suspend there. */
+static struct {
+    aio_task main, yielder, other, hand;
+    aio_timeout to;
+    int order[8], n, hand_runs;
+    aio_recorder rec;
+    aio_trace_record ring[64];
+} YA;
+static aio_status ya_other(aio_task *t) {
+    AIO_BEGIN(t);
+    YA.order[YA.n++] = 1;
+    AIO_YIELD(t);
+    YA.order[YA.n++] = 3;
+    AIO_END(t);
+}
+static aio_status ya_yield_in_block(aio_task *t) { /* (ends in the step that goes on) */
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &YA.to, AIO_SEC(1)) {
+        AIO_YIELD(t);
+        YA.order[YA.n++] = 2;
+    }
+    AIO_RETURN(t, 7);
+    AIO_END(t);
+}
+static aio_status ya_main(aio_task *t) {
+    aio_status rc;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&YA.yielder, ya_yield_in_block), AIO_OK);
+    CHECK_EQ(aio_spawn(&YA.other, ya_other), AIO_OK);
+    AIO_AWAIT(t, rc, &YA.yielder);
+    CHECK_EQ(rc, 7);
+    AIO_AWAIT(t, rc, &YA.other);
+    CHECK_EQ(rc, AIO_OK);
+    AIO_END(t);
+}
+/* (by hand: the slow way's call, then, called again, it suspends on nothing) */
+static aio_status ya_hand(aio_task *t) {
+    YA.hand_runs++;
+    if (aio_task_cancel_pending(t)) return AIO_ECANCELED;
+    if (t->frame.lc == 0) return aio__yield_again(t, &t->frame, 5u);
+    CHECK_EQ(t->frame.lc, 5);
+    return AIO__SUSPENDED;
+}
+#if AIO_INSTRUMENTS
+static int ya_count(const aio_task *task, int kind) {
+    uint32_t i;
+    int n = 0;
+    for (i = 0; i < aio_recorder_count(&YA.rec); i++) {
+        const aio_trace_record *r = aio_recorder_at(&YA.rec, i);
+        if (r->task == task && r->kind == kind) n++;
+    }
+    return n;
+}
+#endif
+static void ya_case(int told) {
+    static aio_timer timers[4];
+    aio_loop loop;
+    memset(&YA, 0, sizeof YA);
+    aio_recorder_init(&YA.rec, YA.ring, 64);
+    aio_loop_init(&loop, timers, 4);
+    aio_loop_use_virtual_clock(&loop, 0);
+    if (told) aio_loop_set_instrument(&loop, aio_recorder_hook, &YA.rec);
+    /* another task's step comes between the yield and what follows it */
+    CHECK_EQ(aio_run(&loop, &YA.main, ya_main), AIO_OK);
+    CHECK_EQ(YA.n, 3);
+    CHECK_EQ(YA.order[0], 1);
+    CHECK_EQ(YA.order[1], 2);
+    CHECK_EQ(YA.order[2], 3);
+#if AIO_INSTRUMENTS
+    if (told) {
+        CHECK_EQ(ya_count(&YA.yielder, AIO_TRACE_STEP), 2); /* its first, and the one that goes on */
+        CHECK_EQ(ya_count(&YA.yielder, AIO_TRACE_STEPPED), 2);
+        CHECK_EQ(ya_count(&YA.yielder, AIO_TRACE_END), 1);
+    }
+#endif
+    /* main itself ends in the step that goes on: aio_run gives its result */
+    YA.n = 0;
+    CHECK_EQ(aio_run(&loop, &YA.main, ya_yield_in_block), 7);
+    CHECK_EQ(YA.n, 1);
+    /* called again at once, a body suspends on nothing: parked until cancelled */
+    CHECK_EQ(aio_spawn(&YA.hand, ya_hand), AIO_OK);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(YA.hand_runs, 2);
+    CHECK_EQ(aio_step(&loop), 0);
+    CHECK(!aio_task_done(&YA.hand));
+    CHECK_EQ(aio_cancel(&YA.hand), 1);
+    CHECK_EQ(aio_step(&loop), 1);
+    CHECK_EQ(YA.hand_runs, 3);
+    CHECK_EQ(aio_task_result(&YA.hand), AIO_ECANCELED);
+#if AIO_INSTRUMENTS
+    if (told) CHECK_EQ(ya_count(&YA.hand, AIO_TRACE_STEP), 2); /* (the first step, then the cancelled one) */
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+static void test_task_yield_slow_way_goes_on_in_the_same_step(void) { ya_case(0); }
+static void test_task_yield_slow_way_goes_on_in_the_same_step_told(void) { ya_case(1); }
+
 /* A main task cancelled before its first step (by a task spawned before
  * aio_run, which runs first) never runs its body: aio_run gives
  * AIO_ECANCELED, as asyncio.run raises CancelledError. */
@@ -1984,6 +2087,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_task_turns_back_to_back_on_each_clock),
     TEST_ENTRY(test_task_turn_back_to_back_ends_with_a_timer_due),
     TEST_ENTRY(test_task_instruments_set_or_cleared_in_a_step),
+    TEST_ENTRY(test_task_yield_slow_way_goes_on_in_the_same_step),
+    TEST_ENTRY(test_task_yield_slow_way_goes_on_in_the_same_step_told),
     TEST_ENTRY(test_task_main_cancelled_before_it_ran),
     TEST_ENTRY(test_tasks_run_cancels_leftovers_and_waits_for_cleanup),
     TEST_ENTRY(test_tasks_run_waits_for_tasks_spawned_by_cleanup),
