@@ -1934,8 +1934,15 @@ static aio_status ya_main(aio_task *t) {
 /* (by hand: the slow way's call, then, called again, it suspends on nothing) */
 static aio_status ya_hand(aio_task *t) {
     YA.hand_runs++;
-    if (aio_task_cancel_pending(t)) return AIO_ECANCELED;
-    if (t->frame.lc == 0) return aio__yield_again(t, &t->frame, 5u);
+    if (aio_task_cancel_pending(t)) { /* (the other second half, called: it raises the cancel) */
+        CHECK_EQ(aio__yield_poll(t, &t->frame), AIO__RAISE);
+        CHECK_EQ(t->frame.rc, AIO_ECANCELED);
+        return AIO_ECANCELED;
+    }
+    if (t->frame.lc == 0) {
+        CHECK_EQ(aio__yield_poll(t, &t->frame), AIO_OK); /* (nothing to raise: it goes on) */
+        return aio__yield_again(t, &t->frame, 5u);
+    }
     CHECK_EQ(t->frame.lc, 5);
     return AIO__SUSPENDED;
 }
