@@ -3953,8 +3953,8 @@ AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_coun
  * counts, a clock set, or another loop initialised, takes aio_run off its
  * turns back to back, which test the clock's kind and make the loop the
  * running one once, when they begin. */
-enum { AIO__BUSY_ENDING = 1, AIO__BUSY_TIMERS = 2, AIO__BUSY_MAIN = 4, AIO__BUSY_EVENTS = 8,
-       AIO__BUSY_CLOCK = 16 };
+enum { AIO__BUSY_CLOCK = 1, /* (the lowest: "no other bit" is then busy <= 1) */
+       AIO__BUSY_ENDING = 2, AIO__BUSY_TIMERS = 4, AIO__BUSY_MAIN = 8, AIO__BUSY_EVENTS = 16 };
 
 /* The loop is the running one from here until aio_loop_destroy: a loop in
  * main's frame, the usual case, is no dangling pointer (gcc 12 warns of one
@@ -5402,9 +5402,11 @@ static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_ta
      * word says so: loop->busy; the long way tests each), and a step
      * ready. Such a turn is aio__iterate's for a queue that is not
      * empty, in fewer tests. */
-    if (!L->busy) {
+    if (L->busy <= AIO__BUSY_CLOCK) {
         /* (the clock's kind tested and the running loop set once: a clock
-         * set, or another loop initialised, in a step sets a busy bit) */
+         * set, or another loop initialised, in a step sets a busy bit,
+         * which a turn's end clears. Set in a step of aio__iterate's, it
+         * is answered already: one turn here, which ends at once) */
         aio__loop = L;
         if (L->is_virtual) {
             while (!aio__ready_empty(L)) {

@@ -275,9 +275,11 @@ static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_ta
      * word says so: loop->busy; the long way tests each), and a step
      * ready. Such a turn is aio__iterate's for a queue that is not
      * empty, in fewer tests. */
-    if (!L->busy) {
+    if (L->busy <= AIO__BUSY_CLOCK) {
         /* (the clock's kind tested and the running loop set once: a clock
-         * set, or another loop initialised, in a step sets a busy bit) */
+         * set, or another loop initialised, in a step sets a busy bit,
+         * which a turn's end clears. Set in a step of aio__iterate's, it
+         * is answered already: one turn here, which ends at once) */
         aio__loop = L;
         if (L->is_virtual) {
             while (!aio__ready_empty(L)) {

@@ -2000,6 +2000,51 @@ static void ya_case(int told) {
 static void test_task_yield_slow_way_goes_on_in_the_same_step(void) { ya_case(0); }
 static void test_task_yield_slow_way_goes_on_in_the_same_step_told(void) { ya_case(1); }
 
+/* A clock set in a step: the turns after it read the new clock, and once a
+ * turn has answered the change, the turns run back to back again (where
+ * time counts: no busy bit is left behind, though the step that set it ran
+ * in aio_run's long way, whose first turn it is). */
+static struct {
+    aio_task main;
+    int steps;
+    aio_time seen[4];
+    unsigned busy[4];
+} CK;
+static aio_time ck_clock(void *ctx) {
+    (void)ctx;
+    return 5000;
+}
+static aio_status ck_main(aio_task *t) {
+    AIO_BEGIN(t);
+    while (CK.steps < 4) {
+        if (CK.steps == 0) aio_loop_set_clock(t->loop, ck_clock, NULL); /* (in aio_run's first turn: the long way's) */
+        CK.seen[CK.steps] = aio_now();
+        CK.busy[CK.steps] = t->loop->busy;
+        CK.steps++;
+        AIO_YIELD(t);
+    }
+    AIO_END(t);
+}
+static void test_task_clock_set_in_a_step_then_turns_back_to_back(void) {
+    aio_loop loop;
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_use_virtual_clock(&loop, 100);
+    memset(&CK, 0, sizeof CK);
+    CK.seen[0] = 100;
+    CHECK_EQ(aio_run(&loop, &CK.main, ck_main), AIO_OK);
+    CHECK_EQ(CK.steps, 4);
+    CHECK_EQ(CK.seen[0], 5000); /* (its own read, once set) */
+    CHECK_EQ(CK.seen[1], 5000);
+    CHECK_EQ(CK.seen[2], 5000);
+    CHECK_EQ(CK.seen[3], 5000);
+#if AIO__SPEED
+    CHECK(CK.busy[0] != 0); /* (the clock bit, set in the long way's turn, which answers it) */
+    CHECK_EQ(CK.busy[2], 0); /* a turn later, nothing is left behind: back to back */
+    CHECK_EQ(CK.busy[3], 0);
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 /* A main task cancelled before its first step (by a task spawned before
  * aio_run, which runs first) never runs its body: aio_run gives
  * AIO_ECANCELED, as asyncio.run raises CancelledError. */
@@ -2096,6 +2141,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_task_instruments_set_or_cleared_in_a_step),
     TEST_ENTRY(test_task_yield_slow_way_goes_on_in_the_same_step),
     TEST_ENTRY(test_task_yield_slow_way_goes_on_in_the_same_step_told),
+    TEST_ENTRY(test_task_clock_set_in_a_step_then_turns_back_to_back),
     TEST_ENTRY(test_task_main_cancelled_before_it_ran),
     TEST_ENTRY(test_tasks_run_cancels_leftovers_and_waits_for_cleanup),
     TEST_ENTRY(test_tasks_run_waits_for_tasks_spawned_by_cleanup),
