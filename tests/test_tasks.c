@@ -2037,7 +2037,7 @@ static void test_task_clock_set_in_a_step_then_turns_back_to_back(void) {
     CHECK_EQ(CK.seen[1], 5000);
     CHECK_EQ(CK.seen[2], 5000);
     CHECK_EQ(CK.seen[3], 5000);
-#if AIO__SPEED
+#if AIO__SPEED && !defined(TEST_IMPL_FOR_SIZE) /* (the library's busy bits: its short way's) */
     CHECK(CK.busy[0] != 0); /* (the clock bit, set in the long way's turn, which answers it) */
     CHECK_EQ(CK.busy[2], 0); /* a turn later, nothing is left behind: back to back */
     CHECK_EQ(CK.busy[3], 0);
