@@ -2017,7 +2017,8 @@ static aio_time ck_clock(void *ctx) {
 static aio_status ck_main(aio_task *t) {
     AIO_BEGIN(t);
     while (CK.steps < 4) {
-        if (CK.steps == 0) aio_loop_set_clock(t->loop, ck_clock, NULL); /* (in aio_run's first turn: the long way's) */
+        /* (in aio_run's first turn, which takes the long way) */
+        if (CK.steps == 0) aio_loop_set_clock(t->loop, ck_clock, NULL);
         CK.seen[CK.steps] = aio_now();
         CK.busy[CK.steps] = t->loop->busy;
         CK.steps++;
