@@ -445,8 +445,9 @@ typedef struct aio_frame {
     uint16_t lc;         /* where to resume (the compiler refuses a file with
                             more than 65,000 awaits) */
     uint8_t flags;
+    uint8_t seen_cancels; /* in cleanup: the task's view from before it (the */
     aio_status rc;       /* return value or the error being unwound */
-    uint32_t barrier;    /* saved cancellation barrier while in cleanup */
+    uint16_t hidden;     /* ... task's cancels_seen and hidden, restored at its end) */
 } aio_frame;
 
 /* A place in the timer storage, or how many: the target's unsigned int,
@@ -456,7 +457,7 @@ typedef unsigned int aio__slot;
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
     aio_time when;
-    uint32_t seq; /* when the deadline was set: equal deadlines fire in that order */
+    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order */
     aio_task *task;
 } aio_timer;
 
@@ -497,6 +498,8 @@ struct aio_task {
     } wait;
     uint8_t state;       /* right after the link: what tells a task's own place
                             in a list from an aio_waiter (whose `mark` is there) */
+    uint8_t cancels;     /* its own cancellation's deliveries, counted 1 to 255 and
+                            round again (0: never delivered; see cancels_seen) */
     uint16_t flags;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
     aio_task_fn fn;
@@ -505,13 +508,20 @@ struct aio_task {
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
     aio_timeout *scope;  /* innermost open timeout scope */
+    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio_time until;      /* deadline of the current await itself */
-    uint32_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
-    uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
-    uint32_t barrier;    /* cancellations delivered up to here are not seen */
+    /* What its code sees of the cancellations delivered (the cleanup's rule:
+     * a cleanup section does not see those delivered before it began): */
+    uint8_t cleanups;    /* cleanup sections running, one in another (a group's
+                            child starts with its owner's count) */
+    uint8_t cancels_seen; /* `cancels` when the innermost one began: its own
+                            cancellation is seen while they differ */
+    uint16_t hidden;     /* the blocks delivered when it began: blocks opened
+                            before it are seen while more of them are delivered */
     union {                /* what its current await holds (once done: when it finished) */
-        uint32_t finished; /* once done: order of finishing, for "the first failure" */
+        uint32_t finished[2]; /* once done: the loop's count of finished tasks then
+                              (low, high half: 64 bits that never wrap) */
         aio_task_fn first; /* before its first step (where time counts): its body */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
         aio_task *child;   /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
@@ -521,7 +531,8 @@ struct aio_task {
         struct {           /* in AIO_WAIT / AIO_GATHER */
             struct aio_wait_item *items;
             uint32_t n;
-            uint32_t began; /* tasks finished before it began */
+            uint32_t parked; /* it has parked once: failures found since happened
+                                while it waited, in the order they finished */
         } many;
         struct {           /* in an I/O wait */
             int fd;
@@ -542,8 +553,8 @@ struct aio_timeout {
     uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches, */
     uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
     uint16_t landing;    /* resume point that unwinds out of the block (a frame's lc) */
-    uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
-    uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
+    uint8_t cleanups;    /* its task's count of cleanup sections when it opened */
+    uint64_t seq;        /* arming order of the deadline (entry or reschedule) */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
     aio_status saved_rc; /* the frame's status at entry, restored when caught */
     union {              /* a holding block's: what it holds, its argument read once */
@@ -565,7 +576,7 @@ typedef struct aio_as_completed {
     size_t n;
     size_t left;         /* not returned yet */
     aio_time deadline;   /* absolute; AIO_NEVER = none */
-    uint32_t cutoff;     /* once expired: the loop's count of finished tasks then */
+    uint64_t cutoff;     /* once expired: the loop's count of finished tasks then */
     uint8_t expired;
 } aio_as_completed;
 
@@ -677,9 +688,10 @@ struct aio_loop {
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
                             an event set counts only those of one turn: int is wide enough) */
-    uint32_t seq;        /* timer arming counter */
-    uint32_t epoch;      /* cancellation delivery counter */
-    uint32_t finished;   /* tasks finished so far */
+    uint64_t seq;        /* timer arming counter (64 bits: never wraps) */
+    uint64_t finished;   /* tasks finished so far (64 bits: never wraps) */
+    uint8_t deliveries;  /* checkpoints that delivered something, counted round
+                            (only "did this one deliver" is asked of it) */
     aio_link ready;      /* tasks to run, oldest first */
     aio_task *current;
     size_t live;         /* spawned and not finished */
@@ -695,7 +707,7 @@ struct aio_loop {
     aio_idle_fn idle;
     void *idle_ctx;
     void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
-    void (*scope_key)(const aio_task *t, aio_time *when, uint32_t *seq); /* blocks' deadlines */
+    void (*scope_key)(const aio_task *t, aio_time *when, uint64_t *seq); /* blocks' deadlines */
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
@@ -1429,7 +1441,8 @@ typedef struct aio_process {
     void *job;            /* its job object (NULL: none could be made) */
     void *threads[4];     /* the threads that wait for its exit, relay its in, out, err */
 #endif
-    uint32_t barrier;     /* the awaiting task's, while a cancellation stops it */
+    uint16_t hidden;      /* the awaiting task's view of the cancellations delivered, */
+    uint8_t seen_cancels; /* kept while a cancellation stops it */
     uint8_t state;        /* running, reaped, closed */
     uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
     uint8_t group;        /* yours to set before its spawn (POSIX): nonzero puts the child
@@ -2805,7 +2818,8 @@ enum { /* scope flags */
     AIO__S_EXPIRED = 1,     /* cancelled: deadline noticed, or group aborted */
     AIO__S_SAVED_OVERRIDE = 2,
     AIO__S_SHIELD = 4,      /* outer cancellations do not reach inside */
-    AIO__S_GROUP = 8        /* the scope of an aio_group */
+    AIO__S_GROUP = 8,       /* the scope of an aio_group */
+    AIO__S_DELIVERED = 16   /* its cancellation was raised at a checkpoint */
 };
 enum { /* group states, beyond the scope's */
     AIO__S_JOIN = AIO__S_DONE + 1
@@ -2871,7 +2885,7 @@ AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
 #define AIO__AGAIN_LIMIT 1000u
 static AIO_THREAD_LOCAL const aio_task *aio__told_task;
 static AIO_THREAD_LOCAL uint16_t aio__told_at; /* the body's resume point then */
-static AIO_THREAD_LOCAL uint32_t aio__told_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint64_t aio__told_run; /* the loop's finished count then */
 static AIO_THREAD_LOCAL unsigned long aio__told_again;
 /* The message told last, by its text's hash (some are built in one buffer;
  * a copy would take RAM a board has little of). */
@@ -3031,7 +3045,12 @@ AIO_API double aio_to_seconds(aio_time ticks) {
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
-static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+/* When a finished task finished: the loop's count of finished tasks then. */
+static uint64_t aio__finished_at(const aio_task *t) {
+    uint64_t n;
+    memcpy(&n, t->await.finished, sizeof n);
+    return n;
+}
 
 /* Inside the critical section: queue ev on loop L for its next iteration;
  * returns 1 if L sleeps in aio_run's idle hook and has a wake-up to call. */
@@ -3345,7 +3364,6 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
     L->heap_cap = !timers ? 0 : capacity > (aio__slot)-1 ? (aio__slot)-1 : (aio__slot)capacity;
-    L->epoch = 1;
     aio__list_init(&L->ready);
     aio__list_init(&L->tasks);
 #ifdef AIO__SYSTEM_CLOCK
@@ -3496,8 +3514,7 @@ static int aio__grow_heap(aio_loop *L) {
 
 static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     aio_stime d = (aio_stime)(a->when - b->when);
-    if (!d) d = (int32_t)(a->seq - b->seq);
-    return d < 0;
+    return d ? d < 0 : a->seq < b->seq; /* (64 bits: the arming order never wraps) */
 }
 
 /* h[i] = *e, and its task knows where its timer is (one function where
@@ -3748,72 +3765,123 @@ static void aio__wake_all(aio_link *l, uint16_t flag) {
 /* Sentinel "source" meaning: the task itself was cancelled. */
 #define AIO__TASK_SOURCE ((aio_timeout *)(void *)&aio__loop)
 
-static int aio__scope_visible(const aio_task *t, const aio_timeout *sc) {
-    return (sc->flags & AIO__S_EXPIRED) &&
-           (sc->epoch == 0 || aio__epoch_after(sc->epoch, t->barrier));
-}
+/* What a task's code sees of the cancellations delivered to it (the
+ * cleanup's rule: a cleanup section is not hit again by what brought it
+ * there, but by anything delivered after it began). Nothing here is a
+ * free-running count compared by order, so nothing goes wrong after any
+ * number of deliveries:
+ * - Its own cancellation: `cancels` moves on at a delivery that finds it
+ *   unseen; a cleanup section keeps the value it found (`cancels_seen`) and
+ *   sees the cancellation while the two differ. In cleanups nested d deep
+ *   they differ by at most d + 1, so counting round 255 values is exact for
+ *   the 254 levels `cleanups` allows.
+ * - Blocks: one opened since the innermost cleanup began (its `cleanups` is
+ *   the task's) is seen once delivered. The blocks opened before stay open
+ *   until that cleanup ends, and a delivered block stays delivered, so the
+ *   cleanup sees one of them exactly when more of them are delivered than
+ *   when it began (`hidden`). A group's child starts with its owner's view. */
 static int aio__task_cancel_visible(const aio_task *t) {
-    return (t->flags & AIO__T_CANCEL_REQ) ||
-           (t->cancel_epoch && aio__epoch_after(t->cancel_epoch, t->barrier));
+    return (t->flags & AIO__T_CANCEL_REQ) || t->cancels != t->cancels_seen;
 }
 
 /* Which cancellation applies to t's code right now: NULL, the task's own
- * cancel (which beats any timeout), or the outermost expired scope. With
- * `observe`, deadlines reached by now are noticed first (a checkpoint). */
+ * cancel (which beats any timeout), or the outermost expired block it sees.
+ * With `observe`, deadlines reached by now are noticed first (a checkpoint). */
 static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     aio_timeout *found = NULL;
+    aio_timeout *older = NULL; /* the outermost delivered one opened before the cleanup */
+    unsigned delivered_before = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
         if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, aio__now(L))) {
             sc->flags |= AIO__S_EXPIRED;
             AIO__TRACE(L, AIO_TRACE_FIRE, t, sc, AIO_FIRE_BLOCK, 0);
             AIO__TRACE(L, AIO_TRACE_CANCEL, t, sc, AIO_BY_DEADLINE, 0);
         }
-        if (aio__scope_visible(t, sc)) found = sc;
-        if (sc->flags & AIO__S_SHIELD) return found; /* nothing from outside gets in */
+        if (sc->flags & AIO__S_EXPIRED) {
+            if (!(sc->flags & AIO__S_DELIVERED) || sc->cleanups >= t->cleanups) {
+                found = sc;
+            } else {
+                delivered_before++;
+                older = sc;
+            }
+        }
+        if (sc->flags & AIO__S_SHIELD) break; /* nothing from outside gets in */
     }
+    if (delivered_before > t->hidden) found = older;
+    if (sc) return found; /* (held back by a shield) */
     return aio__task_cancel_visible(t) ? AIO__TASK_SOURCE : found;
 }
 
-static uint32_t aio__next_epoch(aio_loop *L) {
-    if (!++L->epoch) ++L->epoch; /* 0 means "not delivered" */
-    return L->epoch;
+/* The blocks delivered around t, as far as a shield: what a cleanup
+ * beginning now does not see (at most 65,535 count). */
+static uint16_t aio__delivered_blocks(const aio_task *t) {
+    const aio_timeout *sc;
+    unsigned n = 0;
+    for (sc = t->scope; sc; sc = sc->parent) {
+        if ((sc->flags & AIO__S_DELIVERED) && n < 0xffffu) n++;
+        if (sc->flags & AIO__S_SHIELD) break;
+    }
+    return (uint16_t)n;
 }
 
-/* The delivery of t's own request, with no block open: it becomes the
- * task's cancellation, in a new epoch. */
-static inline aio_status aio__deliver_request(aio_task *t) {
+/* A cleanup section (or a process being stopped) begins: what was delivered
+ * so far stays unseen until aio__unseen_end. The view it replaces is kept
+ * in *cancels_seen and *hidden. */
+static void aio__unseen_begin(aio_task *t, uint8_t *cancels_seen, uint16_t *hidden) {
+    *cancels_seen = t->cancels_seen;
+    *hidden = t->hidden;
+    t->cancels_seen = t->cancels;
+    t->hidden = t->scope ? aio__delivered_blocks(t) : 0;
+    if (t->cleanups < 254)
+        t->cleanups++;
+    else /* (the count of its cancellation's deliveries tells 254 levels apart) */
+        (void)aio__misuse(AIO_EINVAL, "cleanup sections nested more than 254 deep in one task: "
+                                      "a cancellation delivered in the deepest may go unseen");
+}
+static void aio__unseen_end(aio_task *t, uint8_t cancels_seen, uint16_t hidden) {
+    t->cancels_seen = cancels_seen;
+    t->hidden = hidden;
+    if (t->cleanups) t->cleanups--;
+}
+
+/* The task's own cancellation is delivered: seen from here on. */
+static void aio__deliver_cancel(aio_task *t) {
     t->flags = (uint16_t)((t->flags & ~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
-    t->cancel_epoch = aio__next_epoch(t->loop);
+    if (t->cancels == t->cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
+}
+
+/* The delivery of t's own request, with no block open. */
+static inline aio_status aio__deliver_request(aio_task *t) {
+    aio__deliver_cancel(t);
+    t->loop->deliveries++;
     return AIO_ECANCELED;
 }
 
-/* A checkpoint: if a cancellation applies, mark every visible source as
- * delivered in one new epoch and return AIO_ECANCELED. With `observe`,
- * deadlines reached by now are noticed first. */
+/* A checkpoint: if a cancellation applies, mark every source not delivered
+ * yet as delivered and return AIO_ECANCELED. With `observe`, deadlines
+ * reached by now are noticed first. */
 static aio_status aio__deliver(aio_task *t, int observe) {
-    aio_loop *L = t->loop;
     aio_timeout *sc;
-    uint32_t epoch;
+    int delivered = 0;
     if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
         if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
         return aio__deliver_request(t);
     }
     if (!aio__cancel_source(t, observe)) return AIO_OK;
-    epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) {
-            if (!epoch) epoch = aio__next_epoch(L);
-            sc->epoch = epoch;
+        if ((sc->flags & (AIO__S_EXPIRED | AIO__S_DELIVERED)) == AIO__S_EXPIRED) {
+            sc->flags |= AIO__S_DELIVERED;
+            delivered = 1;
         }
-        if (sc->flags & AIO__S_SHIELD) return AIO_ECANCELED; /* the task's request waits */
+        if (sc->flags & AIO__S_SHIELD) break; /* the task's request waits */
     }
-    if (t->flags & AIO__T_CANCEL_REQ) {
-        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
-        t->cancel_epoch = epoch ? epoch : aio__next_epoch(L);
-        t->flags |= AIO__T_WATCHED;
+    if (!sc && (t->flags & AIO__T_CANCEL_REQ)) {
+        aio__deliver_cancel(t);
+        delivered = 1;
     }
+    if (delivered) t->loop->deliveries++;
     return AIO_ECANCELED;
 }
 
@@ -3849,11 +3917,11 @@ static inline aio_status aio__checkpoint(aio_task *t) {
 
 /* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
  * by time, then by arming order; AIO_NEVER comes last. */
-static int aio__key_before(aio_time a, uint32_t as, aio_time b, uint32_t bs) {
+static int aio__key_before(aio_time a, uint64_t as, aio_time b, uint64_t bs) {
     if (a == AIO_NEVER) return 0;
     if (b == AIO_NEVER) return 1;
     if (a != b) return aio__before(a, b);
-    return (int32_t)(as - bs) < 0;
+    return as < bs;
 }
 
 /* Earliest deadline among the scopes around t that have not fired yet, and
@@ -3862,11 +3930,11 @@ static int aio__key_before(aio_time a, uint32_t as, aio_time b, uint32_t bs) {
  * children it reaches fire in the order they parked). The scopes beyond a
  * shielded block count `through_shields`: their deadlines pass (and the
  * blocks expire) on time while the shield holds the cancellation back. */
-static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq, int through_shields) {
+static aio_time aio__scope_deadline(const aio_task *t, uint64_t *seq, int through_shields) {
     const aio_timeout *sc;
     const aio_timeout *first = NULL;
     aio_time d = AIO_NEVER;
-    uint32_t s = 0;
+    uint64_t s = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
         if (!(sc->flags & AIO__S_EXPIRED) && aio__key_before(sc->deadline, sc->seq, d, s)) {
             d = sc->deadline;
@@ -3881,8 +3949,8 @@ static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq, int throug
 
 /* The earlier of deadline (*when, *seq) and those of the blocks around t
  * (loop->scope_key). */
-static void aio__scope_key(const aio_task *t, aio_time *when, uint32_t *seq) {
-    uint32_t scope_seq;
+static void aio__scope_key(const aio_task *t, aio_time *when, uint64_t *seq) {
+    uint64_t scope_seq;
     aio_time d = aio__scope_deadline(t, &scope_seq, 1);
     if (aio__key_before(d, scope_seq, *when, *seq)) {
         *when = d;
@@ -3967,7 +4035,7 @@ static void aio__rearm(aio_task *t) {
 static int aio__undelivered(const aio_task *t) {
     const aio_timeout *sc;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) return 1;
+        if ((sc->flags & (AIO__S_EXPIRED | AIO__S_DELIVERED)) == AIO__S_EXPIRED) return 1;
         if (sc->flags & AIO__S_SHIELD) return 0;
     }
     return (t->flags & AIO__T_CANCEL_REQ) != 0;
@@ -3975,9 +4043,9 @@ static int aio__undelivered(const aio_task *t) {
 
 /* 1 if a checkpoint now delivers a cancellation that was not delivered yet. */
 static int aio__new_cancellation(aio_task *t) {
-    uint32_t before = t->loop->epoch;
+    uint8_t before = t->loop->deliveries; /* (one checkpoint adds at most 1) */
     aio__checkpoint(t);
-    return t->loop->epoch != before;
+    return t->loop->deliveries != before;
 }
 
 /* How a cancellation that may now apply reaches a task: as asyncio's
@@ -4166,14 +4234,15 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->scope = NULL;
     t->until_seq = 0;
     t->timer = 0;
-    t->cancel_epoch = 0;
-    t->barrier = 0;
+    t->cancels = 0;
+    t->cleanups = 0;
+    t->cancels_seen = 0;
+    t->hidden = 0;
     t->await.first = fn; /* its first step is aio__first_step's (the union's other
                             members are set by the awaits that use them) */
 #else
-    memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) > offsetof(aio_task, state) &&
-                              offsetof(aio_task, flags) - offsetof(aio_task, state) <= sizeof(uint16_t)
+    memset(&t->cancels, 0, sizeof *t - offsetof(aio_task, cancels));
+    (void)sizeof(char[offsetof(aio_task, cancels) == offsetof(aio_task, state) + 1
                           ? 1
                           : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
@@ -4301,13 +4370,21 @@ static void aio__left_group(aio_task *t, aio_status rc) {
     }
 }
 
+/* Task t's place in the order tasks finish in: the loop's count, kept in
+ * the union's two words (64 bits, so that it never wraps; where they are
+ * one word, one store). */
+static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
+    uint64_t n = ++L->finished;
+    memcpy(t->await.finished, &n, sizeof n);
+}
+
 /* Task t's end, with status rc, told to those who await it: its joiners
  * woken, each marked as woken by the end. */
 static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
-    t->await.finished = ++L->finished;
+    aio__stamp_end(L, t);
     L->live--;
 #ifdef AIO_DEBUG
     if (aio__told_task == t) aio__told_task = NULL; /* its next run starts afresh */
@@ -4358,7 +4435,7 @@ static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
     }
     t->frame.rc = rc;
     t->state = AIO__DONE;
-    t->await.finished = ++L->finished;
+    aio__stamp_end(L, t);
     L->live--;
 #ifdef AIO_DEBUG
     if (aio__told_task == t) aio__told_task = NULL;
@@ -4888,8 +4965,7 @@ static AIO__ALWAYS_INLINE void aio__finally_in(aio_task *t, aio_frame *f) {
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
-    f->barrier = t->barrier;
-    t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
+    aio__unseen_begin(t, &f->seen_cancels, &f->hidden); /* what was delivered so far stays unseen */
 }
 #if AIO__SPEED
 static AIO__SLOW_HALF void aio__finally_raised(aio_task *t, aio_frame *f) {
@@ -4924,7 +5000,7 @@ static void aio__bad_resume(aio_task *t, aio_frame *f) {
 
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->lc < AIO__LC_FINALLY) aio__bad_resume(t, f); /* (neither it nor the end) */
-    if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
+    if (f->flags & AIO__F_FINALLY) aio__unseen_end(t, f->seen_cancels, f->hidden);
     /* A task whose body completes while it is cancelled ends cancelled: the
      * request was never lost. Only a cleanup that a delivered cancellation
      * brought there may overrule it (R8); a request never delivered ends the
@@ -4943,7 +5019,7 @@ AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
  * how many are too many: a task that passes this many holds the loop. */
 #define AIO__HOLD_LIMIT 1000000u
 static AIO_THREAD_LOCAL const aio_task *aio__holder;
-static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint64_t aio__holder_run; /* the loop's finished count then */
 static AIO_THREAD_LOCAL uint32_t aio__held;
 
 AIO_API aio_status aio__suspended(aio_task *t) {
@@ -5214,7 +5290,7 @@ static int aio__scope_open(const aio_timeout *sc) {
 /* t's innermost open block becomes sc, keeping AIO__T_WATCHED true to it. */
 static void aio__set_scope(aio_task *t, aio_timeout *sc) {
     t->scope = sc;
-    if (sc || t->cancel_epoch)
+    if (sc || t->cancels)
         t->flags |= AIO__T_WATCHED;
     else
         t->flags &= (uint16_t)~AIO__T_WATCHED;
@@ -5256,7 +5332,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->deadline = deadline;
     sc->seq = t->loop->seq++;
     sc->landing = (uint16_t)landing; /* (AIO__LC: at most AIO__LC_LAST) */
-    sc->epoch = 0;
+    sc->cleanups = t->cleanups;
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
     sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |
@@ -5400,24 +5476,26 @@ static void aio__items_unlink(aio_wait_item *items, size_t n) {
 
 /* Is the wait over? *done = how many finished, *first = the earliest failure
  * (a child's own cancellation as AIO_ECHILDCANCELED), AIO_OK if none. */
-static int aio__many_met(const aio_wait_item *items, size_t n, int mode, uint32_t began,
+static int aio__many_met(const aio_wait_item *items, size_t n, int mode, int parked,
                          size_t *done, aio_status *first) {
     size_t i;
-    uint32_t first_at = 0;
+    uint64_t first_at = 0;
     int failed = 0; /* a real exception: cancellation does not count */
     *done = 0;
     *first = AIO_OK;
     for (i = 0; i < n; i++) {
         const aio_task *c = items[i].task;
-        uint32_t at;
+        uint64_t at;
         if (c->state != AIO__DONE) continue;
         ++*done;
         if (c->frame.rc >= 0) continue;
         if (c->frame.rc != AIO_ECANCELED) failed = 1;
-        /* failures from before the wait began rank first, in argument order
-         * (as asyncio sees them); later ones in the order they happened */
-        at = aio__epoch_after(c->await.finished, began) ? c->await.finished : began;
-        if (!*first || aio__epoch_after(first_at, at)) {
+        /* failures from before the wait parked rank in argument order (as
+         * asyncio sees them; a gather returns at the first of them, so those
+         * found since it parked all happened while it waited), later ones in
+         * the order they happened */
+        at = parked ? aio__finished_at(c) : 0;
+        if (!*first || first_at > at) {
             first_at = at;
             *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
         }
@@ -5456,6 +5534,7 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
         if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
         if (c->parent == t) owns = 1;
     }
+    t->await.many.parked = 1;
     if ((mode & AIO__GATHER) && owns) { /* a cancellation of t is passed on to them */
         t->flags |= AIO__T_GATHERING;
         t->await.many.items = items;
@@ -5497,7 +5576,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    met = aio__many_met(items, n, mode, t->await.many.began, &done, &first);
+    met = aio__many_met(items, n, mode, !arriving && t->await.many.parked, &done, &first);
     /* what it waits for was met before anything else reached this task */
     if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
         /* asyncio's wait() suspends once even then, and counts what is done
@@ -5530,6 +5609,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if (aio__due(t->until, aio__now(t->loop))) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
+            t->await.many.parked = 1;
             aio__enqueue(t);
             return AIO__SUSPENDED;
         }
@@ -5568,7 +5648,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait: the timeout"));
     aio__set_until(t, until);
     if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
-    t->await.many.began = t->loop->finished;
+    t->await.many.parked = 0;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
 }
@@ -5590,7 +5670,7 @@ AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
         size_t j;
         if (!it.task || it.task->state != AIO__DONE) continue;
         for (j = i; j > done; j--) items[j] = items[j - 1];
-        while (j > 0 && aio__epoch_after(items[j - 1].task->await.finished, it.task->await.finished)) {
+        while (j > 0 && aio__finished_at(items[j - 1].task) > aio__finished_at(it.task)) {
             items[j] = items[j - 1];
             j--;
         }
@@ -5641,8 +5721,8 @@ static aio_status aio__next_finished(aio_as_completed *ac) {
     for (i = 0; i < ac->n; i++) {
         const aio_task *c = ac->items[i].task;
         if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
-        if (ac->expired && aio__epoch_after(c->await.finished, ac->cutoff)) continue; /* too late */
-        if (best == ac->n || aio__epoch_after(ac->items[best].task->await.finished, c->await.finished))
+        if (ac->expired && aio__finished_at(c) > ac->cutoff) continue; /* too late */
+        if (best == ac->n || aio__finished_at(ac->items[best].task) > aio__finished_at(c))
             best = i;
     }
     if (best == ac->n) return AIO_EINPROGRESS;
@@ -5832,7 +5912,8 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup
      * runs its children past the cancellation that brought the owner there */
-    t->barrier = g->scope.task->barrier;
+    t->cleanups = g->scope.task->cleanups;
+    t->hidden = g->scope.task->hidden;
     aio__list_unlink(&t->member); /* from the loop's list to the group's */
     aio__list_append(&g->children, &t->member);
     g->live++;
@@ -6321,7 +6402,7 @@ static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
         aio__queue_store_ordered(q, item, i);
     }
     q->count++;
-    q->unfinished++;
+    if (q->unfinished != 0xffffffffu) q->unfinished++; /* (stops there: a join never returns early) */
 }
 
 /* A LIFO's or a priority queue's next item taken into *out (count is
@@ -8498,7 +8579,8 @@ static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio
 /* The await's result once p was reaped. */
 static aio_status aio__proc_result(aio_task *t, aio_frame *f, aio_process *p) {
     int cancelled = (p->stopping & AIO__PROC_CANCELLED) != 0;
-    if (cancelled) t->barrier = p->barrier; /* what was delivered is seen again: it unwinds */
+    if (cancelled) /* what was delivered is seen again: it unwinds */
+        aio__unseen_end(t, p->seen_cancels, p->hidden);
     p->stopping = AIO__STOP_NONE;
     p->waiter = NULL;
     if (cancelled) return aio__raise(t, f, AIO_ECANCELED);
@@ -8594,8 +8676,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
         /* a new cancellation (the one stopping it is behind the barrier) kills at once */
         if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) aio__proc_stop_step(L, p, 1);
     } else if (aio__checkpoint(t) < 0) { /* a cancellation stops it, then is raised */
-        p->barrier = t->barrier;
-        t->barrier = L->epoch;
+        aio__unseen_begin(t, &p->seen_cancels, &p->hidden);
         p->stopping = AIO__PROC_CANCELLED;
         aio__proc_stop_step(L, p, 0);
     } else if (aio__due(t->until, aio__now(L))) { /* unless it ended meanwhile, it runs on */

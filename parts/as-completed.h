@@ -10,7 +10,7 @@ AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
         size_t j;
         if (!it.task || it.task->state != AIO__DONE) continue;
         for (j = i; j > done; j--) items[j] = items[j - 1];
-        while (j > 0 && aio__epoch_after(items[j - 1].task->await.finished, it.task->await.finished)) {
+        while (j > 0 && aio__finished_at(items[j - 1].task) > aio__finished_at(it.task)) {
             items[j] = items[j - 1];
             j--;
         }
@@ -61,8 +61,8 @@ static aio_status aio__next_finished(aio_as_completed *ac) {
     for (i = 0; i < ac->n; i++) {
         const aio_task *c = ac->items[i].task;
         if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
-        if (ac->expired && aio__epoch_after(c->await.finished, ac->cutoff)) continue; /* too late */
-        if (best == ac->n || aio__epoch_after(ac->items[best].task->await.finished, c->await.finished))
+        if (ac->expired && aio__finished_at(c) > ac->cutoff) continue; /* too late */
+        if (best == ac->n || aio__finished_at(ac->items[best].task) > aio__finished_at(c))
             best = i;
     }
     if (best == ac->n) return AIO_EINPROGRESS;

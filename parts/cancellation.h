@@ -4,72 +4,123 @@
 /* Sentinel "source" meaning: the task itself was cancelled. */
 #define AIO__TASK_SOURCE ((aio_timeout *)(void *)&aio__loop)
 
-static int aio__scope_visible(const aio_task *t, const aio_timeout *sc) {
-    return (sc->flags & AIO__S_EXPIRED) &&
-           (sc->epoch == 0 || aio__epoch_after(sc->epoch, t->barrier));
-}
+/* What a task's code sees of the cancellations delivered to it (the
+ * cleanup's rule: a cleanup section is not hit again by what brought it
+ * there, but by anything delivered after it began). Nothing here is a
+ * free-running count compared by order, so nothing goes wrong after any
+ * number of deliveries:
+ * - Its own cancellation: `cancels` moves on at a delivery that finds it
+ *   unseen; a cleanup section keeps the value it found (`cancels_seen`) and
+ *   sees the cancellation while the two differ. In cleanups nested d deep
+ *   they differ by at most d + 1, so counting round 255 values is exact for
+ *   the 254 levels `cleanups` allows.
+ * - Blocks: one opened since the innermost cleanup began (its `cleanups` is
+ *   the task's) is seen once delivered. The blocks opened before stay open
+ *   until that cleanup ends, and a delivered block stays delivered, so the
+ *   cleanup sees one of them exactly when more of them are delivered than
+ *   when it began (`hidden`). A group's child starts with its owner's view. */
 static int aio__task_cancel_visible(const aio_task *t) {
-    return (t->flags & AIO__T_CANCEL_REQ) ||
-           (t->cancel_epoch && aio__epoch_after(t->cancel_epoch, t->barrier));
+    return (t->flags & AIO__T_CANCEL_REQ) || t->cancels != t->cancels_seen;
 }
 
 /* Which cancellation applies to t's code right now: NULL, the task's own
- * cancel (which beats any timeout), or the outermost expired scope. With
- * `observe`, deadlines reached by now are noticed first (a checkpoint). */
+ * cancel (which beats any timeout), or the outermost expired block it sees.
+ * With `observe`, deadlines reached by now are noticed first (a checkpoint). */
 static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
     aio_loop *L = t->loop;
     aio_timeout *sc;
     aio_timeout *found = NULL;
+    aio_timeout *older = NULL; /* the outermost delivered one opened before the cleanup */
+    unsigned delivered_before = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
         if (observe && !(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, aio__now(L))) {
             sc->flags |= AIO__S_EXPIRED;
             AIO__TRACE(L, AIO_TRACE_FIRE, t, sc, AIO_FIRE_BLOCK, 0);
             AIO__TRACE(L, AIO_TRACE_CANCEL, t, sc, AIO_BY_DEADLINE, 0);
         }
-        if (aio__scope_visible(t, sc)) found = sc;
-        if (sc->flags & AIO__S_SHIELD) return found; /* nothing from outside gets in */
+        if (sc->flags & AIO__S_EXPIRED) {
+            if (!(sc->flags & AIO__S_DELIVERED) || sc->cleanups >= t->cleanups) {
+                found = sc;
+            } else {
+                delivered_before++;
+                older = sc;
+            }
+        }
+        if (sc->flags & AIO__S_SHIELD) break; /* nothing from outside gets in */
     }
+    if (delivered_before > t->hidden) found = older;
+    if (sc) return found; /* (held back by a shield) */
     return aio__task_cancel_visible(t) ? AIO__TASK_SOURCE : found;
 }
 
-static uint32_t aio__next_epoch(aio_loop *L) {
-    if (!++L->epoch) ++L->epoch; /* 0 means "not delivered" */
-    return L->epoch;
+/* The blocks delivered around t, as far as a shield: what a cleanup
+ * beginning now does not see (at most 65,535 count). */
+static uint16_t aio__delivered_blocks(const aio_task *t) {
+    const aio_timeout *sc;
+    unsigned n = 0;
+    for (sc = t->scope; sc; sc = sc->parent) {
+        if ((sc->flags & AIO__S_DELIVERED) && n < 0xffffu) n++;
+        if (sc->flags & AIO__S_SHIELD) break;
+    }
+    return (uint16_t)n;
 }
 
-/* The delivery of t's own request, with no block open: it becomes the
- * task's cancellation, in a new epoch. */
-static inline aio_status aio__deliver_request(aio_task *t) {
+/* A cleanup section (or a process being stopped) begins: what was delivered
+ * so far stays unseen until aio__unseen_end. The view it replaces is kept
+ * in *cancels_seen and *hidden. */
+static void aio__unseen_begin(aio_task *t, uint8_t *cancels_seen, uint16_t *hidden) {
+    *cancels_seen = t->cancels_seen;
+    *hidden = t->hidden;
+    t->cancels_seen = t->cancels;
+    t->hidden = t->scope ? aio__delivered_blocks(t) : 0;
+    if (t->cleanups < 254)
+        t->cleanups++;
+    else /* (the count of its cancellation's deliveries tells 254 levels apart) */
+        (void)aio__misuse(AIO_EINVAL, "cleanup sections nested more than 254 deep in one task: "
+                                      "a cancellation delivered in the deepest may go unseen");
+}
+static void aio__unseen_end(aio_task *t, uint8_t cancels_seen, uint16_t hidden) {
+    t->cancels_seen = cancels_seen;
+    t->hidden = hidden;
+    if (t->cleanups) t->cleanups--;
+}
+
+/* The task's own cancellation is delivered: seen from here on. */
+static void aio__deliver_cancel(aio_task *t) {
     t->flags = (uint16_t)((t->flags & ~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
-    t->cancel_epoch = aio__next_epoch(t->loop);
+    if (t->cancels == t->cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
+}
+
+/* The delivery of t's own request, with no block open. */
+static inline aio_status aio__deliver_request(aio_task *t) {
+    aio__deliver_cancel(t);
+    t->loop->deliveries++;
     return AIO_ECANCELED;
 }
 
-/* A checkpoint: if a cancellation applies, mark every visible source as
- * delivered in one new epoch and return AIO_ECANCELED. With `observe`,
- * deadlines reached by now are noticed first. */
+/* A checkpoint: if a cancellation applies, mark every source not delivered
+ * yet as delivered and return AIO_ECANCELED. With `observe`, deadlines
+ * reached by now are noticed first. */
 static aio_status aio__deliver(aio_task *t, int observe) {
-    aio_loop *L = t->loop;
     aio_timeout *sc;
-    uint32_t epoch;
+    int delivered = 0;
     if (AIO__SPEED && !t->scope) { /* no block open: only the task's own cancellation */
         if (!(t->flags & AIO__T_CANCEL_REQ)) return aio__task_cancel_visible(t) ? AIO_ECANCELED : AIO_OK;
         return aio__deliver_request(t);
     }
     if (!aio__cancel_source(t, observe)) return AIO_OK;
-    epoch = 0; /* what was not delivered yet is delivered now, in one new epoch */
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) {
-            if (!epoch) epoch = aio__next_epoch(L);
-            sc->epoch = epoch;
+        if ((sc->flags & (AIO__S_EXPIRED | AIO__S_DELIVERED)) == AIO__S_EXPIRED) {
+            sc->flags |= AIO__S_DELIVERED;
+            delivered = 1;
         }
-        if (sc->flags & AIO__S_SHIELD) return AIO_ECANCELED; /* the task's request waits */
+        if (sc->flags & AIO__S_SHIELD) break; /* the task's request waits */
     }
-    if (t->flags & AIO__T_CANCEL_REQ) {
-        t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
-        t->cancel_epoch = epoch ? epoch : aio__next_epoch(L);
-        t->flags |= AIO__T_WATCHED;
+    if (!sc && (t->flags & AIO__T_CANCEL_REQ)) {
+        aio__deliver_cancel(t);
+        delivered = 1;
     }
+    if (delivered) t->loop->deliveries++;
     return AIO_ECANCELED;
 }
 
@@ -105,11 +156,11 @@ static inline aio_status aio__checkpoint(aio_task *t) {
 
 /* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
  * by time, then by arming order; AIO_NEVER comes last. */
-static int aio__key_before(aio_time a, uint32_t as, aio_time b, uint32_t bs) {
+static int aio__key_before(aio_time a, uint64_t as, aio_time b, uint64_t bs) {
     if (a == AIO_NEVER) return 0;
     if (b == AIO_NEVER) return 1;
     if (a != b) return aio__before(a, b);
-    return (int32_t)(as - bs) < 0;
+    return as < bs;
 }
 
 /* Earliest deadline among the scopes around t that have not fired yet, and
@@ -118,11 +169,11 @@ static int aio__key_before(aio_time a, uint32_t as, aio_time b, uint32_t bs) {
  * children it reaches fire in the order they parked). The scopes beyond a
  * shielded block count `through_shields`: their deadlines pass (and the
  * blocks expire) on time while the shield holds the cancellation back. */
-static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq, int through_shields) {
+static aio_time aio__scope_deadline(const aio_task *t, uint64_t *seq, int through_shields) {
     const aio_timeout *sc;
     const aio_timeout *first = NULL;
     aio_time d = AIO_NEVER;
-    uint32_t s = 0;
+    uint64_t s = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
         if (!(sc->flags & AIO__S_EXPIRED) && aio__key_before(sc->deadline, sc->seq, d, s)) {
             d = sc->deadline;
@@ -137,8 +188,8 @@ static aio_time aio__scope_deadline(const aio_task *t, uint32_t *seq, int throug
 
 /* The earlier of deadline (*when, *seq) and those of the blocks around t
  * (loop->scope_key). */
-static void aio__scope_key(const aio_task *t, aio_time *when, uint32_t *seq) {
-    uint32_t scope_seq;
+static void aio__scope_key(const aio_task *t, aio_time *when, uint64_t *seq) {
+    uint64_t scope_seq;
     aio_time d = aio__scope_deadline(t, &scope_seq, 1);
     if (aio__key_before(d, scope_seq, *when, *seq)) {
         *when = d;
@@ -223,7 +274,7 @@ static void aio__rearm(aio_task *t) {
 static int aio__undelivered(const aio_task *t) {
     const aio_timeout *sc;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_EXPIRED) && sc->epoch == 0) return 1;
+        if ((sc->flags & (AIO__S_EXPIRED | AIO__S_DELIVERED)) == AIO__S_EXPIRED) return 1;
         if (sc->flags & AIO__S_SHIELD) return 0;
     }
     return (t->flags & AIO__T_CANCEL_REQ) != 0;
@@ -231,9 +282,9 @@ static int aio__undelivered(const aio_task *t) {
 
 /* 1 if a checkpoint now delivers a cancellation that was not delivered yet. */
 static int aio__new_cancellation(aio_task *t) {
-    uint32_t before = t->loop->epoch;
+    uint8_t before = t->loop->deliveries; /* (one checkpoint adds at most 1) */
     aio__checkpoint(t);
-    return t->loop->epoch != before;
+    return t->loop->deliveries != before;
 }
 
 /* How a cancellation that may now apply reaches a task: as asyncio's

@@ -58,7 +58,6 @@ AIO_API void aio_loop_init(aio_loop *L, aio_timer *timers, uint32_t capacity) {
     L->heap = timers;
     /* (beyond the index's range: as many as it counts) */
     L->heap_cap = !timers ? 0 : capacity > (aio__slot)-1 ? (aio__slot)-1 : (aio__slot)capacity;
-    L->epoch = 1;
     aio__list_init(&L->ready);
     aio__list_init(&L->tasks);
 #ifdef AIO__SYSTEM_CLOCK

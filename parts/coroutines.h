@@ -23,8 +23,7 @@ static AIO__ALWAYS_INLINE void aio__finally_in(aio_task *t, aio_frame *f) {
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
-    f->barrier = t->barrier;
-    t->barrier = t->loop->epoch; /* what was delivered so far stays unseen */
+    aio__unseen_begin(t, &f->seen_cancels, &f->hidden); /* what was delivered so far stays unseen */
 }
 #if AIO__SPEED
 static AIO__SLOW_HALF void aio__finally_raised(aio_task *t, aio_frame *f) {
@@ -59,7 +58,7 @@ static void aio__bad_resume(aio_task *t, aio_frame *f) {
 
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->lc < AIO__LC_FINALLY) aio__bad_resume(t, f); /* (neither it nor the end) */
-    if (f->flags & AIO__F_FINALLY) t->barrier = f->barrier;
+    if (f->flags & AIO__F_FINALLY) aio__unseen_end(t, f->seen_cancels, f->hidden);
     /* A task whose body completes while it is cancelled ends cancelled: the
      * request was never lost. Only a cleanup that a delivered cancellation
      * brought there may overrule it (R8); a request never delivered ends the
@@ -78,7 +77,7 @@ AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
  * how many are too many: a task that passes this many holds the loop. */
 #define AIO__HOLD_LIMIT 1000000u
 static AIO_THREAD_LOCAL const aio_task *aio__holder;
-static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint64_t aio__holder_run; /* the loop's finished count then */
 static AIO_THREAD_LOCAL uint32_t aio__held;
 
 AIO_API aio_status aio__suspended(aio_task *t) {

@@ -24,8 +24,7 @@ static int aio__grow_heap(aio_loop *L) {
 
 static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     aio_stime d = (aio_stime)(a->when - b->when);
-    if (!d) d = (int32_t)(a->seq - b->seq);
-    return d < 0;
+    return d ? d < 0 : a->seq < b->seq; /* (64 bits: the arming order never wraps) */
 }
 
 /* h[i] = *e, and its task knows where its timer is (one function where

@@ -212,7 +212,8 @@ enum { /* scope flags */
     AIO__S_EXPIRED = 1,     /* cancelled: deadline noticed, or group aborted */
     AIO__S_SAVED_OVERRIDE = 2,
     AIO__S_SHIELD = 4,      /* outer cancellations do not reach inside */
-    AIO__S_GROUP = 8        /* the scope of an aio_group */
+    AIO__S_GROUP = 8,       /* the scope of an aio_group */
+    AIO__S_DELIVERED = 16   /* its cancellation was raised at a checkpoint */
 };
 enum { /* group states, beyond the scope's */
     AIO__S_JOIN = AIO__S_DONE + 1

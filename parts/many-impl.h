@@ -8,24 +8,26 @@ static void aio__items_unlink(aio_wait_item *items, size_t n) {
 
 /* Is the wait over? *done = how many finished, *first = the earliest failure
  * (a child's own cancellation as AIO_ECHILDCANCELED), AIO_OK if none. */
-static int aio__many_met(const aio_wait_item *items, size_t n, int mode, uint32_t began,
+static int aio__many_met(const aio_wait_item *items, size_t n, int mode, int parked,
                          size_t *done, aio_status *first) {
     size_t i;
-    uint32_t first_at = 0;
+    uint64_t first_at = 0;
     int failed = 0; /* a real exception: cancellation does not count */
     *done = 0;
     *first = AIO_OK;
     for (i = 0; i < n; i++) {
         const aio_task *c = items[i].task;
-        uint32_t at;
+        uint64_t at;
         if (c->state != AIO__DONE) continue;
         ++*done;
         if (c->frame.rc >= 0) continue;
         if (c->frame.rc != AIO_ECANCELED) failed = 1;
-        /* failures from before the wait began rank first, in argument order
-         * (as asyncio sees them); later ones in the order they happened */
-        at = aio__epoch_after(c->await.finished, began) ? c->await.finished : began;
-        if (!*first || aio__epoch_after(first_at, at)) {
+        /* failures from before the wait parked rank in argument order (as
+         * asyncio sees them; a gather returns at the first of them, so those
+         * found since it parked all happened while it waited), later ones in
+         * the order they happened */
+        at = parked ? aio__finished_at(c) : 0;
+        if (!*first || first_at > at) {
             first_at = at;
             *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
         }
@@ -64,6 +66,7 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
         if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
         if (c->parent == t) owns = 1;
     }
+    t->await.many.parked = 1;
     if ((mode & AIO__GATHER) && owns) { /* a cancellation of t is passed on to them */
         t->flags |= AIO__T_GATHERING;
         t->await.many.items = items;
@@ -105,7 +108,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    met = aio__many_met(items, n, mode, t->await.many.began, &done, &first);
+    met = aio__many_met(items, n, mode, !arriving && t->await.many.parked, &done, &first);
     /* what it waits for was met before anything else reached this task */
     if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
         /* asyncio's wait() suspends once even then, and counts what is done
@@ -138,6 +141,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if (aio__due(t->until, aio__now(t->loop))) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
+            t->await.many.parked = 1;
             aio__enqueue(t);
             return AIO__SUSPENDED;
         }
@@ -176,7 +180,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait: the timeout"));
     aio__set_until(t, until);
     if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
-    t->await.many.began = t->loop->finished;
+    t->await.many.parked = 0;
     t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
     return aio__many_step(t, f, items, n, mode, 1);
 }

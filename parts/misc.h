@@ -45,7 +45,7 @@ AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
 #define AIO__AGAIN_LIMIT 1000u
 static AIO_THREAD_LOCAL const aio_task *aio__told_task;
 static AIO_THREAD_LOCAL uint16_t aio__told_at; /* the body's resume point then */
-static AIO_THREAD_LOCAL uint32_t aio__told_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint64_t aio__told_run; /* the loop's finished count then */
 static AIO_THREAD_LOCAL unsigned long aio__told_again;
 /* The message told last, by its text's hash (some are built in one buffer;
  * a copy would take RAM a board has little of). */
@@ -205,7 +205,12 @@ AIO_API double aio_to_seconds(aio_time ticks) {
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
-static int aio__epoch_after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+/* When a finished task finished: the loop's count of finished tasks then. */
+static uint64_t aio__finished_at(const aio_task *t) {
+    uint64_t n;
+    memcpy(&n, t->await.finished, sizeof n);
+    return n;
+}
 
 /* Inside the critical section: queue ev on loop L for its next iteration;
  * returns 1 if L sleeps in aio_run's idle hook and has a wake-up to call. */

@@ -74,7 +74,8 @@ typedef struct aio_process {
     void *job;            /* its job object (NULL: none could be made) */
     void *threads[4];     /* the threads that wait for its exit, relay its in, out, err */
 #endif
-    uint32_t barrier;     /* the awaiting task's, while a cancellation stops it */
+    uint16_t hidden;      /* the awaiting task's view of the cancellations delivered, */
+    uint8_t seen_cancels; /* kept while a cancellation stops it */
     uint8_t state;        /* running, reaped, closed */
     uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
     uint8_t group;        /* yours to set before its spawn (POSIX): nonzero puts the child

@@ -125,7 +125,7 @@ static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
         aio__queue_store_ordered(q, item, i);
     }
     q->count++;
-    q->unfinished++;
+    if (q->unfinished != 0xffffffffu) q->unfinished++; /* (stops there: a join never returns early) */
 }
 
 /* A LIFO's or a priority queue's next item taken into *out (count is

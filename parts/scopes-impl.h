@@ -10,7 +10,7 @@ static int aio__scope_open(const aio_timeout *sc) {
 /* t's innermost open block becomes sc, keeping AIO__T_WATCHED true to it. */
 static void aio__set_scope(aio_task *t, aio_timeout *sc) {
     t->scope = sc;
-    if (sc || t->cancel_epoch)
+    if (sc || t->cancels)
         t->flags |= AIO__T_WATCHED;
     else
         t->flags &= (uint16_t)~AIO__T_WATCHED;
@@ -52,7 +52,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->deadline = deadline;
     sc->seq = t->loop->seq++;
     sc->landing = (uint16_t)landing; /* (AIO__LC: at most AIO__LC_LAST) */
-    sc->epoch = 0;
+    sc->cleanups = t->cleanups;
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
     sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |

@@ -118,7 +118,7 @@ static void aio__server_take(aio_server *s, int fd) {
 /* Whether handler c was cancelled already (by the server, aio_conn_abort,
  * aio_cancel or aio_run's end): cancelling it again would cut its cleanup. */
 static int aio__server_cancelled(const aio_conn *c) {
-    return (c->task.flags & AIO__T_CANCEL_REQ) || c->task.cancel_epoch != 0;
+    return (c->task.flags & AIO__T_CANCEL_REQ) || c->task.cancels != 0;
 }
 
 /* The allocated states given back. */

@@ -79,14 +79,15 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->scope = NULL;
     t->until_seq = 0;
     t->timer = 0;
-    t->cancel_epoch = 0;
-    t->barrier = 0;
+    t->cancels = 0;
+    t->cleanups = 0;
+    t->cancels_seen = 0;
+    t->hidden = 0;
     t->await.first = fn; /* its first step is aio__first_step's (the union's other
                             members are set by the awaits that use them) */
 #else
-    memset(&t->flags, 0, sizeof *t - offsetof(aio_task, flags));
-    (void)sizeof(char[offsetof(aio_task, flags) > offsetof(aio_task, state) &&
-                              offsetof(aio_task, flags) - offsetof(aio_task, state) <= sizeof(uint16_t)
+    memset(&t->cancels, 0, sizeof *t - offsetof(aio_task, cancels));
+    (void)sizeof(char[offsetof(aio_task, cancels) == offsetof(aio_task, state) + 1
                           ? 1
                           : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
@@ -214,13 +215,21 @@ static void aio__left_group(aio_task *t, aio_status rc) {
     }
 }
 
+/* Task t's place in the order tasks finish in: the loop's count, kept in
+ * the union's two words (64 bits, so that it never wraps; where they are
+ * one word, one store). */
+static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
+    uint64_t n = ++L->finished;
+    memcpy(t->await.finished, &n, sizeof n);
+}
+
 /* Task t's end, with status rc, told to those who await it: its joiners
  * woken, each marked as woken by the end. */
 static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status rc) {
     aio__disarm(t);
     t->frame.rc = rc;
     t->state = AIO__DONE;
-    t->await.finished = ++L->finished;
+    aio__stamp_end(L, t);
     L->live--;
 #ifdef AIO_DEBUG
     if (aio__told_task == t) aio__told_task = NULL; /* its next run starts afresh */
@@ -271,7 +280,7 @@ static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
     }
     t->frame.rc = rc;
     t->state = AIO__DONE;
-    t->await.finished = ++L->finished;
+    aio__stamp_end(L, t);
     L->live--;
 #ifdef AIO_DEBUG
     if (aio__told_task == t) aio__told_task = NULL;

@@ -16,8 +16,9 @@ typedef struct aio_frame {
     uint16_t lc;         /* where to resume (the compiler refuses a file with
                             more than 65,000 awaits) */
     uint8_t flags;
+    uint8_t seen_cancels; /* in cleanup: the task's view from before it (the */
     aio_status rc;       /* return value or the error being unwound */
-    uint32_t barrier;    /* saved cancellation barrier while in cleanup */
+    uint16_t hidden;     /* ... task's cancels_seen and hidden, restored at its end) */
 } aio_frame;
 
 /* A place in the timer storage, or how many: the target's unsigned int,
@@ -27,7 +28,7 @@ typedef unsigned int aio__slot;
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
     aio_time when;
-    uint32_t seq; /* when the deadline was set: equal deadlines fire in that order */
+    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order */
     aio_task *task;
 } aio_timer;
 
@@ -68,6 +69,8 @@ struct aio_task {
     } wait;
     uint8_t state;       /* right after the link: what tells a task's own place
                             in a list from an aio_waiter (whose `mark` is there) */
+    uint8_t cancels;     /* its own cancellation's deliveries, counted 1 to 255 and
+                            round again (0: never delivered; see cancels_seen) */
     uint16_t flags;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
     aio_task_fn fn;
@@ -76,13 +79,20 @@ struct aio_task {
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
     aio_timeout *scope;  /* innermost open timeout scope */
+    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio_time until;      /* deadline of the current await itself */
-    uint32_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
-    uint32_t cancel_epoch; /* delivery epoch of the last cancel request */
-    uint32_t barrier;    /* cancellations delivered up to here are not seen */
+    /* What its code sees of the cancellations delivered (the cleanup's rule:
+     * a cleanup section does not see those delivered before it began): */
+    uint8_t cleanups;    /* cleanup sections running, one in another (a group's
+                            child starts with its owner's count) */
+    uint8_t cancels_seen; /* `cancels` when the innermost one began: its own
+                            cancellation is seen while they differ */
+    uint16_t hidden;     /* the blocks delivered when it began: blocks opened
+                            before it are seen while more of them are delivered */
     union {                /* what its current await holds (once done: when it finished) */
-        uint32_t finished; /* once done: order of finishing, for "the first failure" */
+        uint32_t finished[2]; /* once done: the loop's count of finished tasks then
+                              (low, high half: 64 bits that never wrap) */
         aio_task_fn first; /* before its first step (where time counts): its body */
         uint32_t ticket;   /* while waiting on an event: the set it waits for */
         aio_task *child;   /* in AIO_AWAIT / AIO_WAIT_FOR: the child it owns */
@@ -92,7 +102,8 @@ struct aio_task {
         struct {           /* in AIO_WAIT / AIO_GATHER */
             struct aio_wait_item *items;
             uint32_t n;
-            uint32_t began; /* tasks finished before it began */
+            uint32_t parked; /* it has parked once: failures found since happened
+                                while it waited, in the order they finished */
         } many;
         struct {           /* in an I/O wait */
             int fd;
@@ -113,8 +124,8 @@ struct aio_timeout {
     uint8_t state;       /* (here: within the 31 bytes a Cortex-M0's byte load reaches, */
     uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
     uint16_t landing;    /* resume point that unwinds out of the block (a frame's lc) */
-    uint32_t seq;        /* arming order of the deadline (entry or reschedule) */
-    uint32_t epoch;      /* cancellation delivery epoch, 0 = not delivered */
+    uint8_t cleanups;    /* its task's count of cleanup sections when it opened */
+    uint64_t seq;        /* arming order of the deadline (entry or reschedule) */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
     aio_status saved_rc; /* the frame's status at entry, restored when caught */
     union {              /* a holding block's: what it holds, its argument read once */
@@ -136,7 +147,7 @@ typedef struct aio_as_completed {
     size_t n;
     size_t left;         /* not returned yet */
     aio_time deadline;   /* absolute; AIO_NEVER = none */
-    uint32_t cutoff;     /* once expired: the loop's count of finished tasks then */
+    uint64_t cutoff;     /* once expired: the loop's count of finished tasks then */
     uint8_t expired;
 } aio_as_completed;
 
@@ -248,9 +259,10 @@ struct aio_loop {
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
                             an event set counts only those of one turn: int is wide enough) */
-    uint32_t seq;        /* timer arming counter */
-    uint32_t epoch;      /* cancellation delivery counter */
-    uint32_t finished;   /* tasks finished so far */
+    uint64_t seq;        /* timer arming counter (64 bits: never wraps) */
+    uint64_t finished;   /* tasks finished so far (64 bits: never wraps) */
+    uint8_t deliveries;  /* checkpoints that delivered something, counted round
+                            (only "did this one deliver" is asked of it) */
     aio_link ready;      /* tasks to run, oldest first */
     aio_task *current;
     size_t live;         /* spawned and not finished */
@@ -266,7 +278,7 @@ struct aio_loop {
     aio_idle_fn idle;
     void *idle_ctx;
     void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
-    void (*scope_key)(const aio_task *t, aio_time *when, uint32_t *seq); /* blocks' deadlines */
+    void (*scope_key)(const aio_task *t, aio_time *when, uint64_t *seq); /* blocks' deadlines */
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */

@@ -151,7 +151,7 @@ void test_register(const test_case *cases, size_t n) {
     }
 }
 
-#define TEST_FILES(X) X(core) X(scopes) X(tasks) X(many) X(groups) X(sync) X(errors) X(stress) X(fuzzfound) X(faults) X(documented) X(queues) X(io) X(server) X(threads) X(processes) X(trace) X(holds)
+#define TEST_FILES(X) X(core) X(scopes) X(tasks) X(many) X(groups) X(sync) X(errors) X(stress) X(fuzzfound) X(faults) X(documented) X(queues) X(io) X(server) X(threads) X(processes) X(trace) X(holds) X(wraps)
 #define DECLARE(name) void register_##name##_tests(void);
 TEST_FILES(DECLARE)
 #define RUN(name) register_##name##_tests();

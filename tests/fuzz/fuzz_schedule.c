@@ -657,9 +657,9 @@ static void check_wakeups(void) {
 static int level_cancelling(const level *l, int delivered) {
     if (l->kind == K_GROUP)
         return ((l->g.flags & AIO__G_ABORTED) || (l->g.scope.flags & AIO__S_EXPIRED)) &&
-               (!delivered || l->g.scope.epoch);
+               (!delivered || (l->g.scope.flags & AIO__S_DELIVERED));
     if (l->kind == K_TIMEOUT || l->kind == K_SHIELDED || l->kind == K_CALL)
-        return (l->to.flags & AIO__S_EXPIRED) && (!delivered || l->to.epoch);
+        return (l->to.flags & AIO__S_EXPIRED) && (!delivered || (l->to.flags & AIO__S_DELIVERED));
     return 0;
 }
 /* ... and the scopes beyond the task's own (a group child's parent's): a
@@ -668,7 +668,7 @@ static unsigned outer_cancelling(const slot *s, int delivered) {
     const aio_timeout *sc;
     unsigned m = 0, bit = 1;
     for (sc = s->group ? &s->group->scope : NULL; sc && bit; sc = sc->parent, bit <<= 1) {
-        if (delivered && !sc->epoch) continue;
+        if (delivered && !(sc->flags & AIO__S_DELIVERED)) continue;
         if (sc->flags & AIO__S_EXPIRED) m |= bit;
         if ((sc->flags & AIO__S_GROUP) && (AIO_CONTAINER(sc, aio_group, scope)->flags & AIO__G_ABORTED))
             m |= bit;
@@ -687,7 +687,7 @@ static void cleanup_begin(slot *s, level *base) {
     base->cl_cancels = s->cancels;
     base->cl_pending = (s->task.flags & AIO__T_CANCEL_REQ) != 0;
     base->cl_outer = outer_cancelling(s, 1);
-    base->cl_epoch = s->task.cancel_epoch;
+    base->cl_epoch = s->task.cancels;
 }
 /* Has something cancelled the cleanup section that level l runs in since it
  * began (or it is no cleanup)? */
@@ -695,7 +695,7 @@ static int cleanup_cancelled(const slot *s, const level *l) {
     int d;
     if (!l->cl) return 1;
     if (s->cancels > l->cl_cancels || l->cl_pending || s->enospc ||
-        (outer_cancelling(s, 0) & ~l->cl_outer) || s->task.cancel_epoch != l->cl_epoch ||
+        (outer_cancelling(s, 0) & ~l->cl_outer) || s->task.cancels != l->cl_epoch ||
         (s->task.flags & AIO__T_CANCEL_REQ)) /* also a cancel by the library (a parent's wait) */
         return 1;
     for (d = 0; d < l->depth; d++)
@@ -840,7 +840,7 @@ static void observe_all(void) {
         if (s->task.state == AIO__DONE && !s->done_seen) check_finished(s);
         /* a cancel request is delivered or still pending until the task ends */
         if (s->cancels && alive(s))
-            REQUIRE((s->task.flags & AIO__T_CANCEL_REQ) || s->task.cancel_epoch,
+            REQUIRE((s->task.flags & AIO__T_CANCEL_REQ) || s->task.cancels,
                     "task %d's cancel request vanished", s->idx);
     }
     check_world();
@@ -852,11 +852,10 @@ static int cancel_applies(const slot *s) {
     const aio_task *t = &s->task;
     const aio_timeout *sc;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_EXPIRED) ? aio__scope_visible(t, sc) : aio__due(sc->deadline, snow(s)))
-            return 1;
-        if (sc->flags & AIO__S_SHIELD) return 0;
+        if (!(sc->flags & AIO__S_EXPIRED) && aio__due(sc->deadline, snow(s))) return 1;
+        if (sc->flags & AIO__S_SHIELD) break;
     }
-    return aio__task_cancel_visible(t);
+    return aio__cancel_source((aio_task *)t, 0) != NULL;
 }
 
 /* An await that returned normally: if a cancellation applied when it began,
@@ -873,10 +872,10 @@ static void check_arrival(const slot *s, const level *l) {
  * delivering it has lost the cancellation. */
 static void delivered(const aio_task *t, uint32_t *epoch, uint32_t *scopes) {
     const aio_timeout *sc;
-    *epoch = t->cancel_epoch;
+    *epoch = t->cancels;
     *scopes = 0;
     for (sc = t->scope; sc && sc->task == t && !(sc->flags & AIO__S_GROUP); sc = sc->parent)
-        if (sc->epoch) ++*scopes;
+        if (sc->flags & AIO__S_DELIVERED) ++*scopes;
 }
 static void check_not_lost(const slot *s, const level *l) {
     uint32_t epoch, scopes;
@@ -1132,7 +1131,7 @@ static void fz_dump(void) {
 /* A child's cancellations so far: requests, deliveries, and aio_cancel
  * calls the model made (one number that changes with each). */
 static uint32_t child_cancels(const slot *c) {
-    return (uint32_t)c->cancels * 65536u + c->task.cancel_epoch * 2u + ((c->task.flags & AIO__T_CANCEL_REQ) != 0);
+    return (uint32_t)c->cancels * 65536u + c->task.cancels * 2u + ((c->task.flags & AIO__T_CANCEL_REQ) != 0);
 }
 static void wait_began(slot *s, unsigned owned) {
     int k;
