@@ -558,7 +558,9 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
  * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
  * Where the tick rate allows, they are constant expressions (for static
  * initialisers); in C they then evaluate the count twice, so pass a plain
- * value. At other rates (a 32.768 kHz clock) a function rounds down. */
+ * value. At other rates (a 32.768 kHz clock, AIO_US at 1 kHz) a function
+ * rounds up to whole ticks, as Zephyr's timeouts do: AIO_US(999) at 1 kHz is
+ * one tick, so a sleep never shrinks to a yield (AIO_SLEEP(t, 0) is one). */
 #define AIO__HALF_RANGE (AIO_NEVER / 2u)
 #ifdef __cplusplus
 constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
@@ -572,33 +574,63 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
          ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
 #endif
 #define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
+/* At a rate that is not a multiple of the unit's: rate / per_sec as r / p in
+ * lowest terms, the greatest common divisor made of the 2s and 5s that 1000
+ * and 1,000,000 have (constant expressions, for #if too). */
+#define AIO__RATE_HAS(m) (AIO_TICKS_PER_SEC % (m) == 0)
+#define AIO__GCD_MS                                                            \
+    ((AIO__RATE_HAS(8u) ? 8u : AIO__RATE_HAS(4u) ? 4u : AIO__RATE_HAS(2u) ? 2u : 1u) * \
+     (AIO__RATE_HAS(125u) ? 125u : AIO__RATE_HAS(25u) ? 25u : AIO__RATE_HAS(5u) ? 5u : 1u))
+#define AIO__GCD_US                                                            \
+    ((AIO__RATE_HAS(64u) ? 64u : AIO__RATE_HAS(32u) ? 32u : AIO__RATE_HAS(16u) ? 16u :      \
+      AIO__RATE_HAS(8u) ? 8u : AIO__RATE_HAS(4u) ? 4u : AIO__RATE_HAS(2u) ? 2u : 1u) *     \
+     (AIO__RATE_HAS(15625u) ? 15625u : AIO__RATE_HAS(3125u) ? 3125u :                   \
+      AIO__RATE_HAS(625u) ? 625u : AIO__RATE_HAS(125u) ? 125u : AIO__RATE_HAS(25u) ? 25u : \
+      AIO__RATE_HAS(5u) ? 5u : 1u))
 #if AIO_TICKS_PER_SEC % 1000u == 0
 #define AIO_MS(ms) AIO__SCALE(ms, AIO_TICKS_PER_SEC / 1000u)
 #else
-#define AIO_MS(ms) aio__ticks_of((ms), 1000)
+#define AIO_MS(ms) aio__ticks_of((ms), 1000u / AIO__GCD_MS, AIO_TICKS_PER_SEC / AIO__GCD_MS)
 #define AIO__TICKS_OF 1
 #endif
 #if AIO_TICKS_PER_SEC % 1000000u == 0
 #define AIO_US(us) AIO__SCALE(us, AIO_TICKS_PER_SEC / 1000000u)
 #else
-#define AIO_US(us) aio__ticks_of((us), 1000000)
+#define AIO_US(us) aio__ticks_of((us), 1000000u / AIO__GCD_US, AIO_TICKS_PER_SEC / AIO__GCD_US)
 #define AIO__TICKS_OF 1
 #endif
 
 #ifdef AIO__TICKS_OF
-/* n units of 1/per_sec seconds in ticks, rounded down. */
-static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
-    const int64_t rate = AIO_TICKS_PER_SEC;
+/* n units of 1/per_sec seconds in ticks, rounded up: a positive duration
+ * shorter than a tick waits one tick, never none. rate / per_sec is r / p in
+ * lowest terms, and the ticks are n / p * r + ceil(n % p * r / p). Where time
+ * is 32 bits and p * r fits in 32 (ms and us at 1 kHz, 32,768 Hz, 1 MHz...)
+ * that is 32-bit arithmetic only: a count known only at run time links no
+ * 64-bit division or multiplication (a count of 2^32 or more is refused
+ * there, as one whose ticks reach half the clock's range is everywhere). */
+#if defined(AIO__TIME_BITS_32) &&                                                              \
+    (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
+    (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
+static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
+    uint32_t m, whole, ticks;
+    if (n < 0 || (uint64_t)n > 0xffffffffu) return AIO_TIME_INVALID;
+    m = (uint32_t)n;
+    whole = m / p;
+    if (whole > (uint32_t)(AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
+    ticks = whole * r + (m % p * r + p - 1u) / p;
+    return ticks >= AIO__HALF_RANGE ? AIO_TIME_INVALID : AIO__TIME(ticks);
+}
+#else
+static inline aio_time aio__ticks_of(int64_t n, uint64_t p, uint64_t r) {
     const uint64_t half = AIO__HALF_RANGE;
-    const uint64_t most_whole = (half - 1u) / AIO_TICKS_PER_SEC; /* seconds below half */
-    uint64_t ticks;
+    uint64_t whole, ticks;
     if (n < 0) return AIO_TIME_INVALID;
-    ticks = n / per_sec; /* whole seconds, not negative */
-    if (ticks > most_whole) return AIO_TIME_INVALID;
-    ticks *= AIO_TICKS_PER_SEC;
-    ticks += n % per_sec * rate / per_sec; /* the part: below rate, no overflow */
+    whole = (uint64_t)n / p;
+    if (whole > (half - 1u) / r) return AIO_TIME_INVALID;
+    ticks = whole * r + ((uint64_t)n % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
+#endif
 #endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */
@@ -2702,7 +2734,7 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
         AIO__NO_SUSPENSION(t);                                                 \
     aio__unwind:                                                               \
-        aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
+        aio__f->lc = AIO__U16(AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f)); \
     aio__landed: /* (AIO_RETURN's short way: the landing set) */               \
         (void)0;                                                               \
     }                                                                          \
@@ -3097,6 +3129,9 @@ enum { /* frame flags */
 #define AIO__U16(x) ((uint16_t)(x))
 #define AIO__BITS(p) ((uintptr_t)(p))
 #endif
+/* A const loop the library reads through code that may refresh its cached
+ * time: through an integer, so that -Wcast-qual has no cast to report. */
+#define AIO__UNCONST(type, p) ((type *)(uintptr_t)(const void *)(p))
 
 /* 1 if no block is open around t and no cancellation concerns it: one test
  * of the flags, since the inline paths are where a resume's time goes. */
@@ -3107,8 +3142,8 @@ static inline int aio__plain(const aio_task *t) {
 /* Park t (with `deaf`: where no deadline applies); what woke it last time,
  * and what it waited on, are history. Its timer is armed already. */
 static inline void aio__park_now(aio_task *t, uint16_t deaf) {
-    t->flags = AIO__U16((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
-                                      AIO__T_SIGNALLED | AIO__T_GRANTED)) | deaf);
+    t->flags = AIO__U16((t->flags & AIO__U16(~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
+                                               AIO__T_SIGNALLED | AIO__T_GRANTED))) | deaf);
     t->state = AIO__PARKED;
 }
 
@@ -4113,7 +4148,7 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
 }
 
 /* A loop is never a const object: reading its time may read the clock. */
-AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now((aio_loop *)L); }
+AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now(AIO__UNCONST(aio_loop, L)); }
 AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
 AIO_API aio_time aio_now(void) { return aio__loop ? aio__now(aio__loop) : 0; }
 
@@ -4477,7 +4512,7 @@ static void aio__unseen_end(aio_task *t, uint8_t cancels_seen, uint16_t hidden) 
 
 /* The task's own cancellation is delivered: seen from here on. */
 static void aio__deliver_cancel(aio_task *t) {
-    t->flags = (uint16_t)((t->flags & ~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
+    t->flags = (uint16_t)((t->flags & (uint16_t)~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
     if (t->cancels == t->cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
 }
 
@@ -5468,7 +5503,7 @@ AIO_API size_t aio_step(aio_loop *L) {
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (!aio__ready_empty(L) || aio__any_signalled((aio_loop *)L)) return L->now;
+    if (!aio__ready_empty(L) || aio__any_signalled(AIO__UNCONST(aio_loop, L))) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
@@ -5903,7 +5938,7 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
     /* the callee unwound because of a cancellation that applies here too */
     if (rc != AIO_ECANCELED || aio__plain(t) || !t->loop->cancellation(t, AIO__LOOK)) return 0;
     aio__set_status(t, f, AIO_ECANCELED);
-    f->flags |= (uint8_t)(callee->flags & AIO__F_RAISING); /* (it had nowhere to land) */
+    f->flags = (uint8_t)(f->flags | (callee->flags & AIO__F_RAISING)); /* (it had nowhere to land) */
     return 1;
 }
 
@@ -10882,7 +10917,7 @@ enum { AIO__GROW_START, AIO__GROW_LIMIT, AIO__GROW_QUIET, AIO__GROW_FIELDS };
 #define AIO__GROW_QUIET_RECEIVES 4 /* quiet receives in a row before it shrinks */
 static size_t aio__stream_sizes(const aio_stream *s, int which) {
     size_t v;
-    memcpy(&v, s->buf - AIO__GROW_HEAD + which * sizeof v, sizeof v);
+    memcpy(&v, s->buf - AIO__GROW_HEAD + (size_t)which * sizeof v, sizeof v);
     return v;
 }
 static void aio__stream_set_quiet(aio_stream *s, size_t quiet) {
@@ -11262,6 +11297,7 @@ AIO_API size_t aio_stream_discard(aio_stream *s, size_t n) {
  * here through copies, as the types differ). An address's family is told by
  * its length: a sockaddr_in and a sockaddr_in6 differ in size everywhere. */
 #define AIO__SA(a) ((struct sockaddr *)(void *)(a)->sa)
+#define AIO__CONST_SA(a) ((const struct sockaddr *)(const void *)(a)->sa)
 typedef char aio__address_fits[sizeof(((aio_address *)0)->sa) >= sizeof(struct sockaddr_in6) ? 1 : -1];
 static int aio__address_family(const aio_address *a) {
     return a->len == sizeof(struct sockaddr_in6) ? AF_INET6 : AF_INET;
@@ -12593,7 +12629,7 @@ static void aio__connect_attempt(aio_loop *L, aio__connecting *c) {
         c->fd[c->tried++] = -1;
         return;
     }
-    rc = aio__net_connect(fd, AIO__SA(a), a->len, "AIO_TCP_CONNECT");
+    rc = aio__net_connect(fd, AIO__CONST_SA(a), a->len, "AIO_TCP_CONNECT");
     c->fd[c->tried++] = fd; /* (connected at once: it is writable at once) */
     if (rc != AIO_OK && rc != AIO__AGAIN) { /* LCOV_EXCL_BR_LINE: (TCP on loopback says "in progress") */
         (void)aio_close(fd);

@@ -87,7 +87,7 @@ static void aio__unseen_end(aio_task *t, uint8_t cancels_seen, uint16_t hidden) 
 
 /* The task's own cancellation is delivered: seen from here on. */
 static void aio__deliver_cancel(aio_task *t) {
-    t->flags = (uint16_t)((t->flags & ~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
+    t->flags = (uint16_t)((t->flags & (uint16_t)~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
     if (t->cancels == t->cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
 }
 

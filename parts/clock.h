@@ -178,7 +178,7 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
 }
 
 /* A loop is never a const object: reading its time may read the clock. */
-AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now((aio_loop *)L); }
+AIO_API aio_time aio_loop_now(const aio_loop *L) { return aio__now(AIO__UNCONST(aio_loop, L)); }
 AIO_API aio_loop *aio_running_loop(void) { return aio__loop; }
 AIO_API aio_time aio_now(void) { return aio__loop ? aio__now(aio__loop) : 0; }
 

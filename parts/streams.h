@@ -148,7 +148,7 @@ enum { AIO__GROW_START, AIO__GROW_LIMIT, AIO__GROW_QUIET, AIO__GROW_FIELDS };
 #define AIO__GROW_QUIET_RECEIVES 4 /* quiet receives in a row before it shrinks */
 static size_t aio__stream_sizes(const aio_stream *s, int which) {
     size_t v;
-    memcpy(&v, s->buf - AIO__GROW_HEAD + which * sizeof v, sizeof v);
+    memcpy(&v, s->buf - AIO__GROW_HEAD + (size_t)which * sizeof v, sizeof v);
     return v;
 }
 static void aio__stream_set_quiet(aio_stream *s, size_t quiet) {
@@ -528,6 +528,7 @@ AIO_API size_t aio_stream_discard(aio_stream *s, size_t n) {
  * here through copies, as the types differ). An address's family is told by
  * its length: a sockaddr_in and a sockaddr_in6 differ in size everywhere. */
 #define AIO__SA(a) ((struct sockaddr *)(void *)(a)->sa)
+#define AIO__CONST_SA(a) ((const struct sockaddr *)(const void *)(a)->sa)
 typedef char aio__address_fits[sizeof(((aio_address *)0)->sa) >= sizeof(struct sockaddr_in6) ? 1 : -1];
 static int aio__address_family(const aio_address *a) {
     return a->len == sizeof(struct sockaddr_in6) ? AF_INET6 : AF_INET;

@@ -23,7 +23,9 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
  * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
  * Where the tick rate allows, they are constant expressions (for static
  * initialisers); in C they then evaluate the count twice, so pass a plain
- * value. At other rates (a 32.768 kHz clock) a function rounds down. */
+ * value. At other rates (a 32.768 kHz clock, AIO_US at 1 kHz) a function
+ * rounds up to whole ticks, as Zephyr's timeouts do: AIO_US(999) at 1 kHz is
+ * one tick, so a sleep never shrinks to a yield (AIO_SLEEP(t, 0) is one). */
 #define AIO__HALF_RANGE (AIO_NEVER / 2u)
 #ifdef __cplusplus
 constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
@@ -37,33 +39,63 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
          ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
 #endif
 #define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
+/* At a rate that is not a multiple of the unit's: rate / per_sec as r / p in
+ * lowest terms, the greatest common divisor made of the 2s and 5s that 1000
+ * and 1,000,000 have (constant expressions, for #if too). */
+#define AIO__RATE_HAS(m) (AIO_TICKS_PER_SEC % (m) == 0)
+#define AIO__GCD_MS                                                            \
+    ((AIO__RATE_HAS(8u) ? 8u : AIO__RATE_HAS(4u) ? 4u : AIO__RATE_HAS(2u) ? 2u : 1u) * \
+     (AIO__RATE_HAS(125u) ? 125u : AIO__RATE_HAS(25u) ? 25u : AIO__RATE_HAS(5u) ? 5u : 1u))
+#define AIO__GCD_US                                                            \
+    ((AIO__RATE_HAS(64u) ? 64u : AIO__RATE_HAS(32u) ? 32u : AIO__RATE_HAS(16u) ? 16u :      \
+      AIO__RATE_HAS(8u) ? 8u : AIO__RATE_HAS(4u) ? 4u : AIO__RATE_HAS(2u) ? 2u : 1u) *     \
+     (AIO__RATE_HAS(15625u) ? 15625u : AIO__RATE_HAS(3125u) ? 3125u :                   \
+      AIO__RATE_HAS(625u) ? 625u : AIO__RATE_HAS(125u) ? 125u : AIO__RATE_HAS(25u) ? 25u : \
+      AIO__RATE_HAS(5u) ? 5u : 1u))
 #if AIO_TICKS_PER_SEC % 1000u == 0
 #define AIO_MS(ms) AIO__SCALE(ms, AIO_TICKS_PER_SEC / 1000u)
 #else
-#define AIO_MS(ms) aio__ticks_of((ms), 1000)
+#define AIO_MS(ms) aio__ticks_of((ms), 1000u / AIO__GCD_MS, AIO_TICKS_PER_SEC / AIO__GCD_MS)
 #define AIO__TICKS_OF 1
 #endif
 #if AIO_TICKS_PER_SEC % 1000000u == 0
 #define AIO_US(us) AIO__SCALE(us, AIO_TICKS_PER_SEC / 1000000u)
 #else
-#define AIO_US(us) aio__ticks_of((us), 1000000)
+#define AIO_US(us) aio__ticks_of((us), 1000000u / AIO__GCD_US, AIO_TICKS_PER_SEC / AIO__GCD_US)
 #define AIO__TICKS_OF 1
 #endif
 
 #ifdef AIO__TICKS_OF
-/* n units of 1/per_sec seconds in ticks, rounded down. */
-static inline aio_time aio__ticks_of(int64_t n, int64_t per_sec) {
-    const int64_t rate = AIO_TICKS_PER_SEC;
+/* n units of 1/per_sec seconds in ticks, rounded up: a positive duration
+ * shorter than a tick waits one tick, never none. rate / per_sec is r / p in
+ * lowest terms, and the ticks are n / p * r + ceil(n % p * r / p). Where time
+ * is 32 bits and p * r fits in 32 (ms and us at 1 kHz, 32,768 Hz, 1 MHz...)
+ * that is 32-bit arithmetic only: a count known only at run time links no
+ * 64-bit division or multiplication (a count of 2^32 or more is refused
+ * there, as one whose ticks reach half the clock's range is everywhere). */
+#if defined(AIO__TIME_BITS_32) &&                                                              \
+    (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
+    (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
+static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
+    uint32_t m, whole, ticks;
+    if (n < 0 || (uint64_t)n > 0xffffffffu) return AIO_TIME_INVALID;
+    m = (uint32_t)n;
+    whole = m / p;
+    if (whole > (uint32_t)(AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
+    ticks = whole * r + (m % p * r + p - 1u) / p;
+    return ticks >= AIO__HALF_RANGE ? AIO_TIME_INVALID : AIO__TIME(ticks);
+}
+#else
+static inline aio_time aio__ticks_of(int64_t n, uint64_t p, uint64_t r) {
     const uint64_t half = AIO__HALF_RANGE;
-    const uint64_t most_whole = (half - 1u) / AIO_TICKS_PER_SEC; /* seconds below half */
-    uint64_t ticks;
+    uint64_t whole, ticks;
     if (n < 0) return AIO_TIME_INVALID;
-    ticks = n / per_sec; /* whole seconds, not negative */
-    if (ticks > most_whole) return AIO_TIME_INVALID;
-    ticks *= AIO_TICKS_PER_SEC;
-    ticks += n % per_sec * rate / per_sec; /* the part: below rate, no overflow */
+    whole = (uint64_t)n / p;
+    if (whole > (half - 1u) / r) return AIO_TIME_INVALID;
+    ticks = whole * r + ((uint64_t)n % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
+#endif
 #endif
 
 typedef int aio_status; /* >= 0: a result; < 0: an error */

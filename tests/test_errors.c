@@ -784,7 +784,7 @@ static void test_error_timeout_beyond_half_of_32bit_ticks(void) {
 
 /* The duration builders never wrap: a count that is negative, or that
  * reaches half the clock's range, gives AIO_TIME_INVALID, which every await
- * refuses. With 32-bit ms ticks, 50 days (past 2^32 ms, where a product in
+ * refuses; one that is not a whole number of ticks rounds up. With 32-bit ms ticks, 50 days (past 2^32 ms, where a product in
  * 32 bits would wrap to 6.95 h) and 5,000,000,000 ms are refused, 24 days
  * is accepted; aio_seconds() of a value that rounds up to half the range is
  * too large: AIO_NEVER. With 64-bit ns ticks the bound is 292 years. */
@@ -799,8 +799,10 @@ static void test_error_duration_builders_never_wrap(void) {
     CHECK_EQ(AIO_MS(2147483647LL), AIO_TIME_INVALID); /* exactly half the range */
     CHECK_EQ(AIO_MS(2147483646LL), (aio_time)2147483646u);
     CHECK_EQ(AIO_SEC(24L * 24 * 3600), (aio_time)2073600000u);
-    CHECK_EQ(AIO_US(2147483646999LL), (aio_time)2147483646u); /* rounded down */
-    CHECK_EQ(AIO_US(2147483647000LL), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_US(4294967295LL), (aio_time)4294968u); /* rounded up */
+    CHECK_EQ(AIO_US(999), (aio_time)1u);  /* a positive duration is never 0 ticks */
+    CHECK_EQ(AIO_US(1001), (aio_time)2u);
+    CHECK_EQ(AIO_US(4294967296LL), AIO_TIME_INVALID); /* counted in 32 bits: 2^32 is refused */
 #if DBL_MANT_DIG >= 53
     CHECK_EQ(aio_seconds(2147483.6466), AIO_NEVER);  /* rounds up to half the range */
     CHECK_EQ(aio_seconds(2147483.6464), (aio_time)2147483646u);

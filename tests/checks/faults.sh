@@ -20,7 +20,8 @@
 #    under -Wold-style-cast and -Wuseless-cast (C++11 to C++20, 32-bit ticks);
 #    the implementation builds as C++20 with -Werror.
 # 3. tests/checks/tick_rates.c: negative AIO_MS/AIO_US counts are refused at
-#    tick rates that are not a multiple of 1000.
+#    tick rates that are not a multiple of 1000 (or of 1,000,000), and the
+#    others round up to whole ticks, exactly, for run-time counts too.
 # 4. An await inside AIO_CLEANUP does not compile, in C and C++, and the
 #    error names aio_cleanup_cannot_await; an AIO_TRY without its AIO_CLEANUP
 #    does not compile either; the same file without the mistake does.
@@ -89,7 +90,7 @@ f_rate() { # rate extra-flags
     gcc -std=c11 $WARN -DAIO_TICKS_PER_SEC=$1 $2 tests/checks/tick_rates.c -o "$out/tick_rates" &&
         "$out/tick_rates"
 }
-for f_rate_hz in 32768u 1024u 100u; do
+for f_rate_hz in 32768u 1024u 100u 1000u 1000000u; do
     f_check "tick-rate-$f_rate_hz" f_rate $f_rate_hz ""
     f_check "tick-rate-$f_rate_hz-ms32" f_rate $f_rate_hz -DAIO_TIME_32
 done

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* AIO_MS and AIO_US at tick rates that are not a multiple of 1000 or of
- * 1,000,000 (a 32.768 kHz clock, 1024 Hz, 100 Hz): a negative count is
- * refused with AIO_EINVAL raised at the await, never taken as a long timeout,
- * positive counts round down, and a count of half the clock's range or more
- * is refused too. And a wait for a descriptor on the system's clock, whose
+ * 1,000,000 (a 32.768 kHz clock, 1024 Hz, 100 Hz; AIO_US at 1 kHz): a negative
+ * count is refused with AIO_EINVAL raised at the await, never taken as a long
+ * timeout, positive counts round up to whole ticks (a positive one never
+ * comes to 0), exactly, for counts known only at run time too, and a count
+ * whose ticks reach half the clock's range is refused. And a wait for a descriptor on the system's clock, whose
  * timeout the system's wait takes in milliseconds: it never ends before its
  * deadline (the ticks rounded up). Built by tests/checks/faults.sh with
  * -DAIO_TICKS_PER_SEC=... and with or without -DAIO_TIME_32; exit 0 if right. */
@@ -53,8 +54,23 @@ int main(void) {
     bad += AIO_MS(-5) != AIO_TIME_INVALID || AIO_US(-1) != AIO_TIME_INVALID;
     bad += AIO_MS(-1000000000000LL) != AIO_TIME_INVALID;
     bad += AIO_MS(1000) != AIO_SEC(1);
-    bad += AIO_MS(1) != (aio_time)(AIO_TICKS_PER_SEC / 1000u);
-    bad += AIO_US(1500) != (aio_time)((uint64_t)AIO_TICKS_PER_SEC * 1500u / 1000000u);
+    bad += AIO_MS(1) != (aio_time)((AIO_TICKS_PER_SEC + 999u) / 1000u);
+    bad += AIO_US(1500) != (aio_time)(((uint64_t)AIO_TICKS_PER_SEC * 1500u + 999999u) / 1000000u);
+    bad += AIO_US(1) != 1 || AIO_MS(0) != 0 || AIO_US(0) != 0;
+    {   /* counts the compiler cannot see, against ceil(n * rate / per) worked out in 64 bits */
+        static const uint32_t some[] = {1, 2, 3, 7, 124, 125, 126, 999, 1000, 1001, 4095, 4096,
+                                        15624, 15625, 15626, 65535, 65536, 999999, 1000000,
+                                        1000001, 123456789, 2147483647u, 2147483648u, 4294967295u};
+        size_t i;
+        for (i = 0; i < sizeof some / sizeof some[0] * 2; i++) {
+            volatile uint32_t vn = i < sizeof some / sizeof some[0] ? some[i] : (uint32_t)(i * 7919u);
+            uint32_t n = vn;
+            uint64_t ms = ((uint64_t)n * AIO_TICKS_PER_SEC + 999u) / 1000u;
+            uint64_t us = ((uint64_t)n * AIO_TICKS_PER_SEC + 999999u) / 1000000u;
+            bad += AIO_MS(vn) != (ms >= (uint64_t)(AIO_NEVER / 2) ? AIO_TIME_INVALID : (aio_time)ms);
+            bad += AIO_US(vn) != (us >= (uint64_t)(AIO_NEVER / 2) ? AIO_TIME_INVALID : (aio_time)us);
+        }
+    }
     /* a count is refused exactly when its ticks reach half the clock's range
      * (int64_t's range of seconds overflows first at the higher rates) */
     bad += (AIO_MS(INT64_MAX) == AIO_TIME_INVALID) != BEYOND_HALF(INT64_MAX, 1000);
