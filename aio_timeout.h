@@ -557,7 +557,7 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
  * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
  * Where the tick rate allows, they are constant expressions (for static
- * initialisers); in C they then evaluate the count twice, so pass a plain
+ * initialisers); in C they then evaluate the count more than once, so pass a plain
  * value. At other rates (a 32.768 kHz clock, AIO_US at 1 kHz) a function
  * rounds up to whole ticks, as Zephyr's timeouts do: AIO_US(999) at 1 kHz is
  * one tick, so a sleep never shrinks to a yield (AIO_SLEEP(t, 0) is one). */
@@ -568,10 +568,13 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 }
 #define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
 #else
-/* (0ull + n, not a cast: no "comparison always true" warning for a narrow n) */
+/* (n > 0 and n == 0 first, then n as an unsigned 64-bit value: quiet under
+ * -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
+ * integer type, signed or not, in the user's own file) */
 #define AIO__SCALE(n, per_unit)                                                \
-    (0ull + (n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)               \
-         ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
+    ((n) > 0 ? ((uint64_t)(n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)  \
+                    ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)  \
+     : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
 #endif
 #define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
 /* At a rate that is not a multiple of the unit's: rate / per_sec as r / p in
@@ -16384,7 +16387,9 @@ static aio_status aio__tls_e_name(aio_tls *tls, const char *name) {
         ASN1_OCTET_STRING_free(ip);
         if (!verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)) /* LCOV_EXCL_BR_LINE */
             return AIO_OK; /* (an address it has just parsed: always taken) */
-    } else if (SSL_set_tlsext_host_name(ssl, name)) {
+    } else if (SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                        AIO__UNCONST(char, name))) { /* (SSL_set_tlsext_host_name, whose cast
+                                                         -Wcast-qual reports in the user's build) */
         SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
         if (!verify || SSL_set1_host(ssl, name)) return AIO_OK; /* LCOV_EXCL_BR_LINE: (out of memory) */
     }
@@ -17507,7 +17512,7 @@ static int aio__wake_reason(aio_loop *L, const aio_task *t) {
         return L->trace_why;
     if (t->flags & AIO__T_SIGNALLED) return AIO_BY_DONE;
     if (t->flags & AIO__T_GRANTED) return AIO_BY_GRANTED;
-    if (aio__cancel_source((aio_task *)t, 0)) return AIO_BY_CANCEL;
+    if (aio__cancel_source(AIO__UNCONST(aio_task, t), 0)) return AIO_BY_CANCEL;
     return L->current ? AIO_BY_DONE : AIO_BY_TIMER; /* (the loop's own wake-ups: its timers) */
 }
 

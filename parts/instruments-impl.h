@@ -30,7 +30,7 @@ static int aio__wake_reason(aio_loop *L, const aio_task *t) {
         return L->trace_why;
     if (t->flags & AIO__T_SIGNALLED) return AIO_BY_DONE;
     if (t->flags & AIO__T_GRANTED) return AIO_BY_GRANTED;
-    if (aio__cancel_source((aio_task *)t, 0)) return AIO_BY_CANCEL;
+    if (aio__cancel_source(AIO__UNCONST(aio_task, t), 0)) return AIO_BY_CANCEL;
     return L->current ? AIO_BY_DONE : AIO_BY_TIMER; /* (the loop's own wake-ups: its timers) */
 }
 

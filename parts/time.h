@@ -22,7 +22,7 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
  * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
  * Where the tick rate allows, they are constant expressions (for static
- * initialisers); in C they then evaluate the count twice, so pass a plain
+ * initialisers); in C they then evaluate the count more than once, so pass a plain
  * value. At other rates (a 32.768 kHz clock, AIO_US at 1 kHz) a function
  * rounds up to whole ticks, as Zephyr's timeouts do: AIO_US(999) at 1 kHz is
  * one tick, so a sleep never shrinks to a yield (AIO_SLEEP(t, 0) is one). */
@@ -33,10 +33,13 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 }
 #define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
 #else
-/* (0ull + n, not a cast: no "comparison always true" warning for a narrow n) */
+/* (n > 0 and n == 0 first, then n as an unsigned 64-bit value: quiet under
+ * -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
+ * integer type, signed or not, in the user's own file) */
 #define AIO__SCALE(n, per_unit)                                                \
-    (0ull + (n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)               \
-         ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)
+    ((n) > 0 ? ((uint64_t)(n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)  \
+                    ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)  \
+     : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
 #endif
 #define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
 /* At a rate that is not a multiple of the unit's: rate / per_sec as r / p in

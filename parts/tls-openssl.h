@@ -195,7 +195,9 @@ static aio_status aio__tls_e_name(aio_tls *tls, const char *name) {
         ASN1_OCTET_STRING_free(ip);
         if (!verify || X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)) /* LCOV_EXCL_BR_LINE */
             return AIO_OK; /* (an address it has just parsed: always taken) */
-    } else if (SSL_set_tlsext_host_name(ssl, name)) {
+    } else if (SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                        AIO__UNCONST(char, name))) { /* (SSL_set_tlsext_host_name, whose cast
+                                                         -Wcast-qual reports in the user's build) */
         SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
         if (!verify || SSL_set1_host(ssl, name)) return AIO_OK; /* LCOV_EXCL_BR_LINE: (out of memory) */
     }

@@ -21,6 +21,11 @@ WARN_CLANG="-Wuninitialized -Wsometimes-uninitialized -Wconditional-uninitialize
 WARN_CXX_CASTS="-Wold-style-cast"
 WARN_GXX_CASTS="$WARN_CXX_CASTS -Wuseless-cast"
 
+# A firmware team's own flags (tests/checks/strict.sh): the examples, the
+# firmware programs and the implementation build with them, as the macros
+# expand into the user's file under the user's flags.
+WARN_STRICT="-Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wcast-qual -Wshadow -Wundef -Werror"
+
 # avr-gcc 5 (Debian's, tests/embedded/avr.sh and size.sh): the base set
 # without -Wimplicit-fallthrough, which it does not know (gcc's -Wextra has it
 # from gcc 7 on).

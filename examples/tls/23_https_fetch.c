@@ -146,7 +146,7 @@ static aio_status fetch(aio_task *t) {
 }
 
 static void report(const fetch_t *f) {
-    char what[128];
+    char what[192];
     if (aio_timeout_status(&f->deadline) == AIO_ETIMEDOUT)
         (void)snprintf(what, sizeof what, "no answer within %d s", urls[f->url].deadline);
     else if (f->rc == AIO_ECERT) /* ssl.SSLCertVerificationError */
