@@ -691,6 +691,20 @@ typedef struct aio_timeout aio_timeout;
 typedef struct aio_trace_record aio_trace_record; /* (the instruments') */
 typedef aio_status (*aio_task_fn)(aio_task *t);
 
+/* What a task's code sees of the cancellations delivered to it: a cleanup
+ * section does not see those delivered before it began (one word: a frame
+ * keeps the task's while it runs its cleanup). */
+union aio__view {
+    struct {
+        uint8_t cleanups;     /* cleanup sections running, one in another */
+        uint8_t cancels_seen; /* its `cancels` when the innermost one began: its own
+                                 cancellation is seen while they differ */
+        uint16_t hidden;      /* the blocks delivered when it began: blocks opened
+                                 before it are seen while more of them are delivered */
+    } v;
+    uint32_t word;            /* (so that it is copied as one word) */
+};
+
 /* The continuation of one coroutine: the task's body has one inside the task;
  * an inline coroutine (AIO_CALL) has one as a member named `frame` of its
  * state struct. Treat as opaque. */
@@ -698,9 +712,8 @@ typedef struct aio_frame {
     uint16_t lc;         /* where to resume (the compiler refuses a file with
                             more than 65,000 awaits) */
     uint8_t flags;
-    uint8_t seen_cancels; /* in cleanup: the task's view from before it (the */
     aio_status rc;       /* return value or the error being unwound */
-    uint16_t hidden;     /* ... task's cancels_seen and hidden, restored at its end) */
+    union aio__view view; /* in cleanup: the task's view from before it */
 } aio_frame;
 
 /* A place in the timer storage, or how many: the target's unsigned int,
@@ -709,8 +722,9 @@ typedef unsigned int aio__slot;
 
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
+    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order
+                     (first: no padding where it is 8-aligned and time is 4 bytes) */
     aio_time when;
-    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order */
     aio_task *task;
 } aio_timer;
 
@@ -764,14 +778,9 @@ struct aio_task {
     uint64_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio_time until;      /* deadline of the current await itself */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
-    /* What its code sees of the cancellations delivered (the cleanup's rule:
-     * a cleanup section does not see those delivered before it began): */
-    uint8_t cleanups;    /* cleanup sections running, one in another (a group's
-                            child starts with its owner's count) */
-    uint8_t cancels_seen; /* `cancels` when the innermost one began: its own
-                            cancellation is seen while they differ */
-    uint16_t hidden;     /* the blocks delivered when it began: blocks opened
-                            before it are seen while more of them are delivered */
+    union aio__view view; /* what its code sees of the cancellations delivered
+                            (a cleanup section does not see those delivered before
+                            it began; a group's child starts with its owner's view) */
     union {                /* what its current await holds (once done: when it finished) */
         uint32_t finished[2]; /* once done: the loop's count of finished tasks then
                               (low, high half: 64 bits that never wrap) */
@@ -1694,8 +1703,7 @@ typedef struct aio_process {
     void *job;            /* its job object (NULL: none could be made) */
     void *threads[4];     /* the threads that wait for its exit, relay its in, out, err */
 #endif
-    uint16_t hidden;      /* the awaiting task's view of the cancellations delivered, */
-    uint8_t seen_cancels; /* kept while a cancellation stops it */
+    union aio__view view; /* the awaiting task's, kept while a cancellation stops it */
     uint8_t state;        /* running, reaped, closed */
     uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
     uint8_t group;        /* yours to set before its spawn (POSIX): nonzero puts the child
@@ -3712,6 +3720,9 @@ AIO_API double aio_to_seconds(aio_time ticks) {
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
+/* The next number in the order deadlines are armed in (64 bits: at one a
+ * nanosecond it would take 584 years to wrap). */
+static inline uint64_t aio__arming(aio_loop *L) { return L->seq++; }
 /* When a finished task finished: the loop's count of finished tasks then. */
 static uint64_t aio__finished_at(const aio_task *t) {
     uint64_t n;
@@ -4448,7 +4459,7 @@ static void aio__wake_all(aio_link *l, uint16_t flag) {
  *   cleanup sees one of them exactly when more of them are delivered than
  *   when it began (`hidden`). A group's child starts with its owner's view. */
 static int aio__task_cancel_visible(const aio_task *t) {
-    return (t->flags & AIO__T_CANCEL_REQ) || t->cancels != t->cancels_seen;
+    return (t->flags & AIO__T_CANCEL_REQ) || t->cancels != t->view.v.cancels_seen;
 }
 
 /* Which cancellation applies to t's code right now: NULL, the task's own
@@ -4467,7 +4478,7 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
             AIO__TRACE(L, AIO_TRACE_CANCEL, t, sc, AIO_BY_DEADLINE, 0);
         }
         if (sc->flags & AIO__S_EXPIRED) {
-            if (!(sc->flags & AIO__S_DELIVERED) || sc->cleanups >= t->cleanups) {
+            if (!(sc->flags & AIO__S_DELIVERED) || sc->cleanups >= t->view.v.cleanups) {
                 found = sc;
             } else {
                 delivered_before++;
@@ -4476,47 +4487,44 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
         }
         if (sc->flags & AIO__S_SHIELD) break; /* nothing from outside gets in */
     }
-    if (delivered_before > t->hidden) found = older;
+    if (delivered_before > t->view.v.hidden) found = older;
     if (sc) return found; /* (held back by a shield) */
     return aio__task_cancel_visible(t) ? AIO__TASK_SOURCE : found;
 }
 
 /* The blocks delivered around t, as far as a shield: what a cleanup
- * beginning now does not see (at most 65,535 count). */
+ * beginning now does not see (65,535 of them open around one cleanup at
+ * most: each is a block in a state struct, and no RAM holds that many). */
 static uint16_t aio__delivered_blocks(const aio_task *t) {
     const aio_timeout *sc;
     unsigned n = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_DELIVERED) && n < 0xffffu) n++;
+        if (sc->flags & AIO__S_DELIVERED) n++;
         if (sc->flags & AIO__S_SHIELD) break;
     }
     return (uint16_t)n;
 }
 
 /* A cleanup section (or a process being stopped) begins: what was delivered
- * so far stays unseen until aio__unseen_end. The view it replaces is kept
- * in *cancels_seen and *hidden. */
-static void aio__unseen_begin(aio_task *t, uint8_t *cancels_seen, uint16_t *hidden) {
-    *cancels_seen = t->cancels_seen;
-    *hidden = t->hidden;
-    t->cancels_seen = t->cancels;
-    t->hidden = t->scope ? aio__delivered_blocks(t) : 0;
-    if (t->cleanups < 254)
-        t->cleanups++;
-    else /* (the count of its cancellation's deliveries tells 254 levels apart) */
+ * so far stays unseen until aio__unseen_end gives back the view it replaces,
+ * kept in *saved. */
+static void aio__unseen_begin(aio_task *t, union aio__view *saved) {
+    *saved = t->view;
+    t->view.v.cancels_seen = t->cancels;
+    t->view.v.hidden = t->scope ? aio__delivered_blocks(t) : 0;
+#ifdef AIO_DEBUG
+    if (t->view.v.cleanups == 254) /* (its cancellation's count tells 254 levels apart) */
         (void)aio__misuse(AIO_EINVAL, "cleanup sections nested more than 254 deep in one task: "
                                       "a cancellation delivered in the deepest may go unseen");
+#endif
+    t->view.v.cleanups++;
 }
-static void aio__unseen_end(aio_task *t, uint8_t cancels_seen, uint16_t hidden) {
-    t->cancels_seen = cancels_seen;
-    t->hidden = hidden;
-    if (t->cleanups) t->cleanups--;
-}
+static void aio__unseen_end(aio_task *t, const union aio__view *saved) { t->view = *saved; }
 
 /* The task's own cancellation is delivered: seen from here on. */
 static void aio__deliver_cancel(aio_task *t) {
     t->flags = (uint16_t)((t->flags & (uint16_t)~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
-    if (t->cancels == t->cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
+    if (t->cancels == t->view.v.cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
 }
 
 /* The delivery of t's own request, with no block open. */
@@ -4610,7 +4618,7 @@ static aio_time aio__scope_deadline(const aio_task *t, uint64_t *seq, int throug
         }
         if ((sc->flags & AIO__S_SHIELD) && !through_shields) break;
     }
-    if (seq) *seq = first && first->task != t ? t->loop->seq++ : s;
+    if (seq) *seq = first && first->task != t ? aio__arming(t->loop) : s;
     return d;
 }
 
@@ -4902,9 +4910,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->until_seq = 0;
     t->timer = 0;
     t->cancels = 0;
-    t->cleanups = 0;
-    t->cancels_seen = 0;
-    t->hidden = 0;
+    t->view.word = 0;
     t->await.first = fn; /* its first step is aio__first_step's (the union's other
                             members are set by the awaits that use them) */
 #else
@@ -5632,7 +5638,7 @@ static AIO__ALWAYS_INLINE void aio__finally_in(aio_task *t, aio_frame *f) {
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
-    aio__unseen_begin(t, &f->seen_cancels, &f->hidden); /* what was delivered so far stays unseen */
+    aio__unseen_begin(t, &f->view); /* what was delivered so far stays unseen */
 }
 #if AIO__SPEED
 static AIO__SLOW_HALF void aio__finally_raised(aio_task *t, aio_frame *f) {
@@ -5667,7 +5673,7 @@ static void aio__bad_resume(aio_task *t, aio_frame *f) {
 
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->lc < AIO__LC_FINALLY) aio__bad_resume(t, f); /* (neither it nor the end) */
-    if (f->flags & AIO__F_FINALLY) aio__unseen_end(t, f->seen_cancels, f->hidden);
+    if (f->flags & AIO__F_FINALLY) aio__unseen_end(t, &f->view);
     /* A task whose body completes while it is cancelled ends cancelled: the
      * request was never lost. Only a cleanup that a delivered cancellation
      * brought there may overrule it (R8); a request never delivered ends the
@@ -5742,7 +5748,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
     t->until = until;
-    if (until != AIO_NEVER) t->until_seq = t->loop->seq++;
+    if (until != AIO_NEVER) t->until_seq = aio__arming(t->loop);
 }
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
@@ -5997,9 +6003,9 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->task = t;
     sc->frame = f;
     sc->deadline = deadline;
-    sc->seq = t->loop->seq++;
+    sc->seq = aio__arming(t->loop);
     sc->landing = (uint16_t)landing; /* (AIO__LC: at most AIO__LC_LAST) */
-    sc->cleanups = t->cleanups;
+    sc->cleanups = t->view.v.cleanups;
     sc->status = AIO_OK;
     sc->saved_rc = f->rc;
     sc->flags = (uint8_t)(((f->flags & AIO__F_OVERRIDE) ? AIO__S_SAVED_OVERRIDE : 0) |
@@ -6089,7 +6095,7 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (when == AIO_TIME_INVALID && !AIO__WRAPS)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
     sc->deadline = when == AIO_NEVER ? AIO_NEVER : aio__instant(when);
-    sc->seq = sc->task->loop->seq++;
+    sc->seq = aio__arming(sc->task->loop);
     aio__visit_tree(sc->task, sc, aio__rearm);
     return AIO_OK;
 }
@@ -6430,7 +6436,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
         return AIO_ETIMEDOUT;
     }
     t->until = ac->deadline;
-    if (ac->deadline != AIO_NEVER) t->until_seq = t->loop->seq++;
+    if (ac->deadline != AIO_NEVER) t->until_seq = aio__arming(t->loop);
     ac->cutoff = t->loop->finished; /* (if its own timer wakes it) */
     AIO__WAITS_ON(t->loop, AIO_ON_WAIT, ac, 0);
     rc = aio__park(t, 1, 1);
@@ -6579,8 +6585,8 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup
      * runs its children past the cancellation that brought the owner there */
-    t->cleanups = g->scope.task->cleanups;
-    t->hidden = g->scope.task->hidden;
+    t->view.v.cleanups = g->scope.task->view.v.cleanups;
+    t->view.v.hidden = g->scope.task->view.v.hidden;
     aio__list_unlink(&t->member); /* from the loop's list to the group's */
     aio__list_append(&g->children, &t->member);
     g->live++;
@@ -15456,7 +15462,7 @@ static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio
 static aio_status aio__proc_result(aio_task *t, aio_frame *f, aio_process *p) {
     int cancelled = (p->stopping & AIO__PROC_CANCELLED) != 0;
     if (cancelled) /* what was delivered is seen again: it unwinds */
-        aio__unseen_end(t, p->seen_cancels, p->hidden);
+        aio__unseen_end(t, &p->view);
     p->stopping = AIO__STOP_NONE;
     p->waiter = NULL;
     if (cancelled) return aio__raise(t, f, AIO_ECANCELED);
@@ -15552,7 +15558,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
         /* a new cancellation (the one stopping it is behind the barrier) kills at once */
         if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) aio__proc_stop_step(L, p, 1);
     } else if (aio__checkpoint(t) < 0) { /* a cancellation stops it, then is raised */
-        aio__unseen_begin(t, &p->seen_cancels, &p->hidden);
+        aio__unseen_begin(t, &p->view);
         p->stopping = AIO__PROC_CANCELLED;
         aio__proc_stop_step(L, p, 0);
     } else if (aio__due(t->until, aio__now(L))) { /* unless it ended meanwhile, it runs on */

@@ -103,7 +103,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
         return AIO_ETIMEDOUT;
     }
     t->until = ac->deadline;
-    if (ac->deadline != AIO_NEVER) t->until_seq = t->loop->seq++;
+    if (ac->deadline != AIO_NEVER) t->until_seq = aio__arming(t->loop);
     ac->cutoff = t->loop->finished; /* (if its own timer wakes it) */
     AIO__WAITS_ON(t->loop, AIO_ON_WAIT, ac, 0);
     rc = aio__park(t, 1, 1);

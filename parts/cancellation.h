@@ -20,7 +20,7 @@
  *   cleanup sees one of them exactly when more of them are delivered than
  *   when it began (`hidden`). A group's child starts with its owner's view. */
 static int aio__task_cancel_visible(const aio_task *t) {
-    return (t->flags & AIO__T_CANCEL_REQ) || t->cancels != t->cancels_seen;
+    return (t->flags & AIO__T_CANCEL_REQ) || t->cancels != t->view.v.cancels_seen;
 }
 
 /* Which cancellation applies to t's code right now: NULL, the task's own
@@ -39,7 +39,7 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
             AIO__TRACE(L, AIO_TRACE_CANCEL, t, sc, AIO_BY_DEADLINE, 0);
         }
         if (sc->flags & AIO__S_EXPIRED) {
-            if (!(sc->flags & AIO__S_DELIVERED) || sc->cleanups >= t->cleanups) {
+            if (!(sc->flags & AIO__S_DELIVERED) || sc->cleanups >= t->view.v.cleanups) {
                 found = sc;
             } else {
                 delivered_before++;
@@ -48,47 +48,44 @@ static aio_timeout *aio__cancel_source(aio_task *t, int observe) {
         }
         if (sc->flags & AIO__S_SHIELD) break; /* nothing from outside gets in */
     }
-    if (delivered_before > t->hidden) found = older;
+    if (delivered_before > t->view.v.hidden) found = older;
     if (sc) return found; /* (held back by a shield) */
     return aio__task_cancel_visible(t) ? AIO__TASK_SOURCE : found;
 }
 
 /* The blocks delivered around t, as far as a shield: what a cleanup
- * beginning now does not see (at most 65,535 count). */
+ * beginning now does not see (65,535 of them open around one cleanup at
+ * most: each is a block in a state struct, and no RAM holds that many). */
 static uint16_t aio__delivered_blocks(const aio_task *t) {
     const aio_timeout *sc;
     unsigned n = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if ((sc->flags & AIO__S_DELIVERED) && n < 0xffffu) n++;
+        if (sc->flags & AIO__S_DELIVERED) n++;
         if (sc->flags & AIO__S_SHIELD) break;
     }
     return (uint16_t)n;
 }
 
 /* A cleanup section (or a process being stopped) begins: what was delivered
- * so far stays unseen until aio__unseen_end. The view it replaces is kept
- * in *cancels_seen and *hidden. */
-static void aio__unseen_begin(aio_task *t, uint8_t *cancels_seen, uint16_t *hidden) {
-    *cancels_seen = t->cancels_seen;
-    *hidden = t->hidden;
-    t->cancels_seen = t->cancels;
-    t->hidden = t->scope ? aio__delivered_blocks(t) : 0;
-    if (t->cleanups < 254)
-        t->cleanups++;
-    else /* (the count of its cancellation's deliveries tells 254 levels apart) */
+ * so far stays unseen until aio__unseen_end gives back the view it replaces,
+ * kept in *saved. */
+static void aio__unseen_begin(aio_task *t, union aio__view *saved) {
+    *saved = t->view;
+    t->view.v.cancels_seen = t->cancels;
+    t->view.v.hidden = t->scope ? aio__delivered_blocks(t) : 0;
+#ifdef AIO_DEBUG
+    if (t->view.v.cleanups == 254) /* (its cancellation's count tells 254 levels apart) */
         (void)aio__misuse(AIO_EINVAL, "cleanup sections nested more than 254 deep in one task: "
                                       "a cancellation delivered in the deepest may go unseen");
+#endif
+    t->view.v.cleanups++;
 }
-static void aio__unseen_end(aio_task *t, uint8_t cancels_seen, uint16_t hidden) {
-    t->cancels_seen = cancels_seen;
-    t->hidden = hidden;
-    if (t->cleanups) t->cleanups--;
-}
+static void aio__unseen_end(aio_task *t, const union aio__view *saved) { t->view = *saved; }
 
 /* The task's own cancellation is delivered: seen from here on. */
 static void aio__deliver_cancel(aio_task *t) {
     t->flags = (uint16_t)((t->flags & (uint16_t)~AIO__T_CANCEL_REQ) | AIO__T_WATCHED);
-    if (t->cancels == t->cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
+    if (t->cancels == t->view.v.cancels_seen) t->cancels = (uint8_t)(t->cancels == 255 ? 1 : t->cancels + 1);
 }
 
 /* The delivery of t's own request, with no block open. */
@@ -182,7 +179,7 @@ static aio_time aio__scope_deadline(const aio_task *t, uint64_t *seq, int throug
         }
         if ((sc->flags & AIO__S_SHIELD) && !through_shields) break;
     }
-    if (seq) *seq = first && first->task != t ? t->loop->seq++ : s;
+    if (seq) *seq = first && first->task != t ? aio__arming(t->loop) : s;
     return d;
 }
 

@@ -23,7 +23,7 @@ static AIO__ALWAYS_INLINE void aio__finally_in(aio_task *t, aio_frame *f) {
     AIO__TRACE(t->loop, AIO_TRACE_CLEANUP, t, NULL, 0, f->rc);
     f->flags |= AIO__F_FINALLY;
     if (f->rc == AIO_ECANCELED) f->flags |= AIO__F_CANCEL_CAUSE;
-    aio__unseen_begin(t, &f->seen_cancels, &f->hidden); /* what was delivered so far stays unseen */
+    aio__unseen_begin(t, &f->view); /* what was delivered so far stays unseen */
 }
 #if AIO__SPEED
 static AIO__SLOW_HALF void aio__finally_raised(aio_task *t, aio_frame *f) {
@@ -58,7 +58,7 @@ static void aio__bad_resume(aio_task *t, aio_frame *f) {
 
 AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->lc < AIO__LC_FINALLY) aio__bad_resume(t, f); /* (neither it nor the end) */
-    if (f->flags & AIO__F_FINALLY) aio__unseen_end(t, f->seen_cancels, f->hidden);
+    if (f->flags & AIO__F_FINALLY) aio__unseen_end(t, &f->view);
     /* A task whose body completes while it is cancelled ends cancelled: the
      * request was never lost. Only a cleanup that a delivered cancellation
      * brought there may overrule it (R8); a request never delivered ends the
@@ -133,7 +133,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
     t->until = until;
-    if (until != AIO_NEVER) t->until_seq = t->loop->seq++;
+    if (until != AIO_NEVER) t->until_seq = aio__arming(t->loop);
 }
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {

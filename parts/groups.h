@@ -132,8 +132,8 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup
      * runs its children past the cancellation that brought the owner there */
-    t->cleanups = g->scope.task->cleanups;
-    t->hidden = g->scope.task->hidden;
+    t->view.v.cleanups = g->scope.task->view.v.cleanups;
+    t->view.v.hidden = g->scope.task->view.v.hidden;
     aio__list_unlink(&t->member); /* from the loop's list to the group's */
     aio__list_append(&g->children, &t->member);
     g->live++;

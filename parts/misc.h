@@ -205,6 +205,9 @@ AIO_API double aio_to_seconds(aio_time ticks) {
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
+/* The next number in the order deadlines are armed in (64 bits: at one a
+ * nanosecond it would take 584 years to wrap). */
+static inline uint64_t aio__arming(aio_loop *L) { return L->seq++; }
 /* When a finished task finished: the loop's count of finished tasks then. */
 static uint64_t aio__finished_at(const aio_task *t) {
     uint64_t n;

@@ -103,7 +103,7 @@ static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio
 static aio_status aio__proc_result(aio_task *t, aio_frame *f, aio_process *p) {
     int cancelled = (p->stopping & AIO__PROC_CANCELLED) != 0;
     if (cancelled) /* what was delivered is seen again: it unwinds */
-        aio__unseen_end(t, p->seen_cancels, p->hidden);
+        aio__unseen_end(t, &p->view);
     p->stopping = AIO__STOP_NONE;
     p->waiter = NULL;
     if (cancelled) return aio__raise(t, f, AIO_ECANCELED);
@@ -199,7 +199,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
         /* a new cancellation (the one stopping it is behind the barrier) kills at once */
         if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) aio__proc_stop_step(L, p, 1);
     } else if (aio__checkpoint(t) < 0) { /* a cancellation stops it, then is raised */
-        aio__unseen_begin(t, &p->seen_cancels, &p->hidden);
+        aio__unseen_begin(t, &p->view);
         p->stopping = AIO__PROC_CANCELLED;
         aio__proc_stop_step(L, p, 0);
     } else if (aio__due(t->until, aio__now(L))) { /* unless it ended meanwhile, it runs on */

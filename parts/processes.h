@@ -74,8 +74,7 @@ typedef struct aio_process {
     void *job;            /* its job object (NULL: none could be made) */
     void *threads[4];     /* the threads that wait for its exit, relay its in, out, err */
 #endif
-    uint16_t hidden;      /* the awaiting task's view of the cancellations delivered, */
-    uint8_t seen_cancels; /* kept while a cancellation stops it */
+    union aio__view view; /* the awaiting task's, kept while a cancellation stops it */
     uint8_t state;        /* running, reaped, closed */
     uint8_t stopping;     /* 0, SIGTERM sent, SIGKILL sent */
     uint8_t group;        /* yours to set before its spawn (POSIX): nonzero puts the child

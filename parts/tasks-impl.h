@@ -80,9 +80,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->until_seq = 0;
     t->timer = 0;
     t->cancels = 0;
-    t->cleanups = 0;
-    t->cancels_seen = 0;
-    t->hidden = 0;
+    t->view.word = 0;
     t->await.first = fn; /* its first step is aio__first_step's (the union's other
                             members are set by the awaits that use them) */
 #else

@@ -9,6 +9,20 @@ typedef struct aio_timeout aio_timeout;
 typedef struct aio_trace_record aio_trace_record; /* (the instruments') */
 typedef aio_status (*aio_task_fn)(aio_task *t);
 
+/* What a task's code sees of the cancellations delivered to it: a cleanup
+ * section does not see those delivered before it began (one word: a frame
+ * keeps the task's while it runs its cleanup). */
+union aio__view {
+    struct {
+        uint8_t cleanups;     /* cleanup sections running, one in another */
+        uint8_t cancels_seen; /* its `cancels` when the innermost one began: its own
+                                 cancellation is seen while they differ */
+        uint16_t hidden;      /* the blocks delivered when it began: blocks opened
+                                 before it are seen while more of them are delivered */
+    } v;
+    uint32_t word;            /* (so that it is copied as one word) */
+};
+
 /* The continuation of one coroutine: the task's body has one inside the task;
  * an inline coroutine (AIO_CALL) has one as a member named `frame` of its
  * state struct. Treat as opaque. */
@@ -16,9 +30,8 @@ typedef struct aio_frame {
     uint16_t lc;         /* where to resume (the compiler refuses a file with
                             more than 65,000 awaits) */
     uint8_t flags;
-    uint8_t seen_cancels; /* in cleanup: the task's view from before it (the */
     aio_status rc;       /* return value or the error being unwound */
-    uint16_t hidden;     /* ... task's cancels_seen and hidden, restored at its end) */
+    union aio__view view; /* in cleanup: the task's view from before it */
 } aio_frame;
 
 /* A place in the timer storage, or how many: the target's unsigned int,
@@ -27,8 +40,9 @@ typedef unsigned int aio__slot;
 
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
+    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order
+                     (first: no padding where it is 8-aligned and time is 4 bytes) */
     aio_time when;
-    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order */
     aio_task *task;
 } aio_timer;
 
@@ -82,14 +96,9 @@ struct aio_task {
     uint64_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio_time until;      /* deadline of the current await itself */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
-    /* What its code sees of the cancellations delivered (the cleanup's rule:
-     * a cleanup section does not see those delivered before it began): */
-    uint8_t cleanups;    /* cleanup sections running, one in another (a group's
-                            child starts with its owner's count) */
-    uint8_t cancels_seen; /* `cancels` when the innermost one began: its own
-                            cancellation is seen while they differ */
-    uint16_t hidden;     /* the blocks delivered when it began: blocks opened
-                            before it are seen while more of them are delivered */
+    union aio__view view; /* what its code sees of the cancellations delivered
+                            (a cleanup section does not see those delivered before
+                            it began; a group's child starts with its owner's view) */
     union {                /* what its current await holds (once done: when it finished) */
         uint32_t finished[2]; /* once done: the loop's count of finished tasks then
                               (low, high half: 64 bits that never wrap) */

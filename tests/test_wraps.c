@@ -52,7 +52,7 @@ static aio_status cancels_it_twice(aio_task *t) {
     tk *s = AIO_SELF(t, tk);
     AIO_BEGIN(t);
     aio_spawn(s->other, cancelled_twice);
-    s->other->cancels = s->other->cancels_seen = cancels_from; /* (as if delivered and seen before) */
+    s->other->cancels = s->other->view.v.cancels_seen = cancels_from; /* (as if delivered and seen before) */
     AIO_SLEEP(t, AIO_MS(100));
     aio_cancel(s->other);
     AIO_SLEEP(t, AIO_MS(150));
@@ -79,7 +79,7 @@ static void test_wrap_task_cancel_count(void) {
         CHECK_EQ(S.a.t2, 0);
         CHECK_EQ(S.m.t3, 250);
         CHECK_EQ(S.a.task.cancels, after[i]);
-        CHECK_EQ(S.a.task.cleanups, 0);
+        CHECK_EQ(S.a.task.view.v.cleanups, 0);
         END_TEST();
     }
 }
@@ -87,7 +87,7 @@ static void test_wrap_task_cancel_count(void) {
 /* A cleanup section nested past what the count tells apart is reported. */
 static aio_status nests_too_deep(aio_task *t) {
     AIO_BEGIN(t);
-    t->cleanups = 254; /* (as if 254 cleanups ran around this one) */
+    t->view.v.cleanups = 254; /* (as if 254 cleanups ran around this one) */
     AIO_RAISE(t, AIO_EUSER);
     AIO_FINALLY(t);
     AIO_END(t);
