@@ -5042,7 +5042,7 @@ static void aio__bad_resume(aio_task *t, aio_frame *f) {
                                         "your own switch statement, or a frame not initialised");
 }
 
-AIO_API aio_status aio__frame_end(aio_task *t, aio_frame *f) {
+AIO_API AIO__APART aio_status aio__frame_end(aio_task *t, aio_frame *f) {
     if (f->lc < AIO__LC_FINALLY) aio__bad_resume(t, f); /* (neither it nor the end) */
     if (f->flags & AIO__F_FINALLY) aio__unseen_end(t, &f->view);
     /* A task whose body completes while it is cancelled ends cancelled: the
