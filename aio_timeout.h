@@ -1504,7 +1504,9 @@ typedef struct aio_conn {
     aio_task task;      /* the handler's task */
     aio_socket fd;      /* the connected socket (the server closes it) */
     aio_server *server;
-    uint32_t id;        /* 1, 2, ...: the connections served, in order */
+    uint32_t id;        /* 1, 2, ...: the connections served, in order (for a log line:
+                           after 2^32 connections it starts again from 0) */
+    uint64_t order;     /* (the library's: the same, 64 bits: aio_server_next's order) */
     int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
     uint8_t flags;      /* (the library's) */
 } aio_conn;
@@ -1514,7 +1516,8 @@ struct aio_server {
     unsigned char *states;     /* the program's, or NULL */
     aio_conn **made;           /* with states NULL: the allocated ones */
     size_t size;
-    uint32_t limit, live, served, aborted;
+    uint32_t limit, live, aborted;
+    uint64_t served;           /* connections served so far (64 bits: never wraps) */
     uint32_t hint;             /* where the search for a free state starts */
     int listener;              /* -1 once closed */
     const char *busy;          /* what the one too many is sent, or NULL */
@@ -1825,7 +1828,7 @@ typedef struct aio_recorder {
     uint32_t capacity;
     uint32_t head;       /* where the oldest record kept is */
     uint32_t count;      /* records kept */
-    uint32_t lost;       /* older records written over */
+    uint32_t lost;       /* older records written over (stops at 2^32 - 1) */
 } aio_recorder;
 AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
@@ -12877,7 +12880,8 @@ static void aio__server_take(aio_server *s, int fd) {
     if (c) {
         c->fd = (aio_socket)fd;
         c->server = s;
-        c->id = ++s->served;
+        c->order = ++s->served;
+        c->id = (uint32_t)c->order;
         c->flags = 0;
         s->live++;
         if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
@@ -13043,13 +13047,13 @@ AIO_API aio_status aio_server_close(aio_server *srv) {
 
 AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c) {
     aio_conn *best = NULL;
-    uint32_t after = c ? c->id : 0;
+    uint64_t after = c ? c->order : 0;
     uint32_t i;
     if (!srv) return NULL;
     for (i = 0; i < srv->limit; i++) {
         aio_conn *k = aio__server_state(srv, i);
-        if (!k || !aio_task_alive(&k->task) || k->fd == (aio_socket)-1 || k->id <= after) continue;
-        if (!best || k->id < best->id) best = k;
+        if (!k || !aio_task_alive(&k->task) || k->fd == (aio_socket)-1 || k->order <= after) continue;
+        if (!best || k->order < best->order) best = k;
     }
     return best;
 }
@@ -13395,7 +13399,7 @@ typedef struct aio__sim_sock {
     int host, port;
     uint32_t ip;               /* the IPv4 address bound: 0 (every one), 127.0.0.1 or the host's,
                                   AIO__SIM_NONE (an IPv6 socket that takes no IPv4) */
-    uint32_t gen;
+    uint64_t gen;              /* the number's uses (an event for an earlier one is stale) */
     uint32_t serial;           /* the run's sockets counted: the digest's name for it (its number is
                                   the system's, which depends on what else the process holds) */
     int hold;                  /* the simulation's end of its number's pair, its "far" end */
@@ -13421,10 +13425,10 @@ typedef struct aio__sim_program {
 
 typedef struct aio__sim_event {
     aio_time when;
-    uint32_t seq;
+    uint64_t seq;   /* (64 bits: the order of equal times never wraps) */
     uint8_t kind;
     int fd;
-    uint32_t gen;
+    uint64_t gen;
     void *p;
 } aio__sim_event;
 
@@ -13437,7 +13441,8 @@ struct aio__sim {
     aio__sim_sock *socks;
     int nsocks;
     aio__sim_event *ev;
-    uint32_t nev, evcap, evseq;
+    uint32_t nev, evcap;
+    uint64_t evseq;
     char names[AIO__SIM_HOSTS][32];
     int next_port[AIO__SIM_HOSTS];
     uint8_t cut[AIO__SIM_HOSTS][AIO__SIM_HOSTS];
@@ -13578,9 +13583,9 @@ static int aio__sim_dual(aio__sim *s) {
 /* ---- the events' heap */
 static int aio__sim_ev_less(const aio__sim_event *a, const aio__sim_event *b) {
     if (a->when != b->when) return aio__before(a->when, b->when);
-    return (int32_t)(a->seq - b->seq) < 0;
+    return a->seq < b->seq;
 }
-static void aio__sim_at(aio__sim *s, aio_time when, int kind, int fd, uint32_t gen, void *p) {
+static void aio__sim_at(aio__sim *s, aio_time when, int kind, int fd, uint64_t gen, void *p) {
     uint32_t i;
     if (s->nev == s->evcap) {
         uint32_t cap = s->evcap ? s->evcap * 2 : 64;
@@ -13767,7 +13772,7 @@ static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
     int n[2];
     uint64_t id[2];
     aio__sim_sock *k;
-    uint32_t gen;
+    uint64_t gen;
     if (aio__sim_pair_new(s, n, id) != 0) return -1;
     aio__sim_taken(s, n[0]);
     aio__sim_taken(s, n[1]);
@@ -14110,7 +14115,7 @@ static void aio__sim_syn_lost(aio__sim *s, aio__sim_sock *c, int fd) {
 /* A connect reaches its host: a listener there with room takes it (the
  * answer goes back on the new connection's pipe), else it is refused; a
  * full backlog drops it (it is sent again), as does a cut. */
-static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
+static void aio__sim_syn(aio__sim *s, int fd, uint64_t gen) {
     aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
     aio__sim_sock *l = NULL;
     int i;
@@ -17577,7 +17582,7 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
     aio_recorder *r = (aio_recorder *)recorder;
     uint32_t at;
     if (!r->capacity) {
-        r->lost++;
+        if (r->lost != 0xffffffffu) r->lost++; /* (a count that stops at its largest) */
         return;
     }
     if (r->count < r->capacity) {
@@ -17585,7 +17590,7 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
     } else { /* full: the oldest goes */
         at = r->head;
         if (++r->head == r->capacity) r->head = 0;
-        r->lost++;
+        if (r->lost != 0xffffffffu) r->lost++;
     }
     r->ring[at] = *record;
 }

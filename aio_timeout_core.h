@@ -1286,7 +1286,9 @@ typedef struct aio_conn {
     aio_task task;      /* the handler's task */
     aio_socket fd;      /* the connected socket (the server closes it) */
     aio_server *server;
-    uint32_t id;        /* 1, 2, ...: the connections served, in order */
+    uint32_t id;        /* 1, 2, ...: the connections served, in order (for a log line:
+                           after 2^32 connections it starts again from 0) */
+    uint64_t order;     /* (the library's: the same, 64 bits: aio_server_next's order) */
     int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
     uint8_t flags;      /* (the library's) */
 } aio_conn;
@@ -1296,7 +1298,8 @@ struct aio_server {
     unsigned char *states;     /* the program's, or NULL */
     aio_conn **made;           /* with states NULL: the allocated ones */
     size_t size;
-    uint32_t limit, live, served, aborted;
+    uint32_t limit, live, aborted;
+    uint64_t served;           /* connections served so far (64 bits: never wraps) */
     uint32_t hint;             /* where the search for a free state starts */
     int listener;              /* -1 once closed */
     const char *busy;          /* what the one too many is sent, or NULL */
@@ -1607,7 +1610,7 @@ typedef struct aio_recorder {
     uint32_t capacity;
     uint32_t head;       /* where the oldest record kept is */
     uint32_t count;      /* records kept */
-    uint32_t lost;       /* older records written over */
+    uint32_t lost;       /* older records written over (stops at 2^32 - 1) */
 } aio_recorder;
 AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
@@ -8871,7 +8874,7 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
     aio_recorder *r = (aio_recorder *)recorder;
     uint32_t at;
     if (!r->capacity) {
-        r->lost++;
+        if (r->lost != 0xffffffffu) r->lost++; /* (a count that stops at its largest) */
         return;
     }
     if (r->count < r->capacity) {
@@ -8879,7 +8882,7 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
     } else { /* full: the oldest goes */
         at = r->head;
         if (++r->head == r->capacity) r->head = 0;
-        r->lost++;
+        if (r->lost != 0xffffffffu) r->lost++;
     }
     r->ring[at] = *record;
 }

@@ -89,7 +89,7 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
     aio_recorder *r = (aio_recorder *)recorder;
     uint32_t at;
     if (!r->capacity) {
-        r->lost++;
+        if (r->lost != 0xffffffffu) r->lost++; /* (a count that stops at its largest) */
         return;
     }
     if (r->count < r->capacity) {
@@ -97,7 +97,7 @@ AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
     } else { /* full: the oldest goes */
         at = r->head;
         if (++r->head == r->capacity) r->head = 0;
-        r->lost++;
+        if (r->lost != 0xffffffffu) r->lost++;
     }
     r->ring[at] = *record;
 }

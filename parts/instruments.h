@@ -75,7 +75,7 @@ typedef struct aio_recorder {
     uint32_t capacity;
     uint32_t head;       /* where the oldest record kept is */
     uint32_t count;      /* records kept */
-    uint32_t lost;       /* older records written over */
+    uint32_t lost;       /* older records written over (stops at 2^32 - 1) */
 } aio_recorder;
 AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);

@@ -289,7 +289,9 @@ typedef struct aio_conn {
     aio_task task;      /* the handler's task */
     aio_socket fd;      /* the connected socket (the server closes it) */
     aio_server *server;
-    uint32_t id;        /* 1, 2, ...: the connections served, in order */
+    uint32_t id;        /* 1, 2, ...: the connections served, in order (for a log line:
+                           after 2^32 connections it starts again from 0) */
+    uint64_t order;     /* (the library's: the same, 64 bits: aio_server_next's order) */
     int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
     uint8_t flags;      /* (the library's) */
 } aio_conn;
@@ -299,7 +301,8 @@ struct aio_server {
     unsigned char *states;     /* the program's, or NULL */
     aio_conn **made;           /* with states NULL: the allocated ones */
     size_t size;
-    uint32_t limit, live, served, aborted;
+    uint32_t limit, live, aborted;
+    uint64_t served;           /* connections served so far (64 bits: never wraps) */
     uint32_t hint;             /* where the search for a free state starts */
     int listener;              /* -1 once closed */
     const char *busy;          /* what the one too many is sent, or NULL */

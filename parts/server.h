@@ -100,7 +100,8 @@ static void aio__server_take(aio_server *s, int fd) {
     if (c) {
         c->fd = (aio_socket)fd;
         c->server = s;
-        c->id = ++s->served;
+        c->order = ++s->served;
+        c->id = (uint32_t)c->order;
         c->flags = 0;
         s->live++;
         if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
@@ -266,13 +267,13 @@ AIO_API aio_status aio_server_close(aio_server *srv) {
 
 AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c) {
     aio_conn *best = NULL;
-    uint32_t after = c ? c->id : 0;
+    uint64_t after = c ? c->order : 0;
     uint32_t i;
     if (!srv) return NULL;
     for (i = 0; i < srv->limit; i++) {
         aio_conn *k = aio__server_state(srv, i);
-        if (!k || !aio_task_alive(&k->task) || k->fd == (aio_socket)-1 || k->id <= after) continue;
-        if (!best || k->id < best->id) best = k;
+        if (!k || !aio_task_alive(&k->task) || k->fd == (aio_socket)-1 || k->order <= after) continue;
+        if (!best || k->order < best->order) best = k;
     }
     return best;
 }

@@ -71,7 +71,7 @@ typedef struct aio__sim_sock {
     int host, port;
     uint32_t ip;               /* the IPv4 address bound: 0 (every one), 127.0.0.1 or the host's,
                                   AIO__SIM_NONE (an IPv6 socket that takes no IPv4) */
-    uint32_t gen;
+    uint64_t gen;              /* the number's uses (an event for an earlier one is stale) */
     uint32_t serial;           /* the run's sockets counted: the digest's name for it (its number is
                                   the system's, which depends on what else the process holds) */
     int hold;                  /* the simulation's end of its number's pair, its "far" end */
@@ -97,10 +97,10 @@ typedef struct aio__sim_program {
 
 typedef struct aio__sim_event {
     aio_time when;
-    uint32_t seq;
+    uint64_t seq;   /* (64 bits: the order of equal times never wraps) */
     uint8_t kind;
     int fd;
-    uint32_t gen;
+    uint64_t gen;
     void *p;
 } aio__sim_event;
 
@@ -113,7 +113,8 @@ struct aio__sim {
     aio__sim_sock *socks;
     int nsocks;
     aio__sim_event *ev;
-    uint32_t nev, evcap, evseq;
+    uint32_t nev, evcap;
+    uint64_t evseq;
     char names[AIO__SIM_HOSTS][32];
     int next_port[AIO__SIM_HOSTS];
     uint8_t cut[AIO__SIM_HOSTS][AIO__SIM_HOSTS];
@@ -254,9 +255,9 @@ static int aio__sim_dual(aio__sim *s) {
 /* ---- the events' heap */
 static int aio__sim_ev_less(const aio__sim_event *a, const aio__sim_event *b) {
     if (a->when != b->when) return aio__before(a->when, b->when);
-    return (int32_t)(a->seq - b->seq) < 0;
+    return a->seq < b->seq;
 }
-static void aio__sim_at(aio__sim *s, aio_time when, int kind, int fd, uint32_t gen, void *p) {
+static void aio__sim_at(aio__sim *s, aio_time when, int kind, int fd, uint64_t gen, void *p) {
     uint32_t i;
     if (s->nev == s->evcap) {
         uint32_t cap = s->evcap ? s->evcap * 2 : 64;
@@ -443,7 +444,7 @@ static int aio__sim_socket_new(aio__sim *s, int kind, int host) {
     int n[2];
     uint64_t id[2];
     aio__sim_sock *k;
-    uint32_t gen;
+    uint64_t gen;
     if (aio__sim_pair_new(s, n, id) != 0) return -1;
     aio__sim_taken(s, n[0]);
     aio__sim_taken(s, n[1]);
@@ -786,7 +787,7 @@ static void aio__sim_syn_lost(aio__sim *s, aio__sim_sock *c, int fd) {
 /* A connect reaches its host: a listener there with room takes it (the
  * answer goes back on the new connection's pipe), else it is refused; a
  * full backlog drops it (it is sent again), as does a cut. */
-static void aio__sim_syn(aio__sim *s, int fd, uint32_t gen) {
+static void aio__sim_syn(aio__sim *s, int fd, uint64_t gen) {
     aio__sim_sock *c = aio__sim_sock_of(s, fd, AIO__SIM_STREAM);
     aio__sim_sock *l = NULL;
     int i;
