@@ -5765,12 +5765,17 @@ AIO_API size_t aio_as_completed_left(const aio_as_completed *ac) { return ac ? a
 static aio_status aio__next_finished(aio_as_completed *ac) {
     size_t i;
     size_t best = ac->n;
+    uint64_t best_at = 0;
     for (i = 0; i < ac->n; i++) {
         const aio_task *c = ac->items[i].task;
+        uint64_t at;
         if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
-        if (ac->expired && aio__finished_at(c) > ac->cutoff) continue; /* too late */
-        if (best == ac->n || aio__finished_at(ac->items[best].task) > aio__finished_at(c))
+        at = aio__finished_at(c);
+        if (ac->expired && at > ac->cutoff) continue; /* too late */
+        if (best == ac->n || at < best_at) {
             best = i;
+            best_at = at;
+        }
     }
     if (best == ac->n) return AIO_EINPROGRESS;
     ac->items[best].node.link.prev = &ac->items[best].node.link;
