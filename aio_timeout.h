@@ -1051,8 +1051,12 @@ AIO_API aio_status aio_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
  * when a timer is armed, else the first time something needs it (a deadline,
  * aio_now()), at most once: aio_now() is never older than the iteration. */
 AIO_API size_t aio_step(aio_loop *loop);
-/* When the loop next has work: now if a task is ready, the earliest timer
- * otherwise, AIO_NEVER if nothing is armed. For tickless idle. */
+/* When the loop next has work, for tickless idle: the loop's current time
+ * (aio_loop_now) if a task is ready or an event was set since the last step;
+ * else the earliest armed deadline, which may already be past (an overdue
+ * timer: the next step runs it); else AIO_NEVER. An idle hook sleeps only
+ * while (aio_stime)(aio_next_deadline(loop) - clock_now) > 0, and asks again
+ * with interrupts masked just before it sleeps. */
 AIO_API aio_time aio_next_deadline(const aio_loop *loop);
 AIO_API aio_time aio_loop_now(const aio_loop *loop);
 AIO_API aio_loop *aio_running_loop(void);
@@ -4323,6 +4327,12 @@ static aio_status aio__arm(const aio_timer *e) {
                                                "no such fault)");
             }
 #endif
+            if (t->view.v.cleanups) /* (the trap that loses a power-down: say so) */
+                return aio__misuse(AIO_ENOSPC, "timer storage is full: an await with a deadline in a "
+                                               "cleanup section fails with AIO_ENOSPC, and the rest of "
+                                               "that cleanup is skipped; give aio_loop_init one slot "
+                                               "per task that can wait with a deadline at once, "
+                                               "cleanups included, or set a growth hook");
             return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                            "slots or set a growth hook");
         }

@@ -42,8 +42,12 @@ AIO_API aio_status aio_run(aio_loop *loop, aio_task *main, aio_task_fn fn);
  * when a timer is armed, else the first time something needs it (a deadline,
  * aio_now()), at most once: aio_now() is never older than the iteration. */
 AIO_API size_t aio_step(aio_loop *loop);
-/* When the loop next has work: now if a task is ready, the earliest timer
- * otherwise, AIO_NEVER if nothing is armed. For tickless idle. */
+/* When the loop next has work, for tickless idle: the loop's current time
+ * (aio_loop_now) if a task is ready or an event was set since the last step;
+ * else the earliest armed deadline, which may already be past (an overdue
+ * timer: the next step runs it); else AIO_NEVER. An idle hook sleeps only
+ * while (aio_stime)(aio_next_deadline(loop) - clock_now) > 0, and asks again
+ * with interrupts masked just before it sleeps. */
 AIO_API aio_time aio_next_deadline(const aio_loop *loop);
 AIO_API aio_time aio_loop_now(const aio_loop *loop);
 AIO_API aio_loop *aio_running_loop(void);

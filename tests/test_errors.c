@@ -375,6 +375,33 @@ static aio_status await_then_sleep(aio_task *t) {
     AIO_END(t);
 }
 
+/* Fails, and its cleanup sleeps: with the one slot held by s.other, that
+ * await fails with AIO_ENOSPC and the rest of the cleanup is skipped. */
+static aio_status cleanup_needs_a_slot(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_RAISE(t, AIO_EUSER);
+    AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_MS(100));
+    s.reached = 1;
+    AIO_END(t);
+}
+
+/* The trap that loses a power-down: a debug build names the cleanup. */
+static void test_error_timer_storage_full_in_cleanup_is_told(void) {
+    static aio_timer one[1];
+    aio_loop loop;
+    memset(&s, 0, sizeof s);
+    aio_loop_init(&loop, one, 1);
+    aio_loop_use_virtual_clock(&loop, 0);
+    test_start = 0;
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_spawn(&s.other, sleeper), AIO_OK);
+    CHECK_EQ(test_run(&loop, &s.task, cleanup_needs_a_slot), AIO_ENOSPC);
+    CHECK_EQ(s.reached, 0);
+    CHECK_DEBUG("an await with a deadline in a cleanup section fails with AIO_ENOSPC");
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static void test_error_timer_storage_exhausted_without_growth(void) {
     static aio_timer one[1];
     aio_loop loop;
@@ -1442,6 +1469,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_error_check_raises_negative_only),
     TEST_ENTRY(test_error_run_live_main),
     TEST_ENTRY(test_error_timer_storage_exhausted_without_growth),
+    TEST_ENTRY(test_error_timer_storage_full_in_cleanup_is_told),
     TEST_ENTRY(test_error_spawn_without_loop),
     TEST_ENTRY(test_error_set_clock_null),
     TEST_ENTRY(test_error_timeout_null_scope),
