@@ -263,6 +263,7 @@ def size_group(args):
         rows += [str(n), str(n - base)]
     out["size.features"] = rows
     out["size.static"] = [v["static"][0] + " B", v["static"][1] + " B"]
+    out["size.sites"] = v["sites"]
     if v.get("avr_version", ["-"])[0] == want.get("avr_version"):
         out["size.avr"] = [v["avr_sleep"][0] + " B", v["avr_whole"][0] + " B", v["static"][2] + " B"]
     else:
@@ -348,6 +349,10 @@ def library_on_page(text):
     return [m.group(1), m.group(2)] + [x for prog in ("minimal", "core", "full") for x in rows.get(prog, ["?"] * 3)]
 
 
+def sites_on_page(text):
+    return [r[1] for r in table(text, "| await, at its site | Cortex-M0 |")]
+
+
 def features_on_page(text):
     rows = table(text, "| feature | library .text | added |")
     return [rows[0][1]] + [x for r in rows[1:] for x in r[1:3]]
@@ -388,6 +393,7 @@ FIGURES = [
     ("size.static", "docs/embedded.md", static_on_page, "size"),
     ("size.library", "docs/embedded.md", library_on_page, "size"),
     ("size.features", "docs/embedded.md", features_on_page, "size"),
+    ("size.sites", "docs/embedded.md", sites_on_page, "size"),
     ("size.ram", "docs/embedded.md", "RAM on a 32-bit target, `AIO_TIME_32` (64-bit time in brackets): a task {int} "
      "({int}) bytes, a timeout scope {int} ({int}), a timer slot {int} ({int}) for each task waiting with a "
      "deadline, an inline coroutine frame {int}, an event {int}, a task group {int}, a queue {int} ({int}) besides "

@@ -108,6 +108,32 @@ m0_core=$(onefile core)
 # function the program does not call and inlines those called once.
 m0_sleep_static=$(onefile minimal minimal_static -DAIO_STATIC)
 m0_core_static=$(onefile core core_static -DAIO_STATIC)
+# What one await costs at its site (sites.c): the second of two sites, on
+# Cortex-M0, in a program in one file.
+site_bytes() { # kind -> bytes the second site adds
+    one=$(onefile sites "site_$1_1" "-DSITE_$(echo "$1" | tr a-z A-Z) -DSITES=1")
+    two=$(onefile sites "site_$1_2" "-DSITE_$(echo "$1" | tr a-z A-Z) -DSITES=2")
+    echo $((two - one))
+}
+site_sleep=$(site_bytes sleep) site_yield=$(site_bytes yield)
+site_timeout=$(site_bytes timeout) site_event=$(site_bytes event)
+# No 64-bit division or multiplication in a program that did not ask for
+# 64-bit time: the programs above, and durations from run-time counts at
+# 1 kHz, 32,768 Hz and 1 MHz ticks (AIO_MS, AIO_US, AIO_SEC).
+helpers64='^(__aeabi_(u?ldivmod|lmul)|__(u?div|u?mod|mul)di3)$'
+found64=""
+for e in "$B"/m0/minimal.elf "$B"/m0/core.elf "$B"/m0/full.elf "$B"/m0/onefile_minimal.elf "$B"/m0/onefile_core.elf; do
+    h=$(arm-none-eabi-nm "$e" | awk '{ print $NF }' | grep -E "$helpers64" | tr '\n' ' ')
+    [ -z "$h" ] || found64="$found64 $(basename "$e"): $h;"
+done
+printf '#include "config.h"\n#include "../../../aio_timeout_core.h"\nvolatile uint32_t in;\nvolatile aio_time out;\nint main(void) { out = AIO_US(in); out = AIO_MS(in); out = AIO_SEC(in); return 0; }\n' \
+    >"$B/durations.c"
+for rate in 1000u 32768u 1000000u; do
+    # shellcheck disable=SC2086
+    $CC -mcpu=cortex-m0 -mthumb $CFLAGS -DAIO_TICKS_PER_SEC=$rate -I$S -c "$B/durations.c" -o "$B/m0/durations.o"
+    h=$(arm-none-eabi-nm -u "$B/m0/durations.o" | awk '{ print $NF }' | grep -E "$helpers64" | tr '\n' ' ')
+    [ -z "$h" ] || found64="$found64 durations at $rate ticks/s: $h;"
+done
 avr_sleep=- avr_sleep_static=- avr_whole=- avr_version=-
 if command -v avr-gcc >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
     mkdir -p "$B/avr"
@@ -145,6 +171,7 @@ goals >"$B/goals.md"
     echo "avr_sleep $avr_sleep"
     echo "avr_whole $avr_whole"
     echo "static $m0_sleep_static $m0_core_static $avr_sleep_static"
+    echo "sites $site_sleep $site_yield $site_timeout $site_event"
     echo "task32 $t32"
     echo "task_host $task_host"
     awk -F'|' 'NR > 2 { for (i = 2; i <= 6; i++) gsub(/ /, "", $i); print "lib." $2 "." $3, $4
@@ -194,8 +221,24 @@ fi
     echo "| Cortex-M0 -Os, one task that sleeps | $m0_sleep_static B |"
     echo "| Cortex-M0 -Os, a wait with a timeout, cancelled, cleanup that awaits | $m0_core_static B |"
     echo "| ATmega328P -Os, one task that sleeps, whole program's flash | $avr_sleep_static B |"
+    echo
+    echo "What one await costs at its site (Cortex-M0 -Os, the second of two in one body, one file):"
+    echo
+    echo "| await | bytes |"
+    echo "|---|---:|"
+    echo "| \`AIO_SLEEP\` | $site_sleep |"
+    echo "| \`AIO_YIELD\` | $site_yield |"
+    echo "| \`AIO_TIMEOUT\` block around an \`AIO_SLEEP\` | $site_timeout |"
+    echo "| \`AIO_EVENT_WAIT\` with a timeout | $site_event |"
+    echo
+    if [ -z "$found64" ]; then
+        echo "64-bit division and multiplication: none linked (the programs above; durations at 1 kHz, 32,768 Hz, 1 MHz)"
+    else
+        echo "64-bit division or multiplication linked where 64-bit time was not asked for:$found64"
+    fi
 } >"$B/../size.md"
 cat "$B/../size.md"
+[ -z "$found64" ] || { echo "size: 64-bit division or multiplication linked:$found64" >&2; exit 1; }
 echo
 echo "What docs/embedded.md says, against these figures:"
 docs_status=0
