@@ -568,11 +568,11 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 }
 #define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
 #else
-/* (n > 0 and n == 0 first, then n as an unsigned 64-bit value: quiet under
- * -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
- * integer type, signed or not, in the user's own file) */
+/* (n > 0 and n == 0 first, then n - 1 as an unsigned 64-bit value: quiet
+ * under -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
+ * integer type, signed or not, narrow or wide, in the user's own file) */
 #define AIO__SCALE(n, per_unit)                                                \
-    ((n) > 0 ? ((uint64_t)(n) <= (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit)  \
+    ((n) > 0 ? ((uint64_t)(n) - 1u < (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit) \
                     ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)  \
      : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
 #endif
@@ -4328,11 +4328,9 @@ static aio_status aio__arm(const aio_timer *e) {
             }
 #endif
             if (t->view.v.cleanups) /* (the trap that loses a power-down: say so) */
-                return aio__misuse(AIO_ENOSPC, "timer storage is full: an await with a deadline in a "
-                                               "cleanup section fails with AIO_ENOSPC, and the rest of "
-                                               "that cleanup is skipped; give aio_loop_init one slot "
-                                               "per task that can wait with a deadline at once, "
-                                               "cleanups included, or set a growth hook");
+                return aio__misuse(AIO_ENOSPC, "timer storage is full: a cleanup's await with a deadline "
+                                               "fails, the rest of the cleanup is skipped; one slot per "
+                                               "task that waits, cleanups too");
             return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                            "slots or set a growth hook");
         }

@@ -153,11 +153,9 @@ static aio_status aio__arm(const aio_timer *e) {
             }
 #endif
             if (t->view.v.cleanups) /* (the trap that loses a power-down: say so) */
-                return aio__misuse(AIO_ENOSPC, "timer storage is full: an await with a deadline in a "
-                                               "cleanup section fails with AIO_ENOSPC, and the rest of "
-                                               "that cleanup is skipped; give aio_loop_init one slot "
-                                               "per task that can wait with a deadline at once, "
-                                               "cleanups included, or set a growth hook");
+                return aio__misuse(AIO_ENOSPC, "timer storage is full: a cleanup's await with a deadline "
+                                               "fails, the rest of the cleanup is skipped; one slot per "
+                                               "task that waits, cleanups too");
             return aio__misuse(AIO_ENOSPC, "timer storage is full: give aio_loop_init more "
                                            "slots or set a growth hook");
         }
