@@ -212,9 +212,9 @@
  *               scope->landing), where unwinding goes first.
  *   unwind      leave the coroutine through the landings of its open
  *               blocks, innermost first, to AIO_FINALLY.
- *   deliver     raise a cancellation at a checkpoint. Deliveries are
- *               numbered (the loop's epoch); a cleanup section sets the
- *               task's barrier so that those before it stay unseen.
+ *   deliver     raise a cancellation at a checkpoint. A cleanup section
+ *               keeps the task's view of what was delivered (its `view`),
+ *               so that what came before it stays unseen.
  *   held back   what a shielded block does to cancellations from outside:
  *               they wait until it ends.
  *   spread      a cancellation passed on through gathering tasks to the
@@ -619,7 +619,7 @@ static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
     if (n < 0 || (uint64_t)n > 0xffffffffu) return AIO_TIME_INVALID;
     m = (uint32_t)n;
     whole = m / p;
-    if (whole > (uint32_t)(AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
+    if (whole > (AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
     ticks = whole * r + (m % p * r + p - 1u) / p;
     return ticks >= AIO__HALF_RANGE ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
@@ -748,16 +748,17 @@ typedef struct aio_waiter {
  * Treat the fields as opaque.
  *
  * Layout (x86-64 / Cortex-M0 with AIO_TIME_32, in bytes): wait 16/8, state 1,
- * (1 free), flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
- * 16/8, parent 8/4, scope 8/4, until 8/4, until_seq 4, timer 4,
- * cancel_epoch 4, barrier 4, await 16/12: 136 / 88 B. Its place in a list
- * comes first and carries no pointer back to the task (the task is at the
- * link's own address, so the turn and the wake-ups find it with no load);
- * the state byte right after the link is what tells it from a foreign place
+ * cancels 1, flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
+ * 16/8, parent 8/4, scope 8/4, until_seq 8 (8-aligned), until 8/4, timer 4,
+ * view 4, await 16/12: 136 / 88 B. Its place in a list comes first and
+ * carries no pointer back to the task (the task is at the link's own
+ * address, so the turn and the wake-ups find it with no load); the state
+ * byte right after the link is what tells it from a foreign place
  * (aio_waiter). The rest stays as wide as the features read it: the
- * deadlines' arming order and the cancellation epochs are the loop's 32-bit
- * counters compared across wrap-around, a wait-many's count and start are
- * the user's and the loop's full counts. */
+ * deadlines' arming order is the loop's 64-bit count (it never wraps), what
+ * the task sees of the cancellations delivered is its own small counts
+ * (nothing compared across a wrap: the cancellation part), a wait-many's
+ * count is the user's. */
 struct aio_task {
     /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
     struct {             /* in the ready queue or in one wait list: first, so */
@@ -15573,7 +15574,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
     t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
     aio__proc_leave(t, p);
     if (p->stopping & AIO__PROC_STOP_MASK) {
-        /* a new cancellation (the one stopping it is behind the barrier) kills at once */
+        /* a new cancellation (the one stopping it is unseen: aio__unseen_begin) kills at once */
         if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) aio__proc_stop_step(L, p, 1);
     } else if (aio__checkpoint(t) < 0) { /* a cancellation stops it, then is raised */
         aio__unseen_begin(t, &p->view);

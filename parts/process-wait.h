@@ -196,7 +196,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
     t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
     aio__proc_leave(t, p);
     if (p->stopping & AIO__PROC_STOP_MASK) {
-        /* a new cancellation (the one stopping it is behind the barrier) kills at once */
+        /* a new cancellation (the one stopping it is unseen: aio__unseen_begin) kills at once */
         if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) aio__proc_stop_step(L, p, 1);
     } else if (aio__checkpoint(t) < 0) { /* a cancellation stops it, then is raised */
         aio__unseen_begin(t, &p->view);

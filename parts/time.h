@@ -84,7 +84,7 @@ static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
     if (n < 0 || (uint64_t)n > 0xffffffffu) return AIO_TIME_INVALID;
     m = (uint32_t)n;
     whole = m / p;
-    if (whole > (uint32_t)(AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
+    if (whole > (AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
     ticks = whole * r + (m % p * r + p - 1u) / p;
     return ticks >= AIO__HALF_RANGE ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }

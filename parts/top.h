@@ -212,9 +212,9 @@
  *               scope->landing), where unwinding goes first.
  *   unwind      leave the coroutine through the landings of its open
  *               blocks, innermost first, to AIO_FINALLY.
- *   deliver     raise a cancellation at a checkpoint. Deliveries are
- *               numbered (the loop's epoch); a cleanup section sets the
- *               task's barrier so that those before it stay unseen.
+ *   deliver     raise a cancellation at a checkpoint. A cleanup section
+ *               keeps the task's view of what was delivered (its `view`),
+ *               so that what came before it stays unseen.
  *   held back   what a shielded block does to cancellations from outside:
  *               they wait until it ends.
  *   spread      a cancellation passed on through gathering tasks to the

@@ -66,16 +66,17 @@ typedef struct aio_waiter {
  * Treat the fields as opaque.
  *
  * Layout (x86-64 / Cortex-M0 with AIO_TIME_32, in bytes): wait 16/8, state 1,
- * (1 free), flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
- * 16/8, parent 8/4, scope 8/4, until 8/4, until_seq 4, timer 4,
- * cancel_epoch 4, barrier 4, await 16/12: 136 / 88 B. Its place in a list
- * comes first and carries no pointer back to the task (the task is at the
- * link's own address, so the turn and the wake-ups find it with no load);
- * the state byte right after the link is what tells it from a foreign place
+ * cancels 1, flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
+ * 16/8, parent 8/4, scope 8/4, until_seq 8 (8-aligned), until 8/4, timer 4,
+ * view 4, await 16/12: 136 / 88 B. Its place in a list comes first and
+ * carries no pointer back to the task (the task is at the link's own
+ * address, so the turn and the wake-ups find it with no load); the state
+ * byte right after the link is what tells it from a foreign place
  * (aio_waiter). The rest stays as wide as the features read it: the
- * deadlines' arming order and the cancellation epochs are the loop's 32-bit
- * counters compared across wrap-around, a wait-many's count and start are
- * the user's and the loop's full counts. */
+ * deadlines' arming order is the loop's 64-bit count (it never wraps), what
+ * the task sees of the cancellations delivered is its own small counts
+ * (nothing compared across a wrap: the cancellation part), a wait-many's
+ * count is the user's. */
 struct aio_task {
     /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
     struct {             /* in the ready queue or in one wait list: first, so */
