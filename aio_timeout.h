@@ -14998,7 +14998,7 @@ typedef struct aio__sim_proc {
     aio_task *task;  /* the program's task, in `state` */
     char *state;     /* the program's state, then its argv */
     int ends[4];     /* the child's ends: in, out, err (-1: none), its exit's */
-    uint32_t gens[4];
+    uint64_t gens[4];
     int signo;       /* the signal its task was cancelled for, or that killed it */
     aio_time dies_at; /* the fault child_dies: when (if `dies`) */
     uint8_t dies;

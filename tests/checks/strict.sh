@@ -53,7 +53,8 @@ for st_cc in gcc clang; do
         st_fail=$((st_fail + 1))
         echo "[strict] FAILED $st_cc: examples that warn:$st_bad"
     fi
-    for st_time in "" "-DAIO_TIME_32" "-DAIO_TIME_32 -DAIO_TICKS_PER_SEC=32768u" "-DAIO_TICKS_PER_SEC=32768u"; do
+    for st_time in "" "-DAIO_TIME_32" "-DAIO_TIME_32 -DAIO_TICKS_PER_SEC=32768u" "-DAIO_TICKS_PER_SEC=32768u" \
+        "-DAIO_SIMULATION"; do
         # shellcheck disable=SC2086
         st_try "$st_cc: the implementation ${st_time:-(64-bit ns)}" \
             $st_cc -std=c11 $WARN_STRICT $st_time -I. -c "$st_dir/impl.c" -o "$st_dir/x.o"
