@@ -413,6 +413,15 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
 #define AIO__TIME(v) ((aio_time)(v))
 #endif
 
+/* (the same for the other widths the inline conversions take) */
+#ifdef __cplusplus
+#define AIO__U32(v) static_cast<uint32_t>(v)
+#define AIO__U64(v) static_cast<uint64_t>(v)
+#else
+#define AIO__U32(v) ((uint32_t)(v))
+#define AIO__U64(v) ((uint64_t)(v))
+#endif
+
 #define AIO_NEVER AIO__TIME(-1)        /* no deadline */
 #define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
 /* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
@@ -479,8 +488,8 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
     (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
 static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
     uint32_t m, whole, ticks;
-    if (n < 0 || (uint64_t)n > 0xffffffffu) return AIO_TIME_INVALID;
-    m = (uint32_t)n;
+    if (n < 0 || n > INT64_C(0xffffffff)) return AIO_TIME_INVALID;
+    m = AIO__U32(n);
     whole = m / p;
     if (whole > (AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
     ticks = whole * r + (m % p * r + p - 1u) / p;
@@ -491,9 +500,9 @@ static inline aio_time aio__ticks_of(int64_t n, uint64_t p, uint64_t r) {
     const uint64_t half = AIO__HALF_RANGE;
     uint64_t whole, ticks;
     if (n < 0) return AIO_TIME_INVALID;
-    whole = (uint64_t)n / p;
+    whole = AIO__U64(n) / p;
     if (whole > (half - 1u) / r) return AIO_TIME_INVALID;
-    ticks = whole * r + ((uint64_t)n % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
+    ticks = whole * r + (AIO__U64(n) % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks);
 }
 #endif
