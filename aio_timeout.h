@@ -624,7 +624,9 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
     (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
     (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
 static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
-    uint32_t m, whole, ticks;
+    uint32_t m;
+    uint32_t whole;
+    uint32_t ticks;
     if (n < 0 || n > INT64_C(0xffffffff)) return AIO_TIME_INVALID;
     m = AIO__U32(n);
     whole = m / p;
@@ -635,7 +637,8 @@ static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
 #else
 static inline aio_time aio__ticks_of(int64_t n, uint64_t p, uint64_t r) {
     const uint64_t half = AIO__HALF_RANGE;
-    uint64_t whole, ticks;
+    uint64_t whole;
+    uint64_t ticks;
     if (n < 0) return AIO_TIME_INVALID;
     whole = AIO__U64(n) / p;
     if (whole > (half - 1u) / r) return AIO_TIME_INVALID;
@@ -3157,9 +3160,6 @@ enum { /* frame flags */
 #define AIO__U16(x) ((uint16_t)(x))
 #define AIO__BITS(p) ((uintptr_t)(p))
 #endif
-/* A const loop the library reads through code that may refresh its cached
- * time: through an integer, so that -Wcast-qual has no cast to report. */
-#define AIO__UNCONST(type, p) ((type *)(uintptr_t)(const void *)(p))
 
 /* 1 if no block is open around t and no cancellation concerns it: one test
  * of the flags, since the inline paths are where a resume's time goes. */
@@ -3732,6 +3732,17 @@ AIO_API double aio_to_seconds(aio_time ticks) {
     aio_time whole = ticks / AIO_TICKS_PER_SEC;
     return (double)whole + (double)(ticks % AIO_TICKS_PER_SEC) * (1.0 / AIO_TICKS_PER_SEC);
 }
+
+/* A pointer to const the library passes on as one to change (a const loop
+ * read through code that may refresh its cached time, a name OpenSSL's
+ * macro takes unconst): copied, not cast, so that -Wcast-qual in the
+ * user's build has no cast to report. */
+static void *aio__unconst(const void *p) {
+    void *m;
+    memcpy(&m, &p, sizeof m);
+    return m;
+}
+#define AIO__UNCONST(type, p) ((type *)aio__unconst(p))
 
 /* Wrap-safe order: a is before b. */
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }

@@ -106,9 +106,6 @@ enum { /* frame flags */
 #define AIO__U16(x) ((uint16_t)(x))
 #define AIO__BITS(p) ((uintptr_t)(p))
 #endif
-/* A const loop the library reads through code that may refresh its cached
- * time: through an integer, so that -Wcast-qual has no cast to report. */
-#define AIO__UNCONST(type, p) ((type *)(uintptr_t)(const void *)(p))
 
 /* 1 if no block is open around t and no cancellation concerns it: one test
  * of the flags, since the inline paths are where a resume's time goes. */

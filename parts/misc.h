@@ -201,6 +201,17 @@ AIO_API double aio_to_seconds(aio_time ticks) {
     return (double)whole + (double)(ticks % AIO_TICKS_PER_SEC) * (1.0 / AIO_TICKS_PER_SEC);
 }
 
+/* A pointer to const the library passes on as one to change (a const loop
+ * read through code that may refresh its cached time, a name OpenSSL's
+ * macro takes unconst): copied, not cast, so that -Wcast-qual in the
+ * user's build has no cast to report. */
+static void *aio__unconst(const void *p) {
+    void *m;
+    memcpy(&m, &p, sizeof m);
+    return m;
+}
+#define AIO__UNCONST(type, p) ((type *)aio__unconst(p))
+
 /* Wrap-safe order: a is before b. */
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */

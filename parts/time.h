@@ -89,7 +89,9 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
     (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
     (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
 static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
-    uint32_t m, whole, ticks;
+    uint32_t m;
+    uint32_t whole;
+    uint32_t ticks;
     if (n < 0 || n > INT64_C(0xffffffff)) return AIO_TIME_INVALID;
     m = AIO__U32(n);
     whole = m / p;
@@ -100,7 +102,8 @@ static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
 #else
 static inline aio_time aio__ticks_of(int64_t n, uint64_t p, uint64_t r) {
     const uint64_t half = AIO__HALF_RANGE;
-    uint64_t whole, ticks;
+    uint64_t whole;
+    uint64_t ticks;
     if (n < 0) return AIO_TIME_INVALID;
     whole = AIO__U64(n) / p;
     if (whole > (half - 1u) / r) return AIO_TIME_INVALID;
