@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Scale: a million concurrent tasks, each sleeping under its own timeout, on
  * the virtual clock; every outcome is checked. AIO_STRESS_TASKS overrides the
- * count (valgrind runs use fewer); boards with 16 KiB of RAM run 60 tasks
+ * count (valgrind runs use fewer); boards with 16 KiB of RAM run 48 tasks
  * (TEST_SMALL_RAM). */
 #include "test.h"
 #include <stdlib.h>
@@ -44,7 +44,7 @@ static aio_status spawn_and_await_all(aio_task *t) {
 
 static size_t stress_count(void) {
 #ifdef TEST_SMALL_RAM /* 16 KiB of RAM, and no environment on an AVR */
-    return 60;
+    return 48;
 #else
     const char *env = getenv("AIO_STRESS_TASKS");
     long n = env ? atol(env) : 1000000L;
@@ -85,7 +85,7 @@ static void test_stress_million_tasks_each_under_its_own_timeout(void) {
     CHECK_EQ(T(), latest); /* the longest sleeper that finished, or the latest deadline */
     /* task 2,999 is the first whose block lasts 1000 ms (its deadline): from
      * 3,000 tasks on the run ends at 1000 ms, before that earlier (at 60 ms
-     * for the 60 of TEST_SMALL_RAM) */
+     * for the 48 of TEST_SMALL_RAM) */
     CHECK_EQ(latest == AIO_MS(1000), n >= 3000);
     CHECK_EQ(loop.heap_len, 0);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
