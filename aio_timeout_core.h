@@ -2806,152 +2806,16 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #endif
 /* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
  * AIO_IO_POLL). AIO_NO_IO leaves them out of a POSIX build. */
-#if defined(AIO__HOSTED) && (defined(__unix__) || defined(__APPLE__)) && !defined(AIO_NO_IO)
-#define AIO__POSIX_IO 1
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-/* Linux, with its extensions: AIO_NO_LINUX takes it as a POSIX system
- * without them (as macOS and the BSDs are), so that their paths run there:
- * poll(), SIGCHLD, descriptors made then marked, no abstract names. */
-#if defined(__linux__) && !defined(AIO_NO_LINUX)
-#define AIO__LINUX 1
-#endif
-#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
-#define AIO__EPOLL 1
-#include <sys/epoll.h>
-#endif
-/* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
- * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
- * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE ignored: see
- * "POSIX"). */
-#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK) && !defined(AIO_NO_LINUX)
-#define AIO__SOCK_FLAGS 1
-#endif
-#if defined(MSG_NOSIGNAL) && !defined(AIO_NO_LINUX)
-#define AIO__MSG_NOSIGNAL MSG_NOSIGNAL
-#endif
-/* Linux's calls that this build's declarations may lack (pipe2, accept4,
- * close_range, pidfd_open, pidfd_send_signal) go through syscall(), which
- * _DEFAULT_SOURCE declares (if it came before the first system header:
- * glibc says so by __USE_MISC, musl by _BSD_SOURCE). */
-#if defined(AIO__LINUX) && \
-    (defined(__USE_MISC) || (!defined(__GLIBC__) && (defined(_GNU_SOURCE) || defined(_BSD_SOURCE))))
-#define AIO__SYSCALL 1
-#include <sys/syscall.h>
-#endif
-#ifndef AIO_NO_THREADS
-#include <netdb.h>
-#include <pthread.h>
-#endif
-/* Child processes: fork and exec, their exit told by a pidfd on Linux, else
- * by SIGCHLD. AIO_NO_PROCESSES leaves them out. */
-#if !defined(AIO_NO_PROCESSES) && defined(SA_RESTART)
-#define AIO__PROCESSES 1
-#define AIO__POSIX_PROCESSES 1
-#include <dirent.h>
-#include <sys/wait.h>
-#if defined(AIO__SYSCALL) && !defined(AIO_NO_PIDFD)
-#define AIO__PIDFD 1
-#endif
-#endif
-#endif
 /* Windows: sockets on Winsock 2, the wait in WSAPoll, Ctrl-C and console
  * close routed like signals. AIO_NO_IO leaves them out. */
-#if defined(AIO__HOSTED) && defined(AIO__WIN32) && !defined(AIO_NO_IO)
-#define AIO__WIN32_IO 1
-#include <errno.h>
-#include <signal.h>
-/* Child processes: CreateProcess, each pipe relayed to a socket by a thread
- * (WSAPoll waits for sockets only), the child in a job object. They need
- * threads: AIO_NO_THREADS or AIO_NO_PROCESSES leaves them out. */
-#if !defined(AIO_NO_PROCESSES) && !defined(AIO_NO_THREADS)
-#define AIO__PROCESSES 1
-#endif
-#endif
 /* Either: the library's sockets and the system's wait (the platform's part
  * is in "the platform's sockets" below). */
-#if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
-#define AIO__SOCKETS 1
-/* The system's wait: epoll (its backend's own), else poll() or WSAPoll
- * through the shared one ("the system's I/O wait"). Signals: POSIX's
- * sigaction (POSIX.1's declarations), Windows' console events. */
-#if defined(AIO__WIN32_IO) || !defined(AIO__EPOLL)
-#define AIO__POLL_WAIT 1
-#endif
-#if defined(SA_RESTART) || defined(AIO__WIN32_IO)
-#define AIO__SIGNALS 1
-#endif
-/* and a pool of worker threads for blocking calls, unless AIO_NO_THREADS (on
- * POSIX it needs POSIX.1-2001's declarations: this header included first, or
- * _POSIX_C_SOURCE 200809L) */
-#if !defined(AIO_NO_THREADS) && (defined(AIO__WIN32_IO) || (defined(AI_NUMERICSERV) && defined(SIG_SETMASK)))
-#define AIO__THREADS 1
-#endif
-#endif
 /* The simulation (AIO_SIMULATION) stands in for the sockets: it needs them. */
-#if defined(AIO_SIMULATION) && defined(AIO__SOCKETS)
-#define AIO__SIM 1
-#ifdef AIO__POSIX_IO /* (its sockets' numbers: see "simulation") */
-#include <poll.h>
-#include <sys/resource.h>
-#endif
-#elif defined(AIO_SIMULATION)
-#error "AIO_SIMULATION needs a hosted POSIX or Windows build with sockets"
-#endif
 /* TLS (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, or AIO_TLS_SCHANNEL on Windows):
  * the engine's headers; it needs the sockets. AIO_TLS alone: no engine of
  * the header's (AIO__TLS_USER), each configuration names the program's. */
 #if defined(AIO_TLS_OPENSSL) + defined(AIO_TLS_MBEDTLS) + defined(AIO_TLS_SCHANNEL) > 1
 #error "define one of AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS and AIO_TLS_SCHANNEL"
-#elif (defined(AIO_TLS) || defined(AIO_TLS_OPENSSL) || defined(AIO_TLS_MBEDTLS) || defined(AIO_TLS_SCHANNEL)) && \
-    !defined(AIO__SOCKETS)
-#error "TLS (AIO_TLS, AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS, AIO_TLS_SCHANNEL) needs a hosted POSIX or Windows build with sockets"
-#elif defined(AIO_TLS_SCHANNEL) && !defined(AIO__WIN32)
-#error "AIO_TLS_SCHANNEL is Windows' own TLS: on other systems, AIO_TLS_OPENSSL or AIO_TLS_MBEDTLS"
-#elif defined(AIO_TLS_SCHANNEL)
-#define AIO__TLS 1
-#define AIO__TLS_SCHANNEL 1
-#ifndef SECURITY_WIN32
-#define SECURITY_WIN32
-#endif
-#include <wincrypt.h>
-#include <security.h>
-#include <schannel.h>
-#if defined(_MSC_VER)
-#pragma comment(lib, "secur32")
-#pragma comment(lib, "crypt32")
-#endif
-#elif defined(AIO_TLS_OPENSSL)
-#define AIO__TLS 1
-#define AIO__TLS_OPENSSL 1
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-#elif defined(AIO_TLS_MBEDTLS)
-#define AIO__TLS 1
-#define AIO__TLS_MBEDTLS 1
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/error.h>
-#include <mbedtls/net_sockets.h>
-#include <mbedtls/ssl.h>
-#include <mbedtls/version.h>
-#include <mbedtls/x509_crt.h>
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#error "AIO_TLS_MBEDTLS: Mbed TLS 2.x (2.28 is the one tested); for 3.x, use AIO_TLS_OPENSSL"
-#endif
-#elif defined(AIO_TLS)
-#define AIO__TLS 1
-#define AIO__TLS_USER 1
 #endif
 
 #ifdef __cplusplus
@@ -3104,27 +2968,6 @@ static void aio__tell_P(aio_status code, const char *message_P) {
 #define AIO__TELL(code, message) aio__debug_hook(code, message)
 #endif
 
-#ifdef AIO__SOCKETS
-/* Memory: every allocation goes through AIO_MALLOC, AIO_REALLOC and AIO_FREE
- * (Configuration). `size` bytes zeroed, or NULL if there is no memory. */
-static void *aio__zalloc(size_t size) {
-    void *p = AIO_MALLOC(size);
-    if (p) memset(p, 0, size);
-    return p;
-}
-#ifdef AIO__SIM
-static int aio__sim_alloc_fails(void);
-#endif
-/* The same for the state of one of the program's waits or calls while it
- * lasts (a connect's attempts, a call on the pool, a child's): in a
- * simulation the fault alloc_fails may refuse it, as memory may run out. */
-static void *aio__alloc_state(size_t size) {
-#ifdef AIO__SIM
-    if (aio__sim_alloc_fails()) return NULL;
-#endif
-    return aio__zalloc(size);
-}
-#endif
 
 AIO_API const char *aio_strerror(aio_status s) {
     switch (s) {
@@ -3144,20 +2987,6 @@ AIO_API const char *aio_strerror(aio_status s) {
     case AIO_ECONNRESET: return "connection reset";
     case AIO_ECONNREFUSED: return "connection refused";
     case AIO_EIO: return "system error (see errno)";
-#ifdef AIO__SOCKETS /* (the streams' own: no bytes where there are none) */
-    case AIO_EINCOMPLETE: return "the stream ended first";
-    case AIO_ELIMIT: return "no separator within the buffer";
-    case AIO_ENOTFOUND: return "not found";
-    case AIO_ENOEXEC: return "program cannot be run";
-    case AIO_ESIGNALED: return "ended by a signal";
-    case AIO_WANT_READ: return "waits until readable";
-    case AIO_WANT_WRITE: return "waits until writable";
-#endif
-#ifdef AIO__TLS /* (TLS's: a program without it keeps its table) */
-    case AIO_ETLS: return "TLS failed";
-    case AIO_ECERT: return "certificate verify failed";
-    case AIO_ETRUNCATED: return "closed without close_notify";
-#endif
     default: return s >= 0 ? "success" : s <= AIO_EUSER ? "user error" : "unknown error";
     }
 }
@@ -3633,9 +3462,6 @@ AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     aio__idle_wakeup_close(L);
     if (L->io && L->io->release) L->io->release(L->io);
     L->io = NULL;
-#ifdef AIO__SOCKETS
-    if (aio__io_carry) aio__io_carry(L, NULL, NULL); /* (a loop made here later knows nothing of them) */
-#endif
     if (aio__last == L) aio__last = NULL;
     if (aio__loop == L) aio__loop = NULL;
     return AIO_OK;
@@ -3773,11 +3599,6 @@ static inline void aio__arm_leaf(aio_loop *L, const aio_timer *e) {
 }
 #endif
 
-#ifdef AIO__SIM
-/* 1 once the simulation's fault timer_full refused the storage's growth
- * (see "simulation"): the failure that follows says so. */
-static AIO_THREAD_LOCAL uint8_t aio__sim_refused;
-#endif
 
 /* Arm (or move) the timer of entry e's task to e's deadline, placed by its
  * seq among equal deadlines. AIO_ENOSPC if storage is full. */
@@ -3791,15 +3612,6 @@ static aio_status aio__arm(const aio_timer *e) {
     if (L->heap_len == L->heap_cap) {
         if (!(L->grow_heap && L->grow_heap(L))) {
             AIO__TRACE(L, AIO_TRACE_FULL, NULL, NULL, 0, (aio_stime)L->heap_cap);
-#ifdef AIO__SIM
-            if (aio__sim_refused) {
-                aio__sim_refused = 0;
-                return aio__misuse(AIO_ENOSPC, "timer storage is full: the simulation's fault timer_full refused "
-                                               "to grow it, as where memory runs out; the await fails with "
-                                               "AIO_ENOSPC, which the program must handle (config.timer_full 0: "
-                                               "no such fault)");
-            }
-#endif
             if (t->view.v.cleanups) /* (the trap that loses a power-down: say so) */
                 return aio__misuse(AIO_ENOSPC, "timer storage is full: a cleanup's await with a deadline "
                                                "fails, the rest of the cleanup is skipped; one slot per "
@@ -6093,16 +5905,10 @@ AIO_API int aio_group_cancel(aio_group *g) {
 // >>events
 /* ------------------------------------------------------------------ events */
 
-#ifdef AIO__SIM
-static int aio__sim_set_later(aio_event *ev); /* 1: set by a call on the pool: later (see "simulation") */
-#endif
 AIO_API void aio_event_set(aio_event *ev) {
     aio_loop *L;
     aio_wakeup_fn wakeup = NULL;
     void *ctx = NULL;
-#ifdef AIO__SIM
-    if (aio__sim_set_later(ev)) return;
-#endif
     AIO_CRITICAL_ENTER();
     ev->set = 1;
     ev->sets = ev->sets + 1u; /* not ++: C++20 deprecates it on a volatile */
@@ -7153,42 +6959,14 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
  * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
 #define AIO__IO_PAUSED 4
 
-#ifdef AIO__SOCKETS
-static aio_io *aio__sysio_start(aio_loop *L);
-static aio_status aio__sysio_grow(aio_io *io, int fd);
-static const char *aio__sysio_holds(aio_io *io);
-static int aio__sysio_looked(aio_loop *L);
-static void aio__sysio_idles(aio_loop *L);
-#endif
 
-#ifdef AIO__SOCKETS
-/* The listeners paused out of descriptors are tried again (reported
- * readable, so that their accepts try) once io->paused_until has come.
- * (Only the library's accept pauses: a build without sockets has none.) */
-static void aio__io_unpause(aio_loop *L) {
-    aio_io *io = L->io;
-    uint32_t fd;
-    if (!io->paused || aio__before(aio__now(L), io->paused_until)) return;
-    io->paused = 0;
-    for (fd = 0; fd < io->nslots; fd++) {
-        if (!(io->slots[fd].dry & AIO__IO_PAUSED)) continue;
-        io->slots[fd].dry = (uint8_t)(io->slots[fd].dry & ~AIO__IO_PAUSED);
-        aio_io_ready(L, (int)fd, AIO_READABLE);
-    }
-}
-#else
 #define aio__io_unpause(L) ((void)0)
-#endif
 
 /* Whether the turn's look at the descriptors is an idle wait's own: on the
  * system's port, in aio_run, the wait just before (aio__sysio_looked). */
 static int aio__io_looked(aio_loop *L) {
-#ifdef AIO__SOCKETS
-    return L->io->grow == aio__sysio_grow && aio__sysio_looked(L);
-#else
     (void)L; /* (a port of its own, with no sockets: tests/coverage/no_stdlib.c) */
     return 0;
-#endif
 }
 
 /* The loop's work in each turn once it waits for I/O: look at the
@@ -7238,16 +7016,8 @@ static int aio__io_events(aio_loop *L, int op) {
  * descriptors and the next deadline together. On the virtual clock it does
  * not block while a timer is armed; time jumps to it if nothing came. */
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
-#ifdef AIO__SOCKETS
-    int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
-    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
-        deadline = L->io->paused_until; /* (the accepts paused try again then) */
-#endif
     (void)ctx;
     L->io->wait(L->io, L, deadline); /* (detaching the port gives the idle hook back) */
-#ifdef AIO__SOCKETS
-    if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
-#endif
     if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
         aio__before(L->now, deadline))
         L->now = deadline;
@@ -7271,9 +7041,6 @@ static aio_status aio__io_grow(aio_io *io, int fd) {
 /* The loop's I/O, started on first use where the system has it; from then
  * on the loop waits through it. */
 static aio_io *aio__io_of(aio_loop *L) {
-#ifdef AIO__SOCKETS
-    if (!L->io && aio__sysio_start(L) && aio__io_carry) aio__io_carry(L, NULL, L->io);
-#endif
     if (!L->io) return NULL; /* (out of descriptors or memory; no port given) */
     if (!L->events || L->events == aio__events) aio__use_events(L, aio__io_events); /* (the pool wraps it) */
     L->idle = aio__io_idle;
@@ -7282,35 +7049,17 @@ static aio_io *aio__io_of(aio_loop *L) {
 
 /* A misused descriptor, named in the message (POSIX builds; elsewhere one
  * message says it all: string literals take RAM on an AVR). */
-#ifdef AIO__SOCKETS
-#define AIO__DETAIL(text) text
-static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
-#ifdef AIO_DEBUG
-    static char message[160];
-    (void)snprintf(message, sizeof message, "%s: descriptor %d %s", what, fd, why);
-    return aio__misuse(code, message);
-#else
-    (void)what; (void)fd; (void)why;
-    return code;
-#endif
-}
-#else
 #define AIO__DETAIL(text) ""
 static aio_status aio__bad_fd(aio_status code, const char *what, int fd, const char *why) {
     (void)what; (void)fd; (void)why;
     return aio__misuse(code, "I/O wait: the descriptor cannot be waited on that way");
 }
-#endif
 
 /* The slot of fd in L's I/O (NULL, with the status in *rc, if there is none). */
 static aio_io_slot *aio__io_slot_of(aio_loop *L, int fd, const char *what, aio_status *rc) {
     aio_io *io = aio__io_of(L);
     if (!io) {
-#ifdef AIO__SOCKETS
-        *rc = AIO_EIO; /* the system's wait could not start: errno says why (EMFILE, ENOMEM) */
-#else
         *rc = aio__misuse(AIO_EINVAL, "I/O wait: no I/O port (aio_loop_set_io)");
-#endif
         return NULL;
     }
     if ((uint32_t)fd >= io->nslots) { /* (never negative: the awaits refuse that first) */
@@ -7380,76 +7129,11 @@ static void aio__io_unwatch(aio_io *io, int fd, int way) {
     }
 }
 
-#ifdef AIO__SOCKETS
-/* Task t leaves the slots of fd[0..n) (a negative one: none) where it
- * waits, either way. */
-static void aio__io_leave_all(aio_task *t, const int *fd, int n) {
-    aio_io *io = t->loop->io;
-    int i;
-    int dir;
-    for (i = 0; i < n; i++) {
-        if (fd[i] < 0 || (uint32_t)fd[i] >= io->nslots) continue;
-        for (dir = 0; dir < 2; dir++)
-            if (io->slots[fd[i]].waiter[dir] == t) io->slots[fd[i]].waiter[dir] = NULL;
-    }
-}
-
-/* Park task t until `until` on several descriptors at once, fd[0..n) (a
- * negative one: none), each the way dir[i] (dir NULL: writable): a slot
- * each, watched that way, t its waiter. AIO__SUSPENDED (the I/O's count of
- * waiters counts it once, until it resumes), or a status with every slot
- * left: out of memory, or (with `busy`, saying what the descriptor is)
- * another task waits there, AIO_EBUSY. AIO_TCP_CONNECT waits so on its
- * attempts, a process await on its pipes and its exit; one descriptor is
- * aio__io_park's. */
-static aio_status aio__io_park_all(aio_task *t, const int *fd, const int *dir, int n, aio_time until,
-                                   const char *what, const char *busy) {
-    aio_loop *L = t->loop;
-    aio_status rc = AIO_OK;
-    int i;
-    for (i = 0; i < n && rc >= 0; i++) { /* LCOV_EXCL_BR_LINE: (rc < 0: a refusal breaks first) */
-        int way = dir ? 1 << dir[i] : AIO_WRITABLE;
-        aio_io_slot *s;
-        if (fd[i] < 0) continue;
-        s = aio__io_slot(L, fd[i], what, &rc);
-        if (!s) break; /* (out of memory: the table could not grow) */
-        if (busy && s->waiter[way >> 1]) {
-            rc = aio__bad_fd(AIO_EBUSY, what, fd[i], busy);
-            break;
-        }
-        if (!(s->watched & way)) {
-            rc = L->io->watch(L->io, fd[i], s->watched, s->watched | way);
-            if (rc < 0) break; /* LCOV_EXCL_LINE: out of memory */
-            s->watched = (uint8_t)(s->watched | way);
-        }
-        s->waiter[way >> 1] = t;
-    }
-    if (rc >= 0) {
-        aio__set_until(t, until);
-        AIO__WAITS_ON(L, AIO_ON_IO, NULL, n ? fd[0] : -1);
-        rc = aio__park(t, 1, 1);
-        if (rc == AIO__SUSPENDED) {
-            L->io->waiting++;
-            return rc;
-        }
-    }
-    aio__io_leave_all(t, fd, n);
-    return rc;
-}
-/* A try on fd found nothing to do that way: the next one waits first. */
-static void aio__io_dry(aio_loop *L, int fd, int dir) {
-    if (L->io && (uint32_t)fd < L->io->nslots) L->io->slots[fd].dry = (uint8_t)(L->io->slots[fd].dry | (1 << dir));
-}
-#endif
 
 AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     if (L->io && L->io->waiting)
         return aio__misuse(AIO_EBUSY, "aio_loop_set_io: tasks wait on descriptors (or were woken from such "
                                       "a wait and have not run yet)");
-#ifdef AIO__SOCKETS
-    if (L->io && L->io->grow == aio__sysio_grow && aio__sysio_holds(L->io))
-        return aio__misuse(AIO_EBUSY, aio__sysio_holds(L->io));
-#endif
     if (io && (!io->watch || !io->wait || (!io->slots && io->nslots)))
         return aio__misuse(AIO_EINVAL, "aio_loop_set_io: a port needs watch, wait and slots");
     if (aio__io_carry && (L->io || io)) aio__io_carry(L, L->io, io); /* (none to none: nothing) */
@@ -7592,185 +7276,8 @@ AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
  * or the value of a Windows SOCKET, which Windows keeps well within an int
  * (its handles are 32-bit values, multiples of 4: CPython's socket.fileno()
  * makes the same use of it). */
-#ifdef AIO__SOCKETS
-#define AIO__AGAIN (INT_MIN + 2) /* would block (never leaves this section) */
-#define AIO__INTR (INT_MIN + 3)  /* interrupted: try again at once */
 
-/* The simulated network is the other backend of these calls (its table is
- * installed while a simulation runs on the thread: see "the platform's
- * table" below and "simulation"); a build without AIO_SIMULATION has none
- * of it. */
-#ifdef AIO__SIM
-typedef struct aio__sim aio__sim;
-static AIO_THREAD_LOCAL aio__sim *aio__sim_here; /* the simulation of this thread */
-#endif
-#ifdef AIO__THREADS
-struct aio__job;
-#endif
-
-
-/* ---- the platform's table
- *
- * Every call the awaits make of the system's sockets goes through a table
- * of functions, one per backend: the system's (aio__system_platform: the
- * aio__sys_ functions below, POSIX or Windows) and the simulation's
- * (aio__sim_platform, in "simulation"). One predicate, aio__os(), gives the
- * table the thread has installed: the system's, or the simulation's while
- * aio_sim_start's simulation runs (aio__os_install). A build without
- * AIO_SIMULATION has one table, constant: the compiler calls its functions
- * directly. Each slot has the returns of the aio__net_ function that calls
- * it (the list at the top of this section):
- *
- *   listen, udp: a listening TCP socket, a bound UDP socket at `at` (the
- *       address checked), or a status;
- *   port_of: a socket's port, or -1; close: 0, or -1 (not open);
- *   shutdown: a connection shut down both ways (its peer reads the end
- *       after its bytes, its own later reads find the end, its writes
- *       fail): 0, or -1 (not open, or not connected where the system says so). */
-/* Each slot's type, by its name: a backend's function for slot S is
- * declared as aio__slot_S, so one defined with another shape is a
- * conflicting declaration of it. */
-typedef aio_status aio__slot_recv(int fd, void *buf, size_t len, const char *what);
-typedef aio_status aio__slot_send(int fd, const void *buf, size_t len, const char *what);
-typedef aio_status aio__slot_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from, const char *what);
-typedef aio_status aio__slot_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                    int family, const char *what);
-typedef aio_status aio__slot_accept(int fd, const char *what);
-typedef int aio__slot_socket(int family);
-typedef aio_status aio__slot_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what);
-typedef aio_status aio__slot_connected(int fd, const char *what);
-typedef int aio__slot_listen(const aio_address *at, int backlog);
-typedef int aio__slot_udp(const aio_address *at);
-typedef int aio__slot_port_of(int fd);
-typedef int aio__slot_close(int fd);
-typedef int aio__slot_shutdown(int fd);
-#ifdef AIO__PROCESSES
-/* child processes (see "child processes": the list at its top) */
-typedef aio_status aio__slot_proc_start(aio_process *p, const char *const argv[], const aio_process_options *opts,
-                                        aio_loop *L);
-typedef int aio__slot_proc_reap(aio_process *p);
-typedef void aio__slot_proc_kill_now(aio_process *p);
-typedef int aio__slot_proc_send(aio_process *p, int signo);
-typedef void aio__slot_proc_release(aio_process *p);
-typedef aio_status aio__slot_pipe_read(int fd, void *buf, size_t len);
-typedef aio_status aio__slot_pipe_write(int fd, const void *buf, size_t len);
-typedef aio_process **aio__slot_children_of(aio_loop *L);
-#define AIO__PLATFORM_PROC_SLOTS(X)                                            \
-    X(proc_start) X(proc_reap) X(proc_kill_now) X(proc_send) X(proc_release)  \
-    X(pipe_read) X(pipe_write) X(children_of)
-#else
-#define AIO__PLATFORM_PROC_SLOTS(X)
-#endif
-#ifdef AIO__THREADS
-/* calls on the pool (see "worker threads"): the pool a call runs on
- * (NULL: *rc says why, or AIO_OK: the backend runs its calls itself);
- * a call queued, awaited by t; given up before it was handed over;
- * the names a lookup asks (hook and ctx left: the program's) */
-struct aio__pool;
-typedef struct aio__pool *aio__slot_job_pool(aio_loop *L, const char *what, aio_status *rc);
-typedef void aio__slot_job_submit(aio_task *t, struct aio__job *j);
-typedef void aio__slot_job_give_up(aio_loop *L, struct aio__job *j);
-typedef void aio__slot_names(aio_lookup_fn *hook, void **ctx);
-#define AIO__PLATFORM_JOB_SLOTS(X) X(job_pool) X(job_submit) X(job_give_up) X(names)
-#else
-#define AIO__PLATFORM_JOB_SLOTS(X)
-#endif
-/* The slots, by name: the table's fields, each backend's declarations and
- * its table are made from this one list, so a table cannot be filled out
- * of order, and a backend that lacks a slot's function does not compile
- * (its name is undeclared, or used and never defined). */
-#define AIO__PLATFORM_SLOTS(X)                                                 \
-    X(recv) X(send) X(recvfrom) X(sendto) X(accept) X(socket) X(connect)      \
-    X(connected) X(listen) X(udp) X(port_of) X(close) X(shutdown) AIO__PLATFORM_PROC_SLOTS(X)             \
-    AIO__PLATFORM_JOB_SLOTS(X)
-#define AIO__PLATFORM_FIELD(slot) aio__slot_##slot *slot; /* NOLINT(bugprone-macro-parentheses): a field */
-typedef struct aio__platform {
-    const char *name;
-    int unix_sockets; /* 1: it has Unix domain sockets (the simulation's network has not) */
-    AIO__PLATFORM_SLOTS(AIO__PLATFORM_FIELD)
-} aio__platform;
-/* A backend's table: each slot S filled with the function PREFIX_S,
- * declared as the slot's type first (AIO__PLATFORM_DECLARE). */
-#define AIO__PLATFORM_SYS_DECL(slot) static aio__slot_##slot aio__sys_##slot;
-#define AIO__PLATFORM_SYS_FILL(slot) aio__sys_##slot,
-#define AIO__PLATFORM_SIM_DECL(slot) static aio__slot_##slot aio__sim_##slot;
-#define AIO__PLATFORM_SIM_FILL(slot) aio__sim_##slot,
-AIO__PLATFORM_SLOTS(AIO__PLATFORM_SYS_DECL)
-static const aio__platform aio__system_platform = {"the system's", 1, AIO__PLATFORM_SLOTS(AIO__PLATFORM_SYS_FILL)};
-#ifdef AIO__SIM
-static AIO_THREAD_LOCAL const aio__platform *aio__os_now = &aio__system_platform;
-#define aio__os() aio__os_now
-/* Make p the thread's table (NULL: the system's): AIO_OK, or AIO_EINVAL
- * (a debug build names the slot left empty) and the table stays. */
-static aio_status aio__os_install(const aio__platform *p) {
-    if (!p) p = &aio__system_platform;
-#define AIO__PLATFORM_SLOT_CHECK(slot)                                         \
-    if (!p->slot) return aio__misuse(AIO_EINVAL, AIO__DETAIL("a platform table's slot `" #slot "` is empty"));
-    /* (the header's tables fill every slot; test_platform_table empties one,
-     * and every slot's check is this one line) */
-    AIO__PLATFORM_SLOTS(AIO__PLATFORM_SLOT_CHECK) /* LCOV_EXCL_BR_LINE */
-#undef AIO__PLATFORM_SLOT_CHECK
-    aio__os_now = p;
-    return AIO_OK;
-}
-#else
-#define aio__os() (&aio__system_platform)
-#endif
-
-/* New descriptors are close-on-exec (on Windows, not inheritable) from the
- * call that makes them wherever the system can say so (SOCK_CLOEXEC,
- * accept4, pipe2; WSA_FLAG_NO_HANDLE_INHERIT), so that a fork and exec in
- * another thread between two calls cannot hand them to its child; elsewhere
- * they are made so at once after. (A child the library starts gets its
- * three standard streams and nothing else, whatever it could inherit: see
- * "child processes".) Windows has no flag for accept: the socket accepted
- * is made non-inheritable after, as CPython does. */
-
-
-/* A call's result n (-1: failed), as the functions above return it. */
-static aio_status aio__net_result(long n, const char *what, int fd) {
-    int err;
-    if (n >= 0) return (aio_status)n;
-    err = aio__net_last();
-    if (aio__net_would_block(err)) return AIO__AGAIN;
-    if (aio__net_interrupted(err)) return AIO__INTR; /* LCOV_EXCL_LINE: a signal in the call */
-    return aio__net_error(err, what, fd);
-}
-
-/* The largest count one call moves: what a status can say. */
-static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
-
-/* The calls the awaits make: through the thread's table. */
-static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
-    return aio__os()->recv(fd, buf, len, what);
-}
-static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
-    return aio__os()->send(fd, buf, len, what);
-}
-static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
-                                    const char *what) {
-    return aio__os()->recvfrom(fd, buf, len, from, what);
-}
-static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
-                                  int family, const char *what) {
-    return aio__os()->sendto(fd, buf, len, sa, sl, family, what);
-}
-static aio_status aio__net_accept(int fd, const char *what) { return aio__os()->accept(fd, what); }
-static int aio__net_socket(int family) { return aio__os()->socket(family); }
-static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
-    return aio__os()->connect(fd, sa, sl, what);
-}
-static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }
-static int aio__net_shutdown(int fd) { return aio__os()->shutdown(fd); }
-#endif /* AIO__SOCKETS */
-
-#ifdef AIO__SOCKETS
-static const char *const aio__io_names[] = {"AIO_WAIT_READABLE", "AIO_WAIT_WRITABLE", "AIO_ACCEPT",
-                                            "AIO_RECV", "AIO_SEND_ALL", "AIO_TCP_CONNECT"};
-#define AIO__IO_NAME(op) aio__io_names[op]
-#else
 #define AIO__IO_NAME(op) "" /* (string literals take RAM on an AVR) */
-#endif
 
 /* 1 if a try on fd found way `dir` dry since its last report (its watch is
  * then trusted: see "Whether a way still watched" above). */
@@ -7778,20 +7285,6 @@ static int aio__io_is_dry(const aio_io *io, int fd, int dir) {
     return io && (uint32_t)fd < io->nslots && (io->slots[fd].dry & (1 << dir));
 }
 
-#ifdef AIO__SOCKETS
-/* An accept out of descriptors: its listener is not watched, and the task
- * waits on it for the loop to try again at the next retry time (asyncio's
- * server pauses its accepts the same way), or for its own deadline. */
-static aio_status aio__io_pause(aio_task *t, aio_frame *f, int fd) {
-    aio_io *io = t->loop->io;
-    aio_time retry = aio__now(t->loop) + AIO_ACCEPT_RETRY_DELAY;
-    aio__io_unwatch(io, fd, AIO_READABLE);
-    io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | AIO__IO_PAUSED | 1);
-    if (!io->paused || aio__before(retry, io->paused_until)) io->paused_until = retry;
-    io->paused = 1;
-    return aio__io_park(t, f, 0, 1, "AIO_ACCEPT");
-}
-#endif
 
 /* Try the operation once more: its result, or parked until the descriptor
  * is ready (AIO__SUSPENDED). */
@@ -7801,37 +7294,8 @@ static aio_status aio__io_try(aio_task *t, aio_frame *f, int op, const void *buf
     aio_io *io = t->loop->io;
     const char *what = AIO__IO_NAME(op);
     if (op <= AIO__IO_WRITABLE) return aio__io_park(t, f, dir, aio__io_is_dry(io, fd, dir), what);
-#ifdef AIO__SOCKETS
-    for (;;) { /* LCOV_EXCL_LINE: (entered again only after EINTR or ECONNABORTED) */
-        aio_status rc;
-        if (aio__io_is_dry(io, fd, dir)) return aio__io_park(t, f, dir, 1, what);
-        if (op == AIO__IO_RECV) {
-            void *into; /* (the receive's buffer, passed as const with the others') */
-            memcpy(&into, &buf, sizeof into);
-            rc = aio__net_recv(fd, into, len, what);
-            if (rc >= 0 && (size_t)rc < len) aio__io_dry(t->loop, fd, 0);
-        } else if (op == AIO__IO_SEND) {
-            rc = aio__net_send(fd, (const char *)buf + t->await.io.done, len - t->await.io.done, what);
-            if (rc >= 0) {
-                t->await.io.done += (size_t)rc;
-                if (t->await.io.done == len) return AIO_OK;
-                rc = AIO__AGAIN; /* the send buffer is full: wait for room */
-            }
-        } else { /* AIO__IO_ACCEPT */
-            rc = aio__net_accept(fd, what);
-            if (rc == AIO_EIO && aio__net_exhausted()) return aio__io_pause(t, f, fd);
-        }
-        /* LCOV_EXCL_START: a signal in the call; a connection gone before its accept */
-        if (rc == AIO__INTR) continue;
-        /* LCOV_EXCL_STOP */
-        if (rc != AIO__AGAIN) return rc;
-        aio__io_dry(t->loop, fd, dir);
-        return aio__io_park(t, f, dir, 0, what); /* (trusts nothing the first time) */
-    }
-#else
     (void)buf; (void)len; (void)io; (void)fd;
     return aio__misuse(AIO_EINVAL, "sockets need POSIX or Windows");
-#endif
 }
 
 static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const void *buf, size_t len,
@@ -7840,14 +7304,6 @@ static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const
     const char *what = AIO__IO_NAME(op);
     if (until == AIO_TIME_INVALID)
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
-#ifdef AIO__SOCKETS
-    if ((op == AIO__IO_RECV || op == AIO__IO_SEND) && !buf && len)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, op == AIO__IO_RECV ? "AIO_RECV: the buffer is NULL"
-                                                                           : "AIO_SEND_ALL: the buffer is NULL"));
-    if (op == AIO__IO_RECV && !len)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_RECV: len is 0 (a receive of 0 bytes would "
-                                                        "read as the end of the stream)"));
-#endif
     t->await.io.fd = fd;
     t->await.io.dir = aio__io_dirs[op];
     t->await.io.done = 0;
@@ -7858,49 +7314,6 @@ static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const
     return aio__io_try(t, f, op, buf, len);
 }
 
-#if AIO__SPEED && defined(AIO__SOCKETS)
-/* A receive or a send that the descriptor takes at once (a server's, most
- * of the time), by a task with nothing to check (no cancellation, no
- * instruments), on a valid request: what aio__io_begin then does, without
- * the deadline it would not arm. The deadline is computed only if the call
- * did not complete: the same value (the iteration's time), armed after the
- * ones armed before it. Apart from aio__io_start: the readiness waits do
- * not pay for the registers this one keeps across the call. */
-static AIO__APART aio_status aio__io_at_once(aio_task *t, aio_frame *f, int op, int fd, const void *buf,
-                                             size_t len, aio_time d) {
-    aio_loop *L = t->loop;
-    aio_io *io = L->io;
-    int dir = op == AIO__IO_SEND;
-    aio_status rc;
-    if (!aio__plain(t) || fd < 0 || !buf || !len || (d != AIO_NEVER && d >= (aio_time)(AIO_NEVER / 2)) || !io ||
-        (uint32_t)fd >= io->nslots || (io->slots[fd].dry & (1 << dir)))
-        return aio__io_begin(t, f, op, fd, buf, len, d);
-    t->await.io.fd = fd;
-    t->await.io.dir = (uint8_t)dir;
-    t->await.io.done = 0;
-    if (!dir) {
-        void *into; /* (the receive's buffer, passed as const with the others') */
-        memcpy(&into, &buf, sizeof into);
-        rc = aio__net_recv(fd, into, len, AIO__IO_NAME(AIO__IO_RECV));
-        if (rc >= 0) {
-            if ((size_t)rc < len) io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | 1);
-            return rc;
-        }
-    } else {
-        rc = aio__net_send(fd, buf, len, AIO__IO_NAME(AIO__IO_SEND));
-        if (rc >= 0) {
-            t->await.io.done = (size_t)rc;
-            if ((size_t)rc == len) return AIO_OK;
-            rc = AIO__AGAIN; /* the send buffer is full: wait for room */
-        }
-    }
-    if (rc != AIO__AGAIN && rc != AIO__INTR) return rc;
-    aio__set_until(t, aio__deadline(L, d, 1));
-    if (rc == AIO__INTR) return aio__io_try(t, f, op, buf, len); /* LCOV_EXCL_LINE: a signal in the call */
-    aio__io_dry(L, fd, dir);
-    return aio__io_park(t, f, dir, 0, AIO__IO_NAME(op)); /* (trusts nothing the first time) */
-}
-#endif
 
 #if AIO__SPEED
 /* A readiness wait (AIO_WAIT_READABLE, AIO_WAIT_WRITABLE) by a task with
@@ -7920,9 +7333,6 @@ static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int
 
 AIO_API aio_status aio__io_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                 size_t len, aio_time d) {
-#if AIO__SPEED && defined(AIO__SOCKETS)
-    if (op == AIO__IO_RECV || op == AIO__IO_SEND) return aio__io_at_once(t, f, op, aio__fd(sock), buf, len, d);
-#endif
 #if AIO__SPEED
     if (op <= AIO__IO_WRITABLE) return aio__io_wait(t, f, op, aio__fd(sock), d);
 #endif
@@ -7978,517 +7388,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
 
 AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
 
-#ifdef AIO__SOCKETS
 // >>streams
-/* ---------------------------------------------------------------- streams */
-
-/* A stream's read is a readiness wait of its own: it first looks at what is
- * buffered, and receives only when that cannot do; what it receives stays in
- * the stream's buffer whatever becomes of the read, so a read cancelled or
- * timed out loses nothing. The read under way (kind, separator, count) is
- * kept in the stream (the separator by the caller's pointer, which the
- * caller keeps valid until the read ends), and one task at a time may wait
- * in it. (Its own
- * functions: the other awaits' paths do not test for it.) */
-#define AIO__MORE (INT_MIN + 4) /* the read needs more bytes (never leaves this section) */
-
-/* A stream is over the socket it was set up on, not over a number: a
- * socket closed under it (aio_close, aio_io_forget) may give its number to
- * the next one made. A close counts in the number's slot of the loop's port
- * (`closes`, never 0 once counted), and for a number the port has no slot
- * for (or while the loop has no port: none started yet, or detached by
- * aio_loop_set_io) in what the loop keeps apart (aio__stream_kept). The
- * stream notes that count when set up (on the running loop, else the last
- * one made) and every read and write compares: a count moved on is a socket
- * gone, and the stream refuses for good (AIO_ECLOSED, as a wait it was in
- * gave), in s->eof's second bit. A count of 0 where the stream noted
- * another is a loop's that knows nothing before (a stream made on another
- * loop): it is noted again. So no close is lost, a count is never dropped:
- * a port given up hands its counts to the next one, or to what is kept
- * apart where the next one cannot hold them, and a port that grows takes
- * the kept counts of its new slots. */
-#define AIO__STREAM_GONE 2
-
-/* What the loop keeps apart: the counts of the numbers below
- * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
- * all of them). Entries below the port's slots are stale: the slots hold
- * those. One loop a thread: another loop's count takes the table over (the
- * first loop's kept counts are then lost, as are those of the numbers
- * beyond the table's end: a stream over such a number does not tell a
- * close behind it). */
-#define AIO__STREAM_KEPT 1024
-static AIO_THREAD_LOCAL struct {
-    const aio_loop *loop; /* (NULL: nothing kept) */
-    uint32_t n;           /* numbers [0, n) kept (0 above) */
-    uint8_t closes[AIO__STREAM_KEPT];
-} aio__stream_kept;
-
-/* L's kept count of number i (0: none). */
-static uint8_t aio__stream_kept_count(const aio_loop *L, uint32_t i) {
-    return aio__stream_kept.loop == L && i < aio__stream_kept.n ? aio__stream_kept.closes[i] : 0;
-}
-/* L's kept entries cover [0, n) (n at most AIO__STREAM_KEPT), the table taken over if another loop's. */
-static void aio__stream_keep(const aio_loop *L, uint32_t n) {
-    if (aio__stream_kept.loop != L) {
-        aio__stream_kept.loop = L;
-        aio__stream_kept.n = 0;
-    }
-    if (n > aio__stream_kept.n) {
-        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, n - aio__stream_kept.n);
-        aio__stream_kept.n = n;
-    }
-}
-
-/* L's count of the closes of number fd (-1: nowhere: no loop, no socket, a
- * number beyond the port's slots, which cannot grow, and the kept table).
- * The port is made to hold the number if it can, so that its closes count
- * in the slot. */
-static int aio__stream_count(aio_loop *L, int fd) {
-    aio_io *io = L ? L->io : NULL;
-    if (!L || fd < 0) return -1;
-    if (io && ((uint32_t)fd < io->nslots || (io->grow && aio__io_grow(io, fd) >= 0))) return io->slots[fd].closes;
-    if (fd >= AIO__STREAM_KEPT) return -1;
-    return aio__stream_kept_count(L, (uint32_t)fd);
-}
-static uint8_t aio__stream_closes(aio_socket fd) {
-    int count = aio__stream_count(aio__loop, aio__fd(fd));
-    return count > 0 ? (uint8_t)count : 0;
-}
-
-/* aio__io_carry: L gives up port `from` (NULL: none) for port `to`
- * (NULL: none; both NULL: L ends). The count of number i was from's slot
- * if from has one, else kept; it goes into to's slot (to grown to hold
- * every number that counted a close, if it can; counts 0 in the slots
- * above, which a port given before may have left), else into the kept
- * table. */
-static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
-    uint32_t from_n = from ? from->nslots : 0;
-    uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above count 0) */
-    uint32_t held = 0;
-    uint32_t i;
-    if (!from && !to) { /* (L ends) */
-        if (aio__stream_kept.loop == L) aio__stream_kept.loop = NULL;
-        return;
-    }
-    while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
-    if (from_n > top) top = from_n;
-    if (to) {
-        if (top > to->nslots && to->grow) (void)to->grow(to, (int)top - 1); /* (failing, kept apart) */
-        for (i = 0; i < to->nslots; i++)
-            to->slots[i].closes = i < from_n ? from->slots[i].closes : aio__stream_kept_count(L, i);
-        held = to->nslots;
-    }
-    if (top > AIO__STREAM_KEPT) top = AIO__STREAM_KEPT;
-    if (held >= top) return;
-    aio__stream_keep(L, top);
-    for (i = held; i < from_n && i < top; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
-}
-/* aio__io_carry_close: a close of number fd, which L's port has no slot
- * for (or L has no port), counted in what L keeps. */
-static void aio__stream_carry_close(aio_loop *L, int fd) {
-    if (fd < 0 || fd >= AIO__STREAM_KEPT) return;
-    aio__stream_keep(L, (uint32_t)fd + 1);
-    if (!++aio__stream_kept.closes[fd]) aio__stream_kept.closes[fd] = 1;
-}
-/* aio__io_grown: port io grew from old_nslots slots; its loop's kept counts go into the new ones. */
-static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {
-    uint32_t i;
-    if (!aio__stream_kept.loop || aio__stream_kept.loop->io != io) return;
-    for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closes = aio__stream_kept.closes[i];
-}
-
-static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
-#if AIO__SPEED
-    { /* the count in its slot, where there is one (every read of a stream in use) */
-        const aio_io *io = t->loop->io;
-        uint32_t fd = (uint32_t)aio__fd(s->fd);
-        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
-            return AIO_OK;
-    }
-#endif
-    if (!(s->eof & AIO__STREAM_GONE)) {
-        int count = aio__stream_count(t->loop, aio__fd(s->fd));
-        if (count < 0 || count == s->closes) return AIO_OK;
-        if (!count) { /* (a loop's that knows nothing before) */
-            s->closes = 0;
-            return AIO_OK;
-        }
-        s->eof |= AIO__STREAM_GONE;
-    }
-    return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
-                       AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
-}
-
-/* A growing stream's buffer (aio_stream_init_growing) is one block of the
- * allocator: its starting size, its limit and its count of quiet receives
- * (below), then the bytes (s->buf points at them). The stream's fields are a
- * fixed stream's; only the paths where a fixed buffer is full (AIO_ELIMIT)
- * or its bytes are moved to the front test `grows`. */
-enum { AIO__GROW_START, AIO__GROW_LIMIT, AIO__GROW_QUIET, AIO__GROW_FIELDS };
-#define AIO__GROW_HEAD (AIO__GROW_FIELDS * sizeof(size_t))
-#define AIO__GROW_QUIET_RECEIVES 4 /* quiet receives in a row before it shrinks */
-static size_t aio__stream_sizes(const aio_stream *s, int which) {
-    size_t v;
-    memcpy(&v, s->buf - AIO__GROW_HEAD + (size_t)which * sizeof v, sizeof v);
-    return v;
-}
-static void aio__stream_set_quiet(aio_stream *s, size_t quiet) {
-    memcpy(s->buf - AIO__GROW_HEAD + AIO__GROW_QUIET * sizeof quiet, &quiet, sizeof quiet);
-}
-
-/* Resize a growing stream's buffer to `size` bytes (at least what it
- * holds): AIO_OK, or AIO_EIO (errno ENOMEM) with the buffer as it was. */
-static aio_status aio__stream_resize(aio_stream *s, size_t size) {
-    unsigned char *block = (unsigned char *)AIO_REALLOC(s->buf - AIO__GROW_HEAD, AIO__GROW_HEAD + size);
-    if (!block) {
-        errno = ENOMEM;
-        return AIO_EIO;
-    }
-    s->buf = block + AIO__GROW_HEAD;
-    s->size = (aio__offset)size;
-    return AIO_OK;
-}
-
-/* The most a growing stream's buffer holds for the read under way:
- * asyncio's limit counts a line's bytes before its separator, so a line or
- * a separator adds the separator's length (clamped: a status counts the
- * bytes a read gives); a count is at most the limit already. */
-static size_t aio__stream_cap(const aio_stream *s) {
-    size_t limit = aio__stream_sizes(s, AIO__GROW_LIMIT);
-    size_t sep = s->kind == AIO__READ_LINE ? 1 : s->kind == AIO__READ_UNTIL ? (size_t)s->want : 0;
-    return sep > (size_t)INT_MAX - limit ? (size_t)INT_MAX : limit + sep;
-}
-
-/* Its bytes were just moved to the front (s->head and s->last still say
- * what the last read took): the receive was quiet if that read took at
- * most `start` bytes and fewer than `start` are left; after
- * AIO__GROW_QUIET_RECEIVES quiet ones in a row it goes back to `start`
- * bytes (failing, it keeps the larger, and counts again). The hysteresis
- * keeps a stream whose lines are a little longer than its start from
- * shrinking and growing again at every line, and `start` bytes holding
- * fewer leave room to receive into: a receive never has 0 bytes of room. */
-static void aio__stream_shrink(aio_stream *s) {
-    size_t start = aio__stream_sizes(s, AIO__GROW_START);
-    size_t quiet = aio__stream_sizes(s, AIO__GROW_QUIET);
-    if (s->size == start) return;
-    quiet = (size_t)(s->head - s->last) <= start && s->tail < start ? quiet + 1 : 0;
-    if (quiet == AIO__GROW_QUIET_RECEIVES) {
-        (void)aio__stream_resize(s, start);
-        quiet = 0;
-    }
-    aio__stream_set_quiet(s, quiet);
-}
-
-/* A growing stream's buffer resized. grow: it is full and the read needs
- * more: doubled, to its cap at most (aio__stream_cap); AIO__MORE (room
- * made), AIO_ELIMIT (at its cap), or AIO_EIO (no memory). Else its bytes
- * were just moved to the front: aio__stream_shrink. Reached through
- * aio__stream_regrow_hook, which aio_stream_init_growing sets: a program
- * with fixed streams only links none of it. */
-static aio_status aio__stream_regrow(aio_stream *s, int grow) {
-    size_t size = (size_t)s->size * 2; /* (at most 2 * INT_MAX) */
-    size_t cap;
-    aio_status rc;
-    if (!grow) {
-        aio__stream_shrink(s);
-        return AIO_OK;
-    }
-    cap = aio__stream_cap(s);
-    if (s->size >= cap) return AIO_ELIMIT;
-    aio__stream_set_quiet(s, 0);
-    rc = aio__stream_resize(s, size < cap ? size : cap);
-    return rc == AIO_OK ? AIO__MORE : rc;
-}
-static aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
-
-/* What the read under way takes of the bytes buffered: their length (taken:
- * aio_stream_data gives them), AIO__MORE, or the status it ends with. */
-static aio_status aio__stream_scan(aio_stream *s) {
-    size_t have = s->tail - s->head;
-    size_t n = 0;
-    const unsigned char *p = s->buf + s->head;
-    if (s->kind == AIO__READ_SOME) {
-        n = have;
-    } else if (s->kind == AIO__READ_EXACTLY) {
-        if (!s->want) { /* readexactly(0): nothing to wait for, at the end too */
-            s->last = s->head;
-            return 0;
-        }
-        if (have >= s->want) n = s->want;
-    } else { /* a line, or up to a separator: looked for where it was not yet */
-        const unsigned char *sep = s->kind == AIO__READ_LINE ? (const unsigned char *)"\n"
-                                                             : (const unsigned char *)s->sep;
-        size_t k = s->kind == AIO__READ_LINE ? 1 : s->want;
-        size_t i = s->scanned;
-#if AIO__SPEED
-        while (i + k <= have) { /* (the C library's memchr finds the first byte: many at a time) */
-            const unsigned char *at = (const unsigned char *)memchr(p + i, sep[0], have - k + 1 - i);
-            if (!at) break;
-            i = (size_t)(at - p);
-            if (k == 1 || memcmp(p + i, sep, k) == 0) {
-                n = i + k;
-                break;
-            }
-            i++;
-        }
-#else
-        for (; i + k <= have && !n; i++)
-            if (p[i] == sep[0] && memcmp(p + i, sep, k) == 0) n = i + k;
-#endif
-        if (!n) s->scanned = (aio__offset)(have >= k ? have - k + 1 : 0);
-    }
-    if (!n && s->eof) { /* the end: a line or a read takes what is left */
-        if (s->kind == AIO__READ_LINE || s->kind == AIO__READ_SOME) {
-            if (!have) return 0;
-            n = have;
-        } else {
-            return AIO_EINCOMPLETE;
-        }
-    }
-    if (!n) return have == s->size ? (s->grows ? aio__stream_regrow_hook(s, 1) : AIO_ELIMIT) : AIO__MORE;
-    s->last = s->head;
-    s->head += (aio__offset)n;
-    s->scanned = 0;
-    return (aio_status)n;
-}
-
-/* A transport's "nothing now" as the way to wait on: 0 (readable), 1
- * (writable), or -1 for any other result. The socket's own says AIO__AGAIN
- * in the way of its call. */
-static int aio__stream_way(aio_status rc, int own) {
-    if (rc == AIO_WANT_READ) return 0;
-    if (rc == AIO_WANT_WRITE) return 1;
-    return rc == AIO__AGAIN ? own : -1;
-}
-
-/* One receive into the room after the buffered bytes (moved to the front
- * first, and with them the bytes the last read gave: the caller's only until
- * this next read): AIO_OK (bytes came, or the end), or what the receive
- * said (AIO__AGAIN, AIO__INTR, AIO_WANT_*, an error). A short receive tells
- * that the socket is dry; a transport's does not (a TLS engine gives a
- * record at a time and may hold more). */
-static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
-    aio_status rc;
-    if (s->head) {
-        if (s->tail != s->head) memmove(s->buf, s->buf + s->head, s->tail - s->head);
-        s->tail -= s->head;
-        if (s->grows) (void)aio__stream_regrow_hook(s, 0); /* (it may shrink: head - last is what the last read took) */
-        s->last = s->head = 0;
-    }
-    if (s->transport) {
-        rc = s->transport->recv(s->transport_ctx, s->fd, s->buf + s->tail, s->size - s->tail);
-        if (rc > (aio_status)(s->size - s->tail))
-            rc = aio__misuse(AIO_EIO, "a stream's read: the transport's recv said it put more bytes than asked");
-    } else {
-        rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
-        if (rc >= 0 && (size_t)rc < s->size - s->tail) aio__io_dry(L, fd, 0);
-    }
-    if (rc < 0) return rc;
-    if (rc == 0) s->eof = 1;
-    s->tail += (aio__offset)rc;
-    return AIO_OK;
-}
-
-/* Take what the read asks from the buffer, receiving while the transport
- * has bytes; park until the socket is ready the way it needs when it has
- * none (t->until stays the read's deadline throughout). */
-static aio_status aio__stream_try(aio_task *t, aio_frame *f, aio_stream *s) {
-    aio_loop *L = t->loop;
-    int fd = t->await.io.fd;
-    for (;;) {
-        int way;
-        aio_status rc = aio__stream_scan(s);
-        if (rc != AIO__MORE) return rc;
-        if (!s->transport && aio__io_is_dry(L->io, fd, 0)) return aio__io_park(t, f, 0, 1, "a stream's read");
-        rc = aio__stream_receive(L, s, fd);
-        /* LCOV_EXCL_START: a signal in the call */
-        if (rc == AIO__INTR) continue;
-        /* LCOV_EXCL_STOP */
-        if (rc == AIO_OK) continue; /* (bytes, or the end: look again) */
-        way = aio__stream_way(rc, 0);
-        if (way < 0) return rc;
-        aio__io_dry(L, fd, way);
-        return aio__io_park(t, f, way, 0, "a stream's read"); /* (trusts nothing the first time) */
-    }
-}
-
-/* Send what is left of the write through the transport while it takes
- * bytes; park until the socket is ready the way it needs when it takes none. */
-static aio_status aio__stream_send(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
-    int fd = t->await.io.fd;
-    for (;;) {
-        const char *rest = (const char *)buf + t->await.io.done;
-        size_t left = len - t->await.io.done;
-        aio_status rc;
-        int way;
-        if (!left) return AIO_OK;
-        if (s->transport) {
-            rc = s->transport->send(s->transport_ctx, s->fd, rest, left);
-            if (rc > (aio_status)left || rc == 0)
-                rc = aio__misuse(AIO_EIO, "AIO_STREAM_WRITE: the transport's send said it took no bytes, or more "
-                                          "than given");
-        } else {
-            rc = aio__net_send(fd, rest, left, "AIO_STREAM_WRITE");
-        }
-        /* LCOV_EXCL_START: a signal in the call */
-        if (rc == AIO__INTR) continue;
-        /* LCOV_EXCL_STOP */
-        if (rc > 0) {
-            t->await.io.done += (size_t)rc;
-            continue;
-        }
-        way = aio__stream_way(rc, 1);
-        if (way < 0) return rc;
-        aio__io_dry(t->loop, fd, way);
-        return aio__io_park(t, f, way, 0, "AIO_STREAM_WRITE");
-    }
-}
-
-/* Whether n bytes are more than the stream's buffer (a growing one's
- * limit). */
-static int aio__stream_beyond(const aio_stream *s, size_t n) {
-    return n > s->size && (!s->grows || n > aio__stream_sizes(s, AIO__GROW_LIMIT));
-}
-
-AIO_API aio_status aio__stream_start(aio_task *t, aio_frame *f, aio_stream *s, int kind, const void *sep,
-                                     size_t n, aio_time d) {
-    aio_time until = aio__deadline(t->loop, d, 1);
-    aio_status rc;
-    if (!s || !s->buf)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a stream's read: the stream was not set up "
-                                                        "(aio_stream_init)"));
-    if (kind == AIO__READ_UNTIL && (!sep || !n || aio__stream_beyond(s, n)))
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_UNTIL: the separator is NULL, of length 0, "
-                                                        "or longer than the stream's buffer"));
-    if (kind == AIO__READ_EXACTLY && aio__stream_beyond(s, n))
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_READ_EXACTLY: the count is larger than the "
-                                                        "stream's buffer"));
-    if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("a stream's read: the timeout"));
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
-    rc = aio__stream_gone(t, s, "a stream's read");
-    if (rc < 0) return rc;
-    if (s->reader) return aio__misuse(AIO_EBUSY, "a stream's read: another task is waiting in a read of it");
-    s->kind = (uint8_t)kind;
-    s->sep = sep;
-    s->want = (aio__offset)n; /* (at most the buffer's size: checked above) */
-    s->scanned = 0;
-    t->await.io.fd = aio__fd(s->fd);
-    t->await.io.dir = 0;
-    t->await.io.done = 0;
-    aio__set_until(t, until);
-    rc = aio__stream_try(t, f, s);
-    if (rc == AIO__SUSPENDED) s->reader = t;
-    return rc;
-}
-
-AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
-    aio_status rc = aio__io_poll(t, f, AIO__IO_READABLE, NULL, 0); /* readable, or why not */
-    if (rc == AIO_OK) rc = aio__stream_try(t, f, s);
-    if (rc != AIO__SUSPENDED) s->reader = NULL;
-    return rc;
-}
-
-AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
-                                           aio_time d) {
-    aio_time until = aio__deadline(t->loop, d, 1);
-    aio_status rc;
-    if (!s || !s->buf)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_STREAM_WRITE: the stream was not set up "
-                                                        "(aio_stream_init)"));
-    if (!buf && len) return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_STREAM_WRITE: the buffer is NULL"));
-    if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, AIO__TIMEOUT_REFUSED("AIO_STREAM_WRITE: the timeout"));
-    t->await.io.fd = aio__fd(s->fd);
-    t->await.io.dir = 1;
-    t->await.io.done = 0;
-    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
-    rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
-    if (rc < 0) return rc;
-    if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
-    aio__set_until(t, until);
-    rc = aio__stream_send(t, f, s, buf, len);
-    if (rc == AIO__SUSPENDED) s->writer = t;
-    return rc;
-}
-
-AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
-    aio_status rc = aio__io_poll(t, f, AIO__IO_WRITABLE, NULL, 0); /* ready, or why not */
-    if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
-    if (rc != AIO__SUSPENDED) s->writer = NULL;
-    return rc;
-}
-
-AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *tr, void *ctx) {
-    if (!s || !s->buf || (tr && (!tr->recv || !tr->send)))
-        return aio__misuse(AIO_EINVAL, "aio_stream_set_transport: the stream was not set up (aio_stream_init), "
-                                       "or the transport lacks recv or send");
-    if (s->reader || s->writer)
-        return aio__misuse(AIO_EBUSY, "aio_stream_set_transport: a task is waiting in a read or a write of the "
-                                      "stream");
-    s->transport = tr;
-    s->transport_ctx = tr ? ctx : NULL;
-    return AIO_OK;
-}
-
-AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size_t size) {
-    if (!s || !buf || !size || size > (size_t)INT_MAX)
-        return aio__misuse(AIO_EINVAL, "aio_stream_init: the stream or the buffer is NULL, or the "
-                                       "buffer's size is 0 or larger than INT_MAX");
-    memset(s, 0, sizeof *s);
-    s->fd = fd;
-    s->buf = (unsigned char *)buf;
-    s->size = (aio__offset)size;
-    s->closes = aio__stream_closes(fd);
-    aio__io_carry = aio__stream_carry;
-    aio__io_carry_close = aio__stream_carry_close;
-    aio__io_grown = aio__stream_grown;
-    if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init", aio__fd(fd), "is negative");
-    return AIO_OK;
-}
-
-AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t start, size_t limit) {
-    unsigned char *block;
-    size_t head[AIO__GROW_FIELDS];
-    if (!s || !start || limit < start || limit > (size_t)INT_MAX)
-        return aio__misuse(AIO_EINVAL, "aio_stream_init_growing: the stream is NULL, the starting size 0, or "
-                                       "the limit below it or larger than INT_MAX");
-    memset(s, 0, sizeof *s);
-    if (aio__fd(fd) < 0) return aio__bad_fd(AIO_EBADF, "aio_stream_init_growing", aio__fd(fd), "is negative");
-    block = (unsigned char *)AIO_MALLOC(AIO__GROW_HEAD + start);
-    if (!block) {
-        errno = ENOMEM;
-        return AIO_EIO;
-    }
-    head[AIO__GROW_START] = start;
-    head[AIO__GROW_LIMIT] = limit;
-    head[AIO__GROW_QUIET] = 0;
-    memcpy(block, head, sizeof head);
-    s->fd = fd;
-    s->buf = block + AIO__GROW_HEAD;
-    s->size = (aio__offset)start;
-    s->grows = 1;
-    s->closes = aio__stream_closes(fd);
-    aio__io_carry = aio__stream_carry;
-    aio__io_carry_close = aio__stream_carry_close;
-    aio__io_grown = aio__stream_grown;
-    aio__stream_regrow_hook = aio__stream_regrow;
-    return AIO_OK;
-}
-
-AIO_API aio_status aio_stream_free(aio_stream *s) {
-    if (!s) return AIO_OK;
-    if (s->reader || s->writer)
-        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
-    if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
-    s->buf = NULL;
-    s->size = 0;
-    s->head = s->tail = s->last = s->scanned = 0;
-    s->grows = 0;
-    return AIO_OK;
-}
-
-#endif /* AIO__SOCKETS */
 
 /* (A stream's state, whatever the build: a port's build has streams with no
  * socket to read, and its aio_stream_init says so.) */
@@ -8504,357 +7404,7 @@ AIO_API size_t aio_stream_discard(aio_stream *s, size_t n) {
     return n;
 }
 
-#ifdef AIO__SOCKETS
-/* The sockaddr inside an address (to pass to the system: read and written
- * here through copies, as the types differ). An address's family is told by
- * its length: a sockaddr_in and a sockaddr_in6 differ in size everywhere. */
-#define AIO__SA(a) ((struct sockaddr *)(void *)(a)->sa)
-#define AIO__CONST_SA(a) ((const struct sockaddr *)(const void *)(a)->sa)
-typedef char aio__address_fits[sizeof(((aio_address *)0)->sa) >= sizeof(struct sockaddr_in6) ? 1 : -1];
-static int aio__address_family(const aio_address *a) {
-    return a->len == sizeof(struct sockaddr_in6) ? AF_INET6 : AF_INET;
-}
-static void aio__address_v4(aio_address *a, uint32_t host_order, int port) {
-    struct sockaddr_in in;
-    memset(&in, 0, sizeof in);
-    in.sin_family = AF_INET;
-    in.sin_port = htons((uint16_t)port);
-    in.sin_addr.s_addr = htonl(host_order);
-    memset(a, 0, sizeof *a);
-    memcpy(a->sa, &in, sizeof in);
-    a->len = (uint16_t)sizeof in;
-}
-
-/* An address: numeric IPv4 or IPv6, "localhost", NULL or "" (any IPv4). */
-static int aio__sockaddr(const char *host, int port, aio_address *a) {
-    struct sockaddr_in in;
-    struct sockaddr_in6 in6;
-    memset(a, 0, sizeof *a);
-    if (port < 0 || port > 65535) return 0;
-    if (!host || !*host || strcmp(host, "localhost") == 0) {
-        aio__address_v4(a, host && *host ? INADDR_LOOPBACK : INADDR_ANY, port);
-        return 1;
-    }
-    memset(&in, 0, sizeof in);
-    if (inet_pton(AF_INET, host, &in.sin_addr) == 1) {
-        aio__address_v4(a, ntohl(in.sin_addr.s_addr), port);
-        return 1;
-    }
-    memset(&in6, 0, sizeof in6);
-    if (inet_pton(AF_INET6, host, &in6.sin6_addr) == 1) {
-        in6.sin6_family = AF_INET6;
-        in6.sin6_port = htons((uint16_t)port);
-        memcpy(a->sa, &in6, sizeof in6);
-        a->len = (uint16_t)sizeof in6;
-        return 1;
-    }
-    return 0;
-}
-
-AIO_API aio_status aio_address_set(aio_address *a, const char *host, int port) {
-    if (!a) return aio__misuse(AIO_EINVAL, "aio_address_set: the address is NULL");
-    if (!aio__sockaddr(host, port, a))
-        return aio__misuse(AIO_EINVAL, "aio_address_set: the host is not a numeric IPv4 or IPv6 address "
-                                       "or \"localhost\", or the port is not 0-65535");
-    return AIO_OK;
-}
-
-/* Whether a holds an IPv4 or IPv6 address. */
-static int aio__address_ok(const aio_address *a) {
-    uint16_t family_v4;
-    uint16_t family_v6;
-    struct sockaddr_in in;
-    struct sockaddr_in6 in6;
-    if (!a || (a->len != sizeof in && a->len != sizeof in6)) return 0;
-    memcpy(&in, a->sa, sizeof in);
-    memcpy(&in6, a->sa, sizeof in6);
-    family_v4 = (uint16_t)in.sin_family;
-    family_v6 = (uint16_t)in6.sin6_family;
-    return a->len == sizeof in ? family_v4 == AF_INET : family_v6 == AF_INET6;
-}
-
-AIO_API int aio_address_port(const aio_address *a) {
-    struct sockaddr_in in;
-    struct sockaddr_in6 in6;
-    if (!aio__address_ok(a)) return aio__misuse(AIO_EINVAL, "aio_address_port: not an address");
-    if (aio__address_family(a) == AF_INET6) {
-        memcpy(&in6, a->sa, sizeof in6);
-        return ntohs(in6.sin6_port);
-    }
-    memcpy(&in, a->sa, sizeof in);
-    return ntohs(in.sin_port);
-}
-
-AIO_API int aio_address_format(const aio_address *a, char *buf, size_t size) {
-    char host[64];
-    int n;
-    if (!aio__address_ok(a) || !buf)
-        return aio__misuse(AIO_EINVAL, "aio_address_format: not an address, or no buffer");
-    if (aio__address_family(a) == AF_INET) {
-        struct sockaddr_in in;
-        memcpy(&in, a->sa, sizeof in);
-        (void)inet_ntop(AF_INET, (void *)&in.sin_addr, host, sizeof host);
-        n = snprintf(buf, size, "%s:%d", host, aio_address_port(a));
-    } else {
-        struct sockaddr_in6 in6;
-        memcpy(&in6, a->sa, sizeof in6);
-        (void)inet_ntop(AF_INET6, (void *)&in6.sin6_addr, host, sizeof host);
-        n = snprintf(buf, size, "[%s]:%d", host, aio_address_port(a));
-    }
-    if (n < 0 || (size_t)n >= size) {
-        if (size) buf[0] = '\0';
-        return aio__misuse(AIO_EINVAL, "aio_address_format: the buffer is too small");
-    }
-    return n;
-}
-
-AIO_API int aio_tcp_listen(const char *host, int port, int backlog) {
-    aio_address at;
-    if (!aio__sockaddr(host, port, &at) || backlog < 0)
-        return aio__misuse(AIO_EINVAL, "aio_tcp_listen: the host is not a numeric IPv4 or IPv6 "
-                                       "address or \"localhost\" (look a name up with AIO_LOOKUP, then "
-                                       "aio_tcp_listen_at), the port is not 0-65535, or the backlog is "
-                                       "negative");
-    return aio_tcp_listen_at(&at, backlog);
-}
-
-AIO_API int aio_tcp_listen_at(const aio_address *at, int backlog) {
-    if (!aio__address_ok(at) || backlog < 0)
-        return aio__misuse(AIO_EINVAL, "aio_tcp_listen_at: not an address, or the backlog is negative");
-    return aio__os()->listen(at, backlog);
-}
-
-AIO_API int aio_socket_port(aio_socket sock) {
-    int fd = aio__fd(sock);
-    int port = fd < 0 ? -1 : aio__os()->port_of(fd);
-    if (port < 0) return aio__bad_fd(AIO_EBADF, "aio_socket_port", fd, "is not a socket");
-    return port;
-}
-
-AIO_API aio_status aio_close(aio_socket sock) {
-    int fd = aio__fd(sock);
-    aio_io_forget(sock);
-    if (fd < 0 || aio__os()->close(fd) != 0) return aio__bad_fd(AIO_EBADF, "aio_close", fd, "is not open");
-    return AIO_OK;
-}
-
 // >>process-wait
-/* ------------------------------------------- awaiting a child, stopping it */
-
-/* The descriptors an await on p waits on, and which way: its pipes while
- * AIO_COMMUNICATE has work on them, else its exit (the pidfd, or SIGCHLD). */
-typedef struct aio__proc_waits {
-    int fd[3];
-    int dir[3];
-    int n;
-} aio__proc_waits;
-
-/* Leave every slot t parked in (whatever woke it); it stops being counted. */
-static void aio__proc_leave(aio_task *t, aio_process *p) {
-    int fds[4];
-    fds[0] = aio__fd(p->in);
-    fds[1] = aio__fd(p->out);
-    fds[2] = aio__fd(p->err);
-    fds[3] = p->pidfd;
-    aio__io_leave_all(t, fds, 4);
-    p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
-    t->loop->io->waiting--;
-}
-
-/* Park t on what w lists (its exit if nothing), until `until`. */
-static aio_status aio__proc_park(aio_task *t, aio_process *p, aio__proc_waits *w, aio_time until, const char *what) {
-    aio_status rc;
-    if (!w->n && p->pidfd >= 0) {
-        w->fd[0] = p->pidfd;
-        w->dir[0] = 0;
-        w->n = 1;
-    }
-    if (!w->n) p->stopping = (uint8_t)(p->stopping | AIO__PROC_PARKED); /* the exit, told by SIGCHLD */
-    rc = aio__io_park_all(t, w->fd, w->dir, w->n, until, what, "(a pipe of the process) has another task waiting on it");
-    if (rc != AIO__SUSPENDED) p->stopping = (uint8_t)(p->stopping & ~AIO__PROC_PARKED);
-    return rc;
-}
-
-/* One pass of AIO_COMMUNICATE over p's pipes without blocking: what is left
- * to wait for into w, or an error. A pipe at its end is closed. */
-static aio_status aio__communicate_pass(aio_process *p, aio_communicate *io, aio__proc_waits *w) {
-    char sink[512]; /* (what is dropped: never read; on the stack: loops in other threads have their own) */
-    int fd = aio__fd(p->in);
-    int k;
-    w->n = 0;
-    if (fd >= 0) {
-        while (io->input_done < io->input_len) {
-            aio_status n = aio__pipe_write(fd, (const char *)io->input + io->input_done,
-                                           io->input_len - io->input_done);
-            if (n >= 0) {
-                io->input_done += (size_t)n;
-            } else if (n == AIO_ECONNRESET) { /* it stopped reading: the rest is dropped, as asyncio does */
-                io->input_done = io->input_len;
-            } else if (n == AIO__AGAIN) { /* LCOV_EXCL_BR_LINE: (else a pipe failed) */
-                break;
-            } else if (n != AIO__INTR) { /* LCOV_EXCL_LINE: (AIO__INTR; or a pipe failed) */
-                return n; /* LCOV_EXCL_LINE */
-            }
-        }
-        if (io->input_done < io->input_len) {
-            w->fd[w->n] = fd;
-            w->dir[w->n++] = 1;
-        } else {
-            (void)aio_process_end_input(p);
-        }
-    }
-    for (k = 0; k < 2; k++) {
-        aio_socket *pipe_end = k ? &p->err : &p->out;
-        char *buf = k ? io->err : io->out;
-        size_t size = k ? io->err_size : io->out_size;
-        size_t *len = k ? &io->err_len : &io->out_len;
-        int reads = 0;
-        fd = aio__fd(*pipe_end);
-        while (fd >= 0) {
-            aio_status n;
-            if (++reads > 64) { /* a child that writes without end does not hold the loop: later */
-                w->fd[w->n] = fd;
-                w->dir[w->n++] = 0;
-                break;
-            }
-            if (*len < size)
-                n = aio__pipe_read(fd, buf + *len, size - *len);
-            else
-                n = aio__pipe_read(fd, sink, sizeof sink);
-            if (n > 0) {
-                *len += (size_t)n;
-            } else if (n == 0) {
-                (void)aio_close(*pipe_end);
-                *pipe_end = (aio_socket)-1;
-                fd = -1;
-            } else if (n == AIO__AGAIN) { /* LCOV_EXCL_BR_LINE: (else a pipe failed) */
-                w->fd[w->n] = fd;
-                w->dir[w->n++] = 0;
-                break;
-            } else if (n != AIO__INTR) { /* LCOV_EXCL_LINE: (AIO__INTR; or a pipe failed) */
-                return n; /* LCOV_EXCL_LINE */
-            }
-        }
-    }
-    return AIO_OK;
-}
-
-/* The await's result once p was reaped. */
-static aio_status aio__proc_result(aio_task *t, aio_frame *f, aio_process *p) {
-    int cancelled = (p->stopping & AIO__PROC_CANCELLED) != 0;
-    if (cancelled) /* what was delivered is seen again: it unwinds */
-        aio__unseen_end(t, &p->view);
-    p->stopping = AIO__STOP_NONE;
-    p->waiter = NULL;
-    if (cancelled) return aio__raise(t, f, AIO_ECANCELED);
-    return p->returncode >= 0 ? p->returncode : AIO_ESIGNALED;
-}
-
-/* Send the stop's next signal: SIGTERM, or SIGKILL once the grace is over
- * (or with no grace, or `now`). */
-static void aio__proc_stop_step(aio_loop *L, aio_process *p, int now) {
-    int stage = p->stopping & AIO__PROC_STOP_MASK;
-    if (stage == AIO__STOP_KILL || p->state != AIO__PROC_RUNNING) return;
-    if (stage == AIO__STOP_NONE && p->grace) { /* (`now` comes during a stop only) */
-        (void)aio__proc_send(p, SIGTERM);
-        p->kill_at = aio__now(L) + p->grace;
-        p->stopping = (uint8_t)((p->stopping & ~AIO__PROC_STOP_MASK) | AIO__STOP_TERM);
-        return;
-    }
-    if (stage == AIO__STOP_TERM && !now && aio__before(aio__now(L), p->kill_at)) return;
-    (void)aio__proc_send(p, AIO__SIGKILL);
-    p->stopping = (uint8_t)((p->stopping & ~AIO__PROC_STOP_MASK) | AIO__STOP_KILL);
-}
-
-/* Go on with the await: the pipes' work, then the exit; parked, or done. */
-static aio_status aio__proc_go(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, aio_time until,
-                               const char *what) {
-    aio__proc_waits w;
-    aio_status rc;
-    w.n = 0;
-    if (p->stopping & AIO__PROC_STOP_MASK) {
-        aio__proc_stop_step(t->loop, p, 0);
-        if ((p->stopping & AIO__PROC_STOP_MASK) == AIO__STOP_TERM) until = p->kill_at;
-        else until = AIO_NEVER;
-    } else if (io) {
-        rc = aio__communicate_pass(p, io, &w);
-        if (rc < 0) { /* LCOV_EXCL_START: a pipe's read or write failed */
-            p->waiter = NULL;
-            return rc;
-        } /* LCOV_EXCL_STOP */
-    }
-    if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p);
-    rc = aio__proc_park(t, p, &w, until, what);
-    if (rc == AIO__SUSPENDED) return rc;
-    if (p->stopping & AIO__PROC_STOP_MASK) { /* no timer slot for the grace: no grace */
-        aio__proc_kill_now(p);
-        return aio__proc_result(t, f, p);
-    }
-    p->waiter = NULL;
-    /* as every await: no timer slot raises; a refusal (another waiter) or a
-     * table that could not grow (AIO_EIO: out of memory) is the await's value */
-    return rc == AIO_ENOSPC ? aio__raise(t, f, rc) : rc;
-}
-
-static const char *aio__proc_what(const aio_communicate *io, int stop) {
-    return stop ? "AIO_PROCESS_STOP" : io ? "AIO_COMMUNICATE" : "AIO_PROCESS_WAIT";
-}
-
-AIO_API aio_status aio__process_start(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop,
-                                      aio_time d) {
-    aio_time until = aio__deadline(t->loop, d, 1);
-    const char *what = aio__proc_what(io, stop);
-    if (until == AIO_TIME_INVALID)
-        return aio__raise(t, f, stop ? AIO__TIMEOUT_REFUSED("AIO_PROCESS_STOP: the grace period")
-                                     : AIO__TIMEOUT_REFUSED("a process's await: the timeout"));
-    if (stop && until == AIO_NEVER) /* (a stop that would never kill) */
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_PROCESS_STOP: the grace period is AIO_NEVER: a "
-                                                        "stop needs one it can reach"));
-    if (!p || (p->state != AIO__PROC_RUNNING && p->state != AIO__PROC_REAPED) || p->loop != t->loop)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "a process's await: not a process spawned on this "
-                                                        "loop and not closed"));
-    if (io && ((!io->input && io->input_len) || (!io->out && io->out_size) || (!io->err && io->err_size) ||
-               io->input_done > io->input_len))
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_COMMUNICATE: a buffer is NULL with a size, or "
-                                                        "input_done is past input_len"));
-    /* A stop is no checkpoint: a cancellation must not keep it from its
-     * work (one that comes meanwhile hastens the SIGKILL, and stays). */
-    if (!stop && aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f);
-    if (p->waiter) return aio__misuse(AIO_EBUSY, "a process's await: another task awaits the process");
-    p->waiter = t;
-    p->stopping = AIO__STOP_NONE;
-    if (stop) {
-        p->grace = d;
-        aio__proc_stop_step(t->loop, p, 0);
-        until = AIO_NEVER;
-    }
-    return aio__proc_go(t, f, p, io, until, what);
-}
-
-AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, aio_communicate *io, int stop) {
-    aio_loop *L = t->loop;
-    t->flags &= (uint16_t)~(AIO__T_SIGNALLED | AIO__T_CLOSED);
-    aio__proc_leave(t, p);
-    if (p->stopping & AIO__PROC_STOP_MASK) {
-        /* a new cancellation (the one stopping it is unseen: aio__unseen_begin) kills at once */
-        if (!aio__plain(t) && L->cancellation(t, AIO__OBSERVE)) aio__proc_stop_step(L, p, 1);
-    } else if (aio__checkpoint(t) < 0) { /* a cancellation stops it, then is raised */
-        aio__unseen_begin(t, &p->view);
-        p->stopping = AIO__PROC_CANCELLED;
-        aio__proc_stop_step(L, p, 0);
-    } else if (aio__due(t->until, aio__now(L))) { /* unless it ended meanwhile, it runs on */
-        aio__proc_waits w;
-        w.n = 0;
-        if (io && aio__communicate_pass(p, io, &w) < 0) w.n = 1; /* LCOV_EXCL_BR_LINE: (a pipe failed) */
-        if (!w.n && aio__proc_reap(p)) return aio__proc_result(t, f, p); /* LCOV_EXCL_BR_LINE: (in one turn) */
-        p->waiter = NULL;
-        return AIO_ETIMEDOUT;
-    }
-    (void)stop;
-    return aio__proc_go(t, f, p, io, t->until, aio__proc_what(io, stop));
-}
-#endif /* AIO__PROCESSES */
-#ifndef AIO__PROCESSES
 /* A build without child processes (no I/O, AIO_NO_PROCESSES, Windows with
  * AIO_NO_THREADS): each call says so (briefly: on an AVR the text is in RAM). */
 static aio_status aio__no_processes(void) {
@@ -8896,7 +7446,6 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
     (void)t; (void)f; (void)p; (void)io; (void)stop;
     return AIO_EINVAL;
 }
-#endif
 
 // >>instruments-impl
 /* ------------------------------------------------------------ instruments */
@@ -8906,13 +7455,6 @@ static void aio__trace(aio_loop *L, int kind, const aio_task *t, const void *oth
                        aio_stime value);
 
 AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ctx) {
-#ifdef AIO__SIM
-    if (aio__sim_here && aio__sim_here->loop == L && fn != aio__sim_instrument) {
-        aio__sim_here->instrument = fn; /* (the simulation's own stays first: it numbers the tasks) */
-        aio__sim_here->instrument_ctx = ctx;
-        return;
-    }
-#endif
     L->instrument = fn;
     L->instrument_ctx = ctx;
     L->trace = fn ? aio__trace : NULL;
@@ -9181,14 +7723,11 @@ AIO_API void aio_trace_fputs(void *file, const char *text) {
 /* ---------------------------------------------- the calls a build leaves out */
 
 /* What needs POSIX says so elsewhere. */
-#ifndef AIO__SIGNALS
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     (void)signo;
     (void)ev;
     return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals or Windows console");
 }
-#endif
-#ifndef AIO__THREADS
 AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     (void)L; (void)max;
     return aio__misuse(AIO_EINVAL, "worker threads need POSIX (this header included first) or Windows, and no AIO_NO_THREADS");
@@ -9207,8 +7746,6 @@ AIO_API aio_status aio__thread_poll(aio_task *t, aio_frame *f, void *data, size_
     (void)t; (void)f; (void)data; (void)size;
     return AIO_EINVAL;
 }
-#endif
-#ifndef AIO__SOCKETS
 /* A server needs sockets: every call refuses, with one message. */
 #define AIO__NO_SERVER aio__misuse(AIO_EINVAL, "aio_server_*: a server needs sockets (POSIX or Windows)")
 AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *states, size_t size,
@@ -9257,8 +7794,6 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     (void)srv; (void)grace;
     return AIO__NO_SERVER;
 }
-#endif
-#ifndef AIO__SOCKETS
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {
     (void)t; (void)f; (void)host; (void)port; (void)d;
@@ -9372,7 +7907,6 @@ AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void
     (void)t; (void)f; (void)op; (void)buf; (void)len; (void)addr;
     return AIO_EINVAL;
 }
-#endif
 
 #ifdef __cplusplus
 }

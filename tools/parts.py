@@ -18,7 +18,15 @@ same bytes.
 parts/core.txt, when present, lists the parts of a second header,
 aio_timeout_core.h: the core alone (no I/O, threads, processes, TLS or
 simulation), for firmware. Its parts must appear in parts.txt in the same
-order, so the full header is a superset of it.
+order, so the full header is a superset of it. Its top part settles what a
+core build is (AIO_NO_IO, AIO_NO_THREADS and AIO_NO_PROCESSES defined; the
+simulation and TLS refused), and the core header holds only what such a build
+can compile: every #if, #elif and #else branch that these facts decide
+against is left out, with each internal macro (AIO__NAME) that is then
+defined nowhere (so a branch on AIO__SOCKETS goes too), the way unifdef does;
+a branch they decide for loses its directive lines; one that depends on
+anything else (the platform, a user's option) stays whole. Marker lines stay,
+a section left empty goes whole. The full header is not pruned.
 
 build writes each header whose text changed (--out FILE: the full header to
 FILE instead). check compares the committed headers with what the parts make
@@ -40,6 +48,10 @@ MARKER = re.compile(rb"// >>(\S*)")
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 # (header, its list of parts); a header whose list is missing is not made
 OUTPUTS = [("aio_timeout.h", "parts.txt"), ("aio_timeout_core.h", "core.txt")]
+# What a core build is: defined by its top part (`#define NAME 1` unless the
+# user did), and refused there (an #error that names `defined(NAME)`).
+CORE_DEFINED = ("AIO_NO_IO", "AIO_NO_THREADS", "AIO_NO_PROCESSES")
+CORE_REFUSED = ("AIO_SIMULATION", "AIO_TLS", "AIO_TLS_OPENSSL", "AIO_TLS_MBEDTLS", "AIO_TLS_SCHANNEL")
 
 
 class PartsError(Exception):
@@ -146,6 +158,235 @@ def check_core_order(full, core):
         last = position[name]
 
 
+# ---------------------------------------------------------------- pruning
+# A condition's value from what is known: True, False, or None (it depends on
+# something not known here). C's rules: an undefined name in #if is 0.
+
+CONDITION_TOKEN = re.compile(r"\s*(defined\b|[A-Za-z_]\w*|0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|&&|\|\||==|!=|<=|>=|<<|>>"
+                             r"|[()!<>+\-*/%~?:,&|^])")
+DIRECTIVE = re.compile(rb"[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)", re.S)
+DEFINE = re.compile(rb"[ \t]*#[ \t]*define[ \t]+(AIO__\w+)")
+
+
+class Undecided(Exception):
+    pass
+
+
+class Condition:
+    def __init__(self, text, defined, undefined):
+        text = re.sub(r"/\*.*?\*/", " ", text.replace("\\\n", " ")).split("//")[0].strip()
+        self.tokens, pos = [], 0
+        while pos < len(text):
+            m = CONDITION_TOKEN.match(text, pos)
+            if not m:
+                raise Undecided()
+            self.tokens.append(m.group(1))
+            pos = m.end()
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+        self.i, self.defined, self.undefined = 0, defined, undefined
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, want=None):
+        token = self.peek()
+        if token is None or (want is not None and token != want):
+            raise Undecided()
+        self.i += 1
+        return token
+
+    def name(self, name):
+        return True if name in self.defined else False if name in self.undefined else None
+
+    def value(self):
+        v = self.either()
+        if self.peek() is not None:
+            raise Undecided()
+        return v
+
+    def either(self):
+        v = self.both()
+        while self.peek() == "||":
+            self.take()
+            w = self.both()
+            v = True if True in (v, w) else False if v is False and w is False else None
+        return v
+
+    def both(self):
+        v = self.one()
+        while self.peek() == "&&":
+            self.take()
+            w = self.one()
+            v = False if False in (v, w) else True if v is True and w is True else None
+        return v
+
+    def one(self):
+        token = self.take()
+        if token == "!":
+            v = self.one()
+            return None if v is None else not v
+        if token == "(":
+            v = self.either()
+            self.take(")")
+            return self.operand_end(v)
+        if token == "defined":
+            if self.peek() == "(":
+                self.take()
+                v = self.name(self.take())
+                self.take(")")
+            else:
+                v = self.name(self.take())
+            return self.operand_end(v)
+        if self.name(token) is False and self.peek() in (None, "&&", "||", ")"):
+            return False  # an undefined name alone is 0
+        return self.operand_end(None)
+
+    def operand_end(self, v):
+        """v, unless a comparison or arithmetic follows: then what it is compared with is not known."""
+        if self.peek() in (None, "&&", "||", ")"):
+            return v
+        depth = 0
+        while self.peek() is not None and not (depth == 0 and self.peek() in ("&&", "||", ")")):
+            depth += {"(": 1, ")": -1}.get(self.take(), 0)
+        return None
+
+
+def decide(kind, text, defined, undefined):
+    try:
+        if kind in ("ifdef", "ifndef"):
+            v = Condition(text, defined, undefined).name(text.split()[0] if text.split() else "")
+            return None if v is None else v == (kind == "ifdef")
+        return Condition(text, defined, undefined).value()
+    except Undecided:
+        return None
+
+
+def conditional_tree(lines, kept_as_is):
+    """The lines as a tree: a line, or a chain [as_is, [[kind, text, line, body], ...], #endif line];
+    a chain that opens in the first kept_as_is lines is left as it is."""
+    root, stack, chains, number, i = [], [], [], 0, 0
+    stack.append(root)
+    while i < len(lines):
+        line = lines[i]
+        while line.rstrip(b"\r\n").endswith(b"\\") and i + 1 < len(lines):  # a continued directive
+            i += 1
+            line += lines[i]
+        i += 1
+        number += line.count(b"\n")
+        m = DIRECTIVE.match(line)
+        kind = m.group(1).decode() if m else None
+        if kind in ("if", "ifdef", "ifndef"):
+            chain = [number <= kept_as_is, [], None]
+            stack[-1].append(chain)
+            chains.append(chain)
+        elif kind in ("elif", "else", "endif"):
+            if not chains:
+                raise PartsError("an #%s without its #if (aio_timeout_core.h line %d)" % (kind, number))
+            chain = chains[-1]
+            stack.pop()
+            if kind == "endif":
+                chain[2] = line
+                chains.pop()
+                continue
+        else:
+            stack[-1].append(line)
+            continue
+        branch = [kind, m.group(2).decode("utf-8", "replace"), line, []]
+        chain[1].append(branch)
+        stack.append(branch[3])
+    if chains:
+        raise PartsError("an #if without its #endif in aio_timeout_core.h")
+    return root
+
+
+def markers_in(items, out):
+    for item in items:
+        if isinstance(item, bytes):
+            if marker_of(item) is not None:
+                out.append(item)
+        else:
+            for branch in item[1]:
+                markers_in(branch[3], out)
+
+
+def unfold(items, defined, undefined, out):
+    for item in items:
+        if isinstance(item, bytes):
+            out.append(item)
+            continue
+        as_is, branches, endif = item
+        kept = []
+        for kind, text, line, body in branches:
+            v = True if kind == "else" else decide("if" if kind == "elif" else kind, text, defined, undefined)
+            if as_is:
+                v = None
+            if v is False:
+                markers_in(body, out)  # (a section's marker stays where it was)
+                continue
+            kept.append((v, kind, line, body))
+            if v is True:
+                break
+        if not kept:
+            continue
+        if kept[0][0] is True:
+            unfold(kept[0][3], defined, undefined, out)
+            continue
+        for n, (v, kind, line, body) in enumerate(kept):
+            if n == 0 and kind == "elif":
+                line = re.sub(rb"#([ \t]*)elif", rb"#\1if", line, count=1)
+            elif v is True and kind != "else":
+                line = re.sub(rb"#([ \t]*)(elif)\b.*", rb"#\1else\n", line, count=1, flags=re.S)
+            out.append(line)
+            unfold(body, defined, undefined, out)
+        out.append(endif)
+    return out
+
+
+def drop_empty_sections(data):
+    lines, out, section = data.splitlines(keepends=True), [], []
+    for line in lines + [None]:
+        if line is None or marker_of(line) is not None:
+            if len(section) != 1 or marker_of(section[0]) is None:
+                out.extend(section)  # (a section of its marker line alone goes)
+            section = []
+        if line is not None:
+            section.append(line)
+    return b"".join(out)
+
+
+def sections_of(data, names):
+    """[(part, first line, line count)] of a header, found by its marker lines."""
+    spans, line = [], 1
+    for name, chunk in cut(data):
+        count = chunk.count(b"\n")
+        spans.append((names[0] if name == TOP else name, line, count))
+        line += count
+    return spans
+
+
+def prune_core(data, top_lines):
+    """The core header's text: what a core build cannot compile left out."""
+    top = b"".join(data.splitlines(keepends=True)[:top_lines])
+    for name in CORE_DEFINED:
+        if not re.search(rb"#ifndef %s\n#define %s 1\n" % (name.encode(), name.encode()), top):
+            raise PartsError("the core's top part does not define %s: a core build is settled there (CORE_DEFINED)" % name)
+    for name in CORE_REFUSED:
+        if b"defined(%s)" % name.encode() not in top or b"#error" not in top:
+            raise PartsError("the core's top part does not refuse %s with an #error (CORE_REFUSED)" % name)
+    defined, undefined = set(CORE_DEFINED), set(CORE_REFUSED)
+    tested = set(m.decode() for m in re.findall(rb"\bAIO__\w+", b"\n".join(
+        line for line in data.splitlines() if DIRECTIVE.match(line))))
+    lines = data.splitlines(keepends=True)
+    while True:
+        text = b"".join(unfold(conditional_tree(lines, top_lines), defined, undefined, []))
+        live = set(m.group(1).decode() for m in map(DEFINE.match, text.splitlines()) if m)
+        gone = {name for name in tested - live - undefined}
+        if not gone:
+            return drop_empty_sections(text)
+        undefined |= gone
+
+
 def products():
     """[(header, its bytes, its spans)] for every list file present."""
     full = read_list("parts.txt")
@@ -160,6 +401,9 @@ def products():
         if names is not full:
             check_core_order(full, names)
         data, spans = assemble(names)
+        if names is not full:
+            data = prune_core(data, spans[0][2])
+            spans = sections_of(data, names)
         made.append((header, data, spans))
     return made
 

@@ -14,10 +14,11 @@
 # moves to aio_timeout.h by its include alone; on this machine the
 # implementation is the same text as aio_timeout.h's with AIO_NO_IO,
 # AIO_NO_THREADS and AIO_NO_PROCESSES; and the unit tests built against it
-# (TEST_CORE) pass. Six checks.
+# (TEST_CORE) pass. Seven checks: the implementation is compared on Windows
+# (mingw-w64) and without Linux's extensions too.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "[parts] skipped: python3 is not installed (its 6 checks)"
-    add_skipped 6 "parts (python3)"
+    echo "[parts] skipped: python3 is not installed (its 7 checks)"
+    add_skipped 7 "parts (python3)"
 else
     parts_pass=0
     parts_fail=0
@@ -110,6 +111,20 @@ else
     else
         parts_failed "this machine, AIO_DEBUG: the implementation with aio_timeout_core.h differs from aio_timeout.h's with AIO_NO_IO, AIO_NO_THREADS, AIO_NO_PROCESSES:"
         cat "$pdir/host.why"
+    fi
+    # the same on Windows and on a POSIX system without Linux's extensions (the core's own
+    # clock and idle hook there; nothing of the hosted layers pruned away that a build compiles)
+    if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
+        if parts_same x86_64-w64-mingw32-gcc -std=c11 -DAIO_DEBUG -DNDEBUG -I. "$pdir/impl.c" >"$pdir/win.why" &&
+           parts_same gcc -std=c11 -DAIO_NO_LINUX -DNDEBUG -I. "$pdir/impl.c" >>"$pdir/win.why"; then
+            parts_ok "Windows (x86_64-w64-mingw32-gcc, AIO_DEBUG) and POSIX with AIO_NO_LINUX: the implementation is the same text with aio_timeout_core.h as with aio_timeout.h and AIO_NO_IO, AIO_NO_THREADS, AIO_NO_PROCESSES"
+        else
+            parts_failed "Windows or AIO_NO_LINUX: the implementation with aio_timeout_core.h differs from aio_timeout.h's without I/O:"
+            cat "$pdir/win.why"
+        fi
+    else
+        echo "[parts] skipped: x86_64-w64-mingw32-gcc is not installed (the Windows comparison)"
+        add_skipped 1 "parts (mingw-w64)"
     fi
     # the unit tests on the core header (tests/test.h: TEST_CORE), as the firmware suites build them
     # shellcheck disable=SC2086,SC2046
