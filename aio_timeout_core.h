@@ -428,11 +428,12 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
  * that is negative, or that reaches half the clock's range (24.8 days with
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
  * which every await refuses with AIO_EINVAL: never a wrapped, shorter timeout.
- * Where the tick rate allows, they are constant expressions (for static
- * initialisers); in C they then evaluate the count more than once, so pass a plain
- * value. At other rates (a 32.768 kHz clock, AIO_US at 1 kHz) a function
- * rounds up to whole ticks, as Zephyr's timeouts do: AIO_US(999) at 1 kHz is
- * one tick, so a sleep never shrinks to a yield (AIO_SLEEP(t, 0) is one). */
+ * A count that is not a whole number of ticks (AIO_US at 1 kHz, AIO_MS at a
+ * 32,768 Hz clock) rounds up, as Zephyr's timeouts do: AIO_US(999) at 1 kHz is
+ * one tick, so a sleep never shrinks to a yield (AIO_SLEEP(t, 0) is one).
+ * At every rate they are constant expressions for a constant count (static
+ * initialisers); in C they evaluate the count more than once, so pass a plain
+ * value. */
 #define AIO__HALF_RANGE (AIO_NEVER / 2u)
 #ifdef __cplusplus
 constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
@@ -465,13 +466,13 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 #if AIO_TICKS_PER_SEC % 1000u == 0
 #define AIO_MS(ms) AIO__SCALE(ms, AIO_TICKS_PER_SEC / 1000u)
 #else
-#define AIO_MS(ms) aio__ticks_of((ms), 1000u / AIO__GCD_MS, AIO_TICKS_PER_SEC / AIO__GCD_MS)
+#define AIO_MS(ms) AIO__TICKS(ms, 1000u / AIO__GCD_MS, AIO_TICKS_PER_SEC / AIO__GCD_MS)
 #define AIO__TICKS_OF 1
 #endif
 #if AIO_TICKS_PER_SEC % 1000000u == 0
 #define AIO_US(us) AIO__SCALE(us, AIO_TICKS_PER_SEC / 1000000u)
 #else
-#define AIO_US(us) aio__ticks_of((us), 1000000u / AIO__GCD_US, AIO_TICKS_PER_SEC / AIO__GCD_US)
+#define AIO_US(us) AIO__TICKS(us, 1000000u / AIO__GCD_US, AIO_TICKS_PER_SEC / AIO__GCD_US)
 #define AIO__TICKS_OF 1
 #endif
 
@@ -483,6 +484,32 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
  * that is 32-bit arithmetic only: a count known only at run time links no
  * 64-bit division or multiplication (a count of 2^32 or more is refused
  * there, as one whose ticks reach half the clock's range is everywhere). */
+#if defined(AIO__TIME_BITS_32) &&                                                              \
+    (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
+    (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
+#define AIO__TICKS_WORD(n) AIO__U32(n)
+#define AIO__TICKS_FIT(n) (AIO__U64(n) >> 16 >> 16 == 0u)
+#else
+#define AIO__TICKS_WORD(n) AIO__U64(n)
+#define AIO__TICKS_FIT(n) 1
+#endif
+/* The same as a constant expression, for a count known when compiling: GNU C
+ * takes it where the count is a constant and calls the function otherwise
+ * (one call a site); other compilers and C++ take it always. */
+#define AIO__CEIL_TICKS(m, p, r) ((m) / (p) * (r) + ((m) % (p) * (r) + (p) - 1u) / (p))
+/* (n - 1, not n: quiet under -Wtype-limits for a narrow count; a count of
+ * exactly (bound + 1) * p passes the first test and fails the second) */
+#define AIO__TICKS_EXPR(n, p, r)                                                                \
+    ((n) > 0 ? (AIO__TICKS_FIT(n) && (AIO__TICKS_WORD(n) - 1u) / (p) <= (AIO__HALF_RANGE - 1u) / (r) && \
+                        AIO__CEIL_TICKS(AIO__TICKS_WORD(n), p, r) < AIO__HALF_RANGE               \
+                    ? AIO__TIME(AIO__CEIL_TICKS(AIO__TICKS_WORD(n), p, r))                        \
+                    : AIO_TIME_INVALID)                                                          \
+     : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus)
+#define AIO__TICKS(n, p, r) (__builtin_constant_p(n) ? AIO__TICKS_EXPR(n, p, r) : aio__ticks_of((n), (p), (r)))
+#else
+#define AIO__TICKS(n, p, r) AIO__TICKS_EXPR(n, p, r)
+#endif
 #if defined(AIO__TIME_BITS_32) &&                                                              \
     (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
     (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu

@@ -98,8 +98,17 @@ void test_trace_P(const char *fmt_P, ...);
 /* Virtual time elapsed since the test started (the start is near the wrap
  * point in the 32-bit tick build, so every test also crosses it). */
 #define T() ((aio_time)(aio_now() - test_start))
-/* Elapsed time in whole milliseconds, for readable assertions. */
-#define T_MS() ((long long)((uint64_t)T() * 1000u / AIO_TICKS_PER_SEC))
+/* Ticks in whole milliseconds, for readable assertions. At a rate that is
+ * not a whole number of ticks a ms (a 32,768 Hz clock) AIO_MS rounds up, so a
+ * sum of a few such durations is a fraction of a tick past its ms: there the
+ * nearest ms is the one meant. */
+#if AIO_TICKS_PER_SEC % 1000u == 0
+#define TEST_MS_OF(ticks) ((long long)((uint64_t)(ticks) * 1000u / AIO_TICKS_PER_SEC))
+#else
+#define TEST_MS_OF(ticks) ((long long)(((uint64_t)(ticks) * 1000u + AIO_TICKS_PER_SEC / 2u) / AIO_TICKS_PER_SEC))
+#endif
+/* Elapsed time in whole milliseconds. */
+#define T_MS() TEST_MS_OF(T())
 
 /* Linux with its extensions in the build (epoll, pidfd, abstract socket
  * names): not with AIO_NO_LINUX, which builds the header as macOS and the

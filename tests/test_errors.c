@@ -770,14 +770,21 @@ static void test_error_growth_hook_refuses(void) {
 }
 
 #define DAYS(n) AIO_SEC((n) * 24L * 3600L)
+#ifdef AIO_TIME_32 /* a second under and over half the range: 24.86 days at 1 kHz, 18.2 h at 32,768 Hz */
+#define LONG_UNDER AIO_SEC(2147483648u / AIO_TICKS_PER_SEC - 1u)
+#define LONG_OVER AIO_SEC(2147483648u / AIO_TICKS_PER_SEC + 1u)
+#else
+#define LONG_UNDER DAYS(24)
+#define LONG_OVER DAYS(25)
+#endif
 
 static aio_status long_timeouts(aio_task *t) {
     AIO_BEGIN(t);
-    AIO_TIMEOUT(t, &s.to, DAYS(24)) { /* under 2^31 ms */
+    AIO_TIMEOUT(t, &s.to, LONG_UNDER) { /* under 2^31 ticks */
         s.when = (aio_time)(aio_timeout_when(&s.to) - aio_now());
         s.reached = 1;
     }
-    AIO_TIMEOUT(t, &s.to2, DAYS(25)) { /* over 2^31 ms */
+    AIO_TIMEOUT(t, &s.to2, LONG_OVER) { /* over 2^31 ticks */
         s.reached = 2;
     }
     s.reached = 3;
@@ -787,8 +794,9 @@ static aio_status long_timeouts(aio_task *t) {
 }
 
 /* Relative timeouts must stay under half the clock's range: with 32-bit
- * millisecond ticks a 24-day timeout works and a 25-day one is AIO_EINVAL;
- * with 64-bit nanoseconds both work. */
+ * ticks a timeout a second under it works (24 days at 1 kHz) and one a
+ * second over it is AIO_EINVAL; with 64-bit nanoseconds 24 and 25 days both
+ * work. */
 static void test_error_timeout_beyond_half_of_32bit_ticks(void) {
     BEGIN_TEST_WITH(s);
 #ifdef AIO_TIME_32
@@ -802,7 +810,8 @@ static void test_error_timeout_beyond_half_of_32bit_ticks(void) {
     CHECK_EQ(s.reached, 3);
     CHECK_EQ(s.fin, AIO_OK);
 #endif
-    CHECK(s.when == DAYS(24));
+    CHECK(s.when == LONG_UNDER);
+    CHECK(LONG_UNDER != AIO_TIME_INVALID);
     CHECK_EQ(T_MS(), 0);
     CHECK(s.task.scope == NULL);
     CHECK_EQ(loop.heap_len, 0);
@@ -820,7 +829,23 @@ static void test_error_duration_builders_never_wrap(void) {
     CHECK_EQ(AIO_MS(-1), AIO_TIME_INVALID);
     CHECK_EQ(AIO_US(-1), AIO_TIME_INVALID);
     CHECK_EQ(AIO_SEC(-1), AIO_TIME_INVALID);
-#ifdef AIO_TIME_32
+#if defined(AIO_TIME_32) && AIO_TICKS_PER_SEC == 32768u /* (an RTC's clock: half the range is 65,536 s) */
+    CHECK_EQ(AIO_SEC(65536L), AIO_TIME_INVALID);                 /* 2^31 ticks: exactly half */
+    CHECK_EQ(AIO_SEC(65535L), (aio_time)2147450880u);
+    CHECK_EQ(AIO_MS(65536000LL), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_MS(65535999LL), (aio_time)2147483616u);         /* 2147483615.232 rounded up */
+    CHECK_EQ(AIO_MS(5000000000LL), AIO_TIME_INVALID);
+    CHECK_EQ(AIO_MS(1), (aio_time)33u);                          /* 32.768 ticks: 33 */
+    CHECK_EQ(AIO_MS(1000), (aio_time)32768u);
+    CHECK_EQ(AIO_US(1), (aio_time)1u);                           /* never 0 ticks */
+    CHECK_EQ(AIO_US(30), (aio_time)1u);                          /* 0.98304 */
+    CHECK_EQ(AIO_US(31), (aio_time)2u);                          /* 1.015808 */
+    CHECK_EQ(AIO_US(999), (aio_time)33u);
+    CHECK_EQ(AIO_US(4294967295LL), (aio_time)140737489u);        /* 140737488.35 rounded up */
+    CHECK_EQ(AIO_US(4294967296LL), AIO_TIME_INVALID);            /* counted in 32 bits: 2^32 is refused */
+    CHECK_EQ(aio_seconds(65536.0), AIO_NEVER);
+    CHECK_EQ(aio_seconds(0.5), (aio_time)16384u);
+#elif defined(AIO_TIME_32)
     CHECK_EQ(AIO_SEC(50L * 24 * 3600), AIO_TIME_INVALID);
     CHECK_EQ(AIO_MS(5000000000LL), AIO_TIME_INVALID);
     CHECK_EQ(AIO_MS(2147483647LL), AIO_TIME_INVALID); /* exactly half the range */
@@ -847,11 +872,14 @@ static void test_error_duration_builders_never_wrap(void) {
     CHECK_EQ(AIO_SEC(2), (aio_time)(2u * AIO_TICKS_PER_SEC));
 }
 
-/* Where the tick rate allows, the builders are constant expressions: a
- * static initialiser may use them, the bound included. */
-static const aio_time static_durations[3] = {AIO_MS(200), AIO_SEC(-1), AIO_SEC(3)};
+/* At every tick rate the builders are constant expressions for a constant
+ * count: a static initialiser may use them, the bound and the rounding up
+ * included (200 ms is 6,553.6 ticks at 32,768 Hz: 6,554). */
+static const aio_time static_durations[5] = {AIO_MS(200), AIO_SEC(-1), AIO_SEC(3), AIO_US(1), AIO_MS(-5)};
 static void test_error_duration_builders_are_constants(void) {
-    CHECK_EQ(static_durations[0], (aio_time)(200u * (AIO_TICKS_PER_SEC / 1000u)));
+    CHECK_EQ(static_durations[0], (aio_time)((200ull * AIO_TICKS_PER_SEC + 999u) / 1000u));
+    CHECK_EQ(static_durations[3], (aio_time)((1ull * AIO_TICKS_PER_SEC + 999999u) / 1000000u));
+    CHECK_EQ(static_durations[4], AIO_TIME_INVALID);
     CHECK_EQ(static_durations[1], AIO_TIME_INVALID);
     CHECK_EQ(static_durations[2], (aio_time)(3u * AIO_TICKS_PER_SEC));
 }

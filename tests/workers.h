@@ -34,7 +34,7 @@
 /* A duration in whole ms, -1 for AIO_NEVER. */
 static inline long long ms_of(aio_time d) {
     if (d == AIO_NEVER) return -1;
-    return (long long)((uint64_t)d * 1000u / AIO_TICKS_PER_SEC);
+    return TEST_MS_OF(d);
 }
 /* An absolute time as ms since the test started, -1 for AIO_NEVER. */
 static inline long long rel_ms(aio_time when) {

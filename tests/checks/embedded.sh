@@ -68,8 +68,8 @@ emb_specs=$(arm-none-eabi-gcc -print-file-name=rdimon.specs 2>/dev/null)
 command -v qemu-system-arm >/dev/null 2>&1 || emb_missing="$emb_missing qemu-system-arm"
 if [ -n "$emb_missing" ]; then
     echo "[embedded] skipped: Cortex-M3 unit tests, interrupt test, firmware and queue examples under QEMU (not installed:$emb_missing)"
-    add_skipped 4 "the Cortex-M3 runs under QEMU ($(echo $emb_missing | tr ' ' ','))"
-elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf \
+    add_skipped 5 "the Cortex-M3 runs under QEMU ($(echo $emb_missing | tr ' ' ','))"
+elif ! make --no-print-directory -s -j2 -f tests/embedded/embedded.mk build/embedded/m3/tests.elf build/embedded/m3-32k/tests.elf \
         build/embedded/m3/isr.elf build/embedded/m3/firmware-qemu.elf build/embedded/m3/sampler-qemu.elf \
         build/embedded/m3/isr_put_cost.elf build/embedded/m4/isr_put_cost.elf build/embedded/m0/isr_put_cost.elf \
         >"$out/embedded-build.log" 2>&1; then

@@ -86,6 +86,8 @@ for f_std in c++11 c++20; do
     f_check "c++-macros-$f_std" f_cxx $f_std ""
     f_check "c++-macros-$f_std-ms32" f_cxx $f_std -DAIO_TIME_32
 done
+# (and at an RTC's 32,768 Hz, where AIO_MS and AIO_US round up: constant expressions there too)
+[ -n "$f_cxx_compilers" ] && f_check "c++-macros-c++11-32768hz" f_cxx c++11 "-DAIO_TIME_32 -DAIO_TICKS_PER_SEC=32768u"
 f_rate() { # rate extra-flags
     gcc -std=c11 $WARN -DAIO_TICKS_PER_SEC=$1 $2 tests/checks/tick_rates.c -o "$out/tick_rates" &&
         "$out/tick_rates"

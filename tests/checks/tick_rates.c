@@ -69,7 +69,25 @@ int main(void) {
             uint64_t us = ((uint64_t)n * AIO_TICKS_PER_SEC + 999999u) / 1000000u;
             bad += AIO_MS(vn) != (ms >= (uint64_t)(AIO_NEVER / 2) ? AIO_TIME_INVALID : (aio_time)ms);
             bad += AIO_US(vn) != (us >= (uint64_t)(AIO_NEVER / 2) ? AIO_TIME_INVALID : (aio_time)us);
+#ifdef AIO__TICKS_OF /* the constant expression a constant count takes, given the same count */
+            bad += AIO__TICKS_EXPR(n, 1000u / AIO__GCD_MS, AIO_TICKS_PER_SEC / AIO__GCD_MS) !=
+                   (ms >= (uint64_t)(AIO_NEVER / 2) ? AIO_TIME_INVALID : (aio_time)ms);
+            bad += AIO__TICKS_EXPR(n, 1000000u / AIO__GCD_US, AIO_TICKS_PER_SEC / AIO__GCD_US) !=
+                   (us >= (uint64_t)(AIO_NEVER / 2) ? AIO_TIME_INVALID : (aio_time)us);
+#endif
         }
+    }
+    {   /* constant counts, in a static initialiser: the same rounding */
+        static const aio_time fixed[6] = {AIO_MS(1), AIO_MS(999), AIO_MS(123456789), AIO_US(1), AIO_US(4294967295u),
+                                          AIO_MS(-1)};
+        static const uint64_t count[5] = {1, 999, 123456789, 1, 4294967295u};
+        static const uint64_t per[5] = {1000, 1000, 1000, 1000000, 1000000};
+        size_t i;
+        for (i = 0; i < 5; i++) {
+            uint64_t want = (count[i] * AIO_TICKS_PER_SEC + per[i] - 1u) / per[i];
+            bad += fixed[i] != (want >= (uint64_t)(AIO_NEVER / 2) ? AIO_TIME_INVALID : (aio_time)want);
+        }
+        bad += fixed[5] != AIO_TIME_INVALID;
     }
     /* a count is refused exactly when its ticks reach half the clock's range
      * (int64_t's range of seconds overflows first at the higher rates) */

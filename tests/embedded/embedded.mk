@@ -71,6 +71,8 @@ $(eval $(call SUITE,m3-ms32,m3,-DAIO_DEBUG -DAIO_TIME_32,mps2,$(STRESS)))
 $(eval $(call SUITE,m3-release,m3,-DNDEBUG,mps2,$(STRESS)))
 $(eval $(call SUITE,m4,m4,-DAIO_DEBUG,mps2,$(STRESS)))
 $(eval $(call SUITE,m0,m0,-DAIO_DEBUG -DAIO_TIME_32,mps2,$(STRESS)))
+# an RTC's tick: 32,768 Hz in 32 bits, where AIO_MS and AIO_US round up (18.2 h to half the range)
+$(eval $(call SUITE,m3-32k,m3,-DAIO_DEBUG -DAIO_TIME_32 -DAIO_TICKS_PER_SEC=32768u,mps2,$(STRESS)))
 
 # The micro:bit (Cortex-M0, 256 KiB flash, 16 KiB RAM) runs every test file,
 # one file per image (main.c: -DTEST_FILE), or its tests dealt out among

@@ -3,7 +3,8 @@
 # Run the cross-built programs under qemu-system-arm (make test-qemu).
 # Semihosting carries their console and exit status back to the host.
 #
-#   unit tests  Cortex-M3 (mps2-an385): 64-bit time, 32-bit ms ticks, release;
+#   unit tests  Cortex-M3 (mps2-an385): 64-bit time, 32-bit ms ticks, 32-bit
+#               ticks at an RTC's 32,768 Hz, release;
 #               Cortex-M4 (mps2-an386); Cortex-M0 code (ARMv6-M, also run on
 #               the M3 board, whose RAM holds the whole suite); the micro:bit
 #               (a real Cortex-M0 with 16 KiB RAM): every test, one file per
@@ -24,7 +25,7 @@
 #               against a reference timer, on the M3 and M0 builds (about 25 s
 #               each) in emulated time only (-icount sleep=off: runs repeat exactly)
 #
-# --quick: the M3 suite, the M3 interrupt test, the M3 firmware and sampler
+# --quick: the M3 suites (64-bit time, 32,768 Hz), the M3 interrupt test, the M3 firmware and sampler
 # runs and the put cost on every core only (what `make test` adds when the
 # tools are there); --microbit: the
 # unit tests on the micro:bit only. Ends with "N passed, N failed".
@@ -263,6 +264,7 @@ if [ $only_microbit -eq 1 ]; then
     exit
 fi
 suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
+suite m3-32k mps2-an385 $B/m3-32k/tests.elf "Cortex-M3 at an RTC's 32,768 Hz, 32-bit ticks (durations rounded up)" "$host_tests"
 isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
 firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
 sampler sampler-m3 mps2-an385 $B/m3/sampler-qemu.elf
