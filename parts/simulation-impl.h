@@ -1611,6 +1611,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
         char message[sizeof o->message];
         aio_trace_record *ring = (aio_trace_record *)AIO_MALLOC(65536u * sizeof *ring);
         FILE *out;
+        int kept = 0;
         if (!ring) abort(); /* LCOV_EXCL_LINE: out of memory in a test */
         memcpy(message, o->message, sizeof message);
         aio_recorder_init(&rec, ring, 65536u);
@@ -1618,6 +1619,7 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
         memcpy(o->message, message, sizeof message); /* (the first run's words) */
         out = *path ? fopen(path, "w") : NULL; /* ("": no trace wanted) */
         if (out) {
+            kept = 1;
             aio_recorder_dump(&rec, aio_trace_fputs, out);
             if (failed > 0) (void)fprintf(out, "# seed %llu failed: %s\n", (unsigned long long)seed, o->message);
             (void)fclose(out);
@@ -1630,12 +1632,15 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
                                   "simulation (a real socket, the real clock, a thread, uninitialised memory) "
                                   "decides part of it\n", (unsigned long long)seed);
         if (failed > 0) o->failed_seed = seed;
-        if (failed > 0 && !o->quiet)
+        if (failed > 0 && !o->quiet) {
             (void)fprintf(stderr, "aio_sim: seed %llu failed after %llu run(s): %s\n"
-                            "aio_sim: replay it: AIO_SIM_SEED=%llu <this program>; its trace is %s "
-                            "(python3 tools/aio_trace.py %s --svg run.svg)\n",
-                    (unsigned long long)seed, (unsigned long long)o->runs, o->message, (unsigned long long)seed,
-                    path, path);
+                                  "aio_sim: replay it: AIO_SIM_SEED=%llu <this program>",
+                          (unsigned long long)seed, (unsigned long long)o->runs, o->message,
+                          (unsigned long long)seed);
+            if (kept) /* (no trace named when none was kept: o.trace "" or a file that could not be written) */
+                (void)fprintf(stderr, "; its trace is %s (python3 tools/aio_trace.py %s --svg run.svg)", path, path);
+            (void)fputc('\n', stderr);
+        }
     }
     aio__sim_running = NULL;
     return failed > 0;

@@ -1737,7 +1737,7 @@ static void run_race(void *o) { run_status = AIO_SIM_RUN((aio_sim_options *)o, r
 static void test_runner_race_and_replay(void) {
     aio_sim_config c = exact();
     aio_sim_options o, again;
-    char seed[32], expect[200], err[2048];
+    char seed[32], expect[2400], err[2048];
     uint64_t replayed;
     c.jitter = AIO_MS(1);
     o = options(c, 1000);
@@ -1789,8 +1789,21 @@ static void test_runner_race_and_replay(void) {
     (void)snprintf(expect, sizeof expect, "replay it: AIO_SIM_SEED=%llu", (unsigned long long)o.failed_seed);
     CHECK(strstr(err, expect) != NULL);
     CHECK(strstr(err, "did not run the same way twice") == NULL);
+    (void)snprintf(expect, sizeof expect, "; its trace is %s (python3 tools/aio_trace.py %s --svg run.svg)\n",
+                   race_trace, race_trace);
+    CHECK(strstr(err, expect) != NULL);
     CHECK(file_has(race_trace, "aio-trace 1", "failed: the answer came in time"));
     CHECK_EQ(again.digest, o.digest); /* (the same seeds, the same runs) */
+    /* told to keep no trace (""): it names none */
+    again = options(c, 1000);
+    again.trace = "";
+    again.quiet = 0;
+    capture_stderr(run_race, &again, err, sizeof err);
+    CHECK_EQ(run_status, 1);
+    (void)snprintf(expect, sizeof expect, "replay it: AIO_SIM_SEED=%llu <this program>\n",
+                   (unsigned long long)o.failed_seed);
+    CHECK(strstr(err, expect) != NULL);
+    CHECK(strstr(err, "trace") == NULL);
     /* a later first seed: other runs */
     again = options(c, o.runs - 1 ? o.runs - 1 : 1);
     again.first = o.failed_seed + 1;
