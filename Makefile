@@ -206,7 +206,8 @@ lint:
 
 # Locals read after an await, awaits inside your own switch (tests/lint/README.md):
 # `make lint-coroutines FILES="src/*.c" LINT_FLAGS="-Iinclude -DMY_BOARD"`.
-# Without FILES it checks examples/ and tests/ (not the port files: they need their SDK).
+# Without FILES it checks examples/ and tests/ (not the port files and the board starts: they need
+# their SDK or target; make test checks those with it).
 # Needs python3 and clang 9 or later (CLANG=clang-15 picks another); not libclang's
 # Python bindings. Without them it says which Debian packages to install.
 .PHONY: lint-coroutines
@@ -215,7 +216,7 @@ lint-coroutines:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "lint-coroutines: $(PYTHON) is not installed;" \
 	    "the checker needs python3 and clang (on Debian or Ubuntu: apt-get install python3 clang)"; exit 2; }
 	@$(PYTHON) tests/lint/coroutines.py -I. $(LINT_FLAGS) \
-	    $(or $(FILES),$(filter-out tests/lint/corpus/% examples/ports/% tests/embedded/avr_glue.c tests/embedded/size/onefile.c,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
+	    $(or $(FILES),$(filter-out tests/lint/corpus/% examples/ports/% examples/boards/% tests/embedded/avr_glue.c tests/embedded/size/onefile.c,$(wildcard examples/*.c examples/*/*.c tests/*.c tests/*/*.c tests/*/*.cpp tests/*/*/*.c)))
 
 # tests/stress/stress.c: 1e6 virtual-clock tasks and 1e5 real timers under ASan+UBSan, then fewer under valgrind.
 .PHONY: stress

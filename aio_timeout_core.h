@@ -54,8 +54,9 @@
  *     aio_loop_set_idle(&loop, board_idle, NULL);     // WFI until a deadline
  *     aio_run(&loop, &p.task, poller);
  *
- * docs/embedded.md has the clock, a SysTick tickless idle and the critical
- * section for a Cortex-M, and what an AVR takes.
+ * examples/boards/ has a board start to copy (a Cortex-M's vectors, reset,
+ * SysTick clock, idle hook and console; an AVR's Timer0 clock, idle hook and
+ * UART); docs/embedded.md the rest (a tickless idle, sizes, what an AVR takes).
  *
  * The rules, in short (docs/behaviour.md has every rule):
  *  - Statuses: >= 0 a result, < 0 an error (AIO_ECANCELED, AIO_ETIMEDOUT,

@@ -12,6 +12,9 @@
 #    firmware example and the queue example (examples/sampler) under QEMU,
 #    and the instructions aio_queue_put_from_isr takes on the M3, M4 and M0
 #    against docs/embedded.md's table (`make test-qemu` runs every core).
+#  - The board starts of examples/boards/ (tests/embedded/boards.sh): hello.c
+#    on a Cortex-M0, M3 and M4 under QEMU and an ATmega328P under simavr, each
+#    where its tools are installed.
 #  - With arm-none-eabi-gcc: `make size`'s figures against docs/embedded.md
 #    (tests/embedded/size/size.sh --docs), when built with the compiler
 #    tests/embedded/size/ceilings.txt names (else skipped).
@@ -60,6 +63,21 @@ for emb_script in avr arduino; do
     *) add_counts 0 1 ;;
     esac
 done
+
+# The board starts a user copies (examples/boards/): hello.c on a Cortex-M0,
+# M3 and M4 under QEMU and on an ATmega328P under simavr, each as it says
+sh tests/embedded/boards.sh >"$out/boards.out" 2>&1
+grep -v '^boards: ' "$out/boards.out"
+emb_bp=$(sed -n 's/^boards: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1/p' "$out/boards.out")
+emb_bf=$(sed -n 's/^boards: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\2/p' "$out/boards.out")
+emb_bs=$(sed -n 's/^boards: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\3/p' "$out/boards.out")
+if [ -n "$emb_bp" ]; then
+    add_counts "$emb_bp" "$emb_bf"
+    [ "$emb_bs" -eq 0 ] || add_skipped "$emb_bs" "examples/boards (their tools: make test-qemu and make test-avr install them)"
+else
+    echo "[boards] FAILED: tests/embedded/boards.sh did not finish:"; tail -5 "$out/boards.out" | sed 's/^/    /'
+    add_counts 0 1
+fi
 
 emb_missing=""
 command -v arm-none-eabi-gcc >/dev/null 2>&1 || emb_missing="$emb_missing gcc-arm-none-eabi"

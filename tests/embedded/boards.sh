@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The board starts of examples/boards/, as a user copies them: hello.c built
+# with each under the team's strict flags (-Werror), with nothing of the
+# project's test glue, and run where a simulator models the board:
+#   cortex-m/  Cortex-M0 on the BBC micro:bit (nRF51822) and Cortex-M3 /
+#              Cortex-M4F on ARM's MPS2 (AN385 / AN386), under QEMU in
+#              emulated time (-icount sleep=off: the run follows the
+#              instructions, not the host's speed), linked with board.ld and
+#              newlib-nano's memcpy and memset only;
+#   avr/       an ATmega328P at 16 MHz under simavr (its clock is simulated).
+# Each run must print exactly examples/boards/expected.txt and end with
+# status 0 (simavr: it stops at the final sleep). One line per board; a board
+# whose tools are missing is skipped and said so. Exit 1 if one failed, 3 if
+# all that ran passed but one was skipped, else 0. The flags are
+# tests/warnings.sh's WARN_STRICT, -Werror included; `make test` runs it (its
+# embedded stage).
+set -u
+cd "$(dirname "$0")/../.."
+out=${BOARDS_OUT:-build/embedded/boards}
+mkdir -p "$out"
+. tests/warnings.sh
+flags="-std=c11 -Os -DNDEBUG $WARN_STRICT -Werror -ffunction-sections -fdata-sections -Wl,--gc-sections -I."
+failed=0 skipped=0
+
+same() { # name output: the expected text?
+    if cmp -s "$2" examples/boards/expected.txt; then return 0; fi
+    echo "[boards] FAILED $1: not examples/boards/expected.txt (< expected, > printed):"
+    diff examples/boards/expected.txt "$2" | head -20 | sed 's/^/    /'
+    return 1
+}
+
+if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1 &&
+   [ -f "$(arm-none-eabi-gcc -print-file-name=nano.specs)" ]; then
+    for b in "cortex-m0 microbit" "cortex-m3 mps2-an385" "cortex-m4 mps2-an386 -mfloat-abi=hard -mfpu=fpv4-sp-d16"; do
+        # shellcheck disable=SC2086 # (the core's flags, split into words)
+        set -- $b
+        cpu=$1 machine=$2
+        shift 2
+        # shellcheck disable=SC2086
+        if ! arm-none-eabi-gcc -mcpu="$cpu" -mthumb "$@" $flags -nostartfiles --specs=nano.specs --specs=nosys.specs \
+                -T examples/boards/cortex-m/board.ld examples/boards/hello.c -o "$out/$cpu.elf" 2>"$out/$cpu.log"; then
+            echo "[boards] FAILED $cpu: does not build:"; head -20 "$out/$cpu.log" | sed 's/^/    /'
+            failed=$((failed + 1)); continue
+        fi
+        timeout 120 qemu-system-arm -M "$machine" -icount shift=5,sleep=off -nographic -monitor none -serial none \
+            -semihosting-config enable=on,target=native -kernel "$out/$cpu.elf" >"$out/$cpu.out" 2>&1
+        status=$?
+        if [ $status -ne 0 ]; then
+            echo "[boards] FAILED $cpu on $machine: exit $status"; head -10 "$out/$cpu.out" | sed 's/^/    /'
+            failed=$((failed + 1))
+        elif same "$cpu on $machine" "$out/$cpu.out"; then
+            echo "[boards] examples/boards/cortex-m on a $cpu ($machine, QEMU): hello prints expected.txt ($(arm-none-eabi-size "$out/$cpu.elf" | awk 'NR == 2 { print $1 + $2 }') B of flash)"
+        else
+            failed=$((failed + 1))
+        fi
+    done
+else
+    echo "[boards] skipped: examples/boards/cortex-m (gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: make test-qemu installs them)"
+    skipped=$((skipped + 3))
+fi
+
+if command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
+    # shellcheck disable=SC2086
+    if ! avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL $flags examples/boards/hello.c -o "$out/avr.elf" 2>"$out/avr.log"; then
+        echo "[boards] FAILED atmega328p: does not build:"; head -20 "$out/avr.log" | sed 's/^/    /'
+        failed=$((failed + 1))
+    else
+        timeout 120 simavr -m atmega328p -f 16000000 "$out/avr.elf" >"$out/avr.raw" 2>&1
+        # (simavr colours the UART's lines and ends each with a dot; its own lines start "Loaded")
+        sed 's/\x1b\[[0-9;]*m//g' "$out/avr.raw" | tr -d '\r' | sed 's/\.$//' | grep -v '^Loaded ' | grep -v '^$' >"$out/avr.out"
+        if same "atmega328p" "$out/avr.out"; then
+            echo "[boards] examples/boards/avr on an ATmega328P (simavr): hello prints expected.txt ($(avr-size "$out/avr.elf" | awk 'NR == 2 { print $1 + $2 }') B of flash)"
+        else
+            failed=$((failed + 1))
+        fi
+    fi
+else
+    echo "[boards] skipped: examples/boards/avr (gcc-avr, avr-libc, simavr: make test-avr installs them)"
+    skipped=$((skipped + 1))
+fi
+echo "boards: $((4 - failed - skipped)) passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ] || exit 1
+[ $skipped -eq 0 ] || exit 3
+exit 0
