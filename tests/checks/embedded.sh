@@ -12,6 +12,9 @@
 #    firmware example and the queue example (examples/sampler) under QEMU,
 #    and the instructions aio_queue_put_from_isr takes on the M3, M4 and M0
 #    against docs/embedded.md's table (`make test-qemu` runs every core).
+#  - The RTC tickless port (examples/firmware/rtc_tickless.h) against a model
+#    of nRF5x's RTC on the host (tests/embedded/rtc_sweep.c), and built for
+#    a Cortex-M0 and M4F with arm-none-eabi-gcc (tests/embedded/rtc_build.c).
 #  - The board starts of examples/boards/ (tests/embedded/boards.sh): hello.c
 #    on a Cortex-M0, M3 and M4 under QEMU and an ATmega328P under simavr, each
 #    where its tools are installed.
@@ -63,6 +66,41 @@ for emb_script in avr arduino; do
     *) add_counts 0 1 ;;
     esac
 done
+
+# The RTC clock and tickless idle (examples/firmware/rtc_tickless.h) against a
+# model of the RTC, on the host with gcc and clang; and built for the parts it
+# is written for (nRF51's Cortex-M0, nRF52's M4F) when arm-none-eabi-gcc is there
+for emb_cc in gcc clang; do
+    if ! command -v $emb_cc >/dev/null 2>&1; then
+        echo "[rtc-$emb_cc] skipped: $emb_cc is not installed"; add_skipped 1 "rtc-$emb_cc"; continue
+    fi
+    # shellcheck disable=SC2086
+    if $emb_cc -std=c11 -O2 $WARN_STRICT -I. tests/embedded/rtc_sweep.c -o "$out/rtc_sweep_$emb_cc" \
+            2>"$out/rtc_sweep_$emb_cc.log" && "$out/rtc_sweep_$emb_cc" >"$out/rtc_sweep_$emb_cc.out" 2>&1; then
+        echo "[rtc-$emb_cc] $(head -n 1 "$out/rtc_sweep_$emb_cc.out" | sed 's/^\[rtc\] //')"
+        add_counts 1 0
+    else
+        echo "[rtc-$emb_cc] FAILED:"; cat "$out/rtc_sweep_$emb_cc.log" "$out/rtc_sweep_$emb_cc.out" | head -20 | sed 's/^/    /'
+        add_counts 0 1
+    fi
+done
+if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
+    emb_rtc_bad=""
+    for emb_cpu in "cortex-m0" "cortex-m4 -mfloat-abi=hard -mfpu=fpv4-sp-d16"; do
+        # shellcheck disable=SC2086
+        arm-none-eabi-gcc -mcpu=$emb_cpu -mthumb -std=c11 -Os $WARN_STRICT -I. -c tests/embedded/rtc_build.c \
+            -o "$out/rtc_build.o" 2>>"$out/rtc_build.log" || emb_rtc_bad="$emb_rtc_bad ${emb_cpu%% *}"
+    done
+    if [ -z "$emb_rtc_bad" ]; then
+        echo "[rtc-build] examples/firmware/rtc_tickless.h builds for nRF51's Cortex-M0 and nRF52's M4F under the strict warnings"
+        add_counts 1 0
+    else
+        echo "[rtc-build] FAILED for$emb_rtc_bad:"; head -20 "$out/rtc_build.log" | sed 's/^/    /'
+        add_counts 0 1
+    fi
+else
+    echo "[rtc-build] skipped: arm-none-eabi-gcc is not installed"; add_skipped 1 "rtc-build (arm-none-eabi-gcc)"
+fi
 
 # The board starts a user copies (examples/boards/): hello.c on a Cortex-M0,
 # M3 and M4 under QEMU and on an ATmega328P under simavr, each as it says
