@@ -1571,6 +1571,8 @@ struct aio_server {
     aio_status rc, failed;     /* an accept's result; the one that ended the accepts */
     uint8_t graced;            /* a shutdown set `until` */
     aio_timeout shield;        /* a cancelled server's wait for its cancelled handlers */
+    aio_link handlers;         /* its live handlers' tasks: its own, not the loop's (aio_run's
+                                  end cancels the server, which cancels each once) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))
@@ -12947,6 +12949,13 @@ static void aio__server_take(aio_server *s, int fd) {
         s->live++;
         if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
             c->task.flags |= AIO__T_STARTED; /* (aio__server_conn takes its first step, cancelled or not) */
+            /* The server owns it: out of the loop's list of tasks, which aio_run's
+             * end cancels, into the server's (its end leaves either). At aio_run's
+             * end the server is cancelled, and cancels each handler once: one
+             * cancelled before (aio_conn_abort, aio_cancel, a shutdown's grace)
+             * keeps its cleanup whole. */
+            aio__list_unlink(&c->task.member);
+            aio__list_append(&s->handlers, &c->task.member);
             c->closes = aio__server_closes(c);
             return;
         }
@@ -13075,6 +13084,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
         }
     }
     srv->listener = listener;
+    aio__list_init(&srv->handlers);
     srv->graced = 0;
     srv->aborted = 0;
     srv->failed = 0;

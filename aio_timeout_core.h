@@ -1435,6 +1435,8 @@ struct aio_server {
     aio_status rc, failed;     /* an accept's result; the one that ended the accepts */
     uint8_t graced;            /* a shutdown set `until` */
     aio_timeout shield;        /* a cancelled server's wait for its cancelled handlers */
+    aio_link handlers;         /* its live handlers' tasks: its own, not the loop's (aio_run's
+                                  end cancels the server, which cancels each once) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))

@@ -599,6 +599,37 @@ static void test_server_left_serving(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* Handlers cancelled once already (aio_conn_abort, aio_cancel, the server's
+ * abort_clients), whose cleanups await, when the main task returns while the
+ * server serves: aio_run's end cancels the server, which cancels none of them
+ * again, so each cleanup runs whole (100 ms), then its socket is closed. */
+static aio_status left_after_cancels_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 4, "c", "c", "c", "c");
+    CHECK_EQ(aio_conn_abort(&G.conns[0].conn), 1);
+    CHECK_EQ(aio_cancel(&G.conns[1].conn.task), 1);
+    CHECK_EQ(aio_server_abort_clients(&G.srv), 2); /* (3 and 4) */
+    AIO_YIELD(t); /* (their cleanups begin) */
+    G.at = T_MS();
+    AIO_END(t);
+}
+static void test_server_left_serving_after_cancels(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    memset(&G, 0, sizeof G);
+    CHECK_EQ(aio_server_init(&G.srv, handler, G.conns, sizeof G.conns[0], 4), AIO_OK);
+    CHECK_EQ(test_run(&loop, &G.main, left_after_cancels_main), AIO_OK);
+    CHECK(has("1:cleaned ") && has("2:cleaned ") && has("3:cleaned ") && has("4:cleaned "));
+    CHECK(has("1:cancelled ") && has("2:cancelled ") && has("3:cancelled ") && has("4:cancelled "));
+    CHECK_EQ(T_MS() - G.at, 100); /* (the cleanups, side by side, whole) */
+    CHECK_EQ(G.srv.live, 0);
+    CHECK(aio_task_cancelled(&G.srv.task));
+    CHECK_STR(reply(G.c[0]), ""); /* closed */
+    CHECK_STR(reply(G.c[3]), "");
+    close_socks(4);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 /* One connection aborted (asyncio's transport.abort()): a handler waiting
  * in a receive, one whose send is blocked by a client that never reads, one
  * waiting in a shielded block, one cancelled already: each wait ends at
@@ -973,6 +1004,7 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_shutdown_twice),
     SERVER_ENTRY(test_server_cancelled),
     SERVER_ENTRY(test_server_left_serving),
+    SERVER_ENTRY(test_server_left_serving_after_cancels),
     SERVER_ENTRY(test_server_conn_abort),
     SERVER_ENTRY(test_server_own_close),
 #ifdef TEST_COUNTED_ALLOC
