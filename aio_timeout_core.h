@@ -1437,6 +1437,8 @@ struct aio_server {
     aio_timeout shield;        /* a cancelled server's wait for its cancelled handlers */
     aio_link handlers;         /* its live handlers' tasks: its own, not the loop's (aio_run's
                                   end cancels the server, which cancels each once) */
+    void *unix_file;           /* (the library's: a Unix listener's socket file, removed when
+                                  the server closes if the path still names it) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))

@@ -221,6 +221,48 @@ AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refu
     srv->refused = refused;
 }
 
+/* A Unix server's socket file (asyncio 3.13's rule): noted when the server
+ * starts on a listener bound to a path (listener >= 0; aio_unix_listen made
+ * it just before), removed when it closes (-1), and only if the path still
+ * names that file: one another listener made there since is left alone.
+ * Abstract names (Linux) have no file. */
+#if defined(AIO__POSIX_IO) && !defined(AIO__SIM)
+typedef struct aio__unix_file {
+    dev_t dev;
+    ino_t ino;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+} aio__unix_file;
+static void aio__server_unix_file(aio_server *s, int listener) {
+    aio__unix_file *f = (aio__unix_file *)s->unix_file;
+    struct sockaddr_un sa;
+    struct stat st;
+    socklen_t len = (socklen_t)sizeof sa;
+    if (listener < 0) { /* closed: the file removed if it is still the one noted */
+        if (f && stat(f->path, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino) (void)unlink(f->path);
+        AIO_FREE(f);
+        s->unix_file = NULL;
+        return;
+    }
+    memset(&sa, 0, sizeof sa);
+    if (f || getsockname(listener, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX ||
+        len <= (socklen_t)offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] == '\0')
+        return; /* (not a Unix socket bound to a path) */
+    f = (aio__unix_file *)AIO_MALLOC(sizeof *f);
+    if (!f) return; /* LCOV_EXCL_LINE: out of memory: the file stays, as before */
+    memset(f, 0, sizeof *f);
+    memcpy(f->path, sa.sun_path, sizeof sa.sun_path);
+    if (stat(f->path, &st) != 0 || !AIO__IS_SOCKET_FILE(st.st_mode)) { /* LCOV_EXCL_BR_LINE: (gone at once) */
+        AIO_FREE(f); /* LCOV_EXCL_LINE */
+        return;      /* LCOV_EXCL_LINE */
+    }
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    s->unix_file = f;
+}
+#else
+#define aio__server_unix_file(s, listener) ((void)(s), (void)(listener))
+#endif
+
 AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     aio_status rc;
     if (listener < 0) return listener; /* (the listen's own status, its message given) */
@@ -241,6 +283,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
         }
     }
     srv->listener = listener;
+    aio__server_unix_file(srv, listener);
     aio__list_init(&srv->handlers);
     srv->graced = 0;
     srv->aborted = 0;
@@ -249,6 +292,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
         (void)aio_close(listener);
+        aio__server_unix_file(srv, -1);
         if (srv->made) aio__server_release(srv);
     }
     return rc;
@@ -270,6 +314,7 @@ AIO_API aio_status aio_server_close(aio_server *srv) {
     if (l < 0) return AIO_ECLOSED;
     srv->listener = -1;
     (void)aio_close(l); /* (the accept wakes with AIO_ECLOSED) */
+    aio__server_unix_file(srv, -1);
     return AIO_OK;
 }
 

@@ -29,6 +29,7 @@
 #else
 #define SERVER_TESTS 1
 #define UNIX_SERVER_TESTS 1
+#include <sys/stat.h>
 #endif
 
 /* The state of one connection: the aio_conn first, then the handler's. */
@@ -808,11 +809,18 @@ static void test_server_bad_input(void) { server_test(bad_input_main, G.conns, 4
 
 #if UNIX_SERVER_TESTS
 /* A Unix-socket server through the same call: aio_server_start on
- * aio_unix_listen's listener. */
+ * aio_unix_listen's listener. Its socket file is there while it serves and
+ * gone once it has closed (asyncio 3.13); a server whose file was replaced
+ * meanwhile (removed, another listener made there) leaves the new one. */
 static char unix_path[64];
+static int unix_file_is_there(void) {
+    struct stat st;
+    return stat(unix_path, &st) == 0;
+}
 static aio_status unix_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen(unix_path, 0)), AIO_OK);
+    CHECK(unix_file_is_there());
     AIO_UNIX_CONNECT(t, G.c[0], unix_path, AIO_SEC(1));
     CHECK(G.c[0] >= 0);
     AIO_SEND_ALL(t, G.rc, G.c[0], "e-unix", 6, AIO_SEC(1));
@@ -822,6 +830,17 @@ static aio_status unix_main(aio_task *t) {
     CHECK_EQ(aio_close(G.c[0]), AIO_OK);
     SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
     CHECK_STR(G.log, "1:done ");
+    CHECK(!unix_file_is_there()); /* (removed as the server closed) */
+    /* the file replaced while it serves: another's, left alone */
+    CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen(unix_path, 0)), AIO_OK);
+    CHECK_EQ(unlink(unix_path), 0);
+    G.spare = aio_unix_listen(unix_path, 0);
+    CHECK(G.spare >= 0);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    CHECK(unix_file_is_there());
+    CHECK_EQ(aio_close(G.spare), AIO_OK);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+    CHECK(unix_file_is_there()); /* (a listener closed by the program: its file stays, as asyncio's) */
     CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen("", 0)), AIO_EINVAL); /* (the listen's refusal) */
     AIO_END(t);
 }
