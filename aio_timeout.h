@@ -2135,6 +2135,7 @@ typedef struct aio_tls {
     aio_status broken;          /* what later calls give once unusable */
     aio_status io_status;       /* the socket's last error, as the engine met it */
     uint8_t state, eof, held;   /* held: the engine keeps bytes of a write */
+    aio_time until;             /* AIO_TLS_UNIX_CONNECT's deadline, for its handshake */
     char error[128];            /* why it failed (aio_tls_error) */
 } aio_tls;
 
@@ -2298,6 +2299,17 @@ AIO_API const char *aio_tls_error(const aio_tls *tls);
 #define AIO_TLS_CONNECT(t, lv, tls, s, host, port, d)                           \
     AIO__AWAIT(t, (lv) = aio__r, aio__tls_connect_start((t), aio__f, (tls), (s), (host), (port), (d)), \
                aio__tls_connect_poll((t), aio__f, (tls), (s), (host)), AIO__LABEL)
+/* The same over a Unix socket (asyncio's open_unix_connection(path, ssl=ctx,
+ * server_hostname=name), POSIX): connected to path (as AIO_UNIX_CONNECT),
+ * the stream set up and the handshake done with server_name for the
+ * certificate's name (NULL only with AIO_TLS_NO_VERIFY), under one deadline;
+ * the rest as AIO_TLS_CONNECT. Keep path and server_name where they live
+ * until the await ends. AIO_EINVAL besides: no path, no server name to
+ * verify, Windows and a simulation (no Unix sockets there). */
+#define AIO_TLS_UNIX_CONNECT(t, lv, tls, s, path, server_name, d)               \
+    AIO__AWAIT(t, (lv) = aio__r,                                               \
+               aio__tls_unix_connect_start((t), aio__f, (tls), (s), (path), (server_name), (d)), \
+               aio__tls_connect_poll((t), aio__f, (tls), (s), (server_name)), AIO__LABEL)
 AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
                                             const char *server_name, aio_time d);
 AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls);
@@ -2305,6 +2317,8 @@ AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *t
 AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tls);
 AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host,
                                           int port, aio_time d);
+AIO_API aio_status aio__tls_unix_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
+                                               const char *path, const char *server_name, aio_time d);
 AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host);
 #endif
 
@@ -15787,7 +15801,7 @@ AIO_API aio_status aio__process_poll(aio_task *t, aio_frame *f, aio_process *p, 
  * AIO_WANT_WRITE instead. */
 #ifdef AIO__TLS
 enum { AIO__TLS_NONE, AIO__TLS_NEW, AIO__TLS_HANDSHAKE, AIO__TLS_OPEN, AIO__TLS_CLOSING, AIO__TLS_DRAINING,
-       AIO__TLS_CLOSED, AIO__TLS_BROKEN, AIO__TLS_CONNECTING };
+       AIO__TLS_CLOSED, AIO__TLS_BROKEN, AIO__TLS_CONNECTING, AIO__TLS_UNIX_CONNECTING };
 #define AIO__TLS_FLAGS 15u /* (every flag of the configuration) */
 #define AIO__TLS_DRAIN 64  /* records a shutdown drops in one turn before it lets others run */
 #define AIO__TLS_E(tls) ((tls)->config->loaded) /* a session's engine */
@@ -16048,7 +16062,7 @@ AIO_API aio_status aio_tls_free(aio_tls *tls) {
     if (!tls || tls->state == AIO__TLS_NONE) return AIO_OK;
     s = tls->stream;
     if (tls->state == AIO__TLS_HANDSHAKE || tls->state == AIO__TLS_CLOSING || tls->state == AIO__TLS_DRAINING ||
-        tls->state == AIO__TLS_CONNECTING ||
+        tls->state == AIO__TLS_CONNECTING || tls->state == AIO__TLS_UNIX_CONNECTING ||
         (s && s->transport_ctx == tls && (s->reader || s->writer))) /* LCOV_EXCL_BR_LINE: (s is tls's, below) */
         return aio__misuse(AIO_EBUSY, "aio_tls_free: a task is waiting in the session's handshake or shutdown, or in "
                                       "a read or a write of its stream (cancel it, and let it end, first)");
@@ -16272,6 +16286,79 @@ static aio_status aio__tls_connect_failed(aio_frame *f, aio_tls *tls, aio_status
     return rc;
 }
 
+/* The checks both connects make of the session and the stream: AIO_OK, or
+ * the refusal, raised (`what` names the call). */
+static aio_status aio__tls_connect_refused(aio_task *t, aio_frame *f, aio_tls *tls, const aio_stream *s,
+                                           const char *what) {
+    char why[160];
+    if (!tls || tls->state != AIO__TLS_NEW) {
+        (void)snprintf(why, sizeof why, "%s: the session was not set up (aio_tls_init), or had its handshake already "
+                                        "(one session, one connection)", what);
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, why));
+    }
+    if (tls->config->flags & AIO_TLS_SERVER) {
+        (void)snprintf(why, sizeof why, "%s: the session is a server's", what);
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL, why));
+    }
+    if (!s || s->buf) {
+        (void)snprintf(why, sizeof why, "%s: the stream is NULL, or set up already (it sets it up: aio_stream_free it "
+                                        "first)", what);
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL, why));
+    }
+    return AIO_OK;
+}
+
+/* Connected (fd): the stream set up over it and the handshake begun, with
+ * server_name, by `until`; the socket closed and the stream freed if it fails. */
+static aio_status aio__tls_connected(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, int fd,
+                                     const char *server_name, aio_time until) {
+    aio_status rc = aio_stream_init_growing(s, (aio_socket)fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT);
+    if (rc < 0) { /* (out of memory) */
+        (void)aio_close((aio_socket)fd);
+        return aio__tls_connect_failed(f, tls, rc);
+    }
+    t->await.io.fd = fd;
+    t->await.io.dir = 0;
+    t->await.io.done = 0;
+    return aio__tls_begin(t, f, tls, s, server_name, until);
+}
+
+AIO_API aio_status aio__tls_unix_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
+                                               const char *path, const char *server_name, aio_time d) {
+    aio_time until;
+    aio_status rc = aio__tls_connect_refused(t, f, tls, s, "AIO_TLS_UNIX_CONNECT");
+    if (rc != AIO_OK) return rc;
+    if (!path || !*path)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_UNIX_CONNECT: no path to connect to"));
+    if (!(tls->config->flags & AIO_TLS_NO_VERIFY) && (!server_name || !*server_name))
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_UNIX_CONNECT: no server name to verify the certificate "
+                                                "against (or AIO_TLS_NO_VERIFY)"));
+    until = aio__deadline(t->loop, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d, 1);
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
+                                                "AIO_TLS_UNIX_CONNECT: the timeout is NaN, negative or beyond half "
+                                                "the clock range"));
+    if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (a checkpoint first, as every await) */
+    rc = aio__sys_unix_connect(t, f, path, until, AIO__UNIX_SIMULATED());
+    if (rc >= 0) { /* (connected at once, as a Unix socket mostly is: on to the handshake) */
+        rc = aio__tls_connected(t, f, tls, s, rc, server_name, until);
+        if (rc == AIO__SUSPENDED) return rc;
+        if (rc == AIO_OK) return aio__fd(s->fd);
+        if (s->buf) { /* (the handshake failed at once: nothing left but the session) */
+            (void)aio_close(s->fd);
+            (void)aio_stream_free(s);
+            s->fd = (aio_socket)-1;
+        }
+        return rc;
+    }
+    if (rc != AIO__SUSPENDED || (f->flags & AIO__F_RAISING)) return aio__tls_connect_failed(f, tls, rc);
+    tls->state = AIO__TLS_UNIX_CONNECTING;
+    tls->until = until;
+    return rc;
+}
+
 AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host,
                                           int port, aio_time d) {
     aio_status rc;
@@ -16296,21 +16383,15 @@ AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tl
 
 AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host) {
     aio_status rc;
-    if (tls->state == AIO__TLS_CONNECTING) {
-        aio_time until = t->await.connecting->until;
-        int fd = aio__connect_poll(t, f);
+    if (tls->state == AIO__TLS_CONNECTING || tls->state == AIO__TLS_UNIX_CONNECTING) {
+        int unix_socket = tls->state == AIO__TLS_UNIX_CONNECTING;
+        aio_time until = unix_socket ? tls->until : t->await.connecting->until;
+        int fd = unix_socket ? aio__sys_unix_connect_poll(t, f) : aio__connect_poll(t, f);
         if (fd == AIO__SUSPENDED) return fd;
         tls->state = AIO__TLS_NEW;
         if (fd < 0) return aio__tls_connect_failed(f, tls, fd);
-        rc = aio_stream_init_growing(s, (aio_socket)fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT);
-        if (rc < 0) { /* (out of memory) */
-            (void)aio_close((aio_socket)fd);
-            return aio__tls_connect_failed(f, tls, rc);
-        }
-        t->await.io.fd = fd;
-        t->await.io.dir = 0;
-        t->await.io.done = 0;
-        rc = aio__tls_begin(t, f, tls, s, host, until);
+        rc = aio__tls_connected(t, f, tls, s, fd, host, until);
+        if (rc < 0 && !s->buf) return rc; /* (out of memory: the socket closed) */
     } else {
         rc = aio__tls_handshake_poll(t, f, tls);
     }

@@ -81,6 +81,7 @@ typedef struct aio_tls {
     aio_status broken;          /* what later calls give once unusable */
     aio_status io_status;       /* the socket's last error, as the engine met it */
     uint8_t state, eof, held;   /* held: the engine keeps bytes of a write */
+    aio_time until;             /* AIO_TLS_UNIX_CONNECT's deadline, for its handshake */
     char error[128];            /* why it failed (aio_tls_error) */
 } aio_tls;
 
@@ -244,6 +245,17 @@ AIO_API const char *aio_tls_error(const aio_tls *tls);
 #define AIO_TLS_CONNECT(t, lv, tls, s, host, port, d)                           \
     AIO__AWAIT(t, (lv) = aio__r, aio__tls_connect_start((t), aio__f, (tls), (s), (host), (port), (d)), \
                aio__tls_connect_poll((t), aio__f, (tls), (s), (host)), AIO__LABEL)
+/* The same over a Unix socket (asyncio's open_unix_connection(path, ssl=ctx,
+ * server_hostname=name), POSIX): connected to path (as AIO_UNIX_CONNECT),
+ * the stream set up and the handshake done with server_name for the
+ * certificate's name (NULL only with AIO_TLS_NO_VERIFY), under one deadline;
+ * the rest as AIO_TLS_CONNECT. Keep path and server_name where they live
+ * until the await ends. AIO_EINVAL besides: no path, no server name to
+ * verify, Windows and a simulation (no Unix sockets there). */
+#define AIO_TLS_UNIX_CONNECT(t, lv, tls, s, path, server_name, d)               \
+    AIO__AWAIT(t, (lv) = aio__r,                                               \
+               aio__tls_unix_connect_start((t), aio__f, (tls), (s), (path), (server_name), (d)), \
+               aio__tls_connect_poll((t), aio__f, (tls), (s), (server_name)), AIO__LABEL)
 AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
                                             const char *server_name, aio_time d);
 AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls);
@@ -251,6 +263,8 @@ AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *t
 AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tls);
 AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host,
                                           int port, aio_time d);
+AIO_API aio_status aio__tls_unix_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
+                                               const char *path, const char *server_name, aio_time d);
 AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host);
 #endif
 

@@ -25,6 +25,10 @@
 #ifndef TEST_TLS_NONE
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 /* What the shared cases of tls_cases.h leave to each file (it says each). */
 #define TLS_PEER_MORE                                                           \
@@ -955,6 +959,7 @@ typedef struct {
     aio_stream *st;
     aio_status rc;
 } misuse_t;
+static char tls_unix_path[64]; /* (AIO_TLS_UNIX_CONNECT's tests) */
 static aio_status misuse_call(aio_task *t, misuse_t *s) {
     AIO_BEGIN(t, s);
     if (s->which == 0) AIO_TLS_HANDSHAKE(t, s->rc, s->tls, &s->zeroed, "localhost", AIO_SEC(5));
@@ -971,12 +976,18 @@ static aio_status misuse_call(aio_task *t, misuse_t *s) {
     if (s->which == 11) AIO_TLS_CONNECT(t, s->rc, NULL, s->st, "localhost", 443, AIO_SEC(5));
     if (s->which == 12) AIO_TLS_CONNECT(t, s->rc, s->tls, s->st, NULL, 443, AIO_SEC(5));
     if (s->which == 13) AIO_TLS_CONNECT(t, s->rc, s->tls, NULL, "localhost", 443, AIO_SEC(5));
+    if (s->which == 14) AIO_TLS_UNIX_CONNECT(t, s->rc, s->tls, s->st, NULL, "localhost", AIO_SEC(5));
+    if (s->which == 15) AIO_TLS_UNIX_CONNECT(t, s->rc, s->tls, s->st, tls_unix_path, NULL, AIO_SEC(5));
+    if (s->which == 16)
+        AIO_TLS_UNIX_CONNECT(t, s->rc, s->tls, s->st, "/nonexistent-dir/x.sock", "localhost", AIO_SEC(5));
+    if (s->which == 17) AIO_TLS_UNIX_CONNECT(t, s->rc, s->tls, s->st, tls_unix_path, "localhost", -5);
     AIO_END(t);
 }
 static struct {
     misuse_t call;
     aio_tls fresh;
 } M;
+static misuse_t unix_misuse;
 static aio_status misuses_client(aio_task *t) {
     peer_t *p = CLIENT_PEER;
     AIO_BEGIN(t);
@@ -1319,6 +1330,118 @@ static void test_tls_connect(void) {
     pair_run(lines_server, tls_connect_client);
 }
 
+/* AIO_TLS_UNIX_CONNECT: connected to a Unix socket, its stream set up and
+ * the handshake verified against the name given, under one deadline; then
+ * the same without a path, without a name to verify, and to a path nobody
+ * listens at (each refused, the session unusable, nothing left behind). */
+static aio_status tls_unix_connect_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_UNIX_CONNECT(t, p->fd, &p->tls, &p->st, W.unix_path, "localhost", AIO_SEC(5));
+    CHECK(p->fd >= 0);
+    CHECK_EQ(aio__fd(p->st.fd), p->fd);
+    CHECK_STR(aio_tls_error(&p->tls), "");
+    WRITE_GIVES(t, p, "hello\n", AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    AIO_END(t);
+}
+static aio_status tls_unix_refused_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    memset(&unix_misuse, 0, sizeof unix_misuse);
+    unix_misuse.tls = &p->tls;
+    unix_misuse.st = &p->st;
+    for (unix_misuse.which = 14; unix_misuse.which <= 17; unix_misuse.which++) {
+        CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
+        CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+        test_last_debug[0] = '\0';
+        AIO_CALL(t, p->rc, misuse_call, &unix_misuse);
+        if (unix_misuse.which == 16) /* (a connect that fails is a result; a refusal is raised) */
+            CHECK_EQ(unix_misuse.rc, AIO_ENOTFOUND);
+        else
+            CHECK_EQ(p->rc, AIO_EINVAL);
+        if (unix_misuse.which == 14) CHECK_DEBUG("AIO_TLS_UNIX_CONNECT: no path to connect to");
+        if (unix_misuse.which == 15) CHECK_DEBUG("AIO_TLS_UNIX_CONNECT: no server name to verify");
+        if (unix_misuse.which == 16) CHECK_STR(aio_tls_error(&p->tls), "the connect failed: not found");
+        if (unix_misuse.which == 17) CHECK_DEBUG("AIO_TLS_UNIX_CONNECT: the timeout is NaN");
+        CHECK(p->st.buf == NULL);
+        CHECK_EQ(aio__fd(p->st.fd), 0); /* (never set up: untouched) */
+        CHECK_EQ(T_MS(), 0);
+    }
+    AIO_END(t);
+}
+/* The listener's queue full when the client connects (a backlog of 1, raw
+ * connections waiting in it): the connect asks again (1, 3, 7 ... 191 ms),
+ * the server accepts the waiting ones at 150 ms, and the client gets in and
+ * has its handshake, all within the one deadline. */
+static int tls_unix_queued[8], tls_unix_nqueued;
+static aio_status tls_unix_busy_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(150));
+    for (p->i = 0; p->i < tls_unix_nqueued; p->i++) {
+        AIO_ACCEPT(t, p->rc, W.lfd, AIO_SEC(1));
+        CHECK(p->rc >= 0);
+        if (p->rc >= 0) CHECK_EQ(aio_close(p->rc), AIO_OK);
+        (void)close(tls_unix_queued[p->i]);
+    }
+    ACCEPT_OK(t, p);
+    READ_LINE_IS(t, p, "hello\n");
+    WRITE_GIVES(t, p, "world\n", AIO_OK);
+    CLOSE_NOTIFY_ANSWERED(t, p);
+    AIO_END(t);
+}
+static aio_status tls_unix_busy_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    { /* (connections that wait in the queue until it is full) */
+        struct sockaddr_un sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sun_family = AF_UNIX;
+        memcpy(sa.sun_path, tls_unix_path, strlen(tls_unix_path));
+        for (tls_unix_nqueued = 0; tls_unix_nqueued < 8; tls_unix_nqueued++) {
+            int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+            (void)fcntl(fd, F_SETFL, O_NONBLOCK);
+            if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+                CHECK_EQ(errno, EAGAIN);
+                (void)close(fd);
+                break;
+            }
+            tls_unix_queued[tls_unix_nqueued] = fd;
+        }
+        CHECK(tls_unix_nqueued >= 1 && tls_unix_nqueued < 8);
+    }
+    CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+    AIO_TLS_UNIX_CONNECT(t, p->fd, &p->tls, &p->st, tls_unix_path, "localhost", AIO_SEC(5));
+    CHECK(p->fd >= 0);
+    CHECK_EQ(T_MS(), 191); /* (the try after the accepts at 150 ms) */
+    WRITE_GIVES(t, p, "hello\n", AIO_OK);
+    READ_LINE_IS(t, p, "world\n");
+    SHUTDOWN_GIVES(t, p, AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+    AIO_END(t);
+}
+static aio_status idle_unix_server(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_END(t);
+}
+static void test_tls_unix_connect(void) {
+    (void)snprintf(tls_unix_path, sizeof tls_unix_path, "/tmp/aio-tls-%d.sock", (int)getpid());
+    W.unix_path = tls_unix_path;
+    pair_run(lines_server, tls_unix_connect_client);
+    W.unix_path = tls_unix_path;
+    pair_run(idle_unix_server, tls_unix_refused_client);
+    W.unix_path = tls_unix_path;
+    W.backlog = 1;
+    pair_run(tls_unix_busy_server, tls_unix_busy_client);
+    (void)unlink(tls_unix_path);
+}
+
 /* A failed AIO_TLS_CONNECT leaves nothing behind: its socket closed, the
  * stream's buffer freed, the session unusable; it ends with W.client_end at
  * W.client.at ms (-1: any time), aio_tls_error containing W.client.line.
@@ -1606,6 +1729,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_busy_session),
     TEST_ENTRY(test_tls_while_writing),
     TEST_ENTRY(test_tls_connect),
+    TEST_ENTRY(test_tls_unix_connect),
     TEST_ENTRY(test_tls_connect_wrong_name),
     TEST_ENTRY(test_tls_connect_deadline),
     TEST_ENTRY(test_tls_connect_refused),

@@ -67,6 +67,8 @@ static struct {
     aio_time cancel_at;       /* > 0: a task cancels the client then */
     int sv[2];                /* a socket pair instead of a listener (sv[0] the server's) */
     const char *name;         /* the name the file's clients give (NULL: its default) */
+    const char *unix_path;    /* a Unix listener there instead of 127.0.0.1's (POSIX) */
+    int backlog;              /* the listener's (0: 8) */
     size_t bulk;              /* what the bulk tests send each way (BIG) */
     int step, cut;            /* a first step cut (first_cut_client): which, and how */
     /* the run */
@@ -125,9 +127,10 @@ static void pair_loop(aio_task_fn server_fn, aio_task_fn client_fn) {
     test_loop(&loop);
     W.server.fd = W.client.fd = -1;
     if (!W.sv[0] && !W.sv[1]) W.sv[0] = W.sv[1] = -1;
-    W.lfd = aio_tcp_listen("127.0.0.1", 0, 8);
+    W.lfd = W.unix_path ? aio_unix_listen(W.unix_path, W.backlog ? W.backlog : 8)
+                        : aio_tcp_listen("127.0.0.1", 0, W.backlog ? W.backlog : 8);
     CHECK(W.lfd >= 0);
-    W.port = aio_socket_port(W.lfd);
+    W.port = W.unix_path ? 0 : aio_socket_port(W.lfd);
     W.server_fn = server_fn;
     W.client_fn = client_fn;
     CHECK_EQ(test_run(&loop, &W.main, pair_main), AIO_OK);
