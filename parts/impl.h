@@ -107,7 +107,6 @@
 #if !defined(AIO_NO_PROCESSES) && defined(SA_RESTART)
 #define AIO__PROCESSES 1
 #define AIO__POSIX_PROCESSES 1
-#include <dirent.h>
 #include <sys/wait.h>
 #if defined(AIO__SYSCALL) && !defined(AIO_NO_PIDFD)
 #define AIO__PIDFD 1

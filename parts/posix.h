@@ -697,8 +697,15 @@ static void aio__spawn_fail(int report, int stage, int err) {
 /* Close every descriptor above 2 but `keep`, as asyncio's children have
  * them (close_fds): the program's own sockets, pipes and files, which
  * exec would keep where they are not close-on-exec, so that one the
- * program closes is not held open by the child. close_range where Linux
- * has it (5.9), else each number below `limit` (aio__fd_limit). */
+ * program closes is not held open by the child. Decided here, in the
+ * child, after the fork: a descriptor another thread made just before it,
+ * at whatever number, is closed too. close_range where Linux has it (5.9);
+ * else every number below `limit` (aio__fd_limit), found open or not by
+ * poll(), 256 numbers a call (async-signal-safe; a number not open gives
+ * POLLNVAL), and each open one closed: a few hundred calls where the limit
+ * is a million, not a million closes. macOS reports some open devices as
+ * POLLNVAL too, so there each number is closed (its limit is small unless
+ * raised). */
 static void aio__close_others(int keep, int limit) {
     int fd;
 #if defined(AIO__SYSCALL) && defined(SYS_close_range) && !defined(AIO_NO_CLOSE_RANGE)
@@ -706,8 +713,27 @@ static void aio__close_others(int keep, int limit) {
         syscall(SYS_close_range, (unsigned)keep + 1u, ~0u, 0u) == 0)
         return;
 #endif
+#ifdef __APPLE__
     for (fd = 3; fd < limit; fd++)
         if (fd != keep) (void)close(fd);
+#else
+    {
+        struct pollfd p[256];
+        int n, i;
+        for (fd = 3; fd < limit; fd += n) {
+            n = limit - fd < 256 ? limit - fd : 256;
+            for (i = 0; i < n; i++) {
+                p[i].fd = fd + i;
+                p[i].events = 0;
+                p[i].revents = 0;
+            }
+            if (poll(p, (nfds_t)n, 0) < 0) /* (no memory in the kernel: each one) */
+                for (i = 0; i < n; i++) p[i].revents = 0;
+            for (i = 0; i < n; i++)
+                if (!(p[i].revents & POLLNVAL) && fd + i != keep) (void)close(fd + i);
+        }
+    }
+#endif
 }
 
 static void aio__spawn_child(const aio__spawn *sp) {
@@ -759,37 +785,19 @@ static void aio__spawn_child(const aio__spawn *sp) {
 }
 /* LCOV_EXCL_STOP */
 
-/* The directory that lists this process's open descriptors, where it
- * lists all of them (the BSDs' /dev/fd may list 0-2 alone). */
-#if defined(AIO__LINUX)
-#define AIO__FD_DIR "/proc/self/fd"
-#elif defined(__APPLE__) || defined(__linux__) /* (Linux's lists all too: AIO_NO_LINUX) */
-#define AIO__FD_DIR "/dev/fd"
-#endif
-
-/* The number every descriptor is below, for the child's closing: the
- * descriptor limit (RLIMIT_NOFILE, which may be a million numbers, a
- * close each), or, where the system lists the open ones, 64 above the
- * highest of them (room for those other threads open meanwhile: a new
- * descriptor takes the lowest number free). Read here, before the fork:
- * the child may only make async-signal-safe calls. */
+/* The number every descriptor is below, for the child's closing where it
+ * has no close_range: the descriptor limit (RLIMIT_NOFILE's soft limit,
+ * which no new descriptor reaches), read here, before the fork (the child
+ * may only make async-signal-safe calls). Not the highest descriptor open
+ * now: another thread may put one at a number of its own (dup2, F_DUPFD)
+ * between this look and the fork, and the child must close that one too.
+ * So the child closes every number below the limit, a close each (CPython's
+ * rule on macOS): a few thousand where the limit is the system's default,
+ * a million where it was raised that far (lower it, or spawn less often).
+ * Only a descriptor opened before the limit was lowered can be above it. */
 static int aio__fd_limit(void) {
     long n = sysconf(_SC_OPEN_MAX);
-    int limit = n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
-#ifdef AIO__FD_DIR
-    DIR *dir = opendir(AIO__FD_DIR);
-    struct dirent *e;
-    long top = 2;
-    if (!dir) return limit; /* LCOV_EXCL_LINE: no /proc (a chroot) */
-    while ((e = readdir(dir)) != NULL) {
-        char *end;
-        long fd = strtol(e->d_name, &end, 10);
-        if (end != e->d_name && fd > top) top = fd; /* (not ".", "..") */
-    }
-    (void)closedir(dir);
-    if (top < (long)limit - 65) limit = (int)top + 65;
-#endif
-    return limit;
+    return n < 0 ? 1024 : n > INT_MAX ? INT_MAX : (int)n; /* LCOV_EXCL_BR_LINE: (no limit) */
 }
 
 /* fd moved above the standard three (the child's dup2s must not overlap). */

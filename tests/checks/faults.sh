@@ -12,10 +12,12 @@
 #    tests/threads/process_threads.c: loops in four threads spawn and await
 #    children at once, with a pidfd and without, SIGCHLD as found and
 #    ignored (the same), and built as macOS and the BSDs take the header
-#    (AIO_NO_LINUX); tests/checks/spawn_closes.c: a child closes the
-#    numbers up to a little above the highest descriptor open, not up to
-#    the descriptor limit, without close_range (AIO_NO_CLOSE_RANGE; and
-#    with AIO_NO_LINUX, the open ones listed in /dev/fd).
+#    (AIO_NO_LINUX); tests/checks/spawn_closes.c: without close_range
+#    (AIO_NO_CLOSE_RANGE; and AIO_NO_LINUX) a child finds the open
+#    descriptors itself with a poll per 256 numbers and closes those, not
+#    every number below the descriptor limit; tests/checks/spawn_race.c: one
+#    another thread makes at number 1000 while children are spawned reaches
+#    none of them (the same two builds).
 # 2. tests/checks/cxx_macros.cpp: every public macro in C++ user code is quiet
 #    under -Wold-style-cast and -Wuseless-cast (C++11 to C++20, 32-bit ticks);
 #    the implementation builds as C++20 with -Werror.
@@ -59,6 +61,13 @@ f_spawn_closes() { # the descriptors found in /proc/self/fd, then (AIO_NO_LINUX)
     done
 }
 f_check spawn-closes f_spawn_closes
+f_spawn_race() { # a descriptor made by another thread at any moment of a spawn
+    for f_knob in -DAIO_NO_CLOSE_RANGE -DAIO_NO_LINUX; do
+        gcc -std=c11 -O2 $WARN $f_knob tests/checks/spawn_race.c -o "$out/spawn_race" -lpthread &&
+            timeout 120 "$out/spawn_race" || return 1
+    done
+}
+f_check spawn-race f_spawn_race
 f_cxx() { # std extra-flags: each installed C++ compiler builds both, the first links and runs
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" || return 1
     for f_cxx_cc in $f_cxx_compilers; do
