@@ -9531,6 +9531,18 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
         rc = AIO_EIO; /* (out of descriptors) */
     }
     if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
+#if defined(AIO_DEBUG) && defined(AIO__LINUX) && !defined(AIO__SYSCALL)
+    { /* (Linux, but syscall() not declared: the fallbacks, which work, but say why once) */
+        static int told;
+        if (!told) {
+            told = 1;
+            (void)aio__misuse(AIO_OK, "aio_process_spawn: Linux's own calls are out of this build (no pidfd, "
+                                      "close_range, pipe2, accept4): a system header came before aio_timeout.h "
+                                      "with _POSIX_C_SOURCE alone; define _DEFAULT_SOURCE (or _GNU_SOURCE) "
+                                      "first, or include aio_timeout.h first");
+        }
+    }
+#endif
     if (rc == AIO_OK) {
         sp.report = report[1];
         sp.fd_limit = aio__fd_limit();

@@ -17,7 +17,9 @@
 #    descriptors itself with a poll per 256 numbers and closes those, not
 #    every number below the descriptor limit; tests/checks/spawn_race.c: one
 #    another thread makes at number 1000 while children are spawned reaches
-#    none of them (the same two builds).
+#    none of them (the same two builds); tests/checks/spawn_note.c: a build
+#    that lost Linux's own calls (_POSIX_C_SOURCE alone before the header)
+#    says so once in debug builds, and one that has them says nothing.
 # 2. tests/checks/cxx_macros.cpp: every public macro in C++ user code is quiet
 #    under -Wold-style-cast and -Wuseless-cast (C++11 to C++20, 32-bit ticks);
 #    the implementation builds as C++20 with -Werror.
@@ -68,6 +70,15 @@ f_spawn_race() { # a descriptor made by another thread at any moment of a spawn
     done
 }
 f_check spawn-race f_spawn_race
+f_spawn_note() { # Linux's calls out of a build (a strict POSIX header first): a debug build says so once
+    [ "$(uname -s)" = Linux ] || return 0
+    gcc -std=c11 -O2 $WARN -DSTRICT_FIRST tests/checks/spawn_note.c -o "$out/spawn_note" &&
+        timeout 60 "$out/spawn_note" >"$out/spawn_note.out" &&
+        grep -q '^1 "aio_process_spawn: Linux.s own calls are out of this build' "$out/spawn_note.out" &&
+        gcc -std=c11 -O2 $WARN tests/checks/spawn_note.c -o "$out/spawn_note" &&
+        timeout 60 "$out/spawn_note" >"$out/spawn_note.out" && grep -q '^0 ""$' "$out/spawn_note.out"
+}
+f_check spawn-note f_spawn_note
 f_cxx() { # std extra-flags: each installed C++ compiler builds both, the first links and runs
     printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' >"$out/cxx_impl.cpp" || return 1
     for f_cxx_cc in $f_cxx_compilers; do

@@ -12,7 +12,7 @@
  * back, no child is left and (on Linux) no descriptor. Built with a pidfd
  * and with AIO_NO_PIDFD (SIGCHLD tells every exit there), by `make test`
  * and, under ThreadSanitizer, by `make sanitize`. Exit 0 when all is well. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* (POSIX.1-2008 and, on Linux, syscall(): the pidfd build has its pidfd) */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
