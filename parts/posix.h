@@ -719,18 +719,18 @@ static void aio__close_others(int keep, int limit) {
 #else
     {
         struct pollfd p[256];
-        int n, i;
-        for (fd = 3; fd < limit; fd += n) {
-            n = limit - fd < 256 ? limit - fd : 256;
+        unsigned n, i;
+        for (fd = 3; fd < limit; fd += (int)n) {
+            n = (unsigned)(limit - fd) < 256u ? (unsigned)(limit - fd) : 256u; /* (1 to 256) */
             for (i = 0; i < n; i++) {
-                p[i].fd = fd + i;
+                p[i].fd = fd + (int)i;
                 p[i].events = 0;
                 p[i].revents = 0;
             }
             if (poll(p, (nfds_t)n, 0) < 0) /* (no memory in the kernel: each one) */
                 for (i = 0; i < n; i++) p[i].revents = 0;
             for (i = 0; i < n; i++)
-                if (!(p[i].revents & POLLNVAL) && fd + i != keep) (void)close(fd + i);
+                if (!(p[i].revents & POLLNVAL) && fd + (int)i != keep) (void)close(fd + (int)i);
         }
     }
 #endif
