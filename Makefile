@@ -48,6 +48,13 @@ demo: build/demo
 header:
 	$(PYTHON) tools/parts.py build
 
+# The same header with #line markers: a compiler error names parts/NAME.h and its line
+# (include build/aio_timeout.lines.h in place of aio_timeout.h while working on a part).
+.PHONY: header-lines
+header-lines:
+	@mkdir -p build
+	$(PYTHON) tools/parts.py build --lines --out build/aio_timeout.lines.h
+
 # Unit tests: gcc and clang, C11 and C++17, -O0 and -O2, 32-bit ticks, release;
 # then every check of tests/checks/, a line as each stage starts and ends.
 # `make test ONLY="guide ports"` runs only those stages (tests/checks/README.md).

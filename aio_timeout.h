@@ -252,6 +252,16 @@
  *               runs.
  *   misuse      a mistake the library reports through the debug hook with a
  *               message that names it (aio__misuse), returning a status.
+ *
+ * THIS FILE IS MADE, NOT WRITTEN
+ *
+ * Its source is the repository's parts/ folder, one file per section (the
+ * line `// >>name` that opens a section here is the first line of
+ * parts/name.h), put end to end by tools/parts.py (`make header`); the core
+ * header, aio_timeout_core.h, is made from the same parts. Copy this file
+ * as it is; to change the library, edit the part and run `make header`.
+ * `make header-lines` writes build/aio_timeout.lines.h, the same code with
+ * #line markers, so that a compiler names the part and its line.
  */
 #ifndef AIO_TIMEOUT_H
 #define AIO_TIMEOUT_H

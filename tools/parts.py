@@ -3,6 +3,8 @@
 """aio_timeout.h from its parts, and back.
 
     python3 tools/parts.py [build] [--out FILE]   the header from the parts (make header)
+    python3 tools/parts.py build --lines --out FILE
+                                                  the same with #line markers (make header-lines)
     python3 tools/parts.py check                  exit 1 if a header differs from its parts
     python3 tools/parts.py split                  the parts from aio_timeout.h
 
@@ -408,10 +410,25 @@ def products():
     return made
 
 
-def build(out=None):
-    for header, data, _ in products():
+def with_line_markers(data, spans):
+    """The header with a `#line N "parts/NAME.h"` before each part's first line, so that
+    a compiler names the part and its line (a part begins at a marker, outside any
+    comment or macro). The top part keeps its lines: it comes first."""
+    lines = data.splitlines(keepends=True)
+    out = []
+    for name, first, count in spans:
+        if not is_top(name):
+            out.append(('#line 1 "%s/%s.h"\n' % (PARTS, name)).encode())
+        out.extend(lines[first - 1:first - 1 + count])
+    return b"".join(out)
+
+
+def build(out=None, lines=False):
+    for header, data, spans in products():
         if out is not None and header != OUTPUTS[0][0]:
             continue
+        if lines:
+            data = with_line_markers(data, spans)
         target = out if out is not None else path(header)
         if write_if_changed(target, data):
             print("parts: wrote %s" % (out or header))
@@ -515,13 +532,17 @@ def main(argv):
             return 2
         out = args[i + 1]
         del args[i:i + 2]
+    lines = "--lines" in args
+    if lines:
+        args.remove("--lines")
     command = args[0] if args else "build"
-    if len(args) > 1 or command not in ("build", "check", "split") or (out and command != "build"):
+    if len(args) > 1 or command not in ("build", "check", "split") or (out and command != "build") or \
+            (lines and out is None):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     try:
         if command == "build":
-            build(out)
+            build(out, lines)
         elif command == "split":
             split()
         else:

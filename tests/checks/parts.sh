@@ -14,11 +14,12 @@
 # moves to aio_timeout.h by its include alone; on this machine the
 # implementation is the same text as aio_timeout.h's with AIO_NO_IO,
 # AIO_NO_THREADS and AIO_NO_PROCESSES; and the unit tests built against it
-# (TEST_CORE) pass. Seven checks: the implementation is compared on Windows
-# (mingw-w64) and without Linux's extensions too.
+# (TEST_CORE) pass. Eight checks: the implementation is compared on Windows
+# (mingw-w64) and without Linux's extensions too, and `make header-lines`
+# (#line markers into parts/) gives the same code.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "[parts] skipped: python3 is not installed (its 7 checks)"
-    add_skipped 7 "parts (python3)"
+    echo "[parts] skipped: python3 is not installed (its 8 checks)"
+    add_skipped 8 "parts (python3)"
 else
     parts_pass=0
     parts_fail=0
@@ -125,6 +126,19 @@ else
     else
         echo "[parts] skipped: x86_64-w64-mingw32-gcc is not installed (the Windows comparison)"
         add_skipped 1 "parts (mingw-w64)"
+    fi
+    # make header-lines: the same code, and a compiler's error named by part and line
+    if python3 tools/parts.py build --lines --out "$pdir/lines.h" >/dev/null 2>&1 &&
+       printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "lines.h"\n' >"$pdir/lines.c" &&
+       gcc -std=c11 -E -P -I"$pdir" "$pdir/lines.c" -o "$pdir/lines.i" 2>/dev/null &&
+       gcc -std=c11 -E -P -I. -DAIO_TIMEOUT_IMPLEMENTATION -x c aio_timeout.h -o "$pdir/plain.i" 2>/dev/null &&
+       cmp -s "$pdir/lines.i" "$pdir/plain.i" &&
+       ! gcc -std=c11 -DAIO_MALLOC=malloc -I"$pdir" -c "$pdir/lines.c" -o "$pdir/lines.o" 2>"$pdir/lines.err" &&
+       grep -q "^parts/impl.h:$(grep -n 'define all of AIO_MALLOC' parts/impl.h | cut -d: -f1):" "$pdir/lines.err"; then
+        parts_ok "make header-lines: the same code with #line markers, and an #error in a part named by parts/impl.h and its line"
+    else
+        parts_failed "make header-lines: not the same code, or an error not named by its part's line:"
+        head -5 "$pdir/lines.err" 2>/dev/null | sed 's/^/    /'
     fi
     # the unit tests on the core header (tests/test.h: TEST_CORE), as the firmware suites build them
     # shellcheck disable=SC2086,SC2046
