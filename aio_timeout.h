@@ -9051,7 +9051,8 @@ static void aio__close_others(int keep, int limit) {
 #else
     {
         struct pollfd p[256];
-        unsigned n, i;
+        unsigned n;
+        unsigned i;
         for (fd = 3; fd < limit; fd += (int)n) {
             n = (unsigned)(limit - fd) < 256u ? (unsigned)(limit - fd) : 256u; /* (1 to 256) */
             for (i = 0; i < n; i++) {
