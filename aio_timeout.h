@@ -9124,9 +9124,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
  * may only make async-signal-safe calls). Not the highest descriptor open
  * now: another thread may put one at a number of its own (dup2, F_DUPFD)
  * between this look and the fork, and the child must close that one too.
- * So the child closes every number below the limit, a close each (CPython's
- * rule on macOS): a few thousand where the limit is the system's default,
- * a million where it was raised that far (lower it, or spawn less often).
+ * So the child looks at every number below the limit (aio__close_others).
  * Only a descriptor opened before the limit was lowered can be above it. */
 static int aio__fd_limit(void) {
     long n = sysconf(_SC_OPEN_MAX);
@@ -16338,8 +16336,20 @@ static aio_status aio__tls_connect_refused(aio_task *t, aio_frame *f, aio_tls *t
     return AIO_OK;
 }
 
+/* Where a connect's handshake went (rc): still under way, done (the
+ * socket), or failed: then nothing is left but the session, which the
+ * program frees (the socket closed, the stream's buffer freed). */
+static aio_status aio__tls_handshake_went(aio_stream *s, aio_status rc) {
+    if (rc == AIO__SUSPENDED) return rc;
+    if (rc == AIO_OK) return aio__fd(s->fd);
+    (void)aio_close(s->fd);
+    (void)aio_stream_free(s);
+    s->fd = (aio_socket)-1;
+    return rc;
+}
+
 /* Connected (fd): the stream set up over it and the handshake begun, with
- * server_name, by `until`; the socket closed and the stream freed if it fails. */
+ * server_name, by `until`; where it went. */
 static aio_status aio__tls_connected(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, int fd,
                                      const char *server_name, aio_time until) {
     aio_status rc = aio_stream_init_growing(s, (aio_socket)fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT);
@@ -16350,7 +16360,7 @@ static aio_status aio__tls_connected(aio_task *t, aio_frame *f, aio_tls *tls, ai
     t->await.io.fd = fd;
     t->await.io.dir = 0;
     t->await.io.done = 0;
-    return aio__tls_begin(t, f, tls, s, server_name, until);
+    return aio__tls_handshake_went(s, aio__tls_begin(t, f, tls, s, server_name, until));
 }
 
 AIO_API aio_status aio__tls_unix_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
@@ -16372,17 +16382,8 @@ AIO_API aio_status aio__tls_unix_connect_start(aio_task *t, aio_frame *f, aio_tl
                                                 "the clock range"));
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (a checkpoint first, as every await) */
     rc = aio__sys_unix_connect(t, f, path, until, AIO__UNIX_SIMULATED());
-    if (rc >= 0) { /* (connected at once, as a Unix socket mostly is: on to the handshake) */
-        rc = aio__tls_connected(t, f, tls, s, rc, server_name, until);
-        if (rc == AIO__SUSPENDED) return rc;
-        if (rc == AIO_OK) return aio__fd(s->fd);
-        if (s->buf) { /* (the handshake failed at once: nothing left but the session) */
-            (void)aio_close(s->fd);
-            (void)aio_stream_free(s);
-            s->fd = (aio_socket)-1;
-        }
-        return rc;
-    }
+    if (rc >= 0) /* (connected at once, as a Unix socket mostly is: on to the handshake) */
+        return aio__tls_connected(t, f, tls, s, rc, server_name, until);
     if (rc != AIO__SUSPENDED || (f->flags & AIO__F_RAISING)) return aio__tls_connect_failed(f, tls, rc);
     tls->state = AIO__TLS_UNIX_CONNECTING;
     tls->until = until;
@@ -16412,7 +16413,6 @@ AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tl
 }
 
 AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host) {
-    aio_status rc;
     if (tls->state == AIO__TLS_CONNECTING || tls->state == AIO__TLS_UNIX_CONNECTING) {
         int unix_socket = tls->state == AIO__TLS_UNIX_CONNECTING;
         aio_time until = unix_socket ? tls->until : t->await.connecting->until;
@@ -16420,17 +16420,9 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
         if (fd == AIO__SUSPENDED) return fd;
         tls->state = AIO__TLS_NEW;
         if (fd < 0) return aio__tls_connect_failed(f, tls, fd);
-        rc = aio__tls_connected(t, f, tls, s, fd, host, until);
-        if (rc < 0 && !s->buf) return rc; /* (out of memory: the socket closed) */
-    } else {
-        rc = aio__tls_handshake_poll(t, f, tls);
+        return aio__tls_connected(t, f, tls, s, fd, host, until);
     }
-    if (rc == AIO__SUSPENDED) return rc;
-    if (rc == AIO_OK) return aio__fd(s->fd);
-    (void)aio_close(s->fd); /* (a failure: nothing left but the session, which the program frees) */
-    (void)aio_stream_free(s);
-    s->fd = (aio_socket)-1;
-    return rc;
+    return aio__tls_handshake_went(s, aio__tls_handshake_poll(t, f, tls));
 }
 #endif /* AIO__TLS */
 

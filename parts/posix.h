@@ -792,9 +792,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
  * may only make async-signal-safe calls). Not the highest descriptor open
  * now: another thread may put one at a number of its own (dup2, F_DUPFD)
  * between this look and the fork, and the child must close that one too.
- * So the child closes every number below the limit, a close each (CPython's
- * rule on macOS): a few thousand where the limit is the system's default,
- * a million where it was raised that far (lower it, or spawn less often).
+ * So the child looks at every number below the limit (aio__close_others).
  * Only a descriptor opened before the limit was lowered can be above it. */
 static int aio__fd_limit(void) {
     long n = sysconf(_SC_OPEN_MAX);

@@ -981,6 +981,8 @@ static aio_status misuse_call(aio_task *t, misuse_t *s) {
     if (s->which == 16)
         AIO_TLS_UNIX_CONNECT(t, s->rc, s->tls, s->st, "/nonexistent-dir/x.sock", "localhost", AIO_SEC(5));
     if (s->which == 17) AIO_TLS_UNIX_CONNECT(t, s->rc, s->tls, s->st, tls_unix_path, "localhost", -5);
+    if (s->which == 18) AIO_TLS_UNIX_CONNECT(t, s->rc, NULL, s->st, tls_unix_path, "localhost", AIO_SEC(5));
+    if (s->which >= 19) AIO_TLS_UNIX_CONNECT(t, s->rc, s->tls, s->st, tls_unix_path, "localhost", AIO_SEC(5));
     AIO_END(t);
 }
 static struct {
@@ -1355,11 +1357,19 @@ static aio_status tls_unix_refused_client(aio_task *t) {
     memset(&unix_misuse, 0, sizeof unix_misuse);
     unix_misuse.tls = &p->tls;
     unix_misuse.st = &p->st;
-    for (unix_misuse.which = 14; unix_misuse.which <= 17; unix_misuse.which++) {
+    for (unix_misuse.which = 14; unix_misuse.which <= 20; unix_misuse.which++) {
         CHECK_EQ(aio_tls_free(&p->tls), AIO_OK);
-        CHECK_EQ(aio_tls_init(&p->tls, &W.ccfg), AIO_OK);
+        CHECK_EQ(aio_tls_init(&p->tls, unix_misuse.which == 19 ? &W.scfg : &W.ccfg), AIO_OK);
+        if (unix_misuse.which == 20) CHECK_EQ(aio_stream_init(&p->st, 0, p->buf, sizeof p->buf), AIO_OK);
         test_last_debug[0] = '\0';
         AIO_CALL(t, p->rc, misuse_call, &unix_misuse);
+        if (unix_misuse.which == 18) CHECK_DEBUG("AIO_TLS_UNIX_CONNECT: the session was not set up (aio_tls_init)");
+        if (unix_misuse.which == 19) CHECK_DEBUG("AIO_TLS_UNIX_CONNECT: the session is a server's");
+        if (unix_misuse.which == 20) {
+            CHECK_DEBUG("AIO_TLS_UNIX_CONNECT: the stream is NULL, or set up already");
+            CHECK_EQ(aio_stream_free(&p->st), AIO_OK);
+            memset(&p->st, 0, sizeof p->st);
+        }
         if (unix_misuse.which == 16) /* (a connect that fails is a result; a refusal is raised) */
             CHECK_EQ(unix_misuse.rc, AIO_ENOTFOUND);
         else
