@@ -8203,7 +8203,9 @@ AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
  *       arg) (a thread's function as the system calls it);
  *   Unix domain sockets: aio__sys_unix_listen, aio__sys_unix_connect,
  *       aio__sys_unix_connect_poll (where the system has none: each says
- *       so, as a misuse);
+ *       so, as a misuse), aio__sys_unix_file (a listener's socket file
+ *       noted, then removed if still the one noted; where there is none:
+ *       nothing);
  *   the simulation's pairs (with AIO__SIM): aio__sys_pair_new (a socket's
  *       number and its far end, connected, with the number's identity),
  *       aio__sys_pair_same (whether a number still has that identity),
@@ -8307,6 +8309,7 @@ static aio_status aio__sys_unix_listen(const char *path, int backlog, int simula
 static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *path, aio_time until,
                                         int simulated);
 static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f);
+static void aio__sys_unix_file(void **note, int listener);
 
 /* The wake pair let go: both ends closed. */
 static void aio__wake_pair_close(const int p[2]) {
@@ -8744,6 +8747,44 @@ static aio_status aio__sys_unix_listen(const char *path, int backlog, int simula
     aio_io_forget(fd);
     aio__nonblocking(fd);
     return fd;
+}
+
+/* A Unix listener's socket file (the server's rule: >>server): `listener`
+ * >= 0, a listener bound to a path: its file noted in *note (the path, the
+ * device and the inode, as they are now); < 0: the file noted removed if the
+ * path still names that one, and the note freed. Abstract names (Linux) and
+ * other sockets have no file: nothing noted. */
+typedef struct aio__unix_file {
+    dev_t dev;
+    ino_t ino;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+} aio__unix_file;
+static void aio__sys_unix_file(void **note, int listener) {
+    aio__unix_file *f = (aio__unix_file *)*note;
+    struct sockaddr_un sa;
+    struct stat st;
+    socklen_t len = (socklen_t)sizeof sa;
+    if (listener < 0) {
+        if (f && stat(f->path, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino) (void)unlink(f->path);
+        AIO_FREE(f);
+        *note = NULL;
+        return;
+    }
+    memset(&sa, 0, sizeof sa);
+    if (f || getsockname(listener, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX ||
+        len <= (socklen_t)offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] == '\0')
+        return; /* (not a Unix socket bound to a path) */
+    f = (aio__unix_file *)AIO_MALLOC(sizeof *f);
+    if (!f) return; /* LCOV_EXCL_LINE: out of memory: the file stays, as before */
+    memset(f, 0, sizeof *f);
+    memcpy(f->path, sa.sun_path, sizeof sa.sun_path);
+    if (stat(f->path, &st) != 0 || !AIO__IS_SOCKET_FILE(st.st_mode)) { /* LCOV_EXCL_BR_LINE: (gone at once) */
+        AIO_FREE(f); /* LCOV_EXCL_LINE */
+        return;      /* LCOV_EXCL_LINE */
+    }
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    *note = f;
 }
 
 /* AIO_UNIX_CONNECT: a connect on a non-blocking Unix socket is made at once
@@ -9911,6 +9952,10 @@ static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *p
 static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f) {
     (void)t; (void)f; /* LCOV_EXCL_LINE: never called (the start refused) */
     return AIO_EINVAL; /* LCOV_EXCL_LINE */
+}
+static void aio__sys_unix_file(void **note, int listener) { /* (no Unix listener: no file) */
+    (void)note;
+    (void)listener;
 }
 /* ---- the simulation's pairs: a simulated socket's number is one end of
  * a loopback connection, whose far end the simulation writes and reads
@@ -13109,46 +13154,11 @@ AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refu
 }
 
 /* A Unix server's socket file (asyncio 3.13's rule): noted when the server
- * starts on a listener bound to a path (listener >= 0; aio_unix_listen made
- * it just before), removed when it closes (-1), and only if the path still
- * names that file: one another listener made there since is left alone.
- * Abstract names (Linux) have no file. */
-#if defined(AIO__POSIX_IO) && !defined(AIO__SIM)
-typedef struct aio__unix_file {
-    dev_t dev;
-    ino_t ino;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-} aio__unix_file;
-static void aio__server_unix_file(aio_server *s, int listener) {
-    aio__unix_file *f = (aio__unix_file *)s->unix_file;
-    struct sockaddr_un sa;
-    struct stat st;
-    socklen_t len = (socklen_t)sizeof sa;
-    if (listener < 0) { /* closed: the file removed if it is still the one noted */
-        if (f && stat(f->path, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino) (void)unlink(f->path);
-        AIO_FREE(f);
-        s->unix_file = NULL;
-        return;
-    }
-    memset(&sa, 0, sizeof sa);
-    if (f || getsockname(listener, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX ||
-        len <= (socklen_t)offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] == '\0')
-        return; /* (not a Unix socket bound to a path) */
-    f = (aio__unix_file *)AIO_MALLOC(sizeof *f);
-    if (!f) return; /* LCOV_EXCL_LINE: out of memory: the file stays, as before */
-    memset(f, 0, sizeof *f);
-    memcpy(f->path, sa.sun_path, sizeof sa.sun_path);
-    if (stat(f->path, &st) != 0 || !AIO__IS_SOCKET_FILE(st.st_mode)) { /* LCOV_EXCL_BR_LINE: (gone at once) */
-        AIO_FREE(f); /* LCOV_EXCL_LINE */
-        return;      /* LCOV_EXCL_LINE */
-    }
-    f->dev = st.st_dev;
-    f->ino = st.st_ino;
-    s->unix_file = f;
-}
-#else
-#define aio__server_unix_file(s, listener) ((void)(s), (void)(listener))
-#endif
+ * starts on a listener bound to a path (aio_unix_listen made it just
+ * before), removed when it closes, and only if the path still names that
+ * file: one another listener made there since is left alone
+ * (aio__sys_unix_file: the system's, where there are Unix sockets). */
+#define aio__server_unix_file(s, listener) aio__sys_unix_file(&(s)->unix_file, (listener))
 
 AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     aio_status rc;

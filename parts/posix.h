@@ -414,6 +414,44 @@ static aio_status aio__sys_unix_listen(const char *path, int backlog, int simula
     return fd;
 }
 
+/* A Unix listener's socket file (the server's rule: >>server): `listener`
+ * >= 0, a listener bound to a path: its file noted in *note (the path, the
+ * device and the inode, as they are now); < 0: the file noted removed if the
+ * path still names that one, and the note freed. Abstract names (Linux) and
+ * other sockets have no file: nothing noted. */
+typedef struct aio__unix_file {
+    dev_t dev;
+    ino_t ino;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+} aio__unix_file;
+static void aio__sys_unix_file(void **note, int listener) {
+    aio__unix_file *f = (aio__unix_file *)*note;
+    struct sockaddr_un sa;
+    struct stat st;
+    socklen_t len = (socklen_t)sizeof sa;
+    if (listener < 0) {
+        if (f && stat(f->path, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino) (void)unlink(f->path);
+        AIO_FREE(f);
+        *note = NULL;
+        return;
+    }
+    memset(&sa, 0, sizeof sa);
+    if (f || getsockname(listener, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX ||
+        len <= (socklen_t)offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] == '\0')
+        return; /* (not a Unix socket bound to a path) */
+    f = (aio__unix_file *)AIO_MALLOC(sizeof *f);
+    if (!f) return; /* LCOV_EXCL_LINE: out of memory: the file stays, as before */
+    memset(f, 0, sizeof *f);
+    memcpy(f->path, sa.sun_path, sizeof sa.sun_path);
+    if (stat(f->path, &st) != 0 || !AIO__IS_SOCKET_FILE(st.st_mode)) { /* LCOV_EXCL_BR_LINE: (gone at once) */
+        AIO_FREE(f); /* LCOV_EXCL_LINE */
+        return;      /* LCOV_EXCL_LINE */
+    }
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    *note = f;
+}
+
 /* AIO_UNIX_CONNECT: a connect on a non-blocking Unix socket is made at once
  * or refused at once, except when the listener's queue is full (EAGAIN):
  * then the socket is not connecting, a wait for it to be writable ends at

@@ -222,46 +222,11 @@ AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refu
 }
 
 /* A Unix server's socket file (asyncio 3.13's rule): noted when the server
- * starts on a listener bound to a path (listener >= 0; aio_unix_listen made
- * it just before), removed when it closes (-1), and only if the path still
- * names that file: one another listener made there since is left alone.
- * Abstract names (Linux) have no file. */
-#if defined(AIO__POSIX_IO) && !defined(AIO__SIM)
-typedef struct aio__unix_file {
-    dev_t dev;
-    ino_t ino;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-} aio__unix_file;
-static void aio__server_unix_file(aio_server *s, int listener) {
-    aio__unix_file *f = (aio__unix_file *)s->unix_file;
-    struct sockaddr_un sa;
-    struct stat st;
-    socklen_t len = (socklen_t)sizeof sa;
-    if (listener < 0) { /* closed: the file removed if it is still the one noted */
-        if (f && stat(f->path, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino) (void)unlink(f->path);
-        AIO_FREE(f);
-        s->unix_file = NULL;
-        return;
-    }
-    memset(&sa, 0, sizeof sa);
-    if (f || getsockname(listener, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX ||
-        len <= (socklen_t)offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] == '\0')
-        return; /* (not a Unix socket bound to a path) */
-    f = (aio__unix_file *)AIO_MALLOC(sizeof *f);
-    if (!f) return; /* LCOV_EXCL_LINE: out of memory: the file stays, as before */
-    memset(f, 0, sizeof *f);
-    memcpy(f->path, sa.sun_path, sizeof sa.sun_path);
-    if (stat(f->path, &st) != 0 || !AIO__IS_SOCKET_FILE(st.st_mode)) { /* LCOV_EXCL_BR_LINE: (gone at once) */
-        AIO_FREE(f); /* LCOV_EXCL_LINE */
-        return;      /* LCOV_EXCL_LINE */
-    }
-    f->dev = st.st_dev;
-    f->ino = st.st_ino;
-    s->unix_file = f;
-}
-#else
-#define aio__server_unix_file(s, listener) ((void)(s), (void)(listener))
-#endif
+ * starts on a listener bound to a path (aio_unix_listen made it just
+ * before), removed when it closes, and only if the path still names that
+ * file: one another listener made there since is left alone
+ * (aio__sys_unix_file: the system's, where there are Unix sockets). */
+#define aio__server_unix_file(s, listener) aio__sys_unix_file(&(s)->unix_file, (listener))
 
 AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     aio_status rc;

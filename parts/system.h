@@ -46,7 +46,9 @@
  *       arg) (a thread's function as the system calls it);
  *   Unix domain sockets: aio__sys_unix_listen, aio__sys_unix_connect,
  *       aio__sys_unix_connect_poll (where the system has none: each says
- *       so, as a misuse);
+ *       so, as a misuse), aio__sys_unix_file (a listener's socket file
+ *       noted, then removed if still the one noted; where there is none:
+ *       nothing);
  *   the simulation's pairs (with AIO__SIM): aio__sys_pair_new (a socket's
  *       number and its far end, connected, with the number's identity),
  *       aio__sys_pair_same (whether a number still has that identity),
@@ -150,6 +152,7 @@ static aio_status aio__sys_unix_listen(const char *path, int backlog, int simula
 static aio_status aio__sys_unix_connect(aio_task *t, aio_frame *f, const char *path, aio_time until,
                                         int simulated);
 static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f);
+static void aio__sys_unix_file(void **note, int listener);
 
 /* The wake pair let go: both ends closed. */
 static void aio__wake_pair_close(const int p[2]) {

@@ -316,6 +316,10 @@ static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f) {
     (void)t; (void)f; /* LCOV_EXCL_LINE: never called (the start refused) */
     return AIO_EINVAL; /* LCOV_EXCL_LINE */
 }
+static void aio__sys_unix_file(void **note, int listener) { /* (no Unix listener: no file) */
+    (void)note;
+    (void)listener;
+}
 /* ---- the simulation's pairs: a simulated socket's number is one end of
  * a loopback connection, whose far end the simulation writes and reads
  * (what each function gives: see "the system's interface"). */
