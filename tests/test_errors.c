@@ -870,6 +870,23 @@ static void test_error_duration_builders_never_wrap(void) {
 #endif
     CHECK(AIO_SEC(1) < half);
     CHECK_EQ(AIO_SEC(2), (aio_time)(2u * AIO_TICKS_PER_SEC));
+    { /* the same counts known only at run time (a function where the rate is not a multiple of the
+         unit; the constant expression otherwise): the same ticks, the same refusals */
+        volatile long long v;
+#define SAME_AT_RUN_TIME(macro, n) do { v = (n); CHECK_EQ(macro(v), macro(n)); } while (0)
+        SAME_AT_RUN_TIME(AIO_US, -1LL);
+        SAME_AT_RUN_TIME(AIO_US, 0LL);
+        SAME_AT_RUN_TIME(AIO_US, 999LL);
+        SAME_AT_RUN_TIME(AIO_US, 1001LL);
+        SAME_AT_RUN_TIME(AIO_US, 4294967295LL);
+        SAME_AT_RUN_TIME(AIO_US, 4294967296LL);
+        SAME_AT_RUN_TIME(AIO_US, 9223372036854775807LL);
+        SAME_AT_RUN_TIME(AIO_MS, -5LL);
+        SAME_AT_RUN_TIME(AIO_MS, 1LL);
+        SAME_AT_RUN_TIME(AIO_MS, 4294967296LL);
+        SAME_AT_RUN_TIME(AIO_MS, 9223372036854775807LL);
+#undef SAME_AT_RUN_TIME
+    }
 }
 
 /* At every tick rate the builders are constant expressions for a constant

@@ -841,6 +841,19 @@ static aio_status unix_main(aio_task *t) {
     CHECK_EQ(aio_close(G.spare), AIO_OK);
     SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
     CHECK(unix_file_is_there()); /* (a listener closed by the program: its file stays, as asyncio's) */
+    /* the file removed while it serves, none there at its close: nothing to remove */
+    CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen(unix_path, 0)), AIO_OK);
+    CHECK_EQ(unlink(unix_path), 0);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    CHECK(!unix_file_is_there());
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+#if defined(__linux__) && !defined(AIO_NO_LINUX)
+    /* an abstract name (Linux): no file to note or remove */
+    CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen("@aio-server-abstract", 0)), AIO_OK);
+    CHECK(G.srv.unix_file == NULL);
+    CHECK_EQ(aio_server_close(&G.srv), AIO_OK);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+#endif
     CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen("", 0)), AIO_EINVAL); /* (the listen's refusal) */
     AIO_END(t);
 }
