@@ -16404,20 +16404,11 @@ AIO_API aio_status aio__tls_unix_connect_start(aio_task *t, aio_frame *f, aio_tl
 
 AIO_API aio_status aio__tls_connect_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s, const char *host,
                                           int port, aio_time d) {
-    aio_status rc;
-    if (!tls || tls->state != AIO__TLS_NEW)
-        return aio__raise(t, f, aio__misuse(AIO_EINVAL, "AIO_TLS_CONNECT: the session was not set up (aio_tls_init), "
-                                                        "or had its handshake already (one session, one connection)"));
-    if (tls->config->flags & AIO_TLS_SERVER)
-        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
-                                                "AIO_TLS_CONNECT: the session is a server's"));
+    aio_status rc = aio__tls_connect_refused(t, f, tls, s, "AIO_TLS_CONNECT");
+    if (rc != AIO_OK) return rc;
     if (!host || !*host)
         return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
                                                 "AIO_TLS_CONNECT: no host to connect to (a name or an address)"));
-    if (!s || s->buf)
-        return aio__raise(t, f, aio__tls_misuse(tls->error, sizeof tls->error, AIO_EINVAL,
-                                                "AIO_TLS_CONNECT: the stream is NULL, or set up already (it sets "
-                                                "it up: aio_stream_free it first)"));
     rc = aio__connect_start(t, f, host, port, d == AIO_TLS_DEFAULT_TIMEOUT ? AIO_TLS_HANDSHAKE_TIMEOUT : d);
     if (rc != AIO__SUSPENDED || (f->flags & AIO__F_RAISING)) return aio__tls_connect_failed(f, tls, rc);
     tls->state = AIO__TLS_CONNECTING;
