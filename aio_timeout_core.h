@@ -383,6 +383,9 @@
 #define AIO__APART
 #endif
 
+/* A build with the library's sockets (the implementation's AIO__SOCKETS,
+ * which it checks against this): what a task record keeps for them. */
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))
@@ -653,17 +656,25 @@ typedef struct aio_waiter {
  * Treat the fields as opaque.
  *
  * Layout (x86-64 / Cortex-M0 with AIO_TIME_32, in bytes): wait 16/8, state 1,
- * cancels 1, flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
- * 16/8, parent 8/4, scope 8/4, until_seq 8 (8-aligned), until 8/4, timer 4,
- * view 4, await 16/12: 136 / 88 B. Its place in a list comes first and
- * carries no pointer back to the task (the task is at the link's own
- * address, so the turn and the wake-ups find it with no load); the state
- * byte right after the link is what tells it from a foreign place
- * (aio_waiter). The rest stays as wide as the features read it: the
- * deadlines' arming order is the loop's 64-bit count (it never wraps), what
- * the task sees of the cancellations delivered is its own small counts
- * (nothing compared across a wrap: the cancellation part), a wait-many's
- * count is the user's. */
+ * cancels 1, flags 2, frame 12/12, run (the joiners' head and the body)
+ * 16/8, loop 8/4, member 16/8, parent 8/4, until_seq 8, scope 8/4, until
+ * 8/4, timer 4, view 4, await 16/8: 128 / 80 B, with no padding (84 on a
+ * 32-bit target with the library's sockets, whose sends count in the
+ * await). Its place in a list comes first and carries no pointer back to
+ * the task (the task is at the link's own address, so the turn and the
+ * wake-ups find it with no load); the state byte right after the link is
+ * what tells it from a foreign place (aio_waiter). Its waiters for its end
+ * are a list with no head node of its own: the first of them is
+ * `run.joiners.next`, the newest first; the oldest's `next` is its loop's
+ * `joined_end` (so that a waiter leaves with the same two stores as from
+ * any list), and the room where a head's `prev` would be holds the body,
+ * which no list operation reads or writes: a head's `prev` is read only to
+ * add at a tail, which this list never does (it is woken from its end
+ * backwards, oldest first). The rest stays as wide as the features read
+ * it: the deadlines' arming order is the loop's 64-bit count (it never
+ * wraps; placed where it needs no padding), what the task sees of the
+ * cancellations delivered is its own small counts (nothing compared across
+ * a wrap: the cancellation part), a wait-many's count is the user's. */
 struct aio_task {
     /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
     struct {             /* in the ready queue or in one wait list: first, so */
@@ -675,13 +686,19 @@ struct aio_task {
                             round again (0: never delivered; see cancels_seen) */
     uint16_t flags;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
-    aio_task_fn fn;
+    union {              /* one list head's room (see above): */
+        aio_link joiners; /* its waiters for its end; only `joiners.next` is used */
+        struct {
+            aio_link *joiners_next; /* (that `next`, never read by this name) */
+            aio_task_fn fn;         /* the body, called each step */
+        } body;
+    } run;
     aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
-    aio_link joiners;    /* waiters for this task's end */
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
+    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order
+                            (at an offset that is a multiple of 8 on every target) */
     aio_timeout *scope;  /* innermost open timeout scope */
-    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio_time until;      /* deadline of the current await itself */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
     union aio__view view; /* what its code sees of the cancellations delivered
@@ -696,17 +713,17 @@ struct aio_task {
         struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
         struct aio__connecting *connecting; /* in AIO_TCP_CONNECT: its attempts */
         struct aio__unix_connecting *unix_connecting; /* in AIO_UNIX_CONNECT */
-        struct {           /* in AIO_WAIT / AIO_GATHER */
+        struct {           /* in AIO_WAIT / AIO_GATHER (the flag AIO__T_PARKED_ONCE
+                              says it has parked once: failures found since
+                              happened while it waited, in the order they
+                              finished) */
             struct aio_wait_item *items;
             uint32_t n;
-            uint32_t parked; /* it has parked once: failures found since happened
-                                while it waited, in the order they finished */
         } many;
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
             uint8_t closes; /* the slot's count of forgets when it parked there */
-            size_t done;   /* AIO_SEND_ALL: bytes sent so far */
         } io;
     } await;
 };
@@ -870,6 +887,8 @@ struct aio_loop {
     int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     aio_link tasks;      /* the tasks alive that no group owns */
+    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
+                            `next`; what is stored in its `prev` is never read) */
     aio_clock_fn clock;
     void *clock_ctx;
     aio_idle_fn idle;
@@ -2578,7 +2597,10 @@ enum { /* task flags */
     /* (16 bits is all an enum has where int is 16 bits: an I/O waiter, which
      * is never granted anything, reads AIO__T_GRANTED as "its descriptor was
      * forgotten", aio_io_forget) */
-    AIO__T_CLOSED = AIO__T_GRANTED
+    AIO__T_CLOSED = AIO__T_GRANTED,
+    /* (a condition wait clears its flags as it begins: a wait-many reads
+     * AIO__T_NOTIFIED as "it has parked once", aio__many_start clearing it) */
+    AIO__T_PARKED_ONCE = AIO__T_NOTIFIED
 };
 /* (the 16th bit, beyond a 16-bit int's enum) Where time counts, a task that
  * suspended still running is to be called again at once, in the same step:
@@ -2612,6 +2634,20 @@ static inline void aio__list_unlink(aio_link *n) {
     n->prev->next = n->next;
     n->next->prev = n->prev;
     n->next = n->prev = NULL;
+}
+
+/* A task's waiters for its end (the record's `run`, types.h): a list with
+ * no head node of its own, newest first, ending in its loop's joined_end. */
+static inline int aio__no_joiners(const aio_task *t) {
+    return t->run.joiners.next == &t->loop->joined_end;
+}
+/* n waits for t's end: first, as the newest (t was spawned: the list ends). */
+static inline void aio__join(aio_task *t, aio_link *n) {
+    aio_link *head = &t->run.joiners, *first = head->next;
+    n->next = first;
+    n->prev = head;
+    first->prev = n;
+    head->next = n;
 }
 
 /* The ready queue holds tasks and, with no task, a group's notice. */
@@ -2668,16 +2704,11 @@ static inline void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_EXIT();
 }
 
-/* t, parked, waits for child's end; `owned`: t's cancellation reaches it.
- * (Where time counts, the list is known initialised: the child was spawned.) */
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
 static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
-#if AIO__SPEED
     AIO_CRITICAL_ENTER();
-    aio__list_insert(&child->joiners, &t->wait.link);
+    aio__join(child, &t->wait.link);
     AIO_CRITICAL_EXIT();
-#else
-    aio__wait_in(t, &child->joiners);
-#endif
     if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->await.child = child;
@@ -3724,22 +3755,22 @@ static void aio__wake(aio_task *t) {
 }
 
 /* The task that the place `n` in a list wakes: its own (the task around it)
- * or an aio_waiter's (AIO_WAIT's items in a task's joiners). */
+ * or an aio_waiter's (AIO_WAIT's and as_completed's items in a task's
+ * joiners). */
 #define AIO__WAITER_OF(n) \
     (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
 
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
- * woke it); 0 if nobody waits. A waiter already woken by something else (a
- * gather's other items) keeps that. Where time counts, a list of tasks' own
- * places only (a lock's, a queue's, a condition's: a task's joiners, which
- * AIO_WAIT's items join, are woken by aio__wake_all); where size counts, any
- * list (aio__wake_all is this one in a loop). */
+ * woke it); 0 if nobody waits. A waiter already woken by something else
+ * keeps that. A list of tasks' own places (a lock's, a queue's, a
+ * condition's: the places that are not, AIO_WAIT's and as_completed's
+ * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
 static int aio__wake_first(aio_link *l, uint16_t flag) {
     aio_link *n;
     aio_task *w;
     if (aio__list_empty(l)) return 0;
     n = l->next;
-    w = AIO__SPEED ? AIO__TASK_OF(n) : AIO__WAITER_OF(n);
+    w = AIO__TASK_OF(n);
     aio__list_unlink(n);
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
@@ -3748,13 +3779,33 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
     return 1;
 }
 
-/* Wake every waiter of a list, oldest first: tasks' own places or
- * aio_waiters. */
+/* Wake every waiter of task t's end, oldest first: tasks' own places or
+ * aio_waiters, in a list that has the newest first (aio__join): from its
+ * end backwards, each marked unlinked as it is woken, the list left empty.
+ * (A wake-up reads no other place in it: the woken task's own place is
+ * this one, or in no list while one of its items is in this one.) */
+static void aio__wake_joiners(aio_task *t, uint16_t flag) {
+    aio_link *head = &t->run.joiners, *end = &t->loop->joined_end, *n = head;
+    while (n->next != end) n = n->next;
+    head->next = end;
+    while (n != head) {
+        aio_link *newer = n->prev;
+        aio_task *w = AIO__WAITER_OF(n);
+        n->next = n->prev = NULL;
+        if (w->state == AIO__PARKED) {
+            w->flags |= flag;
+            aio__wake(w);
+        }
+        n = newer;
+    }
+}
+
+/* Wake every waiter of a list, oldest first: tasks' own places. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
 #if AIO__SPEED
     while (!aio__list_empty(l)) {
         aio_link *n = l->next;
-        aio_task *w = AIO__WAITER_OF(n);
+        aio_task *w = AIO__TASK_OF(n);
         aio__list_unlink(n);
         if (w->state == AIO__PARKED) {
             w->flags |= flag;
@@ -4096,7 +4147,7 @@ static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
             aio__list_unlink(&items[i].node.link);
             continue;
         }
-        if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
+        if (!aio__linked(&items[i].node.link)) aio__join(c, &items[i].node.link);
         waiting = 1;
         aio__request_cancel(c, t);
         while (c) c = aio__cancel_reaches(c, gatherers);
@@ -4191,14 +4242,14 @@ static int aio__never_runs(aio_loop *L, aio_task *t) {
  * never runs: one whose step is still this function, not marked started by
  * its spawner; a task's start is not marked here). */
 static aio_status aio__first_step_checked(aio_task *t) {
-    if (t->flags & AIO__T_STARTED) return t->fn(t); /* (checked already, or never to be) */
-    return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->fn(t);
+    if (t->flags & AIO__T_STARTED) return t->run.body.fn(t); /* (checked already, or never to be) */
+    return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->run.body.fn(t);
 }
 static aio_status aio__first_step(aio_task *t) {
-    t->fn = t->await.first; /* (the union's other members are set by the awaits that use them) */
+    t->run.body.fn = t->await.first; /* (the union's other members are set by the awaits that use them) */
     if (t->flags & (AIO__T_STARTED | AIO__T_WATCHED | AIO__T_CANCEL_REQ))
         return aio__first_step_checked(t); /* (a call apart: none here) */
-    return t->fn(t);
+    return t->run.body.fn(t);
 }
 
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
@@ -4249,9 +4300,9 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
                           ? 1
                           : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
-    t->fn = AIO__SPEED ? aio__first_step : fn;
+    t->run.body.fn = AIO__SPEED ? aio__first_step : fn;
     t->loop = L;
-    aio__list_init(&t->joiners);
+    t->run.joiners.next = &L->joined_end; /* none yet (the head's `prev` is the body) */
     t->parent = aio__loop == L ? L->current : NULL;
     t->until = AIO_NEVER;
     L->live++;
@@ -4394,7 +4445,7 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
-    aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
+    aio__wake_joiners(t, AIO__T_SIGNALLED);
 }
 
 /* The end of a task that no group owns: it leaves the loop's list. */
@@ -4428,13 +4479,13 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
  * register: a call apart from the turn, whose registers it leaves alone.
  * Anything else takes aio__finish. */
 static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
-    aio_link *l = &t->joiners;
-    aio_link *n = l->next;
+    aio_link *end = &L->joined_end;
+    aio_link *n = t->run.joiners.next;
     aio_task *w = NULL;
     if (t->timer || AIO__ENDING(L)) goto general;
-    if (n != l) { /* (a wait item's mark, where a task has its state, is never AIO__PARKED) */
+    if (n != end) { /* (a wait item's mark, where a task has its state, is never AIO__PARKED) */
         w = AIO__TASK_OF(n);
-        if (n->next != l || w->state != AIO__PARKED) goto general;
+        if (n->next != end || w->state != AIO__PARKED) goto general;
     }
     t->frame.rc = rc;
     t->state = AIO__DONE;
@@ -4446,7 +4497,7 @@ static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     if (w) { /* its joiner, woken by the end as aio__ended would */
         AIO__CAUSE(L, t, AIO_BY_DONE);
-        l->next = l->prev = l;
+        t->run.joiners.next = end;
         n->next = n->prev = NULL;
         w->flags |= AIO__T_SIGNALLED;
         aio__enqueue(w);
@@ -4494,7 +4545,7 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
 #if !AIO__SPEED || AIO_INSTRUMENTS
     aio_status rc;
     if (AIO__SPEED) L->current = NULL; /* (an untold step that suspended left it set) */
-    if ((!AIO__SPEED || t->fn == aio__first_step) && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
+    if ((!AIO__SPEED || t->run.body.fn == aio__first_step) && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
         aio__finish(L, t, AIO_ECANCELED);
         if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
@@ -4505,7 +4556,7 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
     if (AIO__SPEED || L->trace) L->trace(L, AIO_TRACE_STEP, t, NULL, 0, 0); /* (where time counts: it is set) */
 #endif
 again: /* (an await's slow way asked for the body again: the same step, told once) */
-    rc = t->fn(t);
+    rc = t->run.body.fn(t);
     L->current = NULL;
     if (rc != AIO__SUSPENDED) {
         aio__finish(L, t, rc);
@@ -4542,7 +4593,7 @@ again: /* (an await's slow way asked for the body again: the same step, told onc
 static AIO__SLOW_HALF void aio__step_again(aio_loop *L, aio_task *t, const aio_task *main) {
     aio_status rc;
     t->flags &= (uint16_t)~AIO__T_AGAIN;
-    rc = t->fn(t);
+    rc = t->run.body.fn(t);
     if (rc != AIO__SUSPENDED) {
         L->current = NULL;
         aio__finish(L, t, rc);
@@ -4561,7 +4612,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, const aio
     aio_status rc;
     t->state = AIO__RUNNING;
     L->current = t;
-    rc = t->fn(t);
+    rc = t->run.body.fn(t);
     if (rc != AIO__SUSPENDED) {
         L->current = NULL;
         if (!t->scope) /* no block, no group: the common end */
@@ -5043,7 +5094,8 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
     {
         static char message[200];
         uintptr_t fn_at = 0; /* (a function's address, as addr2line takes it) */
-        memcpy(&fn_at, &t->fn, sizeof fn_at < sizeof t->fn ? sizeof fn_at : sizeof t->fn);
+        memcpy(&fn_at, &t->run.body.fn,
+               sizeof fn_at < sizeof t->run.body.fn ? sizeof fn_at : sizeof t->run.body.fn);
         if (same_mistake)
             (void)AIO__FORMAT(message, sizeof message,
                               "task %p (body at 0x%lx) holds the loop: %lu times the same mistake "
@@ -5534,10 +5586,10 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
     for (i = 0; i < n; i++) {
         aio_task *c = items[i].task;
         if (c->state == AIO__DONE) continue;
-        if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
+        if (!aio__linked(&items[i].node.link)) aio__join(c, &items[i].node.link);
         if (c->parent == t) owns = 1;
     }
-    t->await.many.parked = 1;
+    t->flags |= AIO__T_PARKED_ONCE;
     if ((mode & AIO__GATHER) && owns) { /* a cancellation of t is passed on to them */
         t->flags |= AIO__T_GATHERING;
         t->await.many.items = items;
@@ -5579,7 +5631,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    met = aio__many_met(items, n, mode, !arriving && t->await.many.parked, &done, &first);
+    met = aio__many_met(items, n, mode, !arriving && (t->flags & AIO__T_PARKED_ONCE), &done, &first);
     /* what it waits for was met before anything else reached this task */
     if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
         /* asyncio's wait() suspends once even then, and counts what is done
@@ -5612,7 +5664,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if (aio__due(t->until, aio__now(t->loop))) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
-            t->await.many.parked = 1;
+            t->flags |= AIO__T_PARKED_ONCE;
             aio__enqueue(t);
             return AIO__SUSPENDED;
         }
@@ -5651,8 +5703,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait: the timeout"));
     aio__set_until(t, until);
     if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
-    t->await.many.parked = 0;
-    t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+    t->flags &= (uint16_t)~(AIO__T_PARKED_ONCE | AIO__T_JOIN_CANCEL);
     return aio__many_step(t, f, items, n, mode, 1);
 }
 
@@ -5781,7 +5832,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
         if (aio__handed_out(it)) continue;
         it->node.mark = AIO__FOREIGN;
         it->node.task = t;
-        aio__list_append(&it->task->joiners, &it->node.link);
+        aio__join(it->task, &it->node.link);
     }
     return rc;
 }
@@ -7340,7 +7391,6 @@ static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("I/O wait: the timeout"));
     t->await.io.fd = fd;
     t->await.io.dir = aio__io_dirs[op];
-    t->await.io.done = 0;
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
@@ -7360,7 +7410,6 @@ static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int
     aio__set_until(t, aio__deadline(t->loop, d, 1));
     t->await.io.fd = fd;
     t->await.io.dir = (uint8_t)dir;
-    t->await.io.done = 0;
     return aio__io_park(t, f, dir, aio__io_is_dry(t->loop->io, fd, dir), AIO__IO_NAME(op));
 }
 #endif
@@ -7420,7 +7469,10 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     return aio__io_resume(t, f, op, buf, len);
 }
 
-AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
+AIO_API size_t aio_bytes_sent(const aio_task *t) {
+    (void)t;
+    return 0; /* (nothing is sent without sockets) */
+}
 
 // >>streams
 

@@ -118,7 +118,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
         if (aio__handed_out(it)) continue;
         it->node.mark = AIO__FOREIGN;
         it->node.task = t;
-        aio__list_append(&it->task->joiners, &it->node.link);
+        aio__join(it->task, &it->node.link);
     }
     return rc;
 }

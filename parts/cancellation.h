@@ -327,7 +327,7 @@ static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
             aio__list_unlink(&items[i].node.link);
             continue;
         }
-        if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
+        if (!aio__linked(&items[i].node.link)) aio__join(c, &items[i].node.link);
         waiting = 1;
         aio__request_cancel(c, t);
         while (c) c = aio__cancel_reaches(c, gatherers);

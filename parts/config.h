@@ -261,6 +261,12 @@
 #define AIO__APART
 #endif
 
+/* A build with the library's sockets (the implementation's AIO__SOCKETS,
+ * which it checks against this): what a task record keeps for them. */
+#if !defined(AIO_NO_IO) && !defined(AIO_NO_STDLIB) && (defined(__unix__) || defined(__APPLE__) || defined(_WIN32))
+#define AIO__SOCKET_API 1
+#endif
+
 #ifdef AIO_STATIC
 #if defined(__GNUC__) || defined(__clang__)
 #define AIO_API static __attribute__((unused))

@@ -98,7 +98,8 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
     {
         static char message[200];
         uintptr_t fn_at = 0; /* (a function's address, as addr2line takes it) */
-        memcpy(&fn_at, &t->fn, sizeof fn_at < sizeof t->fn ? sizeof fn_at : sizeof t->fn);
+        memcpy(&fn_at, &t->run.body.fn,
+               sizeof fn_at < sizeof t->run.body.fn ? sizeof fn_at : sizeof t->run.body.fn);
         if (same_mistake)
             (void)AIO__FORMAT(message, sizeof message,
                               "task %p (body at 0x%lx) holds the loop: %lu times the same mistake "

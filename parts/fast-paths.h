@@ -38,7 +38,10 @@ enum { /* task flags */
     /* (16 bits is all an enum has where int is 16 bits: an I/O waiter, which
      * is never granted anything, reads AIO__T_GRANTED as "its descriptor was
      * forgotten", aio_io_forget) */
-    AIO__T_CLOSED = AIO__T_GRANTED
+    AIO__T_CLOSED = AIO__T_GRANTED,
+    /* (a condition wait clears its flags as it begins: a wait-many reads
+     * AIO__T_NOTIFIED as "it has parked once", aio__many_start clearing it) */
+    AIO__T_PARKED_ONCE = AIO__T_NOTIFIED
 };
 /* (the 16th bit, beyond a 16-bit int's enum) Where time counts, a task that
  * suspended still running is to be called again at once, in the same step:
@@ -72,6 +75,20 @@ static inline void aio__list_unlink(aio_link *n) {
     n->prev->next = n->next;
     n->next->prev = n->prev;
     n->next = n->prev = NULL;
+}
+
+/* A task's waiters for its end (the record's `run`, types.h): a list with
+ * no head node of its own, newest first, ending in its loop's joined_end. */
+static inline int aio__no_joiners(const aio_task *t) {
+    return t->run.joiners.next == &t->loop->joined_end;
+}
+/* n waits for t's end: first, as the newest (t was spawned: the list ends). */
+static inline void aio__join(aio_task *t, aio_link *n) {
+    aio_link *head = &t->run.joiners, *first = head->next;
+    n->next = first;
+    n->prev = head;
+    first->prev = n;
+    head->next = n;
 }
 
 /* The ready queue holds tasks and, with no task, a group's notice. */
@@ -128,16 +145,11 @@ static inline void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_EXIT();
 }
 
-/* t, parked, waits for child's end; `owned`: t's cancellation reaches it.
- * (Where time counts, the list is known initialised: the child was spawned.) */
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
 static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
-#if AIO__SPEED
     AIO_CRITICAL_ENTER();
-    aio__list_insert(&child->joiners, &t->wait.link);
+    aio__join(child, &t->wait.link);
     AIO_CRITICAL_EXIT();
-#else
-    aio__wait_in(t, &child->joiners);
-#endif
     if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->await.child = child;

@@ -130,6 +130,9 @@
  * is in "the platform's sockets" below). */
 #if defined(AIO__POSIX_IO) || defined(AIO__WIN32_IO)
 #define AIO__SOCKETS 1
+#ifndef AIO__SOCKET_API
+#error "aio_timeout.h: the sockets are built where the task record has no room for them"
+#endif
 /* The system's wait: epoll (its backend's own), else poll() or WSAPoll
  * through the shared one ("the system's I/O wait"). Signals: POSIX's
  * sigaction (POSIX.1's declarations), Windows' console events. */

@@ -63,10 +63,10 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
     for (i = 0; i < n; i++) {
         aio_task *c = items[i].task;
         if (c->state == AIO__DONE) continue;
-        if (!aio__linked(&items[i].node.link)) aio__list_append(&c->joiners, &items[i].node.link);
+        if (!aio__linked(&items[i].node.link)) aio__join(c, &items[i].node.link);
         if (c->parent == t) owns = 1;
     }
-    t->await.many.parked = 1;
+    t->flags |= AIO__T_PARKED_ONCE;
     if ((mode & AIO__GATHER) && owns) { /* a cancellation of t is passed on to them */
         t->flags |= AIO__T_GATHERING;
         t->await.many.items = items;
@@ -108,7 +108,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
         aio__items_unlink(items, n);
         return aio__raise(t, f, AIO_ECANCELED);
     }
-    met = aio__many_met(items, n, mode, !arriving && t->await.many.parked, &done, &first);
+    met = aio__many_met(items, n, mode, !arriving && (t->flags & AIO__T_PARKED_ONCE), &done, &first);
     /* what it waits for was met before anything else reached this task */
     if (met && (arriving || (t->flags & AIO__T_SIGNALLED))) {
         /* asyncio's wait() suspends once even then, and counts what is done
@@ -141,7 +141,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if (aio__due(t->until, aio__now(t->loop))) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
-            t->await.many.parked = 1;
+            t->flags |= AIO__T_PARKED_ONCE;
             aio__enqueue(t);
             return AIO__SUSPENDED;
         }
@@ -180,8 +180,7 @@ AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *ite
         return aio__raise(t, f, AIO__TIMEOUT_REFUSED("wait: the timeout"));
     aio__set_until(t, until);
     if (mode & AIO__GATHER) t->loop->spread = aio__cancel_spread;
-    t->await.many.parked = 0;
-    t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
+    t->flags &= (uint16_t)~(AIO__T_PARKED_ONCE | AIO__T_JOIN_CANCEL);
     return aio__many_step(t, f, items, n, mode, 1);
 }
 

@@ -295,7 +295,9 @@ static aio_status aio__io_begin(aio_task *t, aio_frame *f, int op, int fd, const
 #endif
     t->await.io.fd = fd;
     t->await.io.dir = aio__io_dirs[op];
+#ifdef AIO__SOCKETS
     t->await.io.done = 0;
+#endif
     if (aio__checkpoint(t) < 0) return aio__yield_then_raise(t, f); /* (before any refusal: a checkpoint) */
     if (fd < 0) return aio__bad_fd(AIO_EBADF, what, fd, AIO__DETAIL("is negative"));
     if (op == AIO__IO_SEND && !len) return AIO_OK;
@@ -358,7 +360,9 @@ static AIO__APART aio_status aio__io_wait(aio_task *t, aio_frame *f, int op, int
     aio__set_until(t, aio__deadline(t->loop, d, 1));
     t->await.io.fd = fd;
     t->await.io.dir = (uint8_t)dir;
+#ifdef AIO__SOCKETS
     t->await.io.done = 0;
+#endif
     return aio__io_park(t, f, dir, aio__io_is_dry(t->loop->io, fd, dir), AIO__IO_NAME(op));
 }
 #endif
@@ -421,6 +425,13 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     return aio__io_resume(t, f, op, buf, len);
 }
 
-AIO_API size_t aio_bytes_sent(const aio_task *t) { return t->await.io.done; }
+AIO_API size_t aio_bytes_sent(const aio_task *t) {
+#ifdef AIO__SOCKETS
+    return t->await.io.done;
+#else
+    (void)t;
+    return 0; /* (nothing is sent without sockets) */
+#endif
+}
 
 #ifdef AIO__SOCKETS

@@ -31,14 +31,14 @@ static int aio__never_runs(aio_loop *L, aio_task *t) {
  * never runs: one whose step is still this function, not marked started by
  * its spawner; a task's start is not marked here). */
 static aio_status aio__first_step_checked(aio_task *t) {
-    if (t->flags & AIO__T_STARTED) return t->fn(t); /* (checked already, or never to be) */
-    return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->fn(t);
+    if (t->flags & AIO__T_STARTED) return t->run.body.fn(t); /* (checked already, or never to be) */
+    return aio__never_runs(t->loop, t) ? AIO_ECANCELED : t->run.body.fn(t);
 }
 static aio_status aio__first_step(aio_task *t) {
-    t->fn = t->await.first; /* (the union's other members are set by the awaits that use them) */
+    t->run.body.fn = t->await.first; /* (the union's other members are set by the awaits that use them) */
     if (t->flags & (AIO__T_STARTED | AIO__T_WATCHED | AIO__T_CANCEL_REQ))
         return aio__first_step_checked(t); /* (a call apart: none here) */
-    return t->fn(t);
+    return t->run.body.fn(t);
 }
 
 /* Every task belongs to the loop it is spawned on: it is queued, parked,
@@ -89,9 +89,9 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
                           ? 1
                           : -1]); /* (wait and state before them: set by the enqueue) */
 #endif
-    t->fn = AIO__SPEED ? aio__first_step : fn;
+    t->run.body.fn = AIO__SPEED ? aio__first_step : fn;
     t->loop = L;
-    aio__list_init(&t->joiners);
+    t->run.joiners.next = &L->joined_end; /* none yet (the head's `prev` is the body) */
     t->parent = aio__loop == L ? L->current : NULL;
     t->until = AIO_NEVER;
     L->live++;
@@ -234,7 +234,7 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
-    aio__wake_all(&t->joiners, AIO__T_SIGNALLED);
+    aio__wake_joiners(t, AIO__T_SIGNALLED);
 }
 
 /* The end of a task that no group owns: it leaves the loop's list. */
@@ -268,13 +268,13 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
  * register: a call apart from the turn, whose registers it leaves alone.
  * Anything else takes aio__finish. */
 static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
-    aio_link *l = &t->joiners;
-    aio_link *n = l->next;
+    aio_link *end = &L->joined_end;
+    aio_link *n = t->run.joiners.next;
     aio_task *w = NULL;
     if (t->timer || AIO__ENDING(L)) goto general;
-    if (n != l) { /* (a wait item's mark, where a task has its state, is never AIO__PARKED) */
+    if (n != end) { /* (a wait item's mark, where a task has its state, is never AIO__PARKED) */
         w = AIO__TASK_OF(n);
-        if (n->next != l || w->state != AIO__PARKED) goto general;
+        if (n->next != end || w->state != AIO__PARKED) goto general;
     }
     t->frame.rc = rc;
     t->state = AIO__DONE;
@@ -286,7 +286,7 @@ static AIO__SLOW_HALF void aio__end(aio_loop *L, aio_task *t, aio_status rc) {
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     if (w) { /* its joiner, woken by the end as aio__ended would */
         AIO__CAUSE(L, t, AIO_BY_DONE);
-        l->next = l->prev = l;
+        t->run.joiners.next = end;
         n->next = n->prev = NULL;
         w->flags |= AIO__T_SIGNALLED;
         aio__enqueue(w);
@@ -334,7 +334,7 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
 #if !AIO__SPEED || AIO_INSTRUMENTS
     aio_status rc;
     if (AIO__SPEED) L->current = NULL; /* (an untold step that suspended left it set) */
-    if ((!AIO__SPEED || t->fn == aio__first_step) && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
+    if ((!AIO__SPEED || t->run.body.fn == aio__first_step) && !(t->flags & AIO__T_STARTED) && aio__never_runs(L, t)) {
         aio__finish(L, t, AIO_ECANCELED);
         if (AIO__SPEED && t == main) L->busy |= AIO__BUSY_MAIN; /* (as below) */
         return;
@@ -345,7 +345,7 @@ static void aio__run_task(aio_loop *L, aio_task *t, const aio_task *main) {
     if (AIO__SPEED || L->trace) L->trace(L, AIO_TRACE_STEP, t, NULL, 0, 0); /* (where time counts: it is set) */
 #endif
 again: /* (an await's slow way asked for the body again: the same step, told once) */
-    rc = t->fn(t);
+    rc = t->run.body.fn(t);
     L->current = NULL;
     if (rc != AIO__SUSPENDED) {
         aio__finish(L, t, rc);
@@ -382,7 +382,7 @@ again: /* (an await's slow way asked for the body again: the same step, told onc
 static AIO__SLOW_HALF void aio__step_again(aio_loop *L, aio_task *t, const aio_task *main) {
     aio_status rc;
     t->flags &= (uint16_t)~AIO__T_AGAIN;
-    rc = t->fn(t);
+    rc = t->run.body.fn(t);
     if (rc != AIO__SUSPENDED) {
         L->current = NULL;
         aio__finish(L, t, rc);
@@ -401,7 +401,7 @@ static AIO__ALWAYS_INLINE void aio__run_task(aio_loop *L, aio_task *t, const aio
     aio_status rc;
     t->state = AIO__RUNNING;
     L->current = t;
-    rc = t->fn(t);
+    rc = t->run.body.fn(t);
     if (rc != AIO__SUSPENDED) {
         L->current = NULL;
         if (!t->scope) /* no block, no group: the common end */

@@ -66,17 +66,25 @@ typedef struct aio_waiter {
  * Treat the fields as opaque.
  *
  * Layout (x86-64 / Cortex-M0 with AIO_TIME_32, in bytes): wait 16/8, state 1,
- * cancels 1, flags 2, frame 12/12, fn 8/4, loop 8/4, joiners 16/8, member
- * 16/8, parent 8/4, scope 8/4, until_seq 8 (8-aligned), until 8/4, timer 4,
- * view 4, await 16/12: 136 / 88 B. Its place in a list comes first and
- * carries no pointer back to the task (the task is at the link's own
- * address, so the turn and the wake-ups find it with no load); the state
- * byte right after the link is what tells it from a foreign place
- * (aio_waiter). The rest stays as wide as the features read it: the
- * deadlines' arming order is the loop's 64-bit count (it never wraps), what
- * the task sees of the cancellations delivered is its own small counts
- * (nothing compared across a wrap: the cancellation part), a wait-many's
- * count is the user's. */
+ * cancels 1, flags 2, frame 12/12, run (the joiners' head and the body)
+ * 16/8, loop 8/4, member 16/8, parent 8/4, until_seq 8, scope 8/4, until
+ * 8/4, timer 4, view 4, await 16/8: 128 / 80 B, with no padding (84 on a
+ * 32-bit target with the library's sockets, whose sends count in the
+ * await). Its place in a list comes first and carries no pointer back to
+ * the task (the task is at the link's own address, so the turn and the
+ * wake-ups find it with no load); the state byte right after the link is
+ * what tells it from a foreign place (aio_waiter). Its waiters for its end
+ * are a list with no head node of its own: the first of them is
+ * `run.joiners.next`, the newest first; the oldest's `next` is its loop's
+ * `joined_end` (so that a waiter leaves with the same two stores as from
+ * any list), and the room where a head's `prev` would be holds the body,
+ * which no list operation reads or writes: a head's `prev` is read only to
+ * add at a tail, which this list never does (it is woken from its end
+ * backwards, oldest first). The rest stays as wide as the features read
+ * it: the deadlines' arming order is the loop's 64-bit count (it never
+ * wraps; placed where it needs no padding), what the task sees of the
+ * cancellations delivered is its own small counts (nothing compared across
+ * a wrap: the cancellation part), a wait-many's count is the user's. */
 struct aio_task {
     /* what a resume touches, first: one 64-byte cache line on a 64-bit target */
     struct {             /* in the ready queue or in one wait list: first, so */
@@ -88,13 +96,19 @@ struct aio_task {
                             round again (0: never delivered; see cancels_seen) */
     uint16_t flags;
     aio_frame frame;     /* the body's continuation; frame.rc = final status */
-    aio_task_fn fn;
+    union {              /* one list head's room (see above): */
+        aio_link joiners; /* its waiters for its end; only `joiners.next` is used */
+        struct {
+            aio_link *joiners_next; /* (that `next`, never read by this name) */
+            aio_task_fn fn;         /* the body, called each step */
+        } body;
+    } run;
     aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
-    aio_link joiners;    /* waiters for this task's end */
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
+    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order
+                            (at an offset that is a multiple of 8 on every target) */
     aio_timeout *scope;  /* innermost open timeout scope */
-    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order */
     aio_time until;      /* deadline of the current await itself */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
     union aio__view view; /* what its code sees of the cancellations delivered
@@ -109,17 +123,20 @@ struct aio_task {
         struct aio__job *job; /* in AIO_TO_THREAD, AIO_LOOKUP: the call it awaits */
         struct aio__connecting *connecting; /* in AIO_TCP_CONNECT: its attempts */
         struct aio__unix_connecting *unix_connecting; /* in AIO_UNIX_CONNECT */
-        struct {           /* in AIO_WAIT / AIO_GATHER */
+        struct {           /* in AIO_WAIT / AIO_GATHER (the flag AIO__T_PARKED_ONCE
+                              says it has parked once: failures found since
+                              happened while it waited, in the order they
+                              finished) */
             struct aio_wait_item *items;
             uint32_t n;
-            uint32_t parked; /* it has parked once: failures found since happened
-                                while it waited, in the order they finished */
         } many;
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
             uint8_t closes; /* the slot's count of forgets when it parked there */
-            size_t done;   /* AIO_SEND_ALL: bytes sent so far */
+#ifdef AIO__SOCKET_API
+            size_t done;   /* AIO_SEND_ALL, AIO_STREAM_WRITE: bytes sent so far */
+#endif
         } io;
     } await;
 };
@@ -283,6 +300,8 @@ struct aio_loop {
     int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     aio_link tasks;      /* the tasks alive that no group owns */
+    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
+                            `next`; what is stored in its `prev` is never read) */
     aio_clock_fn clock;
     void *clock_ctx;
     aio_idle_fn idle;

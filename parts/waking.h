@@ -58,22 +58,22 @@ static void aio__wake(aio_task *t) {
 }
 
 /* The task that the place `n` in a list wakes: its own (the task around it)
- * or an aio_waiter's (AIO_WAIT's items in a task's joiners). */
+ * or an aio_waiter's (AIO_WAIT's and as_completed's items in a task's
+ * joiners). */
 #define AIO__WAITER_OF(n) \
     (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
 
 /* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
- * woke it); 0 if nobody waits. A waiter already woken by something else (a
- * gather's other items) keeps that. Where time counts, a list of tasks' own
- * places only (a lock's, a queue's, a condition's: a task's joiners, which
- * AIO_WAIT's items join, are woken by aio__wake_all); where size counts, any
- * list (aio__wake_all is this one in a loop). */
+ * woke it); 0 if nobody waits. A waiter already woken by something else
+ * keeps that. A list of tasks' own places (a lock's, a queue's, a
+ * condition's: the places that are not, AIO_WAIT's and as_completed's
+ * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
 static int aio__wake_first(aio_link *l, uint16_t flag) {
     aio_link *n;
     aio_task *w;
     if (aio__list_empty(l)) return 0;
     n = l->next;
-    w = AIO__SPEED ? AIO__TASK_OF(n) : AIO__WAITER_OF(n);
+    w = AIO__TASK_OF(n);
     aio__list_unlink(n);
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
@@ -82,13 +82,33 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
     return 1;
 }
 
-/* Wake every waiter of a list, oldest first: tasks' own places or
- * aio_waiters. */
+/* Wake every waiter of task t's end, oldest first: tasks' own places or
+ * aio_waiters, in a list that has the newest first (aio__join): from its
+ * end backwards, each marked unlinked as it is woken, the list left empty.
+ * (A wake-up reads no other place in it: the woken task's own place is
+ * this one, or in no list while one of its items is in this one.) */
+static void aio__wake_joiners(aio_task *t, uint16_t flag) {
+    aio_link *head = &t->run.joiners, *end = &t->loop->joined_end, *n = head;
+    while (n->next != end) n = n->next;
+    head->next = end;
+    while (n != head) {
+        aio_link *newer = n->prev;
+        aio_task *w = AIO__WAITER_OF(n);
+        n->next = n->prev = NULL;
+        if (w->state == AIO__PARKED) {
+            w->flags |= flag;
+            aio__wake(w);
+        }
+        n = newer;
+    }
+}
+
+/* Wake every waiter of a list, oldest first: tasks' own places. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
 #if AIO__SPEED
     while (!aio__list_empty(l)) {
         aio_link *n = l->next;
-        aio_task *w = AIO__WAITER_OF(n);
+        aio_task *w = AIO__TASK_OF(n);
         aio__list_unlink(n);
         if (w->state == AIO__PARKED) {
             w->flags |= flag;

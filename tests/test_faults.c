@@ -166,7 +166,7 @@ static void test_fault_gather_cut_short_with_storage_full(void) {
     for (i = 0; i < 2; i++) {
         CHECK(aio_task_done(&F.kids[i]));
         CHECK_EQ(F.kid_fin[i], AIO_ECANCELED);
-        CHECK(F.kids[i].joiners.next == &F.kids[i].joiners);
+        CHECK(aio__no_joiners(&F.kids[i]));
     }
     aio_cancel(&F.hog);
     while (aio_step(&loop) > 0) {
@@ -819,7 +819,7 @@ static void test_fault_wait_with_timeout_and_storage_full(void) {
     CHECK_EQ(F.rc, 77);
     CHECK_EQ(F.after, 0);
     CHECK_EQ(F.fin, AIO_ENOSPC);
-    CHECK(F.kids[0].joiners.next == &F.kids[0].joiners);
+    CHECK(aio__no_joiners(&F.kids[0]));
     CHECK_EQ(T_MS(), 0);
     aio_cancel(&F.hog);
     while (aio_step(&loop) > 0) {
@@ -999,7 +999,7 @@ static void test_fault_awaited_task_ends_while_waiter_woken_by_a_moved_deadline(
         CHECK_EQ(F.after, 1);
         CHECK_EQ(F.at, 0);
         CHECK_EQ(aio_timeout_status(&F.outer), AIO_OK);
-        CHECK(F.kids[0].joiners.next == &F.kids[0].joiners);
+        CHECK(aio__no_joiners(&F.kids[0]));
         aio_cancel(&F.hog);
         while (aio_step(&loop) > 0) {
         }

@@ -412,18 +412,20 @@ static aio_task *node_task(const aio_link *n, int in_ready) {
 #endif
 }
 
-/* Walk one list of loop li; count where each task's own node is, and check
- * item nodes. `owner` is the task whose joiners list this is (NULL otherwise). */
-static void walk_list(int li, const aio_link *head, const char *what, int places[NT], int items[NT],
-                      const aio_task *owner) {
-    const aio_link *n;
+/* Walk one list of loop li, which ends at `end` (its head, where the list is
+ * circular; the loop's joined_end for a task's joiners, whose head has no
+ * `prev`); count where each task's own node is, and check item nodes.
+ * `owner` is the task whose joiners list this is (NULL otherwise). */
+static void walk_list(int li, const aio_link *head, const aio_link *end, const char *what,
+                      int places[NT], int items[NT], const aio_task *owner) {
+    const aio_link *n, *before = head;
     int guard = 0;
     if (!head->next) return; /* zeroed head: empty */
-    for (n = head->next; n != head; n = n->next) {
+    for (n = head->next; n != end; before = n, n = n->next) {
         slot *s = slot_of(node_task(n, 0));
         const aio_wait_item *item;
         REQUIRE(++guard <= 4 * NT * (DEPTH + 2), "list %s does not end", what);
-        REQUIRE(n->next && n->next->prev == n, "list %s is broken", what);
+        REQUIRE(n->next && n->prev == before, "list %s is broken", what);
         REQUIRE(s != NULL, "list %s holds a node of no task", what);
         REQUIRE(s->lp == li, "list %s of loop %d holds task %d of loop %d", what, li, s->idx, s->lp);
         if (n == &s->task.wait.link) {
@@ -526,13 +528,15 @@ static void check_loop(int li) {
         ready_seen[s->idx]++;
     }
     /* every wait list */
-    for (i = 0; i < NEV; i++) walk_list(li, &lw->ev[i].waiters, "event", places, items, NULL);
-    walk_list(li, &lw->lock.waiters, "lock", places, items, NULL);
-    walk_list(li, &lw->sem.waiters, "semaphore", places, items, NULL);
-    walk_list(li, &lw->cond.waiters, "condition", places, items, NULL);
+    for (i = 0; i < NEV; i++)
+        walk_list(li, &lw->ev[i].waiters, &lw->ev[i].waiters, "event", places, items, NULL);
+    walk_list(li, &lw->lock.waiters, &lw->lock.waiters, "lock", places, items, NULL);
+    walk_list(li, &lw->sem.waiters, &lw->sem.waiters, "semaphore", places, items, NULL);
+    walk_list(li, &lw->cond.waiters, &lw->cond.waiters, "condition", places, items, NULL);
     for (i = 0; i < NT; i++)
         if (W.s[i].lp == li && W.s[i].task.state != AIO__NEW)
-            walk_list(li, &W.s[i].task.joiners, "joiners", places, items, &W.s[i].task);
+            walk_list(li, &W.s[i].task.run.joiners, &W.s[i].task.loop->joined_end, "joiners", places,
+                      items, &W.s[i].task);
 
     for (i = 0; i < NT; i++) {
         slot *s = &W.s[i];
@@ -793,7 +797,7 @@ static void check_finished(slot *s) {
         REQUIRE(!c->group || c->group->scope.task != &s->task ||
                     AIO_CONTAINER(c->group, level, g)->abandoned, /* misuse: the group was left plainly */
                 "task %d ended while its group's child %d is alive", s->idx, c->idx);
-        for (n = c->task.joiners.next; n && n != &c->task.joiners; n = n->next)
+        for (n = c->task.run.joiners.next; n && n != &c->task.loop->joined_end; n = n->next)
             REQUIRE(((const aio_waiter *)(const void *)n)->task != &s->task,
                     "task %d ended while its child %d is alive and still holds its wait", s->idx,
                     c->idx);
