@@ -352,8 +352,8 @@
  *                               ones listed in /dev/fd, no abstract socket
  *                               names ('@...': AIO_EINVAL), no MSG_NOSIGNAL
  *                               (nor SO_NOSIGPIPE, macOS's: with neither,
- *                               SIGPIPE is set to ignored, if it is at its
- *                               default, before each send)
+ *                               SIGPIPE is held back in the thread around
+ *                               each send, as around a pipe's write)
  *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
  *                               cancellation has between SIGTERM and SIGKILL
  *                               (aio_process_set_grace: one child's)
@@ -518,6 +518,13 @@
 #define AIO__OUT_OF_LINE __attribute__((noinline))
 #else
 #define AIO__OUT_OF_LINE
+#endif
+/* The same for a static function a build may not call: inline where time
+ * counts (a declaration on its own, `static AIO__ONE_COPY void f(...)`). */
+#if defined(__OPTIMIZE_SIZE__) && (defined(__GNUC__) || defined(__clang__))
+#define AIO__ONE_COPY __attribute__((noinline, unused))
+#else
+#define AIO__ONE_COPY inline
 #endif
 
 /* A fast path kept apart from the function that takes it, whose other
@@ -1039,8 +1046,6 @@ struct aio_loop {
     int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     aio_link tasks;      /* the tasks alive that no group owns */
-    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
-                            `next`; what is stored in its `prev` is never read) */
     aio_clock_fn clock;
     void *clock_ctx;
     aio_idle_fn idle;
@@ -1066,6 +1071,8 @@ struct aio_loop {
 #endif
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
+    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
+                            `next`; what is stored in its `prev` is never read) */
 #if AIO_INSTRUMENTS
     void (*instrument)(void *ctx, const aio_trace_record *r); /* NULL: none */
     void *instrument_ctx;
@@ -3219,7 +3226,7 @@ static inline int aio__no_joiners(const aio_task *t) {
     return t->run.joiners.next == &t->loop->joined_end;
 }
 /* n waits for t's end: first, as the newest (t was spawned: the list ends). */
-static inline void aio__join(aio_task *t, aio_link *n) {
+static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
     aio_link *head = &t->run.joiners, *first = head->next;
     n->next = first;
     n->prev = head;
@@ -3275,17 +3282,22 @@ static inline void aio__park_now(aio_task *t, uint16_t deaf) {
 }
 
 /* Park t in wait list `l` (its own waiter node). */
-static inline void aio__wait_in(aio_task *t, aio_link *l) {
+static AIO__ONE_COPY void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_ENTER();
     aio__list_append(l, &t->wait.link);
     AIO_CRITICAL_EXIT();
 }
 
-/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
-static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+/* t, parked, joins child's waiters with its own place. */
+static AIO__ONE_COPY void aio__join_parked(aio_task *child, aio_task *t) {
     AIO_CRITICAL_ENTER();
     aio__join(child, &t->wait.link);
     AIO_CRITICAL_EXIT();
+}
+
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
+static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+    aio__join_parked(child, t);
     if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->await.child = child;
@@ -3473,8 +3485,8 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #endif
 /* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
  * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
- * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE ignored: see
- * "POSIX"). */
+ * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE held back in the
+ * thread: see "POSIX"). */
 #if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK) && !defined(AIO_NO_LINUX)
 #define AIO__SOCK_FLAGS 1
 #endif
@@ -3493,6 +3505,9 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #ifndef AIO_NO_THREADS
 #include <netdb.h>
 #include <pthread.h>
+#define AIO__THREAD_SIGMASK pthread_sigmask /* (the calling thread's signal mask) */
+#else
+#define AIO__THREAD_SIGMASK sigprocmask /* (one thread: the process's) */
 #endif
 /* Child processes: fork and exec, their exit told by a pidfd on Linux, else
  * by SIGCHLD. AIO_NO_PROCESSES leaves them out. */
@@ -4527,22 +4542,26 @@ static void aio__wake(aio_task *t) {
 #define AIO__WAITER_OF(n) \
     (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
 
-/* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
- * woke it); 0 if nobody waits. A waiter already woken by something else
- * keeps that. A list of tasks' own places (a lock's, a queue's, a
- * condition's: the places that are not, AIO_WAIT's and as_completed's
- * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
-static int aio__wake_first(aio_link *l, uint16_t flag) {
-    aio_link *n;
-    aio_task *w;
-    if (aio__list_empty(l)) return 0;
-    n = l->next;
-    w = AIO__TASK_OF(n);
-    aio__list_unlink(n);
+/* w, taken out of a wait list, woken if it still waits there (a waiter
+ * already woken by something else keeps that), marked with `flag`: what
+ * woke it. */
+static void aio__wake_by(aio_task *w, uint16_t flag) {
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
         aio__wake(w);
     }
+}
+
+/* Hand what `l` waits for to its oldest waiter, marking it with `flag`; 0
+ * if nobody waits. A list of tasks' own places (a lock's, a queue's, a
+ * condition's: the places that are not, AIO_WAIT's and as_completed's
+ * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
+static int aio__wake_first(aio_link *l, uint16_t flag) {
+    aio_link *n;
+    if (aio__list_empty(l)) return 0;
+    n = l->next;
+    aio__list_unlink(n);
+    aio__wake_by(AIO__TASK_OF(n), flag);
     return 1;
 }
 
@@ -4557,32 +4576,16 @@ static void aio__wake_joiners(aio_task *t, uint16_t flag) {
     head->next = end;
     while (n != head) {
         aio_link *newer = n->prev;
-        aio_task *w = AIO__WAITER_OF(n);
         n->next = n->prev = NULL;
-        if (w->state == AIO__PARKED) {
-            w->flags |= flag;
-            aio__wake(w);
-        }
+        aio__wake_by(AIO__WAITER_OF(n), flag);
         n = newer;
     }
 }
 
 /* Wake every waiter of a list, oldest first: tasks' own places. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
-#if AIO__SPEED
-    while (!aio__list_empty(l)) {
-        aio_link *n = l->next;
-        aio_task *w = AIO__TASK_OF(n);
-        aio__list_unlink(n);
-        if (w->state == AIO__PARKED) {
-            w->flags |= flag;
-            aio__wake(w);
-        }
-    }
-#else
     while (aio__wake_first(l, flag)) {
     }
-#endif
 }
 
 // >>cancellation
@@ -8993,12 +8996,18 @@ static int aio__sys_signal_effect(int signo) {
 #else /* (a system without it has the descriptor made non-blocking instead) */
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #endif
+/* A send that raises no SIGPIPE: by its flag, by the socket's option, or
+ * (neither, as with AIO_NO_LINUX) with SIGPIPE held back, as a pipe's write. */
+static long aio__quietly(int fd, const void *buf, size_t len, int flags);
 #if defined(AIO__MSG_NOSIGNAL)
 #define AIO__NOSIGNAL AIO__MSG_NOSIGNAL
+#define AIO__SEND(fd, buf, len, flags) (long)send(fd, buf, len, (flags) | AIO__NOSIGNAL)
 #elif defined(SO_NOSIGPIPE)
 #define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
-#else /* (neither, as with AIO_NO_LINUX: SIGPIPE ignored before each send, as before a pipe's write) */
-#define AIO__NOSIGNAL (aio__no_sigpipe(), 0)
+#define AIO__SEND(fd, buf, len, flags) (long)send(fd, buf, len, flags)
+#else
+#define AIO__NOSIGNAL 0
+#define AIO__SEND(fd, buf, len, flags) aio__quietly(fd, buf, len, flags)
 #endif
 static int aio__accept_private(int fd) {
 #if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
@@ -9009,9 +9018,9 @@ static int aio__accept_private(int fd) {
 }
 /* A receive or a send; a descriptor that is not a socket (a pipe, a
  * FIFO, a terminal, a child's standard streams) is read or written instead,
- * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
- * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
- * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
+ * with SIGPIPE held back (a write to a pipe whose reader is gone is then
+ * AIO_ECONNRESET, as a send is, rather than the end of the process, as in
+ * Python). Such a descriptor has no per-call flag like MSG_DONTWAIT,
  * and its mode belongs to every process that shares it (the next program
  * of a pipeline, a child, the shell that gave it as standard input): made
  * non-blocking, even only for the length of one call, it makes another
@@ -9024,13 +9033,40 @@ static int aio__accept_private(int fd) {
  * more, and two readers of one byte stream each get an arbitrary part of
  * it anyway. One that is non-blocking (the library's ends of a child's
  * pipes) is read and written at once. */
-static void aio__no_sigpipe(void) {
-#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
-    struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-        sa.sa_handler = SIG_IGN;
-        (void)sigaction(SIGPIPE, &sa, NULL);
+/* The call (a write, or a send with `flags` when `flags` >= 0) with SIGPIPE
+ * blocked in this thread; a SIGPIPE it raised (its result EPIPE) is taken
+ * back before the thread's mask is restored. No action of the program's
+ * for SIGPIPE is read or changed (another thread may set one at any time:
+ * nothing here races with it), and the program's own writes get what it
+ * set. One already pending when the call began stays pending. */
+static long aio__quietly(int fd, const void *buf, size_t len, int flags) {
+#ifdef SA_RESTART /* (the signal calls are declared: POSIX.1's declarations) */
+    sigset_t pipe_only;
+    sigset_t old;
+    sigset_t pending;
+    int was_pending;
+    long n;
+    (void)sigemptyset(&pipe_only);
+    (void)sigaddset(&pipe_only, SIGPIPE);
+    (void)AIO__THREAD_SIGMASK(SIG_BLOCK, &pipe_only, &old);
+    (void)sigpending(&pending);
+    was_pending = sigismember(&pending, SIGPIPE) == 1;
+    /* (a send here only where no flag or option keeps SIGPIPE away: AIO_NO_LINUX) */
+    n = flags >= 0 ? (long)send(fd, buf, len, flags) : (long)write(fd, buf, len); /* LCOV_EXCL_BR_LINE */
+    /* (one pending before the call: another's, left so) */
+    if (n < 0 && errno == EPIPE && !was_pending) { /* LCOV_EXCL_BR_LINE */
+        int err = errno;
+        int sig;
+        (void)sigpending(&pending);
+        /* (raised by the write that failed with EPIPE: pending, so that
+         * sigwait returns at once) */
+        if (sigismember(&pending, SIGPIPE) == 1) (void)sigwait(&pipe_only, &sig); /* LCOV_EXCL_BR_LINE */
+        errno = err;
     }
+    (void)AIO__THREAD_SIGMASK(SIG_SETMASK, &old, NULL);
+    return n;
+#else
+    return flags >= 0 ? (long)send(fd, buf, len, flags) : (long)write(fd, buf, len);
 #endif
 }
 #ifdef PIPE_BUF
@@ -9064,11 +9100,10 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
     size_t want = aio__net_chunk(len);
     size_t done = 0;
     if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__no_sigpipe();
-    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
+    if (!aio__fd_blocking(fd)) return aio__quietly(fd, buf, want, -1);
     while (done < want && aio__fd_ready(fd, POLLOUT)) {
         size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
-        ssize_t k = write(fd, (const char *)buf + done, part);
+        long k = aio__quietly(fd, (const char *)buf + done, part, -1);
         if (k < 0) break; /* (what was written is said first, the error next time) */
         done += (size_t)k;
     }
@@ -9177,7 +9212,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
     sigset_t none;
     int err = ENOENT;
     int i;
-    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
+    memset(&dfl, 0, sizeof dfl); /* (SIGPIPE at its default, as asyncio's restore_signals) */
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     (void)sigaction(SIGPIPE, &dfl, NULL);
@@ -9565,7 +9600,7 @@ static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) {
     return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
 }
 static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
-    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+    return aio__net_result(aio__quietly(fd, buf, aio__net_chunk(len), -1), "AIO_COMMUNICATE", fd);
 }
 
 /* A stdio mode's descriptors: the child's end into *child, the parent's into
@@ -9642,7 +9677,6 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
         aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
         rc = AIO_EIO; /* (out of descriptors) */
     }
-    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
 #if defined(AIO_DEBUG) && defined(AIO__LINUX) && !defined(AIO__SYSCALL)
     { /* (Linux, but syscall() not declared: the fallbacks, which work, but say why once) */
         static int told;
@@ -10107,6 +10141,7 @@ static int aio__sys_signal_effect(int signo) {
 #define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
+#define AIO__SEND(fd, buf, len, flags) (long)send(fd, buf, (int)(len), flags)
 static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
 /* A receive or a send takes what the call gave (Windows has no per-call
  * flag: each try makes its socket non-blocking, see AIO__DONTWAIT), but a
@@ -13412,6 +13447,7 @@ static aio_process **aio__sys_children_of(aio_loop *L) {
  * in its section above:
  *
  *   AIO__DONTWAIT(fd), AIO__NOSIGNAL: a receive's and a send's flags;
+ *   AIO__SEND(fd, buf, len, flags): a send that raises no SIGPIPE;
  *   AIO__ECONNABORTED, AIO__ENOBUFS: the errors of those names;
  *   AIO__SHUT_BOTH: shutdown()'s both ways;
  *   aio__accept_private: an accept whose socket is not inherited;
@@ -13426,7 +13462,7 @@ static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what)
     return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
 }
 static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
-    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
+    long n = AIO__SEND(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
 }
 

@@ -206,8 +206,8 @@
  *                               ones listed in /dev/fd, no abstract socket
  *                               names ('@...': AIO_EINVAL), no MSG_NOSIGNAL
  *                               (nor SO_NOSIGPIPE, macOS's: with neither,
- *                               SIGPIPE is set to ignored, if it is at its
- *                               default, before each send)
+ *                               SIGPIPE is held back in the thread around
+ *                               each send, as around a pipe's write)
  *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
  *                               cancellation has between SIGTERM and SIGKILL
  *                               (aio_process_set_grace: one child's)
@@ -372,6 +372,13 @@
 #define AIO__OUT_OF_LINE __attribute__((noinline))
 #else
 #define AIO__OUT_OF_LINE
+#endif
+/* The same for a static function a build may not call: inline where time
+ * counts (a declaration on its own, `static AIO__ONE_COPY void f(...)`). */
+#if defined(__OPTIMIZE_SIZE__) && (defined(__GNUC__) || defined(__clang__))
+#define AIO__ONE_COPY __attribute__((noinline, unused))
+#else
+#define AIO__ONE_COPY inline
 #endif
 
 /* A fast path kept apart from the function that takes it, whose other
@@ -887,8 +894,6 @@ struct aio_loop {
     int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     aio_link tasks;      /* the tasks alive that no group owns */
-    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
-                            `next`; what is stored in its `prev` is never read) */
     aio_clock_fn clock;
     void *clock_ctx;
     aio_idle_fn idle;
@@ -914,6 +919,8 @@ struct aio_loop {
 #endif
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
+    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
+                            `next`; what is stored in its `prev` is never read) */
 #if AIO_INSTRUMENTS
     void (*instrument)(void *ctx, const aio_trace_record *r); /* NULL: none */
     void *instrument_ctx;
@@ -2642,7 +2649,7 @@ static inline int aio__no_joiners(const aio_task *t) {
     return t->run.joiners.next == &t->loop->joined_end;
 }
 /* n waits for t's end: first, as the newest (t was spawned: the list ends). */
-static inline void aio__join(aio_task *t, aio_link *n) {
+static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
     aio_link *head = &t->run.joiners, *first = head->next;
     n->next = first;
     n->prev = head;
@@ -2698,17 +2705,22 @@ static inline void aio__park_now(aio_task *t, uint16_t deaf) {
 }
 
 /* Park t in wait list `l` (its own waiter node). */
-static inline void aio__wait_in(aio_task *t, aio_link *l) {
+static AIO__ONE_COPY void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_ENTER();
     aio__list_append(l, &t->wait.link);
     AIO_CRITICAL_EXIT();
 }
 
-/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
-static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+/* t, parked, joins child's waiters with its own place. */
+static AIO__ONE_COPY void aio__join_parked(aio_task *child, aio_task *t) {
     AIO_CRITICAL_ENTER();
     aio__join(child, &t->wait.link);
     AIO_CRITICAL_EXIT();
+}
+
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
+static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+    aio__join_parked(child, t);
     if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->await.child = child;
@@ -3760,22 +3772,26 @@ static void aio__wake(aio_task *t) {
 #define AIO__WAITER_OF(n) \
     (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
 
-/* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
- * woke it); 0 if nobody waits. A waiter already woken by something else
- * keeps that. A list of tasks' own places (a lock's, a queue's, a
- * condition's: the places that are not, AIO_WAIT's and as_completed's
- * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
-static int aio__wake_first(aio_link *l, uint16_t flag) {
-    aio_link *n;
-    aio_task *w;
-    if (aio__list_empty(l)) return 0;
-    n = l->next;
-    w = AIO__TASK_OF(n);
-    aio__list_unlink(n);
+/* w, taken out of a wait list, woken if it still waits there (a waiter
+ * already woken by something else keeps that), marked with `flag`: what
+ * woke it. */
+static void aio__wake_by(aio_task *w, uint16_t flag) {
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
         aio__wake(w);
     }
+}
+
+/* Hand what `l` waits for to its oldest waiter, marking it with `flag`; 0
+ * if nobody waits. A list of tasks' own places (a lock's, a queue's, a
+ * condition's: the places that are not, AIO_WAIT's and as_completed's
+ * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
+static int aio__wake_first(aio_link *l, uint16_t flag) {
+    aio_link *n;
+    if (aio__list_empty(l)) return 0;
+    n = l->next;
+    aio__list_unlink(n);
+    aio__wake_by(AIO__TASK_OF(n), flag);
     return 1;
 }
 
@@ -3790,32 +3806,16 @@ static void aio__wake_joiners(aio_task *t, uint16_t flag) {
     head->next = end;
     while (n != head) {
         aio_link *newer = n->prev;
-        aio_task *w = AIO__WAITER_OF(n);
         n->next = n->prev = NULL;
-        if (w->state == AIO__PARKED) {
-            w->flags |= flag;
-            aio__wake(w);
-        }
+        aio__wake_by(AIO__WAITER_OF(n), flag);
         n = newer;
     }
 }
 
 /* Wake every waiter of a list, oldest first: tasks' own places. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
-#if AIO__SPEED
-    while (!aio__list_empty(l)) {
-        aio_link *n = l->next;
-        aio_task *w = AIO__TASK_OF(n);
-        aio__list_unlink(n);
-        if (w->state == AIO__PARKED) {
-            w->flags |= flag;
-            aio__wake(w);
-        }
-    }
-#else
     while (aio__wake_first(l, flag)) {
     }
-#endif
 }
 
 // >>cancellation

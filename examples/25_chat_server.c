@@ -78,7 +78,8 @@ static aio_status handle(aio_task *t) {
     AIO_CHECK(t, aio_stream_init_growing(&c->in, c->conn.fd, 256, LIMIT));
     for (;;) {
         AIO_READ_LINE(t, c->n, &c->in, AIO_SEC(IDLE_S));
-        if (c->n <= 0) { /* silent for too long; the end, a reset, a line over the limit */
+        /* silent for too long; the end (a last half line is not sent on), a reset, a line over the limit */
+        if (c->n <= 0 || aio_stream_data(&c->in)[c->n - 1] != '\n') {
             say(c->n == AIO_ETIMEDOUT ? "server: %s silent for 2 s: dropped" : "server: %s left", c->name);
             break;
         }

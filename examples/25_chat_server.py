@@ -44,7 +44,7 @@ async def handle(reader, writer):
                 break
             except (ConnectionError, ValueError):  # a reset, a line over the limit
                 line = b""
-            if not line:
+            if not line.endswith(b"\n"):  # the end (a last half line is not sent on)
                 print(f"server: {name} left")
                 break
             if name is None:

@@ -84,8 +84,8 @@
  *                               ones listed in /dev/fd, no abstract socket
  *                               names ('@...': AIO_EINVAL), no MSG_NOSIGNAL
  *                               (nor SO_NOSIGPIPE, macOS's: with neither,
- *                               SIGPIPE is set to ignored, if it is at its
- *                               default, before each send)
+ *                               SIGPIPE is held back in the thread around
+ *                               each send, as around a pipe's write)
  *   AIO_PROCESS_GRACE           (AIO_SEC(5)) the time a child stopped by a
  *                               cancellation has between SIGTERM and SIGKILL
  *                               (aio_process_set_grace: one child's)
@@ -250,6 +250,13 @@
 #define AIO__OUT_OF_LINE __attribute__((noinline))
 #else
 #define AIO__OUT_OF_LINE
+#endif
+/* The same for a static function a build may not call: inline where time
+ * counts (a declaration on its own, `static AIO__ONE_COPY void f(...)`). */
+#if defined(__OPTIMIZE_SIZE__) && (defined(__GNUC__) || defined(__clang__))
+#define AIO__ONE_COPY __attribute__((noinline, unused))
+#else
+#define AIO__ONE_COPY inline
 #endif
 
 /* A fast path kept apart from the function that takes it, whose other

@@ -83,7 +83,7 @@ static inline int aio__no_joiners(const aio_task *t) {
     return t->run.joiners.next == &t->loop->joined_end;
 }
 /* n waits for t's end: first, as the newest (t was spawned: the list ends). */
-static inline void aio__join(aio_task *t, aio_link *n) {
+static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
     aio_link *head = &t->run.joiners, *first = head->next;
     n->next = first;
     n->prev = head;
@@ -139,17 +139,22 @@ static inline void aio__park_now(aio_task *t, uint16_t deaf) {
 }
 
 /* Park t in wait list `l` (its own waiter node). */
-static inline void aio__wait_in(aio_task *t, aio_link *l) {
+static AIO__ONE_COPY void aio__wait_in(aio_task *t, aio_link *l) {
     AIO_CRITICAL_ENTER();
     aio__list_append(l, &t->wait.link);
     AIO_CRITICAL_EXIT();
 }
 
-/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
-static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+/* t, parked, joins child's waiters with its own place. */
+static AIO__ONE_COPY void aio__join_parked(aio_task *child, aio_task *t) {
     AIO_CRITICAL_ENTER();
     aio__join(child, &t->wait.link);
     AIO_CRITICAL_EXIT();
+}
+
+/* t, parked, waits for child's end; `owned`: t's cancellation reaches it. */
+static inline void aio__wait_end(aio_task *t, aio_task *child, int owned) {
+    aio__join_parked(child, t);
     if (owned) {
         t->flags |= AIO__T_AWAITING;
         t->await.child = child;

@@ -81,8 +81,8 @@
 #endif
 /* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
  * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
- * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE ignored: see
- * "POSIX"). */
+ * (MSG_NOSIGNAL; else macOS's SO_NOSIGPIPE, or SIGPIPE held back in the
+ * thread: see "POSIX"). */
 #if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK) && !defined(AIO_NO_LINUX)
 #define AIO__SOCK_FLAGS 1
 #endif
@@ -101,6 +101,9 @@
 #ifndef AIO_NO_THREADS
 #include <netdb.h>
 #include <pthread.h>
+#define AIO__THREAD_SIGMASK pthread_sigmask /* (the calling thread's signal mask) */
+#else
+#define AIO__THREAD_SIGMASK sigprocmask /* (one thread: the process's) */
 #endif
 /* Child processes: fork and exec, their exit told by a pidfd on Linux, else
  * by SIGCHLD. AIO_NO_PROCESSES leaves them out. */

@@ -596,12 +596,18 @@ static int aio__sys_signal_effect(int signo) {
 #else /* (a system without it has the descriptor made non-blocking instead) */
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #endif
+/* A send that raises no SIGPIPE: by its flag, by the socket's option, or
+ * (neither, as with AIO_NO_LINUX) with SIGPIPE held back, as a pipe's write. */
+static long aio__quietly(int fd, const void *buf, size_t len, int flags);
 #if defined(AIO__MSG_NOSIGNAL)
 #define AIO__NOSIGNAL AIO__MSG_NOSIGNAL
+#define AIO__SEND(fd, buf, len, flags) (long)send(fd, buf, len, (flags) | AIO__NOSIGNAL)
 #elif defined(SO_NOSIGPIPE)
 #define AIO__NOSIGNAL 0 /* (SO_NOSIGPIPE instead) */
-#else /* (neither, as with AIO_NO_LINUX: SIGPIPE ignored before each send, as before a pipe's write) */
-#define AIO__NOSIGNAL (aio__no_sigpipe(), 0)
+#define AIO__SEND(fd, buf, len, flags) (long)send(fd, buf, len, flags)
+#else
+#define AIO__NOSIGNAL 0
+#define AIO__SEND(fd, buf, len, flags) aio__quietly(fd, buf, len, flags)
 #endif
 static int aio__accept_private(int fd) {
 #if defined(AIO__SYSCALL) && defined(SYS_accept4) && defined(SOCK_CLOEXEC)
@@ -612,9 +618,9 @@ static int aio__accept_private(int fd) {
 }
 /* A receive or a send; a descriptor that is not a socket (a pipe, a
  * FIFO, a terminal, a child's standard streams) is read or written instead,
- * with SIGPIPE ignored (a write to a pipe whose reader is gone is then
- * AIO_ECONNRESET, as a send is, rather than the end of the process: Python
- * does the same). Such a descriptor has no per-call flag like MSG_DONTWAIT,
+ * with SIGPIPE held back (a write to a pipe whose reader is gone is then
+ * AIO_ECONNRESET, as a send is, rather than the end of the process, as in
+ * Python). Such a descriptor has no per-call flag like MSG_DONTWAIT,
  * and its mode belongs to every process that shares it (the next program
  * of a pipeline, a child, the shell that gave it as standard input): made
  * non-blocking, even only for the length of one call, it makes another
@@ -627,13 +633,40 @@ static int aio__accept_private(int fd) {
  * more, and two readers of one byte stream each get an arbitrary part of
  * it anyway. One that is non-blocking (the library's ends of a child's
  * pipes) is read and written at once. */
-static void aio__no_sigpipe(void) {
-#ifdef SA_RESTART /* (sigaction is declared: POSIX.1's declarations) */
-    struct sigaction sa;
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
-        sa.sa_handler = SIG_IGN;
-        (void)sigaction(SIGPIPE, &sa, NULL);
+/* The call (a write, or a send with `flags` when `flags` >= 0) with SIGPIPE
+ * blocked in this thread; a SIGPIPE it raised (its result EPIPE) is taken
+ * back before the thread's mask is restored. No action of the program's
+ * for SIGPIPE is read or changed (another thread may set one at any time:
+ * nothing here races with it), and the program's own writes get what it
+ * set. One already pending when the call began stays pending. */
+static long aio__quietly(int fd, const void *buf, size_t len, int flags) {
+#ifdef SA_RESTART /* (the signal calls are declared: POSIX.1's declarations) */
+    sigset_t pipe_only;
+    sigset_t old;
+    sigset_t pending;
+    int was_pending;
+    long n;
+    (void)sigemptyset(&pipe_only);
+    (void)sigaddset(&pipe_only, SIGPIPE);
+    (void)AIO__THREAD_SIGMASK(SIG_BLOCK, &pipe_only, &old);
+    (void)sigpending(&pending);
+    was_pending = sigismember(&pending, SIGPIPE) == 1;
+    /* (a send here only where no flag or option keeps SIGPIPE away: AIO_NO_LINUX) */
+    n = flags >= 0 ? (long)send(fd, buf, len, flags) : (long)write(fd, buf, len); /* LCOV_EXCL_BR_LINE */
+    /* (one pending before the call: another's, left so) */
+    if (n < 0 && errno == EPIPE && !was_pending) { /* LCOV_EXCL_BR_LINE */
+        int err = errno;
+        int sig;
+        (void)sigpending(&pending);
+        /* (raised by the write that failed with EPIPE: pending, so that
+         * sigwait returns at once) */
+        if (sigismember(&pending, SIGPIPE) == 1) (void)sigwait(&pipe_only, &sig); /* LCOV_EXCL_BR_LINE */
+        errno = err;
     }
+    (void)AIO__THREAD_SIGMASK(SIG_SETMASK, &old, NULL);
+    return n;
+#else
+    return flags >= 0 ? (long)send(fd, buf, len, flags) : (long)write(fd, buf, len);
 #endif
 }
 #ifdef PIPE_BUF
@@ -667,11 +700,10 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
     size_t want = aio__net_chunk(len);
     size_t done = 0;
     if (n >= 0 || errno != ENOTSOCK) return n;
-    aio__no_sigpipe();
-    if (!aio__fd_blocking(fd)) return (long)write(fd, buf, want);
+    if (!aio__fd_blocking(fd)) return aio__quietly(fd, buf, want, -1);
     while (done < want && aio__fd_ready(fd, POLLOUT)) {
         size_t part = want - done < AIO__PIPE_BUF ? want - done : AIO__PIPE_BUF;
-        ssize_t k = write(fd, (const char *)buf + done, part);
+        long k = aio__quietly(fd, (const char *)buf + done, part, -1);
         if (k < 0) break; /* (what was written is said first, the error next time) */
         done += (size_t)k;
     }
@@ -780,7 +812,7 @@ static void aio__spawn_child(const aio__spawn *sp) {
     sigset_t none;
     int err = ENOENT;
     int i;
-    memset(&dfl, 0, sizeof dfl); /* what this process did with SIGPIPE is not the program's */
+    memset(&dfl, 0, sizeof dfl); /* (SIGPIPE at its default, as asyncio's restore_signals) */
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     (void)sigaction(SIGPIPE, &dfl, NULL);
@@ -1168,7 +1200,7 @@ static aio_status aio__sys_pipe_read(int fd, void *buf, size_t len) {
     return aio__net_result((long)read(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
 }
 static aio_status aio__sys_pipe_write(int fd, const void *buf, size_t len) {
-    return aio__net_result((long)write(fd, buf, aio__net_chunk(len)), "AIO_COMMUNICATE", fd);
+    return aio__net_result(aio__quietly(fd, buf, aio__net_chunk(len), -1), "AIO_COMMUNICATE", fd);
 }
 
 /* A stdio mode's descriptors: the child's end into *child, the parent's into
@@ -1245,7 +1277,6 @@ static aio_status aio__sys_proc_start(aio_process *p, const char *const argv[], 
         aio__pipe_private(report, 0) != 0 || (report[1] = aio__above_stdio(report[1])) < 0) {
         rc = AIO_EIO; /* (out of descriptors) */
     }
-    if (rc == AIO_OK && opts->in == AIO_STDIO_PIPE) aio__no_sigpipe(); /* (its end may go first) */
 #if defined(AIO_DEBUG) && defined(AIO__LINUX) && !defined(AIO__SYSCALL)
     { /* (Linux, but syscall() not declared: the fallbacks, which work, but say why once) */
         static int told;

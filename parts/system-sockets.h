@@ -6,6 +6,7 @@
  * in its section above:
  *
  *   AIO__DONTWAIT(fd), AIO__NOSIGNAL: a receive's and a send's flags;
+ *   AIO__SEND(fd, buf, len, flags): a send that raises no SIGPIPE;
  *   AIO__ECONNABORTED, AIO__ENOBUFS: the errors of those names;
  *   AIO__SHUT_BOTH: shutdown()'s both ways;
  *   aio__accept_private: an accept whose socket is not inherited;
@@ -20,7 +21,7 @@ static aio_status aio__sys_recv(int fd, void *buf, size_t len, const char *what)
     return aio__net_result(aio__net_read(n, fd, buf, len), what, fd);
 }
 static aio_status aio__sys_send(int fd, const void *buf, size_t len, const char *what) {
-    long n = (long)send(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__NOSIGNAL | AIO__DONTWAIT(fd));
+    long n = AIO__SEND(AIO__SOCK(fd), (const char *)buf, aio__net_chunk(len), AIO__DONTWAIT(fd));
     return aio__net_result(aio__net_write(n, fd, buf, len), what, fd);
 }
 

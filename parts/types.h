@@ -300,8 +300,6 @@ struct aio_loop {
     int (*events)(aio_loop *loop, int op);         /* events wait on this loop */
     void (*end_run)(aio_loop *loop);               /* cancel what aio_run's main left running */
     aio_link tasks;      /* the tasks alive that no group owns */
-    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
-                            `next`; what is stored in its `prev` is never read) */
     aio_clock_fn clock;
     void *clock_ctx;
     aio_idle_fn idle;
@@ -327,6 +325,8 @@ struct aio_loop {
 #endif
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
+    aio_link joined_end; /* where every task's list of joiners ends (the oldest's
+                            `next`; what is stored in its `prev` is never read) */
 #if AIO_INSTRUMENTS
     void (*instrument)(void *ctx, const aio_trace_record *r); /* NULL: none */
     void *instrument_ctx;

@@ -63,22 +63,26 @@ static void aio__wake(aio_task *t) {
 #define AIO__WAITER_OF(n) \
     (AIO__MARK(n) == AIO__FOREIGN ? ((aio_waiter *)(void *)(n))->task : AIO__TASK_OF(n))
 
-/* Hand what `l` waits for to its oldest waiter, marking it with `flag` (what
- * woke it); 0 if nobody waits. A waiter already woken by something else
- * keeps that. A list of tasks' own places (a lock's, a queue's, a
- * condition's: the places that are not, AIO_WAIT's and as_completed's
- * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
-static int aio__wake_first(aio_link *l, uint16_t flag) {
-    aio_link *n;
-    aio_task *w;
-    if (aio__list_empty(l)) return 0;
-    n = l->next;
-    w = AIO__TASK_OF(n);
-    aio__list_unlink(n);
+/* w, taken out of a wait list, woken if it still waits there (a waiter
+ * already woken by something else keeps that), marked with `flag`: what
+ * woke it. */
+static void aio__wake_by(aio_task *w, uint16_t flag) {
     if (w->state == AIO__PARKED) {
         w->flags |= flag;
         aio__wake(w);
     }
+}
+
+/* Hand what `l` waits for to its oldest waiter, marking it with `flag`; 0
+ * if nobody waits. A list of tasks' own places (a lock's, a queue's, a
+ * condition's: the places that are not, AIO_WAIT's and as_completed's
+ * items, are only ever in a task's joiners, which aio__wake_joiners wakes). */
+static int aio__wake_first(aio_link *l, uint16_t flag) {
+    aio_link *n;
+    if (aio__list_empty(l)) return 0;
+    n = l->next;
+    aio__list_unlink(n);
+    aio__wake_by(AIO__TASK_OF(n), flag);
     return 1;
 }
 
@@ -93,31 +97,15 @@ static void aio__wake_joiners(aio_task *t, uint16_t flag) {
     head->next = end;
     while (n != head) {
         aio_link *newer = n->prev;
-        aio_task *w = AIO__WAITER_OF(n);
         n->next = n->prev = NULL;
-        if (w->state == AIO__PARKED) {
-            w->flags |= flag;
-            aio__wake(w);
-        }
+        aio__wake_by(AIO__WAITER_OF(n), flag);
         n = newer;
     }
 }
 
 /* Wake every waiter of a list, oldest first: tasks' own places. */
 static void aio__wake_all(aio_link *l, uint16_t flag) {
-#if AIO__SPEED
-    while (!aio__list_empty(l)) {
-        aio_link *n = l->next;
-        aio_task *w = AIO__TASK_OF(n);
-        aio__list_unlink(n);
-        if (w->state == AIO__PARKED) {
-            w->flags |= flag;
-            aio__wake(w);
-        }
-    }
-#else
     while (aio__wake_first(l, flag)) {
     }
-#endif
 }
 

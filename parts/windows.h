@@ -408,6 +408,7 @@ static int aio__sys_signal_effect(int signo) {
 #define AIO__ECONNABORTED WSAECONNRESET /* (what Windows says of it) */
 #define AIO__DONTWAIT(fd) (aio__nonblocking(fd), 0)
 #define AIO__NOSIGNAL 0 /* (no SIGPIPE on Windows) */
+#define AIO__SEND(fd, buf, len, flags) (long)send(fd, buf, (int)(len), flags)
 static int aio__accept_private(int fd) { return aio__net_own(accept(AIO__SOCK(fd), NULL, NULL)); }
 /* A receive or a send takes what the call gave (Windows has no per-call
  * flag: each try makes its socket non-blocking, see AIO__DONTWAIT), but a

@@ -395,6 +395,13 @@ def products():
     if full is None:
         raise PartsError("%s/parts.txt does not exist: `python3 tools/parts.py split` makes the parts "
                          "from aio_timeout.h" % PARTS)
+    listed = set(full)
+    for _header, list_name in OUTPUTS[1:]:
+        listed |= set(read_list(list_name) or [])
+    unlisted = sorted(f for f in os.listdir(path(PARTS)) if f.endswith(".h") and f[:-2] not in listed)
+    if unlisted:
+        raise PartsError("%s/%s is in no list: name it in %s/parts.txt (where it goes in the header), or "
+                         "remove it" % (PARTS, unlisted[0], PARTS))
     made = []
     for header, list_name in OUTPUTS:
         names = full if list_name == "parts.txt" else read_list(list_name)

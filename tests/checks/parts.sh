@@ -18,8 +18,8 @@
 # (mingw-w64) and without Linux's extensions too, and `make header-lines`
 # (#line markers into parts/) gives the same code.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "[parts] skipped: python3 is not installed (its 8 checks)"
-    add_skipped 8 "parts (python3)"
+    echo "[parts] skipped: python3 is not installed (its 9 checks)"
+    add_skipped 9 "parts (python3)"
 else
     parts_pass=0
     parts_fail=0
@@ -32,6 +32,15 @@ else
         parts_ok "$(tr '\n' ';' <"$pdir/check.out" | sed 's/parts: //g; s/;$//; s/;/; /g')"
     else
         parts_failed "the headers and parts/ differ:"; sed 's/^/    /' "$pdir/check.out"
+    fi
+    mkdir -p "$pdir/scratch/tools"
+    cp -r parts aio_timeout.h aio_timeout_core.h "$pdir/scratch/" && cp tools/parts.py "$pdir/scratch/tools/"
+    printf '// >>stray\n/* a part no list names */\n' >"$pdir/scratch/parts/stray.h"
+    if ! python3 "$pdir/scratch/tools/parts.py" check >"$pdir/stray.out" 2>&1 &&
+       grep -q "parts/stray.h is in no list" "$pdir/stray.out"; then
+        parts_ok "a part that parts.txt does not name is refused: $(head -n 1 "$pdir/stray.out" | sed 's/^parts: //')"
+    else
+        parts_failed "a part that no list names was not refused:"; sed 's/^/    /' "$pdir/stray.out"
     fi
     # (the same text: -E -P, no line markers, so the two files' line numbers do not count)
     # shellcheck disable=SC2086 # ($parts_full: the flags aio_timeout.h gets besides, split into words)

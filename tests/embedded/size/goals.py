@@ -13,14 +13,17 @@ import os
 import sys
 
 # name: (what, unit, goal)
+# (the goals: a firmware team's targets for the core; Contiki's process with an
+# etimer, the same job as the one task that sleeps, takes about 1,306 B)
 ROWS = [
-    ("m0_sleep", "Cortex-M0 -Os, one task that sleeps, whole program in one file", "B", 1200),
-    ("m0_core", "Cortex-M0 -Os, a wait with a timeout, cancelled, cleanup that awaits, one file", "B", 1600),
+    ("m0_sleep", "Cortex-M0 -Os, one task that sleeps, whole program in one file", "B", 1800),
+    ("m0_core", "Cortex-M0 -Os, a wait with a timeout, cancelled, cleanup that awaits, one file", "B", 3000),
     ("m0_full", "Cortex-M0 -Os, the library with every feature used (library alone)", "B", 6000),
-    ("avr_sleep", "ATmega328P -Os, one task that sleeps, whole program's flash", "B", 4096),
+    ("avr_sleep", "ATmega328P -Os, one task that sleeps, whole program's flash", "B", 3600),
     ("avr_whole", "ATmega328P -Os, the whole library linked (no --gc-sections), core's program, flash", "B", 28672),
-    ("task32", "a task, `AIO_TIME_32`, 32-bit target", "B", 64),
-    ("task_host", "a task, x86-64", "B", 96),
+    ("site_timeout", "Cortex-M0 -Os, one more `AIO_TIMEOUT` block around an `AIO_SLEEP`, at its site", "B", 100),
+    ("task32", "a task, `AIO_TIME_32`, 32-bit target", "B", 80),
+    ("task_host", "a task, x86-64", "B", 128),
 ]
 
 

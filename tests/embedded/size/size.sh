@@ -157,7 +157,8 @@ full_m0=$(awk -F'|' '$2 ~ /Cortex-M0/ && $3 ~ /full/ { gsub(/ /, "", $4); print 
 arm_version="arm-none-eabi-gcc-$($CC -dumpversion)"
 goals() { # [--check]
     python3 $S/goals.py "$@" m0_sleep="$m0_sleep" m0_core="$m0_core" m0_full="$full_m0" \
-        avr_sleep="$avr_sleep" avr_whole="$avr_whole" task32="$t32" task_host="$task_host" \
+        avr_sleep="$avr_sleep" avr_whole="$avr_whole" site_timeout="$site_timeout" task32="$t32" \
+        task_host="$task_host" \
         arm_version="$arm_version" avr_version="$avr_version"
 }
 goals >"$B/goals.md"
