@@ -91,6 +91,7 @@ static aio_status handle(aio_task *t) {
             say("server: %s sent %d bytes", c->name, c->n);
             broadcast(c, message_new(c->name, ": ", aio_stream_data(&c->in), (size_t)c->n));
         }
+        AIO_YIELD(t); /* (the writers run before the next line: a burst read at once fills no outbox) */
     }
     AIO_FINALLY(t);
     aio_cancel(&c->writer);
