@@ -1071,6 +1071,9 @@ struct aio_loop {
 #endif
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
+#ifdef AIO__SOCKET_API
+    struct aio__outbox *let_go; /* streams' write buffers let go, their senders still ending */
+#endif
     aio_link joined_end; /* where every task's list of joiners ends (the oldest's
                             `next`; what is stored in its `prev` is never read) */
 #if AIO_INSTRUMENTS
@@ -1495,6 +1498,7 @@ typedef struct aio_stream {
     uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
     uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
+    struct aio__outbox *out; /* its write buffer (aio_stream_write), NULL until one is needed */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
@@ -1541,6 +1545,30 @@ AIO_API int aio_stream_at_eof(const aio_stream *s);
  * upgrade are read first). AIO_OK, or AIO_EINVAL (no stream, a transport
  * without recv or send) or AIO_EBUSY (a task waits in a read or a write). */
 AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *tr, void *ctx);
+
+/* writer.write(data), from any task or code on the loop's thread, never
+ * waiting: buf[0..len) is copied, whole, into s's write buffer and sent in
+ * the order written; what the socket takes at once (nothing written waits
+ * before it) goes at once, the rest in the background, by a task of the
+ * library's, while the loop runs. AIO_OK; AIO_ELIMIT: the buffer would
+ * hold more than its bound (aio_stream_set_write_limits; nothing of buf
+ * taken); the error the background send met (AIO_ECONNRESET, ...), which
+ * every later write and AIO_DRAIN give; AIO_ECLOSED (s's socket was
+ * closed); AIO_EIO (no memory; once part of buf went, the stream then
+ * writes no more); AIO_EINVAL; AIO_EBUSY (a task waits in an
+ * AIO_STREAM_WRITE of s: one way of writing a stream at a time). */
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len);
+/* transport.set_write_buffer_limits(high, low), and the bound asyncio does
+ * not have: AIO_DRAIN waits while more than `high` bytes are buffered, until
+ * `low` at most; a write that would buffer more than `bound` bytes gives
+ * AIO_ELIMIT. Until set: 64 KiB, 16 KiB and 1 MiB. AIO_OK, AIO_EINVAL (low
+ * above high, a bound of 0 or beyond INT_MAX), AIO_EIO (no memory). */
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound);
+/* transport.get_write_buffer_size(): the bytes written and not sent yet. */
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s);
+/* transport.abort(): what is buffered dropped, s's socket closed
+ * (aio_close: its status). */
+AIO_API aio_status aio_stream_abort(aio_stream *s);
 
 /* Datagrams (UDP), each receive and send an await with a deadline:
  * AIO_RECV_FROM, AIO_SEND_TO (sock.recvfrom, sock.sendto), in functions of
@@ -2759,6 +2787,23 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
     AIO__AWAIT(t, (lv) = aio__r, aio__stream_write_start((t), aio__f, (s), (buf), (len), (d)), \
                aio__stream_write_poll((t), aio__f, (s), (buf), (len)), AIO__LABEL)
 
+/* await writer.drain(), within d: lv = AIO_OK at once if the stream's write
+ * buffer (aio_stream_write) is not over its high-water mark, else once it
+ * is back at its low one; AIO_ETIMEDOUT, AIO_ECANCELED, AIO_ECLOSED, or the
+ * error its background send met. */
+#define AIO_DRAIN(t, lv, s, d)                                                 \
+    AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 0),   \
+               aio__drain_poll((t), aio__f, (s), 0), AIO__LABEL)
+/* writer.close() then await writer.wait_closed(), within d: what the write
+ * buffer holds is sent, then the stream's socket is closed (aio_close: the
+ * stream reads and writes no more; aio_stream_free gives its buffer back).
+ * lv = AIO_OK; or, what was not sent dropped and the socket closed all the
+ * same, AIO_ETIMEDOUT, AIO_ECANCELED (raised), the send's error. On TLS,
+ * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. */
+#define AIO_STREAM_CLOSE(t, lv, s, d)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 1),   \
+               aio__drain_poll((t), aio__f, (s), 1), AIO__LABEL)
+
 /* await asyncio.to_thread(fn, data) with timeout d: fn(copy of data[0..size))
  * on a worker thread; lv = what fn returned (its copy copied back into data),
  * AIO_ETIMEDOUT or AIO_ECANCELED (the call given up: data untouched), or an
@@ -3109,6 +3154,8 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s);
 AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
                                            aio_time d);
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len);
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing);
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing);
 AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                     size_t len, const aio_address *addr, aio_time d);
 AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
@@ -11069,6 +11116,27 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) {
  * the kept counts of its new slots. */
 #define AIO__STREAM_GONE 2
 
+/* A stream's write buffer (its part: "a stream's write buffer"), here
+ * where the stream's own calls see it. */
+typedef struct aio__outbox aio__outbox;
+struct aio__outbox {
+    aio_task task;            /* the sender (first: the outbox is at its task's address) */
+    aio_stream *s;            /* NULL once the stream let it go */
+    struct aio__outbox *next; /* in its loop's list of those let go */
+    unsigned char *data;      /* data[head..tail) written, not sent yet (NULL when empty) */
+    size_t head, tail, cap;
+    size_t high, low, bound;
+    aio_status error;         /* what a send met: every later write and drain gives it */
+    size_t retry;             /* a send that said "nothing now": its length, the next one's
+                                 (an engine takes the same bytes again, no more) */
+    aio_status rc;            /* (the sender's wait) */
+    aio_link waiters;         /* the tasks in an AIO_DRAIN or AIO_STREAM_CLOSE of it */
+    uint8_t paused;           /* more than `high` buffered since it last had at most `low` */
+};
+/* A stream freed lets its outbox go; a loop that ends frees those it let
+ * go (set by the first outbox made: a program without one links none of it). */
+static void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
+
 /* What the loop keeps apart: the counts of the numbers below
  * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
  * all of them). Entries below the port's slots are stale: the slots hold
@@ -11128,6 +11196,7 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     uint32_t i;
     if (!from && !to) { /* (L ends) */
         if (aio__stream_kept.loop == L) aio__stream_kept.loop = NULL;
+        if (aio__outbox_hook) aio__outbox_hook(NULL, L);
         return;
     }
     while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
@@ -11157,17 +11226,10 @@ static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {
     for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closes = aio__stream_kept.closes[i];
 }
 
-static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
-#if AIO__SPEED
-    { /* the count in its slot, where there is one (every read of a stream in use) */
-        const aio_io *io = t->loop->io;
-        uint32_t fd = (uint32_t)aio__fd(s->fd);
-        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
-            return AIO_OK;
-    }
-#endif
+/* aio__stream_gone for a call that is not a task's await: on loop L (NULL: none runs). */
+static aio_status aio__stream_gone_on(aio_loop *L, aio_stream *s, const char *what) {
     if (!(s->eof & AIO__STREAM_GONE)) {
-        int count = aio__stream_count(t->loop, aio__fd(s->fd));
+        int count = aio__stream_count(L, aio__fd(s->fd));
         if (count < 0 || count == s->closes) return AIO_OK;
         if (!count) { /* (a loop's that knows nothing before) */
             s->closes = 0;
@@ -11177,6 +11239,18 @@ static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what)
     }
     return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
                        AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
+}
+
+static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+#if AIO__SPEED
+    { /* the count in its slot, where there is one (every read of a stream in use) */
+        const aio_io *io = t->loop->io;
+        uint32_t fd = (uint32_t)aio__fd(s->fd);
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+            return AIO_OK;
+    }
+#endif
+    return aio__stream_gone_on(t->loop, s, what);
 }
 
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
@@ -11466,6 +11540,9 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
     if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
+    if (s->out && s->out->head != s->out->tail)
+        return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: the stream's write buffer holds what aio_stream_write "
+                                      "gave (AIO_DRAIN it first: one way of writing a stream at a time)");
     aio__set_until(t, until);
     rc = aio__stream_send(t, f, s, buf, len);
     if (rc == AIO__SUSPENDED) s->writer = t;
@@ -11540,6 +11617,7 @@ AIO_API aio_status aio_stream_free(aio_stream *s) {
     if (!s) return AIO_OK;
     if (s->reader || s->writer)
         return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
+    if (s->out) aio__outbox_hook(s, NULL); /* (what it had not sent dropped) */
     if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
     s->buf = NULL;
     s->size = 0;
@@ -11698,6 +11776,311 @@ AIO_API aio_status aio_close(aio_socket sock) {
     return AIO_OK;
 }
 
+// >>stream-writer
+/* -------------------------------------------------- a stream's write buffer */
+
+/* asyncio's StreamWriter: aio_stream_write, from any task, sends at once
+ * what the socket takes when nothing waits before it, and keeps the rest in
+ * the stream's outbox, which a task of the library's, its sender, sends in
+ * the order written while the socket takes it. AIO_DRAIN waits while more
+ * than the high-water mark is buffered, until at most the low one;
+ * AIO_STREAM_CLOSE until nothing is, then closes the socket.
+ *
+ * An outbox is made by the first write (or aio_stream_set_write_limits) of
+ * a stream and goes when the stream is closed, aborted or freed: what it
+ * holds is dropped, the tasks waiting in its drains are woken (the stream is
+ * gone: AIO_ECLOSED), and its sender, cancelled, may still have a step to
+ * take: the outbox then waits in its loop's list of those let go until the
+ * sender has ended, and is freed when an outbox is next made or let go on
+ * that loop, or as the loop ends. (A program that never calls
+ * aio_stream_write or aio_stream_set_write_limits links none of this: the
+ * stream's other calls reach it through aio__outbox_hook.) */
+#ifdef AIO__SOCKETS
+#define AIO__WRITE_HIGH (64u * 1024u) /* asyncio's high-water mark; the low one is a quarter of it */
+#define AIO__WRITE_BOUND (1024u * 1024u) /* the most buffered unless set: 16 high-water marks */
+
+
+/* The outboxes of L let go whose sender has ended, freed (all of them as L ends). */
+static void aio__outbox_reap(aio_loop *L, int ending) {
+    aio__outbox **at = &L->let_go;
+    while (*at) {
+        aio__outbox *o = *at;
+        if (ending || o->task.state == AIO__DONE) {
+            *at = o->next;
+            AIO_FREE(o->data);
+            AIO_FREE(o);
+        } else {
+            at = &o->next;
+        }
+    }
+}
+
+/* s lets its outbox go: what it holds dropped, its waiters woken, its
+ * sender cancelled (the outbox freed once it has ended). */
+static void aio__outbox_let_go(aio_stream *s) {
+    aio__outbox *o = s->out;
+    aio_loop *L = o->task.loop;
+    s->out = NULL;
+    o->s = NULL;
+    o->head = o->tail = 0;
+    aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+    if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
+        AIO_FREE(o->data);
+        AIO_FREE(o);
+    } else {
+        (void)aio_cancel(&o->task);
+        o->next = L->let_go;
+        L->let_go = o;
+    }
+    if (L) aio__outbox_reap(L, 0);
+}
+
+/* (aio__outbox_hook: a stream with an outbox freed, or a loop ending) */
+static void aio__outbox_hook_fn(aio_stream *s, aio_loop *ending) {
+    if (s) aio__outbox_let_go(s);
+    if (ending) aio__outbox_reap(ending, 1);
+}
+
+/* s's outbox, made if it has none: NULL if no memory. */
+static aio__outbox *aio__outbox_of(aio_stream *s) {
+    aio__outbox *o = s->out;
+    if (o) return o;
+    o = (aio__outbox *)AIO_MALLOC(sizeof *o);
+    if (!o) return NULL;
+    memset(o, 0, sizeof *o);
+    o->s = s;
+    o->high = AIO__WRITE_HIGH;
+    o->low = AIO__WRITE_HIGH / 4;
+    o->bound = AIO__WRITE_BOUND;
+    aio__list_init(&o->waiters);
+    s->out = o;
+    aio__outbox_hook = aio__outbox_hook_fn;
+    if (aio__loop) aio__outbox_reap(aio__loop, 0);
+    return o;
+}
+
+/* One send of buf[0..len) through s's transport (len > 0, at most INT_MAX;
+ * after a send that said "nothing now", its length again, at most: a TLS
+ * engine holds that record and takes the same bytes once more): the bytes
+ * taken (> 0), AIO_WANT_WRITE or AIO_WANT_READ (nothing now: wait that
+ * way), or an error. */
+static aio_status aio__outbox_send(aio_stream *s, const unsigned char *buf, size_t len) {
+    aio__outbox *o = s->out;
+    aio_status rc;
+    if (o->retry && len > o->retry) len = o->retry;
+    do {
+        if (s->transport) {
+            rc = s->transport->send(s->transport_ctx, s->fd, buf, len);
+            if (rc > (aio_status)len || rc == 0)
+                rc = aio__misuse(AIO_EIO, "aio_stream_write: the transport's send said it took no bytes, or "
+                                          "more than given");
+        } else {
+            rc = aio__net_send(aio__fd(s->fd), buf, len, "aio_stream_write");
+        }
+    } while (rc == AIO__INTR); /* LCOV_EXCL_BR_LINE: (a signal in the call) */
+    if (rc == AIO__AGAIN) rc = AIO_WANT_WRITE;
+    /* (a TLS engine that must read to write: a renegotiation, which the tests' engines do not ask) */
+    o->retry = rc == AIO_WANT_WRITE || rc == AIO_WANT_READ ? len : 0; /* LCOV_EXCL_BR_LINE */
+    return rc;
+}
+
+/* n more bytes of o sent: the waiters woken when it is back at its low-water
+ * mark or empty (its memory given back then). */
+static void aio__outbox_sent(aio__outbox *o, size_t n) {
+    o->head += n;
+    if (o->head == o->tail) {
+        AIO_FREE(o->data);
+        o->data = NULL;
+        o->head = o->tail = o->cap = 0;
+    }
+    if (o->paused && o->tail - o->head <= o->low) o->paused = 0;
+    if (!o->paused || o->head == o->tail) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+}
+
+/* o failed with rc: nothing more is sent, and every write and drain says so. */
+static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
+    o->error = rc;
+    aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+}
+
+/* The sender: what is buffered, in order, while the socket takes it. Its
+ * awaits number their resume points themselves, as the server's task does. */
+static aio_status aio__outbox_run(aio_task *t) {
+    aio__outbox *o = AIO_CONTAINER(t, aio__outbox, task);
+    AIO_BEGIN(t);
+    while (o->s && !o->error && o->head != o->tail) {
+        o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
+        if (o->rc > 0) {
+            aio__outbox_sent(o, (size_t)o->rc);
+            continue;
+        }
+        if (o->rc == AIO_WANT_WRITE) {
+            AIO__AWAIT(t, o->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_WRITABLE, o->s->fd, NULL, 0, AIO_NEVER),
+                       aio__io_poll(t, aio__f, AIO__IO_WRITABLE, NULL, 0), 1u); /* AIO_WAIT_WRITABLE */
+        /* LCOV_EXCL_START: a TLS engine that must read to write (a renegotiation, which the tests'
+         * engines do not ask) */
+        } else if (o->rc == AIO_WANT_READ) {
+            AIO__AWAIT(t, o->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_READABLE, o->s->fd, NULL, 0, AIO_NEVER),
+                       aio__io_poll(t, aio__f, AIO__IO_READABLE, NULL, 0), 2u); /* AIO_WAIT_READABLE */
+        }
+        /* LCOV_EXCL_STOP */
+        if (o->rc < 0 && o->s) aio__outbox_fail(o, o->rc);
+    }
+    AIO_END(t);
+}
+
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
+    aio__outbox *o;
+    aio_status rc = AIO_OK;
+    size_t sent = 0;
+    if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_write: the stream was not set up (aio_stream_init)");
+    if (!buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
+    rc = aio__stream_gone_on(aio__loop, s, "aio_stream_write");
+    if (rc < 0) return rc;
+    if (s->writer)
+        return aio__misuse(AIO_EBUSY, "aio_stream_write: a task is waiting in an AIO_STREAM_WRITE of the stream "
+                                      "(one way of writing a stream at a time)");
+    o = aio__outbox_of(s);
+    if (!o) {
+        errno = ENOMEM;
+        return AIO_EIO;
+    }
+    if (o->error) return o->error;
+    if (o->tail - o->head > o->bound || len > o->bound - (o->tail - o->head))
+        return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
+    if (o->head == o->tail) { /* nothing waits before it: what the socket takes now goes at once */
+        while (sent < len) {
+            rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);
+            if (rc <= 0) break;
+            sent += (size_t)rc;
+        }
+        if (sent == len) return AIO_OK;
+        if (rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) { /* (its error, once some went: the stream's) */
+            /* (a send that fails after one took part of the same write: not seen on loopback) */
+            if (sent) o->error = rc; /* LCOV_EXCL_BR_LINE */
+            return rc;
+        }
+    }
+    if (o->cap - o->tail < len - sent) { /* room for the rest: moved to the front, or more */
+        size_t have = o->tail - o->head;
+        size_t cap = o->cap ? o->cap : 256;
+        unsigned char *data;
+        while (cap - have < len - sent) cap *= 2;
+        if (cap > o->bound) cap = o->bound;
+        data = (unsigned char *)AIO_MALLOC(cap);
+        if (!data) {
+            errno = ENOMEM;
+            if (sent) o->error = AIO_EIO; /* (part of it went: the rest cannot follow) */
+            return AIO_EIO;
+        }
+        if (have) memcpy(data, o->data + o->head, have);
+        AIO_FREE(o->data);
+        o->data = data;
+        o->cap = cap;
+        o->head = 0;
+        o->tail = have;
+    }
+    memcpy(o->data + o->tail, (const unsigned char *)buf + sent, len - sent);
+    o->tail += len - sent;
+    if (o->tail - o->head > o->high) o->paused = 1;
+    if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
+        rc = aio_spawn(&o->task, aio__outbox_run);
+        /* LCOV_EXCL_START: a task on no loop (none was ever made in this thread) */
+        if (rc < 0) {
+            o->error = rc;
+            return rc;
+        }
+        /* LCOV_EXCL_STOP */
+    }
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {
+    aio__outbox *o;
+    if (!s || !s->buf || low > high || !bound || bound > (size_t)INT_MAX)
+        return aio__misuse(AIO_EINVAL, "aio_stream_set_write_limits: the stream was not set up, low is above "
+                                       "high, or the bound is 0 or beyond INT_MAX");
+    o = aio__outbox_of(s);
+    if (!o) {
+        errno = ENOMEM;
+        return AIO_EIO;
+    }
+    o->high = high;
+    o->low = low;
+    o->bound = bound;
+    o->paused = o->tail - o->head > high;
+    if (!o->paused) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+    return AIO_OK;
+}
+
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s) {
+    return s && s->out ? s->out->tail - s->out->head : 0;
+}
+
+AIO_API aio_status aio_stream_abort(aio_stream *s) {
+    if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_abort: the stream was not set up");
+    if (s->out) aio__outbox_let_go(s);
+    return aio_close(s->fd);
+}
+
+/* AIO_DRAIN (closing 0) and AIO_STREAM_CLOSE (1): done once what they wait
+ * for came (at most the low-water mark buffered; nothing buffered, then the
+ * socket closed), or the outbox failed; else parked among its waiters. */
+static aio_status aio__drain_step(aio_task *t, aio_frame *f, aio_stream *s, int closing) {
+    aio__outbox *o = s->out;
+    aio_status rc = aio__stream_gone(t, s, closing ? "AIO_STREAM_CLOSE" : "AIO_DRAIN");
+    if (rc < 0) {
+        if (closing && o) aio__outbox_let_go(s); /* (its socket is gone: so is what it held) */
+        return rc;
+    }
+    if (o && o->error) {
+        rc = o->error;
+    } else if (o && (closing ? o->head != o->tail : o->paused)) {
+        if (aio__due(t->until, aio__now(t->loop))) {
+            rc = AIO_ETIMEDOUT;
+        } else {
+            AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
+            rc = aio__park(t, 1, 1);
+            /* (no timer slot and none to grow: every parking await's refusal, tested with theirs) */
+            if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* LCOV_EXCL_LINE */
+            aio__wait_in(t, &o->waiters);
+            return AIO__SUSPENDED;
+        }
+    }
+    if (closing) {
+        if (s->out) aio__outbox_let_go(s);
+        (void)aio_close(s->fd);
+    }
+    return rc;
+}
+
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    if (!s || !s->buf)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, closing ? "AIO_STREAM_CLOSE: the stream was not set up"
+                                                                : "AIO_DRAIN: the stream was not set up"));
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED(closing ? "AIO_STREAM_CLOSE: the timeout"
+                                                             : "AIO_DRAIN: the timeout"));
+    if (aio__checkpoint(t) < 0) {
+        if (closing) (void)aio_stream_abort(s); /* (the stream closes all the same) */
+        return aio__yield_then_raise(t, f);
+    }
+    aio__set_until(t, until);
+    return aio__drain_step(t, f, s, closing);
+}
+
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing) {
+    t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+    if (aio__checkpoint(t) < 0) {
+        /* (a close whose stream was also freed meanwhile: nothing to abort) */
+        if (closing && s->buf) (void)aio_stream_abort(s); /* LCOV_EXCL_BR_LINE */
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (!s->buf) return AIO_ECLOSED; /* (freed meanwhile) */
+    return aio__drain_step(t, f, s, closing);
+}
+#endif /* AIO__SOCKETS */
 // >>unix
 /* ------------------------------------------------------ Unix domain sockets */
 
@@ -16084,7 +16467,9 @@ static aio_status aio__tls_ended(aio_tls *tls, aio_status rc, const char *what) 
  * session's next call (a write resumed is one whose stream still names its
  * writer): the session is then unusable, as Trio's SSLStream makes it. */
 static int aio__tls_cut_write(aio_tls *tls) {
-    if (!tls->held || tls->stream->writer) return 0;
+    const aio_stream *s = tls->stream;
+    if (!tls->held || s->writer || (s->out && s->out->head != s->out->tail)) return 0; /* (a write's, or the
+                                                              stream's buffer's: it goes on) */
     tls->held = 0;
     (void)aio__tls_fail(tls, AIO_ETLS, "a write was cut (a deadline, a cancellation) after part of it went into "
                                        "the TLS engine: the session cannot be used");
@@ -18266,6 +18651,26 @@ AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *
     (void)s; (void)tr; (void)ctx;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
 }
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
+    (void)s; (void)buf; (void)len;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {
+    (void)s; (void)high; (void)low; (void)bound;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s) {
+    (void)s; /* (never set up: nothing buffered) */
+    return 0;
+}
+AIO_API aio_status aio_stream_abort(aio_stream *s) {
+    (void)s;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing) {
+    (void)t; (void)f; (void)s; (void)d; (void)closing;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
 AIO_API int aio_udp_open(const char *host, int port) {
     (void)host; (void)port;
     return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
@@ -18290,6 +18695,10 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
 }
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
     (void)t; (void)f; (void)s; (void)buf; (void)len;
+    return AIO_EINVAL;
+}
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing) {
+    (void)t; (void)f; (void)s; (void)closing;
     return AIO_EINVAL;
 }
 AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {

@@ -1343,6 +1343,7 @@ typedef struct aio_stream {
     uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
     uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
+    struct aio__outbox *out; /* its write buffer (aio_stream_write), NULL until one is needed */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
@@ -1389,6 +1390,30 @@ AIO_API int aio_stream_at_eof(const aio_stream *s);
  * upgrade are read first). AIO_OK, or AIO_EINVAL (no stream, a transport
  * without recv or send) or AIO_EBUSY (a task waits in a read or a write). */
 AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *tr, void *ctx);
+
+/* writer.write(data), from any task or code on the loop's thread, never
+ * waiting: buf[0..len) is copied, whole, into s's write buffer and sent in
+ * the order written; what the socket takes at once (nothing written waits
+ * before it) goes at once, the rest in the background, by a task of the
+ * library's, while the loop runs. AIO_OK; AIO_ELIMIT: the buffer would
+ * hold more than its bound (aio_stream_set_write_limits; nothing of buf
+ * taken); the error the background send met (AIO_ECONNRESET, ...), which
+ * every later write and AIO_DRAIN give; AIO_ECLOSED (s's socket was
+ * closed); AIO_EIO (no memory; once part of buf went, the stream then
+ * writes no more); AIO_EINVAL; AIO_EBUSY (a task waits in an
+ * AIO_STREAM_WRITE of s: one way of writing a stream at a time). */
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len);
+/* transport.set_write_buffer_limits(high, low), and the bound asyncio does
+ * not have: AIO_DRAIN waits while more than `high` bytes are buffered, until
+ * `low` at most; a write that would buffer more than `bound` bytes gives
+ * AIO_ELIMIT. Until set: 64 KiB, 16 KiB and 1 MiB. AIO_OK, AIO_EINVAL (low
+ * above high, a bound of 0 or beyond INT_MAX), AIO_EIO (no memory). */
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound);
+/* transport.get_write_buffer_size(): the bytes written and not sent yet. */
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s);
+/* transport.abort(): what is buffered dropped, s's socket closed
+ * (aio_close: its status). */
+AIO_API aio_status aio_stream_abort(aio_stream *s);
 
 /* Datagrams (UDP), each receive and send an await with a deadline:
  * AIO_RECV_FROM, AIO_SEND_TO (sock.recvfrom, sock.sendto), in functions of
@@ -2182,6 +2207,23 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
     AIO__AWAIT(t, (lv) = aio__r, aio__stream_write_start((t), aio__f, (s), (buf), (len), (d)), \
                aio__stream_write_poll((t), aio__f, (s), (buf), (len)), AIO__LABEL)
 
+/* await writer.drain(), within d: lv = AIO_OK at once if the stream's write
+ * buffer (aio_stream_write) is not over its high-water mark, else once it
+ * is back at its low one; AIO_ETIMEDOUT, AIO_ECANCELED, AIO_ECLOSED, or the
+ * error its background send met. */
+#define AIO_DRAIN(t, lv, s, d)                                                 \
+    AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 0),   \
+               aio__drain_poll((t), aio__f, (s), 0), AIO__LABEL)
+/* writer.close() then await writer.wait_closed(), within d: what the write
+ * buffer holds is sent, then the stream's socket is closed (aio_close: the
+ * stream reads and writes no more; aio_stream_free gives its buffer back).
+ * lv = AIO_OK; or, what was not sent dropped and the socket closed all the
+ * same, AIO_ETIMEDOUT, AIO_ECANCELED (raised), the send's error. On TLS,
+ * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. */
+#define AIO_STREAM_CLOSE(t, lv, s, d)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 1),   \
+               aio__drain_poll((t), aio__f, (s), 1), AIO__LABEL)
+
 /* await asyncio.to_thread(fn, data) with timeout d: fn(copy of data[0..size))
  * on a worker thread; lv = what fn returned (its copy copied back into data),
  * AIO_ETIMEDOUT or AIO_ECANCELED (the call given up: data untouched), or an
@@ -2532,6 +2574,8 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s);
 AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
                                            aio_time d);
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len);
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing);
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing);
 AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                     size_t len, const aio_address *addr, aio_time d);
 AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,
@@ -7958,6 +8002,26 @@ AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *
     (void)s; (void)tr; (void)ctx;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
 }
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
+    (void)s; (void)buf; (void)len;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {
+    (void)s; (void)high; (void)low; (void)bound;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s) {
+    (void)s; /* (never set up: nothing buffered) */
+    return 0;
+}
+AIO_API aio_status aio_stream_abort(aio_stream *s) {
+    (void)s;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing) {
+    (void)t; (void)f; (void)s; (void)d; (void)closing;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
 AIO_API int aio_udp_open(const char *host, int port) {
     (void)host; (void)port;
     return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
@@ -7982,6 +8046,10 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
 }
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
     (void)t; (void)f; (void)s; (void)buf; (void)len;
+    return AIO_EINVAL;
+}
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing) {
+    (void)t; (void)f; (void)s; (void)closing;
     return AIO_EINVAL;
 }
 AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {

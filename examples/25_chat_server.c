@@ -5,16 +5,11 @@
  *   - a client's first line is its name; each later line goes to every other
  *     client as "name: line", and the others are told when a client joins or
  *     leaves;
- *   - many writers, one stream: a stream takes one write at a time, so each
- *     client has an outbox (asyncio's write buffer): a queue of references to
- *     messages, and a task that writes them to its stream. Any task sends a
- *     message to a client with aio_queue_put_nowait, and never waits;
- *   - a message to many clients is one block with a count of references,
- *     freed by the last sender that wrote it, so a line of any length is
- *     kept once (up to 64 KiB: the streams grow to that, asyncio's limit);
- *   - a client silent for 2 s (the read's deadline) is dropped; one that
- *     reads too slowly misses what comes while 64 messages wait in its
- *     outbox (asyncio's write buffer has no bound).
+ *   - many writers, one stream: aio_stream_write (asyncio's writer.write)
+ *     from any client's task appends to the stream's write buffer, which the
+ *     library sends in the background, and never waits; a line may be long
+ *     (up to 64 KiB: the streams grow to that, asyncio's limit);
+ *   - a client silent for 2 s (the read's deadline) is dropped.
  *
  * The server and three scripted clients (ann, bob and cat) are one program,
  * on 127.0.0.1; each client keeps what it reads, printed once every client
@@ -22,59 +17,28 @@
  * Run: 25_chat_server [--virtual] */
 #include "example.h" /* (first: the header asks for POSIX) */
 
-enum { IDLE_S = 2, LIMIT = 64 * 1024, OUTBOX = 64, CLIENTS = 8, NAME = 16 };
+enum { IDLE_S = 2, LIMIT = 64 * 1024, CLIENTS = 8, NAME = 16 };
 
-/* A message for many clients, a + b + data[0..len): freed by the last one
- * that holds it (each put in an outbox holds it once). */
-typedef struct { int refs; size_t len; char text[1]; } message_t;
-static message_t *message_new(const char *a, const char *b, const char *data, size_t len) {
-    size_t na = strlen(a), nb = strlen(b);
-    message_t *m = (message_t *)malloc(sizeof *m + na + nb + len);
-    if (!m) return NULL;
-    memcpy(m->text, a, na);
-    memcpy(m->text + na, b, nb);
-    memcpy(m->text + na + nb, data, len);
-    m->len = na + nb + len, m->refs = 1; /* the broadcaster's reference */
-    return m;
-}
-static void message_release(message_t *m) { if (m && --m->refs == 0) free(m); }
-
-typedef struct {
-    aio_conn conn; aio_stream in; char name[NAME]; aio_status n, rc;
-    aio_task writer; aio_queue outbox; message_t *box[OUTBOX], *out; /* the outbox: messages to write */
-} client_t;
+typedef struct { aio_conn conn; aio_stream in; char name[NAME]; aio_status n; } client_t;
 static client_t clients[CLIENTS];
 static aio_server server;
 
-/* The message to every client with a name but `from` (a client 64 behind misses it). */
-static void broadcast(const client_t *from, message_t *m) {
+/* a + b + data[0..len) to every client with a name but `from` (one message:
+ * no task runs between the writes) */
+static void broadcast(const client_t *from, const char *a, const char *b, const char *data, size_t len) {
     aio_conn *c;
-    for (c = aio_server_next(&server, NULL); m && c; c = aio_server_next(&server, c)) {
+    for (c = aio_server_next(&server, NULL); c; c = aio_server_next(&server, c)) {
         client_t *to = AIO_CONTAINER(c, client_t, conn);
-        if (to != from && to->name[0] && aio_queue_put_nowait(&to->outbox, &m) == AIO_OK) m->refs++;
+        if (to == from || !to->name[0]) continue;
+        aio_stream_write(&to->in, a, strlen(a)), aio_stream_write(&to->in, b, strlen(b));
+        aio_stream_write(&to->in, data, len);
     }
-    message_release(m); /* the sender's */
-}
-
-static aio_status write_outbox(aio_task *t) { /* the client's writer: its outbox to its stream */
-    client_t *c = AIO_CONTAINER(t, client_t, writer);
-    AIO_BEGIN(t);
-    for (;;) {
-        AIO_QUEUE_GET(t, c->rc, &c->outbox, &c->out, AIO_NEVER);
-        AIO_STREAM_WRITE(t, c->rc, &c->in, c->out->text, c->out->len, AIO_NEVER); /* (the outbox's bound: OUTBOX) */
-        message_release(c->out), c->out = NULL;
-    }
-    AIO_FINALLY(t);
-    message_release(c->out);
-    AIO_END(t);
 }
 
 static aio_status handle(aio_task *t) {
     client_t *c = AIO_CONN_SELF(t, client_t);
     AIO_BEGIN(t);
-    c->name[0] = '\0'; /* (no message comes before it has a name: the writer may start first) */
-    aio_queue_init(&c->outbox, c->box, sizeof c->box[0], OUTBOX, 0);
-    AIO_CHECK(t, aio_spawn(&c->writer, write_outbox));
+    c->name[0] = '\0';
     AIO_CHECK(t, aio_stream_init_growing(&c->in, c->conn.fd, 256, LIMIT));
     for (;;) {
         AIO_READ_LINE(t, c->n, &c->in, AIO_SEC(IDLE_S));
@@ -86,18 +50,14 @@ static aio_status handle(aio_task *t) {
         if (!c->name[0]) {
             snprintf(c->name, sizeof c->name, "%.*s", (int)c->n - 1, aio_stream_data(&c->in));
             say("server: %s joined", c->name);
-            broadcast(c, message_new("* ", c->name, " joined\n", 8));
+            broadcast(c, "* ", c->name, " joined\n", 8);
         } else {
             say("server: %s sent %d bytes", c->name, c->n);
-            broadcast(c, message_new(c->name, ": ", aio_stream_data(&c->in), (size_t)c->n));
+            broadcast(c, c->name, ": ", aio_stream_data(&c->in), (size_t)c->n);
         }
-        AIO_YIELD(t); /* (the writers run before the next line: a burst read at once fills no outbox) */
     }
     AIO_FINALLY(t);
-    aio_cancel(&c->writer);
-    AIO_AWAIT(t, c->rc, &c->writer);
-    while (aio_queue_get_nowait(&c->outbox, &c->out) == AIO_OK) message_release(c->out);
-    if (c->name[0]) broadcast(c, message_new("* ", c->name, " left\n", 6));
+    if (c->name[0]) broadcast(c, "* ", c->name, " left\n", 6);
     aio_stream_free(&c->in);
     AIO_END(t);
 }

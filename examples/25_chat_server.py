@@ -6,8 +6,7 @@ asyncio's streams, asyncio.start_server, with the tutorials' timeouts):
   - a client's first line is its name; each later line goes to every other client as
     "name: line", and the others are told when a client joins or leaves;
   - writer.write() from any client's task: each writer buffers what it is given and the
-    loop sends it in the background (the C port gives each client an outbox, a queue of
-    references to messages, and a task that sends them);
+    loop sends it in the background (aio_stream_write in the C port);
   - a line may be long (readline()'s limit: 64 KiB): bob sends one of 5,000 bytes;
   - a client silent for 2 s (a timeout block around readline()) is dropped.
 Adaptations: the server and three scripted clients (ann, bob and cat) are one program,

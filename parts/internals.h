@@ -296,6 +296,8 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s);
 AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
                                            aio_time d);
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len);
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing);
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing);
 AIO_API aio_status aio__dgram_start(aio_task *t, aio_frame *f, int op, aio_socket sock, const void *buf,
                                     size_t len, const aio_address *addr, aio_time d);
 AIO_API aio_status aio__dgram_poll(aio_task *t, aio_frame *f, int op, const void *buf, size_t len,

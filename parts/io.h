@@ -192,6 +192,7 @@ typedef struct aio_stream {
     uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
     uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
+    struct aio__outbox *out; /* its write buffer (aio_stream_write), NULL until one is needed */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
  * NULL buffer, a size of 0 or beyond what a status can count), AIO_EBADF (a
@@ -238,6 +239,30 @@ AIO_API int aio_stream_at_eof(const aio_stream *s);
  * upgrade are read first). AIO_OK, or AIO_EINVAL (no stream, a transport
  * without recv or send) or AIO_EBUSY (a task waits in a read or a write). */
 AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *tr, void *ctx);
+
+/* writer.write(data), from any task or code on the loop's thread, never
+ * waiting: buf[0..len) is copied, whole, into s's write buffer and sent in
+ * the order written; what the socket takes at once (nothing written waits
+ * before it) goes at once, the rest in the background, by a task of the
+ * library's, while the loop runs. AIO_OK; AIO_ELIMIT: the buffer would
+ * hold more than its bound (aio_stream_set_write_limits; nothing of buf
+ * taken); the error the background send met (AIO_ECONNRESET, ...), which
+ * every later write and AIO_DRAIN give; AIO_ECLOSED (s's socket was
+ * closed); AIO_EIO (no memory; once part of buf went, the stream then
+ * writes no more); AIO_EINVAL; AIO_EBUSY (a task waits in an
+ * AIO_STREAM_WRITE of s: one way of writing a stream at a time). */
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len);
+/* transport.set_write_buffer_limits(high, low), and the bound asyncio does
+ * not have: AIO_DRAIN waits while more than `high` bytes are buffered, until
+ * `low` at most; a write that would buffer more than `bound` bytes gives
+ * AIO_ELIMIT. Until set: 64 KiB, 16 KiB and 1 MiB. AIO_OK, AIO_EINVAL (low
+ * above high, a bound of 0 or beyond INT_MAX), AIO_EIO (no memory). */
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound);
+/* transport.get_write_buffer_size(): the bytes written and not sent yet. */
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s);
+/* transport.abort(): what is buffered dropped, s's socket closed
+ * (aio_close: its status). */
+AIO_API aio_status aio_stream_abort(aio_stream *s);
 
 /* Datagrams (UDP), each receive and send an await with a deadline:
  * AIO_RECV_FROM, AIO_SEND_TO (sock.recvfrom, sock.sendto), in functions of

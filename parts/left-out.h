@@ -158,6 +158,26 @@ AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *
     (void)s; (void)tr; (void)ctx;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
 }
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
+    (void)s; (void)buf; (void)len;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {
+    (void)s; (void)high; (void)low; (void)bound;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s) {
+    (void)s; /* (never set up: nothing buffered) */
+    return 0;
+}
+AIO_API aio_status aio_stream_abort(aio_stream *s) {
+    (void)s;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing) {
+    (void)t; (void)f; (void)s; (void)d; (void)closing;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
 AIO_API int aio_udp_open(const char *host, int port) {
     (void)host; (void)port;
     return aio__misuse(AIO_EINVAL, "datagrams need POSIX or Windows");
@@ -182,6 +202,10 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
 }
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
     (void)t; (void)f; (void)s; (void)buf; (void)len;
+    return AIO_EINVAL;
+}
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing) {
+    (void)t; (void)f; (void)s; (void)closing;
     return AIO_EINVAL;
 }
 AIO_API aio_status aio__unix_connect_poll(aio_task *t, aio_frame *f) {

@@ -391,6 +391,23 @@
     AIO__AWAIT(t, (lv) = aio__r, aio__stream_write_start((t), aio__f, (s), (buf), (len), (d)), \
                aio__stream_write_poll((t), aio__f, (s), (buf), (len)), AIO__LABEL)
 
+/* await writer.drain(), within d: lv = AIO_OK at once if the stream's write
+ * buffer (aio_stream_write) is not over its high-water mark, else once it
+ * is back at its low one; AIO_ETIMEDOUT, AIO_ECANCELED, AIO_ECLOSED, or the
+ * error its background send met. */
+#define AIO_DRAIN(t, lv, s, d)                                                 \
+    AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 0),   \
+               aio__drain_poll((t), aio__f, (s), 0), AIO__LABEL)
+/* writer.close() then await writer.wait_closed(), within d: what the write
+ * buffer holds is sent, then the stream's socket is closed (aio_close: the
+ * stream reads and writes no more; aio_stream_free gives its buffer back).
+ * lv = AIO_OK; or, what was not sent dropped and the socket closed all the
+ * same, AIO_ETIMEDOUT, AIO_ECANCELED (raised), the send's error. On TLS,
+ * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. */
+#define AIO_STREAM_CLOSE(t, lv, s, d)                                          \
+    AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 1),   \
+               aio__drain_poll((t), aio__f, (s), 1), AIO__LABEL)
+
 /* await asyncio.to_thread(fn, data) with timeout d: fn(copy of data[0..size))
  * on a worker thread; lv = what fn returned (its copy copied back into data),
  * AIO_ETIMEDOUT or AIO_ECANCELED (the call given up: data untouched), or an

@@ -28,6 +28,27 @@
  * the kept counts of its new slots. */
 #define AIO__STREAM_GONE 2
 
+/* A stream's write buffer (its part: "a stream's write buffer"), here
+ * where the stream's own calls see it. */
+typedef struct aio__outbox aio__outbox;
+struct aio__outbox {
+    aio_task task;            /* the sender (first: the outbox is at its task's address) */
+    aio_stream *s;            /* NULL once the stream let it go */
+    struct aio__outbox *next; /* in its loop's list of those let go */
+    unsigned char *data;      /* data[head..tail) written, not sent yet (NULL when empty) */
+    size_t head, tail, cap;
+    size_t high, low, bound;
+    aio_status error;         /* what a send met: every later write and drain gives it */
+    size_t retry;             /* a send that said "nothing now": its length, the next one's
+                                 (an engine takes the same bytes again, no more) */
+    aio_status rc;            /* (the sender's wait) */
+    aio_link waiters;         /* the tasks in an AIO_DRAIN or AIO_STREAM_CLOSE of it */
+    uint8_t paused;           /* more than `high` buffered since it last had at most `low` */
+};
+/* A stream freed lets its outbox go; a loop that ends frees those it let
+ * go (set by the first outbox made: a program without one links none of it). */
+static void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
+
 /* What the loop keeps apart: the counts of the numbers below
  * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
  * all of them). Entries below the port's slots are stale: the slots hold
@@ -87,6 +108,7 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     uint32_t i;
     if (!from && !to) { /* (L ends) */
         if (aio__stream_kept.loop == L) aio__stream_kept.loop = NULL;
+        if (aio__outbox_hook) aio__outbox_hook(NULL, L);
         return;
     }
     while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
@@ -116,17 +138,10 @@ static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {
     for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closes = aio__stream_kept.closes[i];
 }
 
-static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
-#if AIO__SPEED
-    { /* the count in its slot, where there is one (every read of a stream in use) */
-        const aio_io *io = t->loop->io;
-        uint32_t fd = (uint32_t)aio__fd(s->fd);
-        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
-            return AIO_OK;
-    }
-#endif
+/* aio__stream_gone for a call that is not a task's await: on loop L (NULL: none runs). */
+static aio_status aio__stream_gone_on(aio_loop *L, aio_stream *s, const char *what) {
     if (!(s->eof & AIO__STREAM_GONE)) {
-        int count = aio__stream_count(t->loop, aio__fd(s->fd));
+        int count = aio__stream_count(L, aio__fd(s->fd));
         if (count < 0 || count == s->closes) return AIO_OK;
         if (!count) { /* (a loop's that knows nothing before) */
             s->closes = 0;
@@ -136,6 +151,18 @@ static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what)
     }
     return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
                        AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
+}
+
+static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
+#if AIO__SPEED
+    { /* the count in its slot, where there is one (every read of a stream in use) */
+        const aio_io *io = t->loop->io;
+        uint32_t fd = (uint32_t)aio__fd(s->fd);
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+            return AIO_OK;
+    }
+#endif
+    return aio__stream_gone_on(t->loop, s, what);
 }
 
 /* A growing stream's buffer (aio_stream_init_growing) is one block of the
@@ -425,6 +452,9 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
     if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
+    if (s->out && s->out->head != s->out->tail)
+        return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: the stream's write buffer holds what aio_stream_write "
+                                      "gave (AIO_DRAIN it first: one way of writing a stream at a time)");
     aio__set_until(t, until);
     rc = aio__stream_send(t, f, s, buf, len);
     if (rc == AIO__SUSPENDED) s->writer = t;
@@ -499,6 +529,7 @@ AIO_API aio_status aio_stream_free(aio_stream *s) {
     if (!s) return AIO_OK;
     if (s->reader || s->writer)
         return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
+    if (s->out) aio__outbox_hook(s, NULL); /* (what it had not sent dropped) */
     if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
     s->buf = NULL;
     s->size = 0;

@@ -176,7 +176,9 @@ static aio_status aio__tls_ended(aio_tls *tls, aio_status rc, const char *what) 
  * session's next call (a write resumed is one whose stream still names its
  * writer): the session is then unusable, as Trio's SSLStream makes it. */
 static int aio__tls_cut_write(aio_tls *tls) {
-    if (!tls->held || tls->stream->writer) return 0;
+    const aio_stream *s = tls->stream;
+    if (!tls->held || s->writer || (s->out && s->out->head != s->out->tail)) return 0; /* (a write's, or the
+                                                              stream's buffer's: it goes on) */
     tls->held = 0;
     (void)aio__tls_fail(tls, AIO_ETLS, "a write was cut (a deadline, a cancellation) after part of it went into "
                                        "the TLS engine: the session cannot be used");

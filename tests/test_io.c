@@ -470,6 +470,10 @@ static aio_status port_no_sockets_main(aio_task *t) {
     AIO_STREAM_WRITE(t, P.w[0].rc, &P.st, buf, sizeof buf, AIO_SEC(1));
     CHECK_EQ(P.w[0].rc, AIO_EINVAL);
     CHECK_DEBUG("streams need POSIX or Windows");
+    test_last_debug[0] = 0;
+    AIO_DRAIN(t, P.w[0].rc, &P.st, AIO_SEC(1));
+    CHECK_EQ(P.w[0].rc, AIO_EINVAL);
+    CHECK_DEBUG("streams need POSIX or Windows");
     AIO_UNIX_CONNECT(t, P.w[0].rc, "/tmp/x.sock", AIO_SEC(1));
     CHECK_EQ(P.w[0].rc, AIO_EINVAL);
     CHECK_DEBUG("AIO_UNIX_CONNECT: Unix domain sockets need POSIX");
@@ -498,6 +502,12 @@ static void test_io_port_no_sockets(void) {
     CHECK_EQ(aio_stream_init_growing(&P.st, 3, 256, 1024), AIO_EINVAL);
     CHECK_DEBUG("streams need POSIX or Windows");
     CHECK_EQ(aio_stream_free(&P.st), AIO_OK); /* (nothing to give back) */
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_stream_write(&P.st, text, 1), AIO_EINVAL);
+    CHECK_DEBUG("streams need POSIX or Windows");
+    CHECK_EQ(aio_stream_set_write_limits(&P.st, 1, 1, 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_abort(&P.st), AIO_EINVAL);
+    CHECK_EQ(aio_stream_write_buffered(&P.st), 0);
     test_loop(&loop);
     fake_init();
     memset(&P, 0, sizeof P);
@@ -1056,6 +1066,486 @@ static void test_io_send_all_waits_for_room(void) {
     CHECK_EQ(SR.sum, sum);
     sock_teardown(&loop);
 }
+
+/* ------------------------------------------- a stream's write buffer */
+/* aio_stream_write from any task, AIO_DRAIN, AIO_STREAM_CLOSE, the limits,
+ * aio_stream_abort: S.sv[0] under the stream W.s, its peer S.sv[1] read (or
+ * not) by W.reader, which keeps what it gets in W.got. */
+#define W_GOT (4 << 20)
+static struct {
+    aio_stream s;
+    unsigned char buf[256];
+    aio_task writers[3], reader, closer, drainer;
+    aio_status rc, close_rc, drain_rc, read_rc;
+    int i, k, filled;
+    size_t n, at;
+    unsigned char *got; /* W_GOT bytes */
+    unsigned char piece[3][40000];
+} W;
+
+static aio_status w_reader(aio_task *t) { /* the peer: everything until the end, a receive a
+                                               millisecond (a TCP pair's room comes back with its
+                                               acknowledgements, after the virtual clock's jump) */
+    AIO_BEGIN(t);
+    for (;;) {
+        AIO_SLEEP(t, AIO_MS(1));
+        AIO_RECV(t, W.read_rc, S.sv[1], W.got + W.at % W_GOT, W_GOT - W.at % W_GOT, AIO_SEC(100)); /* (kept
+                                                                    round: TCP's buffers may hold more) */
+        if (W.read_rc <= 0) break;
+        W.at += (size_t)W.read_rc;
+    }
+    AIO_END(t);
+}
+/* Written until the stream's own buffer holds more than `past` (the socket's first). */
+static int w_fill(size_t past) {
+    int calls = 0;
+    while (aio_stream_write_buffered(&W.s) <= past && calls < 4000) {
+        if (aio_stream_write(&W.s, W.piece[0], 10000) != AIO_OK) return -1;
+        calls++;
+    }
+    return calls;
+}
+static void w_setup(aio_loop *loop) {
+    size_t i;
+    int k;
+    sock_setup(loop);
+    memset(&W, 0, sizeof W);
+    W.got = (unsigned char *)malloc(W_GOT);
+    CHECK(W.got != NULL);
+    for (k = 0; k < 3; k++)
+        for (i = 0; i < sizeof W.piece[k]; i++) W.piece[k][i] = (unsigned char)('a' + k);
+}
+static void w_teardown(aio_loop *loop, int closed) {
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    if (!closed) CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(loop), AIO_OK);
+    free(W.got);
+}
+
+/* Three tasks write to one stream, in turns, more than the socket holds:
+ * each write arrives whole, in the order of the calls; the close sends
+ * the rest, then the end. */
+static aio_status w_writer(aio_task *t) {
+    static int n[3];
+    int k = (int)(t - W.writers);
+    AIO_BEGIN(t);
+    for (n[k] = 0; n[k] < 4; n[k]++) {
+        CHECK_EQ(aio_stream_write(&W.s, W.piece[k], sizeof W.piece[k]), AIO_OK);
+        AIO_YIELD(t);
+    }
+    AIO_END(t);
+}
+static aio_status w_many_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    for (W.k = 0; W.k < 3; W.k++) CHECK_EQ(aio_spawn(&W.writers[W.k], w_writer), AIO_OK);
+    for (W.k = 0; W.k < 3; W.k++) AIO_AWAIT(t, W.rc, &W.writers[W.k]);
+#ifndef _WIN32 /* (a local pair's buffers: a few hundred KiB; Windows' pair is TCP's, of megabytes) */
+    CHECK(aio_stream_write_buffered(&W.s) > 0); /* (the socket took part; nobody reads yet) */
+#endif
+    CHECK_EQ(aio_spawn(&W.reader, w_reader), AIO_OK);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(10));
+    CHECK_EQ(W.rc, AIO_OK);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
+    AIO_AWAIT(t, W.rc, &W.reader);
+    CHECK_EQ(W.read_rc, 0); /* (the end, after every byte) */
+    CHECK_EQ(W.at, 12 * sizeof W.piece[0]);
+    for (W.n = 0; W.n < 12; W.n++) { /* the writers took turns: a, b, c, a, b, c, ... each whole */
+        const unsigned char *p = W.got + W.n * sizeof W.piece[0];
+        size_t i;
+        for (i = 0; i < sizeof W.piece[0] && p[i] == (unsigned char)('a' + (int)(W.n % 3)); i++) {
+        }
+        CHECK_EQ(i, sizeof W.piece[0]);
+    }
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECLOSED); /* (closed) */
+    AIO_END(t);
+}
+static void test_io_stream_write_many_tasks(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_many_main), AIO_OK);
+    w_teardown(&loop, 1);
+}
+
+/* A peer that stops reading: the writes go on (the buffer grows), a drain
+ * waits while it is over its high-water mark, up to its deadline (at
+ * exactly 100 ms); once the peer reads, the drain ends at the low mark. */
+static aio_status w_drain_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(1)); /* nothing written: at once */
+    CHECK_EQ(W.rc, AIO_OK);
+    CHECK_EQ(T_MS(), 0);
+    W.filled = w_fill(64 * 1024);
+    CHECK(W.filled > 0);
+    AIO_DRAIN(t, W.rc, &W.s, AIO_MS(100));
+    CHECK_EQ(W.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 100);
+    CHECK(aio_stream_write_buffered(&W.s) > 64 * 1024);
+    CHECK_EQ(aio_spawn(&W.reader, w_reader), AIO_OK);
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(10));
+    CHECK_EQ(W.rc, AIO_OK);
+    CHECK(aio_stream_write_buffered(&W.s) <= 16 * 1024);
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(10)); /* (no longer over the high mark: at once) */
+    CHECK_EQ(W.rc, AIO_OK);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(10));
+    CHECK_EQ(W.rc, AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.reader);
+    CHECK_EQ(W.at, (size_t)W.filled * 10000);
+    AIO_END(t);
+}
+static void test_io_stream_drain(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_drain_main), AIO_OK);
+    w_teardown(&loop, 1);
+}
+
+/* The bound: a write that would pass it is refused whole (AIO_ELIMIT),
+ * nothing of it taken; the limits checked; an abort drops what is
+ * buffered and closes the socket (the peer reads the end), a task waiting
+ * in a drain is told (AIO_ECLOSED). */
+static aio_status w_drainer(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_DRAIN(t, W.drain_rc, &W.s, AIO_SEC(10));
+    AIO_END(t);
+}
+static aio_status w_bound_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 200, 1000), AIO_EINVAL); /* low above high */
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 10, 0), AIO_EINVAL);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 6000), AIO_OK); /* (the buffer's
+                                                                 doubling stops at it) */
+    for (W.k = 0; W.k < 4000; W.k++) {
+        W.n = aio_stream_write_buffered(&W.s);
+        W.rc = aio_stream_write(&W.s, W.piece[0], 3000);
+        if (W.rc != AIO_OK) break;
+    }
+    CHECK_EQ(W.rc, AIO_ELIMIT);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), W.n); /* (nothing of it) */
+    CHECK(W.n > 6000 - 3000 && W.n <= 6000);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 6000 - W.n), AIO_OK); /* (up to the bound) */
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 4096), AIO_OK); /* (below what it holds) */
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ELIMIT);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 6000);
+    CHECK_EQ(aio_spawn(&W.drainer, w_drainer), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_stream_abort(&W.s), AIO_OK);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
+    AIO_AWAIT(t, W.rc, &W.drainer);
+    CHECK_EQ(W.drain_rc, AIO_ECLOSED);
+    CHECK_EQ(T_MS(), 10);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECLOSED);
+    CHECK_EQ(aio_spawn(&W.reader, w_reader), AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.reader); /* the end: what the socket had, then no more */
+    CHECK(W.read_rc == 0 || W.read_rc == AIO_ECONNRESET);
+    AIO_END(t);
+}
+static void test_io_stream_write_bound_and_abort(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_bound_main), AIO_OK);
+    w_teardown(&loop, 1);
+}
+
+/* A close that cannot send what is buffered: at its deadline (exactly) it
+ * drops it and closes the socket all the same (AIO_ETIMEDOUT); a close
+ * cancelled while it waits does the same (AIO_ECANCELED). */
+static aio_status w_closer(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_CLOSE(t, W.close_rc, &W.s, AIO_SEC(10));
+    AIO_FINALLY(t);
+    W.close_rc = AIO_STATUS(t);
+    AIO_END(t);
+}
+static aio_status w_close_cut_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK(w_fill(0) > 0);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_MS(50));
+    CHECK_EQ(W.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 50);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECLOSED);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    /* again, on a new pair, cancelled */
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK(w_fill(0) > 0);
+    CHECK_EQ(aio_spawn(&W.closer, w_closer), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(30));
+    CHECK_EQ(aio_cancel(&W.closer), 1);
+    AIO_AWAIT(t, W.rc, &W.closer);
+    CHECK_EQ(W.close_rc, AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 80);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECLOSED);
+    AIO_END(t);
+}
+static void test_io_stream_close_cut_short(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_close_cut_main), AIO_OK);
+    w_teardown(&loop, 1);
+}
+
+/* A peer gone: the background send's error is every later write's and
+ * drain's; one way of writing at a time; a stream freed while a drain
+ * waits and its sender has bytes to send. */
+static aio_status w_errors_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write(NULL, "x", 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_write(&W.s, NULL, 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_write(&W.s, NULL, 0), AIO_OK);
+    CHECK(w_fill(64 * 1024) > 0); /* (over the high-water mark: a drain waits) */
+    AIO_STREAM_WRITE(t, W.rc, &W.s, "x", 1, AIO_SEC(1)); /* (out of order with what is buffered) */
+    CHECK_EQ(W.rc, AIO_EBUSY);
+    CHECK_DEBUG("AIO_STREAM_WRITE: the stream's write buffer holds");
+    CHECK_EQ(aio_spawn(&W.drainer, w_drainer), AIO_OK);
+    AIO_YIELD(t);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK); /* (what it held dropped; the drain told) */
+    AIO_AWAIT(t, W.rc, &W.drainer);
+    CHECK_EQ(W.drain_rc, AIO_ECLOSED);
+    /* the peer goes: the sender meets it */
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK(w_fill(64 * 1024) > 0);
+    CHECK_EQ(close_sock(S.sv[1]), 0);
+    S.sv[1] = -1;
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(10));
+    CHECK_EQ(W.rc, AIO_ECONNRESET);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECONNRESET);
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(10));
+    CHECK_EQ(W.rc, AIO_ECONNRESET);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(10));
+    CHECK_EQ(W.rc, AIO_ECONNRESET); /* (and the socket closed) */
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_io_stream_write_errors(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_errors_main), AIO_OK);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(W.got);
+}
+
+/* The refusals and the cut awaits: a stream not set up, a bad timeout, a
+ * write while a task waits in an AIO_STREAM_WRITE, a transport that breaks
+ * its contract, a drain or a close cancelled before or while it waits, a
+ * close of a stream whose socket was closed under it. */
+static aio_status w_liar_send(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    (void)ctx; (void)fd; (void)buf; (void)len;
+    return 0;
+}
+static aio_status w_liar_recv(void *ctx, aio_socket fd, void *buf, size_t len) {
+    (void)ctx; (void)fd; (void)buf; (void)len;
+    return AIO_WANT_READ;
+}
+static aio_status w_old_writer(aio_task *t) { /* one AIO_STREAM_WRITE, more than the socket holds */
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, W.drain_rc, &W.s, W.got, W_GOT, AIO_MS(20));
+    AIO_END(t);
+}
+static aio_status w_self_cancelled(aio_task *t) { /* W.k: 0 a drain, 1 a close */
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_cancel(t), 1);
+    if (W.k)
+        AIO_STREAM_CLOSE(t, W.close_rc, &W.s, AIO_SEC(1));
+    else
+        AIO_DRAIN(t, W.drain_rc, &W.s, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status w_liar_send_more(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    (void)ctx; (void)fd; (void)buf;
+    return (aio_status)len + 1;
+}
+static aio_stream w_zeroed; /* (never set up) */
+static aio_status w_refusals_main(aio_task *t) {
+    static const aio_transport liar = {w_liar_recv, w_liar_send};
+    static const aio_transport liar_more = {w_liar_recv, w_liar_send_more};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write_buffered(NULL), 0);
+    CHECK_EQ(aio_stream_abort(NULL), AIO_EINVAL);
+    CHECK_DEBUG("aio_stream_abort: the stream was not set up");
+    CHECK_EQ(aio_stream_abort(&w_zeroed), AIO_EINVAL);
+    CHECK_EQ(aio_stream_write(&w_zeroed, "x", 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_set_write_limits(NULL, 1, 1, 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_set_write_limits(&w_zeroed, 1, 1, 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 1, 1, (size_t)INT_MAX + 1u), AIO_EINVAL);
+    /* a close with nothing written: the socket closed */
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    /* an abort with nothing written; a close of a stream whose socket is gone */
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_abort(&W.s), AIO_OK);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_ECLOSED);
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_ECLOSED);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    /* a write the socket takes whole: AIO_STREAM_WRITE may follow (nothing waits) */
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "ab", 2), AIO_OK);
+    AIO_STREAM_WRITE(t, W.rc, &W.s, "cd", 2, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_OK);
+    /* a transport that says it took more than given */
+    CHECK_EQ(aio_stream_set_transport(&W.s, &liar_more, NULL), AIO_OK);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO);
+    CHECK_DEBUG("aio_stream_write: the transport's send said it took no bytes, or more than given");
+    CHECK_EQ(aio_stream_set_transport(&W.s, NULL, NULL), AIO_OK);
+    /* a peer gone before the first write: its error at once, nothing buffered */
+    CHECK_EQ(close_sock(S.sv[1]), 0);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECONNRESET);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    /* a write while a task waits in an AIO_STREAM_WRITE */
+    CHECK_EQ(aio_spawn(&W.writers[0], w_old_writer), AIO_OK);
+    AIO_YIELD(t);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EBUSY);
+    CHECK_DEBUG("aio_stream_write: a task is waiting in an AIO_STREAM_WRITE");
+    AIO_AWAIT(t, W.rc, &W.writers[0]);
+    CHECK_EQ(W.drain_rc, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK); /* (the peer's buffer is full: a new pair) */
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    /* a transport that takes nothing */
+    CHECK_EQ(aio_stream_set_transport(&W.s, &liar, NULL), AIO_OK);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO);
+    CHECK_DEBUG("aio_stream_write: the transport's send said it took no bytes");
+    CHECK_EQ(aio_stream_set_transport(&W.s, NULL, NULL), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK); /* (nothing was taken: the stream goes on) */
+    /* cancelled as they begin: the drain raises; the close raises and closes */
+    W.k = 0;
+    CHECK_EQ(aio_spawn(&W.closer, w_self_cancelled), AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.closer);
+    CHECK_EQ(W.rc, AIO_ECANCELED);
+    CHECK_EQ(aio_stream_write(&W.s, "y", 1), AIO_OK);
+    W.k = 1;
+    CHECK_EQ(aio_spawn(&W.closer, w_self_cancelled), AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.closer);
+    CHECK_EQ(W.rc, AIO_ECANCELED);
+    CHECK_EQ(aio_stream_write(&W.s, "z", 1), AIO_ECLOSED);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    /* cancelled while it waits */
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK(w_fill(64 * 1024) > 0);
+    CHECK_EQ(aio_spawn(&W.drainer, w_drainer), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(5));
+    CHECK_EQ(aio_cancel(&W.drainer), 1);
+    AIO_AWAIT(t, W.rc, &W.drainer);
+    CHECK_EQ(W.rc, AIO_ECANCELED);
+    CHECK(aio_stream_write_buffered(&W.s) > 64 * 1024); /* (a drain cut short takes nothing back) */
+    /* the socket closed under the stream: a close says so, and lets the buffer go */
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_ECLOSED);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
+    CHECK_EQ(T_MS(), 25);
+    AIO_END(t);
+}
+static aio_status w_drain_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_DRAIN(t, W.rc, (aio_stream *)NULL, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status w_close_null_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_CLOSE(t, W.rc, (aio_stream *)NULL, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status w_drain_unset_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_DRAIN(t, W.rc, &w_zeroed, AIO_SEC(1));
+    AIO_END(t);
+}
+static aio_status w_drain_bad_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_DRAIN(t, W.rc, &W.s, AIO_TIME_INVALID);
+    AIO_END(t);
+}
+static aio_status w_close_bad_timeout_main(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_TIME_INVALID);
+    AIO_END(t);
+}
+static void test_io_stream_write_refusals(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_refusals_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &S.main, w_drain_null_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_DRAIN: the stream was not set up");
+    CHECK_EQ(test_run(&loop, &S.main, w_close_null_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_STREAM_CLOSE: the stream was not set up");
+    CHECK_EQ(test_run(&loop, &S.main, w_drain_unset_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_DRAIN: the stream was not set up");
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(test_run(&loop, &S.main, w_drain_bad_timeout_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_DRAIN: the timeout");
+    CHECK_EQ(test_run(&loop, &S.main, w_close_bad_timeout_main), AIO_EINVAL);
+    CHECK_DEBUG("AIO_STREAM_CLOSE: the timeout");
+    /* limits set with no loop running: the buffer made all the same */
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 10, 5, 100), AIO_OK);
+    w_teardown(&loop, 0);
+}
+
+#ifdef TEST_COUNTED_ALLOC
+/* Out of memory: for the write buffer (nothing taken, the stream goes on),
+ * for the rest of a write part of which went (the stream writes no more),
+ * for the limits. */
+static aio_status w_memory_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 10, 1, 100), AIO_EIO);
+    test_alloc_fail_after(1); /* (the outbox, not its buffer) */
+    CHECK_EQ(aio_stream_write(&W.s, W.got, 1 << 20), AIO_EIO); /* (part of it went) */
+    test_alloc_fail_after(-1);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO); /* (the stream's error from then on) */
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_EIO);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    /* the buffer's growth fails with bytes buffered: nothing of the write taken, the stream goes on */
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK(w_fill(0) > 0);
+    W.n = aio_stream_write_buffered(&W.s);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 30000), AIO_EIO);
+    test_alloc_fail_after(-1);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), W.n);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_stream_write_out_of_memory(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_memory_main), AIO_OK);
+    w_teardown(&loop, 0);
+}
+#endif
 
 /* 1,000 descriptors at once: each of 1,000 tasks waits to receive on its
  * own socket; a writer answers them in reverse order, one per millisecond;
@@ -5102,11 +5592,20 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_recv_cancel_leaves_data),
     SOCKET_ENTRY(test_io_peer_close),
 #if POSIX_IO_TESTS
-    TEST_ENTRY(test_io_sigpipe_left_to_the_program),
+    SOCKET_ENTRY(test_io_sigpipe_left_to_the_program),
 #endif
     SOCKET_ENTRY(test_io_half_close),
     SOCKET_ENTRY(test_io_two_readers_refused),
     SOCKET_ENTRY(test_io_send_all_waits_for_room),
+    SOCKET_ENTRY(test_io_stream_write_many_tasks),
+    SOCKET_ENTRY(test_io_stream_drain),
+    SOCKET_ENTRY(test_io_stream_write_bound_and_abort),
+    SOCKET_ENTRY(test_io_stream_close_cut_short),
+    SOCKET_ENTRY(test_io_stream_write_errors),
+    SOCKET_ENTRY(test_io_stream_write_refusals),
+#ifdef TEST_COUNTED_ALLOC
+    SOCKET_ENTRY(test_io_stream_write_out_of_memory),
+#endif
     SOCKET_ENTRY(test_io_thousand_descriptors),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_tcp_connect_no_host),

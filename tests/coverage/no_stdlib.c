@@ -155,6 +155,10 @@ int main(void) {
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
         bad += aio_stream_init_growing(&io.st, 0, 16, 64) != AIO_EINVAL || aio_stream_free(&io.st) != AIO_OK;
+        bad += aio_stream_write(&io.st, io.buf, 1) != AIO_EINVAL;
+        bad += aio_stream_set_write_limits(&io.st, 1, 1, 1) != AIO_EINVAL || aio_stream_abort(&io.st) != AIO_EINVAL;
+        bad += aio_stream_write_buffered(&io.st) != 0 || aio_bytes_sent(&io.task) != 0;
+        bad += aio__drain_start(&io.task, NULL, &io.st, 0, 0) != AIO_EINVAL;
         {
             static aio_server srv; /* no sockets: no server, each call refuses */
             bad += aio_server_init(&srv, sleeper, NULL, sizeof(aio_conn), 1) != AIO_EINVAL;
@@ -165,18 +169,19 @@ int main(void) {
             bad += aio_conn_abort(NULL) != AIO_EINVAL;
             aio_server_refuse(&srv, "busy", NULL);
         }
-        bad += heard != 46;
+        bad += heard != 50;
         /* the awaits' second halves, called as though a start had not
          * refused: each refuses too, silently (no start: nothing to say) */
         bad += aio__stream_poll(&io.task, NULL, &io.st) != AIO_EINVAL;
         bad += aio__stream_write_poll(&io.task, NULL, &io.st, io.buf, sizeof io.buf) != AIO_EINVAL;
+        bad += aio__drain_poll(&io.task, NULL, &io.st, 1) != AIO_EINVAL;
         bad += aio__unix_connect_poll(&io.task, NULL) != AIO_EINVAL;
         bad += aio__dgram_poll(&io.task, NULL, 0, io.buf, sizeof io.buf, NULL) != AIO_EINVAL;
         bad += aio__connect_poll(&io.task, NULL) != AIO_EINVAL;
         bad += aio__lookup_poll(&io.task, NULL, &io.a, 1) != AIO_EINVAL;
         bad += aio__thread_poll(&io.task, NULL, io.buf, sizeof io.buf) != AIO_EINVAL;
         bad += aio__process_poll(&io.task, NULL, &io.p, NULL, 0) != AIO_EINVAL;
-        bad += heard != 46;
+        bad += heard != 50;
     }
     {
         static port_t pt;
@@ -186,11 +191,11 @@ int main(void) {
         bad += aio_loop_set_io(&loop, NULL) != AIO_OK;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 46;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 50;
     {
         static twice_t tw;
         bad += aio_run(&loop, &tw.task, misuse_twice) != AIO_OK;
-        bad += tw.rc[0] != AIO_EINVAL || tw.rc[1] != AIO_EINVAL || heard != 46;
+        bad += tw.rc[0] != AIO_EINVAL || tw.rc[1] != AIO_EINVAL || heard != 50;
     }
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",

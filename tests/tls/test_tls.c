@@ -279,6 +279,51 @@ static void test_tls_ten_megabytes_each_way(void) {
 }
 
 
+/* aio_stream_write on a TLS stream: a megabyte in 100 writes while the
+ * server reads nothing yet (what the socket does not take is buffered, and
+ * sent through the session as the socket takes more), a drain until it is
+ * all sent (the marks at 0), then the close_notify: every byte arrives, in
+ * order, then the end. */
+static aio_status buffered_server(aio_task *t) {
+    peer_t *p = SERVER_PEER;
+    AIO_BEGIN(t);
+    ACCEPT_OK(t, p);
+    AIO_SLEEP(t, AIO_MS(50));
+    for (p->n = 0;;) {
+        AIO_READ_SOME(t, p->rc, &p->st, AIO_SEC(10));
+        if (p->rc <= 0) break;
+        if (memcmp(aio_stream_data(&p->st), big_out + p->n, (size_t)p->rc) != 0) p->i++;
+        p->n += (size_t)p->rc;
+    }
+    CHECK_EQ(p->rc, 0); /* (the close_notify) */
+    CHECK_EQ(p->n, 100u * 10000u);
+    CHECK_EQ(p->i, 0);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
+    AIO_END(t);
+}
+static aio_status buffered_client(aio_task *t) {
+    peer_t *p = CLIENT_PEER;
+    AIO_BEGIN(t);
+    CONNECT_OK(t, p, "localhost");
+    for (p->i = 0; p->i < 100; p->i++)
+        CHECK_EQ(aio_stream_write(&p->st, big_out + (size_t)p->i * 10000u, 10000), AIO_OK);
+    CHECK(aio_stream_write_buffered(&p->st) > 0);
+    CHECK_EQ(aio_stream_set_write_limits(&p->st, 0, 0, 1u << 20), AIO_OK);
+    AIO_DRAIN(t, p->rc, &p->st, AIO_SEC(10));
+    CHECK_EQ(p->rc, AIO_OK);
+    CHECK_EQ(aio_stream_write_buffered(&p->st), 0);
+    CHECK(T_MS() >= 50);
+    SHUTDOWN_GIVES(t, p, AIO_OK);
+    CHECK_EQ(aio_stream_free(&p->st), AIO_OK); /* (its write buffer given back) */
+    AIO_END(t);
+}
+static void test_tls_buffered_writes(void) {
+    size_t i;
+    for (i = 0; i < BIG; i++) big_out[i] = (unsigned char)(i * 7 + i / 4099);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, W.sv), 0); /* (buffers smaller than TCP's on loopback) */
+    pair_run(buffered_server, buffered_client);
+}
+
 /* A read whose deadline passes takes nothing, and the session goes on: the
  * line that comes later is read whole. */
 static aio_status late_server(aio_task *t) {
@@ -1706,6 +1751,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_shutdown_after_peer_closed),
     TEST_ENTRY(test_tls_truncated),
     TEST_ENTRY(test_tls_ten_megabytes_each_way),
+    TEST_ENTRY(test_tls_buffered_writes),
     TEST_ENTRY(test_tls_read_deadline),
     TEST_ENTRY(test_tls_tickets_and_key_update),
     TEST_ENTRY(test_tls_starttls),

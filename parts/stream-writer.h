@@ -1,0 +1,305 @@
+// >>stream-writer
+/* -------------------------------------------------- a stream's write buffer */
+
+/* asyncio's StreamWriter: aio_stream_write, from any task, sends at once
+ * what the socket takes when nothing waits before it, and keeps the rest in
+ * the stream's outbox, which a task of the library's, its sender, sends in
+ * the order written while the socket takes it. AIO_DRAIN waits while more
+ * than the high-water mark is buffered, until at most the low one;
+ * AIO_STREAM_CLOSE until nothing is, then closes the socket.
+ *
+ * An outbox is made by the first write (or aio_stream_set_write_limits) of
+ * a stream and goes when the stream is closed, aborted or freed: what it
+ * holds is dropped, the tasks waiting in its drains are woken (the stream is
+ * gone: AIO_ECLOSED), and its sender, cancelled, may still have a step to
+ * take: the outbox then waits in its loop's list of those let go until the
+ * sender has ended, and is freed when an outbox is next made or let go on
+ * that loop, or as the loop ends. (A program that never calls
+ * aio_stream_write or aio_stream_set_write_limits links none of this: the
+ * stream's other calls reach it through aio__outbox_hook.) */
+#ifdef AIO__SOCKETS
+#define AIO__WRITE_HIGH (64u * 1024u) /* asyncio's high-water mark; the low one is a quarter of it */
+#define AIO__WRITE_BOUND (1024u * 1024u) /* the most buffered unless set: 16 high-water marks */
+
+
+/* The outboxes of L let go whose sender has ended, freed (all of them as L ends). */
+static void aio__outbox_reap(aio_loop *L, int ending) {
+    aio__outbox **at = &L->let_go;
+    while (*at) {
+        aio__outbox *o = *at;
+        if (ending || o->task.state == AIO__DONE) {
+            *at = o->next;
+            AIO_FREE(o->data);
+            AIO_FREE(o);
+        } else {
+            at = &o->next;
+        }
+    }
+}
+
+/* s lets its outbox go: what it holds dropped, its waiters woken, its
+ * sender cancelled (the outbox freed once it has ended). */
+static void aio__outbox_let_go(aio_stream *s) {
+    aio__outbox *o = s->out;
+    aio_loop *L = o->task.loop;
+    s->out = NULL;
+    o->s = NULL;
+    o->head = o->tail = 0;
+    aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+    if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
+        AIO_FREE(o->data);
+        AIO_FREE(o);
+    } else {
+        (void)aio_cancel(&o->task);
+        o->next = L->let_go;
+        L->let_go = o;
+    }
+    if (L) aio__outbox_reap(L, 0);
+}
+
+/* (aio__outbox_hook: a stream with an outbox freed, or a loop ending) */
+static void aio__outbox_hook_fn(aio_stream *s, aio_loop *ending) {
+    if (s) aio__outbox_let_go(s);
+    if (ending) aio__outbox_reap(ending, 1);
+}
+
+/* s's outbox, made if it has none: NULL if no memory. */
+static aio__outbox *aio__outbox_of(aio_stream *s) {
+    aio__outbox *o = s->out;
+    if (o) return o;
+    o = (aio__outbox *)AIO_MALLOC(sizeof *o);
+    if (!o) return NULL;
+    memset(o, 0, sizeof *o);
+    o->s = s;
+    o->high = AIO__WRITE_HIGH;
+    o->low = AIO__WRITE_HIGH / 4;
+    o->bound = AIO__WRITE_BOUND;
+    aio__list_init(&o->waiters);
+    s->out = o;
+    aio__outbox_hook = aio__outbox_hook_fn;
+    if (aio__loop) aio__outbox_reap(aio__loop, 0);
+    return o;
+}
+
+/* One send of buf[0..len) through s's transport (len > 0, at most INT_MAX;
+ * after a send that said "nothing now", its length again, at most: a TLS
+ * engine holds that record and takes the same bytes once more): the bytes
+ * taken (> 0), AIO_WANT_WRITE or AIO_WANT_READ (nothing now: wait that
+ * way), or an error. */
+static aio_status aio__outbox_send(aio_stream *s, const unsigned char *buf, size_t len) {
+    aio__outbox *o = s->out;
+    aio_status rc;
+    if (o->retry && len > o->retry) len = o->retry;
+    do {
+        if (s->transport) {
+            rc = s->transport->send(s->transport_ctx, s->fd, buf, len);
+            if (rc > (aio_status)len || rc == 0)
+                rc = aio__misuse(AIO_EIO, "aio_stream_write: the transport's send said it took no bytes, or "
+                                          "more than given");
+        } else {
+            rc = aio__net_send(aio__fd(s->fd), buf, len, "aio_stream_write");
+        }
+    } while (rc == AIO__INTR); /* LCOV_EXCL_BR_LINE: (a signal in the call) */
+    if (rc == AIO__AGAIN) rc = AIO_WANT_WRITE;
+    /* (a TLS engine that must read to write: a renegotiation, which the tests' engines do not ask) */
+    o->retry = rc == AIO_WANT_WRITE || rc == AIO_WANT_READ ? len : 0; /* LCOV_EXCL_BR_LINE */
+    return rc;
+}
+
+/* n more bytes of o sent: the waiters woken when it is back at its low-water
+ * mark or empty (its memory given back then). */
+static void aio__outbox_sent(aio__outbox *o, size_t n) {
+    o->head += n;
+    if (o->head == o->tail) {
+        AIO_FREE(o->data);
+        o->data = NULL;
+        o->head = o->tail = o->cap = 0;
+    }
+    if (o->paused && o->tail - o->head <= o->low) o->paused = 0;
+    if (!o->paused || o->head == o->tail) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+}
+
+/* o failed with rc: nothing more is sent, and every write and drain says so. */
+static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
+    o->error = rc;
+    aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+}
+
+/* The sender: what is buffered, in order, while the socket takes it. Its
+ * awaits number their resume points themselves, as the server's task does. */
+static aio_status aio__outbox_run(aio_task *t) {
+    aio__outbox *o = AIO_CONTAINER(t, aio__outbox, task);
+    AIO_BEGIN(t);
+    while (o->s && !o->error && o->head != o->tail) {
+        o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
+        if (o->rc > 0) {
+            aio__outbox_sent(o, (size_t)o->rc);
+            continue;
+        }
+        if (o->rc == AIO_WANT_WRITE) {
+            AIO__AWAIT(t, o->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_WRITABLE, o->s->fd, NULL, 0, AIO_NEVER),
+                       aio__io_poll(t, aio__f, AIO__IO_WRITABLE, NULL, 0), 1u); /* AIO_WAIT_WRITABLE */
+        /* LCOV_EXCL_START: a TLS engine that must read to write (a renegotiation, which the tests'
+         * engines do not ask) */
+        } else if (o->rc == AIO_WANT_READ) {
+            AIO__AWAIT(t, o->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_READABLE, o->s->fd, NULL, 0, AIO_NEVER),
+                       aio__io_poll(t, aio__f, AIO__IO_READABLE, NULL, 0), 2u); /* AIO_WAIT_READABLE */
+        }
+        /* LCOV_EXCL_STOP */
+        if (o->rc < 0 && o->s) aio__outbox_fail(o, o->rc);
+    }
+    AIO_END(t);
+}
+
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
+    aio__outbox *o;
+    aio_status rc = AIO_OK;
+    size_t sent = 0;
+    if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_write: the stream was not set up (aio_stream_init)");
+    if (!buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
+    rc = aio__stream_gone_on(aio__loop, s, "aio_stream_write");
+    if (rc < 0) return rc;
+    if (s->writer)
+        return aio__misuse(AIO_EBUSY, "aio_stream_write: a task is waiting in an AIO_STREAM_WRITE of the stream "
+                                      "(one way of writing a stream at a time)");
+    o = aio__outbox_of(s);
+    if (!o) {
+        errno = ENOMEM;
+        return AIO_EIO;
+    }
+    if (o->error) return o->error;
+    if (o->tail - o->head > o->bound || len > o->bound - (o->tail - o->head))
+        return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
+    if (o->head == o->tail) { /* nothing waits before it: what the socket takes now goes at once */
+        while (sent < len) {
+            rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);
+            if (rc <= 0) break;
+            sent += (size_t)rc;
+        }
+        if (sent == len) return AIO_OK;
+        if (rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) { /* (its error, once some went: the stream's) */
+            /* (a send that fails after one took part of the same write: not seen on loopback) */
+            if (sent) o->error = rc; /* LCOV_EXCL_BR_LINE */
+            return rc;
+        }
+    }
+    if (o->cap - o->tail < len - sent) { /* room for the rest: moved to the front, or more */
+        size_t have = o->tail - o->head;
+        size_t cap = o->cap ? o->cap : 256;
+        unsigned char *data;
+        while (cap - have < len - sent) cap *= 2;
+        if (cap > o->bound) cap = o->bound;
+        data = (unsigned char *)AIO_MALLOC(cap);
+        if (!data) {
+            errno = ENOMEM;
+            if (sent) o->error = AIO_EIO; /* (part of it went: the rest cannot follow) */
+            return AIO_EIO;
+        }
+        if (have) memcpy(data, o->data + o->head, have);
+        AIO_FREE(o->data);
+        o->data = data;
+        o->cap = cap;
+        o->head = 0;
+        o->tail = have;
+    }
+    memcpy(o->data + o->tail, (const unsigned char *)buf + sent, len - sent);
+    o->tail += len - sent;
+    if (o->tail - o->head > o->high) o->paused = 1;
+    if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
+        rc = aio_spawn(&o->task, aio__outbox_run);
+        /* LCOV_EXCL_START: a task on no loop (none was ever made in this thread) */
+        if (rc < 0) {
+            o->error = rc;
+            return rc;
+        }
+        /* LCOV_EXCL_STOP */
+    }
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {
+    aio__outbox *o;
+    if (!s || !s->buf || low > high || !bound || bound > (size_t)INT_MAX)
+        return aio__misuse(AIO_EINVAL, "aio_stream_set_write_limits: the stream was not set up, low is above "
+                                       "high, or the bound is 0 or beyond INT_MAX");
+    o = aio__outbox_of(s);
+    if (!o) {
+        errno = ENOMEM;
+        return AIO_EIO;
+    }
+    o->high = high;
+    o->low = low;
+    o->bound = bound;
+    o->paused = o->tail - o->head > high;
+    if (!o->paused) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+    return AIO_OK;
+}
+
+AIO_API size_t aio_stream_write_buffered(const aio_stream *s) {
+    return s && s->out ? s->out->tail - s->out->head : 0;
+}
+
+AIO_API aio_status aio_stream_abort(aio_stream *s) {
+    if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_abort: the stream was not set up");
+    if (s->out) aio__outbox_let_go(s);
+    return aio_close(s->fd);
+}
+
+/* AIO_DRAIN (closing 0) and AIO_STREAM_CLOSE (1): done once what they wait
+ * for came (at most the low-water mark buffered; nothing buffered, then the
+ * socket closed), or the outbox failed; else parked among its waiters. */
+static aio_status aio__drain_step(aio_task *t, aio_frame *f, aio_stream *s, int closing) {
+    aio__outbox *o = s->out;
+    aio_status rc = aio__stream_gone(t, s, closing ? "AIO_STREAM_CLOSE" : "AIO_DRAIN");
+    if (rc < 0) {
+        if (closing && o) aio__outbox_let_go(s); /* (its socket is gone: so is what it held) */
+        return rc;
+    }
+    if (o && o->error) {
+        rc = o->error;
+    } else if (o && (closing ? o->head != o->tail : o->paused)) {
+        if (aio__due(t->until, aio__now(t->loop))) {
+            rc = AIO_ETIMEDOUT;
+        } else {
+            AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
+            rc = aio__park(t, 1, 1);
+            /* (no timer slot and none to grow: every parking await's refusal, tested with theirs) */
+            if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* LCOV_EXCL_LINE */
+            aio__wait_in(t, &o->waiters);
+            return AIO__SUSPENDED;
+        }
+    }
+    if (closing) {
+        if (s->out) aio__outbox_let_go(s);
+        (void)aio_close(s->fd);
+    }
+    return rc;
+}
+
+AIO_API aio_status aio__drain_start(aio_task *t, aio_frame *f, aio_stream *s, aio_time d, int closing) {
+    aio_time until = aio__deadline(t->loop, d, 1);
+    if (!s || !s->buf)
+        return aio__raise(t, f, aio__misuse(AIO_EINVAL, closing ? "AIO_STREAM_CLOSE: the stream was not set up"
+                                                                : "AIO_DRAIN: the stream was not set up"));
+    if (until == AIO_TIME_INVALID)
+        return aio__raise(t, f, AIO__TIMEOUT_REFUSED(closing ? "AIO_STREAM_CLOSE: the timeout"
+                                                             : "AIO_DRAIN: the timeout"));
+    if (aio__checkpoint(t) < 0) {
+        if (closing) (void)aio_stream_abort(s); /* (the stream closes all the same) */
+        return aio__yield_then_raise(t, f);
+    }
+    aio__set_until(t, until);
+    return aio__drain_step(t, f, s, closing);
+}
+
+AIO_API aio_status aio__drain_poll(aio_task *t, aio_frame *f, aio_stream *s, int closing) {
+    t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+    if (aio__checkpoint(t) < 0) {
+        /* (a close whose stream was also freed meanwhile: nothing to abort) */
+        if (closing && s->buf) (void)aio_stream_abort(s); /* LCOV_EXCL_BR_LINE */
+        return aio__raise(t, f, AIO_ECANCELED);
+    }
+    if (!s->buf) return AIO_ECLOSED; /* (freed meanwhile) */
+    return aio__drain_step(t, f, s, closing);
+}
+#endif /* AIO__SOCKETS */
