@@ -3274,7 +3274,8 @@ static inline int aio__no_joiners(const aio_task *t) {
 }
 /* n waits for t's end: first, as the newest (t was spawned: the list ends). */
 static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
-    aio_link *head = &t->run.joiners, *first = head->next;
+    aio_link *head = &t->run.joiners;
+    aio_link *first = head->next;
     n->next = first;
     n->prev = head;
     first->prev = n;
@@ -4618,7 +4619,9 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
  * (A wake-up reads no other place in it: the woken task's own place is
  * this one, or in no list while one of its items is in this one.) */
 static void aio__wake_joiners(aio_task *t, uint16_t flag) {
-    aio_link *head = &t->run.joiners, *end = &t->loop->joined_end, *n = head;
+    aio_link *head = &t->run.joiners;
+    aio_link *end = &t->loop->joined_end;
+    aio_link *n = head;
     while (n->next != end) n = n->next;
     head->next = end;
     while (n != head) {
@@ -11796,8 +11799,8 @@ AIO_API aio_status aio_close(aio_socket sock) {
  * aio_stream_write or aio_stream_set_write_limits links none of this: the
  * stream's other calls reach it through aio__outbox_hook.) */
 #ifdef AIO__SOCKETS
-#define AIO__WRITE_HIGH (64u * 1024u) /* asyncio's high-water mark; the low one is a quarter of it */
-#define AIO__WRITE_BOUND (1024u * 1024u) /* the most buffered unless set: 16 high-water marks */
+#define AIO__WRITE_HIGH ((size_t)64 * 1024) /* asyncio's high-water mark; the low one is a quarter of it */
+#define AIO__WRITE_BOUND ((size_t)1024 * 1024) /* the most buffered unless set: 16 high-water marks */
 
 
 /* The outboxes of L let go whose sender has ended, freed (all of them as L ends). */

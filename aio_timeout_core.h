@@ -2694,7 +2694,8 @@ static inline int aio__no_joiners(const aio_task *t) {
 }
 /* n waits for t's end: first, as the newest (t was spawned: the list ends). */
 static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
-    aio_link *head = &t->run.joiners, *first = head->next;
+    aio_link *head = &t->run.joiners;
+    aio_link *first = head->next;
     n->next = first;
     n->prev = head;
     first->prev = n;
@@ -3845,7 +3846,9 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
  * (A wake-up reads no other place in it: the woken task's own place is
  * this one, or in no list while one of its items is in this one.) */
 static void aio__wake_joiners(aio_task *t, uint16_t flag) {
-    aio_link *head = &t->run.joiners, *end = &t->loop->joined_end, *n = head;
+    aio_link *head = &t->run.joiners;
+    aio_link *end = &t->loop->joined_end;
+    aio_link *n = head;
     while (n->next != end) n = n->next;
     head->next = end;
     while (n != head) {

@@ -84,7 +84,8 @@ static inline int aio__no_joiners(const aio_task *t) {
 }
 /* n waits for t's end: first, as the newest (t was spawned: the list ends). */
 static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
-    aio_link *head = &t->run.joiners, *first = head->next;
+    aio_link *head = &t->run.joiners;
+    aio_link *first = head->next;
     n->next = first;
     n->prev = head;
     first->prev = n;

@@ -18,8 +18,8 @@
  * aio_stream_write or aio_stream_set_write_limits links none of this: the
  * stream's other calls reach it through aio__outbox_hook.) */
 #ifdef AIO__SOCKETS
-#define AIO__WRITE_HIGH (64u * 1024u) /* asyncio's high-water mark; the low one is a quarter of it */
-#define AIO__WRITE_BOUND (1024u * 1024u) /* the most buffered unless set: 16 high-water marks */
+#define AIO__WRITE_HIGH ((size_t)64 * 1024) /* asyncio's high-water mark; the low one is a quarter of it */
+#define AIO__WRITE_BOUND ((size_t)1024 * 1024) /* the most buffered unless set: 16 high-water marks */
 
 
 /* The outboxes of L let go whose sender has ended, freed (all of them as L ends). */
