@@ -11802,7 +11802,6 @@ AIO_API aio_status aio_close(aio_socket sock) {
 #define AIO__WRITE_HIGH ((size_t)64 * 1024) /* asyncio's high-water mark; the low one is a quarter of it */
 #define AIO__WRITE_BOUND ((size_t)1024 * 1024) /* the most buffered unless set: 16 high-water marks */
 
-
 /* The outboxes of L let go whose sender has ended, freed (all of them as L ends). */
 static void aio__outbox_reap(aio_loop *L, int ending) {
     aio__outbox **at = &L->let_go;
