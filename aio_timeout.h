@@ -155,6 +155,8 @@
  *                       (aio__os); the socket awaits
  *   >>streams           buffered reads and writes, a stream's transport;
  *                       addresses, listeners, aio_close
+ *   >>stream-writer     a stream's write buffer: aio_stream_write from any
+ *                       task, AIO_DRAIN, AIO_STREAM_CLOSE, aio_stream_abort
  *   >>unix              Unix domain sockets: aio_unix_listen, AIO_UNIX_CONNECT
  *   >>datagrams         UDP
  *   >>signals           POSIX signals, Windows' console events
