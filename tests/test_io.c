@@ -1110,7 +1110,7 @@ static void w_setup(aio_loop *loop) {
     int k;
     sock_setup(loop);
     memset(&W, 0, sizeof W);
-    W.got = (unsigned char *)malloc(W_GOT);
+    W.got = (unsigned char *)calloc(1, W_GOT); /* (zeroed: what a write sends of it is initialised) */
     CHECK(W.got != NULL);
     for (k = 0; k < 3; k++)
         for (i = 0; i < sizeof W.piece[k]; i++) W.piece[k][i] = (unsigned char)('a' + k);
