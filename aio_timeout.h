@@ -1607,7 +1607,9 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * closed (hosted builds). The handler gets the connected socket in
  * conn.fd; the server closes it when the handler ends, however it ends
  * (returned, failed, cancelled, or cancelled before its first step: its
- * body then never runs); the handler must not close it. The one too many
+ * body then never runs), unless the handler closed it itself
+ * (AIO_STREAM_CLOSE on its stream, to send what is buffered first; a
+ * server's shutdown or abort drops it). The one too many
  * (`limit` connections live) is accepted and closed at once, after the
  * message given to aio_server_refuse, if any (asyncio has no limit). A
  * failed accept never stops the server: a connection gone before its
@@ -2801,7 +2803,9 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * stream reads and writes no more; aio_stream_free gives its buffer back).
  * lv = AIO_OK; or, what was not sent dropped and the socket closed all the
  * same, AIO_ETIMEDOUT, AIO_ECANCELED (raised), the send's error. On TLS,
- * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. */
+ * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. A server's
+ * handler may close its connection so (its goodbye sent): the server then
+ * closes nothing; a handler that just ends has its buffer dropped. */
 #define AIO_STREAM_CLOSE(t, lv, s, d)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 1),   \
                aio__drain_poll((t), aio__f, (s), 1), AIO__LABEL)
@@ -13474,15 +13478,12 @@ static void aio__server_forget(aio_conn *c) {
 }
 
 /* A handler ended (or will never run): its socket closed, one fewer live. A
- * socket the handler closed itself is not closed again: the number may be
- * another connection's by now. */
+ * socket the handler closed itself (AIO_STREAM_CLOSE, which sends what its
+ * stream's buffer holds first, aio_stream_abort, aio_close) is not closed
+ * again: the number may be another connection's by now. */
 static void aio__server_gone(aio_conn *c) {
     aio_server *s = c->server;
-    if (c->closes < 0 || aio__server_closes(c) == c->closes)
-        (void)aio_close(c->fd);
-    else
-        (void)aio__misuse(AIO_EBADF, "aio_server: a handler closed its own socket (aio_close or aio_io_forget "
-                                     "on conn.fd); the server closes it when the handler ends");
+    if (c->closes < 0 || aio__server_closes(c) == c->closes) (void)aio_close(c->fd);
     c->fd = (aio_socket)-1;
     s->live--;
     aio_event_set(&s->changed);

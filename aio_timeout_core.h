@@ -1450,7 +1450,9 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * closed (hosted builds). The handler gets the connected socket in
  * conn.fd; the server closes it when the handler ends, however it ends
  * (returned, failed, cancelled, or cancelled before its first step: its
- * body then never runs); the handler must not close it. The one too many
+ * body then never runs), unless the handler closed it itself
+ * (AIO_STREAM_CLOSE on its stream, to send what is buffered first; a
+ * server's shutdown or abort drops it). The one too many
  * (`limit` connections live) is accepted and closed at once, after the
  * message given to aio_server_refuse, if any (asyncio has no limit). A
  * failed accept never stops the server: a connection gone before its
@@ -2219,7 +2221,9 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
  * stream reads and writes no more; aio_stream_free gives its buffer back).
  * lv = AIO_OK; or, what was not sent dropped and the socket closed all the
  * same, AIO_ETIMEDOUT, AIO_ECANCELED (raised), the send's error. On TLS,
- * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. */
+ * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. A server's
+ * handler may close its connection so (its goodbye sent): the server then
+ * closes nothing; a handler that just ends has its buffer dropped. */
 #define AIO_STREAM_CLOSE(t, lv, s, d)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 1),   \
                aio__drain_poll((t), aio__f, (s), 1), AIO__LABEL)

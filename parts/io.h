@@ -299,7 +299,9 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
  * closed (hosted builds). The handler gets the connected socket in
  * conn.fd; the server closes it when the handler ends, however it ends
  * (returned, failed, cancelled, or cancelled before its first step: its
- * body then never runs); the handler must not close it. The one too many
+ * body then never runs), unless the handler closed it itself
+ * (AIO_STREAM_CLOSE on its stream, to send what is buffered first; a
+ * server's shutdown or abort drops it). The one too many
  * (`limit` connections live) is accepted and closed at once, after the
  * message given to aio_server_refuse, if any (asyncio has no limit). A
  * failed accept never stops the server: a connection gone before its

@@ -403,7 +403,9 @@
  * stream reads and writes no more; aio_stream_free gives its buffer back).
  * lv = AIO_OK; or, what was not sent dropped and the socket closed all the
  * same, AIO_ETIMEDOUT, AIO_ECANCELED (raised), the send's error. On TLS,
- * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. */
+ * AIO_TLS_SHUTDOWN after AIO_DRAIN sends the close_notify first. A server's
+ * handler may close its connection so (its goodbye sent): the server then
+ * closes nothing; a handler that just ends has its buffer dropped. */
 #define AIO_STREAM_CLOSE(t, lv, s, d)                                          \
     AIO__AWAIT(t, (lv) = aio__r, aio__drain_start((t), aio__f, (s), (d), 1),   \
                aio__drain_poll((t), aio__f, (s), 1), AIO__LABEL)

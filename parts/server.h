@@ -47,15 +47,12 @@ static void aio__server_forget(aio_conn *c) {
 }
 
 /* A handler ended (or will never run): its socket closed, one fewer live. A
- * socket the handler closed itself is not closed again: the number may be
- * another connection's by now. */
+ * socket the handler closed itself (AIO_STREAM_CLOSE, which sends what its
+ * stream's buffer holds first, aio_stream_abort, aio_close) is not closed
+ * again: the number may be another connection's by now. */
 static void aio__server_gone(aio_conn *c) {
     aio_server *s = c->server;
-    if (c->closes < 0 || aio__server_closes(c) == c->closes)
-        (void)aio_close(c->fd);
-    else
-        (void)aio__misuse(AIO_EBADF, "aio_server: a handler closed its own socket (aio_close or aio_io_forget "
-                                     "on conn.fd); the server closes it when the handler ends");
+    if (c->closes < 0 || aio__server_closes(c) == c->closes) (void)aio_close(c->fd);
     c->fd = (aio_socket)-1;
     s->live--;
     aio_event_set(&s->changed);

@@ -4,8 +4,8 @@
  * close_clients, abort_clients, one connection aborted (aio_conn_abort) and
  * a graceful shutdown with their deadlines, handlers cancelled however and
  * whenever (before their first step, twice, with the server, by aio_run's
- * end), a handler that closes its own socket, a Unix-socket server, bad
- * input.
+ * end), a handler that closes its own socket (a goodbye sent first, in its
+ * cleanup after a shutdown's cancel), a Unix-socket server, bad input.
  *
  * Real sockets on 127.0.0.1, on the virtual clock: each client connects
  * with a blocking connect() to the listener (the kernel completes it before
@@ -40,6 +40,8 @@ typedef struct {
     char mode; /* the first byte it received */
     char buf[64];
     aio_timeout shield;
+    aio_stream out; /* (mode g) */
+    int k;
 } conn_t;
 
 /* What each handler does, by the first byte it receives:
@@ -52,8 +54,12 @@ typedef struct {
  *       "cleaned";
  *   'h' wait as 'w' inside a shielded block (60 s);
  *   'f' send 64 KiB again and again (to a client that never reads);
- *   'x' close its own socket (against the rule), open a listener, which
- *       takes the number on POSIX (G.spare), and end.
+ *   'x' close its own socket, open a listener, which takes the number on
+ *       POSIX (G.spare), and end;
+ *   'g' wait as 'w'; its cleanup writes a goodbye of 4 MiB (64 KiB at a
+ *       time, aio_stream_write: more than the socket takes at once), then
+ *       closes the socket itself with AIO_STREAM_CLOSE (10 s), notes
+ *       "flushed" (or the close's status) and frees its stream.
  * Each handler's outcome is written to G.log: "id:what " (done, eof,
  * closed, cancelled); has() finds one whatever the order in which the
  * system reported the sockets (WSAPoll's differs). */
@@ -113,7 +119,8 @@ static aio_status handler(aio_task *t) {
         note(c->conn.id, c->n == 0 && c->rc == AIO_ECONNRESET ? "shut" : "other");
         AIO_RETURN(t, 0);
     }
-    if (c->mode == 'w' || c->mode == 'c') {
+    if (c->mode == 'g') CHECK_EQ(aio_stream_init(&c->out, c->conn.fd, c->buf, sizeof c->buf), AIO_OK);
+    if (c->mode == 'w' || c->mode == 'c' || c->mode == 'g') {
         AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(60));
         note(c->conn.id, c->n == 0 ? "eof" : c->n == AIO_ECLOSED ? "closed" : "other");
         AIO_RETURN(t, 0);
@@ -128,6 +135,14 @@ static aio_status handler(aio_task *t) {
     if (c->mode == 'c') {
         AIO_SLEEP(t, AIO_MS(100));
         note(c->conn.id, "cleaned");
+    }
+    if (c->mode == 'g') {
+        CHECK_EQ(aio_stream_set_write_limits(&c->out, 0, 0, (size_t)8 << 20), AIO_OK);
+        for (c->k = 0; c->k < 64; c->k++) CHECK_EQ(aio_stream_write(&c->out, G.big, sizeof G.big), AIO_OK);
+        CHECK(aio_stream_write_buffered(&c->out) > 0); /* (the socket did not take it all) */
+        AIO_STREAM_CLOSE(t, c->rc, &c->out, AIO_SEC(10));
+        note(c->conn.id, c->rc == AIO_OK ? "flushed" : aio_strerror(c->rc));
+        aio_stream_free(&c->out);
     }
     AIO_END(t);
 }
@@ -668,16 +683,14 @@ static aio_status conn_abort_main(aio_task *t) {
 }
 static void test_server_conn_abort(void) { server_test(conn_abort_main, G.conns, 4); }
 
-/* A handler that closes its own socket (against the rule): the server does
- * not close that number again, which may be another socket's by then (here
- * the listener the handler opened next takes it, on POSIX), and a debug
- * message names the mistake. aio_cancel on a handler after its first step:
- * its cleanup runs, then its socket is closed. */
+/* A handler that closes its own socket: the server does not close that
+ * number again, which may be another socket's by then (here the listener
+ * the handler opened next takes it, on POSIX). aio_cancel on a handler after
+ * its first step: its cleanup runs, then its socket is closed. */
 static aio_status own_close_main(aio_task *t) {
     AIO_BEGIN(t);
     SERVE(t, 1, "x");
     CHECK_EQ(G.srv.live, 0);
-    CHECK_DEBUG("aio_server: a handler closed its own socket");
     CHECK(aio_socket_port(G.spare) > 0); /* (still open) */
     CHECK_EQ(aio_close(G.spare), AIO_OK);
     CHECK_STR(reply(G.c[0]), "");
@@ -693,6 +706,38 @@ static aio_status own_close_main(aio_task *t) {
     AIO_END(t);
 }
 static void test_server_own_close(void) { server_test(own_close_main, G.conns, 4); }
+
+/* A goodbye that outlives a shutdown: the handler, cancelled by the
+ * shutdown at once (grace 0), writes 4 MiB in its cleanup and closes its
+ * socket with AIO_STREAM_CLOSE; the client (a task of the loop, reading
+ * 64 KiB at a time) receives every byte, then the end; the shutdown waits
+ * for that cleanup, and the server closes nothing itself. */
+static aio_task reader;
+static long long read_total;
+static aio_status read_to_end(aio_task *t) {
+    AIO_BEGIN(t);
+    read_total = 0;
+    for (;;) {
+        AIO_RECV(t, G.rc, G.c[0], G.big, sizeof G.big, AIO_SEC(10));
+        if (G.rc <= 0) break;
+        read_total += G.rc;
+    }
+    AIO_END(t);
+}
+static aio_status goodbye_main(aio_task *t) {
+    AIO_BEGIN(t);
+    SERVE(t, 1, "g");
+    CHECK_EQ(aio_spawn(&reader, read_to_end), AIO_OK);
+    SHUTDOWN_GIVES(t, 0, 1);
+    CHECK_STR(G.log, "1:cancelled 1:flushed ");
+    AIO_AWAIT(t, G.rc, &reader);
+    CHECK_EQ(G.rc, 0); /* (the end, not an error) */
+    CHECK_EQ(read_total, 64LL * (long long)sizeof G.big);
+    CHECK_EQ(G.srv.live, 0);
+    close_socks(1);
+    AIO_END(t);
+}
+static void test_server_goodbye_on_shutdown(void) { server_test(goodbye_main, G.conns, 4); }
 
 #ifdef TEST_COUNTED_ALLOC
 /* Refused for want of memory: fewer live than the limit. */
@@ -1042,6 +1087,7 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_left_serving_after_cancels),
     SERVER_ENTRY(test_server_conn_abort),
     SERVER_ENTRY(test_server_own_close),
+    SERVER_ENTRY(test_server_goodbye_on_shutdown),
 #ifdef TEST_COUNTED_ALLOC
     SERVER_ENTRY(test_server_no_memory),
 #endif
