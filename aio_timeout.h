@@ -11235,17 +11235,24 @@ static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {
     for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closes = aio__stream_kept.closes[i];
 }
 
-/* aio__stream_gone for a call that is not a task's await: on loop L (NULL: none runs). */
-static aio_status aio__stream_gone_on(aio_loop *L, aio_stream *s, const char *what) {
+/* Whether s's socket was closed under it (the count of closes of its
+ * number moved since the stream was set up), on loop L (NULL: none runs);
+ * once it was, for good. */
+static int aio__stream_closed_under(aio_loop *L, aio_stream *s) {
     if (!(s->eof & AIO__STREAM_GONE)) {
         int count = aio__stream_count(L, aio__fd(s->fd));
-        if (count < 0 || count == s->closes) return AIO_OK;
+        if (count < 0 || count == s->closes) return 0;
         if (!count) { /* (a loop's that knows nothing before) */
             s->closes = 0;
-            return AIO_OK;
+            return 0;
         }
         s->eof |= AIO__STREAM_GONE;
     }
+    return 1;
+}
+/* aio__stream_gone for a call that is not a task's await: AIO_ECLOSED, named. */
+static aio_status aio__stream_gone_on(aio_loop *L, aio_stream *s, const char *what) {
+    if (!aio__stream_closed_under(L, s)) return AIO_OK;
     return aio__bad_fd(AIO_ECLOSED, what, aio__fd(s->fd),
                        AIO__DETAIL("was closed under the stream (aio_close): the stream reads and writes no more"));
 }
@@ -11917,6 +11924,10 @@ static aio_status aio__outbox_run(aio_task *t) {
     aio__outbox *o = AIO_CONTAINER(t, aio__outbox, task);
     AIO_BEGIN(t);
     while (o->s && !o->error && o->head != o->tail) {
+        if (aio__stream_closed_under(t->loop, o->s)) { /* (its number may be another socket's now) */
+            aio__outbox_fail(o, AIO_ECLOSED);
+            break;
+        }
         o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
         if (o->rc > 0) {
             aio__outbox_sent(o, (size_t)o->rc);

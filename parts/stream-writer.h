@@ -130,6 +130,10 @@ static aio_status aio__outbox_run(aio_task *t) {
     aio__outbox *o = AIO_CONTAINER(t, aio__outbox, task);
     AIO_BEGIN(t);
     while (o->s && !o->error && o->head != o->tail) {
+        if (aio__stream_closed_under(t->loop, o->s)) { /* (its number may be another socket's now) */
+            aio__outbox_fail(o, AIO_ECLOSED);
+            break;
+        }
         o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
         if (o->rc > 0) {
             aio__outbox_sent(o, (size_t)o->rc);

@@ -16,9 +16,11 @@ NT = 4  # task slots
 NH = 3  # connection handles
 OPS = ["recv", "wait_readable", "wait_writable", "send_all", "read_some", "read_exactly", "accept",
        "yield", "sleep", "write", "drain", "close", "open", "cancel", "set_io", "peer_close",
-       "connect", "listen_close", "spawn", "write_line", "read_line", "close_under"]
+       "connect", "listen_close", "spawn", "write_line", "read_line", "close_under",
+       "stream_write", "write_limits", "stream_drain", "stream_send"]
 IO_OPS = 7  # (and read_line)
-ACTIONS = OPS[OPS.index("write"):OPS.index("write_line") + 1] + ["close_under"]  # (the driver's, in its order)
+ACTIONS = OPS[OPS.index("write"):OPS.index("write_line") + 1] + ["close_under", "stream_write",
+                                                                  "write_limits"]  # (the driver's, in its order)
 DRIVER = ["step", "next", "advance", "settle"] + ACTIONS
 PORTS = ["NULL (the system's at the next wait)", "port A (grows)", "port B (64 fixed slots)"]
 SBUF, RBUF, BIG = 16, 24, 48 * 1024
@@ -82,6 +84,13 @@ def action(name, a, x):
             if not x & 4:
                 more += f" with {(x >> 4) % 8 + 1} bytes written"
         return f"close handle {h}'s socket under its stream, which the handle keeps ({how}){more}"
+    if name == "stream_write":
+        return f"aio_stream_write of {6000 if x & 8 else x % 8 + 1} bytes into handle {h}'s stream"
+    if name == "write_limits":
+        high = (x & 3) * 1024
+        low = high if x & 4 else high // 4
+        bound = "4 KiB" if x & 8 else "1 MiB"
+        return f"aio_stream_set_write_limits of handle {h}'s stream: high {high}, low {low}, bound {bound}"
     return f"spawn task {a % NT} again (if it ended)"
 
 
@@ -103,6 +112,11 @@ def operation(op, a, b):
         return f"AIO_READ_LINE handle {h}'s stream, {dur(b)} (AIO_ELIMIT: what it holds dropped)"
     if name == "accept":
         return f"AIO_ACCEPT on the listener, {dur(b)}"
+    if name == "stream_drain":
+        return f"AIO_DRAIN handle {h}'s stream, {dur(b)}"
+    if name == "stream_send":
+        n = 6000 if a & 4 else (a >> 3) % 16 + 1
+        return f"AIO_STREAM_WRITE handle {h}'s stream, {n} bytes, {dur(b)}"
     if name == "yield":
         return "AIO_YIELD"
     if name == "sleep":

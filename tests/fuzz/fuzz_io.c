@@ -12,7 +12,10 @@
  * start another wait on the same descriptor; they do the same while it is
  * still parked. They also close a connection's socket under its stream,
  * which stays (and a new socket may take the number, with bytes of its
- * own). An invariant checker holds the library to its documented
+ * own). Tasks and the driver also write the streams as asyncio's writer
+ * does, many at once (aio_stream_write, its limits, AIO_DRAIN), and tasks
+ * write them alone (AIO_STREAM_WRITE), cut by cancels, deadlines and
+ * closes. An invariant checker holds the library to its documented
  * promises after every step and every action:
  *
  *  - every byte a receive, a stream read or an accept returns belongs to the
@@ -28,6 +31,16 @@
  *    than its limit;
  *  - a stream whose socket was closed under it reads nothing from then on,
  *    from whatever socket has the number: every read gives AIO_ECLOSED;
+ *  - what a stream's writes took reaches its peer whole and in the order
+ *    taken, a call's bytes never interleaved with another's and never on
+ *    another connection (each call's bytes name their connection and the
+ *    call): aio_stream_write's bytes once it said AIO_OK,
+ *    AIO_STREAM_WRITE's as far as aio_bytes_sent says, however it ended;
+ *    every such byte arrives once the peer reads, unless the stream failed
+ *    or its socket was closed; a refusal (the bound, a writer under way, a
+ *    socket closed, the send's error) takes nothing; AIO_DRAIN returns
+ *    AIO_OK only below the high-water mark, and times out only at its
+ *    deadline;
  *  - a waiter whose descriptor is closed while it waits (parked, or woken
  *    and not yet resumed) gets AIO_ECLOSED, unless a cancellation came first
  *    (it unwinds cancelled) or its deadline woke it before the close
@@ -71,6 +84,8 @@
 #define SBUF 16         /* a stream's buffer (unless the input's flags say otherwise) */
 #define MAXBUF 64       /* the largest a stream's buffer may be */
 #define MODEL 8192      /* the bytes written into a connection that the checker keeps (no more are written) */
+#define OUT_MODEL 32768 /* the bytes a connection's stream writes that the checker keeps (no more are written) */
+#define CALL_BIG 6000   /* a stream write that the socket's buffer does not take whole */
 #define TP_RECORD 7     /* the bytes the program's transport takes from the socket at a time */
 #define RBUF 24         /* a receive's buffer */
 #define BIG (48 * 1024) /* a send that fills the socket's buffer */
@@ -108,6 +123,10 @@ enum { /* task operations: the I/O awaits first */
     OP_WRITE_LINE, /* (added since: each new one at the end, which keeps the inputs kept) */
     OP_READ_LINE,
     OP_CLOSE_UNDER,
+    OP_STREAM_WRITE,  /* aio_stream_write (an action) */
+    OP_WRITE_LIMITS,  /* aio_stream_set_write_limits (an action) */
+    OP_STREAM_DRAIN,  /* AIO_DRAIN (an await on the stream's outbox, not on a descriptor) */
+    OP_STREAM_SEND,   /* AIO_STREAM_WRITE (one writer's await) */
     OP_COUNT
 };
 #define NIO (OP_IO_COUNT + 1) /* the I/O awaits: those before OP_IO_COUNT, and OP_READ_LINE */
@@ -118,11 +137,13 @@ static const char *const op_names[] = {"AIO_RECV", "AIO_WAIT_READABLE", "AIO_WAI
                                        "AIO_SEND_ALL", "AIO_READ_SOME", "AIO_READ_EXACTLY",
                                        "AIO_ACCEPT", "yield", "sleep", "write", "drain", "close",
                                        "open", "cancel", "set_io", "peer_close", "connect",
-                                       "listen_close", "spawn", "write_line", "AIO_READ_LINE", "close_under"};
+                                       "listen_close", "spawn", "write_line", "AIO_READ_LINE", "close_under",
+                                       "stream_write", "write_limits", "AIO_DRAIN", "AIO_STREAM_WRITE"};
 enum { /* driver commands: the actions are the tasks' own (ACT_FIRST + k: OP_WRITE + k up to
         * OP_WRITE_LINE, then OP_CLOSE_UNDER; an await between them is no action) */
     DR_STEP, DR_NEXT, DR_ADVANCE, DR_SETTLE, DR_ACT_FIRST,
     DR_CLOSE_UNDER = DR_ACT_FIRST + (OP_WRITE_LINE - OP_WRITE + 1),
+    DR_STREAM_WRITE, DR_WRITE_LIMITS,
     DR_COUNT
 };
 enum { /* what woke a waiting task, as the checker saw it */
@@ -160,6 +181,9 @@ typedef struct conn {
     unsigned char tp[TP_RECORD]; /* the program's transport: the bytes it holds */
     int tp_len, tp_at;
     int clients[NCLIENT], nclients;
+    unsigned char out[OUT_MODEL]; /* what the stream's writes took, in order (each byte >= 0x80) */
+    long out_taken, out_read; /* bytes of it; bytes of it the peer read */
+    uint8_t calls;            /* the stream's writes so far */
     struct sockaddr_un addr;  /* the listener's (abstract) address */
     socklen_t addrlen;
 } conn;
@@ -194,6 +218,13 @@ typedef struct slot {
     int cancelled;            /* a cancel was accepted in this incarnation */
     int incarnations;
     wait_rec w;
+    int in_stream;            /* inside AIO_DRAIN (1) or AIO_STREAM_WRITE (2) of connection sconn */
+    int sconn, sckpt, sbusy;  /* ... a cancel pending as it began; another writing then (1: of the stream,
+                                 2: a task waiting until its socket is writable) */
+    int scancel;              /* a cancel was accepted while it was under way */
+    size_t slen;              /* AIO_STREAM_WRITE's length */
+    long spos;                /* where its bytes go in what the stream's writes took */
+    aio_time sdeadline;
     unsigned char rbuf[RBUF];
     unsigned char sendbuf[BIG];
 } slot;
@@ -568,6 +599,80 @@ static void write_peer(conn *c, int n, int line) {
     TRACE("  wrote %ld bytes into connection %d\n", k, c->tag);
 }
 
+/* A stream write's n bytes into b: its connection's tag at even places,
+ * the call's number at odd ones (the high bit set in both: the program's
+ * sends on the descriptor are the tag alone). */
+static void call_bytes(conn *c, unsigned char *b, size_t n) {
+    size_t i;
+    c->calls++;
+    for (i = 0; i < n; i++) b[i] = (unsigned char)(i % 2 ? 0xC0 | (c->calls & 0x3F) : 0x80 | c->tag);
+}
+
+/* n bytes the stream's writes took, after what they took before. */
+static void taken(conn *c, const unsigned char *b, size_t n) {
+    memcpy(c->out + c->out_taken, b, n);
+    c->out_taken += (long)n;
+}
+
+/* Byte `at` of what connection c's stream writes took, from an
+ * AIO_STREAM_WRITE under way (its bytes go before it ends, and are taken
+ * as it ends), or -1. */
+static int in_flight(const conn *c, long at) {
+    int i;
+    for (i = 0; i < NT; i++) {
+        const slot *s = &W.s[i];
+        if (s->in_stream == 2 && &W.c[s->sconn] == c && at >= s->spos && at - s->spos < (long)s->slen)
+            return s->sendbuf[at - s->spos];
+    }
+    return -1;
+}
+
+/* Up to `want` bytes read from connection c's peer: what the program sent
+ * on the descriptor is its tag, what the stream's writes took comes whole
+ * and in the order taken. The bytes read, or what recv said. */
+static long drain_peer(conn *c, size_t want) {
+    static unsigned char b[BIG];
+    long k, j;
+    int due;
+    if (want > sizeof b) want = sizeof b;
+    do k = (long)recv(c->peer, b, want, MSG_DONTWAIT);
+    while (k < 0 && errno == EINTR);
+    for (j = 0; j < k; j++) {
+        if (!(b[j] & 0x80)) {
+            REQUIRE(b[j] == c->tag, "connection %d's peer received a byte sent on connection %d (byte %ld of "
+                    "what it drained): a send went to another connection", c->tag, b[j], c->drained + j);
+            continue;
+        }
+        due = c->out_read < c->out_taken ? c->out[c->out_read] : in_flight(c, c->out_read);
+        REQUIRE(due >= 0, "connection %d's peer received a byte of a stream's write (%#x) past the %ld its "
+                "stream's writes took: a write of another connection's stream, or one refused", c->tag, b[j],
+                c->out_taken);
+        REQUIRE(b[j] == due, "connection %d's peer received %#x as byte %ld of its stream's writes, where %#x was "
+                "due: a byte lost, out of order, of another write (calls interleaved), or of another connection's "
+                "stream", c->tag, b[j], c->out_read, (unsigned)due);
+        c->out_read++;
+    }
+    if (k > 0) c->drained += k;
+    return k;
+}
+
+/* Whether a task other than `self` holds descriptor fd's way (0 until
+ * readable, 1 until writable): a fuzzer's task in its wait, or a task of
+ * the library's (a stream's sender, a task in AIO_STREAM_WRITE) parked
+ * there. */
+static int way_held(int fd, int way, const slot *self) {
+    aio_io *io = W.loop.io;
+    int i;
+    if (fd < 0) return 0;
+    if (io && (uint32_t)fd < io->nslots && io->slots[fd].waiter[way] && io->slots[fd].waiter[way] != &self->task)
+        return 1;
+    for (i = 0; i < NT; i++) {
+        const slot *o = &W.s[i];
+        if (o != self && holds_slot(o) && o->w.fd == fd && o->w.way == way) return 1;
+    }
+    return 0;
+}
+
 /* --------------------------------------------------------------- actions */
 
 static void spawn_task(int k);
@@ -590,15 +695,10 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
             if (holds_slot(&W.s[i]) && W.s[i].w.conn == W.h[h]) moment(M_WRITE, &W.s[i]);
         break;
     case OP_DRAIN: {
-        static unsigned char b[BIG];
-        size_t want = (x & 3) == 0 ? 4096 : (x & 3) == 1 ? sizeof b : (size_t)((x >> 2) % 16 + 1);
-        long k, j;
+        size_t want = (x & 3) == 0 ? 4096 : (x & 3) == 1 ? (size_t)BIG : (size_t)((x >> 2) % 16 + 1);
+        long k;
         if (!c || c->peer < 0) break;
-        k = (long)recv(c->peer, b, want, MSG_DONTWAIT);
-        for (j = 0; j < k; j++)
-            REQUIRE(b[j] == c->tag, "connection %d's peer received a byte sent on connection %d (byte %ld of "
-                    "what it drained): a send went to another connection", c->tag, b[j], c->drained + j);
-        if (k > 0) c->drained += k;
+        k = drain_peer(c, want);
         TRACE("  drained %ld bytes of connection %d\n", k, c->tag);
         for (i = 0; i < NT; i++)
             if (holds_slot(&W.s[i]) && W.s[i].w.conn == W.h[h]) moment(M_DRAIN, &W.s[i]);
@@ -631,6 +731,7 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
         REQUIRE(rc == 1, "aio_cancel of a live task returned %d", rc);
         s->cancelled = 1;
         if (s->in_io && !s->w.cancel_seq) s->w.cancel_seq = ++W.seq;
+        if (s->in_stream) s->scancel = 1;
         observe(M_CANCEL, a % NT);
         break;
     }
@@ -701,6 +802,51 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
             if (!(x & 4)) write_peer(conn_at(ci), (x >> 4) % 8 + 1, 0);
         }
         break;
+    case OP_STREAM_WRITE: { /* asyncio's writer.write(): x % 8 + 1 bytes, or (bit 3) CALL_BIG */
+        static unsigned char b[CALL_BIG];
+        size_t n = x & 8 ? sizeof b : (size_t)(x % 8 + 1), before;
+        aio_status rc;
+        if (!c || c->kind != K_PAIR || c->out_taken + (long)n > OUT_MODEL) break;
+        call_bytes(c, b, n);
+        before = aio_stream_write_buffered(&c->stream);
+        rc = aio_stream_write(&c->stream, b, n);
+        TRACE("  aio_stream_write of %zu bytes into connection %d: %d (%zu buffered)\n", n, c->tag, rc,
+              aio_stream_write_buffered(&c->stream));
+        if (rc == AIO_OK) {
+            taken(c, b, n);
+            break;
+        }
+        REQUIRE(aio_stream_write_buffered(&c->stream) == before, "aio_stream_write into connection %d refused "
+                "(%d, %s) and changed what its buffer holds (%zu bytes, %zu before)", c->tag, rc, aio_strerror(rc),
+                aio_stream_write_buffered(&c->stream), before);
+        if (rc == AIO_ECLOSED)
+            REQUIRE(c->gone || c->local < 0, "aio_stream_write into connection %d gave AIO_ECLOSED, its socket "
+                    "open", c->tag);
+        else if (rc == AIO_EBUSY) /* (or its sender's wait was refused: another task waited on its socket) */
+            REQUIRE(c->stream.writer != NULL || (c->stream.out && c->stream.out->error == AIO_EBUSY),
+                    "aio_stream_write into connection %d gave AIO_EBUSY, no task in an AIO_STREAM_WRITE of it",
+                    c->tag);
+        else if (rc == AIO_ELIMIT)
+            REQUIRE(c->stream.out && before + n > c->stream.out->bound, "aio_stream_write of %zu bytes into "
+                    "connection %d gave AIO_ELIMIT with %zu buffered, the bound %zu", n, c->tag, before,
+                    c->stream.out ? c->stream.out->bound : (size_t)0);
+        else if (rc == AIO_EBADF)
+            REQUIRE(c->local >= PORT_B_SLOTS, "aio_stream_write into connection %d (descriptor %d) gave "
+                    "AIO_EBADF", c->tag, c->local);
+        else
+            REQUIRE((rc == AIO_ECONNRESET || rc == AIO_EIO) && c->peer < 0, "aio_stream_write into connection "
+                    "%d gave %d (%s), its peer %s", c->tag, rc, aio_strerror(rc), c->peer < 0 ? "closed" : "open");
+        break;
+    }
+    case OP_WRITE_LIMITS: { /* high 0 to 3 KiB, low a quarter of it or (bit 2) the same, bound 4 KiB (bit 3) or 1 MiB */
+        size_t high = (size_t)(x & 3) * 1024, low = x & 4 ? high : high / 4, bound = x & 8 ? 4096 : (size_t)1 << 20;
+        aio_status rc;
+        if (!c || c->kind != K_PAIR) break;
+        rc = aio_stream_set_write_limits(&c->stream, high, low, bound);
+        TRACE("  write limits of connection %d: %zu, %zu, %zu\n", c->tag, high, low, bound);
+        REQUIRE(rc == AIO_OK, "aio_stream_set_write_limits refused (%d)", rc);
+        break;
+    }
     default: /* OP_SPAWN */
         spawn_task(a % NT);
         break;
@@ -898,7 +1044,7 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
     REQUIRE(!unwound, "task %d: %s unwound (%d, %s) with no cancel and no close", s->idx, what, rc,
             aio_strerror(rc));
     if (rc == AIO_EBUSY) {
-        REQUIRE(other_holder(s) || (is_stream_read(w->op) && c->stream.reader),
+        REQUIRE(other_holder(s) || way_held(w->fd, w->way, s) || (is_stream_read(w->op) && c->stream.reader),
                 "task %d: %s on descriptor %d was refused (AIO_EBUSY) though no other task waits on it that way",
                 s->idx, what, w->fd);
         return;
@@ -968,6 +1114,105 @@ static void end_wait(slot *s, aio_status rc, int unwound) {
     }
 }
 
+/* An AIO_DRAIN (kind 1) or AIO_STREAM_WRITE (2) about to begin on the
+ * stream of the connection `a` names; 0 if there is none (or the checker
+ * keeps no more bytes). */
+static int stream_begin(slot *s, int kind) {
+    int ci = W.h[s->a % NH];
+    conn *c = conn_at(ci);
+    aio_time d = dur(s->b);
+    if (!c || c->kind != K_PAIR) return 0;
+    s->slen = s->a & 4 ? (size_t)CALL_BIG : (size_t)((s->a >> 3) % 16 + 1);
+    if (kind == 2 && c->out_taken + (long)s->slen > OUT_MODEL) return 0;
+    s->in_stream = kind;
+    s->sconn = ci;
+    s->sckpt = s->cancelled;
+    s->scancel = 0;
+    s->sdeadline = d == AIO_NEVER ? AIO_NEVER : (aio_time)(now() + d);
+    s->spos = c->out_taken;
+    s->sbusy = (c->stream.writer != NULL || aio_stream_write_buffered(&c->stream) > 0) | way_held(c->local, 1, s) << 1;
+    if (kind == 2) call_bytes(c, s->sendbuf, s->slen);
+    fz_phase = "task";
+    TRACE("task %d: %s on connection %d's stream (%zu buffered)%s\n", s->idx, kind == 1 ? "AIO_DRAIN" :
+          "AIO_STREAM_WRITE", c->tag, aio_stream_write_buffered(&c->stream), s->sckpt ? ", a cancel pending" : "");
+    return 1;
+}
+
+/* AIO_DRAIN returned rc, or (unwound) its task unwinds from it. */
+static void drain_end(slot *s, aio_status rc, int unwound) {
+    conn *c = &W.c[s->sconn];
+    const aio__outbox *o = c->stream.out;
+    s->in_stream = 0;
+    fz_phase = "task";
+    TRACE("task %d: AIO_DRAIN on connection %d %s %d (%s)\n", s->idx, c->tag, unwound ? "unwinds with" : "returned",
+          rc, aio_strerror(rc));
+    if (unwound || s->sckpt || s->scancel) {
+        REQUIRE(unwound && rc == AIO_ECANCELED && s->cancelled, "task %d: AIO_DRAIN on connection %d %s %d (%s), "
+                "%s", s->idx, c->tag, unwound ? "unwound with" : "returned", rc, aio_strerror(rc),
+                s->cancelled ? "cancelled while it waited (or as it began)" : "not cancelled");
+        return;
+    }
+    if (rc == AIO_OK)
+        REQUIRE(!o || !o->paused, "task %d: AIO_DRAIN on connection %d returned AIO_OK with %zu bytes buffered, "
+                "over the high-water mark %zu", s->idx, c->tag, aio_stream_write_buffered(&c->stream),
+                o ? o->high : (size_t)0);
+    else if (rc == AIO_ETIMEDOUT)
+        REQUIRE(reached(s->sdeadline) && o && o->paused, "task %d: AIO_DRAIN on connection %d timed out %s",
+                s->idx, c->tag, reached(s->sdeadline) ? "below the high-water mark" : "before its deadline");
+    else if (rc == AIO_ECLOSED)
+        REQUIRE(c->gone || c->local < 0, "task %d: AIO_DRAIN on connection %d gave AIO_ECLOSED, its socket open",
+                s->idx, c->tag);
+    else
+        REQUIRE(o && o->error == rc, "task %d: AIO_DRAIN on connection %d returned %d (%s), not its stream's error",
+                s->idx, c->tag, rc, aio_strerror(rc));
+}
+
+/* AIO_STREAM_WRITE returned rc, or (unwound) its task unwinds from it:
+ * what it sent, by aio_bytes_sent, is what the stream's writes took next. */
+static void send_end(slot *s, aio_status rc, int unwound) {
+    conn *c = &W.c[s->sconn];
+    size_t sent = aio_bytes_sent(&s->task);
+    s->in_stream = 0;
+    fz_phase = "task";
+    TRACE("task %d: AIO_STREAM_WRITE of %zu bytes on connection %d %s %d (%s), %zu sent\n", s->idx, s->slen, c->tag,
+          unwound ? "unwinds with" : "returned", rc, aio_strerror(rc), sent);
+    REQUIRE(sent <= s->slen && (unwound || rc != AIO_OK || sent == s->slen), "task %d: AIO_STREAM_WRITE of %zu "
+            "bytes on connection %d %s %d (%s), and aio_bytes_sent says %zu", s->idx, s->slen, c->tag,
+            unwound ? "unwound with" : "returned", rc, aio_strerror(rc), sent);
+    REQUIRE(c->out_taken == s->spos, "task %d: AIO_STREAM_WRITE on connection %d was under way while other writes "
+            "of its stream took %ld bytes: theirs and its may interleave", s->idx, c->tag, c->out_taken - s->spos);
+    taken(c, s->sendbuf, sent);
+    if (unwound || s->sckpt) {
+        REQUIRE(unwound && rc == AIO_ECANCELED && s->cancelled, "task %d: AIO_STREAM_WRITE on connection %d %s %d "
+                "(%s)%s", s->idx, c->tag, unwound ? "unwound with" : "returned", rc, aio_strerror(rc),
+                s->sckpt ? ", a cancel pending as it began" : "");
+        return;
+    }
+    if (rc == AIO_OK) {
+        REQUIRE(!s->scancel, "task %d: AIO_STREAM_WRITE on connection %d returned AIO_OK, cancelled while it waited",
+                s->idx, c->tag);
+    } else if (rc == AIO_ECLOSED) {
+        REQUIRE(c->gone || c->local < 0, "task %d: AIO_STREAM_WRITE on connection %d gave AIO_ECLOSED, its socket "
+                "open", s->idx, c->tag);
+    } else {
+        REQUIRE(!s->scancel, "task %d: AIO_STREAM_WRITE on connection %d returned %d (%s), cancelled while it "
+                "waited", s->idx, c->tag, rc, aio_strerror(rc));
+        if (rc == AIO_ETIMEDOUT)
+            REQUIRE(reached(s->sdeadline), "task %d: AIO_STREAM_WRITE on connection %d timed out before its "
+                    "deadline", s->idx, c->tag);
+        else if (rc == AIO_EBUSY) /* (at once; or, where another waits on the socket, when it would wait) */
+            REQUIRE(sent == 0 ? s->sbusy != 0 : (s->sbusy & 2) != 0, "task %d: AIO_STREAM_WRITE on connection %d "
+                    "was refused (AIO_EBUSY) with %zu bytes sent, nothing else writing it", s->idx, c->tag, sent);
+        else if (rc == AIO_EBADF)
+            REQUIRE(W.port == PORT_B && c->local >= PORT_B_SLOTS, "task %d: AIO_STREAM_WRITE on open descriptor "
+                    "%d: AIO_EBADF", s->idx, c->local);
+        else
+            REQUIRE((rc == AIO_ECONNRESET || rc == AIO_EIO) && c->peer < 0, "task %d: AIO_STREAM_WRITE on "
+                    "connection %d returned %d (%s), its peer %s", s->idx, c->tag, rc, aio_strerror(rc),
+                    c->peer < 0 ? "closed" : "open");
+    }
+}
+
 /* ---------------------------------------------------------------- tasks */
 
 static aio_status task_fn(aio_task *t) {
@@ -1007,6 +1252,14 @@ static aio_status task_fn(aio_task *t) {
                 }
                 end_wait(s, s->rc, 0);
                 observe(-1, -1);
+            } else if (s->op == OP_STREAM_DRAIN) {
+                if (!stream_begin(s, 1)) continue;
+                AIO_DRAIN(t, s->rc, &W.c[s->sconn].stream, dur(s->b));
+                drain_end(s, s->rc, 0);
+            } else if (s->op == OP_STREAM_SEND) {
+                if (!stream_begin(s, 2)) continue;
+                AIO_STREAM_WRITE(t, s->rc, &W.c[s->sconn].stream, s->sendbuf, s->slen, dur(s->b));
+                send_end(s, s->rc, 0);
             } else if (s->op == OP_YIELD) {
                 AIO_YIELD(t);
             } else if (s->op == OP_SLEEP) {
@@ -1017,6 +1270,8 @@ static aio_status task_fn(aio_task *t) {
         }
     AIO_FINALLY(t);
     if (s->in_io) end_wait(s, AIO_STATUS(t), 1);
+    if (s->in_stream == 1) drain_end(s, AIO_STATUS(t), 1);
+    if (s->in_stream == 2) send_end(s, AIO_STATUS(t), 1);
     REQUIRE(AIO_STATUS(t) == AIO_OK || (AIO_STATUS(t) == AIO_ECANCELED && s->cancelled),
             "task %d ends with %d (%s)", s->idx, AIO_STATUS(t), aio_strerror(AIO_STATUS(t)));
     AIO_END(t);
@@ -1029,6 +1284,7 @@ static void spawn_task(int k) {
     s->incarnations++;
     s->cancelled = 0;
     s->in_io = 0;
+    s->in_stream = 0;
     REQUIRE(aio_spawn(&s->task, task_fn) == AIO_OK, "aio_spawn refused");
     TRACE("  task %d spawned\n", k);
 }
@@ -1188,7 +1444,33 @@ static void finish(void) {
             if (alive(&W.s[i])) act(-1, OP_CANCEL, (uint8_t)i, 0);
         fz_phase = "cancel all";
     }
-    for (i = 0; i < NT; i++) REQUIRE(!W.s[i].in_io, "task %d ended inside an await", i);
+    for (i = 0; i < NT; i++) REQUIRE(!W.s[i].in_io && !W.s[i].in_stream, "task %d ended inside an await", i);
+    /* The streams' senders: their peers read until each has sent what it
+     * holds (or failed); every byte the writes took arrives, unless the
+     * stream failed or its socket was closed. */
+    fz_phase = "streams' senders";
+    for (round = 0;; round++) {
+        int sending = 0;
+        for (i = 0; i < W.nconn; i++) {
+            conn *c = &W.c[i];
+            if (c->kind != K_PAIR) continue;
+            if (c->stream.out && c->stream.out->task.state != AIO__NEW && c->stream.out->task.state != AIO__DONE)
+                sending = 1;
+            if (c->peer >= 0)
+                while (drain_peer(c, BIG) > 0) continue;
+        }
+        if (!sending) break;
+        REQUIRE(round < 64, "a stream's sender never ends, its peer reading all it is sent");
+        step(); /* (the loop looks at the descriptors) */
+        while (!quiet() || to_next_timer()) step();
+    }
+    for (i = 0; i < W.nconn; i++) {
+        conn *c = &W.c[i];
+        if (c->kind != K_PAIR || c->peer < 0 || c->local < 0 || c->gone || (c->stream.out && c->stream.out->error))
+            continue;
+        REQUIRE(c->out_read == c->out_taken, "connection %d: its stream's writes took %ld bytes, and its peer "
+                "received %ld: bytes lost", c->tag, c->out_taken, c->out_read);
+    }
     REQUIRE(W.loop.heap_len == 0 && W.loop.live == 0, "timers or tasks left behind");
     if (W.loop.io) {
         uint32_t k;
@@ -1299,6 +1581,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (i = 0; i < 32 && !quiet(); i++) step();
             break;
         case DR_CLOSE_UNDER: act(-1, OP_CLOSE_UNDER, (uint8_t)(a & 7), (uint8_t)(a >> 3)); break;
+        case DR_STREAM_WRITE: act(-1, OP_STREAM_WRITE, (uint8_t)(a & 7), (uint8_t)(a >> 3)); break;
+        case DR_WRITE_LIMITS: act(-1, OP_WRITE_LIMITS, (uint8_t)(a & 7), (uint8_t)(a >> 3)); break;
         default: act(-1, OP_WRITE + (cmd - DR_ACT_FIRST), (uint8_t)(a & 7), (uint8_t)(a >> 3)); break;
         }
     }

@@ -59,6 +59,11 @@ def exactly(h, n, count, ms=None):
     return op("read_exactly", arg(h, lambda a: (a >> 2) % count + 1 == n), d(ms))
 
 
+def act_op(name, h=0, x=0):
+    """A task's action (a, b): handle h, how x."""
+    return op(name, h, x)
+
+
 def write(h, n, line=False):
     """n bytes into handle h's peer (with line, the last a newline)."""
     return op("write_line" if line else "write", h, n - 1)
@@ -191,6 +196,40 @@ SEEDS = {
                                                    op("sleep", 0, d(1)), reps=4),
                                               task(op("sleep", 0, d(20)), write(0, 2, True), op("read_some", 0, d(5)),
                                                    reps=4)], flags=GROW | OWN),
+    # three tasks write one stream at once (aio_stream_write, 6000 bytes: more than the socket takes), one
+    # drains; the peer reads a little at a time
+    "stream-writes-from-three-tasks": program([cmd("step"), act("drain", 0, 2 | 7 << 2), cmd("step")] * 4,
+                                              [task(act_op("stream_write", 0, 8), op("stream_drain", 0, d(20)), reps=2),
+                                               task(act_op("stream_write", 0, 3), op("yield"), act_op("stream_write", 0, 8)),
+                                               task(act_op("stream_write", 0, 8 | 5), op("stream_drain", 0, d(None)))]),
+    # a drain with low limits that times out at its deadline, the peer reading nothing
+    "stream-drain-times-out": program([cmd("next")] * 4,
+                                      [task(act_op("write_limits", 0, 1), act_op("stream_write", 0, 8),
+                                            act_op("stream_write", 0, 8), op("stream_drain", 0, d(5)))]),
+    # a bound of 4 KiB reached (AIO_ELIMIT), then the buffer drained by the peer and written again
+    "stream-write-bound": program([cmd("settle"), act("drain", 1, 1), cmd("settle"), act("drain", 1, 1),
+                                   cmd("settle")],
+                                  [task(act_op("write_limits", 1, 8 | 2), *[act_op("stream_write", 1, 8)] * 4,
+                                        op("sleep", 0, d(1)), act_op("stream_write", 1, 8))]),
+    # AIO_STREAM_WRITE of 6000 bytes cut by a cancel, then aio_stream_write after it; a second one refused
+    # while the first waits
+    "stream-send-cut-by-cancel": program([cmd("step"), act("cancel", 0), cmd("step"), act("drain", 2, 1),
+                                          cmd("settle"), act("drain", 2, 1)],
+                                         [task(op("stream_send", arg(2, lambda a: a & 4), d(None))),
+                                          task(op("stream_send", arg(2, lambda a: not a & 4), d(5)),
+                                               op("sleep", 0, d(1)), act_op("stream_write", 2, 6))]),
+    # AIO_STREAM_WRITE cut by its deadline, then a write, and the socket closed under the stream with bytes
+    # buffered (a new socket takes the number): the writes and the drain give AIO_ECLOSED
+    "stream-writes-closed-under": program([cmd("step"), cmd("next"), cmd("step"), act("close_under", 0, 0),
+                                           cmd("settle")],
+                                          [task(op("stream_send", arg(0, lambda a: a & 4), d(2)),
+                                                act_op("stream_write", 0, 8), op("stream_drain", 0, d(None)),
+                                                act_op("stream_write", 0, 2))]),
+    # the peer closes with bytes buffered: the stream's error, for the writes and the drain
+    "stream-writes-peer-closed": program([cmd("step"), act("peer_close", 1), cmd("settle")],
+                                         [task(act_op("stream_write", 1, 8), act_op("stream_write", 1, 8),
+                                               op("stream_drain", 1, d(20)), act_op("stream_write", 1, 1))],
+                                         flags=OWN),
     # a stream of 1 byte: counts of one, lines that are a newline alone, a longer one refused
     "one-byte-stream": program([cmd("settle"), act("write_line", 1, 0), act("write_line", 1, 2), cmd("settle")],
                                [task(op("read_line", 1, d(10)), op("read_line", 1, d(10)), exactly(1, 1, 1, 10),
