@@ -1324,6 +1324,36 @@ static aio_status w_errors_main(aio_task *t) {
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
+/* The socket closed under the stream before its sender's first send, and
+ * a new socket in its number: nothing buffered goes to the new socket; the
+ * stream's writes and drains give AIO_ECLOSED. */
+static int w_new[2];
+static aio_status w_number_taken_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK(w_fill(0) > 0); /* (bytes buffered, the sender not run yet) */
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    sockpair(w_new); /* (on POSIX, w_new[0] takes S.sv[0]'s number) */
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_ECLOSED);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECLOSED);
+    AIO_RECV(t, W.rc, w_new[1], W.buf, sizeof W.buf, AIO_MS(10)); /* (nothing came) */
+    CHECK_EQ(W.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(T_MS(), 10);
+    AIO_END(t);
+}
+static void test_io_stream_sender_after_close(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_number_taken_main), AIO_OK);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_close(w_new[0]), AIO_OK);
+    CHECK_EQ(aio_close(w_new[1]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(W.got);
+}
+
 static void test_io_stream_write_errors(void) {
     aio_loop loop;
     w_setup(&loop);
@@ -5602,6 +5632,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_write_bound_and_abort),
     SOCKET_ENTRY(test_io_stream_close_cut_short),
     SOCKET_ENTRY(test_io_stream_write_errors),
+    SOCKET_ENTRY(test_io_stream_sender_after_close),
     SOCKET_ENTRY(test_io_stream_write_refusals),
 #ifdef TEST_COUNTED_ALLOC
     SOCKET_ENTRY(test_io_stream_write_out_of_memory),
