@@ -48,6 +48,7 @@
 #include "aio_timeout.h"
 #endif
 #include <ctype.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -141,6 +142,19 @@ EXAMPLE_UNUSED static int starts_with_nocase(const char *text, const char *prefi
 EXAMPLE_UNUSED static const double *scripted;
 EXAMPLE_UNUSED static double random_value(void) { return *scripted++; }
 EXAMPLE_UNUSED static double uniform(double a, double b) { return a + (b - a) * random_value(); }
+
+/* What a SIGTERM from outside does, from the program itself (a script's
+ * stop): raise(SIGTERM), which sets the event aio_signal_event gave it; on
+ * Windows, whose SIGTERM is the console's close (no program raises it),
+ * that event is set. */
+EXAMPLE_UNUSED static void example_sigterm(aio_event *ev) {
+#ifdef _WIN32
+    aio_event_set(ev);
+#else
+    (void)ev;
+    (void)raise(SIGTERM);
+#endif
+}
 
 /* Seconds since the start, as a double. */
 static double elapsed(void) {
