@@ -10,7 +10,10 @@
 # SIGTERM must end it with status 0 once its grace (1 s) has passed and within 3 s
 # more, each client it had accepted told goodbye. POSIX only (ulimit, SIGTERM); about
 # 10 s. Built with gcc -O2 and the flags of the other examples. Then tests/sim/server_sim.c: a
-# server on aio_server over the simulated network, its limit and its shutdown, over 1,000 seeds.
+# server on aio_server over the simulated network, its limit and its shutdown, over 1,000 seeds;
+# and tests/sim/broker_sim.c: a publish/subscribe broker (many writers on one stream, a slow
+# subscriber dropped after a write-buffer deadline, a goodbye that reaches every subscriber before
+# its close) under seeded faults, over 1,000 seeds.
 
 sk_dir="$out/server_limits"
 rm -rf "$sk_dir"
@@ -56,6 +59,20 @@ if command -v gcc >/dev/null 2>&1; then
         sk_fail=$((sk_fail + 1))
         echo "[server-knock] FAILED: tests/sim/server_sim.c (under ASan and UBSan):"
         cat "$sk_dir/server_sim.log" "$sk_dir/server_sim.txt" 2>/dev/null | tail -n 10 | sed 's/^/    /'
+    fi
+fi
+
+# A publish/subscribe broker over the simulated network: tests/sim/broker_sim.c, 1,000 seeds
+if command -v gcc >/dev/null 2>&1; then
+    if gcc -std=c11 -O1 -DAIO_DEBUG -fsanitize=address,undefined $WARN -I. tests/sim/broker_sim.c \
+        -o "$sk_dir/broker_sim" 2>"$sk_dir/broker_sim.log" &&
+        (cd "$sk_dir" && timeout 300 ./broker_sim 1000) >"$sk_dir/broker_sim.txt" 2>&1; then
+        sk_pass=$((sk_pass + 1))
+        echo "[server-knock] tests/sim/broker_sim.c: $(tail -n 1 "$sk_dir/broker_sim.txt")"
+    else
+        sk_fail=$((sk_fail + 1))
+        echo "[server-knock] FAILED: tests/sim/broker_sim.c (under ASan and UBSan):"
+        cat "$sk_dir/broker_sim.log" "$sk_dir/broker_sim.txt" 2>/dev/null | tail -n 10 | sed 's/^/    /'
     fi
 fi
 
