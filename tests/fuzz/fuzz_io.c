@@ -1202,8 +1202,9 @@ static void send_end(slot *s, aio_status rc, int unwound) {
             REQUIRE(reached(s->sdeadline), "task %d: AIO_STREAM_WRITE on connection %d timed out before its "
                     "deadline", s->idx, c->tag);
         else if (rc == AIO_EBUSY) /* (at once; or, where another waits on the socket, when it would wait) */
-            REQUIRE(sent == 0 ? s->sbusy != 0 : (s->sbusy & 2) != 0, "task %d: AIO_STREAM_WRITE on connection %d "
-                    "was refused (AIO_EBUSY) with %zu bytes sent, nothing else writing it", s->idx, c->tag, sent);
+            REQUIRE((sent == 0 && (s->sbusy & 1)) || (s->sbusy & 2) || way_held(c->local, 1, s), "task %d: "
+                    "AIO_STREAM_WRITE on connection %d was refused (AIO_EBUSY) with %zu bytes sent, nothing else "
+                    "writing it", s->idx, c->tag, sent);
         else if (rc == AIO_EBADF)
             REQUIRE(W.port == PORT_B && c->local >= PORT_B_SLOTS, "task %d: AIO_STREAM_WRITE on open descriptor "
                     "%d: AIO_EBADF", s->idx, c->local);
