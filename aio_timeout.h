@@ -7882,6 +7882,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd);
 static const char *aio__sysio_holds(aio_io *io);
 static int aio__sysio_looked(aio_loop *L);
 static void aio__sysio_idles(aio_loop *L);
+static int aio__sysio_settle(aio_loop *L, aio_time deadline);
 #endif
 
 #ifdef AIO__SOCKETS
@@ -7960,6 +7961,21 @@ static int aio__io_events(aio_loop *L, int op) {
 /* aio_run's idle wait once the loop waits for I/O: the port's wait, for the
  * descriptors and the next deadline together. On the virtual clock it does
  * not block while a timer is armed; time jumps to it if nothing came. */
+/* On the virtual clock, after the idle wait: time jumps to `deadline` when
+ * nothing is ready. But the system may still be moving bytes between this
+ * program's own sockets (an acknowledgement that gives a sender room comes a
+ * moment after the receive that made it): its wait may look again first,
+ * waiting a little real time (the idle wait's mark stays: it looked). Kept
+ * apart: the real clock's idle wait pays nothing for it. */
+static AIO__APART void aio__io_jump(aio_loop *L, aio_time deadline) {
+    if (deadline == AIO_NEVER || !aio__ready_empty(L) || aio__any_signalled(L) || !aio__before(L->now, deadline))
+        return;
+#ifdef AIO__SOCKETS
+    if (L->io->grow == aio__sysio_grow && aio__sysio_settle(L, deadline)) return;
+#endif
+    L->now = deadline;
+}
+
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
@@ -7971,9 +7987,7 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
 #endif
-    if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
-        aio__before(L->now, deadline))
-        L->now = deadline;
+    if (L->is_virtual) aio__io_jump(L, deadline);
 }
 
 /* (aio__io_carry: with aio_loop_destroy) */
@@ -8356,6 +8370,7 @@ typedef struct aio__sysio {
                         (a pipe; on Windows a pair of sockets) */
     void *pool;      /* the worker threads, once a blocking call needed them */
     uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
+    uint8_t settle;  /* on the virtual clock, the wait before a jump waits this long (ms) */
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
@@ -12294,7 +12309,8 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
     uint64_t ticks;
     uint64_t ms;
     if (deadline == AIO_NEVER) return -1;
-    if (deadline == L->now || L->is_virtual) return 0; /* (virtual time jumps instead) */
+    if (deadline == L->now) return 0;
+    if (L->is_virtual) return ((aio__sysio *)(void *)L->io)->settle; /* (time jumps instead: aio__io_idle) */
     now = L->clock(L->clock_ctx);
     if (!aio__before(now, deadline)) return 0;
     ticks = (uint64_t)(aio_time)(deadline - now);
@@ -12321,6 +12337,28 @@ static void aio__sysio_drain(aio__sysio *s) { aio__wake_pair_drain(s->pipe[0]); 
  * marks it again, and a return from aio_run leaves aio_step its looks. */
 static void aio__sysio_idles(aio_loop *L) {
     ((aio__sysio *)L->io)->run = (uint8_t)(aio__ready_empty(L) ? 2 : 1);
+}
+/* Before virtual time jumps to the deadline of a task waiting on a
+ * descriptor, while a task waits until one is writable: the system's wait
+ * once more, up to a moment of real time (see aio__io_idle). Room in a
+ * socket comes back with its peer's acknowledgement, which the system may
+ * send that much later (TCP's delayed acknowledgement: 40 ms on Linux); a
+ * jump before it would time out a wait that real time would not. 1 if
+ * that wait made a task ready (no jump then). */
+enum { AIO__VIRTUAL_SETTLE_MS = 100 };
+static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
+    aio__sysio *s = (aio__sysio *)(void *)L->io;
+    const aio_task *first = L->heap_len && L->heap[0].when == deadline ? L->heap[0].task : NULL;
+    uint32_t fd;
+    if (!first || !s->io.waiting || (uint32_t)first->await.io.fd >= s->io.nslots ||
+        s->io.slots[first->await.io.fd].waiter[first->await.io.dir & 1] != first)
+        return 0; /* (the jump wakes no wait on a descriptor: it changes no outcome of one) */
+    for (fd = 0; fd < s->io.nslots && !s->io.slots[fd].waiter[1]; fd++) continue;
+    if (fd == s->io.nslots) return 0;
+    s->settle = AIO__VIRTUAL_SETTLE_MS;
+    L->io->wait(L->io, L, deadline);
+    s->settle = 0;
+    return !aio__ready_empty(L) || aio__any_signalled(L);
 }
 static int aio__sysio_looked(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)L->io;

@@ -45,6 +45,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd);
 static const char *aio__sysio_holds(aio_io *io);
 static int aio__sysio_looked(aio_loop *L);
 static void aio__sysio_idles(aio_loop *L);
+static int aio__sysio_settle(aio_loop *L, aio_time deadline);
 #endif
 
 #ifdef AIO__SOCKETS
@@ -123,6 +124,21 @@ static int aio__io_events(aio_loop *L, int op) {
 /* aio_run's idle wait once the loop waits for I/O: the port's wait, for the
  * descriptors and the next deadline together. On the virtual clock it does
  * not block while a timer is armed; time jumps to it if nothing came. */
+/* On the virtual clock, after the idle wait: time jumps to `deadline` when
+ * nothing is ready. But the system may still be moving bytes between this
+ * program's own sockets (an acknowledgement that gives a sender room comes a
+ * moment after the receive that made it): its wait may look again first,
+ * waiting a little real time (the idle wait's mark stays: it looked). Kept
+ * apart: the real clock's idle wait pays nothing for it. */
+static AIO__APART void aio__io_jump(aio_loop *L, aio_time deadline) {
+    if (deadline == AIO_NEVER || !aio__ready_empty(L) || aio__any_signalled(L) || !aio__before(L->now, deadline))
+        return;
+#ifdef AIO__SOCKETS
+    if (L->io->grow == aio__sysio_grow && aio__sysio_settle(L, deadline)) return;
+#endif
+    L->now = deadline;
+}
+
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
@@ -134,9 +150,7 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     if (system) aio__sysio_idles(L); /* (aio_run's: the next turns' looks may be the waits') */
 #endif
-    if (L->is_virtual && deadline != AIO_NEVER && aio__ready_empty(L) && !aio__any_signalled(L) &&
-        aio__before(L->now, deadline))
-        L->now = deadline;
+    if (L->is_virtual) aio__io_jump(L, deadline);
 }
 
 /* (aio__io_carry: with aio_loop_destroy) */

@@ -16,7 +16,8 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
     uint64_t ticks;
     uint64_t ms;
     if (deadline == AIO_NEVER) return -1;
-    if (deadline == L->now || L->is_virtual) return 0; /* (virtual time jumps instead) */
+    if (deadline == L->now) return 0;
+    if (L->is_virtual) return ((aio__sysio *)(void *)L->io)->settle; /* (time jumps instead: aio__io_idle) */
     now = L->clock(L->clock_ctx);
     if (!aio__before(now, deadline)) return 0;
     ticks = (uint64_t)(aio_time)(deadline - now);
@@ -43,6 +44,28 @@ static void aio__sysio_drain(aio__sysio *s) { aio__wake_pair_drain(s->pipe[0]); 
  * marks it again, and a return from aio_run leaves aio_step its looks. */
 static void aio__sysio_idles(aio_loop *L) {
     ((aio__sysio *)L->io)->run = (uint8_t)(aio__ready_empty(L) ? 2 : 1);
+}
+/* Before virtual time jumps to the deadline of a task waiting on a
+ * descriptor, while a task waits until one is writable: the system's wait
+ * once more, up to a moment of real time (see aio__io_idle). Room in a
+ * socket comes back with its peer's acknowledgement, which the system may
+ * send that much later (TCP's delayed acknowledgement: 40 ms on Linux); a
+ * jump before it would time out a wait that real time would not. 1 if
+ * that wait made a task ready (no jump then). */
+enum { AIO__VIRTUAL_SETTLE_MS = 100 };
+static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
+    aio__sysio *s = (aio__sysio *)(void *)L->io;
+    const aio_task *first = L->heap_len && L->heap[0].when == deadline ? L->heap[0].task : NULL;
+    uint32_t fd;
+    if (!first || !s->io.waiting || (uint32_t)first->await.io.fd >= s->io.nslots ||
+        s->io.slots[first->await.io.fd].waiter[first->await.io.dir & 1] != first)
+        return 0; /* (the jump wakes no wait on a descriptor: it changes no outcome of one) */
+    for (fd = 0; fd < s->io.nslots && !s->io.slots[fd].waiter[1]; fd++) continue;
+    if (fd == s->io.nslots) return 0;
+    s->settle = AIO__VIRTUAL_SETTLE_MS;
+    L->io->wait(L->io, L, deadline);
+    s->settle = 0;
+    return !aio__ready_empty(L) || aio__any_signalled(L);
 }
 static int aio__sysio_looked(aio_loop *L) {
     aio__sysio *s = (aio__sysio *)L->io;

@@ -78,6 +78,7 @@ typedef struct aio__sysio {
                         (a pipe; on Windows a pair of sockets) */
     void *pool;      /* the worker threads, once a blocking call needed them */
     uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
+    uint8_t settle;  /* on the virtual clock, the wait before a jump waits this long (ms) */
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
