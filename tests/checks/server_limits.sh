@@ -48,32 +48,24 @@ else
     sk_fail=$((sk_fail + 1))
 fi
 
-# The same server helper over the simulated network: tests/sim/server_sim.c, 1,000 seeds
-if command -v gcc >/dev/null 2>&1; then
-    if gcc -std=c11 -O1 -DAIO_DEBUG -fsanitize=address,undefined $WARN -I. tests/sim/server_sim.c \
-        -o "$sk_dir/server_sim" 2>"$sk_dir/server_sim.log" &&
-        (cd "$sk_dir" && timeout 300 ./server_sim 1000) >"$sk_dir/server_sim.txt" 2>&1; then
+# Servers over the simulated network, 1,000 seeds each under ASan and UBSan:
+# tests/sim/server_sim.c (the server helper, its limit and its shutdown) and
+# tests/sim/broker_sim.c (a publish/subscribe broker).
+sk_sim() { # name
+    if gcc -std=c11 -O1 -DAIO_DEBUG -fsanitize=address,undefined $WARN -I. "tests/sim/$1.c" \
+        -o "$sk_dir/$1" 2>"$sk_dir/$1.log" &&
+        (cd "$sk_dir" && timeout 300 "./$1" 1000) >"$sk_dir/$1.txt" 2>&1; then
         sk_pass=$((sk_pass + 1))
-        echo "[server-knock] tests/sim/server_sim.c: $(tail -n 1 "$sk_dir/server_sim.txt")"
+        echo "[server-knock] tests/sim/$1.c: $(tail -n 1 "$sk_dir/$1.txt")"
     else
         sk_fail=$((sk_fail + 1))
-        echo "[server-knock] FAILED: tests/sim/server_sim.c (under ASan and UBSan):"
-        cat "$sk_dir/server_sim.log" "$sk_dir/server_sim.txt" 2>/dev/null | tail -n 10 | sed 's/^/    /'
+        echo "[server-knock] FAILED: tests/sim/$1.c (under ASan and UBSan):"
+        cat "$sk_dir/$1.log" "$sk_dir/$1.txt" 2>/dev/null | tail -n 10 | sed 's/^/    /'
     fi
-fi
-
-# A publish/subscribe broker over the simulated network: tests/sim/broker_sim.c, 1,000 seeds
+}
 if command -v gcc >/dev/null 2>&1; then
-    if gcc -std=c11 -O1 -DAIO_DEBUG -fsanitize=address,undefined $WARN -I. tests/sim/broker_sim.c \
-        -o "$sk_dir/broker_sim" 2>"$sk_dir/broker_sim.log" &&
-        (cd "$sk_dir" && timeout 300 ./broker_sim 1000) >"$sk_dir/broker_sim.txt" 2>&1; then
-        sk_pass=$((sk_pass + 1))
-        echo "[server-knock] tests/sim/broker_sim.c: $(tail -n 1 "$sk_dir/broker_sim.txt")"
-    else
-        sk_fail=$((sk_fail + 1))
-        echo "[server-knock] FAILED: tests/sim/broker_sim.c (under ASan and UBSan):"
-        cat "$sk_dir/broker_sim.log" "$sk_dir/broker_sim.txt" 2>/dev/null | tail -n 10 | sed 's/^/    /'
-    fi
+    sk_sim server_sim
+    sk_sim broker_sim
 fi
 
 add_counts "$sk_pass" "$sk_fail"
