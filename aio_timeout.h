@@ -11934,6 +11934,12 @@ static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
     aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
 }
 
+/* Whether a task waits on descriptor fd's way `dir` (1: until writable). */
+static int aio__way_taken(const aio_loop *L, int fd, int dir) {
+    const aio_io *io = L->io;
+    return io && (uint32_t)fd < io->nslots && io->slots[fd].waiter[dir] != NULL;
+}
+
 /* The sender: what is buffered, in order, while the socket takes it. Its
  * awaits number their resume points themselves, as the server's task does. */
 static aio_status aio__outbox_run(aio_task *t) {
@@ -11950,6 +11956,12 @@ static aio_status aio__outbox_run(aio_task *t) {
             continue;
         }
         if (o->rc == AIO_WANT_WRITE) {
+            if (aio__way_taken(t->loop, aio__fd(o->s->fd), 1)) { /* (its wait would be refused: say why) */
+                aio__outbox_fail(o, aio__misuse(AIO_EBUSY, "aio_stream_write: a task waits until the stream's "
+                                                           "socket is writable (AIO_SEND_ALL, AIO_WAIT_WRITABLE): "
+                                                           "what is buffered cannot be sent; write a stream one way"));
+                break;
+            }
             AIO__AWAIT(t, o->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_WRITABLE, o->s->fd, NULL, 0, AIO_NEVER),
                        aio__io_poll(t, aio__f, AIO__IO_WRITABLE, NULL, 0), 1u); /* AIO_WAIT_WRITABLE */
         /* LCOV_EXCL_START: a TLS engine that must read to write (a renegotiation, which the tests'

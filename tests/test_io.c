@@ -1372,6 +1372,42 @@ static aio_status w_errors_main(aio_task *t) {
     CHECK_EQ(T_MS(), 0);
     AIO_END(t);
 }
+/* A task of the program waiting until the stream's socket is writable (its
+ * own AIO_SEND_ALL, more than the socket holds) when the stream's sender
+ * must wait too: the stream fails with AIO_EBUSY, and a debug message says
+ * why; the program's send goes on once the peer reads. */
+static aio_status w_raw_sender(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SEND_ALL(t, W.drain_rc, S.sv[0], W.got, W_GOT, AIO_SEC(10));
+    AIO_END(t);
+}
+static aio_status w_two_ways_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, (size_t)1 << 20), AIO_OK); /* (a drain: until empty) */
+    CHECK_EQ(aio_spawn(&W.writers[0], w_raw_sender), AIO_OK);
+    AIO_YIELD(t); /* (it sent what the socket took, and waits for room) */
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[1], sizeof W.piece[1]), AIO_OK); /* (buffered) */
+    AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(1));
+    CHECK_EQ(W.rc, AIO_EBUSY);
+    CHECK_DEBUG("aio_stream_write: a task waits until the stream's socket is writable");
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EBUSY);
+    CHECK_EQ(aio_spawn(&W.reader, w_reader), AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.writers[0]);
+    CHECK_EQ(W.drain_rc, AIO_OK); /* (the program's own send, whole) */
+    CHECK_EQ(T_MS() < 1000, 1);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.reader);
+    CHECK_EQ(W.at, (size_t)W_GOT);
+    AIO_END(t);
+}
+static void test_io_stream_write_beside_a_send(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_two_ways_main), AIO_OK);
+    w_teardown(&loop, 1);
+}
+
 /* The socket closed under the stream before its sender's first send, and
  * a new socket in its number: nothing buffered goes to the new socket; the
  * stream's writes and drains give AIO_ECLOSED. */
@@ -5682,6 +5718,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_close_cut_short),
     SOCKET_ENTRY(test_io_stream_write_errors),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
+    SOCKET_ENTRY(test_io_stream_write_beside_a_send),
     SOCKET_ENTRY(test_io_stream_write_refusals),
 #ifdef TEST_COUNTED_ALLOC
     SOCKET_ENTRY(test_io_stream_write_out_of_memory),
