@@ -7959,9 +7959,6 @@ static int aio__io_events(aio_loop *L, int op) {
     return aio__events(L, op);
 }
 
-/* aio_run's idle wait once the loop waits for I/O: the port's wait, for the
- * descriptors and the next deadline together. On the virtual clock it does
- * not block while a timer is armed; time jumps to it if nothing came. */
 /* On the virtual clock, after the idle wait: time jumps to `deadline` when
  * nothing is ready. But the system may still be moving bytes between this
  * program's own sockets (an acknowledgement that gives a sender room comes a
@@ -7977,6 +7974,9 @@ static AIO__APART void aio__io_jump(aio_loop *L, aio_time deadline) {
     L->now = deadline;
 }
 
+/* aio_run's idle wait once the loop waits for I/O: the port's wait, for the
+ * descriptors and the next deadline together. On the virtual clock it does
+ * not block while a timer is armed; time jumps to it if nothing came. */
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
