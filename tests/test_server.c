@@ -137,7 +137,7 @@ static aio_status handler(aio_task *t) {
         note(c->conn.id, "cleaned");
     }
     if (c->mode == 'g') {
-        CHECK_EQ(aio_stream_set_write_limits(&c->out, 0, 0, (size_t)8 << 20), AIO_OK);
+        CHECK_EQ(aio_stream_set_write_limits(&c->out, 0, 0, sizeof G.big * 128), AIO_OK); /* (8 MiB) */
         for (c->k = 0; c->k < 64; c->k++) CHECK_EQ(aio_stream_write(&c->out, G.big, sizeof G.big), AIO_OK);
         CHECK(aio_stream_write_buffered(&c->out) > 0); /* (the socket did not take it all) */
         AIO_STREAM_CLOSE(t, c->rc, &c->out, AIO_SEC(10));
