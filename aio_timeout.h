@@ -145,11 +145,16 @@
  *   >>queues-impl       queues
  *   >>io-impl           waiting on a descriptor: slots, the port's calls
  *   >>system            the system's interface: the names each system
- *                       backend defines, the system wait's shared state
+ *                       backend defines, the system wait's shared state,
+ *                       the readiness wait's seam
  *   >>posix             the POSIX backend: its vocabulary, wake pipe,
- *                       epoll, signals, threads, Unix sockets, processes
- *   >>windows           the Windows backend: Winsock 2, WSAPoll, console
- *                       events, Win32 threads, CreateProcess
+ *                       poll()'s call, signals, threads, Unix sockets,
+ *                       processes
+ *   >>windows           the Windows backend: Winsock 2, WSAPoll's call,
+ *                       console events, Win32 threads, CreateProcess
+ *   >>wait-epoll        the readiness wait on Linux: epoll
+ *   >>wait-poll         the readiness wait elsewhere: an array handed to
+ *                       poll() (WSAPoll on Windows) at each wait
  *   >>sockets           the system's socket calls; the platform's table
  *                       (aio__platform) and the one predicate that picks it
  *                       (aio__os); the socket awaits
@@ -235,7 +240,10 @@
  *   hook        a function pointer in aio_loop, set at a feature's first
  *               use, so that a program links only the features it uses.
  *   port        what waits for descriptors: a struct aio_io. The system's
- *               wait (epoll, poll(), WSAPoll), a simulation's, or yours.
+ *               wait, a simulation's, or yours.
+ *   readiness wait  the system's wait's own part (>>wait-NAME: epoll,
+ *               poll() or WSAPoll), one picked per build, behind the seam
+ *               >>system declares (aio__readiness_*).
  *   slot        the loop's record of one descriptor (aio_io_slot): the task
  *               waiting on it each way, what is watched.
  *   way         one direction of a descriptor: readable (0) or writable (1).
@@ -3513,8 +3521,8 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #elif defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
 #define AIO__CLOCK_POSIX 1
 #endif
-/* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
- * AIO_IO_POLL). AIO_NO_IO leaves them out of a POSIX build. */
+/* I/O: sockets, signals, and a readiness wait (below). AIO_NO_IO leaves
+ * them out of a POSIX build. */
 #if defined(AIO__HOSTED) && (defined(__unix__) || defined(__APPLE__)) && !defined(AIO_NO_IO)
 #define AIO__POSIX_IO 1
 #include <arpa/inet.h>
@@ -3533,10 +3541,6 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
  * poll(), SIGCHLD, descriptors made then marked, no abstract names. */
 #if defined(__linux__) && !defined(AIO_NO_LINUX)
 #define AIO__LINUX 1
-#endif
-#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
-#define AIO__EPOLL 1
-#include <sys/epoll.h>
 #endif
 /* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
  * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
@@ -3595,12 +3599,17 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #ifndef AIO__SOCKET_API
 #error "aio_timeout.h: the sockets are built where the task record has no room for them"
 #endif
-/* The system's wait: epoll (its backend's own), else poll() or WSAPoll
- * through the shared one ("the system's I/O wait"). Signals: POSIX's
- * sigaction (POSIX.1's declarations), Windows' console events. */
-#if defined(AIO__WIN32_IO) || !defined(AIO__EPOLL)
-#define AIO__POLL_WAIT 1
+/* The readiness wait, one part (>>wait-NAME) picked on one line: epoll on
+ * Linux, else poll() (WSAPoll on Windows), or poll() where the program
+ * defines AIO_IO_POLL. The part refuses a second pick, and a system it
+ * does not fit. */
+#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
+#define AIO__WAIT_EPOLL 1
+#else
+#define AIO__WAIT_POLL 1
 #endif
+/* Signals: POSIX's sigaction (POSIX.1's declarations), Windows' console
+ * events. */
 #if defined(SA_RESTART) || defined(AIO__WIN32_IO)
 #define AIO__SIGNALS 1
 #endif
@@ -8312,20 +8321,19 @@ AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
  *       aio__sock_setup (a socket made, made private, a stream's set up),
  *       aio__net_closesocket, aio__net_need (the system's sockets started,
  *       where they must be);
- *   the wake pair, what wakes the system's wait from elsewhere:
- *       aio__wake_pair_open, aio__wake_pair_write, aio__wake_pair_drain;
- *   the system's wait: aio__sys_wait_open (a loop's aio__sysio, its watch
- *       and wait set, its wake pair open and watched: NULL if it cannot
- *       be), aio__sys_wait_close (all of it let go); a backend that waits
- *       in poll() leaves watch and wait to "the system's I/O wait" (its
- *       AIO__POLL_WAIT, set by the configuration) and gives aio__sys_poll,
- *       aio__net_can_watch;
+ *   the wake pair, what a wait may be woken by from elsewhere (a pipe, a
+ *       pair of sockets): aio__wake_pair_open, aio__wake_pair_write,
+ *       aio__wake_pair_drain;
+ *   the system's wait: aio__sys_wait_open (a loop's aio__sysio: what the
+ *       system needs first, then aio__readiness_open; NULL if it cannot
+ *       be), aio__sys_wait_close (all of it let go); for the poll wait,
+ *       aio__sys_poll and aio__net_can_watch;
  *   signals: aio__sys_signal_check (NULL: a number the system routes,
  *       else why not), aio__sys_signal_catch (the handler installed: 1, or
  *       0), aio__sys_signal_default (the system's own action back),
- *       aio__sys_signal_target (the write end of the wake pair the handler
- *       writes; -1: none, the loop it belongs to is gone),
- *       aio__sys_signal_wake (the handler's write), aio__sys_signal_caught
+ *       aio__sys_signal_target (the waker of the loop the handler wakes,
+ *       aio__readiness_waker's; -1: none, the loop it belongs to is gone),
+ *       aio__sys_signal_wake (the handler's wake), aio__sys_signal_caught
  *       and aio__sys_signals_look (a backend's own work of a signal, in the
  *       handler and at each wait: POSIX's SIGCHLD), the flag type
  *       aio__sig_flag and AIO__SIG_SET, AIO__SIG_TAKE, AIO__SIG_CLEAR (set
@@ -8361,28 +8369,59 @@ AIO_API void aio_io_forget(aio_socket sock) { aio__io_drop(sock, 1); }
  * ("The simulation") names the hooks it reaches the core through. */
 #ifdef AIO__SOCKETS
 /* The system's wait of a loop: its aio_io (first: the loop's io points
- * here), and what every backend keeps beside it. A backend may make it the
- * first member of a larger struct of its own (aio__sys_wait_open makes it,
- * aio__sys_wait_close frees it). */
+ * here), and what every wait keeps beside it. The readiness wait picked
+ * (below) makes it the first member of a larger struct of its own
+ * (aio__readiness_open makes it, aio__readiness_close frees it). */
 typedef struct aio__sysio {
     aio_io io;
     aio_loop *loop;
-    int pipe[2];     /* wakes the wait: events set from elsewhere, signals
-                        (a pipe; on Windows a pair of sockets) */
     void *pool;      /* the worker threads, once a blocking call needed them */
     uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
     uint8_t settle;  /* on the virtual clock, the wait before a jump waits this long (ms) */
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
-#endif
-#ifdef AIO__POLL_WAIT
-    struct pollfd *fds; /* [0] is the pipe */
-    uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
-    uint32_t nfds;
-    uint32_t cap;
+    unsigned sigchld_seen;          /* (POSIX) the count of SIGCHLDs it has looked after */
+    struct aio__sysio *sigchld_next; /* (POSIX) the next loop SIGCHLD tells */
 #endif
 } aio__sysio;
+
+/* The readiness wait's seam. Each wait is one part (>>wait-NAME: epoll,
+ * poll() and WSAPoll), compiled where the configuration (>>impl) defines
+ * its AIO__WAIT_NAME, on one line; the part refuses to compile beside
+ * another one picked, or where its system is not, and >>sysio where none
+ * is. It gives these names, declared here (a part that gives one in
+ * another shape does not compile; one that does not give it does not
+ * link), and nothing else of it is seen outside the part:
+ *   aio__readiness_open     the loop's aio__sysio, zeroed, first in the
+ *                           wait's own struct; its set made, its wake-up
+ *                           made and watched: NULL, with nothing of it
+ *                           left, if it cannot be
+ *   aio__readiness_close    all of it let go
+ *   aio__readiness_watch    the port's watch (aio_io's): fd's events now
+ *   aio__readiness_wait     the port's wait: ready descriptors told with
+ *                           aio_io_ready, its wake-up drained, signals
+ *                           delivered (aio__deliver_signals)
+ *   aio__readiness_grow     the slots grow from io.nslots to n (a wait
+ *                           with something per descriptor grows it too)
+ *   aio__readiness_waker    what wakes it, for another thread, the pool's
+ *                           workers and a signal handler
+ *   aio__readiness_wake     the wake (from any thread; on POSIX, from a
+ *                           signal handler too)
+ * and, defined or not, what a wait does that the tests ask of it (what it
+ * does, never which one it is): AIO__WAIT_FORGETS_CLOSED (a descriptor
+ * closed leaves the set by itself, and one opened again under its number
+ * is not watched until watched again), AIO__WAIT_TABLE_GROWS (an array of
+ * the watched descriptors, the wake-up first, grown as they are added),
+ * AIO__WAIT_OWN_DESCRIPTOR (the set is a descriptor of its own). */
+typedef intptr_t aio__waker; /* a descriptor, a socket or a handle; -1: none */
+static aio__sysio *aio__readiness_open(void);
+static void aio__readiness_close(aio__sysio *s);
+static aio_status aio__readiness_watch(aio_io *io, int fd, int old, int events);
+static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline);
+static aio_status aio__readiness_grow(aio__sysio *s, uint32_t n);
+static aio__waker aio__readiness_waker(const aio__sysio *s);
+static void aio__readiness_wake(aio__waker k);
 
 /* Whether loop L waits through the system's wait: its grow is the one
  * thing of it that the pool, once started, does not wrap. */
@@ -8392,7 +8431,6 @@ typedef struct aio__sysio {
 static aio_status aio__net_result(long n, const char *what, int fd);
 static size_t aio__net_chunk(size_t len);
 static int aio__io_timeout(aio_loop *L, aio_time deadline);
-static void aio__sysio_drain(aio__sysio *s);
 static void aio__deliver_signals(aio_loop *L);
 static int aio__sig_waiting(void);
 static void aio__sock_setup(int fd);
@@ -8418,13 +8456,9 @@ static void aio__wake_pair_write(int fd);
 static void aio__wake_pair_drain(int fd);
 static aio__sysio *aio__sys_wait_open(aio_loop *L);
 static void aio__sys_wait_close(aio__sysio *s);
-#ifdef AIO__POLL_WAIT
+#ifdef AIO__WAIT_POLL
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms);
 static aio_status aio__net_can_watch(int fd);
-static int aio__poll_open(aio__sysio *s);
-static void aio__poll_close(aio__sysio *s);
-static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events);
-static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline);
 #endif
 #ifdef AIO__SIGNALS
 #if defined(NSIG)
@@ -8439,7 +8473,7 @@ static void aio__sig_handler(int signo);
 static const char *aio__sys_signal_check(int signo);
 static int aio__sys_signal_catch(int signo);
 static void aio__sys_signal_default(int signo);
-static void aio__sys_signal_target(int fd);
+static void aio__sys_signal_target(aio__waker k);
 static void aio__sys_signal_wake(void);
 #endif
 static aio_status aio__sys_unix_listen(const char *path, int backlog, int simulated);
@@ -8474,8 +8508,8 @@ enum { AIO__SIGNAL_NONE, AIO__SIGNAL_ENDS, AIO__SIGNAL_DELIVERED };
 /* ------------------------------------------------------------------ POSIX */
 
 /* The POSIX backend: every name of "the system's interface", on POSIX
- * sockets and pipes, epoll (Linux) or poll(), sigaction, POSIX threads,
- * fork and exec. */
+ * sockets and pipes, sigaction, POSIX threads, fork and exec; its readiness
+ * wait is a part of its own (>>wait-epoll, >>wait-poll). */
 #ifdef AIO__POSIX_IO
 /* ---- the vocabulary: errno, descriptors made private */
 typedef socklen_t aio__socklen;
@@ -8574,83 +8608,9 @@ static void aio__wake_pair_drain(int fd) {
 }
 static void aio__net_need(void) {} /* (POSIX's sockets need no start) */
 
-/* ---- the system's wait: epoll on Linux, else poll() ("the system's I/O
- * wait" has its watch and wait). Each readiness wait is one block below,
- * giving aio__readiness_open (the loop's watch and wait set, its wake pair
- * watched: 0, or -1 with nothing of it left) and aio__readiness_close: a
- * new one (kqueue) is one more block and the line of the configuration
- * that picks it. */
-typedef struct aio__posix_io {
-    aio__sysio s; /* (first: what the shared sections see) */
-    int waitfd;   /* the wait's own descriptor (epoll's), if it has one */
-#ifdef AIO__POSIX_PROCESSES
-    struct aio__posix_io *sigchld_next; /* the next loop SIGCHLD tells */
-    unsigned sigchld_seen;              /* the count of SIGCHLDs it has looked after */
-#endif
-} aio__posix_io;
-#define AIO__POSIX_OF(s) ((aio__posix_io *)(void *)(s))
-
-#ifdef AIO__EPOLL
-static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
-    aio__posix_io *s = AIO__POSIX_OF(io);
-    struct epoll_event e;
-    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    memset(&e, 0, sizeof e);
-    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
-    e.data.fd = fd;
-    if (!events) {
-        (void)epoll_ctl(s->waitfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
-        return AIO_OK;
-    }
-    if (epoll_ctl(s->waitfd, op, fd, &e) == 0) return AIO_OK;
-    /* what the slot says was watched may be stale: the number was closed
-     * (which takes it out of epoll) and opened again */
-    if (errno == ENOENT && epoll_ctl(s->waitfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
-    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
-    return aio__net_error(errno, "I/O wait", fd);
-}
-
-static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
-    aio__posix_io *s = AIO__POSIX_OF(io);
-    struct epoll_event ev[128];
-    int ms = aio__io_timeout(L, deadline);
-    int n;
-    int i;
-    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return; /* nothing to look at */
-    n = epoll_wait(s->waitfd, ev, 128, ms);
-    for (i = 0; i < n; i++) {
-        int fd = ev[i].data.fd;
-        uint32_t e = ev[i].events;
-        if (fd == s->s.pipe[0]) {
-            aio__sysio_drain(&s->s);
-            continue;
-        }
-        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
-                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
-    }
-    aio__deliver_signals(L);
-}
-static int aio__readiness_open(aio__posix_io *s) {
-    s->waitfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
-    if (s->waitfd >= 0) {
-        struct epoll_event e;
-        memset(&e, 0, sizeof e);
-        e.events = EPOLLIN;
-        e.data.fd = s->s.pipe[0];
-        /* LCOV_EXCL_START: out of memory */
-        if (epoll_ctl(s->waitfd, EPOLL_CTL_ADD, s->s.pipe[0], &e) != 0) {
-            (void)close(s->waitfd);
-            s->waitfd = -1;
-        }
-        /* LCOV_EXCL_STOP */
-    }
-    if (s->waitfd < 0) return -1;
-    s->s.io.watch = aio__epoll_watch;
-    s->s.io.wait = aio__epoll_wait;
-    return 0;
-}
-static void aio__readiness_close(aio__posix_io *s) { (void)close(s->waitfd); }
-#else
+/* ---- the system's wait: the readiness wait picked (>>wait-epoll on
+ * Linux, else >>wait-poll, whose call is poll()) */
+#ifdef AIO__WAIT_POLL
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) { return poll(fds, (nfds_t)n, ms); }
 /* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
  * regular file ready at once). */
@@ -8661,31 +8621,12 @@ static aio_status aio__net_can_watch(int fd) {
         return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
     return AIO_OK;
 }
-static int aio__readiness_open(aio__posix_io *s) { return aio__poll_open(&s->s); }
-static void aio__readiness_close(aio__posix_io *s) { aio__poll_close(&s->s); }
 #endif
-
 static aio__sysio *aio__sys_wait_open(aio_loop *L) {
-    aio__posix_io *s = (aio__posix_io *)aio__zalloc(sizeof *s);
     (void)L;
-    if (!s) return NULL; /* (out of memory) */
-    if (aio__wake_pair_open(s->s.pipe) != 0) { /* (out of descriptors) */
-        AIO_FREE(s);
-        return NULL;
-    }
-    if (aio__readiness_open(s) != 0) { /* (out of memory or descriptors) */
-        aio__wake_pair_close(s->s.pipe);
-        AIO_FREE(s);
-        return NULL;
-    }
-    return &s->s;
+    return aio__readiness_open(); /* (POSIX needs nothing first) */
 }
-
-static void aio__sys_wait_close(aio__sysio *s) {
-    aio__wake_pair_close(s->pipe);
-    aio__readiness_close(AIO__POSIX_OF(s));
-    AIO_FREE(s);
-}
+static void aio__sys_wait_close(aio__sysio *s) { aio__readiness_close(s); }
 
 /* ---- signals: sigaction; the handler notes the signal and writes the
  * wake pair of the loop the signals go to (async-signal-safe) */
@@ -8694,7 +8635,7 @@ typedef volatile sig_atomic_t aio__sig_flag;
 #define AIO__SIG_SET(flag) ((void)((flag) = 1))
 #define AIO__SIG_TAKE(flag) ((flag) ? ((flag) = 0, 1) : 0)
 #define AIO__SIG_CLEAR(flag) ((void)((flag) = 0))
-static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+static volatile sig_atomic_t aio__sig_fd = -1; /* that loop's waker: a descriptor its wait reads */
 
 #ifdef AIO__POSIX_PROCESSES
 static void aio__children_told(void);
@@ -8725,9 +8666,9 @@ static void aio__sys_signal_default(int signo) {
     sigemptyset(&sa.sa_mask);
     (void)sigaction(signo, &sa, NULL);
 }
-static void aio__sys_signal_target(int fd) { aio__sig_fd = fd; }
+static void aio__sys_signal_target(aio__waker k) { aio__sig_fd = (int)k; }
 static void aio__sys_signal_wake(void) {
-    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
+    if (aio__sig_fd >= 0) aio__readiness_wake(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
 }
 static void aio__sys_signal_caught(int signo) {
 #ifdef AIO__POSIX_PROCESSES
@@ -9479,7 +9420,7 @@ static void aio__children_exited(aio_loop *L) {
  * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
  * mutex where loops run in several threads; the pipe and the handler last
  * while a loop is on the list. */
-static aio__posix_io *aio__sigchld_loops;   /* the loops SIGCHLD tells */
+static aio__sysio *aio__sigchld_loops;      /* the loops SIGCHLD tells */
 static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
 static int aio__sigchld_pipe[2] = {-1, -1};
 static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
@@ -9613,9 +9554,9 @@ static aio_status aio__sigchld_route(aio_loop *L) {
         rc = aio__sigchld_watch(s, 1);
         if (rc == AIO_OK) {
             s->sigchld = 1;
-            AIO__POSIX_OF(s)->sigchld_seen = aio__sigchld_count;
-            AIO__POSIX_OF(s)->sigchld_next = aio__sigchld_loops;
-            aio__sigchld_loops = AIO__POSIX_OF(s);
+            s->sigchld_seen = aio__sigchld_count;
+            s->sigchld_next = aio__sigchld_loops;
+            aio__sigchld_loops = s;
         } else if (!aio__sigchld_loops) {
             aio__sigchld_stop();
         }
@@ -9627,17 +9568,17 @@ static aio_status aio__sigchld_route(aio_loop *L) {
 /* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
  * on the list; if one came since L last looked, L asks its children. */
 static void aio__children_check(aio_loop *L) {
-    aio__posix_io *s = AIO__POSIX_OF(aio__sysio_of(L));
-    aio__posix_io *o;
+    aio__sysio *s = aio__sysio_of(L);
+    aio__sysio *o;
     char byte;
     int news;
-    if (!s->s.sigchld) return;
+    if (!s->sigchld) return;
     AIO_CRITICAL_ENTER();
     if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
         aio__wake_pair_drain(aio__sigchld_pipe[0]);
         aio__sigchld_count++;
         for (o = aio__sigchld_loops; o; o = o->sigchld_next)
-            if (o != s) aio__wake_pair_write(o->s.pipe[1]);
+            if (o != s) aio__readiness_wake(aio__readiness_waker(o));
     }
     news = s->sigchld_seen != aio__sigchld_count;
     s->sigchld_seen = aio__sigchld_count;
@@ -9648,13 +9589,13 @@ static void aio__children_check(aio_loop *L) {
 /* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
  * to leave puts the program's action back. */
 static void aio__children_done(aio__sysio *s) {
-    aio__posix_io **at;
+    aio__sysio **at;
     if (!s->sigchld) return;
     AIO_CRITICAL_ENTER();
     (void)aio__sigchld_watch(s, 0);
-    for (at = &aio__sigchld_loops; &(*at)->s != s; at = &(*at)->sigchld_next) {
+    for (at = &aio__sigchld_loops; *at != s; at = &(*at)->sigchld_next) {
     }
-    *at = AIO__POSIX_OF(s)->sigchld_next;
+    *at = s->sigchld_next;
     s->sigchld = 0;
     if (!aio__sigchld_loops) aio__sigchld_stop();
     AIO_CRITICAL_EXIT();
@@ -9954,7 +9895,9 @@ static void aio__net_need(void) {
     }
 }
 
-/* ---- the system's wait: WSAPoll, through "the system's I/O wait" */
+/* ---- the system's wait: the readiness wait picked (>>wait-poll, whose
+ * call is WSAPoll) */
+#ifdef AIO__WAIT_POLL
 /* Whether fd can be waited on: AIO_OK or AIO_EBADF (WSAPoll fails as a
  * whole for a non-socket). */
 static aio_status aio__net_can_watch(int fd) {
@@ -9976,31 +9919,17 @@ static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) {
     }
     return got;
 }
+#endif
 static aio__sysio *aio__sys_wait_open(aio_loop *L) {
-    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
+    aio__sysio *s;
     (void)L;
-    if (!s) return NULL; /* (out of memory) */
-    if (aio__wsa_start() != 0) {
-        AIO_FREE(s);
-        return NULL;
-    }
-    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of sockets) */
-        (void)WSACleanup();
-        AIO_FREE(s);
-        return NULL;
-    }
-    if (aio__poll_open(s) != 0) { /* (out of memory) */
-        aio__wake_pair_close(s->pipe);
-        (void)WSACleanup();
-        AIO_FREE(s);
-        return NULL;
-    }
+    if (aio__wsa_start() != 0) return NULL;
+    s = aio__readiness_open(); /* (NULL: out of memory or sockets) */
+    if (!s) (void)WSACleanup();
     return s;
 }
 static void aio__sys_wait_close(aio__sysio *s) {
-    aio__wake_pair_close(s->pipe);
-    aio__poll_close(s);
-    AIO_FREE(s);
+    aio__readiness_close(s);
     (void)WSACleanup(); /* (the loop's start of Winsock) */
 }
 
@@ -10014,7 +9943,7 @@ typedef volatile LONG aio__sig_flag; /* (set from the handler's thread) */
 #define AIO__SIG_CLEAR(flag) ((void)InterlockedExchange(&(flag), 0))
 static SRWLOCK aio__sig_lock = SRWLOCK_INIT; /* the handler's wake-up against the pair's close */
 static HANDLE aio__sig_done; /* set once the loop the signals go to is gone */
-static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+static aio__waker aio__sig_waker = -1; /* that loop's waker (under the lock) */
 
 static BOOL WINAPI aio__console_handler(DWORD type) {
     int signo = type == CTRL_C_EVENT ? SIGINT : type == CTRL_BREAK_EVENT ? SIGBREAK : SIGTERM;
@@ -10044,13 +9973,13 @@ static void aio__sys_signal_default(int signo) {
     for (s = 1; s < AIO__NSIG; s++) any |= aio__sig_routed(s);
     if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
 }
-/* The handler's wake pair: set as signals are first routed to a loop, -1
- * once it is gone (then a console close may end the process). */
-static void aio__sys_signal_target(int fd) {
+/* The handler's waker: set as signals are first routed to a loop, -1 once
+ * it is gone (then a console close may end the process). */
+static void aio__sys_signal_target(aio__waker k) {
     AcquireSRWLockExclusive(&aio__sig_lock);
-    aio__sig_fd = fd;
+    aio__sig_waker = k;
     ReleaseSRWLockExclusive(&aio__sig_lock);
-    if (fd < 0) {
+    if (k == -1) {
         (void)SetEvent(aio__sig_done); /* a console close may end the process now */
         return;
     }
@@ -10059,7 +9988,7 @@ static void aio__sys_signal_target(int fd) {
 }
 static void aio__sys_signal_wake(void) {
     AcquireSRWLockShared(&aio__sig_lock);
-    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd);
+    if (aio__sig_waker != -1) aio__readiness_wake(aio__sig_waker);
     ReleaseSRWLockShared(&aio__sig_lock);
 }
 #define aio__sys_signal_caught(signo) ((void)(signo))
@@ -10674,6 +10603,229 @@ static void aio__children_done(aio__sysio *s) { (void)s; }
 #endif /* AIO__PROCESSES */
 #endif /* AIO__WIN32_IO */
 
+// >>wait-epoll
+/* ------------------------------------------------------ the wait: epoll */
+
+/* Linux's epoll: the kernel keeps the set, each change one epoll_ctl, a
+ * wait reports the ready descriptors only. A descriptor closed leaves the
+ * set by itself (the wait forgets it: AIO__WAIT_FORGETS_CLOSED). The set
+ * is a descriptor of its own (AIO__WAIT_OWN_DESCRIPTOR); its wake-up is the
+ * backend's wake pair, a pipe, its read end in the set.
+ * "The readiness wait's seam" (>>system) lists what each wait gives. */
+#ifdef AIO__WAIT_EPOLL
+#ifdef AIO__WAIT_PICKED
+#error "aio_timeout.h: two readiness waits are picked, epoll and another: >>impl picks one"
+#endif
+#define AIO__WAIT_PICKED "epoll"
+#ifndef AIO__LINUX
+#error "aio_timeout.h: the epoll wait is picked where the system is not Linux"
+#endif
+#define AIO__WAIT_FORGETS_CLOSED 1
+#define AIO__WAIT_OWN_DESCRIPTOR 1
+#include <sys/epoll.h>
+
+typedef struct aio__epoll_set {
+    aio__sysio s;  /* (first: what the shared sections see) */
+    int epfd;      /* the kernel's set */
+    int wake[2];   /* the wake pair: [0] in the set, [1] written */
+} aio__epoll_set;
+#define AIO__EPOLL_OF(p) ((aio__epoll_set *)(void *)(p))
+
+static aio__sysio *aio__readiness_open(void) {
+    aio__epoll_set *w = (aio__epoll_set *)aio__zalloc(sizeof *w);
+    struct epoll_event e;
+    if (!w) return NULL; /* (out of memory) */
+    if (aio__wake_pair_open(w->wake) != 0) { /* (out of descriptors) */
+        AIO_FREE(w);
+        return NULL;
+    }
+    w->epfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
+    memset(&e, 0, sizeof e);
+    e.events = EPOLLIN;
+    e.data.fd = w->wake[0];
+    /* LCOV_EXCL_START: out of memory or descriptors */
+    if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake[0], &e) != 0) {
+        if (w->epfd >= 0) (void)close(w->epfd);
+        aio__wake_pair_close(w->wake);
+        AIO_FREE(w);
+        return NULL;
+    }
+    /* LCOV_EXCL_STOP */
+    return &w->s;
+}
+static void aio__readiness_close(aio__sysio *s) {
+    aio__epoll_set *w = AIO__EPOLL_OF(s);
+    aio__wake_pair_close(w->wake);
+    (void)close(w->epfd);
+    AIO_FREE(w);
+}
+static aio_status aio__readiness_grow(aio__sysio *s, uint32_t n) {
+    (void)s; /* (the kernel keeps the set: nothing of it per slot) */
+    (void)n;
+    return AIO_OK;
+}
+static aio__waker aio__readiness_waker(const aio__sysio *s) { return ((const aio__epoll_set *)(const void *)s)->wake[1]; }
+static void aio__readiness_wake(aio__waker k) { aio__wake_pair_write((int)k); }
+
+static aio_status aio__readiness_watch(aio_io *io, int fd, int old, int events) {
+    aio__epoll_set *w = AIO__EPOLL_OF(io);
+    struct epoll_event e;
+    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    memset(&e, 0, sizeof e);
+    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
+    e.data.fd = fd;
+    if (!events) {
+        (void)epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
+        return AIO_OK;
+    }
+    if (epoll_ctl(w->epfd, op, fd, &e) == 0) return AIO_OK;
+    /* what the slot says was watched may be stale: the number was closed
+     * (which takes it out of epoll) and opened again */
+    if (errno == ENOENT && epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
+    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
+    return aio__net_error(errno, "I/O wait", fd);
+}
+
+static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__epoll_set *w = AIO__EPOLL_OF(io);
+    struct epoll_event ev[128];
+    int ms = aio__io_timeout(L, deadline);
+    int n;
+    int i;
+    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return; /* nothing to look at */
+    n = epoll_wait(w->epfd, ev, 128, ms);
+    for (i = 0; i < n; i++) {
+        int fd = ev[i].data.fd;
+        uint32_t e = ev[i].events;
+        if (fd == w->wake[0]) {
+            aio__wake_pair_drain(w->wake[0]);
+            continue;
+        }
+        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
+                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
+    }
+    aio__deliver_signals(L);
+}
+#endif
+// >>wait-poll
+/* ------------------------------------------- the wait: poll() and WSAPoll */
+
+/* The whole set handed to the system at each wait: an array of pollfd,
+ * the wake pair's read end first, each watched descriptor's place in it
+ * kept per slot (so the array grows with the slots,
+ * AIO__WAIT_TABLE_GROWS: the backend's
+ * aio__sys_poll is POSIX's poll() or Windows' WSAPoll, and its
+ * aio__net_can_watch refuses what the call cannot wait on). A descriptor
+ * closed stays in the array until its waiter is told (poll() reports it
+ * POLLNVAL). "The readiness wait's seam" (>>system) lists what each wait
+ * gives. */
+#ifdef AIO__WAIT_POLL
+#ifdef AIO__WAIT_PICKED
+#error "aio_timeout.h: two readiness waits are picked, poll and another: >>impl picks one"
+#endif
+#define AIO__WAIT_PICKED "poll"
+#define AIO__WAIT_TABLE_GROWS 1
+
+typedef struct aio__poll_set {
+    aio__sysio s;       /* (first: what the shared sections see) */
+    struct pollfd *fds; /* [0] is the wake pair's read end */
+    uint32_t *at;       /* per slot: its descriptor's index in fds, 0 = none */
+    uint32_t nfds;
+    uint32_t cap;
+    int wake[2];        /* the wake pair: [0] in fds, [1] written */
+} aio__poll_set;
+#define AIO__POLL_OF(p) ((aio__poll_set *)(void *)(p))
+
+static aio__sysio *aio__readiness_open(void) {
+    aio__poll_set *w = (aio__poll_set *)aio__zalloc(sizeof *w);
+    if (!w) return NULL; /* (out of memory) */
+    w->cap = 64;
+    w->fds = (struct pollfd *)AIO_MALLOC(w->cap * sizeof *w->fds);
+    if (!w->fds || aio__wake_pair_open(w->wake) != 0) { /* (out of memory or descriptors) */
+        AIO_FREE(w->fds);
+        AIO_FREE(w);
+        return NULL;
+    }
+    w->fds[0].fd = AIO__SOCK(w->wake[0]);
+    w->fds[0].events = POLLIN;
+    w->fds[0].revents = 0;
+    w->nfds = 1;
+    return &w->s;
+}
+static void aio__readiness_close(aio__sysio *s) {
+    aio__poll_set *w = AIO__POLL_OF(s);
+    aio__wake_pair_close(w->wake);
+    AIO_FREE(w->fds);
+    AIO_FREE(w->at);
+    AIO_FREE(w);
+}
+/* The slots grew from s->io.nslots to n: each new one's place, none. */
+static aio_status aio__readiness_grow(aio__sysio *s, uint32_t n) {
+    aio__poll_set *w = AIO__POLL_OF(s);
+    uint32_t *at = (uint32_t *)AIO_REALLOC(w->at, (size_t)n * sizeof *at);
+    if (!at) return AIO_EIO; /* (out of memory) */
+    memset(at + s->io.nslots, 0, (size_t)(n - s->io.nslots) * sizeof *at);
+    w->at = at;
+    return AIO_OK;
+}
+static aio__waker aio__readiness_waker(const aio__sysio *s) { return ((const aio__poll_set *)(const void *)s)->wake[1]; }
+static void aio__readiness_wake(aio__waker k) { aio__wake_pair_write((int)k); }
+
+static aio_status aio__readiness_watch(aio_io *io, int fd, int old, int events) {
+    aio__poll_set *w = AIO__POLL_OF(io);
+    uint32_t i = w->at[fd];
+    aio_status rc;
+    (void)old;
+    if (!events) {
+        if (i) { /* LCOV_EXCL_BR_LINE: (called for a watched descriptor only) the last entry takes its place */
+            w->fds[i] = w->fds[--w->nfds];
+            w->at[(int)w->fds[i].fd] = i;
+            w->at[fd] = 0;
+        }
+        return AIO_OK;
+    }
+    rc = aio__net_can_watch(fd);
+    if (rc < 0) return rc;
+    if (!i) {
+        if (w->nfds == w->cap) {
+            uint32_t cap = w->cap * 2u;
+            struct pollfd *fds = (struct pollfd *)AIO_REALLOC(w->fds, (size_t)cap * sizeof *fds);
+            if (!fds) return AIO_EIO; /* (out of memory) */
+            w->fds = fds;
+            w->cap = cap;
+        }
+        i = w->nfds++;
+        w->at[fd] = i;
+        w->fds[i].fd = AIO__SOCK(fd);
+    }
+    w->fds[i].events = (short)((events & AIO_READABLE ? POLLIN : 0) | (events & AIO_WRITABLE ? POLLOUT : 0));
+    w->fds[i].revents = 0;
+    return AIO_OK;
+}
+
+static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline) {
+    aio__poll_set *w = AIO__POLL_OF(io);
+    int ms = aio__io_timeout(L, deadline);
+    uint32_t i;
+    int n;
+    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return;
+    n = aio__sys_poll(w->fds, w->nfds, ms);
+    if (n > 0) {
+        /* from the end: a report may move the last entry into its place */
+        for (i = w->nfds; i-- > 1;) {
+            short r = w->fds[i].revents;
+            if (!r) continue;
+            w->fds[i].revents = 0;
+            aio_io_ready(L, (int)w->fds[i].fd,
+                         (r & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_READABLE : 0) |
+                             (r & (POLLOUT | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_WRITABLE : 0));
+        }
+        if (w->fds[0].revents) aio__wake_pair_drain(w->wake[0]);
+        w->fds[0].revents = 0;
+    }
+    aio__deliver_signals(L);
+}
+#endif
 // >>sockets
 /* ------------------------------------------------- the platform's sockets */
 
@@ -12308,12 +12460,15 @@ static void aio__deliver_signals(aio_loop *L) { (void)L; }
 /* -------------------------------------------------- the system's I/O wait */
 
 /* The port the library starts for a loop: the backend opens and closes it
- * (aio__sys_wait_open, aio__sys_wait_close: its descriptors and its own
- * watch and wait, or with AIO__POLL_WAIT the poll() wait below); what is
- * here is the same on every system. */
+ * (aio__sys_wait_open, aio__sys_wait_close), the readiness wait picked
+ * (>>wait-NAME) watches and waits; what is here is the same on every
+ * system and every wait. */
+#ifndef AIO__WAIT_PICKED
+#error "aio_timeout.h: no readiness wait is picked for this system (>>impl picks one, AIO__WAIT_NAME)"
+#endif
 static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
     (void)L;
-    aio__wake_pair_write(((aio__sysio *)ctx)->pipe[1]);
+    aio__readiness_wake(aio__readiness_waker((aio__sysio *)ctx));
 }
 
 /* The wait's timeout in milliseconds, rounded up (never early): -1 for none. */
@@ -12334,8 +12489,6 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
                                                      AIO_TICKS_PER_SEC;
     return ms > 0x7fffffffu ? 0x7fffffff : (int)ms;
 }
-
-static void aio__sysio_drain(aio__sysio *s) { aio__wake_pair_drain(s->pipe[0]); }
 
 /* One system call to wait per turn of aio_run (aio__io_events asks). Each
  * turn's drain looks at the descriptors without blocking, and a turn that
@@ -12394,16 +12547,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     if (!slots) return AIO_EIO; /* (out of memory) */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
-#ifdef AIO__POLL_WAIT
-    {
-        uint32_t *at = (uint32_t *)AIO_REALLOC(s->at, (size_t)n * sizeof *at);
-        if (!at) return AIO_EIO; /* (out of memory) */
-        memset(at + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *at);
-        s->at = at;
-    }
-#else
-    (void)s;
-#endif
+    if (aio__readiness_grow(s, n) < 0) return AIO_EIO; /* (out of memory) */
     io->nslots = n;
     return AIO_OK;
 }
@@ -12448,90 +12592,16 @@ static void aio__sysio_release(aio_io *io) {
         aio__sig_loop = NULL;
     }
 #endif
-    aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it wrote to the pipe closed below) */
+    aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it woke the wait closed below) */
     AIO_FREE(io->slots);
     aio__sys_wait_close(s);
 }
 
-/* The wait in poll() (or WSAPoll): the backend's aio__sys_poll, on the
- * array of descriptors that watch keeps, the wake pair's first. */
-#ifdef AIO__POLL_WAIT
-static int aio__poll_open(aio__sysio *s) {
-    s->cap = 64;
-    s->fds = (struct pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
-    if (!s->fds) return -1; /* (out of memory) */
-    s->fds[0].fd = AIO__SOCK(s->pipe[0]);
-    s->fds[0].events = POLLIN;
-    s->fds[0].revents = 0;
-    s->nfds = 1;
-    s->io.watch = aio__poll_watch;
-    s->io.wait = aio__poll_wait;
-    return 0;
-}
-static void aio__poll_close(aio__sysio *s) {
-    AIO_FREE(s->fds);
-    AIO_FREE(s->at);
-}
-
-static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
-    aio__sysio *s = (aio__sysio *)io;
-    uint32_t i = s->at[fd];
-    aio_status rc;
-    (void)old;
-    if (!events) {
-        if (i) { /* LCOV_EXCL_BR_LINE: (called for a watched descriptor only) the last entry takes its place */
-            s->fds[i] = s->fds[--s->nfds];
-            s->at[(int)s->fds[i].fd] = i;
-            s->at[fd] = 0;
-        }
-        return AIO_OK;
-    }
-    rc = aio__net_can_watch(fd);
-    if (rc < 0) return rc;
-    if (!i) {
-        if (s->nfds == s->cap) {
-            uint32_t cap = s->cap * 2u;
-            struct pollfd *fds = (struct pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
-            if (!fds) return AIO_EIO; /* (out of memory) */
-            s->fds = fds;
-            s->cap = cap;
-        }
-        i = s->nfds++;
-        s->at[fd] = i;
-        s->fds[i].fd = AIO__SOCK(fd);
-    }
-    s->fds[i].events = (short)((events & AIO_READABLE ? POLLIN : 0) | (events & AIO_WRITABLE ? POLLOUT : 0));
-    s->fds[i].revents = 0;
-    return AIO_OK;
-}
-
-static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
-    aio__sysio *s = (aio__sysio *)io;
-    int ms = aio__io_timeout(L, deadline);
-    uint32_t i;
-    int n;
-    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return;
-    n = aio__sys_poll(s->fds, s->nfds, ms);
-    if (n > 0) {
-        /* from the end: a report may move the last entry into its place */
-        for (i = s->nfds; i-- > 1;) {
-            short r = s->fds[i].revents;
-            if (!r) continue;
-            s->fds[i].revents = 0;
-            aio_io_ready(L, (int)s->fds[i].fd,
-                         (r & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_READABLE : 0) |
-                             (r & (POLLOUT | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_WRITABLE : 0));
-        }
-        if (s->fds[0].revents) aio__sysio_drain(s);
-        s->fds[0].revents = 0;
-    }
-    aio__deliver_signals(L);
-}
-#endif
-
 static aio_io *aio__sysio_start(aio_loop *L) {
     aio__sysio *s = aio__sys_wait_open(L); /* (NULL: out of memory or descriptors) */
     if (!s) return NULL;
+    s->io.watch = aio__readiness_watch;
+    s->io.wait = aio__readiness_wait;
     s->io.grow = aio__sysio_grow;
     s->io.release = aio__sysio_release;
     s->loop = L;
@@ -12559,7 +12629,7 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
     aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
-    aio__sys_signal_target(((aio__sysio *)(void *)L->io)->pipe[1]);
+    aio__sys_signal_target(aio__readiness_waker((aio__sysio *)(void *)L->io));
     aio__sig_event[signo] = ev;
     if (!aio__sys_signal_catch(signo)) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;
@@ -12615,7 +12685,7 @@ typedef struct aio__pool {
     int left;              /* threads that have left (the loop ends) */
     int abandoned;         /* a call outlived the loop's end: the last thread to leave frees the pool */
     aio_time timeout;      /* how long the loop's end waits for the calls under way */
-    int wake_fd;           /* the system wait's wake-up */
+    aio__waker waker;      /* what wakes the system's wait */
     aio__thread *workers;  /* `threads` of them (the loop's thread) */
     aio_link jobs;         /* every call not freed (the loop's thread) */
     uint32_t awaited;      /* calls a task awaits, not handed over yet (the loop's thread) */
@@ -12672,7 +12742,7 @@ static AIO__THREAD_MAIN(aio__worker, arg) {
         j->result = result;
         j->state = AIO__JOB_DONE;
         j->next = p->done;
-        if (!p->done) aio__wake_pair_write(p->wake_fd); /* (open until the pool is let go) */
+        if (!p->done) aio__readiness_wake(p->waker); /* (open until the pool is let go) */
         p->done = j;
         p->idle++;
         if (p->queue) aio__signal_work(&p->work); /* (one that waited on `max` may go now) */
@@ -12720,7 +12790,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     aio__cond_init(&p->gone);
     p->max = AIO_THREADS_MAX;
     p->timeout = AIO_THREADS_TIMEOUT;
-    p->wake_fd = sio->pipe[1];
+    p->waker = aio__readiness_waker(sio);
     aio__list_init(&p->jobs);
     p->io_release = sio->io.release;
     p->io_wait = sio->io.wait;

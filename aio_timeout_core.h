@@ -2931,8 +2931,8 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #elif defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
 #define AIO__CLOCK_POSIX 1
 #endif
-/* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
- * AIO_IO_POLL). AIO_NO_IO leaves them out of a POSIX build. */
+/* I/O: sockets, signals, and a readiness wait (below). AIO_NO_IO leaves
+ * them out of a POSIX build. */
 /* Windows: sockets on Winsock 2, the wait in WSAPoll, Ctrl-C and console
  * close routed like signals. AIO_NO_IO leaves them out. */
 /* Either: the library's sockets and the system's wait (the platform's part

@@ -54,8 +54,8 @@
 #elif defined(AIO__HOSTED) && (defined(CLOCK_MONOTONIC) || defined(TIME_UTC))
 #define AIO__CLOCK_POSIX 1
 #endif
-/* I/O: sockets, signals, and epoll on Linux (poll() elsewhere, or with
- * AIO_IO_POLL). AIO_NO_IO leaves them out of a POSIX build. */
+/* I/O: sockets, signals, and a readiness wait (below). AIO_NO_IO leaves
+ * them out of a POSIX build. */
 #if defined(AIO__HOSTED) && (defined(__unix__) || defined(__APPLE__)) && !defined(AIO_NO_IO)
 #define AIO__POSIX_IO 1
 #include <arpa/inet.h>
@@ -74,10 +74,6 @@
  * poll(), SIGCHLD, descriptors made then marked, no abstract names. */
 #if defined(__linux__) && !defined(AIO_NO_LINUX)
 #define AIO__LINUX 1
-#endif
-#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
-#define AIO__EPOLL 1
-#include <sys/epoll.h>
 #endif
 /* A socket made close-on-exec by the call that makes it (SOCK_CLOEXEC:
  * Linux, the BSDs; macOS has none), and a send that raises no SIGPIPE
@@ -136,12 +132,17 @@
 #ifndef AIO__SOCKET_API
 #error "aio_timeout.h: the sockets are built where the task record has no room for them"
 #endif
-/* The system's wait: epoll (its backend's own), else poll() or WSAPoll
- * through the shared one ("the system's I/O wait"). Signals: POSIX's
- * sigaction (POSIX.1's declarations), Windows' console events. */
-#if defined(AIO__WIN32_IO) || !defined(AIO__EPOLL)
-#define AIO__POLL_WAIT 1
+/* The readiness wait, one part (>>wait-NAME) picked on one line: epoll on
+ * Linux, else poll() (WSAPoll on Windows), or poll() where the program
+ * defines AIO_IO_POLL. The part refuses a second pick, and a system it
+ * does not fit. */
+#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
+#define AIO__WAIT_EPOLL 1
+#else
+#define AIO__WAIT_POLL 1
 #endif
+/* Signals: POSIX's sigaction (POSIX.1's declarations), Windows' console
+ * events. */
 #if defined(SA_RESTART) || defined(AIO__WIN32_IO)
 #define AIO__SIGNALS 1
 #endif

@@ -43,7 +43,7 @@ typedef struct aio__pool {
     int left;              /* threads that have left (the loop ends) */
     int abandoned;         /* a call outlived the loop's end: the last thread to leave frees the pool */
     aio_time timeout;      /* how long the loop's end waits for the calls under way */
-    int wake_fd;           /* the system wait's wake-up */
+    aio__waker waker;      /* what wakes the system's wait */
     aio__thread *workers;  /* `threads` of them (the loop's thread) */
     aio_link jobs;         /* every call not freed (the loop's thread) */
     uint32_t awaited;      /* calls a task awaits, not handed over yet (the loop's thread) */
@@ -100,7 +100,7 @@ static AIO__THREAD_MAIN(aio__worker, arg) {
         j->result = result;
         j->state = AIO__JOB_DONE;
         j->next = p->done;
-        if (!p->done) aio__wake_pair_write(p->wake_fd); /* (open until the pool is let go) */
+        if (!p->done) aio__readiness_wake(p->waker); /* (open until the pool is let go) */
         p->done = j;
         p->idle++;
         if (p->queue) aio__signal_work(&p->work); /* (one that waited on `max` may go now) */
@@ -148,7 +148,7 @@ static aio__pool *aio__pool_start(aio_loop *L, const char *what, aio_status *rc)
     aio__cond_init(&p->gone);
     p->max = AIO_THREADS_MAX;
     p->timeout = AIO_THREADS_TIMEOUT;
-    p->wake_fd = sio->pipe[1];
+    p->waker = aio__readiness_waker(sio);
     aio__list_init(&p->jobs);
     p->io_release = sio->io.release;
     p->io_wait = sio->io.wait;

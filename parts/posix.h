@@ -2,8 +2,8 @@
 /* ------------------------------------------------------------------ POSIX */
 
 /* The POSIX backend: every name of "the system's interface", on POSIX
- * sockets and pipes, epoll (Linux) or poll(), sigaction, POSIX threads,
- * fork and exec. */
+ * sockets and pipes, sigaction, POSIX threads, fork and exec; its readiness
+ * wait is a part of its own (>>wait-epoll, >>wait-poll). */
 #ifdef AIO__POSIX_IO
 /* ---- the vocabulary: errno, descriptors made private */
 typedef socklen_t aio__socklen;
@@ -102,83 +102,9 @@ static void aio__wake_pair_drain(int fd) {
 }
 static void aio__net_need(void) {} /* (POSIX's sockets need no start) */
 
-/* ---- the system's wait: epoll on Linux, else poll() ("the system's I/O
- * wait" has its watch and wait). Each readiness wait is one block below,
- * giving aio__readiness_open (the loop's watch and wait set, its wake pair
- * watched: 0, or -1 with nothing of it left) and aio__readiness_close: a
- * new one (kqueue) is one more block and the line of the configuration
- * that picks it. */
-typedef struct aio__posix_io {
-    aio__sysio s; /* (first: what the shared sections see) */
-    int waitfd;   /* the wait's own descriptor (epoll's), if it has one */
-#ifdef AIO__POSIX_PROCESSES
-    struct aio__posix_io *sigchld_next; /* the next loop SIGCHLD tells */
-    unsigned sigchld_seen;              /* the count of SIGCHLDs it has looked after */
-#endif
-} aio__posix_io;
-#define AIO__POSIX_OF(s) ((aio__posix_io *)(void *)(s))
-
-#ifdef AIO__EPOLL
-static aio_status aio__epoll_watch(aio_io *io, int fd, int old, int events) {
-    aio__posix_io *s = AIO__POSIX_OF(io);
-    struct epoll_event e;
-    int op = old ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    memset(&e, 0, sizeof e);
-    e.events = (events & AIO_READABLE ? (uint32_t)EPOLLIN : 0u) | (events & AIO_WRITABLE ? (uint32_t)EPOLLOUT : 0u);
-    e.data.fd = fd;
-    if (!events) {
-        (void)epoll_ctl(s->waitfd, EPOLL_CTL_DEL, fd, &e); /* (gone already if it was closed) */
-        return AIO_OK;
-    }
-    if (epoll_ctl(s->waitfd, op, fd, &e) == 0) return AIO_OK;
-    /* what the slot says was watched may be stale: the number was closed
-     * (which takes it out of epoll) and opened again */
-    if (errno == ENOENT && epoll_ctl(s->waitfd, EPOLL_CTL_ADD, fd, &e) == 0) return AIO_OK;
-    if (errno == EPERM) return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
-    return aio__net_error(errno, "I/O wait", fd);
-}
-
-static void aio__epoll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
-    aio__posix_io *s = AIO__POSIX_OF(io);
-    struct epoll_event ev[128];
-    int ms = aio__io_timeout(L, deadline);
-    int n;
-    int i;
-    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return; /* nothing to look at */
-    n = epoll_wait(s->waitfd, ev, 128, ms);
-    for (i = 0; i < n; i++) {
-        int fd = ev[i].data.fd;
-        uint32_t e = ev[i].events;
-        if (fd == s->s.pipe[0]) {
-            aio__sysio_drain(&s->s);
-            continue;
-        }
-        aio_io_ready(L, fd, (e & (uint32_t)(EPOLLIN | EPOLLHUP | EPOLLERR) ? (int)AIO_READABLE : 0) |
-                                (e & (uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR) ? (int)AIO_WRITABLE : 0));
-    }
-    aio__deliver_signals(L);
-}
-static int aio__readiness_open(aio__posix_io *s) {
-    s->waitfd = epoll_create1(EPOLL_CLOEXEC); /* (-1: out of memory or descriptors) */
-    if (s->waitfd >= 0) {
-        struct epoll_event e;
-        memset(&e, 0, sizeof e);
-        e.events = EPOLLIN;
-        e.data.fd = s->s.pipe[0];
-        /* LCOV_EXCL_START: out of memory */
-        if (epoll_ctl(s->waitfd, EPOLL_CTL_ADD, s->s.pipe[0], &e) != 0) {
-            (void)close(s->waitfd);
-            s->waitfd = -1;
-        }
-        /* LCOV_EXCL_STOP */
-    }
-    if (s->waitfd < 0) return -1;
-    s->s.io.watch = aio__epoll_watch;
-    s->s.io.wait = aio__epoll_wait;
-    return 0;
-}
-static void aio__readiness_close(aio__posix_io *s) { (void)close(s->waitfd); }
-#else
+/* ---- the system's wait: the readiness wait picked (>>wait-epoll on
+ * Linux, else >>wait-poll, whose call is poll()) */
+#ifdef AIO__WAIT_POLL
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) { return poll(fds, (nfds_t)n, ms); }
 /* Whether fd can be waited on: AIO_OK or AIO_EBADF (poll() would report a
  * regular file ready at once). */
@@ -189,31 +115,12 @@ static aio_status aio__net_can_watch(int fd) {
         return aio__bad_fd(AIO_EBADF, "I/O wait", fd, "cannot be waited on (a regular file or a directory)");
     return AIO_OK;
 }
-static int aio__readiness_open(aio__posix_io *s) { return aio__poll_open(&s->s); }
-static void aio__readiness_close(aio__posix_io *s) { aio__poll_close(&s->s); }
 #endif
-
 static aio__sysio *aio__sys_wait_open(aio_loop *L) {
-    aio__posix_io *s = (aio__posix_io *)aio__zalloc(sizeof *s);
     (void)L;
-    if (!s) return NULL; /* (out of memory) */
-    if (aio__wake_pair_open(s->s.pipe) != 0) { /* (out of descriptors) */
-        AIO_FREE(s);
-        return NULL;
-    }
-    if (aio__readiness_open(s) != 0) { /* (out of memory or descriptors) */
-        aio__wake_pair_close(s->s.pipe);
-        AIO_FREE(s);
-        return NULL;
-    }
-    return &s->s;
+    return aio__readiness_open(); /* (POSIX needs nothing first) */
 }
-
-static void aio__sys_wait_close(aio__sysio *s) {
-    aio__wake_pair_close(s->pipe);
-    aio__readiness_close(AIO__POSIX_OF(s));
-    AIO_FREE(s);
-}
+static void aio__sys_wait_close(aio__sysio *s) { aio__readiness_close(s); }
 
 /* ---- signals: sigaction; the handler notes the signal and writes the
  * wake pair of the loop the signals go to (async-signal-safe) */
@@ -222,7 +129,7 @@ typedef volatile sig_atomic_t aio__sig_flag;
 #define AIO__SIG_SET(flag) ((void)((flag) = 1))
 #define AIO__SIG_TAKE(flag) ((flag) ? ((flag) = 0, 1) : 0)
 #define AIO__SIG_CLEAR(flag) ((void)((flag) = 0))
-static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+static volatile sig_atomic_t aio__sig_fd = -1; /* that loop's waker: a descriptor its wait reads */
 
 #ifdef AIO__POSIX_PROCESSES
 static void aio__children_told(void);
@@ -253,9 +160,9 @@ static void aio__sys_signal_default(int signo) {
     sigemptyset(&sa.sa_mask);
     (void)sigaction(signo, &sa, NULL);
 }
-static void aio__sys_signal_target(int fd) { aio__sig_fd = fd; }
+static void aio__sys_signal_target(aio__waker k) { aio__sig_fd = (int)k; }
 static void aio__sys_signal_wake(void) {
-    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
+    if (aio__sig_fd >= 0) aio__readiness_wake(aio__sig_fd); /* LCOV_EXCL_BR_LINE: (unset only with the default action back) */
 }
 static void aio__sys_signal_caught(int signo) {
 #ifdef AIO__POSIX_PROCESSES
@@ -1007,7 +914,7 @@ static void aio__children_exited(aio_loop *L) {
  * loops, the count and the pipe are guarded by AIO_CRITICAL_ENTER/EXIT, a
  * mutex where loops run in several threads; the pipe and the handler last
  * while a loop is on the list. */
-static aio__posix_io *aio__sigchld_loops;   /* the loops SIGCHLD tells */
+static aio__sysio *aio__sigchld_loops;      /* the loops SIGCHLD tells */
 static unsigned aio__sigchld_count;         /* the SIGCHLDs read from the pipe */
 static int aio__sigchld_pipe[2] = {-1, -1};
 static volatile sig_atomic_t aio__sigchld_fd = -1; /* its write end, for the handler */
@@ -1141,9 +1048,9 @@ static aio_status aio__sigchld_route(aio_loop *L) {
         rc = aio__sigchld_watch(s, 1);
         if (rc == AIO_OK) {
             s->sigchld = 1;
-            AIO__POSIX_OF(s)->sigchld_seen = aio__sigchld_count;
-            AIO__POSIX_OF(s)->sigchld_next = aio__sigchld_loops;
-            aio__sigchld_loops = AIO__POSIX_OF(s);
+            s->sigchld_seen = aio__sigchld_count;
+            s->sigchld_next = aio__sigchld_loops;
+            aio__sigchld_loops = s;
         } else if (!aio__sigchld_loops) {
             aio__sigchld_stop();
         }
@@ -1155,17 +1062,17 @@ static aio_status aio__sigchld_route(aio_loop *L) {
 /* After loop L's wait: a SIGCHLD's byte read here wakes the other loops
  * on the list; if one came since L last looked, L asks its children. */
 static void aio__children_check(aio_loop *L) {
-    aio__posix_io *s = AIO__POSIX_OF(aio__sysio_of(L));
-    aio__posix_io *o;
+    aio__sysio *s = aio__sysio_of(L);
+    aio__sysio *o;
     char byte;
     int news;
-    if (!s->s.sigchld) return;
+    if (!s->sigchld) return;
     AIO_CRITICAL_ENTER();
     if (read(aio__sigchld_pipe[0], &byte, 1) > 0) {
         aio__wake_pair_drain(aio__sigchld_pipe[0]);
         aio__sigchld_count++;
         for (o = aio__sigchld_loops; o; o = o->sigchld_next)
-            if (o != s) aio__wake_pair_write(o->s.pipe[1]);
+            if (o != s) aio__readiness_wake(aio__readiness_waker(o));
     }
     news = s->sigchld_seen != aio__sigchld_count;
     s->sigchld_seen = aio__sigchld_count;
@@ -1176,13 +1083,13 @@ static void aio__children_check(aio_loop *L) {
 /* POSIX: the loop leaves SIGCHLD's list once it has no children; the last
  * to leave puts the program's action back. */
 static void aio__children_done(aio__sysio *s) {
-    aio__posix_io **at;
+    aio__sysio **at;
     if (!s->sigchld) return;
     AIO_CRITICAL_ENTER();
     (void)aio__sigchld_watch(s, 0);
-    for (at = &aio__sigchld_loops; &(*at)->s != s; at = &(*at)->sigchld_next) {
+    for (at = &aio__sigchld_loops; *at != s; at = &(*at)->sigchld_next) {
     }
-    *at = AIO__POSIX_OF(s)->sigchld_next;
+    *at = s->sigchld_next;
     s->sigchld = 0;
     if (!aio__sigchld_loops) aio__sigchld_stop();
     AIO_CRITICAL_EXIT();

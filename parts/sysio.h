@@ -2,12 +2,15 @@
 /* -------------------------------------------------- the system's I/O wait */
 
 /* The port the library starts for a loop: the backend opens and closes it
- * (aio__sys_wait_open, aio__sys_wait_close: its descriptors and its own
- * watch and wait, or with AIO__POLL_WAIT the poll() wait below); what is
- * here is the same on every system. */
+ * (aio__sys_wait_open, aio__sys_wait_close), the readiness wait picked
+ * (>>wait-NAME) watches and waits; what is here is the same on every
+ * system and every wait. */
+#ifndef AIO__WAIT_PICKED
+#error "aio_timeout.h: no readiness wait is picked for this system (>>impl picks one, AIO__WAIT_NAME)"
+#endif
 static void aio__sysio_wakeup(void *ctx, aio_loop *L) {
     (void)L;
-    aio__wake_pair_write(((aio__sysio *)ctx)->pipe[1]);
+    aio__readiness_wake(aio__readiness_waker((aio__sysio *)ctx));
 }
 
 /* The wait's timeout in milliseconds, rounded up (never early): -1 for none. */
@@ -28,8 +31,6 @@ static int aio__io_timeout(aio_loop *L, aio_time deadline) {
                                                      AIO_TICKS_PER_SEC;
     return ms > 0x7fffffffu ? 0x7fffffff : (int)ms;
 }
-
-static void aio__sysio_drain(aio__sysio *s) { aio__wake_pair_drain(s->pipe[0]); }
 
 /* One system call to wait per turn of aio_run (aio__io_events asks). Each
  * turn's drain looks at the descriptors without blocking, and a turn that
@@ -88,16 +89,7 @@ static aio_status aio__sysio_grow(aio_io *io, int fd) {
     if (!slots) return AIO_EIO; /* (out of memory) */
     memset(slots + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *slots);
     io->slots = slots;
-#ifdef AIO__POLL_WAIT
-    {
-        uint32_t *at = (uint32_t *)AIO_REALLOC(s->at, (size_t)n * sizeof *at);
-        if (!at) return AIO_EIO; /* (out of memory) */
-        memset(at + io->nslots, 0, (size_t)(n - io->nslots) * sizeof *at);
-        s->at = at;
-    }
-#else
-    (void)s;
-#endif
+    if (aio__readiness_grow(s, n) < 0) return AIO_EIO; /* (out of memory) */
     io->nslots = n;
     return AIO_OK;
 }
@@ -142,90 +134,16 @@ static void aio__sysio_release(aio_io *io) {
         aio__sig_loop = NULL;
     }
 #endif
-    aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it wrote to the pipe closed below) */
+    aio_loop_set_wakeup(s->loop, NULL, NULL); /* (it woke the wait closed below) */
     AIO_FREE(io->slots);
     aio__sys_wait_close(s);
 }
 
-/* The wait in poll() (or WSAPoll): the backend's aio__sys_poll, on the
- * array of descriptors that watch keeps, the wake pair's first. */
-#ifdef AIO__POLL_WAIT
-static int aio__poll_open(aio__sysio *s) {
-    s->cap = 64;
-    s->fds = (struct pollfd *)AIO_MALLOC(s->cap * sizeof *s->fds);
-    if (!s->fds) return -1; /* (out of memory) */
-    s->fds[0].fd = AIO__SOCK(s->pipe[0]);
-    s->fds[0].events = POLLIN;
-    s->fds[0].revents = 0;
-    s->nfds = 1;
-    s->io.watch = aio__poll_watch;
-    s->io.wait = aio__poll_wait;
-    return 0;
-}
-static void aio__poll_close(aio__sysio *s) {
-    AIO_FREE(s->fds);
-    AIO_FREE(s->at);
-}
-
-static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events) {
-    aio__sysio *s = (aio__sysio *)io;
-    uint32_t i = s->at[fd];
-    aio_status rc;
-    (void)old;
-    if (!events) {
-        if (i) { /* LCOV_EXCL_BR_LINE: (called for a watched descriptor only) the last entry takes its place */
-            s->fds[i] = s->fds[--s->nfds];
-            s->at[(int)s->fds[i].fd] = i;
-            s->at[fd] = 0;
-        }
-        return AIO_OK;
-    }
-    rc = aio__net_can_watch(fd);
-    if (rc < 0) return rc;
-    if (!i) {
-        if (s->nfds == s->cap) {
-            uint32_t cap = s->cap * 2u;
-            struct pollfd *fds = (struct pollfd *)AIO_REALLOC(s->fds, (size_t)cap * sizeof *fds);
-            if (!fds) return AIO_EIO; /* (out of memory) */
-            s->fds = fds;
-            s->cap = cap;
-        }
-        i = s->nfds++;
-        s->at[fd] = i;
-        s->fds[i].fd = AIO__SOCK(fd);
-    }
-    s->fds[i].events = (short)((events & AIO_READABLE ? POLLIN : 0) | (events & AIO_WRITABLE ? POLLOUT : 0));
-    s->fds[i].revents = 0;
-    return AIO_OK;
-}
-
-static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline) {
-    aio__sysio *s = (aio__sysio *)io;
-    int ms = aio__io_timeout(L, deadline);
-    uint32_t i;
-    int n;
-    if (ms == 0 && !io->waiting && !aio__sig_waiting()) return;
-    n = aio__sys_poll(s->fds, s->nfds, ms);
-    if (n > 0) {
-        /* from the end: a report may move the last entry into its place */
-        for (i = s->nfds; i-- > 1;) {
-            short r = s->fds[i].revents;
-            if (!r) continue;
-            s->fds[i].revents = 0;
-            aio_io_ready(L, (int)s->fds[i].fd,
-                         (r & (POLLIN | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_READABLE : 0) |
-                             (r & (POLLOUT | POLLHUP | POLLERR | POLLNVAL) ? (int)AIO_WRITABLE : 0));
-        }
-        if (s->fds[0].revents) aio__sysio_drain(s);
-        s->fds[0].revents = 0;
-    }
-    aio__deliver_signals(L);
-}
-#endif
-
 static aio_io *aio__sysio_start(aio_loop *L) {
     aio__sysio *s = aio__sys_wait_open(L); /* (NULL: out of memory or descriptors) */
     if (!s) return NULL;
+    s->io.watch = aio__readiness_watch;
+    s->io.wait = aio__readiness_wait;
     s->io.grow = aio__sysio_grow;
     s->io.release = aio__sysio_release;
     s->loop = L;
@@ -253,7 +171,7 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
         return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
     aio__sig_loop = L;
     aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
-    aio__sys_signal_target(((aio__sysio *)(void *)L->io)->pipe[1]);
+    aio__sys_signal_target(aio__readiness_waker((aio__sysio *)(void *)L->io));
     aio__sig_event[signo] = ev;
     if (!aio__sys_signal_catch(signo)) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;

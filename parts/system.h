@@ -19,20 +19,19 @@
  *       aio__sock_setup (a socket made, made private, a stream's set up),
  *       aio__net_closesocket, aio__net_need (the system's sockets started,
  *       where they must be);
- *   the wake pair, what wakes the system's wait from elsewhere:
- *       aio__wake_pair_open, aio__wake_pair_write, aio__wake_pair_drain;
- *   the system's wait: aio__sys_wait_open (a loop's aio__sysio, its watch
- *       and wait set, its wake pair open and watched: NULL if it cannot
- *       be), aio__sys_wait_close (all of it let go); a backend that waits
- *       in poll() leaves watch and wait to "the system's I/O wait" (its
- *       AIO__POLL_WAIT, set by the configuration) and gives aio__sys_poll,
- *       aio__net_can_watch;
+ *   the wake pair, what a wait may be woken by from elsewhere (a pipe, a
+ *       pair of sockets): aio__wake_pair_open, aio__wake_pair_write,
+ *       aio__wake_pair_drain;
+ *   the system's wait: aio__sys_wait_open (a loop's aio__sysio: what the
+ *       system needs first, then aio__readiness_open; NULL if it cannot
+ *       be), aio__sys_wait_close (all of it let go); for the poll wait,
+ *       aio__sys_poll and aio__net_can_watch;
  *   signals: aio__sys_signal_check (NULL: a number the system routes,
  *       else why not), aio__sys_signal_catch (the handler installed: 1, or
  *       0), aio__sys_signal_default (the system's own action back),
- *       aio__sys_signal_target (the write end of the wake pair the handler
- *       writes; -1: none, the loop it belongs to is gone),
- *       aio__sys_signal_wake (the handler's write), aio__sys_signal_caught
+ *       aio__sys_signal_target (the waker of the loop the handler wakes,
+ *       aio__readiness_waker's; -1: none, the loop it belongs to is gone),
+ *       aio__sys_signal_wake (the handler's wake), aio__sys_signal_caught
  *       and aio__sys_signals_look (a backend's own work of a signal, in the
  *       handler and at each wait: POSIX's SIGCHLD), the flag type
  *       aio__sig_flag and AIO__SIG_SET, AIO__SIG_TAKE, AIO__SIG_CLEAR (set
@@ -68,28 +67,59 @@
  * ("The simulation") names the hooks it reaches the core through. */
 #ifdef AIO__SOCKETS
 /* The system's wait of a loop: its aio_io (first: the loop's io points
- * here), and what every backend keeps beside it. A backend may make it the
- * first member of a larger struct of its own (aio__sys_wait_open makes it,
- * aio__sys_wait_close frees it). */
+ * here), and what every wait keeps beside it. The readiness wait picked
+ * (below) makes it the first member of a larger struct of its own
+ * (aio__readiness_open makes it, aio__readiness_close frees it). */
 typedef struct aio__sysio {
     aio_io io;
     aio_loop *loop;
-    int pipe[2];     /* wakes the wait: events set from elsewhere, signals
-                        (a pipe; on Windows a pair of sockets) */
     void *pool;      /* the worker threads, once a blocking call needed them */
     uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
     uint8_t settle;  /* on the virtual clock, the wait before a jump waits this long (ms) */
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
-#endif
-#ifdef AIO__POLL_WAIT
-    struct pollfd *fds; /* [0] is the pipe */
-    uint32_t *at;       /* per descriptor: its index in fds, 0 = none */
-    uint32_t nfds;
-    uint32_t cap;
+    unsigned sigchld_seen;          /* (POSIX) the count of SIGCHLDs it has looked after */
+    struct aio__sysio *sigchld_next; /* (POSIX) the next loop SIGCHLD tells */
 #endif
 } aio__sysio;
+
+/* The readiness wait's seam. Each wait is one part (>>wait-NAME: epoll,
+ * poll() and WSAPoll), compiled where the configuration (>>impl) defines
+ * its AIO__WAIT_NAME, on one line; the part refuses to compile beside
+ * another one picked, or where its system is not, and >>sysio where none
+ * is. It gives these names, declared here (a part that gives one in
+ * another shape does not compile; one that does not give it does not
+ * link), and nothing else of it is seen outside the part:
+ *   aio__readiness_open     the loop's aio__sysio, zeroed, first in the
+ *                           wait's own struct; its set made, its wake-up
+ *                           made and watched: NULL, with nothing of it
+ *                           left, if it cannot be
+ *   aio__readiness_close    all of it let go
+ *   aio__readiness_watch    the port's watch (aio_io's): fd's events now
+ *   aio__readiness_wait     the port's wait: ready descriptors told with
+ *                           aio_io_ready, its wake-up drained, signals
+ *                           delivered (aio__deliver_signals)
+ *   aio__readiness_grow     the slots grow from io.nslots to n (a wait
+ *                           with something per descriptor grows it too)
+ *   aio__readiness_waker    what wakes it, for another thread, the pool's
+ *                           workers and a signal handler
+ *   aio__readiness_wake     the wake (from any thread; on POSIX, from a
+ *                           signal handler too)
+ * and, defined or not, what a wait does that the tests ask of it (what it
+ * does, never which one it is): AIO__WAIT_FORGETS_CLOSED (a descriptor
+ * closed leaves the set by itself, and one opened again under its number
+ * is not watched until watched again), AIO__WAIT_TABLE_GROWS (an array of
+ * the watched descriptors, the wake-up first, grown as they are added),
+ * AIO__WAIT_OWN_DESCRIPTOR (the set is a descriptor of its own). */
+typedef intptr_t aio__waker; /* a descriptor, a socket or a handle; -1: none */
+static aio__sysio *aio__readiness_open(void);
+static void aio__readiness_close(aio__sysio *s);
+static aio_status aio__readiness_watch(aio_io *io, int fd, int old, int events);
+static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline);
+static aio_status aio__readiness_grow(aio__sysio *s, uint32_t n);
+static aio__waker aio__readiness_waker(const aio__sysio *s);
+static void aio__readiness_wake(aio__waker k);
 
 /* Whether loop L waits through the system's wait: its grow is the one
  * thing of it that the pool, once started, does not wrap. */
@@ -99,7 +129,6 @@ typedef struct aio__sysio {
 static aio_status aio__net_result(long n, const char *what, int fd);
 static size_t aio__net_chunk(size_t len);
 static int aio__io_timeout(aio_loop *L, aio_time deadline);
-static void aio__sysio_drain(aio__sysio *s);
 static void aio__deliver_signals(aio_loop *L);
 static int aio__sig_waiting(void);
 static void aio__sock_setup(int fd);
@@ -125,13 +154,9 @@ static void aio__wake_pair_write(int fd);
 static void aio__wake_pair_drain(int fd);
 static aio__sysio *aio__sys_wait_open(aio_loop *L);
 static void aio__sys_wait_close(aio__sysio *s);
-#ifdef AIO__POLL_WAIT
+#ifdef AIO__WAIT_POLL
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms);
 static aio_status aio__net_can_watch(int fd);
-static int aio__poll_open(aio__sysio *s);
-static void aio__poll_close(aio__sysio *s);
-static aio_status aio__poll_watch(aio_io *io, int fd, int old, int events);
-static void aio__poll_wait(aio_io *io, aio_loop *L, aio_time deadline);
 #endif
 #ifdef AIO__SIGNALS
 #if defined(NSIG)
@@ -146,7 +171,7 @@ static void aio__sig_handler(int signo);
 static const char *aio__sys_signal_check(int signo);
 static int aio__sys_signal_catch(int signo);
 static void aio__sys_signal_default(int signo);
-static void aio__sys_signal_target(int fd);
+static void aio__sys_signal_target(aio__waker k);
 static void aio__sys_signal_wake(void);
 #endif
 static aio_status aio__sys_unix_listen(const char *path, int backlog, int simulated);

@@ -145,11 +145,16 @@
  *   >>queues-impl       queues
  *   >>io-impl           waiting on a descriptor: slots, the port's calls
  *   >>system            the system's interface: the names each system
- *                       backend defines, the system wait's shared state
+ *                       backend defines, the system wait's shared state,
+ *                       the readiness wait's seam
  *   >>posix             the POSIX backend: its vocabulary, wake pipe,
- *                       epoll, signals, threads, Unix sockets, processes
- *   >>windows           the Windows backend: Winsock 2, WSAPoll, console
- *                       events, Win32 threads, CreateProcess
+ *                       poll()'s call, signals, threads, Unix sockets,
+ *                       processes
+ *   >>windows           the Windows backend: Winsock 2, WSAPoll's call,
+ *                       console events, Win32 threads, CreateProcess
+ *   >>wait-epoll        the readiness wait on Linux: epoll
+ *   >>wait-poll         the readiness wait elsewhere: an array handed to
+ *                       poll() (WSAPoll on Windows) at each wait
  *   >>sockets           the system's socket calls; the platform's table
  *                       (aio__platform) and the one predicate that picks it
  *                       (aio__os); the socket awaits
@@ -235,7 +240,10 @@
  *   hook        a function pointer in aio_loop, set at a feature's first
  *               use, so that a program links only the features it uses.
  *   port        what waits for descriptors: a struct aio_io. The system's
- *               wait (epoll, poll(), WSAPoll), a simulation's, or yours.
+ *               wait, a simulation's, or yours.
+ *   readiness wait  the system's wait's own part (>>wait-NAME: epoll,
+ *               poll() or WSAPoll), one picked per build, behind the seam
+ *               >>system declares (aio__readiness_*).
  *   slot        the loop's record of one descriptor (aio_io_slot): the task
  *               waiting on it each way, what is watched.
  *   way         one direction of a descriptor: readable (0) or writable (1).

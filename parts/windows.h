@@ -149,7 +149,9 @@ static void aio__net_need(void) {
     }
 }
 
-/* ---- the system's wait: WSAPoll, through "the system's I/O wait" */
+/* ---- the system's wait: the readiness wait picked (>>wait-poll, whose
+ * call is WSAPoll) */
+#ifdef AIO__WAIT_POLL
 /* Whether fd can be waited on: AIO_OK or AIO_EBADF (WSAPoll fails as a
  * whole for a non-socket). */
 static aio_status aio__net_can_watch(int fd) {
@@ -171,31 +173,17 @@ static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms) {
     }
     return got;
 }
+#endif
 static aio__sysio *aio__sys_wait_open(aio_loop *L) {
-    aio__sysio *s = (aio__sysio *)aio__zalloc(sizeof *s);
+    aio__sysio *s;
     (void)L;
-    if (!s) return NULL; /* (out of memory) */
-    if (aio__wsa_start() != 0) {
-        AIO_FREE(s);
-        return NULL;
-    }
-    if (aio__wake_pair_open(s->pipe) != 0) { /* (out of sockets) */
-        (void)WSACleanup();
-        AIO_FREE(s);
-        return NULL;
-    }
-    if (aio__poll_open(s) != 0) { /* (out of memory) */
-        aio__wake_pair_close(s->pipe);
-        (void)WSACleanup();
-        AIO_FREE(s);
-        return NULL;
-    }
+    if (aio__wsa_start() != 0) return NULL;
+    s = aio__readiness_open(); /* (NULL: out of memory or sockets) */
+    if (!s) (void)WSACleanup();
     return s;
 }
 static void aio__sys_wait_close(aio__sysio *s) {
-    aio__wake_pair_close(s->pipe);
-    aio__poll_close(s);
-    AIO_FREE(s);
+    aio__readiness_close(s);
     (void)WSACleanup(); /* (the loop's start of Winsock) */
 }
 
@@ -209,7 +197,7 @@ typedef volatile LONG aio__sig_flag; /* (set from the handler's thread) */
 #define AIO__SIG_CLEAR(flag) ((void)InterlockedExchange(&(flag), 0))
 static SRWLOCK aio__sig_lock = SRWLOCK_INIT; /* the handler's wake-up against the pair's close */
 static HANDLE aio__sig_done; /* set once the loop the signals go to is gone */
-static volatile sig_atomic_t aio__sig_fd = -1; /* the write end of that loop's wake-up */
+static aio__waker aio__sig_waker = -1; /* that loop's waker (under the lock) */
 
 static BOOL WINAPI aio__console_handler(DWORD type) {
     int signo = type == CTRL_C_EVENT ? SIGINT : type == CTRL_BREAK_EVENT ? SIGBREAK : SIGTERM;
@@ -239,13 +227,13 @@ static void aio__sys_signal_default(int signo) {
     for (s = 1; s < AIO__NSIG; s++) any |= aio__sig_routed(s);
     if (!any) (void)SetConsoleCtrlHandler(aio__console_handler, FALSE);
 }
-/* The handler's wake pair: set as signals are first routed to a loop, -1
- * once it is gone (then a console close may end the process). */
-static void aio__sys_signal_target(int fd) {
+/* The handler's waker: set as signals are first routed to a loop, -1 once
+ * it is gone (then a console close may end the process). */
+static void aio__sys_signal_target(aio__waker k) {
     AcquireSRWLockExclusive(&aio__sig_lock);
-    aio__sig_fd = fd;
+    aio__sig_waker = k;
     ReleaseSRWLockExclusive(&aio__sig_lock);
-    if (fd < 0) {
+    if (k == -1) {
         (void)SetEvent(aio__sig_done); /* a console close may end the process now */
         return;
     }
@@ -254,7 +242,7 @@ static void aio__sys_signal_target(int fd) {
 }
 static void aio__sys_signal_wake(void) {
     AcquireSRWLockShared(&aio__sig_lock);
-    if (aio__sig_fd >= 0) aio__wake_pair_write(aio__sig_fd);
+    if (aio__sig_waker != -1) aio__readiness_wake(aio__sig_waker);
     ReleaseSRWLockShared(&aio__sig_lock);
 }
 #define aio__sys_signal_caught(signo) ((void)(signo))

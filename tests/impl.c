@@ -12,3 +12,24 @@
 #define TEST_COUNTED_ALLOC_DEFINE /* (its functions, here, after the header) */
 #include "counted_alloc.h"
 #endif
+
+/* What this build's readiness wait does, as tests/test_io.c asks it: the
+ * facts its part states (>>system, "the readiness wait's seam"), never
+ * which wait or system it is. */
+#ifdef AIO__WAIT_PICKED
+#ifdef AIO__WAIT_TABLE_GROWS
+const int test_wait_table_grows = 1;
+#else
+const int test_wait_table_grows = 0;
+#endif
+#ifdef AIO__WAIT_FORGETS_CLOSED
+const int test_wait_forgets_closed = 1;
+#else
+const int test_wait_forgets_closed = 0;
+#endif
+#ifdef AIO__WAIT_OWN_DESCRIPTOR
+const int test_wait_own_descriptor = 1;
+#else
+const int test_wait_own_descriptor = 0;
+#endif
+#endif

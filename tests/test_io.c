@@ -526,21 +526,14 @@ static void test_io_port_no_sockets(void) {
 #endif
 
 /* What this build's readiness wait does, as the tests below ask it (what
- * it does, not which system it runs on: a new wait says so here):
- *   WAIT_TABLE_GROWS     its set of watched descriptors is an array it
- *                        grows (poll(), WSAPoll), with the wake-up first;
- *   WAIT_FORGETS_CLOSED  a descriptor closed, and opened again under its
- *                        number, is not watched until watched again (epoll);
- *   WAIT_OWN_DESCRIPTOR  it needs a descriptor of its own (epoll's). */
-#if TEST_LINUX && !defined(AIO_IO_POLL)
-#define WAIT_TABLE_GROWS 0
-#define WAIT_FORGETS_CLOSED 1
-#define WAIT_OWN_DESCRIPTOR 1
-#else
-#define WAIT_TABLE_GROWS 1
-#define WAIT_FORGETS_CLOSED 0
-#define WAIT_OWN_DESCRIPTOR 0
-#endif
+ * it does, not which wait or system it is: tests/impl.c takes each from
+ * the facts the wait's part states):
+ *   test_wait_table_grows     its set of watched descriptors is an array it
+ *                             grows, with the wake-up first (poll(), WSAPoll);
+ *   test_wait_forgets_closed  a descriptor closed, and opened again under
+ *                             its number, is not watched until watched
+ *                             again (epoll);
+ *   test_wait_own_descriptor  it needs a descriptor of its own (epoll's). */
 
 #if SOCKET_TESTS
 /* A host name longer than a DNS name can be (256 characters). */
@@ -1812,11 +1805,8 @@ static void test_io_watch_table_no_memory(void) {
         (void)aio_close(table[i].fd);
         (void)close_sock(table[i].peer);
     }
-#if !WAIT_TABLE_GROWS
-    CHECK_EQ(first, -1);
-#else
-    CHECK_EQ(first, 62); /* (the wake-up pipe's, the one waited on first: still watched) */
-#endif
+    /* (an array: the wake-up's entry is the one waited on first, still watched) */
+    CHECK_EQ(first, test_wait_table_grows ? 62 : -1);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 #endif
@@ -2212,13 +2202,8 @@ static aio_status reuse_after_receive_main(aio_task *t) {
     reopen_pair(old);
     CHECK_EQ(send_sock(S.sv[1], "y", 1), 1);
     AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(50));
-#if WAIT_FORGETS_CLOSED
-    CHECK_EQ(S.rc, AIO_ETIMEDOUT);
-    CHECK_EQ(T_MS(), 60);
-#else
-    CHECK_EQ(S.rc, AIO_OK);
-    CHECK_EQ(T_MS(), 10);
-#endif
+    CHECK_EQ(S.rc, test_wait_forgets_closed ? AIO_ETIMEDOUT : AIO_OK);
+    CHECK_EQ(T_MS(), test_wait_forgets_closed ? 60 : 10);
     reopen_pair(old); /* once more, forgotten before the close this time */
     spawn_writer(S.sv[1], AIO_MS(10), "x");
     AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_SEC(5));
@@ -2544,33 +2529,38 @@ static aio_status first_wait_exhausted_main(aio_task *t) {
 }
 
 static void test_io_first_wait_out_of_descriptors(void) { sock_test(first_wait_exhausted_main); }
-#if WAIT_OWN_DESCRIPTOR
-/* The same with room for the loop's wake-up pipe and not for its epoll
- * descriptor: AIO_EIO (errno EMFILE), the pipe closed again. */
-static aio_status first_wait_no_epoll_main(aio_task *t) {
+/* The same with room for the loop's wake-up pipe and no more: a wait that
+ * needs a descriptor of its own (epoll's) fails, AIO_EIO (errno EMFILE),
+ * the pipe closed again; one that needs none starts. */
+static aio_status first_wait_room_for_wakeup_main(aio_task *t) {
     AIO_BEGIN(t);
     exhaust_begin(S.sv[0]);
     exhaust_release_one();
     exhaust_release_one();
     errno = 0;
     AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
-    CHECK_EQ(S.rc, AIO_EIO);
-    CHECK_EQ(errno, EMFILE);
-    CHECK(t->loop->io == NULL);
-    S.fd = dup(S.sv[0]); /* (the two the pipe took: free again) */
-    CHECK(S.fd >= 0);
-    S.lfd = dup(S.sv[0]);
-    CHECK(S.lfd >= 0);
-    CHECK_EQ(close(S.fd), 0);
-    CHECK_EQ(close(S.lfd), 0);
+    if (test_wait_own_descriptor) {
+        CHECK_EQ(S.rc, AIO_EIO);
+        CHECK_EQ(errno, EMFILE);
+        CHECK(t->loop->io == NULL);
+        S.fd = dup(S.sv[0]); /* (the two the pipe took: free again) */
+        CHECK(S.fd >= 0);
+        S.lfd = dup(S.sv[0]);
+        CHECK(S.lfd >= 0);
+        CHECK_EQ(close(S.fd), 0);
+        CHECK_EQ(close(S.lfd), 0);
+    } else {
+        CHECK_EQ(S.rc, AIO_ETIMEDOUT);
+        CHECK(t->loop->io != NULL);
+        CHECK_EQ(dup(S.sv[0]), -1); /* (the pipe took both) */
+    }
     exhaust_end();
     CHECK_EQ(send_sock(S.sv[1], "a", 1), 1L);
     AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_MS(10));
     CHECK_EQ(S.rc, AIO_OK);
     AIO_END(t);
 }
-static void test_io_first_wait_no_epoll(void) { sock_test(first_wait_no_epoll_main); }
-#endif
+static void test_io_first_wait_room_for_wakeup(void) { sock_test(first_wait_room_for_wakeup_main); }
 
 /* Every call that makes a socket, with no descriptor left: AIO_EIO (errno
  * EMFILE), nothing made: a listener, a datagram socket, a Unix listener, a
@@ -5740,9 +5730,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_bytes_sent),
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_first_wait_out_of_descriptors),
-#if WAIT_OWN_DESCRIPTOR
-    SOCKET_ENTRY(test_io_first_wait_no_epoll),
-#endif
+    SOCKET_ENTRY(test_io_first_wait_room_for_wakeup),
     SOCKET_ENTRY(test_io_sockets_out_of_descriptors),
     SOCKET_ENTRY(test_io_accept_out_of_descriptors),
     SOCKET_ENTRY(test_io_two_accepts_paused),

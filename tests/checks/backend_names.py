@@ -14,18 +14,25 @@ Prints one line a check, "ok ..." or "FAILED ...":
      parts/system-sockets.h, which the recipe names);
   3. every slot of AIO__PLATFORM_SLOTS has its function in the system's
      backends and in the simulation's, and every table is made from that
-     list (none written out by position).
+     list (none written out by position);
+  4. every readiness wait (parts/wait-NAME.h in parts.txt) is guarded by
+     AIO__WAIT_NAME, refuses a second pick (#error on AIO__WAIT_PICKED,
+     then defines it), defines each name of the seam that >>system
+     declares, and is picked by a line of >>impl; no shared section
+     names a wait's AIO__WAIT_NAME (they ask the seam, not which wait it
+     is; the backends give the poll wait its call).
 Run from the repository's root; exit status 1 if a check failed.
 """
 import re
 import sys
 
 PARTS = "parts"
-PLATFORM = re.compile(r"_WIN32|__linux__|AIO__WIN32|AIO__POSIX|AIO__EPOLL|__APPLE__")
+PLATFORM = re.compile(r"_WIN32|__linux__|AIO__WIN32|AIO__POSIX|AIO__LINUX\b|__APPLE__")
 BACKENDS = ["posix.h", "windows.h"]
 SHARED_BY_BOTH = "system-sockets.h"
 # where a platform's macro belongs (see the docstring)
 ALLOWED = {"config.h", "impl.h", "tls-schannel.h", "clock-posix.h", "clock-windows.h"} | set(BACKENDS)
+WAIT_PART = re.compile(r"wait-([a-z0-9]+)\.h$")
 
 failed = 0
 
@@ -66,7 +73,7 @@ parts = listed("parts.txt")
 impl = parts[parts.index("impl.h"):]  # the implementation's sections
 outside = []
 for part in impl:
-    if part in ALLOWED:
+    if part in ALLOWED or WAIT_PART.match(part):  # (a wait part says where it fits)
         continue
     for i, line in enumerate(read(part).splitlines(), 1):
         if PLATFORM.search(line):
@@ -117,4 +124,45 @@ report(len(tables) >= 2 and not by_position,
        "the %d tables (%s) are filled by slot name from AIO__PLATFORM_SLOTS%s" %
        (len(tables), ", ".join(t for t, _ in tables),
         (": not " + ", ".join(by_position)) if by_position else ""))
+# 4. the readiness waits, each one part behind the seam
+system = read("system.h")
+seam = []
+for name in re.findall(r"^static [^;(]*?\b(aio__readiness_\w+)\(", system, re.M):
+    if name not in seam:
+        seam.append(name)
+waits = [p for p in parts if WAIT_PART.match(p)]
+impl_text = read("impl.h")
+report(len(seam) >= 7 and len(waits) >= 2,
+       "the seam >>system declares has %d names (%s) and parts.txt lists %d waits (%s)" %
+       (len(seam), ", ".join(seam), len(waits), ", ".join(waits)))
+macros = []
+for part in waits:
+    text = read(part)
+    macro = "AIO__WAIT_" + WAIT_PART.match(part).group(1).upper()
+    macros.append(macro)
+    problems = []
+    code = [l for l in text.splitlines() if l.strip() and not l.startswith(("//", "/*", " *"))]
+    if not code or code[0].strip() != "#ifdef " + macro:
+        problems.append("its code is not under #ifdef " + macro)
+    if not re.search(r"#ifdef AIO__WAIT_PICKED\s*\n#error[^\n]*\n#endif\s*\n#define AIO__WAIT_PICKED ", text):
+        problems.append("it does not refuse a second pick (#ifdef AIO__WAIT_PICKED / #error / #endif, "
+                        "then #define AIO__WAIT_PICKED)")
+    missing = [n for n in seam if not defines(text, n)]
+    if missing:
+        problems.append("it does not define " + ", ".join(missing))
+    if not re.search(r"^#\s*define\s+%s\s+1\b" % macro, impl_text, re.M):
+        problems.append(">>impl has no line that picks it (#define %s 1)" % macro)
+    report(not problems, "parts/%s is a readiness wait behind the seam%s" %
+           (part, (": " + "; ".join(problems)) if problems else ""))
+named = []
+for part in parts:
+    if WAIT_PART.match(part) or part in ("impl.h", "system.h") or part in BACKENDS:
+        continue  # (the backends give the poll wait its call)
+    for i, line in enumerate(read(part).splitlines(), 1):
+        if any(re.search(r"\b%s\b" % m, line) for m in macros):
+            named.append("parts/%s:%d: %s" % (part, i, line.strip()))
+report(not named, "%d lines of the shared sections name a wait's macro (outside the waits, their "
+       "pick, the backends and >>system)" % len(named))
+for line in named:
+    print("    " + line)
 sys.exit(1 if failed else 0)

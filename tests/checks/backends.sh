@@ -11,10 +11,16 @@
 # C11 and C++17 with each compiler there is (gcc, g++, clang, clang++): it
 # compiles and runs as it is; with a slot left out (port_of) or one filled
 # with a function of another slot's shape (connect given accept's) it does
-# not, and the compiler's messages name that slot's function.
+# not, and the compiler's messages name that slot's function. Last, the
+# readiness wait's seam, on copies of aio_timeout.h with gcc: a seam name
+# left out of a wait (aio__readiness_waker) does not link and a message
+# names it; one given in another shape (aio__readiness_wake) does not
+# compile and a message names it; a second wait picked, epoll picked where
+# the system is not Linux (AIO_NO_LINUX), and no wait picked each stop at
+# the #error that says so.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "[backends] skipped: python3 is not installed (its 4 checks)"
-    add_skipped 4 "backends (python3)"
+    echo "[backends] skipped: python3 is not installed (its 9 checks)"
+    add_skipped 9 "backends (python3)"
     backends_pass=0
     backends_fail=0
 else
@@ -68,4 +74,42 @@ for backends_cc in gcc g++ clang clang++; do
         echo "[backends] FAILED: $backends_cc, tests/checks/backend_slots.c: ${backends_why#; }"
     fi
 done
+# the seam: each mistake a maintainer adding a wait can make, refused
+backends_prog="$out/seam_prog.c"
+printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\nint main(void) { return 0; }\n' >"$backends_prog"
+backends_seam() { # NAME SED-SCRIPT GCC-FLAGS EXPECTED-TEXT: the mutated copy must fail, saying EXPECTED-TEXT
+    mkdir -p "$out/seam_$1"
+    sed "$2" aio_timeout.h >"$out/seam_$1/aio_timeout.h"
+    if cmp -s aio_timeout.h "$out/seam_$1/aio_timeout.h" && [ -z "$3" ]; then
+        echo "its mutation changed nothing"
+        return
+    fi
+    # shellcheck disable=SC2086 # ($3: flags, split into words)
+    if gcc -std=c11 $3 -I"$out/seam_$1" "$backends_prog" -o "$out/seam_$1/prog" >"$out/seam_$1/log" 2>&1; then
+        echo "it builds"
+    elif ! grep -q "$4" "$out/seam_$1/log"; then
+        echo "no message says '$4': $(head -3 "$out/seam_$1/log")"
+    fi
+}
+backends_why=""
+if ! gcc -std=c11 -I. "$backends_prog" -o "$out/seam_prog" >"$out/seam_prog.log" 2>&1; then
+    backends_why="; the program does not build as it is: $(head -3 "$out/seam_prog.log")"
+fi
+backends_r=$(backends_seam left_out '/^static aio__waker aio__readiness_waker(const aio__sysio \*s) {.*}$/d' "" "aio__readiness_waker")
+[ -n "$backends_r" ] && backends_why="$backends_why; a seam name left out: $backends_r"
+backends_r=$(backends_seam shape 's/^static void aio__readiness_wake(aio__waker k) {/static void aio__readiness_wake(int k) {/' "" "aio__readiness_wake")
+[ -n "$backends_r" ] && backends_why="$backends_why; a seam name in another shape: $backends_r"
+backends_r=$(backends_seam two_picked '' "-DAIO__WAIT_POLL=1" "two readiness waits are picked")
+[ -n "$backends_r" ] && backends_why="$backends_why; two waits picked: $backends_r"
+backends_r=$(backends_seam misfit '' "-DAIO_NO_LINUX -DAIO__WAIT_EPOLL=1" "the epoll wait is picked where the system is not Linux")
+[ -n "$backends_r" ] && backends_why="$backends_why; epoll picked off Linux: $backends_r"
+backends_r=$(backends_seam none_picked '/^#define AIO__WAIT_\(EPOLL\|POLL\) 1$/d' "" "no readiness wait is picked")
+[ -n "$backends_r" ] && backends_why="$backends_why; none picked: $backends_r"
+if [ -z "$backends_why" ]; then
+    backends_pass=$((backends_pass + 1))
+    echo "[backends] the readiness wait's seam: a name left out does not link, one in another shape does not compile (each named); two waits picked, epoll off Linux and none picked each stop at their #error"
+else
+    backends_fail=$((backends_fail + 1))
+    echo "[backends] FAILED: the readiness wait's seam: ${backends_why#; }"
+fi
 add_counts "$backends_pass" "$backends_fail"
