@@ -133,11 +133,13 @@
 #error "aio_timeout.h: the sockets are built where the task record has no room for them"
 #endif
 /* The readiness wait, one part (>>wait-NAME) picked on one line: epoll on
- * Linux, else poll() (WSAPoll on Windows), or poll() where the program
- * defines AIO_IO_POLL. The part refuses a second pick, and a system it
- * does not fit. */
+ * Linux, AFD poll on Windows, else poll(); poll() (WSAPoll on Windows)
+ * where the program defines AIO_IO_POLL. The part refuses a second pick,
+ * and a system it does not fit. */
 #if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
 #define AIO__WAIT_EPOLL 1
+#elif defined(AIO__WIN32_IO) && !defined(AIO_IO_POLL)
+#define AIO__WAIT_AFD 1
 #else
 #define AIO__WAIT_POLL 1
 #endif

@@ -149,9 +149,16 @@ static int aio__socket_private(int family, int type);
 static void aio__sock_private(int fd);
 static int aio__net_closesocket(int fd);
 static void aio__net_need(void);
+/* (the wake pair's calls that a wait with a wake-up of its own, as AFD
+ * poll's, leaves to the backend's other uses: no warning where unused) */
+#if defined(__GNUC__) || defined(__clang__)
+#define AIO__MAY_BE_UNUSED __attribute__((unused))
+#else
+#define AIO__MAY_BE_UNUSED
+#endif
 static int aio__wake_pair_open(int p[2]);
-static void aio__wake_pair_write(int fd);
-static void aio__wake_pair_drain(int fd);
+AIO__MAY_BE_UNUSED static void aio__wake_pair_write(int fd);
+AIO__MAY_BE_UNUSED static void aio__wake_pair_drain(int fd);
 static aio__sysio *aio__sys_wait_open(aio_loop *L);
 static void aio__sys_wait_close(aio__sysio *s);
 #ifdef AIO__WAIT_POLL
@@ -181,7 +188,7 @@ static aio_status aio__sys_unix_connect_poll(aio_task *t, aio_frame *f);
 static void aio__sys_unix_file(void **note, int listener);
 
 /* The wake pair let go: both ends closed. */
-static void aio__wake_pair_close(const int p[2]) {
+AIO__MAY_BE_UNUSED static void aio__wake_pair_close(const int p[2]) {
     (void)aio__net_closesocket(p[0]);
     (void)aio__net_closesocket(p[1]);
 }

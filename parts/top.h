@@ -155,6 +155,8 @@
  *   >>wait-epoll        the readiness wait on Linux: epoll
  *   >>wait-poll         the readiness wait elsewhere: an array handed to
  *                       poll() (WSAPoll on Windows) at each wait
+ *   >>wait-afd          the readiness wait on Windows: AFD poll, each
+ *                       socket's poll completing to a completion port
  *   >>sockets           the system's socket calls; the platform's table
  *                       (aio__platform) and the one predicate that picks it
  *                       (aio__os); the socket awaits
@@ -242,8 +244,8 @@
  *   port        what waits for descriptors: a struct aio_io. The system's
  *               wait, a simulation's, or yours.
  *   readiness wait  the system's wait's own part (>>wait-NAME: epoll,
- *               poll() or WSAPoll), one picked per build, behind the seam
- *               >>system declares (aio__readiness_*).
+ *               poll() or WSAPoll, AFD poll), one picked per build,
+ *               behind the seam >>system declares (aio__readiness_*).
  *   slot        the loop's record of one descriptor (aio_io_slot): the task
  *               waiting on it each way, what is watched.
  *   way         one direction of a descriptor: readable (0) or writable (1).

@@ -32,4 +32,9 @@ const int test_wait_own_descriptor = 1;
 #else
 const int test_wait_own_descriptor = 0;
 #endif
+#ifdef AIO__WAIT_RECORD_PER_SOCKET
+const int test_wait_record_per_socket = 1;
+#else
+const int test_wait_record_per_socket = 0;
+#endif
 #endif

@@ -154,5 +154,6 @@ typedef struct { const char *name; test_fn fn; } test_case;
 void test_register(const test_case *cases, size_t n);
 #define TEST_COUNT(arr) (sizeof(arr) / sizeof((arr)[0]))
 /* What the build's readiness wait does (tests/impl.c; tests/test_io.c). */
-extern const int test_wait_table_grows, test_wait_forgets_closed, test_wait_own_descriptor;
+extern const int test_wait_table_grows, test_wait_forgets_closed, test_wait_own_descriptor,
+    test_wait_record_per_socket;
 #endif
