@@ -8417,7 +8417,11 @@ typedef struct aio__sysio {
  * closed leaves the set by itself, and one opened again under its number
  * is not watched until watched again), AIO__WAIT_TABLE_GROWS (an array of
  * the watched descriptors, the wake-up first, grown as they are added),
- * AIO__WAIT_OWN_DESCRIPTOR (the set is a descriptor of its own). */
+ * AIO__WAIT_OWN_DESCRIPTOR (the set is a descriptor of its own),
+ * AIO__WAIT_RECORD_PER_SOCKET (memory allocated for each socket watched);
+ * and one the shared sections ask: AIO__WAIT_TELLS_LATE (readiness is told
+ * some time after it comes, so the virtual clock looks again before it
+ * jumps to a wait's deadline: aio__sysio_settle). */
 typedef intptr_t aio__waker; /* a descriptor, a socket or a handle; -1: none */
 static aio__sysio *aio__readiness_open(void);
 static void aio__readiness_close(aio__sysio *s);
@@ -10855,8 +10859,11 @@ static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline) {
  * socket closed behind the loop's back completes its poll at once: its
  * waiter is told, and the number stays watched (a socket opened again
  * under it is polled: AIO__WAIT_FORGETS_CLOSED is not defined). Its
- * wake-up is a completion posted to the port (no descriptor). The driver's
- * calls are ntdll's, found at the loop's first wait (no library to link).
+ * wake-up is a completion posted to the port (no descriptor). A completion
+ * comes some time after its event, so on the virtual clock the loop looks
+ * again before it jumps to the deadline of a wait on a socket
+ * (AIO__WAIT_TELLS_LATE: see aio__sysio_settle). The driver's calls are
+ * ntdll's, found at the loop's first wait (no library to link).
  * "The readiness wait's seam" (>>system) lists what each wait gives. */
 #ifdef AIO__WAIT_AFD
 #ifdef AIO__WAIT_PICKED
@@ -10867,6 +10874,7 @@ static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline) {
 #error "aio_timeout.h: the AFD poll wait is picked where the system is not Windows"
 #endif
 #define AIO__WAIT_RECORD_PER_SOCKET 1
+#define AIO__WAIT_TELLS_LATE 1
 #include <winternl.h>
 
 /* The driver's poll request and result, as the driver reads and writes it. */
@@ -12831,8 +12839,11 @@ static void aio__sysio_idles(aio_loop *L) {
  * once more, up to a moment of real time (see aio__io_idle). Room in a
  * socket comes back with its peer's acknowledgement, which the system may
  * send that much later (TCP's delayed acknowledgement: 40 ms on Linux); a
- * jump before it would time out a wait that real time would not. 1 if
- * that wait made a task ready (no jump then). */
+ * jump before it would time out a wait that real time would not. A wait
+ * that tells readiness some time after it comes (AIO__WAIT_TELLS_LATE: AFD
+ * poll's completions, which the system posts on its own time) looks again
+ * before every jump to such a deadline, a task waiting to write or not.
+ * 1 if that wait made a task ready (no jump then). */
 enum { AIO__VIRTUAL_SETTLE_MS = 100 };
 static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
     aio__sysio *s = (aio__sysio *)(void *)L->io;
@@ -12841,8 +12852,12 @@ static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
     if (!first || !s->io.waiting || (uint32_t)first->await.io.fd >= s->io.nslots ||
         s->io.slots[first->await.io.fd].waiter[first->await.io.dir & 1] != first)
         return 0; /* (the jump wakes no wait on a descriptor: it changes no outcome of one) */
+#ifndef AIO__WAIT_TELLS_LATE /* (a wait that tells late: before every such jump) */
     for (fd = 0; fd < s->io.nslots && !s->io.slots[fd].waiter[1]; fd++) continue;
     if (fd == s->io.nslots) return 0;
+#else
+    (void)fd;
+#endif
     s->settle = AIO__VIRTUAL_SETTLE_MS;
     L->io->wait(L->io, L, deadline);
     s->settle = 0;

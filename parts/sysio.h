@@ -51,8 +51,11 @@ static void aio__sysio_idles(aio_loop *L) {
  * once more, up to a moment of real time (see aio__io_idle). Room in a
  * socket comes back with its peer's acknowledgement, which the system may
  * send that much later (TCP's delayed acknowledgement: 40 ms on Linux); a
- * jump before it would time out a wait that real time would not. 1 if
- * that wait made a task ready (no jump then). */
+ * jump before it would time out a wait that real time would not. A wait
+ * that tells readiness some time after it comes (AIO__WAIT_TELLS_LATE: AFD
+ * poll's completions, which the system posts on its own time) looks again
+ * before every jump to such a deadline, a task waiting to write or not.
+ * 1 if that wait made a task ready (no jump then). */
 enum { AIO__VIRTUAL_SETTLE_MS = 100 };
 static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
     aio__sysio *s = (aio__sysio *)(void *)L->io;
@@ -61,8 +64,12 @@ static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
     if (!first || !s->io.waiting || (uint32_t)first->await.io.fd >= s->io.nslots ||
         s->io.slots[first->await.io.fd].waiter[first->await.io.dir & 1] != first)
         return 0; /* (the jump wakes no wait on a descriptor: it changes no outcome of one) */
+#ifndef AIO__WAIT_TELLS_LATE /* (a wait that tells late: before every such jump) */
     for (fd = 0; fd < s->io.nslots && !s->io.slots[fd].waiter[1]; fd++) continue;
     if (fd == s->io.nslots) return 0;
+#else
+    (void)fd;
+#endif
     s->settle = AIO__VIRTUAL_SETTLE_MS;
     L->io->wait(L->io, L, deadline);
     s->settle = 0;

@@ -111,7 +111,11 @@ typedef struct aio__sysio {
  * closed leaves the set by itself, and one opened again under its number
  * is not watched until watched again), AIO__WAIT_TABLE_GROWS (an array of
  * the watched descriptors, the wake-up first, grown as they are added),
- * AIO__WAIT_OWN_DESCRIPTOR (the set is a descriptor of its own). */
+ * AIO__WAIT_OWN_DESCRIPTOR (the set is a descriptor of its own),
+ * AIO__WAIT_RECORD_PER_SOCKET (memory allocated for each socket watched);
+ * and one the shared sections ask: AIO__WAIT_TELLS_LATE (readiness is told
+ * some time after it comes, so the virtual clock looks again before it
+ * jumps to a wait's deadline: aio__sysio_settle). */
 typedef intptr_t aio__waker; /* a descriptor, a socket or a handle; -1: none */
 static aio__sysio *aio__readiness_open(void);
 static void aio__readiness_close(aio__sysio *s);

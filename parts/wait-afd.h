@@ -16,8 +16,11 @@
  * socket closed behind the loop's back completes its poll at once: its
  * waiter is told, and the number stays watched (a socket opened again
  * under it is polled: AIO__WAIT_FORGETS_CLOSED is not defined). Its
- * wake-up is a completion posted to the port (no descriptor). The driver's
- * calls are ntdll's, found at the loop's first wait (no library to link).
+ * wake-up is a completion posted to the port (no descriptor). A completion
+ * comes some time after its event, so on the virtual clock the loop looks
+ * again before it jumps to the deadline of a wait on a socket
+ * (AIO__WAIT_TELLS_LATE: see aio__sysio_settle). The driver's calls are
+ * ntdll's, found at the loop's first wait (no library to link).
  * "The readiness wait's seam" (>>system) lists what each wait gives. */
 #ifdef AIO__WAIT_AFD
 #ifdef AIO__WAIT_PICKED
@@ -28,6 +31,7 @@
 #error "aio_timeout.h: the AFD poll wait is picked where the system is not Windows"
 #endif
 #define AIO__WAIT_RECORD_PER_SOCKET 1
+#define AIO__WAIT_TELLS_LATE 1
 #include <winternl.h>
 
 /* The driver's poll request and result, as the driver reads and writes it. */
