@@ -59,7 +59,8 @@
  *                               system's I/O wait (a port of yours still
  *                               works: aio_loop_set_io)
  *   AIO_IO_POLL                 (not defined) wait for I/O with poll() on
- *                               Linux too, instead of epoll
+ *                               Linux too, instead of epoll; on Windows
+ *                               with WSAPoll, instead of AFD poll
  *   AIO_NO_THREADS              (not defined) leave out the worker threads:
  *                               AIO_TO_THREAD is refused, a host name needs
  *                               a lookup of yours (aio_set_lookup), and

@@ -6,16 +6,17 @@
 /* Waits on file descriptors, each an await with a deadline like the others
  * (AIO_WAIT_READABLE, AIO_RECV, ... below). A loop starts waiting for I/O at
  * its first I/O wait: on POSIX systems with epoll (Linux) or poll() (other
- * systems, or where AIO_IO_POLL is defined), on Windows with WSAPoll,
- * waiting for descriptors and the next deadline in one system call.
+ * systems, or where AIO_IO_POLL is defined), on Windows with AFD poll (or
+ * WSAPoll where AIO_IO_POLL is defined), waiting for descriptors and the
+ * next deadline in one system call.
  * Elsewhere a port does that part (struct
  * aio_io: a network stack, a UART driver), and the readiness waits work the
  * same. A program that does no I/O links none of it. What it costs: a slot
  * per descriptor number (two pointers and two bytes; the POSIX one grows
  * them with realloc, a port gives its own), nothing per wait (a waiting
  * task holds its registration), and in the loop's turn one look at the
- * descriptors without blocking (epoll_wait, poll() or WSAPoll, only while
- * a task waits on one or a signal came). */
+ * descriptors without blocking (epoll_wait, poll(), AFD poll's completions
+ * or WSAPoll, only while a task waits on one or a signal came). */
 enum { AIO_READABLE = 1, AIO_WRITABLE = 2 };
 
 /* A socket: a descriptor (int) on POSIX, a SOCKET on Windows (declared here
