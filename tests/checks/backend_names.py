@@ -11,7 +11,9 @@ Prints one line a check, "ok ..." or "FAILED ...":
      choice), and nowhere else;
   2. every name the recipe's list (its step 4) gives is defined in each
      system backend (or, for the table's socket slots, once for both in
-     parts/system-sockets.h, which the recipe names);
+     parts/system-sockets.h, which the recipe names), and those of the wake
+     pair and the wait, which the readiness waits call, are declared in
+     parts/system.h;
   3. every slot of AIO__PLATFORM_SLOTS has its function in the system's
      backends and in the simulation's, and every table is made from that
      list (none written out by position);
@@ -98,6 +100,18 @@ else:
             names.append(name)
     names = [n for n in names if not defines(read("impl.h"), n)]  # (the configuration's)
     shared = read(SHARED_BY_BOTH)
+    # the wake pair's and the wait's names, which the readiness waits call
+    # after the backends define them: each declared in >>system, so that a
+    # backend's definition of another shape does not compile
+    waits_names = []
+    for bullet in re.findall(r"^   - the (?:wake pair|wait): (.*?)(?=^   - |\Z)", step.group(1), re.M | re.S):
+        waits_names += [n for n in re.findall(r"`(aio__\w+)`", bullet) if n not in waits_names]
+    system_text = read("system.h")
+    undeclared = [n for n in waits_names
+                  if not re.search(r"^(?:AIO__MAY_BE_UNUSED )?static [^;{]*\b%s\([^;{]*\);" % n, system_text, re.M)]
+    report(len(waits_names) >= 7 and not undeclared,
+           "parts/system.h declares the %d names of the wake pair and the wait the recipe lists%s" %
+           (len(waits_names), (": not " + ", ".join(undeclared)) if undeclared else ""))
     for backend in BACKENDS:
         text = read(backend)
         missing = [n for n in names if not defines(text, n) and not defines(shared, n)]
@@ -127,9 +141,13 @@ report(len(tables) >= 2 and not by_position,
 # 4. the readiness waits, each one part behind the seam
 system = read("system.h")
 seam = []
-for name in re.findall(r"^static [^;(]*?\b(aio__readiness_\w+)\(", system, re.M):
+for name in re.findall(r"^ \*   (aio__readiness_\w+)\s", system, re.M):  # the seam's list, in its comment
     if name not in seam:
         seam.append(name)
+undeclared = [n for n in seam if not re.search(r"^static [^;{]*\b%s\([^;{]*\);" % n, system, re.M)]
+report(not undeclared and len(seam) >= 7,
+       "parts/system.h declares each of the %d names its seam lists%s" %
+       (len(seam), (": not " + ", ".join(undeclared)) if undeclared else ""))
 waits = [p for p in parts if WAIT_PART.match(p)]
 impl_text = read("impl.h")
 report(len(seam) >= 7 and len(waits) >= 2,

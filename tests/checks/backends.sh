@@ -19,8 +19,8 @@
 # the system is not Linux (AIO_NO_LINUX), and no wait picked each stop at
 # the #error that says so.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "[backends] skipped: python3 is not installed (its 9 checks)"
-    add_skipped 9 "backends (python3)"
+    echo "[backends] skipped: python3 is not installed (its 12 checks)"
+    add_skipped 12 "backends (python3)"
     backends_pass=0
     backends_fail=0
 else

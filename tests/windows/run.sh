@@ -12,8 +12,8 @@
 #      CreateProcess with cmd.exe, find.exe and ping.exe;
 #      the simulation's tests (tests/sim/test_sim.c, -DAIO_SIMULATION), with
 #      another program's connections to the listener its pairs are made
-#      through refused; tests/io/many_connections.c on AFD poll and on WSAPoll:
-#      2,000 connections on one loop, every deadline kept to the tick, none lost;
+#      through refused (make test's stage "waits" runs tests/io/many_connections.c,
+#      2,000 connections on one loop, on AFD poll and on WSAPoll under wine);
 #   2. Ctrl-C, Ctrl-Break and a console close routed to events (tests/windows/console_ctrl.c):
 #      this script sends the process an interrupt, which wine delivers as
 #      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
@@ -129,24 +129,6 @@ if $CC -std=c11 -O1 -DAIO_SIMULATION -DAIO_DEBUG $WARN tests/sim/test_sim.c -o "
 else
     bad "tests/sim/test_sim.c does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
 fi
-
-# 1c. 2,000 connections on one loop, on each wait Windows has
-for cfg in "AFD poll:" "WSAPoll:-DAIO_IO_POLL"; do
-    name=${cfg%%:*}
-    exe="$out/bin/many_connections_$(echo "$name" | tr -c 'a-zA-Z\n' '_').exe"
-    if ! $CC -std=c11 -O2 -DAIO_DEBUG ${cfg#*:} $WARN tests/io/many_connections.c -o "$exe" $LIBS 2>"$exe.log"; then
-        bad "tests/io/many_connections.c ($name) does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
-        continue
-    fi
-    timeout 600 $WINE "$exe" 2000 >"$exe.out" 2>&1
-    status=$?
-    tr -d '\r' <"$exe.out" >"$exe.txt"
-    if [ $status -eq 0 ] && [ "$(tail -n 1 "$exe.txt")" = "1 passed, 0 failed" ]; then
-        ok "$name: 2,000 connections on one loop, none lost, every deadline to the tick ($(head -n 1 "$exe.txt"))"
-    else
-        bad "$name: tests/io/many_connections.c (exit $status):"; head -20 "$exe.txt" | sed 's/^/    /' | tee -a "$failures"
-    fi
-done
 
 # 2. Ctrl-C and a console close
 exe="$out/bin/console_ctrl.exe"
