@@ -16,7 +16,8 @@ Prints one line a check, "ok ..." or "FAILED ...":
      parts/system.h;
   3. every slot of AIO__PLATFORM_SLOTS has its function in the system's
      backends and in the simulation's, and every table is made from that
-     list (none written out by position);
+     list (none written out by position), and each wrapper that calls a
+     slot (aio__os()->SLOT) is named for it (aio__..._SLOT);
   4. every readiness wait (parts/wait-NAME.h in parts.txt) is guarded by
      AIO__WAIT_NAME, refuses a second pick (#error on AIO__WAIT_PICKED,
      then defines it), defines each name of the seam that >>system
@@ -138,6 +139,34 @@ report(len(tables) >= 2 and not by_position,
        "the %d tables (%s) are filled by slot name from AIO__PLATFORM_SLOTS%s" %
        (len(tables), ", ".join(t for t, _ in tables),
         (": not " + ", ".join(by_position)) if by_position else ""))
+# 3b. each wrapper of a slot (a function of a few lines that calls
+# aio__os()->SLOT) is named for the slot it calls: a wrapper that calls
+# another slot of the same shape compiles, and this is where it shows
+wrappers = 0
+misnamed = []
+for part in parts:
+    lines = read(part).splitlines()
+    for i, line in enumerate(lines):
+        for slot in re.findall(r"aio__os\(\)->(\w+)\(", line):
+            # the function around it: the nearest line above that opens one
+            j = i
+            while j >= 0 and not re.match(r"^(?:static|AIO_API) [^;]*?\b(aio_\w+)\(", lines[j]):
+                j -= 1
+            if j < 0 or i - j > 2:  # (not a wrapper: a longer function that asks the table)
+                continue
+            end = i
+            while end < len(lines) and not lines[end].startswith("}") and not lines[end].rstrip().endswith("}"):
+                end += 1
+            if end - j > 3:
+                continue
+            name = re.match(r"^(?:static|AIO_API) [^;]*?\b(aio_\w+)\(", lines[j]).group(1)
+            wrappers += 1
+            if not name.endswith("_" + slot):
+                misnamed.append("parts/%s:%d: %s calls the slot %s" % (part, i + 1, name, slot))
+report(wrappers >= 15 and not misnamed,
+       "the %d wrappers of the table's slots each call the slot they are named for%s" %
+       (wrappers, "" if not misnamed else ": not " + "; ".join(misnamed)))
+
 # 4. the readiness waits, each one part behind the seam
 system = read("system.h")
 seam = []

@@ -4,9 +4,13 @@
 #
 # tests/checks/backend_names.py: no line of the implementation's shared
 # sections names a platform's macro; each name docs/internals.md's recipe
-# ("Adding a backend") lists is defined in parts/posix.h and parts/windows.h;
-# each slot of AIO__PLATFORM_SLOTS has its system and simulation functions,
-# and every table is made from that list (four checks). Then
+# ("Adding a backend") lists is defined in parts/posix.h and parts/windows.h,
+# those of the wake pair and the wait declared in parts/system.h; each slot
+# of AIO__PLATFORM_SLOTS has its system and simulation functions, every
+# table is made from that list, and each wrapper of a slot calls the slot
+# it is named for; each readiness wait (parts/wait-NAME.h) is guarded,
+# refuses a second pick, gives every name of the seam >>system declares
+# and is picked by >>impl, and no shared section names a wait. Then
 # tests/checks/backend_slots.c, a table made as the header makes its own, in
 # C11 and C++17 with each compiler there is (gcc, g++, clang, clang++): it
 # compiles and runs as it is; with a slot left out (port_of) or one filled
@@ -19,8 +23,8 @@
 # the system is not Linux (AIO_NO_LINUX), and no wait picked each stop at
 # the #error that says so.
 if ! command -v python3 >/dev/null 2>&1; then
-    echo "[backends] skipped: python3 is not installed (its 12 checks)"
-    add_skipped 12 "backends (python3)"
+    echo "[backends] skipped: python3 is not installed (its 13 checks)"
+    add_skipped 13 "backends (python3)"
     backends_pass=0
     backends_fail=0
 else
