@@ -174,7 +174,9 @@ def run(scenario, usage):
         sys.exit(usage.split("\n\n")[1])
     server = Server(args, output)
     try:
-        if not server.started.wait(10) or server.port is None:
+        # (a bound for a start that failed, not a speed: a server under wine on a
+        # loaded machine has taken more than 10 s to start)
+        if not server.started.wait(60) or server.port is None:
             fail("the server did not print its port")
         else:
             scenario(server)
