@@ -1068,7 +1068,7 @@ struct aio_loop {
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
-    void (*spread)(aio_link *gatherers);           /* a cancellation reached gathering tasks */
+    void (*spread)(aio_link *gatherers, aio_task *woken); /* a cancellation reached gathering tasks */
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
     int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
     aio_grow_fn grow;
@@ -3250,7 +3250,10 @@ enum { /* task flags */
     AIO__T_CLOSED = AIO__T_GRANTED,
     /* (a condition wait clears its flags as it begins: a wait-many reads
      * AIO__T_NOTIFIED as "it has parked once", aio__many_start clearing it) */
-    AIO__T_PARKED_ONCE = AIO__T_NOTIFIED
+    AIO__T_PARKED_ONCE = AIO__T_NOTIFIED,
+    /* (... and AIO__T_RELOCK_TIMEOUT as "a gather that waits for all": set
+     * or cleared with AIO__T_GATHERING, read only while that is set) */
+    AIO__T_GATHER_ALL = AIO__T_RELOCK_TIMEOUT
 };
 /* (the 16th bit, beyond a 16-bit int's enum) Where time counts, a task that
  * suspended still running is to be called again at once, in the same step:
@@ -4780,6 +4783,13 @@ static aio_status aio__deliver(aio_task *t, int observe) {
         delivered = 1;
     }
     if (delivered) t->loop->deliveries++;
+#ifdef AIO_DEBUG
+    /* what a checkpoint delivers, the task's code sees until it lands: an
+     * await that finds it unseen would take it for a value and swallow it */
+    if (!aio__cancel_source(t, 0))
+        (void)aio__misuse(AIO_ECANCELED, "internal: a cancellation delivered at a checkpoint is not seen "
+                                         "by the task's code (please report this)");
+#endif
     return AIO_ECANCELED;
 }
 
@@ -4959,7 +4969,13 @@ static int aio__new_cancellation(aio_task *t) {
  * recursion: chains of awaits can be as long as there are tasks. */
 static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
     aio_task *child;
-    if (t->state != AIO__PARKED || !aio__cancel_source(t, 0)) return NULL;
+    if (t->state != AIO__PARKED) {
+        /* one that gathers, woken by the end of one of its tasks: the gather
+         * looks whether it is still waiting (loop->spread, set by gathers) */
+        if (t->state == AIO__READY && (t->flags & AIO__T_GATHERING)) t->loop->spread(gatherers, t);
+        return NULL;
+    }
+    if (!aio__cancel_source(t, 0)) return NULL;
     if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
         /* one taking a condition's lock back goes to the back of the queue */
         if (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)) aio__wake(t);
@@ -4997,9 +5013,37 @@ static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
     return waiting;
 }
 
+/* 1 if t, a gathering task that the end of one of its tasks woke, still
+ * waits: a cancel that reaches it now came before its gather was complete
+ * (asyncio's gather() passes it on to the tasks still running), not after
+ * (then the result it was woken for comes first, L3). */
+static int aio__gather_woken_early(const aio_task *t) {
+    const aio_wait_item *items = t->await.many.items;
+    uint32_t i;
+    int running = 0;
+    if ((t->flags & (AIO__T_SIGNALLED | AIO__T_JOIN_CANCEL)) != AIO__T_SIGNALLED) return 0;
+    for (i = 0; i < t->await.many.n; i++) {
+        const aio_task *c = items[i].task;
+        if (c->state != AIO__DONE) running = 1;
+        else if (c->frame.rc < 0 && !(t->flags & AIO__T_GATHER_ALL)) return 0; /* its first failure */
+    }
+    return running;
+}
+
 /* Pass a cancellation on through the gathering tasks queued on `gatherers`,
- * and through them to what they own and await. */
-static void aio__cancel_spread(aio_link *gatherers) {
+ * and through them to what they own and await; with `woken`, first through
+ * that one, a gathering task woken and not yet run (its wait link is its
+ * place in the ready queue): when it runs, it waits for their cleanup. */
+static void aio__cancel_spread(aio_link *gatherers, aio_task *woken) {
+    if (woken) { /* (what it queues, the caller spreads) */
+        uint8_t before = woken->loop->deliveries; /* (aio__new_cancellation, kept inline there) */
+        if (!aio__gather_woken_early(woken) || !aio__cancel_source(woken, 0)) return;
+        aio__checkpoint(woken);
+        if (woken->loop->deliveries == before) return; /* passed on already */
+        woken->flags |= AIO__T_JOIN_CANCEL;
+        (void)aio__gather_pass_on(woken, gatherers);
+        return;
+    }
     while (!aio__list_empty(gatherers)) {
         aio_task *g = AIO__TASK_OF(gatherers->next);
         aio__list_unlink(&g->wait.link);
@@ -5015,7 +5059,7 @@ static void aio__cancel_arrives(aio_task *t) {
         return;
     }
     while (t) t = aio__cancel_reaches(t, &gatherers);
-    if (!aio__list_empty(&gatherers)) AIO__TASK_OF(gatherers.next)->loop->spread(&gatherers);
+    if (!aio__list_empty(&gatherers)) AIO__TASK_OF(gatherers.next)->loop->spread(&gatherers, NULL);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
@@ -5186,7 +5230,9 @@ AIO_API int aio_cancel(aio_task *t) {
     t->loop->cancellation = aio__cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
     AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, NULL, AIO_BY_CALL, 0); /* (or a cause: aio__trace) */
-    if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
+    /* it takes it at its next step; one that gathers, woken by one of its
+     * tasks' ends, passes it on to the others now (aio__cancel_reaches) */
+    if (t->state != AIO__PARKED && !(t->flags & AIO__T_GATHERING)) return 1;
     /* with no block open and nothing it owns awaited, the request is all that
      * applies, and it wakes to take it (aio__cancel_reaches, in short) */
 #if AIO__SPEED
@@ -5248,24 +5294,6 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
     }
 }
 
-/* A child of a group has ended (with status rc). */
-static void aio__left_group(aio_task *t, aio_status rc) {
-    aio_group *g = AIO_CONTAINER(t->scope, aio_group, scope); /* (its own blocks are closed) */
-    aio__list_unlink(&t->member);
-    if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
-        if (g->status == AIO_OK) g->status = rc;
-        /* The group hears of it one turn of the ready queue later (asyncio:
-         * a done callback): siblings woken in this instant take the step
-         * their wake-up earned first. Until then it counts as alive, so
-         * the block cannot end before the group has heard. */
-        g->unheard++;
-        if (!aio__linked(&g->notice.link)) aio__enqueue_link(t->loop, &g->notice.link);
-    } else {
-        g->live--;
-        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
-    }
-}
-
 /* Task t's place in the order tasks finish in: the loop's count, kept in
  * the union's two words (64 bits, so that it never wraps; where they are
  * one word, one store). */
@@ -5290,6 +5318,33 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
     aio__wake_joiners(t, AIO__T_SIGNALLED);
 }
 
+/* A child of a group has ended (with status rc): its end, told as
+ * aio__ended tells it, and the group's count. A cancellation from the group
+ * or the blocks around it that is still in force as the child's body
+ * returns (never delivered, as there was no checkpoint after it, or
+ * delivered and not overruled by a cleanup) ends it cancelled, as a request
+ * of its own does (R7): a value never stands for a cancellation sent. */
+static void aio__left_group(aio_task *t, aio_status rc) {
+    aio_loop *L = t->loop;
+    aio_group *g = AIO_CONTAINER(t->scope, aio_group, scope); /* (its own blocks are closed) */
+    if (rc >= 0 && !(t->frame.flags & AIO__F_OVERRIDE) && L->cancellation(t, AIO__LOOK))
+        rc = AIO_ECANCELED;
+    aio__ended(L, t, rc);
+    aio__list_unlink(&t->member);
+    if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
+        if (g->status == AIO_OK) g->status = rc;
+        /* The group hears of it one turn of the ready queue later (asyncio:
+         * a done callback): siblings woken in this instant take the step
+         * their wake-up earned first. Until then it counts as alive, so
+         * the block cannot end before the group has heard. */
+        g->unheard++;
+        if (!aio__linked(&g->notice.link)) aio__enqueue_link(t->loop, &g->notice.link);
+    } else {
+        g->live--;
+        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
+    }
+}
+
 /* The end of a task that no group owns: it leaves the loop's list. */
 static AIO__ALWAYS_INLINE void aio__ended_alone(aio_loop *L, aio_task *t, aio_status rc) {
     AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
@@ -5304,12 +5359,12 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
                                 "leave coroutines with AIO_RETURN, never `return`");
         L->close_blocks(t, NULL);
     }
-    aio__ended(L, t, rc);
-    if (t->scope) { /* (a block of its own is closed by now): a group's child */
+    if (t->scope) { /* (a block of its own is closed by now): a group's child, which the group ends */
         L->left_group(t, rc);
         AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         return;
     }
+    aio__ended(L, t, rc);
     aio__ended_alone(L, t, rc);
 }
 
@@ -5907,6 +5962,7 @@ AIO_API AIO__APART aio_status aio__frame_end(aio_task *t, aio_frame *f) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         f->rc = AIO_ECANCELED;
     }
+
     f->lc = AIO__LC_END;
     return f->rc;
 }
@@ -6436,6 +6492,8 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
         t->flags |= AIO__T_GATHERING;
         t->await.many.items = items;
         t->await.many.n = (uint32_t)n;
+        t->flags = (uint16_t)((t->flags & ~AIO__T_GATHER_ALL) |
+                              ((mode & 7) == AIO_ALL_COMPLETED ? AIO__T_GATHER_ALL : 0));
     }
     return AIO__SUSPENDED;
 }
@@ -6449,8 +6507,8 @@ static aio_status aio__gather_wait_cleanup(aio_task *t) {
     return AIO__SUSPENDED;
 }
 
-static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
-                                 int mode, int arriving) {
+static aio_status aio__many_step_on(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                    int mode, int arriving) {
     size_t done;
     aio_status first;
     int met;
@@ -6464,7 +6522,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
                     aio_link gatherers;
                     aio__list_init(&gatherers);
                     aio__gather_pass_on(t, &gatherers);
-                    aio__cancel_spread(&gatherers);
+                    aio__cancel_spread(&gatherers, NULL);
                 }
                 return aio__gather_wait_cleanup(t);
             }
@@ -6496,7 +6554,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
             t->await.many.n = (uint32_t)n;
             t->flags |= AIO__T_JOIN_CANCEL;
             if (aio__gather_pass_on(t, &gatherers)) {
-                aio__cancel_spread(&gatherers);
+                aio__cancel_spread(&gatherers, NULL);
                 return aio__gather_wait_cleanup(t);
             }
             t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
@@ -6515,6 +6573,14 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if (met) return aio__many_result(items, n, mode, done, first);
     return aio__many_park(t, f, items, n, mode);
+}
+
+/* One step of the wait; once it is over, the task gathers no longer. */
+static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                 int mode, int arriving) {
+    aio_status rc = aio__many_step_on(t, f, items, n, mode, arriving);
+    if (rc != AIO__SUSPENDED) t->flags &= (uint16_t)~AIO__T_GATHERING;
+    return rc;
 }
 
 AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
@@ -6802,6 +6868,25 @@ AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g) {
     }
 }
 
+/* A child spawned into a group sees the blocks around the group as its
+ * owner sees them: those delivered before the owner's innermost cleanup
+ * began stay unseen, those delivered since are seen. The owner's `hidden`
+ * counts the delivered blocks of its whole chain; the child's chain is only
+ * the part from the group outward, so the owner's blocks inside the group
+ * that its cleanup does not see are taken off. (When one of those was
+ * delivered after the cleanup began, the owner is being cancelled there,
+ * and its new child sees what is delivered around the group too.) */
+static void aio__view_through(aio_task *child, const aio_task *owner, const aio_timeout *group) {
+    const aio_timeout *sc;
+    unsigned inside = 0;
+    for (sc = owner->scope; sc && sc != group; sc = sc->parent) {
+        if ((sc->flags & AIO__S_DELIVERED) && sc->cleanups < owner->view.v.cleanups) inside++;
+        if (sc->flags & AIO__S_SHIELD) break;
+    }
+    child->view.v.cleanups = owner->view.v.cleanups;
+    child->view.v.hidden = (uint16_t)(owner->view.v.hidden > inside ? owner->view.v.hidden - inside : 0);
+}
+
 AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     aio_status rc;
     if (!g || !aio__group_open(g))
@@ -6813,8 +6898,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup
      * runs its children past the cancellation that brought the owner there */
-    t->view.v.cleanups = g->scope.task->view.v.cleanups;
-    t->view.v.hidden = g->scope.task->view.v.hidden;
+    aio__view_through(t, g->scope.task, &g->scope);
     aio__list_unlink(&t->member); /* from the loop's list to the group's */
     aio__list_append(&g->children, &t->member);
     g->live++;

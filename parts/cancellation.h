@@ -118,6 +118,13 @@ static aio_status aio__deliver(aio_task *t, int observe) {
         delivered = 1;
     }
     if (delivered) t->loop->deliveries++;
+#ifdef AIO_DEBUG
+    /* what a checkpoint delivers, the task's code sees until it lands: an
+     * await that finds it unseen would take it for a value and swallow it */
+    if (!aio__cancel_source(t, 0))
+        (void)aio__misuse(AIO_ECANCELED, "internal: a cancellation delivered at a checkpoint is not seen "
+                                         "by the task's code (please report this)");
+#endif
     return AIO_ECANCELED;
 }
 
@@ -297,7 +304,13 @@ static int aio__new_cancellation(aio_task *t) {
  * recursion: chains of awaits can be as long as there are tasks. */
 static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
     aio_task *child;
-    if (t->state != AIO__PARKED || !aio__cancel_source(t, 0)) return NULL;
+    if (t->state != AIO__PARKED) {
+        /* one that gathers, woken by the end of one of its tasks: the gather
+         * looks whether it is still waiting (loop->spread, set by gathers) */
+        if (t->state == AIO__READY && (t->flags & AIO__T_GATHERING)) t->loop->spread(gatherers, t);
+        return NULL;
+    }
+    if (!aio__cancel_source(t, 0)) return NULL;
     if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
         /* one taking a condition's lock back goes to the back of the queue */
         if (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)) aio__wake(t);
@@ -335,9 +348,37 @@ static int aio__gather_pass_on(aio_task *t, aio_link *gatherers) {
     return waiting;
 }
 
+/* 1 if t, a gathering task that the end of one of its tasks woke, still
+ * waits: a cancel that reaches it now came before its gather was complete
+ * (asyncio's gather() passes it on to the tasks still running), not after
+ * (then the result it was woken for comes first, L3). */
+static int aio__gather_woken_early(const aio_task *t) {
+    const aio_wait_item *items = t->await.many.items;
+    uint32_t i;
+    int running = 0;
+    if ((t->flags & (AIO__T_SIGNALLED | AIO__T_JOIN_CANCEL)) != AIO__T_SIGNALLED) return 0;
+    for (i = 0; i < t->await.many.n; i++) {
+        const aio_task *c = items[i].task;
+        if (c->state != AIO__DONE) running = 1;
+        else if (c->frame.rc < 0 && !(t->flags & AIO__T_GATHER_ALL)) return 0; /* its first failure */
+    }
+    return running;
+}
+
 /* Pass a cancellation on through the gathering tasks queued on `gatherers`,
- * and through them to what they own and await. */
-static void aio__cancel_spread(aio_link *gatherers) {
+ * and through them to what they own and await; with `woken`, first through
+ * that one, a gathering task woken and not yet run (its wait link is its
+ * place in the ready queue): when it runs, it waits for their cleanup. */
+static void aio__cancel_spread(aio_link *gatherers, aio_task *woken) {
+    if (woken) { /* (what it queues, the caller spreads) */
+        uint8_t before = woken->loop->deliveries; /* (aio__new_cancellation, kept inline there) */
+        if (!aio__gather_woken_early(woken) || !aio__cancel_source(woken, 0)) return;
+        aio__checkpoint(woken);
+        if (woken->loop->deliveries == before) return; /* passed on already */
+        woken->flags |= AIO__T_JOIN_CANCEL;
+        (void)aio__gather_pass_on(woken, gatherers);
+        return;
+    }
     while (!aio__list_empty(gatherers)) {
         aio_task *g = AIO__TASK_OF(gatherers->next);
         aio__list_unlink(&g->wait.link);
@@ -353,7 +394,7 @@ static void aio__cancel_arrives(aio_task *t) {
         return;
     }
     while (t) t = aio__cancel_reaches(t, &gatherers);
-    if (!aio__list_empty(&gatherers)) AIO__TASK_OF(gatherers.next)->loop->spread(&gatherers);
+    if (!aio__list_empty(&gatherers)) AIO__TASK_OF(gatherers.next)->loop->spread(&gatherers, NULL);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio

@@ -41,7 +41,10 @@ enum { /* task flags */
     AIO__T_CLOSED = AIO__T_GRANTED,
     /* (a condition wait clears its flags as it begins: a wait-many reads
      * AIO__T_NOTIFIED as "it has parked once", aio__many_start clearing it) */
-    AIO__T_PARKED_ONCE = AIO__T_NOTIFIED
+    AIO__T_PARKED_ONCE = AIO__T_NOTIFIED,
+    /* (... and AIO__T_RELOCK_TIMEOUT as "a gather that waits for all": set
+     * or cleared with AIO__T_GATHERING, read only while that is set) */
+    AIO__T_GATHER_ALL = AIO__T_RELOCK_TIMEOUT
 };
 /* (the 16th bit, beyond a 16-bit int's enum) Where time counts, a task that
  * suspended still running is to be called again at once, in the same step:

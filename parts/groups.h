@@ -121,6 +121,25 @@ AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g) {
     }
 }
 
+/* A child spawned into a group sees the blocks around the group as its
+ * owner sees them: those delivered before the owner's innermost cleanup
+ * began stay unseen, those delivered since are seen. The owner's `hidden`
+ * counts the delivered blocks of its whole chain; the child's chain is only
+ * the part from the group outward, so the owner's blocks inside the group
+ * that its cleanup does not see are taken off. (When one of those was
+ * delivered after the cleanup began, the owner is being cancelled there,
+ * and its new child sees what is delivered around the group too.) */
+static void aio__view_through(aio_task *child, const aio_task *owner, const aio_timeout *group) {
+    const aio_timeout *sc;
+    unsigned inside = 0;
+    for (sc = owner->scope; sc && sc != group; sc = sc->parent) {
+        if ((sc->flags & AIO__S_DELIVERED) && sc->cleanups < owner->view.v.cleanups) inside++;
+        if (sc->flags & AIO__S_SHIELD) break;
+    }
+    child->view.v.cleanups = owner->view.v.cleanups;
+    child->view.v.hidden = (uint16_t)(owner->view.v.hidden > inside ? owner->view.v.hidden - inside : 0);
+}
+
 AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     aio_status rc;
     if (!g || !aio__group_open(g))
@@ -132,8 +151,7 @@ AIO_API aio_status aio_group_spawn(aio_group *g, aio_task *t, aio_task_fn fn) {
     aio__set_scope(t, &g->scope); /* its chain of deadlines continues through the group */
     /* ... and it sees that chain as its owner does: a group opened in cleanup
      * runs its children past the cancellation that brought the owner there */
-    t->view.v.cleanups = g->scope.task->view.v.cleanups;
-    t->view.v.hidden = g->scope.task->view.v.hidden;
+    aio__view_through(t, g->scope.task, &g->scope);
     aio__list_unlink(&t->member); /* from the loop's list to the group's */
     aio__list_append(&g->children, &t->member);
     g->live++;

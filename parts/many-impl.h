@@ -71,6 +71,8 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
         t->flags |= AIO__T_GATHERING;
         t->await.many.items = items;
         t->await.many.n = (uint32_t)n;
+        t->flags = (uint16_t)((t->flags & ~AIO__T_GATHER_ALL) |
+                              ((mode & 7) == AIO_ALL_COMPLETED ? AIO__T_GATHER_ALL : 0));
     }
     return AIO__SUSPENDED;
 }
@@ -84,8 +86,8 @@ static aio_status aio__gather_wait_cleanup(aio_task *t) {
     return AIO__SUSPENDED;
 }
 
-static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
-                                 int mode, int arriving) {
+static aio_status aio__many_step_on(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                    int mode, int arriving) {
     size_t done;
     aio_status first;
     int met;
@@ -99,7 +101,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
                     aio_link gatherers;
                     aio__list_init(&gatherers);
                     aio__gather_pass_on(t, &gatherers);
-                    aio__cancel_spread(&gatherers);
+                    aio__cancel_spread(&gatherers, NULL);
                 }
                 return aio__gather_wait_cleanup(t);
             }
@@ -131,7 +133,7 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
             t->await.many.n = (uint32_t)n;
             t->flags |= AIO__T_JOIN_CANCEL;
             if (aio__gather_pass_on(t, &gatherers)) {
-                aio__cancel_spread(&gatherers);
+                aio__cancel_spread(&gatherers, NULL);
                 return aio__gather_wait_cleanup(t);
             }
             t->flags &= (uint16_t)~AIO__T_JOIN_CANCEL;
@@ -150,6 +152,14 @@ static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items
     }
     if (met) return aio__many_result(items, n, mode, done, first);
     return aio__many_park(t, f, items, n, mode);
+}
+
+/* One step of the wait; once it is over, the task gathers no longer. */
+static aio_status aio__many_step(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,
+                                 int mode, int arriving) {
+    aio_status rc = aio__many_step_on(t, f, items, n, mode, arriving);
+    if (rc != AIO__SUSPENDED) t->flags &= (uint16_t)~AIO__T_GATHERING;
+    return rc;
 }
 
 AIO_API aio_status aio__many_start(aio_task *t, aio_frame *f, aio_wait_item *items, size_t n,

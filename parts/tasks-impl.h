@@ -133,7 +133,9 @@ AIO_API int aio_cancel(aio_task *t) {
     t->loop->cancellation = aio__cancellation;
     t->flags |= AIO__T_CANCEL_REQ;
     AIO__TRACE(t->loop, AIO_TRACE_CANCEL, t, NULL, AIO_BY_CALL, 0); /* (or a cause: aio__trace) */
-    if (t->state != AIO__PARKED) return 1; /* it takes it at its next step */
+    /* it takes it at its next step; one that gathers, woken by one of its
+     * tasks' ends, passes it on to the others now (aio__cancel_reaches) */
+    if (t->state != AIO__PARKED && !(t->flags & AIO__T_GATHERING)) return 1;
     /* with no block open and nothing it owns awaited, the request is all that
      * applies, and it wakes to take it (aio__cancel_reaches, in short) */
 #if AIO__SPEED
@@ -195,24 +197,6 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
     }
 }
 
-/* A child of a group has ended (with status rc). */
-static void aio__left_group(aio_task *t, aio_status rc) {
-    aio_group *g = AIO_CONTAINER(t->scope, aio_group, scope); /* (its own blocks are closed) */
-    aio__list_unlink(&t->member);
-    if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
-        if (g->status == AIO_OK) g->status = rc;
-        /* The group hears of it one turn of the ready queue later (asyncio:
-         * a done callback): siblings woken in this instant take the step
-         * their wake-up earned first. Until then it counts as alive, so
-         * the block cannot end before the group has heard. */
-        g->unheard++;
-        if (!aio__linked(&g->notice.link)) aio__enqueue_link(t->loop, &g->notice.link);
-    } else {
-        g->live--;
-        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
-    }
-}
-
 /* Task t's place in the order tasks finish in: the loop's count, kept in
  * the union's two words (64 bits, so that it never wraps; where they are
  * one word, one store). */
@@ -237,6 +221,33 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
     aio__wake_joiners(t, AIO__T_SIGNALLED);
 }
 
+/* A child of a group has ended (with status rc): its end, told as
+ * aio__ended tells it, and the group's count. A cancellation from the group
+ * or the blocks around it that is still in force as the child's body
+ * returns (never delivered, as there was no checkpoint after it, or
+ * delivered and not overruled by a cleanup) ends it cancelled, as a request
+ * of its own does (R7): a value never stands for a cancellation sent. */
+static void aio__left_group(aio_task *t, aio_status rc) {
+    aio_loop *L = t->loop;
+    aio_group *g = AIO_CONTAINER(t->scope, aio_group, scope); /* (its own blocks are closed) */
+    if (rc >= 0 && !(t->frame.flags & AIO__F_OVERRIDE) && L->cancellation(t, AIO__LOOK))
+        rc = AIO_ECANCELED;
+    aio__ended(L, t, rc);
+    aio__list_unlink(&t->member);
+    if (rc < 0 && rc != AIO_ECANCELED) { /* cancelled children are not failures */
+        if (g->status == AIO_OK) g->status = rc;
+        /* The group hears of it one turn of the ready queue later (asyncio:
+         * a done callback): siblings woken in this instant take the step
+         * their wake-up earned first. Until then it counts as alive, so
+         * the block cannot end before the group has heard. */
+        g->unheard++;
+        if (!aio__linked(&g->notice.link)) aio__enqueue_link(t->loop, &g->notice.link);
+    } else {
+        g->live--;
+        if (g->live == 0 && (g->flags & AIO__G_JOINING)) aio__wake(g->scope.task);
+    }
+}
+
 /* The end of a task that no group owns: it leaves the loop's list. */
 static AIO__ALWAYS_INLINE void aio__ended_alone(aio_loop *L, aio_task *t, aio_status rc) {
     AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
@@ -251,12 +262,12 @@ static void aio__finish(aio_loop *L, aio_task *t, aio_status rc) {
                                 "leave coroutines with AIO_RETURN, never `return`");
         L->close_blocks(t, NULL);
     }
-    aio__ended(L, t, rc);
-    if (t->scope) { /* (a block of its own is closed by now): a group's child */
+    if (t->scope) { /* (a block of its own is closed by now): a group's child, which the group ends */
         L->left_group(t, rc);
         AIO__CAUSE(L, NULL, AIO_TRACE_NONE);
         return;
     }
+    aio__ended(L, t, rc);
     aio__ended_alone(L, t, rc);
 }
 

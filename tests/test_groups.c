@@ -1043,15 +1043,18 @@ static aio_status m_cancel_from_child(aio_task *t) {
     AIO_END(t);
 }
 
-/* L8: child P1 cancels its own group at 200 ms and returns 5 (its own result
- * is untouched: no await followed); the body and B are cancelled, the block
- * ends after B's cleanup (250 ms) with status AIO_OK. */
+/* L8: child P1 cancels its own group at 200 ms and returns 5; the body and B
+ * are cancelled, the block ends after B's cleanup (250 ms) with status
+ * AIO_OK. The group's cancellation reaches P1 too: with no await after it,
+ * it was never delivered, and P1 ends cancelled whatever it returns, as a
+ * task that cancels itself does (R7; asyncio's task with a cancel pending
+ * when its coroutine returns ends cancelled). */
 static void test_group_cancel_from_child(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &Main.task, m_cancel_from_child), AIO_OK);
     CHECK_EQ(P1.rc1, 1);
     CHECK_EQ(P1.at, 200);
-    CHECK_EQ(aio_task_result(&P1.task), 5);
+    CHECK_EQ(aio_task_result(&P1.task), AIO_ECANCELED);
     CHECK_EQ(aio_task_result(&B.task), AIO_ECANCELED);
     CHECK_EQ(B.fin_at, 200);
     CHECK_EQ(B.cleanup_at, 250);
@@ -1908,6 +1911,145 @@ static void test_group_body_error_after_a_child_failure(void) {
     END_TEST();
 }
 
+/* ------------------------------------- cancellations that reach a child */
+
+/* Round 8: what a group's child is sent is never taken for a value. */
+typedef struct {
+    aio_task task;
+    aio_frame frame;      /* (the inline coroutine's state: frame only) */
+} r8_call_t;
+static struct {
+    aio_task main, kid, canceller, leaf;
+    aio_group g;
+    aio_timeout block, wf;
+    aio_event e;
+    r8_call_t call, call2;
+    aio_status lv, lv2, shield_rc;
+    int after_call, after_await;
+} R8;
+
+static aio_status r8_sleeps_to_2s(aio_task *t, r8_call_t *s) {
+    AIO_BEGIN(t, s);
+    AIO_SLEEP_UNTIL(t, test_start + AIO_SEC(2));
+    AIO_END(t);
+}
+static aio_status r8_kid_wait_for_call(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_WAIT_FOR_CALL(t, R8.lv, r8_sleeps_to_2s, &R8.call2, &R8.wf, AIO_SEC(1));
+    R8.after_call++; /* never: the group's cancellation unwinds the task */
+    AIO_END(t);
+}
+/* waits for an event that never comes; its cleanup spawns the kid */
+static aio_status r8_waits_event(aio_task *t, r8_call_t *s) {
+    AIO_BEGIN(t, s);
+    AIO_EVENT_WAIT(t, R8.lv2, &R8.e, AIO_NEVER);
+    AIO_FINALLY(t);
+    (void)aio_group_spawn(&R8.g, &R8.kid, r8_kid_wait_for_call);
+    AIO_END(t);
+}
+static aio_status r8_cancels_main(aio_task *t) {
+    AIO_BEGIN(t);
+    (void)aio_cancel(&R8.main);
+    AIO_END(t);
+}
+static aio_status r8_main_spawns_in_cleanup(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &R8.g) {
+        AIO_TIMEOUT(t, &R8.block, AIO_SEC(1)) {
+            AIO_CALL(t, R8.lv2, r8_waits_event, &R8.call);
+        }
+        (void)aio_group_spawn(&R8.g, &R8.canceller, r8_cancels_main);
+    }
+    AIO_END(t);
+}
+
+/* A child spawned into a group from its owner's cleanup, where the group was
+ * opened before that cleanup began, sees the blocks around the group as the
+ * owner does, not the owner's blocks inside it that the cleanup hides: the
+ * group's cancellation, delivered at the child's AIO_WAIT_FOR_CALL, unwinds
+ * the child, which ends cancelled (it was taken for a value and the child
+ * ended with success: the round-8 report). */
+static void test_group_child_from_cleanup_wait_for_call_cancelled(void) {
+    BEGIN_TEST();
+    memset(&R8, 0, sizeof R8);
+    CHECK_EQ(test_run(&loop, &R8.main, r8_main_spawns_in_cleanup), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&R8.kid), AIO_ECANCELED);
+    CHECK_EQ(R8.after_call, 0);
+    CHECK_EQ(T_MS(), 1000);
+    END_TEST();
+}
+
+static aio_status r8_leaf(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_END(t);
+}
+static aio_status r8_kid_shield_then_await(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SHIELD(t, R8.shield_rc, &R8.leaf);
+    AIO_AWAIT(t, R8.lv, &R8.leaf); /* finished: completes at once, no checkpoint */
+    R8.after_await++;
+    AIO_END(t);
+}
+static aio_status r8_main_cancels_group_when_leaf_ends(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &R8.g) {
+        (void)aio_spawn(&R8.leaf, r8_leaf);
+        (void)aio_group_spawn(&R8.g, &R8.kid, r8_kid_shield_then_await);
+        AIO_SHIELD(t, R8.lv2, &R8.leaf); /* woken first when the leaf ends */
+        (void)aio_group_cancel(&R8.g);   /* the kid, woken too, has not run yet */
+    }
+    AIO_END(t);
+}
+
+/* L3 gives the child the result it was woken for, and the group's
+ * cancellation waits for its next checkpoint; an await of a finished task
+ * completes at once, as asyncio's does, and the body returns: the
+ * cancellation, never delivered, still ends the child cancelled (a group's
+ * cancellation, like the task's own request, is never lost at the end). */
+static void test_group_child_returning_with_cancel_pending_ends_cancelled(void) {
+    BEGIN_TEST();
+    memset(&R8, 0, sizeof R8);
+    CHECK_EQ(test_run(&loop, &R8.main, r8_main_cancels_group_when_leaf_ends), AIO_OK);
+    CHECK_EQ(R8.shield_rc, AIO_OK);
+    CHECK_EQ(R8.lv, AIO_OK);
+    CHECK_EQ(R8.after_await, 1);
+    CHECK_EQ(aio_task_result(&R8.kid), AIO_ECANCELED);
+    CHECK_EQ(T_MS(), 10);
+    END_TEST();
+}
+
+static aio_wait_item r8_items[2];
+static aio_status r8_ends_at_once(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_END(t);
+}
+static aio_status r8_main_gathers(aio_task *t) {
+    AIO_BEGIN(t);
+    (void)aio_spawn(&R8.leaf, r8_ends_at_once);
+    (void)aio_spawn(&R8.canceller, r8_cancels_main);
+    r8_items[0].task = &R8.leaf;
+    r8_items[1].task = &R8.canceller;
+    AIO_GATHER_ALL(t, R8.lv, r8_items, 2);
+    R8.after_await++;
+    AIO_END(t);
+}
+
+/* A gather woken by the end of one of its tasks and cancelled before it ran
+ * again (by the other, which then ends) passes the cancellation on to the
+ * task still running, as asyncio's gather does, and raises: the other's end
+ * came after the cancel, so it is not a result that beats it (L3). */
+static void test_gather_woken_by_one_then_cancelled_passes_on(void) {
+    BEGIN_TEST();
+    memset(&R8, 0, sizeof R8);
+    CHECK_EQ(test_run(&loop, &R8.main, r8_main_gathers), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&R8.leaf), AIO_OK);
+    CHECK_EQ(aio_task_result(&R8.canceller), AIO_ECANCELED);
+    CHECK_EQ(R8.after_await, 0);
+    CHECK_EQ(T_MS(), 0);
+    END_TEST();
+}
+
 /* ------------------------------------------------ a group of another loop */
 
 static aio_status group_waits(aio_task *t) {
@@ -2005,6 +2147,9 @@ static const test_case cases[] = {
     TEST_ENTRY(test_group_two_children_fail_in_one_instant),
     TEST_ENTRY(test_group_body_error_after_a_child_failure),
     TEST_ENTRY(test_group_spawn_from_another_loop),
+    TEST_ENTRY(test_group_child_from_cleanup_wait_for_call_cancelled),
+    TEST_ENTRY(test_group_child_returning_with_cancel_pending_ends_cancelled),
+    TEST_ENTRY(test_gather_woken_by_one_then_cancelled_passes_on),
 };
 
 void register_groups_tests(void) { test_register(cases, TEST_COUNT(cases)); }

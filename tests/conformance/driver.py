@@ -279,6 +279,7 @@ def cmd_random(args, version, exe):
                 sc = scenario.parse(text, path)
                 notes = []
                 py = run_py(sc, notes)
+                notes += scenario.library_notes(path)
                 c = cres.get(path, ([], 'no output from the C runner'))
                 if text.startswith(gen.WHOLE_ABOUT):
                     # the whole language: compared as the exhaustive run compares

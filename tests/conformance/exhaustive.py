@@ -161,7 +161,11 @@ class Tally:
 
 def run_chunk(exes, version, items, tallies):
     """Run [(id, text)] on CPython and on each C runner of `exes`."""
-    cres = [run_c_texts(exe, [(k, t) for k, (_, t, _) in enumerate(items)]) for exe in exes]
+    cres = []
+    for exe in exes:
+        scenario.ADDRESSED.clear()
+        cres.append(run_c_texts(exe, [(k, t) for k, (_, t, _) in enumerate(items)]))
+        cres[-1] = (cres[-1], dict(scenario.ADDRESSED))
     for k, (pid, text, size) in enumerate(items):
         sc = parse(text, pid)
         try:
@@ -169,14 +173,15 @@ def run_chunk(exes, version, items, tallies):
             perr = None
         except Exception as e:    # a runner bug: a disagreement to look at
             py, notes, perr = [], [], 'the Python runner failed: %r' % e
-        for cr, tl in zip(cres, tallies):
+        for (cr, addressed), tl in zip(cres, tallies):
             tl.total += 1
             c, cerr = cr.get(k, ([], 'no output from the C runner'))
             if perr or cerr:
                 d = (perr or '', cerr or '', 'runner error')
                 tl._keep(tl.groups, 'runner error', (size, len(text), pid, text, d, py, c))
                 continue
-            tl.classify(pid, text, py, c, notes, version, sc.meta.get('order') == 'strict', size)
+            lib = [(0, x, scenario.ADDRESSED_NOTE) for x in sorted(addressed.get(k, ()))]
+            tl.classify(pid, text, py, c, notes + lib, version, sc.meta.get('order') == 'strict', size)
 
 
 _EN = {}

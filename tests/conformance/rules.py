@@ -762,7 +762,11 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
     cancellation and end with the library's, which are fewer, and in
     CPython's trace the task that spawned it leaves a group block by a
     cancellation at that instant or later (excused: that task from then
-    on; see _unwinds_from_deeper)."""
+    on; see _unwinds_from_deeper). Or the library's task unwinds by a
+    cancellation, CPython's not, and the task that spawned it is left
+    waiting at the end of both runs (it never reached the group's end, where
+    CPython would pass the cancellation on; excused: that task from then
+    on)."""
     e, a = _words(diff[0]), _words(diff[1])
     t = first_diff_time(diff)
     if t is not None:
@@ -798,6 +802,13 @@ def rule_l8_children_inherit(py, c, notes, diff, version):
                 w[2][:1] == ['group'] and unwinds_by_cancel(w[2]) and \
                 any(_task(x) == a[1] for x in c if _t(x) is not None and _t(x) <= _t(ln)):
             return _drop_if_first(py, c, diff, [(a[1], t), (w[1], _t(ln))])
+    # the group's task never reaches the group's end in either trace (it is
+    # left waiting in both: a cleanup or a lock it cannot get), so in
+    # CPython the cancellation that reached it never reaches the child
+    owner = _OWNER.get(a[1])
+    quiet = [x for lines in (py, c) for x in lines if x.split(' ', 2)[1:2] == ['-']]
+    if owner and len(quiet) == 2 and all(owner in q.split()[3:] for q in quiet):
+        return _drop_if_first(py, c, diff, [(a[1], t)])
     return None
 
 
@@ -984,7 +995,9 @@ def rule_l6_busy(py, c, notes, diff, version):
     the run's quiet line then comes later too), or a cleanup that CPython's
     timer cuts short where the library's checkpoint took the deadline with
     the cancellation that began it (_cut_cleanup; excused: that task from
-    then on)."""
+    then on), or a task that only CPython's trace has, starting in that
+    instant, whose owner unwinds in it in the library (its checkpoint raised
+    before the spawn; excused: that task)."""
     t = first_diff_time(diff)
     if t is None or not _busy_before(notes, t):
         return None
@@ -1018,6 +1031,16 @@ def rule_l6_busy(py, c, notes, diff, version):
                 break
     if unwinds:
         return _drop_if_first(py, c, diff, [(x, t) for x in _diff_tasks(diff)])
+    # a task only CPython's path spawned: its owner's checkpoint raised in the
+    # library before the spawn (in an instant busy work reached), in CPython
+    # only at a later await, with the same lines (a spawn writes none)
+    x = e[1]
+    if _reached_by_busy(notes, t) and x not in (None, '-') and a[1] is None and \
+            e[2] == ['start'] and not any(_task(ln) == x for ln in c) and \
+            any(_task(ln) == _OWNER.get(x) and _t(ln) == t and
+                (unwinds_by_cancel(_words(ln)[2]) or _words(ln)[2][-1:] == ['timeout'])
+                for ln in c):
+        return _drop_if_first(py, c, diff, [(x, t)])
     if _reached_by_busy(notes, t) and _cut_cleanup(py, c, diff, t):
         return _drop_if_first(py, c, diff, [(e[1], t)])
     return None
@@ -1133,15 +1156,27 @@ def rule_l6_due_at_entry(py, c, notes, diff, version):
     last = {}
     for ln in c:
         who, tm = _task(ln), _t(ln)
+        # (a timeout right after the task's own unwinding in that instant is
+        # the same deadline reported by the block it unwound to, not a limit
+        # due at entry)
         if tm == t and who not in (None, '-') and _words(ln)[2][-1:] == ['timeout'] and \
-                last.get(who) == t:
+                last.get(who, (None, None))[0] == t and \
+                not unwinds_by_cancel(last[who][1]) and last[who][1][:1] != ['finally']:
             due.append(who)
-        last[who] = tm
+        last[who] = (tm, _words(ln)[2])
     if not due:
         return None
-    # the tasks it owns are cancelled with it in that instant
-    owned = [(_task(ln), t) for ln in c if _t(ln) == t and _task(ln) not in due + ['-'] and
-             unwinds_by_cancel(_words(ln)[2])]
+    # the tasks it owns are cancelled with it in that instant, before they
+    # started (a line that unwinds is their first after `start`, if any)
+    owned = []
+    for ln in c:
+        x = _task(ln)
+        if _t(ln) != t or x in due + ['-', None] or _OWNER.get(x) not in due or \
+                not unwinds_by_cancel(_words(ln)[2]):
+            continue
+        before = [_words(y)[2] for y in c[:c.index(ln)] if _task(y) == x]
+        if before in ([], [['start']]):
+            owned.append((x, t))
     return _drop_if_first(py, c, diff, [(u, t) for u in due] + owned)
 
 
@@ -1313,10 +1348,52 @@ _OWNER = {}     # task -> the task that spawned it, from the notes of the run
 _FULL = []      # the two whole traces, before any rule excused a line
 
 
+_STATUSES = {'cancelled', 'timeout', 'invalid', 'childcancelled', 'shutdown', 'full', 'empty'}
+
+
+def swallowed(py, c, notes):
+    """The first task that ends cancelled in CPython and with success (a
+    value, no error) in the library although the library asked to cancel
+    it, as a difference (CPython's end line, the library's, why); or None.
+    No rule excuses it: a cancellation the library sent and then turned
+    into a success is lost, whatever path led there. The C runner tells
+    which tasks the library asked to cancel from outside their own blocks
+    (a cancel, the group's abort, a deadline of a block around its group:
+    scenario.ADDRESSED_NOTE); a task it never asked may end well on another
+    path (a waiter's cancel that CPython passes on and the library does not,
+    L4; a cancel that only CPython's path made); and a cleanup (`finally`)
+    that took the cancellation may return a value on purpose (R8)."""
+    addressed = {n[1] for n in notes if n[2] == scenario.ADDRESSED_NOTE}
+    ends_c = {}
+    for ln in c:
+        w = _words(ln)
+        if w[1] is not None and w[2][:1] == ['end']:
+            ends_c[w[1]] = ln
+    for ln in py:
+        w = _words(ln)
+        if w[1] is None or w[2] != ['end', 'cancelled'] or w[1] not in addressed or \
+                w[1] not in ends_c:
+            continue
+        mine = [_words(x)[2] for x in c if _task(x) == w[1]]
+        fin = [i for i, x in enumerate(mine) if x == ['finally', 'cancelled']]
+        if fin and not any(unwinds_by_cancel(x) for x in mine[fin[-1] + 1:]):
+            continue  # the cleanup that took the cancellation returned a value: on purpose (R8)
+        got = _words(ends_c[w[1]])[2][1:]
+        if got and got[0] not in _STATUSES and not got[0].startswith(('error:', 'status:')):
+            return ln, ends_c[w[1]], 'task %s: it ends cancelled in CPython and with success in ' \
+                'the library, which asked to cancel it (a cancellation swallowed: never excused)' % w[1]
+    return None
+
+
 def explain_all(py, c, notes, diff, version):
     """(names of the rules used, first in order, or [], and the first
     difference no rule explains, or None). Rules excuse their lines one
-    difference at a time; the comparison then goes on."""
+    difference at a time; the comparison then goes on. A task that ends
+    cancelled in CPython and with success in the library is never excused
+    (swallowed)."""
+    lost = swallowed(py, c, notes)
+    if lost is not None:
+        return [], lost
     _OWNER.clear()
     _OWNER.update({n[1]: n[2].split()[2] for n in notes if n[2].startswith('spawned by ')})
     _FULL[:] = [py, c]

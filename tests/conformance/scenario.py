@@ -546,6 +546,18 @@ def _compare_relaxed(expected, actual):
     return None
 
 
+# What the C runner told of each scenario besides its trace: the tasks the
+# library asked to cancel from outside their own blocks ({name: {task}}).
+ADDRESSED = {}
+ADDRESSED_NOTE = 'library: a cancel addressed'
+
+
+def library_notes(name):
+    """The C runner's notes of scenario `name`, in the form of the CPython
+    run's notes (time, task, text), for the rules."""
+    return [(0, x, ADDRESSED_NOTE) for x in sorted(ADDRESSED.get(name, ()))]
+
+
 def read_runner_output(out, res, key=str):
     """Add to `res` {name: (lines, error)} what the C runner printed for each
     scenario (`@@ NAME`, its trace, `@@ end` or `@@ error TEXT`), with names
@@ -553,7 +565,9 @@ def read_runner_output(out, res, key=str):
     or None if it finished every one it began."""
     cur = None
     for ln in out.split('\n'):
-        if ln.startswith('@@ ') and cur is None:
+        if ln.startswith('@@ addressed ') and cur is not None:
+            ADDRESSED.setdefault(cur, set()).add(ln[13:])
+        elif ln.startswith('@@ ') and cur is None:
             cur = key(ln[3:])
             res[cur] = ([], None)
         elif ln == '@@ end':
