@@ -892,7 +892,7 @@ struct aio_task {
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
-            uint8_t closes; /* the slot's count of forgets when it parked there */
+            uint8_t closes; /* the low byte of its slot's last close when it parked there */
 #ifdef AIO__SOCKET_API
             size_t done;   /* AIO_SEND_ALL, AIO_STREAM_WRITE: bytes sent so far */
 #endif
@@ -1361,9 +1361,10 @@ static inline int aio__fd(aio_socket s) {
 /* The loop's record of one descriptor: which task waits on it each way. */
 typedef struct aio_io_slot {
     aio_task *waiter[2]; /* [0] until readable, [1] until writable */
+    uint64_t closed;     /* the library's: which close of the thread's loops was the
+                            number's last (aio_close, aio_io_forget; 0: none yet) */
     uint8_t watched;     /* what the port was asked to watch (AIO_READABLE | AIO_WRITABLE) */
     uint8_t dry;         /* the library's: ways a try found nothing to do since the last report */
-    uint8_t closes;      /* the library's: times the number was forgotten (aio_close, aio_io_forget) */
 } aio_io_slot;
 
 /* What waits for descriptors on a loop: the POSIX one the library starts, or
@@ -1512,7 +1513,7 @@ typedef struct aio_stream {
     uint8_t kind;
     uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
-    uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
+    uint64_t closed;   /* its socket's number's last close when it was set up */
     struct aio__outbox *out; /* its write buffer (aio_stream_write), NULL until one is needed */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
@@ -1640,7 +1641,7 @@ typedef struct aio_conn {
     uint32_t id;        /* 1, 2, ...: the connections served, in order (for a log line:
                            after 2^32 connections it starts again from 0) */
     uint64_t order;     /* (the library's: the same, 64 bits: aio_server_next's order) */
-    int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
+    uint64_t closed;    /* (the library's: its number's last close when taken) */
     uint8_t flags;      /* (the library's) */
 } aio_conn;
 struct aio_server {
@@ -5962,7 +5963,6 @@ AIO_API AIO__APART aio_status aio__frame_end(aio_task *t, aio_frame *f) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         f->rc = AIO_ECANCELED;
     }
-
     f->lc = AIO__LC_END;
     return f->rc;
 }
@@ -7948,9 +7948,21 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * (the port cannot be changed under it), and it must still learn of a
  * forget (aio_close) that came after its wake but before it ran, or it
  * would use a number that may already be another descriptor's. So each
- * slot counts its forgets (`closes`) and a task notes the count when it
- * parks: at its resumption a different count says the number was closed
- * (AIO_ECLOSED) and that the slot is not its to touch any more.
+ * slot keeps which close was the number's last (`closed`, below) and a
+ * task notes it when it parks: at its resumption another says the number
+ * was closed (AIO_ECLOSED) and that the slot is not its to touch any more.
+ * (A task parked there is told by the close itself, which wakes it; one
+ * woken and not yet run notes the value's low byte, which 256 closes of
+ * numbers in the one turn before it runs would bring round.)
+ *
+ * Every close of a number that the library forgets (aio_close,
+ * aio_io_forget) takes the next value of one count of the thread's loops,
+ * 64 bits wide (2^64 closes: it never comes round while a program runs),
+ * and the number's slot keeps it. What noted the slot's value when it took
+ * its socket (a stream, a server's connection) finds another once the
+ * socket was closed, however many closes the number had since, and never
+ * one it noted: a number's socket is known by the close that came before
+ * it, which no later close repeats.
  *
  * What the port watches lags behind who waits: a descriptor stays watched
  * after its waiter was woken by readiness (it will most likely wait again,
@@ -7968,6 +7980,8 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * request before taking a buffer pays no system call for the wait, as it
  * pays none when it receives at once). So a number the library used is
  * closed with aio_close, or forgotten with aio_io_forget. */
+
+static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
@@ -8189,7 +8203,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     t->await.io.dir = (uint8_t)dir;
-    t->await.io.closes = s->closes;
+    t->await.io.closes = (uint8_t)s->closed;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
@@ -8202,7 +8216,7 @@ static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
     aio_io_slot *s = &io->slots[t->await.io.fd];
     io->waiting--;
-    if (s->closes != t->await.io.closes) return 1;
+    if ((uint8_t)s->closed != t->await.io.closes) return 1;
     if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
     return 0;
 }
@@ -8372,7 +8386,7 @@ static void aio__io_drop(aio_socket sock, int reused) {
         return;
     }
     s = &io->slots[fd];
-    if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
+    if (reused) s->closed = ++aio__io_closes;
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
@@ -11657,7 +11671,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
         aio_io *io = t->loop->io;
         aio_io_slot *s = &io->slots[t->await.io.fd];
-        if (s->closes == t->await.io.closes) {
+        if ((uint8_t)s->closed == t->await.io.closes) {
             t->flags &= (uint16_t)~AIO__T_SIGNALLED;
             io->waiting--;
             if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
@@ -11694,19 +11708,20 @@ AIO_API size_t aio_bytes_sent(const aio_task *t) {
 
 /* A stream is over the socket it was set up on, not over a number: a
  * socket closed under it (aio_close, aio_io_forget) may give its number to
- * the next one made. A close counts in the number's slot of the loop's port
- * (`closes`, never 0 once counted), and for a number the port has no slot
- * for (or while the loop has no port: none started yet, or detached by
- * aio_loop_set_io) in what the loop keeps apart (aio__stream_kept). The
- * stream notes that count when set up (on the running loop, else the last
- * one made) and every read and write compares: a count moved on is a socket
- * gone, and the stream refuses for good (AIO_ECLOSED, as a wait it was in
- * gave), in s->eof's second bit. A count of 0 where the stream noted
- * another is a loop's that knows nothing before (a stream made on another
- * loop): it is noted again. So no close is lost, a count is never dropped:
- * a port given up hands its counts to the next one, or to what is kept
- * apart where the next one cannot hold them, and a port that grows takes
- * the kept counts of its new slots. */
+ * the next one made. Each close takes a value of a count that never comes
+ * round (the readiness waits' part: 64 bits), kept in the number's slot of
+ * the loop's port, and for a number the port has no slot for (or while the
+ * loop has no port: none started yet, or detached by aio_loop_set_io) in
+ * what the loop keeps apart (aio__stream_kept). The stream notes its
+ * number's last close when set up (on the running loop, else the last one
+ * made) and every read and write compares: another value is a socket gone,
+ * however many closes came between, and the stream refuses for good
+ * (AIO_ECLOSED, as a wait it was in gave), in s->eof's second bit. A value
+ * of 0 where the stream noted another is a loop's that knows nothing
+ * before (a stream made on another loop): it is noted again. So no close is
+ * lost, a value is never dropped: a port given up hands its values to the
+ * next one, or to what is kept apart where the next one cannot hold them,
+ * and a port that grows takes the kept values of its new slots. */
 #define AIO__STREAM_GONE 2
 
 /* A stream's write buffer (its part: "a stream's write buffer"), here
@@ -11730,23 +11745,23 @@ struct aio__outbox {
  * go (set by the first outbox made: a program without one links none of it). */
 static void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
 
-/* What the loop keeps apart: the counts of the numbers below
+/* What the loop keeps apart: the last closes of the numbers below
  * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
  * all of them). Entries below the port's slots are stale: the slots hold
- * those. One loop a thread: another loop's count takes the table over (the
- * first loop's kept counts are then lost, as are those of the numbers
+ * those. One loop a thread: another loop's value takes the table over (the
+ * first loop's kept values are then lost, as are those of the numbers
  * beyond the table's end: a stream over such a number does not tell a
  * close behind it). */
 #define AIO__STREAM_KEPT 1024
 static AIO_THREAD_LOCAL struct {
     const aio_loop *loop; /* (NULL: nothing kept) */
     uint32_t n;           /* numbers [0, n) kept (0 above) */
-    uint8_t closes[AIO__STREAM_KEPT];
+    uint64_t closed[AIO__STREAM_KEPT];
 } aio__stream_kept;
 
-/* L's kept count of number i (0: none). */
-static uint8_t aio__stream_kept_count(const aio_loop *L, uint32_t i) {
-    return aio__stream_kept.loop == L && i < aio__stream_kept.n ? aio__stream_kept.closes[i] : 0;
+/* L's kept last close of number i (0: none). */
+static uint64_t aio__stream_kept_value(const aio_loop *L, uint32_t i) {
+    return aio__stream_kept.loop == L && i < aio__stream_kept.n ? aio__stream_kept.closed[i] : 0;
 }
 /* L's kept entries cover [0, n) (n at most AIO__STREAM_KEPT), the table taken over if another loop's. */
 static void aio__stream_keep(const aio_loop *L, uint32_t n) {
@@ -11755,36 +11770,40 @@ static void aio__stream_keep(const aio_loop *L, uint32_t n) {
         aio__stream_kept.n = 0;
     }
     if (n > aio__stream_kept.n) {
-        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, n - aio__stream_kept.n);
+        memset(aio__stream_kept.closed + aio__stream_kept.n, 0, (n - aio__stream_kept.n) * sizeof(uint64_t));
         aio__stream_kept.n = n;
     }
 }
 
-/* L's count of the closes of number fd (-1: nowhere: no loop, no socket, a
- * number beyond the port's slots, which cannot grow, and the kept table).
- * The port is made to hold the number if it can, so that its closes count
- * in the slot. */
-static int aio__stream_count(aio_loop *L, int fd) {
+/* L's last close of number fd into *closed: 1, or 0 where nothing keeps it
+ * (no loop, no socket, a number beyond the port's slots, which cannot grow,
+ * and the kept table). The port is made to hold the number if it can, so
+ * that its closes are kept in the slot. */
+static int aio__stream_closed_of(aio_loop *L, int fd, uint64_t *closed) {
     aio_io *io = L ? L->io : NULL;
-    if (!L || fd < 0) return -1;
-    if (io && ((uint32_t)fd < io->nslots || (io->grow && aio__io_grow(io, fd) >= 0))) return io->slots[fd].closes;
-    if (fd >= AIO__STREAM_KEPT) return -1;
-    return aio__stream_kept_count(L, (uint32_t)fd);
+    if (!L || fd < 0) return 0;
+    if (io && ((uint32_t)fd < io->nslots || (io->grow && aio__io_grow(io, fd) >= 0))) {
+        *closed = io->slots[fd].closed;
+        return 1;
+    }
+    if (fd >= AIO__STREAM_KEPT) return 0;
+    *closed = aio__stream_kept_value(L, (uint32_t)fd);
+    return 1;
 }
-static uint8_t aio__stream_closes(aio_socket fd) {
-    int count = aio__stream_count(aio__loop, aio__fd(fd));
-    return count > 0 ? (uint8_t)count : 0;
+static uint64_t aio__stream_closed(aio_socket fd) {
+    uint64_t closed = 0;
+    (void)aio__stream_closed_of(aio__loop, aio__fd(fd), &closed);
+    return closed;
 }
 
 /* aio__io_carry: L gives up port `from` (NULL: none) for port `to`
- * (NULL: none; both NULL: L ends). The count of number i was from's slot
- * if from has one, else kept; it goes into to's slot (to grown to hold
- * every number that counted a close, if it can; counts 0 in the slots
- * above, which a port given before may have left), else into the kept
- * table. */
+ * (NULL: none; both NULL: L ends). The last close of number i was from's
+ * slot's if from has one, else kept; it goes into to's slot (to grown to
+ * hold every number that was closed, if it can; 0 in the slots above, which
+ * a port given before may have left), else into the kept table. */
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     uint32_t from_n = from ? from->nslots : 0;
-    uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above count 0) */
+    uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above: 0) */
     uint32_t held = 0;
     uint32_t i;
     if (!from && !to) { /* (L ends) */
@@ -11792,42 +11811,42 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
         if (aio__outbox_hook) aio__outbox_hook(NULL, L);
         return;
     }
-    while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
+    while (from_n > top && !from->slots[from_n - 1].closed) from_n--; /* (from's 0s at the top keep nothing) */
     if (from_n > top) top = from_n;
     if (to) {
         if (top > to->nslots && to->grow) (void)to->grow(to, (int)top - 1); /* (failing, kept apart) */
         for (i = 0; i < to->nslots; i++)
-            to->slots[i].closes = i < from_n ? from->slots[i].closes : aio__stream_kept_count(L, i);
+            to->slots[i].closed = i < from_n ? from->slots[i].closed : aio__stream_kept_value(L, i);
         held = to->nslots;
     }
     if (top > AIO__STREAM_KEPT) top = AIO__STREAM_KEPT;
     if (held >= top) return;
     aio__stream_keep(L, top);
-    for (i = held; i < from_n && i < top; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
+    for (i = held; i < from_n && i < top; i++) aio__stream_kept.closed[i] = from->slots[i].closed;
 }
 /* aio__io_carry_close: a close of number fd, which L's port has no slot
- * for (or L has no port), counted in what L keeps. */
+ * for (or L has no port), kept in what L keeps. */
 static void aio__stream_carry_close(aio_loop *L, int fd) {
     if (fd < 0 || fd >= AIO__STREAM_KEPT) return;
     aio__stream_keep(L, (uint32_t)fd + 1);
-    if (!++aio__stream_kept.closes[fd]) aio__stream_kept.closes[fd] = 1;
+    aio__stream_kept.closed[fd] = ++aio__io_closes;
 }
-/* aio__io_grown: port io grew from old_nslots slots; its loop's kept counts go into the new ones. */
+/* aio__io_grown: port io grew from old_nslots slots; its loop's kept values go into the new ones. */
 static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {
     uint32_t i;
     if (!aio__stream_kept.loop || aio__stream_kept.loop->io != io) return;
-    for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closes = aio__stream_kept.closes[i];
+    for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closed = aio__stream_kept.closed[i];
 }
 
-/* Whether s's socket was closed under it (the count of closes of its
- * number moved since the stream was set up), on loop L (NULL: none runs);
- * once it was, for good. */
+/* Whether s's socket was closed under it (its number's last close is
+ * another since the stream was set up), on loop L (NULL: none runs); once
+ * it was, for good. */
 static int aio__stream_closed_under(aio_loop *L, aio_stream *s) {
     if (!(s->eof & AIO__STREAM_GONE)) {
-        int count = aio__stream_count(L, aio__fd(s->fd));
-        if (count < 0 || count == s->closes) return 0;
-        if (!count) { /* (a loop's that knows nothing before) */
-            s->closes = 0;
+        uint64_t closed;
+        if (!aio__stream_closed_of(L, aio__fd(s->fd), &closed) || closed == s->closed) return 0;
+        if (!closed) { /* (a loop's that knows nothing before) */
+            s->closed = 0;
             return 0;
         }
         s->eof |= AIO__STREAM_GONE;
@@ -11843,10 +11862,10 @@ static aio_status aio__stream_gone_on(aio_loop *L, aio_stream *s, const char *wh
 
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
 #if AIO__SPEED
-    { /* the count in its slot, where there is one (every read of a stream in use) */
+    { /* the value in its slot, where there is one (every read of a stream in use) */
         const aio_io *io = t->loop->io;
         uint32_t fd = (uint32_t)aio__fd(s->fd);
-        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closed == s->closed)
             return AIO_OK;
     }
 #endif
@@ -12176,7 +12195,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->fd = fd;
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
-    s->closes = aio__stream_closes(fd);
+    s->closed = aio__stream_closed(fd);
     aio__io_carry = aio__stream_carry;
     aio__io_carry_close = aio__stream_carry_close;
     aio__io_grown = aio__stream_grown;
@@ -12205,7 +12224,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
-    s->closes = aio__stream_closes(fd);
+    s->closed = aio__stream_closed(fd);
     aio__io_carry = aio__stream_carry;
     aio__io_carry_close = aio__stream_carry_close;
     aio__io_grown = aio__stream_grown;
@@ -14003,7 +14022,9 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
 
 #ifdef AIO__SOCKETS /* (a build without sockets refuses a server: see >>left-out) */
 enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
-enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2 }; /* a connection's flags: its handler stepped; aio_conn_abort */
+/* a connection's flags: its handler stepped; aio_conn_abort; its socket's number has no
+ * slot to keep its closes in (so a close behind the server cannot be told) */
+enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4 };
 
 /* Connection state i (a fixed one, or one allocated: NULL if not yet). */
 static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
@@ -14011,17 +14032,31 @@ static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
     return s->made[i];
 }
 
-/* The count of forgets (aio_close, aio_io_forget) of the slot of c's
- * socket on its handler's loop, the slot made if need be (and the loop's
- * wait for descriptors: an accept that did not wait may not have started
- * it); -1 if there is none for it. A count that moved since the server last
- * noted it says that the number was closed behind the server: it may be
- * another socket's by now. */
-static int aio__server_closes(const aio_conn *c) {
+/* The slot of c's socket on its handler's loop, made if need be (and the
+ * loop's wait for descriptors: an accept that did not wait may not have
+ * started it); NULL if there is none for it. Its last close (`closed`: a
+ * value no later close repeats, the readiness waits' part) other than the
+ * one the server noted says that the number was closed behind the server,
+ * by the handler: it may be another socket's by now. */
+static aio_io_slot *aio__server_slot(const aio_conn *c) {
     aio_io *io = aio__io_of(c->task.loop);
     uint32_t i = (uint32_t)aio__fd(c->fd);
-    if (!io || (i >= io->nslots && (!io->grow || aio__io_grow(io, (int)i) < 0))) return -1;
-    return io->slots[i].closes;
+    if (!io || (i >= io->nslots && (!io->grow || aio__io_grow(io, (int)i) < 0))) return NULL;
+    return &io->slots[i];
+}
+/* Note the last close of c's number (the socket c has now is the one after it). */
+static void aio__server_note(aio_conn *c) {
+    aio_io_slot *slot = aio__server_slot(c);
+    c->flags = (uint8_t)((c->flags & ~AIO__C_UNKEPT) | (slot ? 0 : AIO__C_UNKEPT));
+    c->closed = slot ? slot->closed : 0;
+}
+/* 1 while c's socket is still the one the server took (not closed behind it). */
+static int aio__server_owns(const aio_conn *c) {
+    const aio_io_slot *slot;
+    if (c->fd == (aio_socket)-1) return 0;
+    if (c->flags & AIO__C_UNKEPT) return 1; /* (nothing to tell: as before) */
+    slot = aio__server_slot(c);
+    return slot && slot->closed == c->closed;
 }
 
 /* A wait under way on c's socket ends (AIO_ECLOSED), the socket still
@@ -14029,7 +14064,6 @@ static int aio__server_closes(const aio_conn *c) {
  * socket is gone (a later read finds the end the shutdown gives). */
 static void aio__server_forget(aio_conn *c) {
     aio__io_drop(c->fd, 0);
-    c->closes = aio__server_closes(c);
 }
 
 /* A handler ended (or will never run): its socket closed, one fewer live. A
@@ -14038,7 +14072,7 @@ static void aio__server_forget(aio_conn *c) {
  * again: the number may be another connection's by now. */
 static void aio__server_gone(aio_conn *c) {
     aio_server *s = c->server;
-    if (c->closes < 0 || aio__server_closes(c) == c->closes) (void)aio_close(c->fd);
+    if (aio__server_owns(c)) (void)aio_close(c->fd);
     c->fd = (aio_socket)-1;
     s->live--;
     aio_event_set(&s->changed);
@@ -14096,7 +14130,7 @@ static void aio__server_take(aio_server *s, int fd) {
              * keeps its cleanup whole. */
             aio__list_unlink(&c->task.member);
             aio__list_append(&s->handlers, &c->task.member);
-            c->closes = aio__server_closes(c);
+            aio__server_note(c);
             return;
         }
         s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
@@ -14284,6 +14318,7 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
     int n = 0;
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
     for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
+        if (!aio__server_owns(c)) continue; /* (its handler closed it: the number is not its) */
         (void)aio__net_shutdown(aio__fd(c->fd));
         aio__server_forget(c); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
         n++;
@@ -14304,13 +14339,15 @@ AIO_API int aio_server_abort_clients(aio_server *srv) {
 }
 
 AIO_API int aio_conn_abort(aio_conn *c) {
+    int owns;
     if (!c || !c->server)
         return aio__misuse(AIO_EINVAL, "aio_conn_abort: the connection is NULL, or no server took it");
     if (c->fd == (aio_socket)-1 || (c->flags & AIO__C_ABORTED)) return 0; /* (-1: its handler ended) */
+    owns = aio__server_owns(c); /* (its handler closed it: the number may be another socket's) */
     c->flags |= AIO__C_ABORTED;
-    (void)aio__net_shutdown(aio__fd(c->fd));
+    if (owns) (void)aio__net_shutdown(aio__fd(c->fd));
     if (!aio__server_cancelled(c)) (void)aio_cancel(&c->task);
-    aio__server_forget(c); /* (inside a shielded block, where the cancel waits: AIO_ECLOSED) */
+    if (owns) aio__server_forget(c); /* (inside a shielded block, where the cancel waits: AIO_ECLOSED) */
     return 1;
 }
 

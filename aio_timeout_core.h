@@ -731,7 +731,7 @@ struct aio_task {
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
-            uint8_t closes; /* the slot's count of forgets when it parked there */
+            uint8_t closes; /* the low byte of its slot's last close when it parked there */
         } io;
     } await;
 };
@@ -1194,9 +1194,10 @@ static inline int aio__fd(aio_socket s) {
 /* The loop's record of one descriptor: which task waits on it each way. */
 typedef struct aio_io_slot {
     aio_task *waiter[2]; /* [0] until readable, [1] until writable */
+    uint64_t closed;     /* the library's: which close of the thread's loops was the
+                            number's last (aio_close, aio_io_forget; 0: none yet) */
     uint8_t watched;     /* what the port was asked to watch (AIO_READABLE | AIO_WRITABLE) */
     uint8_t dry;         /* the library's: ways a try found nothing to do since the last report */
-    uint8_t closes;      /* the library's: times the number was forgotten (aio_close, aio_io_forget) */
 } aio_io_slot;
 
 /* What waits for descriptors on a loop: the POSIX one the library starts, or
@@ -1345,7 +1346,7 @@ typedef struct aio_stream {
     uint8_t kind;
     uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
-    uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
+    uint64_t closed;   /* its socket's number's last close when it was set up */
     struct aio__outbox *out; /* its write buffer (aio_stream_write), NULL until one is needed */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
@@ -1473,7 +1474,7 @@ typedef struct aio_conn {
     uint32_t id;        /* 1, 2, ...: the connections served, in order (for a log line:
                            after 2^32 connections it starts again from 0) */
     uint64_t order;     /* (the library's: the same, 64 bits: aio_server_next's order) */
-    int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
+    uint64_t closed;    /* (the library's: its number's last close when taken) */
     uint8_t flags;      /* (the library's) */
 } aio_conn;
 struct aio_server {
@@ -5174,7 +5175,6 @@ AIO_API AIO__APART aio_status aio__frame_end(aio_task *t, aio_frame *f) {
         t->flags &= (uint16_t)~AIO__T_CANCEL_REQ;
         f->rc = AIO_ECANCELED;
     }
-
     f->lc = AIO__LC_END;
     return f->rc;
 }
@@ -7154,9 +7154,21 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * (the port cannot be changed under it), and it must still learn of a
  * forget (aio_close) that came after its wake but before it ran, or it
  * would use a number that may already be another descriptor's. So each
- * slot counts its forgets (`closes`) and a task notes the count when it
- * parks: at its resumption a different count says the number was closed
- * (AIO_ECLOSED) and that the slot is not its to touch any more.
+ * slot keeps which close was the number's last (`closed`, below) and a
+ * task notes it when it parks: at its resumption another says the number
+ * was closed (AIO_ECLOSED) and that the slot is not its to touch any more.
+ * (A task parked there is told by the close itself, which wakes it; one
+ * woken and not yet run notes the value's low byte, which 256 closes of
+ * numbers in the one turn before it runs would bring round.)
+ *
+ * Every close of a number that the library forgets (aio_close,
+ * aio_io_forget) takes the next value of one count of the thread's loops,
+ * 64 bits wide (2^64 closes: it never comes round while a program runs),
+ * and the number's slot keeps it. What noted the slot's value when it took
+ * its socket (a stream, a server's connection) finds another once the
+ * socket was closed, however many closes the number had since, and never
+ * one it noted: a number's socket is known by the close that came before
+ * it, which no later close repeats.
  *
  * What the port watches lags behind who waits: a descriptor stays watched
  * after its waiter was woken by readiness (it will most likely wait again,
@@ -7174,6 +7186,8 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * request before taking a buffer pays no system call for the wait, as it
  * pays none when it receives at once). So a number the library used is
  * closed with aio_close, or forgotten with aio_io_forget. */
+
+static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
@@ -7334,7 +7348,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     t->await.io.dir = (uint8_t)dir;
-    t->await.io.closes = s->closes;
+    t->await.io.closes = (uint8_t)s->closed;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
@@ -7347,7 +7361,7 @@ static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
     aio_io_slot *s = &io->slots[t->await.io.fd];
     io->waiting--;
-    if (s->closes != t->await.io.closes) return 1;
+    if ((uint8_t)s->closed != t->await.io.closes) return 1;
     if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
     return 0;
 }
@@ -7452,7 +7466,7 @@ static void aio__io_drop(aio_socket sock, int reused) {
         return;
     }
     s = &io->slots[fd];
-    if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
+    if (reused) s->closed = ++aio__io_closes;
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;
@@ -7605,7 +7619,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
         aio_io *io = t->loop->io;
         aio_io_slot *s = &io->slots[t->await.io.fd];
-        if (s->closes == t->await.io.closes) {
+        if ((uint8_t)s->closed == t->await.io.closes) {
             t->flags &= (uint16_t)~AIO__T_SIGNALLED;
             io->waiting--;
             if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;

@@ -11,9 +11,21 @@
  * (the port cannot be changed under it), and it must still learn of a
  * forget (aio_close) that came after its wake but before it ran, or it
  * would use a number that may already be another descriptor's. So each
- * slot counts its forgets (`closes`) and a task notes the count when it
- * parks: at its resumption a different count says the number was closed
- * (AIO_ECLOSED) and that the slot is not its to touch any more.
+ * slot keeps which close was the number's last (`closed`, below) and a
+ * task notes it when it parks: at its resumption another says the number
+ * was closed (AIO_ECLOSED) and that the slot is not its to touch any more.
+ * (A task parked there is told by the close itself, which wakes it; one
+ * woken and not yet run notes the value's low byte, which 256 closes of
+ * numbers in the one turn before it runs would bring round.)
+ *
+ * Every close of a number that the library forgets (aio_close,
+ * aio_io_forget) takes the next value of one count of the thread's loops,
+ * 64 bits wide (2^64 closes: it never comes round while a program runs),
+ * and the number's slot keeps it. What noted the slot's value when it took
+ * its socket (a stream, a server's connection) finds another once the
+ * socket was closed, however many closes the number had since, and never
+ * one it noted: a number's socket is known by the close that came before
+ * it, which no later close repeats.
  *
  * What the port watches lags behind who waits: a descriptor stays watched
  * after its waiter was woken by readiness (it will most likely wait again,
@@ -31,6 +43,8 @@
  * request before taking a buffer pays no system call for the wait, as it
  * pays none when it receives at once). So a number the library used is
  * closed with aio_close, or forgotten with aio_io_forget. */
+
+static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
@@ -252,7 +266,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     t->await.io.dir = (uint8_t)dir;
-    t->await.io.closes = s->closes;
+    t->await.io.closes = (uint8_t)s->closed;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
@@ -265,7 +279,7 @@ static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
     aio_io_slot *s = &io->slots[t->await.io.fd];
     io->waiting--;
-    if (s->closes != t->await.io.closes) return 1;
+    if ((uint8_t)s->closed != t->await.io.closes) return 1;
     if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
     return 0;
 }
@@ -435,7 +449,7 @@ static void aio__io_drop(aio_socket sock, int reused) {
         return;
     }
     s = &io->slots[fd];
-    if (reused && !++s->closes) s->closes = 1; /* (0 is a new slot's) */
+    if (reused) s->closed = ++aio__io_closes;
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;

@@ -42,9 +42,10 @@ static inline int aio__fd(aio_socket s) {
 /* The loop's record of one descriptor: which task waits on it each way. */
 typedef struct aio_io_slot {
     aio_task *waiter[2]; /* [0] until readable, [1] until writable */
+    uint64_t closed;     /* the library's: which close of the thread's loops was the
+                            number's last (aio_close, aio_io_forget; 0: none yet) */
     uint8_t watched;     /* what the port was asked to watch (AIO_READABLE | AIO_WRITABLE) */
     uint8_t dry;         /* the library's: ways a try found nothing to do since the last report */
-    uint8_t closes;      /* the library's: times the number was forgotten (aio_close, aio_io_forget) */
 } aio_io_slot;
 
 /* What waits for descriptors on a loop: the POSIX one the library starts, or
@@ -193,7 +194,7 @@ typedef struct aio_stream {
     uint8_t kind;
     uint8_t eof;       /* the peer ended the stream (2: its socket was closed under it) */
     uint8_t grows;     /* buf is the stream's own (aio_stream_init_growing) */
-    uint8_t closes;    /* its socket's slot's count of forgets when it was set up */
+    uint64_t closed;   /* its socket's number's last close when it was set up */
     struct aio__outbox *out; /* its write buffer (aio_stream_write), NULL until one is needed */
 } aio_stream;
 /* A stream over socket fd with buffer buf[0..size): AIO_OK, or AIO_EINVAL (a
@@ -321,7 +322,7 @@ typedef struct aio_conn {
     uint32_t id;        /* 1, 2, ...: the connections served, in order (for a log line:
                            after 2^32 connections it starts again from 0) */
     uint64_t order;     /* (the library's: the same, 64 bits: aio_server_next's order) */
-    int closes;         /* (the library's: its number's count of forgets when taken, -1: none) */
+    uint64_t closed;    /* (the library's: its number's last close when taken) */
     uint8_t flags;      /* (the library's) */
 } aio_conn;
 struct aio_server {

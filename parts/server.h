@@ -17,7 +17,9 @@
 
 #ifdef AIO__SOCKETS /* (a build without sockets refuses a server: see >>left-out) */
 enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
-enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2 }; /* a connection's flags: its handler stepped; aio_conn_abort */
+/* a connection's flags: its handler stepped; aio_conn_abort; its socket's number has no
+ * slot to keep its closes in (so a close behind the server cannot be told) */
+enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4 };
 
 /* Connection state i (a fixed one, or one allocated: NULL if not yet). */
 static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
@@ -25,17 +27,31 @@ static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
     return s->made[i];
 }
 
-/* The count of forgets (aio_close, aio_io_forget) of the slot of c's
- * socket on its handler's loop, the slot made if need be (and the loop's
- * wait for descriptors: an accept that did not wait may not have started
- * it); -1 if there is none for it. A count that moved since the server last
- * noted it says that the number was closed behind the server: it may be
- * another socket's by now. */
-static int aio__server_closes(const aio_conn *c) {
+/* The slot of c's socket on its handler's loop, made if need be (and the
+ * loop's wait for descriptors: an accept that did not wait may not have
+ * started it); NULL if there is none for it. Its last close (`closed`: a
+ * value no later close repeats, the readiness waits' part) other than the
+ * one the server noted says that the number was closed behind the server,
+ * by the handler: it may be another socket's by now. */
+static aio_io_slot *aio__server_slot(const aio_conn *c) {
     aio_io *io = aio__io_of(c->task.loop);
     uint32_t i = (uint32_t)aio__fd(c->fd);
-    if (!io || (i >= io->nslots && (!io->grow || aio__io_grow(io, (int)i) < 0))) return -1;
-    return io->slots[i].closes;
+    if (!io || (i >= io->nslots && (!io->grow || aio__io_grow(io, (int)i) < 0))) return NULL;
+    return &io->slots[i];
+}
+/* Note the last close of c's number (the socket c has now is the one after it). */
+static void aio__server_note(aio_conn *c) {
+    aio_io_slot *slot = aio__server_slot(c);
+    c->flags = (uint8_t)((c->flags & ~AIO__C_UNKEPT) | (slot ? 0 : AIO__C_UNKEPT));
+    c->closed = slot ? slot->closed : 0;
+}
+/* 1 while c's socket is still the one the server took (not closed behind it). */
+static int aio__server_owns(const aio_conn *c) {
+    const aio_io_slot *slot;
+    if (c->fd == (aio_socket)-1) return 0;
+    if (c->flags & AIO__C_UNKEPT) return 1; /* (nothing to tell: as before) */
+    slot = aio__server_slot(c);
+    return slot && slot->closed == c->closed;
 }
 
 /* A wait under way on c's socket ends (AIO_ECLOSED), the socket still
@@ -43,7 +59,6 @@ static int aio__server_closes(const aio_conn *c) {
  * socket is gone (a later read finds the end the shutdown gives). */
 static void aio__server_forget(aio_conn *c) {
     aio__io_drop(c->fd, 0);
-    c->closes = aio__server_closes(c);
 }
 
 /* A handler ended (or will never run): its socket closed, one fewer live. A
@@ -52,7 +67,7 @@ static void aio__server_forget(aio_conn *c) {
  * again: the number may be another connection's by now. */
 static void aio__server_gone(aio_conn *c) {
     aio_server *s = c->server;
-    if (c->closes < 0 || aio__server_closes(c) == c->closes) (void)aio_close(c->fd);
+    if (aio__server_owns(c)) (void)aio_close(c->fd);
     c->fd = (aio_socket)-1;
     s->live--;
     aio_event_set(&s->changed);
@@ -110,7 +125,7 @@ static void aio__server_take(aio_server *s, int fd) {
              * keeps its cleanup whole. */
             aio__list_unlink(&c->task.member);
             aio__list_append(&s->handlers, &c->task.member);
-            c->closes = aio__server_closes(c);
+            aio__server_note(c);
             return;
         }
         s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
@@ -298,6 +313,7 @@ AIO_API int aio_server_close_clients(aio_server *srv) {
     int n = 0;
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close_clients: the server is NULL");
     for (c = aio_server_next(srv, NULL); c; c = aio_server_next(srv, c)) {
+        if (!aio__server_owns(c)) continue; /* (its handler closed it: the number is not its) */
         (void)aio__net_shutdown(aio__fd(c->fd));
         aio__server_forget(c); /* (a wait under way wakes: WSAPoll reports no shutdown of its own) */
         n++;
@@ -318,13 +334,15 @@ AIO_API int aio_server_abort_clients(aio_server *srv) {
 }
 
 AIO_API int aio_conn_abort(aio_conn *c) {
+    int owns;
     if (!c || !c->server)
         return aio__misuse(AIO_EINVAL, "aio_conn_abort: the connection is NULL, or no server took it");
     if (c->fd == (aio_socket)-1 || (c->flags & AIO__C_ABORTED)) return 0; /* (-1: its handler ended) */
+    owns = aio__server_owns(c); /* (its handler closed it: the number may be another socket's) */
     c->flags |= AIO__C_ABORTED;
-    (void)aio__net_shutdown(aio__fd(c->fd));
+    if (owns) (void)aio__net_shutdown(aio__fd(c->fd));
     if (!aio__server_cancelled(c)) (void)aio_cancel(&c->task);
-    aio__server_forget(c); /* (inside a shielded block, where the cancel waits: AIO_ECLOSED) */
+    if (owns) aio__server_forget(c); /* (inside a shielded block, where the cancel waits: AIO_ECLOSED) */
     return 1;
 }
 

@@ -13,19 +13,20 @@
 
 /* A stream is over the socket it was set up on, not over a number: a
  * socket closed under it (aio_close, aio_io_forget) may give its number to
- * the next one made. A close counts in the number's slot of the loop's port
- * (`closes`, never 0 once counted), and for a number the port has no slot
- * for (or while the loop has no port: none started yet, or detached by
- * aio_loop_set_io) in what the loop keeps apart (aio__stream_kept). The
- * stream notes that count when set up (on the running loop, else the last
- * one made) and every read and write compares: a count moved on is a socket
- * gone, and the stream refuses for good (AIO_ECLOSED, as a wait it was in
- * gave), in s->eof's second bit. A count of 0 where the stream noted
- * another is a loop's that knows nothing before (a stream made on another
- * loop): it is noted again. So no close is lost, a count is never dropped:
- * a port given up hands its counts to the next one, or to what is kept
- * apart where the next one cannot hold them, and a port that grows takes
- * the kept counts of its new slots. */
+ * the next one made. Each close takes a value of a count that never comes
+ * round (the readiness waits' part: 64 bits), kept in the number's slot of
+ * the loop's port, and for a number the port has no slot for (or while the
+ * loop has no port: none started yet, or detached by aio_loop_set_io) in
+ * what the loop keeps apart (aio__stream_kept). The stream notes its
+ * number's last close when set up (on the running loop, else the last one
+ * made) and every read and write compares: another value is a socket gone,
+ * however many closes came between, and the stream refuses for good
+ * (AIO_ECLOSED, as a wait it was in gave), in s->eof's second bit. A value
+ * of 0 where the stream noted another is a loop's that knows nothing
+ * before (a stream made on another loop): it is noted again. So no close is
+ * lost, a value is never dropped: a port given up hands its values to the
+ * next one, or to what is kept apart where the next one cannot hold them,
+ * and a port that grows takes the kept values of its new slots. */
 #define AIO__STREAM_GONE 2
 
 /* A stream's write buffer (its part: "a stream's write buffer"), here
@@ -49,23 +50,23 @@ struct aio__outbox {
  * go (set by the first outbox made: a program without one links none of it). */
 static void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
 
-/* What the loop keeps apart: the counts of the numbers below
+/* What the loop keeps apart: the last closes of the numbers below
  * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
  * all of them). Entries below the port's slots are stale: the slots hold
- * those. One loop a thread: another loop's count takes the table over (the
- * first loop's kept counts are then lost, as are those of the numbers
+ * those. One loop a thread: another loop's value takes the table over (the
+ * first loop's kept values are then lost, as are those of the numbers
  * beyond the table's end: a stream over such a number does not tell a
  * close behind it). */
 #define AIO__STREAM_KEPT 1024
 static AIO_THREAD_LOCAL struct {
     const aio_loop *loop; /* (NULL: nothing kept) */
     uint32_t n;           /* numbers [0, n) kept (0 above) */
-    uint8_t closes[AIO__STREAM_KEPT];
+    uint64_t closed[AIO__STREAM_KEPT];
 } aio__stream_kept;
 
-/* L's kept count of number i (0: none). */
-static uint8_t aio__stream_kept_count(const aio_loop *L, uint32_t i) {
-    return aio__stream_kept.loop == L && i < aio__stream_kept.n ? aio__stream_kept.closes[i] : 0;
+/* L's kept last close of number i (0: none). */
+static uint64_t aio__stream_kept_value(const aio_loop *L, uint32_t i) {
+    return aio__stream_kept.loop == L && i < aio__stream_kept.n ? aio__stream_kept.closed[i] : 0;
 }
 /* L's kept entries cover [0, n) (n at most AIO__STREAM_KEPT), the table taken over if another loop's. */
 static void aio__stream_keep(const aio_loop *L, uint32_t n) {
@@ -74,36 +75,40 @@ static void aio__stream_keep(const aio_loop *L, uint32_t n) {
         aio__stream_kept.n = 0;
     }
     if (n > aio__stream_kept.n) {
-        memset(aio__stream_kept.closes + aio__stream_kept.n, 0, n - aio__stream_kept.n);
+        memset(aio__stream_kept.closed + aio__stream_kept.n, 0, (n - aio__stream_kept.n) * sizeof(uint64_t));
         aio__stream_kept.n = n;
     }
 }
 
-/* L's count of the closes of number fd (-1: nowhere: no loop, no socket, a
- * number beyond the port's slots, which cannot grow, and the kept table).
- * The port is made to hold the number if it can, so that its closes count
- * in the slot. */
-static int aio__stream_count(aio_loop *L, int fd) {
+/* L's last close of number fd into *closed: 1, or 0 where nothing keeps it
+ * (no loop, no socket, a number beyond the port's slots, which cannot grow,
+ * and the kept table). The port is made to hold the number if it can, so
+ * that its closes are kept in the slot. */
+static int aio__stream_closed_of(aio_loop *L, int fd, uint64_t *closed) {
     aio_io *io = L ? L->io : NULL;
-    if (!L || fd < 0) return -1;
-    if (io && ((uint32_t)fd < io->nslots || (io->grow && aio__io_grow(io, fd) >= 0))) return io->slots[fd].closes;
-    if (fd >= AIO__STREAM_KEPT) return -1;
-    return aio__stream_kept_count(L, (uint32_t)fd);
+    if (!L || fd < 0) return 0;
+    if (io && ((uint32_t)fd < io->nslots || (io->grow && aio__io_grow(io, fd) >= 0))) {
+        *closed = io->slots[fd].closed;
+        return 1;
+    }
+    if (fd >= AIO__STREAM_KEPT) return 0;
+    *closed = aio__stream_kept_value(L, (uint32_t)fd);
+    return 1;
 }
-static uint8_t aio__stream_closes(aio_socket fd) {
-    int count = aio__stream_count(aio__loop, aio__fd(fd));
-    return count > 0 ? (uint8_t)count : 0;
+static uint64_t aio__stream_closed(aio_socket fd) {
+    uint64_t closed = 0;
+    (void)aio__stream_closed_of(aio__loop, aio__fd(fd), &closed);
+    return closed;
 }
 
 /* aio__io_carry: L gives up port `from` (NULL: none) for port `to`
- * (NULL: none; both NULL: L ends). The count of number i was from's slot
- * if from has one, else kept; it goes into to's slot (to grown to hold
- * every number that counted a close, if it can; counts 0 in the slots
- * above, which a port given before may have left), else into the kept
- * table. */
+ * (NULL: none; both NULL: L ends). The last close of number i was from's
+ * slot's if from has one, else kept; it goes into to's slot (to grown to
+ * hold every number that was closed, if it can; 0 in the slots above, which
+ * a port given before may have left), else into the kept table. */
 static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     uint32_t from_n = from ? from->nslots : 0;
-    uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above count 0) */
+    uint32_t top = aio__stream_kept.loop == L ? aio__stream_kept.n : 0; /* (numbers at and above: 0) */
     uint32_t held = 0;
     uint32_t i;
     if (!from && !to) { /* (L ends) */
@@ -111,42 +116,42 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
         if (aio__outbox_hook) aio__outbox_hook(NULL, L);
         return;
     }
-    while (from_n > top && !from->slots[from_n - 1].closes) from_n--; /* (from's 0s at the top count nothing) */
+    while (from_n > top && !from->slots[from_n - 1].closed) from_n--; /* (from's 0s at the top keep nothing) */
     if (from_n > top) top = from_n;
     if (to) {
         if (top > to->nslots && to->grow) (void)to->grow(to, (int)top - 1); /* (failing, kept apart) */
         for (i = 0; i < to->nslots; i++)
-            to->slots[i].closes = i < from_n ? from->slots[i].closes : aio__stream_kept_count(L, i);
+            to->slots[i].closed = i < from_n ? from->slots[i].closed : aio__stream_kept_value(L, i);
         held = to->nslots;
     }
     if (top > AIO__STREAM_KEPT) top = AIO__STREAM_KEPT;
     if (held >= top) return;
     aio__stream_keep(L, top);
-    for (i = held; i < from_n && i < top; i++) aio__stream_kept.closes[i] = from->slots[i].closes;
+    for (i = held; i < from_n && i < top; i++) aio__stream_kept.closed[i] = from->slots[i].closed;
 }
 /* aio__io_carry_close: a close of number fd, which L's port has no slot
- * for (or L has no port), counted in what L keeps. */
+ * for (or L has no port), kept in what L keeps. */
 static void aio__stream_carry_close(aio_loop *L, int fd) {
     if (fd < 0 || fd >= AIO__STREAM_KEPT) return;
     aio__stream_keep(L, (uint32_t)fd + 1);
-    if (!++aio__stream_kept.closes[fd]) aio__stream_kept.closes[fd] = 1;
+    aio__stream_kept.closed[fd] = ++aio__io_closes;
 }
-/* aio__io_grown: port io grew from old_nslots slots; its loop's kept counts go into the new ones. */
+/* aio__io_grown: port io grew from old_nslots slots; its loop's kept values go into the new ones. */
 static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {
     uint32_t i;
     if (!aio__stream_kept.loop || aio__stream_kept.loop->io != io) return;
-    for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closes = aio__stream_kept.closes[i];
+    for (i = old_nslots; i < io->nslots && i < aio__stream_kept.n; i++) io->slots[i].closed = aio__stream_kept.closed[i];
 }
 
-/* Whether s's socket was closed under it (the count of closes of its
- * number moved since the stream was set up), on loop L (NULL: none runs);
- * once it was, for good. */
+/* Whether s's socket was closed under it (its number's last close is
+ * another since the stream was set up), on loop L (NULL: none runs); once
+ * it was, for good. */
 static int aio__stream_closed_under(aio_loop *L, aio_stream *s) {
     if (!(s->eof & AIO__STREAM_GONE)) {
-        int count = aio__stream_count(L, aio__fd(s->fd));
-        if (count < 0 || count == s->closes) return 0;
-        if (!count) { /* (a loop's that knows nothing before) */
-            s->closes = 0;
+        uint64_t closed;
+        if (!aio__stream_closed_of(L, aio__fd(s->fd), &closed) || closed == s->closed) return 0;
+        if (!closed) { /* (a loop's that knows nothing before) */
+            s->closed = 0;
             return 0;
         }
         s->eof |= AIO__STREAM_GONE;
@@ -162,10 +167,10 @@ static aio_status aio__stream_gone_on(aio_loop *L, aio_stream *s, const char *wh
 
 static aio_status aio__stream_gone(aio_task *t, aio_stream *s, const char *what) {
 #if AIO__SPEED
-    { /* the count in its slot, where there is one (every read of a stream in use) */
+    { /* the value in its slot, where there is one (every read of a stream in use) */
         const aio_io *io = t->loop->io;
         uint32_t fd = (uint32_t)aio__fd(s->fd);
-        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closes == s->closes)
+        if (io && fd < io->nslots && !(s->eof & AIO__STREAM_GONE) && io->slots[fd].closed == s->closed)
             return AIO_OK;
     }
 #endif
@@ -495,7 +500,7 @@ AIO_API aio_status aio_stream_init(aio_stream *s, aio_socket fd, void *buf, size
     s->fd = fd;
     s->buf = (unsigned char *)buf;
     s->size = (aio__offset)size;
-    s->closes = aio__stream_closes(fd);
+    s->closed = aio__stream_closed(fd);
     aio__io_carry = aio__stream_carry;
     aio__io_carry_close = aio__stream_carry_close;
     aio__io_grown = aio__stream_grown;
@@ -524,7 +529,7 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
     s->buf = block + AIO__GROW_HEAD;
     s->size = (aio__offset)start;
     s->grows = 1;
-    s->closes = aio__stream_closes(fd);
+    s->closed = aio__stream_closed(fd);
     aio__io_carry = aio__stream_carry;
     aio__io_carry_close = aio__stream_carry_close;
     aio__io_grown = aio__stream_grown;

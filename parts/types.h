@@ -133,7 +133,7 @@ struct aio_task {
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
-            uint8_t closes; /* the slot's count of forgets when it parked there */
+            uint8_t closes; /* the low byte of its slot's last close when it parked there */
 #ifdef AIO__SOCKET_API
             size_t done;   /* AIO_SEND_ALL, AIO_STREAM_WRITE: bytes sent so far */
 #endif

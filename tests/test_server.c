@@ -56,6 +56,7 @@ typedef struct {
  *   'f' send 64 KiB again and again (to a client that never reads);
  *   'x' close its own socket, open a listener, which takes the number on
  *       POSIX (G.spare), and end;
+ *   'y' close its own socket, live on 200 ms more, then end;
  *   'g' wait as 'w'; its cleanup writes a goodbye of 4 MiB (64 KiB at a
  *       time, aio_stream_write: more than the socket takes at once), then
  *       closes the socket itself with AIO_STREAM_CLOSE (10 s), notes
@@ -95,6 +96,12 @@ static aio_status handler(aio_task *t) {
     if (c->mode == 'x') {
         CHECK_EQ(aio_close(c->conn.fd), AIO_OK);
         G.spare = aio_tcp_listen("127.0.0.1", 0, 1);
+        AIO_RETURN(t, 0);
+    }
+    if (c->mode == 'y') { /* (closes its own socket and lives on 200 ms) */
+        CHECK_EQ(aio_close(c->conn.fd), AIO_OK);
+        AIO_SLEEP(t, AIO_MS(200));
+        note(c->conn.id, "lived");
         AIO_RETURN(t, 0);
     }
     if (c->mode == 'h') {
@@ -707,6 +714,69 @@ static aio_status own_close_main(aio_task *t) {
 }
 static void test_server_own_close(void) { server_test(own_close_main, G.conns, 4); }
 
+/* A socket's number is not its identity. A handler closes its own socket
+ * and lives on; the next connection's socket takes the number (POSIX gives
+ * the lowest free one). aio_conn_abort on the first cancels its handler and
+ * touches no socket: the second's read is not cut and the second is not
+ * closed when the first handler ends. Then the same for a number closed
+ * 65,535 times between the handler's own close and its end (a whole round
+ * of a count of one number's closes in 8 or 16 bits): the program's own
+ * socket on that number is left open. */
+static int reused_number;
+static void connect_made(int fd) { /* (a client socket made before, connected now) */
+    aio_address a;
+    CHECK_EQ(aio_address_set(&a, "127.0.0.1", G.port), AIO_OK);
+    CHECK_EQ(connect(SOCK(fd), (const struct sockaddr *)(const void *)a.sa, a.len), 0);
+    recv_timeout(fd);
+}
+static aio_status number_reused_main(aio_task *t) {
+    AIO_BEGIN(t);
+    G.c[1] = (int)socket(AF_INET, SOCK_STREAM, 0); /* (made before the number is freed) */
+    SERVE(t, 1, "y");
+    connect_made(G.c[1]);
+    AIO_SLEEP(t, AIO_MS(1));
+    G.first = &G.conns[0].conn;
+#ifndef _WIN32
+    CHECK_EQ(aio__fd(G.conns[1].conn.fd), aio__fd(G.first->fd)); /* (the lowest free number) */
+#endif
+    CHECK_EQ(aio_conn_abort(G.first), 1); /* (its handler cancelled; no socket touched) */
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 1);
+    CHECK_EQ(send_sock(G.c[1], "e-second"), 8);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[1]), "e-second"); /* (its read was not cut: it echoes) */
+    CHECK(has("1:cancelled "));
+    CHECK_EQ(send_sock(G.c[1], "again"), 5);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[1]), "again"); /* (the first's end closed nothing of the second's) */
+    close_socks(2);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 0);
+    /* the number closed over and over while a handler that closed it lives */
+    connect_client(2, "y");
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(G.srv.live, 1);
+    reused_number = aio__fd(aio_server_next(&G.srv, NULL)->fd);
+    for (G.i = 0; G.i < 65534; G.i++) {
+        G.spare = (int)socket(AF_INET, SOCK_STREAM, 0);
+        CHECK(G.spare >= 0);
+        CHECK_EQ(aio_close(G.spare), AIO_OK);
+    }
+    G.spare = aio_tcp_listen("127.0.0.1", 0, 1); /* (the program's own, on the number again) */
+#ifndef _WIN32
+    CHECK_EQ(G.spare, reused_number);
+#endif
+    AIO_SLEEP(t, AIO_MS(300)); /* (the handler ends) */
+    CHECK(has("3:lived "));
+    CHECK_EQ(G.srv.live, 0);
+    CHECK(aio_socket_port(G.spare) > 0); /* (still open) */
+    CHECK_EQ(aio_close(G.spare), AIO_OK);
+    CHECK_EQ(close_sock(G.c[2]), 0);
+    SHUTDOWN_GIVES(t, AIO_SEC(1), 0);
+    AIO_END(t);
+}
+static void test_server_number_reused(void) { server_test(number_reused_main, G.conns, 4); }
+
 /* A goodbye that outlives a shutdown: the handler, cancelled by the
  * shutdown at once (grace 0), writes 4 MiB in its cleanup and closes its
  * socket with AIO_STREAM_CLOSE; the client (a task of the loop, reading
@@ -1087,6 +1157,7 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_left_serving_after_cancels),
     SERVER_ENTRY(test_server_conn_abort),
     SERVER_ENTRY(test_server_own_close),
+    SERVER_ENTRY(test_server_number_reused),
     SERVER_ENTRY(test_server_goodbye_on_shutdown),
 #ifdef TEST_COUNTED_ALLOC
     SERVER_ENTRY(test_server_no_memory),
