@@ -5052,6 +5052,7 @@ static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_ta
 }
 #endif
 
+
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;

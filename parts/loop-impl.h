@@ -311,6 +311,15 @@ static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_ta
 }
 #endif
 
+#ifdef AIO__SOCKET_API
+/* The library's own tasks that carry a program's work (a stream's sender)
+ * are not cancelled by aio_run's end with the program's: they serve the
+ * cleanups that run then (a close that flushes). At each turn of the end
+ * this hook, set by the first of them, stops them once they are all that
+ * is alive. */
+static void (*aio__services_ending)(aio_loop *L);
+#endif
+
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
     aio_status rc;
     aio_loop *outer = aio__stepping;
@@ -329,6 +338,9 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 L->busy = (uint8_t)(AIO__SPEED ? L->busy | AIO__BUSY_ENDING : AIO__BUSY_ENDING);
                 if (L->end_run) L->end_run(L); /* (only aio_spawn leaves tasks outside groups) */
             }
+#ifdef AIO__SOCKET_API
+            if (aio__services_ending) aio__services_ending(L);
+#endif
         }
         if (aio__ready_empty(L) && !aio__any_signalled(L)) {
             aio_time next = L->heap_len ? L->heap[0].when : AIO_NEVER;

@@ -21,18 +21,49 @@
 #define AIO__WRITE_HIGH ((size_t)64 * 1024) /* asyncio's high-water mark; the low one is a quarter of it */
 #define AIO__WRITE_BOUND ((size_t)1024 * 1024) /* the most buffered unless set: 16 high-water marks */
 
-/* The outboxes of L let go whose sender has ended, freed (all of them as L ends). */
+/* The outboxes of L let go whose sender has ended, freed; as L ends, all
+ * of them, and those still a stream's are told that their loop is gone (a
+ * later write or drain of the stream is refused: nothing would send it). */
 static void aio__outbox_reap(aio_loop *L, int ending) {
-    aio__outbox **at = &L->let_go;
-    while (*at) {
-        aio__outbox *o = *at;
-        if (ending || o->task.state == AIO__DONE) {
-            *at = o->next;
+    aio_link *n = L->outboxes.next;
+    while (n && n != &L->outboxes) {
+        aio__outbox *o = AIO_CONTAINER(n, aio__outbox, link);
+        n = n->next;
+        if (!o->s && (ending || o->task.state == AIO__NEW || o->task.state == AIO__DONE)) {
+            aio__list_unlink(&o->link);
             AIO_FREE(o->data);
             AIO_FREE(o);
-        } else {
-            at = &o->next;
+        } else if (ending) {
+            aio__list_unlink(&o->link);
+            o->link.next = o->link.prev = NULL;
+            o->loop = NULL;
+            AIO_FREE(o->data);
+            o->data = NULL;
+            o->head = o->tail = o->cap = 0;
+            if (!o->error) o->error = AIO_EINVAL;
         }
+    }
+}
+
+/* aio__services_ending: at each turn of aio_run's end, once the senders of
+ * L's outboxes are all that is alive (the program's tasks have ended, their
+ * cleanups with them), they are stopped (what they held goes unsent, as
+ * asyncio's transports close with their loop). */
+static void aio__outbox_services_ending(aio_loop *L) {
+    aio_link *n;
+    size_t alive = 0;
+    if (!L->outboxes.next) return;
+    for (n = L->outboxes.next; n != &L->outboxes; n = n->next) {
+        const aio_task *sender = &AIO_CONTAINER(n, aio__outbox, link)->task;
+        if (sender->state != AIO__NEW && sender->state != AIO__DONE) alive++;
+    }
+    if (!alive || alive != L->live) return;
+    for (n = L->outboxes.next; n != &L->outboxes; n = n->next) {
+        aio__outbox *o = AIO_CONTAINER(n, aio__outbox, link);
+        if (o->task.state == AIO__NEW || o->task.state == AIO__DONE || aio_task_cancel_pending(&o->task))
+            continue;
+        if (o->s && !o->error) o->error = AIO_ECANCELED; /* (its later writes say why nothing goes) */
+        (void)aio_cancel(&o->task);
     }
 }
 
@@ -40,18 +71,17 @@ static void aio__outbox_reap(aio_loop *L, int ending) {
  * sender cancelled (the outbox freed once it has ended). */
 static void aio__outbox_let_go(aio_stream *s) {
     aio__outbox *o = s->out;
-    aio_loop *L = o->task.loop;
+    aio_loop *L = o->loop;
     s->out = NULL;
     o->s = NULL;
     o->head = o->tail = 0;
     aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
     if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
+        if (o->link.next) aio__list_unlink(&o->link);
         AIO_FREE(o->data);
         AIO_FREE(o);
     } else {
-        (void)aio_cancel(&o->task);
-        o->next = L->let_go;
-        L->let_go = o;
+        (void)aio_cancel(&o->task); /* (freed once it has ended: it stays on the list) */
     }
     if (L) aio__outbox_reap(L, 0);
 }
@@ -76,7 +106,11 @@ static aio__outbox *aio__outbox_of(aio_stream *s) {
     aio__list_init(&o->waiters);
     s->out = o;
     aio__outbox_hook = aio__outbox_hook_fn;
-    if (aio__loop) aio__outbox_reap(aio__loop, 0);
+    aio__services_ending = aio__outbox_services_ending;
+    o->loop = aio__loop; /* (the caller checked there is one) */
+    if (!o->loop->outboxes.next) aio__list_init(&o->loop->outboxes);
+    aio__list_append(&o->loop->outboxes, &o->link);
+    aio__outbox_reap(o->loop, 0);
     return o;
 }
 
@@ -172,6 +206,9 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     size_t sent = 0;
     if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_write: the stream was not set up (aio_stream_init)");
     if (!buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
+    if (s->out ? !s->out->loop : !aio__loop)
+        return aio__misuse(AIO_EINVAL, "aio_stream_write: no loop to send what the socket does not take "
+                                       "(none was made, or aio_loop_destroy ended the stream's)");
     rc = aio__stream_gone_on(aio__loop, s, "aio_stream_write");
     if (rc < 0) return rc;
     if (s->writer)
@@ -222,12 +259,16 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     if (o->tail - o->head > o->high) o->paused = 1;
     if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
         rc = aio_spawn(&o->task, aio__outbox_run);
-        /* LCOV_EXCL_START: a task on no loop (none was ever made in this thread) */
+        /* LCOV_EXCL_START: a task on no loop (the outbox's loop is the running one) */
         if (rc < 0) {
             o->error = rc;
             return rc;
         }
         /* LCOV_EXCL_STOP */
+        /* the library's, not the program's: out of the loop's list of tasks,
+         * which aio_run's end cancels (aio__outbox_services_ending stops it) */
+        aio__list_unlink(&o->task.member);
+        aio__list_init(&o->task.member);
     }
     return AIO_OK;
 }
@@ -237,6 +278,9 @@ AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_
     if (!s || !s->buf || low > high || !bound || bound > (size_t)INT_MAX)
         return aio__misuse(AIO_EINVAL, "aio_stream_set_write_limits: the stream was not set up, low is above "
                                        "high, or the bound is 0 or beyond INT_MAX");
+    if (!s->out && !aio__loop)
+        return aio__misuse(AIO_EINVAL, "aio_stream_set_write_limits: no loop (none was made, or "
+                                       "aio_loop_destroy ended it)");
     o = aio__outbox_of(s);
     if (!o) {
         errno = ENOMEM;

@@ -35,7 +35,8 @@ typedef struct aio__outbox aio__outbox;
 struct aio__outbox {
     aio_task task;            /* the sender (first: the outbox is at its task's address) */
     aio_stream *s;            /* NULL once the stream let it go */
-    struct aio__outbox *next; /* in its loop's list of those let go */
+    aio_link link;            /* in its loop's list (loop->outboxes); unlinked: the loop ended */
+    aio_loop *loop;           /* the loop it was made on (NULL once it ended) */
     unsigned char *data;      /* data[head..tail) written, not sent yet (NULL when empty) */
     size_t head, tail, cap;
     size_t high, low, bound;
@@ -539,8 +540,9 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
 
 AIO_API aio_status aio_stream_free(aio_stream *s) {
     if (!s) return AIO_OK;
-    if (s->reader || s->writer)
-        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
+    if (s->reader || s->writer || (s->out && !aio__list_empty(&s->out->waiters)))
+        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream, "
+                                      "or in an AIO_DRAIN or AIO_STREAM_CLOSE of it");
     if (s->out) aio__outbox_hook(s, NULL); /* (what it had not sent dropped) */
     if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
     s->buf = NULL;

@@ -326,7 +326,7 @@ struct aio_loop {
     uint32_t bound_events; /* events that belong to this loop (a set can come from outside) */
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
 #ifdef AIO__SOCKET_API
-    struct aio__outbox *let_go; /* streams' write buffers let go, their senders still ending */
+    aio_link outboxes;   /* streams' write buffers made on it (those let go until their senders end) */
 #endif
     aio_link joined_end; /* where every task's list of joiners ends (the oldest's
                             `next`; what is stored in its `prev` is never read) */

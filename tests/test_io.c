@@ -1116,7 +1116,7 @@ static void test_io_virtual_clock_waits_for_room(void) {
  * not) by W.reader, which keeps what it gets in W.got. */
 #define W_GOT (4 << 20)
 static struct {
-    aio_stream s;
+    aio_stream s, s2;
     unsigned char buf[256];
     aio_task writers[3], reader, closer, drainer;
     aio_status rc, close_rc, drain_rc, read_rc;
@@ -1334,9 +1334,89 @@ static void test_io_stream_close_cut_short(void) {
     w_teardown(&loop, 1);
 }
 
+/* A close that flushes as aio_run ends: the main task returns, the run's end
+ * cancels the writer and the reader; the writer's cleanup closes its stream
+ * with 2 MiB buffered (AIO_STREAM_CLOSE, 10 s), the reader's reads its
+ * socket to the end. The stream's sender, the library's own task, is not
+ * cancelled with them: it sends everything while their cleanups run, the
+ * close gives AIO_OK and the reader gets every byte; aio_run returns only
+ * then, with no task alive. */
+static struct {
+    aio_task writer, reader;
+    aio_status close_rc, recv_rc;
+    long long read_total, close_at;
+    unsigned char chunk[65536];
+} RE;
+static aio_status re_writer(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 4u << 20), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, W.got, 2u << 20), AIO_OK);
+    CHECK(aio_stream_write_buffered(&W.s) > 0); /* (more than the socket takes) */
+    AIO_SLEEP(t, AIO_NEVER);
+    AIO_FINALLY(t);
+    AIO_STREAM_CLOSE(t, RE.close_rc, &W.s, AIO_SEC(10));
+    RE.close_at = T_MS();
+    AIO_END(t);
+}
+static aio_status re_reader(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_NEVER);
+    AIO_FINALLY(t);
+    for (;;) {
+        AIO_RECV(t, RE.recv_rc, S.sv[1], RE.chunk, sizeof RE.chunk, AIO_SEC(10));
+        if (RE.recv_rc <= 0) break;
+        RE.read_total += RE.recv_rc;
+    }
+    AIO_END(t);
+}
+static aio_status re_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_spawn(&RE.writer, re_writer), AIO_OK);
+    CHECK_EQ(aio_spawn(&RE.reader, re_reader), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_END(t); /* (the run's end cancels the writer and the reader) */
+}
+static void test_io_stream_close_at_run_end(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    memset(&RE, 0, sizeof RE);
+    CHECK(W_GOT >= (2u << 20));
+    CHECK_EQ(test_run(&loop, &S.main, re_main), AIO_OK);
+    CHECK_EQ(aio_task_result(&RE.writer), AIO_ECANCELED);
+    CHECK_EQ(RE.close_rc, AIO_OK);
+    CHECK_EQ(RE.recv_rc, 0); /* (the end, after every byte) */
+    CHECK_EQ(RE.read_total, 2LL << 20);
+    CHECK_EQ(RE.close_at, 10);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EINVAL); /* (freed: not set up) */
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(W.got);
+}
+
+/* A stream written after its loop ended: refused (nothing would send what
+ * the socket does not take), and so is one with nothing written before. */
+static void test_io_stream_write_after_loop_end(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "hi", 2), AIO_OK);
+    CHECK_EQ(aio_stream_init(&W.s2, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "more", 4), AIO_EINVAL);
+    CHECK_DEBUG("aio_stream_write: no loop to send what the socket does not take");
+    CHECK_EQ(aio_stream_write(&W.s2, "more", 4), AIO_EINVAL);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_stream_free(&W.s2), AIO_OK);
+    CHECK_EQ(close_sock(S.sv[0]), 0);
+    CHECK_EQ(close_sock(S.sv[1]), 0);
+    free(W.got);
+}
+
 /* A peer gone: the background send's error is every later write's and
- * drain's; one way of writing at a time; a stream freed while a drain
- * waits and its sender has bytes to send. */
+ * drain's; one way of writing at a time; a stream not freed while a drain
+ * waits in it (AIO_EBUSY), aborted then (the drain told). */
 static aio_status w_errors_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
@@ -1349,9 +1429,14 @@ static aio_status w_errors_main(aio_task *t) {
     CHECK_DEBUG("AIO_STREAM_WRITE: the stream's write buffer holds");
     CHECK_EQ(aio_spawn(&W.drainer, w_drainer), AIO_OK);
     AIO_YIELD(t);
-    CHECK_EQ(aio_stream_free(&W.s), AIO_OK); /* (what it held dropped; the drain told) */
+    CHECK_EQ(aio_stream_free(&W.s), AIO_EBUSY); /* (a drain waits in it) */
+    CHECK_DEBUG("aio_stream_free: a task is waiting in a read or a write of the stream, or in an AIO_DRAIN");
+    CHECK_EQ(aio_stream_abort(&W.s), AIO_OK); /* (what it held dropped, the socket closed; the drain told) */
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
     AIO_AWAIT(t, W.rc, &W.drainer);
     CHECK_EQ(W.drain_rc, AIO_ECLOSED);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    sockpair(S.sv);
     /* the peer goes: the sender meets it */
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK(w_fill(64 * 1024) > 0);
@@ -5736,6 +5821,8 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_drain),
     SOCKET_ENTRY(test_io_stream_write_bound_and_abort),
     SOCKET_ENTRY(test_io_stream_close_cut_short),
+    SOCKET_ENTRY(test_io_stream_close_at_run_end),
+    SOCKET_ENTRY(test_io_stream_write_after_loop_end),
     SOCKET_ENTRY(test_io_stream_write_errors),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
     SOCKET_ENTRY(test_io_stream_write_beside_a_send),
