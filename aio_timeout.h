@@ -7994,6 +7994,10 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * closed with aio_close, or forgotten with aio_io_forget. */
 
 static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
+/* The library's receives and sends that moved bytes, and its accepts and
+ * connects that made a connection, counted round (the virtual clock's
+ * settle asks only whether it moved: aio__sysio_settle). */
+static AIO_THREAD_LOCAL uint32_t aio__io_moved;
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
@@ -8494,6 +8498,7 @@ typedef struct aio__sysio {
     void *pool;      /* the worker threads, once a blocking call needed them */
     uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
     uint8_t settle;  /* on the virtual clock, the wait before a jump waits this long (ms) */
+    uint32_t moved_seen; /* aio__io_moved at the last such wait (see aio__sysio_settle) */
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
@@ -8583,6 +8588,11 @@ AIO__MAY_BE_UNUSED static void aio__wake_pair_write(int fd);
 AIO__MAY_BE_UNUSED static void aio__wake_pair_drain(int fd);
 static aio__sysio *aio__sys_wait_open(aio_loop *L);
 static void aio__sys_wait_close(aio__sysio *s);
+#ifdef AIO__WAIT_TELLS_LATE
+/* A wait that tells readiness late also says whether a socket a task waits
+ * on is ready now, for the way it waits (asking the system, not waiting). */
+static int aio__readiness_ready_now(const aio__sysio *s);
+#endif
 #ifdef AIO__WAIT_POLL
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms);
 static aio_status aio__net_can_watch(int fd);
@@ -11166,6 +11176,24 @@ static aio__waker aio__readiness_waker(const aio__sysio *s) {
 }
 static void aio__readiness_wake(aio__waker k) { (void)PostQueuedCompletionStatus((HANDLE)k, 0, 0, NULL); }
 
+/* (AIO__WAIT_TELLS_LATE) WSAPoll of the sockets tasks wait on, not
+ * waiting, 64 at a time: its answer is the system's now, not late. */
+static int aio__readiness_ready_now(const aio__sysio *s) {
+    WSAPOLLFD fds[64];
+    uint32_t fd = 0, n;
+    while (fd < s->io.nslots) {
+        for (n = 0; fd < s->io.nslots && n < 64; fd++) {
+            const aio_io_slot *slot = &s->io.slots[fd];
+            if (!slot->waiter[0] && !slot->waiter[1]) continue;
+            fds[n].fd = AIO__SOCK(fd);
+            fds[n].events = (SHORT)((slot->waiter[0] ? POLLRDNORM : 0) | (slot->waiter[1] ? POLLWRNORM : 0));
+            fds[n++].revents = 0;
+        }
+        if (n && WSAPoll(fds, (ULONG)n, 0) != 0) return 1; /* (ready, or failed: look again) */
+    }
+    return 0;
+}
+
 static aio_status aio__readiness_watch(aio_io *io, int fd, int old, int events) {
     aio__afd_set *w = AIO__AFD_OF(io);
     aio__afd_sock *r = w->at[fd];
@@ -11456,23 +11484,33 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
 
 /* The calls the awaits make: through the thread's table. */
+/* (each counts what moved: aio__io_moved) */
+static aio_status aio__net_moved(aio_status rc) {
+    if (rc > 0) aio__io_moved++;
+    return rc;
+}
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
-    return aio__os()->recv(fd, buf, len, what);
+    return aio__net_moved(aio__os()->recv(fd, buf, len, what));
 }
 static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
-    return aio__os()->send(fd, buf, len, what);
+    return aio__net_moved(aio__os()->send(fd, buf, len, what));
 }
 static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
                                     const char *what) {
-    return aio__os()->recvfrom(fd, buf, len, from, what);
+    return aio__net_moved(aio__os()->recvfrom(fd, buf, len, from, what));
 }
 static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
                                   int family, const char *what) {
-    return aio__os()->sendto(fd, buf, len, sa, sl, family, what);
+    return aio__net_moved(aio__os()->sendto(fd, buf, len, sa, sl, family, what));
 }
-static aio_status aio__net_accept(int fd, const char *what) { return aio__os()->accept(fd, what); }
+static aio_status aio__net_accept(int fd, const char *what) {
+    aio_status rc = aio__os()->accept(fd, what);
+    if (rc >= 0) aio__io_moved++;
+    return rc;
+}
 static int aio__net_socket(int family) { return aio__os()->socket(family); }
 static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    aio__io_moved++; /* (a connection asked for: its answer may come a moment later) */
     return aio__os()->connect(fd, sa, sl, what);
 }
 static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }
@@ -12998,29 +13036,50 @@ static void aio__sysio_idles(aio_loop *L) {
     ((aio__sysio *)L->io)->run = (uint8_t)(aio__ready_empty(L) ? 2 : 1);
 }
 /* Before virtual time jumps to the deadline of a task waiting on a
- * descriptor, while a task waits until one is writable: the system's wait
- * once more, up to a moment of real time (see aio__io_idle). Room in a
- * socket comes back with its peer's acknowledgement, which the system may
- * send that much later (TCP's delayed acknowledgement: 40 ms on Linux); a
- * jump before it would time out a wait that real time would not. A wait
- * that tells readiness some time after it comes (AIO__WAIT_TELLS_LATE: AFD
- * poll's completions, which the system posts on its own time) looks again
- * before every jump to such a deadline, a task waiting to write or not.
- * 1 if that wait made a task ready (no jump then). */
+ * descriptor, the system's wait may look once more, for up to a moment of
+ * real time (see aio__io_idle), where the system may still owe this
+ * program's sockets something that real time would bring before that
+ * deadline; anywhere else the jump is made at once:
+ * - a TCP socket that a task waits to write, after bytes moved (a receive
+ *   or send that moved some, an accept, a connect) since the last such
+ *   look: room in it comes back with its peer's acknowledgement, which the
+ *   system may send that much later (TCP's delayed acknowledgement: 40 ms
+ *   on Linux). A socket of another family (AF_UNIX) has its room back at
+ *   the receive; and with nothing moved since, no acknowledgement is owed
+ *   (a peer that stopped reading costs one look, not one a jump);
+ * - a wait that tells readiness some time after it comes
+ *   (AIO__WAIT_TELLS_LATE: AFD poll's completions, which the system posts
+ *   on its own time), where a socket waited on is ready now (a poll of
+ *   them that does not wait says so): its completion is on its way.
+ * 1 if that look made a task ready (no jump then). */
 enum { AIO__VIRTUAL_SETTLE_MS = 100 };
+static AIO_THREAD_LOCAL uint32_t aio__sysio_looks; /* (such looks, counted: the tests ask) */
+static int aio__net_family(int fd);
+/* Whether a task waits to write a TCP socket. */
+static int aio__sysio_tcp_writer(const aio__sysio *s) {
+    uint32_t fd;
+    for (fd = 0; fd < s->io.nslots; fd++) {
+        int family;
+        if (!s->io.slots[fd].waiter[1]) continue;
+        family = aio__net_family((int)fd);
+        if (family == AF_INET || family == AF_INET6) return 1;
+    }
+    return 0;
+}
 static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
     aio__sysio *s = (aio__sysio *)(void *)L->io;
     const aio_task *first = L->heap_len && L->heap[0].when == deadline ? L->heap[0].task : NULL;
-    uint32_t fd;
+    int owed;
     if (!first || !s->io.waiting || (uint32_t)first->await.io.fd >= s->io.nslots ||
         s->io.slots[first->await.io.fd].waiter[first->await.io.dir & 1] != first)
         return 0; /* (the jump wakes no wait on a descriptor: it changes no outcome of one) */
-#ifndef AIO__WAIT_TELLS_LATE /* (a wait that tells late: before every such jump) */
-    for (fd = 0; fd < s->io.nslots && !s->io.slots[fd].waiter[1]; fd++) continue;
-    if (fd == s->io.nslots) return 0;
-#else
-    (void)fd;
+    owed = s->moved_seen != aio__io_moved && aio__sysio_tcp_writer(s);
+#ifdef AIO__WAIT_TELLS_LATE
+    if (!owed) owed = aio__readiness_ready_now(s);
 #endif
+    if (!owed) return 0;
+    aio__sysio_looks++;
+    s->moved_seen = aio__io_moved;
     s->settle = AIO__VIRTUAL_SETTLE_MS;
     L->io->wait(L->io, L, deadline);
     s->settle = 0;

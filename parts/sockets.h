@@ -186,23 +186,33 @@ static aio_status aio__net_result(long n, const char *what, int fd) {
 static size_t aio__net_chunk(size_t len) { return len > (size_t)INT_MAX ? (size_t)INT_MAX : len; }
 
 /* The calls the awaits make: through the thread's table. */
+/* (each counts what moved: aio__io_moved) */
+static aio_status aio__net_moved(aio_status rc) {
+    if (rc > 0) aio__io_moved++;
+    return rc;
+}
 static aio_status aio__net_recv(int fd, void *buf, size_t len, const char *what) {
-    return aio__os()->recv(fd, buf, len, what);
+    return aio__net_moved(aio__os()->recv(fd, buf, len, what));
 }
 static aio_status aio__net_send(int fd, const void *buf, size_t len, const char *what) {
-    return aio__os()->send(fd, buf, len, what);
+    return aio__net_moved(aio__os()->send(fd, buf, len, what));
 }
 static aio_status aio__net_recvfrom(int fd, void *buf, size_t len, struct sockaddr_storage *from,
                                     const char *what) {
-    return aio__os()->recvfrom(fd, buf, len, from, what);
+    return aio__net_moved(aio__os()->recvfrom(fd, buf, len, from, what));
 }
 static aio_status aio__net_sendto(int fd, const void *buf, size_t len, const struct sockaddr *sa, aio__socklen sl,
                                   int family, const char *what) {
-    return aio__os()->sendto(fd, buf, len, sa, sl, family, what);
+    return aio__net_moved(aio__os()->sendto(fd, buf, len, sa, sl, family, what));
 }
-static aio_status aio__net_accept(int fd, const char *what) { return aio__os()->accept(fd, what); }
+static aio_status aio__net_accept(int fd, const char *what) {
+    aio_status rc = aio__os()->accept(fd, what);
+    if (rc >= 0) aio__io_moved++;
+    return rc;
+}
 static int aio__net_socket(int family) { return aio__os()->socket(family); }
 static aio_status aio__net_connect(int fd, const struct sockaddr *sa, aio__socklen sl, const char *what) {
+    aio__io_moved++; /* (a connection asked for: its answer may come a moment later) */
     return aio__os()->connect(fd, sa, sl, what);
 }
 static aio_status aio__net_connected(int fd, const char *what) { return aio__os()->connected(fd, what); }

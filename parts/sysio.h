@@ -47,29 +47,50 @@ static void aio__sysio_idles(aio_loop *L) {
     ((aio__sysio *)L->io)->run = (uint8_t)(aio__ready_empty(L) ? 2 : 1);
 }
 /* Before virtual time jumps to the deadline of a task waiting on a
- * descriptor, while a task waits until one is writable: the system's wait
- * once more, up to a moment of real time (see aio__io_idle). Room in a
- * socket comes back with its peer's acknowledgement, which the system may
- * send that much later (TCP's delayed acknowledgement: 40 ms on Linux); a
- * jump before it would time out a wait that real time would not. A wait
- * that tells readiness some time after it comes (AIO__WAIT_TELLS_LATE: AFD
- * poll's completions, which the system posts on its own time) looks again
- * before every jump to such a deadline, a task waiting to write or not.
- * 1 if that wait made a task ready (no jump then). */
+ * descriptor, the system's wait may look once more, for up to a moment of
+ * real time (see aio__io_idle), where the system may still owe this
+ * program's sockets something that real time would bring before that
+ * deadline; anywhere else the jump is made at once:
+ * - a TCP socket that a task waits to write, after bytes moved (a receive
+ *   or send that moved some, an accept, a connect) since the last such
+ *   look: room in it comes back with its peer's acknowledgement, which the
+ *   system may send that much later (TCP's delayed acknowledgement: 40 ms
+ *   on Linux). A socket of another family (AF_UNIX) has its room back at
+ *   the receive; and with nothing moved since, no acknowledgement is owed
+ *   (a peer that stopped reading costs one look, not one a jump);
+ * - a wait that tells readiness some time after it comes
+ *   (AIO__WAIT_TELLS_LATE: AFD poll's completions, which the system posts
+ *   on its own time), where a socket waited on is ready now (a poll of
+ *   them that does not wait says so): its completion is on its way.
+ * 1 if that look made a task ready (no jump then). */
 enum { AIO__VIRTUAL_SETTLE_MS = 100 };
+static AIO_THREAD_LOCAL uint32_t aio__sysio_looks; /* (such looks, counted: the tests ask) */
+static int aio__net_family(int fd);
+/* Whether a task waits to write a TCP socket. */
+static int aio__sysio_tcp_writer(const aio__sysio *s) {
+    uint32_t fd;
+    for (fd = 0; fd < s->io.nslots; fd++) {
+        int family;
+        if (!s->io.slots[fd].waiter[1]) continue;
+        family = aio__net_family((int)fd);
+        if (family == AF_INET || family == AF_INET6) return 1;
+    }
+    return 0;
+}
 static int aio__sysio_settle(aio_loop *L, aio_time deadline) {
     aio__sysio *s = (aio__sysio *)(void *)L->io;
     const aio_task *first = L->heap_len && L->heap[0].when == deadline ? L->heap[0].task : NULL;
-    uint32_t fd;
+    int owed;
     if (!first || !s->io.waiting || (uint32_t)first->await.io.fd >= s->io.nslots ||
         s->io.slots[first->await.io.fd].waiter[first->await.io.dir & 1] != first)
         return 0; /* (the jump wakes no wait on a descriptor: it changes no outcome of one) */
-#ifndef AIO__WAIT_TELLS_LATE /* (a wait that tells late: before every such jump) */
-    for (fd = 0; fd < s->io.nslots && !s->io.slots[fd].waiter[1]; fd++) continue;
-    if (fd == s->io.nslots) return 0;
-#else
-    (void)fd;
+    owed = s->moved_seen != aio__io_moved && aio__sysio_tcp_writer(s);
+#ifdef AIO__WAIT_TELLS_LATE
+    if (!owed) owed = aio__readiness_ready_now(s);
 #endif
+    if (!owed) return 0;
+    aio__sysio_looks++;
+    s->moved_seen = aio__io_moved;
     s->settle = AIO__VIRTUAL_SETTLE_MS;
     L->io->wait(L->io, L, deadline);
     s->settle = 0;

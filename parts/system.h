@@ -76,6 +76,7 @@ typedef struct aio__sysio {
     void *pool;      /* the worker threads, once a blocking call needed them */
     uint8_t run;     /* aio_run's turns: 0 unknown, 1 in aio_run, 2 its idle wait woke nothing */
     uint8_t settle;  /* on the virtual clock, the wait before a jump waits this long (ms) */
+    uint32_t moved_seen; /* aio__io_moved at the last such wait (see aio__sysio_settle) */
 #ifdef AIO__PROCESSES
     aio_process *children; /* spawned and not closed */
     int sigchld;     /* SIGCHLD tells this loop of its children's exits */
@@ -165,6 +166,11 @@ AIO__MAY_BE_UNUSED static void aio__wake_pair_write(int fd);
 AIO__MAY_BE_UNUSED static void aio__wake_pair_drain(int fd);
 static aio__sysio *aio__sys_wait_open(aio_loop *L);
 static void aio__sys_wait_close(aio__sysio *s);
+#ifdef AIO__WAIT_TELLS_LATE
+/* A wait that tells readiness late also says whether a socket a task waits
+ * on is ready now, for the way it waits (asking the system, not waiting). */
+static int aio__readiness_ready_now(const aio__sysio *s);
+#endif
 #ifdef AIO__WAIT_POLL
 static int aio__sys_poll(struct pollfd *fds, uint32_t n, int ms);
 static aio_status aio__net_can_watch(int fd);

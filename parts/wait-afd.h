@@ -211,6 +211,24 @@ static aio__waker aio__readiness_waker(const aio__sysio *s) {
 }
 static void aio__readiness_wake(aio__waker k) { (void)PostQueuedCompletionStatus((HANDLE)k, 0, 0, NULL); }
 
+/* (AIO__WAIT_TELLS_LATE) WSAPoll of the sockets tasks wait on, not
+ * waiting, 64 at a time: its answer is the system's now, not late. */
+static int aio__readiness_ready_now(const aio__sysio *s) {
+    WSAPOLLFD fds[64];
+    uint32_t fd = 0, n;
+    while (fd < s->io.nslots) {
+        for (n = 0; fd < s->io.nslots && n < 64; fd++) {
+            const aio_io_slot *slot = &s->io.slots[fd];
+            if (!slot->waiter[0] && !slot->waiter[1]) continue;
+            fds[n].fd = AIO__SOCK(fd);
+            fds[n].events = (SHORT)((slot->waiter[0] ? POLLRDNORM : 0) | (slot->waiter[1] ? POLLWRNORM : 0));
+            fds[n++].revents = 0;
+        }
+        if (n && WSAPoll(fds, (ULONG)n, 0) != 0) return 1; /* (ready, or failed: look again) */
+    }
+    return 0;
+}
+
 static aio_status aio__readiness_watch(aio_io *io, int fd, int old, int events) {
     aio__afd_set *w = AIO__AFD_OF(io);
     aio__afd_sock *r = w->at[fd];

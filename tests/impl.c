@@ -13,6 +13,12 @@
 #include "counted_alloc.h"
 #endif
 
+#ifdef AIO__SOCKETS
+/* The virtual clock's looks before a jump that waited real time (>>sysio,
+ * aio__sysio_settle): a count, which tests/test_io.c holds to its rule. */
+unsigned test_settle_looks(void) { return (unsigned)aio__sysio_looks; }
+#endif
+
 /* What this build's readiness wait does, as tests/test_io.c asks it: the
  * facts its part states (>>system, "the readiness wait's seam"), never
  * which wait or system it is. */

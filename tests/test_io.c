@@ -1110,6 +1110,69 @@ static void test_io_virtual_clock_waits_for_room(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* The virtual clock waits real time before a jump only where the system may
+ * owe a socket something: here a stream's sender behind a TCP peer that
+ * stopped reading, and another behind an AF_UNIX peer, while a task times
+ * out 50 reads of 10 ms. The TCP one is worth one look after bytes moved,
+ * not one a jump; the AF_UNIX one none (its room comes back at the
+ * receive); counted, not timed, so it cannot flake. */
+unsigned test_settle_looks(void);
+static struct {
+    aio_task main;
+    aio_stream tcp, unx;
+    int l, a, b, u[2], q[2], i, timeouts;
+    unsigned before;
+    aio_status rc;
+    unsigned char buf[64];
+} VS;
+static aio_status vs_main(aio_task *t) {
+    AIO_BEGIN(t);
+    VS.l = aio_tcp_listen("127.0.0.1", 0, 1);
+    CHECK(VS.l >= 0);
+    AIO_TCP_CONNECT(t, VS.a, "127.0.0.1", aio_socket_port(VS.l), AIO_SEC(1));
+    AIO_ACCEPT(t, VS.b, VS.l, AIO_SEC(1));
+    CHECK(VS.a >= 0 && VS.b >= 0);
+    sockpair(VS.u);
+    sockpair(VS.q); /* (the quiet one the reads time out on) */
+    VS.before = test_settle_looks();
+    CHECK_EQ(aio_stream_init(&VS.unx, VS.u[0], VS.buf, sizeof VS.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_write_limits(&VS.unx, 0, 0, 8u << 20), AIO_OK);
+    CHECK_EQ(aio_stream_write(&VS.unx, big_out, sizeof big_out), AIO_OK);
+    for (VS.i = 0; VS.i < 8 && aio_stream_write_buffered(&VS.unx) == 0; VS.i++)
+        CHECK_EQ(aio_stream_write(&VS.unx, big_out, sizeof big_out), AIO_OK); /* (until the socket is full) */
+    for (VS.i = 0; VS.i < 50; VS.i++) {
+        AIO_RECV(t, VS.rc, VS.q[0], VS.buf, sizeof VS.buf, AIO_MS(10)); /* (nothing comes) */
+        if (VS.rc == AIO_ETIMEDOUT) VS.timeouts++;
+    }
+    CHECK_EQ(VS.timeouts, 50);
+    CHECK_EQ(test_settle_looks() - VS.before, 0); /* (an AF_UNIX writer: none) */
+    CHECK_EQ(aio_stream_init(&VS.tcp, VS.a, VS.buf, sizeof VS.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_write_limits(&VS.tcp, 0, 0, 8u << 20), AIO_OK);
+    for (VS.i = 0; VS.i < 64 && aio_stream_write_buffered(&VS.tcp) == 0; VS.i++)
+        CHECK_EQ(aio_stream_write(&VS.tcp, big_out, sizeof big_out), AIO_OK);
+    CHECK(aio_stream_write_buffered(&VS.tcp) > 0);
+    for (VS.i = 0; VS.i < 50; VS.i++) AIO_RECV(t, VS.rc, VS.q[0], VS.buf, sizeof VS.buf, AIO_MS(10));
+    CHECK(test_settle_looks() - VS.before <= 1); /* (a TCP writer: one look after the bytes moved) */
+    CHECK_EQ(T_MS(), 1000);
+    CHECK_EQ(aio_stream_abort(&VS.tcp), AIO_OK);
+    CHECK_EQ(aio_stream_abort(&VS.unx), AIO_OK);
+    CHECK_EQ(aio_close(VS.b), AIO_OK);
+    CHECK_EQ(aio_close(VS.u[1]), AIO_OK);
+    CHECK_EQ(aio_close(VS.q[0]), AIO_OK);
+    CHECK_EQ(aio_close(VS.q[1]), AIO_OK);
+    CHECK_EQ(aio_close(VS.l), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_virtual_clock_looks_only_where_owed(void) {
+    aio_loop loop;
+    memset(&VS, 0, sizeof VS);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &VS.main, vs_main), AIO_OK);
+    CHECK_EQ(aio_stream_free(&VS.tcp), AIO_OK);
+    CHECK_EQ(aio_stream_free(&VS.unx), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 /* ------------------------------------------- a stream's write buffer */
 /* aio_stream_write from any task, AIO_DRAIN, AIO_STREAM_CLOSE, the limits,
  * aio_stream_abort: S.sv[0] under the stream W.s, its peer S.sv[1] read (or
@@ -5817,6 +5880,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_two_readers_refused),
     SOCKET_ENTRY(test_io_send_all_waits_for_room),
     SOCKET_ENTRY(test_io_virtual_clock_waits_for_room),
+    SOCKET_ENTRY(test_io_virtual_clock_looks_only_where_owed),
     SOCKET_ENTRY(test_io_stream_write_many_tasks),
     SOCKET_ENTRY(test_io_stream_drain),
     SOCKET_ENTRY(test_io_stream_write_bound_and_abort),
