@@ -595,8 +595,11 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
 #define AIO__U64(v) ((uint64_t)(v))
 #endif
 
-#define AIO_NEVER AIO__TIME(-1)        /* no deadline */
-#define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
+/* (the two largest values, written without a negative constant: a
+ * conditional that has one beside an unsigned count makes gcc warn under
+ * -Wsign-conversion in the user's file where the duration lands) */
+#define AIO_NEVER AIO__TIME(~AIO__U64(0))        /* no deadline */
+#define AIO_TIME_INVALID AIO__TIME(~AIO__U64(1)) /* rejected with AIO_EINVAL */
 /* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
  * that is negative, or that reaches half the clock's range (24.8 days with
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
@@ -614,12 +617,15 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 }
 #define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
 #else
-/* (n > 0 and n == 0 first, then n - 1 as an unsigned 64-bit value: quiet
- * under -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
+/* (n > 0 and n == 0 first, then n - 1 as an unsigned 64-bit value, and a
+ * count found in range cast to the time's type before it is scaled (gcc
+ * folds a scale of 1 away, and a count cast to 64 bits and back would then
+ * read as a sign change in the user's `t += AIO_MS(n)`): quiet under
+ * -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
  * integer type, signed or not, narrow or wide, in the user's own file) */
 #define AIO__SCALE(n, per_unit)                                                \
     ((n) > 0 ? ((uint64_t)(n) - 1u < (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit) \
-                    ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)  \
+                    ? AIO__TIME(AIO__TIME(n) * (per_unit)) : AIO_TIME_INVALID)   \
      : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
 #endif
 #define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
@@ -679,18 +685,22 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
                     : AIO_TIME_INVALID)                                                          \
      : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus)
-#define AIO__TICKS(n, p, r) (__builtin_constant_p(n) ? AIO__TICKS_EXPR(n, p, r) : aio__ticks_of((n), (p), (r)))
+/* (a count passed on as 64 unsigned bits, a negative one as their largest
+ * value, beyond every bound: no conversion of the user's type warns) */
+#define AIO__TICKS(n, p, r)                                                    \
+    (__builtin_constant_p(n) ? AIO__TICKS_EXPR(n, p, r)                        \
+                             : aio__ticks_of((n) > 0 ? AIO__U64(n) : (n) == 0 ? AIO__U64(0) : ~AIO__U64(0), (p), (r)))
 #else
 #define AIO__TICKS(n, p, r) AIO__TICKS_EXPR(n, p, r)
 #endif
 #if defined(AIO__TIME_BITS_32) &&                                                              \
     (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
     (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
-static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
+static inline aio_time aio__ticks_of(uint64_t n, uint32_t p, uint32_t r) {
     uint32_t m;
     uint32_t whole;
     uint32_t ticks;
-    if (n < 0 || n > INT64_C(0xffffffff)) return AIO_TIME_INVALID;
+    if (n > UINT64_C(0xffffffff)) return AIO_TIME_INVALID;
     m = AIO__U32(n);
     whole = m / p;
     if (whole > (AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
@@ -699,15 +709,14 @@ static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
     return ticks >= AIO__HALF_RANGE ? AIO_TIME_INVALID : AIO__TIME(ticks); /* LCOV_EXCL_BR_LINE */
 }
 #else
-static inline aio_time aio__ticks_of(int64_t n, uint64_t p, uint64_t r) {
+static inline aio_time aio__ticks_of(uint64_t n, uint64_t p, uint64_t r) {
     const uint64_t half = AIO__HALF_RANGE;
     uint64_t whole;
     uint64_t ticks;
-    if (n < 0) return AIO_TIME_INVALID;
-    whole = AIO__U64(n) / p;
+    whole = n / p;
     /* (both bounds reached at rates that outrun the unit: tests/checks/tick_rates.c) */
     if (whole > (half - 1u) / r) return AIO_TIME_INVALID; /* LCOV_EXCL_BR_LINE */
-    ticks = whole * r + (AIO__U64(n) % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
+    ticks = whole * r + (n % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks); /* LCOV_EXCL_BR_LINE */
 }
 #endif
@@ -3972,16 +3981,26 @@ static aio_time aio__instant(aio_time when) {
     return when == AIO_NEVER || when == AIO_TIME_INVALID ? 0 : when;
 }
 
-/* The iteration's time. An iteration that starts with no timer armed reads
- * the clock only if something needs the time: a deadline computed or
- * compared, aio_now(), the timers to fire at its end. The value read then
- * stays the iteration's time (as a read at its start would have). */
+/* The iteration's time. An iteration that starts with a timer armed reads
+ * the clock as it starts; one with none reads it only if something needs
+ * the time (a deadline computed or compared, aio_now(), the timers to fire
+ * at its end), and the value read then stays the iteration's time. So a
+ * clock that moves inside a step (busy work, a clock of the program's own)
+ * is seen where it is first needed, as the virtual clock's busy work
+ * (aio_virtual_advance) is: a sleep begun after it counts from the moved
+ * time, as asyncio's loop.time() would. Nothing reads it that does not
+ * need it (an await with no deadline compares none: aio__until_due), so
+ * every build reads it at the same place. */
 static aio_time aio__now(aio_loop *L) {
     if (L->stale) {
         L->stale = 0;
         L->now = L->clock(L->clock_ctx);
     }
     return L->now;
+}
+/* t's await's own deadline has come (none: never, and the clock not read). */
+static int aio__until_due(aio_task *t) {
+    return t->until != AIO_NEVER && !aio__before(aio__now(t->loop), t->until);
 }
 
 /* The deadline of an await or block: now + relative d, or the instant d; or
@@ -6125,7 +6144,7 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
 #endif
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
+    if (aio__until_due(t)) return AIO_OK;
     AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
@@ -6194,7 +6213,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         if (owned && !done) return aio__cancel_child(t, child, AIO_BY_OWNER);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, aio__now(t->loop))) {
+    if (aio__until_due(t)) {
         t->until = AIO_NEVER; /* the timeout has fired */
         AIO__TRACE(t->loop, AIO_TRACE_FIRE, t, NULL, AIO_FIRE_WAIT, 0);
         if (owned && !done) return aio__cancel_child(t, child, AIO_BY_WAIT_FOR);
@@ -6574,7 +6593,7 @@ static aio_status aio__many_step_on(aio_task *t, aio_frame *f, aio_wait_item *it
         aio__items_unlink(items, n);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, aio__now(t->loop))) {
+    if (aio__until_due(t)) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
             t->flags |= AIO__T_PARKED_ONCE;
             aio__enqueue(t);
@@ -7025,7 +7044,7 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
     }
     /* woken by a cancellation or a deadline first: a set since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     if (set) return AIO_OK; /* set while it was woken for another reason */
     return aio__event_park(t, f, ev, ticket);
 }
@@ -7131,7 +7150,7 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     /* woken by a cancellation or a deadline (it has left the queue) */
     if (aio__checkpoint(t) < 0) {
         rc = aio__raise(t, f, AIO_ECANCELED);
-    } else if (aio__due(t->until, aio__now(t->loop))) {
+    } else if (aio__until_due(t)) {
         rc = AIO_ETIMEDOUT;
     } else {
         if (aio__try_take(waiters, count, handed)) return AIO_OK; /* freed while it was not queued */
@@ -7195,13 +7214,13 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
             t->flags |= AIO__T_RELOCK_RAISE;
-        else if (aio__due(t->until, aio__now(t->loop)) &&
+        else if (aio__until_due(t) &&
                  !(t->flags & (AIO__T_RELOCK_RAISE | AIO__T_FIRED)))
             t->flags |= AIO__T_RELOCK_TIMEOUT;
     }
     /* A deadline that has fired is not armed again; t->until keeps it, as
      * AIO_COND_WAIT_FOR's one deadline for the waits that follow. */
-    if (aio__due(t->until, aio__now(t->loop))) t->flags |= AIO__T_FIRED;
+    if (aio__until_due(t)) t->flags |= AIO__T_FIRED;
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
         AIO__WAITS_ON(t->loop, AIO_ON_LOCK, lock, 0); /* taking the lock back */
         if (aio__park(t, !(t->flags & AIO__T_FIRED), 1) != AIO__SUSPENDED)
@@ -7262,7 +7281,7 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
         }
     } else if (aio__checkpoint(t) < 0) {
         t->flags |= AIO__T_RELOCK_RAISE;
-    } else if (aio__due(t->until, aio__now(t->loop))) {
+    } else if (aio__until_due(t)) {
         t->flags |= AIO__T_RELOCK_TIMEOUT;
     } else if (aio__cond_park(t, c) == AIO__SUSPENDED) {
         return AIO__SUSPENDED;
@@ -7849,7 +7868,7 @@ static AIO__QUEUE_APART aio_status aio__queue_put_poll_all(aio_task *t, aio_fram
     /* woken by a cancellation or a deadline first (it has left the queue): a
      * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     rc = aio__queue_put_now(q, item, 1);
     if (rc != AIO_EFULL) return rc;
     return aio__queue_park(t, f, q, &q->putters);
@@ -7906,7 +7925,7 @@ static AIO__QUEUE_APART aio_status aio__queue_get_poll_all(aio_task *t, aio_fram
     /* woken by a cancellation or a deadline first (it has left the queue): a
      * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     rc = aio__queue_get_now(q, out, 1);
     if (rc != AIO_EEMPTY) return rc;
     return aio__queue_park_getter(t, f, q);
@@ -7939,7 +7958,7 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
         return AIO_OK;
     }
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     AIO_CRITICAL_ENTER();
     unfinished = q->unfinished;
     AIO_CRITICAL_EXIT();
@@ -11700,7 +11719,7 @@ static AIO__APART aio_status aio__io_resume(aio_task *t, aio_frame *f, int op, c
         return aio__raise(t, f, AIO_ECANCELED);
     }
     /* Then what came first: a deadline that woke it, or a close */
-    if (!woke && aio__due(t->until, aio__now(t->loop))) {
+    if (!woke && aio__until_due(t)) {
         if (!closed) aio__io_unwatch(t->loop->io, fd, way);
         return AIO_ETIMEDOUT;
     }
@@ -12766,7 +12785,7 @@ static aio_status aio__drain_step(aio_task *t, aio_frame *f, aio_stream *s, int 
     if (o && o->error) {
         rc = o->error;
     } else if (o && (closing ? o->head != o->tail : o->paused)) {
-        if (aio__due(t->until, aio__now(t->loop))) {
+        if (aio__until_due(t)) {
             rc = AIO_ETIMEDOUT;
         } else {
             AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
@@ -13619,7 +13638,7 @@ static aio_status aio__job_outcome(aio_task *t, aio_frame *f, aio__job *j) {
         return aio__raise(t, f, AIO_ECANCELED);
     }
     if (ended) return AIO_OK;
-    if (aio__due(t->until, aio__now(t->loop))) { /* LCOV_EXCL_BR_LINE: (see below) */
+    if (aio__until_due(t)) { /* LCOV_EXCL_BR_LINE: (see below) */
         aio__job_give_up(t->loop, j, 0);
         return AIO_ETIMEDOUT;
     }

@@ -37,13 +37,13 @@ static aio_status aio__cond_relock(aio_task *t, aio_frame *f, aio_condition *c, 
     } else if (woken) {
         if (aio__checkpoint(t) < 0)
             t->flags |= AIO__T_RELOCK_RAISE;
-        else if (aio__due(t->until, aio__now(t->loop)) &&
+        else if (aio__until_due(t) &&
                  !(t->flags & (AIO__T_RELOCK_RAISE | AIO__T_FIRED)))
             t->flags |= AIO__T_RELOCK_TIMEOUT;
     }
     /* A deadline that has fired is not armed again; t->until keeps it, as
      * AIO_COND_WAIT_FOR's one deadline for the waits that follow. */
-    if (aio__due(t->until, aio__now(t->loop))) t->flags |= AIO__T_FIRED;
+    if (aio__until_due(t)) t->flags |= AIO__T_FIRED;
     if (!aio__try_take(&lock->waiters, &lock->locked, NULL)) {
         AIO__WAITS_ON(t->loop, AIO_ON_LOCK, lock, 0); /* taking the lock back */
         if (aio__park(t, !(t->flags & AIO__T_FIRED), 1) != AIO__SUSPENDED)
@@ -104,7 +104,7 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
         }
     } else if (aio__checkpoint(t) < 0) {
         t->flags |= AIO__T_RELOCK_RAISE;
-    } else if (aio__due(t->until, aio__now(t->loop))) {
+    } else if (aio__until_due(t)) {
         t->flags |= AIO__T_RELOCK_TIMEOUT;
     } else if (aio__cond_park(t, c) == AIO__SUSPENDED) {
         return AIO__SUSPENDED;

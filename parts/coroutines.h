@@ -219,7 +219,7 @@ AIO_API aio_status aio__sleep_poll(aio_task *t, aio_frame *f) {
 #endif
     aio_status rc;
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_OK;
+    if (aio__until_due(t)) return AIO_OK;
     AIO__WAITS_ON(t->loop, AIO_ON_SLEEP, NULL, 0);
     rc = aio__park(t, 1, 1); /* woken early: a deadline moved */
     return rc == AIO__SUSPENDED ? rc : aio__raise(t, f, rc);
@@ -288,7 +288,7 @@ static aio_status aio__join_step(aio_task *t, aio_frame *f, aio_task *child, int
         if (owned && !done) return aio__cancel_child(t, child, AIO_BY_OWNER);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, aio__now(t->loop))) {
+    if (aio__until_due(t)) {
         t->until = AIO_NEVER; /* the timeout has fired */
         AIO__TRACE(t->loop, AIO_TRACE_FIRE, t, NULL, AIO_FIRE_WAIT, 0);
         if (owned && !done) return aio__cancel_child(t, child, AIO_BY_WAIT_FOR);

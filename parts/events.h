@@ -98,7 +98,7 @@ AIO_API aio_status aio__event_poll(aio_task *t, aio_frame *f, aio_event *ev) {
     }
     /* woken by a cancellation or a deadline first: a set since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     if (set) return AIO_OK; /* set while it was woken for another reason */
     return aio__event_park(t, f, ev, ticket);
 }

@@ -99,7 +99,7 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     /* woken by a cancellation or a deadline (it has left the queue) */
     if (aio__checkpoint(t) < 0) {
         rc = aio__raise(t, f, AIO_ECANCELED);
-    } else if (aio__due(t->until, aio__now(t->loop))) {
+    } else if (aio__until_due(t)) {
         rc = AIO_ETIMEDOUT;
     } else {
         if (aio__try_take(waiters, count, handed)) return AIO_OK; /* freed while it was not queued */

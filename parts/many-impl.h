@@ -141,7 +141,7 @@ static aio_status aio__many_step_on(aio_task *t, aio_frame *f, aio_wait_item *it
         aio__items_unlink(items, n);
         return arriving ? aio__yield_then_raise(t, f) : aio__raise(t, f, AIO_ECANCELED);
     }
-    if (aio__due(t->until, aio__now(t->loop))) {
+    if (aio__until_due(t)) {
         if (arriving) { /* a zero timeout still lets the loop go round once */
             t->flags |= AIO__T_PARKED_ONCE;
             aio__enqueue(t);

@@ -255,16 +255,26 @@ static aio_time aio__instant(aio_time when) {
     return when == AIO_NEVER || when == AIO_TIME_INVALID ? 0 : when;
 }
 
-/* The iteration's time. An iteration that starts with no timer armed reads
- * the clock only if something needs the time: a deadline computed or
- * compared, aio_now(), the timers to fire at its end. The value read then
- * stays the iteration's time (as a read at its start would have). */
+/* The iteration's time. An iteration that starts with a timer armed reads
+ * the clock as it starts; one with none reads it only if something needs
+ * the time (a deadline computed or compared, aio_now(), the timers to fire
+ * at its end), and the value read then stays the iteration's time. So a
+ * clock that moves inside a step (busy work, a clock of the program's own)
+ * is seen where it is first needed, as the virtual clock's busy work
+ * (aio_virtual_advance) is: a sleep begun after it counts from the moved
+ * time, as asyncio's loop.time() would. Nothing reads it that does not
+ * need it (an await with no deadline compares none: aio__until_due), so
+ * every build reads it at the same place. */
 static aio_time aio__now(aio_loop *L) {
     if (L->stale) {
         L->stale = 0;
         L->now = L->clock(L->clock_ctx);
     }
     return L->now;
+}
+/* t's await's own deadline has come (none: never, and the clock not read). */
+static int aio__until_due(aio_task *t) {
+    return t->until != AIO_NEVER && !aio__before(aio__now(t->loop), t->until);
 }
 
 /* The deadline of an await or block: now + relative d, or the instant d; or

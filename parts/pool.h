@@ -418,7 +418,7 @@ static aio_status aio__job_outcome(aio_task *t, aio_frame *f, aio__job *j) {
         return aio__raise(t, f, AIO_ECANCELED);
     }
     if (ended) return AIO_OK;
-    if (aio__due(t->until, aio__now(t->loop))) { /* LCOV_EXCL_BR_LINE: (see below) */
+    if (aio__until_due(t)) { /* LCOV_EXCL_BR_LINE: (see below) */
         aio__job_give_up(t->loop, j, 0);
         return AIO_ETIMEDOUT;
     }

@@ -575,7 +575,7 @@ static AIO__QUEUE_APART aio_status aio__queue_put_poll_all(aio_task *t, aio_fram
     /* woken by a cancellation or a deadline first (it has left the queue): a
      * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     rc = aio__queue_put_now(q, item, 1);
     if (rc != AIO_EFULL) return rc;
     return aio__queue_park(t, f, q, &q->putters);
@@ -632,7 +632,7 @@ static AIO__QUEUE_APART aio_status aio__queue_get_poll_all(aio_task *t, aio_fram
     /* woken by a cancellation or a deadline first (it has left the queue): a
      * shutdown since then comes too late */
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     rc = aio__queue_get_now(q, out, 1);
     if (rc != AIO_EEMPTY) return rc;
     return aio__queue_park_getter(t, f, q);
@@ -665,7 +665,7 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
         return AIO_OK;
     }
     if (aio__checkpoint(t) < 0) return aio__raise(t, f, AIO_ECANCELED);
-    if (aio__due(t->until, aio__now(t->loop))) return AIO_ETIMEDOUT;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
     AIO_CRITICAL_ENTER();
     unfinished = q->unfinished;
     AIO_CRITICAL_EXIT();

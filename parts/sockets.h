@@ -402,7 +402,7 @@ static AIO__APART aio_status aio__io_resume(aio_task *t, aio_frame *f, int op, c
         return aio__raise(t, f, AIO_ECANCELED);
     }
     /* Then what came first: a deadline that woke it, or a close */
-    if (!woke && aio__due(t->until, aio__now(t->loop))) {
+    if (!woke && aio__until_due(t)) {
         if (!closed) aio__io_unwatch(t->loop->io, fd, way);
         return AIO_ETIMEDOUT;
     }

@@ -317,7 +317,7 @@ static aio_status aio__drain_step(aio_task *t, aio_frame *f, aio_stream *s, int 
     if (o && o->error) {
         rc = o->error;
     } else if (o && (closing ? o->head != o->tail : o->paused)) {
-        if (aio__due(t->until, aio__now(t->loop))) {
+        if (aio__until_due(t)) {
             rc = AIO_ETIMEDOUT;
         } else {
             AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);

@@ -24,8 +24,11 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
 #define AIO__U64(v) ((uint64_t)(v))
 #endif
 
-#define AIO_NEVER AIO__TIME(-1)        /* no deadline */
-#define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
+/* (the two largest values, written without a negative constant: a
+ * conditional that has one beside an unsigned count makes gcc warn under
+ * -Wsign-conversion in the user's file where the duration lands) */
+#define AIO_NEVER AIO__TIME(~AIO__U64(0))        /* no deadline */
+#define AIO_TIME_INVALID AIO__TIME(~AIO__U64(1)) /* rejected with AIO_EINVAL */
 /* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
  * that is negative, or that reaches half the clock's range (24.8 days with
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
@@ -43,12 +46,15 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
 }
 #define AIO__SCALE(n, per_unit) aio__scale((n), (per_unit))
 #else
-/* (n > 0 and n == 0 first, then n - 1 as an unsigned 64-bit value: quiet
- * under -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
+/* (n > 0 and n == 0 first, then n - 1 as an unsigned 64-bit value, and a
+ * count found in range cast to the time's type before it is scaled (gcc
+ * folds a scale of 1 away, and a count cast to 64 bits and back would then
+ * read as a sign change in the user's `t += AIO_MS(n)`): quiet under
+ * -Wsign-conversion, -Wconversion and -Wtype-limits for a count of any
  * integer type, signed or not, narrow or wide, in the user's own file) */
 #define AIO__SCALE(n, per_unit)                                                \
     ((n) > 0 ? ((uint64_t)(n) - 1u < (uint64_t)(AIO__HALF_RANGE - 1u) / (per_unit) \
-                    ? AIO__TIME((uint64_t)(n) * (per_unit)) : AIO_TIME_INVALID)  \
+                    ? AIO__TIME(AIO__TIME(n) * (per_unit)) : AIO_TIME_INVALID)   \
      : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
 #endif
 #define AIO_SEC(s) AIO__SCALE(s, AIO_TICKS_PER_SEC)
@@ -108,18 +114,22 @@ constexpr aio_time aio__scale(uint64_t n, uint64_t per_unit) {
                     : AIO_TIME_INVALID)                                                          \
      : (n) == 0 ? AIO__TIME(0) : AIO_TIME_INVALID)
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus)
-#define AIO__TICKS(n, p, r) (__builtin_constant_p(n) ? AIO__TICKS_EXPR(n, p, r) : aio__ticks_of((n), (p), (r)))
+/* (a count passed on as 64 unsigned bits, a negative one as their largest
+ * value, beyond every bound: no conversion of the user's type warns) */
+#define AIO__TICKS(n, p, r)                                                    \
+    (__builtin_constant_p(n) ? AIO__TICKS_EXPR(n, p, r)                        \
+                             : aio__ticks_of((n) > 0 ? AIO__U64(n) : (n) == 0 ? AIO__U64(0) : ~AIO__U64(0), (p), (r)))
 #else
 #define AIO__TICKS(n, p, r) AIO__TICKS_EXPR(n, p, r)
 #endif
 #if defined(AIO__TIME_BITS_32) &&                                                              \
     (1000u / AIO__GCD_MS) * (AIO_TICKS_PER_SEC / AIO__GCD_MS) <= 0xffffffffu &&                \
     (1000000u / AIO__GCD_US) * (AIO_TICKS_PER_SEC / AIO__GCD_US) <= 0xffffffffu
-static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
+static inline aio_time aio__ticks_of(uint64_t n, uint32_t p, uint32_t r) {
     uint32_t m;
     uint32_t whole;
     uint32_t ticks;
-    if (n < 0 || n > INT64_C(0xffffffff)) return AIO_TIME_INVALID;
+    if (n > UINT64_C(0xffffffff)) return AIO_TIME_INVALID;
     m = AIO__U32(n);
     whole = m / p;
     if (whole > (AIO__HALF_RANGE - 1u) / r) return AIO_TIME_INVALID;
@@ -128,15 +138,14 @@ static inline aio_time aio__ticks_of(int64_t n, uint32_t p, uint32_t r) {
     return ticks >= AIO__HALF_RANGE ? AIO_TIME_INVALID : AIO__TIME(ticks); /* LCOV_EXCL_BR_LINE */
 }
 #else
-static inline aio_time aio__ticks_of(int64_t n, uint64_t p, uint64_t r) {
+static inline aio_time aio__ticks_of(uint64_t n, uint64_t p, uint64_t r) {
     const uint64_t half = AIO__HALF_RANGE;
     uint64_t whole;
     uint64_t ticks;
-    if (n < 0) return AIO_TIME_INVALID;
-    whole = AIO__U64(n) / p;
+    whole = n / p;
     /* (both bounds reached at rates that outrun the unit: tests/checks/tick_rates.c) */
     if (whole > (half - 1u) / r) return AIO_TIME_INVALID; /* LCOV_EXCL_BR_LINE */
-    ticks = whole * r + (AIO__U64(n) % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
+    ticks = whole * r + (n % p * r + p - 1u) / p; /* (the part: below r, no overflow) */
     return ticks >= half ? AIO_TIME_INVALID : AIO__TIME(ticks); /* LCOV_EXCL_BR_LINE */
 }
 #endif

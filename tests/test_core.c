@@ -1518,6 +1518,58 @@ static void test_core_clock_read_when_needed(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A clock of the program's own that moves inside a step (busy work) is seen
+ * where the time is first needed, whatever the build: r0 and r1 sleep to
+ * 20 ms; main awaits them with no deadline (which needs no time: no read);
+ * r1 yields, the clock moves 5 ms in its next step, and its sleep of 5 ms
+ * then counts from 25 (as the virtual clock's busy work and asyncio's
+ * loop.time() would): it ends at 30 at -O0, -O2 and -Os alike. */
+static aio_time moving_now;
+static aio_time moving_clock_read(void *ctx) {
+    (void)ctx;
+    return moving_now;
+}
+static void moving_idle(void *ctx, aio_loop *L, aio_time until) {
+    (void)ctx;
+    (void)L;
+    if (until != AIO_NEVER && (aio_stime)(until - moving_now) > 0) moving_now = until;
+}
+static struct { aio_task main, r0, r1; aio_status lv; long long r1_end; } MC;
+static aio_status mc_r1(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(20));
+    AIO_YIELD(t);
+    moving_now = (aio_time)(moving_now + AIO_MS(5)); /* (busy work) */
+    AIO_SLEEP(t, AIO_MS(5));
+    MC.r1_end = TEST_MS_OF((aio_time)(moving_now - test_start));
+    AIO_END(t);
+}
+static aio_status mc_r0(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&MC.r1, mc_r1), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    AIO_END(t);
+}
+static aio_status mc_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&MC.r0, mc_r0), AIO_OK);
+    AIO_AWAIT(t, MC.lv, &MC.r0);
+    AIO_AWAIT(t, MC.lv, &MC.r1);
+    AIO_END(t);
+}
+static void test_core_clock_moving_in_a_step(void) {
+    aio_loop loop;
+    memset(&MC, 0, sizeof MC);
+    test_loop(&loop);
+    aio_loop_set_instrument(&loop, NULL, NULL); /* (a traced loop reads it for each record) */
+    moving_now = test_start;
+    aio_loop_set_clock(&loop, moving_clock_read, NULL);
+    aio_loop_set_idle(&loop, moving_idle, NULL);
+    CHECK_EQ(aio_run(&loop, &MC.main, mc_main), AIO_OK);
+    CHECK_EQ(MC.r1_end, 30);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 /* aio_next_deadline: "now" while something is ready, else the earliest armed
  * timer (also after removing an inner heap node and the root), else AIO_NEVER.
  * Heap after arming 300, 100, 200, 400, 250: [100, 250, 200, 400, 300];
@@ -2819,6 +2871,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_step_counts),
     TEST_ENTRY(test_core_step_custom_clock),
     TEST_ENTRY(test_core_clock_read_when_needed),
+    TEST_ENTRY(test_core_clock_moving_in_a_step),
     TEST_ENTRY(test_core_next_deadline_values),
     TEST_ENTRY(test_core_run_custom_idle),
     TEST_ENTRY(test_core_idle_returns_early),

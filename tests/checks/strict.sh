@@ -58,6 +58,10 @@ for st_cc in gcc clang; do
         # shellcheck disable=SC2086
         st_try "$st_cc: the implementation ${st_time:-(64-bit ns)}" \
             $st_cc -std=c11 $WARN_STRICT $st_time -I. -c "$st_dir/impl.c" -o "$st_dir/x.o"
+        # (durations in the user's file: every integer type, tests/checks/durations_user.c)
+        # shellcheck disable=SC2086
+        st_try "$st_cc: a user's durations ${st_time:-(64-bit ns)}" \
+            $st_cc -std=c11 $WARN_STRICT -Wtype-limits $st_time -I. -c tests/checks/durations_user.c -o "$st_dir/x.o"
     done
 done
 if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
