@@ -1583,6 +1583,18 @@ AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *
  * writes no more); AIO_EINVAL; AIO_EBUSY (a task waits in an
  * AIO_STREAM_WRITE of s: one way of writing a stream at a time). */
 AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len);
+/* One piece of a message for aio_stream_writelines. */
+typedef struct aio_piece {
+    const void *data;
+    size_t len;
+} aio_piece;
+/* writer.writelines(pieces): pieces[0..n) written as one write, taken whole
+ * or not at all (a message with a prefix and a line, to a member of a
+ * chat: never a piece of it, never a hole). AIO_OK, or what aio_stream_write
+ * gives, for the whole: AIO_ELIMIT takes none of it; AIO_EINVAL for a NULL
+ * array (n > 0), a piece with NULL data and a length, or lengths whose sum
+ * overflows. */
+AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n);
 /* transport.set_write_buffer_limits(high, low), and the bound asyncio does
  * not have: AIO_DRAIN waits while more than `high` bytes are buffered, until
  * `low` at most; a write that would buffer more than `bound` bytes gives
@@ -12304,9 +12316,8 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
 
 AIO_API aio_status aio_stream_free(aio_stream *s) {
     if (!s) return AIO_OK;
-    if (s->reader || s->writer || (s->out && !aio__list_empty(&s->out->waiters)))
-        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream, "
-                                      "or in an AIO_DRAIN or AIO_STREAM_CLOSE of it");
+    if (s->reader || s->writer)
+        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
     if (s->out) aio__outbox_hook(s, NULL); /* (what it had not sent dropped) */
     if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
     s->buf = NULL;
@@ -12739,6 +12750,30 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
         aio__list_init(&o->task.member);
     }
     return AIO_OK;
+}
+
+AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {
+    size_t i, total = 0;
+    aio_status rc = AIO_OK;
+    if (!pieces && n) return aio__misuse(AIO_EINVAL, "aio_stream_writelines: the array of pieces is NULL");
+    for (i = 0; i < n; i++) {
+        if (!pieces[i].data && pieces[i].len)
+            return aio__misuse(AIO_EINVAL, "aio_stream_writelines: a piece's data is NULL");
+        if (pieces[i].len > (size_t)-1 - total)
+            return aio__misuse(AIO_EINVAL, "aio_stream_writelines: the pieces' lengths add up past SIZE_MAX");
+        total += pieces[i].len;
+    }
+    /* the whole asked of the bound first (nothing taken if it does not fit),
+     * then the pieces in turn: with no await between them, no other write
+     * comes between, and each finds the room the whole was found to have */
+    rc = aio_stream_write(s, NULL, 0);
+    if (rc < 0) return rc;
+    if (s->out && (s->out->tail - s->out->head > s->out->bound ||
+                   total > s->out->bound - (s->out->tail - s->out->head)))
+        return AIO_ELIMIT;
+    for (i = 0; i < n && rc == AIO_OK; i++)
+        if (pieces[i].len) rc = aio_stream_write(s, pieces[i].data, pieces[i].len);
+    return rc;
 }
 
 AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {

@@ -1416,6 +1416,18 @@ AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *
  * writes no more); AIO_EINVAL; AIO_EBUSY (a task waits in an
  * AIO_STREAM_WRITE of s: one way of writing a stream at a time). */
 AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len);
+/* One piece of a message for aio_stream_writelines. */
+typedef struct aio_piece {
+    const void *data;
+    size_t len;
+} aio_piece;
+/* writer.writelines(pieces): pieces[0..n) written as one write, taken whole
+ * or not at all (a message with a prefix and a line, to a member of a
+ * chat: never a piece of it, never a hole). AIO_OK, or what aio_stream_write
+ * gives, for the whole: AIO_ELIMIT takes none of it; AIO_EINVAL for a NULL
+ * array (n > 0), a piece with NULL data and a length, or lengths whose sum
+ * overflows. */
+AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n);
 /* transport.set_write_buffer_limits(high, low), and the bound asyncio does
  * not have: AIO_DRAIN waits while more than `high` bytes are buffered, until
  * `low` at most; a write that would buffer more than `bound` bytes gives

@@ -81,10 +81,14 @@ async def handle(reader, writer):
             print(f"client {n} did not leave within 1 s")
         finally:  # however serve() ended (an error too): its place is free again
             del writers[n]
-    finally:  # and its connection closed
+    finally:  # and its connection closed: what it holds sent within 1 s, else dropped
         writer.close()
         with contextlib.suppress(ConnectionError):  # (a client that reset)
-            await writer.wait_closed()
+            try:
+                async with asyncio.timeout(1):
+                    await writer.wait_closed()
+            except TimeoutError:  # (a client that never reads)
+                writer.transport.abort()
 
 
 async def main():

@@ -18,20 +18,22 @@
 #include "example.h" /* (first: the header asks for POSIX) */
 
 enum { IDLE_S = 2, LIMIT = 64 * 1024, CLIENTS = 8, NAME = 16 };
+#define BEHIND ((size_t)16 << 20) /* a client's unsent bytes at most (asyncio has no bound) */
 
 typedef struct { aio_conn conn; aio_stream in; char name[NAME]; aio_status n; } client_t;
 static client_t clients[CLIENTS];
 static aio_server server;
 
-/* a + b + data[0..len) to every client with a name but `from` (one message:
- * no task runs between the writes) */
+/* a + b + data[0..len) to every client with a name but `from`, whole
+ * (writelines); one it cannot take (more than BEHIND unsent) is dropped */
 static void broadcast(const client_t *from, const char *a, const char *b, const char *data, size_t len) {
+    aio_piece message[3] = {{a, strlen(a)}, {b, strlen(b)}, {data, len}};
     aio_conn *c;
     for (c = aio_server_next(&server, NULL); c; c = aio_server_next(&server, c)) {
         client_t *to = AIO_CONTAINER(c, client_t, conn);
-        if (to == from || !to->name[0]) continue;
-        aio_stream_write(&to->in, a, strlen(a)), aio_stream_write(&to->in, b, strlen(b));
-        aio_stream_write(&to->in, data, len);
+        if (to == from || !to->name[0] || aio_stream_writelines(&to->in, message, 3) == AIO_OK) continue;
+        say("server: %s too far behind: dropped", to->name);
+        aio_conn_abort(c);
     }
 }
 
@@ -40,6 +42,7 @@ static aio_status handle(aio_task *t) {
     AIO_BEGIN(t);
     c->name[0] = '\0';
     AIO_CHECK(t, aio_stream_init_growing(&c->in, c->conn.fd, 256, LIMIT));
+    AIO_CHECK(t, aio_stream_set_write_limits(&c->in, LIMIT, LIMIT / 4, BEHIND));
     for (;;) {
         AIO_READ_LINE(t, c->n, &c->in, AIO_SEC(IDLE_S));
         /* silent for too long; the end (a last half line is not sent on), a reset, a line over the limit */

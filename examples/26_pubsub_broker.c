@@ -5,7 +5,8 @@
  *     topic, and "PUB topic text" sends "topic text" to each subscriber of it;
  *   - the broker never waits for a subscriber: aio_stream_write (asyncio's
  *     writer.write) keeps what the socket does not take, up to its bound
- *     (1 MiB: past it a message is not kept); a subscriber whose write buffer
+ *     (BEHIND, 32 MiB: a subscriber whose message it cannot keep is dropped:
+ *     every message or none, never a hole); a subscriber whose write buffer
  *     goes over its high-water mark (64 KiB) and is not back at its low one
  *     within 1 s (AIO_DRAIN's deadline) is dropped (aio_conn_abort:
  *     transport.abort());
@@ -22,6 +23,7 @@
 #include "example.h"
 
 enum { HIGH = 64 * 1024, LIMIT = 64 * 1024, CLIENTS = 8, TOPICS = 4, NAME = 16 };
+#define BEHIND ((size_t)32 << 20) /* a subscriber's unsent bytes at most (asyncio has no bound) */
 
 typedef struct { aio_conn conn; aio_task watch; aio_stream in; aio_status n, rc; char name[NAME], topics[TOPICS][NAME]; } client_t;
 static client_t clients[CLIENTS];
@@ -50,7 +52,10 @@ static void publish(const char *message, size_t len) { /* "topic text\n" to each
         int k;
         for (k = 0; k < TOPICS && !about(message, to->topics[k]); k++) continue;
         if (k == TOPICS) continue;
-        aio_stream_write(&to->in, message, len);
+        if (aio_stream_write(&to->in, message, len) != AIO_OK) { /* (every message, or none more) */
+            say("broker: %s too slow: dropped", to->name), aio_conn_abort(s);
+            continue;
+        }
         if (before <= HIGH && aio_stream_write_buffered(&to->in) > HIGH && !aio_task_alive(&to->watch))
             aio_spawn(&to->watch, drop_if_slow);
     }
@@ -63,6 +68,7 @@ static aio_status handle(aio_task *t) {
     AIO_BEGIN(t);
     memset(c->topics, 0, sizeof c->topics);
     AIO_CHECK(t, aio_stream_init_growing(&c->in, c->conn.fd, 256, LIMIT));
+    AIO_CHECK(t, aio_stream_set_write_limits(&c->in, HIGH, HIGH / 4, BEHIND));
     AIO_READ_LINE(t, c->n, &c->in, AIO_NEVER);
     snprintf(c->name, sizeof c->name, "%.*s", c->n > 0 ? (int)c->n - 1 : 0, aio_stream_data(&c->in));
     for (;;) {

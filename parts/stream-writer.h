@@ -273,6 +273,30 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     return AIO_OK;
 }
 
+AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {
+    size_t i, total = 0;
+    aio_status rc = AIO_OK;
+    if (!pieces && n) return aio__misuse(AIO_EINVAL, "aio_stream_writelines: the array of pieces is NULL");
+    for (i = 0; i < n; i++) {
+        if (!pieces[i].data && pieces[i].len)
+            return aio__misuse(AIO_EINVAL, "aio_stream_writelines: a piece's data is NULL");
+        if (pieces[i].len > (size_t)-1 - total)
+            return aio__misuse(AIO_EINVAL, "aio_stream_writelines: the pieces' lengths add up past SIZE_MAX");
+        total += pieces[i].len;
+    }
+    /* the whole asked of the bound first (nothing taken if it does not fit),
+     * then the pieces in turn: with no await between them, no other write
+     * comes between, and each finds the room the whole was found to have */
+    rc = aio_stream_write(s, NULL, 0);
+    if (rc < 0) return rc;
+    if (s->out && (s->out->tail - s->out->head > s->out->bound ||
+                   total > s->out->bound - (s->out->tail - s->out->head)))
+        return AIO_ELIMIT;
+    for (i = 0; i < n && rc == AIO_OK; i++)
+        if (pieces[i].len) rc = aio_stream_write(s, pieces[i].data, pieces[i].len);
+    return rc;
+}
+
 AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {
     aio__outbox *o;
     if (!s || !s->buf || low > high || !bound || bound > (size_t)INT_MAX)

@@ -540,9 +540,8 @@ AIO_API aio_status aio_stream_init_growing(aio_stream *s, aio_socket fd, size_t 
 
 AIO_API aio_status aio_stream_free(aio_stream *s) {
     if (!s) return AIO_OK;
-    if (s->reader || s->writer || (s->out && !aio__list_empty(&s->out->waiters)))
-        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream, "
-                                      "or in an AIO_DRAIN or AIO_STREAM_CLOSE of it");
+    if (s->reader || s->writer)
+        return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
     if (s->out) aio__outbox_hook(s, NULL); /* (what it had not sent dropped) */
     if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
     s->buf = NULL;
