@@ -8025,10 +8025,12 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * closed with aio_close, or forgotten with aio_io_forget. */
 
 static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
+#ifdef AIO__SOCKETS
 /* The library's receives and sends that moved bytes, and its accepts and
  * connects that made a connection, counted round (the virtual clock's
  * settle asks only whether it moved: aio__sysio_settle). */
 static AIO_THREAD_LOCAL uint32_t aio__io_moved;
+#endif
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
@@ -12701,6 +12703,7 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     if (o->error) return o->error;
     if (o->tail - o->head > o->bound || len > o->bound - (o->tail - o->head))
         return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
+    if (!len) return AIO_OK;
     if (o->head == o->tail) { /* nothing waits before it: what the socket takes now goes at once */
         while (sent < len) {
             rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);

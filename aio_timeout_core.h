@@ -7220,10 +7220,6 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * closed with aio_close, or forgotten with aio_io_forget. */
 
 static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
-/* The library's receives and sends that moved bytes, and its accepts and
- * connects that made a connection, counted round (the virtual clock's
- * settle asks only whether it moved: aio__sysio_settle). */
-static AIO_THREAD_LOCAL uint32_t aio__io_moved;
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};

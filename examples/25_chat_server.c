@@ -32,7 +32,7 @@ static void broadcast(const client_t *from, const char *a, const char *b, const 
     for (c = aio_server_next(&server, NULL); c; c = aio_server_next(&server, c)) {
         client_t *to = AIO_CONTAINER(c, client_t, conn);
         if (to == from || !to->name[0] || aio_stream_writelines(&to->in, message, 3) == AIO_OK) continue;
-        say("server: %s too far behind: dropped", to->name);
+        say("server: %s cannot take more: dropped", to->name); /* (over BEHIND, or gone) */
         aio_conn_abort(c);
     }
 }

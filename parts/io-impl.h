@@ -45,10 +45,12 @@
  * closed with aio_close, or forgotten with aio_io_forget. */
 
 static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
+#ifdef AIO__SOCKETS
 /* The library's receives and sends that moved bytes, and its accepts and
  * connects that made a connection, counted round (the virtual clock's
  * settle asks only whether it moved: aio__sysio_settle). */
 static AIO_THREAD_LOCAL uint32_t aio__io_moved;
+#endif
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};

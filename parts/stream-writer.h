@@ -222,6 +222,7 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     if (o->error) return o->error;
     if (o->tail - o->head > o->bound || len > o->bound - (o->tail - o->head))
         return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
+    if (!len) return AIO_OK;
     if (o->head == o->tail) { /* nothing waits before it: what the socket takes now goes at once */
         while (sent < len) {
             rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);

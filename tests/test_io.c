@@ -1356,6 +1356,54 @@ static void test_io_stream_write_bound_and_abort(void) {
     w_teardown(&loop, 1);
 }
 
+/* aio_stream_writelines: three pieces go as one write, in order, none
+ * between them; near the bound a message that does not fit is refused
+ * whole (AIO_ELIMIT, nothing of it taken, though its first pieces would
+ * fit); bad input is refused. The reader gets every message whole. */
+static aio_status w_lines_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    {
+        aio_piece bad[2] = {{NULL, 3}, {"x", 1}};
+        aio_piece huge[2] = {{"x", (size_t)-1}, {"y", 2}};
+        CHECK_EQ(aio_stream_writelines(&W.s, NULL, 1), AIO_EINVAL);
+        CHECK_EQ(aio_stream_writelines(&W.s, bad, 2), AIO_EINVAL);
+        CHECK_EQ(aio_stream_writelines(&W.s, huge, 2), AIO_EINVAL);
+        CHECK_EQ(aio_stream_writelines(&W.s, NULL, 0), AIO_OK);
+        CHECK_EQ(aio_stream_writelines(NULL, bad + 1, 1), AIO_EINVAL);
+    }
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 6000), AIO_OK);
+    for (W.k = 0; W.k < 2000; W.k++) { /* (until a message is refused: each 2 + 2000 + 1 bytes) */
+        aio_piece m[3] = {{"<<", 2}, {W.piece[1], 2000}, {">", 1}};
+        W.n = aio_stream_write_buffered(&W.s);
+        W.rc = aio_stream_writelines(&W.s, m, 3);
+        if (W.rc != AIO_OK) break;
+        W.filled++;
+    }
+    CHECK_EQ(W.rc, AIO_ELIMIT);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), W.n); /* (nothing of it, not even "<<") */
+    CHECK(W.n + 2003 > 6000);
+    CHECK(W.n + 2 <= 6000); /* (its first piece alone would have fit) */
+    CHECK_EQ(aio_spawn(&W.reader, w_reader), AIO_OK);
+    AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(10));
+    CHECK_EQ(W.rc, AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.reader);
+    CHECK_EQ(W.read_rc, 0);
+    CHECK_EQ(W.at, (size_t)W.filled * 2003u);
+    for (W.i = 0; W.i < W.filled; W.i++) { /* every message whole, in order */
+        CHECK(memcmp(W.got + (size_t)W.i * 2003u, "<<", 2) == 0);
+        CHECK(memcmp(W.got + (size_t)W.i * 2003u + 2, W.piece[1], 2000) == 0);
+        CHECK_EQ(W.got[(size_t)W.i * 2003u + 2002], '>');
+    }
+    AIO_END(t);
+}
+static void test_io_stream_writelines(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_lines_main), AIO_OK);
+    w_teardown(&loop, 1);
+}
+
 /* A close that cannot send what is buffered: at its deadline (exactly) it
  * drops it and closes the socket all the same (AIO_ETIMEDOUT); a close
  * cancelled while it waits does the same (AIO_ECANCELED). */
@@ -5881,6 +5929,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_write_bound_and_abort),
     SOCKET_ENTRY(test_io_stream_close_cut_short),
     SOCKET_ENTRY(test_io_stream_close_at_run_end),
+    SOCKET_ENTRY(test_io_stream_writelines),
     SOCKET_ENTRY(test_io_stream_write_after_loop_end),
     SOCKET_ENTRY(test_io_stream_write_errors),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
