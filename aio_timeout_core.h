@@ -3241,7 +3241,7 @@ static aio_time aio__now(aio_loop *L) {
 }
 /* t's await's own deadline has come (none: never, and the clock not read). */
 static int aio__until_due(aio_task *t) {
-    return t->until != AIO_NEVER && !aio__before(aio__now(t->loop), t->until);
+    return t->until != AIO_NEVER && aio__due(t->until, aio__now(t->loop));
 }
 
 /* The deadline of an await or block: now + relative d, or the instant d; or
@@ -4216,7 +4216,7 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
     if (t->state != AIO__PARKED) {
         /* one that gathers, woken by the end of one of its tasks: the gather
          * looks whether it is still waiting (loop->spread, set by gathers) */
-        if (t->state == AIO__READY && (t->flags & AIO__T_GATHERING)) t->loop->spread(gatherers, t);
+        if (t->flags & AIO__T_GATHERING) t->loop->spread(gatherers, t); /* (it asks: ready, not running) */
         return NULL;
     }
     if (!aio__cancel_source(t, 0)) return NULL;
@@ -4281,7 +4281,8 @@ static int aio__gather_woken_early(const aio_task *t) {
 static void aio__cancel_spread(aio_link *gatherers, aio_task *woken) {
     if (woken) { /* (what it queues, the caller spreads) */
         uint8_t before = woken->loop->deliveries; /* (aio__new_cancellation, kept inline there) */
-        if (!aio__gather_woken_early(woken) || !aio__cancel_source(woken, 0)) return;
+        if (woken->state != AIO__READY || !aio__gather_woken_early(woken) || !aio__cancel_source(woken, 0))
+            return;
         aio__checkpoint(woken);
         if (woken->loop->deliveries == before) return; /* passed on already */
         woken->flags |= AIO__T_JOIN_CANCEL;
@@ -4542,8 +4543,15 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
  * the union's two words (64 bits, so that it never wraps; where they are
  * one word, one store). */
 static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
-    uint64_t n = ++L->finished;
+#if defined(__AVR__) || defined(__cplusplus)
+    uint64_t n = ++L->finished; /* (an 8-bit CPU copies bytes either way) */
     memcpy(t->await.finished, &n, sizeof n);
+#else
+    union { uint64_t n; uint32_t w[2]; } v; /* (two word stores, no copy through memory) */
+    v.n = ++L->finished;
+    t->await.finished[0] = v.w[0];
+    t->await.finished[1] = v.w[1];
+#endif
 }
 
 /* Task t's end, with status rc, told to those who await it: its joiners
@@ -8154,6 +8162,10 @@ AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *
 }
 AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
     (void)s; (void)buf; (void)len;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
+AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {
+    (void)s; (void)pieces; (void)n;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
 }
 AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {

@@ -307,7 +307,7 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
     if (t->state != AIO__PARKED) {
         /* one that gathers, woken by the end of one of its tasks: the gather
          * looks whether it is still waiting (loop->spread, set by gathers) */
-        if (t->state == AIO__READY && (t->flags & AIO__T_GATHERING)) t->loop->spread(gatherers, t);
+        if (t->flags & AIO__T_GATHERING) t->loop->spread(gatherers, t); /* (it asks: ready, not running) */
         return NULL;
     }
     if (!aio__cancel_source(t, 0)) return NULL;
@@ -372,7 +372,8 @@ static int aio__gather_woken_early(const aio_task *t) {
 static void aio__cancel_spread(aio_link *gatherers, aio_task *woken) {
     if (woken) { /* (what it queues, the caller spreads) */
         uint8_t before = woken->loop->deliveries; /* (aio__new_cancellation, kept inline there) */
-        if (!aio__gather_woken_early(woken) || !aio__cancel_source(woken, 0)) return;
+        if (woken->state != AIO__READY || !aio__gather_woken_early(woken) || !aio__cancel_source(woken, 0))
+            return;
         aio__checkpoint(woken);
         if (woken->loop->deliveries == before) return; /* passed on already */
         woken->flags |= AIO__T_JOIN_CANCEL;

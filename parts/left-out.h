@@ -162,6 +162,10 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     (void)s; (void)buf; (void)len;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
 }
+AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {
+    (void)s; (void)pieces; (void)n;
+    return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");
+}
 AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {
     (void)s; (void)high; (void)low; (void)bound;
     return aio__misuse(AIO_EINVAL, "streams need POSIX or Windows");

@@ -274,7 +274,7 @@ static aio_time aio__now(aio_loop *L) {
 }
 /* t's await's own deadline has come (none: never, and the clock not read). */
 static int aio__until_due(aio_task *t) {
-    return t->until != AIO_NEVER && !aio__before(aio__now(t->loop), t->until);
+    return t->until != AIO_NEVER && aio__due(t->until, aio__now(t->loop));
 }
 
 /* The deadline of an await or block: now + relative d, or the instant d; or

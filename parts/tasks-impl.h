@@ -201,8 +201,15 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
  * the union's two words (64 bits, so that it never wraps; where they are
  * one word, one store). */
 static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
-    uint64_t n = ++L->finished;
+#if defined(__AVR__) || defined(__cplusplus)
+    uint64_t n = ++L->finished; /* (an 8-bit CPU copies bytes either way) */
     memcpy(t->await.finished, &n, sizeof n);
+#else
+    union { uint64_t n; uint32_t w[2]; } v; /* (two word stores, no copy through memory) */
+    v.n = ++L->finished;
+    t->await.finished[0] = v.w[0];
+    t->await.finished[1] = v.w[1];
+#endif
 }
 
 /* Task t's end, with status rc, told to those who await it: its joiners
