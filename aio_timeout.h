@@ -595,11 +595,8 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
 #define AIO__U64(v) ((uint64_t)(v))
 #endif
 
-/* (the two largest values, written without a negative constant: a
- * conditional that has one beside an unsigned count makes gcc warn under
- * -Wsign-conversion in the user's file where the duration lands) */
-#define AIO_NEVER AIO__TIME(~AIO__U64(0))        /* no deadline */
-#define AIO_TIME_INVALID AIO__TIME(~AIO__U64(1)) /* rejected with AIO_EINVAL */
+#define AIO_NEVER AIO__TIME(-1)        /* no deadline */
+#define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
 /* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
  * that is negative, or that reaches half the clock's range (24.8 days with
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,
@@ -901,7 +898,8 @@ struct aio_task {
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
-            uint8_t closes; /* the low byte of its slot's last close when it parked there */
+            uint16_t closes; /* the low 16 bits of its slot's last close when it parked
+                                there (in the room the 8 bits before it leave) */
 #ifdef AIO__SOCKET_API
             size_t done;   /* AIO_SEND_ALL, AIO_STREAM_WRITE: bytes sent so far */
 #endif
@@ -8003,8 +8001,8 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * task notes it when it parks: at its resumption another says the number
  * was closed (AIO_ECLOSED) and that the slot is not its to touch any more.
  * (A task parked there is told by the close itself, which wakes it; one
- * woken and not yet run notes the value's low byte, which 256 closes of
- * numbers in the one turn before it runs would bring round.)
+ * woken and not yet run compares the value's low 16 bits, which 65,536
+ * closes of numbers in the one turn before it runs would bring round.)
  *
  * Every close of a number that the library forgets (aio_close,
  * aio_io_forget) takes the next value of one count of the thread's loops,
@@ -8260,7 +8258,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     t->await.io.dir = (uint8_t)dir;
-    t->await.io.closes = (uint8_t)s->closed;
+    t->await.io.closes = (uint16_t)s->closed;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
@@ -8273,7 +8271,7 @@ static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
     aio_io_slot *s = &io->slots[t->await.io.fd];
     io->waiting--;
-    if ((uint8_t)s->closed != t->await.io.closes) return 1;
+    if ((uint16_t)s->closed != t->await.io.closes) return 1;
     if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
     return 0;
 }
@@ -11762,7 +11760,7 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
         aio_io *io = t->loop->io;
         aio_io_slot *s = &io->slots[t->await.io.fd];
-        if ((uint8_t)s->closed == t->await.io.closes) {
+        if ((uint16_t)s->closed == t->await.io.closes) {
             t->flags &= (uint16_t)~AIO__T_SIGNALLED;
             io->waiting--;
             if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;

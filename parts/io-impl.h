@@ -15,8 +15,8 @@
  * task notes it when it parks: at its resumption another says the number
  * was closed (AIO_ECLOSED) and that the slot is not its to touch any more.
  * (A task parked there is told by the close itself, which wakes it; one
- * woken and not yet run notes the value's low byte, which 256 closes of
- * numbers in the one turn before it runs would bring round.)
+ * woken and not yet run compares the value's low 16 bits, which 65,536
+ * closes of numbers in the one turn before it runs would bring round.)
  *
  * Every close of a number that the library forgets (aio_close,
  * aio_io_forget) takes the next value of one count of the thread's loops,
@@ -272,7 +272,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     t->await.io.dir = (uint8_t)dir;
-    t->await.io.closes = (uint8_t)s->closed;
+    t->await.io.closes = (uint16_t)s->closed;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
@@ -285,7 +285,7 @@ static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
     aio_io_slot *s = &io->slots[t->await.io.fd];
     io->waiting--;
-    if ((uint8_t)s->closed != t->await.io.closes) return 1;
+    if ((uint16_t)s->closed != t->await.io.closes) return 1;
     if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
     return 0;
 }

@@ -24,11 +24,8 @@ constexpr aio_time aio__as_time(aio_time v) { return v; }
 #define AIO__U64(v) ((uint64_t)(v))
 #endif
 
-/* (the two largest values, written without a negative constant: a
- * conditional that has one beside an unsigned count makes gcc warn under
- * -Wsign-conversion in the user's file where the duration lands) */
-#define AIO_NEVER AIO__TIME(~AIO__U64(0))        /* no deadline */
-#define AIO_TIME_INVALID AIO__TIME(~AIO__U64(1)) /* rejected with AIO_EINVAL */
+#define AIO_NEVER AIO__TIME(-1)        /* no deadline */
+#define AIO_TIME_INVALID AIO__TIME(-2) /* rejected with AIO_EINVAL */
 /* Integer durations in ticks: AIO_SEC(2), AIO_MS(250), AIO_US(10). A count
  * that is negative, or that reaches half the clock's range (24.8 days with
  * 32-bit ms ticks, 292 years with 64-bit ns ticks), gives AIO_TIME_INVALID,

@@ -12,7 +12,8 @@
  * start another wait on the same descriptor; they do the same while it is
  * still parked. They also close a connection's socket under its stream,
  * which stays (and a new socket may take the number, with bytes of its
- * own). Tasks and the driver also write the streams as asyncio's writer
+ * own; sometimes after the number was closed 256 times more, a round of
+ * any 8-bit count of a number's closes). Tasks and the driver also write the streams as asyncio's writer
  * does, many at once (aio_stream_write, its limits, AIO_DRAIN), and tasks
  * write them alone (AIO_STREAM_WRITE), cut by cancels, deadlines and
  * closes. An invariant checker holds the library to its documented
@@ -797,7 +798,13 @@ static void act(int who, int op, uint8_t a, uint8_t x) {
         close_conn(W.h[h], x & 1 ? 2 : 1);
         c->gone = 1;
         if (!(x & 2)) {
-            int ci = open_pair(-1, (uint8_t)(x >> 3));
+            int ci, k;
+            if (x & 8) /* (the number closed 256 times more first: a round of any 8-bit count of its closes) */
+                for (k = 0; k < 256; k++) {
+                    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                    REQUIRE(fd >= 0 && aio_close(fd) == AIO_OK, "a socket made and closed (%d)", fd);
+                }
+            ci = open_pair(-1, (uint8_t)(x >> 3));
             if (ci >= 0) note_reuse(W.c[ci].local, ci);
             if (!(x & 4)) write_peer(conn_at(ci), (x >> 4) % 8 + 1, 0);
         }
