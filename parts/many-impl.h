@@ -71,7 +71,7 @@ static aio_status aio__many_park(aio_task *t, aio_frame *f, aio_wait_item *items
         t->flags |= AIO__T_GATHERING;
         t->await.many.items = items;
         t->await.many.n = (uint32_t)n;
-        t->flags = (uint16_t)((t->flags & ~AIO__T_GATHER_ALL) |
+        t->flags = (uint16_t)((t->flags & (uint16_t)~AIO__T_GATHER_ALL) |
                               ((mode & 7) == AIO_ALL_COMPLETED ? AIO__T_GATHER_ALL : 0));
     }
     return AIO__SUSPENDED;

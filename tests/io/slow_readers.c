@@ -17,13 +17,14 @@
  *     once (16 MB); q1 reads nothing for 500 ms, then reads: each message it
  *     gets must be the next one, whole; all 280, or q1 dropped, never a gap.
  * Exit 0 if it held; 1 with a line saying what went wrong. */
+#if !defined(SLOW_CHAT) && !defined(SLOW_BROKER)
+#define SLOW_CHAT 1 /* (the chat unless told: a file that builds as it is) */
+#endif
 #define main example_main
 #if defined(SLOW_CHAT)
 #include "../../examples/25_chat_server.c"
-#elif defined(SLOW_BROKER)
-#include "../../examples/26_pubsub_broker.c"
 #else
-#error "build with -DSLOW_CHAT or -DSLOW_BROKER"
+#include "../../examples/26_pubsub_broker.c"
 #endif
 #undef main
 
