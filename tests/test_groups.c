@@ -2050,6 +2050,98 @@ static void test_gather_woken_by_one_then_cancelled_passes_on(void) {
     END_TEST();
 }
 
+/* A gather cancelled while it waits for the cleanup of the tasks it
+ * cancelled: B's cleanup ends first and wakes it; a second cancel comes
+ * before it runs (from a task queued between): when it runs it passes that
+ * one on to A, whose cleanup's await it cuts; it raises once A has ended.
+ * And a gather woken by its block's deadline, cancelled before it runs:
+ * not woken by a task's end, it passes nothing on then (it does as it
+ * resumes). */
+static struct {
+    aio_task main, a, b, c1, c2;
+    aio_wait_item items[2];
+    aio_timeout block;
+    aio_status lv;
+    long long a_cut_at, main_at;
+} R8G;
+static aio_status r8g_a(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_NEVER);
+    AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_MS(100));
+    R8G.a_cut_at = -1; /* (never: the second cancel cuts it) */
+    AIO_END(t);
+}
+static aio_status r8g_b(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_NEVER);
+    AIO_FINALLY(t);
+    AIO_SLEEP(t, AIO_MS(50));
+    AIO_END(t);
+}
+static aio_status r8g_c2(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP_UNTIL(t, test_start + AIO_MS(60)); /* (armed after b's cleanup: runs after it, before main) */
+    CHECK_EQ(aio_cancel(&R8G.main), 1);
+    AIO_END(t);
+}
+static aio_status r8g_c1(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_cancel(&R8G.main), 1);
+    CHECK_EQ(aio_spawn(&R8G.c2, r8g_c2), AIO_OK);
+    AIO_END(t);
+}
+static aio_status r8g_main(aio_task *t) {
+    AIO_BEGIN(t);
+    (void)aio_spawn(&R8G.a, r8g_a);
+    (void)aio_spawn(&R8G.b, r8g_b);
+    R8G.items[0].task = &R8G.a;
+    R8G.items[1].task = &R8G.b;
+    AIO_GATHER_ALL(t, R8G.lv, R8G.items, 2);
+    AIO_FINALLY(t);
+    R8G.main_at = T_MS();
+    AIO_END(t);
+}
+static void test_gather_cancelled_again_while_woken_passes_it_on(void) {
+    BEGIN_TEST();
+    memset(&R8G, 0, sizeof R8G);
+    CHECK_EQ(aio_spawn(&R8G.c1, r8g_c1), AIO_OK);
+    CHECK_EQ(test_run(&loop, &R8G.main, r8g_main), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&R8G.a), AIO_ECANCELED);
+    CHECK_EQ(aio_task_result(&R8G.b), AIO_ECANCELED);
+    CHECK_EQ(R8G.a_cut_at, 0); /* (a's cleanup cut at 60 ms, not run to its end) */
+    CHECK_EQ(R8G.main_at, 60);
+    END_TEST();
+}
+
+static aio_status r8g_cancels_main_at_50(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(50)); /* (armed before main's block: due first in that turn) */
+    CHECK_EQ(aio_cancel(&R8G.main), 1);
+    AIO_END(t);
+}
+static aio_status r8g_main_in_block(aio_task *t) {
+    AIO_BEGIN(t);
+    (void)aio_spawn(&R8G.a, r8g_a);
+    R8G.items[0].task = &R8G.a;
+    AIO_TIMEOUT(t, &R8G.block, AIO_MS(50)) {
+        AIO_GATHER_ALL(t, R8G.lv, R8G.items, 1);
+    }
+    AIO_FINALLY(t);
+    R8G.main_at = T_MS();
+    AIO_END(t);
+}
+static void test_gather_woken_by_its_deadline_then_cancelled(void) {
+    BEGIN_TEST();
+    memset(&R8G, 0, sizeof R8G);
+    CHECK_EQ(aio_spawn(&R8G.c1, r8g_cancels_main_at_50), AIO_OK);
+    CHECK_EQ(test_run(&loop, &R8G.main, r8g_main_in_block), AIO_ECANCELED); /* (the cancel beats the deadline) */
+    CHECK_EQ(aio_task_result(&R8G.a), AIO_ECANCELED);
+    CHECK_EQ(R8G.main_at, 150); /* (a's cleanup, 100 ms, waited for) */
+    END_TEST();
+}
+
 /* ------------------------------------------------ a group of another loop */
 
 static aio_status group_waits(aio_task *t) {
@@ -2150,6 +2242,8 @@ static const test_case cases[] = {
     TEST_ENTRY(test_group_child_from_cleanup_wait_for_call_cancelled),
     TEST_ENTRY(test_group_child_returning_with_cancel_pending_ends_cancelled),
     TEST_ENTRY(test_gather_woken_by_one_then_cancelled_passes_on),
+    TEST_ENTRY(test_gather_cancelled_again_while_woken_passes_it_on),
+    TEST_ENTRY(test_gather_woken_by_its_deadline_then_cancelled),
 };
 
 void register_groups_tests(void) { test_register(cases, TEST_COUNT(cases)); }

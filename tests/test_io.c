@@ -1506,6 +1506,32 @@ static void test_io_stream_close_at_run_end(void) {
     free(W.got);
 }
 
+/* The main task returns with a stream's buffer full of bytes its peer never
+ * reads: no task of the program is left, so the run's end stops the sender
+ * (what it held is dropped, as asyncio's transports close with their loop)
+ * and aio_run returns; the stream's later writes say why nothing goes. */
+static aio_status re_main_leaves_bytes(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 4u << 20), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, W.got, 2u << 20), AIO_OK);
+    CHECK(aio_stream_write_buffered(&W.s) > 0);
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_END(t);
+}
+static void test_io_stream_sender_stopped_at_run_end(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, re_main_leaves_bytes), AIO_OK);
+    CHECK_EQ(T_MS(), 10);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECANCELED);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(W.got);
+}
+
 /* A stream written after its loop ended: refused (nothing would send what
  * the socket does not take), and so is one with nothing written before. */
 static void test_io_stream_write_after_loop_end(void) {
@@ -1518,6 +1544,8 @@ static void test_io_stream_write_after_loop_end(void) {
     CHECK_EQ(aio_stream_write(&W.s, "more", 4), AIO_EINVAL);
     CHECK_DEBUG("aio_stream_write: no loop to send what the socket does not take");
     CHECK_EQ(aio_stream_write(&W.s2, "more", 4), AIO_EINVAL);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s2, 100, 10, 1000), AIO_EINVAL);
+    CHECK_DEBUG("aio_stream_set_write_limits: no loop");
     CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
     CHECK_EQ(aio_stream_free(&W.s2), AIO_OK);
     CHECK_EQ(close_sock(S.sv[0]), 0);
@@ -5929,6 +5957,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_write_bound_and_abort),
     SOCKET_ENTRY(test_io_stream_close_cut_short),
     SOCKET_ENTRY(test_io_stream_close_at_run_end),
+    SOCKET_ENTRY(test_io_stream_sender_stopped_at_run_end),
     SOCKET_ENTRY(test_io_stream_writelines),
     SOCKET_ENTRY(test_io_stream_write_after_loop_end),
     SOCKET_ENTRY(test_io_stream_write_errors),
