@@ -53,7 +53,8 @@ static void publish(const char *message, size_t len) { /* "topic text\n" to each
         for (k = 0; k < TOPICS && !about(message, to->topics[k]); k++) continue;
         if (k == TOPICS) continue;
         if (aio_stream_write(&to->in, message, len) != AIO_OK) { /* (every message, or none more) */
-            say("broker: %s too slow: dropped", to->name), aio_conn_abort(s);
+            say("broker: %s too slow: dropped", to->name);
+            aio_conn_abort(s);
             continue;
         }
         if (before <= HIGH && aio_stream_write_buffered(&to->in) > HIGH && !aio_task_alive(&to->watch))
