@@ -12762,7 +12762,8 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
 }
 
 AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {
-    size_t i, total = 0;
+    size_t i;
+    size_t total = 0;
     aio_status rc = AIO_OK;
     if (!pieces && n) return aio__misuse(AIO_EINVAL, "aio_stream_writelines: the array of pieces is NULL");
     for (i = 0; i < n; i++) {
