@@ -898,8 +898,6 @@ struct aio_task {
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
-            uint16_t closes; /* the low 16 bits of its slot's last close when it parked
-                                there (in the room the 8 bits before it leave) */
 #ifdef AIO__SOCKET_API
             size_t done;   /* AIO_SEND_ALL, AIO_STREAM_WRITE: bytes sent so far */
 #endif
@@ -7993,16 +7991,19 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * that another task may wait that way before it runs; if something else
  * woke it (a deadline, a cancellation), its own resumption does.
  *
- * A woken task is not gone: until it resumes, it is counted in io->waiting
- * (the port cannot be changed under it), and it must still learn of a
- * forget (aio_close) that came after its wake but before it ran, or it
- * would use a number that may already be another descriptor's. So each
- * slot keeps which close was the number's last (`closed`, below) and a
- * task notes it when it parks: at its resumption another says the number
- * was closed (AIO_ECLOSED) and that the slot is not its to touch any more.
- * (A task parked there is told by the close itself, which wakes it; one
- * woken and not yet run compares the value's low 16 bits, which 65,536
- * closes of numbers in the one turn before it runs would bring round.)
+ * A task stays its slot's waiter until it resumes, however it was woken
+ * (readiness, a deadline, a cancellation): until then it is counted in
+ * io->waiting (the port cannot be changed under it), and another task that
+ * would wait that way on the number is refused (AIO_EBUSY), as asyncio
+ * refuses a second reader. So a close always finds it: the close (aio_close,
+ * aio_io_forget) takes every waiter out of the slot and wakes those still
+ * parked (AIO__T_CLOSED), and a task that resumes to find itself no longer
+ * its slot's waiter knows the number was closed since it parked: it says
+ * AIO_ECLOSED and touches the slot no more, whatever socket has the number
+ * now and however many closes came between. No count is compared, so
+ * none can come round. A readiness report marks the slot's way reported
+ * (AIO__IO_REPORTED), which a task parked on several descriptors at once
+ * (AIO_TCP_CONNECT) reads to know which of them woke it.
  *
  * Every close of a number that the library forgets (aio_close,
  * aio_io_forget) takes the next value of one count of the thread's loops,
@@ -8044,6 +8045,9 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 /* In a slot's `dry`: a listener whose accept ran out of descriptors, not
  * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
 #define AIO__IO_PAUSED 4
+/* In a slot's `dry`, shifted by the way (0 readable, 1 writable): a report
+ * of readiness woke that way's waiter, which has not resumed yet. */
+#define AIO__IO_REPORTED 8
 
 #ifdef AIO__SOCKETS
 static aio_io *aio__sysio_start(aio_loop *L);
@@ -8236,6 +8240,18 @@ static AIO__ALWAYS_INLINE aio_io_slot *aio__io_slot(aio_loop *L, int fd, const c
     return aio__io_slot_of(L, fd, what, rc);
 }
 
+/* Whether the slot's waiter that way may give its place to another task:
+ * one woken and cancelled before it ran, which will only raise (so a task
+ * that cancels a reader may read in its place at once). It is taken out,
+ * and finds the slot not its own when it resumes. */
+static int aio__io_displace(aio_io_slot *s, int dir) {
+    aio_task *w = s->waiter[dir];
+    if (w->state == AIO__PARKED || !(w->flags & AIO__T_CANCEL_REQ)) return 0;
+    s->waiter[dir] = NULL;
+    s->dry = (uint8_t)(s->dry & ~(AIO__IO_REPORTED << dir));
+    return 1;
+}
+
 /* Park t on its descriptor's way `dir`; with `trust`, a way still watched
  * is taken as watched (the library's own sockets), else the port is asked
  * again (a descriptor closed and opened anew under the same number). */
@@ -8246,7 +8262,7 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     aio_status rc = AIO_OK;
     aio_io_slot *s = aio__io_slot(L, fd, what, &rc);
     if (!s) return rc;
-    if (s->waiter[dir])
+    if (s->waiter[dir] && !aio__io_displace(s, dir))
         return aio__bad_fd(AIO_EBUSY, what, fd, AIO__DETAIL(dir ? "already has a task waiting until it is writable"
                                                                 : "already has a task waiting until it is readable"));
     if ((!trust || !(s->watched & way)) && !(s->dry & AIO__IO_PAUSED)) {
@@ -8258,21 +8274,23 @@ static aio_status aio__io_park(aio_task *t, aio_frame *f, int dir, int trust, co
     rc = aio__park(t, 1, 1);
     if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc);
     t->await.io.dir = (uint8_t)dir;
-    t->await.io.closes = (uint16_t)s->closed;
     s->waiter[dir] = t;
     L->io->waiting++;
     return rc;
 }
 
 /* The resumption of a task parked by aio__io_park, whatever woke it: it
- * leaves its slot if it is still there and stops being counted. 1 if the
- * number was forgotten since it parked (the slot is no longer its). */
+ * leaves its slot and stops being counted. 1 if the slot is not its any
+ * more: a close took it out (or, cancelled, it gave its place to another,
+ * aio__io_displace: it raises before it looks at this). */
 static int aio__io_leave(aio_task *t) {
     aio_io *io = t->loop->io;
     aio_io_slot *s = &io->slots[t->await.io.fd];
+    int dir = t->await.io.dir;
     io->waiting--;
-    if ((uint16_t)s->closed != t->await.io.closes) return 1;
-    if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+    if (s->waiter[dir] != t) return 1;
+    s->waiter[dir] = NULL;
+    s->dry = (uint8_t)(s->dry & ~(AIO__IO_REPORTED << dir));
     return 0;
 }
 
@@ -8295,8 +8313,12 @@ static void aio__io_leave_all(aio_task *t, const int *fd, int n) {
     int dir;
     for (i = 0; i < n; i++) {
         if (fd[i] < 0 || (uint32_t)fd[i] >= io->nslots) continue;
-        for (dir = 0; dir < 2; dir++)
-            if (io->slots[fd[i]].waiter[dir] == t) io->slots[fd[i]].waiter[dir] = NULL;
+        for (dir = 0; dir < 2; dir++) {
+            aio_io_slot *s = &io->slots[fd[i]];
+            if (s->waiter[dir] != t) continue;
+            s->waiter[dir] = NULL;
+            s->dry = (uint8_t)(s->dry & ~(AIO__IO_REPORTED << dir));
+        }
     }
 }
 
@@ -8385,8 +8407,8 @@ static void aio__io_ready_way(aio_loop *L, int fd, int dir) {
     s->dry = (uint8_t)(s->dry & ~(1 << dir));
     if (!w) {
         aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
-    } else if (w->state == AIO__PARKED) {
-        s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+    } else if (w->state == AIO__PARKED) { /* (its waiter until it resumes) */
+        s->dry = (uint8_t)(s->dry | (AIO__IO_REPORTED << dir));
         w->flags |= AIO__T_SIGNALLED;
         AIO__CAUSE(L, NULL, AIO_BY_IO);
         aio__wake(w);
@@ -8414,8 +8436,8 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
         s->dry = (uint8_t)(s->dry & ~(1 << dir));
         if (!w) {
             aio__io_unwatch(io, fd, 1 << dir); /* its waiter went: stop the reports */
-        } else if (w->state == AIO__PARKED) {
-            s->waiter[dir] = NULL; /* (counted in io->waiting until it resumes) */
+        } else if (w->state == AIO__PARKED) { /* (its waiter until it resumes) */
+            s->dry = (uint8_t)(s->dry | (AIO__IO_REPORTED << dir));
             w->flags |= AIO__T_SIGNALLED;
             AIO__CAUSE(L, NULL, AIO_BY_IO);
             aio__wake(w);
@@ -8425,11 +8447,13 @@ AIO_API void aio_io_ready(aio_loop *L, int fd, int events) {
 }
 #endif
 
-/* aio_io_forget's work. `reused`: the number may now be another
- * descriptor's (it was closed), so the slot's count of forgets moves on: a
- * task woken but not run yet, and a stream set up over the number before,
- * find it changed. aio_server_close_clients wakes the waiters of sockets it
- * shuts down and keeps: their numbers are still theirs. */
+/* aio_io_forget's work: the slot's waiters are taken out (those parked
+ * woken, AIO__T_CLOSED; those woken already find the slot not theirs when
+ * they resume). `reused`: the number may now be another descriptor's (it
+ * was closed), so the slot's count of closes moves on: a stream or a
+ * server's connection set up over the number before finds it changed.
+ * aio_server_close_clients drops the slots of sockets it shuts down and
+ * keeps: their numbers are still theirs. */
 static void aio__io_drop(aio_socket sock, int reused) {
     int fd = aio__fd(sock);
     aio_loop *L = aio__loop;
@@ -11760,10 +11784,12 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
         aio_io *io = t->loop->io;
         aio_io_slot *s = &io->slots[t->await.io.fd];
-        if ((uint16_t)s->closed == t->await.io.closes) {
+        int dir = t->await.io.dir;
+        if (s->waiter[dir] == t) {
             t->flags &= (uint16_t)~AIO__T_SIGNALLED;
             io->waiting--;
-            if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+            s->waiter[dir] = NULL;
+            s->dry = (uint8_t)(s->dry & ~(AIO__IO_REPORTED << dir));
             if (op <= AIO__IO_WRITABLE) return AIO_OK;
             return aio__io_try(t, f, op, buf, len);
         }
@@ -14157,8 +14183,9 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
         reported[i] = 0;
         if (c->fd[i] < 0) continue;
         s = &io->slots[c->fd[i]];
-        reported[i] = s->waiter[1] != t;
-        if (!reported[i]) s->waiter[1] = NULL;
+        reported[i] = (s->dry & (AIO__IO_REPORTED << 1)) != 0;
+        if (s->waiter[1] == t) s->waiter[1] = NULL;
+        s->dry = (uint8_t)(s->dry & ~(AIO__IO_REPORTED << 1));
     }
     /* A cancellation comes first: every attempt is closed. */
     if (aio__checkpoint(t) < 0) return aio__connect_end(t, c, -1, aio__raise(t, f, AIO_ECANCELED));

@@ -153,8 +153,9 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
         reported[i] = 0;
         if (c->fd[i] < 0) continue;
         s = &io->slots[c->fd[i]];
-        reported[i] = s->waiter[1] != t;
-        if (!reported[i]) s->waiter[1] = NULL;
+        reported[i] = (s->dry & (AIO__IO_REPORTED << 1)) != 0;
+        if (s->waiter[1] == t) s->waiter[1] = NULL;
+        s->dry = (uint8_t)(s->dry & ~(AIO__IO_REPORTED << 1));
     }
     /* A cancellation comes first: every attempt is closed. */
     if (aio__checkpoint(t) < 0) return aio__connect_end(t, c, -1, aio__raise(t, f, AIO_ECANCELED));

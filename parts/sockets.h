@@ -423,10 +423,12 @@ AIO_API aio_status aio__io_poll(aio_task *t, aio_frame *f, int op, const void *b
     if ((t->flags & (AIO__T_SIGNALLED | AIO__T_CLOSED | AIO__T_WATCHED | AIO__T_CANCEL_REQ)) == AIO__T_SIGNALLED) {
         aio_io *io = t->loop->io;
         aio_io_slot *s = &io->slots[t->await.io.fd];
-        if ((uint16_t)s->closed == t->await.io.closes) {
+        int dir = t->await.io.dir;
+        if (s->waiter[dir] == t) {
             t->flags &= (uint16_t)~AIO__T_SIGNALLED;
             io->waiting--;
-            if (s->waiter[t->await.io.dir] == t) s->waiter[t->await.io.dir] = NULL;
+            s->waiter[dir] = NULL;
+            s->dry = (uint8_t)(s->dry & ~(AIO__IO_REPORTED << dir));
             if (op <= AIO__IO_WRITABLE) return AIO_OK;
             return aio__io_try(t, f, op, buf, len);
         }

@@ -133,8 +133,6 @@ struct aio_task {
         struct {           /* in an I/O wait */
             int fd;
             uint8_t dir;   /* 0 waits until readable, 1 until writable */
-            uint16_t closes; /* the low 16 bits of its slot's last close when it parked
-                                there (in the room the 8 bits before it leave) */
 #ifdef AIO__SOCKET_API
             size_t done;   /* AIO_SEND_ALL, AIO_STREAM_WRITE: bytes sent so far */
 #endif
