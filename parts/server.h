@@ -266,6 +266,9 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     srv->aborted = 0;
     srv->failed = 0;
     rc = aio_spawn(&srv->task, aio__server_run);
+    /* (its first step is taken cancelled or not: one cancelled before it, by
+     * aio_run's end say, closes the listener in its cleanup all the same) */
+    if (rc == AIO_OK) srv->task.flags |= AIO__T_STARTED;
     if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
         (void)aio_close(listener);

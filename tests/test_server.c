@@ -29,6 +29,7 @@
 #else
 #define SERVER_TESTS 1
 #define UNIX_SERVER_TESTS 1
+#include <fcntl.h>
 #include <sys/stat.h>
 #endif
 
@@ -981,6 +982,32 @@ static void test_server_unix(void) {
     server_test(unix_main, G.conns, 4);
     (void)unlink(unix_path);
 }
+
+/* A server started by a main task that returns at once: aio_run's end
+ * cancels it before its first step, and it closes its listener and removes
+ * its socket file all the same (its task takes that step, cancelled). */
+static aio_status left_at_once_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_start(&G.srv, aio_unix_listen(unix_path, 0)), AIO_OK);
+    G.spare = G.srv.listener;
+    CHECK(unix_file_is_there());
+    AIO_END(t);
+}
+static void test_server_left_before_its_first_step(void) {
+    aio_loop loop;
+    (void)snprintf(unix_path, sizeof unix_path, "/tmp/aio-server-%d.sock", (int)getpid());
+    (void)unlink(unix_path);
+    test_loop(&loop);
+    memset(&G, 0, sizeof G);
+    CHECK_EQ(aio_server_init(&G.srv, handler, G.conns, sizeof G.conns[0], 4), AIO_OK);
+    CHECK_EQ(test_run(&loop, &G.main, left_at_once_main), AIO_OK);
+    CHECK(aio_task_cancelled(&G.srv.task));
+    CHECK_EQ(G.srv.listener, -1);
+    CHECK(G.srv.unix_file == NULL);
+    CHECK(!unix_file_is_there());
+    CHECK_EQ(fcntl(G.spare, F_GETFD), -1); /* (the listener's number: closed) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
 #endif
 #if UNIX_SERVER_TESTS
 /* A connection whose number is beyond the slots of the loop's port (every
@@ -1164,6 +1191,7 @@ static const test_case cases[] = {
 #endif
 #if UNIX_SERVER_TESTS
     SERVER_ENTRY(test_server_unix),
+    SERVER_ENTRY(test_server_left_before_its_first_step),
 #endif
 #if UNIX_SERVER_TESTS
     SERVER_ENTRY(test_server_beyond_port_slots),

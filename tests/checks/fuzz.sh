@@ -5,8 +5,10 @@
 # found a bug (tests/fuzz/regressions/) replay without libFuzzer, built with
 # gcc in the 64-bit and the 32-bit tick configurations; the I/O slot
 # fuzzer's (tests/fuzz/corpus-io/, tests/fuzz/regressions-io/) with epoll and
-# with poll(). One check per input and configuration; a violated invariant
-# prints its message.
+# with poll(); and the server fuzzer's programs drawn from fixed seeds
+# (--random, with epoll and with poll()). One check per input and
+# configuration (per run of drawn programs); a violated invariant prints its
+# message.
 fz_replay() { # name source inputs flags...
     fz_name=$1
     fz_src=$2
@@ -38,3 +40,23 @@ fz_replay fuzz-replay tests/fuzz/fuzz_schedule.c "$fz_schedule"
 fz_replay fuzz-replay-ms32 tests/fuzz/fuzz_schedule.c "$fz_schedule" -DAIO_TIME_32
 fz_replay fuzz-replay-io tests/fuzz/fuzz_io.c "$fz_io"
 fz_replay fuzz-replay-io-poll tests/fuzz/fuzz_io.c "$fz_io" -DAIO_IO_POLL
+# The server fuzzer: no corpus kept, programs drawn from a seed instead.
+fz_server() { # name flags...
+    fz_name=$1
+    shift
+    if ! gcc -std=c11 -O1 $WARN -DAIO_DEBUG -DFUZZ_REPLAY -I. "$@" tests/fuzz/fuzz_server.c \
+        -o "$out/$fz_name" 2>"$out/$fz_name.log"; then
+        echo "[$fz_name] FAILED to build:"; sed 's/^/    /' "$out/$fz_name.log" | head -20
+        add_counts 0 1
+        return
+    fi
+    if "$out/$fz_name" --random 1500 71 >"$out/$fz_name.out" 2>&1; then
+        echo "[$fz_name] $(tail -n 1 "$out/$fz_name.out") (1,500 drawn from seed 71)"
+        add_counts 1 0
+    else
+        echo "[$fz_name] FAILED:"; grep -a -v '^aio_timeout:' "$out/$fz_name.out" | tail -n 3 | sed 's/^/    /'
+        add_counts 0 1
+    fi
+}
+fz_server fuzz-server
+fz_server fuzz-server-poll -DAIO_IO_POLL

@@ -4,7 +4,8 @@
 # UndefinedBehaviorSanitizer) for FUZZ_SECONDS on the 64-bit nanosecond build
 # and, at the same time, the 32-bit millisecond build that crosses the tick
 # wrap; then the I/O slot fuzzer (fuzz_io.c) for half that time on the epoll
-# build and, at the same time, the poll() build (AIO_IO_POLL). Then report
+# build and, at the same time, the poll() build (AIO_IO_POLL); then the
+# server fuzzer (fuzz_server.c) the same way. Then report
 # executions, coverage and the slowest input of each, and the line coverage
 # of the header's implementation reached by each corpus.
 # A failing input lands in build/fuzz/ (crash-*); tests/fuzz/README.md says
@@ -12,11 +13,13 @@
 #
 # Settings (environment or make variables):
 #   FUZZ_SECONDS=n       how long each build runs (120); FUZZ_SECONDS_32 for the 32-bit one
-#   FUZZ_IO_SECONDS=n    how long each build of the I/O slot fuzzer runs (FUZZ_SECONDS / 2)
+#   FUZZ_IO_SECONDS=n    how long each build of the I/O slot fuzzer runs (FUZZ_SECONDS / 2);
+#                        the server fuzzer's, half that
 #   FUZZ_RUNS=n          a campaign the same on any machine: n executions per schedule build
-#                        (FUZZ_IO_RUNS, n / 2, per I/O build) from a seed the commit gives
+#                        (FUZZ_IO_RUNS, n / 2, per I/O build; FUZZ_SERVER_RUNS, n / 80, per
+#                        server build) from a seed the commit gives
 #                        (FUZZ_SEED=s to choose it), the committed corpus only (CI's way)
-#   FUZZ_ONLY=schedule   run only that fuzzer (schedule, or io)
+#   FUZZ_ONLY=schedule   run only that fuzzer (schedule, io or server)
 #   FUZZ_HEADER_DIR=dir  fuzz the aio_timeout.h in dir instead of the repository's
 #   FUZZ_SEEDS=0         start from an empty corpus (no committed seeds or regressions)
 #   FUZZ_KEEP_GOING=1    do not stop at the first failure: keep every failing input
@@ -29,7 +32,8 @@ SECONDS_64=${FUZZ_SECONDS:-120}
 SECONDS_32=${FUZZ_SECONDS_32:-$SECONDS_64}
 SECONDS_IO=${FUZZ_IO_SECONDS:-$(( (SECONDS_64 + 1) / 2 ))}
 ONLY=${FUZZ_ONLY:-}
-case $ONLY in "" | schedule | io) ;; *) echo "FUZZ_ONLY is schedule or io, not $ONLY"; exit 1 ;; esac
+case $ONLY in "" | schedule | io | server) ;; *) echo "FUZZ_ONLY is schedule, io or server, not $ONLY"; exit 1 ;; esac
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; } # whether fuzzer $1 runs
 HEADER_DIR=${FUZZ_HEADER_DIR:-.}
 out=${FUZZ_OUT:-build/fuzz}
 [ -f "$HEADER_DIR/aio_timeout.h" ] || { echo "no aio_timeout.h in $HEADER_DIR"; exit 1; }
@@ -66,17 +70,23 @@ rc64=0
 rc32=0
 rcio=0
 rcpoll=0
+rcsrv=0
+rcsrvpoll=0
 seeds="tests/fuzz/corpus tests/fuzz/regressions"
 seeds_io="tests/fuzz/corpus-io tests/fuzz/regressions-io"
 [ "${FUZZ_SEEDS:-1}" = 0 ] && seeds="" && seeds_io=""
 if [ "${FUZZ_REPORT_ONLY:-0}" != 1 ]; then
-if [ "$ONLY" != io ]; then
+if want schedule; then
     clang $FLAGS tests/fuzz/fuzz_schedule.c -o "$out/fuzz" || exit 1
     clang $FLAGS -DAIO_TIME_32 tests/fuzz/fuzz_schedule.c -o "$out/fuzz-ms32" || exit 1
 fi
-if [ "$ONLY" != schedule ]; then
+if want io; then
     clang $FLAGS_IO tests/fuzz/fuzz_io.c -o "$out/fuzz-io" || exit 1
     clang $FLAGS_IO -DAIO_IO_POLL tests/fuzz/fuzz_io.c -o "$out/fuzz-io-poll" || exit 1
+fi
+if want server; then
+    clang $FLAGS_IO tests/fuzz/fuzz_server.c -o "$out/fuzz-server" || exit 1
+    clang $FLAGS_IO -DAIO_IO_POLL tests/fuzz/fuzz_server.c -o "$out/fuzz-server-poll" || exit 1
 fi
 
 # Two builds at once (two cores); each writes its new inputs to its own
@@ -112,20 +122,22 @@ run() { # binary seconds-or-runs seed-offset corpus log artifact-prefix seeds...
 }
 # What an earlier run found is moved to $out/earlier/, so that this run
 # reports only the inputs it found itself.
-for d in found found-ms32 found-io found-io-poll; do
+for d in found found-ms32 found-io found-io-poll found-server found-server-poll; do
     if [ -d "$out/$d" ] && [ -n "$(ls -A "$out/$d")" ]; then
         mkdir -p "$out/earlier"
         mv "$out/$d" "$out/earlier/$d-$(cat "$out/started" 2>/dev/null || echo 0)"
     fi
 done
-mkdir -p "$out/found" "$out/found-ms32" "$out/found-io" "$out/found-io-poll"
+mkdir -p "$out/found" "$out/found-ms32" "$out/found-io" "$out/found-io-poll" "$out/found-server" \
+    "$out/found-server-poll" "$out/corpus-server" "$out/corpus-server-poll"
 date +%s >"$out/started"
-A64=$SECONDS_64 A32=$SECONDS_32 AIO=$SECONDS_IO UNIT=s
+A64=$SECONDS_64 A32=$SECONDS_32 AIO=$SECONDS_IO ASRV=$(( (SECONDS_IO + 1) / 2 )) UNIT=s
 if [ -n "$RUNS" ]; then
     A64=$RUNS A32=$RUNS AIO=${FUZZ_IO_RUNS:-$(( (RUNS + 1) / 2 ))} UNIT=executions
+    ASRV=${FUZZ_SERVER_RUNS:-$(( (RUNS + 79) / 80 ))} # (an execution: a server's whole run, many times longer)
     echo "a campaign of a fixed size: libFuzzer's seeds $SEED to $((SEED + 3)), one a build"
 fi
-if [ "$ONLY" != io ]; then
+if want schedule; then
     echo "fuzzing $HEADER_DIR/aio_timeout.h for ${A64} $UNIT (64-bit ns) and ${A32} $UNIT (32-bit ms ticks)..."
     # shellcheck disable=SC2086 # $seeds is a list
     run "$out/fuzz" "$A64" 0 "$out/corpus" "$out/fuzz.log" "$out/found/" $seeds &
@@ -136,7 +148,7 @@ if [ "$ONLY" != io ]; then
     wait $pid64; rc64=$?
     wait $pid32; rc32=$?
 fi
-if [ "$ONLY" != schedule ]; then
+if want io; then
     echo "fuzzing the I/O slots of $HEADER_DIR/aio_timeout.h for ${AIO} $UNIT (epoll) and ${AIO} $UNIT (poll)..."
     date +%s >"$out/started-io"
     # shellcheck disable=SC2086 # $seeds_io is a list
@@ -149,6 +161,17 @@ if [ "$ONLY" != schedule ]; then
     wait $pidio; rcio=$?
     wait $pidpoll; rcpoll=$?
 fi
+if want server; then
+    echo "fuzzing the servers of $HEADER_DIR/aio_timeout.h for ${ASRV} $UNIT (epoll) and ${ASRV} $UNIT (poll)..."
+    date +%s >"$out/started-server"
+    run "$out/fuzz-server" "$ASRV" 4 "$out/corpus-server" "$out/fuzz-server.log" "$out/found-server/" &
+    pidsrv=$!
+    run "$out/fuzz-server-poll" "$ASRV" 5 "$out/corpus-server-poll" "$out/fuzz-server-poll.log" \
+        "$out/found-server-poll/" &
+    pidsrvpoll=$!
+    wait $pidsrv; rcsrv=$?
+    wait $pidsrvpoll; rcsrvpoll=$?
+fi
 fi
 
 # What each failing input broke: a replay build (no sanitizer, quick) names the
@@ -159,7 +182,10 @@ gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_TIME_32 $HDEFS "-I$HEADER_DIR" 
     -o "$out/replay-ms32" &&
 gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c -o "$out/replay-io" &&
 gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c \
-    -o "$out/replay-io-poll" || exit 1
+    -o "$out/replay-io-poll" &&
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY "-I$HEADER_DIR" tests/fuzz/fuzz_server.c -o "$out/replay-server" &&
+gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL "-I$HEADER_DIR" tests/fuzz/fuzz_server.c \
+    -o "$out/replay-server-poll" || exit 1
 what_broke() { # fuzzer replay input
     { "$2" "$3" >/dev/null 2>"$out/what.txt"; } 2>/dev/null
     msg=$(grep -a -m 1 'invariant violated' "$out/what.txt" | sed 's/^.*invariant violated/invariant violated/')
@@ -185,6 +211,7 @@ report() { # name log rc found-dir fuzzer replay decoder
     n=0 shown=
     start=$(cat "$out/started")
     case $1 in fuzz-io*) start=$(cat "$out/started-io" 2>/dev/null || echo "$start") ;; esac
+    case $1 in fuzz-server*) start=$(cat "$out/started-server" 2>/dev/null || echo "$start") ;; esac
     : >"$out/$1.found"
     for crash in "$4"/crash-* "$4"/timeout-* "$4"/leak-*; do
         [ -f "$crash" ] || continue
@@ -220,14 +247,20 @@ report() { # name log rc found-dir fuzzer replay decoder
 }
 : >"$out/shown.list"
 ok=0
-if [ "$ONLY" != io ]; then
+if want schedule; then
     report fuzz "$out/fuzz.log" $rc64 "$out/found" "$out/fuzz" "$out/replay" decode.py || ok=1
     report fuzz-ms32 "$out/fuzz-ms32.log" $rc32 "$out/found-ms32" "$out/fuzz-ms32" "$out/replay-ms32" decode.py || ok=1
 fi
-if [ "$ONLY" != schedule ]; then
+if want io; then
     report fuzz-io "$out/fuzz-io.log" $rcio "$out/found-io" "$out/fuzz-io" "$out/replay-io" decode_io.py || ok=1
     report fuzz-io-poll "$out/fuzz-io-poll.log" $rcpoll "$out/found-io-poll" "$out/fuzz-io-poll" \
         "$out/replay-io-poll" decode_io.py || ok=1
+fi
+if want server; then
+    report fuzz-server "$out/fuzz-server.log" $rcsrv "$out/found-server" "$out/fuzz-server" "$out/replay-server" \
+        decode_server.py || ok=1
+    report fuzz-server-poll "$out/fuzz-server-poll.log" $rcsrvpoll "$out/found-server-poll" \
+        "$out/fuzz-server-poll" "$out/replay-server-poll" decode_server.py || ok=1
 fi
 
 # Which lines of the implementation the corpus reaches (gcov of a replay build).
@@ -250,10 +283,10 @@ coverage() { # name source gcda what dirs...
     echo "[$name] aio_timeout.h lines executed by $what: ${line:-unknown}$note"
 }
 # shellcheck disable=SC2086 # $seeds and $seeds_io are lists
-[ "$ONLY" != io ] && coverage fuzz-coverage tests/fuzz/fuzz_schedule.c replay-fuzz_schedule.gcda "the corpus" \
+want schedule && coverage fuzz-coverage tests/fuzz/fuzz_schedule.c replay-fuzz_schedule.gcda "the corpus" \
     "$out/corpus" $seeds
 # shellcheck disable=SC2086
-[ "$ONLY" != schedule ] && coverage fuzz-io-coverage tests/fuzz/fuzz_io.c replay-fuzz_io.gcda "the I/O corpus" \
+want io && coverage fuzz-io-coverage tests/fuzz/fuzz_io.c replay-fuzz_io.gcda "the I/O corpus" \
     "$out/corpus-io" $seeds_io
 # Last, so that the end of a log cut short still holds it: each failing input
 # printed above, as its bytes, to replay where only the log is left.
@@ -261,4 +294,5 @@ while IFS="$(printf '\t')" read -r name replay input; do
     echo "[$name] the input printed above, base64 (to replay it: echo '...' | base64 -d >in && $replay in):"
     echo "    $(base64 -w 0 "$input")"
 done <"$out/shown.list"
-[ $rc64 -eq 0 ] && [ $rc32 -eq 0 ] && [ $rcio -eq 0 ] && [ $rcpoll -eq 0 ] && [ $ok -eq 0 ]
+[ $rc64 -eq 0 ] && [ $rc32 -eq 0 ] && [ $rcio -eq 0 ] && [ $rcpoll -eq 0 ] && [ $rcsrv -eq 0 ] &&
+    [ $rcsrvpoll -eq 0 ] && [ $ok -eq 0 ]
