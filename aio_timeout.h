@@ -8046,8 +8046,14 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
  * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
 #define AIO__IO_PAUSED 4
 /* In a slot's `dry`, shifted by the way (0 readable, 1 writable): a report
- * of readiness woke that way's waiter, which has not resumed yet. */
+ * of readiness woke that way's waiter, which has not resumed yet. Only
+ * AIO_TCP_CONNECT reads it: without sockets it is none (0: every use folds
+ * away). */
+#ifdef AIO__SOCKETS
 #define AIO__IO_REPORTED 8
+#else
+#define AIO__IO_REPORTED 0
+#endif
 
 #ifdef AIO__SOCKETS
 static aio_io *aio__sysio_start(aio_loop *L);

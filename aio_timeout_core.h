@@ -7235,8 +7235,10 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
  * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
 #define AIO__IO_PAUSED 4
 /* In a slot's `dry`, shifted by the way (0 readable, 1 writable): a report
- * of readiness woke that way's waiter, which has not resumed yet. */
-#define AIO__IO_REPORTED 8
+ * of readiness woke that way's waiter, which has not resumed yet. Only
+ * AIO_TCP_CONNECT reads it: without sockets it is none (0: every use folds
+ * away). */
+#define AIO__IO_REPORTED 0
 
 
 #define aio__io_unpause(L) ((void)0)
