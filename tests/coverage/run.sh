@@ -156,6 +156,20 @@ if build nostdlib -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c; then
         fail "tests/coverage/no_stdlib.c: $(cat "$out/nostdlib/run.log")"
 fi
 
+# The fuzzers' inputs that make test runs: the I/O slot fuzzer's corpus and
+# regressions, the server fuzzer's programs drawn from seed 71 (epoll, poll).
+if build fuzz-io -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_io.c; then
+    timeout 300 "$out/fuzz-io/prog" tests/fuzz/corpus-io/* tests/fuzz/regressions-io/* >"$out/fuzz-io/run.log" 2>&1 ||
+        fail "tests/fuzz/fuzz_io.c: $(tail -n 1 "$out/fuzz-io/run.log")"
+fi
+for poll in "" -DAIO_IO_POLL; do
+    name=fuzz-server${poll:+-poll}
+    if build "$name" -DAIO_DEBUG -DFUZZ_REPLAY $poll -I. tests/fuzz/fuzz_server.c; then
+        timeout 300 "$out/$name/prog" --random 1500 71 >"$out/$name/run.log" 2>&1 ||
+            fail "tests/fuzz/fuzz_server.c: $(tail -n 1 "$out/$name/run.log")"
+    fi
+done
+
 # The simulation: its tests (their traces go to the build directory).
 if build sim -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c; then
     timeout 300 "$out/sim/prog" "$out/sim" >"$out/sim/run.log" 2>&1 ||
