@@ -1374,9 +1374,9 @@ static aio_status w_lines_main(aio_task *t) {
     }
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 6000), AIO_OK);
     for (W.k = 0; W.k < 2000; W.k++) { /* (until a message is refused: each 2 + 2000 + 1 bytes) */
-        aio_piece m[3] = {{"<<", 2}, {W.piece[1], 2000}, {">", 1}};
+        aio_piece m[4] = {{NULL, 0}, {"<<", 2}, {W.piece[1], 2000}, {">", 1}}; /* (an empty piece: nothing) */
         W.n = aio_stream_write_buffered(&W.s);
-        W.rc = aio_stream_writelines(&W.s, m, 3);
+        W.rc = aio_stream_writelines(&W.s, m, 4);
         if (W.rc != AIO_OK) break;
         W.filled++;
     }
@@ -1384,6 +1384,12 @@ static aio_status w_lines_main(aio_task *t) {
     CHECK_EQ(aio_stream_write_buffered(&W.s), W.n); /* (nothing of it, not even "<<") */
     CHECK(W.n + 2003 > 6000);
     CHECK(W.n + 2 <= 6000); /* (its first piece alone would have fit) */
+    { /* the bound lowered below what is buffered: even one byte is refused */
+        aio_piece one = {"!", 1};
+        CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 100), AIO_OK);
+        CHECK_EQ(aio_stream_writelines(&W.s, &one, 1), AIO_ELIMIT);
+        CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 6000), AIO_OK);
+    }
     CHECK_EQ(aio_spawn(&W.reader, w_reader), AIO_OK);
     AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(10));
     CHECK_EQ(W.rc, AIO_OK);
@@ -2530,7 +2536,7 @@ static void peer_sends(const char *msg) {
 static aio_status close_after_wake_main(aio_task *t) {
     static int op;
     static uint64_t closed_then;
-    long i;
+    long i = 0;
     AIO_BEGIN(t);
     for (op = 0; op < 4; op++) { /* a readiness wait, a receive; each again past 65,536 closes */
         spawn_reader(0, op & 1, S.sv[0], AIO_SEC(5));
@@ -2574,6 +2580,10 @@ static aio_status cancel_after_wake_main(aio_task *t) {
     AIO_SLEEP(t, AIO_MS(10));
     peer_sends("abcd");
     AIO_YIELD(t);
+    /* woken, not cancelled: still its slot's waiter, a second is refused */
+    AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_SEC(1));
+    CHECK_EQ(S.rc, AIO_EBUSY);
+    CHECK_DEBUG("already has a task waiting until it is readable");
     CHECK_EQ(aio_cancel(&S.r[0].task), 1);
     AIO_WAIT_READABLE(t, S.rc, S.sv[0], AIO_SEC(1)); /* the reader runs in the meantime */
     CHECK_EQ(S.rc, AIO_OK);
