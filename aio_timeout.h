@@ -12810,9 +12810,9 @@ AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces,
      * comes between, and each finds the room the whole was found to have */
     rc = aio_stream_write(s, NULL, 0);
     if (rc < 0) return rc;
-    if (s->out && (s->out->tail - s->out->head > s->out->bound ||
-                   total > s->out->bound - (s->out->tail - s->out->head)))
-        return AIO_ELIMIT;
+    /* (it said AIO_OK: the stream has its outbox, which holds no more than
+     * its bound) */
+    if (total > s->out->bound - (s->out->tail - s->out->head)) return AIO_ELIMIT;
     for (i = 0; i < n && rc == AIO_OK; i++)
         if (pieces[i].len) rc = aio_stream_write(s, pieces[i].data, pieces[i].len);
     return rc;
@@ -14264,10 +14264,10 @@ static void aio__server_note(aio_conn *c) {
     c->flags = (uint8_t)((c->flags & ~AIO__C_UNKEPT) | (slot ? 0 : AIO__C_UNKEPT));
     c->closed = slot ? slot->closed : 0;
 }
-/* 1 while c's socket is still the one the server took (not closed behind it). */
+/* 1 while c's socket is still the one the server took (not closed behind it).
+ * (c's handler has not ended: its number is c->fd still.) */
 static int aio__server_owns(const aio_conn *c) {
     const aio_io_slot *slot;
-    if (c->fd == (aio_socket)-1) return 0;
     if (c->flags & AIO__C_UNKEPT) return 1; /* (nothing to tell: as before) */
     slot = aio__server_slot(c);
     return slot && slot->closed == c->closed;

@@ -45,10 +45,10 @@ static void aio__server_note(aio_conn *c) {
     c->flags = (uint8_t)((c->flags & ~AIO__C_UNKEPT) | (slot ? 0 : AIO__C_UNKEPT));
     c->closed = slot ? slot->closed : 0;
 }
-/* 1 while c's socket is still the one the server took (not closed behind it). */
+/* 1 while c's socket is still the one the server took (not closed behind it).
+ * (c's handler has not ended: its number is c->fd still.) */
 static int aio__server_owns(const aio_conn *c) {
     const aio_io_slot *slot;
-    if (c->fd == (aio_socket)-1) return 0;
     if (c->flags & AIO__C_UNKEPT) return 1; /* (nothing to tell: as before) */
     slot = aio__server_slot(c);
     return slot && slot->closed == c->closed;

@@ -291,9 +291,9 @@ AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces,
      * comes between, and each finds the room the whole was found to have */
     rc = aio_stream_write(s, NULL, 0);
     if (rc < 0) return rc;
-    if (s->out && (s->out->tail - s->out->head > s->out->bound ||
-                   total > s->out->bound - (s->out->tail - s->out->head)))
-        return AIO_ELIMIT;
+    /* (it said AIO_OK: the stream has its outbox, which holds no more than
+     * its bound) */
+    if (total > s->out->bound - (s->out->tail - s->out->head)) return AIO_ELIMIT;
     for (i = 0; i < n && rc == AIO_OK; i++)
         if (pieces[i].len) rc = aio_stream_write(s, pieces[i].data, pieces[i].len);
     return rc;

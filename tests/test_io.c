@@ -1538,6 +1538,35 @@ static void test_io_stream_sender_stopped_at_run_end(void) {
     free(W.got);
 }
 
+/* The run's end stops only the senders with bytes to send: a stream whose
+ * writes all went at once (its sender never started) is left as it is, and
+ * writes on after aio_run returned, while the one whose peer never read
+ * says why nothing goes. */
+static aio_status re_main_two_streams(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 4u << 20), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, W.got, 2u << 20), AIO_OK);
+    CHECK_EQ(aio_stream_init(&W.s2, S.sv[1], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s2, "hi", 2), AIO_OK);
+    CHECK_EQ(aio_stream_write_buffered(&W.s2), 0u); /* (it went at once) */
+    AIO_SLEEP(t, AIO_MS(10));
+    AIO_END(t);
+}
+static void test_io_stream_run_end_stops_only_senders_with_bytes(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, re_main_two_streams), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECANCELED);
+    CHECK_EQ(aio_stream_write(&W.s2, "x", 1), AIO_OK);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_stream_free(&W.s2), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(W.got);
+}
+
 /* A stream written after its loop ended: refused (nothing would send what
  * the socket does not take), and so is one with nothing written before. */
 static void test_io_stream_write_after_loop_end(void) {
@@ -5980,6 +6009,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_close_cut_short),
     SOCKET_ENTRY(test_io_stream_close_at_run_end),
     SOCKET_ENTRY(test_io_stream_sender_stopped_at_run_end),
+    SOCKET_ENTRY(test_io_stream_run_end_stops_only_senders_with_bytes),
     SOCKET_ENTRY(test_io_stream_writelines),
     SOCKET_ENTRY(test_io_stream_write_after_loop_end),
     SOCKET_ENTRY(test_io_stream_write_errors),
