@@ -62,7 +62,9 @@ static void aio__outbox_services_ending(aio_loop *L) {
         aio__outbox *o = AIO_CONTAINER(n, aio__outbox, link);
         if (o->task.state == AIO__NEW || o->task.state == AIO__DONE || aio_task_cancel_pending(&o->task))
             continue;
-        if (o->s && !o->error) o->error = AIO_ECANCELED; /* (its later writes say why nothing goes) */
+        /* (a sender alive and not cancelled has its stream and no error: one
+         * let go of or failed is cancelled, or ended, by then) */
+        o->error = AIO_ECANCELED; /* (its stream's later writes say why nothing goes) */
         (void)aio_cancel(&o->task);
     }
 }

@@ -1567,6 +1567,33 @@ static void test_io_stream_run_end_stops_only_senders_with_bytes(void) {
     free(W.got);
 }
 
+/* A stream whose sender failed (its peer closed with bytes still to send)
+ * gives that error to every write while its loop lives, and once the loop
+ * has ended, AIO_EINVAL as any stream of an ended loop. */
+static aio_status re_main_sender_failed(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 4u << 20), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, W.got, 2u << 20), AIO_OK);
+    CHECK(aio_stream_write_buffered(&W.s) > 0);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(10));
+    W.rc = aio_stream_write(&W.s, "x", 1);
+    CHECK(W.rc < 0 && W.rc != AIO_ELIMIT && W.rc != AIO_EINVAL); /* (the send's error: a reset, a broken pipe) */
+    AIO_END(t);
+}
+static void test_io_stream_sender_failed_then_loop_end(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, re_main_sender_failed), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EINVAL);
+    CHECK_DEBUG("aio_stream_write: no loop to send what the socket does not take");
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(close_sock(S.sv[0]), 0);
+    free(W.got);
+}
+
 /* A stream written after its loop ended: refused (nothing would send what
  * the socket does not take), and so is one with nothing written before. */
 static void test_io_stream_write_after_loop_end(void) {
@@ -6010,6 +6037,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_close_at_run_end),
     SOCKET_ENTRY(test_io_stream_sender_stopped_at_run_end),
     SOCKET_ENTRY(test_io_stream_run_end_stops_only_senders_with_bytes),
+    SOCKET_ENTRY(test_io_stream_sender_failed_then_loop_end),
     SOCKET_ENTRY(test_io_stream_writelines),
     SOCKET_ENTRY(test_io_stream_write_after_loop_end),
     SOCKET_ENTRY(test_io_stream_write_errors),
