@@ -5290,11 +5290,12 @@ AIO_API int aio_task_cancel_pending(const aio_task *t) {
     return t->state != AIO__DONE && (t->flags & AIO__T_CANCEL_REQ) != 0;
 }
 
-/* The group a task was spawned into: the root of its scope chain. */
+/* The group child t was spawned into: the first scope of its chain that is
+ * not its own (a group's child's chain goes on into its group's). */
 static aio_group *aio__group_of(const aio_task *t) {
     aio_timeout *root = t->scope;
-    while (root && root->task == t) root = root->parent;
-    return root && (root->flags & AIO__S_GROUP) ? AIO_CONTAINER(root, aio_group, scope) : NULL;
+    while (root->task == t) root = root->parent;
+    return AIO_CONTAINER(root, aio_group, scope);
 }
 
 static void aio__group_abort(aio_group *g);
@@ -6926,7 +6927,7 @@ AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g) {
 static void aio__view_through(aio_task *child, const aio_task *owner, const aio_timeout *group) {
     const aio_timeout *sc;
     unsigned inside = 0;
-    for (sc = owner->scope; sc && sc != group; sc = sc->parent) {
+    for (sc = owner->scope; sc != group; sc = sc->parent) { /* (an open group is on its owner's chain) */
         if ((sc->flags & AIO__S_DELIVERED) && sc->cleanups < owner->view.v.cleanups) inside++;
         if (sc->flags & AIO__S_SHIELD) break;
     }

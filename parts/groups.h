@@ -132,7 +132,7 @@ AIO_API void aio__group_land(aio_task *t, aio_frame *f, aio_group *g) {
 static void aio__view_through(aio_task *child, const aio_task *owner, const aio_timeout *group) {
     const aio_timeout *sc;
     unsigned inside = 0;
-    for (sc = owner->scope; sc && sc != group; sc = sc->parent) {
+    for (sc = owner->scope; sc != group; sc = sc->parent) { /* (an open group is on its owner's chain) */
         if ((sc->flags & AIO__S_DELIVERED) && sc->cleanups < owner->view.v.cleanups) inside++;
         if (sc->flags & AIO__S_SHIELD) break;
     }

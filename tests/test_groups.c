@@ -1979,6 +1979,45 @@ static void test_group_child_from_cleanup_wait_for_call_cancelled(void) {
     END_TEST();
 }
 
+/* The same child spawned from a cleanup that a block's expiry reached, the
+ * block inside a shielded one inside the group: the child's view stops at
+ * the shield as the owner's does, and nothing cancels it: it ends with its
+ * value, after which the group ends and the owner goes on. */
+static aio_status r8_kid_sleeps(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_MS(5));
+    AIO_RETURN(t, 7);
+    AIO_END(t);
+}
+static aio_status r8_waits_event_spawns_sleeper(aio_task *t, r8_call_t *s) {
+    AIO_BEGIN(t, s);
+    AIO_EVENT_WAIT(t, R8.lv2, &R8.e, AIO_NEVER);
+    AIO_FINALLY(t);
+    (void)aio_group_spawn(&R8.g, &R8.kid, r8_kid_sleeps);
+    AIO_END(t);
+}
+static aio_status r8_main_shielded_expiry(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_GROUP(t, &R8.g) {
+        AIO_SHIELDED(t, &R8.wf, AIO_NEVER) {
+            AIO_TIMEOUT(t, &R8.block, AIO_MS(10)) {
+                AIO_CALL(t, R8.lv2, r8_waits_event_spawns_sleeper, &R8.call);
+            }
+        }
+    }
+    R8.after_await = (int)T_MS();
+    AIO_END(t);
+}
+static void test_group_child_from_cleanup_behind_a_shield(void) {
+    BEGIN_TEST();
+    memset(&R8, 0, sizeof R8);
+    CHECK_EQ(test_run(&loop, &R8.main, r8_main_shielded_expiry), AIO_OK);
+    CHECK_EQ(aio_timeout_status(&R8.block), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_task_result(&R8.kid), 7);
+    CHECK_EQ(R8.after_await, 15); /* (the group waited for the child) */
+    END_TEST();
+}
+
 static aio_status r8_leaf(aio_task *t) {
     AIO_BEGIN(t);
     AIO_SLEEP(t, AIO_MS(10));
@@ -2240,6 +2279,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_group_body_error_after_a_child_failure),
     TEST_ENTRY(test_group_spawn_from_another_loop),
     TEST_ENTRY(test_group_child_from_cleanup_wait_for_call_cancelled),
+    TEST_ENTRY(test_group_child_from_cleanup_behind_a_shield),
     TEST_ENTRY(test_group_child_returning_with_cancel_pending_ends_cancelled),
     TEST_ENTRY(test_gather_woken_by_one_then_cancelled_passes_on),
     TEST_ENTRY(test_gather_cancelled_again_while_woken_passes_it_on),
