@@ -204,11 +204,12 @@ static void client_reads(int i) {
 /* ----------------------------------------------------------- the handlers */
 
 /* A close of handler c's stream ended with rc: while its client is there,
- * reading or not, and nobody cut the connection, it flushed (the bytes
- * written fit the socket's buffer) and said so, in a cleanup that aio_run's
- * end reached too. */
+ * reading or not, and nobody cut the connection, it flushed and said so, in
+ * a cleanup that aio_run's end reached too; where what was written fits the
+ * socket's buffer: at most 100 lines (a Unix socket counts each send's
+ * overhead against its buffer, a few hundred sends of a line fill it). */
 static void closed(const state_t *c, aio_status rc) {
-    if (c->who < 0 || was_cut(c) || !client_there(c->who)) return;
+    if (c->who < 0 || was_cut(c) || !client_there(c->who) || c->seq > 100) return;
     REQUIRE(rc == AIO_OK, "client %d's handler's close said %d with the client there", c->who, (int)rc);
 }
 
