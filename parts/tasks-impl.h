@@ -168,7 +168,7 @@ AIO_API int aio_task_cancel_pending(const aio_task *t) {
  * not its own (a group's child's chain goes on into its group's). */
 static aio_group *aio__group_of(const aio_task *t) {
     aio_timeout *root = t->scope;
-    while (root->task == t) root = root->parent;
+    while (root->task == t) root = root->parent; /* NOLINT(clang-analyzer-core.NullDereference): ends at its group */
     return AIO_CONTAINER(root, aio_group, scope);
 }
 
