@@ -2,10 +2,10 @@
 /* ------------------------------------------------------------------ I/O */
 
 /* A task waits on a descriptor through the slot of the descriptor in its
- * loop's aio_io: slot.waiter[dir] is the task for as long as it is parked
- * there. Whoever wakes it (a readiness report, a forget) takes it out, so
- * that another task may wait that way before it runs; if something else
- * woke it (a deadline, a cancellation), its own resumption does.
+ * loop's aio_io: slot.waiter[dir] is the task from the moment it parks
+ * there until it resumes, and only two things take it out earlier: a
+ * close of the number (aio__io_drop), or another task that would wait
+ * there once it was woken and cancelled (aio__io_displace). Below, why.
  *
  * A task stays its slot's waiter until it resumes, however it was woken
  * (readiness, a deadline, a cancellation): until then it is counted in
