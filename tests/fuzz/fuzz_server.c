@@ -217,6 +217,7 @@ static aio_status handler(aio_task *t) {
     state_t *c = AIO_CONN_SELF(t, state_t);
     uint8_t op;
     char line[48];
+    int bye; /* (the goodbye's length) */
     AIO_BEGIN(t);
     c->who = -1;
     c->ran = c->conn.order;
@@ -275,8 +276,8 @@ static aio_status handler(aio_task *t) {
     }
     AIO_FINALLY(t);
     if (!c->closed_own && (c->pc & 1) && c->who >= 0) { /* a goodbye in the cleanup, with a close */
-        int len = snprintf(line, sizeof line, "%d:%d\n", c->who, c->seq);
-        if (aio_stream_write(&c->s, line, (size_t)len) == AIO_OK) c->seq++;
+        bye = snprintf(line, sizeof line, "%d:%d\n", c->who, c->seq);
+        if (aio_stream_write(&c->s, line, (size_t)bye) == AIO_OK) c->seq++;
         AIO_STREAM_CLOSE(t, c->rc, &c->s, AIO_MS(20));
         c->closed_own = 1;
         closed(c, c->rc);
