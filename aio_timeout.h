@@ -1091,6 +1091,7 @@ struct aio_loop {
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
 #ifdef AIO__SOCKET_API
     aio_link outboxes;   /* streams' write buffers made on it (those let go until their senders end) */
+    aio_link written;    /* those written in this turn while their senders were idle: sent at its end */
 #endif
     aio_link joined_end; /* where every task's list of joiners ends (the oldest's
                             `next`; what is stored in its `prev` is never read) */
@@ -1395,8 +1396,8 @@ struct aio_io {
     aio_io_slot *slots;  /* nslots of them, zeroed */
     uint32_t nslots;
     uint32_t waiting;    /* the library's: tasks parked on descriptors that have not resumed yet */
-    aio_time paused_until; /* the library's: accepts paused out of descriptors try again then, */
-    uint8_t paused;      /*  while this is 1 */
+    aio_time paused_until; /* the library's: accepts paused out of descriptors try again then */
+    uint8_t turn_end;    /* the library's: work for the turn's end (AIO__IO_END_...), 0: none */
 };
 
 /* Wait for I/O through `io` from now on (before any I/O wait on the loop).
@@ -8046,6 +8047,12 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 /* In a slot's `dry`: a listener whose accept ran out of descriptors, not
  * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
 #define AIO__IO_PAUSED 4
+/* In io->turn_end, the work a turn's end has beyond its look (one byte
+ * tested, so that a turn with none costs one test): listeners paused out of
+ * descriptors (AIO__IO_PAUSED above), streams' write buffers written in the
+ * turn (aio__io_written: their sends). */
+#define AIO__IO_END_PAUSED 1
+#define AIO__IO_END_WRITTEN 2
 /* In a slot's `dry`, shifted by the way (0 readable, 1 writable): a report
  * of readiness woke that way's waiter, which has not resumed yet. Only
  * AIO_TCP_CONNECT reads it: without sockets it is none (0: every use folds
@@ -8066,14 +8073,25 @@ static int aio__sysio_settle(aio_loop *L, aio_time deadline);
 #endif
 
 #ifdef AIO__SOCKETS
-/* The listeners paused out of descriptors are tried again (reported
+/* The streams' write buffers written in the turn send what they hold (set
+ * by the first one written: a program that writes none links none of it). */
+static void (*aio__io_written)(aio_loop *L);
+
+/* The turn's end beyond its look: the write buffers written in the turn
+ * send; the listeners paused out of descriptors are tried again (reported
  * readable, so that their accepts try) once io->paused_until has come.
- * (Only the library's accept pauses: a build without sockets has none.) */
-static void aio__io_unpause(aio_loop *L) {
+ * (Only the library's accept pauses and only streams write: a build without
+ * sockets has neither.) */
+static void aio__io_turn_end(aio_loop *L) {
     aio_io *io = L->io;
     uint32_t fd;
-    if (!io->paused || aio__before(aio__now(L), io->paused_until)) return;
-    io->paused = 0;
+    if (!io->turn_end) return;
+    if (io->turn_end & AIO__IO_END_WRITTEN) {
+        io->turn_end &= (uint8_t)~AIO__IO_END_WRITTEN;
+        aio__io_written(L);
+    }
+    if (!(io->turn_end & AIO__IO_END_PAUSED) || aio__before(aio__now(L), io->paused_until)) return;
+    io->turn_end &= (uint8_t)~AIO__IO_END_PAUSED;
     for (fd = 0; fd < io->nslots; fd++) {
         if (!(io->slots[fd].dry & AIO__IO_PAUSED)) continue;
         io->slots[fd].dry = (uint8_t)(io->slots[fd].dry & ~AIO__IO_PAUSED);
@@ -8081,7 +8099,7 @@ static void aio__io_unpause(aio_loop *L) {
     }
 }
 #else
-#define aio__io_unpause(L) ((void)0)
+#define aio__io_turn_end(L) ((void)0)
 #endif
 
 /* Whether the turn's look at the descriptors is an idle wait's own: on the
@@ -8106,7 +8124,7 @@ static int aio__io_looked(aio_loop *L) {
 static void aio__io_drain(aio_loop *L) {
     if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
-        aio__io_unpause(L);
+        aio__io_turn_end(L);
     }
     /* (most turns set none; the drain's one caller stays aio__events, which
      * a loop with no I/O has inline) */
@@ -8125,7 +8143,7 @@ static int aio__io_events(aio_loop *L, int op) {
 #else
     if (L->io && op == AIO__EV_DRAIN) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
-        aio__io_unpause(L);
+        aio__io_turn_end(L);
     }
 #endif
     if (L->io && op == AIO__EV_STUCK) {
@@ -8159,7 +8177,8 @@ static AIO__APART void aio__io_jump(aio_loop *L, aio_time deadline) {
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
-    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
+    if ((L->io->turn_end & AIO__IO_END_PAUSED) &&
+        (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
         deadline = L->io->paused_until; /* (the accepts paused try again then) */
 #endif
     (void)ctx;
@@ -8392,7 +8411,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     L->io = io;
     if (io) {
         io->waiting = 0;
-        io->paused = 0;
+        io->turn_end = 0;
     } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
         L->idle = NULL;
 #ifdef AIO__SYSTEM_CLOCK
@@ -11612,8 +11631,8 @@ static aio_status aio__io_pause(aio_task *t, aio_frame *f, int fd) {
     aio_time retry = aio__now(t->loop) + AIO_ACCEPT_RETRY_DELAY;
     aio__io_unwatch(io, fd, AIO_READABLE);
     io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | AIO__IO_PAUSED | 1);
-    if (!io->paused || aio__before(retry, io->paused_until)) io->paused_until = retry;
-    io->paused = 1;
+    if (!(io->turn_end & AIO__IO_END_PAUSED) || aio__before(retry, io->paused_until)) io->paused_until = retry;
+    io->turn_end |= AIO__IO_END_PAUSED;
     return aio__io_park(t, f, 0, 1, "AIO_ACCEPT");
 }
 #endif
@@ -11864,7 +11883,9 @@ struct aio__outbox {
                                  (an engine takes the same bytes again, no more) */
     aio_status rc;            /* (the sender's wait) */
     aio_link waiters;         /* the tasks in an AIO_DRAIN or AIO_STREAM_CLOSE of it */
+    aio_link written;         /* in its loop's `written` (unlinked: NULL) */
     uint8_t paused;           /* more than `high` buffered since it last had at most `low` */
+    uint8_t full;             /* its sender waits first, as `rc` says: the turn's end found no room */
 };
 /* A stream freed lets its outbox go; a loop that ends frees those it let
  * go (set by the first outbox made: a program without one links none of it). */
@@ -12267,6 +12288,28 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
     return rc;
 }
 
+/* AIO_STREAM_WRITE after what aio_stream_write buffered: its bytes go once
+ * those have gone (it waits among the write buffer's waiters, marked by
+ * its way AIO__WRITE_AFTER, which the sender wakes as it sends), so the
+ * stream's bytes keep the order they were written in. AIO_OK once nothing
+ * is buffered; the buffer's error; AIO_ETIMEDOUT. */
+#define AIO__WRITE_AFTER 2
+static aio_status aio__stream_write_after(aio_task *t, aio_frame *f, aio_stream *s) {
+    const aio__outbox *o = s->out;
+    aio_status rc;
+    t->await.io.dir = 1;
+    if (!o || o->head == o->tail) return AIO_OK;
+    if (o->error) return o->error;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
+    AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
+    rc = aio__park(t, 1, 1);
+    /* (no timer slot and none to grow: every parking await's refusal, tested with theirs) */
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* LCOV_EXCL_LINE */
+    t->await.io.dir = AIO__WRITE_AFTER;
+    aio__wait_in(t, &s->out->waiters);
+    return AIO__SUSPENDED;
+}
+
 AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
                                            aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
@@ -12284,18 +12327,28 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
     if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
-    if (s->out && s->out->head != s->out->tail)
-        return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: the stream's write buffer holds what aio_stream_write "
-                                      "gave (AIO_DRAIN it first: one way of writing a stream at a time)");
     aio__set_until(t, until);
-    rc = aio__stream_send(t, f, s, buf, len);
+    rc = aio__stream_write_after(t, f, s);
+    if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
     if (rc == AIO__SUSPENDED) s->writer = t;
     return rc;
 }
 
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
-    aio_status rc = aio__io_poll(t, f, AIO__IO_WRITABLE, NULL, 0); /* ready, or why not */
-    if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
+    aio_status rc;
+    if (t->await.io.dir == AIO__WRITE_AFTER) { /* (among the write buffer's waiters) */
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        if (aio__checkpoint(t) < 0) {
+            rc = aio__raise(t, f, AIO_ECANCELED);
+        } else {
+            rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
+            if (rc == AIO_OK) rc = aio__stream_write_after(t, f, s);
+            if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
+        }
+    } else {
+        rc = aio__io_poll(t, f, AIO__IO_WRITABLE, NULL, 0); /* ready, or why not */
+        if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
+    }
     if (rc != AIO__SUSPENDED) s->writer = NULL;
     return rc;
 }
@@ -12523,12 +12576,17 @@ AIO_API aio_status aio_close(aio_socket sock) {
 // >>stream-writer
 /* -------------------------------------------------- a stream's write buffer */
 
-/* asyncio's StreamWriter: aio_stream_write, from any task, sends at once
- * what the socket takes when nothing waits before it, and keeps the rest in
- * the stream's outbox, which a task of the library's, its sender, sends in
- * the order written while the socket takes it. AIO_DRAIN waits while more
- * than the high-water mark is buffered, until at most the low one;
- * AIO_STREAM_CLOSE until nothing is, then closes the socket.
+/* asyncio's StreamWriter: aio_stream_write, from any task, copies what it
+ * is given into the stream's outbox. At the end of the turn (after its
+ * steps, with the loop's look at the descriptors: aio__io_turn_end) each
+ * outbox written in it sends what it holds, in one call: a handler that
+ * forwards a burst of lines to many streams costs each of them one send a
+ * turn, not one a line (asyncio sends each write at once when nothing waits
+ * before it). What the socket does not take, a task of the library's, the
+ * outbox's sender, sends in the order written while the socket takes it;
+ * writes made meanwhile join it. AIO_DRAIN waits while more than the
+ * high-water mark is buffered, until at most the low one; AIO_STREAM_CLOSE
+ * until nothing is, then closes the socket.
  *
  * An outbox is made by the first write (or aio_stream_set_write_limits) of
  * a stream and goes when the stream is closed, aborted or freed: what it
@@ -12551,6 +12609,7 @@ static void aio__outbox_reap(aio_loop *L, int ending) {
     while (n && n != &L->outboxes) {
         aio__outbox *o = AIO_CONTAINER(n, aio__outbox, link);
         n = n->next;
+        if (ending && o->written.next) aio__list_unlink(&o->written);
         if (!o->s && (ending || o->task.state == AIO__NEW || o->task.state == AIO__DONE)) {
             aio__list_unlink(&o->link);
             AIO_FREE(o->data);
@@ -12558,6 +12617,7 @@ static void aio__outbox_reap(aio_loop *L, int ending) {
         } else if (ending) {
             aio__list_unlink(&o->link);
             o->link.next = o->link.prev = NULL;
+            o->written.next = o->written.prev = NULL;
             o->loop = NULL;
             AIO_FREE(o->data);
             o->data = NULL;
@@ -12570,7 +12630,8 @@ static void aio__outbox_reap(aio_loop *L, int ending) {
 /* aio__services_ending: at each turn of aio_run's end, once the senders of
  * L's outboxes are all that is alive (the program's tasks have ended, their
  * cleanups with them), they are stopped (what they held goes unsent, as
- * asyncio's transports close with their loop). */
+ * asyncio's transports close with their loop; what the last turn wrote had
+ * its send at that turn's end, as asyncio's write makes it at once). */
 static void aio__outbox_services_ending(aio_loop *L) {
     aio_link *n;
     size_t alive = 0;
@@ -12599,6 +12660,10 @@ static void aio__outbox_let_go(aio_stream *s) {
     s->out = NULL;
     o->s = NULL;
     o->head = o->tail = 0;
+    if (o->written.next) {
+        aio__list_unlink(&o->written);
+        o->written.next = o->written.prev = NULL;
+    }
     aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
     if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
         if (o->link.next) aio__list_unlink(&o->link);
@@ -12676,9 +12741,13 @@ static void aio__outbox_sent(aio__outbox *o, size_t n) {
     if (!o->paused || o->head == o->tail) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
 }
 
-/* o failed with rc: nothing more is sent, and every write and drain says so. */
+/* o failed with rc: nothing more is sent (what it held is dropped), and
+ * every write and drain says so. */
 static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
     o->error = rc;
+    AIO_FREE(o->data);
+    o->data = NULL;
+    o->head = o->tail = o->cap = 0;
     aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
 }
 
@@ -12698,10 +12767,14 @@ static aio_status aio__outbox_run(aio_task *t) {
             aio__outbox_fail(o, AIO_ECLOSED);
             break;
         }
-        o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
-        if (o->rc > 0) {
-            aio__outbox_sent(o, (size_t)o->rc);
-            continue;
+        if (o->full) { /* (the turn's end found no room: wait first) */
+            o->full = 0;
+        } else {
+            o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
+            if (o->rc > 0) {
+                aio__outbox_sent(o, (size_t)o->rc);
+                continue;
+            }
         }
         if (o->rc == AIO_WANT_WRITE) {
             if (aio__way_taken(t->loop, aio__fd(o->s->fd), 1)) { /* (its wait would be refused: say why) */
@@ -12724,10 +12797,67 @@ static aio_status aio__outbox_run(aio_task *t) {
     AIO_END(t);
 }
 
+/* o's sender started: it sends what o holds while the socket takes it. */
+static aio_status aio__outbox_start(aio__outbox *o) {
+    aio_status rc = AIO__SPAWN_ON(o->loop, &o->task, aio__outbox_run, aio__cancel_leftovers);
+    /* LCOV_EXCL_START: (a task spawned on its loop, NEW or DONE: never refused) */
+    if (rc < 0) {
+        o->error = rc;
+        return rc;
+    }
+    /* LCOV_EXCL_STOP */
+    /* the library's, not the program's: out of the loop's list of tasks,
+     * which aio_run's end cancels (aio__outbox_services_ending stops it) */
+    aio__list_unlink(&o->task.member);
+    aio__list_init(&o->task.member);
+    return AIO_OK;
+}
+
+/* At the end of a turn (aio__io_written): each outbox written in it sends
+ * what it holds, once (a TLS session's records, as long as the socket
+ * takes them); its sender waits for the rest. */
+static void aio__outbox_turn_end(aio_loop *L) {
+    while (L->written.next != &L->written) {
+        aio__outbox *o = AIO_CONTAINER(L->written.next, aio__outbox, written);
+        aio_status rc;
+        aio__list_unlink(&o->written);
+        o->written.next = o->written.prev = NULL;
+        if (aio__stream_closed_under(L, o->s)) { /* (its number may be another socket's now) */
+            aio__outbox_fail(o, AIO_ECLOSED);
+            continue;
+        }
+        do {
+            rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
+            if (rc > 0) aio__outbox_sent(o, (size_t)rc);
+        } while (rc > 0 && o->s->transport && o->head != o->tail); /* (a socket that took part is full) */
+        if (o->head == o->tail) continue;
+        if (rc < 0 && rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) {
+            aio__outbox_fail(o, rc);
+            continue;
+        }
+        o->rc = rc > 0 ? AIO_WANT_WRITE : rc;
+        o->full = 1;
+        (void)aio__outbox_start(o);
+    }
+}
+
+/* o, its sender idle, written in a turn of its loop: sent at the turn's end. */
+static aio_status aio__outbox_written(aio__outbox *o) {
+    aio_loop *L = o->loop;
+    aio_io *io = aio__io_of(L);
+    /* LCOV_EXCL_START: no port (out of descriptors or memory): its sender sends in the next turn */
+    if (!io) return aio__outbox_start(o);
+    /* LCOV_EXCL_STOP */
+    if (!L->written.next) aio__list_init(&L->written);
+    aio__list_append(&L->written, &o->written);
+    aio__io_written = aio__outbox_turn_end;
+    io->turn_end |= AIO__IO_END_WRITTEN;
+    return AIO_OK;
+}
+
 AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
     aio__outbox *o;
-    aio_status rc = AIO_OK;
-    size_t sent = 0;
+    aio_status rc;
     if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_write: the stream was not set up (aio_stream_init)");
     if (!buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
     if (s->out ? !s->out->loop : !aio__loop)
@@ -12747,29 +12877,31 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     if (o->tail - o->head > o->bound || len > o->bound - (o->tail - o->head))
         return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
     if (!len) return AIO_OK;
-    if (o->head == o->tail) { /* nothing waits before it: what the socket takes now goes at once */
-        while (sent < len) {
+    if (o->head == o->tail && o->loop != aio__stepping) { /* (outside its loop's turns: no turn to wait for) */
+        size_t sent = 0;
+        do {
             rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);
             if (rc <= 0) break;
             sent += (size_t)rc;
-        }
+        } while (sent < len);
         if (sent == len) return AIO_OK;
         if (rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) { /* (its error, once some went: the stream's) */
             /* (a send that fails after one took part of the same write: not seen on loopback) */
             if (sent) o->error = rc; /* LCOV_EXCL_BR_LINE */
             return rc;
         }
+        buf = (const unsigned char *)buf + sent;
+        len -= sent;
     }
-    if (o->cap - o->tail < len - sent) { /* room for the rest: moved to the front, or more */
+    if (o->cap - o->tail < len) { /* room for it: what is buffered moved to the front, or more */
         size_t have = o->tail - o->head;
         size_t cap = o->cap ? o->cap : 256;
         unsigned char *data;
-        while (cap - have < len - sent) cap *= 2;
+        while (cap - have < len) cap *= 2;
         if (cap > o->bound) cap = o->bound;
         data = (unsigned char *)AIO_MALLOC(cap);
         if (!data) {
             errno = ENOMEM;
-            if (sent) o->error = AIO_EIO; /* (part of it went: the rest cannot follow) */
             return AIO_EIO;
         }
         if (have) memcpy(data, o->data + o->head, have);
@@ -12779,23 +12911,12 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
         o->head = 0;
         o->tail = have;
     }
-    memcpy(o->data + o->tail, (const unsigned char *)buf + sent, len - sent);
-    o->tail += len - sent;
+    memcpy(o->data + o->tail, buf, len);
+    o->tail += len;
     if (o->tail - o->head > o->high) o->paused = 1;
-    if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
-        rc = aio_spawn(&o->task, aio__outbox_run);
-        /* LCOV_EXCL_START: a task on no loop (the outbox's loop is the running one) */
-        if (rc < 0) {
-            o->error = rc;
-            return rc;
-        }
-        /* LCOV_EXCL_STOP */
-        /* the library's, not the program's: out of the loop's list of tasks,
-         * which aio_run's end cancels (aio__outbox_services_ending stops it) */
-        aio__list_unlink(&o->task.member);
-        aio__list_init(&o->task.member);
-    }
-    return AIO_OK;
+    if ((o->task.state == AIO__NEW || o->task.state == AIO__DONE) && !o->written.next)
+        return aio__outbox_written(o);
+    return AIO_OK; /* (its sender, or the turn's end, sends it) */
 }
 
 AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {
@@ -13192,7 +13313,7 @@ static int aio__sysio_looked(aio_loop *L) {
         s->run = 1;
         return 1;
     }
-    if (!s->run || s->io.paused || !aio__ready_empty(L) || aio__any_signalled(L)) return 0;
+    if (!s->run || (s->io.turn_end & AIO__IO_END_PAUSED) || !aio__ready_empty(L) || aio__any_signalled(L)) return 0;
     if (L->heap_len && !aio__before(aio__now(L), L->heap[0].when)) return 0;
     s->run = 0;
     return 1;

@@ -1228,8 +1228,8 @@ struct aio_io {
     aio_io_slot *slots;  /* nslots of them, zeroed */
     uint32_t nslots;
     uint32_t waiting;    /* the library's: tasks parked on descriptors that have not resumed yet */
-    aio_time paused_until; /* the library's: accepts paused out of descriptors try again then, */
-    uint8_t paused;      /*  while this is 1 */
+    aio_time paused_until; /* the library's: accepts paused out of descriptors try again then */
+    uint8_t turn_end;    /* the library's: work for the turn's end (AIO__IO_END_...), 0: none */
 };
 
 /* Wait for I/O through `io` from now on (before any I/O wait on the loop).
@@ -7235,6 +7235,12 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 /* In a slot's `dry`: a listener whose accept ran out of descriptors, not
  * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
 #define AIO__IO_PAUSED 4
+/* In io->turn_end, the work a turn's end has beyond its look (one byte
+ * tested, so that a turn with none costs one test): listeners paused out of
+ * descriptors (AIO__IO_PAUSED above), streams' write buffers written in the
+ * turn (aio__io_written: their sends). */
+#define AIO__IO_END_PAUSED 1
+#define AIO__IO_END_WRITTEN 2
 /* In a slot's `dry`, shifted by the way (0 readable, 1 writable): a report
  * of readiness woke that way's waiter, which has not resumed yet. Only
  * AIO_TCP_CONNECT reads it: without sockets it is none (0: every use folds
@@ -7242,7 +7248,7 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 #define AIO__IO_REPORTED 0
 
 
-#define aio__io_unpause(L) ((void)0)
+#define aio__io_turn_end(L) ((void)0)
 
 /* Whether the turn's look at the descriptors is an idle wait's own: on the
  * system's port, in aio_run, the wait just before (aio__sysio_looked). */
@@ -7262,7 +7268,7 @@ static int aio__io_looked(aio_loop *L) {
 static void aio__io_drain(aio_loop *L) {
     if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
-        aio__io_unpause(L);
+        aio__io_turn_end(L);
     }
     /* (most turns set none; the drain's one caller stays aio__events, which
      * a loop with no I/O has inline) */
@@ -7281,7 +7287,7 @@ static int aio__io_events(aio_loop *L, int op) {
 #else
     if (L->io && op == AIO__EV_DRAIN) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
-        aio__io_unpause(L);
+        aio__io_turn_end(L);
     }
 #endif
     if (L->io && op == AIO__EV_STUCK) {
@@ -7447,7 +7453,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     L->io = io;
     if (io) {
         io->waiting = 0;
-        io->paused = 0;
+        io->turn_end = 0;
     } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
         L->idle = NULL;
 #ifdef AIO__SYSTEM_CLOCK

@@ -61,6 +61,12 @@ static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
 /* In a slot's `dry`: a listener whose accept ran out of descriptors, not
  * watched until io->paused_until (AIO_ACCEPT_RETRY_DELAY). */
 #define AIO__IO_PAUSED 4
+/* In io->turn_end, the work a turn's end has beyond its look (one byte
+ * tested, so that a turn with none costs one test): listeners paused out of
+ * descriptors (AIO__IO_PAUSED above), streams' write buffers written in the
+ * turn (aio__io_written: their sends). */
+#define AIO__IO_END_PAUSED 1
+#define AIO__IO_END_WRITTEN 2
 /* In a slot's `dry`, shifted by the way (0 readable, 1 writable): a report
  * of readiness woke that way's waiter, which has not resumed yet. Only
  * AIO_TCP_CONNECT reads it: without sockets it is none (0: every use folds
@@ -81,14 +87,25 @@ static int aio__sysio_settle(aio_loop *L, aio_time deadline);
 #endif
 
 #ifdef AIO__SOCKETS
-/* The listeners paused out of descriptors are tried again (reported
+/* The streams' write buffers written in the turn send what they hold (set
+ * by the first one written: a program that writes none links none of it). */
+static void (*aio__io_written)(aio_loop *L);
+
+/* The turn's end beyond its look: the write buffers written in the turn
+ * send; the listeners paused out of descriptors are tried again (reported
  * readable, so that their accepts try) once io->paused_until has come.
- * (Only the library's accept pauses: a build without sockets has none.) */
-static void aio__io_unpause(aio_loop *L) {
+ * (Only the library's accept pauses and only streams write: a build without
+ * sockets has neither.) */
+static void aio__io_turn_end(aio_loop *L) {
     aio_io *io = L->io;
     uint32_t fd;
-    if (!io->paused || aio__before(aio__now(L), io->paused_until)) return;
-    io->paused = 0;
+    if (!io->turn_end) return;
+    if (io->turn_end & AIO__IO_END_WRITTEN) {
+        io->turn_end &= (uint8_t)~AIO__IO_END_WRITTEN;
+        aio__io_written(L);
+    }
+    if (!(io->turn_end & AIO__IO_END_PAUSED) || aio__before(aio__now(L), io->paused_until)) return;
+    io->turn_end &= (uint8_t)~AIO__IO_END_PAUSED;
     for (fd = 0; fd < io->nslots; fd++) {
         if (!(io->slots[fd].dry & AIO__IO_PAUSED)) continue;
         io->slots[fd].dry = (uint8_t)(io->slots[fd].dry & ~AIO__IO_PAUSED);
@@ -96,7 +113,7 @@ static void aio__io_unpause(aio_loop *L) {
     }
 }
 #else
-#define aio__io_unpause(L) ((void)0)
+#define aio__io_turn_end(L) ((void)0)
 #endif
 
 /* Whether the turn's look at the descriptors is an idle wait's own: on the
@@ -121,7 +138,7 @@ static int aio__io_looked(aio_loop *L) {
 static void aio__io_drain(aio_loop *L) {
     if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
-        aio__io_unpause(L);
+        aio__io_turn_end(L);
     }
     /* (most turns set none; the drain's one caller stays aio__events, which
      * a loop with no I/O has inline) */
@@ -140,7 +157,7 @@ static int aio__io_events(aio_loop *L, int op) {
 #else
     if (L->io && op == AIO__EV_DRAIN) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
-        aio__io_unpause(L);
+        aio__io_turn_end(L);
     }
 #endif
     if (L->io && op == AIO__EV_STUCK) {
@@ -174,7 +191,8 @@ static AIO__APART void aio__io_jump(aio_loop *L, aio_time deadline) {
 static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 #ifdef AIO__SOCKETS
     int system = L->io->grow == aio__sysio_grow; /* (its wait runs no code that could detach it) */
-    if (L->io->paused && (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
+    if ((L->io->turn_end & AIO__IO_END_PAUSED) &&
+        (deadline == AIO_NEVER || aio__before(L->io->paused_until, deadline)))
         deadline = L->io->paused_until; /* (the accepts paused try again then) */
 #endif
     (void)ctx;
@@ -407,7 +425,7 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     L->io = io;
     if (io) {
         io->waiting = 0;
-        io->paused = 0;
+        io->turn_end = 0;
     } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
         L->idle = NULL;
 #ifdef AIO__SYSTEM_CLOCK

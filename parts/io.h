@@ -71,8 +71,8 @@ struct aio_io {
     aio_io_slot *slots;  /* nslots of them, zeroed */
     uint32_t nslots;
     uint32_t waiting;    /* the library's: tasks parked on descriptors that have not resumed yet */
-    aio_time paused_until; /* the library's: accepts paused out of descriptors try again then, */
-    uint8_t paused;      /*  while this is 1 */
+    aio_time paused_until; /* the library's: accepts paused out of descriptors try again then */
+    uint8_t turn_end;    /* the library's: work for the turn's end (AIO__IO_END_...), 0: none */
 };
 
 /* Wait for I/O through `io` from now on (before any I/O wait on the loop).

@@ -242,8 +242,8 @@ static aio_status aio__io_pause(aio_task *t, aio_frame *f, int fd) {
     aio_time retry = aio__now(t->loop) + AIO_ACCEPT_RETRY_DELAY;
     aio__io_unwatch(io, fd, AIO_READABLE);
     io->slots[fd].dry = (uint8_t)(io->slots[fd].dry | AIO__IO_PAUSED | 1);
-    if (!io->paused || aio__before(retry, io->paused_until)) io->paused_until = retry;
-    io->paused = 1;
+    if (!(io->turn_end & AIO__IO_END_PAUSED) || aio__before(retry, io->paused_until)) io->paused_until = retry;
+    io->turn_end |= AIO__IO_END_PAUSED;
     return aio__io_park(t, f, 0, 1, "AIO_ACCEPT");
 }
 #endif

@@ -1,12 +1,17 @@
 // >>stream-writer
 /* -------------------------------------------------- a stream's write buffer */
 
-/* asyncio's StreamWriter: aio_stream_write, from any task, sends at once
- * what the socket takes when nothing waits before it, and keeps the rest in
- * the stream's outbox, which a task of the library's, its sender, sends in
- * the order written while the socket takes it. AIO_DRAIN waits while more
- * than the high-water mark is buffered, until at most the low one;
- * AIO_STREAM_CLOSE until nothing is, then closes the socket.
+/* asyncio's StreamWriter: aio_stream_write, from any task, copies what it
+ * is given into the stream's outbox. At the end of the turn (after its
+ * steps, with the loop's look at the descriptors: aio__io_turn_end) each
+ * outbox written in it sends what it holds, in one call: a handler that
+ * forwards a burst of lines to many streams costs each of them one send a
+ * turn, not one a line (asyncio sends each write at once when nothing waits
+ * before it). What the socket does not take, a task of the library's, the
+ * outbox's sender, sends in the order written while the socket takes it;
+ * writes made meanwhile join it. AIO_DRAIN waits while more than the
+ * high-water mark is buffered, until at most the low one; AIO_STREAM_CLOSE
+ * until nothing is, then closes the socket.
  *
  * An outbox is made by the first write (or aio_stream_set_write_limits) of
  * a stream and goes when the stream is closed, aborted or freed: what it
@@ -29,6 +34,7 @@ static void aio__outbox_reap(aio_loop *L, int ending) {
     while (n && n != &L->outboxes) {
         aio__outbox *o = AIO_CONTAINER(n, aio__outbox, link);
         n = n->next;
+        if (ending && o->written.next) aio__list_unlink(&o->written);
         if (!o->s && (ending || o->task.state == AIO__NEW || o->task.state == AIO__DONE)) {
             aio__list_unlink(&o->link);
             AIO_FREE(o->data);
@@ -36,6 +42,7 @@ static void aio__outbox_reap(aio_loop *L, int ending) {
         } else if (ending) {
             aio__list_unlink(&o->link);
             o->link.next = o->link.prev = NULL;
+            o->written.next = o->written.prev = NULL;
             o->loop = NULL;
             AIO_FREE(o->data);
             o->data = NULL;
@@ -48,7 +55,8 @@ static void aio__outbox_reap(aio_loop *L, int ending) {
 /* aio__services_ending: at each turn of aio_run's end, once the senders of
  * L's outboxes are all that is alive (the program's tasks have ended, their
  * cleanups with them), they are stopped (what they held goes unsent, as
- * asyncio's transports close with their loop). */
+ * asyncio's transports close with their loop; what the last turn wrote had
+ * its send at that turn's end, as asyncio's write makes it at once). */
 static void aio__outbox_services_ending(aio_loop *L) {
     aio_link *n;
     size_t alive = 0;
@@ -77,6 +85,10 @@ static void aio__outbox_let_go(aio_stream *s) {
     s->out = NULL;
     o->s = NULL;
     o->head = o->tail = 0;
+    if (o->written.next) {
+        aio__list_unlink(&o->written);
+        o->written.next = o->written.prev = NULL;
+    }
     aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
     if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
         if (o->link.next) aio__list_unlink(&o->link);
@@ -154,9 +166,13 @@ static void aio__outbox_sent(aio__outbox *o, size_t n) {
     if (!o->paused || o->head == o->tail) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
 }
 
-/* o failed with rc: nothing more is sent, and every write and drain says so. */
+/* o failed with rc: nothing more is sent (what it held is dropped), and
+ * every write and drain says so. */
 static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
     o->error = rc;
+    AIO_FREE(o->data);
+    o->data = NULL;
+    o->head = o->tail = o->cap = 0;
     aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
 }
 
@@ -176,10 +192,14 @@ static aio_status aio__outbox_run(aio_task *t) {
             aio__outbox_fail(o, AIO_ECLOSED);
             break;
         }
-        o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
-        if (o->rc > 0) {
-            aio__outbox_sent(o, (size_t)o->rc);
-            continue;
+        if (o->full) { /* (the turn's end found no room: wait first) */
+            o->full = 0;
+        } else {
+            o->rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
+            if (o->rc > 0) {
+                aio__outbox_sent(o, (size_t)o->rc);
+                continue;
+            }
         }
         if (o->rc == AIO_WANT_WRITE) {
             if (aio__way_taken(t->loop, aio__fd(o->s->fd), 1)) { /* (its wait would be refused: say why) */
@@ -202,10 +222,67 @@ static aio_status aio__outbox_run(aio_task *t) {
     AIO_END(t);
 }
 
+/* o's sender started: it sends what o holds while the socket takes it. */
+static aio_status aio__outbox_start(aio__outbox *o) {
+    aio_status rc = AIO__SPAWN_ON(o->loop, &o->task, aio__outbox_run, aio__cancel_leftovers);
+    /* LCOV_EXCL_START: (a task spawned on its loop, NEW or DONE: never refused) */
+    if (rc < 0) {
+        o->error = rc;
+        return rc;
+    }
+    /* LCOV_EXCL_STOP */
+    /* the library's, not the program's: out of the loop's list of tasks,
+     * which aio_run's end cancels (aio__outbox_services_ending stops it) */
+    aio__list_unlink(&o->task.member);
+    aio__list_init(&o->task.member);
+    return AIO_OK;
+}
+
+/* At the end of a turn (aio__io_written): each outbox written in it sends
+ * what it holds, once (a TLS session's records, as long as the socket
+ * takes them); its sender waits for the rest. */
+static void aio__outbox_turn_end(aio_loop *L) {
+    while (L->written.next != &L->written) {
+        aio__outbox *o = AIO_CONTAINER(L->written.next, aio__outbox, written);
+        aio_status rc;
+        aio__list_unlink(&o->written);
+        o->written.next = o->written.prev = NULL;
+        if (aio__stream_closed_under(L, o->s)) { /* (its number may be another socket's now) */
+            aio__outbox_fail(o, AIO_ECLOSED);
+            continue;
+        }
+        do {
+            rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
+            if (rc > 0) aio__outbox_sent(o, (size_t)rc);
+        } while (rc > 0 && o->s->transport && o->head != o->tail); /* (a socket that took part is full) */
+        if (o->head == o->tail) continue;
+        if (rc < 0 && rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) {
+            aio__outbox_fail(o, rc);
+            continue;
+        }
+        o->rc = rc > 0 ? AIO_WANT_WRITE : rc;
+        o->full = 1;
+        (void)aio__outbox_start(o);
+    }
+}
+
+/* o, its sender idle, written in a turn of its loop: sent at the turn's end. */
+static aio_status aio__outbox_written(aio__outbox *o) {
+    aio_loop *L = o->loop;
+    aio_io *io = aio__io_of(L);
+    /* LCOV_EXCL_START: no port (out of descriptors or memory): its sender sends in the next turn */
+    if (!io) return aio__outbox_start(o);
+    /* LCOV_EXCL_STOP */
+    if (!L->written.next) aio__list_init(&L->written);
+    aio__list_append(&L->written, &o->written);
+    aio__io_written = aio__outbox_turn_end;
+    io->turn_end |= AIO__IO_END_WRITTEN;
+    return AIO_OK;
+}
+
 AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
     aio__outbox *o;
-    aio_status rc = AIO_OK;
-    size_t sent = 0;
+    aio_status rc;
     if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_write: the stream was not set up (aio_stream_init)");
     if (!buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
     if (s->out ? !s->out->loop : !aio__loop)
@@ -225,29 +302,31 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
     if (o->tail - o->head > o->bound || len > o->bound - (o->tail - o->head))
         return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
     if (!len) return AIO_OK;
-    if (o->head == o->tail) { /* nothing waits before it: what the socket takes now goes at once */
-        while (sent < len) {
+    if (o->head == o->tail && o->loop != aio__stepping) { /* (outside its loop's turns: no turn to wait for) */
+        size_t sent = 0;
+        do {
             rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);
             if (rc <= 0) break;
             sent += (size_t)rc;
-        }
+        } while (sent < len);
         if (sent == len) return AIO_OK;
         if (rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) { /* (its error, once some went: the stream's) */
             /* (a send that fails after one took part of the same write: not seen on loopback) */
             if (sent) o->error = rc; /* LCOV_EXCL_BR_LINE */
             return rc;
         }
+        buf = (const unsigned char *)buf + sent;
+        len -= sent;
     }
-    if (o->cap - o->tail < len - sent) { /* room for the rest: moved to the front, or more */
+    if (o->cap - o->tail < len) { /* room for it: what is buffered moved to the front, or more */
         size_t have = o->tail - o->head;
         size_t cap = o->cap ? o->cap : 256;
         unsigned char *data;
-        while (cap - have < len - sent) cap *= 2;
+        while (cap - have < len) cap *= 2;
         if (cap > o->bound) cap = o->bound;
         data = (unsigned char *)AIO_MALLOC(cap);
         if (!data) {
             errno = ENOMEM;
-            if (sent) o->error = AIO_EIO; /* (part of it went: the rest cannot follow) */
             return AIO_EIO;
         }
         if (have) memcpy(data, o->data + o->head, have);
@@ -257,23 +336,12 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
         o->head = 0;
         o->tail = have;
     }
-    memcpy(o->data + o->tail, (const unsigned char *)buf + sent, len - sent);
-    o->tail += len - sent;
+    memcpy(o->data + o->tail, buf, len);
+    o->tail += len;
     if (o->tail - o->head > o->high) o->paused = 1;
-    if (o->task.state == AIO__NEW || o->task.state == AIO__DONE) {
-        rc = aio_spawn(&o->task, aio__outbox_run);
-        /* LCOV_EXCL_START: a task on no loop (the outbox's loop is the running one) */
-        if (rc < 0) {
-            o->error = rc;
-            return rc;
-        }
-        /* LCOV_EXCL_STOP */
-        /* the library's, not the program's: out of the loop's list of tasks,
-         * which aio_run's end cancels (aio__outbox_services_ending stops it) */
-        aio__list_unlink(&o->task.member);
-        aio__list_init(&o->task.member);
-    }
-    return AIO_OK;
+    if ((o->task.state == AIO__NEW || o->task.state == AIO__DONE) && !o->written.next)
+        return aio__outbox_written(o);
+    return AIO_OK; /* (its sender, or the turn's end, sends it) */
 }
 
 AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {

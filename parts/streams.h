@@ -45,7 +45,9 @@ struct aio__outbox {
                                  (an engine takes the same bytes again, no more) */
     aio_status rc;            /* (the sender's wait) */
     aio_link waiters;         /* the tasks in an AIO_DRAIN or AIO_STREAM_CLOSE of it */
+    aio_link written;         /* in its loop's `written` (unlinked: NULL) */
     uint8_t paused;           /* more than `high` buffered since it last had at most `low` */
+    uint8_t full;             /* its sender waits first, as `rc` says: the turn's end found no room */
 };
 /* A stream freed lets its outbox go; a loop that ends frees those it let
  * go (set by the first outbox made: a program without one links none of it). */
@@ -448,6 +450,28 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
     return rc;
 }
 
+/* AIO_STREAM_WRITE after what aio_stream_write buffered: its bytes go once
+ * those have gone (it waits among the write buffer's waiters, marked by
+ * its way AIO__WRITE_AFTER, which the sender wakes as it sends), so the
+ * stream's bytes keep the order they were written in. AIO_OK once nothing
+ * is buffered; the buffer's error; AIO_ETIMEDOUT. */
+#define AIO__WRITE_AFTER 2
+static aio_status aio__stream_write_after(aio_task *t, aio_frame *f, aio_stream *s) {
+    const aio__outbox *o = s->out;
+    aio_status rc;
+    t->await.io.dir = 1;
+    if (!o || o->head == o->tail) return AIO_OK;
+    if (o->error) return o->error;
+    if (aio__until_due(t)) return AIO_ETIMEDOUT;
+    AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
+    rc = aio__park(t, 1, 1);
+    /* (no timer slot and none to grow: every parking await's refusal, tested with theirs) */
+    if (rc != AIO__SUSPENDED) return aio__raise(t, f, rc); /* LCOV_EXCL_LINE */
+    t->await.io.dir = AIO__WRITE_AFTER;
+    aio__wait_in(t, &s->out->waiters);
+    return AIO__SUSPENDED;
+}
+
 AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len,
                                            aio_time d) {
     aio_time until = aio__deadline(t->loop, d, 1);
@@ -465,18 +489,28 @@ AIO_API aio_status aio__stream_write_start(aio_task *t, aio_frame *f, aio_stream
     rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
     if (rc < 0) return rc;
     if (s->writer) return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: another task is waiting in a write of it");
-    if (s->out && s->out->head != s->out->tail)
-        return aio__misuse(AIO_EBUSY, "AIO_STREAM_WRITE: the stream's write buffer holds what aio_stream_write "
-                                      "gave (AIO_DRAIN it first: one way of writing a stream at a time)");
     aio__set_until(t, until);
-    rc = aio__stream_send(t, f, s, buf, len);
+    rc = aio__stream_write_after(t, f, s);
+    if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
     if (rc == AIO__SUSPENDED) s->writer = t;
     return rc;
 }
 
 AIO_API aio_status aio__stream_write_poll(aio_task *t, aio_frame *f, aio_stream *s, const void *buf, size_t len) {
-    aio_status rc = aio__io_poll(t, f, AIO__IO_WRITABLE, NULL, 0); /* ready, or why not */
-    if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
+    aio_status rc;
+    if (t->await.io.dir == AIO__WRITE_AFTER) { /* (among the write buffer's waiters) */
+        t->flags &= (uint16_t)~AIO__T_SIGNALLED;
+        if (aio__checkpoint(t) < 0) {
+            rc = aio__raise(t, f, AIO_ECANCELED);
+        } else {
+            rc = aio__stream_gone(t, s, "AIO_STREAM_WRITE");
+            if (rc == AIO_OK) rc = aio__stream_write_after(t, f, s);
+            if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
+        }
+    } else {
+        rc = aio__io_poll(t, f, AIO__IO_WRITABLE, NULL, 0); /* ready, or why not */
+        if (rc == AIO_OK) rc = aio__stream_send(t, f, s, buf, len);
+    }
     if (rc != AIO__SUSPENDED) s->writer = NULL;
     return rc;
 }

@@ -102,7 +102,7 @@ static int aio__sysio_looked(aio_loop *L) {
         s->run = 1;
         return 1;
     }
-    if (!s->run || s->io.paused || !aio__ready_empty(L) || aio__any_signalled(L)) return 0;
+    if (!s->run || (s->io.turn_end & AIO__IO_END_PAUSED) || !aio__ready_empty(L) || aio__any_signalled(L)) return 0;
     if (L->heap_len && !aio__before(aio__now(L), L->heap[0].when)) return 0;
     s->run = 0;
     return 1;

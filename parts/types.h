@@ -326,6 +326,7 @@ struct aio_loop {
     struct aio_io *io;   /* what waits for descriptors (the first I/O wait sets it) */
 #ifdef AIO__SOCKET_API
     aio_link outboxes;   /* streams' write buffers made on it (those let go until their senders end) */
+    aio_link written;    /* those written in this turn while their senders were idle: sent at its end */
 #endif
     aio_link joined_end; /* where every task's list of joiners ends (the oldest's
                             `next`; what is stored in its `prev` is never read) */

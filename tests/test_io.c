@@ -1189,7 +1189,7 @@ static struct {
     unsigned char buf[256];
     aio_task writers[3], reader, closer, drainer;
     aio_status rc, close_rc, drain_rc, read_rc;
-    int i, k, filled;
+    int i, k, filled, fills;
     size_t n, at, bound;
     unsigned char *got; /* W_GOT bytes */
     unsigned char piece[3][40000];
@@ -1208,15 +1208,18 @@ static aio_status w_reader(aio_task *t) { /* the peer: everything until the end,
     }
     AIO_END(t);
 }
-/* Written until the stream's own buffer holds more than `past` (the socket's first). */
-static int w_fill(size_t past) {
-    int calls = 0;
-    while (aio_stream_write_buffered(&W.s) <= past && calls < 4000) {
-        if (aio_stream_write(&W.s, W.piece[0], 10000) != AIO_OK) return -1;
-        calls++;
-    }
-    return calls;
-}
+/* In a task: written until the stream's own buffer holds more than `past`
+ * once its sender has had its turn (the socket full first, whatever its
+ * buffers): W.fills, the writes of 10,000 bytes it made (-1: one was refused). */
+#define W_FILL(t, past)                                                                              \
+    do {                                                                                             \
+        W.fills = 0;                                                                                 \
+        do {                                                                                         \
+            while (W.fills >= 0 && W.fills < 4000 && aio_stream_write_buffered(&W.s) <= (past))      \
+                W.fills = aio_stream_write(&W.s, W.piece[0], 10000) == AIO_OK ? W.fills + 1 : -1;    \
+            AIO_YIELD(t); /* (the sender's send) */                                                  \
+        } while (W.fills >= 0 && W.fills < 4000 && aio_stream_write_buffered(&W.s) <= (past));       \
+    } while (0)
 static void w_setup(aio_loop *loop) {
     size_t i;
     int k;
@@ -1289,8 +1292,8 @@ static aio_status w_drain_main(aio_task *t) {
     AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(1)); /* nothing written: at once */
     CHECK_EQ(W.rc, AIO_OK);
     CHECK_EQ(T_MS(), 0);
-    W.filled = w_fill(64 * 1024);
-    CHECK(W.filled > 0);
+    W_FILL(t, 64 * 1024);
+    CHECK(W.fills > 0);
     AIO_DRAIN(t, W.rc, &W.s, AIO_MS(100));
     CHECK_EQ(W.rc, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 100);
@@ -1304,7 +1307,7 @@ static aio_status w_drain_main(aio_task *t) {
     AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(10));
     CHECK_EQ(W.rc, AIO_OK);
     AIO_AWAIT(t, W.rc, &W.reader);
-    CHECK_EQ(W.at, (size_t)W.filled * 10000);
+    CHECK_EQ(W.at, (size_t)W.fills * 10000);
     AIO_END(t);
 }
 static void test_io_stream_drain(void) {
@@ -1328,7 +1331,10 @@ static aio_status w_bound_main(aio_task *t) {
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 200, 1000), AIO_EINVAL); /* low above high */
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 10, 0), AIO_EINVAL);
-    CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 6000), AIO_OK); /* (the buffer's
+    W_FILL(t, 0); /* (the socket full: what follows stays buffered) */
+    CHECK(W.fills > 0);
+    W.bound = aio_stream_write_buffered(&W.s) + 6000;
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, W.bound), AIO_OK); /* (the buffer's
                                                                  doubling stops at it) */
     for (W.k = 0; W.k < 4000; W.k++) {
         W.n = aio_stream_write_buffered(&W.s);
@@ -1337,11 +1343,11 @@ static aio_status w_bound_main(aio_task *t) {
     }
     CHECK_EQ(W.rc, AIO_ELIMIT);
     CHECK_EQ(aio_stream_write_buffered(&W.s), W.n); /* (nothing of it) */
-    CHECK(W.n > 6000 - 3000 && W.n <= 6000);
-    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 6000 - W.n), AIO_OK); /* (up to the bound) */
+    CHECK(W.n > W.bound - 3000 && W.n <= W.bound);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], W.bound - W.n), AIO_OK); /* (up to the bound) */
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 1000, 100, 4096), AIO_OK); /* (below what it holds) */
     CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ELIMIT);
-    CHECK_EQ(aio_stream_write_buffered(&W.s), 6000);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), W.bound);
     CHECK_EQ(aio_spawn(&W.drainer, w_drainer), AIO_OK);
     AIO_SLEEP(t, AIO_MS(10));
     CHECK_EQ(aio_stream_abort(&W.s), AIO_OK);
@@ -1378,7 +1384,8 @@ static aio_status w_lines_main(aio_task *t) {
         CHECK_EQ(aio_stream_writelines(&W.s, NULL, 0), AIO_OK);
         CHECK_EQ(aio_stream_writelines(NULL, bad + 1, 1), AIO_EINVAL);
     }
-    W.i = w_fill(0); /* (the socket full first, whatever its buffers: what follows is buffered) */
+    W_FILL(t, 0); /* (the socket full first, whatever its buffers: what follows is buffered) */
+    W.i = W.fills;
     CHECK(W.i > 0);
     W.n = aio_stream_write_buffered(&W.s);
     W.bound = W.n + 6000;
@@ -1434,7 +1441,8 @@ static aio_status w_closer(aio_task *t) {
 static aio_status w_close_cut_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
-    CHECK(w_fill(0) > 0);
+    W_FILL(t, 0);
+    CHECK(W.fills > 0);
     AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_MS(50));
     CHECK_EQ(W.rc, AIO_ETIMEDOUT);
     CHECK_EQ(T_MS(), 50);
@@ -1444,7 +1452,8 @@ static aio_status w_close_cut_main(aio_task *t) {
     CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
     sockpair(S.sv);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
-    CHECK(w_fill(0) > 0);
+    W_FILL(t, 0);
+    CHECK(W.fills > 0);
     CHECK_EQ(aio_spawn(&W.closer, w_closer), AIO_OK);
     AIO_SLEEP(t, AIO_MS(30));
     CHECK_EQ(aio_cancel(&W.closer), 1);
@@ -1478,7 +1487,8 @@ static struct {
 static aio_status re_writer(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 64u << 20), AIO_OK);
-    RE.written = (long long)w_fill(0) * 10000; /* (more than the socket takes, whatever its buffers) */
+    W_FILL(t, 0);
+    RE.written = (long long)W.fills * 10000; /* (more than the socket takes, whatever its buffers) */
     CHECK(aio_stream_write_buffered(&W.s) > 0);
     AIO_SLEEP(t, AIO_NEVER);
     AIO_FINALLY(t);
@@ -1530,7 +1540,8 @@ static aio_status re_main_leaves_bytes(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 64u << 20), AIO_OK);
-    CHECK(w_fill(0) > 0);
+    W_FILL(t, 0);
+    CHECK(W.fills > 0);
     CHECK(aio_stream_write_buffered(&W.s) > 0);
     AIO_SLEEP(t, AIO_MS(10));
     AIO_END(t);
@@ -1549,18 +1560,20 @@ static void test_io_stream_sender_stopped_at_run_end(void) {
 }
 
 /* The run's end stops only the senders with bytes to send: a stream whose
- * writes all went at once (its sender never started) is left as it is, and
- * writes on after aio_run returned, while the one whose peer never read
- * says why nothing goes. */
+ * writes all went (its sender ended) is left as it is, and writes on after
+ * aio_run returned (at once: no turn to wait for), while the one whose peer
+ * never read says why nothing goes. */
 static aio_status re_main_two_streams(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 64u << 20), AIO_OK);
-    CHECK(w_fill(0) > 0);
+    W_FILL(t, 0);
+    CHECK(W.fills > 0);
     CHECK_EQ(aio_stream_init(&W.s2, S.sv[1], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_write(&W.s2, "hi", 2), AIO_OK);
-    CHECK_EQ(aio_stream_write_buffered(&W.s2), 0u); /* (it went at once) */
+    CHECK_EQ(aio_stream_write_buffered(&W.s2), 2u); /* (sent in the next turn) */
     AIO_SLEEP(t, AIO_MS(10));
+    CHECK_EQ(aio_stream_write_buffered(&W.s2), 0u); /* (its sender ended) */
     AIO_END(t);
 }
 static void test_io_stream_run_end_stops_only_senders_with_bytes(void) {
@@ -1584,7 +1597,8 @@ static aio_status re_main_sender_failed(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 0, 0, 64u << 20), AIO_OK);
-    CHECK(w_fill(0) > 0);
+    W_FILL(t, 0);
+    CHECK(W.fills > 0);
     CHECK(aio_stream_write_buffered(&W.s) > 0);
     CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
     AIO_SLEEP(t, AIO_MS(10));
@@ -1626,7 +1640,8 @@ static void test_io_stream_write_after_loop_end(void) {
 }
 
 /* A peer gone: the background send's error is every later write's and
- * drain's; one way of writing at a time; a stream freed while a drain
+ * drain's; an AIO_STREAM_WRITE waits behind what is buffered (here until
+ * its deadline: the peer never reads); a stream freed while a drain
  * waits and its sender has bytes to send (the drain told: AIO_ECLOSED). */
 static aio_status w_errors_main(aio_task *t) {
     AIO_BEGIN(t);
@@ -1634,10 +1649,12 @@ static aio_status w_errors_main(aio_task *t) {
     CHECK_EQ(aio_stream_write(NULL, "x", 1), AIO_EINVAL);
     CHECK_EQ(aio_stream_write(&W.s, NULL, 1), AIO_EINVAL);
     CHECK_EQ(aio_stream_write(&W.s, NULL, 0), AIO_OK);
-    CHECK(w_fill(64 * 1024) > 0); /* (over the high-water mark: a drain waits) */
-    AIO_STREAM_WRITE(t, W.rc, &W.s, "x", 1, AIO_SEC(1)); /* (out of order with what is buffered) */
-    CHECK_EQ(W.rc, AIO_EBUSY);
-    CHECK_DEBUG("AIO_STREAM_WRITE: the stream's write buffer holds");
+    W_FILL(t, 64 * 1024);
+    CHECK(W.fills > 0); /* (over the high-water mark: a drain waits) */
+    AIO_STREAM_WRITE(t, W.rc, &W.s, "x", 1, AIO_MS(100)); /* (after what is buffered, never read) */
+    CHECK_EQ(W.rc, AIO_ETIMEDOUT);
+    CHECK_EQ(aio_bytes_sent(t), 0);
+    CHECK_EQ(T_MS(), 100);
     CHECK_EQ(aio_spawn(&W.drainer, w_drainer), AIO_OK);
     AIO_YIELD(t);
     CHECK_EQ(aio_stream_free(&W.s), AIO_OK); /* (what it held dropped; the drain told, as docs/api.md says) */
@@ -1645,7 +1662,8 @@ static aio_status w_errors_main(aio_task *t) {
     CHECK_EQ(W.drain_rc, AIO_ECLOSED);
     /* the peer goes: the sender meets it */
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
-    CHECK(w_fill(64 * 1024) > 0);
+    W_FILL(t, 64 * 1024);
+    CHECK(W.fills > 0);
     CHECK_EQ(close_sock(S.sv[1]), 0);
     S.sv[1] = -1;
     AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(10));
@@ -1655,7 +1673,7 @@ static aio_status w_errors_main(aio_task *t) {
     CHECK_EQ(W.rc, AIO_ECONNRESET);
     AIO_STREAM_CLOSE(t, W.rc, &W.s, AIO_SEC(10));
     CHECK_EQ(W.rc, AIO_ECONNRESET); /* (and the socket closed) */
-    CHECK_EQ(T_MS(), 0);
+    CHECK_EQ(T_MS(), 100);
     AIO_END(t);
 }
 /* A task of the program waiting until the stream's socket is writable (its
@@ -1701,7 +1719,7 @@ static int w_new[2];
 static aio_status w_number_taken_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
-    CHECK(w_fill(0) > 0); /* (bytes buffered, the sender not run yet) */
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 10000), AIO_OK); /* (bytes buffered, the sender not run yet) */
     CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
     sockpair(w_new); /* (on POSIX, w_new[0] takes S.sv[0]'s number) */
     AIO_DRAIN(t, W.rc, &W.s, AIO_SEC(1));
@@ -1731,6 +1749,144 @@ static void test_io_stream_write_errors(void) {
     CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     free(W.got);
+}
+
+/* What a turn writes goes out together: each write is copied into the
+ * buffer, and the sender, ready from the first, sends it all in the next
+ * turn in one call of the transport (one counted here, passing bytes to the
+ * socket); writes from three tasks in one turn too. The peer reads every
+ * byte, in the order written. */
+static int w_sends;
+static aio_status w_counted_send(void *ctx, aio_socket fd, const void *buf, size_t len) {
+    long k;
+    (void)ctx;
+    w_sends++;
+    k = send_sock((int)fd, buf, len);
+    return k > 0 ? (aio_status)k : AIO_WANT_WRITE;
+}
+static aio_status w_counted_recv(void *ctx, aio_socket fd, void *buf, size_t len) {
+    long k;
+    (void)ctx;
+    k = recv_sock((int)fd, buf, len);
+    return k >= 0 ? (aio_status)k : AIO_WANT_READ;
+}
+static aio_status w_ten_lines(aio_task *t) { /* "<k>: line <i>\n", i = 0..9, in one step */
+    char line[32];
+    int i, k = (int)(t - W.writers);
+    AIO_BEGIN(t);
+    for (i = 0; i < 10; i++) {
+        int n = snprintf(line, sizeof line, "%d: line %d\n", k, i);
+        CHECK_EQ(aio_stream_write(&W.s, line, (size_t)n), AIO_OK);
+    }
+    AIO_END(t);
+}
+static aio_status w_turn_main(aio_task *t) {
+    static const aio_transport counted = {w_counted_recv, w_counted_send};
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_set_transport(&W.s, &counted, NULL), AIO_OK);
+    for (W.i = 0; W.i < 50; W.i++) {
+        aio_piece m[3] = {{"<", 1}, {W.piece[W.i % 3], 100}, {">\n", 2}};
+        CHECK_EQ(aio_stream_write(&W.s, "#", 1), AIO_OK);
+        CHECK_EQ(aio_stream_writelines(&W.s, m, 3), AIO_OK);
+    }
+    CHECK_EQ(w_sends, 0); /* (nothing yet: the turn is not over) */
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 50u * 104u);
+    AIO_YIELD(t); /* (the sender's turn came first: it was ready before this task) */
+    CHECK_EQ(w_sends, 1);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0u);
+    AIO_RECV(t, W.rc, S.sv[1], W.got, W_GOT, AIO_SEC(1));
+    CHECK_EQ(W.rc, 50 * 104);
+    for (W.i = 0; W.i < 50; W.i++) {
+        const unsigned char *m = W.got + W.i * 104;
+        CHECK(m[0] == '#' && m[1] == '<' && m[102] == '>' && m[103] == '\n');
+        CHECK(memcmp(m + 2, W.piece[W.i % 3], 100) == 0);
+    }
+    for (W.k = 0; W.k < 3; W.k++) CHECK_EQ(aio_spawn(&W.writers[W.k], w_ten_lines), AIO_OK);
+    for (W.k = 0; W.k < 3; W.k++) AIO_AWAIT(t, W.rc, &W.writers[W.k]);
+    AIO_YIELD(t);
+    CHECK_EQ(w_sends, 2); /* (thirty lines of three tasks, one send) */
+    AIO_RECV(t, W.rc, S.sv[1], W.got, W_GOT, AIO_SEC(1));
+    W.got[W.rc > 0 ? W.rc : 0] = 0;
+    {
+        char want[1024] = "";
+        int k, i;
+        for (k = 0; k < 3; k++)
+            for (i = 0; i < 10; i++) snprintf(want + strlen(want), sizeof want - strlen(want), "%d: line %d\n", k, i);
+        CHECK_EQ(W.rc, (aio_status)strlen(want));
+        CHECK(strcmp((const char *)W.got, want) == 0);
+    }
+    CHECK_EQ(T_MS(), 0);
+    AIO_END(t);
+}
+static void test_io_stream_writes_of_a_turn_go_together(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    w_sends = 0;
+    CHECK_EQ(test_run(&loop, &S.main, w_turn_main), AIO_OK);
+    w_teardown(&loop, 0);
+}
+
+/* An AIO_STREAM_WRITE behind what the buffer holds, which the peer does not
+ * read: cancelled, it raises with nothing sent and the stream takes writes
+ * again; the stream aborted under it, AIO_ECLOSED. */
+static aio_status w_late_writer(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_STREAM_WRITE(t, W.close_rc, &W.s, "late", 4, AIO_SEC(10));
+    AIO_FINALLY(t);
+    W.drain_rc = AIO_STATUS(t);
+    W.n = aio_bytes_sent(t);
+    AIO_END(t);
+}
+static aio_status w_behind_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    W_FILL(t, 0);
+    CHECK(W.fills > 0);
+    W.n = 99;
+    CHECK_EQ(aio_spawn(&W.writers[0], w_late_writer), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EBUSY); /* (a task waits in a write of it) */
+    CHECK_EQ(aio_cancel(&W.writers[0]), 1);
+    AIO_AWAIT(t, W.rc, &W.writers[0]);
+    CHECK_EQ(W.drain_rc, AIO_ECANCELED);
+    CHECK_EQ(W.n, 0u);
+    CHECK_EQ(T_MS(), 20);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK); /* (no writer waits now) */
+    CHECK_EQ(aio_spawn(&W.writers[0], w_late_writer), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(20));
+    CHECK_EQ(aio_stream_abort(&W.s), AIO_OK);
+    AIO_AWAIT(t, W.rc, &W.writers[0]);
+    CHECK_EQ(W.close_rc, AIO_ECLOSED);
+    CHECK_EQ(W.drain_rc, AIO_OK); /* (returned, not raised) */
+    CHECK_EQ(W.n, 0u);
+    CHECK_EQ(T_MS(), 40);
+    AIO_END(t);
+}
+static void test_io_stream_write_behind_the_buffer(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_behind_main), AIO_OK);
+    w_teardown(&loop, 1);
+}
+
+/* The main task writes and returns: its sender, ready, takes its step
+ * before the run's end stops anything, and the peer reads the bytes. */
+static aio_status w_last_words_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "bye\n", 4), AIO_OK);
+    AIO_END(t);
+}
+static void test_io_stream_write_then_return(void) {
+    aio_loop loop;
+    char got[8] = {0};
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_last_words_main), AIO_OK);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0u);
+    CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), 4);
+    CHECK(memcmp(got, "bye\n", 4) == 0);
+    w_teardown(&loop, 0);
 }
 
 /* The refusals and the cut awaits: a stream not set up, a bad timeout, a
@@ -1791,19 +1947,34 @@ static aio_status w_refusals_main(aio_task *t) {
     CHECK_EQ(W.rc, AIO_ECLOSED);
     CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
     sockpair(S.sv);
-    /* a write the socket takes whole: AIO_STREAM_WRITE may follow (nothing waits) */
+    /* a write, then AIO_STREAM_WRITE: its bytes go after the buffered ones */
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_write(&W.s, "ab", 2), AIO_OK);
     AIO_STREAM_WRITE(t, W.rc, &W.s, "cd", 2, AIO_SEC(1));
     CHECK_EQ(W.rc, AIO_OK);
-    /* a transport that says it took more than given */
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
+    AIO_RECV(t, W.rc, S.sv[1], W.buf, sizeof W.buf, AIO_SEC(1));
+    CHECK_EQ(W.rc, 4);
+    CHECK(memcmp(W.buf, "abcd", 4) == 0);
+    /* a transport that says it took more than given: the sender's error,
+     * every later write's (what was buffered dropped) */
     CHECK_EQ(aio_stream_set_transport(&W.s, &liar_more, NULL), AIO_OK);
     test_last_debug[0] = 0;
-    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK);
+    AIO_YIELD(t);
     CHECK_DEBUG("aio_stream_write: the transport's send said it took no bytes, or more than given");
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
+    AIO_STREAM_WRITE(t, W.rc, &W.s, "cd", 2, AIO_SEC(1)); /* (nothing buffered: its own send) */
+    CHECK_EQ(W.rc, AIO_EIO);
     CHECK_EQ(aio_stream_set_transport(&W.s, NULL, NULL), AIO_OK);
-    /* a peer gone before the first write: its error at once, nothing buffered */
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    /* a peer gone before the first write: its error once the sender tried,
+     * nothing buffered */
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(close_sock(S.sv[1]), 0);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK);
+    AIO_YIELD(t);
     CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECONNRESET);
     CHECK_EQ(aio_stream_write_buffered(&W.s), 0);
     CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
@@ -1824,10 +1995,14 @@ static aio_status w_refusals_main(aio_task *t) {
     /* a transport that takes nothing */
     CHECK_EQ(aio_stream_set_transport(&W.s, &liar, NULL), AIO_OK);
     test_last_debug[0] = 0;
-    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK);
+    AIO_YIELD(t);
     CHECK_DEBUG("aio_stream_write: the transport's send said it took no bytes");
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO);
     CHECK_EQ(aio_stream_set_transport(&W.s, NULL, NULL), AIO_OK);
-    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK); /* (nothing was taken: the stream goes on) */
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK); /* (a new stream on the socket: the error goes with the old) */
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK);
     /* cancelled as they begin: the drain raises; the close raises and closes */
     W.k = 0;
     CHECK_EQ(aio_spawn(&W.closer, w_self_cancelled), AIO_OK);
@@ -1844,7 +2019,8 @@ static aio_status w_refusals_main(aio_task *t) {
     CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
     sockpair(S.sv);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
-    CHECK(w_fill(64 * 1024) > 0);
+    W_FILL(t, 64 * 1024);
+    CHECK(W.fills > 0);
     CHECK_EQ(aio_spawn(&W.drainer, w_drainer), AIO_OK);
     AIO_SLEEP(t, AIO_MS(5));
     CHECK_EQ(aio_cancel(&W.drainer), 1);
@@ -1929,7 +2105,8 @@ static aio_status w_memory_main(aio_task *t) {
     CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
     sockpair(S.sv);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
-    CHECK(w_fill(0) > 0);
+    W_FILL(t, 0);
+    CHECK(W.fills > 0);
     W.n = aio_stream_write_buffered(&W.s);
     test_alloc_fail_after(0);
     CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 30000), AIO_EIO);
@@ -6052,6 +6229,9 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_writelines),
     SOCKET_ENTRY(test_io_stream_write_after_loop_end),
     SOCKET_ENTRY(test_io_stream_write_errors),
+    SOCKET_ENTRY(test_io_stream_writes_of_a_turn_go_together),
+    SOCKET_ENTRY(test_io_stream_write_behind_the_buffer),
+    SOCKET_ENTRY(test_io_stream_write_then_return),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
     SOCKET_ENTRY(test_io_stream_write_beside_a_send),
     SOCKET_ENTRY(test_io_stream_write_refusals),

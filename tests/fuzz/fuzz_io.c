@@ -1463,7 +1463,9 @@ static void finish(void) {
         for (i = 0; i < W.nconn; i++) {
             conn *c = &W.c[i];
             if (c->kind != K_PAIR) continue;
-            if (c->stream.out && c->stream.out->task.state != AIO__NEW && c->stream.out->task.state != AIO__DONE)
+            if (c->stream.out && !c->stream.out->error &&
+                (c->stream.out->head != c->stream.out->tail || /* (sent at a turn's end) */
+                 (c->stream.out->task.state != AIO__NEW && c->stream.out->task.state != AIO__DONE)))
                 sending = 1;
             if (c->peer >= 0)
                 while (drain_peer(c, BIG) > 0) continue;

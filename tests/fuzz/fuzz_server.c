@@ -262,8 +262,8 @@ static aio_status handler(aio_task *t) {
             AIO_DRAIN(t, c->rc, &c->s, AIO_MS(1 + op / 8 % 8));
         } else if (op % 8 == 4) {
             if (!c->closed_own) {
+                c->closed_own = 1; /* (however the close ends, cancelled too: the socket is closed) */
                 AIO_STREAM_CLOSE(t, c->rc, &c->s, AIO_MS(1 + op / 8 % 16));
-                c->closed_own = 1; /* (however the close ended: the socket is closed) */
                 closed(c, c->rc);
             }
         } else if (op % 8 == 5) {
