@@ -298,11 +298,24 @@ AIO_API aio_status aio_server_close(aio_server *srv) {
     return AIO_OK;
 }
 
+/* The live connections are the server's list of handlers, in the order
+ * they came: the next after one whose handler is alive is found in the list
+ * (a broadcast to n members costs n steps, not n times the limit); after one
+ * that has ended since, by its order among the states. */
 AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c) {
     aio_conn *best = NULL;
-    uint64_t after = c ? c->order : 0;
+    uint64_t after;
     uint32_t i;
-    if (!srv) return NULL;
+    if (!srv || !srv->handlers.next) return NULL; /* (a server zeroed, never made) */
+    if (!c || (c->server == srv && aio_task_alive(&c->task))) {
+        const aio_link *n;
+        for (n = c ? c->task.member.next : srv->handlers.next; n != &srv->handlers; n = n->next) {
+            aio_conn *k = AIO_CONTAINER(n, aio_conn, task.member);
+            if (k->fd != (aio_socket)-1) return k;
+        }
+        return NULL;
+    }
+    after = c->order;
     for (i = 0; i < srv->limit; i++) {
         aio_conn *k = aio__server_state(srv, i);
         if (!k || !aio_task_alive(&k->task) || k->fd == (aio_socket)-1 || k->order <= after) continue;

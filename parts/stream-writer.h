@@ -25,6 +25,46 @@
 #ifdef AIO__SOCKETS
 #define AIO__WRITE_HIGH ((size_t)64 * 1024) /* asyncio's high-water mark; the low one is a quarter of it */
 #define AIO__WRITE_BOUND ((size_t)1024 * 1024) /* the most buffered unless set: 16 high-water marks */
+/* An outbox's block, once all it held is sent, goes to its loop's spares
+ * (up to AIO__WRITE_SPARES of them, none larger than the high-water mark:
+ * 4 MiB a loop at most), which the next writes of any stream take: a
+ * fan-out's bursts reuse the same blocks instead of the allocator giving
+ * the heap back to the system after each and faulting it in again. */
+#define AIO__WRITE_SPARES 64
+typedef struct aio__spare {
+    struct aio__spare *next;
+    size_t cap;
+} aio__spare;
+
+/* A spare block of L's with room for len bytes (its capacity in *cap), or NULL. */
+static unsigned char *aio__spare_take(aio_loop *L, size_t len, size_t *cap) {
+    aio__spare **at = (aio__spare **)&L->write_spares;
+    for (; *at; at = &(*at)->next) {
+        aio__spare *b = *at;
+        if (b->cap < len) continue;
+        *at = b->next;
+        L->write_spare_count--;
+        *cap = b->cap;
+        return (unsigned char *)b;
+    }
+    return NULL;
+}
+
+/* o's block, empty, kept among its loop's spares, or freed. */
+static void aio__spare_give(aio__outbox *o) {
+    aio_loop *L = o->loop;
+    if (L && L->write_spare_count < AIO__WRITE_SPARES && o->cap <= AIO__WRITE_HIGH) {
+        aio__spare *b = (aio__spare *)(void *)o->data;
+        b->next = (aio__spare *)L->write_spares;
+        b->cap = o->cap;
+        L->write_spares = b;
+        L->write_spare_count++;
+    } else {
+        AIO_FREE(o->data);
+    }
+    o->data = NULL;
+    o->head = o->tail = o->cap = 0;
+}
 
 /* The outboxes of L let go whose sender has ended, freed; as L ends, all
  * of them, and those still a stream's are told that their loop is gone (a
@@ -103,7 +143,15 @@ static void aio__outbox_let_go(aio_stream *s) {
 /* (aio__outbox_hook: a stream with an outbox freed, or a loop ending) */
 static void aio__outbox_hook_fn(aio_stream *s, aio_loop *ending) {
     if (s) aio__outbox_let_go(s);
-    if (ending) aio__outbox_reap(ending, 1);
+    if (ending) {
+        aio__outbox_reap(ending, 1);
+        while (ending->write_spares) {
+            aio__spare *b = (aio__spare *)ending->write_spares;
+            ending->write_spares = b->next;
+            AIO_FREE(b);
+        }
+        ending->write_spare_count = 0;
+    }
 }
 
 /* s's outbox, made if it has none: NULL if no memory. */
@@ -154,14 +202,10 @@ static aio_status aio__outbox_send(aio_stream *s, const unsigned char *buf, size
 }
 
 /* n more bytes of o sent: the waiters woken when it is back at its low-water
- * mark or empty (its memory given back then). */
+ * mark or empty (its block given back then, to the loop's spares). */
 static void aio__outbox_sent(aio__outbox *o, size_t n) {
     o->head += n;
-    if (o->head == o->tail) {
-        AIO_FREE(o->data);
-        o->data = NULL;
-        o->head = o->tail = o->cap = 0;
-    }
+    if (o->head == o->tail) aio__spare_give(o);
     if (o->paused && o->tail - o->head <= o->low) o->paused = 0;
     if (!o->paused || o->head == o->tail) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
 }
@@ -318,23 +362,26 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
         buf = (const unsigned char *)buf + sent;
         len -= sent;
     }
-    if (o->cap - o->tail < len) { /* room for it: what is buffered moved to the front, or more */
+    if (o->cap - o->tail < len) { /* room for it: what is buffered moved to the front, and more */
         size_t have = o->tail - o->head;
         size_t cap = o->cap ? o->cap : 256;
-        unsigned char *data;
+        if (!o->data && (o->data = aio__spare_take(o->loop, len, &o->cap)) != NULL) cap = o->cap;
+        if (o->head) {
+            memmove(o->data, o->data + o->head, have);
+            o->head = 0;
+            o->tail = have;
+        }
         while (cap - have < len) cap *= 2;
         if (cap > o->bound) cap = o->bound;
-        data = (unsigned char *)AIO_MALLOC(cap);
-        if (!data) {
-            errno = ENOMEM;
-            return AIO_EIO;
+        if (cap != o->cap) { /* (realloc: a large block grows in place, unmoved) */
+            unsigned char *data = (unsigned char *)AIO_REALLOC(o->data, cap);
+            if (!data) {
+                errno = ENOMEM;
+                return AIO_EIO;
+            }
+            o->data = data;
+            o->cap = cap;
         }
-        if (have) memcpy(data, o->data + o->head, have);
-        AIO_FREE(o->data);
-        o->data = data;
-        o->cap = cap;
-        o->head = 0;
-        o->tail = have;
     }
     memcpy(o->data + o->tail, buf, len);
     o->tail += len;

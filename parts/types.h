@@ -327,6 +327,8 @@ struct aio_loop {
 #ifdef AIO__SOCKET_API
     aio_link outboxes;   /* streams' write buffers made on it (those let go until their senders end) */
     aio_link written;    /* those written in this turn while their senders were idle: sent at its end */
+    void *write_spares;  /* their blocks given back empty, kept for the next writes (aio__outbox_sent) */
+    uint32_t write_spare_count;
 #endif
     aio_link joined_end; /* where every task's list of joiners ends (the oldest's
                             `next`; what is stored in its `prev` is never read) */

@@ -1193,6 +1193,7 @@ static struct {
     size_t n, at, bound;
     unsigned char *got; /* W_GOT bytes */
     unsigned char piece[3][40000];
+    void *spare;
 } W;
 
 static aio_status w_reader(aio_task *t) { /* the peer: everything until the end, a receive a
@@ -1887,6 +1888,57 @@ static void test_io_stream_write_then_return(void) {
     CHECK_EQ(recv_sock(S.sv[1], got, sizeof got), 4);
     CHECK(memcmp(got, "bye\n", 4) == 0);
     w_teardown(&loop, 0);
+}
+
+/* A stream's block, once all it held is sent, is kept among its loop's
+ * spares for the next writes (none larger than the high-water mark, at most
+ * 64 of them): a write takes one with room, passing those too small; one
+ * beyond either bound is freed. The peer reads every byte. */
+static aio_status w_spares_main(aio_task *t) {
+    aio_loop *L = aio_running_loop();
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    CHECK(L->write_spares == NULL);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 100), AIO_OK); /* (a block of 256) */
+    AIO_YIELD(t);
+    CHECK_EQ(L->write_spare_count, 1u);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[1], 1000), AIO_OK); /* (the 256 too small: a new block) */
+    CHECK_EQ(L->write_spare_count, 1u);
+    AIO_YIELD(t);
+    CHECK_EQ(L->write_spare_count, 2u);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[2], 200), AIO_OK); /* (a spare taken) */
+    CHECK_EQ(L->write_spare_count, 1u);
+    AIO_YIELD(t);
+    CHECK_EQ(L->write_spare_count, 2u);
+    W.spare = L->write_spares;
+    L->write_spare_count = 64; /* (as if 64 were kept) */
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 10), AIO_OK);
+    AIO_YIELD(t);
+    CHECK(L->write_spares == W.spare); /* (freed, not kept) */
+    L->write_spare_count = 2; /* (the two there) */
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[1], 30000), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[1], 40000), AIO_OK); /* (a block of 128 KiB) */
+    for (W.n = 0; W.n < 100 + 1000 + 200 + 10 + 70000;) {
+        AIO_RECV(t, W.rc, S.sv[1], W.got + W.n, W_GOT - W.n, AIO_SEC(1));
+        CHECK(W.rc > 0);
+        if (W.rc <= 0) break;
+        W.n += (size_t)W.rc;
+    }
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0u);
+    CHECK_EQ(L->write_spare_count, 2u); /* (none had room; the large one freed) */
+    CHECK(memcmp(W.got, W.piece[0], 100) == 0);
+    CHECK(memcmp(W.got + 100, W.piece[1], 1000) == 0);
+    CHECK(memcmp(W.got + 1100, W.piece[2], 200) == 0);
+    CHECK(memcmp(W.got + 1300, W.piece[0], 10) == 0);
+    CHECK(memcmp(W.got + 1310, W.piece[1], 30000) == 0);
+    CHECK(memcmp(W.got + 31310, W.piece[1], 40000) == 0);
+    AIO_END(t);
+}
+static void test_io_stream_spare_blocks(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_spares_main), AIO_OK);
+    w_teardown(&loop, 0); /* (the loop's end frees the spare left) */
 }
 
 /* The refusals and the cut awaits: a stream not set up, a bad timeout, a
@@ -6232,6 +6284,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_writes_of_a_turn_go_together),
     SOCKET_ENTRY(test_io_stream_write_behind_the_buffer),
     SOCKET_ENTRY(test_io_stream_write_then_return),
+    SOCKET_ENTRY(test_io_stream_spare_blocks),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
     SOCKET_ENTRY(test_io_stream_write_beside_a_send),
     SOCKET_ENTRY(test_io_stream_write_refusals),

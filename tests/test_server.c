@@ -471,7 +471,8 @@ static void test_server_failed_accept(void) { server_test(failed_accept_main, G.
 /* The one too many with no refusal set: closed, nothing sent, nothing
  * told. The search for a free state starts after the last one taken and
  * goes round: with the second state busy, the next connection takes the
- * first; aio_server_next gives the live ones by id, not by state. */
+ * first; aio_server_next gives the live ones by id, not by state, after a
+ * live one or one that has ended. */
 static aio_status silent_limit_main(aio_task *t) {
     AIO_BEGIN(t);
     SERVE(t, 2, "w", "w");
@@ -484,6 +485,7 @@ static aio_status silent_limit_main(aio_task *t) {
     CHECK_EQ(close_sock(G.c[0]), 0); /* handler 1 (state 0) ends */
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.srv.live, 1);
+    CHECK(aio_server_next(&G.srv, &G.conns[0].conn) == &G.conns[1].conn); /* (after one ended since: by order) */
     connect_client(3, "w");
     AIO_SLEEP(t, AIO_MS(1));
     CHECK_EQ(G.conns[0].conn.id, 3); /* (state 0 again: the search began there) */
