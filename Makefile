@@ -306,7 +306,8 @@ build/bench/uv_peer: bench/uv_peer.c bench/common.h
 # not compile against the aio_timeout.h found with BENCH_INC (one without the
 # I/O API, without streams, or without worker threads).
 .PHONY: bench-io bench-io-quick bench-io-programs
-BENCH_IO_PROGS = build/bench/io/loadgen build/bench/io/echo_floor $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
+BENCH_IO_PROGS = build/bench/io/loadgen build/bench/io/echo_floor build/bench/io/fanout_load \
+                 $(if $(wildcard /usr/include/uv.h),build/bench/io/echo_uv) \
                  $(if $(wildcard /usr/include/event2/event.h),build/bench/io/echo_event) \
                  $(if $(wildcard /usr/include/openssl/ssl.h),build/bench/io/tls_load build/bench/io/tls_floor)
 BENCH_IO_HDR   = $(or $(patsubst -I%,%,$(firstword $(filter -I%,$(BENCH_INC)))),.)/aio_timeout.h
@@ -320,7 +321,7 @@ bench-io bench-io-quick:
 	@if $(MAKE) --no-print-directory build/bench/io/lines_aio >build/bench/io/lines_aio.log 2>&1; then \
 	    cat build/bench/io/lines_aio.log; else rm -f build/bench/io/lines_aio; \
 	    echo "bench-io: bench/io/lines_aio.c does not compile against $(BENCH_IO_HDR) (no streams?): our line server is skipped (build/bench/io/lines_aio.log)"; fi
-	@for p in echo_server_aio lines_server_aio; do \
+	@for p in echo_server_aio lines_server_aio chat_aio broker_aio; do \
 	    if $(MAKE) --no-print-directory build/bench/io/$$p >build/bench/io/$$p.log 2>&1; then \
 	    cat build/bench/io/$$p.log; else rm -f build/bench/io/$$p; \
 	    echo "bench-io: bench/io/$$p.c does not compile against $(BENCH_IO_HDR) (no aio_server?): it is skipped (build/bench/io/$$p.log)"; fi; done
@@ -366,6 +367,10 @@ build/bench/io/loadgen: bench/io/loadgen.c build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/loadgen.c -o $@
 
+build/bench/io/fanout_load: bench/io/fanout_load.c build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/fanout_load.c -o $@
+
 build/bench/io/echo_floor: bench/io/echo_floor.c build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) bench/io/echo_floor.c -o $@
@@ -405,7 +410,8 @@ build/bench/io/lines_tls_mbedtls: bench/io/lines_tls_aio.c $(BENCH_IO_HDR) build
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) -DAIO_TLS_MBEDTLS bench/io/lines_tls_aio.c \
 	    -lmbedtls -lmbedx509 -lmbedcrypto -o $@
 
-build/bench/io/echo_server_aio build/bench/io/lines_server_aio: build/bench/io/%: bench/io/%.c $(BENCH_IO_HDR) build/bench/io/flags
+build/bench/io/echo_server_aio build/bench/io/lines_server_aio build/bench/io/chat_aio build/bench/io/broker_aio: \
+        build/bench/io/%: bench/io/%.c $(BENCH_IO_HDR) build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) $< -o $@
 

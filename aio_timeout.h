@@ -8084,10 +8084,9 @@ static void (*aio__io_written)(aio_loop *L);
  * readable, so that their accepts try) once io->paused_until has come.
  * (Only the library's accept pauses and only streams write: a build without
  * sockets has neither.) */
-static void aio__io_turn_end(aio_loop *L) {
+static AIO__APART void aio__io_turn_end_work(aio_loop *L) {
     aio_io *io = L->io;
     uint32_t fd;
-    if (!io->turn_end) return;
     if (io->turn_end & AIO__IO_END_WRITTEN) {
         io->turn_end &= (uint8_t)~AIO__IO_END_WRITTEN;
         aio__io_written(L);
@@ -8099,6 +8098,9 @@ static void aio__io_turn_end(aio_loop *L) {
         io->slots[fd].dry = (uint8_t)(io->slots[fd].dry & ~AIO__IO_PAUSED);
         aio_io_ready(L, (int)fd, AIO_READABLE);
     }
+}
+static AIO__ALWAYS_INLINE void aio__io_turn_end(aio_loop *L) { /* (a turn with nothing for its end pays one test) */
+    if (L->io->turn_end) aio__io_turn_end_work(L);
 }
 #else
 #define aio__io_turn_end(L) ((void)0)
@@ -8123,7 +8125,7 @@ static int aio__io_looked(aio_loop *L) {
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
 #if AIO__SPEED
-static void aio__io_drain(aio_loop *L) {
+static AIO__APART void aio__io_drain(aio_loop *L) { /* (apart: aio__io_events stays small) */
     if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_turn_end(L);
@@ -12167,7 +12169,10 @@ static int aio__stream_way(aio_status rc, int own) {
  * this next read): AIO_OK (bytes came, or the end), or what the receive
  * said (AIO__AGAIN, AIO__INTR, AIO_WANT_*, an error). A short receive tells
  * that the socket is dry; a transport's does not (a TLS engine gives a
- * record at a time and may hold more). */
+ * record at a time and may hold more). One that fills a growing stream's
+ * room grows it (asyncio receives 64 KiB at a time): a burst of short lines
+ * then costs a receive and a turn per buffer, not per two lines, and the
+ * quiet receives after it shrink it back. */
 static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     aio_status rc;
     if (s->head) {
@@ -12182,7 +12187,15 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
             rc = aio__misuse(AIO_EIO, "a stream's read: the transport's recv said it put more bytes than asked");
     } else {
         rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
-        if (rc >= 0 && (size_t)rc < s->size - s->tail) aio__io_dry(L, fd, 0);
+        if (rc >= 0) {
+            if ((size_t)rc < s->size - s->tail) {
+                aio__io_dry(L, fd, 0);
+            } else if (s->grows) { /* the room filled: more is likely there (a burst) */
+                s->tail += (aio__offset)rc;
+                (void)aio__stream_regrow_hook(s, 1); /* (twice the room for the next receive, to the limit) */
+                return AIO_OK;
+            }
+        }
     }
     if (rc < 0) return rc;
     if (rc == 0) s->eof = 1;

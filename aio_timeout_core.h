@@ -7265,7 +7265,7 @@ static int aio__io_looked(aio_loop *L) {
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
 #if AIO__SPEED
-static void aio__io_drain(aio_loop *L) {
+static AIO__APART void aio__io_drain(aio_loop *L) { /* (apart: aio__io_events stays small) */
     if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_turn_end(L);

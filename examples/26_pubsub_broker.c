@@ -83,7 +83,8 @@ static aio_status handle(aio_task *t) {
             break;
         }
         if (!strncmp(line, "PUB ", 4)) publish(line + 4, (size_t)c->n - 4);
-        AIO_YIELD(t); /* (the readers' turn between two lines, as asyncio's between two receives) */
+        if (!aio_stream_buffered(&c->in) || !memchr(aio_stream_peek(&c->in), '\n', aio_stream_buffered(&c->in)))
+            AIO_YIELD(t); /* (the readers' turn once the lines received are handled: asyncio's between receives) */
     }
     AIO_FINALLY(t);
     if (aio_event_is_set(&stop)) { /* SIGTERM: a goodbye, sent before the close */

@@ -96,10 +96,9 @@ static void (*aio__io_written)(aio_loop *L);
  * readable, so that their accepts try) once io->paused_until has come.
  * (Only the library's accept pauses and only streams write: a build without
  * sockets has neither.) */
-static void aio__io_turn_end(aio_loop *L) {
+static AIO__APART void aio__io_turn_end_work(aio_loop *L) {
     aio_io *io = L->io;
     uint32_t fd;
-    if (!io->turn_end) return;
     if (io->turn_end & AIO__IO_END_WRITTEN) {
         io->turn_end &= (uint8_t)~AIO__IO_END_WRITTEN;
         aio__io_written(L);
@@ -111,6 +110,9 @@ static void aio__io_turn_end(aio_loop *L) {
         io->slots[fd].dry = (uint8_t)(io->slots[fd].dry & ~AIO__IO_PAUSED);
         aio_io_ready(L, (int)fd, AIO_READABLE);
     }
+}
+static AIO__ALWAYS_INLINE void aio__io_turn_end(aio_loop *L) { /* (a turn with nothing for its end pays one test) */
+    if (L->io->turn_end) aio__io_turn_end_work(L);
 }
 #else
 #define aio__io_turn_end(L) ((void)0)
@@ -135,7 +137,7 @@ static int aio__io_looked(aio_loop *L) {
  * nothing armed: a task waiting on a descriptor, or an event set from
  * elsewhere (a signal, a thread) through the loop's wake-up. */
 #if AIO__SPEED
-static void aio__io_drain(aio_loop *L) {
+static AIO__APART void aio__io_drain(aio_loop *L) { /* (apart: aio__io_events stays small) */
     if (L->io) {
         if (!aio__io_looked(L)) L->io->wait(L->io, L, L->now);
         aio__io_turn_end(L);

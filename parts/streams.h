@@ -327,7 +327,10 @@ static int aio__stream_way(aio_status rc, int own) {
  * this next read): AIO_OK (bytes came, or the end), or what the receive
  * said (AIO__AGAIN, AIO__INTR, AIO_WANT_*, an error). A short receive tells
  * that the socket is dry; a transport's does not (a TLS engine gives a
- * record at a time and may hold more). */
+ * record at a time and may hold more). One that fills a growing stream's
+ * room grows it (asyncio receives 64 KiB at a time): a burst of short lines
+ * then costs a receive and a turn per buffer, not per two lines, and the
+ * quiet receives after it shrink it back. */
 static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
     aio_status rc;
     if (s->head) {
@@ -342,7 +345,15 @@ static aio_status aio__stream_receive(aio_loop *L, aio_stream *s, int fd) {
             rc = aio__misuse(AIO_EIO, "a stream's read: the transport's recv said it put more bytes than asked");
     } else {
         rc = aio__net_recv(fd, s->buf + s->tail, s->size - s->tail, "a stream's read");
-        if (rc >= 0 && (size_t)rc < s->size - s->tail) aio__io_dry(L, fd, 0);
+        if (rc >= 0) {
+            if ((size_t)rc < s->size - s->tail) {
+                aio__io_dry(L, fd, 0);
+            } else if (s->grows) { /* the room filled: more is likely there (a burst) */
+                s->tail += (aio__offset)rc;
+                (void)aio__stream_regrow_hook(s, 1); /* (twice the room for the next receive, to the limit) */
+                return AIO_OK;
+            }
+        }
     }
     if (rc < 0) return rc;
     if (rc == 0) s->eof = 1;

@@ -5,14 +5,17 @@
  * its standard input, member m0 sends BURSTS bursts of LINES lines of LEN
  * bytes (the newline included), each burst in one buffer, and every other
  * member reads it whole ("m0: " and the line, LINES times) before the next
- * burst goes. It checks every byte, and prints
+ * burst goes. With --broker, for a publish/subscribe broker (broker_aio.c,
+ * broker_asyncio.py): members m1.. subscribe to "news" (each once a probe
+ * that m0 publishes reaches it), and m0's lines are "PUB news ...", which
+ * the others read as "news ...". It checks every byte, and prints
  *
  *     joined                      once every member is in (then waits for a line)
  *     done lines=D bytes=B s=T    D lines delivered (members - 1) * LINES * BURSTS
  *
  * and exits 0, or prints what went wrong and exits 1.
  *
- *     fanout_load PORT [MEMBERS=50] [BURSTS=40] [LINES=500] [LEN=100] */
+ *     fanout_load [--broker] PORT [MEMBERS=50] [BURSTS=40] [LINES=500] [LEN=100] */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -64,44 +67,93 @@ static void read_exactly(int fd, const char *want, size_t n) {
     }
 }
 
+/* Read fd's lines until `want` (a whole line) comes; the others, which
+ * begin with `skip`, are dropped. */
+static void read_until(int fd, const char *want, const char *skip) {
+    char line[256];
+    size_t n = 0;
+    for (;;) {
+        char ch;
+        if (recv(fd, &ch, 1, 0) != 1) die("a member's connection ended while it waited for a probe");
+        if (n < sizeof line - 1) line[n++] = ch;
+        if (ch != '\n') continue;
+        line[n] = 0;
+        if (!strcmp(line, want)) return;
+        if (strncmp(line, skip, strlen(skip)) != 0) die("a member read what it was not sent");
+        n = 0;
+    }
+}
+
 int main(int argc, char **argv) {
-    int port, members, bursts, lines, len, m, b, i;
+    int port, members, bursts, lines, len, m, b, i, broker = 0;
+    const char *pre_send, *pre_recv, *topic;
+    size_t body;
     int *fd;
     size_t burst_len, each, *got;
     char *burst, *expect, *buf, go[16];
     struct pollfd *p;
     struct timespec t0, t1;
-    if (argc < 2) die("usage: fanout_load PORT [MEMBERS] [BURSTS] [LINES] [LEN]");
+    if (argc > 1 && !strcmp(argv[1], "--broker")) {
+        broker = 1;
+        argv++;
+        argc--;
+    }
+    if (argc < 2) die("usage: fanout_load [--broker] PORT [MEMBERS] [BURSTS] [LINES] [LEN]");
     port = atoi(argv[1]);
     members = argc > 2 ? atoi(argv[2]) : 50;
     bursts = argc > 3 ? atoi(argv[3]) : 40;
     lines = argc > 4 ? atoi(argv[4]) : 500;
     len = argc > 5 ? atoi(argv[5]) : 100;
-    if (members < 2 || members > 1000 || bursts < 1 || lines < 1 || len < 2 || len > 1000) die("bad arguments");
+    if (members < 2 || members > 1000 || bursts < 1 || lines < 1 || len < 16 || len > 1000) die("bad arguments");
+    pre_send = broker ? "PUB " : "";
+    pre_recv = broker ? "" : "m0: ";
+    topic = broker ? "news " : "";
+    body = (size_t)len - strlen(pre_send); /* (the line as the others read it, less pre_recv) */
     fd = calloc((size_t)members, sizeof *fd);
     got = calloc((size_t)members, sizeof *got);
     p = calloc((size_t)members, sizeof *p);
     burst_len = (size_t)lines * (size_t)len;
-    each = (size_t)lines * (size_t)(len + 4); /* "m0: " before each line */
+    each = (size_t)lines * (strlen(pre_recv) + body);
     burst = malloc(burst_len);
     expect = malloc(each);
     buf = malloc(65536);
     if (!fd || !got || !p || !burst || !expect || !buf) die("out of memory");
     for (i = 0; i < lines; i++) {
-        char *l = burst + (size_t)i * (size_t)len, *e = expect + (size_t)i * (size_t)(len + 4);
-        int k;
-        for (k = 0; k < len - 1; k++) l[k] = (char)('a' + (i + k) % 26);
+        char *l = burst + (size_t)i * (size_t)len, *e = expect + (size_t)i * (strlen(pre_recv) + body);
+        size_t k;
+        memcpy(l, pre_send, strlen(pre_send));
+        memcpy(l + strlen(pre_send), topic, strlen(topic));
+        for (k = strlen(pre_send) + strlen(topic); k < (size_t)len - 1; k++) l[k] = (char)('a' + (i + (int)k) % 26);
         l[len - 1] = '\n';
-        memcpy(e, "m0: ", 4);
-        memcpy(e + 4, l, (size_t)len);
+        memcpy(e, pre_recv, strlen(pre_recv));
+        memcpy(e + strlen(pre_recv), l + strlen(pre_send), body);
     }
     for (m = 0; m < members; m++) { /* joins, one after another */
-        char name[16], joined[32];
-        int n = snprintf(name, sizeof name, "m%d\n", m);
+        char name[32], joined[32];
+        int n = snprintf(name, sizeof name, broker && m ? "m%d\nSUB news\n" : "m%d\n", m);
         int j = snprintf(joined, sizeof joined, "* m%d joined\n", m);
         fd[m] = connect_to(port);
         send_all(fd[m], name, (size_t)n);
-        for (i = 0; i < m; i++) read_exactly(fd[i], joined, (size_t)j);
+        if (!broker) {
+            for (i = 0; i < m; i++) read_exactly(fd[i], joined, (size_t)j);
+        } else if (m) { /* m0 publishes probes until m's subscription is in: the others skip the earlier */
+            int a;
+            for (a = 0;; a++) {
+                char probe[64], want[64];
+                struct pollfd q;
+                snprintf(probe, sizeof probe, "PUB news probe %d.%d\n", m, a);
+                snprintf(want, sizeof want, "news probe %d.%d\n", m, a);
+                send_all(fd[0], probe, strlen(probe));
+                q.fd = fd[m];
+                q.events = POLLIN;
+                if (poll(&q, 1, 100) == 1) {
+                    read_until(fd[m], want, "news probe ");
+                    for (i = 1; i < m; i++) read_until(fd[i], want, "news probe ");
+                    break;
+                }
+                if (a == 100) die("a member's subscription did not take within 10 s");
+            }
+        }
     }
     printf("joined\n");
     fflush(stdout);

@@ -5,7 +5,8 @@
 uvloop, the example's original) serves MEMBERS members (50); one member sends
 bursts of LINES lines (500) of LEN bytes (100), and every other member reads
 each burst whole before the next (bench/io/fanout_load.c, which checks every
-byte). For each server, in interleaved rounds (the order rotated each round),
+byte). The broker (bench/io/broker_aio.c, broker_asyncio.py) the same way:
+one member publishes the bursts, the others subscribe. For each server, in interleaved rounds (the order rotated each round),
 on a fresh process pinned to core 0 (the load to core 1), perf counts over
 the bursts alone (the joins not counted) the server's CPU time (task-clock)
 and its send calls (sendto, sendmsg, write, writev): each per delivered line,
@@ -14,8 +15,9 @@ the median over the rounds.
     python3 bench/io/fanout_run.py [--rounds 3] [--bursts 40] [--json FILE]
 
 Prints a table and, with --json, writes the figures (run.py puts them in
-io-results.json under "fanout"). Targets (the issue's): ours at most 0.3x
-asyncio's CPU per delivered line, and at most 0.1x its send calls."""
+io-results.json under "fanout", and the table in bench/results.md).
+Targets: the chat server at most 0.3x asyncio's CPU per delivered line and
+at most 0.1x its send calls; the broker at most 0.25x asyncio's CPU."""
 import argparse
 import json
 import os
@@ -51,19 +53,22 @@ def uvloop_python():
 
 
 def servers():
+    """name -> (kind, command for a port); name -> why it is left out."""
     cmds, missing = {}, {}
-    ours = os.path.join(BUILD, "chat_aio")
-    if os.path.exists(ours):
-        cmds["ours"] = lambda port: [ours, str(port)]
-    else:
-        missing["ours"] = "build/bench/io/chat_aio was not built"
-    chat_py = os.path.join(HERE, "chat_asyncio.py")
-    cmds["asyncio"] = lambda port: [sys.executable, chat_py, str(port)]
     py = uvloop_python()
-    if py:
-        cmds["uvloop"] = lambda port: [py, chat_py, str(port), "--uvloop"]
-    else:
-        missing["uvloop"] = "no python3 here imports uvloop (apt-get install python3-uvloop)"
+    for kind, prog, script in [("chat", "chat_aio", "chat_asyncio.py"), ("broker", "broker_aio", "broker_asyncio.py")]:
+        pre = "" if kind == "chat" else "broker_"
+        ours = os.path.join(BUILD, prog)
+        if os.path.exists(ours):
+            cmds[pre + "ours"] = (kind, lambda port, ours=ours: [ours, str(port)])
+        else:
+            missing[pre + "ours"] = "build/bench/io/%s was not built" % prog
+        path = os.path.join(HERE, script)
+        cmds[pre + "asyncio"] = (kind, lambda port, path=path: [sys.executable, path, str(port)])
+        if py:
+            cmds[pre + "uvloop"] = (kind, lambda port, path=path: [py, path, str(port), "--uvloop"])
+        else:
+            missing[pre + "uvloop"] = "no python3 here imports uvloop (apt-get install python3-uvloop)"
     return cmds, missing
 
 
@@ -84,14 +89,16 @@ def pinned(cmd, core):
     return (["taskset", "-c", str(core)] + cmd) if shutil.which("taskset") else cmd
 
 
-def run_one(name, cmd_of, args, logdir):
+def run_one(name, server, args, logdir):
+    kind, cmd_of = server
     port = free_port()
     log = open(os.path.join(logdir, "%s-server.log" % name), "w")
     srv = subprocess.Popen(pinned(cmd_of(port), 0), stdout=log, stderr=log)
     perf = load = None
     try:
         wait_listening(port, srv)
-        load = subprocess.Popen(pinned([os.path.join(BUILD, "fanout_load"), str(port), str(args.members),
+        load = subprocess.Popen(pinned([os.path.join(BUILD, "fanout_load")] + (["--broker"] if kind == "broker" else []) +
+                                       [str(port), str(args.members),
                                         str(args.bursts), str(args.lines), str(args.len)], 1),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if load.stdout.readline().strip() != "joined":
@@ -133,26 +140,17 @@ def run_one(name, cmd_of, args, logdir):
         log.close()
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--members", type=int, default=50)
-    ap.add_argument("--bursts", type=int, default=40)
-    ap.add_argument("--lines", type=int, default=500)
-    ap.add_argument("--len", type=int, default=100)
-    ap.add_argument("--json")
-    args = ap.parse_args()
-    if not shutil.which("perf"):
-        print("fanout: perf is not installed (apt-get install linux-perf): the fan-out rows are skipped")
-        return 0
-    if not os.path.exists(os.path.join(BUILD, "fanout_load")):
-        print("fanout: build/bench/io/fanout_load was not built: the fan-out rows are skipped")
-        return 0
+LABEL = {"ours": "chat: ours", "asyncio": "chat: asyncio", "uvloop": "chat: uvloop",
+         "broker_ours": "broker: ours", "broker_asyncio": "broker: asyncio", "broker_uvloop": "broker: uvloop"}
+
+
+def measure(args):
     cmds, missing = servers()
     names = list(cmds)
     runs = {n: [] for n in names}
     failures = []
     logdir = tempfile.mkdtemp(prefix="fanout-")
+    start = time.time()
     for r in range(args.rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
@@ -169,38 +167,90 @@ def main():
                      "cpu_us_per_line": statistics.median(x["cpu_us_per_line"] for x in rs),
                      "sends_per_line": statistics.median(x["sends_per_line"] for x in rs),
                      "wall_s": statistics.median(x["wall_s"] for x in rs)})
-    base = next((x for x in rows if x["server"] == "asyncio"), None)
-    print("fan-out: %d members, bursts of %d lines of %d bytes, %d bursts a round, %d rounds" % (
-        args.members, args.lines, args.len, args.bursts, args.rounds))
-    print("| server | CPU per delivered line | vs asyncio | send calls per delivered line | vs asyncio |")
-    print("|---|---:|---:|---:|---:|")
-    for x in rows:
-        cpu = "%.3f us" % x["cpu_us_per_line"]
-        snd = "%.4f" % x["sends_per_line"]
-        rc = "%.2fx" % (x["cpu_us_per_line"] / base["cpu_us_per_line"]) if base else "-"
-        rs = "%.3fx" % (x["sends_per_line"] / base["sends_per_line"]) if base and base["sends_per_line"] else "-"
-        print("| %s | %s | %s | %s | %s |" % (x["server"], cpu, rc, snd, rs))
-    for name, why in missing.items():
-        print("(%s left out: %s)" % (name, why))
-    for f in failures:
-        print("failed: " + f)
-    ours = next((x for x in rows if x["server"] == "ours"), None)
+    get = lambda n: next((x for x in rows if x["server"] == n), None)  # noqa: E731
     targets = []
-    if ours and base:
-        targets = [{"what": "CPU per delivered line, ours / asyncio", "value": ours["cpu_us_per_line"] / base["cpu_us_per_line"],
-                    "target": 0.3},
-                   {"what": "send calls per delivered line, ours / asyncio",
-                    "value": ours["sends_per_line"] / base["sends_per_line"], "target": 0.1}]
-        for t in targets:
-            t["met"] = t["value"] <= t["target"]
-            print("target: %s %.3f (at most %.1f): %s" % (t["what"], t["value"], t["target"],
-                                                          "met" if t["met"] else "NOT met"))
+    for ours, base, what, limit in [("ours", "asyncio", "chat: CPU per delivered line, ours / asyncio", 0.3),
+                                     ("ours", "asyncio", "chat: send calls per delivered line, ours / asyncio", 0.1),
+                                     ("broker_ours", "broker_asyncio", "broker: CPU per delivered line, ours / asyncio",
+                                      0.25)]:
+        a, b = get(ours), get(base)
+        if not a or not b:
+            continue
+        key = "sends_per_line" if "send" in what else "cpu_us_per_line"
+        v = a[key] / b[key]
+        targets.append({"what": what, "value": round(v, 4), "target": limit, "met": v <= limit})
+    return {"members": args.members, "lines": args.lines, "len": args.len, "bursts": args.bursts,
+            "rounds": args.rounds, "results": rows, "missing": missing, "failures": failures,
+            "targets": targets, "elapsed_s": round(time.time() - start, 1)}
+
+
+def markdown(doc):
+    """The fan-out table (lines, the last one empty), or [] without results."""
+    if not doc or not doc.get("results"):
+        return []
+    L = ["### Fan-out: a chat server and a broker, one member's bursts to every other",
+         "",
+         "%d members; one sends %d bursts of %d lines of %d bytes, each read whole by every other member before "
+         "the next (`bench/io/fanout_load.c`, which checks every byte); the server pinned to core 0, the load to "
+         "core 1; perf counts the server's CPU time and its send calls (sendto, sendmsg, write, writev) over the "
+         "bursts alone; the median of %d rounds (`bench/io/fanout_run.py`)." % (
+             doc["members"], doc["bursts"], doc["lines"], doc["len"], doc["rounds"]),
+         "",
+         "| server | CPU per delivered line | vs its asyncio | send calls per delivered line | vs its asyncio |",
+         "|---|---:|---:|---:|---:|"]
+    get = lambda n: next((x for x in doc["results"] if x["server"] == n), None)  # noqa: E731
+    for x in doc["results"]:
+        base = get("broker_asyncio" if x["server"].startswith("broker_") else "asyncio")
+        L.append("| %s | %.3f us | %s | %.4f | %s |" % (
+            LABEL.get(x["server"], x["server"]), x["cpu_us_per_line"],
+            "%.2fx" % (x["cpu_us_per_line"] / base["cpu_us_per_line"]) if base else "-", x["sends_per_line"],
+            "%.3fx" % (x["sends_per_line"] / base["sends_per_line"]) if base and base["sends_per_line"] else "-"))
+    L.append("")
+    for t in doc["targets"]:
+        L.append("- %s: %.3f (target: at most %.2f): %s" % (t["what"], t["value"], t["target"],
+                                                            "met" if t["met"] else "**not met**"))
+    for name, why in doc["missing"].items():
+        L.append("- %s left out: %s" % (LABEL.get(name, name), why))
+    for f in doc["failures"]:
+        L.append("- FAILED: %s" % f)
+    L.append("")
+    return L
+
+
+class Args:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def run(mode):
+    """For run.py: the fan-out rows (quick: 1 round of 10 bursts), or None when they cannot run."""
+    if not shutil.which("perf") or not os.path.exists(os.path.join(BUILD, "fanout_load")):
+        return None
+    quick = mode == "quick"
+    return measure(Args(rounds=1 if quick else 3, members=50, bursts=10 if quick else 40, lines=500, len=100))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--members", type=int, default=50)
+    ap.add_argument("--bursts", type=int, default=40)
+    ap.add_argument("--lines", type=int, default=500)
+    ap.add_argument("--len", type=int, default=100)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    if not shutil.which("perf"):
+        print("fanout: perf is not installed (apt-get install linux-perf): the fan-out rows are skipped")
+        return 0
+    if not os.path.exists(os.path.join(BUILD, "fanout_load")):
+        print("fanout: build/bench/io/fanout_load was not built: the fan-out rows are skipped")
+        return 0
+    doc = measure(args)
+    print("\n".join(markdown(doc)))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"members": args.members, "lines": args.lines, "len": args.len, "bursts": args.bursts,
-                       "rounds": args.rounds, "results": rows, "missing": missing, "failures": failures,
-                       "targets": targets}, f, indent=1)
-    return 1 if failures else 0
+            json.dump(doc, f, indent=1)
+    return 1 if doc["failures"] else 0
 
 
 if __name__ == "__main__":
