@@ -327,6 +327,7 @@ static aio_status aio__outbox_written(aio__outbox *o) {
 AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
     aio__outbox *o;
     aio_status rc;
+    size_t sent = 0;
     if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_write: the stream was not set up (aio_stream_init)");
     if (!buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
     if (s->out ? !s->out->loop : !aio__loop)
@@ -347,7 +348,6 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
         return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
     if (!len) return AIO_OK;
     if (o->head == o->tail && o->loop != aio__stepping) { /* (outside its loop's turns: no turn to wait for) */
-        size_t sent = 0;
         do {
             rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);
             if (rc <= 0) break;
@@ -377,6 +377,7 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
             unsigned char *data = (unsigned char *)AIO_REALLOC(o->data, cap);
             if (!data) {
                 errno = ENOMEM;
+                if (sent) o->error = AIO_EIO; /* (part of it went: the rest cannot follow) */
                 return AIO_EIO;
             }
             o->data = data;

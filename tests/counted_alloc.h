@@ -27,6 +27,7 @@ void test_free(void *p);
 long test_alloc_live(void);          /* blocks given and not freed */
 unsigned long test_alloc_made(void); /* blocks given, ever (a realloc of a block: not one more) */
 void test_alloc_fail_after(long n);  /* n more succeed, then one fails (-1: none fails) */
+void test_alloc_fail_also(long n);   /* and the n after that one fail too */
 unsigned long test_alloc_failed(void); /* allocations failed on purpose, ever */
 void test_alloc_nap_ms(int ms);      /* sleep (for a worker to free what it holds) */
 #ifdef __cplusplus
@@ -66,10 +67,15 @@ typedef union test_block {
 static long test_live;
 static unsigned long test_made, test_failed_n;
 static long test_fail_in = -1; /* (the loop's thread only: allocations are made there) */
+static long test_fail_more;   /* (failures after the one test_fail_in counts down to) */
 
 static int test_fail_now(void) {
     if (test_fail_in < 0) return 0;
     if (test_fail_in-- > 0) return 0;
+    if (test_fail_more > 0) {
+        test_fail_more--;
+        test_fail_in = 0;
+    }
     TEST_ADD(test_failed_n, 1ul);
     return 1;
 }
@@ -111,7 +117,11 @@ void test_free(void *p) {
 }
 long test_alloc_live(void) { return TEST_GET(test_live); }
 unsigned long test_alloc_made(void) { return TEST_GET(test_made); }
-void test_alloc_fail_after(long n) { test_fail_in = n; }
+void test_alloc_fail_after(long n) {
+    test_fail_in = n;
+    test_fail_more = 0;
+}
+void test_alloc_fail_also(long n) { test_fail_more = n; }
 unsigned long test_alloc_failed(void) { return TEST_GET(test_failed_n); }
 #ifdef _WIN32
 void test_alloc_nap_ms(int ms) { Sleep((DWORD)ms); }
