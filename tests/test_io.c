@@ -1751,6 +1751,71 @@ static void test_io_stream_sender_after_close(void) {
     free(W.got);
 }
 
+/* The socket closed under a stream whose sender a turn's end started (the
+ * socket full) before it took its first step, and a new socket in its
+ * number: the sender sends nothing to it; the stream's writes give
+ * AIO_ECLOSED. The closer was queued before the sender, so it runs first. */
+static aio_status w_closes_first(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    sockpair(w_new); /* (on POSIX, w_new[0] takes S.sv[0]'s number) */
+    AIO_END(t);
+}
+static aio_status w_sender_late_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    while (send_sock(S.sv[0], W.piece[0], sizeof W.piece[0]) > 0) continue; /* (the socket full) */
+    CHECK_EQ(aio_spawn(&W.closer, w_closes_first), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "late", 4), AIO_OK);
+    AIO_YIELD(t); /* (the turn's end: the socket takes nothing; the sender started) */
+    CHECK(!aio_task_alive(&W.closer));
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECLOSED);
+    AIO_RECV(t, W.rc, w_new[1], W.buf, sizeof W.buf, AIO_MS(10)); /* (nothing came) */
+    CHECK_EQ(W.rc, AIO_ETIMEDOUT);
+    AIO_END(t);
+}
+static void test_io_stream_sender_before_its_first_step(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_sender_late_main), AIO_OK);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_close(w_new[0]), AIO_OK);
+    CHECK_EQ(aio_close(w_new[1]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(W.got);
+}
+
+/* Outside aio_run (no turn to come) a write sends at once what the socket
+ * takes, and a peer gone is its error at once (a local pair's: POSIX); the
+ * rest waits for a run's turn to end, and the loop's end drops it (later
+ * writes are refused: no loop). */
+static void test_io_stream_write_outside_a_run(void) {
+    aio_loop loop;
+    int k;
+    w_setup(&loop);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+#ifndef _WIN32
+    CHECK_EQ(close_sock(S.sv[1]), 0);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ECONNRESET);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0u);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    sockpair(S.sv);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+#endif
+    for (k = 0; k < 4000 && aio_stream_write_buffered(&W.s) == 0; k++)
+        CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 10000), AIO_OK);
+    CHECK(aio_stream_write_buffered(&W.s) > 0); /* (the socket full: the rest waits) */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EINVAL);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
+    CHECK_EQ(close_sock(S.sv[0]), 0);
+    CHECK_EQ(close_sock(S.sv[1]), 0);
+    free(W.got);
+}
+
 static void test_io_stream_write_errors(void) {
     aio_loop loop;
     w_setup(&loop);
@@ -6308,6 +6373,8 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_write_behind_the_buffer),
     SOCKET_ENTRY(test_io_stream_write_then_return),
     SOCKET_ENTRY(test_io_stream_spare_blocks),
+    SOCKET_ENTRY(test_io_stream_sender_before_its_first_step),
+    SOCKET_ENTRY(test_io_stream_write_outside_a_run),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
     SOCKET_ENTRY(test_io_stream_write_beside_a_send),
     SOCKET_ENTRY(test_io_stream_write_refusals),
