@@ -343,6 +343,7 @@ bench-io bench-io-quick:
 	    | tee build/bench/io/lines_tls_mbedtls.why; fi
 	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/io/run.py \
 	    $(if $(filter bench-io-quick,$@),--quick)
+	$(PYTHON) bench/io/fanout_run.py $(if $(filter bench-io-quick,$@),--quick,--write)
 
 bench-io-programs: $(BENCH_IO_PROGS)
 

@@ -308,7 +308,7 @@ AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c) {
     uint32_t i;
     if (!srv || !srv->handlers.next) return NULL; /* (a server zeroed, never made) */
     if (!c || (c->server == srv && aio_task_alive(&c->task))) {
-        const aio_link *n;
+        aio_link *n;
         for (n = c ? c->task.member.next : srv->handlers.next; n != &srv->handlers; n = n->next) {
             aio_conn *k = AIO_CONTAINER(n, aio_conn, task.member);
             if (k->fd != (aio_socket)-1) return k;

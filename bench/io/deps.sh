@@ -4,7 +4,8 @@
 # libevent-dev (the libuv and libevent servers), python3-uvloop (the uvloop
 # server), and for the TLS rows libssl-dev and openssl (the floor, the load
 # generator, our server on OpenSSL, the certificate) and libmbedtls-dev (our
-# server on Mbed TLS). Installs them with apt-get when missing (apt-get update first); a
+# server on Mbed TLS), and linux-perf (the fixed load's system calls, the
+# fan-out rows' CPU time and sends). Installs them with apt-get when missing (apt-get update first); a
 # package that cannot be installed is said so in one line, and the benchmark
 # runs without that peer.
 PYTHON=${PYTHON:-python3}
@@ -16,6 +17,7 @@ missing=""
 [ -f /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 [ -f /usr/include/mbedtls/ssl.h ] || missing="$missing libmbedtls-dev"
+command -v perf >/dev/null 2>&1 || missing="$missing linux-perf"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bench-io: installing$missing (apt-get update first)"

@@ -12,10 +12,12 @@ the bursts alone (the joins not counted) the server's CPU time (task-clock)
 and its send calls (sendto, sendmsg, write, writev): each per delivered line,
 the median over the rounds.
 
-    python3 bench/io/fanout_run.py [--rounds 3] [--bursts 40] [--json FILE]
+    python3 bench/io/fanout_run.py [--rounds 3] [--bursts 40] [--quick | --write] [--json FILE]
 
-Prints a table and, with --json, writes the figures (run.py puts them in
-io-results.json under "fanout", and the table in bench/results.md).
+Prints a table; `--write` (make bench-io) puts the figures in
+bench/fanout-results.json and the table in bench/results.md's "## Fan-out"
+section, `--quick` (make bench-io-quick: one round of 10 bursts) in
+build/bench/io/quick/fanout-results.json.
 Targets: the chat server at most 0.3x asyncio's CPU per delivered line and
 at most 0.1x its send calls; the broker at most 0.25x asyncio's CPU."""
 import argparse
@@ -217,17 +219,19 @@ def markdown(doc):
     return L
 
 
-class Args:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-
-def run(mode):
-    """For run.py: the fan-out rows (quick: 1 round of 10 bursts), or None when they cannot run."""
-    if not shutil.which("perf") or not os.path.exists(os.path.join(BUILD, "fanout_load")):
-        return None
-    quick = mode == "quick"
-    return measure(Args(rounds=1 if quick else 3, members=50, bursts=10 if quick else 40, lines=500, len=100))
+def replace_section(path, lines):
+    """Put the fan-out table in place of results.md's "## Fan-out" section
+    (added at the end if it has none)."""
+    text = open(path).read() if os.path.exists(path) else ""
+    section = "\n".join(["## Fan-out"] + lines[1:]) + "\n"
+    start = text.find("\n## Fan-out\n")
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start + 1] + section + (text[end:] if end >= 0 else "")
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def main():
@@ -237,8 +241,13 @@ def main():
     ap.add_argument("--bursts", type=int, default=40)
     ap.add_argument("--lines", type=int, default=500)
     ap.add_argument("--len", type=int, default=100)
+    ap.add_argument("--quick", action="store_true", help="one round of 10 bursts, into build/bench/io/quick/")
+    ap.add_argument("--write", action="store_true",
+                    help="bench/fanout-results.json and the \"## Fan-out\" section of bench/results.md")
     ap.add_argument("--json")
     args = ap.parse_args()
+    if args.quick:
+        args.rounds, args.bursts = 1, 10
     if not shutil.which("perf"):
         print("fanout: perf is not installed (apt-get install linux-perf): the fan-out rows are skipped")
         return 0
@@ -246,10 +255,19 @@ def main():
         print("fanout: build/bench/io/fanout_load was not built: the fan-out rows are skipped")
         return 0
     doc = measure(args)
-    print("\n".join(markdown(doc)))
-    if args.json:
-        with open(args.json, "w") as f:
+    md = markdown(doc)
+    print("\n".join(md))
+    out_json = args.json
+    if args.write:
+        out_json = os.path.join(ROOT, "bench", "fanout-results.json")
+        replace_section(os.path.join(ROOT, "bench", "results.md"), md)
+    elif args.quick:
+        os.makedirs(os.path.join(BUILD, "quick"), exist_ok=True)
+        out_json = os.path.join(BUILD, "quick", "fanout-results.json")
+    if out_json:
+        with open(out_json, "w") as f:
             json.dump(doc, f, indent=1)
+            f.write("\n")
     return 1 if doc["failures"] else 0
 
 

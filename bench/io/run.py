@@ -52,12 +52,6 @@ OpenSSL, asyncio and uvloop over ssl), where OpenSSL's headers were there to
 build them (else left out, with the reason); they go in io-results.json
 ("tls") and in a table of their own.
 
-Then the fan-out rows (bench/io/fanout_run.py: a chat server and a broker,
-ours beside their asyncio originals on asyncio and on uvloop, one member's
-bursts read by 49 others, as the server's CPU time and send calls per
-delivered line); they go in io-results.json ("fanout") and in a table of
-their own.
-
 Then, in rounds of their own, calls on worker threads and name lookups:
 build/bench/io/threads_aio (ours) and bench/io/threads_asyncio.py (asyncio,
 and uvloop with --uvloop), a fresh process each time, each on one core
@@ -83,7 +77,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tls_run  # noqa: E402  (the TLS rows)
-import fanout_run  # noqa: E402  (the fan-out rows)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "build", "bench", "io")
@@ -952,9 +945,6 @@ def markdown(doc, svg_name):
     tls = tls_run.markdown(doc.get("tls"))
     if tls:
         L += [""] + tls[:-1]
-    fanout = fanout_run.markdown(doc.get("fanout"))
-    if fanout:
-        L += [""] + fanout[:-1]
     threads = markdown_threads(doc)
     if threads:
         L += [""] + threads[:-1]
@@ -1376,7 +1366,7 @@ def main():
     ap.add_argument("--out", help="where the results go (default: bench/ for the full run, "
                                   "build/bench/io/quick/ for the quick one)")
     ap.add_argument("--servers", help="comma-separated subset of: " + ",".join(
-        [s for s, _, _ in SERVERS] + [s for s, _ in THREADS] + ["tls", "fanout"]))
+        [s for s, _, _ in SERVERS] + [s for s, _ in THREADS] + ["tls"]))
     ap.add_argument("--only", choices=["syscalls"], help="only the system calls and CPU time per request at a "
                                                           "fixed load, put into the io-results.json already there")
     args = ap.parse_args()
@@ -1482,9 +1472,6 @@ def main():
     tls = None
     if not args.servers or "tls" in args.servers.split(","):
         tls = tls_run.run(mode, pins)
-    fanout = None
-    if not args.servers or "fanout" in args.servers.split(","):
-        fanout = fanout_run.run(mode)
     rows = summarise(runs, names, all_conns)
     m = machine(pins)
     m["pinned"] += ", " + prio
@@ -1501,7 +1488,7 @@ def main():
         "busy_threshold": BUSY, "retried": retried,
         "header_elsewhere": "ours" in names and os.path.realpath(header_dir()) != os.path.realpath(ROOT),
         "raw": [{"server": s, "conns": n, "rounds": rs} for (s, n), rs in sorted(runs.items())],
-        "threads": threads, "syscalls": syscalls, "tls": tls, "fanout": fanout,
+        "threads": threads, "syscalls": syscalls, "tls": tls,
     }
     md, written = write_results(doc, out, full)
     log("== bench-io: results")
@@ -1516,13 +1503,7 @@ def main():
     if tls and tls.get("elapsed_s") is not None:
         log("bench-io: TLS: %d runs in %.0f s%s" % (sum(r["rounds"] for r in tls["results"]), tls["elapsed_s"],
                                                     "; %d FAILED" % len(tls["failures"]) if tls["failures"] else ""))
-    if fanout:
-        log("bench-io: fan-out: %d runs in %.0f s%s" % (sum(r["rounds"] for r in fanout["results"]),
-                                                         fanout["elapsed_s"],
-                                                         "; %d FAILED" % len(fanout["failures"])
-                                                         if fanout["failures"] else ""))
-    if failures or (threads and threads["failures"]) or (tls and tls.get("failures")) or \
-            (fanout and fanout["failures"]):
+    if failures or (threads and threads["failures"]) or (tls and tls.get("failures")):
         sys.exit(1)
 
 
