@@ -207,7 +207,7 @@ static void aio__outbox_sent(aio__outbox *o, size_t n) {
     o->head += n;
     if (o->head == o->tail) aio__spare_give(o);
     if (o->paused && o->tail - o->head <= o->low) o->paused = 0;
-    if (!o->paused || o->head == o->tail) aio__wake_all(&o->waiters, AIO__T_SIGNALLED);
+    if (!o->paused) aio__wake_all(&o->waiters, AIO__T_SIGNALLED); /* (empty: at its low-water mark too) */
 }
 
 /* o failed with rc: nothing more is sent (what it held is dropped), and
@@ -222,8 +222,8 @@ static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
 
 /* Whether a task waits on descriptor fd's way `dir` (1: until writable). */
 static int aio__way_taken(const aio_loop *L, int fd, int dir) {
-    const aio_io *io = L->io;
-    return io && (uint32_t)fd < io->nslots && io->slots[fd].waiter[dir] != NULL;
+    const aio_io *io = L->io; /* (the sender's loop has its port: a turn's end that has one started it) */
+    return (uint32_t)fd < io->nslots && io->slots[fd].waiter[dir] != NULL;
 }
 
 /* The sender: what is buffered, in order, while the socket takes it. Its
@@ -231,7 +231,7 @@ static int aio__way_taken(const aio_loop *L, int fd, int dir) {
 static aio_status aio__outbox_run(aio_task *t) {
     aio__outbox *o = AIO_CONTAINER(t, aio__outbox, task);
     AIO_BEGIN(t);
-    while (o->s && !o->error && o->head != o->tail) {
+    while (!o->error && o->head != o->tail) { /* (a stream that let it go emptied it) */
         if (aio__stream_closed_under(t->loop, o->s)) { /* (its number may be another socket's now) */
             aio__outbox_fail(o, AIO_ECLOSED);
             break;
@@ -261,14 +261,18 @@ static aio_status aio__outbox_run(aio_task *t) {
                        aio__io_poll(t, aio__f, AIO__IO_READABLE, NULL, 0), 2u); /* AIO_WAIT_READABLE */
         }
         /* LCOV_EXCL_STOP */
-        if (o->rc < 0 && o->s) aio__outbox_fail(o, o->rc);
+        if (o->rc < 0) aio__outbox_fail(o, o->rc); /* (a stream that let it go cancelled it: no resume comes here) */
     }
     AIO_END(t);
 }
 
 /* o's sender started: it sends what o holds while the socket takes it. */
 static aio_status aio__outbox_start(aio__outbox *o) {
+#if AIO__SPEED
+    aio_status rc = aio__spawn_checked(o->loop, &o->task, aio__outbox_run, aio__cancel_leftovers);
+#else
     aio_status rc = AIO__SPAWN_ON(o->loop, &o->task, aio__outbox_run, aio__cancel_leftovers);
+#endif
     /* LCOV_EXCL_START: (a task spawned on its loop, NEW or DONE: never refused) */
     if (rc < 0) {
         o->error = rc;
@@ -282,55 +286,83 @@ static aio_status aio__outbox_start(aio__outbox *o) {
     return AIO_OK;
 }
 
+/* What o holds sent once (a TLS session's records, as long as the socket
+ * takes them): 1 if some is left (o->rc says the way to wait for room), 0
+ * if all went or o failed. */
+static int aio__outbox_send_once(aio__outbox *o) {
+    aio_status rc;
+    if (aio__stream_closed_under(o->loop, o->s)) { /* (its number may be another socket's now) */
+        aio__outbox_fail(o, AIO_ECLOSED);
+        return 0;
+    }
+    do {
+        rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
+        if (rc > 0) aio__outbox_sent(o, (size_t)rc);
+    } while (rc > 0 && o->s->transport && o->head != o->tail); /* (a socket that took part is full) */
+    if (o->head == o->tail) return 0;
+    /* (a TLS engine that must read to write: a renegotiation, which the tests' engines do not ask) */
+    if (rc < 0 && rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) { /* LCOV_EXCL_BR_LINE */
+        aio__outbox_fail(o, rc);
+        return 0;
+    }
+    o->rc = rc > 0 ? AIO_WANT_WRITE : rc;
+    return 1;
+}
+
 /* At the end of a turn (aio__io_written): each outbox written in it sends
- * what it holds, once (a TLS session's records, as long as the socket
- * takes them); its sender waits for the rest. */
+ * what it holds, and its sender waits for room for the rest. */
 static void aio__outbox_turn_end(aio_loop *L) {
     while (L->written.next != &L->written) {
         aio__outbox *o = AIO_CONTAINER(L->written.next, aio__outbox, written);
-        aio_status rc;
         aio__list_unlink(&o->written);
         o->written.next = o->written.prev = NULL;
-        if (aio__stream_closed_under(L, o->s)) { /* (its number may be another socket's now) */
-            aio__outbox_fail(o, AIO_ECLOSED);
-            continue;
-        }
-        do {
-            rc = aio__outbox_send(o->s, o->data + o->head, o->tail - o->head);
-            if (rc > 0) aio__outbox_sent(o, (size_t)rc);
-        } while (rc > 0 && o->s->transport && o->head != o->tail); /* (a socket that took part is full) */
-        if (o->head == o->tail) continue;
-        /* (a TLS engine that must read to write: a renegotiation, which the tests' engines do not ask) */
-        if (rc < 0 && rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) { /* LCOV_EXCL_BR_LINE */
-            aio__outbox_fail(o, rc);
-            continue;
-        }
-        o->rc = rc > 0 ? AIO_WANT_WRITE : rc;
+        if (!aio__outbox_send_once(o)) continue;
         o->full = 1;
         (void)aio__outbox_start(o);
     }
 }
 
-/* o, its sender idle, written in a turn of its loop: sent at the turn's end. */
-static aio_status aio__outbox_written(aio__outbox *o) {
+/* o in its loop's list of those written in the turn. */
+static void aio__outbox_due(aio__outbox *o) {
     aio_loop *L = o->loop;
-    aio_io *io = aio__io_of(L);
-    /* LCOV_EXCL_START: no port (out of descriptors or memory): its sender sends in the next turn */
-    if (!io) return aio__outbox_start(o);
-    /* LCOV_EXCL_STOP */
     if (!L->written.next) aio__list_init(&L->written);
     aio__list_append(&L->written, &o->written);
     aio__io_written = aio__outbox_turn_end;
-    io->turn_end |= AIO__IO_END_WRITTEN;
+    L->io->turn_end |= AIO__IO_END_WRITTEN;
+}
+
+/* Room in o for len more bytes (within its bound: the caller checked):
+ * what is buffered moved to the front, the block a spare of the loop's or
+ * grown. AIO_OK, or AIO_EIO (errno ENOMEM) with o as it was. */
+static aio_status aio__outbox_room(aio__outbox *o, size_t len) {
+    size_t have = o->tail - o->head;
+    size_t cap;
+    if (o->cap - o->tail >= len) return AIO_OK;
+    if (!o->data) o->data = aio__spare_take(o->loop, len, &o->cap);
+    if (o->head) {
+        memmove(o->data, o->data + o->head, have);
+        o->head = 0;
+        o->tail = have;
+    }
+    for (cap = o->cap ? o->cap : 256; cap - have < len; cap *= 2) continue;
+    if (cap > o->bound) cap = o->bound;
+    if (cap != o->cap) { /* (realloc: a large block grows in place, unmoved) */
+        unsigned char *data = (unsigned char *)AIO_REALLOC(o->data, cap);
+        if (!data) {
+            errno = ENOMEM;
+            return AIO_EIO;
+        }
+        o->data = data;
+        o->cap = cap;
+    }
     return AIO_OK;
 }
 
-AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
+/* s ready to take len more bytes: its outbox (*out), or why not. */
+static aio_status aio__outbox_taking(aio_stream *s, size_t len, aio__outbox **out, const char *what) {
     aio__outbox *o;
     aio_status rc;
-    size_t sent = 0;
-    if (!s || !s->buf) return aio__misuse(AIO_EINVAL, "aio_stream_write: the stream was not set up (aio_stream_init)");
-    if (!buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
+    if (!s || !s->buf) return aio__misuse(AIO_EINVAL, what);
     if (s->out ? !s->out->loop : !aio__loop)
         return aio__misuse(AIO_EINVAL, "aio_stream_write: no loop to send what the socket does not take "
                                        "(none was made, or aio_loop_destroy ended the stream's)");
@@ -340,64 +372,45 @@ AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) 
         return aio__misuse(AIO_EBUSY, "aio_stream_write: a task is waiting in an AIO_STREAM_WRITE of the stream "
                                       "(one way of writing a stream at a time)");
     o = aio__outbox_of(s);
-    if (!o) {
+    if (!o || !aio__io_of(o->loop)) { /* (no memory; no port: out of descriptors or memory) */
         errno = ENOMEM;
         return AIO_EIO;
     }
     if (o->error) return o->error;
     if (o->tail - o->head > o->bound || len > o->bound - (o->tail - o->head))
         return AIO_ELIMIT; /* (nothing of it taken; a bound set below what it held: nothing more) */
-    if (!len) return AIO_OK;
-    if (o->head == o->tail && o->loop != aio__stepping) { /* (outside its loop's turns: no turn to wait for) */
-        do {
-            rc = aio__outbox_send(s, (const unsigned char *)buf + sent, len - sent);
-            if (rc <= 0) break;
-            sent += (size_t)rc;
-        } while (sent < len);
-        if (sent == len) return AIO_OK;
-        /* (AIO_WANT_READ: a TLS engine's renegotiation, which the tests' engines do not ask) */
-        if (rc != AIO_WANT_WRITE && rc != AIO_WANT_READ) { /* LCOV_EXCL_BR_LINE: (its error, once some went: the stream's) */
-            /* (a send that fails after one took part of the same write: not seen on loopback) */
-            if (sent) o->error = rc; /* LCOV_EXCL_BR_LINE */
-            return rc;
-        }
-        buf = (const unsigned char *)buf + sent;
-        len -= sent;
-    }
-    if (o->cap - o->tail < len) { /* room for it: what is buffered moved to the front, and more */
-        size_t have = o->tail - o->head;
-        size_t cap = o->cap ? o->cap : 256;
-        if (!o->data && (o->data = aio__spare_take(o->loop, len, &o->cap)) != NULL) cap = o->cap;
-        if (o->head) {
-            memmove(o->data, o->data + o->head, have);
-            o->head = 0;
-            o->tail = have;
-        }
-        while (cap - have < len) cap *= 2;
-        if (cap > o->bound) cap = o->bound;
-        if (cap != o->cap) { /* (realloc: a large block grows in place, unmoved) */
-            unsigned char *data = (unsigned char *)AIO_REALLOC(o->data, cap);
-            if (!data) {
-                errno = ENOMEM;
-                if (sent) o->error = AIO_EIO; /* (part of it went: the rest cannot follow) */
-                return AIO_EIO;
-            }
-            o->data = data;
-            o->cap = cap;
-        }
-    }
+    *out = o;
+    return aio__outbox_room(o, len);
+}
+
+/* Bytes were added to o: sent at the end of the turn (in a turn of its
+ * loop's) or at once (outside one: no turn to wait for), unless its sender
+ * is under way; the stream's error if a send at once failed. */
+static aio_status aio__outbox_added(aio__outbox *o) {
+    const aio_loop *L = o->loop;
+    if (o->tail - o->head > o->high) o->paused = 1;
+    if ((o->task.state != AIO__NEW && o->task.state != AIO__DONE) || o->written.next) return AIO_OK;
+    /* (outside its loop's turns: what the socket takes now, the rest at a turn's end) */
+    if (L == aio__stepping || aio__outbox_send_once(o)) aio__outbox_due(o);
+    return o->error;
+}
+
+AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len) {
+    aio__outbox *o = NULL;
+    aio_status rc;
+    if (s && s->buf && !buf && len) return aio__misuse(AIO_EINVAL, "aio_stream_write: the buffer is NULL");
+    rc = aio__outbox_taking(s, len, &o, "aio_stream_write: the stream was not set up (aio_stream_init)");
+    if (rc < 0 || !len) return rc;
     memcpy(o->data + o->tail, buf, len);
     o->tail += len;
-    if (o->tail - o->head > o->high) o->paused = 1;
-    if ((o->task.state == AIO__NEW || o->task.state == AIO__DONE) && !o->written.next)
-        return aio__outbox_written(o);
-    return AIO_OK; /* (its sender, or the turn's end, sends it) */
+    return aio__outbox_added(o);
 }
 
 AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n) {
+    aio__outbox *o = NULL;
     size_t i;
     size_t total = 0;
-    aio_status rc = AIO_OK;
+    aio_status rc;
     if (!pieces && n) return aio__misuse(AIO_EINVAL, "aio_stream_writelines: the array of pieces is NULL");
     for (i = 0; i < n; i++) {
         if (!pieces[i].data && pieces[i].len)
@@ -406,17 +419,15 @@ AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces,
             return aio__misuse(AIO_EINVAL, "aio_stream_writelines: the pieces' lengths add up past SIZE_MAX");
         total += pieces[i].len;
     }
-    /* the whole asked of the bound first (nothing taken if it does not fit),
-     * then the pieces in turn: with no await between them, no other write
-     * comes between, and each finds the room the whole was found to have */
-    rc = aio_stream_write(s, NULL, 0);
-    if (rc < 0) return rc;
-    /* (it said AIO_OK: the stream has its outbox, which holds no more than
-     * its bound) */
-    if (total > s->out->bound - (s->out->tail - s->out->head)) return AIO_ELIMIT;
-    for (i = 0; i < n && rc == AIO_OK; i++)
-        if (pieces[i].len) rc = aio_stream_write(s, pieces[i].data, pieces[i].len);
-    return rc;
+    /* the room for the whole first (nothing taken if it is refused), then the pieces */
+    rc = aio__outbox_taking(s, total, &o, "aio_stream_writelines: the stream was not set up (aio_stream_init)");
+    if (rc < 0 || !total) return rc;
+    for (i = 0; i < n; i++) {
+        if (!pieces[i].len) continue; /* (memcpy's pointers are valid ones: an empty piece's may be NULL) */
+        memcpy(o->data + o->tail, pieces[i].data, pieces[i].len);
+        o->tail += pieces[i].len;
+    }
+    return aio__outbox_added(o);
 }
 
 AIO_API aio_status aio_stream_set_write_limits(aio_stream *s, size_t high, size_t low, size_t bound) {

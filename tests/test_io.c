@@ -1340,6 +1340,12 @@ static aio_status w_bound_main(aio_task *t) {
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 200, 1000), AIO_EINVAL); /* low above high */
     CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 10, 0), AIO_EINVAL);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 10, 300), AIO_OK); /* (the buffer's doubling stops at it) */
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 200), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 100), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_ELIMIT);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 300u);
+    CHECK_EQ(aio_stream_set_write_limits(&W.s, 100, 10, 1u << 20), AIO_OK);
     W_FILL(t, 0); /* (the socket full: what follows stays buffered) */
     CHECK(W.fills > 0);
     W.bound = aio_stream_write_buffered(&W.s) + 6000;
@@ -1983,12 +1989,13 @@ static aio_status w_spares_main(aio_task *t) {
     CHECK_EQ(L->write_spare_count, 1u);
     AIO_YIELD(t);
     CHECK_EQ(L->write_spare_count, 2u);
+    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 10), AIO_OK); /* (the last one given back taken) */
+    CHECK_EQ(L->write_spare_count, 1u);
     W.spare = L->write_spares;
     L->write_spare_count = 64; /* (as if 64 were kept) */
-    CHECK_EQ(aio_stream_write(&W.s, W.piece[0], 10), AIO_OK);
     AIO_YIELD(t);
     CHECK(L->write_spares == W.spare); /* (freed, not kept) */
-    L->write_spare_count = 2; /* (the two there) */
+    L->write_spare_count = 1; /* (the one there) */
     CHECK_EQ(aio_stream_write(&W.s, W.piece[1], 30000), AIO_OK);
     CHECK_EQ(aio_stream_write(&W.s, W.piece[1], 40000), AIO_OK); /* (a block of 128 KiB) */
     for (W.n = 0; W.n < 100 + 1000 + 200 + 10 + 70000;) {
@@ -1998,7 +2005,7 @@ static aio_status w_spares_main(aio_task *t) {
         W.n += (size_t)W.rc;
     }
     CHECK_EQ(aio_stream_write_buffered(&W.s), 0u);
-    CHECK_EQ(L->write_spare_count, 2u); /* (none had room; the large one freed) */
+    CHECK_EQ(L->write_spare_count, 1u); /* (none had room; the large one freed) */
     CHECK(memcmp(W.got, W.piece[0], 100) == 0);
     CHECK(memcmp(W.got + 100, W.piece[1], 1000) == 0);
     CHECK(memcmp(W.got + 1100, W.piece[2], 200) == 0);
@@ -2210,8 +2217,8 @@ static void test_io_stream_write_refusals(void) {
 
 #ifdef TEST_COUNTED_ALLOC
 /* Out of memory: for the write buffer (nothing taken, the stream goes on),
- * for the limits; outside a run, for the rest of a write part of which went
- * at once (the stream writes no more). */
+ * for the limits, in a run and outside one (where a write's room is made
+ * before any of it is sent). */
 static aio_status w_memory_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
@@ -2240,6 +2247,13 @@ static aio_status w_memory_main(aio_task *t) {
     test_alloc_fail_after(-1);
     CHECK_EQ(aio_stream_write_buffered(&W.s), W.n);
     CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK);
+    test_alloc_fail_after(0); /* (a message in pieces: whole or nothing) */
+    {
+        aio_piece m[2] = {{W.piece[1], 30000}, {"!", 1}};
+        CHECK_EQ(aio_stream_writelines(&W.s, m, 2), AIO_EIO);
+    }
+    test_alloc_fail_after(-1);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), W.n + 1);
     CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
     AIO_END(t);
 }
@@ -2253,9 +2267,11 @@ static void test_io_stream_write_out_of_memory(void) {
     CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
     CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_OK); /* (outside the run: at once, the outbox made) */
     test_alloc_fail_after(0);
-    CHECK_EQ(aio_stream_write(&W.s, W.got, 1 << 20), AIO_EIO); /* (part of it went at once) */
+    CHECK_EQ(aio_stream_write(&W.s, W.got, 1 << 20), AIO_EIO); /* (its room first: nothing of it went) */
     test_alloc_fail_after(-1);
-    CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EIO); /* (the stream's error from then on) */
+    CHECK_EQ(aio_stream_write(&W.s, "y", 1), AIO_OK); /* (the stream goes on) */
+    CHECK_EQ(recv_sock(S.sv[1], W.buf, sizeof W.buf), 2);
+    CHECK(memcmp(W.buf, "xy", 2) == 0);
     w_teardown(&loop, 0);
 }
 #endif
