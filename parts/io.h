@@ -245,15 +245,15 @@ AIO_API aio_status aio_stream_set_transport(aio_stream *s, const aio_transport *
 
 /* writer.write(data), from any task or code on the loop's thread, never
  * waiting: buf[0..len) is copied, whole, into s's write buffer and sent in
- * the order written; what the socket takes at once (nothing written waits
- * before it) goes at once, the rest in the background, by a task of the
- * library's, while the loop runs. AIO_OK; AIO_ELIMIT: the buffer would
- * hold more than its bound (aio_stream_set_write_limits; nothing of buf
- * taken); the error the background send met (AIO_ECONNRESET, ...), which
- * every later write and AIO_DRAIN give; AIO_ECLOSED (s's socket was
- * closed); AIO_EIO (no memory; once part of buf went, the stream then
- * writes no more); AIO_EINVAL; AIO_EBUSY (a task waits in an
- * AIO_STREAM_WRITE of s: one way of writing a stream at a time). */
+ * the order written: what a turn of the loop wrote goes out together at the
+ * turn's end, in one send (outside aio_run: at once), the rest in the
+ * background, by a task of the library's, while the loop runs. AIO_OK;
+ * AIO_ELIMIT: the buffer would hold more than its bound
+ * (aio_stream_set_write_limits; nothing of buf taken); the error a send met
+ * (AIO_ECONNRESET, ...), which every later write and AIO_DRAIN give;
+ * AIO_ECLOSED (s's socket was closed); AIO_EIO (no memory: nothing of buf
+ * taken); AIO_EINVAL; AIO_EBUSY (a task waits in an AIO_STREAM_WRITE of s:
+ * one way of writing a stream at a time). */
 AIO_API aio_status aio_stream_write(aio_stream *s, const void *buf, size_t len);
 /* One piece of a message for aio_stream_writelines. */
 typedef struct aio_piece {
@@ -263,9 +263,9 @@ typedef struct aio_piece {
 /* writer.writelines(pieces): pieces[0..n) written as one write, taken whole
  * or not at all (a message with a prefix and a line, to a member of a
  * chat: never a piece of it, never a hole). AIO_OK, or what aio_stream_write
- * gives, for the whole: AIO_ELIMIT takes none of it; AIO_EINVAL for a NULL
- * array (n > 0), a piece with NULL data and a length, or lengths whose sum
- * overflows. */
+ * gives, for the whole: AIO_ELIMIT and AIO_EIO take none of it; AIO_EINVAL
+ * for a NULL array (n > 0), a piece with NULL data and a length, or lengths
+ * whose sum overflows. */
 AIO_API aio_status aio_stream_writelines(aio_stream *s, const aio_piece *pieces, size_t n);
 /* transport.set_write_buffer_limits(high, low), and the bound asyncio does
  * not have: AIO_DRAIN waits while more than `high` bytes are buffered, until
