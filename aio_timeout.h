@@ -12307,14 +12307,13 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
  * those have gone (it waits among the write buffer's waiters, marked by
  * its way AIO__WRITE_AFTER, which the sender wakes as it sends), so the
  * stream's bytes keep the order they were written in. AIO_OK once nothing
- * is buffered; the buffer's error; AIO_ETIMEDOUT. */
+ * is buffered (a failed buffer holds nothing), or AIO_ETIMEDOUT. */
 #define AIO__WRITE_AFTER 2
 static aio_status aio__stream_write_after(aio_task *t, aio_frame *f, aio_stream *s) {
     const aio__outbox *o = s->out;
     aio_status rc;
     t->await.io.dir = 1;
-    if (!o || o->head == o->tail) return AIO_OK;
-    if (o->error) return o->error;
+    if (!o || o->head == o->tail) return AIO_OK; /* (a failed buffer holds nothing: the write's own send fails) */
     if (aio__until_due(t)) return AIO_ETIMEDOUT;
     AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
     rc = aio__park(t, 1, 1);
@@ -12430,7 +12429,7 @@ AIO_API aio_status aio_stream_free(aio_stream *s) {
     if (s->reader || s->writer)
         return aio__misuse(AIO_EBUSY, "aio_stream_free: a task is waiting in a read or a write of the stream");
     if (s->out) aio__outbox_hook(s, NULL); /* (what it had not sent dropped) */
-    if (s->grows && s->buf) AIO_FREE(s->buf - AIO__GROW_HEAD);
+    if (s->grows) AIO_FREE(s->buf - AIO__GROW_HEAD); /* (a growing stream has its block) */
     s->buf = NULL;
     s->size = 0;
     s->head = s->tail = s->last = s->scanned = 0;

@@ -2021,6 +2021,41 @@ static void test_io_stream_spare_blocks(void) {
     w_teardown(&loop, 0); /* (the loop's end frees the spare left) */
 }
 
+/* A stream freed while its sender waits for room: the sender, cancelled,
+ * keeps its outbox until it has ended; an outbox made meanwhile leaves that
+ * one alone, and one let go after it ended frees it. */
+static int w_outboxes(void) { /* (the loop's list of them, which a program never reads) */
+    const aio_loop *L = aio_running_loop();
+    const aio_link *n;
+    int k = 0;
+    for (n = L->outboxes.next; n != &L->outboxes; n = n->next) k++;
+    return k;
+}
+static aio_status w_let_go_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    W_FILL(t, 0); /* (its sender waits for room) */
+    CHECK(W.fills > 0);
+    CHECK_EQ(aio_stream_free(&W.s), AIO_OK); /* (its sender cancelled, not ended yet) */
+    CHECK_EQ(w_outboxes(), 1);
+    CHECK_EQ(aio_stream_init(&W.s2, S.sv[1], W.buf, sizeof W.buf), AIO_OK);
+    CHECK_EQ(aio_stream_write(&W.s2, "x", 1), AIO_OK); /* (a new outbox: the old one left alone) */
+    CHECK_EQ(w_outboxes(), 2);
+    AIO_YIELD(t); /* (the old sender ends; "x" is sent) */
+    CHECK_EQ(aio_stream_free(&W.s2), AIO_OK); /* (let go, its sender never started: the old one freed too) */
+    CHECK_EQ(w_outboxes(), 0);
+    AIO_END(t);
+}
+static void test_io_stream_let_go_while_sending(void) {
+    aio_loop loop;
+    w_setup(&loop);
+    CHECK_EQ(test_run(&loop, &S.main, w_let_go_main), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[0]), AIO_OK);
+    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    free(W.got);
+}
+
 /* The refusals and the cut awaits: a stream not set up, a bad timeout, a
  * write while a task waits in an AIO_STREAM_WRITE, a transport that breaks
  * its contract, a drain or a close cancelled before or while it waits, a
@@ -6391,6 +6426,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_spare_blocks),
     SOCKET_ENTRY(test_io_stream_sender_before_its_first_step),
     SOCKET_ENTRY(test_io_stream_write_outside_a_run),
+    SOCKET_ENTRY(test_io_stream_let_go_while_sending),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
     SOCKET_ENTRY(test_io_stream_write_beside_a_send),
     SOCKET_ENTRY(test_io_stream_write_refusals),
