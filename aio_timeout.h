@@ -12598,9 +12598,11 @@ AIO_API aio_status aio_close(aio_socket sock) {
  * turn, not one a line (asyncio sends each write at once when nothing waits
  * before it). What the socket does not take, a task of the library's, the
  * outbox's sender, sends in the order written while the socket takes it;
- * writes made meanwhile join it. AIO_DRAIN waits while more than the
- * high-water mark is buffered, until at most the low one; AIO_STREAM_CLOSE
- * until nothing is, then closes the socket.
+ * writes made meanwhile join it. (Outside its loop's turns a write sends
+ * at once what the socket takes, the rest at the next turn's end.)
+ * AIO_DRAIN waits while more than the high-water mark is buffered, until at
+ * most the low one; AIO_STREAM_CLOSE until nothing is, then closes the
+ * socket.
  *
  * An outbox is made by the first write (or aio_stream_set_write_limits) of
  * a stream and goes when the stream is closed, aborted or freed: what it
