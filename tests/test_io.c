@@ -1745,10 +1745,12 @@ static aio_status w_number_taken_main(aio_task *t) {
     CHECK_EQ(T_MS(), 10);
     AIO_END(t);
 }
-static void test_io_stream_sender_after_close(void) {
+/* main run on a new loop over S.sv, which closes S.sv[0] and opens w_new;
+ * then everything closed and freed. */
+static void w_run_number_taken(aio_task_fn main) {
     aio_loop loop;
     w_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, w_number_taken_main), AIO_OK);
+    CHECK_EQ(test_run(&loop, &S.main, main), AIO_OK);
     CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
     CHECK_EQ(aio_close(w_new[0]), AIO_OK);
     CHECK_EQ(aio_close(w_new[1]), AIO_OK);
@@ -1756,6 +1758,7 @@ static void test_io_stream_sender_after_close(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     free(W.got);
 }
+static void test_io_stream_sender_after_close(void) { w_run_number_taken(w_number_taken_main); }
 
 /* The socket closed under a stream whose sender a turn's end started (the
  * socket full) before it took its first step, and a new socket in its
@@ -1781,17 +1784,7 @@ static aio_status w_sender_late_main(aio_task *t) {
     CHECK_EQ(W.rc, AIO_ETIMEDOUT);
     AIO_END(t);
 }
-static void test_io_stream_sender_before_its_first_step(void) {
-    aio_loop loop;
-    w_setup(&loop);
-    CHECK_EQ(test_run(&loop, &S.main, w_sender_late_main), AIO_OK);
-    CHECK_EQ(aio_stream_free(&W.s), AIO_OK);
-    CHECK_EQ(aio_close(w_new[0]), AIO_OK);
-    CHECK_EQ(aio_close(w_new[1]), AIO_OK);
-    CHECK_EQ(aio_close(S.sv[1]), AIO_OK);
-    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
-    free(W.got);
-}
+static void test_io_stream_sender_before_its_first_step(void) { w_run_number_taken(w_sender_late_main); }
 
 /* Outside aio_run (no turn to come) a write sends at once what the socket
  * takes, and a peer gone is its error at once (a local pair's: POSIX); the
