@@ -39,6 +39,10 @@ SENDS = ["syscalls:sys_enter_sendto", "syscalls:sys_enter_sendmsg", "syscalls:sy
          "syscalls:sys_enter_writev"]
 
 
+class PerfUnavailable(Exception):
+    """perf could not count here: the row is left out, not failed."""
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -118,6 +122,8 @@ def run_one(name, server, args, logdir):
         perf.wait(timeout=30)
         fields = dict(kv.split("=") for kv in done.split()[1:])
         counts = {}
+        if not os.path.exists(out):
+            raise PerfUnavailable("perf wrote no counts (perf_event_paranoid, or no tracepoints here)")
         for line in open(out):
             parts = line.strip().split(",")
             if len(parts) > 2 and parts[2] in ["task-clock"] + SENDS:
@@ -125,6 +131,8 @@ def run_one(name, server, args, logdir):
                     counts[parts[2]] = float(parts[0])
                 except ValueError:
                     counts[parts[2]] = None
+        if not counts.get("task-clock"):
+            raise PerfUnavailable("perf counted nothing of the server (perf_event_paranoid, or no tracepoints here)")
         lines = int(fields["lines"])
         sends = sum(counts.get(e) or 0 for e in SENDS)
         return {"lines": lines, "cpu_ms": counts.get("task-clock"), "sends": int(sends),
@@ -158,6 +166,8 @@ def measure(args):
         for name in order:
             try:
                 runs[name].append(run_one(name, cmds[name], args, logdir))
+            except PerfUnavailable as e:
+                missing[name] = str(e)
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
                 failures.append("%s, round %d: %s" % (name, r + 1, e))
     rows = []
