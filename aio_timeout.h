@@ -8416,6 +8416,10 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     if (io) {
         io->waiting = 0;
         io->turn_end = 0;
+#ifdef AIO__SOCKET_API
+        if (L->written.next && L->written.next != &L->written)
+            io->turn_end = AIO__IO_END_WRITTEN; /* (write buffers written in this turn: sent at its end) */
+#endif
     } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
         L->idle = NULL;
 #ifdef AIO__SYSTEM_CLOCK
@@ -11963,6 +11967,8 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     }
     while (from_n > top && !from->slots[from_n - 1].closed) from_n--; /* (from's 0s at the top keep nothing) */
     if (from_n > top) top = from_n;
+    if (to && L->written.next && L->written.next != &L->written)
+        to->turn_end |= AIO__IO_END_WRITTEN; /* (write buffers written in this turn: sent at its end) */
     if (to) {
         if (top > to->nslots && to->grow) (void)to->grow(to, (int)top - 1); /* (failing, kept apart) */
         for (i = 0; i < to->nslots; i++)

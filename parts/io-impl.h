@@ -428,6 +428,10 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
     if (io) {
         io->waiting = 0;
         io->turn_end = 0;
+#ifdef AIO__SOCKET_API
+        if (L->written.next && L->written.next != &L->written)
+            io->turn_end = AIO__IO_END_WRITTEN; /* (write buffers written in this turn: sent at its end) */
+#endif
     } else if (L->idle == aio__io_idle) { /* the loop sleeps as it did before */
         L->idle = NULL;
 #ifdef AIO__SYSTEM_CLOCK

@@ -121,6 +121,8 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
     }
     while (from_n > top && !from->slots[from_n - 1].closed) from_n--; /* (from's 0s at the top keep nothing) */
     if (from_n > top) top = from_n;
+    if (to && L->written.next && L->written.next != &L->written)
+        to->turn_end |= AIO__IO_END_WRITTEN; /* (write buffers written in this turn: sent at its end) */
     if (to) {
         if (top > to->nslots && to->grow) (void)to->grow(to, (int)top - 1); /* (failing, kept apart) */
         for (i = 0; i < to->nslots; i++)
