@@ -8429,6 +8429,11 @@ AIO_API aio_status aio_loop_set_io(aio_loop *L, aio_io *io) {
         }
 #endif
     }
+#ifdef AIO__SOCKET_API
+    /* write buffers that wait for a turn's end wait through a port: the
+     * system's starts now, not at a wait that may never come */
+    if (!io && L->written.next && L->written.next != &L->written) (void)aio__io_of(L);
+#endif
     return AIO_OK;
 }
 

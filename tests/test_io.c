@@ -1815,6 +1815,30 @@ static void test_io_stream_write_outside_a_run(void) {
     free(W.got);
 }
 
+/* The loop's port let go (aio_loop_set_io(NULL)) while a write waits for
+ * a turn's end: the system's port starts at once (no wait may come to start
+ * it), and the run's turns send what the socket did not take. */
+static void test_io_stream_write_then_port_detached(void) {
+    aio_loop loop;
+    size_t sent = 0;
+    int k;
+    w_setup(&loop);
+    CHECK_EQ(aio_stream_init(&W.s, S.sv[0], W.buf, sizeof W.buf), AIO_OK);
+    for (k = 0; k < 4000 && aio_stream_write_buffered(&W.s) == 0; k++) {
+        CHECK_EQ(aio_stream_write(&W.s, W.piece[1], 10000), AIO_OK);
+        sent += 10000;
+    }
+    CHECK(aio_stream_write_buffered(&W.s) > 0);
+    CHECK_EQ(aio_loop_set_io(&loop, NULL), AIO_OK);
+    CHECK(loop.io != NULL);
+    CHECK_EQ(aio_run(&loop, &W.reader, w_reader), AIO_OK); /* (until 100 s pass with nothing more) */
+    CHECK_EQ(W.read_rc, AIO_ETIMEDOUT);
+    CHECK_EQ(W.at, sent);
+    CHECK_EQ(aio_stream_write_buffered(&W.s), 0u);
+    CHECK(w_got_is(sent - 1, "b", 1));
+    w_teardown(&loop, 0);
+}
+
 static void test_io_stream_write_errors(void) {
     aio_loop loop;
     w_setup(&loop);
@@ -6419,6 +6443,7 @@ static const test_case cases[] = {
     SOCKET_ENTRY(test_io_stream_spare_blocks),
     SOCKET_ENTRY(test_io_stream_sender_before_its_first_step),
     SOCKET_ENTRY(test_io_stream_write_outside_a_run),
+    SOCKET_ENTRY(test_io_stream_write_then_port_detached),
     SOCKET_ENTRY(test_io_stream_let_go_while_sending),
     SOCKET_ENTRY(test_io_stream_sender_after_close),
     SOCKET_ENTRY(test_io_stream_write_beside_a_send),
