@@ -155,7 +155,8 @@ build/check/certs/made: check-always
 	@touch $@
 
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (C and C++),
-# and events set and queue items put from other threads, the worker threads and
+# and events set and queue items put from other threads, a server shared by two
+# loops on two threads (under both sanitizers), the worker threads and
 # child processes (their exits told by a pidfd, and by SIGCHLD; of loops in several
 # threads at once) under ThreadSanitizer.
 sanitize:
@@ -168,6 +169,10 @@ sanitize:
 	    -fno-sanitize-recover=all $(TEST_SRC) -lm -o build/test-asan-ms32
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/queue_threads.c -lpthread -o build/queue-threads-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread tests/threads/server_share.c -lpthread \
+	    -o build/server-share-tsan
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    tests/threads/server_share.c -lpthread -o build/server-share-asan
 	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/process_threads.c -lpthread \
 	    -o build/process-threads-tsan
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_NO_PIDFD -fsanitize=thread tests/threads/process_threads.c -lpthread \
@@ -180,6 +185,8 @@ sanitize:
 	./build/test-asan-ms32
 	TSAN_OPTIONS=halt_on_error=1 ./build/threads-tsan
 	TSAN_OPTIONS=halt_on_error=1 ./build/queue-threads-tsan
+	TSAN_OPTIONS=halt_on_error=1 ./build/server-share-tsan
+	./build/server-share-asan
 	TSAN_OPTIONS=halt_on_error=1 ./build/process-threads-tsan
 	TSAN_OPTIONS=halt_on_error=1 ./build/process-threads-tsan-sigchld
 	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_threads
@@ -543,7 +550,7 @@ examples: $(EXAMPLES)
 
 build/examples/%: examples/%.c examples/example.h aio_timeout.h
 	@mkdir -p build/examples
-	$(CC) -std=c11 $(CFLAGS) $(WARN) -I. $< -o $@
+	$(CC) -std=c11 $(CFLAGS) $(WARN) -I. $< -o $@ $(if $(filter %_cores,$@),-lpthread)
 
 # The simulation's speed (docs/simulation.md): `make sim-bench` runs example 21's
 # fixed version under `--sim SIM_SEEDS` (10,000), built with -O2, and prints the seeds

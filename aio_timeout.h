@@ -477,6 +477,7 @@
  * one loop per thread. */
 #ifndef AIO_THREAD_LOCAL
 #define AIO_THREAD_LOCAL
+#define AIO__ONE_LOOP_THREAD 1 /* (a share of several loops asks for it: "a server on every core") */
 #endif
 
 /* The timings and sizes of the I/O, the worker threads and the child
@@ -1685,6 +1686,9 @@ struct aio_server {
                                   end cancels the server, which cancels each once) */
     void *unix_file;           /* (the library's: a Unix listener's socket file, removed when
                                   the server closes if the path still names it) */
+    struct aio_server_share *share; /* (the library's: the share it serves, or NULL) */
+    int member;                /* (the library's: its place among the share's loops) */
+    uint8_t held;              /* (the library's: serving a share's connections without a listener) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))
@@ -1735,6 +1739,79 @@ AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c);
 /* A graceful stop: close(), then the handlers have `grace` to end; those
  * left are cancelled (abort_clients). AIO_SERVER_SHUTDOWN awaits it. */
 AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace);
+
+/* A server on every core (asyncio's start_server(reuse_port=True) in each of
+ * several processes; libuv's loop per thread): several loops, each on a
+ * thread of its own, serve one address, each with an aio_server of its own.
+ * Where the system balances connections among listeners on one port (Linux's
+ * SO_REUSEPORT, FreeBSD's SO_REUSEPORT_LB) each loop listens and the system
+ * picks; elsewhere (Windows, macOS, the other BSDs) the first loop to join
+ * accepts for all and hands each connection, in turn, to a loop's server
+ * through that loop's wake-up: the same program either way.
+ *
+ *     aio_server_share share;                            // main thread, first:
+ *     aio_server_share_init(&share, 4, "127.0.0.1", 8888, 0);
+ *     ... start 4 threads, each runs a loop whose task does:
+ *         aio_server_init(&srv, handle, NULL, sizeof(client_t), 1000);
+ *         aio_server_start_shared(&srv, &share, &stop);   // stop: an aio_event
+ *         AIO_EVENT_WAIT(t, rc, &stop, AIO_NEVER);        // set by share_close
+ *         ... goodbyes, AIO_SERVER_SHUTDOWN(t, rc, &srv, grace)
+ *     ... a signal's task on one loop: aio_server_share_close(&share);
+ *     ... the threads joined: aio_server_share_free(&share);
+ *
+ * Connection ids (conn.id) count across the share; a share limit bounds the
+ * connections at once across every loop (the one too many is refused by the
+ * server that took it, as its own limit would). Treat the fields as the
+ * library's, except reuse_port (read it). A build without sockets has no
+ * share (its calls do not link); one without threads refuses each call. */
+enum { AIO_SERVER_SHARE_MAX = 256 };
+typedef struct aio_server_share {
+    struct aio__share_member *members; /* (the library's: one per loop) */
+    void *lock;                 /* (the library's: a mutex over what follows) */
+    aio_address at;             /* where every loop serves (its port once bound) */
+    int backlog, loops, joined;
+    int first;                  /* the listener made first, until a loop takes it (-1) */
+    int next;                   /* the loop the next connection is handed to */
+    uint32_t limit, live;       /* connections at once across the loops: the bound (0: none), now */
+    uint32_t served;            /* the ids given so far */
+    uint8_t reuse_port;         /* 1: each loop listens, the system balances; 0: hand-off */
+    uint8_t closed;             /* aio_server_share_close was called */
+} aio_server_share;
+/* From one thread, before the loops start: a share for `loops` loops (1 to
+ * AIO_SERVER_SHARE_MAX) on host and port (as aio_tcp_listen takes them; port
+ * 0: a free one, then every loop serves that one, aio_server_share_port).
+ * The first listener is made now, so that a port in use is told here.
+ * AIO_OK; AIO_EINVAL (sh NULL, loops out of range, a bad address, inside a
+ * simulation); AIO_EIO (errno: EADDRINUSE...; out of memory). */
+AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const char *host, int port, int backlog);
+/* At most `limit` connections at once across the loops (0: each server's own
+ * limit only), from the next connection on (from any thread). AIO_OK or
+ * AIO_EINVAL. */
+AIO_API aio_status aio_server_share_limit(aio_server_share *sh, uint32_t limit);
+/* One loop accepts for all and hands connections out, even where the
+ * system would balance (before any loop joins): AIO_OK or AIO_EINVAL. */
+AIO_API aio_status aio_server_share_hand_off(aio_server_share *sh);
+/* The port every loop serves, or AIO_EINVAL. */
+AIO_API int aio_server_share_port(const aio_server_share *sh);
+/* Connections live across the loops now (from any thread). */
+AIO_API uint32_t aio_server_share_live(aio_server_share *sh);
+/* From a task of each loop: srv (aio_server_init'd) serves the share on the
+ * running loop. When the share is closed, srv is closed in its own loop
+ * (aio_server_close: no more connections, its handlers go on) and `stop`
+ * (NULL: none) is set there: the loop's task then says its goodbyes and
+ * shuts srv down. AIO_OK; AIO_EINVAL (NULL, not initialised, no loop);
+ * AIO_EBUSY (srv serving already); AIO_ELIMIT (`loops` loops joined
+ * already); AIO_ECLOSED (the share was closed); AIO_EIO (errno: out of
+ * descriptors, the listener refused). */
+AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh, aio_event *stop);
+/* From any thread (a signal's task on one loop, say): every server of the
+ * share is closed in its loop and its stop event set; a loop that joins
+ * later is refused. AIO_OK, AIO_ECLOSED (already) or AIO_EINVAL. */
+AIO_API aio_status aio_server_share_close(aio_server_share *sh);
+/* Once every server of the share has closed (their loops' threads joined):
+ * what the share holds let go. AIO_OK, AIO_EBUSY (a server still serves
+ * it: nothing let go), AIO_EINVAL. */
+AIO_API aio_status aio_server_share_free(aio_server_share *sh);
 
 // >>threads
 /* ------------------------------------------------------------------------ */
@@ -3580,6 +3657,21 @@ static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
 #if defined(MSG_NOSIGNAL) && !defined(AIO_NO_LINUX)
 #define AIO__MSG_NOSIGNAL MSG_NOSIGNAL
 #endif
+/* Listeners that share a port, the system balancing the connections among
+ * them (a server on every core: "servers"): Linux's SO_REUSEPORT (3.9 on;
+ * <sys/socket.h> hides its name without _DEFAULT_SOURCE, so asm-generic's
+ * number, which every architecture but four has), FreeBSD's SO_REUSEPORT_LB.
+ * macOS and the other BSDs have an SO_REUSEPORT that gives every connection
+ * to one listener: there, as on Windows, one loop hands connections out. */
+#ifdef AIO__LINUX
+#ifdef SO_REUSEPORT
+#define AIO__REUSE_PORT SO_REUSEPORT
+#elif !defined(__alpha__) && !defined(__mips__) && !defined(__hppa__) && !defined(__sparc__)
+#define AIO__REUSE_PORT 15
+#endif
+#elif defined(SO_REUSEPORT_LB) && !defined(AIO_NO_LINUX)
+#define AIO__REUSE_PORT SO_REUSEPORT_LB
+#endif
 /* Linux's calls that this build's declarations may lack (pipe2, accept4,
  * close_range, pidfd_open, pidfd_send_signal) go through syscall(), which
  * _DEFAULT_SOURCE declares (if it came before the first system header:
@@ -4358,8 +4450,11 @@ AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
 /* Set by the first stream set up: carries the slots' counts of closes from
  * a port the loop gives up (aio_loop_set_io) to the next one (from or to
  * NULL: none), so that a stream over a number closed before the change
- * still finds it changed; both NULL: the loop ends, what it kept goes. */
-static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+ * still finds it changed; both NULL: the loop ends, what it kept goes.
+ * (This hook and the others a section sets at its first use are kept per
+ * thread, as the running loop is, AIO_THREAD_LOCAL: loops on several
+ * threads each set their own, and no thread writes what another reads.) */
+static AIO_THREAD_LOCAL void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
 
 AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     if (L->live)
@@ -5885,7 +5980,7 @@ static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_ta
  * cleanups that run then (a close that flushes). At each turn of the end
  * this hook, set by the first of them, stops them once they are all that
  * is alive. */
-static void (*aio__services_ending)(aio_loop *L);
+static AIO_THREAD_LOCAL void (*aio__services_ending)(aio_loop *L);
 #endif
 
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
@@ -8077,7 +8172,7 @@ static int aio__sysio_settle(aio_loop *L, aio_time deadline);
 #ifdef AIO__SOCKETS
 /* The streams' write buffers written in the turn send what they hold (set
  * by the first one written: a program that writes none links none of it). */
-static void (*aio__io_written)(aio_loop *L);
+static AIO_THREAD_LOCAL void (*aio__io_written)(aio_loop *L);
 
 /* The turn's end beyond its look: the write buffers written in the turn
  * send; the listeners paused out of descriptors are tried again (reported
@@ -8197,8 +8292,8 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 /* And counts a close of a number the loop's port has no slot for (or while
  * it has no port), and fills the slots a port just grew with the counts the
  * loop kept for their numbers. */
-static void (*aio__io_carry_close)(aio_loop *L, int fd);
-static void (*aio__io_grown)(aio_io *io, uint32_t old_nslots);
+static AIO_THREAD_LOCAL void (*aio__io_carry_close)(aio_loop *L, int fd);
+static AIO_THREAD_LOCAL void (*aio__io_grown)(aio_io *io, uint32_t old_nslots);
 
 /* io's grow (which it has), its new slots given their counts of closes. */
 static aio_status aio__io_grow(aio_io *io, int fd) {
@@ -8678,6 +8773,10 @@ static int aio__socket_private(int family, int type);
 static void aio__sock_private(int fd);
 static int aio__net_closesocket(int fd);
 static void aio__net_need(void);
+/* What aio__net_claim (each backend's) is told a socket it binds is: 0 a
+ * datagram socket, 1 a listener, AIO__CLAIM_SHARED a listener that shares
+ * its port with others (AIO__REUSE_PORT, where the system has it). */
+enum { AIO__CLAIM_SHARED = 2 };
 /* (the wake pair's calls that a wait with a wake-up of its own, as AFD
  * poll's, leaves to the backend's other uses: no warning where unused) */
 #if defined(__GNUC__) || defined(__clang__)
@@ -9375,6 +9474,9 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
 static void aio__net_claim(int fd, int listening) {
     int one = 1;
     if (listening) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#ifdef AIO__REUSE_PORT
+    if (listening == AIO__CLAIM_SHARED) (void)setsockopt(fd, SOL_SOCKET, AIO__REUSE_PORT, &one, sizeof one);
+#endif
 }
 
 #ifdef AIO__PROCESSES
@@ -11902,7 +12004,7 @@ struct aio__outbox {
 };
 /* A stream freed lets its outbox go; a loop that ends frees those it let
  * go (set by the first outbox made: a program without one links none of it). */
-static void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
+static AIO_THREAD_LOCAL void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
 
 /* What the loop keeps apart: the last closes of the numbers below
  * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
@@ -12113,7 +12215,7 @@ static aio_status aio__stream_regrow(aio_stream *s, int grow) {
     rc = aio__stream_resize(s, size < cap ? size : cap);
     return rc == AIO_OK ? AIO__MORE : rc;
 }
-static aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
+static AIO_THREAD_LOCAL aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
 
 /* What the read under way takes of the bytes buffered: their length (taken:
  * aio_stream_data gives them), AIO__MORE, or the status it ends with. */
@@ -14454,6 +14556,14 @@ enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing
  * slot to keep its closes in (so a close behind the server cannot be told) */
 enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4 };
 
+/* What a server that serves a share (aio_server_start_shared: see "a
+ * server on every core") asks of it, through one hook that the share's
+ * start sets (a program with no share links none of it): a connection let
+ * in (its id across the share; 0: the share's limit is reached), one gone,
+ * one handed to another loop (1) or kept (0), the server leaving. */
+enum { AIO__SHARE_ADMIT, AIO__SHARE_GONE, AIO__SHARE_HAND, AIO__SHARE_LEAVE };
+static AIO_THREAD_LOCAL uint32_t (*aio__share_hook)(aio_server *s, int op, int fd);
+
 /* Connection state i (a fixed one, or one allocated: NULL if not yet). */
 static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
     if (s->states) return (aio_conn *)(void *)(s->states + (size_t)i * s->size);
@@ -14503,6 +14613,7 @@ static void aio__server_gone(aio_conn *c) {
     if (aio__server_owns(c)) (void)aio_close(c->fd);
     c->fd = (aio_socket)-1;
     s->live--;
+    if (s->share) (void)aio__share_hook(s, AIO__SHARE_GONE, -1);
     aio_event_set(&s->changed);
 }
 
@@ -14542,11 +14653,13 @@ static aio_conn *aio__server_free(aio_server *s) {
 /* A connection accepted: its handler spawned, or it is refused. */
 static void aio__server_take(aio_server *s, int fd) {
     aio_conn *c = aio__server_free(s);
+    uint32_t id = 0;
+    if (c && s->share && !(id = aio__share_hook(s, AIO__SHARE_ADMIT, fd))) c = NULL; /* (the share's limit) */
     if (c) {
         c->fd = (aio_socket)fd;
         c->server = s;
         c->order = ++s->served;
-        c->id = (uint32_t)c->order;
+        c->id = s->share ? id : (uint32_t)c->order;
         c->flags = 0;
         s->live++;
         if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
@@ -14561,7 +14674,10 @@ static void aio__server_take(aio_server *s, int fd) {
             aio__server_note(c);
             return;
         }
-        s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
+        /* LCOV_EXCL_START: (a free state's task is not alive) */
+        s->live--;
+        if (s->share) (void)aio__share_hook(s, AIO__SHARE_GONE, -1);
+        /* LCOV_EXCL_STOP */
     }
     if (s->busy) (void)aio__net_send(fd, s->busy, strlen(s->busy), "aio_server: the refusal");
     if (s->refused) s->refused(s);
@@ -14593,7 +14709,7 @@ static aio_status aio__server_run(aio_task *t) {
         AIO__AWAIT(t, s->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_ACCEPT, s->listener, NULL, 0, AIO_NEVER),
                    aio__io_poll(t, aio__f, AIO__IO_ACCEPT, NULL, 0), 1u); /* AIO_ACCEPT */
         if (s->rc >= 0) {
-            aio__server_take(s, s->rc);
+            if (!s->share || !aio__share_hook(s, AIO__SHARE_HAND, s->rc)) aio__server_take(s, s->rc);
             s->backoff = 0;
             AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f), /* AIO_YIELD: */
                        AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 2u); /* a handler's first step
@@ -14613,7 +14729,7 @@ static aio_status aio__server_run(aio_task *t) {
         AIO__AWAIT(t, (void)0, aio__sleep_start(t, aio__f, s->backoff, 1), aio__sleep_poll(t, aio__f), 3u);
         /* LCOV_EXCL_STOP */
     }
-    while (s->live) {
+    while (s->live || s->held) { /* (held: a share's loop that hands connections here) */
         aio_event_clear(&s->changed);
         if (s->graced && !aio__before(aio_now(), s->until)) {
             s->graced = 0;
@@ -14673,9 +14789,9 @@ AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refu
  * (aio__sys_unix_file: the system's, where there are Unix sockets). */
 #define aio__server_unix_file(s, listener) aio__sys_unix_file(&(s)->unix_file, (listener))
 
-AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
+/* srv serves `listener` (or, -1, a share's connections handed to it). */
+static aio_status aio__server_begin(aio_server *srv, int listener) {
     aio_status rc;
-    if (listener < 0) return listener; /* (the listen's own status, its message given) */
     if (!srv || !srv->handler) {
         (void)aio_close(listener);
         return aio__misuse(AIO_EINVAL, "aio_server_start: the server is NULL or not initialised "
@@ -14693,7 +14809,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
         }
     }
     srv->listener = listener;
-    aio__server_unix_file(srv, listener);
+    if (listener >= 0) aio__server_unix_file(srv, listener);
     aio__list_init(&srv->handlers);
     srv->graced = 0;
     srv->aborted = 0;
@@ -14704,11 +14820,16 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     if (rc == AIO_OK) srv->task.flags |= AIO__T_STARTED;
     if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
-        (void)aio_close(listener);
+        if (listener >= 0) (void)aio_close(listener);
         aio__server_unix_file(srv, -1);
         if (srv->made) aio__server_release(srv);
     }
     return rc;
+}
+AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
+    if (listener < 0) return listener; /* (the listen's own status, its message given) */
+    if (srv) srv->share = NULL;
+    return aio__server_begin(srv, listener);
 }
 
 AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port, int backlog) {
@@ -14716,7 +14837,9 @@ AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port
 }
 
 AIO_API int aio_server_port(const aio_server *srv) {
-    if (!srv || srv->listener < 0) return aio__misuse(AIO_EBADF, "aio_server_port: no server, or it is closed");
+    if (!srv || (srv->listener < 0 && !srv->held))
+        return aio__misuse(AIO_EBADF, "aio_server_port: no server, or it is closed");
+    if (srv->listener < 0) return aio_address_port(&srv->share->at); /* (a share's, handed connections) */
     return aio_socket_port(srv->listener);
 }
 
@@ -14724,8 +14847,14 @@ AIO_API aio_status aio_server_close(aio_server *srv) {
     int l;
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close: the server is NULL");
     l = srv->listener;
-    if (l < 0) return AIO_ECLOSED;
+    if (l < 0 && !srv->held) return AIO_ECLOSED;
     srv->listener = -1;
+    if (srv->share) { /* (no more connections handed to it; its loop's wake-up let go) */
+        (void)aio__share_hook(srv, AIO__SHARE_LEAVE, -1);
+        srv->held = 0;
+        aio_event_set(&srv->changed);
+    }
+    if (l < 0) return AIO_OK;
     (void)aio_close(l); /* (the accept wakes with AIO_ECLOSED) */
     aio__server_unix_file(srv, -1);
     return AIO_OK;
@@ -14994,12 +15123,12 @@ static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__sockl
 /* A listening TCP socket at `at`, a bound UDP socket (each with the option
  * aio__net_claim gives), a socket's port, a socket closed, a connection
  * shut down both ways: the system's slots of the same names. */
-static int aio__sys_listen(const aio_address *at, int backlog) {
+static int aio__net_listen_as(const aio_address *at, int backlog, int claim) {
     int fd;
     aio__net_need();
     fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
     if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
-    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 1) != 0) return AIO_EIO;
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, claim) != 0) return AIO_EIO;
     if (listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_START: once bound: not seen */
         (void)aio__net_drop(fd);
         return AIO_EIO;
@@ -15008,6 +15137,7 @@ static int aio__sys_listen(const aio_address *at, int backlog) {
     aio__sock_setup(fd);
     return fd;
 }
+static int aio__sys_listen(const aio_address *at, int backlog) { return aio__net_listen_as(at, backlog, 1); }
 static int aio__sys_udp(const aio_address *at) {
     int fd;
     aio__net_need();
@@ -15029,6 +15159,301 @@ static int aio__sys_close(int fd) { return aio__net_closesocket(fd); }
 static int aio__sys_shutdown(int fd) { return shutdown(AIO__SOCK(fd), AIO__SHUT_BOTH) == 0 ? 0 : -1; }
 #endif /* AIO__SOCKETS */
 
+// >>server-share
+/* ------------------------------------------------ a server on every core */
+
+/* A share (aio_server_share_init) is an address, a lock and a record per
+ * loop. Each loop that joins (aio_server_start_shared, on its own thread)
+ * gets a wake pair of its own and a task of the library, the watcher, that
+ * waits until the pair is readable. What crosses threads goes through the
+ * share's lock: the connections handed to a loop (a short queue in its
+ * record), the share's count of live connections and its ids, and the
+ * close; a byte on the loop's pair then wakes its watcher, which takes
+ * what is queued in its own loop's thread.
+ *
+ * Where the system balances (AIO__REUSE_PORT) every loop listens on the
+ * port with that option and accepts for itself; the pair carries only the
+ * close. Elsewhere the first loop to join takes the listener and hands each
+ * connection it accepts to the loops in turn, itself among them: a loop
+ * whose queue is full, or which has left, is passed over (its own turn is
+ * the accepting loop's). A loop leaves when its server closes: under the
+ * lock, what was queued for it is closed and its pair's writing end with
+ * it, so that nothing is handed to it again; its watcher, woken by the
+ * close of the reading end, ends. Nothing here is linked by a program that
+ * does not call aio_server_share_init. */
+#if defined(AIO__SOCKETS) && defined(AIO__THREADS)
+enum { AIO__SHARE_QUEUE = 64 }; /* connections handed to a loop and not taken yet, at most */
+
+typedef struct aio__share_member {
+    aio_task watcher;      /* waits on wake[0] (its loop's) */
+    aio_server_share *share;
+    aio_loop *loop;        /* the loop it serves on */
+    aio_server *srv;       /* (its loop's thread) */
+    aio_event *stop;       /* set when the share closes (its loop's thread) */
+    aio_status rc;         /* the watcher's wait (its loop's thread) */
+    int wake[2];           /* [0] read by the watcher, [1] written under the lock; -1: none */
+    int queue[AIO__SHARE_QUEUE]; /* connections handed to it (under the lock) */
+    uint32_t head, count;  /* (under the lock) */
+    uint8_t open;          /* joined and not left (under the lock) */
+} aio__share_member;
+
+#define AIO__SHARE_LOCK(sh) aio__lock((aio__mutex *)(sh)->lock)
+#define AIO__SHARE_UNLOCK(sh) aio__unlock((aio__mutex *)(sh)->lock)
+
+/* aio__share_hook: what a server of the share asks (see "servers"). */
+static uint32_t aio__share_ask(aio_server *s, int op, int fd) {
+    aio_server_share *sh = s->share;
+    aio__share_member *me = &sh->members[s->member];
+    uint32_t r = 0;
+    AIO__SHARE_LOCK(sh);
+    if (op == AIO__SHARE_ADMIT) {
+        if (!sh->limit || sh->live < sh->limit) {
+            sh->live++;
+            r = ++sh->served;
+            if (!r) r = ++sh->served; /* (after 2^32 connections: 0 says "refused") */
+        }
+    } else if (op == AIO__SHARE_GONE) {
+        sh->live--;
+    } else if (op == AIO__SHARE_HAND) { /* (only the accepting loop of a share that hands off) */
+        int k = sh->next;
+        aio__share_member *to = &sh->members[k];
+        sh->next = k + 1 < sh->joined ? k + 1 : 0;
+        if (k != s->member && to->open && to->count < AIO__SHARE_QUEUE) {
+            to->queue[(to->head + to->count++) % AIO__SHARE_QUEUE] = fd;
+            aio__wake_pair_write(to->wake[1]);
+            r = 1;
+        }
+    } else { /* AIO__SHARE_LEAVE */
+        me->open = 0;
+        while (me->count) { /* (handed and never taken: closed here, not leaked) */
+            (void)aio__net_closesocket(me->queue[me->head]);
+            me->head = (me->head + 1) % AIO__SHARE_QUEUE;
+            me->count--;
+        }
+        if (me->wake[1] >= 0) (void)aio__net_closesocket(me->wake[1]);
+        me->wake[1] = -1;
+    }
+    AIO__SHARE_UNLOCK(sh);
+    if (op == AIO__SHARE_LEAVE && me->wake[0] >= 0) { /* (its watcher wakes: AIO_ECLOSED) */
+        int w = me->wake[0];
+        me->wake[0] = -1;
+        (void)aio_close(w);
+    }
+    return r;
+}
+
+/* The watcher's turn: the connections queued for its loop served there
+ * (the server takes each as it takes one it accepted), then, if the share
+ * was closed, the server closed and the program told. 1 once it closed. */
+static int aio__share_take(aio__share_member *m) {
+    aio_server_share *sh = m->share;
+    int fds[AIO__SHARE_QUEUE];
+    uint32_t n = 0;
+    uint32_t i;
+    int closed;
+    AIO__SHARE_LOCK(sh);
+    while (m->count) {
+        fds[n++] = m->queue[m->head];
+        m->head = (m->head + 1) % AIO__SHARE_QUEUE;
+        m->count--;
+    }
+    closed = sh->closed;
+    AIO__SHARE_UNLOCK(sh);
+    for (i = 0; i < n; i++) {
+        aio_io_forget(fds[i]); /* (its number on this loop: nothing of an earlier socket watched) */
+        aio__server_take(m->srv, fds[i]);
+    }
+    if (!closed) return 0;
+    (void)aio_server_close(m->srv);
+    if (m->stop) aio_event_set(m->stop);
+    return 1;
+}
+
+/* The watcher: its awaits number their resume points themselves (as the
+ * server's task does). */
+static aio_status aio__share_watch(aio_task *t) {
+    aio__share_member *m = AIO_CONTAINER(t, aio__share_member, watcher);
+    AIO_BEGIN(t);
+    while (m->wake[0] >= 0) {
+        AIO__AWAIT(t, m->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_READABLE, m->wake[0], NULL, 0, AIO_NEVER),
+                   aio__io_poll(t, aio__f, AIO__IO_READABLE, NULL, 0), 1u); /* AIO_WAIT_READABLE */
+        if (m->rc < 0) break; /* (its server left: the pair was closed) */
+        aio__wake_pair_drain(m->wake[0]);
+        if (aio__share_take(m)) break;
+    }
+    AIO_END(t);
+}
+
+AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const char *host, int port, int backlog) {
+    aio_status rc;
+    int i;
+    if (!sh || loops < 1 || loops > AIO_SERVER_SHARE_MAX)
+        return aio__misuse(AIO_EINVAL, "aio_server_share_init: the share is NULL, or loops is not 1 to "
+                                       "AIO_SERVER_SHARE_MAX");
+    memset(sh, 0, sizeof *sh);
+    sh->first = -1;
+#ifdef AIO__SIM
+    if (aio__os() != &aio__system_platform)
+        return aio__misuse(AIO_EINVAL, "aio_server_share_init: a share's loops run on threads: not in a simulation");
+#endif
+    rc = aio_address_set(&sh->at, host, port);
+    if (rc < 0 || backlog < 0)
+        return aio__misuse(AIO_EINVAL, "aio_server_share_init: a bad host or port, or a negative backlog");
+    sh->backlog = backlog;
+    sh->loops = loops;
+    sh->members = (aio__share_member *)aio__zalloc((size_t)loops * sizeof *sh->members);
+    sh->lock = aio__zalloc(sizeof(aio__mutex));
+    if (!sh->members || !sh->lock) { /* (out of memory) */
+        AIO_FREE(sh->members);
+        AIO_FREE(sh->lock);
+        sh->members = NULL;
+        sh->lock = NULL;
+        errno = ENOMEM;
+        return AIO_EIO;
+    }
+    for (i = 0; i < loops; i++) sh->members[i].wake[0] = sh->members[i].wake[1] = -1;
+#ifdef AIO__REUSE_PORT
+    sh->reuse_port = 1;
+#endif
+    sh->first = aio__net_listen_as(&sh->at, backlog, sh->reuse_port ? AIO__CLAIM_SHARED : 1);
+    if (sh->first < 0) {
+        rc = (aio_status)sh->first;
+        AIO_FREE(sh->members);
+        AIO_FREE(sh->lock);
+        sh->members = NULL;
+        sh->lock = NULL;
+        return rc;
+    }
+    (void)aio_address_set(&sh->at, host, aio_socket_port(sh->first)); /* (port 0: the one it got) */
+    aio__mutex_init((aio__mutex *)sh->lock);
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_server_share_limit(aio_server_share *sh, uint32_t limit) {
+    if (!sh || !sh->lock) return aio__misuse(AIO_EINVAL, "aio_server_share_limit: the share is NULL or not made");
+    AIO__SHARE_LOCK(sh);
+    sh->limit = limit;
+    AIO__SHARE_UNLOCK(sh);
+    return AIO_OK;
+}
+AIO_API aio_status aio_server_share_hand_off(aio_server_share *sh) {
+    if (!sh || !sh->lock || sh->joined)
+        return aio__misuse(AIO_EINVAL, "aio_server_share_hand_off: the share is NULL, not made, or a loop joined "
+                                       "it already (choose before the loops start)");
+    sh->reuse_port = 0;
+    return AIO_OK;
+}
+AIO_API int aio_server_share_port(const aio_server_share *sh) {
+    if (!sh || !sh->lock) return aio__misuse(AIO_EINVAL, "aio_server_share_port: the share is NULL or not made");
+    return aio_address_port(&sh->at);
+}
+AIO_API uint32_t aio_server_share_live(aio_server_share *sh) {
+    uint32_t n;
+    if (!sh || !sh->lock) return (void)aio__misuse(AIO_EINVAL, "aio_server_share_live: the share is NULL or not made"), 0;
+    AIO__SHARE_LOCK(sh);
+    n = sh->live;
+    AIO__SHARE_UNLOCK(sh);
+    return n;
+}
+
+AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh, aio_event *stop) {
+    aio__share_member *m;
+    aio_status rc;
+    int listener = -1;
+    int k;
+    if (!srv || !srv->handler || !sh || !sh->lock || !aio__loop)
+        return aio__misuse(AIO_EINVAL, "aio_server_start_shared: the server or the share is NULL or not made "
+                                       "(aio_server_init, aio_server_share_init), or no loop runs");
+    if (aio_task_alive(&srv->task)) return aio__misuse(AIO_EBUSY, "aio_server_start_shared: the server is serving already");
+#ifdef AIO__ONE_LOOP_THREAD
+    if (sh->joined && sh->members[0].loop != aio__loop) /* (read on the thread that wrote it: no other can run) */
+        return aio__misuse(AIO_EINVAL, "aio_server_start_shared: loops on several threads need the running loop "
+                                       "kept per thread: #define AIO_THREAD_LOCAL _Thread_local before the header");
+#endif
+    AIO__SHARE_LOCK(sh);
+    k = sh->joined;
+    rc = sh->closed ? AIO_ECLOSED : k >= sh->loops ? AIO_ELIMIT : AIO_OK;
+    if (rc == AIO_OK) {
+        m = &sh->members[k];
+        if (aio__wake_pair_open(m->wake) != 0) { /* (out of descriptors) */
+            m->wake[0] = m->wake[1] = -1;
+            rc = AIO_EIO;
+        } else if (k == 0 || sh->reuse_port) {
+            listener = k == 0 ? sh->first : aio__net_listen_as(&sh->at, sh->backlog, AIO__CLAIM_SHARED);
+            if (k == 0) sh->first = -1;
+            if (listener < 0) rc = (aio_status)listener; /* (AIO_EIO: errno says why) */
+        }
+        if (rc == AIO_OK) {
+            m->share = sh;
+            m->loop = aio__loop;
+            m->srv = srv;
+            m->stop = stop;
+            m->open = 1;
+            sh->joined = k + 1;
+        } else if (m->wake[0] >= 0) {
+            (void)aio__net_closesocket(m->wake[0]);
+            (void)aio__net_closesocket(m->wake[1]);
+            m->wake[0] = m->wake[1] = -1;
+        }
+    }
+    AIO__SHARE_UNLOCK(sh);
+    if (rc == AIO_ECLOSED) return aio__misuse(rc, "aio_server_start_shared: the share was closed");
+    if (rc == AIO_ELIMIT) return aio__misuse(rc, "aio_server_start_shared: as many loops as the share was made "
+                                                 "for have joined it");
+    if (rc < 0) return rc;
+    m = &sh->members[k];
+    aio_io_forget(m->wake[0]); /* (a number used before on this loop) */
+    if (listener >= 0) aio_io_forget(listener);
+    aio__share_hook = aio__share_ask; /* (this thread's: see aio__io_carry) */
+    srv->share = sh;
+    srv->member = k;
+    srv->held = listener < 0;
+    rc = aio__server_begin(srv, listener);
+    if (rc == AIO_OK) rc = aio_spawn(&m->watcher, aio__share_watch);
+    if (rc < 0) { /* LCOV_EXCL_START: (a loop runs: its spawns are not refused) */
+        srv->held = 0;
+        (void)aio__share_ask(srv, AIO__SHARE_LEAVE, -1);
+        srv->share = NULL;
+        return rc;
+    } /* LCOV_EXCL_STOP */
+    return AIO_OK;
+}
+
+AIO_API aio_status aio_server_share_close(aio_server_share *sh) {
+    int i;
+    aio_status rc = AIO_OK;
+    if (!sh || !sh->lock) return aio__misuse(AIO_EINVAL, "aio_server_share_close: the share is NULL or not made");
+    AIO__SHARE_LOCK(sh);
+    if (sh->closed) {
+        rc = AIO_ECLOSED;
+    } else {
+        sh->closed = 1;
+        for (i = 0; i < sh->joined; i++)
+            if (sh->members[i].open) aio__wake_pair_write(sh->members[i].wake[1]);
+    }
+    AIO__SHARE_UNLOCK(sh);
+    return rc;
+}
+
+AIO_API aio_status aio_server_share_free(aio_server_share *sh) {
+    int i;
+    if (!sh || !sh->lock) return aio__misuse(AIO_EINVAL, "aio_server_share_free: the share is NULL or not made");
+    AIO__SHARE_LOCK(sh);
+    for (i = 0; i < sh->joined && !sh->members[i].open; i++) continue;
+    AIO__SHARE_UNLOCK(sh);
+    if (i < sh->joined)
+        return aio__misuse(AIO_EBUSY, "aio_server_share_free: a server still serves the share (close or shut "
+                                      "each down, and let its loop end, first)");
+    if (sh->first >= 0) (void)aio__net_closesocket(sh->first); /* (no loop joined) */
+    aio__mutex_done((aio__mutex *)sh->lock);
+    AIO_FREE(sh->lock);
+    AIO_FREE(sh->members);
+    sh->lock = NULL;
+    sh->members = NULL;
+    sh->first = -1;
+    return AIO_OK;
+}
+#endif /* AIO__SOCKETS && AIO__THREADS */
 // >>simulation-impl
 /* ------------------------------------------------------------- simulation */
 
@@ -19611,6 +20036,43 @@ AIO_API int aio_conn_abort(aio_conn *c) {
 AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     (void)srv; (void)grace;
     return AIO__NO_SERVER;
+}
+#endif
+#if defined(AIO__SOCKETS) && !defined(AIO__THREADS)
+/* Sockets without worker threads (AIO_NO_THREADS): every call refuses (a
+ * build without sockets has none of them: a call does not link). */
+#define AIO__NO_SHARE(what) aio__misuse(AIO_EINVAL, what ": a share needs threads (a build without AIO_NO_THREADS)")
+AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const char *host, int port, int backlog) {
+    (void)sh; (void)loops; (void)host; (void)port; (void)backlog;
+    return AIO__NO_SHARE("aio_server_share_init");
+}
+AIO_API aio_status aio_server_share_limit(aio_server_share *sh, uint32_t limit) {
+    (void)sh; (void)limit;
+    return AIO__NO_SHARE("aio_server_share_limit");
+}
+AIO_API aio_status aio_server_share_hand_off(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_hand_off");
+}
+AIO_API int aio_server_share_port(const aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_port");
+}
+AIO_API uint32_t aio_server_share_live(aio_server_share *sh) {
+    (void)sh;
+    return (void)AIO__NO_SHARE("aio_server_share_live"), 0;
+}
+AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh, aio_event *stop) {
+    (void)srv; (void)sh; (void)stop;
+    return AIO__NO_SHARE("aio_server_start_shared");
+}
+AIO_API aio_status aio_server_share_close(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_close");
+}
+AIO_API aio_status aio_server_share_free(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_free");
 }
 #endif
 #ifndef AIO__SOCKETS

@@ -53,6 +53,8 @@ class Server:
         self.out = open(output, "w", encoding="utf-8") if output else sys.stderr
         self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         self.port = None
+        self.lines = []  # what it printed so far
+        self.heard = threading.Condition()
         self.started = threading.Event()
         self.reader = threading.Thread(target=self.copy, daemon=True)
         self.reader.start()
@@ -61,10 +63,18 @@ class Server:
         for line in self.proc.stdout:
             self.out.write(line)
             self.out.flush()
+            with self.heard:
+                self.lines.append(line)
+                self.heard.notify_all()
             if self.port is None and " port " in line:
                 self.port = int(line.split(" port ")[1].split()[0])
                 self.started.set()
         self.started.set()  # it exited without saying its port
+
+    def said(self, text, timeout=WAIT):
+        """Whether the server prints a line holding text (waiting up to timeout seconds)."""
+        with self.heard:
+            return self.heard.wait_for(lambda: any(text in line for line in self.lines), timeout)
 
     def close(self):
         if self.proc.poll() is None:

@@ -11,7 +11,9 @@ COMMAND starts the server, which prints "... port N" first; then, on 127.0.0.1:N
 every step waiting for the server's answer before the next:
   1. client 1 has a line answered, then two lines sent at once;
   2. client 2 sends a line of 1 MB: one error answers it; then a line of its own;
-  3. client 3 sends half a line, and stalls;
+  3. client 3 sends half a line, and stalls (the next step waits until the server
+     says client 3 connected: a server of several loops, 27_line_server_cores,
+     may take a later connection first);
   4. client 4 is refused (3 are connected);
   5. clients 1, 2 and 3, silent, are told so and dropped after 2 s, in that order;
   6. clients 5 and 6 have a line answered each;
@@ -102,6 +104,8 @@ def scenario(server):
     c2.ask("after", "AFTER")
     c3 = Client(3, server.port)
     c3.sock.sendall(b"half a li")
+    if not server.said("client 3 connected"):  # (a server of several loops may take the next one first)
+        fail("the server did not say that client 3 connected")
     c4 = Client(4, server.port)
     c4.expect("a fourth client", "busy: try again later")
     c4.expect_closed("refused")

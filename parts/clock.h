@@ -131,8 +131,11 @@ AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
 /* Set by the first stream set up: carries the slots' counts of closes from
  * a port the loop gives up (aio_loop_set_io) to the next one (from or to
  * NULL: none), so that a stream over a number closed before the change
- * still finds it changed; both NULL: the loop ends, what it kept goes. */
-static void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
+ * still finds it changed; both NULL: the loop ends, what it kept goes.
+ * (This hook and the others a section sets at its first use are kept per
+ * thread, as the running loop is, AIO_THREAD_LOCAL: loops on several
+ * threads each set their own, and no thread writes what another reads.) */
+static AIO_THREAD_LOCAL void (*aio__io_carry)(aio_loop *L, aio_io *from, aio_io *to);
 
 AIO_API aio_status aio_loop_destroy(aio_loop *L) {
     if (L->live)

@@ -197,6 +197,7 @@
  * one loop per thread. */
 #ifndef AIO_THREAD_LOCAL
 #define AIO_THREAD_LOCAL
+#define AIO__ONE_LOOP_THREAD 1 /* (a share of several loops asks for it: "a server on every core") */
 #endif
 
 /* The timings and sizes of the I/O, the worker threads and the child

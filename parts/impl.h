@@ -85,6 +85,21 @@
 #if defined(MSG_NOSIGNAL) && !defined(AIO_NO_LINUX)
 #define AIO__MSG_NOSIGNAL MSG_NOSIGNAL
 #endif
+/* Listeners that share a port, the system balancing the connections among
+ * them (a server on every core: "servers"): Linux's SO_REUSEPORT (3.9 on;
+ * <sys/socket.h> hides its name without _DEFAULT_SOURCE, so asm-generic's
+ * number, which every architecture but four has), FreeBSD's SO_REUSEPORT_LB.
+ * macOS and the other BSDs have an SO_REUSEPORT that gives every connection
+ * to one listener: there, as on Windows, one loop hands connections out. */
+#ifdef AIO__LINUX
+#ifdef SO_REUSEPORT
+#define AIO__REUSE_PORT SO_REUSEPORT
+#elif !defined(__alpha__) && !defined(__mips__) && !defined(__hppa__) && !defined(__sparc__)
+#define AIO__REUSE_PORT 15
+#endif
+#elif defined(SO_REUSEPORT_LB) && !defined(AIO_NO_LINUX)
+#define AIO__REUSE_PORT SO_REUSEPORT_LB
+#endif
 /* Linux's calls that this build's declarations may lack (pipe2, accept4,
  * close_range, pidfd_open, pidfd_send_signal) go through syscall(), which
  * _DEFAULT_SOURCE declares (if it came before the first system header:

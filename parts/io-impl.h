@@ -89,7 +89,7 @@ static int aio__sysio_settle(aio_loop *L, aio_time deadline);
 #ifdef AIO__SOCKETS
 /* The streams' write buffers written in the turn send what they hold (set
  * by the first one written: a program that writes none links none of it). */
-static void (*aio__io_written)(aio_loop *L);
+static AIO_THREAD_LOCAL void (*aio__io_written)(aio_loop *L);
 
 /* The turn's end beyond its look: the write buffers written in the turn
  * send; the listeners paused out of descriptors are tried again (reported
@@ -209,8 +209,8 @@ static void aio__io_idle(void *ctx, aio_loop *L, aio_time deadline) {
 /* And counts a close of a number the loop's port has no slot for (or while
  * it has no port), and fills the slots a port just grew with the counts the
  * loop kept for their numbers. */
-static void (*aio__io_carry_close)(aio_loop *L, int fd);
-static void (*aio__io_grown)(aio_io *io, uint32_t old_nslots);
+static AIO_THREAD_LOCAL void (*aio__io_carry_close)(aio_loop *L, int fd);
+static AIO_THREAD_LOCAL void (*aio__io_grown)(aio_io *io, uint32_t old_nslots);
 
 /* io's grow (which it has), its new slots given their counts of closes. */
 static aio_status aio__io_grow(aio_io *io, int fd) {

@@ -358,6 +358,9 @@ struct aio_server {
                                   end cancels the server, which cancels each once) */
     void *unix_file;           /* (the library's: a Unix listener's socket file, removed when
                                   the server closes if the path still names it) */
+    struct aio_server_share *share; /* (the library's: the share it serves, or NULL) */
+    int member;                /* (the library's: its place among the share's loops) */
+    uint8_t held;              /* (the library's: serving a share's connections without a listener) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))
@@ -408,4 +411,77 @@ AIO_API aio_conn *aio_server_next(aio_server *srv, const aio_conn *c);
 /* A graceful stop: close(), then the handlers have `grace` to end; those
  * left are cancelled (abort_clients). AIO_SERVER_SHUTDOWN awaits it. */
 AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace);
+
+/* A server on every core (asyncio's start_server(reuse_port=True) in each of
+ * several processes; libuv's loop per thread): several loops, each on a
+ * thread of its own, serve one address, each with an aio_server of its own.
+ * Where the system balances connections among listeners on one port (Linux's
+ * SO_REUSEPORT, FreeBSD's SO_REUSEPORT_LB) each loop listens and the system
+ * picks; elsewhere (Windows, macOS, the other BSDs) the first loop to join
+ * accepts for all and hands each connection, in turn, to a loop's server
+ * through that loop's wake-up: the same program either way.
+ *
+ *     aio_server_share share;                            // main thread, first:
+ *     aio_server_share_init(&share, 4, "127.0.0.1", 8888, 0);
+ *     ... start 4 threads, each runs a loop whose task does:
+ *         aio_server_init(&srv, handle, NULL, sizeof(client_t), 1000);
+ *         aio_server_start_shared(&srv, &share, &stop);   // stop: an aio_event
+ *         AIO_EVENT_WAIT(t, rc, &stop, AIO_NEVER);        // set by share_close
+ *         ... goodbyes, AIO_SERVER_SHUTDOWN(t, rc, &srv, grace)
+ *     ... a signal's task on one loop: aio_server_share_close(&share);
+ *     ... the threads joined: aio_server_share_free(&share);
+ *
+ * Connection ids (conn.id) count across the share; a share limit bounds the
+ * connections at once across every loop (the one too many is refused by the
+ * server that took it, as its own limit would). Treat the fields as the
+ * library's, except reuse_port (read it). A build without sockets has no
+ * share (its calls do not link); one without threads refuses each call. */
+enum { AIO_SERVER_SHARE_MAX = 256 };
+typedef struct aio_server_share {
+    struct aio__share_member *members; /* (the library's: one per loop) */
+    void *lock;                 /* (the library's: a mutex over what follows) */
+    aio_address at;             /* where every loop serves (its port once bound) */
+    int backlog, loops, joined;
+    int first;                  /* the listener made first, until a loop takes it (-1) */
+    int next;                   /* the loop the next connection is handed to */
+    uint32_t limit, live;       /* connections at once across the loops: the bound (0: none), now */
+    uint32_t served;            /* the ids given so far */
+    uint8_t reuse_port;         /* 1: each loop listens, the system balances; 0: hand-off */
+    uint8_t closed;             /* aio_server_share_close was called */
+} aio_server_share;
+/* From one thread, before the loops start: a share for `loops` loops (1 to
+ * AIO_SERVER_SHARE_MAX) on host and port (as aio_tcp_listen takes them; port
+ * 0: a free one, then every loop serves that one, aio_server_share_port).
+ * The first listener is made now, so that a port in use is told here.
+ * AIO_OK; AIO_EINVAL (sh NULL, loops out of range, a bad address, inside a
+ * simulation); AIO_EIO (errno: EADDRINUSE...; out of memory). */
+AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const char *host, int port, int backlog);
+/* At most `limit` connections at once across the loops (0: each server's own
+ * limit only), from the next connection on (from any thread). AIO_OK or
+ * AIO_EINVAL. */
+AIO_API aio_status aio_server_share_limit(aio_server_share *sh, uint32_t limit);
+/* One loop accepts for all and hands connections out, even where the
+ * system would balance (before any loop joins): AIO_OK or AIO_EINVAL. */
+AIO_API aio_status aio_server_share_hand_off(aio_server_share *sh);
+/* The port every loop serves, or AIO_EINVAL. */
+AIO_API int aio_server_share_port(const aio_server_share *sh);
+/* Connections live across the loops now (from any thread). */
+AIO_API uint32_t aio_server_share_live(aio_server_share *sh);
+/* From a task of each loop: srv (aio_server_init'd) serves the share on the
+ * running loop. When the share is closed, srv is closed in its own loop
+ * (aio_server_close: no more connections, its handlers go on) and `stop`
+ * (NULL: none) is set there: the loop's task then says its goodbyes and
+ * shuts srv down. AIO_OK; AIO_EINVAL (NULL, not initialised, no loop);
+ * AIO_EBUSY (srv serving already); AIO_ELIMIT (`loops` loops joined
+ * already); AIO_ECLOSED (the share was closed); AIO_EIO (errno: out of
+ * descriptors, the listener refused). */
+AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh, aio_event *stop);
+/* From any thread (a signal's task on one loop, say): every server of the
+ * share is closed in its loop and its stop event set; a loop that joins
+ * later is refused. AIO_OK, AIO_ECLOSED (already) or AIO_EINVAL. */
+AIO_API aio_status aio_server_share_close(aio_server_share *sh);
+/* Once every server of the share has closed (their loops' threads joined):
+ * what the share holds let go. AIO_OK, AIO_EBUSY (a server still serves
+ * it: nothing let go), AIO_EINVAL. */
+AIO_API aio_status aio_server_share_free(aio_server_share *sh);
 

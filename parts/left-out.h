@@ -79,6 +79,43 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     return AIO__NO_SERVER;
 }
 #endif
+#if defined(AIO__SOCKETS) && !defined(AIO__THREADS)
+/* Sockets without worker threads (AIO_NO_THREADS): every call refuses (a
+ * build without sockets has none of them: a call does not link). */
+#define AIO__NO_SHARE(what) aio__misuse(AIO_EINVAL, what ": a share needs threads (a build without AIO_NO_THREADS)")
+AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const char *host, int port, int backlog) {
+    (void)sh; (void)loops; (void)host; (void)port; (void)backlog;
+    return AIO__NO_SHARE("aio_server_share_init");
+}
+AIO_API aio_status aio_server_share_limit(aio_server_share *sh, uint32_t limit) {
+    (void)sh; (void)limit;
+    return AIO__NO_SHARE("aio_server_share_limit");
+}
+AIO_API aio_status aio_server_share_hand_off(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_hand_off");
+}
+AIO_API int aio_server_share_port(const aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_port");
+}
+AIO_API uint32_t aio_server_share_live(aio_server_share *sh) {
+    (void)sh;
+    return (void)AIO__NO_SHARE("aio_server_share_live"), 0;
+}
+AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh, aio_event *stop) {
+    (void)srv; (void)sh; (void)stop;
+    return AIO__NO_SHARE("aio_server_start_shared");
+}
+AIO_API aio_status aio_server_share_close(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_close");
+}
+AIO_API aio_status aio_server_share_free(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_free");
+}
+#endif
 #ifndef AIO__SOCKETS
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {

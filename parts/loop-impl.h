@@ -317,7 +317,7 @@ static AIO__ALWAYS_INLINE void aio__turns_back_to_back(aio_loop *L, const aio_ta
  * cleanups that run then (a close that flushes). At each turn of the end
  * this hook, set by the first of them, stops them once they are all that
  * is alive. */
-static void (*aio__services_ending)(aio_loop *L);
+static AIO_THREAD_LOCAL void (*aio__services_ending)(aio_loop *L);
 #endif
 
 AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {

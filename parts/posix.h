@@ -630,6 +630,9 @@ static long aio__net_write(long n, int fd, const void *buf, size_t len) {
 static void aio__net_claim(int fd, int listening) {
     int one = 1;
     if (listening) (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+#ifdef AIO__REUSE_PORT
+    if (listening == AIO__CLAIM_SHARED) (void)setsockopt(fd, SOL_SOCKET, AIO__REUSE_PORT, &one, sizeof one);
+#endif
 }
 
 #ifdef AIO__PROCESSES

@@ -21,6 +21,14 @@ enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing
  * slot to keep its closes in (so a close behind the server cannot be told) */
 enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4 };
 
+/* What a server that serves a share (aio_server_start_shared: see "a
+ * server on every core") asks of it, through one hook that the share's
+ * start sets (a program with no share links none of it): a connection let
+ * in (its id across the share; 0: the share's limit is reached), one gone,
+ * one handed to another loop (1) or kept (0), the server leaving. */
+enum { AIO__SHARE_ADMIT, AIO__SHARE_GONE, AIO__SHARE_HAND, AIO__SHARE_LEAVE };
+static AIO_THREAD_LOCAL uint32_t (*aio__share_hook)(aio_server *s, int op, int fd);
+
 /* Connection state i (a fixed one, or one allocated: NULL if not yet). */
 static aio_conn *aio__server_state(aio_server *s, uint32_t i) {
     if (s->states) return (aio_conn *)(void *)(s->states + (size_t)i * s->size);
@@ -70,6 +78,7 @@ static void aio__server_gone(aio_conn *c) {
     if (aio__server_owns(c)) (void)aio_close(c->fd);
     c->fd = (aio_socket)-1;
     s->live--;
+    if (s->share) (void)aio__share_hook(s, AIO__SHARE_GONE, -1);
     aio_event_set(&s->changed);
 }
 
@@ -109,11 +118,13 @@ static aio_conn *aio__server_free(aio_server *s) {
 /* A connection accepted: its handler spawned, or it is refused. */
 static void aio__server_take(aio_server *s, int fd) {
     aio_conn *c = aio__server_free(s);
+    uint32_t id = 0;
+    if (c && s->share && !(id = aio__share_hook(s, AIO__SHARE_ADMIT, fd))) c = NULL; /* (the share's limit) */
     if (c) {
         c->fd = (aio_socket)fd;
         c->server = s;
         c->order = ++s->served;
-        c->id = (uint32_t)c->order;
+        c->id = s->share ? id : (uint32_t)c->order;
         c->flags = 0;
         s->live++;
         if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
@@ -128,7 +139,10 @@ static void aio__server_take(aio_server *s, int fd) {
             aio__server_note(c);
             return;
         }
-        s->live--; /* LCOV_EXCL_LINE: (a free state's task is not alive) */
+        /* LCOV_EXCL_START: (a free state's task is not alive) */
+        s->live--;
+        if (s->share) (void)aio__share_hook(s, AIO__SHARE_GONE, -1);
+        /* LCOV_EXCL_STOP */
     }
     if (s->busy) (void)aio__net_send(fd, s->busy, strlen(s->busy), "aio_server: the refusal");
     if (s->refused) s->refused(s);
@@ -160,7 +174,7 @@ static aio_status aio__server_run(aio_task *t) {
         AIO__AWAIT(t, s->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_ACCEPT, s->listener, NULL, 0, AIO_NEVER),
                    aio__io_poll(t, aio__f, AIO__IO_ACCEPT, NULL, 0), 1u); /* AIO_ACCEPT */
         if (s->rc >= 0) {
-            aio__server_take(s, s->rc);
+            if (!s->share || !aio__share_hook(s, AIO__SHARE_HAND, s->rc)) aio__server_take(s, s->rc);
             s->backoff = 0;
             AIO__AWAIT(t, (void)0, AIO__FAST(aio__yield_begin, aio__yield_start)(t, aio__f), /* AIO_YIELD: */
                        AIO__FAST(aio__yield_resume, aio__yield_poll)(t, aio__f), 2u); /* a handler's first step
@@ -180,7 +194,7 @@ static aio_status aio__server_run(aio_task *t) {
         AIO__AWAIT(t, (void)0, aio__sleep_start(t, aio__f, s->backoff, 1), aio__sleep_poll(t, aio__f), 3u);
         /* LCOV_EXCL_STOP */
     }
-    while (s->live) {
+    while (s->live || s->held) { /* (held: a share's loop that hands connections here) */
         aio_event_clear(&s->changed);
         if (s->graced && !aio__before(aio_now(), s->until)) {
             s->graced = 0;
@@ -240,9 +254,9 @@ AIO_API void aio_server_refuse(aio_server *srv, const char *message, void (*refu
  * (aio__sys_unix_file: the system's, where there are Unix sockets). */
 #define aio__server_unix_file(s, listener) aio__sys_unix_file(&(s)->unix_file, (listener))
 
-AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
+/* srv serves `listener` (or, -1, a share's connections handed to it). */
+static aio_status aio__server_begin(aio_server *srv, int listener) {
     aio_status rc;
-    if (listener < 0) return listener; /* (the listen's own status, its message given) */
     if (!srv || !srv->handler) {
         (void)aio_close(listener);
         return aio__misuse(AIO_EINVAL, "aio_server_start: the server is NULL or not initialised "
@@ -260,7 +274,7 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
         }
     }
     srv->listener = listener;
-    aio__server_unix_file(srv, listener);
+    if (listener >= 0) aio__server_unix_file(srv, listener);
     aio__list_init(&srv->handlers);
     srv->graced = 0;
     srv->aborted = 0;
@@ -271,11 +285,16 @@ AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
     if (rc == AIO_OK) srv->task.flags |= AIO__T_STARTED;
     if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
-        (void)aio_close(listener);
+        if (listener >= 0) (void)aio_close(listener);
         aio__server_unix_file(srv, -1);
         if (srv->made) aio__server_release(srv);
     }
     return rc;
+}
+AIO_API aio_status aio_server_start(aio_server *srv, int listener) {
+    if (listener < 0) return listener; /* (the listen's own status, its message given) */
+    if (srv) srv->share = NULL;
+    return aio__server_begin(srv, listener);
 }
 
 AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port, int backlog) {
@@ -283,7 +302,9 @@ AIO_API aio_status aio_server_listen(aio_server *srv, const char *host, int port
 }
 
 AIO_API int aio_server_port(const aio_server *srv) {
-    if (!srv || srv->listener < 0) return aio__misuse(AIO_EBADF, "aio_server_port: no server, or it is closed");
+    if (!srv || (srv->listener < 0 && !srv->held))
+        return aio__misuse(AIO_EBADF, "aio_server_port: no server, or it is closed");
+    if (srv->listener < 0) return aio_address_port(&srv->share->at); /* (a share's, handed connections) */
     return aio_socket_port(srv->listener);
 }
 
@@ -291,8 +312,14 @@ AIO_API aio_status aio_server_close(aio_server *srv) {
     int l;
     if (!srv) return aio__misuse(AIO_EINVAL, "aio_server_close: the server is NULL");
     l = srv->listener;
-    if (l < 0) return AIO_ECLOSED;
+    if (l < 0 && !srv->held) return AIO_ECLOSED;
     srv->listener = -1;
+    if (srv->share) { /* (no more connections handed to it; its loop's wake-up let go) */
+        (void)aio__share_hook(srv, AIO__SHARE_LEAVE, -1);
+        srv->held = 0;
+        aio_event_set(&srv->changed);
+    }
+    if (l < 0) return AIO_OK;
     (void)aio_close(l); /* (the accept wakes with AIO_ECLOSED) */
     aio__server_unix_file(srv, -1);
     return AIO_OK;

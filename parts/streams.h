@@ -51,7 +51,7 @@ struct aio__outbox {
 };
 /* A stream freed lets its outbox go; a loop that ends frees those it let
  * go (set by the first outbox made: a program without one links none of it). */
-static void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
+static AIO_THREAD_LOCAL void (*aio__outbox_hook)(aio_stream *s, aio_loop *ending);
 
 /* What the loop keeps apart: the last closes of the numbers below
  * AIO__STREAM_KEPT that its port holds no slot for (while it has none: of
@@ -262,7 +262,7 @@ static aio_status aio__stream_regrow(aio_stream *s, int grow) {
     rc = aio__stream_resize(s, size < cap ? size : cap);
     return rc == AIO_OK ? AIO__MORE : rc;
 }
-static aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
+static AIO_THREAD_LOCAL aio_status (*aio__stream_regrow_hook)(aio_stream *s, int grow);
 
 /* What the read under way takes of the bytes buffered: their length (taken:
  * aio_stream_data gives them), AIO__MORE, or the status it ends with. */

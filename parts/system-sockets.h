@@ -129,12 +129,12 @@ static aio_status aio__sys_connect(int fd, const struct sockaddr *sa, aio__sockl
 /* A listening TCP socket at `at`, a bound UDP socket (each with the option
  * aio__net_claim gives), a socket's port, a socket closed, a connection
  * shut down both ways: the system's slots of the same names. */
-static int aio__sys_listen(const aio_address *at, int backlog) {
+static int aio__net_listen_as(const aio_address *at, int backlog, int claim) {
     int fd;
     aio__net_need();
     fd = aio__socket_private(aio__address_family(at), SOCK_STREAM);
     if (fd < 0) return AIO_EIO; /* (out of descriptors or memory) */
-    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, 1) != 0) return AIO_EIO;
+    if (aio__net_bind(fd, (const struct sockaddr *)(const void *)at->sa, at->len, claim) != 0) return AIO_EIO;
     if (listen(AIO__SOCK(fd), backlog ? backlog : SOMAXCONN) != 0) { /* LCOV_EXCL_START: once bound: not seen */
         (void)aio__net_drop(fd);
         return AIO_EIO;
@@ -143,6 +143,7 @@ static int aio__sys_listen(const aio_address *at, int backlog) {
     aio__sock_setup(fd);
     return fd;
 }
+static int aio__sys_listen(const aio_address *at, int backlog) { return aio__net_listen_as(at, backlog, 1); }
 static int aio__sys_udp(const aio_address *at) {
     int fd;
     aio__net_need();

@@ -154,6 +154,10 @@ static int aio__socket_private(int family, int type);
 static void aio__sock_private(int fd);
 static int aio__net_closesocket(int fd);
 static void aio__net_need(void);
+/* What aio__net_claim (each backend's) is told a socket it binds is: 0 a
+ * datagram socket, 1 a listener, AIO__CLAIM_SHARED a listener that shares
+ * its port with others (AIO__REUSE_PORT, where the system has it). */
+enum { AIO__CLAIM_SHARED = 2 };
 /* (the wake pair's calls that a wait with a wake-up of its own, as AFD
  * poll's, leaves to the backend's other uses: no warning where unused) */
 #if defined(__GNUC__) || defined(__clang__)

@@ -1139,6 +1139,232 @@ static aio_status accept_fails_main(aio_task *t) {
 }
 static void test_server_accept_fails_backs_off(void) { server_test(accept_fails_main, G.conns, 4); }
 #endif
+
+#if !defined(AIO_NO_THREADS)
+/* A server on every core (aio_server_share), its loops all on this one
+ * loop: each start joins the share as a loop would (two servers of one
+ * loop are two members), so its hand-off runs here, in the loop's order. */
+static struct {
+    aio_server_share sh;
+    aio_server srv[3];
+    aio_event stop[2];
+    conn_t conns[2][4];
+    aio_loop other;
+    aio_timer timers[4];
+    aio_task task;
+    aio_status rc;
+} SH;
+
+/* Echo each receive until the end; "k": yield once, then close the second
+ * server (a connection handed to it and not taken yet is closed with it). */
+static aio_status share_handler(aio_task *t) {
+    conn_t *c = AIO_CONN_SELF(t, conn_t);
+    AIO_BEGIN(t);
+    for (;;) {
+        AIO_RECV(t, c->n, c->conn.fd, c->buf, sizeof c->buf, AIO_SEC(10));
+        if (c->n <= 0) break;
+        if (c->buf[0] == 'k') {
+            AIO_YIELD(t);
+            CHECK_EQ(aio_server_close(&SH.srv[1]), AIO_OK);
+        }
+        AIO_SEND_ALL(t, c->rc, c->conn.fd, c->buf, (size_t)c->n, AIO_SEC(1));
+    }
+    AIO_END(t);
+}
+
+static void share_setup(int hand_off, uint32_t limit) {
+    int i;
+    memset(&G, 0, sizeof G);
+    memset(&SH, 0, sizeof SH);
+    CHECK_EQ(aio_server_share_init(&SH.sh, 2, "127.0.0.1", 0, 16), AIO_OK);
+    if (hand_off) CHECK_EQ(aio_server_share_hand_off(&SH.sh), AIO_OK);
+    for (i = 0; i < 3; i++)
+        CHECK_EQ(aio_server_init(&SH.srv[i], share_handler, i < 2 ? SH.conns[i] : NULL, sizeof SH.conns[0][0], limit),
+                 AIO_OK);
+    G.port = aio_server_share_port(&SH.sh);
+    CHECK(G.port > 0);
+}
+
+/* One loop accepts and hands out, in turn: the first connection kept, the
+ * second handed to the other server, the third kept; ids count across the
+ * share; its limit refuses the one too many; the close stops both servers
+ * and sets both events; a connection handed and not taken when its server
+ * closes is closed; after the loop, the share is let go. */
+static aio_status share_hand_off_main(aio_task *t) {
+    aio_conn *c;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[0], &SH.sh, &SH.stop[0]), AIO_OK); /* (the accepting one) */
+    CHECK_EQ(aio_server_share_hand_off(&SH.sh), AIO_EINVAL); /* (joined: too late) */
+    CHECK_DEBUG("choose before the loops start");
+    CHECK_EQ(aio_server_start_shared(&SH.srv[1], &SH.sh, &SH.stop[1]), AIO_OK);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[1], &SH.sh, &SH.stop[1]), AIO_EBUSY);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[2], &SH.sh, NULL), AIO_ELIMIT);
+    CHECK_DEBUG("as many loops as the share was made for");
+    CHECK_EQ(aio_server_port(&SH.srv[0]), G.port);
+    CHECK_EQ(aio_server_port(&SH.srv[1]), G.port); /* (no listener of its own: the share's port) */
+    connect_client(0, "e-one");
+    connect_client(1, "e-two");
+    connect_client(2, "e-three");
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[0]), "e-one");
+    CHECK_STR(reply(G.c[1]), "e-two");
+    CHECK_STR(reply(G.c[2]), "e-three");
+    CHECK_EQ(SH.srv[0].live, 2);
+    CHECK_EQ(SH.srv[1].live, 1);
+    CHECK_EQ(aio_server_share_live(&SH.sh), 3);
+    c = aio_server_next(&SH.srv[1], NULL);
+    CHECK(c != NULL && c->id == 3); /* (the share's count, given as each is taken: the handed one last) */
+    c = aio_server_next(&SH.srv[0], NULL);
+    CHECK(c != NULL && c->id == 1 && aio_server_next(&SH.srv[0], c)->id == 2);
+    CHECK_EQ(aio_server_share_limit(&SH.sh, 3), AIO_OK); /* the fourth: refused by the one that took it */
+    connect_client(3, "e-four");
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[3]), ""); /* (closed) */
+    CHECK_EQ(aio_server_share_live(&SH.sh), 3);
+    CHECK_EQ(aio_server_share_limit(&SH.sh, 0), AIO_OK);
+    close_socks(4);
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_EQ(aio_server_share_live(&SH.sh), 0);
+    /* a connection handed to the second server, which closes before it takes it */
+    connect_client(4, "k");
+    connect_client(5, "e-handed");
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[4]), "k");
+    CHECK_STR(reply(G.c[5]), ""); /* (closed with the server it was handed to) */
+    CHECK_EQ(aio_server_share_live(&SH.sh), 1);
+    CHECK_EQ(aio_server_port(&SH.srv[1]), AIO_EBADF);
+    CHECK_EQ(aio_server_close(&SH.srv[1]), AIO_ECLOSED);
+    connect_client(6, "e-five"); /* (the closed one is passed over: kept) */
+    AIO_SLEEP(t, AIO_MS(1));
+    CHECK_STR(reply(G.c[6]), "e-five");
+    CHECK_EQ(aio_server_share_free(&SH.sh), AIO_EBUSY); /* (the first still serves) */
+    CHECK_DEBUG("a server still serves the share");
+    CHECK_EQ(aio_server_share_close(&SH.sh), AIO_OK);
+    CHECK_EQ(aio_server_share_close(&SH.sh), AIO_ECLOSED);
+    AIO_EVENT_WAIT(t, G.rc, &SH.stop[0], AIO_SEC(1));
+    CHECK_EQ(G.rc, AIO_OK);
+    CHECK(!aio_event_is_set(&SH.stop[1])); /* (closed before the share: not told) */
+    CHECK_EQ(aio_server_port(&SH.srv[0]), AIO_EBADF);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[2], &SH.sh, NULL), AIO_ECLOSED);
+    CHECK_DEBUG("the share was closed");
+    CHECK_EQ(close_sock(G.c[4]), 0);
+    CHECK_EQ(close_sock(G.c[5]), 0);
+    CHECK_EQ(close_sock(G.c[6]), 0);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &SH.srv[0], AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &SH.srv[1], AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    AIO_END(t);
+}
+static void test_server_share_hand_off(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    share_setup(1, 4);
+    CHECK_EQ(SH.sh.reuse_port, 0);
+    CHECK_EQ(test_run(&loop, &G.main, share_hand_off_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_server_share_free(&SH.sh), AIO_OK);
+    CHECK_EQ(aio_server_share_free(&SH.sh), AIO_EINVAL);
+}
+
+/* As the system shares a port (on Linux each server listens, SO_REUSEPORT;
+ * elsewhere a hand-off): every connection answered once, by one of the two,
+ * ids 1 to 8; each server shut down on its own, never the share closed; a
+ * share never served is let go with its listener. */
+static aio_status share_system_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[0], &SH.sh, NULL), AIO_OK);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[1], &SH.sh, NULL), AIO_OK);
+    for (G.i = 0; G.i < 8; G.i++) {
+        connect_client(G.i, "e-same");
+        AIO_SLEEP(t, AIO_MS(1));
+        CHECK_STR(reply(G.c[G.i]), "e-same");
+    }
+    CHECK_EQ(SH.srv[0].live + SH.srv[1].live, 8);
+    CHECK_EQ(SH.sh.served, 8);
+    close_socks(8);
+    AIO_SERVER_SHUTDOWN(t, G.rc, &SH.srv[0], AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    AIO_SERVER_SHUTDOWN(t, G.rc, &SH.srv[1], AIO_SEC(1));
+    CHECK_EQ(G.rc, 0);
+    CHECK_EQ(aio_server_share_live(&SH.sh), 0);
+    AIO_END(t);
+}
+static void test_server_share_system(void) {
+    aio_loop loop;
+    aio_server_share unused;
+    test_loop(&loop);
+    share_setup(0, 8);
+#if defined(__linux__) && !defined(AIO_NO_LINUX)
+    CHECK_EQ(SH.sh.reuse_port, 1);
+#else
+    CHECK_EQ(SH.sh.reuse_port, 0);
+#endif
+    CHECK_EQ(test_run(&loop, &G.main, share_system_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_server_share_free(&SH.sh), AIO_OK);
+    CHECK_EQ(aio_server_share_init(&unused, 1, "127.0.0.1", 0, 0), AIO_OK);
+    CHECK_EQ(aio_server_share_free(&unused), AIO_OK); /* (its listener closed: no loop took it) */
+}
+
+/* A second loop of the same thread joins a share: refused where the running
+ * loop is not kept per thread (the unit tests' builds), as two threads'
+ * loops would be. */
+static aio_status share_second_loop(aio_task *t) {
+    AIO_BEGIN(t);
+    SH.rc = aio_server_start_shared(&SH.srv[1], &SH.sh, NULL);
+    AIO_END(t);
+}
+static aio_status share_first_loop_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[0], &SH.sh, NULL), AIO_OK);
+    aio_loop_init(&SH.other, SH.timers, 4);
+    CHECK_EQ(aio_run(&SH.other, &SH.task, share_second_loop), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&SH.other), AIO_OK);
+    CHECK_EQ(SH.rc, AIO_EINVAL);
+    CHECK_DEBUG("#define AIO_THREAD_LOCAL _Thread_local");
+    AIO_SERVER_SHUTDOWN(t, G.rc, &SH.srv[0], AIO_SEC(1));
+    AIO_END(t);
+}
+static void test_server_share_needs_thread_local(void) {
+    aio_loop loop;
+    test_loop(&loop);
+    share_setup(0, 4);
+    CHECK_EQ(test_run(&loop, &G.main, share_first_loop_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_server_share_free(&SH.sh), AIO_OK);
+}
+
+/* What each call refuses, and the port in use told at the share's making. */
+static void test_server_share_bad_input(void) {
+    aio_server_share sh;
+    int held;
+    memset(&sh, 0, sizeof sh);
+    CHECK_EQ(aio_server_share_init(NULL, 1, NULL, 0, 0), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_init(&sh, 0, NULL, 0, 0), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_init(&sh, AIO_SERVER_SHARE_MAX + 1, NULL, 0, 0), AIO_EINVAL);
+    CHECK_DEBUG("loops is not 1 to AIO_SERVER_SHARE_MAX");
+    CHECK_EQ(aio_server_share_init(&sh, 1, "not-an-address", 0, 0), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_init(&sh, 1, "127.0.0.1", 70000, 0), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_init(&sh, 1, "127.0.0.1", 0, -1), AIO_EINVAL);
+    CHECK_DEBUG("a bad host or port, or a negative backlog");
+    held = aio_tcp_listen("127.0.0.1", 0, 1); /* (no SO_REUSEPORT: nobody shares its port) */
+    CHECK(held >= 0);
+    CHECK_EQ(aio_server_share_init(&sh, 2, "127.0.0.1", aio_socket_port(held), 0), AIO_EIO);
+    CHECK_EQ(aio_close(held), AIO_OK);
+    test_last_debug[0] = '\0';
+    CHECK_EQ(aio_server_share_limit(NULL, 1), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_limit(&sh, 1), AIO_EINVAL); /* (not made) */
+    CHECK_EQ(aio_server_share_hand_off(&sh), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_port(&sh), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_live(&sh), 0u);
+    CHECK_DEBUG("aio_server_share_live: the share is NULL or not made");
+    CHECK_EQ(aio_server_share_close(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_free(&sh), AIO_EINVAL);
+    CHECK_EQ(aio_server_start_shared(&G.srv, &sh, NULL), AIO_EINVAL); /* (no loop runs, and not made) */
+    CHECK_DEBUG("aio_server_start_shared: the server or the share is NULL");
+}
+#endif
 #else
 /* Without sockets there is no server: every call refuses, with one message. */
 static void test_server_no_sockets(void) {
@@ -1188,6 +1414,12 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_own_close),
     SERVER_ENTRY(test_server_number_reused),
     SERVER_ENTRY(test_server_goodbye_on_shutdown),
+#if !defined(AIO_NO_THREADS)
+    SERVER_ENTRY(test_server_share_hand_off),
+    SERVER_ENTRY(test_server_share_system),
+    SERVER_ENTRY(test_server_share_needs_thread_local),
+    SERVER_ENTRY(test_server_share_bad_input),
+#endif
 #ifdef TEST_COUNTED_ALLOC
     SERVER_ENTRY(test_server_no_memory),
 #endif

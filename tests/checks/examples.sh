@@ -226,7 +226,7 @@ for ex_src in $ex_io; do
         continue
     fi
     case $ex_name in
-    16_echo_server | 17_line_server) ex_ok "$ex_what builds warning-free (tests/checks/servers.sh runs it)" ;;
+    16_echo_server | 17_line_server | 27_line_server_cores) ex_ok "$ex_what builds warning-free (tests/checks/servers.sh runs it)" ;;
     13_http_client | 19_http_fetch)
         if ! command -v python3 >/dev/null 2>&1; then
             add_skipped 1 "$ex_what against its server (python3)"

@@ -12,7 +12,9 @@
 #    tests/threads/process_threads.c: loops in four threads spawn and await
 #    children at once, with a pidfd and without, SIGCHLD as found and
 #    ignored (the same), and built as macOS and the BSDs take the header
-#    (AIO_NO_LINUX); tests/checks/spawn_closes.c: without close_range
+#    (AIO_NO_LINUX); tests/threads/server_share.c: two loops on two threads
+#    serve one port (aio_server_share), through epoll, poll() and as macOS
+#    takes the header (one loop hands connections out); tests/checks/spawn_closes.c: without close_range
 #    (AIO_NO_CLOSE_RANGE; and AIO_NO_LINUX) a child finds the open
 #    descriptors itself with a poll per 256 numbers and closes those, not
 #    every number below the descriptor limit; tests/checks/spawn_race.c: one
@@ -56,6 +58,13 @@ f_process_threads() { # with a pidfd, then without (SIGCHLD tells every exit), t
     done
 }
 f_check process-threads f_process_threads
+f_server_share() { # two loops on two threads serve one port: as the system shares it, and handed off
+    for f_knob in "" -DAIO_IO_POLL -DAIO_NO_LINUX; do
+        gcc -std=c11 -O2 $WARN $f_knob tests/threads/server_share.c -o "$out/server_share" -lpthread &&
+            timeout 120 "$out/server_share" || return 1
+    done
+}
+f_check server-share f_server_share
 f_spawn_closes() { # the descriptors found in /proc/self/fd, then (AIO_NO_LINUX) in /dev/fd
     for f_knob in "" -DAIO_NO_LINUX; do
         gcc -std=c11 -O2 $WARN $f_knob tests/checks/spawn_closes.c -o "$out/spawn_closes" &&

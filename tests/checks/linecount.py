@@ -14,7 +14,8 @@ each of its lines in both languages. The pairs: examples/NN_name.c and
 examples/NN_name.py, and the same in examples' folders (tls/NN_name.c and
 tls/NN_name.py); 16 and 17: the servers, NN_*_server. Those without an
 original are left out: 13_http_client (13_slow_server.py is the server it
-fetches from, not a port) and tls/22_https_fetch. The helpers both sides
+fetches from, not a port), tls/22_https_fetch and 27_line_server_cores
+(example 17 on several loops: asyncio's processes share no ids or limit). The helpers both sides
 share (example.h, virtual_asyncio.py) are not counted. Every example must
 stay at TARGET_MAX (2x) or under: the check fails above it, saying which.
 """

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Stage: the servers of examples 16 and 17 and their Python originals on real sockets
+# Stage: the servers of examples 16, 17 and 27 and the Python originals on real sockets
 # Sourced by tests/run_matrix.sh (make test); see tests/checks/README.md.
 #
 # The echo server of example 16 and the line server of example 17, on real sockets
@@ -22,7 +22,8 @@
 # that changes from run to run); then each C build must have shown the clients
 # exactly what the Python original showed them, and printed exactly its lines (the
 # differential check). A run takes about 3 s; every wait of the clients has seconds
-# of margin, so a slow machine does not fail it.
+# of margin, so a slow machine does not fail it. Then example 27, the line server on
+# two loops on two threads, against example 17's clients (see below).
 
 es_dir="$out/servers"
 rm -rf "$es_dir"
@@ -116,5 +117,41 @@ es_ex=16_echo es_args=""
 es_example
 es_ex=17_line es_args=3 # (at most 3 clients)
 es_example
+
+# The line server on every core (example 27): two loops on two threads serve one port, driven by
+# example 17's clients; the clients must see what they see of example 17, and the server print
+# its lines (those of one instant may come from either loop first: compared sorted). Built as on
+# Linux (each loop listens, SO_REUSEPORT), through poll(), and as macOS takes the header (one
+# loop accepts and hands connections out).
+for es_cc in gcc:-O2 clang:-O0:-DAIO_IO_POLL gcc:-O2:-DAIO_NO_LINUX; do
+    es_comp=${es_cc%%:*}
+    es_flags=$(echo "${es_cc#*:}" | tr : ' ')
+    es_name=27-$(echo "$es_comp$es_flags" | tr -d ' ')
+    command -v "$es_comp" >/dev/null 2>&1 || { add_skipped 1 "27_line_server_cores built with $es_comp"; continue; }
+    if ! $es_comp -std=c11 $es_flags $WARN $(uninit_warnings "$es_comp") -I. examples/27_line_server_cores.c \
+        -o "$es_dir/$es_name" -lpthread 2>"$es_dir/$es_name.log"; then
+        es_bad "27_line_server_cores.c ($es_comp $es_flags) does not build:"
+        sed 's/^/    /' "$es_dir/$es_name.log" | head -20
+        continue
+    fi
+    [ -n "$es_python" ] || { add_skipped 1 "27_line_server_cores: the clients (CPython 3.11 or later)"; continue; }
+    if timeout 60 $es_python examples/17_line_client.py --server-output "$es_dir/$es_name.server" \
+        "$es_dir/$es_name" 0 3 2 >"$es_dir/$es_name.clients" 2>"$es_dir/$es_name.err" &&
+        cmp -s "$es_dir/$es_name.clients" examples/expected/17_line_client.txt; then
+        es_ok "$es_name: two loops, every check of examples/17_line_client.py passed, the clients saw what they see of example 17"
+    else
+        es_bad "$es_name: the clients of example 17 against two loops:"
+        diff examples/expected/17_line_client.txt "$es_dir/$es_name.clients" | head -10 | sed 's/^/    /'
+        tail -n 5 "$es_dir/$es_name.err" | sed 's/^/    /'
+    fi
+    es_normal "$es_dir/$es_name.server" | sort >"$es_dir/$es_name.server.sorted"
+    es_normal examples/expected/17_line_server.txt | sort >"$es_dir/17.sorted"
+    if cmp -s "$es_dir/$es_name.server.sorted" "$es_dir/17.sorted"; then
+        es_ok "$es_name: the server printed the lines of examples/expected/17_line_server.txt"
+    else
+        es_bad "$es_name: the server's lines differ from example 17's (sorted):"
+        diff "$es_dir/17.sorted" "$es_dir/$es_name.server.sorted" | head -10 | sed 's/^/    /'
+    fi
+done
 
 add_counts "$es_pass" "$es_fail"

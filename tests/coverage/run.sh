@@ -27,7 +27,8 @@
 #   poll     -O0 -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED: the I/O tests, through poll(), traced,
 #            and test_threads_out_of_memory (the allocator counted)
 #   threads  events set from other threads (tests/threads/event_threads.c):
-#            the system idle hook and its wake-up pipe
+#            the system idle hook and its wake-up pipe; a server shared by
+#            two loops on two threads (tests/threads/server_share.c)
 #   rates    tests/checks/tick_rates.c at 32768 ticks/s, 64- and 32-bit
 #            (AIO_MS, AIO_US as functions)
 #   nostdlib tests/coverage/no_stdlib.c with AIO_NO_STDLIB (no C library)
@@ -122,7 +123,7 @@ for src in examples/[0-9][0-9]_*.c examples/demo.c; do
     name=$(basename "$src" .c)
     [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 20_command_runner ] &&
         continue # the network examples and the command runner run on the real clock
-    [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] && continue
+    [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] || [ "$name" = 27_line_server_cores ] && continue
     build "ex-$name" -DAIO_DEBUG -I. "$src" || continue
     expected=examples/expected/$name.txt
     [ "$name" = demo ] && expected=tests/demo.expected
@@ -140,6 +141,11 @@ fi
 if build threads tests/threads/event_threads.c; then
     timeout 60 "$out/threads/prog" >"$out/threads/run.log" 2>&1 ||
         fail "tests/threads/event_threads.c: $(tail -n 1 "$out/threads/run.log")"
+fi
+# A server shared by two loops on two threads: as the system shares a port, and handed off.
+if build server-share -DAIO_DEBUG tests/threads/server_share.c; then
+    timeout 120 "$out/server-share/prog" >"$out/server-share/run.log" 2>&1 ||
+        fail "tests/threads/server_share.c: $(tail -n 1 "$out/server-share/run.log")"
 fi
 # AIO_MS and AIO_US at a tick rate that is not a multiple of 1000, 64- and 32-bit.
 for width in 64 32; do

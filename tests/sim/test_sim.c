@@ -2036,6 +2036,7 @@ typedef struct {
     aio_process proc;
     char buf[8];
     aio_address to;
+    aio_server_share share;
 } misuse_t;
 static aio_status misuse_main(aio_task *t) {
     misuse_t *s = AIO_SELF(t, misuse_t);
@@ -2111,6 +2112,9 @@ static aio_status misuse_main(aio_task *t) {
     CHECK_EQ(aio_close(s->l2), AIO_EBADF); /* (closed) */
     CHECK_EQ(aio_close(s->l), AIO_OK);
     CHECK_EQ(aio_close(s->u), AIO_OK);
+    /* a share's loops run on threads: none in a simulation */
+    CHECK_EQ(aio_server_share_init(&s->share, 2, "10.0.0.1", 7002, 0), AIO_EINVAL);
+    CHECK_DEBUG("not in a simulation");
     AIO_END(t);
 }
 static void test_misuse_inside(void) {

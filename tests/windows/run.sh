@@ -17,7 +17,9 @@
 #   2. Ctrl-C, Ctrl-Break and a console close routed to events (tests/windows/console_ctrl.c):
 #      this script sends the process an interrupt, which wine delivers as
 #      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
-#      on Win32 threads, AIO_CRITICAL_ENTER/EXIT an SRWLOCK);
+#      on Win32 threads, AIO_CRITICAL_ENTER/EXIT an SRWLOCK); a server shared by
+#      two loops on two threads (tests/threads/server_share.c: one accepts and
+#      hands connections out, Windows having no balancing of its own);
 #   3. every example with an expected output, run with --virtual, must print
 #      examples/expected/NAME.txt (Windows ends lines with CR LF: compared
 #      without the CR); the HTTP client of example 13 on the real clock against
@@ -168,6 +170,18 @@ else
     bad "event_threads does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
 fi
 
+# 2c. a server on every core: two loops on two threads serve one port, one handing connections out
+exe="$out/bin/server_share.exe"
+if $CC -std=c11 -O2 $WARN tests/threads/server_share.c -o "$exe" $LIBS 2>"$exe.log"; then
+    if timeout 120 $WINE "$exe" >"$exe.out" 2>&1; then
+        ok "server_share: two loops on two threads serve one port, connections handed out"
+    else
+        bad "server_share:"; tr -d '\r' <"$exe.out" | sed 's/^/    /' | head -10 | tee -a "$failures"
+    fi
+else
+    bad "server_share does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
+fi
+
 # 3. the examples
 for src in examples/[0-9][0-9]_*.c; do
     name=$(basename "$src" .c)
@@ -180,6 +194,7 @@ for src in examples/[0-9][0-9]_*.c; do
     13_http_client | 19_http_fetch) continue ;; # real sockets: below
     20_command_runner) continue ;; # real processes: below
     16_echo_server | 17_line_server) continue ;; # real sockets: below
+    27_line_server_cores) ok "$name builds warning-free (tests/threads/server_share.c runs a share here)"; continue ;;
     esac
     [ -f "examples/expected/$name.txt" ] || { ok "$name builds warning-free"; continue; }
     timeout 120 $WINE "$exe" --virtual >"$exe.out" 2>"$exe.err"
