@@ -328,7 +328,7 @@ bench-io bench-io-quick:
 	@if $(MAKE) --no-print-directory build/bench/io/lines_aio >build/bench/io/lines_aio.log 2>&1; then \
 	    cat build/bench/io/lines_aio.log; else rm -f build/bench/io/lines_aio; \
 	    echo "bench-io: bench/io/lines_aio.c does not compile against $(BENCH_IO_HDR) (no streams?): our line server is skipped (build/bench/io/lines_aio.log)"; fi
-	@for p in echo_server_aio lines_server_aio chat_aio broker_aio; do \
+	@for p in echo_server_aio lines_server_aio lines_cores_aio chat_aio broker_aio; do \
 	    if $(MAKE) --no-print-directory build/bench/io/$$p >build/bench/io/$$p.log 2>&1; then \
 	    cat build/bench/io/$$p.log; else rm -f build/bench/io/$$p; \
 	    echo "bench-io: bench/io/$$p.c does not compile against $(BENCH_IO_HDR) (no aio_server?): it is skipped (build/bench/io/$$p.log)"; fi; done
@@ -351,6 +351,7 @@ bench-io bench-io-quick:
 	BENCH_CC="$(BENCH_CC)" BENCH_CFLAGS="$(BENCH_CFLAGS)" BENCH_INC="$(BENCH_INC)" $(PYTHON) bench/io/run.py \
 	    $(if $(filter bench-io-quick,$@),--quick)
 	$(PYTHON) bench/io/fanout_run.py $(if $(filter bench-io-quick,$@),--quick,--write)
+	$(PYTHON) bench/io/cores_run.py $(if $(filter bench-io-quick,$@),--quick,--write)
 
 bench-io-programs: $(BENCH_IO_PROGS)
 
@@ -425,6 +426,10 @@ build/bench/io/echo_server_aio build/bench/io/lines_server_aio build/bench/io/ch
 
 # (-lpthread: the pool's worker threads; glibc has them in the C library from
 # 2.34 on, older C libraries need it)
+build/bench/io/lines_cores_aio: bench/io/lines_cores_aio.c $(BENCH_IO_HDR) build/bench/io/flags
+	@mkdir -p build/bench/io
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/lines_cores_aio.c -lpthread -o $@
+
 build/bench/io/threads_aio: bench/io/threads_aio.c $(BENCH_IO_HDR) build/bench/io/flags
 	@mkdir -p build/bench/io
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) $(BENCH_INC) bench/io/threads_aio.c -lpthread -o $@

@@ -12420,13 +12420,16 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
  * those have gone (it waits among the write buffer's waiters, marked by
  * its way AIO__WRITE_AFTER, which the sender wakes as it sends), so the
  * stream's bytes keep the order they were written in. AIO_OK once nothing
- * is buffered (a failed buffer holds nothing), or AIO_ETIMEDOUT. */
+ * is buffered, AIO_ETIMEDOUT, or the error the buffer failed with: what it
+ * held was dropped, so bytes sent after them would arrive with a hole
+ * before them (its writes and drains say the same). */
 #define AIO__WRITE_AFTER 2
 static aio_status aio__stream_write_after(aio_task *t, aio_frame *f, aio_stream *s) {
     const aio__outbox *o = s->out;
     aio_status rc;
     t->await.io.dir = 1;
-    if (!o || o->head == o->tail) return AIO_OK; /* (a failed buffer holds nothing: the write's own send fails) */
+    if (o && o->error) return o->error;
+    if (!o || o->head == o->tail) return AIO_OK;
     if (aio__until_due(t)) return AIO_ETIMEDOUT;
     AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
     rc = aio__park(t, 1, 1);
@@ -12926,8 +12929,8 @@ static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
 
 /* Whether a task waits on descriptor fd's way `dir` (1: until writable). */
 static int aio__way_taken(const aio_loop *L, int fd, int dir) {
-    const aio_io *io = L->io; /* (the sender's loop has its port: a turn's end that has one started it) */
-    return (uint32_t)fd < io->nslots && io->slots[fd].waiter[dir] != NULL;
+    const aio_io *io = L->io; /* (NULL: the port was let go since the sender started; its wait starts one) */
+    return io && (uint32_t)fd < io->nslots && io->slots[fd].waiter[dir] != NULL;
 }
 
 /* The sender: what is buffered, in order, while the socket takes it. Its
@@ -15214,10 +15217,10 @@ static uint32_t aio__share_ask(aio_server *s, int op, int fd) {
         }
     } else if (op == AIO__SHARE_GONE) {
         sh->live--;
-    } else if (op == AIO__SHARE_HAND) { /* (only the accepting loop of a share that hands off) */
-        int k = sh->next;
+    } else if (op == AIO__SHARE_HAND) { /* (where each loop listens, each keeps what it accepts) */
+        int k = sh->reuse_port ? s->member : sh->next;
         aio__share_member *to = &sh->members[k];
-        sh->next = k + 1 < sh->joined ? k + 1 : 0;
+        if (!sh->reuse_port) sh->next = k + 1 < sh->joined ? k + 1 : 0;
         if (k != s->member && to->open && to->count < AIO__SHARE_QUEUE) {
             to->queue[(to->head + to->count++) % AIO__SHARE_QUEUE] = fd;
             aio__wake_pair_write(to->wake[1]);

@@ -53,10 +53,10 @@ static uint32_t aio__share_ask(aio_server *s, int op, int fd) {
         }
     } else if (op == AIO__SHARE_GONE) {
         sh->live--;
-    } else if (op == AIO__SHARE_HAND) { /* (only the accepting loop of a share that hands off) */
-        int k = sh->next;
+    } else if (op == AIO__SHARE_HAND) { /* (where each loop listens, each keeps what it accepts) */
+        int k = sh->reuse_port ? s->member : sh->next;
         aio__share_member *to = &sh->members[k];
-        sh->next = k + 1 < sh->joined ? k + 1 : 0;
+        if (!sh->reuse_port) sh->next = k + 1 < sh->joined ? k + 1 : 0;
         if (k != s->member && to->open && to->count < AIO__SHARE_QUEUE) {
             to->queue[(to->head + to->count++) % AIO__SHARE_QUEUE] = fd;
             aio__wake_pair_write(to->wake[1]);

@@ -224,8 +224,8 @@ static void aio__outbox_fail(aio__outbox *o, aio_status rc) {
 
 /* Whether a task waits on descriptor fd's way `dir` (1: until writable). */
 static int aio__way_taken(const aio_loop *L, int fd, int dir) {
-    const aio_io *io = L->io; /* (the sender's loop has its port: a turn's end that has one started it) */
-    return (uint32_t)fd < io->nslots && io->slots[fd].waiter[dir] != NULL;
+    const aio_io *io = L->io; /* (NULL: the port was let go since the sender started; its wait starts one) */
+    return io && (uint32_t)fd < io->nslots && io->slots[fd].waiter[dir] != NULL;
 }
 
 /* The sender: what is buffered, in order, while the socket takes it. Its

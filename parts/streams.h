@@ -467,13 +467,16 @@ AIO_API aio_status aio__stream_poll(aio_task *t, aio_frame *f, aio_stream *s) {
  * those have gone (it waits among the write buffer's waiters, marked by
  * its way AIO__WRITE_AFTER, which the sender wakes as it sends), so the
  * stream's bytes keep the order they were written in. AIO_OK once nothing
- * is buffered (a failed buffer holds nothing), or AIO_ETIMEDOUT. */
+ * is buffered, AIO_ETIMEDOUT, or the error the buffer failed with: what it
+ * held was dropped, so bytes sent after them would arrive with a hole
+ * before them (its writes and drains say the same). */
 #define AIO__WRITE_AFTER 2
 static aio_status aio__stream_write_after(aio_task *t, aio_frame *f, aio_stream *s) {
     const aio__outbox *o = s->out;
     aio_status rc;
     t->await.io.dir = 1;
-    if (!o || o->head == o->tail) return AIO_OK; /* (a failed buffer holds nothing: the write's own send fails) */
+    if (o && o->error) return o->error;
+    if (!o || o->head == o->tail) return AIO_OK;
     if (aio__until_due(t)) return AIO_ETIMEDOUT;
     AIO__WAITS_ON(t->loop, AIO_ON_IO, s, 0);
     rc = aio__park(t, 1, 1);

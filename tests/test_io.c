@@ -1711,6 +1711,10 @@ static aio_status w_two_ways_main(aio_task *t) {
     CHECK_EQ(W.rc, AIO_EBUSY);
     CHECK_DEBUG("aio_stream_write: a task waits until the stream's socket is writable");
     CHECK_EQ(aio_stream_write(&W.s, "x", 1), AIO_EBUSY);
+    AIO_STREAM_WRITE(t, W.rc, &W.s, "y", 1, AIO_SEC(1)); /* (what the buffer held was dropped: a write that
+                                                            went now would leave a hole before it) */
+    CHECK_EQ(W.rc, AIO_EBUSY);
+    CHECK_EQ(aio_bytes_sent(t), 0u);
     CHECK_EQ(aio_spawn(&W.reader, w_reader), AIO_OK);
     AIO_AWAIT(t, W.rc, &W.writers[0]);
     CHECK_EQ(W.drain_rc, AIO_OK); /* (the program's own send, whole) */

@@ -1199,6 +1199,8 @@ static void send_end(slot *s, aio_status rc, int unwound) {
     if (rc == AIO_OK) {
         REQUIRE(!s->scancel, "task %d: AIO_STREAM_WRITE on connection %d returned AIO_OK, cancelled while it waited",
                 s->idx, c->tag);
+    } else if (sent == 0 && c->stream.out && c->stream.out->error == rc) {
+        /* its write buffer failed before (and dropped what it held): each later write says so, sending nothing */
     } else if (rc == AIO_ECLOSED) {
         REQUIRE(c->gone || c->local < 0, "task %d: AIO_STREAM_WRITE on connection %d gave AIO_ECLOSED, its socket "
                 "open", s->idx, c->tag);
