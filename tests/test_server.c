@@ -16,6 +16,7 @@
 #define _POSIX_C_SOURCE 200809L /* sockets, unlink under -std=c11 */
 #endif
 #include "test.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -1261,6 +1262,7 @@ static void test_server_share_hand_off(void) {
     test_loop(&loop);
     share_setup(1, 4);
     CHECK_EQ(SH.sh.reuse_port, 0);
+    SH.sh.served = 0xffffffffu; /* (the ids given so far: the next is 0, never given, so 1) */
     CHECK_EQ(test_run(&loop, &G.main, share_hand_off_main), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK_EQ(aio_server_share_free(&SH.sh), AIO_OK);
@@ -1269,8 +1271,9 @@ static void test_server_share_hand_off(void) {
 
 /* As the system shares a port (on Linux each server listens, SO_REUSEPORT;
  * elsewhere a hand-off): every connection answered once, by one of the two,
- * ids 1 to 8; each server shut down on its own, never the share closed; a
- * share never served is let go with its listener. */
+ * ids 1 to 8; one server shut down on its own, the other closed with the
+ * share (it gave no event); a share never served is let go with its
+ * listener. */
 static aio_status share_system_main(aio_task *t) {
     AIO_BEGIN(t);
     CHECK_EQ(aio_server_start_shared(&SH.srv[0], &SH.sh, NULL), AIO_OK);
@@ -1283,10 +1286,12 @@ static aio_status share_system_main(aio_task *t) {
     CHECK_EQ(SH.srv[0].live + SH.srv[1].live, 8);
     CHECK_EQ(SH.sh.served, 8);
     close_socks(8);
-    AIO_SERVER_SHUTDOWN(t, G.rc, &SH.srv[0], AIO_SEC(1));
+    AIO_SERVER_SHUTDOWN(t, G.rc, &SH.srv[1], AIO_SEC(1)); /* (one on its own) */
     CHECK_EQ(G.rc, 0);
-    AIO_SERVER_SHUTDOWN(t, G.rc, &SH.srv[1], AIO_SEC(1));
+    CHECK_EQ(aio_server_share_close(&SH.sh), AIO_OK); /* (the other through the share: no event to set) */
+    AIO_SERVER_WAIT_CLOSED(t, G.rc, &SH.srv[0], AIO_SEC(1));
     CHECK_EQ(G.rc, 0);
+    CHECK_EQ(aio_server_port(&SH.srv[0]), AIO_EBADF);
     CHECK_EQ(aio_server_share_live(&SH.sh), 0);
     AIO_END(t);
 }
@@ -1334,6 +1339,24 @@ static void test_server_share_needs_thread_local(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK_EQ(aio_server_share_free(&SH.sh), AIO_OK);
 }
+
+#ifdef TEST_COUNTED_ALLOC
+/* Out of memory at the share's making: AIO_EIO (ENOMEM), nothing kept. */
+static void test_server_share_no_memory(void) {
+    aio_server_share sh;
+    long live = test_alloc_live();
+    int k;
+    for (k = 0; k < 2; k++) {
+        test_alloc_fail_after(k); /* (its records, then its lock) */
+        errno = 0;
+        CHECK_EQ(aio_server_share_init(&sh, 2, "127.0.0.1", 0, 0), AIO_EIO);
+        CHECK_EQ(errno, ENOMEM);
+        test_alloc_fail_after(-1);
+        CHECK_EQ(test_alloc_live(), live);
+        CHECK_EQ(aio_server_share_port(&sh), AIO_EINVAL); /* (not made) */
+    }
+}
+#endif
 
 /* What each call refuses, and the port in use told at the share's making. */
 static void test_server_share_bad_input(void) {
@@ -1419,6 +1442,9 @@ static const test_case cases[] = {
     SERVER_ENTRY(test_server_share_system),
     SERVER_ENTRY(test_server_share_needs_thread_local),
     SERVER_ENTRY(test_server_share_bad_input),
+#ifdef TEST_COUNTED_ALLOC
+    SERVER_ENTRY(test_server_share_no_memory),
+#endif
 #endif
 #ifdef TEST_COUNTED_ALLOC
     SERVER_ENTRY(test_server_no_memory),
