@@ -1762,8 +1762,8 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace);
  * Connection ids (conn.id) count across the share; a share limit bounds the
  * connections at once across every loop (the one too many is refused by the
  * server that took it, as its own limit would). Treat the fields as the
- * library's, except reuse_port (read it). A build without sockets has no
- * share (its calls do not link); one without threads refuses each call. */
+ * library's, except reuse_port (read it). A build without sockets or
+ * threads refuses each call (AIO_EINVAL). */
 enum { AIO_SERVER_SHARE_MAX = 256 };
 typedef struct aio_server_share {
     struct aio__share_member *members; /* (the library's: one per loop) */
@@ -15353,7 +15353,7 @@ AIO_API int aio_server_share_port(const aio_server_share *sh) {
 }
 AIO_API uint32_t aio_server_share_live(aio_server_share *sh) {
     uint32_t n;
-    if (!sh || !sh->lock) return (void)aio__misuse(AIO_EINVAL, "aio_server_share_live: the share is NULL or not made"), 0;
+    if (!sh || !sh->lock) return (void)aio__misuse(AIO_EINVAL, "aio_server_share_live: the share is NULL or not made"), 0u;
     AIO__SHARE_LOCK(sh);
     n = sh->live;
     AIO__SHARE_UNLOCK(sh);
@@ -20047,10 +20047,10 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     return AIO__NO_SERVER;
 }
 #endif
-#if defined(AIO__SOCKETS) && !defined(AIO__THREADS)
-/* Sockets without worker threads (AIO_NO_THREADS): every call refuses (a
- * build without sockets has none of them: a call does not link). */
-#define AIO__NO_SHARE(what) aio__misuse(AIO_EINVAL, what ": a share needs threads (a build without AIO_NO_THREADS)")
+#if !defined(AIO__SOCKETS) || !defined(AIO__THREADS)
+/* Without sockets, or without worker threads (AIO_NO_THREADS): every call
+ * refuses. */
+#define AIO__NO_SHARE(what) aio__misuse(AIO_EINVAL, what ": a share needs sockets and threads (POSIX or Windows)")
 AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const char *host, int port, int backlog) {
     (void)sh; (void)loops; (void)host; (void)port; (void)backlog;
     return AIO__NO_SHARE("aio_server_share_init");
@@ -20069,7 +20069,7 @@ AIO_API int aio_server_share_port(const aio_server_share *sh) {
 }
 AIO_API uint32_t aio_server_share_live(aio_server_share *sh) {
     (void)sh;
-    return (void)AIO__NO_SHARE("aio_server_share_live"), 0;
+    return (void)AIO__NO_SHARE("aio_server_share_live"), 0u;
 }
 AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh, aio_event *stop) {
     (void)srv; (void)sh; (void)stop;

@@ -1592,8 +1592,8 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace);
  * Connection ids (conn.id) count across the share; a share limit bounds the
  * connections at once across every loop (the one too many is refused by the
  * server that took it, as its own limit would). Treat the fields as the
- * library's, except reuse_port (read it). A build without sockets has no
- * share (its calls do not link); one without threads refuses each call. */
+ * library's, except reuse_port (read it). A build without sockets or
+ * threads refuses each call (AIO_EINVAL). */
 enum { AIO_SERVER_SHARE_MAX = 256 };
 typedef struct aio_server_share {
     struct aio__share_member *members; /* (the library's: one per loop) */
@@ -8190,6 +8190,41 @@ AIO_API int aio_conn_abort(aio_conn *c) {
 AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace) {
     (void)srv; (void)grace;
     return AIO__NO_SERVER;
+}
+/* Without sockets, or without worker threads (AIO_NO_THREADS): every call
+ * refuses. */
+#define AIO__NO_SHARE(what) aio__misuse(AIO_EINVAL, what ": a share needs sockets and threads (POSIX or Windows)")
+AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const char *host, int port, int backlog) {
+    (void)sh; (void)loops; (void)host; (void)port; (void)backlog;
+    return AIO__NO_SHARE("aio_server_share_init");
+}
+AIO_API aio_status aio_server_share_limit(aio_server_share *sh, uint32_t limit) {
+    (void)sh; (void)limit;
+    return AIO__NO_SHARE("aio_server_share_limit");
+}
+AIO_API aio_status aio_server_share_hand_off(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_hand_off");
+}
+AIO_API int aio_server_share_port(const aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_port");
+}
+AIO_API uint32_t aio_server_share_live(aio_server_share *sh) {
+    (void)sh;
+    return (void)AIO__NO_SHARE("aio_server_share_live"), 0u;
+}
+AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh, aio_event *stop) {
+    (void)srv; (void)sh; (void)stop;
+    return AIO__NO_SHARE("aio_server_start_shared");
+}
+AIO_API aio_status aio_server_share_close(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_close");
+}
+AIO_API aio_status aio_server_share_free(aio_server_share *sh) {
+    (void)sh;
+    return AIO__NO_SHARE("aio_server_share_free");
 }
 AIO_API aio_status aio__connect_start(aio_task *t, aio_frame *f, const char *host, int port,
                                       aio_time d) {

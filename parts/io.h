@@ -434,8 +434,8 @@ AIO_API aio_status aio_server_shutdown(aio_server *srv, aio_time grace);
  * Connection ids (conn.id) count across the share; a share limit bounds the
  * connections at once across every loop (the one too many is refused by the
  * server that took it, as its own limit would). Treat the fields as the
- * library's, except reuse_port (read it). A build without sockets has no
- * share (its calls do not link); one without threads refuses each call. */
+ * library's, except reuse_port (read it). A build without sockets or
+ * threads refuses each call (AIO_EINVAL). */
 enum { AIO_SERVER_SHARE_MAX = 256 };
 typedef struct aio_server_share {
     struct aio__share_member *members; /* (the library's: one per loop) */

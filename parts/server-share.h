@@ -189,7 +189,7 @@ AIO_API int aio_server_share_port(const aio_server_share *sh) {
 }
 AIO_API uint32_t aio_server_share_live(aio_server_share *sh) {
     uint32_t n;
-    if (!sh || !sh->lock) return (void)aio__misuse(AIO_EINVAL, "aio_server_share_live: the share is NULL or not made"), 0;
+    if (!sh || !sh->lock) return (void)aio__misuse(AIO_EINVAL, "aio_server_share_live: the share is NULL or not made"), 0u;
     AIO__SHARE_LOCK(sh);
     n = sh->live;
     AIO__SHARE_UNLOCK(sh);

@@ -1406,6 +1406,19 @@ static void test_server_no_sockets(void) {
     CHECK_EQ(aio_server_shutdown(&srv, AIO_SEC(1)), AIO_EINVAL);
     CHECK(aio_server_next(&srv, NULL) == NULL);
     aio_server_refuse(&srv, "busy\n", NULL);
+    test_last_debug[0] = '\0'; /* (its messages so far checked) */
+    { /* nor a share */
+        static aio_server_share sh;
+        CHECK_EQ(aio_server_share_init(&sh, 2, NULL, 0, 0), AIO_EINVAL);
+        CHECK_DEBUG("a share needs sockets and threads");
+        CHECK_EQ(aio_server_share_limit(&sh, 1), AIO_EINVAL);
+        CHECK_EQ(aio_server_share_hand_off(&sh), AIO_EINVAL);
+        CHECK_EQ(aio_server_share_port(&sh), AIO_EINVAL);
+        CHECK_EQ(aio_server_share_live(&sh), 0u);
+        CHECK_EQ(aio_server_start_shared(&srv, &sh, NULL), AIO_EINVAL);
+        CHECK_EQ(aio_server_share_close(&sh), AIO_EINVAL);
+        CHECK_EQ(aio_server_share_free(&sh), AIO_EINVAL);
+    }
 }
 #endif
 

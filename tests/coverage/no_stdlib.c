@@ -174,8 +174,16 @@ int main(void) {
             bad += aio_server_shutdown(&srv, 0) != AIO_EINVAL || aio_server_next(&srv, NULL) != NULL;
             bad += aio_conn_abort(NULL) != AIO_EINVAL;
             aio_server_refuse(&srv, "busy", NULL);
+            { /* nor a share of a server's port */
+                static aio_server_share sh;
+                bad += aio_server_share_init(&sh, 1, NULL, 0, 0) != AIO_EINVAL;
+                bad += aio_server_share_limit(&sh, 1) != AIO_EINVAL || aio_server_share_hand_off(&sh) != AIO_EINVAL;
+                bad += aio_server_share_port(&sh) != AIO_EINVAL || aio_server_share_live(&sh) != 0;
+                bad += aio_server_start_shared(&srv, &sh, NULL) != AIO_EINVAL;
+                bad += aio_server_share_close(&sh) != AIO_EINVAL || aio_server_share_free(&sh) != AIO_EINVAL;
+            }
         }
-        bad += heard != 51;
+        bad += heard != 59;
         /* the awaits' second halves, called as though a start had not
          * refused: each refuses too, silently (no start: nothing to say) */
         bad += aio__stream_poll(&io.task, NULL, &io.st) != AIO_EINVAL;
@@ -187,7 +195,7 @@ int main(void) {
         bad += aio__lookup_poll(&io.task, NULL, &io.a, 1) != AIO_EINVAL;
         bad += aio__thread_poll(&io.task, NULL, io.buf, sizeof io.buf) != AIO_EINVAL;
         bad += aio__process_poll(&io.task, NULL, &io.p, NULL, 0) != AIO_EINVAL;
-        bad += heard != 51;
+        bad += heard != 59;
     }
     {
         static port_t pt;
@@ -197,11 +205,11 @@ int main(void) {
         bad += aio_loop_set_io(&loop, NULL) != AIO_OK;
     }
     aio_set_debug_hook(NULL);
-    bad += aio_cancel(&never) != AIO_EINVAL || heard != 51;
+    bad += aio_cancel(&never) != AIO_EINVAL || heard != 59;
     {
         static twice_t tw;
         bad += aio_run(&loop, &tw.task, misuse_twice) != AIO_OK;
-        bad += tw.rc[0] != AIO_EINVAL || tw.rc[1] != AIO_EINVAL || heard != 51;
+        bad += tw.rc[0] != AIO_EINVAL || tw.rc[1] != AIO_EINVAL || heard != 59;
     }
     bad += aio_loop_destroy(&loop) != AIO_OK;
     printf("without the C library: virtual clock, no growth, debug hook off until set%s\n",

@@ -54,10 +54,31 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/
         else
             failed=$((failed + 1))
         fi
+        # the program's own handler (IRQ 17), defined in the file that includes the board start; and a
+        # file that calls none of the board's helpers (built only)
+        # shellcheck disable=SC2086
+        if ! arm-none-eabi-gcc -mcpu="$cpu" -mthumb "$@" $flags -nostartfiles --specs=nano.specs --specs=nosys.specs \
+                -T examples/boards/cortex-m/board.ld tests/embedded/board_handlers.c -o "$out/$cpu-irq.elf" \
+                2>"$out/$cpu-irq.log" ||
+           ! arm-none-eabi-gcc -mcpu="$cpu" -mthumb "$@" $flags -DBOARD_NO_HELPERS -nostartfiles --specs=nano.specs \
+                --specs=nosys.specs -T examples/boards/cortex-m/board.ld tests/embedded/board_handlers.c \
+                -o "$out/$cpu-none.elf" 2>>"$out/$cpu-irq.log"; then
+            echo "[boards] FAILED $cpu: tests/embedded/board_handlers.c does not build:"; head -20 "$out/$cpu-irq.log" | sed 's/^/    /'
+            failed=$((failed + 1)); continue
+        fi
+        timeout 120 qemu-system-arm -M "$machine" -icount shift=5,sleep=off -nographic -monitor none -serial none \
+            -semihosting-config enable=on,target=native -kernel "$out/$cpu-irq.elf" >"$out/$cpu-irq.out" 2>&1
+        status=$?
+        if [ $status -eq 0 ] && grep -q '^handler: event set at 0 ms$' "$out/$cpu-irq.out"; then
+            echo "[boards] examples/boards/cortex-m on a $cpu: the program's own IRQ 17 handler runs; a file calling none of the board's helpers builds"
+        else
+            echo "[boards] FAILED $cpu on $machine: the program's own handler (exit $status):"; head -5 "$out/$cpu-irq.out" | sed 's/^/    /'
+            failed=$((failed + 1))
+        fi
     done
 else
     echo "[boards] skipped: examples/boards/cortex-m (gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: make test-qemu installs them)"
-    skipped=$((skipped + 3))
+    skipped=$((skipped + 6))
 fi
 
 if command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
@@ -75,11 +96,28 @@ if command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && [ 
             failed=$((failed + 1))
         fi
     fi
+    # shellcheck disable=SC2086
+    if ! avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL $flags tests/embedded/board_handlers.c -o "$out/avr-irq.elf" \
+            2>"$out/avr-irq.log" ||
+       ! avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL $flags -DBOARD_NO_HELPERS tests/embedded/board_handlers.c \
+            -o "$out/avr-none.elf" 2>>"$out/avr-irq.log"; then
+        echo "[boards] FAILED atmega328p: tests/embedded/board_handlers.c does not build:"; head -20 "$out/avr-irq.log" | sed 's/^/    /'
+        failed=$((failed + 1))
+    else
+        timeout 120 simavr -m atmega328p -f 16000000 "$out/avr-irq.elf" >"$out/avr-irq.raw" 2>&1
+        if sed 's/\x1b\[[0-9;]*m//g' "$out/avr-irq.raw" | tr -d '\r' | sed 's/\.$//' |
+            grep -q '^handler: event set at [4-6] ms$'; then
+            echo "[boards] examples/boards/avr on an ATmega328P: the program's own Timer1 handler runs; a file calling none of the board's helpers builds"
+        else
+            echo "[boards] FAILED atmega328p: the program's own handler:"; head -5 "$out/avr-irq.raw" | sed 's/^/    /'
+            failed=$((failed + 1))
+        fi
+    fi
 else
     echo "[boards] skipped: examples/boards/avr (gcc-avr, avr-libc, simavr: make test-avr installs them)"
-    skipped=$((skipped + 1))
+    skipped=$((skipped + 2))
 fi
-echo "boards: $((4 - failed - skipped)) passed, $failed failed, $skipped skipped"
+echo "boards: $((8 - failed - skipped)) passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] || exit 1
 [ $skipped -eq 0 ] || exit 3
 exit 0

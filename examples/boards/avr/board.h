@@ -45,6 +45,11 @@
 #include <avr/sleep.h>
 #include <stdint.h>
 
+/* What a program may leave uncalled (a firmware that prints nothing, say)
+ * and still build with -Werror. (Your interrupts: ISR(vector) in your file,
+ * as avr-libc has them; Timer0's compare A is the clock's.) */
+#define BOARD_HELPER static __attribute__((unused))
+
 /* ------------------------------------------------------- critical section */
 
 #define AIO_CRITICAL_ENTER() do { uint8_t aio_sreg = SREG; cli()
@@ -57,22 +62,22 @@
 
 /* ----------------------------------------------------------- the console */
 
-static void board_putc(char c) {
+BOARD_HELPER void board_putc(char c) {
     loop_until_bit_is_set(UCSR0A, UDRE0);
     UDR0 = (uint8_t)c;
 }
-static void board_puts(const char *s) {
+BOARD_HELPER void board_puts(const char *s) {
     while (*s) board_putc(*s++);
 }
 /* A number in decimal (no printf needed). */
-static void board_put_uint(uint32_t v) {
+BOARD_HELPER void board_put_uint(uint32_t v) {
     char buf[11], *p = buf + sizeof buf - 1;
     *p = 0;
     do *--p = (char)('0' + (char)(v % 10u)); while ((v /= 10u) != 0);
     board_puts(p);
 }
 
-static void board_exit(int status) {
+BOARD_HELPER void board_exit(int status) {
     (void)status;
     cli();
     sleep_enable();
@@ -87,7 +92,7 @@ static volatile uint32_t board_ms; /* ms since board_start */
 
 ISR(TIMER0_COMPA_vect) { board_ms++; }
 
-static void board_start(void) {
+BOARD_HELPER void board_start(void) {
     UBRR0 = (uint16_t)(F_CPU / 8u / 115200u - 1u); /* double speed: 2.1% off at 16 MHz */
     UCSR0A = _BV(U2X0);
     UCSR0B = _BV(TXEN0);
@@ -100,7 +105,7 @@ static void board_start(void) {
     sei();
 }
 
-static aio_time board_clock(void *ctx) {
+BOARD_HELPER aio_time board_clock(void *ctx) {
     uint32_t now;
     uint8_t sreg = SREG;
     (void)ctx;
@@ -112,7 +117,7 @@ static aio_time board_clock(void *ctx) {
 
 /* ------------------------------------------------------- the idle hook */
 
-static void board_idle(void *ctx, aio_loop *loop, aio_time deadline) {
+BOARD_HELPER void board_idle(void *ctx, aio_loop *loop, aio_time deadline) {
     aio_time next;
     (void)ctx;
     (void)deadline;

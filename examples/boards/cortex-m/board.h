@@ -24,10 +24,10 @@
  *         -Wl,--gc-sections -T board.ld main.c -o main.elf
  *
  * What it gives, each part a few lines to read and change:
- *   - the vector table and a reset handler (.data copied, .bss zeroed, the
- *     FPU on where the build uses it, then main); every handler is weak: to
- *     take one, define it (TIMER0_IRQHandler is IRQ 8's name here: rename the
- *     IRQ entries to your part's);
+ *   - the vector table (32 IRQs) and a reset handler (.data copied, .bss
+ *     zeroed, the FPU on where the build uses it, then main); an interrupt
+ *     of yours: #define BOARD_IRQn as your handler's name before including
+ *     this file, then define it (see "vectors and reset");
  *   - the critical section the library's interrupt-safe calls need
  *     (AIO_CRITICAL_ENTER/EXIT: PRIMASK saved, masked, restored, so they nest
  *     and work inside handlers);
@@ -46,6 +46,10 @@
 #ifndef BOARD_H
 #define BOARD_H
 #include <stdint.h>
+
+/* What a program may leave uncalled (a firmware that prints nothing, say)
+ * and still build with -Werror. */
+#define BOARD_HELPER static __attribute__((unused))
 
 #ifndef BOARD_CPU_HZ
 #define BOARD_CPU_HZ 25000000u /* the clock SysTick counts (the core's) */
@@ -69,31 +73,153 @@ static inline void board_irq_restore(uint32_t m) { __asm__ volatile("msr primask
 
 /* ----------------------------------------------------- vectors and reset */
 
+/* Each exception's and interrupt's handler is a name: one your program
+ * gives before this file, or board_unexpected (which says so and stops).
+ * To take IRQ n, name your handler BOARD_IRQn and define it, in this file
+ * or another:
+ *
+ *     #define BOARD_IRQ17 RTC1_IRQHandler     // the nRF51's RTC1 is IRQ 17
+ *     #include "board.h"
+ *     void RTC1_IRQHandler(void) { ... }
+ *
+ * (BOARD_NMI, BOARD_HARDFAULT, BOARD_SVC and BOARD_PENDSV the same; SysTick
+ * is the clock's, below.) The table has 32 IRQs: every peripheral interrupt
+ * of the nRF51 (26) and of QEMU's MPS2 boards (32). A part with more: add
+ * its BOARD_IRQ32... lines here and to the table. */
+#ifndef BOARD_NMI
+#define BOARD_NMI board_unexpected
+#endif
+#ifndef BOARD_HARDFAULT
+#define BOARD_HARDFAULT board_unexpected
+#endif
+#ifndef BOARD_SVC
+#define BOARD_SVC board_unexpected
+#endif
+#ifndef BOARD_PENDSV
+#define BOARD_PENDSV board_unexpected
+#endif
+#ifndef BOARD_IRQ0
+#define BOARD_IRQ0 board_unexpected
+#endif
+#ifndef BOARD_IRQ1
+#define BOARD_IRQ1 board_unexpected
+#endif
+#ifndef BOARD_IRQ2
+#define BOARD_IRQ2 board_unexpected
+#endif
+#ifndef BOARD_IRQ3
+#define BOARD_IRQ3 board_unexpected
+#endif
+#ifndef BOARD_IRQ4
+#define BOARD_IRQ4 board_unexpected
+#endif
+#ifndef BOARD_IRQ5
+#define BOARD_IRQ5 board_unexpected
+#endif
+#ifndef BOARD_IRQ6
+#define BOARD_IRQ6 board_unexpected
+#endif
+#ifndef BOARD_IRQ7
+#define BOARD_IRQ7 board_unexpected
+#endif
+#ifndef BOARD_IRQ8
+#define BOARD_IRQ8 board_unexpected
+#endif
+#ifndef BOARD_IRQ9
+#define BOARD_IRQ9 board_unexpected
+#endif
+#ifndef BOARD_IRQ10
+#define BOARD_IRQ10 board_unexpected
+#endif
+#ifndef BOARD_IRQ11
+#define BOARD_IRQ11 board_unexpected
+#endif
+#ifndef BOARD_IRQ12
+#define BOARD_IRQ12 board_unexpected
+#endif
+#ifndef BOARD_IRQ13
+#define BOARD_IRQ13 board_unexpected
+#endif
+#ifndef BOARD_IRQ14
+#define BOARD_IRQ14 board_unexpected
+#endif
+#ifndef BOARD_IRQ15
+#define BOARD_IRQ15 board_unexpected
+#endif
+#ifndef BOARD_IRQ16
+#define BOARD_IRQ16 board_unexpected
+#endif
+#ifndef BOARD_IRQ17
+#define BOARD_IRQ17 board_unexpected
+#endif
+#ifndef BOARD_IRQ18
+#define BOARD_IRQ18 board_unexpected
+#endif
+#ifndef BOARD_IRQ19
+#define BOARD_IRQ19 board_unexpected
+#endif
+#ifndef BOARD_IRQ20
+#define BOARD_IRQ20 board_unexpected
+#endif
+#ifndef BOARD_IRQ21
+#define BOARD_IRQ21 board_unexpected
+#endif
+#ifndef BOARD_IRQ22
+#define BOARD_IRQ22 board_unexpected
+#endif
+#ifndef BOARD_IRQ23
+#define BOARD_IRQ23 board_unexpected
+#endif
+#ifndef BOARD_IRQ24
+#define BOARD_IRQ24 board_unexpected
+#endif
+#ifndef BOARD_IRQ25
+#define BOARD_IRQ25 board_unexpected
+#endif
+#ifndef BOARD_IRQ26
+#define BOARD_IRQ26 board_unexpected
+#endif
+#ifndef BOARD_IRQ27
+#define BOARD_IRQ27 board_unexpected
+#endif
+#ifndef BOARD_IRQ28
+#define BOARD_IRQ28 board_unexpected
+#endif
+#ifndef BOARD_IRQ29
+#define BOARD_IRQ29 board_unexpected
+#endif
+#ifndef BOARD_IRQ30
+#define BOARD_IRQ30 board_unexpected
+#endif
+#ifndef BOARD_IRQ31
+#define BOARD_IRQ31 board_unexpected
+#endif
+
 extern uint32_t __data_start__, __data_end__, __data_load__, __bss_start__, __bss_end__, __stack_top;
 int main(void);
 void Reset_Handler(void);
 void board_unexpected(void);
 void SysTick_Handler(void);
-
-#define BOARD_WEAK(name) void name(void) __attribute__((weak, alias("board_unexpected")));
-BOARD_WEAK(NMI_Handler)
-BOARD_WEAK(HardFault_Handler)
-BOARD_WEAK(SVC_Handler)
-BOARD_WEAK(PendSV_Handler)
-/* IRQ 0 to 15: your part's names in place of these (MPS2's Timer0 is IRQ 8) */
-BOARD_WEAK(IRQ0_Handler) BOARD_WEAK(IRQ1_Handler) BOARD_WEAK(IRQ2_Handler) BOARD_WEAK(IRQ3_Handler)
-BOARD_WEAK(IRQ4_Handler) BOARD_WEAK(IRQ5_Handler) BOARD_WEAK(IRQ6_Handler) BOARD_WEAK(IRQ7_Handler)
-BOARD_WEAK(TIMER0_IRQHandler) BOARD_WEAK(IRQ9_Handler) BOARD_WEAK(IRQ10_Handler) BOARD_WEAK(IRQ11_Handler)
-BOARD_WEAK(IRQ12_Handler) BOARD_WEAK(IRQ13_Handler) BOARD_WEAK(IRQ14_Handler) BOARD_WEAK(IRQ15_Handler)
+/* (each a declaration of the name it stands for: board_unexpected's again, or yours) */
+#define BOARD_HANDLERS(X)                                                                                        \
+    X(BOARD_NMI) X(BOARD_HARDFAULT) X(BOARD_SVC) X(BOARD_PENDSV) X(BOARD_IRQ0) X(BOARD_IRQ1) X(BOARD_IRQ2)      \
+    X(BOARD_IRQ3) X(BOARD_IRQ4) X(BOARD_IRQ5) X(BOARD_IRQ6) X(BOARD_IRQ7) X(BOARD_IRQ8) X(BOARD_IRQ9)           \
+    X(BOARD_IRQ10) X(BOARD_IRQ11) X(BOARD_IRQ12) X(BOARD_IRQ13) X(BOARD_IRQ14) X(BOARD_IRQ15) X(BOARD_IRQ16)   \
+    X(BOARD_IRQ17) X(BOARD_IRQ18) X(BOARD_IRQ19) X(BOARD_IRQ20) X(BOARD_IRQ21) X(BOARD_IRQ22) X(BOARD_IRQ23)   \
+    X(BOARD_IRQ24) X(BOARD_IRQ25) X(BOARD_IRQ26) X(BOARD_IRQ27) X(BOARD_IRQ28) X(BOARD_IRQ29) X(BOARD_IRQ30)   \
+    X(BOARD_IRQ31)
+#define BOARD_DECLARE(name) void name(void);
+BOARD_HANDLERS(BOARD_DECLARE)
 
 typedef void (*board_vector)(void);
-__attribute__((section(".vectors"), used)) static const board_vector board_vectors[16 + 16] = {
-    (board_vector)(uintptr_t)&__stack_top, Reset_Handler, NMI_Handler, HardFault_Handler,
+__attribute__((section(".vectors"), used)) static const board_vector board_vectors[16 + 32] = {
+    (board_vector)(uintptr_t)&__stack_top, Reset_Handler, BOARD_NMI, BOARD_HARDFAULT,
     /* (MemManage, BusFault, UsageFault: an M3/M4 raises them as a hard fault until enabled) */
-    0, 0, 0, 0, 0, 0, 0, SVC_Handler, 0, 0, PendSV_Handler, SysTick_Handler,
-    IRQ0_Handler, IRQ1_Handler, IRQ2_Handler, IRQ3_Handler, IRQ4_Handler, IRQ5_Handler, IRQ6_Handler,
-    IRQ7_Handler, TIMER0_IRQHandler, IRQ9_Handler, IRQ10_Handler, IRQ11_Handler, IRQ12_Handler,
-    IRQ13_Handler, IRQ14_Handler, IRQ15_Handler};
+    0, 0, 0, 0, 0, 0, 0, BOARD_SVC, 0, 0, BOARD_PENDSV, SysTick_Handler,
+    BOARD_IRQ0, BOARD_IRQ1, BOARD_IRQ2, BOARD_IRQ3, BOARD_IRQ4, BOARD_IRQ5, BOARD_IRQ6, BOARD_IRQ7,
+    BOARD_IRQ8, BOARD_IRQ9, BOARD_IRQ10, BOARD_IRQ11, BOARD_IRQ12, BOARD_IRQ13, BOARD_IRQ14, BOARD_IRQ15,
+    BOARD_IRQ16, BOARD_IRQ17, BOARD_IRQ18, BOARD_IRQ19, BOARD_IRQ20, BOARD_IRQ21, BOARD_IRQ22, BOARD_IRQ23,
+    BOARD_IRQ24, BOARD_IRQ25, BOARD_IRQ26, BOARD_IRQ27, BOARD_IRQ28, BOARD_IRQ29, BOARD_IRQ30, BOARD_IRQ31};
 
 void Reset_Handler(void) {
     uint32_t *src = &__data_load__, *dst = &__data_start__;
@@ -111,7 +237,7 @@ void Reset_Handler(void) {
 
 #ifndef BOARD_PUTC
 /* Semihosting: r0 the operation, r1 its argument, then BKPT 0xAB. */
-static inline uint32_t board_semihost(uint32_t op, const void *arg) {
+BOARD_HELPER inline uint32_t board_semihost(uint32_t op, const void *arg) {
     register uint32_t r0 __asm__("r0") = op;
     register const void *r1 __asm__("r1") = arg;
     __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
@@ -119,7 +245,7 @@ static inline uint32_t board_semihost(uint32_t op, const void *arg) {
 }
 #endif
 
-static void board_puts(const char *s) {
+BOARD_HELPER void board_puts(const char *s) {
 #ifdef BOARD_PUTC
     while (*s) BOARD_PUTC(*s++);
 #else
@@ -128,7 +254,7 @@ static void board_puts(const char *s) {
 }
 
 /* A number in decimal (no printf needed). */
-static void board_put_uint(uint32_t v) {
+BOARD_HELPER void board_put_uint(uint32_t v) {
     char buf[11], *p = buf + sizeof buf - 1;
     *p = 0;
     do *--p = (char)('0' + v % 10u); while ((v /= 10u) != 0);
@@ -137,7 +263,7 @@ static void board_put_uint(uint32_t v) {
 
 /* The end of the program: its status to the debugger (semihosting's
  * SYS_EXIT_EXTENDED), or a stop where there is none. */
-static void board_exit(int status) {
+BOARD_HELPER void board_exit(int status) {
 #ifndef BOARD_PUTC
     static uint32_t block[2];
     block[0] = 0x20026u; /* ADP_Stopped_ApplicationExit */
@@ -152,7 +278,15 @@ static void board_exit(int status) {
 void board_unexpected(void) {
     uint32_t ipsr;
     __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-    board_puts(ipsr == 3u ? "board: hard fault\n" : "board: an interrupt with no handler\n");
+    if (ipsr == 3u) {
+        board_puts("board: hard fault\n");
+    } else if (ipsr >= 16u) {
+        board_puts("board: IRQ ");
+        board_put_uint(ipsr - 16u);
+        board_puts(" has no handler (name yours BOARD_IRQn)\n");
+    } else {
+        board_puts("board: an exception with no handler\n");
+    }
     board_exit(3);
 }
 
@@ -167,7 +301,7 @@ static volatile uint32_t board_ms; /* ms since board_start (a 32-bit read is one
 
 void SysTick_Handler(void) { board_ms++; }
 
-static void board_start(void) {
+BOARD_HELPER void board_start(void) {
     BOARD_SYST_CSR = 0;
     BOARD_SYST_RVR = BOARD_CPU_HZ / 1000u - 1u;
     BOARD_SYST_CVR = 0;
@@ -175,14 +309,14 @@ static void board_start(void) {
     __asm__ volatile("cpsie i" ::: "memory");
 }
 
-static aio_time board_clock(void *ctx) {
+BOARD_HELPER aio_time board_clock(void *ctx) {
     (void)ctx;
     return (aio_time)board_ms;
 }
 
 /* ------------------------------------------------------- the idle hook */
 
-static void board_idle(void *ctx, aio_loop *loop, aio_time deadline) {
+BOARD_HELPER void board_idle(void *ctx, aio_loop *loop, aio_time deadline) {
     uint32_t m = board_irq_save();
     aio_time next = aio_next_deadline(loop); /* (again, masked: not `deadline`) */
     (void)ctx;
