@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,25 +33,12 @@ import tempfile
 import threading
 import time
 
+from procs import free_port, uvloop_python, wait_listening
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, "build", "bench", "io")
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def uvloop_python():
-    for py in [sys.executable, "/usr/bin/python3"]:
-        if py and os.path.exists(py) and subprocess.run([py, "-c", "import uvloop"], capture_output=True).returncode == 0:
-            return py
-    return None
 
 
 def servers(loop_counts):
@@ -90,19 +76,6 @@ def group_cpu(pgid):
         if int(fields[2]) == pgid:  # (fields from the state on: pgrp is the third)
             total += int(fields[11]) + int(fields[12])
     return total / TICKS
-
-
-def wait_listening(port, proc, limit=15.0):
-    end = time.time() + limit
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise RuntimeError("the server exited (status %s)" % proc.returncode)
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not listen within %.0f s" % limit)
 
 
 def run_one(cmd_of, args, logdir, tag):

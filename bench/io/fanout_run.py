@@ -25,12 +25,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from procs import free_port, uvloop_python, wait_listening
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -41,21 +42,6 @@ SENDS = ["syscalls:sys_enter_sendto", "syscalls:sys_enter_sendmsg", "syscalls:sy
 
 class PerfUnavailable(Exception):
     """perf could not count here: the row is left out, not failed."""
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def uvloop_python():
-    for py in [sys.executable, "/usr/bin/python3"]:
-        if py and os.path.exists(py) and subprocess.run([py, "-c", "import uvloop"], capture_output=True).returncode == 0:
-            return py
-    return None
 
 
 def servers():
@@ -76,19 +62,6 @@ def servers():
         else:
             missing[pre + "uvloop"] = "no python3 here imports uvloop (apt-get install python3-uvloop)"
     return cmds, missing
-
-
-def wait_listening(port, proc, limit=15.0):
-    end = time.time() + limit
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise RuntimeError("the server exited (status %s)" % proc.returncode)
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not listen within %.0f s" % limit)
 
 
 def pinned(cmd, core):
