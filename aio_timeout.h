@@ -309,7 +309,9 @@
  *                               debug hook with a message that names it (the
  *                               status is returned either way), and check the
  *                               internal invariants (AIO_ASSERT)
- *   AIO_ASSERT(c)               (assert(c) with AIO_DEBUG, else nothing) the
+ *   AIO_ASSERT(c)               (assert(c) with AIO_DEBUG; without the C
+ *                               library the debug hook told, then a stop;
+ *                               else nothing) the
  *                               check of an internal invariant
  *   AIO_INSTRUMENTS             (1 with AIO_DEBUG or AIO_SIMULATION, else 0)
  *                               1 compiles in the instruments
@@ -453,11 +455,17 @@
 #endif
 #endif
 
-/* AIO_ASSERT(cond): internal invariants; off unless AIO_DEBUG. */
+/* AIO_ASSERT(cond): internal invariants; off unless AIO_DEBUG. Without the
+ * C library (AIO_NO_STDLIB) a broken one is told to the debug hook, with the
+ * header's line, and the program stops there: assert() would pull the C
+ * library's printf and heap into a firmware. */
 #ifndef AIO_ASSERT
-#if defined(AIO_DEBUG)
+#if defined(AIO_DEBUG) && !defined(AIO_NO_STDLIB)
 #include <assert.h>
 #define AIO_ASSERT(c) assert(c)
+#elif defined(AIO_DEBUG)
+#define AIO_ASSERT(c) ((c) ? (void)0 : aio__broken(__LINE__))
+#define AIO__ASSERT_TOLD 1 /* (aio__broken: see "misc") */
 #else
 #define AIO_ASSERT(c) ((void)0)
 #endif
@@ -3854,6 +3862,25 @@ static void aio__default_debug(aio_status code, const char *message) {
 static aio_debug_fn aio__debug_hook = aio__default_debug;
 #else
 static aio_debug_fn aio__debug_hook = NULL;
+#endif
+
+#ifdef AIO__ASSERT_TOLD
+/* LCOV_EXCL_START: reached only by a bug of the library's (no invariant breaks in the tests) */
+/* AIO_ASSERT without the C library: an internal invariant broke at the
+ * header's line `line` (a bug of the library's: the message says so); the
+ * debug hook is told, then the program stops here, as assert() would. */
+static void aio__broken(unsigned line) {
+    static char text[] = "aio_timeout.h: an invariant broke at line 00000";
+    char *p = text + sizeof text - 2;
+    do {
+        *p-- = (char)('0' + line % 10u);
+        line /= 10u;
+    } while (line && *p == '0');
+    if (aio__debug_hook) aio__debug_hook(AIO_EINVAL, text);
+    for (;;) {
+    }
+}
+/* LCOV_EXCL_STOP */
 #endif
 
 AIO_API void aio_set_debug_hook(aio_debug_fn hook) {

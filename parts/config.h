@@ -29,7 +29,9 @@
  *                               debug hook with a message that names it (the
  *                               status is returned either way), and check the
  *                               internal invariants (AIO_ASSERT)
- *   AIO_ASSERT(c)               (assert(c) with AIO_DEBUG, else nothing) the
+ *   AIO_ASSERT(c)               (assert(c) with AIO_DEBUG; without the C
+ *                               library the debug hook told, then a stop;
+ *                               else nothing) the
  *                               check of an internal invariant
  *   AIO_INSTRUMENTS             (1 with AIO_DEBUG or AIO_SIMULATION, else 0)
  *                               1 compiles in the instruments
@@ -173,11 +175,17 @@
 #endif
 #endif
 
-/* AIO_ASSERT(cond): internal invariants; off unless AIO_DEBUG. */
+/* AIO_ASSERT(cond): internal invariants; off unless AIO_DEBUG. Without the
+ * C library (AIO_NO_STDLIB) a broken one is told to the debug hook, with the
+ * header's line, and the program stops there: assert() would pull the C
+ * library's printf and heap into a firmware. */
 #ifndef AIO_ASSERT
-#if defined(AIO_DEBUG)
+#if defined(AIO_DEBUG) && !defined(AIO_NO_STDLIB)
 #include <assert.h>
 #define AIO_ASSERT(c) assert(c)
+#elif defined(AIO_DEBUG)
+#define AIO_ASSERT(c) ((c) ? (void)0 : aio__broken(__LINE__))
+#define AIO__ASSERT_TOLD 1 /* (aio__broken: see "misc") */
 #else
 #define AIO_ASSERT(c) ((void)0)
 #endif

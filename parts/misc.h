@@ -27,6 +27,25 @@ static aio_debug_fn aio__debug_hook = aio__default_debug;
 static aio_debug_fn aio__debug_hook = NULL;
 #endif
 
+#ifdef AIO__ASSERT_TOLD
+/* LCOV_EXCL_START: reached only by a bug of the library's (no invariant breaks in the tests) */
+/* AIO_ASSERT without the C library: an internal invariant broke at the
+ * header's line `line` (a bug of the library's: the message says so); the
+ * debug hook is told, then the program stops here, as assert() would. */
+static void aio__broken(unsigned line) {
+    static char text[] = "aio_timeout.h: an invariant broke at line 00000";
+    char *p = text + sizeof text - 2;
+    do {
+        *p-- = (char)('0' + line % 10u);
+        line /= 10u;
+    } while (line && *p == '0');
+    if (aio__debug_hook) aio__debug_hook(AIO_EINVAL, text);
+    for (;;) {
+    }
+}
+/* LCOV_EXCL_STOP */
+#endif
+
 AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
 #ifdef AIO__HOSTED
     aio__debug_hook = hook ? hook : aio__default_debug;

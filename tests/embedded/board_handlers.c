@@ -10,7 +10,10 @@
  *     fires 5 ms after the start, and its handler sets the event.
  * It prints "handler: event set at N ms" and exits 0, or says what failed.
  * With -DBOARD_NO_HELPERS it is a file that includes the board start and
- * calls none of its helpers: it must build (-Werror) and is not run. */
+ * calls none of its helpers: it must build (-Werror) and is not run. With
+ * -DAIO_DEBUG it makes a misuse first, whose message the board start routes
+ * to its console ("aio: aio_cancel: ..."), and links no printf, assert or
+ * heap of the C library's. */
 #define AIO_TIME_32
 #define AIO_NO_STDLIB
 #define AIO_TIMEOUT_IMPLEMENTATION
@@ -55,13 +58,16 @@ static void trigger(void) {
 #endif
 
 typedef struct {
-    aio_task task;
+    aio_task task, never;
     aio_status rc;
 } main_t;
 
 static aio_status main_task(aio_task *t) {
     main_t *m = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
+#ifdef AIO_DEBUG
+    (void)aio_cancel(&m->never); /* a misuse: its message goes to the board's console */
+#endif
     trigger();
     AIO_EVENT_WAIT(t, m->rc, &fired, AIO_MS(100));
     if (m->rc != AIO_OK || handled != 1u) {

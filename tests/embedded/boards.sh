@@ -75,10 +75,26 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/
             echo "[boards] FAILED $cpu on $machine: the program's own handler (exit $status):"; head -5 "$out/$cpu-irq.out" | sed 's/^/    /'
             failed=$((failed + 1))
         fi
+        [ "$cpu" = cortex-m0 ] || continue
+        # AIO_DEBUG on the bare board: its messages on the console, no printf, assert or heap linked
+        # shellcheck disable=SC2086
+        if arm-none-eabi-gcc -mcpu="$cpu" -mthumb "$@" $(echo "$flags" | sed 's/-DNDEBUG/-DAIO_DEBUG/') -nostartfiles \
+                --specs=nano.specs --specs=nosys.specs -T examples/boards/cortex-m/board.ld \
+                tests/embedded/board_handlers.c -o "$out/$cpu-debug.elf" 2>"$out/$cpu-debug.log" &&
+           ! arm-none-eabi-nm "$out/$cpu-debug.elf" | grep -qE ' (__assert_func|_?printf|_?fprintf|_?vfprintf|_sbrk|malloc)$' &&
+           timeout 120 qemu-system-arm -M "$machine" -icount shift=5,sleep=off -nographic -monitor none -serial none \
+                -semihosting-config enable=on,target=native -kernel "$out/$cpu-debug.elf" >"$out/$cpu-debug.out" 2>&1 &&
+           grep -q '^aio: aio_cancel: the task was never spawned$' "$out/$cpu-debug.out"; then
+            echo "[boards] examples/boards/cortex-m on a $cpu with AIO_DEBUG: its messages on the console ($(arm-none-eabi-size "$out/$cpu-debug.elf" | awk 'NR == 2 { print $1 + $2 }') B of flash), no printf, assert or heap linked"
+        else
+            echo "[boards] FAILED $cpu with AIO_DEBUG:"; { head -10 "$out/$cpu-debug.log"; head -5 "$out/$cpu-debug.out"; \
+                arm-none-eabi-nm "$out/$cpu-debug.elf" 2>/dev/null | grep -E ' (__assert_func|_?printf|_sbrk|malloc)$'; } | sed 's/^/    /'
+            failed=$((failed + 1))
+        fi
     done
 else
     echo "[boards] skipped: examples/boards/cortex-m (gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: make test-qemu installs them)"
-    skipped=$((skipped + 6))
+    skipped=$((skipped + 7))
 fi
 
 if command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
@@ -113,11 +129,23 @@ if command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && [ 
             failed=$((failed + 1))
         fi
     fi
+    # shellcheck disable=SC2086
+    if avr-gcc -mmcu=atmega328p -DF_CPU=16000000UL $(echo "$flags" | sed 's/-DNDEBUG/-DAIO_DEBUG/') \
+            tests/embedded/board_handlers.c -o "$out/avr-debug.elf" 2>"$out/avr-debug.log" &&
+       ! avr-nm "$out/avr-debug.elf" | grep -qE ' (__assert|printf|vfprintf|fprintf|malloc)$' &&
+       timeout 120 simavr -m atmega328p -f 16000000 "$out/avr-debug.elf" >"$out/avr-debug.raw" 2>&1 &&
+       sed 's/\x1b\[[0-9;]*m//g' "$out/avr-debug.raw" | tr -d '\r' | sed 's/\.$//' |
+           grep -q '^aio: aio_cancel: the task was never spawned$'; then
+        echo "[boards] examples/boards/avr on an ATmega328P with AIO_DEBUG: its messages on the UART ($(avr-size "$out/avr-debug.elf" | awk 'NR == 2 { print $1 + $2 }') B of flash), no printf, assert or heap linked"
+    else
+        echo "[boards] FAILED atmega328p with AIO_DEBUG:"; { head -10 "$out/avr-debug.log"; head -5 "$out/avr-debug.raw"; } | sed 's/^/    /'
+        failed=$((failed + 1))
+    fi
 else
     echo "[boards] skipped: examples/boards/avr (gcc-avr, avr-libc, simavr: make test-avr installs them)"
-    skipped=$((skipped + 2))
+    skipped=$((skipped + 3))
 fi
-echo "boards: $((8 - failed - skipped)) passed, $failed failed, $skipped skipped"
+echo "boards: $((10 - failed - skipped)) passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] || exit 1
 [ $skipped -eq 0 ] || exit 3
 exit 0

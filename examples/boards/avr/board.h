@@ -77,6 +77,18 @@ BOARD_HELPER void board_put_uint(uint32_t v) {
     board_puts(p);
 }
 
+#ifdef AIO_DEBUG
+/* AIO_DEBUG's messages (a misuse named, an invariant broken) on the
+ * console: board_start routes them here (aio_set_debug_hook). Without the C
+ * library nothing else prints them, and no printf is linked. */
+BOARD_HELPER void board_debug(aio_status code, const char *message) {
+    (void)code;
+    board_puts("aio: ");
+    board_puts(message);
+    board_puts("\n");
+}
+#endif
+
 BOARD_HELPER void board_exit(int status) {
     (void)status;
     cli();
@@ -93,6 +105,9 @@ static volatile uint32_t board_ms; /* ms since board_start */
 ISR(TIMER0_COMPA_vect) { board_ms++; }
 
 BOARD_HELPER void board_start(void) {
+#ifdef AIO_DEBUG
+    aio_set_debug_hook(board_debug);
+#endif
     UBRR0 = (uint16_t)(F_CPU / 8u / 115200u - 1u); /* double speed: 2.1% off at 16 MHz */
     UCSR0A = _BV(U2X0);
     UCSR0B = _BV(TXEN0);

@@ -261,6 +261,18 @@ BOARD_HELPER void board_put_uint(uint32_t v) {
     board_puts(p);
 }
 
+#ifdef AIO_DEBUG
+/* AIO_DEBUG's messages (a misuse named, an invariant broken) on the
+ * console: board_start routes them here (aio_set_debug_hook). Without the C
+ * library nothing else prints them, and no printf is linked. */
+BOARD_HELPER void board_debug(aio_status code, const char *message) {
+    (void)code;
+    board_puts("aio: ");
+    board_puts(message);
+    board_puts("\n");
+}
+#endif
+
 /* The end of the program: its status to the debugger (semihosting's
  * SYS_EXIT_EXTENDED), or a stop where there is none. */
 BOARD_HELPER void board_exit(int status) {
@@ -302,6 +314,9 @@ static volatile uint32_t board_ms; /* ms since board_start (a 32-bit read is one
 void SysTick_Handler(void) { board_ms++; }
 
 BOARD_HELPER void board_start(void) {
+#ifdef AIO_DEBUG
+    aio_set_debug_hook(board_debug);
+#endif
     BOARD_SYST_CSR = 0;
     BOARD_SYST_RVR = BOARD_CPU_HZ / 1000u - 1u;
     BOARD_SYST_CVR = 0;
