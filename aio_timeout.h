@@ -14834,7 +14834,7 @@ static aio_status aio__server_begin(aio_server *srv, int listener) {
     if (!srv->states) { /* (none made: a server gives them back as it ends, or fails to start) */
         srv->made = (aio_conn **)aio__zalloc(srv->limit * sizeof(aio_conn *));
         if (!srv->made) { /* out of memory */
-            (void)aio_close(listener);
+            if (listener >= 0) (void)aio_close(listener); /* (-1: a share's, handed its connections) */
             return AIO_EIO;
         }
     }
@@ -14850,7 +14850,7 @@ static aio_status aio__server_begin(aio_server *srv, int listener) {
     if (rc == AIO_OK) srv->task.flags |= AIO__T_STARTED;
     if (rc < 0) { /* (the task is not alive: only no loop refuses it) */
         srv->listener = -1;
-        if (listener >= 0) (void)aio_close(listener);
+        if (listener >= 0) (void)aio_close(listener); /* LCOV_EXCL_BR_LINE: (a share's start has a loop) */
         aio__server_unix_file(srv, -1);
         if (srv->made) aio__server_release(srv);
     }
@@ -15213,6 +15213,14 @@ static int aio__sys_shutdown(int fd) { return shutdown(AIO__SOCK(fd), AIO__SHUT_
  * does not call aio_server_share_init. */
 #if defined(AIO__SOCKETS) && defined(AIO__THREADS)
 enum { AIO__SHARE_QUEUE = 64 }; /* connections handed to a loop and not taken yet, at most */
+/* What the first listener is made as: one that shares its port where the
+ * system balances (a hand-off asked later still works with it: it is the
+ * only one then), else a plain listener. */
+#ifdef AIO__REUSE_PORT
+#define AIO__SHARE_CLAIM AIO__CLAIM_SHARED
+#else
+#define AIO__SHARE_CLAIM 1
+#endif
 
 typedef struct aio__share_member {
     aio_task watcher;      /* waits on wake[0] (its loop's) */
@@ -15346,7 +15354,7 @@ AIO_API aio_status aio_server_share_init(aio_server_share *sh, int loops, const 
 #ifdef AIO__REUSE_PORT
     sh->reuse_port = 1;
 #endif
-    sh->first = aio__net_listen_as(&sh->at, backlog, sh->reuse_port ? AIO__CLAIM_SHARED : 1);
+    sh->first = aio__net_listen_as(&sh->at, backlog, AIO__SHARE_CLAIM);
     if (sh->first < 0) {
         rc = (aio_status)sh->first;
         AIO_FREE(sh->members);
@@ -15423,7 +15431,7 @@ AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh
             }
             /* LCOV_EXCL_STOP */
         }
-        if (rc == AIO_OK) {
+        if (rc == AIO_OK) { /* LCOV_EXCL_BR_LINE: (not: out of descriptors, above) */
             m->share = sh;
             m->loop = aio__loop;
             m->srv = srv;
@@ -15436,7 +15444,7 @@ AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh
     if (rc == AIO_ECLOSED) return aio__misuse(rc, "aio_server_start_shared: the share was closed");
     if (rc == AIO_ELIMIT) return aio__misuse(rc, "aio_server_start_shared: as many loops as the share was made "
                                                  "for have joined it");
-    if (rc < 0) return rc;
+    if (rc < 0) return rc; /* LCOV_EXCL_BR_LINE: (AIO_EIO: out of descriptors, above) */
     m = &sh->members[k];
     aio_io_forget(m->wake[0]); /* (a number used before on this loop) */
     if (listener >= 0) aio_io_forget(listener);
@@ -15444,14 +15452,14 @@ AIO_API aio_status aio_server_start_shared(aio_server *srv, aio_server_share *sh
     srv->share = sh;
     srv->member = k;
     srv->held = listener < 0;
-    rc = aio__server_begin(srv, listener);
-    if (rc == AIO_OK) rc = aio_spawn(&m->watcher, aio__share_watch);
-    if (rc < 0) { /* LCOV_EXCL_START: (a loop runs: its spawns are not refused) */
+    rc = aio__server_begin(srv, listener); /* (AIO_EIO: out of memory for its states; its listener closed) */
+    if (rc == AIO_OK) rc = aio_spawn(&m->watcher, aio__share_watch); /* (a loop runs: not refused) */
+    if (rc < 0) { /* the server does not serve: it leaves the share at once */
         srv->held = 0;
         (void)aio__share_ask(srv, AIO__SHARE_LEAVE, -1);
         srv->share = NULL;
         return rc;
-    } /* LCOV_EXCL_STOP */
+    }
     return AIO_OK;
 }
 

@@ -1341,9 +1341,24 @@ static void test_server_share_needs_thread_local(void) {
 }
 
 #ifdef TEST_COUNTED_ALLOC
+/* Out of memory for a server's states as it joins (the accepting one with
+ * the listener, then one handed its connections): AIO_EIO, the server
+ * left the share at once (its listener closed), the share let go after. */
+static aio_status share_no_memory_main(aio_task *t) {
+    AIO_BEGIN(t);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[0], &SH.sh, NULL), AIO_EIO);
+    test_alloc_fail_after(0);
+    CHECK_EQ(aio_server_start_shared(&SH.srv[1], &SH.sh, NULL), AIO_EIO);
+    test_alloc_fail_after(-1);
+    CHECK(!aio_task_alive(&SH.srv[0].task) && !aio_task_alive(&SH.srv[1].task));
+    CHECK_EQ(aio_server_share_close(&SH.sh), AIO_OK);
+    AIO_END(t);
+}
 /* Out of memory at the share's making: AIO_EIO (ENOMEM), nothing kept. */
 static void test_server_share_no_memory(void) {
     aio_server_share sh;
+    aio_loop loop;
     long live = test_alloc_live();
     int k;
     for (k = 0; k < 2; k++) {
@@ -1355,6 +1370,13 @@ static void test_server_share_no_memory(void) {
         CHECK_EQ(test_alloc_live(), live);
         CHECK_EQ(aio_server_share_port(&sh), AIO_EINVAL); /* (not made) */
     }
+    test_loop(&loop);
+    share_setup(1, 4);
+    SH.srv[0].states = SH.srv[1].states = NULL; /* (allocated: the allocation fails) */
+    CHECK_EQ(test_run(&loop, &G.main, share_no_memory_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_server_share_free(&SH.sh), AIO_OK);
+    CHECK_EQ(test_alloc_live(), live);
 }
 #endif
 
@@ -1383,9 +1405,22 @@ static void test_server_share_bad_input(void) {
     CHECK_EQ(aio_server_share_live(&sh), 0u);
     CHECK_DEBUG("aio_server_share_live: the share is NULL or not made");
     CHECK_EQ(aio_server_share_close(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_close(&sh), AIO_EINVAL);
     CHECK_EQ(aio_server_share_free(&sh), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_free(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_hand_off(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_port(NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_share_live(NULL), 0u);
     CHECK_EQ(aio_server_start_shared(&G.srv, &sh, NULL), AIO_EINVAL); /* (no loop runs, and not made) */
     CHECK_DEBUG("aio_server_start_shared: the server or the share is NULL");
+    test_last_debug[0] = '\0';
+    CHECK_EQ(aio_server_start_shared(NULL, &sh, NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_init(&G.srv, share_handler, NULL, sizeof(conn_t), 1), AIO_OK);
+    CHECK_EQ(aio_server_start_shared(&G.srv, NULL, NULL), AIO_EINVAL);
+    CHECK_EQ(aio_server_start_shared(&G.srv, &sh, NULL), AIO_EINVAL); /* (not made) */
+    CHECK_EQ(aio_server_share_init(&sh, 1, "127.0.0.1", 0, 0), AIO_OK);
+    CHECK_EQ(aio_server_start_shared(&G.srv, &sh, NULL), AIO_EINVAL); /* (no loop runs) */
+    CHECK_EQ(aio_server_share_free(&sh), AIO_OK);
 }
 #endif
 #else

@@ -2145,8 +2145,11 @@ static aio_status outside_main(aio_task *t) {
 }
 static void test_outside(void) {
     static outside_t m;
+    static aio_server_share share; /* (outside a simulation: made as anywhere) */
     aio_loop loop;
     aio_recorder rec;
+    CHECK_EQ(aio_server_share_init(&share, 1, "127.0.0.1", 0, 0), AIO_OK);
+    CHECK_EQ(aio_server_share_free(&share), AIO_OK);
     CHECK(!aio_sim_active());
     CHECK_EQ(aio_sim_random(10), 0);
     CHECK_EQ(aio_sim_seed(), 0);
