@@ -37,6 +37,7 @@ else
     # the project's own; tests/windows/ below, as Windows sees it
     co_src=$(find examples tests \( -name '*.c' -o -name '*.cpp' \) ! -path 'tests/lint/corpus/*' \
         ! -path 'examples/ports/*' ! -path 'examples/boards/*' ! -path tests/embedded/avr_glue.c ! -path tests/embedded/size/onefile.c \
+        ! -path tests/embedded/board_handlers.c \
         ! -path 'tests/windows/*' ! -path 'tests/tls/*' ! -path 'examples/tls/*' | sort) # (TLS's: tls.sh, with OpenSSL)
     [ -f "$out/readme_example.c" ] && co_src="$co_src $out/readme_example.c" # README's example
     co_ok=1
@@ -58,15 +59,18 @@ else
         echo "[coroutines] skipped: tests/windows/*.c (the MinGW-w64 headers are not installed: make test-windows installs them)"
         add_skipped 1 "the coroutine checker on tests/windows/ (MinGW-w64 headers)"
     fi
-    # examples/boards/hello.c as a Cortex-M compiles it (its board start has ARM's registers;
-    # the AVR build's coroutines are the same lines), with newlib's headers
+    # examples/boards/hello.c and tests/embedded/board_handlers.c as a Cortex-M compiles them
+    # (their board start has ARM's registers; the AVR build's coroutines are the same lines),
+    # with newlib's headers
     if [ -d /usr/lib/arm-none-eabi/include ]; then
-        co_src="$co_src examples/boards/hello.c"
-        python3 tests/lint/coroutines.py -I. --target=thumbv6m-none-eabi -I/usr/lib/arm-none-eabi/include \
-            examples/boards/hello.c >>"$out/coroutines-project.out" 2>&1 || co_ok=0
+        for co_board in examples/boards/hello.c tests/embedded/board_handlers.c; do
+            co_src="$co_src $co_board"
+            python3 tests/lint/coroutines.py -I. --target=thumbv6m-none-eabi -I/usr/lib/arm-none-eabi/include \
+                "$co_board" >>"$out/coroutines-project.out" 2>&1 || co_ok=0
+        done
     else
-        echo "[coroutines] skipped: examples/boards/hello.c (newlib's headers: make test-qemu installs them)"
-        add_skipped 1 "the coroutine checker on examples/boards/hello.c (libnewlib-arm-none-eabi)"
+        echo "[coroutines] skipped: examples/boards/hello.c, tests/embedded/board_handlers.c (newlib's headers: make test-qemu installs them)"
+        add_skipped 1 "the coroutine checker on examples/boards/hello.c and tests/embedded/board_handlers.c (libnewlib-arm-none-eabi)"
     fi
     for co_port in examples/ports/*.c; do # each with its SDK's stand-in headers and defines
         [ -f "$co_port" ] || continue
