@@ -177,6 +177,8 @@
  *   >>platform          what the backends share: a child's pipes, the
  *                       system's list of a loop's children
  *   >>system-sockets    the socket slots POSIX and Windows share, written once
+ *   >>server-share      a server on every core: loops on threads serving one
+ *                       port (SO_REUSEPORT, or one loop handing out)
  *   >>simulation-impl   the simulation's backend: the simulated network,
  *                       its port, its runner, its child processes
  *   >>processes-impl    child processes: spawned, closed, communicated with
