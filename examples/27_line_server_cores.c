@@ -17,7 +17,14 @@
  * instant may come in another order: several loops print them):
  *     python3 examples/17_line_client.py build/examples/27_line_server_cores 0 3
  * Run: 27_line_server_cores [PORT [MAX [LOOPS]]]   (LOOPS: the processors) */
-#define AIO_THREAD_LOCAL _Thread_local /* a loop per thread */
+/* a loop per thread: the running loop kept per thread */
+#if defined(__cplusplus)
+#define AIO_THREAD_LOCAL thread_local
+#elif defined(_MSC_VER) && !defined(__clang__)
+#define AIO_THREAD_LOCAL __declspec(thread)
+#else
+#define AIO_THREAD_LOCAL _Thread_local
+#endif
 #define AIO_TIMEOUT_IMPLEMENTATION
 #define AIO_STATIC
 #include "aio_timeout.h"
