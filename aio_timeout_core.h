@@ -66,12 +66,19 @@
  *  - Cancellation unwinds to the end of the innermost open block, then
  *    outward, then to AIO_FINALLY; only the block whose deadline fired
  *    stops it. A cleanup is not hit again by what brought it there, but a
- *    second cancellation cuts its awaits: one that must finish goes in
- *    AIO_SHIELDED.
+ *    second cancellation cuts its awaits and skips the rest of it: one that
+ *    must finish goes in AIO_SHIELDED.
  *  - Never await inside your own switch; never `return` from a coroutine
- *    (AIO_RETURN, AIO_RAISE); keep what lives across an await in the struct.
+ *    (AIO_RETURN, AIO_RAISE); keep what lives across an await in the struct,
+ *    an await's result in an aio_status.
  *  - Give the loop one timer slot per task that can wait with a deadline at
- *    the same time, cleanups included (else AIO_ENOSPC).
+ *    the same time, cleanups included (else AIO_ENOSPC, which a release
+ *    build does not report: aio_loop_timers_full counts it).
+ *  - The clock may start at any value (test across the wrap with
+ *    aio_loop_use_virtual_clock(&loop, (aio_time)0 - AIO_SEC(30))); a
+ *    deadline on one of the two reserved last ticks fires a tick or two
+ *    late. What an interrupt answered before a turn wins over a deadline
+ *    due in that turn.
  *
  * COMPILE-TIME OPTIONS A FIRMWARE SETS (every option: aio_timeout.h's list)
  *
@@ -636,6 +643,21 @@ union aio__view {
     uint32_t word;            /* (so that it is copied as one word) */
 };
 
+/* A count that never wraps (the order deadlines are armed in, the order
+ * tasks finish in): 64 bits. A CPU of 32 bits or more adds and compares
+ * those in a few instructions; an 8- or 16-bit one (AVR, MSP430) would call
+ * the compiler's 64-bit helpers, so there it is two 32-bit words that carry
+ * by hand once in four billion counts, and no such helper is linked
+ * (AIO__COUNT_WORDS asks for the words on any CPU: the tests do). */
+#if defined(AIO__COUNT_WORDS) || (defined(UINTPTR_MAX) && UINTPTR_MAX <= 0xFFFFu)
+#ifndef AIO__COUNT_WORDS
+#define AIO__COUNT_WORDS
+#endif
+typedef struct aio__count { uint32_t lo, hi; } aio__count;
+#else
+typedef uint64_t aio__count;
+#endif
+
 /* The continuation of one coroutine: the task's body has one inside the task;
  * an inline coroutine (AIO_CALL) has one as a member named `frame` of its
  * state struct. Treat as opaque. */
@@ -653,7 +675,7 @@ typedef unsigned int aio__slot;
 
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
-    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order
+    aio__count seq; /* when the deadline was set: equal deadlines fire in that order
                      (first: no padding where it is 8-aligned and time is 4 bytes) */
     aio_time when;
     aio_task *task;
@@ -719,7 +741,7 @@ struct aio_task {
     aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
-    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order
+    aio__count until_seq; /* its arming order: equal deadlines fire in that order
                             (at an offset that is a multiple of 8 on every target) */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
@@ -761,7 +783,7 @@ struct aio_timeout {
     uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
     uint16_t landing;    /* resume point that unwinds out of the block (a frame's lc) */
     uint8_t cleanups;    /* its task's count of cleanup sections when it opened */
-    uint64_t seq;        /* arming order of the deadline (entry or reschedule) */
+    aio__count seq;      /* arming order of the deadline (entry or reschedule) */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
     aio_status saved_rc; /* the frame's status at entry, restored when caught */
     union {              /* a holding block's: what it holds, its argument read once */
@@ -783,7 +805,7 @@ typedef struct aio_as_completed {
     size_t n;
     size_t left;         /* not returned yet */
     aio_time deadline;   /* absolute; AIO_NEVER = none */
-    uint64_t cutoff;     /* once expired: the loop's count of finished tasks then */
+    aio__count cutoff;   /* once expired: the loop's count of finished tasks then */
     uint8_t expired;
 } aio_as_completed;
 
@@ -895,10 +917,12 @@ struct aio_loop {
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
                             an event set counts only those of one turn: int is wide enough) */
-    uint64_t seq;        /* timer arming counter (64 bits: never wraps) */
-    uint64_t finished;   /* tasks finished so far (64 bits: never wraps) */
+    aio__count seq;      /* timer arming counter (never wraps) */
+    aio__count finished; /* tasks finished so far (never wraps) */
     uint8_t deliveries;  /* checkpoints that delivered something, counted round
                             (only "did this one deliver" is asked of it) */
+    uint16_t timers_full; /* awaits refused for want of a timer slot, counted round
+                             (aio_loop_timers_full) */
     aio_link ready;      /* tasks to run, oldest first */
     aio_task *current;
     size_t live;         /* spawned and not finished */
@@ -914,7 +938,7 @@ struct aio_loop {
     aio_idle_fn idle;
     void *idle_ctx;
     void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
-    void (*scope_key)(const aio_task *t, aio_time *when, uint64_t *seq); /* blocks' deadlines */
+    void (*scope_key)(const aio_task *t, aio_time *when, aio__count *seq); /* blocks' deadlines */
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
@@ -974,6 +998,12 @@ AIO_API void aio_loop_set_idle(aio_loop *loop, aio_idle_fn idle, void *ctx);
  * idle hook set without one is woken only by its own means). */
 AIO_API void aio_loop_set_wakeup(aio_loop *loop, aio_wakeup_fn wakeup, void *ctx);
 AIO_API void aio_loop_set_grow(aio_loop *loop, aio_grow_fn grow, void *ctx);
+/* How many awaits with a deadline failed with AIO_ENOSPC because the timer
+ * storage was full (and could not grow) since aio_loop_init, counted round
+ * (modulo 65,536: compare it with the value read last). It stays 0 in a
+ * program whose storage is sized right: firmware reads it where a release
+ * build says nothing. */
+AIO_API unsigned aio_loop_timers_full(const aio_loop *loop);
 /* A ready-made growth hook over AIO_REALLOC (hosted builds only). */
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
                                     uint32_t new_count);
@@ -3084,6 +3114,29 @@ static AIO_THREAD_LOCAL aio_loop *aio__stepping;
 // >>misc
 /* ------------------------------------------------------------------ misc */
 
+/* Counts that never wrap (aio__count): zero, one more, *a before *b
+ * (by address: an 8-bit CPU passes no copies), the low 32 bits. 64 bits: at one a nanosecond they would take 584 years to
+ * wrap. */
+#ifdef AIO__COUNT_WORDS
+static inline aio__count aio__count_zero(void) {
+    aio__count z;
+    z.lo = z.hi = 0;
+    return z;
+}
+static inline void aio__count_up(aio__count *c) {
+    if (++c->lo == 0) c->hi++;
+}
+static int aio__count_before(const aio__count *a, const aio__count *b) {
+    return a->hi != b->hi ? a->hi < b->hi : a->lo < b->lo;
+}
+#define aio__count_low(c) ((c).lo)
+#else
+#define aio__count_zero() ((aio__count)0)
+#define aio__count_up(c) ((void)++*(c))
+#define aio__count_before(a, b) (*(a) < *(b))
+#define aio__count_low(c) ((uint32_t)(c))
+#endif
+
 /* Debug messages in flash on an AVR (AIO_DEBUG): its string literals are
  * data, which avr-libc copies to RAM at start, so there each literal message
  * goes through PSTR at its call (the macro aio__misuse below, over
@@ -3147,7 +3200,7 @@ AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
 #define AIO__AGAIN_LIMIT 1000u
 static AIO_THREAD_LOCAL const aio_task *aio__told_task;
 static AIO_THREAD_LOCAL uint16_t aio__told_at; /* the body's resume point then */
-static AIO_THREAD_LOCAL uint64_t aio__told_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint32_t aio__told_run; /* the loop's finished count then (low bits) */
 static AIO_THREAD_LOCAL unsigned long aio__told_again;
 /* The message told last, by its text's hash (some are built in one buffer;
  * a copy would take RAM a board has little of). */
@@ -3169,7 +3222,7 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
 static aio_status aio__misuse_text(aio_status code, const char *message) {
 #ifdef AIO_DEBUG
     const aio_task *t = aio__loop ? aio__loop->current : NULL;
-    if (t && t == aio__told_task && t->loop->finished == aio__told_run &&
+    if (t && t == aio__told_task && aio__count_low(t->loop->finished) == aio__told_run &&
         t->frame.lc == aio__told_at && AIO__TOLD_SAME(message)) {
         if (++aio__told_again == AIO__AGAIN_LIMIT)
             aio__holding(t, AIO__AGAIN_LIMIT, 1);
@@ -3180,7 +3233,7 @@ static aio_status aio__misuse_text(aio_status code, const char *message) {
         return code;
     }
     aio__told_task = t;
-    aio__told_run = t ? t->loop->finished : 0;
+    aio__told_run = t ? aio__count_low(t->loop->finished) : 0;
     aio__told_at = t ? t->frame.lc : 0;
     aio__told_again = 0;
     (void)AIO__TOLD_KEEP(message);
@@ -3283,13 +3336,22 @@ static void *aio__unconst(const void *p) {
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
-/* The next number in the order deadlines are armed in (64 bits: at one a
- * nanosecond it would take 584 years to wrap). */
-static inline uint64_t aio__arming(aio_loop *L) { return L->seq++; }
-/* When a finished task finished: the loop's count of finished tasks then. */
-static uint64_t aio__finished_at(const aio_task *t) {
-    uint64_t n;
-    memcpy(&n, t->await.finished, sizeof n);
+/* *into = the next number in the order deadlines are armed in. */
+static void aio__arming(aio_loop *L, aio__count *into) {
+    *into = L->seq;
+    aio__count_up(&L->seq);
+}
+/* When a finished task finished: the loop's count of finished tasks then
+ * (kept in two words of the task's await). */
+static aio__count aio__finished_at(const aio_task *t) {
+#ifdef AIO__COUNT_WORDS
+    aio__count n;
+    n.lo = t->await.finished[0];
+    n.hi = t->await.finished[1];
+#else
+    aio__count n;
+    memcpy(&n, t->await.finished, sizeof n); /* (as aio__stamp_end stored it) */
+#endif
     return n;
 }
 
@@ -3679,6 +3741,8 @@ AIO_API void aio_loop_set_wakeup(aio_loop *L, aio_wakeup_fn wakeup, void *ctx) {
 
 static int aio__grow_heap(aio_loop *L);
 
+AIO_API unsigned aio_loop_timers_full(const aio_loop *L) { return L ? L->timers_full : 0u; }
+
 AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
     L->grow_heap = aio__grow_heap;
     L->grow = grow;
@@ -3765,7 +3829,7 @@ static int aio__grow_heap(aio_loop *L) {
 
 static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     aio_stime d = (aio_stime)(a->when - b->when);
-    return d ? d < 0 : a->seq < b->seq; /* (64 bits: the arming order never wraps) */
+    return d ? d < 0 : aio__count_before(&a->seq, &b->seq); /* (the arming order never wraps) */
 }
 
 /* h[i] = *e, and its task knows where its timer is (one function where
@@ -3879,6 +3943,7 @@ static aio_status aio__arm(const aio_timer *e) {
     if (L->heap_len == L->heap_cap) {
         if (!(L->grow_heap && L->grow_heap(L))) {
             AIO__TRACE(L, AIO_TRACE_FULL, NULL, NULL, 0, (aio_stime)L->heap_cap);
+            L->timers_full++;
             if (t->view.v.cleanups) /* (the trap that loses a power-down: say so) */
                 return aio__misuse(AIO_ENOSPC, "timer storage is full: a cleanup's await with a deadline "
                                                "fails, the rest of the cleanup is skipped; one slot per "
@@ -4172,11 +4237,11 @@ static inline aio_status aio__checkpoint(aio_task *t) {
 
 /* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
  * by time, then by arming order; AIO_NEVER comes last. */
-static int aio__key_before(aio_time a, uint64_t as, aio_time b, uint64_t bs) {
+static int aio__key_before(aio_time a, const aio__count *as, aio_time b, const aio__count *bs) {
     if (a == AIO_NEVER) return 0;
     if (b == AIO_NEVER) return 1;
     if (a != b) return aio__before(a, b);
-    return as < bs;
+    return aio__count_before(as, bs);
 }
 
 /* Earliest deadline among the scopes around t that have not fired yet, and
@@ -4185,29 +4250,33 @@ static int aio__key_before(aio_time a, uint64_t as, aio_time b, uint64_t bs) {
  * children it reaches fire in the order they parked). The scopes beyond a
  * shielded block count `through_shields`: their deadlines pass (and the
  * blocks expire) on time while the shield holds the cancellation back. */
-static aio_time aio__scope_deadline(const aio_task *t, uint64_t *seq, int through_shields) {
+static aio_time aio__scope_deadline(const aio_task *t, aio__count *seq, int through_shields) {
     const aio_timeout *sc;
     const aio_timeout *first = NULL;
     aio_time d = AIO_NEVER;
-    uint64_t s = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if (!(sc->flags & AIO__S_EXPIRED) && aio__key_before(sc->deadline, sc->seq, d, s)) {
+        if (!(sc->flags & AIO__S_EXPIRED) && sc->deadline != AIO_NEVER &&
+            (!first || (sc->deadline != d ? aio__before(sc->deadline, d)
+                                          : aio__count_before(&sc->seq, &first->seq)))) {
             d = sc->deadline;
-            s = sc->seq;
             first = sc;
         }
         if ((sc->flags & AIO__S_SHIELD) && !through_shields) break;
     }
-    if (seq) *seq = first && first->task != t ? aio__arming(t->loop) : s;
+    if (!seq || !first) return d;
+    if (first->task != t)
+        aio__arming(t->loop, seq);
+    else
+        *seq = first->seq;
     return d;
 }
 
 /* The earlier of deadline (*when, *seq) and those of the blocks around t
  * (loop->scope_key). */
-static void aio__scope_key(const aio_task *t, aio_time *when, uint64_t *seq) {
-    uint64_t scope_seq;
+static void aio__scope_key(const aio_task *t, aio_time *when, aio__count *seq) {
+    aio__count scope_seq = aio__count_zero(); /* (set when d is a time) */
     aio_time d = aio__scope_deadline(t, &scope_seq, 1);
-    if (aio__key_before(d, scope_seq, *when, *seq)) {
+    if (aio__key_before(d, &scope_seq, *when, seq)) {
         *when = d;
         *seq = scope_seq;
     }
@@ -4522,7 +4591,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->flags = 0;
     memset(&t->frame, 0, sizeof t->frame);
     t->scope = NULL;
-    t->until_seq = 0;
+    t->until_seq = aio__count_zero();
     t->timer = 0;
     t->cancels = 0;
     t->view.word = 0;
@@ -4644,14 +4713,14 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
 }
 
 /* Task t's place in the order tasks finish in: the loop's count, kept in
- * the union's two words (64 bits, so that it never wraps; where they are
- * one word, one store). */
+ * the union's two words (two word stores, no copy through memory). */
 static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
-#if defined(__AVR__) || defined(__cplusplus)
-    uint64_t n = ++L->finished; /* (an 8-bit CPU copies bytes either way) */
-    memcpy(t->await.finished, &n, sizeof n);
+#ifdef AIO__COUNT_WORDS
+    aio__count_up(&L->finished);
+    t->await.finished[0] = L->finished.lo;
+    t->await.finished[1] = L->finished.hi;
 #else
-    union { uint64_t n; uint32_t w[2]; } v; /* (two word stores, no copy through memory) */
+    union { uint64_t n; uint32_t w[2]; } v;
     v.n = ++L->finished;
     t->await.finished[0] = v.w[0];
     t->await.finished[1] = v.w[1];
@@ -5327,7 +5396,7 @@ AIO_API AIO__APART aio_status aio__frame_end(aio_task *t, aio_frame *f) {
  * how many are too many: a task that passes this many holds the loop. */
 #define AIO__HOLD_LIMIT 1000000u
 static AIO_THREAD_LOCAL const aio_task *aio__holder;
-static AIO_THREAD_LOCAL uint64_t aio__holder_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then (low bits) */
 static AIO_THREAD_LOCAL uint32_t aio__held;
 
 AIO_API aio_status aio__suspended(aio_task *t) {
@@ -5372,9 +5441,9 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
 
 AIO_API void aio__not_suspended(aio_task *t) {
     /* another task, or another run of the same one (tasks finished since) */
-    if (t != aio__holder || t->loop->finished != aio__holder_run) {
+    if (t != aio__holder || aio__count_low(t->loop->finished) != aio__holder_run) {
         aio__holder = t;
-        aio__holder_run = t->loop->finished;
+        aio__holder_run = aio__count_low(t->loop->finished);
         aio__held = 0;
     }
     if (++aio__held == AIO__HOLD_LIMIT) aio__holding(t, AIO__HOLD_LIMIT, 0);
@@ -5384,7 +5453,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
     t->until = until;
-    if (until != AIO_NEVER) t->until_seq = aio__arming(t->loop);
+    if (until != AIO_NEVER) aio__arming(t->loop, &t->until_seq);
 }
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
@@ -5403,7 +5472,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
         /* (after now, never due: a sum that lands on a reserved value is 0,
          * which is then after now too) */
         e.when = aio__instant((aio_time)(aio__now(L) + d));
-        e.seq = L->seq++;
+        aio__arming(L, &e.seq);
         e.task = t;
         t->until = e.when;
         t->until_seq = e.seq;
@@ -5639,7 +5708,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->task = t;
     sc->frame = f;
     sc->deadline = deadline;
-    sc->seq = aio__arming(t->loop);
+    aio__arming(t->loop, &sc->seq);
     sc->landing = (uint16_t)landing; /* (AIO__LC: at most AIO__LC_LAST) */
     sc->cleanups = t->view.v.cleanups;
     sc->status = AIO_OK;
@@ -5731,7 +5800,7 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (when == AIO_TIME_INVALID && !AIO__WRAPS)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
     sc->deadline = when == AIO_NEVER ? AIO_NEVER : aio__instant(when);
-    sc->seq = aio__arming(sc->task->loop);
+    aio__arming(sc->task->loop, &sc->seq);
     aio__visit_tree(sc->task, sc, aio__rearm);
     return AIO_OK;
 }
@@ -5788,13 +5857,13 @@ static void aio__items_unlink(aio_wait_item *items, size_t n) {
 static int aio__many_met(const aio_wait_item *items, size_t n, int mode, int parked,
                          size_t *done, aio_status *first) {
     size_t i;
-    uint64_t first_at = 0;
+    aio__count first_at = aio__count_zero();
     int failed = 0; /* a real exception: cancellation does not count */
     *done = 0;
     *first = AIO_OK;
     for (i = 0; i < n; i++) {
         const aio_task *c = items[i].task;
-        uint64_t at;
+        aio__count at;
         if (c->state != AIO__DONE) continue;
         ++*done;
         if (c->frame.rc >= 0) continue;
@@ -5803,8 +5872,8 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, int par
          * asyncio sees them; a gather returns at the first of them, so those
          * found since it parked all happened while it waited), later ones in
          * the order they happened */
-        at = parked ? aio__finished_at(c) : 0;
-        if (!*first || first_at > at) {
+        at = parked ? aio__finished_at(c) : aio__count_zero();
+        if (!*first || aio__count_before(&at, &first_at)) {
             first_at = at;
             *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
         }
@@ -5979,6 +6048,13 @@ AIO_API aio_status aio__many_poll(aio_task *t, aio_frame *f, aio_wait_item *item
 // >>as-completed
 /* ------------------------------------------------------------ as_completed */
 
+/* Finished task a finished before finished task b. */
+static int aio__finished_before(const aio_task *a, const aio_task *b) {
+    aio__count at = aio__finished_at(a);
+    aio__count bt = aio__finished_at(b);
+    return aio__count_before(&at, &bt);
+}
+
 AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
     size_t done = 0;
     size_t i;
@@ -5988,7 +6064,7 @@ AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
         size_t j;
         if (!it.task || it.task->state != AIO__DONE) continue;
         for (j = i; j > done; j--) items[j] = items[j - 1];
-        while (j > 0 && aio__finished_at(items[j - 1].task) > aio__finished_at(it.task)) {
+        while (j > 0 && aio__finished_before(it.task, items[j - 1].task)) {
             items[j] = items[j - 1];
             j--;
         }
@@ -6026,7 +6102,7 @@ AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *it
     ac->items = items;
     ac->n = n;
     ac->expired = 0;
-    ac->cutoff = 0;
+    ac->cutoff = aio__count_zero();
     return AIO_OK;
 }
 
@@ -6036,14 +6112,14 @@ AIO_API size_t aio_as_completed_left(const aio_as_completed *ac) { return ac ? a
 static aio_status aio__next_finished(aio_as_completed *ac) {
     size_t i;
     size_t best = ac->n;
-    uint64_t best_at = 0;
+    aio__count best_at = aio__count_zero();
     for (i = 0; i < ac->n; i++) {
         const aio_task *c = ac->items[i].task;
-        uint64_t at;
+        aio__count at;
         if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
         at = aio__finished_at(c);
-        if (ac->expired && at > ac->cutoff) continue; /* too late */
-        if (best == ac->n || at < best_at) {
+        if (ac->expired && aio__count_before(&ac->cutoff, &at)) continue; /* too late */
+        if (best == ac->n || aio__count_before(&at, &best_at)) {
             best = i;
             best_at = at;
         }
@@ -6086,7 +6162,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
         return AIO_ETIMEDOUT;
     }
     t->until = ac->deadline;
-    if (ac->deadline != AIO_NEVER) t->until_seq = aio__arming(t->loop);
+    if (ac->deadline != AIO_NEVER) aio__arming(t->loop, &t->until_seq);
     ac->cutoff = t->loop->finished; /* (if its own timer wakes it) */
     AIO__WAITS_ON(t->loop, AIO_ON_WAIT, ac, 0);
     rc = aio__park(t, 1, 1);
@@ -7334,7 +7410,21 @@ AIO_API aio_status aio__queue_join_poll(aio_task *t, aio_frame *f, aio_queue *q)
  * pays none when it receives at once). So a number the library used is
  * closed with aio_close, or forgotten with aio_io_forget. */
 
-static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
+/* The count above: the last close's, and the next one's value. Only
+ * compared for equality, so where counts are two words (aio__count) their
+ * 8 bytes make the value: no 64-bit add on a CPU that would call a helper. */
+#ifdef AIO__COUNT_WORDS
+static AIO_THREAD_LOCAL aio__count aio__io_closes;
+static uint64_t aio__close_next(void) {
+    uint64_t v;
+    aio__count_up(&aio__io_closes);
+    memcpy(&v, &aio__io_closes, sizeof v);
+    return v;
+}
+#else
+static AIO_THREAD_LOCAL uint64_t aio__io_closes;
+#define aio__close_next() (++aio__io_closes)
+#endif
 
 /* The way each operation waits: 0 until readable, 1 until writable. */
 static const uint8_t aio__io_dirs[] = {0, 1, 0, 0, 1, 1};
@@ -7640,7 +7730,7 @@ static void aio__io_drop(aio_socket sock, int reused) {
         return;
     }
     s = &io->slots[fd];
-    if (reused) s->closed = ++aio__io_closes;
+    if (reused) s->closed = aio__close_next();
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;

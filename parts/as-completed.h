@@ -1,6 +1,13 @@
 // >>as-completed
 /* ------------------------------------------------------------ as_completed */
 
+/* Finished task a finished before finished task b. */
+static int aio__finished_before(const aio_task *a, const aio_task *b) {
+    aio__count at = aio__finished_at(a);
+    aio__count bt = aio__finished_at(b);
+    return aio__count_before(&at, &bt);
+}
+
 AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
     size_t done = 0;
     size_t i;
@@ -10,7 +17,7 @@ AIO_API size_t aio_wait_sort_done(aio_wait_item *items, size_t n) {
         size_t j;
         if (!it.task || it.task->state != AIO__DONE) continue;
         for (j = i; j > done; j--) items[j] = items[j - 1];
-        while (j > 0 && aio__finished_at(items[j - 1].task) > aio__finished_at(it.task)) {
+        while (j > 0 && aio__finished_before(it.task, items[j - 1].task)) {
             items[j] = items[j - 1];
             j--;
         }
@@ -48,7 +55,7 @@ AIO_API aio_status aio_as_completed_init(aio_as_completed *ac, aio_wait_item *it
     ac->items = items;
     ac->n = n;
     ac->expired = 0;
-    ac->cutoff = 0;
+    ac->cutoff = aio__count_zero();
     return AIO_OK;
 }
 
@@ -58,14 +65,14 @@ AIO_API size_t aio_as_completed_left(const aio_as_completed *ac) { return ac ? a
 static aio_status aio__next_finished(aio_as_completed *ac) {
     size_t i;
     size_t best = ac->n;
-    uint64_t best_at = 0;
+    aio__count best_at = aio__count_zero();
     for (i = 0; i < ac->n; i++) {
         const aio_task *c = ac->items[i].task;
-        uint64_t at;
+        aio__count at;
         if (aio__handed_out(&ac->items[i]) || c->state != AIO__DONE) continue;
         at = aio__finished_at(c);
-        if (ac->expired && at > ac->cutoff) continue; /* too late */
-        if (best == ac->n || at < best_at) {
+        if (ac->expired && aio__count_before(&ac->cutoff, &at)) continue; /* too late */
+        if (best == ac->n || aio__count_before(&at, &best_at)) {
             best = i;
             best_at = at;
         }
@@ -108,7 +115,7 @@ AIO_API aio_status aio__next_completed(aio_task *t, aio_frame *f, aio_as_complet
         return AIO_ETIMEDOUT;
     }
     t->until = ac->deadline;
-    if (ac->deadline != AIO_NEVER) t->until_seq = aio__arming(t->loop);
+    if (ac->deadline != AIO_NEVER) aio__arming(t->loop, &t->until_seq);
     ac->cutoff = t->loop->finished; /* (if its own timer wakes it) */
     AIO__WAITS_ON(t->loop, AIO_ON_WAIT, ac, 0);
     rc = aio__park(t, 1, 1);

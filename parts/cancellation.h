@@ -160,11 +160,11 @@ static inline aio_status aio__checkpoint(aio_task *t) {
 
 /* Deadline a, armed as number `as`, comes before deadline b (armed as `bs`):
  * by time, then by arming order; AIO_NEVER comes last. */
-static int aio__key_before(aio_time a, uint64_t as, aio_time b, uint64_t bs) {
+static int aio__key_before(aio_time a, const aio__count *as, aio_time b, const aio__count *bs) {
     if (a == AIO_NEVER) return 0;
     if (b == AIO_NEVER) return 1;
     if (a != b) return aio__before(a, b);
-    return as < bs;
+    return aio__count_before(as, bs);
 }
 
 /* Earliest deadline among the scopes around t that have not fired yet, and
@@ -173,29 +173,33 @@ static int aio__key_before(aio_time a, uint64_t as, aio_time b, uint64_t bs) {
  * children it reaches fire in the order they parked). The scopes beyond a
  * shielded block count `through_shields`: their deadlines pass (and the
  * blocks expire) on time while the shield holds the cancellation back. */
-static aio_time aio__scope_deadline(const aio_task *t, uint64_t *seq, int through_shields) {
+static aio_time aio__scope_deadline(const aio_task *t, aio__count *seq, int through_shields) {
     const aio_timeout *sc;
     const aio_timeout *first = NULL;
     aio_time d = AIO_NEVER;
-    uint64_t s = 0;
     for (sc = t->scope; sc; sc = sc->parent) {
-        if (!(sc->flags & AIO__S_EXPIRED) && aio__key_before(sc->deadline, sc->seq, d, s)) {
+        if (!(sc->flags & AIO__S_EXPIRED) && sc->deadline != AIO_NEVER &&
+            (!first || (sc->deadline != d ? aio__before(sc->deadline, d)
+                                          : aio__count_before(&sc->seq, &first->seq)))) {
             d = sc->deadline;
-            s = sc->seq;
             first = sc;
         }
         if ((sc->flags & AIO__S_SHIELD) && !through_shields) break;
     }
-    if (seq) *seq = first && first->task != t ? aio__arming(t->loop) : s;
+    if (!seq || !first) return d;
+    if (first->task != t)
+        aio__arming(t->loop, seq);
+    else
+        *seq = first->seq;
     return d;
 }
 
 /* The earlier of deadline (*when, *seq) and those of the blocks around t
  * (loop->scope_key). */
-static void aio__scope_key(const aio_task *t, aio_time *when, uint64_t *seq) {
-    uint64_t scope_seq;
+static void aio__scope_key(const aio_task *t, aio_time *when, aio__count *seq) {
+    aio__count scope_seq = aio__count_zero(); /* (set when d is a time) */
     aio_time d = aio__scope_deadline(t, &scope_seq, 1);
-    if (aio__key_before(d, scope_seq, *when, *seq)) {
+    if (aio__key_before(d, &scope_seq, *when, seq)) {
         *when = d;
         *seq = scope_seq;
     }

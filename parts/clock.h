@@ -122,6 +122,8 @@ AIO_API void aio_loop_set_wakeup(aio_loop *L, aio_wakeup_fn wakeup, void *ctx) {
 
 static int aio__grow_heap(aio_loop *L);
 
+AIO_API unsigned aio_loop_timers_full(const aio_loop *L) { return L ? L->timers_full : 0u; }
+
 AIO_API void aio_loop_set_grow(aio_loop *L, aio_grow_fn grow, void *ctx) {
     L->grow_heap = aio__grow_heap;
     L->grow = grow;

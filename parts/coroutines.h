@@ -77,7 +77,7 @@ AIO_API AIO__APART aio_status aio__frame_end(aio_task *t, aio_frame *f) {
  * how many are too many: a task that passes this many holds the loop. */
 #define AIO__HOLD_LIMIT 1000000u
 static AIO_THREAD_LOCAL const aio_task *aio__holder;
-static AIO_THREAD_LOCAL uint64_t aio__holder_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint32_t aio__holder_run; /* the loop's finished count then (low bits) */
 static AIO_THREAD_LOCAL uint32_t aio__held;
 
 AIO_API aio_status aio__suspended(aio_task *t) {
@@ -122,9 +122,9 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
 
 AIO_API void aio__not_suspended(aio_task *t) {
     /* another task, or another run of the same one (tasks finished since) */
-    if (t != aio__holder || t->loop->finished != aio__holder_run) {
+    if (t != aio__holder || aio__count_low(t->loop->finished) != aio__holder_run) {
         aio__holder = t;
-        aio__holder_run = t->loop->finished;
+        aio__holder_run = aio__count_low(t->loop->finished);
         aio__held = 0;
     }
     if (++aio__held == AIO__HOLD_LIMIT) aio__holding(t, AIO__HOLD_LIMIT, 0);
@@ -134,7 +134,7 @@ AIO_API void aio__not_suspended(aio_task *t) {
  * those armed before it. */
 static void aio__set_until(aio_task *t, aio_time until) {
     t->until = until;
-    if (until != AIO_NEVER) t->until_seq = aio__arming(t->loop);
+    if (until != AIO_NEVER) aio__arming(t->loop, &t->until_seq);
 }
 
 AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int relative) {
@@ -153,7 +153,7 @@ AIO_API aio_status aio__sleep_start(aio_task *t, aio_frame *f, aio_time d, int r
         /* (after now, never due: a sum that lands on a reserved value is 0,
          * which is then after now too) */
         e.when = aio__instant((aio_time)(aio__now(L) + d));
-        e.seq = L->seq++;
+        aio__arming(L, &e.seq);
         e.task = t;
         t->until = e.when;
         t->until_seq = e.seq;

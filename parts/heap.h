@@ -24,7 +24,7 @@ static int aio__grow_heap(aio_loop *L) {
 
 static AIO__OUT_OF_LINE int aio__timer_less(const aio_timer *a, const aio_timer *b) {
     aio_stime d = (aio_stime)(a->when - b->when);
-    return d ? d < 0 : a->seq < b->seq; /* (64 bits: the arming order never wraps) */
+    return d ? d < 0 : aio__count_before(&a->seq, &b->seq); /* (the arming order never wraps) */
 }
 
 /* h[i] = *e, and its task knows where its timer is (one function where
@@ -143,6 +143,7 @@ static aio_status aio__arm(const aio_timer *e) {
     if (L->heap_len == L->heap_cap) {
         if (!(L->grow_heap && L->grow_heap(L))) {
             AIO__TRACE(L, AIO_TRACE_FULL, NULL, NULL, 0, (aio_stime)L->heap_cap);
+            L->timers_full++;
 #ifdef AIO__SIM
             if (aio__sim_refused) {
                 aio__sim_refused = 0;

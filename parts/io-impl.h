@@ -47,7 +47,21 @@
  * pays none when it receives at once). So a number the library used is
  * closed with aio_close, or forgotten with aio_io_forget. */
 
-static AIO_THREAD_LOCAL uint64_t aio__io_closes; /* (the count above: the last close's) */
+/* The count above: the last close's, and the next one's value. Only
+ * compared for equality, so where counts are two words (aio__count) their
+ * 8 bytes make the value: no 64-bit add on a CPU that would call a helper. */
+#ifdef AIO__COUNT_WORDS
+static AIO_THREAD_LOCAL aio__count aio__io_closes;
+static uint64_t aio__close_next(void) {
+    uint64_t v;
+    aio__count_up(&aio__io_closes);
+    memcpy(&v, &aio__io_closes, sizeof v);
+    return v;
+}
+#else
+static AIO_THREAD_LOCAL uint64_t aio__io_closes;
+#define aio__close_next() (++aio__io_closes)
+#endif
 #ifdef AIO__SOCKETS
 /* The library's receives and sends that moved bytes, and its accepts and
  * connects that made a connection, counted round (the virtual clock's
@@ -516,7 +530,7 @@ static void aio__io_drop(aio_socket sock, int reused) {
         return;
     }
     s = &io->slots[fd];
-    if (reused) s->closed = ++aio__io_closes;
+    if (reused) s->closed = aio__close_next();
     for (dir = 0; dir < 2; dir++) {
         aio_task *w = s->waiter[dir];
         if (!w) continue;

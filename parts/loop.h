@@ -18,6 +18,12 @@ AIO_API void aio_loop_set_idle(aio_loop *loop, aio_idle_fn idle, void *ctx);
  * idle hook set without one is woken only by its own means). */
 AIO_API void aio_loop_set_wakeup(aio_loop *loop, aio_wakeup_fn wakeup, void *ctx);
 AIO_API void aio_loop_set_grow(aio_loop *loop, aio_grow_fn grow, void *ctx);
+/* How many awaits with a deadline failed with AIO_ENOSPC because the timer
+ * storage was full (and could not grow) since aio_loop_init, counted round
+ * (modulo 65,536: compare it with the value read last). It stays 0 in a
+ * program whose storage is sized right: firmware reads it where a release
+ * build says nothing. */
+AIO_API unsigned aio_loop_timers_full(const aio_loop *loop);
 /* A ready-made growth hook over AIO_REALLOC (hosted builds only). */
 AIO_API aio_timer *aio_grow_realloc(void *ctx, aio_timer *old, uint32_t old_count,
                                     uint32_t new_count);

@@ -11,13 +11,13 @@ static void aio__items_unlink(aio_wait_item *items, size_t n) {
 static int aio__many_met(const aio_wait_item *items, size_t n, int mode, int parked,
                          size_t *done, aio_status *first) {
     size_t i;
-    uint64_t first_at = 0;
+    aio__count first_at = aio__count_zero();
     int failed = 0; /* a real exception: cancellation does not count */
     *done = 0;
     *first = AIO_OK;
     for (i = 0; i < n; i++) {
         const aio_task *c = items[i].task;
-        uint64_t at;
+        aio__count at;
         if (c->state != AIO__DONE) continue;
         ++*done;
         if (c->frame.rc >= 0) continue;
@@ -26,8 +26,8 @@ static int aio__many_met(const aio_wait_item *items, size_t n, int mode, int par
          * asyncio sees them; a gather returns at the first of them, so those
          * found since it parked all happened while it waited), later ones in
          * the order they happened */
-        at = parked ? aio__finished_at(c) : 0;
-        if (!*first || first_at > at) {
+        at = parked ? aio__finished_at(c) : aio__count_zero();
+        if (!*first || aio__count_before(&at, &first_at)) {
             first_at = at;
             *first = c->frame.rc == AIO_ECANCELED ? AIO_ECHILDCANCELED : c->frame.rc;
         }

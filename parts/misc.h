@@ -1,6 +1,29 @@
 // >>misc
 /* ------------------------------------------------------------------ misc */
 
+/* Counts that never wrap (aio__count): zero, one more, *a before *b
+ * (by address: an 8-bit CPU passes no copies), the low 32 bits. 64 bits: at one a nanosecond they would take 584 years to
+ * wrap. */
+#ifdef AIO__COUNT_WORDS
+static inline aio__count aio__count_zero(void) {
+    aio__count z;
+    z.lo = z.hi = 0;
+    return z;
+}
+static inline void aio__count_up(aio__count *c) {
+    if (++c->lo == 0) c->hi++;
+}
+static int aio__count_before(const aio__count *a, const aio__count *b) {
+    return a->hi != b->hi ? a->hi < b->hi : a->lo < b->lo;
+}
+#define aio__count_low(c) ((c).lo)
+#else
+#define aio__count_zero() ((aio__count)0)
+#define aio__count_up(c) ((void)++*(c))
+#define aio__count_before(a, b) (*(a) < *(b))
+#define aio__count_low(c) ((uint32_t)(c))
+#endif
+
 /* Debug messages in flash on an AVR (AIO_DEBUG): its string literals are
  * data, which avr-libc copies to RAM at start, so there each literal message
  * goes through PSTR at its call (the macro aio__misuse below, over
@@ -64,7 +87,7 @@ AIO_API void aio_set_debug_hook(aio_debug_fn hook) {
 #define AIO__AGAIN_LIMIT 1000u
 static AIO_THREAD_LOCAL const aio_task *aio__told_task;
 static AIO_THREAD_LOCAL uint16_t aio__told_at; /* the body's resume point then */
-static AIO_THREAD_LOCAL uint64_t aio__told_run; /* the loop's finished count then */
+static AIO_THREAD_LOCAL uint32_t aio__told_run; /* the loop's finished count then (low bits) */
 static AIO_THREAD_LOCAL unsigned long aio__told_again;
 /* The message told last, by its text's hash (some are built in one buffer;
  * a copy would take RAM a board has little of). */
@@ -86,7 +109,7 @@ static void aio__holding(const aio_task *t, unsigned long count, int same_mistak
 static aio_status aio__misuse_text(aio_status code, const char *message) {
 #ifdef AIO_DEBUG
     const aio_task *t = aio__loop ? aio__loop->current : NULL;
-    if (t && t == aio__told_task && t->loop->finished == aio__told_run &&
+    if (t && t == aio__told_task && aio__count_low(t->loop->finished) == aio__told_run &&
         t->frame.lc == aio__told_at && AIO__TOLD_SAME(message)) {
         if (++aio__told_again == AIO__AGAIN_LIMIT)
             aio__holding(t, AIO__AGAIN_LIMIT, 1);
@@ -97,7 +120,7 @@ static aio_status aio__misuse_text(aio_status code, const char *message) {
         return code;
     }
     aio__told_task = t;
-    aio__told_run = t ? t->loop->finished : 0;
+    aio__told_run = t ? aio__count_low(t->loop->finished) : 0;
     aio__told_at = t ? t->frame.lc : 0;
     aio__told_again = 0;
     (void)AIO__TOLD_KEEP(message);
@@ -235,13 +258,22 @@ static void *aio__unconst(const void *p) {
 static int aio__before(aio_time a, aio_time b) { return (aio_stime)(a - b) < 0; }
 /* Deadline `d` has been reached at `now` (AIO_NEVER never is). */
 static int aio__due(aio_time d, aio_time now) { return d != AIO_NEVER && !aio__before(now, d); }
-/* The next number in the order deadlines are armed in (64 bits: at one a
- * nanosecond it would take 584 years to wrap). */
-static inline uint64_t aio__arming(aio_loop *L) { return L->seq++; }
-/* When a finished task finished: the loop's count of finished tasks then. */
-static uint64_t aio__finished_at(const aio_task *t) {
-    uint64_t n;
-    memcpy(&n, t->await.finished, sizeof n);
+/* *into = the next number in the order deadlines are armed in. */
+static void aio__arming(aio_loop *L, aio__count *into) {
+    *into = L->seq;
+    aio__count_up(&L->seq);
+}
+/* When a finished task finished: the loop's count of finished tasks then
+ * (kept in two words of the task's await). */
+static aio__count aio__finished_at(const aio_task *t) {
+#ifdef AIO__COUNT_WORDS
+    aio__count n;
+    n.lo = t->await.finished[0];
+    n.hi = t->await.finished[1];
+#else
+    aio__count n;
+    memcpy(&n, t->await.finished, sizeof n); /* (as aio__stamp_end stored it) */
+#endif
     return n;
 }
 

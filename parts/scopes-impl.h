@@ -50,7 +50,7 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     sc->task = t;
     sc->frame = f;
     sc->deadline = deadline;
-    sc->seq = aio__arming(t->loop);
+    aio__arming(t->loop, &sc->seq);
     sc->landing = (uint16_t)landing; /* (AIO__LC: at most AIO__LC_LAST) */
     sc->cleanups = t->view.v.cleanups;
     sc->status = AIO_OK;
@@ -142,7 +142,7 @@ AIO_API aio_status aio_timeout_reschedule(aio_timeout *sc, aio_time when) {
     if (when == AIO_TIME_INVALID && !AIO__WRAPS)
         return aio__misuse(AIO_EINVAL, "reschedule: the deadline is invalid (NaN?)");
     sc->deadline = when == AIO_NEVER ? AIO_NEVER : aio__instant(when);
-    sc->seq = aio__arming(sc->task->loop);
+    aio__arming(sc->task->loop, &sc->seq);
     aio__visit_tree(sc->task, sc, aio__rearm);
     return AIO_OK;
 }

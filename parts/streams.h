@@ -139,7 +139,7 @@ static void aio__stream_carry(aio_loop *L, aio_io *from, aio_io *to) {
 static void aio__stream_carry_close(aio_loop *L, int fd) {
     if (fd < 0 || fd >= AIO__STREAM_KEPT) return;
     aio__stream_keep(L, (uint32_t)fd + 1);
-    aio__stream_kept.closed[fd] = ++aio__io_closes;
+    aio__stream_kept.closed[fd] = aio__close_next();
 }
 /* aio__io_grown: port io grew from old_nslots slots; its loop's kept values go into the new ones. */
 static void aio__stream_grown(aio_io *io, uint32_t old_nslots) {

@@ -77,7 +77,7 @@ static aio_status aio__spawn_on(aio_loop *L, aio_task *t, aio_task_fn fn) {
     t->flags = 0;
     memset(&t->frame, 0, sizeof t->frame);
     t->scope = NULL;
-    t->until_seq = 0;
+    t->until_seq = aio__count_zero();
     t->timer = 0;
     t->cancels = 0;
     t->view.word = 0;
@@ -199,14 +199,14 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
 }
 
 /* Task t's place in the order tasks finish in: the loop's count, kept in
- * the union's two words (64 bits, so that it never wraps; where they are
- * one word, one store). */
+ * the union's two words (two word stores, no copy through memory). */
 static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
-#if defined(__AVR__) || defined(__cplusplus)
-    uint64_t n = ++L->finished; /* (an 8-bit CPU copies bytes either way) */
-    memcpy(t->await.finished, &n, sizeof n);
+#ifdef AIO__COUNT_WORDS
+    aio__count_up(&L->finished);
+    t->await.finished[0] = L->finished.lo;
+    t->await.finished[1] = L->finished.hi;
 #else
-    union { uint64_t n; uint32_t w[2]; } v; /* (two word stores, no copy through memory) */
+    union { uint64_t n; uint32_t w[2]; } v;
     v.n = ++L->finished;
     t->await.finished[0] = v.w[0];
     t->await.finished[1] = v.w[1];

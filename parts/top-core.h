@@ -66,12 +66,19 @@
  *  - Cancellation unwinds to the end of the innermost open block, then
  *    outward, then to AIO_FINALLY; only the block whose deadline fired
  *    stops it. A cleanup is not hit again by what brought it there, but a
- *    second cancellation cuts its awaits: one that must finish goes in
- *    AIO_SHIELDED.
+ *    second cancellation cuts its awaits and skips the rest of it: one that
+ *    must finish goes in AIO_SHIELDED.
  *  - Never await inside your own switch; never `return` from a coroutine
- *    (AIO_RETURN, AIO_RAISE); keep what lives across an await in the struct.
+ *    (AIO_RETURN, AIO_RAISE); keep what lives across an await in the struct,
+ *    an await's result in an aio_status.
  *  - Give the loop one timer slot per task that can wait with a deadline at
- *    the same time, cleanups included (else AIO_ENOSPC).
+ *    the same time, cleanups included (else AIO_ENOSPC, which a release
+ *    build does not report: aio_loop_timers_full counts it).
+ *  - The clock may start at any value (test across the wrap with
+ *    aio_loop_use_virtual_clock(&loop, (aio_time)0 - AIO_SEC(30))); a
+ *    deadline on one of the two reserved last ticks fires a tick or two
+ *    late. What an interrupt answered before a turn wins over a deadline
+ *    due in that turn.
  *
  * COMPILE-TIME OPTIONS A FIRMWARE SETS (every option: aio_timeout.h's list)
  *

@@ -23,6 +23,21 @@ union aio__view {
     uint32_t word;            /* (so that it is copied as one word) */
 };
 
+/* A count that never wraps (the order deadlines are armed in, the order
+ * tasks finish in): 64 bits. A CPU of 32 bits or more adds and compares
+ * those in a few instructions; an 8- or 16-bit one (AVR, MSP430) would call
+ * the compiler's 64-bit helpers, so there it is two 32-bit words that carry
+ * by hand once in four billion counts, and no such helper is linked
+ * (AIO__COUNT_WORDS asks for the words on any CPU: the tests do). */
+#if defined(AIO__COUNT_WORDS) || (defined(UINTPTR_MAX) && UINTPTR_MAX <= 0xFFFFu)
+#ifndef AIO__COUNT_WORDS
+#define AIO__COUNT_WORDS
+#endif
+typedef struct aio__count { uint32_t lo, hi; } aio__count;
+#else
+typedef uint64_t aio__count;
+#endif
+
 /* The continuation of one coroutine: the task's body has one inside the task;
  * an inline coroutine (AIO_CALL) has one as a member named `frame` of its
  * state struct. Treat as opaque. */
@@ -40,7 +55,7 @@ typedef unsigned int aio__slot;
 
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
-    uint64_t seq; /* when the deadline was set: equal deadlines fire in that order
+    aio__count seq; /* when the deadline was set: equal deadlines fire in that order
                      (first: no padding where it is 8-aligned and time is 4 bytes) */
     aio_time when;
     aio_task *task;
@@ -106,7 +121,7 @@ struct aio_task {
     aio_loop *loop;      /* the loop it was spawned on: it waits and runs there */
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
-    uint64_t until_seq;  /* its arming order: equal deadlines fire in that order
+    aio__count until_seq; /* its arming order: equal deadlines fire in that order
                             (at an offset that is a multiple of 8 on every target) */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
@@ -151,7 +166,7 @@ struct aio_timeout {
     uint8_t flags;       /*  and no padding added where pointers or times are 8 bytes) */
     uint16_t landing;    /* resume point that unwinds out of the block (a frame's lc) */
     uint8_t cleanups;    /* its task's count of cleanup sections when it opened */
-    uint64_t seq;        /* arming order of the deadline (entry or reschedule) */
+    aio__count seq;      /* arming order of the deadline (entry or reschedule) */
     aio_status status;   /* AIO_ETIMEDOUT after the block was cut short */
     aio_status saved_rc; /* the frame's status at entry, restored when caught */
     union {              /* a holding block's: what it holds, its argument read once */
@@ -173,7 +188,7 @@ typedef struct aio_as_completed {
     size_t n;
     size_t left;         /* not returned yet */
     aio_time deadline;   /* absolute; AIO_NEVER = none */
-    uint64_t cutoff;     /* once expired: the loop's count of finished tasks then */
+    aio__count cutoff;   /* once expired: the loop's count of finished tasks then */
     uint8_t expired;
 } aio_as_completed;
 
@@ -285,10 +300,12 @@ struct aio_loop {
     aio__slot heap_len, heap_cap;
     unsigned enqueued;   /* tasks queued at the tail so far (under the critical section;
                             an event set counts only those of one turn: int is wide enough) */
-    uint64_t seq;        /* timer arming counter (64 bits: never wraps) */
-    uint64_t finished;   /* tasks finished so far (64 bits: never wraps) */
+    aio__count seq;      /* timer arming counter (never wraps) */
+    aio__count finished; /* tasks finished so far (never wraps) */
     uint8_t deliveries;  /* checkpoints that delivered something, counted round
                             (only "did this one deliver" is asked of it) */
+    uint16_t timers_full; /* awaits refused for want of a timer slot, counted round
+                             (aio_loop_timers_full) */
     aio_link ready;      /* tasks to run, oldest first */
     aio_task *current;
     size_t live;         /* spawned and not finished */
@@ -304,7 +321,7 @@ struct aio_loop {
     aio_idle_fn idle;
     void *idle_ctx;
     void (*expire)(aio_task *t, aio_time now);     /* a block's or wait_for's deadline fired */
-    void (*scope_key)(const aio_task *t, aio_time *when, uint64_t *seq); /* blocks' deadlines */
+    void (*scope_key)(const aio_task *t, aio_time *when, aio__count *seq); /* blocks' deadlines */
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */

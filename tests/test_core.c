@@ -1332,6 +1332,8 @@ static void test_core_fixed_capacity_enospc(void) {
     CHECK_EQ(s.rc2, 3);
     CHECK_EQ(s.at, 150);
     CHECK_STR(test_trace, "A@100 B@100 C@150 ");
+    CHECK_EQ(aio_loop_timers_full(&loop), 1u); /* the one refusal, counted */
+    CHECK_EQ(aio_loop_timers_full(NULL), 0u);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -1366,8 +1368,11 @@ static void test_core_wait_for_enospc_no_slots(void) {
     s.child.ret = 6;
     aio_loop_init(&loop, NULL, 0); /* no storage, no growth hook */
     aio_loop_use_virtual_clock(&loop, test_start);
+    CHECK_EQ(aio_loop_timers_full(&loop), 0u);
+    loop.timers_full = 0xFFFFu; /* (as after 65,535 refusals: the count goes round) */
     test_last_debug[0] = 0;
     CHECK_EQ(test_run(&loop, &s.task, nospace_main), AIO_ENOSPC);
+    CHECK_EQ(aio_loop_timers_full(&loop), 0u);
     CHECK_DEBUG("timer storage is full");
     CHECK_EQ(s.rc, 77);
     CHECK_EQ(s.after, 0);

@@ -266,6 +266,7 @@ def size_group(args):
     out["size.sites"] = v["sites"]
     if v.get("avr_version", ["-"])[0] == want.get("avr_version"):
         out["size.avr"] = [v["avr_sleep"][0] + " B", v["avr_whole"][0] + " B", v["static"][2] + " B"]
+        out["size.sensor"] = [v["sensor"][0] + " B", v["sensor"][1] + " B"]
     else:
         print("skipped docs/embedded.md's ATmega328P size: measured with %s, here %s" %
               (want.get("avr_version"), v.get("avr_version", ["no avr-gcc"])[0]))
@@ -333,6 +334,11 @@ def avr_goal_on_page(text):
     return [rows[3][1], rows[4][1], static_table(text)[2][1]]
 
 
+def sensor_on_page(text):
+    rows = table(text, "| figure | measured | goal |")
+    return [rows[7][1], rows[8][1]]
+
+
 def static_table(text):
     return table(text, "| program in one file, with `AIO_STATIC` | measured |")
 
@@ -390,6 +396,7 @@ FIGURES = [
     ("size.compiler", "docs/embedded.md", "arm-none-eabi-gcc {ver}, `AIO_TIME_32`, `AIO_NO_STDLIB`", "size"),
     ("size.goals", "docs/embedded.md", goals_on_page, "size"),
     ("size.avr", "docs/embedded.md", avr_goal_on_page, "size"),
+    ("size.sensor", "docs/embedded.md", sensor_on_page, "size"),
     ("size.static", "docs/embedded.md", static_on_page, "size"),
     ("size.library", "docs/embedded.md", library_on_page, "size"),
     ("size.features", "docs/embedded.md", features_on_page, "size"),

@@ -37,7 +37,7 @@ fz_replay() { # name source inputs flags...
 fz_schedule="tests/fuzz/corpus/* tests/fuzz/regressions/*"
 fz_io="tests/fuzz/corpus-io/* tests/fuzz/regressions-io/*"
 fz_replay fuzz-replay tests/fuzz/fuzz_schedule.c "$fz_schedule"
-fz_replay fuzz-replay-ms32 tests/fuzz/fuzz_schedule.c "$fz_schedule" -DAIO_TIME_32
+fz_replay fuzz-replay-ms32 tests/fuzz/fuzz_schedule.c "$fz_schedule" -DAIO_TIME_32 -DAIO__COUNT_WORDS
 fz_replay fuzz-replay-io tests/fuzz/fuzz_io.c "$fz_io"
 fz_replay fuzz-replay-io-poll tests/fuzz/fuzz_io.c "$fz_io" -DAIO_IO_POLL
 # The server fuzzer: no corpus kept, programs drawn from a seed instead.
