@@ -7,7 +7,8 @@
 #              Cortex-M4F on ARM's MPS2 (AN385 / AN386), under QEMU in
 #              emulated time (-icount sleep=off: the run follows the
 #              instructions, not the host's speed), linked with board.ld and
-#              newlib-nano's memcpy and memset only;
+#              newlib-nano's memcpy and memset only; at the 1 kHz tick and at
+#              31,250 Hz (its SysTick at another rate);
 #   avr/       an ATmega328P at 16 MHz under simavr (its clock is simulated).
 # Each run must print exactly examples/boards/expected.txt and end with
 # status 0 (simavr: it stops at the final sleep). One line per board; a board
@@ -54,6 +55,27 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/
         else
             failed=$((failed + 1))
         fi
+        # the same at a tick rate other than 1 kHz: 31,250 Hz (SysTick reloading every 800 cycles of
+        # QEMU's 25 MHz), the times hello prints in milliseconds the same
+        # shellcheck disable=SC2086
+        if ! arm-none-eabi-gcc -mcpu="$cpu" -mthumb "$@" $flags -DAIO_TICKS_PER_SEC=31250u -nostartfiles \
+                --specs=nano.specs --specs=nosys.specs -T examples/boards/cortex-m/board.ld examples/boards/hello.c \
+                -o "$out/$cpu-31250.elf" 2>"$out/$cpu-31250.log"; then
+            echo "[boards] FAILED $cpu at 31,250 Hz: does not build:"; head -20 "$out/$cpu-31250.log" | sed 's/^/    /'
+            failed=$((failed + 1))
+        else
+            timeout 120 qemu-system-arm -M "$machine" -icount shift=5,sleep=off -nographic -monitor none -serial none \
+                -semihosting-config enable=on,target=native -kernel "$out/$cpu-31250.elf" >"$out/$cpu-31250.out" 2>&1
+            status=$?
+            if [ $status -ne 0 ]; then
+                echo "[boards] FAILED $cpu on $machine at 31,250 Hz: exit $status"; head -10 "$out/$cpu-31250.out" | sed 's/^/    /'
+                failed=$((failed + 1))
+            elif same "$cpu on $machine at 31,250 Hz" "$out/$cpu-31250.out"; then
+                echo "[boards] examples/boards/cortex-m on a $cpu ($machine, QEMU) with a 31,250 Hz tick: hello prints expected.txt"
+            else
+                failed=$((failed + 1))
+            fi
+        fi
         # the program's own handler (IRQ 17), defined in the file that includes the board start; and a
         # file that calls none of the board's helpers (built only)
         # shellcheck disable=SC2086
@@ -94,7 +116,7 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/
     done
 else
     echo "[boards] skipped: examples/boards/cortex-m (gcc-arm-none-eabi, libnewlib-arm-none-eabi, qemu-system-arm: make test-qemu installs them)"
-    skipped=$((skipped + 7))
+    skipped=$((skipped + 10))
 fi
 
 if command -v avr-gcc >/dev/null 2>&1 && command -v simavr >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
@@ -145,7 +167,7 @@ else
     echo "[boards] skipped: examples/boards/avr (gcc-avr, avr-libc, simavr: make test-avr installs them)"
     skipped=$((skipped + 3))
 fi
-echo "boards: $((10 - failed - skipped)) passed, $failed failed, $skipped skipped"
+echo "boards: $((13 - failed - skipped)) passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] || exit 1
 [ $skipped -eq 0 ] || exit 3
 exit 0

@@ -10,7 +10,7 @@
  *     #include "board.h"                   // also includes aio_timeout_core.h
  *
  *     int main(void) {
- *         board_start();                   // 1 kHz SysTick, interrupts on
+ *         board_start();                   // SysTick at the tick rate, interrupts on
  *         aio_loop_init(&loop, timers, 4);
  *         aio_loop_set_clock(&loop, board_clock, NULL);
  *         aio_loop_set_idle(&loop, board_idle, NULL);
@@ -31,9 +31,12 @@
  *   - the critical section the library's interrupt-safe calls need
  *     (AIO_CRITICAL_ENTER/EXIT: PRIMASK saved, masked, restored, so they nest
  *     and work inside handlers);
- *   - the clock: SysTick interrupts every millisecond and counts (1 kHz, the
- *     library's default with AIO_TIME_32); BOARD_CPU_HZ is the clock SysTick
- *     counts, 25 MHz unless you say otherwise;
+ *   - the clock: SysTick interrupts once a tick and counts, at the library's
+ *     tick rate (AIO_TICKS_PER_SEC: 1 kHz unless you define another, such
+ *     as 31250u or 32768u); BOARD_CPU_HZ is the clock SysTick counts,
+ *     25 MHz unless you say otherwise, and must be a whole number of ticks
+ *     (an #error says so). Under QEMU, see "the clock" below for what it
+ *     does not model;
  *   - the idle hook: with interrupts masked it asks the loop again for its
  *     next deadline (an interrupt may have set an event since the loop
  *     looked), then sleeps in WFI, which a masked interrupt still ends; its
@@ -67,8 +70,12 @@ static inline void board_irq_restore(uint32_t m) { __asm__ volatile("msr primask
 #define AIO_CRITICAL_EXIT() board_irq_restore(aio_irq_mask); } while (0)
 
 #include "aio_timeout_core.h"
-#if AIO_TICKS_PER_SEC != 1000u || !defined(AIO_TIME_32)
-#error "board.h: its clock counts milliseconds in 32 bits: define AIO_TIME_32 (and no other tick rate)"
+#if !defined(AIO_TIME_32)
+#error "board.h: its clock counts ticks in 32 bits: define AIO_TIME_32 (AIO_TICKS_PER_SEC sets the rate)"
+#endif
+#if BOARD_CPU_HZ % AIO_TICKS_PER_SEC != 0u || BOARD_CPU_HZ / AIO_TICKS_PER_SEC > 0x1000000u || \
+    BOARD_CPU_HZ / AIO_TICKS_PER_SEC < 200u
+#error "board.h: SysTick counts BOARD_CPU_HZ / AIO_TICKS_PER_SEC cycles a tick: a whole number, 200 to 2^24"
 #endif
 
 /* ----------------------------------------------------- vectors and reset */
@@ -302,23 +309,35 @@ void board_unexpected(void) {
     board_exit(3);
 }
 
-/* ------------------------------------------------------ the clock, 1 kHz */
+/* ------------------------------------------------------------- the clock */
+
+/* SysTick reloads every BOARD_CPU_HZ / AIO_TICKS_PER_SEC cycles of the
+ * core's clock, and its handler counts the ticks. What QEMU does not model:
+ * a crystal. Its SysTick follows QEMU's virtual time (with -icount, the
+ * instructions run, not the host's speed), so there is no drift, no jitter
+ * and no oscillator start-up; the core never enters a low-power state in
+ * WFI (no sleep current, no wake-up latency); and none of its machines has
+ * a 32,768 Hz low-frequency clock or the nRF51's RTC, whose tickless clock
+ * (examples/firmware/rtc_tickless.h) is tested against a model of the RTC
+ * on the host instead. A rate of 32,768 Hz needs a core clock that is a
+ * multiple of it; QEMU's 25 MHz is not, so under QEMU this board start is
+ * run at 1 kHz and at 31,250 Hz (the nRF51 TIMER's 16 MHz / 512). */
 
 #define BOARD_REG(addr) (*(volatile uint32_t *)(addr))
 #define BOARD_SYST_CSR BOARD_REG(0xE000E010u)
 #define BOARD_SYST_RVR BOARD_REG(0xE000E014u)
 #define BOARD_SYST_CVR BOARD_REG(0xE000E018u)
 
-static volatile uint32_t board_ms; /* ms since board_start (a 32-bit read is one load: no mask) */
+static volatile uint32_t board_ticks; /* ticks since board_start (a 32-bit read is one load: no mask) */
 
-void SysTick_Handler(void) { board_ms++; }
+void SysTick_Handler(void) { board_ticks++; }
 
 BOARD_HELPER void board_start(void) {
 #ifdef AIO_DEBUG
     aio_set_debug_hook(board_debug);
 #endif
     BOARD_SYST_CSR = 0;
-    BOARD_SYST_RVR = BOARD_CPU_HZ / 1000u - 1u;
+    BOARD_SYST_RVR = BOARD_CPU_HZ / AIO_TICKS_PER_SEC - 1u;
     BOARD_SYST_CVR = 0;
     BOARD_SYST_CSR = 7u; /* the core's clock, its interrupt, on */
     __asm__ volatile("cpsie i" ::: "memory");
@@ -326,7 +345,7 @@ BOARD_HELPER void board_start(void) {
 
 BOARD_HELPER aio_time board_clock(void *ctx) {
     (void)ctx;
-    return (aio_time)board_ms;
+    return (aio_time)board_ticks;
 }
 
 /* ------------------------------------------------------- the idle hook */
@@ -337,7 +356,7 @@ BOARD_HELPER void board_idle(void *ctx, aio_loop *loop, aio_time deadline) {
     (void)ctx;
     (void)deadline;
     /* work due (a task made ready, a timer passed): back to the loop; else
-     * sleep to the next interrupt, the millisecond's at the latest */
+     * sleep to the next interrupt, the tick's at the latest */
     if (next == AIO_NEVER || (aio_stime)(next - board_clock(NULL)) > 0) __asm__ volatile("dsb\n\twfi" ::: "memory");
     board_irq_restore(m);
 }
