@@ -1101,6 +1101,7 @@ struct aio_loop {
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
+    void (*joiners)(aio_task *t);                  /* wakes a task's waiters for its end (the first join) */
     void (*spread)(aio_link *gatherers, aio_task *woken); /* a cancellation reached gathering tasks */
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
     int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
@@ -3177,11 +3178,11 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
     if (aio__scope_enter((t), aio__f, (sc), (d), (how), AIO__LC(n)) != AIO_OK) \
         goto aio__unwind;                                                      \
     else                                                                       \
-        for (; aio__scope_outer((t), (sc));)                                   \
+        for (; aio__scope_outer(sc);)                                          \
             for (; aio__scope_inner(sc);)                                      \
                 if (0) {                                                       \
                 case (n):                                                      \
-                    if (aio__scope_land((t), aio__f, (sc))) break;             \
+                    if (aio__scope_land(sc)) break;                            \
                     goto aio__unwind;                                          \
                 } else
 
@@ -3208,11 +3209,11 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
             } else if ((AIO__NO_SUSPENSION(t), aio__hold_enter((t), aio__f, (sc), aio__r, AIO__LC(m))) != AIO_OK) \
                 (void)0; /* timed out: sc is closed */                         \
             else                                                               \
-                for (; (aio__r = AIO_OK, aio__scope_outer((t), (sc))) || ((void)(release), 0);) \
+                for (; (aio__r = AIO_OK, aio__scope_outer(sc)) || ((void)(release), 0);) \
                     for (; aio__scope_inner(sc);)                              \
                         if (0) {                                               \
                         case (m):                                              \
-                            if (aio__scope_land((t), aio__f, (sc))) break;     \
+                            if (aio__scope_land(sc)) break;                    \
                             (void)(release);                                   \
                             goto aio__unwind;                                  \
                         } else
@@ -3226,11 +3227,11 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
         if (aio__scope_enter((t), aio__f, (sc), AIO_NEVER, AIO__ENTER_RELATIVE, AIO__LC(n)) != AIO_OK) \
             goto aio__unwind;                                                  \
         else                                                                   \
-            for (; aio__try_outer((t), (sc));)                                 \
+            for (; aio__try_outer(sc);)                                        \
                 for (; aio__scope_inner(sc);)                                  \
                     if (0) {                                                   \
                     case (n):                                                  \
-                        aio__try_land((t), aio__f, (sc));                      \
+                        aio__try_land(sc);                                     \
                         break;                                                 \
                     } else
 
@@ -3329,9 +3330,10 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
                               aio_status rc);
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
                                     int how, uint32_t landing);
-AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
+AIO_API int aio__scope_outer(aio_timeout *sc);
+AIO_API void aio__wake_joiners(aio_task *t);
 AIO_API int aio__scope_inner(aio_timeout *sc);
-AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
+AIO_API int aio__scope_land(aio_timeout *sc);
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);
@@ -3425,10 +3427,13 @@ static inline void aio__list_unlink(aio_link *n) {
 static inline int aio__no_joiners(const aio_task *t) {
     return t->run.joiners.next == &t->loop->joined_end;
 }
-/* n waits for t's end: first, as the newest (t was spawned: the list ends). */
+/* n waits for t's end: first, as the newest (t was spawned: the list ends).
+ * The loop wakes joiners through a hook set here: a program that never
+ * awaits a task links none of that. */
 static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
     aio_link *head = &t->run.joiners;
     aio_link *first = head->next;
+    t->loop->joiners = aio__wake_joiners;
     n->next = first;
     n->prev = head;
     first->prev = n;
@@ -3587,15 +3592,15 @@ static inline aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout 
 
 /* A try block's hidden loop: enter once, close when the body ended or was
  * left; one its landing closed is over. */
-static inline int aio__try_outer(aio_task *t, aio_timeout *sc) {
-    return sc->state != AIO__S_DONE && aio__scope_outer(t, sc);
+static inline int aio__try_outer(aio_timeout *sc) {
+    return sc->state != AIO__S_DONE && aio__scope_outer(sc);
 }
 
 /* A try block unwound through: closed, marked so that its cleanup passes the
  * unwinding on (unless a deadline given to it by aio_timeout_reschedule
  * fired: then, as any block, it ends with AIO_ETIMEDOUT). */
-static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
-    if (!aio__scope_land(t, f, sc)) sc->status = AIO__RAISE;
+static inline void aio__try_land(aio_timeout *sc) {
+    if (!aio__scope_land(sc)) sc->status = AIO__RAISE;
 }
 
 #ifdef __cplusplus
@@ -4856,7 +4861,8 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
  * end backwards, each marked unlinked as it is woken, the list left empty.
  * (A wake-up reads no other place in it: the woken task's own place is
  * this one, or in no list while one of its items is in this one.) */
-static void aio__wake_joiners(aio_task *t, uint16_t flag) {
+/* (loop->joiners, set by the first join; each marked woken by the end) */
+AIO_API void aio__wake_joiners(aio_task *t) {
     aio_link *head = &t->run.joiners;
     aio_link *end = &t->loop->joined_end;
     aio_link *n = head;
@@ -4865,7 +4871,7 @@ static void aio__wake_joiners(aio_task *t, uint16_t flag) {
     while (n != head) {
         aio_link *newer = n->prev;
         n->next = n->prev = NULL;
-        aio__wake_by(AIO__WAITER_OF(n), flag);
+        aio__wake_by(AIO__WAITER_OF(n), AIO__T_SIGNALLED);
         n = newer;
     }
 }
@@ -5541,7 +5547,7 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
-    aio__wake_joiners(t, AIO__T_SIGNALLED);
+    if (!aio__no_joiners(t)) L->joiners(t); /* (one joined it: the hook is set) */
 }
 
 /* A child of a group has ended (with status rc): its end, told as
@@ -6538,12 +6544,14 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     return AIO_OK;
 }
 
-AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc) {
+/* (The block's steps after its entry find its task and frame through it:
+ * a block's site passes one argument.) */
+AIO_API int aio__scope_outer(aio_timeout *sc) {
     if (sc->state == AIO__S_ENTERED) {
         sc->state = AIO__S_FIRST;
         return 1;
     }
-    aio__scope_close(t, sc); /* the body ended, broke out or was cut short */
+    aio__scope_close(sc->task, sc); /* the body ended, broke out or was cut short */
     return 0;
 }
 
@@ -6553,7 +6561,9 @@ AIO_API int aio__scope_inner(aio_timeout *sc) {
     return 1;
 }
 
-AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
+AIO_API int aio__scope_land(aio_timeout *sc) {
+    aio_task *t = sc->task;
+    aio_frame *f = sc->frame;
     aio__raised(t, f);
     /* observe: an outer deadline passed by now takes the unwinding further */
     if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 1) == sc) {

@@ -85,10 +85,13 @@ static inline void aio__list_unlink(aio_link *n) {
 static inline int aio__no_joiners(const aio_task *t) {
     return t->run.joiners.next == &t->loop->joined_end;
 }
-/* n waits for t's end: first, as the newest (t was spawned: the list ends). */
+/* n waits for t's end: first, as the newest (t was spawned: the list ends).
+ * The loop wakes joiners through a hook set here: a program that never
+ * awaits a task links none of that. */
 static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
     aio_link *head = &t->run.joiners;
     aio_link *first = head->next;
+    t->loop->joiners = aio__wake_joiners;
     n->next = first;
     n->prev = head;
     first->prev = n;
@@ -247,15 +250,15 @@ static inline aio_status aio__hold_enter(aio_task *t, aio_frame *f, aio_timeout 
 
 /* A try block's hidden loop: enter once, close when the body ended or was
  * left; one its landing closed is over. */
-static inline int aio__try_outer(aio_task *t, aio_timeout *sc) {
-    return sc->state != AIO__S_DONE && aio__scope_outer(t, sc);
+static inline int aio__try_outer(aio_timeout *sc) {
+    return sc->state != AIO__S_DONE && aio__scope_outer(sc);
 }
 
 /* A try block unwound through: closed, marked so that its cleanup passes the
  * unwinding on (unless a deadline given to it by aio_timeout_reschedule
  * fired: then, as any block, it ends with AIO_ETIMEDOUT). */
-static inline void aio__try_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
-    if (!aio__scope_land(t, f, sc)) sc->status = AIO__RAISE;
+static inline void aio__try_land(aio_timeout *sc) {
+    if (!aio__scope_land(sc)) sc->status = AIO__RAISE;
 }
 
 #ifdef __cplusplus

@@ -169,11 +169,11 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
     if (aio__scope_enter((t), aio__f, (sc), (d), (how), AIO__LC(n)) != AIO_OK) \
         goto aio__unwind;                                                      \
     else                                                                       \
-        for (; aio__scope_outer((t), (sc));)                                   \
+        for (; aio__scope_outer(sc);)                                          \
             for (; aio__scope_inner(sc);)                                      \
                 if (0) {                                                       \
                 case (n):                                                      \
-                    if (aio__scope_land((t), aio__f, (sc))) break;             \
+                    if (aio__scope_land(sc)) break;                            \
                     goto aio__unwind;                                          \
                 } else
 
@@ -200,11 +200,11 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
             } else if ((AIO__NO_SUSPENSION(t), aio__hold_enter((t), aio__f, (sc), aio__r, AIO__LC(m))) != AIO_OK) \
                 (void)0; /* timed out: sc is closed */                         \
             else                                                               \
-                for (; (aio__r = AIO_OK, aio__scope_outer((t), (sc))) || ((void)(release), 0);) \
+                for (; (aio__r = AIO_OK, aio__scope_outer(sc)) || ((void)(release), 0);) \
                     for (; aio__scope_inner(sc);)                              \
                         if (0) {                                               \
                         case (m):                                              \
-                            if (aio__scope_land((t), aio__f, (sc))) break;     \
+                            if (aio__scope_land(sc)) break;                    \
                             (void)(release);                                   \
                             goto aio__unwind;                                  \
                         } else
@@ -218,11 +218,11 @@ enum { AIO__DGRAM_RECV, AIO__DGRAM_SEND }; /* (the way each waits: readable, wri
         if (aio__scope_enter((t), aio__f, (sc), AIO_NEVER, AIO__ENTER_RELATIVE, AIO__LC(n)) != AIO_OK) \
             goto aio__unwind;                                                  \
         else                                                                   \
-            for (; aio__try_outer((t), (sc));)                                 \
+            for (; aio__try_outer(sc);)                                        \
                 for (; aio__scope_inner(sc);)                                  \
                     if (0) {                                                   \
                     case (n):                                                  \
-                        aio__try_land((t), aio__f, (sc));                      \
+                        aio__try_land(sc);                                     \
                         break;                                                 \
                     } else
 
@@ -321,9 +321,10 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
                               aio_status rc);
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
                                     int how, uint32_t landing);
-AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc);
+AIO_API int aio__scope_outer(aio_timeout *sc);
+AIO_API void aio__wake_joiners(aio_task *t);
 AIO_API int aio__scope_inner(aio_timeout *sc);
-AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc);
+AIO_API int aio__scope_land(aio_timeout *sc);
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);

@@ -68,12 +68,14 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
     return AIO_OK;
 }
 
-AIO_API int aio__scope_outer(aio_task *t, aio_timeout *sc) {
+/* (The block's steps after its entry find its task and frame through it:
+ * a block's site passes one argument.) */
+AIO_API int aio__scope_outer(aio_timeout *sc) {
     if (sc->state == AIO__S_ENTERED) {
         sc->state = AIO__S_FIRST;
         return 1;
     }
-    aio__scope_close(t, sc); /* the body ended, broke out or was cut short */
+    aio__scope_close(sc->task, sc); /* the body ended, broke out or was cut short */
     return 0;
 }
 
@@ -83,7 +85,9 @@ AIO_API int aio__scope_inner(aio_timeout *sc) {
     return 1;
 }
 
-AIO_API int aio__scope_land(aio_task *t, aio_frame *f, aio_timeout *sc) {
+AIO_API int aio__scope_land(aio_timeout *sc) {
+    aio_task *t = sc->task;
+    aio_frame *f = sc->frame;
     aio__raised(t, f);
     /* observe: an outer deadline passed by now takes the unwinding further */
     if (f->rc == AIO_ECANCELED && aio__cancel_source(t, 1) == sc) {

@@ -226,7 +226,7 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
-    aio__wake_joiners(t, AIO__T_SIGNALLED);
+    if (!aio__no_joiners(t)) L->joiners(t); /* (one joined it: the hook is set) */
 }
 
 /* A child of a group has ended (with status rc): its end, told as

@@ -91,7 +91,8 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
  * end backwards, each marked unlinked as it is woken, the list left empty.
  * (A wake-up reads no other place in it: the woken task's own place is
  * this one, or in no list while one of its items is in this one.) */
-static void aio__wake_joiners(aio_task *t, uint16_t flag) {
+/* (loop->joiners, set by the first join; each marked woken by the end) */
+AIO_API void aio__wake_joiners(aio_task *t) {
     aio_link *head = &t->run.joiners;
     aio_link *end = &t->loop->joined_end;
     aio_link *n = head;
@@ -100,7 +101,7 @@ static void aio__wake_joiners(aio_task *t, uint16_t flag) {
     while (n != head) {
         aio_link *newer = n->prev;
         n->next = n->prev = NULL;
-        aio__wake_by(AIO__WAITER_OF(n), flag);
+        aio__wake_by(AIO__WAITER_OF(n), AIO__T_SIGNALLED);
         n = newer;
     }
 }
