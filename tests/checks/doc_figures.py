@@ -262,11 +262,13 @@ def size_group(args):
         n = int(v["feature." + f][0])
         rows += [str(n), str(n - base)]
     out["size.features"] = rows
-    out["size.static"] = [v["static"][0] + " B", v["static"][1] + " B"]
+    out["size.static"] = [v["m0_sleep"][0] + " B", v["static"][0] + " B", v["m0_core"][0] + " B", v["static"][1] + " B"]
     out["size.sites"] = v["sites"]
     if v.get("avr_version", ["-"])[0] == want.get("avr_version"):
-        out["size.avr"] = [v["avr_sleep"][0] + " B", v["avr_whole"][0] + " B", v["static"][2] + " B"]
+        out["size.avr"] = [v["avr_sleep"][0] + " B", v["avr_whole"][0] + " B", v["static"][2] + " B",
+                           v["avr_sleep"][0] + " B"]
         out["size.sensor"] = [v["sensor"][0] + " B", v["sensor"][1] + " B"]
+        out["size.static_sensor"] = [x + " B" for x in v["static_sensor"]]
     else:
         print("skipped docs/embedded.md's ATmega328P size: measured with %s, here %s" %
               (want.get("avr_version"), v.get("avr_version", ["no avr-gcc"])[0]))
@@ -331,7 +333,7 @@ def goals_on_page(text):
 
 def avr_goal_on_page(text):
     rows = table(text, "| figure | measured | goal |")
-    return [rows[3][1], rows[4][1], static_table(text)[2][1]]
+    return [rows[3][1], rows[4][1], static_table(text)[3][2], static_table(text)[3][1]]
 
 
 def sensor_on_page(text):
@@ -340,11 +342,16 @@ def sensor_on_page(text):
 
 
 def static_table(text):
-    return table(text, "| program in one file, with `AIO_STATIC` | measured |")
+    return table(text, "| program in one file | default | with `AIO_STATIC` |")
 
 
 def static_on_page(text):
-    return [r[1] for r in static_table(text)[:2]]
+    return [c for r in static_table(text)[:2] for c in (r[1], r[2])]
+
+
+def static_sensor_on_page(text):
+    rows = static_table(text)
+    return [rows[2][1], rows[2][2], rows[4][1], rows[4][2]]
 
 
 def library_on_page(text):
@@ -397,6 +404,7 @@ FIGURES = [
     ("size.goals", "docs/embedded.md", goals_on_page, "size"),
     ("size.avr", "docs/embedded.md", avr_goal_on_page, "size"),
     ("size.sensor", "docs/embedded.md", sensor_on_page, "size"),
+    ("size.static_sensor", "docs/embedded.md", static_sensor_on_page, "size"),
     ("size.static", "docs/embedded.md", static_on_page, "size"),
     ("size.library", "docs/embedded.md", library_on_page, "size"),
     ("size.features", "docs/embedded.md", features_on_page, "size"),

@@ -108,6 +108,8 @@ m0_core=$(onefile core)
 # function the program does not call and inlines those called once.
 m0_sleep_static=$(onefile minimal minimal_static -DAIO_STATIC)
 m0_core_static=$(onefile core core_static -DAIO_STATIC)
+m0_sensor_one=$(onefile sensor)
+m0_sensor_static=$(onefile sensor sensor_static -DAIO_STATIC)
 # What one await costs at its site (sites.c): the second of two sites, on
 # Cortex-M0, in a program in one file.
 site_bytes() { # kind -> bytes the second site adds
@@ -149,15 +151,15 @@ for rate in 1000u 32768u 1000000u; do
     h=$(arm-none-eabi-nm -u "$B/m0/durations.o" | awk '{ print $NF }' | grep -E "$helpers64" | tr '\n' ' ')
     [ -z "$h" ] || found64="$found64 durations at $rate ticks/s: $h;"
 done
-avr_sleep=- avr_sleep_static=- avr_whole=- avr_sensor=- avr_version=-
+avr_sleep=- avr_sleep_static=- avr_whole=- avr_sensor=- avr_sensor_one=- avr_sensor_static=- avr_version=-
 if command -v avr-gcc >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; then
     mkdir -p "$B/avr"
-    for v in minimal minimal_static; do
+    for v in minimal minimal_static sensor_one sensor_static; do
         extra=
-        [ $v = minimal ] || extra=-DAIO_STATIC
+        case $v in *_static) extra=-DAIO_STATIC ;; esac
         # shellcheck disable=SC2086
         avr-gcc -mmcu=atmega328p -std=c11 -Os $WARN_AVR -ffunction-sections -fdata-sections -Wl,--gc-sections \
-            $extra -DPROGRAM='"minimal.c"' $S/onefile.c -o "$B/avr/$v.elf"
+            $extra -DPROGRAM="\"${v%_*}.c\"" $S/onefile.c -o "$B/avr/$v.elf"
     done
     # shellcheck disable=SC2086
     avr-gcc -mmcu=atmega328p -std=c11 -Os $WARN_AVR -DPROGRAM='"core.c"' $S/onefile.c -o "$B/avr/whole.elf"
@@ -174,6 +176,8 @@ if command -v avr-gcc >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; t
     avr_sleep=$(avr-size "$B/avr/minimal.elf" | awk 'NR == 2 { print $1 + $2 }')
     avr_whole=$(avr-size "$B/avr/whole.elf" | awk 'NR == 2 { print $1 + $2 }')
     avr_sleep_static=$(avr-size "$B/avr/minimal_static.elf" | awk 'NR == 2 { print $1 + $2 }')
+    avr_sensor_one=$(avr-size "$B/avr/sensor_one.elf" | awk 'NR == 2 { print $1 + $2 }')
+    avr_sensor_static=$(avr-size "$B/avr/sensor_static.elf" | awk 'NR == 2 { print $1 + $2 }')
     avr_version="avr-gcc-$(avr-gcc -dumpversion)"
 fi
 ${HOST_CC:-cc} -std=c11 -I. $S/hostsize.c -o "$B/hostsize"
@@ -199,6 +203,7 @@ goals >"$B/goals.md"
     echo "avr_whole $avr_whole"
     echo "sensor $m0_sensor $avr_sensor"
     echo "static $m0_sleep_static $m0_core_static $avr_sleep_static"
+    echo "static_sensor $m0_sensor_one $m0_sensor_static $avr_sensor_one $avr_sensor_static"
     echo "sites $site_sleep $site_yield $site_timeout $site_event"
     echo "task32 $t32"
     echo "task_host $task_host"
@@ -242,13 +247,15 @@ fi
     echo
     cat "$B/goals.md"
     echo
-    echo "A program in one file that defines AIO_STATIC (not the goals' figures: those count the default build):"
+    echo "A program in one file, built as the goals count it and with AIO_STATIC defined:"
     echo
-    echo "| figure | measured |"
-    echo "|---|---:|"
-    echo "| Cortex-M0 -Os, one task that sleeps | $m0_sleep_static B |"
-    echo "| Cortex-M0 -Os, a wait with a timeout, cancelled, cleanup that awaits | $m0_core_static B |"
-    echo "| ATmega328P -Os, one task that sleeps, whole program's flash | $avr_sleep_static B |"
+    echo "| figure | default | AIO_STATIC |"
+    echo "|---|---:|---:|"
+    echo "| Cortex-M0 -Os, one task that sleeps | $m0_sleep B | $m0_sleep_static B |"
+    echo "| Cortex-M0 -Os, a wait with a timeout, cancelled, cleanup that awaits | $m0_core B | $m0_core_static B |"
+    echo "| Cortex-M0 -Os, the sensor node | $m0_sensor_one B | $m0_sensor_static B |"
+    echo "| ATmega328P -Os, one task that sleeps, whole program's flash | $avr_sleep B | $avr_sleep_static B |"
+    echo "| ATmega328P -Os, the sensor node, whole program's flash | $avr_sensor_one B | $avr_sensor_static B |"
     echo
     echo "What one await costs at its site (Cortex-M0 -Os, the second of two in one body, one file):"
     echo
