@@ -78,7 +78,8 @@
  *    aio_loop_use_virtual_clock(&loop, (aio_time)0 - AIO_SEC(30))); a
  *    deadline on one of the two reserved last ticks fires a tick or two
  *    late. What an interrupt answered before a turn wins over a deadline
- *    due in that turn.
+ *    due in that turn (but for a queue item under a due block: it stays
+ *    queued; docs/embedded.md).
  *
  * COMPILE-TIME OPTIONS A FIRMWARE SETS (every option: aio_timeout.h's list)
  *

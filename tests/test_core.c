@@ -2840,6 +2840,85 @@ static void test_core_sleep_woken_before_its_deadline_sleeps_on(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* An answer from outside and a deadline due in the same turn (an
+ * interrupt's event set, a queue item put from one, at the tick the
+ * deadline falls due, before the turn): the loop hands out the answer
+ * first. An event wait, in a timeout block or not, and a queue get with its
+ * own timeout take it; a queue get inside a block whose deadline is due
+ * checkpoints as it takes the item: the block times out and the item stays
+ * queued (docs/embedded.md, "An answer and a deadline due in the same turn"). */
+static struct {
+    aio_event ev;
+    aio_queue q1, q2;
+    int places1[2], places2[2];
+    struct { aio_task task; aio_status rc; } ev_wait;
+    struct { aio_task task; aio_timeout sc; aio_status rc; int after; } ev_block;
+    struct { aio_task task; aio_status rc; int item; } q_wait;
+    struct { aio_task task; aio_timeout sc; aio_status rc; int item; } q_block;
+} ST;
+
+static aio_status st_ev_wait(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_EVENT_WAIT(t, ST.ev_wait.rc, &ST.ev, AIO_MS(100));
+    AIO_END(t);
+}
+static aio_status st_ev_block(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_TIMEOUT(t, &ST.ev_block.sc, AIO_MS(100)) {
+        AIO_EVENT_WAIT(t, ST.ev_block.rc, &ST.ev, AIO_NEVER);
+        ST.ev_block.after = 1;
+    }
+    AIO_END(t);
+}
+static aio_status st_q_wait(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_QUEUE_GET(t, ST.q_wait.rc, &ST.q1, &ST.q_wait.item, AIO_MS(100));
+    AIO_END(t);
+}
+static aio_status st_q_block(aio_task *t) {
+    AIO_BEGIN(t);
+    ST.q_block.rc = 99;
+    AIO_TIMEOUT(t, &ST.q_block.sc, AIO_MS(100)) {
+        AIO_QUEUE_GET(t, ST.q_block.rc, &ST.q2, &ST.q_block.item, AIO_NEVER);
+    }
+    AIO_END(t);
+}
+
+static void test_core_answer_and_deadline_in_one_turn(void) {
+    aio_loop loop;
+    int v = 7, i;
+    memset(&ST, 0, sizeof ST);
+    aio_loop_init(&loop, NULL, 0);
+    aio_loop_set_grow(&loop, aio_grow_realloc, NULL);
+    aio_loop_use_virtual_clock(&loop, 0);
+    CHECK_EQ(aio_queue_init(&ST.q1, ST.places1, sizeof(int), 2, 2), AIO_OK);
+    CHECK_EQ(aio_queue_init(&ST.q2, ST.places2, sizeof(int), 2, 2), AIO_OK);
+    CHECK_EQ(aio_spawn(&ST.ev_wait.task, st_ev_wait), AIO_OK);
+    CHECK_EQ(aio_spawn(&ST.ev_block.task, st_ev_block), AIO_OK);
+    CHECK_EQ(aio_spawn(&ST.q_wait.task, st_q_wait), AIO_OK);
+    CHECK_EQ(aio_spawn(&ST.q_block.task, st_q_block), AIO_OK);
+    for (i = 0; i < 3; i++) (void)aio_step(&loop); /* all four parked */
+    CHECK_EQ(aio_next_deadline(&loop), AIO_MS(100));
+    aio_virtual_advance(&loop, AIO_MS(100)); /* the tick the deadlines fall due... */
+    aio_event_set(&ST.ev);                    /* ...and the answers, before its turn */
+    CHECK_EQ(aio_queue_put_from_isr(&ST.q1, &v), AIO_OK);
+    CHECK_EQ(aio_queue_put_from_isr(&ST.q2, &v), AIO_OK);
+    for (i = 0; i < 10 && (aio_task_alive(&ST.ev_wait.task) || aio_task_alive(&ST.ev_block.task) ||
+                           aio_task_alive(&ST.q_wait.task) || aio_task_alive(&ST.q_block.task)); i++)
+        (void)aio_step(&loop);
+    CHECK_EQ(aio_loop_now(&loop), AIO_MS(100));
+    CHECK_EQ(ST.ev_wait.rc, AIO_OK);
+    CHECK_EQ(ST.ev_block.rc, AIO_OK);
+    CHECK_EQ(ST.ev_block.after, 1);
+    CHECK_EQ(aio_timeout_status(&ST.ev_block.sc), AIO_OK);
+    CHECK_EQ(ST.q_wait.rc, AIO_OK);
+    CHECK_EQ(ST.q_wait.item, 7);
+    CHECK_EQ(ST.q_block.rc, 99); /* (the get was cut short: nothing stored) */
+    CHECK_EQ(aio_timeout_status(&ST.q_block.sc), AIO_ETIMEDOUT);
+    CHECK_EQ(aio_queue_qsize(&ST.q2), 1u); /* the item stays for the next get */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+}
+
 static const test_case cases[] = {
     TEST_ENTRY(test_core_sleep_exact),
     TEST_ENTRY(test_core_sleep_until),
@@ -2905,6 +2984,7 @@ static const test_case cases[] = {
     TEST_ENTRY(test_core_event_set_while_idle_wakes_the_system_idle_hook),
     TEST_ENTRY(test_core_sleep_ends_after_a_busy_turn),
     TEST_ENTRY(test_core_sleep_woken_before_its_deadline_sleeps_on),
+    TEST_ENTRY(test_core_answer_and_deadline_in_one_turn),
 };
 
 void register_core_tests(void) { test_register(cases, TEST_COUNT(cases)); }
