@@ -832,7 +832,7 @@ typedef unsigned int aio__slot;
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
     aio__count seq; /* when the deadline was set: equal deadlines fire in that order
-                     (first: no padding where it is 8-aligned and time is 4 bytes) */
+                       (first: no padding where it is 8-aligned and time is 4 bytes) */
     aio_time when;
     aio_task *task;
 } aio_timer;
@@ -898,7 +898,7 @@ struct aio_task {
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
     aio__count until_seq; /* its arming order: equal deadlines fire in that order
-                            (at an offset that is a multiple of 8 on every target) */
+                             (at an offset that is a multiple of 8 on every target) */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
@@ -3331,9 +3331,9 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
                                     int how, uint32_t landing);
 AIO_API int aio__scope_outer(aio_timeout *sc);
-AIO_API void aio__wake_joiners(aio_task *t);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_timeout *sc);
+AIO_API void aio__wake_joiners(aio_task *t); /* (loop->joiners, set by aio__join) */
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);
@@ -3868,9 +3868,9 @@ static AIO_THREAD_LOCAL aio_loop *aio__stepping;
 // >>misc
 /* ------------------------------------------------------------------ misc */
 
-/* Counts that never wrap (aio__count): zero, one more, *a before *b
- * (by address: an 8-bit CPU passes no copies), the low 32 bits. 64 bits: at one a nanosecond they would take 584 years to
- * wrap. */
+/* Counts that never wrap (aio__count): zero, one more, *a before *b (by
+ * address: an 8-bit CPU passes no copies), the low 32 bits. 64 bits: at one
+ * a nanosecond they would take 584 years to wrap. */
 #ifdef AIO__COUNT_WORDS
 static inline aio__count aio__count_zero(void) {
     aio__count z;
@@ -5522,10 +5522,13 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
 /* Task t's place in the order tasks finish in: the loop's count, kept in
  * the union's two words (two word stores, no copy through memory). */
 static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
-#ifdef AIO__COUNT_WORDS
+#if defined(AIO__COUNT_WORDS)
     aio__count_up(&L->finished);
     t->await.finished[0] = L->finished.lo;
     t->await.finished[1] = L->finished.hi;
+#elif defined(__cplusplus)
+    uint64_t n = ++L->finished; /* (C++ reads no union member it did not write last) */
+    memcpy(t->await.finished, &n, sizeof n);
 #else
     union { uint64_t n; uint32_t w[2]; } v;
     v.n = ++L->finished;

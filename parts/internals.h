@@ -322,9 +322,9 @@ AIO_API int aio__call_unwinds(aio_task *t, aio_frame *f, const aio_frame *callee
 AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, aio_time d,
                                     int how, uint32_t landing);
 AIO_API int aio__scope_outer(aio_timeout *sc);
-AIO_API void aio__wake_joiners(aio_task *t);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_timeout *sc);
+AIO_API void aio__wake_joiners(aio_task *t); /* (loop->joiners, set by aio__join) */
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);

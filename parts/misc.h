@@ -1,9 +1,9 @@
 // >>misc
 /* ------------------------------------------------------------------ misc */
 
-/* Counts that never wrap (aio__count): zero, one more, *a before *b
- * (by address: an 8-bit CPU passes no copies), the low 32 bits. 64 bits: at one a nanosecond they would take 584 years to
- * wrap. */
+/* Counts that never wrap (aio__count): zero, one more, *a before *b (by
+ * address: an 8-bit CPU passes no copies), the low 32 bits. 64 bits: at one
+ * a nanosecond they would take 584 years to wrap. */
 #ifdef AIO__COUNT_WORDS
 static inline aio__count aio__count_zero(void) {
     aio__count z;

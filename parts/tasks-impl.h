@@ -201,10 +201,13 @@ static void aio__close_blocks_and_groups(aio_task *t, const aio_frame *frame) {
 /* Task t's place in the order tasks finish in: the loop's count, kept in
  * the union's two words (two word stores, no copy through memory). */
 static AIO__ALWAYS_INLINE void aio__stamp_end(aio_loop *L, aio_task *t) {
-#ifdef AIO__COUNT_WORDS
+#if defined(AIO__COUNT_WORDS)
     aio__count_up(&L->finished);
     t->await.finished[0] = L->finished.lo;
     t->await.finished[1] = L->finished.hi;
+#elif defined(__cplusplus)
+    uint64_t n = ++L->finished; /* (C++ reads no union member it did not write last) */
+    memcpy(t->await.finished, &n, sizeof n);
 #else
     union { uint64_t n; uint32_t w[2]; } v;
     v.n = ++L->finished;

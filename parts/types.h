@@ -56,7 +56,7 @@ typedef unsigned int aio__slot;
 /* One armed deadline in the loop's timer heap; storage is the user's. */
 typedef struct aio_timer {
     aio__count seq; /* when the deadline was set: equal deadlines fire in that order
-                     (first: no padding where it is 8-aligned and time is 4 bytes) */
+                       (first: no padding where it is 8-aligned and time is 4 bytes) */
     aio_time when;
     aio_task *task;
 } aio_timer;
@@ -122,7 +122,7 @@ struct aio_task {
     aio_link member;     /* place among its group's children, or its loop's other tasks */
     aio_task *parent;    /* the task that spawned it: it owns it */
     aio__count until_seq; /* its arming order: equal deadlines fire in that order
-                            (at an offset that is a multiple of 8 on every target) */
+                             (at an offset that is a multiple of 8 on every target) */
     aio_timeout *scope;  /* innermost open timeout scope */
     aio_time until;      /* deadline of the current await itself */
     aio__slot timer;     /* heap index + 1 of the armed timer, 0 if none */
