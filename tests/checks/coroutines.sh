@@ -42,7 +42,7 @@ else
     [ -f "$out/readme_example.c" ] && co_src="$co_src $out/readme_example.c" # README's example
     co_ok=1
     python3 tests/lint/coroutines.py -I. $co_src >"$out/coroutines-project.out" 2>&1 || co_ok=0
-    for co_prog in minimal core; do
+    for co_prog in minimal core sensor; do
         python3 tests/lint/coroutines.py -I. -DPROGRAM="\"$co_prog.c\"" tests/embedded/size/onefile.c \
             >>"$out/coroutines-project.out" 2>&1 || co_ok=0
     done
