@@ -31,6 +31,31 @@ same() { # name output: the expected text?
     return 1
 }
 
+# hello.c built for the core of the loop below ($cpu, $cpuflags, $machine)
+# with EXTRA flags, run under QEMU and compared: NAME LABEL EXTRA; returns 2
+# if it does not build (each failure counted in $failed)
+qemu_hello() {
+    # shellcheck disable=SC2086 # (the flags, split into words)
+    if ! arm-none-eabi-gcc -mcpu="$cpu" -mthumb $cpuflags $flags $3 -nostartfiles --specs=nano.specs \
+            --specs=nosys.specs -T examples/boards/cortex-m/board.ld examples/boards/hello.c -o "$out/$1.elf" \
+            2>"$out/$1.log"; then
+        echo "[boards] FAILED $cpu$2: does not build:"; head -20 "$out/$1.log" | sed 's/^/    /'
+        failed=$((failed + 1)); return 2
+    fi
+    timeout 120 qemu-system-arm -M "$machine" -icount shift=5,sleep=off -nographic -monitor none -serial none \
+        -semihosting-config enable=on,target=native -kernel "$out/$1.elf" >"$out/$1.out" 2>&1
+    status=$?
+    if [ $status -ne 0 ]; then
+        echo "[boards] FAILED $cpu on $machine$2: exit $status"; head -10 "$out/$1.out" | sed 's/^/    /'
+        failed=$((failed + 1))
+    elif same "$cpu on $machine$2" "$out/$1.out"; then
+        echo "[boards] examples/boards/cortex-m on a $cpu ($machine, QEMU)$2: hello prints expected.txt ($(arm-none-eabi-size "$out/$1.elf" | awk 'NR == 2 { print $1 + $2 }') B of flash)"
+    else
+        failed=$((failed + 1))
+    fi
+    return 0
+}
+
 if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/dev/null 2>&1 &&
    [ -f "$(arm-none-eabi-gcc -print-file-name=nano.specs)" ]; then
     for b in "cortex-m0 microbit" "cortex-m3 mps2-an385" "cortex-m4 mps2-an386 -mfloat-abi=hard -mfpu=fpv4-sp-d16"; do
@@ -38,44 +63,11 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1 && command -v qemu-system-arm >/
         set -- $b
         cpu=$1 machine=$2
         shift 2
-        # shellcheck disable=SC2086
-        if ! arm-none-eabi-gcc -mcpu="$cpu" -mthumb "$@" $flags -nostartfiles --specs=nano.specs --specs=nosys.specs \
-                -T examples/boards/cortex-m/board.ld examples/boards/hello.c -o "$out/$cpu.elf" 2>"$out/$cpu.log"; then
-            echo "[boards] FAILED $cpu: does not build:"; head -20 "$out/$cpu.log" | sed 's/^/    /'
-            failed=$((failed + 1)); continue
-        fi
-        timeout 120 qemu-system-arm -M "$machine" -icount shift=5,sleep=off -nographic -monitor none -serial none \
-            -semihosting-config enable=on,target=native -kernel "$out/$cpu.elf" >"$out/$cpu.out" 2>&1
-        status=$?
-        if [ $status -ne 0 ]; then
-            echo "[boards] FAILED $cpu on $machine: exit $status"; head -10 "$out/$cpu.out" | sed 's/^/    /'
-            failed=$((failed + 1))
-        elif same "$cpu on $machine" "$out/$cpu.out"; then
-            echo "[boards] examples/boards/cortex-m on a $cpu ($machine, QEMU): hello prints expected.txt ($(arm-none-eabi-size "$out/$cpu.elf" | awk 'NR == 2 { print $1 + $2 }') B of flash)"
-        else
-            failed=$((failed + 1))
-        fi
+        cpuflags="$*"
+        qemu_hello "$cpu" "" "" || [ $? -ne 2 ] || continue
         # the same at a tick rate other than 1 kHz: 31,250 Hz (SysTick reloading every 800 cycles of
         # QEMU's 25 MHz), the times hello prints in milliseconds the same
-        # shellcheck disable=SC2086
-        if ! arm-none-eabi-gcc -mcpu="$cpu" -mthumb "$@" $flags -DAIO_TICKS_PER_SEC=31250u -nostartfiles \
-                --specs=nano.specs --specs=nosys.specs -T examples/boards/cortex-m/board.ld examples/boards/hello.c \
-                -o "$out/$cpu-31250.elf" 2>"$out/$cpu-31250.log"; then
-            echo "[boards] FAILED $cpu at 31,250 Hz: does not build:"; head -20 "$out/$cpu-31250.log" | sed 's/^/    /'
-            failed=$((failed + 1))
-        else
-            timeout 120 qemu-system-arm -M "$machine" -icount shift=5,sleep=off -nographic -monitor none -serial none \
-                -semihosting-config enable=on,target=native -kernel "$out/$cpu-31250.elf" >"$out/$cpu-31250.out" 2>&1
-            status=$?
-            if [ $status -ne 0 ]; then
-                echo "[boards] FAILED $cpu on $machine at 31,250 Hz: exit $status"; head -10 "$out/$cpu-31250.out" | sed 's/^/    /'
-                failed=$((failed + 1))
-            elif same "$cpu on $machine at 31,250 Hz" "$out/$cpu-31250.out"; then
-                echo "[boards] examples/boards/cortex-m on a $cpu ($machine, QEMU) with a 31,250 Hz tick: hello prints expected.txt"
-            else
-                failed=$((failed + 1))
-            fi
-        fi
+        qemu_hello "$cpu-31250" " with a 31,250 Hz tick" -DAIO_TICKS_PER_SEC=31250u
         # the program's own handler (IRQ 17), defined in the file that includes the board start; and a
         # file that calls none of the board's helpers (built only)
         # shellcheck disable=SC2086
