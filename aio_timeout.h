@@ -1301,8 +1301,9 @@ AIO_API int aio_event_is_set(const aio_event *ev);
 
 /* `value` permits; `bound` > 0 makes a BoundedSemaphore (release beyond it is
  * AIO_EINVAL). A release that would take the count past INT_MAX is AIO_EINVAL
- * too. */
-AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound);
+ * too. AIO_OK, or AIO_EINVAL for a NULL semaphore, a negative value or bound,
+ * a value above the bound (asyncio's ValueError): then it has no permit. */
+AIO_API aio_status aio_semaphore_init(aio_semaphore *sem, int value, int bound);
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem);
 AIO_API int aio_semaphore_value(const aio_semaphore *sem);
 /* AIO_EINVAL if the lock is not locked. A release hands the lock to the
@@ -1311,7 +1312,9 @@ AIO_API int aio_semaphore_value(const aio_semaphore *sem);
  * and a second release, a notify or a condition wait is AIO_EINVAL. */
 AIO_API aio_status aio_lock_release(aio_lock *lock);
 AIO_API int aio_lock_locked(const aio_lock *lock);
-AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock);
+/* AIO_OK, or AIO_EINVAL for a NULL condition or lock (asyncio makes a lock of
+ * its own: here the program gives one, which it shares with the condition). */
+AIO_API aio_status aio_condition_init(aio_condition *cond, aio_lock *lock);
 /* Wake up to n waiters (the lock must be held); returns how many. */
 AIO_API int aio_condition_notify(aio_condition *cond, int n);
 AIO_API int aio_condition_notify_all(aio_condition *cond);
@@ -1659,6 +1662,13 @@ AIO_API int aio_udp_open(const char *host, int port);
  * SIGINT (Ctrl-C), SIGBREAK (Ctrl-Break), SIGTERM (the console closed, a
  * logoff, a shutdown: the process is held until the loop is destroyed). */
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
+/* loop.add_signal_handler(signo, task.cancel): each delivery of `signo`
+ * cancels `t` from the running loop (a second Ctrl-C, a second cancel), as
+ * long as t is alive; a finished task is left alone (t must outlive the
+ * route, or be routed away with NULL first). One route per signal: this one
+ * replaces aio_signal_event's for signo, and the other way round. Errors as
+ * aio_signal_event's, and AIO_EINVAL when t runs on another loop. */
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t);
 
 /* A server in one call (asyncio's start_server, Trio's serve_tcp): a task of
  * the library accepts connections on a listener and runs `handler` as a task
@@ -2099,7 +2109,7 @@ typedef struct aio_recorder {
     uint32_t count;      /* records kept */
     uint32_t lost;       /* older records written over (stops at 2^32 - 1) */
 } aio_recorder;
-AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
+AIO_API aio_status aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
 /* The i-th record kept, oldest first (NULL beyond aio_recorder_count). */
 AIO_API uint32_t aio_recorder_count(const aio_recorder *r);
@@ -2595,7 +2605,7 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
 /* Raise `rc` if it is an error. */
 #define AIO_CHECK(t, rc)                                                       \
     do {                                                                       \
-        aio_status aio__c = (rc);                                              \
+        aio_status aio__c = rc; /* (unbracketed: an error points at the call) */ \
         if (aio__c < 0) AIO_RAISE(t, aio__c);                                  \
     } while (0)
 
@@ -6148,10 +6158,17 @@ AIO_API uint32_t aio__unwind_target(aio_task *t, aio_frame *f) {
     return (f->flags & AIO__F_FINALLY) ? AIO__LC_END : AIO__LC_FINALLY;
 }
 
+/* A value set in a cleanup section that a cancel brought the frame to
+ * swallows the cancellation, which debug builds report: whoever cancelled
+ * may be waiting for it to come back. Not for the body of a task that no
+ * task spawned (aio_run's main task, a task spawned from outside the loop's
+ * tasks): nobody hands it a cancellation to pass back, and asyncio's
+ * `except CancelledError: return 0` in main() is how such a program ends
+ * cleanly on a signal (aio_signal_cancel). (Release builds report nothing:
+ * the test is gone with the message.) */
 AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
-    (void)t;
     if (f->flags & AIO__F_FINALLY) {
-        if ((f->flags & AIO__F_CANCEL_CAUSE) && rc >= 0)
+        if ((f->flags & AIO__F_CANCEL_CAUSE) && rc >= 0 && (f != &t->frame || t->parent))
             aio__misuse(AIO_ECANCELED, "a coroutine swallowed its cancellation: its cleanup "
                                        "section returned a value instead of the error");
         f->flags |= AIO__F_OVERRIDE;
@@ -7386,11 +7403,18 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     return rc;
 }
 
-AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
+AIO_API aio_status aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
+    if (!sem) return aio__misuse(AIO_EINVAL, "aio_semaphore_init: the semaphore is NULL");
     aio__list_init(&sem->waiters);
-    sem->value = value < 0 ? 0 : value;
     sem->handed = 0;
+    sem->value = 0; /* (refused: a semaphore with no permit and no bound) */
+    sem->bound = 0;
+    if (value < 0 || bound < 0 || (bound > 0 && value > bound))
+        return aio__misuse(AIO_EINVAL, "aio_semaphore_init: the value or the bound is negative, "
+                                       "or the value is above the bound");
+    sem->value = value;
     sem->bound = bound;
+    return AIO_OK;
 }
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem) {
     return aio__release(&sem->waiters, &sem->value, &sem->handed, sem->bound);
@@ -7404,9 +7428,12 @@ AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked == AIO__
 // >>conditions
 /* -------------------------------------------------------------- conditions */
 
-AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock) {
+AIO_API aio_status aio_condition_init(aio_condition *cond, aio_lock *lock) {
+    if (!cond) return aio__misuse(AIO_EINVAL, "aio_condition_init: the condition is NULL");
     aio__list_init(&cond->waiters);
-    cond->lock = lock;
+    cond->lock = lock; /* (NULL: every wait and notify is refused) */
+    if (!lock) return aio__misuse(AIO_EINVAL, "aio_condition_init: the lock is NULL");
+    return AIO_OK;
 }
 
 AIO_API int aio_condition_notify(aio_condition *cond, int n) {
@@ -8933,7 +8960,7 @@ static aio_status aio__net_can_watch(int fd);
 #endif
 static int aio__sig_routed(int signo);
 static void aio__sig_handler(int signo);
-static const char *aio__sys_signal_check(int signo);
+static const char *aio__sys_signal_check(int signo, int cancel);
 static int aio__sys_signal_catch(int signo);
 static void aio__sys_signal_default(int signo);
 static void aio__sys_signal_target(aio__waker k);
@@ -9108,9 +9135,10 @@ static void aio__children_check(aio_loop *L);
 static int aio__sigchld_needed(void);
 #endif
 
-static const char *aio__sys_signal_check(int signo) {
+static const char *aio__sys_signal_check(int signo, int cancel) {
     if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
-        return "aio_signal_event: not a signal that can be caught";
+        return cancel ? "aio_signal_cancel: not a signal that can be caught"
+                      : "aio_signal_event: not a signal that can be caught";
     return NULL;
 }
 static int aio__sys_signal_catch(int signo) {
@@ -10424,10 +10452,12 @@ static BOOL WINAPI aio__console_handler(DWORD type) {
     (void)WaitForSingleObject(aio__sig_done, INFINITE);
     return TRUE;
 }
-static const char *aio__sys_signal_check(int signo) {
+static const char *aio__sys_signal_check(int signo, int cancel) {
     if (signo != SIGINT && signo != SIGBREAK && signo != SIGTERM)
-        return "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
-               "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only";
+        return cancel ? "aio_signal_cancel: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
+                        "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only"
+                      : "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
+                        "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only";
     return NULL;
 }
 static int aio__sys_signal_catch(int signo) {
@@ -13493,11 +13523,14 @@ AIO_API int aio_udp_open(const char *host, int port) {
 #ifdef AIO__SIGNALS
 static aio__sig_flag aio__sig_pending[AIO__NSIG];
 static aio__sig_flag aio__sig_any;
+/* Each signal goes to an event to set or a task to cancel (aio_signal_event,
+ * aio_signal_cancel), to one at a time: a route replaces the other. */
 static aio_event *aio__sig_event[AIO__NSIG];
+static aio_task *aio__sig_task[AIO__NSIG];
 static aio_loop *aio__sig_loop;
 
 static int aio__sig_waiting(void) { return aio__sig_any != 0; }
-static int aio__sig_routed(int signo) { return aio__sig_event[signo] != NULL; }
+static int aio__sig_routed(int signo) { return aio__sig_event[signo] != NULL || aio__sig_task[signo] != NULL; }
 
 static void aio__sig_handler(int signo) {
     int saved = errno;
@@ -13516,11 +13549,15 @@ static void aio__deliver_signals(aio_loop *L) {
     for (s = 1; s < AIO__NSIG; s++) {
         if (!AIO__SIG_TAKE(aio__sig_pending[s])) continue;
         if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* (NULL: unrouted since) */
+        /* (a task not spawned yet, or spawned again since, is cancelled in
+         * the run it is in; one that has finished is left alone) */
+        if (aio__sig_task[s] && aio_task_alive(aio__sig_task[s])) (void)aio_cancel(aio__sig_task[s]);
     }
 }
 
 static void aio__sig_default(int signo) {
     aio__sig_event[signo] = NULL;
+    aio__sig_task[signo] = NULL;
     aio__sys_signal_default(signo);
 }
 #else
@@ -13664,9 +13701,9 @@ static const char *aio__sysio_holds(aio_io *io) {
     int signo;
     if (aio__sig_loop == s->loop)
         for (signo = 1; signo < AIO__NSIG; signo++)
-            if (aio__sig_event[signo])
-                return "aio_loop_set_io: signals are routed to the loop through its wait (aio_signal_event; "
-                       "route them elsewhere first, with ev NULL)";
+            if (aio__sig_routed(signo))
+                return "aio_loop_set_io: signals are routed to the loop through its wait (aio_signal_event, "
+                       "aio_signal_cancel; route them elsewhere first, with NULL)";
 #endif
 #ifdef AIO__PROCESSES
     if (s->children) return "aio_loop_set_io: child processes of the loop are not closed (aio_process_close)";
@@ -13712,29 +13749,45 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 }
 
 #ifdef AIO__SIGNALS
-AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
+/* Route signal signo to ev (to set) or to t (to cancel), or neither (both
+ * NULL: the default action back); `cancel` says which call asks. */
+#define AIO__SIGNAL_MISUSE(cancel, why)                                        \
+    ((cancel) ? aio__misuse(AIO_EINVAL, "aio_signal_cancel: " why) : aio__misuse(AIO_EINVAL, "aio_signal_event: " why))
+static aio_status aio__signal_route(int signo, aio_event *ev, aio_task *t, int cancel) {
     aio_loop *L = aio__loop;
-    const char *bad = aio__sys_signal_check(signo);
+    const char *bad = aio__sys_signal_check(signo, cancel);
     if (bad) return aio__misuse(AIO_EINVAL, bad);
-    if (!ev) {
+    if (!ev && !t) {
         if (aio__sig_routed(signo)) aio__sig_default(signo);
         return AIO_OK;
     }
-    if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
+    if (!L) return AIO__SIGNAL_MISUSE(cancel, "no loop is running or initialised");
+    if (t && aio_task_alive(t) && t->loop != L)
+        return AIO__SIGNAL_MISUSE(cancel, "the task belongs to another loop than the one signals would go to");
     if (aio__sig_loop && aio__sig_loop != L)
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: signals go to another loop; destroy it first");
+        return AIO__SIGNAL_MISUSE(cancel, "signals go to another loop; destroy it first");
     if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
     if (!AIO__SYSTEM_PORT(L))
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
+        return AIO__SIGNAL_MISUSE(cancel, "the loop waits through a port of its own");
     aio__sig_loop = L;
     aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
     aio__sys_signal_target(aio__readiness_waker((aio__sysio *)(void *)L->io));
     aio__sig_event[signo] = ev;
+    aio__sig_task[signo] = t;
     if (!aio__sys_signal_catch(signo)) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;
+        aio__sig_task[signo] = NULL;
         return AIO_EIO;
     }
     return AIO_OK;
+}
+
+AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
+    return aio__signal_route(signo, ev, NULL, 0);
+}
+
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t) {
+    return aio__signal_route(signo, NULL, t, 1);
 }
 #endif /* AIO__SIGNALS */
 #endif /* AIO__SOCKETS */
@@ -19901,10 +19954,12 @@ AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ct
 AIO_API void aio_trace_name(const aio_task *t, const char *label) { (void)t; (void)label; }
 #endif
 
-AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity) {
+AIO_API aio_status aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity) {
+    if (!r) return aio__misuse(AIO_EINVAL, "aio_recorder_init: the recorder is NULL");
     r->ring = ring;
     r->capacity = ring ? capacity : 0;
     r->head = r->count = r->lost = 0;
+    return AIO_OK;
 }
 
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
@@ -20108,6 +20163,11 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     (void)signo;
     (void)ev;
     return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals or Windows console");
+}
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t) {
+    (void)signo;
+    (void)t;
+    return aio__misuse(AIO_EINVAL, "aio_signal_cancel: no POSIX signals or Windows console");
 }
 #endif
 #ifndef AIO__THREADS

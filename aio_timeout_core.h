@@ -10,8 +10,9 @@
  * waits on a port of yours (struct aio_io, aio_loop_set_io) and the
  * instruments are all here. What needs the system is refused with a
  * status, as on a board: a socket, AIO_TO_THREAD, aio_process_spawn,
- * aio_signal_event. A program moves to aio_timeout.h by changing its
- * #include, and a build of it is the same code on a microcontroller.
+ * aio_signal_event and aio_signal_cancel. A program moves to aio_timeout.h
+ * by changing its #include, and a build of it is the same code on a
+ * microcontroller.
  *
  * In exactly one source file:
  *
@@ -1137,8 +1138,9 @@ AIO_API int aio_event_is_set(const aio_event *ev);
 
 /* `value` permits; `bound` > 0 makes a BoundedSemaphore (release beyond it is
  * AIO_EINVAL). A release that would take the count past INT_MAX is AIO_EINVAL
- * too. */
-AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound);
+ * too. AIO_OK, or AIO_EINVAL for a NULL semaphore, a negative value or bound,
+ * a value above the bound (asyncio's ValueError): then it has no permit. */
+AIO_API aio_status aio_semaphore_init(aio_semaphore *sem, int value, int bound);
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem);
 AIO_API int aio_semaphore_value(const aio_semaphore *sem);
 /* AIO_EINVAL if the lock is not locked. A release hands the lock to the
@@ -1147,7 +1149,9 @@ AIO_API int aio_semaphore_value(const aio_semaphore *sem);
  * and a second release, a notify or a condition wait is AIO_EINVAL. */
 AIO_API aio_status aio_lock_release(aio_lock *lock);
 AIO_API int aio_lock_locked(const aio_lock *lock);
-AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock);
+/* AIO_OK, or AIO_EINVAL for a NULL condition or lock (asyncio makes a lock of
+ * its own: here the program gives one, which it shares with the condition). */
+AIO_API aio_status aio_condition_init(aio_condition *cond, aio_lock *lock);
 /* Wake up to n waiters (the lock must be held); returns how many. */
 AIO_API int aio_condition_notify(aio_condition *cond, int n);
 AIO_API int aio_condition_notify_all(aio_condition *cond);
@@ -1495,6 +1499,13 @@ AIO_API int aio_udp_open(const char *host, int port);
  * SIGINT (Ctrl-C), SIGBREAK (Ctrl-Break), SIGTERM (the console closed, a
  * logoff, a shutdown: the process is held until the loop is destroyed). */
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
+/* loop.add_signal_handler(signo, task.cancel): each delivery of `signo`
+ * cancels `t` from the running loop (a second Ctrl-C, a second cancel), as
+ * long as t is alive; a finished task is left alone (t must outlive the
+ * route, or be routed away with NULL first). One route per signal: this one
+ * replaces aio_signal_event's for signo, and the other way round. Errors as
+ * aio_signal_event's, and AIO_EINVAL when t runs on another loop. */
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t);
 
 /* A server in one call (asyncio's start_server, Trio's serve_tcp): a task of
  * the library accepts connections on a listener and runs `handler` as a task
@@ -1935,7 +1946,7 @@ typedef struct aio_recorder {
     uint32_t count;      /* records kept */
     uint32_t lost;       /* older records written over (stops at 2^32 - 1) */
 } aio_recorder;
-AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
+AIO_API aio_status aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
 /* The i-th record kept, oldest first (NULL beyond aio_recorder_count). */
 AIO_API uint32_t aio_recorder_count(const aio_recorder *r);
@@ -2006,7 +2017,7 @@ AIO_API void aio_trace_fputs(void *file, const char *text);
 /* Raise `rc` if it is an error. */
 #define AIO_CHECK(t, rc)                                                       \
     do {                                                                       \
-        aio_status aio__c = (rc);                                              \
+        aio_status aio__c = rc; /* (unbracketed: an error points at the call) */ \
         if (aio__c < 0) AIO_RAISE(t, aio__c);                                  \
     } while (0)
 
@@ -5337,10 +5348,17 @@ AIO_API uint32_t aio__unwind_target(aio_task *t, aio_frame *f) {
     return (f->flags & AIO__F_FINALLY) ? AIO__LC_END : AIO__LC_FINALLY;
 }
 
+/* A value set in a cleanup section that a cancel brought the frame to
+ * swallows the cancellation, which debug builds report: whoever cancelled
+ * may be waiting for it to come back. Not for the body of a task that no
+ * task spawned (aio_run's main task, a task spawned from outside the loop's
+ * tasks): nobody hands it a cancellation to pass back, and asyncio's
+ * `except CancelledError: return 0` in main() is how such a program ends
+ * cleanly on a signal (aio_signal_cancel). (Release builds report nothing:
+ * the test is gone with the message.) */
 AIO_API void aio__set_status(aio_task *t, aio_frame *f, aio_status rc) {
-    (void)t;
     if (f->flags & AIO__F_FINALLY) {
-        if ((f->flags & AIO__F_CANCEL_CAUSE) && rc >= 0)
+        if ((f->flags & AIO__F_CANCEL_CAUSE) && rc >= 0 && (f != &t->frame || t->parent))
             aio__misuse(AIO_ECANCELED, "a coroutine swallowed its cancellation: its cleanup "
                                        "section returned a value instead of the error");
         f->flags |= AIO__F_OVERRIDE;
@@ -6569,11 +6587,18 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     return rc;
 }
 
-AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
+AIO_API aio_status aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
+    if (!sem) return aio__misuse(AIO_EINVAL, "aio_semaphore_init: the semaphore is NULL");
     aio__list_init(&sem->waiters);
-    sem->value = value < 0 ? 0 : value;
     sem->handed = 0;
+    sem->value = 0; /* (refused: a semaphore with no permit and no bound) */
+    sem->bound = 0;
+    if (value < 0 || bound < 0 || (bound > 0 && value > bound))
+        return aio__misuse(AIO_EINVAL, "aio_semaphore_init: the value or the bound is negative, "
+                                       "or the value is above the bound");
+    sem->value = value;
     sem->bound = bound;
+    return AIO_OK;
 }
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem) {
     return aio__release(&sem->waiters, &sem->value, &sem->handed, sem->bound);
@@ -6587,9 +6612,12 @@ AIO_API int aio_lock_locked(const aio_lock *lock) { return lock->locked == AIO__
 // >>conditions
 /* -------------------------------------------------------------- conditions */
 
-AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock) {
+AIO_API aio_status aio_condition_init(aio_condition *cond, aio_lock *lock) {
+    if (!cond) return aio__misuse(AIO_EINVAL, "aio_condition_init: the condition is NULL");
     aio__list_init(&cond->waiters);
-    cond->lock = lock;
+    cond->lock = lock; /* (NULL: every wait and notify is refused) */
+    if (!lock) return aio__misuse(AIO_EINVAL, "aio_condition_init: the lock is NULL");
+    return AIO_OK;
 }
 
 AIO_API int aio_condition_notify(aio_condition *cond, int n) {
@@ -8049,10 +8077,12 @@ AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ct
 AIO_API void aio_trace_name(const aio_task *t, const char *label) { (void)t; (void)label; }
 #endif
 
-AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity) {
+AIO_API aio_status aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity) {
+    if (!r) return aio__misuse(AIO_EINVAL, "aio_recorder_init: the recorder is NULL");
     r->ring = ring;
     r->capacity = ring ? capacity : 0;
     r->head = r->count = r->lost = 0;
+    return AIO_OK;
 }
 
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {
@@ -8255,6 +8285,11 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     (void)signo;
     (void)ev;
     return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals or Windows console");
+}
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t) {
+    (void)signo;
+    (void)t;
+    return aio__misuse(AIO_EINVAL, "aio_signal_cancel: no POSIX signals or Windows console");
 }
 AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {
     (void)L; (void)max;

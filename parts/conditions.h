@@ -1,9 +1,12 @@
 // >>conditions
 /* -------------------------------------------------------------- conditions */
 
-AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock) {
+AIO_API aio_status aio_condition_init(aio_condition *cond, aio_lock *lock) {
+    if (!cond) return aio__misuse(AIO_EINVAL, "aio_condition_init: the condition is NULL");
     aio__list_init(&cond->waiters);
-    cond->lock = lock;
+    cond->lock = lock; /* (NULL: every wait and notify is refused) */
+    if (!lock) return aio__misuse(AIO_EINVAL, "aio_condition_init: the lock is NULL");
+    return AIO_OK;
 }
 
 AIO_API int aio_condition_notify(aio_condition *cond, int n) {

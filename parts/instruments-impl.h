@@ -79,10 +79,12 @@ AIO_API void aio_loop_set_instrument(aio_loop *L, aio_instrument_fn fn, void *ct
 AIO_API void aio_trace_name(const aio_task *t, const char *label) { (void)t; (void)label; }
 #endif
 
-AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity) {
+AIO_API aio_status aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity) {
+    if (!r) return aio__misuse(AIO_EINVAL, "aio_recorder_init: the recorder is NULL");
     r->ring = ring;
     r->capacity = ring ? capacity : 0;
     r->head = r->count = r->lost = 0;
+    return AIO_OK;
 }
 
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record) {

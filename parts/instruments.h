@@ -77,7 +77,7 @@ typedef struct aio_recorder {
     uint32_t count;      /* records kept */
     uint32_t lost;       /* older records written over (stops at 2^32 - 1) */
 } aio_recorder;
-AIO_API void aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
+AIO_API aio_status aio_recorder_init(aio_recorder *r, aio_trace_record *ring, uint32_t capacity);
 AIO_API void aio_recorder_hook(void *recorder, const aio_trace_record *record);
 /* The i-th record kept, oldest first (NULL beyond aio_recorder_count). */
 AIO_API uint32_t aio_recorder_count(const aio_recorder *r);

@@ -297,6 +297,13 @@ AIO_API int aio_udp_open(const char *host, int port);
  * SIGINT (Ctrl-C), SIGBREAK (Ctrl-Break), SIGTERM (the console closed, a
  * logoff, a shutdown: the process is held until the loop is destroyed). */
 AIO_API aio_status aio_signal_event(int signo, aio_event *ev);
+/* loop.add_signal_handler(signo, task.cancel): each delivery of `signo`
+ * cancels `t` from the running loop (a second Ctrl-C, a second cancel), as
+ * long as t is alive; a finished task is left alone (t must outlive the
+ * route, or be routed away with NULL first). One route per signal: this one
+ * replaces aio_signal_event's for signo, and the other way round. Errors as
+ * aio_signal_event's, and AIO_EINVAL when t runs on another loop. */
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t);
 
 /* A server in one call (asyncio's start_server, Trio's serve_tcp): a task of
  * the library accepts connections on a listener and runs `handler` as a task

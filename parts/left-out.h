@@ -8,6 +8,11 @@ AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
     (void)ev;
     return aio__misuse(AIO_EINVAL, "aio_signal_event: no POSIX signals or Windows console");
 }
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t) {
+    (void)signo;
+    (void)t;
+    return aio__misuse(AIO_EINVAL, "aio_signal_cancel: no POSIX signals or Windows console");
+}
 #endif
 #ifndef AIO__THREADS
 AIO_API aio_status aio_loop_set_threads(aio_loop *L, int max) {

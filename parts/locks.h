@@ -109,11 +109,18 @@ AIO_API aio_status aio__acquire_poll(aio_task *t, aio_frame *f, aio_link *waiter
     return rc;
 }
 
-AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
+AIO_API aio_status aio_semaphore_init(aio_semaphore *sem, int value, int bound) {
+    if (!sem) return aio__misuse(AIO_EINVAL, "aio_semaphore_init: the semaphore is NULL");
     aio__list_init(&sem->waiters);
-    sem->value = value < 0 ? 0 : value;
     sem->handed = 0;
+    sem->value = 0; /* (refused: a semaphore with no permit and no bound) */
+    sem->bound = 0;
+    if (value < 0 || bound < 0 || (bound > 0 && value > bound))
+        return aio__misuse(AIO_EINVAL, "aio_semaphore_init: the value or the bound is negative, "
+                                       "or the value is above the bound");
+    sem->value = value;
     sem->bound = bound;
+    return AIO_OK;
 }
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem) {
     return aio__release(&sem->waiters, &sem->value, &sem->handed, sem->bound);

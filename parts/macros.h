@@ -50,7 +50,7 @@
 /* Raise `rc` if it is an error. */
 #define AIO_CHECK(t, rc)                                                       \
     do {                                                                       \
-        aio_status aio__c = (rc);                                              \
+        aio_status aio__c = rc; /* (unbracketed: an error points at the call) */ \
         if (aio__c < 0) AIO_RAISE(t, aio__c);                                  \
     } while (0)
 

@@ -41,8 +41,9 @@ AIO_API int aio_event_is_set(const aio_event *ev);
 
 /* `value` permits; `bound` > 0 makes a BoundedSemaphore (release beyond it is
  * AIO_EINVAL). A release that would take the count past INT_MAX is AIO_EINVAL
- * too. */
-AIO_API void aio_semaphore_init(aio_semaphore *sem, int value, int bound);
+ * too. AIO_OK, or AIO_EINVAL for a NULL semaphore, a negative value or bound,
+ * a value above the bound (asyncio's ValueError): then it has no permit. */
+AIO_API aio_status aio_semaphore_init(aio_semaphore *sem, int value, int bound);
 AIO_API aio_status aio_semaphore_release(aio_semaphore *sem);
 AIO_API int aio_semaphore_value(const aio_semaphore *sem);
 /* AIO_EINVAL if the lock is not locked. A release hands the lock to the
@@ -51,7 +52,9 @@ AIO_API int aio_semaphore_value(const aio_semaphore *sem);
  * and a second release, a notify or a condition wait is AIO_EINVAL. */
 AIO_API aio_status aio_lock_release(aio_lock *lock);
 AIO_API int aio_lock_locked(const aio_lock *lock);
-AIO_API void aio_condition_init(aio_condition *cond, aio_lock *lock);
+/* AIO_OK, or AIO_EINVAL for a NULL condition or lock (asyncio makes a lock of
+ * its own: here the program gives one, which it shares with the condition). */
+AIO_API aio_status aio_condition_init(aio_condition *cond, aio_lock *lock);
 /* Wake up to n waiters (the lock must be held); returns how many. */
 AIO_API int aio_condition_notify(aio_condition *cond, int n);
 AIO_API int aio_condition_notify_all(aio_condition *cond);

@@ -139,9 +139,10 @@ static void aio__children_check(aio_loop *L);
 static int aio__sigchld_needed(void);
 #endif
 
-static const char *aio__sys_signal_check(int signo) {
+static const char *aio__sys_signal_check(int signo, int cancel) {
     if (signo <= 0 || signo >= AIO__NSIG || signo == SIGKILL || signo == SIGSTOP)
-        return "aio_signal_event: not a signal that can be caught";
+        return cancel ? "aio_signal_cancel: not a signal that can be caught"
+                      : "aio_signal_event: not a signal that can be caught";
     return NULL;
 }
 static int aio__sys_signal_catch(int signo) {

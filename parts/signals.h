@@ -10,11 +10,14 @@
 #ifdef AIO__SIGNALS
 static aio__sig_flag aio__sig_pending[AIO__NSIG];
 static aio__sig_flag aio__sig_any;
+/* Each signal goes to an event to set or a task to cancel (aio_signal_event,
+ * aio_signal_cancel), to one at a time: a route replaces the other. */
 static aio_event *aio__sig_event[AIO__NSIG];
+static aio_task *aio__sig_task[AIO__NSIG];
 static aio_loop *aio__sig_loop;
 
 static int aio__sig_waiting(void) { return aio__sig_any != 0; }
-static int aio__sig_routed(int signo) { return aio__sig_event[signo] != NULL; }
+static int aio__sig_routed(int signo) { return aio__sig_event[signo] != NULL || aio__sig_task[signo] != NULL; }
 
 static void aio__sig_handler(int signo) {
     int saved = errno;
@@ -33,11 +36,15 @@ static void aio__deliver_signals(aio_loop *L) {
     for (s = 1; s < AIO__NSIG; s++) {
         if (!AIO__SIG_TAKE(aio__sig_pending[s])) continue;
         if (aio__sig_event[s]) aio_event_set(aio__sig_event[s]); /* (NULL: unrouted since) */
+        /* (a task not spawned yet, or spawned again since, is cancelled in
+         * the run it is in; one that has finished is left alone) */
+        if (aio__sig_task[s] && aio_task_alive(aio__sig_task[s])) (void)aio_cancel(aio__sig_task[s]);
     }
 }
 
 static void aio__sig_default(int signo) {
     aio__sig_event[signo] = NULL;
+    aio__sig_task[signo] = NULL;
     aio__sys_signal_default(signo);
 }
 #else

@@ -135,9 +135,9 @@ static const char *aio__sysio_holds(aio_io *io) {
     int signo;
     if (aio__sig_loop == s->loop)
         for (signo = 1; signo < AIO__NSIG; signo++)
-            if (aio__sig_event[signo])
-                return "aio_loop_set_io: signals are routed to the loop through its wait (aio_signal_event; "
-                       "route them elsewhere first, with ev NULL)";
+            if (aio__sig_routed(signo))
+                return "aio_loop_set_io: signals are routed to the loop through its wait (aio_signal_event, "
+                       "aio_signal_cancel; route them elsewhere first, with NULL)";
 #endif
 #ifdef AIO__PROCESSES
     if (s->children) return "aio_loop_set_io: child processes of the loop are not closed (aio_process_close)";
@@ -183,29 +183,45 @@ static aio_io *aio__sysio_start(aio_loop *L) {
 }
 
 #ifdef AIO__SIGNALS
-AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
+/* Route signal signo to ev (to set) or to t (to cancel), or neither (both
+ * NULL: the default action back); `cancel` says which call asks. */
+#define AIO__SIGNAL_MISUSE(cancel, why)                                        \
+    ((cancel) ? aio__misuse(AIO_EINVAL, "aio_signal_cancel: " why) : aio__misuse(AIO_EINVAL, "aio_signal_event: " why))
+static aio_status aio__signal_route(int signo, aio_event *ev, aio_task *t, int cancel) {
     aio_loop *L = aio__loop;
-    const char *bad = aio__sys_signal_check(signo);
+    const char *bad = aio__sys_signal_check(signo, cancel);
     if (bad) return aio__misuse(AIO_EINVAL, bad);
-    if (!ev) {
+    if (!ev && !t) {
         if (aio__sig_routed(signo)) aio__sig_default(signo);
         return AIO_OK;
     }
-    if (!L) return aio__misuse(AIO_EINVAL, "aio_signal_event: no loop is running or initialised");
+    if (!L) return AIO__SIGNAL_MISUSE(cancel, "no loop is running or initialised");
+    if (t && aio_task_alive(t) && t->loop != L)
+        return AIO__SIGNAL_MISUSE(cancel, "the task belongs to another loop than the one signals would go to");
     if (aio__sig_loop && aio__sig_loop != L)
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: signals go to another loop; destroy it first");
+        return AIO__SIGNAL_MISUSE(cancel, "signals go to another loop; destroy it first");
     if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
     if (!AIO__SYSTEM_PORT(L))
-        return aio__misuse(AIO_EINVAL, "aio_signal_event: the loop waits through a port of its own");
+        return AIO__SIGNAL_MISUSE(cancel, "the loop waits through a port of its own");
     aio__sig_loop = L;
     aio_loop_set_wakeup(L, aio__sysio_wakeup, L->io); /* (an event it sets can end a wait) */
     aio__sys_signal_target(aio__readiness_waker((aio__sysio *)(void *)L->io));
     aio__sig_event[signo] = ev;
+    aio__sig_task[signo] = t;
     if (!aio__sys_signal_catch(signo)) { /* (one the C library keeps for itself: Linux's 32 and 33) */
         aio__sig_event[signo] = NULL;
+        aio__sig_task[signo] = NULL;
         return AIO_EIO;
     }
     return AIO_OK;
+}
+
+AIO_API aio_status aio_signal_event(int signo, aio_event *ev) {
+    return aio__signal_route(signo, ev, NULL, 0);
+}
+
+AIO_API aio_status aio_signal_cancel(int signo, aio_task *t) {
+    return aio__signal_route(signo, NULL, t, 1);
 }
 #endif /* AIO__SIGNALS */
 #endif /* AIO__SOCKETS */

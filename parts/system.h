@@ -189,7 +189,7 @@ static aio_status aio__net_can_watch(int fd);
 #endif
 static int aio__sig_routed(int signo);
 static void aio__sig_handler(int signo);
-static const char *aio__sys_signal_check(int signo);
+static const char *aio__sys_signal_check(int signo, int cancel);
 static int aio__sys_signal_catch(int signo);
 static void aio__sys_signal_default(int signo);
 static void aio__sys_signal_target(aio__waker k);

@@ -10,8 +10,9 @@
  * waits on a port of yours (struct aio_io, aio_loop_set_io) and the
  * instruments are all here. What needs the system is refused with a
  * status, as on a board: a socket, AIO_TO_THREAD, aio_process_spawn,
- * aio_signal_event. A program moves to aio_timeout.h by changing its
- * #include, and a build of it is the same code on a microcontroller.
+ * aio_signal_event and aio_signal_cancel. A program moves to aio_timeout.h
+ * by changing its #include, and a build of it is the same code on a
+ * microcontroller.
  *
  * In exactly one source file:
  *

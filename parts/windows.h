@@ -210,10 +210,12 @@ static BOOL WINAPI aio__console_handler(DWORD type) {
     (void)WaitForSingleObject(aio__sig_done, INFINITE);
     return TRUE;
 }
-static const char *aio__sys_signal_check(int signo) {
+static const char *aio__sys_signal_check(int signo, int cancel) {
     if (signo != SIGINT && signo != SIGBREAK && signo != SIGTERM)
-        return "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
-               "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only";
+        return cancel ? "aio_signal_cancel: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
+                        "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only"
+                      : "aio_signal_event: Windows delivers SIGINT (Ctrl-C), SIGBREAK "
+                        "(Ctrl-Break) and SIGTERM (console closed, logoff, shutdown) only";
     return NULL;
 }
 static int aio__sys_signal_catch(int signo) {

@@ -1441,6 +1441,12 @@ static void test_error_condition_without_lock(void) {
     CHECK_EQ(s.rc, 77);
     CHECK_EQ(s.reached, 0);
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    /* initialised without a lock: refused, and it stays so */
+    CHECK_EQ(aio_condition_init(NULL, NULL), AIO_EINVAL);
+    CHECK_DEBUG("aio_condition_init: the condition is NULL");
+    CHECK_EQ(aio_condition_init(&zero_cond, NULL), AIO_EINVAL);
+    CHECK_DEBUG("aio_condition_init: the lock is NULL");
+    CHECK_EQ(aio_condition_notify(&zero_cond, 1), AIO_EINVAL);
 }
 
 /* The deadline queries of a task that was never spawned: no deadline. */

@@ -3587,6 +3587,86 @@ static void test_io_signal_wakes_idle_loop(void) {
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
+/* A signal routed to a task cancels it, as loop.add_signal_handler(SIGUSR1,
+ * task.cancel) does: from the loop, never inside the handler; the task's
+ * finally runs and may await. Once the task has finished a signal leaves it
+ * alone. A route to an event replaces the task's. A main task that takes
+ * its cancellation as its ending (one line in its finally, asyncio's
+ * `except CancelledError: return 0`) makes aio_run return AIO_OK. */
+static struct {
+    aio_task main, worker;
+    aio_timeout cleanup;
+    aio_event ev;
+    aio_status rc;
+    aio_time worker_at, main_at;
+    int worker_cleaned;
+} SC;
+
+static aio_status sigcancel_worker(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(30));
+    AIO_FINALLY(t);
+    SC.worker_at = T_MS();
+    AIO_SHIELDED(t, &SC.cleanup, AIO_SEC(1)) {
+        AIO_SLEEP(t, AIO_MS(100));
+        SC.worker_cleaned = 1;
+    }
+    AIO_END(t);
+}
+
+static aio_status sigcancel_main(aio_task *t) {
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_spawn(&SC.worker, sigcancel_worker), AIO_OK);
+    CHECK_EQ(aio_signal_cancel(SIGUSR1, &SC.worker), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(200));
+    CHECK_EQ(raise(SIGUSR1), 0);
+    CHECK(!aio_task_cancel_pending(&SC.worker)); /* not inside the handler */
+    AIO_AWAIT(t, SC.rc, &SC.worker);
+    CHECK_EQ(SC.rc, AIO_ECANCELED);
+    CHECK_EQ(SC.worker_at, 200);
+    CHECK(SC.worker_cleaned);
+    CHECK_EQ(T_MS(), 300);
+    CHECK_EQ(raise(SIGUSR1), 0); /* the worker has finished: left alone */
+    AIO_SLEEP(t, AIO_MS(10));
+    CHECK(aio_task_cancelled(&SC.worker));
+    CHECK_EQ(aio_signal_event(SIGUSR1, &SC.ev), AIO_OK); /* replaces the task's route */
+    CHECK_EQ(aio_signal_cancel(SIGUSR2, t), AIO_OK);     /* the main task's own */
+    CHECK_EQ(raise(SIGUSR1), 0);
+    AIO_EVENT_WAIT(t, SC.rc, &SC.ev, AIO_SEC(1));
+    CHECK_EQ(SC.rc, AIO_OK);
+    CHECK(!aio_task_cancel_pending(t));
+    CHECK_EQ(raise(SIGUSR2), 0);
+    AIO_SLEEP(t, AIO_SEC(30));
+    CHECK(0); /* (cancelled before) */
+    AIO_FINALLY(t);
+    SC.main_at = T_MS();
+    if (AIO_STATUS(t) == AIO_ECANCELED) AIO_RETURN(t, AIO_OK);
+    AIO_END(t);
+}
+
+static void test_io_signal_cancels_task(void) {
+    aio_loop loop;
+    struct sigaction sa;
+    test_loop(&loop);
+    memset(&SC, 0, sizeof SC);
+    test_last_debug[0] = 0;
+    CHECK_EQ(aio_signal_cancel(SIGKILL, &SC.worker), AIO_EINVAL);
+    CHECK_DEBUG("aio_signal_cancel: not a signal that can be caught");
+    CHECK_EQ(test_run(&loop, &SC.main, sigcancel_main), AIO_OK);
+    CHECK_EQ(SC.main_at, 310);
+#ifdef AIO_DEBUG
+    /* (a task no task spawned has nobody to pass its cancellation back to:
+     * ending with a value is not reported as a swallowed cancellation) */
+    CHECK(strstr(test_last_debug, "swallowed") == NULL);
+    CHECK_DEBUG("aio_signal_cancel: not a signal that can be caught"); /* (the last said) */
+#endif
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(sigaction(SIGUSR1, NULL, &sa), 0); /* the default actions back */
+    CHECK(sa.sa_handler == SIG_DFL);
+    CHECK_EQ(sigaction(SIGUSR2, NULL, &sa), 0);
+    CHECK(sa.sa_handler == SIG_DFL);
+}
+
 /* What aio_signal_event refuses: numbers out of range or that cannot be
  * caught, no loop, a loop that waits through a port of its own. */
 static void test_io_signal_refusals(void) {
@@ -6495,6 +6575,7 @@ static const test_case cases[] = {
 #if POSIX_IO_TESTS
     SOCKET_ENTRY(test_io_bad_input),
     SOCKET_ENTRY(test_io_signal_sets_event),
+    SOCKET_ENTRY(test_io_signal_cancels_task),
     SOCKET_ENTRY(test_io_signal_one_loop),
 #endif
     SOCKET_ENTRY(test_io_deadlock_still_reported),

@@ -1162,6 +1162,7 @@ static aio_status main_sem_bounded(aio_task *t) {
     AIO_BEGIN(t);
     aio_semaphore_init(&S.sem, 1, 1);
     trace("%d ", aio_semaphore_release(&S.sem));
+    CHECK_DEBUG("released more often");
     trace("v%d ", aio_semaphore_value(&S.sem));
     AIO_SEMAPHORE_ACQUIRE(t, S.rc, &S.sem, AIO_NEVER);
     trace("a%d v%d ", S.rc, aio_semaphore_value(&S.sem));
@@ -1183,19 +1184,25 @@ static aio_status main_sem_bounded(aio_task *t) {
     trace("%d ", aio_semaphore_release(&S.sem));
     trace("%d ", aio_semaphore_release(&S.sem));
     trace("v%d ", aio_semaphore_value(&S.sem));
-    aio_semaphore_init(&S.sem, -5, 0);
-    trace("v%d", aio_semaphore_value(&S.sem));
+    trace("%d ", aio_semaphore_init(&S.sem, -5, 0)); /* refused: no permit */
+    trace("v%d ", aio_semaphore_value(&S.sem));
+    trace("%d ", aio_semaphore_init(&S.sem, 3, 2)); /* above its bound */
+    trace("v%d ", aio_semaphore_value(&S.sem));
+    trace("%d ", aio_semaphore_init(&S.sem, 1, -1));
+    trace("%d ", aio_semaphore_init(NULL, 1, 0));
+    trace("%d", aio_semaphore_init(&S.sem, 2, 2));
     AIO_END(t);
 }
 
 /* BoundedSemaphore: a release beyond the bound is AIO_EINVAL (debug message)
  * and changes nothing; a release handed to a waiter is fine; an unbounded
- * semaphore grows; a negative initial value is 0. */
+ * semaphore grows; a negative value or bound, or a value above the bound, is
+ * refused at init (AIO_EINVAL, asyncio's ValueError) and leaves no permit. */
 static void test_sync_semaphore_bounded_over_release(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, main_sem_bounded), AIO_OK);
-    CHECK_STR(test_trace, "-3 v1 a0 v0 0 v1 -3 v1 | 0 v0 s0@0 e0@0 v1 -3 v1 | 0 0 v2 v0");
-    CHECK_DEBUG("released more often");
+    CHECK_STR(test_trace, "-3 v1 a0 v0 0 v1 -3 v1 | 0 v0 s0@0 e0@0 v1 -3 v1 | 0 0 v2 -3 v0 -3 v0 -3 -3 0");
+    CHECK_DEBUG("aio_semaphore_init: the semaphore is NULL"); /* (the last said) */
     CHECK_EQ(S.w[0].rc2, AIO_OK);
     END_TEST();
 }

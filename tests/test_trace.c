@@ -372,7 +372,9 @@ static void test_trace_recorder_keeps_the_last_records(void) {
     char small[12];
     char line[80];
     int i;
-    aio_recorder_init(&rec, ring, 4);
+    CHECK_EQ(aio_recorder_init(NULL, ring, 4), AIO_EINVAL);
+    CHECK_DEBUG("aio_recorder_init: the recorder is NULL");
+    CHECK_EQ(aio_recorder_init(&rec, ring, 4), AIO_OK);
     CHECK_EQ(aio_recorder_count(&rec), 0);
     CHECK(aio_recorder_at(&rec, 0) == NULL);
     memset(&r, 0, sizeof r);

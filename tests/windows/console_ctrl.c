@@ -11,7 +11,11 @@
  *      its task; then the routed SIGTERM event wakes the task, and the handler
  *      holds the process (Windows ends it when the handler returns) until the
  *      loop is destroyed.
- *   3. Unrouted, the handler passes an event on (FALSE: the next handler or
+ *   3. Routed to tasks (aio_signal_cancel), as loop.add_signal_handler(SIGINT,
+ *      task.cancel): a Ctrl-C cancels a worker, whose finally runs; a
+ *      Ctrl-Break cancels the main task, whose finally takes it as its ending
+ *      (aio_run returns AIO_OK).
+ *   4. Unrouted, the handler passes an event on (FALSE: the next handler or
  *      the default).
  *
  * The handler is the library's own (AIO_STATIC: one translation unit), called
@@ -30,10 +34,11 @@ static void check(int ok, const char *what) {
 }
 
 typedef struct {
-    aio_task task;
+    aio_task task, worker;
     aio_event interrupt, brk, terminate;
     aio_status rc;
     aio_time start;
+    int worker_finally, main_finally;
 } main_t;
 static main_t m;
 static volatile LONG close_handler_returned;
@@ -42,6 +47,19 @@ static HANDLE close_thread;
 static DWORD WINAPI ctrl_break(LPVOID arg) { /* as Windows does: a thread of its own */
     (void)arg;
     return aio__console_handler(CTRL_BREAK_EVENT) == TRUE ? 0 : 1;
+}
+
+static DWORD WINAPI ctrl_c(LPVOID arg) {
+    (void)arg;
+    return aio__console_handler(CTRL_C_EVENT) == TRUE ? 0 : 1;
+}
+
+static aio_status worker(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_SLEEP(t, AIO_SEC(30));
+    AIO_FINALLY(t);
+    m.worker_finally = AIO_STATUS(t) == AIO_ECANCELED;
+    AIO_END(t);
 }
 
 static DWORD WINAPI console_closes(LPVOID arg) {
@@ -72,6 +90,20 @@ static aio_status main_task(aio_task *t) {
     check(s->rc == AIO_OK, "a console close set the SIGTERM event");
     AIO_SLEEP(t, AIO_MS(200));
     check(close_handler_returned == 0, "the close handler holds the process while the loop runs");
+    aio_spawn(&s->worker, worker);
+    check(aio_signal_cancel(SIGINT, &s->worker) == AIO_OK, "SIGINT (Ctrl-C) routed to a task");
+    check(aio_signal_cancel(SIGBREAK, t) == AIO_OK, "SIGBREAK (Ctrl-Break) routed to the main task");
+    s->start = aio_now();
+    CloseHandle(CreateThread(NULL, 0, ctrl_c, NULL, 0, NULL));
+    AIO_AWAIT(t, s->rc, &s->worker);
+    check(s->rc == AIO_ECANCELED && s->worker_finally, "a Ctrl-C cancelled the worker, whose finally ran");
+    check(aio_now() - s->start < AIO_SEC(30), "before its sleep's end");
+    CloseHandle(CreateThread(NULL, 0, ctrl_break, NULL, 0, NULL));
+    AIO_SLEEP(t, AIO_SEC(30));
+    check(0, "a Ctrl-Break cancels the main task's sleep");
+    AIO_FINALLY(t);
+    s->main_finally = 1;
+    if (AIO_STATUS(t) == AIO_ECANCELED) AIO_RETURN(t, AIO_OK); /* except CancelledError: return 0 */
     AIO_END(t);
 }
 
@@ -81,7 +113,7 @@ int main(void) {
     aio_loop_init(&loop, NULL, 0);
     aio_loop_set_grow(&loop, aio_grow_realloc, NULL);
     rc = aio_run(&loop, &m.task, main_task);
-    check(rc == AIO_OK, "the main task ended well");
+    check(rc == AIO_OK && m.main_finally, "the main task, cancelled by Ctrl-Break, ended well");
     check(aio_loop_destroy(&loop) == AIO_OK, "the loop destroyed");
     check(close_thread && WaitForSingleObject(close_thread, 10000) == WAIT_OBJECT_0 && close_handler_returned,
           "the close handler returned once the loop was gone");

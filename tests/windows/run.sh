@@ -14,7 +14,8 @@
 #      another program's connections to the listener its pairs are made
 #      through refused (make test's stage "waits" runs tests/io/many_connections.c,
 #      2,000 connections on one loop, on AFD poll and on WSAPoll under wine);
-#   2. Ctrl-C, Ctrl-Break and a console close routed to events (tests/windows/console_ctrl.c):
+#   2. Ctrl-C, Ctrl-Break and a console close routed to events, and to tasks to
+#      cancel (tests/windows/console_ctrl.c):
 #      this script sends the process an interrupt, which wine delivers as
 #      CTRL_C_EVENT; events set from other threads (tests/threads/event_threads.c
 #      on Win32 threads, AIO_CRITICAL_ENTER/EXIT an SRWLOCK); a server shared by
@@ -150,7 +151,7 @@ if $CC -std=c11 -O2 $WARN tests/windows/console_ctrl.c -o "$exe" $LIBS 2>"$exe.l
     tr -d '\r' <"$exe.out" >"$exe.txt"
     line=$(tail -n 1 "$exe.txt")
     if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
-        ok "console_ctrl: Ctrl-C, Ctrl-Break and a console close set their events: $line"
+        ok "console_ctrl: Ctrl-C, Ctrl-Break and a console close set their events and cancel their tasks: $line"
     else
         bad "console_ctrl (exit $status):"; sed 's/^/    /' "$exe.txt" | head -20 | tee -a "$failures"
     fi
