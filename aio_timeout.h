@@ -59,6 +59,10 @@
  *  - Awaits that produce a value store it, or the awaited work's error, in an
  *    lvalue: AIO_AWAIT(t, s->rc, &s->child). They never raise the work's own
  *    error; AIO_RAISE / AIO_CHECK do that when you want it.
+ *  - An await that a block's deadline or a cancel cuts short stores nothing,
+ *    as `x = await f()` leaves x unassigned when it raises: after a timeout
+ *    block, test aio_timeout_status(&scope) before reading what an await in
+ *    it stored, or set that variable before the block.
  *  - Never await inside your own switch statement; never `return` directly
  *    from a coroutine (use AIO_RETURN / AIO_RAISE).
  *
