@@ -1737,6 +1737,11 @@ struct aio_server {
     struct aio_server_share *share; /* (the library's: the share it serves, or NULL) */
     int member;                /* (the library's: its place among the share's loops) */
     uint8_t held;              /* (the library's: serving a share's connections without a listener) */
+    aio_task_fn step;          /* (the library's: what a connection's task runs; NULL: the handler
+                                  alone. A TLS server's runs the handshake first) */
+    struct aio_tls_config *tls; /* (the library's: a TLS server's configuration, or NULL) */
+    aio_time handshake;        /* (the library's: a TLS server's deadline for each handshake) */
+    uint32_t handshakes_failed; /* (the library's: aio_server_handshakes_failed) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
 #define AIO_CONN_SELF(t, type) ((type *)(void *)AIO_CONTAINER(t, aio_conn, task))
@@ -2547,6 +2552,45 @@ AIO_API const char *aio_tls_error(const aio_tls *tls);
                aio__tls_connect_poll((t), aio__f, (tls), (s), (server_name)), AIO__LABEL)
 AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
                                             const char *server_name, aio_time d);
+
+/* A TLS server (asyncio's start_server(..., ssl=ctx, ssl_handshake_timeout=d)):
+ * an aio_server whose handlers are given a stream with TLS already under it.
+ * The connection's state begins with an aio_tls_conn instead of an aio_conn:
+ *
+ *     typedef struct { aio_tls_conn tc; aio_status n; } client_t;
+ *     aio_server_init(&srv, handle, clients, sizeof clients[0], 64);
+ *     aio_server_set_tls(&srv, &config, AIO_TLS_DEFAULT_TIMEOUT);
+ *     aio_server_listen(&srv, "127.0.0.1", 8443, 0);  // or aio_server_start
+ *                                                      // (aio_unix_listen's too)
+ *     // in handle(): AIO_READ_LINE(t, c->n, &c->tc.stream, d), ...
+ *
+ * For each connection the server sets up `stream` over the socket (a buffer
+ * of its own: 4 KiB, growing to asyncio's 64 KiB limit) and `tls` from the
+ * configuration, and runs the handshake within `handshake_timeout`, before
+ * the handler. A handshake that fails (a deadline, a plain-text client, a
+ * protocol error) is counted (aio_server_handshakes_failed), its connection
+ * closed, and the handler never called, as asyncio logs it and calls none; a
+ * cancelled one (a shutdown) is not counted. When the handler ends, the
+ * server frees the stream (what it had not sent is dropped: end with
+ * AIO_TLS_SHUTDOWN to send it and close_notify, as asyncio's writer.close()
+ * does) and the session, then closes the socket. */
+typedef struct aio_tls_conn {
+    aio_conn conn;     /* the server's part (AIO_CONN_SELF finds the state from it) */
+    aio_stream stream; /* the connection's stream: TLS is its transport */
+    aio_tls tls;       /* the session (AIO_TLS_SHUTDOWN it; the server frees it) */
+    aio_frame frame;   /* (the library's: the handshake's steps) */
+    aio_status rc;     /* (the library's) */
+} aio_tls_conn;
+/* srv (initialised, not started) serves over TLS with configuration c (a
+ * server's: AIO_TLS_SERVER, loaded; keep it until the server has ended);
+ * each handshake within handshake_timeout (AIO_TLS_DEFAULT_TIMEOUT: 60 s,
+ * AIO_TLS_HANDSHAKE_TIMEOUT). AIO_OK; AIO_EINVAL (srv not initialised, c
+ * NULL, not loaded or a client's, a state smaller than an aio_tls_conn, a
+ * negative timeout); AIO_EBUSY (serving already). */
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout);
+/* How many handshakes failed since the server was initialised (counted
+ * round at 2^32). */
+AIO_API uint32_t aio_server_handshakes_failed(const aio_server *srv);
 AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls);
 AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_time d);
 AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tls);
@@ -14738,8 +14782,9 @@ AIO_API aio_status aio__connect_poll(aio_task *t, aio_frame *f) {
 #ifdef AIO__SOCKETS /* (a build without sockets refuses a server: see >>left-out) */
 enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
 /* a connection's flags: its handler stepped; aio_conn_abort; its socket's number has no
- * slot to keep its closes in (so a close behind the server cannot be told) */
-enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4 };
+ * slot to keep its closes in (so a close behind the server cannot be told); a TLS
+ * server's handshake begun (aio_server_set_tls) */
+enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4, AIO__C_SECURING = 8 };
 
 /* What a server that serves a share (aio_server_start_shared: see "a
  * server on every core") asks of it, through one hook that the share's
@@ -14847,7 +14892,7 @@ static void aio__server_take(aio_server *s, int fd) {
         c->id = s->share ? id : (uint32_t)c->order;
         c->flags = 0;
         s->live++;
-        if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
+        if (aio_spawn(&c->task, s->step ? s->step : aio__server_conn) == AIO_OK) {
             c->task.flags |= AIO__T_STARTED; /* (aio__server_conn takes its first step, cancelled or not) */
             /* The server owns it: out of the loop's list of tasks, which aio_run's
              * end cancels, into the server's (its end leaves either). At aio_run's
@@ -18584,6 +18629,71 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
     }
     return aio__tls_handshake_went(s, aio__tls_handshake_poll(t, f, tls));
 }
+
+/* A TLS server's connection (aio_server_set_tls): its task runs
+ * aio__tls_server_conn, which steps the handshake, an inline coroutine over
+ * the connection's own frame (the task's frame stays the handler's, whose
+ * AIO_BEGIN(t) it is), until it ends; then the handler, if it succeeded.
+ * In the step either ends in, the stream and the session are freed and the
+ * server is told the connection is gone (which closes the socket). A cancel
+ * before or during the handshake ends it there, the handler never run. */
+static aio_status aio__tls_server_handshake(aio_task *t, aio_tls_conn *c) {
+    AIO_BEGIN(t, c);
+    AIO_CHECK(t, aio_stream_init_growing(&c->stream, c->conn.fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT));
+    AIO_CHECK(t, aio_tls_init(&c->tls, c->conn.server->tls));
+    AIO_TLS_HANDSHAKE(t, c->rc, &c->tls, &c->stream, NULL, c->conn.server->handshake);
+    AIO_RETURN(t, c->rc);
+    AIO_END(t);
+}
+
+static aio_status aio__tls_server_conn(aio_task *t) {
+    aio_tls_conn *c = AIO_CONTAINER(t, aio_tls_conn, conn.task);
+    aio_server *srv = c->conn.server;
+    aio_status rc;
+    if (c->conn.flags & AIO__C_RAN) {
+        rc = srv->handler(t);
+    } else {
+        if (!(c->conn.flags & AIO__C_SECURING)) {
+            c->conn.flags |= AIO__C_SECURING;
+            aio__frame_init(&c->frame);
+        }
+        rc = aio__tls_server_handshake(t, c);
+        if (rc == AIO__SUSPENDED) return rc;
+        if (rc == AIO_OK) { /* the handler's first step, in this one */
+            c->conn.flags |= AIO__C_RAN;
+            rc = srv->handler(t);
+        } else if (rc != AIO_ECANCELED) {
+            srv->handshakes_failed++;
+        }
+    }
+    if (rc == AIO__SUSPENDED) return rc;
+    (void)aio_stream_free(&c->stream); /* (first: what it had not sent is dropped) */
+    (void)aio_tls_free(&c->tls);
+    aio__server_gone(&c->conn);
+    return rc;
+}
+
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout) {
+    if (!srv || !srv->handler)
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the server is NULL or not initialised (aio_server_init)");
+    if (!c || !c->loaded || !(c->flags & AIO_TLS_SERVER))
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the configuration is NULL, not loaded "
+                                       "(aio_tls_config_load), or not a server's (AIO_TLS_SERVER)");
+    if (srv->size < sizeof(aio_tls_conn))
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the state's first member must be an aio_tls_conn "
+                                       "(the state is smaller)");
+    if (handshake_timeout != AIO_TLS_DEFAULT_TIMEOUT && handshake_timeout != AIO_NEVER &&
+        (aio_stime)handshake_timeout < 0)
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the handshake's timeout is negative");
+    if (aio_task_alive(&srv->task))
+        return aio__misuse(AIO_EBUSY, "aio_server_set_tls: the server is serving already");
+    srv->step = aio__tls_server_conn;
+    srv->tls = c;
+    srv->handshake = handshake_timeout;
+    return AIO_OK;
+}
+
+AIO_API uint32_t aio_server_handshakes_failed(const aio_server *srv) { return srv->handshakes_failed; }
 #endif /* AIO__TLS */
 
 #ifdef AIO__TLS_OPENSSL

@@ -18,8 +18,9 @@
 #ifdef AIO__SOCKETS /* (a build without sockets refuses a server: see >>left-out) */
 enum { AIO__SERVER_BACKOFF_MAX = 100 }; /* ms: the longest back-off of a failing accept */
 /* a connection's flags: its handler stepped; aio_conn_abort; its socket's number has no
- * slot to keep its closes in (so a close behind the server cannot be told) */
-enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4 };
+ * slot to keep its closes in (so a close behind the server cannot be told); a TLS
+ * server's handshake begun (aio_server_set_tls) */
+enum { AIO__C_RAN = 1, AIO__C_ABORTED = 2, AIO__C_UNKEPT = 4, AIO__C_SECURING = 8 };
 
 /* What a server that serves a share (aio_server_start_shared: see "a
  * server on every core") asks of it, through one hook that the share's
@@ -127,7 +128,7 @@ static void aio__server_take(aio_server *s, int fd) {
         c->id = s->share ? id : (uint32_t)c->order;
         c->flags = 0;
         s->live++;
-        if (aio_spawn(&c->task, aio__server_conn) == AIO_OK) {
+        if (aio_spawn(&c->task, s->step ? s->step : aio__server_conn) == AIO_OK) {
             c->task.flags |= AIO__T_STARTED; /* (aio__server_conn takes its first step, cancelled or not) */
             /* The server owns it: out of the loop's list of tasks, which aio_run's
              * end cancels, into the server's (its end leaves either). At aio_run's

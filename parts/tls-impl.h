@@ -628,6 +628,71 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
     }
     return aio__tls_handshake_went(s, aio__tls_handshake_poll(t, f, tls));
 }
+
+/* A TLS server's connection (aio_server_set_tls): its task runs
+ * aio__tls_server_conn, which steps the handshake, an inline coroutine over
+ * the connection's own frame (the task's frame stays the handler's, whose
+ * AIO_BEGIN(t) it is), until it ends; then the handler, if it succeeded.
+ * In the step either ends in, the stream and the session are freed and the
+ * server is told the connection is gone (which closes the socket). A cancel
+ * before or during the handshake ends it there, the handler never run. */
+static aio_status aio__tls_server_handshake(aio_task *t, aio_tls_conn *c) {
+    AIO_BEGIN(t, c);
+    AIO_CHECK(t, aio_stream_init_growing(&c->stream, c->conn.fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT));
+    AIO_CHECK(t, aio_tls_init(&c->tls, c->conn.server->tls));
+    AIO_TLS_HANDSHAKE(t, c->rc, &c->tls, &c->stream, NULL, c->conn.server->handshake);
+    AIO_RETURN(t, c->rc);
+    AIO_END(t);
+}
+
+static aio_status aio__tls_server_conn(aio_task *t) {
+    aio_tls_conn *c = AIO_CONTAINER(t, aio_tls_conn, conn.task);
+    aio_server *srv = c->conn.server;
+    aio_status rc;
+    if (c->conn.flags & AIO__C_RAN) {
+        rc = srv->handler(t);
+    } else {
+        if (!(c->conn.flags & AIO__C_SECURING)) {
+            c->conn.flags |= AIO__C_SECURING;
+            aio__frame_init(&c->frame);
+        }
+        rc = aio__tls_server_handshake(t, c);
+        if (rc == AIO__SUSPENDED) return rc;
+        if (rc == AIO_OK) { /* the handler's first step, in this one */
+            c->conn.flags |= AIO__C_RAN;
+            rc = srv->handler(t);
+        } else if (rc != AIO_ECANCELED) {
+            srv->handshakes_failed++;
+        }
+    }
+    if (rc == AIO__SUSPENDED) return rc;
+    (void)aio_stream_free(&c->stream); /* (first: what it had not sent is dropped) */
+    (void)aio_tls_free(&c->tls);
+    aio__server_gone(&c->conn);
+    return rc;
+}
+
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout) {
+    if (!srv || !srv->handler)
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the server is NULL or not initialised (aio_server_init)");
+    if (!c || !c->loaded || !(c->flags & AIO_TLS_SERVER))
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the configuration is NULL, not loaded "
+                                       "(aio_tls_config_load), or not a server's (AIO_TLS_SERVER)");
+    if (srv->size < sizeof(aio_tls_conn))
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the state's first member must be an aio_tls_conn "
+                                       "(the state is smaller)");
+    if (handshake_timeout != AIO_TLS_DEFAULT_TIMEOUT && handshake_timeout != AIO_NEVER &&
+        (aio_stime)handshake_timeout < 0)
+        return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the handshake's timeout is negative");
+    if (aio_task_alive(&srv->task))
+        return aio__misuse(AIO_EBUSY, "aio_server_set_tls: the server is serving already");
+    srv->step = aio__tls_server_conn;
+    srv->tls = c;
+    srv->handshake = handshake_timeout;
+    return AIO_OK;
+}
+
+AIO_API uint32_t aio_server_handshakes_failed(const aio_server *srv) { return srv->handshakes_failed; }
 #endif /* AIO__TLS */
 
 #ifdef AIO__TLS_OPENSSL

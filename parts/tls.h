@@ -258,6 +258,45 @@ AIO_API const char *aio_tls_error(const aio_tls *tls);
                aio__tls_connect_poll((t), aio__f, (tls), (s), (server_name)), AIO__LABEL)
 AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_stream *s,
                                             const char *server_name, aio_time d);
+
+/* A TLS server (asyncio's start_server(..., ssl=ctx, ssl_handshake_timeout=d)):
+ * an aio_server whose handlers are given a stream with TLS already under it.
+ * The connection's state begins with an aio_tls_conn instead of an aio_conn:
+ *
+ *     typedef struct { aio_tls_conn tc; aio_status n; } client_t;
+ *     aio_server_init(&srv, handle, clients, sizeof clients[0], 64);
+ *     aio_server_set_tls(&srv, &config, AIO_TLS_DEFAULT_TIMEOUT);
+ *     aio_server_listen(&srv, "127.0.0.1", 8443, 0);  // or aio_server_start
+ *                                                      // (aio_unix_listen's too)
+ *     // in handle(): AIO_READ_LINE(t, c->n, &c->tc.stream, d), ...
+ *
+ * For each connection the server sets up `stream` over the socket (a buffer
+ * of its own: 4 KiB, growing to asyncio's 64 KiB limit) and `tls` from the
+ * configuration, and runs the handshake within `handshake_timeout`, before
+ * the handler. A handshake that fails (a deadline, a plain-text client, a
+ * protocol error) is counted (aio_server_handshakes_failed), its connection
+ * closed, and the handler never called, as asyncio logs it and calls none; a
+ * cancelled one (a shutdown) is not counted. When the handler ends, the
+ * server frees the stream (what it had not sent is dropped: end with
+ * AIO_TLS_SHUTDOWN to send it and close_notify, as asyncio's writer.close()
+ * does) and the session, then closes the socket. */
+typedef struct aio_tls_conn {
+    aio_conn conn;     /* the server's part (AIO_CONN_SELF finds the state from it) */
+    aio_stream stream; /* the connection's stream: TLS is its transport */
+    aio_tls tls;       /* the session (AIO_TLS_SHUTDOWN it; the server frees it) */
+    aio_frame frame;   /* (the library's: the handshake's steps) */
+    aio_status rc;     /* (the library's) */
+} aio_tls_conn;
+/* srv (initialised, not started) serves over TLS with configuration c (a
+ * server's: AIO_TLS_SERVER, loaded; keep it until the server has ended);
+ * each handshake within handshake_timeout (AIO_TLS_DEFAULT_TIMEOUT: 60 s,
+ * AIO_TLS_HANDSHAKE_TIMEOUT). AIO_OK; AIO_EINVAL (srv not initialised, c
+ * NULL, not loaded or a client's, a state smaller than an aio_tls_conn, a
+ * negative timeout); AIO_EBUSY (serving already). */
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout);
+/* How many handshakes failed since the server was initialised (counted
+ * round at 2^32). */
+AIO_API uint32_t aio_server_handshakes_failed(const aio_server *srv);
 AIO_API aio_status aio__tls_handshake_poll(aio_task *t, aio_frame *f, aio_tls *tls);
 AIO_API aio_status aio__tls_shutdown_start(aio_task *t, aio_frame *f, aio_tls *tls, aio_time d);
 AIO_API aio_status aio__tls_shutdown_poll(aio_task *t, aio_frame *f, aio_tls *tls);

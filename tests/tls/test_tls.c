@@ -1497,6 +1497,171 @@ static void test_tls_unix_connect(void) {
     (void)unlink(tls_unix_path);
 }
 
+/* ------------------------------------------------------ a server over TLS */
+
+/* aio_server_set_tls (start_server(..., ssl=ctx)): the handler gets its
+ * stream with TLS under it, the handshake done by the server within its
+ * deadline; one that fails (a plain-text client, a silent one at the
+ * deadline, exactly) is counted and its handler never called; one cut by a
+ * shutdown is not counted. Over TCP and over a Unix socket. Each step on
+ * the virtual clock; the sockets real. */
+typedef struct {
+    aio_tls_conn tc;
+    aio_status n;
+} tls_conn_t;
+static struct {
+    aio_task main, clients[4];
+    aio_server srv;
+    tls_conn_t states[4];
+    aio_stream st[4];
+    aio_tls tls[4];
+    char buf[4][64];
+    int fd[4], port;
+    aio_status rc[4];
+    aio_time end_at[4], began;
+    int handled;
+    const char *path;
+} SV;
+
+static aio_status sv_handler(aio_task *t) {
+    tls_conn_t *c = AIO_CONN_SELF(t, tls_conn_t);
+    AIO_BEGIN(t);
+    SV.handled++;
+    AIO_READ_LINE(t, c->n, &c->tc.stream, AIO_SEC(5));
+    CHECK_EQ(c->n, 6);
+    if (c->n == 6) CHECK(memcmp(aio_stream_data(&c->tc.stream), "hello\n", 6) == 0);
+    AIO_STREAM_WRITE(t, c->n, &c->tc.stream, "HELLO\n", 6, AIO_SEC(5));
+    CHECK_EQ(c->n, AIO_OK);
+    AIO_TLS_SHUTDOWN(t, c->n, &c->tc.tls, AIO_SEC(5)); /* (close_notify; the client's answers it) */
+    CHECK_EQ(c->n, AIO_OK);
+    AIO_END(t);
+}
+
+/* A client over TLS: a line, its answer, close_notify both ways. */
+static aio_status sv_tls_client(aio_task *t) {
+    int i = (int)(t - SV.clients);
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_tls_init(&SV.tls[i], &W.ccfg), AIO_OK);
+    if (SV.path)
+        AIO_TLS_UNIX_CONNECT(t, SV.fd[i], &SV.tls[i], &SV.st[i], SV.path, "localhost", AIO_SEC(5));
+    else
+        AIO_TLS_CONNECT(t, SV.fd[i], &SV.tls[i], &SV.st[i], "localhost", SV.port, AIO_SEC(5));
+    CHECK(SV.fd[i] >= 0);
+    AIO_STREAM_WRITE(t, SV.rc[i], &SV.st[i], "hello\n", 6, AIO_SEC(5));
+    CHECK_EQ(SV.rc[i], AIO_OK);
+    AIO_READ_LINE(t, SV.rc[i], &SV.st[i], AIO_SEC(5));
+    CHECK_EQ(SV.rc[i], 6);
+    if (SV.rc[i] == 6) CHECK(memcmp(aio_stream_data(&SV.st[i]), "HELLO\n", 6) == 0);
+    AIO_TLS_SHUTDOWN(t, SV.rc[i], &SV.tls[i], AIO_SEC(5));
+    CHECK_EQ(SV.rc[i], AIO_OK);
+    AIO_FINALLY(t);
+    CHECK_EQ(aio_tls_free(&SV.tls[i]), AIO_OK);
+    CHECK_EQ(aio_stream_free(&SV.st[i]), AIO_OK);
+    if (SV.fd[i] >= 0) CHECK_EQ(aio_close(SV.fd[i]), AIO_OK);
+    AIO_END(t);
+}
+
+/* A client in plain text (i 1), or silent (i 2, 3): it reads until the
+ * server closes; when, in end_at. */
+static aio_status sv_plain_client(aio_task *t) {
+    int i = (int)(t - SV.clients);
+    AIO_BEGIN(t);
+    SV.fd[i] = -1;
+    if (SV.path)
+        AIO_UNIX_CONNECT(t, SV.fd[i], SV.path, AIO_SEC(5));
+    else
+        AIO_TCP_CONNECT(t, SV.fd[i], "127.0.0.1", SV.port, AIO_SEC(5));
+    CHECK(SV.fd[i] >= 0);
+    if (i == 1) {
+        AIO_SEND_ALL(t, SV.rc[i], SV.fd[i], "hello\r\n\r\n", 9, AIO_SEC(5));
+        CHECK_EQ(SV.rc[i], AIO_OK);
+    }
+    for (;;) {
+        AIO_RECV(t, SV.rc[i], SV.fd[i], SV.buf[i], sizeof SV.buf[i], AIO_SEC(10));
+        if (SV.rc[i] <= 0) break; /* (the alert the engine sends first, then the end) */
+    }
+    CHECK(SV.rc[i] == 0 || SV.rc[i] == AIO_ECONNRESET);
+    SV.end_at[i] = T_MS();
+    AIO_FINALLY(t);
+    if (SV.fd[i] >= 0) CHECK_EQ(aio_close(SV.fd[i]), AIO_OK);
+    AIO_END(t);
+}
+
+static aio_status sv_main(aio_task *t) {
+    int lfd;
+    AIO_BEGIN(t);
+    CHECK_EQ(aio_server_init(&SV.srv, sv_handler, SV.states, sizeof SV.states[0], 4), AIO_OK);
+    /* bad input */
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.ccfg, AIO_SEC(1)), AIO_EINVAL); /* a client's */
+    CHECK_DEBUG("not a server's (AIO_TLS_SERVER)");
+    CHECK_EQ(aio_server_set_tls(&SV.srv, NULL, AIO_SEC(1)), AIO_EINVAL);
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_MS(-5)), AIO_EINVAL);
+    CHECK_DEBUG("the handshake's timeout is negative");
+    CHECK_EQ(aio_server_set_tls(NULL, &W.scfg, AIO_SEC(1)), AIO_EINVAL);
+    {
+        aio_server small;
+        CHECK_EQ(aio_server_init(&small, sv_handler, NULL, sizeof(aio_conn), 4), AIO_OK);
+        CHECK_EQ(aio_server_set_tls(&small, &W.scfg, AIO_SEC(1)), AIO_EINVAL);
+        CHECK_DEBUG("the state's first member must be an aio_tls_conn");
+    }
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1)), AIO_OK);
+    lfd = SV.path ? aio_unix_listen(SV.path, 8) : aio_tcp_listen("127.0.0.1", 0, 8);
+    CHECK_EQ(aio_server_start(&SV.srv, lfd), AIO_OK);
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1)), AIO_EBUSY);
+    SV.port = SV.path ? 0 : aio_server_port(&SV.srv);
+    /* a client over TLS: served */
+    CHECK_EQ(aio_spawn(&SV.clients[0], sv_tls_client), AIO_OK);
+    AIO_AWAIT(t, SV.rc[0], &SV.clients[0]);
+    CHECK_EQ(SV.rc[0], AIO_OK);
+    CHECK_EQ(SV.handled, 1);
+    CHECK_EQ(aio_server_handshakes_failed(&SV.srv), 0);
+    /* one in plain text: counted, no handler */
+    CHECK_EQ(aio_spawn(&SV.clients[1], sv_plain_client), AIO_OK);
+    AIO_AWAIT(t, SV.rc[1], &SV.clients[1]);
+    CHECK_EQ(SV.rc[1], AIO_OK);
+    CHECK_EQ(aio_server_handshakes_failed(&SV.srv), 1);
+    /* a silent one: counted at the deadline, exactly */
+    SV.began = T_MS();
+    CHECK_EQ(aio_spawn(&SV.clients[2], sv_plain_client), AIO_OK);
+    AIO_AWAIT(t, SV.rc[2], &SV.clients[2]);
+    CHECK_EQ(SV.rc[2], AIO_OK);
+    CHECK_EQ(SV.end_at[2] - SV.began, 1000);
+    CHECK_EQ(aio_server_handshakes_failed(&SV.srv), 2);
+    CHECK_EQ(SV.handled, 1);
+    /* a silent one when the server shuts down: its handshake cancelled, not counted */
+    CHECK_EQ(aio_spawn(&SV.clients[3], sv_plain_client), AIO_OK);
+    AIO_SLEEP(t, AIO_MS(100));
+    CHECK_EQ(SV.srv.live, 1);
+    AIO_SERVER_SHUTDOWN(t, SV.rc[0], &SV.srv, 0);
+    CHECK_EQ(SV.rc[0], 1); /* (the one cancelled) */
+    AIO_AWAIT(t, SV.rc[3], &SV.clients[3]);
+    CHECK_EQ(SV.end_at[3] - SV.end_at[2], 100);
+    CHECK_EQ(aio_server_handshakes_failed(&SV.srv), 2);
+    CHECK_EQ(SV.handled, 1);
+    AIO_END(t);
+}
+
+static void sv_run(const char *path) {
+    aio_loop loop;
+    memset(&SV, 0, sizeof SV);
+    SV.path = path;
+    server_config("server", 0);
+    client_config("ca.pem", 0);
+    test_loop(&loop);
+    CHECK_EQ(test_run(&loop, &SV.main, sv_main), AIO_OK);
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    aio_tls_config_free(&W.scfg);
+    aio_tls_config_free(&W.ccfg);
+    memset(&W, 0, sizeof W);
+}
+
+static void test_tls_server(void) {
+    sv_run(NULL);
+    (void)snprintf(tls_unix_path, sizeof tls_unix_path, "/tmp/aio-tls-sv-%d.sock", (int)getpid());
+    sv_run(tls_unix_path);
+    (void)unlink(tls_unix_path);
+}
+
 /* A failed AIO_TLS_CONNECT leaves nothing behind: its socket closed, the
  * stream's buffer freed, the session unusable; it ends with W.client_end at
  * W.client.at ms (-1: any time), aio_tls_error containing W.client.line.
@@ -1786,6 +1951,7 @@ static const test_case tls_tests[] = {
     TEST_ENTRY(test_tls_while_writing),
     TEST_ENTRY(test_tls_connect),
     TEST_ENTRY(test_tls_unix_connect),
+    TEST_ENTRY(test_tls_server),
     TEST_ENTRY(test_tls_connect_wrong_name),
     TEST_ENTRY(test_tls_connect_deadline),
     TEST_ENTRY(test_tls_connect_refused),
