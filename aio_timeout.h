@@ -1741,6 +1741,7 @@ struct aio_server {
                                   alone. A TLS server's runs the handshake first) */
     struct aio_tls_config *tls; /* (the library's: a TLS server's configuration, or NULL) */
     aio_time handshake;        /* (the library's: a TLS server's deadline for each handshake) */
+    size_t stream_limit;       /* (the library's: a TLS server's streams' limit) */
     uint32_t handshakes_failed; /* (the library's: aio_server_handshakes_failed) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */
@@ -2559,13 +2560,13 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
  *
  *     typedef struct { aio_tls_conn tc; aio_status n; } client_t;
  *     aio_server_init(&srv, handle, clients, sizeof clients[0], 64);
- *     aio_server_set_tls(&srv, &config, AIO_TLS_DEFAULT_TIMEOUT);
+ *     aio_server_set_tls(&srv, &config, AIO_TLS_DEFAULT_TIMEOUT, 0);
  *     aio_server_listen(&srv, "127.0.0.1", 8443, 0);  // or aio_server_start
  *                                                      // (aio_unix_listen's too)
  *     // in handle(): AIO_READ_LINE(t, c->n, &c->tc.stream, d), ...
  *
  * For each connection the server sets up `stream` over the socket (a buffer
- * of its own: 4 KiB, growing to asyncio's 64 KiB limit) and `tls` from the
+ * of its own: 4 KiB, growing to the limit, asyncio's 64 KiB unless set) and `tls` from the
  * configuration, and runs the handshake within `handshake_timeout`, before
  * the handler. A handshake that fails (a deadline, a plain-text client, a
  * protocol error) is counted (aio_server_handshakes_failed), its connection
@@ -2584,10 +2585,13 @@ typedef struct aio_tls_conn {
 /* srv (initialised, not started) serves over TLS with configuration c (a
  * server's: AIO_TLS_SERVER, loaded; keep it until the server has ended);
  * each handshake within handshake_timeout (AIO_TLS_DEFAULT_TIMEOUT: 60 s,
- * AIO_TLS_HANDSHAKE_TIMEOUT). AIO_OK; AIO_EINVAL (srv not initialised, c
- * NULL, not loaded or a client's, a state smaller than an aio_tls_conn, a
- * negative timeout); AIO_EBUSY (serving already). */
-AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout);
+ * AIO_TLS_HANDSHAKE_TIMEOUT); each stream's limit `limit` (start_server's
+ * limit=: the longest line or count a read takes; 0: asyncio's 64 KiB).
+ * AIO_OK; AIO_EINVAL (srv not initialised, c NULL, not loaded or a
+ * client's, a state smaller than an aio_tls_conn, a negative timeout, a
+ * limit beyond INT_MAX); AIO_EBUSY (serving already). */
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout,
+                                      size_t limit);
 /* How many handshakes failed since the server was initialised (counted
  * round at 2^32). */
 AIO_API uint32_t aio_server_handshakes_failed(const aio_server *srv);
@@ -18639,7 +18643,11 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * before or during the handshake ends it there, the handler never run. */
 static aio_status aio__tls_server_handshake(aio_task *t, aio_tls_conn *c) {
     AIO_BEGIN(t, c);
-    AIO_CHECK(t, aio_stream_init_growing(&c->stream, c->conn.fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT));
+    AIO_CHECK(t, aio_stream_init_growing(&c->stream, c->conn.fd,
+                                         c->conn.server->stream_limit < AIO__TLS_CONNECT_START
+                                             ? c->conn.server->stream_limit
+                                             : AIO__TLS_CONNECT_START,
+                                         c->conn.server->stream_limit));
     AIO_CHECK(t, aio_tls_init(&c->tls, c->conn.server->tls));
     AIO_TLS_HANDSHAKE(t, c->rc, &c->tls, &c->stream, NULL, c->conn.server->handshake);
     AIO_RETURN(t, c->rc);
@@ -18673,7 +18681,8 @@ static aio_status aio__tls_server_conn(aio_task *t) {
     return rc;
 }
 
-AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout) {
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout,
+                                      size_t limit) {
     if (!srv || !srv->handler)
         return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the server is NULL or not initialised (aio_server_init)");
     if (!c || !c->loaded || !(c->flags & AIO_TLS_SERVER))
@@ -18685,11 +18694,13 @@ AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_ti
     if (handshake_timeout != AIO_TLS_DEFAULT_TIMEOUT && handshake_timeout != AIO_NEVER &&
         (aio_stime)handshake_timeout < 0)
         return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the handshake's timeout is negative");
+    if (limit > INT_MAX) return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the streams' limit is beyond INT_MAX");
     if (aio_task_alive(&srv->task))
         return aio__misuse(AIO_EBUSY, "aio_server_set_tls: the server is serving already");
     srv->step = aio__tls_server_conn;
     srv->tls = c;
     srv->handshake = handshake_timeout;
+    srv->stream_limit = limit ? limit : AIO__TLS_CONNECT_LIMIT;
     return AIO_OK;
 }
 

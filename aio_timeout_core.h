@@ -1574,6 +1574,7 @@ struct aio_server {
                                   alone. A TLS server's runs the handshake first) */
     struct aio_tls_config *tls; /* (the library's: a TLS server's configuration, or NULL) */
     aio_time handshake;        /* (the library's: a TLS server's deadline for each handshake) */
+    size_t stream_limit;       /* (the library's: a TLS server's streams' limit) */
     uint32_t handshakes_failed; /* (the library's: aio_server_handshakes_failed) */
 };
 /* The state around handler task t: AIO_CONN_SELF(t, client_t). */

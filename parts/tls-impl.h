@@ -638,7 +638,11 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
  * before or during the handshake ends it there, the handler never run. */
 static aio_status aio__tls_server_handshake(aio_task *t, aio_tls_conn *c) {
     AIO_BEGIN(t, c);
-    AIO_CHECK(t, aio_stream_init_growing(&c->stream, c->conn.fd, AIO__TLS_CONNECT_START, AIO__TLS_CONNECT_LIMIT));
+    AIO_CHECK(t, aio_stream_init_growing(&c->stream, c->conn.fd,
+                                         c->conn.server->stream_limit < AIO__TLS_CONNECT_START
+                                             ? c->conn.server->stream_limit
+                                             : AIO__TLS_CONNECT_START,
+                                         c->conn.server->stream_limit));
     AIO_CHECK(t, aio_tls_init(&c->tls, c->conn.server->tls));
     AIO_TLS_HANDSHAKE(t, c->rc, &c->tls, &c->stream, NULL, c->conn.server->handshake);
     AIO_RETURN(t, c->rc);
@@ -672,7 +676,8 @@ static aio_status aio__tls_server_conn(aio_task *t) {
     return rc;
 }
 
-AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout) {
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout,
+                                      size_t limit) {
     if (!srv || !srv->handler)
         return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the server is NULL or not initialised (aio_server_init)");
     if (!c || !c->loaded || !(c->flags & AIO_TLS_SERVER))
@@ -684,11 +689,13 @@ AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_ti
     if (handshake_timeout != AIO_TLS_DEFAULT_TIMEOUT && handshake_timeout != AIO_NEVER &&
         (aio_stime)handshake_timeout < 0)
         return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the handshake's timeout is negative");
+    if (limit > INT_MAX) return aio__misuse(AIO_EINVAL, "aio_server_set_tls: the streams' limit is beyond INT_MAX");
     if (aio_task_alive(&srv->task))
         return aio__misuse(AIO_EBUSY, "aio_server_set_tls: the server is serving already");
     srv->step = aio__tls_server_conn;
     srv->tls = c;
     srv->handshake = handshake_timeout;
+    srv->stream_limit = limit ? limit : AIO__TLS_CONNECT_LIMIT;
     return AIO_OK;
 }
 

@@ -265,13 +265,13 @@ AIO_API aio_status aio__tls_handshake_start(aio_task *t, aio_frame *f, aio_tls *
  *
  *     typedef struct { aio_tls_conn tc; aio_status n; } client_t;
  *     aio_server_init(&srv, handle, clients, sizeof clients[0], 64);
- *     aio_server_set_tls(&srv, &config, AIO_TLS_DEFAULT_TIMEOUT);
+ *     aio_server_set_tls(&srv, &config, AIO_TLS_DEFAULT_TIMEOUT, 0);
  *     aio_server_listen(&srv, "127.0.0.1", 8443, 0);  // or aio_server_start
  *                                                      // (aio_unix_listen's too)
  *     // in handle(): AIO_READ_LINE(t, c->n, &c->tc.stream, d), ...
  *
  * For each connection the server sets up `stream` over the socket (a buffer
- * of its own: 4 KiB, growing to asyncio's 64 KiB limit) and `tls` from the
+ * of its own: 4 KiB, growing to the limit, asyncio's 64 KiB unless set) and `tls` from the
  * configuration, and runs the handshake within `handshake_timeout`, before
  * the handler. A handshake that fails (a deadline, a plain-text client, a
  * protocol error) is counted (aio_server_handshakes_failed), its connection
@@ -290,10 +290,13 @@ typedef struct aio_tls_conn {
 /* srv (initialised, not started) serves over TLS with configuration c (a
  * server's: AIO_TLS_SERVER, loaded; keep it until the server has ended);
  * each handshake within handshake_timeout (AIO_TLS_DEFAULT_TIMEOUT: 60 s,
- * AIO_TLS_HANDSHAKE_TIMEOUT). AIO_OK; AIO_EINVAL (srv not initialised, c
- * NULL, not loaded or a client's, a state smaller than an aio_tls_conn, a
- * negative timeout); AIO_EBUSY (serving already). */
-AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout);
+ * AIO_TLS_HANDSHAKE_TIMEOUT); each stream's limit `limit` (start_server's
+ * limit=: the longest line or count a read takes; 0: asyncio's 64 KiB).
+ * AIO_OK; AIO_EINVAL (srv not initialised, c NULL, not loaded or a
+ * client's, a state smaller than an aio_tls_conn, a negative timeout, a
+ * limit beyond INT_MAX); AIO_EBUSY (serving already). */
+AIO_API aio_status aio_server_set_tls(aio_server *srv, aio_tls_config *c, aio_time handshake_timeout,
+                                      size_t limit);
 /* How many handshakes failed since the server was initialised (counted
  * round at 2^32). */
 AIO_API uint32_t aio_server_handshakes_failed(const aio_server *srv);

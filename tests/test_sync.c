@@ -1202,7 +1202,8 @@ static void test_sync_semaphore_bounded_over_release(void) {
     BEGIN_TEST();
     CHECK_EQ(test_run(&loop, &S.task, main_sem_bounded), AIO_OK);
     CHECK_STR(test_trace, "-3 v1 a0 v0 0 v1 -3 v1 | 0 v0 s0@0 e0@0 v1 -3 v1 | 0 0 v2 -3 v0 -3 v0 -3 -3 0");
-    CHECK_DEBUG("aio_semaphore_init: the semaphore is NULL"); /* (the last said) */
+    CHECK_DEBUG("aio_semaphore_init: the semaphore is NULL");
+    CHECK_DEBUG("aio_semaphore_init: the value or the bound is negative, or the value is above the bound");
     CHECK_EQ(S.w[0].rc2, AIO_OK);
     END_TEST();
 }

@@ -3,15 +3,17 @@
  * a client sends is answered upper-cased, through a TLS session.
  *
  *   - aio_server_listen (asyncio's start_server) runs handle() as a task of
- *     its own for each client, as in example 17: the TLS handshake first,
- *     within 5 s (AIO_TLS_HANDSHAKE: the stream's transport is the session
- *     from then on), then lines read from the stream (AIO_READ_LINE,
- *     asyncio's readline()) and answered (AIO_STREAM_WRITE);
+ *     its own for each client, as in example 17, once the server has done
+ *     the TLS handshake within 5 s (aio_server_set_tls: start_server's ssl=
+ *     and ssl_handshake_timeout=; a failed handshake is counted, and no
+ *     handler called): lines read from the connection's stream
+ *     (AIO_READ_LINE, asyncio's readline()) and answered (AIO_STREAM_WRITE);
  *   - a client silent for 2 s (the read's deadline) is told so and dropped;
  *     one that reads nothing while answered, once its reply has waited 2 s
  *     to go out (the write's deadline), is dropped at once;
- *   - a line longer than 1024 bytes (AIO_ELIMIT: the buffer holds 1024 and a
- *     newline) is answered with an error, and the rest of it skipped;
+ *   - a line longer than 1024 bytes (AIO_ELIMIT: the streams' limit, as
+ *     start_server's limit=) is answered with an error, and the rest of it
+ *     skipped;
  *   - at most MAX clients at once (100; a second argument sets it): the next
  *     is told so, after its handshake, and refused, by the handler (the
  *     server has a few states more than MAX for those: aio_server_refuse
@@ -45,12 +47,10 @@
 
 enum { LIMIT = 1024, MAX_CLIENTS = 100, STATES = MAX_CLIENTS + 8 }; /* (a few more: for those being refused) */
 typedef struct {
-    aio_conn conn;
-    int id, skipping, i; /* id: 1, 2, ... among the clients connected (conn.id counts all) */
+    aio_tls_conn tc;     /* the connection, its stream and its TLS session */
+    int id, skipping, i; /* id: 1, 2, ... among the clients connected (tc.conn.id counts all) */
     aio_status n;
-    aio_stream in;
-    aio_tls tls;
-    char buf[LIMIT + 1], out[LIMIT + 1]; /* a line and its newline */
+    char out[LIMIT + 1]; /* a line and its newline */
 } client_t;
 static client_t states[STATES];
 static int clients, connected, max_clients = MAX_CLIENTS; /* clients so far: 1, 2, ... */
@@ -60,17 +60,10 @@ static aio_status handle(aio_task *t) {
     client_t *c = AIO_CONN_SELF(t, client_t);
     AIO_BEGIN(t);
     c->id = 0;
-    AIO_CHECK(t, aio_stream_init(&c->in, c->conn.fd, c->buf, sizeof c->buf));
-    AIO_CHECK(t, aio_tls_init(&c->tls, &config));
-    AIO_TLS_HANDSHAKE(t, c->n, &c->tls, &c->in, NULL, AIO_SEC(5));
-    if (c->n < 0) { /* (asyncio logs it and closes: nothing reaches the handler) */
-        say("a handshake failed: %s", aio_tls_error(&c->tls));
-        AIO_RETURN(t, 0);
-    }
     if (connected == max_clients) { /* decided after the handshake, as asyncio's handler */
         say("a client refused: %d connected", max_clients);
-        AIO_STREAM_WRITE(t, c->n, &c->in, "busy: try again later\n", 22, AIO_SEC(1));
-        AIO_TLS_SHUTDOWN(t, c->n, &c->tls, AIO_SEC(1));
+        AIO_STREAM_WRITE(t, c->n, &c->tc.stream, "busy: try again later\n", 22, AIO_SEC(1));
+        AIO_TLS_SHUTDOWN(t, c->n, &c->tc.tls, AIO_SEC(1));
         AIO_RETURN(t, 0);
     }
     c->id = ++clients;
@@ -78,21 +71,21 @@ static aio_status handle(aio_task *t) {
     c->skipping = 0;
     say("client %d connected", c->id);
     for (;;) {
-        AIO_READ_LINE(t, c->n, &c->in, AIO_SEC(2)); /* wait_for(readuntil(b"\n"), 2) */
+        AIO_READ_LINE(t, c->n, &c->tc.stream, AIO_SEC(2)); /* wait_for(readuntil(b"\n"), 2) */
         if (c->n == AIO_ETIMEDOUT) {
             say("client %d idle for 2 s: dropped", c->id);
-            AIO_STREAM_WRITE(t, c->n, &c->in, "idle for 2 s: goodbye\n", 22, AIO_SEC(1));
-            AIO_TLS_SHUTDOWN(t, c->n, &c->tls, AIO_SEC(1)); /* close_notify; the client's, or its close */
+            AIO_STREAM_WRITE(t, c->n, &c->tc.stream, "idle for 2 s: goodbye\n", 22, AIO_SEC(1));
+            AIO_TLS_SHUTDOWN(t, c->n, &c->tc.tls, AIO_SEC(1)); /* close_notify; the client's, or its close */
             break;
         }
         if (c->n == AIO_ELIMIT) { /* answered once, the rest skipped */
             if (!c->skipping) say("client %d: a line over %d bytes", c->id, LIMIT);
-            if (!c->skipping) AIO_STREAM_WRITE(t, c->n, &c->in, "error: line too long\n", 21, AIO_SEC(1));
+            if (!c->skipping) AIO_STREAM_WRITE(t, c->n, &c->tc.stream, "error: line too long\n", 21, AIO_SEC(1));
             c->skipping = 1;
-            aio_stream_discard(&c->in, sizeof c->buf);
+            aio_stream_discard(&c->tc.stream, aio_stream_buffered(&c->tc.stream));
             continue;
         }
-        if (c->n <= 0 || aio_stream_data(&c->in)[c->n - 1] != '\n') { /* the end (TLS's or not), an error */
+        if (c->n <= 0 || aio_stream_data(&c->tc.stream)[c->n - 1] != '\n') { /* the end (TLS's or not), an error */
             say("client %d left", c->id); /* (let go: no close_notify) */
             break;
         }
@@ -100,9 +93,9 @@ static aio_status handle(aio_task *t) {
             c->skipping = 0;
             continue;
         }
-        say("client %d: %.*s", c->id, c->n - 1, aio_stream_data(&c->in));
-        for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->in)[c->i]);
-        AIO_STREAM_WRITE(t, c->n, &c->in, c->out, (size_t)c->n, AIO_SEC(2)); /* write(), wait_for(drain(), 2) */
+        say("client %d: %.*s", c->id, c->n - 1, aio_stream_data(&c->tc.stream));
+        for (c->i = 0; c->i < c->n; c->i++) c->out[c->i] = (char)toupper((unsigned char)aio_stream_data(&c->tc.stream)[c->i]);
+        AIO_STREAM_WRITE(t, c->n, &c->tc.stream, c->out, (size_t)c->n, AIO_SEC(2)); /* write(), wait_for(drain(), 2) */
         if (c->n == AIO_ETIMEDOUT) { /* (a client that reads nothing would hold its place for good) */
             say("client %d not reading for 2 s: dropped", c->id);
             break;
@@ -111,7 +104,6 @@ static aio_status handle(aio_task *t) {
     AIO_FINALLY(t);
     if (c->id && AIO_STATUS(t) == AIO_ECANCELED) say("client %d did not leave within 1 s", c->id);
     connected -= c->id != 0;
-    aio_tls_free(&c->tls); /* (the server closes the socket) */
     AIO_END(t);
 }
 
@@ -120,6 +112,7 @@ static aio_status serve(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
     AIO_CHECK(t, aio_server_init(&s->server, handle, states, sizeof states[0], STATES));
+    AIO_CHECK(t, aio_server_set_tls(&s->server, &config, AIO_SEC(5), LIMIT)); /* ssl=, ssl_handshake_timeout=, limit= */
     s->rc = aio_server_listen(&s->server, "127.0.0.1", s->port, 100);
     if (s->rc < 0) perror("24_tls_line_server: cannot listen on 127.0.0.1"); /* port in use */
     AIO_CHECK(t, s->rc);
@@ -130,9 +123,9 @@ static aio_status serve(aio_task *t) {
     say("SIGTERM or Ctrl-C: goodbye to each client");
     aio_server_close(&s->server);
     for (s->c = aio_server_next(&s->server, NULL); s->c; s->c = aio_server_next(&s->server, s->c))
-        if (AIO_CONTAINER(s->c, client_t, conn)->id) /* (connected: past its handshake, not refused) */
-            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(s->c, client_t, conn)->in, "server closing: goodbye\n", 24,
-                             AIO_SEC(1));
+        if (AIO_CONTAINER(s->c, client_t, tc.conn)->id) /* (connected, not refused) */
+            AIO_STREAM_WRITE(t, s->rc, &AIO_CONTAINER(s->c, client_t, tc.conn)->tc.stream, "server closing: goodbye\n",
+                             24, AIO_SEC(1));
     AIO_SERVER_SHUTDOWN(t, s->rc, &s->server, AIO_SEC(1)); /* 1 s to leave, then cancelled */
     say("server closed");
     AIO_END(t);

@@ -1503,8 +1503,9 @@ static void test_tls_unix_connect(void) {
  * stream with TLS under it, the handshake done by the server within its
  * deadline; one that fails (a plain-text client, a silent one at the
  * deadline, exactly) is counted and its handler never called; one cut by a
- * shutdown is not counted. Over TCP and over a Unix socket. Each step on
- * the virtual clock; the sockets real. */
+ * shutdown is not counted. Over TCP (the streams' limit 3 bytes: the
+ * line is refused, AIO_ELIMIT) and over a Unix socket (asyncio's 64 KiB).
+ * Each step on the virtual clock; the sockets real. */
 typedef struct {
     aio_tls_conn tc;
     aio_status n;
@@ -1519,6 +1520,7 @@ static struct {
     int fd[4], port;
     aio_status rc[4];
     aio_time end_at[4], began;
+    size_t limit;
     int handled;
     const char *path;
 } SV;
@@ -1528,8 +1530,12 @@ static aio_status sv_handler(aio_task *t) {
     AIO_BEGIN(t);
     SV.handled++;
     AIO_READ_LINE(t, c->n, &c->tc.stream, AIO_SEC(5));
-    CHECK_EQ(c->n, 6);
-    if (c->n == 6) CHECK(memcmp(aio_stream_data(&c->tc.stream), "hello\n", 6) == 0);
+    if (SV.limit) { /* (a line longer than the streams' limit) */
+        CHECK_EQ(c->n, AIO_ELIMIT);
+    } else {
+        CHECK_EQ(c->n, 6);
+        if (c->n == 6) CHECK(memcmp(aio_stream_data(&c->tc.stream), "hello\n", 6) == 0);
+    }
     AIO_STREAM_WRITE(t, c->n, &c->tc.stream, "HELLO\n", 6, AIO_SEC(5));
     CHECK_EQ(c->n, AIO_OK);
     AIO_TLS_SHUTDOWN(t, c->n, &c->tc.tls, AIO_SEC(5)); /* (close_notify; the client's answers it) */
@@ -1590,24 +1596,27 @@ static aio_status sv_plain_client(aio_task *t) {
 static aio_status sv_main(aio_task *t) {
     int lfd;
     AIO_BEGIN(t);
+    test_last_debug[0] = 0; /* (each run's messages) */
     CHECK_EQ(aio_server_init(&SV.srv, sv_handler, SV.states, sizeof SV.states[0], 4), AIO_OK);
     /* bad input */
-    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.ccfg, AIO_SEC(1)), AIO_EINVAL); /* a client's */
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.ccfg, AIO_SEC(1), 0), AIO_EINVAL); /* a client's */
     CHECK_DEBUG("not a server's (AIO_TLS_SERVER)");
-    CHECK_EQ(aio_server_set_tls(&SV.srv, NULL, AIO_SEC(1)), AIO_EINVAL);
-    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_MS(-5)), AIO_EINVAL);
+    CHECK_EQ(aio_server_set_tls(&SV.srv, NULL, AIO_SEC(1), 0), AIO_EINVAL);
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_MS(-5), 0), AIO_EINVAL);
     CHECK_DEBUG("the handshake's timeout is negative");
-    CHECK_EQ(aio_server_set_tls(NULL, &W.scfg, AIO_SEC(1)), AIO_EINVAL);
+    CHECK_EQ(aio_server_set_tls(NULL, &W.scfg, AIO_SEC(1), 0), AIO_EINVAL);
     {
         aio_server small;
         CHECK_EQ(aio_server_init(&small, sv_handler, NULL, sizeof(aio_conn), 4), AIO_OK);
-        CHECK_EQ(aio_server_set_tls(&small, &W.scfg, AIO_SEC(1)), AIO_EINVAL);
+        CHECK_EQ(aio_server_set_tls(&small, &W.scfg, AIO_SEC(1), 0), AIO_EINVAL);
         CHECK_DEBUG("the state's first member must be an aio_tls_conn");
     }
-    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1)), AIO_OK);
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1), (size_t)INT_MAX + 1), AIO_EINVAL);
+    CHECK_DEBUG("the streams' limit is beyond INT_MAX");
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1), SV.limit), AIO_OK);
     lfd = SV.path ? aio_unix_listen(SV.path, 8) : aio_tcp_listen("127.0.0.1", 0, 8);
     CHECK_EQ(aio_server_start(&SV.srv, lfd), AIO_OK);
-    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1)), AIO_EBUSY);
+    CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1), 0), AIO_EBUSY);
     SV.port = SV.path ? 0 : aio_server_port(&SV.srv);
     /* a client over TLS: served */
     CHECK_EQ(aio_spawn(&SV.clients[0], sv_tls_client), AIO_OK);
@@ -1641,10 +1650,11 @@ static aio_status sv_main(aio_task *t) {
     AIO_END(t);
 }
 
-static void sv_run(const char *path) {
+static void sv_run(const char *path, size_t limit) {
     aio_loop loop;
     memset(&SV, 0, sizeof SV);
     SV.path = path;
+    SV.limit = limit;
     server_config("server", 0);
     client_config("ca.pem", 0);
     test_loop(&loop);
@@ -1656,9 +1666,9 @@ static void sv_run(const char *path) {
 }
 
 static void test_tls_server(void) {
-    sv_run(NULL);
+    sv_run(NULL, 3);
     (void)snprintf(tls_unix_path, sizeof tls_unix_path, "/tmp/aio-tls-sv-%d.sock", (int)getpid());
-    sv_run(tls_unix_path);
+    sv_run(tls_unix_path, 0);
     (void)unlink(tls_unix_path);
 }
 
