@@ -3666,12 +3666,31 @@ static void test_io_signal_cancels_task(void) {
     CHECK(sa.sa_handler == SIG_DFL);
 }
 
-/* What aio_signal_event refuses: numbers out of range or that cannot be
- * caught, no loop, a loop that waits through a port of its own. */
+/* What aio_signal_event and aio_signal_cancel refuse: numbers out of range
+ * or that cannot be caught, no loop, a loop that waits through a port of
+ * its own, a task of another loop than the one signals would go to. */
+static aio_status refusals_idle(aio_task *t) {
+    AIO_BEGIN(t);
+    AIO_END(t);
+}
 static void test_io_signal_refusals(void) {
     aio_loop loop;
+    aio_loop other;
     aio_event ev;
+    static aio_task task;
     memset(&ev, 0, sizeof ev);
+    test_loop(&other); /* a task alive on another loop */
+    CHECK_EQ(aio_spawn(&task, refusals_idle), AIO_OK);
+    test_loop(&loop);
+    CHECK_EQ(aio_signal_cancel(SIGUSR2, &task), AIO_EINVAL);
+    CHECK_DEBUG("aio_signal_cancel: the task belongs to another loop than the one signals would go to");
+    CHECK_EQ(aio_signal_cancel(SIGSTOP, NULL), AIO_EINVAL);
+    CHECK_EQ(aio_signal_cancel(SIGUSR2, NULL), AIO_OK); /* never routed: nothing to undo */
+    CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
+    CHECK_EQ(aio_cancel(&task), 1);
+    (void)aio_step(&other); /* (cancelled before its first step: it ends) */
+    CHECK(aio_task_cancelled(&task));
+    CHECK_EQ(aio_loop_destroy(&other), AIO_OK);
     test_loop(&loop);
     CHECK_EQ(aio_signal_event(SIGSTOP, &ev), AIO_EINVAL);
     CHECK_EQ(aio_signal_event(100000, &ev), AIO_EINVAL);
@@ -3680,10 +3699,14 @@ static void test_io_signal_refusals(void) {
     CHECK_EQ(aio_loop_set_io(&loop, &FP.io), AIO_OK);
     CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
     CHECK_DEBUG("the loop waits through a port of its own");
+    CHECK_EQ(aio_signal_cancel(SIGUSR2, &task), AIO_EINVAL);
+    CHECK_DEBUG("aio_signal_cancel: the loop waits through a port of its own");
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
     CHECK(aio_running_loop() == NULL);
     CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
     CHECK_DEBUG("no loop is running or initialised");
+    CHECK_EQ(aio_signal_cancel(SIGUSR2, &task), AIO_EINVAL);
+    CHECK_DEBUG("aio_signal_cancel: no loop is running or initialised");
 #ifdef __linux__
     /* 32 is the C library's own (glibc and musl keep it for their threads):
      * sigaction refuses it, so the route fails, AIO_EIO, and nothing is

@@ -153,6 +153,7 @@ int main(void) {
             bad += aio_address_port(&a) != AIO_EINVAL;
         }
         bad += aio_signal_event(15, &ev) != AIO_EINVAL;
+        bad += aio_signal_cancel(15, NULL) != AIO_EINVAL;
         bad += aio_close(3) != AIO_OK || aio_close(-1) != AIO_EBADF;
         bad += aio_stream_init_growing(&io.st, 0, 16, 64) != AIO_EINVAL || aio_stream_free(&io.st) != AIO_OK;
         bad += aio_stream_write(&io.st, io.buf, 1) != AIO_EINVAL;
