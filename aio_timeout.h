@@ -1737,8 +1737,8 @@ struct aio_server {
     struct aio_server_share *share; /* (the library's: the share it serves, or NULL) */
     int member;                /* (the library's: its place among the share's loops) */
     uint8_t held;              /* (the library's: serving a share's connections without a listener) */
-    aio_task_fn step;          /* (the library's: what a connection's task runs; NULL: the handler
-                                  alone. A TLS server's runs the handshake first) */
+    aio_task_fn step;          /* (the library's: what a connection's task runs: the handler, and
+                                  a TLS server's handshake first) */
     struct aio_tls_config *tls; /* (the library's: a TLS server's configuration, or NULL) */
     aio_time handshake;        /* (the library's: a TLS server's deadline for each handshake) */
     size_t stream_limit;       /* (the library's: a TLS server's streams' limit) */
@@ -13814,8 +13814,9 @@ static aio_status aio__signal_route(int signo, aio_event *ev, aio_task *t, int c
         return AIO_OK;
     }
     if (!L) return AIO__SIGNAL_MISUSE(cancel, "no loop is running or initialised");
-    if (t && aio_task_alive(t) && t->loop != L)
-        return AIO__SIGNAL_MISUSE(cancel, "the task belongs to another loop than the one signals would go to");
+    if (t && aio_task_alive(t) && t->loop != L) /* (aio_signal_cancel's) */
+        return aio__misuse(AIO_EINVAL, "aio_signal_cancel: the task belongs to another loop than the one "
+                                       "signals would go to");
     if (aio__sig_loop && aio__sig_loop != L)
         return AIO__SIGNAL_MISUSE(cancel, "signals go to another loop; destroy it first");
     if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */
@@ -14896,7 +14897,7 @@ static void aio__server_take(aio_server *s, int fd) {
         c->id = s->share ? id : (uint32_t)c->order;
         c->flags = 0;
         s->live++;
-        if (aio_spawn(&c->task, s->step ? s->step : aio__server_conn) == AIO_OK) {
+        if (aio_spawn(&c->task, s->step) == AIO_OK) {
             c->task.flags |= AIO__T_STARTED; /* (aio__server_conn takes its first step, cancelled or not) */
             /* The server owns it: out of the loop's list of tasks, which aio_run's
              * end cancels, into the server's (its end leaves either). At aio_run's
@@ -15000,6 +15001,7 @@ AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *s
                                        "(its first member), or the limit is 0");
     memset(srv, 0, sizeof *srv);
     srv->handler = handler;
+    srv->step = aio__server_conn; /* (a TLS server's: aio_server_set_tls) */
     srv->states = (unsigned char *)states;
     srv->size = size;
     srv->limit = limit;

@@ -368,8 +368,8 @@ struct aio_server {
     struct aio_server_share *share; /* (the library's: the share it serves, or NULL) */
     int member;                /* (the library's: its place among the share's loops) */
     uint8_t held;              /* (the library's: serving a share's connections without a listener) */
-    aio_task_fn step;          /* (the library's: what a connection's task runs; NULL: the handler
-                                  alone. A TLS server's runs the handshake first) */
+    aio_task_fn step;          /* (the library's: what a connection's task runs: the handler, and
+                                  a TLS server's handshake first) */
     struct aio_tls_config *tls; /* (the library's: a TLS server's configuration, or NULL) */
     aio_time handshake;        /* (the library's: a TLS server's deadline for each handshake) */
     size_t stream_limit;       /* (the library's: a TLS server's streams' limit) */

@@ -128,7 +128,7 @@ static void aio__server_take(aio_server *s, int fd) {
         c->id = s->share ? id : (uint32_t)c->order;
         c->flags = 0;
         s->live++;
-        if (aio_spawn(&c->task, s->step ? s->step : aio__server_conn) == AIO_OK) {
+        if (aio_spawn(&c->task, s->step) == AIO_OK) {
             c->task.flags |= AIO__T_STARTED; /* (aio__server_conn takes its first step, cancelled or not) */
             /* The server owns it: out of the loop's list of tasks, which aio_run's
              * end cancels, into the server's (its end leaves either). At aio_run's
@@ -232,6 +232,7 @@ AIO_API aio_status aio_server_init(aio_server *srv, aio_task_fn handler, void *s
                                        "(its first member), or the limit is 0");
     memset(srv, 0, sizeof *srv);
     srv->handler = handler;
+    srv->step = aio__server_conn; /* (a TLS server's: aio_server_set_tls) */
     srv->states = (unsigned char *)states;
     srv->size = size;
     srv->limit = limit;

@@ -196,8 +196,9 @@ static aio_status aio__signal_route(int signo, aio_event *ev, aio_task *t, int c
         return AIO_OK;
     }
     if (!L) return AIO__SIGNAL_MISUSE(cancel, "no loop is running or initialised");
-    if (t && aio_task_alive(t) && t->loop != L)
-        return AIO__SIGNAL_MISUSE(cancel, "the task belongs to another loop than the one signals would go to");
+    if (t && aio_task_alive(t) && t->loop != L) /* (aio_signal_cancel's) */
+        return aio__misuse(AIO_EINVAL, "aio_signal_cancel: the task belongs to another loop than the one "
+                                       "signals would go to");
     if (aio__sig_loop && aio__sig_loop != L)
         return AIO__SIGNAL_MISUSE(cancel, "signals go to another loop; destroy it first");
     if (!aio__io_of(L)) return AIO_EIO; /* (out of memory or descriptors) */

@@ -3828,6 +3828,12 @@ static void test_io_signal_one_loop(void) {
     test_loop(&b); /* now the running loop */
     CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_EINVAL);
     CHECK_DEBUG("signals go to another loop");
+    CHECK_EQ(aio_signal_cancel(SIGUSR1, NULL), AIO_OK); /* (unrouting needs no loop) */
+    {
+        static aio_task task; /* (never spawned: cancelled in the run it would be in) */
+        CHECK_EQ(aio_signal_cancel(SIGUSR1, &task), AIO_EINVAL);
+        CHECK_DEBUG("aio_signal_cancel: signals go to another loop");
+    }
     CHECK_EQ(aio_loop_destroy(&a), AIO_OK); /* restores the default */
     CHECK_EQ(aio_signal_event(SIGUSR2, &ev), AIO_OK);
     CHECK_EQ(aio_loop_destroy(&b), AIO_OK);

@@ -1606,10 +1606,20 @@ static aio_status sv_main(aio_task *t) {
     CHECK_DEBUG("the handshake's timeout is negative");
     CHECK_EQ(aio_server_set_tls(NULL, &W.scfg, AIO_SEC(1), 0), AIO_EINVAL);
     {
-        aio_server small;
-        CHECK_EQ(aio_server_init(&small, sv_handler, NULL, sizeof(aio_conn), 4), AIO_OK);
-        CHECK_EQ(aio_server_set_tls(&small, &W.scfg, AIO_SEC(1), 0), AIO_EINVAL);
+        aio_server other;
+        aio_tls_config unloaded;
+        CHECK_EQ(aio_server_init(&other, sv_handler, NULL, sizeof(aio_conn), 4), AIO_OK);
+        CHECK_EQ(aio_server_set_tls(&other, &W.scfg, AIO_SEC(1), 0), AIO_EINVAL);
         CHECK_DEBUG("the state's first member must be an aio_tls_conn");
+        memset(&other, 0, sizeof other); /* (never initialised) */
+        CHECK_EQ(aio_server_set_tls(&other, &W.scfg, AIO_SEC(1), 0), AIO_EINVAL);
+        CHECK_DEBUG("the server is NULL or not initialised");
+        CHECK_EQ(aio_server_init(&other, sv_handler, NULL, sizeof(tls_conn_t), 4), AIO_OK);
+        memset(&unloaded, 0, sizeof unloaded);
+        unloaded.flags = AIO_TLS_SERVER;
+        CHECK_EQ(aio_server_set_tls(&other, &unloaded, AIO_SEC(1), 0), AIO_EINVAL);
+        CHECK_EQ(aio_server_set_tls(&other, &W.scfg, AIO_TLS_DEFAULT_TIMEOUT, 0), AIO_OK);
+        CHECK_EQ(aio_server_set_tls(&other, &W.scfg, AIO_NEVER, 0), AIO_OK);
     }
     CHECK_EQ(aio_server_set_tls(&SV.srv, &W.scfg, AIO_SEC(1), (size_t)INT_MAX + 1), AIO_EINVAL);
     CHECK_DEBUG("the streams' limit is beyond INT_MAX");
