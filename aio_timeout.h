@@ -18637,23 +18637,30 @@ AIO_API aio_status aio__tls_connect_poll(aio_task *t, aio_frame *f, aio_tls *tls
 }
 
 /* A TLS server's connection (aio_server_set_tls): its task runs
- * aio__tls_server_conn, which steps the handshake, an inline coroutine over
- * the connection's own frame (the task's frame stays the handler's, whose
- * AIO_BEGIN(t) it is), until it ends; then the handler, if it succeeded.
- * In the step either ends in, the stream and the session are freed and the
- * server is told the connection is gone (which closes the socket). A cancel
- * before or during the handshake ends it there, the handler never run. */
+ * aio__tls_server_conn, which first sets up the stream and the session and
+ * awaits the handshake, as AIO_TLS_HANDSHAKE does, over the connection's own
+ * frame (the task's frame stays the handler's, whose AIO_BEGIN(t) it is);
+ * then the handler, if the handshake succeeded. In the step either ends in,
+ * the stream and the session are freed and the server is told the
+ * connection is gone (which closes the socket). A cancel before or during
+ * the handshake ends it there (AIO__RAISE: the frame holds why), the handler
+ * never run. */
 static aio_status aio__tls_server_handshake(aio_task *t, aio_tls_conn *c) {
-    AIO_BEGIN(t, c);
-    AIO_CHECK(t, aio_stream_init_growing(&c->stream, c->conn.fd,
-                                         c->conn.server->stream_limit < AIO__TLS_CONNECT_START
-                                             ? c->conn.server->stream_limit
-                                             : AIO__TLS_CONNECT_START,
-                                         c->conn.server->stream_limit));
-    AIO_CHECK(t, aio_tls_init(&c->tls, c->conn.server->tls));
-    AIO_TLS_HANDSHAKE(t, c->rc, &c->tls, &c->stream, NULL, c->conn.server->handshake);
-    AIO_RETURN(t, c->rc);
-    AIO_END(t);
+    aio_server *srv = c->conn.server;
+    aio_status rc;
+    if (!(c->conn.flags & AIO__C_SECURING)) { /* (its first step) */
+        c->conn.flags |= AIO__C_SECURING;
+        aio__frame_init(&c->frame);
+        rc = aio_stream_init_growing(&c->stream, c->conn.fd,
+                                     srv->stream_limit < AIO__TLS_CONNECT_START ? srv->stream_limit
+                                                                                : AIO__TLS_CONNECT_START,
+                                     srv->stream_limit);
+        if (rc == AIO_OK) rc = aio_tls_init(&c->tls, srv->tls);
+        if (rc == AIO_OK) rc = aio__tls_handshake_start(t, &c->frame, &c->tls, &c->stream, NULL, srv->handshake);
+    } else {
+        rc = aio__tls_handshake_poll(t, &c->frame, &c->tls);
+    }
+    return rc == AIO__RAISE ? c->frame.rc : rc;
 }
 
 static aio_status aio__tls_server_conn(aio_task *t) {
@@ -18663,10 +18670,6 @@ static aio_status aio__tls_server_conn(aio_task *t) {
     if (c->conn.flags & AIO__C_RAN) {
         rc = srv->handler(t);
     } else {
-        if (!(c->conn.flags & AIO__C_SECURING)) {
-            c->conn.flags |= AIO__C_SECURING;
-            aio__frame_init(&c->frame);
-        }
         rc = aio__tls_server_handshake(t, c);
         if (rc == AIO__SUSPENDED) return rc;
         if (rc == AIO_OK) { /* the handler's first step, in this one */
