@@ -2579,8 +2579,7 @@ typedef struct aio_tls_conn {
     aio_conn conn;     /* the server's part (AIO_CONN_SELF finds the state from it) */
     aio_stream stream; /* the connection's stream: TLS is its transport */
     aio_tls tls;       /* the session (AIO_TLS_SHUTDOWN it; the server frees it) */
-    aio_frame frame;   /* (the library's: the handshake's steps) */
-    aio_status rc;     /* (the library's) */
+    aio_frame frame;   /* (the library's: the handshake's await) */
 } aio_tls_conn;
 /* srv (initialised, not started) serves over TLS with configuration c (a
  * server's: AIO_TLS_SERVER, loaded; keep it until the server has ended);
