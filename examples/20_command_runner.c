@@ -20,9 +20,8 @@ typedef struct {
 
 static aio_status run_command(aio_task *t) {
     command_t *c = AIO_SELF(t, command_t);
-    static const aio_process_options out_pipe = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_PIPE, AIO_STDIO_INHERIT};
     AIO_BEGIN(t);
-    AIO_CHECK(t, aio_process_spawn(&c->proc, c->argv, &out_pipe));
+    AIO_CHECK(t, aio_process_spawn(&c->proc, c->argv, &(aio_process_options){.out = AIO_STDIO_PIPE}));
     aio_stream_init(&c->out, c->proc.out, c->buf, sizeof c->buf);
     AIO_TIMEOUT(t, &c->block, c->deadline) {
         for (;;) {

@@ -52,8 +52,7 @@ static aio_semaphore sem;
 static aio_tls_config config; /* ssl.create_default_context(cafile=CA) */
 
 enum { /* the timeouts, worth another attempt (as a 503 is), and an answer not understood */
-    CONNECT_TIMEOUT = AIO_EUSER, HEADERS_TIMEOUT = AIO_EUSER - 1, BODY_TIMEOUT = AIO_EUSER - 2,
-    NOT_HTTP = AIO_EUSER - 3
+    CONNECT_TIMEOUT = AIO_EUSER, HEADERS_TIMEOUT = AIO_EUSER - 1, BODY_TIMEOUT = AIO_EUSER - 2, NOT_HTTP = AIO_EUSER - 3
 };
 static int worth_retrying(aio_status rc) {
     return rc == 503 || rc == CONNECT_TIMEOUT || rc == HEADERS_TIMEOUT || rc == BODY_TIMEOUT;
@@ -155,8 +154,7 @@ static void report(const fetch_t *f) {
         (void)snprintf(what, sizeof what, "%d, %d bytes", f->rc, f->get.length);
     else
         (void)snprintf(what, sizeof what, "%s", describe(f->rc));
-    printf("%-11s %s (%d attempt%s)\n", urls[f->url].path, what, f->attempts,
-           f->attempts > 1 ? "s" : "");
+    printf("%-11s %s (%d attempt%s)\n", urls[f->url].path, what, f->attempts, f->attempts > 1 ? "s" : "");
 }
 
 typedef struct { aio_task task; aio_group group; fetch_t fetches[URLS]; int i; } main_t;
