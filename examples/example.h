@@ -26,6 +26,10 @@
  *       ", ".join(...), an item at a time (list[0] = '\0' starts a list);
  *   scripted = numbers; random_value(), uniform(a, b)
  *       the fixed "random" numbers of virtual_asyncio.py's Scripted;
+ *   example_sigterm(&event), example_sigterm_cancel(&task)
+ *       a SIGTERM from the program itself (a script's stop), routed by
+ *       aio_signal_event or aio_signal_cancel; on Windows, where no program
+ *       raises SIGTERM, what it would do: the event set, the task cancelled;
  *   example_flag(argc, argv, "--fixed")
  *       whether the command line has that word;
  *   starts_with_nocase(text, "content-length:")
@@ -152,6 +156,17 @@ EXAMPLE_UNUSED static void example_sigterm(aio_event *ev) {
     aio_event_set(ev);
 #else
     (void)ev;
+    (void)raise(SIGTERM);
+#endif
+}
+
+/* The same for a program whose SIGTERM cancels a task (aio_signal_cancel):
+ * raise(SIGTERM); on Windows, that task cancelled. */
+EXAMPLE_UNUSED static void example_sigterm_cancel(aio_task *t) {
+#ifdef _WIN32
+    (void)aio_cancel(t);
+#else
+    (void)t;
     (void)raise(SIGTERM);
 #endif
 }
