@@ -8,7 +8,8 @@
 # The network examples always run on the real clock, last, and need python3: for
 # 13 this script starts its server (examples/13_slow_server.py) on a free loopback
 # port, waits until the server has printed that port, and stops the server
-# afterwards, and the same for 19 (examples/19_fetch_server.py); the echo server (16) is started, driven and stopped with SIGTERM by
+# afterwards, and the same for 19 (examples/19_fetch_server.py); the supervisor (30) is sent SIGINT (Ctrl-C)
+# once its child's third run serves; the echo server (16) is started, driven and stopped with SIGTERM by
 # examples/16_echo_client.py, and what it printed follows what its clients saw.
 # Exits with status 1 if an example failed or a server did not start.
 set -u
@@ -20,7 +21,7 @@ for bin in build/examples/[0-9][0-9]_*; do
     found=1
     name=$(basename "$bin")
     [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] ||
-        [ "$name" = 20_command_runner ] || [ "$name" = 27_line_server_cores ] && continue
+        [ "$name" = 20_command_runner ] || [ "$name" = 27_line_server_cores ] || [ "$name" = 30_supervisor ] && continue
     echo "################ $name $*"
     "$bin" "$@" || { echo "$name exited with status $?"; status=1; }
     echo
@@ -81,6 +82,21 @@ unserve
 echo
 echo "################ 20_command_runner (real clock, child processes)"
 build/examples/20_command_runner || { echo "20_command_runner exited with status $?"; status=1; }
+
+echo
+echo "################ 30_supervisor (real clock, child processes, SIGINT once the third run serves)"
+log=build/examples/30_supervisor.out
+build/examples/30_supervisor >"$log" 2>&1 &
+pid=$!
+tries=0
+until grep -q "^run 3: serving" "$log" || [ $tries -ge 300 ]; do
+    sleep 0.1
+    tries=$((tries + 1))
+done
+kill -INT $pid
+wait $pid || { echo "30_supervisor exited with status $?"; status=1; }
+cat "$log"
+rm -f "$log"
 
 echo
 echo "################ 16_echo_server (real clock, loopback)"

@@ -65,7 +65,7 @@ for ex_src in examples/[0-9][0-9]_*.c; do
         fi
         if [ ! -f "examples/expected/$ex_name.txt" ] || [ "$ex_name" = 13_http_client ] ||
             [ "$ex_name" = 19_http_fetch ] || [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ] ||
-            [ "$ex_name" = 20_command_runner ]; then
+            [ "$ex_name" = 20_command_runner ] || [ "$ex_name" = 30_supervisor ]; then
             ex_ok "$ex_what builds warning-free"
             continue
         fi
@@ -93,7 +93,7 @@ if [ -n "$ex_python" ]; then
         [ -f "examples/$ex_name.c" ] || continue # the server of example 13, the clients of 16
         [ "$ex_name" = 16_echo_server ] || [ "$ex_name" = 17_line_server ] &&
             continue # real sockets: tests/checks/servers.sh
-        [ "$ex_name" = 19_http_fetch ] || [ "$ex_name" = 20_command_runner ] &&
+        [ "$ex_name" = 19_http_fetch ] || [ "$ex_name" = 20_command_runner ] || [ "$ex_name" = 30_supervisor ] &&
             continue # real sockets, real processes: below
         if [ $ex_py312 = 0 ] && grep -q "Needs CPython 3.12" "$ex_py"; then
             echo "[examples] skipped: $ex_py needs CPython 3.12 or later ($ex_python is older): not checked"
@@ -133,7 +133,7 @@ else
         ex_name=$(basename "$ex_py" .py)
         [ -f "examples/$ex_name.c" ] && [ "$ex_name" != 16_echo_server ] &&
             [ "$ex_name" != 17_line_server ] && [ "$ex_name" != 19_http_fetch ] &&
-            [ "$ex_name" != 20_command_runner ] && ex_n=$((ex_n + 1))
+            [ "$ex_name" != 20_command_runner ] && [ "$ex_name" != 30_supervisor ] && ex_n=$((ex_n + 1))
     done
     add_skipped "$ex_n" "the examples' Python originals (CPython 3.11 or later)"
 fi
@@ -214,6 +214,51 @@ else
         $ex_python examples/20_command_runner.py
 fi
 
+# The supervisor (30) and its Python original follow real processes on the
+# real clock until a SIGINT, sent once run 3 of the child said it serves (its
+# next line would come 3 s later: a wide margin); each must print
+# examples/expected/30_supervisor.txt and exit with status 0 within 10 s of
+# the signal (then it is killed: a failure, never a hang).
+ex_interrupt() {
+    ex_what=$1 ex_expected=$2
+    shift 2
+    : >"$ex_dir/interrupt.out"
+    "$@" >"$ex_dir/interrupt.out" 2>&1 &
+    ex_child=$!
+    ex_tries=0
+    until grep -q "^run 3: serving" "$ex_dir/interrupt.out" || [ $ex_tries -ge 300 ]; do
+        sleep 0.1
+        ex_tries=$((ex_tries + 1))
+    done
+    kill -INT $ex_child 2>/dev/null
+    ex_tries=0
+    while kill -0 $ex_child 2>/dev/null && [ $ex_tries -lt 100 ]; do
+        sleep 0.1
+        ex_tries=$((ex_tries + 1))
+    done
+    kill -KILL $ex_child 2>/dev/null
+    wait $ex_child
+    ex_status=$?
+    if [ $ex_status -eq 0 ] && cmp -s "$ex_dir/interrupt.out" "$ex_expected"; then
+        ex_ok "$ex_what, stopped by SIGINT, prints $ex_expected and exits with status 0"
+    else
+        ex_bad "$ex_what (exit $ex_status after SIGINT): output differs from $ex_expected"
+        diff "$ex_expected" "$ex_dir/interrupt.out" | head -20
+    fi
+}
+if [ -x "$ex_dir/30_supervisor.gcc" ]; then
+    ex_interrupt 30_supervisor examples/expected/30_supervisor.txt "$ex_dir/30_supervisor.gcc"
+else
+    ex_bad "30_supervisor: not built, not run"
+fi
+if [ -z "$ex_python" ]; then
+    echo "[examples] skipped: no CPython 3.11 or later: examples/30_supervisor.py is not run"
+    add_skipped 1 "examples/30_supervisor.py (CPython 3.11 or later)"
+else
+    ex_interrupt "examples/30_supervisor.py (Python original)" examples/expected/30_supervisor.txt \
+        $ex_python examples/30_supervisor.py
+fi
+
 # 4. the I/O and process examples as macOS and the BSDs take the header
 ex_io=$(grep -lE 'aio_server|aio_(tcp|udp|unix|process)_|AIO_(TCP|UDP|UNIX|RECV|SEND|ACCEPT|PROCESS)' \
     examples/[0-9][0-9]_*.c)
@@ -236,6 +281,7 @@ for ex_src in $ex_io; do
             ex_net "$ex_what" examples/expected/19_http_fetch.txt examples/19_fetch_server.py "$ex_bin"
         fi ;;
     20_command_runner) ex_real "$ex_what" examples/expected/20_command_runner.txt "$ex_bin" ;;
+    30_supervisor) ex_interrupt "$ex_what" examples/expected/30_supervisor.txt "$ex_bin" ;;
     *)
         ex_virtual "$ex_what" "$ex_bin" "$ex_name" ;;
     esac

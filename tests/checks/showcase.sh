@@ -24,7 +24,7 @@ else
     for sc_src in examples/[0-9][0-9]_*.c; do
         sc_name=$(basename "$sc_src" .c)
         [ "$sc_name" = 13_http_client ] || [ "$sc_name" = 19_http_fetch ] || [ "$sc_name" = 16_echo_server ] || [ "$sc_name" = 17_line_server ] ||
-            [ "$sc_name" = 20_command_runner ] || [ "$sc_name" = 27_line_server_cores ] &&
+            [ "$sc_name" = 20_command_runner ] || [ "$sc_name" = 27_line_server_cores ] || [ "$sc_name" = 30_supervisor ] &&
             continue
         echo "################ $sc_name --virtual"
         cat "examples/expected/$sc_name.txt"
@@ -38,6 +38,9 @@ else
       echo
       echo "################ 20_command_runner (real clock, child processes)"
       cat examples/expected/20_command_runner.txt
+      echo
+      echo "################ 30_supervisor (real clock, child processes, SIGINT once the third run serves)"
+      cat examples/expected/30_supervisor.txt
       echo
       echo "################ 16_echo_server (real clock, loopback)"
       cat examples/expected/16_echo_client.txt

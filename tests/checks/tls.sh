@@ -30,7 +30,10 @@
 # original are each started, driven over TLS and stopped by
 # examples/17_line_client.py --ssl: the clients must see what they see of
 # example 17's plain servers (examples/expected/17_line_*.txt), and each C
-# build what the Python original showed and printed. Then
+# build what the Python original showed and printed.
+# examples/tls/31_tls_unix_service.c (the same three builds) and its Python
+# original must each print examples/tls/31_tls_unix_service.txt on the
+# virtual clock with these certificates (TLS on a Unix socket, both ends). Then
 # tests/tls/test_tls_sim.c: TLS in a simulation over many seeds with faults,
 # each seed replayed (gcc with ASan and UBSan; and gcc on Mbed TLS), with the
 # certificate sim.pem (for the name "server", an RSA key). The coroutine checker
@@ -334,11 +337,41 @@ else
             tls_bad "$tls_name and its Python original differ"
         fi
     done
+    # examples/tls/31_tls_unix_service.c (gcc -O2, clang -O0, gcc -O2 on Mbed
+    # TLS) and its Python original: the service and its clients on a Unix
+    # socket in a folder of their own, on the virtual clock, each must print
+    # examples/tls/31_tls_unix_service.txt.
+    tls_unix() { # NAME COMMAND...: one check
+        tls_who=$1
+        shift
+        rm -rf "$tls_dir/unix-$tls_who"
+        mkdir -p "$tls_dir/unix-$tls_who"
+        tls_certs="$PWD/$tls_dir/certs"
+        if (cd "$tls_dir/unix-$tls_who" && timeout 60 "$@" "$tls_certs/server.pem" "$tls_certs/server.key" \
+            "$tls_certs/ca.pem" --virtual >out 2>err) &&
+            cmp -s "$tls_dir/unix-$tls_who/out" examples/tls/31_tls_unix_service.txt &&
+            [ -z "$(ls "$tls_dir/unix-$tls_who"/*.sock 2>/dev/null)" ]; then
+            tls_ok "$tls_who prints examples/tls/31_tls_unix_service.txt and leaves no socket file"
+        else
+            tls_bad "$tls_who does not print examples/tls/31_tls_unix_service.txt (or leaves its socket file):"
+            { diff examples/tls/31_tls_unix_service.txt "$tls_dir/unix-$tls_who/out"
+              tail -n 5 "$tls_dir/unix-$tls_who/err"; } | head -n 20 | sed 's/^/    /'
+        fi
+    }
+    for tls_ex in $tls_builds; do
+        tls_example 31_tls_unix_service "$tls_ex" && tls_unix "$tls_name" "$PWD/$tls_dir/$tls_name"
+    done
+    if [ -n "$tls_python" ]; then
+        tls_unix 31_tls_unix_service.py $tls_python "$PWD/examples/tls/31_tls_unix_service.py"
+    else
+        echo "[tls] 31_tls_unix_service.py: skipped: no CPython 3.11 or later"
+        add_skipped 1 "tls 31_tls_unix_service.py: CPython 3.11 or later"
+    fi
     # The coroutine checker (tests/lint/README.md) on the TLS tests and example,
     # which the coroutines stage leaves to this one (they need OpenSSL's headers).
     if command -v clang >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
         if python3 tests/lint/coroutines.py -I. tests/tls/test_tls.c tests/tls/test_tls_sim.c tests/tls/test_tls_engine.c \
-            examples/tls/2[234]_*.c \
+            examples/tls/[0-9][0-9]_*.c \
             >"$tls_dir/coroutines.out" 2>&1; then
             tls_ok "the coroutine checker finds nothing in tests/tls/*.c and examples/tls/*.c"
         else
