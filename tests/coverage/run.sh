@@ -121,8 +121,9 @@ fi
 # The examples and the demo, on the virtual clock, against their expected output.
 for src in examples/[0-9][0-9]_*.c examples/demo.c; do
     name=$(basename "$src" .c)
-    [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 20_command_runner ] &&
-        continue # the network examples and the command runner run on the real clock
+    [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 20_command_runner ] ||
+        [ "$name" = 30_supervisor ] &&
+        continue # the network examples, the command runner and the supervisor run on the real clock
     [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] || [ "$name" = 27_line_server_cores ] && continue
     build "ex-$name" -DAIO_DEBUG -I. "$src" || continue
     expected=examples/expected/$name.txt
