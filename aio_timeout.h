@@ -183,8 +183,14 @@
  *   >>system-sockets    the socket slots POSIX and Windows share, written once
  *   >>server-share      a server on every core: loops on threads serving one
  *                       port (SO_REUSEPORT, or one loop handing out)
- *   >>simulation-impl   the simulation's backend: the simulated network,
- *                       its port, its runner, its child processes
+ *   >>sim-world         the simulation's backend: its world (the sockets,
+ *                       pipes, hosts), the generator its draws come from
+ *   >>sim-schedule      the events due, in a heap by time; a trip's times
+ *   >>sim-network       the simulated network and its faults, the port
+ *   >>sim-calls         the platform's socket and pool calls, simulated
+ *   >>sim-runner        a run's digest, aio_sim_start and the public
+ *                       calls, the runner: seeds, a failure's report, replay
+ *   >>sim-processes     child processes in a simulation
  *   >>processes-impl    child processes: spawned, closed, communicated with
  *   >>process-wait      awaiting a child, stopping it
  *   >>tls-impl          TLS: the session, its handshake, reads, writes and
@@ -3818,16 +3824,27 @@ static inline void aio__try_land(aio_timeout *sc) {
 #ifndef AIO__SOCKET_API
 #error "aio_timeout.h: the sockets are built where the task record has no room for them"
 #endif
-/* The readiness wait, one part (>>wait-NAME) picked on one line: epoll on
- * Linux, AFD poll on Windows, else poll(); poll() (WSAPoll on Windows)
- * where the program defines AIO_IO_POLL. The part refuses a second pick,
- * and a system it does not fit. */
-#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
+/* The readiness wait, one part (>>wait-NAME): the one the program asks for
+ * with an option, each option a block of its own (AIO_IO_POLL: poll(),
+ * WSAPoll on Windows), else the system's: epoll on Linux, AFD poll on
+ * Windows, poll() elsewhere. An option's block picks its part and says
+ * that a wait was asked for (AIO__WAIT_ASKED). The blocks are separate
+ * #ifdef's, never an #elif chain: two options at once pick two parts, and
+ * the second part stops at its #error, as it does when a block forgets to
+ * say it asked (then the system's pick is a second one). A part also
+ * refuses a system it does not fit. */
+#ifdef AIO_IO_POLL
+#define AIO__WAIT_POLL 1
+#define AIO__WAIT_ASKED 1
+#endif
+#ifndef AIO__WAIT_ASKED
+#if defined(AIO__LINUX)
 #define AIO__WAIT_EPOLL 1
-#elif defined(AIO__WIN32_IO) && !defined(AIO_IO_POLL)
+#elif defined(AIO__WIN32_IO)
 #define AIO__WAIT_AFD 1
 #else
 #define AIO__WAIT_POLL 1
+#endif
 #endif
 /* Signals: POSIX's sigaction (POSIX.1's declarations), Windows' console
  * events. */
@@ -11163,7 +11180,7 @@ static void aio__children_done(aio__sysio *s) { (void)s; }
  * "The readiness wait's seam" (>>system) lists what each wait gives. */
 #ifdef AIO__WAIT_EPOLL
 #ifdef AIO__WAIT_PICKED
-#error "aio_timeout.h: two readiness waits are picked, epoll and another: >>impl picks one"
+#error "aio_timeout.h: two readiness waits are picked, epoll and another: define at most one AIO_IO_ option of a wait (>>impl picks one)"
 #endif
 #define AIO__WAIT_PICKED "epoll"
 #ifndef AIO__LINUX
@@ -11270,7 +11287,7 @@ static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline) {
  * gives. */
 #ifdef AIO__WAIT_POLL
 #ifdef AIO__WAIT_PICKED
-#error "aio_timeout.h: two readiness waits are picked, poll and another: >>impl picks one"
+#error "aio_timeout.h: two readiness waits are picked, poll and another: define at most one AIO_IO_ option of a wait (>>impl picks one)"
 #endif
 #define AIO__WAIT_PICKED "poll"
 #define AIO__WAIT_TABLE_GROWS 1
@@ -11401,7 +11418,7 @@ static void aio__readiness_wait(aio_io *io, aio_loop *L, aio_time deadline) {
  * "The readiness wait's seam" (>>system) lists what each wait gives. */
 #ifdef AIO__WAIT_AFD
 #ifdef AIO__WAIT_PICKED
-#error "aio_timeout.h: two readiness waits are picked, AFD poll and another: >>impl picks one"
+#error "aio_timeout.h: two readiness waits are picked, AFD poll and another: define at most one AIO_IO_ option of a wait (>>impl picks one)"
 #endif
 #define AIO__WAIT_PICKED "AFD poll"
 #ifndef AIO__WIN32_IO
@@ -15703,8 +15720,8 @@ AIO_API aio_status aio_server_share_free(aio_server_share *sh) {
     return AIO_OK;
 }
 #endif /* AIO__SOCKETS && AIO__THREADS */
-// >>simulation-impl
-/* ------------------------------------------------------------- simulation */
+// >>sim-world
+/* ------------------------------ simulation: its world, the draws, the hosts */
 
 /* The simulated world of one loop: its I/O port (the loop waits through it),
  * a seeded generator, the hosts, the sockets by number, and the things on
@@ -15956,7 +15973,13 @@ static int aio__sim_dual(aio__sim *s) {
     } /* LCOV_EXCL_STOP */
     return s->dual == 1;
 }
+#endif /* AIO__SIM */
+// >>sim-schedule
+/* ------------------------------------------------- simulation: the schedule */
 
+/* What is due and when: the events in a heap ordered by (time, order of
+ * sending), a packet's trip and time on the wire, a retry's backoff. */
+#ifdef AIO__SIM
 /* ---- the events' heap */
 static int aio__sim_ev_less(const aio__sim_event *a, const aio__sim_event *b) {
     if (a->when != b->when) return aio__before(a->when, b->when);
@@ -16035,7 +16058,14 @@ static aio_status aio__sim_error(aio_status e) {
     return e;
 }
 static size_t aio__sim_buffer(const aio__sim *s) { return s->cfg.buffer ? s->cfg.buffer : 65536u; }
+#endif /* AIO__SIM */
+// >>sim-network
+/* ----------------------------------- simulation: the network and its faults */
 
+/* The network model: pipes, the sockets by number, what arrives (late,
+ * lost, reset, refused: the configuration's faults, drawn from the seed),
+ * and the port the loop waits through. */
+#ifdef AIO__SIM
 /* ---- pipes */
 static aio__sim_pipe *aio__sim_pipe_new(int from, int to) {
     aio__sim_pipe *p = (aio__sim_pipe *)aio__zalloc(sizeof *p);
@@ -16704,7 +16734,13 @@ static void aio__sim_release(aio_io *io) {
     AIO_FREE(s->slots_of_id);
     AIO_FREE(s);
 }
+#endif /* AIO__SIM */
+// >>sim-calls
+/* ----------------------------------------- simulation: the platform's calls */
 
+/* The platform's socket calls and the pool's, simulated: the same returns
+ * as the system's, on the simulated network and the loop's thread. */
+#ifdef AIO__SIM
 /* ---- the platform's socket calls, simulated (the same returns) */
 static aio_status aio__sim_recv(int fd, void *buf, size_t len, const char *what) {
     aio__sim *s = aio__sim_here;
@@ -16972,7 +17008,14 @@ static void aio__sim_names(aio_lookup_fn *hook, void **ctx) {
     *ctx = aio__sim_here;
 }
 #endif
+#endif /* AIO__SIM */
+// >>sim-runner
+/* ---------------------------- simulation: the digest, the calls, the runner */
 
+/* A run's digest, the public calls, and the runner: seeds run one after
+ * another, a failing one reported with its trace and replayed by its
+ * seed. */
+#ifdef AIO__SIM
 /* ---- the digest: every record of the instruments, no address in it
  *
  * A task counts as its number: the order of its spawn in the run. It keeps
@@ -17351,6 +17394,8 @@ AIO_API int aio_sim_run(aio_sim_options *o, size_t size, size_t offset, aio_task
     return failed > 0;
 }
 #endif /* AIO__SIM */
+// >>sim-processes
+/* ---------------------------------------------- simulation: child processes */
 
 #ifdef AIO__PROCESSES
 /* The simulated platform (aio_sim_program): a child is a task of the
@@ -17615,7 +17660,6 @@ static aio_process **aio__sim_children_of(aio_loop *L) {
 }
 #endif /* AIO__SIM */
 #endif /* AIO__PROCESSES */
-
 // >>processes-impl
 /* ------------------------------------------------------- child processes */
 

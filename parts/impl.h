@@ -147,16 +147,27 @@
 #ifndef AIO__SOCKET_API
 #error "aio_timeout.h: the sockets are built where the task record has no room for them"
 #endif
-/* The readiness wait, one part (>>wait-NAME) picked on one line: epoll on
- * Linux, AFD poll on Windows, else poll(); poll() (WSAPoll on Windows)
- * where the program defines AIO_IO_POLL. The part refuses a second pick,
- * and a system it does not fit. */
-#if defined(AIO__LINUX) && !defined(AIO_IO_POLL)
+/* The readiness wait, one part (>>wait-NAME): the one the program asks for
+ * with an option, each option a block of its own (AIO_IO_POLL: poll(),
+ * WSAPoll on Windows), else the system's: epoll on Linux, AFD poll on
+ * Windows, poll() elsewhere. An option's block picks its part and says
+ * that a wait was asked for (AIO__WAIT_ASKED). The blocks are separate
+ * #ifdef's, never an #elif chain: two options at once pick two parts, and
+ * the second part stops at its #error, as it does when a block forgets to
+ * say it asked (then the system's pick is a second one). A part also
+ * refuses a system it does not fit. */
+#ifdef AIO_IO_POLL
+#define AIO__WAIT_POLL 1
+#define AIO__WAIT_ASKED 1
+#endif
+#ifndef AIO__WAIT_ASKED
+#if defined(AIO__LINUX)
 #define AIO__WAIT_EPOLL 1
-#elif defined(AIO__WIN32_IO) && !defined(AIO_IO_POLL)
+#elif defined(AIO__WIN32_IO)
 #define AIO__WAIT_AFD 1
 #else
 #define AIO__WAIT_POLL 1
+#endif
 #endif
 /* Signals: POSIX's sigaction (POSIX.1's declarations), Windows' console
  * events. */

@@ -183,8 +183,14 @@
  *   >>system-sockets    the socket slots POSIX and Windows share, written once
  *   >>server-share      a server on every core: loops on threads serving one
  *                       port (SO_REUSEPORT, or one loop handing out)
- *   >>simulation-impl   the simulation's backend: the simulated network,
- *                       its port, its runner, its child processes
+ *   >>sim-world         the simulation's backend: its world (the sockets,
+ *                       pipes, hosts), the generator its draws come from
+ *   >>sim-schedule      the events due, in a heap by time; a trip's times
+ *   >>sim-network       the simulated network and its faults, the port
+ *   >>sim-calls         the platform's socket and pool calls, simulated
+ *   >>sim-runner        a run's digest, aio_sim_start and the public
+ *                       calls, the runner: seeds, a failure's report, replay
+ *   >>sim-processes     child processes in a simulation
  *   >>processes-impl    child processes: spawned, closed, communicated with
  *   >>process-wait      awaiting a child, stopping it
  *   >>tls-impl          TLS: the session, its handshake, reads, writes and

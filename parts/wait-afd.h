@@ -24,7 +24,7 @@
  * "The readiness wait's seam" (>>system) lists what each wait gives. */
 #ifdef AIO__WAIT_AFD
 #ifdef AIO__WAIT_PICKED
-#error "aio_timeout.h: two readiness waits are picked, AFD poll and another: >>impl picks one"
+#error "aio_timeout.h: two readiness waits are picked, AFD poll and another: define at most one AIO_IO_ option of a wait (>>impl picks one)"
 #endif
 #define AIO__WAIT_PICKED "AFD poll"
 #ifndef AIO__WIN32_IO

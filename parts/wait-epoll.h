@@ -9,7 +9,7 @@
  * "The readiness wait's seam" (>>system) lists what each wait gives. */
 #ifdef AIO__WAIT_EPOLL
 #ifdef AIO__WAIT_PICKED
-#error "aio_timeout.h: two readiness waits are picked, epoll and another: >>impl picks one"
+#error "aio_timeout.h: two readiness waits are picked, epoll and another: define at most one AIO_IO_ option of a wait (>>impl picks one)"
 #endif
 #define AIO__WAIT_PICKED "epoll"
 #ifndef AIO__LINUX

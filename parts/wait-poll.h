@@ -12,7 +12,7 @@
  * gives. */
 #ifdef AIO__WAIT_POLL
 #ifdef AIO__WAIT_PICKED
-#error "aio_timeout.h: two readiness waits are picked, poll and another: >>impl picks one"
+#error "aio_timeout.h: two readiness waits are picked, poll and another: define at most one AIO_IO_ option of a wait (>>impl picks one)"
 #endif
 #define AIO__WAIT_PICKED "poll"
 #define AIO__WAIT_TABLE_GROWS 1

@@ -95,6 +95,11 @@ t_start=$(date +%s)
 # machine has processors (UNIT_JOBS sets another number): run() queues one, and
 # unit_results() runs the queue and reports each in the order queued.
 queued=""
+# The readiness waits a program may ask for, an option each: the AIO_IO_NAME of
+# every `#ifdef AIO_IO_NAME` block of parts/impl.h (docs/internals.md, "A new
+# readiness wait"). The unit suite below and the waits stage build each one,
+# so a new wait needs no line here.
+wait_options() { sed -n 's/^#ifdef \(AIO_IO_[A-Z0-9_]*\)$/\1/p' parts/impl.h; }
 run() { # name compiler flags...
     name=$1; shift
     case " ${UNIT:-$name} " in *" $name "*) ;; *) return ;; esac
@@ -165,10 +170,20 @@ stage_unit() {
     run "gcc-c11-ms32-release-Os" gcc -std=c11 -Os $WARN $(uninit_warnings gcc) -DNDEBUG -DAIO_TIME_32
     # the tests' bodies built for speed on a library built as -Os builds it (tests/impl.c)
     run "gcc-c11-size-library-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DTEST_IMPL_FOR_SIZE
-    # I/O through poll() instead of epoll (what systems other than Linux get), and
-    # every test's loop traced (tests/main.c, TEST_TRACED): the instruments change nothing
-    run "gcc-c11-poll-traced-counted-O2" gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -DAIO_DEBUG -DAIO_IO_POLL \
-        -DTEST_TRACED -DTEST_COUNTED_ALLOC
+    # I/O through each wait a program may pick instead of epoll (AIO_IO_POLL: poll(),
+    # what systems other than Linux get), and every test's loop traced (tests/main.c,
+    # TEST_TRACED): the instruments change nothing. A wait whose part does not fit
+    # this system (its #error says so) is skipped, saying so.
+    for opt in $(wait_options); do # (AIO_IO_POLL: gcc-c11-poll-traced-counted-O2)
+        if printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\n' |
+            gcc -std=c11 -D$opt -I. -fsyntax-only -x c - 2>&1 | grep -q "is picked where the system is not"; then
+            echo "[unit] skipped: $opt: its wait does not fit this system"
+            add_skipped 1 "unit suite with $opt (not this system's wait)"
+            continue
+        fi
+        run "gcc-c11-$(echo "${opt#AIO_IO_}" | tr 'A-Z' 'a-z')-traced-counted-O2" gcc -std=c11 -O2 $WARN \
+            $(uninit_warnings gcc) -DAIO_DEBUG -D$opt -DTEST_TRACED -DTEST_COUNTED_ALLOC
+    done
     # Linux taken as a POSIX system without its extensions, as macOS and the BSDs
     # are (AIO_NO_LINUX): poll(), SIGCHLD, no syscall(), descriptors made then
     # marked close-on-exec, no MSG_NOSIGNAL, no abstract socket names, /dev/fd

@@ -127,7 +127,7 @@ for macro in ("AIO__PLATFORM_SLOTS", "AIO__PLATFORM_PROC_SLOTS", "AIO__PLATFORM_
     d = re.search(r"#define %s\(X\)(.*?)(?<!\\)\n" % macro, sockets, re.S)
     slots += re.findall(r"\bX\((\w+)\)", d.group(1)) if d else []
 everything = "".join(read(p) for p in parts)
-sim = read("simulation-impl.h")
+sim = "".join(read(p) for p in parts if p.startswith("sim-"))  # the simulation's parts
 missing = [s for s in slots if not defines(everything, "aio__sys_" + s)]
 missing += [s for s in slots if not defines(sim, "aio__sim_" + s)]
 report(len(slots) >= 13 and not missing,

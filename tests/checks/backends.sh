@@ -19,9 +19,11 @@
 # readiness wait's seam, on copies of aio_timeout.h with gcc: a seam name
 # left out of a wait (aio__readiness_waker) does not link and a message
 # names it; one given in another shape (aio__readiness_wake) does not
-# compile and a message names it; a second wait picked, epoll picked where
-# the system is not Linux (AIO_NO_LINUX), and no wait picked each stop at
-# the #error that says so.
+# compile and a message names it; a second wait picked, two wait options at
+# once (a second option block added to >>impl's picks, both options defined),
+# an option block that does not define AIO__WAIT_ASKED (so the system's pick
+# is made too), epoll picked where the system is not Linux (AIO_NO_LINUX),
+# and no wait picked each stop at the #error that says so.
 if ! command -v python3 >/dev/null 2>&1; then
     echo "[backends] skipped: python3 is not installed (its 13 checks)"
     add_skipped 13 "backends (python3)"
@@ -105,13 +107,18 @@ backends_r=$(backends_seam shape 's/^static void aio__readiness_wake(aio__waker 
 [ -n "$backends_r" ] && backends_why="$backends_why; a seam name in another shape: $backends_r"
 backends_r=$(backends_seam two_picked '' "-DAIO__WAIT_POLL=1" "two readiness waits are picked")
 [ -n "$backends_r" ] && backends_why="$backends_why; two waits picked: $backends_r"
+backends_r=$(backends_seam two_options '/^#ifdef AIO_IO_POLL$/i #ifdef AIO_IO_SECOND\n#define AIO__WAIT_EPOLL 1\n#define AIO__WAIT_ASKED 1\n#endif' \
+    "-DAIO_IO_POLL -DAIO_IO_SECOND" "two readiness waits are picked")
+[ -n "$backends_r" ] && backends_why="$backends_why; two wait options at once: $backends_r"
+backends_r=$(backends_seam not_asked '/^#define AIO__WAIT_ASKED 1$/d' "-DAIO_IO_POLL" "two readiness waits are picked")
+[ -n "$backends_r" ] && backends_why="$backends_why; an option that does not say it asked: $backends_r"
 backends_r=$(backends_seam misfit '' "-DAIO_NO_LINUX -DAIO__WAIT_EPOLL=1" "the epoll wait is picked where the system is not Linux")
 [ -n "$backends_r" ] && backends_why="$backends_why; epoll picked off Linux: $backends_r"
 backends_r=$(backends_seam none_picked '/^#define AIO__WAIT_\(EPOLL\|POLL\) 1$/d' "" "no readiness wait is picked")
 [ -n "$backends_r" ] && backends_why="$backends_why; none picked: $backends_r"
 if [ -z "$backends_why" ]; then
     backends_pass=$((backends_pass + 1))
-    echo "[backends] the readiness wait's seam: a name left out does not link, one in another shape does not compile (each named); two waits picked, epoll off Linux and none picked each stop at their #error"
+    echo "[backends] the readiness wait's seam: a name left out does not link, one in another shape does not compile (each named); two waits picked, two wait options at once, an option that does not say it asked, epoll off Linux and none picked each stop at their #error"
 else
     backends_fail=$((backends_fail + 1))
     echo "[backends] FAILED: the readiness wait's seam: ${backends_why#; }"

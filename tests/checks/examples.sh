@@ -201,18 +201,22 @@ ex_real() {
         diff "$ex_expected" "$ex_dir/real.out" | head -20
     fi
 }
-if [ -x "$ex_dir/20_command_runner.gcc" ]; then
-    ex_real 20_command_runner examples/expected/20_command_runner.txt "$ex_dir/20_command_runner.gcc"
-else
-    ex_bad "20_command_runner: not built, not run"
-fi
-if [ -z "$ex_python" ]; then
-    echo "[examples] skipped: no CPython 3.11 or later: examples/20_command_runner.py is not run"
-    add_skipped 1 "examples/20_command_runner.py (CPython 3.11 or later)"
-else
-    ex_real "examples/20_command_runner.py (Python original)" examples/expected/20_command_runner.txt \
-        $ex_python examples/20_command_runner.py
-fi
+# ex_pair CHECK NAME: CHECK (ex_real, ex_interrupt) on example NAME's gcc build
+# and on its Python original, each against examples/expected/NAME.txt
+ex_pair() {
+    if [ -x "$ex_dir/$2.gcc" ]; then
+        $1 "$2" "examples/expected/$2.txt" "$ex_dir/$2.gcc"
+    else
+        ex_bad "$2: not built, not run"
+    fi
+    if [ -z "$ex_python" ]; then
+        echo "[examples] skipped: no CPython 3.11 or later: examples/$2.py is not run"
+        add_skipped 1 "examples/$2.py (CPython 3.11 or later)"
+    else
+        $1 "examples/$2.py (Python original)" "examples/expected/$2.txt" $ex_python "examples/$2.py"
+    fi
+}
+ex_pair ex_real 20_command_runner
 
 # The supervisor (30) and its Python original follow real processes on the
 # real clock until a SIGINT, sent once run 3 of the child said it serves (its
@@ -246,18 +250,7 @@ ex_interrupt() {
         diff "$ex_expected" "$ex_dir/interrupt.out" | head -20
     fi
 }
-if [ -x "$ex_dir/30_supervisor.gcc" ]; then
-    ex_interrupt 30_supervisor examples/expected/30_supervisor.txt "$ex_dir/30_supervisor.gcc"
-else
-    ex_bad "30_supervisor: not built, not run"
-fi
-if [ -z "$ex_python" ]; then
-    echo "[examples] skipped: no CPython 3.11 or later: examples/30_supervisor.py is not run"
-    add_skipped 1 "examples/30_supervisor.py (CPython 3.11 or later)"
-else
-    ex_interrupt "examples/30_supervisor.py (Python original)" examples/expected/30_supervisor.txt \
-        $ex_python examples/30_supervisor.py
-fi
+ex_pair ex_interrupt 30_supervisor
 
 # 4. the I/O and process examples as macOS and the BSDs take the header
 ex_io=$(grep -lE 'aio_server|aio_(tcp|udp|unix|process)_|AIO_(TCP|UDP|UNIX|RECV|SEND|ACCEPT|PROCESS)' \

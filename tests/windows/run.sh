@@ -92,10 +92,17 @@ fi
 
 # 1. the unit suite
 SRC="tests/main.c tests/impl.c $(ls tests/test_*.c | tr "\n" " ")"
-for cfg in "c11-O2-ms32:$CC -std=c11 -O2 -DAIO_TIME_32" "cxx17-O2-debug:$CXX -x c++ -std=c++17 -O2 -DAIO_DEBUG" \
-    "c11-O0-debug-wsapoll:$CC -std=c11 -O0 -DAIO_DEBUG -DAIO_IO_POLL"; do
-    name=${cfg%%:*}
-    cmd=${cfg#*:}
+# (and on each wait a program may ask for: every `#ifdef AIO_IO_NAME` block of
+# parts/impl.h, as tests/run_matrix.sh's wait_options finds them; AIO_IO_POLL
+# is WSAPoll here)
+unit_cfgs="c11-O2-ms32 cxx17-O2-debug"
+for opt in $(sed -n 's/^#ifdef \(AIO_IO_[A-Z0-9_]*\)$/\1/p' parts/impl.h); do unit_cfgs="$unit_cfgs wait:$opt"; done
+for cfg in $unit_cfgs; do
+    case $cfg in
+    c11-O2-ms32) name=$cfg cmd="$CC -std=c11 -O2 -DAIO_TIME_32" ;;
+    cxx17-O2-debug) name=$cfg cmd="$CXX -x c++ -std=c++17 -O2 -DAIO_DEBUG" ;;
+    *) name="c11-O0-debug-$(echo "${cfg#wait:AIO_IO_}" | tr 'A-Z' 'a-z')" cmd="$CC -std=c11 -O0 -DAIO_DEBUG -D${cfg#wait:}" ;;
+    esac
     exe="$out/bin/unit-$name.exe"
     if ! $cmd $WARN -o "$exe" $SRC $LIBS 2>"$exe.log"; then
         bad "unit ($name) does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
