@@ -48,7 +48,7 @@ demo: build/demo
 header:
 	$(PYTHON) tools/parts.py build
 
-# The same header with #line markers: a compiler error names parts/NAME.h and its line
+# The same header with #line markers: a compiler error names parts/LAYER/NAME.h and its line
 # (include build/aio_timeout.lines.h in place of aio_timeout.h while working on a part).
 .PHONY: header-lines
 header-lines:

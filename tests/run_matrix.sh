@@ -96,10 +96,10 @@ t_start=$(date +%s)
 # unit_results() runs the queue and reports each in the order queued.
 queued=""
 # The readiness waits a program may ask for, an option each: the AIO_IO_NAME of
-# every `#ifdef AIO_IO_NAME` block of parts/impl.h (docs/internals.md, "A new
+# every `#ifdef AIO_IO_NAME` block of parts/frame/impl.h (docs/internals.md, "A new
 # readiness wait"). The unit suite below and the waits stage build each one,
 # so a new wait needs no line here.
-wait_options() { sed -n 's/^#ifdef \(AIO_IO_[A-Z0-9_]*\)$/\1/p' parts/impl.h; }
+wait_options() { sed -n 's/^#ifdef \(AIO_IO_[A-Z0-9_]*\)$/\1/p' parts/frame/impl.h; }
 run() { # name compiler flags...
     name=$1; shift
     case " ${UNIT:-$name} " in *" $name "*) ;; *) return ;; esac

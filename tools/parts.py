@@ -8,11 +8,13 @@
     python3 tools/parts.py check                  exit 1 if a header differs from its parts
     python3 tools/parts.py split                  the parts from aio_timeout.h
 
-The source lives in parts/, one file per section of the header: parts/NAME.h
-begins with the section's marker line `// >>NAME`, which it keeps, and
-parts/top.h holds what comes before the first marker (the top comment, the
-include guard). parts/parts.txt lists the files in the header's order, one a
-line ('#' starts a comment): adding a part is a file and a line there. The
+The source lives in parts/, one file per section of the header, in folders by
+layer (parts/core/, parts/io/, ...): parts/LAYER/NAME.h begins with the
+section's marker line `// >>NAME`, which it keeps, and parts/frame/top.h holds
+what comes before the first marker (the top comment, the include guard).
+parts/parts.txt lists the files in the header's order, one a line, each as its
+path under parts/ ('#' starts a comment): adding a part is a file and a line
+there. A part is named by its marker, wherever its folder is. The
 header is the parts end to end, nothing added, so a line of aio_timeout.h is
 found in its part by the marker above it, and split then build gives back the
 same bytes.
@@ -86,8 +88,18 @@ def marker_of(line):
     return m.group(1).decode("utf-8", "replace") if m else None
 
 
+# Each part's file under parts/ ("core/tasks.h"), by its name, as the lists give them.
+WHERE = {}
+
+
+def part_path(name):
+    """A part's file under parts/, as its list gives it ("core/tasks.h")."""
+    return WHERE.get(name, name + ".h")
+
+
 def read_list(name):
-    """The part names a list file gives, in order; None if it does not exist."""
+    """The part names a list file gives, in order; None if it does not exist.
+    Each line is a part's file under parts/, in a folder or not (LAYER/NAME.h)."""
     file = path(PARTS, name)
     if not os.path.exists(file):
         return None
@@ -97,11 +109,19 @@ def read_list(name):
             word = line.split("#", 1)[0].strip()
             if not word:
                 continue
-            if not word.endswith(".h") or not NAME.fullmatch(word[:-2]):
-                raise PartsError("%s/%s line %d: %r is not a part's file name (NAME.h)" % (PARTS, name, number, word))
-            if word[:-2] in names:
-                raise PartsError("%s/%s line %d: %s is listed twice" % (PARTS, name, number, word))
-            names.append(word[:-2])
+            folders, _, base = word.rpartition("/")
+            if (not base.endswith(".h") or not NAME.fullmatch(base[:-2])
+                    or (folders and not all(NAME.fullmatch(x) for x in folders.split("/")))):
+                raise PartsError("%s/%s line %d: %r is not a part's file (NAME.h or LAYER/NAME.h)"
+                                 % (PARTS, name, number, word))
+            part = base[:-2]
+            if part in names:
+                raise PartsError("%s/%s line %d: %s is listed twice" % (PARTS, name, number, part + ".h"))
+            if WHERE.get(part, word) != word:
+                raise PartsError("%s/%s line %d: %s, which another list gives as %s"
+                                 % (PARTS, name, number, word, WHERE[part]))
+            WHERE[part] = word
+            names.append(part)
     return names
 
 
@@ -111,9 +131,9 @@ def is_top(name):
 
 def load_part(name):
     """A part's bytes, checked: its first line is its marker, no other marker in it."""
-    file = path(PARTS, name + ".h")
+    file = path(PARTS, part_path(name))
     if not os.path.exists(file):
-        raise PartsError("%s/%s.h is listed but does not exist" % (PARTS, name))
+        raise PartsError("%s/%s is listed but does not exist" % (PARTS, part_path(name)))
     data = read(file)
     lines = data.splitlines(keepends=True)
     for number, line in enumerate(lines, 1):
@@ -121,13 +141,13 @@ def load_part(name):
         if found is None:
             continue
         if is_top(name) or number > 1:
-            raise PartsError("%s/%s.h line %d: the marker `// >>%s` can only be a part's first line "
-                             "(a new section is a new part)" % (PARTS, name, number, found))
+            raise PartsError("%s/%s line %d: the marker `// >>%s` can only be a part's first line "
+                             "(a new section is a new part)" % (PARTS, part_path(name), number, found))
         if found != name:
-            raise PartsError("%s/%s.h begins with the marker `// >>%s`: a part is named after its marker"
-                             % (PARTS, name, found))
+            raise PartsError("%s/%s begins with the marker `// >>%s`: a part is named after its marker"
+                             % (PARTS, part_path(name), found))
     if not is_top(name) and (not lines or marker_of(lines[0]) is None):
-        raise PartsError("%s/%s.h must begin with its marker line `// >>%s`" % (PARTS, name, name))
+        raise PartsError("%s/%s must begin with its marker line `// >>%s`" % (PARTS, part_path(name), name))
     return data
 
 
@@ -140,7 +160,7 @@ def assemble(names):
                              % (name, TOP, TOP))
         data = load_part(name)
         if data and not data.endswith(b"\n") and name != names[-1]:
-            raise PartsError("%s/%s.h does not end with a line break" % (PARTS, name))
+            raise PartsError("%s/%s does not end with a line break" % (PARTS, part_path(name)))
         count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         spans.append((name, line, count))
         chunks.append(data)
@@ -398,7 +418,11 @@ def products():
     listed = set(full)
     for _header, list_name in OUTPUTS[1:]:
         listed |= set(read_list(list_name) or [])
-    unlisted = sorted(f for f in os.listdir(path(PARTS)) if f.endswith(".h") and f[:-2] not in listed)
+    files = set()
+    for folder, _dirs, found in os.walk(path(PARTS)):
+        rel = os.path.relpath(folder, path(PARTS))
+        files |= {f if rel == "." else "%s/%s" % (rel.replace(os.sep, "/"), f) for f in found if f.endswith(".h")}
+    unlisted = sorted(files - {part_path(name) for name in listed})
     if unlisted:
         raise PartsError("%s/%s is in no list: name it in %s/parts.txt (where it goes in the header), or "
                          "remove it" % (PARTS, unlisted[0], PARTS))
@@ -418,14 +442,14 @@ def products():
 
 
 def with_line_markers(data, spans):
-    """The header with a `#line N "parts/NAME.h"` before each part's first line, so that
+    """The header with a `#line N "parts/LAYER/NAME.h"` before each part's first line, so that
     a compiler names the part and its line (a part begins at a marker, outside any
     comment or macro). The top part keeps its lines: it comes first."""
     lines = data.splitlines(keepends=True)
     out = []
     for name, first, count in spans:
         if not is_top(name):
-            out.append(('#line 1 "%s/%s.h"\n' % (PARTS, name)).encode())
+            out.append(('#line 1 "%s/%s"\n' % (PARTS, part_path(name))).encode())
         out.extend(lines[first - 1:first - 1 + count])
     return b"".join(out)
 
@@ -450,7 +474,7 @@ def first_difference(have, want, spans):
     where = None
     for name, first, count in spans:
         if first <= number < first + count:
-            where = "%s/%s.h line %d" % (PARTS, name, number - first + 1)
+            where = "%s/%s line %d" % (PARTS, part_path(name), number - first + 1)
             break
     if number > len(want_lines):
         return "its lines from %d on are not in the parts, which end at line %d" % (number, number - 1)
@@ -514,12 +538,14 @@ def split():
         if name not in names and not is_top(name):
             raise PartsError("%s/core.txt names %s.h, a section %s no longer has: edit %s/core.txt first"
                              % (PARTS, name, header, PARTS))
-    written = sum(write_if_changed(path(PARTS, name + ".h"), data) for name, data in parts)
+    for name, _data in parts:  # (a new section goes in parts/ itself: move it to its layer's folder)
+        os.makedirs(os.path.dirname(path(PARTS, part_path(name))), exist_ok=True)
+    written = sum(write_if_changed(path(PARTS, part_path(name)), data) for name, data in parts)
     for name in old:
         if name not in names:
-            os.remove(path(PARTS, name + ".h"))
-            print("parts: removed %s/%s.h (no such section now)" % (PARTS, name))
-    listing = "".join(comments) + "".join(name + ".h\n" for name in names)
+            os.remove(path(PARTS, part_path(name)))
+            print("parts: removed %s/%s (no such section now)" % (PARTS, part_path(name)))
+    listing = "".join(comments) + "".join(part_path(name) + "\n" for name in names)
     write_if_changed(list_file, listing.encode("utf-8"))
     print("parts: %s cut into %d parts in %s/ (%d written)" % (header, len(parts), PARTS, written))
     new = [name for name in names if old and name not in old]

@@ -51,6 +51,16 @@ def declarations(text):
     return seen
 
 
+def part_file(name):
+    """parts/LAYER/NAME.h for NAME.h, as parts/parts.txt gives it."""
+    with open(os.path.join(ROOT, "parts", "parts.txt"), encoding="utf-8") as f:
+        for line in f:
+            entry = line.split("#", 1)[0].strip()
+            if entry.rsplit("/", 1)[-1] == name:
+                return os.path.join(ROOT, "parts", entry)
+    raise SystemExit("tools/signatures.py: parts/parts.txt lists no %s" % name)
+
+
 def section():
     out = [HEADING, "",
            "Each public function as the header declares it, grouped by the part of the header that",
@@ -59,7 +69,7 @@ def section():
            "is an `int`: `AIO_OK` (0) or a result `>= 0`, an error `< 0`.", ""]
     names = set()
     for part, title in TITLES:
-        with open(os.path.join(ROOT, "parts", part), encoding="utf-8") as f:
+        with open(part_file(part), encoding="utf-8") as f:
             decls = declarations(f.read())
         if not decls:
             continue

@@ -4,21 +4,21 @@
 
 Prints one line a check, "ok ..." or "FAILED ...":
   1. no shared section of the implementation names a platform's macro: the
-     lines that do are in the backends (parts/posix.h, parts/windows.h), the
-     configuration (parts/config.h, parts/impl.h), the TLS engine on Windows'
-     SChannel, and the core's two clock backends (parts/clock-posix.h,
-     parts/clock-windows.h, each compiled alone by the configuration's
+     lines that do are in the backends (parts/platforms/posix.h, parts/platforms/windows.h), the
+     configuration (parts/frame/config.h, parts/frame/impl.h), the TLS engine on Windows'
+     SChannel, and the core's two clock backends (parts/platforms/clock-posix.h,
+     parts/platforms/clock-windows.h, each compiled alone by the configuration's
      choice), and nowhere else;
   2. every name the recipe's list (its step 4) gives is defined in each
      system backend (or, for the table's socket slots, once for both in
-     parts/system-sockets.h, which the recipe names), and those of the wake
+     parts/io/system-sockets.h, which the recipe names), and those of the wake
      pair and the wait, which the readiness waits call, are declared in
-     parts/system.h;
+     parts/io/system.h;
   3. every slot of AIO__PLATFORM_SLOTS has its function in the system's
      backends and in the simulation's, and every table is made from that
      list (none written out by position), and each wrapper that calls a
      slot (aio__os()->SLOT) is named for it (aio__..._SLOT);
-  4. every readiness wait (parts/wait-NAME.h in parts.txt) is guarded by
+  4. every readiness wait (parts/waits/wait-NAME.h in parts.txt) is guarded by
      AIO__WAIT_NAME, refuses a second pick (#error on AIO__WAIT_PICKED,
      then defines it), defines each name of the seam that >>system
      declares, and is picked by a line of >>impl; no shared section
@@ -49,14 +49,24 @@ def report(ok, text):
         print("FAILED " + text)
 
 
+WHERE = {}  # a part's file under parts/ ("io/sockets.h"), by its file name, as parts.txt gives it
+
+
 def read(name):
-    with open("%s/%s" % (PARTS, name), encoding="utf-8") as f:
+    with open("%s/%s" % (PARTS, WHERE.get(name, name)), encoding="utf-8") as f:
         return f.read()
 
 
 def listed(name):
+    """The file names a list gives (its parts' folders noted in WHERE)."""
+    names = []
     with open("%s/%s" % (PARTS, name), encoding="utf-8") as f:
-        return [l.strip() for l in f if l.strip() and not l.startswith("#")]
+        for line in f:
+            entry = line.split("#", 1)[0].strip()
+            if entry:
+                WHERE[entry.rsplit("/", 1)[-1]] = entry
+                names.append(entry.rsplit("/", 1)[-1])
+    return names
 
 
 def defines(text, name):
@@ -80,7 +90,7 @@ for part in impl:
         continue
     for i, line in enumerate(read(part).splitlines(), 1):
         if PLATFORM.search(line):
-            outside.append("parts/%s:%d: %s" % (part, i, line.strip()))
+            outside.append("parts/%s:%d: %s" % (WHERE.get(part, part), i, line.strip()))
 report(not outside, "%d lines of the implementation's shared sections name a platform's macro "
        "(outside the backends %s, the configuration, the SChannel engine and the core's clock)" %
        (len(outside), ", ".join(BACKENDS)))
@@ -111,14 +121,14 @@ else:
     undeclared = [n for n in waits_names
                   if not re.search(r"^(?:AIO__MAY_BE_UNUSED )?static [^;{]*\b%s\([^;{]*\);" % n, system_text, re.M)]
     report(len(waits_names) >= 7 and not undeclared,
-           "parts/system.h declares the %d names of the wake pair and the wait the recipe lists%s" %
+           "parts/io/system.h declares the %d names of the wake pair and the wait the recipe lists%s" %
            (len(waits_names), (": not " + ", ".join(undeclared)) if undeclared else ""))
     for backend in BACKENDS:
         text = read(backend)
         missing = [n for n in names if not defines(text, n) and not defines(shared, n)]
         report(not missing and len(names) > 40,
                "parts/%s defines the %d names the recipe lists%s" %
-               (backend, len(names), (": not " + ", ".join(missing)) if missing else ""))
+               (WHERE[backend], len(names), (": not " + ", ".join(missing)) if missing else ""))
 
 # 3. the table's slots, filled by name
 sockets = read("sockets.h")
@@ -162,7 +172,7 @@ for part in parts:
             name = re.match(r"^(?:static|AIO_API) [^;]*?\b(aio_\w+)\(", lines[j]).group(1)
             wrappers += 1
             if not name.endswith("_" + slot):
-                misnamed.append("parts/%s:%d: %s calls the slot %s" % (part, i + 1, name, slot))
+                misnamed.append("parts/%s:%d: %s calls the slot %s" % (WHERE.get(part, part), i + 1, name, slot))
 report(wrappers >= 15 and not misnamed,
        "the %d wrappers of the table's slots each call the slot they are named for%s" %
        (wrappers, "" if not misnamed else ": not " + "; ".join(misnamed)))
@@ -175,7 +185,7 @@ for name in re.findall(r"^ \*   (aio__readiness_\w+)\s", system, re.M):  # the s
         seam.append(name)
 undeclared = [n for n in seam if not re.search(r"^static [^;{]*\b%s\([^;{]*\);" % n, system, re.M)]
 report(not undeclared and len(seam) >= 7,
-       "parts/system.h declares each of the %d names its seam lists%s" %
+       "parts/io/system.h declares each of the %d names its seam lists%s" %
        (len(seam), (": not " + ", ".join(undeclared)) if undeclared else ""))
 waits = [p for p in parts if WAIT_PART.match(p)]
 impl_text = read("impl.h")
@@ -200,14 +210,14 @@ for part in waits:
     if not re.search(r"^#\s*define\s+%s\s+1\b" % macro, impl_text, re.M):
         problems.append(">>impl has no line that picks it (#define %s 1)" % macro)
     report(not problems, "parts/%s is a readiness wait behind the seam%s" %
-           (part, (": " + "; ".join(problems)) if problems else ""))
+           (WHERE[part], (": " + "; ".join(problems)) if problems else ""))
 named = []
 for part in parts:
     if WAIT_PART.match(part) or part in ("impl.h", "system.h") or part in BACKENDS:
         continue  # (the backends give the poll wait its call)
     for i, line in enumerate(read(part).splitlines(), 1):
         if any(re.search(r"\b%s\b" % m, line) for m in macros):
-            named.append("parts/%s:%d: %s" % (part, i, line.strip()))
+            named.append("parts/%s:%d: %s" % (WHERE.get(part, part), i, line.strip()))
 report(not named, "%d lines of the shared sections name a wait's macro (outside the waits, their "
        "pick, the backends and >>system)" % len(named))
 for line in named:

@@ -4,11 +4,11 @@
 #
 # tests/checks/backend_names.py: no line of the implementation's shared
 # sections names a platform's macro; each name docs/internals.md's recipe
-# ("Adding a backend") lists is defined in parts/posix.h and parts/windows.h,
-# those of the wake pair and the wait declared in parts/system.h; each slot
+# ("Adding a backend") lists is defined in parts/platforms/posix.h and parts/platforms/windows.h,
+# those of the wake pair and the wait declared in parts/io/system.h; each slot
 # of AIO__PLATFORM_SLOTS has its system and simulation functions, every
 # table is made from that list, and each wrapper of a slot calls the slot
-# it is named for; each readiness wait (parts/wait-NAME.h) is guarded,
+# it is named for; each readiness wait (parts/waits/wait-NAME.h) is guarded,
 # refuses a second pick, gives every name of the seam >>system declares
 # and is picked by >>impl, and no shared section names a wait. Then
 # tests/checks/backend_slots.c, a table made as the header makes its own, in

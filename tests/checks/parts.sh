@@ -143,8 +143,8 @@ else
        gcc -std=c11 -E -P -I. -DAIO_TIMEOUT_IMPLEMENTATION -x c aio_timeout.h -o "$pdir/plain.i" 2>/dev/null &&
        cmp -s "$pdir/lines.i" "$pdir/plain.i" &&
        ! gcc -std=c11 -DAIO_MALLOC=malloc -I"$pdir" -c "$pdir/lines.c" -o "$pdir/lines.o" 2>"$pdir/lines.err" &&
-       grep -q "^parts/impl.h:$(grep -n 'define all of AIO_MALLOC' parts/impl.h | cut -d: -f1):" "$pdir/lines.err"; then
-        parts_ok "make header-lines: the same code with #line markers, and an #error in a part named by parts/impl.h and its line"
+       grep -q "^parts/frame/impl.h:$(grep -n 'define all of AIO_MALLOC' parts/frame/impl.h | cut -d: -f1):" "$pdir/lines.err"; then
+        parts_ok "make header-lines: the same code with #line markers, and an #error in a part named by parts/frame/impl.h and its line"
     else
         parts_failed "make header-lines: not the same code, or an error not named by its part's line:"
         head -5 "$pdir/lines.err" 2>/dev/null | sed 's/^/    /'

@@ -9,7 +9,7 @@
 # ms and the odd ones time out at exactly T0 + 1 s (the program says which did
 # not). The waits are not listed here: they are the system's own pick (epoll
 # on Linux), then each option a program may ask for one with (wait_options:
-# every `#ifdef AIO_IO_NAME` block of parts/impl.h, AIO_IO_POLL today), then
+# every `#ifdef AIO_IO_NAME` block of parts/frame/impl.h, AIO_IO_POLL today), then
 # the macOS/BSD path (AIO_NO_LINUX: poll(), SIGCHLD, no Linux calls). Then the
 # same program cross-built with MinGW-w64 for Windows, its own pick (AFD
 # poll) and each option (WSAPoll for AIO_IO_POLL), run under wine (skipped,

@@ -93,10 +93,10 @@ fi
 # 1. the unit suite
 SRC="tests/main.c tests/impl.c $(ls tests/test_*.c | tr "\n" " ")"
 # (and on each wait a program may ask for: every `#ifdef AIO_IO_NAME` block of
-# parts/impl.h, as tests/run_matrix.sh's wait_options finds them; AIO_IO_POLL
+# parts/frame/impl.h, as tests/run_matrix.sh's wait_options finds them; AIO_IO_POLL
 # is WSAPoll here)
 unit_cfgs="c11-O2-ms32 cxx17-O2-debug"
-for opt in $(sed -n 's/^#ifdef \(AIO_IO_[A-Z0-9_]*\)$/\1/p' parts/impl.h); do unit_cfgs="$unit_cfgs wait:$opt"; done
+for opt in $(sed -n 's/^#ifdef \(AIO_IO_[A-Z0-9_]*\)$/\1/p' parts/frame/impl.h); do unit_cfgs="$unit_cfgs wait:$opt"; done
 for cfg in $unit_cfgs; do
     case $cfg in
     c11-O2-ms32) name=$cfg cmd="$CC -std=c11 -O2 -DAIO_TIME_32" ;;

@@ -279,9 +279,10 @@
  *
  * THIS FILE IS MADE, NOT WRITTEN
  *
- * Its source is the repository's parts/ folder, one file per section (the
- * line `// >>name` that opens a section here is the first line of
- * parts/name.h), put end to end by tools/parts.py (`make header`); the core
+ * Its source is the repository's parts/ folder, one file per section in a
+ * folder for its layer (the line `// >>name` that opens a section here is
+ * the first line of parts/LAYER/name.h: parts/core/tasks.h, ...), put end
+ * to end by tools/parts.py (`make header`); the core
  * header, aio_timeout_core.h, is made from the same parts. Copy this file
  * as it is; to change the library, edit the part and run `make header`.
  * `make header-lines` writes build/aio_timeout.lines.h, the same code with
