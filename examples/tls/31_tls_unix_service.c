@@ -57,7 +57,7 @@ static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
     s->fd = -1;
-    remove(PATH);
+    (void)remove(PATH);
     AIO_CHECK(t, aio_server_init(&s->server, handle, clients, sizeof clients[0], 4));
     AIO_CHECK(t, aio_server_set_tls(&s->server, &server_side, AIO_SEC(1), 0));
     AIO_CHECK(t, aio_server_start(&s->server, aio_unix_listen(PATH, 0)));
@@ -88,7 +88,7 @@ static aio_status main_task(aio_task *t) {
     }
     s->fd = -1;
     AIO_SERVER_SHUTDOWN(t, s->n, &s->server, AIO_SEC(1));
-    remove(PATH);
+    (void)remove(PATH);
     say("service: closed"); /* (aio_server_handshakes_failed(&s->server): 2) */
     AIO_FINALLY(t);
     if (s->fd >= 0) aio_close(s->fd);
