@@ -20,8 +20,9 @@ typedef struct {
 
 static aio_status run_command(aio_task *t) {
     command_t *c = AIO_SELF(t, command_t);
+    static const aio_process_options out_pipe = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_PIPE, AIO_STDIO_INHERIT};
     AIO_BEGIN(t);
-    AIO_CHECK(t, aio_process_spawn(&c->proc, c->argv, &(aio_process_options){.out = AIO_STDIO_PIPE}));
+    AIO_CHECK(t, aio_process_spawn(&c->proc, c->argv, &out_pipe));
     aio_stream_init(&c->out, c->proc.out, c->buf, sizeof c->buf);
     AIO_TIMEOUT(t, &c->block, c->deadline) {
         for (;;) {
@@ -34,8 +35,7 @@ static aio_status run_command(aio_task *t) {
     }
     if (aio_timeout_status(&c->block) == AIO_ETIMEDOUT) {
         AIO_PROCESS_STOP(t, c->rc, &c->proc, AIO_SEC(2));
-        printf("[%s] gave up after %.1f s: stopped by signal %d\n", c->name,
-               aio_to_seconds(c->deadline), -aio_process_returncode(&c->proc));
+        printf("[%s] gave up after %.1f s: stopped by signal %d\n", c->name, aio_to_seconds(c->deadline), -aio_process_returncode(&c->proc));
     }
     AIO_FINALLY(t);
     aio_process_close(&c->proc); /* (kills and reaps it if it still runs) */

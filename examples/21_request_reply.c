@@ -98,8 +98,9 @@ int main(int argc, char **argv) {
     static main_t m;
     /* each way 10 ms plus up to 230 ms, timers up to 20 ms late, a turn of
      * the loop up to 0.1 ms, 30% of the receives short */
-    static aio_sim_options o = {.config = {.latency = AIO_MS(10), .jitter = AIO_MS(230), .timer_late = AIO_MS(20),
-                                           .step = AIO_US(100), .short_recv = 0.3}};
+    static aio_sim_options o;
+    o.config.latency = AIO_MS(10), o.config.jitter = AIO_MS(230), o.config.timer_late = AIO_MS(20);
+    o.config.step = AIO_US(100), o.config.short_recv = 0.3;
     fixed = example_flag(argc, argv, "--fixed") != 0;
     if (!example_flag(argc, argv, "--sim")) return example_run(&m.task, main_task, argc, argv); /* 127.0.0.1 */
     listen_on = NULL, server_host = "server"; /* (NULL: any address of its host) */

@@ -83,7 +83,8 @@ static aio_status members_script(aio_task *t) {
         AIO_TCP_CONNECT(t, s->rc, "127.0.0.1", aio_server_port(&server), AIO_SEC(1));
         AIO_CHECK(t, s->peers[s->i].fd = s->rc);
         AIO_CHECK(t, aio_stream_init_growing(&s->peers[s->i].in, s->rc, 256, LINE_MAX_));
-        aio_stream_writelines(&s->peers[s->i].in, (aio_piece[]){{names[s->i], 3}, {"\n", 1}}, 2);
+        aio_stream_write(&s->peers[s->i].in, names[s->i], 3);
+        aio_stream_write(&s->peers[s->i].in, "\n", 1);
         if (s->i < 2) AIO_CHECK(t, aio_spawn(&s->peers[s->i].task, read_all)); /* cat reads nothing */
     }
     AIO_SLEEP_UNTIL(t, example_start + AIO_MS(500));

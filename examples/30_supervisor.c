@@ -19,21 +19,22 @@
  * Run: 30_supervisor   (then Ctrl-C) */
 #include "example.h"
 
+static char arg[12]; /* the run's number, the child's $1 */
 static const char *const child[] = {"sh", "-c", "case $1 in\n"
     "    1) echo starting; sleep 0.2; echo failing; exit 3 ;;\n"
     "    2) echo starting; exec sleep 60 ;;\n"
     "    *) echo starting; sleep 0.2; echo serving; exec sleep 60 ;;\n"
-    "    esac", "sh"};
+    "    esac", "sh", arg, NULL};
 
-typedef struct { aio_task task; aio_process proc; aio_stream out; int run; aio_status n, rc; char buf[256], arg[12]; } main_t;
+static const aio_process_options out_pipe = {NULL, NULL, AIO_STDIO_INHERIT, AIO_STDIO_PIPE, AIO_STDIO_INHERIT};
+typedef struct { aio_task task; aio_process proc; aio_stream out; int run; aio_status n, rc; char buf[256]; } main_t;
 static aio_status main_task(aio_task *t) {
     main_t *s = AIO_SELF(t, main_t);
     AIO_BEGIN(t);
     AIO_CHECK(t, aio_signal_cancel(SIGINT, t));
     for (s->run = 1;; s->run++) {
-        snprintf(s->arg, sizeof s->arg, "%d", s->run);
-        AIO_CHECK(t, aio_process_spawn(&s->proc, (const char *[]){child[0], child[1], child[2], child[3], s->arg, NULL},
-                                       &(aio_process_options){.out = AIO_STDIO_PIPE}));
+        snprintf(arg, sizeof arg, "%d", s->run);
+        AIO_CHECK(t, aio_process_spawn(&s->proc, child, &out_pipe));
         aio_stream_init(&s->out, s->proc.out, s->buf, sizeof s->buf);
         for (;;) {
             AIO_READ_LINE(t, s->n, &s->out, AIO_SEC(3));
@@ -48,8 +49,7 @@ static aio_status main_task(aio_task *t) {
     AIO_FINALLY(t);
     if (AIO_STATUS(t) == AIO_ECANCELED) { /* Ctrl-C: the child stopped, and a clean exit */
         AIO_PROCESS_STOP(t, s->rc, &s->proc, AIO_SEC(2));
-        printf("supervisor: run %d ended with status %d\n", s->run, aio_process_returncode(&s->proc));
-        printf("supervisor: Ctrl-C: stopped\n");
+        printf("supervisor: run %d ended with status %d\nsupervisor: Ctrl-C: stopped\n", s->run, aio_process_returncode(&s->proc));
         AIO_RETURN(t, 0);
     }
     aio_process_close(&s->proc);
