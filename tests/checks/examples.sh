@@ -77,6 +77,26 @@ done
 # newest CPython there is: the library follows 3.12 and later where 3.11
 # differs (wait_for), and an original that says "Needs CPython 3.12" in its
 # docstring is only checked there.
+# Every example also compiles as C++17 (g++ -x c++, the same warnings), as a
+# C++ program that includes the header's macros builds it (the MSVC check of
+# make test-windows does so with clang-cl): no compound literal, no
+# designated initialiser.
+if command -v g++ >/dev/null 2>&1; then
+    ex_cxx_bad=
+    for ex_src in examples/[0-9][0-9]_*.c; do
+        g++ -x c++ -std=c++17 -fsyntax-only $WARN -I. "$ex_src" >"$ex_dir/cxx.log" 2>&1 ||
+            ex_cxx_bad="$ex_cxx_bad $ex_src: $(grep -m 1 'error' "$ex_dir/cxx.log")"
+    done
+    if [ -z "$ex_cxx_bad" ]; then
+        ex_ok "every example compiles as C++17 (g++ -x c++) warning-free"
+    else
+        ex_bad "examples that do not compile as C++17:$ex_cxx_bad"
+    fi
+else
+    echo "[examples] skipped: g++ is not installed: the examples are not compiled as C++"
+    add_skipped 1 "the examples as C++17 (g++)"
+fi
+
 ex_python=
 for ex_try in ${PYTHON:-} python3.13 python3.12 python3; do
     if command -v $ex_try >/dev/null 2>&1 &&
