@@ -15,6 +15,8 @@ WARN    := $(WARN_BASE) $(call aio_uninit,$(CC),c)
 WARN_GCC := $(WARN_BASE) $(WARN_GCC_C)
 WARN_GXX := $(WARN_BASE) $(WARN_GCC_CXX)
 CFLAGS  ?= -O2
+# the processors: how many builds and runs the test targets start at once
+NPROC ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 TEST_SRC := tests/main.c tests/impl.c $(filter-out tests/main.c tests/impl.c,$(wildcard tests/test_*.c))
 
 .PHONY: all demo test check sanitize valgrind clean
@@ -158,48 +160,65 @@ build/check/certs/made: check-always
 # and events set and queue items put from other threads, a server shared by two
 # loops on two threads (under both sanitizers), the worker threads and
 # child processes (their exits told by a pidfd, and by SIGCHLD; of loops in several
-# threads at once) under ThreadSanitizer.
+# threads at once) under ThreadSanitizer. Built and run as many at once as the
+# machine has processors (each program's output together, in build/sanitize/).
+SAN_AU    := -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_TSAN  := TSAN_OPTIONS=halt_on_error=1
+SAN_RUNS  := test-asan test-asan-cxx test-asan-ms32 threads-tsan queue-threads-tsan server-share-tsan \
+             server-share-asan process-threads-tsan process-threads-tsan-sigchld test-tsan-threads \
+             test-tsan-processes test-tsan-sigchld-processes
 sanitize:
-	@mkdir -p build
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    -fno-omit-frame-pointer $(TEST_SRC) -lm -o build/test-asan
-	g++ -x c++ -std=c++17 -O1 -g $(WARN_GXX) -DAIO_DEBUG -fsanitize=address,undefined \
-	    -fno-sanitize-recover=all -fno-omit-frame-pointer $(TEST_SRC) -lm -o build/test-asan-cxx
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_TIME_32 -fsanitize=address,undefined \
-	    -fno-sanitize-recover=all $(TEST_SRC) -lm -o build/test-asan-ms32
-	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/event_threads.c -lpthread -o build/threads-tsan
-	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/queue_threads.c -lpthread -o build/queue-threads-tsan
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread tests/threads/server_share.c -lpthread \
-	    -o build/server-share-tsan
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=address,undefined -fno-sanitize-recover=all \
-	    tests/threads/server_share.c -lpthread -o build/server-share-asan
-	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread tests/threads/process_threads.c -lpthread \
-	    -o build/process-threads-tsan
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_NO_PIDFD -fsanitize=thread tests/threads/process_threads.c -lpthread \
-	    -o build/process-threads-tsan-sigchld
-	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread $(TEST_SRC) -lm -lpthread -o build/test-tsan
+	@mkdir -p build/sanitize
+	@$(MAKE) --no-print-directory -j$(NPROC) --output-sync=target $(SAN_RUNS:%=build/sanitize/%.ran)
+.PHONY: sanitize-always
+sanitize-always:
+build/sanitize/%.ran: build/sanitize/% sanitize-always
+	$(if $(findstring tsan,$*),$(SAN_TSAN)) ./$<
+	@touch $@
+build/sanitize/test-tsan-threads.ran: build/sanitize/test-tsan sanitize-always
+	$(SAN_TSAN) ./$< test_threads
+build/sanitize/test-tsan-processes.ran: build/sanitize/test-tsan sanitize-always
+	$(SAN_TSAN) ./$< test_processes
+build/sanitize/test-tsan-sigchld-processes.ran: build/sanitize/test-tsan-sigchld sanitize-always
+	$(SAN_TSAN) ./$< test_processes
+build/sanitize/test-asan: $(CHECK_DEPS)
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG $(SAN_AU) -fno-omit-frame-pointer $(TEST_SRC) -lm -o $@
+build/sanitize/test-asan-cxx: $(CHECK_DEPS)
+	g++ -x c++ -std=c++17 -O1 -g $(WARN_GXX) -DAIO_DEBUG $(SAN_AU) -fno-omit-frame-pointer $(TEST_SRC) -lm -o $@
+build/sanitize/test-asan-ms32: $(CHECK_DEPS)
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_TIME_32 $(SAN_AU) $(TEST_SRC) -lm -o $@
+build/sanitize/threads-tsan: tests/threads/event_threads.c aio_timeout.h
+	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread $< -lpthread -o $@
+build/sanitize/queue-threads-tsan: tests/threads/queue_threads.c aio_timeout.h
+	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread $< -lpthread -o $@
+build/sanitize/server-share-tsan: tests/threads/server_share.c aio_timeout.h
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread $< -lpthread -o $@
+build/sanitize/server-share-asan: tests/threads/server_share.c aio_timeout.h
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG $(SAN_AU) $< -lpthread -o $@
+build/sanitize/process-threads-tsan: tests/threads/process_threads.c aio_timeout.h
+	gcc -std=c11 -O1 -g $(WARN_GCC) -fsanitize=thread $< -lpthread -o $@
+build/sanitize/process-threads-tsan-sigchld: tests/threads/process_threads.c aio_timeout.h
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_NO_PIDFD -fsanitize=thread $< -lpthread -o $@
+build/sanitize/test-tsan: $(CHECK_DEPS)
+	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -fsanitize=thread $(TEST_SRC) -lm -lpthread -o $@
+build/sanitize/test-tsan-sigchld: $(CHECK_DEPS)
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE -fsanitize=thread $(TEST_SRC) \
-	    -lm -lpthread -o build/test-tsan-sigchld
-	./build/test-asan
-	./build/test-asan-cxx
-	./build/test-asan-ms32
-	TSAN_OPTIONS=halt_on_error=1 ./build/threads-tsan
-	TSAN_OPTIONS=halt_on_error=1 ./build/queue-threads-tsan
-	TSAN_OPTIONS=halt_on_error=1 ./build/server-share-tsan
-	./build/server-share-asan
-	TSAN_OPTIONS=halt_on_error=1 ./build/process-threads-tsan
-	TSAN_OPTIONS=halt_on_error=1 ./build/process-threads-tsan-sigchld
-	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_threads
-	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan test_processes
-	TSAN_OPTIONS=halt_on_error=1 ./build/test-tsan-sigchld test_processes
+	    -lm -lpthread -o $@
 
 # valgrind memcheck (installs nothing: apt-get install valgrind). The stress
 # test runs 20,000 tasks here instead of 1,000,000 to keep it under a minute.
+# The suite is shared out among as many processes as there are processors
+# (TEST_SHARD, tests/main.c), each process's output printed whole.
 valgrind:
-	@mkdir -p build
+	@mkdir -p build/valgrind
 	gcc -std=c11 -O1 -g $(WARN_GCC) -DAIO_DEBUG $(TEST_SRC) -lm -o build/test-vg
-	AIO_STRESS_TASKS=20000 valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all \
-	    -q ./build/test-vg
+	@n=$(NPROC); k=0; pids=""; while [ $$k -lt $$n ]; do \
+	    echo "TEST_SHARD=$$k/$$n AIO_STRESS_TASKS=20000 valgrind ... ./build/test-vg"; \
+	    TEST_SHARD=$$k/$$n AIO_STRESS_TASKS=20000 valgrind --error-exitcode=1 --leak-check=full \
+	        --errors-for-leak-kinds=all -q ./build/test-vg >build/valgrind/shard-$$k.out 2>&1 & \
+	    pids="$$pids $$!"; k=$$((k + 1)); done; \
+	rc=0; for p in $$pids; do wait $$p || rc=1; done; \
+	k=0; while [ $$k -lt $$n ]; do cat build/valgrind/shard-$$k.out; k=$$((k + 1)); done; exit $$rc
 
 # Line and branch coverage of aio_timeout.h over the unit tests (debug, 32-bit
 # ticks, release, critical section), the conformance scenarios, the examples and

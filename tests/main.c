@@ -80,6 +80,10 @@ aio_status test_run(aio_loop *loop, aio_task *main_task, aio_task_fn fn) {
 
 static size_t passed, failed;
 static const char *filter;
+/* TEST_SHARD=K/N in the environment: only every Nth test from the Kth (K from
+ * 0), so that N processes run the suite between them side by side (make
+ * valgrind, make test-windows); each test stands alone. */
+static unsigned long shard_k, shard_n = 1, shard_seen;
 /* "ok NAME" for each test that passed: in an image of one test file
  * (TEST_FILE: tests/embedded/test_parts.sh checks the names), or with
  * TEST_VERBOSE set in the environment */
@@ -122,6 +126,7 @@ void test_register(const test_case *cases, size_t n) {
     for (i = 0; i < n; i++) {
         if (!cases[i].fn) continue; /* in another part (TEST_PARTS, test.h) */
         if (filter && !strstr(cases[i].name, filter)) continue;
+        if (shard_seen++ % shard_n != shard_k) continue;
         test_failures = 0;
         test_last_debug[0] = 0;
         test_last_debug_code = 0;
@@ -170,6 +175,11 @@ TEST_FILES(DECLARE)
 int main(int argc, char **argv) {
     filter = argc > 1 ? argv[1] : getenv("TEST_FILTER");
     if (getenv("TEST_VERBOSE")) name_passed = 1;
+    if (getenv("TEST_SHARD") &&
+        (sscanf(getenv("TEST_SHARD"), "%lu/%lu", &shard_k, &shard_n) != 2 || shard_n == 0 || shard_k >= shard_n)) {
+        printf("TEST_SHARD is K/N with K < N, not \"%s\"\n", getenv("TEST_SHARD"));
+        return 2;
+    }
     aio_set_debug_hook(test_capture_debug);
     RUN_TESTS()
 #ifdef TEST_COUNTED_ALLOC

@@ -207,21 +207,91 @@ stage_demo() {
     check_output readme-example tests/readme.expected gcc -std=c11 $WARN $(uninit_warnings gcc) -I. "$out/readme_example.c"
     check_output demo tests/demo.expected gcc -std=c11 -O2 $WARN $(uninit_warnings gcc) -I. examples/demo.c
 }
-# the README's first C block (tests/checks/coroutines.sh reads it too)
-awk '/^```c$/{f=1;next} /^```$/{if(f)exit} f' README.md >"$out/readme_example.c"
+# the README's first C block (tests/checks/coroutines.sh reads it too), written
+# by the first process only (a stage run side by side reads it)
+[ -n "${RUN_MATRIX_ONE:-}" ] ||
+    awk '/^```c$/{f=1;next} /^```$/{if(f)exit} f' README.md >"$out/readme_example.c"
 
 # More checks (examples, conformance, ...): each script in tests/checks/ runs
 # its checks, prints a line per check and calls `add_counts PASSED FAILED`
 # (and `add_skipped COUNT WHAT` for those it could not run).
-for stage in $stages; do
-    stage_begin "$stage"
-    case $stage in
+run_stage() { # name: in this shell
+    stage_begin "$1"
+    case $1 in
     unit) stage_unit ;;
     demo) stage_demo ;;
-    *) . "tests/checks/$stage.sh" ;;
+    *) . "tests/checks/$1.sh" ;;
     esac
     stage_end
-done
+}
+
+# One stage of a run side by side (below): this process runs it alone, its
+# output going to a file the first process prints, and leaves its totals
+# beside it.
+if [ -n "${RUN_MATRIX_ONE:-}" ]; then
+    stage_k=$((RUN_MATRIX_K - 1)) stage_count=$RUN_MATRIX_OF
+    run_stage "$RUN_MATRIX_ONE"
+    printf '%s\n' "$skipped" >"$out/stages/$RUN_MATRIX_ONE.skipped"
+    echo "$total_pass $total_fail $total_skip $extra" >"$out/stages/$RUN_MATRIX_ONE.counts"
+    exit 0
+fi
+
+# The stages side by side, TEST_JOBS at once (the processors, unless set):
+# the unit stage first and alone (its configurations already take every
+# processor), then the rest, each a process of its own, the longest started
+# first (the times of the last run, in build/tests/stages/); each stage's
+# lines are printed whole, in the stages' order, as soon as it and those
+# before it have ended. One at a time (TEST_JOBS=1, or one stage), each runs
+# in this shell as it always did.
+test_jobs=${TEST_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
+case " $stages " in
+*" unit "*) run_stage unit; stages_left=$(echo " $stages " | sed 's/ unit / /') ;;
+*) stages_left=$stages ;;
+esac
+stages_left=$(echo $stages_left)
+if [ "$test_jobs" -le 1 ] || [ "$(echo $stages_left | wc -w)" -le 1 ]; then
+    for stage in $stages_left; do run_stage "$stage"; done
+else
+    mkdir -p "$out/stages"
+    k=$stage_k
+    for stage in $stages_left; do
+        k=$((k + 1))
+        rm -f "$out/stages/$stage.counts" "$out/stages/$stage.skipped" "$out/stages/$stage.ended"
+        echo "$k" >"$out/stages/$stage.k"
+    done
+    # the longest first: the seconds each took last time here, else what it
+    # takes on two cores (a stage not listed: a few seconds)
+    for stage in $stages_left; do
+        secs=$(cat "$out/stages/$stage.seconds" 2>/dev/null) ||
+            case $stage in
+            tls) secs=270 ;; coroutines) secs=215 ;; guide) secs=120 ;; embedded) secs=115 ;;
+            examples) secs=110 ;; sim) secs=65 ;; strict | waits) secs=60 ;; fuzz | servers | showcase) secs=55 ;;
+            faults) secs=50 ;; server_limits) secs=40 ;; *) secs=10 ;;
+            esac
+        echo "$secs $stage"
+    done | sort -rn | while read -r _ stage; do echo "$stage"; done >"$out/stages/order"
+    # (each job: the stage with its output in NAME.log, then NAME.ended whatever happened)
+    RUN_MATRIX_OF=$stage_count xargs -n 1 -P "$test_jobs" sh -c '
+        t0=$(date +%s)
+        RUN_MATRIX_ONE=$1 RUN_MATRIX_K=$(cat "$0/stages/$1.k") sh tests/run_matrix.sh >"$0/stages/$1.log" 2>&1
+        echo $(($(date +%s) - t0)) >"$0/stages/$1.seconds"
+        : >"$0/stages/$1.ended"' "$out" <"$out/stages/order" &
+    stages_pid=$!
+    trap 'kill $stages_pid 2>/dev/null; exit 130' INT TERM
+    for stage in $stages_left; do
+        while [ ! -f "$out/stages/$stage.ended" ] && kill -0 $stages_pid 2>/dev/null; do sleep 1; done
+        cat "$out/stages/$stage.log" 2>/dev/null
+        if [ -f "$out/stages/$stage.counts" ] && read -r p f s e <"$out/stages/$stage.counts"; then
+            total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) extra=$((extra + e))
+            [ "$s" -gt 0 ] && add_skipped "$s" "$(cat "$out/stages/$stage.skipped")"
+        else
+            echo "[$stage] FAILED: the stage ended before its totals (build/tests/stages/$stage.log)"
+            total_fail=$((total_fail + 1)) extra=$((extra + 1))
+        fi
+    done
+    wait $stages_pid
+    trap - INT TERM
+fi
 
 if [ -n "$broken" ]; then
     echo "broken configurations:$broken"

@@ -83,7 +83,7 @@ done
 # the seam: each mistake a maintainer adding a wait can make, refused
 backends_prog="$out/seam_prog.c"
 printf '#define AIO_TIMEOUT_IMPLEMENTATION\n#include "aio_timeout.h"\nint main(void) { return 0; }\n' >"$backends_prog"
-backends_seam() { # NAME SED-SCRIPT GCC-FLAGS EXPECTED-TEXT: the mutated copy must fail, saying EXPECTED-TEXT
+backends_mutant() { # NAME SED-SCRIPT GCC-FLAGS EXPECTED-TEXT: the mutated copy must fail, saying EXPECTED-TEXT
     mkdir -p "$out/seam_$1"
     sed "$2" aio_timeout.h >"$out/seam_$1/aio_timeout.h"
     if cmp -s aio_timeout.h "$out/seam_$1/aio_timeout.h" && [ -z "$3" ]; then
@@ -97,25 +97,27 @@ backends_seam() { # NAME SED-SCRIPT GCC-FLAGS EXPECTED-TEXT: the mutated copy mu
         echo "no message says '$4': $(head -3 "$out/seam_$1/log")"
     fi
 }
+backends_seam() { # WHAT NAME SED-SCRIPT GCC-FLAGS EXPECTED-TEXT: backends_mutant's complaint, if any, noted as WHAT's
+    backends_r=$(backends_mutant "$2" "$3" "$4" "$5")
+    [ -z "$backends_r" ] || backends_why="$backends_why; $1: $backends_r"
+}
 backends_why=""
 if ! gcc -std=c11 -I. "$backends_prog" -o "$out/seam_prog" >"$out/seam_prog.log" 2>&1; then
     backends_why="; the program does not build as it is: $(head -3 "$out/seam_prog.log")"
 fi
-backends_r=$(backends_seam left_out '/^static aio__waker aio__readiness_waker(const aio__sysio \*s) {.*}$/d' "" "aio__readiness_waker")
-[ -n "$backends_r" ] && backends_why="$backends_why; a seam name left out: $backends_r"
-backends_r=$(backends_seam shape 's/^static void aio__readiness_wake(aio__waker k) {/static void aio__readiness_wake(int k) {/' "" "aio__readiness_wake")
-[ -n "$backends_r" ] && backends_why="$backends_why; a seam name in another shape: $backends_r"
-backends_r=$(backends_seam two_picked '' "-DAIO__WAIT_POLL=1" "two readiness waits are picked")
-[ -n "$backends_r" ] && backends_why="$backends_why; two waits picked: $backends_r"
-backends_r=$(backends_seam two_options '/^#ifdef AIO_IO_POLL$/i #ifdef AIO_IO_SECOND\n#define AIO__WAIT_EPOLL 1\n#define AIO__WAIT_ASKED 1\n#endif' \
-    "-DAIO_IO_POLL -DAIO_IO_SECOND" "two readiness waits are picked")
-[ -n "$backends_r" ] && backends_why="$backends_why; two wait options at once: $backends_r"
-backends_r=$(backends_seam not_asked '/^#define AIO__WAIT_ASKED 1$/d' "-DAIO_IO_POLL" "two readiness waits are picked")
-[ -n "$backends_r" ] && backends_why="$backends_why; an option that does not say it asked: $backends_r"
-backends_r=$(backends_seam misfit '' "-DAIO_NO_LINUX -DAIO__WAIT_EPOLL=1" "the epoll wait is picked where the system is not Linux")
-[ -n "$backends_r" ] && backends_why="$backends_why; epoll picked off Linux: $backends_r"
-backends_r=$(backends_seam none_picked '/^#define AIO__WAIT_\(EPOLL\|POLL\) 1$/d' "" "no readiness wait is picked")
-[ -n "$backends_r" ] && backends_why="$backends_why; none picked: $backends_r"
+backends_seam "a seam name left out" left_out \
+    '/^static aio__waker aio__readiness_waker(const aio__sysio \*s) {.*}$/d' "" "aio__readiness_waker"
+backends_seam "a seam name in another shape" shape \
+    's/^static void aio__readiness_wake(aio__waker k) {/static void aio__readiness_wake(int k) {/' "" "aio__readiness_wake"
+backends_seam "two waits picked" two_picked '' "-DAIO__WAIT_POLL=1" "two readiness waits are picked"
+backends_seam "two wait options at once" two_options \
+    '/^#ifdef AIO_IO_POLL$/i #ifdef AIO_IO_SECOND\n#define AIO__WAIT_EPOLL 1\n#define AIO__WAIT_ASKED 1\n#endif' \
+    "-DAIO_IO_POLL -DAIO_IO_SECOND" "two readiness waits are picked"
+backends_seam "an option that does not say it asked" not_asked '/^#define AIO__WAIT_ASKED 1$/d' "-DAIO_IO_POLL" \
+    "two readiness waits are picked"
+backends_seam "epoll picked off Linux" misfit '' "-DAIO_NO_LINUX -DAIO__WAIT_EPOLL=1" \
+    "the epoll wait is picked where the system is not Linux"
+backends_seam "none picked" none_picked '/^#define AIO__WAIT_\(EPOLL\|POLL\) 1$/d' "" "no readiness wait is picked"
 if [ -z "$backends_why" ]; then
     backends_pass=$((backends_pass + 1))
     echo "[backends] the readiness wait's seam: a name left out does not link, one in another shape does not compile (each named); two waits picked, two wait options at once, an option that does not say it asked, epoll off Linux and none picked each stop at their #error"

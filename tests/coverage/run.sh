@@ -97,132 +97,136 @@ unit() {
     AIO_STRESS_TASKS=20000 timeout 600 "$out/$name/prog" >"$out/$name/run.log" 2>&1 ||
         { fail "unit tests ($name): $(tail -n 1 "$out/$name/run.log")"; grep '^FAIL' "$out/$name/run.log" | head; }
 }
-unit debug -DAIO_DEBUG -DTEST_COUNTED_ALLOC
-unit ms32 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE
-unit release -DNDEBUG
-unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
-unit traced -DAIO_DEBUG -DTEST_TRACED
-# I/O through poll() instead of epoll, traced: the I/O tests only
-if build poll -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED -DTEST_COUNTED_ALLOC $UNIT; then
-    timeout 300 "$out/poll/prog" test_io >"$out/poll/run.log" 2>&1 ||
-        fail "unit tests (poll): $(tail -n 1 "$out/poll/run.log")"
-    timeout 300 "$out/poll/prog" test_threads_out_of_memory >"$out/poll/oom.log" 2>&1 ||
-        fail "unit tests (poll, out of memory): $(tail -n 1 "$out/poll/oom.log")"
-fi
-
-# The conformance scenarios on the C runner (the traces are compared with
-# CPython's by `make test`; here they only run).
-if build interp -DAIO_DEBUG -I. tests/conformance/interp.c; then
-    timeout 300 "$out/interp/prog" tests/conformance/scenarios/*.scn >"$out/interp/run.log" 2>&1 ||
-        fail "conformance runner: $(tail -n 1 "$out/interp/run.log")"
-    grep -q '^@@ error' "$out/interp/run.log" && fail "conformance runner: a scenario did not parse"
-fi
-
-# The examples and the demo, on the virtual clock, against their expected output.
-for src in examples/[0-9][0-9]_*.c examples/demo.c; do
-    name=$(basename "$src" .c)
-    [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 20_command_runner ] ||
-        [ "$name" = 30_supervisor ] &&
-        continue # the network examples, the command runner and the supervisor run on the real clock
-    [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] || [ "$name" = 27_line_server_cores ] && continue
-    build "ex-$name" -DAIO_DEBUG -I. "$src" || continue
-    expected=examples/expected/$name.txt
-    [ "$name" = demo ] && expected=tests/demo.expected
-    timeout 60 "$out/ex-$name/prog" --virtual >"$out/ex-$name/run.log" 2>"$out/ex-$name/stderr.log" &&
-        cmp -s "$out/ex-$name/run.log" "$expected" || fail "$src --virtual does not print $expected"
-done
-
-# The instruments' demo: a run recorded and written as text.
-if build trace-demo -I. examples/trace_demo.c; then
-    timeout 60 "$out/trace-demo/prog" >"$out/trace-demo/run.log" 2>&1 ||
-        fail "examples/trace_demo.c: exit status $?"
-fi
-
-# Events set from other threads wake a loop asleep in the system idle hook.
-if build threads tests/threads/event_threads.c; then
-    timeout 60 "$out/threads/prog" >"$out/threads/run.log" 2>&1 ||
-        fail "tests/threads/event_threads.c: $(tail -n 1 "$out/threads/run.log")"
-fi
-# A server shared by two loops on two threads: as the system shares a port, and handed off.
-if build server-share -DAIO_DEBUG tests/threads/server_share.c; then
-    timeout 120 "$out/server-share/prog" >"$out/server-share/run.log" 2>&1 ||
-        fail "tests/threads/server_share.c: $(tail -n 1 "$out/server-share/run.log")"
-fi
-# AIO_MS and AIO_US at a tick rate that is not a multiple of 1000, 64- and 32-bit.
-for width in 64 32; do
-    flags=
-    [ $width = 32 ] && flags=-DAIO_TIME_32
-    if build rates$width -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u $flags tests/checks/tick_rates.c; then
-        "$out/rates$width/prog" >"$out/rates$width/run.log" 2>&1 ||
-            fail "tests/checks/tick_rates.c ($width-bit): $(cat "$out/rates$width/run.log")"
-    fi
-done
-# Without the C library: the virtual clock, no allocator, no default debug hook.
-if build nostdlib -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c; then
-    "$out/nostdlib/prog" >"$out/nostdlib/run.log" 2>&1 ||
-        fail "tests/coverage/no_stdlib.c: $(cat "$out/nostdlib/run.log")"
-fi
-
-# The fuzzers' inputs that make test runs: the I/O slot fuzzer's corpus and
-# regressions, the server fuzzer's programs drawn from seed 71 (epoll, poll).
-if build fuzz-io -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_io.c; then
-    timeout 300 "$out/fuzz-io/prog" tests/fuzz/corpus-io/* tests/fuzz/regressions-io/* >"$out/fuzz-io/run.log" 2>&1 ||
-        fail "tests/fuzz/fuzz_io.c: $(tail -n 1 "$out/fuzz-io/run.log")"
-fi
-for poll in "" -DAIO_IO_POLL; do
-    name=fuzz-server${poll:+-poll}
-    if build "$name" -DAIO_DEBUG -DFUZZ_REPLAY $poll -I. tests/fuzz/fuzz_server.c; then
-        timeout 300 "$out/$name/prog" --random 1500 71 >"$out/$name/run.log" 2>&1 ||
-            fail "tests/fuzz/fuzz_server.c: $(tail -n 1 "$out/$name/run.log")"
-    fi
-done
-
-# The simulation: its tests (their traces go to the build directory).
-if build sim -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c; then
-    timeout 300 "$out/sim/prog" "$out/sim" >"$out/sim/run.log" 2>&1 ||
-        fail "tests/sim/test_sim.c: $(tail -n 1 "$out/sim/run.log")"
-fi
+# Each run below in the background (bg), the longest first.
+bg unit debug -DAIO_DEBUG -DTEST_COUNTED_ALLOC
+bg unit ms32 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE
+bg unit release -DNDEBUG
+bg unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
+bg unit traced -DAIO_DEBUG -DTEST_TRACED
 
 # TLS on a stream, where an engine's headers and the openssl command are
 # present (else said, and its sections not counted: nothing compiles them):
 # tests/tls/test_tls.c with certificates made now, on OpenSSL (debug and
 # release) and on Mbed TLS (debug), and examples/tls/22_https_fetch.c on the
 # virtual clock against its expected output.
-if ! command -v openssl >/dev/null 2>&1; then
-    echo "coverage: TLS not counted: the openssl command is not installed (apt-get install openssl)"
-elif ! sh tests/tls/certs.sh "$out/tls-certs" >"$out/tls-certs.log" 2>&1; then
-    fail "tests/tls/certs.sh could not make the certificates"
-else
-    tls_cov() { # NAME LIBS FLAGS...: the TLS tests built and run
-        t_name=$1 t_libs=$2
-        shift 2
-        printf '#include <%s>\nint main(void) { return 0; }\n' "$([ "$t_libs" = "-lssl -lcrypto" ] &&
-            echo openssl/ssl.h || echo mbedtls/ssl.h)" >"$out/tls-probe.c"
-        if ! $CC "$out/tls-probe.c" -o "$out/tls-probe" $t_libs >/dev/null 2>&1; then
-            echo "coverage: $t_name not counted: the engine's headers or libraries ($t_libs) are not installed"
-            return 1
+cov_tls() {
+    if ! command -v openssl >/dev/null 2>&1; then
+        echo "coverage: TLS not counted: the openssl command is not installed (apt-get install openssl)"
+    elif ! sh tests/tls/certs.sh "$out/tls-certs" >"$out/tls-certs.log" 2>&1; then
+        fail "tests/tls/certs.sh could not make the certificates"
+    else
+        tls_cov() { # NAME LIBS FLAGS...: the TLS tests built and run
+            t_name=$1 t_libs=$2
+            shift 2
+            printf '#include <%s>\nint main(void) { return 0; }\n' "$([ "$t_libs" = "-lssl -lcrypto" ] &&
+                echo openssl/ssl.h || echo mbedtls/ssl.h)" >"$out/tls-probe.c"
+            if ! $CC "$out/tls-probe.c" -o "$out/tls-probe" $t_libs >/dev/null 2>&1; then
+                echo "coverage: $t_name not counted: the engine's headers or libraries ($t_libs) are not installed"
+                return 1
+            fi
+            build "$t_name" "$@" tests/tls/test_tls.c $t_libs || return 1
+            TLS_CERTS="$out/tls-certs" timeout 300 "$out/$t_name/prog" >"$out/$t_name/run.log" 2>&1 ||
+                fail "TLS tests ($t_name): $(tail -n 1 "$out/$t_name/run.log")"
+        }
+        if tls_cov tls-openssl "-lssl -lcrypto" -DAIO_DEBUG; then
+            tls_cov tls-openssl-release "-lssl -lcrypto" -DNDEBUG
+            if build ex-22_https_fetch -DAIO_DEBUG -I. examples/tls/22_https_fetch.c -lssl -lcrypto; then
+                timeout 60 "$out/ex-22_https_fetch/prog" --virtual "$out/tls-certs/server.pem" "$out/tls-certs/server.key" \
+                    "$out/tls-certs/ca.pem" >"$out/ex-22_https_fetch/run.log" 2>&1 &&
+                    cmp -s "$out/ex-22_https_fetch/run.log" examples/tls/22_https_fetch.txt ||
+                    fail "examples/tls/22_https_fetch.c --virtual does not print examples/tls/22_https_fetch.txt"
+            fi
+            # An engine of the program's (tests/tls/test_tls_engine.c, AIO_TLS alone):
+            # the engine table's checks, the public io calls, a build with no engine.
+            if build tls-engine -DAIO_DEBUG tests/tls/test_tls_engine.c; then
+                timeout 300 "$out/tls-engine/prog" >"$out/tls-engine/run.log" 2>&1 ||
+                    fail "TLS engine tests: $(tail -n 1 "$out/tls-engine/run.log")"
+            fi
         fi
-        build "$t_name" "$@" tests/tls/test_tls.c $t_libs || return 1
-        TLS_CERTS="$out/tls-certs" timeout 300 "$out/$t_name/prog" >"$out/$t_name/run.log" 2>&1 ||
-            fail "TLS tests ($t_name): $(tail -n 1 "$out/$t_name/run.log")"
-    }
-    if tls_cov tls-openssl "-lssl -lcrypto" -DAIO_DEBUG; then
-        tls_cov tls-openssl-release "-lssl -lcrypto" -DNDEBUG
-        if build ex-22_https_fetch -DAIO_DEBUG -I. examples/tls/22_https_fetch.c -lssl -lcrypto; then
-            timeout 60 "$out/ex-22_https_fetch/prog" --virtual "$out/tls-certs/server.pem" "$out/tls-certs/server.key" \
-                "$out/tls-certs/ca.pem" >"$out/ex-22_https_fetch/run.log" 2>&1 &&
-                cmp -s "$out/ex-22_https_fetch/run.log" examples/tls/22_https_fetch.txt ||
-                fail "examples/tls/22_https_fetch.c --virtual does not print examples/tls/22_https_fetch.txt"
-        fi
-        # An engine of the program's (tests/tls/test_tls_engine.c, AIO_TLS alone):
-        # the engine table's checks, the public io calls, a build with no engine.
-        if build tls-engine -DAIO_DEBUG tests/tls/test_tls_engine.c; then
-            timeout 300 "$out/tls-engine/prog" >"$out/tls-engine/run.log" 2>&1 ||
-                fail "TLS engine tests: $(tail -n 1 "$out/tls-engine/run.log")"
-        fi
+        tls_cov tls-mbedtls "-lmbedtls -lmbedx509 -lmbedcrypto" -DAIO_DEBUG -DAIO_TLS_MBEDTLS
     fi
-    tls_cov tls-mbedtls "-lmbedtls -lmbedx509 -lmbedcrypto" -DAIO_DEBUG -DAIO_TLS_MBEDTLS
-fi
+}
+bg cov_tls
+
+# cov_run NAME LIMIT WHAT BUILD-FLAGS... -- RUN-ARGS...: built, run, its last line told if it fails
+cov_run() {
+    r_name=$1 r_limit=$2 r_what=$3
+    shift 3
+    r_flags=""
+    while [ "$1" != -- ]; do r_flags="$r_flags $1"; shift; done
+    shift
+    # shellcheck disable=SC2086 # ($r_flags: flags, split into words)
+    build "$r_name" $r_flags || return
+    timeout "$r_limit" "$out/$r_name/prog" "$@" >"$out/$r_name/run.log" 2>&1 ||
+        fail "$r_what: $(tail -n 1 "$out/$r_name/run.log")"
+}
+# The simulation: its tests (their traces go to the build directory).
+bg cov_run sim 300 tests/sim/test_sim.c -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c -- "$out/sim"
+
+# I/O through poll() instead of epoll, traced: the I/O tests only
+cov_poll() {
+    build poll -DAIO_DEBUG -DAIO_IO_POLL -DTEST_TRACED -DTEST_COUNTED_ALLOC $UNIT || return
+    timeout 300 "$out/poll/prog" test_io >"$out/poll/run.log" 2>&1 ||
+        fail "unit tests (poll): $(tail -n 1 "$out/poll/run.log")"
+    timeout 300 "$out/poll/prog" test_threads_out_of_memory >"$out/poll/oom.log" 2>&1 ||
+        fail "unit tests (poll, out of memory): $(tail -n 1 "$out/poll/oom.log")"
+}
+bg cov_poll
+
+# The conformance scenarios on the C runner (the traces are compared with
+# CPython's by `make test`; here they only run).
+cov_interp() {
+    build interp -DAIO_DEBUG -I. tests/conformance/interp.c || return
+    timeout 300 "$out/interp/prog" tests/conformance/scenarios/*.scn >"$out/interp/run.log" 2>&1 ||
+        fail "conformance runner: $(tail -n 1 "$out/interp/run.log")"
+    grep -q '^@@ error' "$out/interp/run.log" && fail "conformance runner: a scenario did not parse"
+}
+bg cov_interp
+
+# The examples and the demo, on the virtual clock, against their expected output.
+cov_example() { # name source
+    build "ex-$1" -DAIO_DEBUG -I. "$2" || return
+    expected=examples/expected/$1.txt
+    [ "$1" = demo ] && expected=tests/demo.expected
+    timeout 60 "$out/ex-$1/prog" --virtual >"$out/ex-$1/run.log" 2>"$out/ex-$1/stderr.log" &&
+        cmp -s "$out/ex-$1/run.log" "$expected" || fail "$2 --virtual does not print $expected"
+}
+for src in examples/[0-9][0-9]_*.c examples/demo.c; do
+    name=$(basename "$src" .c)
+    [ "$name" = 13_http_client ] || [ "$name" = 19_http_fetch ] || [ "$name" = 20_command_runner ] ||
+        [ "$name" = 30_supervisor ] &&
+        continue # the network examples, the command runner and the supervisor run on the real clock
+    [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] || [ "$name" = 27_line_server_cores ] && continue
+    bg cov_example "$name" "$src"
+done
+
+# The instruments' demo: a run recorded and written as text.
+bg cov_run trace-demo 60 examples/trace_demo.c -I. examples/trace_demo.c --
+# Events set from other threads wake a loop asleep in the system idle hook.
+bg cov_run threads 60 tests/threads/event_threads.c tests/threads/event_threads.c --
+# A server shared by two loops on two threads: as the system shares a port, and handed off.
+bg cov_run server-share 120 tests/threads/server_share.c -DAIO_DEBUG tests/threads/server_share.c --
+# AIO_MS and AIO_US at a tick rate that is not a multiple of 1000, 64- and 32-bit.
+bg cov_run rates64 60 "tests/checks/tick_rates.c (64-bit)" -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u \
+    tests/checks/tick_rates.c --
+bg cov_run rates32 60 "tests/checks/tick_rates.c (32-bit)" -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u -DAIO_TIME_32 \
+    tests/checks/tick_rates.c --
+# Without the C library: the virtual clock, no allocator, no default debug hook.
+bg cov_run nostdlib 60 tests/coverage/no_stdlib.c -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c --
+
+# The fuzzers' inputs that make test runs: the I/O slot fuzzer's corpus and
+# regressions, the server fuzzer's programs drawn from seed 71 (epoll, poll).
+bg cov_run fuzz-io 300 tests/fuzz/fuzz_io.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_io.c -- \
+    tests/fuzz/corpus-io/* tests/fuzz/regressions-io/*
+bg cov_run fuzz-server 300 tests/fuzz/fuzz_server.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_server.c -- \
+    --random 1500 71
+bg cov_run fuzz-server-poll 300 "tests/fuzz/fuzz_server.c (poll)" -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL -I. \
+    tests/fuzz/fuzz_server.c -- --random 1500 71
+
+
+# every run ended (a failure in one of them noted in $out/failures)
+wait
+[ -s "$out/failures" ] && failed=1
 
 if [ "$failed" -ne 0 ]; then
     echo "coverage: a run failed: no report"

@@ -97,6 +97,11 @@ SRC="tests/main.c tests/impl.c $(ls tests/test_*.c | tr "\n" " ")"
 # is WSAPoll here)
 unit_cfgs="c11-O2-ms32 cxx17-O2-debug"
 for opt in $(sed -n 's/^#ifdef \(AIO_IO_[A-Z0-9_]*\)$/\1/p' parts/frame/impl.h); do unit_cfgs="$unit_cfgs wait:$opt"; done
+# Each configuration built and run as a job of its own (a script in
+# $out/bin), as many at once as there are processors (wine runs several
+# programs at once; where time decides, a suite's clock is virtual), then
+# reported in the order above.
+unit_names=""
 for cfg in $unit_cfgs; do
     case $cfg in
     c11-O2-ms32) name=$cfg cmd="$CC -std=c11 -O2 -DAIO_TIME_32" ;;
@@ -104,17 +109,37 @@ for cfg in $unit_cfgs; do
     *) name="c11-O0-debug-$(echo "${cfg#wait:AIO_IO_}" | tr 'A-Z' 'a-z')" cmd="$CC -std=c11 -O0 -DAIO_DEBUG -D${cfg#wait:}" ;;
     esac
     exe="$out/bin/unit-$name.exe"
-    if ! $cmd $WARN -o "$exe" $SRC $LIBS 2>"$exe.log"; then
+    rm -f "$exe.status"
+    cat >"$exe.job" <<JOB
+if $cmd $WARN -o '$exe' $SRC $LIBS 2>'$exe.log'; then
+    timeout 1200 $WINE '$exe' >'$exe.out' 2>&1; echo \$? >'$exe.status'
+else echo build >'$exe.status'; fi
+JOB
+    unit_names="$unit_names $name"
+done
+# (1b's suite, the simulation's, is one more job, the longest, started first)
+sim_exe="$out/bin/test_sim.exe"
+rm -f "$sim_exe.status"
+mkdir -p "$out/sim"
+cat >"$sim_exe.job" <<JOB
+if $CC -std=c11 -O1 -DAIO_SIMULATION -DAIO_DEBUG $WARN tests/sim/test_sim.c -o '$sim_exe' $LIBS 2>'$sim_exe.log'; then
+    timeout 1200 $WINE '$sim_exe' '$out/sim' >'$sim_exe.out' 2>&1; echo \$? >'$sim_exe.status'
+else echo build >'$sim_exe.status'; fi
+JOB
+{ echo "$sim_exe.job"; for name in $unit_names; do echo "$out/bin/unit-$name.exe.job"; done; } |
+    xargs -n 1 -P "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" sh
+for name in $unit_names; do
+    exe="$out/bin/unit-$name.exe"
+    status=$(cat "$exe.status" 2>/dev/null || echo build)
+    if [ "$status" = build ]; then
         bad "unit ($name) does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
         continue
     fi
-    timeout 1200 $WINE "$exe" >"$exe.out" 2>&1
-    status=$?
     tr -d '\r' <"$exe.out" >"$exe.txt"
     line=$(tail -n 1 "$exe.txt")
     case "$line" in
     *" passed, 0 failed")
-        if [ $status -eq 0 ]; then ok "unit ($name): $line"; else bad "unit ($name): exit status $status"; fi ;;
+        if [ "$status" -eq 0 ]; then ok "unit ($name): $line"; else bad "unit ($name): exit status $status"; fi ;;
     *)
         bad "unit ($name): $line (exit $status)"
         grep -E '^(FAIL|    )' "$exe.txt" | head -20 | tee -a "$failures" ;;
@@ -123,20 +148,17 @@ done
 
 # 1b. the simulation's tests (AIO_SIMULATION), the Windows build: its
 # programs stand in for child processes there with Windows' rules
-exe="$out/bin/test_sim.exe"
-if $CC -std=c11 -O1 -DAIO_SIMULATION -DAIO_DEBUG $WARN tests/sim/test_sim.c -o "$exe" $LIBS 2>"$exe.log"; then
-    mkdir -p "$out/sim"
-    timeout 1200 $WINE "$exe" "$out/sim" >"$exe.out" 2>&1
-    status=$?
-    tr -d '\r' <"$exe.out" >"$exe.txt"
-    line=$(tail -n 1 "$exe.txt")
-    if [ $status -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
+status=$(cat "$sim_exe.status" 2>/dev/null || echo build)
+if [ "$status" != build ]; then
+    tr -d '\r' <"$sim_exe.out" >"$sim_exe.txt"
+    line=$(tail -n 1 "$sim_exe.txt")
+    if [ "$status" -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
         ok "sim: tests/sim/test_sim.c: $line"
     else
-        bad "sim (exit $status): $line"; grep -E '^FAIL' "$exe.txt" | head -20 | tee -a "$failures"
+        bad "sim (exit $status): $line"; grep -E '^FAIL' "$sim_exe.txt" | head -20 | tee -a "$failures"
     fi
 else
-    bad "tests/sim/test_sim.c does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
+    bad "tests/sim/test_sim.c does not build:"; sed 's/^/    /' "$sim_exe.log" | head -20 | tee -a "$failures"
 fi
 
 # 2. Ctrl-C and a console close
