@@ -1037,6 +1037,8 @@ typedef struct aio_condition {
  * it until it runs; if that waiter is cancelled or times out first, the item
  * or place goes on to the next one (none is ever lost). */
 typedef int (*aio_queue_less_fn)(const void *a, const void *b);
+struct aio_queue;
+typedef void (*aio__queue_order_fn)(struct aio_queue *q, const void *item, void *out);
 typedef struct aio_queue {
     aio_event ready;         /* its waiters are the getters; rung by a put from outside */
     aio_link putters;        /* waiting for a place */
@@ -1046,7 +1048,10 @@ typedef struct aio_queue {
     aio_queue_less_fn less;  /* a priority queue's order */
     uint32_t capacity;
     uint32_t maxsize;        /* 0: bounded by the storage only */
-    uint32_t head;           /* a FIFO's oldest item */
+    union {
+        uint32_t head;               /* a FIFO's oldest item */
+        aio__queue_order_fn ordered; /* a LIFO's or priority queue's store and take */
+    };
     uint32_t count;          /* items in the queue, promised ones too */
     uint32_t promised;       /* items promised to getters that have not run yet */
     uint32_t room_promised;  /* places promised to putters that have not run yet */
@@ -7623,9 +7628,13 @@ AIO_API aio_status aio__cond_poll(aio_task *t, aio_frame *f, aio_condition *c) {
  * that no later getter or putter takes it; the waiter takes it when it runs,
  * or hands it on if it was cancelled or timed out first. */
 enum { AIO__Q_FIFO = 0, AIO__Q_LIFO, AIO__Q_PRIORITY };
+/* (a LIFO's and a priority queue's store and take, named by their inits) */
+static void aio__queue_lifo(aio_queue *q, const void *item, void *out);
+static void aio__queue_heap(aio_queue *q, const void *item, void *out);
 
 static aio_status aio__queue_setup(aio_queue *q, void *storage, size_t item_size, uint32_t capacity,
-                                   uint32_t maxsize, int order, aio_queue_less_fn less) {
+                                   uint32_t maxsize, int order, aio_queue_less_fn less,
+                                   aio__queue_order_fn ordered) {
     if (!q || !storage || item_size == 0 || capacity == 0)
         return aio__misuse(AIO_EINVAL, "queue init: the queue or storage is NULL, or the item "
                                        "size or capacity is 0");
@@ -7644,21 +7653,23 @@ static aio_status aio__queue_setup(aio_queue *q, void *storage, size_t item_size
     q->maxsize = maxsize;
     q->order = AIO__U8(order);
     q->less = less;
+    if (ordered) q->ordered = ordered; /* (in place of a FIFO's head) */
     return AIO_OK;
 }
 
 AIO_API aio_status aio_queue_init(aio_queue *q, void *storage, size_t item_size, uint32_t capacity,
                                   uint32_t maxsize) {
-    return aio__queue_setup(q, storage, item_size, capacity, maxsize, AIO__Q_FIFO, NULL);
+    return aio__queue_setup(q, storage, item_size, capacity, maxsize, AIO__Q_FIFO, NULL, NULL);
 }
 AIO_API aio_status aio_lifo_queue_init(aio_queue *q, void *storage, size_t item_size,
                                        uint32_t capacity, uint32_t maxsize) {
-    return aio__queue_setup(q, storage, item_size, capacity, maxsize, AIO__Q_LIFO, NULL);
+    return aio__queue_setup(q, storage, item_size, capacity, maxsize, AIO__Q_LIFO, NULL, aio__queue_lifo);
 }
 AIO_API aio_status aio_priority_queue_init(aio_queue *q, void *storage, size_t item_size,
                                            uint32_t capacity, uint32_t maxsize,
                                            aio_queue_less_fn less) {
-    return aio__queue_setup(q, storage, item_size, capacity, maxsize, AIO__Q_PRIORITY, less);
+    return aio__queue_setup(q, storage, item_size, capacity, maxsize, AIO__Q_PRIORITY, less,
+                            aio__queue_heap);
 }
 
 static unsigned char *aio__queue_slot(const aio_queue *q, uint32_t i) {
@@ -7717,41 +7728,30 @@ static void aio__queue_copy(void *to, const void *from, size_t size) {
 #define AIO__QUEUE_INLINE
 #endif
 
-/* A LIFO's or a priority queue's item stored at place i (the count of items). */
-static AIO__QUEUE_APART void aio__queue_store_ordered(aio_queue *q, const void *item, uint32_t i) {
-    aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
-    if (q->order == AIO__Q_PRIORITY) { /* heapq's push */
+/* A LIFO's and a priority queue's own store and take, reached through the
+ * queue (q->ordered) and named only by their inits: a program whose queues
+ * are all FIFOs links neither. Inside the critical section: *item stored at
+ * place `count` (out NULL), or the next item taken into *out (count is
+ * already one less). */
+static void aio__queue_lifo(aio_queue *q, const void *item, void *out) {
+    if (out)
+        aio__queue_copy(out, aio__queue_slot(q, q->count), q->item_size);
+    else
+        aio__queue_copy(aio__queue_slot(q, q->count), item, q->item_size);
+}
+static void aio__queue_heap(aio_queue *q, const void *item, void *out) { /* heapq's push and pop */
+    uint32_t i = q->count;
+    if (!out) { /* the new item at the end, up while it is less than its parent */
+        aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
         while (i > 0 && q->less(aio__queue_slot(q, i), aio__queue_slot(q, (i - 1) / 2))) {
             aio__queue_swap(q, i, (i - 1) / 2);
             i = (i - 1) / 2;
         }
-    }
-}
-
-/* Inside the critical section, with room: add *item (one more not done).
- * The FIFO's store is inline in its callers; the other orders' a call. */
-static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
-    uint32_t i = q->count;
-    if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
-        i = q->head + q->count;
-        if (i >= q->capacity) i -= q->capacity;
-        aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
-    } else {
-        aio__queue_store_ordered(q, item, i);
-    }
-    q->count++;
-    if (q->unfinished != 0xffffffffu) q->unfinished++; /* (stops there: a join never returns early) */
-}
-
-/* A LIFO's or a priority queue's next item taken into *out (count is
- * already one less). */
-static AIO__QUEUE_APART void aio__queue_take_ordered(aio_queue *q, void *out) {
-    uint32_t i = 0;
-    if (q->order == AIO__Q_LIFO) {
-        aio__queue_copy(out, aio__queue_slot(q, q->count), q->item_size);
         return;
     }
-    aio__queue_copy(out, aio__queue_slot(q, 0), q->item_size); /* heapq's pop */
+    /* the least out, the last item in its place and down while a child is less */
+    i = 0;
+    aio__queue_copy(out, aio__queue_slot(q, 0), q->item_size);
     if (q->count == 0) return;
     memcpy(aio__queue_slot(q, 0), aio__queue_slot(q, q->count), q->item_size);
     for (;;) {
@@ -7764,6 +7764,20 @@ static AIO__QUEUE_APART void aio__queue_take_ordered(aio_queue *q, void *out) {
     }
 }
 
+/* Inside the critical section, with room: add *item (one more not done).
+ * The FIFO's store is inline in its callers; the other orders' a call. */
+static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
+    if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
+        uint32_t i = q->head + q->count;
+        if (i >= q->capacity) i -= q->capacity;
+        aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
+    } else {
+        q->ordered(q, item, NULL);
+    }
+    q->count++;
+    if (q->unfinished != 0xffffffffu) q->unfinished++; /* (stops there: a join never returns early) */
+}
+
 /* Inside the critical section, with an item: take the next into *out. */
 static AIO__QUEUE_INLINE void aio__queue_take(aio_queue *q, void *out) {
     q->count--;
@@ -7771,7 +7785,7 @@ static AIO__QUEUE_INLINE void aio__queue_take(aio_queue *q, void *out) {
         aio__queue_copy(out, aio__queue_slot(q, q->head), q->item_size);
         q->head = q->head + 1 == q->capacity ? 0 : q->head + 1;
     } else {
-        aio__queue_take_ordered(q, out);
+        q->ordered(q, NULL, out);
     }
 }
 
@@ -8006,7 +8020,8 @@ AIO_API void aio_queue_shutdown(aio_queue *q, int immediate) {
     q->shut = 1;
     if (immediate) { /* each item dropped counts as done */
         q->unfinished = q->unfinished > q->count ? q->unfinished - q->count : 0;
-        q->count = q->head = q->promised = 0;
+        q->count = q->promised = 0;
+        if (q->order == AIO__Q_FIFO) q->head = 0; /* (the others' place holds their store and take) */
         all_done = q->unfinished == 0;
     }
     AIO_CRITICAL_EXIT();

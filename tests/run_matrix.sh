@@ -13,9 +13,12 @@
 #   UNIT_JOBS=1 sh tests/run_matrix.sh unit
 #                                       one configuration at a time (the default: as many
 #                                       side by side as there are processors)
+#   TEST_JOBS=1 sh tests/run_matrix.sh  one stage at a time (the default: the unit stage,
+#                                       then the others side by side, below)
 #
 # Each stage prints a line when it starts, `[3/14] conformance: ... ...`, and one
-# when it ends, `[3/14] conformance (CPython 3.13.0) ... 41 s: 131 passed, 0 failed`.
+# when it ends, `[3/14] conformance (CPython 3.13.0) ... 41 s: 131 passed, 0 failed`
+# (side by side, a stage's lines come together as it ends).
 # Before the last lines, one names what was skipped (a compiler, a cross
 # toolchain or an interpreter not installed); skipped checks count neither as
 # passed nor as failed. Ends with the total, "N passed, N failed".
@@ -240,9 +243,8 @@ fi
 # the unit stage first and alone (its configurations already take every
 # processor), then the rest, each a process of its own, the longest started
 # first (the times of the last run, in build/tests/stages/); each stage's
-# lines are printed whole, in the stages' order, as soon as it and those
-# before it have ended. One at a time (TEST_JOBS=1, or one stage), each runs
-# in this shell as it always did.
+# lines are printed whole as it ends, under its number. One at a time
+# (TEST_JOBS=1, or one stage), each runs in this shell as it always did.
 test_jobs=${TEST_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
 case " $stages " in
 *" unit "*) run_stage unit; stages_left=$(echo " $stages " | sed 's/ unit / /') ;;
@@ -278,16 +280,26 @@ else
         : >"$0/stages/$1.ended"' "$out" <"$out/stages/order" &
     stages_pid=$!
     trap 'kill $stages_pid 2>/dev/null; exit 130' INT TERM
-    for stage in $stages_left; do
-        while [ ! -f "$out/stages/$stage.ended" ] && kill -0 $stages_pid 2>/dev/null; do sleep 1; done
-        cat "$out/stages/$stage.log" 2>/dev/null
-        if [ -f "$out/stages/$stage.counts" ] && read -r p f s e <"$out/stages/$stage.counts"; then
+    stage_told() { # name: its lines and its totals (a stage that ended without them failed)
+        cat "$out/stages/$1.log" 2>/dev/null
+        if [ -f "$out/stages/$1.counts" ] && read -r p f s e <"$out/stages/$1.counts"; then
             total_pass=$((total_pass + p)) total_fail=$((total_fail + f)) extra=$((extra + e))
-            [ "$s" -gt 0 ] && add_skipped "$s" "$(cat "$out/stages/$stage.skipped")"
+            [ "$s" -gt 0 ] && add_skipped "$s" "$(cat "$out/stages/$1.skipped")"
         else
-            echo "[$stage] FAILED: the stage ended before its totals (build/tests/stages/$stage.log)"
+            echo "[$1] FAILED: the stage ended before its totals (build/tests/stages/$1.log)"
             total_fail=$((total_fail + 1)) extra=$((extra + 1))
         fi
+    }
+    left=$stages_left
+    while [ -n "$left" ]; do
+        alive=1
+        kill -0 $stages_pid 2>/dev/null || alive=0 # (then every stage that will end has)
+        next=""
+        for stage in $left; do
+            if [ -f "$out/stages/$stage.ended" ] || [ $alive = 0 ]; then stage_told "$stage"; else next="$next $stage"; fi
+        done
+        left=$next
+        [ -z "$left" ] || sleep 1
     done
     wait $stages_pid
     trap - INT TERM

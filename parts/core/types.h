@@ -250,6 +250,8 @@ typedef struct aio_condition {
  * it until it runs; if that waiter is cancelled or times out first, the item
  * or place goes on to the next one (none is ever lost). */
 typedef int (*aio_queue_less_fn)(const void *a, const void *b);
+struct aio_queue;
+typedef void (*aio__queue_order_fn)(struct aio_queue *q, const void *item, void *out);
 typedef struct aio_queue {
     aio_event ready;         /* its waiters are the getters; rung by a put from outside */
     aio_link putters;        /* waiting for a place */
@@ -259,7 +261,10 @@ typedef struct aio_queue {
     aio_queue_less_fn less;  /* a priority queue's order */
     uint32_t capacity;
     uint32_t maxsize;        /* 0: bounded by the storage only */
-    uint32_t head;           /* a FIFO's oldest item */
+    union {
+        uint32_t head;               /* a FIFO's oldest item */
+        aio__queue_order_fn ordered; /* a LIFO's or priority queue's store and take */
+    };
     uint32_t count;          /* items in the queue, promised ones too */
     uint32_t promised;       /* items promised to getters that have not run yet */
     uint32_t room_promised;  /* places promised to putters that have not run yet */

@@ -131,6 +131,12 @@ lib_text() { # map -> bytes of .text and .rodata kept of lib.o
 print(report.library_sizes('$1', 'lib.o')['text'])"
 }
 m0_sensor=$(lib_text "$B/m0/sensor.map")
+# What a program never uses it does not link: the sensor node's one queue is
+# a FIFO, so none of a LIFO's or a priority queue's code (their store and
+# take, the heap's swap) is in it, on either CPU.
+unused='^aio__queue_(lifo|heap|swap)$'
+linked_unused=$(arm-none-eabi-nm "$B/m0/sensor.elf" | awk '{ print $NF }' | grep -E "$unused" | tr '\n' ' ')
+[ -z "$linked_unused" ] || linked_unused=" sensor.elf: $linked_unused;"
 # No 64-bit arithmetic helper of the compiler's (add, subtract, negate,
 # compare, shift, multiply, divide: libgcc's DImode names and ARM's EABI
 # ones) in a program that did not ask for 64-bit time: the programs above on
@@ -169,6 +175,8 @@ if command -v avr-gcc >/dev/null 2>&1 && [ -f /usr/lib/avr/include/avr/io.h ]; t
     avr-gcc -mmcu=atmega328p -std=c11 -Os $WARN_AVR -ffunction-sections -fdata-sections -Wl,--gc-sections \
         -Wl,-Map="$B/avr/sensor.map" $S/sensor.c "$B/avr/lib.o" -o "$B/avr/sensor.elf"
     avr_sensor=$(lib_text "$B/avr/sensor.map")
+    h=$(avr-nm "$B/avr/sensor.elf" | awk '{ print $NF }' | grep -E "$unused" | tr '\n' ' ')
+    [ -z "$h" ] || linked_unused="$linked_unused avr/sensor.elf: $h;"
     for e in "$B"/avr/minimal.elf "$B"/avr/minimal_static.elf "$B"/avr/whole.elf "$B"/avr/sensor.elf; do
         h=$(avr-nm "$e" | awk '{ print $NF }' | grep -E "$helpers64" | tr '\n' ' ')
         [ -z "$h" ] || found64="$found64 avr/$(basename "$e"): $h;"
@@ -271,9 +279,15 @@ fi
     else
         echo "64-bit arithmetic helpers linked where 64-bit time was not asked for:$found64"
     fi
+    if [ -z "$linked_unused" ]; then
+        echo "The sensor node's FIFO links no LIFO's or priority queue's code (Cortex-M0 and the ATmega328P)"
+    else
+        echo "Code of queues the program does not use linked:$linked_unused"
+    fi
 } >"$B/../size.md"
 cat "$B/../size.md"
 [ -z "$found64" ] || { echo "size: 64-bit arithmetic helpers linked:$found64" >&2; exit 1; }
+[ -z "$linked_unused" ] || { echo "size: code of queues the program does not use linked:$linked_unused" >&2; exit 1; }
 echo
 echo "What docs/embedded.md says, against these figures:"
 docs_status=0
