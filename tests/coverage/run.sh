@@ -80,7 +80,20 @@ GCOV=${COVERAGE_GCOV:-gcov}
 COV="-std=c11 -O0 -g --coverage -fprofile-abs-path $WARN_BASE"
 UNIT="tests/main.c tests/impl.c $(ls tests/test_*.c | tr '\n' ' ')"
 failed=0
-fail() { echo "coverage: FAILED: $*"; failed=1; }
+# (a run's failure is noted in a file too: the runs go side by side, each in a shell of its own)
+fail() { echo "coverage: FAILED: $*"; echo "$*" >>"$out/failures"; failed=1; }
+# cov_bg COMMAND...: COMMAND in the background, as many at once as there are
+# processors (a token each, taken from a pipe and given back at the end);
+# `wait` then waits for them all. Each build writes its own directory.
+mkfifo "$out/tokens"
+exec 3<>"$out/tokens"
+rm -f "$out/tokens" # (open on 3 while the runs need it)
+cov_jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+while [ "$cov_jobs" -gt 0 ]; do echo >&3; cov_jobs=$((cov_jobs - 1)); done
+cov_bg() {
+    read -r _ <&3
+    { "$@"; echo >&3; } &
+}
 
 # build NAME FLAGS... SOURCES...: into $out/NAME/prog (its .gcda files beside it)
 build() {
@@ -97,12 +110,12 @@ unit() {
     AIO_STRESS_TASKS=20000 timeout 600 "$out/$name/prog" >"$out/$name/run.log" 2>&1 ||
         { fail "unit tests ($name): $(tail -n 1 "$out/$name/run.log")"; grep '^FAIL' "$out/$name/run.log" | head; }
 }
-# Each run below in the background (bg), the longest first.
-bg unit debug -DAIO_DEBUG -DTEST_COUNTED_ALLOC
-bg unit ms32 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE
-bg unit release -DNDEBUG
-bg unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
-bg unit traced -DAIO_DEBUG -DTEST_TRACED
+# Each run below in the background (cov_bg), the longest first.
+cov_bg unit debug -DAIO_DEBUG -DTEST_COUNTED_ALLOC
+cov_bg unit ms32 -DAIO_DEBUG -DAIO_TIME_32 -DAIO_NO_PIDFD -DAIO_NO_CLOSE_RANGE
+cov_bg unit release -DNDEBUG
+cov_bg unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
+cov_bg unit traced -DAIO_DEBUG -DTEST_TRACED
 
 # TLS on a stream, where an engine's headers and the openssl command are
 # present (else said, and its sections not counted: nothing compiles them):
@@ -146,7 +159,7 @@ cov_tls() {
         tls_cov tls-mbedtls "-lmbedtls -lmbedx509 -lmbedcrypto" -DAIO_DEBUG -DAIO_TLS_MBEDTLS
     fi
 }
-bg cov_tls
+cov_bg cov_tls
 
 # cov_run NAME LIMIT WHAT BUILD-FLAGS... -- RUN-ARGS...: built, run, its last line told if it fails
 cov_run() {
@@ -161,7 +174,7 @@ cov_run() {
         fail "$r_what: $(tail -n 1 "$out/$r_name/run.log")"
 }
 # The simulation: its tests (their traces go to the build directory).
-bg cov_run sim 300 tests/sim/test_sim.c -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c -- "$out/sim"
+cov_bg cov_run sim 300 tests/sim/test_sim.c -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c -- "$out/sim"
 
 # I/O through poll() instead of epoll, traced: the I/O tests only
 cov_poll() {
@@ -171,7 +184,7 @@ cov_poll() {
     timeout 300 "$out/poll/prog" test_threads_out_of_memory >"$out/poll/oom.log" 2>&1 ||
         fail "unit tests (poll, out of memory): $(tail -n 1 "$out/poll/oom.log")"
 }
-bg cov_poll
+cov_bg cov_poll
 
 # The conformance scenarios on the C runner (the traces are compared with
 # CPython's by `make test`; here they only run).
@@ -181,7 +194,7 @@ cov_interp() {
         fail "conformance runner: $(tail -n 1 "$out/interp/run.log")"
     grep -q '^@@ error' "$out/interp/run.log" && fail "conformance runner: a scenario did not parse"
 }
-bg cov_interp
+cov_bg cov_interp
 
 # The examples and the demo, on the virtual clock, against their expected output.
 cov_example() { # name source
@@ -197,30 +210,30 @@ for src in examples/[0-9][0-9]_*.c examples/demo.c; do
         [ "$name" = 30_supervisor ] &&
         continue # the network examples, the command runner and the supervisor run on the real clock
     [ "$name" = 16_echo_server ] || [ "$name" = 17_line_server ] || [ "$name" = 27_line_server_cores ] && continue
-    bg cov_example "$name" "$src"
+    cov_bg cov_example "$name" "$src"
 done
 
 # The instruments' demo: a run recorded and written as text.
-bg cov_run trace-demo 60 examples/trace_demo.c -I. examples/trace_demo.c --
+cov_bg cov_run trace-demo 60 examples/trace_demo.c -I. examples/trace_demo.c --
 # Events set from other threads wake a loop asleep in the system idle hook.
-bg cov_run threads 60 tests/threads/event_threads.c tests/threads/event_threads.c --
+cov_bg cov_run threads 60 tests/threads/event_threads.c tests/threads/event_threads.c --
 # A server shared by two loops on two threads: as the system shares a port, and handed off.
-bg cov_run server-share 120 tests/threads/server_share.c -DAIO_DEBUG tests/threads/server_share.c --
+cov_bg cov_run server-share 120 tests/threads/server_share.c -DAIO_DEBUG tests/threads/server_share.c --
 # AIO_MS and AIO_US at a tick rate that is not a multiple of 1000, 64- and 32-bit.
-bg cov_run rates64 60 "tests/checks/tick_rates.c (64-bit)" -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u \
+cov_bg cov_run rates64 60 "tests/checks/tick_rates.c (64-bit)" -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u \
     tests/checks/tick_rates.c --
-bg cov_run rates32 60 "tests/checks/tick_rates.c (32-bit)" -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u -DAIO_TIME_32 \
+cov_bg cov_run rates32 60 "tests/checks/tick_rates.c (32-bit)" -DAIO_DEBUG -DAIO_TICKS_PER_SEC=32768u -DAIO_TIME_32 \
     tests/checks/tick_rates.c --
 # Without the C library: the virtual clock, no allocator, no default debug hook.
-bg cov_run nostdlib 60 tests/coverage/no_stdlib.c -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c --
+cov_bg cov_run nostdlib 60 tests/coverage/no_stdlib.c -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c --
 
 # The fuzzers' inputs that make test runs: the I/O slot fuzzer's corpus and
 # regressions, the server fuzzer's programs drawn from seed 71 (epoll, poll).
-bg cov_run fuzz-io 300 tests/fuzz/fuzz_io.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_io.c -- \
+cov_bg cov_run fuzz-io 300 tests/fuzz/fuzz_io.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_io.c -- \
     tests/fuzz/corpus-io/* tests/fuzz/regressions-io/*
-bg cov_run fuzz-server 300 tests/fuzz/fuzz_server.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_server.c -- \
+cov_bg cov_run fuzz-server 300 tests/fuzz/fuzz_server.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_server.c -- \
     --random 1500 71
-bg cov_run fuzz-server-poll 300 "tests/fuzz/fuzz_server.c (poll)" -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL -I. \
+cov_bg cov_run fuzz-server-poll 300 "tests/fuzz/fuzz_server.c (poll)" -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL -I. \
     tests/fuzz/fuzz_server.c -- --random 1500 71
 
 
