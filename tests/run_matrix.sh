@@ -266,7 +266,7 @@ else
     for stage in $stages_left; do
         secs=$(cat "$out/stages/$stage.seconds" 2>/dev/null) ||
             case $stage in
-            tls) secs=270 ;; coroutines) secs=215 ;; guide) secs=120 ;; embedded) secs=115 ;;
+            tls) secs=270 ;; coroutines) secs=75 ;; guide) secs=120 ;; embedded) secs=115 ;;
             examples) secs=110 ;; sim) secs=65 ;; strict | waits) secs=60 ;; fuzz | servers | showcase) secs=55 ;;
             faults) secs=50 ;; server_limits) secs=40 ;; *) secs=10 ;;
             esac
