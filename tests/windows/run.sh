@@ -117,16 +117,27 @@ else echo build >'$exe.status'; fi
 JOB
     unit_names="$unit_names $name"
 done
-# (1b's suite, the simulation's, is one more job, the longest, started first)
+# (1b's suite, the simulation's, shared among SIM_SHARDS jobs (TEST_SHARD),
+# the longest, started first: the first to start builds it, the others wait
+# for that build)
+SIM_SHARDS=3
 sim_exe="$out/bin/test_sim.exe"
-rm -f "$sim_exe.status"
-mkdir -p "$out/sim"
-cat >"$sim_exe.job" <<JOB
-if $CC -std=c11 -O1 -DAIO_SIMULATION -DAIO_DEBUG $WARN tests/sim/test_sim.c -o '$sim_exe' $LIBS 2>'$sim_exe.log'; then
-    timeout 1200 $WINE '$sim_exe' '$out/sim' >'$sim_exe.out' 2>&1; echo \$? >'$sim_exe.status'
-else echo build >'$sim_exe.status'; fi
+sim_jobs=""
+for k in $(seq 0 $((SIM_SHARDS - 1))); do
+    rm -f "$sim_exe.$k.status"
+    mkdir -p "$out/sim-$k"
+    cat >"$sim_exe.$k.job" <<JOB
+flock '$sim_exe.lock' sh -c '[ -f "$sim_exe.built" ] || [ -f "$sim_exe.log" ] ||
+    { $CC -std=c11 -O1 -DAIO_SIMULATION -DAIO_DEBUG $WARN tests/sim/test_sim.c -o "$sim_exe" $LIBS 2>"$sim_exe.log" &&
+      : >"$sim_exe.built"; }'
+if [ -f '$sim_exe.built' ]; then
+    TEST_SHARD=$k/$SIM_SHARDS timeout 1200 $WINE '$sim_exe' '$out/sim-$k' >'$sim_exe.$k.out' 2>&1; echo \$? >'$sim_exe.$k.status'
+else echo build >'$sim_exe.$k.status'; fi
 JOB
-{ echo "$sim_exe.job"; for name in $unit_names; do echo "$out/bin/unit-$name.exe.job"; done; } |
+    sim_jobs="$sim_jobs $sim_exe.$k.job"
+done
+rm -f "$sim_exe.built" "$sim_exe.log"
+{ for job in $sim_jobs; do echo "$job"; done; for name in $unit_names; do echo "$out/bin/unit-$name.exe.job"; done; } |
     xargs -n 1 -P "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" sh
 for name in $unit_names; do
     exe="$out/bin/unit-$name.exe"
@@ -148,15 +159,21 @@ done
 
 # 1b. the simulation's tests (AIO_SIMULATION), the Windows build: its
 # programs stand in for child processes there with Windows' rules
-status=$(cat "$sim_exe.status" 2>/dev/null || echo build)
-if [ "$status" != build ]; then
-    tr -d '\r' <"$sim_exe.out" >"$sim_exe.txt"
-    line=$(tail -n 1 "$sim_exe.txt")
-    if [ "$status" -eq 0 ] && [ "$line" != "${line%passed, 0 failed}" ]; then
-        ok "sim: tests/sim/test_sim.c: $line"
-    else
-        bad "sim (exit $status): $line"; grep -E '^FAIL' "$sim_exe.txt" | head -20 | tee -a "$failures"
-    fi
+if [ -f "$sim_exe.built" ]; then
+    sim_pass=0 sim_bad=""
+    for k in $(seq 0 $((SIM_SHARDS - 1))); do
+        status=$(cat "$sim_exe.$k.status" 2>/dev/null || echo "none")
+        tr -d '\r' <"$sim_exe.$k.out" >"$sim_exe.$k.txt" 2>/dev/null
+        line=$(tail -n 1 "$sim_exe.$k.txt")
+        p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed, 0 failed$/\1/p')
+        if [ "$status" = 0 ] && [ -n "$p" ]; then
+            sim_pass=$((sim_pass + p))
+        else
+            sim_bad="$sim_bad $k"
+            bad "sim (shard $k/$SIM_SHARDS, exit $status): $line"; grep -E '^FAIL' "$sim_exe.$k.txt" | head -20 | tee -a "$failures"
+        fi
+    done
+    [ -n "$sim_bad" ] || ok "sim: tests/sim/test_sim.c: $sim_pass passed, 0 failed ($SIM_SHARDS processes side by side)"
 else
     bad "tests/sim/test_sim.c does not build:"; sed 's/^/    /' "$sim_exe.log" | head -20 | tee -a "$failures"
 fi
@@ -212,11 +229,15 @@ else
     bad "server_share does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
 fi
 
-# 3. the examples
+# 3. the examples, built side by side first
+for src in examples/[0-9][0-9]_*.c; do echo "$src"; done |
+    xargs -P "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" -I SRC \
+        sh -c 'exe="$0/bin/$(basename "$1" .c).exe"; '"$CC -std=c11 -O2 $WARN -I. "'"$1" -o "$exe" '"$LIBS"' 2>"$exe.log" || rm -f "$exe"' \
+        "$out" SRC
 for src in examples/[0-9][0-9]_*.c; do
     name=$(basename "$src" .c)
     exe="$out/bin/$name.exe"
-    if ! $CC -std=c11 -O2 $WARN -I. "$src" -o "$exe" $LIBS 2>"$exe.log"; then
+    if [ ! -f "$exe" ]; then
         bad "$name does not build:"; sed 's/^/    /' "$exe.log" | head -20 | tee -a "$failures"
         continue
     fi
@@ -317,17 +338,30 @@ if command -v clang >/dev/null 2>&1; then
         >"$out/impl_msvc_schannel.c" # (and with the SChannel engine)
     # twice each: as MSVC itself (without __clang__: the header's branches for
     # compilers that are not GNU's), and as clang-cl
-    for lang in "c:-x c -std=c11 -U__clang__" "c++:-x c++ -std=c++17 -U__clang__" \
-        "c, clang-cl:-x c -std=c11" "c++, clang-cl:-x c++ -std=c++17"; do
-        found=0
-        files=0
-        for f in "$out/impl_msvc.c" "$out/impl_msvc_schannel.c" examples/[0-9][0-9]_*.c examples/demo.c; do
-            clang --target=x86_64-pc-windows-msvc -fms-compatibility -fms-extensions -fsyntax-only \
-                ${lang#*:} -ferror-limit=0 $WARN_MSVC_VIEW \
-                -isystem /usr/x86_64-w64-mingw32/include -I. "$f" >"$out/msvc.log" 2>&1
+    # (the 4 x 32 runs side by side, each a job with its log; then told in order)
+    mkdir -p "$out/msvc"
+    rm -f "$out/msvc/"*
+    views='c:-x c -std=c11 -U__clang__|c++:-x c++ -std=c++17 -U__clang__|c, clang-cl:-x c -std=c11|c++, clang-cl:-x c++ -std=c++17'
+    msvc_files="$out/impl_msvc.c $out/impl_msvc_schannel.c $(echo examples/[0-9][0-9]_*.c) examples/demo.c"
+    v=0
+    echo "$views" | tr '|' '\n' | while IFS= read -r lang; do
+        v=$((v + 1)) i=0
+        for f in $msvc_files; do
+            i=$((i + 1))
+            echo "clang --target=x86_64-pc-windows-msvc -fms-compatibility -fms-extensions -fsyntax-only ${lang#*:}" \
+                "-ferror-limit=0 $WARN_MSVC_VIEW -isystem /usr/x86_64-w64-mingw32/include -I. '$f'" \
+                ">'$out/msvc/$v.$i.log' 2>&1" >"$out/msvc/$v.$i.job"
+        done
+    done
+    ls "$out/msvc/"*.job | xargs -n 1 -P "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" sh
+    v=0
+    while IFS= read -r lang; do
+        v=$((v + 1)) i=0 found=0 files=0
+        for f in $msvc_files; do
+            i=$((i + 1))
             # a diagnostic located in our files: aio_timeout.h, examples/, the file itself
-            ours=$(grep -E '(error|warning):' "$out/msvc.log" | grep -v '^/usr/' || true)
-            if [ -n "$ours" ]; then
+            ours=$(grep -E '(error|warning):' "$out/msvc/$v.$i.log" | grep -v '^/usr/' || true)
+            if [ -n "$ours" ] || [ ! -f "$out/msvc/$v.$i.log" ]; then
                 echo "$ours" | head -5 | sed 's/^/    /' | tee -a "$failures"
                 found=$((found + 1))
             fi
@@ -338,7 +372,9 @@ if command -v clang >/dev/null 2>&1; then
         else
             bad "clang as MSVC (${lang%%:*}): $found of $files files have errors or warnings in our files"
         fi
-    done
+    done <<VIEWS
+$(echo "$views" | tr '|' '\n')
+VIEWS
 else
     echo "[windows] skipped: clang is not installed: the MSVC check is not made"
 fi
