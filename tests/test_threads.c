@@ -204,6 +204,7 @@ static struct {
     long long at, start;
     aio_address addrs[8];
     aio_timeout scope;
+    int open_after_cancel; /* give_up_main opens the gate once both calls are cancelled */
 } TT;
 
 static void reset(void) {
@@ -334,7 +335,7 @@ static void test_threads_cancel_gives_up(void) {
     CHECK_EQ(shared_get(&W.calls), 1);
 }
 
-/* A call that waits (up to 5 s of real time) for the call queued behind it
+/* A call that waits (up to 30 s of real time) for the call queued behind it
  * to open the gate: 1 if it did, 0 if not. */
 static int waits_for_the_next(void *data) {
     int i;
@@ -342,7 +343,7 @@ static int waits_for_the_next(void *data) {
     LOCK();
     W.calls++;
     UNLOCK();
-    for (i = 0; i < 5000 && !shared_get(&W.gate_open); i++) nap_ms(1);
+    for (i = 0; i < 30000 && !shared_get(&W.gate_open); i++) nap_ms(1);
     return shared_get(&W.gate_open);
 }
 static int opens_the_gate(void *data) {
@@ -391,7 +392,7 @@ static void test_threads_raise_starts_threads(void) {
     CHECK_EQ(test_run(&loop, &TT.main, raise_main), AIO_OK);
     CHECK_EQ(TT.rc0, AIO_OK);
     CHECK_EQ(TT.rc[1], 2);
-    CHECK_EQ(TT.rc[0], 1); /* (0: it waited 5 s, and only then the gate opened) */
+    CHECK_EQ(TT.rc[0], 1); /* (0: it waited 30 s, and only then the gate opened) */
     CHECK_EQ(aio_loop_destroy(&loop), AIO_OK);
 }
 
@@ -403,6 +404,7 @@ static aio_status give_up_main(aio_task *t) {
     AIO_YIELD(t);
     aio_cancel(&TT.t[0]);
     aio_cancel(&TT.t[1]);
+    if (TT.open_after_cancel) shared_set(&W.gate_open, 1);
     AIO_AWAIT(t, TT.rc0, &TT.t[0]);
     AIO_AWAIT(t, TT.rc0, &TT.t[1]);
     AIO_END(t);
@@ -433,24 +435,29 @@ static void test_threads_destroy_waits_at_most_timeout(void) {
     CHECK_EQ(shared_get(&W.calls), 1);
     CHECK_EQ(shared_get(&W.ended), 0); /* the loop is gone, the call still under way */
     shared_set(&W.gate_open, 1);
-    for (i = 0; i < 5000 && shared_get(&W.ended) == 0; i++) nap_ms(1);
+    for (i = 0; i < 30000 && shared_get(&W.ended) == 0; i++) nap_ms(1); /* (30 s at most) */
     CHECK_EQ(shared_get(&W.ended), 1); /* it ran to its end */
     reset();
     TT.call[0].gated = 1;
     give_up_and_destroy(0); /* not at all */
     CHECK_EQ(shared_get(&W.ended), 0);
     shared_set(&W.gate_open, 1);
-    for (i = 0; i < 5000 && shared_get(&W.ended) == 0; i++) nap_ms(1);
+    for (i = 0; i < 30000 && shared_get(&W.ended) == 0; i++) nap_ms(1);
     CHECK_EQ(shared_get(&W.ended), 1);
+    /* (the call under way is held until both are cancelled, so that the
+     * queued one cannot start first however slow the loop, then ends) */
     reset();
-    TT.call[0].nap_ms = 50;
+    TT.call[0].gated = 1;
+    TT.open_after_cancel = 1;
     give_up_and_destroy(AIO_NEVER);
     CHECK_EQ(shared_get(&W.ended), 1); /* waited for */
     CHECK_EQ(shared_get(&W.calls), 1); /* the queued one dropped */
     reset();
-    TT.call[0].nap_ms = 50;
+    TT.call[0].gated = 1;
+    TT.open_after_cancel = 1;
     give_up_and_destroy(AIO_THREADS_TIMEOUT);
     CHECK_EQ(shared_get(&W.ended), 1);
+    CHECK_EQ(shared_get(&W.calls), 1);
 }
 
 static aio_status timeout_main(aio_task *t) {
@@ -460,15 +467,15 @@ static aio_status timeout_main(aio_task *t) {
     AIO_TO_THREAD(t, TT.rc0, blocking_square, &TT.call[0], sizeof TT.call[0], AIO_MS(50));
     TT.at = T_MS();
     shared_set(&W.gate_open, 1);
-    for (TT.rc[2] = 0; TT.rc[2] < 500 && !shared_get(&W.ended); TT.rc[2]++)
-        AIO_SLEEP(t, AIO_MS(10)); /* the call ends meanwhile: the loop frees it */
+    for (TT.rc[2] = 0; TT.rc[2] < 3000 && !shared_get(&W.ended); TT.rc[2]++)
+        AIO_SLEEP(t, AIO_MS(10)); /* the call ends meanwhile (within 30 s, however loaded the machine) */
     TT.rc[1] = shared_get(&W.ended);
     AIO_END(t);
 }
 
 /* On the real clock a call that outlasts its deadline (held until the gate
  * opens) is given up then: the await times out, its data untouched; the
- * call, let go, ends while the loop runs (within 5 s), and the loop frees
+ * call, let go, ends while the loop runs (within 30 s), and the loop frees
  * it. */
 static void test_threads_timeout_real_clock(void) {
     aio_loop loop;

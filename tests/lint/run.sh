@@ -44,12 +44,22 @@ report() {
 # cppcheck reads the code as C without the system headers (their contents are
 # not ours to check; posix.cfg tells it what clock_gettime and nanosleep do).
 # Without -D it checks each combination of the header's #ifdefs it finds.
+# (its four runs go in the background, beside clang-tidy's below: each uses
+# one processor; told in order after them)
+k=0
 for cfg in "" -DAIO_TIME_32 -DAIO_DEBUG -DAIO_NO_STDLIB; do
-    "$CPPCHECK" --quiet --std=c11 --library=posix --error-exitcode=1 \
-        --enable=warning,style,performance,portability -I. $cfg "$TU" >"$tmp/cppcheck" 2>&1
-    echo $? >"$tmp/cppcheck.rc"
-    report "cppcheck ${cfg:-(every configuration)}" "$tmp/cppcheck"
+    k=$((k + 1))
+    { "$CPPCHECK" --quiet --std=c11 --library=posix --error-exitcode=1 \
+          --enable=warning,style,performance,portability -I. $cfg "$TU" >"$tmp/cppcheck$k" 2>&1
+      echo $? >"$tmp/cppcheck$k.rc"; } &
 done
+cppcheck_report() {
+    k=0
+    for cfg in "" -DAIO_TIME_32 -DAIO_DEBUG -DAIO_NO_STDLIB; do
+        k=$((k + 1))
+        report "cppcheck ${cfg:-(every configuration)}" "$tmp/cppcheck$k"
+    done
+}
 
 # TLS (AIO_TLS_OPENSSL, AIO_TLS_MBEDTLS): the header's TLS sections through
 # lint.c by clang-tidy, on each engine whose headers are installed (said, and
@@ -115,6 +125,8 @@ for cfg in $tls_engines; do
         "--checks=-clang-analyzer-*,-readability-isolate-declaration,-bugprone-suspicious-include" -std=c11 $cfg -DAIO_DEBUG
     wait
 done
+wait # (cppcheck's, if still running)
+cppcheck_report
 i=1
 while [ "$i" -le "$n" ]; do
     report "clang-tidy $(cat "$tmp/tidy$i.name")" "$tmp/tidy$i"
