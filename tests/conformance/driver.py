@@ -255,61 +255,90 @@ def judge_whole(text, py, c, notes, version):
     return 'disagree', fmt_diff('library differs from CPython (no rule explains it)', left)
 
 
-def cmd_random(args, version, exe):
+def _random_batch(job):
+    """Scenarios i .. i + n - 1 of a --random run, in a worker: what they
+    found, in order (the counts, the lines to print, the files to write)."""
     import gen
-    seed = args.seed if args.seed is not None else int(time.time())
-    found_dir = os.path.join(HERE, 'found')
+    seed, i, n, version, exe, verbose = job
     tmp = tempfile.mkdtemp(prefix='conformance-')
     agree = disagree = outside = 0
     whole = {'agree': 0, 'rule': 0, 'disagree': 0}
-    t0 = time.time()
+    lines, found = [], []
     try:
-        i = 0
-        while i < args.random:
-            n = min(BATCH, args.random - i)
-            batch = []
-            for j in range(i, i + n):
-                text = gen.scenario(seed, j, version)
-                path = os.path.join(tmp, 'r%d.scn' % j)
-                with open(path, 'w') as f:
-                    f.write(text)
-                batch.append((j, path, text))
-            cres = run_c(exe, [b[1] for b in batch])
-            for j, path, text in batch:
-                sc = scenario.parse(text, path)
-                notes = []
-                py = run_py(sc, notes)
-                notes += scenario.library_notes(path)
-                c = cres.get(path, ([], 'no output from the C runner'))
-                if text.startswith(gen.WHOLE_ABOUT):
-                    # the whole language: compared as the exhaustive run compares
-                    verdict, msg = judge_whole(text, py, c, notes, version)
-                    whole[verdict] += 1
-                    if verdict == 'agree':
-                        agree += 1
-                        continue
-                    if verdict == 'rule':
-                        outside += 1
-                        if args.verbose:
-                            print('rule scenario %d: %s' % (j, msg))
-                        continue
-                    rule = None
-                else:
-                    ok, msg, _ = judge(sc, py, c, version)
-                    if ok:
-                        agree += 1
-                        continue
-                    rule = lets_differ(notes, sc, py, c)
-                    if not rule and judge_whole(text, py, c, notes, version)[0] == 'rule':
-                        # what the flavour's limits did not keep out: explained
-                        # by a named rule all the same (README, "Rules")
-                        rule = judge_whole(text, py, c, notes, version)[1]
-                if rule:
-                    outside += 1
-                    if args.verbose:
-                        print('L3 scenario %d: %s; %s' % (j, rule, msg))
+        batch = []
+        for j in range(i, i + n):
+            text = gen.scenario(seed, j, version)
+            path = os.path.join(tmp, 'r%d.scn' % j)
+            with open(path, 'w') as f:
+                f.write(text)
+            batch.append((j, path, text))
+        cres = run_c(exe, [b[1] for b in batch])
+        for j, path, text in batch:
+            sc = scenario.parse(text, path)
+            notes = []
+            py = run_py(sc, notes)
+            notes += scenario.library_notes(path)
+            c = cres.get(path, ([], 'no output from the C runner'))
+            if text.startswith(gen.WHOLE_ABOUT):
+                # the whole language: compared as the exhaustive run compares
+                verdict, msg = judge_whole(text, py, c, notes, version)
+                whole[verdict] += 1
+                if verdict == 'agree':
+                    agree += 1
                     continue
-                disagree += 1
+                if verdict == 'rule':
+                    outside += 1
+                    if verbose:
+                        lines.append('rule scenario %d: %s' % (j, msg))
+                    continue
+                rule = None
+            else:
+                ok, msg, _ = judge(sc, py, c, version)
+                if ok:
+                    agree += 1
+                    continue
+                rule = lets_differ(notes, sc, py, c)
+                if not rule and judge_whole(text, py, c, notes, version)[0] == 'rule':
+                    # what the flavour's limits did not keep out: explained
+                    # by a named rule all the same (README, "Rules")
+                    rule = judge_whole(text, py, c, notes, version)[1]
+            if rule:
+                outside += 1
+                if verbose:
+                    lines.append('L3 scenario %d: %s; %s' % (j, rule, msg))
+                continue
+            disagree += 1
+            found.append((j, msg, text))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return agree, disagree, outside, whole, lines, found
+
+
+def cmd_random(args, version, exe):
+    """N generated scenarios, in batches of BATCH on --jobs worker processes;
+    what each batch found is printed in the order of the scenarios, the same
+    whatever the number of workers."""
+    import multiprocessing
+    seed = args.seed if args.seed is not None else int(time.time())
+    found_dir = os.path.join(HERE, 'found')
+    agree = disagree = outside = 0
+    whole = {'agree': 0, 'rule': 0, 'disagree': 0}
+    t0 = time.time()
+    jobs = [(seed, i, min(BATCH, args.random - i), version, exe, args.verbose)
+            for i in range(0, args.random, BATCH)]
+    workers = max(1, min(args.jobs, len(jobs)))
+    pool = multiprocessing.Pool(workers) if workers > 1 else None
+    try:
+        results = pool.imap(_random_batch, jobs) if pool else map(_random_batch, jobs)
+        for (_, i, n, _, _, _), (a, d, o, w, lines, found) in zip(jobs, results):
+            agree += a
+            disagree += d
+            outside += o
+            for k in whole:
+                whole[k] += w[k]
+            for line in lines:
+                print(line)
+            for j, msg, text in found:
                 os.makedirs(found_dir, exist_ok=True)
                 dest = os.path.join(found_dir, 'random-%d-%d.scn' % (seed, j))
                 with open(dest, 'w') as f:
@@ -318,11 +347,12 @@ def cmd_random(args, version, exe):
                     f.write('# ' + msg.replace('\n', ' ') + '\n')
                     f.write(text)
                 print('DISAGREE %s: %s' % (os.path.relpath(dest, ROOT), msg))
-            i += n
             if args.verbose:
-                print('  %d done' % i)
+                print('  %d done' % (i + n))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if pool:
+            pool.close()
+            pool.join()
     print('random: seed %d, %d scenarios on CPython %d.%d.%d and aio_timeout.h: '
           '%d agree, %d disagree, %d differ where a rule lets them (%.0f s); of them over the '
           'whole language: %d agree, %d differ by a rule, %d disagree'
@@ -353,7 +383,7 @@ def main():
     ap.add_argument('--depth', type=int,
                     help='nesting depth of --exhaustive (default: no limit but the bound)')
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
-                    help='worker processes of --exhaustive (default: one per core)')
+                    help='worker processes of --exhaustive and --random (default: one per core)')
     ap.add_argument('--summary', help='where --exhaustive writes its summary')
     ap.add_argument('--max-minutes', type=float,
                     help='--exhaustive: hand out no more work after this long (a partial run, '

@@ -117,6 +117,27 @@ cov_bg unit release -DNDEBUG
 cov_bg unit shared -DAIO_DEBUG '-DAIO_CRITICAL_ENTER()=__sync_synchronize()' '-DAIO_CRITICAL_EXIT()=__sync_synchronize()'
 cov_bg unit traced -DAIO_DEBUG -DTEST_TRACED
 
+# cov_run NAME LIMIT WHAT BUILD-FLAGS... -- RUN-ARGS...: built, run, its last line told if it fails
+cov_run() {
+    r_name=$1 r_limit=$2 r_what=$3
+    shift 3
+    r_flags=""
+    while [ "$1" != -- ]; do r_flags="$r_flags $1"; shift; done
+    shift
+    # shellcheck disable=SC2086 # ($r_flags: flags, split into words)
+    build "$r_name" $r_flags || return
+    timeout "$r_limit" "$out/$r_name/prog" "$@" >"$out/$r_name/run.log" 2>&1 ||
+        fail "$r_what: $(tail -n 1 "$out/$r_name/run.log")"
+}
+# The fuzzers' inputs that make test runs: the I/O slot fuzzer's corpus and
+# regressions, the server fuzzer's programs drawn from seed 71 (epoll, poll).
+cov_bg cov_run fuzz-io 300 tests/fuzz/fuzz_io.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_io.c -- \
+    tests/fuzz/corpus-io/* tests/fuzz/regressions-io/*
+cov_bg cov_run fuzz-server 300 tests/fuzz/fuzz_server.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_server.c -- \
+    --random 1500 71
+cov_bg cov_run fuzz-server-poll 300 "tests/fuzz/fuzz_server.c (poll)" -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL -I. \
+    tests/fuzz/fuzz_server.c -- --random 1500 71
+
 # TLS on a stream, where an engine's headers and the openssl command are
 # present (else said, and its sections not counted: nothing compiles them):
 # tests/tls/test_tls.c with certificates made now, on OpenSSL (debug and
@@ -161,18 +182,6 @@ cov_tls() {
 }
 cov_bg cov_tls
 
-# cov_run NAME LIMIT WHAT BUILD-FLAGS... -- RUN-ARGS...: built, run, its last line told if it fails
-cov_run() {
-    r_name=$1 r_limit=$2 r_what=$3
-    shift 3
-    r_flags=""
-    while [ "$1" != -- ]; do r_flags="$r_flags $1"; shift; done
-    shift
-    # shellcheck disable=SC2086 # ($r_flags: flags, split into words)
-    build "$r_name" $r_flags || return
-    timeout "$r_limit" "$out/$r_name/prog" "$@" >"$out/$r_name/run.log" 2>&1 ||
-        fail "$r_what: $(tail -n 1 "$out/$r_name/run.log")"
-}
 # The simulation: its tests (their traces go to the build directory).
 cov_bg cov_run sim 300 tests/sim/test_sim.c -DAIO_DEBUG -DAIO_SIMULATION tests/sim/test_sim.c -- "$out/sim"
 
@@ -227,16 +236,6 @@ cov_bg cov_run rates32 60 "tests/checks/tick_rates.c (32-bit)" -DAIO_DEBUG -DAIO
 # Without the C library: the virtual clock, no allocator, no default debug hook.
 cov_bg cov_run nostdlib 60 tests/coverage/no_stdlib.c -DAIO_DEBUG -DAIO_NO_STDLIB tests/coverage/no_stdlib.c --
 
-# The fuzzers' inputs that make test runs: the I/O slot fuzzer's corpus and
-# regressions, the server fuzzer's programs drawn from seed 71 (epoll, poll).
-cov_bg cov_run fuzz-io 300 tests/fuzz/fuzz_io.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_io.c -- \
-    tests/fuzz/corpus-io/* tests/fuzz/regressions-io/*
-cov_bg cov_run fuzz-server 300 tests/fuzz/fuzz_server.c -DAIO_DEBUG -DFUZZ_REPLAY -I. tests/fuzz/fuzz_server.c -- \
-    --random 1500 71
-cov_bg cov_run fuzz-server-poll 300 "tests/fuzz/fuzz_server.c (poll)" -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL -I. \
-    tests/fuzz/fuzz_server.c -- --random 1500 71
-
-
 # every run ended (a failure in one of them noted in $out/failures)
 wait
 [ -s "$out/failures" ] && failed=1
@@ -246,17 +245,22 @@ if [ "$failed" -ne 0 ]; then
     exit 2
 fi
 
-# Collect each configuration, merge (a line counts once, whatever compiled it),
-# keep the header only.
+# Collect each configuration (side by side, as the runs were), merge (a line
+# counts once, whatever compiled it), keep the header only.
 LCOV="lcov --quiet --rc lcov_branch_coverage=1 --rc lcov_excl_br_line=LCOV_EXCL_BR_LINE|AIO_ASSERT\\("
+collect() { # dir name
+    $LCOV --gcov-tool "$GCOV" --capture --directory "$1" --base-directory "$root" \
+        --output-file "$out/$2.raw.info" 2>"$out/$2.lcov.log" || { fail "lcov could not read $1"; return; }
+    $LCOV --extract "$out/$2.raw.info" "$root/aio_timeout.h" --output-file "$out/$2.info" \
+        2>>"$out/$2.lcov.log" || fail "lcov --extract ($2)"
+}
 for dir in "$out"/*/; do
-    name=$(basename "$dir")
     ls "$dir"*.gcda >/dev/null 2>&1 || continue
-    $LCOV --gcov-tool "$GCOV" --capture --directory "$dir" --base-directory "$root" \
-        --output-file "$out/$name.raw.info" 2>>"$out/lcov.log" || { fail "lcov could not read $dir"; continue; }
-    $LCOV --extract "$out/$name.raw.info" "$root/aio_timeout.h" --output-file "$out/$name.info" \
-        2>>"$out/lcov.log" || fail "lcov --extract ($name)"
+    cov_bg collect "$dir" "$(basename "$dir")"
 done
+wait
+cat "$out"/*.lcov.log >>"$out/lcov.log" 2>/dev/null
+[ -s "$out/failures" ] && failed=1
 set --
 for info in "$out"/*.info; do
     case $info in *.raw.info) continue ;; esac

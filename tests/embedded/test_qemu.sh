@@ -25,6 +25,9 @@
 #               against a reference timer, on the M3 and M0 builds (about 25 s
 #               each) in emulated time only (-icount sleep=off: runs repeat exactly)
 #
+# The runs go two at a time (the micro:bit's images too), each reported in
+# the order above.
+#
 # --quick: the M3 suites (64-bit time, 32,768 Hz), the M3 interrupt test, the M3 firmware and sampler
 # runs and the put cost on every core only (what `make test` adds when the
 # tools are there); --microbit: the
@@ -44,11 +47,35 @@ host_tests=$(cat tests/test_*.c | grep -c 'TEST_ENTRY(')
 passed=0
 failed=0
 
-run_qemu() { # machine elf [qemu options...]
-    machine=$1 elf=$2
-    shift 2
-    timeout 600 "$QEMU" -M "$machine" "$@" -nographic -monitor none -serial none \
-        -semihosting-config enable=on,target=native -kernel "$elf"
+# The runs go in two passes over the same list (plan, at the end): the first
+# queues each run, the queue runs two at a time (each QEMU is one thread,
+# and the exact-output runs count instructions, not the host's time), the
+# second reports each run in the list's order from its output and status.
+pass=queue
+jobs=$B/qemu-jobs
+rm -rf "$jobs"; mkdir -p "$jobs"
+qemu_run() { # name machine elf [qemu options...]: the first pass queues the run
+             # and fails (its caller returns); the second sets status and succeeds
+    name=$1 machine=$2 elf=$3
+    shift 3
+    if [ $pass = queue ]; then
+        rm -f "$B/$name.out" "$B/$name.status"
+        {
+            printf 'timeout 600 %s -M %s' "$QEMU" "$machine"
+            for a in "$@"; do printf " '%s'" "$a"; done
+            echo " -nographic -monitor none -serial none -semihosting-config enable=on,target=native \\"
+            echo "    -kernel '$elf' >'$B/$name.out' 2>&1"
+            echo "echo \$? >'$B/$name.status'"
+        } >"$jobs/$name.job"
+        echo "$name" >>"$jobs/order"
+        return 1
+    fi
+    status=$(cat "$B/$name.status" 2>/dev/null || echo 125)
+    return 0
+}
+run_queued() {
+    [ -f "$jobs/order" ] || return 0
+    sed "s|.*|$jobs/&.job|" "$jobs/order" | xargs -n 1 -P 2 sh
 }
 
 counts() { # file: sets p and f from its "N passed, N failed" line
@@ -62,10 +89,10 @@ counts() { # file: sets p and f from its "N passed, N failed" line
 suite() { # name machine elf what [expect]
     name=$1 machine=$2 elf=$3 what=$4 expect=${5:-}
     if [ ! -f "$elf" ]; then
+        [ $pass = queue ] && return
         echo "[qemu-$name] FAILED: $elf was not built"; failed=$((failed + 1)); return
     fi
-    run_qemu "$machine" "$elf" >"$B/$name.out" 2>&1
-    status=$?
+    qemu_run "$name" "$machine" "$elf" || return 0
     counts "$B/$name.out"
     grep -E '^(FAIL|    |stopped)' "$B/$name.out" | head -20
     if [ -z "$p" ] || [ -z "$f" ]; then
@@ -84,8 +111,7 @@ suite() { # name machine elf what [expect]
 isr() { # name machine elf [qemu options...]
     name=$1 machine=$2 elf=$3
     shift 3
-    run_qemu "$machine" "$elf" "$@" >"$B/$name.out" 2>&1
-    status=$?
+    qemu_run "$name" "$machine" "$elf" "$@" || return 0
     counts "$B/$name.out"
     grep -v '^[0-9]* passed' "$B/$name.out" | sed "s/^\[isr\]/[qemu-$name]/"
     if [ "$status" -eq 0 ] && [ -n "$p" ] && [ "$f" = 0 ] && [ "$p" -gt 0 ]; then
@@ -101,8 +127,7 @@ isr() { # name machine elf [qemu options...]
 # included, whatever the host's speed or load.
 firmware() { # name machine elf
     name=$1 machine=$2 elf=$3
-    run_qemu "$machine" "$elf" -icount shift=5,sleep=off >"$B/$name.out" 2>&1
-    status=$?
+    qemu_run "$name" "$machine" "$elf" -icount shift=5,sleep=off || return 0
     if [ "$status" -eq 0 ] && cmp -s "$B/$name.out" examples/firmware/expected.txt; then
         echo "[qemu-$name] firmware example: $(grep 'slept' "$B/$name.out" | sed 's/^firmware: //')"
         passed=$((passed + 1))
@@ -119,8 +144,7 @@ firmware() { # name machine elf
 # exactly examples/sampler/expected.txt on every core, in emulated time.
 sampler() { # name machine elf
     name=$1 machine=$2 elf=$3
-    run_qemu "$machine" "$elf" -icount shift=5,sleep=off >"$B/$name.out" 2>&1
-    status=$?
+    qemu_run "$name" "$machine" "$elf" -icount shift=5,sleep=off || return 0
     if [ "$status" -eq 0 ] && cmp -s "$B/$name.out" examples/sampler/expected.txt; then
         echo "[qemu-$name] queue example: $(grep '^sampler: [0-9]* sent' "$B/$name.out" |
             sed 's/^sampler: //; s/ by the handler.*busy spells)//; s/, [0-9]* skipped.*//')"
@@ -137,8 +161,7 @@ sampler() { # name machine elf
 # program reads off a timer around each call (tests/embedded/isr_put_cost.c).
 put_cost() { # name machine elf
     name=$1 machine=$2 elf=$3
-    run_qemu "$machine" "$elf" -icount shift=10,sleep=off >"$B/$name.out" 2>&1
-    status=$?
+    qemu_run "$name" "$machine" "$elf" -icount shift=10,sleep=off || return 0
     if [ "$status" -eq 0 ] && grep -q 'no task waits' "$B/$name.out"; then
         echo "[qemu-$name] aio_queue_put_from_isr, instructions per call:$(sed -n \
             's/^\[isr-put\] \(.*[a-z)]\) *\([0-9]*\) instructions$/ \1 \2;/p' "$B/$name.out" |
@@ -154,6 +177,7 @@ put_cost() { # name machine elf
 # docs/embedded.md's table of those counts: what the three runs printed
 # (tests/checks/doc_figures.py).
 put_cost_docs() {
+    [ $pass = queue ] && return
     for core in m3 m4 m0-code-on-m3; do
         [ -f "$B/isr-put-cost-$core.out" ] || return 0 # its run failed: said above
     done
@@ -172,8 +196,7 @@ put_cost_docs() {
 # checks itself (exit status) and prints what it found.
 sweep() { # name machine elf
     name=$1 machine=$2 elf=$3
-    run_qemu "$machine" "$elf" -icount shift=5,sleep=off >"$B/$name.out" 2>&1
-    status=$?
+    qemu_run "$name" "$machine" "$elf" -icount shift=5,sleep=off || return 0
     if [ "$status" -eq 0 ] && grep -q '^\[tickless\] ok: ' "$B/$name.out"; then
         sed -n 's/^\[tickless\] ok: /tickless sweep: /p; s/^\[tickless\] over/    over/p' "$B/$name.out" |
             sed "1s/^/[qemu-$name] /"
@@ -194,6 +217,7 @@ sweep() { # name machine elf
 # printed, and every test in the file's table ran exactly once, in its image
 # (any that did not is named, with the image that should have run it).
 microbit() {
+    [ $pass = queue ] && return
     list=$B/microbit/images.txt
     out=$B/microbit-out
     xargs_failed=""
@@ -258,37 +282,44 @@ microbit() {
 }
 
 if [ $only_microbit -eq 1 ]; then
+    pass=report
     microbit
     echo "test-qemu: $passed passed, $failed failed"
     [ $failed -eq 0 ]
     exit
 fi
-suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
-suite m3-32k mps2-an385 $B/m3-32k/tests.elf "Cortex-M3 at an RTC's 32,768 Hz, 32-bit ticks (durations rounded up)" "$host_tests"
-isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
-firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
-sampler sampler-m3 mps2-an385 $B/m3/sampler-qemu.elf
 rm -f "$B"/isr-put-cost-*.out
-put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
-put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
-put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
-put_cost_docs
-if [ $quick -eq 0 ]; then
-    suite m3-ms32 mps2-an385 $B/m3-ms32/tests.elf "Cortex-M3, 32-bit ms ticks (starting 30 s before the wrap)" "$host_tests"
-    suite m3-release mps2-an385 $B/m3-release/tests.elf "Cortex-M3, release build (no AIO_DEBUG)" "$host_tests"
-    suite m4 mps2-an386 $B/m4/tests.elf "Cortex-M4F (hard float), 64-bit ns time" "$host_tests"
-    suite m0-code-on-m3 mps2-an385 $B/m0/tests.elf "Cortex-M0 code (ARMv6-M), 32-bit ms ticks, on the M3 board" "$host_tests"
-    microbit
-    isr isr-m3 mps2-an385 $B/m3/isr.elf -icount shift=5
-    isr isr-m4 mps2-an386 $B/m4/isr.elf -icount shift=5
-    isr isr-m0-code-on-m3 mps2-an385 $B/m0/isr.elf -icount shift=5
-    isr isr-microbit microbit $B/microbit/isr.elf -icount shift=5
-    firmware firmware-m4 mps2-an386 $B/m4/firmware-qemu.elf
-    firmware firmware-m0-code-on-m3 mps2-an385 $B/m0/firmware-qemu.elf
-    sampler sampler-m4 mps2-an386 $B/m4/sampler-qemu.elf
-    sampler sampler-m0-code-on-m3 mps2-an385 $B/m0/sampler-qemu.elf
-    sweep tickless-m3 mps2-an385 $B/m3/tickless_sweep.elf
-    sweep tickless-m0-code-on-m3 mps2-an385 $B/m0/tickless_sweep.elf
-fi
+plan() {
+    suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
+    suite m3-32k mps2-an385 $B/m3-32k/tests.elf "Cortex-M3 at an RTC's 32,768 Hz, 32-bit ticks (durations rounded up)" "$host_tests"
+    isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
+    firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
+    sampler sampler-m3 mps2-an385 $B/m3/sampler-qemu.elf
+    put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
+    put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
+    put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
+    put_cost_docs
+    if [ $quick -eq 0 ]; then
+        suite m3-ms32 mps2-an385 $B/m3-ms32/tests.elf "Cortex-M3, 32-bit ms ticks (starting 30 s before the wrap)" "$host_tests"
+        suite m3-release mps2-an385 $B/m3-release/tests.elf "Cortex-M3, release build (no AIO_DEBUG)" "$host_tests"
+        suite m4 mps2-an386 $B/m4/tests.elf "Cortex-M4F (hard float), 64-bit ns time" "$host_tests"
+        suite m0-code-on-m3 mps2-an385 $B/m0/tests.elf "Cortex-M0 code (ARMv6-M), 32-bit ms ticks, on the M3 board" "$host_tests"
+        microbit
+        isr isr-m3 mps2-an385 $B/m3/isr.elf -icount shift=5
+        isr isr-m4 mps2-an386 $B/m4/isr.elf -icount shift=5
+        isr isr-m0-code-on-m3 mps2-an385 $B/m0/isr.elf -icount shift=5
+        isr isr-microbit microbit $B/microbit/isr.elf -icount shift=5
+        firmware firmware-m4 mps2-an386 $B/m4/firmware-qemu.elf
+        firmware firmware-m0-code-on-m3 mps2-an385 $B/m0/firmware-qemu.elf
+        sampler sampler-m4 mps2-an386 $B/m4/sampler-qemu.elf
+        sampler sampler-m0-code-on-m3 mps2-an385 $B/m0/sampler-qemu.elf
+        sweep tickless-m3 mps2-an385 $B/m3/tickless_sweep.elf
+        sweep tickless-m0-code-on-m3 mps2-an385 $B/m0/tickless_sweep.elf
+    fi
+}
+plan
+run_queued
+pass=report
+plan
 echo "test-qemu: $passed passed, $failed failed"
 [ $failed -eq 0 ]
