@@ -90,9 +90,13 @@ EXAMPLE_UNUSED static int example_run(aio_task *main_task, aio_task_fn fn, int a
     static aio_timer timers[64];
     aio_loop loop;
     aio_status rc;
+    aio_status end;
     example_loop(&loop, timers, 64, argc, argv);
     rc = aio_run(&loop, main_task, fn);
-    return aio_loop_destroy(&loop) != AIO_OK || rc < 0;
+    if (rc < 0) fprintf(stderr, "example: the main task ended with %s\n", aio_strerror(rc)); /* (the exit status 1) */
+    end = aio_loop_destroy(&loop);
+    if (end != AIO_OK) fprintf(stderr, "example: aio_loop_destroy: %s\n", aio_strerror(end));
+    return end != AIO_OK || rc < 0;
 }
 
 #ifdef AIO_SIMULATION

@@ -220,8 +220,9 @@ cross: cross-arm
 	else echo "cross: RISC-V skipped ($(RV_CC) with picolibc is not installed)"; fi
 
 # ------------------------------------------------------------- QEMU and size
+# (QEMU_ARGS: test_qemu.sh's options, e.g. --not-quick)
 test-qemu: cross-arm
-	sh $(E)/test_qemu.sh
+	sh $(E)/test_qemu.sh $(QEMU_ARGS)
 
 size:
 	sh $(E)/size/size.sh

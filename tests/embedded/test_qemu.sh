@@ -31,13 +31,15 @@
 # --quick: the M3 suites (64-bit time, 32,768 Hz), the M3 interrupt test, the M3 firmware and sampler
 # runs and the put cost on every core only (what `make test` adds when the
 # tools are there); --microbit: the
-# unit tests on the micro:bit only. Ends with "N passed, N failed".
+# unit tests on the micro:bit only; --not-quick: every run --quick does not make
+# (CI, after make test made those). Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 B=build/embedded
 QEMU=${QEMU:-qemu-system-arm}
-quick=0 only_microbit=0
+quick=0 only_microbit=0 not_quick=0
 [ "${1:-}" = "--quick" ] && quick=1
+[ "${1:-}" = "--not-quick" ] && not_quick=1
 [ "${1:-}" = "--microbit" ] && only_microbit=1
 if ! command -v "$QEMU" >/dev/null 2>&1; then
     echo "test-qemu: $QEMU is not installed (apt-get install qemu-system-arm)"
@@ -290,15 +292,17 @@ if [ $only_microbit -eq 1 ]; then
 fi
 rm -f "$B"/isr-put-cost-*.out
 plan() {
-    suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
-    suite m3-32k mps2-an385 $B/m3-32k/tests.elf "Cortex-M3 at an RTC's 32,768 Hz, 32-bit ticks (durations rounded up)" "$host_tests"
-    isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
-    firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
-    sampler sampler-m3 mps2-an385 $B/m3/sampler-qemu.elf
-    put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
-    put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
-    put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
-    put_cost_docs
+    if [ $not_quick -eq 0 ]; then
+        suite m3 mps2-an385 $B/m3/tests.elf "Cortex-M3, 64-bit ns time, AIO_DEBUG, -Os; host suite: $host_tests tests" "$host_tests"
+        suite m3-32k mps2-an385 $B/m3-32k/tests.elf "Cortex-M3 at an RTC's 32,768 Hz, 32-bit ticks (durations rounded up)" "$host_tests"
+        isr isr-m3-singlestep mps2-an385 $B/m3/isr.elf -singlestep
+        firmware firmware-m3 mps2-an385 $B/m3/firmware-qemu.elf
+        sampler sampler-m3 mps2-an385 $B/m3/sampler-qemu.elf
+        put_cost isr-put-cost-m3 mps2-an385 $B/m3/isr_put_cost.elf
+        put_cost isr-put-cost-m4 mps2-an386 $B/m4/isr_put_cost.elf
+        put_cost isr-put-cost-m0-code-on-m3 mps2-an385 $B/m0/isr_put_cost.elf
+        put_cost_docs
+    fi
     if [ $quick -eq 0 ]; then
         suite m3-ms32 mps2-an385 $B/m3-ms32/tests.elf "Cortex-M3, 32-bit ms ticks (starting 30 s before the wrap)" "$host_tests"
         suite m3-release mps2-an385 $B/m3-release/tests.elf "Cortex-M3, release build (no AIO_DEBUG)" "$host_tests"

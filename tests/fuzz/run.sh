@@ -75,19 +75,25 @@ rcsrvpoll=0
 seeds="tests/fuzz/corpus tests/fuzz/regressions"
 seeds_io="tests/fuzz/corpus-io tests/fuzz/regressions-io"
 [ "${FUZZ_SEEDS:-1}" = 0 ] && seeds="" && seeds_io=""
+# The builds side by side (build, then built waits for them all; each is
+# one compiler process).
+builds=""
+build() { "$@" & builds="$builds $!"; }
+built() { for b in $builds; do wait "$b" || exit 1; done; builds=""; }
 if [ "${FUZZ_REPORT_ONLY:-0}" != 1 ]; then
 if want schedule; then
-    clang $FLAGS tests/fuzz/fuzz_schedule.c -o "$out/fuzz" || exit 1
-    clang $FLAGS -DAIO_TIME_32 tests/fuzz/fuzz_schedule.c -o "$out/fuzz-ms32" || exit 1
+    build clang $FLAGS tests/fuzz/fuzz_schedule.c -o "$out/fuzz"
+    build clang $FLAGS -DAIO_TIME_32 tests/fuzz/fuzz_schedule.c -o "$out/fuzz-ms32"
 fi
 if want io; then
-    clang $FLAGS_IO tests/fuzz/fuzz_io.c -o "$out/fuzz-io" || exit 1
-    clang $FLAGS_IO -DAIO_IO_POLL tests/fuzz/fuzz_io.c -o "$out/fuzz-io-poll" || exit 1
+    build clang $FLAGS_IO tests/fuzz/fuzz_io.c -o "$out/fuzz-io"
+    build clang $FLAGS_IO -DAIO_IO_POLL tests/fuzz/fuzz_io.c -o "$out/fuzz-io-poll"
 fi
 if want server; then
-    clang $FLAGS_IO tests/fuzz/fuzz_server.c -o "$out/fuzz-server" || exit 1
-    clang $FLAGS_IO -DAIO_IO_POLL tests/fuzz/fuzz_server.c -o "$out/fuzz-server-poll" || exit 1
+    build clang $FLAGS_IO tests/fuzz/fuzz_server.c -o "$out/fuzz-server"
+    build clang $FLAGS_IO -DAIO_IO_POLL tests/fuzz/fuzz_server.c -o "$out/fuzz-server-poll"
 fi
+built
 
 # Two builds at once (two cores); each writes its new inputs to its own
 # corpus under $out and starts from the committed seeds and regressions.
@@ -177,15 +183,17 @@ fi
 # What each failing input broke: a replay build (no sanitizer, quick) names the
 # violated invariant; if it names none, the fuzzer itself runs the input and
 # says what the sanitizer saw and where in the header.
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c -o "$out/replay" &&
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_TIME_32 $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c \
-    -o "$out/replay-ms32" &&
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c -o "$out/replay-io" &&
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c \
-    -o "$out/replay-io-poll" &&
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY "-I$HEADER_DIR" tests/fuzz/fuzz_server.c -o "$out/replay-server" &&
-gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL "-I$HEADER_DIR" tests/fuzz/fuzz_server.c \
-    -o "$out/replay-server-poll" || exit 1
+builds=""
+build gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c -o "$out/replay"
+build gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_TIME_32 $HDEFS "-I$HEADER_DIR" tests/fuzz/fuzz_schedule.c \
+    -o "$out/replay-ms32"
+build gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c -o "$out/replay-io"
+build gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL $HDEFS_IO "-I$HEADER_DIR" tests/fuzz/fuzz_io.c \
+    -o "$out/replay-io-poll"
+build gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY "-I$HEADER_DIR" tests/fuzz/fuzz_server.c -o "$out/replay-server"
+build gcc -std=c11 -O1 -DAIO_DEBUG -DFUZZ_REPLAY -DAIO_IO_POLL "-I$HEADER_DIR" tests/fuzz/fuzz_server.c \
+    -o "$out/replay-server-poll"
+built
 what_broke() { # fuzzer replay input
     { "$2" "$3" >/dev/null 2>"$out/what.txt"; } 2>/dev/null
     msg=$(grep -a -m 1 'invariant violated' "$out/what.txt" | sed 's/^.*invariant violated/invariant violated/')

@@ -257,6 +257,8 @@ for src in examples/[0-9][0-9]_*.c; do
     else
         bad "$name --virtual (exit $status): output differs from examples/expected/$name.txt"
         diff "examples/expected/$name.txt" "$exe.txt" | head -10 | tee -a "$failures"
+        [ -s "$exe.err" ] && { echo "    its standard error:"; tr -d '\r' <"$exe.err" | head -10 | sed 's/^/    /'; } |
+            tee -a "$failures"
     fi
 done
 # the clients of examples 13 and 19, each against a new server of its own
@@ -341,10 +343,17 @@ if command -v clang >/dev/null 2>&1; then
     # (the 4 x 32 runs side by side, each a job with its log; then told in order)
     mkdir -p "$out/msvc"
     rm -f "$out/msvc/"*
-    views='c:-x c -std=c11 -U__clang__|c++:-x c++ -std=c++17 -U__clang__|c, clang-cl:-x c -std=c11|c++, clang-cl:-x c++ -std=c++17'
+    # (each view "NAME:FLAGS", a line of $views)
+    views=$out/msvc/views.txt
+    cat >"$views" <<'VIEWS'
+c:-x c -std=c11 -U__clang__
+c++:-x c++ -std=c++17 -U__clang__
+c, clang-cl:-x c -std=c11
+c++, clang-cl:-x c++ -std=c++17
+VIEWS
     msvc_files="$out/impl_msvc.c $out/impl_msvc_schannel.c $(echo examples/[0-9][0-9]_*.c) examples/demo.c"
     v=0
-    echo "$views" | tr '|' '\n' | while IFS= read -r lang; do
+    while IFS= read -r lang; do
         v=$((v + 1)) i=0
         for f in $msvc_files; do
             i=$((i + 1))
@@ -352,7 +361,7 @@ if command -v clang >/dev/null 2>&1; then
                 "-ferror-limit=0 $WARN_MSVC_VIEW -isystem /usr/x86_64-w64-mingw32/include -I. '$f'" \
                 ">'$out/msvc/$v.$i.log' 2>&1" >"$out/msvc/$v.$i.job"
         done
-    done
+    done <"$views"
     ls "$out/msvc/"*.job | xargs -n 1 -P "$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" sh
     v=0
     while IFS= read -r lang; do
@@ -372,9 +381,7 @@ if command -v clang >/dev/null 2>&1; then
         else
             bad "clang as MSVC (${lang%%:*}): $found of $files files have errors or warnings in our files"
         fi
-    done <<VIEWS
-$(echo "$views" | tr '|' '\n')
-VIEWS
+    done <"$views"
 else
     echo "[windows] skipped: clang is not installed: the MSVC check is not made"
 fi
