@@ -121,7 +121,7 @@ typedef struct aio__text {
 } aio__text;
 
 static void aio__put_char(aio__text *o, char c) {
-    if (o->len + 1 < o->size) o->buf[o->len] = c;
+    if (o->len < o->size && o->size - o->len > 1) o->buf[o->len] = c; /* (room for the 0 after it) */
     o->len++;
 }
 

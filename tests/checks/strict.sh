@@ -5,7 +5,9 @@
 # A macro expands into the user's file, under the user's flags: with
 # $WARN_STRICT (tests/warnings.sh: -Wconversion -Wsign-conversion -Wcast-qual
 # -Wshadow -Wundef and the rest, -Werror) every example compiles with gcc and
-# clang; the firmware programs (examples/firmware, examples/sampler) with
+# clang, and the implementation in a user's file at -O2 and -O3 (the
+# warnings only an optimizer gives: tests/checks/optimized_user.c); the
+# firmware programs (examples/firmware, examples/sampler) with
 # arm-none-eabi-gcc for the Cortex-M0 and the M4; the implementation of both
 # headers with gcc and clang at 64-bit ns, 32-bit ms and 32,768 Hz ticks, for
 # the Cortex-M0 and for the ATmega328P (avr-gcc). A compiler that is not
@@ -63,6 +65,13 @@ for st_cc in gcc clang; do
         st_try "$st_cc: a user's durations ${st_time:-(64-bit ns)}" \
             $st_cc -std=c11 $WARN_STRICT -Wtype-limits $st_time -I. -c tests/checks/durations_user.c -o "$st_dir/x.o"
     done
+    # (optimized: the warnings an optimizer gives, tests/checks/optimized_user.c)
+    for st_opt in -O2 -O3; do
+        # shellcheck disable=SC2086
+        st_try "$st_cc $st_opt: the implementation in a user's file, run" \
+            sh -c "$st_cc -std=c11 $st_opt $WARN_STRICT -DHEADER='\"aio_timeout.h\"' -I. tests/checks/optimized_user.c \
+                -o '$st_dir/optimized' -lpthread && '$st_dir/optimized'"
+    done
 done
 if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
     for st_cpu in cortex-m0 cortex-m4; do
@@ -71,6 +80,10 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
             st_try "arm-none-eabi-gcc $st_cpu: $st_f" \
                 arm-none-eabi-gcc -mcpu=$st_cpu -mthumb -std=c11 -Os $WARN_STRICT -I. -c "$st_f" -o "$st_dir/x.o"
         done
+        # shellcheck disable=SC2086
+        st_try "arm-none-eabi-gcc $st_cpu -O3: aio_timeout_core.h's implementation in a user's file" \
+            arm-none-eabi-gcc -mcpu=$st_cpu -mthumb -std=c11 -O3 $WARN_STRICT -DAIO_TIME_32 -DAIO_NO_STDLIB \
+            -DHEADER='"aio_timeout_core.h"' -I. -c tests/checks/optimized_user.c -o "$st_dir/x.o"
         # shellcheck disable=SC2086
         st_try "arm-none-eabi-gcc $st_cpu: aio_timeout_core.h's implementation, 32,768 Hz" \
             arm-none-eabi-gcc -mcpu=$st_cpu -mthumb -std=c11 -Os $WARN_STRICT -DAIO_TIME_32 \

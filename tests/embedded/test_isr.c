@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Interrupt safety of aio_event_set, the call the header documents as safe
- * from an interrupt handler.
+/* Interrupt safety of aio_event_set and aio_queue_put_from_isr, the calls
+ * the header documents as safe from an interrupt handler.
  *
  * 1. Interleaving (host and Cortex-M). The header's critical sections are
  *    the places where an interrupt can meet the loop's shared state, so
@@ -9,7 +9,9 @@
  *    opportunity k in turn a fresh run raises the interrupt at k, and the
  *    outcome is checked against what must happen: a waiter wakes at the very
  *    instant the handler ran (no lost wake-up, no wait for the next
- *    deadline), or times out if the handler ran after its deadline. On a
+ *    deadline), or times out if the handler ran after its deadline. The
+ *    same again with a queue: the handler puts an item, and one getter with
+ *    a timeout takes it at that instant (none lost, none taken twice). On a
  *    Cortex-M the interrupt is a real exception (PendSV), held off by PRIMASK
  *    inside critical sections exactly as hardware does; on the host a small
  *    model of PRIMASK and a pending flag does the same.
@@ -121,6 +123,11 @@ static void report(int ok, const char *name, const char *detail) {
 /* ------------------------------------------------------------ 1. interleaving */
 
 static aio_event ev;
+/* The same with a queue fed from the handler (aio_queue_put_from_isr) and
+ * one getter: the item reaches it as the set reaches an event's waiter. */
+static int with_queue;
+static aio_queue isr_q;
+static uint8_t isr_q_places[4];
 static aio_time fake_now;   /* the clock of part 1: moves only in the idle hook */
 static aio_time isr_time;   /* when the handler ran */
 static unsigned isr_runs;
@@ -137,7 +144,12 @@ static void run_isr(void) {
 static void interleave_isr(void) {
     isr_runs++;
     isr_time = fake_now;
-    aio_event_set(&ev);
+    if (with_queue) {
+        uint8_t item = 42;
+        (void)aio_queue_put_from_isr(&isr_q, &item);
+    } else {
+        aio_event_set(&ev);
+    }
 }
 
 static aio_time fake_clock(void *ctx) {
@@ -179,6 +191,7 @@ typedef struct {
     aio_time start, wait;
     aio_time woke; /* elapsed since the run started */
     aio_status rc;
+    uint8_t item;
 } waiter_t;
 
 typedef struct {
@@ -195,7 +208,10 @@ static aio_status waiter(aio_task *t) {
     waiter_t *s = AIO_SELF(t, waiter_t);
     AIO_BEGIN(t);
     AIO_SLEEP(t, s->start);
-    AIO_EVENT_WAIT(t, s->rc, &ev, s->wait);
+    if (with_queue)
+        AIO_QUEUE_GET(t, s->rc, &isr_q, &s->item, s->wait);
+    else
+        AIO_EVENT_WAIT(t, s->rc, &ev, s->wait);
     s->woke = (aio_time)(aio_now() - run_start);
     AIO_END(t);
 }
@@ -209,10 +225,10 @@ static aio_status ticker(aio_task *t) {
 static aio_status scenario(aio_task *t) {
     AIO_BEGIN(t);
     AIO_CHECK(t, aio_spawn(&sc.w1.task, waiter));
-    AIO_CHECK(t, aio_spawn(&sc.w2.task, waiter));
+    if (!with_queue) AIO_CHECK(t, aio_spawn(&sc.w2.task, waiter));
     AIO_CHECK(t, aio_spawn(&sc.ticker, ticker));
     AIO_AWAIT(t, sc.rc, &sc.w1.task);
-    AIO_AWAIT(t, sc.rc, &sc.w2.task);
+    if (!with_queue) AIO_AWAIT(t, sc.rc, &sc.w2.task);
     AIO_AWAIT(t, sc.rc, &sc.ticker);
     AIO_END(t);
 }
@@ -225,10 +241,10 @@ static const char *judge(const waiter_t *w, aio_time fired) {
     int at = fired != AIO_NEVER && fired == deadline;
     aio_time expect_woke = fired != AIO_NEVER && (aio_stime)(fired - w->start) > 0 ? fired : w->start;
     if (before || (at && w->rc == AIO_OK)) {
-        if (w->rc != AIO_OK) return "the event was set before the deadline but the wait timed out";
+        if (w->rc != AIO_OK) return "the interrupt (a set, a put) came before the deadline but the wait timed out";
         if (w->woke != expect_woke) return "the waiter woke later than the interrupt";
     } else {
-        if (w->rc != AIO_ETIMEDOUT) return "the wait ended without the event";
+        if (w->rc != AIO_ETIMEDOUT) return "the wait ended without the interrupt's set or put";
         if (w->woke != deadline) return "the timeout fired at the wrong time";
     }
     return 0;
@@ -243,6 +259,10 @@ static unsigned interleave_run(unsigned k, const char **fault) {
     aio_time fired;
     memset(&sc, 0, sizeof sc);
     memset(&ev, 0, sizeof ev);
+    if (aio_queue_init(&isr_q, isr_q_places, 1, sizeof isr_q_places, 0) != AIO_OK) {
+        *fault = "the queue could not be made";
+        return 0;
+    }
     opportunities = 0;
     fire_at = k;
     isr_runs = 0;
@@ -268,20 +288,23 @@ static unsigned interleave_run(unsigned k, const char **fault) {
     else if (rc != AIO_OK) *fault = "the run failed";
     else if (isr_runs != (k && k <= opportunities ? 1u : 0u)) *fault = "the handler ran the wrong number of times";
     else if ((*fault = judge(&sc.w1, fired)) != 0) {
-    } else if ((*fault = judge(&sc.w2, fired)) != 0) {
+    } else if (!with_queue && (*fault = judge(&sc.w2, fired)) != 0) {
     } else if ((aio_time)(fake_now - run_start) != AIO_MS(70)) *fault = "the run ended at the wrong time";
-    else if (aio_event_is_set(&ev) != (isr_runs != 0)) *fault = "the event lost its state";
+    else if (!with_queue && aio_event_is_set(&ev) != (isr_runs != 0)) *fault = "the event lost its state";
+    else if (with_queue && sc.w1.rc == AIO_OK && sc.w1.item != 42) *fault = "the getter took a wrong item";
+    else if (with_queue && aio_queue_qsize(&isr_q) != (isr_runs && sc.w1.rc != AIO_OK ? 1u : 0u))
+        *fault = "the item was lost or taken twice";
     else if (aio_loop_destroy(&loop) != AIO_OK) *fault = "tasks were left alive";
     return opportunities;
 }
 
-static void test_interleaving(void) {
+static void test_interleaving(const char *name) {
     const char *fault = 0;
     char detail[160];
     unsigned k, total = interleave_run(0, &fault), bad = 0, first_bad = 0;
     const char *first_fault = fault;
     if (fault) {
-        report(0, "a run without interrupts", fault);
+        report(0, with_queue ? "a run without interrupts (queue)" : "a run without interrupts", fault);
         return;
     }
     for (k = 1; k <= total + 1; k++) {
@@ -301,7 +324,7 @@ static void test_interleaving(void) {
     else
         snprintf(detail, sizeof detail, "an interrupt at each of %u positions, every outcome as expected",
                  total);
-    report(bad == 0, "aio_event_set interleaved with every critical section and idle", detail);
+    report(bad == 0, name, detail);
 }
 
 /* -------------------------------------------------------- 2. real interrupts */
@@ -535,7 +558,10 @@ static void test_interrupt_storm(void) {
 #endif
 
 int main(void) {
-    test_interleaving();
+    test_interleaving("aio_event_set interleaved with every critical section and idle");
+    with_queue = 1;
+    test_interleaving("aio_queue_put_from_isr interleaved with every critical section and idle");
+    with_queue = 0;
 #ifdef ON_TARGET
     test_periodic_interrupt();
     test_interrupt_storm();
