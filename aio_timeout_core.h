@@ -878,15 +878,18 @@ typedef struct aio_queue {
     unsigned char *storage;  /* capacity items of item_size bytes */
     size_t item_size;
     aio_queue_less_fn less;  /* a priority queue's order */
-    uint32_t capacity;
-    uint32_t maxsize;        /* 0: bounded by the storage only */
+    /* Places and items in the target's unsigned int (16 bits where int is:
+     * an 8-bit chip counts them in one word; the init refuses a capacity
+     * over half its range, so that a FIFO's head plus its count fits) */
+    unsigned capacity;
+    unsigned maxsize;        /* 0: bounded by the storage only */
     union {
-        uint32_t head;               /* a FIFO's oldest item */
+        unsigned head;               /* a FIFO's oldest item */
         aio__queue_order_fn ordered; /* a LIFO's or priority queue's store and take */
     };
-    uint32_t count;          /* items in the queue, promised ones too */
-    uint32_t promised;       /* items promised to getters that have not run yet */
-    uint32_t room_promised;  /* places promised to putters that have not run yet */
+    unsigned count;          /* items in the queue, promised ones too */
+    unsigned promised;       /* items promised to getters that have not run yet */
+    unsigned room_promised;  /* places promised to putters that have not run yet */
     uint32_t unfinished;     /* items put and not marked done yet */
     uint8_t order;           /* FIFO, LIFO or priority */
     uint8_t shut;            /* 1 once shut down */
@@ -1170,7 +1173,8 @@ AIO_API int aio_condition_notify_all(aio_condition *cond);
  * in `storage` (yours; no allocation). maxsize 0 is asyncio's unbounded
  * queue, bounded here by the storage: a put that finds the storage full gets
  * AIO_ENOSPC and never waits. AIO_EINVAL for NULL storage, an item size or
- * capacity of 0, or maxsize above capacity. Items are copied in and out. */
+ * capacity of 0, maxsize above capacity, or a capacity over UINT_MAX / 2
+ * (32,767 where int is 16 bits). Items are copied in and out. */
 AIO_API aio_status aio_queue_init(aio_queue *q, void *storage, size_t item_size, uint32_t capacity,
                                   uint32_t maxsize);
 /* asyncio.LifoQueue: the newest item comes out first. */
@@ -6756,9 +6760,9 @@ static void aio__queue_heap(aio_queue *q, const void *item, void *out);
 static aio_status aio__queue_setup(aio_queue *q, void *storage, size_t item_size, uint32_t capacity,
                                    uint32_t maxsize, int order, aio_queue_less_fn less,
                                    aio__queue_order_fn ordered) {
-    if (!q || !storage || item_size == 0 || capacity == 0)
-        return aio__misuse(AIO_EINVAL, "queue init: the queue or storage is NULL, or the item "
-                                       "size or capacity is 0");
+    if (!q || !storage || item_size == 0 || capacity - 1u >= UINT_MAX / 2) /* (0 wraps: refused too) */
+        return aio__misuse(AIO_EINVAL, "queue init: the queue or storage is NULL, the item size is 0, "
+                                       "or the capacity is 0 or over UINT_MAX / 2 items");
     if (maxsize > capacity)
         return aio__misuse(AIO_EINVAL, "queue init: maxsize is larger than the storage's capacity");
     if (order == AIO__Q_PRIORITY && !less)
@@ -6770,8 +6774,8 @@ static aio_status aio__queue_setup(aio_queue *q, void *storage, size_t item_size
     q->ready.kind = 1;
     q->storage = (unsigned char *)storage;
     q->item_size = item_size;
-    q->capacity = capacity;
-    q->maxsize = maxsize;
+    q->capacity = (unsigned)capacity;
+    q->maxsize = (unsigned)maxsize;
     q->order = AIO__U8(order);
     q->less = less;
     if (ordered) q->ordered = ordered; /* (in place of a FIFO's head) */
@@ -6809,9 +6813,9 @@ static void aio__queue_swap(const aio_queue *q, uint32_t i, uint32_t j) {
 }
 
 /* Places left: the bound less the items and the places promised. */
-static uint32_t aio__queue_room(const aio_queue *q) {
-    uint32_t bound = q->maxsize ? q->maxsize : q->capacity;
-    uint32_t used = q->count + q->room_promised;
+static unsigned aio__queue_room(const aio_queue *q) {
+    unsigned bound = q->maxsize ? q->maxsize : q->capacity;
+    unsigned used = q->count + q->room_promised;
     return used < bound ? bound - used : 0;
 }
 
@@ -6895,7 +6899,7 @@ static void aio__queue_heap(aio_queue *q, const void *item, void *out) { /* heap
  * The FIFO's store is inline in its callers; the other orders' a call. */
 static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
     if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
-        uint32_t i = q->head + q->count;
+        unsigned i = q->head + q->count;
         if (i >= q->capacity) i -= q->capacity;
         aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
     } else {

@@ -725,6 +725,11 @@ static void test_queue_bad_input(void) {
     CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 0, 0), AIO_EINVAL);
     CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 5), AIO_EINVAL);
     CHECK_DEBUG("maxsize");
+    /* places and items are counted in an unsigned int: a FIFO's head plus
+     * its count must fit (the storage is not touched by the init) */
+    CHECK_EQ(aio_lifo_queue_init(&S.q, S.storage, 1, (uint32_t)(UINT_MAX / 2 + 1u), 0), AIO_EINVAL);
+    CHECK_DEBUG("UINT_MAX / 2");
+    CHECK_EQ(aio_queue_init(&S.q, S.storage, 1, (uint32_t)(UINT_MAX / 2), 0), AIO_OK);
     CHECK_EQ(aio_priority_queue_init(&S.q, S.storage, sizeof(int), 4, 0, NULL), AIO_EINVAL);
     CHECK_DEBUG("comparison");
     CHECK_EQ(aio_queue_init(&S.q, S.storage, sizeof(int), 4, 0), AIO_OK);

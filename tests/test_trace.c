@@ -463,6 +463,7 @@ static void test_trace_recorder_on_a_loop(void) {
     CHECK_STR((const char *)aio_recorder_at(&rec, 2)->other, "main");
 #else
     CHECK_EQ(aio_recorder_count(&rec), 0);
+    CHECK_EQ(spawns + ends, 0);
 #endif
     END_TEST();
 }

@@ -259,15 +259,18 @@ typedef struct aio_queue {
     unsigned char *storage;  /* capacity items of item_size bytes */
     size_t item_size;
     aio_queue_less_fn less;  /* a priority queue's order */
-    uint32_t capacity;
-    uint32_t maxsize;        /* 0: bounded by the storage only */
+    /* Places and items in the target's unsigned int (16 bits where int is:
+     * an 8-bit chip counts them in one word; the init refuses a capacity
+     * over half its range, so that a FIFO's head plus its count fits) */
+    unsigned capacity;
+    unsigned maxsize;        /* 0: bounded by the storage only */
     union {
-        uint32_t head;               /* a FIFO's oldest item */
+        unsigned head;               /* a FIFO's oldest item */
         aio__queue_order_fn ordered; /* a LIFO's or priority queue's store and take */
     };
-    uint32_t count;          /* items in the queue, promised ones too */
-    uint32_t promised;       /* items promised to getters that have not run yet */
-    uint32_t room_promised;  /* places promised to putters that have not run yet */
+    unsigned count;          /* items in the queue, promised ones too */
+    unsigned promised;       /* items promised to getters that have not run yet */
+    unsigned room_promised;  /* places promised to putters that have not run yet */
     uint32_t unfinished;     /* items put and not marked done yet */
     uint8_t order;           /* FIFO, LIFO or priority */
     uint8_t shut;            /* 1 once shut down */

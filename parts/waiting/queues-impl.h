@@ -15,9 +15,9 @@ static void aio__queue_heap(aio_queue *q, const void *item, void *out);
 static aio_status aio__queue_setup(aio_queue *q, void *storage, size_t item_size, uint32_t capacity,
                                    uint32_t maxsize, int order, aio_queue_less_fn less,
                                    aio__queue_order_fn ordered) {
-    if (!q || !storage || item_size == 0 || capacity == 0)
-        return aio__misuse(AIO_EINVAL, "queue init: the queue or storage is NULL, or the item "
-                                       "size or capacity is 0");
+    if (!q || !storage || item_size == 0 || capacity - 1u >= UINT_MAX / 2) /* (0 wraps: refused too) */
+        return aio__misuse(AIO_EINVAL, "queue init: the queue or storage is NULL, the item size is 0, "
+                                       "or the capacity is 0 or over UINT_MAX / 2 items");
     if (maxsize > capacity)
         return aio__misuse(AIO_EINVAL, "queue init: maxsize is larger than the storage's capacity");
     if (order == AIO__Q_PRIORITY && !less)
@@ -29,8 +29,8 @@ static aio_status aio__queue_setup(aio_queue *q, void *storage, size_t item_size
     q->ready.kind = 1;
     q->storage = (unsigned char *)storage;
     q->item_size = item_size;
-    q->capacity = capacity;
-    q->maxsize = maxsize;
+    q->capacity = (unsigned)capacity;
+    q->maxsize = (unsigned)maxsize;
     q->order = AIO__U8(order);
     q->less = less;
     if (ordered) q->ordered = ordered; /* (in place of a FIFO's head) */
@@ -68,9 +68,9 @@ static void aio__queue_swap(const aio_queue *q, uint32_t i, uint32_t j) {
 }
 
 /* Places left: the bound less the items and the places promised. */
-static uint32_t aio__queue_room(const aio_queue *q) {
-    uint32_t bound = q->maxsize ? q->maxsize : q->capacity;
-    uint32_t used = q->count + q->room_promised;
+static unsigned aio__queue_room(const aio_queue *q) {
+    unsigned bound = q->maxsize ? q->maxsize : q->capacity;
+    unsigned used = q->count + q->room_promised;
     return used < bound ? bound - used : 0;
 }
 
@@ -154,7 +154,7 @@ static void aio__queue_heap(aio_queue *q, const void *item, void *out) { /* heap
  * The FIFO's store is inline in its callers; the other orders' a call. */
 static AIO__QUEUE_INLINE void aio__queue_store(aio_queue *q, const void *item) {
     if (q->order == AIO__Q_FIFO) { /* (head < capacity, count <= capacity: no division) */
-        uint32_t i = q->head + q->count;
+        unsigned i = q->head + q->count;
         if (i >= q->capacity) i -= q->capacity;
         aio__queue_copy(aio__queue_slot(q, i), item, q->item_size);
     } else {

@@ -7,7 +7,8 @@
  * in `storage` (yours; no allocation). maxsize 0 is asyncio's unbounded
  * queue, bounded here by the storage: a put that finds the storage full gets
  * AIO_ENOSPC and never waits. AIO_EINVAL for NULL storage, an item size or
- * capacity of 0, or maxsize above capacity. Items are copied in and out. */
+ * capacity of 0, maxsize above capacity, or a capacity over UINT_MAX / 2
+ * (32,767 where int is 16 bits). Items are copied in and out. */
 AIO_API aio_status aio_queue_init(aio_queue *q, void *storage, size_t item_size, uint32_t capacity,
                                   uint32_t maxsize);
 /* asyncio.LifoQueue: the newest item comes out first. */
