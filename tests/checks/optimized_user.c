@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /* The implementation in the user's own file, built optimized (tests/checks/
- * strict.sh: -O2, -O3, -Os under the strict warnings). The warnings that
- * only an optimizing compiler gives (array bounds, string overflows) come
- * from code inlined into the user's calls, with the user's objects: a
- * queue of one-byte items put from a handler, the recorder's text written
- * into the library's own buffer (gcc -O3 once warned there). The interrupt
- * test (tests/embedded/test_isr.c, built at -O2) puts such items too. HEADER
- * names the header (aio_timeout.h or aio_timeout_core.h). */
-/* (as firmware masks its interrupts: a call each way) */
+ * strict.sh: -O2 and -O3 under the strict warnings, with gcc, clang and
+ * arm-none-eabi-gcc). The warnings that only an optimizer gives (array
+ * bounds, string overflows) come from code inlined into the user's calls,
+ * with the user's objects: a queue of one-byte items put from a handler,
+ * the recorder's text written into the library's own buffer (gcc -O3
+ * warned there once). The interrupt test (tests/embedded/test_isr.c, built
+ * at -O2 with every function static) puts one-byte items from its handler
+ * too: gcc -O2 warned there once, of the queue's copies for 4 and 8 bytes.
+ * HEADER names the header (aio_timeout.h or aio_timeout_core.h). */
+#ifdef FIRMWARE
+/* (FIRMWARE: as a firmware file often is, every function static, and the
+ * interrupts masked around the shared state, a call each way) */
 static unsigned masked;
 static unsigned irq_off(void) { return masked++; }
 static void irq_on(unsigned was) { masked = was; }
 #define AIO_CRITICAL_ENTER() do { unsigned irq_was = irq_off()
 #define AIO_CRITICAL_EXIT() irq_on(irq_was); } while (0)
 #define AIO_STATIC
+#endif
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include HEADER
 

@@ -66,7 +66,7 @@ for st_cc in gcc clang; do
             $st_cc -std=c11 $WARN_STRICT -Wtype-limits $st_time -I. -c tests/checks/durations_user.c -o "$st_dir/x.o"
     done
     # (optimized: the warnings an optimizer gives, tests/checks/optimized_user.c)
-    for st_opt in -O2 -O3; do
+    for st_opt in -O2 -O3 "-O2 -DFIRMWARE"; do
         # shellcheck disable=SC2086
         st_try "$st_cc $st_opt: the implementation in a user's file, run" \
             sh -c "$st_cc -std=c11 $st_opt $WARN_STRICT -DHEADER='\"aio_timeout.h\"' -I. tests/checks/optimized_user.c \
@@ -82,7 +82,7 @@ if command -v arm-none-eabi-gcc >/dev/null 2>&1; then
         done
         # shellcheck disable=SC2086
         st_try "arm-none-eabi-gcc $st_cpu -O3: aio_timeout_core.h's implementation in a user's file" \
-            arm-none-eabi-gcc -mcpu=$st_cpu -mthumb -std=c11 -O3 $WARN_STRICT -DAIO_TIME_32 -DAIO_NO_STDLIB \
+            arm-none-eabi-gcc -mcpu=$st_cpu -mthumb -std=c11 -O3 $WARN_STRICT -DAIO_TIME_32 -DAIO_NO_STDLIB -DFIRMWARE \
             -DHEADER='"aio_timeout_core.h"' -I. -c tests/checks/optimized_user.c -o "$st_dir/x.o"
         # shellcheck disable=SC2086
         st_try "arm-none-eabi-gcc $st_cpu: aio_timeout_core.h's implementation, 32,768 Hz" \
