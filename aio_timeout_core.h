@@ -952,7 +952,9 @@ struct aio_loop {
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
-    void (*joiners)(aio_task *t);                  /* wakes a task's waiters for its end (the first join) */
+    void (*joiners)(aio_task *t);                  /* wakes an ended task's waiters, or passes a
+                                                      cancellation on from one alive that awaits what
+                                                      it owns (the first join: aio__joined) */
     void (*spread)(aio_link *gatherers, aio_task *woken); /* a cancellation reached gathering tasks */
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
     int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */
@@ -2770,7 +2772,9 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
 AIO_API int aio__scope_outer(aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_timeout *sc);
-AIO_API void aio__wake_joiners(aio_task *t); /* (loop->joiners, set by aio__join) */
+/* (loop->joiners, set by aio__join: what a task's end, or a cancellation
+ * of a task awaiting what it owns, does through it) */
+AIO_API void aio__joined(aio_task *t);
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);
@@ -2870,7 +2874,7 @@ static inline int aio__no_joiners(const aio_task *t) {
 static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
     aio_link *head = &t->run.joiners;
     aio_link *first = head->next;
-    t->loop->joiners = aio__wake_joiners;
+    t->loop->joiners = aio__joined;
     n->next = first;
     n->prev = head;
     first->prev = n;
@@ -4087,8 +4091,9 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
  * end backwards, each marked unlinked as it is woken, the list left empty.
  * (A wake-up reads no other place in it: the woken task's own place is
  * this one, or in no list while one of its items is in this one.) */
-/* (loop->joiners, set by the first join; each marked woken by the end) */
-AIO_API void aio__wake_joiners(aio_task *t) {
+/* (through loop->joiners, set by the first join: aio__joined; each marked
+ * woken by the end) */
+static void aio__wake_joiners(aio_task *t) {
     aio_link *head = &t->run.joiners;
     aio_link *end = &t->loop->joined_end;
     aio_link *n = head;
@@ -4416,8 +4421,13 @@ static int aio__new_cancellation(aio_task *t) {
  * it on to; gathering tasks, which pass it on to several, are queued on
  * `gatherers` through their wait link (idle while they gather). Loops, not
  * recursion: chains of awaits can be as long as there are tasks. */
+static void aio__cancel_arrives(aio_task *t);
 static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
     aio_task *child;
+    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
+        aio__cancel_arrives(t); /* (it waits for nothing it owns) */
+        return NULL;
+    }
     if (t->state != AIO__PARKED) {
         /* one that gathers, woken by the end of one of its tasks: the gather
          * looks whether it is still waiting (loop->spread, set by gathers) */
@@ -4425,11 +4435,6 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
         return NULL;
     }
     if (!aio__cancel_source(t, 0)) return NULL;
-    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
-        /* one taking a condition's lock back goes to the back of the queue */
-        if (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)) aio__wake(t);
-        return NULL;
-    }
     if (!aio__new_cancellation(t)) return NULL; /* passed on already */
     t->flags |= AIO__T_JOIN_CANCEL;
     if (t->flags & AIO__T_GATHERING) {
@@ -4501,15 +4506,37 @@ static void aio__cancel_spread(aio_link *gatherers, aio_task *woken) {
     }
 }
 
+/* A cancellation arrives at t. One that awaits what it owns passes it on
+ * along the chain (aio__cancel_chain), reached through the hook its join
+ * set (loop->joiners, given a task alive): a program that never awaits a
+ * task links none of that. One that waits for nothing it owns wakes to
+ * take it if it is parked. */
 static void aio__cancel_arrives(aio_task *t) {
+    if (t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))
+        t->loop->joiners(t);
+    else if (t->state == AIO__PARKED && aio__cancel_source(t, 0) &&
+             (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t))) /* (one taking a condition's */
+        aio__wake(t);                                             /*  lock back: to the back) */
+}
+
+/* The chain from t, a task that awaits what it owns: each link passes the
+ * cancellation on to the next, and the gathering tasks met on the way to
+ * theirs. */
+static void aio__cancel_chain(aio_task *t) {
     aio_link gatherers;
     aio__list_init(&gatherers);
-    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) { /* it waits for nothing it owns */
-        aio__cancel_reaches(t, &gatherers);
-        return;
-    }
     while (t) t = aio__cancel_reaches(t, &gatherers);
     if (!aio__list_empty(&gatherers)) AIO__TASK_OF(gatherers.next)->loop->spread(&gatherers, NULL);
+}
+
+/* loop->joiners, set by the first join (aio__join): given a task that has
+ * ended, its waiters wake; given one alive (which awaits what it owns), a
+ * cancellation that arrived at it passes on. */
+AIO_API void aio__joined(aio_task *t) {
+    if (t->state == AIO__DONE)
+        aio__wake_joiners(t);
+    else
+        aio__cancel_chain(t);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio
@@ -4776,7 +4803,7 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
-    if (!aio__no_joiners(t)) L->joiners(t); /* (one joined it: the hook is set) */
+    if (!aio__no_joiners(t)) L->joiners(t); /* (one joined it: the hook is set; t has ended) */
 }
 
 /* A child of a group has ended (with status rc): its end, told as

@@ -306,8 +306,13 @@ static int aio__new_cancellation(aio_task *t) {
  * it on to; gathering tasks, which pass it on to several, are queued on
  * `gatherers` through their wait link (idle while they gather). Loops, not
  * recursion: chains of awaits can be as long as there are tasks. */
+static void aio__cancel_arrives(aio_task *t);
 static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
     aio_task *child;
+    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
+        aio__cancel_arrives(t); /* (it waits for nothing it owns) */
+        return NULL;
+    }
     if (t->state != AIO__PARKED) {
         /* one that gathers, woken by the end of one of its tasks: the gather
          * looks whether it is still waiting (loop->spread, set by gathers) */
@@ -315,11 +320,6 @@ static aio_task *aio__cancel_reaches(aio_task *t, aio_link *gatherers) {
         return NULL;
     }
     if (!aio__cancel_source(t, 0)) return NULL;
-    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) {
-        /* one taking a condition's lock back goes to the back of the queue */
-        if (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)) aio__wake(t);
-        return NULL;
-    }
     if (!aio__new_cancellation(t)) return NULL; /* passed on already */
     t->flags |= AIO__T_JOIN_CANCEL;
     if (t->flags & AIO__T_GATHERING) {
@@ -391,15 +391,37 @@ static void aio__cancel_spread(aio_link *gatherers, aio_task *woken) {
     }
 }
 
+/* A cancellation arrives at t. One that awaits what it owns passes it on
+ * along the chain (aio__cancel_chain), reached through the hook its join
+ * set (loop->joiners, given a task alive): a program that never awaits a
+ * task links none of that. One that waits for nothing it owns wakes to
+ * take it if it is parked. */
 static void aio__cancel_arrives(aio_task *t) {
+    if (t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))
+        t->loop->joiners(t);
+    else if (t->state == AIO__PARKED && aio__cancel_source(t, 0) &&
+             (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t))) /* (one taking a condition's */
+        aio__wake(t);                                             /*  lock back: to the back) */
+}
+
+/* The chain from t, a task that awaits what it owns: each link passes the
+ * cancellation on to the next, and the gathering tasks met on the way to
+ * theirs. */
+static void aio__cancel_chain(aio_task *t) {
     aio_link gatherers;
     aio__list_init(&gatherers);
-    if (!(t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))) { /* it waits for nothing it owns */
-        aio__cancel_reaches(t, &gatherers);
-        return;
-    }
     while (t) t = aio__cancel_reaches(t, &gatherers);
     if (!aio__list_empty(&gatherers)) AIO__TASK_OF(gatherers.next)->loop->spread(&gatherers, NULL);
+}
+
+/* loop->joiners, set by the first join (aio__join): given a task that has
+ * ended, its waiters wake; given one alive (which awaits what it owns), a
+ * cancellation that arrived at it passes on. */
+AIO_API void aio__joined(aio_task *t) {
+    if (t->state == AIO__DONE)
+        aio__wake_joiners(t);
+    else
+        aio__cancel_chain(t);
 }
 
 /* Suspend once and deliver the pending cancellation on resumption (asyncio

@@ -91,7 +91,7 @@ static inline int aio__no_joiners(const aio_task *t) {
 static AIO__ONE_COPY void aio__join(aio_task *t, aio_link *n) {
     aio_link *head = &t->run.joiners;
     aio_link *first = head->next;
-    t->loop->joiners = aio__wake_joiners;
+    t->loop->joiners = aio__joined;
     n->next = first;
     n->prev = head;
     first->prev = n;

@@ -324,7 +324,9 @@ AIO_API aio_status aio__scope_enter(aio_task *t, aio_frame *f, aio_timeout *sc, 
 AIO_API int aio__scope_outer(aio_timeout *sc);
 AIO_API int aio__scope_inner(aio_timeout *sc);
 AIO_API int aio__scope_land(aio_timeout *sc);
-AIO_API void aio__wake_joiners(aio_task *t); /* (loop->joiners, set by aio__join) */
+/* (loop->joiners, set by aio__join: what a task's end, or a cancellation
+ * of a task awaiting what it owns, does through it) */
+AIO_API void aio__joined(aio_task *t);
 AIO_API int aio__scope_due(const aio_timeout *sc);
 AIO_API aio_status aio__hold_check(aio_task *t, aio_frame *f, aio_timeout *sc);
 AIO_API int aio__leaving(aio_task *t, const aio_timeout *sc);

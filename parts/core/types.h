@@ -333,7 +333,9 @@ struct aio_loop {
     void (*heard)(aio_link *notice);               /* a group's notice came up */
     void (*left_group)(aio_task *t, aio_status rc); /* a group's child ended */
     void (*close_blocks)(aio_task *t, const aio_frame *frame); /* left by a plain return */
-    void (*joiners)(aio_task *t);                  /* wakes a task's waiters for its end (the first join) */
+    void (*joiners)(aio_task *t);                  /* wakes an ended task's waiters, or passes a
+                                                      cancellation on from one alive that awaits what
+                                                      it owns (the first join: aio__joined) */
     void (*spread)(aio_link *gatherers, aio_task *woken); /* a cancellation reached gathering tasks */
     void (*rang)(aio_event *ready);                /* a queue was put to from outside */
     int (*grow_heap)(aio_loop *loop);              /* timer storage is full: aio_loop_set_grow */

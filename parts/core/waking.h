@@ -91,8 +91,9 @@ static int aio__wake_first(aio_link *l, uint16_t flag) {
  * end backwards, each marked unlinked as it is woken, the list left empty.
  * (A wake-up reads no other place in it: the woken task's own place is
  * this one, or in no list while one of its items is in this one.) */
-/* (loop->joiners, set by the first join; each marked woken by the end) */
-AIO_API void aio__wake_joiners(aio_task *t) {
+/* (through loop->joiners, set by the first join: aio__joined; each marked
+ * woken by the end) */
+static void aio__wake_joiners(aio_task *t) {
     aio_link *head = &t->run.joiners;
     aio_link *end = &t->loop->joined_end;
     aio_link *n = head;
