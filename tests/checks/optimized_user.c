@@ -8,7 +8,8 @@
  * warned there once). The interrupt test (tests/embedded/test_isr.c, built
  * at -O2 with every function static) puts one-byte items from its handler
  * too: gcc -O2 warned there once, of the queue's copies for 4 and 8 bytes.
- * HEADER names the header (aio_timeout.h or aio_timeout_core.h). */
+ * HEADER names the header (aio_timeout.h or aio_timeout_core.h; by default
+ * the first, found from here). */
 #ifdef FIRMWARE
 /* (FIRMWARE: as a firmware file often is, every function static, and the
  * interrupts masked around the shared state, a call each way) */
@@ -18,6 +19,9 @@ static void irq_on(unsigned was) { masked = was; }
 #define AIO_CRITICAL_ENTER() do { unsigned irq_was = irq_off()
 #define AIO_CRITICAL_EXIT() irq_on(irq_was); } while (0)
 #define AIO_STATIC
+#endif
+#ifndef HEADER
+#define HEADER "../../aio_timeout.h"
 #endif
 #define AIO_TIMEOUT_IMPLEMENTATION
 #include HEADER
