@@ -5368,17 +5368,17 @@ static void aio__cancel_spread(aio_link *gatherers, aio_task *woken) {
     }
 }
 
-/* A cancellation arrives at t. One that awaits what it owns passes it on
- * along the chain (aio__cancel_chain), reached through the hook its join
- * set (loop->joiners, given a task alive): a program that never awaits a
- * task links none of that. One that waits for nothing it owns wakes to
- * take it if it is parked. */
+/* A cancellation arrives at t. One that awaits what it owns passes it on along the chain
+ * (aio__cancel_chain), reached through the hook its join set (loop->joiners, given a task
+ * alive): a program that never awaits a task links none of that. One that waits for nothing
+ * it owns wakes to take it if it is parked (one taking a condition's lock back goes to the
+ * back of the queue). */
 static void aio__cancel_arrives(aio_task *t) {
     if (t->flags & (AIO__T_AWAITING | AIO__T_GATHERING))
         t->loop->joiners(t);
     else if (t->state == AIO__PARKED && aio__cancel_source(t, 0) &&
-             (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t))) /* (one taking a condition's */
-        aio__wake(t);                                             /*  lock back: to the back) */
+             (!(t->flags & AIO__T_RELOCK) || aio__undelivered(t)))
+        aio__wake(t);
 }
 
 /* The chain from t, a task that awaits what it owns: each link passes the
