@@ -615,14 +615,17 @@ static void taken(conn *c, const unsigned char *b, size_t n) {
     c->out_taken += (long)n;
 }
 
-/* Byte `at` of what connection c's stream writes took, from an
+/* Byte `at` of what connection c's stream writes took, from the
  * AIO_STREAM_WRITE under way (its bytes go before it ends, and are taken
- * as it ends), or -1. */
+ * as it ends), or -1. Only the stream's writer sends: a second task may be
+ * inside an AIO_STREAM_WRITE of it at the same place, one about to be
+ * refused or to unwind from a cancel, and its bytes must not be due. */
 static int in_flight(const conn *c, long at) {
     int i;
     for (i = 0; i < NT; i++) {
         const slot *s = &W.s[i];
-        if (s->in_stream == 2 && &W.c[s->sconn] == c && at >= s->spos && at - s->spos < (long)s->slen)
+        if (s->in_stream == 2 && &W.c[s->sconn] == c && c->stream.writer == &s->task && at >= s->spos &&
+            at - s->spos < (long)s->slen)
             return s->sendbuf[at - s->spos];
     }
     return -1;
