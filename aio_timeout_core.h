@@ -4803,7 +4803,7 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
-    if (!aio__no_joiners(t)) L->joiners(t); /* (one joined it: the hook is set; t has ended) */
+    if (t->run.joiners.next != &L->joined_end) L->joiners(t); /* (one joined it: the hook is set; t has ended) */
 }
 
 /* A child of a group has ended (with status rc): its end, told as
@@ -5233,7 +5233,8 @@ static AIO__ALWAYS_INLINE void aio__wake_due(aio_loop *L, aio_time began) {
     if (L->events) L->events(L, AIO__EV_DRAIN);
     if (L->heap_len) {
         if (!L->is_virtual) began = aio__now(L);
-        if (!aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
+        /* (where size counts, the call tests the first timer itself) */
+        if (!AIO__SPEED || !aio__before(began, L->heap[0].when)) aio__fire_timers(L, began);
     }
 }
 
@@ -5278,7 +5279,7 @@ AIO_API size_t aio_step(aio_loop *L) {
 }
 
 AIO_API aio_time aio_next_deadline(const aio_loop *L) {
-    if (!aio__ready_empty(L) || aio__any_signalled(AIO__UNCONST(aio_loop, L))) return L->now;
+    if (!aio__ready_empty(L) || (L->events && L->events(AIO__UNCONST(aio_loop, L), AIO__EV_PEEK))) return L->now;
     return L->heap_len ? L->heap[0].when : AIO_NEVER;
 }
 
@@ -5347,7 +5348,8 @@ AIO_API aio_status aio_run(aio_loop *L, aio_task *main, aio_task_fn fn) {
                 if (L->end_run) L->end_run(L); /* (only aio_spawn leaves tasks outside groups) */
             }
         }
-        if (aio__ready_empty(L) && !aio__any_signalled(L)) {
+        /* (no event set: aio__any_signalled written out, one call fewer where size counts) */
+        if (aio__ready_empty(L) && (!L->events || !L->events(L, AIO__EV_PEEK))) {
             aio_time next = L->heap_len ? L->heap[0].when : AIO_NEVER;
             if (next == AIO_NEVER && aio__nothing_can_wake(L)) {
                 L->busy = (uint8_t)(AIO__SPEED ? L->busy & ~AIO__BUSY_ENDING : 0);

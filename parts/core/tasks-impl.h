@@ -229,7 +229,7 @@ static AIO__ALWAYS_INLINE void aio__ended(aio_loop *L, aio_task *t, aio_status r
 #endif
     AIO__TRACE(L, AIO_TRACE_END, t, NULL, 0, rc);
     AIO__CAUSE(L, t, AIO_BY_DONE); /* (the wake-ups its end makes) */
-    if (!aio__no_joiners(t)) L->joiners(t); /* (one joined it: the hook is set; t has ended) */
+    if (t->run.joiners.next != &L->joined_end) L->joiners(t); /* (one joined it: the hook is set; t has ended) */
 }
 
 /* A child of a group has ended (with status rc): its end, told as
